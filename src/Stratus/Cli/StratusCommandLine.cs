@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using Stratus.Host;
+
+namespace Stratus.Cli;
+
+/// <summary>The `stratus` command: start the server, ask a running one how it is.</summary>
+public static class StratusCommandLine
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("""
+            Stratus: AWS Lambda, API Gateway, RDS, IAM, STS, CloudFormation, CloudWatch and Logs on your machine,
+            behind one endpoint that the aws CLI and AWS SDKs talk to unchanged (--endpoint-url http://localhost:4566).
+            """);
+        root.Subcommands.Add(StartCommand());
+        root.Subcommands.Add(StatusCommand());
+        return root;
+    }
+
+    private static Option<int> PortOption() => new("--port", "-p")
+    {
+        Description = $"TCP port to serve on (env STRATUS_PORT; 0 picks a free one). Default {StratusOptions.DefaultPort}.",
+        DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("STRATUS_PORT"), out var p) ? p : StratusOptions.DefaultPort,
+    };
+
+    private static Option<string> HostOption() => new("--host")
+    {
+        Description = "Address to bind. Default 127.0.0.1: nothing is reachable from other machines unless you choose so.",
+        DefaultValueFactory = _ => StratusOptions.DefaultHost,
+    };
+
+    private static Command StartCommand()
+    {
+        var port = PortOption();
+        var host = HostOption();
+        var dataDir = new Option<string>("--data-dir")
+        {
+            Description = "Where state, function code and databases are kept across restarts (env STRATUS_DATA_DIR). Default ~/.stratus.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("STRATUS_DATA_DIR") is { Length: > 0 } d ? d : StratusOptions.DefaultDataDir,
+        };
+        var ephemeral = new Option<bool>("--ephemeral") { Description = "Keep nothing on disk: everything is gone when Stratus stops." };
+        var auth = new Option<AuthMode>("--auth")
+        {
+            Description = "accept: any credentials work (default). verify: SigV4 signatures are checked against IAM access keys, STS sessions and --root-key.",
+            DefaultValueFactory = _ => AuthMode.Accept,
+        };
+        var rootKey = new Option<string?>("--root-key")
+        {
+            Description = "An access key pair ID:SECRET accepted in verify mode as the account's root (env STRATUS_ROOT_KEY).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("STRATUS_ROOT_KEY"),
+        };
+
+        var command = new Command("start", "Start Stratus in the foreground; Ctrl-C stops it and everything it started.")
+        {
+            port, host, dataDir, ephemeral, auth, rootKey,
+        };
+        command.SetAction(async (parsed, _) =>
+        {
+            if (!IPAddress.TryParse(parsed.GetValue(host), out IPAddress? _) && parsed.GetValue(host) != "localhost")
+                return Fail($"--host must be an IP address or localhost, not '{parsed.GetValue(host)}'.");
+            (string, string)? root = null;
+            if (parsed.GetValue(rootKey) is { } pair)
+            {
+                var colon = pair.IndexOf(':');
+                if (colon <= 0 || colon == pair.Length - 1) return Fail("--root-key must be ACCESS_KEY_ID:SECRET_ACCESS_KEY.");
+                root = (pair[..colon], pair[(colon + 1)..]);
+            }
+            var options = new StratusOptions
+            {
+                Port = parsed.GetValue(port),
+                Host = parsed.GetValue(host)!,
+                DataDir = parsed.GetValue(ephemeral) ? null : Path.GetFullPath(parsed.GetValue(dataDir)!),
+                Auth = parsed.GetValue(auth),
+                RootKey = root,
+            };
+            return await RunAsync(options);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(StratusOptions options)
+    {
+        using var stop = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        StratusServer server;
+        try
+        {
+            server = await StratusServer.StartAsync(options, stop.Token);
+        }
+        catch (IOException e)
+        {
+            return Fail($"Stratus could not listen on {options.Host}:{options.Port}: {e.Message}. Is another Stratus running? Try --port.");
+        }
+        await using (server)
+        {
+            Console.WriteLine($"Stratus ready on {server.BaseUrl.ToString().TrimEnd('/')}");
+            Console.WriteLine(options.DataDir is null ? "State: ephemeral (kept in memory only)" : $"State: {options.DataDir}");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Console.WriteLine("Stratus stopping...");
+            }
+        }
+        Console.WriteLine("Stratus stopped.");
+        return 0;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+    }
+
+    private static Command StatusCommand()
+    {
+        var port = PortOption();
+        var host = HostOption();
+        var command = new Command("status", "Ask a running Stratus how it is: version, uptime, and each service's state.") { port, host };
+        command.SetAction(async (parsed, cancellation) =>
+        {
+            var url = $"http://{parsed.GetValue(host)}:{parsed.GetValue(port)}{HealthEndpoint.Path}";
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            JsonNode? health;
+            try
+            {
+                health = JsonNode.Parse(await client.GetStringAsync(url, cancellation));
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+            {
+                return Fail($"No Stratus answers at {url} ({e.Message}). Start one with: stratus start");
+            }
+            Console.WriteLine($"Stratus {health?["version"]} running for {health?["uptimeSeconds"]} s at http://{parsed.GetValue(host)}:{parsed.GetValue(port)}");
+            Console.WriteLine($"State: {health?["persistence"]}, auth: {health?["auth"]}");
+            foreach (var (name, state) in health?["services"]?.AsObject() ?? [])
+                Console.WriteLine($"  {name,-16} {state?["state"]}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine("stratus: " + message);
+        return 1;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Stratus.Protocols;
+using Stratus.Protocols.Json;
+using Stratus.Protocols.SigV4;
+
+namespace Stratus.Host;
+
+/// <summary>
+/// Sends each request on the one endpoint to its service: by the SigV4 credential scope, else by
+/// X-Amz-Target, the path, or the Query protocol's Version; scopes it to an account and region; and in
+/// verify mode refuses it unless its signature checks out.
+/// </summary>
+public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver credentials, StratusOptions options, SigV4Verifier verifier)
+{
+    public async Task RouteAsync(HttpContext http)
+    {
+        var requestId = Guid.NewGuid().ToString();
+        http.Response.Headers["x-amzn-RequestId"] = requestId;
+        http.Response.Headers["x-amz-request-id"] = requestId;
+
+        var credential = SigV4Credential.From(http.Request);
+        var service = credential is not null ? registry.BySigningName(credential.Service) : null;
+        if (service is null && credential is not null && !IsServedElsewhere(credential.Service))
+        {
+            await WriteUnroutableAsync(http, $"Stratus does not serve the '{credential.Service}' service. It serves: {ServedNames()}.");
+            return;
+        }
+        service ??= await FindUnsignedAsync(http);
+        if (service is null)
+        {
+            await WriteUnroutableAsync(http, $"Stratus could not tell which AWS service this request is for ({http.Request.Method} {http.Request.Path}). " +
+                $"Sign it with SigV4, or send the X-Amz-Target header or the Query protocol's Action and Version. Served: {ServedNames()}.");
+            return;
+        }
+
+        var known = credential is null ? null : credentials.Find(credential.AccessKeyId);
+        var call = new CallContext
+        {
+            AccountId = known?.AccountId ?? CredentialResolver.AccountForUnknownKey(credential?.AccessKeyId),
+            Region = string.IsNullOrEmpty(credential?.Region) ? StratusOptions.DefaultRegion : credential.Region,
+            RequestId = requestId,
+            AccessKeyId = credential?.AccessKeyId,
+            PrincipalArn = known?.PrincipalArn,
+            Http = http,
+        };
+
+        if (options.Auth == AuthMode.Verify && await verifier.VerifyAsync(http, credential, known) is { } refusal)
+        {
+            await service.Endpoint.RejectAsync(http, call, refusal);
+            return;
+        }
+        await service.Endpoint.HandleAsync(http, call);
+    }
+
+    /// <summary>Signing names whose requests a service answers under another name.</summary>
+    private static bool IsServedElsewhere(string signingName) => signingName is "execute-api";
+
+    private string ServedNames() => string.Join(", ", registry.Services.Select(s => s.Name));
+
+    private async Task<IStratusService?> FindUnsignedAsync(HttpContext http)
+    {
+        var request = http.Request;
+        if (request.Headers["X-Amz-Target"].ToString() is { Length: > 0 } target) return registry.ByTarget(target);
+        if (registry.ByPath(request.Path.Value ?? "/") is { } byPath) return byPath;
+        var version = request.Query["Version"].ToString();
+        if (version.Length == 0 && request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
+            version = await PeekFormVersionAsync(request);
+        return version.Length > 0 ? registry.ByQueryVersion(version) : null;
+    }
+
+    /// <summary>Reads Version from a form body without consuming it, so the service can parse it again.</summary>
+    private static async Task<string> PeekFormVersionAsync(HttpRequest request)
+    {
+        request.EnableBuffering();
+        using var reader = new StreamReader(request.Body, Encoding.UTF8, leaveOpen: true);
+        var text = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        request.Body.Position = 0;
+        var form = new FormReader(text) { ValueCountLimit = 100_000, ValueLengthLimit = text.Length + 1 };
+        try
+        {
+            while (form.ReadNextPair() is { } pair)
+                if (pair.Key == "Version") return pair.Value;
+        }
+        catch (InvalidDataException)
+        {
+            return "";
+        }
+        return "";
+    }
+
+    private static async Task WriteUnroutableAsync(HttpContext http, string message)
+    {
+        http.Response.StatusCode = 400;
+        http.Response.Headers["x-amzn-ErrorType"] = "UnknownServiceException";
+        http.Response.ContentType = "application/json";
+        await http.Response.Body.WriteAsync(JsonBody.Write(ErrorBodies.Build(new AwsException("UnknownServiceException", message), "__type", "message")));
+    }
+}

@@ -1,0 +1,59 @@
+using Stratus.Protocols;
+
+namespace Stratus.Host;
+
+/// <summary>A service Stratus serves: its wire endpoint and how it is doing, for the health page.</summary>
+public interface IStratusService
+{
+    /// <summary>The name users know it by ("iam", "lambda", "cloudwatch").</summary>
+    string Name { get; }
+    ServiceEndpoint Endpoint { get; }
+    /// <summary>"running", or a short reason it cannot serve fully.</summary>
+    string State => "running";
+}
+
+/// <summary>Finds the service a request is for: by signature scope first, then by what unsigned requests carry.</summary>
+public sealed class ServiceRegistry
+{
+    private readonly Dictionary<string, IStratusService> _bySigningName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IStratusService> _byTargetPrefix = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IStratusService> _byQueryVersion = new(StringComparer.Ordinal);
+    private readonly List<(string Prefix, IStratusService Service)> _byPathPrefix = [];
+
+    public ServiceRegistry(IEnumerable<IStratusService> services)
+    {
+        Services = services.ToList();
+        foreach (var service in Services)
+        {
+            _bySigningName[service.Endpoint.SigningName] = service;
+            foreach (var protocol in service.Endpoint.Protocols)
+            {
+                if (protocol.TargetPrefix is { } target) _byTargetPrefix[target] = service;
+                if (protocol.QueryVersion is { } version) _byQueryVersion[version] = service;
+                foreach (var prefix in protocol.PathPrefixes) _byPathPrefix.Add((prefix, service));
+            }
+        }
+        _byPathPrefix.Sort((a, b) => b.Prefix.Length.CompareTo(a.Prefix.Length));
+    }
+
+    public IReadOnlyList<IStratusService> Services { get; }
+
+    public IStratusService? BySigningName(string name) => _bySigningName.GetValueOrDefault(name);
+
+    public IStratusService? ByTarget(string target)
+    {
+        var dot = target.LastIndexOf('.');
+        return dot > 0 ? _byTargetPrefix.GetValueOrDefault(target[..dot]) : null;
+    }
+
+    public IStratusService? ByQueryVersion(string version) => _byQueryVersion.GetValueOrDefault(version);
+
+    public IStratusService? ByPath(string path)
+    {
+        foreach (var (prefix, service) in _byPathPrefix)
+            if (path.StartsWith(prefix, StringComparison.Ordinal)
+                && (path.Length == prefix.Length || path[prefix.Length] == '/'))
+                return service;
+        return null;
+    }
+}

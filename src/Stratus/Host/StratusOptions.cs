@@ -1,0 +1,28 @@
+namespace Stratus.Host;
+
+public enum AuthMode
+{
+    /// <summary>Any credentials are accepted, as local clouds usually do.</summary>
+    Accept,
+    /// <summary>SigV4 signatures are checked against IAM access keys, STS sessions and the root key.</summary>
+    Verify,
+}
+
+public sealed record StratusOptions
+{
+    public const int DefaultPort = 4566;
+    public const string DefaultHost = "127.0.0.1";
+    public const string DefaultRegion = "us-east-1";
+    public const string DefaultAccountId = "000000000000";
+
+    public string Host { get; init; } = DefaultHost;
+    public int Port { get; init; } = DefaultPort;
+    /// <summary>Null keeps nothing on disk.</summary>
+    public string? DataDir { get; init; }
+    public AuthMode Auth { get; init; } = AuthMode.Accept;
+    /// <summary>The root key pair accepted in verify mode, if any.</summary>
+    public (string AccessKeyId, string SecretAccessKey)? RootKey { get; init; }
+
+    public static string DefaultDataDir =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".stratus");
+}

@@ -1,0 +1,81 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Stratus.Persistence;
+using Stratus.Protocols.SigV4;
+
+namespace Stratus.Host;
+
+/// <summary>
+/// Stratus itself: one Kestrel endpoint in front of every service, the state store they share, and
+/// the engines they run, started and stopped together.
+/// </summary>
+public sealed class StratusServer : IAsyncDisposable
+{
+    private const long MaxRequestBytes = 128L * 1024 * 1024;
+    private readonly WebApplication _app;
+    private readonly StratusServices _services;
+
+    private StratusServer(WebApplication app, StratusServices services, Uri baseUrl)
+    {
+        _app = app;
+        _services = services;
+        BaseUrl = baseUrl;
+    }
+
+    public Uri BaseUrl { get; }
+    public StratusServices Services => _services;
+
+    public static async Task<StratusServer> StartAsync(StratusOptions options, CancellationToken cancellation = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBytes;
+            if (options.Host is "localhost") kestrel.ListenLocalhost(options.Port);
+            else kestrel.Listen(IPAddress.Parse(options.Host), options.Port);
+        });
+
+        var clock = TimeProvider.System;
+        var store = options.DataDir is null ? StateStore.Ephemeral() : StateStore.Open(options.DataDir);
+        var app = builder.Build();
+        var services = StratusServices.Compose(options, store, clock, app.Services.GetRequiredService<ILoggerFactory>());
+        var registry = new ServiceRegistry(services.All);
+        var router = new RequestRouter(registry, services.Credentials, options, new SigV4Verifier(clock));
+        var health = new HealthEndpoint(registry, options, clock);
+
+        app.Run(http => http.Request.Path.StartsWithSegments("/_stratus/health") && HttpMethods.IsGet(http.Request.Method)
+            ? health.WriteAsync(http)
+            : router.RouteAsync(http));
+
+        try
+        {
+            await app.StartAsync(cancellation);
+        }
+        catch
+        {
+            await services.DisposeAsync();
+            store.Dispose();
+            throw;
+        }
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new StratusServer(app, services, new Uri(address.Replace("[::]", "localhost")));
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellation) => _app.WaitForShutdownAsync(cancellation);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _services.DisposeAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,109 @@
+using Microsoft.Data.Sqlite;
+
+namespace Stratus.Persistence;
+
+/// <summary>
+/// Where service state survives restarts: one SQLite file in the data dir, holding each resource as a
+/// JSON document under (collection, key). SQLite in WAL mode makes every write a transaction that a
+/// crash or kill -9 either completes or never started. The ephemeral store keeps nothing; the
+/// in-memory tables above it are then the only copy.
+/// </summary>
+public sealed class StateStore : IDisposable
+{
+    private readonly SqliteConnection? _connection;
+    private readonly Lock _gate = new();
+
+    private StateStore(SqliteConnection? connection) => _connection = connection;
+
+    public static StateStore Ephemeral() => new(null);
+
+    public static StateStore Open(string dataDir)
+    {
+        Directory.CreateDirectory(dataDir);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dataDir, "state.db"),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString());
+        connection.Open();
+        Execute(connection, """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            PRAGMA busy_timeout = 5000;
+            CREATE TABLE IF NOT EXISTS documents (
+                collection TEXT NOT NULL,
+                key TEXT NOT NULL,
+                body TEXT NOT NULL,
+                PRIMARY KEY (collection, key)
+            ) WITHOUT ROWID;
+            """);
+        return new StateStore(connection);
+    }
+
+    public bool IsPersistent => _connection is not null;
+
+    public IEnumerable<KeyValuePair<string, string>> Load(string collection)
+    {
+        if (_connection is null) return [];
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT key, body FROM documents WHERE collection = $c";
+            command.Parameters.AddWithValue("$c", collection);
+            using var reader = command.ExecuteReader();
+            var rows = new List<KeyValuePair<string, string>>();
+            while (reader.Read()) rows.Add(new(reader.GetString(0), reader.GetString(1)));
+            return rows;
+        }
+    }
+
+    public void Put(string collection, string key, string body) =>
+        Apply([new StoreWrite(collection, key, body)]);
+
+    public void Delete(string collection, string key) =>
+        Apply([new StoreWrite(collection, key, null)]);
+
+    /// <summary>Applies several writes as one transaction: all of them land, or none.</summary>
+    public void Apply(IReadOnlyCollection<StoreWrite> writes)
+    {
+        if (_connection is null || writes.Count == 0) return;
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            foreach (var write in writes)
+            {
+                using var command = _connection.CreateCommand();
+                command.Transaction = transaction;
+                if (write.Body is null)
+                {
+                    command.CommandText = "DELETE FROM documents WHERE collection = $c AND key = $k";
+                }
+                else
+                {
+                    command.CommandText = "INSERT INTO documents (collection, key, body) VALUES ($c, $k, $b) ON CONFLICT (collection, key) DO UPDATE SET body = excluded.body";
+                    command.Parameters.AddWithValue("$b", write.Body);
+                }
+                command.Parameters.AddWithValue("$c", write.Collection);
+                command.Parameters.AddWithValue("$k", write.Key);
+                command.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) _connection?.Dispose();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
+
+/// <summary>One document to write, or to delete when <see cref="Body"/> is null.</summary>
+public sealed record StoreWrite(string Collection, string Key, string? Body);

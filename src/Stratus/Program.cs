@@ -1,0 +1,3 @@
+using Stratus.Cli;
+
+return await StratusCommandLine.Build().Parse(args).InvokeAsync();

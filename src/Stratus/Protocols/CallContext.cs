@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Stratus.Protocols;
+
+/// <summary>Who is calling, where, and under which request id: what every operation is scoped by.</summary>
+public sealed class CallContext
+{
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public required string RequestId { get; init; }
+    public string? AccessKeyId { get; init; }
+    /// <summary>The IAM principal behind the access key when Stratus issued it (user or assumed role).</summary>
+    public string? PrincipalArn { get; init; }
+    public required HttpContext Http { get; init; }
+
+    /// <summary>The base URL clients reached us on, for URLs we hand back (code locations, invoke URLs).</summary>
+    public string PublicBaseUrl => $"{Http.Request.Scheme}://{Http.Request.Host}";
+}

@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Stratus.Protocols;
+
+/// <summary>
+/// An operation's input as the JSON-shaped object every protocol parses into. Query protocol values
+/// arrive as strings, JSON and CBOR as typed values: the accessors accept both, so one handler serves
+/// every protocol a service speaks.
+/// </summary>
+public sealed class OperationInput(JsonObject body, CallContext call, ValidationStyle style)
+{
+    public JsonObject Body { get; } = body;
+    public CallContext Call { get; } = call;
+    public ValidationStyle Style { get; } = style;
+
+    /// <summary>The request body as sent, for operations whose payload is opaque (Lambda Invoke).</summary>
+    public ReadOnlyMemory<byte> RawBody { get; init; }
+
+    public bool Has(string name) => Body[name] is not null;
+
+    public string Required(string name) =>
+        String(name) is { } value ? value : throw Style.Missing(name);
+
+    public string? String(string name) => Body[name] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        JsonValue v => v.ToJsonString(),
+        _ => throw Style.Invalid(name, "must be a string"),
+    };
+
+    public int? Int(string name) => Number(name, s => int.Parse(s, CultureInfo.InvariantCulture), v => v.GetValue<int>());
+    public long? Long(string name) => Number(name, s => long.Parse(s, CultureInfo.InvariantCulture), v => v.GetValue<long>());
+    public double? Double(string name) => Number(name, s => double.Parse(s, CultureInfo.InvariantCulture), v => v.GetValue<double>());
+
+    public int RequiredInt(string name) => Int(name) ?? throw Style.Missing(name);
+
+    public bool? Bool(string name) => Body[name] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String && bool.TryParse(v.GetValue<string>(), out var b) => b,
+        _ => throw Style.Invalid(name, "must be a boolean"),
+    };
+
+    public DateTimeOffset? Timestamp(string name) => Body[name] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<DateTimeOffset>(out var t) => t,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => FromEpoch(v.GetValue<double>()),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => ParseTimestamp(name, v.GetValue<string>()),
+        _ => throw Style.Invalid(name, "must be a timestamp"),
+    };
+
+    /// <summary>A list member; absent, or the Query protocol's empty-list marker, is an empty list.</summary>
+    public IReadOnlyList<JsonNode> List(string name) => Body[name] switch
+    {
+        null => [],
+        JsonArray a => a.Where(n => n is not null).Select(n => n!).ToList(),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Length == 0 => [],
+        _ => throw Style.Invalid(name, "must be a list"),
+    };
+
+    public IReadOnlyList<string> Strings(string name) =>
+        List(name).Select(n => n is JsonValue v && v.GetValueKind() == JsonValueKind.String
+            ? v.GetValue<string>()
+            : throw Style.Invalid(name, "must be a list of strings")).ToList();
+
+    public JsonObject? Object(string name) => Body[name] switch
+    {
+        null => null,
+        JsonObject o => o,
+        _ => throw Style.Invalid(name, "must be a structure"),
+    };
+
+    /// <summary>A string map: a JSON object, or the Query protocol's entry.N.key/value list.</summary>
+    public Dictionary<string, string> StringMap(string name)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        switch (Body[name])
+        {
+            case null:
+                break;
+            case JsonObject o:
+                foreach (var (k, v) in o) map[k] = v is JsonValue jv && jv.GetValueKind() == JsonValueKind.String ? jv.GetValue<string>() : v?.ToJsonString() ?? "";
+                break;
+            case JsonArray entries:
+                foreach (var entry in entries.OfType<JsonObject>())
+                    if (entry["key"]?.GetValue<string>() is { } k) map[k] = entry["value"]?.GetValue<string>() ?? "";
+                break;
+            default:
+                throw Style.Invalid(name, "must be a map");
+        }
+        return map;
+    }
+
+    /// <summary>A nested structure's members, with the same accessors and error style.</summary>
+    public OperationInput Nested(JsonObject obj) => new(obj, Call, Style);
+
+    private T? Number<T>(string name, Func<string, T> parse, Func<JsonValue, T> read) where T : struct
+    {
+        try
+        {
+            return Body[name] switch
+            {
+                null => null,
+                JsonValue v when v.GetValueKind() == JsonValueKind.String => parse(v.GetValue<string>()),
+                JsonValue v when v.GetValueKind() == JsonValueKind.Number => read(v),
+                _ => throw new FormatException(),
+            };
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or InvalidOperationException)
+        {
+            throw Style.Invalid(name, "must be a number");
+        }
+    }
+
+    private DateTimeOffset ParseTimestamp(string name, string text)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var epoch)) return FromEpoch(epoch);
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)) return t;
+        throw Style.Invalid(name, "must be a timestamp");
+    }
+
+    private static DateTimeOffset FromEpoch(double seconds) => DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
+}
+
+/// <summary>How a service words a missing or malformed parameter: each AWS service family has its own code.</summary>
+public sealed class ValidationStyle(string code)
+{
+    public string Code { get; } = code;
+
+    public static readonly ValidationStyle Smithy = new("ValidationException");
+
+    public AwsException Missing(string name) =>
+        new(Code, $"1 validation error detected: Value null at '{CamelCase(name)}' failed to satisfy constraint: Member must not be null");
+
+    public AwsException Invalid(string name, string constraint) =>
+        new(Code, $"1 validation error detected: Value at '{CamelCase(name)}' failed to satisfy constraint: Member {constraint}");
+
+    public AwsException Constraint(string name, string? value, string constraint) =>
+        new(Code, $"1 validation error detected: Value '{value}' at '{CamelCase(name)}' failed to satisfy constraint: {constraint}");
+
+    private static string CamelCase(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
+}

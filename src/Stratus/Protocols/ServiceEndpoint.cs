@@ -1,0 +1,116 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Stratus.Protocols;
+
+/// <summary>
+/// One AWS service as it appears on the wire: its operations and the protocols that carry them
+/// (CloudWatch speaks three). Error handling shared by every protocol lives here once.
+/// </summary>
+public sealed class ServiceEndpoint
+{
+    public ServiceEndpoint(string signingName, OperationTable operations, params WireProtocol[] protocols)
+    {
+        if (protocols.Length == 0) throw new ArgumentException("A service needs at least one protocol.", nameof(protocols));
+        SigningName = signingName;
+        Operations = operations;
+        Protocols = protocols;
+    }
+
+    /// <summary>The SigV4 credential scope's service name, e.g. "iam", "monitoring".</summary>
+    public string SigningName { get; }
+    public OperationTable Operations { get; }
+    public IReadOnlyList<WireProtocol> Protocols { get; }
+    public ValidationStyle Validation { get; init; } = ValidationStyle.Smithy;
+    public long MaxBodyBytes { get; init; } = 10 * 1024 * 1024;
+    public ILogger? Logger { get; set; }
+
+    public async Task HandleAsync(HttpContext http, CallContext call)
+    {
+        var protocol = Protocols.FirstOrDefault(p => p.Accepts(http.Request)) ?? Protocols[0];
+        try
+        {
+            await protocol.HandleAsync(this, http, call);
+        }
+        catch (AwsException error)
+        {
+            await WriteErrorIfPossibleAsync(protocol, http, call, error);
+        }
+        catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            Logger?.LogError(unexpected, "{Service} request {RequestId} failed", SigningName, call.RequestId);
+            await WriteErrorIfPossibleAsync(protocol, http, call, new AwsException("InternalFailure",
+                $"The request processing has failed because of an unknown error (request {call.RequestId}).", 500));
+        }
+    }
+
+    /// <summary>Refuses a request before any operation runs (a failed signature check), in the request's protocol.</summary>
+    public Task RejectAsync(HttpContext http, CallContext call, AwsException error) =>
+        WriteErrorIfPossibleAsync(Protocols.FirstOrDefault(p => p.Accepts(http.Request)) ?? Protocols[0], http, call, error);
+
+    public OperationHandler FindOperation(string name) =>
+        Operations.Find(name) ?? throw new AwsException("UnknownOperationException",
+            $"The operation {name} is not supported by Stratus's {SigningName} service.");
+
+    public OperationInput Input(System.Text.Json.Nodes.JsonObject body, CallContext call, ReadOnlyMemory<byte> raw = default) =>
+        new(body, call, Validation) { RawBody = raw };
+
+    /// <summary>Reads the whole body, refusing more than this service accepts before buffering it.</summary>
+    public async Task<byte[]> ReadBodyAsync(HttpContext http)
+    {
+        var request = http.Request;
+        if (request.ContentLength > MaxBodyBytes) throw TooLarge();
+        using var buffer = new MemoryStream(request.ContentLength is { } n ? (int)n : 4096);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes) throw TooLarge();
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private AwsException TooLarge() =>
+        new("RequestEntityTooLargeException", $"Request must be smaller than {MaxBodyBytes} bytes for the {SigningName} service.", 413);
+
+    private static async Task WriteErrorIfPossibleAsync(WireProtocol protocol, HttpContext http, CallContext call, AwsException error)
+    {
+        if (http.Response.HasStarted) return;
+        var requestIdHeaders = http.Response.Headers.Where(h => h.Key.StartsWith("x-amz", StringComparison.OrdinalIgnoreCase)).ToList();
+        http.Response.Clear();
+        foreach (var (name, value) in requestIdHeaders) http.Response.Headers[name] = value;
+        await protocol.WriteErrorAsync(http, call, error);
+    }
+}
+
+/// <summary>One AWS wire protocol: how a request is read into an operation call and a result or error written back.</summary>
+public abstract class WireProtocol
+{
+    /// <summary>Whether this request is in this protocol (for services that speak several).</summary>
+    public abstract bool Accepts(HttpRequest request);
+
+    public abstract Task HandleAsync(ServiceEndpoint service, HttpContext http, CallContext call);
+
+    public abstract Task WriteErrorAsync(HttpContext http, CallContext call, AwsException error);
+
+    /// <summary>X-Amz-Target prefix ("Logs_20140328") that identifies an unsigned request as this service's.</summary>
+    public virtual string? TargetPrefix => null;
+    /// <summary>The Query protocol's Version value that identifies an unsigned form request as this service's.</summary>
+    public virtual string? QueryVersion => null;
+    /// <summary>Path prefixes ("/2015-03-31/functions") that identify an unsigned REST request as this service's.</summary>
+    public virtual IEnumerable<string> PathPrefixes => [];
+
+    protected static void ApplyResultHeaders(HttpContext http, OperationResult result)
+    {
+        http.Response.StatusCode = result.StatusCode;
+        foreach (var (name, value) in result.Headers) http.Response.Headers.Append(name, value);
+    }
+
+    protected static async Task WriteAsync(HttpContext http, string contentType, ReadOnlyMemory<byte> body)
+    {
+        http.Response.ContentType = contentType;
+        http.Response.ContentLength = body.Length;
+        await http.Response.Body.WriteAsync(body, http.RequestAborted);
+    }
+}

@@ -1,0 +1,59 @@
+namespace Stratus.Services.Iam;
+
+public sealed record IamTag(string Key, string Value);
+
+/// <summary>A role with everything attached to it, stored as one document so changes to it are atomic.</summary>
+public sealed record IamRole
+{
+    public required string AccountId { get; init; }
+    public required string RoleName { get; init; }
+    public required string RoleId { get; init; }
+    public required string Path { get; init; }
+    public required string AssumeRolePolicyDocument { get; init; }
+    public required DateTimeOffset CreateDate { get; init; }
+    public string? Description { get; init; }
+    public int MaxSessionDuration { get; init; } = 3600;
+    public IReadOnlyList<IamTag> Tags { get; init; } = [];
+    public IReadOnlyList<string> AttachedPolicyArns { get; init; } = [];
+    public IReadOnlyDictionary<string, string> InlinePolicies { get; init; } = new Dictionary<string, string>();
+
+    public string Arn => $"arn:aws:iam::{AccountId}:role{Path}{RoleName}";
+}
+
+public sealed record IamPolicyVersion(string VersionId, string Document, DateTimeOffset CreateDate);
+
+public sealed record IamManagedPolicy
+{
+    /// <summary>"aws" for AWS managed policies, else the owning account.</summary>
+    public required string Owner { get; init; }
+    public required string PolicyName { get; init; }
+    public required string PolicyId { get; init; }
+    public required string Path { get; init; }
+    public required DateTimeOffset CreateDate { get; init; }
+    public required DateTimeOffset UpdateDate { get; init; }
+    public required string DefaultVersionId { get; init; }
+    public required IReadOnlyList<IamPolicyVersion> Versions { get; init; }
+    public string? Description { get; init; }
+    public IReadOnlyList<IamTag> Tags { get; init; } = [];
+
+    public string Arn => $"arn:aws:iam::{Owner}:policy{Path}{PolicyName}";
+    public IamPolicyVersion DefaultVersion => Versions.First(v => v.VersionId == DefaultVersionId);
+}
+
+public sealed record IamAccessKey(string AccessKeyId, string SecretAccessKey, string Status, DateTimeOffset CreateDate);
+
+public sealed record IamUser
+{
+    public required string AccountId { get; init; }
+    public required string UserName { get; init; }
+    public required string UserId { get; init; }
+    public required string Path { get; init; }
+    public required DateTimeOffset CreateDate { get; init; }
+    public IReadOnlyList<IamTag> Tags { get; init; } = [];
+    public IReadOnlyList<IamAccessKey> AccessKeys { get; init; } = [];
+
+    public string Arn => $"arn:aws:iam::{AccountId}:user{Path}{UserName}";
+}
+
+/// <summary>One page of a listing and the marker for the next, as IAM's Marker/MaxItems pagination works.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextMarker);

@@ -1,0 +1,400 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Stratus.Host;
+using Stratus.Persistence;
+using Stratus.Protocols;
+
+namespace Stratus.Services.Iam;
+
+/// <summary>What other services ask of IAM: whether a role exists and whom it trusts.</summary>
+public interface IIamRoles
+{
+    IamRole? FindRoleByArn(string roleArn);
+}
+
+/// <summary>IAM's domain: roles, managed and inline policies, users and their access keys, per account.</summary>
+public sealed class IamService : IIamRoles, ICredentialSource
+{
+    public const int MaxAccessKeysPerUser = 2;
+    public const int MaxPolicyVersions = 5;
+
+    private readonly TimeProvider _clock;
+    private readonly ResourceTable<IamRole> _roles;
+    private readonly ResourceTable<IamManagedPolicy> _policies;
+    private readonly ResourceTable<IamUser> _users;
+    private readonly Dictionary<string, IamManagedPolicy> _awsPolicies;
+    private readonly ConcurrentDictionary<string, (string AccountId, string UserName)> _keyOwners = new(StringComparer.Ordinal);
+
+    public IamService(StateStore store, TimeProvider clock)
+    {
+        _clock = clock;
+        _roles = new ResourceTable<IamRole>(store, "iam.roles");
+        _policies = new ResourceTable<IamManagedPolicy>(store, "iam.policies");
+        _users = new ResourceTable<IamUser>(store, "iam.users");
+        _awsPolicies = AwsManagedPolicies.All.ToDictionary(p => p.Arn, StringComparer.Ordinal);
+        foreach (var user in _users.Values)
+            foreach (var key in user.AccessKeys) _keyOwners[key.AccessKeyId] = (user.AccountId, user.UserName);
+    }
+
+    private DateTimeOffset Now => DateTimeOffset.FromUnixTimeSeconds(_clock.GetUtcNow().ToUnixTimeSeconds());
+
+    // IAM names are unique without regard to case, and found without regard to case.
+    private static string Key(string accountId, string name) => ResourceTable<IamRole>.Key(accountId, name.ToLowerInvariant());
+
+    // ---- roles ----
+
+    public IamRole CreateRole(string accountId, string roleName, string? path, string trustPolicy, string? description, int? maxSessionDuration, IReadOnlyList<IamTag> tags)
+    {
+        IamNames.CheckName("RoleName", roleName, 64);
+        path = IamNames.CheckPath(path);
+        PolicyDocument.Validate(trustPolicy, PolicyDocument.Kind.Trust);
+        if (description?.Length > 1000) throw IamNames.Errors.Constraint("Description", description, "Member must have length less than or equal to 1000");
+        var session = maxSessionDuration ?? 3600;
+        if (session is < 3600 or > 43200)
+            throw IamNames.Errors.Constraint("MaxSessionDuration", session.ToString(), "Member must have value between 3600 and 43200");
+        var role = new IamRole
+        {
+            AccountId = accountId,
+            RoleName = roleName,
+            RoleId = IamNames.NewId("AROA"),
+            Path = path,
+            AssumeRolePolicyDocument = trustPolicy,
+            Description = description,
+            MaxSessionDuration = session,
+            CreateDate = Now,
+            Tags = IamNames.CheckTags(tags),
+        };
+        if (!_roles.TryAdd(Key(accountId, roleName), role))
+            throw new AwsException("EntityAlreadyExists", $"Role with name {roleName} already exists.", 409);
+        return role;
+    }
+
+    public IamRole GetRole(string accountId, string roleName) =>
+        _roles.Get(Key(accountId, roleName)) ?? throw NoSuchRole(roleName);
+
+    public Page<IamRole> ListRoles(string accountId, string? pathPrefix, string? marker, int? maxItems) =>
+        Paginate(_roles.Values.Where(r => r.AccountId == accountId && r.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal)),
+            r => r.RoleName, marker, maxItems);
+
+    public void DeleteRole(string accountId, string roleName)
+    {
+        var role = GetRole(accountId, roleName);
+        if (role.AttachedPolicyArns.Count > 0)
+            throw new AwsException("DeleteConflict", "Cannot delete entity, must detach all policies first.", 409);
+        if (role.InlinePolicies.Count > 0)
+            throw new AwsException("DeleteConflict", "Cannot delete entity, must delete policies first.", 409);
+        _roles.Remove(Key(accountId, roleName));
+    }
+
+    public IamRole UpdateAssumeRolePolicy(string accountId, string roleName, string trustPolicy)
+    {
+        PolicyDocument.Validate(trustPolicy, PolicyDocument.Kind.Trust);
+        return UpdateRole(accountId, roleName, r => r with { AssumeRolePolicyDocument = trustPolicy });
+    }
+
+    public IamRole UpdateRoleDescription(string accountId, string roleName, string? description, int? maxSessionDuration) =>
+        UpdateRole(accountId, roleName, r => r with
+        {
+            Description = description ?? r.Description,
+            MaxSessionDuration = maxSessionDuration ?? r.MaxSessionDuration,
+        });
+
+    public IamRole TagRole(string accountId, string roleName, IReadOnlyList<IamTag> tags) =>
+        UpdateRole(accountId, roleName, r => r with { Tags = IamNames.CheckTags(MergeTags(r.Tags, tags)) });
+
+    public IamRole UntagRole(string accountId, string roleName, IReadOnlyCollection<string> keys) =>
+        UpdateRole(accountId, roleName, r => r with { Tags = r.Tags.Where(t => !keys.Contains(t.Key)).ToList() });
+
+    public IamRole? FindRoleByArn(string roleArn)
+    {
+        var parts = roleArn.Split(':', 6);
+        if (parts.Length != 6 || parts[0] != "arn" || parts[2] != "iam" || !parts[5].StartsWith("role/", StringComparison.Ordinal)) return null;
+        var name = parts[5][(parts[5].LastIndexOf('/') + 1)..];
+        var role = _roles.Get(Key(parts[4], name));
+        return role is not null && string.Equals(role.Arn, roleArn, StringComparison.OrdinalIgnoreCase) ? role : null;
+    }
+
+    private IamRole UpdateRole(string accountId, string roleName, Func<IamRole, IamRole> change) =>
+        _roles.Update(Key(accountId, roleName), change) ?? throw NoSuchRole(roleName);
+
+    private static AwsException NoSuchRole(string roleName) =>
+        new("NoSuchEntity", $"The role with name {roleName} cannot be found.", 404);
+
+    // ---- role policies ----
+
+    public void AttachRolePolicy(string accountId, string roleName, string policyArn)
+    {
+        GetPolicy(accountId, policyArn);
+        UpdateRole(accountId, roleName, r => r.AttachedPolicyArns.Contains(policyArn) ? r : r with { AttachedPolicyArns = [.. r.AttachedPolicyArns, policyArn] });
+    }
+
+    public void DetachRolePolicy(string accountId, string roleName, string policyArn)
+    {
+        var role = GetRole(accountId, roleName);
+        if (!role.AttachedPolicyArns.Contains(policyArn))
+            throw new AwsException("NoSuchEntity", $"Policy {policyArn} was not found.", 404);
+        UpdateRole(accountId, roleName, r => r with { AttachedPolicyArns = r.AttachedPolicyArns.Where(a => a != policyArn).ToList() });
+    }
+
+    public Page<IamManagedPolicy> ListAttachedRolePolicies(string accountId, string roleName, string? pathPrefix, string? marker, int? maxItems)
+    {
+        var role = GetRole(accountId, roleName);
+        var attached = role.AttachedPolicyArns.Select(arn => FindPolicy(arn)).OfType<IamManagedPolicy>()
+            .Where(p => p.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal));
+        return Paginate(attached, p => p.PolicyName, marker, maxItems);
+    }
+
+    public void PutRolePolicy(string accountId, string roleName, string policyName, string document)
+    {
+        IamNames.CheckName("PolicyName", policyName, 128);
+        PolicyDocument.Validate(document, PolicyDocument.Kind.Identity);
+        UpdateRole(accountId, roleName, r => r with
+        {
+            InlinePolicies = new Dictionary<string, string>(r.InlinePolicies) { [policyName] = document },
+        });
+    }
+
+    public string GetRolePolicy(string accountId, string roleName, string policyName) =>
+        GetRole(accountId, roleName).InlinePolicies.GetValueOrDefault(policyName) ?? throw NoSuchRolePolicy(policyName);
+
+    public void DeleteRolePolicy(string accountId, string roleName, string policyName)
+    {
+        if (!GetRole(accountId, roleName).InlinePolicies.ContainsKey(policyName)) throw NoSuchRolePolicy(policyName);
+        UpdateRole(accountId, roleName, r => r with
+        {
+            InlinePolicies = r.InlinePolicies.Where(p => p.Key != policyName).ToDictionary(p => p.Key, p => p.Value),
+        });
+    }
+
+    public Page<string> ListRolePolicies(string accountId, string roleName, string? marker, int? maxItems) =>
+        Paginate(GetRole(accountId, roleName).InlinePolicies.Keys, name => name, marker, maxItems);
+
+    private static AwsException NoSuchRolePolicy(string policyName) =>
+        new("NoSuchEntity", $"The role policy with name {policyName} cannot be found.", 404);
+
+    // ---- managed policies ----
+
+    public IamManagedPolicy CreatePolicy(string accountId, string policyName, string? path, string document, string? description, IReadOnlyList<IamTag> tags)
+    {
+        IamNames.CheckName("PolicyName", policyName, 128);
+        path = IamNames.CheckPath(path);
+        PolicyDocument.Validate(document, PolicyDocument.Kind.Identity);
+        var now = Now;
+        var policy = new IamManagedPolicy
+        {
+            Owner = accountId,
+            PolicyName = policyName,
+            PolicyId = IamNames.NewId("ANPA"),
+            Path = path,
+            CreateDate = now,
+            UpdateDate = now,
+            DefaultVersionId = "v1",
+            Versions = [new IamPolicyVersion("v1", document, now)],
+            Description = description,
+            Tags = IamNames.CheckTags(tags),
+        };
+        if (!_policies.TryAdd(Key(accountId, policyName), policy))
+            throw new AwsException("EntityAlreadyExists", $"A policy called {policyName} already exists. Duplicate names are not allowed.", 409);
+        return policy;
+    }
+
+    public IamManagedPolicy GetPolicy(string accountId, string policyArn) =>
+        FindPolicy(policyArn) is { } policy && (policy.Owner == "aws" || policy.Owner == accountId)
+            ? policy
+            : throw new AwsException("NoSuchEntity", $"Policy {policyArn} does not exist or is not attachable.", 404);
+
+    public int AttachmentCount(string policyArn) =>
+        _roles.Values.Count(r => r.AttachedPolicyArns.Contains(policyArn));
+
+    public Page<IamManagedPolicy> ListPolicies(string accountId, string? scope, bool onlyAttached, string? pathPrefix, string? marker, int? maxItems)
+    {
+        IEnumerable<IamManagedPolicy> local = _policies.Values.Where(p => p.Owner == accountId);
+        var all = (scope ?? "All") switch
+        {
+            "All" => _awsPolicies.Values.Concat(local),
+            "AWS" => _awsPolicies.Values,
+            "Local" => local,
+            _ => throw IamNames.Errors.Constraint("Scope", scope, "Member must satisfy enum value set: [All, AWS, Local]"),
+        };
+        var attached = onlyAttached
+            ? _roles.Values.Where(r => r.AccountId == accountId).SelectMany(r => r.AttachedPolicyArns).ToHashSet()
+            : null;
+        return Paginate(all.Where(p => p.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal) && (attached is null || attached.Contains(p.Arn))),
+            p => p.PolicyName, marker, maxItems);
+    }
+
+    public void DeletePolicy(string accountId, string policyArn)
+    {
+        var policy = GetLocalPolicy(accountId, policyArn);
+        if (AttachmentCount(policyArn) > 0)
+            throw new AwsException("DeleteConflict", "Cannot delete a policy attached to entities.", 409);
+        if (policy.Versions.Count > 1)
+            throw new AwsException("DeleteConflict", "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.", 409);
+        _policies.Remove(Key(accountId, policy.PolicyName));
+    }
+
+    public IamPolicyVersion CreatePolicyVersion(string accountId, string policyArn, string document, bool setAsDefault)
+    {
+        PolicyDocument.Validate(document, PolicyDocument.Kind.Identity);
+        var policy = GetLocalPolicy(accountId, policyArn);
+        IamPolicyVersion? created = null;
+        _policies.Update(Key(accountId, policy.PolicyName), p =>
+        {
+            if (p.Versions.Count >= MaxPolicyVersions)
+                throw new AwsException("LimitExceeded", "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.", 409);
+            var next = p.Versions.Max(v => int.Parse(v.VersionId[1..])) + 1;
+            created = new IamPolicyVersion($"v{next}", document, Now);
+            return p with
+            {
+                Versions = [.. p.Versions, created],
+                DefaultVersionId = setAsDefault ? created.VersionId : p.DefaultVersionId,
+                UpdateDate = Now,
+            };
+        });
+        return created!;
+    }
+
+    public IamPolicyVersion GetPolicyVersion(string accountId, string policyArn, string versionId) =>
+        GetPolicy(accountId, policyArn).Versions.FirstOrDefault(v => v.VersionId == versionId) ?? throw NoSuchVersion(policyArn, versionId);
+
+    public void DeletePolicyVersion(string accountId, string policyArn, string versionId)
+    {
+        var policy = GetLocalPolicy(accountId, policyArn);
+        if (policy.Versions.All(v => v.VersionId != versionId)) throw NoSuchVersion(policyArn, versionId);
+        if (policy.DefaultVersionId == versionId)
+            throw new AwsException("DeleteConflict", "Cannot delete the default version of a policy.", 409);
+        _policies.Update(Key(accountId, policy.PolicyName), p => p with { Versions = p.Versions.Where(v => v.VersionId != versionId).ToList() });
+    }
+
+    public void SetDefaultPolicyVersion(string accountId, string policyArn, string versionId)
+    {
+        var policy = GetLocalPolicy(accountId, policyArn);
+        if (policy.Versions.All(v => v.VersionId != versionId)) throw NoSuchVersion(policyArn, versionId);
+        _policies.Update(Key(accountId, policy.PolicyName), p => p with { DefaultVersionId = versionId, UpdateDate = Now });
+    }
+
+    private IamManagedPolicy? FindPolicy(string policyArn)
+    {
+        if (_awsPolicies.TryGetValue(policyArn, out var aws)) return aws;
+        var parts = policyArn.Split(':', 6);
+        if (parts.Length != 6 || parts[2] != "iam" || !parts[5].StartsWith("policy/", StringComparison.Ordinal)) return null;
+        var policy = _policies.Get(Key(parts[4], parts[5][(parts[5].LastIndexOf('/') + 1)..]));
+        return policy?.Arn == policyArn ? policy : null;
+    }
+
+    private IamManagedPolicy GetLocalPolicy(string accountId, string policyArn)
+    {
+        var policy = GetPolicy(accountId, policyArn);
+        if (policy.Owner == "aws")
+            throw new AwsException("AccessDenied", $"Policy {policyArn} is an AWS managed policy and cannot be changed.", 403);
+        return policy;
+    }
+
+    private static AwsException NoSuchVersion(string policyArn, string versionId) =>
+        new("NoSuchEntity", $"Policy {policyArn} version {versionId} does not exist or is not attachable.", 404);
+
+    // ---- users and access keys ----
+
+    public IamUser CreateUser(string accountId, string userName, string? path, IReadOnlyList<IamTag> tags)
+    {
+        IamNames.CheckName("UserName", userName, 64);
+        var user = new IamUser
+        {
+            AccountId = accountId,
+            UserName = userName,
+            UserId = IamNames.NewId("AIDA"),
+            Path = IamNames.CheckPath(path),
+            CreateDate = Now,
+            Tags = IamNames.CheckTags(tags),
+        };
+        if (!_users.TryAdd(Key(accountId, userName), user))
+            throw new AwsException("EntityAlreadyExists", $"User with name {userName} already exists.", 409);
+        return user;
+    }
+
+    public IamUser GetUser(string accountId, string userName) =>
+        _users.Get(Key(accountId, userName)) ?? throw NoSuchUser(userName);
+
+    public Page<IamUser> ListUsers(string accountId, string? pathPrefix, string? marker, int? maxItems) =>
+        Paginate(_users.Values.Where(u => u.AccountId == accountId && u.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal)),
+            u => u.UserName, marker, maxItems);
+
+    public void DeleteUser(string accountId, string userName)
+    {
+        if (GetUser(accountId, userName).AccessKeys.Count > 0)
+            throw new AwsException("DeleteConflict", "Cannot delete entity, must delete access keys first.", 409);
+        _users.Remove(Key(accountId, userName));
+    }
+
+    public IamAccessKey CreateAccessKey(string accountId, string userName)
+    {
+        var key = new IamAccessKey(IamNames.NewId("AKIA", 16), IamNames.NewSecret(), "Active", Now);
+        _users.Update(Key(accountId, userName), u => u.AccessKeys.Count >= MaxAccessKeysPerUser
+            ? throw new AwsException("LimitExceeded", $"Cannot exceed quota for AccessKeysPerUser: {MaxAccessKeysPerUser}", 409)
+            : u with { AccessKeys = [.. u.AccessKeys, key] });
+        if (_users.Get(Key(accountId, userName)) is not { } owner) throw NoSuchUser(userName);
+        _keyOwners[key.AccessKeyId] = (accountId, owner.UserName);
+        return key;
+    }
+
+    public IReadOnlyList<IamAccessKey> ListAccessKeys(string accountId, string userName) => GetUser(accountId, userName).AccessKeys;
+
+    public void DeleteAccessKey(string accountId, string userName, string accessKeyId)
+    {
+        if (GetUser(accountId, userName).AccessKeys.All(k => k.AccessKeyId != accessKeyId))
+            throw new AwsException("NoSuchEntity", $"The Access Key with id {accessKeyId} cannot be found.", 404);
+        _users.Update(Key(accountId, userName), u => u with { AccessKeys = u.AccessKeys.Where(k => k.AccessKeyId != accessKeyId).ToList() });
+        _keyOwners.TryRemove(accessKeyId, out _);
+    }
+
+    public void UpdateAccessKey(string accountId, string userName, string accessKeyId, string status)
+    {
+        if (status is not ("Active" or "Inactive"))
+            throw IamNames.Errors.Constraint("Status", status, "Member must satisfy enum value set: [Active, Inactive]");
+        if (GetUser(accountId, userName).AccessKeys.All(k => k.AccessKeyId != accessKeyId))
+            throw new AwsException("NoSuchEntity", $"The Access Key with id {accessKeyId} cannot be found.", 404);
+        _users.Update(Key(accountId, userName), u => u with
+        {
+            AccessKeys = u.AccessKeys.Select(k => k.AccessKeyId == accessKeyId ? k with { Status = status } : k).ToList(),
+        });
+    }
+
+    public KnownCredential? Find(string accessKeyId)
+    {
+        if (!_keyOwners.TryGetValue(accessKeyId, out var owner)) return null;
+        var user = _users.Get(Key(owner.AccountId, owner.UserName));
+        var key = user?.AccessKeys.FirstOrDefault(k => k.AccessKeyId == accessKeyId && k.Status == "Active");
+        return user is null || key is null ? null : new KnownCredential(accessKeyId, key.SecretAccessKey, user.AccountId, user.Arn, PrincipalId: user.UserId);
+    }
+
+    private static AwsException NoSuchUser(string userName) =>
+        new("NoSuchEntity", $"The user with name {userName} cannot be found.", 404);
+
+    private static IReadOnlyList<IamTag> MergeTags(IReadOnlyList<IamTag> current, IReadOnlyList<IamTag> added) =>
+        current.Where(t => added.All(a => !string.Equals(a.Key, t.Key, StringComparison.OrdinalIgnoreCase))).Concat(added).ToList();
+
+    /// <summary>IAM's Marker/MaxItems paging over items sorted by name; the marker is the next item's name.</summary>
+    public static Page<T> Paginate<T>(IEnumerable<T> items, Func<T, string> name, string? marker, int? maxItems)
+    {
+        var size = maxItems ?? 100;
+        if (size is < 1 or > 1000) throw IamNames.Errors.Constraint("MaxItems", size.ToString(), "Member must have value between 1 and 1000");
+        var sorted = items.OrderBy(name, StringComparer.OrdinalIgnoreCase);
+        var start = marker is null ? sorted : sorted.SkipWhile(i => StringComparer.OrdinalIgnoreCase.Compare(name(i), DecodeMarker(marker)) < 0);
+        var page = start.Take(size + 1).ToList();
+        return page.Count > size
+            ? new Page<T>(page.Take(size).ToList(), Convert.ToBase64String(Encoding.UTF8.GetBytes(name(page[size]))))
+            : new Page<T>(page, null);
+    }
+
+    private static string DecodeMarker(string marker)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(marker));
+        }
+        catch (FormatException)
+        {
+            throw IamNames.Errors.Constraint("Marker", marker, "Member must be a marker returned by a previous call");
+        }
+    }
+}

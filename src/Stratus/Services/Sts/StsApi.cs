@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+using Stratus.Host;
+using Stratus.Protocols;
+using Stratus.Protocols.Query;
+using Stratus.Services.Iam;
+
+namespace Stratus.Services.Sts;
+
+/// <summary>STS's wire operations (Query protocol, 2011-06-15).</summary>
+public sealed class StsApi : IStratusService
+{
+    private readonly StsService _sts;
+
+    public StsApi(StsService sts)
+    {
+        _sts = sts;
+        Endpoint = new ServiceEndpoint("sts", Operations(), new AwsQueryProtocol("2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/"))
+        {
+            Validation = IamNames.Errors,
+        };
+    }
+
+    public string Name => "sts";
+    public ServiceEndpoint Endpoint { get; }
+
+    private OperationTable Operations() => new()
+    {
+        { "GetCallerIdentity", i =>
+            {
+                var identity = _sts.GetCallerIdentity(i.Call);
+                return new JsonObject { ["UserId"] = identity.UserId, ["Account"] = identity.Account, ["Arn"] = identity.Arn };
+            } },
+        { "AssumeRole", i =>
+            {
+                var session = _sts.AssumeRole(i.Call, i.Required("RoleArn"), i.Required("RoleSessionName"), i.Int("DurationSeconds"));
+                return new JsonObject
+                {
+                    ["Credentials"] = Credentials(session),
+                    ["AssumedRoleUser"] = new JsonObject { ["AssumedRoleId"] = session.PrincipalId, ["Arn"] = session.Arn },
+                    ["PackedPolicySize"] = 0,
+                };
+            } },
+        { "GetSessionToken", i => new JsonObject { ["Credentials"] = Credentials(_sts.GetSessionToken(i.Call, i.Int("DurationSeconds"))) } },
+    };
+
+    private static JsonObject Credentials(StsSession session) => new()
+    {
+        ["AccessKeyId"] = session.AccessKeyId,
+        ["SecretAccessKey"] = session.SecretAccessKey,
+        ["SessionToken"] = session.SessionToken,
+        ["Expiration"] = session.Expiration,
+    };
+}

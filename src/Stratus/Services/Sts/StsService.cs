@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Stratus.Host;
+using Stratus.Persistence;
+using Stratus.Protocols;
+using Stratus.Services.Iam;
+
+namespace Stratus.Services.Sts;
+
+public sealed record StsSession
+{
+    public required string AccessKeyId { get; init; }
+    public required string SecretAccessKey { get; init; }
+    public required string SessionToken { get; init; }
+    public required DateTimeOffset Expiration { get; init; }
+    public required string AccountId { get; init; }
+    /// <summary>arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, or the user's ARN for GetSessionToken.</summary>
+    public required string Arn { get; init; }
+    /// <summary>ROLEID:SESSION for an assumed role, the user id otherwise.</summary>
+    public required string PrincipalId { get; init; }
+}
+
+/// <summary>STS's domain: who is calling, and temporary credentials that Stratus then accepts.</summary>
+public sealed partial class StsService(StateStore store, TimeProvider clock, IIamRoles roles) : ICredentialSource
+{
+    private readonly ResourceTable<StsSession> _sessions = new(store, "sts.sessions");
+
+    [GeneratedRegex(@"^[\w+=,.@-]{2,64}$")]
+    private static partial Regex SessionNamePattern();
+
+    public sealed record Identity(string Account, string Arn, string UserId);
+
+    public Identity GetCallerIdentity(CallContext call)
+    {
+        if (call.AccessKeyId is { } key && Find(key) is { } known)
+            return new Identity(known.AccountId, known.PrincipalArn, known.PrincipalId ?? known.AccountId);
+        return new Identity(call.AccountId, $"arn:aws:iam::{call.AccountId}:root", call.AccountId);
+    }
+
+    public StsSession AssumeRole(CallContext call, string roleArn, string sessionName, int? durationSeconds)
+    {
+        if (!SessionNamePattern().IsMatch(sessionName))
+            throw IamNames.Errors.Constraint("RoleSessionName", sessionName, @"Member must satisfy regular expression pattern: [\w+=,.@-]* and have length between 2 and 64");
+        var role = roles.FindRoleByArn(roleArn)
+            ?? throw new AwsException("AccessDenied",
+                $"User: {GetCallerIdentity(call).Arn} is not authorized to perform: sts:AssumeRole on resource: {roleArn}", 403);
+        var duration = durationSeconds ?? 3600;
+        if (duration < 900 || duration > role.MaxSessionDuration)
+            throw new AwsException("ValidationError",
+                $"The requested DurationSeconds exceeds the MaxSessionDuration set for this role ({role.MaxSessionDuration}) or is below 900.");
+        return Issue(role.AccountId, $"arn:aws:sts::{role.AccountId}:assumed-role/{role.RoleName}/{sessionName}", $"{role.RoleId}:{sessionName}", duration);
+    }
+
+    public StsSession GetSessionToken(CallContext call, int? durationSeconds)
+    {
+        var duration = durationSeconds ?? 43200;
+        if (duration is < 900 or > 129600)
+            throw IamNames.Errors.Constraint("DurationSeconds", duration.ToString(), "Member must have value between 900 and 129600");
+        var caller = GetCallerIdentity(call);
+        return Issue(caller.Account, caller.Arn, caller.UserId, duration);
+    }
+
+    public KnownCredential? Find(string accessKeyId) =>
+        _sessions.Get(accessKeyId) is { } s
+            ? new KnownCredential(s.AccessKeyId, s.SecretAccessKey, s.AccountId, s.Arn, s.SessionToken, s.Expiration, s.PrincipalId)
+            : null;
+
+    private StsSession Issue(string accountId, string arn, string principalId, int durationSeconds)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var expired in _sessions.Entries.Where(e => e.Value.Expiration < now).Select(e => e.Key).ToList())
+            _sessions.Remove(expired);
+        var session = new StsSession
+        {
+            AccessKeyId = IamNames.NewId("ASIA", 16),
+            SecretAccessKey = IamNames.NewSecret(),
+            SessionToken = Convert.ToBase64String(RandomNumberGenerator.GetBytes(96)),
+            Expiration = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds() + durationSeconds),
+            AccountId = accountId,
+            Arn = arn,
+            PrincipalId = principalId,
+        };
+        _sessions.Put(session.AccessKeyId, session);
+        return session;
+    }
+}
