@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs prerequisites, builds Release, runs every xunit test, and ends
+# with the totals on one line: "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+bash scripts/prerequisites.sh || exit 1
+
+results="artifacts/test-results"
+rm -rf "$results"
+dotnet test Stratus.slnx -c Release --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
+status=$?
+
+python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+passed = failed = 0
+for trx in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
+    counters = ET.parse(trx).getroot().find(".//{*}Counters")
+    if counters is not None:
+        passed += int(counters.get("passed", 0))
+        failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0))
+print(f"{passed} passed, {failed} failed")
+PY
+exit $status
