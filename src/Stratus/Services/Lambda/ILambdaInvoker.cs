@@ -1,0 +1,26 @@
+namespace Stratus.Services.Lambda;
+
+/// <summary>
+/// How other services (API Gateway, CloudWatch alarm actions, CloudFormation) invoke a function: through
+/// Lambda's domain, never over HTTP. The function's resource policy must allow <see cref="LambdaInvokeRequest.CallerPrincipal"/>
+/// (e.g. apigateway.amazonaws.com) for <see cref="LambdaInvokeRequest.SourceArn"/>, as on AWS.
+/// Unknown functions, refused permissions and throttles are thrown as AwsException with Lambda's codes.
+/// </summary>
+public interface ILambdaInvoker
+{
+    Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation);
+}
+
+/// <param name="Function">A function name, partial ARN or full ARN, as Lambda's Invoke accepts.</param>
+/// <param name="CallerPrincipal">The service principal invoking, or null for a call made with the account's own credentials.</param>
+public sealed record LambdaInvokeRequest(
+    string AccountId,
+    string Region,
+    string Function,
+    string? Qualifier,
+    ReadOnlyMemory<byte> Payload,
+    string? CallerPrincipal,
+    string? SourceArn);
+
+/// <param name="FunctionError">"Unhandled" when the function failed (its payload is then the error document), else null.</param>
+public sealed record LambdaInvokeResult(ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion);
