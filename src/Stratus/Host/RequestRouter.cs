@@ -43,6 +43,7 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
             RequestId = requestId,
             AccessKeyId = credential?.AccessKeyId,
             PrincipalArn = known?.PrincipalArn,
+            PrincipalId = known?.PrincipalId,
             Http = http,
         };
 

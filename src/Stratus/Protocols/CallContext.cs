@@ -11,6 +11,8 @@ public sealed class CallContext
     public string? AccessKeyId { get; init; }
     /// <summary>The IAM principal behind the access key when Stratus issued it (user or assumed role).</summary>
     public string? PrincipalArn { get; init; }
+    /// <summary>The unique id of that principal (AIDA... for users, AROA...:session for assumed roles).</summary>
+    public string? PrincipalId { get; init; }
     public required HttpContext Http { get; init; }
 
     /// <summary>The base URL clients reached us on, for URLs we hand back (code locations, invoke URLs).</summary>

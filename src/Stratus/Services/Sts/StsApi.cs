@@ -27,7 +27,7 @@ public sealed class StsApi : IStratusService
     {
         { "GetCallerIdentity", i =>
             {
-                var identity = _sts.GetCallerIdentity(i.Call);
+                var identity = StsService.GetCallerIdentity(i.Call);
                 return new JsonObject { ["UserId"] = identity.UserId, ["Account"] = identity.Account, ["Arn"] = identity.Arn };
             } },
         { "AssumeRole", i =>

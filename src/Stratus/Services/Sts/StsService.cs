@@ -30,12 +30,9 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
 
     public sealed record Identity(string Account, string Arn, string UserId);
 
-    public Identity GetCallerIdentity(CallContext call)
-    {
-        if (call.AccessKeyId is { } key && Find(key) is { } known)
-            return new Identity(known.AccountId, known.PrincipalArn, known.PrincipalId ?? known.AccountId);
-        return new Identity(call.AccountId, $"arn:aws:iam::{call.AccountId}:root", call.AccountId);
-    }
+    /// <summary>The principal the router resolved from the access key; unknown keys act as the account's root.</summary>
+    public static Identity GetCallerIdentity(CallContext call) =>
+        new(call.AccountId, call.PrincipalArn ?? $"arn:aws:iam::{call.AccountId}:root", call.PrincipalId ?? call.AccountId);
 
     public StsSession AssumeRole(CallContext call, string roleArn, string sessionName, int? durationSeconds)
     {
