@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the accounts functions and packages them as one Lambda zip: build/accounts-functions.zip.
+# Both functions ship in the same assembly; each Lambda names its own handler.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="$here/build"
+rm -rf "$out/publish"
+mkdir -p "$out"
+dotnet publish "$here/src/Accounts.Functions" -c Release -o "$out/publish" --nologo -v quiet >&2
+python3 - "$out/publish" "$out/accounts-functions.zip" <<'PY'
+import os, sys, zipfile
+root, target = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+    for folder, _, files in os.walk(root):
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            z.write(path, os.path.relpath(path, root))
+PY
+echo "$out/accounts-functions.zip"
