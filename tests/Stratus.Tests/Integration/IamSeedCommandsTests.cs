@@ -58,3 +58,29 @@ public sealed class IamSeedCommandsTests(StratusFixture stratus) : IClassFixture
         Assert.Contains("must detach all policies first", refused.Stderr);
     }
 }
+
+/// <summary>The seed's IAM and STS commands through the aws CLI v2 (Debian's awscli at /usr/bin/aws).</summary>
+public sealed class AwsCliV2Tests(StratusFixture stratus) : IClassFixture<StratusFixture>
+{
+    private const string V2 = "/usr/bin/aws";
+
+    private Task<ProcessResult> Aws(params string[] args) =>
+        Clients.RunAsync(V2, ["--endpoint-url", stratus.Url, "--region", "us-east-1", .. args], stratus.Url, TimeSpan.FromMinutes(1));
+
+    [Fact]
+    public async Task Cli_v2_creates_and_finds_the_seed_role_and_reads_the_account()
+    {
+        var version = await Clients.RunAsync(V2, ["--version"], stratus.Url, TimeSpan.FromMinutes(1));
+        Assert.StartsWith("aws-cli/2.", version.Stdout);
+
+        var created = await Aws("iam", "create-role", "--role-name", "role-demo-cct-v2", "--assume-role-policy-document",
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""");
+        Assert.True(created.ExitCode == 0, created.ToString());
+
+        var arn = await Aws("iam", "list-roles", "--query", "Roles[?RoleName==`role-demo-cct-v2`].Arn", "--output", "text");
+        Assert.Equal("arn:aws:iam::000000000000:role/role-demo-cct-v2", arn.Stdout.Trim());
+
+        var account = await Aws("sts", "get-caller-identity", "--query", "Account", "--output", "text");
+        Assert.Equal("000000000000", account.Stdout.Trim());
+    }
+}
