@@ -10,17 +10,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 ENDPOINT="${1:-}"
 
-say() { printf '==> %s\n' "$*" >&2; }
-awsx() {
-    if [ -n "$ENDPOINT" ]; then aws --endpoint-url "$ENDPOINT" "$@"; else aws "$@"; fi
-}
-export AWS_PAGER=""
-if [ -n "$ENDPOINT" ]; then
-    export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
-fi
-REGION="${AWS_DEFAULT_REGION:-$(aws configure get region 2>/dev/null || true)}"
-REGION="${REGION:-us-east-1}"
-export AWS_DEFAULT_REGION="$REGION"
+. "$(dirname "$0")/aws-target.sh"
 
 TAGS="Key=Environment,Value=demo-cct-paas"
 SEED_LAMBDA=demo-cct-lambda-seed-db

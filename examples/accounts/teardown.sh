@@ -3,16 +3,7 @@
 #   ./teardown.sh http://localhost:4566    (Stratus)      ./teardown.sh    (real AWS)
 set -uo pipefail
 ENDPOINT="${1:-}"
-say() { printf '==> %s\n' "$*" >&2; }
-awsx() {
-    if [ -n "$ENDPOINT" ]; then aws --endpoint-url "$ENDPOINT" "$@"; else aws "$@"; fi
-}
-export AWS_PAGER=""
-if [ -n "$ENDPOINT" ]; then
-    export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
-fi
-REGION="${AWS_DEFAULT_REGION:-$(aws configure get region 2>/dev/null || true)}"
-export AWS_DEFAULT_REGION="${REGION:-us-east-1}"
+. "$(dirname "$0")/aws-target.sh"
 
 say "API Gateway: deleting apigw-demo-cct"
 for id in $(awsx apigateway get-rest-apis --query "items[?name==\`apigw-demo-cct\`].id" --output text 2>/dev/null); do
