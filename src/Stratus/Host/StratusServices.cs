@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
+using Stratus.Services.Ecr;
 using Stratus.Services.Iam;
 using Stratus.Services.Sts;
 
@@ -34,7 +35,7 @@ public sealed class StratusServices : IAsyncDisposable
         var sources = new List<ICredentialSource> { iam, sts };
         if (options.RootKey is { } root) sources.Insert(0, new RootCredentialSource(root.AccessKeyId, root.SecretAccessKey));
 
-        IStratusService[] all = [new IamApi(iam), new StsApi(sts)];
+        IStratusService[] all = [new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock))];
         foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
         return new StratusServices(store, all, new CredentialResolver(sources), iam, sts);
     }

@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using Stratus.Host;
+using Stratus.Protocols;
+using Stratus.Protocols.Json;
+
+namespace Stratus.Services.Ecr;
+
+/// <summary>ECR's wire operations (AWS JSON 1.1, AmazonEC2ContainerRegistry_V20150921).</summary>
+public sealed class EcrApi : IStratusService
+{
+    private readonly EcrService _ecr;
+
+    public EcrApi(EcrService ecr)
+    {
+        _ecr = ecr;
+        Endpoint = new ServiceEndpoint("ecr", Operations(), new AwsJsonProtocol("AmazonEC2ContainerRegistry_V20150921", "1.1"));
+    }
+
+    public string Name => "ecr";
+    public ServiceEndpoint Endpoint { get; }
+
+    private OperationTable Operations() => new()
+    {
+        { "CreateRepository", i => new JsonObject
+            {
+                ["repository"] = Repository(_ecr.Create(i.Call.AccountId, i.Call.Region, i.Required("repositoryName"), i.String("imageTagMutability"),
+                    i.Object("imageScanningConfiguration") is { } scanning && i.Nested(scanning).Bool("scanOnPush") == true, Tags(i))),
+            } },
+        { "DescribeRepositories", i => new JsonObject
+            {
+                ["repositories"] = new JsonArray(_ecr.Describe(i.Call.AccountId, i.Call.Region, i.Strings("repositoryNames")).Select(r => (JsonNode)Repository(r)).ToArray()),
+            } },
+        { "DeleteRepository", i => new JsonObject { ["repository"] = Repository(_ecr.Delete(i.Call.AccountId, i.Call.Region, i.Required("repositoryName"))) } },
+        { "DescribeImages", i => Empty(i, "imageDetails") },
+        { "ListImages", i => Empty(i, "imageIds") },
+        { "GetAuthorizationToken", i =>
+            {
+                var (token, expiresAt) = _ecr.IssueToken();
+                return new JsonObject
+                {
+                    ["authorizationData"] = new JsonArray(new JsonObject
+                    {
+                        ["authorizationToken"] = token,
+                        ["expiresAt"] = expiresAt,
+                        ["proxyEndpoint"] = $"https://{i.Call.AccountId}.dkr.ecr.{i.Call.Region}.amazonaws.com",
+                    }),
+                };
+            } },
+        { "TagResource", i =>
+            {
+                _ecr.Tag(i.Call.AccountId, i.Call.Region, i.Required("resourceArn"), Tags(i));
+                return new JsonObject();
+            } },
+        { "UntagResource", i =>
+            {
+                _ecr.Untag(i.Call.AccountId, i.Call.Region, i.Required("resourceArn"), i.Strings("tagKeys").ToHashSet());
+                return new JsonObject();
+            } },
+        { "ListTagsForResource", i => new JsonObject { ["tags"] = TagList(_ecr.GetByArn(i.Call.AccountId, i.Call.Region, i.Required("resourceArn")).Tags) } },
+    };
+
+    /// <summary>Repositories hold no images until Stratus serves the registry protocol; the repository must still exist.</summary>
+    private JsonObject Empty(OperationInput input, string listName)
+    {
+        _ecr.Get(input.Call.AccountId, input.Call.Region, input.Required("repositoryName"));
+        return new JsonObject { [listName] = new JsonArray() };
+    }
+
+    private static IReadOnlyList<EcrTag> Tags(OperationInput input) =>
+        input.List("tags").OfType<JsonObject>().Select(t => new EcrTag(input.Nested(t).Required("Key"), input.Nested(t).String("Value") ?? "")).ToList();
+
+    private static JsonArray TagList(IReadOnlyList<EcrTag> tags) =>
+        new(tags.Select(t => (JsonNode)new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray());
+
+    private static JsonObject Repository(EcrRepository r) => new()
+    {
+        ["repositoryArn"] = r.Arn,
+        ["registryId"] = r.AccountId,
+        ["repositoryName"] = r.RepositoryName,
+        ["repositoryUri"] = r.Uri,
+        ["createdAt"] = r.CreatedAt,
+        ["imageTagMutability"] = r.ImageTagMutability,
+        ["imageScanningConfiguration"] = new JsonObject { ["scanOnPush"] = r.ScanOnPush },
+        ["encryptionConfiguration"] = new JsonObject { ["encryptionType"] = "AES256" },
+    };
+}
