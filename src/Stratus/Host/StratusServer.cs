@@ -52,9 +52,13 @@ public sealed class StratusServer : IAsyncDisposable
         var router = new RequestRouter(registry, services.Credentials, options, new SigV4Verifier(clock));
         var health = new HealthEndpoint(registry, options, clock);
 
-        app.Run(http => http.Request.Path.StartsWithSegments("/_stratus/health") && HttpMethods.IsGet(http.Request.Method)
-            ? health.WriteAsync(http)
-            : router.RouteAsync(http));
+        app.Run(http =>
+        {
+            if (http.Request.Path.StartsWithSegments("/_stratus/health") && HttpMethods.IsGet(http.Request.Method)) return health.WriteAsync(http);
+            foreach (var interceptor in services.Interceptors)
+                if (interceptor.Claims(http.Request)) return interceptor.HandleAsync(http);
+            return router.RouteAsync(http);
+        });
 
         try
         {
