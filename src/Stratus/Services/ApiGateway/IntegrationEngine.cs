@@ -254,6 +254,8 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
     {
         var mapped = MapRequest(run);
         var payload = mapped is null ? run.Request.Body : Encoding.UTF8.GetBytes(mapped);
+        // A function's event is JSON: a GET passed through without a body arrives as an empty object.
+        if (payload.Length == 0) payload = "{}"u8.ToArray();
         var result = await InvokeLambdaAsync(run, payload, cancellation);
         var text = Encoding.UTF8.GetString(result.Payload.Span);
         string? errorMessage = null;
@@ -292,7 +294,9 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
         var watch = Stopwatch.StartNew();
         try
         {
-            var result = await lambda.InvokeAsync(new LambdaInvokeRequest(account, region, function, null, payload, ServicePrincipal, sourceArn), timeout.Token);
+            // WaitAsync holds the integration timeout even if the function keeps running past it.
+            var result = await lambda.InvokeAsync(new LambdaInvokeRequest(account, region, function, null, payload, ServicePrincipal, sourceArn), timeout.Token)
+                .WaitAsync(timeout.Token);
             run.IntegrationLatency = watch.Elapsed;
             run.Write($"Received response. Integration latency: {watch.ElapsedMilliseconds} ms");
             return result;
