@@ -30,16 +30,17 @@ public static class PatchDocument
     public static string[] Segments(string path) =>
         path.TrimStart('/').Split('/').Select(s => s.Replace("~1", "/").Replace("~0", "~")).ToArray();
 
-    public static AwsException InvalidPath(PatchOperation operation) =>
-        ApiGatewayErrors.BadRequest($"Invalid patch path '{operation.Path}' specified for op '{operation.Op}'. Must be one of: []");
+    public static AwsException InvalidPath(PatchOperation operation, IEnumerable<string>? patchable = null) =>
+        ApiGatewayErrors.BadRequest($"Invalid patch path '{operation.Path}' specified for op '{operation.Op}'."
+            + (patchable is null ? "" : $" Must be one of: [{string.Join(", ", patchable.Select(p => "/" + p))}]"));
 
     private static void Apply(JsonObject doc, PatchOperation operation, IReadOnlyDictionary<string, PatchKind> patchable)
     {
         if (operation.Op is not ("add" or "remove" or "replace"))
             throw ApiGatewayErrors.BadRequest($"Invalid patch operation specified. Must be 'add'|'remove'|'replace'");
-        if (string.IsNullOrEmpty(operation.Path) || !operation.Path.StartsWith('/')) throw InvalidPath(operation);
+        if (string.IsNullOrEmpty(operation.Path) || !operation.Path.StartsWith('/')) throw InvalidPath(operation, patchable.Keys);
         var segments = Segments(operation.Path);
-        if (!patchable.TryGetValue(segments[0], out var kind)) throw InvalidPath(operation);
+        if (!patchable.TryGetValue(segments[0], out var kind)) throw InvalidPath(operation, patchable.Keys);
         var member = segments[0];
         var key = segments.Length > 1 ? string.Join('/', segments[1..]) : null;
         switch (kind)
