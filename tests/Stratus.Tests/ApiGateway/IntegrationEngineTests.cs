@@ -174,6 +174,24 @@ public sealed class IntegrationEngineTests : IDisposable
         Assert.Equal("/prod/files/a/b.txt", context["path"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Proxy_integration_base64_encodes_binary_media_types_both_ways()
+    {
+        var png = new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x00, 0xFF };
+        var lambda = FakeLambdaInvoker.Returning($$"""{"statusCode": 200, "headers": {"Content-Type": "image/png"}, "body": "{{Convert.ToBase64String(png)}}", "isBase64Encoded": true}""");
+        var integration = new Integration { Type = "AWS_PROXY", HttpMethod = "POST", Uri = LambdaUri };
+        var route = RouterWith("/", Method("POST", integration)).Match("POST", "/")!;
+        var target = Target with { BinaryMediaTypes = ["image/*"] };
+
+        var outcome = await new IntegrationEngine(lambda, _http, TimeProvider.System).ExecuteAsync(target, route,
+            new GatewayRequest("POST", "/", [], [new("Content-Type", "image/png")], png, "10.1.2.3"), "req-1", CancellationToken.None);
+
+        var proxyEvent = JsonNode.Parse(lambda.LastPayload)!;
+        Assert.True(proxyEvent["isBase64Encoded"]!.GetValue<bool>());
+        Assert.Equal(png, Convert.FromBase64String(proxyEvent["body"]!.GetValue<string>()));
+        Assert.Equal(png, outcome.Response.Body);
+    }
+
     [Theory]
     [InlineData("""{"statusCode": 200, "body": {"not": "a string"}}""")]
     [InlineData("""{"body": "no status"}""")]

@@ -70,7 +70,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEn
         {
             var request = await ReadRequestAsync(http, path);
             var target = new GatewayTarget(deployed.AccountId, deployed.Region, apiId, stageName,
-                deployed.Stage.Variables ?? [], http.Request.Host.Value ?? "");
+                deployed.Stage.Variables ?? [], http.Request.Host.Value ?? "") { BinaryMediaTypes = deployed.BinaryMediaTypes };
             var outcome = await engine.ExecuteAsync(target, route, request, requestId, http.RequestAborted);
             (response, integrationLatency, log) = (outcome.Response, outcome.IntegrationLatency, outcome.Log);
         }
@@ -141,7 +141,10 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEn
         var matched = new StageRouter(api.Resources).Match(method.HttpMethod == "ANY" ? "ANY" : httpMethod, path);
         var parameters = matched?.Resource.Id == resourceId ? matched.PathParameters : new Dictionary<string, string>();
         var request = new GatewayRequest(httpMethod.ToUpperInvariant(), path, query, headers.ToList(), System.Text.Encoding.UTF8.GetBytes(body ?? ""), "test-invoke-source-ip");
-        var target = new GatewayTarget(call.AccountId, call.Region, apiId, TestInvokeStage, stageVariables, $"testPrefix.testDomainName");
+        var target = new GatewayTarget(call.AccountId, call.Region, apiId, TestInvokeStage, stageVariables, "testPrefix.testDomainName")
+        {
+            BinaryMediaTypes = api.Api.BinaryMediaTypes ?? [],
+        };
         var outcome = await engine.ExecuteAsync(target, new MatchedRoute(resource, method, parameters), request, call.RequestId, cancellation);
         return new TestInvokeResult(outcome.Response, string.Join('\n', outcome.Log), watch.ElapsedMilliseconds);
     }

@@ -17,7 +17,8 @@ public sealed record IntegrationSettings(string Type, string? HttpMethod, string
     string? ContentHandling, int? TimeoutInMillis, string? CacheNamespace, List<string>? CacheKeyParameters);
 
 /// <summary>A deployed stage as the data plane serves it.</summary>
-public sealed record DeployedStage(string AccountId, string Region, string ApiId, string ApiName, Stage Stage, DeploymentDocument Deployment);
+public sealed record DeployedStage(string AccountId, string Region, string ApiId, string ApiName, IReadOnlyList<string> BinaryMediaTypes,
+    Stage Stage, DeploymentDocument Deployment);
 
 /// <summary>API Gateway's control plane: REST APIs, their resource trees, deployments and stages, per account and region.</summary>
 public sealed partial class ApiGatewayService
@@ -730,7 +731,7 @@ public sealed partial class ApiGatewayService
         if (_stages.Get(stageKey) is not { } stage) return null;
         var deploymentKey = ResourceTable<DeploymentDocument>.Key(api.AccountId, api.Region, apiId, stage.Stage.DeploymentId);
         return _deployments.Get(deploymentKey) is { } deployment
-            ? new DeployedStage(api.AccountId, api.Region, apiId, api.Api.Name, stage.Stage, deployment)
+            ? new DeployedStage(api.AccountId, api.Region, apiId, api.Api.Name, api.Api.BinaryMediaTypes ?? [], stage.Stage, deployment)
             : null;
     }
 

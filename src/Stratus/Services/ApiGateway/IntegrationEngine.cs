@@ -22,7 +22,20 @@ public sealed record GatewayRequest(
 
 /// <summary>Which API and stage a request runs in.</summary>
 public sealed record GatewayTarget(string AccountId, string Region, string ApiId, string StageName,
-    IReadOnlyDictionary<string, string> StageVariables, string DomainName);
+    IReadOnlyDictionary<string, string> StageVariables, string DomainName)
+{
+    /// <summary>The API's binary media types ("image/png", "image/*", "*/*"): such bodies reach proxy functions base64-encoded.</summary>
+    public IReadOnlyList<string> BinaryMediaTypes { get; init; } = [];
+
+    public bool IsBinary(string? contentType)
+    {
+        var type = contentType?.Split(';')[0].Trim();
+        if (string.IsNullOrEmpty(type)) return false;
+        var slash = type.IndexOf('/');
+        return BinaryMediaTypes.Any(binary => binary == "*/*" || string.Equals(binary, type, StringComparison.OrdinalIgnoreCase)
+            || binary.EndsWith("/*", StringComparison.Ordinal) && slash > 0 && string.Equals(binary[..^1], type[..(slash + 1)], StringComparison.OrdinalIgnoreCase));
+    }
+}
 
 public sealed class GatewayResponse(int statusCode, List<KeyValuePair<string, string>> headers, byte[] body)
 {
@@ -52,13 +65,13 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
 {
     public const string ServicePrincipal = "apigateway.amazonaws.com";
 
-    private sealed class Run(GatewayTarget target, MatchedRoute route, GatewayRequest request, string requestId, DateTimeOffset start)
+    private sealed class Run(GatewayTarget target, MatchedRoute route, GatewayRequest request, string requestId, TimeProvider clock)
     {
+        public DateTimeOffset Start { get; } = clock.GetUtcNow();
         public GatewayTarget Target { get; } = target;
         public MatchedRoute Route { get; } = route;
         public GatewayRequest Request { get; } = request;
         public string RequestId { get; } = requestId;
-        public DateTimeOffset Start { get; } = start;
         public Integration Integration => Route.Method.MethodIntegration!;
         public List<string> Log { get; } = [];
         public TimeSpan IntegrationLatency { get; set; }
@@ -66,12 +79,13 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
         public string? Header(string name) =>
             Request.Headers.LastOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
 
-        public void Write(string line) => Log.Add($"{DateTimeOffset.UtcNow:ddd MMM dd HH:mm:ss} UTC {RequestId} : {line}");
+        public void Write(string line) =>
+            Log.Add(clock.GetUtcNow().ToString("ddd MMM dd HH:mm:ss", CultureInfo.InvariantCulture) + $" UTC {RequestId} : {line}");
     }
 
     public async Task<IntegrationOutcome> ExecuteAsync(GatewayTarget target, MatchedRoute route, GatewayRequest request, string requestId, CancellationToken cancellation)
     {
-        var run = new Run(target, route, request, requestId, clock.GetUtcNow());
+        var run = new Run(target, route, request, requestId, clock);
         run.Write($"Starting execution for request: {requestId}");
         run.Write($"HTTP Method: {request.HttpMethod}, Resource Path: {request.Path}");
         GatewayResponse response;
@@ -328,7 +342,8 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
             return groups.Count == 0 ? null : new JsonObject(groups.Select(g =>
                 new KeyValuePair<string, JsonNode?>(g.Key, new JsonArray(g.Select(p => (JsonNode?)JsonValue.Create(p.Value)).ToArray()))));
         }
-        var body = request.Body.Length == 0 ? null : Encoding.UTF8.GetString(request.Body);
+        var binary = run.Target.IsBinary(run.Header("Content-Type"));
+        var body = request.Body.Length == 0 ? null : binary ? Convert.ToBase64String(request.Body) : Encoding.UTF8.GetString(request.Body);
         return new JsonObject
         {
             ["resource"] = run.Route.Resource.Path,
@@ -364,7 +379,7 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
                 ["apiId"] = run.Target.ApiId,
             },
             ["body"] = body,
-            ["isBase64Encoded"] = false,
+            ["isBase64Encoded"] = binary && body is not null,
         };
     }
 
