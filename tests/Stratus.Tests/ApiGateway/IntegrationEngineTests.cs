@@ -303,6 +303,20 @@ public sealed class IntegrationEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Stage_variables_resolve_in_the_integration_uri()
+    {
+        var integration = new Integration { Type = "HTTP_PROXY", HttpMethod = "GET", Uri = "${stageVariables.backend}/from-stage" };
+        var route = RouterWith("/", Method("GET", integration)).Match("GET", "/")!;
+        var target = Target with { StageVariables = new Dictionary<string, string> { ["backend"] = _echo.BaseUrl } };
+
+        var outcome = await new IntegrationEngine(FakeLambdaInvoker.Returning("{}"), _http, TimeProvider.System)
+            .ExecuteAsync(target, route, Get("/"), "req-1", CancellationToken.None);
+
+        Assert.Equal(200, outcome.Response.StatusCode);
+        Assert.Equal("/from-stage", JsonNode.Parse(outcome.Response.BodyText)!["path"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Http_integration_maps_the_request_and_selects_the_response_by_backend_status()
     {
         var integration = new Integration

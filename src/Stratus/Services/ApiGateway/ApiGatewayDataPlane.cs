@@ -62,17 +62,24 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEn
         {
             response = GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException");
         }
-        else if (http.Request.ContentLength > MaxPayloadBytes)
+        else if (await ReadRequestAsync(http, path) is not { } request)
         {
             response = GatewayResponse.Message(413, "Request Too Long");
         }
         else
         {
-            var request = await ReadRequestAsync(http, path);
             var target = new GatewayTarget(deployed.AccountId, deployed.Region, apiId, stageName,
                 deployed.Stage.Variables ?? [], http.Request.Host.Value ?? "") { BinaryMediaTypes = deployed.BinaryMediaTypes };
-            var outcome = await engine.ExecuteAsync(target, route, request, requestId, http.RequestAborted);
-            (response, integrationLatency, log) = (outcome.Response, outcome.IntegrationLatency, outcome.Log);
+            try
+            {
+                var outcome = await engine.ExecuteAsync(target, route, request, requestId, http.RequestAborted);
+                (response, integrationLatency, log) = (outcome.Response, outcome.IntegrationLatency, outcome.Log);
+            }
+            catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
+            {
+                logger.LogError(unexpected, "API {ApiId} stage {Stage} request {RequestId} failed", apiId, stageName, requestId);
+                response = GatewayResponse.InternalServerError();
+            }
         }
         await WriteAsync(http, response);
         Record(deployed, response.StatusCode, watch.Elapsed, integrationLatency, log, requestId);
@@ -86,11 +93,19 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEn
         return (HostApiId(request)!, stage, "/" + (segments.Length > 2 ? segments[2] : ""));
     }
 
-    private static async Task<GatewayRequest> ReadRequestAsync(HttpContext http, string path)
+    /// <summary>The method request with its whole body, or null when the body is larger than API Gateway accepts.</summary>
+    private static async Task<GatewayRequest?> ReadRequestAsync(HttpContext http, string path)
     {
         var request = http.Request;
+        if (request.ContentLength > MaxPayloadBytes) return null;
         using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, http.RequestAborted);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxPayloadBytes) return null;
+            buffer.Write(chunk, 0, read);
+        }
         var headers = request.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? ""))).ToList();
         var query = request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? ""))).ToList();
         return new GatewayRequest(request.Method, path, query, headers, buffer.ToArray(), http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1");

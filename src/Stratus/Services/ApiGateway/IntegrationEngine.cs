@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -175,7 +176,7 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
     {
         var integration = run.Integration;
         var mapped = MapParameters(run);
-        var uri = Regex.Replace(integration.Uri!, @"\{([^}+]+)\+?\}", m =>
+        var uri = Regex.Replace(WithStageVariables(run, integration.Uri!), @"\{([^}+]+)\+?\}", m =>
             mapped.Path.TryGetValue(m.Groups[1].Value, out var value) || run.Route.PathParameters.TryGetValue(m.Groups[1].Value, out value)
                 ? EscapePath(value)
                 : m.Value);
@@ -216,6 +217,10 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
             throw new GatewayFailure($"Execution failed due to configuration error: {e.Message}");
         }
     }
+
+    /// <summary>Resolves <c>${stageVariables.name}</c> in an integration URI, as AWS does for HTTP endpoints and function ARNs.</summary>
+    private static string WithStageVariables(Run run, string uri) =>
+        Regex.Replace(uri, @"\$\{stageVariables\.([A-Za-z0-9_]+)\}", m => run.Target.StageVariables.GetValueOrDefault(m.Groups[1].Value) ?? "");
 
     private static string EscapePath(string value) => string.Join('/', value.Split('/').Select(Uri.EscapeDataString));
 
@@ -294,7 +299,7 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
 
     private async Task<LambdaInvokeResult> InvokeLambdaAsync(Run run, byte[] payload, CancellationToken cancellation)
     {
-        var function = IntegrationUri.Parse(run.Integration.Uri ?? "")?.LambdaFunction
+        var function = IntegrationUri.Parse(WithStageVariables(run, run.Integration.Uri ?? ""))?.LambdaFunction
             ?? throw new GatewayFailure("Execution failed due to configuration error: the integration URI is not a Lambda function invocation");
         var functionArn = function.Split(':');
         var (account, region) = functionArn.Length >= 7 && functionArn[0] == "arn"
@@ -558,7 +563,18 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
             ["context"] = Context(run),
             ["stageVariables"] = run.Target.StageVariables.ToDictionary(v => v.Key, v => (object?)v.Value, StringComparer.Ordinal),
         };
-        return VtlTemplate.Parse(template).Render(variables);
+        return Parsed(template).Render(variables);
+    }
+
+    private const int MaxCachedTemplates = 4096;
+    private static readonly ConcurrentDictionary<string, VtlTemplate> ParsedTemplates = new(StringComparer.Ordinal);
+
+    // Templates are parsed once, not on every request; the cache is dropped wholesale if deployments churn through many.
+    private static VtlTemplate Parsed(string template)
+    {
+        if (ParsedTemplates.TryGetValue(template, out var parsed)) return parsed;
+        if (ParsedTemplates.Count >= MaxCachedTemplates) ParsedTemplates.Clear();
+        return ParsedTemplates[template] = VtlTemplate.Parse(template);
     }
 
     private static Dictionary<string, object?> Context(Run run) => new(StringComparer.Ordinal)
