@@ -27,7 +27,7 @@ public static class PatchDocument
     }
 
     /// <summary>Splits "/a/b~1c" into ["a", "b/c"] as JSON pointer escapes say.</summary>
-    public static string[] Segments(string path) =>
+    private static string[] Segments(string path) =>
         path.TrimStart('/').Split('/').Select(s => s.Replace("~1", "/").Replace("~0", "~")).ToArray();
 
     public static AwsException InvalidPath(PatchOperation operation, IEnumerable<string>? patchable = null) =>

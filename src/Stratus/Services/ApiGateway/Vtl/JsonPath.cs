@@ -28,15 +28,6 @@ public static class JsonPath
         return matches.Count == 0 ? null : matches[0];
     }
 
-    /// <summary>Whether the path exists at all in the document (a JSON null counts).</summary>
-    public static bool Exists(JsonNode? root, string path)
-    {
-        IEnumerable<(JsonNode? Node, bool Found)> current = [(root, true)];
-        foreach (var step in ParseSteps(path))
-            current = current.Where(c => c.Found).SelectMany(c => Apply(c.Node, step).Select(n => (n, true))).ToList();
-        return current.Any();
-    }
-
     private static IEnumerable<JsonNode?> Apply(JsonNode? node, Step step)
     {
         switch (step)
@@ -138,19 +129,5 @@ public static class JsonPath
             _ => null,
         },
         _ => null,
-    };
-
-    /// <summary>A template value as JSON, for $input.json and for rendering parsed JSON back.</summary>
-    public static JsonNode? FromVtl(object? value) => value switch
-    {
-        null => null,
-        string s => JsonValue.Create(s),
-        bool b => JsonValue.Create(b),
-        long n => JsonValue.Create(n),
-        int n => JsonValue.Create(n),
-        double d => JsonValue.Create(d),
-        List<object?> list => new JsonArray(list.Select(FromVtl).ToArray()),
-        Dictionary<string, object?> map => new JsonObject(map.Select(e => new KeyValuePair<string, JsonNode?>(e.Key, FromVtl(e.Value)))),
-        _ => JsonValue.Create(VtlValues.ToText(value)),
     };
 }
