@@ -36,15 +36,16 @@ public sealed class StratusServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        var clock = TimeProvider.System;
+        var certificate = OptionalTls.CreateDevelopmentCertificate(clock, StratusOptions.KnownRegions);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = MaxRequestBytes;
-            if (options.Host is "localhost") kestrel.ListenLocalhost(options.Port);
-            else kestrel.Listen(IPAddress.Parse(options.Host), options.Port);
+            if (options.Host is "localhost") kestrel.ListenLocalhost(options.Port, listen => listen.UseOptionalTls(certificate));
+            else kestrel.Listen(IPAddress.Parse(options.Host), options.Port, listen => listen.UseOptionalTls(certificate));
         });
 
-        var clock = TimeProvider.System;
         var store = options.DataDir is null ? StateStore.Ephemeral() : StateStore.Open(options.DataDir);
         var app = builder.Build();
         var services = StratusServices.Compose(options, store, clock, app.Services.GetRequiredService<ILoggerFactory>());

@@ -82,6 +82,24 @@ public sealed class ApiGatewayDataPlaneTests(StratusFixture stratus) : IClassFix
     }
 
     [Fact]
+    public async Task The_cloudformation_style_https_url_opens_on_the_same_port()
+    {
+        var apiId = await DeployAsync();
+        var port = new Uri(stratus.Url).Port;
+        using var trustingAnyCertificate = new HttpClient(new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator,
+        });
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"https://127.0.0.1:{port}/live/pets/5");
+        request.Headers.Host = $"{apiId}.execute-api.us-east-1.localhost:{port}";
+
+        using var response = await trustingAnyCertificate.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"id\": \"5\"", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Unknown_paths_and_methods_are_403_missing_authentication_token()
     {
         var apiId = await DeployAsync();
