@@ -192,6 +192,34 @@ public sealed class IntegrationEngineTests : IDisposable
         Assert.Equal(png, outcome.Response.Body);
     }
 
+    [Fact]
+    public async Task Content_handling_converts_binary_to_text_for_the_function_and_back_to_binary()
+    {
+        var image = new byte[] { 0xFF, 0xD8, 0xFF, 0x00, 0x10 };
+        var lambda = FakeLambdaInvoker.Returning($"\"{Convert.ToBase64String(image)}\"");
+        var integration = new Integration
+        {
+            Type = "AWS", HttpMethod = "POST", Uri = LambdaUri, ContentHandling = "CONVERT_TO_TEXT",
+            RequestTemplates = new() { ["image/jpeg"] = """{"image": "$input.body"}""" },
+            IntegrationResponses = new()
+            {
+                ["200"] = new IntegrationResponse
+                {
+                    StatusCode = "200", ContentHandling = "CONVERT_TO_BINARY",
+                    ResponseParameters = new() { ["method.response.header.Content-Type"] = "'image/jpeg'" },
+                    ResponseTemplates = new() { ["image/jpeg"] = "$input.path('$')" },
+                },
+            },
+        };
+        var route = RouterWith("/", Method("POST", integration, "200")).Match("POST", "/")!;
+
+        var outcome = await new IntegrationEngine(lambda, _http, TimeProvider.System).ExecuteAsync(Target with { BinaryMediaTypes = ["image/jpeg"] },
+            route, new GatewayRequest("POST", "/", [], [new("Content-Type", "image/jpeg")], image, "10.1.2.3"), "req-1", CancellationToken.None);
+
+        Assert.Equal($$"""{"image": "{{Convert.ToBase64String(image)}}"}""", lambda.LastPayload);
+        Assert.Equal(image, outcome.Response.Body);
+    }
+
     [Theory]
     [InlineData("""{"statusCode": 200, "body": {"not": "a string"}}""")]
     [InlineData("""{"body": "no status"}""")]

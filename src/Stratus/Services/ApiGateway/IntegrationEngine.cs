@@ -454,9 +454,12 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
     {
         var integration = run.Integration;
         var contentType = MediaType(run.Header("Content-Type")) ?? "application/json";
+        // contentHandling CONVERT_TO_TEXT hands a binary payload on as base64 text, to the template or through.
+        var convertToText = integration.ContentHandling == "CONVERT_TO_TEXT" && run.Target.IsBinary(contentType);
+        var converted = convertToText ? Convert.ToBase64String(run.Request.Body) : null;
         var templates = integration.RequestTemplates ?? [];
         if (templates.TryGetValue(contentType, out var template))
-            return string.IsNullOrEmpty(template) ? null : Render(run, template, Encoding.UTF8.GetString(run.Request.Body));
+            return string.IsNullOrEmpty(template) ? converted : Render(run, template, converted ?? Encoding.UTF8.GetString(run.Request.Body));
         var passThrough = integration.PassthroughBehavior switch
         {
             "NEVER" => false,
@@ -466,7 +469,7 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
         if (!passThrough)
             throw new GatewayFailure($"Request Content-Type {contentType} has no mapping template and passthrough behavior is {integration.PassthroughBehavior}",
                 GatewayResponse.Message(415, "Unsupported Media Type", "UnsupportedMediaTypeException"));
-        return integration.Type == "MOCK" ? "" : null;
+        return integration.Type == "MOCK" ? "" : converted;
     }
 
     private sealed record IntegrationOutput(string Status, string Body, List<KeyValuePair<string, string>> Headers, string? ErrorMessage);
@@ -519,7 +522,19 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
         if (!headers.Any(h => string.Equals(h.Key, "Content-Type", StringComparison.OrdinalIgnoreCase)))
             headers.Add(new("Content-Type", templateType ?? "application/json"));
         var status = int.Parse(chosen.StatusCode, CultureInfo.InvariantCulture);
-        return new GatewayResponse(status, headers, Encoding.UTF8.GetBytes(body));
+        return new GatewayResponse(status, headers, chosen.ContentHandling == "CONVERT_TO_BINARY" ? FromBase64(body) : Encoding.UTF8.GetBytes(body));
+    }
+
+    private static byte[] FromBase64(string body)
+    {
+        try
+        {
+            return Convert.FromBase64String(body);
+        }
+        catch (FormatException)
+        {
+            throw new GatewayFailure("Execution failed due to configuration error: CONVERT_TO_BINARY on a body that is not base64");
+        }
     }
 
     private static bool FullMatch(string pattern, string subject)
