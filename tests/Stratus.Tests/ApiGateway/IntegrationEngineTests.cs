@@ -119,6 +119,39 @@ public sealed class IntegrationEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Response_template_can_override_status_and_headers_through_the_context()
+    {
+        var lambda = FakeLambdaInvoker.Returning("""{"found": false}""");
+        var integration = new Integration
+        {
+            Type = "AWS", HttpMethod = "POST", Uri = LambdaUri,
+            IntegrationResponses = new()
+            {
+                ["200"] = new IntegrationResponse
+                {
+                    StatusCode = "200",
+                    ResponseTemplates = new()
+                    {
+                        ["application/json"] = """
+                            #if(!$input.path('$.found'))
+                            #set($context.responseOverride.status = 404)
+                            #set($context.responseOverride.header.Retry = "later")
+                            #end
+                            {"found": $input.path('$.found')}
+                            """,
+                    },
+                },
+            },
+        };
+
+        var outcome = await RunAsync(lambda, RouterWith("/", Method("GET", integration, "200")), Get("/"));
+
+        Assert.Equal(404, outcome.Response.StatusCode);
+        Assert.Contains(new KeyValuePair<string, string>("Retry", "later"), outcome.Response.Headers);
+        Assert.Equal("""{"found": false}""", outcome.Response.BodyText.Trim());
+    }
+
+    [Fact]
     public async Task Lambda_error_matching_no_pattern_falls_back_to_the_default_response()
     {
         var lambda = FakeLambdaInvoker.Returning("""{"errorMessage":"boom"}""", "Unhandled");

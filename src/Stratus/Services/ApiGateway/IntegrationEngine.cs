@@ -513,16 +513,33 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
         var body = output.Body;
         var templates = chosen.ResponseTemplates ?? [];
         string? templateType = null;
+        var status = int.Parse(chosen.StatusCode, CultureInfo.InvariantCulture);
         if (templates.Count > 0)
         {
             templateType = SelectResponseTemplate(run.Header("Accept"), templates.Keys);
             if (templates[templateType] is { Length: > 0 } template)
-                body = Render(run, template, output.Body);
+            {
+                var context = Context(run);
+                body = Render(run, template, output.Body, context);
+                status = ApplyResponseOverride(context, status, headers);
+            }
         }
         if (!headers.Any(h => string.Equals(h.Key, "Content-Type", StringComparison.OrdinalIgnoreCase)))
             headers.Add(new("Content-Type", templateType ?? "application/json"));
-        var status = int.Parse(chosen.StatusCode, CultureInfo.InvariantCulture);
         return new GatewayResponse(status, headers, chosen.ContentHandling == "CONVERT_TO_BINARY" ? FromBase64(body) : Encoding.UTF8.GetBytes(body));
+    }
+
+    /// <summary>What a response template set in <c>$context.responseOverride.status</c> and <c>.header.NAME</c>.</summary>
+    private static int ApplyResponseOverride(Dictionary<string, object?> context, int status, List<KeyValuePair<string, string>> headers)
+    {
+        if (context.GetValueOrDefault("responseOverride") is not Dictionary<string, object?> overrides) return status;
+        if (overrides.GetValueOrDefault("header") is Dictionary<string, object?> overridden)
+            foreach (var (name, value) in overridden.Where(h => h.Value is not null))
+            {
+                headers.RemoveAll(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase));
+                headers.Add(new(name, VtlValues.ToText(value)));
+            }
+        return VtlValues.AsLong(overrides.GetValueOrDefault("status")) is { } code && code is >= 100 and <= 599 ? (int)code : status;
     }
 
     private static byte[] FromBase64(string body)
@@ -566,7 +583,7 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
         return string.IsNullOrEmpty(type) ? null : type.ToLowerInvariant();
     }
 
-    private static string Render(Run run, string template, string body)
+    private static string Render(Run run, string template, string body, Dictionary<string, object?>? context = null)
     {
         var request = run.Request;
         var query = request.Query.GroupBy(q => q.Key).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
@@ -575,7 +592,7 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
         {
             ["input"] = new InputVariable(body, run.Route.PathParameters, query, headers),
             ["util"] = UtilVariable.Instance,
-            ["context"] = Context(run),
+            ["context"] = context ?? Context(run),
             ["stageVariables"] = run.Target.StageVariables.ToDictionary(v => v.Key, v => (object?)v.Value, StringComparer.Ordinal),
         };
         return Parsed(template).Render(variables);
@@ -615,6 +632,11 @@ public sealed class IntegrationEngine(ILambdaInvoker lambda, HttpClient http, Ti
             ["accountId"] = null, ["caller"] = null, ["user"] = null, ["userArn"] = null, ["apiKey"] = null, ["accessKey"] = null,
         },
         ["authorizer"] = new Dictionary<string, object?>(StringComparer.Ordinal),
+        ["responseOverride"] = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["status"] = null,
+            ["header"] = new Dictionary<string, object?>(StringComparer.Ordinal),
+        },
     };
 
     private static string RequestTime(DateTimeOffset time) => time.ToString("dd/MMM/yyyy:HH:mm:ss +0000", CultureInfo.InvariantCulture);
