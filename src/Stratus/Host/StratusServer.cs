@@ -36,15 +36,16 @@ public sealed class StratusServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        var clock = TimeProvider.System;
+        var certificate = OptionalTls.CreateDevelopmentCertificate(clock, StratusOptions.KnownRegions);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = MaxRequestBytes;
-            if (options.Host is "localhost") kestrel.ListenLocalhost(options.Port);
-            else kestrel.Listen(IPAddress.Parse(options.Host), options.Port);
+            if (options.Host is "localhost") kestrel.ListenLocalhost(options.Port, listen => listen.UseOptionalTls(certificate));
+            else kestrel.Listen(IPAddress.Parse(options.Host), options.Port, listen => listen.UseOptionalTls(certificate));
         });
 
-        var clock = TimeProvider.System;
         var store = options.DataDir is null ? StateStore.Ephemeral() : StateStore.Open(options.DataDir);
         var app = builder.Build();
         var services = StratusServices.Compose(options, store, clock, app.Services.GetRequiredService<ILoggerFactory>());
@@ -52,9 +53,13 @@ public sealed class StratusServer : IAsyncDisposable
         var router = new RequestRouter(registry, services.Credentials, options, new SigV4Verifier(clock));
         var health = new HealthEndpoint(registry, options, clock);
 
-        app.Run(http => http.Request.Path.StartsWithSegments("/_stratus/health") && HttpMethods.IsGet(http.Request.Method)
-            ? health.WriteAsync(http)
-            : router.RouteAsync(http));
+        app.Run(http =>
+        {
+            if (http.Request.Path.StartsWithSegments("/_stratus/health") && HttpMethods.IsGet(http.Request.Method)) return health.WriteAsync(http);
+            foreach (var interceptor in services.Interceptors)
+                if (interceptor.Claims(http.Request)) return interceptor.HandleAsync(http);
+            return router.RouteAsync(http);
+        });
 
         try
         {

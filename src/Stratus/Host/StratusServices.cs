@@ -1,7 +1,12 @@
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
+using Stratus.Protocols;
+using Stratus.Services.ApiGateway;
+using Stratus.Services.CloudWatch;
 using Stratus.Services.Ecr;
 using Stratus.Services.Iam;
+using Stratus.Services.Lambda;
+using Stratus.Services.Logs;
 using Stratus.Services.Sts;
 
 namespace Stratus.Host;
@@ -14,16 +19,20 @@ public sealed class StratusServices : IAsyncDisposable
 {
     private readonly StateStore _store;
 
-    private StratusServices(StateStore store, IReadOnlyList<IStratusService> all, CredentialResolver credentials, IamService iam, StsService sts)
+    private StratusServices(StateStore store, IReadOnlyList<IStratusService> all, IReadOnlyList<IRequestInterceptor> interceptors,
+        CredentialResolver credentials, IamService iam, StsService sts)
     {
         _store = store;
         All = all;
+        Interceptors = interceptors;
         Credentials = credentials;
         Iam = iam;
         Sts = sts;
     }
 
     public IReadOnlyList<IStratusService> All { get; }
+    /// <summary>Non-AWS-API traffic on the endpoint (API Gateway invoke URLs), served before the request router.</summary>
+    public IReadOnlyList<IRequestInterceptor> Interceptors { get; }
     public CredentialResolver Credentials { get; }
     public IamService Iam { get; }
     public StsService Sts { get; }
@@ -35,9 +44,14 @@ public sealed class StratusServices : IAsyncDisposable
         var sources = new List<ICredentialSource> { iam, sts };
         if (options.RootKey is { } root) sources.Insert(0, new RootCredentialSource(root.AccessKeyId, root.SecretAccessKey));
 
-        IStratusService[] all = [new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock))];
+        var apiGateway = new ApiGatewayService(store, clock);
+        var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway,
+            new IntegrationEngine(new LambdaNotAvailable(), IntegrationEngine.CreateHttpClient(), clock),
+            new NoMetrics(), new NoLogs(), clock, logging.CreateLogger("Stratus.apigateway.execute-api"));
+
+        IStratusService[] all = [new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock)), new ApiGatewayApi(apiGateway, apiGatewayDataPlane)];
         foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
-        return new StratusServices(store, all, new CredentialResolver(sources), iam, sts);
+        return new StratusServices(store, all, [apiGatewayDataPlane], new CredentialResolver(sources), iam, sts);
     }
 
     public ValueTask DisposeAsync()
@@ -45,5 +59,22 @@ public sealed class StratusServices : IAsyncDisposable
         foreach (var service in All.OfType<IDisposable>()) service.Dispose();
         _store.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    // Stand-ins until the Lambda, CloudWatch and Logs services are wired in here.
+    private sealed class LambdaNotAvailable : ILambdaInvoker
+    {
+        public Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation) =>
+            throw new AwsException("ServiceException", "Lambda service not available yet", 500);
+    }
+
+    private sealed class NoMetrics : IMetricPublisher
+    {
+        public void Publish(MetricDatum datum) { }
+    }
+
+    private sealed class NoLogs : ILogWriter
+    {
+        public void Append(string accountId, string region, string logGroup, string logStream, IReadOnlyList<LogLine> lines) { }
     }
 }

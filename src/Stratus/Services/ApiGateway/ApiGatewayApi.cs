@@ -1,0 +1,248 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Stratus.Host;
+using Stratus.Protocols;
+using Stratus.Protocols.RestJson;
+
+namespace Stratus.Services.ApiGateway;
+
+/// <summary>API Gateway's control plane on the wire (REST-JSON, 2015-07-09), bound as in botocore's model.</summary>
+public sealed class ApiGatewayApi : IStratusService
+{
+    private const string Api = "/restapis/{restapi_id}";
+    private const string Resource = Api + "/resources/{resource_id}";
+    private const string Method = Resource + "/methods/{http_method}";
+    private const string Integration = Method + "/integration";
+
+    private readonly ApiGatewayService _gateway;
+    private readonly ApiGatewayDataPlane _dataPlane;
+
+    public ApiGatewayApi(ApiGatewayService gateway, ApiGatewayDataPlane dataPlane)
+    {
+        _gateway = gateway;
+        _dataPlane = dataPlane;
+        Endpoint = new ServiceEndpoint("apigateway", Operations(), new RestJsonProtocol(Routes) { ErrorMessageKey = "message" })
+        {
+            Validation = ApiGatewayErrors.Validation,
+        };
+    }
+
+    public string Name => "apigateway";
+    public ServiceEndpoint Endpoint { get; }
+
+    private static readonly RestRoute[] Routes =
+    [
+        new("POST", "/restapis", "CreateRestApi", successStatus: 201),
+        new("GET", "/restapis", "GetRestApis"),
+        new("GET", Api, "GetRestApi"),
+        new("PATCH", Api, "UpdateRestApi"),
+        new("DELETE", Api, "DeleteRestApi", successStatus: 202),
+        new("GET", Api + "/resources", "GetResources"),
+        new("GET", Resource, "GetResource"),
+        new("POST", Api + "/resources/{parent_id}", "CreateResource", successStatus: 201),
+        new("PATCH", Resource, "UpdateResource"),
+        new("DELETE", Resource, "DeleteResource", successStatus: 202),
+        new("PUT", Method, "PutMethod", successStatus: 201),
+        new("GET", Method, "GetMethod"),
+        new("PATCH", Method, "UpdateMethod"),
+        new("DELETE", Method, "DeleteMethod", successStatus: 204),
+        new("POST", Method, "TestInvokeMethod"),
+        new("PUT", Method + "/responses/{status_code}", "PutMethodResponse", successStatus: 201),
+        new("GET", Method + "/responses/{status_code}", "GetMethodResponse"),
+        new("PATCH", Method + "/responses/{status_code}", "UpdateMethodResponse", successStatus: 201),
+        new("DELETE", Method + "/responses/{status_code}", "DeleteMethodResponse", successStatus: 204),
+        new("PUT", Integration, "PutIntegration", successStatus: 201),
+        new("GET", Integration, "GetIntegration"),
+        new("PATCH", Integration, "UpdateIntegration"),
+        new("DELETE", Integration, "DeleteIntegration", successStatus: 204),
+        new("PUT", Integration + "/responses/{status_code}", "PutIntegrationResponse", successStatus: 201),
+        new("GET", Integration + "/responses/{status_code}", "GetIntegrationResponse"),
+        new("PATCH", Integration + "/responses/{status_code}", "UpdateIntegrationResponse"),
+        new("DELETE", Integration + "/responses/{status_code}", "DeleteIntegrationResponse", successStatus: 204),
+        new("POST", Api + "/deployments", "CreateDeployment", successStatus: 201),
+        new("GET", Api + "/deployments", "GetDeployments"),
+        new("GET", Api + "/deployments/{deployment_id}", "GetDeployment"),
+        new("PATCH", Api + "/deployments/{deployment_id}", "UpdateDeployment"),
+        new("DELETE", Api + "/deployments/{deployment_id}", "DeleteDeployment", successStatus: 202),
+        new("POST", Api + "/stages", "CreateStage", successStatus: 201),
+        new("GET", Api + "/stages", "GetStages"),
+        new("GET", Api + "/stages/{stage_name}", "GetStage"),
+        new("PATCH", Api + "/stages/{stage_name}", "UpdateStage"),
+        new("DELETE", Api + "/stages/{stage_name}", "DeleteStage", successStatus: 202),
+        new("GET", "/tags/{resource_arn}", "GetTags"),
+        new("PUT", "/tags/{resource_arn}", "TagResource", successStatus: 204),
+        new("DELETE", "/tags/{resource_arn}", "UntagResource", successStatus: 204),
+    ];
+
+    private OperationTable Operations() => new()
+    {
+        { "CreateRestApi", i => Wire(_gateway.CreateRestApi(i.Call, new RestApiSettings(i.Required("name"), i.String("description"), i.String("version"),
+            i.Strings("binaryMediaTypes").ToList(), i.Int("minimumCompressionSize"), i.String("apiKeySource"),
+            i.Object("endpointConfiguration") is { } endpoint ? i.Nested(endpoint).Strings("types").ToList() : null,
+            i.String("policy"), i.StringMap("tags"), i.Bool("disableExecuteApiEndpoint") ?? false))) },
+        { "GetRestApis", i => Paged(_gateway.GetRestApis(i.Call, i.String("position"), i.Int("limit"))) },
+        { "GetRestApi", i => Wire(_gateway.GetRestApi(i.Call, ApiId(i))) },
+        { "UpdateRestApi", i => Wire(_gateway.UpdateRestApi(i.Call, ApiId(i), Patch(i))) },
+        { "DeleteRestApi", i => Done(() => _gateway.DeleteRestApi(i.Call, ApiId(i))) },
+
+        { "GetResources", i =>
+            {
+                var embedMethods = EmbedsMethods(i);
+                var (items, position) = _gateway.GetResources(i.Call, ApiId(i), i.String("position"), i.Int("limit"));
+                return Page(items.Select(r => ResourceWire(r, embedMethods)), position);
+            } },
+        { "GetResource", i => ResourceWire(_gateway.GetResource(i.Call, ApiId(i), i.Required("resource_id")), EmbedsMethods(i)) },
+        { "CreateResource", i => ResourceWire(_gateway.CreateResource(i.Call, ApiId(i), i.Required("parent_id"), i.Required("pathPart")), false) },
+        { "UpdateResource", i => ResourceWire(_gateway.UpdateResource(i.Call, ApiId(i), ResourceId(i), Patch(i)), false) },
+        { "DeleteResource", i => Done(() => _gateway.DeleteResource(i.Call, ApiId(i), ResourceId(i))) },
+
+        { "PutMethod", i => Wire(_gateway.PutMethod(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), i.Required("authorizationType"),
+            i.String("authorizerId"), i.Bool("apiKeyRequired") ?? false, i.String("operationName"), BoolMap(i, "requestParameters"),
+            i.StringMap("requestModels"), i.String("requestValidatorId"), i.Strings("authorizationScopes").ToList())) },
+        { "GetMethod", i => Wire(_gateway.GetMethod(i.Call, ApiId(i), ResourceId(i), HttpMethod(i))) },
+        { "UpdateMethod", i => Wire(_gateway.UpdateMethod(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), Patch(i))) },
+        { "DeleteMethod", i => Done(() => _gateway.DeleteMethod(i.Call, ApiId(i), ResourceId(i), HttpMethod(i))) },
+        { "TestInvokeMethod", TestInvokeAsync },
+
+        { "PutMethodResponse", i => Wire(_gateway.PutMethodResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i),
+            BoolMap(i, "responseParameters"), i.StringMap("responseModels"))) },
+        { "GetMethodResponse", i => Wire(_gateway.GetMethodResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
+        { "UpdateMethodResponse", i => Wire(_gateway.UpdateMethodResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i), Patch(i))) },
+        { "DeleteMethodResponse", i => Done(() => _gateway.DeleteMethodResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
+
+        { "PutIntegration", i => Wire(_gateway.PutIntegration(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), new IntegrationSettings(
+            i.Required("type"), i.String("httpMethod"), i.String("uri"), i.String("connectionType"),
+            i.String("credentials"), i.StringMap("requestParameters"), NullableStringMap(i, "requestTemplates"), i.String("passthroughBehavior"),
+            i.String("contentHandling"), i.Int("timeoutInMillis"), i.String("cacheNamespace"), i.Strings("cacheKeyParameters").ToList()))) },
+        { "GetIntegration", i => Wire(_gateway.GetIntegration(i.Call, ApiId(i), ResourceId(i), HttpMethod(i))) },
+        { "UpdateIntegration", i => Wire(_gateway.UpdateIntegration(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), Patch(i))) },
+        { "DeleteIntegration", i => Done(() => _gateway.DeleteIntegration(i.Call, ApiId(i), ResourceId(i), HttpMethod(i))) },
+
+        { "PutIntegrationResponse", i => Wire(_gateway.PutIntegrationResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i),
+            i.String("selectionPattern"), i.StringMap("responseParameters"), NullableStringMap(i, "responseTemplates"), i.String("contentHandling"))) },
+        { "GetIntegrationResponse", i => Wire(_gateway.GetIntegrationResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
+        { "UpdateIntegrationResponse", i => Wire(_gateway.UpdateIntegrationResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i), Patch(i))) },
+        { "DeleteIntegrationResponse", i => Done(() => _gateway.DeleteIntegrationResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
+
+        { "CreateDeployment", i => Wire(_gateway.CreateDeployment(i.Call, ApiId(i), i.String("stageName"), i.String("stageDescription"),
+            i.String("description"), i.StringMap("variables"))) },
+        { "GetDeployments", i => Paged(_gateway.GetDeployments(i.Call, ApiId(i), i.String("position"), i.Int("limit"))) },
+        { "GetDeployment", i => Wire(_gateway.GetDeployment(i.Call, ApiId(i), i.Required("deployment_id"))) },
+        { "UpdateDeployment", i => Wire(_gateway.UpdateDeployment(i.Call, ApiId(i), i.Required("deployment_id"), Patch(i))) },
+        { "DeleteDeployment", i => Done(() => _gateway.DeleteDeployment(i.Call, ApiId(i), i.Required("deployment_id"))) },
+
+        { "CreateStage", i => Wire(_gateway.CreateStage(i.Call, ApiId(i), i.Required("stageName"), i.Required("deploymentId"),
+            i.String("description"), i.StringMap("variables"), i.Bool("tracingEnabled") ?? false, i.StringMap("tags"))) },
+        { "GetStages", i => new JsonObject
+            {
+                ["item"] = new JsonArray(_gateway.GetStages(i.Call, ApiId(i), i.String("deploymentId")).Select(s => (JsonNode)Wire(s)).ToArray()),
+            } },
+        { "GetStage", i => Wire(_gateway.GetStage(i.Call, ApiId(i), i.Required("stage_name"))) },
+        { "UpdateStage", i => Wire(_gateway.UpdateStage(i.Call, ApiId(i), i.Required("stage_name"), Patch(i))) },
+        { "DeleteStage", i => Done(() => _gateway.DeleteStage(i.Call, ApiId(i), i.Required("stage_name"))) },
+
+        { "GetTags", i => new JsonObject { ["tags"] = StringMapWire(_gateway.GetTags(i.Call, i.Required("resource_arn"))) } },
+        { "TagResource", i => Done(() => _gateway.TagResource(i.Call, i.Required("resource_arn"), i.StringMap("tags"))) },
+        { "UntagResource", i => Done(() => _gateway.UntagResource(i.Call, i.Required("resource_arn"), QueryList(i, "tagKeys"))) },
+    };
+
+    private async Task<OperationResult> TestInvokeAsync(OperationInput i)
+    {
+        var result = await _dataPlane.TestInvokeAsync(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), i.String("pathWithQueryString"),
+            i.String("body"), i.StringMap("headers"), i.StringMap("stageVariables"), i.Call.Http.RequestAborted);
+        var response = result.Response;
+        return new JsonObject
+        {
+            ["status"] = response.StatusCode,
+            ["body"] = response.BodyText,
+            ["headers"] = StringMapWire(response.Headers.GroupBy(h => h.Key).ToDictionary(g => g.Key, g => g.Last().Value)),
+            ["multiValueHeaders"] = new JsonObject(response.Headers.GroupBy(h => h.Key).Select(g =>
+                new KeyValuePair<string, JsonNode?>(g.Key, new JsonArray(g.Select(h => (JsonNode)JsonValue.Create(h.Value)!).ToArray())))),
+            ["log"] = result.Log,
+            ["latency"] = result.LatencyMilliseconds,
+        };
+    }
+
+    private static string ApiId(OperationInput i) => i.Required("restapi_id");
+    private static string ResourceId(OperationInput i) => i.Required("resource_id");
+    private static string HttpMethod(OperationInput i) => i.Required("http_method");
+    private static string StatusCode(OperationInput i) => i.Required("status_code");
+
+    private static bool EmbedsMethods(OperationInput i) => QueryList(i, "embed").Contains("methods");
+
+    /// <summary>A list bound to the query string: one value arrives as a string, several as a list.</summary>
+    private static IReadOnlyList<string> QueryList(OperationInput i, string name) => i.Body[name] switch
+    {
+        JsonArray values => values.Select(v => v?.ToString() ?? "").ToList(),
+        { } value => [value.ToString()],
+        null => [],
+    };
+
+    private static IReadOnlyList<PatchOperation> Patch(OperationInput i) =>
+        i.List("patchOperations").OfType<JsonObject>().Select(o =>
+        {
+            var op = i.Nested(o);
+            return new PatchOperation(op.String("op") ?? "", op.String("path") ?? "", op.String("value"), op.String("from"));
+        }).ToList();
+
+    private static Dictionary<string, bool> BoolMap(OperationInput i, string name)
+    {
+        var map = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var (key, value) in i.Object(name) ?? [])
+        {
+            map[key] = value switch
+            {
+                JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
+                JsonValue v when v.GetValueKind() == JsonValueKind.String && bool.TryParse(v.GetValue<string>(), out var b) => b,
+                _ => throw ApiGatewayErrors.Validation.Invalid(name, "must be a map of booleans"),
+            };
+        }
+        return map;
+    }
+
+    // Templates may be null on the wire ("application/json": null means pass the body through unchanged).
+    private static Dictionary<string, string> NullableStringMap(OperationInput i, string name) =>
+        (i.Object(name) ?? []).ToDictionary(e => e.Key, e => e.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : "",
+            StringComparer.Ordinal);
+
+    private static JsonObject ResourceWire(ApiResource resource, bool embedMethods)
+    {
+        var wire = Wire(resource);
+        if (!embedMethods && resource.ResourceMethods is { Count: > 0 } methods)
+            wire["resourceMethods"] = new JsonObject(methods.Keys.Select(m => new KeyValuePair<string, JsonNode?>(m, new JsonObject())));
+        return wire;
+    }
+
+    private static JsonObject Paged<T>((IReadOnlyList<T> Items, string? Position) page) where T : class =>
+        Page(page.Items.Select(item => Wire(item)), page.Position);
+
+    private static JsonObject Page(IEnumerable<JsonObject> items, string? position)
+    {
+        // The model names these lists "items" but binds them to "item" on the wire.
+        var body = new JsonObject { ["item"] = new JsonArray(items.Cast<JsonNode>().ToArray()) };
+        if (position is not null) body["position"] = position;
+        return body;
+    }
+
+    private static readonly string[] TimestampMembers = ["createdDate", "lastUpdatedDate"];
+
+    /// <summary>A wire shape as JSON, with its timestamps handed to the protocol as timestamps.</summary>
+    private static JsonObject Wire<T>(T value) where T : class
+    {
+        var wire = JsonSerializer.SerializeToNode(value, PatchDocument.Wire)!.AsObject();
+        foreach (var member in TimestampMembers)
+            if (wire[member] is JsonValue stamp && stamp.GetValueKind() == JsonValueKind.String)
+                wire[member] = DateTimeOffset.Parse(stamp.GetValue<string>(), CultureInfo.InvariantCulture);
+        return wire;
+    }
+
+    private static JsonObject StringMapWire(IReadOnlyDictionary<string, string> map) =>
+        new(map.Select(e => new KeyValuePair<string, JsonNode?>(e.Key, e.Value)));
+
+    private static OperationResult Done(Action action)
+    {
+        action();
+        return OperationResult.Empty();
+    }
+}

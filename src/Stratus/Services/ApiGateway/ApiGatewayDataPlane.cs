@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Stratus.Host;
+using Stratus.Protocols;
+using Stratus.Services.CloudWatch;
+using Stratus.Services.Logs;
+
+namespace Stratus.Services.ApiGateway;
+
+public sealed record TestInvokeResult(GatewayResponse Response, string Log, long LatencyMilliseconds);
+
+/// <summary>
+/// Serves deployed stages over HTTP, on the shared endpoint: <c>http://{api-id}.execute-api[.{region}].localhost:{port}/{stage}/{path}</c>
+/// (any Host of the form <c>{api-id}.execute-api.*</c>, so <c>{api-id}.execute-api.{region}.amazonaws.com</c> too) and
+/// <c>http://localhost:{port}/restapis/{api-id}/{stage}/_user_request_/{path}</c>. Also runs TestInvokeMethod.
+/// </summary>
+public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEngine engine, IMetricPublisher metrics, ILogWriter logs,
+    TimeProvider clock, ILogger logger) : IRequestInterceptor
+{
+    public const string TestInvokeStage = "test-invoke-stage";
+    private const string UserRequestMarker = "_user_request_";
+    private const long MaxPayloadBytes = 10 * 1024 * 1024;
+
+    private readonly ConcurrentDictionary<string, StageRouter> _routers = new(StringComparer.Ordinal);
+
+    public bool Claims(HttpRequest request) => HostApiId(request) is not null || PathTarget(request.Path.Value) is not null;
+
+    private static string? HostApiId(HttpRequest request)
+    {
+        var labels = request.Host.Host.ToLowerInvariant().Split('.');
+        return labels.Length >= 3 && labels[1] == "execute-api" && labels[0].Length > 0 ? labels[0] : null;
+    }
+
+    private static (string ApiId, string Stage, string Path)? PathTarget(string? path)
+    {
+        var parts = (path ?? "").Split('/', 6);
+        // "", "restapis", id, stage, "_user_request_", rest
+        if (parts.Length < 5 || parts[1] != "restapis" || parts[4] != UserRequestMarker || parts[2].Length == 0 || parts[3].Length == 0) return null;
+        return (parts[2], parts[3], "/" + (parts.Length > 5 ? parts[5] : ""));
+    }
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var watch = Stopwatch.StartNew();
+        var requestId = Guid.NewGuid().ToString();
+        var (apiId, stageName, path) = Target(http.Request);
+        http.Response.Headers["x-amzn-RequestId"] = requestId;
+
+        var deployed = stageName.Length == 0 ? null : gateway.FindDeployedStage(apiId, stageName);
+        if (deployed is null)
+        {
+            await WriteAsync(http, GatewayResponse.Message(403, "Forbidden", "ForbiddenException"));
+            return;
+        }
+        var router = _routers.GetOrAdd(deployed.Deployment.Deployment.Id, _ => new StageRouter(deployed.Deployment.Resources));
+        GatewayResponse response;
+        var integrationLatency = TimeSpan.Zero;
+        IReadOnlyList<string> log = [];
+        if (router.Match(http.Request.Method, path) is not { } route)
+        {
+            response = GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException");
+        }
+        else if (await ReadRequestAsync(http, path) is not { } request)
+        {
+            response = GatewayResponse.Message(413, "Request Too Long");
+        }
+        else
+        {
+            var target = new GatewayTarget(deployed.AccountId, deployed.Region, apiId, stageName,
+                deployed.Stage.Variables ?? [], http.Request.Host.Value ?? "") { BinaryMediaTypes = deployed.BinaryMediaTypes };
+            try
+            {
+                var outcome = await engine.ExecuteAsync(target, route, request, requestId, http.RequestAborted);
+                (response, integrationLatency, log) = (outcome.Response, outcome.IntegrationLatency, outcome.Log);
+            }
+            catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
+            {
+                logger.LogError(unexpected, "API {ApiId} stage {Stage} request {RequestId} failed", apiId, stageName, requestId);
+                response = GatewayResponse.InternalServerError();
+            }
+        }
+        await WriteAsync(http, response);
+        Record(deployed, response.StatusCode, watch.Elapsed, integrationLatency, log, requestId);
+    }
+
+    private static (string ApiId, string Stage, string Path) Target(HttpRequest request)
+    {
+        if (PathTarget(request.Path.Value) is { } byPath) return byPath;
+        var segments = (request.Path.Value ?? "/").Split('/', 3);
+        var stage = segments.Length > 1 ? segments[1] : "";
+        return (HostApiId(request)!, stage, "/" + (segments.Length > 2 ? segments[2] : ""));
+    }
+
+    /// <summary>The method request with its whole body, or null when the body is larger than API Gateway accepts.</summary>
+    private static async Task<GatewayRequest?> ReadRequestAsync(HttpContext http, string path)
+    {
+        var request = http.Request;
+        if (request.ContentLength > MaxPayloadBytes) return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxPayloadBytes) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        var headers = request.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? ""))).ToList();
+        var query = request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? ""))).ToList();
+        return new GatewayRequest(request.Method, path, query, headers, buffer.ToArray(), http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1");
+    }
+
+    private static async Task WriteAsync(HttpContext http, GatewayResponse response)
+    {
+        http.Response.StatusCode = response.StatusCode;
+        foreach (var (name, value) in response.Headers)
+        {
+            if (string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase)) http.Response.ContentType = value;
+            else http.Response.Headers.Append(name, value);
+        }
+        http.Response.ContentLength = response.Body.Length;
+        if (!HttpMethods.IsHead(http.Request.Method)) await http.Response.Body.WriteAsync(response.Body, http.RequestAborted);
+    }
+
+    private void Record(DeployedStage deployed, int status, TimeSpan latency, TimeSpan integrationLatency, IReadOnlyList<string> log, string requestId)
+    {
+        var now = clock.GetUtcNow();
+        IReadOnlyList<KeyValuePair<string, string>> dimensions = [new("ApiName", deployed.ApiName), new("Stage", deployed.Stage.StageName)];
+        void Publish(string name, double value, string unit) =>
+            metrics.Publish(new MetricDatum(deployed.AccountId, deployed.Region, "AWS/ApiGateway", name, dimensions, value, unit, now));
+        Publish("Count", 1, "Count");
+        Publish("Latency", latency.TotalMilliseconds, "Milliseconds");
+        Publish("IntegrationLatency", integrationLatency.TotalMilliseconds, "Milliseconds");
+        Publish("4XXError", status is >= 400 and < 500 ? 1 : 0, "Count");
+        Publish("5XXError", status >= 500 ? 1 : 0, "Count");
+
+        var level = deployed.Stage.MethodSettings.GetValueOrDefault("*/*")?.LoggingLevel ?? "OFF";
+        if (log.Count > 0 && (level == "INFO" || level == "ERROR" && status >= 400))
+            logs.Append(deployed.AccountId, deployed.Region, $"API-Gateway-Execution-Logs_{deployed.ApiId}/{deployed.Stage.StageName}", requestId,
+                log.Select(line => new LogLine(now, line)).ToList());
+        if (status >= 500) logger.LogWarning("API {ApiId} stage {Stage} answered {Status}: {Log}", deployed.ApiId, deployed.Stage.StageName, status, string.Join(" | ", log));
+    }
+
+    /// <summary>TestInvokeMethod: runs the method as currently defined (not as deployed), returning the execution log.</summary>
+    public async Task<TestInvokeResult> TestInvokeAsync(CallContext call, string apiId, string resourceId, string httpMethod, string? pathWithQueryString,
+        string? body, IReadOnlyDictionary<string, string> headers, IReadOnlyDictionary<string, string> stageVariables, CancellationToken cancellation)
+    {
+        var watch = Stopwatch.StartNew();
+        var (api, resource) = gateway.ForTestInvoke(call, apiId, resourceId);
+        var method = resource.ResourceMethods?.GetValueOrDefault(httpMethod.ToUpperInvariant())
+            ?? throw ApiGatewayErrors.NotFound("Invalid Method identifier specified");
+        var pathAndQuery = (pathWithQueryString ?? resource.Path).Split('?', 2);
+        var path = pathAndQuery[0].Length == 0 ? "/" : pathAndQuery[0];
+        var query = pathAndQuery.Length > 1 ? QueryPairs(pathAndQuery[1]) : [];
+        var matched = new StageRouter(api.Resources).Match(method.HttpMethod == "ANY" ? "ANY" : httpMethod, path);
+        var parameters = matched?.Resource.Id == resourceId ? matched.PathParameters : new Dictionary<string, string>();
+        var request = new GatewayRequest(httpMethod.ToUpperInvariant(), path, query, headers.ToList(), System.Text.Encoding.UTF8.GetBytes(body ?? ""), "test-invoke-source-ip");
+        var target = new GatewayTarget(call.AccountId, call.Region, apiId, TestInvokeStage, stageVariables, "testPrefix.testDomainName")
+        {
+            BinaryMediaTypes = api.Api.BinaryMediaTypes ?? [],
+        };
+        var outcome = await engine.ExecuteAsync(target, new MatchedRoute(resource, method, parameters), request, call.RequestId, cancellation);
+        return new TestInvokeResult(outcome.Response, string.Join('\n', outcome.Log), watch.ElapsedMilliseconds);
+    }
+
+    private static List<KeyValuePair<string, string>> QueryPairs(string query) =>
+        Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query)
+            .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? ""))).ToList();
+}

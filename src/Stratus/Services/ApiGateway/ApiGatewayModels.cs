@@ -1,0 +1,148 @@
+namespace Stratus.Services.ApiGateway;
+
+// These classes are API Gateway's own wire shapes (camelCased on the wire), so the control plane renders
+// and patches them generically; the stored documents around them carry what the wire never shows.
+
+public sealed class EndpointConfiguration
+{
+    public List<string> Types { get; set; } = ["EDGE"];
+}
+
+public sealed class RestApi
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string? Description { get; set; }
+    public DateTimeOffset CreatedDate { get; set; }
+    public string? Version { get; set; }
+    public List<string>? BinaryMediaTypes { get; set; }
+    public int? MinimumCompressionSize { get; set; }
+    public string ApiKeySource { get; set; } = "HEADER";
+    public EndpointConfiguration EndpointConfiguration { get; set; } = new();
+    public string? Policy { get; set; }
+    public Dictionary<string, string>? Tags { get; set; }
+    public bool DisableExecuteApiEndpoint { get; set; }
+    public string RootResourceId { get; set; } = "";
+}
+
+public sealed class ApiResource
+{
+    public string Id { get; set; } = "";
+    public string? ParentId { get; set; }
+    public string? PathPart { get; set; }
+    public string Path { get; set; } = "/";
+    public Dictionary<string, ApiMethod>? ResourceMethods { get; set; }
+}
+
+public sealed class ApiMethod
+{
+    public string HttpMethod { get; set; } = "";
+    public string AuthorizationType { get; set; } = "NONE";
+    public string? AuthorizerId { get; set; }
+    public bool ApiKeyRequired { get; set; }
+    public string? RequestValidatorId { get; set; }
+    public string? OperationName { get; set; }
+    public Dictionary<string, bool>? RequestParameters { get; set; }
+    public Dictionary<string, string>? RequestModels { get; set; }
+    public Dictionary<string, MethodResponse>? MethodResponses { get; set; }
+    public Integration? MethodIntegration { get; set; }
+    public List<string>? AuthorizationScopes { get; set; }
+}
+
+public sealed class MethodResponse
+{
+    public string StatusCode { get; set; } = "";
+    public Dictionary<string, bool>? ResponseParameters { get; set; }
+    public Dictionary<string, string>? ResponseModels { get; set; }
+}
+
+public sealed class Integration
+{
+    public string Type { get; set; } = "";
+    public string? HttpMethod { get; set; }
+    public string? Uri { get; set; }
+    public string ConnectionType { get; set; } = "INTERNET";
+    public string? Credentials { get; set; }
+    public Dictionary<string, string>? RequestParameters { get; set; }
+    public Dictionary<string, string>? RequestTemplates { get; set; }
+    public string PassthroughBehavior { get; set; } = "WHEN_NO_MATCH";
+    public string? ContentHandling { get; set; }
+    public int TimeoutInMillis { get; set; } = 29000;
+    public string? CacheNamespace { get; set; }
+    public List<string> CacheKeyParameters { get; set; } = [];
+    public Dictionary<string, IntegrationResponse>? IntegrationResponses { get; set; }
+}
+
+public sealed class IntegrationResponse
+{
+    public string StatusCode { get; set; } = "";
+    public string? SelectionPattern { get; set; }
+    public Dictionary<string, string>? ResponseParameters { get; set; }
+    public Dictionary<string, string>? ResponseTemplates { get; set; }
+    public string? ContentHandling { get; set; }
+}
+
+public sealed class Deployment
+{
+    public string Id { get; set; } = "";
+    public string? Description { get; set; }
+    public DateTimeOffset CreatedDate { get; set; }
+}
+
+public sealed class MethodSetting
+{
+    public bool MetricsEnabled { get; set; }
+    public string LoggingLevel { get; set; } = "OFF";
+    public bool DataTraceEnabled { get; set; }
+    public int ThrottlingBurstLimit { get; set; } = 5000;
+    public double ThrottlingRateLimit { get; set; } = 10000;
+    public bool CachingEnabled { get; set; }
+    public int CacheTtlInSeconds { get; set; } = 300;
+    public bool CacheDataEncrypted { get; set; }
+    public bool RequireAuthorizationForCacheControl { get; set; } = true;
+    public string UnauthorizedCacheControlHeaderStrategy { get; set; } = "SUCCEED_WITH_RESPONSE_HEADER";
+}
+
+public sealed class Stage
+{
+    public string DeploymentId { get; set; } = "";
+    public string StageName { get; set; } = "";
+    public string? Description { get; set; }
+    public bool CacheClusterEnabled { get; set; }
+    public string CacheClusterStatus { get; set; } = "NOT_AVAILABLE";
+    public Dictionary<string, MethodSetting> MethodSettings { get; set; } = [];
+    public Dictionary<string, string>? Variables { get; set; }
+    public bool TracingEnabled { get; set; }
+    public Dictionary<string, string>? Tags { get; set; }
+    public DateTimeOffset CreatedDate { get; set; }
+    public DateTimeOffset LastUpdatedDate { get; set; }
+}
+
+/// <summary>One REST API with its resource tree, stored as one document so every change to it is atomic.</summary>
+public sealed class RestApiDocument
+{
+    public string AccountId { get; set; } = "";
+    public string Region { get; set; } = "";
+    public RestApi Api { get; set; } = new();
+    public Dictionary<string, ApiResource> Resources { get; set; } = [];
+}
+
+/// <summary>A deployment and the frozen copy of the resource tree it serves.</summary>
+public sealed class DeploymentDocument
+{
+    public string AccountId { get; set; } = "";
+    public string Region { get; set; } = "";
+    public string ApiId { get; set; } = "";
+    public Deployment Deployment { get; set; } = new();
+    public Dictionary<string, ApiResource> Resources { get; set; } = [];
+}
+
+public sealed class StageDocument
+{
+    public string AccountId { get; set; } = "";
+    public string Region { get; set; } = "";
+    public string ApiId { get; set; } = "";
+    public Stage Stage { get; set; } = new();
+}
+
+public sealed record PatchOperation(string Op, string Path, string? Value, string? From);

@@ -1,0 +1,759 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Stratus.Persistence;
+using Stratus.Protocols;
+using Stratus.Services.ApiGateway.Vtl;
+using static Stratus.Services.ApiGateway.ApiGatewayErrors;
+
+namespace Stratus.Services.ApiGateway;
+
+public sealed record RestApiSettings(string Name, string? Description, string? Version, List<string>? BinaryMediaTypes,
+    int? MinimumCompressionSize, string? ApiKeySource, List<string>? EndpointTypes, string? Policy,
+    Dictionary<string, string>? Tags, bool DisableExecuteApiEndpoint);
+
+public sealed record IntegrationSettings(string Type, string? HttpMethod, string? Uri, string? ConnectionType, string? Credentials,
+    Dictionary<string, string>? RequestParameters, Dictionary<string, string>? RequestTemplates, string? PassthroughBehavior,
+    string? ContentHandling, int? TimeoutInMillis, string? CacheNamespace, List<string>? CacheKeyParameters);
+
+/// <summary>A deployed stage as the data plane serves it.</summary>
+public sealed record DeployedStage(string AccountId, string Region, string ApiId, string ApiName, IReadOnlyList<string> BinaryMediaTypes,
+    Stage Stage, DeploymentDocument Deployment);
+
+/// <summary>API Gateway's control plane: REST APIs, their resource trees, deployments and stages, per account and region.</summary>
+public sealed partial class ApiGatewayService
+{
+    private static readonly HashSet<string> HttpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"];
+    private static readonly HashSet<string> IntegrationTypes = ["HTTP", "AWS", "MOCK", "HTTP_PROXY", "AWS_PROXY"];
+    private static readonly HashSet<string> AuthorizationTypes = ["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"];
+
+    private readonly TimeProvider _clock;
+    private readonly ResourceTable<RestApiDocument> _apis;
+    private readonly ResourceTable<DeploymentDocument> _deployments;
+    private readonly ResourceTable<StageDocument> _stages;
+    // API ids are unique across accounts, so the data plane finds an API from its host name alone.
+    private readonly ConcurrentDictionary<string, string> _apiKeysById = new(StringComparer.Ordinal);
+
+    public ApiGatewayService(StateStore store, TimeProvider clock)
+    {
+        _clock = clock;
+        _apis = new ResourceTable<RestApiDocument>(store, "apigateway.restapis");
+        _deployments = new ResourceTable<DeploymentDocument>(store, "apigateway.deployments");
+        _stages = new ResourceTable<StageDocument>(store, "apigateway.stages");
+        foreach (var (key, api) in _apis.Entries) _apiKeysById[api.Api.Id] = key;
+    }
+
+    private DateTimeOffset Now => DateTimeOffset.FromUnixTimeSeconds(_clock.GetUtcNow().ToUnixTimeSeconds());
+
+    private static string ApiKey(CallContext call, string apiId) => ResourceTable<RestApiDocument>.Key(call.AccountId, call.Region, apiId);
+    private static string ChildKey(CallContext call, string apiId, string id) => ResourceTable<RestApiDocument>.Key(call.AccountId, call.Region, apiId, id);
+
+    private static T Clone<T>(T value) => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value))!;
+
+    // ---- REST APIs ----
+
+    public RestApi CreateRestApi(CallContext call, RestApiSettings settings)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Name)) throw BadRequest("Invalid REST API name specified");
+        if (settings.ApiKeySource is { } source && source is not ("HEADER" or "AUTHORIZER"))
+            throw BadRequest($"Invalid API key source specified: {source}");
+        var types = settings.EndpointTypes is { Count: > 0 } t ? t : ["EDGE"];
+        if (types.Any(type => type is not ("EDGE" or "REGIONAL" or "PRIVATE")))
+            throw BadRequest("Invalid endpoint configuration type specified");
+        var root = new ApiResource { Id = NewId(), Path = "/" };
+        var document = new RestApiDocument
+        {
+            AccountId = call.AccountId,
+            Region = call.Region,
+            Api = new RestApi
+            {
+                Id = NewId(),
+                Name = settings.Name,
+                Description = settings.Description,
+                CreatedDate = Now,
+                Version = settings.Version,
+                BinaryMediaTypes = settings.BinaryMediaTypes is { Count: > 0 } media ? media : null,
+                MinimumCompressionSize = settings.MinimumCompressionSize,
+                ApiKeySource = settings.ApiKeySource ?? "HEADER",
+                EndpointConfiguration = new EndpointConfiguration { Types = types },
+                Policy = settings.Policy,
+                Tags = settings.Tags is { Count: > 0 } tags ? tags : null,
+                DisableExecuteApiEndpoint = settings.DisableExecuteApiEndpoint,
+                RootResourceId = root.Id,
+            },
+            Resources = { [root.Id] = root },
+        };
+        var key = ApiKey(call, document.Api.Id);
+        if (!_apis.TryAdd(key, document)) throw Conflict("Unable to create the REST API, try again");
+        _apiKeysById[document.Api.Id] = key;
+        return document.Api;
+    }
+
+    public RestApi GetRestApi(CallContext call, string apiId) => Api(call, apiId).Api;
+
+    public (IReadOnlyList<RestApi> Items, string? Position) GetRestApis(CallContext call, string? position, int? limit) =>
+        Page(_apis.Values.Where(a => a.AccountId == call.AccountId && a.Region == call.Region)
+            .Select(a => a.Api).OrderBy(a => a.CreatedDate).ThenBy(a => a.Id), a => a.Id, position, limit);
+
+    private static readonly Dictionary<string, PatchKind> RestApiPatchable = new()
+    {
+        ["name"] = PatchKind.Text, ["description"] = PatchKind.Text, ["version"] = PatchKind.Text, ["policy"] = PatchKind.Text,
+        ["apiKeySource"] = PatchKind.Text, ["minimumCompressionSize"] = PatchKind.Integer,
+        ["disableExecuteApiEndpoint"] = PatchKind.Boolean, ["binaryMediaTypes"] = PatchKind.TextList,
+    };
+
+    public RestApi UpdateRestApi(CallContext call, string apiId, IReadOnlyList<PatchOperation> patch) =>
+        MutateApi(call, apiId, doc => doc.Api = PatchDocument.Apply(doc.Api, patch, RestApiPatchable)).Api;
+
+    public void DeleteRestApi(CallContext call, string apiId)
+    {
+        var removed = _apis.Remove(ApiKey(call, apiId)) ?? throw ApiNotFound(call, apiId);
+        _apiKeysById.TryRemove(removed.Api.Id, out _);
+        foreach (var (key, _) in _stages.Entries.Where(e => e.Value.ApiId == apiId && e.Value.AccountId == call.AccountId).ToList()) _stages.Remove(key);
+        foreach (var (key, _) in _deployments.Entries.Where(e => e.Value.ApiId == apiId && e.Value.AccountId == call.AccountId).ToList()) _deployments.Remove(key);
+    }
+
+    private RestApiDocument Api(CallContext call, string apiId) => _apis.Get(ApiKey(call, apiId)) ?? throw ApiNotFound(call, apiId);
+
+    private static AwsException ApiNotFound(CallContext call, string apiId) => NotFound($"Invalid API identifier specified {call.AccountId}:{apiId}");
+
+    private RestApiDocument MutateApi(CallContext call, string apiId, Action<RestApiDocument> change) =>
+        _apis.Update(ApiKey(call, apiId), current =>
+        {
+            var next = Clone(current);
+            change(next);
+            return next;
+        }) ?? throw ApiNotFound(call, apiId);
+
+    // ---- resources ----
+
+    public (IReadOnlyList<ApiResource> Items, string? Position) GetResources(CallContext call, string apiId, string? position, int? limit) =>
+        Page(Api(call, apiId).Resources.Values.OrderBy(r => r.Path, StringComparer.Ordinal), r => r.Id, position, limit);
+
+    public ApiResource GetResource(CallContext call, string apiId, string resourceId) => Resource(Api(call, apiId), resourceId);
+
+    [GeneratedRegex(@"^(\{[a-zA-Z0-9._-]+\+?\}|[a-zA-Z0-9._:@$&,;=~!'()*-]+)$")]
+    private static partial Regex PathPartPattern();
+
+    public ApiResource CreateResource(CallContext call, string apiId, string parentId, string pathPart)
+    {
+        if (!PathPartPattern().IsMatch(pathPart))
+            throw BadRequest("Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning and the end and an optional plus sign before the closing brace.");
+        var created = new ApiResource { Id = NewId(), ParentId = parentId, PathPart = pathPart };
+        MutateApi(call, apiId, doc =>
+        {
+            var parent = Resource(doc, parentId);
+            if (parent.PathPart?.EndsWith("+}", StringComparison.Ordinal) == true)
+                throw BadRequest($"Cannot create a child of a resource with a greedy path variable: {parent.Path}");
+            var siblings = doc.Resources.Values.Where(r => r.ParentId == parentId).ToList();
+            if (siblings.Any(r => r.PathPart == pathPart))
+                throw Conflict($"Another resource with the same parent already has this name: {pathPart}");
+            if (pathPart.StartsWith('{') && siblings.Any(r => r.PathPart?.StartsWith('{') == true))
+                throw BadRequest($"A sibling ({siblings.First(r => r.PathPart!.StartsWith('{')).PathPart}) of this resource already has a variable path part -- only one is allowed");
+            created.Path = parent.Path == "/" ? "/" + pathPart : parent.Path + "/" + pathPart;
+            doc.Resources[created.Id] = created;
+        });
+        return created;
+    }
+
+    public ApiResource UpdateResource(CallContext call, string apiId, string resourceId, IReadOnlyList<PatchOperation> patch)
+    {
+        var doc = MutateApi(call, apiId, doc =>
+        {
+            var resource = Resource(doc, resourceId);
+            foreach (var operation in patch)
+            {
+                if (operation.Op != "replace" || operation.Path != "/pathPart" || operation.Value is not { } part || resource.ParentId is null)
+                    throw PatchDocument.InvalidPath(operation);
+                if (!PathPartPattern().IsMatch(part)) throw BadRequest("Invalid path part specified");
+                if (doc.Resources.Values.Any(r => r.ParentId == resource.ParentId && r.PathPart == part && r.Id != resourceId))
+                    throw Conflict($"Another resource with the same parent already has this name: {part}");
+                resource.PathPart = part;
+                RecomputePaths(doc, resource);
+            }
+        });
+        return Resource(doc, resourceId);
+    }
+
+    private static void RecomputePaths(RestApiDocument doc, ApiResource resource)
+    {
+        var parent = doc.Resources[resource.ParentId!];
+        resource.Path = parent.Path == "/" ? "/" + resource.PathPart : parent.Path + "/" + resource.PathPart;
+        foreach (var child in doc.Resources.Values.Where(r => r.ParentId == resource.Id)) RecomputePaths(doc, child);
+    }
+
+    public void DeleteResource(CallContext call, string apiId, string resourceId) =>
+        MutateApi(call, apiId, doc =>
+        {
+            var resource = Resource(doc, resourceId);
+            if (resource.ParentId is null) throw BadRequest("Cannot delete root resource");
+            var doomed = new Stack<string>([resourceId]);
+            while (doomed.TryPop(out var id))
+            {
+                doc.Resources.Remove(id);
+                foreach (var child in doc.Resources.Values.Where(r => r.ParentId == id)) doomed.Push(child.Id);
+            }
+        });
+
+    private static ApiResource Resource(RestApiDocument doc, string resourceId) =>
+        doc.Resources.GetValueOrDefault(resourceId) ?? throw NotFound("Invalid Resource identifier specified");
+
+    // ---- methods ----
+
+    public ApiMethod PutMethod(CallContext call, string apiId, string resourceId, string httpMethod, string authorizationType,
+        string? authorizerId, bool apiKeyRequired, string? operationName, Dictionary<string, bool>? requestParameters,
+        Dictionary<string, string>? requestModels, string? requestValidatorId, List<string>? authorizationScopes)
+    {
+        httpMethod = CheckHttpMethod(httpMethod);
+        if (!AuthorizationTypes.Contains(authorizationType))
+            throw BadRequest($"Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS");
+        if (authorizationType is "CUSTOM" or "COGNITO_USER_POOLS" && authorizerId is null)
+            throw BadRequest("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.");
+        CheckParameterNames(requestParameters?.Keys, "method.request.");
+        var method = new ApiMethod
+        {
+            HttpMethod = httpMethod,
+            AuthorizationType = authorizationType,
+            AuthorizerId = authorizerId,
+            ApiKeyRequired = apiKeyRequired,
+            OperationName = operationName,
+            RequestParameters = requestParameters is { Count: > 0 } ? requestParameters : null,
+            RequestModels = requestModels is { Count: > 0 } ? requestModels : null,
+            RequestValidatorId = requestValidatorId,
+            AuthorizationScopes = authorizationScopes is { Count: > 0 } ? authorizationScopes : null,
+        };
+        MutateApi(call, apiId, doc =>
+        {
+            var resource = Resource(doc, resourceId);
+            resource.ResourceMethods ??= [];
+            if (resource.ResourceMethods.ContainsKey(httpMethod)) throw Conflict("Method already exists for this resource");
+            resource.ResourceMethods[httpMethod] = method;
+        });
+        return method;
+    }
+
+    public ApiMethod GetMethod(CallContext call, string apiId, string resourceId, string httpMethod) =>
+        Method(Resource(Api(call, apiId), resourceId), httpMethod);
+
+    private static readonly Dictionary<string, PatchKind> MethodPatchable = new()
+    {
+        ["authorizationType"] = PatchKind.Text, ["authorizerId"] = PatchKind.Text, ["apiKeyRequired"] = PatchKind.Boolean,
+        ["operationName"] = PatchKind.Text, ["requestValidatorId"] = PatchKind.Text,
+        ["requestParameters"] = PatchKind.BooleanMap, ["requestModels"] = PatchKind.TextMap, ["authorizationScopes"] = PatchKind.TextList,
+    };
+
+    public ApiMethod UpdateMethod(CallContext call, string apiId, string resourceId, string httpMethod, IReadOnlyList<PatchOperation> patch) =>
+        MutateMethod(call, apiId, resourceId, httpMethod, (resource, method) =>
+        {
+            var next = PatchDocument.Apply(method, patch, MethodPatchable);
+            if (!AuthorizationTypes.Contains(next.AuthorizationType)) throw BadRequest("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS");
+            CheckParameterNames(next.RequestParameters?.Keys, "method.request.");
+            resource.ResourceMethods![method.HttpMethod] = next;
+            return next;
+        });
+
+    public void DeleteMethod(CallContext call, string apiId, string resourceId, string httpMethod) =>
+        MutateMethod(call, apiId, resourceId, httpMethod, (resource, method) => resource.ResourceMethods!.Remove(method.HttpMethod));
+
+    private static string CheckHttpMethod(string httpMethod)
+    {
+        var upper = httpMethod.ToUpperInvariant();
+        return HttpMethods.Contains(upper) ? upper : throw BadRequest("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY");
+    }
+
+    private static ApiMethod Method(ApiResource resource, string httpMethod) =>
+        resource.ResourceMethods?.GetValueOrDefault(httpMethod.ToUpperInvariant()) ?? throw NotFound("Invalid Method identifier specified");
+
+    private T MutateMethod<T>(CallContext call, string apiId, string resourceId, string httpMethod, Func<ApiResource, ApiMethod, T> change)
+    {
+        T result = default!;
+        MutateApi(call, apiId, doc =>
+        {
+            var resource = Resource(doc, resourceId);
+            result = change(resource, Method(resource, httpMethod));
+        });
+        return result;
+    }
+
+    private static void CheckParameterNames(IEnumerable<string>? names, string prefix)
+    {
+        foreach (var name in names ?? [])
+            if (!name.StartsWith(prefix, StringComparison.Ordinal) || name.Split('.').Length < 4 && !name.StartsWith(prefix + "body", StringComparison.Ordinal))
+                throw BadRequest($"Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression parameter specified: {name}]");
+    }
+
+    // ---- method responses ----
+
+    public MethodResponse PutMethodResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode,
+        Dictionary<string, bool>? responseParameters, Dictionary<string, string>? responseModels)
+    {
+        CheckStatusCode(statusCode);
+        CheckParameterNames(responseParameters?.Keys, "method.response.header.");
+        var response = new MethodResponse
+        {
+            StatusCode = statusCode,
+            ResponseParameters = responseParameters is { Count: > 0 } ? responseParameters : null,
+            ResponseModels = responseModels is { Count: > 0 } ? responseModels : null,
+        };
+        return MutateMethod(call, apiId, resourceId, httpMethod, (_, method) =>
+        {
+            method.MethodResponses ??= [];
+            method.MethodResponses[statusCode] = response;
+            return response;
+        });
+    }
+
+    public MethodResponse GetMethodResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode) =>
+        MethodResponseOf(GetMethod(call, apiId, resourceId, httpMethod), statusCode);
+
+    private static readonly Dictionary<string, PatchKind> MethodResponsePatchable = new()
+    {
+        ["responseParameters"] = PatchKind.BooleanMap, ["responseModels"] = PatchKind.TextMap,
+    };
+
+    public MethodResponse UpdateMethodResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode, IReadOnlyList<PatchOperation> patch) =>
+        MutateMethod(call, apiId, resourceId, httpMethod, (_, method) =>
+        {
+            var next = PatchDocument.Apply(MethodResponseOf(method, statusCode), patch, MethodResponsePatchable);
+            CheckParameterNames(next.ResponseParameters?.Keys, "method.response.header.");
+            return method.MethodResponses![statusCode] = next;
+        });
+
+    public void DeleteMethodResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode) =>
+        MutateMethod(call, apiId, resourceId, httpMethod, (_, method) => method.MethodResponses!.Remove(MethodResponseOf(method, statusCode).StatusCode));
+
+    private static MethodResponse MethodResponseOf(ApiMethod method, string statusCode) =>
+        method.MethodResponses?.GetValueOrDefault(statusCode) ?? throw NotFound("Invalid Response status code specified");
+
+    private static void CheckStatusCode(string statusCode)
+    {
+        if (!(statusCode.Length == 3 && int.TryParse(statusCode, out var code) && code is >= 100 and <= 599))
+            throw BadRequest("Invalid status code specified: must be a number between 100 and 599");
+    }
+
+    // ---- integrations ----
+
+    public Integration PutIntegration(CallContext call, string apiId, string resourceId, string httpMethod, IntegrationSettings settings)
+    {
+        var integration = new Integration
+        {
+            Type = settings.Type,
+            HttpMethod = settings.HttpMethod?.ToUpperInvariant(),
+            Uri = settings.Uri,
+            ConnectionType = settings.ConnectionType ?? "INTERNET",
+            Credentials = settings.Credentials,
+            RequestParameters = settings.RequestParameters is { Count: > 0 } ? settings.RequestParameters : null,
+            RequestTemplates = settings.RequestTemplates is { Count: > 0 } ? settings.RequestTemplates : null,
+            PassthroughBehavior = settings.PassthroughBehavior ?? "WHEN_NO_MATCH",
+            ContentHandling = settings.ContentHandling,
+            TimeoutInMillis = settings.TimeoutInMillis ?? 29000,
+            CacheNamespace = settings.CacheNamespace ?? resourceId,
+            CacheKeyParameters = settings.CacheKeyParameters ?? [],
+        };
+        CheckIntegration(integration, call.Region);
+        return MutateMethod(call, apiId, resourceId, httpMethod, (_, method) => method.MethodIntegration = integration);
+    }
+
+    public Integration GetIntegration(CallContext call, string apiId, string resourceId, string httpMethod) =>
+        IntegrationOf(GetMethod(call, apiId, resourceId, httpMethod));
+
+    private static readonly Dictionary<string, PatchKind> IntegrationPatchable = new()
+    {
+        ["uri"] = PatchKind.Text, ["httpMethod"] = PatchKind.Text, ["credentials"] = PatchKind.Text, ["passthroughBehavior"] = PatchKind.Text,
+        ["contentHandling"] = PatchKind.Text, ["timeoutInMillis"] = PatchKind.Integer, ["connectionType"] = PatchKind.Text,
+        ["requestParameters"] = PatchKind.TextMap, ["requestTemplates"] = PatchKind.TextMap, ["cacheNamespace"] = PatchKind.Text,
+        ["cacheKeyParameters"] = PatchKind.TextList,
+    };
+
+    public Integration UpdateIntegration(CallContext call, string apiId, string resourceId, string httpMethod, IReadOnlyList<PatchOperation> patch) =>
+        MutateMethod(call, apiId, resourceId, httpMethod, (_, method) =>
+        {
+            var next = PatchDocument.Apply(IntegrationOf(method), patch, IntegrationPatchable);
+            CheckIntegration(next, call.Region);
+            return method.MethodIntegration = next;
+        });
+
+    public void DeleteIntegration(CallContext call, string apiId, string resourceId, string httpMethod) =>
+        MutateMethod(call, apiId, resourceId, httpMethod, (_, method) =>
+        {
+            IntegrationOf(method);
+            method.MethodIntegration = null;
+            return true;
+        });
+
+    private static Integration IntegrationOf(ApiMethod method) =>
+        method.MethodIntegration ?? throw NotFound("Invalid Integration identifier specified");
+
+    private static void CheckIntegration(Integration integration, string region)
+    {
+        if (!IntegrationTypes.Contains(integration.Type))
+            throw BadRequest($"1 validation error detected: Value '{integration.Type}' at 'putIntegrationInput.type' failed to satisfy constraint: Member must satisfy enum value set: [HTTP, AWS, MOCK, HTTP_PROXY, AWS_PROXY]");
+        if (integration.PassthroughBehavior is not ("WHEN_NO_MATCH" or "WHEN_NO_TEMPLATES" or "NEVER"))
+            throw BadRequest("Invalid passthrough behavior specified. Valid options are WHEN_NO_MATCH,WHEN_NO_TEMPLATES,NEVER");
+        if (integration.ContentHandling is { } handling && handling is not ("CONVERT_TO_BINARY" or "CONVERT_TO_TEXT"))
+            throw BadRequest("Invalid content handling specified. Valid options are CONVERT_TO_BINARY,CONVERT_TO_TEXT");
+        if (integration.TimeoutInMillis is < 50 or > 29000)
+            throw BadRequest("Timeout should be between 50 ms and 29000 ms");
+        if (integration.Type != "MOCK")
+        {
+            if (string.IsNullOrEmpty(integration.HttpMethod)) throw BadRequest("Enumeration value for HttpMethod must be non-empty");
+            CheckHttpMethod(integration.HttpMethod);
+            if (string.IsNullOrEmpty(integration.Uri)) throw BadRequest("Invalid ARN specified in the request");
+        }
+        switch (integration.Type)
+        {
+            case "AWS" or "AWS_PROXY":
+                if (IntegrationUri.Parse(integration.Uri!) is not { } target)
+                    throw BadRequest("AWS ARN for integration must contain path or action");
+                if (integration.Type == "AWS_PROXY" && target.LambdaFunction is null)
+                    throw BadRequest("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.");
+                break;
+            case "HTTP" or "HTTP_PROXY":
+                if (!Uri.TryCreate(integration.Uri, UriKind.Absolute, out var http) || http.Scheme is not ("http" or "https"))
+                    throw BadRequest("Invalid HTTP endpoint specified for URI");
+                break;
+        }
+        foreach (var (name, template) in integration.RequestTemplates ?? [])
+            CheckTemplate(name, template);
+        CheckParameterNames(integration.RequestParameters?.Keys, "integration.request.");
+    }
+
+    private static void CheckTemplate(string contentType, string? template)
+    {
+        if (string.IsNullOrEmpty(template)) return;
+        try
+        {
+            VtlTemplate.Parse(template);
+        }
+        catch (VtlException e)
+        {
+            throw BadRequest($"Invalid mapping template specified for content type '{contentType}': {e.Message}");
+        }
+    }
+
+    // ---- integration responses ----
+
+    public IntegrationResponse PutIntegrationResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode,
+        string? selectionPattern, Dictionary<string, string>? responseParameters, Dictionary<string, string>? responseTemplates, string? contentHandling)
+    {
+        var response = new IntegrationResponse
+        {
+            StatusCode = statusCode,
+            SelectionPattern = selectionPattern,
+            ResponseParameters = responseParameters is { Count: > 0 } ? responseParameters : null,
+            ResponseTemplates = responseTemplates is { Count: > 0 } ? responseTemplates : null,
+            ContentHandling = contentHandling,
+        };
+        CheckIntegrationResponse(response);
+        return MutateMethod(call, apiId, resourceId, httpMethod, (_, method) =>
+        {
+            var integration = IntegrationOf(method);
+            MethodResponseOf(method, statusCode);
+            integration.IntegrationResponses ??= [];
+            return integration.IntegrationResponses[statusCode] = response;
+        });
+    }
+
+    public IntegrationResponse GetIntegrationResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode) =>
+        IntegrationResponseOf(GetIntegration(call, apiId, resourceId, httpMethod), statusCode);
+
+    private static readonly Dictionary<string, PatchKind> IntegrationResponsePatchable = new()
+    {
+        ["selectionPattern"] = PatchKind.Text, ["contentHandling"] = PatchKind.Text,
+        ["responseParameters"] = PatchKind.TextMap, ["responseTemplates"] = PatchKind.TextMap,
+    };
+
+    public IntegrationResponse UpdateIntegrationResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode, IReadOnlyList<PatchOperation> patch) =>
+        MutateMethod(call, apiId, resourceId, httpMethod, (_, method) =>
+        {
+            var integration = IntegrationOf(method);
+            var next = PatchDocument.Apply(IntegrationResponseOf(integration, statusCode), patch, IntegrationResponsePatchable);
+            CheckIntegrationResponse(next);
+            return integration.IntegrationResponses![statusCode] = next;
+        });
+
+    public void DeleteIntegrationResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode) =>
+        MutateMethod(call, apiId, resourceId, httpMethod, (_, method) =>
+        {
+            var integration = IntegrationOf(method);
+            return integration.IntegrationResponses!.Remove(IntegrationResponseOf(integration, statusCode).StatusCode);
+        });
+
+    private static IntegrationResponse IntegrationResponseOf(Integration integration, string statusCode) =>
+        integration.IntegrationResponses?.GetValueOrDefault(statusCode) ?? throw NotFound("Invalid Response status code specified");
+
+    private static void CheckIntegrationResponse(IntegrationResponse response)
+    {
+        CheckStatusCode(response.StatusCode);
+        if (!string.IsNullOrEmpty(response.SelectionPattern))
+        {
+            try
+            {
+                _ = new Regex(response.SelectionPattern);
+            }
+            catch (ArgumentException)
+            {
+                throw BadRequest($"Invalid selection pattern specified: {response.SelectionPattern}");
+            }
+        }
+        CheckParameterNames(response.ResponseParameters?.Keys, "method.response.header.");
+        foreach (var (contentType, template) in response.ResponseTemplates ?? []) CheckTemplate(contentType, template);
+    }
+
+    // ---- deployments ----
+
+    public Deployment CreateDeployment(CallContext call, string apiId, string? stageName, string? stageDescription, string? description, Dictionary<string, string>? variables)
+    {
+        var api = Api(call, apiId);
+        var methods = api.Resources.Values.SelectMany(r => r.ResourceMethods?.Values ?? Enumerable.Empty<ApiMethod>()).ToList();
+        if (methods.Count == 0) throw BadRequest("The REST API doesn't contain any methods");
+        if (methods.Any(m => m.MethodIntegration is null)) throw BadRequest("No integration defined for method");
+        var document = new DeploymentDocument
+        {
+            AccountId = call.AccountId,
+            Region = call.Region,
+            ApiId = apiId,
+            Deployment = new Deployment { Id = NewId(), Description = description, CreatedDate = Now },
+            Resources = Clone(api.Resources),
+        };
+        if (!_deployments.TryAdd(ChildKey(call, apiId, document.Deployment.Id), document)) throw Conflict("Unable to create the deployment, try again");
+        if (!string.IsNullOrEmpty(stageName))
+        {
+            var key = ChildKey(call, apiId, stageName);
+            if (_stages.Get(key) is not null)
+                _stages.Update(key, current =>
+                {
+                    var next = Clone(current);
+                    next.Stage.DeploymentId = document.Deployment.Id;
+                    if (variables is { Count: > 0 }) next.Stage.Variables = variables;
+                    next.Stage.LastUpdatedDate = Now;
+                    return next;
+                });
+            else
+                CreateStage(call, apiId, stageName, document.Deployment.Id, stageDescription, variables, tracingEnabled: false, tags: null);
+        }
+        return document.Deployment;
+    }
+
+    public Deployment GetDeployment(CallContext call, string apiId, string deploymentId) => DeploymentOf(call, apiId, deploymentId).Deployment;
+
+    public (IReadOnlyList<Deployment> Items, string? Position) GetDeployments(CallContext call, string apiId, string? position, int? limit)
+    {
+        Api(call, apiId);
+        return Page(_deployments.Values.Where(d => d.AccountId == call.AccountId && d.ApiId == apiId).Select(d => d.Deployment)
+            .OrderBy(d => d.CreatedDate).ThenBy(d => d.Id), d => d.Id, position, limit);
+    }
+
+    public Deployment UpdateDeployment(CallContext call, string apiId, string deploymentId, IReadOnlyList<PatchOperation> patch)
+    {
+        DeploymentOf(call, apiId, deploymentId);
+        return _deployments.Update(ChildKey(call, apiId, deploymentId), current =>
+        {
+            var next = Clone(current);
+            next.Deployment = PatchDocument.Apply(next.Deployment, patch, new Dictionary<string, PatchKind> { ["description"] = PatchKind.Text });
+            return next;
+        })!.Deployment;
+    }
+
+    public void DeleteDeployment(CallContext call, string apiId, string deploymentId)
+    {
+        DeploymentOf(call, apiId, deploymentId);
+        if (_stages.Values.Any(s => s.AccountId == call.AccountId && s.ApiId == apiId && s.Stage.DeploymentId == deploymentId))
+            throw BadRequest("Active stages pointing to this deployment must be moved or deleted");
+        _deployments.Remove(ChildKey(call, apiId, deploymentId));
+    }
+
+    private DeploymentDocument DeploymentOf(CallContext call, string apiId, string deploymentId)
+    {
+        Api(call, apiId);
+        return _deployments.Get(ChildKey(call, apiId, deploymentId)) ?? throw NotFound("Invalid Deployment identifier specified");
+    }
+
+    // ---- stages ----
+
+    [GeneratedRegex("^[a-zA-Z0-9_-]{1,128}$")]
+    private static partial Regex StageNamePattern();
+
+    public Stage CreateStage(CallContext call, string apiId, string stageName, string deploymentId, string? description,
+        Dictionary<string, string>? variables, bool tracingEnabled, Dictionary<string, string>? tags)
+    {
+        if (!StageNamePattern().IsMatch(stageName))
+            throw BadRequest("Stage name only allows a-zA-Z0-9_-");
+        CheckStageVariables(variables);
+        DeploymentOf(call, apiId, deploymentId);
+        var now = Now;
+        var document = new StageDocument
+        {
+            AccountId = call.AccountId,
+            Region = call.Region,
+            ApiId = apiId,
+            Stage = new Stage
+            {
+                DeploymentId = deploymentId,
+                StageName = stageName,
+                Description = description,
+                Variables = variables is { Count: > 0 } ? variables : null,
+                TracingEnabled = tracingEnabled,
+                Tags = tags is { Count: > 0 } ? tags : null,
+                CreatedDate = now,
+                LastUpdatedDate = now,
+            },
+        };
+        if (!_stages.TryAdd(ChildKey(call, apiId, stageName), document)) throw Conflict("Stage already exists");
+        return document.Stage;
+    }
+
+    public Stage GetStage(CallContext call, string apiId, string stageName) => StageOf(call, apiId, stageName).Stage;
+
+    public IReadOnlyList<Stage> GetStages(CallContext call, string apiId, string? deploymentId)
+    {
+        Api(call, apiId);
+        return _stages.Values.Where(s => s.AccountId == call.AccountId && s.ApiId == apiId && (deploymentId is null || s.Stage.DeploymentId == deploymentId))
+            .Select(s => s.Stage).OrderBy(s => s.StageName, StringComparer.Ordinal).ToList();
+    }
+
+    private static readonly Dictionary<string, PatchKind> StagePatchable = new()
+    {
+        ["description"] = PatchKind.Text, ["deploymentId"] = PatchKind.Text, ["variables"] = PatchKind.TextMap,
+        ["tracingEnabled"] = PatchKind.Boolean, ["cacheClusterEnabled"] = PatchKind.Boolean, ["cacheClusterSize"] = PatchKind.Text,
+    };
+
+    public Stage UpdateStage(CallContext call, string apiId, string stageName, IReadOnlyList<PatchOperation> patch)
+    {
+        StageOf(call, apiId, stageName);
+        return _stages.Update(ChildKey(call, apiId, stageName), current =>
+        {
+            var next = Clone(current);
+            var memberPatch = new List<PatchOperation>();
+            foreach (var operation in patch)
+            {
+                if (!MethodSettingPatch.TryApply(next.Stage.MethodSettings, operation)) memberPatch.Add(operation);
+            }
+            next.Stage = PatchDocument.Apply(next.Stage, memberPatch, StagePatchable);
+            CheckStageVariables(next.Stage.Variables);
+            if (next.Stage.DeploymentId != current.Stage.DeploymentId) DeploymentOf(call, apiId, next.Stage.DeploymentId);
+            next.Stage.LastUpdatedDate = Now;
+            return next;
+        })!.Stage;
+    }
+
+    public void DeleteStage(CallContext call, string apiId, string stageName)
+    {
+        StageOf(call, apiId, stageName);
+        _stages.Remove(ChildKey(call, apiId, stageName));
+    }
+
+    private StageDocument StageOf(CallContext call, string apiId, string stageName)
+    {
+        Api(call, apiId);
+        return _stages.Get(ChildKey(call, apiId, stageName)) ?? throw NotFound("Invalid Stage identifier specified");
+    }
+
+    [GeneratedRegex("^[a-zA-Z0-9_]+$")]
+    private static partial Regex StageVariableName();
+
+    [GeneratedRegex(@"^[a-zA-Z0-9\-._~:/?#&=,]*$")]
+    private static partial Regex StageVariableValue();
+
+    private static void CheckStageVariables(Dictionary<string, string>? variables)
+    {
+        foreach (var (name, value) in variables ?? [])
+        {
+            if (!StageVariableName().IsMatch(name)) throw BadRequest("Stage variable names must only contain alphanumeric characters and underscores");
+            if (!StageVariableValue().IsMatch(value)) throw BadRequest("Stage variable value must only contain alphanumeric characters or -._~:/?#&=,");
+        }
+    }
+
+    // ---- tags ----
+
+    public Dictionary<string, string> GetTags(CallContext call, string resourceArn) => TaggedOf(call, resourceArn) switch
+    {
+        (var apiId, null) => Api(call, apiId).Api.Tags ?? [],
+        (var apiId, var stageName) => StageOf(call, apiId, stageName).Stage.Tags ?? [],
+    };
+
+    public void TagResource(CallContext call, string resourceArn, Dictionary<string, string> tags) =>
+        ChangeTags(call, resourceArn, current =>
+        {
+            foreach (var (k, v) in tags) current[k] = v;
+        });
+
+    public void UntagResource(CallContext call, string resourceArn, IReadOnlyList<string> keys) =>
+        ChangeTags(call, resourceArn, current =>
+        {
+            foreach (var key in keys) current.Remove(key);
+        });
+
+    private void ChangeTags(CallContext call, string resourceArn, Action<Dictionary<string, string>> change)
+    {
+        var (apiId, stageName) = TaggedOf(call, resourceArn);
+        if (stageName is null)
+        {
+            MutateApi(call, apiId, doc =>
+            {
+                var tags = doc.Api.Tags ?? [];
+                change(tags);
+                doc.Api.Tags = tags.Count > 0 ? tags : null;
+            });
+            return;
+        }
+        StageOf(call, apiId, stageName);
+        _stages.Update(ChildKey(call, apiId, stageName), current =>
+        {
+            var next = Clone(current);
+            var tags = next.Stage.Tags ?? [];
+            change(tags);
+            next.Stage.Tags = tags.Count > 0 ? tags : null;
+            return next;
+        });
+    }
+
+    private static (string ApiId, string? StageName) TaggedOf(CallContext call, string resourceArn)
+    {
+        var prefix = $"arn:aws:apigateway:{call.Region}::/restapis/";
+        if (!resourceArn.StartsWith(prefix, StringComparison.Ordinal)) throw BadRequest("Invalid ARN specified in the request");
+        var parts = resourceArn[prefix.Length..].Split('/');
+        return parts switch
+        {
+            [var apiId] => (apiId, null),
+            [var apiId, "stages", var stage] => (apiId, stage),
+            _ => throw BadRequest("Invalid ARN specified in the request"),
+        };
+    }
+
+    // ---- data plane ----
+
+    /// <summary>The stage serving an API id and stage name, wherever the API lives.</summary>
+    public DeployedStage? FindDeployedStage(string apiId, string stageName)
+    {
+        if (!_apiKeysById.TryGetValue(apiId, out var apiKey) || _apis.Get(apiKey) is not { } api) return null;
+        var stageKey = ResourceTable<StageDocument>.Key(api.AccountId, api.Region, apiId, stageName);
+        if (_stages.Get(stageKey) is not { } stage) return null;
+        var deploymentKey = ResourceTable<DeploymentDocument>.Key(api.AccountId, api.Region, apiId, stage.Stage.DeploymentId);
+        return _deployments.Get(deploymentKey) is { } deployment
+            ? new DeployedStage(api.AccountId, api.Region, apiId, api.Api.Name, api.Api.BinaryMediaTypes ?? [], stage.Stage, deployment)
+            : null;
+    }
+
+    /// <summary>The API's current (undeployed) resource tree, as TestInvokeMethod runs it.</summary>
+    public (RestApiDocument Api, ApiResource Resource) ForTestInvoke(CallContext call, string apiId, string resourceId)
+    {
+        var api = Api(call, apiId);
+        return (api, Resource(api, resourceId));
+    }
+
+    private static (IReadOnlyList<T> Items, string? Position) Page<T>(IEnumerable<T> ordered, Func<T, string> id, string? position, int? limit)
+    {
+        if (limit is < 1 or > 500) throw BadRequest("Invalid limit specified: must be between 1 and 500");
+        var all = ordered.ToList();
+        var start = 0;
+        if (!string.IsNullOrEmpty(position))
+        {
+            start = all.FindIndex(item => id(item) == position);
+            if (start < 0) throw BadRequest("Invalid position specified");
+        }
+        var size = limit ?? 25;
+        var page = all.Skip(start).Take(size).ToList();
+        return (page, start + size < all.Count ? id(all[start + size]) : null);
+    }
+}

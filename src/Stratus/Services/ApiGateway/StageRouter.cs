@@ -1,0 +1,66 @@
+namespace Stratus.Services.ApiGateway;
+
+/// <summary>A method a request path and verb resolved to, with the values of the path's {variables}.</summary>
+public sealed record MatchedRoute(ApiResource Resource, ApiMethod Method, IReadOnlyDictionary<string, string> PathParameters);
+
+/// <summary>
+/// Finds the resource for a request path as API Gateway does: at each segment a literal part wins over a
+/// {param}, which wins over a {proxy+} that takes the rest; then the verb, with ANY as the fallback.
+/// </summary>
+public sealed class StageRouter
+{
+    private sealed class Node(ApiResource resource)
+    {
+        public ApiResource Resource { get; } = resource;
+        public Dictionary<string, Node> Literals { get; } = new(StringComparer.Ordinal);
+        public List<Node> Variables { get; } = [];
+        public Node? Greedy { get; set; }
+    }
+
+    private readonly Node _root;
+
+    public StageRouter(IReadOnlyDictionary<string, ApiResource> resources)
+    {
+        var nodes = resources.Values.ToDictionary(r => r.Id, r => new Node(r), StringComparer.Ordinal);
+        _root = nodes.Values.First(n => n.Resource.ParentId is null);
+        foreach (var node in nodes.Values)
+        {
+            if (node.Resource.ParentId is not { } parentId || !nodes.TryGetValue(parentId, out var parent)) continue;
+            var part = node.Resource.PathPart ?? "";
+            if (part.StartsWith('{') && part.EndsWith("+}", StringComparison.Ordinal)) parent.Greedy = node;
+            else if (part.StartsWith('{')) parent.Variables.Add(node);
+            else parent.Literals[part] = node;
+        }
+    }
+
+    /// <summary>Matches a decoded request path ("/accounts/42") and verb.</summary>
+    public MatchedRoute? Match(string httpMethod, string path)
+    {
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Find(_root, segments, 0, parameters) is not { } resource) return null;
+        var methods = resource.ResourceMethods;
+        var method = methods?.GetValueOrDefault(httpMethod.ToUpperInvariant()) ?? methods?.GetValueOrDefault("ANY");
+        return method is null ? null : new MatchedRoute(resource, method, parameters);
+    }
+
+    private static ApiResource? Find(Node node, string[] segments, int index, Dictionary<string, string> parameters)
+    {
+        if (index == segments.Length) return node.Resource;
+        var segment = segments[index];
+        if (node.Literals.TryGetValue(segment, out var literal) && Find(literal, segments, index + 1, parameters) is { } exact) return exact;
+        foreach (var variable in node.Variables)
+        {
+            var name = variable.Resource.PathPart![1..^1];
+            parameters[name] = segment;
+            if (Find(variable, segments, index + 1, parameters) is { } found) return found;
+            parameters.Remove(name);
+        }
+        if (node.Greedy is { } greedy)
+        {
+            parameters[greedy.Resource.PathPart![1..^2]] = string.Join('/', segments[index..]);
+            return greedy.Resource;
+        }
+        return null;
+    }
+}
