@@ -52,9 +52,12 @@ public sealed class StratusServer : IAsyncDisposable
         var router = new RequestRouter(registry, services.Credentials, options, new SigV4Verifier(clock));
         var health = new HealthEndpoint(registry, options, clock);
 
-        app.Run(http => http.Request.Path.StartsWithSegments("/_stratus/health") && HttpMethods.IsGet(http.Request.Method)
-            ? health.WriteAsync(http)
-            : router.RouteAsync(http));
+        app.Run(http =>
+        {
+            if (!HttpMethods.IsGet(http.Request.Method)) return router.RouteAsync(http);
+            if (http.Request.Path.StartsWithSegments("/_stratus/health")) return health.WriteAsync(http);
+            return registry.PageFor(http.Request.Path) is { } page ? page.Handler(http) : router.RouteAsync(http);
+        });
 
         try
         {

@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
+using Stratus.Services.CloudFormation;
+using Stratus.Services.CloudFormation.Resources;
+using Stratus.Services.CloudFormation.Resources.Iam;
 using Stratus.Services.Iam;
 using Stratus.Services.Sts;
 
@@ -34,7 +37,15 @@ public sealed class StratusServices : IAsyncDisposable
         var sources = new List<ICredentialSource> { iam, sts };
         if (options.RootKey is { } root) sources.Insert(0, new RootCredentialSource(root.AccessKeyId, root.SecretAccessKey));
 
-        IStratusService[] all = [new IamApi(iam), new StsApi(sts)];
+        var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
+        [
+            new IamRoleProvider(iam),
+            new IamPolicyProvider(iam),
+            new IamManagedPolicyProvider(iam),
+        ]));
+        cloudFormation.Engine.Logger = logging.CreateLogger("Stratus.cloudformation.engine");
+
+        IStratusService[] all = [new IamApi(iam), new StsApi(sts), new CloudFormationApi(cloudFormation)];
         foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
         return new StratusServices(store, all, new CredentialResolver(sources), iam, sts);
     }
