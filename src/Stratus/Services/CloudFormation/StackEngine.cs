@@ -86,7 +86,7 @@ public sealed class StackEngine : IDisposable
         }
         catch (AwsException e)
         {
-            failure = e.Message + " ";
+            failure = e.Message.TrimEnd('.') + ". ";
         }
 
         if (stack.DisableRollback || stack.OnFailure == "DO_NOTHING")
@@ -203,6 +203,11 @@ public sealed class StackEngine : IDisposable
         var rollbackFailures = new List<string>();
         while (undo.TryPop(out var step))
             if (!await UndoAsync(stackId, oldTemplate, step, cancellation)) rollbackFailures.Add(step.LogicalId);
+        foreach (var never in _store.Stack(stackId).Resources.Values.Where(r => !before.Resources.ContainsKey(r.LogicalId) && r.PhysicalId is null).ToList())
+        {
+            _store.SetResource(stackId, never with { Status = StackStatus.DeleteComplete, StatusReason = null, Timestamp = _store.Now });
+            _store.RemoveResource(stackId, never.LogicalId);
+        }
         if (rollbackFailures.Count > 0)
         {
             _store.SetStatus(stackId, StackStatus.UpdateRollbackFailed, $"The following resource(s) failed to roll back: [{string.Join(", ", rollbackFailures)}]. ");
