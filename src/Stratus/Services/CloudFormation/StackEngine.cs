@@ -137,10 +137,11 @@ public sealed class StackEngine : IDisposable
 
     // ---- update ----
 
-    private abstract record Undo(StackResourceRecord? Before, string LogicalId);
-    private sealed record UndoCreate(string LogicalId) : Undo(null, LogicalId);
-    private sealed record UndoUpdate(StackResourceRecord Previous, string NewProperties) : Undo(Previous, Previous.LogicalId);
-    private sealed record UndoReplace(StackResourceRecord Previous, StackResourceRecord Replacement) : Undo(Previous, Previous.LogicalId);
+    /// <summary>How to take back one change an update made, should a later one fail.</summary>
+    private abstract record Undo(string LogicalId);
+    private sealed record UndoCreate(string LogicalId) : Undo(LogicalId);
+    private sealed record UndoUpdate(StackResourceRecord Previous, string NewProperties) : Undo(Previous.LogicalId);
+    private sealed record UndoReplace(StackResourceRecord Previous, StackResourceRecord Replacement) : Undo(Previous.LogicalId);
 
     public async Task UpdateAsync(string stackId, StackPlan plan, StackRecord requested, CancellationToken cancellation)
     {
@@ -226,7 +227,6 @@ public sealed class StackEngine : IDisposable
             if (created) undo.Push(new UndoCreate(definition.LogicalId));
             return created;
         }
-        var status = StackStatus.UpdateFailed;
         try
         {
             var provider = Provider(definition.Type);
@@ -272,7 +272,7 @@ public sealed class StackEngine : IDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _store.SetResource(stackId, existing with { Status = status, StatusReason = Reason(e, definition.Type), Timestamp = _store.Now });
+            _store.SetResource(stackId, existing with { Status = StackStatus.UpdateFailed, StatusReason = Reason(e, definition.Type), Timestamp = _store.Now });
             return false;
         }
     }

@@ -66,7 +66,7 @@ public sealed class StackStore
     {
         var sequence = Interlocked.Increment(ref _sequence);
         var eventId = type == StackType ? Guid.NewGuid().ToString() : $"{logicalId}-{status}-{Now:yyyy-MM-ddTHH:mm:ss.fffZ}-{sequence}";
-        Events.Put(Persistence.ResourceTable<StackEventRecord>.Key(stack.StackId, eventId), new StackEventRecord
+        Events.Put(ResourceTable<StackEventRecord>.Key(stack.StackId, eventId), new StackEventRecord
         {
             StackId = stack.StackId,
             EventId = eventId,
