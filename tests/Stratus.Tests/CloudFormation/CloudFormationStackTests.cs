@@ -134,6 +134,12 @@ public sealed class CloudFormationStackTests(StratusFixture stratus) : IClassFix
             wait("stack_delete_complete", "kept-failure")
             out["keptRolesAfterDelete"] = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("kept-failure-")]
 
+            self_cleaning = cf.create_stack(StackName="self-cleaning", TemplateBody=body, Capabilities=["CAPABILITY_IAM"], OnFailure="DELETE")["StackId"]
+            wait("stack_delete_complete", "self-cleaning")
+            out["onFailureDelete"] = [cf.describe_stacks(StackName=self_cleaning)["Stacks"][0]["StackStatus"],
+                                      [e[1] for e in events(self_cleaning) if e[0] == "self-cleaning"],
+                                      [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("self-cleaning-")]]
+
             cf.create_stack(StackName="unsupported", TemplateBody=json.dumps(dict(Resources=dict(Queue=dict(Type="AWS::SQS::Queue")))))
             out["unsupported"] = [settle("unsupported"), [e for e in events("unsupported") if e[1] == "CREATE_FAILED"][0][2]]
             """);
@@ -161,6 +167,8 @@ public sealed class CloudFormationStackTests(StratusFixture stratus) : IClassFix
         Assert.Equal("CREATE_FAILED", (string?)result["doNothing"]);
         Assert.Equal("""["GoodRole"]""", result["keptRoles"]!.ToJsonString());
         Assert.Empty(result["keptRolesAfterDelete"]!.AsArray());
+
+        Assert.Equal("""["DELETE_COMPLETE",["CREATE_IN_PROGRESS","DELETE_IN_PROGRESS","DELETE_COMPLETE"],[]]""", result["onFailureDelete"]!.ToJsonString());
 
         Assert.Equal("ROLLBACK_COMPLETE", (string?)result["unsupported"]![0]);
         Assert.StartsWith("Resource type AWS::SQS::Queue is not supported by Stratus.", (string?)result["unsupported"]![1]);

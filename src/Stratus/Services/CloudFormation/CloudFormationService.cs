@@ -31,6 +31,8 @@ public sealed partial class CloudFormationService : IDisposable
     private static readonly ValidationStyle Errors = new(TemplateError.Code);
     private readonly StackStore _store;
     private readonly StackEngine _engine;
+    // Held while a new stack claims its name, so two creates of one name cannot both succeed.
+    private readonly Lock _naming = new();
 
     public CloudFormationService(StateStore store, TimeProvider clock, ResourceProviders providers)
     {
@@ -123,8 +125,6 @@ public sealed partial class CloudFormationService : IDisposable
     {
         CheckStackName(request.StackName);
         var (plan, shape) = Prepare(request, null);
-        if (TryFind(accountId, region, request.StackName) is not null)
-            throw new AwsException("AlreadyExistsException", $"Stack [{request.StackName}] already exists");
         var stack = shape with
         {
             StackId = NewStackId(accountId, region, request.StackName),
@@ -134,7 +134,12 @@ public sealed partial class CloudFormationService : IDisposable
             StatusReason = "User Initiated",
             CreationTime = _store.Now,
         };
-        _store.Stacks.Put(stack.StackId, stack);
+        lock (_naming)
+        {
+            if (TryFind(accountId, region, request.StackName) is not null)
+                throw new AwsException("AlreadyExistsException", $"Stack [{request.StackName}] already exists");
+            _store.Stacks.Put(stack.StackId, stack);
+        }
         _store.AddEvent(stack, stack.StackName, stack.StackId, StackStore.StackType, StackStatus.CreateInProgress, "User Initiated", null);
         _engine.Start(stack.StackId, cancellation => _engine.CreateAsync(stack.StackId, plan, cancellation));
         return stack;
@@ -143,8 +148,7 @@ public sealed partial class CloudFormationService : IDisposable
     public StackRecord UpdateStack(string accountId, string region, StackRequest request, bool usePreviousTemplate)
     {
         var stack = Find(accountId, region, request.StackName);
-        if (!StackStatus.IsUpdatable(stack.Status))
-            throw TemplateError.Validation($"Stack:{stack.StackId} is in {stack.Status} state and can not be updated.");
+        if (!StackStatus.IsUpdatable(stack.Status)) throw NotUpdatable(stack);
         var body = usePreviousTemplate ? stack.TemplateBody : request.TemplateBody;
         var (plan, shape) = Prepare(request with { TemplateBody = body, StackName = stack.StackName }, stack);
         if (body == stack.TemplateBody && Same(shape.Parameters, stack.Parameters) && Same(shape.Tags, stack.Tags))
@@ -153,12 +157,15 @@ public sealed partial class CloudFormationService : IDisposable
         return stack;
     }
 
-    private void StartUpdate(StackRecord stack, StackPlan plan, StackRecord shape)
+    private void StartUpdate(StackRecord stack, StackPlan plan, StackRecord shape, string? changeSetId = null)
     {
-        _store.Update(stack.StackId, s => s with { DisableRollback = shape.DisableRollback });
-        _store.SetStatus(stack.StackId, StackStatus.UpdateInProgress, "User Initiated");
+        _store.Begin(stack.StackId, s => StackStatus.IsUpdatable(s.Status), NotUpdatable, StackStatus.UpdateInProgress,
+            s => s with { DisableRollback = shape.DisableRollback, ChangeSetId = changeSetId ?? s.ChangeSetId });
         _engine.Start(stack.StackId, cancellation => _engine.UpdateAsync(stack.StackId, plan, shape, cancellation));
     }
+
+    private static AwsException NotUpdatable(StackRecord stack) =>
+        TemplateError.Validation($"Stack:{stack.StackId} is in {stack.Status} state and can not be updated.");
 
     private static bool Same(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
         a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
@@ -170,8 +177,6 @@ public sealed partial class CloudFormationService : IDisposable
         // Deleting a stack that does not exist succeeds, as in CloudFormation.
         if (TryFind(accountId, region, nameOrId) is not { IsDeleted: false } stack) return;
         if (stack.Status == StackStatus.DeleteInProgress) return;
-        if (StackStatus.IsInProgress(stack.Status))
-            throw TemplateError.Validation($"Stack [{stack.StackName}] cannot be deleted while in status {stack.Status}");
         var exports = stack.Outputs.Where(o => o.ExportName is not null).Select(o => o.ExportName!).ToList();
         var importer = _store.InScope(accountId, region).FirstOrDefault(s => !s.IsDeleted && s.StackId != stack.StackId && s.Imports.Intersect(exports).Any());
         if (importer is not null)
@@ -179,7 +184,8 @@ public sealed partial class CloudFormationService : IDisposable
             var export = importer.Imports.Intersect(exports).First();
             throw TemplateError.Validation($"Export {export} cannot be deleted as it is in use by {importer.StackName}");
         }
-        _store.SetStatus(stack.StackId, StackStatus.DeleteInProgress, "User Initiated");
+        _store.Begin(stack.StackId, s => !StackStatus.IsInProgress(s.Status) && !s.IsDeleted,
+            s => TemplateError.Validation($"Stack [{s.StackName}] cannot be deleted while in status {s.Status}"), StackStatus.DeleteInProgress);
         foreach (var changeSet in _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId).ToList()) _store.ChangeSets.Remove(changeSet.ChangeSetId);
         _engine.Start(stack.StackId, cancellation => _engine.DeleteAsync(stack.StackId, cancellation));
     }
@@ -246,14 +252,13 @@ public sealed partial class CloudFormationService : IDisposable
                 if (existing is not null && existing.Status != StackStatus.ReviewInProgress)
                     throw new AwsException("AlreadyExistsException", $"Stack [{name}] already exists and cannot be created again with the changeSet [{request.ChangeSetName}].");
                 prepared = Prepare(request.Stack, null);
-                stack = existing ?? CreateReviewStack(accountId, region, name);
+                stack = existing ?? CreateReviewStack(accountId, region, name, request.ChangeSetName);
                 changes = prepared.Plan.Template.Resources.Values
                     .Select(r => new ResourceChangeRecord("Add", r.LogicalId, null, r.Type, null, [])).ToList();
                 break;
             case "UPDATE":
                 stack = existing ?? throw TemplateError.Validation($"Stack [{name}] does not exist");
-                if (!StackStatus.IsUpdatable(stack.Status))
-                    throw TemplateError.Validation($"Stack:{stack.StackId} is in {stack.Status} state and can not be updated.");
+                if (!StackStatus.IsUpdatable(stack.Status)) throw NotUpdatable(stack);
                 prepared = Prepare(request.Stack, stack);
                 changes = ChangesBetween(stack, prepared.Plan);
                 break;
@@ -289,7 +294,7 @@ public sealed partial class CloudFormationService : IDisposable
         return changeSet;
     }
 
-    private StackRecord CreateReviewStack(string accountId, string region, string name)
+    private StackRecord CreateReviewStack(string accountId, string region, string name, string changeSetName)
     {
         var stack = new StackRecord
         {
@@ -301,7 +306,12 @@ public sealed partial class CloudFormationService : IDisposable
             StatusReason = "User Initiated",
             CreationTime = _store.Now,
         };
-        _store.Stacks.Put(stack.StackId, stack);
+        lock (_naming)
+        {
+            if (TryFind(accountId, region, name) is not null)
+                throw new AwsException("AlreadyExistsException", $"Stack [{name}] already exists and cannot be created again with the changeSet [{changeSetName}].");
+            _store.Stacks.Put(stack.StackId, stack);
+        }
         _store.AddEvent(stack, name, stack.StackId, StackStore.StackType, StackStatus.ReviewInProgress, "User Initiated", null);
         return stack;
     }
@@ -375,37 +385,36 @@ public sealed partial class CloudFormationService : IDisposable
             throw new AwsException("InvalidChangeSetStatus", $"ChangeSet [{changeSet.ChangeSetId}] cannot be executed in its current status of [{changeSet.Status}]");
         var stack = _store.Stack(changeSet.StackId);
         var expected = changeSet.ChangeSetType == "CREATE" ? stack.Status == StackStatus.ReviewInProgress : StackStatus.IsUpdatable(stack.Status);
-        if (!expected)
-            throw new AwsException("InvalidChangeSetStatus", $"ChangeSet [{changeSet.ChangeSetId}] cannot be executed because stack {stack.StackName} is in {stack.Status} state.");
+        if (!expected) throw ChangeSetNotExecutable(changeSet, stack);
 
         var request = new StackRequest(stack.StackName, changeSet.TemplateBody,
             changeSet.Parameters.Select(p => new SuppliedParameter(p.Key, p.Value, false)).ToList(),
             changeSet.Capabilities, changeSet.Tags, disableRollback ?? false);
         var (plan, shape) = Prepare(request, stack);
-        foreach (var other in _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId && c.ChangeSetId != changeSet.ChangeSetId).ToList())
-            _store.ChangeSets.Remove(other.ChangeSetId);
-        _store.ChangeSets.Put(changeSet.ChangeSetId, changeSet with { ExecutionStatus = "EXECUTE_COMPLETE" });
 
         if (changeSet.ChangeSetType == "CREATE")
         {
-            _store.Update(stack.StackId, s => shape with
-            {
-                StackId = s.StackId,
-                AccountId = s.AccountId,
-                Region = s.Region,
-                Status = s.Status,
-                CreationTime = _store.Now,
-                ChangeSetId = changeSet.ChangeSetId,
-            });
-            _store.SetStatus(stack.StackId, StackStatus.CreateInProgress, "User Initiated");
+            _store.Begin(stack.StackId, s => s.Status == StackStatus.ReviewInProgress, s => ChangeSetNotExecutable(changeSet, s), StackStatus.CreateInProgress,
+                s => shape with
+                {
+                    StackId = s.StackId,
+                    AccountId = s.AccountId,
+                    Region = s.Region,
+                    CreationTime = _store.Now,
+                    ChangeSetId = changeSet.ChangeSetId,
+                });
             _engine.Start(stack.StackId, cancellation => _engine.CreateAsync(stack.StackId, plan, cancellation));
         }
-        else
-        {
-            _store.Update(stack.StackId, s => s with { ChangeSetId = changeSet.ChangeSetId });
-            StartUpdate(stack, plan, shape);
-        }
+        else StartUpdate(stack, plan, shape, changeSet.ChangeSetId);
+
+        // Executing a change set retires the stack's other change sets, as CloudFormation does.
+        foreach (var other in _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId && c.ChangeSetId != changeSet.ChangeSetId).ToList())
+            _store.ChangeSets.Remove(other.ChangeSetId);
+        _store.ChangeSets.Put(changeSet.ChangeSetId, changeSet with { ExecutionStatus = "EXECUTE_COMPLETE" });
     }
+
+    private static AwsException ChangeSetNotExecutable(ChangeSetRecord changeSet, StackRecord stack) =>
+        new("InvalidChangeSetStatus", $"ChangeSet [{changeSet.ChangeSetId}] cannot be executed because stack {stack.StackName} is in {stack.Status} state.");
 
     // ---- cost estimates ----
 

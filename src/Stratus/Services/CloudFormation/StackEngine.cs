@@ -94,16 +94,18 @@ public sealed class StackEngine : IDisposable
             _store.SetStatus(stackId, StackStatus.CreateFailed, failure.TrimEnd());
             return;
         }
-        var reason = failure + RollbackRequested;
-        _store.SetStatus(stackId, StackStatus.RollbackInProgress, reason);
+        // OnFailure DELETE removes the stack itself too, going straight to deletion as CloudFormation does.
+        var deleting = stack.OnFailure == "DELETE";
+        var reason = failure + (deleting ? "Delete requested by user." : RollbackRequested);
+        _store.SetStatus(stackId, deleting ? StackStatus.DeleteInProgress : StackStatus.RollbackInProgress, reason);
         var notDeleted = await DeleteResourcesAsync(stackId, template, rollingBackCreate: true, cancellation);
         if (notDeleted.Count > 0)
         {
-            _store.SetStatus(stackId, StackStatus.RollbackFailed, $"The following resource(s) failed to delete: [{string.Join(", ", notDeleted)}]. ");
+            _store.SetStatus(stackId, deleting ? StackStatus.DeleteFailed : StackStatus.RollbackFailed,
+                $"The following resource(s) failed to delete: [{string.Join(", ", notDeleted)}]. ");
             return;
         }
-        _store.SetStatus(stackId, StackStatus.RollbackComplete, reason);
-        if (stack.OnFailure == "DELETE") _store.SetStatus(stackId, StackStatus.DeleteComplete, null);
+        _store.SetStatus(stackId, deleting ? StackStatus.DeleteComplete : StackStatus.RollbackComplete, deleting ? null : reason);
     }
 
     private async Task<bool> CreateResourceAsync(string stackId, ResourceDefinition definition, TemplateEvaluator evaluator,

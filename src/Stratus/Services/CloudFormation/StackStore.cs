@@ -49,6 +49,21 @@ public sealed class StackStore
         return stack;
     }
 
+    /// <summary>
+    /// Starts an operation: moves the stack to its first status only if, at that instant, it still allows
+    /// the operation, so two concurrent requests cannot both start one.
+    /// </summary>
+    public StackRecord Begin(string stackId, Func<StackRecord, bool> allowed, Func<StackRecord, Exception> refusal, string status,
+        Func<StackRecord, StackRecord>? change = null)
+    {
+        const string reason = "User Initiated";
+        var stack = Update(stackId, s => allowed(s)
+            ? (change?.Invoke(s) ?? s) with { Status = status, StatusReason = reason }
+            : throw refusal(s));
+        AddEvent(stack, stack.StackName, stack.StackId, StackType, status, reason, null);
+        return stack;
+    }
+
     /// <summary>Records a resource's new state and its event together.</summary>
     public void SetResource(string stackId, StackResourceRecord resource, string? properties = null)
     {
