@@ -9,6 +9,14 @@ namespace Stratus.Services.CloudFormation;
 /// <summary>CloudFormation's wire operations (Query protocol, 2010-05-15): request members in, domain call, response shape out.</summary>
 public sealed class CloudFormationApi : IStratusService, IDisposable
 {
+    /// <summary>
+    /// How long CreateStack, UpdateStack, DeleteStack and ExecuteChangeSet wait for their stack to settle
+    /// before answering. The work runs in the background either way; waiting this little lets a quick
+    /// stack (IAM resources take milliseconds) be complete at the first poll of the CLI's waiters, which
+    /// otherwise sleep 30 seconds between polls. Long operations still answer in progress.
+    /// </summary>
+    public static readonly TimeSpan QuickOperationGrace = TimeSpan.FromSeconds(5);
+
     private readonly CloudFormationService _cfn;
     private readonly CostEstimatePage _costPage;
 
@@ -37,13 +45,12 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
                     : CloudFormationService.ParseTemplate(i.String("TemplateBody") ?? TemplateUrlUnsupported(i));
                 return TemplateFacts(template, summary: true);
             } },
-        { "CreateStack", i => new JsonObject { ["StackId"] = _cfn.CreateStack(i.Call.AccountId, i.Call.Region, Request(i)).StackId } },
-        { "UpdateStack", i => new JsonObject
-            {
-                ["StackId"] = _cfn.UpdateStack(i.Call.AccountId, i.Call.Region,
-                    Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), i.Bool("UsePreviousTemplate") ?? false).StackId,
-            } },
-        { "DeleteStack", i => Done(() => _cfn.DeleteStack(i.Call.AccountId, i.Call.Region, i.Required("StackName"))) },
+        { "CreateStack", i => Settled(_cfn.CreateStack(i.Call.AccountId, i.Call.Region, Request(i)).StackId,
+            id => new JsonObject { ["StackId"] = id }) },
+        { "UpdateStack", i => Settled(_cfn.UpdateStack(i.Call.AccountId, i.Call.Region,
+                Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), i.Bool("UsePreviousTemplate") ?? false).StackId,
+            id => new JsonObject { ["StackId"] = id }) },
+        { "DeleteStack", i => Settled(_cfn.DeleteStack(i.Call.AccountId, i.Call.Region, i.Required("StackName")), _ => OperationResult.Empty()) },
         { "DescribeStacks", i => new JsonObject
             {
                 ["Stacks"] = Array(_cfn.DescribeStacks(i.Call.AccountId, i.Call.Region, i.String("StackName")).Select(Stack)),
@@ -97,7 +104,8 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
                 return new JsonObject { ["Id"] = changeSet.ChangeSetId, ["StackId"] = changeSet.StackId };
             } },
         { "DescribeChangeSet", i => ChangeSet(_cfn.FindChangeSet(i.Call.AccountId, i.Call.Region, i.Required("ChangeSetName"), i.String("StackName"))) },
-        { "ExecuteChangeSet", i => Empty(() => _cfn.ExecuteChangeSet(i.Call.AccountId, i.Call.Region, i.Required("ChangeSetName"), i.String("StackName"), i.Bool("DisableRollback"))) },
+        { "ExecuteChangeSet", i => Settled(_cfn.ExecuteChangeSet(i.Call.AccountId, i.Call.Region, i.Required("ChangeSetName"), i.String("StackName"), i.Bool("DisableRollback")),
+            _ => new JsonObject()) },
         { "DeleteChangeSet", i => Empty(() => _cfn.DeleteChangeSet(i.Call.AccountId, i.Call.Region, i.Required("ChangeSetName"), i.String("StackName"))) },
         { "ListChangeSets", i => new JsonObject
             {
@@ -147,10 +155,10 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
             return new SuppliedParameter(parameter.Required("ParameterKey"), parameter.String("ParameterValue"), parameter.Bool("UsePreviousValue") ?? false);
         }).ToList();
 
-    private static JsonObject? Done(Action action)
+    private async Task<OperationResult> Settled(string? stackId, Func<string?, OperationResult> answer)
     {
-        action();
-        return null;
+        if (stackId is not null) await _cfn.Engine.SettleAsync(stackId, QuickOperationGrace);
+        return answer(stackId);
     }
 
     private static JsonObject Empty(Action action)

@@ -172,11 +172,12 @@ public sealed partial class CloudFormationService : IDisposable
 
     private static bool Same(IReadOnlyList<StackTag> a, IReadOnlyList<StackTag> b) => a.SequenceEqual(b);
 
-    public void DeleteStack(string accountId, string region, string nameOrId)
+    /// <summary>Starts deleting the stack; answers its id, or null when there is nothing to delete.</summary>
+    public string? DeleteStack(string accountId, string region, string nameOrId)
     {
         // Deleting a stack that does not exist succeeds, as in CloudFormation.
-        if (TryFind(accountId, region, nameOrId) is not { IsDeleted: false } stack) return;
-        if (stack.Status == StackStatus.DeleteInProgress) return;
+        if (TryFind(accountId, region, nameOrId) is not { IsDeleted: false } stack) return null;
+        if (stack.Status == StackStatus.DeleteInProgress) return stack.StackId;
         var exports = stack.Outputs.Where(o => o.ExportName is not null).Select(o => o.ExportName!).ToList();
         var importer = _store.InScope(accountId, region).FirstOrDefault(s => !s.IsDeleted && s.StackId != stack.StackId && s.Imports.Intersect(exports).Any());
         if (importer is not null)
@@ -188,6 +189,7 @@ public sealed partial class CloudFormationService : IDisposable
             s => TemplateError.Validation($"Stack [{s.StackName}] cannot be deleted while in status {s.Status}"), StackStatus.DeleteInProgress);
         foreach (var changeSet in _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId).ToList()) _store.ChangeSets.Remove(changeSet.ChangeSetId);
         _engine.Start(stack.StackId, cancellation => _engine.DeleteAsync(stack.StackId, cancellation));
+        return stack.StackId;
     }
 
     public IReadOnlyList<StackRecord> DescribeStacks(string accountId, string region, string? nameOrId) =>
@@ -378,7 +380,8 @@ public sealed partial class CloudFormationService : IDisposable
         _store.ChangeSets.Remove(changeSet.ChangeSetId);
     }
 
-    public void ExecuteChangeSet(string accountId, string region, string nameOrId, string? stackName, bool? disableRollback)
+    /// <summary>Starts the change set's create or update; answers the stack id.</summary>
+    public string ExecuteChangeSet(string accountId, string region, string nameOrId, string? stackName, bool? disableRollback)
     {
         var changeSet = FindChangeSet(accountId, region, nameOrId, stackName);
         if (changeSet.ExecutionStatus != "AVAILABLE")
@@ -411,6 +414,7 @@ public sealed partial class CloudFormationService : IDisposable
         foreach (var other in _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId && c.ChangeSetId != changeSet.ChangeSetId).ToList())
             _store.ChangeSets.Remove(other.ChangeSetId);
         _store.ChangeSets.Put(changeSet.ChangeSetId, changeSet with { ExecutionStatus = "EXECUTE_COMPLETE" });
+        return stack.StackId;
     }
 
     private static AwsException ChangeSetNotExecutable(ChangeSetRecord changeSet, StackRecord stack) =>

@@ -23,7 +23,8 @@ public sealed class StackEngine : IDisposable
     private readonly StackStore _store;
     private readonly ResourceProviders _providers;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<Task, bool> _running = new();
+    // One operation per stack at a time (StackStore.Begin ensures it), so the stack id finds it.
+    private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
 
     public StackEngine(StackStore store, ResourceProviders providers)
     {
@@ -55,9 +56,13 @@ public sealed class StackEngine : IDisposable
                 _store.SetStatus(stackId, StackStatus.Interrupted(stack.Status), "Internal failure: " + e.Message);
             }
         });
-        _running[task] = true;
-        task.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
+        _running[stackId] = task;
+        task.ContinueWith(t => _running.TryRemove(new KeyValuePair<string, Task>(stackId, t)), TaskScheduler.Default);
     }
+
+    /// <summary>Waits until the stack's running operation ends or <paramref name="limit"/> passes, whichever is first.</summary>
+    public Task SettleAsync(string stackId, TimeSpan limit) =>
+        _running.TryGetValue(stackId, out var task) ? Task.WhenAny(task, Task.Delay(limit)) : Task.CompletedTask;
 
     // ---- create ----
 
@@ -480,7 +485,7 @@ public sealed class StackEngine : IDisposable
     public void Dispose()
     {
         _stopping.Cancel();
-        Task.WaitAll(_running.Keys.ToArray(), TimeSpan.FromSeconds(10));
+        Task.WaitAll(_running.Values.ToArray(), TimeSpan.FromSeconds(10));
         _stopping.Dispose();
     }
 }
