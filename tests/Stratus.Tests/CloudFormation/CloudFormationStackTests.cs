@@ -182,11 +182,15 @@ public sealed class CloudFormationStackTests(StratusFixture stratus) : IClassFix
             cf.create_stack(StackName="evolving", TemplateBody=body, Capabilities=["CAPABILITY_IAM"])
             wait("stack_create_complete", "evolving")
             role = cf.describe_stack_resource(StackName="evolving", LogicalResourceId="FunctionRole")["StackResourceDetail"]["PhysicalResourceId"]
+            policy = cf.describe_stack_resource(StackName="evolving", LogicalResourceId="SharedPolicy")["StackResourceDetail"]["PhysicalResourceId"]
             out["same"] = error(cf.update_stack, StackName="evolving", TemplateBody=body, Capabilities=["CAPABILITY_IAM"])
             cf.update_stack(StackName="evolving", TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
                             Parameters=[{"ParameterKey": "Environment", "ParameterValue": "prod"}, {"ParameterKey": "Secret", "UsePreviousValue": True}])
             wait("stack_update_complete", "evolving")
             r = iam.get_role(RoleName=role)["Role"]
+            new_policy = cf.describe_stack_resource(StackName="evolving", LogicalResourceId="SharedPolicy")["StackResourceDetail"]["PhysicalResourceId"]
+            out["replaced"] = [new_policy != policy, error(iam.get_policy, PolicyArn=policy)["code"],
+                               iam.get_policy(PolicyArn=new_policy)["Policy"]["Description"], [p["PolicyArn"] == new_policy for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]]]
             out["updated"] = {"status": cf.describe_stacks(StackName="evolving")["Stacks"][0]["StackStatus"], "session": r["MaxSessionDuration"], "tags": r["Tags"],
                               "sameRole": cf.describe_stack_resource(StackName="evolving", LogicalResourceId="FunctionRole")["StackResourceDetail"]["PhysicalResourceId"] == role}
 
@@ -197,12 +201,23 @@ public sealed class CloudFormationStackTests(StratusFixture stratus) : IClassFix
                                     "resources": sorted(r["LogicalResourceId"] for r in cf.list_stack_resources(StackName="evolving")["StackResourceSummaries"]),
                                     "goodRoles": [x["RoleName"] for x in iam.list_roles()["Roles"] if x["RoleName"].startswith("evolving-GoodRole")],
                                     "env": [p["ParameterValue"] for p in cf.describe_stacks(StackName="evolving")["Stacks"][0]["Parameters"] if p["ParameterKey"] == "Environment"]}
+
+            failing = {{CloudFormationTemplates.Python("failing_stack.yml")}}
+            cf.update_stack(StackName="evolving", TemplateBody=failing, Capabilities=["CAPABILITY_IAM"], DisableRollback=True)
+            out["noRollback"] = [settle("evolving"), sorted(r["LogicalResourceId"] + ":" + r["ResourceStatus"] for r in cf.list_stack_resources(StackName="evolving")["StackResourceSummaries"])]
+            out["previousGone"] = error(cf.update_stack, StackName="evolving", TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
+                                        Parameters=[{"ParameterKey": "Secret", "UsePreviousValue": True}])["message"]
+            cf.update_stack(StackName="evolving", TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
+                            Parameters=[{"ParameterKey": "Environment", "ParameterValue": "prod"}])
+            out["recovered"] = [settle("evolving"), sorted(r["LogicalResourceId"] for r in cf.list_stack_resources(StackName="evolving")["StackResourceSummaries"]),
+                                [x["RoleName"] for x in iam.list_roles()["Roles"] if x["RoleName"].startswith("evolving-GoodRole")]]
             cf.delete_stack(StackName="evolving")
             wait("stack_delete_complete", "evolving")
             """);
 
         Assert.Equal("No updates are to be performed.", (string?)result["same"]!["message"]);
         Assert.Equal("""{"status":"UPDATE_COMPLETE","session":7200,"tags":[{"Key":"Environment","Value":"prod"}],"sameRole":true}""", result["updated"]!.ToJsonString());
+        Assert.Equal("""[true,"NoSuchEntity","Shared policy of evolving in prod",[false,true]]""", result["replaced"]!.ToJsonString());
         Assert.Equal("UPDATE_ROLLBACK_COMPLETE", (string?)result["failed"]);
         var tail = result["failedEvents"]!.AsArray().Select(e => $"{e![0]} {e[1]}").ToList();
         Assert.Equal(
@@ -217,6 +232,10 @@ public sealed class CloudFormationStackTests(StratusFixture stratus) : IClassFix
             "evolving UPDATE_ROLLBACK_COMPLETE",
         ], tail);
         Assert.Equal("""{"role":7200,"resources":["ExtraPolicy","FunctionRole","SharedPolicy"],"goodRoles":[],"env":["prod"]}""", result["afterRollback"]!.ToJsonString());
+        Assert.Equal("""["UPDATE_FAILED",["BadRole:CREATE_FAILED","ExtraPolicy:CREATE_COMPLETE","FunctionRole:UPDATE_COMPLETE","GoodPolicy:CREATE_COMPLETE","GoodRole:CREATE_COMPLETE","SharedPolicy:UPDATE_COMPLETE"]]""",
+            result["noRollback"]!.ToJsonString());
+        Assert.Equal("Invalid input for parameter key Secret. Cannot specify usePreviousValue as true for a parameter key not in the previous template", (string?)result["previousGone"]);
+        Assert.Equal("""["UPDATE_COMPLETE",["ExtraPolicy","FunctionRole","SharedPolicy"],[]]""", result["recovered"]!.ToJsonString());
     }
 
     [Fact]

@@ -100,7 +100,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
             {
                 var changeSet = _cfn.CreateChangeSet(i.Call.AccountId, i.Call.Region, new ChangeSetRequest(
                     Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), i.Required("ChangeSetName"),
-                    i.String("ChangeSetType") ?? "UPDATE", i.String("Description")));
+                    i.String("ChangeSetType") ?? "UPDATE", i.String("Description"), i.Bool("UsePreviousTemplate") ?? false));
                 return new JsonObject { ["Id"] = changeSet.ChangeSetId, ["StackId"] = changeSet.StackId };
             } },
         { "DescribeChangeSet", i => ChangeSet(_cfn.FindChangeSet(i.Call.AccountId, i.Call.Region, i.Required("ChangeSetName"), i.String("StackName"))) },

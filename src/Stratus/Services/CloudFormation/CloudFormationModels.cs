@@ -111,7 +111,7 @@ public static class StackStatus
 
     public static bool IsInProgress(string status) => status.EndsWith("_IN_PROGRESS", StringComparison.Ordinal) && status != ReviewInProgress;
 
-    public static bool IsUpdatable(string status) => status is CreateComplete or UpdateComplete or UpdateRollbackComplete;
+    public static bool IsUpdatable(string status) => status is CreateComplete or UpdateComplete or UpdateRollbackComplete or UpdateFailed;
 
     /// <summary>Where an operation that Stratus's stop interrupted is left: failed, so the stack can be deleted or retried.</summary>
     public static string Interrupted(string status) => status switch

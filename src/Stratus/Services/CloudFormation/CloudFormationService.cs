@@ -17,7 +17,7 @@ public sealed record StackRequest(
     bool DisableRollback = false,
     string? OnFailure = null);
 
-public sealed record ChangeSetRequest(StackRequest Stack, string ChangeSetName, string ChangeSetType, string? Description);
+public sealed record ChangeSetRequest(StackRequest Stack, string ChangeSetName, string ChangeSetType, string? Description, bool UsePreviousTemplate = false);
 
 /// <summary>
 /// CloudFormation's domain: stacks, their events and resources, change sets and exports, per account
@@ -151,7 +151,7 @@ public sealed partial class CloudFormationService : IDisposable
         if (!StackStatus.IsUpdatable(stack.Status)) throw NotUpdatable(stack);
         var body = usePreviousTemplate ? stack.TemplateBody : request.TemplateBody;
         var (plan, shape) = Prepare(request with { TemplateBody = body, StackName = stack.StackName }, stack);
-        if (body == stack.TemplateBody && Same(shape.Parameters, stack.Parameters) && Same(shape.Tags, stack.Tags))
+        if (stack.Status != StackStatus.UpdateFailed && body == stack.TemplateBody && Same(shape.Parameters, stack.Parameters) && Same(shape.Tags, stack.Tags))
             throw TemplateError.Validation("No updates are to be performed.");
         StartUpdate(stack, plan, shape);
         return stack;
@@ -261,6 +261,7 @@ public sealed partial class CloudFormationService : IDisposable
             case "UPDATE":
                 stack = existing ?? throw TemplateError.Validation($"Stack [{name}] does not exist");
                 if (!StackStatus.IsUpdatable(stack.Status)) throw NotUpdatable(stack);
+                if (request.UsePreviousTemplate) request = request with { Stack = request.Stack with { TemplateBody = stack.TemplateBody } };
                 prepared = Prepare(request.Stack, stack);
                 changes = ChangesBetween(stack, prepared.Plan);
                 break;

@@ -190,23 +190,20 @@ public sealed class StackEngine : IDisposable
                     if (deleted) _store.RemoveResource(stackId, id);
                     return deleted;
                 });
-            foreach (var old in replaced) await DeletePhysicalAsync(stackId, old, cancellation);
-            _store.Update(stackId, s => s with
-            {
-                TemplateBody = requested.TemplateBody,
-                Description = requested.Description,
-                Parameters = requested.Parameters,
-                NoEchoParameters = requested.NoEchoParameters,
-                Capabilities = requested.Capabilities,
-                Tags = requested.Tags,
-                Outputs = outputs,
-                Imports = imports.Distinct().ToList(),
-                LastUpdatedTime = _store.Now,
-            });
+            foreach (var old in replaced.Where(r => oldTemplate.Resources.GetValueOrDefault(r.LogicalId)?.UpdateReplacePolicy != "Retain"))
+                await DeletePhysicalAsync(stackId, old, cancellation);
+            _store.Update(stackId, s => Adopt(s, requested, outputs, imports.Distinct().ToList()));
             _store.SetStatus(stackId, StackStatus.UpdateComplete, null);
             return;
         }
 
+        if (requested.DisableRollback)
+        {
+            // Rollback disabled: what succeeded stays, with the template that made it, so the stack can be fixed and updated again.
+            _store.Update(stackId, s => Adopt(s, requested, s.Outputs, s.Imports));
+            _store.SetStatus(stackId, StackStatus.UpdateFailed, failure.TrimEnd());
+            return;
+        }
         _store.SetStatus(stackId, StackStatus.UpdateRollbackInProgress, failure.TrimEnd());
         var rollbackFailures = new List<string>();
         while (undo.TryPop(out var step))
@@ -224,6 +221,19 @@ public sealed class StackEngine : IDisposable
         _store.SetStatus(stackId, StackStatus.UpdateRollbackCompleteCleanupInProgress, null);
         _store.SetStatus(stackId, StackStatus.UpdateRollbackComplete, null);
     }
+
+    private StackRecord Adopt(StackRecord stack, StackRecord requested, IReadOnlyList<StackOutput> outputs, IReadOnlyList<string> imports) => stack with
+    {
+        TemplateBody = requested.TemplateBody,
+        Description = requested.Description,
+        Parameters = requested.Parameters,
+        NoEchoParameters = requested.NoEchoParameters,
+        Capabilities = requested.Capabilities,
+        Tags = requested.Tags,
+        Outputs = outputs,
+        Imports = imports,
+        LastUpdatedTime = _store.Now,
+    };
 
     private async Task<bool> UpdateResourceAsync(string stackId, StackRecord before, ResourceDefinition definition, TemplateEvaluator evaluator,
         ConcurrentDictionary<string, ProvisionedResource> live, ConcurrentStack<Undo> undo, ConcurrentBag<StackResourceRecord> replaced, CancellationToken cancellation)

@@ -10,7 +10,11 @@ public sealed record ResourceDefinition(
     IReadOnlyList<string> DependsOn,
     string? Condition,
     string? DeletionPolicy,
-    JsonObject Raw);
+    JsonObject Raw)
+{
+    /// <summary>Retain keeps the old physical resource when an update replaces it.</summary>
+    public string? UpdateReplacePolicy => Raw["UpdateReplacePolicy"] is { } policy ? Template.Text(policy) : null;
+}
 
 public sealed record OutputDefinition(string Key, JsonNode? Value, string? Description, JsonNode? ExportName, string? Condition);
 
