@@ -387,6 +387,10 @@ public sealed class CloudFormationStackTests(StratusFixture stratus) : IClassFix
             with urllib.request.urlopen(url) as page:
                 out["status"], out["type"], out["html"] = page.status, page.headers["Content-Type"], page.read().decode()
             out["missing"] = error(cf.estimate_template_cost, TemplateBody="Resources: {}")["message"]
+            try:
+                urllib.request.urlopen(URL + "/_stratus/cost/no-such-estimate")
+            except urllib.error.HTTPError as e:
+                out["unknown"] = e.code
             """);
 
         Assert.StartsWith(stratus.Url + "/_stratus/cost/", (string?)result["url"]);
@@ -396,5 +400,6 @@ public sealed class CloudFormationStackTests(StratusFixture stratus) : IClassFix
         foreach (var expected in new[] { "FunctionRole", "ExtraPolicy", "SharedPolicy", "AWS::IAM::Role", "$0.00", "IAM is free of charge", "Where the prices come from" })
             Assert.Contains(expected, html);
         Assert.Equal("Template format error: At least one Resources member must be defined.", (string?)result["missing"]);
+        Assert.Equal(404, (int)result["unknown"]!);
     }
 }
