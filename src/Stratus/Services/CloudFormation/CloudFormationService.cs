@@ -42,7 +42,6 @@ public sealed partial class CloudFormationService : IDisposable
     }
 
     public StackEngine Engine => _engine;
-    public StackStore Store => _store;
 
     /// <summary>Operations a stop cut short are failed on start, so each stack shows its last real state and can be deleted or retried.</summary>
     private void MarkInterruptedOperations()

@@ -34,8 +34,6 @@ public sealed class StackEngine : IDisposable
 
     public ILogger? Logger { get; set; }
 
-    public ResourceProviders Providers => _providers;
-
     /// <summary>Runs an operation whose starting status is already recorded; anything unexpected fails the stack rather than leaving it in progress.</summary>
     public void Start(string stackId, Func<CancellationToken, Task> operation)
     {

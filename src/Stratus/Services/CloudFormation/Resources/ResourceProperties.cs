@@ -9,8 +9,6 @@ public sealed class ResourceProperties(string logicalId, JsonObject values)
 {
     public JsonObject Values { get; } = values;
 
-    public bool Has(string name) => Values[name] is not null;
-
     public string Required(string name) => String(name) ?? throw Missing(name);
 
     public string? String(string name) => Values[name] switch

@@ -10,8 +10,6 @@ public sealed class ResourceProviders
 
     public IResourceProvider? Find(string type) => _byType.GetValueOrDefault(type);
 
-    public IEnumerable<string> Types => _byType.Keys;
-
     public string Unsupported(string type) =>
         $"Resource type {type} is not supported by Stratus. Supported types: {string.Join(", ", _byType.Keys.Order(StringComparer.Ordinal))}.";
 }

@@ -36,8 +36,6 @@ public sealed class TemplateEvaluator
         _exports = exports;
     }
 
-    public PseudoParameters Pseudo => _pseudo;
-
     public JsonNode? Evaluate(JsonNode? node)
     {
         var result = Eval(node);
