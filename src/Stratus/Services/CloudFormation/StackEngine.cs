@@ -123,6 +123,8 @@ public sealed class StackEngine : IDisposable
             var created = await provider.CreateAsync(Request(stackId, definition.LogicalId, properties), cancellation);
             live[definition.LogicalId] = created;
             var json = properties.ToJsonString();
+            _store.AddEvent(_store.Stack(stackId), definition.LogicalId, created.PhysicalId, definition.Type, StackStatus.CreateInProgress,
+                "Resource creation Initiated", json);
             _store.SetResource(stackId, record with
             {
                 PhysicalId = created.PhysicalId,
