@@ -176,7 +176,7 @@ public sealed class StackEngine : IDisposable
         }
         catch (AwsException e)
         {
-            failure = e.Message;
+            failure = e.Message.TrimEnd('.') + ". ";
         }
 
         if (failure is null)
