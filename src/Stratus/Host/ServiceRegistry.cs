@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Stratus.Protocols;
 
 namespace Stratus.Host;
@@ -10,7 +11,12 @@ public interface IStratusService
     ServiceEndpoint Endpoint { get; }
     /// <summary>"running", or a short reason it cannot serve fully.</summary>
     string State => "running";
+    /// <summary>Pages for people (not AWS APIs) the service serves under /_stratus/, e.g. a cost estimate.</summary>
+    IReadOnlyList<StratusPage> Pages => [];
 }
+
+/// <summary>A GET page under <see cref="PathPrefix"/> (which starts with /_stratus/), served beside the AWS APIs.</summary>
+public sealed record StratusPage(string PathPrefix, RequestDelegate Handler);
 
 /// <summary>Finds the service a request is for: by signature scope first, then by what unsigned requests carry.</summary>
 public sealed class ServiceRegistry
@@ -19,6 +25,7 @@ public sealed class ServiceRegistry
     private readonly Dictionary<string, IStratusService> _byTargetPrefix = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IStratusService> _byQueryVersion = new(StringComparer.Ordinal);
     private readonly List<(string Prefix, IStratusService Service)> _byPathPrefix = [];
+    private readonly List<StratusPage> _pages = [];
 
     public ServiceRegistry(IEnumerable<IStratusService> services)
     {
@@ -32,6 +39,7 @@ public sealed class ServiceRegistry
                 if (protocol.QueryVersion is { } version) _byQueryVersion[version] = service;
                 foreach (var prefix in protocol.PathPrefixes) _byPathPrefix.Add((prefix, service));
             }
+            _pages.AddRange(service.Pages);
         }
         _byPathPrefix.Sort((a, b) => b.Prefix.Length.CompareTo(a.Prefix.Length));
     }
@@ -47,6 +55,8 @@ public sealed class ServiceRegistry
     }
 
     public IStratusService? ByQueryVersion(string version) => _byQueryVersion.GetValueOrDefault(version);
+
+    public StratusPage? PageFor(PathString path) => _pages.FirstOrDefault(p => path.StartsWithSegments(p.PathPrefix));
 
     public IStratusService? ByPath(string path)
     {

@@ -55,7 +55,11 @@ public sealed class StratusServer : IAsyncDisposable
 
         app.Run(http =>
         {
-            if (http.Request.Path.StartsWithSegments("/_stratus/health") && HttpMethods.IsGet(http.Request.Method)) return health.WriteAsync(http);
+            if (HttpMethods.IsGet(http.Request.Method))
+            {
+                if (http.Request.Path.StartsWithSegments("/_stratus/health")) return health.WriteAsync(http);
+                if (registry.PageFor(http.Request.Path) is { } page) return page.Handler(http);
+            }
             foreach (var interceptor in services.Interceptors)
                 if (interceptor.Claims(http.Request)) return interceptor.HandleAsync(http);
             return router.RouteAsync(http);

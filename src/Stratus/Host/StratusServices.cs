@@ -2,6 +2,9 @@ using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.ApiGateway;
+using Stratus.Services.CloudFormation;
+using Stratus.Services.CloudFormation.Resources;
+using Stratus.Services.CloudFormation.Resources.Iam;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Ecr;
 using Stratus.Services.Iam;
@@ -49,7 +52,16 @@ public sealed class StratusServices : IAsyncDisposable
             new IntegrationEngine(new LambdaNotAvailable(), IntegrationEngine.CreateHttpClient(), clock),
             new NoMetrics(), new NoLogs(), clock, logging.CreateLogger("Stratus.apigateway.execute-api"));
 
-        IStratusService[] all = [new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock)), new ApiGatewayApi(apiGateway, apiGatewayDataPlane)];
+        var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
+        [
+            new IamRoleProvider(iam),
+            new IamPolicyProvider(iam),
+            new IamManagedPolicyProvider(iam),
+        ]));
+        cloudFormation.Engine.Logger = logging.CreateLogger("Stratus.cloudformation.engine");
+
+        IStratusService[] all = [new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock)), new ApiGatewayApi(apiGateway, apiGatewayDataPlane),
+            new CloudFormationApi(cloudFormation)];
         foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
         return new StratusServices(store, all, [apiGatewayDataPlane], new CredentialResolver(sources), iam, sts);
     }

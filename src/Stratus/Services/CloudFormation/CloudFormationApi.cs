@@ -1,0 +1,353 @@
+using System.Text.Json.Nodes;
+using Stratus.Host;
+using Stratus.Protocols;
+using Stratus.Protocols.Query;
+using Stratus.Services.CloudFormation.Templates;
+
+namespace Stratus.Services.CloudFormation;
+
+/// <summary>CloudFormation's wire operations (Query protocol, 2010-05-15): request members in, domain call, response shape out.</summary>
+public sealed class CloudFormationApi : IStratusService, IDisposable
+{
+    /// <summary>
+    /// How long CreateStack, UpdateStack, DeleteStack and ExecuteChangeSet wait for their stack to settle
+    /// before answering. The work runs in the background either way; waiting this little lets a quick
+    /// stack (IAM resources take milliseconds) be complete at the first poll of the CLI's waiters, which
+    /// otherwise sleep 30 seconds between polls. Long operations still answer in progress.
+    /// </summary>
+    public static readonly TimeSpan QuickOperationGrace = TimeSpan.FromSeconds(5);
+
+    private readonly CloudFormationService _cfn;
+    private readonly CostEstimatePage _costPage;
+
+    public CloudFormationApi(CloudFormationService cfn)
+    {
+        _cfn = cfn;
+        _costPage = new CostEstimatePage(cfn);
+        Endpoint = new ServiceEndpoint("cloudformation", Operations(),
+            new AwsQueryProtocol("2010-05-15", "http://cloudformation.amazonaws.com/doc/2010-05-15/"))
+        {
+            Validation = new ValidationStyle(TemplateError.Code),
+        };
+    }
+
+    public string Name => "cloudformation";
+    public ServiceEndpoint Endpoint { get; }
+    public IReadOnlyList<StratusPage> Pages => [new(CostEstimatePage.PathPrefix, _costPage.WriteAsync)];
+
+    private OperationTable Operations() => new()
+    {
+        { "ValidateTemplate", i => TemplateFacts(CloudFormationService.ParseTemplate(i.String("TemplateBody") ?? TemplateUrlUnsupported(i)), summary: false) },
+        { "GetTemplateSummary", i =>
+            {
+                var template = i.String("StackName") is { } stackName
+                    ? _cfn.TemplateOfStack(i.Call.AccountId, i.Call.Region, stackName)
+                    : CloudFormationService.ParseTemplate(i.String("TemplateBody") ?? TemplateUrlUnsupported(i));
+                return TemplateFacts(template, summary: true);
+            } },
+        { "CreateStack", i => Settled(_cfn.CreateStack(i.Call.AccountId, i.Call.Region, Request(i)).StackId,
+            id => new JsonObject { ["StackId"] = id }) },
+        { "UpdateStack", i => Settled(_cfn.UpdateStack(i.Call.AccountId, i.Call.Region,
+                Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), i.Bool("UsePreviousTemplate") ?? false).StackId,
+            id => new JsonObject { ["StackId"] = id }) },
+        { "DeleteStack", i => Settled(_cfn.DeleteStack(i.Call.AccountId, i.Call.Region, i.Required("StackName")), _ => OperationResult.Empty()) },
+        { "DescribeStacks", i => new JsonObject
+            {
+                ["Stacks"] = Array(_cfn.DescribeStacks(i.Call.AccountId, i.Call.Region, i.String("StackName")).Select(Stack)),
+            } },
+        { "ListStacks", i => new JsonObject
+            {
+                ["StackSummaries"] = Array(_cfn.ListStacks(i.Call.AccountId, i.Call.Region, i.Strings("StackStatusFilter")).Select(StackSummary)),
+            } },
+        { "DescribeStackEvents", i => new JsonObject
+            {
+                ["StackEvents"] = Array(_cfn.Events(i.Call.AccountId, i.Call.Region, i.Required("StackName")).Select(Event)),
+            } },
+        { "DescribeStackResource", i =>
+            {
+                var (stack, resource) = _cfn.StackResource(i.Call.AccountId, i.Call.Region, i.Required("StackName"), i.Required("LogicalResourceId"));
+                var detail = Resource(stack, resource);
+                detail["LastUpdatedTimestamp"] = resource.Timestamp;
+                detail.Remove("Timestamp");
+                return new JsonObject { ["StackResourceDetail"] = detail };
+            } },
+        { "DescribeStackResources", i =>
+            {
+                var stack = i.String("StackName") is { } name
+                    ? _cfn.Find(i.Call.AccountId, i.Call.Region, name)
+                    : i.String("PhysicalResourceId") is { } physical
+                        ? _cfn.FindByPhysicalId(i.Call.AccountId, i.Call.Region, physical)
+                        : throw TemplateError.Validation("Either StackName or PhysicalResourceId must be specified.");
+                var logical = i.String("LogicalResourceId");
+                return new JsonObject
+                {
+                    ["StackResources"] = Array(_cfn.StackResources(stack).Where(r => logical is null || r.LogicalId == logical).Select(r => Resource(stack, r))),
+                };
+            } },
+        { "ListStackResources", i =>
+            {
+                var stack = _cfn.Find(i.Call.AccountId, i.Call.Region, i.Required("StackName"));
+                return new JsonObject { ["StackResourceSummaries"] = Array(_cfn.StackResources(stack).Select(ResourceSummary)) };
+            } },
+        { "GetTemplate", i =>
+            {
+                var body = i.String("ChangeSetName") is { } changeSet
+                    ? _cfn.FindChangeSet(i.Call.AccountId, i.Call.Region, changeSet, i.String("StackName")).TemplateBody
+                    : _cfn.Find(i.Call.AccountId, i.Call.Region, i.Required("StackName")).TemplateBody;
+                return new JsonObject { ["TemplateBody"] = body, ["StagesAvailable"] = new JsonArray("Original", "Processed") };
+            } },
+        { "CreateChangeSet", i =>
+            {
+                var changeSet = _cfn.CreateChangeSet(i.Call.AccountId, i.Call.Region, new ChangeSetRequest(
+                    Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), i.Required("ChangeSetName"),
+                    i.String("ChangeSetType") ?? "UPDATE", i.String("Description"), i.Bool("UsePreviousTemplate") ?? false));
+                return new JsonObject { ["Id"] = changeSet.ChangeSetId, ["StackId"] = changeSet.StackId };
+            } },
+        { "DescribeChangeSet", i => ChangeSet(_cfn.FindChangeSet(i.Call.AccountId, i.Call.Region, i.Required("ChangeSetName"), i.String("StackName"))) },
+        { "ExecuteChangeSet", i => Settled(_cfn.ExecuteChangeSet(i.Call.AccountId, i.Call.Region, i.Required("ChangeSetName"), i.String("StackName"), i.Bool("DisableRollback")),
+            _ => new JsonObject()) },
+        { "DeleteChangeSet", i => Empty(() => _cfn.DeleteChangeSet(i.Call.AccountId, i.Call.Region, i.Required("ChangeSetName"), i.String("StackName"))) },
+        { "ListChangeSets", i => new JsonObject
+            {
+                ["Summaries"] = Array(_cfn.ListChangeSets(i.Call.AccountId, i.Call.Region, i.Required("StackName")).Select(ChangeSetSummary)),
+            } },
+        { "ListExports", i => new JsonObject
+            {
+                ["Exports"] = Array(_cfn.Exports(i.Call.AccountId, i.Call.Region).Select(e => new JsonObject
+                {
+                    ["ExportingStackId"] = e.Stack.StackId,
+                    ["Name"] = e.Output.ExportName,
+                    ["Value"] = e.Output.OutputValue,
+                })),
+            } },
+        { "ListImports", i => new JsonObject
+            {
+                ["Imports"] = Array(_cfn.Importers(i.Call.AccountId, i.Call.Region, i.Required("ExportName")).Select(n => JsonValue.Create(n))),
+            } },
+        { "EstimateTemplateCost", i =>
+            {
+                var estimate = _cfn.SaveEstimate(i.Call.Region, i.String("TemplateBody") ?? TemplateUrlUnsupported(i), Parameters(i));
+                return new JsonObject { ["Url"] = $"{i.Call.PublicBaseUrl}{CostEstimatePage.PathPrefix}/{estimate.Id}" };
+            } },
+    };
+
+    /// <summary>Stops the stack engine with the server: running operations are cancelled and marked interrupted on the next start.</summary>
+    public void Dispose() => _cfn.Dispose();
+
+    private static string TemplateUrlUnsupported(OperationInput input) =>
+        input.Has("TemplateURL")
+            ? throw TemplateError.Validation("Stratus does not fetch templates from S3; pass the template with TemplateBody.")
+            : throw TemplateError.Validation("Either Template URL or Template Body must be specified.");
+
+    private static StackRequest Request(OperationInput i, bool templateRequired = true) => new(
+        i.Required("StackName"),
+        templateRequired ? i.String("TemplateBody") ?? TemplateUrlUnsupported(i) : i.String("TemplateBody") ?? "",
+        Parameters(i),
+        i.Strings("Capabilities"),
+        i.List("Tags").OfType<JsonObject>().Select(t => new StackTag(i.Nested(t).Required("Key"), i.Nested(t).String("Value") ?? "")).ToList(),
+        i.Bool("DisableRollback") ?? false,
+        i.String("OnFailure"));
+
+    private static List<SuppliedParameter> Parameters(OperationInput i) =>
+        i.List("Parameters").OfType<JsonObject>().Select(p =>
+        {
+            var parameter = i.Nested(p);
+            return new SuppliedParameter(parameter.Required("ParameterKey"), parameter.String("ParameterValue"), parameter.Bool("UsePreviousValue") ?? false);
+        }).ToList();
+
+    private async Task<OperationResult> Settled(string? stackId, Func<string?, OperationResult> answer)
+    {
+        if (stackId is not null) await _cfn.Engine.SettleAsync(stackId, QuickOperationGrace);
+        return answer(stackId);
+    }
+
+    private static JsonObject Empty(Action action)
+    {
+        action();
+        return new JsonObject();
+    }
+
+    private static JsonArray Array(IEnumerable<JsonNode?> items) => new(items.ToArray());
+
+    /// <summary>Sets a list member only when it has items: CloudFormation leaves empty lists out.</summary>
+    private static void SetList(JsonObject target, string name, IEnumerable<JsonNode?> items)
+    {
+        var list = Array(items);
+        if (list.Count > 0) target[name] = list;
+    }
+
+    private static JsonObject TemplateFacts(Template template, bool summary)
+    {
+        var result = new JsonObject();
+        SetList(result, "Parameters", template.Parameters.Select(p =>
+        {
+            var parameter = new JsonObject { ["ParameterKey"] = p.Name };
+            if (p.Default is not null) parameter["DefaultValue"] = p.Default;
+            if (summary) parameter["ParameterType"] = p.Type;
+            parameter["NoEcho"] = p.NoEcho;
+            if (p.Description is not null) parameter["Description"] = p.Description;
+            if (summary)
+                parameter["ParameterConstraints"] = p.AllowedValues is { } allowed
+                    ? new JsonObject { ["AllowedValues"] = Array(allowed.Select(v => JsonValue.Create(v))) }
+                    : new JsonObject();
+            return parameter;
+        }));
+        if (template.Description is not null) result["Description"] = template.Description;
+        if (TemplateCapabilities.Required(template).Capability is { } capability)
+        {
+            result["Capabilities"] = new JsonArray(capability);
+            result["CapabilitiesReason"] = TemplateCapabilities.Reason(template);
+        }
+        if (summary)
+        {
+            result["ResourceTypes"] = Array(template.Resources.Values.Select(r => r.Type).Distinct().Select(t => JsonValue.Create(t)));
+            result["Version"] = "2010-09-09";
+        }
+        return result;
+    }
+
+    private static JsonObject Stack(StackRecord s)
+    {
+        var stack = new JsonObject
+        {
+            ["StackId"] = s.StackId,
+            ["StackName"] = s.StackName,
+        };
+        if (s.ChangeSetId is not null) stack["ChangeSetId"] = s.ChangeSetId;
+        if (s.Description is not null) stack["Description"] = s.Description;
+        SetList(stack, "Parameters", s.Parameters.Select(p => new JsonObject
+        {
+            ["ParameterKey"] = p.Key,
+            ["ParameterValue"] = s.NoEchoParameters.Contains(p.Key) ? "****" : p.Value,
+        }));
+        stack["CreationTime"] = s.CreationTime;
+        if (s.DeletionTime is { } deleted) stack["DeletionTime"] = deleted;
+        if (s.LastUpdatedTime is { } updated) stack["LastUpdatedTime"] = updated;
+        stack["RollbackConfiguration"] = new JsonObject();
+        stack["StackStatus"] = s.Status;
+        if (s.StatusReason is not null) stack["StackStatusReason"] = s.StatusReason;
+        stack["DisableRollback"] = s.DisableRollback;
+        SetList(stack, "Capabilities", s.Capabilities.Select(c => JsonValue.Create(c)));
+        SetList(stack, "Outputs", s.Outputs.Select(o =>
+        {
+            var output = new JsonObject { ["OutputKey"] = o.OutputKey, ["OutputValue"] = o.OutputValue };
+            if (o.Description is not null) output["Description"] = o.Description;
+            if (o.ExportName is not null) output["ExportName"] = o.ExportName;
+            return output;
+        }));
+        SetList(stack, "Tags", s.Tags.Select(t => new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }));
+        stack["EnableTerminationProtection"] = false;
+        stack["DriftInformation"] = new JsonObject { ["StackDriftStatus"] = "NOT_CHECKED" };
+        return stack;
+    }
+
+    private static JsonObject StackSummary(StackRecord s)
+    {
+        var summary = new JsonObject
+        {
+            ["StackId"] = s.StackId,
+            ["StackName"] = s.StackName,
+            ["CreationTime"] = s.CreationTime,
+            ["StackStatus"] = s.Status,
+        };
+        if (s.Description is not null) summary["TemplateDescription"] = s.Description;
+        if (s.LastUpdatedTime is { } updated) summary["LastUpdatedTime"] = updated;
+        if (s.DeletionTime is { } deleted) summary["DeletionTime"] = deleted;
+        if (s.StatusReason is not null) summary["StackStatusReason"] = s.StatusReason;
+        summary["DriftInformation"] = new JsonObject { ["StackDriftStatus"] = "NOT_CHECKED" };
+        return summary;
+    }
+
+    private static JsonObject Event(StackEventRecord e)
+    {
+        var result = new JsonObject
+        {
+            ["StackId"] = e.StackId,
+            ["EventId"] = e.EventId,
+            ["StackName"] = e.StackName,
+            ["LogicalResourceId"] = e.LogicalResourceId,
+            ["PhysicalResourceId"] = e.PhysicalResourceId ?? "",
+            ["ResourceType"] = e.ResourceType,
+            ["Timestamp"] = e.Timestamp,
+            ["ResourceStatus"] = e.ResourceStatus,
+        };
+        if (e.ResourceStatusReason is not null) result["ResourceStatusReason"] = e.ResourceStatusReason;
+        if (e.ResourceProperties is not null) result["ResourceProperties"] = e.ResourceProperties;
+        return result;
+    }
+
+    private static JsonObject Resource(StackRecord stack, StackResourceRecord r)
+    {
+        var resource = new JsonObject
+        {
+            ["StackName"] = stack.StackName,
+            ["StackId"] = stack.StackId,
+            ["LogicalResourceId"] = r.LogicalId,
+        };
+        if (r.PhysicalId is not null) resource["PhysicalResourceId"] = r.PhysicalId;
+        resource["ResourceType"] = r.Type;
+        resource["Timestamp"] = r.Timestamp;
+        resource["ResourceStatus"] = r.Status;
+        if (r.StatusReason is not null) resource["ResourceStatusReason"] = r.StatusReason;
+        resource["DriftInformation"] = new JsonObject { ["StackResourceDriftStatus"] = "NOT_CHECKED" };
+        return resource;
+    }
+
+    private static JsonObject ResourceSummary(StackResourceRecord r)
+    {
+        var summary = new JsonObject { ["LogicalResourceId"] = r.LogicalId };
+        if (r.PhysicalId is not null) summary["PhysicalResourceId"] = r.PhysicalId;
+        summary["ResourceType"] = r.Type;
+        summary["LastUpdatedTimestamp"] = r.Timestamp;
+        summary["ResourceStatus"] = r.Status;
+        if (r.StatusReason is not null) summary["ResourceStatusReason"] = r.StatusReason;
+        summary["DriftInformation"] = new JsonObject { ["StackResourceDriftStatus"] = "NOT_CHECKED" };
+        return summary;
+    }
+
+    private static JsonObject ChangeSet(ChangeSetRecord c)
+    {
+        var result = ChangeSetSummary(c);
+        SetList(result, "Parameters", c.Parameters.Select(p => new JsonObject { ["ParameterKey"] = p.Key, ["ParameterValue"] = p.Value }));
+        SetList(result, "Capabilities", c.Capabilities.Select(x => JsonValue.Create(x)));
+        SetList(result, "Tags", c.Tags.Select(t => new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }));
+        result["Changes"] = Array(c.Changes.Select(change =>
+        {
+            var resourceChange = new JsonObject
+            {
+                ["Action"] = change.Action,
+                ["LogicalResourceId"] = change.LogicalResourceId,
+            };
+            if (change.PhysicalResourceId is not null) resourceChange["PhysicalResourceId"] = change.PhysicalResourceId;
+            resourceChange["ResourceType"] = change.ResourceType;
+            if (change.Replacement is not null) resourceChange["Replacement"] = change.Replacement;
+            resourceChange["Scope"] = change.ChangedProperties.Count > 0 ? new JsonArray("Properties") : new JsonArray();
+            resourceChange["Details"] = Array(change.ChangedProperties.Select(p => new JsonObject
+            {
+                ["Target"] = new JsonObject { ["Attribute"] = "Properties", ["Name"] = p, ["RequiresRecreation"] = "Conditionally" },
+                ["Evaluation"] = "Static",
+                ["ChangeSource"] = "DirectModification",
+            }));
+            return new JsonObject { ["Type"] = "Resource", ["ResourceChange"] = resourceChange };
+        }));
+        return result;
+    }
+
+    private static JsonObject ChangeSetSummary(ChangeSetRecord c)
+    {
+        var summary = new JsonObject
+        {
+            ["StackId"] = c.StackId,
+            ["StackName"] = c.StackName,
+            ["ChangeSetId"] = c.ChangeSetId,
+            ["ChangeSetName"] = c.ChangeSetName,
+            ["ExecutionStatus"] = c.ExecutionStatus,
+            ["Status"] = c.Status,
+        };
+        if (c.StatusReason is not null) summary["StatusReason"] = c.StatusReason;
+        summary["CreationTime"] = c.CreationTime;
+        if (c.Description is not null) summary["Description"] = c.Description;
+        summary["IncludeNestedStacks"] = false;
+        return summary;
+    }
+}

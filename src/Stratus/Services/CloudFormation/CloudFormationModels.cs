@@ -1,0 +1,125 @@
+namespace Stratus.Services.CloudFormation;
+
+public sealed record StackTag(string Key, string Value);
+
+public sealed record StackOutput(string OutputKey, string OutputValue, string? Description, string? ExportName);
+
+/// <summary>A stack as CloudFormation keeps it: its template, parameters, status, resources and outputs.</summary>
+public sealed record StackRecord
+{
+    public required string StackId { get; init; }
+    public required string StackName { get; init; }
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public required string Status { get; init; }
+    public string? StatusReason { get; init; }
+    public required DateTimeOffset CreationTime { get; init; }
+    public DateTimeOffset? LastUpdatedTime { get; init; }
+    public DateTimeOffset? DeletionTime { get; init; }
+    public string TemplateBody { get; init; } = "";
+    public string? Description { get; init; }
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<string> NoEchoParameters { get; init; } = [];
+    public IReadOnlyList<string> Capabilities { get; init; } = [];
+    public IReadOnlyList<StackTag> Tags { get; init; } = [];
+    public bool DisableRollback { get; init; }
+    public string OnFailure { get; init; } = "ROLLBACK";
+    public IReadOnlyList<StackOutput> Outputs { get; init; } = [];
+    public IReadOnlyDictionary<string, StackResourceRecord> Resources { get; init; } = new Dictionary<string, StackResourceRecord>();
+    /// <summary>Export names this stack's template imports with Fn::ImportValue; they cannot be deleted while it does.</summary>
+    public IReadOnlyList<string> Imports { get; init; } = [];
+    public string? ChangeSetId { get; init; }
+
+    public bool IsDeleted => Status == StackStatus.DeleteComplete;
+}
+
+public sealed record StackResourceRecord
+{
+    public required string LogicalId { get; init; }
+    public required string Type { get; init; }
+    public string? PhysicalId { get; init; }
+    public required string Status { get; init; }
+    public string? StatusReason { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
+    /// <summary>The resolved properties the resource was last created or updated with (JSON), for updates and deletes.</summary>
+    public string? Properties { get; init; }
+}
+
+public sealed record StackEventRecord
+{
+    public required string StackId { get; init; }
+    public required string EventId { get; init; }
+    public required string StackName { get; init; }
+    public required string LogicalResourceId { get; init; }
+    public string? PhysicalResourceId { get; init; }
+    public required string ResourceType { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public required string ResourceStatus { get; init; }
+    public string? ResourceStatusReason { get; init; }
+    public string? ResourceProperties { get; init; }
+    public long Sequence { get; init; }
+}
+
+public sealed record ResourceChangeRecord(string Action, string LogicalResourceId, string? PhysicalResourceId, string ResourceType, string? Replacement, IReadOnlyList<string> ChangedProperties);
+
+public sealed record ChangeSetRecord
+{
+    public required string ChangeSetId { get; init; }
+    public required string ChangeSetName { get; init; }
+    public required string StackId { get; init; }
+    public required string StackName { get; init; }
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public required string ChangeSetType { get; init; }
+    public required string Status { get; init; }
+    public string? StatusReason { get; init; }
+    public required string ExecutionStatus { get; init; }
+    public required DateTimeOffset CreationTime { get; init; }
+    public string? Description { get; init; }
+    public required string TemplateBody { get; init; }
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<string> Capabilities { get; init; } = [];
+    public IReadOnlyList<StackTag> Tags { get; init; } = [];
+    public IReadOnlyList<ResourceChangeRecord> Changes { get; init; } = [];
+}
+
+/// <summary>A template kept for the cost estimate page that EstimateTemplateCost links to.</summary>
+public sealed record CostEstimateRecord(string Id, string TemplateBody, IReadOnlyDictionary<string, string> Parameters, string Region, DateTimeOffset CreationTime);
+
+public static class StackStatus
+{
+    public const string CreateInProgress = "CREATE_IN_PROGRESS";
+    public const string CreateFailed = "CREATE_FAILED";
+    public const string CreateComplete = "CREATE_COMPLETE";
+    public const string RollbackInProgress = "ROLLBACK_IN_PROGRESS";
+    public const string RollbackFailed = "ROLLBACK_FAILED";
+    public const string RollbackComplete = "ROLLBACK_COMPLETE";
+    public const string DeleteInProgress = "DELETE_IN_PROGRESS";
+    public const string DeleteFailed = "DELETE_FAILED";
+    public const string DeleteComplete = "DELETE_COMPLETE";
+    public const string DeleteSkipped = "DELETE_SKIPPED";
+    public const string UpdateInProgress = "UPDATE_IN_PROGRESS";
+    public const string UpdateCompleteCleanupInProgress = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS";
+    public const string UpdateComplete = "UPDATE_COMPLETE";
+    public const string UpdateFailed = "UPDATE_FAILED";
+    public const string UpdateRollbackInProgress = "UPDATE_ROLLBACK_IN_PROGRESS";
+    public const string UpdateRollbackFailed = "UPDATE_ROLLBACK_FAILED";
+    public const string UpdateRollbackCompleteCleanupInProgress = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS";
+    public const string UpdateRollbackComplete = "UPDATE_ROLLBACK_COMPLETE";
+    public const string ReviewInProgress = "REVIEW_IN_PROGRESS";
+
+    public static bool IsInProgress(string status) => status.EndsWith("_IN_PROGRESS", StringComparison.Ordinal) && status != ReviewInProgress;
+
+    public static bool IsUpdatable(string status) => status is CreateComplete or UpdateComplete or UpdateRollbackComplete or UpdateFailed;
+
+    /// <summary>Where an operation that Stratus's stop interrupted is left: failed, so the stack can be deleted or retried.</summary>
+    public static string Interrupted(string status) => status switch
+    {
+        CreateInProgress => CreateFailed,
+        RollbackInProgress => RollbackFailed,
+        DeleteInProgress => DeleteFailed,
+        _ when status.StartsWith("UPDATE", StringComparison.Ordinal) => UpdateRollbackFailed,
+        _ => status,
+    };
+}

@@ -1,0 +1,442 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Stratus.Persistence;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
+using Stratus.Services.CloudFormation.Templates;
+
+namespace Stratus.Services.CloudFormation;
+
+/// <summary>What a caller asks a stack to be: template, parameters, acknowledgements and failure handling.</summary>
+public sealed record StackRequest(
+    string StackName,
+    string TemplateBody,
+    IReadOnlyList<SuppliedParameter> Parameters,
+    IReadOnlyList<string> Capabilities,
+    IReadOnlyList<StackTag> Tags,
+    bool DisableRollback = false,
+    string? OnFailure = null);
+
+public sealed record ChangeSetRequest(StackRequest Stack, string ChangeSetName, string ChangeSetType, string? Description, bool UsePreviousTemplate = false);
+
+/// <summary>
+/// CloudFormation's domain: stacks, their events and resources, change sets and exports, per account
+/// and region. Operations are checked and recorded here synchronously; the work itself runs on the
+/// <see cref="StackEngine"/> in the background.
+/// </summary>
+public sealed partial class CloudFormationService : IDisposable
+{
+    public const int MaxTemplateBodyBytes = 51_200;
+
+    private static readonly ValidationStyle Errors = new(TemplateError.Code);
+    private readonly StackStore _store;
+    private readonly StackEngine _engine;
+    // Held while a new stack claims its name, so two creates of one name cannot both succeed.
+    private readonly Lock _naming = new();
+
+    public CloudFormationService(StateStore store, TimeProvider clock, ResourceProviders providers)
+    {
+        _store = new StackStore(store, clock);
+        _engine = new StackEngine(_store, providers);
+        MarkInterruptedOperations();
+    }
+
+    public StackEngine Engine => _engine;
+
+    /// <summary>Operations a stop cut short are failed on start, so each stack shows its last real state and can be deleted or retried.</summary>
+    private void MarkInterruptedOperations()
+    {
+        foreach (var stack in _store.Stacks.Values.Where(s => StackStatus.IsInProgress(s.Status)).ToList())
+        {
+            foreach (var resource in stack.Resources.Values.Where(r => StackStatus.IsInProgress(r.Status)))
+                _store.SetResource(stack.StackId, resource with
+                {
+                    Status = resource.Status.Replace("_IN_PROGRESS", "_FAILED", StringComparison.Ordinal),
+                    StatusReason = "Stratus stopped while this resource was being processed.",
+                    Timestamp = _store.Now,
+                });
+            _store.SetStatus(stack.StackId, StackStatus.Interrupted(stack.Status), "Stratus stopped while this stack operation was in progress.");
+        }
+    }
+
+    // ---- templates ----
+
+    public static Template ParseTemplate(string? body)
+    {
+        if (string.IsNullOrEmpty(body)) throw TemplateError.Validation("Either Template URL or Template Body must be specified.");
+        if (System.Text.Encoding.UTF8.GetByteCount(body) > MaxTemplateBodyBytes)
+            throw Errors.Constraint("TemplateBody", "...", $"Member must have length less than or equal to {MaxTemplateBodyBytes}");
+        return Template.Parse(body);
+    }
+
+    public Template TemplateOfStack(string accountId, string region, string stackName) => Template.Parse(Find(accountId, region, stackName).TemplateBody);
+
+    // ---- stacks ----
+
+    [GeneratedRegex("^[a-zA-Z][-a-zA-Z0-9]*$")]
+    private static partial Regex StackNamePattern();
+
+    private static void CheckStackName(string name)
+    {
+        if (name.Length > 128 || !StackNamePattern().IsMatch(name))
+            throw Errors.Constraint("StackName", name, "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/._+]*");
+    }
+
+    /// <summary>A stack by name (the live one) or by stack id (deleted ones too).</summary>
+    public StackRecord Find(string accountId, string region, string nameOrId) =>
+        TryFind(accountId, region, nameOrId) ?? throw TemplateError.Validation($"Stack with id {nameOrId} does not exist");
+
+    private StackRecord? TryFind(string accountId, string region, string nameOrId) =>
+        nameOrId.StartsWith("arn:", StringComparison.Ordinal)
+            ? _store.Stacks.Get(nameOrId) is { } byId && byId.AccountId == accountId && byId.Region == region ? byId : null
+            : _store.InScope(accountId, region).FirstOrDefault(s => s.StackName == nameOrId && !s.IsDeleted);
+
+    private (StackPlan Plan, StackRecord Shape) Prepare(StackRequest request, StackRecord? previous)
+    {
+        var template = ParseTemplate(request.TemplateBody);
+        var parameters = ParameterDefinition.Resolve(template, request.Parameters, previous?.Parameters);
+        TemplateCapabilities.Check(template, request.Capabilities);
+        if (request.OnFailure is not (null or "ROLLBACK" or "DELETE" or "DO_NOTHING"))
+            throw Errors.Constraint("OnFailure", request.OnFailure, "Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]");
+        if (request.OnFailure is not null && request.DisableRollback)
+            throw TemplateError.Validation("You can specify either DisableRollback or OnFailure, but not both.");
+        var shape = new StackRecord
+        {
+            StackId = "",
+            StackName = request.StackName,
+            AccountId = "",
+            Region = "",
+            Status = "",
+            CreationTime = default,
+            TemplateBody = request.TemplateBody,
+            Description = template.Description,
+            Parameters = parameters,
+            NoEchoParameters = template.Parameters.Where(p => p.NoEcho).Select(p => p.Name).ToList(),
+            Capabilities = request.Capabilities,
+            Tags = request.Tags,
+            DisableRollback = request.DisableRollback,
+            OnFailure = request.OnFailure ?? (request.DisableRollback ? "DO_NOTHING" : "ROLLBACK"),
+        };
+        return (new StackPlan(template, parameters), shape);
+    }
+
+    public StackRecord CreateStack(string accountId, string region, StackRequest request)
+    {
+        CheckStackName(request.StackName);
+        var (plan, shape) = Prepare(request, null);
+        var stack = shape with
+        {
+            StackId = NewStackId(accountId, region, request.StackName),
+            AccountId = accountId,
+            Region = region,
+            Status = StackStatus.CreateInProgress,
+            StatusReason = "User Initiated",
+            CreationTime = _store.Now,
+        };
+        lock (_naming)
+        {
+            if (TryFind(accountId, region, request.StackName) is not null)
+                throw new AwsException("AlreadyExistsException", $"Stack [{request.StackName}] already exists");
+            _store.Stacks.Put(stack.StackId, stack);
+        }
+        _store.AddEvent(stack, stack.StackName, stack.StackId, StackStore.StackType, StackStatus.CreateInProgress, "User Initiated", null);
+        _engine.Start(stack.StackId, cancellation => _engine.CreateAsync(stack.StackId, plan, cancellation));
+        return stack;
+    }
+
+    public StackRecord UpdateStack(string accountId, string region, StackRequest request, bool usePreviousTemplate)
+    {
+        var stack = Find(accountId, region, request.StackName);
+        if (!StackStatus.IsUpdatable(stack.Status)) throw NotUpdatable(stack);
+        var body = usePreviousTemplate ? stack.TemplateBody : request.TemplateBody;
+        var (plan, shape) = Prepare(request with { TemplateBody = body, StackName = stack.StackName }, stack);
+        if (stack.Status != StackStatus.UpdateFailed && body == stack.TemplateBody && Same(shape.Parameters, stack.Parameters) && Same(shape.Tags, stack.Tags))
+            throw TemplateError.Validation("No updates are to be performed.");
+        StartUpdate(stack, plan, shape);
+        return stack;
+    }
+
+    private void StartUpdate(StackRecord stack, StackPlan plan, StackRecord shape, string? changeSetId = null)
+    {
+        _store.Begin(stack.StackId, s => StackStatus.IsUpdatable(s.Status), NotUpdatable, StackStatus.UpdateInProgress,
+            s => s with { DisableRollback = shape.DisableRollback, ChangeSetId = changeSetId ?? s.ChangeSetId });
+        _engine.Start(stack.StackId, cancellation => _engine.UpdateAsync(stack.StackId, plan, shape, cancellation));
+    }
+
+    private static AwsException NotUpdatable(StackRecord stack) =>
+        TemplateError.Validation($"Stack:{stack.StackId} is in {stack.Status} state and can not be updated.");
+
+    private static bool Same(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
+
+    private static bool Same(IReadOnlyList<StackTag> a, IReadOnlyList<StackTag> b) => a.SequenceEqual(b);
+
+    /// <summary>Starts deleting the stack; answers its id, or null when there is nothing to delete.</summary>
+    public string? DeleteStack(string accountId, string region, string nameOrId)
+    {
+        // Deleting a stack that does not exist succeeds, as in CloudFormation.
+        if (TryFind(accountId, region, nameOrId) is not { IsDeleted: false } stack) return null;
+        if (stack.Status == StackStatus.DeleteInProgress) return stack.StackId;
+        var exports = stack.Outputs.Where(o => o.ExportName is not null).Select(o => o.ExportName!).ToList();
+        var importer = _store.InScope(accountId, region).FirstOrDefault(s => !s.IsDeleted && s.StackId != stack.StackId && s.Imports.Intersect(exports).Any());
+        if (importer is not null)
+        {
+            var export = importer.Imports.Intersect(exports).First();
+            throw TemplateError.Validation($"Export {export} cannot be deleted as it is in use by {importer.StackName}");
+        }
+        _store.Begin(stack.StackId, s => !StackStatus.IsInProgress(s.Status) && !s.IsDeleted,
+            s => TemplateError.Validation($"Stack [{s.StackName}] cannot be deleted while in status {s.Status}"), StackStatus.DeleteInProgress);
+        foreach (var changeSet in _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId).ToList()) _store.ChangeSets.Remove(changeSet.ChangeSetId);
+        _engine.Start(stack.StackId, cancellation => _engine.DeleteAsync(stack.StackId, cancellation));
+        return stack.StackId;
+    }
+
+    public IReadOnlyList<StackRecord> DescribeStacks(string accountId, string region, string? nameOrId) =>
+        nameOrId is null
+            ? _store.InScope(accountId, region).Where(s => !s.IsDeleted).OrderByDescending(s => s.CreationTime).ToList()
+            : [Find(accountId, region, nameOrId)];
+
+    public IReadOnlyList<StackRecord> ListStacks(string accountId, string region, IReadOnlyCollection<string> statuses) =>
+        _store.InScope(accountId, region).Where(s => statuses.Count == 0 || statuses.Contains(s.Status))
+            .OrderByDescending(s => s.CreationTime).ToList();
+
+    public IReadOnlyList<StackEventRecord> Events(string accountId, string region, string? nameOrId)
+    {
+        var stack = Find(accountId, region, nameOrId ?? throw Errors.Missing("StackName"));
+        return _store.Events.Values.Where(e => e.StackId == stack.StackId).OrderByDescending(e => e.Sequence).ToList();
+    }
+
+    public IReadOnlyList<StackResourceRecord> StackResources(StackRecord stack) =>
+        stack.Resources.Values.Where(r => r.Status != StackStatus.DeleteComplete || stack.IsDeleted).OrderBy(r => r.LogicalId, StringComparer.Ordinal).ToList();
+
+    public (StackRecord Stack, StackResourceRecord Resource) StackResource(string accountId, string region, string nameOrId, string logicalId)
+    {
+        var stack = Find(accountId, region, nameOrId);
+        return stack.Resources.TryGetValue(logicalId, out var resource)
+            ? (stack, resource)
+            : throw TemplateError.Validation($"Resource {logicalId} does not exist for stack {stack.StackName}");
+    }
+
+    /// <summary>Stacks whose resources include this physical id (DescribeStackResources by PhysicalResourceId).</summary>
+    public StackRecord FindByPhysicalId(string accountId, string region, string physicalId) =>
+        _store.InScope(accountId, region).FirstOrDefault(s => !s.IsDeleted && s.Resources.Values.Any(r => r.PhysicalId == physicalId))
+        ?? throw TemplateError.Validation($"Stack for {physicalId} does not exist");
+
+    public IReadOnlyList<(StackRecord Stack, StackOutput Output)> Exports(string accountId, string region) =>
+        _store.Exports(accountId, region).OrderBy(e => e.Output.ExportName, StringComparer.Ordinal).ToList();
+
+    public IReadOnlyList<string> Importers(string accountId, string region, string exportName)
+    {
+        if (!_store.Exports(accountId, region).Any(e => e.Output.ExportName == exportName))
+            throw TemplateError.Validation($"Export '{exportName}' does not exist.");
+        return _store.InScope(accountId, region).Where(s => !s.IsDeleted && s.Imports.Contains(exportName)).Select(s => s.StackName).ToList();
+    }
+
+    private static string NewStackId(string accountId, string region, string name) =>
+        $"arn:aws:cloudformation:{region}:{accountId}:stack/{name}/{Guid.NewGuid()}";
+
+    // ---- change sets ----
+
+    public ChangeSetRecord CreateChangeSet(string accountId, string region, ChangeSetRequest request)
+    {
+        var name = request.Stack.StackName;
+        CheckStackName(name);
+        if (request.ChangeSetName.Length > 128 || !StackNamePattern().IsMatch(request.ChangeSetName))
+            throw Errors.Constraint("ChangeSetName", request.ChangeSetName, "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*");
+        var existing = TryFind(accountId, region, name);
+        StackRecord stack;
+        IReadOnlyList<ResourceChangeRecord> changes;
+        (StackPlan Plan, StackRecord Shape) prepared;
+        switch (request.ChangeSetType)
+        {
+            case "CREATE":
+                if (existing is not null && existing.Status != StackStatus.ReviewInProgress)
+                    throw new AwsException("AlreadyExistsException", $"Stack [{name}] already exists and cannot be created again with the changeSet [{request.ChangeSetName}].");
+                prepared = Prepare(request.Stack, null);
+                stack = existing ?? CreateReviewStack(accountId, region, name, request.ChangeSetName);
+                changes = prepared.Plan.Template.Resources.Values
+                    .Select(r => new ResourceChangeRecord("Add", r.LogicalId, null, r.Type, null, [])).ToList();
+                break;
+            case "UPDATE":
+                stack = existing ?? throw TemplateError.Validation($"Stack [{name}] does not exist");
+                if (!StackStatus.IsUpdatable(stack.Status)) throw NotUpdatable(stack);
+                if (request.UsePreviousTemplate) request = request with { Stack = request.Stack with { TemplateBody = stack.TemplateBody } };
+                prepared = Prepare(request.Stack, stack);
+                changes = ChangesBetween(stack, prepared.Plan);
+                break;
+            default:
+                throw Errors.Constraint("ChangeSetType", request.ChangeSetType, "Member must satisfy enum value set: [IMPORT, UPDATE, CREATE]");
+        }
+        // An executed change set is history: its name may be used again (the aws CLI's deploy names
+        // change sets by the second, and Stratus deploys fast enough to reuse one).
+        foreach (var executed in _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId && c.ChangeSetName == request.ChangeSetName
+                     && c.ExecutionStatus == "EXECUTE_COMPLETE").ToList())
+            _store.ChangeSets.Remove(executed.ChangeSetId);
+        if (_store.ChangeSets.Values.Any(c => c.StackId == stack.StackId && c.ChangeSetName == request.ChangeSetName))
+            throw new AwsException("AlreadyExistsException", $"ChangeSet [{request.ChangeSetName}] already exists");
+
+        var unchanged = request.ChangeSetType == "UPDATE" && changes.Count == 0
+            && JsonNode.DeepEquals(Template.Parse(stack.TemplateBody).Root["Outputs"], prepared.Plan.Template.Root["Outputs"]);
+        var changeSet = new ChangeSetRecord
+        {
+            ChangeSetId = $"arn:aws:cloudformation:{region}:{accountId}:changeSet/{request.ChangeSetName}/{Guid.NewGuid()}",
+            ChangeSetName = request.ChangeSetName,
+            StackId = stack.StackId,
+            StackName = stack.StackName,
+            AccountId = accountId,
+            Region = region,
+            ChangeSetType = request.ChangeSetType,
+            Status = unchanged ? "FAILED" : "CREATE_COMPLETE",
+            StatusReason = unchanged ? "The submitted information didn't contain changes. Submit different information to create a change set." : null,
+            ExecutionStatus = unchanged ? "UNAVAILABLE" : "AVAILABLE",
+            CreationTime = _store.Now,
+            Description = request.Description,
+            TemplateBody = request.Stack.TemplateBody,
+            Parameters = prepared.Shape.Parameters,
+            Capabilities = request.Stack.Capabilities,
+            Tags = request.Stack.Tags,
+            Changes = changes,
+        };
+        _store.ChangeSets.Put(changeSet.ChangeSetId, changeSet);
+        return changeSet;
+    }
+
+    private StackRecord CreateReviewStack(string accountId, string region, string name, string changeSetName)
+    {
+        var stack = new StackRecord
+        {
+            StackId = NewStackId(accountId, region, name),
+            StackName = name,
+            AccountId = accountId,
+            Region = region,
+            Status = StackStatus.ReviewInProgress,
+            StatusReason = "User Initiated",
+            CreationTime = _store.Now,
+        };
+        lock (_naming)
+        {
+            if (TryFind(accountId, region, name) is not null)
+                throw new AwsException("AlreadyExistsException", $"Stack [{name}] already exists and cannot be created again with the changeSet [{changeSetName}].");
+            _store.Stacks.Put(stack.StackId, stack);
+        }
+        _store.AddEvent(stack, name, stack.StackId, StackStore.StackType, StackStatus.ReviewInProgress, "User Initiated", null);
+        return stack;
+    }
+
+    /// <summary>
+    /// What an update would do, judged from the templates and parameter values: resources added,
+    /// removed, or modified because their definition or a parameter they use changed.
+    /// </summary>
+    private static List<ResourceChangeRecord> ChangesBetween(StackRecord stack, StackPlan plan)
+    {
+        var oldTemplate = Template.Parse(stack.TemplateBody);
+        var changedParameters = plan.Parameters.Where(p => !stack.Parameters.TryGetValue(p.Key, out var old) || old != p.Value)
+            .Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+        var changes = new List<ResourceChangeRecord>();
+        foreach (var resource in plan.Template.Resources.Values)
+        {
+            if (!stack.Resources.TryGetValue(resource.LogicalId, out var current) || current.PhysicalId is null)
+            {
+                changes.Add(new ResourceChangeRecord("Add", resource.LogicalId, null, resource.Type, null, []));
+                continue;
+            }
+            var old = oldTemplate.Resources.GetValueOrDefault(resource.LogicalId);
+            var changedProperties = resource.Properties.Select(p => p.Key)
+                .Union(old?.Properties.Select(p => p.Key) ?? [])
+                .Where(key => !JsonNode.DeepEquals(resource.Properties[key], old?.Properties[key])
+                    || Intrinsics.References(resource.Properties[key]).Any(r => changedParameters.Contains(r.Target)))
+                .ToList();
+            var definitionChanged = old is null || old.Type != resource.Type || !JsonNode.DeepEquals(old.Raw, resource.Raw);
+            if (changedProperties.Count == 0 && !definitionChanged) continue;
+            changes.Add(new ResourceChangeRecord("Modify", resource.LogicalId, current.PhysicalId, resource.Type,
+                old?.Type != resource.Type ? "True" : "Conditional", changedProperties));
+        }
+        foreach (var removed in stack.Resources.Values.Where(r => !plan.Template.Resources.ContainsKey(r.LogicalId)))
+            changes.Add(new ResourceChangeRecord("Remove", removed.LogicalId, removed.PhysicalId, removed.Type, null, []));
+        return changes;
+    }
+
+    public ChangeSetRecord FindChangeSet(string accountId, string region, string nameOrId, string? stackName)
+    {
+        ChangeSetRecord? found;
+        if (nameOrId.StartsWith("arn:", StringComparison.Ordinal)) found = _store.ChangeSets.Get(nameOrId);
+        else
+        {
+            if (stackName is null) throw TemplateError.Validation("StackName must be specified if ChangeSetName is not specified as an ARN.");
+            var stack = TryFind(accountId, region, stackName);
+            found = stack is null ? null : _store.ChangeSets.Values.FirstOrDefault(c => c.StackId == stack.StackId && c.ChangeSetName == nameOrId);
+        }
+        return found is not null && found.AccountId == accountId && found.Region == region
+            ? found
+            : throw new AwsException("ChangeSetNotFound", $"ChangeSet [{nameOrId}] does not exist", 404);
+    }
+
+    public IReadOnlyList<ChangeSetRecord> ListChangeSets(string accountId, string region, string stackName)
+    {
+        var stack = Find(accountId, region, stackName);
+        return _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId).OrderBy(c => c.CreationTime).ToList();
+    }
+
+    public void DeleteChangeSet(string accountId, string region, string nameOrId, string? stackName)
+    {
+        var changeSet = FindChangeSet(accountId, region, nameOrId, stackName);
+        if (changeSet.ExecutionStatus == "EXECUTE_IN_PROGRESS")
+            throw new AwsException("InvalidChangeSetStatus", $"ChangeSet [{changeSet.ChangeSetId}] cannot be deleted while it is being executed.");
+        _store.ChangeSets.Remove(changeSet.ChangeSetId);
+    }
+
+    /// <summary>Starts the change set's create or update; answers the stack id.</summary>
+    public string ExecuteChangeSet(string accountId, string region, string nameOrId, string? stackName, bool? disableRollback)
+    {
+        var changeSet = FindChangeSet(accountId, region, nameOrId, stackName);
+        if (changeSet.ExecutionStatus != "AVAILABLE")
+            throw new AwsException("InvalidChangeSetStatus", $"ChangeSet [{changeSet.ChangeSetId}] cannot be executed in its current status of [{changeSet.Status}]");
+        var stack = _store.Stack(changeSet.StackId);
+        var expected = changeSet.ChangeSetType == "CREATE" ? stack.Status == StackStatus.ReviewInProgress : StackStatus.IsUpdatable(stack.Status);
+        if (!expected) throw ChangeSetNotExecutable(changeSet, stack);
+
+        var request = new StackRequest(stack.StackName, changeSet.TemplateBody,
+            changeSet.Parameters.Select(p => new SuppliedParameter(p.Key, p.Value, false)).ToList(),
+            changeSet.Capabilities, changeSet.Tags, disableRollback ?? false);
+        var (plan, shape) = Prepare(request, stack);
+
+        if (changeSet.ChangeSetType == "CREATE")
+        {
+            _store.Begin(stack.StackId, s => s.Status == StackStatus.ReviewInProgress, s => ChangeSetNotExecutable(changeSet, s), StackStatus.CreateInProgress,
+                s => shape with
+                {
+                    StackId = s.StackId,
+                    AccountId = s.AccountId,
+                    Region = s.Region,
+                    CreationTime = _store.Now,
+                    ChangeSetId = changeSet.ChangeSetId,
+                });
+            _engine.Start(stack.StackId, cancellation => _engine.CreateAsync(stack.StackId, plan, cancellation));
+        }
+        else StartUpdate(stack, plan, shape, changeSet.ChangeSetId);
+
+        // Executing a change set retires the stack's other change sets, as CloudFormation does.
+        foreach (var other in _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId && c.ChangeSetId != changeSet.ChangeSetId).ToList())
+            _store.ChangeSets.Remove(other.ChangeSetId);
+        _store.ChangeSets.Put(changeSet.ChangeSetId, changeSet with { ExecutionStatus = "EXECUTE_COMPLETE" });
+        return stack.StackId;
+    }
+
+    private static AwsException ChangeSetNotExecutable(ChangeSetRecord changeSet, StackRecord stack) =>
+        new("InvalidChangeSetStatus", $"ChangeSet [{changeSet.ChangeSetId}] cannot be executed because stack {stack.StackName} is in {stack.Status} state.");
+
+    // ---- cost estimates ----
+
+    public CostEstimateRecord SaveEstimate(string region, string templateBody, IReadOnlyList<SuppliedParameter> parameters)
+    {
+        var template = ParseTemplate(templateBody);
+        var values = ParameterDefinition.Resolve(template, parameters, null);
+        var estimate = new CostEstimateRecord(Guid.NewGuid().ToString("N"), templateBody, values, region, _store.Now);
+        _store.Estimates.Put(estimate.Id, estimate);
+        return estimate;
+    }
+
+    public CostEstimateRecord? FindEstimate(string id) => _store.Estimates.Get(id);
+
+    public void Dispose() => _engine.Dispose();
+}

@@ -1,0 +1,52 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+
+namespace Stratus.Services.CloudFormation.Resources;
+
+/// <summary>
+/// Creates, updates and deletes one AWS resource type through its service's domain code (the same
+/// code that service's API calls). Adding a resource type is one class implementing this, registered
+/// in the composition root.
+/// </summary>
+public interface IResourceProvider
+{
+    /// <summary>The CloudFormation type name, e.g. "AWS::IAM::Role".</summary>
+    string Type { get; }
+
+    /// <summary>Properties whose change means a new physical resource, as AWS documents "Update requires: Replacement".</summary>
+    IReadOnlySet<string> ReplacedOnChange { get; }
+
+    Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation);
+
+    /// <summary>Changes the resource in place to <see cref="ResourceRequest.Properties"/>, coming from <paramref name="previousProperties"/>.</summary>
+    Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation);
+
+    /// <summary>Deletes the resource; one that is already gone counts as deleted.</summary>
+    Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation);
+}
+
+/// <summary>What a provider made: the physical id (what Ref returns) and the Fn::GetAtt attributes.</summary>
+public sealed record ProvisionedResource(string PhysicalId, IReadOnlyDictionary<string, string> Attributes);
+
+/// <summary>One resource operation's context: where, for which stack, with which resolved properties.</summary>
+public sealed class ResourceRequest(string accountId, string region, string stackName, string logicalId, JsonObject properties)
+{
+    public string AccountId { get; } = accountId;
+    public string Region { get; } = region;
+    public string StackName { get; } = stackName;
+    public string LogicalId { get; } = logicalId;
+    public ResourceProperties Properties { get; } = new(logicalId, properties);
+
+    /// <summary>A unique name for a resource the template leaves unnamed: stack-logicalId-SUFFIX, as CloudFormation makes them.</summary>
+    public string GeneratedName(int maxLength)
+    {
+        var suffix = RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 12);
+        var room = maxLength - suffix.Length - 2;
+        var stack = StackName.Length > room / 2 ? StackName[..(room / 2)] : StackName;
+        var logical = LogicalId.Length > room - stack.Length ? LogicalId[..(room - stack.Length)] : LogicalId;
+        return $"{stack}-{logical}-{suffix}";
+    }
+}
+
+/// <summary>A property a provider cannot use; the stack reports it as CloudFormation's property validation does.</summary>
+public sealed class ResourcePropertyException(string message) : Exception(message);

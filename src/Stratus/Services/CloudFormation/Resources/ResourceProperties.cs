@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Stratus.Services.CloudFormation.Resources;
+
+/// <summary>Typed reads of a resource's resolved properties, failing as CloudFormation's schema validation words it.</summary>
+public sealed class ResourceProperties(string logicalId, JsonObject values)
+{
+    public JsonObject Values { get; } = values;
+
+    public string Required(string name) => String(name) ?? throw Missing(name);
+
+    public string? String(string name) => Values[name] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        JsonValue v => v.ToJsonString(),
+        _ => throw Invalid(name, "expected type: String"),
+    };
+
+    public int? Int(string name)
+    {
+        var text = String(name);
+        if (text is null) return null;
+        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : throw Invalid(name, "expected type: Integer");
+    }
+
+    public IReadOnlyList<string> Strings(string name) => Values[name] switch
+    {
+        null => [],
+        JsonArray list => list.Select(item => item is JsonValue v ? (v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : v.ToJsonString())
+            : throw Invalid(name, "expected type: String")).ToList(),
+        _ => throw Invalid(name, "expected type: JSONArray"),
+    };
+
+    public IReadOnlyList<JsonObject> Objects(string name) => Values[name] switch
+    {
+        null => [],
+        JsonArray list => list.Select(item => item as JsonObject ?? throw Invalid(name, "expected type: JSONObject")).ToList(),
+        _ => throw Invalid(name, "expected type: JSONArray"),
+    };
+
+    /// <summary>A JSON document property (a policy): an object as written, or a string holding JSON.</summary>
+    public string RequiredDocument(string name) => Values[name] switch
+    {
+        null => throw Missing(name),
+        JsonObject o => o.ToJsonString(),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        _ => throw Invalid(name, "expected type: JSONObject"),
+    };
+
+    public IReadOnlyList<KeyValuePair<string, string>> Tags(string name = "Tags") =>
+        Objects(name).Select(t => new KeyValuePair<string, string>(
+            new ResourceProperties(logicalId, t).Required("Key"), new ResourceProperties(logicalId, t).String("Value") ?? "")).ToList();
+
+    public ResourcePropertyException Missing(string name) =>
+        new($"Properties validation failed for resource {logicalId} with message: #: required key [{name}] not found");
+
+    public ResourcePropertyException Invalid(string name, string problem) =>
+        new($"Properties validation failed for resource {logicalId} with message: #/{name}: {problem}");
+
+    public static bool Same(JsonNode? a, JsonNode? b) => JsonNode.DeepEquals(a, b);
+}

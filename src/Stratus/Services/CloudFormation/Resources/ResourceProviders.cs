@@ -1,0 +1,15 @@
+namespace Stratus.Services.CloudFormation.Resources;
+
+/// <summary>The resource types Stratus can provision, by CloudFormation type name.</summary>
+public sealed class ResourceProviders
+{
+    private readonly Dictionary<string, IResourceProvider> _byType;
+
+    public ResourceProviders(IEnumerable<IResourceProvider> providers) =>
+        _byType = providers.ToDictionary(p => p.Type, StringComparer.Ordinal);
+
+    public IResourceProvider? Find(string type) => _byType.GetValueOrDefault(type);
+
+    public string Unsupported(string type) =>
+        $"Resource type {type} is not supported by Stratus. Supported types: {string.Join(", ", _byType.Keys.Order(StringComparer.Ordinal))}.";
+}

@@ -1,0 +1,29 @@
+using System.Text.Json.Nodes;
+
+namespace Stratus.Services.CloudFormation.Templates;
+
+/// <summary>The AWS::* names every template can Ref, with this stack's values.</summary>
+public sealed record PseudoParameters(string AccountId, string Region, string StackName, string StackId)
+{
+    public const string NoValue = "AWS::NoValue";
+
+    private static readonly HashSet<string> Names =
+        ["AWS::AccountId", "AWS::Region", "AWS::StackName", "AWS::StackId", "AWS::Partition", "AWS::URLSuffix", NoValue, "AWS::NotificationARNs"];
+
+    public static bool IsPseudo(string name) => Names.Contains(name);
+
+    public JsonNode? Value(string name) => name switch
+    {
+        "AWS::AccountId" => AccountId,
+        "AWS::Region" => Region,
+        "AWS::StackName" => StackName,
+        "AWS::StackId" => StackId,
+        "AWS::Partition" => "aws",
+        "AWS::URLSuffix" => "amazonaws.com",
+        "AWS::NotificationARNs" => new JsonArray(),
+        _ => null,
+    };
+
+    /// <summary>The Availability Zones Fn::GetAZs lists: three per region, as a default VPC has.</summary>
+    public static JsonArray AvailabilityZones(string region) => new(region + "a", region + "b", region + "c");
+}

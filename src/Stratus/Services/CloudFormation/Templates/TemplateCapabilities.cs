@@ -1,0 +1,54 @@
+namespace Stratus.Services.CloudFormation.Templates;
+
+/// <summary>
+/// Which capabilities a template needs acknowledged: IAM resources need CAPABILITY_IAM, and
+/// CAPABILITY_NAMED_IAM when they carry custom names, as CloudFormation requires.
+/// </summary>
+public static class TemplateCapabilities
+{
+    public const string Iam = "CAPABILITY_IAM";
+    public const string NamedIam = "CAPABILITY_NAMED_IAM";
+    public const string AutoExpand = "CAPABILITY_AUTO_EXPAND";
+    public static readonly IReadOnlySet<string> Known = new HashSet<string> { Iam, NamedIam, AutoExpand };
+
+    private static readonly Dictionary<string, string?> IamTypes = new(StringComparer.Ordinal)
+    {
+        ["AWS::IAM::Role"] = "RoleName",
+        ["AWS::IAM::ManagedPolicy"] = "ManagedPolicyName",
+        ["AWS::IAM::User"] = "UserName",
+        ["AWS::IAM::Group"] = "GroupName",
+        ["AWS::IAM::InstanceProfile"] = "InstanceProfileName",
+        ["AWS::IAM::Policy"] = null,
+        ["AWS::IAM::AccessKey"] = null,
+        ["AWS::IAM::UserToGroupAddition"] = null,
+    };
+
+    /// <summary>The capability the template needs (null if none) and the resources that need it.</summary>
+    public static (string? Capability, IReadOnlyList<string> Resources) Required(Template template)
+    {
+        var iam = template.Resources.Values.Where(r => IamTypes.ContainsKey(r.Type)).ToList();
+        if (iam.Count == 0) return (null, []);
+        var named = iam.Where(r => IamTypes[r.Type] is { } nameProperty && r.Properties.ContainsKey(nameProperty)).ToList();
+        return named.Count > 0 ? (NamedIam, named.Select(r => r.LogicalId).ToList()) : (Iam, iam.Select(r => r.LogicalId).ToList());
+    }
+
+    public static string? Reason(Template template) => Required(template) switch
+    {
+        (null, _) => null,
+        (_, var resources) => $"The following resource(s) require capabilities: [{string.Join(", ", resources.Select(id => template.Resources[id].Type).Distinct())}]",
+    };
+
+    public static void Check(Template template, IReadOnlyCollection<string> acknowledged)
+    {
+        foreach (var capability in acknowledged.Where(c => !Known.Contains(c)))
+            throw TemplateError.Validation($"1 validation error detected: Value '[{capability}]' at 'capabilities' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [CAPABILITY_AUTO_EXPAND, CAPABILITY_NAMED_IAM, CAPABILITY_IAM]]");
+        var (required, _) = Required(template);
+        var satisfied = required switch
+        {
+            null => true,
+            Iam => acknowledged.Contains(Iam) || acknowledged.Contains(NamedIam),
+            _ => acknowledged.Contains(NamedIam),
+        };
+        if (!satisfied) throw new Protocols.AwsException("InsufficientCapabilitiesException", $"Requires capabilities : [{required}]");
+    }
+}

@@ -1,0 +1,15 @@
+using Stratus.Protocols;
+
+namespace Stratus.Services.CloudFormation.Templates;
+
+/// <summary>The ValidationError messages CloudFormation answers for templates and parameters it cannot use.</summary>
+public static class TemplateError
+{
+    public const string Code = "ValidationError";
+
+    public static AwsException Validation(string message) => new(Code, message);
+
+    public static AwsException Format(string message) => Validation("Template format error: " + message);
+
+    public static AwsException Evaluation(string message) => Validation("Template error: " + message);
+}
