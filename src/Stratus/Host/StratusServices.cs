@@ -4,6 +4,7 @@ using Stratus.Protocols;
 using Stratus.Services.ApiGateway;
 using Stratus.Services.CloudFormation;
 using Stratus.Services.CloudFormation.Resources;
+using Stratus.Services.CloudFormation.Resources.ApiGateway;
 using Stratus.Services.CloudFormation.Resources.Iam;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Ecr;
@@ -21,11 +22,13 @@ namespace Stratus.Host;
 public sealed class StratusServices : IAsyncDisposable
 {
     private readonly StateStore _store;
+    private readonly CloudFormationService _cloudFormation;
 
     private StratusServices(StateStore store, IReadOnlyList<IStratusService> all, IReadOnlyList<IRequestInterceptor> interceptors,
-        CredentialResolver credentials, IamService iam, StsService sts)
+        CredentialResolver credentials, IamService iam, StsService sts, CloudFormationService cloudFormation)
     {
         _store = store;
+        _cloudFormation = cloudFormation;
         All = all;
         Interceptors = interceptors;
         Credentials = credentials;
@@ -57,14 +60,22 @@ public sealed class StratusServices : IAsyncDisposable
             new IamRoleProvider(iam),
             new IamPolicyProvider(iam),
             new IamManagedPolicyProvider(iam),
+            new ApiGatewayRestApiProvider(apiGateway),
+            new ApiGatewayResourceProvider(apiGateway),
+            new ApiGatewayMethodProvider(apiGateway),
+            new ApiGatewayDeploymentProvider(apiGateway),
+            new ApiGatewayStageProvider(apiGateway),
         ]));
         cloudFormation.Engine.Logger = logging.CreateLogger("Stratus.cloudformation.engine");
 
         IStratusService[] all = [new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock)), new ApiGatewayApi(apiGateway, apiGatewayDataPlane),
             new CloudFormationApi(cloudFormation)];
         foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
-        return new StratusServices(store, all, [apiGatewayDataPlane], new CredentialResolver(sources), iam, sts);
+        return new StratusServices(store, all, [apiGatewayDataPlane], new CredentialResolver(sources), iam, sts, cloudFormation);
     }
+
+    /// <summary>Tells the services where Stratus listens, known only once Kestrel has bound its port.</summary>
+    public void ListeningOn(Uri baseUrl) => _cloudFormation.Engine.UrlSuffix = $"localhost:{baseUrl.Port}";
 
     public ValueTask DisposeAsync()
     {

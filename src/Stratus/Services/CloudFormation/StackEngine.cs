@@ -34,6 +34,9 @@ public sealed class StackEngine : IDisposable
 
     public ILogger? Logger { get; set; }
 
+    /// <summary>What AWS::URLSuffix resolves to; the host sets it to Stratus's own "localhost:PORT" once it listens.</summary>
+    public string UrlSuffix { get; set; } = PseudoParameters.AwsUrlSuffix;
+
     /// <summary>Runs an operation whose starting status is already recorded; anything unexpected fails the stack rather than leaving it in progress.</summary>
     public void Start(string stackId, Func<CancellationToken, Task> operation)
     {
@@ -427,7 +430,7 @@ public sealed class StackEngine : IDisposable
     }
 
     private TemplateEvaluator Evaluator(StackRecord stack, StackPlan plan, ConcurrentDictionary<string, ProvisionedResource> live, ConcurrentBag<string> imports) =>
-        new(plan.Template, plan.Parameters, new PseudoParameters(stack.AccountId, stack.Region, stack.StackName, stack.StackId),
+        new(plan.Template, plan.Parameters, new PseudoParameters(stack.AccountId, stack.Region, stack.StackName, stack.StackId, UrlSuffix),
             id => live.TryGetValue(id, out var r) ? new ResourceValues(r.PhysicalId, r.Attributes) : null,
             name =>
             {

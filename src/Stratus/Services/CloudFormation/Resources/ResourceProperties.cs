@@ -26,6 +26,32 @@ public sealed class ResourceProperties(string logicalId, JsonObject values)
         return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : throw Invalid(name, "expected type: Integer");
     }
 
+    public bool? Bool(string name) => String(name)?.ToLowerInvariant() switch
+    {
+        null => null,
+        "true" => true,
+        "false" => false,
+        _ => throw Invalid(name, "expected type: Boolean"),
+    };
+
+    /// <summary>A nested object property, read with the same typed accessors (its errors name the outer property).</summary>
+    public ResourceProperties? Object(string name) => Values[name] switch
+    {
+        null => null,
+        JsonObject o => new ResourceProperties(logicalId, o),
+        _ => throw Invalid(name, "expected type: JSONObject"),
+    };
+
+    /// <summary>A map of strings (stage variables, mapping templates); null when absent.</summary>
+    public Dictionary<string, string>? StringMap(string name) => Object(name) is { } map
+        ? map.Values.Select(p => p.Key).ToDictionary(key => key, key => map.String(key) ?? "", StringComparer.Ordinal)
+        : null;
+
+    /// <summary>A map of booleans (API Gateway's required-parameter maps); null when absent.</summary>
+    public Dictionary<string, bool>? BoolMap(string name) => Object(name) is { } map
+        ? map.Values.Select(p => p.Key).ToDictionary(key => key, key => map.Bool(key) ?? false, StringComparer.Ordinal)
+        : null;
+
     public IReadOnlyList<string> Strings(string name) => Values[name] switch
     {
         null => [],

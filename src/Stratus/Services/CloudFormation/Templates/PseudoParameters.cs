@@ -3,9 +3,11 @@ using System.Text.Json.Nodes;
 namespace Stratus.Services.CloudFormation.Templates;
 
 /// <summary>The AWS::* names every template can Ref, with this stack's values.</summary>
-public sealed record PseudoParameters(string AccountId, string Region, string StackName, string StackId)
+/// <param name="UrlSuffix">AWS::URLSuffix: "amazonaws.com" on AWS; on Stratus "localhost:PORT", so execute-api URLs built from it open.</param>
+public sealed record PseudoParameters(string AccountId, string Region, string StackName, string StackId, string UrlSuffix = PseudoParameters.AwsUrlSuffix)
 {
     public const string NoValue = "AWS::NoValue";
+    public const string AwsUrlSuffix = "amazonaws.com";
 
     private static readonly HashSet<string> Names =
         ["AWS::AccountId", "AWS::Region", "AWS::StackName", "AWS::StackId", "AWS::Partition", "AWS::URLSuffix", NoValue, "AWS::NotificationARNs"];
@@ -19,7 +21,7 @@ public sealed record PseudoParameters(string AccountId, string Region, string St
         "AWS::StackName" => StackName,
         "AWS::StackId" => StackId,
         "AWS::Partition" => "aws",
-        "AWS::URLSuffix" => "amazonaws.com",
+        "AWS::URLSuffix" => UrlSuffix,
         "AWS::NotificationARNs" => new JsonArray(),
         _ => null,
     };
