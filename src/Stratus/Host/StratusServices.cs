@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Services.Iam;
+using Stratus.Services.Rds;
+using Stratus.Services.Rds.Engine;
 using Stratus.Services.Sts;
 
 namespace Stratus.Host;
@@ -34,7 +36,9 @@ public sealed class StratusServices : IAsyncDisposable
         var sources = new List<ICredentialSource> { iam, sts };
         if (options.RootKey is { } root) sources.Insert(0, new RootCredentialSource(root.AccessKeyId, root.SecretAccessKey));
 
-        IStratusService[] all = [new IamApi(iam), new StsApi(sts)];
+        var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, logging.CreateLogger("Stratus.rds.engine"));
+
+        IStratusService[] all = [new IamApi(iam), new StsApi(sts), new RdsApi(rds)];
         foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
         return new StratusServices(store, all, new CredentialResolver(sources), iam, sts);
     }
