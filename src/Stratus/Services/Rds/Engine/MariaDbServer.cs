@@ -34,6 +34,7 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
     public string DataDir => Path.Combine(Home, "data");
     public string PidFile => Path.Combine(Home, "mariadbd.pid");
     public string ErrorLog => Path.Combine(Home, "error.log");
+    private string TempDir => Path.Combine(Home, "tmp");
     private string InitializedMarker => Path.Combine(Home, "initialized");
 
     /// <summary>Unix socket paths are limited to 107 bytes; deep data dirs get one in the temp dir instead.</summary>
@@ -57,14 +58,26 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
     public async Task InitializeAsync(CancellationToken cancellation)
     {
         if (Directory.Exists(DataDir)) Directory.Delete(DataDir, recursive: true);
-        Directory.CreateDirectory(Home);
+        Directory.CreateDirectory(TempDir);
+        // Several mariadb-install-db runs at once (even from different Stratus processes) sometimes
+        // break each other's bootstrap, so they take turns machine-wide; each takes half a second.
+        using var turn = await InstallLock.AcquireAsync(cancellation);
         var start = Launch(installation.InstallDbPath);
-        foreach (var arg in (string[])["--no-defaults", $"--datadir={DataDir}", "--auth-root-authentication-method=normal", "--skip-test-db", .. UserArg(), .. TuningArgs])
+        foreach (var arg in (string[])["--no-defaults", $"--datadir={DataDir}", $"--tmpdir={TempDir}", "--auth-root-authentication-method=normal",
+                     "--skip-test-db", .. UserArg(), .. TuningArgs])
             start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync(cancellation);
         var errors = process.StandardError.ReadToEndAsync(cancellation);
-        await process.WaitForExitAsync(cancellation);
+        try
+        {
+            await process.WaitForExitAsync(cancellation);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{Path.GetFileName(installation.InstallDbPath)} failed (exit {process.ExitCode}): {Tail(await errors + await output)}");
     }
@@ -76,9 +89,10 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
     {
         if (IsRunning) throw new InvalidOperationException($"The server in {Home} is already running.");
         if (File.Exists(ErrorLog)) File.Delete(ErrorLog);
+        Directory.CreateDirectory(TempDir);
         var start = Launch(installation.ServerPath);
         foreach (var arg in (string[])["--no-defaults", $"--datadir={DataDir}", $"--bind-address={address}", $"--port={port}",
-                     $"--socket={Socket}", $"--pid-file={PidFile}", $"--log-error={ErrorLog}", .. UserArg(), .. TuningArgs, .. RuntimeArgs])
+                     $"--socket={Socket}", $"--pid-file={PidFile}", $"--tmpdir={TempDir}", $"--log-error={ErrorLog}", .. UserArg(), .. TuningArgs, .. RuntimeArgs])
             start.ArgumentList.Add(arg);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, _) => { };
@@ -134,9 +148,38 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
             return false;
         }
         if (!commandLine.Contains($"--datadir={DataDir}", StringComparison.Ordinal)) return false;
-        using var process = Process.GetProcessById(pid);
-        await TerminateAsync(process);
+        // Not our child, so no waitpid: watch /proc until it is gone (or a zombie nobody reaps).
+        _ = SendSignal(pid, SigTerm);
+        if (!await ExitsWithinAsync(pid, StopTimeout))
+        {
+            _ = SendSignal(pid, SigKill);
+            await ExitsWithinAsync(pid, TimeSpan.FromSeconds(5));
+        }
         return true;
+    }
+
+    private static async Task<bool> ExitsWithinAsync(int pid, TimeSpan timeout)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if (!IsAlive(pid)) return true;
+            await Task.Delay(100);
+        }
+        return !IsAlive(pid);
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault() != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     public string LogTail() => File.Exists(ErrorLog) ? Tail(File.ReadAllText(ErrorLog)) : "";
@@ -221,7 +264,29 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
     private static string Tail(string text) => text.Length <= 1500 ? text.Trim() : text[^1500..].Trim();
 
     private const int SigTerm = 15;
+    private const int SigKill = 9;
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);
+
+    /// <summary>A machine-wide turn, held as an exclusive lock on a file in the temp dir.</summary>
+    private static class InstallLock
+    {
+        private static readonly string LockPath = Path.Combine(Path.GetTempPath(), "stratus-rds-install-db.lock");
+
+        public static async Task<IDisposable> AcquireAsync(CancellationToken cancellation)
+        {
+            while (true)
+            {
+                try
+                {
+                    return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                }
+                catch (IOException)
+                {
+                    await Task.Delay(50, cancellation);
+                }
+            }
+        }
+    }
 }
