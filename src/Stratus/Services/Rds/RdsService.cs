@@ -236,10 +236,12 @@ public sealed class RdsService : IDisposable
 
     public DbInstance RebootInstance(string accountId, string region, string identifier)
     {
-        var instance = Transition(accountId, region, identifier, "available", "rebooting",
+        // A failed instance may be rebooted too: that is how a server that kept crashing gets another try.
+        var instance = Transition(accountId, region, identifier, ["available", "failed"], "rebooting",
             i => $"Instance {i.Identifier} is not in available state (it is {i.Status}).");
         RunForInstance(instance, "reboot", async (current, token) =>
         {
+            _restarts.TryRemove(current.ResourceId, out _);
             await RequireFleet().StopAsync(current.ResourceId);
             var restarted = current.Pending is { } pending
                 ? UpdateInstance(current, i => i with { InstanceClass = pending.InstanceClass ?? i.InstanceClass, AllocatedStorage = pending.AllocatedStorage ?? i.AllocatedStorage, Pending = null })
@@ -681,10 +683,13 @@ public sealed class RdsService : IDisposable
         if (done is not null) Event(done, "Manual snapshot created", "backup");
     }
 
-    private DbInstance Transition(string accountId, string region, string identifier, string from, string to, Func<DbInstance, string> refusal)
+    private DbInstance Transition(string accountId, string region, string identifier, string from, string to, Func<DbInstance, string> refusal) =>
+        Transition(accountId, region, identifier, [from], to, refusal);
+
+    private DbInstance Transition(string accountId, string region, string identifier, IReadOnlyCollection<string> from, string to, Func<DbInstance, string> refusal)
     {
         var instance = GetInstance(accountId, region, identifier);
-        return UpdateInstance(instance, i => i.Status == from ? i with { Status = to } : throw RdsRules.InvalidInstanceState(refusal(i)));
+        return UpdateInstance(instance, i => from.Contains(i.Status) ? i with { Status = to } : throw RdsRules.InvalidInstanceState(refusal(i)));
     }
 
     private static string CannotStopMessage(DbInstance i) => $"Instance {i.Identifier} cannot be stopped as it is not in available state (it is {i.Status}).";
