@@ -136,4 +136,30 @@ public sealed class RdsBadInputTests(StratusFixture stratus) : IClassFixture<Str
         Assert.Contains("DB instance created", events);
         Assert.Contains("DB instance deleted", events);
     }
+
+    [Fact]
+    public async Task Engine_versions_and_the_default_subnet_group_are_described()
+    {
+        var result = await Clients.Boto3Async(stratus.Url, """
+            rds = client("rds")
+            out["engines"] = sorted({v["Engine"] for v in rds.describe_db_engine_versions()["DBEngineVersions"]})
+            out["mysql"] = [v["EngineVersion"] for v in rds.describe_db_engine_versions(Engine="mysql")["DBEngineVersions"]]
+            out["postgres"] = rds.describe_db_engine_versions(Engine="postgres")["DBEngineVersions"]
+            group = rds.describe_db_subnet_groups()["DBSubnetGroups"][0]
+            out["group"] = group["DBSubnetGroupName"]
+            out["vpc"] = group["VpcId"]
+            out["subnets"] = [s["SubnetIdentifier"] for s in group["Subnets"]]
+            out["zones"] = [s["SubnetAvailabilityZone"]["Name"] for s in group["Subnets"]]
+            out["missing"] = error(rds.describe_db_subnet_groups, DBSubnetGroupName="custom")
+            """);
+
+        Assert.Equal(["mariadb", "mysql"], result["engines"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(["8.0.40"], result["mysql"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Empty(result["postgres"]!.AsArray());
+        Assert.Equal("default", result["group"]!.GetValue<string>());
+        Assert.StartsWith("vpc-", result["vpc"]!.GetValue<string>());
+        Assert.Equal(3, result["subnets"]!.AsArray().Select(n => n!.GetValue<string>()).Where(id => id.StartsWith("subnet-")).Distinct().Count());
+        Assert.Equal(["us-east-1a", "us-east-1b", "us-east-1c"], result["zones"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal("DBSubnetGroupNotFoundFault", result["missing"]!["code"]!.GetValue<string>());
+    }
 }
