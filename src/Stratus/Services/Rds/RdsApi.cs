@@ -90,6 +90,8 @@ public sealed class RdsApi : IStratusService, IDisposable
                 DeletionProtection = i.Bool("DeletionProtection"),
                 CopyTagsToSnapshot = i.Bool("CopyTagsToSnapshot"),
                 VpcSecurityGroupIds = i.Has("VpcSecurityGroupIds") ? i.Strings("VpcSecurityGroupIds") : null,
+                Port = i.Int("DBPortNumber"),
+                NewIdentifier = i.String("NewDBInstanceIdentifier"),
             })) },
         { "DeleteDBInstance", i => Instance(_rds.DeleteInstance(i.Call.AccountId, i.Call.Region, i.Required("DBInstanceIdentifier"),
             i.Bool("SkipFinalSnapshot") ?? false, i.String("FinalDBSnapshotIdentifier"))) },

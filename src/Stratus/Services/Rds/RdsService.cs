@@ -53,6 +53,8 @@ public sealed record ModifyInstanceRequest
     public bool? DeletionProtection { get; init; }
     public bool? CopyTagsToSnapshot { get; init; }
     public IReadOnlyList<string>? VpcSecurityGroupIds { get; init; }
+    public int? Port { get; init; }
+    public string? NewIdentifier { get; init; }
 }
 
 public sealed record RdsFilter(string Name, IReadOnlyList<string> Values);
@@ -196,6 +198,9 @@ public sealed class RdsService : IDisposable
                 throw RdsRules.InvalidValue($"Invalid storage size: allocated storage can't be reduced from {instance.AllocatedStorage} to {storage}.");
         }
         if (request.MasterUserPassword is not null) RdsRules.MasterPassword(request.MasterUserPassword);
+        if (request.Port is { } newPort) RdsRules.Port(newPort);
+        if (request.NewIdentifier is not null && !request.NewIdentifier.Equals(instance.Identifier, StringComparison.OrdinalIgnoreCase))
+            throw RdsRules.InvalidCombination("Stratus does not support renaming DB instances (NewDBInstanceIdentifier).");
         if (instance.Status != "available")
             throw RdsRules.InvalidInstanceState($"Database instance is not in available state.");
 
@@ -231,7 +236,22 @@ public sealed class RdsService : IDisposable
                 : next with { Pending = new RdsPendingChanges(request.InstanceClass ?? i.Pending?.InstanceClass, request.AllocatedStorage ?? i.Pending?.AllocatedStorage) };
         });
         if (changesResources && request.ApplyImmediately) Event(updated, "Applied change to DB instance class and storage", "configuration change");
+        if (request.Port is { } port && port != updated.Port) return MovePort(updated, port);
         return updated;
+    }
+
+    /// <summary>A port change restarts the server on the new port, as RDS does, whatever ApplyImmediately says.</summary>
+    private DbInstance MovePort(DbInstance instance, int port)
+    {
+        var modifying = Transition(instance.AccountId, instance.Region, instance.Identifier, "available", "modifying",
+            i => $"Database instance is not in available state.");
+        RunForInstance(modifying, "port change", async (current, token) =>
+        {
+            await RequireFleet().StopAsync(current.ResourceId);
+            await StartServerAsync(UpdateInstance(current, i => i with { Port = port }), token);
+            Event(current, $"Changed the database port to {port}", "configuration change");
+        });
+        return modifying;
     }
 
     public DbInstance RebootInstance(string accountId, string region, string identifier)

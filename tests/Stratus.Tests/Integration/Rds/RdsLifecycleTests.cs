@@ -73,6 +73,25 @@ public sealed class RdsLifecycleTests(RdsInstanceFixture db) : IClassFixture<Rds
     }
 
     [Fact]
+    public async Task Changing_the_port_moves_the_server_to_it()
+    {
+        var before = await db.EndpointAsync();
+        var newPort = before.Port == 3307 ? 3308 : 3307;
+        var modified = await Clients.Boto3Async(db.Url, $$"""
+            rds = client("rds")
+            out["status"] = rds.modify_db_instance(DBInstanceIdentifier="{{RdsInstanceFixture.Identifier}}", DBPortNumber={{newPort}})["DBInstance"]["DBInstanceStatus"]
+            out["rename"] = error(rds.modify_db_instance, DBInstanceIdentifier="{{RdsInstanceFixture.Identifier}}", NewDBInstanceIdentifier="renamed-db")
+            """);
+        Assert.Equal("modifying", modified["status"]!.GetValue<string>());
+        Assert.Equal("InvalidParameterCombination", modified["rename"]!["code"]!.GetValue<string>());
+
+        var after = await db.EndpointAsync();
+        Assert.Equal(newPort, after.Port);
+        Assert.Equal("alice", await ScalarAsync(after, Row, db.Password));
+        Assert.True(await NothingListensAsync(before.Address, before.Port));
+    }
+
+    [Fact]
     public async Task Reboot_restarts_the_server_process_and_keeps_the_data()
     {
         var endpoint = await db.EndpointAsync();
