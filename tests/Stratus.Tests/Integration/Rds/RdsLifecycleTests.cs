@@ -179,10 +179,16 @@ public sealed class RdsLifecycleTests(RdsInstanceFixture db) : IClassFixture<Rds
     }
 
     [Fact]
-    public async Task Restarting_Stratus_brings_the_instance_back_with_its_data_even_after_kill_9()
+    public async Task Stopping_Stratus_stops_its_servers_and_restarting_it_brings_them_back_even_after_kill_9()
     {
-        await db.Server.RestartAsync();
         var endpoint = await db.EndpointAsync();
+        var runningPid = int.Parse(File.ReadAllText(db.PidFile(endpoint)).Trim());
+        await db.Server.StopAsync();
+        Assert.False(IsProcessRunning(runningPid), "stopping Stratus stops its database servers");
+        Assert.True(await NothingListensAsync(endpoint.Address, endpoint.Port));
+
+        await db.Server.RestartAsync();
+        endpoint = await db.EndpointAsync();
         Assert.Equal("alice", await ScalarAsync(endpoint, Row, db.Password));
 
         var orphanPid = int.Parse(File.ReadAllText(db.PidFile(endpoint)).Trim());
