@@ -62,8 +62,11 @@ public static partial class RdsRules
                 "and database engine version, see the documentation.");
     }
 
+    private static readonly string[] StorageTypes = ["gp2", "gp3", "io1", "io2", "standard"];
+
     public static void Storage(int storage, string engine, string storageType)
     {
+        if (!StorageTypes.Contains(storageType)) throw InvalidValue($"Invalid storage type: {storageType}");
         if (storage is < MinStorage or > MaxStorage)
             throw InvalidValue($"Invalid storage size for engine name {engine} and storage type {storageType}: {storage}");
     }

@@ -76,7 +76,12 @@ public sealed class MariaDbFleet
         var tried = new List<string>();
         foreach (var address in Candidates(preferredAddress, publiclyAccessible))
         {
-            if (!TryReserve(resourceId, address) || !IsFree(address, port)) continue;
+            if (!TryReserve(resourceId, address)) continue;
+            if (!IsFree(address, port))
+            {
+                Unreserve(resourceId, address);
+                continue;
+            }
             tried.Add(address);
             try
             {
@@ -86,12 +91,14 @@ public sealed class MariaDbFleet
             }
             catch (MariaDbStartException e) when (e.AddressInUse)
             {
-                lock (_addressGate) _addressOwners.Remove(address);
+                Unreserve(resourceId, address);
                 _logger.LogInformation("{Address}:{Port} was taken while starting {Instance}; trying the next address", address, port, resourceId);
             }
             if (tried.Count >= 20) break;
         }
-        throw new MariaDbStartException($"No loopback address has port {port} free (tried {string.Join(", ", tried.DefaultIfEmpty("none"))}).", addressInUse: true);
+        throw new MariaDbStartException(tried.Count == 0
+            ? $"Port {port} is taken on every address this instance may use (127.0.0.2-127.0.0.254, or the host address when publicly accessible). Does something listen on 0.0.0.0:{port}?"
+            : $"Port {port} was taken on each address tried ({string.Join(", ", tried)}).", addressInUse: true);
     }
 
     public Task StopAsync(string resourceId) => _servers.TryGetValue(resourceId, out var server) ? server.StopAsync() : Task.CompletedTask;
@@ -171,6 +178,12 @@ public sealed class MariaDbFleet
             _addressOwners[address] = resourceId;
             return true;
         }
+    }
+
+    private void Unreserve(string resourceId, string address)
+    {
+        lock (_addressGate)
+            if (_addressOwners.TryGetValue(address, out var owner) && owner == resourceId) _addressOwners.Remove(address);
     }
 
     private void ReleaseAllBut(string resourceId, string keep)
