@@ -332,13 +332,9 @@ public sealed class RdsService : IDisposable
             : i with { Status = "deleting" });
         RunForInstance(instance, "deletion", async (current, token) =>
         {
-            var fleet = RequireFleet();
-            await fleet.StopAsync(current.ResourceId);
+            await RequireFleet().StopAsync(current.ResourceId);
             if (snapshot is not null) CopyToSnapshot(current, snapshot);
-            await fleet.DestroyAsync(current.ResourceId);
-            _instances.Remove(InstanceKey(current.AccountId, current.Region, current.Identifier));
-            _operationLocks.TryRemove(current.ResourceId, out _);
-            Event(current, "DB instance deleted", "deletion");
+            await FinishDeletionAsync(current);
         }, removesInstance: true);
         return instance;
     }
@@ -642,10 +638,17 @@ public sealed class RdsService : IDisposable
             RunForInstance(instance, "deletion", async (current, _) =>
             {
                 await orphansStopped;
-                await fleet.DestroyAsync(current.ResourceId);
-                _instances.Remove(InstanceKey(current.AccountId, current.Region, current.Identifier));
-                Event(current, "DB instance deleted", "deletion");
+                await FinishDeletionAsync(current);
             }, removesInstance: true);
+    }
+
+    private async Task FinishDeletionAsync(DbInstance instance)
+    {
+        await RequireFleet().DestroyAsync(instance.ResourceId);
+        _instances.Remove(InstanceKey(instance.AccountId, instance.Region, instance.Identifier));
+        _operationLocks.TryRemove(instance.ResourceId, out _);
+        _restarts.TryRemove(instance.ResourceId, out _);
+        Event(instance, "DB instance deleted", "deletion");
     }
 
     public void Dispose()

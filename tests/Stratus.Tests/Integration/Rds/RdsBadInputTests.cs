@@ -65,7 +65,7 @@ public sealed class RdsBadInputTests(StratusFixture stratus) : IClassFixture<Str
         var result = await Clients.Boto3Async(stratus.Url, """
             rds = client("rds")
             waiter = rds.get_waiter("db_instance_available")
-            rds.create_db_instance(DBInstanceIdentifier="Errors-DB", DBInstanceClass="db.t3.micro", Engine="mariadb",
+            rds.create_db_instance(DBInstanceIdentifier="Errors-DB", DBInstanceClass="db.t3.micro", Engine="mariadb", Port=3326,
                                    MasterUsername="admin", MasterUserPassword="good-password")
             out["duplicate"] = error(rds.create_db_instance, DBInstanceIdentifier="errors-db", DBInstanceClass="db.t3.micro",
                                      Engine="mariadb", MasterUsername="admin", MasterUserPassword="good-password")

@@ -4,10 +4,15 @@ using static Stratus.Tests.Integration.Rds.RdsTestKit;
 
 namespace Stratus.Tests.Integration.Rds;
 
-/// <summary>A persistent Stratus with one DB instance holding one row, shared by the lifecycle tests.</summary>
+/// <summary>
+/// A persistent Stratus with one DB instance holding one row, shared by the lifecycle tests. It uses
+/// ports of its own so that "nothing listens there any more" cannot be spoiled by the instances of
+/// test classes running in parallel (the seed tests own 3306).
+/// </summary>
 public sealed class RdsInstanceFixture : IAsyncLifetime
 {
     public const string Identifier = "lifecycle-db";
+    public const int Port = 3316;
 
     public StratusProcess Server { get; private set; } = null!;
     public string Url => Server.Url;
@@ -18,7 +23,7 @@ public sealed class RdsInstanceFixture : IAsyncLifetime
     {
         Server = await StratusProcess.StartPersistentAsync();
         await Clients.Boto3Async(Url, $$"""
-            client("rds").create_db_instance(DBInstanceIdentifier="{{Identifier}}", DBInstanceClass="db.t3.small", Engine="mysql",
+            client("rds").create_db_instance(DBInstanceIdentifier="{{Identifier}}", DBInstanceClass="db.t3.small", Engine="mysql", Port={{Port}},
                 MasterUsername="{{SeedUser}}", MasterUserPassword="{{SeedPassword}}", DBName="{{SeedDatabase}}", AllocatedStorage=20)
             """);
         var endpoint = await WaitAvailableAsync(Url, Identifier);
@@ -76,7 +81,7 @@ public sealed class RdsLifecycleTests(RdsInstanceFixture db) : IClassFixture<Rds
     public async Task Changing_the_port_moves_the_server_to_it()
     {
         var before = await db.EndpointAsync();
-        var newPort = before.Port == 3307 ? 3308 : 3307;
+        var newPort = before.Port + 1;
         var modified = await Clients.Boto3Async(db.Url, $$"""
             rds = client("rds")
             out["status"] = rds.modify_db_instance(DBInstanceIdentifier="{{RdsInstanceFixture.Identifier}}", DBPortNumber={{newPort}})["DBInstance"]["DBInstanceStatus"]
@@ -116,7 +121,7 @@ public sealed class RdsLifecycleTests(RdsInstanceFixture db) : IClassFixture<Rds
             client("rds").create_db_snapshot(DBInstanceIdentifier="{{RdsInstanceFixture.Identifier}}", DBSnapshotIdentifier="lifecycle-snap")
             """);
         await WaitSnapshotAvailableAsync(db.Url, "lifecycle-snap");
-        await db.EndpointAsync();
+        endpoint = await db.EndpointAsync();
         await ExecuteAsync(endpoint, "INSERT INTO accounts VALUES (2, 'after-snapshot')", db.Password);
 
         await Clients.Boto3Async(db.Url, """

@@ -39,7 +39,7 @@ public sealed class RdsWithoutMariaDbTests
     [Fact]
     public void DescribeDBInstances_pages_with_Marker_and_MaxRecords()
     {
-        var dataDir = Directory.CreateTempSubdirectory("stratus-rds-paging-").FullName;
+        var dataDir = Directory.CreateTempSubdirectory("stratus-paging-test-").FullName;
         try
         {
             using var store = StateStore.Open(dataDir);

@@ -17,8 +17,7 @@ public sealed class MariaDbFleet
     private const string OwnerFile = "owner.pid";
 
     private readonly ConcurrentDictionary<string, MariaDbServer> _servers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _addressOwners = new(StringComparer.Ordinal);
-    private readonly Lock _addressGate = new();
+    private readonly AddressClaims _addresses = new();
     private readonly string? _publicHost;
     private readonly ILogger _logger;
 
@@ -57,17 +56,7 @@ public sealed class MariaDbFleet
     });
 
     /// <summary>Keeps an address for an instance that already has one (loaded at startup), so new instances do not take it.</summary>
-    public void Reserve(string resourceId, string address)
-    {
-        lock (_addressGate) _addressOwners.TryAdd(address, resourceId);
-    }
-
-    public void Release(string resourceId)
-    {
-        lock (_addressGate)
-            foreach (var address in _addressOwners.Where(a => a.Value == resourceId).Select(a => a.Key).ToList())
-                _addressOwners.Remove(address);
-    }
+    public void Reserve(string resourceId, string address) => _addresses.TryClaim(resourceId, address);
 
     /// <summary>Starts the instance's server on its address, or the next free one; returns the address it listens on.</summary>
     public async Task<string> StartAsync(string resourceId, string? preferredAddress, int port, bool publiclyAccessible, CancellationToken cancellation)
@@ -76,22 +65,22 @@ public sealed class MariaDbFleet
         var tried = new List<string>();
         foreach (var address in Candidates(preferredAddress, publiclyAccessible))
         {
-            if (!TryReserve(resourceId, address)) continue;
+            if (!_addresses.TryClaim(resourceId, address)) continue;
             if (!IsFree(address, port))
             {
-                Unreserve(resourceId, address);
+                _addresses.Release(resourceId, address);
                 continue;
             }
             tried.Add(address);
             try
             {
                 await server.StartAsync(address, port, cancellation);
-                ReleaseAllBut(resourceId, address);
+                _addresses.ReleaseAll(resourceId, keep: address);
                 return address;
             }
             catch (MariaDbStartException e) when (e.AddressInUse)
             {
-                Unreserve(resourceId, address);
+                _addresses.Release(resourceId, address);
                 _logger.LogInformation("{Address}:{Port} was taken while starting {Instance}; trying the next address", address, port, resourceId);
             }
             if (tried.Count >= 20) break;
@@ -109,7 +98,7 @@ public sealed class MariaDbFleet
         var server = Server(resourceId);
         await server.StopAsync();
         _servers.TryRemove(resourceId, out _);
-        Release(resourceId);
+        _addresses.ReleaseAll(resourceId);
         if (Directory.Exists(server.Home)) Directory.Delete(server.Home, recursive: true);
     }
 
@@ -156,6 +145,7 @@ public sealed class MariaDbFleet
     public async Task StopAllAsync()
     {
         await Task.WhenAll(_servers.Values.Select(s => s.StopAsync()));
+        _addresses.Dispose();
         if (IsEphemeral) TryDelete(Root);
     }
 
@@ -168,29 +158,6 @@ public sealed class MariaDbFleet
         }
         if (preferred is not null && IsLoopback(preferred)) yield return preferred;
         for (var n = 2; n < 255; n++) yield return $"127.0.0.{n}";
-    }
-
-    private bool TryReserve(string resourceId, string address)
-    {
-        lock (_addressGate)
-        {
-            if (_addressOwners.TryGetValue(address, out var owner)) return owner == resourceId;
-            _addressOwners[address] = resourceId;
-            return true;
-        }
-    }
-
-    private void Unreserve(string resourceId, string address)
-    {
-        lock (_addressGate)
-            if (_addressOwners.TryGetValue(address, out var owner) && owner == resourceId) _addressOwners.Remove(address);
-    }
-
-    private void ReleaseAllBut(string resourceId, string keep)
-    {
-        lock (_addressGate)
-            foreach (var address in _addressOwners.Where(a => a.Value == resourceId && a.Key != keep).Select(a => a.Key).ToList())
-                _addressOwners.Remove(address);
     }
 
     /// <summary>Whether nothing listens there now (another program, or another Stratus's instance).</summary>
