@@ -585,7 +585,7 @@ public sealed class RdsService : IDisposable
         if (tooMany)
         {
             Become(instance, "failed");
-            Event(instance, $"The database process exited unexpectedly (exit code {exitCode}) {MaxRestartsPerWindow} times within {RestartWindow.TotalMinutes} minutes; it is not restarted again. Reboot the DB instance to try again.", "failure");
+            Event(instance, $"The database process exited unexpectedly (exit code {exitCode}) more than {MaxRestartsPerWindow} times within {RestartWindow.TotalMinutes} minutes; it is not restarted again. Reboot the DB instance to try again.", "failure");
             return;
         }
         Event(instance, $"The database process exited unexpectedly (exit code {exitCode}); restarting it.", "failure");
