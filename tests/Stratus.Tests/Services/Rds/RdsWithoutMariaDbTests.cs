@@ -3,7 +3,7 @@ using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.Rds;
 
-namespace Stratus.Tests.Integration.Rds;
+namespace Stratus.Tests.Services.Rds;
 
 /// <summary>
 /// RDS's domain without a MariaDB server: it says so at once instead of leaving instances in
