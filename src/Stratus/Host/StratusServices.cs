@@ -11,6 +11,8 @@ using Stratus.Services.Ecr;
 using Stratus.Services.Iam;
 using Stratus.Services.Lambda;
 using Stratus.Services.Logs;
+using Stratus.Services.Rds;
+using Stratus.Services.Rds.Engine;
 using Stratus.Services.Sts;
 
 namespace Stratus.Host;
@@ -22,26 +24,18 @@ namespace Stratus.Host;
 public sealed class StratusServices : IAsyncDisposable
 {
     private readonly StateStore _store;
-    private readonly CloudFormationService _cloudFormation;
 
-    private StratusServices(StateStore store, IReadOnlyList<IStratusService> all, IReadOnlyList<IRequestInterceptor> interceptors,
-        CredentialResolver credentials, IamService iam, StsService sts, CloudFormationService cloudFormation)
-    {
-        _store = store;
-        _cloudFormation = cloudFormation;
-        All = all;
-        Interceptors = interceptors;
-        Credentials = credentials;
-        Iam = iam;
-        Sts = sts;
-    }
+    private StratusServices(StateStore store) => _store = store;
 
-    public IReadOnlyList<IStratusService> All { get; }
+    public required IReadOnlyList<IStratusService> All { get; init; }
     /// <summary>Non-AWS-API traffic on the endpoint (API Gateway invoke URLs), served before the request router.</summary>
-    public IReadOnlyList<IRequestInterceptor> Interceptors { get; }
-    public CredentialResolver Credentials { get; }
-    public IamService Iam { get; }
-    public StsService Sts { get; }
+    public required IReadOnlyList<IRequestInterceptor> Interceptors { get; init; }
+    public required CredentialResolver Credentials { get; init; }
+    public required IamService Iam { get; init; }
+    public required StsService Sts { get; init; }
+    public required RdsService Rds { get; init; }
+    public required ApiGatewayService ApiGateway { get; init; }
+    public required CloudFormationService CloudFormation { get; init; }
 
     public static StratusServices Compose(StratusOptions options, StateStore store, TimeProvider clock, ILoggerFactory logging)
     {
@@ -49,6 +43,8 @@ public sealed class StratusServices : IAsyncDisposable
         var sts = new StsService(store, clock, iam);
         var sources = new List<ICredentialSource> { iam, sts };
         if (options.RootKey is { } root) sources.Insert(0, new RootCredentialSource(root.AccessKeyId, root.SecretAccessKey));
+
+        var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, logging.CreateLogger("Stratus.rds.engine"));
 
         var apiGateway = new ApiGatewayService(store, clock);
         var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway,
@@ -68,14 +64,27 @@ public sealed class StratusServices : IAsyncDisposable
         ]));
         cloudFormation.Engine.Logger = logging.CreateLogger("Stratus.cloudformation.engine");
 
-        IStratusService[] all = [new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock)), new ApiGatewayApi(apiGateway, apiGatewayDataPlane),
-            new CloudFormationApi(cloudFormation)];
+        IStratusService[] all =
+        [
+            new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock)), new RdsApi(rds),
+            new ApiGatewayApi(apiGateway, apiGatewayDataPlane), new CloudFormationApi(cloudFormation),
+        ];
         foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
-        return new StratusServices(store, all, [apiGatewayDataPlane], new CredentialResolver(sources), iam, sts, cloudFormation);
+        return new StratusServices(store)
+        {
+            All = all,
+            Interceptors = [apiGatewayDataPlane],
+            Credentials = new CredentialResolver(sources),
+            Iam = iam,
+            Sts = sts,
+            Rds = rds,
+            ApiGateway = apiGateway,
+            CloudFormation = cloudFormation,
+        };
     }
 
     /// <summary>Tells the services where Stratus listens, known only once Kestrel has bound its port.</summary>
-    public void ListeningOn(Uri baseUrl) => _cloudFormation.Engine.UrlSuffix = $"localhost:{baseUrl.Port}";
+    public void ListeningOn(Uri baseUrl) => CloudFormation.Engine.UrlSuffix = $"localhost:{baseUrl.Port}";
 
     public ValueTask DisposeAsync()
     {

@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Stratus.Services.Rds.Engine;
+
+/// <summary>
+/// Every MariaDB server this Stratus runs: where their files live, which loopback address each one
+/// holds, and cleaning up after a Stratus that died without stopping its servers. Each instance gets
+/// its own 127.0.0.N (from .2 up, as a system MariaDB often holds 127.0.0.1:3306), so several
+/// instances can all listen on the port their users asked for.
+/// </summary>
+public sealed class MariaDbFleet
+{
+    private const string EphemeralPrefix = "stratus-rds-";
+    private const string OwnerFile = "owner.pid";
+
+    private readonly ConcurrentDictionary<string, MariaDbServer> _servers = new(StringComparer.Ordinal);
+    private readonly AddressClaims _addresses = new();
+    private readonly string? _publicHost;
+    private readonly ILogger _logger;
+
+    public MariaDbFleet(MariaDbInstallation installation, string? dataDir, string stratusHost, ILogger logger)
+    {
+        Installation = installation;
+        _logger = logger;
+        _publicHost = IsLoopback(stratusHost) ? null : stratusHost;
+        IsEphemeral = dataDir is null;
+        if (dataDir is null)
+        {
+            Root = Directory.CreateTempSubdirectory(EphemeralPrefix).FullName;
+            File.WriteAllText(Path.Combine(Root, OwnerFile), Environment.ProcessId.ToString());
+        }
+        else
+        {
+            Root = Path.Combine(dataDir, "rds");
+            Directory.CreateDirectory(Root);
+        }
+    }
+
+    public MariaDbInstallation Installation { get; }
+    public string Root { get; }
+    public bool IsEphemeral { get; }
+
+    /// <summary>Raised when a server's process ends without being asked to (resource id, exit code).</summary>
+    public event Action<string, int>? ServerDied;
+
+    public string SnapshotDataDir(string snapshotResourceId) => Path.Combine(Root, "snapshots", snapshotResourceId, "data");
+
+    public MariaDbServer Server(string resourceId) => _servers.GetOrAdd(resourceId, id =>
+    {
+        var server = new MariaDbServer(Installation, Path.Combine(Root, "instances", id));
+        server.ExitedUnexpectedly += (_, code) => ServerDied?.Invoke(id, code);
+        return server;
+    });
+
+    /// <summary>Keeps an address for an instance that already has one (loaded at startup), so new instances do not take it.</summary>
+    public void Reserve(string resourceId, string address) => _addresses.TryClaim(resourceId, address);
+
+    /// <summary>Starts the instance's server on its address, or the next free one; returns the address it listens on.</summary>
+    public async Task<string> StartAsync(string resourceId, string? preferredAddress, int port, bool publiclyAccessible, CancellationToken cancellation)
+    {
+        var server = Server(resourceId);
+        var tried = new List<string>();
+        foreach (var address in Candidates(preferredAddress, publiclyAccessible))
+        {
+            if (!_addresses.TryClaim(resourceId, address)) continue;
+            if (!IsFree(address, port))
+            {
+                _addresses.Release(resourceId, address);
+                continue;
+            }
+            tried.Add(address);
+            try
+            {
+                await server.StartAsync(address, port, cancellation);
+                _addresses.ReleaseAll(resourceId, keep: address);
+                return address;
+            }
+            catch (MariaDbStartException e) when (e.AddressInUse)
+            {
+                _addresses.Release(resourceId, address);
+                _logger.LogInformation("{Address}:{Port} was taken while starting {Instance}; trying the next address", address, port, resourceId);
+            }
+            if (tried.Count >= 20) break;
+        }
+        throw new MariaDbStartException(tried.Count == 0
+            ? $"Port {port} is taken on every address this instance may use (127.0.0.2-127.0.0.254, or the host address when publicly accessible). Does something listen on 0.0.0.0:{port}?"
+            : $"Port {port} was taken on each address tried ({string.Join(", ", tried)}).", addressInUse: true);
+    }
+
+    public Task StopAsync(string resourceId) => _servers.TryGetValue(resourceId, out var server) ? server.StopAsync() : Task.CompletedTask;
+
+    /// <summary>Stops the server and removes everything of the instance.</summary>
+    public async Task DestroyAsync(string resourceId)
+    {
+        var server = Server(resourceId);
+        await server.StopAsync();
+        _servers.TryRemove(resourceId, out _);
+        _addresses.ReleaseAll(resourceId);
+        if (Directory.Exists(server.Home)) Directory.Delete(server.Home, recursive: true);
+    }
+
+    public void DeleteSnapshotData(string snapshotResourceId)
+    {
+        var dir = Path.GetDirectoryName(SnapshotDataDir(snapshotResourceId))!;
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>Copies a data directory (the server must be stopped for the copy to be consistent).</summary>
+    public static void CopyDirectory(string from, string to)
+    {
+        if (Directory.Exists(to)) Directory.Delete(to, recursive: true);
+        Directory.CreateDirectory(to);
+        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+    }
+
+    /// <summary>
+    /// Stops servers an earlier Stratus left behind when it was killed: those of this data dir (they
+    /// are started again under supervision) and those of dead ephemeral Stratus processes (removed).
+    /// </summary>
+    public async Task StopOrphansAsync()
+    {
+        var instances = Path.Combine(Root, "instances");
+        if (Directory.Exists(instances))
+            foreach (var home in Directory.EnumerateDirectories(instances))
+                if (await Server(Path.GetFileName(home)).StopOrphanAsync())
+                    _logger.LogWarning("Stopped a MariaDB server left running by an earlier Stratus in {Home}", home);
+
+        foreach (var root in Directory.EnumerateDirectories(Path.GetTempPath(), EphemeralPrefix + "*"))
+        {
+            if (root == Root || IsOwnerAlive(root)) continue;
+            var orphanInstances = Path.Combine(root, "instances");
+            if (Directory.Exists(orphanInstances))
+                foreach (var home in Directory.EnumerateDirectories(orphanInstances))
+                    await new MariaDbServer(Installation, home).StopOrphanAsync();
+            TryDelete(root);
+        }
+    }
+
+    public async Task StopAllAsync()
+    {
+        await Task.WhenAll(_servers.Values.Select(s => s.StopAsync()));
+        _addresses.Dispose();
+        if (IsEphemeral) TryDelete(Root);
+    }
+
+    private IEnumerable<string> Candidates(string? preferred, bool publiclyAccessible)
+    {
+        if (publiclyAccessible && _publicHost is not null)
+        {
+            yield return _publicHost;
+            yield break;
+        }
+        if (preferred is not null && IsLoopback(preferred)) yield return preferred;
+        for (var n = 2; n < 255; n++) yield return $"127.0.0.{n}";
+    }
+
+    /// <summary>Whether nothing listens there now (another program, or another Stratus's instance).</summary>
+    private static bool IsFree(string address, int port)
+    {
+        try
+        {
+            // With SO_REUSEADDR, as mariadbd binds: only a live listener, not a closed connection's TIME_WAIT, makes it busy.
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            probe.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            probe.Bind(new IPEndPoint(IPAddress.Parse(address), port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsLoopback(string host) =>
+        host == "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+
+    private static bool IsOwnerAlive(string root)
+    {
+        var owner = Path.Combine(root, OwnerFile);
+        // A root without its owner file yet may belong to a Stratus that is starting right now.
+        if (!File.Exists(owner)) return Directory.GetCreationTimeUtc(root) > DateTime.UtcNow.AddMinutes(-5);
+        if (!int.TryParse(File.ReadAllText(owner).Trim(), out var pid)) return false;
+        return Directory.Exists($"/proc/{pid}");
+    }
+
+    private void TryDelete(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("Could not remove {Dir}: {Message}", dir, e.Message);
+        }
+    }
+}

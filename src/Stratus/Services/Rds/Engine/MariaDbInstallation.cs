@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Stratus.Services.Rds.Engine;
+
+/// <summary>The MariaDB (or MySQL) server binaries found on this machine, if any.</summary>
+public sealed partial record MariaDbInstallation(string ServerPath, string InstallDbPath, string Version)
+{
+    public const string InstallHint = "apt-get install mariadb-server";
+
+    private static readonly string[] ServerCandidates = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld", "/usr/local/sbin/mariadbd", "/usr/local/bin/mariadbd"];
+    private static readonly string[] InstallDbNames = ["mariadb-install-db", "mysql_install_db"];
+
+    [GeneratedRegex(@"Ver\s+(\d+\.\d+\.\d+)")]
+    private static partial Regex VersionPattern();
+
+    /// <summary>Finds the server and its data directory initialiser; null when either is missing.</summary>
+    public static MariaDbInstallation? Find()
+    {
+        var server = ServerCandidates.FirstOrDefault(File.Exists) ?? OnPath("mariadbd") ?? OnPath("mysqld");
+        var installDb = InstallDbNames.Select(OnPath).FirstOrDefault(p => p is not null);
+        if (server is null || installDb is null) return null;
+        return new MariaDbInstallation(server, installDb, ReadVersion(server));
+    }
+
+    private static string? OnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Append("/usr/sbin").Append("/usr/bin")
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+
+    private static string ReadVersion(string server)
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(server, "--version") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var text = process.StandardOutput.ReadToEnd();
+            process.WaitForExit(10_000);
+            return VersionPattern().Match(text) is { Success: true } m ? m.Groups[1].Value : "unknown";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,323 @@
+using System.Text.Json.Nodes;
+using Stratus.Host;
+using Stratus.Protocols;
+using Stratus.Protocols.Query;
+using Stratus.Services.Rds.Engine;
+
+namespace Stratus.Services.Rds;
+
+/// <summary>RDS's wire operations (Query protocol, 2014-10-31): request members in, domain call, response shape out.</summary>
+public sealed class RdsApi : IStratusService, IDisposable
+{
+    /// <summary>RDS names list members after their shape (DBInstances/DBInstance), not "member".</summary>
+    private static readonly XmlShape RdsXml = new()
+    {
+        ListMemberNames = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["DBInstances"] = "DBInstance",
+            ["DBSnapshots"] = "DBSnapshot",
+            ["DBEngineVersions"] = "DBEngineVersion",
+            ["DBSubnetGroups"] = "DBSubnetGroup",
+            ["DBParameterGroups"] = "DBParameterGroup",
+            ["DBSecurityGroups"] = "DBSecurityGroup",
+            ["OptionGroupMemberships"] = "OptionGroupMembership",
+            ["ReadReplicaDBInstanceIdentifiers"] = "ReadReplicaDBInstanceIdentifier",
+            ["VpcSecurityGroups"] = "VpcSecurityGroupMembership",
+            ["Subnets"] = "Subnet",
+            ["TagList"] = "Tag",
+            ["Events"] = "Event",
+            ["EventCategories"] = "EventCategory",
+            ["ValidUpgradeTarget"] = "UpgradeTarget",
+        },
+    };
+
+    private readonly RdsService _rds;
+
+    public RdsApi(RdsService rds)
+    {
+        _rds = rds;
+        Endpoint = new ServiceEndpoint("rds", Operations(), new AwsQueryProtocol("2014-10-31", "http://rds.amazonaws.com/doc/2014-10-31/") { Shape = RdsXml })
+        {
+            Validation = RdsRules.Errors,
+        };
+    }
+
+    public string Name => "rds";
+    public ServiceEndpoint Endpoint { get; }
+
+    public string State => _rds.Installation is { } installation
+        ? $"running: {_rds.InstanceCount} DB instance(s) on MariaDB {installation.Version}"
+        : $"degraded: no MariaDB server installed, CreateDBInstance is refused ({MariaDbInstallation.InstallHint})";
+
+    public void Dispose() => _rds.Dispose();
+
+    private OperationTable Operations() => new()
+    {
+        { "CreateDBInstance", i => Instance(_rds.CreateInstance(i.Call.AccountId, i.Call.Region, new CreateInstanceRequest
+            {
+                Identifier = i.Required("DBInstanceIdentifier"),
+                InstanceClass = i.Required("DBInstanceClass"),
+                Engine = i.Required("Engine"),
+                EngineVersion = i.String("EngineVersion"),
+                MasterUsername = i.String("MasterUsername"),
+                MasterUserPassword = i.String("MasterUserPassword"),
+                DbName = i.String("DBName"),
+                AllocatedStorage = i.Int("AllocatedStorage"),
+                Port = i.Int("Port"),
+                PubliclyAccessible = i.Bool("PubliclyAccessible"),
+                SubnetGroupName = i.String("DBSubnetGroupName"),
+                VpcSecurityGroupIds = i.Strings("VpcSecurityGroupIds"),
+                StorageType = i.String("StorageType"),
+                BackupRetentionPeriod = i.Int("BackupRetentionPeriod"),
+                MultiAz = i.Bool("MultiAZ"),
+                DeletionProtection = i.Bool("DeletionProtection"),
+                CopyTagsToSnapshot = i.Bool("CopyTagsToSnapshot"),
+                Tags = Tags(i),
+            })) },
+        { "DescribeDBInstances", i =>
+            {
+                var page = _rds.DescribeInstances(i.Call.AccountId, i.Call.Region, i.String("DBInstanceIdentifier"), Filters(i), i.String("Marker"), i.Int("MaxRecords"));
+                return Paged(page, "DBInstances", InstanceBody);
+            } },
+        { "ModifyDBInstance", async i => Instance(await _rds.ModifyInstanceAsync(i.Call.AccountId, i.Call.Region, new ModifyInstanceRequest
+            {
+                Identifier = i.Required("DBInstanceIdentifier"),
+                MasterUserPassword = i.String("MasterUserPassword"),
+                InstanceClass = i.String("DBInstanceClass"),
+                AllocatedStorage = i.Int("AllocatedStorage"),
+                ApplyImmediately = i.Bool("ApplyImmediately") ?? false,
+                BackupRetentionPeriod = i.Int("BackupRetentionPeriod"),
+                DeletionProtection = i.Bool("DeletionProtection"),
+                CopyTagsToSnapshot = i.Bool("CopyTagsToSnapshot"),
+                VpcSecurityGroupIds = i.Has("VpcSecurityGroupIds") ? i.Strings("VpcSecurityGroupIds") : null,
+                Port = i.Int("DBPortNumber"),
+                NewIdentifier = i.String("NewDBInstanceIdentifier"),
+            })) },
+        { "DeleteDBInstance", i => Instance(_rds.DeleteInstance(i.Call.AccountId, i.Call.Region, i.Required("DBInstanceIdentifier"),
+            i.Bool("SkipFinalSnapshot") ?? false, i.String("FinalDBSnapshotIdentifier"))) },
+        { "RebootDBInstance", i => Instance(_rds.RebootInstance(i.Call.AccountId, i.Call.Region, i.Required("DBInstanceIdentifier"))) },
+        { "StopDBInstance", i => Instance(_rds.StopInstance(i.Call.AccountId, i.Call.Region, i.Required("DBInstanceIdentifier"), i.String("DBSnapshotIdentifier"))) },
+        { "StartDBInstance", i => Instance(_rds.StartInstance(i.Call.AccountId, i.Call.Region, i.Required("DBInstanceIdentifier"))) },
+
+        { "CreateDBSnapshot", i => Snapshot(_rds.CreateSnapshot(i.Call.AccountId, i.Call.Region, i.Required("DBSnapshotIdentifier"), i.Required("DBInstanceIdentifier"), Tags(i))) },
+        { "DescribeDBSnapshots", i =>
+            {
+                var page = _rds.DescribeSnapshots(i.Call.AccountId, i.Call.Region, i.String("DBInstanceIdentifier"), i.String("DBSnapshotIdentifier"),
+                    i.String("SnapshotType"), Filters(i), i.String("Marker"), i.Int("MaxRecords"));
+                return Paged(page, "DBSnapshots", SnapshotBody);
+            } },
+        { "DeleteDBSnapshot", i => Snapshot(_rds.DeleteSnapshot(i.Call.AccountId, i.Call.Region, i.Required("DBSnapshotIdentifier"))) },
+        { "RestoreDBInstanceFromDBSnapshot", i => Instance(_rds.RestoreFromSnapshot(i.Call.AccountId, i.Call.Region, new RestoreInstanceRequest
+            {
+                Identifier = i.Required("DBInstanceIdentifier"),
+                SnapshotIdentifier = i.String("DBSnapshotIdentifier") ?? throw RdsRules.InvalidValue("The parameter DBSnapshotIdentifier must be provided and must not be blank."),
+                InstanceClass = i.String("DBInstanceClass"),
+                Port = i.Int("Port"),
+                PubliclyAccessible = i.Bool("PubliclyAccessible"),
+                SubnetGroupName = i.String("DBSubnetGroupName"),
+                VpcSecurityGroupIds = i.Strings("VpcSecurityGroupIds"),
+                DeletionProtection = i.Bool("DeletionProtection"),
+                Tags = Tags(i),
+            })) },
+
+        { "DescribeDBEngineVersions", DescribeEngineVersions },
+        { "DescribeDBSubnetGroups", i =>
+            {
+                var name = i.String("DBSubnetGroupName");
+                if (name is not null && name != RdsDefaultNetwork.SubnetGroupName) throw RdsRules.SubnetGroupNotFound(name);
+                RdsRules.MaxRecords(i.Int("MaxRecords"));
+                return new JsonObject { ["DBSubnetGroups"] = new JsonArray(SubnetGroup(i.Call.AccountId, i.Call.Region)) };
+            } },
+
+        { "AddTagsToResource", i =>
+            {
+                _rds.AddTags(i.Call.AccountId, i.Call.Region, i.Required("ResourceName"), Tags(i));
+                return (JsonObject?)null;
+            } },
+        { "ListTagsForResource", i => new JsonObject { ["TagList"] = TagList(_rds.ListTags(i.Call.AccountId, i.Call.Region, i.Required("ResourceName"))) } },
+        { "RemoveTagsFromResource", i =>
+            {
+                _rds.RemoveTags(i.Call.AccountId, i.Call.Region, i.Required("ResourceName"), i.Strings("TagKeys").ToHashSet(StringComparer.Ordinal));
+                return (JsonObject?)null;
+            } },
+
+        { "DescribeEvents", i =>
+            {
+                var page = _rds.DescribeEvents(i.Call.AccountId, i.Call.Region, i.String("SourceIdentifier"), i.String("SourceType"),
+                    i.Timestamp("StartTime"), i.Timestamp("EndTime"), i.Int("Duration"), i.Strings("EventCategories"), i.String("Marker"), i.Int("MaxRecords"));
+                return Paged(page, "Events", e => new JsonObject
+                {
+                    ["SourceIdentifier"] = e.SourceIdentifier,
+                    ["SourceType"] = e.SourceType,
+                    ["Message"] = e.Message,
+                    ["EventCategories"] = new JsonArray(e.Categories.Select(c => (JsonNode)JsonValue.Create(c)).ToArray()),
+                    ["Date"] = e.Date,
+                    ["SourceArn"] = e.SourceArn,
+                });
+            } },
+    };
+
+    private JsonObject DescribeEngineVersions(OperationInput input)
+    {
+        var engine = input.String("Engine");
+        if (engine is not null && !RdsRules.Engines.Contains(engine)) return new JsonObject { ["DBEngineVersions"] = new JsonArray() };
+        var requestedVersion = input.String("EngineVersion");
+        var versions = new JsonArray();
+        foreach (var name in engine is null ? RdsRules.Engines : [engine])
+            foreach (var version in _rds.EngineVersions(name).Where(v => requestedVersion is null || v == requestedVersion || v.StartsWith(requestedVersion + ".", StringComparison.Ordinal)))
+            {
+                var major = string.Join('.', version.Split('.').Take(2));
+                versions.Add(new JsonObject
+                {
+                    ["Engine"] = name,
+                    ["EngineVersion"] = version,
+                    ["MajorEngineVersion"] = major,
+                    ["DBParameterGroupFamily"] = name + major,
+                    ["DBEngineDescription"] = name == "mysql" ? "MySQL Community Edition" : "MariaDB Community Edition",
+                    ["DBEngineVersionDescription"] = $"{(name == "mysql" ? "MySQL" : "MariaDB")} {version} (served by MariaDB {_rds.Installation?.Version ?? "(not installed)"})",
+                    ["ValidUpgradeTarget"] = new JsonArray(),
+                    ["SupportedEngineModes"] = new JsonArray("provisioned"),
+                    ["SupportsReadReplica"] = false,
+                    ["SupportsLogExportsToCloudwatchLogs"] = false,
+                    ["Status"] = "available",
+                });
+            }
+        return new JsonObject { ["DBEngineVersions"] = versions };
+    }
+
+    private static JsonObject Instance(DbInstance instance) => new() { ["DBInstance"] = InstanceBody(instance) };
+
+    private static JsonObject Snapshot(DbSnapshot snapshot) => new() { ["DBSnapshot"] = SnapshotBody(snapshot) };
+
+    private static JsonObject InstanceBody(DbInstance i)
+    {
+        var major = string.Join('.', i.EngineVersion.Split('.').Take(2));
+        var pending = new JsonObject();
+        if (i.Pending?.InstanceClass is { } pendingClass) pending["DBInstanceClass"] = pendingClass;
+        if (i.Pending?.AllocatedStorage is { } pendingStorage) pending["AllocatedStorage"] = pendingStorage;
+        var body = new JsonObject
+        {
+            ["DBInstanceIdentifier"] = i.Identifier,
+            ["DBInstanceClass"] = i.InstanceClass,
+            ["Engine"] = i.Engine,
+            ["DBInstanceStatus"] = i.Status,
+            ["MasterUsername"] = i.MasterUsername,
+            ["DBName"] = i.DbName,
+            // Like RDS, an instance has no endpoint until its server first listens.
+            ["Endpoint"] = i.Address is null ? null : new JsonObject
+            {
+                ["Address"] = i.Address,
+                ["Port"] = i.Port,
+                ["HostedZoneId"] = RdsDefaultNetwork.HostedZoneId,
+            },
+            ["AllocatedStorage"] = i.AllocatedStorage,
+            ["InstanceCreateTime"] = i.CreateTime,
+            ["PreferredBackupWindow"] = "03:00-03:30",
+            ["BackupRetentionPeriod"] = i.BackupRetentionPeriod,
+            ["DBSecurityGroups"] = new JsonArray(),
+            ["VpcSecurityGroups"] = new JsonArray(i.VpcSecurityGroupIds.Select(id => (JsonNode)new JsonObject
+            {
+                ["VpcSecurityGroupId"] = id,
+                ["Status"] = "active",
+            }).ToArray()),
+            ["DBParameterGroups"] = new JsonArray(new JsonObject
+            {
+                ["DBParameterGroupName"] = $"default.{i.Engine}{major}",
+                ["ParameterApplyStatus"] = "in-sync",
+            }),
+            ["AvailabilityZone"] = i.AvailabilityZone,
+            ["DBSubnetGroup"] = SubnetGroup(i.AccountId, i.Region),
+            ["PreferredMaintenanceWindow"] = "sun:05:00-sun:05:30",
+            ["PendingModifiedValues"] = pending,
+            ["MultiAZ"] = i.MultiAz,
+            ["EngineVersion"] = i.EngineVersion,
+            ["AutoMinorVersionUpgrade"] = true,
+            ["ReadReplicaDBInstanceIdentifiers"] = new JsonArray(),
+            ["LicenseModel"] = "general-public-license",
+            ["OptionGroupMemberships"] = new JsonArray(new JsonObject
+            {
+                ["OptionGroupName"] = $"default:{i.Engine}-{major.Replace('.', '-')}",
+                ["Status"] = "in-sync",
+            }),
+            ["PubliclyAccessible"] = i.PubliclyAccessible,
+            ["StorageType"] = i.StorageType,
+            ["DbInstancePort"] = 0,
+            ["StorageEncrypted"] = false,
+            ["DbiResourceId"] = i.ResourceId,
+            ["CACertificateIdentifier"] = "rds-ca-rsa2048-g1",
+            ["CopyTagsToSnapshot"] = i.CopyTagsToSnapshot,
+            ["MonitoringInterval"] = 0,
+            ["DBInstanceArn"] = i.Arn,
+            ["IAMDatabaseAuthenticationEnabled"] = false,
+            ["PerformanceInsightsEnabled"] = false,
+            ["DeletionProtection"] = i.DeletionProtection,
+            ["TagList"] = TagList(i.Tags),
+            ["NetworkType"] = "IPV4",
+            ["DedicatedLogVolume"] = false,
+        };
+        return body;
+    }
+
+    private static JsonObject SnapshotBody(DbSnapshot s) => new()
+    {
+        ["DBSnapshotIdentifier"] = s.Identifier,
+        ["DBInstanceIdentifier"] = s.InstanceIdentifier,
+        ["SnapshotCreateTime"] = s.SnapshotCreateTime,
+        ["Engine"] = s.Engine,
+        ["AllocatedStorage"] = s.AllocatedStorage,
+        ["Status"] = s.Status,
+        ["Port"] = s.Port,
+        ["AvailabilityZone"] = s.AvailabilityZone,
+        ["VpcId"] = RdsDefaultNetwork.VpcId(s.AccountId, s.Region),
+        ["InstanceCreateTime"] = s.InstanceCreateTime,
+        ["MasterUsername"] = s.MasterUsername,
+        ["EngineVersion"] = s.EngineVersion,
+        ["LicenseModel"] = "general-public-license",
+        ["SnapshotType"] = s.SnapshotType,
+        ["PercentProgress"] = s.Status == "available" ? 100 : 0,
+        ["StorageType"] = s.StorageType,
+        ["Encrypted"] = false,
+        ["DBSnapshotArn"] = s.Arn,
+        ["IAMDatabaseAuthenticationEnabled"] = false,
+        ["DbiResourceId"] = s.InstanceResourceId,
+        ["TagList"] = TagList(s.Tags),
+        ["OriginalSnapshotCreateTime"] = s.SnapshotCreateTime,
+        ["SnapshotTarget"] = "region",
+    };
+
+    private static JsonObject SubnetGroup(string accountId, string region) => new()
+    {
+        ["DBSubnetGroupName"] = RdsDefaultNetwork.SubnetGroupName,
+        ["DBSubnetGroupDescription"] = "default",
+        ["VpcId"] = RdsDefaultNetwork.VpcId(accountId, region),
+        ["SubnetGroupStatus"] = "Complete",
+        ["Subnets"] = new JsonArray(RdsDefaultNetwork.AvailabilityZones(region).Select(zone => (JsonNode)new JsonObject
+        {
+            ["SubnetIdentifier"] = RdsDefaultNetwork.SubnetId(accountId, region, zone),
+            ["SubnetAvailabilityZone"] = new JsonObject { ["Name"] = zone },
+            ["SubnetOutpost"] = new JsonObject(),
+            ["SubnetStatus"] = "Active",
+        }).ToArray()),
+        ["DBSubnetGroupArn"] = RdsDefaultNetwork.SubnetGroupArn(accountId, region),
+        ["SupportedNetworkTypes"] = new JsonArray("IPV4"),
+    };
+
+    private static JsonObject Paged<T>(RdsPage<T> page, string listName, Func<T, JsonObject> render)
+    {
+        var body = new JsonObject();
+        if (page.NextMarker is not null) body["Marker"] = page.NextMarker;
+        body[listName] = new JsonArray(page.Items.Select(item => (JsonNode)render(item)).ToArray());
+        return body;
+    }
+
+    private static IReadOnlyList<RdsTag> Tags(OperationInput input) =>
+        input.List("Tags").OfType<JsonObject>().Select(t => new RdsTag(
+            input.Nested(t).String("Key") ?? throw RdsRules.InvalidValue("Tag keys must not be empty."),
+            input.Nested(t).String("Value") ?? "")).ToList();
+
+    private static IReadOnlyList<RdsFilter> Filters(OperationInput input) =>
+        input.List("Filters").OfType<JsonObject>().Select(f => new RdsFilter(input.Nested(f).Required("Name"), input.Nested(f).Strings("Values"))).ToList();
+
+    private static JsonArray TagList(IReadOnlyList<RdsTag> tags) =>
+        new(tags.Select(t => (JsonNode)new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray());
+}

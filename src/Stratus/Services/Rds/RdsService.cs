@@ -1,0 +1,818 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Stratus.Persistence;
+using Stratus.Protocols;
+using Stratus.Services.Rds.Engine;
+
+namespace Stratus.Services.Rds;
+
+public sealed record CreateInstanceRequest
+{
+    public required string Identifier { get; init; }
+    public required string InstanceClass { get; init; }
+    public required string Engine { get; init; }
+    public string? EngineVersion { get; init; }
+    public string? MasterUsername { get; init; }
+    public string? MasterUserPassword { get; init; }
+    public string? DbName { get; init; }
+    public int? AllocatedStorage { get; init; }
+    public int? Port { get; init; }
+    public bool? PubliclyAccessible { get; init; }
+    public string? SubnetGroupName { get; init; }
+    public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
+    public string? StorageType { get; init; }
+    public int? BackupRetentionPeriod { get; init; }
+    public bool? MultiAz { get; init; }
+    public bool? DeletionProtection { get; init; }
+    public bool? CopyTagsToSnapshot { get; init; }
+    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+}
+
+public sealed record RestoreInstanceRequest
+{
+    public required string Identifier { get; init; }
+    public required string SnapshotIdentifier { get; init; }
+    public string? InstanceClass { get; init; }
+    public int? Port { get; init; }
+    public bool? PubliclyAccessible { get; init; }
+    public string? SubnetGroupName { get; init; }
+    public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
+    public bool? DeletionProtection { get; init; }
+    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+}
+
+public sealed record ModifyInstanceRequest
+{
+    public required string Identifier { get; init; }
+    public string? MasterUserPassword { get; init; }
+    public string? InstanceClass { get; init; }
+    public int? AllocatedStorage { get; init; }
+    public bool ApplyImmediately { get; init; }
+    public int? BackupRetentionPeriod { get; init; }
+    public bool? DeletionProtection { get; init; }
+    public bool? CopyTagsToSnapshot { get; init; }
+    public IReadOnlyList<string>? VpcSecurityGroupIds { get; init; }
+    public int? Port { get; init; }
+    public string? NewIdentifier { get; init; }
+}
+
+public sealed record RdsFilter(string Name, IReadOnlyList<string> Values);
+
+/// <summary>
+/// RDS's domain: DB instances backed by real MariaDB servers, their snapshots and events. Requests
+/// change the recorded state at once (creating, rebooting, ...) and the engine work runs in the
+/// background, one operation per instance at a time, ending in available (or failed, with an event).
+/// </summary>
+public sealed class RdsService : IDisposable
+{
+    private const int MaxEvents = 2000;
+    private const int MaxRestartsPerWindow = 5;
+    private static readonly TimeSpan RestartWindow = TimeSpan.FromMinutes(10);
+
+    private static readonly HashSet<string> RunningStates = new(StringComparer.Ordinal)
+        { "available", "rebooting", "modifying", "starting", "backing-up", "resetting-master-credentials" };
+
+    private readonly ResourceTable<DbInstance> _instances;
+    private readonly ResourceTable<DbSnapshot> _snapshots;
+    private readonly ResourceTable<RdsEvent> _events;
+    private readonly MariaDbFleet? _fleet;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _operationLocks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, List<DateTimeOffset>> _restarts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, byte> _background = new();
+    private readonly CancellationTokenSource _shutdown = new();
+
+    public RdsService(StateStore store, TimeProvider clock, MariaDbInstallation? installation, string? dataDir, string stratusHost, ILogger logger)
+    {
+        _clock = clock;
+        _logger = logger;
+        _instances = new ResourceTable<DbInstance>(store, "rds.instances");
+        _snapshots = new ResourceTable<DbSnapshot>(store, "rds.snapshots");
+        _events = new ResourceTable<RdsEvent>(store, "rds.events");
+        if (installation is null) return;
+        _fleet = new MariaDbFleet(installation, dataDir, stratusHost, logger);
+        _fleet.ServerDied += OnServerDied;
+        Recover();
+    }
+
+    public MariaDbInstallation? Installation => _fleet?.Installation;
+
+    public int InstanceCount => _instances.Count;
+
+    private DateTimeOffset Now => _clock.GetUtcNow();
+
+    // ---- instances ----
+
+    public DbInstance CreateInstance(string accountId, string region, CreateInstanceRequest request)
+    {
+        var identifier = RdsRules.InstanceIdentifier("DBInstanceIdentifier", request.Identifier);
+        RdsRules.Engine(request.Engine);
+        var version = EngineVersion(request.Engine, request.EngineVersion);
+        RdsRules.InstanceClass(request.InstanceClass, request.Engine, version);
+        var storageType = request.StorageType ?? "gp2";
+        var storage = request.AllocatedStorage ?? RdsRules.MinStorage;
+        RdsRules.Storage(storage, request.Engine, storageType);
+        var port = request.Port ?? RdsRules.DefaultPort;
+        RdsRules.Port(port);
+        RdsRules.MasterUsername(request.MasterUsername);
+        RdsRules.MasterPassword(request.MasterUserPassword);
+        RdsRules.DbName(request.DbName);
+        CheckSubnetGroup(request.SubnetGroupName);
+        var fleet = RequireFleet();
+
+        var instance = new DbInstance
+        {
+            AccountId = accountId,
+            Region = region,
+            Identifier = identifier,
+            ResourceId = NewResourceId("db-"),
+            Engine = request.Engine,
+            EngineVersion = version,
+            InstanceClass = request.InstanceClass,
+            AllocatedStorage = storage,
+            MasterUsername = request.MasterUsername!,
+            DbName = request.DbName,
+            Port = port,
+            Status = "creating",
+            CreateTime = Now,
+            AvailabilityZone = RdsDefaultNetwork.AvailabilityZones(region)[0],
+            PubliclyAccessible = request.PubliclyAccessible ?? false,
+            VpcSecurityGroupIds = SecurityGroups(accountId, region, request.VpcSecurityGroupIds),
+            StorageType = storageType,
+            BackupRetentionPeriod = request.BackupRetentionPeriod ?? 1,
+            MultiAz = request.MultiAz ?? false,
+            DeletionProtection = request.DeletionProtection ?? false,
+            CopyTagsToSnapshot = request.CopyTagsToSnapshot ?? false,
+            Tags = request.Tags,
+        };
+        if (!_instances.TryAdd(InstanceKey(accountId, region, identifier), instance)) throw RdsRules.InstanceAlreadyExists();
+
+        var user = instance.MasterUsername;
+        var password = request.MasterUserPassword!;
+        RunForInstance(instance, "creation", async (current, token) =>
+        {
+            var server = fleet.Server(current.ResourceId);
+            await server.InitializeAsync(token);
+            var address = await fleet.StartAsync(current.ResourceId, null, current.Port, current.PubliclyAccessible, token);
+            await server.ExecuteAsync(MasterUserSql(current.DbName), new Dictionary<string, object?> { ["@user"] = user, ["@password"] = password }, token);
+            server.MarkInitialized();
+            Become(current, "available", i => i with { Address = address });
+            Event(current, "DB instance created", "creation");
+        });
+        return instance;
+    }
+
+    public DbInstance GetInstance(string accountId, string region, string identifier) =>
+        _instances.Get(InstanceKey(accountId, region, NameFromArn(identifier, "db"))) ?? throw RdsRules.InstanceNotFound(identifier);
+
+    public RdsPage<DbInstance> DescribeInstances(string accountId, string region, string? identifier, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords)
+    {
+        var max = RdsRules.MaxRecords(maxRecords);
+        if (identifier is not null) return new RdsPage<DbInstance>([GetInstance(accountId, region, identifier)], null);
+        var matches = _instances.Values.Where(i => i.AccountId == accountId && i.Region == region);
+        foreach (var filter in filters)
+        {
+            var values = filter.Values.ToHashSet(StringComparer.Ordinal);
+            matches = filter.Name switch
+            {
+                "db-instance-id" => matches.Where(i => values.Contains(i.Identifier) || values.Contains(i.Arn)),
+                "engine" => matches.Where(i => values.Contains(i.Engine)),
+                "dbi-resource-id" => matches.Where(i => values.Contains(i.ResourceId)),
+                "db-cluster-id" or "domain" => matches.Where(_ => false),
+                _ => throw RdsRules.InvalidValue($"Unrecognized filter name: {filter.Name}"),
+            };
+        }
+        return Page(matches.OrderBy(i => i.Identifier, StringComparer.Ordinal).ToList(), i => i.Identifier, marker, max);
+    }
+
+    public async Task<DbInstance> ModifyInstanceAsync(string accountId, string region, ModifyInstanceRequest request)
+    {
+        var instance = GetInstance(accountId, region, request.Identifier);
+        if (request.InstanceClass is not null) RdsRules.InstanceClass(request.InstanceClass, instance.Engine, instance.EngineVersion);
+        if (request.AllocatedStorage is { } storage)
+        {
+            RdsRules.Storage(storage, instance.Engine, instance.StorageType);
+            if (storage < instance.AllocatedStorage)
+                throw RdsRules.InvalidValue($"Invalid storage size: allocated storage can't be reduced from {instance.AllocatedStorage} to {storage}.");
+        }
+        if (request.MasterUserPassword is not null) RdsRules.MasterPassword(request.MasterUserPassword);
+        if (request.Port is { } newPort) RdsRules.Port(newPort);
+        if (request.NewIdentifier is not null && !request.NewIdentifier.Equals(instance.Identifier, StringComparison.OrdinalIgnoreCase))
+            throw RdsRules.InvalidCombination("Stratus does not support renaming DB instances (NewDBInstanceIdentifier).");
+        if (instance.Status != "available")
+            throw RdsRules.InvalidInstanceState($"Database instance is not in available state.");
+
+        if (request.MasterUserPassword is { } password)
+        {
+            var gate = OperationLock(instance.ResourceId);
+            await gate.WaitAsync();
+            try
+            {
+                await RequireFleet().Server(instance.ResourceId).ExecuteAsync("ALTER USER @user IDENTIFIED BY @password",
+                    new Dictionary<string, object?> { ["@user"] = instance.MasterUsername, ["@password"] = password });
+            }
+            finally
+            {
+                gate.Release();
+            }
+            Event(instance, "Reset master credentials", "configuration change");
+        }
+
+        var changesResources = request.InstanceClass is not null || request.AllocatedStorage is not null;
+        var updated = UpdateInstance(instance, i =>
+        {
+            var next = i with
+            {
+                BackupRetentionPeriod = request.BackupRetentionPeriod ?? i.BackupRetentionPeriod,
+                DeletionProtection = request.DeletionProtection ?? i.DeletionProtection,
+                CopyTagsToSnapshot = request.CopyTagsToSnapshot ?? i.CopyTagsToSnapshot,
+                VpcSecurityGroupIds = request.VpcSecurityGroupIds is { Count: > 0 } groups ? groups : i.VpcSecurityGroupIds,
+            };
+            if (!changesResources) return next;
+            return request.ApplyImmediately
+                ? next with { InstanceClass = request.InstanceClass ?? i.InstanceClass, AllocatedStorage = request.AllocatedStorage ?? i.AllocatedStorage, Pending = null }
+                : next with { Pending = new RdsPendingChanges(request.InstanceClass ?? i.Pending?.InstanceClass, request.AllocatedStorage ?? i.Pending?.AllocatedStorage) };
+        });
+        if (changesResources && request.ApplyImmediately) Event(updated, "Applied change to DB instance class and storage", "configuration change");
+        if (request.Port is { } port && port != updated.Port) return MovePort(updated, port);
+        return updated;
+    }
+
+    /// <summary>A port change restarts the server on the new port, as RDS does, whatever ApplyImmediately says.</summary>
+    private DbInstance MovePort(DbInstance instance, int port)
+    {
+        var modifying = Transition(instance.AccountId, instance.Region, instance.Identifier, "available", "modifying",
+            i => $"Database instance is not in available state.");
+        RunForInstance(modifying, "port change", async (current, token) =>
+        {
+            await RequireFleet().StopAsync(current.ResourceId);
+            await StartServerAsync(UpdateInstance(current, i => i with { Port = port }), token);
+            Event(current, $"Changed the database port to {port}", "configuration change");
+        });
+        return modifying;
+    }
+
+    public DbInstance RebootInstance(string accountId, string region, string identifier)
+    {
+        // A failed instance may be rebooted too: that is how a server that kept crashing gets another try.
+        var instance = Transition(accountId, region, identifier, ["available", "failed"], "rebooting",
+            i => $"Instance {i.Identifier} is not in available state (it is {i.Status}).");
+        RunForInstance(instance, "reboot", async (current, token) =>
+        {
+            _restarts.TryRemove(current.ResourceId, out _);
+            await RequireFleet().StopAsync(current.ResourceId);
+            var restarted = current.Pending is { } pending
+                ? UpdateInstance(current, i => i with { InstanceClass = pending.InstanceClass ?? i.InstanceClass, AllocatedStorage = pending.AllocatedStorage ?? i.AllocatedStorage, Pending = null })
+                : current;
+            await StartServerAsync(restarted, token);
+            Event(restarted, "DB instance restarted", "availability");
+        });
+        return instance;
+    }
+
+    public DbInstance StopInstance(string accountId, string region, string identifier, string? snapshotIdentifier)
+    {
+        var existing = GetInstance(accountId, region, identifier);
+        DbSnapshot? snapshot = null;
+        if (snapshotIdentifier is not null)
+        {
+            if (existing.Status != "available") throw CannotStop(existing);
+            snapshot = AddSnapshot(existing, snapshotIdentifier, existing.Tags);
+        }
+        DbInstance instance;
+        try
+        {
+            instance = Transition(accountId, region, identifier, "available", "stopping", CannotStopMessage);
+        }
+        catch
+        {
+            if (snapshot is not null) _snapshots.Remove(SnapshotKey(snapshot));
+            throw;
+        }
+        RunForInstance(instance, "stop", async (current, _) =>
+        {
+            await RequireFleet().StopAsync(current.ResourceId);
+            if (snapshot is not null) CopyToSnapshot(current, snapshot);
+            Become(current, "stopped");
+            Event(current, "DB instance stopped", "notification");
+        });
+        return instance;
+    }
+
+    public DbInstance StartInstance(string accountId, string region, string identifier)
+    {
+        var instance = Transition(accountId, region, identifier, "stopped", "starting",
+            i => $"Instance {i.Identifier} is not stopped, cannot be started.");
+        RunForInstance(instance, "start", async (current, token) =>
+        {
+            await StartServerAsync(current, token);
+            Event(current, "DB instance started", "notification");
+        });
+        return instance;
+    }
+
+    public DbInstance DeleteInstance(string accountId, string region, string identifier, bool skipFinalSnapshot, string? finalSnapshotIdentifier)
+    {
+        var existing = GetInstance(accountId, region, identifier);
+        if (skipFinalSnapshot && finalSnapshotIdentifier is not null)
+            throw RdsRules.InvalidCombination("Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.");
+        if (!skipFinalSnapshot && finalSnapshotIdentifier is null)
+            throw RdsRules.InvalidCombination("FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.");
+        if (existing.DeletionProtection)
+            throw RdsRules.InvalidCombination("Cannot delete protected DB Instance, please disable deletion protection and try again.");
+        if (existing.Status == "deleting") throw RdsRules.InvalidInstanceState($"Instance {existing.Identifier} is already being deleted.");
+        if (finalSnapshotIdentifier is not null && existing.Status is not ("available" or "stopped"))
+            throw RdsRules.InvalidInstanceState($"Instance {existing.Identifier} is currently {existing.Status} - a final snapshot cannot be taken.");
+
+        var snapshot = finalSnapshotIdentifier is null ? null : AddSnapshot(existing, finalSnapshotIdentifier, existing.Tags);
+        var instance = UpdateInstance(existing, i => i.Status == "deleting"
+            ? throw RdsRules.InvalidInstanceState($"Instance {i.Identifier} is already being deleted.")
+            : i with { Status = "deleting" });
+        RunForInstance(instance, "deletion", async (current, token) =>
+        {
+            await RequireFleet().StopAsync(current.ResourceId);
+            if (snapshot is not null) CopyToSnapshot(current, snapshot);
+            await FinishDeletionAsync(current);
+        }, removesInstance: true);
+        return instance;
+    }
+
+    // ---- snapshots ----
+
+    public DbSnapshot CreateSnapshot(string accountId, string region, string snapshotIdentifier, string instanceIdentifier, IReadOnlyList<RdsTag> tags)
+    {
+        var id = RdsRules.SnapshotIdentifier("DBSnapshotIdentifier", snapshotIdentifier);
+        var existing = GetInstance(accountId, region, instanceIdentifier);
+        if (existing.Status != "available")
+            throw RdsRules.InvalidInstanceState($"Cannot create a snapshot because the database instance {existing.Identifier} is not currently in the available state.");
+        var snapshot = AddSnapshot(existing, id, existing.CopyTagsToSnapshot && tags.Count == 0 ? existing.Tags : tags);
+        DbInstance instance;
+        try
+        {
+            instance = Transition(accountId, region, instanceIdentifier, "available", "backing-up",
+                i => $"Cannot create a snapshot because the database instance {i.Identifier} is not currently in the available state.");
+        }
+        catch
+        {
+            _snapshots.Remove(SnapshotKey(snapshot));
+            throw;
+        }
+        RunForInstance(instance, "snapshot", async (current, token) =>
+        {
+            await RequireFleet().StopAsync(current.ResourceId);
+            CopyToSnapshot(current, snapshot);
+            await StartServerAsync(current, token);
+        });
+        return snapshot;
+    }
+
+    public DbSnapshot GetSnapshot(string accountId, string region, string identifier) =>
+        _snapshots.Get(SnapshotKey(accountId, region, NameFromArn(identifier, "snapshot"))) ?? throw RdsRules.SnapshotNotFound(identifier);
+
+    public RdsPage<DbSnapshot> DescribeSnapshots(string accountId, string region, string? instanceIdentifier, string? snapshotIdentifier,
+        string? snapshotType, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords)
+    {
+        var max = RdsRules.MaxRecords(maxRecords);
+        if (snapshotIdentifier is not null) return new RdsPage<DbSnapshot>([GetSnapshot(accountId, region, snapshotIdentifier)], null);
+        var matches = _snapshots.Values.Where(s => s.AccountId == accountId && s.Region == region);
+        if (instanceIdentifier is not null)
+        {
+            var name = NameFromArn(instanceIdentifier, "db");
+            matches = matches.Where(s => s.InstanceIdentifier == name);
+        }
+        if (snapshotType is not null) matches = matches.Where(s => s.SnapshotType == snapshotType);
+        foreach (var filter in filters)
+        {
+            var values = filter.Values.ToHashSet(StringComparer.Ordinal);
+            matches = filter.Name switch
+            {
+                "db-instance-id" => matches.Where(s => values.Contains(s.InstanceIdentifier)),
+                "db-snapshot-id" => matches.Where(s => values.Contains(s.Identifier)),
+                "snapshot-type" => matches.Where(s => values.Contains(s.SnapshotType)),
+                "engine" => matches.Where(s => values.Contains(s.Engine)),
+                "dbi-resource-id" => matches.Where(s => values.Contains(s.InstanceResourceId)),
+                _ => throw RdsRules.InvalidValue($"Unrecognized filter name: {filter.Name}"),
+            };
+        }
+        return Page(matches.OrderBy(s => s.Identifier, StringComparer.Ordinal).ToList(), s => s.Identifier, marker, max);
+    }
+
+    public DbSnapshot DeleteSnapshot(string accountId, string region, string identifier)
+    {
+        var snapshot = GetSnapshot(accountId, region, identifier);
+        if (snapshot.Status == "creating")
+            throw RdsRules.InvalidSnapshotState($"Cannot delete the snapshot {snapshot.Identifier} because it is still being created.");
+        _snapshots.Remove(SnapshotKey(snapshot));
+        _fleet?.DeleteSnapshotData(snapshot.ResourceId);
+        Event(snapshot, "Deleted manual snapshot", "deletion");
+        return snapshot with { Status = "deleted" };
+    }
+
+    public DbInstance RestoreFromSnapshot(string accountId, string region, RestoreInstanceRequest request)
+    {
+        var identifier = RdsRules.InstanceIdentifier("DBInstanceIdentifier", request.Identifier);
+        var snapshot = GetSnapshot(accountId, region, request.SnapshotIdentifier);
+        if (snapshot.Status != "available")
+            throw RdsRules.InvalidSnapshotState($"Snapshot {snapshot.Identifier} is not in available state.");
+        var instanceClass = request.InstanceClass ?? snapshot.InstanceClass;
+        RdsRules.InstanceClass(instanceClass, snapshot.Engine, snapshot.EngineVersion);
+        var port = request.Port ?? snapshot.Port;
+        RdsRules.Port(port);
+        CheckSubnetGroup(request.SubnetGroupName);
+        var fleet = RequireFleet();
+
+        var instance = new DbInstance
+        {
+            AccountId = accountId,
+            Region = region,
+            Identifier = identifier,
+            ResourceId = NewResourceId("db-"),
+            Engine = snapshot.Engine,
+            EngineVersion = snapshot.EngineVersion,
+            InstanceClass = instanceClass,
+            AllocatedStorage = snapshot.AllocatedStorage,
+            MasterUsername = snapshot.MasterUsername,
+            DbName = snapshot.DbName,
+            Port = port,
+            Status = "creating",
+            CreateTime = Now,
+            AvailabilityZone = snapshot.AvailabilityZone,
+            PubliclyAccessible = request.PubliclyAccessible ?? false,
+            VpcSecurityGroupIds = SecurityGroups(accountId, region, request.VpcSecurityGroupIds),
+            StorageType = snapshot.StorageType,
+            DeletionProtection = request.DeletionProtection ?? false,
+            Tags = request.Tags.Count > 0 ? request.Tags : snapshot.Tags,
+        };
+        if (!_instances.TryAdd(InstanceKey(accountId, region, identifier), instance)) throw RdsRules.InstanceAlreadyExists();
+
+        RunForInstance(instance, "restore", async (current, token) =>
+        {
+            var server = fleet.Server(current.ResourceId);
+            MariaDbFleet.CopyDirectory(fleet.SnapshotDataDir(snapshot.ResourceId), server.DataDir);
+            server.MarkInitialized();
+            await StartServerAsync(current, token);
+            Event(current, $"Restored from snapshot {snapshot.Identifier}", "restoration");
+        });
+        return instance;
+    }
+
+    // ---- tags ----
+
+    public IReadOnlyList<RdsTag> ListTags(string accountId, string region, string resourceName) => Resource(accountId, region, resourceName) switch
+    {
+        DbInstance i => i.Tags,
+        DbSnapshot s => s.Tags,
+        _ => [],
+    };
+
+    public void AddTags(string accountId, string region, string resourceName, IReadOnlyList<RdsTag> tags) =>
+        ChangeTags(accountId, region, resourceName, current => current.Where(t => tags.All(n => n.Key != t.Key)).Concat(tags).ToList());
+
+    public void RemoveTags(string accountId, string region, string resourceName, IReadOnlyCollection<string> keys) =>
+        ChangeTags(accountId, region, resourceName, current => current.Where(t => !keys.Contains(t.Key)).ToList());
+
+    private void ChangeTags(string accountId, string region, string resourceName, Func<IReadOnlyList<RdsTag>, IReadOnlyList<RdsTag>> change)
+    {
+        switch (Resource(accountId, region, resourceName))
+        {
+            case DbInstance instance:
+                UpdateInstance(instance, i => i with { Tags = change(i.Tags) });
+                break;
+            case DbSnapshot snapshot:
+                _snapshots.Update(SnapshotKey(snapshot), s => s with { Tags = change(s.Tags) });
+                break;
+        }
+    }
+
+    private object Resource(string accountId, string region, string arn)
+    {
+        var parts = arn.Split(':', 7);
+        if (parts.Length != 7 || parts[0] != "arn" || parts[2] != "rds")
+            throw RdsRules.InvalidValue($"The specified resource name does not match an RDS resource in this region.");
+        return parts[5] switch
+        {
+            "db" => (object?)_instances.Get(InstanceKey(accountId, region, parts[6])) ?? throw RdsRules.InstanceNotFound(parts[6]),
+            "snapshot" => (object?)_snapshots.Get(SnapshotKey(accountId, region, parts[6])) ?? throw RdsRules.SnapshotNotFound(parts[6]),
+            _ => throw RdsRules.InvalidValue($"The specified resource name does not match an RDS resource in this region."),
+        };
+    }
+
+    // ---- events ----
+
+    public RdsPage<RdsEvent> DescribeEvents(string accountId, string region, string? sourceIdentifier, string? sourceType,
+        DateTimeOffset? startTime, DateTimeOffset? endTime, int? durationMinutes, IReadOnlyList<string> categories, string? marker, int? maxRecords)
+    {
+        var max = RdsRules.MaxRecords(maxRecords);
+        if (sourceIdentifier is not null && sourceType is null)
+            throw RdsRules.InvalidCombination("Cannot specify source identifier without source type");
+        var end = endTime ?? Now;
+        var start = startTime ?? end.AddMinutes(-(durationMinutes ?? 60));
+        var matches = _events.Values
+            .Where(e => e.AccountId == accountId && e.Region == region && e.Date >= start && e.Date <= end)
+            .Where(e => sourceType is null || e.SourceType == sourceType)
+            .Where(e => sourceIdentifier is null || e.SourceIdentifier == sourceIdentifier.ToLowerInvariant())
+            .Where(e => categories.Count == 0 || e.Categories.Any(categories.Contains))
+            .OrderBy(e => e.Date)
+            .ToList();
+        var offset = marker is not null && int.TryParse(marker, out var m) && m >= 0 ? m : 0;
+        var page = matches.Skip(offset).Take(max).ToList();
+        return new RdsPage<RdsEvent>(page, offset + max < matches.Count ? (offset + max).ToString() : null);
+    }
+
+    // ---- engine work ----
+
+    /// <summary>Runs an instance's engine work after the request returns, one operation per instance at a time.</summary>
+    private void RunForInstance(DbInstance instance, string what, Func<DbInstance, CancellationToken, Task> work, bool removesInstance = false)
+    {
+        var token = _shutdown.Token;
+        var task = Task.Run(async () =>
+        {
+            var gate = OperationLock(instance.ResourceId);
+            await gate.WaitAsync(token);
+            try
+            {
+                var current = _instances.Get(InstanceKey(instance.AccountId, instance.Region, instance.Identifier));
+                if (current is null || current.ResourceId != instance.ResourceId) return;
+                await work(current, token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "RDS {What} of {Instance} failed", what, instance.Identifier);
+                if (!removesInstance && _instances.Get(InstanceKey(instance.AccountId, instance.Region, instance.Identifier)) is { } failed
+                    && failed.ResourceId == instance.ResourceId)
+                {
+                    await RequireFleet().StopAsync(failed.ResourceId);
+                    Become(failed, "failed");
+                    Event(failed, $"The {what} of the DB instance failed: {e.Message}", "failure");
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }, CancellationToken.None);
+        _background.TryAdd(task, 0);
+        task.ContinueWith(t => _background.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    /// <summary>Starts the server on the instance's address (a new one if that is taken) and marks it available.</summary>
+    private async Task StartServerAsync(DbInstance instance, CancellationToken token)
+    {
+        var address = await RequireFleet().StartAsync(instance.ResourceId, instance.Address, instance.Port, instance.PubliclyAccessible, token);
+        if (instance.Address is not null && address != instance.Address)
+            Event(instance, $"The endpoint moved from {instance.Address} to {address} because {instance.Address}:{instance.Port} was taken", "notification");
+        Become(instance, "available", i => i with { Address = address });
+    }
+
+    private void OnServerDied(string resourceId, int exitCode)
+    {
+        if (_shutdown.IsCancellationRequested) return;
+        var instance = _instances.Values.FirstOrDefault(i => i.ResourceId == resourceId);
+        if (instance is null || instance.Status != "available") return;
+        var recent = _restarts.GetOrAdd(resourceId, _ => []);
+        bool tooMany;
+        lock (recent)
+        {
+            recent.RemoveAll(t => t < Now - RestartWindow);
+            recent.Add(Now);
+            tooMany = recent.Count > MaxRestartsPerWindow;
+        }
+        if (tooMany)
+        {
+            Become(instance, "failed");
+            Event(instance, $"The database process exited unexpectedly (exit code {exitCode}) more than {MaxRestartsPerWindow} times within {RestartWindow.TotalMinutes} minutes; it is not restarted again. Reboot the DB instance to try again.", "failure");
+            return;
+        }
+        Event(instance, $"The database process exited unexpectedly (exit code {exitCode}); restarting it.", "failure");
+        Become(instance, "rebooting");
+        RunForInstance(instance, "recovery", async (current, token) =>
+        {
+            await StartServerAsync(current, token);
+            Event(current, "DB instance restarted", "availability");
+        });
+    }
+
+    /// <summary>
+    /// After a restart of Stratus: stop servers a killed Stratus left behind, then bring back what was
+    /// running, and settle what was half done when Stratus stopped.
+    /// </summary>
+    private void Recover()
+    {
+        var fleet = _fleet!;
+        foreach (var instance in _instances.Values)
+            if (instance.Address is not null) fleet.Reserve(instance.ResourceId, instance.Address);
+        foreach (var snapshot in _snapshots.Values.Where(s => s.Status == "creating"))
+            _snapshots.Update(SnapshotKey(snapshot), s => s with { Status = "failed" });
+
+        var toStart = new List<DbInstance>();
+        var toDelete = new List<DbInstance>();
+        foreach (var instance in _instances.Values.ToList())
+        {
+            var initialized = fleet.Server(instance.ResourceId).IsInitialized;
+            if (RunningStates.Contains(instance.Status) || (instance.Status == "creating" && initialized))
+                toStart.Add(Become(instance, "starting"));
+            else if (instance.Status == "creating")
+            {
+                Become(instance, "failed");
+                Event(instance, "The creation of the DB instance was interrupted when Stratus stopped.", "failure");
+            }
+            else if (instance.Status == "stopping") Become(instance, "stopped");
+            else if (instance.Status == "deleting") toDelete.Add(instance);
+        }
+
+        var token = _shutdown.Token;
+        var orphansStopped = Task.Run(() => fleet.StopOrphansAsync(), token);
+        foreach (var instance in toStart)
+            RunForInstance(instance, "restart", async (current, t) =>
+            {
+                await orphansStopped;
+                await StartServerAsync(current, t);
+                Event(current, "DB instance restarted", "availability");
+            });
+        foreach (var instance in toDelete)
+            RunForInstance(instance, "deletion", async (current, _) =>
+            {
+                await orphansStopped;
+                await FinishDeletionAsync(current);
+            }, removesInstance: true);
+    }
+
+    private async Task FinishDeletionAsync(DbInstance instance)
+    {
+        await RequireFleet().DestroyAsync(instance.ResourceId);
+        _instances.Remove(InstanceKey(instance.AccountId, instance.Region, instance.Identifier));
+        _operationLocks.TryRemove(instance.ResourceId, out _);
+        _restarts.TryRemove(instance.ResourceId, out _);
+        Event(instance, "DB instance deleted", "deletion");
+    }
+
+    public void Dispose()
+    {
+        _shutdown.Cancel();
+        try
+        {
+            Task.WaitAll(_background.Keys.ToArray(), TimeSpan.FromSeconds(20));
+        }
+        catch (AggregateException)
+        {
+        }
+        _fleet?.StopAllAsync().GetAwaiter().GetResult();
+        _shutdown.Dispose();
+    }
+
+    // ---- helpers ----
+
+    private DbSnapshot AddSnapshot(DbInstance instance, string snapshotIdentifier, IReadOnlyList<RdsTag> tags)
+    {
+        var id = RdsRules.SnapshotIdentifier("DBSnapshotIdentifier", snapshotIdentifier);
+        var snapshot = new DbSnapshot
+        {
+            AccountId = instance.AccountId,
+            Region = instance.Region,
+            Identifier = id,
+            ResourceId = NewResourceId("snap-"),
+            InstanceIdentifier = instance.Identifier,
+            InstanceResourceId = instance.ResourceId,
+            Engine = instance.Engine,
+            EngineVersion = instance.EngineVersion,
+            InstanceClass = instance.InstanceClass,
+            AllocatedStorage = instance.AllocatedStorage,
+            MasterUsername = instance.MasterUsername,
+            DbName = instance.DbName,
+            Port = instance.Port,
+            AvailabilityZone = instance.AvailabilityZone,
+            InstanceCreateTime = instance.CreateTime,
+            SnapshotCreateTime = Now,
+            Status = "creating",
+            StorageType = instance.StorageType,
+            Tags = tags,
+        };
+        if (!_snapshots.TryAdd(SnapshotKey(snapshot), snapshot)) throw RdsRules.SnapshotAlreadyExists(id);
+        Event(snapshot, "Creating manual snapshot", "backup");
+        return snapshot;
+    }
+
+    /// <summary>Copies a stopped server's data directory into the snapshot and marks it available.</summary>
+    private void CopyToSnapshot(DbInstance instance, DbSnapshot snapshot)
+    {
+        var fleet = RequireFleet();
+        MariaDbFleet.CopyDirectory(fleet.Server(instance.ResourceId).DataDir, fleet.SnapshotDataDir(snapshot.ResourceId));
+        var done = _snapshots.Update(SnapshotKey(snapshot), s => s with { Status = "available", SnapshotCreateTime = Now });
+        if (done is not null) Event(done, "Manual snapshot created", "backup");
+    }
+
+    private DbInstance Transition(string accountId, string region, string identifier, string from, string to, Func<DbInstance, string> refusal) =>
+        Transition(accountId, region, identifier, [from], to, refusal);
+
+    private DbInstance Transition(string accountId, string region, string identifier, IReadOnlyCollection<string> from, string to, Func<DbInstance, string> refusal)
+    {
+        var instance = GetInstance(accountId, region, identifier);
+        return UpdateInstance(instance, i => from.Contains(i.Status) ? i with { Status = to } : throw RdsRules.InvalidInstanceState(refusal(i)));
+    }
+
+    private static string CannotStopMessage(DbInstance i) => $"Instance {i.Identifier} cannot be stopped as it is not in available state (it is {i.Status}).";
+
+    private static AwsException CannotStop(DbInstance i) => RdsRules.InvalidInstanceState(CannotStopMessage(i));
+
+    /// <summary>Moves an instance to a status after engine work, unless it has since been marked for deletion.</summary>
+    private DbInstance Become(DbInstance instance, string status, Func<DbInstance, DbInstance>? change = null) =>
+        UpdateInstance(instance, i => i.Status == "deleting" && status != "deleting" ? i : (change?.Invoke(i) ?? i) with { Status = status });
+
+    private DbInstance UpdateInstance(DbInstance instance, Func<DbInstance, DbInstance> change) =>
+        _instances.Update(InstanceKey(instance.AccountId, instance.Region, instance.Identifier), change)
+        ?? throw RdsRules.InstanceNotFound(instance.Identifier);
+
+    private void Event(DbInstance instance, string message, string category) =>
+        AddEvent(instance.AccountId, instance.Region, instance.Identifier, "db-instance", instance.Arn, message, category);
+
+    private void Event(DbSnapshot snapshot, string message, string category) =>
+        AddEvent(snapshot.AccountId, snapshot.Region, snapshot.Identifier, "db-snapshot", snapshot.Arn, message, category);
+
+    private void AddEvent(string accountId, string region, string sourceId, string sourceType, string arn, string message, string category)
+    {
+        var date = Now;
+        _events.Put(ResourceTable<RdsEvent>.Key(accountId, region, date.UtcTicks.ToString("D20"), Guid.NewGuid().ToString("N")), new RdsEvent
+        {
+            AccountId = accountId,
+            Region = region,
+            SourceIdentifier = sourceId,
+            SourceType = sourceType,
+            SourceArn = arn,
+            Message = message,
+            Categories = [category],
+            Date = date,
+        });
+        if (_events.Count > MaxEvents)
+            foreach (var old in _events.Entries.OrderBy(e => e.Value.Date).Take(_events.Count - MaxEvents).Select(e => e.Key).ToList())
+                _events.Remove(old);
+    }
+
+    private SemaphoreSlim OperationLock(string resourceId) => _operationLocks.GetOrAdd(resourceId, _ => new SemaphoreSlim(1, 1));
+
+    private MariaDbFleet RequireFleet() => _fleet ?? throw new AwsException("InsufficientDBInstanceCapacity",
+        $"Stratus found no MariaDB or MySQL server on this machine, so it cannot run DB instances. Install one ({MariaDbInstallation.InstallHint}) and restart Stratus.");
+
+    public string EngineVersion(string engine, string? requested)
+    {
+        var versions = EngineVersions(engine);
+        if (requested is null) return versions[0];
+        return versions.FirstOrDefault(v => v == requested || v.StartsWith(requested + ".", StringComparison.Ordinal))
+            ?? throw RdsRules.InvalidCombination($"Cannot find version {requested} for {engine}");
+    }
+
+    /// <summary>What each engine reports: MySQL 8.0 compatibility for mysql, the installed server's own version for mariadb.</summary>
+    public IReadOnlyList<string> EngineVersions(string engine) => engine switch
+    {
+        "mysql" => ["8.0.40"],
+        "mariadb" => [Installation?.Version is { } v && v != "unknown" ? v : "10.11.10"],
+        _ => [],
+    };
+
+    private static void CheckSubnetGroup(string? name)
+    {
+        if (name is not null && name != RdsDefaultNetwork.SubnetGroupName) throw RdsRules.SubnetGroupNotFound(name);
+    }
+
+    private static IReadOnlyList<string> SecurityGroups(string accountId, string region, IReadOnlyList<string> requested) =>
+        requested.Count > 0 ? requested : [RdsDefaultNetwork.SecurityGroupId(accountId, region)];
+
+    /// <summary>Creates the master user (any host: the server only listens on its own address) and the initial database.</summary>
+    private static string MasterUserSql(string? dbName) =>
+        "DELETE FROM mysql.global_priv WHERE User = 'root' AND Host <> 'localhost'; " +
+        "DELETE FROM mysql.proxies_priv WHERE Host <> 'localhost'; FLUSH PRIVILEGES; " +
+        "CREATE USER @user IDENTIFIED BY @password; GRANT ALL PRIVILEGES ON *.* TO @user WITH GRANT OPTION; " +
+        (dbName is null ? "" : $"CREATE DATABASE `{dbName}`;");
+
+    private static RdsPage<T> Page<T>(IReadOnlyList<T> sorted, Func<T, string> key, string? marker, int max)
+    {
+        var start = marker is null ? sorted : sorted.SkipWhile(item => string.CompareOrdinal(key(item), marker) < 0).ToList();
+        var page = start.Take(max).ToList();
+        return new RdsPage<T>(page, start.Count > max ? key(start[max]) : null);
+    }
+
+    /// <summary>RDS accepts a name or its ARN wherever it asks for an identifier; names are case-insensitive.</summary>
+    private static string NameFromArn(string value, string kind)
+    {
+        var prefix = ":" + kind + ":";
+        if (value.StartsWith("arn:", StringComparison.Ordinal) && value.IndexOf(prefix, StringComparison.Ordinal) is var at and > 0)
+            return value[(at + prefix.Length)..].ToLowerInvariant();
+        return value.ToLowerInvariant();
+    }
+
+    private static string InstanceKey(string accountId, string region, string identifier) => ResourceTable<DbInstance>.Key(accountId, region, identifier);
+
+    private static string SnapshotKey(string accountId, string region, string identifier) => ResourceTable<DbSnapshot>.Key(accountId, region, identifier);
+
+    private static string SnapshotKey(DbSnapshot s) => SnapshotKey(s.AccountId, s.Region, s.Identifier);
+
+    private static string NewResourceId(string prefix)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        return prefix + new string(RandomNumberGenerator.GetItems<char>(alphabet, 26));
+    }
+}
