@@ -6,6 +6,7 @@ using Stratus.Services.CloudFormation;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Resources.ApiGateway;
 using Stratus.Services.CloudFormation.Resources.Iam;
+using Stratus.Services.CloudFormation.Resources.Rds;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Ecr;
 using Stratus.Services.Iam;
@@ -61,6 +62,7 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayMethodProvider(apiGateway),
             new ApiGatewayDeploymentProvider(apiGateway),
             new ApiGatewayStageProvider(apiGateway),
+            new RdsDbInstanceProvider(rds),
         ]));
         cloudFormation.Engine.Logger = logging.CreateLogger("Stratus.cloudformation.engine");
 
