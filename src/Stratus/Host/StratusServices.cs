@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
+using Stratus.Protocols;
+using Stratus.Services.CloudWatch;
 using Stratus.Services.Iam;
+using Stratus.Services.Lambda;
 using Stratus.Services.Sts;
 
 namespace Stratus.Host;
@@ -13,19 +16,23 @@ public sealed class StratusServices : IAsyncDisposable
 {
     private readonly StateStore _store;
 
-    private StratusServices(StateStore store, IReadOnlyList<IStratusService> all, CredentialResolver credentials, IamService iam, StsService sts)
+    private StratusServices(StateStore store, IReadOnlyList<IStratusService> all, CredentialResolver credentials, IamService iam, StsService sts,
+        CloudWatchService cloudWatch)
     {
         _store = store;
         All = all;
         Credentials = credentials;
         Iam = iam;
         Sts = sts;
+        CloudWatch = cloudWatch;
     }
 
     public IReadOnlyList<IStratusService> All { get; }
     public CredentialResolver Credentials { get; }
     public IamService Iam { get; }
     public StsService Sts { get; }
+    /// <summary>Where Lambda and API Gateway publish their metrics.</summary>
+    public CloudWatchService CloudWatch { get; }
 
     public static StratusServices Compose(StratusOptions options, StateStore store, TimeProvider clock, ILoggerFactory logging)
     {
@@ -34,9 +41,18 @@ public sealed class StratusServices : IAsyncDisposable
         var sources = new List<ICredentialSource> { iam, sts };
         if (options.RootKey is { } root) sources.Insert(0, new RootCredentialSource(root.AccessKeyId, root.SecretAccessKey));
 
-        IStratusService[] all = [new IamApi(iam), new StsApi(sts)];
+        var cloudWatch = new CloudWatchService(store, clock, new LambdaNotAvailable(), logging.CreateLogger("Stratus.cloudwatch"));
+
+        IStratusService[] all = [new IamApi(iam), new StsApi(sts), new CloudWatchApi(cloudWatch)];
         foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
-        return new StratusServices(store, all, new CredentialResolver(sources), iam, sts);
+        return new StratusServices(store, all, new CredentialResolver(sources), iam, sts, cloudWatch);
+    }
+
+    /// <summary>Stands in for Lambda until it is wired in, so alarm actions fail with a clear reason.</summary>
+    private sealed class LambdaNotAvailable : ILambdaInvoker
+    {
+        public Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation) =>
+            throw new AwsException("ServiceUnavailableException", $"Lambda is not available in this Stratus yet, so {request.Function} cannot be invoked.", 503);
     }
 
     public ValueTask DisposeAsync()
