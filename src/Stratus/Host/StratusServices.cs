@@ -4,6 +4,7 @@ using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Iam;
 using Stratus.Services.Lambda;
+using Stratus.Services.Logs;
 using Stratus.Services.Sts;
 
 namespace Stratus.Host;
@@ -17,7 +18,7 @@ public sealed class StratusServices : IAsyncDisposable
     private readonly StateStore _store;
 
     private StratusServices(StateStore store, IReadOnlyList<IStratusService> all, CredentialResolver credentials, IamService iam, StsService sts,
-        CloudWatchService cloudWatch)
+        CloudWatchService cloudWatch, LogsService logs)
     {
         _store = store;
         All = all;
@@ -25,6 +26,7 @@ public sealed class StratusServices : IAsyncDisposable
         Iam = iam;
         Sts = sts;
         CloudWatch = cloudWatch;
+        Logs = logs;
     }
 
     public IReadOnlyList<IStratusService> All { get; }
@@ -33,6 +35,8 @@ public sealed class StratusServices : IAsyncDisposable
     public StsService Sts { get; }
     /// <summary>Where Lambda and API Gateway publish their metrics.</summary>
     public CloudWatchService CloudWatch { get; }
+    /// <summary>Where Lambda writes its functions' logs.</summary>
+    public LogsService Logs { get; }
 
     public static StratusServices Compose(StratusOptions options, StateStore store, TimeProvider clock, ILoggerFactory logging)
     {
@@ -43,9 +47,11 @@ public sealed class StratusServices : IAsyncDisposable
 
         var cloudWatch = new CloudWatchService(store, clock, new LambdaNotAvailable(), logging.CreateLogger("Stratus.cloudwatch"));
 
-        IStratusService[] all = [new IamApi(iam), new StsApi(sts), new CloudWatchApi(cloudWatch)];
+        var logs = new LogsService(store, clock, logging.CreateLogger("Stratus.logs"));
+
+        IStratusService[] all = [new IamApi(iam), new StsApi(sts), new CloudWatchApi(cloudWatch), new LogsApi(logs)];
         foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
-        return new StratusServices(store, all, new CredentialResolver(sources), iam, sts, cloudWatch);
+        return new StratusServices(store, all, new CredentialResolver(sources), iam, sts, cloudWatch, logs);
     }
 
     /// <summary>Stands in for Lambda until it is wired in, so alarm actions fail with a clear reason.</summary>
