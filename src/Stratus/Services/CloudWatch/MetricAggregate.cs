@@ -9,8 +9,10 @@ namespace Stratus.Services.CloudWatch;
 /// </summary>
 public sealed class MetricAggregate
 {
-    /// <summary>Beyond this many distinct values a slot keeps values to 3 significant digits, so memory stays bounded.</summary>
+    /// <summary>Beyond this many distinct values a slot keeps approximate values, so memory stays bounded.</summary>
     public const int MaxDistinctValues = 1000;
+
+    private double _relativePrecision;
 
     public double SampleCount { get; private set; }
     public double Sum { get; private set; }
@@ -72,20 +74,27 @@ public sealed class MetricAggregate
 
     private void AddToDistribution(double value, double count)
     {
-        var key = Distribution.Count >= MaxDistinctValues ? Coarse(value) : value;
+        var key = Coarse(value);
         Distribution[key] = Distribution.GetValueOrDefault(key) + count;
-        if (Distribution.Count > MaxDistinctValues) Coarsen();
+        while (Distribution.Count > MaxDistinctValues)
+        {
+            _relativePrecision = _relativePrecision == 0 ? 0.01 : _relativePrecision * 2;
+            var coarse = Distribution.GroupBy(p => Coarse(p.Key)).ToDictionary(g => g.Key, g => g.Sum(p => p.Value));
+            Distribution.Clear();
+            foreach (var (v, c) in coarse) Distribution[v] = c;
+        }
     }
 
-    private void Coarsen()
+    /// <summary>
+    /// Exact until the slot has seen too many distinct values; then values snap to a logarithmic grid
+    /// whose step doubles until they fit, so percentiles stay within that relative error.
+    /// </summary>
+    private double Coarse(double value)
     {
-        var coarse = Distribution.GroupBy(p => Coarse(p.Key)).ToDictionary(g => g.Key, g => g.Sum(p => p.Value));
-        Distribution.Clear();
-        foreach (var (value, count) in coarse) Distribution[value] = count;
+        if (_relativePrecision == 0 || value == 0) return value;
+        var step = Math.Log(1 + _relativePrecision);
+        return Math.Sign(value) * Math.Exp(Math.Round(Math.Log(Math.Abs(value)) / step) * step);
     }
-
-    private static double Coarse(double value) =>
-        value == 0 ? 0 : double.Parse(value.ToString("G3", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 }
 
 /// <summary>The statistic names CloudWatch accepts.</summary>
