@@ -188,17 +188,17 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         foreach (var query in queries)
         {
             if (query.Id.Length == 0 || !char.IsAsciiLetterLower(query.Id[0]) || !query.Id.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
-                throw AwsException.Validation($"The value {query.Id} for parameter MetricDataQueries.member.Id is invalid: it must start with a lowercase letter and contain only letters, digits and underscores.");
-            if (!ids.Add(query.Id)) throw AwsException.Validation($"The values for parameter id in MetricDataQueries are not unique: {query.Id}.");
+                throw ValidationError($"The value {query.Id} for parameter MetricDataQueries.member.Id is invalid: it must start with a lowercase letter and contain only letters, digits and underscores.");
+            if (!ids.Add(query.Id)) throw ValidationError($"The values for parameter id in MetricDataQueries are not unique: {query.Id}.");
             if ((query.MetricStat is null) == (query.Expression is null))
-                throw AwsException.Validation($"The parameter MetricDataQueries.member.{query.Id} must specify exactly one of MetricStat and Expression.");
+                throw ValidationError($"The parameter MetricDataQueries.member.{query.Id} must specify exactly one of MetricStat and Expression.");
             if (query.MetricStat is { } stat)
             {
                 ValidatePeriod(stat.Period, "MetricStat.Period");
                 if (!MetricStatistics.IsKnown(stat.Stat)) throw InvalidValue($"The value {stat.Stat} for parameter MetricStat.Stat is not a valid statistic.");
             }
         }
-        if (!queries.Any(q => q.ReturnData)) throw AwsException.Validation("At least one MetricDataQuery must have ReturnData set to true.");
+        if (!queries.Any(q => q.ReturnData)) throw ValidationError("At least one MetricDataQuery must have ReturnData set to true.");
     }
 
     private sealed record EvaluatedQuery(MetricDataResult Result, bool ReturnData);
@@ -232,7 +232,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         {
             if (values.TryGetValue(id, out var known)) return known;
             if (!byId.TryGetValue(id, out var query)) return null;
-            if (!evaluating.Add(id)) throw AwsException.Validation($"Circular dependency in metric math involving {id}.");
+            if (!evaluating.Add(id)) throw ValidationError($"Circular dependency in metric math involving {id}.");
             MathValue value;
             if (query.MetricStat is not null) value = Stat(query);
             else
@@ -243,7 +243,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
                 }
                 catch (MetricMathException e)
                 {
-                    throw AwsException.Validation($"Error in expression '{query.Id}': {e.Message}");
+                    throw ValidationError($"Error in expression '{query.Id}': {e.Message}");
                 }
             }
             evaluating.Remove(id);
@@ -260,7 +260,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
                 MathSeries series => series.Points,
                 MathScalar scalar => new SortedDictionary<long, double>(values.Values.OfType<MathSeries>()
                     .SelectMany(s => s.Points.Keys).Distinct().ToDictionary(t => t, _ => scalar.Value)),
-                _ => throw AwsException.Validation($"The expression for '{query.Id}' returns several time series; wrap it in SUM, AVG, MIN or MAX."),
+                _ => throw ValidationError($"The expression for '{query.Id}' returns several time series; wrap it in SUM, AVG, MIN or MAX."),
             };
             results.Add(new EvaluatedQuery(new MetricDataResult(query.Id, label,
                 points.Where(p => double.IsFinite(p.Value)).Select(p => KeyValuePair.Create(DateTimeOffset.FromUnixTimeSeconds(p.Key), p.Value)).ToList()), query.ReturnData));
@@ -338,7 +338,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
                 throw new AwsException("InvalidParameterCombination", "Metrics list cannot be used together with MetricName, Namespace, Statistic, ExtendedStatistic or Period.");
             ValidateQueries(alarm.Metrics);
             if (alarm.Metrics.Count(q => q.ReturnData) != 1)
-                throw AwsException.Validation("Exactly one element of the metrics list should return data.");
+                throw ValidationError("Exactly one element of the metrics list should return data.");
             return;
         }
         if (alarm.MetricName is null) throw new AwsException("MissingParameter", "The parameter MetricName is required.");
@@ -658,6 +658,9 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
     private static string AlarmKey(string accountId, string region, string name) => ResourceTable<MetricAlarm>.Key(accountId, region, name);
 
     private static AwsException InvalidValue(string message) => new("InvalidParameterValue", message);
+
+    /// <summary>CloudWatch's code for queries and expressions it cannot run.</summary>
+    private static AwsException ValidationError(string message) => new("ValidationError", message);
 
     // ---- lifetime ----
 
