@@ -66,10 +66,4 @@ public sealed class MetricMathTests
         var error = Assert.Throws<MetricMathException>(() => Evaluate(expression));
         Assert.Contains(message, error.Message);
     }
-
-    [Fact]
-    public void References_are_the_ids_an_expression_uses()
-    {
-        Assert.Equal(["errors", "invocations"], MetricMath.References("SUM(errors) / invocations * 2"));
-    }
 }

@@ -130,6 +130,10 @@ public sealed class CloudWatchProtocolTests(StratusFixture stratus) : IClassFixt
             out["prefix"] = [a["AlarmName"] for a in cw.describe_alarms(AlarmNamePrefix="orders-")["MetricAlarms"]]
             out["for_metric"] = [a["AlarmName"] for a in cw.describe_alarms_for_metric(Namespace="AlarmShop", MetricName="Errors", Dimensions=dims)["MetricAlarms"]]
             cw.set_alarm_state(AlarmName="orders-errors", StateValue="ALARM", StateReason="testing", StateReasonData='{"by":"test"}')
+            arn = cw.describe_alarms(AlarmNames=["orders-errors"])["MetricAlarms"][0]["AlarmArn"]
+            cw.tag_resource(ResourceARN=arn, Tags=[{"Key": "team", "Value": "shop"}, {"Key": "tier", "Value": "1"}])
+            cw.untag_resource(ResourceARN=arn, TagKeys=["tier"])
+            out["tags"] = cw.list_tags_for_resource(ResourceARN=arn)["Tags"]
             out["by_state"] = [a["AlarmName"] for a in cw.describe_alarms(StateValue="ALARM")["MetricAlarms"]]
             cw.disable_alarm_actions(AlarmNames=["orders-errors"])
             out["actions_disabled"] = cw.describe_alarms(AlarmNames=["orders-errors"])["MetricAlarms"][0]["ActionsEnabled"]
@@ -151,6 +155,7 @@ public sealed class CloudWatchProtocolTests(StratusFixture stratus) : IClassFixt
         Assert.Equal("""["orders-errors","orders-latency"]""", result["prefix"]!.ToJsonString());
         Assert.Equal("""["orders-errors"]""", result["for_metric"]!.ToJsonString());
         Assert.Equal("""["orders-errors"]""", result["by_state"]!.ToJsonString());
+        Assert.Equal("""[{"Key":"team","Value":"shop"}]""", result["tags"]!.ToJsonString());
         Assert.False(result["actions_disabled"]!.GetValue<bool>());
         Assert.True(result["actions_enabled"]!.GetValue<bool>());
         var history = result["history"]!.AsArray().Select(h => h![0]!.GetValue<string>() + ": " + h[1]!.GetValue<string>()).ToList();

@@ -47,6 +47,8 @@ public sealed class LogsClientTests(StratusFixture stratus) : IClassFixture<Stra
             out["group_pages"] = [len(p["logGroups"]) for p in logs.get_paginator("describe_log_groups").paginate(PaginationConfig={"PageSize": 2})]
             streams = logs.describe_log_streams(logGroupName="/app/orders", orderBy="LastEventTime", descending=True)["logStreams"]
             out["streams"] = [(s["logStreamName"], s["lastEventTimestamp"] - now) for s in streams]
+            logs.tag_log_group(logGroupName="/app/orders", tags={"tier": "1"})
+            logs.untag_log_group(logGroupName="/app/orders", tags=["tier"])
             out["tags"] = logs.list_tags_log_group(logGroupName="/app/orders")["tags"]
             out["rejected"] = logs.put_log_events(logGroupName="/app/orders", logStreamName="web-1", logEvents=[
                 {"timestamp": now - 7 * 86400000 - 3600000, "message": "past retention"}, {"timestamp": now - 7 * 86400000 + 3600000, "message": "within retention"}]).get("rejectedLogEventsInfo")

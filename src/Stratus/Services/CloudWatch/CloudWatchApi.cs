@@ -82,7 +82,25 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
                 return (JsonObject?)null;
             } },
         { "DescribeAlarmHistory", DescribeAlarmHistory },
+        { "TagResource", i =>
+            {
+                _cloudWatch.TagResource(i.Call, i.Required("ResourceARN"), Tags(i));
+                return (JsonObject?)null;
+            } },
+        { "UntagResource", i =>
+            {
+                _cloudWatch.UntagResource(i.Call, i.Required("ResourceARN"), i.Strings("TagKeys"));
+                return (JsonObject?)null;
+            } },
+        { "ListTagsForResource", i => new JsonObject
+            {
+                ["Tags"] = new JsonArray(_cloudWatch.ListTagsForResource(i.Call, i.Required("ResourceARN"))
+                    .Select(t => (JsonNode)new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray()),
+            } },
     };
+
+    private static Dictionary<string, string> Tags(OperationInput i) =>
+        i.List("Tags").Select(n => i.Nested(Structure(n, "Tags"))).ToDictionary(t => t.Required("Key"), t => t.Required("Value"));
 
     private JsonObject GetMetricStatistics(OperationInput i)
     {
@@ -245,7 +263,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         ComparisonOperator = i.Required("ComparisonOperator"),
         TreatMissingData = i.String("TreatMissingData") ?? "missing",
         Metrics = i.List("Metrics").Select(n => Query(i.Nested(Structure(n, "Metrics")))).ToList(),
-        Tags = i.List("Tags").Select(n => i.Nested(Structure(n, "Tags"))).ToDictionary(t => t.Required("Key"), t => t.Required("Value")),
+        Tags = Tags(i),
     };
 
     private static JsonObject AlarmView(MetricAlarm a)

@@ -419,6 +419,27 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         Transition(call.AccountId, call.Region, name, state, reason, reasonData);
     }
 
+    public Dictionary<string, string> ListTagsForResource(CallContext call, string arn) => AlarmByArn(call, arn).Tags;
+
+    public void TagResource(CallContext call, string arn, Dictionary<string, string> tags)
+    {
+        var alarm = AlarmByArn(call, arn);
+        _alarms.Update(AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName), a => a with
+        {
+            Tags = a.Tags.Concat(tags).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value),
+        });
+    }
+
+    public void UntagResource(CallContext call, string arn, IReadOnlyList<string> keys)
+    {
+        var alarm = AlarmByArn(call, arn);
+        _alarms.Update(AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName), a => a with { Tags = a.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
+    }
+
+    private MetricAlarm AlarmByArn(CallContext call, string arn) =>
+        AlarmsOf(call).FirstOrDefault(a => a.AlarmArn == arn)
+        ?? throw new AwsException("ResourceNotFoundException", $"The resource {arn} does not exist.", 404);
+
     public IReadOnlyList<AlarmHistoryItem> DescribeAlarmHistory(CallContext call, string? name, string? type, DateTimeOffset? from, DateTimeOffset? until, bool ascending)
     {
         var items = _history.Values

@@ -40,10 +40,6 @@ public sealed class MetricMath
         return value;
     }
 
-    /// <summary>The ids an expression refers to, so queries can be evaluated in dependency order.</summary>
-    public static IEnumerable<string> References(string expression) =>
-        Tokenize(expression).Where(t => t.Kind == TokenKind.Name && !IsFunction(t.Text)).Select(t => t.Text);
-
     private Token Peek => _tokens[_at];
     private Token Next() => _tokens[_at++];
 

@@ -58,8 +58,6 @@ public sealed class MetricStore
         }
     }
 
-    public int Count => _series.Count;
-
     /// <summary>Adds a data point; false when the store is full of other metrics.</summary>
     public bool Record(MetricIdentity identity, DateTimeOffset timestamp, string unit, bool highResolution, Action<MetricAggregate> add)
     {

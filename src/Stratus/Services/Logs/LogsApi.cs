@@ -55,8 +55,12 @@ public sealed class LogsApi : IStratusService, IDisposable
                 _logs.TagLogGroup(i.Call, i.Required("logGroupName"), i.StringMap("tags"));
                 return (JsonObject?)null;
             } },
-        { "ListTagsLogGroup", i => new JsonObject { ["tags"] = Tags(_logs.DescribeLogGroups(i.Call, null, null).FirstOrDefault(g => g.Name == i.Required("logGroupName"))
-            ?? throw new AwsException("ResourceNotFoundException", "The specified log group does not exist.")) } },
+        { "UntagLogGroup", i =>
+            {
+                _logs.UntagLogGroup(i.Call, i.Required("logGroupName"), i.Strings("tags"));
+                return (JsonObject?)null;
+            } },
+        { "ListTagsLogGroup", i => new JsonObject { ["tags"] = Tags(_logs.ListTagsLogGroup(i.Call, i.Required("logGroupName"))) } },
         { "CreateLogStream", i =>
             {
                 _logs.CreateLogStream(i.Call, GroupName(i), i.Required("logStreamName"));
@@ -189,7 +193,7 @@ public sealed class LogsApi : IStratusService, IDisposable
         return limit;
     }
 
-    private static JsonObject Tags(LogGroup group) => new(group.Tags.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value)));
+    private static JsonObject Tags(Dictionary<string, string> tags) => new(tags.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value)));
 
     /// <summary>Sequence tokens are no longer checked by CloudWatch Logs; it still returns one.</summary>
     private static string SequenceToken() => "49" + DateTime.UtcNow.Ticks.ToString("D54", CultureInfo.InvariantCulture);

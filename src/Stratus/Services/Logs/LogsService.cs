@@ -119,6 +119,14 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         _groups.Update(GroupKey(group.AccountId, group.Region, group.Name), g => g with { Tags = new Dictionary<string, string>(g.Tags.Concat(tags).GroupBy(t => t.Key).Select(t => t.Last())) });
     }
 
+    public Dictionary<string, string> ListTagsLogGroup(CallContext call, string name) => Group(call, name).Tags;
+
+    public void UntagLogGroup(CallContext call, string name, IReadOnlyList<string> keys)
+    {
+        var group = Group(call, name);
+        _groups.Update(GroupKey(group.AccountId, group.Region, group.Name), g => g with { Tags = g.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
+    }
+
     public void CreateLogStream(CallContext call, string groupName, string name)
     {
         ValidateStreamName(name);
@@ -389,7 +397,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
             ?? throw new AwsException("ResourceNotFoundException", "The specified log stream does not exist.");
     }
 
-    public IEnumerable<LogStream> StreamsOf(LogGroup group) =>
+    private IEnumerable<LogStream> StreamsOf(LogGroup group) =>
         _streams.Values.Where(s => s.AccountId == group.AccountId && s.Region == group.Region && s.GroupName == group.Name);
 
     private void DeleteStream(LogStream stream)
