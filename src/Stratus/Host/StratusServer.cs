@@ -52,8 +52,10 @@ public sealed class StratusServer : IAsyncDisposable
         var router = new RequestRouter(registry, services.Credentials, options, new SigV4Verifier(clock));
         var health = new HealthEndpoint(registry, options, clock);
 
-        app.Run(http => http.Request.Path.StartsWithSegments("/_stratus/health") && HttpMethods.IsGet(http.Request.Method)
-            ? health.WriteAsync(http)
+        var pages = services.Pages.SelectMany(page => page.Paths.Select(path => KeyValuePair.Create(path, page))).ToDictionary(StringComparer.Ordinal);
+        app.Run(http => !HttpMethods.IsGet(http.Request.Method) ? router.RouteAsync(http)
+            : http.Request.Path.StartsWithSegments("/_stratus/health") ? health.WriteAsync(http)
+            : pages.TryGetValue(http.Request.Path.Value ?? "", out var page) ? page.WriteAsync(http)
             : router.RouteAsync(http));
 
         try

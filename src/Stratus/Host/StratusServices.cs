@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Stratus.WebConsole;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
@@ -18,7 +19,7 @@ public sealed class StratusServices : IAsyncDisposable
     private readonly StateStore _store;
 
     private StratusServices(StateStore store, IReadOnlyList<IStratusService> all, CredentialResolver credentials, IamService iam, StsService sts,
-        CloudWatchService cloudWatch, LogsService logs)
+        CloudWatchService cloudWatch, LogsService logs, IReadOnlyList<IStratusPage> pages)
     {
         _store = store;
         All = all;
@@ -27,6 +28,7 @@ public sealed class StratusServices : IAsyncDisposable
         Sts = sts;
         CloudWatch = cloudWatch;
         Logs = logs;
+        Pages = pages;
     }
 
     public IReadOnlyList<IStratusService> All { get; }
@@ -37,6 +39,8 @@ public sealed class StratusServices : IAsyncDisposable
     public CloudWatchService CloudWatch { get; }
     /// <summary>Where Lambda writes its functions' logs.</summary>
     public LogsService Logs { get; }
+    /// <summary>The pages for people under /_stratus/.</summary>
+    public IReadOnlyList<IStratusPage> Pages { get; }
 
     public static StratusServices Compose(StratusOptions options, StateStore store, TimeProvider clock, ILoggerFactory logging)
     {
@@ -51,7 +55,8 @@ public sealed class StratusServices : IAsyncDisposable
 
         IStratusService[] all = [new IamApi(iam), new StsApi(sts), new CloudWatchApi(cloudWatch), new LogsApi(logs)];
         foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
-        return new StratusServices(store, all, new CredentialResolver(sources), iam, sts, cloudWatch, logs);
+        IStratusPage[] pages = [new StratusConsole(all, cloudWatch, logs, clock)];
+        return new StratusServices(store, all, new CredentialResolver(sources), iam, sts, cloudWatch, logs, pages);
     }
 
     /// <summary>Stands in for Lambda until it is wired in, so alarm actions fail with a clear reason.</summary>

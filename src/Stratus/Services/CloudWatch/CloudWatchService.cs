@@ -280,6 +280,15 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             .ToList();
     }
 
+    /// <summary>Every metric of every account and region, for the console.</summary>
+    public IEnumerable<MetricIdentity> AllMetrics() => _metrics.All();
+
+    /// <summary>One metric's statistics per period, for the console's graphs.</summary>
+    public IReadOnlyList<PeriodAggregate> Statistics(MetricIdentity metric, DateTimeOffset start, DateTimeOffset end, int period) =>
+        _metrics.Aggregate(metric, null, Align(start, period), end, period);
+
+    public IEnumerable<MetricAlarm> AllAlarms() => _alarms.Values.OrderBy(a => a.AlarmName, StringComparer.Ordinal);
+
     // ---- alarms ----
 
     public void PutMetricAlarm(CallContext call, MetricAlarm requested)

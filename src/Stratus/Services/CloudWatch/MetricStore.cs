@@ -77,8 +77,10 @@ public sealed class MetricStore
         return true;
     }
 
+    public IEnumerable<MetricIdentity> All() => _series.Values.Select(s => s.Identity);
+
     public IEnumerable<MetricIdentity> Metrics(string accountId, string region) =>
-        _series.Values.Select(s => s.Identity).Where(m => m.AccountId == accountId && m.Region == region);
+        All().Where(m => m.AccountId == accountId && m.Region == region);
 
     public DateTimeOffset? LastPublished(MetricIdentity identity) =>
         _series.TryGetValue(identity.Key, out var s) ? s.LastPublished : null;

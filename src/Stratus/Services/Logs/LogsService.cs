@@ -300,6 +300,14 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         throw new AwsException("InvalidParameterException", "The specified nextToken is invalid.");
     }
 
+    /// <summary>Every log group of every account and region, for the console.</summary>
+    public IEnumerable<LogGroup> AllGroups() => _groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal);
+
+    /// <summary>A group's newest events across its streams, oldest first, for the console.</summary>
+    public IReadOnlyList<FilteredEvent> RecentEvents(LogGroup group, int count) =>
+        StreamsOf(group).SelectMany(s => _events.Events(StreamKey(s)).TakeLast(count).Select(e => new FilteredEvent(s.Name, e)))
+            .OrderBy(e => e.Event.Position, StringComparer.Ordinal).TakeLast(count).ToList();
+
     // ---- services writing their own logs ----
 
     public void Append(string accountId, string region, string logGroup, string logStream, IReadOnlyList<LogLine> lines) =>
