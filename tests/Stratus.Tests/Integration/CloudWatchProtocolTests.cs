@@ -118,13 +118,14 @@ public sealed class CloudWatchProtocolTests(StratusFixture stratus) : IClassFixt
     public async Task Boto3_manages_alarms_their_state_history_and_actions()
     {
         var result = await Clients.Boto3Async(stratus.Url, """
+            # Without data and with TreatMissingData=ignore, the evaluator leaves the states this test sets alone.
             cw = client("cloudwatch")
             fn = "arn:aws:lambda:us-east-1:000000000000:function:pager"
             dims = [{"Name": "FunctionName", "Value": "orders"}]
             for name in ["orders-errors", "orders-latency"]:
                 cw.put_metric_alarm(AlarmName=name, Namespace="AlarmShop", MetricName="Errors" if name.endswith("errors") else "Duration", Dimensions=dims,
                     Statistic="Sum", Period=60, EvaluationPeriods=3, DatapointsToAlarm=2, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
-                    TreatMissingData="notBreaching", AlarmActions=[fn], AlarmDescription="page someone")
+                    TreatMissingData="ignore", AlarmActions=[fn], AlarmDescription="page someone")
             alarm = cw.describe_alarms(AlarmNames=["orders-errors"])["MetricAlarms"][0]
             out["alarm"] = {k: alarm[k] for k in ["AlarmName", "AlarmArn", "StateValue", "StateReason", "Period", "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData", "AlarmActions", "ActionsEnabled", "Dimensions"]}
             out["prefix"] = [a["AlarmName"] for a in cw.describe_alarms(AlarmNamePrefix="orders-")["MetricAlarms"]]
@@ -150,7 +151,7 @@ public sealed class CloudWatchProtocolTests(StratusFixture stratus) : IClassFixt
             out["after_delete"] = len(cw.describe_alarms(AlarmNamePrefix="orders-")["MetricAlarms"])
             """);
 
-        Assert.Equal("""{"AlarmName":"orders-errors","AlarmArn":"arn:aws:cloudwatch:us-east-1:000000000000:alarm:orders-errors","StateValue":"INSUFFICIENT_DATA","StateReason":"Unchecked: Initial alarm creation","Period":60,"EvaluationPeriods":3,"DatapointsToAlarm":2,"Threshold":1,"ComparisonOperator":"GreaterThanOrEqualToThreshold","TreatMissingData":"notBreaching","AlarmActions":["arn:aws:lambda:us-east-1:000000000000:function:pager"],"ActionsEnabled":true,"Dimensions":[{"Name":"FunctionName","Value":"orders"}]}""",
+        Assert.Equal("""{"AlarmName":"orders-errors","AlarmArn":"arn:aws:cloudwatch:us-east-1:000000000000:alarm:orders-errors","StateValue":"INSUFFICIENT_DATA","StateReason":"Unchecked: Initial alarm creation","Period":60,"EvaluationPeriods":3,"DatapointsToAlarm":2,"Threshold":1,"ComparisonOperator":"GreaterThanOrEqualToThreshold","TreatMissingData":"ignore","AlarmActions":["arn:aws:lambda:us-east-1:000000000000:function:pager"],"ActionsEnabled":true,"Dimensions":[{"Name":"FunctionName","Value":"orders"}]}""",
             result["alarm"]!.ToJsonString());
         Assert.Equal("""["orders-errors","orders-latency"]""", result["prefix"]!.ToJsonString());
         Assert.Equal("""["orders-errors"]""", result["for_metric"]!.ToJsonString());
