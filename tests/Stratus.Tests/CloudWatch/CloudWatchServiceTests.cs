@@ -73,6 +73,23 @@ public sealed class CloudWatchServiceTests : IDisposable
     }
 
     [Fact]
+    public void Publishing_returns_at_once_and_aggregates_in_the_background()
+    {
+        var at = _clock.Now.AddMinutes(-1);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 50_000; i++)
+            _cloudWatch.Publish(new MetricDatum(_call.AccountId, _call.Region, "AWS/Lambda", "Invocations", [KeyValuePair.Create("FunctionName", "busy")], 1, "Count", at));
+        watch.Stop();
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"publishing 50,000 data points took {watch.Elapsed}");
+        var metric = MetricIdentity.Create(_call.AccountId, _call.Region, "AWS/Lambda", "Invocations", [new MetricDimension("FunctionName", "busy")]);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        double Sum() => _cloudWatch.Statistics(metric, at.AddMinutes(-1), at.AddMinutes(1), 60).Sum(p => p.Aggregate.Sum);
+        while (Sum() < 50_000 && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        Assert.Equal(50_000, Sum());
+    }
+
+    [Fact]
     public void Validation_refuses_the_whole_batch()
     {
         var good = new MetricDataInput("Fine", [], T0, 1, null, [], [], null, 60);

@@ -127,9 +127,18 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         var reader = _published.Reader;
         while (await reader.WaitToReadAsync())
             while (reader.TryRead(out var datum))
-                _metrics.Record(MetricIdentity.Create(datum.AccountId, datum.Region, datum.Namespace, datum.MetricName,
-                        datum.Dimensions.Select(d => new MetricDimension(d.Key, d.Value))),
-                    datum.Timestamp, datum.Unit, highResolution: false, a => a.AddValue(datum.Value, 1));
+            {
+                try
+                {
+                    _metrics.Record(MetricIdentity.Create(datum.AccountId, datum.Region, datum.Namespace, datum.MetricName,
+                            datum.Dimensions.Select(d => new MetricDimension(d.Key, d.Value))),
+                        datum.Timestamp, datum.Unit, highResolution: false, a => a.AddValue(datum.Value, 1));
+                }
+                catch (Exception e)
+                {
+                    _logger.LogWarning(e, "Dropped a published {Namespace} {Metric} datum", datum.Namespace, datum.MetricName);
+                }
+            }
     }
 
     public IReadOnlyList<PeriodAggregate> GetMetricStatistics(CallContext call, string ns, string metricName, IReadOnlyList<MetricDimension> dimensions,
@@ -582,13 +591,14 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
                 continue;
             }
             var payload = JsonSerializer.SerializeToUtf8Bytes(LambdaAlarmEvent(before, after));
+            var cancellation = _stopping.Token;
             _ = Task.Run(async () =>
             {
                 var now = _clock.GetUtcNow();
                 try
                 {
                     var result = await _lambda.InvokeAsync(new LambdaInvokeRequest(after.AccountId, after.Region, target, null, payload,
-                        "lambda.alarms.cloudwatch.amazonaws.com", after.AlarmArn), _stopping.Token);
+                        "lambda.alarms.cloudwatch.amazonaws.com", after.AlarmArn), cancellation);
                     AddHistory(after, now, "Action", $"Successfully executed action {target}",
                         new JsonObject { ["actionState"] = "Succeeded", ["notificationResource"] = target, ["functionError"] = result.FunctionError });
                 }
@@ -727,7 +737,14 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
     {
         _published.Writer.TryComplete();
         _stopping.Cancel();
-        Task.WaitAll([_drainer, _housekeeper, _evaluator], TimeSpan.FromSeconds(10));
+        try
+        {
+            Task.WaitAll([_drainer, _housekeeper, _evaluator], TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException e)
+        {
+            _logger.LogError(e, "A CloudWatch background task failed");
+        }
         _metrics.Flush();
         _stopping.Dispose();
     }

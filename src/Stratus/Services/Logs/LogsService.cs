@@ -381,7 +381,14 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     {
         _appended.Writer.TryComplete();
         _stopping.Cancel();
-        Task.WaitAll([_writer, _housekeeper], TimeSpan.FromSeconds(10));
+        try
+        {
+            Task.WaitAll([_writer, _housekeeper], TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException e)
+        {
+            _logger.LogError(e, "A Logs background task failed");
+        }
         _events.Flush();
         _stopping.Dispose();
     }
