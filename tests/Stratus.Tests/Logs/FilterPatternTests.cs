@@ -44,8 +44,27 @@ public sealed class FilterPatternTests
     public void Json_patterns(string pattern, string message, bool matches) =>
         Assert.Equal(matches, FilterPattern.Parse(pattern).Matches(message));
 
+    private const string AccessLog = "127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] \"GET /apache_pb.gif HTTP/1.0\" 404 2326";
+
+    [Theory]
+    [InlineData("[ip, identity, user, timestamp, request, status, bytes]", true)]
+    [InlineData("[ip, identity, user, timestamp, request, status = 404, bytes]", true)]
+    [InlineData("[ip, identity, user, timestamp, request, status = 4*, bytes > 1000]", true)]
+    [InlineData("[ip, identity, user, timestamp, request, status = 5*, bytes]", false)]
+    [InlineData("[ip, identity, user, timestamp, request, status = 200 || status = 404, bytes]", true)]
+    [InlineData("[ip, identity, user = \"frank\", ...]", true)]
+    [InlineData("[..., status != 404, bytes]", false)]
+    [InlineData("[ip = 127.0.0.*, ...]", true)]
+    [InlineData("[..., bytes < 100]", false)]
+    [InlineData("[ip, user]", false)]
+    public void Space_delimited_patterns(string pattern, bool matches) =>
+        Assert.Equal(matches, FilterPattern.Parse(pattern).Matches(AccessLog));
+
     [Theory]
     [InlineData("\"unterminated")]
+    [InlineData("[ip, , user]")]
+    [InlineData("[ip = ]")]
+    [InlineData("[ip, user")]
     [InlineData("{ $.level = \"ERROR\" ")]
     [InlineData("{ level = \"ERROR\" }")]
     [InlineData("{ $.level > \"ERROR\" }")]

@@ -13,7 +13,8 @@ public sealed class FilterPatternException(string message) : Exception(message);
 /// contain all of them (case-sensitive), <c>"quoted phrases"</c> match verbatim, <c>?term</c>s match
 /// events with at least one of them, <c>-term</c> excludes; <c>{ $.level = "ERROR" &amp;&amp; $.ms &gt; 100 }</c>
 /// filters JSON events by selectors, comparisons (strings with * wildcards, numbers), <c>IS TRUE/FALSE/NULL</c>,
-/// <c>NOT EXISTS</c>, <c>&amp;&amp;</c>, <c>||</c> and parentheses.
+/// <c>NOT EXISTS</c>, <c>&amp;&amp;</c>, <c>||</c> and parentheses; <c>[ip, user, ..., status=5*, bytes&gt;1000]</c>
+/// matches space-delimited events field by field, "..." standing for any number of fields.
 /// </summary>
 public abstract class FilterPattern
 {
@@ -26,7 +27,7 @@ public abstract class FilterPattern
         var text = pattern?.Trim() ?? "";
         if (text.Length == 0 || text == "\"\"") return All;
         if (text.StartsWith('{')) return JsonPattern.FromJsonFilter(text);
-        if (text.StartsWith('[')) throw new FilterPatternException("Space-delimited filter patterns ([field, ...]) are not supported by Stratus.");
+        if (text.StartsWith('[')) return SpaceDelimitedPattern.FromFields(text);
         return TermPattern.FromTerms(text);
     }
 
@@ -93,6 +94,144 @@ public abstract class FilterPattern
             return new JsonPattern(test);
         }
     }
+
+    /// <summary>A space-delimited pattern: one condition per field, or an ellipsis for any number of fields.</summary>
+    private sealed class SpaceDelimitedPattern(List<Func<string, bool>?> fields) : FilterPattern
+    {
+        public override bool Matches(string message) => Match(Fields(message), 0, 0);
+
+        private bool Match(List<string> values, int field, int value)
+        {
+            if (field == fields.Count) return value == values.Count;
+            if (fields[field] is not { } condition)
+            {
+                for (var skip = value; skip <= values.Count; skip++)
+                    if (Match(values, field + 1, skip)) return true;
+                return false;
+            }
+            return value < values.Count && condition(values[value]) && Match(values, field + 1, value + 1);
+        }
+
+        /// <summary>Whitespace separates fields; "quoted" and [bracketed] text is one field.</summary>
+        private static List<string> Fields(string message)
+        {
+            var values = new List<string>();
+            var i = 0;
+            while (i < message.Length)
+            {
+                if (char.IsWhiteSpace(message[i])) { i++; continue; }
+                var close = message[i] switch { '"' => '"', '[' => ']', _ => '\0' };
+                var end = close == '\0' ? -1 : message.IndexOf(close, i + 1);
+                if (end > 0)
+                {
+                    values.Add(message[(i + 1)..end]);
+                    i = end + 1;
+                    continue;
+                }
+                var start = i;
+                while (i < message.Length && !char.IsWhiteSpace(message[i])) i++;
+                values.Add(message[start..i]);
+            }
+            return values;
+        }
+
+        public static SpaceDelimitedPattern FromFields(string text)
+        {
+            if (!text.EndsWith(']')) throw new FilterPatternException("Invalid filter pattern: a space-delimited filter must end with ']'.");
+            var fields = new List<Func<string, bool>?>();
+            foreach (var spec in SplitTopLevel(text[1..^1]))
+            {
+                var field = spec.Trim();
+                if (field.Length == 0) throw new FilterPatternException("Invalid filter pattern: empty field in a space-delimited filter.");
+                if (field == "...") { fields.Add(null); continue; }
+                var tokens = Tokenize(field);
+                if (tokens.Count == 2 && tokens[0].Kind == Kind.Word) { fields.Add(_ => true); continue; }
+                var parser = new FieldConditionParser(tokens);
+                fields.Add(parser.Or());
+                if (!parser.AtEnd) throw new FilterPatternException($"Invalid filter pattern: unexpected '{parser.Current}' in field '{field}'.");
+            }
+            return new SpaceDelimitedPattern(fields);
+        }
+
+        private static IEnumerable<string> SplitTopLevel(string text)
+        {
+            var start = 0;
+            var quoted = false;
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] == '"') quoted = !quoted;
+                else if (text[i] == ',' && !quoted)
+                {
+                    yield return text[start..i];
+                    start = i + 1;
+                }
+            }
+            yield return text[start..];
+        }
+    }
+
+    /// <summary>A field's conditions: <c>name op value</c>, joined with &amp;&amp; and ||.</summary>
+    private sealed class FieldConditionParser(List<Token> tokens)
+    {
+        private int _at;
+
+        public bool AtEnd => tokens[_at].Kind == Kind.End;
+        public string Current => tokens[_at].Text;
+
+        public Func<string, bool> Or()
+        {
+            var left = And();
+            while (tokens[_at] is { Kind: Kind.Operator, Text: "||" })
+            {
+                _at++;
+                var l = left;
+                var r = And();
+                left = v => l(v) || r(v);
+            }
+            return left;
+        }
+
+        private Func<string, bool> And()
+        {
+            var left = Condition();
+            while (tokens[_at] is { Kind: Kind.Operator, Text: "&&" })
+            {
+                _at++;
+                var l = left;
+                var r = Condition();
+                left = v => l(v) && r(v);
+            }
+            return left;
+        }
+
+        private Func<string, bool> Condition()
+        {
+            if (tokens[_at++].Kind != Kind.Word) throw new FilterPatternException($"Invalid filter pattern: expected a field name before '{tokens[_at - 1].Text}'.");
+            var op = tokens[_at++];
+            var operand = tokens[_at++];
+            if (op.Kind != Kind.Operator || op.Text is "&&" or "||" || operand.Kind is not (Kind.Number or Kind.String or Kind.Word))
+                throw new FilterPatternException("Invalid filter pattern: a field condition is name, operator, value.");
+            if (operand.Kind == Kind.Number)
+            {
+                var expected = double.Parse(operand.Text, CultureInfo.InvariantCulture);
+                return v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var actual) && op.Text switch
+                {
+                    "=" => actual == expected,
+                    "!=" => actual != expected,
+                    "<" => actual < expected,
+                    "<=" => actual <= expected,
+                    ">" => actual > expected,
+                    _ => actual >= expected,
+                };
+            }
+            if (op.Text is not ("=" or "!=")) throw new FilterPatternException($"Invalid filter pattern: text can only be compared with = or !=, not {op.Text}.");
+            var wildcard = Wildcard(operand.Text);
+            return v => wildcard.IsMatch(v) == (op.Text == "=");
+        }
+    }
+
+    private static Regex Wildcard(string pattern) =>
+        new("^" + string.Join(".*", pattern.Split('*').Select(Regex.Escape)) + "$", RegexOptions.Singleline);
 
     private enum Kind { Selector, String, Number, Word, Operator, Open, Close, End }
 
@@ -247,7 +386,7 @@ public abstract class FilterPattern
         private static Func<JsonNode?, bool> TextComparison(List<object> path, string op, string expected)
         {
             if (op is not ("=" or "!=")) throw new FilterPatternException($"Invalid filter pattern: strings can only be compared with = or !=, not {op}.");
-            var wildcard = new Regex("^" + string.Join(".*", expected.Split('*').Select(Regex.Escape)) + "$", RegexOptions.Singleline);
+            var wildcard = Wildcard(expected);
             return doc =>
             {
                 if (!Select(doc, path, out var node)) return false;
