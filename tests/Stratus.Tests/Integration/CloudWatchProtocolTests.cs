@@ -81,6 +81,9 @@ public sealed class CloudWatchProtocolTests(StratusFixture stratus) : IClassFixt
             out["list_dim"] = sorted(m["MetricName"] for m in cw.list_metrics(Dimensions=[{"Name": "Page"}])["Metrics"])
             out["list_dim_value"] = len(cw.list_metrics(Dimensions=[{"Name": "FunctionName", "Value": "other"}])["Metrics"])
             out["list_paginated"] = sum(len(p["Metrics"]) for p in cw.get_paginator("list_metrics").paginate(Namespace="Shop"))
+            # boto3 gzips PutMetricData bodies over 10 KB (the model's request compression).
+            cw.put_metric_data(Namespace="Bulk", MetricData=[{"MetricName": "M", "Dimensions": [{"Name": "Shard", "Value": str(i)}], "Value": i} for i in range(1000)])
+            out["bulk"] = sum(len(p["Metrics"]) for p in cw.get_paginator("list_metrics").paginate(Namespace="Bulk"))
             out["err_aws_namespace"] = error(cw.put_metric_data, Namespace="AWS/Lambda", MetricData=[{"MetricName": "x", "Value": 1}])
             out["err_both"] = error(cw.put_metric_data, Namespace="Shop", MetricData=[{"MetricName": "x", "Value": 1, "StatisticValues": {"SampleCount": 1, "Sum": 1, "Minimum": 1, "Maximum": 1}}])
             out["err_stats"] = error(cw.get_metric_statistics, Namespace="Shop", MetricName="Duration", Period=60, StartTime=now, EndTime=now + datetime.timedelta(minutes=1))
@@ -107,6 +110,7 @@ public sealed class CloudWatchProtocolTests(StratusFixture stratus) : IClassFixt
         Assert.Equal("""["Clicks"]""", result["list_dim"]!.ToJsonString());
         Assert.Equal(0, result["list_dim_value"]!.GetValue<int>());
         Assert.Equal(4, result["list_paginated"]!.GetValue<int>());
+        Assert.Equal(1000, result["bulk"]!.GetValue<int>());
         AssertError(result["err_aws_namespace"], "InvalidParameterValue", "The value AWS/Lambda for parameter Namespace is invalid.");
         AssertError(result["err_both"], "InvalidParameterCombination", "mutually exclusive");
         AssertError(result["err_stats"], "InvalidParameterCombination", "Must specify either Statistics or ExtendedStatistics");
