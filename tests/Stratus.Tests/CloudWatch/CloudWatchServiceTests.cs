@@ -165,6 +165,37 @@ public sealed class CloudWatchServiceTests : IDisposable
     }
 
     [Fact]
+    public void Metric_math_alarms_evaluate_their_returned_expression()
+    {
+        var start = T0.AddMinutes(30);
+        Put("Errors", start.AddSeconds(-50), 3);
+        Put("Requests", start.AddSeconds(-50), 10);
+        _cloudWatch.PutMetricAlarm(_call, new MetricAlarm
+        {
+            AlarmName = "error-rate", AlarmArn = "", AccountId = _call.AccountId, Region = _call.Region, EvaluationPeriods = 1, Threshold = 25,
+            ComparisonOperator = "GreaterThanThreshold",
+            Metrics =
+            [
+                new MetricDataQuery("errors", new MetricStatQuery("Shop", "Errors", [Api], 60, "Sum", null), null, null, false, null),
+                new MetricDataQuery("requests", new MetricStatQuery("Shop", "Requests", [Api], 60, "Sum", null), null, null, false, null),
+                new MetricDataQuery("rate", null, "100 * errors / requests", "Error rate", true, null),
+            ],
+        });
+
+        _clock.Now = start;
+        _cloudWatch.EvaluateAlarm(Assert.Single(_cloudWatch.DescribeAlarms(_call, ["error-rate"], null, null, null)));
+
+        var alarm = Assert.Single(_cloudWatch.DescribeAlarms(_call, ["error-rate"], null, null, null));
+        Assert.Equal(AlarmStates.Alarm, alarm.StateValue);
+        Assert.Contains("[30 (", alarm.StateReason);
+        Assert.Equal("ValidationError", Assert.Throws<AwsException>(() => _cloudWatch.PutMetricAlarm(_call, alarm with
+        {
+            AlarmName = "two-outputs",
+            Metrics = [.. alarm.Metrics.Select(q => q with { ReturnData = true })],
+        })).Code);
+    }
+
+    [Fact]
     public void Missing_data_is_insufficient_unless_the_alarm_says_otherwise()
     {
         MetricAlarm Configured(string name, string treatMissing) => new()

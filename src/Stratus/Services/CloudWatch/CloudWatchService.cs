@@ -42,6 +42,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
     private readonly MetricStore _metrics;
     private readonly ResourceTable<MetricAlarm> _alarms;
     private readonly ResourceTable<AlarmHistory> _history;
+    private readonly Lock _historyGate = new();
     private readonly TimeProvider _clock;
     private readonly ILambdaInvoker _lambda;
     private readonly ILogger _logger;
@@ -685,7 +686,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
     {
         var item = new AlarmHistoryItem(alarm.AlarmName, at, type, summary, data.ToJsonString());
         var key = AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName);
-        lock (_history)
+        lock (_historyGate)
         {
             var current = _history.Get(key)?.Items ?? [];
             var kept = current.Where(i => i.Timestamp >= at - HistoryRetention).Append(item).TakeLast(MaxHistoryItemsPerAlarm).ToList();
