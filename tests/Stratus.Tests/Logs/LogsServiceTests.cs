@@ -123,6 +123,18 @@ public sealed class LogsServiceTests : IDisposable
     }
 
     [Fact]
+    public void A_stream_keeps_its_newest_events_within_the_bound()
+    {
+        var store = new LogEventStore(StateStore.Ephemeral());
+        store.Append("stream", Enumerable.Range(0, LogEventStore.MaxEventsPerStream + 10).Select(i => (_nowMs + i, $"event {i}")), _nowMs);
+
+        var events = store.Events("stream");
+        Assert.Equal(LogEventStore.MaxEventsPerStream, events.Count);
+        Assert.Equal("event 10", events[0].Message);
+        Assert.Equal(_nowMs + 10, store.Statistics("stream").FirstEventTimestamp);
+    }
+
+    [Fact]
     public void Names_and_duplicates_are_refused()
     {
         Assert.Equal("ResourceAlreadyExistsException", Assert.Throws<AwsException>(() => _logs.CreateLogGroup(_call, "/app/orders", [])).Code);

@@ -61,20 +61,25 @@ public sealed class MetricStore
     /// <summary>Adds a data point; false when the store is full of other metrics.</summary>
     public bool Record(MetricIdentity identity, DateTimeOffset timestamp, string unit, bool highResolution, Action<MetricAggregate> add)
     {
-        if (!_series.TryGetValue(identity.Key, out var series))
-        {
-            if (_series.Count >= MaxMetrics) return false;
-            series = _series.GetOrAdd(identity.Key, _ => new MetricSeries(identity));
-        }
         var seconds = timestamp.ToUnixTimeSeconds();
-        lock (series.Gate)
+        while (true)
         {
-            add(series.Slot(60, seconds - Mod(seconds, 60), unit));
-            if (highResolution) add(series.Slot(1, seconds, unit));
-            series.LastPublished = Max(series.LastPublished, timestamp);
+            if (!_series.TryGetValue(identity.Key, out var series))
+            {
+                if (_series.Count >= MaxMetrics) return false;
+                series = _series.GetOrAdd(identity.Key, _ => new MetricSeries(identity));
+            }
+            lock (series.Gate)
+            {
+                // Pruning may have just dropped this metric for having no data left: record into its successor.
+                if (series.Removed) continue;
+                add(series.Slot(60, seconds - Mod(seconds, 60), unit));
+                if (highResolution) add(series.Slot(1, seconds, unit));
+                series.LastPublished = Max(series.LastPublished, timestamp);
+            }
+            _dirty[(identity.Key, seconds - Mod(seconds, 3600))] = 0;
+            return true;
         }
-        _dirty[(identity.Key, seconds - Mod(seconds, 3600))] = 0;
-        return true;
     }
 
     public IEnumerable<MetricIdentity> All() => _series.Values.Select(s => s.Identity);
@@ -151,7 +156,11 @@ public sealed class MetricStore
                         slots.Remove(time);
                         _dirty[(series.Identity.Key, time - Mod(time, 3600))] = 0;
                     }
-                if (series.Minutes.Count == 0 && series.Seconds.Count == 0) _series.TryRemove(series.Identity.Key, out _);
+                if (series.Minutes.Count == 0 && series.Seconds.Count == 0)
+                {
+                    series.Removed = true;
+                    _series.TryRemove(series.Identity.Key, out _);
+                }
             }
         }
     }
@@ -167,6 +176,7 @@ public sealed class MetricStore
         public SortedDictionary<long, Dictionary<string, MetricAggregate>> Minutes { get; } = [];
         public SortedDictionary<long, Dictionary<string, MetricAggregate>> Seconds { get; } = [];
         public DateTimeOffset LastPublished { get; set; } = DateTimeOffset.MinValue;
+        public bool Removed { get; set; }
 
         public SortedDictionary<long, Dictionary<string, MetricAggregate>> Slots(int resolution) => resolution == 1 ? Seconds : Minutes;
 
