@@ -49,7 +49,8 @@ public sealed class StratusServices : IAsyncDisposable
         var sources = new List<ICredentialSource> { iam, sts };
         if (options.RootKey is { } root) sources.Insert(0, new RootCredentialSource(root.AccessKeyId, root.SecretAccessKey));
 
-        var cloudWatch = new CloudWatchService(store, clock, new LambdaNotAvailable(), logging.CreateLogger("Stratus.cloudwatch"));
+        var lambdaForAlarms = new LateBoundLambdaInvoker();
+        var cloudWatch = new CloudWatchService(store, clock, lambdaForAlarms, logging.CreateLogger("Stratus.cloudwatch"));
 
         var logs = new LogsService(store, clock, logging.CreateLogger("Stratus.logs"));
 
@@ -59,11 +60,17 @@ public sealed class StratusServices : IAsyncDisposable
         return new StratusServices(store, all, new CredentialResolver(sources), iam, sts, cloudWatch, logs, pages);
     }
 
-    /// <summary>Stands in for Lambda until it is wired in, so alarm actions fail with a clear reason.</summary>
-    private sealed class LambdaNotAvailable : ILambdaInvoker
+    /// <summary>
+    /// CloudWatch is built before Lambda (which publishes its metrics into it), so alarm actions reach
+    /// Lambda through this: set <see cref="Target"/> once Lambda exists. Until then actions fail with a clear reason.
+    /// </summary>
+    private sealed class LateBoundLambdaInvoker : ILambdaInvoker
     {
+        public ILambdaInvoker? Target { get; set; }
+
         public Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation) =>
-            throw new AwsException("ServiceUnavailableException", $"Lambda is not available in this Stratus yet, so {request.Function} cannot be invoked.", 503);
+            Target?.InvokeAsync(request, cancellation)
+            ?? throw new AwsException("ServiceUnavailableException", $"Lambda is not available in this Stratus yet, so {request.Function} cannot be invoked.", 503);
     }
 
     public ValueTask DisposeAsync()
