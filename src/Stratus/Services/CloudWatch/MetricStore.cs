@@ -24,7 +24,7 @@ public sealed record PeriodAggregate(DateTimeOffset Start, MetricAggregate Aggre
 /// data), as CloudWatch stores them. Retention is bounded like CloudWatch's finest resolutions:
 /// 1-second slots for 3 hours, 1-minute slots for 15 days; a metric with no data left disappears
 /// (ListMetrics, as on AWS, shows metrics with data in the last two weeks). Slots are persisted per
-/// metric and hour, written in batches by <see cref="Flush"/> a moment after they change.
+/// metric and 10 minutes, written in batches by <see cref="Flush"/> a moment after they change.
 /// </summary>
 public sealed class MetricStore
 {
@@ -33,9 +33,12 @@ public sealed class MetricStore
     public static readonly TimeSpan SecondRetention = TimeSpan.FromHours(3);
     public const int MaxMetrics = 100_000;
 
+    /// <summary>Slots are persisted in 10-minute blocks, so a busy metric's flush rewrites little.</summary>
+    private const long BlockSeconds = 600;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
     private readonly ConcurrentDictionary<string, MetricSeries> _series = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Series, long Hour), byte> _dirty = new();
+    private readonly ConcurrentDictionary<(string Series, long Block), byte> _dirty = new();
     private readonly StateStore _store;
     private readonly Lock _flushGate = new();
 
@@ -77,7 +80,7 @@ public sealed class MetricStore
                 if (highResolution) add(series.Slot(1, seconds, unit));
                 series.LastPublished = Max(series.LastPublished, timestamp);
             }
-            _dirty[(identity.Key, seconds - Mod(seconds, 3600))] = 0;
+            _dirty[(identity.Key, seconds - Mod(seconds, BlockSeconds))] = 0;
             return true;
         }
     }
@@ -119,7 +122,7 @@ public sealed class MetricStore
             p.Value.Units.Count == 1 ? p.Value.Units.First() : "None")).ToList();
     }
 
-    /// <summary>Writes every changed hour block in one transaction.</summary>
+    /// <summary>Writes every changed block in one transaction.</summary>
     public void Flush()
     {
         lock (_flushGate)
@@ -128,13 +131,13 @@ public sealed class MetricStore
             foreach (var (key, _) in _dirty.ToArray())
             {
                 _dirty.TryRemove(key, out _);
-                var documentKey = key.Series + '\u001f' + key.Hour;
+                var documentKey = key.Series + '\u001f' + key.Block;
                 if (!_series.TryGetValue(key.Series, out var series))
                 {
                     writes.Add(new StoreWrite(Collection, documentKey, null));
                     continue;
                 }
-                var block = series.Block(key.Hour);
+                var block = series.Block(key.Block);
                 writes.Add(new StoreWrite(Collection, documentKey, block.Slots.Count == 0 ? null : JsonSerializer.Serialize(block, Json)));
             }
             _store.Apply(writes);
@@ -154,7 +157,7 @@ public sealed class MetricStore
                     foreach (var time in slots.Keys.TakeWhile(t => t < cutoff).ToList())
                     {
                         slots.Remove(time);
-                        _dirty[(series.Identity.Key, time - Mod(time, 3600))] = 0;
+                        _dirty[(series.Identity.Key, time - Mod(time, BlockSeconds))] = 0;
                     }
                 if (series.Minutes.Count == 0 && series.Seconds.Count == 0)
                 {
@@ -188,13 +191,13 @@ public sealed class MetricStore
             return aggregate;
         }
 
-        public StoredBlock Block(long hour)
+        public StoredBlock Block(long blockStart)
         {
             lock (Gate)
             {
                 var slots = new List<StoredSlot>();
                 foreach (var resolution in new[] { 60, 1 })
-                    foreach (var (time, units) in Slots(resolution).Where(s => s.Key >= hour && s.Key < hour + 3600))
+                    foreach (var (time, units) in Slots(resolution).Where(s => s.Key >= blockStart && s.Key < blockStart + BlockSeconds))
                         foreach (var (unit, a) in units)
                             slots.Add(new StoredSlot(resolution, time, unit, a.SampleCount, a.Sum, a.Minimum, a.Maximum,
                                 a.Distribution.Keys.ToArray(), a.Distribution.Values.ToArray()));
