@@ -16,22 +16,23 @@ public sealed record LogEvent(long Timestamp, string Message, long IngestionTime
 public sealed record StreamStatistics(long? FirstEventTimestamp, long? LastEventTimestamp, long? LastIngestionTime, long StoredBytes);
 
 /// <summary>
-/// The events of every log stream, in memory by stream and hour of event time, persisted as one
-/// document per stream and hour. Appends mark their hours dirty and <see cref="Flush"/> writes them in
+/// The events of every log stream, in memory by stream and 10 minutes of event time, persisted as one
+/// document per stream and block. Appends mark their blocks dirty and <see cref="Flush"/> writes them in
 /// one transaction a moment later, so busy streams are not rewritten on every append. Storage is
 /// bounded: each stream keeps its newest <see cref="MaxEventsPerStream"/> events, and beyond
-/// <see cref="MaxStoredBytes"/> overall the oldest hours of any stream go first.
+/// <see cref="MaxStoredBytes"/> overall the oldest blocks of any stream go first.
 /// </summary>
 public sealed class LogEventStore
 {
     public const string Collection = "logs.events";
     public const int MaxEventsPerStream = 50_000;
     public const long MaxStoredBytes = 256L * 1024 * 1024;
-    private const long HourMs = 3_600_000;
+    /// <summary>Events are kept and persisted in 10-minute blocks of event time, so a flush of a busy stream rewrites little.</summary>
+    private const long BlockMs = 600_000;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
     private readonly ConcurrentDictionary<string, StreamEvents> _streams = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Stream, long Hour), byte> _dirty = new();
+    private readonly ConcurrentDictionary<(string Stream, long Block), byte> _dirty = new();
     private readonly StateStore _store;
     private readonly Lock _flushGate = new();
     private long _nextId;
@@ -46,8 +47,8 @@ public sealed class LogEventStore
             var events = JsonSerializer.Deserialize<List<LogEvent>>(body, Json);
             if (split < 0 || events is null) continue;
             var stream = _streams.GetOrAdd(key[..split], _ => new StreamEvents());
-            var hour = long.Parse(key[(split + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-            stream.Hours[hour] = events;
+            var block = long.Parse(key[(split + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            stream.Blocks[block] = events;
             foreach (var e in events)
             {
                 stream.Account(e, +1);
@@ -67,14 +68,14 @@ public sealed class LogEventStore
             foreach (var (timestamp, message) in events)
             {
                 var e = new LogEvent(timestamp, message, ingestionTime, Interlocked.Increment(ref _nextId));
-                var hour = timestamp - Mod(timestamp, HourMs);
-                if (!stream.Hours.TryGetValue(hour, out var list)) stream.Hours[hour] = list = [];
+                var block = timestamp - Mod(timestamp, BlockMs);
+                if (!stream.Blocks.TryGetValue(block, out var list)) stream.Blocks[block] = list = [];
                 var at = list.Count;
                 while (at > 0 && Compare(list[at - 1], e) > 0) at--;
                 list.Insert(at, e);
                 stream.Account(e, +1);
                 Interlocked.Add(ref _storedBytes, Size(e));
-                _dirty[(streamKey, hour)] = 0;
+                _dirty[(streamKey, block)] = 0;
             }
             while (stream.Count > MaxEventsPerStream) DropOldest(streamKey, stream);
         }
@@ -84,7 +85,7 @@ public sealed class LogEventStore
     public IReadOnlyList<LogEvent> Events(string streamKey)
     {
         if (!_streams.TryGetValue(streamKey, out var stream)) return [];
-        lock (stream.Gate) return stream.Hours.Values.SelectMany(h => h).ToList();
+        lock (stream.Gate) return stream.Blocks.Values.SelectMany(h => h).ToList();
     }
 
     public StreamStatistics Statistics(string streamKey)
@@ -92,8 +93,8 @@ public sealed class LogEventStore
         if (!_streams.TryGetValue(streamKey, out var stream)) return new StreamStatistics(null, null, null, 0);
         lock (stream.Gate)
         {
-            var first = stream.Hours.Values.FirstOrDefault(h => h.Count > 0)?[0];
-            var last = stream.Hours.Values.LastOrDefault(h => h.Count > 0)?[^1];
+            var first = stream.Blocks.Values.FirstOrDefault(h => h.Count > 0)?[0];
+            var last = stream.Blocks.Values.LastOrDefault(h => h.Count > 0)?[^1];
             return new StreamStatistics(first?.Timestamp, last?.Timestamp, stream.LastIngestion, stream.Bytes);
         }
     }
@@ -103,9 +104,9 @@ public sealed class LogEventStore
         if (!_streams.TryRemove(streamKey, out var stream)) return;
         lock (stream.Gate)
         {
-            foreach (var hour in stream.Hours.Keys) _dirty[(streamKey, hour)] = 0;
+            foreach (var block in stream.Blocks.Keys) _dirty[(streamKey, block)] = 0;
             Interlocked.Add(ref _storedBytes, -stream.Bytes);
-            stream.Hours.Clear();
+            stream.Blocks.Clear();
         }
     }
 
@@ -115,32 +116,32 @@ public sealed class LogEventStore
         if (!_streams.TryGetValue(streamKey, out var stream)) return;
         lock (stream.Gate)
         {
-            foreach (var (hour, list) in stream.Hours.Where(h => h.Key < cutoffMs).ToList())
+            foreach (var (block, list) in stream.Blocks.Where(h => h.Key < cutoffMs).ToList())
             {
                 var expired = list.Where(e => e.Timestamp < cutoffMs).ToList();
                 if (expired.Count == 0) continue;
                 foreach (var e in expired) Forget(stream, e);
                 list.RemoveAll(e => e.Timestamp < cutoffMs);
-                if (list.Count == 0) stream.Hours.Remove(hour);
-                _dirty[(streamKey, hour)] = 0;
+                if (list.Count == 0) stream.Blocks.Remove(block);
+                _dirty[(streamKey, block)] = 0;
             }
         }
     }
 
-    /// <summary>Keeps the whole store under <see cref="MaxStoredBytes"/>, dropping the oldest hours first.</summary>
+    /// <summary>Keeps the whole store under <see cref="MaxStoredBytes"/>, dropping the oldest blocks first.</summary>
     public void EnforceLimit()
     {
         while (Interlocked.Read(ref _storedBytes) > MaxStoredBytes)
         {
-            var oldest = _streams.Where(s => s.Value.Hours.Count > 0)
-                .Select(s => (s.Key, s.Value, Hour: s.Value.Hours.Keys.First()))
-                .OrderBy(s => s.Hour).FirstOrDefault();
+            var oldest = _streams.Where(s => s.Value.Blocks.Count > 0)
+                .Select(s => (s.Key, s.Value, Block: s.Value.Blocks.Keys.First()))
+                .OrderBy(s => s.Block).FirstOrDefault();
             if (oldest.Value is null) return;
             lock (oldest.Value.Gate)
             {
-                if (!oldest.Value.Hours.Remove(oldest.Hour, out var list)) continue;
+                if (!oldest.Value.Blocks.Remove(oldest.Block, out var list)) continue;
                 foreach (var e in list) Forget(oldest.Value, e);
-                _dirty[(oldest.Key, oldest.Hour)] = 0;
+                _dirty[(oldest.Key, oldest.Block)] = 0;
             }
         }
     }
@@ -153,11 +154,11 @@ public sealed class LogEventStore
             foreach (var (key, _) in _dirty.ToArray())
             {
                 _dirty.TryRemove(key, out _);
-                var documentKey = key.Stream + '\u001f' + key.Hour.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var documentKey = key.Stream + '\u001f' + key.Block.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 List<LogEvent>? events = null;
                 if (_streams.TryGetValue(key.Stream, out var stream))
                     lock (stream.Gate)
-                        if (stream.Hours.TryGetValue(key.Hour, out var list)) events = list.ToList();
+                        if (stream.Blocks.TryGetValue(key.Block, out var list)) events = list.ToList();
                 writes.Add(new StoreWrite(Collection, documentKey, events is { Count: > 0 } ? JsonSerializer.Serialize(events, Json) : null));
             }
             _store.Apply(writes);
@@ -166,11 +167,11 @@ public sealed class LogEventStore
 
     private void DropOldest(string streamKey, StreamEvents stream)
     {
-        var (hour, list) = stream.Hours.First();
+        var (block, list) = stream.Blocks.First();
         Forget(stream, list[0]);
         list.RemoveAt(0);
-        if (list.Count == 0) stream.Hours.Remove(hour);
-        _dirty[(streamKey, hour)] = 0;
+        if (list.Count == 0) stream.Blocks.Remove(block);
+        _dirty[(streamKey, block)] = 0;
     }
 
     private void Forget(StreamEvents stream, LogEvent e)
@@ -186,7 +187,7 @@ public sealed class LogEventStore
     private sealed class StreamEvents
     {
         public Lock Gate { get; } = new();
-        public SortedDictionary<long, List<LogEvent>> Hours { get; } = [];
+        public SortedDictionary<long, List<LogEvent>> Blocks { get; } = [];
         public int Count { get; private set; }
         public long Bytes { get; private set; }
         public long? LastIngestion { get; private set; }
