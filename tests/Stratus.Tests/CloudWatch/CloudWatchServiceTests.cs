@@ -154,6 +154,10 @@ public sealed class CloudWatchServiceTests : IDisposable
         Assert.Equal(AlarmStates.Ok, Alarm().StateValue);
 
         var history = _cloudWatch.DescribeAlarmHistory(_call, "errors-high", "StateUpdate", null, null, ascending: true);
+        var alarmData = JsonNode.Parse(history[1].HistoryData)!["newState"]!;
+        Assert.Equal("ALARM", alarmData["stateValue"]!.GetValue<string>());
+        Assert.Equal("[9,6]", alarmData["stateReasonData"]!["recentDatapoints"]!.ToJsonString());
+        Assert.DoesNotContain("\\u", history[1].HistoryData);
         Assert.Equal(["Alarm updated from INSUFFICIENT_DATA to OK", "Alarm updated from OK to ALARM", "Alarm updated from ALARM to OK"],
             history.Select(h => h.HistorySummary));
 

@@ -146,7 +146,7 @@ public sealed class CloudWatchProtocolTests(StratusFixture stratus) : IClassFixt
             out["actions_enabled"] = cw.describe_alarms(AlarmNames=["orders-errors"])["MetricAlarms"][0]["ActionsEnabled"]
             history = cw.describe_alarm_history(AlarmName="orders-errors")["AlarmHistoryItems"]
             out["history"] = [(h["HistoryItemType"], h["HistorySummary"]) for h in history]
-            out["state_history"] = json.loads(cw.describe_alarm_history(AlarmName="orders-errors", HistoryItemType="StateUpdate")["AlarmHistoryItems"][0]["HistoryData"])["newState"]["value"]
+            out["state_history"] = json.loads(cw.describe_alarm_history(AlarmName="orders-errors", HistoryItemType="StateUpdate")["AlarmHistoryItems"][0]["HistoryData"])["newState"]["stateValue"]
             out["err_state"] = error(cw.set_alarm_state, AlarmName="nope", StateValue="OK", StateReason="x")
             out["err_reason_data"] = error(cw.set_alarm_state, AlarmName="orders-errors", StateValue="OK", StateReason="x", StateReasonData="not json")
             out["err_operator"] = error(cw.put_metric_alarm, AlarmName="bad", Namespace="A", MetricName="B", Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="Sideways")

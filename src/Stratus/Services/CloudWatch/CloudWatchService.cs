@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -36,6 +38,9 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         ["LessThanThreshold"] = ((v, t) => v < t, "less than"),
         ["LessThanOrEqualToThreshold"] = ((v, t) => v <= t, "less than or equal to"),
     };
+
+    /// <summary>JSON documents AWS hands out as strings (history, reason data) are written without \u escapes.</summary>
+    private static readonly JsonSerializerOptions PlainJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static readonly string[] TreatMissingDataValues = ["breaching", "notBreaching", "ignore", "missing"];
 
@@ -536,7 +541,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             ["evaluatedDatapoints"] = new JsonArray(points.OrderByDescending(p => p.Key)
                 .Select(p => (JsonNode)new JsonObject { ["timestamp"] = IsoWithOffset(p.Key), ["value"] = p.Value }).ToArray()),
         };
-        Transition(alarm.AccountId, alarm.Region, alarm.AlarmName, next, reason, reasonData.ToJsonString());
+        Transition(alarm.AccountId, alarm.Region, alarm.AlarmName, next, reason, reasonData.ToJsonString(PlainJson));
     }
 
     private List<KeyValuePair<DateTimeOffset, double>> AlarmDatapoints(MetricAlarm alarm, DateTimeOffset start, DateTimeOffset end)
@@ -569,8 +574,8 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         AddHistory(after, now, "StateUpdate", $"Alarm updated from {before.StateValue} to {state}", new JsonObject
         {
             ["version"] = "1.0",
-            ["oldState"] = StateView(before),
-            ["newState"] = StateView(after),
+            ["oldState"] = HistoryStateView(before),
+            ["newState"] = HistoryStateView(after),
         });
         if (before.StateValue != state && after.ActionsEnabled) RunActions(before, after);
     }
@@ -591,7 +596,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
                     new JsonObject { ["actionState"] = "Failed", ["notificationResource"] = target, ["error"] = "Stratus runs Lambda function actions only." });
                 continue;
             }
-            var payload = JsonSerializer.SerializeToUtf8Bytes(LambdaAlarmEvent(before, after));
+            var payload = Encoding.UTF8.GetBytes(LambdaAlarmEvent(before, after).ToJsonString(PlainJson));
             var cancellation = _stopping.Token;
             _ = Task.Run(async () =>
             {
@@ -657,6 +662,15 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         return view;
     }
 
+    /// <summary>A state as alarm history records it: the reason data as a JSON object.</summary>
+    private static JsonObject HistoryStateView(MetricAlarm alarm)
+    {
+        var view = new JsonObject { ["stateValue"] = alarm.StateValue, ["stateReason"] = alarm.StateReason };
+        if (alarm.StateReasonData is { } data) view["stateReasonData"] = JsonNode.Parse(data);
+        return view;
+    }
+
+    /// <summary>A state as the Lambda alarm event carries it: the reason data as a string.</summary>
     private static JsonObject StateView(MetricAlarm alarm)
     {
         var view = new JsonObject
@@ -684,7 +698,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
 
     private void AddHistory(MetricAlarm alarm, DateTimeOffset at, string type, string summary, JsonObject data)
     {
-        var item = new AlarmHistoryItem(alarm.AlarmName, at, type, summary, data.ToJsonString());
+        var item = new AlarmHistoryItem(alarm.AlarmName, at, type, summary, data.ToJsonString(PlainJson));
         var key = AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName);
         lock (_historyGate)
         {
