@@ -52,6 +52,8 @@ public sealed class LogsClientTests(StratusFixture stratus) : IClassFixture<Stra
             out["tags"] = logs.list_tags_log_group(logGroupName="/app/orders")["tags"]
             out["rejected"] = logs.put_log_events(logGroupName="/app/orders", logStreamName="web-1", logEvents=[
                 {"timestamp": now - 7 * 86400000 - 3600000, "message": "past retention"}, {"timestamp": now - 7 * 86400000 + 3600000, "message": "within retention"}]).get("rejectedLogEventsInfo")
+            out["tested"] = [m["eventNumber"] for m in logs.test_metric_filter(filterPattern="[ip, user, status = 5*, bytes]",
+                logEventMessages=["1.2.3.4 bob 503 10", "1.2.3.4 bob 200 10", "5.6.7.8 ann 500 99"])["matches"]]
             out["err_order"] = error(logs.put_log_events, logGroupName="/app/orders", logStreamName="web-1", logEvents=[{"timestamp": now, "message": "b"}, {"timestamp": now - 1, "message": "a"}])
             out["err_exists"] = error(logs.create_log_group, logGroupName="/app/orders")
             out["err_missing"] = error(logs.get_log_events, logGroupName="/app/none", logStreamName="x")
@@ -84,6 +86,7 @@ public sealed class LogsClientTests(StratusFixture stratus) : IClassFixture<Stra
         Assert.Equal("""[["web-2",-2000],["web-1",-3000]]""", result["streams"]!.ToJsonString());
         Assert.Equal("""{"team":"shop"}""", result["tags"]!.ToJsonString());
         Assert.Equal("""{"expiredLogEventEndIndex":1}""", result["rejected"]!.ToJsonString());
+        Assert.Equal("[1,3]", result["tested"]!.ToJsonString());
         AssertError(result["err_order"], "InvalidParameterException", "chronological order");
         AssertError(result["err_exists"], "ResourceAlreadyExistsException", "already exists");
         AssertError(result["err_missing"], "ResourceNotFoundException", "log group does not exist");

@@ -75,6 +75,19 @@ public sealed class LogsApi : IStratusService, IDisposable
         { "PutLogEvents", PutLogEvents },
         { "GetLogEvents", GetLogEvents },
         { "FilterLogEvents", FilterLogEvents },
+        { "TestMetricFilter", i =>
+            {
+                var messages = i.Strings("logEventMessages");
+                return new JsonObject
+                {
+                    ["matches"] = new JsonArray(_logs.TestFilterPattern(i.Required("filterPattern"), messages).Select(n => (JsonNode)new JsonObject
+                    {
+                        ["eventNumber"] = n,
+                        ["eventMessage"] = messages[n - 1],
+                        ["extractedValues"] = new JsonObject(),
+                    }).ToArray()),
+                };
+            } },
     };
 
     private JsonObject DescribeLogGroups(OperationInput i)

@@ -228,15 +228,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
             throw new AwsException("InvalidParameterException", "logStreamNames and logStreamNamePrefix are mutually exclusive parameters.");
         if (startTime is { } s && endTime is { } e && s > e)
             throw new AwsException("InvalidParameterException", "endTime must be greater than or equal to startTime.");
-        FilterPattern filter;
-        try
-        {
-            filter = FilterPattern.Parse(pattern);
-        }
-        catch (FilterPatternException error)
-        {
-            throw new AwsException("InvalidParameterException", error.Message);
-        }
+        var filter = ParseFilter(pattern);
         var group = Group(call, groupName);
         var streams = StreamsOf(group)
             .Where(st => streamNames.Count == 0 || streamNames.Contains(st.Name))
@@ -264,6 +256,27 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         }
         var next = more ? Convert.ToBase64String(Encoding.UTF8.GetBytes("filter:" + page[^1].Event.Position)) : null;
         return new FilterLogEventsPage(page, streams.Select(st => st.Name).ToList(), next);
+    }
+
+    /// <summary>Which of the messages a filter pattern matches, 1-based, as TestMetricFilter reports.</summary>
+    public IReadOnlyList<int> TestFilterPattern(string pattern, IReadOnlyList<string> messages)
+    {
+        if (messages.Count is 0 or > 50)
+            throw new AwsException("InvalidParameterException", "1 validation error detected: Value at 'logEventMessages' failed to satisfy constraint: Member must have length between 1 and 50");
+        var filter = ParseFilter(pattern);
+        return Enumerable.Range(0, messages.Count).Where(i => filter.Matches(messages[i])).Select(i => i + 1).ToList();
+    }
+
+    private static FilterPattern ParseFilter(string? pattern)
+    {
+        try
+        {
+            return FilterPattern.Parse(pattern);
+        }
+        catch (FilterPatternException error)
+        {
+            throw new AwsException("InvalidParameterException", error.Message);
+        }
     }
 
     private static List<LogEvent> TakeWithinBytes(IEnumerable<LogEvent> events, int limit)
