@@ -65,7 +65,7 @@ public sealed class StratusConsole(IReadOnlyList<IStratusService> services, Clou
             RenderFunctions(html, account, region, scopedMetrics, scopedGroups, start, end);
             RenderStages(html, account, region, scopedMetrics, start, end);
             RenderAlarms(html, alarms.Where(a => a.AccountId == account && a.Region == region).ToList());
-            RenderCustomMetrics(html, scopedMetrics);
+            RenderCustomMetrics(html, scopedMetrics, start, end);
             RenderLogGroups(html, scopedGroups);
         }
         html.Append("</body></html>");
@@ -130,16 +130,22 @@ public sealed class StratusConsole(IReadOnlyList<IStratusService> services, Clou
         html.Append("</table>");
     }
 
-    private static void RenderCustomMetrics(StringBuilder html, List<MetricIdentity> metrics)
+    /// <summary>Custom metrics get an Average graph each (CloudWatch's default statistic), the first few per account and region.</summary>
+    private void RenderCustomMetrics(StringBuilder html, List<MetricIdentity> metrics, DateTimeOffset start, DateTimeOffset end)
     {
+        const int graphed = 12;
         var custom = metrics.Where(m => !m.Namespace.StartsWith("AWS/", StringComparison.Ordinal))
-            .GroupBy(m => m.Namespace).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+            .OrderBy(m => m.Namespace, StringComparer.Ordinal).ThenBy(m => m.MetricName, StringComparer.Ordinal).ThenBy(m => m.Key, StringComparer.Ordinal).ToList();
         if (custom.Count == 0) return;
-        html.Append("<h3>Custom metrics</h3><table><tr><th>namespace</th><th>metrics</th></tr>");
-        foreach (var ns in custom)
-            html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td>{E(ns.Key)}</td><td>{E(string.Join(", ", ns.Select(m => m.MetricName).Distinct().Order(StringComparer.Ordinal)))}</td></tr>");
-        html.Append("</table>");
+        html.Append("<h3>Custom metrics</h3><div class=\"charts\">");
+        foreach (var metric in custom.Take(graphed))
+        {
+            var title = $"{metric.Namespace} {metric.MetricName}" + string.Concat(metric.Dimensions.Select(d => $" {d.Name}={d.Value}"));
+            html.Append(SvgChart.Render(title, start, end, [Series("Average", "#1f6feb", metric, "Average", start, end)]));
+        }
+        html.Append("</div>");
+        if (custom.Count > graphed)
+            html.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">and {custom.Count - graphed} more; list them with aws cloudwatch list-metrics.</p>");
     }
 
     private void RenderLogGroups(StringBuilder html, List<LogGroup> groups)

@@ -21,7 +21,8 @@ public sealed class CloudWatchConsoleBrowserTests(StratusFixture stratus) : ICla
                 {"timestamp": now - 2, "message": "START RequestId: 5d1f Version: $LATEST"},
                 {"timestamp": now - 1, "message": "END RequestId: 5d1f"},
                 {"timestamp": now, "message": "REPORT RequestId: 5d1f\tDuration: 8.10 ms\tBilled Duration: 9 ms\tMemory Size: 128 MB\tMax Memory Used: 41 MB"}])
-            cw.put_metric_data(Namespace="Demo/Shop", MetricData=[{"MetricName": "Orders", "Value": 3}])
+            cw.put_metric_data(Namespace="Demo/Shop", MetricData=[{"MetricName": "Orders", "Value": v, "Timestamp": time.time() - 60 * minutes}
+                for minutes, v in [(50, 3), (40, 5), (30, 4), (20, 8), (10, 6), (0, 7)]])
             cw.put_metric_alarm(AlarmName="orders-stalled", Namespace="Demo/Shop", MetricName="Orders", Statistic="Sum", Period=60, EvaluationPeriods=1,
                 Threshold=1, ComparisonOperator="LessThanThreshold")
             """);
@@ -36,7 +37,8 @@ public sealed class CloudWatchConsoleBrowserTests(StratusFixture stratus) : ICla
         foreach (var chart in new[] { "Invocations", "Duration (ms)", "Errors", "Throttles" }) Assert.Contains($"aria-label=\"{chart}\"", dom.Stdout);
         Assert.Contains("REPORT RequestId: 5d1f", dom.Stdout);
         Assert.Contains("orders-stalled", dom.Stdout);
-        Assert.Contains("Demo/Shop", dom.Stdout);
+        Assert.Contains("aria-label=\"Demo/Shop Orders\"", dom.Stdout);
+        Assert.Contains("data-series=\"Average\"", dom.Stdout);
         Assert.Contains("<td>logs</td>", dom.Stdout);
 
         var screenshot = Path.Combine(AppContext.BaseDirectory, "screenshots", "console.png");
