@@ -29,7 +29,19 @@ public sealed class CloudWatchConsoleBrowserTests(StratusFixture stratus) : ICla
         var chromium = Environment.GetEnvironmentVariable("CHROMIUM") ?? "/usr/bin/chromium";
         Assert.True(File.Exists(chromium), $"Chromium is needed at {chromium} (apt-get install chromium, or set CHROMIUM).");
         var url = stratus.Url.TrimEnd('/') + "/_stratus/";
-        string[] headless = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=" + Directory.CreateTempSubdirectory("stratus-chromium-").FullName];
+        var profile = Directory.CreateTempSubdirectory("stratus-chromium-");
+        try
+        {
+            await AssertConsoleInBrowserAsync(chromium, url, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=" + profile.FullName]);
+        }
+        finally
+        {
+            profile.Delete(recursive: true);
+        }
+    }
+
+    private async Task AssertConsoleInBrowserAsync(string chromium, string url, string[] headless)
+    {
 
         var dom = await Clients.RunAsync(chromium, [.. headless, "--dump-dom", url], stratus.Url, TimeSpan.FromMinutes(2));
         Assert.True(dom.ExitCode == 0, dom.ToString());
