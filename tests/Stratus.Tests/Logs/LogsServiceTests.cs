@@ -135,6 +135,23 @@ public sealed class LogsServiceTests : IDisposable
     }
 
     [Fact]
+    public void Beyond_the_store_limit_the_oldest_blocks_of_any_stream_go_first()
+    {
+        var store = new LogEventStore(StateStore.Ephemeral(), maxStoredBytes: 5_000);
+        var message = new string('x', 974);
+        const long tenMinutes = 600_000;
+        store.Append("old", Enumerable.Range(0, 2).Select(i => (_nowMs - 3 * tenMinutes + i, message)), _nowMs);
+        store.Append("new", Enumerable.Range(0, 2).Select(i => (_nowMs - 2 * tenMinutes + i, message)), _nowMs);
+        store.Append("old", Enumerable.Range(0, 2).Select(i => (_nowMs + i, message)), _nowMs);
+
+        store.EnforceLimit();
+
+        Assert.Equal([_nowMs, _nowMs + 1], store.Events("old").Select(e => e.Timestamp));
+        Assert.Equal(2, store.Events("new").Count);
+        Assert.Equal(4_000, store.Statistics("old").StoredBytes + store.Statistics("new").StoredBytes);
+    }
+
+    [Fact]
     public void Names_and_duplicates_are_refused()
     {
         Assert.Equal("ResourceAlreadyExistsException", Assert.Throws<AwsException>(() => _logs.CreateLogGroup(_call, "/app/orders", [])).Code);

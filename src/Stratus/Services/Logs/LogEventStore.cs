@@ -37,10 +37,12 @@ public sealed class LogEventStore
     private readonly Lock _flushGate = new();
     private long _nextId;
     private long _storedBytes;
+    private readonly long _maxStoredBytes;
 
-    public LogEventStore(StateStore store)
+    public LogEventStore(StateStore store, long maxStoredBytes = MaxStoredBytes)
     {
         _store = store;
+        _maxStoredBytes = maxStoredBytes;
         foreach (var (key, body) in store.Load(Collection))
         {
             var split = key.LastIndexOf('\u001f');
@@ -128,10 +130,10 @@ public sealed class LogEventStore
         }
     }
 
-    /// <summary>Keeps the whole store under <see cref="MaxStoredBytes"/>, dropping the oldest blocks first.</summary>
+    /// <summary>Keeps the whole store under its byte limit, dropping the oldest blocks first.</summary>
     public void EnforceLimit()
     {
-        while (Interlocked.Read(ref _storedBytes) > MaxStoredBytes)
+        while (Interlocked.Read(ref _storedBytes) > _maxStoredBytes)
         {
             var oldest = _streams.Where(s => s.Value.Blocks.Count > 0)
                 .Select(s => (s.Key, s.Value, Block: s.Value.Blocks.Keys.First()))
