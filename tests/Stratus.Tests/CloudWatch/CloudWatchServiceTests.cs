@@ -199,6 +199,29 @@ public sealed class CloudWatchServiceTests : IDisposable
         })).Code);
     }
 
+    [Theory]
+    [InlineData("GreaterThanThreshold", 5, "OK")]
+    [InlineData("GreaterThanThreshold", 6, "ALARM")]
+    [InlineData("GreaterThanOrEqualToThreshold", 5, "ALARM")]
+    [InlineData("LessThanThreshold", 5, "OK")]
+    [InlineData("LessThanThreshold", 4, "ALARM")]
+    [InlineData("LessThanOrEqualToThreshold", 5, "ALARM")]
+    public void Comparison_operators_compare_the_statistic_with_the_threshold(string comparison, double value, string expected)
+    {
+        var start = T0.AddMinutes(30);
+        Put("Level", start.AddSeconds(-30), value);
+        _cloudWatch.PutMetricAlarm(_call, new MetricAlarm
+        {
+            AlarmName = "level", AlarmArn = "", AccountId = _call.AccountId, Region = _call.Region, Namespace = "Shop", MetricName = "Level",
+            Dimensions = [Api], Statistic = "Maximum", Period = 60, EvaluationPeriods = 1, Threshold = 5, ComparisonOperator = comparison,
+        });
+
+        _clock.Now = start;
+        _cloudWatch.EvaluateAlarm(Assert.Single(_cloudWatch.DescribeAlarms(_call, ["level"], null, null, null)));
+
+        Assert.Equal(expected, Assert.Single(_cloudWatch.DescribeAlarms(_call, ["level"], null, null, null)).StateValue);
+    }
+
     [Fact]
     public void Missing_data_is_insufficient_unless_the_alarm_says_otherwise()
     {
