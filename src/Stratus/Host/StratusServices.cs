@@ -52,7 +52,7 @@ public sealed class StratusServices : IAsyncDisposable
         var lambdaForAlarms = new LateBoundLambdaInvoker();
         var cloudWatch = new CloudWatchService(store, clock, lambdaForAlarms, logging.CreateLogger("Stratus.cloudwatch"));
 
-        var logs = new LogsService(store, clock, logging.CreateLogger("Stratus.logs"));
+        var logs = new LogsService(store, clock, cloudWatch, logging.CreateLogger("Stratus.logs"));
 
         IStratusService[] all = [new IamApi(iam), new StsApi(sts), new CloudWatchApi(cloudWatch), new LogsApi(logs)];
         foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);

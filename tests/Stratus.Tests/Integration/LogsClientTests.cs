@@ -5,7 +5,7 @@ using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Integration;
 
-/// <summary>CloudWatch Logs through boto3, `aws logs filter-log-events` (v1) and `aws logs tail` (v2).</summary>
+/// <summary>CloudWatch Logs through boto3 (with metric filters feeding CloudWatch), `aws logs filter-log-events` (v1) and `aws logs tail` (v2).</summary>
 public sealed class LogsClientTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Fact]
@@ -52,6 +52,19 @@ public sealed class LogsClientTests(StratusFixture stratus) : IClassFixture<Stra
             out["tags"] = logs.list_tags_log_group(logGroupName="/app/orders")["tags"]
             out["rejected"] = logs.put_log_events(logGroupName="/app/orders", logStreamName="web-1", logEvents=[
                 {"timestamp": now - 7 * 86400000 - 3600000, "message": "past retention"}, {"timestamp": now - 7 * 86400000 + 3600000, "message": "within retention"}]).get("rejectedLogEventsInfo")
+            logs.put_metric_filter(logGroupName="/app/orders", filterName="errors", filterPattern="ERROR",
+                metricTransformations=[{"metricName": "ErrorLines", "metricNamespace": "Orders/Logs", "metricValue": "1", "unit": "Count"}])
+            out["filters"] = [(f["filterName"], f["metricTransformations"][0]["metricName"]) for f in logs.describe_metric_filters(logGroupName="/app/orders")["metricFilters"]]
+            logs.put_log_events(logGroupName="/app/orders", logStreamName="web-2", logEvents=[{"timestamp": now + 1, "message": "ERROR a"}, {"timestamp": now + 2, "message": "ERROR b"}, {"timestamp": now + 3, "message": "fine"}])
+            cw = client("cloudwatch")
+            import datetime
+            window = dict(StartTime=datetime.datetime.fromtimestamp(now / 1000 - 120, datetime.timezone.utc), EndTime=datetime.datetime.fromtimestamp(now / 1000 + 120, datetime.timezone.utc))
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                points = cw.get_metric_statistics(Namespace="Orders/Logs", MetricName="ErrorLines", Period=300, Statistics=["Sum"], **window)["Datapoints"]
+                if points: break
+                time.sleep(0.2)
+            out["error_lines"] = [p["Sum"] for p in points]
             out["tested"] = [m["eventNumber"] for m in logs.test_metric_filter(filterPattern="[ip, user, status = 5*, bytes]",
                 logEventMessages=["1.2.3.4 bob 503 10", "1.2.3.4 bob 200 10", "5.6.7.8 ann 500 99"])["matches"]]
             out["err_order"] = error(logs.put_log_events, logGroupName="/app/orders", logStreamName="web-1", logEvents=[{"timestamp": now, "message": "b"}, {"timestamp": now - 1, "message": "a"}])
@@ -87,6 +100,8 @@ public sealed class LogsClientTests(StratusFixture stratus) : IClassFixture<Stra
         Assert.Equal("""{"team":"shop"}""", result["tags"]!.ToJsonString());
         Assert.Equal("""{"expiredLogEventEndIndex":1}""", result["rejected"]!.ToJsonString());
         Assert.Equal("[1,3]", result["tested"]!.ToJsonString());
+        Assert.Equal("""[["errors","ErrorLines"]]""", result["filters"]!.ToJsonString());
+        Assert.Equal("[2]", result["error_lines"]!.ToJsonString());
         AssertError(result["err_order"], "InvalidParameterException", "chronological order");
         AssertError(result["err_exists"], "ResourceAlreadyExistsException", "already exists");
         AssertError(result["err_missing"], "ResourceNotFoundException", "log group does not exist");

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs;
 using Stratus.Tests.CloudWatch;
 
@@ -13,10 +14,11 @@ public sealed class LogsServiceTests : IDisposable
     private readonly LogsService _logs;
     private readonly CallContext _call = TestCalls.Call();
     private readonly long _nowMs = Now.ToUnixTimeMilliseconds();
+    private readonly RecordingPublisher _published = new();
 
     public LogsServiceTests()
     {
-        _logs = new LogsService(StateStore.Ephemeral(), _clock, NullLogger.Instance);
+        _logs = new LogsService(StateStore.Ephemeral(), _clock, _published, NullLogger.Instance);
         _logs.CreateLogGroup(_call, "/app/orders", []);
         _logs.CreateLogStream(_call, "/app/orders", "web-1");
     }
@@ -152,6 +154,29 @@ public sealed class LogsServiceTests : IDisposable
     }
 
     [Fact]
+    public void Metric_filters_turn_matching_events_into_data_points()
+    {
+        _logs.PutMetricFilter(_call, "/app/orders", "errors", "{ $.level = \"ERROR\" }",
+            new MetricTransformation("Errors", "App", "1", null, new() { ["Service"] = "$.service" }, "Count"));
+        _logs.PutMetricFilter(_call, "/app/orders", "latency", "{ $.latency > 0 }",
+            new MetricTransformation("Latency", "App", "$.latency", null, [], "Milliseconds"));
+        _logs.PutMetricFilter(_call, "/app/orders", "timeouts", "timeout", new MetricTransformation("Timeouts", "App", "1", 0, [], null));
+
+        Put((_nowMs, "{\"level\":\"ERROR\",\"service\":\"cart\",\"latency\":120}"), (_nowMs + 1, "{\"level\":\"INFO\",\"latency\":7}"), (_nowMs + 2, "plain text"));
+
+        Assert.Equal(["App/Errors Service=cart 1 Count", "App/Latency  120 Milliseconds", "App/Latency  7 Milliseconds", "App/Timeouts  0 None"],
+            _published.Data.Select(d => $"{d.Namespace}/{d.MetricName} {string.Join(",", d.Dimensions.Select(x => x.Key + "=" + x.Value))} {d.Value} {d.Unit}").Order());
+        Assert.Equal(3, _logs.MetricFilterCount(_logs.DescribeLogGroups(_call, "/app/orders", null)[0]));
+        Assert.Equal(["latency"], _logs.DescribeMetricFilters(_call, "/app/orders", null, "Latency", "App").Select(f => f.FilterName));
+        Assert.Equal("InvalidParameterException", Assert.Throws<AwsException>(() => _logs.PutMetricFilter(_call, "/app/orders", "bad", "{ $.a = ",
+            new MetricTransformation("X", "App", "1", null, [], null))).Code);
+        Assert.Equal("InvalidParameterException", Assert.Throws<AwsException>(() => _logs.PutMetricFilter(_call, "/app/orders", "bad", "",
+            new MetricTransformation("X", "App", "many", null, [], null))).Code);
+        _logs.DeleteMetricFilter(_call, "/app/orders", "latency");
+        Assert.Equal("ResourceNotFoundException", Assert.Throws<AwsException>(() => _logs.DeleteMetricFilter(_call, "/app/orders", "latency")).Code);
+    }
+
+    [Fact]
     public void Names_and_duplicates_are_refused()
     {
         Assert.Equal("ResourceAlreadyExistsException", Assert.Throws<AwsException>(() => _logs.CreateLogGroup(_call, "/app/orders", [])).Code);
@@ -159,5 +184,12 @@ public sealed class LogsServiceTests : IDisposable
         Assert.Equal("InvalidParameterException", Assert.Throws<AwsException>(() => _logs.CreateLogGroup(_call, "bad name!", [])).Code);
         Assert.Equal("InvalidParameterException", Assert.Throws<AwsException>(() => _logs.CreateLogStream(_call, "/app/orders", "a:b")).Code);
         Assert.Equal("ResourceNotFoundException", Assert.Throws<AwsException>(() => _logs.CreateLogStream(_call, "/nope", "a")).Code);
+    }
+
+    private sealed class RecordingPublisher : IMetricPublisher
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<MetricDatum> _data = new();
+        public IReadOnlyList<MetricDatum> Data => _data.ToList();
+        public void Publish(MetricDatum datum) => _data.Enqueue(datum);
     }
 }

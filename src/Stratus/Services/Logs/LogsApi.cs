@@ -75,6 +75,23 @@ public sealed class LogsApi : IStratusService, IDisposable
         { "PutLogEvents", PutLogEvents },
         { "GetLogEvents", GetLogEvents },
         { "FilterLogEvents", FilterLogEvents },
+        { "PutMetricFilter", i =>
+            {
+                var transformations = i.List("metricTransformations");
+                if (transformations.Count != 1)
+                    throw new AwsException("InvalidParameterException", "1 validation error detected: Value at 'metricTransformations' failed to satisfy constraint: Member must have length less than or equal to 1");
+                var t = i.Nested(transformations[0] as JsonObject ?? throw i.Style.Invalid("metricTransformations", "must be a list of structures"));
+                _logs.PutMetricFilter(i.Call, i.Required("logGroupName"), i.Required("filterName"), i.String("filterPattern") ?? "",
+                    new MetricTransformation(t.Required("metricName"), t.Required("metricNamespace"), t.Required("metricValue"), t.Double("defaultValue"),
+                        t.StringMap("dimensions"), t.String("unit")));
+                return (JsonObject?)null;
+            } },
+        { "DeleteMetricFilter", i =>
+            {
+                _logs.DeleteMetricFilter(i.Call, i.Required("logGroupName"), i.Required("filterName"));
+                return (JsonObject?)null;
+            } },
+        { "DescribeMetricFilters", DescribeMetricFilters },
         { "TestMetricFilter", i =>
             {
                 var messages = i.Strings("logEventMessages");
@@ -102,7 +119,7 @@ public sealed class LogsApi : IStratusService, IDisposable
                 ["logGroupName"] = g.Name,
                 ["creationTime"] = g.CreationTime,
                 ["retentionInDays"] = g.RetentionInDays,
-                ["metricFilterCount"] = 0,
+                ["metricFilterCount"] = _logs.MetricFilterCount(g),
                 ["arn"] = g.Arn + ":*",
                 ["storedBytes"] = _logs.StoredBytes(g),
                 ["logGroupClass"] = "STANDARD",
@@ -110,6 +127,34 @@ public sealed class LogsApi : IStratusService, IDisposable
             }).ToArray()),
         };
         if (from + limit < groups.Count) body["nextToken"] = Token(from + limit);
+        return body;
+    }
+
+    private JsonObject DescribeMetricFilters(OperationInput i)
+    {
+        var limit = Limit(i, MaxDescribeLimit);
+        var filters = _logs.DescribeMetricFilters(i.Call, i.String("logGroupName"), i.String("filterNamePrefix"), i.String("metricName"), i.String("metricNamespace"));
+        var from = Offset(i.String("nextToken"));
+        var body = new JsonObject
+        {
+            ["metricFilters"] = new JsonArray(filters.Skip(from).Take(limit).Select(f => (JsonNode)new JsonObject
+            {
+                ["filterName"] = f.FilterName,
+                ["filterPattern"] = f.FilterPattern,
+                ["metricTransformations"] = new JsonArray(new JsonObject
+                {
+                    ["metricName"] = f.Transformation.MetricName,
+                    ["metricNamespace"] = f.Transformation.MetricNamespace,
+                    ["metricValue"] = f.Transformation.MetricValue,
+                    ["defaultValue"] = f.Transformation.DefaultValue,
+                    ["dimensions"] = Tags(f.Transformation.Dimensions),
+                    ["unit"] = f.Transformation.Unit,
+                }),
+                ["creationTime"] = f.CreationTime,
+                ["logGroupName"] = f.GroupName,
+            }).ToArray()),
+        };
+        if (from + limit < filters.Count) body["nextToken"] = Token(from + limit);
         return body;
     }
 
@@ -206,6 +251,7 @@ public sealed class LogsApi : IStratusService, IDisposable
         return limit;
     }
 
+    /// <summary>A string map as a JSON object (tags, metric filter dimensions).</summary>
     private static JsonObject Tags(Dictionary<string, string> tags) => new(tags.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value)));
 
     /// <summary>Sequence tokens are no longer checked by CloudWatch Logs; it still returns one.</summary>

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Services.CloudWatch;
 
 namespace Stratus.Services.Logs;
 
@@ -42,6 +43,8 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     private readonly ResourceTable<LogGroup> _groups;
     private readonly ResourceTable<LogStream> _streams;
     private readonly LogEventStore _events;
+    private readonly ResourceTable<LogMetricFilter> _metricFilters;
+    private readonly IMetricPublisher _metrics;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly Lock _createGate = new();
@@ -52,8 +55,10 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     private readonly Task _writer;
     private readonly Task _housekeeper;
 
-    public LogsService(StateStore store, TimeProvider clock, ILogger logger)
+    public LogsService(StateStore store, TimeProvider clock, IMetricPublisher metrics, ILogger logger)
     {
+        _metricFilters = new ResourceTable<LogMetricFilter>(store, "logs.metric-filters");
+        _metrics = metrics;
         _groups = new ResourceTable<LogGroup>(store, "logs.groups");
         _streams = new ResourceTable<LogStream>(store, "logs.streams");
         _events = new LogEventStore(store);
@@ -80,6 +85,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     {
         var group = Group(call, name);
         foreach (var stream in StreamsOf(group).ToList()) DeleteStream(stream);
+        foreach (var filter in FiltersOf(group).ToList()) _metricFilters.Remove(FilterKey(filter));
         _groups.Remove(GroupKey(group.AccountId, group.Region, group.Name));
     }
 
@@ -196,6 +202,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         }
         var accepted = events.Take(tooNew ?? events.Count).Skip(Math.Max(tooOld ?? 0, expired ?? 0)).ToList();
         _events.Append(StreamKey(stream), accepted, now);
+        PublishMetrics(group, accepted);
         return new PutLogEventsOutcome(tooNew, tooOld, expired);
     }
 
@@ -321,6 +328,69 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         StreamsOf(group).SelectMany(s => _events.Events(StreamKey(s)).TakeLast(count).Select(e => new FilteredEvent(s.Name, e)))
             .OrderBy(e => e.Event.Position, StringComparer.Ordinal).TakeLast(count).ToList();
 
+    // ---- metric filters ----
+
+    public const int MaxMetricFiltersPerGroup = 100;
+
+    public void PutMetricFilter(CallContext call, string groupName, string filterName, string pattern, MetricTransformation transformation)
+    {
+        if (filterName.Length is 0 or > 512 || filterName.Any(c => c is ':' or '*'))
+            throw new AwsException("InvalidParameterException", $"1 validation error detected: Value '{filterName}' at 'filterName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*");
+        ParseFilter(pattern);
+        if (!LogMetricFilter.IsValidValue(transformation.MetricValue))
+            throw new AwsException("InvalidParameterException", $"Invalid metric value '{transformation.MetricValue}': use a number or a JSON selector such as $.latency.");
+        if (transformation.DefaultValue is not null && transformation.Dimensions.Count > 0)
+            throw new AwsException("InvalidParameterException", "A metric transformation cannot have both a default value and dimensions.");
+        if (transformation.Dimensions.Count > 3)
+            throw new AwsException("InvalidParameterException", "A metric transformation can have at most 3 dimensions.");
+        var group = Group(call, groupName);
+        var filter = new LogMetricFilter(group.AccountId, group.Region, group.Name, filterName, pattern, transformation, NowMs);
+        lock (_createGate)
+        {
+            var existing = _metricFilters.Get(FilterKey(filter));
+            if (existing is null && FiltersOf(group).Count() >= MaxMetricFiltersPerGroup)
+                throw new AwsException("LimitExceededException", $"A log group can have at most {MaxMetricFiltersPerGroup} metric filters.");
+            _metricFilters.Put(FilterKey(filter), existing is null ? filter : filter with { CreationTime = existing.CreationTime });
+        }
+    }
+
+    public void DeleteMetricFilter(CallContext call, string groupName, string filterName)
+    {
+        var group = Group(call, groupName);
+        if (_metricFilters.Remove(FilterKey(group.AccountId, group.Region, group.Name, filterName)) is null)
+            throw new AwsException("ResourceNotFoundException", "The specified metric filter does not exist.");
+    }
+
+    public IReadOnlyList<LogMetricFilter> DescribeMetricFilters(CallContext call, string? groupName, string? prefix, string? metricName, string? metricNamespace)
+    {
+        if (prefix is not null && groupName is null)
+            throw new AwsException("InvalidParameterException", "logGroupName is required when filterNamePrefix is given.");
+        if ((metricName is null) != (metricNamespace is null))
+            throw new AwsException("InvalidParameterException", "metricName and metricNamespace must be given together.");
+        var group = groupName is null ? null : Group(call, groupName);
+        return _metricFilters.Values
+            .Where(f => f.AccountId == call.AccountId && f.Region == call.Region && (group is null || f.GroupName == group.Name))
+            .Where(f => prefix is null || f.FilterName.StartsWith(prefix, StringComparison.Ordinal))
+            .Where(f => metricName is null || (f.Transformation.MetricName == metricName && f.Transformation.MetricNamespace == metricNamespace))
+            .OrderBy(f => f.GroupName, StringComparer.Ordinal).ThenBy(f => f.FilterName, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public int MetricFilterCount(LogGroup group) => FiltersOf(group).Count();
+
+    private void PublishMetrics(LogGroup group, IReadOnlyList<(long Timestamp, string Message)> events)
+    {
+        foreach (var filter in FiltersOf(group))
+            foreach (var datum in filter.DataPoints(events))
+                _metrics.Publish(datum);
+    }
+
+    private IEnumerable<LogMetricFilter> FiltersOf(LogGroup group) =>
+        _metricFilters.Values.Where(f => f.AccountId == group.AccountId && f.Region == group.Region && f.GroupName == group.Name);
+
+    private static string FilterKey(LogMetricFilter f) => FilterKey(f.AccountId, f.Region, f.GroupName, f.FilterName);
+    private static string FilterKey(string account, string region, string group, string name) => ResourceTable<LogMetricFilter>.Key(account, region, group, name);
+
     // ---- services writing their own logs ----
 
     public void Append(string accountId, string region, string logGroup, string logStream, IReadOnlyList<LogLine> lines) =>
@@ -342,8 +412,9 @@ public sealed partial class LogsService : ILogWriter, IDisposable
                         _groups.TryAdd(groupKey, new LogGroup(batch.Account, batch.Region, batch.Group, now, null, []));
                         _streams.TryAdd(streamKey, new LogStream(batch.Account, batch.Region, batch.Group, batch.Stream, now));
                     }
-                    _events.Append(streamKey, batch.Lines.Where(l => l.Message.Length > 0)
-                        .Select(l => (l.Timestamp.ToUnixTimeMilliseconds(), l.Message)), now);
+                    var events = batch.Lines.Where(l => l.Message.Length > 0).Select(l => (l.Timestamp.ToUnixTimeMilliseconds(), l.Message)).ToList();
+                    _events.Append(streamKey, events, now);
+                    if (_groups.Get(groupKey) is { } group) PublishMetrics(group, events);
                 }
                 catch (Exception e)
                 {
