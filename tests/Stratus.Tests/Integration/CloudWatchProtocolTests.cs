@@ -292,6 +292,18 @@ public sealed class CloudWatchProtocolTests(StratusFixture stratus) : IClassFixt
         var listed = await Clients.RunAsync(cli, ["--endpoint-url", stratus.Url, "--region", "us-east-1", "cloudwatch", "list-metrics", "--namespace", "CliV2",
             "--query", "Metrics[].Dimensions[0].Value", "--output", "text"], stratus.Url, TimeSpan.FromMinutes(2));
         Assert.Equal("orders", listed.Stdout.Trim());
+
+        var alarm = await Clients.RunAsync(cli, ["--endpoint-url", stratus.Url, "--region", "us-east-1", "cloudwatch", "put-metric-alarm",
+            "--alarm-name", "cli-v2-latency", "--namespace", "CliV2", "--metric-name", "Latency", "--dimensions", "Name=Api,Value=orders",
+            "--extended-statistic", "p99", "--period", "60", "--evaluation-periods", "1", "--threshold", "25",
+            "--comparison-operator", "GreaterThanThreshold", "--treat-missing-data", "ignore"], stratus.Url, TimeSpan.FromMinutes(2));
+        Assert.True(alarm.ExitCode == 0, alarm.ToString());
+        var described = await Clients.RunAsync(cli, ["--endpoint-url", stratus.Url, "--region", "us-east-1", "cloudwatch", "describe-alarms",
+            "--alarm-names", "cli-v2-latency", "--output", "json"], stratus.Url, TimeSpan.FromMinutes(2));
+        var metricAlarm = JsonNode.Parse(described.Stdout)!["MetricAlarms"]![0]!;
+        Assert.Equal("p99", metricAlarm["ExtendedStatistic"]!.GetValue<string>());
+        Assert.Equal("orders", metricAlarm["Dimensions"]![0]!["Value"]!.GetValue<string>());
+        Assert.Equal(25, metricAlarm["Threshold"]!.GetValue<double>());
     }
 
     private static void AssertError(JsonNode? error, string code, string messagePart, int status = 400)
