@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Stratus and its tests use from the system: MariaDB (RDS instances are real mariadbd
-# processes), bubblewrap (function sandboxes), wrk (benchmarks) and Debian's aws CLI v2 (at /usr/bin/aws;
-# tests use it beside the v1 CLI on PATH). Idempotent; needs root to install.
+# processes), bubblewrap (function sandboxes), wrk (benchmarks), Debian's aws CLI v2 (at /usr/bin/aws;
+# tests use it beside the v1 CLI on PATH) and Chromium (the console's browser test). Idempotent; needs
+# root to install.
 set -euo pipefail
 
 missing=()
@@ -9,6 +10,7 @@ command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(ma
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 [ -x /usr/bin/aws ] || missing+=(awscli)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then

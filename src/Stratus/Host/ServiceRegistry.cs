@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using Stratus.Protocols;
 
 namespace Stratus.Host;
@@ -15,9 +14,6 @@ public interface IStratusService
     IReadOnlyList<StratusPage> Pages => [];
 }
 
-/// <summary>A GET page under <see cref="PathPrefix"/> (which starts with /_stratus/), served beside the AWS APIs.</summary>
-public sealed record StratusPage(string PathPrefix, RequestDelegate Handler);
-
 /// <summary>Finds the service a request is for: by signature scope first, then by what unsigned requests carry.</summary>
 public sealed class ServiceRegistry
 {
@@ -25,7 +21,6 @@ public sealed class ServiceRegistry
     private readonly Dictionary<string, IStratusService> _byTargetPrefix = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IStratusService> _byQueryVersion = new(StringComparer.Ordinal);
     private readonly List<(string Prefix, IStratusService Service)> _byPathPrefix = [];
-    private readonly List<StratusPage> _pages = [];
 
     public ServiceRegistry(IEnumerable<IStratusService> services)
     {
@@ -39,7 +34,6 @@ public sealed class ServiceRegistry
                 if (protocol.QueryVersion is { } version) _byQueryVersion[version] = service;
                 foreach (var prefix in protocol.PathPrefixes) _byPathPrefix.Add((prefix, service));
             }
-            _pages.AddRange(service.Pages);
         }
         _byPathPrefix.Sort((a, b) => b.Prefix.Length.CompareTo(a.Prefix.Length));
     }
@@ -55,8 +49,6 @@ public sealed class ServiceRegistry
     }
 
     public IStratusService? ByQueryVersion(string version) => _byQueryVersion.GetValueOrDefault(version);
-
-    public StratusPage? PageFor(PathString path) => _pages.FirstOrDefault(p => path.StartsWithSegments(p.PathPrefix));
 
     public IStratusService? ByPath(string path)
     {

@@ -53,12 +53,14 @@ public sealed class StratusServer : IAsyncDisposable
         var router = new RequestRouter(registry, services.Credentials, options, new SigV4Verifier(clock));
         var health = new HealthEndpoint(registry, options, clock);
 
+        // Longest paths first, so /_stratus/cost/... is not taken by the console at /_stratus.
+        var pages = services.Pages.OrderByDescending(p => p.Path.Length).ToArray();
         app.Run(http =>
         {
             if (HttpMethods.IsGet(http.Request.Method))
             {
                 if (http.Request.Path.StartsWithSegments("/_stratus/health")) return health.WriteAsync(http);
-                if (registry.PageFor(http.Request.Path) is { } page) return page.Handler(http);
+                if (pages.FirstOrDefault(p => p.Matches(http.Request.Path)) is { } page) return page.Handler(http);
             }
             foreach (var interceptor in services.Interceptors)
                 if (interceptor.Claims(http.Request)) return interceptor.HandleAsync(http);

@@ -15,6 +15,7 @@ using Stratus.Services.Logs;
 using Stratus.Services.Rds;
 using Stratus.Services.Rds.Engine;
 using Stratus.Services.Sts;
+using Stratus.WebConsole;
 
 namespace Stratus.Host;
 
@@ -37,6 +38,12 @@ public sealed class StratusServices : IAsyncDisposable
     public required RdsService Rds { get; init; }
     public required ApiGatewayService ApiGateway { get; init; }
     public required CloudFormationService CloudFormation { get; init; }
+    /// <summary>Where Lambda and API Gateway publish their metrics.</summary>
+    public required CloudWatchService CloudWatch { get; init; }
+    /// <summary>Where Lambda writes its functions' logs.</summary>
+    public required LogsService Logs { get; init; }
+    /// <summary>The pages for people under /_stratus/: each service's, and the console.</summary>
+    public required IReadOnlyList<StratusPage> Pages { get; init; }
 
     public static StratusServices Compose(StratusOptions options, StateStore store, TimeProvider clock, ILoggerFactory logging)
     {
@@ -45,12 +52,16 @@ public sealed class StratusServices : IAsyncDisposable
         var sources = new List<ICredentialSource> { iam, sts };
         if (options.RootKey is { } root) sources.Insert(0, new RootCredentialSource(root.AccessKeyId, root.SecretAccessKey));
 
+        var lambdaForAlarms = new LateBoundLambdaInvoker();
+        var cloudWatch = new CloudWatchService(store, clock, lambdaForAlarms, logging.CreateLogger("Stratus.cloudwatch"));
+        var logs = new LogsService(store, clock, cloudWatch, logging.CreateLogger("Stratus.logs"));
+
         var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, logging.CreateLogger("Stratus.rds.engine"));
 
         var apiGateway = new ApiGatewayService(store, clock);
         var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway,
             new IntegrationEngine(new LambdaNotAvailable(), IntegrationEngine.CreateHttpClient(), clock),
-            new NoMetrics(), new NoLogs(), clock, logging.CreateLogger("Stratus.apigateway.execute-api"));
+            cloudWatch, logs, clock, logging.CreateLogger("Stratus.apigateway.execute-api"));
 
         var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
         [
@@ -70,6 +81,7 @@ public sealed class StratusServices : IAsyncDisposable
         [
             new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock)), new RdsApi(rds),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane), new CloudFormationApi(cloudFormation),
+            new CloudWatchApi(cloudWatch), new LogsApi(logs),
         ];
         foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
         return new StratusServices(store)
@@ -82,6 +94,9 @@ public sealed class StratusServices : IAsyncDisposable
             Rds = rds,
             ApiGateway = apiGateway,
             CloudFormation = cloudFormation,
+            CloudWatch = cloudWatch,
+            Logs = logs,
+            Pages = [.. all.SelectMany(service => service.Pages), new StratusConsole(all, cloudWatch, logs, clock).Page],
         };
     }
 
@@ -95,20 +110,23 @@ public sealed class StratusServices : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    // Stand-ins until the Lambda, CloudWatch and Logs services are wired in here.
+    // A stand-in until the Lambda service is wired in here.
     private sealed class LambdaNotAvailable : ILambdaInvoker
     {
         public Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation) =>
             throw new AwsException("ServiceException", "Lambda service not available yet", 500);
     }
 
-    private sealed class NoMetrics : IMetricPublisher
+    /// <summary>
+    /// CloudWatch is built before Lambda (which publishes its metrics into it), so alarm actions reach
+    /// Lambda through this: <see cref="Target"/> is set once Lambda exists.
+    /// </summary>
+    private sealed class LateBoundLambdaInvoker : ILambdaInvoker
     {
-        public void Publish(MetricDatum datum) { }
-    }
+        public ILambdaInvoker? Target { get; set; }
 
-    private sealed class NoLogs : ILogWriter
-    {
-        public void Append(string accountId, string region, string logGroup, string logStream, IReadOnlyList<LogLine> lines) { }
+        public Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation) =>
+            Target?.InvokeAsync(request, cancellation)
+            ?? throw new AwsException("ServiceUnavailableException", $"Lambda is not available in this Stratus yet, so {request.Function} cannot be invoked.", 503);
     }
 }

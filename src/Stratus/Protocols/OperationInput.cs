@@ -33,7 +33,8 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
 
     public int? Int(string name) => Number(name, s => int.Parse(s, CultureInfo.InvariantCulture), v => v.GetValue<int>());
     public long? Long(string name) => Number(name, s => long.Parse(s, CultureInfo.InvariantCulture), v => v.GetValue<long>());
-    public double? Double(string name) => Number(name, s => double.Parse(s, CultureInfo.InvariantCulture), v => v.GetValue<double>());
+    // CBOR and JSON carry whole numbers as integers even where the model says double.
+    public double? Double(string name) => Number(name, s => double.Parse(s, CultureInfo.InvariantCulture), v => double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture));
 
     public int RequiredInt(string name) => Int(name) ?? throw Style.Missing(name);
 

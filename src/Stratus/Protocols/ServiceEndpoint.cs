@@ -68,7 +68,33 @@ public sealed class ServiceEndpoint
             if (buffer.Length + read > MaxBodyBytes) throw TooLarge();
             buffer.Write(chunk, 0, read);
         }
-        return buffer.ToArray();
+        return IsGzip(request) ? await GunzipAsync(buffer, http.RequestAborted) : buffer.ToArray();
+    }
+
+    /// <summary>SDKs gzip large bodies of operations the model marks for request compression (CloudWatch PutMetricData).</summary>
+    private static bool IsGzip(HttpRequest request) =>
+        request.Headers.ContentEncoding.Any(v => v is not null && v.Split(',').Any(e => e.Trim().Equals("gzip", StringComparison.OrdinalIgnoreCase)));
+
+    private async Task<byte[]> GunzipAsync(MemoryStream compressed, CancellationToken cancellation)
+    {
+        compressed.Position = 0;
+        await using var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionMode.Decompress);
+        using var plain = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        try
+        {
+            while ((read = await gzip.ReadAsync(chunk, cancellation)) > 0)
+            {
+                if (plain.Length + read > MaxBodyBytes) throw TooLarge();
+                plain.Write(chunk, 0, read);
+            }
+        }
+        catch (InvalidDataException)
+        {
+            throw new AwsException("SerializationException", "The request body says Content-Encoding: gzip but is not valid gzip.");
+        }
+        return plain.ToArray();
     }
 
     private AwsException TooLarge() =>

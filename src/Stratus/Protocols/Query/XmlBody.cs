@@ -17,6 +17,9 @@ public sealed class XmlShape
     public IReadOnlyDictionary<string, string> ListMemberNames { get; init; } = new Dictionary<string, string>();
 
     public string MemberName(string listName) => ListMemberNames.GetValueOrDefault(listName, "member");
+
+    /// <summary>Members that are maps in the service model (CloudWatch's ExtendedStatistics): written as entry/key/value.</summary>
+    public IReadOnlySet<string> MapNames { get; init; } = new HashSet<string>();
 }
 
 /// <summary>Renders the protocol-neutral JSON result as Query protocol XML.</summary>
@@ -82,6 +85,17 @@ public static class XmlBody
         switch (node)
         {
             case null:
+                return;
+            case JsonObject map when shape.MapNames.Contains(name):
+                w.WriteStartElement(name);
+                foreach (var (key, value) in map)
+                {
+                    w.WriteStartElement("entry");
+                    w.WriteElementString("key", key);
+                    WriteNode(w, "value", value, shape);
+                    w.WriteEndElement();
+                }
+                w.WriteEndElement();
                 return;
             case JsonObject obj:
                 w.WriteStartElement(name);

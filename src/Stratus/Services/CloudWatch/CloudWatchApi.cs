@@ -1,0 +1,376 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Stratus.Host;
+using Stratus.Protocols;
+using Stratus.Protocols.Cbor;
+using Stratus.Protocols.Json;
+using Stratus.Protocols.Query;
+
+namespace Stratus.Services.CloudWatch;
+
+/// <summary>
+/// CloudWatch's wire operations. One operation table serves the three protocols its clients speak:
+/// Smithy RPC v2 CBOR (current boto3 and aws CLI v1), AWS JSON 1.0 and Query (aws CLI v2, older SDKs).
+/// </summary>
+public sealed class CloudWatchApi : IStratusService, IDisposable
+{
+    private const string ServiceName = "GraniteServiceVersion20100801";
+    private const int ListMetricsPageSize = 500;
+    private readonly CloudWatchService _cloudWatch;
+
+    public CloudWatchApi(CloudWatchService cloudWatch)
+    {
+        _cloudWatch = cloudWatch;
+        Endpoint = new ServiceEndpoint("monitoring", Operations(),
+            new RpcV2CborProtocol(ServiceName) { QueryCompatible = true },
+            new AwsJsonProtocol(ServiceName, "1.0") { QueryCompatible = true },
+            new AwsQueryProtocol("2010-08-01", "http://monitoring.amazonaws.com/doc/2010-08-01/")
+            {
+                Shape = new XmlShape { MapNames = new HashSet<string> { "ExtendedStatistics" } },
+            })
+        {
+            Validation = new ValidationStyle("InvalidParameterValue"),
+        };
+    }
+
+    public string Name => "cloudwatch";
+    public ServiceEndpoint Endpoint { get; }
+
+    public void Dispose() => _cloudWatch.Dispose();
+
+    private OperationTable Operations() => new()
+    {
+        { "PutMetricData", i =>
+            {
+                _cloudWatch.PutMetricData(i.Call, i.Required("Namespace"), i.List("MetricData").Select(n => MetricDataInput(i.Nested(Structure(n, "MetricData")))).ToList());
+                return (JsonObject?)null;
+            } },
+        { "GetMetricStatistics", GetMetricStatistics },
+        { "GetMetricData", GetMetricData },
+        { "ListMetrics", ListMetrics },
+        { "PutMetricAlarm", i =>
+            {
+                _cloudWatch.PutMetricAlarm(i.Call, AlarmInput(i));
+                return (JsonObject?)null;
+            } },
+        { "DescribeAlarms", DescribeAlarms },
+        { "DescribeAlarmsForMetric", i => new JsonObject
+            {
+                ["MetricAlarms"] = new JsonArray(_cloudWatch.DescribeAlarmsForMetric(i.Call, i.Required("Namespace"), i.Required("MetricName"), Dimensions(i),
+                    i.String("Statistic"), i.String("ExtendedStatistic"), i.Int("Period"), i.String("Unit")).Select(a => (JsonNode)AlarmView(a)).ToArray()),
+            } },
+        { "DeleteAlarms", i =>
+            {
+                _cloudWatch.DeleteAlarms(i.Call, i.Strings("AlarmNames"));
+                return (JsonObject?)null;
+            } },
+        { "EnableAlarmActions", i =>
+            {
+                _cloudWatch.SetAlarmActions(i.Call, i.Strings("AlarmNames"), enabled: true);
+                return (JsonObject?)null;
+            } },
+        { "DisableAlarmActions", i =>
+            {
+                _cloudWatch.SetAlarmActions(i.Call, i.Strings("AlarmNames"), enabled: false);
+                return (JsonObject?)null;
+            } },
+        { "SetAlarmState", i =>
+            {
+                _cloudWatch.SetAlarmState(i.Call, i.Required("AlarmName"), i.Required("StateValue"), i.Required("StateReason"), i.String("StateReasonData"));
+                return (JsonObject?)null;
+            } },
+        { "DescribeAlarmHistory", DescribeAlarmHistory },
+        { "TagResource", i =>
+            {
+                _cloudWatch.TagResource(i.Call, i.Required("ResourceARN"), Tags(i));
+                return (JsonObject?)null;
+            } },
+        { "UntagResource", i =>
+            {
+                _cloudWatch.UntagResource(i.Call, i.Required("ResourceARN"), i.Strings("TagKeys"));
+                return (JsonObject?)null;
+            } },
+        { "ListTagsForResource", i => new JsonObject
+            {
+                ["Tags"] = new JsonArray(_cloudWatch.ListTagsForResource(i.Call, i.Required("ResourceARN"))
+                    .Select(t => (JsonNode)new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray()),
+            } },
+    };
+
+    private static Dictionary<string, string> Tags(OperationInput i) =>
+        i.List("Tags").Select(n => i.Nested(Structure(n, "Tags"))).ToDictionary(t => t.Required("Key"), t => t.Required("Value"));
+
+    private JsonObject GetMetricStatistics(OperationInput i)
+    {
+        var metricName = i.Required("MetricName");
+        var statistics = i.Strings("Statistics");
+        var extended = i.Strings("ExtendedStatistics");
+        var periods = _cloudWatch.GetMetricStatistics(i.Call, i.Required("Namespace"), metricName, Dimensions(i),
+            RequiredTimestamp(i, "StartTime"), RequiredTimestamp(i, "EndTime"), i.RequiredInt("Period"), statistics, extended, i.String("Unit"));
+        var datapoints = new JsonArray();
+        foreach (var period in periods)
+        {
+            var point = new JsonObject { ["Timestamp"] = period.Start };
+            foreach (var statistic in statistics) point[statistic] = period.Aggregate.Statistic(statistic);
+            if (extended.Count > 0)
+            {
+                var values = new JsonObject();
+                foreach (var statistic in extended)
+                    if (period.Aggregate.Statistic(statistic) is { } v) values[statistic] = v;
+                point["ExtendedStatistics"] = values;
+            }
+            point["Unit"] = period.Unit;
+            datapoints.Add(point);
+        }
+        return new JsonObject { ["Label"] = metricName, ["Datapoints"] = datapoints };
+    }
+
+    /// <summary>
+    /// Pages count data points over all results in query order: a NextToken is the number of data points
+    /// already returned for the same request, and results cut short say PartialData, as on AWS.
+    /// </summary>
+    private JsonObject GetMetricData(OperationInput i)
+    {
+        var results = _cloudWatch.GetMetricData(i.Call, i.List("MetricDataQueries").Select(n => Query(i.Nested(Structure(n, "MetricDataQueries")))).ToList(),
+            RequiredTimestamp(i, "StartTime"), RequiredTimestamp(i, "EndTime"));
+        var ascending = (i.String("ScanBy") ?? "TimestampDescending") switch
+        {
+            "TimestampAscending" => true,
+            "TimestampDescending" => false,
+            var other => throw new AwsException("InvalidParameterValue", $"The value {other} for parameter ScanBy is invalid."),
+        };
+        var maxDatapoints = i.Int("MaxDatapoints") ?? 100_800;
+        if (maxDatapoints < 1) throw new AwsException("InvalidParameterValue", "The parameter MaxDatapoints must be greater than 0.");
+        var skip = DecodeToken(i.String("NextToken"), "InvalidNextToken");
+        var budget = maxDatapoints;
+        var output = new JsonArray();
+        var truncated = false;
+        foreach (var result in results)
+        {
+            var points = ascending ? result.Points : result.Points.Reverse().ToList();
+            var skipped = Math.Min(skip, points.Count);
+            skip -= skipped;
+            var page = points.Skip(skipped).Take(budget).ToList();
+            budget -= page.Count;
+            var complete = skipped + page.Count == points.Count;
+            truncated |= !complete;
+            output.Add(new JsonObject
+            {
+                ["Id"] = result.Id,
+                ["Label"] = result.Label,
+                ["Timestamps"] = new JsonArray(page.Select(p => (JsonNode)JsonValue.Create(p.Key)).ToArray()),
+                ["Values"] = new JsonArray(page.Select(p => (JsonNode)JsonValue.Create(p.Value)).ToArray()),
+                ["StatusCode"] = complete ? "Complete" : "PartialData",
+                ["Messages"] = new JsonArray(),
+            });
+        }
+        var body = new JsonObject { ["MetricDataResults"] = output, ["Messages"] = new JsonArray() };
+        if (truncated) body["NextToken"] = EncodeToken(DecodeToken(i.String("NextToken"), "InvalidNextToken") + maxDatapoints);
+        return body;
+    }
+
+    private JsonObject ListMetrics(OperationInput i)
+    {
+        var filters = i.List("Dimensions").Select(n => i.Nested(Structure(n, "Dimensions"))).Select(d => (d.Required("Name"), d.String("Value"))).ToList();
+        var recentlyActive = i.String("RecentlyActive") switch
+        {
+            null => false,
+            "PT3H" => true,
+            var other => throw new AwsException("InvalidParameterValue", $"The value {other} for parameter RecentlyActive is invalid."),
+        };
+        var metrics = _cloudWatch.ListMetrics(i.Call, i.String("Namespace"), i.String("MetricName"), filters, recentlyActive);
+        var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
+        var body = new JsonObject
+        {
+            ["Metrics"] = new JsonArray(metrics.Skip(from).Take(ListMetricsPageSize).Select(m => (JsonNode)new JsonObject
+            {
+                ["Namespace"] = m.Namespace,
+                ["MetricName"] = m.MetricName,
+                ["Dimensions"] = DimensionsView(m.Dimensions),
+            }).ToArray()),
+        };
+        if (from + ListMetricsPageSize < metrics.Count) body["NextToken"] = EncodeToken(from + ListMetricsPageSize);
+        return body;
+    }
+
+    private JsonObject DescribeAlarms(OperationInput i)
+    {
+        var types = i.Strings("AlarmTypes");
+        var maxRecords = i.Int("MaxRecords") ?? 50;
+        if (maxRecords is < 1 or > 100) throw new AwsException("InvalidParameterValue", "The parameter MaxRecords must be between 1 and 100.");
+        var alarms = types.Count == 0 || types.Contains("MetricAlarm")
+            ? _cloudWatch.DescribeAlarms(i.Call, i.Strings("AlarmNames"), i.String("AlarmNamePrefix"), i.String("StateValue"), i.String("ActionPrefix"))
+            : [];
+        var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
+        var body = new JsonObject
+        {
+            ["MetricAlarms"] = new JsonArray(alarms.Skip(from).Take(maxRecords).Select(a => (JsonNode)AlarmView(a)).ToArray()),
+        };
+        if (types.Contains("CompositeAlarm")) body["CompositeAlarms"] = new JsonArray();
+        if (from + maxRecords < alarms.Count) body["NextToken"] = EncodeToken(from + maxRecords);
+        return body;
+    }
+
+    private JsonObject DescribeAlarmHistory(OperationInput i)
+    {
+        var type = i.String("HistoryItemType");
+        if (type is not (null or "ConfigurationUpdate" or "StateUpdate" or "Action" or "AlarmContributorStateUpdate" or "AlarmContributorAction"))
+            throw new AwsException("InvalidParameterValue", $"The value {type} for parameter HistoryItemType is invalid.");
+        var maxRecords = i.Int("MaxRecords") ?? 100;
+        if (maxRecords is < 1 or > 100) throw new AwsException("InvalidParameterValue", "The parameter MaxRecords must be between 1 and 100.");
+        var items = _cloudWatch.DescribeAlarmHistory(i.Call, i.String("AlarmName"), type, i.Timestamp("StartDate"), i.Timestamp("EndDate"),
+            i.String("ScanBy") == "TimestampAscending");
+        var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
+        var body = new JsonObject
+        {
+            ["AlarmHistoryItems"] = new JsonArray(items.Skip(from).Take(maxRecords).Select(h => (JsonNode)new JsonObject
+            {
+                ["AlarmName"] = h.AlarmName,
+                ["AlarmType"] = "MetricAlarm",
+                ["Timestamp"] = h.Timestamp,
+                ["HistoryItemType"] = h.HistoryItemType,
+                ["HistorySummary"] = h.HistorySummary,
+                ["HistoryData"] = h.HistoryData,
+            }).ToArray()),
+        };
+        if (from + maxRecords < items.Count) body["NextToken"] = EncodeToken(from + maxRecords);
+        return body;
+    }
+
+    private static MetricAlarm AlarmInput(OperationInput i) => new()
+    {
+        AlarmName = i.Required("AlarmName"),
+        AlarmArn = "",
+        AccountId = i.Call.AccountId,
+        Region = i.Call.Region,
+        AlarmDescription = i.String("AlarmDescription"),
+        ActionsEnabled = i.Bool("ActionsEnabled") ?? true,
+        OKActions = i.Strings("OKActions").ToList(),
+        AlarmActions = i.Strings("AlarmActions").ToList(),
+        InsufficientDataActions = i.Strings("InsufficientDataActions").ToList(),
+        MetricName = i.String("MetricName"),
+        Namespace = i.String("Namespace"),
+        Statistic = i.String("Statistic"),
+        ExtendedStatistic = i.String("ExtendedStatistic"),
+        Dimensions = Dimensions(i).ToList(),
+        Period = i.Int("Period"),
+        Unit = i.String("Unit"),
+        EvaluationPeriods = i.RequiredInt("EvaluationPeriods"),
+        DatapointsToAlarm = i.Int("DatapointsToAlarm"),
+        Threshold = i.Double("Threshold"),
+        ComparisonOperator = i.Required("ComparisonOperator"),
+        TreatMissingData = i.String("TreatMissingData") ?? "missing",
+        Metrics = i.List("Metrics").Select(n => Query(i.Nested(Structure(n, "Metrics")))).ToList(),
+        Tags = Tags(i),
+    };
+
+    private static JsonObject AlarmView(MetricAlarm a)
+    {
+        var view = new JsonObject
+        {
+            ["AlarmName"] = a.AlarmName,
+            ["AlarmArn"] = a.AlarmArn,
+            ["AlarmDescription"] = a.AlarmDescription,
+            ["AlarmConfigurationUpdatedTimestamp"] = a.AlarmConfigurationUpdatedTimestamp,
+            ["ActionsEnabled"] = a.ActionsEnabled,
+            ["OKActions"] = Strings(a.OKActions),
+            ["AlarmActions"] = Strings(a.AlarmActions),
+            ["InsufficientDataActions"] = Strings(a.InsufficientDataActions),
+            ["StateValue"] = a.StateValue,
+            ["StateReason"] = a.StateReason,
+            ["StateReasonData"] = a.StateReasonData,
+            ["StateUpdatedTimestamp"] = a.StateUpdatedTimestamp,
+            ["MetricName"] = a.MetricName,
+            ["Namespace"] = a.Namespace,
+            ["Statistic"] = a.Statistic,
+            ["ExtendedStatistic"] = a.ExtendedStatistic,
+            ["Dimensions"] = DimensionsView(a.Dimensions),
+            ["Period"] = a.Period,
+            ["Unit"] = a.Unit,
+            ["EvaluationPeriods"] = a.EvaluationPeriods,
+            ["DatapointsToAlarm"] = a.DatapointsToAlarm,
+            ["Threshold"] = a.Threshold,
+            ["ComparisonOperator"] = a.ComparisonOperator,
+            ["TreatMissingData"] = a.TreatMissingData,
+            ["StateTransitionedTimestamp"] = a.StateTransitionedTimestamp,
+        };
+        if (a.Metrics.Count > 0) view["Metrics"] = new JsonArray(a.Metrics.Select(q => (JsonNode)QueryView(q)).ToArray());
+        return view;
+    }
+
+    private static JsonObject QueryView(MetricDataQuery q)
+    {
+        var view = new JsonObject { ["Id"] = q.Id, ["Expression"] = q.Expression, ["Label"] = q.Label, ["ReturnData"] = q.ReturnData, ["Period"] = q.Period };
+        if (q.MetricStat is { } stat)
+            view["MetricStat"] = new JsonObject
+            {
+                ["Metric"] = new JsonObject { ["Namespace"] = stat.Namespace, ["MetricName"] = stat.MetricName, ["Dimensions"] = DimensionsView(stat.Dimensions) },
+                ["Period"] = stat.Period,
+                ["Stat"] = stat.Stat,
+                ["Unit"] = stat.Unit,
+            };
+        return view;
+    }
+
+    private static MetricDataQuery Query(OperationInput q)
+    {
+        MetricStatQuery? stat = null;
+        if (q.Object("MetricStat") is { } statObject)
+        {
+            var s = q.Nested(statObject);
+            var metric = s.Nested(s.Object("Metric") ?? throw s.Style.Missing("Metric"));
+            stat = new MetricStatQuery(metric.Required("Namespace"), metric.Required("MetricName"), Dimensions(metric), s.RequiredInt("Period"), s.Required("Stat"), s.String("Unit"));
+        }
+        return new MetricDataQuery(q.Required("Id"), stat, q.String("Expression"), q.String("Label"), q.Bool("ReturnData") ?? true, q.Int("Period"));
+    }
+
+    private static MetricDataInput MetricDataInput(OperationInput d)
+    {
+        StatisticSet? set = null;
+        if (d.Object("StatisticValues") is { } setObject)
+        {
+            var s = d.Nested(setObject);
+            set = new StatisticSet(RequiredDouble(s, "SampleCount"), RequiredDouble(s, "Sum"), RequiredDouble(s, "Minimum"), RequiredDouble(s, "Maximum"));
+        }
+        return new MetricDataInput(d.Required("MetricName"), Dimensions(d), d.Timestamp("Timestamp"), d.Double("Value"), set,
+            Doubles(d, "Values"), Doubles(d, "Counts"), d.String("Unit"), d.Int("StorageResolution") ?? 60);
+    }
+
+    private static double RequiredDouble(OperationInput i, string name) => i.Double(name) ?? throw i.Style.Missing(name);
+
+    private static IReadOnlyList<double> Doubles(OperationInput i, string name) =>
+        i.List(name).Select(n => n is JsonValue v && double.TryParse(v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : v.ToJsonString(),
+            NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw i.Style.Invalid(name, "must be a list of numbers")).ToList();
+
+    private static IReadOnlyList<MetricDimension> Dimensions(OperationInput i) =>
+        i.List("Dimensions").Select(n => i.Nested(Structure(n, "Dimensions"))).Select(d => new MetricDimension(d.Required("Name"), d.Required("Value"))).ToList();
+
+    private static JsonObject Structure(JsonNode node, string name) =>
+        node as JsonObject ?? throw new AwsException("InvalidParameterValue", $"The members of {name} must be structures.");
+
+    private static DateTimeOffset RequiredTimestamp(OperationInput i, string name) => i.Timestamp(name) ?? throw i.Style.Missing(name);
+
+    private static JsonArray DimensionsView(IEnumerable<MetricDimension> dimensions) =>
+        new(dimensions.Select(d => (JsonNode)new JsonObject { ["Name"] = d.Name, ["Value"] = d.Value }).ToArray());
+
+    private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
+
+    private static string EncodeToken(int offset) => Convert.ToBase64String(Encoding.UTF8.GetBytes("stratus:" + offset.ToString(CultureInfo.InvariantCulture)));
+
+    private static int DecodeToken(string? token, string errorCode)
+    {
+        if (token is null) return 0;
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
+            if (text.StartsWith("stratus:", StringComparison.Ordinal) && int.TryParse(text.AsSpan(8), NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
+                return offset;
+        }
+        catch (FormatException)
+        {
+        }
+        throw new AwsException(errorCode, "The service returned an invalid NextToken.");
+    }
+}

@@ -1,0 +1,72 @@
+namespace Stratus.Services.CloudWatch;
+
+public sealed record StatisticSet(double SampleCount, double Sum, double Minimum, double Maximum);
+
+/// <summary>One PutMetricData datum: exactly one of a value, a statistic set, or values with counts.</summary>
+public sealed record MetricDataInput(
+    string MetricName,
+    IReadOnlyList<MetricDimension> Dimensions,
+    DateTimeOffset? Timestamp,
+    double? Value,
+    StatisticSet? StatisticValues,
+    IReadOnlyList<double> Values,
+    IReadOnlyList<double> Counts,
+    string? Unit,
+    int StorageResolution);
+
+public sealed record MetricStatQuery(string Namespace, string MetricName, IReadOnlyList<MetricDimension> Dimensions, int Period, string Stat, string? Unit);
+
+/// <summary>A GetMetricData query (or an alarm's metric math): a metric statistic or an expression over other queries.</summary>
+public sealed record MetricDataQuery(string Id, MetricStatQuery? MetricStat, string? Expression, string? Label, bool ReturnData, int? Period);
+
+public sealed record MetricDataResult(string Id, string Label, IReadOnlyList<KeyValuePair<DateTimeOffset, double>> Points);
+
+public static class AlarmStates
+{
+    public const string Ok = "OK";
+    public const string Alarm = "ALARM";
+    public const string InsufficientData = "INSUFFICIENT_DATA";
+    public static readonly string[] All = [Ok, Alarm, InsufficientData];
+}
+
+/// <summary>A metric alarm: its configuration and its current state, as DescribeAlarms shows it.</summary>
+public sealed record MetricAlarm
+{
+    public required string AlarmName { get; init; }
+    public required string AlarmArn { get; init; }
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public string? AlarmDescription { get; init; }
+    public bool ActionsEnabled { get; init; } = true;
+    public List<string> OKActions { get; init; } = [];
+    public List<string> AlarmActions { get; init; } = [];
+    public List<string> InsufficientDataActions { get; init; } = [];
+    public string? MetricName { get; init; }
+    public string? Namespace { get; init; }
+    public string? Statistic { get; init; }
+    public string? ExtendedStatistic { get; init; }
+    public List<MetricDimension> Dimensions { get; init; } = [];
+    public int? Period { get; init; }
+    public string? Unit { get; init; }
+    public int EvaluationPeriods { get; init; }
+    public int? DatapointsToAlarm { get; init; }
+    public double? Threshold { get; init; }
+    public required string ComparisonOperator { get; init; }
+    public string TreatMissingData { get; init; } = "missing";
+    public List<MetricDataQuery> Metrics { get; init; } = [];
+    public Dictionary<string, string> Tags { get; init; } = [];
+    public string StateValue { get; init; } = AlarmStates.InsufficientData;
+    public string StateReason { get; init; } = "Unchecked: Initial alarm creation";
+    public string? StateReasonData { get; init; }
+    public DateTimeOffset StateUpdatedTimestamp { get; init; }
+    public DateTimeOffset StateTransitionedTimestamp { get; init; }
+    public DateTimeOffset AlarmConfigurationUpdatedTimestamp { get; init; }
+
+    /// <summary>The period alarms evaluate: the metric's, or the returned math query's.</summary>
+    public int EvaluatedPeriod => Period ?? Metrics.Where(m => m.ReturnData).Select(m => m.Period ?? m.MetricStat?.Period).FirstOrDefault(p => p is not null) ?? 60;
+}
+
+public sealed record AlarmHistoryItem(string AlarmName, DateTimeOffset Timestamp, string HistoryItemType, string HistorySummary, string HistoryData);
+
+/// <summary>An alarm's history, newest last; kept when the alarm is deleted, as on AWS, within the same bounds.</summary>
+public sealed record AlarmHistory(string AccountId, string Region, string AlarmName, List<AlarmHistoryItem> Items);

@@ -1,0 +1,766 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Stratus.Persistence;
+using Stratus.Protocols;
+using Stratus.Services.Lambda;
+
+namespace Stratus.Services.CloudWatch;
+
+/// <summary>
+/// CloudWatch's domain: metric data (through <see cref="MetricStore"/>), queries with statistics and
+/// metric math, and alarms evaluated on a schedule. Services publish through <see cref="IMetricPublisher"/>:
+/// a channel drained by a background task, so publishing never waits for aggregation or disk.
+/// </summary>
+public sealed class CloudWatchService : IMetricPublisher, IDisposable
+{
+    public const int MaxHistoryItemsPerAlarm = 100;
+    public static readonly TimeSpan HistoryRetention = TimeSpan.FromDays(30);
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(1);
+
+    private static readonly HashSet<string> Units =
+    [
+        "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
+        "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second", "Kilobytes/Second",
+        "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second",
+        "Gigabits/Second", "Terabits/Second", "Count/Second", "None",
+    ];
+
+    private static readonly Dictionary<string, (Func<double, double, bool> Breaches, string Words)> Comparisons = new()
+    {
+        ["GreaterThanOrEqualToThreshold"] = ((v, t) => v >= t, "greater than or equal to"),
+        ["GreaterThanThreshold"] = ((v, t) => v > t, "greater than"),
+        ["LessThanThreshold"] = ((v, t) => v < t, "less than"),
+        ["LessThanOrEqualToThreshold"] = ((v, t) => v <= t, "less than or equal to"),
+    };
+
+    /// <summary>JSON documents AWS hands out as strings (history, reason data) are written without \u escapes.</summary>
+    private static readonly JsonSerializerOptions PlainJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static readonly string[] TreatMissingDataValues = ["breaching", "notBreaching", "ignore", "missing"];
+
+    private readonly MetricStore _metrics;
+    private readonly ResourceTable<MetricAlarm> _alarms;
+    private readonly ResourceTable<AlarmHistory> _history;
+    private readonly Lock _historyGate = new();
+    private readonly TimeProvider _clock;
+    private readonly ILambdaInvoker _lambda;
+    private readonly ILogger _logger;
+    private readonly Channel<MetricDatum> _published = Channel.CreateBounded<MetricDatum>(
+        new BoundedChannelOptions(100_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _drainer;
+    private readonly Task _housekeeper;
+    private readonly Task _evaluator;
+
+    public CloudWatchService(StateStore store, TimeProvider clock, ILambdaInvoker lambda, ILogger logger, TimeSpan? alarmEvaluationInterval = null)
+    {
+        _metrics = new MetricStore(store);
+        _alarms = new ResourceTable<MetricAlarm>(store, "cloudwatch.alarms");
+        _history = new ResourceTable<AlarmHistory>(store, "cloudwatch.alarm-history");
+        _clock = clock;
+        _lambda = lambda;
+        _logger = logger;
+        _drainer = Task.Run(DrainPublishedAsync);
+        _housekeeper = Task.Run(KeepHouseAsync);
+        _evaluator = Task.Run(() => EvaluateAlarmsAsync(alarmEvaluationInterval ?? TimeSpan.FromSeconds(2)));
+    }
+
+    // ---- metric data ----
+
+    public void Publish(MetricDatum datum) => _published.Writer.TryWrite(datum);
+
+    public void PutMetricData(CallContext call, string ns, IReadOnlyList<MetricDataInput> data)
+    {
+        if (ns.StartsWith("AWS/", StringComparison.Ordinal))
+            throw InvalidValue($"The value {ns} for parameter Namespace is invalid.");
+        if (data.Count == 0) throw new AwsException("MissingParameter", "The parameter MetricData is required.");
+        if (data.Count > 1000) throw InvalidValue("The collection MetricData must not have a size greater than 1000.");
+        var now = _clock.GetUtcNow();
+        for (var i = 0; i < data.Count; i++) Validate(data[i], $"MetricData.member.{i + 1}", now);
+        foreach (var datum in data)
+        {
+            var identity = MetricIdentity.Create(call.AccountId, call.Region, ns, datum.MetricName, datum.Dimensions);
+            var recorded = _metrics.Record(identity, datum.Timestamp ?? now, datum.Unit ?? "None", datum.StorageResolution == 1, aggregate =>
+            {
+                if (datum.Value is { } value) aggregate.AddValue(value, 1);
+                else if (datum.StatisticValues is { } set) aggregate.AddSet(set.SampleCount, set.Sum, set.Minimum, set.Maximum);
+                else for (var v = 0; v < datum.Values.Count; v++) aggregate.AddValue(datum.Values[v], datum.Counts.Count > 0 ? datum.Counts[v] : 1);
+            });
+            if (!recorded) throw new AwsException("LimitExceeded", $"Stratus keeps at most {MetricStore.MaxMetrics} metrics.");
+        }
+    }
+
+    private static void Validate(MetricDataInput datum, string at, DateTimeOffset now)
+    {
+        if (datum.MetricName.Length is 0 or > 255) throw InvalidValue($"The parameter {at}.MetricName must be between 1 and 255 characters.");
+        if (datum.Dimensions.Count > 30) throw InvalidValue($"The collection {at}.Dimensions must not have a size greater than 30.");
+        if (datum.Dimensions.Select(d => d.Name).Distinct().Count() != datum.Dimensions.Count)
+            throw InvalidValue($"No two dimensions in {at}.Dimensions may have the same name.");
+        foreach (var dimension in datum.Dimensions)
+            if (dimension.Name.Length is 0 or > 255 || dimension.Value.Length is 0 or > 1024)
+                throw InvalidValue($"The dimension {dimension.Name} in {at}.Dimensions must have a name of 1 to 255 characters and a value of 1 to 1024 characters.");
+        var given = new[] { datum.Value is not null, datum.StatisticValues is not null, datum.Values.Count > 0 }.Count(g => g);
+        if (given > 1)
+            throw new AwsException("InvalidParameterCombination", $"The parameters {at}.Value, {at}.StatisticValues and {at}.Values are mutually exclusive and you have specified more than one.");
+        if (given == 0)
+            throw new AwsException("InvalidParameterCombination", $"At least one of the parameters {at}.Value, {at}.StatisticValues or {at}.Values must be specified.");
+        if (datum.Values.Count > 150) throw InvalidValue($"The collection {at}.Values must not have a size greater than 150.");
+        if (datum.Counts.Count > 0 && datum.Counts.Count != datum.Values.Count)
+            throw InvalidValue($"The parameters {at}.Values and {at}.Counts must be of the same size.");
+        var numbers = datum.Values.Concat(datum.Counts).ToList();
+        if (datum.Value is { } v) numbers.Add(v);
+        if (datum.StatisticValues is { } s) numbers.AddRange([s.SampleCount, s.Sum, s.Minimum, s.Maximum]);
+        if (numbers.Any(n => !double.IsFinite(n) || Math.Abs(n) > 1e108))
+            throw InvalidValue($"The value for parameter {at} must be a finite number between -2^360 and 2^360.");
+        if (datum.StatisticValues is { } set && (set.SampleCount <= 0 || set.Minimum > set.Maximum))
+            throw InvalidValue($"The parameter {at}.StatisticValues must have a positive SampleCount and a Minimum no greater than its Maximum.");
+        if (datum.Unit is { } unit && !Units.Contains(unit)) throw InvalidValue($"The value {unit} for parameter {at}.Unit is invalid.");
+        if (datum.StorageResolution is not (1 or 60)) throw InvalidValue($"The value {datum.StorageResolution} for parameter {at}.StorageResolution is invalid.");
+        if (datum.Timestamp is { } t && t < now - TimeSpan.FromDays(14))
+            throw InvalidValue($"The parameter {at}.Timestamp must specify a time no more than two weeks in the past.");
+        if (datum.Timestamp is { } future && future > now + TimeSpan.FromHours(2))
+            throw InvalidValue($"The parameter {at}.Timestamp must specify a time no more than two hours in the future.");
+    }
+
+    private async Task DrainPublishedAsync()
+    {
+        var reader = _published.Reader;
+        while (await reader.WaitToReadAsync())
+            while (reader.TryRead(out var datum))
+            {
+                try
+                {
+                    _metrics.Record(MetricIdentity.Create(datum.AccountId, datum.Region, datum.Namespace, datum.MetricName,
+                            datum.Dimensions.Select(d => new MetricDimension(d.Key, d.Value))),
+                        datum.Timestamp, datum.Unit, highResolution: false, a => a.AddValue(datum.Value, 1));
+                }
+                catch (Exception e)
+                {
+                    _logger.LogWarning(e, "Dropped a published {Namespace} {Metric} datum", datum.Namespace, datum.MetricName);
+                }
+            }
+    }
+
+    public IReadOnlyList<PeriodAggregate> GetMetricStatistics(CallContext call, string ns, string metricName, IReadOnlyList<MetricDimension> dimensions,
+        DateTimeOffset start, DateTimeOffset end, int period, IReadOnlyList<string> statistics, IReadOnlyList<string> extendedStatistics, string? unit)
+    {
+        if (statistics.Count == 0 && extendedStatistics.Count == 0)
+            throw new AwsException("InvalidParameterCombination", "Must specify either Statistics or ExtendedStatistics, but not both.");
+        if (statistics.Count > 0 && extendedStatistics.Count > 0)
+            throw new AwsException("InvalidParameterCombination", "Must specify either Statistics or ExtendedStatistics, but not both.");
+        foreach (var statistic in statistics)
+            if (!MetricStatistics.Standard.Contains(statistic)) throw InvalidValue($"The value {statistic} for parameter Statistics is not a valid statistic.");
+        foreach (var statistic in extendedStatistics)
+            if (MetricStatistics.PercentileOf(statistic) is null) throw InvalidValue($"The value {statistic} for parameter ExtendedStatistics is not a valid extended statistic.");
+        ValidateRange(start, end, period);
+        var requested = (long)Math.Ceiling((end - start).TotalSeconds / period);
+        if (requested > 1440)
+            throw new AwsException("InvalidParameterCombination",
+                $"You have requested up to {requested:N0} datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range.");
+        if (unit is not null && !Units.Contains(unit)) throw InvalidValue($"The value {unit} for parameter Unit is invalid.");
+        var identity = MetricIdentity.Create(call.AccountId, call.Region, ns, metricName, dimensions);
+        return _metrics.Aggregate(identity, unit, Align(start, period), end, period);
+    }
+
+    private static void ValidateRange(DateTimeOffset start, DateTimeOffset end, int period)
+    {
+        if (start >= end) throw InvalidValue("The parameter StartTime must be less than the parameter EndTime.");
+        ValidatePeriod(period, "Period");
+    }
+
+    private static void ValidatePeriod(int period, string name)
+    {
+        if (period <= 0 || (period >= 60 ? period % 60 != 0 : period is not (1 or 5 or 10 or 20 or 30)))
+            throw InvalidValue($"The parameter {name} must be 1, 5, 10, 20, 30, 60, or any multiple of 60.");
+    }
+
+    /// <summary>CloudWatch rounds a recent start time down to the whole minute (the second, for sub-minute periods).</summary>
+    private static DateTimeOffset Align(DateTimeOffset start, int period)
+    {
+        var step = period < 60 ? 1 : 60;
+        var seconds = start.ToUnixTimeSeconds();
+        return DateTimeOffset.FromUnixTimeSeconds(seconds - ((seconds % step) + step) % step);
+    }
+
+    public IReadOnlyList<MetricDataResult> GetMetricData(CallContext call, IReadOnlyList<MetricDataQuery> queries, DateTimeOffset start, DateTimeOffset end)
+    {
+        if (start >= end) throw InvalidValue("The parameter StartTime must be less than the parameter EndTime.");
+        ValidateQueries(queries);
+        return Evaluate(call.AccountId, call.Region, queries, start, end, alignToPeriod: false).Where(r => r.ReturnData).Select(r => r.Result).ToList();
+    }
+
+    private static void ValidateQueries(IReadOnlyList<MetricDataQuery> queries)
+    {
+        if (queries.Count == 0) throw new AwsException("MissingParameter", "The parameter MetricDataQueries is required.");
+        if (queries.Count > 500) throw InvalidValue("The collection MetricDataQueries must not have a size greater than 500.");
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var query in queries)
+        {
+            if (query.Id.Length == 0 || !char.IsAsciiLetterLower(query.Id[0]) || !query.Id.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+                throw ValidationError($"The value {query.Id} for parameter MetricDataQueries.member.Id is invalid: it must start with a lowercase letter and contain only letters, digits and underscores.");
+            if (!ids.Add(query.Id)) throw ValidationError($"The values for parameter id in MetricDataQueries are not unique: {query.Id}.");
+            if ((query.MetricStat is null) == (query.Expression is null))
+                throw ValidationError($"The parameter MetricDataQueries.member.{query.Id} must specify exactly one of MetricStat and Expression.");
+            if (query.MetricStat is { } stat)
+            {
+                ValidatePeriod(stat.Period, "MetricStat.Period");
+                if (!MetricStatistics.IsKnown(stat.Stat)) throw InvalidValue($"The value {stat.Stat} for parameter MetricStat.Stat is not a valid statistic.");
+            }
+        }
+        if (!queries.Any(q => q.ReturnData)) throw ValidationError("At least one MetricDataQuery must have ReturnData set to true.");
+    }
+
+    private sealed record EvaluatedQuery(MetricDataResult Result, bool ReturnData);
+
+    /// <summary>
+    /// Runs MetricStat queries against the store and expressions over their results, each id once
+    /// and in dependency order. Alarms align periods to the epoch so each evaluation sees whole periods.
+    /// </summary>
+    private List<EvaluatedQuery> Evaluate(string accountId, string region, IReadOnlyList<MetricDataQuery> queries, DateTimeOffset start, DateTimeOffset end, bool alignToPeriod)
+    {
+        var byId = queries.ToDictionary(q => q.Id, StringComparer.Ordinal);
+        var values = new Dictionary<string, MathValue>(StringComparer.Ordinal);
+        var evaluating = new HashSet<string>(StringComparer.Ordinal);
+
+        MathSeries Stat(MetricDataQuery query)
+        {
+            var stat = query.MetricStat!;
+            var identity = MetricIdentity.Create(accountId, region, stat.Namespace, stat.MetricName, stat.Dimensions);
+            var from = alignToPeriod ? DateTimeOffset.FromUnixTimeSeconds(start.ToUnixTimeSeconds() / stat.Period * stat.Period) : Align(start, stat.Period);
+            var points = new SortedDictionary<long, double>();
+            foreach (var period in _metrics.Aggregate(identity, stat.Unit, from, end, stat.Period))
+                if (period.Aggregate.Statistic(stat.Stat) is { } v) points[period.Start.ToUnixTimeSeconds()] = v;
+            return new MathSeries(query.Label ?? stat.MetricName, points);
+        }
+
+        MathSeriesList AllStats(string? filter) => new(queries.Where(q => q.MetricStat is not null)
+            .Where(q => filter is null || q.Id.Contains(filter, StringComparison.Ordinal) || (q.Label ?? q.MetricStat!.MetricName).Contains(filter, StringComparison.Ordinal))
+            .Select(q => (MathSeries)Resolve(q.Id)!).ToList());
+
+        MathValue? Resolve(string id)
+        {
+            if (values.TryGetValue(id, out var known)) return known;
+            if (!byId.TryGetValue(id, out var query)) return null;
+            if (!evaluating.Add(id)) throw ValidationError($"Circular dependency in metric math involving {id}.");
+            MathValue value;
+            if (query.MetricStat is not null) value = Stat(query);
+            else
+            {
+                try
+                {
+                    value = MetricMath.Evaluate(query.Expression!, Resolve, AllStats);
+                }
+                catch (MetricMathException e)
+                {
+                    throw ValidationError($"Error in expression '{query.Id}': {e.Message}");
+                }
+            }
+            evaluating.Remove(id);
+            return values[id] = value;
+        }
+
+        var results = new List<EvaluatedQuery>();
+        foreach (var query in queries)
+        {
+            var value = Resolve(query.Id)!;
+            var label = query.Label ?? (query.MetricStat is { } s ? s.MetricName : query.Id);
+            var points = value switch
+            {
+                MathSeries series => series.Points,
+                MathScalar scalar => new SortedDictionary<long, double>(values.Values.OfType<MathSeries>()
+                    .SelectMany(s => s.Points.Keys).Distinct().ToDictionary(t => t, _ => scalar.Value)),
+                _ => throw ValidationError($"The expression for '{query.Id}' returns several time series; wrap it in SUM, AVG, MIN or MAX."),
+            };
+            results.Add(new EvaluatedQuery(new MetricDataResult(query.Id, label,
+                points.Where(p => double.IsFinite(p.Value)).Select(p => KeyValuePair.Create(DateTimeOffset.FromUnixTimeSeconds(p.Key), p.Value)).ToList()), query.ReturnData));
+        }
+        return results;
+    }
+
+    public IReadOnlyList<MetricIdentity> ListMetrics(CallContext call, string? ns, string? metricName, IReadOnlyList<(string Name, string? Value)> dimensions, bool recentlyActive)
+    {
+        var since = _clock.GetUtcNow() - TimeSpan.FromHours(3);
+        return _metrics.Metrics(call.AccountId, call.Region)
+            .Where(m => ns is null || m.Namespace == ns)
+            .Where(m => metricName is null || m.MetricName == metricName)
+            .Where(m => dimensions.All(f => m.Dimensions.Any(d => d.Name == f.Name && (f.Value is null || d.Value == f.Value))))
+            .Where(m => !recentlyActive || _metrics.LastPublished(m) >= since)
+            .OrderBy(m => m.Namespace, StringComparer.Ordinal).ThenBy(m => m.MetricName, StringComparer.Ordinal).ThenBy(m => m.Key, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>Every metric of every account and region, for the console.</summary>
+    public IEnumerable<MetricIdentity> AllMetrics() => _metrics.All();
+
+    /// <summary>One metric's statistics per period, for the console's graphs.</summary>
+    public IReadOnlyList<PeriodAggregate> Statistics(MetricIdentity metric, DateTimeOffset start, DateTimeOffset end, int period) =>
+        _metrics.Aggregate(metric, null, Align(start, period), end, period);
+
+    public IEnumerable<MetricAlarm> AllAlarms() => _alarms.Values.OrderBy(a => a.AlarmName, StringComparer.Ordinal);
+
+    // ---- alarms ----
+
+    public void PutMetricAlarm(CallContext call, MetricAlarm requested)
+    {
+        ValidateAlarm(requested);
+        var now = _clock.GetUtcNow();
+        var key = AlarmKey(call.AccountId, call.Region, requested.AlarmName);
+        var configured = requested with
+        {
+            AccountId = call.AccountId,
+            Region = call.Region,
+            AlarmArn = $"arn:aws:cloudwatch:{call.Region}:{call.AccountId}:alarm:{requested.AlarmName}",
+            AlarmConfigurationUpdatedTimestamp = now,
+            StateUpdatedTimestamp = now,
+            StateTransitionedTimestamp = now,
+        };
+        var existing = _alarms.Get(key);
+        if (existing is null)
+        {
+            _alarms.Put(key, configured);
+            AddHistory(configured, now, "ConfigurationUpdate", $"Alarm \"{configured.AlarmName}\" created",
+                new JsonObject { ["type"] = "Create", ["createdAlarm"] = AlarmHistoryView(configured) });
+        }
+        else
+        {
+            // An update replaces the configuration but leaves the state where it is, as on AWS.
+            var updated = _alarms.Update(key, current => configured with
+            {
+                StateValue = current.StateValue,
+                StateReason = current.StateReason,
+                StateReasonData = current.StateReasonData,
+                StateUpdatedTimestamp = current.StateUpdatedTimestamp,
+                StateTransitionedTimestamp = current.StateTransitionedTimestamp,
+            })!;
+            AddHistory(updated, now, "ConfigurationUpdate", $"Alarm \"{updated.AlarmName}\" updated",
+                new JsonObject { ["type"] = "Update", ["updatedAlarm"] = AlarmHistoryView(updated) });
+        }
+    }
+
+    private static void ValidateAlarm(MetricAlarm alarm)
+    {
+        if (alarm.AlarmName.Length is 0 or > 255) throw InvalidValue("The parameter AlarmName must be between 1 and 255 characters.");
+        if (!Comparisons.ContainsKey(alarm.ComparisonOperator))
+            throw InvalidValue($"The value {alarm.ComparisonOperator} for parameter ComparisonOperator is not supported by Stratus; use GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold or LessThanOrEqualToThreshold.");
+        if (alarm.EvaluationPeriods < 1) throw InvalidValue("The parameter EvaluationPeriods must be greater than or equal to 1.");
+        if (alarm.DatapointsToAlarm is { } m && (m < 1 || m > alarm.EvaluationPeriods))
+            throw InvalidValue("DatapointsToAlarm must be between 1 and EvaluationPeriods.");
+        if (!TreatMissingDataValues.Contains(alarm.TreatMissingData))
+            throw InvalidValue($"The value {alarm.TreatMissingData} for parameter TreatMissingData is invalid; it must be one of breaching, notBreaching, ignore, missing.");
+        if (alarm.Threshold is null) throw new AwsException("MissingParameter", "The parameter Threshold is required.");
+        foreach (var arn in alarm.AlarmActions.Concat(alarm.OKActions).Concat(alarm.InsufficientDataActions))
+            if (!arn.StartsWith("arn:", StringComparison.Ordinal)) throw InvalidValue($"Invalid arn syntax: {arn}");
+        if (alarm.Metrics.Count > 0)
+        {
+            if (alarm.MetricName is not null || alarm.Namespace is not null || alarm.Statistic is not null || alarm.ExtendedStatistic is not null || alarm.Period is not null)
+                throw new AwsException("InvalidParameterCombination", "Metrics list cannot be used together with MetricName, Namespace, Statistic, ExtendedStatistic or Period.");
+            ValidateQueries(alarm.Metrics);
+            if (alarm.Metrics.Count(q => q.ReturnData) != 1)
+                throw ValidationError("Exactly one element of the metrics list should return data.");
+            return;
+        }
+        if (alarm.MetricName is null) throw new AwsException("MissingParameter", "The parameter MetricName is required.");
+        if (alarm.Namespace is null) throw new AwsException("MissingParameter", "The parameter Namespace is required.");
+        if (alarm.Period is not { } period) throw new AwsException("MissingParameter", "The parameter Period is required.");
+        if (period is not (10 or 30) && (period < 60 || period % 60 != 0))
+            throw InvalidValue("The parameter Period must be 10, 30, or a multiple of 60.");
+        if ((alarm.Statistic is null) == (alarm.ExtendedStatistic is null))
+            throw new AwsException("InvalidParameterCombination", "Exactly one of Statistic and ExtendedStatistic must be specified.");
+        if (alarm.Statistic is { } statistic && !MetricStatistics.Standard.Contains(statistic))
+            throw InvalidValue($"The value {statistic} for parameter Statistic is invalid.");
+        if (alarm.ExtendedStatistic is { } extended && MetricStatistics.PercentileOf(extended) is null)
+            throw InvalidValue($"The value {extended} for parameter ExtendedStatistic is not a valid extended statistic.");
+        if (alarm.Unit is { } unit && !Units.Contains(unit)) throw InvalidValue($"The value {unit} for parameter Unit is invalid.");
+    }
+
+    public IReadOnlyList<MetricAlarm> DescribeAlarms(CallContext call, IReadOnlyList<string> names, string? prefix, string? state, string? actionPrefix)
+    {
+        if (state is not null && !AlarmStates.All.Contains(state)) throw InvalidValue($"The value {state} for parameter StateValue is invalid.");
+        return AlarmsOf(call)
+            .Where(a => names.Count == 0 || names.Contains(a.AlarmName))
+            .Where(a => prefix is null || a.AlarmName.StartsWith(prefix, StringComparison.Ordinal))
+            .Where(a => state is null || a.StateValue == state)
+            .Where(a => actionPrefix is null || a.AlarmActions.Concat(a.OKActions).Concat(a.InsufficientDataActions).Any(x => x.StartsWith(actionPrefix, StringComparison.Ordinal)))
+            .ToList();
+    }
+
+    public IReadOnlyList<MetricAlarm> DescribeAlarmsForMetric(CallContext call, string ns, string metricName, IReadOnlyList<MetricDimension> dimensions,
+        string? statistic, string? extendedStatistic, int? period, string? unit)
+    {
+        var wanted = dimensions.OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
+        return AlarmsOf(call)
+            .Where(a => a.Namespace == ns && a.MetricName == metricName)
+            .Where(a => a.Dimensions.OrderBy(d => d.Name, StringComparer.Ordinal).SequenceEqual(wanted))
+            .Where(a => statistic is null || a.Statistic == statistic)
+            .Where(a => extendedStatistic is null || a.ExtendedStatistic == extendedStatistic)
+            .Where(a => period is null || a.Period == period)
+            .Where(a => unit is null || a.Unit == unit)
+            .ToList();
+    }
+
+    private IEnumerable<MetricAlarm> AlarmsOf(CallContext call) =>
+        _alarms.Values.Where(a => a.AccountId == call.AccountId && a.Region == call.Region).OrderBy(a => a.AlarmName, StringComparer.Ordinal);
+
+    public void DeleteAlarms(CallContext call, IReadOnlyList<string> names)
+    {
+        var missing = names.Where(n => _alarms.Get(AlarmKey(call.AccountId, call.Region, n)) is null).ToList();
+        if (missing.Count > 0) throw new AwsException("ResourceNotFound", $"{missing.Count} alarm(s) not found: {string.Join(", ", missing)}", 404);
+        var now = _clock.GetUtcNow();
+        foreach (var name in names)
+            if (_alarms.Remove(AlarmKey(call.AccountId, call.Region, name)) is { } removed)
+                AddHistory(removed, now, "ConfigurationUpdate", $"Alarm \"{name}\" deleted",
+                    new JsonObject { ["type"] = "Delete", ["deletedAlarm"] = AlarmHistoryView(removed) });
+    }
+
+    public void SetAlarmActions(CallContext call, IReadOnlyList<string> names, bool enabled)
+    {
+        foreach (var name in names)
+            _alarms.Update(AlarmKey(call.AccountId, call.Region, name), a => a with { ActionsEnabled = enabled });
+    }
+
+    public void SetAlarmState(CallContext call, string name, string state, string reason, string? reasonData)
+    {
+        if (!AlarmStates.All.Contains(state)) throw InvalidValue($"The value {state} for parameter StateValue is invalid.");
+        if (reasonData is not null)
+        {
+            try
+            {
+                JsonNode.Parse(reasonData);
+            }
+            catch (JsonException)
+            {
+                throw new AwsException("InvalidFormat", "The parameter StateReasonData must be a valid JSON document.");
+            }
+        }
+        if (_alarms.Get(AlarmKey(call.AccountId, call.Region, name)) is null)
+            throw new AwsException("ResourceNotFound", $"Alarm {name} not found", 404);
+        Transition(call.AccountId, call.Region, name, state, reason, reasonData);
+    }
+
+    public Dictionary<string, string> ListTagsForResource(CallContext call, string arn) => AlarmByArn(call, arn).Tags;
+
+    public void TagResource(CallContext call, string arn, Dictionary<string, string> tags)
+    {
+        var alarm = AlarmByArn(call, arn);
+        _alarms.Update(AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName), a => a with
+        {
+            Tags = a.Tags.Concat(tags).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value),
+        });
+    }
+
+    public void UntagResource(CallContext call, string arn, IReadOnlyList<string> keys)
+    {
+        var alarm = AlarmByArn(call, arn);
+        _alarms.Update(AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName), a => a with { Tags = a.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
+    }
+
+    private MetricAlarm AlarmByArn(CallContext call, string arn) =>
+        AlarmsOf(call).FirstOrDefault(a => a.AlarmArn == arn)
+        ?? throw new AwsException("ResourceNotFoundException", $"The resource {arn} does not exist.", 404);
+
+    public IReadOnlyList<AlarmHistoryItem> DescribeAlarmHistory(CallContext call, string? name, string? type, DateTimeOffset? from, DateTimeOffset? until, bool ascending)
+    {
+        var items = _history.Values
+            .Where(h => h.AccountId == call.AccountId && h.Region == call.Region && (name is null || h.AlarmName == name))
+            .SelectMany(h => h.Items)
+            .Where(i => (type is null || i.HistoryItemType == type) && (from is null || i.Timestamp >= from) && (until is null || i.Timestamp <= until));
+        return (ascending ? items.OrderBy(i => i.Timestamp) : items.OrderByDescending(i => i.Timestamp)).ToList();
+    }
+
+    private async Task EvaluateAlarmsAsync(TimeSpan interval)
+    {
+        using var timer = new PeriodicTimer(interval, _clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+                foreach (var alarm in _alarms.Values.ToList())
+                {
+                    try
+                    {
+                        EvaluateAlarm(alarm);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        _logger.LogWarning(e, "Evaluating alarm {Alarm} failed", alarm.AlarmArn);
+                    }
+                }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// One evaluation: the last EvaluationPeriods whole periods, missing ones treated as the alarm says,
+    /// ALARM when at least DatapointsToAlarm of them breach.
+    /// </summary>
+    internal void EvaluateAlarm(MetricAlarm alarm)
+    {
+        var now = _clock.GetUtcNow();
+        var period = alarm.EvaluatedPeriod;
+        var end = now.ToUnixTimeSeconds() / period * period;
+        var start = end - (long)alarm.EvaluationPeriods * period;
+        var points = AlarmDatapoints(alarm, DateTimeOffset.FromUnixTimeSeconds(start), DateTimeOffset.FromUnixTimeSeconds(end));
+        var threshold = alarm.Threshold ?? 0;
+        var (breaches, words) = Comparisons[alarm.ComparisonOperator];
+        var needed = alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods;
+        var present = points.Count;
+        var breaching = points.Count(p => breaches(p.Value, threshold));
+        var missing = alarm.EvaluationPeriods - present;
+
+        string next;
+        if (present == 0 && alarm.TreatMissingData is "missing") next = AlarmStates.InsufficientData;
+        else if (present == 0 && alarm.TreatMissingData is "ignore") return;
+        else
+        {
+            if (alarm.TreatMissingData == "breaching") breaching += missing;
+            next = breaching >= needed ? AlarmStates.Alarm : AlarmStates.Ok;
+        }
+        if (next == alarm.StateValue) return;
+
+        var stamp = (DateTimeOffset t) => t.UtcDateTime.ToString("dd/MM/yy HH:mm:ss", CultureInfo.InvariantCulture);
+        var recent = string.Join(", ", points.OrderByDescending(p => p.Key).Select(p => $"{p.Value.ToString(CultureInfo.InvariantCulture)} ({stamp(p.Key)})"));
+        var reason = next == AlarmStates.InsufficientData
+            ? $"Insufficient Data: {alarm.EvaluationPeriods} datapoint{(alarm.EvaluationPeriods == 1 ? " was" : "s were")} unknown."
+            : $"Threshold Crossed: {breaching} out of the last {alarm.EvaluationPeriods} datapoints [{recent}] {(next == AlarmStates.Alarm ? "was" : "was not")} {words} the threshold ({threshold.ToString(CultureInfo.InvariantCulture)}) (minimum {needed} datapoint{(needed == 1 ? "" : "s")} for {(next == AlarmStates.Alarm ? "OK -> ALARM" : "ALARM -> OK")} transition).";
+        var reasonData = new JsonObject
+        {
+            ["version"] = "1.0",
+            ["queryDate"] = IsoWithOffset(now),
+            ["startDate"] = IsoWithOffset(DateTimeOffset.FromUnixTimeSeconds(start)),
+            ["statistic"] = alarm.Statistic ?? alarm.ExtendedStatistic,
+            ["period"] = period,
+            ["recentDatapoints"] = new JsonArray(points.OrderBy(p => p.Key).Select(p => (JsonNode)JsonValue.Create(p.Value)).ToArray()),
+            ["threshold"] = threshold,
+            ["evaluatedDatapoints"] = new JsonArray(points.OrderByDescending(p => p.Key)
+                .Select(p => (JsonNode)new JsonObject { ["timestamp"] = IsoWithOffset(p.Key), ["value"] = p.Value }).ToArray()),
+        };
+        Transition(alarm.AccountId, alarm.Region, alarm.AlarmName, next, reason, reasonData.ToJsonString(PlainJson));
+    }
+
+    private List<KeyValuePair<DateTimeOffset, double>> AlarmDatapoints(MetricAlarm alarm, DateTimeOffset start, DateTimeOffset end)
+    {
+        var queries = alarm.Metrics.Count > 0
+            ? alarm.Metrics
+            : [new MetricDataQuery("m1", new MetricStatQuery(alarm.Namespace!, alarm.MetricName!, alarm.Dimensions, alarm.Period!.Value,
+                alarm.Statistic ?? alarm.ExtendedStatistic!, alarm.Unit), null, null, true, null)];
+        return Evaluate(alarm.AccountId, alarm.Region, queries, start, end, alignToPeriod: true)
+            .Where(r => r.ReturnData).SelectMany(r => r.Result.Points).ToList();
+    }
+
+    private void Transition(string accountId, string region, string name, string state, string reason, string? reasonData)
+    {
+        var now = _clock.GetUtcNow();
+        MetricAlarm? before = null;
+        var after = _alarms.Update(AlarmKey(accountId, region, name), current =>
+        {
+            before = current;
+            return current with
+            {
+                StateValue = state,
+                StateReason = reason,
+                StateReasonData = reasonData,
+                StateUpdatedTimestamp = now,
+                StateTransitionedTimestamp = current.StateValue == state ? current.StateTransitionedTimestamp : now,
+            };
+        });
+        if (after is null || before is null) return;
+        AddHistory(after, now, "StateUpdate", $"Alarm updated from {before.StateValue} to {state}", new JsonObject
+        {
+            ["version"] = "1.0",
+            ["oldState"] = HistoryStateView(before),
+            ["newState"] = HistoryStateView(after),
+        });
+        if (before.StateValue != state && after.ActionsEnabled) RunActions(before, after);
+    }
+
+    private void RunActions(MetricAlarm before, MetricAlarm after)
+    {
+        var targets = after.StateValue switch
+        {
+            AlarmStates.Alarm => after.AlarmActions,
+            AlarmStates.Ok => after.OKActions,
+            _ => after.InsufficientDataActions,
+        };
+        foreach (var target in targets)
+        {
+            if (!target.StartsWith("arn:aws:lambda:", StringComparison.Ordinal))
+            {
+                AddHistory(after, _clock.GetUtcNow(), "Action", $"Failed to execute action {target}",
+                    new JsonObject { ["actionState"] = "Failed", ["notificationResource"] = target, ["error"] = "Stratus runs Lambda function actions only." });
+                continue;
+            }
+            var payload = Encoding.UTF8.GetBytes(LambdaAlarmEvent(before, after).ToJsonString(PlainJson));
+            var cancellation = _stopping.Token;
+            _ = Task.Run(async () =>
+            {
+                var now = _clock.GetUtcNow();
+                try
+                {
+                    var result = await _lambda.InvokeAsync(new LambdaInvokeRequest(after.AccountId, after.Region, target, null, payload,
+                        "lambda.alarms.cloudwatch.amazonaws.com", after.AlarmArn), cancellation);
+                    AddHistory(after, now, "Action", $"Successfully executed action {target}",
+                        new JsonObject { ["actionState"] = "Succeeded", ["notificationResource"] = target, ["functionError"] = result.FunctionError });
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    AddHistory(after, now, "Action", $"Failed to execute action {target}",
+                        new JsonObject { ["actionState"] = "Failed", ["notificationResource"] = target, ["error"] = e.Message });
+                }
+            });
+        }
+    }
+
+    /// <summary>The event a Lambda alarm action receives, in AWS's shape.</summary>
+    private static JsonObject LambdaAlarmEvent(MetricAlarm before, MetricAlarm after) => new()
+    {
+        ["source"] = "aws.cloudwatch",
+        ["alarmArn"] = after.AlarmArn,
+        ["accountId"] = after.AccountId,
+        ["time"] = after.StateUpdatedTimestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        ["region"] = after.Region,
+        ["alarmData"] = new JsonObject
+        {
+            ["alarmName"] = after.AlarmName,
+            ["state"] = StateView(after),
+            ["previousState"] = StateView(before),
+            ["configuration"] = new JsonObject
+            {
+                ["description"] = after.AlarmDescription,
+                ["metrics"] = new JsonArray((after.Metrics.Count > 0
+                    ? after.Metrics
+                    : [new MetricDataQuery("m1", new MetricStatQuery(after.Namespace!, after.MetricName!, after.Dimensions, after.Period ?? 60,
+                        after.Statistic ?? after.ExtendedStatistic!, after.Unit), null, null, true, null)])
+                    .Select(q => (JsonNode)QueryEventView(q)).ToArray()),
+            },
+        },
+    };
+
+    private static JsonObject QueryEventView(MetricDataQuery query)
+    {
+        var view = new JsonObject { ["id"] = query.Id, ["returnData"] = query.ReturnData };
+        if (query.Expression is not null) view["expression"] = query.Expression;
+        if (query.Label is not null) view["label"] = query.Label;
+        if (query.MetricStat is { } stat)
+            view["metricStat"] = new JsonObject
+            {
+                ["metric"] = new JsonObject
+                {
+                    ["namespace"] = stat.Namespace,
+                    ["name"] = stat.MetricName,
+                    ["dimensions"] = new JsonObject(stat.Dimensions.Select(d => KeyValuePair.Create(d.Name, (JsonNode?)d.Value))),
+                },
+                ["period"] = stat.Period,
+                ["stat"] = stat.Stat,
+            };
+        return view;
+    }
+
+    /// <summary>A state as alarm history records it: the reason data as a JSON object.</summary>
+    private static JsonObject HistoryStateView(MetricAlarm alarm)
+    {
+        var view = new JsonObject { ["stateValue"] = alarm.StateValue, ["stateReason"] = alarm.StateReason };
+        if (alarm.StateReasonData is { } data) view["stateReasonData"] = JsonNode.Parse(data);
+        return view;
+    }
+
+    /// <summary>A state as the Lambda alarm event carries it: the reason data as a string.</summary>
+    private static JsonObject StateView(MetricAlarm alarm)
+    {
+        var view = new JsonObject
+        {
+            ["value"] = alarm.StateValue,
+            ["reason"] = alarm.StateReason,
+            ["timestamp"] = IsoWithOffset(alarm.StateUpdatedTimestamp),
+        };
+        if (alarm.StateReasonData is { } data) view["reasonData"] = data;
+        return view;
+    }
+
+    private static JsonObject AlarmHistoryView(MetricAlarm alarm) => new()
+    {
+        ["alarmName"] = alarm.AlarmName,
+        ["metricName"] = alarm.MetricName,
+        ["namespace"] = alarm.Namespace,
+        ["comparisonOperator"] = alarm.ComparisonOperator,
+        ["threshold"] = alarm.Threshold,
+        ["evaluationPeriods"] = alarm.EvaluationPeriods,
+        ["period"] = alarm.Period,
+        ["statistic"] = alarm.Statistic,
+        ["actionsEnabled"] = alarm.ActionsEnabled,
+    };
+
+    private void AddHistory(MetricAlarm alarm, DateTimeOffset at, string type, string summary, JsonObject data)
+    {
+        var item = new AlarmHistoryItem(alarm.AlarmName, at, type, summary, data.ToJsonString(PlainJson));
+        var key = AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName);
+        lock (_historyGate)
+        {
+            var current = _history.Get(key)?.Items ?? [];
+            var kept = current.Where(i => i.Timestamp >= at - HistoryRetention).Append(item).TakeLast(MaxHistoryItemsPerAlarm).ToList();
+            _history.Put(key, new AlarmHistory(alarm.AccountId, alarm.Region, alarm.AlarmName, kept));
+        }
+    }
+
+    private static string IsoWithOffset(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'+0000'", CultureInfo.InvariantCulture);
+
+    private static string AlarmKey(string accountId, string region, string name) => ResourceTable<MetricAlarm>.Key(accountId, region, name);
+
+    private static AwsException InvalidValue(string message) => new("InvalidParameterValue", message);
+
+    /// <summary>CloudWatch's code for queries and expressions it cannot run.</summary>
+    private static AwsException ValidationError(string message) => new("ValidationError", message);
+
+    // ---- lifetime ----
+
+    private async Task KeepHouseAsync()
+    {
+        using var timer = new PeriodicTimer(FlushInterval, _clock);
+        var lastPrune = DateTimeOffset.MinValue;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                try
+                {
+                    var now = _clock.GetUtcNow();
+                    if (now - lastPrune >= PruneInterval)
+                    {
+                        _metrics.Prune(now);
+                        lastPrune = now;
+                    }
+                    _metrics.Flush();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _logger.LogError(e, "Persisting CloudWatch metrics failed");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        _published.Writer.TryComplete();
+        _stopping.Cancel();
+        try
+        {
+            Task.WaitAll([_drainer, _housekeeper, _evaluator], TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException e)
+        {
+            _logger.LogError(e, "A CloudWatch background task failed");
+        }
+        _metrics.Flush();
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,276 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Stratus.Host;
+using Stratus.Protocols;
+using Stratus.Protocols.Json;
+
+namespace Stratus.Services.Logs;
+
+/// <summary>CloudWatch Logs' wire operations (AWS JSON 1.1, Logs_20140328).</summary>
+public sealed class LogsApi : IStratusService, IDisposable
+{
+    private const int MaxDescribeLimit = 50;
+    private readonly LogsService _logs;
+
+    public LogsApi(LogsService logs)
+    {
+        _logs = logs;
+        Endpoint = new ServiceEndpoint("logs", Operations(), new AwsJsonProtocol("Logs_20140328", "1.1"))
+        {
+            Validation = new ValidationStyle("InvalidParameterException"),
+        };
+    }
+
+    public string Name => "logs";
+    public ServiceEndpoint Endpoint { get; }
+
+    public void Dispose() => _logs.Dispose();
+
+    private OperationTable Operations() => new()
+    {
+        { "CreateLogGroup", i =>
+            {
+                _logs.CreateLogGroup(i.Call, i.Required("logGroupName"), i.StringMap("tags"));
+                return (JsonObject?)null;
+            } },
+        { "DeleteLogGroup", i =>
+            {
+                _logs.DeleteLogGroup(i.Call, i.Required("logGroupName"));
+                return (JsonObject?)null;
+            } },
+        { "DescribeLogGroups", DescribeLogGroups },
+        { "PutRetentionPolicy", i =>
+            {
+                _logs.PutRetentionPolicy(i.Call, i.Required("logGroupName"), i.RequiredInt("retentionInDays"));
+                return (JsonObject?)null;
+            } },
+        { "DeleteRetentionPolicy", i =>
+            {
+                _logs.DeleteRetentionPolicy(i.Call, i.Required("logGroupName"));
+                return (JsonObject?)null;
+            } },
+        { "TagLogGroup", i =>
+            {
+                _logs.TagLogGroup(i.Call, i.Required("logGroupName"), i.StringMap("tags"));
+                return (JsonObject?)null;
+            } },
+        { "UntagLogGroup", i =>
+            {
+                _logs.UntagLogGroup(i.Call, i.Required("logGroupName"), i.Strings("tags"));
+                return (JsonObject?)null;
+            } },
+        { "ListTagsLogGroup", i => new JsonObject { ["tags"] = Tags(_logs.ListTagsLogGroup(i.Call, i.Required("logGroupName"))) } },
+        { "CreateLogStream", i =>
+            {
+                _logs.CreateLogStream(i.Call, GroupName(i), i.Required("logStreamName"));
+                return (JsonObject?)null;
+            } },
+        { "DeleteLogStream", i =>
+            {
+                _logs.DeleteLogStream(i.Call, GroupName(i), i.Required("logStreamName"));
+                return (JsonObject?)null;
+            } },
+        { "DescribeLogStreams", DescribeLogStreams },
+        { "PutLogEvents", PutLogEvents },
+        { "GetLogEvents", GetLogEvents },
+        { "FilterLogEvents", FilterLogEvents },
+        { "PutMetricFilter", i =>
+            {
+                var transformations = i.List("metricTransformations");
+                if (transformations.Count != 1)
+                    throw new AwsException("InvalidParameterException", "1 validation error detected: Value at 'metricTransformations' failed to satisfy constraint: Member must have length less than or equal to 1");
+                var t = i.Nested(transformations[0] as JsonObject ?? throw i.Style.Invalid("metricTransformations", "must be a list of structures"));
+                _logs.PutMetricFilter(i.Call, i.Required("logGroupName"), i.Required("filterName"), i.String("filterPattern") ?? "",
+                    new MetricTransformation(t.Required("metricName"), t.Required("metricNamespace"), t.Required("metricValue"), t.Double("defaultValue"),
+                        t.StringMap("dimensions"), t.String("unit")));
+                return (JsonObject?)null;
+            } },
+        { "DeleteMetricFilter", i =>
+            {
+                _logs.DeleteMetricFilter(i.Call, i.Required("logGroupName"), i.Required("filterName"));
+                return (JsonObject?)null;
+            } },
+        { "DescribeMetricFilters", DescribeMetricFilters },
+        { "TestMetricFilter", i =>
+            {
+                var messages = i.Strings("logEventMessages");
+                return new JsonObject
+                {
+                    ["matches"] = new JsonArray(_logs.TestFilterPattern(i.Required("filterPattern"), messages).Select(n => (JsonNode)new JsonObject
+                    {
+                        ["eventNumber"] = n,
+                        ["eventMessage"] = messages[n - 1],
+                        ["extractedValues"] = new JsonObject(),
+                    }).ToArray()),
+                };
+            } },
+    };
+
+    private JsonObject DescribeLogGroups(OperationInput i)
+    {
+        var limit = Limit(i, MaxDescribeLimit);
+        var groups = _logs.DescribeLogGroups(i.Call, i.String("logGroupNamePrefix"), i.String("logGroupNamePattern"));
+        var from = Offset(i.String("nextToken"));
+        var body = new JsonObject
+        {
+            ["logGroups"] = new JsonArray(groups.Skip(from).Take(limit).Select(g => (JsonNode)new JsonObject
+            {
+                ["logGroupName"] = g.Name,
+                ["creationTime"] = g.CreationTime,
+                ["retentionInDays"] = g.RetentionInDays,
+                ["metricFilterCount"] = _logs.MetricFilterCount(g),
+                ["arn"] = g.Arn + ":*",
+                ["storedBytes"] = _logs.StoredBytes(g),
+                ["logGroupClass"] = "STANDARD",
+                ["logGroupArn"] = g.Arn,
+            }).ToArray()),
+        };
+        if (from + limit < groups.Count) body["nextToken"] = Token(from + limit);
+        return body;
+    }
+
+    private JsonObject DescribeMetricFilters(OperationInput i)
+    {
+        var limit = Limit(i, MaxDescribeLimit);
+        var filters = _logs.DescribeMetricFilters(i.Call, i.String("logGroupName"), i.String("filterNamePrefix"), i.String("metricName"), i.String("metricNamespace"));
+        var from = Offset(i.String("nextToken"));
+        var body = new JsonObject
+        {
+            ["metricFilters"] = new JsonArray(filters.Skip(from).Take(limit).Select(f => (JsonNode)new JsonObject
+            {
+                ["filterName"] = f.FilterName,
+                ["filterPattern"] = f.FilterPattern,
+                ["metricTransformations"] = new JsonArray(new JsonObject
+                {
+                    ["metricName"] = f.Transformation.MetricName,
+                    ["metricNamespace"] = f.Transformation.MetricNamespace,
+                    ["metricValue"] = f.Transformation.MetricValue,
+                    ["defaultValue"] = f.Transformation.DefaultValue,
+                    ["dimensions"] = Tags(f.Transformation.Dimensions),
+                    ["unit"] = f.Transformation.Unit,
+                }),
+                ["creationTime"] = f.CreationTime,
+                ["logGroupName"] = f.GroupName,
+            }).ToArray()),
+        };
+        if (from + limit < filters.Count) body["nextToken"] = Token(from + limit);
+        return body;
+    }
+
+    private JsonObject DescribeLogStreams(OperationInput i)
+    {
+        var limit = Limit(i, MaxDescribeLimit);
+        var streams = _logs.DescribeLogStreams(i.Call, GroupName(i), i.String("logStreamNamePrefix"), i.String("orderBy") ?? "LogStreamName", i.Bool("descending") ?? false);
+        var from = Offset(i.String("nextToken"));
+        var body = new JsonObject
+        {
+            ["logStreams"] = new JsonArray(streams.Skip(from).Take(limit).Select(s => (JsonNode)new JsonObject
+            {
+                ["logStreamName"] = s.Stream.Name,
+                ["creationTime"] = s.Stream.CreationTime,
+                ["firstEventTimestamp"] = s.Statistics.FirstEventTimestamp,
+                ["lastEventTimestamp"] = s.Statistics.LastEventTimestamp,
+                ["lastIngestionTime"] = s.Statistics.LastIngestionTime,
+                ["uploadSequenceToken"] = SequenceToken(),
+                ["arn"] = s.Stream.Arn,
+                ["storedBytes"] = 0,
+            }).ToArray()),
+        };
+        if (from + limit < streams.Count) body["nextToken"] = Token(from + limit);
+        return body;
+    }
+
+    private JsonObject PutLogEvents(OperationInput i)
+    {
+        var events = i.List("logEvents").Select(n => i.Nested(n as JsonObject ?? throw i.Style.Invalid("logEvents", "must be a list of structures")))
+            .Select(e => (e.Long("timestamp") ?? throw e.Style.Missing("timestamp"), e.Required("message"))).ToList();
+        var outcome = _logs.PutLogEvents(i.Call, GroupName(i), i.Required("logStreamName"), events);
+        var body = new JsonObject { ["nextSequenceToken"] = SequenceToken() };
+        if (outcome is not { TooNewStartIndex: null, TooOldEndIndex: null, ExpiredEndIndex: null })
+            body["rejectedLogEventsInfo"] = new JsonObject
+            {
+                ["tooNewLogEventStartIndex"] = outcome.TooNewStartIndex,
+                ["tooOldLogEventEndIndex"] = outcome.TooOldEndIndex,
+                ["expiredLogEventEndIndex"] = outcome.ExpiredEndIndex,
+            };
+        return body;
+    }
+
+    private JsonObject GetLogEvents(OperationInput i)
+    {
+        var page = _logs.GetLogEvents(i.Call, GroupName(i), i.Required("logStreamName"), i.Long("startTime"), i.Long("endTime"),
+            i.String("nextToken"), Limit(i, 10_000), i.Bool("startFromHead") ?? false);
+        return new JsonObject
+        {
+            ["events"] = new JsonArray(page.Events.Select(e => (JsonNode)new JsonObject
+            {
+                ["timestamp"] = e.Timestamp,
+                ["message"] = e.Message,
+                ["ingestionTime"] = e.IngestionTime,
+            }).ToArray()),
+            ["nextForwardToken"] = page.ForwardToken,
+            ["nextBackwardToken"] = page.BackwardToken,
+        };
+    }
+
+    private JsonObject FilterLogEvents(OperationInput i)
+    {
+        var page = _logs.FilterLogEvents(i.Call, GroupName(i), i.Strings("logStreamNames"), i.String("logStreamNamePrefix"),
+            i.Long("startTime"), i.Long("endTime"), i.String("filterPattern"), i.String("nextToken"), Limit(i, 10_000));
+        var body = new JsonObject
+        {
+            ["events"] = new JsonArray(page.Events.Select(e => (JsonNode)new JsonObject
+            {
+                ["logStreamName"] = e.LogStreamName,
+                ["timestamp"] = e.Event.Timestamp,
+                ["message"] = e.Event.Message,
+                ["ingestionTime"] = e.Event.IngestionTime,
+                ["eventId"] = e.Event.Position,
+            }).ToArray()),
+            ["searchedLogStreams"] = new JsonArray(page.SearchedStreams.Select(s => (JsonNode)new JsonObject
+            {
+                ["logStreamName"] = s,
+                ["searchedCompletely"] = page.NextToken is null,
+            }).ToArray()),
+        };
+        if (page.NextToken is not null) body["nextToken"] = page.NextToken;
+        return body;
+    }
+
+    /// <summary>The group an operation names, by logGroupName or logGroupIdentifier (name or ARN).</summary>
+    private static string GroupName(OperationInput i) =>
+        i.String("logGroupName") ?? i.String("logGroupIdentifier") ?? throw i.Style.Missing("logGroupName");
+
+    private static int Limit(OperationInput i, int max)
+    {
+        var limit = i.Int("limit") ?? max;
+        if (limit < 1 || limit > max)
+            throw new AwsException("InvalidParameterException",
+                $"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value {(limit < 1 ? "greater than or equal to 1" : $"less than or equal to {max}")}");
+        return limit;
+    }
+
+    /// <summary>A string map as a JSON object (tags, metric filter dimensions).</summary>
+    private static JsonObject Tags(Dictionary<string, string> tags) => new(tags.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value)));
+
+    /// <summary>Sequence tokens are no longer checked by CloudWatch Logs; it still returns one.</summary>
+    private static string SequenceToken() => "49" + DateTime.UtcNow.Ticks.ToString("D54", CultureInfo.InvariantCulture);
+
+    private static string Token(int offset) => Convert.ToBase64String(Encoding.UTF8.GetBytes("stratus:" + offset.ToString(CultureInfo.InvariantCulture)));
+
+    private static int Offset(string? token)
+    {
+        if (token is null) return 0;
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
+            if (text.StartsWith("stratus:", StringComparison.Ordinal) && int.TryParse(text.AsSpan(8), NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
+                return offset;
+        }
+        catch (FormatException)
+        {
+        }
+        throw new AwsException("InvalidParameterException", "The specified nextToken is invalid.");
+    }
+}

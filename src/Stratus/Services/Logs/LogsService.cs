@@ -1,0 +1,528 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Stratus.Persistence;
+using Stratus.Protocols;
+using Stratus.Services.CloudWatch;
+
+namespace Stratus.Services.Logs;
+
+public sealed record LogGroup(string AccountId, string Region, string Name, long CreationTime, int? RetentionInDays, Dictionary<string, string> Tags)
+{
+    public string Arn => $"arn:aws:logs:{Region}:{AccountId}:log-group:{Name}";
+}
+
+public sealed record LogStream(string AccountId, string Region, string GroupName, string Name, long CreationTime)
+{
+    public string Arn => $"arn:aws:logs:{Region}:{AccountId}:log-group:{GroupName}:log-stream:{Name}";
+}
+
+public sealed record PutLogEventsOutcome(int? TooNewStartIndex, int? TooOldEndIndex, int? ExpiredEndIndex);
+
+public sealed record GetLogEventsPage(IReadOnlyList<LogEvent> Events, string ForwardToken, string BackwardToken);
+
+public sealed record FilteredEvent(string LogStreamName, LogEvent Event);
+
+public sealed record FilterLogEventsPage(IReadOnlyList<FilteredEvent> Events, IReadOnlyList<string> SearchedStreams, string? NextToken);
+
+/// <summary>
+/// CloudWatch Logs' domain: groups, streams and their events, with the service's validation of
+/// PutLogEvents batches, retention policies applied on a schedule, and <see cref="ILogWriter"/> for
+/// services writing their own logs (through a channel, so writers never wait).
+/// </summary>
+public sealed partial class LogsService : ILogWriter, IDisposable
+{
+    public static readonly int[] RetentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+    private const int MaxBatchBytes = 1_048_576;
+    private const int MaxBatchEvents = 10_000;
+    private const int MaxEventBytes = 262_144;
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RetentionInterval = TimeSpan.FromMinutes(1);
+
+    private readonly ResourceTable<LogGroup> _groups;
+    private readonly ResourceTable<LogStream> _streams;
+    private readonly LogEventStore _events;
+    private readonly ResourceTable<LogMetricFilter> _metricFilters;
+    private readonly IMetricPublisher _metrics;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly Lock _createGate = new();
+    private readonly Channel<(string Account, string Region, string Group, string Stream, IReadOnlyList<LogLine> Lines)> _appended =
+        Channel.CreateBounded<(string, string, string, string, IReadOnlyList<LogLine>)>(new BoundedChannelOptions(50_000)
+            { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _writer;
+    private readonly Task _housekeeper;
+
+    public LogsService(StateStore store, TimeProvider clock, IMetricPublisher metrics, ILogger logger)
+    {
+        _metricFilters = new ResourceTable<LogMetricFilter>(store, "logs.metric-filters");
+        _metrics = metrics;
+        _groups = new ResourceTable<LogGroup>(store, "logs.groups");
+        _streams = new ResourceTable<LogStream>(store, "logs.streams");
+        _events = new LogEventStore(store);
+        _clock = clock;
+        _logger = logger;
+        _writer = Task.Run(WriteAppendedAsync);
+        _housekeeper = Task.Run(KeepHouseAsync);
+    }
+
+    private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // ---- groups and streams ----
+
+    public LogGroup CreateLogGroup(CallContext call, string name, Dictionary<string, string> tags)
+    {
+        ValidateGroupName(name);
+        var group = new LogGroup(call.AccountId, call.Region, name, NowMs, null, tags);
+        if (!_groups.TryAdd(GroupKey(call.AccountId, call.Region, name), group))
+            throw new AwsException("ResourceAlreadyExistsException", "The specified log group already exists");
+        return group;
+    }
+
+    public void DeleteLogGroup(CallContext call, string name)
+    {
+        var group = Group(call, name);
+        foreach (var stream in StreamsOf(group).ToList()) DeleteStream(stream);
+        foreach (var filter in FiltersOf(group).ToList()) _metricFilters.Remove(FilterKey(filter));
+        _groups.Remove(GroupKey(group.AccountId, group.Region, group.Name));
+    }
+
+    public IReadOnlyList<LogGroup> DescribeLogGroups(CallContext call, string? prefix, string? pattern)
+    {
+        if (prefix is not null && pattern is not null)
+            throw new AwsException("InvalidParameterException", "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.");
+        return _groups.Values
+            .Where(g => g.AccountId == call.AccountId && g.Region == call.Region)
+            .Where(g => prefix is null || g.Name.StartsWith(prefix, StringComparison.Ordinal))
+            .Where(g => pattern is null || g.Name.Contains(pattern, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(g => g.Name, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public long StoredBytes(LogGroup group) => StreamsOf(group).Sum(s => _events.Statistics(StreamKey(s)).StoredBytes);
+
+    public void PutRetentionPolicy(CallContext call, string name, int days)
+    {
+        if (!RetentionDays.Contains(days))
+            throw new AwsException("InvalidParameterException",
+                $"1 validation error detected: Value '{days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", RetentionDays)}]");
+        var group = Group(call, name);
+        _groups.Update(GroupKey(group.AccountId, group.Region, group.Name), g => g with { RetentionInDays = days });
+        ApplyRetention(group with { RetentionInDays = days });
+    }
+
+    public void DeleteRetentionPolicy(CallContext call, string name)
+    {
+        var group = Group(call, name);
+        _groups.Update(GroupKey(group.AccountId, group.Region, group.Name), g => g with { RetentionInDays = null });
+    }
+
+    public void TagLogGroup(CallContext call, string name, Dictionary<string, string> tags)
+    {
+        var group = Group(call, name);
+        _groups.Update(GroupKey(group.AccountId, group.Region, group.Name), g => g with { Tags = new Dictionary<string, string>(g.Tags.Concat(tags).GroupBy(t => t.Key).Select(t => t.Last())) });
+    }
+
+    public Dictionary<string, string> ListTagsLogGroup(CallContext call, string name) => Group(call, name).Tags;
+
+    public void UntagLogGroup(CallContext call, string name, IReadOnlyList<string> keys)
+    {
+        var group = Group(call, name);
+        _groups.Update(GroupKey(group.AccountId, group.Region, group.Name), g => g with { Tags = g.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
+    }
+
+    public void CreateLogStream(CallContext call, string groupName, string name)
+    {
+        ValidateStreamName(name);
+        var group = Group(call, groupName);
+        if (!_streams.TryAdd(StreamKey(group.AccountId, group.Region, group.Name, name), new LogStream(group.AccountId, group.Region, group.Name, name, NowMs)))
+            throw new AwsException("ResourceAlreadyExistsException", "The specified log stream already exists");
+    }
+
+    public void DeleteLogStream(CallContext call, string groupName, string name) => DeleteStream(Stream(call, groupName, name));
+
+    public IReadOnlyList<(LogStream Stream, StreamStatistics Statistics)> DescribeLogStreams(CallContext call, string groupName, string? prefix, string orderBy, bool descending)
+    {
+        if (orderBy is not ("LogStreamName" or "LastEventTime"))
+            throw new AwsException("InvalidParameterException", $"1 validation error detected: Value '{orderBy}' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]");
+        if (orderBy == "LastEventTime" && prefix is not null)
+            throw new AwsException("InvalidParameterException", "Cannot order by LastEventTime with a logStreamNamePrefix.");
+        var group = Group(call, groupName);
+        var streams = StreamsOf(group)
+            .Where(s => prefix is null || s.Name.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(s => (Stream: s, Statistics: _events.Statistics(StreamKey(s))));
+        var ordered = orderBy == "LastEventTime"
+            ? streams.OrderBy(s => s.Statistics.LastEventTimestamp ?? s.Stream.CreationTime).ThenBy(s => s.Stream.Name, StringComparer.Ordinal)
+            : streams.OrderBy(s => s.Stream.Name, StringComparer.Ordinal);
+        var list = ordered.ToList();
+        if (descending) list.Reverse();
+        return list;
+    }
+
+    // ---- events ----
+
+    public PutLogEventsOutcome PutLogEvents(CallContext call, string groupName, string streamName, IReadOnlyList<(long Timestamp, string Message)> events)
+    {
+        if (events.Count == 0)
+            throw new AwsException("InvalidParameterException", "1 validation error detected: Value '[]' at 'logEvents' failed to satisfy constraint: Member must have length greater than or equal to 1");
+        if (events.Count > MaxBatchEvents)
+            throw new AwsException("InvalidParameterException", $"1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length less than or equal to {MaxBatchEvents}");
+        long batchBytes = 0;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var size = Encoding.UTF8.GetByteCount(events[i].Message);
+            if (size == 0)
+                throw new AwsException("InvalidParameterException", $"1 validation error detected: Value '' at 'logEvents.{i + 1}.member.message' failed to satisfy constraint: Member must have length greater than or equal to 1");
+            if (size + 26 > MaxEventBytes) throw new AwsException("InvalidParameterException", $"Log event too large: {size + 26} bytes exceeds limit of {MaxEventBytes}");
+            if (events[i].Timestamp < 0)
+                throw new AwsException("InvalidParameterException", $"1 validation error detected: Value '{events[i].Timestamp}' at 'logEvents.{i + 1}.member.timestamp' failed to satisfy constraint: Member must have value greater than or equal to 0");
+            if (i > 0 && events[i].Timestamp < events[i - 1].Timestamp)
+                throw new AwsException("InvalidParameterException", "Log events in a single PutLogEvents request must be in chronological order.");
+            batchBytes += size + 26;
+        }
+        if (batchBytes > MaxBatchBytes)
+            throw new AwsException("InvalidParameterException", $"Upload too large: {batchBytes} bytes exceeds limit of {MaxBatchBytes}");
+        if (events[^1].Timestamp - events[0].Timestamp > 24 * 3_600_000L)
+            throw new AwsException("InvalidParameterException", "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.");
+
+        var stream = Stream(call, groupName, streamName);
+        var group = Group(call, groupName);
+        var now = NowMs;
+        var tooOldBefore = now - 14 * 86_400_000L;
+        var expiredBefore = group.RetentionInDays is { } days ? now - days * 86_400_000L : long.MinValue;
+        var tooNewAfter = now + 2 * 3_600_000L;
+        int? tooOld = null, expired = null, tooNew = null;
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i].Timestamp < tooOldBefore) tooOld = i + 1;
+            if (events[i].Timestamp < expiredBefore) expired = i + 1;
+            if (events[i].Timestamp > tooNewAfter) { tooNew = i; break; }
+        }
+        var accepted = events.Take(tooNew ?? events.Count).Skip(Math.Max(tooOld ?? 0, expired ?? 0)).ToList();
+        _events.Append(StreamKey(stream), accepted, now);
+        PublishMetrics(group, accepted);
+        return new PutLogEventsOutcome(tooNew, tooOld, expired);
+    }
+
+    /// <summary>
+    /// A page of one stream's events, as GetLogEvents pages: tokens name a position in the stream's
+    /// order; reading past the end returns the same token again, which is how clients know to stop.
+    /// </summary>
+    public GetLogEventsPage GetLogEvents(CallContext call, string groupName, string streamName, long? startTime, long? endTime, string? token, int limit, bool startFromHead)
+    {
+        var stream = Stream(call, groupName, streamName);
+        var events = _events.Events(StreamKey(stream))
+            .Where(e => (startTime is null || e.Timestamp >= startTime) && (endTime is null || e.Timestamp < endTime)).ToList();
+        var (direction, position) = ParsePositionToken(token);
+        IReadOnlyList<LogEvent> page;
+        if (direction == 'f' || (direction is null && startFromHead))
+            page = TakeWithinBytes(events.Where(e => position is null || string.CompareOrdinal(e.Position, position) > 0), limit);
+        else
+            page = Enumerable.Reverse(TakeWithinBytes(events.Where(e => position is null || string.CompareOrdinal(e.Position, position) < 0).Reverse(), limit)).ToList();
+
+        var start = new string('0', 38);
+        var forward = page.Count > 0 ? page[^1].Position : position ?? start;
+        var backward = page.Count > 0 ? page[0].Position : position ?? start;
+        return new GetLogEventsPage(page, "f/" + forward, "b/" + backward);
+    }
+
+    public FilterLogEventsPage FilterLogEvents(CallContext call, string groupName, IReadOnlyList<string> streamNames, string? streamPrefix,
+        long? startTime, long? endTime, string? pattern, string? token, int limit)
+    {
+        if (streamNames.Count > 0 && streamPrefix is not null)
+            throw new AwsException("InvalidParameterException", "logStreamNames and logStreamNamePrefix are mutually exclusive parameters.");
+        if (startTime is { } s && endTime is { } e && s > e)
+            throw new AwsException("InvalidParameterException", "endTime must be greater than or equal to startTime.");
+        var filter = ParseFilter(pattern);
+        var group = Group(call, groupName);
+        var streams = StreamsOf(group)
+            .Where(st => streamNames.Count == 0 || streamNames.Contains(st.Name))
+            .Where(st => streamPrefix is null || st.Name.StartsWith(streamPrefix, StringComparison.Ordinal))
+            .OrderBy(st => st.Name, StringComparer.Ordinal).ToList();
+        var after = token is null ? null : ParseFilterToken(token);
+        var matches = streams
+            .SelectMany(st => _events.Events(StreamKey(st)).Select(ev => new FilteredEvent(st.Name, ev)))
+            .Where(m => (startTime is null || m.Event.Timestamp >= startTime) && (endTime is null || m.Event.Timestamp <= endTime))
+            .Where(m => after is null || string.CompareOrdinal(m.Event.Position, after) > 0)
+            .OrderBy(m => m.Event.Position, StringComparer.Ordinal)
+            .Where(m => filter.Matches(m.Event.Message));
+        var page = new List<FilteredEvent>();
+        long bytes = 0;
+        var more = false;
+        foreach (var match in matches)
+        {
+            if (page.Count >= limit || bytes + LogEventStore.Size(match.Event) > MaxBatchBytes)
+            {
+                more = true;
+                break;
+            }
+            page.Add(match);
+            bytes += LogEventStore.Size(match.Event);
+        }
+        var next = more ? Convert.ToBase64String(Encoding.UTF8.GetBytes("filter:" + page[^1].Event.Position)) : null;
+        return new FilterLogEventsPage(page, streams.Select(st => st.Name).ToList(), next);
+    }
+
+    /// <summary>Which of the messages a filter pattern matches, 1-based, as TestMetricFilter reports.</summary>
+    public IReadOnlyList<int> TestFilterPattern(string pattern, IReadOnlyList<string> messages)
+    {
+        if (messages.Count is 0 or > 50)
+            throw new AwsException("InvalidParameterException", "1 validation error detected: Value at 'logEventMessages' failed to satisfy constraint: Member must have length between 1 and 50");
+        var filter = ParseFilter(pattern);
+        return Enumerable.Range(0, messages.Count).Where(i => filter.Matches(messages[i])).Select(i => i + 1).ToList();
+    }
+
+    private static FilterPattern ParseFilter(string? pattern)
+    {
+        try
+        {
+            return FilterPattern.Parse(pattern);
+        }
+        catch (FilterPatternException error)
+        {
+            throw new AwsException("InvalidParameterException", error.Message);
+        }
+    }
+
+    private static List<LogEvent> TakeWithinBytes(IEnumerable<LogEvent> events, int limit)
+    {
+        var page = new List<LogEvent>();
+        long bytes = 0;
+        foreach (var e in events)
+        {
+            if (page.Count >= limit || bytes + LogEventStore.Size(e) > MaxBatchBytes) break;
+            page.Add(e);
+            bytes += LogEventStore.Size(e);
+        }
+        return page;
+    }
+
+    private static (char? Direction, string? Position) ParsePositionToken(string? token)
+    {
+        if (token is null) return (null, null);
+        if (token.Length == 40 && token[0] is 'f' or 'b' && token[1] == '/' && token.AsSpan(2).IndexOfAnyExceptInRange('0', '9') < 0)
+            return (token[0], token[2..]);
+        throw new AwsException("InvalidParameterException", "The specified nextToken is invalid.");
+    }
+
+    private static string ParseFilterToken(string token)
+    {
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
+            if (text.StartsWith("filter:", StringComparison.Ordinal) && text.Length == 45) return text[7..];
+        }
+        catch (FormatException)
+        {
+        }
+        throw new AwsException("InvalidParameterException", "The specified nextToken is invalid.");
+    }
+
+    /// <summary>Every log group of every account and region, for the console.</summary>
+    public IEnumerable<LogGroup> AllGroups() => _groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal);
+
+    /// <summary>A group's newest events across its streams, oldest first, for the console.</summary>
+    public IReadOnlyList<FilteredEvent> RecentEvents(LogGroup group, int count) =>
+        StreamsOf(group).SelectMany(s => _events.Events(StreamKey(s)).TakeLast(count).Select(e => new FilteredEvent(s.Name, e)))
+            .OrderBy(e => e.Event.Position, StringComparer.Ordinal).TakeLast(count).ToList();
+
+    // ---- metric filters ----
+
+    public const int MaxMetricFiltersPerGroup = 100;
+
+    public void PutMetricFilter(CallContext call, string groupName, string filterName, string pattern, MetricTransformation transformation)
+    {
+        if (filterName.Length is 0 or > 512 || filterName.Any(c => c is ':' or '*'))
+            throw new AwsException("InvalidParameterException", $"1 validation error detected: Value '{filterName}' at 'filterName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*");
+        ParseFilter(pattern);
+        if (!LogMetricFilter.IsValidValue(transformation.MetricValue))
+            throw new AwsException("InvalidParameterException", $"Invalid metric value '{transformation.MetricValue}': use a number or a JSON selector such as $.latency.");
+        if (transformation.DefaultValue is not null && transformation.Dimensions.Count > 0)
+            throw new AwsException("InvalidParameterException", "A metric transformation cannot have both a default value and dimensions.");
+        if (transformation.Dimensions.Count > 3)
+            throw new AwsException("InvalidParameterException", "A metric transformation can have at most 3 dimensions.");
+        var group = Group(call, groupName);
+        var filter = new LogMetricFilter(group.AccountId, group.Region, group.Name, filterName, pattern, transformation, NowMs);
+        lock (_createGate)
+        {
+            var existing = _metricFilters.Get(FilterKey(filter));
+            if (existing is null && FiltersOf(group).Count() >= MaxMetricFiltersPerGroup)
+                throw new AwsException("LimitExceededException", $"A log group can have at most {MaxMetricFiltersPerGroup} metric filters.");
+            _metricFilters.Put(FilterKey(filter), existing is null ? filter : filter with { CreationTime = existing.CreationTime });
+        }
+    }
+
+    public void DeleteMetricFilter(CallContext call, string groupName, string filterName)
+    {
+        var group = Group(call, groupName);
+        if (_metricFilters.Remove(FilterKey(group.AccountId, group.Region, group.Name, filterName)) is null)
+            throw new AwsException("ResourceNotFoundException", "The specified metric filter does not exist.");
+    }
+
+    public IReadOnlyList<LogMetricFilter> DescribeMetricFilters(CallContext call, string? groupName, string? prefix, string? metricName, string? metricNamespace)
+    {
+        if (prefix is not null && groupName is null)
+            throw new AwsException("InvalidParameterException", "logGroupName is required when filterNamePrefix is given.");
+        if ((metricName is null) != (metricNamespace is null))
+            throw new AwsException("InvalidParameterException", "metricName and metricNamespace must be given together.");
+        var group = groupName is null ? null : Group(call, groupName);
+        return _metricFilters.Values
+            .Where(f => f.AccountId == call.AccountId && f.Region == call.Region && (group is null || f.GroupName == group.Name))
+            .Where(f => prefix is null || f.FilterName.StartsWith(prefix, StringComparison.Ordinal))
+            .Where(f => metricName is null || (f.Transformation.MetricName == metricName && f.Transformation.MetricNamespace == metricNamespace))
+            .OrderBy(f => f.GroupName, StringComparer.Ordinal).ThenBy(f => f.FilterName, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public int MetricFilterCount(LogGroup group) => FiltersOf(group).Count();
+
+    private void PublishMetrics(LogGroup group, IReadOnlyList<(long Timestamp, string Message)> events)
+    {
+        foreach (var filter in FiltersOf(group))
+            foreach (var datum in filter.DataPoints(events))
+                _metrics.Publish(datum);
+    }
+
+    private IEnumerable<LogMetricFilter> FiltersOf(LogGroup group) =>
+        _metricFilters.Values.Where(f => f.AccountId == group.AccountId && f.Region == group.Region && f.GroupName == group.Name);
+
+    private static string FilterKey(LogMetricFilter f) => FilterKey(f.AccountId, f.Region, f.GroupName, f.FilterName);
+    private static string FilterKey(string account, string region, string group, string name) => ResourceTable<LogMetricFilter>.Key(account, region, group, name);
+
+    // ---- services writing their own logs ----
+
+    public void Append(string accountId, string region, string logGroup, string logStream, IReadOnlyList<LogLine> lines) =>
+        _appended.Writer.TryWrite((accountId, region, logGroup, logStream, lines));
+
+    private async Task WriteAppendedAsync()
+    {
+        var reader = _appended.Reader;
+        while (await reader.WaitToReadAsync())
+            while (reader.TryRead(out var batch))
+            {
+                try
+                {
+                    var groupKey = GroupKey(batch.Account, batch.Region, batch.Group);
+                    var streamKey = StreamKey(batch.Account, batch.Region, batch.Group, batch.Stream);
+                    var now = NowMs;
+                    lock (_createGate)
+                    {
+                        _groups.TryAdd(groupKey, new LogGroup(batch.Account, batch.Region, batch.Group, now, null, []));
+                        _streams.TryAdd(streamKey, new LogStream(batch.Account, batch.Region, batch.Group, batch.Stream, now));
+                    }
+                    var events = batch.Lines.Where(l => l.Message.Length > 0).Select(l => (l.Timestamp.ToUnixTimeMilliseconds(), l.Message)).ToList();
+                    _events.Append(streamKey, events, now);
+                    if (_groups.Get(groupKey) is { } group) PublishMetrics(group, events);
+                }
+                catch (Exception e)
+                {
+                    _logger.LogWarning(e, "Writing log events to {Group} failed", batch.Group);
+                }
+            }
+    }
+
+    // ---- housekeeping ----
+
+    private async Task KeepHouseAsync()
+    {
+        using var timer = new PeriodicTimer(FlushInterval, _clock);
+        var lastRetention = DateTimeOffset.MinValue;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                try
+                {
+                    if (_clock.GetUtcNow() - lastRetention >= RetentionInterval)
+                    {
+                        foreach (var group in _groups.Values.Where(g => g.RetentionInDays is not null)) ApplyRetention(group);
+                        _events.EnforceLimit();
+                        lastRetention = _clock.GetUtcNow();
+                    }
+                    _events.Flush();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _logger.LogError(e, "Persisting log events failed");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void ApplyRetention(LogGroup group)
+    {
+        if (group.RetentionInDays is not { } days) return;
+        var cutoff = NowMs - days * 86_400_000L;
+        foreach (var stream in StreamsOf(group)) _events.Expire(StreamKey(stream), cutoff);
+    }
+
+    public void Dispose()
+    {
+        _appended.Writer.TryComplete();
+        _stopping.Cancel();
+        try
+        {
+            Task.WaitAll([_writer, _housekeeper], TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException e)
+        {
+            _logger.LogError(e, "A Logs background task failed");
+        }
+        _events.Flush();
+        _stopping.Dispose();
+    }
+
+    // ---- lookups ----
+
+    /// <summary>A group by name or ARN (the logGroupIdentifier form, with or without a trailing :*).</summary>
+    private LogGroup Group(CallContext call, string nameOrArn)
+    {
+        var name = nameOrArn.StartsWith("arn:", StringComparison.Ordinal) && nameOrArn.IndexOf(":log-group:", StringComparison.Ordinal) is var at and >= 0
+            ? nameOrArn[(at + 11)..].TrimEnd('*').TrimEnd(':')
+            : nameOrArn;
+        return _groups.Get(GroupKey(call.AccountId, call.Region, name))
+            ?? throw new AwsException("ResourceNotFoundException", "The specified log group does not exist.");
+    }
+
+    private LogStream Stream(CallContext call, string groupName, string name)
+    {
+        var group = Group(call, groupName);
+        return _streams.Get(StreamKey(group.AccountId, group.Region, group.Name, name))
+            ?? throw new AwsException("ResourceNotFoundException", "The specified log stream does not exist.");
+    }
+
+    private IEnumerable<LogStream> StreamsOf(LogGroup group) =>
+        _streams.Values.Where(s => s.AccountId == group.AccountId && s.Region == group.Region && s.GroupName == group.Name);
+
+    private void DeleteStream(LogStream stream)
+    {
+        _streams.Remove(StreamKey(stream));
+        _events.RemoveStream(StreamKey(stream));
+    }
+
+    private static void ValidateGroupName(string name)
+    {
+        if (name.Length is 0 or > 512 || !GroupNamePattern().IsMatch(name))
+            throw new AwsException("InvalidParameterException",
+                $"1 validation error detected: Value '{name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+");
+    }
+
+    private static void ValidateStreamName(string name)
+    {
+        if (name.Length is 0 or > 512 || name.Any(c => c is ':' or '*' || char.IsControl(c)))
+            throw new AwsException("InvalidParameterException",
+                $"1 validation error detected: Value '{name}' at 'logStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*");
+    }
+
+    [GeneratedRegex(@"^[\.\-_/#A-Za-z0-9]+$")]
+    private static partial Regex GroupNamePattern();
+
+    private static string GroupKey(string account, string region, string name) => ResourceTable<LogGroup>.Key(account, region, name);
+    private static string StreamKey(string account, string region, string group, string name) => ResourceTable<LogStream>.Key(account, region, group, name);
+    private static string StreamKey(LogStream s) => StreamKey(s.AccountId, s.Region, s.GroupName, s.Name);
+}
