@@ -6,6 +6,7 @@ using Stratus.Services.CloudFormation;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Resources.ApiGateway;
 using Stratus.Services.CloudFormation.Resources.Iam;
+using Stratus.Services.CloudFormation.Resources.Monitoring;
 using Stratus.Services.CloudFormation.Resources.Rds;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Ecr;
@@ -74,6 +75,8 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayDeploymentProvider(apiGateway),
             new ApiGatewayStageProvider(apiGateway),
             new RdsDbInstanceProvider(rds),
+            new LogsLogGroupProvider(logs),
+            new CloudWatchAlarmProvider(cloudWatch),
         ]));
         cloudFormation.Engine.Logger = logging.CreateLogger("Stratus.cloudformation.engine");
 
