@@ -84,8 +84,10 @@ public sealed class LambdaEngine : IAsyncDisposable
         {
             Release(function);
         }
-        _finished(new InvocationRecord(function, invocation, outcome, environment, Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds,
-            initDuration, started, concurrent));
+        var duration = invocation.StartedTimestamp != 0 && invocation.CompletedTimestamp != 0
+            ? Stopwatch.GetElapsedTime(invocation.StartedTimestamp, invocation.CompletedTimestamp)
+            : Stopwatch.GetElapsedTime(startTimestamp);
+        _finished(new InvocationRecord(function, invocation, outcome, environment, duration.TotalMilliseconds, initDuration, started, concurrent));
         return outcome;
     }
 
