@@ -119,7 +119,8 @@ public sealed class LambdaEngine : IAsyncDisposable
             return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {reason}"));
 
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var stream = $"{DateTimeOffset.UtcNow:yyyy/MM/dd}/[{function.Config.Version}]{id}";
+        // The stream name is public (logs) while the id is the environment's Runtime API capability: they must differ.
+        var stream = $"{DateTimeOffset.UtcNow:yyyy/MM/dd}/[{function.Config.Version}]{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}";
         var environment = new ExecutionEnvironment(id, function.Config, function.FunctionArn, stream, Stopwatch.GetTimestamp());
         var variables = new Dictionary<string, string>(function.Variables, StringComparer.Ordinal) { ["AWS_LAMBDA_LOG_STREAM_NAME"] = stream };
         _api.Register(environment);
