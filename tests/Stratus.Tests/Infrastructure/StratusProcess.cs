@@ -40,6 +40,10 @@ public sealed class StratusProcess : IAsyncDisposable
     public static Task<StratusProcess> StartPersistentAsync(params string[] extraArgs) =>
         StartAsync(new StratusProcess(Directory.CreateTempSubdirectory("stratus-test-").FullName, true, extraArgs));
 
+    /// <summary>A server with a fresh data dir of its own and extra environment variables (STRATUS_* tunables).</summary>
+    public static Task<StratusProcess> StartPersistentAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
+        StartAsync(new StratusProcess(Directory.CreateTempSubdirectory("stratus-test-").FullName, true, extraArgs, environment));
+
     private static async Task<StratusProcess> StartAsync(StratusProcess server)
     {
         await server.LaunchAsync(0);

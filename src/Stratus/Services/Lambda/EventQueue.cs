@@ -67,15 +67,21 @@ public sealed class EventQueue : IAsyncDisposable
     {
         try
         {
-            var succeeded = await _lambda.RunQueuedAsync(queued);
-            var attempts = queued.Attempts + 1;
-            if (succeeded || attempts >= MaxAttempts)
+            switch (await _lambda.RunQueuedAsync(queued))
             {
-                _events.Remove(queued.Id);
-                return;
+                case QueuedOutcome.Throttled:
+                    // As on AWS, a throttled event waits for capacity without using up its retries.
+                    _events.Update(queued.Id, e => e with { NotBefore = _clock.GetUtcNow() + _settings.EventRetryDelay });
+                    break;
+                case QueuedOutcome.FunctionError when queued.Attempts + 1 < MaxAttempts:
+                    var attempts = queued.Attempts + 1;
+                    var delay = _settings.EventRetryDelay * Math.Pow(2, attempts - 1);
+                    _events.Update(queued.Id, e => e with { Attempts = attempts, NotBefore = _clock.GetUtcNow() + delay });
+                    break;
+                default:
+                    _events.Remove(queued.Id);
+                    break;
             }
-            var delay = _settings.EventRetryDelay * Math.Pow(2, attempts - 1);
-            _events.Update(queued.Id, e => e with { Attempts = attempts, NotBefore = _clock.GetUtcNow() + delay });
         }
         finally
         {

@@ -29,6 +29,8 @@ public sealed record FunctionSettings
 /// <summary>A deployment package: zip bytes, or a container image.</summary>
 public sealed record FunctionCode(byte[]? ZipFile, string? ImageUri);
 
+internal enum QueuedOutcome { Done, FunctionError, Throttled }
+
 public sealed record InvokeOptions(string InvocationType, bool TailLog, string? ClientContext);
 
 public sealed record InvokeResponse(int StatusCode, ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion, string? LogResult);
@@ -429,22 +431,23 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         return new InvokeResponse(200, outcome.Payload, outcome.FunctionError, version, logResult);
     }
 
-    /// <summary>Runs one queued event; false when it should be retried (function error or throttle).</summary>
-    internal async Task<bool> RunQueuedAsync(QueuedEvent queued)
+    /// <summary>Runs one queued event and says what became of it.</summary>
+    internal async Task<QueuedOutcome> RunQueuedAsync(QueuedEvent queued)
     {
         try
         {
             var response = await InvokeAsync(queued.AccountId, queued.Region, queued.FunctionName, queued.Qualifier,
                 Convert.FromBase64String(queued.PayloadBase64), new InvokeOptions("RequestResponse", false, null), CancellationToken.None);
-            return response.FunctionError is null;
+            return response.FunctionError is null ? QueuedOutcome.Done : QueuedOutcome.FunctionError;
         }
-        catch (AwsException e) when (e.Code == "ResourceNotFoundException")
+        catch (AwsException e) when (e.Code == "TooManyRequestsException")
         {
-            return true;
+            return QueuedOutcome.Throttled;
         }
         catch (AwsException)
         {
-            return false;
+            // The function is gone or can no longer run: nothing will make a retry succeed.
+            return QueuedOutcome.Done;
         }
     }
 

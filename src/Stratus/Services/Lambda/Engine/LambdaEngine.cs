@@ -205,9 +205,9 @@ public sealed class LambdaEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _idleSweep.DisposeAsync();
-        foreach (var pool in _pools.Values)
-            foreach (var environment in pool.Retire()) Discard(environment);
+        foreach (var pool in _pools.Values) pool.Retire();
         _pools.Clear();
+        foreach (var environment in _api.Environments.ToList()) Discard(environment);
         await _api.DisposeAsync();
     }
 

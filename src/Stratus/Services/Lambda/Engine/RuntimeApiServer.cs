@@ -60,6 +60,9 @@ public sealed class RuntimeApiServer : IAsyncDisposable
 
     public void Unregister(ExecutionEnvironment environment) => _environments.TryRemove(environment.Id, out _);
 
+    /// <summary>Every live environment, busy or idle.</summary>
+    public IEnumerable<ExecutionEnvironment> Environments => _environments.Values;
+
     private async Task HandleAsync(HttpContext http)
     {
         // /{environment}/2018-06-01/runtime/invocation/next | /invocation/{id}/response | /invocation/{id}/error | /init/error
