@@ -3,20 +3,24 @@ using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Integration.Lambda;
 
-/// <summary>A Stratus whose Event retries wait one second (then two) instead of AWS's minutes.</summary>
-public sealed class FastRetryStratusFixture : IAsyncLifetime
+/// <summary>A Stratus whose Event retries wait one second (then two) instead of AWS's minutes, and which recycles environments idle for two seconds.</summary>
+public sealed class TunedLambdaFixture : IAsyncLifetime
 {
     public StratusProcess Server { get; private set; } = null!;
     public string Url => Server.Url;
 
     public async Task InitializeAsync() =>
-        Server = await StratusProcess.StartEphemeralAsync(new Dictionary<string, string> { ["STRATUS_LAMBDA_EVENT_RETRY_SECONDS"] = "1" });
+        Server = await StratusProcess.StartEphemeralAsync(new Dictionary<string, string>
+        {
+            ["STRATUS_LAMBDA_EVENT_RETRY_SECONDS"] = "1",
+            ["STRATUS_LAMBDA_IDLE_SECONDS"] = "2",
+        });
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }
 
 /// <summary>Functions really running: Python, Node and custom runtimes over the Runtime API, with their failures contained.</summary>
-public sealed class LambdaRuntimeTests(FastRetryStratusFixture stratus) : IClassFixture<FastRetryStratusFixture>
+public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixture<TunedLambdaFixture>
 {
     private const string PythonFunction = """
         PY = '''
@@ -254,6 +258,22 @@ public sealed class LambdaRuntimeTests(FastRetryStratusFixture stratus) : IClass
         foreach (var t in throttled)
             Assert.Equal("""["TooManyRequestsException",429,"ReservedFunctionConcurrentInvocationLimitExceeded","Rate Exceeded."]""", t!.ToJsonString());
         Assert.Equal("TooManyRequestsException", result["zero"]!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Idle_environments_are_recycled()
+    {
+        var result = await RunAsync("""
+            create("rt-idle", {"app.py": PY})
+            first = invoke("rt-idle", {"action": "count"})["payload"]
+            time.sleep(4.5)
+            second = invoke("rt-idle", {"action": "count"})["payload"]
+            out["same_instance"] = first["instance"] == second["instance"]
+            out["second_count"] = second["count"]
+            """);
+
+        Assert.False(result["same_instance"]!.GetValue<bool>());
+        Assert.Equal(1, result["second_count"]!.GetValue<int>());
     }
 
     [Fact]
