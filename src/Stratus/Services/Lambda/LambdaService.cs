@@ -63,6 +63,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly LambdaTelemetry _telemetry;
     private readonly ConcurrentDictionary<string, RunnableFunction> _runnable = new(StringComparer.Ordinal);
     private readonly EventQueue _queue;
+    private readonly ConcurrentDictionary<(string AccountId, string Region), int> _unreservedLimits = new();
     private string _stratusUrl;
 
     private LambdaService(TimeProvider clock, IIamRoles roles, LambdaSettings settings, ResourceTable<LambdaFunction> functions,
@@ -182,6 +183,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         if (qualifier is null)
         {
             _functions.Remove(Key(accountId, region, function.Name));
+            ReservedConcurrencyChanged(accountId, region);
             Retire(function);
             foreach (var queued in _events.Values.Where(e => e.AccountId == accountId && e.Region == region && e.FunctionName == function.Name).ToList())
                 _events.Remove(queued.Id);
@@ -348,14 +350,18 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
                 throw InvalidParameter($"Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{_settings.MinimumUnreserved}].");
             return f with { ReservedConcurrency = reserved };
         });
+        ReservedConcurrencyChanged(accountId, region);
         return reserved;
     }
 
     public int? GetFunctionConcurrency(string accountId, string region, string functionName) =>
         Find(accountId, region, functionName, null).Function.ReservedConcurrency;
 
-    public void DeleteFunctionConcurrency(string accountId, string region, string functionName) =>
+    public void DeleteFunctionConcurrency(string accountId, string region, string functionName)
+    {
         Change(accountId, region, functionName, f => f with { ReservedConcurrency = null });
+        ReservedConcurrencyChanged(accountId, region);
+    }
 
     public (int Limit, int Unreserved, long TotalCodeSize, int FunctionCount) AccountSettings(string accountId, string region)
     {
@@ -364,8 +370,12 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             functions.Sum(f => f.Latest.CodeSize + f.Versions.Sum(v => v.CodeSize)), functions.Count);
     }
 
+    /// <summary>What reserved concurrency leaves to the other functions; kept per account and region so invokes do not sum it.</summary>
     private int UnreservedLimit(string accountId, string region) =>
-        _settings.AccountConcurrency - _functions.Values.Where(f => f.AccountId == accountId && f.Region == region).Sum(f => f.ReservedConcurrency ?? 0);
+        _unreservedLimits.GetOrAdd((accountId, region), key =>
+            _settings.AccountConcurrency - _functions.Values.Where(f => f.AccountId == key.AccountId && f.Region == key.Region).Sum(f => f.ReservedConcurrency ?? 0));
+
+    private void ReservedConcurrencyChanged(string accountId, string region) => _unreservedLimits.TryRemove((accountId, region), out _);
 
     // ---- invoke ----
 

@@ -121,8 +121,21 @@ public sealed class ExecutionEnvironment
         catch (InvalidOperationException) { return -1; }
     }
 
-    /// <summary>Peak resident memory of the environment's process tree, in MB (VmHWM), or null when unknown.</summary>
+    private int? _lastMemoryMb;
+    private long _lastMemoryTimestamp;
+
+    /// <summary>
+    /// Peak resident memory of the environment's process tree, in MB (VmHWM), or null when unknown. Read at
+    /// most once a second per environment: a busy environment does not pay a /proc walk per invocation.
+    /// </summary>
     public int? MaxMemoryUsedMb()
+    {
+        if (_lastMemoryTimestamp != 0 && Stopwatch.GetElapsedTime(_lastMemoryTimestamp) < TimeSpan.FromSeconds(1)) return _lastMemoryMb;
+        _lastMemoryTimestamp = Stopwatch.GetTimestamp();
+        return _lastMemoryMb = ReadPeakMemoryMb();
+    }
+
+    private int? ReadPeakMemoryMb()
     {
         if (_process is null) return null;
         try

@@ -165,7 +165,14 @@ public sealed class RuntimeApiServer : IAsyncDisposable
 
     private static async Task<byte[]?> ReadBodyAsync(HttpContext http, int limit)
     {
-        using var buffer = new MemoryStream(http.Request.ContentLength is { } n and <= MaxResponseBytes ? (int)n : 1024);
+        if (http.Request.ContentLength is { } length)
+        {
+            if (length > limit) return null;
+            var exact = new byte[length];
+            await http.Request.Body.ReadExactlyAsync(exact, http.RequestAborted);
+            return exact;
+        }
+        using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
         while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
