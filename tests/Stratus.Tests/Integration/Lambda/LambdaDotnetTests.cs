@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text.Json.Nodes;
 using Stratus.Tests.Infrastructure;
 
@@ -10,24 +9,12 @@ namespace Stratus.Tests.Integration.Lambda;
 /// </summary>
 public sealed class LambdaDotnetTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
-    /// <summary>A function project's build output (built with the tests), zipped as `dotnet lambda package` would.</summary>
-    private static string PackageBase64(string project)
-    {
-        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var output = Path.Combine(RepoPaths.Root, "tests", "Functions", project, "bin", configuration, "net10.0");
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-            foreach (var file in Directory.GetFiles(output))
-                zip.CreateEntryFromFile(file, Path.GetFileName(file));
-        return Convert.ToBase64String(buffer.ToArray());
-    }
-
     [Fact]
     public async Task Class_library_and_executable_handlers_run()
     {
         var result = await Clients.Boto3Async(stratus.Url, LambdaScripts.Prelude + $"""
-            library = base64.b64decode("{PackageBase64("DotnetFunctions")}")
-            executable = base64.b64decode("{PackageBase64("ExecutableFunction")}")
+            library = base64.b64decode("{LambdaPackages.Base64("DotnetFunctions")}")
+            executable = base64.b64decode("{LambdaPackages.Base64("ExecutableFunction")}")
             """ + """
 
             def dotnet(name, handler, code, runtime="dotnet10"):
