@@ -204,9 +204,7 @@ public sealed class LambdaApi : IStratusService
         var headers = i.Call.Http.Request.Headers;
         var invocationType = headers["X-Amz-Invocation-Type"].ToString() is { Length: > 0 } type ? type : "RequestResponse";
         var logType = headers["X-Amz-Log-Type"].ToString();
-        var clientContext = headers["X-Amz-Client-Context"].ToString() is { Length: > 0 } context
-            ? Encoding.UTF8.GetString(Convert.FromBase64String(context))
-            : null;
+        var clientContext = headers["X-Amz-Client-Context"].ToString() is { Length: > 0 } context ? DecodeClientContext(context) : null;
         var response = await _lambda.InvokeAsync(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Qualifier"), i.RawBody,
             new InvokeOptions(invocationType, logType == "Tail", clientContext), i.Call.Http.RequestAborted);
         var result = new OperationResult { StatusCode = response.StatusCode, RawBody = response.Payload, RawContentType = "application/json" };
@@ -214,6 +212,18 @@ public sealed class LambdaApi : IStratusService
         if (response.FunctionError is { } error) result.Headers.Add(new("X-Amz-Function-Error", error));
         if (response.LogResult is { } log) result.Headers.Add(new("X-Amz-Log-Result", log));
         return result;
+    }
+
+    private static string DecodeClientContext(string base64)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        }
+        catch (FormatException)
+        {
+            throw new AwsException("InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object.") { Fields = new Dictionary<string, string> { ["Type"] = "User" } };
+        }
     }
 
     private static string CheckedCodeId(string codeId) =>

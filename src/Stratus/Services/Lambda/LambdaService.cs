@@ -119,7 +119,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             throw InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
 
         var config = Apply(new FunctionConfig { FunctionName = name, Role = settings.Role, LastModified = Now, PackageType = packageType }, settings);
-        config = WithCode(config, code, "CreateFunction");
+        config = WithCode(config, code, code.ZipFile is { } zip && packageType == "Zip" ? _code.Save(zip, "CreateFunction") : null);
         var function = new LambdaFunction { AccountId = accountId, Region = region, Latest = config, Tags = tags };
         if (publish) function = Publish(function, null);
         if (!_functions.TryAdd(Key(accountId, region, name), function))
@@ -147,6 +147,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
     public LambdaFunction UpdateFunctionCode(string accountId, string region, string functionName, FunctionCode code, bool publish, string? revisionId)
     {
+        // Unpacking happens before the change so the function table is never held during file work.
+        var stored = code.ZipFile is { } zip ? _code.Save(zip, "UpdateFunctionCode") : null;
         var updated = Change(accountId, region, functionName, function =>
         {
             CheckRevision(function.Latest.RevisionId, revisionId);
@@ -156,7 +158,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
                 throw InvalidParameter("Please provide ImageUri when updating a function with packageType Image.");
             var next = function with
             {
-                Latest = WithCode(function.Latest, code, "UpdateFunctionCode") with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() },
+                Latest = WithCode(function.Latest, code, stored) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() },
             };
             return publish ? Publish(next, null) : next;
         });
@@ -379,19 +381,16 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
     // ---- invoke ----
 
-    public Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation) =>
-        InvokeCheckedAsync(request, cancellation);
-
-    private async Task<LambdaInvokeResult> InvokeCheckedAsync(LambdaInvokeRequest request, CancellationToken cancellation)
+    public async Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation)
     {
-        var (function, version) = Find(request.AccountId, request.Region, request.Function, request.Qualifier);
+        var (function, _) = Find(request.AccountId, request.Region, request.Function, request.Qualifier);
         if (request.CallerPrincipal is { } principal
             && !LambdaPolicy.Allows(function.Policy, principal, request.SourceArn, request.AccountId, function.Arn, request.Qualifier))
             throw new AwsException("AccessDeniedException",
                 $"User: {principal} is not authorized to perform: lambda:InvokeFunction on resource: {function.Arn} because no resource-based policy allows the lambda:InvokeFunction action", 403);
         var response = await InvokeAsync(request.AccountId, request.Region, request.Function, request.Qualifier, request.Payload,
             new InvokeOptions("RequestResponse", false, null), cancellation);
-        return new LambdaInvokeResult(response.Payload, response.FunctionError, version == FunctionConfig.LatestVersion ? version : response.ExecutedVersion);
+        return new LambdaInvokeResult(response.Payload, response.FunctionError, response.ExecutedVersion);
     }
 
     public async Task<InvokeResponse> InvokeAsync(string accountId, string region, string functionName, string? qualifier, ReadOnlyMemory<byte> payload,
@@ -595,7 +594,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         return function with { Versions = [.. function.Versions, version], NextVersion = function.NextVersion + 1, PublishedRevisionId = function.Latest.RevisionId };
     }
 
-    private FunctionConfig WithCode(FunctionConfig config, FunctionCode code, string operation)
+    private static FunctionConfig WithCode(FunctionConfig config, FunctionCode code, StoredCode? stored)
     {
         if (config.PackageType == "Image")
         {
@@ -605,8 +604,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             return config with { ImageUri = code.ImageUri, CodeSha256 = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(code.ImageUri))), CodeSize = 0 };
         }
         if (code.ImageUri is not null) throw InvalidParameter("Please don't provide ImageUri when creating a function with packageType Zip.");
-        if (code.ZipFile is null) throw InvalidParameter("Please provide a source for function code.");
-        var stored = _code.Save(code.ZipFile, operation);
+        if (stored is null) throw InvalidParameter("Please provide a source for function code.");
         return config with { CodeSha256 = stored.Sha256, CodeSize = stored.Size };
     }
 

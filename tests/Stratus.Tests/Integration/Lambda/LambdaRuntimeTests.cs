@@ -38,6 +38,10 @@ public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixtu
                 raise ValueError("bad input: " + str(event.get("why")))
             if action == "crash":
                 os._exit(3)
+            if action == "spam":
+                line = "y" * 500
+                for _ in range(20000):
+                    print(line)
             if action == "notify":
                 urllib.request.urlopen(event["url"], data=b"attempt").read()
                 if event.get("fail"):
@@ -142,6 +146,9 @@ public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixtu
             out["after_timeout"] = invoke("rt-fail", {"action": "count"})
             out["crash"] = invoke("rt-fail", {"action": "crash"})
             out["after_crash"] = invoke("rt-fail", {"action": "count"})
+            create("rt-spam", {"app.py": PY}, Timeout=30)
+            out["spam"] = invoke("rt-spam", {"action": "spam"}, LogType="Tail")
+            out["spam_log_bytes"] = len(out["spam"]["log"].encode())
             create("rt-import", {"app.py": "import not_installed_module\n"})
             out["import"] = invoke("rt-import", {})
             create("rt-no-handler", {"app.py": "x = 1\n"})
@@ -169,6 +176,10 @@ public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixtu
         Assert.Equal("Runtime.ExitError", crash["payload"]!["errorType"]!.GetValue<string>());
         Assert.Contains("Runtime exited with error: exit status 3", crash["payload"]!["errorMessage"]!.GetValue<string>());
         Assert.Equal(1, result["after_crash"]!["payload"]!["count"]!.GetValue<int>());
+
+        Assert.Null(result["spam"]!["error"]);
+        Assert.Equal(4096, result["spam_log_bytes"]!.GetValue<int>());
+        Assert.Contains("REPORT RequestId:", result["spam"]!["log"]!.GetValue<string>());
 
         Assert.Equal("Runtime.ImportModuleError", result["import"]!["payload"]!["errorType"]!.GetValue<string>());
         Assert.Contains("Unable to import module 'app'", result["import"]!["payload"]!["errorMessage"]!.GetValue<string>());

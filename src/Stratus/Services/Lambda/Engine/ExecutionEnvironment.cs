@@ -100,7 +100,10 @@ public sealed class ExecutionEnvironment
     private void Capture(string line)
     {
         if (_current is { } invocation) invocation.AddOutput(line);
-        else lock (_initOutput) _initOutput.Add(line);
+        else lock (_initOutput)
+            {
+                if (_initOutput.Count < 1000) _initOutput.Add(line.Length > 4096 ? line[..4096] : line);
+            }
     }
 
     private void OnExited(int exitCode)

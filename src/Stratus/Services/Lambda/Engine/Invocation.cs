@@ -7,7 +7,12 @@ namespace Stratus.Services.Lambda.Engine;
 public sealed class Invocation(string requestId, ReadOnlyMemory<byte> payload, string invokedArn, string? clientContext)
 {
     private readonly TaskCompletionSource<InvocationOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Output kept per invocation: beyond it, lines are dropped so runaway output cannot exhaust Stratus's memory.</summary>
+    public const int MaxOutputChars = 1024 * 1024;
+    private const int MaxLineChars = 256 * 1024;
     private List<string>? _output;
+    private int _outputChars;
+    private bool _truncated;
 
     public string RequestId { get; } = requestId;
     public ReadOnlyMemory<byte> Payload { get; } = payload;
@@ -30,7 +35,18 @@ public sealed class Invocation(string requestId, ReadOnlyMemory<byte> payload, s
     /// <summary>The function's own output during this invocation, in order (written by one reader per stream).</summary>
     public void AddOutput(string line)
     {
-        lock (this) (_output ??= []).Add(line);
+        if (line.Length > MaxLineChars) line = line[..MaxLineChars] + " [line truncated by Stratus]";
+        lock (this)
+        {
+            if (_truncated) return;
+            _outputChars += line.Length;
+            if (_outputChars > MaxOutputChars)
+            {
+                _truncated = true;
+                line = $"[output beyond {MaxOutputChars} characters dropped by Stratus]";
+            }
+            (_output ??= []).Add(line);
+        }
     }
 
     public IReadOnlyList<string> Output
