@@ -21,6 +21,14 @@ public sealed class RuntimeApiClient
         };
     }
 
+    /// <summary>Stratus's extension for pre-started hosts: waits for the function this host is given, as its variables.</summary>
+    public async Task<Dictionary<string, string>> AssignmentAsync()
+    {
+        using var response = await _http.GetAsync("../stratus/assignment");
+        response.EnsureSuccessStatusCode();
+        return JsonSerializer.Deserialize(await response.Content.ReadAsStreamAsync(), ErrorDocumentJson.Default.DictionaryStringString)!;
+    }
+
     public async Task<NextInvocation> NextAsync()
     {
         using var response = await _http.GetAsync("invocation/next", HttpCompletionOption.ResponseContentRead);
@@ -75,4 +83,5 @@ public sealed record ErrorDocument(
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(ErrorDocument))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class ErrorDocumentJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -7,6 +7,9 @@ public static class RuntimeLoop
     {
         var api = new RuntimeApiClient(Environment.GetEnvironmentVariable("AWS_LAMBDA_RUNTIME_API")
             ?? throw new InvalidOperationException("AWS_LAMBDA_RUNTIME_API is not set: this host runs inside a Lambda execution environment."));
+        if (Environment.GetEnvironmentVariable("STRATUS_STANDBY") == "1")
+            foreach (var (name, value) in await api.AssignmentAsync()) Environment.SetEnvironmentVariable(name, value);
+
         FunctionHandler handler;
         try
         {

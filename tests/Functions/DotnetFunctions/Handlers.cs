@@ -34,3 +34,15 @@ public sealed class Failing
 {
     public Task ThrowAsync() => throw new InvalidOperationException("the order is not valid");
 }
+
+public sealed record ProcessFacts(DateTime ProcessStartedUtc, string? FunctionName, string? ExecutionEnv, string? TaskRoot);
+
+public static class Facts
+{
+    /// <summary>When this environment's process started and what it was told: proves a pre-started host was given this function.</summary>
+    public static ProcessFacts Describe() => new(
+        System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime(),
+        Environment.GetEnvironmentVariable("AWS_LAMBDA_FUNCTION_NAME"),
+        Environment.GetEnvironmentVariable("AWS_EXECUTION_ENV"),
+        Environment.GetEnvironmentVariable("LAMBDA_TASK_ROOT"));
+}

@@ -30,6 +30,16 @@ public sealed class LambdaDotnetTests(StratusFixture stratus) : IClassFixture<St
             out["missing_type"] = invoke("cs-missing", {})
             dotnet("cs-exe", "ExecutableFunction", executable)
             out["exe"] = invoke("cs-exe", {"n": 1})
+
+            # .NET functions have run, so a runtime host is started ahead of the next .NET cold start.
+            time.sleep(2)
+            import datetime
+            created = lam.create_function(FunctionName="cs-standby", Runtime="dotnet8", Role=role(), Handler="DotnetFunctions::DotnetFunctions.Facts::Describe",
+                                          Code={"ZipFile": library}, MemorySize=512, Timeout=30)
+            facts = invoke("cs-standby")["payload"]
+            out["standby"] = facts
+            started = datetime.datetime.fromisoformat(facts["process_started_utc"].replace("Z", "+00:00"))
+            out["started_before_create"] = started < datetime.datetime.strptime(created["LastModified"], "%Y-%m-%dT%H:%M:%S.%f%z")
             """);
 
         Assert.Null(result["echo"]!["error"]);
@@ -53,6 +63,11 @@ public sealed class LambdaDotnetTests(StratusFixture stratus) : IClassFixture<St
         Assert.Contains(failed["payload"]!["stackTrace"]!.AsArray(), line => line!.GetValue<string>().Contains("DotnetFunctions.Failing.ThrowAsync"));
 
         Assert.Equal("Runtime.TypeNotFound", result["missing_type"]!["payload"]!["errorType"]!.GetValue<string>());
+
+        Assert.True(result["started_before_create"]!.GetValue<bool>(), result["standby"]!.ToJsonString());
+        Assert.Equal("cs-standby", result["standby"]!["function_name"]!.GetValue<string>());
+        Assert.Equal("AWS_Lambda_dotnet8", result["standby"]!["execution_env"]!.GetValue<string>());
+        Assert.Equal("/var/task", result["standby"]!["task_root"]!.GetValue<string>());
 
         Assert.Null(result["exe"]!["error"]);
         Assert.Equal("""{"executable":true,"received":{"n":1}}""", result["exe"]!["payload"]!.ToJsonString());

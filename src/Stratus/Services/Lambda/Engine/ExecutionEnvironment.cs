@@ -26,11 +26,28 @@ public sealed class ExecutionEnvironment
         StartedTimestamp = startedTimestamp;
     }
 
+    private readonly TaskCompletionSource<IReadOnlyDictionary<string, string>> _assignment = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public string Id { get; }
-    public FunctionConfig Config { get; }
-    public string FunctionArn { get; }
-    public string LogStreamName { get; }
-    public long StartedTimestamp { get; }
+    public FunctionConfig Config { get; private set; }
+    public string FunctionArn { get; private set; }
+    public string LogStreamName { get; private set; }
+
+    /// <summary>
+    /// A pre-started runtime host waits here for the function it will run (its variables): it was started
+    /// before any function needed it, with an empty task root that receives the code on assignment.
+    /// </summary>
+    public Task<IReadOnlyDictionary<string, string>> Assignment => _assignment.Task;
+
+    public void Assign(FunctionConfig config, string functionArn, string logStreamName, IReadOnlyDictionary<string, string> variables)
+    {
+        Config = config;
+        FunctionArn = functionArn;
+        LogStreamName = logStreamName;
+        StartedTimestamp = Stopwatch.GetTimestamp();
+        _assignment.TrySetResult(variables);
+    }
+    public long StartedTimestamp { get; private set; }
     public long IdleSinceTimestamp { get; set; }
     /// <summary>How long the runtime took to ask for its first event, reported once as REPORT's Init Duration.</summary>
     public double? InitDurationMs { get; set; }

@@ -37,7 +37,9 @@ public sealed class LambdaEngine : IAsyncDisposable
     private readonly ConcurrentDictionary<string, EnvironmentPool> _pools = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox<int>> _inFlightByFunction = new(StringComparer.Ordinal);
     private readonly Timer _idleSweep;
+    private readonly ConcurrentQueue<ExecutionEnvironment> _standbyHosts = new();
     private int _unreservedInFlight;
+    private int _standbyStarting;
 
     private LambdaEngine(RuntimeApiServer api, RuntimeLauncher launcher, LambdaSettings settings, Action<InvocationRecord> finished)
     {
@@ -118,20 +120,23 @@ public sealed class LambdaEngine : IAsyncDisposable
         if (_launcher.CannotStart(function.Config, function.CodeDir) is { } reason)
             return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {reason}"));
 
-        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         // The stream name is public (logs) while the id is the environment's Runtime API capability: they must differ.
         var stream = $"{DateTimeOffset.UtcNow:yyyy/MM/dd}/[{function.Config.Version}]{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}";
-        var environment = new ExecutionEnvironment(id, function.Config, function.FunctionArn, stream, Stopwatch.GetTimestamp());
         var variables = new Dictionary<string, string>(function.Variables, StringComparer.Ordinal) { ["AWS_LAMBDA_LOG_STREAM_NAME"] = stream };
-        _api.Register(environment);
-        try
+        var environment = UsesDotnetHost(function.Config) ? AssignStandbyHost(function, stream, variables) : null;
+        if (environment is null)
         {
-            environment.Attach(_launcher.Start(environment, function.CodeDir, _api.AddressFor(environment), variables));
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
-        {
-            Discard(environment);
-            return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {e.Message}"));
+            environment = new ExecutionEnvironment(NewId(), function.Config, function.FunctionArn, stream, Stopwatch.GetTimestamp());
+            _api.Register(environment);
+            try
+            {
+                environment.Attach(_launcher.Start(environment, function.CodeDir, _api.AddressFor(environment), variables));
+            }
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+            {
+                Discard(environment);
+                return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {e.Message}"));
+            }
         }
 
         InvocationOutcome? failure;
@@ -148,6 +153,64 @@ public sealed class LambdaEngine : IAsyncDisposable
         if (failure is null) return (environment, null);
         Discard(environment);
         return (environment, failure);
+    }
+
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    private static bool UsesDotnetHost(FunctionConfig config) =>
+        RuntimeCatalog.IsDotnet(config.Runtime ?? "") && config.Handler?.Contains("::", StringComparison.Ordinal) == true;
+
+    /// <summary>
+    /// A pre-started .NET runtime host, given this function: its code is linked into the host's task root and
+    /// its variables handed over, so the cold start skips process and runtime start-up. Null when none is ready.
+    /// Using one starts its replacement in the background.
+    /// </summary>
+    private ExecutionEnvironment? AssignStandbyHost(RunnableFunction function, string stream, Dictionary<string, string> variables)
+    {
+        if (_settings.StandbyDotnetHosts == 0) return null;
+        ExecutionEnvironment? standby = null;
+        while (standby is null && _standbyHosts.TryDequeue(out var candidate))
+            if (!candidate.IsDead) standby = candidate;
+        ReplenishStandbyHosts();
+        if (standby is null) return null;
+        try
+        {
+            _launcher.Populate(standby, function.CodeDir);
+        }
+        catch (IOException)
+        {
+            Discard(standby);
+            return null;
+        }
+        variables["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + function.Config.Runtime;
+        standby.Assign(function.Config, function.FunctionArn, stream, variables);
+        return standby;
+    }
+
+    private void ReplenishStandbyHosts()
+    {
+        if (_standbyHosts.Count + Volatile.Read(ref _standbyStarting) >= _settings.StandbyDotnetHosts) return;
+        Interlocked.Increment(ref _standbyStarting);
+        _ = Task.Run(() =>
+        {
+            var placeholder = new FunctionConfig { FunctionName = "", Role = "", LastModified = "", Runtime = "dotnet10", Handler = "standby::standby::standby" };
+            var standby = new ExecutionEnvironment(NewId(), placeholder, "", "", Stopwatch.GetTimestamp());
+            try
+            {
+                _api.Register(standby);
+                Directory.CreateDirectory(_launcher.StandbyTaskRoot(standby));
+                standby.Attach(_launcher.StartStandbyDotnetHost(standby, _api.AddressFor(standby)));
+                _standbyHosts.Enqueue(standby);
+            }
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+            {
+                Discard(standby);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _standbyStarting);
+            }
+        });
     }
 
     private int Acquire(RunnableFunction function, int unreservedLimit)
@@ -276,6 +339,8 @@ public sealed record LambdaSettings
     public int AccountConcurrency { get; init; } = Math.Max(20, Environment.ProcessorCount * 50);
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
     public TimeSpan InitTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>.NET runtime hosts kept started ahead of need once a .NET function has run (cold starts then skip process start-up).</summary>
+    public int StandbyDotnetHosts { get; init; } = 1;
     /// <summary>The wait before an Event invocation's first retry; the second waits twice as long (AWS: one and two minutes).</summary>
     public TimeSpan EventRetryDelay { get; init; } = TimeSpan.FromMinutes(1);
 
@@ -287,6 +352,8 @@ public sealed record LambdaSettings
         if (Number("STRATUS_LAMBDA_CONCURRENCY") is { } concurrency) settings = settings with { AccountConcurrency = (int)concurrency };
         if (Number("STRATUS_LAMBDA_IDLE_SECONDS") is { } idle) settings = settings with { IdleTimeout = TimeSpan.FromSeconds(idle) };
         if (Number("STRATUS_LAMBDA_EVENT_RETRY_SECONDS") is { } retry) settings = settings with { EventRetryDelay = TimeSpan.FromSeconds(retry) };
+        if (Environment.GetEnvironmentVariable("STRATUS_LAMBDA_DOTNET_STANDBY") is { } standby && int.TryParse(standby, out var hosts) && hosts >= 0)
+            settings = settings with { StandbyDotnetHosts = hosts };
         return settings;
     }
 

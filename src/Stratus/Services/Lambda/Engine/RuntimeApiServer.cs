@@ -67,6 +67,11 @@ public sealed class RuntimeApiServer : IAsyncDisposable
     {
         // /{environment}/2018-06-01/runtime/invocation/next | /invocation/{id}/response | /invocation/{id}/error | /init/error
         var segments = (http.Request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments is [var id, ApiVersion, "stratus", "assignment"] && _environments.TryGetValue(id, out var standby))
+        {
+            await AssignmentAsync(http, standby);
+            return;
+        }
         if (segments.Length < 4 || segments[1] != ApiVersion || segments[2] != "runtime"
             || !_environments.TryGetValue(segments[0], out var environment))
         {
@@ -116,6 +121,22 @@ public sealed class RuntimeApiServer : IAsyncDisposable
         http.Response.ContentType = "application/json";
         http.Response.ContentLength = invocation.Payload.Length;
         await http.Response.Body.WriteAsync(invocation.Payload, http.RequestAborted);
+    }
+
+    /// <summary>Stratus's own extension for pre-started hosts: the variables of the function they are given, once they are.</summary>
+    private static async Task AssignmentAsync(HttpContext http, ExecutionEnvironment environment)
+    {
+        IReadOnlyDictionary<string, string> variables;
+        try
+        {
+            variables = await environment.Assignment.WaitAsync(http.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(JsonSerializer.Serialize(variables));
     }
 
     private static async Task ResponseAsync(HttpContext http, ExecutionEnvironment environment, string requestId)

@@ -45,6 +45,31 @@ public sealed class RuntimeLauncher
         return null;
     }
 
+    /// <summary>
+    /// A .NET runtime host started ahead of need, in a sandbox whose task root is an empty directory of its
+    /// own: on assignment the function's files are linked into it and the host loads them.
+    /// </summary>
+    public Process StartStandbyDotnetHost(ExecutionEnvironment environment, string runtimeApi) =>
+        Start(environment, StandbyTaskRoot(environment), runtimeApi, new Dictionary<string, string> { ["STRATUS_STANDBY"] = "1" });
+
+    public string StandbyTaskRoot(ExecutionEnvironment environment) => Path.Combine(_scratchRoot, environment.Id + "-task");
+
+    /// <summary>Puts a package's files into a standby host's task root: hard links where the file system allows, else copies.</summary>
+    public void Populate(ExecutionEnvironment environment, string codeDir)
+    {
+        var target = StandbyTaskRoot(environment);
+        foreach (var directory in Directory.EnumerateDirectories(codeDir, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(target, Path.GetRelativePath(codeDir, directory)));
+        foreach (var file in Directory.EnumerateFiles(codeDir, "*", SearchOption.AllDirectories))
+        {
+            var destination = Path.Combine(target, Path.GetRelativePath(codeDir, file));
+            if (HardLink(file, destination) != 0) File.Copy(file, destination);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int HardLink(string existing, string created);
+
     public Process Start(ExecutionEnvironment environment, string codeDir, string runtimeApi, IReadOnlyDictionary<string, string> variables)
     {
         var config = environment.Config;
@@ -112,13 +137,15 @@ public sealed class RuntimeLauncher
 
     public void CleanUp(ExecutionEnvironment environment)
     {
-        var scratch = Path.Combine(_scratchRoot, environment.Id);
-        try
+        foreach (var directory in new[] { Path.Combine(_scratchRoot, environment.Id), StandbyTaskRoot(environment) })
         {
-            if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
-        }
-        catch (IOException)
-        {
+            try
+            {
+                if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 
