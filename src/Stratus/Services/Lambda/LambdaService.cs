@@ -423,7 +423,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         InvocationOutcome outcome;
         try
         {
-            outcome = await _engine.InvokeAsync(runnable, invocation, UnreservedLimit(accountId, region), cancellation);
+            outcome = await _engine.InvokeAsync(runnable, invocation, UnreservedLimit(accountId, region));
         }
         catch (AwsException throttled) when (throttled.Code == "TooManyRequestsException")
         {

@@ -52,7 +52,6 @@ public sealed class ExecutionEnvironment
     /// <summary>How long the runtime took to ask for its first event, reported once as REPORT's Init Duration.</summary>
     public double? InitDurationMs { get; set; }
     public bool IsDead => Volatile.Read(ref _dead) != 0;
-    public int? ProcessId => _process?.Id;
 
     /// <summary>Null once the runtime asked for work; the error to answer with when it failed before that.</summary>
     public Task<InvocationOutcome?> Initialized => _initialized.Task;
@@ -65,6 +64,8 @@ public sealed class ExecutionEnvironment
         process.Exited += (_, _) => OnExited(SafeExitCode(process));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        // A process that died before its handler was attached raises no Exited event.
+        if (process.HasExited) OnExited(SafeExitCode(process));
     }
 
     /// <summary>The runtime asks for its next event (GET .../invocation/next): a long poll.</summary>

@@ -56,9 +56,8 @@ public sealed class LambdaEngine : IAsyncDisposable
 
     public bool Sandboxed => _launcher.Sandboxed;
 
-    public int InFlight(string functionArn) => _inFlightByFunction.TryGetValue(functionArn, out var box) ? Volatile.Read(ref box.Value) : 0;
-
-    public async Task<InvocationOutcome> InvokeAsync(RunnableFunction function, Invocation invocation, int unreservedLimit, CancellationToken cancellation)
+    /// <summary>Runs the invocation to its end: a caller that goes away does not stop it, as on AWS.</summary>
+    public async Task<InvocationOutcome> InvokeAsync(RunnableFunction function, Invocation invocation, int unreservedLimit)
     {
         var concurrent = Acquire(function, unreservedLimit);
         var started = DateTimeOffset.UtcNow;
