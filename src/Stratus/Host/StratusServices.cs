@@ -46,7 +46,7 @@ public sealed class StratusServices : IAsyncDisposable
 
         // Function code and runtime clients live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown.
         var ephemeralWorkDir = options.DataDir is null ? Directory.CreateTempSubdirectory("stratus-lambda-").FullName : null;
-        var lambda = LambdaService.Start(store, clock, iam, new NoLogWriter(), new NoMetricPublisher(),
+        var lambda = LambdaService.Start(store, clock, iam, sts, new NoLogWriter(), new NoMetricPublisher(),
             ephemeralWorkDir ?? Path.Combine(options.DataDir!, "lambda"), LambdaSettings.FromEnvironment(), $"http://{options.Host}:{options.Port}");
 
         IStratusService[] all = [new IamApi(iam), new StsApi(sts), new LambdaApi(lambda)];

@@ -82,11 +82,12 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     }
 
     /// <summary>Starts the engine (its Runtime API listener) with the service: once, while Stratus starts.</summary>
-    public static LambdaService Start(StateStore store, TimeProvider clock, IIamRoles roles,
+    public static LambdaService Start(StateStore store, TimeProvider clock, IIamRoles roles, Sts.IRoleCredentials? roleCredentials,
         Logs.ILogWriter logs, CloudWatch.IMetricPublisher metrics, string workDir, LambdaSettings settings, string stratusUrl)
     {
         var telemetry = new LambdaTelemetry(logs, metrics);
-        var engine = LambdaEngine.StartAsync(workDir, settings, telemetry.Record).GetAwaiter().GetResult();
+        var engine = LambdaEngine.StartAsync(workDir, settings, telemetry.Record, config => Credentials(roleCredentials, config))
+            .GetAwaiter().GetResult();
         return new LambdaService(clock, roles, settings, new ResourceTable<LambdaFunction>(store, "lambda.functions"),
             new ResourceTable<QueuedEvent>(store, "lambda.events"), new CodeStore(Path.Combine(workDir, "code")), engine, telemetry, stratusUrl);
     }
@@ -500,15 +501,29 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             ["AWS_REGION"] = function.Region,
             ["AWS_DEFAULT_REGION"] = function.Region,
             ["_HANDLER"] = config.Handler ?? "",
-            // A 12-digit access key id is the account's own in Stratus: the function acts in its account.
-            ["AWS_ACCESS_KEY_ID"] = function.AccountId,
-            ["AWS_SECRET_ACCESS_KEY"] = "stratus-lambda",
             ["AWS_ENDPOINT_URL"] = _stratusUrl,
         };
         var runnable = new RunnableFunction(function.AccountId, function.Region, function.Arn, key, config, _code.DirectoryOf(CodeId(config)),
             function.ReservedConcurrency, variables);
         _runnable[key] = runnable;
         return runnable;
+    }
+
+    /// <summary>
+    /// An environment's credentials: a session of the function's role, issued per environment as Lambda does;
+    /// without STS, or when the role is gone, the account's own key (a 12-digit key id is the account in Stratus).
+    /// </summary>
+    private static IReadOnlyDictionary<string, string> Credentials(Sts.IRoleCredentials? roleCredentials, FunctionConfig config)
+    {
+        if (roleCredentials?.AssumeRoleAsService(config.Role, config.FunctionName, TimeSpan.FromHours(12)) is { } session)
+            return new Dictionary<string, string>
+            {
+                ["AWS_ACCESS_KEY_ID"] = session.AccessKeyId,
+                ["AWS_SECRET_ACCESS_KEY"] = session.SecretAccessKey,
+                ["AWS_SESSION_TOKEN"] = session.SessionToken,
+            };
+        var accountId = config.Role.Split(':') is { Length: > 4 } parts ? parts[4] : "000000000000";
+        return new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = accountId, ["AWS_SECRET_ACCESS_KEY"] = "stratus-lambda" };
     }
 
     private static string CodeId(FunctionConfig config) => Convert.ToHexStringLower(Convert.FromBase64String(config.CodeSha256));

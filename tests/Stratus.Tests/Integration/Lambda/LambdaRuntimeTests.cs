@@ -57,7 +57,7 @@ public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixtu
                 import boto3
                 identity = boto3.client("sts").get_caller_identity()
                 return {"code_writable": code_writable, "tmp_before": tmp_before, "tmp_after": os.listdir("/tmp"),
-                        "processes": len([p for p in os.listdir("/proc") if p.isdigit()]), "account": identity["Account"],
+                        "processes": len([p for p in os.listdir("/proc") if p.isdigit()]), "account": identity["Account"], "arn": identity["Arn"],
                         "env": {k: os.environ.get(k) for k in ["AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                                 "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_REGION", "_HANDLER", "LAMBDA_TASK_ROOT",
                                 "AWS_EXECUTION_ENV", "TZ", "AWS_ENDPOINT_URL", "GREETING", "AWS_LAMBDA_RUNTIME_API"]}}
@@ -112,6 +112,7 @@ public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixtu
         Assert.Equal("""["scratch"]""", sandbox["tmp_after"]!.ToJsonString());
         Assert.InRange(sandbox["processes"]!.GetValue<int>(), 1, 5);
         Assert.Equal("000000000000", sandbox["account"]!.GetValue<string>());
+        Assert.Equal("arn:aws:sts::000000000000:assumed-role/lambda-role/rt-py", sandbox["arn"]!.GetValue<string>());
         var env = sandbox["env"]!;
         Assert.Equal("rt-py", env["AWS_LAMBDA_FUNCTION_NAME"]!.GetValue<string>());
         Assert.Equal("$LATEST", env["AWS_LAMBDA_FUNCTION_VERSION"]!.GetValue<string>());

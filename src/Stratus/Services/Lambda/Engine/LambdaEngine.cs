@@ -34,6 +34,7 @@ public sealed class LambdaEngine : IAsyncDisposable
     private readonly RuntimeLauncher _launcher;
     private readonly LambdaSettings _settings;
     private readonly Action<InvocationRecord> _finished;
+    private readonly Func<FunctionConfig, IReadOnlyDictionary<string, string>> _credentials;
     private readonly ConcurrentDictionary<string, EnvironmentPool> _pools = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox<int>> _inFlightByFunction = new(StringComparer.Ordinal);
     private readonly Timer _idleSweep;
@@ -41,8 +42,10 @@ public sealed class LambdaEngine : IAsyncDisposable
     private int _unreservedInFlight;
     private int _standbyStarting;
 
-    private LambdaEngine(RuntimeApiServer api, RuntimeLauncher launcher, LambdaSettings settings, Action<InvocationRecord> finished)
+    private LambdaEngine(RuntimeApiServer api, RuntimeLauncher launcher, LambdaSettings settings, Action<InvocationRecord> finished,
+        Func<FunctionConfig, IReadOnlyDictionary<string, string>> credentials)
     {
+        _credentials = credentials;
         _api = api;
         _launcher = launcher;
         _settings = settings;
@@ -51,8 +54,10 @@ public sealed class LambdaEngine : IAsyncDisposable
         _idleSweep = new Timer(_ => RecycleIdle(), null, sweep, sweep);
     }
 
-    public static async Task<LambdaEngine> StartAsync(string workDir, LambdaSettings settings, Action<InvocationRecord> finished) =>
-        new(await RuntimeApiServer.StartAsync(), new RuntimeLauncher(workDir), settings, finished);
+    /// <param name="credentials">An environment's AWS credentials, asked once per environment.</param>
+    public static async Task<LambdaEngine> StartAsync(string workDir, LambdaSettings settings, Action<InvocationRecord> finished,
+        Func<FunctionConfig, IReadOnlyDictionary<string, string>> credentials) =>
+        new(await RuntimeApiServer.StartAsync(), new RuntimeLauncher(workDir), settings, finished, credentials);
 
     public bool Sandboxed => _launcher.Sandboxed;
 
@@ -122,6 +127,7 @@ public sealed class LambdaEngine : IAsyncDisposable
         // The stream name is public (logs) while the id is the environment's Runtime API capability: they must differ.
         var stream = $"{DateTimeOffset.UtcNow:yyyy/MM/dd}/[{function.Config.Version}]{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}";
         var variables = new Dictionary<string, string>(function.Variables, StringComparer.Ordinal) { ["AWS_LAMBDA_LOG_STREAM_NAME"] = stream };
+        foreach (var (name, value) in _credentials(function.Config)) variables[name] = value;
         var environment = UsesDotnetHost(function.Config) ? AssignStandbyHost(function, stream, variables) : null;
         if (environment is null)
         {
