@@ -38,6 +38,8 @@ public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixtu
                 raise ValueError("bad input: " + str(event.get("why")))
             if action == "crash":
                 os._exit(3)
+            if action == "huge":
+                return "z" * (7 * 1024 * 1024)
             if action == "spam":
                 line = "y" * 500
                 for _ in range(20000):
@@ -150,6 +152,8 @@ public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixtu
             create("rt-spam", {"app.py": PY}, Timeout=30)
             out["spam"] = invoke("rt-spam", {"action": "spam"}, LogType="Tail")
             out["spam_log_bytes"] = len(out["spam"]["log"].encode())
+            out["huge"] = invoke("rt-spam", {"action": "huge"})
+            out["after_huge"] = invoke("rt-spam", {"action": "count"})
             create("rt-import", {"app.py": "import not_installed_module\n"})
             out["import"] = invoke("rt-import", {})
             create("rt-no-handler", {"app.py": "x = 1\n"})
@@ -181,6 +185,9 @@ public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixtu
         Assert.Null(result["spam"]!["error"]);
         Assert.Equal(4096, result["spam_log_bytes"]!.GetValue<int>());
         Assert.Contains("REPORT RequestId:", result["spam"]!["log"]!.GetValue<string>());
+        Assert.Equal("Unhandled", result["huge"]!["error"]!.GetValue<string>());
+        Assert.Equal("Function.ResponseSizeTooLarge", result["huge"]!["payload"]!["errorType"]!.GetValue<string>());
+        Assert.Null(result["after_huge"]!["error"]);
 
         Assert.Equal("Runtime.ImportModuleError", result["import"]!["payload"]!["errorType"]!.GetValue<string>());
         Assert.Contains("Unable to import module 'app'", result["import"]!["payload"]!["errorMessage"]!.GetValue<string>());
@@ -307,7 +314,8 @@ public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixtu
             create("rt-event", {"app.py": PY}, Timeout=5)
             ok = lam.invoke(FunctionName="rt-event", InvocationType="Event", Payload=json.dumps({"action": "notify", "url": base + "/ok"}))
             failing = lam.invoke(FunctionName="rt-event", InvocationType="Event", Payload=json.dumps({"action": "notify", "url": base + "/failing", "fail": True}))
-            out["statuses"] = [ok["StatusCode"], failing["StatusCode"]]
+            legacy = lam.invoke_async(FunctionName="rt-event", InvokeArgs=json.dumps({"action": "notify", "url": base + "/ok"}))
+            out["statuses"] = [ok["StatusCode"], failing["StatusCode"], legacy["Status"]]
             out["too_large"] = error(lam.invoke, FunctionName="rt-event", InvocationType="Event", Payload=json.dumps({"x": "a" * 300000}))
             deadline = time.time() + 20
             while time.time() < deadline and hits["failing"] < 3:
@@ -316,9 +324,9 @@ public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixtu
             out["hits"] = hits
             """);
 
-        Assert.Equal("[202,202]", result["statuses"]!.ToJsonString());
+        Assert.Equal("[202,202,202]", result["statuses"]!.ToJsonString());
         Assert.Equal("RequestTooLargeException", result["too_large"]!["code"]!.GetValue<string>());
-        Assert.Equal(1, result["hits"]!["ok"]!.GetValue<int>());
+        Assert.Equal(2, result["hits"]!["ok"]!.GetValue<int>());
         Assert.Equal(3, result["hits"]!["failing"]!.GetValue<int>());
     }
 }
