@@ -78,7 +78,9 @@ public sealed class StratusServer : IAsyncDisposable
             throw;
         }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new StratusServer(app, services, new Uri(address.Replace("[::]", "localhost")));
+        var baseUrl = new Uri(address.Replace("[::]", "localhost"));
+        services.Started(baseUrl);
+        return new StratusServer(app, services, baseUrl);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellation) => _app.WaitForShutdownAsync(cancellation);
