@@ -79,7 +79,7 @@ public sealed class StratusServer : IAsyncDisposable
         }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var baseUrl = new Uri(address.Replace("[::]", "localhost"));
-        services.ListeningOn(baseUrl);
+        services.Started(baseUrl);
         return new StratusServer(app, services, baseUrl);
     }
 

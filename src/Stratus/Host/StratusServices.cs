@@ -12,6 +12,7 @@ using Stratus.Services.CloudWatch;
 using Stratus.Services.Ecr;
 using Stratus.Services.Iam;
 using Stratus.Services.Lambda;
+using Stratus.Services.Lambda.Engine;
 using Stratus.Services.Logs;
 using Stratus.Services.Rds;
 using Stratus.Services.Rds.Engine;
@@ -27,8 +28,13 @@ namespace Stratus.Host;
 public sealed class StratusServices : IAsyncDisposable
 {
     private readonly StateStore _store;
+    private readonly string? _ephemeralWorkDir;
 
-    private StratusServices(StateStore store) => _store = store;
+    private StratusServices(StateStore store, string? ephemeralWorkDir)
+    {
+        _store = store;
+        _ephemeralWorkDir = ephemeralWorkDir;
+    }
 
     public required IReadOnlyList<IStratusService> All { get; init; }
     /// <summary>Non-AWS-API traffic on the endpoint (API Gateway invoke URLs), served before the request router.</summary>
@@ -37,6 +43,7 @@ public sealed class StratusServices : IAsyncDisposable
     public required IamService Iam { get; init; }
     public required StsService Sts { get; init; }
     public required RdsService Rds { get; init; }
+    public required LambdaService Lambda { get; init; }
     public required ApiGatewayService ApiGateway { get; init; }
     public required CloudFormationService CloudFormation { get; init; }
     /// <summary>Where Lambda and API Gateway publish their metrics.</summary>
@@ -57,11 +64,17 @@ public sealed class StratusServices : IAsyncDisposable
         var cloudWatch = new CloudWatchService(store, clock, lambdaForAlarms, logging.CreateLogger("Stratus.cloudwatch"));
         var logs = new LogsService(store, clock, cloudWatch, logging.CreateLogger("Stratus.logs"));
 
+        // Function code and runtime clients live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown.
+        var ephemeralWorkDir = options.DataDir is null ? Directory.CreateTempSubdirectory("stratus-lambda-").FullName : null;
+        var lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch,
+            ephemeralWorkDir ?? Path.Combine(options.DataDir!, "lambda"), LambdaSettings.FromEnvironment(), $"http://{options.Host}:{options.Port}");
+        lambdaForAlarms.Target = lambda;
+
         var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, logging.CreateLogger("Stratus.rds.engine"));
 
         var apiGateway = new ApiGatewayService(store, clock);
         var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway,
-            new IntegrationEngine(new LambdaNotAvailable(), IntegrationEngine.CreateHttpClient(), clock),
+            new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock),
             cloudWatch, logs, clock, logging.CreateLogger("Stratus.apigateway.execute-api"));
 
         var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
@@ -82,12 +95,12 @@ public sealed class StratusServices : IAsyncDisposable
 
         IStratusService[] all =
         [
-            new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock)), new RdsApi(rds),
+            new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock)), new LambdaApi(lambda), new RdsApi(rds),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane), new CloudFormationApi(cloudFormation),
             new CloudWatchApi(cloudWatch), new LogsApi(logs),
         ];
         foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
-        return new StratusServices(store)
+        return new StratusServices(store, ephemeralWorkDir)
         {
             All = all,
             Interceptors = [apiGatewayDataPlane],
@@ -95,6 +108,7 @@ public sealed class StratusServices : IAsyncDisposable
             Iam = iam,
             Sts = sts,
             Rds = rds,
+            Lambda = lambda,
             ApiGateway = apiGateway,
             CloudFormation = cloudFormation,
             CloudWatch = cloudWatch,
@@ -103,26 +117,31 @@ public sealed class StratusServices : IAsyncDisposable
         };
     }
 
-    /// <summary>Tells the services where Stratus listens, known only once Kestrel has bound its port.</summary>
-    public void ListeningOn(Uri baseUrl) => CloudFormation.Engine.UrlSuffix = $"localhost:{baseUrl.Port}";
-
-    public ValueTask DisposeAsync()
+    /// <summary>
+    /// Tells services where Stratus listens, known only once Kestrel has bound its port: Lambda hands it
+    /// to functions (AWS_ENDPOINT_URL), CloudFormation resolves AWS::URLSuffix to it.
+    /// </summary>
+    public void Started(Uri baseUrl)
     {
-        foreach (var service in All.OfType<IDisposable>()) service.Dispose();
-        _store.Dispose();
-        return ValueTask.CompletedTask;
+        Lambda.SetStratusUrl(baseUrl.ToString());
+        CloudFormation.Engine.UrlSuffix = $"localhost:{baseUrl.Port}";
     }
 
-    // A stand-in until the Lambda service is wired in here.
-    private sealed class LambdaNotAvailable : ILambdaInvoker
+    public async ValueTask DisposeAsync()
     {
-        public Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation) =>
-            throw new AwsException("ServiceException", "Lambda service not available yet", 500);
+        await Lambda.DisposeAsync();
+        foreach (var service in All.OfType<IDisposable>()) service.Dispose();
+        _store.Dispose();
+        if (_ephemeralWorkDir is not null)
+        {
+            try { Directory.Delete(_ephemeralWorkDir, recursive: true); }
+            catch (IOException) { }
+        }
     }
 
     /// <summary>
     /// CloudWatch is built before Lambda (which publishes its metrics into it), so alarm actions reach
-    /// Lambda through this: <see cref="Target"/> is set once Lambda exists.
+    /// Lambda through this: <see cref="Target"/> is set as soon as Lambda exists.
     /// </summary>
     private sealed class LateBoundLambdaInvoker : ILambdaInvoker
     {
@@ -130,6 +149,6 @@ public sealed class StratusServices : IAsyncDisposable
 
         public Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation) =>
             Target?.InvokeAsync(request, cancellation)
-            ?? throw new AwsException("ServiceUnavailableException", $"Lambda is not available in this Stratus yet, so {request.Function} cannot be invoked.", 503);
+            ?? throw new AwsException("ServiceUnavailableException", "Lambda is starting; try again.", 503);
     }
 }

@@ -10,15 +10,17 @@ namespace Stratus.Tests.Infrastructure;
 public sealed class StratusProcess : IAsyncDisposable
 {
     private readonly string[] _extraArgs;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly bool _ownsDataDir;
     private Process? _process;
     private readonly StringBuilder _output = new();
 
-    private StratusProcess(string? dataDir, bool ownsDataDir, string[] extraArgs)
+    private StratusProcess(string? dataDir, bool ownsDataDir, string[] extraArgs, IReadOnlyDictionary<string, string>? environment = null)
     {
         DataDir = dataDir;
         _ownsDataDir = ownsDataDir;
         _extraArgs = extraArgs;
+        _environment = environment ?? new Dictionary<string, string>();
     }
 
     public string? DataDir { get; }
@@ -30,9 +32,17 @@ public sealed class StratusProcess : IAsyncDisposable
     public static Task<StratusProcess> StartEphemeralAsync(params string[] extraArgs) =>
         StartAsync(new StratusProcess(null, false, extraArgs));
 
+    /// <summary>A server that keeps nothing on disk, with extra environment variables (STRATUS_* tunables).</summary>
+    public static Task<StratusProcess> StartEphemeralAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
+        StartAsync(new StratusProcess(null, false, extraArgs, environment));
+
     /// <summary>A server with a fresh data dir of its own, removed when it is disposed.</summary>
     public static Task<StratusProcess> StartPersistentAsync(params string[] extraArgs) =>
         StartAsync(new StratusProcess(Directory.CreateTempSubdirectory("stratus-test-").FullName, true, extraArgs));
+
+    /// <summary>A server with a fresh data dir of its own and extra environment variables (STRATUS_* tunables).</summary>
+    public static Task<StratusProcess> StartPersistentAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
+        StartAsync(new StratusProcess(Directory.CreateTempSubdirectory("stratus-test-").FullName, true, extraArgs, environment));
 
     private static async Task<StratusProcess> StartAsync(StratusProcess server)
     {
@@ -95,6 +105,7 @@ public sealed class StratusProcess : IAsyncDisposable
             start.ArgumentList.Add(DataDir);
         }
         foreach (var arg in _extraArgs) start.ArgumentList.Add(arg);
+        foreach (var (name, value) in _environment) start.Environment[name] = value;
 
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };

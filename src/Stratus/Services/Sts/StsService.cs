@@ -21,7 +21,14 @@ public sealed record StsSession
 }
 
 /// <summary>STS's domain: who is calling, and temporary credentials that Stratus then accepts.</summary>
-public sealed partial class StsService(StateStore store, TimeProvider clock, IIamRoles roles) : ICredentialSource
+/// <summary>What services that act as a role on a user's behalf (Lambda running a function) ask of STS.</summary>
+public interface IRoleCredentials
+{
+    /// <summary>Temporary credentials of the role, as its trusted service gets them; null when the role does not exist.</summary>
+    StsSession? AssumeRoleAsService(string roleArn, string sessionName, TimeSpan duration);
+}
+
+public sealed partial class StsService(StateStore store, TimeProvider clock, IIamRoles roles) : ICredentialSource, IRoleCredentials
 {
     private readonly ResourceTable<StsSession> _sessions = new(store, "sts.sessions");
 
@@ -47,6 +54,11 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
                 $"The requested DurationSeconds exceeds the MaxSessionDuration set for this role ({role.MaxSessionDuration}) or is below 900.");
         return Issue(role.AccountId, $"arn:aws:sts::{role.AccountId}:assumed-role/{role.RoleName}/{sessionName}", $"{role.RoleId}:{sessionName}", duration);
     }
+
+    public StsSession? AssumeRoleAsService(string roleArn, string sessionName, TimeSpan duration) =>
+        roles.FindRoleByArn(roleArn) is { } role
+            ? Issue(role.AccountId, $"arn:aws:sts::{role.AccountId}:assumed-role/{role.RoleName}/{sessionName}", $"{role.RoleId}:{sessionName}", (int)duration.TotalSeconds)
+            : null;
 
     public StsSession GetSessionToken(CallContext call, int? durationSeconds)
     {

@@ -1,0 +1,3 @@
+wrk.method = "POST"
+wrk.body = '"ping"'
+wrk.headers["Content-Type"] = "application/json"

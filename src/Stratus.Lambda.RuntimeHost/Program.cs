@@ -1,0 +1,3 @@
+using Stratus.Lambda.RuntimeHost;
+
+return await RuntimeLoop.RunAsync();

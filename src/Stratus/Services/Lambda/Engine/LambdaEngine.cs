@@ -1,0 +1,367 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Stratus.Protocols;
+
+namespace Stratus.Services.Lambda.Engine;
+
+/// <summary>What the engine needs to run one function version, resolved by the domain.</summary>
+/// <param name="PoolKey">Function ARN, version and configuration revision: environments are only reused for the same one.</param>
+public sealed record RunnableFunction(
+    string AccountId,
+    string Region,
+    string FunctionArn,
+    string PoolKey,
+    FunctionConfig Config,
+    string CodeDir,
+    int? ReservedConcurrency,
+    IReadOnlyDictionary<string, string> Variables);
+
+/// <summary>One finished invocation, for the logs and metrics written off the invoke path.</summary>
+public sealed record InvocationRecord(RunnableFunction Function, Invocation Invocation, InvocationOutcome Outcome, ExecutionEnvironment? Environment,
+    double DurationMs, double? InitDurationMs, DateTimeOffset Started, int ConcurrentExecutions);
+
+/// <summary>
+/// Runs invocations in execution environments: warm reuse (most recently used first, so idle ones age
+/// out), cold starts when none is free, scale-out up to the concurrency limits, timeouts, and recycling.
+/// The invoke path takes no lock beyond a per-version pool's push/pop.
+/// </summary>
+public sealed class LambdaEngine : IAsyncDisposable
+{
+    private readonly RuntimeApiServer _api;
+    private readonly RuntimeLauncher _launcher;
+    private readonly LambdaSettings _settings;
+    private readonly Action<InvocationRecord> _finished;
+    private readonly Func<FunctionConfig, IReadOnlyDictionary<string, string>> _credentials;
+    private readonly ConcurrentDictionary<string, EnvironmentPool> _pools = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<int>> _inFlightByFunction = new(StringComparer.Ordinal);
+    private readonly Timer _idleSweep;
+    private readonly ConcurrentQueue<ExecutionEnvironment> _standbyHosts = new();
+    private int _unreservedInFlight;
+    private int _standbyStarting;
+
+    private LambdaEngine(RuntimeApiServer api, RuntimeLauncher launcher, LambdaSettings settings, Action<InvocationRecord> finished,
+        Func<FunctionConfig, IReadOnlyDictionary<string, string>> credentials)
+    {
+        _credentials = credentials;
+        _api = api;
+        _launcher = launcher;
+        _settings = settings;
+        _finished = finished;
+        var sweep = TimeSpan.FromSeconds(Math.Clamp(settings.IdleTimeout.TotalSeconds / 4, 1, 60));
+        _idleSweep = new Timer(_ => RecycleIdle(), null, sweep, sweep);
+    }
+
+    /// <param name="credentials">An environment's AWS credentials, asked once per environment.</param>
+    public static async Task<LambdaEngine> StartAsync(string workDir, LambdaSettings settings, Action<InvocationRecord> finished,
+        Func<FunctionConfig, IReadOnlyDictionary<string, string>> credentials) =>
+        new(await RuntimeApiServer.StartAsync(), new RuntimeLauncher(workDir), settings, finished, credentials);
+
+    public bool Sandboxed => _launcher.Sandboxed;
+
+    /// <summary>Runs the invocation to its end: a caller that goes away does not stop it, as on AWS.</summary>
+    public async Task<InvocationOutcome> InvokeAsync(RunnableFunction function, Invocation invocation, int unreservedLimit)
+    {
+        var concurrent = Acquire(function, unreservedLimit);
+        var started = DateTimeOffset.UtcNow;
+        var startTimestamp = Stopwatch.GetTimestamp();
+        ExecutionEnvironment? environment = null;
+        double? initDuration = null;
+        InvocationOutcome? outcome = null;
+        try
+        {
+            var pool = _pools.GetOrAdd(function.PoolKey, _ => new EnvironmentPool());
+            environment = pool.TakeIdle();
+            if (environment is null)
+            {
+                (environment, outcome) = await ColdStartAsync(function, invocation.RequestId);
+                initDuration = environment?.InitDurationMs;
+            }
+            if (outcome is null)
+            {
+                outcome = await RunAsync(environment!, function, invocation);
+                if (!environment!.IsDead) pool.Return(environment, Stopwatch.GetTimestamp());
+                else Discard(environment);
+            }
+        }
+        finally
+        {
+            Release(function);
+        }
+        var duration = invocation.StartedTimestamp != 0 && invocation.CompletedTimestamp != 0
+            ? Stopwatch.GetElapsedTime(invocation.StartedTimestamp, invocation.CompletedTimestamp)
+            : Stopwatch.GetElapsedTime(startTimestamp);
+        _finished(new InvocationRecord(function, invocation, outcome, environment, duration.TotalMilliseconds, initDuration, started, concurrent));
+        return outcome;
+    }
+
+    private async Task<InvocationOutcome> RunAsync(ExecutionEnvironment environment, RunnableFunction function, Invocation invocation)
+    {
+        var timeout = TimeSpan.FromSeconds(function.Config.Timeout);
+        invocation.DeadlineUnixMs = DateTimeOffset.UtcNow.Add(timeout).ToUnixTimeMilliseconds();
+        invocation.StartedTimestamp = Stopwatch.GetTimestamp();
+        environment.Dispatch(invocation);
+        try
+        {
+            return await invocation.Completion.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            environment.Kill();
+            var outcome = InvocationOutcome.Failure("Sandbox.Timedout",
+                $"RequestId: {invocation.RequestId} Error: Task timed out after {function.Config.Timeout.ToString("0.00", CultureInfo.InvariantCulture)} seconds");
+            invocation.AddOutput($"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {invocation.RequestId} Task timed out after {function.Config.Timeout.ToString("0.00", CultureInfo.InvariantCulture)} seconds");
+            invocation.Complete(outcome);
+            return outcome;
+        }
+    }
+
+    /// <summary>A new environment, ready for its first event; or the error its start failed with (it is then discarded).</summary>
+    private async Task<(ExecutionEnvironment? Environment, InvocationOutcome? Failure)> ColdStartAsync(RunnableFunction function, string requestId)
+    {
+        if (_launcher.CannotStart(function.Config, function.CodeDir) is { } reason)
+            return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {reason}"));
+
+        // The stream name is public (logs) while the id is the environment's Runtime API capability: they must differ.
+        var stream = $"{DateTimeOffset.UtcNow:yyyy/MM/dd}/[{function.Config.Version}]{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}";
+        var variables = new Dictionary<string, string>(function.Variables, StringComparer.Ordinal) { ["AWS_LAMBDA_LOG_STREAM_NAME"] = stream };
+        foreach (var (name, value) in _credentials(function.Config)) variables[name] = value;
+        var environment = UsesDotnetHost(function.Config) ? AssignStandbyHost(function, stream, variables) : null;
+        if (environment is null)
+        {
+            environment = new ExecutionEnvironment(NewId(), function.Config, function.FunctionArn, stream, Stopwatch.GetTimestamp());
+            _api.Register(environment);
+            try
+            {
+                environment.Attach(_launcher.Start(environment, function.CodeDir, _api.AddressFor(environment), variables));
+            }
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+            {
+                Discard(environment);
+                return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {e.Message}"));
+            }
+        }
+
+        InvocationOutcome? failure;
+        try
+        {
+            failure = await environment.Initialized.WaitAsync(_settings.InitTimeout);
+        }
+        catch (TimeoutException)
+        {
+            failure = InvocationOutcome.Failure("Runtime.Unknown",
+                $"RequestId: {requestId} Error: Init timed out after {_settings.InitTimeout.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} seconds");
+        }
+        environment.InitDurationMs = Stopwatch.GetElapsedTime(environment.StartedTimestamp).TotalMilliseconds;
+        if (failure is null) return (environment, null);
+        Discard(environment);
+        return (environment, failure);
+    }
+
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    private static bool UsesDotnetHost(FunctionConfig config) =>
+        RuntimeCatalog.IsDotnet(config.Runtime ?? "") && config.Handler?.Contains("::", StringComparison.Ordinal) == true;
+
+    /// <summary>
+    /// A pre-started .NET runtime host, given this function: its code is linked into the host's task root and
+    /// its variables handed over, so the cold start skips process and runtime start-up. Null when none is ready.
+    /// Using one starts its replacement in the background.
+    /// </summary>
+    private ExecutionEnvironment? AssignStandbyHost(RunnableFunction function, string stream, Dictionary<string, string> variables)
+    {
+        if (_settings.StandbyDotnetHosts == 0) return null;
+        ExecutionEnvironment? standby = null;
+        while (standby is null && _standbyHosts.TryDequeue(out var candidate))
+            if (!candidate.IsDead) standby = candidate;
+        ReplenishStandbyHosts();
+        if (standby is null) return null;
+        try
+        {
+            _launcher.Populate(standby, function.CodeDir);
+        }
+        catch (IOException)
+        {
+            Discard(standby);
+            return null;
+        }
+        variables["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + function.Config.Runtime;
+        standby.Assign(function.Config, function.FunctionArn, stream, variables);
+        return standby;
+    }
+
+    private void ReplenishStandbyHosts()
+    {
+        if (_standbyHosts.Count + Volatile.Read(ref _standbyStarting) >= _settings.StandbyDotnetHosts) return;
+        Interlocked.Increment(ref _standbyStarting);
+        _ = Task.Run(() =>
+        {
+            var placeholder = new FunctionConfig { FunctionName = "", Role = "", LastModified = "", Runtime = "dotnet10", Handler = "standby::standby::standby" };
+            var standby = new ExecutionEnvironment(NewId(), placeholder, "", "", Stopwatch.GetTimestamp());
+            try
+            {
+                _api.Register(standby);
+                Directory.CreateDirectory(_launcher.StandbyTaskRoot(standby));
+                standby.Attach(_launcher.StartStandbyDotnetHost(standby, _api.AddressFor(standby)));
+                _standbyHosts.Enqueue(standby);
+            }
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+            {
+                Discard(standby);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _standbyStarting);
+            }
+        });
+    }
+
+    private int Acquire(RunnableFunction function, int unreservedLimit)
+    {
+        var counter = _inFlightByFunction.GetOrAdd(function.FunctionArn, _ => new StrongBox<int>());
+        var mine = Interlocked.Increment(ref counter.Value);
+        if (function.ReservedConcurrency is { } reserved)
+        {
+            if (mine <= reserved) return mine;
+            Interlocked.Decrement(ref counter.Value);
+            throw Throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
+        }
+        if (Interlocked.Increment(ref _unreservedInFlight) <= unreservedLimit) return mine;
+        Interlocked.Decrement(ref _unreservedInFlight);
+        Interlocked.Decrement(ref counter.Value);
+        throw Throttled("ConcurrentInvocationLimitExceeded");
+    }
+
+    private void Release(RunnableFunction function)
+    {
+        if (_inFlightByFunction.TryGetValue(function.FunctionArn, out var counter)) Interlocked.Decrement(ref counter.Value);
+        if (function.ReservedConcurrency is null) Interlocked.Decrement(ref _unreservedInFlight);
+    }
+
+    public static AwsException Throttled(string reason) => new("TooManyRequestsException", "Rate Exceeded.", 429)
+    {
+        Fields = new Dictionary<string, string> { ["Type"] = "User", ["Reason"] = reason },
+    };
+
+    /// <summary>Stops reusing a function's environments (after an update or delete): idle ones die now, busy ones when they finish.</summary>
+    public void Retire(string functionArn)
+    {
+        foreach (var (key, pool) in _pools)
+        {
+            if (!key.StartsWith(functionArn + ":", StringComparison.Ordinal)) continue;
+            if (_pools.TryRemove(key, out _))
+                foreach (var environment in pool.Retire()) Discard(environment);
+        }
+    }
+
+    private void RecycleIdle()
+    {
+        var cutoff = Stopwatch.GetTimestamp() - (long)(_settings.IdleTimeout.TotalSeconds * Stopwatch.Frequency);
+        foreach (var pool in _pools.Values)
+            foreach (var environment in pool.TakeIdleSince(cutoff)) Discard(environment);
+    }
+
+    private void Discard(ExecutionEnvironment environment)
+    {
+        environment.Kill();
+        _api.Unregister(environment);
+        _launcher.CleanUp(environment);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _idleSweep.DisposeAsync();
+        foreach (var pool in _pools.Values) pool.Retire();
+        _pools.Clear();
+        foreach (var environment in _api.Environments.ToList()) Discard(environment);
+        await _api.DisposeAsync();
+    }
+
+    /// <summary>The idle environments of one function version and configuration.</summary>
+    private sealed class EnvironmentPool
+    {
+        private readonly Lock _gate = new();
+        private readonly List<ExecutionEnvironment> _idle = [];
+        private bool _retired;
+
+        public ExecutionEnvironment? TakeIdle()
+        {
+            lock (_gate)
+            {
+                while (_idle.Count > 0)
+                {
+                    var environment = _idle[^1];
+                    _idle.RemoveAt(_idle.Count - 1);
+                    if (!environment.IsDead) return environment;
+                }
+                return null;
+            }
+        }
+
+        public void Return(ExecutionEnvironment environment, long now)
+        {
+            environment.IdleSinceTimestamp = now;
+            lock (_gate)
+            {
+                if (!_retired)
+                {
+                    _idle.Add(environment);
+                    return;
+                }
+            }
+            environment.Kill();
+        }
+
+        public List<ExecutionEnvironment> TakeIdleSince(long cutoff)
+        {
+            lock (_gate)
+            {
+                var stale = _idle.Where(e => e.IdleSinceTimestamp < cutoff || e.IsDead).ToList();
+                _idle.RemoveAll(stale.Contains);
+                return stale;
+            }
+        }
+
+        public List<ExecutionEnvironment> Retire()
+        {
+            lock (_gate)
+            {
+                _retired = true;
+                var all = _idle.ToList();
+                _idle.Clear();
+                return all;
+            }
+        }
+    }
+}
+
+/// <summary>Engine tunables, from STRATUS_LAMBDA_* environment variables.</summary>
+public sealed record LambdaSettings
+{
+    /// <summary>The account's concurrent executions, sized for the machine unless set.</summary>
+    public int AccountConcurrency { get; init; } = Math.Max(20, Environment.ProcessorCount * 50);
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan InitTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>.NET runtime hosts kept started ahead of need once a .NET function has run (cold starts then skip process start-up).</summary>
+    public int StandbyDotnetHosts { get; init; } = 1;
+    /// <summary>The wait before an Event invocation's first retry; the second waits twice as long (AWS: one and two minutes).</summary>
+    public TimeSpan EventRetryDelay { get; init; } = TimeSpan.FromMinutes(1);
+
+    public int MinimumUnreserved => Math.Max(1, AccountConcurrency / 10);
+
+    public static LambdaSettings FromEnvironment()
+    {
+        var settings = new LambdaSettings();
+        if (Number("STRATUS_LAMBDA_CONCURRENCY") is { } concurrency) settings = settings with { AccountConcurrency = (int)concurrency };
+        if (Number("STRATUS_LAMBDA_IDLE_SECONDS") is { } idle) settings = settings with { IdleTimeout = TimeSpan.FromSeconds(idle) };
+        if (Number("STRATUS_LAMBDA_EVENT_RETRY_SECONDS") is { } retry) settings = settings with { EventRetryDelay = TimeSpan.FromSeconds(retry) };
+        if (Environment.GetEnvironmentVariable("STRATUS_LAMBDA_DOTNET_STANDBY") is { } standby && int.TryParse(standby, out var hosts) && hosts >= 0)
+            settings = settings with { StandbyDotnetHosts = hosts };
+        return settings;
+    }
+
+    private static double? Number(string name) =>
+        double.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : null;
+}

@@ -1,0 +1,227 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Stratus.Services.Lambda.Engine;
+
+/// <summary>
+/// The Lambda Runtime API (2018-06-01) for every execution environment, on one loopback listener of its
+/// own. Each environment's AWS_LAMBDA_RUNTIME_API is "127.0.0.1:PORT/ENVIRONMENT_ID": the random id is
+/// the first path segment, so a runtime only ever reaches its own environment's events, and starting
+/// an environment costs no socket setup. Runtime traffic never passes the public endpoint's SigV4 router.
+/// </summary>
+public sealed class RuntimeApiServer : IAsyncDisposable
+{
+    public const int MaxResponseBytes = 6 * 1024 * 1024;
+    private const string ApiVersion = "2018-06-01";
+    private readonly ConcurrentDictionary<string, ExecutionEnvironment> _environments = new(StringComparer.Ordinal);
+    private readonly WebApplication _app;
+
+    private RuntimeApiServer(WebApplication app, string authority)
+    {
+        _app = app;
+        Authority = authority;
+    }
+
+    /// <summary>host:port of the listener.</summary>
+    public string Authority { get; }
+
+    public static async Task<RuntimeApiServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxResponseBytes * 2L;
+            kestrel.Listen(IPAddress.Loopback, 0);
+        });
+        var app = builder.Build();
+        RuntimeApiServer? server = null;
+        app.Run(http => server!.HandleAsync(http));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server = new RuntimeApiServer(app, new Uri(address).Authority);
+        return server;
+    }
+
+    public string AddressFor(ExecutionEnvironment environment) => $"{Authority}/{environment.Id}";
+
+    public void Register(ExecutionEnvironment environment) => _environments[environment.Id] = environment;
+
+    public void Unregister(ExecutionEnvironment environment) => _environments.TryRemove(environment.Id, out _);
+
+    /// <summary>Every live environment, busy or idle.</summary>
+    public IEnumerable<ExecutionEnvironment> Environments => _environments.Values;
+
+    private async Task HandleAsync(HttpContext http)
+    {
+        // /{environment}/2018-06-01/runtime/invocation/next | /invocation/{id}/response | /invocation/{id}/error | /init/error
+        var segments = (http.Request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments is [var id, ApiVersion, "stratus", "assignment"] && _environments.TryGetValue(id, out var standby))
+        {
+            await AssignmentAsync(http, standby);
+            return;
+        }
+        if (segments.Length < 4 || segments[1] != ApiVersion || segments[2] != "runtime"
+            || !_environments.TryGetValue(segments[0], out var environment))
+        {
+            await WriteErrorAsync(http, 404, "UnknownEnvironment", "No execution environment answers at this address.");
+            return;
+        }
+        var isPost = HttpMethods.IsPost(http.Request.Method);
+        switch (segments.Length)
+        {
+            case 5 when segments[3] == "invocation" && segments[4] == "next" && HttpMethods.IsGet(http.Request.Method):
+                await NextAsync(http, environment);
+                break;
+            case 6 when segments[3] == "invocation" && segments[5] == "response" && isPost:
+                await ResponseAsync(http, environment, segments[4]);
+                break;
+            case 6 when segments[3] == "invocation" && segments[5] == "error" && isPost:
+                await ErrorAsync(http, environment, segments[4]);
+                break;
+            case 5 when segments[3] == "init" && segments[4] == "error" && isPost:
+                environment.FailInit(await ReadErrorAsync(http));
+                await AcceptedAsync(http);
+                break;
+            default:
+                await WriteErrorAsync(http, 404, "InvalidRequest", $"{http.Request.Method} {http.Request.Path} is not a Runtime API operation.");
+                break;
+        }
+    }
+
+    private static async Task NextAsync(HttpContext http, ExecutionEnvironment environment)
+    {
+        Invocation invocation;
+        try
+        {
+            invocation = await environment.NextAsync(http.RequestAborted);
+        }
+        catch (Exception e) when (e is OperationCanceledException or System.Threading.Channels.ChannelClosedException)
+        {
+            // The runtime went away, or the environment was retired while it waited.
+            return;
+        }
+        var headers = http.Response.Headers;
+        headers["Lambda-Runtime-Aws-Request-Id"] = invocation.RequestId;
+        headers["Lambda-Runtime-Deadline-Ms"] = invocation.DeadlineUnixMs.ToString(CultureInfo.InvariantCulture);
+        headers["Lambda-Runtime-Invoked-Function-Arn"] = invocation.InvokedFunctionArn;
+        headers["Lambda-Runtime-Trace-Id"] = $"Root=1-{DateTimeOffset.UtcNow.ToUnixTimeSeconds():x8}-{invocation.RequestId.Replace("-", "")[..24]};Sampled=0";
+        if (invocation.ClientContext is { } context) headers["Lambda-Runtime-Client-Context"] = context;
+        http.Response.ContentType = "application/json";
+        http.Response.ContentLength = invocation.Payload.Length;
+        await http.Response.Body.WriteAsync(invocation.Payload, http.RequestAborted);
+    }
+
+    /// <summary>Stratus's own extension for pre-started hosts: the variables of the function they are given, once they are.</summary>
+    private static async Task AssignmentAsync(HttpContext http, ExecutionEnvironment environment)
+    {
+        IReadOnlyDictionary<string, string> variables;
+        try
+        {
+            variables = await environment.Assignment.WaitAsync(http.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(JsonSerializer.Serialize(variables));
+    }
+
+    private static async Task ResponseAsync(HttpContext http, ExecutionEnvironment environment, string requestId)
+    {
+        var body = await ReadBodyAsync(http, MaxResponseBytes);
+        var outcome = body is null
+            ? InvocationOutcome.Failure("Function.ResponseSizeTooLarge", $"Response payload size exceeded maximum allowed payload size ({MaxResponseBytes} bytes).")
+            : InvocationOutcome.Success(body);
+        if (!environment.Complete(requestId, outcome))
+        {
+            await WriteErrorAsync(http, 400, "InvalidRequestID", $"Invalid request ID: {requestId}");
+            return;
+        }
+        if (body is null)
+        {
+            await WriteErrorAsync(http, 413, "RequestEntityTooLarge", $"Response payload size exceeded maximum allowed payload size ({MaxResponseBytes} bytes).");
+            return;
+        }
+        await AcceptedAsync(http);
+    }
+
+    private static async Task ErrorAsync(HttpContext http, ExecutionEnvironment environment, string requestId)
+    {
+        if (!environment.Complete(requestId, await ReadErrorAsync(http)))
+        {
+            await WriteErrorAsync(http, 400, "InvalidRequestID", $"Invalid request ID: {requestId}");
+            return;
+        }
+        await AcceptedAsync(http);
+    }
+
+    /// <summary>The error document as the runtime sent it when it is JSON, else one built from the error-type header.</summary>
+    private static async Task<InvocationOutcome> ReadErrorAsync(HttpContext http)
+    {
+        var body = await ReadBodyAsync(http, MaxResponseBytes) ?? [];
+        var errorType = http.Request.Headers["Lambda-Runtime-Function-Error-Type"].ToString();
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object) return new InvocationOutcome(body, "Unhandled");
+        }
+        catch (JsonException)
+        {
+        }
+        return InvocationOutcome.Failure(errorType.Length > 0 ? errorType : "Runtime.Unknown", Encoding.UTF8.GetString(body));
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpContext http, int limit)
+    {
+        if (http.Request.ContentLength is { } length)
+        {
+            if (length > limit) return null;
+            var exact = new byte[length];
+            await http.Request.Body.ReadExactlyAsync(exact, http.RequestAborted);
+            return exact;
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > limit) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static Task AcceptedAsync(HttpContext http)
+    {
+        http.Response.StatusCode = 202;
+        http.Response.ContentType = "application/json";
+        return http.Response.WriteAsync("{\"status\":\"OK\"}");
+    }
+
+    private static Task WriteErrorAsync(HttpContext http, int status, string type, string message)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        return http.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, string> { ["errorType"] = type, ["errorMessage"] = message }));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        await _app.StopAsync(grace.Token);
+        await _app.DisposeAsync();
+    }
+}

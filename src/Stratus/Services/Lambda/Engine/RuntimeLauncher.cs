@@ -1,0 +1,211 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Stratus.Services.Lambda.Engine;
+
+/// <summary>
+/// Starts an execution environment's process: the runtime's command, the environment AWS sets, and,
+/// where bubblewrap is installed, a sandbox in which the code is read-only at /var/task, the runtime
+/// clients at /var/runtime, /tmp is private and empty, and the process sees only its own process tree.
+/// The network and the rest of the file system (read-only) are shared with the host.
+/// </summary>
+public sealed class RuntimeLauncher
+{
+    public const string SandboxTaskRoot = "/var/task";
+    public const string SandboxRuntimeDir = "/var/runtime";
+    private readonly string _runtimeDir;
+    private readonly string _scratchRoot;
+    private readonly string? _bubblewrap;
+    private readonly ConcurrentDictionary<string, string> _interpreters = new(StringComparer.Ordinal);
+
+    public RuntimeLauncher(string workDir)
+    {
+        _runtimeDir = Path.Combine(workDir, "runtimes");
+        _scratchRoot = Path.Combine(workDir, "scratch");
+        Directory.CreateDirectory(_runtimeDir);
+        Directory.CreateDirectory(_scratchRoot);
+        WriteRuntimeClients(_runtimeDir);
+        _bubblewrap = FindOnPath("bwrap");
+    }
+
+    public bool Sandboxed => _bubblewrap is not null;
+
+    /// <summary>The Stratus-shipped .NET runtime host, built beside Stratus.</summary>
+    public static string DotnetHostPath => Path.Combine(AppContext.BaseDirectory, "Stratus.Lambda.RuntimeHost.dll");
+
+    /// <summary>Why a function cannot start at all (missing bootstrap, missing interpreter), checked before any process is made.</summary>
+    public string? CannotStart(FunctionConfig config, string codeDir)
+    {
+        var runtime = config.Runtime ?? "";
+        if (RuntimeCatalog.IsCustom(runtime) && !File.Exists(Path.Combine(codeDir, "bootstrap")))
+            return "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]";
+        if (RuntimeCatalog.IsDotnet(runtime) && !File.Exists(DotnetHostPath))
+            return $"The Stratus .NET runtime host is missing at {DotnetHostPath}.";
+        return null;
+    }
+
+    /// <summary>
+    /// A .NET runtime host started ahead of need, in a sandbox whose task root is an empty directory of its
+    /// own: on assignment the function's files are linked into it and the host loads them.
+    /// </summary>
+    public Process StartStandbyDotnetHost(ExecutionEnvironment environment, string runtimeApi) =>
+        Start(environment, StandbyTaskRoot(environment), runtimeApi, new Dictionary<string, string> { ["STRATUS_STANDBY"] = "1" });
+
+    public string StandbyTaskRoot(ExecutionEnvironment environment) => Path.Combine(_scratchRoot, environment.Id + "-task");
+
+    /// <summary>Puts a package's files into a standby host's task root: hard links where the file system allows, else copies.</summary>
+    public void Populate(ExecutionEnvironment environment, string codeDir)
+    {
+        var target = StandbyTaskRoot(environment);
+        foreach (var directory in Directory.EnumerateDirectories(codeDir, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(target, Path.GetRelativePath(codeDir, directory)));
+        foreach (var file in Directory.EnumerateFiles(codeDir, "*", SearchOption.AllDirectories))
+        {
+            var destination = Path.Combine(target, Path.GetRelativePath(codeDir, file));
+            if (HardLink(file, destination) != 0) File.Copy(file, destination);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int HardLink(string existing, string created);
+
+    public Process Start(ExecutionEnvironment environment, string codeDir, string runtimeApi, IReadOnlyDictionary<string, string> variables)
+    {
+        var config = environment.Config;
+        var taskRoot = Sandboxed ? SandboxTaskRoot : codeDir;
+        var runtimeDir = Sandboxed ? SandboxRuntimeDir : _runtimeDir;
+        var command = Command(config, taskRoot, runtimeDir);
+        var scratch = Path.Combine(_scratchRoot, environment.Id);
+
+        var start = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+            UseShellExecute = false,
+            WorkingDirectory = Sandboxed ? "/" : codeDir,
+        };
+        if (_bubblewrap is not null)
+        {
+            start.FileName = _bubblewrap;
+            foreach (var arg in (string[])["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/var",
+                         "--ro-bind", codeDir, SandboxTaskRoot, "--ro-bind", _runtimeDir, SandboxRuntimeDir,
+                         "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", "stratus-lambda",
+                         "--die-with-parent", "--new-session", "--chdir", SandboxTaskRoot, "--"])
+                start.ArgumentList.Add(arg);
+            foreach (var arg in command) start.ArgumentList.Add(arg);
+        }
+        else
+        {
+            Directory.CreateDirectory(scratch);
+            start.FileName = command[0];
+            foreach (var arg in command.Skip(1)) start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Clear();
+        start.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
+        start.Environment["LANG"] = "en_US.UTF-8";
+        start.Environment["TZ"] = ":UTC";
+        start.Environment["HOME"] = Sandboxed ? "/tmp" : scratch;
+        if (!Sandboxed) start.Environment["TMPDIR"] = scratch;
+        foreach (var (name, value) in variables) start.Environment[name] = value;
+        start.Environment["LAMBDA_TASK_ROOT"] = taskRoot;
+        start.Environment["LAMBDA_RUNTIME_DIR"] = runtimeDir;
+        start.Environment["AWS_LAMBDA_RUNTIME_API"] = runtimeApi;
+        start.Environment["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + config.Runtime;
+        if (RuntimeCatalog.IsPython(config.Runtime ?? ""))
+        {
+            start.Environment["PYTHONPATH"] = $"{runtimeDir}/python:{taskRoot}";
+            start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        }
+        if (RuntimeCatalog.IsNode(config.Runtime ?? ""))
+            start.Environment["NODE_PATH"] = $"{taskRoot}/node_modules:{taskRoot}";
+        if (RuntimeCatalog.IsDotnet(config.Runtime ?? ""))
+        {
+            start.Environment["DOTNET_ROOT"] = Path.GetDirectoryName(ResolveInterpreter("dotnet"))!;
+            start.Environment["DOTNET_ROLL_FORWARD"] = "Major";
+            start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            start.Environment["DOTNET_TieredPGO"] = "0";
+            start.Environment["DOTNET_TC_QuickJitForLoops"] = "1";
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.Start();
+        return process;
+    }
+
+    public void CleanUp(ExecutionEnvironment environment)
+    {
+        foreach (var directory in new[] { Path.Combine(_scratchRoot, environment.Id), StandbyTaskRoot(environment) })
+        {
+            try
+            {
+                if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private string[] Command(FunctionConfig config, string taskRoot, string runtimeDir)
+    {
+        var runtime = config.Runtime ?? "";
+        if (RuntimeCatalog.IsPython(runtime)) return [Python(runtime), "-u", $"{runtimeDir}/python/bootstrap.py"];
+        if (RuntimeCatalog.IsNode(runtime)) return [ResolveInterpreter("node"), $"{runtimeDir}/node/bootstrap.js"];
+        if (RuntimeCatalog.IsDotnet(runtime))
+        {
+            var handler = config.Handler ?? "";
+            // An executable assembly brings its own runtime client: the handler names the assembly.
+            return handler.Contains("::", StringComparison.Ordinal)
+                ? [ResolveInterpreter("dotnet"), "exec", DotnetHostPath]
+                : [ResolveInterpreter("dotnet"), "exec", $"{taskRoot}/{handler}.dll"];
+        }
+        return [$"{taskRoot}/bootstrap"];
+    }
+
+    /// <summary>python3.X runs on that exact version when the machine has it (pyenv or /usr/bin), else on the default python3.</summary>
+    private string Python(string runtime) => _interpreters.GetOrAdd(runtime, r =>
+    {
+        var version = r["python".Length..];
+        var pyenvRoot = Environment.GetEnvironmentVariable("PYENV_ROOT")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".pyenv");
+        var versions = Path.Combine(pyenvRoot, "versions");
+        if (Directory.Exists(versions))
+        {
+            var match = Directory.EnumerateDirectories(versions)
+                .Where(d => Path.GetFileName(d).StartsWith(version + ".", StringComparison.Ordinal))
+                .Select(d => Path.Combine(d, "bin", "python" + version))
+                .FirstOrDefault(File.Exists);
+            if (match is not null) return match;
+        }
+        return FindOnPath("python" + version) ?? ResolveInterpreter("python3");
+    });
+
+    private string ResolveInterpreter(string name) => _interpreters.GetOrAdd(name, n =>
+    {
+        var found = FindOnPath(n) ?? n;
+        return new FileInfo(found).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? found;
+    });
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Where(dir => !dir.Contains("/shims", StringComparison.Ordinal))
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+
+    private static void WriteRuntimeClients(string root)
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        foreach (var (resource, relative) in new[] { ("Stratus.Lambda.Runtimes.python.bootstrap.py", "python/bootstrap.py"), ("Stratus.Lambda.Runtimes.node.bootstrap.js", "node/bootstrap.js") })
+        {
+            using var source = assembly.GetManifestResourceStream(resource)
+                ?? throw new InvalidOperationException($"The runtime client {resource} is not embedded in Stratus.");
+            var target = Path.Combine(root, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            using var file = File.Create(target);
+            source.CopyTo(file);
+        }
+    }
+}

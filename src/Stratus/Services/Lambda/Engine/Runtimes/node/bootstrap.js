@@ -1,0 +1,123 @@
+// Stratus's Node.js runtime client: the Lambda Runtime API loop for "module.function" handlers.
+'use strict';
+const http = require('http');
+const path = require('path');
+const { pathToFileURL } = require('url');
+const fs = require('fs');
+
+const api = process.env.AWS_LAMBDA_RUNTIME_API;
+const slash = api.indexOf('/');
+const authority = slash < 0 ? api : api.slice(0, slash);
+const prefix = slash < 0 ? '' : api.slice(slash);
+const colon = authority.lastIndexOf(':');
+const host = authority.slice(0, colon);
+const port = Number(authority.slice(colon + 1));
+const base = `${prefix}/2018-06-01/runtime`;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+function call(method, route, body, headers) {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host, port, method, path: base + route, agent, headers: headers || {} }, response => {
+      const chunks = [];
+      response.on('data', chunk => chunks.push(chunk));
+      response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+function errorDocument(error, errorType) {
+  const isError = error instanceof Error;
+  return {
+    errorType: errorType || (isError ? error.name : 'Error'),
+    errorMessage: isError ? error.message : String(error),
+    trace: isError && error.stack ? error.stack.split('\n') : [],
+  };
+}
+
+function postError(route, document) {
+  return call('POST', route, JSON.stringify(document), {
+    'Content-Type': 'application/json',
+    'Lambda-Runtime-Function-Error-Type': document.errorType,
+  });
+}
+
+async function loadHandler() {
+  const handler = process.env._HANDLER || '';
+  const dot = handler.lastIndexOf('.');
+  if (dot <= 0) throw Object.assign(new Error(`Bad handler ${handler}`), { lambdaType: 'Runtime.MalformedHandlerName' });
+  const moduleName = handler.slice(0, dot);
+  const functionName = handler.slice(dot + 1);
+  const root = process.env.LAMBDA_TASK_ROOT;
+  const candidates = ['.js', '.mjs', '.cjs'].map(ext => path.join(root, moduleName + ext));
+  const file = candidates.find(f => fs.existsSync(f));
+  if (!file) throw Object.assign(new Error(`Cannot find module '${moduleName}'`), { lambdaType: 'Runtime.ImportModuleError', name: 'Runtime.ImportModuleError' });
+  let loaded;
+  if (file.endsWith('.mjs')) loaded = await import(pathToFileURL(file).href);
+  else {
+    try { loaded = require(file); }
+    catch (e) {
+      if (e.code !== 'ERR_REQUIRE_ESM') throw e;
+      loaded = await import(pathToFileURL(file).href);
+    }
+  }
+  const fn = loaded[functionName] ?? loaded.default?.[functionName];
+  if (typeof fn !== 'function')
+    throw Object.assign(new Error(`${moduleName}.${functionName} is undefined or not exported`), { lambdaType: 'Runtime.HandlerNotFound' });
+  return fn;
+}
+
+function invoke(fn, event, context) {
+  return new Promise((resolve, reject) => {
+    const callback = (error, result) => (error ? reject(error) : resolve(result));
+    try {
+      const returned = fn(event, context, callback);
+      if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
+      else if (fn.length < 3) resolve(returned);
+    } catch (e) {
+      reject(e);
+    }
+  });
+}
+
+async function main() {
+  let fn;
+  try {
+    fn = await loadHandler();
+  } catch (e) {
+    await postError('/init/error', errorDocument(e, e.lambdaType));
+    process.exit(1);
+  }
+  for (;;) {
+    const next = await call('GET', '/invocation/next');
+    const requestId = next.headers['lambda-runtime-aws-request-id'];
+    const deadline = Number(next.headers['lambda-runtime-deadline-ms'] || 0);
+    const clientContext = next.headers['lambda-runtime-client-context'];
+    process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'] || '';
+    const context = {
+      awsRequestId: requestId,
+      invokedFunctionArn: next.headers['lambda-runtime-invoked-function-arn'],
+      functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+      functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+      memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+      logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+      logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+      clientContext: clientContext ? JSON.parse(clientContext) : undefined,
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    };
+    try {
+      const event = next.body.length ? JSON.parse(next.body.toString('utf8')) : null;
+      const result = await invoke(fn, event, context);
+      await call('POST', `/invocation/${requestId}/response`, JSON.stringify(result === undefined ? null : result), { 'Content-Type': 'application/json' });
+    } catch (e) {
+      const document = errorDocument(e);
+      console.error(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(document)}`);
+      await postError(`/invocation/${requestId}/error`, document);
+    }
+  }
+}
+
+main();

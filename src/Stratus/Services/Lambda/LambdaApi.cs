@@ -1,0 +1,363 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Stratus.Host;
+using Stratus.Protocols;
+using Stratus.Protocols.RestJson;
+
+namespace Stratus.Services.Lambda;
+
+/// <summary>Lambda's wire operations (REST-JSON, 2015-03-31): request members in, domain call, response shape out.</summary>
+public sealed class LambdaApi : IStratusService
+{
+    private const string Functions = "/2015-03-31/functions";
+    private const string CodeDownloadPath = "/_stratus/lambda/code";
+    private readonly LambdaService _lambda;
+
+    public LambdaApi(LambdaService lambda)
+    {
+        _lambda = lambda;
+        Endpoint = new ServiceEndpoint("lambda", Operations(), new RestJsonProtocol(Routes()) { ErrorMessageKey = "Message" })
+        {
+            // A 50 MB package arrives base64 in JSON.
+            MaxBodyBytes = 70_167_211,
+        };
+    }
+
+    public string Name => "lambda";
+    public ServiceEndpoint Endpoint { get; }
+    public string State => _lambda.Sandboxed ? "running" : "running (bubblewrap not installed: functions are not sandboxed)";
+
+    private static IEnumerable<RestRoute> Routes() =>
+    [
+        new("POST", Functions, "CreateFunction", successStatus: 201),
+        new("GET", Functions + "/", "ListFunctions"),
+        new("GET", Functions + "/{FunctionName}", "GetFunction"),
+        new("GET", Functions + "/{FunctionName}/configuration", "GetFunctionConfiguration"),
+        new("PUT", Functions + "/{FunctionName}/code", "UpdateFunctionCode"),
+        new("PUT", Functions + "/{FunctionName}/configuration", "UpdateFunctionConfiguration"),
+        new("DELETE", Functions + "/{FunctionName}", "DeleteFunction", successStatus: 204),
+        new("POST", Functions + "/{FunctionName}/invocations", "Invoke", rawBody: true),
+        new("POST", "/2014-11-13/functions/{FunctionName}/invoke-async", "InvokeAsync", rawBody: true, successStatus: 202),
+        new("POST", Functions + "/{FunctionName}/policy", "AddPermission", successStatus: 201),
+        new("GET", Functions + "/{FunctionName}/policy", "GetPolicy"),
+        new("DELETE", Functions + "/{FunctionName}/policy/{StatementId}", "RemovePermission", successStatus: 204),
+        new("POST", Functions + "/{FunctionName}/versions", "PublishVersion", successStatus: 201),
+        new("GET", Functions + "/{FunctionName}/versions", "ListVersionsByFunction"),
+        new("POST", Functions + "/{FunctionName}/aliases", "CreateAlias", successStatus: 201),
+        new("GET", Functions + "/{FunctionName}/aliases", "ListAliases"),
+        new("GET", Functions + "/{FunctionName}/aliases/{Name}", "GetAlias"),
+        new("PUT", Functions + "/{FunctionName}/aliases/{Name}", "UpdateAlias"),
+        new("DELETE", Functions + "/{FunctionName}/aliases/{Name}", "DeleteAlias", successStatus: 204),
+        new("POST", "/2017-03-31/tags/{Resource}", "TagResource", successStatus: 204),
+        new("DELETE", "/2017-03-31/tags/{Resource}", "UntagResource", successStatus: 204),
+        new("GET", "/2017-03-31/tags/{Resource}", "ListTags"),
+        new("GET", "/2016-08-19/account-settings/", "GetAccountSettings"),
+        new("PUT", "/2017-10-31/functions/{FunctionName}/concurrency", "PutFunctionConcurrency"),
+        new("GET", "/2019-09-30/functions/{FunctionName}/concurrency", "GetFunctionConcurrency"),
+        new("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", "DeleteFunctionConcurrency", successStatus: 204),
+        new("GET", CodeDownloadPath + "/{CodeId}", "DownloadFunctionCode"),
+    ];
+
+    private OperationTable Operations() => new()
+    {
+        { "CreateFunction", i =>
+            {
+                var code = i.Object("Code") is { } c ? Code(i.Nested(c)) : throw i.Style.Missing("Code");
+                var function = _lambda.CreateFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), Settings(i), code,
+                    i.String("PackageType"), i.StringMap("Tags"), i.Bool("Publish") ?? false);
+                return Configuration(function, function.Latest, state: "Pending", updateStatus: null);
+            } },
+        { "GetFunction", i =>
+            {
+                var (function, config) = _lambda.GetFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Qualifier"));
+                var result = new JsonObject
+                {
+                    ["Configuration"] = Configuration(function, config),
+                    ["Code"] = config.PackageType == "Image"
+                        ? new JsonObject { ["RepositoryType"] = "ECR", ["ImageUri"] = config.ImageUri, ["ResolvedImageUri"] = config.ImageUri }
+                        : new JsonObject
+                        {
+                            ["RepositoryType"] = "S3",
+                            ["Location"] = $"{i.Call.PublicBaseUrl}{CodeDownloadPath}/{Convert.ToHexStringLower(Convert.FromBase64String(config.CodeSha256))}",
+                        },
+                };
+                if (function.Tags.Count > 0) result["Tags"] = StringMap(function.Tags);
+                if (function.ReservedConcurrency is { } reserved) result["Concurrency"] = new JsonObject { ["ReservedConcurrentExecutions"] = reserved };
+                return result;
+            } },
+        { "GetFunctionConfiguration", i =>
+            {
+                var (function, config) = _lambda.GetFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Qualifier"));
+                return Configuration(function, config);
+            } },
+        { "ListFunctions", i =>
+            {
+                var (functions, next) = _lambda.ListFunctions(i.Call.AccountId, i.Call.Region, i.String("Marker"), i.Int("MaxItems"));
+                var result = new JsonObject { ["Functions"] = new JsonArray(functions.Select(f => (JsonNode)Configuration(f, f.Latest)).ToArray()) };
+                if (next is not null) result["NextMarker"] = next;
+                return result;
+            } },
+        { "UpdateFunctionCode", i =>
+            {
+                var function = _lambda.UpdateFunctionCode(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), Code(i),
+                    i.Bool("Publish") ?? false, i.String("RevisionId"));
+                return Configuration(function, i.Bool("Publish") == true ? function.Versions[^1] : function.Latest, updateStatus: "InProgress");
+            } },
+        { "UpdateFunctionConfiguration", i =>
+            {
+                var function = _lambda.UpdateFunctionConfiguration(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), Settings(i), i.String("RevisionId"));
+                return Configuration(function, function.Latest, updateStatus: "InProgress");
+            } },
+        { "DeleteFunction", i => Done(() => _lambda.DeleteFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Qualifier"))) },
+        { "Invoke", InvokeAsync },
+        { "InvokeAsync", async i =>
+            {
+                await _lambda.InvokeAsync(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), null, i.RawBody,
+                    new InvokeOptions("Event", false, null), i.Call.Http.RequestAborted);
+                return new OperationResult { StatusCode = 202, Body = new JsonObject { ["Status"] = 202 } };
+            } },
+        { "AddPermission", i =>
+            {
+                var statement = _lambda.AddPermission(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Qualifier"),
+                    i.Required("StatementId"), i.Required("Action"), i.Required("Principal"), i.String("SourceArn"), i.String("SourceAccount"),
+                    i.String("PrincipalOrgID"), i.String("FunctionUrlAuthType"), i.String("RevisionId"));
+                return new JsonObject { ["Statement"] = LambdaPolicy.Statement(statement).ToJsonString() };
+            } },
+        { "GetPolicy", i =>
+            {
+                var (policy, revision) = _lambda.GetPolicy(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Qualifier"));
+                return new JsonObject { ["Policy"] = policy, ["RevisionId"] = revision };
+            } },
+        { "RemovePermission", i => Done(() => _lambda.RemovePermission(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.Required("StatementId"), i.String("RevisionId"))) },
+        { "PublishVersion", i =>
+            {
+                var version = _lambda.PublishVersion(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Description"), i.String("CodeSha256"), i.String("RevisionId"));
+                var (function, _) = _lambda.GetFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), null);
+                return Configuration(function, version);
+            } },
+        { "ListVersionsByFunction", i =>
+            {
+                var (function, _) = _lambda.GetFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), null);
+                var versions = _lambda.ListVersions(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"));
+                return Paged(versions, v => v.Version, i, "Versions", v => Configuration(function, v));
+            } },
+        { "CreateAlias", i =>
+            {
+                var alias = _lambda.CreateAlias(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.Required("Name"), i.Required("FunctionVersion"),
+                    i.String("Description"), Weights(i));
+                return Alias(_lambda.GetFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), null).Function, alias);
+            } },
+        { "GetAlias", i =>
+            {
+                var (function, alias) = _lambda.GetAlias(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.Required("Name"));
+                return Alias(function, alias);
+            } },
+        { "ListAliases", i =>
+            {
+                var (function, aliases) = _lambda.ListAliases(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("FunctionVersion"));
+                return Paged(aliases, a => a.Name, i, "Aliases", a => Alias(function, a));
+            } },
+        { "UpdateAlias", i =>
+            {
+                var alias = _lambda.UpdateAlias(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.Required("Name"), i.String("FunctionVersion"),
+                    i.String("Description"), Weights(i), i.String("RevisionId"));
+                return Alias(_lambda.GetFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), null).Function, alias);
+            } },
+        { "DeleteAlias", i => Done(() => _lambda.DeleteAlias(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.Required("Name"))) },
+        { "TagResource", i => Done(() => _lambda.TagResource(i.Call.AccountId, i.Call.Region, i.Required("Resource"), i.StringMap("Tags"))) },
+        { "UntagResource", i => Done(() => _lambda.UntagResource(i.Call.AccountId, i.Call.Region, i.Required("Resource"), i.Body["tagKeys"] is JsonArray
+            ? i.Strings("tagKeys").ToHashSet(StringComparer.Ordinal) : [i.Required("tagKeys")])) },
+        { "ListTags", i => new JsonObject { ["Tags"] = StringMap(_lambda.ListTags(i.Call.AccountId, i.Call.Region, i.Required("Resource"))) } },
+        { "GetAccountSettings", i =>
+            {
+                var (limit, unreserved, codeSize, count) = _lambda.AccountSettings(i.Call.AccountId, i.Call.Region);
+                return new JsonObject
+                {
+                    ["AccountLimit"] = new JsonObject
+                    {
+                        ["TotalCodeSize"] = 80_530_636_800L,
+                        ["CodeSizeUnzipped"] = CodeStore.MaxUnzippedBytes,
+                        ["CodeSizeZipped"] = CodeStore.MaxZippedBytes,
+                        ["ConcurrentExecutions"] = limit,
+                        ["UnreservedConcurrentExecutions"] = unreserved,
+                    },
+                    ["AccountUsage"] = new JsonObject { ["TotalCodeSize"] = codeSize, ["FunctionCount"] = count },
+                };
+            } },
+        { "PutFunctionConcurrency", i => new JsonObject
+            {
+                ["ReservedConcurrentExecutions"] = _lambda.PutFunctionConcurrency(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.RequiredInt("ReservedConcurrentExecutions")),
+            } },
+        { "GetFunctionConcurrency", i => _lambda.GetFunctionConcurrency(i.Call.AccountId, i.Call.Region, i.Required("FunctionName")) is { } reserved
+            ? new JsonObject { ["ReservedConcurrentExecutions"] = reserved }
+            : new JsonObject() },
+        { "DeleteFunctionConcurrency", i => Done(() => _lambda.DeleteFunctionConcurrency(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"))) },
+        { "DownloadFunctionCode", async i => new OperationResult
+            {
+                RawBody = await File.ReadAllBytesAsync(_lambda.CodeZipPath(CheckedCodeId(i.Required("CodeId"))), i.Call.Http.RequestAborted),
+                RawContentType = "application/zip",
+            } },
+    };
+
+    private async Task<OperationResult> InvokeAsync(OperationInput i)
+    {
+        var headers = i.Call.Http.Request.Headers;
+        var invocationType = headers["X-Amz-Invocation-Type"].ToString() is { Length: > 0 } type ? type : "RequestResponse";
+        var logType = headers["X-Amz-Log-Type"].ToString();
+        var clientContext = headers["X-Amz-Client-Context"].ToString() is { Length: > 0 } context ? DecodeClientContext(context) : null;
+        var response = await _lambda.InvokeAsync(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Qualifier"), i.RawBody,
+            new InvokeOptions(invocationType, logType == "Tail", clientContext), i.Call.Http.RequestAborted);
+        var result = new OperationResult { StatusCode = response.StatusCode, RawBody = response.Payload, RawContentType = "application/json" };
+        result.Headers.Add(new("X-Amz-Executed-Version", response.ExecutedVersion));
+        if (response.FunctionError is { } error) result.Headers.Add(new("X-Amz-Function-Error", error));
+        if (response.LogResult is { } log) result.Headers.Add(new("X-Amz-Log-Result", log));
+        return result;
+    }
+
+    private static string DecodeClientContext(string base64)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        }
+        catch (FormatException)
+        {
+            throw new AwsException("InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object.") { Fields = new Dictionary<string, string> { ["Type"] = "User" } };
+        }
+    }
+
+    private static string CheckedCodeId(string codeId) =>
+        codeId.Length == 64 && codeId.All(char.IsAsciiHexDigitLower) ? codeId
+            : throw new AwsException("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+
+    private static FunctionCode Code(OperationInput i)
+    {
+        byte[]? zip = null;
+        if (i.String("ZipFile") is { } base64)
+        {
+            try
+            {
+                zip = Convert.FromBase64String(base64);
+            }
+            catch (FormatException)
+            {
+                throw new AwsException("InvalidParameterValueException", "Could not unzip uploaded file. Please check your file, then try to upload again.");
+            }
+        }
+        if (i.Has("S3Bucket"))
+            throw new AwsException("InvalidParameterValueException", "Stratus does not serve S3: upload the package as ZipFile.");
+        return new FunctionCode(zip, i.String("ImageUri"));
+    }
+
+    private static FunctionSettings Settings(OperationInput i)
+    {
+        var environment = i.Object("Environment") is { } env ? i.Nested(env).StringMap("Variables") : null;
+        var vpc = i.Object("VpcConfig") is { } v ? i.Nested(v) : null;
+        return new FunctionSettings
+        {
+            Runtime = i.String("Runtime"),
+            Role = i.String("Role"),
+            Handler = i.String("Handler"),
+            Description = i.String("Description"),
+            Timeout = i.Int("Timeout"),
+            MemorySize = i.Int("MemorySize"),
+            EphemeralStorageSize = i.Object("EphemeralStorage") is { } storage ? i.Nested(storage).Int("Size") : null,
+            Environment = environment,
+            SubnetIds = vpc?.Strings("SubnetIds").ToList(),
+            SecurityGroupIds = vpc?.Strings("SecurityGroupIds").ToList(),
+            Architectures = i.Has("Architectures") ? i.Strings("Architectures").ToList() : null,
+        };
+    }
+
+    private static Dictionary<string, double>? Weights(OperationInput i) =>
+        i.Object("RoutingConfig") is { } routing && routing["AdditionalVersionWeights"] is JsonObject weights
+            ? weights.ToDictionary(w => w.Key, w => w.Value!.GetValue<double>())
+            : null;
+
+    private static JsonObject Configuration(LambdaFunction function, FunctionConfig config, string state = "Active", string? updateStatus = "Successful")
+    {
+        var json = new JsonObject
+        {
+            ["FunctionName"] = function.Name,
+            ["FunctionArn"] = config.Version == FunctionConfig.LatestVersion ? function.Arn : $"{function.Arn}:{config.Version}",
+            ["Role"] = config.Role,
+            ["CodeSize"] = config.CodeSize,
+            ["Description"] = config.Description,
+            ["Timeout"] = config.Timeout,
+            ["MemorySize"] = config.MemorySize,
+            ["LastModified"] = config.LastModified,
+            ["CodeSha256"] = config.CodeSha256,
+            ["Version"] = config.Version,
+            ["TracingConfig"] = new JsonObject { ["Mode"] = "PassThrough" },
+            ["RevisionId"] = config.RevisionId,
+            ["State"] = state,
+            ["PackageType"] = config.PackageType,
+            ["Architectures"] = new JsonArray(config.Architectures.Select(a => (JsonNode?)a).ToArray()),
+            ["EphemeralStorage"] = new JsonObject { ["Size"] = config.EphemeralStorageSize },
+            ["SnapStart"] = new JsonObject { ["ApplyOn"] = "None", ["OptimizationStatus"] = "Off" },
+            ["LoggingConfig"] = new JsonObject { ["LogFormat"] = "Text", ["LogGroup"] = LambdaTelemetry.LogGroup(function.Name) },
+        };
+        if (config.Runtime is not null) json["Runtime"] = config.Runtime;
+        if (config.Handler is not null) json["Handler"] = config.Handler;
+        if (state == "Pending")
+        {
+            json["StateReason"] = "The function is being created.";
+            json["StateReasonCode"] = "Creating";
+        }
+        if (updateStatus is not null) json["LastUpdateStatus"] = updateStatus;
+        if (updateStatus == "InProgress")
+        {
+            json["LastUpdateStatusReason"] = "The function is being created.";
+            json["LastUpdateStatusReasonCode"] = "Creating";
+        }
+        if (config.Environment.Count > 0) json["Environment"] = new JsonObject { ["Variables"] = StringMap(config.Environment) };
+        if (config.SubnetIds.Count > 0 || config.SecurityGroupIds.Count > 0)
+            json["VpcConfig"] = new JsonObject
+            {
+                ["SubnetIds"] = new JsonArray(config.SubnetIds.Select(s => (JsonNode?)s).ToArray()),
+                ["SecurityGroupIds"] = new JsonArray(config.SecurityGroupIds.Select(s => (JsonNode?)s).ToArray()),
+                ["VpcId"] = config.VpcId ?? "",
+                ["Ipv6AllowedForDualStack"] = false,
+            };
+        return json;
+    }
+
+    private static JsonObject Alias(LambdaFunction function, FunctionAlias alias)
+    {
+        var json = new JsonObject
+        {
+            ["AliasArn"] = $"{function.Arn}:{alias.Name}",
+            ["Name"] = alias.Name,
+            ["FunctionVersion"] = alias.FunctionVersion,
+            ["Description"] = alias.Description,
+            ["RevisionId"] = alias.RevisionId,
+        };
+        if (alias.AdditionalVersionWeights.Count > 0)
+            json["RoutingConfig"] = new JsonObject
+            {
+                ["AdditionalVersionWeights"] = new JsonObject(alias.AdditionalVersionWeights.Select(w => KeyValuePair.Create(w.Key, (JsonNode?)w.Value))),
+            };
+        return json;
+    }
+
+    /// <summary>Marker/MaxItems paging where the marker is the next item's key.</summary>
+    private static JsonObject Paged<T>(IReadOnlyList<T> items, Func<T, string> key, OperationInput i, string member, Func<T, JsonObject> render)
+    {
+        var marker = i.String("Marker");
+        var limit = i.Int("MaxItems") ?? 50;
+        var start = marker is null ? 0 : Math.Max(0, items.ToList().FindIndex(x => key(x) == marker));
+        var page = items.Skip(start).Take(limit + 1).ToList();
+        var result = new JsonObject { [member] = new JsonArray(page.Take(limit).Select(x => (JsonNode)render(x)).ToArray()) };
+        if (page.Count > limit) result["NextMarker"] = key(page[limit]);
+        return result;
+    }
+
+    private static JsonObject StringMap(IReadOnlyDictionary<string, string> map) =>
+        new(map.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+
+    private static OperationResult Done(Action action)
+    {
+        action();
+        return OperationResult.Empty();
+    }
+}

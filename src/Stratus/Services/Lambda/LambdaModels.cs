@@ -1,0 +1,91 @@
+namespace Stratus.Services.Lambda;
+
+/// <summary>
+/// One function as persisted: its $LATEST configuration, published versions, aliases, resource policy,
+/// tags and reserved concurrency. Stored whole so every change is one atomic write.
+/// </summary>
+public sealed record LambdaFunction
+{
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public required FunctionConfig Latest { get; init; }
+    public List<FunctionConfig> Versions { get; init; } = [];
+    public List<FunctionAlias> Aliases { get; init; } = [];
+    public List<PolicyStatement> Policy { get; init; } = [];
+    public Dictionary<string, string> Tags { get; init; } = [];
+    public int? ReservedConcurrency { get; init; }
+    public int NextVersion { get; init; } = 1;
+    public string PolicyRevisionId { get; init; } = Guid.NewGuid().ToString();
+    /// <summary>The $LATEST revision last published, so publishing an unchanged function returns its last version.</summary>
+    public string? PublishedRevisionId { get; init; }
+
+    public string Name => Latest.FunctionName;
+    public string Arn => LambdaArns.Function(AccountId, Region, Name);
+}
+
+/// <summary>A function's configuration at one version ("$LATEST" or a published number): what an environment runs.</summary>
+public sealed record FunctionConfig
+{
+    public const string LatestVersion = "$LATEST";
+
+    public required string FunctionName { get; init; }
+    public string Version { get; init; } = LatestVersion;
+    public string? Runtime { get; init; }
+    public required string Role { get; init; }
+    public string? Handler { get; init; }
+    public string Description { get; init; } = "";
+    public int Timeout { get; init; } = 3;
+    public int MemorySize { get; init; } = 128;
+    public int EphemeralStorageSize { get; init; } = 512;
+    public Dictionary<string, string> Environment { get; init; } = [];
+    public string PackageType { get; init; } = "Zip";
+    public string? ImageUri { get; init; }
+    public string CodeSha256 { get; init; } = "";
+    public long CodeSize { get; init; }
+    public List<string> Architectures { get; init; } = ["x86_64"];
+    public List<string> SubnetIds { get; init; } = [];
+    public List<string> SecurityGroupIds { get; init; } = [];
+    public string? VpcId { get; init; }
+    public required string LastModified { get; init; }
+    public string RevisionId { get; init; } = Guid.NewGuid().ToString();
+}
+
+public sealed record FunctionAlias
+{
+    public required string Name { get; init; }
+    public required string FunctionVersion { get; init; }
+    public string Description { get; init; } = "";
+    public Dictionary<string, double> AdditionalVersionWeights { get; init; } = [];
+    public string RevisionId { get; init; } = Guid.NewGuid().ToString();
+}
+
+/// <summary>One statement of a function's resource policy, as AddPermission received it.</summary>
+public sealed record PolicyStatement
+{
+    public required string Sid { get; init; }
+    public required string Action { get; init; }
+    public required string Principal { get; init; }
+    public required string Resource { get; init; }
+    public string? SourceArn { get; init; }
+    public string? SourceAccount { get; init; }
+    public string? PrincipalOrgId { get; init; }
+    public string? FunctionUrlAuthType { get; init; }
+}
+
+/// <summary>An asynchronous (Event) invocation waiting to run or to be retried: persisted so none is lost over a restart.</summary>
+public sealed record QueuedEvent
+{
+    public required string Id { get; init; }
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public required string FunctionName { get; init; }
+    public string? Qualifier { get; init; }
+    public required string PayloadBase64 { get; init; }
+    public int Attempts { get; init; }
+    public DateTimeOffset NotBefore { get; init; }
+}
+
+public static class LambdaArns
+{
+    public static string Function(string accountId, string region, string name) => $"arn:aws:lambda:{region}:{accountId}:function:{name}";
+}

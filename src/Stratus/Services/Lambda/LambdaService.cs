@@ -1,0 +1,725 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Stratus.Persistence;
+using Stratus.Protocols;
+using Stratus.Services.Iam;
+using Stratus.Services.Lambda.Engine;
+
+namespace Stratus.Services.Lambda;
+
+/// <summary>What CreateFunction and UpdateFunctionConfiguration may set; null members are left as they are.</summary>
+public sealed record FunctionSettings
+{
+    public string? Runtime { get; init; }
+    public string? Role { get; init; }
+    public string? Handler { get; init; }
+    public string? Description { get; init; }
+    public int? Timeout { get; init; }
+    public int? MemorySize { get; init; }
+    public int? EphemeralStorageSize { get; init; }
+    public Dictionary<string, string>? Environment { get; init; }
+    public List<string>? SubnetIds { get; init; }
+    public List<string>? SecurityGroupIds { get; init; }
+    public List<string>? Architectures { get; init; }
+}
+
+/// <summary>A deployment package: zip bytes, or a container image.</summary>
+public sealed record FunctionCode(byte[]? ZipFile, string? ImageUri);
+
+internal enum QueuedOutcome { Done, FunctionError, Throttled }
+
+public sealed record InvokeOptions(string InvocationType, bool TailLog, string? ClientContext);
+
+public sealed record InvokeResponse(int StatusCode, ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion, string? LogResult);
+
+/// <summary>
+/// Lambda's domain: functions, versions, aliases, resource policies and concurrency per account and
+/// region; invocations through the execution engine, synchronous and queued.
+/// </summary>
+public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
+{
+    public const int MaxSyncPayloadBytes = 6 * 1024 * 1024;
+    public const int MaxEventPayloadBytes = 256 * 1024;
+    private const int MaxEnvironmentBytes = 4096;
+
+    private static readonly HashSet<string> ReservedVariables = new(StringComparer.Ordinal)
+    {
+        "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+    };
+
+    private readonly TimeProvider _clock;
+    private readonly IIamRoles _roles;
+    private readonly LambdaSettings _settings;
+    private readonly ResourceTable<LambdaFunction> _functions;
+    private readonly ResourceTable<QueuedEvent> _events;
+    private readonly CodeStore _code;
+    private readonly LambdaEngine _engine;
+    private readonly LambdaTelemetry _telemetry;
+    private readonly ConcurrentDictionary<string, RunnableFunction> _runnable = new(StringComparer.Ordinal);
+    private readonly EventQueue _queue;
+    private readonly ConcurrentDictionary<(string AccountId, string Region), int> _unreservedLimits = new();
+    private string _stratusUrl;
+
+    private LambdaService(TimeProvider clock, IIamRoles roles, LambdaSettings settings, ResourceTable<LambdaFunction> functions,
+        ResourceTable<QueuedEvent> events, CodeStore code, LambdaEngine engine, LambdaTelemetry telemetry, string stratusUrl)
+    {
+        _clock = clock;
+        _roles = roles;
+        _settings = settings;
+        _functions = functions;
+        _events = events;
+        _code = code;
+        _engine = engine;
+        _telemetry = telemetry;
+        _stratusUrl = stratusUrl;
+        _queue = new EventQueue(this, events, clock, settings);
+    }
+
+    /// <summary>Starts the engine (its Runtime API listener) with the service: once, while Stratus starts.</summary>
+    public static LambdaService Start(StateStore store, TimeProvider clock, IIamRoles roles, Sts.IRoleCredentials? roleCredentials,
+        Logs.ILogWriter logs, CloudWatch.IMetricPublisher metrics, string workDir, LambdaSettings settings, string stratusUrl)
+    {
+        var telemetry = new LambdaTelemetry(logs, metrics);
+        var engine = LambdaEngine.StartAsync(workDir, settings, telemetry.Record, config => Credentials(roleCredentials, config))
+            .GetAwaiter().GetResult();
+        return new LambdaService(clock, roles, settings, new ResourceTable<LambdaFunction>(store, "lambda.functions"),
+            new ResourceTable<QueuedEvent>(store, "lambda.events"), new CodeStore(Path.Combine(workDir, "code")), engine, telemetry, stratusUrl);
+    }
+
+    public bool Sandboxed => _engine.Sandboxed;
+
+    /// <summary>Where functions' SDK calls go (AWS_ENDPOINT_URL), once the server knows its address.</summary>
+    public void SetStratusUrl(string url) => _stratusUrl = url.TrimEnd('/');
+
+    public string CodeZipPath(string codeId) => File.Exists(_code.ZipOf(codeId)) ? _code.ZipOf(codeId)
+        : throw new AwsException("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+
+    private string Now => _clock.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'+0000'", CultureInfo.InvariantCulture);
+
+    private static string Key(string accountId, string region, string name) => ResourceTable<LambdaFunction>.Key(accountId, region, name);
+
+    // ---- functions ----
+
+    public LambdaFunction CreateFunction(string accountId, string region, string name, FunctionSettings settings, FunctionCode code,
+        string? packageType, Dictionary<string, string> tags, bool publish)
+    {
+        CheckName(name);
+        packageType ??= "Zip";
+        if (packageType is not ("Zip" or "Image"))
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{packageType}' at 'packageType' failed to satisfy constraint: Member must satisfy enum value set: [Image, Zip]");
+        if (settings.Role is null) throw new AwsException("ValidationException", "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null");
+        if (packageType == "Zip" && (settings.Runtime is null || settings.Handler is null))
+            throw InvalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.");
+        if (packageType == "Image" && (settings.Runtime is not null || settings.Handler is not null))
+            throw InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
+
+        var config = Apply(new FunctionConfig { FunctionName = name, Role = settings.Role, LastModified = Now, PackageType = packageType }, settings);
+        config = WithCode(config, code, code.ZipFile is { } zip && packageType == "Zip" ? _code.Save(zip, "CreateFunction") : null);
+        var function = new LambdaFunction { AccountId = accountId, Region = region, Latest = config, Tags = tags };
+        if (publish) function = Publish(function, null);
+        if (!_functions.TryAdd(Key(accountId, region, name), function))
+            throw new AwsException("ResourceConflictException", $"Function already exist: {name}", 409) { Fields = UserFault };
+        return function;
+    }
+
+    public (LambdaFunction Function, FunctionConfig Config) GetFunction(string accountId, string region, string functionName, string? qualifier)
+    {
+        var (function, resolvedQualifier) = Find(accountId, region, functionName, qualifier);
+        return (function, ConfigFor(function, resolvedQualifier));
+    }
+
+    public (IReadOnlyList<LambdaFunction> Functions, string? NextMarker) ListFunctions(string accountId, string region, string? marker, int? maxItems)
+    {
+        var limit = maxItems ?? 50;
+        if (limit is < 1 or > 10000)
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{limit}' at 'maxItems' failed to satisfy constraint: Member must have value {(limit < 1 ? "greater than or equal to 1" : "less than or equal to 10000")}");
+        var all = _functions.Values.Where(f => f.AccountId == accountId && f.Region == region)
+            .OrderBy(f => f.Name, StringComparer.Ordinal)
+            .SkipWhile(f => marker is not null && string.CompareOrdinal(f.Name, marker) < 0)
+            .Take(limit + 1).ToList();
+        return all.Count > limit ? (all[..limit], all[limit].Name) : (all, null);
+    }
+
+    public LambdaFunction UpdateFunctionCode(string accountId, string region, string functionName, FunctionCode code, bool publish, string? revisionId)
+    {
+        // Unpacking happens before the change so the function table is never held during file work.
+        var stored = code.ZipFile is { } zip ? _code.Save(zip, "UpdateFunctionCode") : null;
+        var updated = Change(accountId, region, functionName, function =>
+        {
+            CheckRevision(function.Latest.RevisionId, revisionId);
+            if (code.ImageUri is not null && function.Latest.PackageType != "Image")
+                throw InvalidParameter("Please provide ZipFile or S3Bucket and S3Key, or ImageUri for PackageType Image functions.");
+            if (code.ZipFile is not null && function.Latest.PackageType != "Zip")
+                throw InvalidParameter("Please provide ImageUri when updating a function with packageType Image.");
+            var next = function with
+            {
+                Latest = WithCode(function.Latest, code, stored) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() },
+            };
+            return publish ? Publish(next, null) : next;
+        });
+        Retire(updated);
+        return updated;
+    }
+
+    public LambdaFunction UpdateFunctionConfiguration(string accountId, string region, string functionName, FunctionSettings settings, string? revisionId)
+    {
+        var updated = Change(accountId, region, functionName, function =>
+        {
+            CheckRevision(function.Latest.RevisionId, revisionId);
+            if (function.Latest.PackageType == "Image" && (settings.Runtime is not null || settings.Handler is not null))
+                throw InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
+            return function with { Latest = Apply(function.Latest, settings) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() } };
+        });
+        Retire(updated);
+        return updated;
+    }
+
+    public void DeleteFunction(string accountId, string region, string functionName, string? qualifier)
+    {
+        var (function, resolved) = Find(accountId, region, functionName, qualifier);
+        if (qualifier is null)
+        {
+            _functions.Remove(Key(accountId, region, function.Name));
+            ReservedConcurrencyChanged(accountId, region);
+            Retire(function);
+            foreach (var queued in _events.Values.Where(e => e.AccountId == accountId && e.Region == region && e.FunctionName == function.Name).ToList())
+                _events.Remove(queued.Id);
+            return;
+        }
+        if (resolved == FunctionConfig.LatestVersion)
+            throw InvalidParameter("$LATEST version cannot be deleted without deleting the function.");
+        if (function.Aliases.Any(a => a.FunctionVersion == resolved))
+            throw new AwsException("ResourceConflictException", $"Unable to delete version because the following aliases reference it: {string.Join(", ", function.Aliases.Where(a => a.FunctionVersion == resolved).Select(a => a.Name))}", 409) { Fields = UserFault };
+        Change(accountId, region, function.Name, f => f with { Versions = f.Versions.Where(v => v.Version != resolved).ToList() });
+    }
+
+    // ---- versions and aliases ----
+
+    public FunctionConfig PublishVersion(string accountId, string region, string functionName, string? description, string? codeSha256, string? revisionId)
+    {
+        var function = Change(accountId, region, functionName, f =>
+        {
+            CheckRevision(f.Latest.RevisionId, revisionId);
+            if (codeSha256 is not null && codeSha256 != f.Latest.CodeSha256)
+                throw InvalidParameter($"CodeSHA256 ({codeSha256}) is different from current CodeSHA256 in $LATEST ({f.Latest.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.");
+            return Publish(f, description);
+        });
+        return function.Versions[^1];
+    }
+
+    public IReadOnlyList<FunctionConfig> ListVersions(string accountId, string region, string functionName)
+    {
+        var (function, _) = Find(accountId, region, functionName, null);
+        return [function.Latest, .. function.Versions];
+    }
+
+    public FunctionAlias CreateAlias(string accountId, string region, string functionName, string aliasName, string version, string? description, Dictionary<string, double>? weights)
+    {
+        CheckAliasName(aliasName);
+        FunctionAlias? created = null;
+        Change(accountId, region, functionName, f =>
+        {
+            CheckVersionExists(f, version);
+            if (f.Aliases.Any(a => a.Name == aliasName))
+                throw new AwsException("ResourceConflictException", $"Alias already exists: {f.Arn}:{aliasName}", 409) { Fields = UserFault };
+            created = new FunctionAlias { Name = aliasName, FunctionVersion = version, Description = description ?? "", AdditionalVersionWeights = weights ?? [] };
+            return f with { Aliases = [.. f.Aliases, created] };
+        });
+        return created!;
+    }
+
+    public (LambdaFunction Function, FunctionAlias Alias) GetAlias(string accountId, string region, string functionName, string aliasName)
+    {
+        var (function, _) = Find(accountId, region, functionName, null);
+        return (function, function.Aliases.FirstOrDefault(a => a.Name == aliasName) ?? throw AliasNotFound(function, aliasName));
+    }
+
+    public (LambdaFunction Function, IReadOnlyList<FunctionAlias> Aliases) ListAliases(string accountId, string region, string functionName, string? version)
+    {
+        var (function, _) = Find(accountId, region, functionName, null);
+        return (function, function.Aliases.Where(a => version is null || a.FunctionVersion == version).OrderBy(a => a.Name, StringComparer.Ordinal).ToList());
+    }
+
+    public FunctionAlias UpdateAlias(string accountId, string region, string functionName, string aliasName, string? version, string? description,
+        Dictionary<string, double>? weights, string? revisionId)
+    {
+        FunctionAlias? updated = null;
+        Change(accountId, region, functionName, f =>
+        {
+            var alias = f.Aliases.FirstOrDefault(a => a.Name == aliasName) ?? throw AliasNotFound(f, aliasName);
+            CheckRevision(alias.RevisionId, revisionId);
+            if (version is not null) CheckVersionExists(f, version);
+            updated = alias with
+            {
+                FunctionVersion = version ?? alias.FunctionVersion,
+                Description = description ?? alias.Description,
+                AdditionalVersionWeights = weights ?? alias.AdditionalVersionWeights,
+                RevisionId = Guid.NewGuid().ToString(),
+            };
+            return f with { Aliases = f.Aliases.Select(a => a.Name == aliasName ? updated : a).ToList() };
+        });
+        return updated!;
+    }
+
+    public void DeleteAlias(string accountId, string region, string functionName, string aliasName) =>
+        Change(accountId, region, functionName, f => f with { Aliases = f.Aliases.Where(a => a.Name != aliasName).ToList() });
+
+    // ---- resource policy ----
+
+    public PolicyStatement AddPermission(string accountId, string region, string functionName, string? qualifier, string sid, string action, string principal,
+        string? sourceArn, string? sourceAccount, string? principalOrgId, string? functionUrlAuthType, string? revisionId)
+    {
+        if (!ActionPattern().IsMatch(action))
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{action}' at 'action' failed to satisfy constraint: Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])");
+        if (!StatementIdPattern().IsMatch(sid))
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{sid}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)");
+        PolicyStatement? added = null;
+        Change(accountId, region, functionName, f =>
+        {
+            CheckRevision(f.PolicyRevisionId, revisionId);
+            ResolveQualifier(f, qualifier);
+            if (f.Policy.Any(s => s.Sid == sid))
+                throw new AwsException("ResourceConflictException", $"The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement.", 409) { Fields = UserFault };
+            added = new PolicyStatement
+            {
+                Sid = sid,
+                Action = action,
+                Principal = principal,
+                Resource = qualifier is null ? f.Arn : $"{f.Arn}:{qualifier}",
+                SourceArn = sourceArn,
+                SourceAccount = sourceAccount,
+                PrincipalOrgId = principalOrgId,
+                FunctionUrlAuthType = functionUrlAuthType,
+            };
+            return f with { Policy = [.. f.Policy, added], PolicyRevisionId = Guid.NewGuid().ToString() };
+        });
+        return added!;
+    }
+
+    public void RemovePermission(string accountId, string region, string functionName, string sid, string? revisionId) =>
+        Change(accountId, region, functionName, f =>
+        {
+            CheckRevision(f.PolicyRevisionId, revisionId);
+            if (f.Policy.All(s => s.Sid != sid))
+                throw new AwsException("ResourceNotFoundException", $"Statement {sid} is not found in resource policy.", 404) { Fields = UserFault };
+            return f with { Policy = f.Policy.Where(s => s.Sid != sid).ToList(), PolicyRevisionId = Guid.NewGuid().ToString() };
+        });
+
+    public (string Policy, string RevisionId) GetPolicy(string accountId, string region, string functionName, string? qualifier)
+    {
+        var (function, _) = Find(accountId, region, functionName, qualifier);
+        var resource = qualifier is null ? function.Arn : $"{function.Arn}:{qualifier}";
+        var statements = function.Policy.Where(s => s.Resource == resource).ToList();
+        if (statements.Count == 0)
+            throw new AwsException("ResourceNotFoundException", "The resource you requested does not exist.", 404) { Fields = UserFault };
+        return (LambdaPolicy.Document(statements), function.PolicyRevisionId);
+    }
+
+    // ---- tags ----
+
+    public LambdaFunction TagResource(string accountId, string region, string resourceArn, Dictionary<string, string> tags) =>
+        Change(accountId, region, FunctionFromResourceArn(resourceArn), f => f with { Tags = new Dictionary<string, string>(f.Tags.Concat(tags).GroupBy(t => t.Key).Select(g => g.Last())) });
+
+    public LambdaFunction UntagResource(string accountId, string region, string resourceArn, IReadOnlyCollection<string> keys) =>
+        Change(accountId, region, FunctionFromResourceArn(resourceArn), f => f with { Tags = f.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
+
+    public IReadOnlyDictionary<string, string> ListTags(string accountId, string region, string resourceArn) =>
+        Find(accountId, region, FunctionFromResourceArn(resourceArn), null).Function.Tags;
+
+    private static string FunctionFromResourceArn(string arn)
+    {
+        var parts = arn.Split(':');
+        if (parts.Length < 7 || parts[0] != "arn" || parts[2] != "lambda" || parts[5] != "function")
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{arn}' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{{17}}|event-source-mapping:[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}})");
+        return arn;
+    }
+
+    // ---- concurrency and account ----
+
+    public int PutFunctionConcurrency(string accountId, string region, string functionName, int reserved)
+    {
+        if (reserved < 0)
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{reserved}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0");
+        Change(accountId, region, functionName, f =>
+        {
+            var others = _functions.Values.Where(o => o.AccountId == accountId && o.Region == region && o.Name != f.Name).Sum(o => o.ReservedConcurrency ?? 0);
+            if (_settings.AccountConcurrency - others - reserved < _settings.MinimumUnreserved)
+                throw InvalidParameter($"Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{_settings.MinimumUnreserved}].");
+            return f with { ReservedConcurrency = reserved };
+        });
+        ReservedConcurrencyChanged(accountId, region);
+        return reserved;
+    }
+
+    public int? GetFunctionConcurrency(string accountId, string region, string functionName) =>
+        Find(accountId, region, functionName, null).Function.ReservedConcurrency;
+
+    public void DeleteFunctionConcurrency(string accountId, string region, string functionName)
+    {
+        Change(accountId, region, functionName, f => f with { ReservedConcurrency = null });
+        ReservedConcurrencyChanged(accountId, region);
+    }
+
+    public (int Limit, int Unreserved, long TotalCodeSize, int FunctionCount) AccountSettings(string accountId, string region)
+    {
+        var functions = _functions.Values.Where(f => f.AccountId == accountId && f.Region == region).ToList();
+        return (_settings.AccountConcurrency, UnreservedLimit(accountId, region),
+            functions.Sum(f => f.Latest.CodeSize + f.Versions.Sum(v => v.CodeSize)), functions.Count);
+    }
+
+    /// <summary>What reserved concurrency leaves to the other functions; kept per account and region so invokes do not sum it.</summary>
+    private int UnreservedLimit(string accountId, string region) =>
+        _unreservedLimits.GetOrAdd((accountId, region), key =>
+            _settings.AccountConcurrency - _functions.Values.Where(f => f.AccountId == key.AccountId && f.Region == key.Region).Sum(f => f.ReservedConcurrency ?? 0));
+
+    private void ReservedConcurrencyChanged(string accountId, string region) => _unreservedLimits.TryRemove((accountId, region), out _);
+
+    // ---- invoke ----
+
+    public async Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation)
+    {
+        var (function, _) = Find(request.AccountId, request.Region, request.Function, request.Qualifier);
+        if (request.CallerPrincipal is { } principal
+            && !LambdaPolicy.Allows(function.Policy, principal, request.SourceArn, request.AccountId, function.Arn, request.Qualifier))
+            throw new AwsException("AccessDeniedException",
+                $"User: {principal} is not authorized to perform: lambda:InvokeFunction on resource: {function.Arn} because no resource-based policy allows the lambda:InvokeFunction action", 403);
+        var response = await InvokeAsync(request.AccountId, request.Region, request.Function, request.Qualifier, request.Payload,
+            new InvokeOptions("RequestResponse", false, null), cancellation);
+        return new LambdaInvokeResult(response.Payload, response.FunctionError, response.ExecutedVersion);
+    }
+
+    public async Task<InvokeResponse> InvokeAsync(string accountId, string region, string functionName, string? qualifier, ReadOnlyMemory<byte> payload,
+        InvokeOptions options, CancellationToken cancellation)
+    {
+        var (function, version) = Find(accountId, region, functionName, qualifier);
+        var config = ConfigFor(function, version);
+        switch (options.InvocationType)
+        {
+            case "DryRun":
+                return new InvokeResponse(204, ReadOnlyMemory<byte>.Empty, null, version, null);
+            case "Event":
+                if (payload.Length > MaxEventPayloadBytes)
+                    throw new AwsException("RequestTooLargeException", $"Request must be smaller than {MaxEventPayloadBytes} bytes for the InvokeFunction operation", 413) { Fields = UserFault };
+                CheckRunnable(config);
+                _queue.Enqueue(accountId, region, function.Name, qualifier, payload);
+                return new InvokeResponse(202, ReadOnlyMemory<byte>.Empty, null, version, null);
+            case "RequestResponse":
+                break;
+            default:
+                throw new AwsException("InvalidParameterValueException", $"Unsupported invocation type: {options.InvocationType}", 400) { Fields = UserFault };
+        }
+        if (payload.Length > MaxSyncPayloadBytes)
+            throw new AwsException("RequestTooLargeException", $"Request must be smaller than {MaxSyncPayloadBytes} bytes for the InvokeFunction operation", 413) { Fields = UserFault };
+        CheckPayloadIsJson(payload);
+        CheckRunnable(config);
+
+        var runnable = Runnable(function, config, qualifier);
+        var invocation = new Invocation(Guid.NewGuid().ToString(), payload, qualifier is null ? function.Arn : $"{function.Arn}:{qualifier}", options.ClientContext);
+        InvocationOutcome outcome;
+        try
+        {
+            outcome = await _engine.InvokeAsync(runnable, invocation, UnreservedLimit(accountId, region));
+        }
+        catch (AwsException throttled) when (throttled.Code == "TooManyRequestsException")
+        {
+            _telemetry.Throttled(runnable);
+            throw;
+        }
+        string? logResult = null;
+        if (options.TailLog)
+        {
+            // The function's last lines may still be in its output pipe when its response arrives.
+            await Task.Delay(20, cancellation);
+            logResult = LambdaTelemetry.TailBase64(runnable, invocation, outcome);
+        }
+        return new InvokeResponse(200, outcome.Payload, outcome.FunctionError, version, logResult);
+    }
+
+    /// <summary>Runs one queued event and says what became of it.</summary>
+    internal async Task<QueuedOutcome> RunQueuedAsync(QueuedEvent queued)
+    {
+        try
+        {
+            var response = await InvokeAsync(queued.AccountId, queued.Region, queued.FunctionName, queued.Qualifier,
+                Convert.FromBase64String(queued.PayloadBase64), new InvokeOptions("RequestResponse", false, null), CancellationToken.None);
+            return response.FunctionError is null ? QueuedOutcome.Done : QueuedOutcome.FunctionError;
+        }
+        catch (AwsException e) when (e.Code == "TooManyRequestsException")
+        {
+            return QueuedOutcome.Throttled;
+        }
+        catch (AwsException)
+        {
+            // The function is gone or can no longer run: nothing will make a retry succeed.
+            return QueuedOutcome.Done;
+        }
+    }
+
+    private void CheckRunnable(FunctionConfig config)
+    {
+        if (config.PackageType == "Image")
+            throw new AwsException("InvalidRuntimeException",
+                $"Stratus cannot run container image functions yet: running {config.ImageUri} needs a container image registry (ECR) and an image runner, which this Stratus does not have. Package the function as a zip (PackageType Zip) to run it.", 502)
+            { Fields = UserFault };
+        if (!RuntimeCatalog.IsRunnable(config.Runtime ?? ""))
+            throw new AwsException("InvalidRuntimeException", $"Stratus does not run the {config.Runtime} runtime; it runs {string.Join(", ", RuntimeCatalog.Runnable)}.", 502) { Fields = UserFault };
+    }
+
+    private static void CheckPayloadIsJson(ReadOnlyMemory<byte> payload)
+    {
+        if (payload.IsEmpty) return;
+        var reader = new Utf8JsonReader(payload.Span);
+        try
+        {
+            while (reader.Read())
+            {
+            }
+        }
+        catch (JsonException)
+        {
+            throw new AwsException("InvalidRequestContentException", "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a valid JSON value", 400) { Fields = UserFault };
+        }
+    }
+
+    private RunnableFunction Runnable(LambdaFunction function, FunctionConfig config, string? qualifier)
+    {
+        var key = $"{function.Arn}:{config.Version}:{config.RevisionId}";
+        if (_runnable.TryGetValue(key, out var cached) && cached.ReservedConcurrency == function.ReservedConcurrency) return cached;
+        var variables = new Dictionary<string, string>(config.Environment, StringComparer.Ordinal)
+        {
+            ["AWS_LAMBDA_FUNCTION_NAME"] = function.Name,
+            ["AWS_LAMBDA_FUNCTION_VERSION"] = config.Version,
+            ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = config.MemorySize.ToString(CultureInfo.InvariantCulture),
+            ["AWS_LAMBDA_LOG_GROUP_NAME"] = LambdaTelemetry.LogGroup(function.Name),
+            ["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand",
+            ["AWS_REGION"] = function.Region,
+            ["AWS_DEFAULT_REGION"] = function.Region,
+            ["_HANDLER"] = config.Handler ?? "",
+            ["AWS_ENDPOINT_URL"] = _stratusUrl,
+        };
+        var runnable = new RunnableFunction(function.AccountId, function.Region, function.Arn, key, config, _code.DirectoryOf(CodeId(config)),
+            function.ReservedConcurrency, variables);
+        _runnable[key] = runnable;
+        return runnable;
+    }
+
+    /// <summary>
+    /// An environment's credentials: a session of the function's role, issued per environment as Lambda does;
+    /// without STS, or when the role is gone, the account's own key (a 12-digit key id is the account in Stratus).
+    /// </summary>
+    private static IReadOnlyDictionary<string, string> Credentials(Sts.IRoleCredentials? roleCredentials, FunctionConfig config)
+    {
+        if (roleCredentials?.AssumeRoleAsService(config.Role, config.FunctionName, TimeSpan.FromHours(12)) is { } session)
+            return new Dictionary<string, string>
+            {
+                ["AWS_ACCESS_KEY_ID"] = session.AccessKeyId,
+                ["AWS_SECRET_ACCESS_KEY"] = session.SecretAccessKey,
+                ["AWS_SESSION_TOKEN"] = session.SessionToken,
+            };
+        var accountId = config.Role.Split(':') is { Length: > 4 } parts ? parts[4] : "000000000000";
+        return new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = accountId, ["AWS_SECRET_ACCESS_KEY"] = "stratus-lambda" };
+    }
+
+    private static string CodeId(FunctionConfig config) => Convert.ToHexStringLower(Convert.FromBase64String(config.CodeSha256));
+
+    private void Retire(LambdaFunction function)
+    {
+        _engine.Retire(function.Arn);
+        foreach (var key in _runnable.Keys.Where(k => k.StartsWith(function.Arn + ":", StringComparison.Ordinal)).ToList()) _runnable.TryRemove(key, out _);
+    }
+
+    // ---- helpers ----
+
+    private LambdaFunction Change(string accountId, string region, string functionName, Func<LambdaFunction, LambdaFunction> change)
+    {
+        var (function, _) = Find(accountId, region, functionName, null);
+        return _functions.Update(Key(accountId, region, function.Name), change) ?? throw NotFound(accountId, region, function.Name, null);
+    }
+
+    /// <summary>The function a name, partial ARN or ARN (possibly qualified) names, and the version its qualifier resolves to.</summary>
+    private (LambdaFunction Function, string Version) Find(string accountId, string region, string functionName, string? qualifier)
+    {
+        var (name, arnQualifier) = ParseName(functionName);
+        if (arnQualifier is not null && qualifier is not null && arnQualifier != qualifier)
+            throw InvalidParameter("The derived qualifier from the function name does not match the specified qualifier.");
+        qualifier ??= arnQualifier;
+        var function = _functions.Get(Key(accountId, region, name)) ?? throw NotFound(accountId, region, name, qualifier);
+        return (function, ResolveQualifier(function, qualifier));
+    }
+
+    private string ResolveQualifier(LambdaFunction function, string? qualifier)
+    {
+        if (qualifier is null or FunctionConfig.LatestVersion) return FunctionConfig.LatestVersion;
+        if (function.Versions.Any(v => v.Version == qualifier)) return qualifier;
+        if (function.Aliases.FirstOrDefault(a => a.Name == qualifier) is { } alias) return alias.FunctionVersion;
+        throw NotFound(function.AccountId, function.Region, function.Name, qualifier);
+    }
+
+    private static FunctionConfig ConfigFor(LambdaFunction function, string version) =>
+        version == FunctionConfig.LatestVersion ? function.Latest : function.Versions.First(v => v.Version == version);
+
+    private static (string Name, string? Qualifier) ParseName(string functionName)
+    {
+        var match = FunctionNamePattern().Match(functionName);
+        if (!match.Success || functionName.Length > 170)
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{functionName}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+        return (match.Groups["name"].Value, match.Groups["qualifier"].Success ? match.Groups["qualifier"].Value : null);
+    }
+
+    private static void CheckName(string name)
+    {
+        if (name.Length is < 1 or > 64 || !PlainNamePattern().IsMatch(name))
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+    }
+
+    private static void CheckAliasName(string name)
+    {
+        if (!AliasNamePattern().IsMatch(name))
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)");
+    }
+
+    private static void CheckVersionExists(LambdaFunction function, string version)
+    {
+        if (version != FunctionConfig.LatestVersion && function.Versions.All(v => v.Version != version))
+            throw new AwsException("ResourceNotFoundException", $"Function not found: {function.Arn}:{version}", 404) { Fields = UserFault };
+    }
+
+    private static void CheckRevision(string current, string? expected)
+    {
+        if (expected is not null && expected != current)
+            throw new AwsException("PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id", 412) { Fields = UserFault };
+    }
+
+    private LambdaFunction Publish(LambdaFunction function, string? description)
+    {
+        if (function.PublishedRevisionId == function.Latest.RevisionId) return function;
+        var version = function.Latest with
+        {
+            Version = function.NextVersion.ToString(CultureInfo.InvariantCulture),
+            Description = description ?? function.Latest.Description,
+            LastModified = Now,
+            RevisionId = Guid.NewGuid().ToString(),
+        };
+        return function with { Versions = [.. function.Versions, version], NextVersion = function.NextVersion + 1, PublishedRevisionId = function.Latest.RevisionId };
+    }
+
+    private static FunctionConfig WithCode(FunctionConfig config, FunctionCode code, StoredCode? stored)
+    {
+        if (config.PackageType == "Image")
+        {
+            if (code.ImageUri is null) throw InvalidParameter("Please provide ImageUri when creating a function with packageType Image.");
+            if (!ImageUriPattern().IsMatch(code.ImageUri))
+                throw InvalidParameter($"Source image {code.ImageUri} is not valid. Provide a valid source image.");
+            return config with { ImageUri = code.ImageUri, CodeSha256 = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(code.ImageUri))), CodeSize = 0 };
+        }
+        if (code.ImageUri is not null) throw InvalidParameter("Please don't provide ImageUri when creating a function with packageType Zip.");
+        if (stored is null) throw InvalidParameter("Please provide a source for function code.");
+        return config with { CodeSha256 = stored.Sha256, CodeSize = stored.Size };
+    }
+
+    private FunctionConfig Apply(FunctionConfig config, FunctionSettings settings)
+    {
+        if (settings.Runtime is { } runtime)
+        {
+            if (RuntimeCatalog.Replacement(runtime) is { } replacement)
+                throw InvalidParameter($"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use the new runtime ({replacement}) while creating or updating functions.");
+            if (!RuntimeCatalog.IsKnown(runtime))
+                throw InvalidParameter($"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", RuntimeCatalog.Known)}] or be a valid ARN");
+        }
+        if (settings.Handler is { } handler && (handler.Length > 128 || handler.Length == 0 || handler.Any(char.IsWhiteSpace)))
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{handler}' at 'handler' failed to satisfy constraint: {(handler.Length > 128 ? "Member must have length less than or equal to 128" : "Member must satisfy regular expression pattern: [^\\s]+")}");
+        if (settings.Timeout is { } timeout && timeout is < 1 or > 900)
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{timeout}' at 'timeout' failed to satisfy constraint: Member must have value {(timeout < 1 ? "greater than or equal to 1" : "less than or equal to 900")}");
+        if (settings.MemorySize is { } memory && memory is < 128 or > 10240)
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{memory}' at 'memorySize' failed to satisfy constraint: Member must have value {(memory < 128 ? "greater than or equal to 128" : "less than or equal to 10240")}");
+        if (settings.EphemeralStorageSize is { } storage && storage is < 512 or > 10240)
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{storage}' at 'ephemeralStorage.size' failed to satisfy constraint: Member must have value {(storage < 512 ? "greater than or equal to 512" : "less than or equal to 10240")}");
+        if (settings.Description is { Length: > 256 } description)
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{description}' at 'description' failed to satisfy constraint: Member must have length less than or equal to 256");
+        if (settings.Environment is { } environment) CheckEnvironment(environment);
+        if (settings.Role is { } role) CheckRole(role);
+        return config with
+        {
+            Runtime = settings.Runtime ?? config.Runtime,
+            Role = settings.Role ?? config.Role,
+            Handler = settings.Handler ?? config.Handler,
+            Description = settings.Description ?? config.Description,
+            Timeout = settings.Timeout ?? config.Timeout,
+            MemorySize = settings.MemorySize ?? config.MemorySize,
+            EphemeralStorageSize = settings.EphemeralStorageSize ?? config.EphemeralStorageSize,
+            Environment = settings.Environment ?? config.Environment,
+            SubnetIds = settings.SubnetIds ?? config.SubnetIds,
+            SecurityGroupIds = settings.SecurityGroupIds ?? config.SecurityGroupIds,
+            Architectures = settings.Architectures ?? config.Architectures,
+        };
+    }
+
+    private static void CheckEnvironment(Dictionary<string, string> variables)
+    {
+        var reserved = variables.Keys.Where(ReservedVariables.Contains).ToList();
+        if (reserved.Count > 0)
+            throw InvalidParameter($"Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {string.Join(", ", reserved)}");
+        foreach (var key in variables.Keys.Where(k => !VariableNamePattern().IsMatch(k)))
+            throw new AwsException("ValidationException", $"1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]");
+        var measured = JsonSerializer.Serialize(variables);
+        if (Encoding.UTF8.GetByteCount(measured) > MaxEnvironmentBytes)
+            throw InvalidParameter($"Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}");
+    }
+
+    private void CheckRole(string role)
+    {
+        if (!RolePattern().IsMatch(role))
+            throw new AwsException("ValidationException", $"1 validation error detected: Value '{role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{{12}}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
+        var found = _roles.FindRoleByArn(role);
+        if (found is null || !PolicyDocument.TrustsService(found.AssumeRolePolicyDocument, "lambda.amazonaws.com"))
+            throw InvalidParameter("The role defined for the function cannot be assumed by Lambda.");
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> UserFault = new Dictionary<string, string> { ["Type"] = "User" };
+
+    private static AwsException InvalidParameter(string message) => new("InvalidParameterValueException", message) { Fields = UserFault };
+
+    private static AwsException NotFound(string accountId, string region, string name, string? qualifier) =>
+        new("ResourceNotFoundException", $"Function not found: {LambdaArns.Function(accountId, region, name)}{(qualifier is null ? "" : ":" + qualifier)}", 404) { Fields = UserFault };
+
+    private static AwsException AliasNotFound(LambdaFunction function, string alias) =>
+        new("ResourceNotFoundException", $"Alias not found: {function.Arn}:{alias}", 404) { Fields = UserFault };
+
+    [GeneratedRegex(@"^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?(?<name>[a-zA-Z0-9-_]+)(:(?<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$")]
+    private static partial Regex FunctionNamePattern();
+
+    [GeneratedRegex(@"^[a-zA-Z0-9-_]+$")]
+    private static partial Regex PlainNamePattern();
+
+    [GeneratedRegex(@"^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$")]
+    private static partial Regex AliasNamePattern();
+
+    [GeneratedRegex(@"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")]
+    private static partial Regex RolePattern();
+
+    [GeneratedRegex(@"^(lambda:[*]|lambda:[a-zA-Z]+|[*])$")]
+    private static partial Regex ActionPattern();
+
+    [GeneratedRegex(@"^[a-zA-Z0-9-_]+$")]
+    private static partial Regex StatementIdPattern();
+
+    [GeneratedRegex(@"^[a-zA-Z]([a-zA-Z0-9_])+$")]
+    private static partial Regex VariableNamePattern();
+
+    /// <summary>REGISTRY/REPOSITORY followed by :TAG or @sha256:DIGEST, the form Lambda accepts (ECR or a local registry).</summary>
+    [GeneratedRegex(@"^[a-z0-9.\-]+(:\d+)?/[a-z0-9._\-/]+(:[\w.\-]{1,128}|@sha256:[0-9a-f]{64})$")]
+    private static partial Regex ImageUriPattern();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _queue.DisposeAsync();
+        await _engine.DisposeAsync();
+        await _telemetry.DisposeAsync();
+    }
+}

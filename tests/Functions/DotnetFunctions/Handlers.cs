@@ -1,0 +1,48 @@
+using System.Text;
+using Amazon.Lambda.Core;
+
+[assembly: LambdaSerializer(typeof(Amazon.Lambda.Serialization.SystemTextJson.DefaultLambdaJsonSerializer))]
+
+namespace DotnetFunctions;
+
+public sealed class Echo
+{
+    /// <summary>Stream in, stream out: the payload back, upper-cased.</summary>
+    public Stream Handle(Stream input, ILambdaContext context)
+    {
+        using var reader = new StreamReader(input);
+        return new MemoryStream(Encoding.UTF8.GetBytes(reader.ReadToEnd().ToUpperInvariant()));
+    }
+}
+
+public sealed record GreetingRequest(string Name);
+
+public sealed record GreetingResponse(string GreetingText, string RequestId, string FunctionName, bool HasTimeLeft, int MemoryLimitInMb);
+
+public static class Greeter
+{
+    public static async Task<GreetingResponse> GreetAsync(GreetingRequest request, ILambdaContext context)
+    {
+        context.Logger.LogLine($"greeting {request.Name}");
+        await Task.Yield();
+        return new GreetingResponse($"Hello, {request.Name}", context.AwsRequestId, context.FunctionName,
+            context.RemainingTime > TimeSpan.Zero, context.MemoryLimitInMB);
+    }
+}
+
+public sealed class Failing
+{
+    public Task ThrowAsync() => throw new InvalidOperationException("the order is not valid");
+}
+
+public sealed record ProcessFacts(DateTime ProcessStartedUtc, string? FunctionName, string? ExecutionEnv, string? TaskRoot);
+
+public static class Facts
+{
+    /// <summary>When this environment's process started and what it was told: proves a pre-started host was given this function.</summary>
+    public static ProcessFacts Describe() => new(
+        System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime(),
+        Environment.GetEnvironmentVariable("AWS_LAMBDA_FUNCTION_NAME"),
+        Environment.GetEnvironmentVariable("AWS_EXECUTION_ENV"),
+        Environment.GetEnvironmentVariable("LAMBDA_TASK_ROOT"));
+}
