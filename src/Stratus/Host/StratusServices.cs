@@ -6,6 +6,7 @@ using Stratus.Services.CloudFormation;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Resources.ApiGateway;
 using Stratus.Services.CloudFormation.Resources.Iam;
+using Stratus.Services.CloudFormation.Resources.Lambda;
 using Stratus.Services.CloudFormation.Resources.Monitoring;
 using Stratus.Services.CloudFormation.Resources.Rds;
 using Stratus.Services.CloudWatch;
@@ -90,6 +91,9 @@ public sealed class StratusServices : IAsyncDisposable
             new RdsDbInstanceProvider(rds),
             new LogsLogGroupProvider(logs),
             new CloudWatchAlarmProvider(cloudWatch),
+            new LambdaFunctionProvider(lambda),
+            new LambdaPermissionProvider(lambda),
+            new LambdaVersionProvider(lambda),
         ]));
         cloudFormation.Engine.Logger = logging.CreateLogger("Stratus.cloudformation.engine");
 

@@ -1,0 +1,33 @@
+using System.Text.Json.Nodes;
+using Stratus.Services.Lambda;
+
+namespace Stratus.Services.CloudFormation.Resources.Lambda;
+
+/// <summary>AWS::Lambda::Permission through LambdaService: one statement in the function's resource policy, its id generated. Ref is that id.</summary>
+public sealed class LambdaPermissionProvider(LambdaService lambda) : IResourceProvider
+{
+    public string Type => "AWS::Lambda::Permission";
+
+    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string>
+        { "FunctionName", "Action", "Principal", "SourceArn", "SourceAccount", "PrincipalOrgID", "FunctionUrlAuthType", "EventSourceToken" };
+
+    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var sid = request.GeneratedName(100);
+        lambda.AddPermission(request.AccountId, request.Region, p.Required("FunctionName"), null, sid, p.Required("Action"), p.Required("Principal"),
+            p.String("SourceArn"), p.String("SourceAccount"), p.String("PrincipalOrgID"), p.String("FunctionUrlAuthType"), null);
+        return Task.FromResult(new ProvisionedResource(sid, new Dictionary<string, string>()));
+    }
+
+    // Every property requires replacement, so an in-place update has nothing to change.
+    public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation) =>
+        Task.FromResult(current);
+
+    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
+    {
+        ServiceCall.DeleteIfPresent(() => lambda.RemovePermission(request.AccountId, request.Region, request.Properties.Required("FunctionName"), current.PhysicalId, null),
+            "ResourceNotFoundException");
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,135 @@
+using System.IO.Compression;
+using Stratus.Tests.Infrastructure;
+
+namespace Stratus.Tests.CloudFormation;
+
+/// <summary>Lambda resources made by stacks through Lambda's own domain code, and the seed's api_gw_template.yml in front of a real function.</summary>
+public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<StratusFixture>, IDisposable
+{
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("stratus-cfn-lambda-");
+
+    public void Dispose() => _work.Delete(recursive: true);
+
+    private async Task<string> Aws(params string[] args)
+    {
+        var result = await Clients.AwsAsync(stratus.Url, args);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return result.Stdout.Trim();
+    }
+
+    private async Task<(string Status, string ContentType, string Body)> Curl(string url, string? host = null)
+    {
+        string[] hostHeader = host is null ? [] : ["-H", "Host: " + host];
+        var result = await Clients.RunAsync("curl", ["-sk", "--noproxy", "*", "--max-time", "30", .. hostHeader, "-w", "\n%{http_code} %{content_type}", url],
+            stratus.Url, TimeSpan.FromMinutes(1));
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Stdout.Split('\n');
+        var statusLine = lines[^1].Split(' ', 2);
+        return (statusLine[0], statusLine.Length > 1 ? statusLine[1] : "", string.Join('\n', lines[..^1]));
+    }
+
+    [Fact]
+    public async Task The_seed_api_gw_template_puts_a_real_function_behind_a_rest_api_and_delete_stack_removes_it()
+    {
+        var zip = Path.Combine(_work.FullName, "fn.zip");
+        using (var archive = ZipFile.Open(zip, ZipArchiveMode.Create))
+        {
+            var entry = archive.CreateEntry("app.py");
+            entry.ExternalAttributes = Convert.ToInt32("644", 8) << 16;
+            await using var writer = new StreamWriter(entry.Open());
+            await writer.WriteAsync("def handler(event, context):\n    return \"<html>hello</html>\"\n");
+        }
+        await Aws("iam", "create-role", "--role-name", "role-demo-cct-cfn", "--assume-role-policy-document",
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""");
+        await Aws("lambda", "create-function", "--function-name", "demo-cct-lambda-retrieve-accounts", "--runtime", "python3.12", "--handler", "app.handler",
+            "--zip-file", "fileb://" + zip, "--timeout", "30", "--role", "arn:aws:iam::000000000000:role/role-demo-cct-cfn");
+        await Aws("lambda", "wait", "function-active", "--function-name", "demo-cct-lambda-retrieve-accounts");
+        var lambdaArn = await Aws("lambda", "get-function", "--function-name", "demo-cct-lambda-retrieve-accounts",
+            "--query", "Configuration.FunctionArn", "--output", "text");
+
+        var template = "file://" + CloudFormationTemplates.PathOf("api_gw_template.yml");
+        const string stack = "stack-api-gw-demo-cct";
+        var parameter = "ParameterKey=RetrieveAccountLambdaArn,ParameterValue=" + lambdaArn;
+        Assert.Equal("RetrieveAccountLambdaArn", await Aws("cloudformation", "validate-template", "--template-body", template,
+            "--query", "Parameters[*].ParameterKey", "--output", "text"));
+        await Aws("cloudformation", "create-stack", "--template-body", template, "--stack-name", stack, "--parameters", parameter);
+        await Aws("cloudformation", "wait", "stack-create-complete", "--stack-name", stack);
+
+        var url = await Aws("cloudformation", "describe-stacks", "--stack-name", stack,
+            "--query", "Stacks[0].Outputs[?OutputKey=='InvokeUrl'].OutputValue", "--output", "text");
+        var apiId = await Aws("cloudformation", "describe-stack-resource", "--stack-name", stack, "--logical-resource-id", "AccountsApi",
+            "--query", "StackResourceDetail.PhysicalResourceId", "--output", "text");
+        Assert.Equal($"https://{apiId}.execute-api.us-east-1.amazonaws.com/demo-cct/", url);
+        var policy = await Aws("lambda", "get-policy", "--function-name", "demo-cct-lambda-retrieve-accounts", "--query", "Policy", "--output", "text");
+        Assert.Contains($"arn:aws:execute-api:us-east-1:000000000000:{apiId}/*/GET/", policy);
+
+        Assert.Equal(("200", "text/html", "<html>hello</html>"), await Curl($"{stratus.Url}/demo-cct/", $"{apiId}.execute-api.us-east-1.amazonaws.com"));
+        Assert.Equal(("200", "text/html", "<html>hello</html>"),
+            await Curl($"https://{apiId}.execute-api.us-east-1.localhost:{stratus.Server.Port}/demo-cct/"));
+
+        var estimate = await Aws("cloudformation", "estimate-template-cost", "--template-body", template, "--parameters", parameter, "--query", "Url", "--output", "text");
+        Assert.StartsWith("http", estimate);
+
+        await Aws("cloudformation", "delete-stack", "--stack-name", stack);
+        await Aws("cloudformation", "wait", "stack-delete-complete", "--stack-name", stack);
+        var gone = await Clients.AwsAsync(stratus.Url, "apigateway", "get-rest-api", "--rest-api-id", apiId);
+        Assert.Contains("NotFoundException", gone.Stderr);
+        var policyAfter = await Clients.AwsAsync(stratus.Url, "lambda", "get-policy", "--function-name", "demo-cct-lambda-retrieve-accounts");
+        Assert.Contains("ResourceNotFoundException", policyAfter.Stderr);
+    }
+
+    [Fact]
+    public async Task Functions_from_inline_code_and_a_local_directory_are_created_updated_in_their_environment_and_deleted()
+    {
+        var code = Directory.CreateDirectory(Path.Combine(_work.FullName, "local-code")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(code, "app.py"), "def handler(event, context):\n    return {'from': 'directory', 'got': event}\n");
+        var result = await Clients.Boto3Async(stratus.Url, $$"""
+            cf = client("cloudformation")
+            lam = client("lambda")
+            FAST = {"Delay": 1, "MaxAttempts": 120}
+            body = {{CloudFormationTemplates.Python("lambda_stack.yml")}}
+            CODE = {{System.Text.Json.JsonSerializer.Serialize(code)}}
+            def invoke(name, payload=None):
+                r = lam.invoke(FunctionName=name, Payload=json.dumps(payload or {}))
+                return [r.get("FunctionError"), json.loads(r["Payload"].read())]
+            def outputs():
+                return {o["OutputKey"]: o["OutputValue"] for o in cf.describe_stacks(StackName="functions")["Stacks"][0]["Outputs"]}
+
+            cf.create_stack(StackName="functions", TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
+                            Parameters=[{"ParameterKey": "CodeDirectory", "ParameterValue": CODE}])
+            cf.get_waiter("stack_create_complete").wait(StackName="functions", WaiterConfig=FAST)
+            o = outputs()
+            inline = o["InlineArn"].split(":")[-1]
+            out["inline"] = invoke(inline)
+            out["local"] = invoke(o["LocalName"], {"n": 1})
+            out["version"] = [o["VersionNumber"], o["VersionArn"] == o["InlineArn"] + ":1", invoke(o["VersionArn"])]
+            policy = json.loads(lam.get_policy(FunctionName=inline)["Policy"])
+            out["permission"] = [[s["Sid"] == o["PermissionId"], s["Principal"], s["Action"]] for s in policy["Statement"]]
+            out["tags"] = lam.list_tags(Resource=o["InlineArn"])["Tags"]
+
+            cf.update_stack(StackName="functions", TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
+                            Parameters=[{"ParameterKey": "CodeDirectory", "UsePreviousValue": True},
+                                        {"ParameterKey": "Greeting", "ParameterValue": "bye"}])
+            cf.get_waiter("stack_update_complete").wait(StackName="functions", WaiterConfig=FAST)
+            out["sameFunction"] = outputs()["InlineArn"] == o["InlineArn"]
+            out["environment"] = lam.get_function_configuration(FunctionName=inline)["Environment"]["Variables"]
+            out["inlineAfter"] = invoke(inline)
+            out["versionAfter"] = invoke(o["VersionArn"])
+
+            cf.delete_stack(StackName="functions")
+            cf.get_waiter("stack_delete_complete").wait(StackName="functions", WaiterConfig=FAST)
+            out["gone"] = [error(lam.get_function, FunctionName=inline)["code"], error(lam.get_function, FunctionName=o["LocalName"])["code"]]
+            """, TimeSpan.FromMinutes(5));
+
+        Assert.Equal("""[null,"hello"]""", result["inline"]!.ToJsonString());
+        Assert.Equal("""[null,{"from":"directory","got":{"n":1}}]""", result["local"]!.ToJsonString());
+        Assert.Equal("""["1",true,[null,"hello"]]""", result["version"]!.ToJsonString());
+        Assert.Equal("""[[true,{"Service":"apigateway.amazonaws.com"},"lambda:InvokeFunction"]]""", result["permission"]!.ToJsonString());
+        Assert.Equal("""{"Environment":"demo-cct-paas"}""", result["tags"]!.ToJsonString());
+        Assert.True((bool)result["sameFunction"]!);
+        Assert.Equal("""{"GREETING":"bye"}""", result["environment"]!.ToJsonString());
+        Assert.Equal("""[null,"bye"]""", result["inlineAfter"]!.ToJsonString());
+        Assert.Equal("""[null,"hello"]""", result["versionAfter"]!.ToJsonString());
+        Assert.Equal("""["ResourceNotFoundException","ResourceNotFoundException"]""", result["gone"]!.ToJsonString());
+    }
+}
