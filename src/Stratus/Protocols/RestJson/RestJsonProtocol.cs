@@ -36,7 +36,7 @@ public sealed class RestJsonProtocol : WireProtocol
         {
             if (candidate.Match(path) is not { } found) continue;
             pathMatched = true;
-            if (!string.Equals(candidate.Method, request.Method, StringComparison.OrdinalIgnoreCase)) continue;
+            if (!string.Equals(candidate.Method, request.Method, StringComparison.OrdinalIgnoreCase) || !candidate.MatchesQuery(request.Query)) continue;
             (route, labels) = (candidate, found);
             break;
         }

@@ -3,6 +3,7 @@ namespace Stratus.Protocols.RestJson;
 /// <summary>
 /// One REST operation binding: an HTTP method and a URI template such as
 /// <c>/2015-03-31/functions/{FunctionName}/invocations</c>; <c>{name+}</c> takes the rest of the path.
+/// A template may end in a fixed query such as <c>?mode=import</c>, for operations AWS tells apart by it.
 /// </summary>
 public sealed class RestRoute
 {
@@ -15,8 +16,18 @@ public sealed class RestRoute
         Operation = operation;
         RawBody = rawBody;
         SuccessStatus = successStatus;
+        var query = template.IndexOf('?');
+        if (query >= 0)
+        {
+            var pair = template[(query + 1)..].Split('=', 2);
+            RequiredQuery = (pair[0], pair.Length > 1 ? pair[1] : "");
+            template = template[..query];
+        }
         _segments = template.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
     }
+
+    /// <summary>The query parameter and value the request must carry, if the template names one.</summary>
+    public (string Name, string Value)? RequiredQuery { get; }
 
     public string Method { get; }
     public string Template { get; }
@@ -27,7 +38,10 @@ public sealed class RestRoute
     public int SuccessStatus { get; }
 
     /// <summary>How specific the template is, so literal segments win over labels when two match.</summary>
-    public int Specificity => _segments.Count(s => !s.StartsWith('{')) * 100 + _segments.Length;
+    public int Specificity => _segments.Count(s => !s.StartsWith('{')) * 100 + _segments.Length + (RequiredQuery is null ? 0 : 50);
+
+    public bool MatchesQuery(Microsoft.AspNetCore.Http.IQueryCollection query) =>
+        RequiredQuery is not { } required || query.TryGetValue(required.Name, out var values) && values.Contains(required.Value);
 
     public string LiteralPrefix => "/" + string.Join('/', _segments.TakeWhile(s => !s.StartsWith('{')));
 

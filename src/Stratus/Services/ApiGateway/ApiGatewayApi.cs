@@ -33,11 +33,13 @@ public sealed class ApiGatewayApi : IStratusService
 
     private static readonly RestRoute[] Routes =
     [
+        new("POST", "/restapis?mode=import", "ImportRestApi", rawBody: true, successStatus: 201),
         new("POST", "/restapis", "CreateRestApi", successStatus: 201),
         new("GET", "/restapis", "GetRestApis"),
         new("GET", Api, "GetRestApi"),
         new("PATCH", Api, "UpdateRestApi"),
         new("DELETE", Api, "DeleteRestApi", successStatus: 202),
+        new("PUT", Api, "PutRestApi", rawBody: true),
         new("GET", Api + "/resources", "GetResources"),
         new("GET", Resource, "GetResource"),
         new("POST", Api + "/resources/{parent_id}", "CreateResource", successStatus: 201),
@@ -77,6 +79,7 @@ public sealed class ApiGatewayApi : IStratusService
 
     private OperationTable Operations() => new()
     {
+        { "ImportRestApi", i => Wire(_gateway.ImportRestApi(i.Call, Definition(i))) },
         { "CreateRestApi", i => Wire(_gateway.CreateRestApi(i.Call, new RestApiSettings(i.Required("name"), i.String("description"), i.String("version"),
             i.Strings("binaryMediaTypes").ToList(), i.Int("minimumCompressionSize"), i.String("apiKeySource"),
             i.Object("endpointConfiguration") is { } endpoint ? i.Nested(endpoint).Strings("types").ToList() : null,
@@ -85,6 +88,7 @@ public sealed class ApiGatewayApi : IStratusService
         { "GetRestApi", i => Wire(_gateway.GetRestApi(i.Call, ApiId(i))) },
         { "UpdateRestApi", i => Wire(_gateway.UpdateRestApi(i.Call, ApiId(i), Patch(i))) },
         { "DeleteRestApi", i => Done(() => _gateway.DeleteRestApi(i.Call, ApiId(i))) },
+        { "PutRestApi", i => Wire(_gateway.PutRestApi(i.Call, ApiId(i), Definition(i), i.String("mode") ?? "merge")) },
 
         { "GetResources", i =>
             {
@@ -228,6 +232,19 @@ public sealed class ApiGatewayApi : IStratusService
     private static readonly string[] TimestampMembers = ["createdDate", "lastUpdatedDate"];
 
     /// <summary>A wire shape as JSON, with its timestamps handed to the protocol as timestamps.</summary>
+    /// <summary>The OpenAPI/Swagger definition an import carries as its body (JSON).</summary>
+    private static JsonObject Definition(OperationInput i)
+    {
+        try
+        {
+            return JsonNode.Parse(i.RawBody.Span) as JsonObject ?? throw ApiGatewayErrors.BadRequest("Invalid OpenAPI input. The definition must be a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw ApiGatewayErrors.BadRequest($"Invalid OpenAPI input. Stratus imports JSON definitions: {e.Message}");
+        }
+    }
+
     private static JsonObject Wire<T>(T value) where T : class
     {
         var wire = JsonSerializer.SerializeToNode(value, PatchDocument.Wire)!.AsObject();
