@@ -55,6 +55,9 @@ public sealed class LambdaTelemetry : IAsyncDisposable
                 lines.Select(l => new LogLine(record.Started, l)).ToList());
             _metrics.Publish(Datum(function, "Invocations", 1, "Count", record.Started));
             _metrics.Publish(Datum(function, "Errors", record.Outcome.FunctionError is null ? 0 : 1, "Count", record.Started));
+            // Like Errors, Throttles is a 0/1 indicator per request, so a function that was never
+            // throttled still has Throttles datapoints (Sum 0), as on AWS.
+            _metrics.Publish(Datum(function, "Throttles", 0, "Count", record.Started));
             _metrics.Publish(Datum(function, "Duration", record.DurationMs, "Milliseconds", record.Started));
             _metrics.Publish(Datum(function, "ConcurrentExecutions", record.ConcurrentExecutions, "Count", record.Started));
         }

@@ -61,7 +61,9 @@ public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPu
         await Assert.ThrowsAsync<Stratus.Protocols.AwsException>(() => InvokeAsync(3));
 
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((_logs.Count < 2 || _metrics.Count(m => m.MetricName == "Throttles") < 1) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        while ((_logs.Count < 2 || _metrics.Count(m => m.MetricName == "Throttles") < 3 || _metrics.Count(m => m.MetricName == "ConcurrentExecutions") < 2)
+               && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
 
         var batches = _logs.ToList();
         Assert.Equal(2, batches.Count);
@@ -81,6 +83,7 @@ public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPu
         Assert.Equal(2, metrics.Where(m => m.MetricName == "Invocations").Sum(m => m.Value));
         Assert.Equal(1, metrics.Where(m => m.MetricName == "Errors").Sum(m => m.Value));
         Assert.Equal(1, metrics.Where(m => m.MetricName == "Throttles").Sum(m => m.Value));
+        Assert.Equal(3, metrics.Count(m => m.MetricName == "Throttles"));
         Assert.Equal(2, metrics.Count(m => m.MetricName == "Duration" && m.Unit == "Milliseconds" && m.Value > 0));
         Assert.Contains(metrics, m => m.MetricName == "ConcurrentExecutions" && m.Value == 1);
     }

@@ -1,0 +1,14 @@
+using Stratus.Tests.Infrastructure;
+
+namespace Stratus.Tests.Accounts;
+
+public sealed class AccountsTemplatesTests
+{
+    [Fact]
+    public async Task The_accounts_templates_pass_cfn_lint()
+    {
+        var templates = new[] { "api_gw_template.yml", "stack.yml" }.Select(t => Path.Combine(RepoPaths.Root, "examples", "accounts", t)).ToArray();
+        var lint = await Clients.RunAsync("cfn-lint", ["--", .. templates], "", TimeSpan.FromMinutes(3));
+        Assert.True(lint.ExitCode == 0, lint.ToString());
+    }
+}
