@@ -15,7 +15,7 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
     {
         var p = request.Properties;
         var name = p.String("RoleName") ?? request.GeneratedName(64);
-        var role = iam.CreateRole(request.AccountId, name, p.String("Path"), p.RequiredDocument("AssumeRolePolicyDocument"),
+        var role = iam.CreateRole(request.AccountId, name, p.String("Path"), ServicePrincipals.Normalize(p.RequiredDocument("AssumeRolePolicyDocument")),
             p.String("Description"), p.Int("MaxSessionDuration"), Tags(p));
         try
         {
@@ -36,7 +36,7 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
         var before = new ResourceProperties(request.LogicalId, previousProperties);
         var account = request.AccountId;
         var name = current.PhysicalId;
-        var trust = p.RequiredDocument("AssumeRolePolicyDocument");
+        var trust = ServicePrincipals.Normalize(p.RequiredDocument("AssumeRolePolicyDocument"));
         if (!ResourceProperties.Same(p.Values["AssumeRolePolicyDocument"], previousProperties["AssumeRolePolicyDocument"]))
             iam.UpdateAssumeRolePolicy(account, name, trust);
         iam.UpdateRoleDescription(account, name, p.String("Description") ?? "", p.Int("MaxSessionDuration") ?? 3600);
