@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-bash scripts/prerequisites.sh || exit 1
+bash scripts/prerequisites.sh --for-tests || exit 1
 
 results="artifacts/test-results"
 rm -rf "$results"

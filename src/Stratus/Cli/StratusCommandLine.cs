@@ -17,16 +17,17 @@ public static class StratusCommandLine
             """);
         root.Subcommands.Add(StartCommand());
         root.Subcommands.Add(StatusCommand());
+        root.Subcommands.Add(DemoCommand.Build());
         return root;
     }
 
-    private static Option<int> PortOption() => new("--port", "-p")
+    internal static Option<int> PortOption() => new("--port", "-p")
     {
         Description = $"TCP port to serve on (env STRATUS_PORT; 0 picks a free one). Default {StratusOptions.DefaultPort}.",
         DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("STRATUS_PORT"), out var p) ? p : StratusOptions.DefaultPort,
     };
 
-    private static Option<string> HostOption() => new("--host")
+    internal static Option<string> HostOption() => new("--host")
     {
         Description = "Address to bind. Default 127.0.0.1: nothing is reachable from other machines unless you choose so.",
         DefaultValueFactory = _ => StratusOptions.DefaultHost,
@@ -34,54 +35,79 @@ public static class StratusCommandLine
 
     private static Command StartCommand()
     {
-        var port = PortOption();
-        var host = HostOption();
-        var dataDir = new Option<string>("--data-dir")
+        var server = new ServerOptions();
+        var command = new Command("start", "Start Stratus in the foreground; Ctrl-C stops it and everything it started.");
+        server.AddTo(command);
+        command.SetAction((parsed, _) => server.TryRead(parsed, out var options, out var error) ? RunAsync(options) : Task.FromResult(Fail(error)));
+        return command;
+    }
+
+    /// <summary>The options that say how to run a server, shared by `start` and `demo`.</summary>
+    internal sealed class ServerOptions
+    {
+        public Option<int> Port { get; } = PortOption();
+        public Option<string> Host { get; } = HostOption();
+
+        private readonly Option<string> _dataDir = new("--data-dir")
         {
             Description = "Where state, function code and databases are kept across restarts (env STRATUS_DATA_DIR). Default ~/.stratus.",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("STRATUS_DATA_DIR") is { Length: > 0 } d ? d : StratusOptions.DefaultDataDir,
         };
-        var ephemeral = new Option<bool>("--ephemeral") { Description = "Keep nothing on disk: everything is gone when Stratus stops." };
-        var auth = new Option<AuthMode>("--auth")
+        private readonly Option<bool> _ephemeral = new("--ephemeral") { Description = "Keep nothing on disk: everything is gone when Stratus stops." };
+        private readonly Option<AuthMode> _auth = new("--auth")
         {
             Description = "accept: any credentials work (default). verify: SigV4 signatures are checked against IAM access keys, STS sessions and --root-key.",
             DefaultValueFactory = _ => AuthMode.Accept,
         };
-        var rootKey = new Option<string?>("--root-key")
+        private readonly Option<string?> _rootKey = new("--root-key")
         {
             Description = "An access key pair ID:SECRET accepted in verify mode as the account's root (env STRATUS_ROOT_KEY).",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("STRATUS_ROOT_KEY"),
         };
 
-        var command = new Command("start", "Start Stratus in the foreground; Ctrl-C stops it and everything it started.")
+        public void AddTo(Command command)
         {
-            port, host, dataDir, ephemeral, auth, rootKey,
-        };
-        command.SetAction(async (parsed, _) =>
+            foreach (Option option in (Option[])[Port, Host, _dataDir, _ephemeral, _auth, _rootKey]) command.Options.Add(option);
+        }
+
+        public bool TryRead(ParseResult parsed, out StratusOptions options, out string error)
         {
-            if (!IPAddress.TryParse(parsed.GetValue(host), out IPAddress? _) && parsed.GetValue(host) != "localhost")
-                return Fail($"--host must be an IP address or localhost, not '{parsed.GetValue(host)}'.");
+            options = new StratusOptions();
+            error = "";
+            var host = parsed.GetValue(Host)!;
+            if (!IPAddress.TryParse(host, out IPAddress? _) && host != "localhost")
+            {
+                error = $"--host must be an IP address or localhost, not '{host}'.";
+                return false;
+            }
             (string, string)? root = null;
-            if (parsed.GetValue(rootKey) is { } pair)
+            if (parsed.GetValue(_rootKey) is { } pair)
             {
                 var colon = pair.IndexOf(':');
-                if (colon <= 0 || colon == pair.Length - 1) return Fail("--root-key must be ACCESS_KEY_ID:SECRET_ACCESS_KEY.");
+                if (colon <= 0 || colon == pair.Length - 1)
+                {
+                    error = "--root-key must be ACCESS_KEY_ID:SECRET_ACCESS_KEY.";
+                    return false;
+                }
                 root = (pair[..colon], pair[(colon + 1)..]);
             }
-            var options = new StratusOptions
+            options = new StratusOptions
             {
-                Port = parsed.GetValue(port),
-                Host = parsed.GetValue(host)!,
-                DataDir = parsed.GetValue(ephemeral) ? null : Path.GetFullPath(parsed.GetValue(dataDir)!),
-                Auth = parsed.GetValue(auth),
+                Port = parsed.GetValue(Port),
+                Host = host,
+                DataDir = parsed.GetValue(_ephemeral) ? null : Path.GetFullPath(parsed.GetValue(_dataDir)!),
+                Auth = parsed.GetValue(_auth),
                 RootKey = root,
             };
-            return await RunAsync(options);
-        });
-        return command;
+            return true;
+        }
     }
 
-    private static async Task<int> RunAsync(StratusOptions options)
+    /// <summary>
+    /// Runs a server until Ctrl-C or SIGTERM. <paramref name="whenReady"/>, if given, runs once it serves;
+    /// a non-zero result stops the server and becomes the exit code.
+    /// </summary>
+    internal static async Task<int> RunAsync(StratusOptions options, Func<StratusServer, CancellationToken, Task<int>>? whenReady = null)
     {
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
@@ -99,6 +125,7 @@ public static class StratusCommandLine
         {
             Console.WriteLine($"Stratus ready on {server.BaseUrl.ToString().TrimEnd('/')}");
             Console.WriteLine(options.DataDir is null ? "State: ephemeral (kept in memory only)" : $"State: {options.DataDir}");
+            if (whenReady is not null && await whenReady(server, stop.Token) is var status and not 0) return status;
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token);
@@ -145,7 +172,7 @@ public static class StratusCommandLine
         return command;
     }
 
-    private static int Fail(string message)
+    internal static int Fail(string message)
     {
         Console.Error.WriteLine("stratus: " + message);
         return 1;
