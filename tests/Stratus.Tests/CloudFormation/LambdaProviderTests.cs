@@ -132,4 +132,27 @@ public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<
         Assert.Equal("""[null,"hello"]""", result["versionAfter"]!.ToJsonString());
         Assert.Equal("""["ResourceNotFoundException","ResourceNotFoundException"]""", result["gone"]!.ToJsonString());
     }
+
+    [Fact]
+    public async Task Code_in_an_s3_bucket_fails_the_function_with_stratus_local_named_and_rolls_back_the_role()
+    {
+        var result = await Clients.Boto3Async(stratus.Url, $$"""
+            cf = client("cloudformation")
+            iam = client("iam")
+            cf.create_stack(StackName="s3-code", TemplateBody={{CloudFormationTemplates.Python("lambda_s3_code.yml")}}, Capabilities=["CAPABILITY_IAM"])
+            try:
+                cf.get_waiter("stack_create_complete").wait(StackName="s3-code", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            except botocore.exceptions.WaiterError:
+                pass
+            out["status"] = cf.describe_stacks(StackName="s3-code")["Stacks"][0]["StackStatus"]
+            events = cf.describe_stack_events(StackName="s3-code")["StackEvents"]
+            out["reason"] = [e.get("ResourceStatusReason") for e in events if e["LogicalResourceId"] == "BucketFunction" and e["ResourceStatus"] == "CREATE_FAILED"][0]
+            out["roles"] = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("s3-code-")]
+            """);
+
+        Assert.Equal("ROLLBACK_COMPLETE", (string?)result["status"]);
+        Assert.Equal("Properties validation failed for resource BucketFunction with message: #/Code: Stratus serves no S3 buckets: use S3Bucket \"stratus-local\" "
+            + "with S3Key an absolute path to a .zip file or a directory, or ZipFile, or ImageUri", (string?)result["reason"]);
+        Assert.Equal("[]", result["roles"]!.ToJsonString());
+    }
 }
