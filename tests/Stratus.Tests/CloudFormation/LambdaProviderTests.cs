@@ -106,6 +106,8 @@ public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<
             policy = json.loads(lam.get_policy(FunctionName=inline)["Policy"])
             out["permission"] = [[s["Sid"] == o["PermissionId"], s["Principal"], s["Action"]] for s in policy["Statement"]]
             out["tags"] = lam.list_tags(Resource=o["InlineArn"])["Tags"]
+            image = lam.get_function(FunctionName=o["ImageName"])
+            out["image"] = [image["Configuration"]["PackageType"], image["Code"]["ImageUri"]]
 
             cf.update_stack(StackName="functions", TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
                             Parameters=[{"ParameterKey": "CodeDirectory", "UsePreviousValue": True},
@@ -118,7 +120,8 @@ public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<
 
             cf.delete_stack(StackName="functions")
             cf.get_waiter("stack_delete_complete").wait(StackName="functions", WaiterConfig=FAST)
-            out["gone"] = [error(lam.get_function, FunctionName=inline)["code"], error(lam.get_function, FunctionName=o["LocalName"])["code"]]
+            out["gone"] = [error(lam.get_function, FunctionName=inline)["code"], error(lam.get_function, FunctionName=o["LocalName"])["code"],
+                          error(lam.get_function, FunctionName=o["ImageName"])["code"]]
             """, TimeSpan.FromMinutes(5));
 
         Assert.Equal("""[null,"hello"]""", result["inline"]!.ToJsonString());
@@ -126,11 +129,12 @@ public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<
         Assert.Equal("""["1",true,[null,"hello"]]""", result["version"]!.ToJsonString());
         Assert.Equal("""[[true,{"Service":"apigateway.amazonaws.com"},"lambda:InvokeFunction"]]""", result["permission"]!.ToJsonString());
         Assert.Equal("""{"Environment":"demo-cct-paas"}""", result["tags"]!.ToJsonString());
+        Assert.Equal("""["Image","000000000000.dkr.ecr.us-east-1.amazonaws.com/demo-cct-lambda-seed-db:latest"]""", result["image"]!.ToJsonString());
         Assert.True((bool)result["sameFunction"]!);
         Assert.Equal("""{"GREETING":"bye"}""", result["environment"]!.ToJsonString());
         Assert.Equal("""[null,"bye"]""", result["inlineAfter"]!.ToJsonString());
         Assert.Equal("""[null,"hello"]""", result["versionAfter"]!.ToJsonString());
-        Assert.Equal("""["ResourceNotFoundException","ResourceNotFoundException"]""", result["gone"]!.ToJsonString());
+        Assert.Equal("""["ResourceNotFoundException","ResourceNotFoundException","ResourceNotFoundException"]""", result["gone"]!.ToJsonString());
     }
 
     [Fact]

@@ -14,13 +14,13 @@ public sealed partial class ApiGatewayService
 {
     private static readonly string[] OpenApiOperations = ["get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"];
 
-    /// <summary>A new REST API from a definition; named by its info.title unless <paramref name="name"/> says otherwise.</summary>
-    public RestApi ImportRestApi(CallContext call, JsonObject definition, string? name = null, Dictionary<string, string>? tags = null)
+    /// <summary>A new REST API from a definition, named by its info.title.</summary>
+    public RestApi ImportRestApi(CallContext call, JsonObject definition)
     {
         var info = definition["info"] as JsonObject;
-        var title = name ?? Text(info?["title"]) ?? throw BadRequest("Invalid OpenAPI input. The API name is missing from info.title.");
+        var title = Text(info?["title"]) ?? throw BadRequest("Invalid OpenAPI input. The API name is missing from info.title.");
         var api = CreateRestApi(call, new RestApiSettings(title, Text(info?["description"]), Text(info?["version"]),
-            BinaryMediaTypes(definition), null, null, null, null, tags, false));
+            BinaryMediaTypes(definition), null, null, null, null, null, false));
         try
         {
             return PutRestApi(call, api.Id, definition, "overwrite");

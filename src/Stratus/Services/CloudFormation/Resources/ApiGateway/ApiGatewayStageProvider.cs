@@ -13,7 +13,7 @@ public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResour
     public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
-        var name = p.String("StageName") ?? request.GeneratedName(128).Replace('-', '_');
+        var name = p.String("StageName") ?? request.GeneratedName(128);
         var stage = gateway.CreateStage(ServiceCall.Of(request), p.Required("RestApiId"), name, p.Required("DeploymentId"), p.String("Description"),
             p.StringMap("Variables"), p.Bool("TracingEnabled") ?? false, Tags(p));
         return Task.FromResult(new ProvisionedResource(stage.StageName, new Dictionary<string, string>()));
