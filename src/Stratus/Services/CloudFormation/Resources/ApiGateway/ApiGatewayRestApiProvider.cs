@@ -59,9 +59,11 @@ public sealed class ApiGatewayRestApiProvider(ApiGatewayService gateway) : IReso
             Replace("minimumCompressionSize", p.String("MinimumCompressionSize")),
             Replace("disableExecuteApiEndpoint", (p.Bool("DisableExecuteApiEndpoint") ?? false) ? "true" : "false"),
         };
+        // Only the property's own changes: a Body may bring binary media types of its own.
         var media = Strings(p, "BinaryMediaTypes") ?? [];
-        patch.AddRange((existing.BinaryMediaTypes ?? []).Except(media).Select(m => new PatchOperation("remove", "/binaryMediaTypes/" + Escape(m), null, null)));
-        patch.AddRange(media.Except(existing.BinaryMediaTypes ?? []).Select(m => new PatchOperation("add", "/binaryMediaTypes/" + Escape(m), null, null)));
+        var previousMedia = Strings(before, "BinaryMediaTypes") ?? [];
+        patch.AddRange(previousMedia.Except(media).Select(m => new PatchOperation("remove", "/binaryMediaTypes/" + Escape(m), null, null)));
+        patch.AddRange(media.Except(previousMedia).Select(m => new PatchOperation("add", "/binaryMediaTypes/" + Escape(m), null, null)));
         var api = gateway.UpdateRestApi(call, apiId, patch);
 
         var arn = $"arn:aws:apigateway:{request.Region}::/restapis/{apiId}";
