@@ -125,4 +125,42 @@ public sealed class ApiGatewayProviderTests(StratusFixture stratus) : IClassFixt
         Assert.Equal("deployment with extra=yes", (string?)result["deployment"]);
         Assert.Equal("NotFoundException", (string?)result["gone"]);
     }
+
+    [Fact]
+    public async Task A_method_is_updated_in_place_while_the_deployed_stage_keeps_its_snapshot_as_on_aws()
+    {
+        var result = await Clients.Boto3Async(stratus.Url, $$"""
+            import urllib.request
+            cf = client("cloudformation")
+            apigw = client("apigateway")
+            FAST = {"Delay": 1, "MaxAttempts": 60}
+            body = {{CloudFormationTemplates.Python("api_gw_method_update.yml")}}
+            def outputs():
+                return {o["OutputKey"]: o["OutputValue"] for o in cf.describe_stacks(StackName="method-update")["Stacks"][0]["Outputs"]}
+            def served(api):
+                with urllib.request.urlopen(f"{URL}/restapis/{api}/v1/_user_request_/items") as r:
+                    return json.loads(r.read())
+            def template(api, items):
+                return apigw.get_integration_response(restApiId=api, resourceId=items, httpMethod="GET", statusCode="200")["responseTemplates"]
+
+            cf.create_stack(StackName="method-update", TemplateBody=body)
+            cf.get_waiter("stack_create_complete").wait(StackName="method-update", WaiterConfig=FAST)
+            o = outputs()
+            out["created"] = [template(o["ApiId"], o["ItemsId"]), served(o["ApiId"])]
+            cf.update_stack(StackName="method-update", TemplateBody=body, Parameters=[{"ParameterKey": "Page", "ParameterValue": "two"}])
+            cf.get_waiter("stack_update_complete").wait(StackName="method-update", WaiterConfig=FAST)
+            out["same"] = outputs() == o
+            out["updated"] = [template(o["ApiId"], o["ItemsId"]), served(o["ApiId"])]
+            cf.delete_stack(StackName="method-update")
+            cf.get_waiter("stack_delete_complete").wait(StackName="method-update", WaiterConfig=FAST)
+            out["gone"] = error(apigw.get_rest_api, restApiId=o["ApiId"])["code"]
+            """);
+
+        Assert.Equal("""[{"application/json":"{\"page\": \"one\"}"},{"page":"one"}]""", result["created"]!.ToJsonString(Relaxed));
+        Assert.True((bool)result["same"]!);
+        Assert.Equal("""[{"application/json":"{\"page\": \"two\"}"},{"page":"one"}]""", result["updated"]!.ToJsonString(Relaxed));
+        Assert.Equal("NotFoundException", (string?)result["gone"]);
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }
