@@ -87,8 +87,9 @@ public static partial class DemoCommand
         if (existing is not null && Status(existing) is "ROLLBACK_COMPLETE" or "ROLLBACK_FAILED" or "DELETE_FAILED")
         {
             Step($"Removing the failed stack {StackName} ({Status(existing)})");
+            var before = await EventIdsAsync(aws, cancellation);
             await aws.QueryAsync("cloudformation", CloudFormationVersion, "DeleteStack", [new("StackName", StackName)], cancellation);
-            await WaitAsync(aws, cancellation);
+            await WaitAsync(aws, before, cancellation);
             existing = null;
         }
 
@@ -105,6 +106,7 @@ public static partial class DemoCommand
             parameters[$"Parameters.member.{i + 1}.ParameterValue"] = values[i].Item2;
         }
 
+        var seen = existing is null ? [] : await EventIdsAsync(aws, cancellation);
         if (existing is null)
         {
             Step($"Creating the stack {StackName}: database, role, functions, API, log group, alarm");
@@ -123,31 +125,47 @@ public static partial class DemoCommand
             }
         }
 
-        var stack = await WaitAsync(aws, cancellation);
+        var stack = await WaitAsync(aws, seen, cancellation);
         if (Status(stack) is not ("CREATE_COMPLETE" or "UPDATE_COMPLETE"))
             throw new DemoFailedException($"the stack ended in {Status(stack)}: {AwsClient.Child(stack, "StackStatusReason")}");
         return stack.Descendants().Where(e => e.Name.LocalName == "member" && AwsClient.Child(e, "OutputKey") is not null)
             .ToDictionary(e => AwsClient.Child(e, "OutputKey")!, e => AwsClient.Child(e, "OutputValue") ?? "");
     }
 
-    /// <summary>Polls the stack until no operation is in progress, printing each new resource event as progress.</summary>
-    private static async Task<XElement> WaitAsync(AwsClient aws, CancellationToken cancellation)
+    /// <summary>
+    /// Polls the stack until no operation is in progress, printing each resource event not in
+    /// <paramref name="seen"/> (the events from before this operation) as progress.
+    /// </summary>
+    private static async Task<XElement> WaitAsync(AwsClient aws, HashSet<string> seen, CancellationToken cancellation)
     {
-        var seen = new HashSet<string>();
-        var first = true;
         while (true)
         {
-            var events = await aws.QueryAsync("cloudformation", CloudFormationVersion, "DescribeStackEvents", [new("StackName", StackName)], cancellation);
-            var fresh = events.Descendants().Where(e => e.Name.LocalName == "member" && AwsClient.Child(e, "EventId") is { } id && seen.Add(id)).Reverse().ToList();
-            if (!first)
-                foreach (var e in fresh.Where(e => AwsClient.Child(e, "ResourceType") != "AWS::CloudFormation::Stack"))
-                    Console.WriteLine($"  {AwsClient.Child(e, "ResourceStatus"),-20} {AwsClient.Child(e, "ResourceType"),-32} {AwsClient.Child(e, "LogicalResourceId")}"
-                        + (AwsClient.Child(e, "ResourceStatusReason") is { Length: > 0 } reason ? $"  ({reason})" : ""));
-            first = false;
+            var fresh = (await EventsAsync(aws, cancellation)).Where(e => seen.Add(AwsClient.Child(e, "EventId")!)).Reverse();
+            foreach (var e in fresh.Where(e => AwsClient.Child(e, "ResourceType") != "AWS::CloudFormation::Stack"
+                         && AwsClient.Child(e, "ResourceStatus")?.EndsWith("_IN_PROGRESS", StringComparison.Ordinal) == false))
+                Console.WriteLine($"  {AwsClient.Child(e, "ResourceStatus"),-20} {AwsClient.Child(e, "ResourceType"),-32} {AwsClient.Child(e, "LogicalResourceId")}"
+                    + (AwsClient.Child(e, "ResourceStatusReason") is { Length: > 0 } reason ? $"  ({reason})" : ""));
             var stack = await DescribeAsync(aws, cancellation);
             if (stack is null) return new XElement("Gone");
             if (!Status(stack).EndsWith("_IN_PROGRESS", StringComparison.Ordinal)) return stack;
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellation);
+        }
+    }
+
+    private static async Task<HashSet<string>> EventIdsAsync(AwsClient aws, CancellationToken cancellation) =>
+        (await EventsAsync(aws, cancellation)).Select(e => AwsClient.Child(e, "EventId")!).ToHashSet();
+
+    /// <summary>The stack's events, newest first; none once the stack is gone.</summary>
+    private static async Task<IReadOnlyList<XElement>> EventsAsync(AwsClient aws, CancellationToken cancellation)
+    {
+        try
+        {
+            var result = await aws.QueryAsync("cloudformation", CloudFormationVersion, "DescribeStackEvents", [new("StackName", StackName)], cancellation);
+            return result.Descendants().Where(e => e.Name.LocalName == "member" && AwsClient.Child(e, "EventId") is not null).ToList();
+        }
+        catch (AwsCallException e) when (e.Code == "ValidationError" && e.Message.Contains("does not exist", StringComparison.Ordinal))
+        {
+            return [];
         }
     }
 
