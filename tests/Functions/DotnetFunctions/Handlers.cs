@@ -46,3 +46,11 @@ public static class Facts
         Environment.GetEnvironmentVariable("AWS_EXECUTION_ENV"),
         Environment.GetEnvironmentVariable("LAMBDA_TASK_ROOT"));
 }
+
+/// <summary>The seed's page contract: the HTML page returned as a JSON string, unwrapped by $input.path('$').</summary>
+public sealed class HtmlPage
+{
+    public const string Html = "<!DOCTYPE html><html><body><h1>Accounts from C#</h1></body></html>";
+
+    public Stream Handle(Stream input) => new MemoryStream(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Html));
+}

@@ -1,12 +1,18 @@
 using System.Text.Json.Nodes;
 using Stratus.Tests.Infrastructure;
+using Stratus.Tests.Integration.Lambda;
 
 namespace Stratus.Tests.Integration;
 
-/// <summary>The seed's API Gateway commands, verbatim, through the aws CLI; then the stage answers real HTTP.</summary>
+/// <summary>
+/// The seed's API Gateway commands, verbatim, through the aws CLI, in front of a C# function; then the
+/// stage answers real HTTP, once the function allows API Gateway to call it.
+/// </summary>
 public sealed class ApiGatewaySeedCommandsTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     private const string Region = "us-east-1";
+    /// <summary>What tests/Functions/DotnetFunctions' HtmlPage returns (as a JSON string).</summary>
+    private const string PageOfTheFunction = "<!DOCTYPE html><html><body><h1>Accounts from C#</h1></body></html>";
     private const string LambdaArn = "arn:aws:lambda:us-east-1:000000000000:function:demo-cct-lambda-retrieve-accounts";
 
     private async Task<string> AwsOkAsync(params string[] args)
@@ -19,6 +25,16 @@ public sealed class ApiGatewaySeedCommandsTests(StratusFixture stratus) : IClass
     [Fact]
     public async Task Seed_commands_build_and_deploy_the_accounts_api()
     {
+        var zip = Path.Combine(Path.GetTempPath(), $"html-page-{Guid.NewGuid():N}.zip");
+        await File.WriteAllBytesAsync(zip, Convert.FromBase64String(LambdaPackages.Base64("DotnetFunctions")));
+        await AwsOkAsync("iam", "create-role", "--role-name", "role-demo-cct", "--assume-role-policy-document",
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""");
+        await AwsOkAsync("lambda", "create-function", "--function-name", "demo-cct-lambda-retrieve-accounts", "--runtime", "dotnet10",
+            "--handler", "DotnetFunctions::DotnetFunctions.HtmlPage::Handle", "--zip-file", "fileb://" + zip,
+            "--role", "arn:aws:iam::000000000000:role/role-demo-cct", "--timeout", "30");
+        File.Delete(zip);
+        await AwsOkAsync("lambda", "wait", "function-active", "--function-name", "demo-cct-lambda-retrieve-accounts");
+
         var created = JsonNode.Parse(await AwsOkAsync("apigateway", "create-rest-api", "--name", "apigw-demo-cct",
             "--tags", "Key=Environment,Value=demo-cct-paas"))!;
         Assert.Matches("^[a-z0-9]{10}$", created["id"]!.GetValue<string>());
@@ -48,16 +64,25 @@ public sealed class ApiGatewaySeedCommandsTests(StratusFixture stratus) : IClass
         var method = JsonNode.Parse(await AwsOkAsync("apigateway", "get-method", "--rest-api-id", restApiId, "--resource-id", resourceId, "--http-method", "GET"))!;
         Assert.Equal("'text/html'", method["methodIntegration"]!["integrationResponses"]!["200"]!["responseParameters"]!["method.response.header.Content-Type"]!.GetValue<string>());
 
-        // Lambda is not part of this server yet: the integration fails as AWS reports a failed Lambda call.
+        // Without the seed's add-permission, API Gateway may not call the function: AWS answers 500.
         using var http = new HttpClient();
-        var response = await http.GetAsync($"{stratus.Url}/restapis/{restApiId}/demo-cct/_user_request_/");
-        Assert.Equal(500, (int)response.StatusCode);
-        Assert.Equal("""{"message":"Internal server error"}""", await response.Content.ReadAsStringAsync());
+        var stageUrl = $"{stratus.Url}/restapis/{restApiId}/demo-cct/_user_request_/";
+        var refused = await http.GetAsync(stageUrl);
+        Assert.Equal(500, (int)refused.StatusCode);
+        Assert.Equal("""{"message":"Internal server error"}""", await refused.Content.ReadAsStringAsync());
+
+        await AwsOkAsync("lambda", "add-permission", "--function-name", "demo-cct-lambda-retrieve-accounts", "--statement-id", "authorize-apigateway",
+            "--action", "lambda:InvokeFunction", "--principal", "apigateway.amazonaws.com");
+
+        var page = await http.GetAsync(stageUrl);
+        Assert.Equal(200, (int)page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(PageOfTheFunction, await page.Content.ReadAsStringAsync());
 
         var tested = JsonNode.Parse(await AwsOkAsync("apigateway", "test-invoke-method", "--rest-api-id", restApiId,
             "--resource-id", resourceId, "--http-method", "GET"))!;
-        Assert.Equal(500, tested["status"]!.GetValue<int>());
-        Assert.Contains("Lambda invocation failed", tested["log"]!.GetValue<string>());
+        Assert.Equal(200, tested["status"]!.GetValue<int>());
+        Assert.Equal(PageOfTheFunction, tested["body"]!.GetValue<string>());
     }
 
     [Fact]
