@@ -2,8 +2,8 @@
 # API Gateway data-plane benchmark: requests/s and p50/p99 latency of GET, side by side in one run:
 #   bare    Stratus's health endpoint: Kestrel and routing with no service work (the floor)
 #   mock    a stage method with a MOCK integration and a response mapping template
-#   proxy   a stage method with an AWS_PROXY integration to a warm function   (when Stratus serves Lambda)
-#   invoke  the same function through Lambda's Invoke API, without API Gateway (when Stratus serves Lambda)
+#   proxy   a stage method with an AWS_PROXY integration to a warm function
+#   invoke  the same function through Lambda's Invoke API, without API Gateway
 # Usage: bench/apigateway.sh            (DURATION=10s CONNECTIONS=16 THREADS=2 to change the load)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,24 +44,23 @@ aws_ apigateway put-integration-response --rest-api-id "$API" --resource-id "$MO
     --response-templates '{"application/json": "{\"stage\": \"$context.stage\", \"id\": \"$context.requestId\"}"}' >/dev/null
 
 FUNCTION=bench-proxy
-HAVE_LAMBDA=0
 cat >"$WORK/handler.py" <<'PY'
 def handler(event, context):
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": '{"ok": true}'}
 PY
 (cd "$WORK" && python3 -c "import zipfile; z = zipfile.ZipFile('fn.zip', 'w'); z.write('handler.py'); z.close()")
-if aws_ lambda create-function --function-name "$FUNCTION" --runtime python3.12 --handler handler.handler \
-        --role arn:aws:iam::000000000000:role/bench --zip-file "fileb://$WORK/fn.zip" >/dev/null 2>&1; then
-    HAVE_LAMBDA=1
-    aws_ lambda wait function-active --function-name "$FUNCTION"
-    aws_ lambda add-permission --function-name "$FUNCTION" --statement-id apigw --action lambda:InvokeFunction \
-        --principal apigateway.amazonaws.com >/dev/null
-    ARN=$(aws_ lambda get-function --function-name "$FUNCTION" --query Configuration.FunctionArn --output text)
-    PROXY=$(aws_ apigateway create-resource --rest-api-id "$API" --parent-id "$ROOT" --path-part proxy --query id --output text)
-    aws_ apigateway put-method --rest-api-id "$API" --resource-id "$PROXY" --http-method GET --authorization-type NONE >/dev/null
-    aws_ apigateway put-integration --rest-api-id "$API" --resource-id "$PROXY" --http-method GET --type AWS_PROXY \
-        --integration-http-method POST --uri "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/$ARN/invocations" >/dev/null
-fi
+aws_ iam create-role --role-name bench --assume-role-policy-document \
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}' >/dev/null
+aws_ lambda create-function --function-name "$FUNCTION" --runtime python3.12 --handler handler.handler \
+    --role arn:aws:iam::000000000000:role/bench --zip-file "fileb://$WORK/fn.zip" >/dev/null
+aws_ lambda wait function-active --function-name "$FUNCTION"
+aws_ lambda add-permission --function-name "$FUNCTION" --statement-id apigw --action lambda:InvokeFunction \
+    --principal apigateway.amazonaws.com >/dev/null
+ARN=$(aws_ lambda get-function --function-name "$FUNCTION" --query Configuration.FunctionArn --output text)
+PROXY=$(aws_ apigateway create-resource --rest-api-id "$API" --parent-id "$ROOT" --path-part proxy --query id --output text)
+aws_ apigateway put-method --rest-api-id "$API" --resource-id "$PROXY" --http-method GET --authorization-type NONE >/dev/null
+aws_ apigateway put-integration --rest-api-id "$API" --resource-id "$PROXY" --http-method GET --type AWS_PROXY \
+    --integration-http-method POST --uri "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/$ARN/invocations" >/dev/null
 aws_ apigateway create-deployment --rest-api-id "$API" --stage-name bench >/dev/null
 STAGE="$URL/restapis/$API/bench/_user_request_"
 
@@ -91,10 +90,5 @@ echo "| endpoint | requests/s | p50 | p99 | non-2xx |"
 echo "| --- | --- | --- | --- | --- |"
 measure "bare (health endpoint)" "$URL/_stratus/health"
 measure "API Gateway MOCK" "$STAGE/mock"
-if [ "$HAVE_LAMBDA" = 1 ]; then
-    measure "API Gateway AWS_PROXY" "$STAGE/proxy"
-    measure "Lambda Invoke" "$URL/2015-03-31/functions/$FUNCTION/invocations" -s "$WORK/invoke.lua"
-else
-    echo "| API Gateway AWS_PROXY | (Lambda not served by this build) | | | |"
-    echo "| Lambda Invoke | (Lambda not served by this build) | | | |"
-fi
+measure "API Gateway AWS_PROXY" "$STAGE/proxy"
+measure "Lambda Invoke" "$URL/2015-03-31/functions/$FUNCTION/invocations" -s "$WORK/invoke.lua"

@@ -55,12 +55,15 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
         _ => throw Style.Invalid(name, "must be a timestamp"),
     };
 
-    /// <summary>A list member; absent, or the Query protocol's empty-list marker, is an empty list.</summary>
+    /// <summary>
+    /// A list member; absent, or the Query protocol's empty-list marker, is an empty list. A lone string is
+    /// a list of one: that is how a REST protocol's query-bound list arrives when it has a single value.
+    /// </summary>
     public IReadOnlyList<JsonNode> List(string name) => Body[name] switch
     {
         null => [],
         JsonArray a => a.Where(n => n is not null).Select(n => n!).ToList(),
-        JsonValue v when v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Length == 0 => [],
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>().Length == 0 ? [] : [v],
         _ => throw Style.Invalid(name, "must be a list"),
     };
 

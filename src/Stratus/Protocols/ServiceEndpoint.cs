@@ -60,41 +60,52 @@ public sealed class ServiceEndpoint
     {
         var request = http.Request;
         if (request.ContentLength > MaxBodyBytes) throw TooLarge();
-        using var buffer = new MemoryStream(request.ContentLength is { } n ? (int)n : 4096);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        var body = request.ContentLength is { } length
+            ? await ReadExactlyAsync(request.Body, (int)length, http.RequestAborted)
+            : await ReadBoundedAsync(request.Body, http.RequestAborted);
+        if (!IsGzip(request)) return body;
+        try
         {
-            if (buffer.Length + read > MaxBodyBytes) throw TooLarge();
-            buffer.Write(chunk, 0, read);
+            await using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(body), System.IO.Compression.CompressionMode.Decompress);
+            return await ReadBoundedAsync(gzip, http.RequestAborted);
         }
-        return IsGzip(request) ? await GunzipAsync(buffer, http.RequestAborted) : buffer.ToArray();
+        catch (InvalidDataException)
+        {
+            throw new AwsException("SerializationException", "The request body says Content-Encoding: gzip but is not valid gzip.");
+        }
     }
 
     /// <summary>SDKs gzip large bodies of operations the model marks for request compression (CloudWatch PutMetricData).</summary>
     private static bool IsGzip(HttpRequest request) =>
         request.Headers.ContentEncoding.Any(v => v is not null && v.Split(',').Any(e => e.Trim().Equals("gzip", StringComparison.OrdinalIgnoreCase)));
 
-    private async Task<byte[]> GunzipAsync(MemoryStream compressed, CancellationToken cancellation)
+    /// <summary>A body of declared length, read straight into one array of that size (the invoke path's common case).</summary>
+    private static async Task<byte[]> ReadExactlyAsync(Stream source, int length, CancellationToken cancellation)
     {
-        compressed.Position = 0;
-        await using var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionMode.Decompress);
-        using var plain = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
+        var body = new byte[length];
         try
         {
-            while ((read = await gzip.ReadAsync(chunk, cancellation)) > 0)
-            {
-                if (plain.Length + read > MaxBodyBytes) throw TooLarge();
-                plain.Write(chunk, 0, read);
-            }
+            await source.ReadExactlyAsync(body, cancellation);
         }
-        catch (InvalidDataException)
+        catch (EndOfStreamException)
         {
-            throw new AwsException("SerializationException", "The request body says Content-Encoding: gzip but is not valid gzip.");
+            throw new AwsException("SerializationException", "The request body ended before its Content-Length.");
         }
-        return plain.ToArray();
+        return body;
+    }
+
+    /// <summary>A body of unknown length (chunked, or decompressed), refused as soon as it passes the limit.</summary>
+    private async Task<byte[]> ReadBoundedAsync(Stream source, CancellationToken cancellation)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await source.ReadAsync(chunk, cancellation)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes) throw TooLarge();
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
     }
 
     private AwsException TooLarge() =>

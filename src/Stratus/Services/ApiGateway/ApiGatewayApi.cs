@@ -148,7 +148,7 @@ public sealed class ApiGatewayApi : IStratusService
 
         { "GetTags", i => new JsonObject { ["tags"] = StringMapWire(_gateway.GetTags(i.Call, i.Required("resource_arn"))) } },
         { "TagResource", i => Done(() => _gateway.TagResource(i.Call, i.Required("resource_arn"), i.StringMap("tags"))) },
-        { "UntagResource", i => Done(() => _gateway.UntagResource(i.Call, i.Required("resource_arn"), QueryList(i, "tagKeys"))) },
+        { "UntagResource", i => Done(() => _gateway.UntagResource(i.Call, i.Required("resource_arn"), i.Strings("tagKeys"))) },
     };
 
     private async Task<OperationResult> TestInvokeAsync(OperationInput i)
@@ -173,15 +173,7 @@ public sealed class ApiGatewayApi : IStratusService
     private static string HttpMethod(OperationInput i) => i.Required("http_method");
     private static string StatusCode(OperationInput i) => i.Required("status_code");
 
-    private static bool EmbedsMethods(OperationInput i) => QueryList(i, "embed").Contains("methods");
-
-    /// <summary>A list bound to the query string: one value arrives as a string, several as a list.</summary>
-    private static IReadOnlyList<string> QueryList(OperationInput i, string name) => i.Body[name] switch
-    {
-        JsonArray values => values.Select(v => v?.ToString() ?? "").ToList(),
-        { } value => [value.ToString()],
-        null => [],
-    };
+    private static bool EmbedsMethods(OperationInput i) => i.Strings("embed").Contains("methods");
 
     private static IReadOnlyList<PatchOperation> Patch(OperationInput i) =>
         i.List("patchOperations").OfType<JsonObject>().Select(o =>

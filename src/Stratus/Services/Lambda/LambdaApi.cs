@@ -165,8 +165,7 @@ public sealed class LambdaApi : IStratusService
             } },
         { "DeleteAlias", i => Done(() => _lambda.DeleteAlias(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.Required("Name"))) },
         { "TagResource", i => Done(() => _lambda.TagResource(i.Call.AccountId, i.Call.Region, i.Required("Resource"), i.StringMap("Tags"))) },
-        { "UntagResource", i => Done(() => _lambda.UntagResource(i.Call.AccountId, i.Call.Region, i.Required("Resource"), i.Body["tagKeys"] is JsonArray
-            ? i.Strings("tagKeys").ToHashSet(StringComparer.Ordinal) : [i.Required("tagKeys")])) },
+        { "UntagResource", i => Done(() => _lambda.UntagResource(i.Call.AccountId, i.Call.Region, i.Required("Resource"), i.Strings("tagKeys").ToHashSet(StringComparer.Ordinal))) },
         { "ListTags", i => new JsonObject { ["Tags"] = StringMap(_lambda.ListTags(i.Call.AccountId, i.Call.Region, i.Required("Resource"))) } },
         { "GetAccountSettings", i =>
             {
