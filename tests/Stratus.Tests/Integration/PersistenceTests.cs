@@ -62,7 +62,7 @@ public sealed class PersistenceTests
             for t in threads: t.start()
             for t in threads: t.join()
             """);
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await WaitForRolesAsync(server.Url, atLeast: 20);
         await server.KillAsync();
         await writer;
 
@@ -79,5 +79,19 @@ public sealed class PersistenceTests
         Assert.True(r["count"]!.GetValue<int>() > 0, "some roles were written before the kill");
         Assert.True(r["all_readable"]!.GetValue<bool>());
         Assert.Equal("ok", r["integrity"]!.GetValue<string>());
+    }
+
+    /// <summary>Waits until the writers are really writing, however long Python takes to start on a busy machine.</summary>
+    private static async Task WaitForRolesAsync(string url, int atLeast)
+    {
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            var roles = await http.GetStringAsync($"{url}/?Action=ListRoles&Version=2010-05-08&MaxItems=1000");
+            if (System.Text.RegularExpressions.Regex.Matches(roles, "<RoleName>").Count >= atLeast) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail($"fewer than {atLeast} roles were written within two minutes");
     }
 }
