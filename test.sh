@@ -5,6 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 bash scripts/prerequisites.sh --for-tests || exit 1
+# The AWS SDK for JavaScript v3, one of the real clients the tests drive Stratus with.
+npm install --prefix tests/js --no-package-lock --no-audit --no-fund --silent || exit 1
 
 results="artifacts/test-results"
 rm -rf "$results"
