@@ -8,7 +8,11 @@ public static class RuntimeLoop
         var api = new RuntimeApiClient(Environment.GetEnvironmentVariable("AWS_LAMBDA_RUNTIME_API")
             ?? throw new InvalidOperationException("AWS_LAMBDA_RUNTIME_API is not set: this host runs inside a Lambda execution environment."));
         if (Environment.GetEnvironmentVariable("STRATUS_STANDBY") == "1")
+        {
             foreach (var (name, value) in await api.AssignmentAsync()) Environment.SetEnvironmentVariable(name, value);
+            // Stratus narrowed this host's memory cgroup to the function's size before the assignment: the GC sizes its heap to it.
+            GC.RefreshMemoryLimit();
+        }
 
         FunctionHandler handler;
         try

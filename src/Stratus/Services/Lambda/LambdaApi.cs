@@ -25,7 +25,8 @@ public sealed class LambdaApi : IStratusService
 
     public string Name => "lambda";
     public ServiceEndpoint Endpoint { get; }
-    public string State => _lambda.Sandboxed ? "running" : "running (bubblewrap not installed: functions are not sandboxed)";
+    public string State =>
+        $"running ({(_lambda.Sandboxed ? "sandboxed with bubblewrap" : "bubblewrap not installed: functions are not sandboxed")}; memory limits {_lambda.MemoryLimits.Description})";
 
     private static IEnumerable<RestRoute> Routes() =>
     [

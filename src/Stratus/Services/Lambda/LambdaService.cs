@@ -94,6 +94,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
     public bool Sandboxed => _engine.Sandboxed;
 
+    public MemoryLimits MemoryLimits => _engine.MemoryLimits;
+
     /// <summary>Where functions' SDK calls go (AWS_ENDPOINT_URL), once the server knows its address.</summary>
     public void SetStratusUrl(string url) => _stratusUrl = url.TrimEnd('/');
 
@@ -421,10 +423,10 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
         var runnable = Runnable(function, config, qualifier);
         var invocation = new Invocation(Guid.NewGuid().ToString(), payload, qualifier is null ? function.Arn : $"{function.Arn}:{qualifier}", options.ClientContext);
-        InvocationOutcome outcome;
+        InvocationRecord record;
         try
         {
-            outcome = await _engine.InvokeAsync(runnable, invocation, UnreservedLimit(accountId, region));
+            record = await _engine.InvokeAsync(runnable, invocation, UnreservedLimit(accountId, region));
         }
         catch (AwsException throttled) when (throttled.Code == "TooManyRequestsException")
         {
@@ -436,9 +438,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         {
             // The function's last lines may still be in its output pipe when its response arrives.
             await Task.Delay(20, cancellation);
-            logResult = LambdaTelemetry.TailBase64(runnable, invocation, outcome);
+            logResult = LambdaTelemetry.TailBase64(record);
         }
-        return new InvokeResponse(200, outcome.Payload, outcome.FunctionError, version, logResult);
+        return new InvokeResponse(200, record.Outcome.Payload, record.Outcome.FunctionError, version, logResult);
     }
 
     /// <summary>Runs one queued event and says what became of it.</summary>

@@ -35,10 +35,10 @@ public sealed class LambdaTelemetry : IAsyncDisposable
         _metrics.Publish(Datum(function, "Throttles", 1, "Count", DateTimeOffset.UtcNow));
 
     /// <summary>The last 4 KB of the invocation's log, base64, for X-Amz-Log-Result.</summary>
-    public static string TailBase64(RunnableFunction function, Invocation invocation, InvocationOutcome outcome)
+    public static string TailBase64(InvocationRecord record)
     {
         var text = new StringBuilder();
-        foreach (var line in Lines(function, invocation, outcome, durationMs: null, initDurationMs: null, maxMemoryMb: null)) text.Append(line).Append('\n');
+        foreach (var line in Lines(record)) text.Append(line).Append('\n');
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
         return Convert.ToBase64String(bytes.AsSpan(Math.Max(0, bytes.Length - TailBytes)));
     }
@@ -48,9 +48,8 @@ public sealed class LambdaTelemetry : IAsyncDisposable
         await foreach (var record in _records.Reader.ReadAllAsync())
         {
             var function = record.Function;
-            var memory = record.Environment?.MaxMemoryUsedMb();
             var stream = record.Environment?.LogStreamName ?? $"{record.Started:yyyy/MM/dd}/[{function.Config.Version}]{Guid.NewGuid():N}";
-            var lines = Lines(function, record.Invocation, record.Outcome, record.DurationMs, record.InitDurationMs, memory);
+            var lines = Lines(record);
             _logs.Append(function.AccountId, function.Region, LogGroup(function.Config.FunctionName), stream,
                 lines.Select(l => new LogLine(record.Started, l)).ToList());
             _metrics.Publish(Datum(function, "Invocations", 1, "Count", record.Started));
@@ -63,17 +62,17 @@ public sealed class LambdaTelemetry : IAsyncDisposable
         }
     }
 
-    private static List<string> Lines(RunnableFunction function, Invocation invocation, InvocationOutcome outcome, double? durationMs, double? initDurationMs, int? maxMemoryMb)
+    private static List<string> Lines(InvocationRecord record)
     {
+        var (function, invocation, outcome) = (record.Function, record.Invocation, record.Outcome);
         var id = invocation.RequestId;
         var lines = new List<string> { $"START RequestId: {id} Version: {function.Config.Version}" };
         lines.AddRange(invocation.Output);
         lines.Add($"END RequestId: {id}");
-        var duration = durationMs ?? (invocation.StartedTimestamp == 0 || invocation.CompletedTimestamp == 0 ? 0
-            : System.Diagnostics.Stopwatch.GetElapsedTime(invocation.StartedTimestamp, invocation.CompletedTimestamp).TotalMilliseconds);
+        var duration = record.DurationMs;
         var report = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"REPORT RequestId: {id}\tDuration: {duration:0.00} ms\tBilled Duration: {Math.Max(1, (long)Math.Ceiling(duration))} ms\tMemory Size: {function.Config.MemorySize} MB"));
-        if (maxMemoryMb is { } memory) report.Append(CultureInfo.InvariantCulture, $"\tMax Memory Used: {memory} MB");
-        if (initDurationMs is { } init) report.Append(CultureInfo.InvariantCulture, $"\tInit Duration: {init:0.00} ms");
+        if (record.Environment?.MaxMemoryUsedMb() is { } memory) report.Append(CultureInfo.InvariantCulture, $"\tMax Memory Used: {memory} MB");
+        if (record.InitDurationMs is { } init) report.Append(CultureInfo.InvariantCulture, $"\tInit Duration: {init:0.00} ms");
         if (outcome.FunctionError is not null && TimedOut(outcome)) report.Append("\tStatus: timeout");
         lines.Add(report.ToString());
         return lines;

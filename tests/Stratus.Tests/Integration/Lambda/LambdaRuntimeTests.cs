@@ -38,6 +38,9 @@ public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixtu
                 raise ValueError("bad input: " + str(event.get("why")))
             if action == "crash":
                 os._exit(3)
+            if action == "hog":
+                blocks = [bytes([i % 256]) * (1024 * 1024) for i in range(event["mb"])]
+                return {"count": COUNT, "mb": len(blocks)}
             if action == "huge":
                 return "z" * (7 * 1024 * 1024)
             if action == "spam":
@@ -137,6 +140,41 @@ public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixtu
         Assert.Equal(413, result["too_large"]!["status"]!.GetValue<int>());
         Assert.Equal("1", result["version"]!.GetValue<string>());
         Assert.Equal("ResourceNotFoundException", result["missing"]!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_function_is_held_to_its_memory_size_where_the_kernel_allows()
+    {
+        var result = await RunAsync("""
+            create("rt-small", {"app.py": PY}, MemorySize=128, Timeout=30)
+            out["fits"] = invoke("rt-small", {"action": "hog", "mb": 40})
+            out["outgrows"] = invoke("rt-small", {"action": "hog", "mb": 400}, LogType="Tail")
+            out["after"] = invoke("rt-small", {"action": "count"})
+            create("rt-large", {"app.py": PY}, MemorySize=1024, Timeout=30)
+            out["large"] = invoke("rt-large", {"action": "hog", "mb": 400})
+            import urllib.request
+            out["health"] = json.load(urllib.request.urlopen(URL + "/_stratus/health"))["services"]["lambda"]["state"]
+            """);
+
+        Assert.Equal(40, result["fits"]!["payload"]!["mb"]!.GetValue<int>());
+        Assert.Equal(400, result["large"]!["payload"]!["mb"]!.GetValue<int>());
+        Assert.Equal(1, result["after"]!["payload"]!["count"]!.GetValue<int>());
+        var health = result["health"]!.GetValue<string>();
+        var outgrown = result["outgrows"]!;
+        if (health.Contains("memory limits enforced", StringComparison.Ordinal))
+        {
+            Assert.Equal("Unhandled", outgrown["error"]!.GetValue<string>());
+            Assert.Equal("Runtime.OutOfMemory", outgrown["payload"]!["errorType"]!.GetValue<string>());
+            Assert.Matches(@"^RequestId: [0-9a-f-]{36} Error: Runtime exited with error: signal: killed$", outgrown["payload"]!["errorMessage"]!.GetValue<string>());
+            var log = outgrown["log"]!.GetValue<string>();
+            Assert.Contains("Error: Runtime exited with error: signal: killed\nRuntime.OutOfMemory\n", log);
+            Assert.Contains("Memory Size: 128 MB\tMax Memory Used: 128 MB", log);
+        }
+        else
+        {
+            Assert.Matches("memory limits not enforced: .{20,}", health);
+            Assert.Equal(400, outgrown["payload"]!["mb"]!.GetValue<int>());
+        }
     }
 
     [Fact]

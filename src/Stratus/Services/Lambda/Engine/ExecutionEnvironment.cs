@@ -33,6 +33,9 @@ public sealed class ExecutionEnvironment
     public string FunctionArn { get; private set; }
     public string LogStreamName { get; private set; }
 
+    /// <summary>The memory cgroup that holds the environment's processes to the function's size, when limits are enforced.</summary>
+    public EnvironmentCgroup? Cgroup { get; set; }
+
     /// <summary>
     /// A pre-started runtime host waits here for the function it will run (its variables): it was started
     /// before any function needed it, with an empty task root that receives the code on assignment.
@@ -127,14 +130,32 @@ public sealed class ExecutionEnvironment
     private void OnExited(int exitCode)
     {
         var requestId = _current?.RequestId;
-        var reason = $"RequestId: {requestId} Error: Runtime exited with error: {(exitCode >= 128 ? "signal: " + (exitCode - 128) : "exit status " + exitCode)}";
-        var outcome = InvocationOutcome.Failure("Runtime.ExitError", reason);
+        // Lambda names the runtime's end as Go's os/exec does ("signal: killed", "exit status 1").
+        var status = exitCode >= 128 ? "signal: " + SignalName(exitCode - 128) : "exit status " + exitCode;
+        var outOfMemory = Cgroup?.OutOfMemoryKilled() == true;
+        // The kernel killed it at its limit: that is the peak, whatever was last sampled.
+        if (outOfMemory) (_lastMemoryMb, _lastMemoryTimestamp) = (Config.MemorySize, Stopwatch.GetTimestamp());
+        var errorType = outOfMemory ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+        var reason = $"RequestId: {requestId} Error: Runtime exited with error: {status}";
+        var outcome = InvocationOutcome.Failure(errorType, reason);
+        _current?.AddOutput(reason);
+        _current?.AddOutput(errorType);
         _initialized.TrySetResult(outcome);
         _current?.Complete(outcome);
         Interlocked.Exchange(ref _dead, 1);
         _work.Writer.TryComplete();
         _process?.Dispose();
+        Cgroup?.Remove();
     }
+
+    private static string SignalName(int signal) => signal switch
+    {
+        6 => "aborted",
+        9 => "killed",
+        11 => "segmentation fault",
+        15 => "terminated",
+        _ => signal.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     private static int SafeExitCode(Process process)
     {
@@ -151,6 +172,7 @@ public sealed class ExecutionEnvironment
     /// </summary>
     public int? MaxMemoryUsedMb()
     {
+        if (IsDead) return _lastMemoryMb;
         if (_lastMemoryTimestamp != 0 && Stopwatch.GetElapsedTime(_lastMemoryTimestamp) < TimeSpan.FromSeconds(1)) return _lastMemoryMb;
         _lastMemoryTimestamp = Stopwatch.GetTimestamp();
         return _lastMemoryMb = ReadPeakMemoryMb();

@@ -39,6 +39,8 @@ public sealed class LambdaEngine : IAsyncDisposable
     private readonly ConcurrentDictionary<string, StrongBox<int>> _inFlightByFunction = new(StringComparer.Ordinal);
     private readonly Timer _idleSweep;
     private readonly ConcurrentQueue<ExecutionEnvironment> _standbyHosts = new();
+    /// <summary>A standby host's limit until a function is assigned to it and it takes that function's size.</summary>
+    private const int LargestMemorySizeMb = 10240;
     private int _unreservedInFlight;
     private int _standbyStarting;
 
@@ -57,12 +59,16 @@ public sealed class LambdaEngine : IAsyncDisposable
     /// <param name="credentials">An environment's AWS credentials, asked once per environment.</param>
     public static async Task<LambdaEngine> StartAsync(string workDir, LambdaSettings settings, Action<InvocationRecord> finished,
         Func<FunctionConfig, IReadOnlyDictionary<string, string>> credentials) =>
-        new(await RuntimeApiServer.StartAsync(), new RuntimeLauncher(workDir), settings, finished, credentials);
+        new(await RuntimeApiServer.StartAsync(),
+            new RuntimeLauncher(workDir, settings.EnforceMemory ? MemoryLimits.Detect() : MemoryLimits.Disabled("turned off by STRATUS_LAMBDA_MEMORY_LIMITS=off")),
+            settings, finished, credentials);
 
     public bool Sandboxed => _launcher.Sandboxed;
 
+    public MemoryLimits MemoryLimits => _launcher.MemoryLimits;
+
     /// <summary>Runs the invocation to its end: a caller that goes away does not stop it, as on AWS.</summary>
-    public async Task<InvocationOutcome> InvokeAsync(RunnableFunction function, Invocation invocation, int unreservedLimit)
+    public async Task<InvocationRecord> InvokeAsync(RunnableFunction function, Invocation invocation, int unreservedLimit)
     {
         var concurrent = Acquire(function, unreservedLimit);
         var started = DateTimeOffset.UtcNow;
@@ -93,8 +99,9 @@ public sealed class LambdaEngine : IAsyncDisposable
         var duration = invocation.StartedTimestamp != 0 && invocation.CompletedTimestamp != 0
             ? Stopwatch.GetElapsedTime(invocation.StartedTimestamp, invocation.CompletedTimestamp)
             : Stopwatch.GetElapsedTime(startTimestamp);
-        _finished(new InvocationRecord(function, invocation, outcome, environment, duration.TotalMilliseconds, initDuration, started, concurrent));
-        return outcome;
+        var record = new InvocationRecord(function, invocation, outcome, environment, duration.TotalMilliseconds, initDuration, started, concurrent);
+        _finished(record);
+        return record;
     }
 
     private async Task<InvocationOutcome> RunAsync(ExecutionEnvironment environment, RunnableFunction function, Invocation invocation)
@@ -181,6 +188,7 @@ public sealed class LambdaEngine : IAsyncDisposable
         try
         {
             _launcher.Populate(standby, function.CodeDir);
+            standby.Cgroup?.Limit(function.Config.MemorySize);
         }
         catch (IOException)
         {
@@ -198,7 +206,8 @@ public sealed class LambdaEngine : IAsyncDisposable
         Interlocked.Increment(ref _standbyStarting);
         _ = Task.Run(() =>
         {
-            var placeholder = new FunctionConfig { FunctionName = "", Role = "", LastModified = "", Runtime = "dotnet10", Handler = "standby::standby::standby" };
+            var placeholder = new FunctionConfig { FunctionName = "", Role = "", LastModified = "", Runtime = "dotnet10", Handler = "standby::standby::standby",
+                MemorySize = LargestMemorySizeMb };
             var standby = new ExecutionEnvironment(NewId(), placeholder, "", "", Stopwatch.GetTimestamp());
             try
             {
@@ -277,6 +286,7 @@ public sealed class LambdaEngine : IAsyncDisposable
         _pools.Clear();
         foreach (var environment in _api.Environments.ToList()) Discard(environment);
         await _api.DisposeAsync();
+        _launcher.MemoryLimits.Dispose();
     }
 
     /// <summary>The idle environments of one function version and configuration.</summary>
@@ -346,6 +356,8 @@ public sealed record LambdaSettings
     public TimeSpan InitTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>.NET runtime hosts kept started ahead of need once a .NET function has run (cold starts then skip process start-up).</summary>
     public int StandbyDotnetHosts { get; init; } = 1;
+    /// <summary>Whether functions are held to their memory size (where the kernel lets Stratus make memory cgroups).</summary>
+    public bool EnforceMemory { get; init; } = true;
     /// <summary>The wait before an Event invocation's first retry; the second waits twice as long (AWS: one and two minutes).</summary>
     public TimeSpan EventRetryDelay { get; init; } = TimeSpan.FromMinutes(1);
 
@@ -359,6 +371,8 @@ public sealed record LambdaSettings
         if (Number("STRATUS_LAMBDA_EVENT_RETRY_SECONDS") is { } retry) settings = settings with { EventRetryDelay = TimeSpan.FromSeconds(retry) };
         if (Environment.GetEnvironmentVariable("STRATUS_LAMBDA_DOTNET_STANDBY") is { } standby && int.TryParse(standby, out var hosts) && hosts >= 0)
             settings = settings with { StandbyDotnetHosts = hosts };
+        if (string.Equals(Environment.GetEnvironmentVariable("STRATUS_LAMBDA_MEMORY_LIMITS"), "off", StringComparison.OrdinalIgnoreCase))
+            settings = settings with { EnforceMemory = false };
         return settings;
     }
 

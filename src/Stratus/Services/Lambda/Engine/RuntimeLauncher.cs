@@ -19,8 +19,11 @@ public sealed class RuntimeLauncher
     private readonly string? _bubblewrap;
     private readonly ConcurrentDictionary<string, string> _interpreters = new(StringComparer.Ordinal);
 
-    public RuntimeLauncher(string workDir)
+    private readonly MemoryLimits _memory;
+
+    public RuntimeLauncher(string workDir, MemoryLimits memory)
     {
+        _memory = memory;
         _runtimeDir = Path.Combine(workDir, "runtimes");
         _scratchRoot = Path.Combine(workDir, "scratch");
         Directory.CreateDirectory(_runtimeDir);
@@ -30,6 +33,8 @@ public sealed class RuntimeLauncher
     }
 
     public bool Sandboxed => _bubblewrap is not null;
+
+    public MemoryLimits MemoryLimits => _memory;
 
     /// <summary>The Stratus-shipped .NET runtime host, built beside Stratus.</summary>
     public static string DotnetHostPath => Path.Combine(AppContext.BaseDirectory, "Stratus.Lambda.RuntimeHost.dll");
@@ -73,6 +78,7 @@ public sealed class RuntimeLauncher
     public Process Start(ExecutionEnvironment environment, string codeDir, string runtimeApi, IReadOnlyDictionary<string, string> variables)
     {
         var config = environment.Config;
+        environment.Cgroup = _memory.Create(environment.Id, config.MemorySize);
         var taskRoot = Sandboxed ? SandboxTaskRoot : codeDir;
         var runtimeDir = Sandboxed ? SandboxRuntimeDir : _runtimeDir;
         var command = Command(config, taskRoot, runtimeDir);
@@ -86,22 +92,20 @@ public sealed class RuntimeLauncher
             UseShellExecute = false,
             WorkingDirectory = Sandboxed ? "/" : codeDir,
         };
+        var argv = new List<string>();
+        if (environment.Cgroup is { } cgroup)
+            // The shell joins the cgroup before it becomes the runtime, so every process the function starts is inside the limit.
+            argv.AddRange(["/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", cgroup.ProcessesFile]);
         if (_bubblewrap is not null)
-        {
-            start.FileName = _bubblewrap;
-            foreach (var arg in (string[])["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/var",
-                         "--ro-bind", codeDir, SandboxTaskRoot, "--ro-bind", _runtimeDir, SandboxRuntimeDir,
-                         "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", "stratus-lambda",
-                         "--die-with-parent", "--new-session", "--chdir", SandboxTaskRoot, "--"])
-                start.ArgumentList.Add(arg);
-            foreach (var arg in command) start.ArgumentList.Add(arg);
-        }
+            argv.AddRange([_bubblewrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/var",
+                "--ro-bind", codeDir, SandboxTaskRoot, "--ro-bind", _runtimeDir, SandboxRuntimeDir,
+                "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", "stratus-lambda",
+                "--die-with-parent", "--new-session", "--chdir", SandboxTaskRoot, "--"]);
         else
-        {
             Directory.CreateDirectory(scratch);
-            start.FileName = command[0];
-            foreach (var arg in command.Skip(1)) start.ArgumentList.Add(arg);
-        }
+        argv.AddRange(command);
+        start.FileName = argv[0];
+        foreach (var arg in argv.Skip(1)) start.ArgumentList.Add(arg);
 
         start.Environment.Clear();
         start.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
@@ -137,6 +141,7 @@ public sealed class RuntimeLauncher
 
     public void CleanUp(ExecutionEnvironment environment)
     {
+        environment.Cgroup?.Remove();
         foreach (var directory in new[] { Path.Combine(_scratchRoot, environment.Id), StandbyTaskRoot(environment) })
         {
             try
