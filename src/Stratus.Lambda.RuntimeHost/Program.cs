@@ -1,3 +1,3 @@
 using Stratus.Lambda.RuntimeHost;
 
-return await RuntimeLoop.RunAsync();
+return RuntimeLoop.Run();

@@ -7,7 +7,12 @@ namespace Stratus.Lambda.RuntimeHost;
 /// <summary>One event as the Runtime API hands it over.</summary>
 public sealed record NextInvocation(string RequestId, long DeadlineUnixMs, string InvokedFunctionArn, string? TraceId, byte[] Payload);
 
-/// <summary>The Lambda Runtime API over one kept-alive connection: next event, response, error, init error.</summary>
+/// <summary>
+/// The Lambda Runtime API over one kept-alive connection: next event, response, error, init error. Calls are
+/// synchronous on the loop's own thread: an idle environment then waits in one blocking read, and an event
+/// wakes exactly that thread, with no hop through the thread pool (which matters when many environments
+/// share few cores).
+/// </summary>
 public sealed class RuntimeApiClient
 {
     private readonly HttpClient _http;
@@ -22,45 +27,46 @@ public sealed class RuntimeApiClient
     }
 
     /// <summary>Stratus's extension for pre-started hosts: waits for the function this host is given, as its variables.</summary>
-    public async Task<Dictionary<string, string>> AssignmentAsync()
+    public Dictionary<string, string> Assignment()
     {
-        using var response = await _http.GetAsync("../stratus/assignment");
+        using var response = _http.Send(new HttpRequestMessage(HttpMethod.Get, "../stratus/assignment"));
         response.EnsureSuccessStatusCode();
-        return JsonSerializer.Deserialize(await response.Content.ReadAsStreamAsync(), ErrorDocumentJson.Default.DictionaryStringString)!;
+        return JsonSerializer.Deserialize(response.Content.ReadAsStream(), ErrorDocumentJson.Default.DictionaryStringString)!;
     }
 
-    public async Task<NextInvocation> NextAsync()
+    public NextInvocation Next()
     {
-        using var response = await _http.GetAsync("invocation/next", HttpCompletionOption.ResponseContentRead);
+        using var response = _http.Send(new HttpRequestMessage(HttpMethod.Get, "invocation/next"), HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         var headers = response.Headers;
+        var payload = new byte[response.Content.Headers.ContentLength ?? 0];
+        using (var body = response.Content.ReadAsStream()) body.ReadExactly(payload);
         return new NextInvocation(
             Header(headers, "Lambda-Runtime-Aws-Request-Id") ?? "",
             long.TryParse(Header(headers, "Lambda-Runtime-Deadline-Ms"), out var deadline) ? deadline : 0,
             Header(headers, "Lambda-Runtime-Invoked-Function-Arn") ?? "",
             Header(headers, "Lambda-Runtime-Trace-Id"),
-            await response.Content.ReadAsByteArrayAsync());
+            payload);
     }
 
-    public async Task RespondAsync(string requestId, Stream body)
+    public void Respond(string requestId, Stream body)
     {
         using var content = new StreamContent(body);
         content.Headers.ContentType = new("application/json");
-        using var response = await _http.PostAsync($"invocation/{requestId}/response", content);
+        using var response = _http.Send(new HttpRequestMessage(HttpMethod.Post, $"invocation/{requestId}/response") { Content = content });
     }
 
-    public Task ErrorAsync(string requestId, Exception error) => PostErrorAsync($"invocation/{requestId}/error", ErrorDocument.From(error));
+    public void Error(string requestId, Exception error) => PostError($"invocation/{requestId}/error", ErrorDocument.From(error));
 
-    public Task InitErrorAsync(string errorType, string message) =>
-        PostErrorAsync("init/error", new ErrorDocument(errorType, message, []));
+    public void InitError(string errorType, string message) => PostError("init/error", new ErrorDocument(errorType, message, []));
 
-    private async Task PostErrorAsync(string path, ErrorDocument error)
+    private void PostError(string path, ErrorDocument error)
     {
         using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(error, ErrorDocumentJson.Default.ErrorDocument));
         content.Headers.ContentType = new("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         request.Headers.TryAddWithoutValidation("Lambda-Runtime-Function-Error-Type", error.ErrorType);
-        using var response = await _http.SendAsync(request);
+        using var response = _http.Send(request);
     }
 
     private static string? Header(System.Net.Http.Headers.HttpResponseHeaders headers, string name) =>

@@ -3,13 +3,13 @@ namespace Stratus.Lambda.RuntimeHost;
 /// <summary>Binds the handler named by _HANDLER, then serves events from the Runtime API until the process is stopped.</summary>
 public static class RuntimeLoop
 {
-    public static async Task<int> RunAsync()
+    public static int Run()
     {
         var api = new RuntimeApiClient(Environment.GetEnvironmentVariable("AWS_LAMBDA_RUNTIME_API")
             ?? throw new InvalidOperationException("AWS_LAMBDA_RUNTIME_API is not set: this host runs inside a Lambda execution environment."));
         if (Environment.GetEnvironmentVariable("STRATUS_STANDBY") == "1")
         {
-            foreach (var (name, value) in await api.AssignmentAsync()) Environment.SetEnvironmentVariable(name, value);
+            foreach (var (name, value) in api.Assignment()) Environment.SetEnvironmentVariable(name, value);
             // Stratus narrowed this host's memory cgroup to the function's size before the assignment: the GC sizes its heap to it.
             GC.RefreshMemoryLimit();
         }
@@ -23,28 +23,28 @@ public static class RuntimeLoop
         catch (HandlerBindingException e)
         {
             Console.WriteLine($"{e.ErrorType}: {e.Message}");
-            await api.InitErrorAsync(e.ErrorType, e.Message);
+            api.InitError(e.ErrorType, e.Message);
             return 1;
         }
 
         while (true)
         {
-            var next = await api.NextAsync();
+            var next = api.Next();
             Environment.SetEnvironmentVariable("_X_AMZN_TRACE_ID", next.TraceId);
             Stream output;
             try
             {
-                output = await handler.InvokeAsync(next);
+                output = handler.InvokeAsync(next).GetAwaiter().GetResult();
             }
             catch (Exception e)
             {
                 var error = FunctionHandler.Unwrap(e);
                 Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ}\t{next.RequestId}\tfail\t{ErrorDocument.From(error)}");
-                await api.ErrorAsync(next.RequestId, error);
+                api.Error(next.RequestId, error);
                 continue;
             }
-            await Console.Out.FlushAsync();
-            await api.RespondAsync(next.RequestId, output);
+            Console.Out.Flush();
+            api.Respond(next.RequestId, output);
         }
     }
 }

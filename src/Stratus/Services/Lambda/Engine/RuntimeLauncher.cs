@@ -132,6 +132,8 @@ public sealed class RuntimeLauncher
             start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
             start.Environment["DOTNET_TieredPGO"] = "0";
             start.Environment["DOTNET_TC_QuickJitForLoops"] = "1";
+            start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
+            start.Environment["DOTNET_gcConcurrent"] = "0";
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
