@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using System.Text.Json;
 
@@ -9,68 +8,65 @@ public sealed record NextInvocation(string RequestId, long DeadlineUnixMs, strin
 
 /// <summary>
 /// The Lambda Runtime API over one kept-alive connection: next event, response, error, init error. Calls are
-/// synchronous on the loop's own thread: an idle environment then waits in one blocking read, and an event
-/// wakes exactly that thread, with no hop through the thread pool (which matters when many environments
-/// share few cores).
+/// synchronous on the loop's own thread, over a plain socket: an idle environment waits in one blocking read,
+/// an event wakes exactly that thread, and an invoke runs little code. That matters when many environments
+/// share few cores, each one's code and data evicted from the CPU's caches by the others between its events.
 /// </summary>
 public sealed class RuntimeApiClient
 {
-    private readonly HttpClient _http;
+    private readonly RuntimeHttpConnection _connection;
+    private readonly string _base;
 
     public RuntimeApiClient(string runtimeApi)
     {
-        _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, AutomaticDecompression = DecompressionMethods.None, MaxConnectionsPerServer = 1 })
-        {
-            BaseAddress = new Uri($"http://{runtimeApi.TrimEnd('/')}/2018-06-01/runtime/"),
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
+        // host:port, optionally followed by a path (Stratus gives each environment its own path prefix).
+        var slash = runtimeApi.IndexOf('/');
+        var authority = slash < 0 ? runtimeApi : runtimeApi[..slash];
+        _base = (slash < 0 ? "" : runtimeApi[slash..].TrimEnd('/')) + "/2018-06-01/";
+        _connection = new RuntimeHttpConnection(authority);
     }
 
     /// <summary>Stratus's extension for pre-started hosts: waits for the function this host is given, as its variables.</summary>
     public Dictionary<string, string> Assignment()
     {
-        using var response = _http.Send(new HttpRequestMessage(HttpMethod.Get, "../stratus/assignment"));
-        response.EnsureSuccessStatusCode();
-        return JsonSerializer.Deserialize(response.Content.ReadAsStream(), ErrorDocumentJson.Default.DictionaryStringString)!;
+        var response = _connection.Send("GET", _base + "stratus/assignment", null, []);
+        response.EnsureSuccess();
+        return JsonSerializer.Deserialize(response.Body, ErrorDocumentJson.Default.DictionaryStringString)!;
     }
 
     public NextInvocation Next()
     {
-        using var response = _http.Send(new HttpRequestMessage(HttpMethod.Get, "invocation/next"), HttpCompletionOption.ResponseHeadersRead);
-        response.EnsureSuccessStatusCode();
-        var headers = response.Headers;
-        var payload = new byte[response.Content.Headers.ContentLength ?? 0];
-        using (var body = response.Content.ReadAsStream()) body.ReadExactly(payload);
+        var response = _connection.Send("GET", _base + "runtime/invocation/next", null, []);
+        response.EnsureSuccess();
         return new NextInvocation(
-            Header(headers, "Lambda-Runtime-Aws-Request-Id") ?? "",
-            long.TryParse(Header(headers, "Lambda-Runtime-Deadline-Ms"), out var deadline) ? deadline : 0,
-            Header(headers, "Lambda-Runtime-Invoked-Function-Arn") ?? "",
-            Header(headers, "Lambda-Runtime-Trace-Id"),
-            payload);
+            response.Header("Lambda-Runtime-Aws-Request-Id") ?? "",
+            long.TryParse(response.Header("Lambda-Runtime-Deadline-Ms"), out var deadline) ? deadline : 0,
+            response.Header("Lambda-Runtime-Invoked-Function-Arn") ?? "",
+            response.Header("Lambda-Runtime-Trace-Id"),
+            response.Body);
     }
 
     public void Respond(string requestId, Stream body)
     {
-        using var content = new StreamContent(body);
-        content.Headers.ContentType = new("application/json");
-        using var response = _http.Send(new HttpRequestMessage(HttpMethod.Post, $"invocation/{requestId}/response") { Content = content });
+        ArraySegment<byte> bytes;
+        if (body is MemoryStream memory && memory.TryGetBuffer(out var buffer))
+            bytes = buffer[(int)memory.Position..];
+        else
+        {
+            using var copy = new MemoryStream();
+            body.CopyTo(copy);
+            bytes = copy.ToArray();
+        }
+        _connection.Send("POST", $"{_base}runtime/invocation/{requestId}/response", bytes, []);
     }
 
-    public void Error(string requestId, Exception error) => PostError($"invocation/{requestId}/error", ErrorDocument.From(error));
+    public void Error(string requestId, Exception error) => PostError($"runtime/invocation/{requestId}/error", ErrorDocument.From(error));
 
-    public void InitError(string errorType, string message) => PostError("init/error", new ErrorDocument(errorType, message, []));
+    public void InitError(string errorType, string message) => PostError("runtime/init/error", new ErrorDocument(errorType, message, []));
 
-    private void PostError(string path, ErrorDocument error)
-    {
-        using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(error, ErrorDocumentJson.Default.ErrorDocument));
-        content.Headers.ContentType = new("application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
-        request.Headers.TryAddWithoutValidation("Lambda-Runtime-Function-Error-Type", error.ErrorType);
-        using var response = _http.Send(request);
-    }
-
-    private static string? Header(System.Net.Http.Headers.HttpResponseHeaders headers, string name) =>
-        headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
+    private void PostError(string path, ErrorDocument error) =>
+        _connection.Send("POST", _base + path, JsonSerializer.SerializeToUtf8Bytes(error, ErrorDocumentJson.Default.ErrorDocument),
+            [("Lambda-Runtime-Function-Error-Type", error.ErrorType)]);
 }
 
 /// <summary>An error as AWS's .NET runtime reports it.</summary>
