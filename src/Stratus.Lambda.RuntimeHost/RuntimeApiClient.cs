@@ -26,12 +26,15 @@ public sealed class RuntimeApiClient
         _connection = new RuntimeHttpConnection(authority);
     }
 
-    /// <summary>Stratus's extension for pre-started hosts: waits for the function this host is given, as its variables.</summary>
-    public Dictionary<string, string> Assignment()
+    /// <summary>Stratus's extension for pre-started hosts: waits for the function this host is given, as its variables (NAME=VALUE, each ended by NUL).</summary>
+    public List<(string Name, string Value)> Assignment()
     {
         var response = _connection.Send("GET", _base + "stratus/assignment", null, []);
         response.EnsureSuccess();
-        return JsonSerializer.Deserialize(response.Body, ErrorDocumentJson.Default.DictionaryStringString)!;
+        return Encoding.UTF8.GetString(response.Body).Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Where(entry => entry.IndexOf('=') > 0)
+            .Select(entry => (entry[..entry.IndexOf('=')], entry[(entry.IndexOf('=') + 1)..]))
+            .ToList();
     }
 
     public NextInvocation Next()
@@ -85,5 +88,4 @@ public sealed record ErrorDocument(
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(ErrorDocument))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class ErrorDocumentJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -35,7 +35,7 @@ public sealed class Failing
     public Task ThrowAsync() => throw new InvalidOperationException("the order is not valid");
 }
 
-public sealed record ProcessFacts(DateTime ProcessStartedUtc, string? FunctionName, string? ExecutionEnv, string? TaskRoot);
+public sealed record ProcessFacts(DateTime ProcessStartedUtc, string? FunctionName, string? ExecutionEnv, string? TaskRoot, string? Greeting);
 
 public static class Facts
 {
@@ -44,7 +44,8 @@ public static class Facts
         System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime(),
         Environment.GetEnvironmentVariable("AWS_LAMBDA_FUNCTION_NAME"),
         Environment.GetEnvironmentVariable("AWS_EXECUTION_ENV"),
-        Environment.GetEnvironmentVariable("LAMBDA_TASK_ROOT"));
+        Environment.GetEnvironmentVariable("LAMBDA_TASK_ROOT"),
+        Environment.GetEnvironmentVariable("GREETING"));
 }
 
 /// <summary>The seed's page contract: the HTML page returned as a JSON string, unwrapped by $input.path('$').</summary>

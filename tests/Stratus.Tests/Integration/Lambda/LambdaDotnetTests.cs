@@ -35,7 +35,8 @@ public sealed class LambdaDotnetTests(StratusFixture stratus) : IClassFixture<St
             time.sleep(2)
             import datetime
             created = lam.create_function(FunctionName="cs-standby", Runtime="dotnet8", Role=role(), Handler="DotnetFunctions::DotnetFunctions.Facts::Describe",
-                                          Code={"ZipFile": library}, MemorySize=512, Timeout=30)
+                                          Code={"ZipFile": library}, MemorySize=512, Timeout=30,
+                                          Environment={"Variables": {"GREETING": "a=b; grüße, 你好"}})
             facts = invoke("cs-standby")["payload"]
             out["standby"] = facts
             started = datetime.datetime.fromisoformat(facts["process_started_utc"].replace("Z", "+00:00"))
@@ -68,6 +69,7 @@ public sealed class LambdaDotnetTests(StratusFixture stratus) : IClassFixture<St
         Assert.Equal("cs-standby", result["standby"]!["function_name"]!.GetValue<string>());
         Assert.Equal("AWS_Lambda_dotnet8", result["standby"]!["execution_env"]!.GetValue<string>());
         Assert.Equal("/var/task", result["standby"]!["task_root"]!.GetValue<string>());
+        Assert.Equal("a=b; grüße, 你好", result["standby"]!["greeting"]!.GetValue<string>());
 
         Assert.Null(result["exe"]!["error"]);
         Assert.Equal("""{"executable":true,"received":{"n":1}}""", result["exe"]!["payload"]!.ToJsonString());
