@@ -41,14 +41,15 @@ MARIADB_SERVER = ["--innodb-buffer-pool-size=32M", "--performance-schema=OFF", "
 class Shape:
     rounds: int          # alternations of each wrk comparison
     seconds: int         # length of one wrk run
+    warmup: int          # length of the wrk run before each subject's rounds
     cold_starts: int     # cold starts per subject
     walkthroughs: int    # deploy.sh + teardown.sh runs (about a minute each)
     stacks: int          # stack creations
     databases: int       # RDS instance creations
 
 
-QUICK = Shape(rounds=2, seconds=2, cold_starts=3, walkthroughs=1, stacks=1, databases=1)
-FULL = Shape(rounds=5, seconds=5, cold_starts=9, walkthroughs=2, stacks=2, databases=3)
+QUICK = Shape(rounds=2, seconds=1, warmup=2, cold_starts=2, walkthroughs=1, stacks=1, databases=1)
+FULL = Shape(rounds=4, seconds=4, warmup=3, cold_starts=9, walkthroughs=2, stacks=2, databases=3)
 
 
 # ---- processes ----
@@ -146,18 +147,17 @@ def invoke_url(stratus, name):
     return f"{stratus.url}/2015-03-31/functions/{name}/invocations"
 
 
-def stratus_cold_start(stratus, name):
-    """A new environment: a changed configuration retires the warm ones, so the next invoke starts one."""
+def stratus_cold_start(stratus, name, pause=0.0):
+    """A new environment: a changed configuration retires the warm ones, so the next invoke starts one. The pause
+    gives the pre-started host that replaces the one the previous cold start took the time to be waiting."""
     lam = client(stratus, "lambda")
     lam.update_function_configuration(FunctionName=name, Description=f"cold start {next(COLD_STARTS)}")
     wait_for(lambda: lam.get_function_configuration(FunctionName=name)["LastUpdateStatus"] == "Successful", f"{name} to update")
-    # Time for the pre-started host that replaces the one the previous cold start took to be waiting.
-    time.sleep(0.5)
+    time.sleep(pause)
     return timed(lambda: post(invoke_url(stratus, name), PAYLOAD))[0] * 1000
 
 
 def reference_cold_start(reference):
-    time.sleep(0.5)
     return json.loads(post(f"{reference.url}/restart", b""))["responseMs"]
 
 
@@ -168,7 +168,7 @@ def compare_wrk(subjects, connections, shape):
     figures = {name: Figure() for name in subjects}
     for url, script in subjects.values():
         # Warm-up: JIT, kept-alive connections, and at 16 connections the environments Stratus scales out to.
-        run_wrk(url, script, connections, shape.seconds)
+        run_wrk(url, script, connections, shape.warmup)
     for _ in range(shape.rounds):
         for name, (url, script) in subjects.items():
             rate, p50, p99 = run_wrk(url, script, connections, shape.seconds)
@@ -353,7 +353,7 @@ def lambda_and_http(stack, work, bare, get_script, shape):
 
     print("Lambda: cold starts", file=sys.stderr)
     cold = {".NET": alternate({
-        "waiting host": lambda: stratus_cold_start(stratus, "echo-dotnet"),
+        "waiting host": lambda: stratus_cold_start(stratus, "echo-dotnet", pause=0.5),
         "no host": lambda: stratus_cold_start(plain, "echo-dotnet"),
         "reference": lambda: reference_cold_start(references[".NET"])}, shape.cold_starts)}
     for runtime in scripts:
@@ -370,7 +370,8 @@ def lambda_and_http(stack, work, bare, get_script, shape):
     figures = compare_wrk(subjects, 16, shape)
     for name in stage:
         http_rows.append((f"{name}, 16 conn", {"Stratus": figures[name], "bare Kestrel": figures["bare"]}))
-    return {"idle_rss": idle_rss, "invoke_rows": invoke_rows, "cold": cold, "environments": environments, "http_rows": http_rows}
+    return {"idle_rss": idle_rss, "scaled_rss": stratus.rss_mb(), "invoke_rows": invoke_rows, "cold": cold, "environments": environments,
+            "http_rows": http_rows}
 
 
 def http_api(stratus):
@@ -502,6 +503,7 @@ def report(results, shape):
               f"{statistics.median(results['databases']['Stratus']) / statistics.median(results['databases']['reference']):.1f}x |",
               "", "### Memory", "", "| process | resident MB |", "| --- | --- |",
               f"| Stratus, idle | {results['idle_rss']:.0f} |",
+              f"| Stratus, after the Lambda and API Gateway runs (up to 16 environments per function) | {results['scaled_rss']:.0f} |",
               f"| Stratus, after the seed's walkthrough (deployed, page served at 16 connections) | {results['walkthrough_rss']:.0f} |"]
     for runtime, values in results["environments"].items():
         lines.append(f"| warm {runtime} echo environment (its largest process, median of {len(values)}) | {statistics.median(values):.0f} |")
