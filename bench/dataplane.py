@@ -119,7 +119,7 @@ def zip_directory(path):
 
 
 def script_functions(work):
-    """Echo functions for Stratus's shipped Python and Node runtime clients: (runtime, task root, handler, command)."""
+    """Echo functions for Stratus's shipped Python and Node runtime clients: (AWS runtime, task root, handler, command, variables)."""
     python_root, node_root = os.path.join(work, "python"), os.path.join(work, "node")
     os.makedirs(python_root)
     os.makedirs(node_root)
@@ -212,8 +212,11 @@ def environment_rss(stratus):
     found = {}
     for environment in children.get(stratus.process.pid, []):
         largest = max(tree(environment), key=rss_mb)
-        with open(f"/proc/{largest}/cmdline") as f:
-            command = f.read()
+        try:
+            with open(f"/proc/{largest}/cmdline") as f:
+                command = f.read()
+        except OSError:
+            continue  # an environment retired meanwhile
         for marker, runtime in markers:
             if marker in command:
                 found.setdefault(runtime, []).append(rss_mb(largest))
@@ -412,7 +415,6 @@ def http_api(stratus):
 def seed(stack, work, bare, get_script, shape):
     print("The seed: walkthrough, accounts page, stack, RDS", file=sys.stderr)
     stratus = start_stratus(stack, "Stratus")
-    idle_rss = stratus.rss_mb()
     deploys, teardowns = [], []
     for round_ in range(shape.walkthroughs):
         elapsed, url = walkthrough(stratus, "deploy.sh")
@@ -429,7 +431,7 @@ def seed(stack, work, bare, get_script, shape):
     print(f"  stack {statistics.median(s[0] for s in stacks):.1f} s", file=sys.stderr)
     databases = alternate({"Stratus": lambda: rds_create(stratus),
                            "reference": lambda: mariadb_start(work)}, shape.databases)
-    return {"seed_idle_rss": idle_rss, "walkthrough_rss": walkthrough_rss, "page": page, "deploys": deploys, "teardowns": teardowns,
+    return {"walkthrough_rss": walkthrough_rss, "page": page, "deploys": deploys, "teardowns": teardowns,
             "stacks": stacks, "databases": databases}
 
 
