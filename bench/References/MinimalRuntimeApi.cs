@@ -56,6 +56,10 @@ public sealed class MinimalRuntimeApi(string[] command, IReadOnlyDictionary<stri
     {
         var start = new ProcessStartInfo(command[0]) { UseShellExecute = false };
         foreach (var arg in command.Skip(1)) start.ArgumentList.Add(arg);
+        // Only what a function's environment is given, as Stratus does: inherited variables can cost start-up time
+        // (NODE_EXTRA_CA_CERTS alone makes Node read a whole CA bundle).
+        start.Environment.Clear();
+        start.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
         foreach (var (name, value) in variables) start.Environment[name] = value;
         start.Environment["AWS_LAMBDA_RUNTIME_API"] = address;
         var function = new FunctionProcess(new Process { StartInfo = start });

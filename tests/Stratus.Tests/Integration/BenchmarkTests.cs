@@ -36,7 +36,7 @@ public sealed class BenchmarkTests
                          "the seed's accounts page (function + MariaDB query), 16 conn" })
                 Assert.Matches($@"\| {Regex.Escape(row)} \| {Rate} \| {Rate} \| [\d.]+x \| {Latency} \| {Latency} \|", table);
             foreach (var row in new[] { ".NET, waiting pre-started host", ".NET, new process", "Python, new process", "Node, new process" })
-                Assert.Matches($@"\| {Regex.Escape(row)} \| {Rate} \| {Rate} \| [\d.]+x \|", table);
+                Assert.Matches($@"\| {Regex.Escape(row)} \| {Rate} \| {Rate} \| [\d.]+x \| {Rate} \|", table);
             const string Seconds = @"[\d.]+ \([\d.]+-[\d.]+\)";
             foreach (var row in new[] { "`examples/accounts/deploy.sh ENDPOINT`", "`examples/accounts/teardown.sh ENDPOINT`",
                          "`stack.yml` through CloudFormation: create", "`stack.yml` through CloudFormation: delete" })
