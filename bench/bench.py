@@ -57,11 +57,7 @@ class Server:
             raise RuntimeError(f"{name} did not start on port {port}")
 
     def rss_mb(self):
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return float("nan")
+        return rss_mb(self.process.pid)
 
     def stop(self):
         if self.process.poll() is None:
@@ -70,6 +66,18 @@ class Server:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+def rss_mb(pid):
+    """Resident memory of a process; 0 once it has gone (the bench reads processes it does not own)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def start_stratus():
@@ -558,6 +566,10 @@ def main():
         stratus.stop()
         moto.stop()
 
+    # The data plane, after the control plane and in the same section; imported here as it imports this module.
+    import dataplane
+    data_plane = dataplane.run(args.quick)
+
     command = "bench/run" + (" --quick" if args.quick else "")
     report = [
         "## Control plane: Stratus vs moto (`bench/run`)",
@@ -580,6 +592,7 @@ def main():
                growth_table(growth_rows, ("Stratus", "moto")),
                f"Stratus resident memory: {idle_rss:.0f} MB idle, {busy_rss:.0f} MB after the control-plane runs.",
                ""]
+    report += data_plane
     write_section(args.output, "\n".join(report))
     print(f"wrote {args.output}", file=sys.stderr)
 

@@ -4,10 +4,14 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/build"
-rm -rf "$out/publish"
 mkdir -p "$out"
+# Tests and benchmarks package while others deploy: one build at a time, and the zip is replaced whole,
+# so a deployment reading it never sees half a file.
+exec 9>"$out/.lock"
+flock 9
+rm -rf "$out/publish"
 dotnet publish "$here/src/Accounts.Functions" -c Release -o "$out/publish" --nologo -v quiet >&2
-python3 - "$out/publish" "$out/accounts-functions.zip" <<'PY'
+python3 - "$out/publish" "$out/accounts-functions.zip.partial" <<'PY'
 import os, sys, zipfile
 root, target = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
@@ -16,4 +20,5 @@ with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
             path = os.path.join(folder, name)
             z.write(path, os.path.relpath(path, root))
 PY
+mv -f "$out/accounts-functions.zip.partial" "$out/accounts-functions.zip"
 echo "$out/accounts-functions.zip"

@@ -55,3 +55,10 @@ public sealed class HtmlPage
 
     public Stream Handle(Stream input) => new MemoryStream(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Html));
 }
+
+/// <summary>The same page as an AWS_PROXY integration expects it: a proxy response whose body is the HTML.</summary>
+public sealed class ProxyPage
+{
+    public Stream Handle(Stream input) => new MemoryStream(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
+        new Dictionary<string, object> { ["statusCode"] = 200, ["headers"] = new Dictionary<string, string> { ["Content-Type"] = "text/html" }, ["body"] = HtmlPage.Html }));
+}

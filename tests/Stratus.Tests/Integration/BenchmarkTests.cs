@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Integration;
@@ -45,6 +46,28 @@ public sealed class BenchmarkTests
             Assert.Matches(@"- replayed, Stratus at least 20x moto's throughput: (met on every row|missed or n/a on \d+ of 22)", table);
             Assert.Matches(@"- through boto3, at least 2x: (met on every row|missed or n/a on \d+ of 13)", table);
             Assert.Matches(@"Stratus resident memory: \d+ MB idle", table);
+
+            // The data plane (bench/dataplane.py): every row beside its reference, figures well-formed.
+            const string Rate = @"\d+ \(\d+-\d+\)";
+            const string Latency = @"[\d.]+ / [\d.]+";
+            foreach (var target in new[] { "warm Invoke p50 at 1 connection", "Invoke throughput at 16 connections, share of the Runtime API hop's",
+                         ".NET cold start, median", ".NET cold start with a waiting pre-started host, median", "idle .NET environment", "Stratus idle" })
+                Assert.Matches($@"\| {Regex.Escape(target)} \| [\d.]+ ?(ms|MB|%) \| (<|>=) [\d.]+ ?(ms|MB|%) \| (yes|no) \|", table);
+            foreach (var row in new[] { ".NET echo, 1 conn, vs Runtime API hop", ".NET echo, 1 conn, vs in-process delegate", ".NET echo, 16 conn, vs Runtime API hop",
+                         ".NET echo, 16 conn, vs in-process delegate", "Python echo, 1 conn, vs Runtime API hop", "Node echo, 1 conn, vs Runtime API hop",
+                         "API Gateway MOCK, 16 conn", "API Gateway AWS_PROXY (.NET function), 16 conn", "API Gateway AWS, the seed's integration (.NET function), 16 conn",
+                         "the seed's accounts page (function + MariaDB query), 16 conn" })
+                Assert.Matches($@"\| {Regex.Escape(row)} \| {Rate} \| {Rate} \| [\d.]+x \| {Latency} \| {Latency} \|", table);
+            foreach (var row in new[] { ".NET, waiting pre-started host", ".NET, new process", "Python, new process", "Node, new process" })
+                Assert.Matches($@"\| {Regex.Escape(row)} \| {Rate} \| {Rate} \| [\d.]+x \| {Rate} \|", table);
+            const string Seconds = @"[\d.]+ \([\d.]+-[\d.]+\)";
+            foreach (var row in new[] { "`examples/accounts/deploy.sh ENDPOINT`", "`examples/accounts/teardown.sh ENDPOINT`",
+                         "`stack.yml` through CloudFormation: create", "`stack.yml` through CloudFormation: delete" })
+                Assert.Matches($@"\| {Regex.Escape(row)} \| {Seconds} \|", table);
+            Assert.Matches($@"\| RDS `create_db_instance` to `available` \| {Seconds} \| {Seconds} \| [\d.]+x \|", table);
+            foreach (var runtime in new[] { ".NET", "Python", "Node" })
+                Assert.Matches($@"\| warm {Regex.Escape(runtime)} echo environment \(its largest process, median of \d+\) \| \d+ \|", table);
+            Assert.Matches(@"\| Stratus, after the seed's walkthrough [^|]+\| \d+ \|", table);
         }
         finally
         {

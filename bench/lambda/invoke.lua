@@ -1,3 +1,0 @@
-wrk.method = "POST"
-wrk.body = '"ping"'
-wrk.headers["Content-Type"] = "application/json"
