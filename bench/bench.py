@@ -456,12 +456,13 @@ def machine():
     return f"{os.cpu_count()} cores, {model}, {platform.system()} {platform.release()}"
 
 
-def table(title, rows, subject, reference, unit, note, target):
-    """A comparison table; `target` is the ratio over the reference that issue #10 asks of the subject."""
+def table(title, rows, subject, reference, unit, note, target=None):
+    """A comparison table; `target`, when given, is the ratio over the reference that issue #10 asks of the subject."""
+    target_head, target_rule = (f" target {target}x met? |", " --- |") if target else ("", "")
     lines = [f"### {title}", "", note, "",
-             f"| workload | {subject} {unit} (median, spread) | {reference} {unit} | ratio | target {target}x met? "
-             f"| {subject} p50 / p99 ms | {reference} p50 / p99 ms |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+             f"| workload | {subject} {unit} (median, spread) | {reference} {unit} | ratio |{target_head} "
+             f"{subject} p50 / p99 ms | {reference} p50 / p99 ms |",
+             f"| --- | --- | --- | --- |{target_rule} --- | --- |"]
     refusals = []
     for name, cells in rows:
         a, b = cells[subject], cells[reference]
@@ -469,8 +470,9 @@ def table(title, rows, subject, reference, unit, note, target):
             if not isinstance(cell, dict):
                 refusals.append(f"- {name}: {who} n/a, {cell}")
         ratio = a["rate"] / b["rate"] if isinstance(a, dict) and isinstance(b, dict) else None
-        lines.append(f"| {name} | {rate_cell(a)} | {rate_cell(b)} | {'n/a' if ratio is None else f'{ratio:.1f}x'} "
-                     f"| {'n/a' if ratio is None else 'yes' if ratio >= target else 'no'} | {latency_cell(a)} | {latency_cell(b)} |")
+        met = f" {'n/a' if ratio is None else 'yes' if ratio >= target else 'no'} |" if target else ""
+        lines.append(f"| {name} | {rate_cell(a)} | {rate_cell(b)} | {'n/a' if ratio is None else f'{ratio:.1f}x'} |{met} "
+                     f"{latency_cell(a)} | {latency_cell(b)} |")
     return "\n".join(lines + ([""] + refusals if refusals else [])) + "\n"
 
 
