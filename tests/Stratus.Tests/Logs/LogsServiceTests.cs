@@ -154,6 +154,53 @@ public sealed class LogsServiceTests : IDisposable
     }
 
     [Fact]
+    public void Persisted_events_come_back_after_appends_trims_drops_and_an_earlier_version_s_whole_blocks()
+    {
+        var directory = Directory.CreateTempSubdirectory("stratus-logs-").FullName;
+        try
+        {
+            const long minute = 60_000;
+            var start = _nowMs - _nowMs % minute;
+            using (var state = StateStore.Open(directory))
+            {
+                // As an earlier Stratus wrote it: one document per stream and 10-minute block, rewritten in place.
+                var legacy = new[] { new LogEvent(start - 5 * minute, "legacy 1", start, 1), new LogEvent(start - 4 * minute, "legacy 2", start, 2) };
+                state.Apply([new StoreWrite(LogEventStore.Collection, $"kept\u001f{start - 10 * minute}", System.Text.Json.JsonSerializer.Serialize(legacy))]);
+            }
+            using (var state = StateStore.Open(directory))
+            {
+                var store = new LogEventStore(state);
+                Assert.Equal(["legacy 1", "legacy 2"], store.Events("kept").Select(e => e.Message));
+                for (var flush = 0; flush < 3; flush++)
+                {
+                    store.Append("kept", Enumerable.Range(0, 5).Select(i => (start + flush * 10 + i, $"event {flush}.{i}")), _nowMs);
+                    store.Append("removed", [(start, "gone")], _nowMs);
+                    store.Flush();
+                }
+                store.Expire("kept", start - 4 * minute);
+                store.RemoveStream("removed");
+                store.Flush();
+            }
+            using (var state = StateStore.Open(directory))
+            {
+                var store = new LogEventStore(state);
+                var events = store.Events("kept");
+                Assert.Equal(16, events.Count);
+                Assert.Equal(["legacy 2", "event 0.0"], events.Take(2).Select(e => e.Message));
+                Assert.Equal("event 2.4", events[^1].Message);
+                Assert.Empty(store.Events("removed"));
+                Assert.Equal(16, events.Select(e => e.Id).Distinct().Count());
+                // The legacy document, the removed stream's chunks: nothing left behind in the state file.
+                Assert.DoesNotContain(state.Load(LogEventStore.Collection), d => d.Key.StartsWith("removed", StringComparison.Ordinal) || !d.Key.Contains('.') && !d.Key.EndsWith("trim", StringComparison.Ordinal));
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Metric_filters_turn_matching_events_into_data_points()
     {
         _logs.PutMetricFilter(_call, "/app/orders", "errors", "{ $.level = \"ERROR\" }",

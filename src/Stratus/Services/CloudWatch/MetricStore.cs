@@ -125,6 +125,12 @@ public sealed class MetricStore
     /// <summary>Writes every changed block in one transaction.</summary>
     public void Flush()
     {
+        // Without a state file there is nothing to write: serializing the dirty blocks would only make garbage.
+        if (!_store.IsPersistent)
+        {
+            _dirty.Clear();
+            return;
+        }
         lock (_flushGate)
         {
             var writes = new List<StoreWrite>();
