@@ -33,6 +33,8 @@ public sealed partial class ApiGatewayService
     private readonly ResourceTable<StageDocument> _stages;
     // API ids are unique across accounts, so the data plane finds an API from its host name alone.
     private readonly ConcurrentDictionary<string, string> _apiKeysById = new(StringComparer.Ordinal);
+    /// <summary>Each account and region's REST APIs in listing order (creation, then id): GetRestApis pages through it without sorting or scanning other regions.</summary>
+    private readonly ConcurrentDictionary<(string Account, string Region), SortedSet<(DateTimeOffset Created, string Id)>> _apiOrder = new();
 
     public ApiGatewayService(StateStore store, TimeProvider clock)
     {
@@ -40,7 +42,14 @@ public sealed partial class ApiGatewayService
         _apis = new ResourceTable<RestApiDocument>(store, "apigateway.restapis");
         _deployments = new ResourceTable<DeploymentDocument>(store, "apigateway.deployments");
         _stages = new ResourceTable<StageDocument>(store, "apigateway.stages");
-        foreach (var (key, api) in _apis.Entries) _apiKeysById[api.Api.Id] = key;
+        foreach (var (key, api) in _apis.Entries) Index(key, api);
+    }
+
+    private void Index(string key, RestApiDocument document)
+    {
+        _apiKeysById[document.Api.Id] = key;
+        var order = _apiOrder.GetOrAdd((document.AccountId, document.Region), _ => []);
+        lock (order) order.Add((document.Api.CreatedDate, document.Api.Id));
     }
 
     private DateTimeOffset Now => DateTimeOffset.FromUnixTimeSeconds(_clock.GetUtcNow().ToUnixTimeSeconds());
@@ -85,15 +94,20 @@ public sealed partial class ApiGatewayService
         };
         var key = ApiKey(call, document.Api.Id);
         if (!_apis.TryAdd(key, document)) throw Conflict("Unable to create the REST API, try again");
-        _apiKeysById[document.Api.Id] = key;
+        Index(key, document);
         return document.Api;
     }
 
     public RestApi GetRestApi(CallContext call, string apiId) => Api(call, apiId).Api;
 
-    public (IReadOnlyList<RestApi> Items, string? Position) GetRestApis(CallContext call, string? position, int? limit) =>
-        Page(_apis.Values.Where(a => a.AccountId == call.AccountId && a.Region == call.Region)
-            .Select(a => a.Api).OrderBy(a => a.CreatedDate).ThenBy(a => a.Id), a => a.Id, position, limit);
+    public (IReadOnlyList<RestApi> Items, string? Position) GetRestApis(CallContext call, string? position, int? limit)
+    {
+        (DateTimeOffset Created, string Id)[] order = [];
+        if (_apiOrder.TryGetValue((call.AccountId, call.Region), out var set))
+            lock (set) order = [.. set];
+        var (page, next) = Page(order, entry => entry.Id, position, limit);
+        return (page.Select(entry => _apis.Get(ApiKey(call, entry.Id))?.Api).OfType<RestApi>().ToList(), next);
+    }
 
     private static readonly Dictionary<string, PatchKind> RestApiPatchable = new()
     {
@@ -109,6 +123,8 @@ public sealed partial class ApiGatewayService
     {
         var removed = _apis.Remove(ApiKey(call, apiId)) ?? throw ApiNotFound(call, apiId);
         _apiKeysById.TryRemove(removed.Api.Id, out _);
+        if (_apiOrder.TryGetValue((removed.AccountId, removed.Region), out var order))
+            lock (order) order.Remove((removed.Api.CreatedDate, removed.Api.Id));
         foreach (var (key, _) in _stages.Entries.Where(e => e.Value.ApiId == apiId && e.Value.AccountId == call.AccountId).ToList()) _stages.Remove(key);
         foreach (var (key, _) in _deployments.Entries.Where(e => e.Value.ApiId == apiId && e.Value.AccountId == call.AccountId).ToList()) _deployments.Remove(key);
     }
