@@ -3,7 +3,9 @@ namespace Stratus.Services.Rds.Engine;
 /// <summary>
 /// Which instance holds which bind address, machine-wide: each claim is also an exclusive lock on a
 /// file in the temp dir, so another Stratus on this machine does not take an address while its owner
-/// is stopped or restarting. The operating system drops the locks of a process that dies.
+/// is stopped or restarting. The operating system drops the locks of a process that dies. A released
+/// claim's file keeps the time of its release, so new instances take the addresses free the longest:
+/// a client still holding a deleted instance's address does not reach the next instance's database.
 /// </summary>
 public sealed class AddressClaims : IDisposable
 {
@@ -36,10 +38,15 @@ public sealed class AddressClaims : IDisposable
         lock (_gate)
             if (_claims.TryGetValue(address, out var claim) && claim.Owner == owner)
             {
+                File.SetLastWriteTimeUtc(claim.Lock.SafeFileHandle, DateTime.UtcNow);
                 claim.Lock.Dispose();
                 _claims.Remove(address);
             }
     }
+
+    /// <summary>The addresses, never-claimed ones first, then those released longest ago.</summary>
+    public static IEnumerable<string> FreeLongestFirst(IEnumerable<string> addresses) =>
+        addresses.OrderBy(address => File.GetLastWriteTimeUtc(Path.Combine(ClaimDir, address + ".lock")));
 
     /// <summary>Releases every address the owner holds except <paramref name="keep"/>.</summary>
     public void ReleaseAll(string owner, string? keep = null)

@@ -157,7 +157,7 @@ public sealed class MariaDbFleet
             yield break;
         }
         if (preferred is not null && IsLoopback(preferred)) yield return preferred;
-        for (var n = 2; n < 255; n++) yield return $"127.0.0.{n}";
+        foreach (var address in AddressClaims.FreeLongestFirst(Enumerable.Range(2, 253).Select(n => $"127.0.0.{n}"))) yield return address;
     }
 
     /// <summary>Whether nothing listens there now (another program, or another Stratus's instance).</summary>
