@@ -4,6 +4,7 @@ path and the seed's accounts page against a bare Kestrel endpoint, RDS instance 
 start-up, the seed's whole walkthrough and stack, and memory. bench.py's main() calls run() after the control plane.
 """
 import contextlib
+import functools
 import io
 import itertools
 import json
@@ -18,7 +19,9 @@ import urllib.request
 import zipfile
 from dataclasses import dataclass
 
-from bench import ROOT, STRATUS_DLL, TRUST, Figure, Server, client, free_port, lua_script, rss_mb, run_wrk, table
+import harness
+from harness import (ROOT, STRATUS_DLL, TRUST, Row, Server, Summary, WrkTarget, alternate, client, free_port, rss_mb, run_wrk,
+                     spread, start_server, table, write_wrk_script)
 
 REFERENCES_PROJECT = os.path.join(ROOT, "bench", "References")
 REFERENCES_DLL = os.path.join(REFERENCES_PROJECT, "bin", "Release", "net10.0", "References.dll")
@@ -53,6 +56,45 @@ QUICK = Shape(rounds=2, seconds=1, warmup=2, cold_starts=2, walkthroughs=1, stac
 FULL = Shape(rounds=4, seconds=4, warmup=3, cold_starts=9, walkthroughs=2, stacks=2, databases=3, page_warmup=20)
 
 
+# ---- results ----
+
+@dataclass(frozen=True)
+class ColdStarts:
+    """One runtime's cold starts in ms, a value per round: Stratus starting a new process, Stratus handing the
+    function to a waiting pre-started host (.NET only), and the reference with its time to its first GET /next."""
+    new_process: list[float]
+    reference: list[float]
+    reference_first_next: list[float]
+    waiting_host: list[float] | None = None
+
+
+@dataclass(frozen=True)
+class LambdaAndHttp:
+    idle_rss: float                      # MB, a fresh Stratus
+    scaled_rss: float                    # MB, the same Stratus after the Lambda and API Gateway runs
+    invoke_rows: list[Row]
+    cold_starts: dict[str, ColdStarts]   # by runtime
+    environments: dict[str, list[float]]  # MB of each warm function environment, by runtime
+    http_rows: list[Row]
+
+
+@dataclass(frozen=True)
+class StackTimes:
+    create: float   # s to CREATE_COMPLETE
+    delete: float   # s to DELETE_COMPLETE
+
+
+@dataclass(frozen=True)
+class Seed:
+    walkthrough_rss: float         # MB, Stratus after the first deploy.sh
+    page: Row                      # the deployed accounts page against bare Kestrel
+    deploys: list[float]           # s per deploy.sh
+    teardowns: list[float]         # s per teardown.sh
+    stacks: list[StackTimes]
+    database_creates: list[float]  # s from create_db_instance to available
+    mariadb_starts: list[float]    # s for MariaDB alone, the reference
+
+
 # ---- processes ----
 
 def ensure_built():
@@ -62,22 +104,18 @@ def ensure_built():
             subprocess.run(["dotnet", "build", project, "-c", "Release", "--nologo", "-v", "quiet"], check=True, stdout=sys.stderr)
 
 
-def start(stack, name, argv_for_port):
-    """A server on a free port, stopped when the stack unwinds (also on failure)."""
-    port = free_port()
-    server = Server(name, argv_for_port(port), port)
+def stopped_with(stack, server: Server) -> Server:
+    """The server, stopped when the stack unwinds (also on failure)."""
     stack.callback(server.stop)
     return server
 
 
 def start_stratus(stack, name, **variables):
-    # env(1) sets the variables and execs, so the process is still Stratus's own (its RSS, its children).
-    assignments = [f"{key}={value}" for key, value in variables.items()]
-    return start(stack, name, lambda port: ["env", *assignments, "dotnet", STRATUS_DLL, "start", "--ephemeral", "--port", str(port)])
+    return stopped_with(stack, harness.start_stratus(name, **variables))
 
 
 def start_reference(stack, mode, *extra):
-    return start(stack, f"reference {mode}", lambda port: ["dotnet", REFERENCES_DLL, mode, "--port", str(port), *extra])
+    return stopped_with(stack, start_server(f"reference {mode}", lambda port: ["dotnet", REFERENCES_DLL, mode, "--port", str(port), *extra]))
 
 
 def start_runtime_api(stack, task_root, handler, command, **variables):
@@ -121,8 +159,18 @@ def zip_directory(path):
     return buffer.getvalue()
 
 
-def script_functions(work):
-    """Echo functions for Stratus's shipped Python and Node runtime clients: (AWS runtime, task root, handler, command, variables)."""
+@dataclass(frozen=True)
+class ScriptFunction:
+    """An echo function for one of Stratus's shipped script runtime clients, and how the reference starts its process."""
+    runtime: str                # AWS's runtime identifier
+    task_root: str
+    handler: str
+    command: list[str]
+    variables: dict[str, str]
+
+
+def script_functions(work) -> dict[str, ScriptFunction]:
+    """Echo functions for Stratus's shipped Python and Node runtime clients."""
     python_root, node_root = os.path.join(work, "python"), os.path.join(work, "node")
     os.makedirs(python_root)
     os.makedirs(node_root)
@@ -131,10 +179,10 @@ def script_functions(work):
     with open(os.path.join(node_root, "index.js"), "w") as f:
         f.write("exports.handler = async (event) => event;\n")
     return {
-        "Python": (PYTHON_RUNTIME, python_root, "echo.handler", [sys.executable, "-u", os.path.join(RUNTIME_CLIENTS, "python", "bootstrap.py")],
-                   {"PYTHONPATH": f"{os.path.join(RUNTIME_CLIENTS, 'python')}:{python_root}", "PYTHONDONTWRITEBYTECODE": "1"}),
-        "Node": ("nodejs20.x", node_root, "index.handler", [shutil.which("node") or "node", os.path.join(RUNTIME_CLIENTS, "node", "bootstrap.js")],
-                 {"NODE_PATH": f"{node_root}/node_modules:{node_root}"}),
+        "Python": ScriptFunction(PYTHON_RUNTIME, python_root, "echo.handler", [sys.executable, "-u", os.path.join(RUNTIME_CLIENTS, "python", "bootstrap.py")],
+                               {"PYTHONPATH": f"{os.path.join(RUNTIME_CLIENTS, 'python')}:{python_root}", "PYTHONDONTWRITEBYTECODE": "1"}),
+        "Node": ScriptFunction("nodejs20.x", node_root, "index.handler", [shutil.which("node") or "node", os.path.join(RUNTIME_CLIENTS, "node", "bootstrap.js")],
+                             {"NODE_PATH": f"{node_root}/node_modules:{node_root}"}),
     }
 
 
@@ -169,29 +217,19 @@ def reference_cold_start(reference, first_next):
 
 # ---- measuring ----
 
-def compare_wrk(subjects, connections, shape, warmup=None):
-    """subjects: {name: (url, wrk script)}, run alternately round by round after one warm-up run each."""
-    figures = {name: Figure() for name in subjects}
-    for url, script in subjects.values():
+def compare_wrk(targets: dict[str, WrkTarget], connections, shape, warmup=None) -> dict[str, Summary]:
+    """Each subject's target run alternately round by round, after one warm-up run each."""
+    for target in targets.values():
         # Warm-up: JIT, kept-alive connections, and at 16 connections the environments Stratus scales out to.
-        run_wrk(url, script, connections, warmup or shape.warmup)
-    for _ in range(shape.rounds):
-        for name, (url, script) in subjects.items():
-            rate, p50, p99 = run_wrk(url, script, connections, shape.seconds)
-            figures[name].rates.append(rate)
-            figures[name].p50s.append(p50)
-            figures[name].p99s.append(p99)
-    summaries = {name: figure.summary() for name, figure in figures.items()}
-    print(f"  wrk c={connections}: " + ", ".join(f"{k} {v['rate']:.0f} req/s" for k, v in summaries.items()), file=sys.stderr)
+        run_wrk(target, connections, warmup or shape.warmup)
+    runs = alternate({name: functools.partial(run_wrk, target, connections, shape.seconds) for name, target in targets.items()}, shape.rounds)
+    summaries = {name: Summary.of_runs(measured) for name, measured in runs.items()}
+    print(f"  wrk c={connections}: " + ", ".join(f"{k} {v.rate:.0f} req/s" for k, v in summaries.items()), file=sys.stderr)
     return summaries
 
 
-def alternate(subjects, rounds):
-    """subjects: {name: measure()}, called alternately; each measure's values per subject."""
-    values = {name: [] for name in subjects}
-    for _ in range(rounds):
-        for name, measure in subjects.items():
-            values[name].append(measure())
+def alternate_and_log(measures, rounds) -> dict[str, list[float]]:
+    values = alternate(measures, rounds)
     print("  " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in values.items()), file=sys.stderr)
     return values
 
@@ -266,8 +304,8 @@ def rds_create(stratus):
     return elapsed
 
 
-def stack_create_and_delete(stratus, round_):
-    """(seconds to CREATE_COMPLETE, seconds to delete) of examples/accounts/stack.yml, as `stratus demo` deploys it."""
+def stack_create_and_delete(stratus, round_) -> StackTimes:
+    """How long examples/accounts/stack.yml takes to create and to delete, as `stratus demo` deploys it."""
     cloudformation = client(stratus, "cloudformation")
     name = f"accounts-bench-{round_}"
     with open(os.path.join(ACCOUNTS, "stack.yml")) as template:
@@ -290,7 +328,7 @@ def stack_create_and_delete(stratus, round_):
         cloudformation.delete_stack(StackName=name)
         wait_for(lambda: settled() == "DELETE_COMPLETE", f"{name} to be deleted")
 
-    return timed(create)[0], timed(delete)[0]
+    return StackTimes(timed(create)[0], timed(delete)[0])
 
 
 def walkthrough(stratus, script):
@@ -309,22 +347,21 @@ def run(quick):
     shape = QUICK if quick else FULL
     ensure_built()
     work = tempfile.mkdtemp(prefix="stratus-bench-data-")
-    results = {}
     try:
+        get_script = os.path.join(work, "get.lua")
+        write_wrk_script(get_script, "GET", b"", {})
         with contextlib.ExitStack() as stack:
-            bare = start_reference(stack, "bare")
-            get_script = os.path.join(work, "get.lua")
-            lua_script({"method": "GET", "body": b"", "headers": {}}, get_script)
-            results.update(lambda_and_http(stack, work, bare, get_script, shape))
+            bare = WrkTarget(start_reference(stack, "bare").url + "/", get_script)
+            lambda_http = lambda_and_http(stack, work, bare, shape)
         with contextlib.ExitStack() as stack:
-            bare = start_reference(stack, "bare")
-            results.update(seed(stack, work, bare, get_script, shape))
+            bare = WrkTarget(start_reference(stack, "bare").url + "/", get_script)
+            seed_results = seed(stack, work, bare, shape)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return report(results, shape)
+    return report(lambda_http, seed_results, shape)
 
 
-def lambda_and_http(stack, work, bare, get_script, shape):
+def lambda_and_http(stack, work, bare: WrkTarget, shape) -> LambdaAndHttp:
     print("Lambda: warm invoke against the references", file=sys.stderr)
     stratus = start_stratus(stack, "Stratus")
     idle_rss = stratus.rss_mb()
@@ -335,55 +372,51 @@ def lambda_and_http(stack, work, bare, get_script, shape):
     references = {".NET": start_runtime_api(stack, FUNCTIONS_PACKAGE, DOTNET_ECHO, dotnet_command, **dotnet_variables)}
     inprocess = start_reference(stack, "inprocess")
     scripts = script_functions(work)
-    for runtime, (_, task_root, handler, command, variables) in scripts.items():
-        references[runtime] = start_runtime_api(stack, task_root, handler, command, **variables)
+    for runtime, function in scripts.items():
+        references[runtime] = start_runtime_api(stack, function.task_root, function.handler, function.command, **function.variables)
 
     package = zip_directory(FUNCTIONS_PACKAGE)
     for server in (stratus, plain):
         create_function(server, "echo-dotnet", "dotnet10", DOTNET_ECHO, package)
-        for runtime, (aws_runtime, task_root, handler, _, _) in scripts.items():
-            create_function(server, f"echo-{runtime.lower()}", aws_runtime, handler, zip_directory(task_root))
+        for runtime, function in scripts.items():
+            create_function(server, f"echo-{runtime.lower()}", function.runtime, function.handler, zip_directory(function.task_root))
         for name in ("echo-dotnet", *(f"echo-{runtime.lower()}" for runtime in scripts)):
             post(invoke_url(server, name), PAYLOAD)
 
     invoke_script = os.path.join(work, "invoke.lua")
-    lua_script({"method": "POST", "body": PAYLOAD, "headers": {"Content-Type": "application/json"}}, invoke_script)
+    write_wrk_script(invoke_script, "POST", PAYLOAD, {"Content-Type": "application/json"})
     invoke_rows = []
     for connections in (1, 16):
-        figures = compare_wrk({"Stratus": (invoke_url(stratus, "echo-dotnet"), invoke_script),
-                               "Runtime API hop": (f"{references['.NET'].url}/invoke", invoke_script),
-                               "in-process delegate": (f"{inprocess.url}/invoke", invoke_script)}, connections, shape)
+        figures = compare_wrk({"Stratus": WrkTarget(invoke_url(stratus, "echo-dotnet"), invoke_script),
+                               "Runtime API hop": WrkTarget(f"{references['.NET'].url}/invoke", invoke_script),
+                               "in-process delegate": WrkTarget(f"{inprocess.url}/invoke", invoke_script)}, connections, shape)
         for reference in ("Runtime API hop", "in-process delegate"):
-            invoke_rows.append((f".NET echo, {connections} conn, vs {reference}", {"Stratus": figures["Stratus"], "reference": figures[reference]}))
+            invoke_rows.append(Row(f".NET echo, {connections} conn, vs {reference}", {"Stratus": figures["Stratus"], "reference": figures[reference]}))
     for runtime in scripts:
-        figures = compare_wrk({"Stratus": (invoke_url(stratus, f"echo-{runtime.lower()}"), invoke_script),
-                               "reference": (f"{references[runtime].url}/invoke", invoke_script)}, 1, shape)
-        invoke_rows.append((f"{runtime} echo, 1 conn, vs Runtime API hop", figures))
+        figures = compare_wrk({"Stratus": WrkTarget(invoke_url(stratus, f"echo-{runtime.lower()}"), invoke_script),
+                               "reference": WrkTarget(f"{references[runtime].url}/invoke", invoke_script)}, 1, shape)
+        invoke_rows.append(Row(f"{runtime} echo, 1 conn, vs Runtime API hop", figures))
 
     print("Lambda: cold starts", file=sys.stderr)
     first_next = {runtime: [] for runtime in references}
-    cold = {".NET": alternate({
+    dotnet = alternate_and_log({
         "waiting host": lambda: stratus_cold_start(stratus, "echo-dotnet", pause=0.5),
         "no host": lambda: stratus_cold_start(plain, "echo-dotnet"),
-        "reference": lambda: reference_cold_start(references[".NET"], first_next[".NET"])}, shape.cold_starts)}
+        "reference": lambda: reference_cold_start(references[".NET"], first_next[".NET"])}, shape.cold_starts)
+    cold_starts = {".NET": ColdStarts(dotnet["no host"], dotnet["reference"], first_next[".NET"], waiting_host=dotnet["waiting host"])}
     for runtime in scripts:
-        cold[runtime] = alternate({
+        measured = alternate_and_log({
             "no host": lambda runtime=runtime: stratus_cold_start(plain, f"echo-{runtime.lower()}"),
             "reference": lambda runtime=runtime: reference_cold_start(references[runtime], first_next[runtime])}, shape.cold_starts)
-    for runtime, values in first_next.items():
-        cold[runtime]["reference first /next"] = values
+        cold_starts[runtime] = ColdStarts(measured["no host"], measured["reference"], first_next[runtime])
     time.sleep(1)
     environments = environment_rss(plain)
 
     print("API Gateway: HTTP path against bare Kestrel", file=sys.stderr)
     stage = http_api(stratus)
-    http_rows = []
-    subjects = {"bare": (bare.url + "/", get_script), **{name: (url, get_script) for name, url in stage.items()}}
-    figures = compare_wrk(subjects, 16, shape)
-    for name in stage:
-        http_rows.append((f"{name}, 16 conn", {"Stratus": figures[name], "bare Kestrel": figures["bare"]}))
-    return {"idle_rss": idle_rss, "scaled_rss": stratus.rss_mb(), "invoke_rows": invoke_rows, "cold": cold, "environments": environments,
-            "http_rows": http_rows}
+    figures = compare_wrk({"bare": bare, **{name: WrkTarget(url, bare.script) for name, url in stage.items()}}, 16, shape)
+    http_rows = [Row(f"{name}, 16 conn", {"Stratus": figures[name], "bare Kestrel": figures["bare"]}) for name in stage]
+    return LambdaAndHttp(idle_rss, stratus.rss_mb(), invoke_rows, cold_starts, environments, http_rows)
 
 
 def http_api(stratus):
@@ -421,7 +454,7 @@ def http_api(stratus):
             "API Gateway AWS, the seed's integration (.NET function)": f"{base}/aws"}
 
 
-def seed(stack, work, bare, get_script, shape):
+def seed(stack, work, bare: WrkTarget, shape) -> Seed:
     print("The seed: walkthrough, accounts page, stack, RDS", file=sys.stderr)
     stratus = start_stratus(stack, "Stratus")
     deploys, teardowns = [], []
@@ -432,39 +465,35 @@ def seed(stack, work, bare, get_script, shape):
             walkthrough_rss = stratus.rss_mb()
             # deploy.sh prints the host-based stage URL; wrk gets the path-based form of the same stage.
             api = url.split("//", 1)[1].split(".", 1)[0]
-            page = compare_wrk({"Stratus": (f"{stratus.url}/restapis/{api}/demo-cct/_user_request_/", get_script),
-                                "bare Kestrel": (bare.url + "/", get_script)}, 16, shape, shape.page_warmup)
+            page = Row("the seed's accounts page (function + MariaDB query), 16 conn", compare_wrk(
+                {"Stratus": WrkTarget(f"{stratus.url}/restapis/{api}/demo-cct/_user_request_/", bare.script), "bare Kestrel": bare},
+                16, shape, shape.page_warmup))
         teardowns.append(walkthrough(stratus, "teardown.sh")[0])
     print(f"  deploy.sh {statistics.median(deploys):.1f} s, teardown.sh {statistics.median(teardowns):.1f} s", file=sys.stderr)
     stacks = [stack_create_and_delete(stratus, round_) for round_ in range(shape.stacks)]
-    print(f"  stack {statistics.median(s[0] for s in stacks):.1f} s", file=sys.stderr)
-    databases = alternate({"Stratus": lambda: rds_create(stratus),
-                           "reference": lambda: mariadb_start(work)}, shape.databases)
-    return {"walkthrough_rss": walkthrough_rss, "page": page, "deploys": deploys, "teardowns": teardowns,
-            "stacks": stacks, "databases": databases}
+    print(f"  stack {statistics.median(s.create for s in stacks):.1f} s", file=sys.stderr)
+    databases = alternate_and_log({"Stratus": lambda: rds_create(stratus),
+                                   "reference": lambda: mariadb_start(work)}, shape.databases)
+    return Seed(walkthrough_rss, page, deploys, teardowns, stacks, databases["Stratus"], databases["reference"])
 
 
 # ---- report ----
 
-def spread(values, digits=0):
-    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
-
-
-def report(results, shape):
-    invoke = dict(results["invoke_rows"])
-    cold = results["cold"]
-    dotnet_environment = statistics.median(results["environments"].get(".NET", [float("nan")]))
-    warm_p50 = invoke[".NET echo, 1 conn, vs Runtime API hop"]["Stratus"]["p50"]
+def report(lambda_http: LambdaAndHttp, seed_results: Seed, shape):
+    invoke = {row.name: row.cells for row in lambda_http.invoke_rows}
+    cold = lambda_http.cold_starts
+    dotnet_environment = statistics.median(lambda_http.environments.get(".NET", [float("nan")]))
+    warm_p50 = invoke[".NET echo, 1 conn, vs Runtime API hop"]["Stratus"].p50
     at_16 = invoke[".NET echo, 16 conn, vs Runtime API hop"]
-    share_16 = at_16["Stratus"]["rate"] / at_16["reference"]["rate"]
-    cold_waiting, cold_plain = statistics.median(cold[".NET"]["waiting host"]), statistics.median(cold[".NET"]["no host"])
+    share_16 = at_16["Stratus"].rate / at_16["reference"].rate
+    cold_waiting, cold_plain = statistics.median(cold[".NET"].waiting_host), statistics.median(cold[".NET"].new_process)
     targets = [
         ("warm Invoke p50 at 1 connection", f"{warm_p50:.2f} ms", "< 0.3 ms", warm_p50 < 0.3),
         ("Invoke throughput at 16 connections, share of the Runtime API hop's", f"{share_16:.0%}", ">= 70%", share_16 >= 0.7),
         (".NET cold start, median", f"{cold_plain:.0f} ms", "< 150 ms", cold_plain < 150),
         (".NET cold start with a waiting pre-started host, median", f"{cold_waiting:.0f} ms", "< 50 ms", cold_waiting < 50),
         ("idle .NET environment", f"{dotnet_environment:.0f} MB", "< 60 MB", dotnet_environment < 60),
-        ("Stratus idle", f"{results['idle_rss']:.0f} MB", "< 120 MB", results["idle_rss"] < 120),
+        ("Stratus idle", f"{lambda_http.idle_rss:.0f} MB", "< 120 MB", lambda_http.idle_rss < 120),
     ]
     lines = ["## Data plane: Stratus vs the machine's limits", "",
              "The references are `bench/References`: a bare Kestrel endpoint (`GET /`), an echo delegate called in process, and "
@@ -473,7 +502,7 @@ def report(results, shape):
              "directly, without a sandbox). Stratus's functions run sandboxed with bubblewrap where it is installed.", "",
              "### Issue #4's targets", "", "| target | figure | goal | met |", "| --- | --- | --- | --- |"]
     lines += [f"| {name} | {figure} | {goal} | {'yes' if met else 'no'} |" for name, figure, goal, met in targets]
-    lines += ["", table("Lambda warm Invoke (wrk)", results["invoke_rows"], "Stratus", "reference", "req/s",
+    lines += ["", table("Lambda warm Invoke (wrk)", lambda_http.invoke_rows, "Stratus", "reference", "req/s",
                         "Unsigned POSTs of a small JSON payload to `/2015-03-31/functions/NAME/invocations`, against the reference "
                         "named in the row: a function process behind a minimal Runtime API (`POST /invoke`), or the echo done "
                         "in process. At 16 connections Stratus scales out to 16 environments (one event at a time each, as on "
@@ -490,14 +519,13 @@ def report(results, shape):
               "`STRATUS_LAMBDA_DOTNET_STANDBY=0`, so it starts the process.", "",
               "| function | Stratus ms (median, spread) | reference ms | ratio | reference ms to its first `/next` |",
               "| --- | --- | --- | --- | --- |"]
-    for runtime, values in cold.items():
-        reference = statistics.median(values["reference"])
-        for case, label in (("waiting host", "waiting pre-started host"), ("no host", "new process")):
-            if case in values:
-                lines.append(f"| {runtime}, {label} | {spread(values[case])} | {spread(values['reference'])} "
-                             f"| {statistics.median(values[case]) / reference:.2f}x | {spread(values['reference first /next'])} |")
-    page_row = ("the seed's accounts page (function + MariaDB query), 16 conn", results["page"])
-    lines += ["", table("HTTP through API Gateway (wrk, 16 connections)", results["http_rows"] + [page_row], "Stratus", "bare Kestrel", "req/s",
+    for runtime, starts in cold.items():
+        reference = statistics.median(starts.reference)
+        for label, values in (("waiting pre-started host", starts.waiting_host), ("new process", starts.new_process)):
+            if values is not None:
+                lines.append(f"| {runtime}, {label} | {spread(values)} | {spread(starts.reference)} "
+                             f"| {statistics.median(values) / reference:.2f}x | {spread(starts.reference_first_next)} |")
+    lines += ["", table("HTTP through API Gateway (wrk, 16 connections)", lambda_http.http_rows + [seed_results.page], "Stratus", "bare Kestrel", "req/s",
                         "GETs of stage URLs (path-based form) against the bare Kestrel reference. MOCK renders a response "
                         "template; the AWS and AWS_PROXY methods front warm .NET functions returning the same small page; the "
                         "accounts page is the seed's own stage after `examples/accounts/deploy.sh`, its function querying MariaDB."),
@@ -506,17 +534,17 @@ def report(results, shape):
               "sequence with the aws CLI (about 40 calls, each a new Python process) and includes `package.sh` publishing the "
               "functions; the RDS reference is MariaDB alone initializing a data directory and starting to accept connections.", "",
               "| operation | Stratus s (median, spread) | reference s | ratio |", "| --- | --- | --- | --- |",
-              f"| `examples/accounts/deploy.sh ENDPOINT` | {spread(results['deploys'], 1)} | | |",
-              f"| `examples/accounts/teardown.sh ENDPOINT` | {spread(results['teardowns'], 1)} | | |",
-              f"| `stack.yml` through CloudFormation: create | {spread([s[0] for s in results['stacks']], 1)} | | |",
-              f"| `stack.yml` through CloudFormation: delete | {spread([s[1] for s in results['stacks']], 1)} | | |",
-              f"| RDS `create_db_instance` to `available` | {spread(results['databases']['Stratus'], 1)} | "
-              f"{spread(results['databases']['reference'], 1)} | "
-              f"{statistics.median(results['databases']['Stratus']) / statistics.median(results['databases']['reference']):.1f}x |",
+              f"| `examples/accounts/deploy.sh ENDPOINT` | {spread(seed_results.deploys, 1)} | | |",
+              f"| `examples/accounts/teardown.sh ENDPOINT` | {spread(seed_results.teardowns, 1)} | | |",
+              f"| `stack.yml` through CloudFormation: create | {spread([s.create for s in seed_results.stacks], 1)} | | |",
+              f"| `stack.yml` through CloudFormation: delete | {spread([s.delete for s in seed_results.stacks], 1)} | | |",
+              f"| RDS `create_db_instance` to `available` | {spread(seed_results.database_creates, 1)} | "
+              f"{spread(seed_results.mariadb_starts, 1)} | "
+              f"{statistics.median(seed_results.database_creates) / statistics.median(seed_results.mariadb_starts):.1f}x |",
               "", "### Memory", "", "| process | resident MB |", "| --- | --- |",
-              f"| Stratus, idle | {results['idle_rss']:.0f} |",
-              f"| Stratus, after the Lambda and API Gateway runs (up to 16 environments per function) | {results['scaled_rss']:.0f} |",
-              f"| Stratus, after the seed's walkthrough (deployed, page served at 16 connections) | {results['walkthrough_rss']:.0f} |"]
-    for runtime, values in results["environments"].items():
+              f"| Stratus, idle | {lambda_http.idle_rss:.0f} |",
+              f"| Stratus, after the Lambda and API Gateway runs (up to 16 environments per function) | {lambda_http.scaled_rss:.0f} |",
+              f"| Stratus, after the seed's walkthrough (deployed, page served at 16 connections) | {seed_results.walkthrough_rss:.0f} |"]
+    for runtime, values in lambda_http.environments.items():
         lines.append(f"| warm {runtime} echo environment (its largest process, median of {len(values)}) | {statistics.median(values):.0f} |")
     return lines + [""]

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Stratus.Host;
 using Stratus.Persistence;
 using Stratus.Services.CloudWatch;
@@ -11,7 +12,7 @@ namespace Stratus.Tests.CloudWatch;
 /// <summary>The console page renders what CloudWatch and Logs hold: graphs per function and stage, and log lines.</summary>
 public sealed class CloudWatchConsoleTests : IDisposable
 {
-    private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private readonly StateStore _store = StateStore.Ephemeral();
     private readonly CloudWatchService _cloudWatch;
     private readonly LogsService _logs;
@@ -31,7 +32,7 @@ public sealed class CloudWatchConsoleTests : IDisposable
     [Fact]
     public void Functions_and_stages_get_graphs_and_functions_their_recent_log_lines()
     {
-        var now = _clock.Now;
+        var now = _clock.GetUtcNow();
         foreach (var minutesAgo in new[] { 30, 20, 10 })
         {
             Publish("AWS/Lambda", "Invocations", 2, now.AddMinutes(-minutesAgo), ("FunctionName", "orders"));

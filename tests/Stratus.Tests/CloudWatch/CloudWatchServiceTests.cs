@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
@@ -12,7 +13,7 @@ public sealed class CloudWatchServiceTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private static readonly MetricDimension Api = new("Api", "orders");
-    private readonly ManualClock _clock = new(T0.AddMinutes(30));
+    private readonly FakeTimeProvider _clock = new(T0.AddMinutes(30));
     private readonly RecordingInvoker _lambda = new();
     private readonly CloudWatchService _cloudWatch;
     private readonly CallContext _call = TestCalls.Call();
@@ -75,7 +76,7 @@ public sealed class CloudWatchServiceTests : IDisposable
     [Fact]
     public void Publishing_returns_at_once_and_aggregates_in_the_background()
     {
-        var at = _clock.Now.AddMinutes(-1);
+        var at = _clock.GetUtcNow().AddMinutes(-1);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < 50_000; i++)
             _cloudWatch.Publish(new MetricDatum(_call.AccountId, _call.Region, "AWS/Lambda", "Invocations", [KeyValuePair.Create("FunctionName", "busy")], 1, "Count", at));
@@ -100,7 +101,7 @@ public sealed class CloudWatchServiceTests : IDisposable
         Assert.Equal("InvalidParameterCombination", error.Code);
         Assert.Empty(_cloudWatch.ListMetrics(_call, "Shop", null, [], false));
         Assert.Equal("InvalidParameterValue", Assert.Throws<AwsException>(() => _cloudWatch.PutMetricData(_call, "Shop",
-            [good with { Timestamp = _clock.Now.AddDays(-15) }])).Code);
+            [good with { Timestamp = _clock.GetUtcNow().AddDays(-15) }])).Code);
         Assert.Equal("InvalidParameterValue", Assert.Throws<AwsException>(() => _cloudWatch.PutMetricData(_call, "AWS/Lambda", [good])).Code);
         Assert.Equal("InvalidParameterValue", Assert.Throws<AwsException>(() => _cloudWatch.PutMetricData(_call, "Shop",
             [good with { Value = null, Values = [1, 2], Counts = [1] }])).Code);
@@ -132,24 +133,24 @@ public sealed class CloudWatchServiceTests : IDisposable
         var start = T0.AddMinutes(30);
         Assert.Equal(AlarmStates.InsufficientData, Alarm().StateValue);
 
-        _clock.Now = start.AddSeconds(20);
+        _clock.SetUtcNow(start.AddSeconds(20));
         Evaluate();
         Assert.Equal(AlarmStates.Ok, Alarm().StateValue);
 
         Put("Errors", start.AddSeconds(21), 9, resolution: 1);
-        _clock.Now = start.AddSeconds(30);
+        _clock.SetUtcNow(start.AddSeconds(30));
         Evaluate();
         Assert.Equal(AlarmStates.Ok, Alarm().StateValue);
 
         Put("Errors", start.AddSeconds(31), 6, resolution: 1);
-        _clock.Now = start.AddSeconds(40);
+        _clock.SetUtcNow(start.AddSeconds(40));
         Evaluate();
         var alarmed = Alarm();
         Assert.Equal(AlarmStates.Alarm, alarmed.StateValue);
         Assert.Contains("2 out of the last 2 datapoints", alarmed.StateReason);
         Assert.Contains("greater than the threshold (5)", alarmed.StateReason);
 
-        _clock.Now = start.AddSeconds(60);
+        _clock.SetUtcNow(start.AddSeconds(60));
         Evaluate();
         Assert.Equal(AlarmStates.Ok, Alarm().StateValue);
 
@@ -186,7 +187,7 @@ public sealed class CloudWatchServiceTests : IDisposable
             ],
         });
 
-        _clock.Now = start;
+        _clock.SetUtcNow(start);
         _cloudWatch.EvaluateAlarm(Assert.Single(_cloudWatch.DescribeAlarms(_call, ["error-rate"], null, null, null)));
 
         var alarm = Assert.Single(_cloudWatch.DescribeAlarms(_call, ["error-rate"], null, null, null));
@@ -216,7 +217,7 @@ public sealed class CloudWatchServiceTests : IDisposable
             Dimensions = [Api], Statistic = "Maximum", Period = 60, EvaluationPeriods = 1, Threshold = 5, ComparisonOperator = comparison,
         });
 
-        _clock.Now = start;
+        _clock.SetUtcNow(start);
         _cloudWatch.EvaluateAlarm(Assert.Single(_cloudWatch.DescribeAlarms(_call, ["level"], null, null, null)));
 
         Assert.Equal(expected, Assert.Single(_cloudWatch.DescribeAlarms(_call, ["level"], null, null, null)).StateValue);

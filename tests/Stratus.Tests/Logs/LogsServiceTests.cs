@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
@@ -10,7 +11,7 @@ namespace Stratus.Tests.Logs;
 public sealed class LogsServiceTests : IDisposable
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly ManualClock _clock = new(Now);
+    private readonly FakeTimeProvider _clock = new(Now);
     private readonly LogsService _logs;
     private readonly CallContext _call = TestCalls.Call();
     private readonly long _nowMs = Now.ToUnixTimeMilliseconds();
