@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.ApiGateway;
+using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.CloudFormation;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Resources.ApiGateway;

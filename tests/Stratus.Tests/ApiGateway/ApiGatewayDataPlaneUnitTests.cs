@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.ApiGateway;
+using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs;
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
+using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs;
 
@@ -160,7 +161,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEn
         {
             BinaryMediaTypes = api.Api.BinaryMediaTypes ?? [],
         };
-        var outcome = await engine.ExecuteAsync(target, new MatchedRoute(resource, method, parameters), request, call.RequestId, cancellation);
+        var outcome = await engine.ExecuteAsync(target, new MatchedRoute(resource, MethodPlan.Compile(method), parameters), request, call.RequestId, cancellation);
         return new TestInvokeResult(outcome.Response, string.Join('\n', outcome.Log), watch.ElapsedMilliseconds);
     }
 
