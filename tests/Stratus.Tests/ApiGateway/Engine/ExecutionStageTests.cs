@@ -267,4 +267,30 @@ public sealed class ExecutionStageTests
         Assert.IsType<System.Text.Json.Nodes.JsonObject>(new JsonPayload("  ").Root);
         Assert.Equal("plain", new JsonPayload("plain").Root!.GetValue<string>());
     }
+
+    // ---- a template over a limit at run time ----
+
+    [Fact]
+    public async Task A_response_template_over_a_limit_answers_500_internal_server_error_and_logs_why()
+    {
+        var integration = new Integration
+        {
+            Type = "MOCK",
+            RequestTemplates = new() { ["application/json"] = """{"statusCode": 200}""" },
+            IntegrationResponses = new()
+            {
+                ["200"] = Response("200", templates: new() { ["application/json"] = """#set($s = "0123456789")#foreach($i in [1..40])#set($s = "$s$s")#end$s""" }),
+            },
+        };
+        var route = new MatchedRoute(new ApiResource { Id = "r1", Path = "/" }, MethodPlan.Compile(new ApiMethod { HttpMethod = "GET", MethodIntegration = integration }),
+            new Dictionary<string, string>());
+        using var http = IntegrationEngine.CreateHttpClient();
+
+        var outcome = await new IntegrationEngine(FakeLambdaInvoker.Returning("{}"), http, TimeProvider.System)
+            .ExecuteAsync(Target, route, new GatewayRequest("GET", "/", [], [], [], "10.1.2.3"), "req-1", CancellationToken.None);
+
+        Assert.Equal(500, outcome.Response.StatusCode);
+        Assert.Equal("""{"message":"Internal server error"}""", outcome.Response.BodyText);
+        Assert.Contains(outcome.Log, line => line.Contains("mapping template failed") && line.Contains("longer than"));
+    }
 }
