@@ -485,16 +485,22 @@ public static class VtlValues
         return s.Replace(target, replacement, StringComparison.Ordinal);
     }
 
-    /// <summary>replaceAll and replaceFirst: the result's length is counted as it is built, so it stops at the bound.</summary>
+    /// <summary>replaceAll and replaceFirst: the result is built match by match, so it stops at the bound.</summary>
     private static string RegexReplace(string s, string pattern, string replacement, int count)
     {
-        long length = s.Length;
-        return new Regex(pattern, RegexOptions.None, RegexTimeLimit).Replace(s, match =>
+        var result = new StringBuilder();
+        var copied = 0;
+        var replaced = 0;
+        // Each Match and NextMatch gets the regex time limit of its own, however long the whole replacement takes.
+        for (var match = new Regex(pattern, RegexOptions.None, RegexTimeLimit).Match(s); match.Success && replaced != count; match = match.NextMatch(), replaced++)
         {
-            var replaced = match.Result(replacement);
-            length += replaced.Length - match.Length;
-            return length > MaxTextLength ? throw TooLong() : replaced;
-        }, count);
+            var substitute = match.Result(replacement);
+            if ((long)result.Length + (match.Index - copied) + substitute.Length > MaxTextLength) throw TooLong();
+            result.Append(s, copied, match.Index - copied).Append(substitute);
+            copied = match.Index + match.Length;
+        }
+        if ((long)result.Length + (s.Length - copied) > MaxTextLength) throw TooLong();
+        return result.Append(s, copied, s.Length - copied).ToString();
     }
 
     /// <summary>Java's String.split: a regex, trailing empty strings dropped.</summary>
