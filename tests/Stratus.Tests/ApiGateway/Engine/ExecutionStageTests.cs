@@ -279,7 +279,7 @@ public sealed class ExecutionStageTests
             RequestTemplates = new() { ["application/json"] = """{"statusCode": 200}""" },
             IntegrationResponses = new()
             {
-                ["200"] = Response("200", templates: new() { ["application/json"] = """#set($s = "0123456789")#foreach($i in [1..40])#set($s = "$s$s")#end$s""" }),
+                ["200"] = Response("200", templates: new() { ["application/json"] = "#set($a = [])#set($ignored = $a.add($a))$a" }),
             },
         };
         var route = new MatchedRoute(new ApiResource { Id = "r1", Path = "/" }, MethodPlan.Compile(new ApiMethod { HttpMethod = "GET", MethodIntegration = integration }),
@@ -291,6 +291,6 @@ public sealed class ExecutionStageTests
 
         Assert.Equal(500, outcome.Response.StatusCode);
         Assert.Equal("""{"message":"Internal server error"}""", outcome.Response.BodyText);
-        Assert.Contains(outcome.Log, line => line.Contains("mapping template failed") && line.Contains("longer than"));
+        Assert.Contains(outcome.Log, line => line.Contains("mapping template failed") && line.Contains("holding itself"));
     }
 }
