@@ -17,8 +17,8 @@ public sealed record TestInvokeResult(GatewayResponse Response, string Log, long
 /// (any Host of the form <c>{api-id}.execute-api.*</c>, so <c>{api-id}.execute-api.{region}.amazonaws.com</c> too) and
 /// <c>http://localhost:{port}/restapis/{api-id}/{stage}/_user_request_/{path}</c>. Also runs TestInvokeMethod.
 /// </summary>
-public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEngine engine, IMetricPublisher metrics, ILogWriter logs,
-    TimeProvider clock, ILogger logger) : IRequestInterceptor
+public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequestStage methodRequest, IntegrationEngine engine,
+    IMetricPublisher metrics, ILogWriter logs, TimeProvider clock, ILogger logger) : IRequestInterceptor
 {
     public const string TestInvokeStage = "test-invoke-stage";
     private const string UserRequestMarker = "_user_request_";
@@ -59,11 +59,16 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEn
         GatewayResponse response;
         var integrationLatency = TimeSpan.Zero;
         IReadOnlyList<string> log = [];
+        MethodAuthorization? authorization = null;
         if (router.Match(http.Request.Method, path) is not { } route)
         {
             response = GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException");
         }
-        else if (await ReadRequestAsync(http, path) is not { } request)
+        else if ((authorization = await methodRequest.AuthorizeAsync(http, route.Method)).Refusal is { } refusal)
+        {
+            response = refusal;
+        }
+        else if (await ReadRequestAsync(http, path, authorization.Caller) is not { } request)
         {
             response = GatewayResponse.Message(413, "Request Too Long");
         }
@@ -95,7 +100,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEn
     }
 
     /// <summary>The method request with its whole body, or null when the body is larger than API Gateway accepts.</summary>
-    private static async Task<GatewayRequest?> ReadRequestAsync(HttpContext http, string path)
+    private static async Task<GatewayRequest?> ReadRequestAsync(HttpContext http, string path, CallerIdentity? caller)
     {
         var request = http.Request;
         if (request.ContentLength > MaxPayloadBytes) return null;
@@ -109,7 +114,10 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEn
         }
         var headers = request.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? ""))).ToList();
         var query = request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? ""))).ToList();
-        return new GatewayRequest(request.Method, path, query, headers, buffer.ToArray(), http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1");
+        return new GatewayRequest(request.Method, path, query, headers, buffer.ToArray(), http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1")
+        {
+            Caller = caller,
+        };
     }
 
     private static async Task WriteAsync(HttpContext http, GatewayResponse response)
