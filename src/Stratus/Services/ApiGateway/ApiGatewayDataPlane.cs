@@ -56,39 +56,32 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
             return;
         }
         var router = _routers.GetOrAdd(deployed.Deployment.Deployment.Id, _ => new StageRouter(deployed.Deployment.Resources));
-        GatewayResponse response;
-        var integrationLatency = TimeSpan.Zero;
-        IReadOnlyList<string> log = [];
-        MethodAuthorization? authorization = null;
-        if (router.Match(http.Request.Method, path) is not { } route)
+        var outcome = router.Match(http.Request.Method, path) is { } route
+            ? await RunMethodAsync(http, deployed, route, path, requestId)
+            : Answered(GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException"));
+        await WriteAsync(http, outcome.Response);
+        Record(deployed, outcome.Response.StatusCode, watch.Elapsed, outcome.IntegrationLatency, outcome.Log, requestId);
+    }
+
+    private static IntegrationOutcome Answered(GatewayResponse response) => new(response, TimeSpan.Zero, []);
+
+    /// <summary>The method request (authorization, then the body), then the integration's stages.</summary>
+    private async Task<IntegrationOutcome> RunMethodAsync(HttpContext http, DeployedStage deployed, MatchedRoute route, string path, string requestId)
+    {
+        var authorization = await methodRequest.AuthorizeAsync(http, route.Method);
+        if (authorization.Refusal is { } refusal) return Answered(refusal);
+        if (await ReadRequestAsync(http, path, authorization.Caller) is not { } request) return Answered(GatewayResponse.Message(413, "Request Too Long"));
+        var target = new GatewayTarget(deployed.AccountId, deployed.Region, deployed.ApiId, deployed.Stage.StageName,
+            deployed.Stage.Variables ?? [], http.Request.Host.Value ?? "") { BinaryMediaTypes = deployed.BinaryMediaTypes };
+        try
         {
-            response = GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException");
+            return await engine.ExecuteAsync(target, route, request, requestId, http.RequestAborted);
         }
-        else if ((authorization = await methodRequest.AuthorizeAsync(http, route.Method)).Refusal is { } refusal)
+        catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
         {
-            response = refusal;
+            logger.LogError(unexpected, "API {ApiId} stage {Stage} request {RequestId} failed", deployed.ApiId, deployed.Stage.StageName, requestId);
+            return Answered(GatewayResponse.InternalServerError());
         }
-        else if (await ReadRequestAsync(http, path, authorization.Caller) is not { } request)
-        {
-            response = GatewayResponse.Message(413, "Request Too Long");
-        }
-        else
-        {
-            var target = new GatewayTarget(deployed.AccountId, deployed.Region, apiId, stageName,
-                deployed.Stage.Variables ?? [], http.Request.Host.Value ?? "") { BinaryMediaTypes = deployed.BinaryMediaTypes };
-            try
-            {
-                var outcome = await engine.ExecuteAsync(target, route, request, requestId, http.RequestAborted);
-                (response, integrationLatency, log) = (outcome.Response, outcome.IntegrationLatency, outcome.Log);
-            }
-            catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
-            {
-                logger.LogError(unexpected, "API {ApiId} stage {Stage} request {RequestId} failed", apiId, stageName, requestId);
-                response = GatewayResponse.InternalServerError();
-            }
-        }
-        await WriteAsync(http, response);
-        Record(deployed, response.StatusCode, watch.Elapsed, integrationLatency, log, requestId);
     }
 
     private static (string ApiId, string Stage, string Path) Target(HttpRequest request)

@@ -36,7 +36,7 @@ public sealed class IntegrationEngine
         GatewayResponse response;
         try
         {
-            var integration = run.Plan.Integration ?? throw new GatewayFailure("Execution failed due to configuration error: No integration defined for method");
+            var integration = run.Plan.Integration ?? throw GatewayFailure.Configuration("No integration defined for method");
             response = _integrations.TryGetValue(integration.Type, out var handler)
                 ? await handler.RunAsync(run, cancellation)
                 : throw GatewayFailure.Configuration($"unsupported integration type {integration.Type}");
