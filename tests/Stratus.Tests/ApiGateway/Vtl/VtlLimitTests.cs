@@ -116,11 +116,14 @@ public sealed class VtlLimitTests
     }
 
     [Fact]
-    public void A_list_cannot_grow_past_a_million_items()
+    public void Lists_and_maps_cannot_grow_past_their_bound()
     {
-        const string template = "#set($a = [])#foreach($i in [1..1000])#foreach($j in [1..1000])#set($ignored = $a.add($j))#end#end#set($ignored = $a.add(0))";
+        const string list = "#set($a = [])#foreach($i in [1..1000])#foreach($j in [1..1000])#set($ignored = $a.add($j))#end#end";
+        const string map = "#set($m = {})#foreach($i in [1..1000])#foreach($j in [1..1000])#set($m[\"$i-$j\"] = $j)#end#end";
 
-        Assert.Contains("grew past", Assert.Throws<VtlException>(() => Render(template)).Message);
+        Assert.Contains("grew past", Assert.Throws<VtlException>(() => Render(list)).Message);
+        Assert.Contains("grew past", Assert.Throws<VtlException>(() => Render(map)).Message);
+        Assert.Equal("100", Render("#set($a = [])#foreach($i in [1..100])#set($ignored = $a.add($i))#end$a.size()"));
     }
 
     [Theory]

@@ -261,7 +261,7 @@ public static class VtlValues
     private static readonly TimeSpan RegexTimeLimit = TimeSpan.FromSeconds(1);
 
     /// <summary>How many items a template may gather into one list or map.</summary>
-    public const int MaxCollectionSize = 1_000_000;
+    public const int MaxCollectionSize = 100_000;
 
     public static VtlException TooLong() => new($"the template made text longer than {MaxTextLength} characters, API Gateway's 10 MB payload quota");
 
