@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Protocols.SigV4;
 using Stratus.Services.ApiGateway;
+using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.CloudFormation;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Resources.ApiGateway;
@@ -74,7 +76,8 @@ public sealed class StratusServices : IAsyncDisposable
         var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, logging.CreateLogger("Stratus.rds.engine"));
 
         var apiGateway = new ApiGatewayService(store, clock);
-        var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway,
+        var credentials = new CredentialResolver(sources);
+        var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway, new MethodRequestStage(credentials, new SigV4Verifier(clock), options.Auth),
             new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock),
             cloudWatch, logs, clock, logging.CreateLogger("Stratus.apigateway.execute-api"));
 
@@ -108,7 +111,7 @@ public sealed class StratusServices : IAsyncDisposable
         {
             All = all,
             Interceptors = [apiGatewayDataPlane],
-            Credentials = new CredentialResolver(sources),
+            Credentials = credentials,
             Iam = iam,
             Sts = sts,
             Rds = rds,

@@ -1,9 +1,12 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
+using Stratus.Host;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Protocols.SigV4;
 using Stratus.Services.ApiGateway;
+using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs;
 
@@ -35,7 +38,8 @@ public sealed class ApiGatewayDataPlaneUnitTests : IDisposable
     public ApiGatewayDataPlaneUnitTests()
     {
         _gateway = new ApiGatewayService(_store, TimeProvider.System);
-        _plane = new ApiGatewayDataPlane(_gateway, new IntegrationEngine(FakeLambdaInvoker.Returning("{}"), _http, TimeProvider.System),
+        _plane = new ApiGatewayDataPlane(_gateway, new MethodRequestStage(new CredentialResolver([]), new SigV4Verifier(TimeProvider.System), AuthMode.Accept),
+            new IntegrationEngine(FakeLambdaInvoker.Returning("{}"), _http, TimeProvider.System),
             _metrics, _logs, TimeProvider.System, NullLogger.Instance);
     }
 
