@@ -38,12 +38,14 @@ public sealed class EcrImageApiTests
             out["missingImage"] = error(ecr.describe_images, repositoryName="api/app", imageIds=[{"imageTag": "nope"}])
             out["notEmpty"] = error(ecr.delete_repository, repositoryName="api/app")
             out["scan"] = error(ecr.describe_image_scan_findings, repositoryName="api/app", imageId={"imageTag": "latest"})
+            import hashlib, urllib.request
+            url = ecr.get_download_url_for_layer(repositoryName="api/app", layerDigest="{{{current.LayerDigest}}}")["downloadUrl"]
+            out["downloaded"] = "sha256:" + hashlib.sha256(urllib.request.urlopen(url).read()).hexdigest()
 
             # ECR's layer API: the same uploads the registry uses.
             blob = b"layer pushed through the api"
             upload = ecr.initiate_layer_upload(repositoryName="api/app")["uploadId"]
             ecr.upload_layer_part(repositoryName="api/app", uploadId=upload, partFirstByte=0, partLastByte=len(blob) - 1, layerPartBlob=blob)
-            import hashlib
             digest = "sha256:" + hashlib.sha256(blob).hexdigest()
             out["completed"] = ecr.complete_layer_upload(repositoryName="api/app", uploadId=upload, layerDigests=[digest])["layerDigest"] == digest
 
@@ -59,6 +61,7 @@ public sealed class EcrImageApiTests
         Assert.Equal("ImageNotFoundException", api["missingImage"]!["code"]!.GetValue<string>());
         Assert.Equal("RepositoryNotEmptyException", api["notEmpty"]!["code"]!.GetValue<string>());
         Assert.Equal("ScanNotFoundException", api["scan"]!["code"]!.GetValue<string>());
+        Assert.Equal(current.LayerDigest, api["downloaded"]!.GetValue<string>());
         Assert.True(api["completed"]!.GetValue<bool>());
         Assert.True(api["policy"]!.GetValue<bool>());
         Assert.Equal("""[["latest"]]""", api["afterPolicy"]!.ToJsonString());

@@ -170,7 +170,7 @@ public sealed class EcrApi : IStratusService
             {
                 var name = i.Required("repositoryName");
                 var upload = _ecr.FindUpload(ScopeOf(i), name, i.Required("uploadId"));
-                var part = Convert.FromBase64String(i.Required("layerPartBlob"));
+                var part = Base64(i.Required("layerPartBlob"), "layerPartBlob");
                 var first = i.Long("partFirstByte") ?? throw AwsException.Validation("partFirstByte is required");
                 var last = i.Long("partLastByte") ?? throw AwsException.Validation("partLastByte is required");
                 if (last - first + 1 != part.Length) throw EcrErrors.InvalidLayerPart(upload.Id, upload.Length - 1, $"bytes {first}-{last} do not match the part's {part.Length} bytes");
@@ -205,6 +205,18 @@ public sealed class EcrApi : IStratusService
 
     private static Scope ScopeOf(OperationInput input) =>
         new(input.Call.AccountId, input.Call.Region, input.Call.RequestId) { PrincipalArn = input.Call.PrincipalArn, PrincipalId = input.Call.PrincipalId };
+
+    private static byte[] Base64(string value, string field)
+    {
+        try
+        {
+            return Convert.FromBase64String(value);
+        }
+        catch (FormatException)
+        {
+            throw EcrErrors.InvalidParameter(field, "must be base64-encoded bytes");
+        }
+    }
 
     private static string? Filter(OperationInput input) =>
         input.Object("filter") is { } filter ? input.Nested(filter).String("tagStatus") : null;

@@ -68,6 +68,9 @@ public static class EcrErrors
     public static AwsException LayerTooLarge(long limit) =>
         Registry(new AwsException("LimitExceededException", $"A layer may be at most {limit} bytes, as in ECR"), "SIZE_INVALID", 400);
 
+    public static AwsException BlobRemovedDuringCommit(string digest) =>
+        Registry(new AwsException("InvalidLayerException", $"The layer '{digest}' was removed while it was being stored (its last repository was deleted); push it again"), "BLOB_UPLOAD_INVALID", 400);
+
     public static AwsException EmptyUpload(string uploadId) =>
         Registry(new AwsException("EmptyUploadException", $"The upload '{uploadId}' has no content"), "BLOB_UPLOAD_INVALID", 400);
 

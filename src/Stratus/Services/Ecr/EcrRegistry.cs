@@ -221,8 +221,8 @@ public sealed partial class EcrRegistry(EcrService ecr, ILogger logger) : IReque
         if (http.Request.Headers.Range.ToString() is { Length: > 0 } range)
         {
             if (RangePattern().Match(range.Trim()) is not { Success: true } match
-                || long.Parse(match.Groups["start"].Value) is var start && start >= size
-                || (match.Groups["end"].Success ? Math.Min(long.Parse(match.Groups["end"].Value), size - 1) : size - 1) is var end && end < start)
+                || !long.TryParse(match.Groups["start"].Value, out var start) || start >= size
+                || (match.Groups["end"].Success ? (long.TryParse(match.Groups["end"].Value, out var last) ? Math.Min(last, size - 1) : -1) : size - 1) is var end && end < start)
             {
                 http.Response.Headers.ContentRange = $"bytes */{size}";
                 await WriteErrorAsync(http, 416, "BLOB_UNKNOWN", $"the range '{range}' is not within the blob's {size} bytes");
@@ -281,8 +281,8 @@ public sealed partial class EcrRegistry(EcrService ecr, ILogger logger) : IReque
         long? start = null;
         if (http.Request.Headers.ContentRange.ToString() is { Length: > 0 } contentRange)
         {
-            start = RangePattern().Match(contentRange.Trim()) is { Success: true } match
-                ? long.Parse(match.Groups["start"].Value)
+            start = RangePattern().Match(contentRange.Trim()) is { Success: true } match && long.TryParse(match.Groups["start"].Value, out var first)
+                ? first
                 : throw EcrErrors.InvalidLayerPart(upload.Id, upload.Length - 1, $"Content-Range '{contentRange}' is not START-END");
         }
         AllowLargeBody(http);

@@ -154,7 +154,8 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
     {
         EcrRules.CheckDigest("layerDigest", digest);
         var size = await _blobs.CommitAsync(upload, digest, cancellation);
-        LinkBlob(scope, name, digest, size);
+        // A repository deleted in the same moment may have taken the blob with it: the client pushes it again.
+        if (!LinkBlob(scope, name, digest, size)) throw EcrErrors.BlobRemovedDuringCommit(digest);
         return size;
     }
 

@@ -13,7 +13,9 @@ public interface IImageRegistry
     /// @sha256:..., in the scope's account and region) or AWS's (ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME:TAG
     /// or @sha256:...). A URI without tag or digest means :latest, as docker reads it. Throws Lambda's
     /// InvalidParameterValueException ("Source image ... does not exist") for a repository, tag or digest that
-    /// does not exist, and for a URI that names no ECR registry.
+    /// does not exist, and for a URI that names no ECR registry. For a manifest list or index, ManifestDigest is
+    /// the manifest for this machine's architecture, else its first, whose Platform then shows the mismatch
+    /// for Lambda to refuse.
     /// </summary>
     ResolvedImage Resolve(Scope scope, string imageUri);
 
