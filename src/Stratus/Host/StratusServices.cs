@@ -70,11 +70,11 @@ public sealed class StratusServices : IAsyncDisposable
         // Function code, runtime clients and registry blobs live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown.
         var ephemeralWorkDir = options.DataDir is null ? Directory.CreateTempSubdirectory("stratus-").FullName : null;
         var workDir = ephemeralWorkDir ?? options.DataDir!;
+        // Built before Lambda, which resolves and unpacks image functions through it (IImageRegistry).
+        var ecr = new EcrService(store, clock, Path.Combine(workDir, "ecr"), EcrSettings.FromEnvironment(), logging.CreateLogger("Stratus.ecr"));
         var lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch,
             Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), $"http://{options.Host}:{options.Port}");
         lambdaForAlarms.Target = lambda;
-
-        var ecr = new EcrService(store, clock, Path.Combine(workDir, "ecr"), EcrSettings.FromEnvironment(), logging.CreateLogger("Stratus.ecr"));
 
         var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, logging.CreateLogger("Stratus.rds.engine"));
 
