@@ -452,7 +452,16 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
         }
         var manifest = ImageManifest.Parse(_blobs.ReadAll(manifestDigest), null);
         if (manifest.IsIndex || manifest.Config is null) throw EcrErrors.ImageUriInvalid(imageUri);
-        var (config, platform) = ImageConfigBlob.Parse(_blobs.ReadAll(manifest.Config.Digest));
+        ImageRunConfig config;
+        ImagePlatform platform;
+        try
+        {
+            (config, platform) = ImageConfigBlob.Parse(_blobs.ReadAll(manifest.Config.Digest));
+        }
+        catch (InvalidDataException e)
+        {
+            throw EcrErrors.ImageUriUnusable(imageUri, e.Message);
+        }
         return new ResolvedImage(account, region, name, image.Digest, manifestDigest, $"{repositoryPart}@{image.Digest}", config, platform);
     }
 
