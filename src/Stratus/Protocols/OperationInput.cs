@@ -13,6 +13,10 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
 {
     public JsonObject Body { get; } = body;
     public CallContext Call { get; } = call;
+    /// <summary>The scope the operation's domain call runs in.</summary>
+    public Scope Scope => Call.Scope;
+    /// <summary>Cancelled when the client goes away: what the Api layer hands to long-running domain calls.</summary>
+    public CancellationToken Aborted => Call.Http.RequestAborted;
     public ValidationStyle Style { get; } = style;
 
     /// <summary>The request body as sent, for operations whose payload is opaque (Lambda Invoke).</summary>

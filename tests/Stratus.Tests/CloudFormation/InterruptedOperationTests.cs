@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 using Stratus.Persistence;
 using Stratus.Services.CloudFormation;
 using Stratus.Services.CloudFormation.Resources;
@@ -40,13 +41,13 @@ public sealed class InterruptedOperationTests : IDisposable
         using (var store = StateStore.Open(_dataDir))
         using (var cfn = new CloudFormationService(store, TimeProvider.System, new ResourceProviders([])))
         {
-            var stack = cfn.Find("000000000000", "us-east-1", "cut-short");
+            var stack = cfn.Find(Scope.Of("000000000000", "us-east-1"), "cut-short");
             Assert.Equal(statusAfterStart, stack.Status);
             if (statusAtStop != statusAfterStart)
             {
                 Assert.Equal("Stratus stopped while this stack operation was in progress.", stack.StatusReason);
                 Assert.Equal(StackStatus.CreateFailed, stack.Resources["Role"].Status);
-                Assert.Equal(statusAfterStart, cfn.Events("000000000000", "us-east-1", "cut-short")[0].ResourceStatus);
+                Assert.Equal(statusAfterStart, cfn.Events(Scope.Of("000000000000", "us-east-1"), "cut-short")[0].ResourceStatus);
             }
         }
     }

@@ -15,7 +15,7 @@ public sealed class CloudWatchServiceTests : IDisposable
     private readonly ManualClock _clock = new(T0.AddMinutes(30));
     private readonly RecordingInvoker _lambda = new();
     private readonly CloudWatchService _cloudWatch;
-    private readonly CallContext _call = TestCalls.Call();
+    private readonly Scope _call = TestCalls.Call();
 
     public CloudWatchServiceTests()
     {

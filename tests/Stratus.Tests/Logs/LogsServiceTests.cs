@@ -12,7 +12,7 @@ public sealed class LogsServiceTests : IDisposable
     private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private readonly ManualClock _clock = new(Now);
     private readonly LogsService _logs;
-    private readonly CallContext _call = TestCalls.Call();
+    private readonly Scope _call = TestCalls.Call();
     private readonly long _nowMs = Now.ToUnixTimeMilliseconds();
     private readonly RecordingPublisher _published = new();
 

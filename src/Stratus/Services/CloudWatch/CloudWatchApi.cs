@@ -44,7 +44,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
     {
         { "PutMetricData", i =>
             {
-                _cloudWatch.PutMetricData(i.Call, i.Required("Namespace"), i.List("MetricData").Select(n => MetricDataInput(i.Nested(Structure(n, "MetricData")))).ToList());
+                _cloudWatch.PutMetricData(i.Scope, i.Required("Namespace"), i.List("MetricData").Select(n => MetricDataInput(i.Nested(Structure(n, "MetricData")))).ToList());
                 return (JsonObject?)null;
             } },
         { "GetMetricStatistics", GetMetricStatistics },
@@ -52,49 +52,49 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         { "ListMetrics", ListMetrics },
         { "PutMetricAlarm", i =>
             {
-                _cloudWatch.PutMetricAlarm(i.Call, AlarmInput(i));
+                _cloudWatch.PutMetricAlarm(i.Scope, AlarmInput(i));
                 return (JsonObject?)null;
             } },
         { "DescribeAlarms", DescribeAlarms },
         { "DescribeAlarmsForMetric", i => new JsonObject
             {
-                ["MetricAlarms"] = new JsonArray(_cloudWatch.DescribeAlarmsForMetric(i.Call, i.Required("Namespace"), i.Required("MetricName"), Dimensions(i),
+                ["MetricAlarms"] = new JsonArray(_cloudWatch.DescribeAlarmsForMetric(i.Scope, i.Required("Namespace"), i.Required("MetricName"), Dimensions(i),
                     i.String("Statistic"), i.String("ExtendedStatistic"), i.Int("Period"), i.String("Unit")).Select(a => (JsonNode)AlarmView(a)).ToArray()),
             } },
         { "DeleteAlarms", i =>
             {
-                _cloudWatch.DeleteAlarms(i.Call, i.Strings("AlarmNames"));
+                _cloudWatch.DeleteAlarms(i.Scope, i.Strings("AlarmNames"));
                 return (JsonObject?)null;
             } },
         { "EnableAlarmActions", i =>
             {
-                _cloudWatch.SetAlarmActions(i.Call, i.Strings("AlarmNames"), enabled: true);
+                _cloudWatch.SetAlarmActions(i.Scope, i.Strings("AlarmNames"), enabled: true);
                 return (JsonObject?)null;
             } },
         { "DisableAlarmActions", i =>
             {
-                _cloudWatch.SetAlarmActions(i.Call, i.Strings("AlarmNames"), enabled: false);
+                _cloudWatch.SetAlarmActions(i.Scope, i.Strings("AlarmNames"), enabled: false);
                 return (JsonObject?)null;
             } },
         { "SetAlarmState", i =>
             {
-                _cloudWatch.SetAlarmState(i.Call, i.Required("AlarmName"), i.Required("StateValue"), i.Required("StateReason"), i.String("StateReasonData"));
+                _cloudWatch.SetAlarmState(i.Scope, i.Required("AlarmName"), i.Required("StateValue"), i.Required("StateReason"), i.String("StateReasonData"));
                 return (JsonObject?)null;
             } },
         { "DescribeAlarmHistory", DescribeAlarmHistory },
         { "TagResource", i =>
             {
-                _cloudWatch.TagResource(i.Call, i.Required("ResourceARN"), Tags(i));
+                _cloudWatch.TagResource(i.Scope, i.Required("ResourceARN"), Tags(i));
                 return (JsonObject?)null;
             } },
         { "UntagResource", i =>
             {
-                _cloudWatch.UntagResource(i.Call, i.Required("ResourceARN"), i.Strings("TagKeys"));
+                _cloudWatch.UntagResource(i.Scope, i.Required("ResourceARN"), i.Strings("TagKeys"));
                 return (JsonObject?)null;
             } },
         { "ListTagsForResource", i => new JsonObject
             {
-                ["Tags"] = new JsonArray(_cloudWatch.ListTagsForResource(i.Call, i.Required("ResourceARN"))
+                ["Tags"] = new JsonArray(_cloudWatch.ListTagsForResource(i.Scope, i.Required("ResourceARN"))
                     .Select(t => (JsonNode)new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray()),
             } },
     };
@@ -107,7 +107,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         var metricName = i.Required("MetricName");
         var statistics = i.Strings("Statistics");
         var extended = i.Strings("ExtendedStatistics");
-        var periods = _cloudWatch.GetMetricStatistics(i.Call, i.Required("Namespace"), metricName, Dimensions(i),
+        var periods = _cloudWatch.GetMetricStatistics(i.Scope, i.Required("Namespace"), metricName, Dimensions(i),
             RequiredTimestamp(i, "StartTime"), RequiredTimestamp(i, "EndTime"), i.RequiredInt("Period"), statistics, extended, i.String("Unit"));
         var datapoints = new JsonArray();
         foreach (var period in periods)
@@ -133,7 +133,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
     /// </summary>
     private JsonObject GetMetricData(OperationInput i)
     {
-        var results = _cloudWatch.GetMetricData(i.Call, i.List("MetricDataQueries").Select(n => Query(i.Nested(Structure(n, "MetricDataQueries")))).ToList(),
+        var results = _cloudWatch.GetMetricData(i.Scope, i.List("MetricDataQueries").Select(n => Query(i.Nested(Structure(n, "MetricDataQueries")))).ToList(),
             RequiredTimestamp(i, "StartTime"), RequiredTimestamp(i, "EndTime"));
         var ascending = (i.String("ScanBy") ?? "TimestampDescending") switch
         {
@@ -180,7 +180,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
             "PT3H" => true,
             var other => throw new AwsException("InvalidParameterValue", $"The value {other} for parameter RecentlyActive is invalid."),
         };
-        var metrics = _cloudWatch.ListMetrics(i.Call, i.String("Namespace"), i.String("MetricName"), filters, recentlyActive);
+        var metrics = _cloudWatch.ListMetrics(i.Scope, i.String("Namespace"), i.String("MetricName"), filters, recentlyActive);
         var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
         var body = new JsonObject
         {
@@ -201,7 +201,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         var maxRecords = i.Int("MaxRecords") ?? 50;
         if (maxRecords is < 1 or > 100) throw new AwsException("InvalidParameterValue", "The parameter MaxRecords must be between 1 and 100.");
         var alarms = types.Count == 0 || types.Contains("MetricAlarm")
-            ? _cloudWatch.DescribeAlarms(i.Call, i.Strings("AlarmNames"), i.String("AlarmNamePrefix"), i.String("StateValue"), i.String("ActionPrefix"))
+            ? _cloudWatch.DescribeAlarms(i.Scope, i.Strings("AlarmNames"), i.String("AlarmNamePrefix"), i.String("StateValue"), i.String("ActionPrefix"))
             : [];
         var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
         var body = new JsonObject
@@ -220,7 +220,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
             throw new AwsException("InvalidParameterValue", $"The value {type} for parameter HistoryItemType is invalid.");
         var maxRecords = i.Int("MaxRecords") ?? 100;
         if (maxRecords is < 1 or > 100) throw new AwsException("InvalidParameterValue", "The parameter MaxRecords must be between 1 and 100.");
-        var items = _cloudWatch.DescribeAlarmHistory(i.Call, i.String("AlarmName"), type, i.Timestamp("StartDate"), i.Timestamp("EndDate"),
+        var items = _cloudWatch.DescribeAlarmHistory(i.Scope, i.String("AlarmName"), type, i.Timestamp("StartDate"), i.Timestamp("EndDate"),
             i.String("ScanBy") == "TimestampAscending");
         var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
         var body = new JsonObject

@@ -75,7 +75,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
 
     public void Publish(MetricDatum datum) => _published.Writer.TryWrite(datum);
 
-    public void PutMetricData(CallContext call, string ns, IReadOnlyList<MetricDataInput> data)
+    public void PutMetricData(Scope scope, string ns, IReadOnlyList<MetricDataInput> data)
     {
         if (ns.StartsWith("AWS/", StringComparison.Ordinal))
             throw InvalidValue($"The value {ns} for parameter Namespace is invalid.");
@@ -85,7 +85,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         for (var i = 0; i < data.Count; i++) Validate(data[i], $"MetricData.member.{i + 1}", now);
         foreach (var datum in data)
         {
-            var identity = MetricIdentity.Create(call.AccountId, call.Region, ns, datum.MetricName, datum.Dimensions);
+            var identity = MetricIdentity.Create(scope.AccountId, scope.Region, ns, datum.MetricName, datum.Dimensions);
             var recorded = _metrics.Record(identity, datum.Timestamp ?? now, datum.Unit ?? "None", datum.StorageResolution == 1, aggregate =>
             {
                 if (datum.Value is { } value) aggregate.AddValue(value, 1);
@@ -147,7 +147,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             }
     }
 
-    public IReadOnlyList<PeriodAggregate> GetMetricStatistics(CallContext call, string ns, string metricName, IReadOnlyList<MetricDimension> dimensions,
+    public IReadOnlyList<PeriodAggregate> GetMetricStatistics(Scope scope, string ns, string metricName, IReadOnlyList<MetricDimension> dimensions,
         DateTimeOffset start, DateTimeOffset end, int period, IReadOnlyList<string> statistics, IReadOnlyList<string> extendedStatistics, string? unit)
     {
         if (statistics.Count == 0 && extendedStatistics.Count == 0)
@@ -164,7 +164,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             throw new AwsException("InvalidParameterCombination",
                 $"You have requested up to {requested:N0} datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range.");
         if (unit is not null && !Units.Contains(unit)) throw InvalidValue($"The value {unit} for parameter Unit is invalid.");
-        var identity = MetricIdentity.Create(call.AccountId, call.Region, ns, metricName, dimensions);
+        var identity = MetricIdentity.Create(scope.AccountId, scope.Region, ns, metricName, dimensions);
         return _metrics.Aggregate(identity, unit, Align(start, period), end, period);
     }
 
@@ -188,11 +188,11 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         return DateTimeOffset.FromUnixTimeSeconds(seconds - ((seconds % step) + step) % step);
     }
 
-    public IReadOnlyList<MetricDataResult> GetMetricData(CallContext call, IReadOnlyList<MetricDataQuery> queries, DateTimeOffset start, DateTimeOffset end)
+    public IReadOnlyList<MetricDataResult> GetMetricData(Scope scope, IReadOnlyList<MetricDataQuery> queries, DateTimeOffset start, DateTimeOffset end)
     {
         if (start >= end) throw InvalidValue("The parameter StartTime must be less than the parameter EndTime.");
         ValidateQueries(queries);
-        return Evaluate(call.AccountId, call.Region, queries, start, end, alignToPeriod: false).Where(r => r.ReturnData).Select(r => r.Result).ToList();
+        return Evaluate(scope.AccountId, scope.Region, queries, start, end, alignToPeriod: false).Where(r => r.ReturnData).Select(r => r.Result).ToList();
     }
 
     private static void ValidateQueries(IReadOnlyList<MetricDataQuery> queries)
@@ -283,10 +283,10 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         return results;
     }
 
-    public IReadOnlyList<MetricIdentity> ListMetrics(CallContext call, string? ns, string? metricName, IReadOnlyList<(string Name, string? Value)> dimensions, bool recentlyActive)
+    public IReadOnlyList<MetricIdentity> ListMetrics(Scope scope, string? ns, string? metricName, IReadOnlyList<(string Name, string? Value)> dimensions, bool recentlyActive)
     {
         var since = _clock.GetUtcNow() - TimeSpan.FromHours(3);
-        return _metrics.Metrics(call.AccountId, call.Region)
+        return _metrics.Metrics(scope.AccountId, scope.Region)
             .Where(m => ns is null || m.Namespace == ns)
             .Where(m => metricName is null || m.MetricName == metricName)
             .Where(m => dimensions.All(f => m.Dimensions.Any(d => d.Name == f.Name && (f.Value is null || d.Value == f.Value))))
@@ -295,7 +295,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             .ToList();
     }
 
-    /// <summary>Every metric of every account and region, for the console.</summary>
+    /// <summary>Every metric of every account and scope.Region, for the console.</summary>
     public IEnumerable<MetricIdentity> AllMetrics() => _metrics.All();
 
     /// <summary>One metric's statistics per period, for the console's graphs.</summary>
@@ -306,16 +306,16 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
 
     // ---- alarms ----
 
-    public void PutMetricAlarm(CallContext call, MetricAlarm requested)
+    public void PutMetricAlarm(Scope scope, MetricAlarm requested)
     {
         ValidateAlarm(requested);
         var now = _clock.GetUtcNow();
-        var key = AlarmKey(call.AccountId, call.Region, requested.AlarmName);
+        var key = AlarmKey(scope.AccountId, scope.Region, requested.AlarmName);
         var configured = requested with
         {
-            AccountId = call.AccountId,
-            Region = call.Region,
-            AlarmArn = $"arn:aws:cloudwatch:{call.Region}:{call.AccountId}:alarm:{requested.AlarmName}",
+            AccountId = scope.AccountId,
+            Region = scope.Region,
+            AlarmArn = $"arn:aws:cloudwatch:{scope.Region}:{scope.AccountId}:alarm:{requested.AlarmName}",
             AlarmConfigurationUpdatedTimestamp = now,
             StateUpdatedTimestamp = now,
             StateTransitionedTimestamp = now,
@@ -379,10 +379,10 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         if (alarm.Unit is { } unit && !Units.Contains(unit)) throw InvalidValue($"The value {unit} for parameter Unit is invalid.");
     }
 
-    public IReadOnlyList<MetricAlarm> DescribeAlarms(CallContext call, IReadOnlyList<string> names, string? prefix, string? state, string? actionPrefix)
+    public IReadOnlyList<MetricAlarm> DescribeAlarms(Scope scope, IReadOnlyList<string> names, string? prefix, string? state, string? actionPrefix)
     {
         if (state is not null && !AlarmStates.All.Contains(state)) throw InvalidValue($"The value {state} for parameter StateValue is invalid.");
-        return AlarmsOf(call)
+        return AlarmsOf(scope)
             .Where(a => names.Count == 0 || names.Contains(a.AlarmName))
             .Where(a => prefix is null || a.AlarmName.StartsWith(prefix, StringComparison.Ordinal))
             .Where(a => state is null || a.StateValue == state)
@@ -390,11 +390,11 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             .ToList();
     }
 
-    public IReadOnlyList<MetricAlarm> DescribeAlarmsForMetric(CallContext call, string ns, string metricName, IReadOnlyList<MetricDimension> dimensions,
+    public IReadOnlyList<MetricAlarm> DescribeAlarmsForMetric(Scope scope, string ns, string metricName, IReadOnlyList<MetricDimension> dimensions,
         string? statistic, string? extendedStatistic, int? period, string? unit)
     {
         var wanted = dimensions.OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
-        return AlarmsOf(call)
+        return AlarmsOf(scope)
             .Where(a => a.Namespace == ns && a.MetricName == metricName)
             .Where(a => a.Dimensions.OrderBy(d => d.Name, StringComparer.Ordinal).SequenceEqual(wanted))
             .Where(a => statistic is null || a.Statistic == statistic)
@@ -404,27 +404,27 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             .ToList();
     }
 
-    private IEnumerable<MetricAlarm> AlarmsOf(CallContext call) =>
-        _alarms.Values.Where(a => a.AccountId == call.AccountId && a.Region == call.Region).OrderBy(a => a.AlarmName, StringComparer.Ordinal);
+    private IEnumerable<MetricAlarm> AlarmsOf(Scope scope) =>
+        _alarms.Values.Where(a => a.AccountId == scope.AccountId && a.Region == scope.Region).OrderBy(a => a.AlarmName, StringComparer.Ordinal);
 
-    public void DeleteAlarms(CallContext call, IReadOnlyList<string> names)
+    public void DeleteAlarms(Scope scope, IReadOnlyList<string> names)
     {
-        var missing = names.Where(n => _alarms.Get(AlarmKey(call.AccountId, call.Region, n)) is null).ToList();
+        var missing = names.Where(n => _alarms.Get(AlarmKey(scope.AccountId, scope.Region, n)) is null).ToList();
         if (missing.Count > 0) throw new AwsException("ResourceNotFound", $"{missing.Count} alarm(s) not found: {string.Join(", ", missing)}", 404);
         var now = _clock.GetUtcNow();
         foreach (var name in names)
-            if (_alarms.Remove(AlarmKey(call.AccountId, call.Region, name)) is { } removed)
+            if (_alarms.Remove(AlarmKey(scope.AccountId, scope.Region, name)) is { } removed)
                 AddHistory(removed, now, "ConfigurationUpdate", $"Alarm \"{name}\" deleted",
                     new JsonObject { ["type"] = "Delete", ["deletedAlarm"] = AlarmHistoryView(removed) });
     }
 
-    public void SetAlarmActions(CallContext call, IReadOnlyList<string> names, bool enabled)
+    public void SetAlarmActions(Scope scope, IReadOnlyList<string> names, bool enabled)
     {
         foreach (var name in names)
-            _alarms.Update(AlarmKey(call.AccountId, call.Region, name), a => a with { ActionsEnabled = enabled });
+            _alarms.Update(AlarmKey(scope.AccountId, scope.Region, name), a => a with { ActionsEnabled = enabled });
     }
 
-    public void SetAlarmState(CallContext call, string name, string state, string reason, string? reasonData)
+    public void SetAlarmState(Scope scope, string name, string state, string reason, string? reasonData)
     {
         if (!AlarmStates.All.Contains(state)) throw InvalidValue($"The value {state} for parameter StateValue is invalid.");
         if (reasonData is not null)
@@ -438,36 +438,36 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
                 throw new AwsException("InvalidFormat", "The parameter StateReasonData must be a valid JSON document.");
             }
         }
-        if (_alarms.Get(AlarmKey(call.AccountId, call.Region, name)) is null)
+        if (_alarms.Get(AlarmKey(scope.AccountId, scope.Region, name)) is null)
             throw new AwsException("ResourceNotFound", $"Alarm {name} not found", 404);
-        Transition(call.AccountId, call.Region, name, state, reason, reasonData);
+        Transition(scope.AccountId, scope.Region, name, state, reason, reasonData);
     }
 
-    public Dictionary<string, string> ListTagsForResource(CallContext call, string arn) => AlarmByArn(call, arn).Tags;
+    public Dictionary<string, string> ListTagsForResource(Scope scope, string arn) => AlarmByArn(scope, arn).Tags;
 
-    public void TagResource(CallContext call, string arn, Dictionary<string, string> tags)
+    public void TagResource(Scope scope, string arn, Dictionary<string, string> tags)
     {
-        var alarm = AlarmByArn(call, arn);
+        var alarm = AlarmByArn(scope, arn);
         _alarms.Update(AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName), a => a with
         {
             Tags = a.Tags.Concat(tags).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value),
         });
     }
 
-    public void UntagResource(CallContext call, string arn, IReadOnlyList<string> keys)
+    public void UntagResource(Scope scope, string arn, IReadOnlyList<string> keys)
     {
-        var alarm = AlarmByArn(call, arn);
+        var alarm = AlarmByArn(scope, arn);
         _alarms.Update(AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName), a => a with { Tags = a.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
     }
 
-    private MetricAlarm AlarmByArn(CallContext call, string arn) =>
-        AlarmsOf(call).FirstOrDefault(a => a.AlarmArn == arn)
+    private MetricAlarm AlarmByArn(Scope scope, string arn) =>
+        AlarmsOf(scope).FirstOrDefault(a => a.AlarmArn == arn)
         ?? throw new AwsException("ResourceNotFoundException", $"The resource {arn} does not exist.", 404);
 
-    public IReadOnlyList<AlarmHistoryItem> DescribeAlarmHistory(CallContext call, string? name, string? type, DateTimeOffset? from, DateTimeOffset? until, bool ascending)
+    public IReadOnlyList<AlarmHistoryItem> DescribeAlarmHistory(Scope scope, string? name, string? type, DateTimeOffset? from, DateTimeOffset? until, bool ascending)
     {
         var items = _history.Values
-            .Where(h => h.AccountId == call.AccountId && h.Region == call.Region && (name is null || h.AlarmName == name))
+            .Where(h => h.AccountId == scope.AccountId && h.Region == scope.Region && (name is null || h.AlarmName == name))
             .SelectMany(h => h.Items)
             .Where(i => (type is null || i.HistoryItemType == type) && (from is null || i.Timestamp >= from) && (until is null || i.Timestamp <= until));
         return (ascending ? items.OrderBy(i => i.Timestamp) : items.OrderByDescending(i => i.Timestamp)).ToList();

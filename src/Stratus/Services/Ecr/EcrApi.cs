@@ -23,14 +23,14 @@ public sealed class EcrApi : IStratusService
     {
         { "CreateRepository", i => new JsonObject
             {
-                ["repository"] = Repository(_ecr.Create(i.Call.AccountId, i.Call.Region, i.Required("repositoryName"), i.String("imageTagMutability"),
+                ["repository"] = Repository(_ecr.Create(i.Scope, i.Required("repositoryName"), i.String("imageTagMutability"),
                     i.Object("imageScanningConfiguration") is { } scanning && i.Nested(scanning).Bool("scanOnPush") == true, Tags(i))),
             } },
         { "DescribeRepositories", i => new JsonObject
             {
-                ["repositories"] = new JsonArray(_ecr.Describe(i.Call.AccountId, i.Call.Region, i.Strings("repositoryNames")).Select(r => (JsonNode)Repository(r)).ToArray()),
+                ["repositories"] = new JsonArray(_ecr.Describe(i.Scope, i.Strings("repositoryNames")).Select(r => (JsonNode)Repository(r)).ToArray()),
             } },
-        { "DeleteRepository", i => new JsonObject { ["repository"] = Repository(_ecr.Delete(i.Call.AccountId, i.Call.Region, i.Required("repositoryName"))) } },
+        { "DeleteRepository", i => new JsonObject { ["repository"] = Repository(_ecr.Delete(i.Scope, i.Required("repositoryName"))) } },
         { "DescribeImages", i => Empty(i, "imageDetails") },
         { "ListImages", i => Empty(i, "imageIds") },
         { "GetAuthorizationToken", i =>
@@ -48,21 +48,21 @@ public sealed class EcrApi : IStratusService
             } },
         { "TagResource", i =>
             {
-                _ecr.Tag(i.Call.AccountId, i.Call.Region, i.Required("resourceArn"), Tags(i));
+                _ecr.Tag(i.Scope, i.Required("resourceArn"), Tags(i));
                 return new JsonObject();
             } },
         { "UntagResource", i =>
             {
-                _ecr.Untag(i.Call.AccountId, i.Call.Region, i.Required("resourceArn"), i.Strings("tagKeys").ToHashSet());
+                _ecr.Untag(i.Scope, i.Required("resourceArn"), i.Strings("tagKeys").ToHashSet());
                 return new JsonObject();
             } },
-        { "ListTagsForResource", i => new JsonObject { ["tags"] = TagList(_ecr.GetByArn(i.Call.AccountId, i.Call.Region, i.Required("resourceArn")).Tags) } },
+        { "ListTagsForResource", i => new JsonObject { ["tags"] = TagList(_ecr.GetByArn(i.Scope, i.Required("resourceArn")).Tags) } },
     };
 
     /// <summary>Repositories hold no images until Stratus serves the registry protocol; the repository must still exist.</summary>
     private JsonObject Empty(OperationInput input, string listName)
     {
-        _ecr.Get(input.Call.AccountId, input.Call.Region, input.Required("repositoryName"));
+        _ecr.Get(input.Scope, input.Required("repositoryName"));
         return new JsonObject { [listName] = new JsonArray() };
     }
 

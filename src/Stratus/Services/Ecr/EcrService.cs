@@ -36,7 +36,7 @@ public sealed partial class EcrService(StateStore store, TimeProvider clock)
 
     private static string Key(string accountId, string region, string name) => ResourceTable<EcrRepository>.Key(accountId, region, name);
 
-    public EcrRepository Create(string accountId, string region, string name, string? tagMutability, bool scanOnPush, IReadOnlyList<EcrTag> tags)
+    public EcrRepository Create(Scope scope, string name, string? tagMutability, bool scanOnPush, IReadOnlyList<EcrTag> tags)
     {
         if (name.Length is < 2 or > 256 || !NamePattern().IsMatch(name))
             throw new AwsException("InvalidParameterException",
@@ -45,42 +45,42 @@ public sealed partial class EcrService(StateStore store, TimeProvider clock)
             throw new AwsException("InvalidParameterException", $"Invalid parameter at 'imageTagMutability' failed to satisfy constraint: 'Member must satisfy enum value set: [MUTABLE, IMMUTABLE]'");
         var repository = new EcrRepository
         {
-            AccountId = accountId,
-            Region = region,
+            AccountId = scope.AccountId,
+            Region = scope.Region,
             RepositoryName = name,
             CreatedAt = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds()),
             ImageTagMutability = tagMutability ?? "MUTABLE",
             ScanOnPush = scanOnPush,
             Tags = tags,
         };
-        if (!_repositories.TryAdd(Key(accountId, region, name), repository))
+        if (!_repositories.TryAdd(Key(scope.AccountId, scope.Region, name), repository))
             throw new AwsException("RepositoryAlreadyExistsException",
-                $"The repository with name '{name}' already exists in the registry with id '{accountId}'");
+                $"The repository with name '{name}' already exists in the registry with id '{scope.AccountId}'");
         return repository;
     }
 
-    public IReadOnlyList<EcrRepository> Describe(string accountId, string region, IReadOnlyList<string> names) =>
+    public IReadOnlyList<EcrRepository> Describe(Scope scope, IReadOnlyList<string> names) =>
         names.Count > 0
-            ? names.Select(n => Get(accountId, region, n)).ToList()
-            : _repositories.Values.Where(r => r.AccountId == accountId && r.Region == region).OrderBy(r => r.RepositoryName, StringComparer.Ordinal).ToList();
+            ? names.Select(n => Get(scope, n)).ToList()
+            : _repositories.Values.Where(r => r.AccountId == scope.AccountId && r.Region == scope.Region).OrderBy(r => r.RepositoryName, StringComparer.Ordinal).ToList();
 
-    public EcrRepository Get(string accountId, string region, string name) =>
-        _repositories.Get(Key(accountId, region, name)) ?? throw NotFound(accountId, name);
+    public EcrRepository Get(Scope scope, string name) =>
+        _repositories.Get(Key(scope.AccountId, scope.Region, name)) ?? throw NotFound(scope, name);
 
-    public EcrRepository GetByArn(string accountId, string region, string arn) => Get(accountId, region, NameFromArn(arn));
+    public EcrRepository GetByArn(Scope scope, string arn) => Get(scope, NameFromArn(arn));
 
-    public EcrRepository Delete(string accountId, string region, string name) =>
-        _repositories.Remove(Key(accountId, region, name)) ?? throw NotFound(accountId, name);
+    public EcrRepository Delete(Scope scope, string name) =>
+        _repositories.Remove(Key(scope.AccountId, scope.Region, name)) ?? throw NotFound(scope, name);
 
-    public EcrRepository Tag(string accountId, string region, string arn, IReadOnlyList<EcrTag> tags) =>
-        _repositories.Update(Key(accountId, region, NameFromArn(arn)), r => r with
+    public EcrRepository Tag(Scope scope, string arn, IReadOnlyList<EcrTag> tags) =>
+        _repositories.Update(Key(scope.AccountId, scope.Region, NameFromArn(arn)), r => r with
         {
             Tags = r.Tags.Where(t => tags.All(n => n.Key != t.Key)).Concat(tags).ToList(),
-        }) ?? throw NotFound(accountId, NameFromArn(arn));
+        }) ?? throw NotFound(scope, NameFromArn(arn));
 
-    public EcrRepository Untag(string accountId, string region, string arn, IReadOnlyCollection<string> keys) =>
-        _repositories.Update(Key(accountId, region, NameFromArn(arn)), r => r with { Tags = r.Tags.Where(t => !keys.Contains(t.Key)).ToList() })
-            ?? throw NotFound(accountId, NameFromArn(arn));
+    public EcrRepository Untag(Scope scope, string arn, IReadOnlyCollection<string> keys) =>
+        _repositories.Update(Key(scope.AccountId, scope.Region, NameFromArn(arn)), r => r with { Tags = r.Tags.Where(t => !keys.Contains(t.Key)).ToList() })
+            ?? throw NotFound(scope, NameFromArn(arn));
 
     /// <summary>A registry login token ("AWS:password", base64) as GetAuthorizationToken issues it.</summary>
     public (string Token, DateTimeOffset ExpiresAt) IssueToken() =>
@@ -95,6 +95,6 @@ public sealed partial class EcrService(StateStore store, TimeProvider clock)
             : arn[(marker + ":repository/".Length)..];
     }
 
-    private static AwsException NotFound(string accountId, string name) =>
-        new("RepositoryNotFoundException", $"The repository with name '{name}' does not exist in the registry with id '{accountId}'");
+    private static AwsException NotFound(Scope scope, string name) =>
+        new("RepositoryNotFoundException", $"The repository with name '{name}' does not exist in the registry with id '{scope.AccountId}'");
 }

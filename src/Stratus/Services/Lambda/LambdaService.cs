@@ -37,7 +37,7 @@ public sealed record InvokeResponse(int StatusCode, ReadOnlyMemory<byte> Payload
 
 /// <summary>
 /// Lambda's domain: functions, versions, aliases, resource policies and concurrency per account and
-/// region; invocations through the execution engine, synchronous and queued.
+/// scope.Region; invocations through the execution engine, synchronous and queued.
 /// </summary>
 public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 {
@@ -108,7 +108,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
     // ---- functions ----
 
-    public LambdaFunction CreateFunction(string accountId, string region, string name, FunctionSettings settings, FunctionCode code,
+    public LambdaFunction CreateFunction(Scope scope, string name, FunctionSettings settings, FunctionCode code,
         string? packageType, Dictionary<string, string> tags, bool publish)
     {
         CheckName(name);
@@ -123,36 +123,36 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
         var config = Apply(new FunctionConfig { FunctionName = name, Role = settings.Role, LastModified = Now, PackageType = packageType }, settings);
         config = WithCode(config, code, code.ZipFile is { } zip && packageType == "Zip" ? _code.Save(zip, "CreateFunction") : null);
-        var function = new LambdaFunction { AccountId = accountId, Region = region, Latest = config, Tags = tags };
+        var function = new LambdaFunction { AccountId = scope.AccountId, Region = scope.Region, Latest = config, Tags = tags };
         if (publish) function = Publish(function, null);
-        if (!_functions.TryAdd(Key(accountId, region, name), function))
+        if (!_functions.TryAdd(Key(scope.AccountId, scope.Region, name), function))
             throw new AwsException("ResourceConflictException", $"Function already exist: {name}", 409) { Fields = UserFault };
         return function;
     }
 
-    public (LambdaFunction Function, FunctionConfig Config) GetFunction(string accountId, string region, string functionName, string? qualifier)
+    public (LambdaFunction Function, FunctionConfig Config) GetFunction(Scope scope, string functionName, string? qualifier)
     {
-        var (function, resolvedQualifier) = Find(accountId, region, functionName, qualifier);
+        var (function, resolvedQualifier) = Find(scope.AccountId, scope.Region, functionName, qualifier);
         return (function, ConfigFor(function, resolvedQualifier));
     }
 
-    public (IReadOnlyList<LambdaFunction> Functions, string? NextMarker) ListFunctions(string accountId, string region, string? marker, int? maxItems)
+    public (IReadOnlyList<LambdaFunction> Functions, string? NextMarker) ListFunctions(Scope scope, string? marker, int? maxItems)
     {
         var limit = maxItems ?? 50;
         if (limit is < 1 or > 10000)
             throw new AwsException("ValidationException", $"1 validation error detected: Value '{limit}' at 'maxItems' failed to satisfy constraint: Member must have value {(limit < 1 ? "greater than or equal to 1" : "less than or equal to 10000")}");
-        var all = _functions.Values.Where(f => f.AccountId == accountId && f.Region == region)
+        var all = _functions.Values.Where(f => f.AccountId == scope.AccountId && f.Region == scope.Region)
             .OrderBy(f => f.Name, StringComparer.Ordinal)
             .SkipWhile(f => marker is not null && string.CompareOrdinal(f.Name, marker) < 0)
             .Take(limit + 1).ToList();
         return all.Count > limit ? (all[..limit], all[limit].Name) : (all, null);
     }
 
-    public LambdaFunction UpdateFunctionCode(string accountId, string region, string functionName, FunctionCode code, bool publish, string? revisionId)
+    public LambdaFunction UpdateFunctionCode(Scope scope, string functionName, FunctionCode code, bool publish, string? revisionId)
     {
         // Unpacking happens before the change so the function table is never held during file work.
         var stored = code.ZipFile is { } zip ? _code.Save(zip, "UpdateFunctionCode") : null;
-        var updated = Change(accountId, region, functionName, function =>
+        var updated = Change(scope, functionName, function =>
         {
             CheckRevision(function.Latest.RevisionId, revisionId);
             if (code.ImageUri is not null && function.Latest.PackageType != "Image")
@@ -169,9 +169,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         return updated;
     }
 
-    public LambdaFunction UpdateFunctionConfiguration(string accountId, string region, string functionName, FunctionSettings settings, string? revisionId)
+    public LambdaFunction UpdateFunctionConfiguration(Scope scope, string functionName, FunctionSettings settings, string? revisionId)
     {
-        var updated = Change(accountId, region, functionName, function =>
+        var updated = Change(scope, functionName, function =>
         {
             CheckRevision(function.Latest.RevisionId, revisionId);
             if (function.Latest.PackageType == "Image" && (settings.Runtime is not null || settings.Handler is not null))
@@ -182,15 +182,15 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         return updated;
     }
 
-    public void DeleteFunction(string accountId, string region, string functionName, string? qualifier)
+    public void DeleteFunction(Scope scope, string functionName, string? qualifier)
     {
-        var (function, resolved) = Find(accountId, region, functionName, qualifier);
+        var (function, resolved) = Find(scope.AccountId, scope.Region, functionName, qualifier);
         if (qualifier is null)
         {
-            _functions.Remove(Key(accountId, region, function.Name));
-            ReservedConcurrencyChanged(accountId, region);
+            _functions.Remove(Key(scope.AccountId, scope.Region, function.Name));
+            ReservedConcurrencyChanged(scope);
             Retire(function);
-            foreach (var queued in _events.Values.Where(e => e.AccountId == accountId && e.Region == region && e.FunctionName == function.Name).ToList())
+            foreach (var queued in _events.Values.Where(e => e.AccountId == scope.AccountId && e.Region == scope.Region && e.FunctionName == function.Name).ToList())
                 _events.Remove(queued.Id);
             return;
         }
@@ -198,14 +198,14 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             throw InvalidParameter("$LATEST version cannot be deleted without deleting the function.");
         if (function.Aliases.Any(a => a.FunctionVersion == resolved))
             throw new AwsException("ResourceConflictException", $"Unable to delete version because the following aliases reference it: {string.Join(", ", function.Aliases.Where(a => a.FunctionVersion == resolved).Select(a => a.Name))}", 409) { Fields = UserFault };
-        Change(accountId, region, function.Name, f => f with { Versions = f.Versions.Where(v => v.Version != resolved).ToList() });
+        Change(scope, function.Name, f => f with { Versions = f.Versions.Where(v => v.Version != resolved).ToList() });
     }
 
     // ---- versions and aliases ----
 
-    public FunctionConfig PublishVersion(string accountId, string region, string functionName, string? description, string? codeSha256, string? revisionId)
+    public FunctionConfig PublishVersion(Scope scope, string functionName, string? description, string? codeSha256, string? revisionId)
     {
-        var function = Change(accountId, region, functionName, f =>
+        var function = Change(scope, functionName, f =>
         {
             CheckRevision(f.Latest.RevisionId, revisionId);
             if (codeSha256 is not null && codeSha256 != f.Latest.CodeSha256)
@@ -215,17 +215,17 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         return function.Versions[^1];
     }
 
-    public IReadOnlyList<FunctionConfig> ListVersions(string accountId, string region, string functionName)
+    public IReadOnlyList<FunctionConfig> ListVersions(Scope scope, string functionName)
     {
-        var (function, _) = Find(accountId, region, functionName, null);
+        var (function, _) = Find(scope.AccountId, scope.Region, functionName, null);
         return [function.Latest, .. function.Versions];
     }
 
-    public FunctionAlias CreateAlias(string accountId, string region, string functionName, string aliasName, string version, string? description, Dictionary<string, double>? weights)
+    public FunctionAlias CreateAlias(Scope scope, string functionName, string aliasName, string version, string? description, Dictionary<string, double>? weights)
     {
         CheckAliasName(aliasName);
         FunctionAlias? created = null;
-        Change(accountId, region, functionName, f =>
+        Change(scope, functionName, f =>
         {
             CheckVersionExists(f, version);
             if (f.Aliases.Any(a => a.Name == aliasName))
@@ -236,23 +236,23 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         return created!;
     }
 
-    public (LambdaFunction Function, FunctionAlias Alias) GetAlias(string accountId, string region, string functionName, string aliasName)
+    public (LambdaFunction Function, FunctionAlias Alias) GetAlias(Scope scope, string functionName, string aliasName)
     {
-        var (function, _) = Find(accountId, region, functionName, null);
+        var (function, _) = Find(scope.AccountId, scope.Region, functionName, null);
         return (function, function.Aliases.FirstOrDefault(a => a.Name == aliasName) ?? throw AliasNotFound(function, aliasName));
     }
 
-    public (LambdaFunction Function, IReadOnlyList<FunctionAlias> Aliases) ListAliases(string accountId, string region, string functionName, string? version)
+    public (LambdaFunction Function, IReadOnlyList<FunctionAlias> Aliases) ListAliases(Scope scope, string functionName, string? version)
     {
-        var (function, _) = Find(accountId, region, functionName, null);
+        var (function, _) = Find(scope.AccountId, scope.Region, functionName, null);
         return (function, function.Aliases.Where(a => version is null || a.FunctionVersion == version).OrderBy(a => a.Name, StringComparer.Ordinal).ToList());
     }
 
-    public FunctionAlias UpdateAlias(string accountId, string region, string functionName, string aliasName, string? version, string? description,
+    public FunctionAlias UpdateAlias(Scope scope, string functionName, string aliasName, string? version, string? description,
         Dictionary<string, double>? weights, string? revisionId)
     {
         FunctionAlias? updated = null;
-        Change(accountId, region, functionName, f =>
+        Change(scope, functionName, f =>
         {
             var alias = f.Aliases.FirstOrDefault(a => a.Name == aliasName) ?? throw AliasNotFound(f, aliasName);
             CheckRevision(alias.RevisionId, revisionId);
@@ -269,12 +269,12 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         return updated!;
     }
 
-    public void DeleteAlias(string accountId, string region, string functionName, string aliasName) =>
-        Change(accountId, region, functionName, f => f with { Aliases = f.Aliases.Where(a => a.Name != aliasName).ToList() });
+    public void DeleteAlias(Scope scope, string functionName, string aliasName) =>
+        Change(scope, functionName, f => f with { Aliases = f.Aliases.Where(a => a.Name != aliasName).ToList() });
 
     // ---- resource policy ----
 
-    public PolicyStatement AddPermission(string accountId, string region, string functionName, string? qualifier, string sid, string action, string principal,
+    public PolicyStatement AddPermission(Scope scope, string functionName, string? qualifier, string sid, string action, string principal,
         string? sourceArn, string? sourceAccount, string? principalOrgId, string? functionUrlAuthType, string? revisionId)
     {
         if (!ActionPattern().IsMatch(action))
@@ -282,7 +282,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         if (!StatementIdPattern().IsMatch(sid))
             throw new AwsException("ValidationException", $"1 validation error detected: Value '{sid}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)");
         PolicyStatement? added = null;
-        Change(accountId, region, functionName, f =>
+        Change(scope, functionName, f =>
         {
             CheckRevision(f.PolicyRevisionId, revisionId);
             ResolveQualifier(f, qualifier);
@@ -304,8 +304,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         return added!;
     }
 
-    public void RemovePermission(string accountId, string region, string functionName, string sid, string? revisionId) =>
-        Change(accountId, region, functionName, f =>
+    public void RemovePermission(Scope scope, string functionName, string sid, string? revisionId) =>
+        Change(scope, functionName, f =>
         {
             CheckRevision(f.PolicyRevisionId, revisionId);
             if (f.Policy.All(s => s.Sid != sid))
@@ -313,9 +313,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             return f with { Policy = f.Policy.Where(s => s.Sid != sid).ToList(), PolicyRevisionId = Guid.NewGuid().ToString() };
         });
 
-    public (string Policy, string RevisionId) GetPolicy(string accountId, string region, string functionName, string? qualifier)
+    public (string Policy, string RevisionId) GetPolicy(Scope scope, string functionName, string? qualifier)
     {
-        var (function, _) = Find(accountId, region, functionName, qualifier);
+        var (function, _) = Find(scope.AccountId, scope.Region, functionName, qualifier);
         var resource = qualifier is null ? function.Arn : $"{function.Arn}:{qualifier}";
         var statements = function.Policy.Where(s => s.Resource == resource).ToList();
         if (statements.Count == 0)
@@ -325,14 +325,14 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
     // ---- tags ----
 
-    public LambdaFunction TagResource(string accountId, string region, string resourceArn, Dictionary<string, string> tags) =>
-        Change(accountId, region, FunctionFromResourceArn(resourceArn), f => f with { Tags = new Dictionary<string, string>(f.Tags.Concat(tags).GroupBy(t => t.Key).Select(g => g.Last())) });
+    public LambdaFunction TagResource(Scope scope, string resourceArn, Dictionary<string, string> tags) =>
+        Change(scope, FunctionFromResourceArn(resourceArn), f => f with { Tags = new Dictionary<string, string>(f.Tags.Concat(tags).GroupBy(t => t.Key).Select(g => g.Last())) });
 
-    public LambdaFunction UntagResource(string accountId, string region, string resourceArn, IReadOnlyCollection<string> keys) =>
-        Change(accountId, region, FunctionFromResourceArn(resourceArn), f => f with { Tags = f.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
+    public LambdaFunction UntagResource(Scope scope, string resourceArn, IReadOnlyCollection<string> keys) =>
+        Change(scope, FunctionFromResourceArn(resourceArn), f => f with { Tags = f.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
 
-    public IReadOnlyDictionary<string, string> ListTags(string accountId, string region, string resourceArn) =>
-        Find(accountId, region, FunctionFromResourceArn(resourceArn), null).Function.Tags;
+    public IReadOnlyDictionary<string, string> ListTags(Scope scope, string resourceArn) =>
+        Find(scope.AccountId, scope.Region, FunctionFromResourceArn(resourceArn), null).Function.Tags;
 
     private static string FunctionFromResourceArn(string arn)
     {
@@ -344,43 +344,43 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
     // ---- concurrency and account ----
 
-    public int PutFunctionConcurrency(string accountId, string region, string functionName, int reserved)
+    public int PutFunctionConcurrency(Scope scope, string functionName, int reserved)
     {
         if (reserved < 0)
             throw new AwsException("ValidationException", $"1 validation error detected: Value '{reserved}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0");
-        Change(accountId, region, functionName, f =>
+        Change(scope, functionName, f =>
         {
-            var others = _functions.Values.Where(o => o.AccountId == accountId && o.Region == region && o.Name != f.Name).Sum(o => o.ReservedConcurrency ?? 0);
+            var others = _functions.Values.Where(o => o.AccountId == scope.AccountId && o.Region == scope.Region && o.Name != f.Name).Sum(o => o.ReservedConcurrency ?? 0);
             if (_settings.AccountConcurrency - others - reserved < _settings.MinimumUnreserved)
                 throw InvalidParameter($"Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{_settings.MinimumUnreserved}].");
             return f with { ReservedConcurrency = reserved };
         });
-        ReservedConcurrencyChanged(accountId, region);
+        ReservedConcurrencyChanged(scope);
         return reserved;
     }
 
-    public int? GetFunctionConcurrency(string accountId, string region, string functionName) =>
-        Find(accountId, region, functionName, null).Function.ReservedConcurrency;
+    public int? GetFunctionConcurrency(Scope scope, string functionName) =>
+        Find(scope.AccountId, scope.Region, functionName, null).Function.ReservedConcurrency;
 
-    public void DeleteFunctionConcurrency(string accountId, string region, string functionName)
+    public void DeleteFunctionConcurrency(Scope scope, string functionName)
     {
-        Change(accountId, region, functionName, f => f with { ReservedConcurrency = null });
-        ReservedConcurrencyChanged(accountId, region);
+        Change(scope, functionName, f => f with { ReservedConcurrency = null });
+        ReservedConcurrencyChanged(scope);
     }
 
-    public (int Limit, int Unreserved, long TotalCodeSize, int FunctionCount) AccountSettings(string accountId, string region)
+    public (int Limit, int Unreserved, long TotalCodeSize, int FunctionCount) AccountSettings(Scope scope)
     {
-        var functions = _functions.Values.Where(f => f.AccountId == accountId && f.Region == region).ToList();
-        return (_settings.AccountConcurrency, UnreservedLimit(accountId, region),
+        var functions = _functions.Values.Where(f => f.AccountId == scope.AccountId && f.Region == scope.Region).ToList();
+        return (_settings.AccountConcurrency, UnreservedLimit(scope),
             functions.Sum(f => f.Latest.CodeSize + f.Versions.Sum(v => v.CodeSize)), functions.Count);
     }
 
-    /// <summary>What reserved concurrency leaves to the other functions; kept per account and region so invokes do not sum it.</summary>
-    private int UnreservedLimit(string accountId, string region) =>
-        _unreservedLimits.GetOrAdd((accountId, region), key =>
+    /// <summary>What reserved concurrency leaves to the other functions; kept per account and scope.Region so invokes do not sum it.</summary>
+    private int UnreservedLimit(Scope scope) =>
+        _unreservedLimits.GetOrAdd((scope.AccountId, scope.Region), key =>
             _settings.AccountConcurrency - _functions.Values.Where(f => f.AccountId == key.AccountId && f.Region == key.Region).Sum(f => f.ReservedConcurrency ?? 0));
 
-    private void ReservedConcurrencyChanged(string accountId, string region) => _unreservedLimits.TryRemove((accountId, region), out _);
+    private void ReservedConcurrencyChanged(Scope scope) => _unreservedLimits.TryRemove((scope.AccountId, scope.Region), out _);
 
     // ---- invoke ----
 
@@ -391,15 +391,15 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             && !LambdaPolicy.Allows(function.Policy, principal, request.SourceArn, request.AccountId, function.Arn, request.Qualifier))
             throw new AwsException("AccessDeniedException",
                 $"User: {principal} is not authorized to perform: lambda:InvokeFunction on resource: {function.Arn} because no resource-based policy allows the lambda:InvokeFunction action", 403);
-        var response = await InvokeAsync(request.AccountId, request.Region, request.Function, request.Qualifier, request.Payload,
+        var response = await InvokeAsync(Scope.Of(request.AccountId, request.Region), request.Function, request.Qualifier, request.Payload,
             new InvokeOptions("RequestResponse", false, null), cancellation);
         return new LambdaInvokeResult(response.Payload, response.FunctionError, response.ExecutedVersion);
     }
 
-    public async Task<InvokeResponse> InvokeAsync(string accountId, string region, string functionName, string? qualifier, ReadOnlyMemory<byte> payload,
+    public async Task<InvokeResponse> InvokeAsync(Scope scope, string functionName, string? qualifier, ReadOnlyMemory<byte> payload,
         InvokeOptions options, CancellationToken cancellation)
     {
-        var (function, version) = Find(accountId, region, functionName, qualifier);
+        var (function, version) = Find(scope.AccountId, scope.Region, functionName, qualifier);
         var config = ConfigFor(function, version);
         switch (options.InvocationType)
         {
@@ -409,7 +409,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
                 if (payload.Length > MaxEventPayloadBytes)
                     throw new AwsException("RequestTooLargeException", $"Request must be smaller than {MaxEventPayloadBytes} bytes for the InvokeFunction operation", 413) { Fields = UserFault };
                 CheckRunnable(config);
-                _queue.Enqueue(accountId, region, function.Name, qualifier, payload);
+                _queue.Enqueue(scope.AccountId, scope.Region, function.Name, qualifier, payload);
                 return new InvokeResponse(202, ReadOnlyMemory<byte>.Empty, null, version, null);
             case "RequestResponse":
                 break;
@@ -426,7 +426,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         InvocationRecord record;
         try
         {
-            record = await _engine.InvokeAsync(runnable, invocation, UnreservedLimit(accountId, region));
+            record = await _engine.InvokeAsync(runnable, invocation, UnreservedLimit(scope));
         }
         catch (AwsException throttled) when (throttled.Code == "TooManyRequestsException")
         {
@@ -448,7 +448,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         try
         {
-            var response = await InvokeAsync(queued.AccountId, queued.Region, queued.FunctionName, queued.Qualifier,
+            var response = await InvokeAsync(Scope.Of(queued.AccountId, queued.Region), queued.FunctionName, queued.Qualifier,
                 Convert.FromBase64String(queued.PayloadBase64), new InvokeOptions("RequestResponse", false, null), CancellationToken.None);
             return response.FunctionError is null ? QueuedOutcome.Done : QueuedOutcome.FunctionError;
         }
@@ -538,10 +538,10 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
     // ---- helpers ----
 
-    private LambdaFunction Change(string accountId, string region, string functionName, Func<LambdaFunction, LambdaFunction> change)
+    private LambdaFunction Change(Scope scope, string functionName, Func<LambdaFunction, LambdaFunction> change)
     {
-        var (function, _) = Find(accountId, region, functionName, null);
-        return _functions.Update(Key(accountId, region, function.Name), change) ?? throw NotFound(accountId, region, function.Name, null);
+        var (function, _) = Find(scope.AccountId, scope.Region, functionName, null);
+        return _functions.Update(Key(scope.AccountId, scope.Region, function.Name), change) ?? throw NotFound(scope.AccountId, scope.Region, function.Name, null);
     }
 
     /// <summary>The function a name, partial ARN or ARN (possibly qualified) names, and the version its qualifier resolves to.</summary>

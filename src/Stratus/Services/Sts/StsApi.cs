@@ -27,12 +27,12 @@ public sealed class StsApi : IStratusService
     {
         { "GetCallerIdentity", i =>
             {
-                var identity = StsService.GetCallerIdentity(i.Call);
+                var identity = StsService.GetCallerIdentity(i.Scope);
                 return new JsonObject { ["UserId"] = identity.UserId, ["Account"] = identity.Account, ["Arn"] = identity.Arn };
             } },
         { "AssumeRole", i =>
             {
-                var session = _sts.AssumeRole(i.Call, i.Required("RoleArn"), i.Required("RoleSessionName"), i.Int("DurationSeconds"));
+                var session = _sts.AssumeRole(i.Scope, i.Required("RoleArn"), i.Required("RoleSessionName"), i.Int("DurationSeconds"));
                 return new JsonObject
                 {
                     ["Credentials"] = Credentials(session),
@@ -40,7 +40,7 @@ public sealed class StsApi : IStratusService
                     ["PackedPolicySize"] = 0,
                 };
             } },
-        { "GetSessionToken", i => new JsonObject { ["Credentials"] = Credentials(_sts.GetSessionToken(i.Call, i.Int("DurationSeconds"))) } },
+        { "GetSessionToken", i => new JsonObject { ["Credentials"] = Credentials(_sts.GetSessionToken(i.Scope, i.Int("DurationSeconds"))) } },
     };
 
     private static JsonObject Credentials(StsSession session) => new()

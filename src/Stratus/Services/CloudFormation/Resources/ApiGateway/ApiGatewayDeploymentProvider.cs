@@ -18,7 +18,7 @@ public sealed class ApiGatewayDeploymentProvider(ApiGatewayService gateway) : IR
     {
         var p = request.Properties;
         var stage = p.Object("StageDescription");
-        var deployment = gateway.CreateDeployment(ServiceCall.Of(request), p.Required("RestApiId"), p.String("StageName"),
+        var deployment = gateway.CreateDeployment(request.Scope, p.Required("RestApiId"), p.String("StageName"),
             stage?.String("Description"), p.String("Description"), stage?.StringMap("Variables"));
         return Task.FromResult(new ProvisionedResource(deployment.Id, new Dictionary<string, string> { ["DeploymentId"] = deployment.Id }));
     }
@@ -26,7 +26,7 @@ public sealed class ApiGatewayDeploymentProvider(ApiGatewayService gateway) : IR
     public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
     {
         var description = request.Properties.String("Description");
-        gateway.UpdateDeployment(ServiceCall.Of(request), request.Properties.Required("RestApiId"), current.PhysicalId,
+        gateway.UpdateDeployment(request.Scope, request.Properties.Required("RestApiId"), current.PhysicalId,
             [description is null ? new PatchOperation("remove", "/description", null, null) : new PatchOperation("replace", "/description", description, null)]);
         return Task.FromResult(current);
     }
@@ -35,14 +35,14 @@ public sealed class ApiGatewayDeploymentProvider(ApiGatewayService gateway) : IR
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
         var p = request.Properties;
-        var call = ServiceCall.Of(request);
+        var scope = request.Scope;
         var api = p.Required("RestApiId");
         if (p.String("StageName") is { } stageName)
-            ServiceCall.DeleteIfPresent(() =>
+            ResourceDeletion.IfPresent(() =>
             {
-                if (gateway.GetStage(call, api, stageName).DeploymentId == current.PhysicalId) gateway.DeleteStage(call, api, stageName);
+                if (gateway.GetStage(scope, api, stageName).DeploymentId == current.PhysicalId) gateway.DeleteStage(scope, api, stageName);
             }, "NotFoundException");
-        ServiceCall.DeleteIfPresent(() => gateway.DeleteDeployment(call, api, current.PhysicalId), "NotFoundException");
+        ResourceDeletion.IfPresent(() => gateway.DeleteDeployment(scope, api, current.PhysicalId), "NotFoundException");
         return Task.CompletedTask;
     }
 }

@@ -25,7 +25,7 @@ public sealed class ApiGatewayMethodProvider(ApiGatewayService gateway) : IResou
     public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
     {
         var p = request.Properties;
-        gateway.DeleteMethod(ServiceCall.Of(request), p.Required("RestApiId"), p.Required("ResourceId"), p.Required("HttpMethod"));
+        gateway.DeleteMethod(request.Scope, p.Required("RestApiId"), p.Required("ResourceId"), p.Required("HttpMethod"));
         Put(request);
         return Task.FromResult(current);
     }
@@ -33,7 +33,7 @@ public sealed class ApiGatewayMethodProvider(ApiGatewayService gateway) : IResou
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
         var p = request.Properties;
-        ServiceCall.DeleteIfPresent(() => gateway.DeleteMethod(ServiceCall.Of(request), p.Required("RestApiId"), p.Required("ResourceId"), p.Required("HttpMethod")),
+        ResourceDeletion.IfPresent(() => gateway.DeleteMethod(request.Scope, p.Required("RestApiId"), p.Required("ResourceId"), p.Required("HttpMethod")),
             "NotFoundException");
         return Task.CompletedTask;
     }
@@ -41,36 +41,36 @@ public sealed class ApiGatewayMethodProvider(ApiGatewayService gateway) : IResou
     private void Put(ResourceRequest request)
     {
         var p = request.Properties;
-        var call = ServiceCall.Of(request);
+        var scope = request.Scope;
         var (api, resource) = (p.Required("RestApiId"), p.Required("ResourceId"));
-        var method = gateway.PutMethod(call, api, resource, p.Required("HttpMethod"), p.String("AuthorizationType") ?? "NONE", p.String("AuthorizerId"),
+        var method = gateway.PutMethod(scope, api, resource, p.Required("HttpMethod"), p.String("AuthorizationType") ?? "NONE", p.String("AuthorizerId"),
             p.Bool("ApiKeyRequired") ?? false, p.String("OperationName"), p.BoolMap("RequestParameters"), p.StringMap("RequestModels"),
             p.String("RequestValidatorId"), p.Strings("AuthorizationScopes").ToList());
         try
         {
             foreach (var response in p.Objects("MethodResponses").Select(o => new ResourceProperties(request.LogicalId, o)))
-                gateway.PutMethodResponse(call, api, resource, method.HttpMethod, response.Required("StatusCode"),
+                gateway.PutMethodResponse(scope, api, resource, method.HttpMethod, response.Required("StatusCode"),
                     response.BoolMap("ResponseParameters"), response.StringMap("ResponseModels"));
-            if (p.Object("Integration") is { } integration) PutIntegration(call, request.LogicalId, api, resource, method.HttpMethod, integration);
+            if (p.Object("Integration") is { } integration) PutIntegration(scope, request.LogicalId, api, resource, method.HttpMethod, integration);
         }
         catch (AwsException)
         {
-            gateway.DeleteMethod(call, api, resource, method.HttpMethod);
+            gateway.DeleteMethod(scope, api, resource, method.HttpMethod);
             throw;
         }
     }
 
-    private void PutIntegration(CallContext call, string logicalId, string api, string resource, string httpMethod, ResourceProperties integration)
+    private void PutIntegration(Scope scope, string logicalId, string api, string resource, string httpMethod, ResourceProperties integration)
     {
         var type = integration.Required("Type");
-        gateway.PutIntegration(call, api, resource, httpMethod, new IntegrationSettings(type,
+        gateway.PutIntegration(scope, api, resource, httpMethod, new IntegrationSettings(type,
             integration.String("IntegrationHttpMethod"), integration.String("Uri"), integration.String("ConnectionType"), integration.String("Credentials"),
             integration.StringMap("RequestParameters"), integration.StringMap("RequestTemplates"), integration.String("PassthroughBehavior"),
             integration.String("ContentHandling"), integration.Int("TimeoutInMillis"), integration.String("CacheNamespace"),
             integration.Strings("CacheKeyParameters").ToList()));
         foreach (var response in integration.Objects("IntegrationResponses").Select(o => new ResourceProperties(logicalId, o)))
         {
-            gateway.PutIntegrationResponse(call, api, resource, httpMethod, response.Required("StatusCode"), response.String("SelectionPattern"),
+            gateway.PutIntegrationResponse(scope, api, resource, httpMethod, response.Required("StatusCode"), response.String("SelectionPattern"),
                 response.StringMap("ResponseParameters"), response.StringMap("ResponseTemplates"), response.String("ContentHandling"));
         }
     }

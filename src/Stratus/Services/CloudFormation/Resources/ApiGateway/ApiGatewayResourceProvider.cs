@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 using System.Text.Json.Nodes;
 using Stratus.Services.ApiGateway;
 
@@ -13,7 +14,7 @@ public sealed class ApiGatewayResourceProvider(ApiGatewayService gateway) : IRes
     public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
-        var resource = gateway.CreateResource(ServiceCall.Of(request), p.Required("RestApiId"), p.Required("ParentId"), p.Required("PathPart"));
+        var resource = gateway.CreateResource(request.Scope, p.Required("RestApiId"), p.Required("ParentId"), p.Required("PathPart"));
         return Task.FromResult(new ProvisionedResource(resource.Id, new Dictionary<string, string> { ["ResourceId"] = resource.Id }));
     }
 
@@ -23,7 +24,7 @@ public sealed class ApiGatewayResourceProvider(ApiGatewayService gateway) : IRes
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        ServiceCall.DeleteIfPresent(() => gateway.DeleteResource(ServiceCall.Of(request), request.Properties.Required("RestApiId"), current.PhysicalId),
+        ResourceDeletion.IfPresent(() => gateway.DeleteResource(request.Scope, request.Properties.Required("RestApiId"), current.PhysicalId),
             "NotFoundException");
         return Task.CompletedTask;
     }

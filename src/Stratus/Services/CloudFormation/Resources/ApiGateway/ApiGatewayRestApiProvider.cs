@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Stratus.Services.ApiGateway;
@@ -17,23 +18,23 @@ public sealed class ApiGatewayRestApiProvider(ApiGatewayService gateway) : IReso
     public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
-        var call = ServiceCall.Of(request);
+        var scope = request.Scope;
         if (p.Values.ContainsKey("BodyS3Location") || p.Values.ContainsKey("CloneFrom"))
             throw p.Invalid(p.Values.ContainsKey("CloneFrom") ? "CloneFrom" : "BodyS3Location", "not supported by Stratus; put the definition in Body");
         var body = Body(p);
         var name = p.String("Name") ?? (body?["info"] as JsonObject)?["title"]?.GetValue<string>() ?? throw p.Missing("Name");
-        var api = gateway.CreateRestApi(call, new RestApiSettings(name, p.String("Description"), null, Strings(p, "BinaryMediaTypes"),
+        var api = gateway.CreateRestApi(scope, new RestApiSettings(name, p.String("Description"), null, Strings(p, "BinaryMediaTypes"),
             p.Int("MinimumCompressionSize"), p.String("ApiKeySourceType"), Strings(p.Object("EndpointConfiguration"), "Types"), Policy(p),
             Tags(p), p.Bool("DisableExecuteApiEndpoint") ?? false));
         if (body is not null)
         {
             try
             {
-                api = gateway.PutRestApi(call, api.Id, body, Mode(p));
+                api = gateway.PutRestApi(scope, api.Id, body, Mode(p));
             }
             catch
             {
-                gateway.DeleteRestApi(call, api.Id);
+                gateway.DeleteRestApi(scope, api.Id);
                 throw;
             }
         }
@@ -44,12 +45,12 @@ public sealed class ApiGatewayRestApiProvider(ApiGatewayService gateway) : IReso
     {
         var p = request.Properties;
         var before = new ResourceProperties(request.LogicalId, previousProperties);
-        var call = ServiceCall.Of(request);
+        var scope = request.Scope;
         var apiId = current.PhysicalId;
         if (Body(p) is { } body && !ResourceProperties.Same(p.Values["Body"], previousProperties["Body"]))
-            gateway.PutRestApi(call, apiId, body, Mode(p));
+            gateway.PutRestApi(scope, apiId, body, Mode(p));
 
-        var existing = gateway.GetRestApi(call, apiId);
+        var existing = gateway.GetRestApi(scope, apiId);
         var patch = new List<PatchOperation>
         {
             Replace("name", p.String("Name") ?? existing.Name),
@@ -64,19 +65,19 @@ public sealed class ApiGatewayRestApiProvider(ApiGatewayService gateway) : IReso
         var previousMedia = Strings(before, "BinaryMediaTypes") ?? [];
         patch.AddRange(previousMedia.Except(media).Select(m => new PatchOperation("remove", "/binaryMediaTypes/" + Escape(m), null, null)));
         patch.AddRange(media.Except(previousMedia).Select(m => new PatchOperation("add", "/binaryMediaTypes/" + Escape(m), null, null)));
-        var api = gateway.UpdateRestApi(call, apiId, patch);
+        var api = gateway.UpdateRestApi(scope, apiId, patch);
 
         var arn = $"arn:aws:apigateway:{request.Region}::/restapis/{apiId}";
         var tags = Tags(p) ?? [];
         var removed = (Tags(before) ?? []).Keys.Except(tags.Keys).ToList();
-        if (removed.Count > 0) gateway.UntagResource(call, arn, removed);
-        if (tags.Count > 0) gateway.TagResource(call, arn, tags);
+        if (removed.Count > 0) gateway.UntagResource(scope, arn, removed);
+        if (tags.Count > 0) gateway.TagResource(scope, arn, tags);
         return Task.FromResult(Provisioned(api));
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        ServiceCall.DeleteIfPresent(() => gateway.DeleteRestApi(ServiceCall.Of(request), current.PhysicalId), "NotFoundException");
+        ResourceDeletion.IfPresent(() => gateway.DeleteRestApi(request.Scope, current.PhysicalId), "NotFoundException");
         return Task.CompletedTask;
     }
 

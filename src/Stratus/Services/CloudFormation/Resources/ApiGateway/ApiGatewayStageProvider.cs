@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 using System.Text.Json.Nodes;
 using Stratus.Services.ApiGateway;
 
@@ -14,7 +15,7 @@ public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResour
     {
         var p = request.Properties;
         var name = p.String("StageName") ?? request.GeneratedName(128);
-        var stage = gateway.CreateStage(ServiceCall.Of(request), p.Required("RestApiId"), name, p.Required("DeploymentId"), p.String("Description"),
+        var stage = gateway.CreateStage(request.Scope, p.Required("RestApiId"), name, p.Required("DeploymentId"), p.String("Description"),
             p.StringMap("Variables"), p.Bool("TracingEnabled") ?? false, Tags(p));
         return Task.FromResult(new ProvisionedResource(stage.StageName, new Dictionary<string, string>()));
     }
@@ -22,7 +23,7 @@ public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResour
     public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
     {
         var p = request.Properties;
-        var call = ServiceCall.Of(request);
+        var scope = request.Scope;
         var api = p.Required("RestApiId");
         var variables = p.StringMap("Variables") ?? [];
         var previousVariables = new ResourceProperties(request.LogicalId, previousProperties).StringMap("Variables") ?? [];
@@ -35,19 +36,19 @@ public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResour
         };
         patch.AddRange(previousVariables.Keys.Except(variables.Keys).Select(k => new PatchOperation("remove", "/variables/" + k, null, null)));
         patch.AddRange(variables.Select(v => new PatchOperation("replace", "/variables/" + v.Key, v.Value, null)));
-        gateway.UpdateStage(call, api, current.PhysicalId, patch);
+        gateway.UpdateStage(scope, api, current.PhysicalId, patch);
 
         var arn = $"arn:aws:apigateway:{request.Region}::/restapis/{api}/stages/{current.PhysicalId}";
         var tags = Tags(p) ?? [];
         var removed = (Tags(new ResourceProperties(request.LogicalId, previousProperties)) ?? []).Keys.Except(tags.Keys).ToList();
-        if (removed.Count > 0) gateway.UntagResource(call, arn, removed);
-        if (tags.Count > 0) gateway.TagResource(call, arn, tags);
+        if (removed.Count > 0) gateway.UntagResource(scope, arn, removed);
+        if (tags.Count > 0) gateway.TagResource(scope, arn, tags);
         return Task.FromResult(current);
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        ServiceCall.DeleteIfPresent(() => gateway.DeleteStage(ServiceCall.Of(request), request.Properties.Required("RestApiId"), current.PhysicalId),
+        ResourceDeletion.IfPresent(() => gateway.DeleteStage(request.Scope, request.Properties.Required("RestApiId"), current.PhysicalId),
             "NotFoundException");
         return Task.CompletedTask;
     }

@@ -17,66 +17,66 @@ public sealed class IamManagedPolicyProvider(IamService iam) : IResourceProvider
         var p = request.Properties;
         if (p.Strings("Users").Count > 0 || p.Strings("Groups").Count > 0)
             throw p.Invalid("Users", "Stratus attaches managed policies to Roles only");
-        var policy = iam.CreatePolicy(request.AccountId, p.String("ManagedPolicyName") ?? request.GeneratedName(128), p.String("Path"),
+        var policy = iam.CreatePolicy(request.Scope, p.String("ManagedPolicyName") ?? request.GeneratedName(128), p.String("Path"),
             p.RequiredDocument("PolicyDocument"), p.String("Description"), []);
         try
         {
-            foreach (var role in p.Strings("Roles")) iam.AttachRolePolicy(request.AccountId, role, policy.Arn);
+            foreach (var role in p.Strings("Roles")) iam.AttachRolePolicy(request.Scope, role, policy.Arn);
         }
         catch
         {
-            Remove(request.AccountId, policy.Arn, p.Strings("Roles"));
+            Remove(request.Scope, policy.Arn, p.Strings("Roles"));
             throw;
         }
-        return Task.FromResult(Provisioned(iam.GetPolicy(request.AccountId, policy.Arn)));
+        return Task.FromResult(Provisioned(iam.GetPolicy(request.Scope, policy.Arn)));
     }
 
     public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
     {
         var p = request.Properties;
-        var account = request.AccountId;
+        var scope = request.Scope;
         var arn = current.PhysicalId;
         if (!ResourceProperties.Same(p.Values["PolicyDocument"], previousProperties["PolicyDocument"]))
         {
-            var policy = iam.GetPolicy(account, arn);
+            var policy = iam.GetPolicy(scope, arn);
             if (policy.Versions.Count >= IamService.MaxPolicyVersions)
-                iam.DeletePolicyVersion(account, arn, policy.Versions.Where(v => v.VersionId != policy.DefaultVersionId).OrderBy(v => v.CreateDate).First().VersionId);
-            iam.CreatePolicyVersion(account, arn, p.RequiredDocument("PolicyDocument"), setAsDefault: true);
+                iam.DeletePolicyVersion(scope, arn, policy.Versions.Where(v => v.VersionId != policy.DefaultVersionId).OrderBy(v => v.CreateDate).First().VersionId);
+            iam.CreatePolicyVersion(scope, arn, p.RequiredDocument("PolicyDocument"), setAsDefault: true);
         }
         var roles = p.Strings("Roles");
-        foreach (var role in new ResourceProperties(request.LogicalId, previousProperties).Strings("Roles").Except(roles)) Detach(account, role, arn);
-        foreach (var role in roles) iam.AttachRolePolicy(account, role, arn);
-        return Task.FromResult(Provisioned(iam.GetPolicy(account, arn)));
+        foreach (var role in new ResourceProperties(request.LogicalId, previousProperties).Strings("Roles").Except(roles)) Detach(scope, role, arn);
+        foreach (var role in roles) iam.AttachRolePolicy(scope, role, arn);
+        return Task.FromResult(Provisioned(iam.GetPolicy(scope, arn)));
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        Remove(request.AccountId, current.PhysicalId, request.Properties.Strings("Roles"));
+        Remove(request.Scope, current.PhysicalId, request.Properties.Strings("Roles"));
         return Task.CompletedTask;
     }
 
-    private void Remove(string account, string arn, IReadOnlyList<string> roles)
+    private void Remove(Scope scope, string arn, IReadOnlyList<string> roles)
     {
-        foreach (var role in roles) Detach(account, role, arn);
+        foreach (var role in roles) Detach(scope, role, arn);
         IamManagedPolicy policy;
         try
         {
-            policy = iam.GetPolicy(account, arn);
+            policy = iam.GetPolicy(scope, arn);
         }
         catch (AwsException e) when (e.Code == "NoSuchEntity")
         {
             return;
         }
         foreach (var version in policy.Versions.Where(v => v.VersionId != policy.DefaultVersionId))
-            iam.DeletePolicyVersion(account, arn, version.VersionId);
-        iam.DeletePolicy(account, arn);
+            iam.DeletePolicyVersion(scope, arn, version.VersionId);
+        iam.DeletePolicy(scope, arn);
     }
 
-    private void Detach(string account, string role, string arn)
+    private void Detach(Scope scope, string role, string arn)
     {
         try
         {
-            iam.DetachRolePolicy(account, role, arn);
+            iam.DetachRolePolicy(scope, role, arn);
         }
         catch (AwsException e) when (e.Code == "NoSuchEntity")
         {

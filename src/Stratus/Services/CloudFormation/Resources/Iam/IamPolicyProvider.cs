@@ -19,13 +19,13 @@ public sealed class IamPolicyProvider(IamService iam) : IResourceProvider
         {
             foreach (var role in roles)
             {
-                iam.PutRolePolicy(request.AccountId, role, name, document);
+                iam.PutRolePolicy(request.Scope, role, name, document);
                 done.Add(role);
             }
         }
         catch
         {
-            foreach (var role in done) Remove(request.AccountId, role, name);
+            foreach (var role in done) Remove(request.Scope, role, name);
             throw;
         }
         var id = request.GeneratedName(64);
@@ -36,15 +36,15 @@ public sealed class IamPolicyProvider(IamService iam) : IResourceProvider
     {
         var (name, document, roles) = Read(request.Properties);
         var (oldName, _, oldRoles) = Read(new ResourceProperties(request.LogicalId, previousProperties));
-        foreach (var role in oldRoles.Where(r => oldName != name || !roles.Contains(r))) Remove(request.AccountId, role, oldName);
-        foreach (var role in roles) iam.PutRolePolicy(request.AccountId, role, name, document);
+        foreach (var role in oldRoles.Where(r => oldName != name || !roles.Contains(r))) Remove(request.Scope, role, oldName);
+        foreach (var role in roles) iam.PutRolePolicy(request.Scope, role, name, document);
         return Task.FromResult(current);
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
         var (name, _, roles) = Read(request.Properties);
-        foreach (var role in roles) Remove(request.AccountId, role, name);
+        foreach (var role in roles) Remove(request.Scope, role, name);
         return Task.CompletedTask;
     }
 
@@ -57,11 +57,11 @@ public sealed class IamPolicyProvider(IamService iam) : IResourceProvider
         return (p.Required("PolicyName"), p.RequiredDocument("PolicyDocument"), roles);
     }
 
-    private void Remove(string account, string role, string policyName)
+    private void Remove(Scope scope, string role, string policyName)
     {
         try
         {
-            iam.DeleteRolePolicy(account, role, policyName);
+            iam.DeleteRolePolicy(scope, role, policyName);
         }
         catch (AwsException e) when (e.Code == "NoSuchEntity")
         {

@@ -15,16 +15,16 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
     {
         var p = request.Properties;
         var name = p.String("RoleName") ?? request.GeneratedName(64);
-        var role = iam.CreateRole(request.AccountId, name, p.String("Path"), ServicePrincipals.Normalize(p.RequiredDocument("AssumeRolePolicyDocument")),
+        var role = iam.CreateRole(request.Scope, name, p.String("Path"), ServicePrincipals.Normalize(p.RequiredDocument("AssumeRolePolicyDocument")),
             p.String("Description"), p.Int("MaxSessionDuration"), Tags(p));
         try
         {
-            foreach (var arn in p.Strings("ManagedPolicyArns")) iam.AttachRolePolicy(request.AccountId, name, arn);
-            foreach (var (policyName, document) in InlinePolicies(p)) iam.PutRolePolicy(request.AccountId, name, policyName, document);
+            foreach (var arn in p.Strings("ManagedPolicyArns")) iam.AttachRolePolicy(request.Scope, name, arn);
+            foreach (var (policyName, document) in InlinePolicies(p)) iam.PutRolePolicy(request.Scope, name, policyName, document);
         }
         catch
         {
-            RemoveRole(request.AccountId, name);
+            RemoveRole(request.Scope, name);
             throw;
         }
         return Task.FromResult(Provisioned(role));
@@ -34,50 +34,50 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
     {
         var p = request.Properties;
         var before = new ResourceProperties(request.LogicalId, previousProperties);
-        var account = request.AccountId;
+        var scope = request.Scope;
         var name = current.PhysicalId;
         var trust = ServicePrincipals.Normalize(p.RequiredDocument("AssumeRolePolicyDocument"));
         if (!ResourceProperties.Same(p.Values["AssumeRolePolicyDocument"], previousProperties["AssumeRolePolicyDocument"]))
-            iam.UpdateAssumeRolePolicy(account, name, trust);
-        iam.UpdateRoleDescription(account, name, p.String("Description") ?? "", p.Int("MaxSessionDuration") ?? 3600);
+            iam.UpdateAssumeRolePolicy(scope, name, trust);
+        iam.UpdateRoleDescription(scope, name, p.String("Description") ?? "", p.Int("MaxSessionDuration") ?? 3600);
 
         var attach = p.Strings("ManagedPolicyArns");
-        foreach (var arn in before.Strings("ManagedPolicyArns").Except(attach)) iam.DetachRolePolicy(account, name, arn);
-        foreach (var arn in attach) iam.AttachRolePolicy(account, name, arn);
+        foreach (var arn in before.Strings("ManagedPolicyArns").Except(attach)) iam.DetachRolePolicy(scope, name, arn);
+        foreach (var arn in attach) iam.AttachRolePolicy(scope, name, arn);
 
         var inline = InlinePolicies(p);
         foreach (var (policyName, _) in InlinePolicies(before).Where(old => !inline.ContainsKey(old.Key)))
-            iam.DeleteRolePolicy(account, name, policyName);
-        foreach (var (policyName, document) in inline) iam.PutRolePolicy(account, name, policyName, document);
+            iam.DeleteRolePolicy(scope, name, policyName);
+        foreach (var (policyName, document) in inline) iam.PutRolePolicy(scope, name, policyName, document);
 
         var tags = Tags(p);
         var removedKeys = Tags(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToHashSet();
-        if (removedKeys.Count > 0) iam.UntagRole(account, name, removedKeys);
-        if (tags.Count > 0) iam.TagRole(account, name, tags);
-        return Task.FromResult(Provisioned(iam.GetRole(account, name)));
+        if (removedKeys.Count > 0) iam.UntagRole(scope, name, removedKeys);
+        if (tags.Count > 0) iam.TagRole(scope, name, tags);
+        return Task.FromResult(Provisioned(iam.GetRole(scope, name)));
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        RemoveRole(request.AccountId, current.PhysicalId);
+        RemoveRole(request.Scope, current.PhysicalId);
         return Task.CompletedTask;
     }
 
     /// <summary>Detaches and deletes what IAM requires gone before the role itself can go.</summary>
-    private void RemoveRole(string account, string name)
+    private void RemoveRole(Scope scope, string name)
     {
         IamRole role;
         try
         {
-            role = iam.GetRole(account, name);
+            role = iam.GetRole(scope, name);
         }
         catch (AwsException e) when (e.Code == "NoSuchEntity")
         {
             return;
         }
-        foreach (var arn in role.AttachedPolicyArns) iam.DetachRolePolicy(account, name, arn);
-        foreach (var policyName in role.InlinePolicies.Keys) iam.DeleteRolePolicy(account, name, policyName);
-        iam.DeleteRole(account, name);
+        foreach (var arn in role.AttachedPolicyArns) iam.DetachRolePolicy(scope, name, arn);
+        foreach (var policyName in role.InlinePolicies.Keys) iam.DeleteRolePolicy(scope, name, policyName);
+        iam.DeleteRole(scope, name);
     }
 
     private static ProvisionedResource Provisioned(IamRole role) =>

@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 using System.Text.Json.Nodes;
 using Stratus.Services.Lambda;
 
@@ -14,15 +15,15 @@ public sealed class LambdaFunctionProvider(LambdaService lambda) : IResourceProv
     {
         var p = request.Properties;
         var name = p.String("FunctionName") ?? request.GeneratedName(64);
-        var function = lambda.CreateFunction(request.AccountId, request.Region, name, Settings(p), LambdaFunctionCode.Read(p),
+        var function = lambda.CreateFunction(request.Scope, name, Settings(p), LambdaFunctionCode.Read(p),
             p.String("PackageType"), Tags(p), publish: false);
         try
         {
-            if (p.Int("ReservedConcurrentExecutions") is { } reserved) lambda.PutFunctionConcurrency(request.AccountId, request.Region, name, reserved);
+            if (p.Int("ReservedConcurrentExecutions") is { } reserved) lambda.PutFunctionConcurrency(request.Scope, name, reserved);
         }
         catch
         {
-            lambda.DeleteFunction(request.AccountId, request.Region, name, null);
+            lambda.DeleteFunction(request.Scope, name, null);
             throw;
         }
         return Task.FromResult(Provisioned(function));
@@ -31,12 +32,12 @@ public sealed class LambdaFunctionProvider(LambdaService lambda) : IResourceProv
     public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
     {
         var p = request.Properties;
-        var (account, region, name) = (request.AccountId, request.Region, current.PhysicalId);
+        var (scope, name) = (request.Scope, current.PhysicalId);
         if (!ResourceProperties.Same(p.Values["Code"], previousProperties["Code"]))
-            lambda.UpdateFunctionCode(account, region, name, LambdaFunctionCode.Read(p), publish: false, revisionId: null);
+            lambda.UpdateFunctionCode(scope, name, LambdaFunctionCode.Read(p), publish: false, revisionId: null);
         var settings = Settings(p);
         // Settings left out of the template go back to Lambda's defaults, as CloudFormation does.
-        var function = lambda.UpdateFunctionConfiguration(account, region, name, settings with
+        var function = lambda.UpdateFunctionConfiguration(scope, name, settings with
         {
             Description = settings.Description ?? "",
             Timeout = settings.Timeout ?? 3,
@@ -49,16 +50,16 @@ public sealed class LambdaFunctionProvider(LambdaService lambda) : IResourceProv
 
         var tags = Tags(p);
         var removed = Tags(new ResourceProperties(request.LogicalId, previousProperties)).Keys.Except(tags.Keys).ToList();
-        if (removed.Count > 0) lambda.UntagResource(account, region, function.Arn, removed);
-        if (tags.Count > 0) lambda.TagResource(account, region, function.Arn, tags);
-        if (p.Int("ReservedConcurrentExecutions") is { } reserved) lambda.PutFunctionConcurrency(account, region, name, reserved);
-        else if (function.ReservedConcurrency is not null) lambda.DeleteFunctionConcurrency(account, region, name);
+        if (removed.Count > 0) lambda.UntagResource(scope, function.Arn, removed);
+        if (tags.Count > 0) lambda.TagResource(scope, function.Arn, tags);
+        if (p.Int("ReservedConcurrentExecutions") is { } reserved) lambda.PutFunctionConcurrency(scope, name, reserved);
+        else if (function.ReservedConcurrency is not null) lambda.DeleteFunctionConcurrency(scope, name);
         return Task.FromResult(Provisioned(function));
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        ServiceCall.DeleteIfPresent(() => lambda.DeleteFunction(request.AccountId, request.Region, current.PhysicalId, null), "ResourceNotFoundException");
+        ResourceDeletion.IfPresent(() => lambda.DeleteFunction(request.Scope, current.PhysicalId, null), "ResourceNotFoundException");
         return Task.CompletedTask;
     }
 

@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 using System.Text.Json.Nodes;
 using Stratus.Services.Lambda;
 
@@ -15,7 +16,7 @@ public sealed class LambdaPermissionProvider(LambdaService lambda) : IResourcePr
     {
         var p = request.Properties;
         var sid = request.GeneratedName(100);
-        lambda.AddPermission(request.AccountId, request.Region, p.Required("FunctionName"), null, sid, p.Required("Action"), p.Required("Principal"),
+        lambda.AddPermission(request.Scope, p.Required("FunctionName"), null, sid, p.Required("Action"), p.Required("Principal"),
             p.String("SourceArn"), p.String("SourceAccount"), p.String("PrincipalOrgID"), p.String("FunctionUrlAuthType"), null);
         return Task.FromResult(new ProvisionedResource(sid, new Dictionary<string, string>()));
     }
@@ -26,7 +27,7 @@ public sealed class LambdaPermissionProvider(LambdaService lambda) : IResourcePr
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        ServiceCall.DeleteIfPresent(() => lambda.RemovePermission(request.AccountId, request.Region, request.Properties.Required("FunctionName"), current.PhysicalId, null),
+        ResourceDeletion.IfPresent(() => lambda.RemovePermission(request.Scope, request.Properties.Required("FunctionName"), current.PhysicalId, null),
             "ResourceNotFoundException");
         return Task.CompletedTask;
     }

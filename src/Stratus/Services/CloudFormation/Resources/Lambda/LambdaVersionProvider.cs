@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 using System.Text.Json.Nodes;
 using Stratus.Services.Lambda;
 
@@ -14,8 +15,8 @@ public sealed class LambdaVersionProvider(LambdaService lambda) : IResourceProvi
     {
         var p = request.Properties;
         var functionName = p.Required("FunctionName");
-        var version = lambda.PublishVersion(request.AccountId, request.Region, functionName, p.String("Description"), p.String("CodeSha256"), null);
-        var function = lambda.GetFunction(request.AccountId, request.Region, functionName, null).Function;
+        var version = lambda.PublishVersion(request.Scope, functionName, p.String("Description"), p.String("CodeSha256"), null);
+        var function = lambda.GetFunction(request.Scope, functionName, null).Function;
         var arn = $"{function.Arn}:{version.Version}";
         return Task.FromResult(new ProvisionedResource(arn, new Dictionary<string, string> { ["Version"] = version.Version, ["FunctionArn"] = function.Arn }));
     }
@@ -26,7 +27,7 @@ public sealed class LambdaVersionProvider(LambdaService lambda) : IResourceProvi
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        ServiceCall.DeleteIfPresent(() => lambda.DeleteFunction(request.AccountId, request.Region, current.PhysicalId, null), "ResourceNotFoundException");
+        ResourceDeletion.IfPresent(() => lambda.DeleteFunction(request.Scope, current.PhysicalId, null), "ResourceNotFoundException");
         return Task.CompletedTask;
     }
 }

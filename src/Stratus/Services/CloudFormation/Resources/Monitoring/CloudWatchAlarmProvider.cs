@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Stratus.Services.CloudWatch;
@@ -21,13 +22,13 @@ public sealed class CloudWatchAlarmProvider(CloudWatchService cloudWatch) : IRes
     {
         var removed = Tags(new ResourceProperties(request.LogicalId, previousProperties)).Keys.Except(Tags(request.Properties).Keys).ToList();
         var updated = Put(request, current.PhysicalId);
-        if (removed.Count > 0) cloudWatch.UntagResource(ServiceCall.Of(request), updated.Attributes["Arn"], removed);
+        if (removed.Count > 0) cloudWatch.UntagResource(request.Scope, updated.Attributes["Arn"], removed);
         return Task.FromResult(updated);
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        ServiceCall.DeleteIfPresent(() => cloudWatch.DeleteAlarms(ServiceCall.Of(request), [current.PhysicalId]), "ResourceNotFound");
+        ResourceDeletion.IfPresent(() => cloudWatch.DeleteAlarms(request.Scope, [current.PhysicalId]), "ResourceNotFound");
         return Task.CompletedTask;
     }
 
@@ -35,9 +36,9 @@ public sealed class CloudWatchAlarmProvider(CloudWatchService cloudWatch) : IRes
     {
         var p = request.Properties;
         if (p.Values.ContainsKey("Metrics")) throw p.Invalid("Metrics", "metric math alarms are not supported by Stratus's CloudFormation; use MetricName and Namespace");
-        var call = ServiceCall.Of(request);
+        var scope = request.Scope;
         var threshold = p.String("Threshold");
-        cloudWatch.PutMetricAlarm(call, new MetricAlarm
+        cloudWatch.PutMetricAlarm(scope, new MetricAlarm
         {
             AlarmName = name,
             AlarmArn = "",
@@ -64,7 +65,7 @@ public sealed class CloudWatchAlarmProvider(CloudWatchService cloudWatch) : IRes
             TreatMissingData = p.String("TreatMissingData") ?? "missing",
             Tags = Tags(p),
         });
-        var alarm = cloudWatch.DescribeAlarms(call, [name], null, null, null).Single();
+        var alarm = cloudWatch.DescribeAlarms(scope, [name], null, null, null).Single();
         return new ProvisionedResource(alarm.AlarmName, new Dictionary<string, string> { ["Arn"] = alarm.AlarmArn });
     }
 

@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 using System.Text.Json.Nodes;
 using Stratus.Services.Logs;
 
@@ -13,15 +14,15 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider
     public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
-        var call = ServiceCall.Of(request);
-        var group = logs.CreateLogGroup(call, p.String("LogGroupName") ?? request.GeneratedName(512), Tags(p));
+        var scope = request.Scope;
+        var group = logs.CreateLogGroup(scope, p.String("LogGroupName") ?? request.GeneratedName(512), Tags(p));
         try
         {
-            if (p.Int("RetentionInDays") is { } days) logs.PutRetentionPolicy(call, group.Name, days);
+            if (p.Int("RetentionInDays") is { } days) logs.PutRetentionPolicy(scope, group.Name, days);
         }
         catch
         {
-            logs.DeleteLogGroup(call, group.Name);
+            logs.DeleteLogGroup(scope, group.Name);
             throw;
         }
         return Task.FromResult(Provisioned(group));
@@ -30,19 +31,19 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider
     public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
     {
         var p = request.Properties;
-        var call = ServiceCall.Of(request);
-        if (p.Int("RetentionInDays") is { } days) logs.PutRetentionPolicy(call, current.PhysicalId, days);
-        else logs.DeleteRetentionPolicy(call, current.PhysicalId);
+        var scope = request.Scope;
+        if (p.Int("RetentionInDays") is { } days) logs.PutRetentionPolicy(scope, current.PhysicalId, days);
+        else logs.DeleteRetentionPolicy(scope, current.PhysicalId);
         var tags = Tags(p);
         var removed = Tags(new ResourceProperties(request.LogicalId, previousProperties)).Keys.Except(tags.Keys).ToList();
-        if (removed.Count > 0) logs.UntagLogGroup(call, current.PhysicalId, removed);
-        if (tags.Count > 0) logs.TagLogGroup(call, current.PhysicalId, tags);
+        if (removed.Count > 0) logs.UntagLogGroup(scope, current.PhysicalId, removed);
+        if (tags.Count > 0) logs.TagLogGroup(scope, current.PhysicalId, tags);
         return Task.FromResult(current);
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        ServiceCall.DeleteIfPresent(() => logs.DeleteLogGroup(ServiceCall.Of(request), current.PhysicalId), "ResourceNotFoundException");
+        ResourceDeletion.IfPresent(() => logs.DeleteLogGroup(request.Scope, current.PhysicalId), "ResourceNotFoundException");
         return Task.CompletedTask;
     }
 

@@ -23,7 +23,7 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
     {
         var p = request.Properties;
         var identifier = p.String("DBInstanceIdentifier") ?? request.GeneratedName(63).ToLowerInvariant();
-        var instance = rds.CreateInstance(request.AccountId, request.Region, new CreateInstanceRequest
+        var instance = rds.CreateInstance(request.Scope, new CreateInstanceRequest
         {
             Identifier = identifier,
             InstanceClass = p.Required("DBInstanceClass"),
@@ -52,7 +52,7 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
         var p = request.Properties;
         var before = new ResourceProperties(request.LogicalId, previousProperties);
         bool Changed(string name) => !ResourceProperties.Same(p.Values[name], previousProperties[name]);
-        await rds.ModifyInstanceAsync(request.AccountId, request.Region, new ModifyInstanceRequest
+        await rds.ModifyInstanceAsync(request.Scope, new ModifyInstanceRequest
         {
             Identifier = current.PhysicalId,
             ApplyImmediately = true,
@@ -65,11 +65,11 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
             VpcSecurityGroupIds = Changed("VPCSecurityGroups") ? p.Strings("VPCSecurityGroups") : null,
             Port = Changed("Port") ? p.Int("Port") ?? RdsRules.DefaultPort : null,
         });
-        var arn = rds.GetInstance(request.AccountId, request.Region, current.PhysicalId).Arn;
+        var arn = rds.GetInstance(request.Scope, current.PhysicalId).Arn;
         var tags = Tags(p);
         var removed = Tags(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToList();
-        if (removed.Count > 0) rds.RemoveTags(request.AccountId, request.Region, arn, removed);
-        if (tags.Count > 0) rds.AddTags(request.AccountId, request.Region, arn, tags);
+        if (removed.Count > 0) rds.RemoveTags(request.Scope, arn, removed);
+        if (tags.Count > 0) rds.AddTags(request.Scope, arn, tags);
         return Provisioned(await AvailableAsync(request, current.PhysicalId, cancellation));
     }
 
@@ -77,12 +77,12 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
     {
         try
         {
-            if (rds.GetInstance(request.AccountId, request.Region, current.PhysicalId).Status != "deleting")
-                rds.DeleteInstance(request.AccountId, request.Region, current.PhysicalId, skipFinalSnapshot: true, finalSnapshotIdentifier: null);
+            if (rds.GetInstance(request.Scope, current.PhysicalId).Status != "deleting")
+                rds.DeleteInstance(request.Scope, current.PhysicalId, skipFinalSnapshot: true, finalSnapshotIdentifier: null);
             while (true)
             {
                 await Task.Delay(PollInterval, cancellation);
-                rds.GetInstance(request.AccountId, request.Region, current.PhysicalId);
+                rds.GetInstance(request.Scope, current.PhysicalId);
             }
         }
         catch (AwsException e) when (e.Code == "DBInstanceNotFound")
@@ -96,7 +96,7 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
     {
         while (true)
         {
-            var instance = rds.GetInstance(request.AccountId, request.Region, identifier);
+            var instance = rds.GetInstance(request.Scope, identifier);
             switch (instance.Status)
             {
                 case "available":
