@@ -54,29 +54,32 @@ public sealed class StratusServices : IAsyncDisposable
     /// <summary>The pages for people under /_stratus/: each service's, and the console.</summary>
     public required IReadOnlyList<StratusPage> Pages { get; init; }
 
-    public static StratusServices Compose(StratusOptions options, StateStore store, TimeProvider clock, ILoggerFactory logging)
+    public static StratusServices Compose(StratusOptions options, StateStore store, TimeProvider clock, ILoggerFactory logging, StratusAddress address)
     {
+        ILogger Log(string name) => logging.CreateLogger("Stratus." + name);
         var iam = new IamService(store, clock);
         var sts = new StsService(store, clock, iam);
         var sources = new List<ICredentialSource> { iam, sts };
         if (options.RootKey is { } root) sources.Insert(0, new RootCredentialSource(root.AccessKeyId, root.SecretAccessKey));
 
-        var lambdaForAlarms = new LateBoundLambdaInvoker();
-        var cloudWatch = new CloudWatchService(store, clock, lambdaForAlarms, logging.CreateLogger("Stratus.cloudwatch"));
-        var logs = new LogsService(store, clock, cloudWatch, logging.CreateLogger("Stratus.logs"));
+        // CloudWatch is built before Lambda (which publishes its metrics into it); alarm actions reach Lambda
+        // through this invoker, which resolves it at the first action, by when Compose has built it.
+        LambdaService? lambda = null;
+        var lambdaForAlarms = new DeferredLambdaInvoker(() => lambda);
+        var cloudWatch = new CloudWatchService(store, clock, lambdaForAlarms, Log("cloudwatch"));
+        var logs = new LogsService(store, clock, cloudWatch, Log("logs"));
 
         // Function code and runtime clients live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown.
         var ephemeralWorkDir = options.DataDir is null ? Directory.CreateTempSubdirectory("stratus-lambda-").FullName : null;
-        var lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch,
-            ephemeralWorkDir ?? Path.Combine(options.DataDir!, "lambda"), LambdaSettings.FromEnvironment(), $"http://{options.Host}:{options.Port}");
-        lambdaForAlarms.Target = lambda;
+        lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch,
+            ephemeralWorkDir ?? Path.Combine(options.DataDir!, "lambda"), LambdaSettings.FromEnvironment(), address);
 
-        var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, logging.CreateLogger("Stratus.rds.engine"));
+        var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, Log("rds.engine"));
 
         var apiGateway = new ApiGatewayService(store, clock);
         var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway,
             new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock),
-            cloudWatch, logs, clock, logging.CreateLogger("Stratus.apigateway.execute-api"));
+            cloudWatch, logs, clock, Log("apigateway.execute-api"));
 
         var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
         [
@@ -94,16 +97,15 @@ public sealed class StratusServices : IAsyncDisposable
             new LambdaFunctionProvider(lambda),
             new LambdaPermissionProvider(lambda),
             new LambdaVersionProvider(lambda),
-        ]));
-        cloudFormation.Engine.Logger = logging.CreateLogger("Stratus.cloudformation.engine");
+        ]), address, Log("cloudformation.engine"));
 
         IStratusService[] all =
         [
-            new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock)), new LambdaApi(lambda), new RdsApi(rds),
-            new ApiGatewayApi(apiGateway, apiGatewayDataPlane), new CloudFormationApi(cloudFormation),
-            new CloudWatchApi(cloudWatch), new LogsApi(logs),
+            new IamApi(iam, Log("iam")), new StsApi(sts, Log("sts")), new EcrApi(new EcrService(store, clock), Log("ecr")),
+            new LambdaApi(lambda, Log("lambda")), new RdsApi(rds, Log("rds")),
+            new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new CloudFormationApi(cloudFormation, Log("cloudformation")),
+            new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
         ];
-        foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
         return new StratusServices(store, ephemeralWorkDir)
         {
             All = all,
@@ -121,16 +123,6 @@ public sealed class StratusServices : IAsyncDisposable
         };
     }
 
-    /// <summary>
-    /// Tells services where Stratus listens, known only once Kestrel has bound its port: Lambda hands it
-    /// to functions (AWS_ENDPOINT_URL), CloudFormation resolves AWS::URLSuffix to it.
-    /// </summary>
-    public void Started(Uri baseUrl)
-    {
-        Lambda.SetStratusUrl(baseUrl.ToString());
-        CloudFormation.Engine.UrlSuffix = $"localhost:{baseUrl.Port}";
-    }
-
     public async ValueTask DisposeAsync()
     {
         await Lambda.DisposeAsync();
@@ -143,16 +135,11 @@ public sealed class StratusServices : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// CloudWatch is built before Lambda (which publishes its metrics into it), so alarm actions reach
-    /// Lambda through this: <see cref="Target"/> is set as soon as Lambda exists.
-    /// </summary>
-    private sealed class LateBoundLambdaInvoker : ILambdaInvoker
+    /// <summary>Reaches Lambda through a resolver, for a service built before Lambda exists.</summary>
+    private sealed class DeferredLambdaInvoker(Func<ILambdaInvoker?> resolve) : ILambdaInvoker
     {
-        public ILambdaInvoker? Target { get; set; }
-
         public Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation) =>
-            Target?.InvokeAsync(request, cancellation)
+            resolve()?.InvokeAsync(request, cancellation)
             ?? throw new AwsException("ServiceUnavailableException", "Lambda is starting; try again.", 503);
     }
 }

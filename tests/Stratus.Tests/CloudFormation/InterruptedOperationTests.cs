@@ -1,3 +1,5 @@
+using Stratus.Host;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stratus.Protocols;
 using Stratus.Persistence;
 using Stratus.Services.CloudFormation;
@@ -39,7 +41,7 @@ public sealed class InterruptedOperationTests : IDisposable
         }
 
         using (var store = StateStore.Open(_dataDir))
-        using (var cfn = new CloudFormationService(store, TimeProvider.System, new ResourceProviders([])))
+        using (var cfn = new CloudFormationService(store, TimeProvider.System, new ResourceProviders([]), StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance))
         {
             var stack = cfn.Find(Scope.Of("000000000000", "us-east-1"), "cut-short");
             Assert.Equal(statusAfterStart, stack.Status);

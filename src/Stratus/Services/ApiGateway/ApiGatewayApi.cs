@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -18,12 +19,13 @@ public sealed class ApiGatewayApi : IStratusService
     private readonly ApiGatewayService _gateway;
     private readonly ApiGatewayDataPlane _dataPlane;
 
-    public ApiGatewayApi(ApiGatewayService gateway, ApiGatewayDataPlane dataPlane)
+    public ApiGatewayApi(ApiGatewayService gateway, ApiGatewayDataPlane dataPlane, ILogger logger)
     {
         _gateway = gateway;
         _dataPlane = dataPlane;
         Endpoint = new ServiceEndpoint("apigateway", Operations(), new RestJsonProtocol(Routes) { ErrorMessageKey = "message" })
         {
+            Logger = logger,
             Validation = ApiGatewayErrors.Validation,
         };
     }

@@ -20,7 +20,7 @@ public sealed record IntegrationSettings(string Type, string? HttpMethod, string
 public sealed record DeployedStage(string AccountId, string Region, string ApiId, string ApiName, IReadOnlyList<string> BinaryMediaTypes,
     Stage Stage, DeploymentDocument Deployment);
 
-/// <summary>API Gateway's control plane: REST APIs, their resource trees, deployments and stages, per account and scope.Region.</summary>
+/// <summary>API Gateway's control plane: REST APIs, their resource trees, deployments and stages, per account and region.</summary>
 public sealed partial class ApiGatewayService
 {
     private static readonly HashSet<string> HttpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"];
@@ -33,7 +33,7 @@ public sealed partial class ApiGatewayService
     private readonly ResourceTable<StageDocument> _stages;
     // API ids are unique across accounts, so the data plane finds an API from its host name alone.
     private readonly ConcurrentDictionary<string, string> _apiKeysById = new(StringComparer.Ordinal);
-    /// <summary>Each account and scope.Region's REST APIs in listing order (creation, then id): GetRestApis pages through it without sorting or scanning other regions.</summary>
+    /// <summary>Each account and region's REST APIs in listing order (creation, then id): GetRestApis pages through it without sorting or scanning other regions.</summary>
     private readonly ConcurrentDictionary<(string Account, string Region), SortedSet<(DateTimeOffset Created, string Id)>> _apiOrder = new();
 
     public ApiGatewayService(StateStore store, TimeProvider clock)

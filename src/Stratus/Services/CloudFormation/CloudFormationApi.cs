@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text.Json.Nodes;
 using Stratus.Host;
 using Stratus.Protocols;
@@ -20,13 +21,14 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
     private readonly CloudFormationService _cfn;
     private readonly CostEstimatePage _costPage;
 
-    public CloudFormationApi(CloudFormationService cfn)
+    public CloudFormationApi(CloudFormationService cfn, ILogger logger)
     {
         _cfn = cfn;
         _costPage = new CostEstimatePage(cfn);
         Endpoint = new ServiceEndpoint("cloudformation", Operations(),
             new AwsQueryProtocol("2010-05-15", "http://cloudformation.amazonaws.com/doc/2010-05-15/"))
         {
+            Logger = logger,
             Validation = new ValidationStyle(TemplateError.Code),
         };
     }

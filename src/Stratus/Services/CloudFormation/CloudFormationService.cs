@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Stratus.Host;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Stratus.Persistence;
@@ -21,7 +23,7 @@ public sealed record ChangeSetRequest(StackRequest Stack, string ChangeSetName, 
 
 /// <summary>
 /// CloudFormation's domain: stacks, their events and resources, change sets and exports, per account
-/// and scope.Region. Operations are checked and recorded here synchronously; the work itself runs on the
+/// and region. Operations are checked and recorded here synchronously; the work itself runs on the
 /// <see cref="StackEngine"/> in the background.
 /// </summary>
 public sealed partial class CloudFormationService : IDisposable
@@ -34,10 +36,10 @@ public sealed partial class CloudFormationService : IDisposable
     // Held while a new stack claims its name, so two creates of one name cannot both succeed.
     private readonly Lock _naming = new();
 
-    public CloudFormationService(StateStore store, TimeProvider clock, ResourceProviders providers)
+    public CloudFormationService(StateStore store, TimeProvider clock, ResourceProviders providers, StratusAddress address, ILogger engineLogger)
     {
         _store = new StackStore(store, clock);
-        _engine = new StackEngine(_store, providers);
+        _engine = new StackEngine(_store, providers, address, engineLogger);
         MarkInterruptedOperations();
     }
 

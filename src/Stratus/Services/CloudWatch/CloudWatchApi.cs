@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -20,7 +21,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
     private const int ListMetricsPageSize = 500;
     private readonly CloudWatchService _cloudWatch;
 
-    public CloudWatchApi(CloudWatchService cloudWatch)
+    public CloudWatchApi(CloudWatchService cloudWatch, ILogger logger)
     {
         _cloudWatch = cloudWatch;
         Endpoint = new ServiceEndpoint("monitoring", Operations(),
@@ -31,6 +32,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
                 Shape = new XmlShape { MapNames = new HashSet<string> { "ExtendedStatistics" } },
             })
         {
+            Logger = logger,
             Validation = new ValidationStyle("InvalidParameterValue"),
         };
     }

@@ -295,7 +295,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             .ToList();
     }
 
-    /// <summary>Every metric of every account and scope.Region, for the console.</summary>
+    /// <summary>Every metric of every account and region, for the console.</summary>
     public IEnumerable<MetricIdentity> AllMetrics() => _metrics.All();
 
     /// <summary>One metric's statistics per period, for the console's graphs.</summary>

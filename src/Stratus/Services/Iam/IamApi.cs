@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text.Json.Nodes;
 using Stratus.Host;
 using Stratus.Protocols;
@@ -10,11 +11,12 @@ public sealed class IamApi : IStratusService
 {
     private readonly IamService _iam;
 
-    public IamApi(IamService iam)
+    public IamApi(IamService iam, ILogger logger)
     {
         _iam = iam;
         Endpoint = new ServiceEndpoint("iam", Operations(), new AwsQueryProtocol("2010-05-08", "https://iam.amazonaws.com/doc/2010-05-08/"))
         {
+            Logger = logger,
             Validation = IamNames.Errors,
         };
     }

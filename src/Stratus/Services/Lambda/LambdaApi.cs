@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text;
 using System.Text.Json.Nodes;
 using Stratus.Host;
@@ -13,11 +14,12 @@ public sealed class LambdaApi : IStratusService
     private const string CodeDownloadPath = "/_stratus/lambda/code";
     private readonly LambdaService _lambda;
 
-    public LambdaApi(LambdaService lambda)
+    public LambdaApi(LambdaService lambda, ILogger logger)
     {
         _lambda = lambda;
         Endpoint = new ServiceEndpoint("lambda", Operations(), new RestJsonProtocol(Routes()) { ErrorMessageKey = "Message" })
         {
+            Logger = logger,
             // A 50 MB package arrives base64 in JSON.
             MaxBodyBytes = 70_167_211,
         };

@@ -1,3 +1,4 @@
+using Stratus.Host;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
@@ -37,7 +38,7 @@ public sealed record InvokeResponse(int StatusCode, ReadOnlyMemory<byte> Payload
 
 /// <summary>
 /// Lambda's domain: functions, versions, aliases, resource policies and concurrency per account and
-/// scope.Region; invocations through the execution engine, synchronous and queued.
+/// region; invocations through the execution engine, synchronous and queued.
 /// </summary>
 public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 {
@@ -64,10 +65,10 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly ConcurrentDictionary<string, RunnableFunction> _runnable = new(StringComparer.Ordinal);
     private readonly EventQueue _queue;
     private readonly ConcurrentDictionary<(string AccountId, string Region), int> _unreservedLimits = new();
-    private string _stratusUrl;
+    private readonly StratusAddress _address;
 
     private LambdaService(TimeProvider clock, IIamRoles roles, LambdaSettings settings, ResourceTable<LambdaFunction> functions,
-        ResourceTable<QueuedEvent> events, CodeStore code, LambdaEngine engine, LambdaTelemetry telemetry, string stratusUrl)
+        ResourceTable<QueuedEvent> events, CodeStore code, LambdaEngine engine, LambdaTelemetry telemetry, StratusAddress address)
     {
         _clock = clock;
         _roles = roles;
@@ -77,27 +78,25 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         _code = code;
         _engine = engine;
         _telemetry = telemetry;
-        _stratusUrl = stratusUrl;
+        _address = address;
         _queue = new EventQueue(this, events, clock, settings);
     }
 
     /// <summary>Starts the engine (its Runtime API listener) with the service: once, while Stratus starts.</summary>
     public static LambdaService Start(StateStore store, TimeProvider clock, IIamRoles roles, Sts.IRoleCredentials? roleCredentials,
-        Logs.ILogWriter logs, CloudWatch.IMetricPublisher metrics, string workDir, LambdaSettings settings, string stratusUrl)
+        Logs.ILogWriter logs, CloudWatch.IMetricPublisher metrics, string workDir, LambdaSettings settings, StratusAddress address)
     {
         var telemetry = new LambdaTelemetry(logs, metrics);
         var engine = LambdaEngine.StartAsync(workDir, settings, telemetry.Record, config => Credentials(roleCredentials, config))
             .GetAwaiter().GetResult();
         return new LambdaService(clock, roles, settings, new ResourceTable<LambdaFunction>(store, "lambda.functions"),
-            new ResourceTable<QueuedEvent>(store, "lambda.events"), new CodeStore(Path.Combine(workDir, "code")), engine, telemetry, stratusUrl);
+            new ResourceTable<QueuedEvent>(store, "lambda.events"), new CodeStore(Path.Combine(workDir, "code")), engine, telemetry, address);
     }
 
     public bool Sandboxed => _engine.Sandboxed;
 
     public MemoryLimits MemoryLimits => _engine.MemoryLimits;
 
-    /// <summary>Where functions' SDK calls go (AWS_ENDPOINT_URL), once the server knows its address.</summary>
-    public void SetStratusUrl(string url) => _stratusUrl = url.TrimEnd('/');
 
     public string CodeZipPath(string codeId) => File.Exists(_code.ZipOf(codeId)) ? _code.ZipOf(codeId)
         : throw new AwsException("ResourceNotFoundException", "The resource you requested does not exist.", 404);
@@ -375,7 +374,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             functions.Sum(f => f.Latest.CodeSize + f.Versions.Sum(v => v.CodeSize)), functions.Count);
     }
 
-    /// <summary>What reserved concurrency leaves to the other functions; kept per account and scope.Region so invokes do not sum it.</summary>
+    /// <summary>What reserved concurrency leaves to the other functions; kept per account and region so invokes do not sum it.</summary>
     private int UnreservedLimit(Scope scope) =>
         _unreservedLimits.GetOrAdd((scope.AccountId, scope.Region), key =>
             _settings.AccountConcurrency - _functions.Values.Where(f => f.AccountId == key.AccountId && f.Region == key.Region).Sum(f => f.ReservedConcurrency ?? 0));
@@ -421,6 +420,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         CheckPayloadIsJson(payload);
         CheckRunnable(config);
 
+        // Functions reach Stratus at its bound address; a queued event resumed at start waits for the listener.
+        await _address.Bound.WaitAsync(cancellation);
         var runnable = Runnable(function, config, qualifier);
         var invocation = new Invocation(Guid.NewGuid().ToString(), payload, qualifier is null ? function.Arn : $"{function.Arn}:{qualifier}", options.ClientContext);
         InvocationRecord record;
@@ -503,7 +504,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             ["AWS_REGION"] = function.Region,
             ["AWS_DEFAULT_REGION"] = function.Region,
             ["_HANDLER"] = config.Handler ?? "",
-            ["AWS_ENDPOINT_URL"] = _stratusUrl,
+            ["AWS_ENDPOINT_URL"] = _address.BaseUrl.ToString().TrimEnd('/'),
         };
         var runnable = new RunnableFunction(function.AccountId, function.Region, function.Arn, key, config, _code.DirectoryOf(CodeId(config)),
             function.ReservedConcurrency, variables);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -13,11 +14,12 @@ public sealed class LogsApi : IStratusService, IDisposable
     private const int MaxDescribeLimit = 50;
     private readonly LogsService _logs;
 
-    public LogsApi(LogsService logs)
+    public LogsApi(LogsService logs, ILogger logger)
     {
         _logs = logs;
         Endpoint = new ServiceEndpoint("logs", Operations(), new AwsJsonProtocol("Logs_20140328", "1.1"))
         {
+            Logger = logger,
             Validation = new ValidationStyle("InvalidParameterException"),
         };
     }

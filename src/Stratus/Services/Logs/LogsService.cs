@@ -320,7 +320,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         throw new AwsException("InvalidParameterException", "The specified nextToken is invalid.");
     }
 
-    /// <summary>Every log group of every account and scope.Region, for the console.</summary>
+    /// <summary>Every log group of every account and region, for the console.</summary>
     public IEnumerable<LogGroup> AllGroups() => _groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal);
 
     /// <summary>A group's newest events across its streams, oldest first, for the console.</summary>

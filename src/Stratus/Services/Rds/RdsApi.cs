@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text.Json.Nodes;
 using Stratus.Host;
 using Stratus.Protocols;
@@ -33,11 +34,12 @@ public sealed class RdsApi : IStratusService, IDisposable
 
     private readonly RdsService _rds;
 
-    public RdsApi(RdsService rds)
+    public RdsApi(RdsService rds, ILogger logger)
     {
         _rds = rds;
         Endpoint = new ServiceEndpoint("rds", Operations(), new AwsQueryProtocol("2014-10-31", "http://rds.amazonaws.com/doc/2014-10-31/") { Shape = RdsXml })
         {
+            Logger = logger,
             Validation = RdsRules.Errors,
         };
     }

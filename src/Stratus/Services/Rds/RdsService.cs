@@ -490,12 +490,12 @@ public sealed class RdsService : IDisposable
     {
         var parts = arn.Split(':', 7);
         if (parts.Length != 7 || parts[0] != "arn" || parts[2] != "rds")
-            throw RdsRules.InvalidValue($"The specified resource name does not match an RDS resource in this scope.Region.");
+            throw RdsRules.InvalidValue($"The specified resource name does not match an RDS resource in this region.");
         return parts[5] switch
         {
             "db" => (object?)_instances.Get(InstanceKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsRules.InstanceNotFound(parts[6]),
             "snapshot" => (object?)_snapshots.Get(SnapshotKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsRules.SnapshotNotFound(parts[6]),
-            _ => throw RdsRules.InvalidValue($"The specified resource name does not match an RDS resource in this scope.Region."),
+            _ => throw RdsRules.InvalidValue($"The specified resource name does not match an RDS resource in this region."),
         };
     }
 

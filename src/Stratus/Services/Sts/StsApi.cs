@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text.Json.Nodes;
 using Stratus.Host;
 using Stratus.Protocols;
@@ -11,11 +12,12 @@ public sealed class StsApi : IStratusService
 {
     private readonly StsService _sts;
 
-    public StsApi(StsService sts)
+    public StsApi(StsService sts, ILogger logger)
     {
         _sts = sts;
         Endpoint = new ServiceEndpoint("sts", Operations(), new AwsQueryProtocol("2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/"))
         {
+            Logger = logger,
             Validation = IamNames.Errors,
         };
     }

@@ -19,7 +19,7 @@ public sealed class RdsWithoutMariaDbTests
     {
         using var store = StateStore.Ephemeral();
         var rds = new RdsService(store, TimeProvider.System, installation: null, dataDir: null, "127.0.0.1", NullLogger.Instance);
-        using var api = new RdsApi(rds);
+        using var api = new RdsApi(rds, NullLogger.Instance);
 
         var refused = Assert.Throws<AwsException>(() => rds.CreateInstance(Scope.Of(Account, Region), new CreateInstanceRequest
         {
