@@ -1,7 +1,7 @@
-using Stratus.Host;
 using Microsoft.Extensions.Logging.Abstractions;
-using Stratus.Protocols;
+using Stratus.Host;
 using Stratus.Persistence;
+using Stratus.Protocols;
 using Stratus.Services.CloudFormation;
 using Stratus.Services.CloudFormation.Resources;
 

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Logging;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.RestJson;

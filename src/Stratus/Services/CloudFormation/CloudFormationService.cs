@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Logging;
-using Stratus.Host;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Stratus.Host;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;

@@ -1,7 +1,7 @@
-using Stratus.Host;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Templates;

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Logging;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.RestJson;

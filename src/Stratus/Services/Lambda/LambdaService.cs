@@ -1,9 +1,9 @@
-using Stratus.Host;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Stratus.Host;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.Iam;

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Logging;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.Query;

@@ -1,9 +1,9 @@
-using Stratus.Host;
-using Stratus.Protocols;
 using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Text;
+using Stratus.Host;
 using Stratus.Persistence;
+using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Iam;
 using Stratus.Services.Lambda;

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Stratus.Protocols;
-using Stratus.Services.Iam;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.Iam;
+namespace Stratus.Services.Iam.CloudFormation;
 
 /// <summary>AWS::IAM::Role through IamService: trust policy, managed policy attachments, inline policies, tags.</summary>
 public sealed class IamRoleProvider(IamService iam) : IResourceProvider

@@ -1,8 +1,8 @@
-using Stratus.Protocols;
 using System.Text.Json.Nodes;
-using Stratus.Services.Lambda;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.Lambda;
+namespace Stratus.Services.Lambda.CloudFormation;
 
 /// <summary>AWS::Lambda::Permission through LambdaService: one statement in the function's resource policy, its id generated. Ref is that id.</summary>
 public sealed class LambdaPermissionProvider(LambdaService lambda) : IResourceProvider

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Stratus.Protocols;
-using Stratus.Services.Rds;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.Rds;
+namespace Stratus.Services.Rds.CloudFormation;
 
 /// <summary>
 /// AWS::RDS::DBInstance through RdsService. As CloudFormation does, the resource is complete only

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.Iam;
+namespace Stratus.Services.Iam.CloudFormation;
 
 /// <summary>
 /// Service principals written as "lambda.${AWS::URLSuffix}" (a common template idiom) name the service,

@@ -1,9 +1,9 @@
-using Stratus.Protocols;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Stratus.Services.CloudWatch;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.Monitoring;
+namespace Stratus.Services.CloudWatch.CloudFormation;
 
 /// <summary>AWS::CloudWatch::Alarm through CloudWatchService: a single-metric alarm, put again on update. Ref is the alarm name.</summary>
 public sealed class CloudWatchAlarmProvider(CloudWatchService cloudWatch) : IResourceProvider

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Stratus.Protocols;
-using Stratus.Services.ApiGateway;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.ApiGateway;
+namespace Stratus.Services.ApiGateway.CloudFormation;
 
 /// <summary>
 /// AWS::ApiGateway::Deployment through ApiGatewayService: a snapshot of the API, with the stage

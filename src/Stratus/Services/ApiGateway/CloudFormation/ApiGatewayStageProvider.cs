@@ -1,8 +1,8 @@
-using Stratus.Protocols;
 using System.Text.Json.Nodes;
-using Stratus.Services.ApiGateway;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.ApiGateway;
+namespace Stratus.Services.ApiGateway.CloudFormation;
 
 /// <summary>AWS::ApiGateway::Stage through ApiGatewayService: a named stage pointing at a deployment. Ref is the stage name.</summary>
 public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResourceProvider

@@ -1,7 +1,8 @@
 using System.IO.Compression;
 using System.Text;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.Lambda;
+namespace Stratus.Services.Lambda.CloudFormation;
 
 /// <summary>
 /// A template's Code property as a deployment package: inline ZipFile source (index.py / index.js, as

@@ -1,8 +1,8 @@
-using Stratus.Protocols;
 using System.Text.Json.Nodes;
-using Stratus.Services.Lambda;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.Lambda;
+namespace Stratus.Services.Lambda.CloudFormation;
 
 /// <summary>AWS::Lambda::Version through LambdaService: publishes $LATEST. Ref is the version's ARN; GetAtt Version its number.</summary>
 public sealed class LambdaVersionProvider(LambdaService lambda) : IResourceProvider

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Stratus.Protocols;
-using Stratus.Services.Iam;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.Iam;
+namespace Stratus.Services.Iam.CloudFormation;
 
 /// <summary>AWS::IAM::Policy: one inline policy document put on each listed role through IamService.</summary>
 public sealed class IamPolicyProvider(IamService iam) : IResourceProvider

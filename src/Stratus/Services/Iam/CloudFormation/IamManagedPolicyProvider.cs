@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Stratus.Protocols;
-using Stratus.Services.Iam;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.Iam;
+namespace Stratus.Services.Iam.CloudFormation;
 
 /// <summary>AWS::IAM::ManagedPolicy through IamService: a new default version on document change, role attachments kept in step.</summary>
 public sealed class IamManagedPolicyProvider(IamService iam) : IResourceProvider

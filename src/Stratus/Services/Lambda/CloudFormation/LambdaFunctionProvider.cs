@@ -1,8 +1,8 @@
-using Stratus.Protocols;
 using System.Text.Json.Nodes;
-using Stratus.Services.Lambda;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.Lambda;
+namespace Stratus.Services.Lambda.CloudFormation;
 
 /// <summary>AWS::Lambda::Function through LambdaService: code, configuration, tags and reserved concurrency. Ref is the function name.</summary>
 public sealed class LambdaFunctionProvider(LambdaService lambda) : IResourceProvider

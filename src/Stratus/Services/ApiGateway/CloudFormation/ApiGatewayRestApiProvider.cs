@@ -1,9 +1,9 @@
-using Stratus.Protocols;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Stratus.Services.ApiGateway;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.ApiGateway;
+namespace Stratus.Services.ApiGateway.CloudFormation;
 
 /// <summary>
 /// AWS::ApiGateway::RestApi through ApiGatewayService, including a Body with an OpenAPI/Swagger

@@ -1,8 +1,8 @@
-using Stratus.Protocols;
 using System.Text.Json.Nodes;
-using Stratus.Services.Logs;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.Monitoring;
+namespace Stratus.Services.Logs.CloudFormation;
 
 /// <summary>AWS::Logs::LogGroup through LogsService: the group, its retention and tags. Ref is the group name.</summary>
 public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider

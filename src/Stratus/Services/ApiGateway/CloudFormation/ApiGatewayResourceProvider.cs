@@ -1,8 +1,8 @@
-using Stratus.Protocols;
 using System.Text.Json.Nodes;
-using Stratus.Services.ApiGateway;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
 
-namespace Stratus.Services.CloudFormation.Resources.ApiGateway;
+namespace Stratus.Services.ApiGateway.CloudFormation;
 
 /// <summary>AWS::ApiGateway::Resource through ApiGatewayService: one path part under a parent. Ref is the resource id.</summary>
 public sealed class ApiGatewayResourceProvider(ApiGatewayService gateway) : IResourceProvider
