@@ -9,7 +9,7 @@ namespace Stratus.Protocols;
 /// arrive as strings, JSON and CBOR as typed values: the accessors accept both, so one handler serves
 /// every protocol a service speaks.
 /// </summary>
-public sealed class OperationInput(JsonObject body, CallContext call, ValidationStyle style)
+public sealed class OperationInput(JsonObject body, CallContext call, ValidationStyle style) : IInputReader
 {
     public JsonObject Body { get; } = body;
     public CallContext Call { get; } = call;
@@ -106,6 +106,14 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
 
     /// <summary>A nested structure's members, with the same accessors and error style.</summary>
     public OperationInput Nested(JsonObject obj) => new(obj, Call, Style);
+
+    bool IInputReader.FromTemplate => false;
+    Dictionary<string, string>? IInputReader.StringMap(string name) => StringMap(name);
+    IInputReader? IInputReader.Object(string name) => Object(name) is { } nested ? Nested(nested) : null;
+    IReadOnlyList<IInputReader> IInputReader.Objects(string name) =>
+        List(name).Select(item => (IInputReader)Nested(item as JsonObject ?? throw Style.Invalid(name, "must be a list of structures"))).ToList();
+    Exception IInputReader.Missing(string name) => Style.Missing(name);
+    Exception IInputReader.Invalid(string name, string problem) => Style.Invalid(name, problem);
 
     private T? Number<T>(string name, Func<string, T> parse, Func<JsonValue, T> read) where T : struct
     {

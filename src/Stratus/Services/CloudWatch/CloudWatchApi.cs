@@ -241,32 +241,9 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         return body;
     }
 
-    private static MetricAlarm AlarmInput(OperationInput i) => new()
-    {
-        AlarmName = i.Required("AlarmName"),
-        AlarmArn = "",
-        AccountId = i.Call.AccountId,
-        Region = i.Call.Region,
-        AlarmDescription = i.String("AlarmDescription"),
-        ActionsEnabled = i.Bool("ActionsEnabled") ?? true,
-        OKActions = i.Strings("OKActions").ToList(),
-        AlarmActions = i.Strings("AlarmActions").ToList(),
-        InsufficientDataActions = i.Strings("InsufficientDataActions").ToList(),
-        MetricName = i.String("MetricName"),
-        Namespace = i.String("Namespace"),
-        Statistic = i.String("Statistic"),
-        ExtendedStatistic = i.String("ExtendedStatistic"),
-        Dimensions = Dimensions(i).ToList(),
-        Period = i.Int("Period"),
-        Unit = i.String("Unit"),
-        EvaluationPeriods = i.RequiredInt("EvaluationPeriods"),
-        DatapointsToAlarm = i.Int("DatapointsToAlarm"),
-        Threshold = i.Double("Threshold"),
-        ComparisonOperator = i.Required("ComparisonOperator"),
-        TreatMissingData = i.String("TreatMissingData") ?? "missing",
-        Metrics = i.List("Metrics").Select(n => Query(i.Nested(Structure(n, "Metrics")))).ToList(),
-        Tags = Tags(i),
-    };
+    private static MetricAlarm AlarmInput(OperationInput i) =>
+        MetricAlarm.Read(i, i.Scope, i.Required("AlarmName"), Dimensions(i).ToList(),
+            i.List("Metrics").Select(n => Query(i.Nested(Structure(n, "Metrics")))).ToList(), Tags(i));
 
     private static JsonObject AlarmView(MetricAlarm a)
     {

@@ -66,7 +66,7 @@ public sealed class LambdaApi : IStratusService
         { "CreateFunction", i =>
             {
                 var code = i.Object("Code") is { } c ? Code(i.Nested(c)) : throw i.Style.Missing("Code");
-                var function = _lambda.CreateFunction(i.Scope, i.Required("FunctionName"), Settings(i), code,
+                var function = _lambda.CreateFunction(i.Scope, i.Required("FunctionName"), FunctionSettings.Read(i), code,
                     i.String("PackageType"), i.StringMap("Tags"), i.Bool("Publish") ?? false);
                 return Configuration(function, function.Latest, state: "Pending", updateStatus: null);
             } },
@@ -108,7 +108,7 @@ public sealed class LambdaApi : IStratusService
             } },
         { "UpdateFunctionConfiguration", i =>
             {
-                var function = _lambda.UpdateFunctionConfiguration(i.Scope, i.Required("FunctionName"), Settings(i), i.String("RevisionId"));
+                var function = _lambda.UpdateFunctionConfiguration(i.Scope, i.Required("FunctionName"), FunctionSettings.Read(i), i.String("RevisionId"));
                 return Configuration(function, function.Latest, updateStatus: "InProgress");
             } },
         { "DeleteFunction", i => Done(() => _lambda.DeleteFunction(i.Scope, i.Required("FunctionName"), i.String("Qualifier"))) },
@@ -249,26 +249,6 @@ public sealed class LambdaApi : IStratusService
         if (i.Has("S3Bucket"))
             throw new AwsException("InvalidParameterValueException", "Stratus does not serve S3: upload the package as ZipFile.");
         return new FunctionCode(zip, i.String("ImageUri"));
-    }
-
-    private static FunctionSettings Settings(OperationInput i)
-    {
-        var environment = i.Object("Environment") is { } env ? i.Nested(env).StringMap("Variables") : null;
-        var vpc = i.Object("VpcConfig") is { } v ? i.Nested(v) : null;
-        return new FunctionSettings
-        {
-            Runtime = i.String("Runtime"),
-            Role = i.String("Role"),
-            Handler = i.String("Handler"),
-            Description = i.String("Description"),
-            Timeout = i.Int("Timeout"),
-            MemorySize = i.Int("MemorySize"),
-            EphemeralStorageSize = i.Object("EphemeralStorage") is { } storage ? i.Nested(storage).Int("Size") : null,
-            Environment = environment,
-            SubnetIds = vpc?.Strings("SubnetIds").ToList(),
-            SecurityGroupIds = vpc?.Strings("SecurityGroupIds").ToList(),
-            Architectures = i.Has("Architectures") ? i.Strings("Architectures").ToList() : null,
-        };
     }
 
     private static Dictionary<string, double>? Weights(OperationInput i) =>

@@ -11,22 +11,6 @@ using Stratus.Services.Lambda.Engine;
 
 namespace Stratus.Services.Lambda;
 
-/// <summary>What CreateFunction and UpdateFunctionConfiguration may set; null members are left as they are.</summary>
-public sealed record FunctionSettings
-{
-    public string? Runtime { get; init; }
-    public string? Role { get; init; }
-    public string? Handler { get; init; }
-    public string? Description { get; init; }
-    public int? Timeout { get; init; }
-    public int? MemorySize { get; init; }
-    public int? EphemeralStorageSize { get; init; }
-    public Dictionary<string, string>? Environment { get; init; }
-    public List<string>? SubnetIds { get; init; }
-    public List<string>? SecurityGroupIds { get; init; }
-    public List<string>? Architectures { get; init; }
-}
-
 /// <summary>A deployment package: zip bytes, or a container image.</summary>
 public sealed record FunctionCode(byte[]? ZipFile, string? ImageUri);
 

@@ -55,27 +55,7 @@ public sealed class RdsApi : IStratusService, IDisposable
 
     private OperationTable Operations() => new()
     {
-        { "CreateDBInstance", i => Instance(_rds.CreateInstance(i.Scope, new CreateInstanceRequest
-            {
-                Identifier = i.Required("DBInstanceIdentifier"),
-                InstanceClass = i.Required("DBInstanceClass"),
-                Engine = i.Required("Engine"),
-                EngineVersion = i.String("EngineVersion"),
-                MasterUsername = i.String("MasterUsername"),
-                MasterUserPassword = i.String("MasterUserPassword"),
-                DbName = i.String("DBName"),
-                AllocatedStorage = i.Int("AllocatedStorage"),
-                Port = i.Int("Port"),
-                PubliclyAccessible = i.Bool("PubliclyAccessible"),
-                SubnetGroupName = i.String("DBSubnetGroupName"),
-                VpcSecurityGroupIds = i.Strings("VpcSecurityGroupIds"),
-                StorageType = i.String("StorageType"),
-                BackupRetentionPeriod = i.Int("BackupRetentionPeriod"),
-                MultiAz = i.Bool("MultiAZ"),
-                DeletionProtection = i.Bool("DeletionProtection"),
-                CopyTagsToSnapshot = i.Bool("CopyTagsToSnapshot"),
-                Tags = Tags(i),
-            })) },
+        { "CreateDBInstance", i => Instance(_rds.CreateInstance(i.Scope, CreateInstanceRequest.Read(i, i.Required("DBInstanceIdentifier"), Tags(i)))) },
         { "DescribeDBInstances", i =>
             {
                 var page = _rds.DescribeInstances(i.Scope, i.String("DBInstanceIdentifier"), Filters(i), i.String("Marker"), i.Int("MaxRecords"));

@@ -7,58 +7,6 @@ using Stratus.Services.Rds.Engine;
 
 namespace Stratus.Services.Rds;
 
-public sealed record CreateInstanceRequest
-{
-    public required string Identifier { get; init; }
-    public required string InstanceClass { get; init; }
-    public required string Engine { get; init; }
-    public string? EngineVersion { get; init; }
-    public string? MasterUsername { get; init; }
-    public string? MasterUserPassword { get; init; }
-    public string? DbName { get; init; }
-    public int? AllocatedStorage { get; init; }
-    public int? Port { get; init; }
-    public bool? PubliclyAccessible { get; init; }
-    public string? SubnetGroupName { get; init; }
-    public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
-    public string? StorageType { get; init; }
-    public int? BackupRetentionPeriod { get; init; }
-    public bool? MultiAz { get; init; }
-    public bool? DeletionProtection { get; init; }
-    public bool? CopyTagsToSnapshot { get; init; }
-    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
-}
-
-public sealed record RestoreInstanceRequest
-{
-    public required string Identifier { get; init; }
-    public required string SnapshotIdentifier { get; init; }
-    public string? InstanceClass { get; init; }
-    public int? Port { get; init; }
-    public bool? PubliclyAccessible { get; init; }
-    public string? SubnetGroupName { get; init; }
-    public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
-    public bool? DeletionProtection { get; init; }
-    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
-}
-
-public sealed record ModifyInstanceRequest
-{
-    public required string Identifier { get; init; }
-    public string? MasterUserPassword { get; init; }
-    public string? InstanceClass { get; init; }
-    public int? AllocatedStorage { get; init; }
-    public bool ApplyImmediately { get; init; }
-    public int? BackupRetentionPeriod { get; init; }
-    public bool? DeletionProtection { get; init; }
-    public bool? CopyTagsToSnapshot { get; init; }
-    public IReadOnlyList<string>? VpcSecurityGroupIds { get; init; }
-    public int? Port { get; init; }
-    public string? NewIdentifier { get; init; }
-}
-
-public sealed record RdsFilter(string Name, IReadOnlyList<string> Values);
-
 /// <summary>
 /// RDS's domain: DB instances backed by real MariaDB servers, their snapshots and events. Requests
 /// change the recorded state at once (creating, rebooting, ...) and the engine work runs in the

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
@@ -37,34 +36,9 @@ public sealed class CloudWatchAlarmProvider(CloudWatchService cloudWatch) : IRes
         var p = request.Properties;
         if (p.Values.ContainsKey("Metrics")) throw p.Invalid("Metrics", "metric math alarms are not supported by Stratus's CloudFormation; use MetricName and Namespace");
         var scope = request.Scope;
-        var threshold = p.String("Threshold");
-        cloudWatch.PutMetricAlarm(scope, new MetricAlarm
-        {
-            AlarmName = name,
-            AlarmArn = "",
-            AccountId = request.AccountId,
-            Region = request.Region,
-            AlarmDescription = p.String("AlarmDescription"),
-            ActionsEnabled = p.Bool("ActionsEnabled") ?? true,
-            OKActions = p.Strings("OKActions").ToList(),
-            AlarmActions = p.Strings("AlarmActions").ToList(),
-            InsufficientDataActions = p.Strings("InsufficientDataActions").ToList(),
-            MetricName = p.String("MetricName"),
-            Namespace = p.String("Namespace"),
-            Statistic = p.String("Statistic"),
-            ExtendedStatistic = p.String("ExtendedStatistic"),
-            Dimensions = p.Objects("Dimensions").Select(d => new ResourceProperties(request.LogicalId, d))
-                .Select(d => new MetricDimension(d.Required("Name"), d.Required("Value"))).ToList(),
-            Period = p.Int("Period"),
-            Unit = p.String("Unit"),
-            EvaluationPeriods = p.Int("EvaluationPeriods") ?? throw p.Missing("EvaluationPeriods"),
-            DatapointsToAlarm = p.Int("DatapointsToAlarm"),
-            Threshold = threshold is null ? null
-                : double.TryParse(threshold, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : throw p.Invalid("Threshold", "expected type: Number"),
-            ComparisonOperator = p.Required("ComparisonOperator"),
-            TreatMissingData = p.String("TreatMissingData") ?? "missing",
-            Tags = Tags(p),
-        });
+        var dimensions = p.Objects("Dimensions").Select(d => new ResourceProperties(request.LogicalId, d))
+            .Select(d => new MetricDimension(d.Required("Name"), d.Required("Value"))).ToList();
+        cloudWatch.PutMetricAlarm(scope, MetricAlarm.Read(p, scope, name, dimensions, [], Tags(p)));
         var alarm = cloudWatch.DescribeAlarms(scope, [name], null, null, null).Single();
         return new ProvisionedResource(alarm.AlarmName, new Dictionary<string, string> { ["Arn"] = alarm.AlarmArn });
     }

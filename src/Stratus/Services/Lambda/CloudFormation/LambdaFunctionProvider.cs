@@ -63,24 +63,9 @@ public sealed class LambdaFunctionProvider(LambdaService lambda) : IResourceProv
         return Task.CompletedTask;
     }
 
-    private static FunctionSettings Settings(ResourceProperties p)
-    {
-        var vpc = p.Object("VpcConfig");
-        return new FunctionSettings
-        {
-            Runtime = p.String("Runtime"),
-            Role = p.Required("Role"),
-            Handler = p.String("Handler"),
-            Description = p.String("Description"),
-            Timeout = p.Int("Timeout"),
-            MemorySize = p.Int("MemorySize"),
-            EphemeralStorageSize = p.Object("EphemeralStorage")?.Int("Size"),
-            Environment = p.Object("Environment")?.StringMap("Variables"),
-            SubnetIds = vpc?.Strings("SubnetIds").ToList(),
-            SecurityGroupIds = vpc?.Strings("SecurityGroupIds").ToList(),
-            Architectures = p.Values.ContainsKey("Architectures") ? p.Strings("Architectures").ToList() : null,
-        };
-    }
+    /// <summary>The function's settings; a template must name its Role, as the resource schema requires.</summary>
+    private static FunctionSettings Settings(ResourceProperties p) =>
+        FunctionSettings.Read(p) is { Role: not null } settings ? settings : throw p.Missing("Role");
 
     private static Dictionary<string, string> Tags(ResourceProperties p) => p.Tags().ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
 

@@ -23,27 +23,7 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
     {
         var p = request.Properties;
         var identifier = p.String("DBInstanceIdentifier") ?? request.GeneratedName(63).ToLowerInvariant();
-        var instance = rds.CreateInstance(request.Scope, new CreateInstanceRequest
-        {
-            Identifier = identifier,
-            InstanceClass = p.Required("DBInstanceClass"),
-            Engine = p.Required("Engine"),
-            EngineVersion = p.String("EngineVersion"),
-            MasterUsername = p.String("MasterUsername"),
-            MasterUserPassword = p.String("MasterUserPassword"),
-            DbName = p.String("DBName"),
-            AllocatedStorage = p.Int("AllocatedStorage"),
-            Port = p.Int("Port"),
-            PubliclyAccessible = p.Bool("PubliclyAccessible"),
-            SubnetGroupName = p.String("DBSubnetGroupName"),
-            VpcSecurityGroupIds = p.Strings("VPCSecurityGroups"),
-            StorageType = p.String("StorageType"),
-            BackupRetentionPeriod = p.Int("BackupRetentionPeriod"),
-            MultiAz = p.Bool("MultiAZ"),
-            DeletionProtection = p.Bool("DeletionProtection"),
-            CopyTagsToSnapshot = p.Bool("CopyTagsToSnapshot"),
-            Tags = Tags(p),
-        });
+        var instance = rds.CreateInstance(request.Scope, CreateInstanceRequest.Read(p, identifier, Tags(p)));
         return Provisioned(await AvailableAsync(request, instance.Identifier, cancellation));
     }
 
