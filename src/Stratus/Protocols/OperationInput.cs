@@ -156,8 +156,25 @@ public sealed class ValidationStyle(string code)
     public AwsException Invalid(string name, string constraint) =>
         new(Code, $"1 validation error detected: Value at '{CamelCase(name)}' failed to satisfy constraint: Member {constraint}");
 
-    public AwsException Constraint(string name, string? value, string constraint) =>
-        new(Code, $"1 validation error detected: Value '{value}' at '{CamelCase(name)}' failed to satisfy constraint: {constraint}");
+    public AwsException Constraint(string name, string? value, string constraint) => Rejected(CamelCase(name), value, constraint);
+
+    /// <summary>
+    /// AWS's Smithy wording for one member, at its wire path (e.g. 'logEvents.1.member.message'), failing a
+    /// constraint, with its value shown as AWS shows it: every "1 validation error detected" message is built here.
+    /// </summary>
+    public AwsException Rejected(string path, object? value, string constraint) =>
+        new(Code, $"1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: {constraint}");
+
+    /// <summary>Refuses a number outside [min, max], naming the bound it crosses, as AWS words a range constraint.</summary>
+    public void CheckRange(string path, long value, long min, long max)
+    {
+        if (value < min || value > max)
+            throw Rejected(path, value, $"Member must have value {(value < min ? $"greater than or equal to {min}" : $"less than or equal to {max}")}");
+    }
+
+    /// <summary>The same wording for a member AWS does not show the value of (a list, a map).</summary>
+    public AwsException Rejected(string path, string constraint) =>
+        new(Code, $"1 validation error detected: Value at '{path}' failed to satisfy constraint: {constraint}");
 
     private static string CamelCase(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
 }

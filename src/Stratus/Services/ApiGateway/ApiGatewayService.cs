@@ -403,7 +403,7 @@ public sealed partial class ApiGatewayService
     private static void CheckIntegration(Integration integration, string region)
     {
         if (!IntegrationTypes.Contains(integration.Type))
-            throw BadRequest($"1 validation error detected: Value '{integration.Type}' at 'putIntegrationInput.type' failed to satisfy constraint: Member must satisfy enum value set: [HTTP, AWS, MOCK, HTTP_PROXY, AWS_PROXY]");
+            throw ApiGatewayErrors.Validation.Rejected("putIntegrationInput.type", integration.Type, "Member must satisfy enum value set: [HTTP, AWS, MOCK, HTTP_PROXY, AWS_PROXY]");
         if (integration.PassthroughBehavior is not ("WHEN_NO_MATCH" or "WHEN_NO_TEMPLATES" or "NEVER"))
             throw BadRequest("Invalid passthrough behavior specified. Valid options are WHEN_NO_MATCH,WHEN_NO_TEMPLATES,NEVER");
         if (integration.ContentHandling is { } handling && handling is not ("CONVERT_TO_BINARY" or "CONVERT_TO_TEXT"))

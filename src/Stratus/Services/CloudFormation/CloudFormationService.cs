@@ -138,7 +138,7 @@ public sealed partial class CloudFormationService : IDisposable
         lock (_naming)
         {
             if (TryFind(scope, request.StackName) is not null)
-                throw new AwsException("AlreadyExistsException", $"Stack [{request.StackName}] already exists");
+                throw CloudFormationErrors.StackExists(request.StackName);
             _store.Stacks.Put(stack.StackId, stack);
         }
         _store.AddEvent(stack, stack.StackName, stack.StackId, StackStore.StackType, StackStatus.CreateInProgress, "User Initiated", null);
@@ -253,7 +253,7 @@ public sealed partial class CloudFormationService : IDisposable
         {
             case "CREATE":
                 if (existing is not null && existing.Status != StackStatus.ReviewInProgress)
-                    throw new AwsException("AlreadyExistsException", $"Stack [{name}] already exists and cannot be created again with the changeSet [{request.ChangeSetName}].");
+                    throw CloudFormationErrors.StackExistsForChangeSet(name, request.ChangeSetName);
                 prepared = Prepare(request.Stack, null);
                 stack = existing ?? CreateReviewStack(scope, name, request.ChangeSetName);
                 changes = prepared.Plan.Template.Resources.Values
@@ -275,7 +275,7 @@ public sealed partial class CloudFormationService : IDisposable
                      && c.ExecutionStatus == "EXECUTE_COMPLETE").ToList())
             _store.ChangeSets.Remove(executed.ChangeSetId);
         if (_store.ChangeSets.Values.Any(c => c.StackId == stack.StackId && c.ChangeSetName == request.ChangeSetName))
-            throw new AwsException("AlreadyExistsException", $"ChangeSet [{request.ChangeSetName}] already exists");
+            throw CloudFormationErrors.ChangeSetExists(request.ChangeSetName);
 
         var unchanged = request.ChangeSetType == "UPDATE" && changes.Count == 0
             && JsonNode.DeepEquals(Template.Parse(stack.TemplateBody).Root["Outputs"], prepared.Plan.Template.Root["Outputs"]);
@@ -318,7 +318,7 @@ public sealed partial class CloudFormationService : IDisposable
         lock (_naming)
         {
             if (TryFind(scope, name) is not null)
-                throw new AwsException("AlreadyExistsException", $"Stack [{name}] already exists and cannot be created again with the changeSet [{changeSetName}].");
+                throw CloudFormationErrors.StackExistsForChangeSet(name, changeSetName);
             _store.Stacks.Put(stack.StackId, stack);
         }
         _store.AddEvent(stack, name, stack.StackId, StackStore.StackType, StackStatus.ReviewInProgress, "User Initiated", null);
@@ -370,7 +370,7 @@ public sealed partial class CloudFormationService : IDisposable
         }
         return found is not null && found.AccountId == scope.AccountId && found.Region == scope.Region
             ? found
-            : throw new AwsException("ChangeSetNotFound", $"ChangeSet [{nameOrId}] does not exist", 404);
+            : throw CloudFormationErrors.ChangeSetNotFound(nameOrId);
     }
 
     public IReadOnlyList<ChangeSetRecord> ListChangeSets(Scope scope, string stackName)
@@ -383,7 +383,7 @@ public sealed partial class CloudFormationService : IDisposable
     {
         var changeSet = FindChangeSet(scope, nameOrId, stackName);
         if (changeSet.ExecutionStatus == "EXECUTE_IN_PROGRESS")
-            throw new AwsException("InvalidChangeSetStatus", $"ChangeSet [{changeSet.ChangeSetId}] cannot be deleted while it is being executed.");
+            throw CloudFormationErrors.ChangeSetExecuting(changeSet.ChangeSetId);
         _store.ChangeSets.Remove(changeSet.ChangeSetId);
     }
 
@@ -392,7 +392,7 @@ public sealed partial class CloudFormationService : IDisposable
     {
         var changeSet = FindChangeSet(scope, nameOrId, stackName);
         if (changeSet.ExecutionStatus != "AVAILABLE")
-            throw new AwsException("InvalidChangeSetStatus", $"ChangeSet [{changeSet.ChangeSetId}] cannot be executed in its current status of [{changeSet.Status}]");
+            throw CloudFormationErrors.ChangeSetNotAvailable(changeSet.ChangeSetId, changeSet.Status);
         var stack = _store.Stack(changeSet.StackId);
         var expected = changeSet.ChangeSetType == "CREATE" ? stack.Status == StackStatus.ReviewInProgress : StackStatus.IsUpdatable(stack.Status);
         if (!expected) throw ChangeSetNotExecutable(changeSet, stack);
@@ -425,7 +425,7 @@ public sealed partial class CloudFormationService : IDisposable
     }
 
     private static AwsException ChangeSetNotExecutable(ChangeSetRecord changeSet, StackRecord stack) =>
-        new("InvalidChangeSetStatus", $"ChangeSet [{changeSet.ChangeSetId}] cannot be executed because stack {stack.StackName} is in {stack.Status} state.");
+        CloudFormationErrors.ChangeSetNotExecutable(changeSet.ChangeSetId, stack.StackName, stack.Status);
 
     // ---- cost estimates ----
 

@@ -33,7 +33,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
             })
         {
             Logger = logger,
-            Validation = new ValidationStyle("InvalidParameterValue"),
+            Validation = CloudWatchErrors.Validation,
         };
     }
 
@@ -141,10 +141,10 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         {
             "TimestampAscending" => true,
             "TimestampDescending" => false,
-            var other => throw new AwsException("InvalidParameterValue", $"The value {other} for parameter ScanBy is invalid."),
+            var other => throw CloudWatchErrors.InvalidParameterValueFor("ScanBy", other),
         };
         var maxDatapoints = i.Int("MaxDatapoints") ?? 100_800;
-        if (maxDatapoints < 1) throw new AwsException("InvalidParameterValue", "The parameter MaxDatapoints must be greater than 0.");
+        if (maxDatapoints < 1) throw CloudWatchErrors.InvalidValue("The parameter MaxDatapoints must be greater than 0.");
         var skip = DecodeToken(i.String("NextToken"), "InvalidNextToken");
         var budget = maxDatapoints;
         var output = new JsonArray();
@@ -180,7 +180,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         {
             null => false,
             "PT3H" => true,
-            var other => throw new AwsException("InvalidParameterValue", $"The value {other} for parameter RecentlyActive is invalid."),
+            var other => throw CloudWatchErrors.InvalidParameterValueFor("RecentlyActive", other),
         };
         var metrics = _cloudWatch.ListMetrics(i.Scope, i.String("Namespace"), i.String("MetricName"), filters, recentlyActive);
         var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
@@ -201,7 +201,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
     {
         var types = i.Strings("AlarmTypes");
         var maxRecords = i.Int("MaxRecords") ?? 50;
-        if (maxRecords is < 1 or > 100) throw new AwsException("InvalidParameterValue", "The parameter MaxRecords must be between 1 and 100.");
+        if (maxRecords is < 1 or > 100) throw CloudWatchErrors.InvalidValue("The parameter MaxRecords must be between 1 and 100.");
         var alarms = types.Count == 0 || types.Contains("MetricAlarm")
             ? _cloudWatch.DescribeAlarms(i.Scope, i.Strings("AlarmNames"), i.String("AlarmNamePrefix"), i.String("StateValue"), i.String("ActionPrefix"))
             : [];
@@ -219,9 +219,9 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
     {
         var type = i.String("HistoryItemType");
         if (type is not (null or "ConfigurationUpdate" or "StateUpdate" or "Action" or "AlarmContributorStateUpdate" or "AlarmContributorAction"))
-            throw new AwsException("InvalidParameterValue", $"The value {type} for parameter HistoryItemType is invalid.");
+            throw CloudWatchErrors.InvalidParameterValueFor("HistoryItemType", type);
         var maxRecords = i.Int("MaxRecords") ?? 100;
-        if (maxRecords is < 1 or > 100) throw new AwsException("InvalidParameterValue", "The parameter MaxRecords must be between 1 and 100.");
+        if (maxRecords is < 1 or > 100) throw CloudWatchErrors.InvalidValue("The parameter MaxRecords must be between 1 and 100.");
         var items = _cloudWatch.DescribeAlarmHistory(i.Scope, i.String("AlarmName"), type, i.Timestamp("StartDate"), i.Timestamp("EndDate"),
             i.String("ScanBy") == "TimestampAscending");
         var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
@@ -327,7 +327,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         i.List("Dimensions").Select(n => i.Nested(Structure(n, "Dimensions"))).Select(d => new MetricDimension(d.Required("Name"), d.Required("Value"))).ToList();
 
     private static JsonObject Structure(JsonNode node, string name) =>
-        node as JsonObject ?? throw new AwsException("InvalidParameterValue", $"The members of {name} must be structures.");
+        node as JsonObject ?? throw CloudWatchErrors.NotStructures(name);
 
     private static DateTimeOffset RequiredTimestamp(OperationInput i, string name) => i.Timestamp(name) ?? throw i.Style.Missing(name);
 
@@ -350,6 +350,6 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         catch (FormatException)
         {
         }
-        throw new AwsException(errorCode, "The service returned an invalid NextToken.");
+        throw CloudWatchErrors.InvalidNextToken(errorCode);
     }
 }

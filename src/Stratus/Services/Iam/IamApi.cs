@@ -121,7 +121,7 @@ public sealed class IamApi : IStratusService
     private static string CallerUserName(OperationInput input) =>
         input.Call.PrincipalArn is { } arn && arn.Contains(":user/", StringComparison.Ordinal)
             ? arn[(arn.LastIndexOf('/') + 1)..]
-            : throw new AwsException("ValidationError", "Must specify userName when calling with non-User credentials");
+            : throw IamErrors.UserNameRequired();
 
     private static JsonObject? Done(Action action)
     {

@@ -65,12 +65,12 @@ public sealed class IamService : IIamRoles, ICredentialSource
             Tags = IamNames.CheckTags(tags),
         };
         if (!_roles.TryAdd(Key(scope.AccountId, roleName), role))
-            throw new AwsException("EntityAlreadyExists", $"Role with name {roleName} already exists.", 409);
+            throw IamErrors.RoleExists(roleName);
         return role;
     }
 
     public IamRole GetRole(Scope scope, string roleName) =>
-        _roles.Get(Key(scope.AccountId, roleName)) ?? throw NoSuchRole(roleName);
+        _roles.Get(Key(scope.AccountId, roleName)) ?? throw IamErrors.NoSuchRole(roleName);
 
     public Page<IamRole> ListRoles(Scope scope, string? pathPrefix, string? marker, int? maxItems) =>
         Paginate(_roles.Values.Where(r => r.AccountId == scope.AccountId && r.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal)),
@@ -80,9 +80,9 @@ public sealed class IamService : IIamRoles, ICredentialSource
     {
         var role = GetRole(scope, roleName);
         if (role.AttachedPolicyArns.Count > 0)
-            throw new AwsException("DeleteConflict", "Cannot delete entity, must detach all policies first.", 409);
+            throw IamErrors.DeleteConflict("Cannot delete entity, must detach all policies first.");
         if (role.InlinePolicies.Count > 0)
-            throw new AwsException("DeleteConflict", "Cannot delete entity, must delete policies first.", 409);
+            throw IamErrors.DeleteConflict("Cannot delete entity, must delete policies first.");
         _roles.Remove(Key(scope.AccountId, roleName));
     }
 
@@ -115,10 +115,8 @@ public sealed class IamService : IIamRoles, ICredentialSource
     }
 
     private IamRole UpdateRole(Scope scope, string roleName, Func<IamRole, IamRole> change) =>
-        _roles.Update(Key(scope.AccountId, roleName), change) ?? throw NoSuchRole(roleName);
+        _roles.Update(Key(scope.AccountId, roleName), change) ?? throw IamErrors.NoSuchRole(roleName);
 
-    private static AwsException NoSuchRole(string roleName) =>
-        new("NoSuchEntity", $"The role with name {roleName} cannot be found.", 404);
 
     // ---- role policies ----
 
@@ -132,7 +130,7 @@ public sealed class IamService : IIamRoles, ICredentialSource
     {
         var role = GetRole(scope, roleName);
         if (!role.AttachedPolicyArns.Contains(policyArn))
-            throw new AwsException("NoSuchEntity", $"Policy {policyArn} was not found.", 404);
+            throw IamErrors.PolicyNotAttached(policyArn);
         UpdateRole(scope, roleName, r => r with { AttachedPolicyArns = r.AttachedPolicyArns.Where(a => a != policyArn).ToList() });
     }
 
@@ -155,11 +153,11 @@ public sealed class IamService : IIamRoles, ICredentialSource
     }
 
     public string GetRolePolicy(Scope scope, string roleName, string policyName) =>
-        GetRole(scope, roleName).InlinePolicies.GetValueOrDefault(policyName) ?? throw NoSuchRolePolicy(policyName);
+        GetRole(scope, roleName).InlinePolicies.GetValueOrDefault(policyName) ?? throw IamErrors.NoSuchRolePolicy(policyName);
 
     public void DeleteRolePolicy(Scope scope, string roleName, string policyName)
     {
-        if (!GetRole(scope, roleName).InlinePolicies.ContainsKey(policyName)) throw NoSuchRolePolicy(policyName);
+        if (!GetRole(scope, roleName).InlinePolicies.ContainsKey(policyName)) throw IamErrors.NoSuchRolePolicy(policyName);
         UpdateRole(scope, roleName, r => r with
         {
             InlinePolicies = r.InlinePolicies.Where(p => p.Key != policyName).ToDictionary(p => p.Key, p => p.Value),
@@ -169,8 +167,6 @@ public sealed class IamService : IIamRoles, ICredentialSource
     public Page<string> ListRolePolicies(Scope scope, string roleName, string? marker, int? maxItems) =>
         Paginate(GetRole(scope, roleName).InlinePolicies.Keys, name => name, marker, maxItems);
 
-    private static AwsException NoSuchRolePolicy(string policyName) =>
-        new("NoSuchEntity", $"The role policy with name {policyName} cannot be found.", 404);
 
     // ---- managed policies ----
 
@@ -194,14 +190,14 @@ public sealed class IamService : IIamRoles, ICredentialSource
             Tags = IamNames.CheckTags(tags),
         };
         if (!_policies.TryAdd(Key(scope.AccountId, policyName), policy))
-            throw new AwsException("EntityAlreadyExists", $"A policy called {policyName} already exists. Duplicate names are not allowed.", 409);
+            throw IamErrors.PolicyExists(policyName);
         return policy;
     }
 
     public IamManagedPolicy GetPolicy(Scope scope, string policyArn) =>
         FindPolicy(policyArn) is { } policy && (policy.Owner == "aws" || policy.Owner == scope.AccountId)
             ? policy
-            : throw new AwsException("NoSuchEntity", $"Policy {policyArn} does not exist or is not attachable.", 404);
+            : throw IamErrors.NoSuchPolicy(policyArn);
 
     public int AttachmentCount(string policyArn) =>
         _roles.Values.Count(r => r.AttachedPolicyArns.Contains(policyArn));
@@ -227,9 +223,9 @@ public sealed class IamService : IIamRoles, ICredentialSource
     {
         var policy = GetLocalPolicy(scope, policyArn);
         if (AttachmentCount(policyArn) > 0)
-            throw new AwsException("DeleteConflict", "Cannot delete a policy attached to entities.", 409);
+            throw IamErrors.DeleteConflict("Cannot delete a policy attached to entities.");
         if (policy.Versions.Count > 1)
-            throw new AwsException("DeleteConflict", "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.", 409);
+            throw IamErrors.DeleteConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.");
         _policies.Remove(Key(scope.AccountId, policy.PolicyName));
     }
 
@@ -241,7 +237,7 @@ public sealed class IamService : IIamRoles, ICredentialSource
         _policies.Update(Key(scope.AccountId, policy.PolicyName), p =>
         {
             if (p.Versions.Count >= MaxPolicyVersions)
-                throw new AwsException("LimitExceeded", "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.", 409);
+                throw IamErrors.TooManyPolicyVersions();
             var next = p.Versions.Max(v => int.Parse(v.VersionId[1..])) + 1;
             created = new IamPolicyVersion($"v{next}", document, Now);
             return p with
@@ -255,21 +251,21 @@ public sealed class IamService : IIamRoles, ICredentialSource
     }
 
     public IamPolicyVersion GetPolicyVersion(Scope scope, string policyArn, string versionId) =>
-        GetPolicy(scope, policyArn).Versions.FirstOrDefault(v => v.VersionId == versionId) ?? throw NoSuchVersion(policyArn, versionId);
+        GetPolicy(scope, policyArn).Versions.FirstOrDefault(v => v.VersionId == versionId) ?? throw IamErrors.NoSuchVersion(policyArn, versionId);
 
     public void DeletePolicyVersion(Scope scope, string policyArn, string versionId)
     {
         var policy = GetLocalPolicy(scope, policyArn);
-        if (policy.Versions.All(v => v.VersionId != versionId)) throw NoSuchVersion(policyArn, versionId);
+        if (policy.Versions.All(v => v.VersionId != versionId)) throw IamErrors.NoSuchVersion(policyArn, versionId);
         if (policy.DefaultVersionId == versionId)
-            throw new AwsException("DeleteConflict", "Cannot delete the default version of a policy.", 409);
+            throw IamErrors.DeleteConflict("Cannot delete the default version of a policy.");
         _policies.Update(Key(scope.AccountId, policy.PolicyName), p => p with { Versions = p.Versions.Where(v => v.VersionId != versionId).ToList() });
     }
 
     public void SetDefaultPolicyVersion(Scope scope, string policyArn, string versionId)
     {
         var policy = GetLocalPolicy(scope, policyArn);
-        if (policy.Versions.All(v => v.VersionId != versionId)) throw NoSuchVersion(policyArn, versionId);
+        if (policy.Versions.All(v => v.VersionId != versionId)) throw IamErrors.NoSuchVersion(policyArn, versionId);
         _policies.Update(Key(scope.AccountId, policy.PolicyName), p => p with { DefaultVersionId = versionId, UpdateDate = Now });
     }
 
@@ -286,12 +282,10 @@ public sealed class IamService : IIamRoles, ICredentialSource
     {
         var policy = GetPolicy(scope, policyArn);
         if (policy.Owner == "aws")
-            throw new AwsException("AccessDenied", $"Policy {policyArn} is an AWS managed policy and cannot be changed.", 403);
+            throw IamErrors.AwsManagedPolicy(policyArn);
         return policy;
     }
 
-    private static AwsException NoSuchVersion(string policyArn, string versionId) =>
-        new("NoSuchEntity", $"Policy {policyArn} version {versionId} does not exist or is not attachable.", 404);
 
     // ---- users and access keys ----
 
@@ -308,12 +302,12 @@ public sealed class IamService : IIamRoles, ICredentialSource
             Tags = IamNames.CheckTags(tags),
         };
         if (!_users.TryAdd(Key(scope.AccountId, userName), user))
-            throw new AwsException("EntityAlreadyExists", $"User with name {userName} already exists.", 409);
+            throw IamErrors.UserExists(userName);
         return user;
     }
 
     public IamUser GetUser(Scope scope, string userName) =>
-        _users.Get(Key(scope.AccountId, userName)) ?? throw NoSuchUser(userName);
+        _users.Get(Key(scope.AccountId, userName)) ?? throw IamErrors.NoSuchUser(userName);
 
     public Page<IamUser> ListUsers(Scope scope, string? pathPrefix, string? marker, int? maxItems) =>
         Paginate(_users.Values.Where(u => u.AccountId == scope.AccountId && u.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal)),
@@ -322,7 +316,7 @@ public sealed class IamService : IIamRoles, ICredentialSource
     public void DeleteUser(Scope scope, string userName)
     {
         if (GetUser(scope, userName).AccessKeys.Count > 0)
-            throw new AwsException("DeleteConflict", "Cannot delete entity, must delete access keys first.", 409);
+            throw IamErrors.DeleteConflict("Cannot delete entity, must delete access keys first.");
         _users.Remove(Key(scope.AccountId, userName));
     }
 
@@ -330,9 +324,9 @@ public sealed class IamService : IIamRoles, ICredentialSource
     {
         var key = new IamAccessKey(IamNames.NewId("AKIA", 16), IamNames.NewSecret(), "Active", Now);
         _users.Update(Key(scope.AccountId, userName), u => u.AccessKeys.Count >= MaxAccessKeysPerUser
-            ? throw new AwsException("LimitExceeded", $"Cannot exceed quota for AccessKeysPerUser: {MaxAccessKeysPerUser}", 409)
+            ? throw IamErrors.QuotaExceeded("AccessKeysPerUser", MaxAccessKeysPerUser)
             : u with { AccessKeys = [.. u.AccessKeys, key] });
-        if (_users.Get(Key(scope.AccountId, userName)) is not { } owner) throw NoSuchUser(userName);
+        if (_users.Get(Key(scope.AccountId, userName)) is not { } owner) throw IamErrors.NoSuchUser(userName);
         _keyOwners[key.AccessKeyId] = (scope.AccountId, owner.UserName);
         return key;
     }
@@ -342,7 +336,7 @@ public sealed class IamService : IIamRoles, ICredentialSource
     public void DeleteAccessKey(Scope scope, string userName, string accessKeyId)
     {
         if (GetUser(scope, userName).AccessKeys.All(k => k.AccessKeyId != accessKeyId))
-            throw new AwsException("NoSuchEntity", $"The Access Key with id {accessKeyId} cannot be found.", 404);
+            throw IamErrors.NoSuchAccessKey(accessKeyId);
         _users.Update(Key(scope.AccountId, userName), u => u with { AccessKeys = u.AccessKeys.Where(k => k.AccessKeyId != accessKeyId).ToList() });
         _keyOwners.TryRemove(accessKeyId, out _);
     }
@@ -352,7 +346,7 @@ public sealed class IamService : IIamRoles, ICredentialSource
         if (status is not ("Active" or "Inactive"))
             throw IamNames.Errors.Constraint("Status", status, "Member must satisfy enum value set: [Active, Inactive]");
         if (GetUser(scope, userName).AccessKeys.All(k => k.AccessKeyId != accessKeyId))
-            throw new AwsException("NoSuchEntity", $"The Access Key with id {accessKeyId} cannot be found.", 404);
+            throw IamErrors.NoSuchAccessKey(accessKeyId);
         _users.Update(Key(scope.AccountId, userName), u => u with
         {
             AccessKeys = u.AccessKeys.Select(k => k.AccessKeyId == accessKeyId ? k with { Status = status } : k).ToList(),
@@ -367,8 +361,6 @@ public sealed class IamService : IIamRoles, ICredentialSource
         return user is null || key is null ? null : new KnownCredential(accessKeyId, key.SecretAccessKey, user.AccountId, user.Arn, PrincipalId: user.UserId);
     }
 
-    private static AwsException NoSuchUser(string userName) =>
-        new("NoSuchEntity", $"The user with name {userName} cannot be found.", 404);
 
     private static IReadOnlyList<IamTag> MergeTags(IReadOnlyList<IamTag> current, IReadOnlyList<IamTag> added) =>
         current.Where(t => added.All(a => !string.Equals(a.Key, t.Key, StringComparison.OrdinalIgnoreCase))).Concat(added).ToList();

@@ -30,7 +30,7 @@ public sealed class CodeStore
     public StoredCode Save(byte[] zip, string operation)
     {
         if (zip.Length > MaxZippedBytes)
-            throw new AwsException("RequestEntityTooLargeException", $"Request must be smaller than 70167211 bytes for the {operation} operation", 413);
+            throw LambdaErrors.PackageTooLarge(operation);
         var hash = SHA256.HashData(zip);
         var code = new StoredCode(Convert.ToHexStringLower(hash), Convert.ToBase64String(hash), zip.Length);
         var directory = DirectoryOf(code.Id);
@@ -42,7 +42,7 @@ public sealed class CodeStore
             using (var archive = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read))
             {
                 if (archive.Entries.Sum(e => e.Length) > MaxUnzippedBytes)
-                    throw new AwsException("InvalidParameterValueException", $"Unzipped size must be smaller than {MaxUnzippedBytes} bytes");
+                    throw LambdaErrors.UnzippedTooLarge(MaxUnzippedBytes);
                 archive.ExtractToDirectory(staging);
             }
             File.WriteAllBytes(ZipOf(code.Id), zip);
@@ -54,7 +54,7 @@ public sealed class CodeStore
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            throw new AwsException("InvalidParameterValueException", "Could not unzip uploaded file. Please check your file, then try to upload again.");
+            throw LambdaErrors.NotAZip();
         }
         finally
         {

@@ -224,13 +224,13 @@ public sealed class LambdaApi : IStratusService
         }
         catch (FormatException)
         {
-            throw new AwsException("InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object.") { Fields = new Dictionary<string, string> { ["Type"] = "User" } };
+            throw LambdaErrors.ClientContextNotJson();
         }
     }
 
     private static string CheckedCodeId(string codeId) =>
         codeId.Length == 64 && codeId.All(char.IsAsciiHexDigitLower) ? codeId
-            : throw new AwsException("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+            : throw LambdaErrors.ResourceNotFound(userFault: false);
 
     private static FunctionCode Code(OperationInput i)
     {
@@ -243,11 +243,11 @@ public sealed class LambdaApi : IStratusService
             }
             catch (FormatException)
             {
-                throw new AwsException("InvalidParameterValueException", "Could not unzip uploaded file. Please check your file, then try to upload again.");
+                throw LambdaErrors.NotAZip();
             }
         }
         if (i.Has("S3Bucket"))
-            throw new AwsException("InvalidParameterValueException", "Stratus does not serve S3: upload the package as ZipFile.");
+            throw LambdaErrors.NoS3();
         return new FunctionCode(zip, i.String("ImageUri"));
     }
 

@@ -81,7 +81,7 @@ public sealed class LogsApi : IStratusService, IDisposable
             {
                 var transformations = i.List("metricTransformations");
                 if (transformations.Count != 1)
-                    throw new AwsException("InvalidParameterException", "1 validation error detected: Value at 'metricTransformations' failed to satisfy constraint: Member must have length less than or equal to 1");
+                    throw LogsErrors.Validation.Rejected("metricTransformations", "Member must have length less than or equal to 1");
                 var t = i.Nested(transformations[0] as JsonObject ?? throw i.Style.Invalid("metricTransformations", "must be a list of structures"));
                 _logs.PutMetricFilter(i.Scope, i.Required("logGroupName"), i.Required("filterName"), i.String("filterPattern") ?? "",
                     new MetricTransformation(t.Required("metricName"), t.Required("metricNamespace"), t.Required("metricValue"), t.Double("defaultValue"),
@@ -247,9 +247,7 @@ public sealed class LogsApi : IStratusService, IDisposable
     private static int Limit(OperationInput i, int max)
     {
         var limit = i.Int("limit") ?? max;
-        if (limit < 1 || limit > max)
-            throw new AwsException("InvalidParameterException",
-                $"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value {(limit < 1 ? "greater than or equal to 1" : $"less than or equal to {max}")}");
+        LogsErrors.Validation.CheckRange("limit", limit, 1, max);
         return limit;
     }
 
@@ -273,6 +271,6 @@ public sealed class LogsApi : IStratusService, IDisposable
         catch (FormatException)
         {
         }
-        throw new AwsException("InvalidParameterException", "The specified nextToken is invalid.");
+        throw LogsErrors.InvalidNextToken();
     }
 }

@@ -77,7 +77,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         ValidateGroupName(name);
         var group = new LogGroup(scope.AccountId, scope.Region, name, NowMs, null, tags);
         if (!_groups.TryAdd(GroupKey(scope.AccountId, scope.Region, name), group))
-            throw new AwsException("ResourceAlreadyExistsException", "The specified log group already exists");
+            throw LogsErrors.LogGroupExists();
         return group;
     }
 
@@ -92,7 +92,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     public IReadOnlyList<LogGroup> DescribeLogGroups(Scope scope, string? prefix, string? pattern)
     {
         if (prefix is not null && pattern is not null)
-            throw new AwsException("InvalidParameterException", "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.");
+            throw LogsErrors.InvalidParameter("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.");
         return _groups.Values
             .Where(g => g.AccountId == scope.AccountId && g.Region == scope.Region)
             .Where(g => prefix is null || g.Name.StartsWith(prefix, StringComparison.Ordinal))
@@ -106,8 +106,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     public void PutRetentionPolicy(Scope scope, string name, int days)
     {
         if (!RetentionDays.Contains(days))
-            throw new AwsException("InvalidParameterException",
-                $"1 validation error detected: Value '{days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", RetentionDays)}]");
+            throw LogsErrors.Validation.Rejected("retentionInDays", days, $"Member must satisfy enum value set: [{string.Join(", ", RetentionDays)}]");
         var group = Group(scope, name);
         _groups.Update(GroupKey(group.AccountId, group.Region, group.Name), g => g with { RetentionInDays = days });
         ApplyRetention(group with { RetentionInDays = days });
@@ -138,7 +137,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         ValidateStreamName(name);
         var group = Group(scope, groupName);
         if (!_streams.TryAdd(StreamKey(group.AccountId, group.Region, group.Name, name), new LogStream(group.AccountId, group.Region, group.Name, name, NowMs)))
-            throw new AwsException("ResourceAlreadyExistsException", "The specified log stream already exists");
+            throw LogsErrors.LogStreamExists();
     }
 
     public void DeleteLogStream(Scope scope, string groupName, string name) => DeleteStream(Stream(scope, groupName, name));
@@ -146,9 +145,9 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     public IReadOnlyList<(LogStream Stream, StreamStatistics Statistics)> DescribeLogStreams(Scope scope, string groupName, string? prefix, string orderBy, bool descending)
     {
         if (orderBy is not ("LogStreamName" or "LastEventTime"))
-            throw new AwsException("InvalidParameterException", $"1 validation error detected: Value '{orderBy}' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]");
+            throw LogsErrors.Validation.Rejected("orderBy", orderBy, "Member must satisfy enum value set: [LogStreamName, LastEventTime]");
         if (orderBy == "LastEventTime" && prefix is not null)
-            throw new AwsException("InvalidParameterException", "Cannot order by LastEventTime with a logStreamNamePrefix.");
+            throw LogsErrors.InvalidParameter("Cannot order by LastEventTime with a logStreamNamePrefix.");
         var group = Group(scope, groupName);
         var streams = StreamsOf(group)
             .Where(s => prefix is null || s.Name.StartsWith(prefix, StringComparison.Ordinal))
@@ -166,26 +165,26 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     public PutLogEventsOutcome PutLogEvents(Scope scope, string groupName, string streamName, IReadOnlyList<(long Timestamp, string Message)> events)
     {
         if (events.Count == 0)
-            throw new AwsException("InvalidParameterException", "1 validation error detected: Value '[]' at 'logEvents' failed to satisfy constraint: Member must have length greater than or equal to 1");
+            throw LogsErrors.Validation.Rejected("logEvents", "[]", "Member must have length greater than or equal to 1");
         if (events.Count > MaxBatchEvents)
-            throw new AwsException("InvalidParameterException", $"1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length less than or equal to {MaxBatchEvents}");
+            throw LogsErrors.Validation.Rejected("logEvents", $"Member must have length less than or equal to {MaxBatchEvents}");
         long batchBytes = 0;
         for (var i = 0; i < events.Count; i++)
         {
             var size = Encoding.UTF8.GetByteCount(events[i].Message);
             if (size == 0)
-                throw new AwsException("InvalidParameterException", $"1 validation error detected: Value '' at 'logEvents.{i + 1}.member.message' failed to satisfy constraint: Member must have length greater than or equal to 1");
-            if (size + 26 > MaxEventBytes) throw new AwsException("InvalidParameterException", $"Log event too large: {size + 26} bytes exceeds limit of {MaxEventBytes}");
+                throw LogsErrors.Validation.Rejected($"logEvents.{i + 1}.member.message", "", "Member must have length greater than or equal to 1");
+            if (size + 26 > MaxEventBytes) throw LogsErrors.InvalidParameter($"Log event too large: {size + 26} bytes exceeds limit of {MaxEventBytes}");
             if (events[i].Timestamp < 0)
-                throw new AwsException("InvalidParameterException", $"1 validation error detected: Value '{events[i].Timestamp}' at 'logEvents.{i + 1}.member.timestamp' failed to satisfy constraint: Member must have value greater than or equal to 0");
+                throw LogsErrors.Validation.Rejected($"logEvents.{i + 1}.member.timestamp", events[i].Timestamp, "Member must have value greater than or equal to 0");
             if (i > 0 && events[i].Timestamp < events[i - 1].Timestamp)
-                throw new AwsException("InvalidParameterException", "Log events in a single PutLogEvents request must be in chronological order.");
+                throw LogsErrors.InvalidParameter("Log events in a single PutLogEvents request must be in chronological order.");
             batchBytes += size + 26;
         }
         if (batchBytes > MaxBatchBytes)
-            throw new AwsException("InvalidParameterException", $"Upload too large: {batchBytes} bytes exceeds limit of {MaxBatchBytes}");
+            throw LogsErrors.InvalidParameter($"Upload too large: {batchBytes} bytes exceeds limit of {MaxBatchBytes}");
         if (events[^1].Timestamp - events[0].Timestamp > 24 * 3_600_000L)
-            throw new AwsException("InvalidParameterException", "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.");
+            throw LogsErrors.InvalidParameter("The batch of log events in a single PutLogEvents request cannot span more than 24 hours.");
 
         var stream = Stream(scope, groupName, streamName);
         var group = Group(scope, groupName);
@@ -232,9 +231,9 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         long? startTime, long? endTime, string? pattern, string? token, int limit)
     {
         if (streamNames.Count > 0 && streamPrefix is not null)
-            throw new AwsException("InvalidParameterException", "logStreamNames and logStreamNamePrefix are mutually exclusive parameters.");
+            throw LogsErrors.InvalidParameter("logStreamNames and logStreamNamePrefix are mutually exclusive parameters.");
         if (startTime is { } s && endTime is { } e && s > e)
-            throw new AwsException("InvalidParameterException", "endTime must be greater than or equal to startTime.");
+            throw LogsErrors.InvalidParameter("endTime must be greater than or equal to startTime.");
         var filter = ParseFilter(pattern);
         var group = Group(scope, groupName);
         var streams = StreamsOf(group)
@@ -269,7 +268,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     public IReadOnlyList<int> TestFilterPattern(string pattern, IReadOnlyList<string> messages)
     {
         if (messages.Count is 0 or > 50)
-            throw new AwsException("InvalidParameterException", "1 validation error detected: Value at 'logEventMessages' failed to satisfy constraint: Member must have length between 1 and 50");
+            throw LogsErrors.Validation.Rejected("logEventMessages", "Member must have length between 1 and 50");
         var filter = ParseFilter(pattern);
         return Enumerable.Range(0, messages.Count).Where(i => filter.Matches(messages[i])).Select(i => i + 1).ToList();
     }
@@ -282,7 +281,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         }
         catch (FilterPatternException error)
         {
-            throw new AwsException("InvalidParameterException", error.Message);
+            throw LogsErrors.InvalidParameter(error.Message);
         }
     }
 
@@ -304,7 +303,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         if (token is null) return (null, null);
         if (token.Length == 40 && token[0] is 'f' or 'b' && token[1] == '/' && token.AsSpan(2).IndexOfAnyExceptInRange('0', '9') < 0)
             return (token[0], token[2..]);
-        throw new AwsException("InvalidParameterException", "The specified nextToken is invalid.");
+        throw LogsErrors.InvalidNextToken();
     }
 
     private static string ParseFilterToken(string token)
@@ -317,7 +316,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         catch (FormatException)
         {
         }
-        throw new AwsException("InvalidParameterException", "The specified nextToken is invalid.");
+        throw LogsErrors.InvalidNextToken();
     }
 
     /// <summary>Every log group of every account and region, for the console.</summary>
@@ -335,21 +334,21 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     public void PutMetricFilter(Scope scope, string groupName, string filterName, string pattern, MetricTransformation transformation)
     {
         if (filterName.Length is 0 or > 512 || filterName.Any(c => c is ':' or '*'))
-            throw new AwsException("InvalidParameterException", $"1 validation error detected: Value '{filterName}' at 'filterName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*");
+            throw LogsErrors.Validation.Rejected("filterName", filterName, "Member must satisfy regular expression pattern: [^:*]*");
         ParseFilter(pattern);
         if (!LogMetricFilter.IsValidValue(transformation.MetricValue))
-            throw new AwsException("InvalidParameterException", $"Invalid metric value '{transformation.MetricValue}': use a number or a JSON selector such as $.latency.");
+            throw LogsErrors.InvalidParameter($"Invalid metric value '{transformation.MetricValue}': use a number or a JSON selector such as $.latency.");
         if (transformation.DefaultValue is not null && transformation.Dimensions.Count > 0)
-            throw new AwsException("InvalidParameterException", "A metric transformation cannot have both a default value and dimensions.");
+            throw LogsErrors.InvalidParameter("A metric transformation cannot have both a default value and dimensions.");
         if (transformation.Dimensions.Count > 3)
-            throw new AwsException("InvalidParameterException", "A metric transformation can have at most 3 dimensions.");
+            throw LogsErrors.InvalidParameter("A metric transformation can have at most 3 dimensions.");
         var group = Group(scope, groupName);
         var filter = new LogMetricFilter(group.AccountId, group.Region, group.Name, filterName, pattern, transformation, NowMs);
         lock (_createGate)
         {
             var existing = _metricFilters.Get(FilterKey(filter));
             if (existing is null && FiltersOf(group).Count() >= MaxMetricFiltersPerGroup)
-                throw new AwsException("LimitExceededException", $"A log group can have at most {MaxMetricFiltersPerGroup} metric filters.");
+                throw LogsErrors.TooManyMetricFilters(MaxMetricFiltersPerGroup);
             _metricFilters.Put(FilterKey(filter), existing is null ? filter : filter with { CreationTime = existing.CreationTime });
         }
     }
@@ -358,15 +357,15 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     {
         var group = Group(scope, groupName);
         if (_metricFilters.Remove(FilterKey(group.AccountId, group.Region, group.Name, filterName)) is null)
-            throw new AwsException("ResourceNotFoundException", "The specified metric filter does not exist.");
+            throw LogsErrors.MetricFilterNotFound();
     }
 
     public IReadOnlyList<LogMetricFilter> DescribeMetricFilters(Scope scope, string? groupName, string? prefix, string? metricName, string? metricNamespace)
     {
         if (prefix is not null && groupName is null)
-            throw new AwsException("InvalidParameterException", "logGroupName is required when filterNamePrefix is given.");
+            throw LogsErrors.InvalidParameter("logGroupName is required when filterNamePrefix is given.");
         if ((metricName is null) != (metricNamespace is null))
-            throw new AwsException("InvalidParameterException", "metricName and metricNamespace must be given together.");
+            throw LogsErrors.InvalidParameter("metricName and metricNamespace must be given together.");
         var group = groupName is null ? null : Group(scope, groupName);
         return _metricFilters.Values
             .Where(f => f.AccountId == scope.AccountId && f.Region == scope.Region && (group is null || f.GroupName == group.Name))
@@ -486,14 +485,14 @@ public sealed partial class LogsService : ILogWriter, IDisposable
             ? nameOrArn[(at + 11)..].TrimEnd('*').TrimEnd(':')
             : nameOrArn;
         return _groups.Get(GroupKey(scope.AccountId, scope.Region, name))
-            ?? throw new AwsException("ResourceNotFoundException", "The specified log group does not exist.");
+            ?? throw LogsErrors.LogGroupNotFound();
     }
 
     private LogStream Stream(Scope scope, string groupName, string name)
     {
         var group = Group(scope, groupName);
         return _streams.Get(StreamKey(group.AccountId, group.Region, group.Name, name))
-            ?? throw new AwsException("ResourceNotFoundException", "The specified log stream does not exist.");
+            ?? throw LogsErrors.LogStreamNotFound();
     }
 
     private IEnumerable<LogStream> StreamsOf(LogGroup group) =>
@@ -508,15 +507,13 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     private static void ValidateGroupName(string name)
     {
         if (name.Length is 0 or > 512 || !GroupNamePattern().IsMatch(name))
-            throw new AwsException("InvalidParameterException",
-                $"1 validation error detected: Value '{name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+");
+            throw LogsErrors.Validation.Rejected("logGroupName", name, "Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+");
     }
 
     private static void ValidateStreamName(string name)
     {
         if (name.Length is 0 or > 512 || name.Any(c => c is ':' or '*' || char.IsControl(c)))
-            throw new AwsException("InvalidParameterException",
-                $"1 validation error detected: Value '{name}' at 'logStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*");
+            throw LogsErrors.Validation.Rejected("logStreamName", name, "Member must satisfy regular expression pattern: [^:*]*");
     }
 
     [GeneratedRegex(@"^[\.\-_/#A-Za-z0-9]+$")]

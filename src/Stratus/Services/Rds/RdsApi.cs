@@ -40,7 +40,7 @@ public sealed class RdsApi : IStratusService, IDisposable
         Endpoint = new ServiceEndpoint("rds", Operations(), new AwsQueryProtocol("2014-10-31", "http://rds.amazonaws.com/doc/2014-10-31/") { Shape = RdsXml })
         {
             Logger = logger,
-            Validation = RdsRules.Errors,
+            Validation = RdsErrors.Validation,
         };
     }
 
@@ -92,7 +92,7 @@ public sealed class RdsApi : IStratusService, IDisposable
         { "RestoreDBInstanceFromDBSnapshot", i => Instance(_rds.RestoreFromSnapshot(i.Scope, new RestoreInstanceRequest
             {
                 Identifier = i.Required("DBInstanceIdentifier"),
-                SnapshotIdentifier = i.String("DBSnapshotIdentifier") ?? throw RdsRules.InvalidValue("The parameter DBSnapshotIdentifier must be provided and must not be blank."),
+                SnapshotIdentifier = i.String("DBSnapshotIdentifier") ?? throw RdsErrors.InvalidValue("The parameter DBSnapshotIdentifier must be provided and must not be blank."),
                 InstanceClass = i.String("DBInstanceClass"),
                 Port = i.Int("Port"),
                 PubliclyAccessible = i.Bool("PubliclyAccessible"),
@@ -106,7 +106,7 @@ public sealed class RdsApi : IStratusService, IDisposable
         { "DescribeDBSubnetGroups", i =>
             {
                 var name = i.String("DBSubnetGroupName");
-                if (name is not null && name != RdsDefaultNetwork.SubnetGroupName) throw RdsRules.SubnetGroupNotFound(name);
+                if (name is not null && name != RdsDefaultNetwork.SubnetGroupName) throw RdsErrors.SubnetGroupNotFound(name);
                 RdsRules.MaxRecords(i.Int("MaxRecords"));
                 return new JsonObject { ["DBSubnetGroups"] = new JsonArray(SubnetGroup(i.Scope.AccountId, i.Scope.Region)) };
             } },
@@ -294,7 +294,7 @@ public sealed class RdsApi : IStratusService, IDisposable
 
     private static IReadOnlyList<RdsTag> Tags(OperationInput input) =>
         input.List("Tags").OfType<JsonObject>().Select(t => new RdsTag(
-            input.Nested(t).String("Key") ?? throw RdsRules.InvalidValue("Tag keys must not be empty."),
+            input.Nested(t).String("Key") ?? throw RdsErrors.InvalidValue("Tag keys must not be empty."),
             input.Nested(t).String("Value") ?? "")).ToList();
 
     private static IReadOnlyList<RdsFilter> Filters(OperationInput input) =>

@@ -95,7 +95,7 @@ public sealed class RdsService : IDisposable
             CopyTagsToSnapshot = request.CopyTagsToSnapshot ?? false,
             Tags = request.Tags,
         };
-        if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsRules.InstanceAlreadyExists();
+        if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsErrors.InstanceAlreadyExists();
 
         var user = instance.MasterUsername;
         var password = request.MasterUserPassword!;
@@ -113,7 +113,7 @@ public sealed class RdsService : IDisposable
     }
 
     public DbInstance GetInstance(Scope scope, string identifier) =>
-        _instances.Get(InstanceKey(scope.AccountId, scope.Region, NameFromArn(identifier, "db"))) ?? throw RdsRules.InstanceNotFound(identifier);
+        _instances.Get(InstanceKey(scope.AccountId, scope.Region, NameFromArn(identifier, "db"))) ?? throw RdsErrors.InstanceNotFound(identifier);
 
     public RdsPage<DbInstance> DescribeInstances(Scope scope, string? identifier, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords)
     {
@@ -129,7 +129,7 @@ public sealed class RdsService : IDisposable
                 "engine" => matches.Where(i => values.Contains(i.Engine)),
                 "dbi-resource-id" => matches.Where(i => values.Contains(i.ResourceId)),
                 "db-cluster-id" or "domain" => matches.Where(_ => false),
-                _ => throw RdsRules.InvalidValue($"Unrecognized filter name: {filter.Name}"),
+                _ => throw RdsErrors.InvalidValue($"Unrecognized filter name: {filter.Name}"),
             };
         }
         return Page(matches.OrderBy(i => i.Identifier, StringComparer.Ordinal).ToList(), i => i.Identifier, marker, max);
@@ -143,14 +143,14 @@ public sealed class RdsService : IDisposable
         {
             RdsRules.Storage(storage, instance.Engine, instance.StorageType);
             if (storage < instance.AllocatedStorage)
-                throw RdsRules.InvalidValue($"Invalid storage size: allocated storage can't be reduced from {instance.AllocatedStorage} to {storage}.");
+                throw RdsErrors.InvalidValue($"Invalid storage size: allocated storage can't be reduced from {instance.AllocatedStorage} to {storage}.");
         }
         if (request.MasterUserPassword is not null) RdsRules.MasterPassword(request.MasterUserPassword);
         if (request.Port is { } newPort) RdsRules.Port(newPort);
         if (request.NewIdentifier is not null && !request.NewIdentifier.Equals(instance.Identifier, StringComparison.OrdinalIgnoreCase))
-            throw RdsRules.InvalidCombination("Stratus does not support renaming DB instances (NewDBInstanceIdentifier).");
+            throw RdsErrors.InvalidCombination("Stratus does not support renaming DB instances (NewDBInstanceIdentifier).");
         if (instance.Status != "available")
-            throw RdsRules.InvalidInstanceState($"Database instance is not in available state.");
+            throw RdsErrors.InvalidInstanceState($"Database instance is not in available state.");
 
         if (request.MasterUserPassword is { } password)
         {
@@ -265,18 +265,18 @@ public sealed class RdsService : IDisposable
     {
         var existing = GetInstance(scope, identifier);
         if (skipFinalSnapshot && finalSnapshotIdentifier is not null)
-            throw RdsRules.InvalidCombination("Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.");
+            throw RdsErrors.InvalidCombination("Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.");
         if (!skipFinalSnapshot && finalSnapshotIdentifier is null)
-            throw RdsRules.InvalidCombination("FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.");
+            throw RdsErrors.InvalidCombination("FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.");
         if (existing.DeletionProtection)
-            throw RdsRules.InvalidCombination("Cannot delete protected DB Instance, please disable deletion protection and try again.");
-        if (existing.Status == "deleting") throw RdsRules.InvalidInstanceState($"Instance {existing.Identifier} is already being deleted.");
+            throw RdsErrors.InvalidCombination("Cannot delete protected DB Instance, please disable deletion protection and try again.");
+        if (existing.Status == "deleting") throw RdsErrors.InvalidInstanceState($"Instance {existing.Identifier} is already being deleted.");
         if (finalSnapshotIdentifier is not null && existing.Status is not ("available" or "stopped"))
-            throw RdsRules.InvalidInstanceState($"Instance {existing.Identifier} is currently {existing.Status} - a final snapshot cannot be taken.");
+            throw RdsErrors.InvalidInstanceState($"Instance {existing.Identifier} is currently {existing.Status} - a final snapshot cannot be taken.");
 
         var snapshot = finalSnapshotIdentifier is null ? null : AddSnapshot(existing, finalSnapshotIdentifier, existing.Tags);
         var instance = UpdateInstance(existing, i => i.Status == "deleting"
-            ? throw RdsRules.InvalidInstanceState($"Instance {i.Identifier} is already being deleted.")
+            ? throw RdsErrors.InvalidInstanceState($"Instance {i.Identifier} is already being deleted.")
             : i with { Status = "deleting" });
         RunForInstance(instance, "deletion", async (current, token) =>
         {
@@ -294,7 +294,7 @@ public sealed class RdsService : IDisposable
         var id = RdsRules.SnapshotIdentifier("DBSnapshotIdentifier", snapshotIdentifier);
         var existing = GetInstance(scope, instanceIdentifier);
         if (existing.Status != "available")
-            throw RdsRules.InvalidInstanceState($"Cannot create a snapshot because the database instance {existing.Identifier} is not currently in the available state.");
+            throw RdsErrors.InvalidInstanceState($"Cannot create a snapshot because the database instance {existing.Identifier} is not currently in the available state.");
         var snapshot = AddSnapshot(existing, id, existing.CopyTagsToSnapshot && tags.Count == 0 ? existing.Tags : tags);
         DbInstance instance;
         try
@@ -317,7 +317,7 @@ public sealed class RdsService : IDisposable
     }
 
     public DbSnapshot GetSnapshot(Scope scope, string identifier) =>
-        _snapshots.Get(SnapshotKey(scope.AccountId, scope.Region, NameFromArn(identifier, "snapshot"))) ?? throw RdsRules.SnapshotNotFound(identifier);
+        _snapshots.Get(SnapshotKey(scope.AccountId, scope.Region, NameFromArn(identifier, "snapshot"))) ?? throw RdsErrors.SnapshotNotFound(identifier);
 
     public RdsPage<DbSnapshot> DescribeSnapshots(Scope scope, string? instanceIdentifier, string? snapshotIdentifier,
         string? snapshotType, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords)
@@ -341,7 +341,7 @@ public sealed class RdsService : IDisposable
                 "snapshot-type" => matches.Where(s => values.Contains(s.SnapshotType)),
                 "engine" => matches.Where(s => values.Contains(s.Engine)),
                 "dbi-resource-id" => matches.Where(s => values.Contains(s.InstanceResourceId)),
-                _ => throw RdsRules.InvalidValue($"Unrecognized filter name: {filter.Name}"),
+                _ => throw RdsErrors.InvalidValue($"Unrecognized filter name: {filter.Name}"),
             };
         }
         return Page(matches.OrderBy(s => s.Identifier, StringComparer.Ordinal).ToList(), s => s.Identifier, marker, max);
@@ -351,7 +351,7 @@ public sealed class RdsService : IDisposable
     {
         var snapshot = GetSnapshot(scope, identifier);
         if (snapshot.Status == "creating")
-            throw RdsRules.InvalidSnapshotState($"Cannot delete the snapshot {snapshot.Identifier} because it is still being created.");
+            throw RdsErrors.InvalidSnapshotState($"Cannot delete the snapshot {snapshot.Identifier} because it is still being created.");
         _snapshots.Remove(SnapshotKey(snapshot));
         _fleet?.DeleteSnapshotData(snapshot.ResourceId);
         Event(snapshot, "Deleted manual snapshot", "deletion");
@@ -363,7 +363,7 @@ public sealed class RdsService : IDisposable
         var identifier = RdsRules.InstanceIdentifier("DBInstanceIdentifier", request.Identifier);
         var snapshot = GetSnapshot(scope, request.SnapshotIdentifier);
         if (snapshot.Status != "available")
-            throw RdsRules.InvalidSnapshotState($"Snapshot {snapshot.Identifier} is not in available state.");
+            throw RdsErrors.InvalidSnapshotState($"Snapshot {snapshot.Identifier} is not in available state.");
         var instanceClass = request.InstanceClass ?? snapshot.InstanceClass;
         RdsRules.InstanceClass(instanceClass, snapshot.Engine, snapshot.EngineVersion);
         var port = request.Port ?? snapshot.Port;
@@ -393,7 +393,7 @@ public sealed class RdsService : IDisposable
             DeletionProtection = request.DeletionProtection ?? false,
             Tags = request.Tags.Count > 0 ? request.Tags : snapshot.Tags,
         };
-        if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsRules.InstanceAlreadyExists();
+        if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsErrors.InstanceAlreadyExists();
 
         RunForInstance(instance, "restore", async (current, token) =>
         {
@@ -438,12 +438,12 @@ public sealed class RdsService : IDisposable
     {
         var parts = arn.Split(':', 7);
         if (parts.Length != 7 || parts[0] != "arn" || parts[2] != "rds")
-            throw RdsRules.InvalidValue($"The specified resource name does not match an RDS resource in this region.");
+            throw RdsErrors.InvalidValue($"The specified resource name does not match an RDS resource in this region.");
         return parts[5] switch
         {
-            "db" => (object?)_instances.Get(InstanceKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsRules.InstanceNotFound(parts[6]),
-            "snapshot" => (object?)_snapshots.Get(SnapshotKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsRules.SnapshotNotFound(parts[6]),
-            _ => throw RdsRules.InvalidValue($"The specified resource name does not match an RDS resource in this region."),
+            "db" => (object?)_instances.Get(InstanceKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsErrors.InstanceNotFound(parts[6]),
+            "snapshot" => (object?)_snapshots.Get(SnapshotKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsErrors.SnapshotNotFound(parts[6]),
+            _ => throw RdsErrors.InvalidValue($"The specified resource name does not match an RDS resource in this region."),
         };
     }
 
@@ -454,7 +454,7 @@ public sealed class RdsService : IDisposable
     {
         var max = RdsRules.MaxRecords(maxRecords);
         if (sourceIdentifier is not null && sourceType is null)
-            throw RdsRules.InvalidCombination("Cannot specify source identifier without source type");
+            throw RdsErrors.InvalidCombination("Cannot specify source identifier without source type");
         var end = endTime ?? Now;
         var start = startTime ?? end.AddMinutes(-(durationMinutes ?? 60));
         var matches = _events.Values
@@ -640,7 +640,7 @@ public sealed class RdsService : IDisposable
             StorageType = instance.StorageType,
             Tags = tags,
         };
-        if (!_snapshots.TryAdd(SnapshotKey(snapshot), snapshot)) throw RdsRules.SnapshotAlreadyExists(id);
+        if (!_snapshots.TryAdd(SnapshotKey(snapshot), snapshot)) throw RdsErrors.SnapshotAlreadyExists(id);
         Event(snapshot, "Creating manual snapshot", "backup");
         return snapshot;
     }
@@ -660,12 +660,12 @@ public sealed class RdsService : IDisposable
     private DbInstance Transition(string accountId, string region, string identifier, IReadOnlyCollection<string> from, string to, Func<DbInstance, string> refusal)
     {
         var instance = GetInstance(Scope.Of(accountId, region), identifier);
-        return UpdateInstance(instance, i => from.Contains(i.Status) ? i with { Status = to } : throw RdsRules.InvalidInstanceState(refusal(i)));
+        return UpdateInstance(instance, i => from.Contains(i.Status) ? i with { Status = to } : throw RdsErrors.InvalidInstanceState(refusal(i)));
     }
 
     private static string CannotStopMessage(DbInstance i) => $"Instance {i.Identifier} cannot be stopped as it is not in available state (it is {i.Status}).";
 
-    private static AwsException CannotStop(DbInstance i) => RdsRules.InvalidInstanceState(CannotStopMessage(i));
+    private static AwsException CannotStop(DbInstance i) => RdsErrors.InvalidInstanceState(CannotStopMessage(i));
 
     /// <summary>Moves an instance to a status after engine work, unless it has since been marked for deletion.</summary>
     private DbInstance Become(DbInstance instance, string status, Func<DbInstance, DbInstance>? change = null) =>
@@ -673,7 +673,7 @@ public sealed class RdsService : IDisposable
 
     private DbInstance UpdateInstance(DbInstance instance, Func<DbInstance, DbInstance> change) =>
         _instances.Update(InstanceKey(instance.AccountId, instance.Region, instance.Identifier), change)
-        ?? throw RdsRules.InstanceNotFound(instance.Identifier);
+        ?? throw RdsErrors.InstanceNotFound(instance.Identifier);
 
     private void Event(DbInstance instance, string message, string category) =>
         AddEvent(instance.AccountId, instance.Region, instance.Identifier, "db-instance", instance.Arn, message, category);
@@ -702,15 +702,14 @@ public sealed class RdsService : IDisposable
 
     private SemaphoreSlim OperationLock(string resourceId) => _operationLocks.GetOrAdd(resourceId, _ => new SemaphoreSlim(1, 1));
 
-    private MariaDbFleet RequireFleet() => _fleet ?? throw new AwsException("InsufficientDBInstanceCapacity",
-        $"Stratus found no MariaDB or MySQL server on this machine, so it cannot run DB instances. Install one ({MariaDbInstallation.InstallHint}) and restart Stratus.");
+    private MariaDbFleet RequireFleet() => _fleet ?? throw RdsErrors.NoDatabaseServer();
 
     public string EngineVersion(string engine, string? requested)
     {
         var versions = EngineVersions(engine);
         if (requested is null) return versions[0];
         return versions.FirstOrDefault(v => v == requested || v.StartsWith(requested + ".", StringComparison.Ordinal))
-            ?? throw RdsRules.InvalidCombination($"Cannot find version {requested} for {engine}");
+            ?? throw RdsErrors.InvalidCombination($"Cannot find version {requested} for {engine}");
     }
 
     /// <summary>What each engine reports: MySQL 8.0 compatibility for mysql, the installed server's own version for mariadb.</summary>
@@ -723,7 +722,7 @@ public sealed class RdsService : IDisposable
 
     private static void CheckSubnetGroup(string? name)
     {
-        if (name is not null && name != RdsDefaultNetwork.SubnetGroupName) throw RdsRules.SubnetGroupNotFound(name);
+        if (name is not null && name != RdsDefaultNetwork.SubnetGroupName) throw RdsErrors.SubnetGroupNotFound(name);
     }
 
     private static IReadOnlyList<string> SecurityGroups(Scope scope, IReadOnlyList<string> requested) =>

@@ -46,12 +46,10 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
         if (!SessionNamePattern().IsMatch(sessionName))
             throw IamNames.Errors.Constraint("RoleSessionName", sessionName, @"Member must satisfy regular expression pattern: [\w+=,.@-]* and have length between 2 and 64");
         var role = roles.FindRoleByArn(roleArn)
-            ?? throw new AwsException("AccessDenied",
-                $"User: {GetCallerIdentity(scope).Arn} is not authorized to perform: sts:AssumeRole on resource: {roleArn}", 403);
+            ?? throw StsErrors.AssumeRoleDenied(GetCallerIdentity(scope).Arn, roleArn);
         var duration = durationSeconds ?? 3600;
         if (duration < 900 || duration > role.MaxSessionDuration)
-            throw new AwsException("ValidationError",
-                $"The requested DurationSeconds exceeds the MaxSessionDuration set for this role ({role.MaxSessionDuration}) or is below 900.");
+            throw StsErrors.DurationOutOfRange(role.MaxSessionDuration);
         return Issue(role.AccountId, $"arn:aws:sts::{role.AccountId}:assumed-role/{role.RoleName}/{sessionName}", $"{role.RoleId}:{sessionName}", duration);
     }
 
