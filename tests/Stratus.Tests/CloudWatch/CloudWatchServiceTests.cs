@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
+using Stratus.Services.CloudWatch.Engine;
 using Stratus.Services.Lambda;
 
 namespace Stratus.Tests.CloudWatch;

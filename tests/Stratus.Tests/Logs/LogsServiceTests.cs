@@ -3,6 +3,7 @@ using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs;
+using Stratus.Services.Logs.Engine;
 using Stratus.Tests.CloudWatch;
 
 namespace Stratus.Tests.Logs;

@@ -8,18 +8,6 @@ using static Stratus.Services.ApiGateway.ApiGatewayErrors;
 
 namespace Stratus.Services.ApiGateway;
 
-public sealed record RestApiSettings(string Name, string? Description, string? Version, List<string>? BinaryMediaTypes,
-    int? MinimumCompressionSize, string? ApiKeySource, List<string>? EndpointTypes, string? Policy,
-    Dictionary<string, string>? Tags, bool DisableExecuteApiEndpoint);
-
-public sealed record IntegrationSettings(string Type, string? HttpMethod, string? Uri, string? ConnectionType, string? Credentials,
-    Dictionary<string, string>? RequestParameters, Dictionary<string, string>? RequestTemplates, string? PassthroughBehavior,
-    string? ContentHandling, int? TimeoutInMillis, string? CacheNamespace, List<string>? CacheKeyParameters);
-
-/// <summary>A deployed stage as the data plane serves it.</summary>
-public sealed record DeployedStage(string AccountId, string Region, string ApiId, string ApiName, IReadOnlyList<string> BinaryMediaTypes,
-    Stage Stage, DeploymentDocument Deployment);
-
 /// <summary>API Gateway's control plane: REST APIs, their resource trees, deployments and stages, per account and region.</summary>
 public sealed partial class ApiGatewayService
 {

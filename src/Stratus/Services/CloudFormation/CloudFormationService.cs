@@ -9,18 +9,6 @@ using Stratus.Services.CloudFormation.Templates;
 
 namespace Stratus.Services.CloudFormation;
 
-/// <summary>What a caller asks a stack to be: template, parameters, acknowledgements and failure handling.</summary>
-public sealed record StackRequest(
-    string StackName,
-    string TemplateBody,
-    IReadOnlyList<SuppliedParameter> Parameters,
-    IReadOnlyList<string> Capabilities,
-    IReadOnlyList<StackTag> Tags,
-    bool DisableRollback = false,
-    string? OnFailure = null);
-
-public sealed record ChangeSetRequest(StackRequest Stack, string ChangeSetName, string ChangeSetType, string? Description, bool UsePreviousTemplate = false);
-
 /// <summary>
 /// CloudFormation's domain: stacks, their events and resources, change sets and exports, per account
 /// and region. Operations are checked and recorded here synchronously; the work itself runs on the

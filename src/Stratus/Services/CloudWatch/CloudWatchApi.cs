@@ -8,6 +8,7 @@ using Stratus.Protocols;
 using Stratus.Protocols.Cbor;
 using Stratus.Protocols.Json;
 using Stratus.Protocols.Query;
+using Stratus.Services.CloudWatch.Engine;
 
 namespace Stratus.Services.CloudWatch;
 

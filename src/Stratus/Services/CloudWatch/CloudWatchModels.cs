@@ -1,4 +1,5 @@
 using Stratus.Protocols;
+using Stratus.Services.CloudWatch.Engine;
 namespace Stratus.Services.CloudWatch;
 
 public sealed record StatisticSet(double SampleCount, double Sum, double Minimum, double Maximum);

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.Lambda;
+using Stratus.Services.CloudWatch.Engine;
 
 namespace Stratus.Services.CloudWatch;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.RestJson;
+using Stratus.Services.Lambda.Engine;
 
 namespace Stratus.Services.Lambda;
 

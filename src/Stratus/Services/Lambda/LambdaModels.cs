@@ -126,3 +126,10 @@ public sealed record FunctionSettings
         };
     }
 }
+
+/// <summary>A deployment package: zip bytes, or a container image.</summary>
+public sealed record FunctionCode(byte[]? ZipFile, string? ImageUri);
+
+public sealed record InvokeOptions(string InvocationType, bool TailLog, string? ClientContext);
+
+public sealed record InvokeResponse(int StatusCode, ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion, string? LogResult);

@@ -11,14 +11,7 @@ using Stratus.Services.Lambda.Engine;
 
 namespace Stratus.Services.Lambda;
 
-/// <summary>A deployment package: zip bytes, or a container image.</summary>
-public sealed record FunctionCode(byte[]? ZipFile, string? ImageUri);
-
 internal enum QueuedOutcome { Done, FunctionError, Throttled }
-
-public sealed record InvokeOptions(string InvocationType, bool TailLog, string? ClientContext);
-
-public sealed record InvokeResponse(int StatusCode, ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion, string? LogResult);
 
 /// <summary>
 /// Lambda's domain: functions, versions, aliases, resource policies and concurrency per account and

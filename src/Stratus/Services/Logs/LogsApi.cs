@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.Json;
+using Stratus.Services.Logs.Engine;
 
 namespace Stratus.Services.Logs;
 

@@ -7,20 +7,6 @@ using Stratus.Services.Iam;
 
 namespace Stratus.Services.Sts;
 
-public sealed record StsSession
-{
-    public required string AccessKeyId { get; init; }
-    public required string SecretAccessKey { get; init; }
-    public required string SessionToken { get; init; }
-    public required DateTimeOffset Expiration { get; init; }
-    public required string AccountId { get; init; }
-    /// <summary>arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, or the user's ARN for GetSessionToken.</summary>
-    public required string Arn { get; init; }
-    /// <summary>ROLEID:SESSION for an assumed role, the user id otherwise.</summary>
-    public required string PrincipalId { get; init; }
-}
-
-/// <summary>STS's domain: who is calling, and temporary credentials that Stratus then accepts.</summary>
 /// <summary>What services that act as a role on a user's behalf (Lambda running a function) ask of STS.</summary>
 public interface IRoleCredentials
 {
@@ -28,6 +14,7 @@ public interface IRoleCredentials
     StsSession? AssumeRoleAsService(string roleArn, string sessionName, TimeSpan duration);
 }
 
+/// <summary>STS's domain: who is calling, and temporary credentials that Stratus then accepts.</summary>
 public sealed partial class StsService(StateStore store, TimeProvider clock, IIamRoles roles) : ICredentialSource, IRoleCredentials
 {
     private readonly ResourceTable<StsSession> _sessions = new(store, "sts.sessions");

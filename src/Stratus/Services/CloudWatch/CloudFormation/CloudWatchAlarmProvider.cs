@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
+using Stratus.Services.CloudWatch.Engine;
 
 namespace Stratus.Services.CloudWatch.CloudFormation;
 

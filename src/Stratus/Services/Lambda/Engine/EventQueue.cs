@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Stratus.Persistence;
 using Stratus.Services.Lambda.Engine;
 
-namespace Stratus.Services.Lambda;
+namespace Stratus.Services.Lambda.Engine;
 
 /// <summary>
 /// Asynchronous (Event) invocations: persisted before Invoke answers 202, run in the background, retried

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Stratus.Services.CloudWatch;
+namespace Stratus.Services.CloudWatch.Engine;
 
 /// <summary>
 /// What CloudWatch keeps for one metric, unit and time slot: the statistic set (count, sum, min, max)

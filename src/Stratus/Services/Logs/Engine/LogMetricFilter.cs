@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Stratus.Services.CloudWatch;
 
-namespace Stratus.Services.Logs;
+namespace Stratus.Services.Logs.Engine;
 
 public sealed record MetricTransformation(string MetricName, string MetricNamespace, string MetricValue, double? DefaultValue,
     Dictionary<string, string> Dimensions, string? Unit);
@@ -18,7 +18,7 @@ public sealed record LogMetricFilter(string AccountId, string Region, string Gro
     /// <summary>The data points these events produce: one per matching event, or the default value when none match.</summary>
     public IEnumerable<MetricDatum> DataPoints(IReadOnlyList<(long Timestamp, string Message)> events)
     {
-        var pattern = Logs.FilterPattern.Parse(FilterPattern);
+        var pattern = Engine.FilterPattern.Parse(FilterPattern);
         var t = Transformation;
         var matched = false;
         foreach (var (timestamp, message) in events)

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace Stratus.Services.Logs;
+namespace Stratus.Services.Logs.Engine;
 
 public sealed class FilterPatternException(string message) : Exception(message);
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Stratus.Services.CloudWatch;
+namespace Stratus.Services.CloudWatch.Engine;
 
 /// <summary>A metric math value: a number, one time series (epoch seconds to value), or several.</summary>
 public abstract record MathValue;

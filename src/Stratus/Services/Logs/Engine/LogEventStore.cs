@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Stratus.Persistence;
 
-namespace Stratus.Services.Logs;
+namespace Stratus.Services.Logs.Engine;
 
 /// <summary>A stored log event; <see cref="Id"/> is unique across the store and orders events with equal timestamps.</summary>
 public sealed record LogEvent(long Timestamp, string Message, long IngestionTime, long Id)

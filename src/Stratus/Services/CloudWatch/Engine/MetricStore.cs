@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Stratus.Persistence;
 
-namespace Stratus.Services.CloudWatch;
+namespace Stratus.Services.CloudWatch.Engine;
 
 public sealed record MetricDimension(string Name, string Value);
 

@@ -2,7 +2,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using Stratus.Protocols;
 
-namespace Stratus.Services.Lambda;
+namespace Stratus.Services.Lambda.Engine;
 
 /// <summary>A deployment package as stored: content-addressed, so versions sharing code share one copy.</summary>
 public sealed record StoredCode(string Id, string Sha256, long Size);
