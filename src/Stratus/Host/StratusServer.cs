@@ -48,7 +48,8 @@ public sealed class StratusServer : IAsyncDisposable
 
         var store = options.DataDir is null ? StateStore.Ephemeral() : StateStore.Open(options.DataDir);
         var app = builder.Build();
-        var services = StratusServices.Compose(options, store, clock, app.Services.GetRequiredService<ILoggerFactory>());
+        var address = new StratusAddress();
+        var services = StratusServices.Compose(options, store, clock, app.Services.GetRequiredService<ILoggerFactory>(), address);
         var registry = new ServiceRegistry(services.All);
         var router = new RequestRouter(registry, services.Credentials, options, new SigV4Verifier(clock));
         var health = new HealthEndpoint(registry, options, clock);
@@ -77,9 +78,9 @@ public sealed class StratusServer : IAsyncDisposable
             store.Dispose();
             throw;
         }
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var baseUrl = new Uri(address.Replace("[::]", "localhost"));
-        services.Started(baseUrl);
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var baseUrl = new Uri(bound.Replace("[::]", "localhost"));
+        address.Bind(baseUrl);
         return new StratusServer(app, services, baseUrl);
     }
 

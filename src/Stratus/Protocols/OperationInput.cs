@@ -9,10 +9,14 @@ namespace Stratus.Protocols;
 /// arrive as strings, JSON and CBOR as typed values: the accessors accept both, so one handler serves
 /// every protocol a service speaks.
 /// </summary>
-public sealed class OperationInput(JsonObject body, CallContext call, ValidationStyle style)
+public sealed class OperationInput(JsonObject body, CallContext call, ValidationStyle style) : IInputReader
 {
     public JsonObject Body { get; } = body;
     public CallContext Call { get; } = call;
+    /// <summary>The scope the operation's domain call runs in.</summary>
+    public Scope Scope => Call.Scope;
+    /// <summary>Cancelled when the client goes away: what the Api layer hands to long-running domain calls.</summary>
+    public CancellationToken Aborted => Call.Http.RequestAborted;
     public ValidationStyle Style { get; } = style;
 
     /// <summary>The request body as sent, for operations whose payload is opaque (Lambda Invoke).</summary>
@@ -103,6 +107,14 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
     /// <summary>A nested structure's members, with the same accessors and error style.</summary>
     public OperationInput Nested(JsonObject obj) => new(obj, Call, Style);
 
+    bool IInputReader.FromTemplate => false;
+    Dictionary<string, string>? IInputReader.StringMap(string name) => StringMap(name);
+    IInputReader? IInputReader.Object(string name) => Object(name) is { } nested ? Nested(nested) : null;
+    IReadOnlyList<IInputReader> IInputReader.Objects(string name) =>
+        List(name).Select(item => (IInputReader)Nested(item as JsonObject ?? throw Style.Invalid(name, "must be a list of structures"))).ToList();
+    Exception IInputReader.Missing(string name) => Style.Missing(name);
+    Exception IInputReader.Invalid(string name, string problem) => Style.Invalid(name, problem);
+
     private T? Number<T>(string name, Func<string, T> parse, Func<JsonValue, T> read) where T : struct
     {
         try
@@ -144,8 +156,25 @@ public sealed class ValidationStyle(string code)
     public AwsException Invalid(string name, string constraint) =>
         new(Code, $"1 validation error detected: Value at '{CamelCase(name)}' failed to satisfy constraint: Member {constraint}");
 
-    public AwsException Constraint(string name, string? value, string constraint) =>
-        new(Code, $"1 validation error detected: Value '{value}' at '{CamelCase(name)}' failed to satisfy constraint: {constraint}");
+    public AwsException Constraint(string name, string? value, string constraint) => Rejected(CamelCase(name), value, constraint);
+
+    /// <summary>
+    /// AWS's Smithy wording for one member, at its wire path (e.g. 'logEvents.1.member.message'), failing a
+    /// constraint, with its value shown as AWS shows it: every "1 validation error detected" message is built here.
+    /// </summary>
+    public AwsException Rejected(string path, object? value, string constraint) =>
+        new(Code, $"1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: {constraint}");
+
+    /// <summary>Refuses a number outside [min, max], naming the bound it crosses, as AWS words a range constraint.</summary>
+    public void CheckRange(string path, long value, long min, long max)
+    {
+        if (value < min || value > max)
+            throw Rejected(path, value, $"Member must have value {(value < min ? $"greater than or equal to {min}" : $"less than or equal to {max}")}");
+    }
+
+    /// <summary>The same wording for a member AWS does not show the value of (a list, a map).</summary>
+    public AwsException Rejected(string path, string constraint) =>
+        new(Code, $"1 validation error detected: Value at '{path}' failed to satisfy constraint: {constraint}");
 
     private static string CamelCase(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
 }

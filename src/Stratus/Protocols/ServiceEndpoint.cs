@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Stratus.Protocols;
 
@@ -23,7 +24,7 @@ public sealed class ServiceEndpoint
     public IReadOnlyList<WireProtocol> Protocols { get; }
     public ValidationStyle Validation { get; init; } = ValidationStyle.Smithy;
     public long MaxBodyBytes { get; init; } = 10 * 1024 * 1024;
-    public ILogger? Logger { get; set; }
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 
     public async Task HandleAsync(HttpContext http, CallContext call)
     {
@@ -38,7 +39,7 @@ public sealed class ServiceEndpoint
         }
         catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
         {
-            Logger?.LogError(unexpected, "{Service} request {RequestId} failed", SigningName, call.RequestId);
+            Logger.LogError(unexpected, "{Service} request {RequestId} failed", SigningName, call.RequestId);
             await WriteErrorIfPossibleAsync(protocol, http, call, new AwsException("InternalFailure",
                 $"The request processing has failed because of an unknown error (request {call.RequestId}).", 500));
         }

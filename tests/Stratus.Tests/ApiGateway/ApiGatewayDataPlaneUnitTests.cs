@@ -33,7 +33,7 @@ public sealed class ApiGatewayDataPlaneUnitTests : IDisposable
     private readonly RecordingLogs _logs = new();
     private readonly ApiGatewayService _gateway;
     private readonly ApiGatewayDataPlane _plane;
-    private readonly CallContext _call = new() { AccountId = "111122223333", Region = "eu-west-1", RequestId = "r-1", Http = new DefaultHttpContext() };
+    private readonly Scope _call = new("111122223333", "eu-west-1", "r-1");
 
     public ApiGatewayDataPlaneUnitTests()
     {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
+using Stratus.Services.CloudWatch.Engine;
 using Stratus.Services.Lambda;
 
 namespace Stratus.Tests.CloudWatch;
@@ -16,7 +17,7 @@ public sealed class CloudWatchServiceTests : IDisposable
     private readonly FakeTimeProvider _clock = new(T0.AddMinutes(30));
     private readonly RecordingInvoker _lambda = new();
     private readonly CloudWatchService _cloudWatch;
-    private readonly CallContext _call = TestCalls.Call();
+    private readonly Scope _call = TestCalls.Call();
 
     public CloudWatchServiceTests()
     {

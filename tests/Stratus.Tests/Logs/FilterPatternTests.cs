@@ -1,4 +1,5 @@
 using Stratus.Services.Logs;
+using Stratus.Services.Logs.Engine;
 
 namespace Stratus.Tests.Logs;
 

@@ -4,6 +4,7 @@ using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs;
+using Stratus.Services.Logs.Engine;
 using Stratus.Tests.CloudWatch;
 
 namespace Stratus.Tests.Logs;
@@ -13,7 +14,7 @@ public sealed class LogsServiceTests : IDisposable
     private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private readonly FakeTimeProvider _clock = new(Now);
     private readonly LogsService _logs;
-    private readonly CallContext _call = TestCalls.Call();
+    private readonly Scope _call = TestCalls.Call();
     private readonly long _nowMs = Now.ToUnixTimeMilliseconds();
     private readonly RecordingPublisher _published = new();
 

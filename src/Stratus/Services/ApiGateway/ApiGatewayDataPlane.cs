@@ -145,7 +145,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
     }
 
     /// <summary>TestInvokeMethod: runs the method as currently defined (not as deployed), returning the execution log.</summary>
-    public async Task<TestInvokeResult> TestInvokeAsync(CallContext call, string apiId, string resourceId, string httpMethod, string? pathWithQueryString,
+    public async Task<TestInvokeResult> TestInvokeAsync(Scope call, string apiId, string resourceId, string httpMethod, string? pathWithQueryString,
         string? body, IReadOnlyDictionary<string, string> headers, IReadOnlyDictionary<string, string> stageVariables, CancellationToken cancellation)
     {
         var watch = Stopwatch.StartNew();

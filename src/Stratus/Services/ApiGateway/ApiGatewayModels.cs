@@ -146,3 +146,15 @@ public sealed class StageDocument
 }
 
 public sealed record PatchOperation(string Op, string Path, string? Value, string? From);
+
+public sealed record RestApiSettings(string Name, string? Description, string? Version, List<string>? BinaryMediaTypes,
+    int? MinimumCompressionSize, string? ApiKeySource, List<string>? EndpointTypes, string? Policy,
+    Dictionary<string, string>? Tags, bool DisableExecuteApiEndpoint);
+
+public sealed record IntegrationSettings(string Type, string? HttpMethod, string? Uri, string? ConnectionType, string? Credentials,
+    Dictionary<string, string>? RequestParameters, Dictionary<string, string>? RequestTemplates, string? PassthroughBehavior,
+    string? ContentHandling, int? TimeoutInMillis, string? CacheNamespace, List<string>? CacheKeyParameters);
+
+/// <summary>A deployed stage as the data plane serves it.</summary>
+public sealed record DeployedStage(string AccountId, string Region, string ApiId, string ApiName, IReadOnlyList<string> BinaryMediaTypes,
+    Stage Stage, DeploymentDocument Deployment);

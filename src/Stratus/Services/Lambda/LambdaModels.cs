@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 namespace Stratus.Services.Lambda;
 
 /// <summary>
@@ -89,3 +90,46 @@ public static class LambdaArns
 {
     public static string Function(string accountId, string region, string name) => $"arn:aws:lambda:{region}:{accountId}:function:{name}";
 }
+
+/// <summary>What CreateFunction and UpdateFunctionConfiguration may set; null members are left as they are.</summary>
+public sealed record FunctionSettings
+{
+    public string? Runtime { get; init; }
+    public string? Role { get; init; }
+    public string? Handler { get; init; }
+    public string? Description { get; init; }
+    public int? Timeout { get; init; }
+    public int? MemorySize { get; init; }
+    public int? EphemeralStorageSize { get; init; }
+    public Dictionary<string, string>? Environment { get; init; }
+    public List<string>? SubnetIds { get; init; }
+    public List<string>? SecurityGroupIds { get; init; }
+    public List<string>? Architectures { get; init; }
+
+    /// <summary>The settings members of CreateFunction and UpdateFunctionConfiguration, or of an AWS::Lambda::Function.</summary>
+    public static FunctionSettings Read(IInputReader input)
+    {
+        var vpc = input.Object("VpcConfig");
+        return new FunctionSettings
+        {
+            Runtime = input.String("Runtime"),
+            Role = input.String("Role"),
+            Handler = input.String("Handler"),
+            Description = input.String("Description"),
+            Timeout = input.Int("Timeout"),
+            MemorySize = input.Int("MemorySize"),
+            EphemeralStorageSize = input.Object("EphemeralStorage")?.Int("Size"),
+            Environment = input.Object("Environment")?.StringMap("Variables"),
+            SubnetIds = vpc?.Strings("SubnetIds").ToList(),
+            SecurityGroupIds = vpc?.Strings("SecurityGroupIds").ToList(),
+            Architectures = input.Has("Architectures") ? input.Strings("Architectures").ToList() : null,
+        };
+    }
+}
+
+/// <summary>A deployment package: zip bytes, or a container image.</summary>
+public sealed record FunctionCode(byte[]? ZipFile, string? ImageUri);
+
+public sealed record InvokeOptions(string InvocationType, bool TailLog, string? ClientContext);
+
+public sealed record InvokeResponse(int StatusCode, ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion, string? LogResult);
