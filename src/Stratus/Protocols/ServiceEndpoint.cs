@@ -60,9 +60,17 @@ public sealed class ServiceEndpoint
     {
         var request = http.Request;
         if (request.ContentLength > MaxBodyBytes) throw TooLarge();
-        var body = request.ContentLength is { } length
-            ? await ReadExactlyAsync(request.Body, (int)length, http.RequestAborted)
-            : await ReadBoundedAsync(request.Body, http.RequestAborted);
+        byte[] body;
+        try
+        {
+            body = request.ContentLength is { } length
+                ? await ReadExactlyAsync(request.Body, (int)length, http.RequestAborted)
+                : await ReadBoundedAsync(request.Body, http.RequestAborted);
+        }
+        catch (BadHttpRequestException e)
+        {
+            throw e.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge() : Unreadable(e);
+        }
         if (!IsGzip(request)) return body;
         try
         {
@@ -89,7 +97,7 @@ public sealed class ServiceEndpoint
         }
         catch (EndOfStreamException)
         {
-            throw new AwsException("SerializationException", "The request body ended before its Content-Length.");
+            throw new AwsException("IncompleteBody", "The request body ended before its Content-Length.");
         }
         return body;
     }
@@ -107,6 +115,15 @@ public sealed class ServiceEndpoint
         }
         return buffer.ToArray();
     }
+
+    /// <summary>
+    /// A body the HTTP server could not read: a malformed chunk size, a body that stops short of its
+    /// Content-Length (the server waits for the rest until the minimum data rate gives up), a connection
+    /// closed mid-body. The client's fault, answered in the service's own error shape.
+    /// </summary>
+    public static AwsException Unreadable(BadHttpRequestException e) => e.StatusCode == StatusCodes.Status408RequestTimeout
+        ? new("RequestTimeout", "The request body did not arrive: it stopped before its Content-Length or the final chunk, and the wait timed out.")
+        : new("IncompleteBody", $"The request body could not be read: {e.Message}");
 
     private AwsException TooLarge() =>
         new("RequestEntityTooLargeException", $"Request must be smaller than {MaxBodyBytes} bytes for the {SigningName} service.", 413);

@@ -10,19 +10,68 @@ namespace Stratus.Protocols.Json;
 /// </summary>
 public static class JsonBody
 {
-    private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = 64 };
+    /// <summary>How deep JSON may nest before it is refused: far beyond any AWS input shape, far below the stack.</summary>
+    public const int MaxDepth = 64;
+
+    private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = MaxDepth, AllowDuplicateProperties = false };
 
     public static JsonObject ParseObject(ReadOnlySpan<byte> body)
     {
         if (body.IsEmpty || body.Trim(" \t\r\n"u8).IsEmpty) return new JsonObject();
         try
         {
-            return JsonNode.Parse(body, documentOptions: ReadOptions) as JsonObject
+            return Parse(body) as JsonObject
                 ?? throw new AwsException("SerializationException", "The request body must be a JSON object.");
         }
         catch (JsonException e)
         {
             throw new AwsException("SerializationException", $"The request body is not valid JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Parses JSON text completely, so that every fault surfaces here as a <see cref="JsonException"/>:
+    /// invalid UTF-8, duplicate member names, unpaired surrogate escapes and nesting deeper than
+    /// <see cref="MaxDepth"/>. (JsonNode otherwise defers reading objects and strings until first use,
+    /// where those faults escaped as other exceptions in the middle of a handler.)
+    /// </summary>
+    public static JsonNode? Parse(ReadOnlySpan<byte> utf8)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8)) throw new JsonException("The JSON text is not valid UTF-8.");
+        var node = JsonNode.Parse(utf8, documentOptions: ReadOptions);
+        Materialize(node);
+        return node;
+    }
+
+    public static JsonNode? Parse(string text) => Parse(System.Text.Encoding.UTF8.GetBytes(text));
+
+    private static void Materialize(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                try
+                {
+                    foreach (var (_, child) in obj) Materialize(child);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new JsonException($"The JSON text repeats a member name: {e.Message}");
+                }
+                break;
+            case JsonArray list:
+                foreach (var item in list) Materialize(item);
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                try
+                {
+                    value.GetValue<string>();
+                }
+                catch (InvalidOperationException)
+                {
+                    throw new JsonException("The JSON text has a string that is not valid Unicode (an unpaired surrogate escape).");
+                }
+                break;
         }
     }
 
