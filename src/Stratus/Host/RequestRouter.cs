@@ -31,7 +31,7 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
         {
             service ??= await FindUnsignedAsync(http);
         }
-        catch (BadHttpRequestException e)
+        catch (Exception e) when (e is BadHttpRequestException or IOException && !http.RequestAborted.IsCancellationRequested)
         {
             await WriteErrorAsync(http, ServiceEndpoint.Unreadable(e));
             return;

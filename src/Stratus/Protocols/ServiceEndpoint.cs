@@ -67,9 +67,9 @@ public sealed class ServiceEndpoint
                 ? await ReadExactlyAsync(request.Body, (int)length, http.RequestAborted)
                 : await ReadBoundedAsync(request.Body, http.RequestAborted);
         }
-        catch (BadHttpRequestException e)
+        catch (Exception e) when (e is BadHttpRequestException or IOException && !http.RequestAborted.IsCancellationRequested)
         {
-            throw e.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge() : Unreadable(e);
+            throw e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } ? TooLarge() : Unreadable(e);
         }
         if (!IsGzip(request)) return body;
         try
@@ -117,11 +117,12 @@ public sealed class ServiceEndpoint
     }
 
     /// <summary>
-    /// A body the HTTP server could not read: a malformed chunk size, a body that stops short of its
-    /// Content-Length (the server waits for the rest until the minimum data rate gives up), a connection
-    /// closed mid-body. The client's fault, answered in the service's own error shape.
+    /// A body the HTTP server could not read: a malformed chunk size (Kestrel throws BadHttpRequestException,
+    /// or an IOException when the size overflows), a body that stops short of its Content-Length (the server
+    /// waits for the rest until the minimum data rate gives up), a connection closed mid-body. The client's
+    /// fault, answered in the service's own error shape.
     /// </summary>
-    public static AwsException Unreadable(BadHttpRequestException e) => e.StatusCode == StatusCodes.Status408RequestTimeout
+    public static AwsException Unreadable(Exception e) => e is BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout }
         ? new("RequestTimeout", "The request body did not arrive: it stopped before its Content-Length or the final chunk, and the wait timed out.")
         : new("IncompleteBody", $"The request body could not be read: {e.Message}");
 
