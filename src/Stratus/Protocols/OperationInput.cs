@@ -69,7 +69,7 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
     {
         null => null,
         JsonValue v when v.TryGetValue<DateTimeOffset>(out var t) => t,
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number => FromEpoch(name, v.TryGetValue<double>(out var seconds) ? seconds : double.NaN),
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => FromEpoch(name, EpochSeconds.Of(v) ?? double.NaN),
         JsonValue v when v.GetValueKind() == JsonValueKind.String => ParseTimestamp(name, v.GetValue<string>()),
         _ => throw Style.Invalid(name, "must be a timestamp"),
     };
@@ -165,6 +165,10 @@ public static class EpochSeconds
     // A second inside each end, so rounding in the multiplication below cannot step past either.
     private static readonly double Min = (DateTimeOffset.MinValue - DateTimeOffset.UnixEpoch).TotalSeconds + 1;
     private static readonly double Max = (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).TotalSeconds - 1;
+
+    /// <summary>A number as seconds, whether JSON text or a CBOR integer or float.</summary>
+    public static double? Of(JsonValue seconds) =>
+        seconds.TryGetValue<double>(out var fractional) ? fractional : seconds.TryGetValue<long>(out var whole) ? whole : null;
 
     /// <summary>The timestamp, or null when the seconds are not a number or fall outside what a timestamp can hold.</summary>
     public static DateTimeOffset? ToTimestamp(double seconds) =>

@@ -127,6 +127,17 @@ public sealed class JsonAndCborTests
         new(body, new CallContext { AccountId = "000000000000", Region = "us-east-1", RequestId = "r", Http = new Microsoft.AspNetCore.Http.DefaultHttpContext() }, new ValidationStyle("InvalidParameterValue"));
 
     [Fact]
+    public void Untagged_cbor_integers_are_epoch_seconds_where_a_timestamp_belongs()
+    {
+        var writer = new CborWriter();
+        writer.WriteStartMap(1);
+        writer.WriteTextString("StartTime");
+        writer.WriteInt64(1704164645);
+        writer.WriteEndMap();
+        Assert.Equal(Instant.AddMilliseconds(-500), Input(CborBody.ReadObject(writer.Encode())).Timestamp("StartTime"));
+    }
+
+    [Fact]
     public void A_cbor_nan_where_a_string_belongs_is_a_validation_error()
     {
         var writer = new CborWriter();

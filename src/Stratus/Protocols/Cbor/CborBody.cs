@@ -85,7 +85,7 @@ public static class CborBody
             {
                 var tag = reader.ReadTag();
                 var inner = ReadValue(reader, depth + 1);
-                if (tag == CborTag.UnixTimeSeconds && inner is JsonValue seconds && EpochOf(seconds) is { } epoch)
+                if (tag == CborTag.UnixTimeSeconds && inner is JsonValue seconds && EpochSeconds.Of(seconds) is { } epoch)
                     return JsonValue.Create(EpochSeconds.ToTimestamp(epoch) ?? throw new CborContentException($"Timestamp {epoch} seconds is outside years 1 to 9999."));
                 return inner;
             }
@@ -93,10 +93,6 @@ public static class CborBody
                 throw new CborContentException($"Unexpected CBOR item {reader.PeekState()}.");
         }
     }
-
-    /// <summary>Tag 1 wraps an integer or a float of epoch seconds.</summary>
-    private static double? EpochOf(JsonValue seconds) =>
-        seconds.TryGetValue<long>(out var whole) ? whole : seconds.TryGetValue<double>(out var fractional) ? fractional : null;
 
     private static void WriteValue(CborWriter writer, JsonNode? node)
     {
