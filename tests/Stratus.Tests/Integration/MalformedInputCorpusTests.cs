@@ -311,6 +311,9 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
             framing.Add(RawAsync($"{service} 100 MB Content-Length", head + "Content-Length: 104857600\r\n\r\n" + new string('a', 65_536)));
             framing.Add(RawAsync($"{service} overlong header", head + "X-Padding: " + new string('p', 100_000) + "\r\nContent-Length: 2\r\n\r\n{}"));
         }
+        var cloudWatch = RawHeads.First(h => h.Service == "monitoring").Head;
+        framing.Add(RawAsync("monitoring past 1 MiB by Content-Length", cloudWatch + "Content-Length: 1048577\r\n\r\n" + new string('a', 65_536)));
+        framing.Add(RawAsync("monitoring past 1 MiB while streaming", cloudWatch + "Transfer-Encoding: chunked\r\n\r\n" + string.Concat(Enumerable.Repeat("10000\r\n" + new string('a', 65_536) + "\r\n", 17)) + "0\r\n\r\n"));
         framing.Add(RawAsync("unsigned 100 MB form", "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 104857600\r\n\r\nAction=ListRoles&Version=2010-05-08&" + new string('a', 65_536)));
         framing.Add(RawAsync("unsigned form bad chunk", "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nAction=ListRoles\r\n0\r\n\r\n"));
         framing.Add(RawAsync("unsigned form short body", "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nAction=ListRoles"));
@@ -318,7 +321,8 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
         var results = await Task.WhenAll(framing);
         var failures = results.Where(r => !r.Item2.StartsWith("HTTP/1.1 4", StringComparison.Ordinal)).Select(r => $"{r.Item1}: {r.Item2}").ToList();
         Assert.True(failures.Count == 0, string.Join("\n", failures));
-        Assert.Contains(results, r => r.Item1 == "iam 100 MB Content-Length" && r.Item2.StartsWith("HTTP/1.1 413", StringComparison.Ordinal));
+        foreach (var refused in new[] { "iam 100 MB Content-Length", "unsigned 100 MB form", "monitoring past 1 MiB by Content-Length", "monitoring past 1 MiB while streaming" })
+            Assert.Contains(results, r => r.Item1 == refused && r.Item2.StartsWith("HTTP/1.1 413", StringComparison.Ordinal));
         await AssertHealthyAsync(RawHeads.Select(h => h.Service).ToArray());
     }
 

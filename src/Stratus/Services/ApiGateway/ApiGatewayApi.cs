@@ -25,6 +25,8 @@ public sealed class ApiGatewayApi : IStratusService
         Endpoint = new ServiceEndpoint("apigateway", Operations(), new RestJsonProtocol(Routes) { ErrorMessageKey = "message" })
         {
             Validation = ApiGatewayErrors.Validation,
+            // AWS: "The maximum size of the API definition file is 6MB" (ImportRestApi, PutRestApi): its largest request.
+            MaxBodyBytes = 6 * 1024 * 1024,
         };
     }
 

@@ -32,6 +32,8 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
             })
         {
             Validation = new ValidationStyle("InvalidParameterValue"),
+            // AWS: "Each PutMetricData request is limited to 1 MB in size for HTTP POST requests"; its largest request.
+            MaxBodyBytes = 1024 * 1024,
         };
     }
 
