@@ -186,6 +186,25 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
     }
 
     [Fact]
+    public async Task The_reported_500s_get_the_services_own_errors()
+    {
+        var roleName = await SendAsync(QueryProbe("role %00", QueryOperations[0], new() { ["RoleName"] = "a%00b", ["AssumeRolePolicyDocument"] = Uri.EscapeDataString(TrustPolicy) }).Build, "role %00");
+        Assert.Equal(400, roleName.Status);
+        Assert.Contains("<Code>ValidationError</Code>", roleName.Body);
+        Assert.Contains("roleName", roleName.Body);
+
+        var timestamp = new JsonObject { ["Namespace"] = "Corpus", ["MetricData"] = new JsonArray(new JsonObject { ["MetricName"] = "m", ["Value"] = 1, ["Timestamp"] = 99999999999999999 }) };
+        var putMetric = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Content(Encoding.UTF8.GetBytes(timestamp.ToJsonString()), "application/x-amz-json-1.0") }.Signed("monitoring").Targeted("GraniteServiceVersion20100801.PutMetricData"), "timestamp");
+        Assert.Equal(400, putMetric.Status);
+        Assert.Contains("InvalidParameterValue", putMetric.Body);
+
+        var (_, badChunk) = await RawAsync("bad chunk", RawHeads[0].Head + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 400", badChunk);
+        var (_, shortBody) = await RawAsync("short body", RawHeads.First(h => h.Service == "logs").Head + "Content-Length: 100\r\n\r\n{}");
+        Assert.StartsWith("HTTP/1.1 400", shortBody);
+    }
+
+    [Fact]
     public async Task Cbor_answers_every_wrong_item_with_4xx()
     {
         var probes = new List<Probe>();
