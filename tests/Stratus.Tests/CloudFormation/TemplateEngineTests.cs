@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Collections.Concurrent;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation;
@@ -364,5 +365,17 @@ public sealed class TemplateEngineTests
             for (var i = 0; i < TemplateEvaluator.MaxProducedCharacters / (8 * 4096) + 1; i++) evaluator.Evaluate(name);
         });
         Assert.Contains("Fn::Join", error.Message);
+    }
+
+    [Fact]
+    public void Conditions_chained_past_the_bound_are_refused_without_exhausting_the_stack()
+    {
+        var conditions = new JsonObject();
+        for (var i = 0; i < 5_000; i++) conditions[$"C{i}"] = new JsonObject { ["Condition"] = $"C{i + 1}" };
+        conditions["C5000"] = new JsonObject { ["Fn::Equals"] = new JsonArray("a", "a") };
+        var body = new JsonObject { ["Conditions"] = conditions, ["Resources"] = new JsonObject { ["T"] = new JsonObject { ["Type"] = "AWS::Logs::LogGroup", ["Condition"] = "C0" } } };
+        var template = Template.Parse(body.ToJsonString());
+        Assert.Contains("more than 200 deep", Refused(() => Evaluator(template).Condition("C0")).Message);
+        Assert.True(Evaluator(template).Condition("C4900"));
     }
 }

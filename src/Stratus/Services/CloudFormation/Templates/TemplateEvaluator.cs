@@ -30,6 +30,12 @@ public sealed class TemplateEvaluator
     /// </summary>
     public const long MaxProducedCharacters = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// How many conditions may wait on one another ({"Condition": name} chains): each link recurses, and
+    /// a 51,200-byte template can chain two thousand of them.
+    /// </summary>
+    public const int MaxConditionChain = 200;
+
     /// <summary>Stands for AWS::NoValue while evaluating; the property or list item holding it disappears.</summary>
     private static readonly JsonValue NoValue = JsonValue.Create("\u0000" + PseudoParameters.NoValue);
 
@@ -58,6 +64,8 @@ public sealed class TemplateEvaluator
         if (_conditions.TryGetValue(name, out var known)) return known;
         if (!_template.Conditions.TryGetPropertyValue(name, out var definition))
             throw TemplateError.Format($"Unresolved condition dependency {name}");
+        if (_evaluatingConditions.Count >= MaxConditionChain)
+            throw TemplateError.Format($"Conditions refer to one another more than {MaxConditionChain} deep (at {name}).");
         if (!_evaluatingConditions.Add(name)) throw TemplateError.Format($"Circular dependency between conditions: [{name}]");
         var value = ConditionValue(definition);
         _evaluatingConditions.Remove(name);
