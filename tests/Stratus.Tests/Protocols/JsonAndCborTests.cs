@@ -74,6 +74,8 @@ public sealed class JsonAndCborTests
     [InlineData("{\"a\":1,\"a\":2}")]
     [InlineData("{\"Outer\":{\"k\":1,\"k\":1}}")]
     [InlineData("{\"a\":\"\\ud800\"}")]
+    [InlineData("{\"\\udc00\":1}")]
+    [InlineData("{\"a\":[\"ok \\ud83d\\ude00\", \"\\uD800 alone\"]}")]
     [InlineData("{\"a\":")]
     public void Duplicate_members_unpaired_surrogates_and_truncation_are_serialization_errors(string body) =>
         Assert.Equal("SerializationException", Assert.Throws<AwsException>(() => JsonBody.ParseObject(Encoding.UTF8.GetBytes(body))).Code);
