@@ -149,6 +149,9 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
             foreach (var (name, body) in MalformedJsonBodies)
                 probes.Add(RestProbe($"{op.Service} {op.Method} {op.Path} {name}", op, op.Path, body));
         }
+        foreach (var (name, body) in MalformedJsonBodies)
+            probes.Add(new Probe($"apigateway ImportRestApi {name}", () => new HttpRequestMessage(HttpMethod.Post, "/restapis?mode=import") { Content = Content(Encoding.UTF8.GetBytes(body), "application/json") }.Signed("apigateway")));
+        probes.Add(new Probe("apigateway ImportRestApi invalid UTF-8", () => new HttpRequestMessage(HttpMethod.Post, "/restapis?mode=import") { Content = Content([.. "{\"openapi\":\""u8, 0xFF, .. "\"}"u8], "application/json") }.Signed("apigateway")));
         foreach (var (service, path) in RestPaths)
             probes.Add(new Probe($"{service} GET {Short(path)}", () => new HttpRequestMessage(HttpMethod.Get, path).Signed(service)));
         await RunBatchAsync(probes, "ecr", "logs", "monitoring", "lambda", "apigateway");

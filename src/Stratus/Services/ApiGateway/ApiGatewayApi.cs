@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Stratus.Host;
 using Stratus.Protocols;
+using Stratus.Protocols.Json;
 using Stratus.Protocols.RestJson;
 
 namespace Stratus.Services.ApiGateway;
@@ -231,7 +232,7 @@ public sealed class ApiGatewayApi : IStratusService
     {
         try
         {
-            return JsonNode.Parse(i.RawBody.Span) as JsonObject ?? throw ApiGatewayErrors.BadRequest("Invalid OpenAPI input. The definition must be a JSON object.");
+            return JsonBody.Parse(i.RawBody.Span) as JsonObject ?? throw ApiGatewayErrors.BadRequest("Invalid OpenAPI input. The definition must be a JSON object.");
         }
         catch (JsonException e)
         {
