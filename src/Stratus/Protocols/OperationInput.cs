@@ -30,15 +30,34 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
     public string? String(string name) => Body[name] switch
     {
         null => null,
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        JsonValue v => v.ToJsonString(),
+        JsonValue v => ScalarText(v) ?? throw Style.Invalid(name, "must be a string"),
         _ => throw Style.Invalid(name, "must be a string"),
     };
 
+    /// <summary>
+    /// A scalar as text: strings as they are, numbers and booleans as written in JSON. Null for what
+    /// JSON cannot write: the NaN and infinities a CBOR float carries.
+    /// </summary>
+    private static string? ScalarText(JsonValue value)
+    {
+        if (value.GetValueKind() == JsonValueKind.String) return value.GetValue<string>();
+        if (value.TryGetValue<double>(out var number) && !double.IsFinite(number)) return null;
+        return value.ToJsonString();
+    }
+
     public int? Int(string name) => Number(name, s => int.Parse(s, CultureInfo.InvariantCulture), v => v.GetValue<int>());
     public long? Long(string name) => Number(name, s => long.Parse(s, CultureInfo.InvariantCulture), v => v.GetValue<long>());
-    // CBOR and JSON carry whole numbers as integers even where the model says double.
-    public double? Double(string name) => Number(name, s => double.Parse(s, CultureInfo.InvariantCulture), v => double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture));
+    /// <summary>
+    /// A finite double. CBOR and JSON carry whole numbers as integers even where the model says double.
+    /// NaN and the infinities (a CBOR float, the JSON protocols' "NaN" strings, a JSON number past
+    /// double's range) are refused: no service Stratus serves takes them (CloudWatch says so of its values).
+    /// </summary>
+    public double? Double(string name)
+    {
+        var value = Number(name, s => double.Parse(s, CultureInfo.InvariantCulture),
+            v => v.TryGetValue<double>(out var d) ? d : double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture));
+        return value is { } number && !double.IsFinite(number) ? throw Style.Invalid(name, "must be a finite number") : value;
+    }
 
     public int RequiredInt(string name) => Int(name) ?? throw Style.Missing(name);
 
@@ -54,7 +73,7 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
     {
         null => null,
         JsonValue v when v.TryGetValue<DateTimeOffset>(out var t) => t,
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number => FromEpoch(v.GetValue<double>()),
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => FromEpoch(name, EpochSeconds.Of(v) ?? double.NaN),
         JsonValue v when v.GetValueKind() == JsonValueKind.String => ParseTimestamp(name, v.GetValue<string>()),
         _ => throw Style.Invalid(name, "must be a timestamp"),
     };
@@ -92,17 +111,24 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
             case null:
                 break;
             case JsonObject o:
-                foreach (var (k, v) in o) map[k] = v is JsonValue jv && jv.GetValueKind() == JsonValueKind.String ? jv.GetValue<string>() : v?.ToJsonString() ?? "";
+                foreach (var (k, v) in o) map[k] = MapValue(name, v);
                 break;
             case JsonArray entries:
                 foreach (var entry in entries.OfType<JsonObject>())
-                    if (entry["key"]?.GetValue<string>() is { } k) map[k] = entry["value"]?.GetValue<string>() ?? "";
+                    if (entry["key"] is { } k) map[MapValue(name, k)] = MapValue(name, entry["value"]);
                 break;
             default:
                 throw Style.Invalid(name, "must be a map");
         }
         return map;
     }
+
+    private string MapValue(string name, JsonNode? value) => value switch
+    {
+        null => "",
+        JsonValue v => ScalarText(v) ?? throw Style.Invalid(name, "must be a map of strings"),
+        _ => throw Style.Invalid(name, "must be a map of strings"),
+    };
 
     /// <summary>A nested structure's members, with the same accessors and error style.</summary>
     public OperationInput Nested(JsonObject obj) => new(obj, Call, Style);
@@ -135,12 +161,32 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
 
     private DateTimeOffset ParseTimestamp(string name, string text)
     {
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var epoch)) return FromEpoch(epoch);
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var epoch)) return FromEpoch(name, epoch);
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)) return t;
         throw Style.Invalid(name, "must be a timestamp");
     }
 
-    private static DateTimeOffset FromEpoch(double seconds) => DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
+    /// <summary>Epoch seconds as a timestamp; seconds outside years 1 to 9999 are a malformed timestamp, not a crash.</summary>
+    private DateTimeOffset FromEpoch(string name, double seconds) =>
+        EpochSeconds.ToTimestamp(seconds) ?? throw Style.Invalid(name, "must be a timestamp between 0001-01-01 and 9999-12-31");
+}
+
+/// <summary>The one conversion from epoch seconds (how the JSON and CBOR protocols send timestamps) to a timestamp.</summary>
+public static class EpochSeconds
+{
+    // A second inside each end, so rounding in the multiplication below cannot step past either.
+    private static readonly double Min = (DateTimeOffset.MinValue - DateTimeOffset.UnixEpoch).TotalSeconds + 1;
+    private static readonly double Max = (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).TotalSeconds - 1;
+
+    /// <summary>A number as seconds, whether JSON text or a CBOR integer or float.</summary>
+    public static double? Of(JsonValue seconds) =>
+        seconds.TryGetValue<double>(out var fractional) ? fractional : seconds.TryGetValue<long>(out var whole) ? whole : null;
+
+    /// <summary>The timestamp, or null when the seconds are not a number or fall outside what a timestamp can hold.</summary>
+    public static DateTimeOffset? ToTimestamp(double seconds) =>
+        seconds >= Min && seconds <= Max
+            ? DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond))
+            : null;
 }
 
 /// <summary>How a service words a missing or malformed parameter: each AWS service family has its own code.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
+using Stratus.Protocols.Json;
 using Stratus.Protocols.RestJson;
 
 namespace Stratus.Services.ApiGateway;
@@ -27,6 +28,8 @@ public sealed class ApiGatewayApi : IStratusService
         {
             Logger = logger,
             Validation = ApiGatewayErrors.Validation,
+            // AWS: "The maximum size of the API definition file is 6MB" (ImportRestApi, PutRestApi): its largest request.
+            MaxBodyBytes = 6 * 1024 * 1024,
         };
     }
 
@@ -231,7 +234,7 @@ public sealed class ApiGatewayApi : IStratusService
     {
         try
         {
-            return JsonNode.Parse(i.RawBody.Span) as JsonObject ?? throw ApiGatewayErrors.BadRequest("Invalid OpenAPI input. The definition must be a JSON object.");
+            return JsonBody.Parse(i.RawBody.Span) as JsonObject ?? throw ApiGatewayErrors.BadRequest("Invalid OpenAPI input. The definition must be a JSON object.");
         }
         catch (JsonException e)
         {

@@ -35,6 +35,8 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         {
             Logger = logger,
             Validation = CloudWatchErrors.Validation,
+            // AWS: "Each PutMetricData request is limited to 1 MB in size for HTTP POST requests"; its largest request.
+            MaxBodyBytes = 1024 * 1024,
         };
     }
 

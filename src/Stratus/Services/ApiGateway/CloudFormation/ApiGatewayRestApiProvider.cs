@@ -98,7 +98,7 @@ public sealed class ApiGatewayRestApiProvider(ApiGatewayService gateway) : IReso
             case JsonValue v when v.GetValueKind() == JsonValueKind.String:
                 try
                 {
-                    return JsonNode.Parse(v.GetValue<string>()) as JsonObject ?? throw p.Invalid("Body", "expected type: JSONObject");
+                    return Stratus.Protocols.Json.JsonBody.Parse(v.GetValue<string>()) as JsonObject ?? throw p.Invalid("Body", "expected type: JSONObject");
                 }
                 catch (JsonException e)
                 {

@@ -18,10 +18,16 @@ public sealed class MetricMathException(string message) : Exception(message);
 /// </summary>
 public sealed class MetricMath
 {
+    /// <summary>AWS's length limit on a MetricDataQuery's Expression.</summary>
+    public const int MaxExpressionLength = 2048;
+    /// <summary>How deep parentheses, unary minus and ^ may nest: far past any real expression, far short of the stack.</summary>
+    public const int MaxNesting = 100;
+
     private readonly List<Token> _tokens;
     private readonly Func<string, MathValue?> _resolve;
     private readonly Func<string?, MathSeriesList> _metrics;
     private int _at;
+    private int _nesting;
 
     private MetricMath(string expression, Func<string, MathValue?> resolve, Func<string?, MathSeriesList> metrics)
     {
@@ -34,6 +40,8 @@ public sealed class MetricMath
     /// <param name="metrics">The MetricStat queries' series, optionally those whose id or label contain a filter.</param>
     public static MathValue Evaluate(string expression, Func<string, MathValue?> resolve, Func<string?, MathSeriesList> metrics)
     {
+        if (expression.Length > MaxExpressionLength)
+            throw new MetricMathException($"The expression is {expression.Length} characters long; the limit is {MaxExpressionLength}.");
         var math = new MetricMath(expression, resolve, metrics);
         var value = math.Sum();
         if (math.Peek.Kind != TokenKind.End) throw new MetricMathException($"Unexpected '{math.Peek.Text}' in expression.");
@@ -65,11 +73,20 @@ public sealed class MetricMath
         return left;
     }
 
+    /// <summary>Every level of nesting (a parenthesis, a function call, a unary minus, an exponent) passes through here.</summary>
     private MathValue Unary()
     {
-        if (Peek.Text != "-") return Power();
-        Next();
-        return Combine(new MathScalar(0), Unary(), '-');
+        if (++_nesting > MaxNesting) throw new MetricMathException($"The expression nests more than {MaxNesting} levels deep.");
+        try
+        {
+            if (Peek.Text != "-") return Power();
+            Next();
+            return Combine(new MathScalar(0), Unary(), '-');
+        }
+        finally
+        {
+            _nesting--;
+        }
     }
 
     private MathValue Power()

@@ -20,10 +20,17 @@ public abstract class FilterPattern
 {
     public static readonly FilterPattern All = new TermPattern([], [], []);
 
+    /// <summary>AWS's length limit on a filter pattern.</summary>
+    public const int MaxLength = 1024;
+    /// <summary>How deep parentheses may nest in a JSON filter: far past any real pattern, far short of the stack.</summary>
+    public const int MaxNesting = 32;
+
     public abstract bool Matches(string message);
 
     public static FilterPattern Parse(string? pattern)
     {
+        if (pattern?.Length > MaxLength)
+            throw new FilterPatternException($"1 validation error detected: Value at 'filterPattern' failed to satisfy constraint: Member must have length less than or equal to {MaxLength}");
         var text = pattern?.Trim() ?? "";
         if (text.Length == 0 || text == "\"\"") return All;
         if (text.StartsWith('{')) return JsonPattern.FromJsonFilter(text);
@@ -77,7 +84,7 @@ public abstract class FilterPattern
             if (trimmed.Length == 0 || trimmed[0] is not ('{' or '[')) return false;
             try
             {
-                return test(JsonNode.Parse(message));
+                return test(Stratus.Protocols.Json.JsonBody.Parse(message));
             }
             catch (JsonException)
             {
@@ -98,18 +105,30 @@ public abstract class FilterPattern
     /// <summary>A space-delimited pattern: one condition per field, or an ellipsis for any number of fields.</summary>
     private sealed class SpaceDelimitedPattern(List<Func<string, bool>?> fields) : FilterPattern
     {
-        public override bool Matches(string message) => Match(Fields(message), 0, 0);
+        public override bool Matches(string message)
+        {
+            var values = Fields(message);
+            return Match(values, 0, 0, new HashSet<(int, int)>());
+        }
 
-        private bool Match(List<string> values, int field, int value)
+        /// <param name="failed">
+        /// Field/value positions already known not to match: several ellipses would otherwise try every way
+        /// of splitting the values among them, exponential in their number.
+        /// </param>
+        private bool Match(List<string> values, int field, int value, HashSet<(int, int)> failed)
         {
             if (field == fields.Count) return value == values.Count;
+            if (failed.Contains((field, value))) return false;
+            bool matched;
             if (fields[field] is not { } condition)
             {
-                for (var skip = value; skip <= values.Count; skip++)
-                    if (Match(values, field + 1, skip)) return true;
-                return false;
+                matched = false;
+                for (var skip = value; skip <= values.Count && !matched; skip++)
+                    matched = Match(values, field + 1, skip, failed);
             }
-            return value < values.Count && condition(values[value]) && Match(values, field + 1, value + 1);
+            else matched = value < values.Count && condition(values[value]) && Match(values, field + 1, value + 1, failed);
+            if (!matched) failed.Add((field, value));
+            return matched;
         }
 
         /// <summary>Whitespace separates fields; "quoted" and [bracketed] text is one field.</summary>
@@ -230,8 +249,9 @@ public abstract class FilterPattern
         }
     }
 
+    /// <summary>Without backtracking: a value with many * against a long field stays linear.</summary>
     private static Regex Wildcard(string pattern) =>
-        new("^" + string.Join(".*", pattern.Split('*').Select(Regex.Escape)) + "$", RegexOptions.Singleline);
+        new("^" + string.Join(".*", pattern.Split('*').Select(Regex.Escape)) + "$", RegexOptions.Singleline | RegexOptions.NonBacktracking);
 
     private enum Kind { Selector, String, Number, Word, Operator, Open, Close, End }
 
@@ -292,6 +312,7 @@ public abstract class FilterPattern
     private sealed class JsonFilterParser(List<Token> tokens)
     {
         private int _at;
+        private int _nesting;
 
         public bool AtEnd => tokens[_at].Kind == Kind.End;
         public string Current => tokens[_at].Text;
@@ -329,8 +350,10 @@ public abstract class FilterPattern
             var token = Next();
             if (token.Kind == Kind.Open)
             {
+                if (++_nesting > MaxNesting) throw new FilterPatternException($"Invalid filter pattern: parentheses nest more than {MaxNesting} deep.");
                 var inner = Or();
                 if (Next().Kind != Kind.Close) throw new FilterPatternException("Invalid filter pattern: missing ')'.");
+                _nesting--;
                 return inner;
             }
             if (token.Kind != Kind.Selector) throw new FilterPatternException($"Invalid filter pattern: expected a selector such as $.field, found '{token.Text}'.");

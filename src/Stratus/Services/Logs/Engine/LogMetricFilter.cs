@@ -73,7 +73,7 @@ public sealed record LogMetricFilter(string AccountId, string Region, string Gro
     {
         try
         {
-            return JsonNode.Parse(message);
+            return Stratus.Protocols.Json.JsonBody.Parse(message);
         }
         catch (JsonException)
         {
