@@ -12,6 +12,8 @@ public sealed class StateStore : IDisposable
 {
     private readonly SqliteConnection? _connection;
     private readonly Lock _gate = new();
+    private SqliteCommand? _upsert;
+    private SqliteCommand? _delete;
 
     private StateStore(SqliteConnection? connection) => _connection = connection;
 
@@ -71,30 +73,38 @@ public sealed class StateStore : IDisposable
         lock (_gate)
         {
             using var transaction = _connection.BeginTransaction();
+            // Group commits make small transactions frequent: the two statements are prepared once and reused.
+            _upsert ??= Prepare("INSERT INTO documents (collection, key, body) VALUES ($c, $k, $b) ON CONFLICT (collection, key) DO UPDATE SET body = excluded.body", "$c", "$k", "$b");
+            _delete ??= Prepare("DELETE FROM documents WHERE collection = $c AND key = $k", "$c", "$k");
             foreach (var write in writes)
             {
-                using var command = _connection.CreateCommand();
+                var command = write.Body is null ? _delete : _upsert;
                 command.Transaction = transaction;
-                if (write.Body is null)
-                {
-                    command.CommandText = "DELETE FROM documents WHERE collection = $c AND key = $k";
-                }
-                else
-                {
-                    command.CommandText = "INSERT INTO documents (collection, key, body) VALUES ($c, $k, $b) ON CONFLICT (collection, key) DO UPDATE SET body = excluded.body";
-                    command.Parameters.AddWithValue("$b", write.Body);
-                }
-                command.Parameters.AddWithValue("$c", write.Collection);
-                command.Parameters.AddWithValue("$k", write.Key);
+                command.Parameters[0].Value = write.Collection;
+                command.Parameters[1].Value = write.Key;
+                if (write.Body is not null) command.Parameters[2].Value = write.Body;
                 command.ExecuteNonQuery();
             }
             transaction.Commit();
         }
     }
 
+    private SqliteCommand Prepare(string sql, params string[] parameters)
+    {
+        var command = _connection!.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters) command.Parameters.Add(name, SqliteType.Text);
+        return command;
+    }
+
     public void Dispose()
     {
-        lock (_gate) _connection?.Dispose();
+        lock (_gate)
+        {
+            _upsert?.Dispose();
+            _delete?.Dispose();
+            _connection?.Dispose();
+        }
     }
 
     private static void Execute(SqliteConnection connection, string sql)

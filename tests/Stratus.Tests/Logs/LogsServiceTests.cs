@@ -25,7 +25,8 @@ public sealed class LogsServiceTests : IDisposable
 
     public void Dispose() => _logs.Dispose();
 
-    private PutLogEventsOutcome Put(params (long, string)[] events) => _logs.PutLogEvents(_call, "/app/orders", "web-1", events);
+    // Without a state file the commit is immediate, so the call completes (or throws) synchronously.
+    private PutLogEventsOutcome Put(params (long, string)[] events) => _logs.PutLogEventsAsync(_call, "/app/orders", "web-1", events).GetAwaiter().GetResult();
 
     private static string Refused(Action action) => Assert.Throws<AwsException>(action).Message;
 
@@ -38,7 +39,7 @@ public sealed class LogsServiceTests : IDisposable
             Refused(() => Put((_nowMs - 25 * 3_600_000L, "old"), (_nowMs, "new"))));
         Assert.StartsWith("Upload too large", Refused(() => Put(Enumerable.Range(0, 5).Select(i => (_nowMs, new string('x', 250_000))).ToArray())));
         Assert.Contains("less than or equal to 10000", Refused(() => Put(Enumerable.Range(0, 10_001).Select(i => (_nowMs, "x")).ToArray())));
-        Assert.Equal("ResourceNotFoundException", Assert.Throws<AwsException>(() => _logs.PutLogEvents(_call, "/app/orders", "missing", [(_nowMs, "x")])).Code);
+        Assert.Equal("ResourceNotFoundException", Assert.Throws<AwsException>(() => _logs.PutLogEventsAsync(_call, "/app/orders", "missing", [(_nowMs, "x")]).GetAwaiter().GetResult()).Code);
 
         Assert.Empty(_logs.GetLogEvents(_call, "/app/orders", "web-1", null, null, null, 100, true).Events);
     }
@@ -93,11 +94,11 @@ public sealed class LogsServiceTests : IDisposable
     }
 
     [Fact]
-    public void Filtering_spans_streams_in_time_order_and_pages_with_a_token()
+    public async Task Filtering_spans_streams_in_time_order_and_pages_with_a_token()
     {
         _logs.CreateLogStream(_call, "/app/orders", "web-2");
         Put((_nowMs + 1, "ERROR one"), (_nowMs + 3, "INFO two"), (_nowMs + 5, "ERROR three"));
-        _logs.PutLogEvents(_call, "/app/orders", "web-2", [(_nowMs + 2, "ERROR four"), (_nowMs + 4, "ERROR five")]);
+        await _logs.PutLogEventsAsync(_call, "/app/orders", "web-2", [(_nowMs + 2, "ERROR four"), (_nowMs + 4, "ERROR five")]);
 
         var first = _logs.FilterLogEvents(_call, "/app/orders", [], null, null, null, "ERROR", null, 3);
         Assert.Equal(["ERROR one", "ERROR four", "ERROR five"], first.Events.Select(e => e.Event.Message));
@@ -119,7 +120,8 @@ public sealed class LogsServiceTests : IDisposable
         _logs.Append(_call.AccountId, _call.Region, "/aws/lambda/fn", "2026/03/01/[$LATEST]abc", [new LogLine(Now, "START RequestId: r1 Version: $LATEST")]);
 
         var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (_logs.DescribeLogGroups(_call, "/aws/lambda/", null).Count == 0 && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        // The writer creates the group, then appends: wait for the events, not just the group.
+        while (!_logs.AllGroups().Any(g => g.Name == "/aws/lambda/fn" && _logs.RecentEvents(g, 1).Count > 0) && DateTime.UtcNow < deadline) Thread.Sleep(20);
         var events = _logs.GetLogEvents(_call, "/aws/lambda/fn", "2026/03/01/[$LATEST]abc", null, null, null, 10, true).Events;
         Assert.Equal("START RequestId: r1 Version: $LATEST", Assert.Single(events).Message);
     }

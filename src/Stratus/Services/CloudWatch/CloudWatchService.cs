@@ -13,8 +13,10 @@ namespace Stratus.Services.CloudWatch;
 
 /// <summary>
 /// CloudWatch's domain: metric data (through <see cref="MetricStore"/>), queries with statistics and
-/// metric math, and alarms evaluated on a schedule. Services publish through <see cref="IMetricPublisher"/>:
-/// a channel drained by a background task, so publishing never waits for aggregation or disk.
+/// metric math, and alarms evaluated on a schedule. PutMetricData answers once its data is committed. Services
+/// publish through <see cref="IMetricPublisher"/>: a channel drained by a background task and committed by the
+/// housekeeping flush, so invoke paths never wait for aggregation or disk (those points are nobody's
+/// acknowledged write; a kill -9 can lose the last two seconds of them).
 /// </summary>
 public sealed class CloudWatchService : IMetricPublisher, IDisposable
 {
@@ -75,7 +77,8 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
 
     public void Publish(MetricDatum datum) => _published.Writer.TryWrite(datum);
 
-    public void PutMetricData(CallContext call, string ns, IReadOnlyList<MetricDataInput> data)
+    /// <summary>Records the data points and completes once they are on disk (group commit): acknowledged data survives a kill -9.</summary>
+    public async Task PutMetricDataAsync(CallContext call, string ns, IReadOnlyList<MetricDataInput> data)
     {
         if (ns.StartsWith("AWS/", StringComparison.Ordinal))
             throw InvalidValue($"The value {ns} for parameter Namespace is invalid.");
@@ -94,6 +97,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             });
             if (!recorded) throw new AwsException("LimitExceeded", $"Stratus keeps at most {MetricStore.MaxMetrics} metrics.");
         }
+        await _metrics.CommitAsync();
     }
 
     private static void Validate(MetricDataInput datum, string at, DateTimeOffset now)

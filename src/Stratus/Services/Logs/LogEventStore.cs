@@ -22,7 +22,8 @@ public sealed record StreamStatistics(long? FirstEventTimestamp, long? LastEvent
 /// ("STREAM␟BLOCK.CHUNK"); events dropped from a stream's start (its bound, its retention) are recorded as the
 /// stream's trim position ("STREAM␟trim"), and blocks left empty are deleted. Storage is bounded: each
 /// stream keeps its newest <see cref="MaxEventsPerStream"/> events, and beyond <see cref="MaxStoredBytes"/>
-/// overall the oldest blocks of any stream go first.
+/// overall the oldest blocks of any stream go first. Calls a client waits on commit through <see cref="CommitAsync"/>;
+/// what services write for themselves is flushed on a timer.
 /// </summary>
 public sealed class LogEventStore
 {
@@ -45,6 +46,7 @@ public sealed class LogEventStore
     private readonly ConcurrentQueue<(string Stream, long? Block, List<long> Chunks)> _deleted = new();
     private readonly StateStore _store;
     private readonly Lock _flushGate = new();
+    private readonly GroupCommit _commits;
     private long _nextId;
     private long _nextChunk;
     private long _storedBytes;
@@ -54,6 +56,7 @@ public sealed class LogEventStore
     {
         _store = store;
         _maxStoredBytes = maxStoredBytes;
+        _commits = new GroupCommit(Flush);
         var trims = new Dictionary<string, LogEvent>(StringComparer.Ordinal);
         foreach (var (key, body) in store.Load(Collection))
         {
@@ -200,6 +203,12 @@ public sealed class LogEventStore
             }
         }
     }
+
+    /// <summary>
+    /// Completes once every event appended before the call is committed: a PutLogEvents answers only then, while
+    /// concurrent calls share one flush (group commit). Without a state file there is nothing to wait for.
+    /// </summary>
+    public Task CommitAsync() => _store.IsPersistent ? _commits.CommitAsync() : Task.CompletedTask;
 
     /// <summary>Writes what changed since the last flush in one transaction: new chunks, trim positions, deletions.</summary>
     public void Flush()

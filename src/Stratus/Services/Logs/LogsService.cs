@@ -29,7 +29,9 @@ public sealed record FilterLogEventsPage(IReadOnlyList<FilteredEvent> Events, IR
 /// <summary>
 /// CloudWatch Logs' domain: groups, streams and their events, with the service's validation of
 /// PutLogEvents batches, retention policies applied on a schedule, and <see cref="ILogWriter"/> for
-/// services writing their own logs (through a channel, so writers never wait).
+/// services writing their own logs (through a channel, so writers never wait). PutLogEvents answers once its
+/// events are committed; what services write for themselves (Lambda's function logs) is committed within a
+/// second by the housekeeping flush, off the invoke path, as AWS also delivers function logs asynchronously.
 /// </summary>
 public sealed partial class LogsService : ILogWriter, IDisposable
 {
@@ -163,7 +165,8 @@ public sealed partial class LogsService : ILogWriter, IDisposable
 
     // ---- events ----
 
-    public PutLogEventsOutcome PutLogEvents(CallContext call, string groupName, string streamName, IReadOnlyList<(long Timestamp, string Message)> events)
+    /// <summary>Stores a batch and completes once it is on disk (group commit): an acknowledged event survives a kill -9.</summary>
+    public async Task<PutLogEventsOutcome> PutLogEventsAsync(CallContext call, string groupName, string streamName, IReadOnlyList<(long Timestamp, string Message)> events)
     {
         if (events.Count == 0)
             throw new AwsException("InvalidParameterException", "1 validation error detected: Value '[]' at 'logEvents' failed to satisfy constraint: Member must have length greater than or equal to 1");
@@ -203,6 +206,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         var accepted = events.Take(tooNew ?? events.Count).Skip(Math.Max(tooOld ?? 0, expired ?? 0)).ToList();
         _events.Append(StreamKey(stream), accepted, now);
         PublishMetrics(group, accepted);
+        await _events.CommitAsync();
         return new PutLogEventsOutcome(tooNew, tooOld, expired);
     }
 
