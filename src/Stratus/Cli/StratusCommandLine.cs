@@ -61,13 +61,18 @@ public static class StratusCommandLine
         };
         private readonly Option<string?> _rootKey = new("--root-key")
         {
-            Description = "An access key pair ID:SECRET accepted in verify mode as the account's root (env STRATUS_ROOT_KEY).",
+            Description = "An access key pair ID:SECRET accepted in verify mode as the account's root. Prefer env STRATUS_ROOT_KEY " +
+                "or --root-key-file: a command line is visible to every user of the machine (ps).",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("STRATUS_ROOT_KEY"),
+        };
+        private readonly Option<string?> _rootKeyFile = new("--root-key-file")
+        {
+            Description = "A file holding the root key pair ID:SECRET (one line); it should be readable by you alone (chmod 600).",
         };
 
         public void AddTo(Command command)
         {
-            foreach (Option option in (Option[])[Port, Host, _dataDir, _ephemeral, _auth, _rootKey]) command.Options.Add(option);
+            foreach (Option option in (Option[])[Port, Host, _dataDir, _ephemeral, _auth, _rootKey, _rootKeyFile]) command.Options.Add(option);
         }
 
         public bool TryRead(ParseResult parsed, out StratusOptions options, out string error)
@@ -81,7 +86,8 @@ public static class StratusCommandLine
                 return false;
             }
             (string, string)? root = null;
-            if (parsed.GetValue(_rootKey) is { } pair)
+            if (!TryReadRootKey(parsed, out var pair, out error)) return false;
+            if (pair is not null)
             {
                 var colon = pair.IndexOf(':');
                 if (colon <= 0 || colon == pair.Length - 1)
@@ -99,6 +105,42 @@ public static class StratusCommandLine
                 Auth = parsed.GetValue(_auth),
                 RootKey = root,
             };
+            return true;
+        }
+
+        /// <summary>
+        /// The root key from --root-key-file, the environment, or (warned about, as every user's ps shows it) the
+        /// command line. Kept accepted there so existing scripts run; the warning names the safe ways.
+        /// </summary>
+        private bool TryReadRootKey(ParseResult parsed, out string? pair, out string error)
+        {
+            pair = null;
+            error = "";
+            var onCommandLine = parsed.GetResult(_rootKey) is { Implicit: false };
+            if (parsed.GetValue(_rootKeyFile) is { } file)
+            {
+                if (onCommandLine)
+                {
+                    error = "give the root key either with --root-key or with --root-key-file, not both.";
+                    return false;
+                }
+                try
+                {
+                    pair = File.ReadAllText(file).Trim();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    error = $"cannot read --root-key-file {file}: {e.Message}";
+                    return false;
+                }
+                if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(file) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
+                    Console.Error.WriteLine($"stratus: warning: {file} is readable by other users; chmod 600 it.");
+                return true;
+            }
+            pair = parsed.GetValue(_rootKey);
+            if (onCommandLine)
+                Console.Error.WriteLine("stratus: warning: --root-key on the command line is visible to every user of this machine (ps); " +
+                    "set STRATUS_ROOT_KEY or use --root-key-file instead.");
             return true;
         }
     }

@@ -65,8 +65,9 @@ public sealed class StratusServices : IAsyncDisposable
         var cloudWatch = new CloudWatchService(store, clock, lambdaForAlarms, logging.CreateLogger("Stratus.cloudwatch"));
         var logs = new LogsService(store, clock, cloudWatch, logging.CreateLogger("Stratus.logs"));
 
-        // Function code and runtime clients live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown.
-        var ephemeralWorkDir = options.DataDir is null ? Directory.CreateTempSubdirectory("stratus-lambda-").FullName : null;
+        // Function code and runtime clients live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown
+        // (and the next one removes, should this one be killed).
+        var ephemeralWorkDir = options.DataDir is null ? OwnedTempDirectory.Create("stratus-lambda-") : null;
         var lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch,
             ephemeralWorkDir ?? Path.Combine(options.DataDir!, "lambda"), LambdaSettings.FromEnvironment(), $"http://{options.Host}:{options.Port}");
         lambdaForAlarms.Target = lambda;

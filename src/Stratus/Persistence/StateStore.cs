@@ -5,7 +5,8 @@ namespace Stratus.Persistence;
 /// <summary>
 /// Where service state survives restarts: one SQLite file in the data dir, holding each resource as a
 /// JSON document under (collection, key). SQLite in WAL mode makes every write a transaction that a
-/// crash or kill -9 either completes or never started. The ephemeral store keeps nothing; the
+/// crash or kill -9 either completes or never started. The file and the data dir are private to the user
+/// (<see cref="DataDirectory"/>). The ephemeral store keeps nothing; the
 /// in-memory tables above it are then the only copy.
 /// </summary>
 public sealed class StateStore : IDisposable
@@ -21,10 +22,13 @@ public sealed class StateStore : IDisposable
 
     public static StateStore Open(string dataDir)
     {
-        Directory.CreateDirectory(dataDir);
+        DataDirectory.Secure(dataDir);
+        var path = Path.Combine(dataDir, "state.db");
+        // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
+        if (!File.Exists(path)) DataDirectory.WritePrivate(path, []);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
-            DataSource = Path.Combine(dataDir, "state.db"),
+            DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
         }.ToString());
