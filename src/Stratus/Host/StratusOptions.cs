@@ -32,6 +32,9 @@ public sealed record StratusOptions
     /// <summary>The root key pair accepted in verify mode, if any.</summary>
     public (string AccessKeyId, string SecretAccessKey)? RootKey { get; init; }
 
+    /// <summary>Where the stratus-local code convention may read packages from: the folder Stratus was started from unless given.</summary>
+    public string LocalCodeRoot { get; init; } = Environment.CurrentDirectory;
+
     public static string DefaultDataDir =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".stratus");
 }

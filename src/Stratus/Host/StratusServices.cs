@@ -92,7 +92,7 @@ public sealed class StratusServices : IAsyncDisposable
             new RdsDbInstanceProvider(rds),
             new LogsLogGroupProvider(logs),
             new CloudWatchAlarmProvider(cloudWatch),
-            new LambdaFunctionProvider(lambda),
+            new LambdaFunctionProvider(lambda, new LambdaFunctionCode(options.LocalCodeRoot)),
             new LambdaPermissionProvider(lambda),
             new LambdaVersionProvider(lambda),
         ]));
@@ -100,7 +100,7 @@ public sealed class StratusServices : IAsyncDisposable
 
         IStratusService[] all =
         [
-            new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock)), new LambdaApi(lambda), new RdsApi(rds),
+            new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock)), new LambdaApi(lambda, SignedLinks.For(options, clock)), new RdsApi(rds),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane), new CloudFormationApi(cloudFormation),
             new CloudWatchApi(cloudWatch), new LogsApi(logs),
         ];

@@ -95,6 +95,8 @@ public sealed class StratusProcess : IAsyncDisposable
     {
         var start = new ProcessStartInfo("dotnet")
         {
+            // Started from the repository, as demo.sh starts it: the stratus-local code convention reads packages below it.
+            WorkingDirectory = RepoPaths.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -4,7 +4,7 @@ using Stratus.Services.Lambda;
 namespace Stratus.Services.CloudFormation.Resources.Lambda;
 
 /// <summary>AWS::Lambda::Function through LambdaService: code, configuration, tags and reserved concurrency. Ref is the function name.</summary>
-public sealed class LambdaFunctionProvider(LambdaService lambda) : IResourceProvider
+public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionCode code) : IResourceProvider
 {
     public string Type => "AWS::Lambda::Function";
 
@@ -14,7 +14,7 @@ public sealed class LambdaFunctionProvider(LambdaService lambda) : IResourceProv
     {
         var p = request.Properties;
         var name = p.String("FunctionName") ?? request.GeneratedName(64);
-        var function = lambda.CreateFunction(request.AccountId, request.Region, name, Settings(p), LambdaFunctionCode.Read(p),
+        var function = lambda.CreateFunction(request.AccountId, request.Region, name, Settings(p), code.Read(p),
             p.String("PackageType"), Tags(p), publish: false);
         try
         {
@@ -33,7 +33,7 @@ public sealed class LambdaFunctionProvider(LambdaService lambda) : IResourceProv
         var p = request.Properties;
         var (account, region, name) = (request.AccountId, request.Region, current.PhysicalId);
         if (!ResourceProperties.Same(p.Values["Code"], previousProperties["Code"]))
-            lambda.UpdateFunctionCode(account, region, name, LambdaFunctionCode.Read(p), publish: false, revisionId: null);
+            lambda.UpdateFunctionCode(account, region, name, code.Read(p), publish: false, revisionId: null);
         var settings = Settings(p);
         // Settings left out of the template go back to Lambda's defaults, as CloudFormation does.
         var function = lambda.UpdateFunctionConfiguration(account, region, name, settings with
