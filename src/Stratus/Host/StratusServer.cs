@@ -40,7 +40,7 @@ public sealed class StratusServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         var clock = TimeProvider.System;
-        var certificate = OptionalTls.CreateDevelopmentCertificate(clock, StratusOptions.KnownRegions);
+        var certificate = OptionalTls.CreateDevelopmentCertificate(clock, Regions.Known);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
