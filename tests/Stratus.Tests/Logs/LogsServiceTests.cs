@@ -156,6 +156,37 @@ public sealed class LogsServiceTests : IDisposable
     }
 
     [Fact]
+    public void The_chunks_group_commits_write_are_compacted_into_one_per_block()
+    {
+        var directory = Directory.CreateTempSubdirectory("stratus-logs-").FullName;
+        try
+        {
+            int Documents(StateStore state) => state.Load(LogEventStore.Collection).Count(d => d.Key.StartsWith("busy", StringComparison.Ordinal));
+            using (var state = StateStore.Open(directory))
+            {
+                var store = new LogEventStore(state);
+                for (var call = 0; call < 5; call++)
+                {
+                    store.Append("busy", [(_nowMs + call, $"call {call}")], _nowMs);
+                    store.Flush();
+                }
+                Assert.Equal(5, Documents(state));
+                store.Flush(compact: true);
+                Assert.Equal(1, Documents(state));
+                store.Append("busy", [(_nowMs + 5, "call 5")], _nowMs);
+                store.Flush(compact: true);
+                Assert.Equal(2, Documents(state));
+            }
+            using (var state = StateStore.Open(directory))
+                Assert.Equal(Enumerable.Range(0, 6).Select(i => $"call {i}"), new LogEventStore(state).Events("busy").Select(e => e.Message));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Persisted_events_come_back_after_appends_trims_drops_and_an_earlier_version_s_whole_blocks()
     {
         var directory = Directory.CreateTempSubdirectory("stratus-logs-").FullName;

@@ -445,7 +445,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
                         _events.EnforceLimit();
                         lastRetention = _clock.GetUtcNow();
                     }
-                    _events.Flush();
+                    _events.Flush(compact: true);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -477,7 +477,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         {
             _logger.LogError(e, "A Logs background task failed");
         }
-        _events.Flush();
+        _events.Flush(compact: true);
         _stopping.Dispose();
     }
 
