@@ -11,14 +11,26 @@ namespace Stratus.Persistence;
 /// </summary>
 public sealed class StateStore : IDisposable
 {
+    /// <summary>How often the WAL is copied into the database file, off the writers' path.</summary>
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
     private readonly SqliteConnection? _connection;
     private readonly Lock _gate = new();
     private SqliteCommand? _upsert;
     private SqliteCommand? _delete;
+    /// <summary>A second connection that checkpoints the WAL on a timer (see <see cref="Open"/>).</summary>
+    private readonly SqliteConnection? _checkpointer;
+    private readonly Lock _checkpointGate = new();
+    private readonly Timer? _checkpoints;
+    private bool _disposed;
 
-    private StateStore(SqliteConnection? connection) => _connection = connection;
+    private StateStore(SqliteConnection? connection, SqliteConnection? checkpointer)
+    {
+        _connection = connection;
+        _checkpointer = checkpointer;
+        if (checkpointer is not null) _checkpoints = new Timer(_ => Checkpoint(), null, CheckpointInterval, CheckpointInterval);
+    }
 
-    public static StateStore Ephemeral() => new(null);
+    public static StateStore Ephemeral() => new(null, null);
 
     public static StateStore Open(string dataDir)
     {
@@ -26,16 +38,21 @@ public sealed class StateStore : IDisposable
         var path = Path.Combine(dataDir, "state.db");
         // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
         if (!File.Exists(path)) DataDirectory.WritePrivate(path, []);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
-        }.ToString());
+        }.ToString();
+        var connection = new SqliteConnection(connectionString);
         connection.Open();
+        // Calls wait for their commit (group commit), so nothing slow may sit in it: SQLite's automatic checkpoint runs
+        // inside the commit that fills the WAL, and fsyncs, so that call would wait on the disk. A second connection
+        // checkpoints instead, on a timer; commits stay writes to the WAL.
         Execute(connection, """
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
+            PRAGMA wal_autocheckpoint = 0;
             PRAGMA busy_timeout = 5000;
             CREATE TABLE IF NOT EXISTS documents (
                 collection TEXT NOT NULL,
@@ -44,7 +61,26 @@ public sealed class StateStore : IDisposable
                 PRIMARY KEY (collection, key)
             ) WITHOUT ROWID;
             """);
-        return new StateStore(connection);
+        var checkpointer = new SqliteConnection(connectionString);
+        checkpointer.Open();
+        return new StateStore(connection, checkpointer);
+    }
+
+    /// <summary>Copies what the WAL holds into the database file without waiting for or blocking writers (PASSIVE).</summary>
+    private void Checkpoint()
+    {
+        lock (_checkpointGate)
+        {
+            if (_disposed || _checkpointer is null) return;
+            try
+            {
+                Execute(_checkpointer, "PRAGMA wal_checkpoint(PASSIVE);");
+            }
+            catch (SqliteException)
+            {
+                // Busy or interrupted: the WAL only grows until the next tick's checkpoint.
+            }
+        }
     }
 
     public bool IsPersistent => _connection is not null;
@@ -103,6 +139,12 @@ public sealed class StateStore : IDisposable
 
     public void Dispose()
     {
+        _checkpoints?.Dispose();
+        lock (_checkpointGate)
+        {
+            _disposed = true;
+            _checkpointer?.Dispose();
+        }
         lock (_gate)
         {
             _upsert?.Dispose();
