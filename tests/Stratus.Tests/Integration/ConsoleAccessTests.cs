@@ -15,8 +15,7 @@ public sealed partial class ConsoleAccessTests
     public async Task Verify_mode_keeps_the_console_and_health_details_behind_the_start_up_token()
     {
         await using var server = await StratusProcess.StartPersistentAsync("--auth", "verify");
-        var token = TokenPattern().Match(server.Output).Groups[1].Value;
-        Assert.NotEmpty(token);
+        var token = await ConsoleTokenAsync(server);
         using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
 
         using (var console = await anonymous.GetAsync(server.Url + "/_stratus/"))
@@ -58,18 +57,35 @@ public sealed partial class ConsoleAccessTests
 
         // The token survives a restart (it is kept 0600 in the data dir), so a logged-in browser stays logged in.
         await server.RestartAsync();
-        Assert.Equal(token, TokenPattern().Match(server.Output).Groups[1].Value);
+        Assert.Equal(token, await ConsoleTokenAsync(server));
     }
 
     [Fact]
     public async Task Accept_mode_says_at_start_up_what_the_open_console_shows()
     {
         await using var server = await StratusProcess.StartEphemeralAsync();
-        Assert.Contains("is open to anyone who can reach", server.Output);
+        Assert.Contains("is open to anyone who can reach", await ConsoleLineAsync(server));
         using var http = new HttpClient();
         using var console = await http.GetAsync(server.Url + "/_stratus/");
         Assert.Equal(HttpStatusCode.OK, console.StatusCode);
     }
+
+    /// <summary>The start-up line about the console, printed just after the ready line the server's start waits for.</summary>
+    private static async Task<string> ConsoleLineAsync(StratusProcess server)
+    {
+        for (var waited = 0; waited < 200; waited++)
+        {
+            // The output of this run only: a restarted server's earlier lines come first.
+            var lines = server.Output.Split('\n');
+            var ready = Array.FindLastIndex(lines, l => l.StartsWith("Stratus ready on ", StringComparison.Ordinal));
+            if (lines.Skip(ready).FirstOrDefault(l => l.StartsWith("Console: ", StringComparison.Ordinal)) is { } line) return line;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("Stratus printed no Console line:\n" + server.Output);
+    }
+
+    private static async Task<string> ConsoleTokenAsync(StratusProcess server) =>
+        TokenPattern().Match(await ConsoleLineAsync(server)).Groups[1].Value is { Length: > 0 } token ? token : throw new InvalidOperationException("no token in the Console line");
 
     [GeneratedRegex(@"/_stratus/login\?token=([A-Za-z0-9_-]+)")]
     private static partial Regex TokenPattern();
