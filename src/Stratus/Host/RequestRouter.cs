@@ -55,6 +55,12 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
             Http = http,
         };
 
+        if (!Regions.IsKnown(call.Region))
+        {
+            await service.Endpoint.RejectAsync(http, call, Regions.Unknown(call.Region,
+                service.Endpoint.Protocols.FirstOrDefault(p => p.Accepts(http.Request)) is Protocols.Query.AwsQueryProtocol));
+            return;
+        }
         if (options.Auth == AuthMode.Verify && await verifier.VerifyAsync(http, credential, known) is { } refusal)
         {
             await service.Endpoint.RejectAsync(http, call, refusal);

@@ -74,8 +74,9 @@ public sealed class StratusServices : IAsyncDisposable
         var cloudWatch = new CloudWatchService(store, clock, lambdaForAlarms, Log("cloudwatch"));
         var logs = new LogsService(store, clock, cloudWatch, Log("logs"));
 
-        // Function code, runtime clients and registry blobs live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown.
-        var ephemeralWorkDir = options.DataDir is null ? Directory.CreateTempSubdirectory("stratus-").FullName : null;
+        // Function code, runtime clients and registry blobs live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown
+        // (and the next one removes, should this one be killed).
+        var ephemeralWorkDir = options.DataDir is null ? OwnedTempDirectory.Create("stratus-") : null;
         var workDir = ephemeralWorkDir ?? options.DataDir!;
         // Built before Lambda, which resolves and unpacks image functions through it (IImageRegistry).
         var ecr = new EcrService(store, clock, Path.Combine(workDir, "ecr"), EcrSettings.FromEnvironment(), address, Log("ecr"));
@@ -103,7 +104,7 @@ public sealed class StratusServices : IAsyncDisposable
             new RdsDbInstanceProvider(rds),
             new LogsLogGroupProvider(logs),
             new CloudWatchAlarmProvider(cloudWatch),
-            new LambdaFunctionProvider(lambda),
+            new LambdaFunctionProvider(lambda, new LambdaFunctionCode(options.LocalCodeRoot)),
             new LambdaPermissionProvider(lambda),
             new LambdaVersionProvider(lambda),
         ]), address, Log("cloudformation.engine"));
@@ -111,7 +112,7 @@ public sealed class StratusServices : IAsyncDisposable
         IStratusService[] all =
         [
             new IamApi(iam, Log("iam")), new StsApi(sts, Log("sts")), new EcrApi(ecr, Log("ecr")),
-            new LambdaApi(lambda, Log("lambda")), new RdsApi(rds, Log("rds")),
+            new LambdaApi(lambda, SignedLinks.For(options, clock), Log("lambda")), new RdsApi(rds, Log("rds")),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new CloudFormationApi(cloudFormation, Log("cloudformation")),
             new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
         ];

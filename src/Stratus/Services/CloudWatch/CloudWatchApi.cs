@@ -47,10 +47,10 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
 
     private OperationTable Operations() => new()
     {
-        { "PutMetricData", i =>
+        { "PutMetricData", async i =>
             {
-                _cloudWatch.PutMetricData(i.Scope, i.Required("Namespace"), i.List("MetricData").Select(n => MetricDataInput(i.Nested(Structure(n, "MetricData")))).ToList());
-                return (JsonObject?)null;
+                await _cloudWatch.PutMetricDataAsync(i.Scope, i.Required("Namespace"), i.List("MetricData").Select(n => MetricDataInput(i.Nested(Structure(n, "MetricData")))).ToList());
+                return OperationResult.Empty();
             } },
         { "GetMetricStatistics", GetMetricStatistics },
         { "GetMetricData", GetMetricData },

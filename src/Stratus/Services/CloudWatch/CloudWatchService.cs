@@ -14,8 +14,10 @@ namespace Stratus.Services.CloudWatch;
 
 /// <summary>
 /// CloudWatch's domain: metric data (through <see cref="MetricStore"/>), queries with statistics and
-/// metric math, and alarms evaluated on a schedule. Services publish through <see cref="IMetricPublisher"/>:
-/// a channel drained by a background task, so publishing never waits for aggregation or disk.
+/// metric math, and alarms evaluated on a schedule. PutMetricData answers once its data is committed. Services
+/// publish through <see cref="IMetricPublisher"/>: a channel drained by a background task and committed by the
+/// housekeeping flush, so invoke paths never wait for aggregation or disk (those points are nobody's
+/// acknowledged write; a kill -9 can lose the last two seconds of them).
 /// </summary>
 public sealed class CloudWatchService : IMetricPublisher, IDisposable
 {
@@ -76,7 +78,8 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
 
     public void Publish(MetricDatum datum) => _published.Writer.TryWrite(datum);
 
-    public void PutMetricData(Scope scope, string ns, IReadOnlyList<MetricDataInput> data)
+    /// <summary>Records the data points and completes once they are on disk (group commit): acknowledged data survives a kill -9.</summary>
+    public async Task PutMetricDataAsync(Scope scope, string ns, IReadOnlyList<MetricDataInput> data)
     {
         if (ns.StartsWith("AWS/", StringComparison.Ordinal))
             throw CloudWatchErrors.InvalidValue($"The value {ns} for parameter Namespace is invalid.");
@@ -95,6 +98,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             });
             if (!recorded) throw CloudWatchErrors.TooManyMetrics(MetricStore.MaxMetrics);
         }
+        await _metrics.CommitAsync();
     }
 
     private static void Validate(MetricDataInput datum, string at, DateTimeOffset now)

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Http;
 using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.RestJson;
@@ -14,10 +16,12 @@ public sealed class LambdaApi : IStratusService
     private const string Functions = "/2015-03-31/functions";
     private const string CodeDownloadPath = "/_stratus/lambda/code";
     private readonly LambdaService _lambda;
+    private readonly SignedLinks _links;
 
-    public LambdaApi(LambdaService lambda, ILogger logger)
+    public LambdaApi(LambdaService lambda, SignedLinks links, ILogger logger)
     {
         _lambda = lambda;
+        _links = links;
         Endpoint = new ServiceEndpoint("lambda", Operations(), new RestJsonProtocol(Routes()) { ErrorMessageKey = "Message" })
         {
             Logger = logger,
@@ -28,6 +32,9 @@ public sealed class LambdaApi : IStratusService
 
     public string Name => "lambda";
     public ServiceEndpoint Endpoint { get; }
+
+    /// <summary>GetFunction's Code.Location: presigned like S3's, so it needs no credentials and works for 10 minutes only.</summary>
+    public IReadOnlyList<StratusPage> Pages => [new(CodeDownloadPath, DownloadCodeAsync) { AuthorizesItself = true }];
     public string State =>
         $"running ({(_lambda.Sandboxed ? "sandboxed with bubblewrap" : "bubblewrap not installed: functions are not sandboxed")}; memory limits {_lambda.MemoryLimits.Description})";
 
@@ -59,7 +66,6 @@ public sealed class LambdaApi : IStratusService
         new("PUT", "/2017-10-31/functions/{FunctionName}/concurrency", "PutFunctionConcurrency"),
         new("GET", "/2019-09-30/functions/{FunctionName}/concurrency", "GetFunctionConcurrency"),
         new("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", "DeleteFunctionConcurrency", successStatus: 204),
-        new("GET", CodeDownloadPath + "/{CodeId}", "DownloadFunctionCode"),
     ];
 
     private OperationTable Operations() => new()
@@ -82,7 +88,7 @@ public sealed class LambdaApi : IStratusService
                         : new JsonObject
                         {
                             ["RepositoryType"] = "S3",
-                            ["Location"] = $"{i.Call.PublicBaseUrl}{CodeDownloadPath}/{Convert.ToHexStringLower(Convert.FromBase64String(config.CodeSha256))}",
+                            ["Location"] = i.Call.PublicBaseUrl + _links.Sign($"{CodeDownloadPath}/{Convert.ToHexStringLower(Convert.FromBase64String(config.CodeSha256))}"),
                         },
                 };
                 if (function.Tags.Count > 0) result["Tags"] = StringMap(function.Tags);
@@ -195,12 +201,38 @@ public sealed class LambdaApi : IStratusService
             ? new JsonObject { ["ReservedConcurrentExecutions"] = reserved }
             : new JsonObject() },
         { "DeleteFunctionConcurrency", i => Done(() => _lambda.DeleteFunctionConcurrency(i.Scope, i.Required("FunctionName"))) },
-        { "DownloadFunctionCode", async i => new OperationResult
-            {
-                RawBody = await File.ReadAllBytesAsync(_lambda.CodeZipPath(CheckedCodeId(i.Required("CodeId"))), i.Aborted),
-                RawContentType = "application/zip",
-            } },
     };
+
+    /// <summary>Serves a package to a link <see cref="SignedLinks"/> signed, answering refusals as S3 answers a presigned GET.</summary>
+    private async Task DownloadCodeAsync(HttpContext http)
+    {
+        var path = http.Request.Path.Value ?? "";
+        if (_links.Refusal(path, http.Request.Query["Expires"], http.Request.Query["Signature"]) is { } refusal)
+        {
+            await WriteS3ErrorAsync(http, 403, "AccessDenied", refusal);
+            return;
+        }
+        string zip;
+        try
+        {
+            zip = _lambda.CodeZipPath(CheckedCodeId(path.Length > CodeDownloadPath.Length + 1 ? path[(CodeDownloadPath.Length + 1)..] : ""));
+        }
+        catch (AwsException)
+        {
+            await WriteS3ErrorAsync(http, 404, "NoSuchKey", "The specified key does not exist.");
+            return;
+        }
+        http.Response.ContentType = "application/zip";
+        await http.Response.SendFileAsync(zip, http.RequestAborted);
+    }
+
+    private static async Task WriteS3ErrorAsync(HttpContext http, int status, string code, string message)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/xml";
+        await http.Response.WriteAsync(new XElement("Error", new XElement("Code", code), new XElement("Message", message),
+            new XElement("RequestId", Guid.NewGuid().ToString("N"))).ToString(SaveOptions.DisableFormatting));
+    }
 
     private async Task<OperationResult> InvokeAsync(OperationInput i)
     {

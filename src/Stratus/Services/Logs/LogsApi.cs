@@ -75,7 +75,7 @@ public sealed class LogsApi : IStratusService, IDisposable
                 return (JsonObject?)null;
             } },
         { "DescribeLogStreams", DescribeLogStreams },
-        { "PutLogEvents", PutLogEvents },
+        { "PutLogEvents", PutLogEventsAsync },
         { "GetLogEvents", GetLogEvents },
         { "FilterLogEvents", FilterLogEvents },
         { "PutMetricFilter", i =>
@@ -184,11 +184,11 @@ public sealed class LogsApi : IStratusService, IDisposable
         return body;
     }
 
-    private JsonObject PutLogEvents(OperationInput i)
+    private async Task<OperationResult> PutLogEventsAsync(OperationInput i)
     {
         var events = i.List("logEvents").Select(n => i.Nested(n as JsonObject ?? throw i.Style.Invalid("logEvents", "must be a list of structures")))
             .Select(e => (e.Long("timestamp") ?? throw e.Style.Missing("timestamp"), e.Required("message"))).ToList();
-        var outcome = _logs.PutLogEvents(i.Scope, GroupName(i), i.Required("logStreamName"), events);
+        var outcome = await _logs.PutLogEventsAsync(i.Scope, GroupName(i), i.Required("logStreamName"), events);
         var body = new JsonObject { ["nextSequenceToken"] = SequenceToken() };
         if (outcome is not { TooNewStartIndex: null, TooOldEndIndex: null, ExpiredEndIndex: null })
             body["rejectedLogEventsInfo"] = new JsonObject

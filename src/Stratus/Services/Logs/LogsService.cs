@@ -12,7 +12,9 @@ namespace Stratus.Services.Logs;
 /// <summary>
 /// CloudWatch Logs' domain: groups, streams and their events, with the service's validation of
 /// PutLogEvents batches, retention policies applied on a schedule, and <see cref="ILogWriter"/> for
-/// services writing their own logs (through a channel, so writers never wait).
+/// services writing their own logs (through a channel, so writers never wait). PutLogEvents answers once its
+/// events are committed; what services write for themselves (Lambda's function logs) is committed within a
+/// second by the housekeeping flush, off the invoke path, as AWS also delivers function logs asynchronously.
 /// </summary>
 public sealed partial class LogsService : ILogWriter, IDisposable
 {
@@ -145,7 +147,8 @@ public sealed partial class LogsService : ILogWriter, IDisposable
 
     // ---- events ----
 
-    public PutLogEventsOutcome PutLogEvents(Scope scope, string groupName, string streamName, IReadOnlyList<(long Timestamp, string Message)> events)
+    /// <summary>Stores a batch and completes once it is on disk (group commit): an acknowledged event survives a kill -9.</summary>
+    public async Task<PutLogEventsOutcome> PutLogEventsAsync(Scope scope, string groupName, string streamName, IReadOnlyList<(long Timestamp, string Message)> events)
     {
         if (events.Count == 0)
             throw LogsErrors.Validation.Rejected("logEvents", "[]", "Member must have length greater than or equal to 1");
@@ -185,6 +188,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         var accepted = events.Take(tooNew ?? events.Count).Skip(Math.Max(tooOld ?? 0, expired ?? 0)).ToList();
         _events.Append(StreamKey(stream), accepted, now);
         PublishMetrics(group, accepted);
+        await _events.CommitAsync();
         return new PutLogEventsOutcome(tooNew, tooOld, expired);
     }
 
@@ -423,7 +427,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
                         _events.EnforceLimit();
                         lastRetention = _clock.GetUtcNow();
                     }
-                    _events.Flush();
+                    _events.Flush(compact: true);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -455,7 +459,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         {
             _logger.LogError(e, "A Logs background task failed");
         }
-        _events.Flush();
+        _events.Flush(compact: true);
         _stopping.Dispose();
     }
 

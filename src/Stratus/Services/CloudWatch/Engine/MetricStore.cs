@@ -24,7 +24,9 @@ public sealed record PeriodAggregate(DateTimeOffset Start, MetricAggregate Aggre
 /// data), as CloudWatch stores them. Retention is bounded like CloudWatch's finest resolutions:
 /// 1-second slots for 3 hours, 1-minute slots for 15 days; a metric with no data left disappears
 /// (ListMetrics, as on AWS, shows metrics with data in the last two weeks). Slots are persisted per
-/// metric and 10 minutes, written in batches by <see cref="Flush"/> a moment after they change.
+/// metric and 10 minutes, written in batches by <see cref="Flush"/>: at once for PutMetricData, which waits for
+/// the commit through <see cref="CommitAsync"/> (concurrent calls share one transaction), and on a timer for
+/// the metrics services publish for themselves.
 /// </summary>
 public sealed class MetricStore
 {
@@ -41,10 +43,12 @@ public sealed class MetricStore
     private readonly ConcurrentDictionary<(string Series, long Block), byte> _dirty = new();
     private readonly StateStore _store;
     private readonly Lock _flushGate = new();
+    private readonly GroupCommit _commits;
 
     public MetricStore(StateStore store)
     {
         _store = store;
+        _commits = new GroupCommit(Flush);
         foreach (var (_, body) in store.Load(Collection))
         {
             var block = JsonSerializer.Deserialize<StoredBlock>(body, Json);
@@ -121,6 +125,9 @@ public sealed class MetricStore
         return periods.Select(p => new PeriodAggregate(DateTimeOffset.FromUnixTimeSeconds(p.Key), p.Value.Aggregate,
             p.Value.Units.Count == 1 ? p.Value.Units.First() : "None")).ToList();
     }
+
+    /// <summary>Completes once every data point recorded before the call is committed (group commit); at once without a state file.</summary>
+    public Task CommitAsync() => _store.IsPersistent ? _commits.CommitAsync() : Task.CompletedTask;
 
     /// <summary>Writes every changed block in one transaction.</summary>
     public void Flush()

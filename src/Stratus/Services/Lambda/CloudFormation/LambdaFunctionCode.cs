@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text;
 using Stratus.Services.CloudFormation.Resources;
 
@@ -7,13 +8,15 @@ namespace Stratus.Services.Lambda.CloudFormation;
 /// <summary>
 /// A template's Code property as a deployment package: inline ZipFile source (index.py / index.js, as
 /// AWS packages it for interpreted runtimes), ImageUri, or Stratus's local convention
-/// S3Bucket "stratus-local" with S3Key an absolute path to a .zip file or a directory to zip.
+/// S3Bucket "stratus-local" with S3Key an absolute path to a .zip file or a directory to zip. Local paths are
+/// confined to <paramref name="localCodeRoot"/> (the folder Stratus was started from, or --local-code-root) with
+/// every link resolved: a template, whoever sends it, cannot package files elsewhere that Stratus's user can read.
 /// </summary>
-public static class LambdaFunctionCode
+public sealed class LambdaFunctionCode(string localCodeRoot)
 {
     public const string LocalBucket = "stratus-local";
 
-    public static Services.Lambda.FunctionCode Read(ResourceProperties p)
+    public Services.Lambda.FunctionCode Read(ResourceProperties p)
     {
         var code = p.Object("Code") ?? throw p.Missing("Code");
         if (code.String("ImageUri") is { } image) return new Services.Lambda.FunctionCode(null, image);
@@ -45,13 +48,71 @@ public static class LambdaFunctionCode
         return buffer.ToArray();
     }
 
-    private static byte[] Local(ResourceProperties p, string path)
+    private byte[] Local(ResourceProperties p, string path)
     {
         if (!Path.IsPathFullyQualified(path)) throw p.Invalid("Code", $"S3Key must be an absolute path on the Stratus machine, not '{path}'");
-        if (File.Exists(path)) return File.ReadAllBytes(path);
-        if (!Directory.Exists(path)) throw p.Invalid("Code", $"no .zip file or directory at {path}");
+        var root = RealPath(localCodeRoot) ?? throw p.Invalid("Code", $"the local code root {localCodeRoot} does not exist");
+        var real = RealPath(path) ?? throw p.Invalid("Code", $"no .zip file or directory at {path}");
+        if (!IsWithin(real, root))
+            throw p.Invalid("Code", $"S3Key {path} is outside the local code root {root}: Stratus packages only files under the folder " +
+                "it was started from, or the one given with stratus start --local-code-root");
+        if (File.Exists(real))
+        {
+            if (new FileInfo(real).Length > Engine.CodeStore.MaxZippedBytes)
+                throw p.Invalid("Code", $"{path} is larger than Lambda's {Engine.CodeStore.MaxZippedBytes} bytes");
+            return File.ReadAllBytes(real);
+        }
+        if (!Directory.Exists(real)) throw p.Invalid("Code", $"no .zip file or directory at {path}");
         using var buffer = new MemoryStream();
-        ZipFile.CreateFromDirectory(path, buffer, CompressionLevel.Optimal, includeBaseDirectory: false);
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+            AddDirectory(p, zip, real, real, root);
         return buffer.ToArray();
     }
+
+    /// <summary>Zips a directory's files (their modes kept); a link is followed only when its target is inside the root, and never into a directory.</summary>
+    private static void AddDirectory(ResourceProperties p, ZipArchive zip, string directory, string top, string root)
+    {
+        foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            var name = Path.GetRelativePath(top, entry.FullName);
+            if (entry.LinkTarget is not null)
+            {
+                var target = RealPath(entry.FullName);
+                if (target is null || !IsWithin(target, root) || Directory.Exists(target))
+                    throw p.Invalid("Code", $"{entry.FullName} is a link {(target is not null && Directory.Exists(target) ? "to a directory" : "outside the local code root " + root)}: Stratus does not follow it");
+                zip.CreateEntryFromFile(target, name, CompressionLevel.Optimal);
+            }
+            else if (entry is DirectoryInfo)
+            {
+                AddDirectory(p, zip, entry.FullName, top, root);
+            }
+            else
+            {
+                zip.CreateEntryFromFile(entry.FullName, name, CompressionLevel.Optimal);
+            }
+        }
+    }
+
+    private static bool IsWithin(string path, string root) =>
+        path == root || path.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal);
+
+    /// <summary>The path with every link resolved (realpath(3)), null when it does not exist.</summary>
+    private static string? RealPath(string path)
+    {
+        var resolved = realpath(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero) return null;
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved);
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(resolved);
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+#pragma warning disable SYSLIB1054, CA2101 // as the other libc imports in Stratus: no unsafe code for the generated marshalling
+    private static extern IntPtr realpath([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+#pragma warning restore SYSLIB1054, CA2101
 }

@@ -5,7 +5,7 @@ using Stratus.Services.CloudFormation.Resources;
 namespace Stratus.Services.Lambda.CloudFormation;
 
 /// <summary>AWS::Lambda::Function through LambdaService: code, configuration, tags and reserved concurrency. Ref is the function name.</summary>
-public sealed class LambdaFunctionProvider(LambdaService lambda) : IResourceProvider
+public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionCode code) : IResourceProvider
 {
     public string Type => "AWS::Lambda::Function";
 
@@ -15,7 +15,7 @@ public sealed class LambdaFunctionProvider(LambdaService lambda) : IResourceProv
     {
         var p = request.Properties;
         var name = p.String("FunctionName") ?? request.GeneratedName(64);
-        var function = lambda.CreateFunction(request.Scope, name, Settings(p), LambdaFunctionCode.Read(p),
+        var function = lambda.CreateFunction(request.Scope, name, Settings(p), code.Read(p),
             p.String("PackageType"), Tags(p), publish: false);
         try
         {
@@ -34,7 +34,7 @@ public sealed class LambdaFunctionProvider(LambdaService lambda) : IResourceProv
         var p = request.Properties;
         var (scope, name) = (request.Scope, current.PhysicalId);
         if (!ResourceProperties.Same(p.Values["Code"], previousProperties["Code"]))
-            lambda.UpdateFunctionCode(scope, name, LambdaFunctionCode.Read(p), publish: false, revisionId: null);
+            lambda.UpdateFunctionCode(scope, name, code.Read(p), publish: false, revisionId: null);
         var settings = Settings(p);
         // Settings left out of the template go back to Lambda's defaults, as CloudFormation does.
         var function = lambda.UpdateFunctionConfiguration(scope, name, settings with

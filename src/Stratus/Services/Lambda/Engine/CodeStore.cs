@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
+using Stratus.Persistence;
 using Stratus.Protocols;
 
 namespace Stratus.Services.Lambda.Engine;
@@ -9,7 +10,7 @@ public sealed record StoredCode(string Id, string Sha256, long Size);
 
 /// <summary>
 /// Function packages under the data dir: the zip as uploaded (served back by GetFunction's Code.Location)
-/// and its unpacked tree, which environments mount read-only.
+/// and its unpacked tree, which environments mount read-only. The folder and the zips are the user's alone (0700, 0600).
 /// </summary>
 public sealed class CodeStore
 {
@@ -20,7 +21,7 @@ public sealed class CodeStore
     public CodeStore(string root)
     {
         _root = root;
-        Directory.CreateDirectory(root);
+        DataDirectory.CreatePrivate(root);
     }
 
     public string DirectoryOf(string codeId) => Path.Combine(_root, codeId);
@@ -45,7 +46,7 @@ public sealed class CodeStore
                     throw LambdaErrors.UnzippedTooLarge(MaxUnzippedBytes);
                 archive.ExtractToDirectory(staging);
             }
-            File.WriteAllBytes(ZipOf(code.Id), zip);
+            DataDirectory.WritePrivate(ZipOf(code.Id), zip);
             Directory.Move(staging, directory);
         }
         catch (IOException) when (Directory.Exists(directory))

@@ -22,7 +22,8 @@ public sealed record StreamStatistics(long? FirstEventTimestamp, long? LastEvent
 /// ("STREAM␟BLOCK.CHUNK"); events dropped from a stream's start (its bound, its retention) are recorded as the
 /// stream's trim position ("STREAM␟trim"), and blocks left empty are deleted. Storage is bounded: each
 /// stream keeps its newest <see cref="MaxEventsPerStream"/> events, and beyond <see cref="MaxStoredBytes"/>
-/// overall the oldest blocks of any stream go first.
+/// overall the oldest blocks of any stream go first. Calls a client waits on commit through <see cref="CommitAsync"/>;
+/// what services write for themselves is flushed on a timer.
 /// </summary>
 public sealed class LogEventStore
 {
@@ -39,12 +40,15 @@ public sealed class LogEventStore
     private readonly ConcurrentDictionary<string, StreamEvents> _streams = new(StringComparer.Ordinal);
     /// <summary>Blocks with events appended since the last flush (the events wait in their stream's Pending).</summary>
     private readonly ConcurrentDictionary<(string Stream, long Block), byte> _appended = new();
+    /// <summary>Blocks given more than one chunk since the last compaction: group commits write a chunk per flush.</summary>
+    private readonly ConcurrentDictionary<(string Stream, long Block), byte> _fragmented = new();
     /// <summary>Streams whose start was trimmed since the last flush.</summary>
     private readonly ConcurrentDictionary<string, byte> _trimmed = new(StringComparer.Ordinal);
     /// <summary>Blocks gone (emptied, dropped, their stream deleted), with the documents written for them, deleted by the next flush.</summary>
     private readonly ConcurrentQueue<(string Stream, long? Block, List<long> Chunks)> _deleted = new();
     private readonly StateStore _store;
     private readonly Lock _flushGate = new();
+    private readonly GroupCommit _commits;
     private long _nextId;
     private long _nextChunk;
     private long _storedBytes;
@@ -54,6 +58,7 @@ public sealed class LogEventStore
     {
         _store = store;
         _maxStoredBytes = maxStoredBytes;
+        _commits = new GroupCommit(() => Flush());
         var trims = new Dictionary<string, LogEvent>(StringComparer.Ordinal);
         foreach (var (key, body) in store.Load(Collection))
         {
@@ -165,6 +170,7 @@ public sealed class LogEventStore
             stream.Blocks.Clear();
             stream.Chunks.Clear();
             stream.Pending.Clear();
+            stream.Recent.Clear();
         }
     }
 
@@ -201,8 +207,19 @@ public sealed class LogEventStore
         }
     }
 
-    /// <summary>Writes what changed since the last flush in one transaction: new chunks, trim positions, deletions.</summary>
-    public void Flush()
+    /// <summary>
+    /// Completes once every event appended before the call is committed: a PutLogEvents answers only then, while
+    /// concurrent calls share one flush (group commit). Without a state file there is nothing to wait for.
+    /// </summary>
+    public Task CommitAsync() => _store.IsPersistent ? _commits.CommitAsync() : Task.CompletedTask;
+
+    /// <summary>
+    /// Writes what changed since the last flush in one transaction: new chunks, trim positions, deletions. With
+    /// <paramref name="compact"/> (the housekeeping flush, once a second) the chunks that group commits wrote for a block
+    /// since the last compaction become one, in the same transaction, so the state file holds about a chunk per block
+    /// and second however many calls wrote them.
+    /// </summary>
+    public void Flush(bool compact = false)
     {
         // Without a state file there is nothing to write.
         if (!_store.IsPersistent) return;
@@ -239,11 +256,41 @@ public sealed class LogEventStore
                     // A block dropped while its events waited has nothing left to write.
                     if (!stream.Blocks.ContainsKey(key.Block)) continue;
                     stream.ChunksOf(key.Block).Add(chunk);
+                    var recent = stream.RecentOf(key.Block);
+                    recent.Chunks.Add(chunk);
+                    recent.Events.AddRange(added);
+                    if (recent.Chunks.Count > 1) _fragmented[key] = 0;
                 }
                 writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, chunk), JsonSerializer.Serialize(added, Json)));
             }
+            if (compact) Compact(writes);
             _store.Apply(writes);
         }
+    }
+
+    /// <summary>Replaces each fragmented block's recent chunks with one holding their events (the caller commits it all at once).</summary>
+    private void Compact(List<StoreWrite> writes)
+    {
+        foreach (var (key, _) in _fragmented.ToArray())
+        {
+            _fragmented.TryRemove(key, out _);
+            if (!_streams.TryGetValue(key.Stream, out var stream)) continue;
+            lock (stream.Gate)
+            {
+                if (!stream.Recent.Remove(key.Block, out var recent) || recent.Chunks.Count < 2 || !stream.Chunks.TryGetValue(key.Block, out var chunks)) continue;
+                var merged = ++_nextChunk;
+                foreach (var chunk in recent.Chunks)
+                {
+                    chunks.Remove(chunk);
+                    writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, chunk), null));
+                }
+                chunks.Add(merged);
+                writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, merged), JsonSerializer.Serialize(recent.Events, Json)));
+            }
+        }
+        // Blocks written by a single chunk since the last compaction need nothing: start their count afresh.
+        foreach (var stream in _streams.Values)
+            lock (stream.Gate) stream.Recent.Clear();
     }
 
     private static string ChunkKey(string stream, long block, long chunk) => chunk == LegacyDocument
@@ -266,6 +313,7 @@ public sealed class LogEventStore
     {
         stream.Blocks.Remove(block);
         stream.Pending.Remove(block);
+        stream.Recent.Remove(block);
         if (stream.Chunks.Remove(block, out var chunks)) _deleted.Enqueue((streamKey, block, chunks));
     }
 
@@ -285,6 +333,8 @@ public sealed class LogEventStore
         public SortedDictionary<long, List<LogEvent>> Blocks { get; } = [];
         /// <summary>Per block, events appended since the last flush.</summary>
         public Dictionary<long, List<LogEvent>> Pending { get; } = [];
+        /// <summary>Per block, the chunks written since the last compaction and their events.</summary>
+        public Dictionary<long, (List<long> Chunks, List<LogEvent> Events)> Recent { get; } = [];
         /// <summary>Per block, the chunk documents written for it.</summary>
         public Dictionary<long, List<long>> Chunks { get; } = [];
         /// <summary>The last event dropped from the stream's start: every event up to it is gone.</summary>
@@ -294,6 +344,9 @@ public sealed class LogEventStore
         public long? LastIngestion { get; private set; }
 
         public List<LogEvent> PendingOf(long block) => Pending.TryGetValue(block, out var list) ? list : Pending[block] = [];
+
+        public (List<long> Chunks, List<LogEvent> Events) RecentOf(long block) =>
+            Recent.TryGetValue(block, out var recent) ? recent : Recent[block] = ([], []);
 
         public List<long> ChunksOf(long block) => Chunks.TryGetValue(block, out var list) ? list : Chunks[block] = [];
 
