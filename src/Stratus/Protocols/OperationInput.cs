@@ -134,6 +134,7 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
     public OperationInput Nested(JsonObject obj) => new(obj, Call, Style);
 
     bool IInputReader.FromTemplate => false;
+    string IInputReader.RequiredDocument(string name) => Required(name);
     Dictionary<string, string>? IInputReader.StringMap(string name) => StringMap(name);
     IInputReader? IInputReader.Object(string name) => Object(name) is { } nested ? Nested(nested) : null;
     IReadOnlyList<IInputReader> IInputReader.Objects(string name) =>

@@ -120,10 +120,7 @@ public sealed class ApiGatewayApi : IStratusService
         { "UpdateMethodResponse", i => Wire(_gateway.UpdateMethodResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i), Patch(i))) },
         { "DeleteMethodResponse", i => Done(() => _gateway.DeleteMethodResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
 
-        { "PutIntegration", i => Wire(_gateway.PutIntegration(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), new IntegrationSettings(
-            i.Required("type"), i.String("httpMethod"), i.String("uri"), i.String("connectionType"),
-            i.String("credentials"), i.StringMap("requestParameters"), NullableStringMap(i, "requestTemplates"), i.String("passthroughBehavior"),
-            i.String("contentHandling"), i.Int("timeoutInMillis"), i.String("cacheNamespace"), i.Strings("cacheKeyParameters").ToList()))) },
+        { "PutIntegration", i => Wire(_gateway.PutIntegration(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), IntegrationSettings.Read(i))) },
         { "GetIntegration", i => Wire(_gateway.GetIntegration(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i))) },
         { "UpdateIntegration", i => Wire(_gateway.UpdateIntegration(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), Patch(i))) },
         { "DeleteIntegration", i => Done(() => _gateway.DeleteIntegration(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i))) },

@@ -26,8 +26,7 @@ public sealed class IamApi : IStratusService
 
     private OperationTable Operations() => new()
     {
-        { "CreateRole", i => new JsonObject { ["Role"] = Role(_iam.CreateRole(i.Scope, i.Required("RoleName"), i.String("Path"),
-            i.Required("AssumeRolePolicyDocument"), i.String("Description"), i.Int("MaxSessionDuration"), Tags(i))) } },
+        { "CreateRole", i => new JsonObject { ["Role"] = Role(_iam.CreateRole(i.Scope, i.Required("RoleName"), RoleSettings.Read(i), Tags(i))) } },
         { "GetRole", i => new JsonObject { ["Role"] = Role(_iam.GetRole(i.Scope, i.Required("RoleName"))) } },
         { "ListRoles", i => Paged(_iam.ListRoles(i.Scope, i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")), "Roles", r => Role(r, withTags: false)) },
         { "DeleteRole", i => Done(() => _iam.DeleteRole(i.Scope, i.Required("RoleName"))) },

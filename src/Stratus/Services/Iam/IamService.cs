@@ -43,8 +43,9 @@ public sealed class IamService : IIamRoles, ICredentialSource
 
     // ---- roles ----
 
-    public IamRole CreateRole(Scope scope, string roleName, string? path, string trustPolicy, string? description, int? maxSessionDuration, IReadOnlyList<IamTag> tags)
+    public IamRole CreateRole(Scope scope, string roleName, RoleSettings settings, IReadOnlyList<IamTag> tags)
     {
+        var (path, trustPolicy, description, maxSessionDuration) = settings;
         IamNames.CheckName("RoleName", roleName, 64);
         path = IamNames.CheckPath(path);
         PolicyDocument.Validate(trustPolicy, PolicyDocument.Kind.Trust);

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using Stratus.Host;
 using Stratus.Protocols;
+using Stratus.Services.Iam;
 using Stratus.Services.Lambda;
 
 namespace Stratus.Tests.Integration.Lambda;
@@ -19,9 +20,9 @@ public sealed class LambdaInvokerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await StratusServer.StartAsync(new StratusOptions { Port = 0 });
-        var role = _server.Services.Iam.CreateRole(Scope.Of(Account, Region), "invoker-role", null,
+        var role = _server.Services.Iam.CreateRole(Scope.Of(Account, Region), "invoker-role", new RoleSettings(null,
             """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""",
-            null, null, []);
+            null, null), []);
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         using (var writer = new StreamWriter(zip.CreateEntry("app.py").Open()))

@@ -31,8 +31,9 @@ public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPu
     {
         _store = StateStore.Ephemeral();
         var iam = new IamService(_store, TimeProvider.System);
-        var role = iam.CreateRole(Scope.Of(Account, Region), "telemetry-role", null,
-            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""", null, null, []);
+        var role = iam.CreateRole(Scope.Of(Account, Region), "telemetry-role", new RoleSettings(null,
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""",
+            null, null), []);
         _lambda = LambdaService.Start(_store, TimeProvider.System, iam, null, this, this, _workDir, new LambdaSettings(), StratusAddress.Known(new Uri("http://127.0.0.1:1")));
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))

@@ -62,12 +62,7 @@ public sealed class ApiGatewayMethodProvider(ApiGatewayService gateway) : IResou
 
     private void PutIntegration(Scope scope, string logicalId, string api, string resource, string httpMethod, ResourceProperties integration)
     {
-        var type = integration.Required("Type");
-        gateway.PutIntegration(scope, api, resource, httpMethod, new IntegrationSettings(type,
-            integration.String("IntegrationHttpMethod"), integration.String("Uri"), integration.String("ConnectionType"), integration.String("Credentials"),
-            integration.StringMap("RequestParameters"), integration.StringMap("RequestTemplates"), integration.String("PassthroughBehavior"),
-            integration.String("ContentHandling"), integration.Int("TimeoutInMillis"), integration.String("CacheNamespace"),
-            integration.Strings("CacheKeyParameters").ToList()));
+        gateway.PutIntegration(scope, api, resource, httpMethod, IntegrationSettings.Read(integration));
         foreach (var response in integration.Objects("IntegrationResponses").Select(o => new ResourceProperties(logicalId, o)))
         {
             gateway.PutIntegrationResponse(scope, api, resource, httpMethod, response.Required("StatusCode"), response.String("SelectionPattern"),

@@ -19,6 +19,7 @@ public sealed class ResourceProperties(string logicalId, JsonObject values) : II
     bool? IInputReader.Bool(string name) => Bool(Property(name));
     IReadOnlyList<string> IInputReader.Strings(string name) => Strings(Property(name));
     Dictionary<string, string>? IInputReader.StringMap(string name) => StringMap(Property(name));
+    string IInputReader.RequiredDocument(string name) => RequiredDocument(Property(name));
     IInputReader? IInputReader.Object(string name) => Object(Property(name));
     IReadOnlyList<IInputReader> IInputReader.Objects(string name) => Objects(Property(name)).Select(o => new ResourceProperties(logicalId, o)).ToList();
     Exception IInputReader.Missing(string name) => Missing(Property(name));

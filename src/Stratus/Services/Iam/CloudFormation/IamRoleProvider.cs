@@ -15,8 +15,10 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
     {
         var p = request.Properties;
         var name = p.String("RoleName") ?? request.GeneratedName(64);
-        var role = iam.CreateRole(request.Scope, name, p.String("Path"), ServicePrincipals.Normalize(p.RequiredDocument("AssumeRolePolicyDocument")),
-            p.String("Description"), p.Int("MaxSessionDuration"), Tags(p));
+        // A trust policy built from AWS::URLSuffix names services by Stratus's address; read them back as service names.
+        var settings = RoleSettings.Read(p);
+        var role = iam.CreateRole(request.Scope, name, settings with { AssumeRolePolicyDocument = ServicePrincipals.Normalize(settings.AssumeRolePolicyDocument) },
+            Tags(p));
         try
         {
             foreach (var arn in p.Strings("ManagedPolicyArns")) iam.AttachRolePolicy(request.Scope, name, arn);
