@@ -63,9 +63,8 @@ public sealed class LambdaEngine : IAsyncDisposable
             new RuntimeLauncher(workDir, settings.EnforceMemory ? MemoryLimits.Detect() : MemoryLimits.Disabled("turned off by STRATUS_LAMBDA_MEMORY_LIMITS=off")),
             settings, finished, credentials);
 
-    public bool Sandboxed => _launcher.Sandboxed;
-
-    public MemoryLimits MemoryLimits => _launcher.MemoryLimits;
+    /// <summary>What isolates functions, or what does not and why (the health page).</summary>
+    public string Isolation => $"{_launcher.SandboxDescription}; memory limits {_launcher.MemoryLimits.Description}; {_launcher.MemoryLimits.ProcessLimitDescription}";
 
     /// <summary>Runs the invocation to its end: a caller that goes away does not stop it, as on AWS.</summary>
     public async Task<InvocationRecord> InvokeAsync(RunnableFunction function, Invocation invocation, int unreservedLimit)
@@ -82,7 +81,7 @@ public sealed class LambdaEngine : IAsyncDisposable
             environment = pool.TakeIdle();
             if (environment is null)
             {
-                (environment, outcome) = await ColdStartAsync(function, invocation.RequestId);
+                (environment, outcome) = await ColdStartAsync(function, invocation);
                 initDuration = environment?.InitDurationMs;
             }
             if (outcome is null)
@@ -126,8 +125,9 @@ public sealed class LambdaEngine : IAsyncDisposable
     }
 
     /// <summary>A new environment, ready for its first event; or the error its start failed with (it is then discarded).</summary>
-    private async Task<(ExecutionEnvironment? Environment, InvocationOutcome? Failure)> ColdStartAsync(RunnableFunction function, string requestId)
+    private async Task<(ExecutionEnvironment? Environment, InvocationOutcome? Failure)> ColdStartAsync(RunnableFunction function, Invocation invocation)
     {
+        var requestId = invocation.RequestId;
         if (_launcher.CannotStart(function.Config, function.CodeDir) is { } reason)
             return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {reason}"));
 
@@ -163,6 +163,7 @@ public sealed class LambdaEngine : IAsyncDisposable
         }
         environment.InitDurationMs = Stopwatch.GetElapsedTime(environment.StartedTimestamp).TotalMilliseconds;
         if (failure is null) return (environment, null);
+        environment.TakeInitOutput(invocation);
         Discard(environment);
         return (environment, failure);
     }
