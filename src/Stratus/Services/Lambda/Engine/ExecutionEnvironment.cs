@@ -59,9 +59,33 @@ public sealed class ExecutionEnvironment
     /// <summary>Null once the runtime asked for work; the error to answer with when it failed before that.</summary>
     public Task<InvocationOutcome?> Initialized => _initialized.Task;
 
+    /// <summary>The port of the environment's own Runtime API listener, once it has one.</summary>
+    public int? RuntimeApiPort { get; set; }
+
+    private readonly TaskCompletionSource<int> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Whether the client end of a connection to the environment's Runtime API port is a socket of one of the
+    /// environment's processes (another function could otherwise connect to this port and take its events).
+    /// </summary>
+    public async Task<bool> OwnsSocketAsync(int clientPort, int serverPort)
+    {
+        try
+        {
+            // A runtime can connect before its launch has been recorded here.
+            await _started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        return LoopbackPeer.SocketInode(clientPort, serverPort) is { } inode && LoopbackPeer.HeldByAny(inode, ProcessTree());
+    }
+
     public void Attach(Process process)
     {
         _process = process;
+        _started.TrySetResult(process.Id);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Capture(e.Data); else _outputClosed.TrySetResult(); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Capture(e.Data); else _errorClosed.TrySetResult(); };
         process.Exited += (_, _) => _ = OnExitedAsync(SafeExitCode(process));
@@ -207,20 +231,13 @@ public sealed class ExecutionEnvironment
         try
         {
             long peakKb = 0;
-            var pending = new Stack<int>([_process.Id]);
-            while (pending.TryPop(out var pid))
+            foreach (var pid in ProcessTree())
             {
                 var status = $"/proc/{pid}/status";
                 if (!File.Exists(status)) continue;
                 foreach (var line in File.ReadLines(status))
                     if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
                         peakKb = Math.Max(peakKb, long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]));
-                foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-                {
-                    var children = Path.Combine(task, "children");
-                    if (!File.Exists(children)) continue;
-                    foreach (var child in File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries)) pending.Push(int.Parse(child));
-                }
             }
             return (int)Math.Ceiling(peakKb / 1024.0);
         }
@@ -228,5 +245,32 @@ public sealed class ExecutionEnvironment
         {
             return null;
         }
+    }
+
+    /// <summary>The environment's process and its descendants, as /proc shows them now.</summary>
+    private List<int> ProcessTree()
+    {
+        var found = new List<int>();
+        if (_process is null) return found;
+        var pending = new Stack<int>([_started.Task.Result]);
+        while (pending.TryPop(out var pid))
+        {
+            found.Add(pid);
+            try
+            {
+                foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+                {
+                    var children = Path.Combine(task, "children");
+                    if (!File.Exists(children)) continue;
+                    foreach (var child in File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                        if (int.TryParse(child, out var childPid)) pending.Push(childPid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while being read.
+            }
+        }
+        return found;
     }
 }

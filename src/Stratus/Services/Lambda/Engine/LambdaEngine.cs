@@ -131,7 +131,7 @@ public sealed class LambdaEngine : IAsyncDisposable
         if (_launcher.CannotStart(function.Config, function.CodeDir) is { } reason)
             return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {reason}"));
 
-        // The stream name is public (logs) while the id is the environment's Runtime API capability: they must differ.
+        // The stream name is public (logs) while the id names the environment's scratch folders and cgroup: they differ.
         var stream = $"{DateTimeOffset.UtcNow:yyyy/MM/dd}/[{function.Config.Version}]{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}";
         var variables = new Dictionary<string, string>(function.Variables, StringComparer.Ordinal) { ["AWS_LAMBDA_LOG_STREAM_NAME"] = stream };
         foreach (var (name, value) in _credentials(function.Config)) variables[name] = value;
@@ -139,12 +139,11 @@ public sealed class LambdaEngine : IAsyncDisposable
         if (environment is null)
         {
             environment = new ExecutionEnvironment(NewId(), function.Config, function.FunctionArn, stream, Stopwatch.GetTimestamp());
-            _api.Register(environment);
             try
             {
-                environment.Attach(_launcher.Start(environment, function.CodeDir, _api.AddressFor(environment), variables));
+                environment.Attach(_launcher.Start(environment, function.CodeDir, await _api.RegisterAsync(environment), variables));
             }
-            catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException or System.Net.Sockets.SocketException)
             {
                 Discard(environment);
                 return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {e.Message}"));
@@ -205,19 +204,18 @@ public sealed class LambdaEngine : IAsyncDisposable
     {
         if (_standbyHosts.Count + Volatile.Read(ref _standbyStarting) >= _settings.StandbyDotnetHosts) return;
         Interlocked.Increment(ref _standbyStarting);
-        _ = Task.Run(() =>
+        _ = Task.Run(async () =>
         {
             var placeholder = new FunctionConfig { FunctionName = "", Role = "", LastModified = "", Runtime = "dotnet10", Handler = "standby::standby::standby",
                 MemorySize = LargestMemorySizeMb };
             var standby = new ExecutionEnvironment(NewId(), placeholder, "", "", Stopwatch.GetTimestamp());
             try
             {
-                _api.Register(standby);
                 Directory.CreateDirectory(_launcher.StandbyTaskRoot(standby));
-                standby.Attach(_launcher.StartStandbyDotnetHost(standby, _api.AddressFor(standby)));
+                standby.Attach(_launcher.StartStandbyDotnetHost(standby, await _api.RegisterAsync(standby)));
                 _standbyHosts.Enqueue(standby);
             }
-            catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException or System.Net.Sockets.SocketException)
             {
                 Discard(standby);
             }
