@@ -24,7 +24,7 @@ public sealed class MemoryLimits : IDisposable
         _version = version;
         _pidsParent = pidsParent;
         Reason = reason;
-        ProcessLimitReason = pidsReason ?? reason;
+        ProcessLimitReason = pidsReason ?? (reason is null ? null : "no writable cgroup (as for memory)");
     }
 
     public bool Enforced => _parent is not null;

@@ -12,9 +12,11 @@ namespace Stratus.Services.Lambda.Engine;
 /// (no_new_privs, no nested user namespaces), in its own PID, IPC, UTS and cgroup namespaces, and dies with Stratus.
 /// How the unprivileged user is made depends on who runs Stratus, detected once. As root: bubblewrap sets the
 /// sandbox up as root (it must reach code and runtimes under folders only root may enter) and <c>setpriv</c>
-/// becomes uid 993 on the host, dropping every capability, before the runtime starts. As any other user: a user
-/// namespace in which the runtime is uid 993 (Stratus's own uid on the host), where the kernel lets an
-/// unprivileged process make one; nested user namespaces are then refused (<c>--disable-userns</c>).
+/// becomes uid 993 on the host, dropping every capability, before the runtime starts; where the kernel lets
+/// unprivileged users make user namespaces, a second, unprivileged bubblewrap then puts the runtime in one that
+/// cannot make more (<c>--disable-userns</c>), so a function cannot gain capabilities over namespaces of its own.
+/// As any other user: a user namespace in which the runtime is uid 993 (Stratus's own uid on the host), where the
+/// kernel lets an unprivileged process make one, again with nested user namespaces refused.
 /// The network is the host's (see README, "Sandbox").
 /// </summary>
 public sealed class Sandbox
@@ -37,15 +39,17 @@ public sealed class Sandbox
     private enum Mode { None, UserNamespace, RootWithSetpriv }
 
     private readonly Mode _mode;
+    private readonly bool _nestedUserNamespace;
     private readonly string? _bubblewrap;
     private readonly string? _setpriv;
     private readonly string _passwd;
     private readonly string _group;
     private readonly List<string> _systemArguments;
 
-    private Sandbox(Mode mode, string? bubblewrap, string? setpriv, string etcDir, string description)
+    private Sandbox(Mode mode, string? bubblewrap, string? setpriv, string etcDir, string description, bool nestedUserNamespace = false)
     {
         _mode = mode;
+        _nestedUserNamespace = nestedUserNamespace;
         _bubblewrap = bubblewrap;
         _setpriv = setpriv;
         _passwd = Path.Combine(etcDir, "passwd");
@@ -73,10 +77,16 @@ public sealed class Sandbox
                 "not sandboxed: bubblewrap (bwrap) is not installed, so functions run as Stratus's own user and see its files, with only a private TMPDIR");
         const string Common = "no capabilities, no new privileges, own mount, PID, IPC, UTS and cgroup namespaces, only the system, the runtime and the code visible; host network";
         if (geteuid() == 0)
-            return setpriv is null
-                ? new Sandbox(Mode.None, null, null, etcDir, "not sandboxed: setpriv (util-linux) is missing, so functions would keep root; install util-linux")
-                : new Sandbox(Mode.RootWithSetpriv, bubblewrap, setpriv, etcDir, $"sandboxed with bubblewrap: {UserName} (uid {UserId} on the host, set by setpriv), {Common}");
-        if (Probe(bubblewrap))
+        {
+            if (setpriv is null)
+                return new Sandbox(Mode.None, null, null, etcDir, "not sandboxed: setpriv (util-linux) is missing, so functions would keep root; install util-linux");
+            // Whether uid 993 could make a user namespace: if so, the runtime gets one that refuses further ones.
+            var nested = Probe(bubblewrap, setpriv);
+            return new Sandbox(Mode.RootWithSetpriv, bubblewrap, setpriv, etcDir,
+                $"sandboxed with bubblewrap: {UserName} (uid {UserId} on the host, set by setpriv){(nested ? ", in a user namespace that cannot make more" : ", the kernel refuses it user namespaces")}, {Common}",
+                nested);
+        }
+        if (Probe(bubblewrap, null))
             return new Sandbox(Mode.UserNamespace, bubblewrap, null, etcDir,
                 $"sandboxed with bubblewrap: {UserName} (uid {UserId}) in a user namespace, uid {geteuid()} (Stratus's user) on the host, no nested user namespaces, {Common}");
         return new Sandbox(Mode.None, null, null, etcDir,
@@ -84,10 +94,11 @@ public sealed class Sandbox
     }
 
     /// <summary>Whether an unprivileged bubblewrap can make its user namespace (kernel.unprivileged_userns_clone, AppArmor's restriction, a container's seccomp policy all can refuse it).</summary>
-    private static bool Probe(string bubblewrap)
+    private static bool Probe(string bubblewrap, string? setpriv)
     {
-        var start = new ProcessStartInfo { FileName = bubblewrap, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var start = new ProcessStartInfo { FileName = setpriv ?? bubblewrap, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         var arguments = new List<string>();
+        if (setpriv is not null) arguments.AddRange([.. DropToSandboxUser(), bubblewrap]);
         arguments.AddRange(["--unshare-user", "--disable-userns", "--uid", UserId.ToString(CultureInfo.InvariantCulture),
             "--ro-bind", "/", "/", "--", "/bin/true"]);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
@@ -138,6 +149,11 @@ public sealed class Sandbox
             "--perms", "0755", "--dir", "/var", "--ro-bind", taskRoot, RuntimeLauncher.SandboxTaskRoot, "--ro-bind", runtimeDir, RuntimeLauncher.SandboxRuntimeDir,
             "--chdir", RuntimeLauncher.SandboxTaskRoot, "--"]);
         if (_mode == Mode.RootWithSetpriv) argv.AddRange([_setpriv!, .. DropToSandboxUser()]);
+        if (_nestedUserNamespace)
+            // Inside the sandbox already: the same view (devices included), in a user namespace that refuses nested ones.
+            argv.AddRange([_bubblewrap, "--unshare-user", "--disable-userns", "--uid", UserId.ToString(CultureInfo.InvariantCulture),
+                "--gid", GroupId.ToString(CultureInfo.InvariantCulture), "--cap-drop", "ALL", "--dev-bind", "/", "/", "--die-with-parent",
+                "--chdir", RuntimeLauncher.SandboxTaskRoot, "--"]);
         argv.AddRange(command);
         return argv;
     }
