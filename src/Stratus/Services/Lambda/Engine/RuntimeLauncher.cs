@@ -100,10 +100,12 @@ public sealed class RuntimeLauncher
             WorkingDirectory = Sandboxed ? "/" : codeDir,
         };
         var argv = new List<string>();
-        if (environment.Cgroup is { } cgroup)
-            // The shell joins the cgroups (one per v1 hierarchy) before it becomes the runtime, so every process the function starts is inside the limits.
-            argv.AddRange(["/bin/sh", "-c", "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done; shift; exec \"$@\"", "join-cgroups",
-                .. cgroup.ProcessesFiles, "--"]);
+        if (environment.Cgroup is not null || _sandbox.SeccompFilter is not null)
+            // The shell joins the cgroups (one per v1 hierarchy) before it becomes the sandbox, so every process the function starts
+            // is inside the limits, and opens the seccomp filter as descriptor 3 for bubblewrap (.NET passes a child no other descriptor).
+            argv.AddRange(["/bin/sh", "-c",
+                "filter=$1; shift; while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done; shift; [ -z \"$filter\" ] || exec 3<\"$filter\"; exec \"$@\"",
+                "stratus-sandbox", _sandbox.SeccompFilter ?? "", .. environment.Cgroup?.ProcessesFiles ?? [], "--"]);
         if (!Sandboxed) Directory.CreateDirectory(scratch);
         argv.AddRange(_sandbox.Wrap(codeDir, _runtimeDir, RuntimeTrees(config), config.EphemeralStorageSize * 1024L * 1024, command));
         start.FileName = argv[0];
