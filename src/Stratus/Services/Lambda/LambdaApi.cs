@@ -36,7 +36,7 @@ public sealed class LambdaApi : IStratusService
     /// <summary>GetFunction's Code.Location: presigned like S3's, so it needs no credentials and works for 10 minutes only.</summary>
     public IReadOnlyList<StratusPage> Pages => [new(CodeDownloadPath, DownloadCodeAsync) { AuthorizesItself = true }];
     public string State =>
-        $"running ({(_lambda.Sandboxed ? "sandboxed with bubblewrap" : "bubblewrap not installed: functions are not sandboxed")}; memory limits {_lambda.MemoryLimits.Description})";
+        $"running ({_lambda.Isolation})";
 
     private static IEnumerable<RestRoute> Routes() =>
     [

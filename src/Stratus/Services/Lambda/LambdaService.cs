@@ -70,9 +70,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             new ResourceTable<QueuedEvent>(store, "lambda.events"), new CodeStore(Path.Combine(workDir, "code")), engine, telemetry, address);
     }
 
-    public bool Sandboxed => _engine.Sandboxed;
-
-    public MemoryLimits MemoryLimits => _engine.MemoryLimits;
+    public string Isolation => _engine.Isolation;
 
 
     public string CodeZipPath(string codeId) => File.Exists(_code.ZipOf(codeId)) ? _code.ZipOf(codeId)
