@@ -68,7 +68,7 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
         var version = request.Query["Version"].ToString();
         if (version.Length == 0 && request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
             version = await PeekFormVersionAsync(request);
-        return version.Length > 0 ? registry.ByQueryVersion(version) : null;
+        return version.Length > 0 ? registry.ByQueryVersion(version) : registry.ByClaim(request);
     }
 
     /// <summary>Reads Version from a form body without consuming it, so the service can parse it again.</summary>

@@ -17,6 +17,7 @@ using Stratus.Services.Lambda.Engine;
 using Stratus.Services.Logs;
 using Stratus.Services.Rds;
 using Stratus.Services.Rds.Engine;
+using Stratus.Services.S3;
 using Stratus.Services.Sts;
 using Stratus.WebConsole;
 
@@ -102,6 +103,7 @@ public sealed class StratusServices : IAsyncDisposable
             new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock)), new LambdaApi(lambda), new RdsApi(rds),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane), new CloudFormationApi(cloudFormation),
             new CloudWatchApi(cloudWatch), new LogsApi(logs),
+            new S3Api(new S3Service(store, clock, Path.Combine(ephemeralWorkDir ?? options.DataDir!, "s3"), TimeSpan.FromHours(1))),
         ];
         foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
         return new StratusServices(store, ephemeralWorkDir)
