@@ -435,7 +435,6 @@ public sealed class S3Api : IStratusService, IDisposable
         }
         foreach (var (name, value) in version.Metadata) headers.Headers.Add(new("x-amz-meta-" + name, value));
         if (version.Tags.Count > 0) headers.Headers.Add(new("x-amz-tagging-count", version.Tags.Count.ToString(CultureInfo.InvariantCulture)));
-        if (version.PartsCount is { } parts) headers.Headers.Add(new("x-amz-mp-parts-count", parts.ToString(CultureInfo.InvariantCulture)));
         // A checksum describes the whole object, so S3 returns it only for whole-object reads that ask for it.
         if (status == 200 && string.Equals(r.Header("x-amz-checksum-mode"), "ENABLED", StringComparison.OrdinalIgnoreCase)
             && version.ChecksumAlgorithm is { } algorithm && version.ChecksumValue is { } checksum)

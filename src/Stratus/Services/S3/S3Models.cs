@@ -37,7 +37,6 @@ public sealed record S3ObjectVersion
     public string? ChecksumValue { get; init; }
     /// <summary>"FULL_OBJECT", or "COMPOSITE" for a checksum of part checksums.</summary>
     public string? ChecksumType { get; init; }
-    public int? PartsCount { get; init; }
 }
 
 /// <summary>An object key and its versions, newest first.</summary>

@@ -532,7 +532,7 @@ public sealed class S3Service : IDisposable
         };
         var version = NewVersion(attributes, pending, upload.ChecksumAlgorithm, upload.ChecksumType) with
         {
-            ETag = etag, ChecksumValue = checksum, PartsCount = parts.Count,
+            ETag = etag, ChecksumValue = checksum,
         };
         var committed = Commit(bucket, key, pending, version, preconditions);
         RemoveUpload(uploadId);
