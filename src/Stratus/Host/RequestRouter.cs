@@ -82,7 +82,7 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
         var version = request.Query["Version"].ToString();
         if (version.Length == 0 && request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
             version = await PeekFormVersionAsync(request);
-        return version.Length > 0 ? registry.ByQueryVersion(version) : null;
+        return version.Length > 0 ? registry.ByQueryVersion(version) : registry.ByClaim(request);
     }
 
     /// <summary>How much of an unsigned form body is read to find its Version: SDKs send Action and Version first.</summary>

@@ -20,6 +20,7 @@ using Stratus.Services.Logs.CloudFormation;
 using Stratus.Services.Rds;
 using Stratus.Services.Rds.CloudFormation;
 using Stratus.Services.Rds.Engine;
+using Stratus.Services.S3;
 using Stratus.Services.Sts;
 using Stratus.WebConsole;
 
@@ -115,6 +116,7 @@ public sealed class StratusServices : IAsyncDisposable
             new LambdaApi(lambda, SignedLinks.For(options, clock), Log("lambda")), new RdsApi(rds, Log("rds")),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new CloudFormationApi(cloudFormation, Log("cloudformation")),
             new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
+            new S3Api(new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1)), Log("s3")),
         ];
         return new StratusServices(store, ephemeralWorkDir)
         {

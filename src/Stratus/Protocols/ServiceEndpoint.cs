@@ -159,6 +159,8 @@ public abstract class WireProtocol
     public virtual string? QueryVersion => null;
     /// <summary>Path prefixes ("/2015-03-31/functions") that identify an unsigned REST request as this service's.</summary>
     public virtual IEnumerable<string> PathPrefixes => [];
+    /// <summary>Whether an unsigned request no other rule placed is this service's (S3's bucket host names and paths).</summary>
+    public virtual bool ClaimsUnsigned(HttpRequest request) => false;
 
     protected static void ApplyResultHeaders(HttpContext http, OperationResult result)
     {
