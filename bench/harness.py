@@ -69,7 +69,9 @@ def start_stratus(name="Stratus", **variables) -> Server:
     """Stratus with an ephemeral state. env(1) sets the variables and execs, so the process is still Stratus's own
     (its RSS, its children)."""
     assignments = [f"{key}={value}" for key, value in variables.items()]
-    return start_server(name, lambda port: ["env", *assignments, "dotnet", STRATUS_DLL, "start", "--ephemeral", "--port", str(port)])
+    # The accounts zip is deployed through the stratus-local convention, which only reads under the local code root.
+    return start_server(name, lambda port: ["env", *assignments, "dotnet", STRATUS_DLL, "start", "--ephemeral", "--port", str(port),
+                                            "--local-code-root", ROOT])
 
 
 def rss_mb(pid):

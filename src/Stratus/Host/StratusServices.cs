@@ -77,7 +77,7 @@ public sealed class StratusServices : IAsyncDisposable
 
         // Function code, runtime clients and registry blobs live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown
         // (and the next one removes, should this one be killed).
-        var ephemeralWorkDir = options.DataDir is null ? OwnedTempDirectory.Create("stratus-") : null;
+        var ephemeralWorkDir = options.DataDir is null ? OwnedTempDirectory.Create("stratus-ephemeral-") : null;
         var workDir = ephemeralWorkDir ?? options.DataDir!;
         // Built before Lambda, which resolves and unpacks image functions through it (IImageRegistry).
         var ecr = new EcrService(store, clock, Path.Combine(workDir, "ecr"), EcrSettings.FromEnvironment(), address, Log("ecr"));

@@ -75,11 +75,16 @@ public static class DataDirectory
             if (entry is DirectoryInfo sub)
             {
                 if (depth >= TightenedDepth) continue;
-                sub.UnixFileMode = PrivateDirectory;
                 // What Lambda mounts into sandboxes (unpacked code, runtime clients, scratch space) keeps its modes below
-                // its 0700 folder: a sandboxed function reads it as whichever user it runs as. Stored zips become 0600.
-                if (depth == 2 && sub.Parent?.Name == "lambda") TightenZips(sub);
-                else Tighten(sub.FullName, depth + 1);
+                // its 0700 folder, its own folders included (a mount's root has its directory's mode): a sandboxed function
+                // reads it as sbx_user1051. Only the stored zips become 0600.
+                if (depth == 2 && sub.Parent?.Name == "lambda")
+                {
+                    TightenZips(sub);
+                    continue;
+                }
+                sub.UnixFileMode = PrivateDirectory;
+                Tighten(sub.FullName, depth + 1);
             }
             else if (depth == 1)
             {

@@ -59,7 +59,7 @@ public sealed class DataDirectoryTests
             await using var first = await StratusProcess.StartEphemeralAsync();
             await Clients.Boto3Async(first.Url, CreateFunctionWithSecret);
             var left = OwnedBy(first.Pid);
-            Assert.NotEmpty(Directory.GetFiles(Path.Combine(left, "code"), "*.zip"));
+            Assert.NotEmpty(Directory.GetFiles(Path.Combine(left, "lambda", "code"), "*.zip"));
 
             await first.KillAsync();
             Assert.True(Directory.Exists(left), "kill -9 leaves the folder (nothing ran to remove it)");
@@ -75,6 +75,6 @@ public sealed class DataDirectoryTests
         }
     }
 
-    private static string OwnedBy(int pid) => Assert.Single(Directory.GetDirectories(Path.GetTempPath(), "stratus-lambda-*"),
+    private static string OwnedBy(int pid) => Assert.Single(Directory.GetDirectories(Path.GetTempPath(), "stratus-ephemeral-*"),
         d => File.Exists(Path.Combine(d, OwnedTempDirectory.OwnerFile)) && File.ReadAllText(Path.Combine(d, OwnedTempDirectory.OwnerFile)).StartsWith($"{pid} ", StringComparison.Ordinal));
 }
