@@ -14,22 +14,16 @@ public sealed record NextInvocation(string RequestId, long DeadlineUnixMs, strin
 /// </summary>
 public sealed class RuntimeApiClient
 {
+    private const string Base = "/2018-06-01/";
     private readonly RuntimeHttpConnection _connection;
-    private readonly string _base;
 
-    public RuntimeApiClient(string runtimeApi)
-    {
-        // host:port, optionally followed by a path (Stratus gives each environment its own path prefix).
-        var slash = runtimeApi.IndexOf('/');
-        var authority = slash < 0 ? runtimeApi : runtimeApi[..slash];
-        _base = (slash < 0 ? "" : runtimeApi[slash..].TrimEnd('/')) + "/2018-06-01/";
-        _connection = new RuntimeHttpConnection(authority);
-    }
+    /// <param name="runtimeApi">host:port, as AWS_LAMBDA_RUNTIME_API gives it.</param>
+    public RuntimeApiClient(string runtimeApi) => _connection = new RuntimeHttpConnection(runtimeApi);
 
     /// <summary>Stratus's extension for pre-started hosts: waits for the function this host is given, as its variables (NAME=VALUE, each ended by NUL).</summary>
     public List<(string Name, string Value)> Assignment()
     {
-        var response = _connection.Send("GET", _base + "stratus/assignment", null, []);
+        var response = _connection.Send("GET", Base + "stratus/assignment", null, []);
         response.EnsureSuccess();
         return Encoding.UTF8.GetString(response.Body).Split('\0', StringSplitOptions.RemoveEmptyEntries)
             .Where(entry => entry.IndexOf('=') > 0)
@@ -39,7 +33,7 @@ public sealed class RuntimeApiClient
 
     public NextInvocation Next()
     {
-        var response = _connection.Send("GET", _base + "runtime/invocation/next", null, []);
+        var response = _connection.Send("GET", Base + "runtime/invocation/next", null, []);
         response.EnsureSuccess();
         return new NextInvocation(
             response.Header("Lambda-Runtime-Aws-Request-Id") ?? "",
@@ -60,7 +54,7 @@ public sealed class RuntimeApiClient
             body.CopyTo(copy);
             bytes = copy.ToArray();
         }
-        _connection.Send("POST", $"{_base}runtime/invocation/{requestId}/response", bytes, []);
+        _connection.Send("POST", $"{Base}runtime/invocation/{requestId}/response", bytes, []);
     }
 
     public void Error(string requestId, Exception error) => PostError($"runtime/invocation/{requestId}/error", ErrorDocument.From(error));
@@ -68,7 +62,7 @@ public sealed class RuntimeApiClient
     public void InitError(string errorType, string message) => PostError("runtime/init/error", new ErrorDocument(errorType, message, []));
 
     private void PostError(string path, ErrorDocument error) =>
-        _connection.Send("POST", _base + path, JsonSerializer.SerializeToUtf8Bytes(error, ErrorDocumentJson.Default.ErrorDocument),
+        _connection.Send("POST", Base + path, JsonSerializer.SerializeToUtf8Bytes(error, ErrorDocumentJson.Default.ErrorDocument),
             [("Lambda-Runtime-Function-Error-Type", error.ErrorType)]);
 }
 

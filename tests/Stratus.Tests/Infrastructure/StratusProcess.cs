@@ -36,6 +36,12 @@ public sealed class StratusProcess : IAsyncDisposable
     public static Task<StratusProcess> StartEphemeralAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
         StartAsync(new StratusProcess(null, false, extraArgs, environment));
 
+    /// <summary>A server that keeps nothing on disk, run from <paramref name="stratusDll"/> (an installation elsewhere than the build output).</summary>
+    public static Task<StratusProcess> StartEphemeralFromAsync(string stratusDll) =>
+        StartAsync(new StratusProcess(null, false, []) { _stratusDll = stratusDll });
+
+    private string _stratusDll = RepoPaths.StratusDll;
+
     /// <summary>A server with a fresh data dir of its own, removed when it is disposed.</summary>
     public static Task<StratusProcess> StartPersistentAsync(params string[] extraArgs) =>
         StartAsync(new StratusProcess(Directory.CreateTempSubdirectory("stratus-test-").FullName, true, extraArgs));
@@ -97,7 +103,7 @@ public sealed class StratusProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { RepoPaths.StratusDll, "start", "--port", port.ToString() }) start.ArgumentList.Add(arg);
+        foreach (var arg in new[] { _stratusDll, "start", "--port", port.ToString() }) start.ArgumentList.Add(arg);
         if (DataDir is null) start.ArgumentList.Add("--ephemeral");
         else
         {

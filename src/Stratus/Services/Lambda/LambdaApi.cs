@@ -26,7 +26,7 @@ public sealed class LambdaApi : IStratusService
     public string Name => "lambda";
     public ServiceEndpoint Endpoint { get; }
     public string State =>
-        $"running ({(_lambda.Sandboxed ? "sandboxed with bubblewrap" : "bubblewrap not installed: functions are not sandboxed")}; memory limits {_lambda.MemoryLimits.Description})";
+        $"running ({_lambda.Isolation})";
 
     private static IEnumerable<RestRoute> Routes() =>
     [

@@ -92,9 +92,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             new ResourceTable<QueuedEvent>(store, "lambda.events"), new CodeStore(Path.Combine(workDir, "code")), engine, telemetry, stratusUrl);
     }
 
-    public bool Sandboxed => _engine.Sandboxed;
-
-    public MemoryLimits MemoryLimits => _engine.MemoryLimits;
+    public string Isolation => _engine.Isolation;
 
     /// <summary>Where functions' SDK calls go (AWS_ENDPOINT_URL), once the server knows its address.</summary>
     public void SetStratusUrl(string url) => _stratusUrl = url.TrimEnd('/');

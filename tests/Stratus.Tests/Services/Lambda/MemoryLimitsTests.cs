@@ -62,7 +62,7 @@ public sealed class MemoryLimitsTests : IDisposable
         var cgroup = limits.Create("env1", 128)!;
         Assert.Equal("134217728", File.ReadAllText(Path.Combine(environment, "memory.limit_in_bytes")));
         Assert.Equal("134217728", File.ReadAllText(Path.Combine(environment, "memory.memsw.limit_in_bytes")));
-        Assert.Equal(Path.Combine(environment, "cgroup.procs"), cgroup.ProcessesFile);
+        Assert.Equal([Path.Combine(environment, "cgroup.procs")], cgroup.ProcessesFiles);
 
         cgroup.Limit(512);
         Assert.Equal("536870912", File.ReadAllText(Path.Combine(environment, "memory.limit_in_bytes")));
@@ -75,6 +75,22 @@ public sealed class MemoryLimitsTests : IDisposable
     }
 
     [Fact]
+    public void Version_1_limits_processes_in_the_pids_hierarchy_and_joins_both_groups()
+    {
+        var mounts = HybridMounts + "\n38 31 0:35 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n";
+        Directory.CreateDirectory(Resolve("/sys/fs/cgroup/memory/me"));
+        var pids = Directory.CreateDirectory(Resolve("/sys/fs/cgroup/pids/me")).FullName;
+        var limits = MemoryLimits.Detect(mounts, "8:pids:/me\n4:memory:/me\n", "stratus-lambda-1", Resolve);
+        Assert.True(limits.ProcessesLimited, limits.ProcessLimitDescription);
+
+        var cgroup = limits.Create("env1", 128)!;
+        Assert.Equal("1024", File.ReadAllText(Path.Combine(pids, "stratus-lambda-1", "env1", "pids.max")));
+        Assert.Equal([Path.Combine(cgroup.Directory, "cgroup.procs"), Path.Combine(pids, "stratus-lambda-1", "env1", "cgroup.procs")], cgroup.ProcessesFiles);
+
+        Assert.False(MemoryLimits.Detect(HybridMounts, "4:memory:/me\n", "stratus-lambda-2", Resolve).ProcessesLimited);
+    }
+
+    [Fact]
     public void Version_2_enables_the_controller_for_its_children_and_writes_memory_max()
     {
         var own = Directory.CreateDirectory(Resolve("/sys/fs/cgroup/stratus.service")).FullName;
@@ -82,10 +98,12 @@ public sealed class MemoryLimitsTests : IDisposable
         File.WriteAllText(Path.Combine(own, "cgroup.subtree_control"), "memory\n");
         var limits = MemoryLimits.Detect(UnifiedMounts, "0::/stratus.service\n", "stratus-lambda-1", Resolve);
         Assert.Equal("enforced with cgroup v2", limits.Description);
-        Assert.Equal("+memory", File.ReadAllText(Path.Combine(own, "stratus-lambda-1", "cgroup.subtree_control")));
+        Assert.Equal("+memory +pids", File.ReadAllText(Path.Combine(own, "stratus-lambda-1", "cgroup.subtree_control")));
 
         var cgroup = limits.Create("env1", 256)!;
         Assert.Equal("268435456", File.ReadAllText(Path.Combine(own, "stratus-lambda-1", "env1", "memory.max")));
+        Assert.Equal("1024", File.ReadAllText(Path.Combine(own, "stratus-lambda-1", "env1", "pids.max")));
+        Assert.Equal([Path.Combine(own, "stratus-lambda-1", "env1", "cgroup.procs")], cgroup.ProcessesFiles);
         File.WriteAllText(Path.Combine(cgroup.Directory, "memory.events"), "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
         Assert.True(cgroup.OutOfMemoryKilled());
     }

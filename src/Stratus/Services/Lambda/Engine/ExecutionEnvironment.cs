@@ -59,16 +59,53 @@ public sealed class ExecutionEnvironment
     /// <summary>Null once the runtime asked for work; the error to answer with when it failed before that.</summary>
     public Task<InvocationOutcome?> Initialized => _initialized.Task;
 
+    /// <summary>The port of the environment's own Runtime API listener, once it has one.</summary>
+    public int? RuntimeApiPort { get; set; }
+
+    private readonly TaskCompletionSource<int> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Whether the client end of a connection to the environment's Runtime API port is a socket of one of the
+    /// environment's processes (another function could otherwise connect to this port and take its events).
+    /// </summary>
+    public async Task<bool> OwnsSocketAsync(int clientPort, int serverPort)
+    {
+        try
+        {
+            // A runtime can connect before its launch has been recorded here.
+            await _started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        return LoopbackPeer.SocketInode(clientPort, serverPort) is { } inode && LoopbackPeer.HeldByAny(inode, ProcessTree());
+    }
+
     public void Attach(Process process)
     {
         _process = process;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Capture(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Capture(e.Data); };
-        process.Exited += (_, _) => OnExited(SafeExitCode(process));
+        _started.TrySetResult(process.Id);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Capture(e.Data); else _outputClosed.TrySetResult(); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Capture(e.Data); else _errorClosed.TrySetResult(); };
+        process.Exited += (_, _) => _ = OnExitedAsync(SafeExitCode(process));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         // A process that died before its handler was attached raises no Exited event.
-        if (process.HasExited) OnExited(SafeExitCode(process));
+        if (process.HasExited) _ = OnExitedAsync(SafeExitCode(process));
+    }
+
+    private readonly TaskCompletionSource _outputClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _errorClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>What the runtime wrote before it asked for its first event (its start-up errors among it), moved into the invocation that saw it fail.</summary>
+    public void TakeInitOutput(Invocation invocation)
+    {
+        lock (_initOutput)
+        {
+            foreach (var line in _initOutput) invocation.AddOutput(line);
+            _initOutput.Clear();
+        }
     }
 
     /// <summary>The runtime asks for its next event (GET .../invocation/next): a long poll.</summary>
@@ -80,12 +117,7 @@ public sealed class ExecutionEnvironment
 
     public void Dispatch(Invocation invocation)
     {
-        if (_current is null)
-            lock (_initOutput)
-            {
-                foreach (var line in _initOutput) invocation.AddOutput(line);
-                _initOutput.Clear();
-            }
+        if (_current is null) TakeInitOutput(invocation);
         _current = invocation;
         _work.Writer.TryWrite(invocation);
     }
@@ -127,19 +159,24 @@ public sealed class ExecutionEnvironment
             }
     }
 
-    private void OnExited(int exitCode)
+    private int _exited;
+
+    private async Task OnExitedAsync(int exitCode)
     {
+        if (Interlocked.Exchange(ref _exited, 1) != 0) return;
+        // The runtime's last words (a start-up error on stderr) are still in the pipes when the exit is seen: read them
+        // first, so they reach the log. A descendant holding the pipes open (outside a sandbox) gets a second at most.
+        await Task.WhenAny(Task.WhenAll(_outputClosed.Task, _errorClosed.Task), Task.Delay(TimeSpan.FromSeconds(1)));
         var requestId = _current?.RequestId;
-        // Lambda names the runtime's end as Go's os/exec does ("signal: killed", "exit status 1").
-        var status = exitCode >= 128 ? "signal: " + SignalName(exitCode - 128) : "exit status " + exitCode;
         var outOfMemory = Cgroup?.OutOfMemoryKilled() == true;
+        var status = outOfMemory ? "signal: killed" : ExitStatus(exitCode);
         // The kernel killed it at its limit: that is the peak, whatever was last sampled.
         if (outOfMemory) (_lastMemoryMb, _lastMemoryTimestamp) = (Config.MemorySize, Stopwatch.GetTimestamp());
         var errorType = outOfMemory ? "Runtime.OutOfMemory" : "Runtime.ExitError";
         var reason = $"RequestId: {requestId} Error: Runtime exited with error: {status}";
         var outcome = InvocationOutcome.Failure(errorType, reason);
-        _current?.AddOutput(reason);
-        _current?.AddOutput(errorType);
+        Capture(reason);
+        Capture(errorType);
         _initialized.TrySetResult(outcome);
         _current?.Complete(outcome);
         Interlocked.Exchange(ref _dead, 1);
@@ -148,13 +185,23 @@ public sealed class ExecutionEnvironment
         Cgroup?.Remove();
     }
 
-    private static string SignalName(int signal) => signal switch
+    /// <summary>
+    /// Lambda names the runtime's end as Go's os/exec does ("exit status 1", "signal: killed"). A process killed by
+    /// signal N reaches Stratus as status 128+N (bubblewrap passes its child's end on that way, and .NET reports a
+    /// signalled child the same), so the two are told apart by the number: the signals that end runtimes (abort,
+    /// kill, segmentation fault, bus error, illegal instruction, floating point, terminate) are named as signals,
+    /// every other status (the dotnet host's 129 "application does not exist" among them) as an exit status.
+    /// </summary>
+    internal static string ExitStatus(int exitCode) => exitCode switch
     {
-        6 => "aborted",
-        9 => "killed",
-        11 => "segmentation fault",
-        15 => "terminated",
-        _ => signal.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        128 + 4 => "signal: illegal instruction",
+        128 + 6 => "signal: aborted",
+        128 + 7 => "signal: bus error",
+        128 + 8 => "signal: floating point exception",
+        128 + 9 => "signal: killed",
+        128 + 11 => "signal: segmentation fault",
+        128 + 15 => "signal: terminated",
+        _ => "exit status " + exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     private static int SafeExitCode(Process process)
@@ -184,20 +231,13 @@ public sealed class ExecutionEnvironment
         try
         {
             long peakKb = 0;
-            var pending = new Stack<int>([_process.Id]);
-            while (pending.TryPop(out var pid))
+            foreach (var pid in ProcessTree())
             {
                 var status = $"/proc/{pid}/status";
                 if (!File.Exists(status)) continue;
                 foreach (var line in File.ReadLines(status))
                     if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
                         peakKb = Math.Max(peakKb, long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]));
-                foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-                {
-                    var children = Path.Combine(task, "children");
-                    if (!File.Exists(children)) continue;
-                    foreach (var child in File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries)) pending.Push(int.Parse(child));
-                }
             }
             return (int)Math.Ceiling(peakKb / 1024.0);
         }
@@ -205,5 +245,32 @@ public sealed class ExecutionEnvironment
         {
             return null;
         }
+    }
+
+    /// <summary>The environment's process and its descendants, as /proc shows them now.</summary>
+    private List<int> ProcessTree()
+    {
+        var found = new List<int>();
+        if (_process is null) return found;
+        var pending = new Stack<int>([_started.Task.Result]);
+        while (pending.TryPop(out var pid))
+        {
+            found.Add(pid);
+            try
+            {
+                foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+                {
+                    var children = Path.Combine(task, "children");
+                    if (!File.Exists(children)) continue;
+                    foreach (var child in File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                        if (int.TryParse(child, out var childPid)) pending.Push(childPid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while being read.
+            }
+        }
+        return found;
     }
 }

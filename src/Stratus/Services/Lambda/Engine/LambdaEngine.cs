@@ -63,9 +63,8 @@ public sealed class LambdaEngine : IAsyncDisposable
             new RuntimeLauncher(workDir, settings.EnforceMemory ? MemoryLimits.Detect() : MemoryLimits.Disabled("turned off by STRATUS_LAMBDA_MEMORY_LIMITS=off")),
             settings, finished, credentials);
 
-    public bool Sandboxed => _launcher.Sandboxed;
-
-    public MemoryLimits MemoryLimits => _launcher.MemoryLimits;
+    /// <summary>What isolates functions, or what does not and why (the health page).</summary>
+    public string Isolation => $"{_launcher.SandboxDescription}; memory limits {_launcher.MemoryLimits.Description}; {_launcher.MemoryLimits.ProcessLimitDescription}";
 
     /// <summary>Runs the invocation to its end: a caller that goes away does not stop it, as on AWS.</summary>
     public async Task<InvocationRecord> InvokeAsync(RunnableFunction function, Invocation invocation, int unreservedLimit)
@@ -82,7 +81,7 @@ public sealed class LambdaEngine : IAsyncDisposable
             environment = pool.TakeIdle();
             if (environment is null)
             {
-                (environment, outcome) = await ColdStartAsync(function, invocation.RequestId);
+                (environment, outcome) = await ColdStartAsync(function, invocation);
                 initDuration = environment?.InitDurationMs;
             }
             if (outcome is null)
@@ -126,12 +125,13 @@ public sealed class LambdaEngine : IAsyncDisposable
     }
 
     /// <summary>A new environment, ready for its first event; or the error its start failed with (it is then discarded).</summary>
-    private async Task<(ExecutionEnvironment? Environment, InvocationOutcome? Failure)> ColdStartAsync(RunnableFunction function, string requestId)
+    private async Task<(ExecutionEnvironment? Environment, InvocationOutcome? Failure)> ColdStartAsync(RunnableFunction function, Invocation invocation)
     {
+        var requestId = invocation.RequestId;
         if (_launcher.CannotStart(function.Config, function.CodeDir) is { } reason)
             return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {reason}"));
 
-        // The stream name is public (logs) while the id is the environment's Runtime API capability: they must differ.
+        // The stream name is public (logs) while the id names the environment's scratch folders and cgroup: they differ.
         var stream = $"{DateTimeOffset.UtcNow:yyyy/MM/dd}/[{function.Config.Version}]{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}";
         var variables = new Dictionary<string, string>(function.Variables, StringComparer.Ordinal) { ["AWS_LAMBDA_LOG_STREAM_NAME"] = stream };
         foreach (var (name, value) in _credentials(function.Config)) variables[name] = value;
@@ -139,12 +139,11 @@ public sealed class LambdaEngine : IAsyncDisposable
         if (environment is null)
         {
             environment = new ExecutionEnvironment(NewId(), function.Config, function.FunctionArn, stream, Stopwatch.GetTimestamp());
-            _api.Register(environment);
             try
             {
-                environment.Attach(_launcher.Start(environment, function.CodeDir, _api.AddressFor(environment), variables));
+                environment.Attach(_launcher.Start(environment, function.CodeDir, await _api.RegisterAsync(environment), variables));
             }
-            catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException or System.Net.Sockets.SocketException)
             {
                 Discard(environment);
                 return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {e.Message}"));
@@ -163,6 +162,7 @@ public sealed class LambdaEngine : IAsyncDisposable
         }
         environment.InitDurationMs = Stopwatch.GetElapsedTime(environment.StartedTimestamp).TotalMilliseconds;
         if (failure is null) return (environment, null);
+        environment.TakeInitOutput(invocation);
         Discard(environment);
         return (environment, failure);
     }
@@ -204,19 +204,18 @@ public sealed class LambdaEngine : IAsyncDisposable
     {
         if (_standbyHosts.Count + Volatile.Read(ref _standbyStarting) >= _settings.StandbyDotnetHosts) return;
         Interlocked.Increment(ref _standbyStarting);
-        _ = Task.Run(() =>
+        _ = Task.Run(async () =>
         {
             var placeholder = new FunctionConfig { FunctionName = "", Role = "", LastModified = "", Runtime = "dotnet10", Handler = "standby::standby::standby",
                 MemorySize = LargestMemorySizeMb };
             var standby = new ExecutionEnvironment(NewId(), placeholder, "", "", Stopwatch.GetTimestamp());
             try
             {
-                _api.Register(standby);
                 Directory.CreateDirectory(_launcher.StandbyTaskRoot(standby));
-                standby.Attach(_launcher.StartStandbyDotnetHost(standby, _api.AddressFor(standby)));
+                standby.Attach(_launcher.StartStandbyDotnetHost(standby, await _api.RegisterAsync(standby)));
                 _standbyHosts.Enqueue(standby);
             }
-            catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException or System.Net.Sockets.SocketException)
             {
                 Discard(standby);
             }

@@ -6,27 +6,42 @@ namespace Stratus.Services.Lambda.Engine;
 /// Enforces each execution environment's memory size with a memory cgroup of its own (cgroup v2's
 /// <c>memory.max</c>, or cgroup v1's <c>memory.limit_in_bytes</c> where the v1 memory controller is mounted),
 /// created under Stratus's own cgroup so that the kernel kills a function that outgrows its size, as Lambda
-/// does. Where no writable memory controller exists (no permission, no delegation) limits are not enforced
-/// and <see cref="Reason"/> says why.
+/// does, and its process count with the pids controller (<c>pids.max</c>, Lambda's 1,024 processes and
+/// threads per environment) where that controller is available too. Where no writable memory controller
+/// exists (no permission, no delegation) limits are not enforced and <see cref="Reason"/> says why.
 /// </summary>
 public sealed class MemoryLimits : IDisposable
 {
+    /// <summary>Lambda's quota of processes and threads in one execution environment.</summary>
+    public const int MaxProcesses = 1024;
     private readonly string? _parent;
+    private readonly string? _pidsParent;
     private readonly int _version;
 
-    private MemoryLimits(string? parent, int version, string? reason)
+    private MemoryLimits(string? parent, int version, string? reason, string? pidsParent = null, string? pidsReason = null)
     {
         _parent = parent;
         _version = version;
+        _pidsParent = pidsParent;
         Reason = reason;
+        ProcessLimitReason = pidsReason ?? (reason is null ? null : "no writable cgroup (as for memory)");
     }
 
     public bool Enforced => _parent is not null;
 
+    /// <summary>Whether an environment's processes and threads are held to <see cref="MaxProcesses"/>.</summary>
+    public bool ProcessesLimited => _pidsParent is not null;
+
     /// <summary>How limits are enforced ("cgroup v1"/"cgroup v2"), or why they are not.</summary>
     public string Description => Enforced ? $"enforced with cgroup v{_version}" : $"not enforced: {Reason}";
 
+    /// <summary>The process limit, or why there is none.</summary>
+    public string ProcessLimitDescription =>
+        ProcessesLimited ? $"{MaxProcesses} processes and threads per environment (cgroup v{_version} pids)" : $"no process limit: {ProcessLimitReason}";
+
     public string? Reason { get; }
+
+    public string? ProcessLimitReason { get; }
 
     public static MemoryLimits Disabled(string reason) => new(null, 0, reason);
 
@@ -50,7 +65,10 @@ public sealed class MemoryLimits : IDisposable
                 TryRemove(parent);
                 return Disabled(why);
             }
-            return new MemoryLimits(parent, controller.Version, null);
+            var (pidsParent, pidsReason) = controller.Version == 2
+                ? V2PidsParent(own, parent)
+                : V1PidsParent(mountInfo, ownCgroups, groupName, resolve);
+            return new MemoryLimits(parent, controller.Version, null, pidsParent, pidsReason);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -58,37 +76,43 @@ public sealed class MemoryLimits : IDisposable
         }
     }
 
-    /// <summary>A cgroup for one environment, limited to <paramref name="memoryMb"/>; null when limits are not enforced.</summary>
+    /// <summary>A cgroup for one environment, limited to <paramref name="memoryMb"/> and <see cref="MaxProcesses"/>; null when limits are not enforced.</summary>
     public EnvironmentCgroup? Create(string environmentId, int memoryMb)
     {
         if (_parent is null) return null;
         var directory = Path.Combine(_parent, environmentId);
+        var pidsDirectory = _pidsParent is null ? null : Path.Combine(_pidsParent, environmentId);
         try
         {
             Directory.CreateDirectory(directory);
-            var cgroup = new EnvironmentCgroup(directory, _version);
+            if (pidsDirectory is not null) Directory.CreateDirectory(pidsDirectory);
+            var cgroup = new EnvironmentCgroup(directory, _version, pidsDirectory);
             cgroup.Limit(memoryMb);
+            cgroup.LimitProcesses(MaxProcesses);
             return cgroup;
         }
         catch (IOException)
         {
             TryRemove(directory);
+            if (pidsDirectory is not null) TryRemove(pidsDirectory);
             return null;
         }
     }
 
-    /// <summary>Removes Stratus's parent group (environments' groups are removed as they end).</summary>
+    /// <summary>Removes Stratus's parent groups (environments' groups are removed as they end).</summary>
     public void Dispose()
     {
-        if (_parent is null) return;
-        foreach (var child in SafeDirectories(_parent)) TryRemove(child);
-        TryRemove(_parent);
+        foreach (var parent in new[] { _parent, _pidsParent }.OfType<string>().Distinct())
+        {
+            foreach (var child in SafeDirectories(parent)) TryRemove(child);
+            TryRemove(parent);
+        }
     }
 
     internal sealed record Controller(int Version, string OwnDirectory);
 
-    /// <summary>The memory controller's directory for this process: v1's memory hierarchy if mounted, else the v2 hierarchy if it offers memory.</summary>
-    internal static Controller? FindController(string mountInfo, string ownCgroups)
+    /// <summary>The controller's directory for this process: v1's hierarchy of <paramref name="name"/> if mounted, else the v2 hierarchy (which may or may not offer it).</summary>
+    internal static Controller? FindController(string mountInfo, string ownCgroups, string name = "memory")
     {
         string? v1Mount = null, v1Root = null, v2Mount = null, v2Root = null;
         foreach (var line in mountInfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -98,7 +122,7 @@ public sealed class MemoryLimits : IDisposable
             var separator = Array.IndexOf(fields, "-");
             if (fields.Length < 5 || separator < 0 || separator + 3 >= fields.Length) continue;
             var (root, mountPoint, fsType, superOptions) = (Unescape(fields[3]), Unescape(fields[4]), fields[separator + 1], fields[separator + 3]);
-            if (fsType == "cgroup" && superOptions.Split(',').Contains("memory")) (v1Mount, v1Root) = (mountPoint, root);
+            if (fsType == "cgroup" && superOptions.Split(',').Contains(name)) (v1Mount, v1Root) = (mountPoint, root);
             else if (fsType == "cgroup2" && v2Mount is null) (v2Mount, v2Root) = (mountPoint, root);
         }
 
@@ -106,7 +130,7 @@ public sealed class MemoryLimits : IDisposable
         {
             var parts = line.Split(':', 3);
             if (parts.Length != 3) continue;
-            if (v1Mount is not null && parts[1].Split(',').Contains("memory"))
+            if (v1Mount is not null && parts[1].Split(',').Contains(name))
                 return new Controller(1, Under(v1Mount, v1Root!, parts[2]));
             if (v1Mount is null && v2Mount is not null && parts[0] == "0" && parts[1] == "")
                 return new Controller(2, Under(v2Mount, v2Root!, parts[2]));
@@ -114,26 +138,56 @@ public sealed class MemoryLimits : IDisposable
         return null;
     }
 
-    /// <summary>cgroup v2 gives a group's children a controller only through the group's subtree_control, and never to a group that holds processes (except the root).</summary>
+    /// <summary>
+    /// cgroup v2 gives a group's children a controller only through the group's subtree_control, and never to a
+    /// group that holds processes (except the root). Memory is required; pids joins it where the hierarchy offers it.
+    /// </summary>
     private static bool EnableV2MemoryController(string own, string parent, out string reason)
     {
         reason = "";
-        if (!ReadWords(Path.Combine(own, "cgroup.controllers")).Contains("memory"))
+        var offered = ReadWords(Path.Combine(own, "cgroup.controllers"));
+        if (!offered.Contains("memory"))
         {
             reason = "the cgroup v2 hierarchy does not offer the memory controller to Stratus's cgroup (delegate it, e.g. systemd-run --property=Delegate=yes)";
             return false;
         }
+        var wanted = offered.Contains("pids") ? "+memory +pids" : "+memory";
         try
         {
-            if (!ReadWords(Path.Combine(own, "cgroup.subtree_control")).Contains("memory"))
-                File.WriteAllText(Path.Combine(own, "cgroup.subtree_control"), "+memory");
-            File.WriteAllText(Path.Combine(parent, "cgroup.subtree_control"), "+memory");
+            var enabled = ReadWords(Path.Combine(own, "cgroup.subtree_control"));
+            if (!enabled.Contains("memory") || (offered.Contains("pids") && !enabled.Contains("pids")))
+                File.WriteAllText(Path.Combine(own, "cgroup.subtree_control"), wanted);
+            File.WriteAllText(Path.Combine(parent, "cgroup.subtree_control"), wanted);
             return true;
         }
         catch (IOException e)
         {
             reason = $"the memory controller cannot be enabled below Stratus's own cgroup ({e.Message.TrimEnd('.')}); run Stratus in a delegated cgroup of its own";
             return false;
+        }
+    }
+
+    private static (string? Parent, string? Reason) V2PidsParent(string own, string parent) =>
+        ReadWords(Path.Combine(own, "cgroup.controllers")).Contains("pids")
+            ? (parent, null)
+            : (null, "the cgroup v2 hierarchy does not offer the pids controller to Stratus's cgroup");
+
+    /// <summary>cgroup v1 mounts the pids controller as a hierarchy of its own: Stratus's parent group there, as for memory.</summary>
+    private static (string? Parent, string? Reason) V1PidsParent(string mountInfo, string ownCgroups, string groupName, Func<string, string> resolve)
+    {
+        if (FindController(mountInfo, ownCgroups, "pids") is not { Version: 1 } controller)
+            return (null, "no cgroup v1 pids controller is mounted");
+        try
+        {
+            var own = resolve(controller.OwnDirectory);
+            RemoveStaleGroups(own);
+            var parent = Path.Combine(own, groupName);
+            Directory.CreateDirectory(parent);
+            return (parent, null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, $"the pids cgroup is not writable ({e.Message.TrimEnd('.')})");
         }
     }
 
@@ -183,13 +237,24 @@ public sealed class MemoryLimits : IDisposable
     }
 }
 
-/// <summary>One environment's memory cgroup: its limit, the file its processes join, and whether the kernel killed it for memory.</summary>
-public sealed class EnvironmentCgroup(string directory, int version)
+/// <summary>One environment's cgroup: its limits, the files its processes join, and whether the kernel killed it for memory.</summary>
+/// <param name="pidsDirectory">The group of the pids controller: the same directory on v2, one in the pids hierarchy on v1, null without it.</param>
+public sealed class EnvironmentCgroup(string directory, int version, string? pidsDirectory = null)
 {
     public string Directory { get; } = directory;
 
-    /// <summary>Writing a process id here moves it into the group; children it starts afterwards stay in it.</summary>
-    public string ProcessesFile => Path.Combine(Directory, "cgroup.procs");
+    /// <summary>Writing a process id into each of these moves it into the groups; children it starts afterwards stay in them.</summary>
+    public IReadOnlyList<string> ProcessesFiles { get; } =
+        pidsDirectory is null || pidsDirectory == directory
+            ? [Path.Combine(directory, "cgroup.procs")]
+            : [Path.Combine(directory, "cgroup.procs"), Path.Combine(pidsDirectory, "cgroup.procs")];
+
+    /// <summary>Holds the group to <paramref name="count"/> processes and threads: fork and clone fail with EAGAIN beyond it.</summary>
+    public void LimitProcesses(int count)
+    {
+        if (pidsDirectory is not null)
+            File.WriteAllText(Path.Combine(pidsDirectory, "pids.max"), count.ToString(CultureInfo.InvariantCulture));
+    }
 
     /// <summary>Sets the limit; swap is not allowed beyond it (Lambda has none). Throws IOException when the group already uses more.</summary>
     public void Limit(int memoryMb)
@@ -233,7 +298,11 @@ public sealed class EnvironmentCgroup(string directory, int version)
         }
     }
 
-    public void Remove() => MemoryLimits.TryRemove(Directory);
+    public void Remove()
+    {
+        MemoryLimits.TryRemove(Directory);
+        if (pidsDirectory is not null && pidsDirectory != Directory) MemoryLimits.TryRemove(pidsDirectory);
+    }
 
     private void WriteIfPresent(string name, string value)
     {

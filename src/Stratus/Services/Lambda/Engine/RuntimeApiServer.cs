@@ -5,8 +5,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,83 +12,99 @@ using Microsoft.Extensions.Logging;
 namespace Stratus.Services.Lambda.Engine;
 
 /// <summary>
-/// The Lambda Runtime API (2018-06-01) for every execution environment, on one loopback listener of its
-/// own. Each environment's AWS_LAMBDA_RUNTIME_API is "127.0.0.1:PORT/ENVIRONMENT_ID": the random id is
-/// the first path segment, so a runtime only ever reaches its own environment's events, and starting
-/// an environment costs no socket setup. Runtime traffic never passes the public endpoint's SigV4 router.
+/// The Lambda Runtime API (2018-06-01), one loopback listener per execution environment: each environment's
+/// AWS_LAMBDA_RUNTIME_API is a plain "127.0.0.1:PORT" as AWS's is (strict clients such as Rust's lambda_runtime
+/// parse it as an authority), and the port says which environment a request is for. One Kestrel serves them all
+/// (<see cref="EnvironmentListeners"/> feeds it every environment's connections), and it accepts a connection
+/// only from a process of the environment the port belongs to, so a function that finds another environment's
+/// port (the host network's socket table shows them) cannot take its events. Runtime traffic never passes the
+/// public endpoint's SigV4 router.
 /// </summary>
 public sealed class RuntimeApiServer : IAsyncDisposable
 {
     public const int MaxResponseBytes = 6 * 1024 * 1024;
     private const string ApiVersion = "2018-06-01";
-    private readonly ConcurrentDictionary<string, ExecutionEnvironment> _environments = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, ExecutionEnvironment> _environments = new();
     private readonly WebApplication _app;
+    private readonly EnvironmentListeners _listeners;
 
-    private RuntimeApiServer(WebApplication app, string authority)
+    private RuntimeApiServer(WebApplication app, EnvironmentListeners listeners)
     {
         _app = app;
-        Authority = authority;
+        _listeners = listeners;
     }
-
-    /// <summary>host:port of the listener.</summary>
-    public string Authority { get; }
 
     public static async Task<RuntimeApiServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        var listeners = new EnvironmentListeners();
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>(listeners);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = MaxResponseBytes * 2L;
-            kestrel.Listen(IPAddress.Loopback, 0);
+            kestrel.Listen(EnvironmentListeners.EndPoint);
         });
         var app = builder.Build();
         RuntimeApiServer? server = null;
         app.Run(http => server!.HandleAsync(http));
+        server = new RuntimeApiServer(app, listeners);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new RuntimeApiServer(app, new Uri(address).Authority);
         return server;
     }
 
-    public string AddressFor(ExecutionEnvironment environment) => $"{Authority}/{environment.Id}";
+    /// <summary>Opens the environment's own listener; its address is the environment's AWS_LAMBDA_RUNTIME_API.</summary>
+    public async Task<string> RegisterAsync(ExecutionEnvironment environment)
+    {
+        var port = await _listeners.OpenAsync(environment);
+        _environments[port] = environment;
+        environment.RuntimeApiPort = port;
+        return $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+    }
 
-    public void Register(ExecutionEnvironment environment) => _environments[environment.Id] = environment;
-
-    public void Unregister(ExecutionEnvironment environment) => _environments.TryRemove(environment.Id, out _);
+    public void Unregister(ExecutionEnvironment environment)
+    {
+        if (environment.RuntimeApiPort is not { } port) return;
+        _environments.TryRemove(port, out _);
+        _listeners.Close(port);
+    }
 
     /// <summary>Every live environment, busy or idle.</summary>
     public IEnumerable<ExecutionEnvironment> Environments => _environments.Values;
 
     private async Task HandleAsync(HttpContext http)
     {
-        // /{environment}/2018-06-01/runtime/invocation/next | /invocation/{id}/response | /invocation/{id}/error | /init/error
+        // /2018-06-01/runtime/invocation/next | /invocation/{id}/response | /invocation/{id}/error | /init/error
         var segments = (http.Request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (segments is [var id, ApiVersion, "stratus", "assignment"] && _environments.TryGetValue(id, out var standby))
-        {
-            await AssignmentAsync(http, standby);
-            return;
-        }
-        if (segments.Length < 4 || segments[1] != ApiVersion || segments[2] != "runtime"
-            || !_environments.TryGetValue(segments[0], out var environment))
+        if (!_environments.TryGetValue(http.Connection.LocalPort, out var environment))
         {
             await WriteErrorAsync(http, 404, "UnknownEnvironment", "No execution environment answers at this address.");
+            return;
+        }
+        if (segments is [ApiVersion, "stratus", "assignment"])
+        {
+            await AssignmentAsync(http, environment);
+            return;
+        }
+        if (segments.Length < 3 || segments[0] != ApiVersion || segments[1] != "runtime")
+        {
+            await WriteErrorAsync(http, 404, "InvalidRequest", $"{http.Request.Method} {http.Request.Path} is not a Runtime API operation.");
             return;
         }
         var isPost = HttpMethods.IsPost(http.Request.Method);
         switch (segments.Length)
         {
-            case 5 when segments[3] == "invocation" && segments[4] == "next" && HttpMethods.IsGet(http.Request.Method):
+            case 4 when segments[2] == "invocation" && segments[3] == "next" && HttpMethods.IsGet(http.Request.Method):
                 await NextAsync(http, environment);
                 break;
-            case 6 when segments[3] == "invocation" && segments[5] == "response" && isPost:
-                await ResponseAsync(http, environment, segments[4]);
+            case 5 when segments[2] == "invocation" && segments[4] == "response" && isPost:
+                await ResponseAsync(http, environment, segments[3]);
                 break;
-            case 6 when segments[3] == "invocation" && segments[5] == "error" && isPost:
-                await ErrorAsync(http, environment, segments[4]);
+            case 5 when segments[2] == "invocation" && segments[4] == "error" && isPost:
+                await ErrorAsync(http, environment, segments[3]);
                 break;
-            case 5 when segments[3] == "init" && segments[4] == "error" && isPost:
+            case 4 when segments[2] == "init" && segments[3] == "error" && isPost:
                 environment.FailInit(await ReadErrorAsync(http));
                 await AcceptedAsync(http);
                 break;
@@ -231,5 +245,6 @@ public sealed class RuntimeApiServer : IAsyncDisposable
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(1));
         await _app.StopAsync(grace.Token);
         await _app.DisposeAsync();
+        await _listeners.DisposeAsync();
     }
 }

@@ -5,10 +5,9 @@ using System.Reflection;
 namespace Stratus.Services.Lambda.Engine;
 
 /// <summary>
-/// Starts an execution environment's process: the runtime's command, the environment AWS sets, and,
-/// where bubblewrap is installed, a sandbox in which the code is read-only at /var/task, the runtime
-/// clients at /var/runtime, /tmp is private and empty, and the process sees only its own process tree.
-/// The network and the rest of the file system (read-only) are shared with the host.
+/// Starts an execution environment's process: the runtime's command, the environment AWS sets, its cgroup,
+/// and, where the machine allows one, the <see cref="Sandbox"/> (code read-only at /var/task, runtime clients
+/// and the .NET runtime host at /var/runtime, a private /tmp, only the system and the runtime visible).
 /// </summary>
 public sealed class RuntimeLauncher
 {
@@ -16,7 +15,7 @@ public sealed class RuntimeLauncher
     public const string SandboxRuntimeDir = "/var/runtime";
     private readonly string _runtimeDir;
     private readonly string _scratchRoot;
-    private readonly string? _bubblewrap;
+    private readonly Sandbox _sandbox;
     private readonly ConcurrentDictionary<string, string> _interpreters = new(StringComparer.Ordinal);
 
     private readonly MemoryLimits _memory;
@@ -29,15 +28,23 @@ public sealed class RuntimeLauncher
         Directory.CreateDirectory(_runtimeDir);
         Directory.CreateDirectory(_scratchRoot);
         WriteRuntimeClients(_runtimeDir);
-        _bubblewrap = FindOnPath("bwrap");
+        CopyDotnetHost(Path.Combine(_runtimeDir, "dotnet"));
+        _sandbox = Sandbox.Detect(workDir, FindOnPath("bwrap"), FindOnPath("setpriv"));
     }
 
-    public bool Sandboxed => _bubblewrap is not null;
+    public bool Sandboxed => _sandbox.Enabled;
+
+    /// <summary>What isolates functions, or why nothing does.</summary>
+    public string SandboxDescription => _sandbox.Description;
 
     public MemoryLimits MemoryLimits => _memory;
 
     /// <summary>The Stratus-shipped .NET runtime host, built beside Stratus.</summary>
-    public static string DotnetHostPath => Path.Combine(AppContext.BaseDirectory, "Stratus.Lambda.RuntimeHost.dll");
+    public static string DotnetHostPath => Path.Combine(AppContext.BaseDirectory, DotnetHostFiles[0]);
+
+    /// <summary>The runtime host's assembly and the files `dotnet exec` reads beside it.</summary>
+    private static readonly string[] DotnetHostFiles =
+        ["Stratus.Lambda.RuntimeHost.dll", "Stratus.Lambda.RuntimeHost.runtimeconfig.json", "Stratus.Lambda.RuntimeHost.deps.json"];
 
     /// <summary>Why a function cannot start at all (missing bootstrap, missing interpreter), checked before any process is made.</summary>
     public string? CannotStart(FunctionConfig config, string codeDir)
@@ -94,16 +101,11 @@ public sealed class RuntimeLauncher
         };
         var argv = new List<string>();
         if (environment.Cgroup is { } cgroup)
-            // The shell joins the cgroup before it becomes the runtime, so every process the function starts is inside the limit.
-            argv.AddRange(["/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", cgroup.ProcessesFile]);
-        if (_bubblewrap is not null)
-            argv.AddRange([_bubblewrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/var",
-                "--ro-bind", codeDir, SandboxTaskRoot, "--ro-bind", _runtimeDir, SandboxRuntimeDir,
-                "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", "stratus-lambda",
-                "--die-with-parent", "--new-session", "--chdir", SandboxTaskRoot, "--"]);
-        else
-            Directory.CreateDirectory(scratch);
-        argv.AddRange(command);
+            // The shell joins the cgroups (one per v1 hierarchy) before it becomes the runtime, so every process the function starts is inside the limits.
+            argv.AddRange(["/bin/sh", "-c", "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done; shift; exec \"$@\"", "join-cgroups",
+                .. cgroup.ProcessesFiles, "--"]);
+        if (!Sandboxed) Directory.CreateDirectory(scratch);
+        argv.AddRange(_sandbox.Wrap(codeDir, _runtimeDir, RuntimeTrees(config), config.EphemeralStorageSize * 1024L * 1024, command));
         start.FileName = argv[0];
         foreach (var arg in argv.Skip(1)) start.ArgumentList.Add(arg);
 
@@ -166,10 +168,32 @@ public sealed class RuntimeLauncher
             var handler = config.Handler ?? "";
             // An executable assembly brings its own runtime client: the handler names the assembly.
             return handler.Contains("::", StringComparison.Ordinal)
-                ? [ResolveInterpreter("dotnet"), "exec", DotnetHostPath]
+                ? [ResolveInterpreter("dotnet"), "exec", $"{runtimeDir}/dotnet/{DotnetHostFiles[0]}"]
                 : [ResolveInterpreter("dotnet"), "exec", $"{taskRoot}/{handler}.dll"];
         }
         return [$"{taskRoot}/bootstrap"];
+    }
+
+    /// <summary>
+    /// The runtime's installation, which the sandbox shows at its own path when it lies outside the system
+    /// directories: a pyenv or nvm prefix in a home directory, a .NET under /opt. Only that tree, never the home directory around it.
+    /// </summary>
+    private IEnumerable<string> RuntimeTrees(FunctionConfig config)
+    {
+        var runtime = config.Runtime ?? "";
+        if (RuntimeCatalog.IsPython(runtime)) return InstallationPrefix(Python(runtime));
+        if (RuntimeCatalog.IsNode(runtime)) return InstallationPrefix(ResolveInterpreter("node"));
+        if (RuntimeCatalog.IsDotnet(runtime)) return [Path.GetDirectoryName(ResolveInterpreter("dotnet"))!];
+        return [];
+    }
+
+    /// <summary>PREFIX for PREFIX/bin/interpreter (where its libraries are), or just the interpreter's directory when PREFIX would be a whole home or the root.</summary>
+    private static string[] InstallationPrefix(string interpreter)
+    {
+        var bin = Path.GetDirectoryName(interpreter)!;
+        var prefix = Path.GetFileName(bin) == "bin" ? Path.GetDirectoryName(bin)! : bin;
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return prefix == "/" || prefix == home || Path.GetDirectoryName(prefix) == "/home" ? [bin] : [prefix];
     }
 
     /// <summary>python3.X runs on that exact version when the machine has it (pyenv or /usr/bin), else on the default python3.</summary>
@@ -201,6 +225,20 @@ public sealed class RuntimeLauncher
             .Where(dir => !dir.Contains("/shims", StringComparison.Ordinal))
             .Select(dir => Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// The runtime host is copied beside the runtime clients: the sandbox shows /var/runtime, never Stratus's own
+    /// installation (which may live anywhere, under /tmp or /var included).
+    /// </summary>
+    private static void CopyDotnetHost(string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var file in DotnetHostFiles)
+        {
+            var source = Path.Combine(AppContext.BaseDirectory, file);
+            if (File.Exists(source)) File.Copy(source, Path.Combine(target, file), overwrite: true);
+        }
+    }
 
     private static void WriteRuntimeClients(string root)
     {

@@ -5,14 +5,12 @@ const path = require('path');
 const { pathToFileURL } = require('url');
 const fs = require('fs');
 
+// host:port, as on AWS.
 const api = process.env.AWS_LAMBDA_RUNTIME_API;
-const slash = api.indexOf('/');
-const authority = slash < 0 ? api : api.slice(0, slash);
-const prefix = slash < 0 ? '' : api.slice(slash);
-const colon = authority.lastIndexOf(':');
-const host = authority.slice(0, colon);
-const port = Number(authority.slice(colon + 1));
-const base = `${prefix}/2018-06-01/runtime`;
+const colon = api.lastIndexOf(':');
+const host = api.slice(0, colon);
+const port = Number(api.slice(colon + 1));
+const base = '/2018-06-01/runtime';
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 function call(method, route, body, headers) {

@@ -7,10 +7,9 @@ import sys
 import time
 import traceback
 
-_api = os.environ["AWS_LAMBDA_RUNTIME_API"]
-_authority, _, _prefix = _api.partition("/")
-_host, _, _port = _authority.rpartition(":")
-_base = ("/" + _prefix if _prefix else "") + "/2018-06-01/runtime"
+# host:port, as on AWS.
+_host, _, _port = os.environ["AWS_LAMBDA_RUNTIME_API"].rpartition(":")
+_base = "/2018-06-01/runtime"
 _connection = None
 
 
