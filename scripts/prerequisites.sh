@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Stratus uses from the system: MariaDB (RDS instances are real mariadbd processes) and
 # bubblewrap (function sandboxes). With --for-tests, also what the tests use: wrk (benchmarks),
-# Debian's aws CLI v2 (at /usr/bin/aws, beside the v1 CLI on PATH) and Chromium (the console's browser
-# test). Idempotent; installing needs root.
+# Debian's aws CLI v2 (at /usr/bin/aws, beside the v1 CLI on PATH), Chromium (the console's browser
+# test), skopeo and docker.io (push images to ECR's registry; the docker test starts its own dockerd)
+# and busybox-static (the seed-images acceptance script builds its image from /bin/busybox).
+# Idempotent; installing needs root.
 set -euo pipefail
 
 missing=()
@@ -12,6 +14,9 @@ if [ "${1:-}" = --for-tests ]; then
     command -v wrk >/dev/null 2>&1 || missing+=(wrk)
     [ -x /usr/bin/aws ] || missing+=(awscli)
     [ -x /usr/bin/chromium ] || missing+=(chromium)
+    command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+    [ -x /usr/bin/dockerd ] || [ -x /usr/sbin/dockerd ] || missing+=(docker.io)
+    [ -x /bin/busybox ] || missing+=(busybox-static)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -45,6 +45,8 @@ public sealed class StratusServices : IAsyncDisposable
     public required StsService Sts { get; init; }
     public required RdsService Rds { get; init; }
     public required LambdaService Lambda { get; init; }
+    /// <summary>ECR, and the images Lambda resolves and unpacks through <see cref="IImageRegistry"/>.</summary>
+    public required EcrService Ecr { get; init; }
     public required ApiGatewayService ApiGateway { get; init; }
     public required CloudFormationService CloudFormation { get; init; }
     /// <summary>Where Lambda and API Gateway publish their metrics.</summary>
@@ -65,10 +67,13 @@ public sealed class StratusServices : IAsyncDisposable
         var cloudWatch = new CloudWatchService(store, clock, lambdaForAlarms, logging.CreateLogger("Stratus.cloudwatch"));
         var logs = new LogsService(store, clock, cloudWatch, logging.CreateLogger("Stratus.logs"));
 
-        // Function code and runtime clients live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown.
-        var ephemeralWorkDir = options.DataDir is null ? Directory.CreateTempSubdirectory("stratus-lambda-").FullName : null;
+        // Function code, runtime clients and registry blobs live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown.
+        var ephemeralWorkDir = options.DataDir is null ? Directory.CreateTempSubdirectory("stratus-").FullName : null;
+        var workDir = ephemeralWorkDir ?? options.DataDir!;
+        // Built before Lambda, which resolves and unpacks image functions through it (IImageRegistry).
+        var ecr = new EcrService(store, clock, Path.Combine(workDir, "ecr"), EcrSettings.FromEnvironment(), logging.CreateLogger("Stratus.ecr"));
         var lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch,
-            ephemeralWorkDir ?? Path.Combine(options.DataDir!, "lambda"), LambdaSettings.FromEnvironment(), $"http://{options.Host}:{options.Port}");
+            Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), $"http://{options.Host}:{options.Port}");
         lambdaForAlarms.Target = lambda;
 
         var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, logging.CreateLogger("Stratus.rds.engine"));
@@ -99,7 +104,7 @@ public sealed class StratusServices : IAsyncDisposable
 
         IStratusService[] all =
         [
-            new IamApi(iam), new StsApi(sts), new EcrApi(new EcrService(store, clock)), new LambdaApi(lambda), new RdsApi(rds),
+            new IamApi(iam), new StsApi(sts), new EcrApi(ecr), new LambdaApi(lambda), new RdsApi(rds),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane), new CloudFormationApi(cloudFormation),
             new CloudWatchApi(cloudWatch), new LogsApi(logs),
         ];
@@ -107,12 +112,13 @@ public sealed class StratusServices : IAsyncDisposable
         return new StratusServices(store, ephemeralWorkDir)
         {
             All = all,
-            Interceptors = [apiGatewayDataPlane],
+            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry")), apiGatewayDataPlane],
             Credentials = new CredentialResolver(sources),
             Iam = iam,
             Sts = sts,
             Rds = rds,
             Lambda = lambda,
+            Ecr = ecr,
             ApiGateway = apiGateway,
             CloudFormation = cloudFormation,
             CloudWatch = cloudWatch,
@@ -129,12 +135,14 @@ public sealed class StratusServices : IAsyncDisposable
     {
         Lambda.SetStratusUrl(baseUrl.ToString());
         CloudFormation.Engine.UrlSuffix = $"localhost:{baseUrl.Port}";
+        Ecr.RegistryHost = baseUrl.Authority;
     }
 
     public async ValueTask DisposeAsync()
     {
         await Lambda.DisposeAsync();
         foreach (var service in All.OfType<IDisposable>()) service.Dispose();
+        Ecr.Dispose();
         _store.Dispose();
         if (_ephemeralWorkDir is not null)
         {

@@ -1,100 +1,558 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Services.Ecr.Engine;
 
 namespace Stratus.Services.Ecr;
 
-public sealed record EcrTag(string Key, string Value);
-
-public sealed record EcrRepository
+/// <summary>ECR's tunables: how long registry passwords live and how often lifecycle policies run.</summary>
+public sealed record EcrSettings(TimeSpan TokenLifetime, TimeSpan HousekeepingInterval)
 {
-    public required string AccountId { get; init; }
-    public required string Region { get; init; }
-    public required string RepositoryName { get; init; }
-    public required DateTimeOffset CreatedAt { get; init; }
-    public string ImageTagMutability { get; init; } = "MUTABLE";
-    public bool ScanOnPush { get; init; }
-    public IReadOnlyList<EcrTag> Tags { get; init; } = [];
+    /// <summary>ECR's 12 hours; STRATUS_ECR_TOKEN_LIFETIME_SECONDS shortens it (tests prove expiry with it).</summary>
+    public static EcrSettings FromEnvironment() => new(
+        Seconds("STRATUS_ECR_TOKEN_LIFETIME_SECONDS") ?? TimeSpan.FromHours(12),
+        Seconds("STRATUS_ECR_HOUSEKEEPING_SECONDS") ?? TimeSpan.FromHours(1));
 
-    public string Arn => $"arn:aws:ecr:{Region}:{AccountId}:repository/{RepositoryName}";
-    public string Uri => $"{AccountId}.dkr.ecr.{Region}.amazonaws.com/{RepositoryName}";
+    private static TimeSpan? Seconds(string name) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds) : null;
 }
 
 /// <summary>
-/// ECR's control plane: repositories and registry login tokens, so the seed's ECR steps work. Stratus does
-/// not serve the Docker registry protocol yet, so repositories hold no images.
+/// ECR: repositories, the images and blobs pushed into them (through the registry endpoint or ECR's own
+/// layer API), registry passwords, lifecycle policies, and images resolved and unpacked for Lambda.
+/// Blobs live once by digest in the <see cref="BlobStore"/>; what each repository holds lives in its
+/// state document, so it survives restarts and changes atomically.
 /// </summary>
-public sealed partial class EcrService(StateStore store, TimeProvider clock)
+public sealed partial class EcrService : IImageRegistry, IDisposable
 {
-    public static readonly TimeSpan TokenLifetime = TimeSpan.FromHours(12);
-    private readonly ResourceTable<EcrRepository> _repositories = new(store, "ecr.repositories");
+    /// <summary>A blob pushed this recently is kept though no image references it yet: its manifest may be on its way.</summary>
+    private static readonly TimeSpan UnreferencedLayerGrace = TimeSpan.FromHours(1);
+    private readonly ResourceTable<EcrRepository> _repositories;
+    private readonly BlobStore _blobs;
+    private readonly RegistryTokens _tokens;
+    private readonly UnpackedImages _unpacked;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly ITimer _housekeeping;
+    /// <summary>Held while blobs are linked into repositories or deleted, so a blob is never removed under a push that references it.</summary>
+    private readonly Lock _blobGate = new();
 
-    [GeneratedRegex(@"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")]
-    private static partial Regex NamePattern();
-
-    private static string Key(string accountId, string region, string name) => ResourceTable<EcrRepository>.Key(accountId, region, name);
-
-    public EcrRepository Create(string accountId, string region, string name, string? tagMutability, bool scanOnPush, IReadOnlyList<EcrTag> tags)
+    public EcrService(StateStore store, TimeProvider clock, string directory, EcrSettings settings, ILogger logger)
     {
-        if (name.Length is < 2 or > 256 || !NamePattern().IsMatch(name))
-            throw new AwsException("InvalidParameterException",
-                $"Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '{NamePattern()}''");
-        if (tagMutability is not (null or "MUTABLE" or "IMMUTABLE"))
-            throw new AwsException("InvalidParameterException", $"Invalid parameter at 'imageTagMutability' failed to satisfy constraint: 'Member must satisfy enum value set: [MUTABLE, IMMUTABLE]'");
+        _clock = clock;
+        _logger = logger;
+        _repositories = new ResourceTable<EcrRepository>(store, "ecr.repositories");
+        _blobs = new BlobStore(directory);
+        _tokens = new RegistryTokens(store, clock, settings.TokenLifetime);
+        _unpacked = new UnpackedImages(store, _blobs, Path.Combine(directory, "rootfs"));
+        _housekeeping = clock.CreateTimer(_ => Housekeeping(), null, settings.HousekeepingInterval, settings.HousekeepingInterval);
+    }
+
+    /// <summary>Where the registry is reached (HOST:PORT), the first part of every repositoryUri; set once Stratus listens.</summary>
+    public string RegistryHost { get; set; } = $"{Host.StratusOptions.DefaultHost}:{Host.StratusOptions.DefaultPort}";
+
+    public string RepositoryUri(EcrRepository repository) => $"{RegistryHost}/{repository.RepositoryName}";
+
+    public BlobStore Blobs => _blobs;
+
+    // ---- Repositories ----
+
+    public EcrRepository CreateRepository(Scope scope, string name, string? tagMutability, bool scanOnPush, IReadOnlyList<EcrTag> tags)
+    {
+        EcrRules.CheckName(name);
         var repository = new EcrRepository
         {
-            AccountId = accountId,
-            Region = region,
+            AccountId = scope.AccountId,
+            Region = scope.Region,
             RepositoryName = name,
-            CreatedAt = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds()),
-            ImageTagMutability = tagMutability ?? "MUTABLE",
+            CreatedAt = DateTimeOffset.FromUnixTimeSeconds(_clock.GetUtcNow().ToUnixTimeSeconds()),
+            ImageTagMutability = EcrRules.CheckMutability(tagMutability),
             ScanOnPush = scanOnPush,
             Tags = tags,
         };
-        if (!_repositories.TryAdd(Key(accountId, region, name), repository))
-            throw new AwsException("RepositoryAlreadyExistsException",
-                $"The repository with name '{name}' already exists in the registry with id '{accountId}'");
+        if (!_repositories.TryAdd(Key(scope, name), repository)) throw EcrErrors.RepositoryAlreadyExists(scope.AccountId, name);
         return repository;
     }
 
-    public IReadOnlyList<EcrRepository> Describe(string accountId, string region, IReadOnlyList<string> names) =>
+    public IReadOnlyList<EcrRepository> DescribeRepositories(Scope scope, IReadOnlyList<string> names) =>
         names.Count > 0
-            ? names.Select(n => Get(accountId, region, n)).ToList()
-            : _repositories.Values.Where(r => r.AccountId == accountId && r.Region == region).OrderBy(r => r.RepositoryName, StringComparer.Ordinal).ToList();
+            ? names.Select(n => GetRepository(scope, n)).ToList()
+            : _repositories.Values.Where(r => r.AccountId == scope.AccountId && r.Region == scope.Region).OrderBy(r => r.RepositoryName, StringComparer.Ordinal).ToList();
 
-    public EcrRepository Get(string accountId, string region, string name) =>
-        _repositories.Get(Key(accountId, region, name)) ?? throw NotFound(accountId, name);
+    public EcrRepository GetRepository(Scope scope, string name) =>
+        _repositories.Get(Key(scope, name)) ?? throw EcrErrors.RepositoryNotFound(scope.AccountId, name);
 
-    public EcrRepository GetByArn(string accountId, string region, string arn) => Get(accountId, region, NameFromArn(arn));
+    public EcrRepository GetRepositoryByArn(Scope scope, string arn) => GetRepository(scope, NameFromArn(arn));
 
-    public EcrRepository Delete(string accountId, string region, string name) =>
-        _repositories.Remove(Key(accountId, region, name)) ?? throw NotFound(accountId, name);
-
-    public EcrRepository Tag(string accountId, string region, string arn, IReadOnlyList<EcrTag> tags) =>
-        _repositories.Update(Key(accountId, region, NameFromArn(arn)), r => r with
+    /// <summary>Deletes a repository; one that still holds images only with <paramref name="force"/>, as ECR.</summary>
+    public EcrRepository DeleteRepository(Scope scope, string name, bool force)
+    {
+        EcrRepository removed;
+        lock (_blobGate)
         {
-            Tags = r.Tags.Where(t => tags.All(n => n.Key != t.Key)).Concat(tags).ToList(),
-        }) ?? throw NotFound(accountId, NameFromArn(arn));
+            var repository = GetRepository(scope, name);
+            if (repository.Images.Count > 0 && !force) throw EcrErrors.RepositoryNotEmpty(scope.AccountId, name);
+            removed = _repositories.Remove(Key(scope, name)) ?? throw EcrErrors.RepositoryNotFound(scope.AccountId, name);
+        }
+        CollectGarbage(removed.Layers.Keys.Concat(removed.Images.Keys));
+        return removed;
+    }
 
-    public EcrRepository Untag(string accountId, string region, string arn, IReadOnlyCollection<string> keys) =>
-        _repositories.Update(Key(accountId, region, NameFromArn(arn)), r => r with { Tags = r.Tags.Where(t => !keys.Contains(t.Key)).ToList() })
-            ?? throw NotFound(accountId, NameFromArn(arn));
+    public EcrRepository TagRepository(Scope scope, string arn, IReadOnlyList<EcrTag> tags) =>
+        Change(scope, NameFromArn(arn), r => r with { Tags = r.Tags.Where(t => tags.All(n => n.Key != t.Key)).Concat(tags).ToList() });
 
-    /// <summary>A registry login token ("AWS:password", base64) as GetAuthorizationToken issues it.</summary>
-    public (string Token, DateTimeOffset ExpiresAt) IssueToken() =>
-        (Convert.ToBase64String(Encoding.UTF8.GetBytes("AWS:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)))),
-            clock.GetUtcNow() + TokenLifetime);
+    public EcrRepository UntagRepository(Scope scope, string arn, IReadOnlyCollection<string> keys) =>
+        Change(scope, NameFromArn(arn), r => r with { Tags = r.Tags.Where(t => !keys.Contains(t.Key)).ToList() });
+
+    public EcrRepository PutImageTagMutability(Scope scope, string name, string mutability) =>
+        Change(scope, name, r => r with { ImageTagMutability = EcrRules.CheckMutability(mutability) });
+
+    public EcrRepository PutImageScanningConfiguration(Scope scope, string name, bool scanOnPush) =>
+        Change(scope, name, r => r with { ScanOnPush = scanOnPush });
+
+    // ---- Registry passwords ----
+
+    /// <summary>GetAuthorizationToken's token: base64 of "AWS:PASSWORD", valid for the scope's account and region.</summary>
+    public (string Token, DateTimeOffset ExpiresAt) IssueToken(Scope scope)
+    {
+        var (password, expiresAt) = _tokens.Issue(scope.AccountId, scope.Region);
+        return (Convert.ToBase64String(Encoding.UTF8.GetBytes("AWS:" + password)), expiresAt);
+    }
+
+    /// <summary>The scope a registry login stands for: user AWS and an unexpired password Stratus issued; else null.</summary>
+    public Scope? Authenticate(string user, string password, string requestId) =>
+        user == "AWS" && _tokens.Verify(password) is var (account, region) ? new Scope(account, region, requestId) : null;
+
+    // ---- Blobs ----
+
+    /// <summary>The size of a blob the repository may read (a layer or config pushed into it, or one of its manifests).</summary>
+    public long? FindBlob(Scope scope, string name, string digest)
+    {
+        var repository = GetRepository(scope, name);
+        if (!repository.Layers.ContainsKey(digest) && !repository.Images.ContainsKey(digest)) return null;
+        return _blobs.SizeOf(digest);
+    }
+
+    public BlobUpload StartUpload(Scope scope, string name)
+    {
+        GetRepository(scope, name);
+        return _blobs.Begin(Key(scope, name));
+    }
+
+    public BlobUpload FindUpload(Scope scope, string name, string uploadId) =>
+        _blobs.Find(uploadId, Key(scope, name)) ?? throw EcrErrors.UploadNotFound(uploadId);
+
+    public Task<long> AppendToUploadAsync(BlobUpload upload, Stream content, long? start, CancellationToken cancellation) =>
+        _blobs.AppendAsync(upload, content, start, EcrRules.MaxLayerBytes, cancellation);
+
+    /// <summary>Verifies and stores an upload's blob, then links it into the repository.</summary>
+    public async Task<long> CompleteUploadAsync(Scope scope, string name, BlobUpload upload, string digest, CancellationToken cancellation)
+    {
+        EcrRules.CheckDigest("layerDigest", digest);
+        var size = await _blobs.CommitAsync(upload, digest, cancellation);
+        // A repository deleted in the same moment may have taken the blob with it: the client pushes it again.
+        if (!LinkBlob(scope, name, digest, size)) throw EcrErrors.BlobRemovedDuringCommit(digest);
+        return size;
+    }
+
+    public void CancelUpload(BlobUpload upload) => _blobs.Cancel(upload);
+
+    /// <summary>Cross-repository mount: links a blob <paramref name="from"/> holds into <paramref name="name"/>; false when it holds none.</summary>
+    public bool MountBlob(Scope scope, string name, string from, string digest)
+    {
+        EcrRules.CheckDigest("digest", digest);
+        GetRepository(scope, name);
+        if (!EcrRules.IsValidName(from) || _repositories.Get(Key(scope, from)) is not { } source || !source.Layers.TryGetValue(digest, out var layer)) return false;
+        return LinkBlob(scope, name, digest, layer.Size);
+    }
+
+    private bool LinkBlob(Scope scope, string name, string digest, long size)
+    {
+        lock (_blobGate)
+        {
+            if (!_blobs.Exists(digest)) return false;
+            Change(scope, name, r => r.Layers.ContainsKey(digest)
+                ? r
+                : r with { Layers = new Dictionary<string, EcrLayer>(r.Layers) { [digest] = new EcrLayer(size, _clock.GetUtcNow()) } });
+            return true;
+        }
+    }
+
+    /// <summary>BatchCheckLayerAvailability: which layers the repository holds, with their sizes.</summary>
+    public IReadOnlyList<LayerAvailability> CheckLayers(Scope scope, string name, IReadOnlyList<string> digests)
+    {
+        var repository = GetRepository(scope, name);
+        return digests.Select(d => new LayerAvailability(d, repository.Layers.TryGetValue(d, out var layer) && _blobs.Exists(d) ? layer.Size : null)).ToList();
+    }
+
+    // ---- Images ----
+
+    /// <summary>
+    /// Stores a manifest as an image of the repository, tagged with <paramref name="tag"/> if given. Every blob
+    /// (or, for an index, every manifest) it references must already be in the repository. A mutable tag moves
+    /// to the new image; an immutable one is refused. The API's PutImage refuses an unchanged image and tag
+    /// (<paramref name="refuseUnchanged"/>); the registry answers it as a success, as pushes are repeatable.
+    /// </summary>
+    public EcrImage PutImage(Scope scope, string name, byte[] manifestBytes, string? mediaType, string? tag, string? expectedDigest, bool refuseUnchanged)
+    {
+        if (tag is not null) EcrRules.CheckTag(tag);
+        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(manifestBytes));
+        if (expectedDigest is not null && expectedDigest != digest) throw EcrErrors.ImageDigestDoesNotMatch(expectedDigest, digest);
+        var manifest = ImageManifest.Parse(manifestBytes, mediaType);
+        EcrImage? stored = null;
+        lock (_blobGate)
+        {
+            GetRepository(scope, name);
+            _blobs.WriteSmall(digest, manifestBytes);
+            Change(scope, name, repository =>
+            {
+                CheckReferences(repository, manifest);
+                var holder = tag is null ? null : repository.FindByTag(tag);
+                if (holder is not null && holder.Digest != digest && repository.ImageTagMutability == "IMMUTABLE")
+                    throw EcrErrors.ImageTagAlreadyExists(name, tag!);
+                if (holder is not null && holder.Digest == digest && refuseUnchanged)
+                    throw EcrErrors.ImageAlreadyExists(scope.AccountId, name, digest, tag!);
+                var images = new Dictionary<string, EcrImage>(repository.Images);
+                if (holder is not null && holder.Digest != digest) images[holder.Digest] = holder with { Tags = holder.Tags.Where(t => t != tag).ToList() };
+                var image = images.TryGetValue(digest, out var existing)
+                    ? existing
+                    : new EcrImage
+                    {
+                        Digest = digest,
+                        MediaType = manifest.MediaType,
+                        ArtifactMediaType = manifest.Config?.MediaType,
+                        SizeInBytes = manifest.IsIndex ? null : manifest.Layers.Sum(l => l.Size),
+                        PushedAt = _clock.GetUtcNow(),
+                        References = manifest.IsIndex
+                            ? manifest.Manifests.Select(m => m.Digest).ToList()
+                            : manifest.Layers.Select(l => l.Digest).Prepend(manifest.Config!.Digest).ToList(),
+                        IsIndex = manifest.IsIndex,
+                    };
+                if (tag is not null && !image.Tags.Contains(tag)) image = image with { Tags = [.. image.Tags, tag] };
+                images[digest] = stored = image;
+                return repository with { Images = images };
+            });
+        }
+        ApplyLifecyclePolicy(scope, name);
+        return stored!;
+    }
+
+    private static void CheckReferences(EcrRepository repository, ImageManifest manifest)
+    {
+        if (manifest.IsIndex)
+        {
+            var missing = manifest.Manifests.Select(m => m.Digest).Where(d => !repository.Images.ContainsKey(d)).Distinct().ToList();
+            if (missing.Count > 0) throw EcrErrors.ReferencedImagesNotFound(repository.AccountId, repository.RepositoryName, missing);
+        }
+        else
+        {
+            var missing = manifest.Layers.Prepend(manifest.Config!).Select(l => l.Digest).Where(d => !repository.Layers.ContainsKey(d)).Distinct().ToList();
+            if (missing.Count > 0) throw EcrErrors.LayersNotFound(repository.AccountId, repository.RepositoryName, missing);
+        }
+    }
+
+    /// <summary>A manifest by tag or digest, as pushed (byte for byte).</summary>
+    public (EcrImage Image, byte[] Manifest) GetManifest(Scope scope, string name, string reference)
+    {
+        var repository = GetRepository(scope, name);
+        var id = ParseReference(reference);
+        var image = Find(repository, id) ?? throw EcrErrors.ImageNotFound(scope.AccountId, name, id);
+        return (image, _blobs.ReadAll(image.Digest));
+    }
+
+    /// <summary>The registry's DELETE: by digest removes the image, by tag removes the tag (the image with it when it was the last), as BatchDeleteImage.</summary>
+    public void DeleteManifest(Scope scope, string name, string reference)
+    {
+        var id = ParseReference(reference);
+        var (_, failures) = BatchDeleteImage(scope, name, [id]);
+        if (failures.FirstOrDefault() is { } failure)
+            throw failure.FailureCode == "ImageNotFound"
+                ? EcrErrors.ImageNotFound(scope.AccountId, name, id)
+                : new AwsException("InvalidParameterException", failure.FailureReason);
+    }
+
+    public IReadOnlyList<string> ListTags(Scope scope, string name) =>
+        GetRepository(scope, name).Images.Values.SelectMany(i => i.Tags).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>DescribeImages: the images with these ids (every one must exist), or all of the tag status, newest first.</summary>
+    public IReadOnlyList<EcrImage> DescribeImages(Scope scope, string name, IReadOnlyList<ImageId> ids, string tagStatus)
+    {
+        var repository = GetRepository(scope, name);
+        if (ids.Count > 0)
+            return ids.Select(id => Find(repository, CheckId(id)) ?? throw EcrErrors.ImageNotFound(scope.AccountId, name, id)).Distinct().ToList();
+        return repository.Images.Values.Where(i => MatchesTagStatus(i, tagStatus))
+            .OrderByDescending(i => i.PushedAt).ThenBy(i => i.Digest, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>ListImages: one id per tag, and a digest-only id for each untagged image.</summary>
+    public IReadOnlyList<ImageId> ListImageIds(Scope scope, string name, string tagStatus) =>
+        DescribeImages(scope, name, [], tagStatus)
+            .SelectMany(i => i.Tags.Count == 0 ? [new ImageId(i.Digest, null)] : i.Tags.Select(t => new ImageId(i.Digest, t)))
+            .ToList();
+
+    public (IReadOnlyList<(ImageId Id, EcrImage Image, byte[] Manifest)> Images, IReadOnlyList<ImageFailure> Failures) BatchGetImage(Scope scope, string name, IReadOnlyList<ImageId> ids)
+    {
+        var repository = GetRepository(scope, name);
+        var images = new List<(ImageId, EcrImage, byte[])>();
+        var failures = new List<ImageFailure>();
+        foreach (var id in ids)
+        {
+            if (InvalidId(id) is { } invalid) failures.Add(invalid);
+            else if (Find(repository, id) is { } image) images.Add((new ImageId(image.Digest, id.Tag), image, _blobs.ReadAll(image.Digest)));
+            else failures.Add(new ImageFailure(id, "ImageNotFound", "Requested image not found"));
+        }
+        return (images, failures);
+    }
+
+    /// <summary>
+    /// BatchDeleteImage: an id with a digest deletes the image; an id with only a tag removes that tag, and the
+    /// image with it when it was its last tag (as ECR). Images an index references are kept while it does.
+    /// </summary>
+    public (IReadOnlyList<ImageId> Deleted, IReadOnlyList<ImageFailure> Failures) BatchDeleteImage(Scope scope, string name, IReadOnlyList<ImageId> ids)
+    {
+        var deleted = new List<ImageId>();
+        var failures = new List<ImageFailure>();
+        EcrRepository before;
+        lock (_blobGate)
+        {
+            before = GetRepository(scope, name);
+            Change(scope, name, repository =>
+            {
+                var images = new Dictionary<string, EcrImage>(repository.Images);
+                foreach (var id in ids)
+                {
+                    if (InvalidId(id) is { } invalid) { failures.Add(invalid); continue; }
+                    var image = Find(images.Values, id);
+                    if (image is null) { failures.Add(new ImageFailure(id, "ImageNotFound", "Requested image not found")); continue; }
+                    if (id.Digest is null && image.Tags.Count > 1)
+                    {
+                        images[image.Digest] = image with { Tags = image.Tags.Where(t => t != id.Tag).ToList() };
+                        deleted.Add(new ImageId(image.Digest, id.Tag));
+                        continue;
+                    }
+                    if (images.Values.FirstOrDefault(i => i.IsIndex && i.References.Contains(image.Digest)) is { } index)
+                    {
+                        failures.Add(new ImageFailure(id, "ImageReferencedByManifestList", $"Requested image referenced by manifest list: [{index.Digest}]"));
+                        continue;
+                    }
+                    images.Remove(image.Digest);
+                    deleted.AddRange(image.Tags.Count == 0 ? [new ImageId(image.Digest, null)] : image.Tags.Select(t => new ImageId(image.Digest, t)));
+                }
+                return repository with { Images = images, Layers = ReferencedLayers(repository.Layers, images.Values) };
+            });
+        }
+        var after = GetRepository(scope, name);
+        CollectGarbage(before.Images.Keys.Except(after.Images.Keys).Concat(before.Layers.Keys.Except(after.Layers.Keys)));
+        return (deleted, failures);
+    }
+
+    /// <summary>A repository keeps the layers its images reference, and those pushed recently (a push in progress).</summary>
+    private IReadOnlyDictionary<string, EcrLayer> ReferencedLayers(IReadOnlyDictionary<string, EcrLayer> layers, IEnumerable<EcrImage> images)
+    {
+        var referenced = images.SelectMany(i => i.References).ToHashSet(StringComparer.Ordinal);
+        var cutoff = _clock.GetUtcNow() - UnreferencedLayerGrace;
+        return layers.Where(l => referenced.Contains(l.Key) || l.Value.PushedAt > cutoff).ToDictionary(l => l.Key, l => l.Value);
+    }
+
+    /// <summary>Deletes the blobs among <paramref name="candidates"/> that no repository in any account still holds.</summary>
+    private void CollectGarbage(IEnumerable<string> candidates)
+    {
+        lock (_blobGate)
+        {
+            var pending = candidates.ToHashSet(StringComparer.Ordinal);
+            if (pending.Count == 0) return;
+            foreach (var repository in _repositories.Values)
+            {
+                pending.ExceptWith(repository.Layers.Keys);
+                pending.ExceptWith(repository.Images.Keys);
+            }
+            foreach (var digest in pending) _blobs.Delete(digest);
+        }
+    }
+
+    public string DescribeScanFindings(Scope scope, string name, ImageId id)
+    {
+        var repository = GetRepository(scope, name);
+        var image = Find(repository, CheckId(id)) ?? throw EcrErrors.ImageNotFound(scope.AccountId, name, id);
+        throw EcrErrors.ScanNotFound(scope.AccountId, name, new ImageId(image.Digest, id.Tag));
+    }
+
+    // ---- Lifecycle policies ----
+
+    public EcrRepository PutLifecyclePolicy(Scope scope, string name, string policyText)
+    {
+        LifecyclePolicy.Parse(policyText);
+        var repository = Change(scope, name, r => r with { LifecyclePolicyText = policyText });
+        ApplyLifecyclePolicy(scope, name);
+        return repository;
+    }
+
+    public EcrRepository GetLifecyclePolicy(Scope scope, string name)
+    {
+        var repository = GetRepository(scope, name);
+        return repository.LifecyclePolicyText is null ? throw EcrErrors.LifecyclePolicyNotFound(scope.AccountId, name) : repository;
+    }
+
+    public EcrRepository DeleteLifecyclePolicy(Scope scope, string name)
+    {
+        var repository = GetLifecyclePolicy(scope, name);
+        Change(scope, name, r => r with { LifecyclePolicyText = null, LifecyclePolicyEvaluatedAt = null });
+        return repository;
+    }
+
+    /// <summary>Expires the images the repository's lifecycle policy selects; run after every push and periodically.</summary>
+    public void ApplyLifecyclePolicy(Scope scope, string name)
+    {
+        if (_repositories.Get(Key(scope, name)) is not { LifecyclePolicyText: { } text } repository) return;
+        var now = _clock.GetUtcNow();
+        var expired = LifecyclePolicy.Parse(text).Expired(repository.Images.Values.ToList(), now);
+        if (expired.Count > 0)
+        {
+            var (deleted, _) = BatchDeleteImage(scope, name, expired.Select(i => new ImageId(i.Digest, null)).ToList());
+            _logger.LogInformation("ECR lifecycle policy of {Repository} expired {Count} image(s)", name, deleted.Select(d => d.Digest).Distinct().Count());
+        }
+        _repositories.Update(Key(scope, name), r => r with { LifecyclePolicyEvaluatedAt = now });
+    }
+
+    private void Housekeeping()
+    {
+        try
+        {
+            _blobs.ExpireUploads(TimeSpan.FromHours(24));
+            foreach (var repository in _repositories.Values.Where(r => r.LifecyclePolicyText is not null).ToList())
+                ApplyLifecyclePolicy(Scope.Of(repository.AccountId, repository.Region), repository.RepositoryName);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "ECR housekeeping failed");
+        }
+    }
+
+    // ---- Images for Lambda ----
+
+    [GeneratedRegex(@"^(?<account>[0-9]{12})\.dkr\.ecr\.(?<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?$")]
+    private static partial Regex AwsRegistryHost();
+
+    public ResolvedImage Resolve(Scope scope, string imageUri)
+    {
+        var (account, region, name, id, repositoryPart) = ParseImageUri(scope, imageUri);
+        var repository = _repositories.Get(ResourceTable<EcrRepository>.Key(account, region, name)) ?? throw EcrErrors.ImageUriNotFound(imageUri);
+        var image = Find(repository, id) ?? throw EcrErrors.ImageUriNotFound(imageUri);
+        var manifestDigest = image.Digest;
+        if (image.IsIndex)
+        {
+            var index = ImageManifest.Parse(_blobs.ReadAll(image.Digest), image.MediaType);
+            var machine = MachineArchitecture();
+            manifestDigest = (index.Manifests.FirstOrDefault(m => m.Platform is { Os: "linux" } p && p.Architecture == machine)
+                ?? index.Manifests.FirstOrDefault() ?? throw EcrErrors.ImageUriNotFound(imageUri)).Digest;
+        }
+        var manifest = ImageManifest.Parse(_blobs.ReadAll(manifestDigest), null);
+        if (manifest.IsIndex || manifest.Config is null) throw EcrErrors.ImageUriInvalid(imageUri);
+        var (config, platform) = ImageConfigBlob.Parse(_blobs.ReadAll(manifest.Config.Digest));
+        return new ResolvedImage(account, region, name, image.Digest, manifestDigest, $"{repositoryPart}@{image.Digest}", config, platform);
+    }
+
+    public Task<string> UnpackAsync(string manifestDigest, string holder, CancellationToken cancellation) =>
+        _unpacked.AcquireAsync(EcrRules.CheckDigest("manifestDigest", manifestDigest), holder, cancellation);
+
+    public void Release(string manifestDigest, string holder) => _unpacked.Release(manifestDigest, holder);
+
+    /// <summary>Splits an ImageUri into its registry's account and region, the repository and the tag or digest.</summary>
+    private (string Account, string Region, string Name, ImageId Id, string RepositoryPart) ParseImageUri(Scope scope, string imageUri)
+    {
+        var slash = imageUri.IndexOf('/');
+        if (slash <= 0) throw EcrErrors.ImageUriInvalid(imageUri);
+        var host = imageUri[..slash];
+        var path = imageUri[(slash + 1)..];
+        ImageId id;
+        string name;
+        if (path.IndexOf('@') is var at and >= 0)
+        {
+            name = path[..at];
+            id = new ImageId(path[(at + 1)..], null);
+        }
+        else if (path.LastIndexOf(':') is var colon and >= 0)
+        {
+            name = path[..colon];
+            id = new ImageId(null, path[(colon + 1)..]);
+        }
+        else
+        {
+            name = path;
+            id = new ImageId(null, "latest");
+        }
+        if (!EcrRules.IsValidName(name) || InvalidId(id) is not null) throw EcrErrors.ImageUriInvalid(imageUri);
+        var repositoryPart = $"{host}/{name}";
+        if (AwsRegistryHost().Match(host) is { Success: true } aws) return (aws.Groups["account"].Value, aws.Groups["region"].Value, name, id, repositoryPart);
+        if (IsThisRegistry(host)) return (scope.AccountId, scope.Region, name, id, repositoryPart);
+        throw EcrErrors.ImageUriInvalid(imageUri);
+    }
+
+    /// <summary>The registry host Stratus hands out, or the same port under another loopback name.</summary>
+    private bool IsThisRegistry(string host)
+    {
+        if (string.Equals(host, RegistryHost, StringComparison.OrdinalIgnoreCase)) return true;
+        var port = RegistryHost[(RegistryHost.LastIndexOf(':') + 1)..];
+        return host.EndsWith(":" + port, StringComparison.Ordinal) && host[..^(port.Length + 1)] is "localhost" or "127.0.0.1" or "[::1]";
+    }
+
+    private static string MachineArchitecture() => RuntimeInformation.OSArchitecture switch
+    {
+        Architecture.Arm64 => "arm64",
+        Architecture.X64 => "amd64",
+        var other => other.ToString().ToLowerInvariant(),
+    };
+
+    // ---- Helpers ----
+
+    private static string Key(Scope scope, string name) => ResourceTable<EcrRepository>.Key(scope.AccountId, scope.Region, name);
+
+    private EcrRepository Change(Scope scope, string name, Func<EcrRepository, EcrRepository> change) =>
+        _repositories.Update(Key(scope, name), change) ?? throw EcrErrors.RepositoryNotFound(scope.AccountId, name);
+
+    private static ImageId ParseReference(string reference) =>
+        EcrRules.IsDigest(reference) ? new ImageId(reference, null)
+        : reference.StartsWith("sha256:", StringComparison.Ordinal) ? throw EcrErrors.InvalidDigest("reference", reference)
+        : new ImageId(null, EcrRules.CheckTag(reference));
+
+    private static ImageFailure? InvalidId(ImageId id) =>
+        id.Digest is null && id.Tag is null ? new ImageFailure(id, "MissingDigestAndTag", "Invalid request parameters: both tag and digest cannot be null")
+        : id.Digest is not null && !EcrRules.IsDigest(id.Digest) ? new ImageFailure(id, "InvalidImageDigest", "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'")
+        : id.Tag is not null && !EcrRules.IsTag(id.Tag) ? new ImageFailure(id, "InvalidImageTag", "Invalid request parameters: image tag should satisfy the regex '[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}'")
+        : null;
+
+    private static ImageId CheckId(ImageId id) =>
+        InvalidId(id) is { } invalid ? throw EcrErrors.InvalidParameter("imageIds", invalid.FailureReason) : id;
+
+    private static EcrImage? Find(EcrRepository repository, ImageId id) => Find(repository.Images.Values, id);
+
+    /// <summary>The image with the id's digest (carrying its tag, when both are given) or else the one its tag points at.</summary>
+    private static EcrImage? Find(IEnumerable<EcrImage> images, ImageId id) =>
+        id.Digest is not null
+            ? images.FirstOrDefault(i => i.Digest == id.Digest && (id.Tag is null || i.Tags.Contains(id.Tag)))
+            : images.FirstOrDefault(i => i.Tags.Contains(id.Tag!));
+
+    private static bool MatchesTagStatus(EcrImage image, string tagStatus) => tagStatus switch
+    {
+        "TAGGED" => image.Tags.Count > 0,
+        "UNTAGGED" => image.Tags.Count == 0,
+        _ => true,
+    };
 
     private static string NameFromArn(string arn)
     {
         var marker = arn.IndexOf(":repository/", StringComparison.Ordinal);
         return marker < 0
-            ? throw new AwsException("InvalidParameterException", $"Invalid parameter at 'resourceArn' failed to satisfy constraint: 'Invalid ARN {arn}'")
+            ? throw EcrErrors.InvalidParameter("resourceArn", $"Invalid ARN {arn}")
             : arn[(marker + ":repository/".Length)..];
     }
 
-    private static AwsException NotFound(string accountId, string name) =>
-        new("RepositoryNotFoundException", $"The repository with name '{name}' does not exist in the registry with id '{accountId}'");
+    public void Dispose()
+    {
+        _housekeeping.Dispose();
+    }
 }

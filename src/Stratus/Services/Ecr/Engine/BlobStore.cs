@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace Stratus.Services.Ecr.Engine;
+
+/// <summary>
+/// Blobs (layers, configs, manifests) stored once by digest under <c>blobs/sha256/HEX</c>. Uploads stream
+/// to a file under <c>uploads/</c> while their SHA-256 is computed, so no blob is ever held in memory; a
+/// blob is committed only when its digest matches, after an fsync, by a rename into place.
+/// </summary>
+public sealed class BlobStore
+{
+    private const int CopyBufferBytes = 1024 * 1024;
+    private readonly string _blobs;
+    private readonly string _uploads;
+    private readonly ConcurrentDictionary<string, BlobUpload> _sessions = new(StringComparer.Ordinal);
+
+    public BlobStore(string directory)
+    {
+        _blobs = Path.Combine(directory, "blobs", "sha256");
+        _uploads = Path.Combine(directory, "uploads");
+        Directory.CreateDirectory(_blobs);
+        // Uploads live in memory (their running hash cannot be saved), so files a previous run left are orphans.
+        if (Directory.Exists(_uploads)) Directory.Delete(_uploads, recursive: true);
+        Directory.CreateDirectory(_uploads);
+    }
+
+    public string PathOf(string digest) => Path.Combine(_blobs, digest["sha256:".Length..]);
+
+    public bool Exists(string digest) => File.Exists(PathOf(digest));
+
+    public long? SizeOf(string digest)
+    {
+        var file = new FileInfo(PathOf(digest));
+        return file.Exists ? file.Length : null;
+    }
+
+    public FileStream OpenRead(string digest) =>
+        new(PathOf(digest), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, CopyBufferBytes, FileOptions.Asynchronous | FileOptions.SequentialScan);
+
+    public byte[] ReadAll(string digest) => File.ReadAllBytes(PathOf(digest));
+
+    /// <summary>Writes a small blob (a manifest) whose digest the caller computed; a no-op when it is already stored.</summary>
+    public void WriteSmall(string digest, ReadOnlySpan<byte> content)
+    {
+        if (Exists(digest)) return;
+        var temp = Path.Combine(_uploads, Guid.NewGuid().ToString("N"));
+        using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+        {
+            file.Write(content);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temp, PathOf(digest), overwrite: true);
+    }
+
+    public void Delete(string digest)
+    {
+        try { File.Delete(PathOf(digest)); }
+        catch (IOException) { }
+    }
+
+    public BlobUpload Begin(string owner)
+    {
+        var upload = new BlobUpload(Guid.NewGuid().ToString(), owner, Path.Combine(_uploads, Guid.NewGuid().ToString("N")));
+        _sessions[upload.Id] = upload;
+        return upload;
+    }
+
+    /// <summary>The upload with this id, if it belongs to <paramref name="owner"/> (an account, region and repository).</summary>
+    public BlobUpload? Find(string id, string owner) =>
+        _sessions.TryGetValue(id, out var upload) && upload.Owner == owner ? upload : null;
+
+    /// <summary>
+    /// Appends <paramref name="content"/> at <paramref name="start"/> (null: at the end). The distribution spec
+    /// and ECR's UploadLayerPart both take parts strictly in order, so any other start is refused.
+    /// </summary>
+    public async Task<long> AppendAsync(BlobUpload upload, Stream content, long? start, long maxBytes, CancellationToken cancellation)
+    {
+        await upload.Gate.WaitAsync(cancellation);
+        try
+        {
+            if (upload.Committed) throw EcrErrors.UploadNotFound(upload.Id);
+            if (start is { } s && s != upload.Length) throw EcrErrors.InvalidLayerPart(upload.Id, upload.Length - 1, $"the part starts at byte {s}, expected {upload.Length}");
+            upload.LastUsed = DateTimeOffset.UtcNow;
+            try
+            {
+                await using var file = new FileStream(upload.TempPath, FileMode.Append, FileAccess.Write, FileShare.None, CopyBufferBytes, FileOptions.Asynchronous);
+                var buffer = new byte[CopyBufferBytes];
+                int read;
+                while ((read = await content.ReadAsync(buffer, cancellation)) > 0)
+                {
+                    if (upload.Length + read > maxBytes) throw EcrErrors.LayerTooLarge(maxBytes);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellation);
+                    upload.Hash.AppendData(buffer, 0, read);
+                    upload.Length += read;
+                }
+                return upload.Length;
+            }
+            catch (Exception)
+            {
+                // A part that failed halfway leaves the file and the hash out of step: the upload cannot continue.
+                Cancel(upload);
+                throw;
+            }
+        }
+        finally
+        {
+            upload.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Verifies the upload's digest and moves it into place (fsync, then rename). Returns the digest's size.
+    /// The upload ends either way.
+    /// </summary>
+    public async Task<long> CommitAsync(BlobUpload upload, string expectedDigest, CancellationToken cancellation)
+    {
+        await upload.Gate.WaitAsync(cancellation);
+        try
+        {
+            if (upload.Committed) throw EcrErrors.UploadNotFound(upload.Id);
+            _sessions.TryRemove(upload.Id, out _);
+            upload.Committed = true;
+            var actual = "sha256:" + Convert.ToHexStringLower(upload.Hash.GetHashAndReset());
+            if (actual != expectedDigest)
+            {
+                TryDelete(upload.TempPath);
+                throw EcrErrors.LayerDigestMismatch(expectedDigest, actual);
+            }
+            await using (var file = new FileStream(upload.TempPath, FileMode.OpenOrCreate, FileAccess.Write))
+                file.Flush(flushToDisk: true);
+            if (Exists(expectedDigest)) TryDelete(upload.TempPath);
+            else File.Move(upload.TempPath, PathOf(expectedDigest), overwrite: true);
+            return upload.Length;
+        }
+        finally
+        {
+            upload.Gate.Release();
+            upload.Hash.Dispose();
+        }
+    }
+
+    public void Cancel(BlobUpload upload)
+    {
+        _sessions.TryRemove(upload.Id, out _);
+        upload.Committed = true;
+        TryDelete(upload.TempPath);
+    }
+
+    /// <summary>Drops uploads nobody touched for <paramref name="idle"/>: clients that gave up halfway.</summary>
+    public void ExpireUploads(TimeSpan idle)
+    {
+        foreach (var upload in _sessions.Values)
+            if (DateTimeOffset.UtcNow - upload.LastUsed > idle && upload.Gate.Wait(0))
+            {
+                try { Cancel(upload); }
+                finally { upload.Gate.Release(); }
+            }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+    }
+}
+
+/// <summary>A blob upload in progress: its file, how much has arrived, and the hash of what has.</summary>
+public sealed class BlobUpload(string id, string owner, string tempPath)
+{
+    public string Id { get; } = id;
+    public string Owner { get; } = owner;
+    public string TempPath { get; } = tempPath;
+    public long Length { get; set; }
+    public bool Committed { get; set; }
+    public DateTimeOffset LastUsed { get; set; } = DateTimeOffset.UtcNow;
+    internal IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    internal SemaphoreSlim Gate { get; } = new(1, 1);
+}
