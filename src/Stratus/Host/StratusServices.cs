@@ -72,7 +72,7 @@ public sealed class StratusServices : IAsyncDisposable
         var workDir = ephemeralWorkDir ?? options.DataDir!;
         // Built before Lambda, which resolves and unpacks image functions through it (IImageRegistry).
         var ecr = new EcrService(store, clock, Path.Combine(workDir, "ecr"), EcrSettings.FromEnvironment(), logging.CreateLogger("Stratus.ecr"));
-        var lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch,
+        var lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch, ecr,
             Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), $"http://{options.Host}:{options.Port}");
         lambdaForAlarms.Target = lambda;
 

@@ -40,6 +40,22 @@ public sealed record FunctionConfig
     public Dictionary<string, string> Environment { get; init; } = [];
     public string PackageType { get; init; } = "Zip";
     public string? ImageUri { get; init; }
+    /// <summary>The image as it was resolved when the code was set (REPOSITORY@sha256:...): re-tagging later does not change the function, as on AWS.</summary>
+    public string? ResolvedImageUri { get; init; }
+    /// <summary>The image manifest for this machine's platform, the one unpacked and run.</summary>
+    public string? ImageManifestDigest { get; init; }
+    /// <summary>What the image itself runs (its config's ENTRYPOINT, CMD, ENV, WORKDIR), read when the code was set.</summary>
+    public Ecr.ImageRunConfig? Image { get; init; }
+    /// <summary>The function's ImageConfig: overrides of the image's ENTRYPOINT, CMD and WORKDIR.</summary>
+    public FunctionImageConfig? ImageConfig { get; init; }
+    /// <summary>Pending while an image is unpacked, then Active, or Failed with <see cref="StateReason"/> (zip functions are Active at once).</summary>
+    public string State { get; init; } = "Active";
+    public string? StateReason { get; init; }
+    public string? StateReasonCode { get; init; }
+    /// <summary>InProgress while an updated image is unpacked, then Successful or Failed with <see cref="LastUpdateStatusReason"/>.</summary>
+    public string LastUpdateStatus { get; init; } = "Successful";
+    public string? LastUpdateStatusReason { get; init; }
+    public string? LastUpdateStatusReasonCode { get; init; }
     public string CodeSha256 { get; init; } = "";
     public long CodeSize { get; init; }
     public List<string> Architectures { get; init; } = ["x86_64"];
@@ -49,6 +65,9 @@ public sealed record FunctionConfig
     public required string LastModified { get; init; }
     public string RevisionId { get; init; } = Guid.NewGuid().ToString();
 }
+
+/// <summary>Lambda's ImageConfig: each member, when set, replaces the image's own (an empty list clears it, as on AWS).</summary>
+public sealed record FunctionImageConfig(List<string>? EntryPoint, List<string>? Command, string? WorkingDirectory);
 
 public sealed record FunctionAlias
 {

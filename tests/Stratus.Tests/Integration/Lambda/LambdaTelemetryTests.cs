@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stratus.Persistence;
 using Stratus.Services.CloudWatch;
+using Stratus.Services.Ecr;
 using Stratus.Services.Iam;
 using Stratus.Services.Lambda;
 using Stratus.Services.Lambda.Engine;
@@ -20,6 +22,7 @@ public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPu
     private readonly string _workDir = Directory.CreateTempSubdirectory("stratus-lambda-telemetry-").FullName;
     private StateStore _store = null!;
     private LambdaService _lambda = null!;
+    private EcrService _ecr = null!;
 
     void ILogWriter.Append(string accountId, string region, string logGroup, string logStream, IReadOnlyList<LogLine> lines) => _logs.Enqueue((logGroup, logStream, lines));
 
@@ -31,7 +34,8 @@ public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPu
         var iam = new IamService(_store, TimeProvider.System);
         var role = iam.CreateRole(Account, "telemetry-role", null,
             """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""", null, null, []);
-        _lambda = LambdaService.Start(_store, TimeProvider.System, iam, null, this, this, _workDir, new LambdaSettings(), "http://127.0.0.1:1");
+        _ecr = new EcrService(_store, TimeProvider.System, Path.Combine(_workDir, "ecr"), EcrSettings.FromEnvironment(), NullLogger.Instance);
+        _lambda = LambdaService.Start(_store, TimeProvider.System, iam, null, this, this, _ecr, _workDir, new LambdaSettings(), "http://127.0.0.1:1");
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         using (var writer = new StreamWriter(zip.CreateEntry("app.py").Open()))
@@ -44,6 +48,7 @@ public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPu
     public async Task DisposeAsync()
     {
         await _lambda.DisposeAsync();
+        _ecr.Dispose();
         _store.Dispose();
         Directory.Delete(_workDir, recursive: true);
     }

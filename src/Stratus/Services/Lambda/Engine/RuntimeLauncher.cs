@@ -9,7 +9,7 @@ namespace Stratus.Services.Lambda.Engine;
 /// and, where the machine allows one, the <see cref="Sandbox"/> (code read-only at /var/task, runtime clients
 /// and the .NET runtime host at /var/runtime, a private /tmp, only the system and the runtime visible).
 /// </summary>
-public sealed class RuntimeLauncher
+public sealed partial class RuntimeLauncher
 {
     public const string SandboxTaskRoot = "/var/task";
     public const string SandboxRuntimeDir = "/var/runtime";
@@ -99,11 +99,7 @@ public sealed class RuntimeLauncher
             UseShellExecute = false,
             WorkingDirectory = Sandboxed ? "/" : codeDir,
         };
-        var argv = new List<string>();
-        if (environment.Cgroup is { } cgroup)
-            // The shell joins the cgroups (one per v1 hierarchy) before it becomes the runtime, so every process the function starts is inside the limits.
-            argv.AddRange(["/bin/sh", "-c", "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done; shift; exec \"$@\"", "join-cgroups",
-                .. cgroup.ProcessesFiles, "--"]);
+        var argv = JoinCgroups(environment.Cgroup);
         if (!Sandboxed) Directory.CreateDirectory(scratch);
         argv.AddRange(_sandbox.Wrap(codeDir, _runtimeDir, RuntimeTrees(config), config.EphemeralStorageSize * 1024L * 1024, command));
         start.FileName = argv[0];

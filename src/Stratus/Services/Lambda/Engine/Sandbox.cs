@@ -19,7 +19,7 @@ namespace Stratus.Services.Lambda.Engine;
 /// kernel lets an unprivileged process make one, again with nested user namespaces refused.
 /// The network is the host's (see README, "Sandbox").
 /// </summary>
-public sealed class Sandbox
+public sealed partial class Sandbox
 {
     public const int UserId = 993;
     public const int GroupId = 990;
