@@ -37,6 +37,8 @@ public static partial class DemoCommand
                 Console.WriteLine($"Using the Stratus already running on {running}");
                 return await DeployAsync(running, example, cancellation);
             }
+            // The demo's own Stratus packages the example's functions wherever `stratus demo` was started from.
+            if (!server.ChoosesLocalCodeRoot(parsed)) options = options with { LocalCodeRoot = example };
             return await StratusCommandLine.RunAsync(options, async (started, stop) =>
             {
                 var status = await DeployAsync(started.BaseUrl, example, stop);

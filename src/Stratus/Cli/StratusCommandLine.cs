@@ -61,13 +61,24 @@ public static class StratusCommandLine
         };
         private readonly Option<string?> _rootKey = new("--root-key")
         {
-            Description = "An access key pair ID:SECRET accepted in verify mode as the account's root (env STRATUS_ROOT_KEY).",
+            Description = "An access key pair ID:SECRET accepted in verify mode as the account's root. Prefer env STRATUS_ROOT_KEY " +
+                "or --root-key-file: a command line is visible to every user of the machine (ps).",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("STRATUS_ROOT_KEY"),
+        };
+        private readonly Option<string?> _localCodeRoot = new("--local-code-root")
+        {
+            Description = "The folder whose files CloudFormation's S3Bucket: stratus-local convention may package (env STRATUS_LOCAL_CODE_ROOT). " +
+                "Default: the folder Stratus is started from.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("STRATUS_LOCAL_CODE_ROOT") is { Length: > 0 } root ? root : null,
+        };
+        private readonly Option<string?> _rootKeyFile = new("--root-key-file")
+        {
+            Description = "A file holding the root key pair ID:SECRET (one line); it should be readable by you alone (chmod 600).",
         };
 
         public void AddTo(Command command)
         {
-            foreach (Option option in (Option[])[Port, Host, _dataDir, _ephemeral, _auth, _rootKey]) command.Options.Add(option);
+            foreach (Option option in (Option[])[Port, Host, _dataDir, _ephemeral, _auth, _rootKey, _rootKeyFile, _localCodeRoot]) command.Options.Add(option);
         }
 
         public bool TryRead(ParseResult parsed, out StratusOptions options, out string error)
@@ -81,7 +92,8 @@ public static class StratusCommandLine
                 return false;
             }
             (string, string)? root = null;
-            if (parsed.GetValue(_rootKey) is { } pair)
+            if (!TryReadRootKey(parsed, out var pair, out error)) return false;
+            if (pair is not null)
             {
                 var colon = pair.IndexOf(':');
                 if (colon <= 0 || colon == pair.Length - 1)
@@ -99,6 +111,54 @@ public static class StratusCommandLine
                 Auth = parsed.GetValue(_auth),
                 RootKey = root,
             };
+            if (parsed.GetValue(_localCodeRoot) is { } localCodeRoot)
+            {
+                if (!Directory.Exists(localCodeRoot))
+                {
+                    error = $"--local-code-root {localCodeRoot} is not a directory.";
+                    return false;
+                }
+                options = options with { LocalCodeRoot = Path.GetFullPath(localCodeRoot) };
+            }
+            return true;
+        }
+
+        /// <summary>Whether the local code root was chosen (option or environment) rather than left to the start folder.</summary>
+        public bool ChoosesLocalCodeRoot(ParseResult parsed) => parsed.GetValue(_localCodeRoot) is not null;
+
+        /// <summary>
+        /// The root key from --root-key-file, the environment, or (warned about, as every user's ps shows it) the
+        /// command line. Kept accepted there so existing scripts run; the warning names the safe ways.
+        /// </summary>
+        private bool TryReadRootKey(ParseResult parsed, out string? pair, out string error)
+        {
+            pair = null;
+            error = "";
+            var onCommandLine = parsed.GetResult(_rootKey) is { Implicit: false };
+            if (parsed.GetValue(_rootKeyFile) is { } file)
+            {
+                if (onCommandLine)
+                {
+                    error = "give the root key either with --root-key or with --root-key-file, not both.";
+                    return false;
+                }
+                try
+                {
+                    pair = File.ReadAllText(file).Trim();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    error = $"cannot read --root-key-file {file}: {e.Message}";
+                    return false;
+                }
+                if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(file) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
+                    Console.Error.WriteLine($"stratus: warning: {file} is readable by other users; chmod 600 it.");
+                return true;
+            }
+            pair = parsed.GetValue(_rootKey);
+            if (onCommandLine)
+                Console.Error.WriteLine("stratus: warning: --root-key on the command line is visible to every user of this machine (ps); " +
+                    "set STRATUS_ROOT_KEY or use --root-key-file instead.");
             return true;
         }
     }
@@ -125,6 +185,14 @@ public static class StratusCommandLine
         {
             Console.WriteLine($"Stratus ready on {server.BaseUrl.ToString().TrimEnd('/')}");
             Console.WriteLine(options.DataDir is null ? "State: ephemeral (kept in memory only)" : $"State: {options.DataDir}");
+            var console = $"{server.BaseUrl.ToString().TrimEnd('/')}/_stratus/";
+            if (server.ConsoleAccess.Token is { } token)
+                Console.WriteLine($"Console: {server.BaseUrl.ToString().TrimEnd('/')}{ConsoleAccess.LoginPath}?token={token} (the token is " +
+                    (options.DataDir is null ? $"this run's; give it to `stratus status --token` or {ConsoleAccess.TokenEnvironmentVariable})" : $"kept in {Path.Combine(options.DataDir, ConsoleAccess.TokenFileName)})"));
+            else
+                Console.WriteLine($"Console: {console} is open to anyone who can reach {options.Host}:{server.BaseUrl.Port}, as every API is with --auth accept: " +
+                    "it shows functions' logs, metrics, alarms and log groups, and /_stratus/health the data dir's path and what is sandboxed. " +
+                    "Start with --auth verify to require credentials.");
             if (whenReady is not null && await whenReady(server, stop.Token) is var status and not 0) return status;
             try
             {
@@ -149,11 +217,24 @@ public static class StratusCommandLine
     {
         var port = PortOption();
         var host = HostOption();
-        var command = new Command("status", "Ask a running Stratus how it is: version, uptime, and each service's state.") { port, host };
+        var token = new Option<string?>("--token")
+        {
+            Description = $"The console token of a Stratus started with --auth verify (env {ConsoleAccess.TokenEnvironmentVariable}). " +
+                $"Default: the one in --data-dir's {ConsoleAccess.TokenFileName}, if any.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ConsoleAccess.TokenEnvironmentVariable),
+        };
+        var dataDir = new Option<string>("--data-dir")
+        {
+            Description = "Where that Stratus keeps its state, for its console token (env STRATUS_DATA_DIR). Default ~/.stratus.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("STRATUS_DATA_DIR") is { Length: > 0 } d ? d : StratusOptions.DefaultDataDir,
+        };
+        var command = new Command("status", "Ask a running Stratus how it is: version, uptime, and each service's state.") { port, host, token, dataDir };
         command.SetAction(async (parsed, cancellation) =>
         {
             var url = $"http://{parsed.GetValue(host)}:{parsed.GetValue(port)}{HealthEndpoint.Path}";
             using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            if ((parsed.GetValue(token) ?? ConsoleAccess.TokenIn(parsed.GetValue(dataDir)!)) is { } bearer)
+                client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
             JsonNode? health;
             try
             {
@@ -162,6 +243,12 @@ public static class StratusCommandLine
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
             {
                 return Fail($"No Stratus answers at {url} ({e.Message}). Start one with: stratus start");
+            }
+            if (health?["services"] is null)
+            {
+                Console.WriteLine($"Stratus {health?["version"]} running at http://{parsed.GetValue(host)}:{parsed.GetValue(port)}, auth: {health?["auth"]}");
+                Console.WriteLine($"  details need its console token: --token, {ConsoleAccess.TokenEnvironmentVariable}, or --data-dir of that Stratus");
+                return 0;
             }
             Console.WriteLine($"Stratus {health?["version"]} running for {health?["uptimeSeconds"]} s at http://{parsed.GetValue(host)}:{parsed.GetValue(port)}");
             Console.WriteLine($"State: {health?["persistence"]}, auth: {health?["auth"]}");

@@ -4,7 +4,11 @@ using Stratus.Protocols.Json;
 
 namespace Stratus.Host;
 
-/// <summary><c>GET /_stratus/health</c>: what is running, for `stratus status` and for people.</summary>
+/// <summary>
+/// <c>GET /_stratus/health</c>: what is running, for `stratus status` and for people. Callers without the console's
+/// token in verify mode (<see cref="ConsoleAccess"/>) see only that Stratus runs, its version and auth mode: not the
+/// data dir's path nor the services' states (which name paths and what is or is not isolated).
+/// </summary>
 public sealed class HealthEndpoint(ServiceRegistry registry, StratusOptions options, TimeProvider clock)
 {
     public const string Path = "/_stratus/health";
@@ -13,19 +17,26 @@ public sealed class HealthEndpoint(ServiceRegistry registry, StratusOptions opti
     public static string Version { get; } =
         typeof(HealthEndpoint).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    public async Task WriteAsync(HttpContext http)
+    public async Task WriteAsync(HttpContext http, bool detailed)
     {
-        var services = new JsonObject();
-        foreach (var service in registry.Services) services[service.Name] = new JsonObject { ["state"] = service.State };
         var body = new JsonObject
         {
             ["status"] = "running",
             ["version"] = Version,
-            ["uptimeSeconds"] = Math.Round((clock.GetUtcNow() - _started).TotalSeconds, 1),
-            ["persistence"] = options.DataDir is null ? "ephemeral" : options.DataDir,
             ["auth"] = options.Auth.ToString().ToLowerInvariant(),
-            ["services"] = services,
         };
+        if (detailed)
+        {
+            var services = new JsonObject();
+            foreach (var service in registry.Services) services[service.Name] = new JsonObject { ["state"] = service.State };
+            body["uptimeSeconds"] = Math.Round((clock.GetUtcNow() - _started).TotalSeconds, 1);
+            body["persistence"] = options.DataDir is null ? "ephemeral" : options.DataDir;
+            body["services"] = services;
+        }
+        else
+        {
+            body["details"] = $"Send the console token (Authorization: Bearer TOKEN, or log in at {ConsoleAccess.LoginPath}) for uptime, persistence and services.";
+        }
         http.Response.ContentType = "application/json";
         await http.Response.Body.WriteAsync(JsonBody.Write(body));
     }

@@ -27,7 +27,15 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
             await WriteUnroutableAsync(http, $"Stratus does not serve the '{credential.Service}' service. It serves: {ServedNames()}.");
             return;
         }
-        service ??= await FindUnsignedAsync(http);
+        try
+        {
+            service ??= await FindUnsignedAsync(http);
+        }
+        catch (Exception e) when (e is BadHttpRequestException or IOException && !http.RequestAborted.IsCancellationRequested)
+        {
+            await WriteErrorAsync(http, ServiceEndpoint.Unreadable(e));
+            return;
+        }
         if (service is null)
         {
             await WriteUnroutableAsync(http, $"Stratus could not tell which AWS service this request is for ({http.Request.Method} {http.Request.Path}). " +
@@ -47,6 +55,12 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
             Http = http,
         };
 
+        if (!Regions.IsKnown(call.Region))
+        {
+            await service.Endpoint.RejectAsync(http, call, Regions.Unknown(call.Region,
+                service.Endpoint.Protocols.FirstOrDefault(p => p.Accepts(http.Request)) is Protocols.Query.AwsQueryProtocol));
+            return;
+        }
         if (options.Auth == AuthMode.Verify && await verifier.VerifyAsync(http, credential, known) is { } refusal)
         {
             await service.Endpoint.RejectAsync(http, call, refusal);
@@ -68,16 +82,28 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
         var version = request.Query["Version"].ToString();
         if (version.Length == 0 && request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
             version = await PeekFormVersionAsync(request);
-        return version.Length > 0 ? registry.ByQueryVersion(version) : null;
+        return version.Length > 0 ? registry.ByQueryVersion(version) : registry.ByClaim(request);
     }
 
-    /// <summary>Reads Version from a form body without consuming it, so the service can parse it again.</summary>
+    /// <summary>How much of an unsigned form body is read to find its Version: SDKs send Action and Version first.</summary>
+    private const int FormPeekBytes = 64 * 1024;
+
+    /// <summary>
+    /// Reads Version from the start of a form body without consuming it, so the service can read it
+    /// again and refuse it at its own size limit: a 100 MB body is never read whole just to route it.
+    /// </summary>
     private static async Task<string> PeekFormVersionAsync(HttpRequest request)
     {
-        request.EnableBuffering();
-        using var reader = new StreamReader(request.Body, Encoding.UTF8, leaveOpen: true);
-        var text = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        request.EnableBuffering(bufferThreshold: FormPeekBytes);
+        var start = new byte[FormPeekBytes];
+        var read = 0;
+        int last;
+        while (read < start.Length && (last = await request.Body.ReadAsync(start.AsMemory(read), request.HttpContext.RequestAborted)) > 0) read += last;
+        var whole = read < start.Length || await request.Body.ReadAsync(new byte[1], request.HttpContext.RequestAborted) == 0;
         request.Body.Position = 0;
+        var text = Encoding.UTF8.GetString(start, 0, read);
+        // A cut body's last pair may be cut too: only pairs followed by '&' are whole.
+        if (!whole) text = text[..Math.Max(0, text.LastIndexOf('&'))];
         var form = new FormReader(text) { ValueCountLimit = 100_000, ValueLengthLimit = text.Length + 1 };
         try
         {
@@ -91,11 +117,15 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
         return "";
     }
 
-    private static async Task WriteUnroutableAsync(HttpContext http, string message)
+    private static Task WriteUnroutableAsync(HttpContext http, string message) =>
+        WriteErrorAsync(http, new AwsException("UnknownServiceException", message));
+
+    /// <summary>An error before any service is known, in the JSON protocols' shape.</summary>
+    private static async Task WriteErrorAsync(HttpContext http, AwsException error)
     {
-        http.Response.StatusCode = 400;
-        http.Response.Headers["x-amzn-ErrorType"] = "UnknownServiceException";
+        http.Response.StatusCode = error.StatusCode;
+        http.Response.Headers["x-amzn-ErrorType"] = error.Code;
         http.Response.ContentType = "application/json";
-        await http.Response.Body.WriteAsync(JsonBody.Write(ErrorBodies.Build(new AwsException("UnknownServiceException", message), "__type", "message")));
+        await http.Response.Body.WriteAsync(JsonBody.Write(ErrorBodies.Build(error, "__type", "message")));
     }
 }

@@ -50,6 +50,9 @@ public sealed class ServiceRegistry
 
     public IStratusService? ByQueryVersion(string version) => _byQueryVersion.GetValueOrDefault(version);
 
+    public IStratusService? ByClaim(Microsoft.AspNetCore.Http.HttpRequest request) =>
+        Services.FirstOrDefault(s => s.Endpoint.Protocols.Any(p => p.ClaimsUnsigned(request)));
+
     public IStratusService? ByPath(string path)
     {
         foreach (var (prefix, service) in _byPathPrefix)

@@ -21,14 +21,17 @@ public sealed class StratusServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly StratusServices _services;
 
-    private StratusServer(WebApplication app, StratusServices services, Uri baseUrl)
+    private StratusServer(WebApplication app, StratusServices services, Uri baseUrl, ConsoleAccess consoleAccess)
     {
         _app = app;
         _services = services;
         BaseUrl = baseUrl;
+        ConsoleAccess = consoleAccess;
     }
 
     public Uri BaseUrl { get; }
+    /// <summary>Who may see /_stratus/: everyone in accept mode, holders of the console token in verify mode.</summary>
+    public ConsoleAccess ConsoleAccess { get; }
     public StratusServices Services => _services;
 
     public static async Task<StratusServer> StartAsync(StratusOptions options, CancellationToken cancellation = default)
@@ -37,7 +40,7 @@ public sealed class StratusServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         var clock = TimeProvider.System;
-        var certificate = OptionalTls.CreateDevelopmentCertificate(clock, StratusOptions.KnownRegions);
+        var certificate = OptionalTls.CreateDevelopmentCertificate(clock, Regions.Known);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -48,10 +51,12 @@ public sealed class StratusServer : IAsyncDisposable
 
         var store = options.DataDir is null ? StateStore.Ephemeral() : StateStore.Open(options.DataDir);
         var app = builder.Build();
-        var services = StratusServices.Compose(options, store, clock, app.Services.GetRequiredService<ILoggerFactory>());
+        var address = new StratusAddress();
+        var services = StratusServices.Compose(options, store, clock, app.Services.GetRequiredService<ILoggerFactory>(), address);
         var registry = new ServiceRegistry(services.All);
         var router = new RequestRouter(registry, services.Credentials, options, new SigV4Verifier(clock));
         var health = new HealthEndpoint(registry, options, clock);
+        var access = ConsoleAccess.For(options);
 
         // Longest paths first, so /_stratus/cost/... is not taken by the console at /_stratus.
         var pages = services.Pages.OrderByDescending(p => p.Path.Length).ToArray();
@@ -59,8 +64,10 @@ public sealed class StratusServer : IAsyncDisposable
         {
             if (HttpMethods.IsGet(http.Request.Method))
             {
-                if (http.Request.Path.StartsWithSegments("/_stratus/health")) return health.WriteAsync(http);
-                if (pages.FirstOrDefault(p => p.Matches(http.Request.Path)) is { } page) return page.Handler(http);
+                if (http.Request.Path.StartsWithSegments(ConsoleAccess.LoginPath)) return access.LoginAsync(http);
+                if (http.Request.Path.StartsWithSegments("/_stratus/health")) return health.WriteAsync(http, detailed: access.Allows(http.Request));
+                if (pages.FirstOrDefault(p => p.Matches(http.Request.Path)) is { } page)
+                    return page.AuthorizesItself || access.Allows(http.Request) ? page.Handler(http) : access.RefuseAsync(http);
             }
             foreach (var interceptor in services.Interceptors)
                 if (interceptor.Claims(http.Request)) return interceptor.HandleAsync(http);
@@ -77,10 +84,10 @@ public sealed class StratusServer : IAsyncDisposable
             store.Dispose();
             throw;
         }
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var baseUrl = new Uri(address.Replace("[::]", "localhost"));
-        services.Started(baseUrl);
-        return new StratusServer(app, services, baseUrl);
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var baseUrl = new Uri(bound.Replace("[::]", "localhost"));
+        address.Bind(baseUrl);
+        return new StratusServer(app, services, baseUrl, access);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellation) => _app.WaitForShutdownAsync(cancellation);

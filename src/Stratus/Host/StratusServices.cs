@@ -1,22 +1,26 @@
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Protocols.SigV4;
 using Stratus.Services.ApiGateway;
+using Stratus.Services.ApiGateway.CloudFormation;
+using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.CloudFormation;
 using Stratus.Services.CloudFormation.Resources;
-using Stratus.Services.CloudFormation.Resources.ApiGateway;
-using Stratus.Services.CloudFormation.Resources.Iam;
-using Stratus.Services.CloudFormation.Resources.Lambda;
-using Stratus.Services.CloudFormation.Resources.Monitoring;
-using Stratus.Services.CloudFormation.Resources.Rds;
 using Stratus.Services.CloudWatch;
+using Stratus.Services.CloudWatch.CloudFormation;
 using Stratus.Services.Ecr;
 using Stratus.Services.Iam;
+using Stratus.Services.Iam.CloudFormation;
 using Stratus.Services.Lambda;
+using Stratus.Services.Lambda.CloudFormation;
 using Stratus.Services.Lambda.Engine;
 using Stratus.Services.Logs;
+using Stratus.Services.Logs.CloudFormation;
 using Stratus.Services.Rds;
+using Stratus.Services.Rds.CloudFormation;
 using Stratus.Services.Rds.Engine;
+using Stratus.Services.S3;
 using Stratus.Services.Sts;
 using Stratus.WebConsole;
 
@@ -56,32 +60,37 @@ public sealed class StratusServices : IAsyncDisposable
     /// <summary>The pages for people under /_stratus/: each service's, and the console.</summary>
     public required IReadOnlyList<StratusPage> Pages { get; init; }
 
-    public static StratusServices Compose(StratusOptions options, StateStore store, TimeProvider clock, ILoggerFactory logging)
+    public static StratusServices Compose(StratusOptions options, StateStore store, TimeProvider clock, ILoggerFactory logging, StratusAddress address)
     {
+        ILogger Log(string name) => logging.CreateLogger("Stratus." + name);
         var iam = new IamService(store, clock);
         var sts = new StsService(store, clock, iam);
         var sources = new List<ICredentialSource> { iam, sts };
         if (options.RootKey is { } root) sources.Insert(0, new RootCredentialSource(root.AccessKeyId, root.SecretAccessKey));
 
-        var lambdaForAlarms = new LateBoundLambdaInvoker();
-        var cloudWatch = new CloudWatchService(store, clock, lambdaForAlarms, logging.CreateLogger("Stratus.cloudwatch"));
-        var logs = new LogsService(store, clock, cloudWatch, logging.CreateLogger("Stratus.logs"));
+        // CloudWatch is built before Lambda (which publishes its metrics into it); alarm actions reach Lambda
+        // through this invoker, which resolves it at the first action, by when Compose has built it.
+        LambdaService? lambda = null;
+        var lambdaForAlarms = new DeferredLambdaInvoker(() => lambda);
+        var cloudWatch = new CloudWatchService(store, clock, lambdaForAlarms, Log("cloudwatch"));
+        var logs = new LogsService(store, clock, cloudWatch, Log("logs"));
 
-        // Function code, runtime clients and registry blobs live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown.
-        var ephemeralWorkDir = options.DataDir is null ? Directory.CreateTempSubdirectory("stratus-").FullName : null;
+        // Function code, runtime clients and registry blobs live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown
+        // (and the next one removes, should this one be killed).
+        var ephemeralWorkDir = options.DataDir is null ? OwnedTempDirectory.Create("stratus-") : null;
         var workDir = ephemeralWorkDir ?? options.DataDir!;
         // Built before Lambda, which resolves and unpacks image functions through it (IImageRegistry).
-        var ecr = new EcrService(store, clock, Path.Combine(workDir, "ecr"), EcrSettings.FromEnvironment(), logging.CreateLogger("Stratus.ecr"));
-        var lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch, ecr,
-            Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), $"http://{options.Host}:{options.Port}");
-        lambdaForAlarms.Target = lambda;
+        var ecr = new EcrService(store, clock, Path.Combine(workDir, "ecr"), EcrSettings.FromEnvironment(), address, Log("ecr"));
+        lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch, ecr,
+            Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address);
 
-        var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, logging.CreateLogger("Stratus.rds.engine"));
+        var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, Log("rds.engine"));
 
         var apiGateway = new ApiGatewayService(store, clock);
-        var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway,
+        var credentials = new CredentialResolver(sources);
+        var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway, new MethodRequestStage(credentials, new SigV4Verifier(clock), options.Auth),
             new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock),
-            cloudWatch, logs, clock, logging.CreateLogger("Stratus.apigateway.execute-api"));
+            cloudWatch, logs, clock, Log("apigateway.execute-api"));
 
         var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
         [
@@ -96,24 +105,24 @@ public sealed class StratusServices : IAsyncDisposable
             new RdsDbInstanceProvider(rds),
             new LogsLogGroupProvider(logs),
             new CloudWatchAlarmProvider(cloudWatch),
-            new LambdaFunctionProvider(lambda),
+            new LambdaFunctionProvider(lambda, new LambdaFunctionCode(options.LocalCodeRoot)),
             new LambdaPermissionProvider(lambda),
             new LambdaVersionProvider(lambda),
-        ]));
-        cloudFormation.Engine.Logger = logging.CreateLogger("Stratus.cloudformation.engine");
+        ]), address, Log("cloudformation.engine"));
 
         IStratusService[] all =
         [
-            new IamApi(iam), new StsApi(sts), new EcrApi(ecr), new LambdaApi(lambda), new RdsApi(rds),
-            new ApiGatewayApi(apiGateway, apiGatewayDataPlane), new CloudFormationApi(cloudFormation),
-            new CloudWatchApi(cloudWatch), new LogsApi(logs),
+            new IamApi(iam, Log("iam")), new StsApi(sts, Log("sts")), new EcrApi(ecr, Log("ecr")),
+            new LambdaApi(lambda, SignedLinks.For(options, clock), Log("lambda")), new RdsApi(rds, Log("rds")),
+            new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new CloudFormationApi(cloudFormation, Log("cloudformation")),
+            new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
+            new S3Api(new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1)), Log("s3")),
         ];
-        foreach (var service in all) service.Endpoint.Logger = logging.CreateLogger("Stratus." + service.Name);
         return new StratusServices(store, ephemeralWorkDir)
         {
             All = all,
             Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry")), apiGatewayDataPlane],
-            Credentials = new CredentialResolver(sources),
+            Credentials = credentials,
             Iam = iam,
             Sts = sts,
             Rds = rds,
@@ -125,17 +134,6 @@ public sealed class StratusServices : IAsyncDisposable
             Logs = logs,
             Pages = [.. all.SelectMany(service => service.Pages), new StratusConsole(all, cloudWatch, logs, clock).Page],
         };
-    }
-
-    /// <summary>
-    /// Tells services where Stratus listens, known only once Kestrel has bound its port: Lambda hands it
-    /// to functions (AWS_ENDPOINT_URL), CloudFormation resolves AWS::URLSuffix to it.
-    /// </summary>
-    public void Started(Uri baseUrl)
-    {
-        Lambda.SetStratusUrl(baseUrl.ToString());
-        CloudFormation.Engine.UrlSuffix = $"localhost:{baseUrl.Port}";
-        Ecr.RegistryHost = baseUrl.Authority;
     }
 
     public async ValueTask DisposeAsync()
@@ -151,16 +149,11 @@ public sealed class StratusServices : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// CloudWatch is built before Lambda (which publishes its metrics into it), so alarm actions reach
-    /// Lambda through this: <see cref="Target"/> is set as soon as Lambda exists.
-    /// </summary>
-    private sealed class LateBoundLambdaInvoker : ILambdaInvoker
+    /// <summary>Reaches Lambda through a resolver, for a service built before Lambda exists.</summary>
+    private sealed class DeferredLambdaInvoker(Func<ILambdaInvoker?> resolve) : ILambdaInvoker
     {
-        public ILambdaInvoker? Target { get; set; }
-
         public Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation) =>
-            Target?.InvokeAsync(request, cancellation)
+            resolve()?.InvokeAsync(request, cancellation)
             ?? throw new AwsException("ServiceUnavailableException", "Lambda is starting; try again.", 503);
     }
 }

@@ -5,31 +5,54 @@ namespace Stratus.Persistence;
 /// <summary>
 /// Where service state survives restarts: one SQLite file in the data dir, holding each resource as a
 /// JSON document under (collection, key). SQLite in WAL mode makes every write a transaction that a
-/// crash or kill -9 either completes or never started. The ephemeral store keeps nothing; the
+/// crash or kill -9 either completes or never started. The file and the data dir are private to the user
+/// (<see cref="DataDirectory"/>). The ephemeral store keeps nothing; the
 /// in-memory tables above it are then the only copy.
 /// </summary>
 public sealed class StateStore : IDisposable
 {
+    /// <summary>How often the WAL is copied into the database file, off the writers' path.</summary>
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
     private readonly SqliteConnection? _connection;
     private readonly Lock _gate = new();
+    private SqliteCommand? _upsert;
+    private SqliteCommand? _delete;
+    /// <summary>A second connection that checkpoints the WAL on a timer (see <see cref="Open"/>).</summary>
+    private readonly SqliteConnection? _checkpointer;
+    private readonly Lock _checkpointGate = new();
+    private readonly Timer? _checkpoints;
+    private bool _disposed;
 
-    private StateStore(SqliteConnection? connection) => _connection = connection;
+    private StateStore(SqliteConnection? connection, SqliteConnection? checkpointer)
+    {
+        _connection = connection;
+        _checkpointer = checkpointer;
+        if (checkpointer is not null) _checkpoints = new Timer(_ => Checkpoint(), null, CheckpointInterval, CheckpointInterval);
+    }
 
-    public static StateStore Ephemeral() => new(null);
+    public static StateStore Ephemeral() => new(null, null);
 
     public static StateStore Open(string dataDir)
     {
-        Directory.CreateDirectory(dataDir);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        DataDirectory.Secure(dataDir);
+        var path = Path.Combine(dataDir, "state.db");
+        // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
+        if (!File.Exists(path)) DataDirectory.WritePrivate(path, []);
+        var connectionString = new SqliteConnectionStringBuilder
         {
-            DataSource = Path.Combine(dataDir, "state.db"),
+            DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
-        }.ToString());
+        }.ToString();
+        var connection = new SqliteConnection(connectionString);
         connection.Open();
+        // Calls wait for their commit (group commit), so nothing slow may sit in it: SQLite's automatic checkpoint runs
+        // inside the commit that fills the WAL, and fsyncs, so that call would wait on the disk. A second connection
+        // checkpoints instead, on a timer; commits stay writes to the WAL.
         Execute(connection, """
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
+            PRAGMA wal_autocheckpoint = 0;
             PRAGMA busy_timeout = 5000;
             CREATE TABLE IF NOT EXISTS documents (
                 collection TEXT NOT NULL,
@@ -38,7 +61,26 @@ public sealed class StateStore : IDisposable
                 PRIMARY KEY (collection, key)
             ) WITHOUT ROWID;
             """);
-        return new StateStore(connection);
+        var checkpointer = new SqliteConnection(connectionString);
+        checkpointer.Open();
+        return new StateStore(connection, checkpointer);
+    }
+
+    /// <summary>Copies what the WAL holds into the database file without waiting for or blocking writers (PASSIVE).</summary>
+    private void Checkpoint()
+    {
+        lock (_checkpointGate)
+        {
+            if (_disposed || _checkpointer is null) return;
+            try
+            {
+                Execute(_checkpointer, "PRAGMA wal_checkpoint(PASSIVE);");
+            }
+            catch (SqliteException)
+            {
+                // Busy or interrupted: the WAL only grows until the next tick's checkpoint.
+            }
+        }
     }
 
     public bool IsPersistent => _connection is not null;
@@ -71,30 +113,44 @@ public sealed class StateStore : IDisposable
         lock (_gate)
         {
             using var transaction = _connection.BeginTransaction();
+            // Group commits make small transactions frequent: the two statements are prepared once and reused.
+            _upsert ??= Prepare("INSERT INTO documents (collection, key, body) VALUES ($c, $k, $b) ON CONFLICT (collection, key) DO UPDATE SET body = excluded.body", "$c", "$k", "$b");
+            _delete ??= Prepare("DELETE FROM documents WHERE collection = $c AND key = $k", "$c", "$k");
             foreach (var write in writes)
             {
-                using var command = _connection.CreateCommand();
+                var command = write.Body is null ? _delete : _upsert;
                 command.Transaction = transaction;
-                if (write.Body is null)
-                {
-                    command.CommandText = "DELETE FROM documents WHERE collection = $c AND key = $k";
-                }
-                else
-                {
-                    command.CommandText = "INSERT INTO documents (collection, key, body) VALUES ($c, $k, $b) ON CONFLICT (collection, key) DO UPDATE SET body = excluded.body";
-                    command.Parameters.AddWithValue("$b", write.Body);
-                }
-                command.Parameters.AddWithValue("$c", write.Collection);
-                command.Parameters.AddWithValue("$k", write.Key);
+                command.Parameters[0].Value = write.Collection;
+                command.Parameters[1].Value = write.Key;
+                if (write.Body is not null) command.Parameters[2].Value = write.Body;
                 command.ExecuteNonQuery();
             }
             transaction.Commit();
         }
     }
 
+    private SqliteCommand Prepare(string sql, params string[] parameters)
+    {
+        var command = _connection!.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters) command.Parameters.Add(name, SqliteType.Text);
+        return command;
+    }
+
     public void Dispose()
     {
-        lock (_gate) _connection?.Dispose();
+        _checkpoints?.Dispose();
+        lock (_checkpointGate)
+        {
+            _disposed = true;
+            _checkpointer?.Dispose();
+        }
+        lock (_gate)
+        {
+            _upsert?.Dispose();
+            _delete?.Dispose();
+            _connection?.Dispose();
+        }
     }
 
     private static void Execute(SqliteConnection connection, string sql)

@@ -15,6 +15,10 @@ public sealed class CallContext
     public string? PrincipalId { get; init; }
     public required HttpContext Http { get; init; }
 
+    /// <summary>What the domain call below the wire is scoped by: everything above but the HTTP request.</summary>
+    public Scope Scope => _scope ??= new Scope(AccountId, Region, RequestId) { PrincipalArn = PrincipalArn, PrincipalId = PrincipalId };
+    private Scope? _scope;
+
     /// <summary>The base URL clients reached us on, for URLs we hand back (code locations, invoke URLs).</summary>
     public string PublicBaseUrl => $"{Http.Request.Scheme}://{Http.Request.Host}";
 }

@@ -9,10 +9,14 @@ namespace Stratus.Protocols;
 /// arrive as strings, JSON and CBOR as typed values: the accessors accept both, so one handler serves
 /// every protocol a service speaks.
 /// </summary>
-public sealed class OperationInput(JsonObject body, CallContext call, ValidationStyle style)
+public sealed class OperationInput(JsonObject body, CallContext call, ValidationStyle style) : IInputReader
 {
     public JsonObject Body { get; } = body;
     public CallContext Call { get; } = call;
+    /// <summary>The scope the operation's domain call runs in.</summary>
+    public Scope Scope => Call.Scope;
+    /// <summary>Cancelled when the client goes away: what the Api layer hands to long-running domain calls.</summary>
+    public CancellationToken Aborted => Call.Http.RequestAborted;
     public ValidationStyle Style { get; } = style;
 
     /// <summary>The request body as sent, for operations whose payload is opaque (Lambda Invoke).</summary>
@@ -26,15 +30,34 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
     public string? String(string name) => Body[name] switch
     {
         null => null,
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        JsonValue v => v.ToJsonString(),
+        JsonValue v => ScalarText(v) ?? throw Style.Invalid(name, "must be a string"),
         _ => throw Style.Invalid(name, "must be a string"),
     };
 
+    /// <summary>
+    /// A scalar as text: strings as they are, numbers and booleans as written in JSON. Null for what
+    /// JSON cannot write: the NaN and infinities a CBOR float carries.
+    /// </summary>
+    private static string? ScalarText(JsonValue value)
+    {
+        if (value.GetValueKind() == JsonValueKind.String) return value.GetValue<string>();
+        if (value.TryGetValue<double>(out var number) && !double.IsFinite(number)) return null;
+        return value.ToJsonString();
+    }
+
     public int? Int(string name) => Number(name, s => int.Parse(s, CultureInfo.InvariantCulture), v => v.GetValue<int>());
     public long? Long(string name) => Number(name, s => long.Parse(s, CultureInfo.InvariantCulture), v => v.GetValue<long>());
-    // CBOR and JSON carry whole numbers as integers even where the model says double.
-    public double? Double(string name) => Number(name, s => double.Parse(s, CultureInfo.InvariantCulture), v => double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture));
+    /// <summary>
+    /// A finite double. CBOR and JSON carry whole numbers as integers even where the model says double.
+    /// NaN and the infinities (a CBOR float, the JSON protocols' "NaN" strings, a JSON number past
+    /// double's range) are refused: no service Stratus serves takes them (CloudWatch says so of its values).
+    /// </summary>
+    public double? Double(string name)
+    {
+        var value = Number(name, s => double.Parse(s, CultureInfo.InvariantCulture),
+            v => v.TryGetValue<double>(out var d) ? d : double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture));
+        return value is { } number && !double.IsFinite(number) ? throw Style.Invalid(name, "must be a finite number") : value;
+    }
 
     public int RequiredInt(string name) => Int(name) ?? throw Style.Missing(name);
 
@@ -50,7 +73,7 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
     {
         null => null,
         JsonValue v when v.TryGetValue<DateTimeOffset>(out var t) => t,
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number => FromEpoch(v.GetValue<double>()),
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => FromEpoch(name, EpochSeconds.Of(v) ?? double.NaN),
         JsonValue v when v.GetValueKind() == JsonValueKind.String => ParseTimestamp(name, v.GetValue<string>()),
         _ => throw Style.Invalid(name, "must be a timestamp"),
     };
@@ -88,11 +111,11 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
             case null:
                 break;
             case JsonObject o:
-                foreach (var (k, v) in o) map[k] = v is JsonValue jv && jv.GetValueKind() == JsonValueKind.String ? jv.GetValue<string>() : v?.ToJsonString() ?? "";
+                foreach (var (k, v) in o) map[k] = MapValue(name, v);
                 break;
             case JsonArray entries:
                 foreach (var entry in entries.OfType<JsonObject>())
-                    if (entry["key"]?.GetValue<string>() is { } k) map[k] = entry["value"]?.GetValue<string>() ?? "";
+                    if (entry["key"] is { } k) map[MapValue(name, k)] = MapValue(name, entry["value"]);
                 break;
             default:
                 throw Style.Invalid(name, "must be a map");
@@ -100,8 +123,24 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
         return map;
     }
 
+    private string MapValue(string name, JsonNode? value) => value switch
+    {
+        null => "",
+        JsonValue v => ScalarText(v) ?? throw Style.Invalid(name, "must be a map of strings"),
+        _ => throw Style.Invalid(name, "must be a map of strings"),
+    };
+
     /// <summary>A nested structure's members, with the same accessors and error style.</summary>
     public OperationInput Nested(JsonObject obj) => new(obj, Call, Style);
+
+    bool IInputReader.FromTemplate => false;
+    string IInputReader.RequiredDocument(string name) => Required(name);
+    Dictionary<string, string>? IInputReader.StringMap(string name) => StringMap(name);
+    IInputReader? IInputReader.Object(string name) => Object(name) is { } nested ? Nested(nested) : null;
+    IReadOnlyList<IInputReader> IInputReader.Objects(string name) =>
+        List(name).Select(item => (IInputReader)Nested(item as JsonObject ?? throw Style.Invalid(name, "must be a list of structures"))).ToList();
+    Exception IInputReader.Missing(string name) => Style.Missing(name);
+    Exception IInputReader.Invalid(string name, string problem) => Style.Invalid(name, problem);
 
     private T? Number<T>(string name, Func<string, T> parse, Func<JsonValue, T> read) where T : struct
     {
@@ -123,12 +162,32 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
 
     private DateTimeOffset ParseTimestamp(string name, string text)
     {
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var epoch)) return FromEpoch(epoch);
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var epoch)) return FromEpoch(name, epoch);
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)) return t;
         throw Style.Invalid(name, "must be a timestamp");
     }
 
-    private static DateTimeOffset FromEpoch(double seconds) => DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
+    /// <summary>Epoch seconds as a timestamp; seconds outside years 1 to 9999 are a malformed timestamp, not a crash.</summary>
+    private DateTimeOffset FromEpoch(string name, double seconds) =>
+        EpochSeconds.ToTimestamp(seconds) ?? throw Style.Invalid(name, "must be a timestamp between 0001-01-01 and 9999-12-31");
+}
+
+/// <summary>The one conversion from epoch seconds (how the JSON and CBOR protocols send timestamps) to a timestamp.</summary>
+public static class EpochSeconds
+{
+    // A second inside each end, so rounding in the multiplication below cannot step past either.
+    private static readonly double Min = (DateTimeOffset.MinValue - DateTimeOffset.UnixEpoch).TotalSeconds + 1;
+    private static readonly double Max = (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).TotalSeconds - 1;
+
+    /// <summary>A number as seconds, whether JSON text or a CBOR integer or float.</summary>
+    public static double? Of(JsonValue seconds) =>
+        seconds.TryGetValue<double>(out var fractional) ? fractional : seconds.TryGetValue<long>(out var whole) ? whole : null;
+
+    /// <summary>The timestamp, or null when the seconds are not a number or fall outside what a timestamp can hold.</summary>
+    public static DateTimeOffset? ToTimestamp(double seconds) =>
+        seconds >= Min && seconds <= Max
+            ? DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond))
+            : null;
 }
 
 /// <summary>How a service words a missing or malformed parameter: each AWS service family has its own code.</summary>
@@ -144,8 +203,25 @@ public sealed class ValidationStyle(string code)
     public AwsException Invalid(string name, string constraint) =>
         new(Code, $"1 validation error detected: Value at '{CamelCase(name)}' failed to satisfy constraint: Member {constraint}");
 
-    public AwsException Constraint(string name, string? value, string constraint) =>
-        new(Code, $"1 validation error detected: Value '{value}' at '{CamelCase(name)}' failed to satisfy constraint: {constraint}");
+    public AwsException Constraint(string name, string? value, string constraint) => Rejected(CamelCase(name), value, constraint);
+
+    /// <summary>
+    /// AWS's Smithy wording for one member, at its wire path (e.g. 'logEvents.1.member.message'), failing a
+    /// constraint, with its value shown as AWS shows it: every "1 validation error detected" message is built here.
+    /// </summary>
+    public AwsException Rejected(string path, object? value, string constraint) =>
+        new(Code, $"1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: {constraint}");
+
+    /// <summary>Refuses a number outside [min, max], naming the bound it crosses, as AWS words a range constraint.</summary>
+    public void CheckRange(string path, long value, long min, long max)
+    {
+        if (value < min || value > max)
+            throw Rejected(path, value, $"Member must have value {(value < min ? $"greater than or equal to {min}" : $"less than or equal to {max}")}");
+    }
+
+    /// <summary>The same wording for a member AWS does not show the value of (a list, a map).</summary>
+    public AwsException Rejected(string path, string constraint) =>
+        new(Code, $"1 validation error detected: Value at '{path}' failed to satisfy constraint: {constraint}");
 
     private static string CamelCase(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Stratus.Protocols;
 
@@ -22,8 +23,11 @@ public sealed class ServiceEndpoint
     public OperationTable Operations { get; }
     public IReadOnlyList<WireProtocol> Protocols { get; }
     public ValidationStyle Validation { get; init; } = ValidationStyle.Smithy;
+    /// <summary>The largest body this service takes as sent (its AWS limit where AWS states one), refused from Content-Length or as it streams.</summary>
     public long MaxBodyBytes { get; init; } = 10 * 1024 * 1024;
-    public ILogger? Logger { get; set; }
+    /// <summary>What a gzip body (CloudWatch PutMetricData) may expand to: a few KB of gzip can hold gigabytes of zeros.</summary>
+    public long MaxDecompressedBytes { get; init; } = 10 * 1024 * 1024;
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 
     public async Task HandleAsync(HttpContext http, CallContext call)
     {
@@ -38,7 +42,7 @@ public sealed class ServiceEndpoint
         }
         catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
         {
-            Logger?.LogError(unexpected, "{Service} request {RequestId} failed", SigningName, call.RequestId);
+            Logger.LogError(unexpected, "{Service} request {RequestId} failed", SigningName, call.RequestId);
             await WriteErrorIfPossibleAsync(protocol, http, call, new AwsException("InternalFailure",
                 $"The request processing has failed because of an unknown error (request {call.RequestId}).", 500));
         }
@@ -59,15 +63,23 @@ public sealed class ServiceEndpoint
     public async Task<byte[]> ReadBodyAsync(HttpContext http)
     {
         var request = http.Request;
-        if (request.ContentLength > MaxBodyBytes) throw TooLarge();
-        var body = request.ContentLength is { } length
-            ? await ReadExactlyAsync(request.Body, (int)length, http.RequestAborted)
-            : await ReadBoundedAsync(request.Body, http.RequestAborted);
+        if (request.ContentLength > MaxBodyBytes) throw TooLarge(MaxBodyBytes);
+        byte[] body;
+        try
+        {
+            body = request.ContentLength is { } length
+                ? await ReadExactlyAsync(request.Body, (int)length, http.RequestAborted)
+                : await ReadBoundedAsync(request.Body, MaxBodyBytes, http.RequestAborted);
+        }
+        catch (Exception e) when (e is BadHttpRequestException or IOException && !http.RequestAborted.IsCancellationRequested)
+        {
+            throw e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } ? TooLarge(MaxBodyBytes) : Unreadable(e);
+        }
         if (!IsGzip(request)) return body;
         try
         {
             await using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(body), System.IO.Compression.CompressionMode.Decompress);
-            return await ReadBoundedAsync(gzip, http.RequestAborted);
+            return await ReadBoundedAsync(gzip, MaxDecompressedBytes, http.RequestAborted);
         }
         catch (InvalidDataException)
         {
@@ -89,27 +101,37 @@ public sealed class ServiceEndpoint
         }
         catch (EndOfStreamException)
         {
-            throw new AwsException("SerializationException", "The request body ended before its Content-Length.");
+            throw new AwsException("IncompleteBody", "The request body ended before its Content-Length.");
         }
         return body;
     }
 
     /// <summary>A body of unknown length (chunked, or decompressed), refused as soon as it passes the limit.</summary>
-    private async Task<byte[]> ReadBoundedAsync(Stream source, CancellationToken cancellation)
+    private async Task<byte[]> ReadBoundedAsync(Stream source, long limit, CancellationToken cancellation)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
         while ((read = await source.ReadAsync(chunk, cancellation)) > 0)
         {
-            if (buffer.Length + read > MaxBodyBytes) throw TooLarge();
+            if (buffer.Length + read > limit) throw TooLarge(limit);
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
     }
 
-    private AwsException TooLarge() =>
-        new("RequestEntityTooLargeException", $"Request must be smaller than {MaxBodyBytes} bytes for the {SigningName} service.", 413);
+    /// <summary>
+    /// A body the HTTP server could not read: a malformed chunk size (Kestrel throws BadHttpRequestException,
+    /// or an IOException when the size overflows), a body that stops short of its Content-Length (the server
+    /// waits for the rest until the minimum data rate gives up), a connection closed mid-body. The client's
+    /// fault, answered in the service's own error shape.
+    /// </summary>
+    public static AwsException Unreadable(Exception e) => e is BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout }
+        ? new("RequestTimeout", "The request body did not arrive: it stopped before its Content-Length or the final chunk, and the wait timed out.")
+        : new("IncompleteBody", $"The request body could not be read: {e.Message}");
+
+    private AwsException TooLarge(long limit) =>
+        new("RequestEntityTooLargeException", $"Request must be smaller than {limit} bytes for the {SigningName} service.", 413);
 
     private static async Task WriteErrorIfPossibleAsync(WireProtocol protocol, HttpContext http, CallContext call, AwsException error)
     {
@@ -137,6 +159,8 @@ public abstract class WireProtocol
     public virtual string? QueryVersion => null;
     /// <summary>Path prefixes ("/2015-03-31/functions") that identify an unsigned REST request as this service's.</summary>
     public virtual IEnumerable<string> PathPrefixes => [];
+    /// <summary>Whether an unsigned request no other rule placed is this service's (S3's bucket host names and paths).</summary>
+    public virtual bool ClaimsUnsigned(HttpRequest request) => false;
 
     protected static void ApplyResultHeaders(HttpContext http, OperationResult result)
     {

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Stratus.Host;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs;
+using Stratus.Services.CloudWatch.Engine;
 
 namespace Stratus.WebConsole;
 

@@ -1,9 +1,12 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
+using Stratus.Host;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Protocols.SigV4;
 using Stratus.Services.ApiGateway;
+using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs;
 
@@ -30,12 +33,13 @@ public sealed class ApiGatewayDataPlaneUnitTests : IDisposable
     private readonly RecordingLogs _logs = new();
     private readonly ApiGatewayService _gateway;
     private readonly ApiGatewayDataPlane _plane;
-    private readonly CallContext _call = new() { AccountId = "111122223333", Region = "eu-west-1", RequestId = "r-1", Http = new DefaultHttpContext() };
+    private readonly Scope _call = new("111122223333", "eu-west-1", "r-1");
 
     public ApiGatewayDataPlaneUnitTests()
     {
         _gateway = new ApiGatewayService(_store, TimeProvider.System);
-        _plane = new ApiGatewayDataPlane(_gateway, new IntegrationEngine(FakeLambdaInvoker.Returning("{}"), _http, TimeProvider.System),
+        _plane = new ApiGatewayDataPlane(_gateway, new MethodRequestStage(new CredentialResolver([]), new SigV4Verifier(TimeProvider.System), AuthMode.Accept),
+            new IntegrationEngine(FakeLambdaInvoker.Returning("{}"), _http, TimeProvider.System),
             _metrics, _logs, TimeProvider.System, NullLogger.Instance);
     }
 

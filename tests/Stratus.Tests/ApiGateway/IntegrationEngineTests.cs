@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Stratus.Protocols;
 using Stratus.Services.ApiGateway;
+using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.Lambda;
 
 namespace Stratus.Tests.ApiGateway;

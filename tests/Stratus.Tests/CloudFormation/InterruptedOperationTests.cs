@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Stratus.Host;
 using Stratus.Persistence;
+using Stratus.Protocols;
 using Stratus.Services.CloudFormation;
 using Stratus.Services.CloudFormation.Resources;
 
@@ -38,15 +41,15 @@ public sealed class InterruptedOperationTests : IDisposable
         }
 
         using (var store = StateStore.Open(_dataDir))
-        using (var cfn = new CloudFormationService(store, TimeProvider.System, new ResourceProviders([])))
+        using (var cfn = new CloudFormationService(store, TimeProvider.System, new ResourceProviders([]), StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance))
         {
-            var stack = cfn.Find("000000000000", "us-east-1", "cut-short");
+            var stack = cfn.Find(Scope.Of("000000000000", "us-east-1"), "cut-short");
             Assert.Equal(statusAfterStart, stack.Status);
             if (statusAtStop != statusAfterStart)
             {
                 Assert.Equal("Stratus stopped while this stack operation was in progress.", stack.StatusReason);
                 Assert.Equal(StackStatus.CreateFailed, stack.Resources["Role"].Status);
-                Assert.Equal(statusAfterStart, cfn.Events("000000000000", "us-east-1", "cut-short")[0].ResourceStatus);
+                Assert.Equal(statusAfterStart, cfn.Events(Scope.Of("000000000000", "us-east-1"), "cut-short")[0].ResourceStatus);
             }
         }
     }

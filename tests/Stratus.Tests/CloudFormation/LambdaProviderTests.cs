@@ -1,12 +1,15 @@
 using System.IO.Compression;
 using Stratus.Tests.Infrastructure;
+using Stratus.Tests.Integration;
+using Stratus.Tests.Integration.Lambda;
 
 namespace Stratus.Tests.CloudFormation;
 
 /// <summary>Lambda resources made by stacks through Lambda's own domain code, and the seed's api_gw_template.yml in front of a real function.</summary>
 public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<StratusFixture>, IDisposable
 {
-    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("stratus-cfn-lambda-");
+    // Under the folder Stratus is started from (the repository, see StratusProcess): the stratus-local convention reads only there.
+    private readonly DirectoryInfo _work = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, $"stratus-cfn-lambda-{Guid.NewGuid():N}"));
 
     public void Dispose() => _work.Delete(recursive: true);
 
@@ -83,6 +86,9 @@ public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<
     {
         var code = Directory.CreateDirectory(Path.Combine(_work.FullName, "local-code")).FullName;
         await File.WriteAllTextAsync(Path.Combine(code, "app.py"), "def handler(event, context):\n    return {'from': 'directory', 'got': event}\n");
+        // The image function's ImageUri must name an image in Stratus's ECR, as on AWS.
+        await EcrRegistryTests.CreateRepositoryAsync(stratus.Url, "demo-cct-lambda-seed-db");
+        await LambdaTestImage.Scratch().PushAsync(stratus.Url, await EcrRegistryTests.RepositoryUriAsync(stratus.Url, "demo-cct-lambda-seed-db"), "latest");
         var result = await Clients.Boto3Async(stratus.Url, $$"""
             cf = client("cloudformation")
             lam = client("lambda")
@@ -107,7 +113,7 @@ public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<
             out["permission"] = [[s["Sid"] == o["PermissionId"], s["Principal"], s["Action"]] for s in policy["Statement"]]
             out["tags"] = lam.list_tags(Resource=o["InlineArn"])["Tags"]
             image = lam.get_function(FunctionName=o["ImageName"])
-            out["image"] = [image["Configuration"]["PackageType"], image["Code"]["ImageUri"]]
+            out["image"] = [image["Configuration"]["PackageType"], image["Code"]["ImageUri"], image["Configuration"]["ImageConfigResponse"]]
 
             cf.update_stack(StackName="functions", TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
                             Parameters=[{"ParameterKey": "CodeDirectory", "UsePreviousValue": True},
@@ -129,7 +135,8 @@ public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<
         Assert.Equal("""["1",true,[null,"hello"]]""", result["version"]!.ToJsonString());
         Assert.Equal("""[[true,{"Service":"apigateway.amazonaws.com"},"lambda:InvokeFunction"]]""", result["permission"]!.ToJsonString());
         Assert.Equal("""{"Environment":"demo-cct-paas"}""", result["tags"]!.ToJsonString());
-        Assert.Equal("""["Image","000000000000.dkr.ecr.us-east-1.amazonaws.com/demo-cct-lambda-seed-db:latest"]""", result["image"]!.ToJsonString());
+        Assert.Equal("""["Image","000000000000.dkr.ecr.us-east-1.amazonaws.com/demo-cct-lambda-seed-db:latest",{"ImageConfig":{"Command":["from-template"]}}]""",
+            result["image"]!.ToJsonString());
         Assert.True((bool)result["sameFunction"]!);
         Assert.Equal("""{"GREETING":"bye"}""", result["environment"]!.ToJsonString());
         Assert.Equal("""[null,"bye"]""", result["inlineAfter"]!.ToJsonString());
@@ -158,5 +165,55 @@ public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<
         Assert.Equal("Properties validation failed for resource BucketFunction with message: #/Code: Stratus serves no S3 buckets: use S3Bucket \"stratus-local\" "
             + "with S3Key an absolute path to a .zip file or a directory, or ZipFile, or ImageUri", (string?)result["reason"]);
         Assert.Equal("[]", result["roles"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Local_code_is_confined_to_the_start_folder_and_its_download_link_is_presigned()
+    {
+        var inside = Directory.CreateDirectory(Path.Combine(_work.FullName, "confined")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(inside, "app.py"), "def handler(event, context):\n    return 'confined'\n");
+        var leaking = Directory.CreateDirectory(Path.Combine(_work.FullName, "leaking")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(leaking, "app.py"), "def handler(event, context):\n    return open('passwd').read()\n");
+        File.CreateSymbolicLink(Path.Combine(leaking, "passwd"), "/etc/passwd");
+
+        var result = await Clients.Boto3Async(stratus.Url, $$"""
+            import urllib.request, urllib.error
+            cf, lam = client("cloudformation"), client("lambda")
+            def stack(name, key):
+                cf.create_stack(StackName=name, TemplateBody={{CloudFormationTemplates.Python("lambda_local_code.yml")}}, Capabilities=["CAPABILITY_IAM"],
+                                Parameters=[{"ParameterKey": "FunctionName", "ParameterValue": name}, {"ParameterKey": "CodeKey", "ParameterValue": key}])
+                try:
+                    cf.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+                except botocore.exceptions.WaiterError:
+                    pass
+                events = cf.describe_stack_events(StackName=name)["StackEvents"]
+                return [e.get("ResourceStatusReason") for e in events if e["LogicalResourceId"] == "Fn" and e["ResourceStatus"] == "CREATE_FAILED"]
+            def fetch(url):
+                try:
+                    with urllib.request.urlopen(url) as r:
+                        return [r.status, len(r.read())]
+                except urllib.error.HTTPError as e:
+                    return [e.code, e.read().decode()]
+            out["outside"] = stack("code-outside", "/etc")
+            out["link"] = stack("code-link", {{System.Text.Json.JsonSerializer.Serialize(leaking)}})
+            out["inside"] = stack("code-inside", {{System.Text.Json.JsonSerializer.Serialize(inside)}})
+            location = lam.get_function(FunctionName="code-inside")["Code"]["Location"]
+            out["query"] = sorted(location.split("?", 1)[1].split("&"))[0].split("=")[0]
+            out["signed"] = fetch(location)
+            out["unsigned"] = fetch(location.split("?")[0])
+            out["tampered"] = fetch(location[:-1] + ("0" if location[-1] != "0" else "1"))
+            out["extended"] = fetch(location.replace("Expires=", "Expires=9"))
+            """);
+
+        Assert.Contains("S3Key /etc is outside the local code root", (string?)result["outside"]![0]);
+        Assert.Contains("passwd is a link outside the local code root", (string?)result["link"]![0]);
+        Assert.Equal("[]", result["inside"]!.ToJsonString());
+        Assert.Equal("Expires", (string?)result["query"]);
+        Assert.Equal(200, (int)result["signed"]![0]!);
+        foreach (var refused in new[] { "unsigned", "tampered", "extended" })
+        {
+            Assert.Equal(403, (int)result[refused]![0]!);
+            Assert.Contains("<Code>AccessDenied</Code>", (string?)result[refused]![1]);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Collections.Concurrent;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation;
@@ -321,5 +322,60 @@ public sealed class TemplateEngineTests
         TemplateCapabilities.Check(unnamed, ["CAPABILITY_IAM"]);
         Assert.Equal("Requires capabilities : [CAPABILITY_NAMED_IAM]", Assert.Throws<AwsException>(() => TemplateCapabilities.Check(named, ["CAPABILITY_IAM"])).Message);
         TemplateCapabilities.Check(named, ["CAPABILITY_NAMED_IAM"]);
+    }
+
+    [Fact]
+    public void Yaml_aliases_are_refused_as_aws_does_so_billion_laughs_cannot_expand()
+    {
+        var laughs = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+            + string.Concat(Enumerable.Range(1, 8).Select(i => $"{(char)('a' + i)}: &{(char)('a' + i)} [*{(char)('a' + i - 1)},*{(char)('a' + i - 1)},*{(char)('a' + i - 1)},*{(char)('a' + i - 1)},*{(char)('a' + i - 1)},*{(char)('a' + i - 1)},*{(char)('a' + i - 1)},*{(char)('a' + i - 1)},*{(char)('a' + i - 1)}]\n"));
+        Assert.Equal("Template error: YAML aliases are not allowed in CloudFormation templates", Refused(() => TemplateReader.Parse(laughs)).Message);
+    }
+
+    [Theory]
+    [InlineData("Resources: ", "[", "]")]
+    [InlineData("Resources: ", "{a: ", "}")]
+    [InlineData("{\"Resources\": ", "[", "]")]
+    public void Templates_nested_past_the_depth_limit_are_format_errors(string prefix, string open, string close)
+    {
+        var body = prefix + string.Concat(Enumerable.Repeat(open, 20_000)) + "1" + string.Concat(Enumerable.Repeat(close, 20_000)) + (prefix.StartsWith('{') ? "}" : "");
+        Assert.StartsWith("Template format error:", Refused(() => TemplateReader.Parse(body)).Message);
+    }
+
+    [Fact]
+    public void Json_templates_with_repeated_members_are_format_errors() =>
+        Assert.StartsWith("Template format error: JSON not well-formed", Refused(() => TemplateReader.Parse("{\"Resources\":{},\"Resources\":{}}")).Message);
+
+    [Fact]
+    public void Intrinsics_building_text_past_the_bound_are_refused()
+    {
+        var template = Template.Parse("""
+            Parameters:
+              Big: { Type: String }
+            Resources:
+              Topic:
+                Type: AWS::SNS::Topic
+                Properties:
+                  Name: !Join ["", [!Ref Big, !Ref Big, !Ref Big, !Ref Big, !Ref Big, !Ref Big, !Ref Big, !Ref Big]]
+            """);
+        var evaluator = Evaluator(template, new Dictionary<string, string> { ["Big"] = new string('x', 4096) });
+        var name = template.Resources["Topic"].Properties["Name"];
+        var error = Refused(() =>
+        {
+            for (var i = 0; i < TemplateEvaluator.MaxProducedCharacters / (8 * 4096) + 1; i++) evaluator.Evaluate(name);
+        });
+        Assert.Contains("Fn::Join", error.Message);
+    }
+
+    [Fact]
+    public void Conditions_chained_past_the_bound_are_refused_without_exhausting_the_stack()
+    {
+        var conditions = new JsonObject();
+        for (var i = 0; i < 5_000; i++) conditions[$"C{i}"] = new JsonObject { ["Condition"] = $"C{i + 1}" };
+        conditions["C5000"] = new JsonObject { ["Fn::Equals"] = new JsonArray("a", "a") };
+        var body = new JsonObject { ["Conditions"] = conditions, ["Resources"] = new JsonObject { ["T"] = new JsonObject { ["Type"] = "AWS::Logs::LogGroup", ["Condition"] = "C0" } } };
+        var template = Template.Parse(body.ToJsonString());
+        Assert.Contains("more than 200 deep", Refused(() => Evaluator(template).Condition("C0")).Message);
+        Assert.True(Evaluator(template).Condition("C4900"));
     }
 }

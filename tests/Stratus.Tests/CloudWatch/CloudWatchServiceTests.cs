@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
+using Stratus.Services.CloudWatch.Engine;
 using Stratus.Services.Lambda;
 
 namespace Stratus.Tests.CloudWatch;
@@ -16,7 +17,7 @@ public sealed class CloudWatchServiceTests : IDisposable
     private readonly FakeTimeProvider _clock = new(T0.AddMinutes(30));
     private readonly RecordingInvoker _lambda = new();
     private readonly CloudWatchService _cloudWatch;
-    private readonly CallContext _call = TestCalls.Call();
+    private readonly Scope _call = TestCalls.Call();
 
     public CloudWatchServiceTests()
     {
@@ -25,8 +26,12 @@ public sealed class CloudWatchServiceTests : IDisposable
 
     public void Dispose() => _cloudWatch.Dispose();
 
+    // Without a state file the commit is immediate, so the call completes (or throws) synchronously.
+    private void PutMetricData(Scope call, string ns, IReadOnlyList<MetricDataInput> data) =>
+        _cloudWatch.PutMetricDataAsync(call, ns, data).GetAwaiter().GetResult();
+
     private void Put(string name, DateTimeOffset at, double value, string unit = "Count", int resolution = 60) =>
-        _cloudWatch.PutMetricData(_call, "Shop", [new MetricDataInput(name, [Api], at, value, null, [], [], unit, resolution)]);
+        PutMetricData(_call, "Shop", [new MetricDataInput(name, [Api], at, value, null, [], [], unit, resolution)]);
 
     private IReadOnlyList<PeriodAggregate> Statistics(string name, DateTimeOffset start, DateTimeOffset end, int period, string? unit = null) =>
         _cloudWatch.GetMetricStatistics(_call, "Shop", name, [Api], start, end, period, ["Sum", "SampleCount"], [], unit);
@@ -96,14 +101,14 @@ public sealed class CloudWatchServiceTests : IDisposable
         var good = new MetricDataInput("Fine", [], T0, 1, null, [], [], null, 60);
         var bad = new MetricDataInput("Both", [], T0, 1, new StatisticSet(1, 1, 1, 1), [], [], null, 60);
 
-        var error = Assert.Throws<AwsException>(() => _cloudWatch.PutMetricData(_call, "Shop", [good, bad]));
+        var error = Assert.Throws<AwsException>(() => PutMetricData(_call, "Shop", [good, bad]));
 
         Assert.Equal("InvalidParameterCombination", error.Code);
         Assert.Empty(_cloudWatch.ListMetrics(_call, "Shop", null, [], false));
-        Assert.Equal("InvalidParameterValue", Assert.Throws<AwsException>(() => _cloudWatch.PutMetricData(_call, "Shop",
+        Assert.Equal("InvalidParameterValue", Assert.Throws<AwsException>(() => PutMetricData(_call, "Shop",
             [good with { Timestamp = _clock.GetUtcNow().AddDays(-15) }])).Code);
-        Assert.Equal("InvalidParameterValue", Assert.Throws<AwsException>(() => _cloudWatch.PutMetricData(_call, "AWS/Lambda", [good])).Code);
-        Assert.Equal("InvalidParameterValue", Assert.Throws<AwsException>(() => _cloudWatch.PutMetricData(_call, "Shop",
+        Assert.Equal("InvalidParameterValue", Assert.Throws<AwsException>(() => PutMetricData(_call, "AWS/Lambda", [good])).Code);
+        Assert.Equal("InvalidParameterValue", Assert.Throws<AwsException>(() => PutMetricData(_call, "Shop",
             [good with { Value = null, Values = [1, 2], Counts = [1] }])).Code);
     }
 

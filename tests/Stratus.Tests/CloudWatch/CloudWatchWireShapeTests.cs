@@ -12,7 +12,7 @@ public sealed class CloudWatchWireShapeTests
     public void Doubles_sent_as_integers_or_strings_are_read_as_doubles()
     {
         var input = new OperationInput(new JsonObject { ["Whole"] = JsonValue.Create(5L), ["Real"] = 2.5, ["Text"] = "1e3", ["Bad"] = "x" },
-            TestCalls.Call(), ValidationStyle.Smithy);
+            TestCalls.Wire(), ValidationStyle.Smithy);
 
         Assert.Equal(5, input.Double("Whole"));
         Assert.Equal(2.5, input.Double("Real"));

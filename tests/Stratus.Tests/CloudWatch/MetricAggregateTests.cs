@@ -1,4 +1,5 @@
 using Stratus.Services.CloudWatch;
+using Stratus.Services.CloudWatch.Engine;
 
 namespace Stratus.Tests.CloudWatch;
 

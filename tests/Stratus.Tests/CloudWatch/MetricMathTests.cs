@@ -1,4 +1,5 @@
 using Stratus.Services.CloudWatch;
+using Stratus.Services.CloudWatch.Engine;
 
 namespace Stratus.Tests.CloudWatch;
 
@@ -66,4 +67,21 @@ public sealed class MetricMathTests
         var error = Assert.Throws<MetricMathException>(() => Evaluate(expression));
         Assert.Contains(message, error.Message);
     }
+
+    [Theory]
+    [InlineData(12_000, "(", ")")]
+    [InlineData(12_000, "-", "")]
+    [InlineData(12_000, "2^", "2")]
+    [InlineData(12_000, "ABS(", ")")]
+    public void Deep_nesting_is_refused_without_exhausting_the_stack(int levels, string open, string close)
+    {
+        var expression = string.Concat(Enumerable.Repeat(open, levels)) + "1" + string.Concat(Enumerable.Repeat(close, levels));
+        Assert.Throws<MetricMathException>(() => Evaluate(expression));
+        var nested = string.Concat(Enumerable.Repeat(open, MetricMath.MaxNesting + 1)) + "1" + string.Concat(Enumerable.Repeat(close, MetricMath.MaxNesting + 1));
+        Assert.Contains("nests more than", Assert.Throws<MetricMathException>(() => Evaluate(nested)).Message);
+    }
+
+    [Fact]
+    public void Expressions_past_aws_length_limit_are_refused() =>
+        Assert.Contains("limit is 2048", Assert.Throws<MetricMathException>(() => Evaluate(string.Join("+", Enumerable.Repeat("1", 1100)))).Message);
 }

@@ -1,5 +1,6 @@
 using Stratus.Persistence;
 using Stratus.Services.CloudWatch;
+using Stratus.Services.CloudWatch.Engine;
 
 namespace Stratus.Tests.CloudWatch;
 

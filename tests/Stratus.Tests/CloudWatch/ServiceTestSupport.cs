@@ -5,11 +5,14 @@ namespace Stratus.Tests.CloudWatch;
 
 public static class TestCalls
 {
-    public static CallContext Call(string account = "111122223333", string region = "us-east-1") => new()
+    /// <summary>A wire call's context, for tests that drive an Api's input readers directly.</summary>
+    public static CallContext Wire(string account = "111122223333", string region = "us-east-1") => new()
     {
         AccountId = account,
         Region = region,
         RequestId = Guid.NewGuid().ToString(),
         Http = new DefaultHttpContext(),
     };
+
+    public static Scope Call(string account = "111122223333", string region = "us-east-1") => Scope.Of(account, region);
 }

@@ -26,6 +26,8 @@ public sealed class StratusProcess : IAsyncDisposable
     public string? DataDir { get; }
     public string Url { get; private set; } = "";
     public int Port => new Uri(Url).Port;
+    /// <summary>The running server's process id (the dotnet host running stratus.dll).</summary>
+    public int Pid => _process?.Id ?? throw new InvalidOperationException("Stratus is not running.");
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     /// <summary>A server that keeps nothing on disk.</summary>
@@ -99,6 +101,8 @@ public sealed class StratusProcess : IAsyncDisposable
     {
         var start = new ProcessStartInfo("dotnet")
         {
+            // Started from the repository, as demo.sh starts it: the stratus-local code convention reads packages below it.
+            WorkingDirectory = RepoPaths.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

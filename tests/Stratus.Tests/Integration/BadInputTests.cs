@@ -29,10 +29,10 @@ public sealed class BadInputTests(StratusFixture stratus) : IClassFixture<Stratu
     [Fact]
     public async Task A_service_stratus_does_not_serve_is_named_in_the_error()
     {
-        var (status, body, response) = await SendAsync(HttpMethod.Get, "/bucket/key", null, "s3");
+        var (status, body, response) = await SendAsync(HttpMethod.Get, "/", null, "sqs");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("UnknownServiceException", response.Headers.GetValues("x-amzn-ErrorType").Single());
-        Assert.Contains("does not serve the 's3' service", body);
+        Assert.Contains("does not serve the 'sqs' service", body);
         Assert.Contains("iam", body);
     }
 

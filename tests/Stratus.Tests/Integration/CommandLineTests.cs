@@ -64,4 +64,44 @@ public sealed class CommandLineTests
         Assert.Equal(1, badKey.ExitCode);
         Assert.Contains("--root-key must be", badKey.Stderr);
     }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task The_root_key_comes_from_a_file_or_the_environment_and_the_command_line_is_warned_about()
+    {
+        const string Script = """
+            out["root"] = client("sts", key="AKIAROOTFILE", secret="file-secret").get_caller_identity()["Arn"]
+            out["other"] = error(client("sts", key="AKIAOTHER", secret="x").get_caller_identity)
+            """;
+        var keyFile = Path.Combine(Path.GetTempPath(), $"stratus-root-key-{Guid.NewGuid():N}");
+        File.WriteAllText(keyFile, "AKIAROOTFILE:file-secret\n");
+        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        try
+        {
+            await using (var fromFile = await StratusProcess.StartEphemeralAsync("--auth", "verify", "--root-key-file", keyFile))
+            {
+                var r = await Clients.Boto3Async(fromFile.Url, Script);
+                Assert.Equal("arn:aws:iam::000000000000:root", r["root"]!.GetValue<string>());
+                Assert.Equal("InvalidClientTokenId", r["other"]!["code"]!.GetValue<string>());
+                Assert.DoesNotContain("warning", fromFile.Output);
+            }
+            await using (var fromEnvironment = await StratusProcess.StartEphemeralAsync(
+                new Dictionary<string, string> { ["STRATUS_ROOT_KEY"] = "AKIAROOTFILE:file-secret" }, "--auth", "verify"))
+            {
+                var r = await Clients.Boto3Async(fromEnvironment.Url, Script);
+                Assert.Equal("arn:aws:iam::000000000000:root", r["root"]!.GetValue<string>());
+                Assert.DoesNotContain("warning", fromEnvironment.Output);
+            }
+            await using (var onCommandLine = await StratusProcess.StartEphemeralAsync("--auth", "verify", "--root-key", "AKIAROOTFILE:file-secret"))
+                Assert.Contains("--root-key on the command line is visible to every user", onCommandLine.Output);
+
+            var both = await Stratus("start", "--ephemeral", "--root-key", "a:b", "--root-key-file", keyFile);
+            Assert.Equal(1, both.ExitCode);
+            Assert.Contains("not both", both.Stderr);
+        }
+        finally
+        {
+            File.Delete(keyFile);
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using Stratus.Services.Logs;
+using Stratus.Services.Logs.Engine;
 
 namespace Stratus.Tests.Logs;
 
@@ -74,4 +75,26 @@ public sealed class FilterPatternTests
     [InlineData("?")]
     public void Malformed_patterns_are_refused(string pattern) =>
         Assert.Throws<FilterPatternException>(() => FilterPattern.Parse(pattern));
+
+    [Fact]
+    public void Patterns_past_aws_length_limit_and_deep_parentheses_are_refused()
+    {
+        Assert.Contains("1024", Assert.Throws<FilterPatternException>(() => FilterPattern.Parse("{ " + new string('(', 12_000) + "$.a = 1" + new string(')', 12_000) + " }")).Message);
+        var deep = "{ " + new string('(', FilterPattern.MaxNesting + 1) + "$.a = 1" + new string(')', FilterPattern.MaxNesting + 1) + " }";
+        Assert.Contains("nest", Assert.Throws<FilterPatternException>(() => FilterPattern.Parse(deep)).Message);
+    }
+
+    [Fact]
+    public void Many_ellipses_against_many_fields_answer_quickly()
+    {
+        var pattern = FilterPattern.Parse("[" + string.Join(", ", Enumerable.Repeat("...", 40)) + ", last=nope]");
+        var message = string.Join(' ', Enumerable.Range(0, 400));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.False(pattern.Matches(message));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void Json_events_with_repeated_members_simply_do_not_match() =>
+        Assert.False(FilterPattern.Parse("{ $.a = 1 }").Matches("{\"a\":1,\"a\":1}"));
 }

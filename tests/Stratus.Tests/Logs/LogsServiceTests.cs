@@ -4,6 +4,7 @@ using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs;
+using Stratus.Services.Logs.Engine;
 using Stratus.Tests.CloudWatch;
 
 namespace Stratus.Tests.Logs;
@@ -13,7 +14,7 @@ public sealed class LogsServiceTests : IDisposable
     private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private readonly FakeTimeProvider _clock = new(Now);
     private readonly LogsService _logs;
-    private readonly CallContext _call = TestCalls.Call();
+    private readonly Scope _call = TestCalls.Call();
     private readonly long _nowMs = Now.ToUnixTimeMilliseconds();
     private readonly RecordingPublisher _published = new();
 
@@ -26,7 +27,8 @@ public sealed class LogsServiceTests : IDisposable
 
     public void Dispose() => _logs.Dispose();
 
-    private PutLogEventsOutcome Put(params (long, string)[] events) => _logs.PutLogEvents(_call, "/app/orders", "web-1", events);
+    // Without a state file the commit is immediate, so the call completes (or throws) synchronously.
+    private PutLogEventsOutcome Put(params (long, string)[] events) => _logs.PutLogEventsAsync(_call, "/app/orders", "web-1", events).GetAwaiter().GetResult();
 
     private static string Refused(Action action) => Assert.Throws<AwsException>(action).Message;
 
@@ -39,7 +41,7 @@ public sealed class LogsServiceTests : IDisposable
             Refused(() => Put((_nowMs - 25 * 3_600_000L, "old"), (_nowMs, "new"))));
         Assert.StartsWith("Upload too large", Refused(() => Put(Enumerable.Range(0, 5).Select(i => (_nowMs, new string('x', 250_000))).ToArray())));
         Assert.Contains("less than or equal to 10000", Refused(() => Put(Enumerable.Range(0, 10_001).Select(i => (_nowMs, "x")).ToArray())));
-        Assert.Equal("ResourceNotFoundException", Assert.Throws<AwsException>(() => _logs.PutLogEvents(_call, "/app/orders", "missing", [(_nowMs, "x")])).Code);
+        Assert.Equal("ResourceNotFoundException", Assert.Throws<AwsException>(() => _logs.PutLogEventsAsync(_call, "/app/orders", "missing", [(_nowMs, "x")]).GetAwaiter().GetResult()).Code);
 
         Assert.Empty(_logs.GetLogEvents(_call, "/app/orders", "web-1", null, null, null, 100, true).Events);
     }
@@ -94,11 +96,11 @@ public sealed class LogsServiceTests : IDisposable
     }
 
     [Fact]
-    public void Filtering_spans_streams_in_time_order_and_pages_with_a_token()
+    public async Task Filtering_spans_streams_in_time_order_and_pages_with_a_token()
     {
         _logs.CreateLogStream(_call, "/app/orders", "web-2");
         Put((_nowMs + 1, "ERROR one"), (_nowMs + 3, "INFO two"), (_nowMs + 5, "ERROR three"));
-        _logs.PutLogEvents(_call, "/app/orders", "web-2", [(_nowMs + 2, "ERROR four"), (_nowMs + 4, "ERROR five")]);
+        await _logs.PutLogEventsAsync(_call, "/app/orders", "web-2", [(_nowMs + 2, "ERROR four"), (_nowMs + 4, "ERROR five")]);
 
         var first = _logs.FilterLogEvents(_call, "/app/orders", [], null, null, null, "ERROR", null, 3);
         Assert.Equal(["ERROR one", "ERROR four", "ERROR five"], first.Events.Select(e => e.Event.Message));
@@ -120,7 +122,8 @@ public sealed class LogsServiceTests : IDisposable
         _logs.Append(_call.AccountId, _call.Region, "/aws/lambda/fn", "2026/03/01/[$LATEST]abc", [new LogLine(Now, "START RequestId: r1 Version: $LATEST")]);
 
         var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (_logs.DescribeLogGroups(_call, "/aws/lambda/", null).Count == 0 && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        // The writer creates the group, then appends: wait for the events, not just the group.
+        while (!_logs.AllGroups().Any(g => g.Name == "/aws/lambda/fn" && _logs.RecentEvents(g, 1).Count > 0) && DateTime.UtcNow < deadline) Thread.Sleep(20);
         var events = _logs.GetLogEvents(_call, "/aws/lambda/fn", "2026/03/01/[$LATEST]abc", null, null, null, 10, true).Events;
         Assert.Equal("START RequestId: r1 Version: $LATEST", Assert.Single(events).Message);
     }
@@ -152,6 +155,37 @@ public sealed class LogsServiceTests : IDisposable
         Assert.Equal([_nowMs, _nowMs + 1], store.Events("old").Select(e => e.Timestamp));
         Assert.Equal(2, store.Events("new").Count);
         Assert.Equal(4_000, store.Statistics("old").StoredBytes + store.Statistics("new").StoredBytes);
+    }
+
+    [Fact]
+    public void The_chunks_group_commits_write_are_compacted_into_one_per_block()
+    {
+        var directory = Directory.CreateTempSubdirectory("stratus-logs-").FullName;
+        try
+        {
+            int Documents(StateStore state) => state.Load(LogEventStore.Collection).Count(d => d.Key.StartsWith("busy", StringComparison.Ordinal));
+            using (var state = StateStore.Open(directory))
+            {
+                var store = new LogEventStore(state);
+                for (var call = 0; call < 5; call++)
+                {
+                    store.Append("busy", [(_nowMs + call, $"call {call}")], _nowMs);
+                    store.Flush();
+                }
+                Assert.Equal(5, Documents(state));
+                store.Flush(compact: true);
+                Assert.Equal(1, Documents(state));
+                store.Append("busy", [(_nowMs + 5, "call 5")], _nowMs);
+                store.Flush(compact: true);
+                Assert.Equal(2, Documents(state));
+            }
+            using (var state = StateStore.Open(directory))
+                Assert.Equal(Enumerable.Range(0, 6).Select(i => $"call {i}"), new LogEventStore(state).Events("busy").Select(e => e.Message));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]

@@ -69,4 +69,109 @@ public sealed class JsonAndCborTests
     [InlineData(new byte[] { 0xA0, 0x00 })]
     public void Truncated_non_map_or_trailing_cbor_is_a_serialization_error(byte[] body) =>
         Assert.Equal("SerializationException", Assert.Throws<AwsException>(() => CborBody.ReadObject(body)).Code);
+
+    [Theory]
+    [InlineData("{\"a\":1,\"a\":2}")]
+    [InlineData("{\"Outer\":{\"k\":1,\"k\":1}}")]
+    [InlineData("{\"a\":\"\\ud800\"}")]
+    [InlineData("{\"\\udc00\":1}")]
+    [InlineData("{\"a\":[\"ok \\ud83d\\ude00\", \"\\uD800 alone\"]}")]
+    [InlineData("{\"a\":")]
+    public void Duplicate_members_unpaired_surrogates_and_truncation_are_serialization_errors(string body) =>
+        Assert.Equal("SerializationException", Assert.Throws<AwsException>(() => JsonBody.ParseObject(Encoding.UTF8.GetBytes(body))).Code);
+
+    [Fact]
+    public void Invalid_utf8_inside_a_json_string_is_a_serialization_error()
+    {
+        byte[] body = [.. "{\"a\":\""u8, 0xFF, 0xFE, .. "\"}"u8];
+        Assert.Equal("SerializationException", Assert.Throws<AwsException>(() => JsonBody.ParseObject(body)).Code);
+    }
+
+    [Fact]
+    public void Json_nested_past_the_depth_limit_is_a_serialization_error()
+    {
+        var deep = "{\"a\":" + new string('[', 10_000) + new string(']', 10_000) + "}";
+        Assert.Equal("SerializationException", Assert.Throws<AwsException>(() => JsonBody.ParseObject(Encoding.UTF8.GetBytes(deep))).Code);
+    }
+
+    [Fact]
+    public void Cbor_nested_past_the_depth_limit_even_with_indefinite_lengths_is_a_serialization_error()
+    {
+        var deep = new byte[] { 0xA1, 0x61, (byte)'a' }.Concat(Enumerable.Repeat((byte)0x9F, 20_000)).Concat(Enumerable.Repeat((byte)0xFF, 20_000)).ToArray();
+        Assert.Equal("SerializationException", Assert.Throws<AwsException>(() => CborBody.ReadObject(deep)).Code);
+    }
+
+    [Fact]
+    public void Cbor_timestamp_past_year_9999_is_a_serialization_error()
+    {
+        var writer = new CborWriter();
+        writer.WriteStartMap(1);
+        writer.WriteTextString("Timestamp");
+        writer.WriteTag(CborTag.UnixTimeSeconds);
+        writer.WriteInt64(99999999999999999);
+        writer.WriteEndMap();
+        Assert.Equal("SerializationException", Assert.Throws<AwsException>(() => CborBody.ReadObject(writer.Encode())).Code);
+    }
+
+    [Fact]
+    public void Integer_cbor_timestamps_are_read_too()
+    {
+        var writer = new CborWriter();
+        writer.WriteStartMap(1);
+        writer.WriteTextString("Timestamp");
+        writer.WriteTag(CborTag.UnixTimeSeconds);
+        writer.WriteInt64(1704164645);
+        writer.WriteEndMap();
+        Assert.Equal(Instant.AddMilliseconds(-500), CborBody.ReadObject(writer.Encode())["Timestamp"]!.GetValue<DateTimeOffset>());
+    }
+
+    private static OperationInput Input(JsonObject body) =>
+        new(body, new CallContext { AccountId = "000000000000", Region = "us-east-1", RequestId = "r", Http = new Microsoft.AspNetCore.Http.DefaultHttpContext() }, new ValidationStyle("InvalidParameterValue"));
+
+    [Fact]
+    public void Untagged_cbor_integers_are_epoch_seconds_where_a_timestamp_belongs()
+    {
+        var writer = new CborWriter();
+        writer.WriteStartMap(1);
+        writer.WriteTextString("StartTime");
+        writer.WriteInt64(1704164645);
+        writer.WriteEndMap();
+        Assert.Equal(Instant.AddMilliseconds(-500), Input(CborBody.ReadObject(writer.Encode())).Timestamp("StartTime"));
+    }
+
+    [Fact]
+    public void A_cbor_nan_where_a_string_belongs_is_a_validation_error()
+    {
+        var writer = new CborWriter();
+        writer.WriteStartMap(1);
+        writer.WriteTextString("Namespace");
+        writer.WriteHalf(Half.NaN);
+        writer.WriteEndMap();
+        var error = Assert.Throws<AwsException>(() => Input(CborBody.ReadObject(writer.Encode())).String("Namespace"));
+        Assert.Equal("InvalidParameterValue", error.Code);
+    }
+
+    [Theory]
+    [InlineData("99999999999999999")]
+    [InlineData("-99999999999999999")]
+    [InlineData("1e400")]
+    public void Epoch_timestamps_outside_years_1_to_9999_are_validation_errors(string seconds)
+    {
+        var fromJson = Assert.Throws<AwsException>(() => Input(JsonBody.ParseObject(Encoding.UTF8.GetBytes($"{{\"Timestamp\":{seconds}}}"))).Timestamp("Timestamp"));
+        Assert.Equal("InvalidParameterValue", fromJson.Code);
+        var fromQuery = Assert.Throws<AwsException>(() => Input(new JsonObject { ["Timestamp"] = seconds }).Timestamp("Timestamp"));
+        Assert.Equal("InvalidParameterValue", fromQuery.Code);
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("-Infinity")]
+    [InlineData("1e400")]
+    public void Non_finite_doubles_are_validation_errors(string value) =>
+        Assert.Equal("InvalidParameterValue", Assert.Throws<AwsException>(() => Input(new JsonObject { ["Value"] = value }).Double("Value")).Code);
+
+    [Fact]
+    public void Huge_json_numbers_where_integers_belong_are_validation_errors() =>
+        Assert.Equal("InvalidParameterValue", Assert.Throws<AwsException>(() => Input(JsonBody.ParseObject("{\"N\":1e999999}"u8)).Int("N")).Code);
 }

@@ -22,7 +22,7 @@ public static class CborBody
             if (reader.BytesRemaining != 0) throw new CborContentException("Trailing bytes after the top-level value.");
             return value as JsonObject ?? throw new AwsException("SerializationException", "The CBOR request body must be a map.");
         }
-        catch (Exception e) when (e is CborContentException or InvalidOperationException or FormatException or OverflowException)
+        catch (Exception e) when (e is CborContentException or InvalidOperationException or FormatException or OverflowException or System.Text.DecoderFallbackException)
         {
             throw new AwsException("SerializationException", $"The request body is not valid CBOR: {e.Message}");
         }
@@ -85,8 +85,8 @@ public static class CborBody
             {
                 var tag = reader.ReadTag();
                 var inner = ReadValue(reader, depth + 1);
-                if (tag == CborTag.UnixTimeSeconds && inner is JsonValue seconds && seconds.GetValueKind() == JsonValueKind.Number)
-                    return JsonValue.Create(DateTimeOffset.UnixEpoch.AddTicks((long)(seconds.GetValue<double>() * TimeSpan.TicksPerSecond)));
+                if (tag == CborTag.UnixTimeSeconds && inner is JsonValue seconds && EpochSeconds.Of(seconds) is { } epoch)
+                    return JsonValue.Create(EpochSeconds.ToTimestamp(epoch) ?? throw new CborContentException($"Timestamp {epoch} seconds is outside years 1 to 9999."));
                 return inner;
             }
             default:

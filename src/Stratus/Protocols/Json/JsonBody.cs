@@ -10,19 +10,87 @@ namespace Stratus.Protocols.Json;
 /// </summary>
 public static class JsonBody
 {
-    private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = 64 };
+    /// <summary>How deep JSON may nest before it is refused: far beyond any AWS input shape, far below the stack.</summary>
+    public const int MaxDepth = 64;
+
+    private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = MaxDepth, AllowDuplicateProperties = false };
 
     public static JsonObject ParseObject(ReadOnlySpan<byte> body)
     {
         if (body.IsEmpty || body.Trim(" \t\r\n"u8).IsEmpty) return new JsonObject();
         try
         {
-            return JsonNode.Parse(body, documentOptions: ReadOptions) as JsonObject
+            return Parse(body) as JsonObject
                 ?? throw new AwsException("SerializationException", "The request body must be a JSON object.");
         }
         catch (JsonException e)
         {
             throw new AwsException("SerializationException", $"The request body is not valid JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Parses JSON text so that every fault surfaces here as a <see cref="JsonException"/>: invalid UTF-8,
+    /// duplicate member names, unpaired surrogate escapes and nesting deeper than <see cref="MaxDepth"/>.
+    /// (JsonNode otherwise defers reading objects and strings until first use, where those faults escaped
+    /// as other exceptions in the middle of a handler.)
+    /// </summary>
+    public static JsonNode? Parse(ReadOnlySpan<byte> utf8)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8)) throw new JsonException("The JSON text is not valid UTF-8.");
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(utf8, documentOptions: ReadOptions);
+        }
+        catch (InvalidOperationException)
+        {
+            // Checking member names for duplicates decodes them, and an unpaired surrogate escape fails there.
+            throw new JsonException("The JSON text has a member name that is not valid Unicode (an unpaired surrogate escape).");
+        }
+        if (HasSurrogateEscape(utf8)) CheckStrings(node);
+        return node;
+    }
+
+    /// <summary>
+    /// Whether the text has a \uD800-\uDFFF escape, the only way a string in valid UTF-8 JSON can fail to
+    /// decode. Without one (nearly always), strings need not be decoded twice just to check them.
+    /// </summary>
+    private static bool HasSurrogateEscape(ReadOnlySpan<byte> utf8)
+    {
+        var rest = utf8;
+        int at;
+        while ((at = rest.IndexOf("\\u"u8)) >= 0)
+        {
+            rest = rest[(at + 2)..];
+            if (rest.Length >= 2 && rest[0] is (byte)'d' or (byte)'D' && rest[1] is >= (byte)'8' and <= (byte)'9' or >= (byte)'a' and <= (byte)'f' or >= (byte)'A' and <= (byte)'F')
+                return true;
+        }
+        return false;
+    }
+
+    public static JsonNode? Parse(string text) => Parse(System.Text.Encoding.UTF8.GetBytes(text));
+
+    private static void CheckStrings(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (_, child) in obj) CheckStrings(child);
+                break;
+            case JsonArray list:
+                foreach (var item in list) CheckStrings(item);
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                try
+                {
+                    value.GetValue<string>();
+                }
+                catch (InvalidOperationException)
+                {
+                    throw new JsonException("The JSON text has a string that is not valid Unicode (an unpaired surrogate escape).");
+                }
+                break;
         }
     }
 

@@ -20,6 +20,8 @@ public sealed class AwsQueryProtocol(string version, string xmlNamespace) : Wire
     {
         var body = await service.ReadBodyAsync(http);
         var pairs = Parse(http.Request, body);
+        if (pairs.FirstOrDefault(p => !XmlBody.CanCarry(p.Value)) is { Key: { } uncarried })
+            throw service.Validation.Invalid(XmlBody.Safe(uncarried), "must not contain control characters other than tab, line feed and carriage return");
         var action = pairs.FirstOrDefault(p => p.Key == "Action").Value;
         if (string.IsNullOrEmpty(action))
             throw new AwsException("MissingAction", "The request must contain the parameter Action.");

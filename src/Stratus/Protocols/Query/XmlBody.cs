@@ -57,8 +57,8 @@ public static class XmlBody
             w.WriteStartElement("ErrorResponse", xmlNamespace);
             w.WriteStartElement("Error");
             w.WriteElementString("Type", error.IsSenderFault ? "Sender" : "Receiver");
-            w.WriteElementString("Code", error.Code);
-            w.WriteElementString("Message", error.Message);
+            w.WriteElementString("Code", Safe(error.Code));
+            w.WriteElementString("Message", Safe(error.Message));
             w.WriteEndElement();
             w.WriteElementString("RequestId", requestId);
             w.WriteEndElement();
@@ -67,6 +67,42 @@ public static class XmlBody
 
     /// <summary>ISO 8601 in UTC with milliseconds, as AWS's Query services write timestamps.</summary>
     public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Whether XML 1.0 can carry the text: no control characters other than tab, line feed and carriage
+    /// return, no unpaired surrogates. The Query protocol refuses parameters that fail this, since it
+    /// could never write them back.
+    /// </summary>
+    public static bool CanCarry(string text) => FirstUncarried(text) < 0;
+
+    /// <summary>
+    /// The text with what XML cannot carry replaced by U+FFFD. Values stored through another protocol
+    /// (a CloudWatch metric name with a NUL sent over JSON) must not make a Query response unwritable.
+    /// </summary>
+    public static string Safe(string text)
+    {
+        var at = FirstUncarried(text);
+        if (at < 0) return text;
+        var safe = new StringBuilder(text.Length);
+        safe.Append(text, 0, at);
+        for (var i = at; i < text.Length; i++)
+        {
+            if (i + 1 < text.Length && XmlConvert.IsXmlSurrogatePair(text[i + 1], text[i])) safe.Append(text, i++, 2);
+            else safe.Append(XmlConvert.IsXmlChar(text[i]) ? text[i] : '\uFFFD');
+        }
+        return safe.ToString();
+    }
+
+    private static int FirstUncarried(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (XmlConvert.IsXmlChar(text[i])) continue;
+            if (i + 1 < text.Length && XmlConvert.IsXmlSurrogatePair(text[i + 1], text[i])) { i++; continue; }
+            return i;
+        }
+        return -1;
+    }
 
     private static byte[] Write(Action<XmlWriter> body)
     {
@@ -91,7 +127,7 @@ public static class XmlBody
                 foreach (var (key, value) in map)
                 {
                     w.WriteStartElement("entry");
-                    w.WriteElementString("key", key);
+                    w.WriteElementString("key", Safe(key));
                     WriteNode(w, "value", value, shape);
                     w.WriteEndElement();
                 }
@@ -109,7 +145,7 @@ public static class XmlBody
                 w.WriteEndElement();
                 return;
             case JsonValue value:
-                w.WriteElementString(name, Scalar(value));
+                w.WriteElementString(name, Safe(Scalar(value)));
                 return;
         }
     }

@@ -72,7 +72,11 @@ public sealed class SigV4Verifier(TimeProvider clock)
     /// </summary>
     private static async Task<string> PayloadHashAsync(HttpContext http, bool presigned)
     {
-        if (presigned || http.Request.Headers["X-Amz-Content-Sha256"] == "UNSIGNED-PAYLOAD") return "UNSIGNED-PAYLOAD";
+        var declared = http.Request.Headers["X-Amz-Content-Sha256"].ToString();
+        if (presigned || declared == "UNSIGNED-PAYLOAD") return "UNSIGNED-PAYLOAD";
+        // S3 signs the declared hash (the body's SHA-256 or a STREAMING-* marker) and checks the body
+        // against it as the object streams to disk, so its bodies, up to 5 GB, are never buffered here.
+        if (SigV4Credential.From(http.Request)?.Service == "s3" && declared.Length > 0) return declared;
         http.Request.EnableBuffering();
         var hash = await SHA256.HashDataAsync(http.Request.Body, http.RequestAborted);
         http.Request.Body.Position = 0;

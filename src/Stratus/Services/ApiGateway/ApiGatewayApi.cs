@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
+using Stratus.Protocols.Json;
 using Stratus.Protocols.RestJson;
 
 namespace Stratus.Services.ApiGateway;
@@ -18,13 +20,16 @@ public sealed class ApiGatewayApi : IStratusService
     private readonly ApiGatewayService _gateway;
     private readonly ApiGatewayDataPlane _dataPlane;
 
-    public ApiGatewayApi(ApiGatewayService gateway, ApiGatewayDataPlane dataPlane)
+    public ApiGatewayApi(ApiGatewayService gateway, ApiGatewayDataPlane dataPlane, ILogger logger)
     {
         _gateway = gateway;
         _dataPlane = dataPlane;
         Endpoint = new ServiceEndpoint("apigateway", Operations(), new RestJsonProtocol(Routes) { ErrorMessageKey = "message" })
         {
+            Logger = logger,
             Validation = ApiGatewayErrors.Validation,
+            // AWS: "The maximum size of the API definition file is 6MB" (ImportRestApi, PutRestApi): its largest request.
+            MaxBodyBytes = 6 * 1024 * 1024,
         };
     }
 
@@ -79,82 +84,79 @@ public sealed class ApiGatewayApi : IStratusService
 
     private OperationTable Operations() => new()
     {
-        { "ImportRestApi", i => Wire(_gateway.ImportRestApi(i.Call, Definition(i))) },
-        { "CreateRestApi", i => Wire(_gateway.CreateRestApi(i.Call, new RestApiSettings(i.Required("name"), i.String("description"), i.String("version"),
+        { "ImportRestApi", i => Wire(_gateway.ImportRestApi(i.Scope, Definition(i))) },
+        { "CreateRestApi", i => Wire(_gateway.CreateRestApi(i.Scope, new RestApiSettings(i.Required("name"), i.String("description"), i.String("version"),
             i.Strings("binaryMediaTypes").ToList(), i.Int("minimumCompressionSize"), i.String("apiKeySource"),
             i.Object("endpointConfiguration") is { } endpoint ? i.Nested(endpoint).Strings("types").ToList() : null,
             i.String("policy"), i.StringMap("tags"), i.Bool("disableExecuteApiEndpoint") ?? false))) },
-        { "GetRestApis", i => Paged(_gateway.GetRestApis(i.Call, i.String("position"), i.Int("limit"))) },
-        { "GetRestApi", i => Wire(_gateway.GetRestApi(i.Call, ApiId(i))) },
-        { "UpdateRestApi", i => Wire(_gateway.UpdateRestApi(i.Call, ApiId(i), Patch(i))) },
-        { "DeleteRestApi", i => Done(() => _gateway.DeleteRestApi(i.Call, ApiId(i))) },
-        { "PutRestApi", i => Wire(_gateway.PutRestApi(i.Call, ApiId(i), Definition(i), i.String("mode") ?? "merge")) },
+        { "GetRestApis", i => Paged(_gateway.GetRestApis(i.Scope, i.String("position"), i.Int("limit"))) },
+        { "GetRestApi", i => Wire(_gateway.GetRestApi(i.Scope, ApiId(i))) },
+        { "UpdateRestApi", i => Wire(_gateway.UpdateRestApi(i.Scope, ApiId(i), Patch(i))) },
+        { "DeleteRestApi", i => Done(() => _gateway.DeleteRestApi(i.Scope, ApiId(i))) },
+        { "PutRestApi", i => Wire(_gateway.PutRestApi(i.Scope, ApiId(i), Definition(i), i.String("mode") ?? "merge")) },
 
         { "GetResources", i =>
             {
                 var embedMethods = EmbedsMethods(i);
-                var (items, position) = _gateway.GetResources(i.Call, ApiId(i), i.String("position"), i.Int("limit"));
+                var (items, position) = _gateway.GetResources(i.Scope, ApiId(i), i.String("position"), i.Int("limit"));
                 return Page(items.Select(r => ResourceWire(r, embedMethods)), position);
             } },
-        { "GetResource", i => ResourceWire(_gateway.GetResource(i.Call, ApiId(i), i.Required("resource_id")), EmbedsMethods(i)) },
-        { "CreateResource", i => ResourceWire(_gateway.CreateResource(i.Call, ApiId(i), i.Required("parent_id"), i.Required("pathPart")), false) },
-        { "UpdateResource", i => ResourceWire(_gateway.UpdateResource(i.Call, ApiId(i), ResourceId(i), Patch(i)), false) },
-        { "DeleteResource", i => Done(() => _gateway.DeleteResource(i.Call, ApiId(i), ResourceId(i))) },
+        { "GetResource", i => ResourceWire(_gateway.GetResource(i.Scope, ApiId(i), i.Required("resource_id")), EmbedsMethods(i)) },
+        { "CreateResource", i => ResourceWire(_gateway.CreateResource(i.Scope, ApiId(i), i.Required("parent_id"), i.Required("pathPart")), false) },
+        { "UpdateResource", i => ResourceWire(_gateway.UpdateResource(i.Scope, ApiId(i), ResourceId(i), Patch(i)), false) },
+        { "DeleteResource", i => Done(() => _gateway.DeleteResource(i.Scope, ApiId(i), ResourceId(i))) },
 
-        { "PutMethod", i => Wire(_gateway.PutMethod(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), i.Required("authorizationType"),
+        { "PutMethod", i => Wire(_gateway.PutMethod(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), i.Required("authorizationType"),
             i.String("authorizerId"), i.Bool("apiKeyRequired") ?? false, i.String("operationName"), BoolMap(i, "requestParameters"),
             i.StringMap("requestModels"), i.String("requestValidatorId"), i.Strings("authorizationScopes").ToList())) },
-        { "GetMethod", i => Wire(_gateway.GetMethod(i.Call, ApiId(i), ResourceId(i), HttpMethod(i))) },
-        { "UpdateMethod", i => Wire(_gateway.UpdateMethod(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), Patch(i))) },
-        { "DeleteMethod", i => Done(() => _gateway.DeleteMethod(i.Call, ApiId(i), ResourceId(i), HttpMethod(i))) },
+        { "GetMethod", i => Wire(_gateway.GetMethod(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i))) },
+        { "UpdateMethod", i => Wire(_gateway.UpdateMethod(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), Patch(i))) },
+        { "DeleteMethod", i => Done(() => _gateway.DeleteMethod(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i))) },
         { "TestInvokeMethod", TestInvokeAsync },
 
-        { "PutMethodResponse", i => Wire(_gateway.PutMethodResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i),
+        { "PutMethodResponse", i => Wire(_gateway.PutMethodResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i),
             BoolMap(i, "responseParameters"), i.StringMap("responseModels"))) },
-        { "GetMethodResponse", i => Wire(_gateway.GetMethodResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
-        { "UpdateMethodResponse", i => Wire(_gateway.UpdateMethodResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i), Patch(i))) },
-        { "DeleteMethodResponse", i => Done(() => _gateway.DeleteMethodResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
+        { "GetMethodResponse", i => Wire(_gateway.GetMethodResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
+        { "UpdateMethodResponse", i => Wire(_gateway.UpdateMethodResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i), Patch(i))) },
+        { "DeleteMethodResponse", i => Done(() => _gateway.DeleteMethodResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
 
-        { "PutIntegration", i => Wire(_gateway.PutIntegration(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), new IntegrationSettings(
-            i.Required("type"), i.String("httpMethod"), i.String("uri"), i.String("connectionType"),
-            i.String("credentials"), i.StringMap("requestParameters"), NullableStringMap(i, "requestTemplates"), i.String("passthroughBehavior"),
-            i.String("contentHandling"), i.Int("timeoutInMillis"), i.String("cacheNamespace"), i.Strings("cacheKeyParameters").ToList()))) },
-        { "GetIntegration", i => Wire(_gateway.GetIntegration(i.Call, ApiId(i), ResourceId(i), HttpMethod(i))) },
-        { "UpdateIntegration", i => Wire(_gateway.UpdateIntegration(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), Patch(i))) },
-        { "DeleteIntegration", i => Done(() => _gateway.DeleteIntegration(i.Call, ApiId(i), ResourceId(i), HttpMethod(i))) },
+        { "PutIntegration", i => Wire(_gateway.PutIntegration(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), IntegrationSettings.Read(i))) },
+        { "GetIntegration", i => Wire(_gateway.GetIntegration(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i))) },
+        { "UpdateIntegration", i => Wire(_gateway.UpdateIntegration(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), Patch(i))) },
+        { "DeleteIntegration", i => Done(() => _gateway.DeleteIntegration(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i))) },
 
-        { "PutIntegrationResponse", i => Wire(_gateway.PutIntegrationResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i),
+        { "PutIntegrationResponse", i => Wire(_gateway.PutIntegrationResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i),
             i.String("selectionPattern"), i.StringMap("responseParameters"), NullableStringMap(i, "responseTemplates"), i.String("contentHandling"))) },
-        { "GetIntegrationResponse", i => Wire(_gateway.GetIntegrationResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
-        { "UpdateIntegrationResponse", i => Wire(_gateway.UpdateIntegrationResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i), Patch(i))) },
-        { "DeleteIntegrationResponse", i => Done(() => _gateway.DeleteIntegrationResponse(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
+        { "GetIntegrationResponse", i => Wire(_gateway.GetIntegrationResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
+        { "UpdateIntegrationResponse", i => Wire(_gateway.UpdateIntegrationResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i), Patch(i))) },
+        { "DeleteIntegrationResponse", i => Done(() => _gateway.DeleteIntegrationResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
 
-        { "CreateDeployment", i => Wire(_gateway.CreateDeployment(i.Call, ApiId(i), i.String("stageName"), i.String("stageDescription"),
+        { "CreateDeployment", i => Wire(_gateway.CreateDeployment(i.Scope, ApiId(i), i.String("stageName"), i.String("stageDescription"),
             i.String("description"), i.StringMap("variables"))) },
-        { "GetDeployments", i => Paged(_gateway.GetDeployments(i.Call, ApiId(i), i.String("position"), i.Int("limit"))) },
-        { "GetDeployment", i => Wire(_gateway.GetDeployment(i.Call, ApiId(i), i.Required("deployment_id"))) },
-        { "UpdateDeployment", i => Wire(_gateway.UpdateDeployment(i.Call, ApiId(i), i.Required("deployment_id"), Patch(i))) },
-        { "DeleteDeployment", i => Done(() => _gateway.DeleteDeployment(i.Call, ApiId(i), i.Required("deployment_id"))) },
+        { "GetDeployments", i => Paged(_gateway.GetDeployments(i.Scope, ApiId(i), i.String("position"), i.Int("limit"))) },
+        { "GetDeployment", i => Wire(_gateway.GetDeployment(i.Scope, ApiId(i), i.Required("deployment_id"))) },
+        { "UpdateDeployment", i => Wire(_gateway.UpdateDeployment(i.Scope, ApiId(i), i.Required("deployment_id"), Patch(i))) },
+        { "DeleteDeployment", i => Done(() => _gateway.DeleteDeployment(i.Scope, ApiId(i), i.Required("deployment_id"))) },
 
-        { "CreateStage", i => Wire(_gateway.CreateStage(i.Call, ApiId(i), i.Required("stageName"), i.Required("deploymentId"),
+        { "CreateStage", i => Wire(_gateway.CreateStage(i.Scope, ApiId(i), i.Required("stageName"), i.Required("deploymentId"),
             i.String("description"), i.StringMap("variables"), i.Bool("tracingEnabled") ?? false, i.StringMap("tags"))) },
         { "GetStages", i => new JsonObject
             {
-                ["item"] = new JsonArray(_gateway.GetStages(i.Call, ApiId(i), i.String("deploymentId")).Select(s => (JsonNode)Wire(s)).ToArray()),
+                ["item"] = new JsonArray(_gateway.GetStages(i.Scope, ApiId(i), i.String("deploymentId")).Select(s => (JsonNode)Wire(s)).ToArray()),
             } },
-        { "GetStage", i => Wire(_gateway.GetStage(i.Call, ApiId(i), i.Required("stage_name"))) },
-        { "UpdateStage", i => Wire(_gateway.UpdateStage(i.Call, ApiId(i), i.Required("stage_name"), Patch(i))) },
-        { "DeleteStage", i => Done(() => _gateway.DeleteStage(i.Call, ApiId(i), i.Required("stage_name"))) },
+        { "GetStage", i => Wire(_gateway.GetStage(i.Scope, ApiId(i), i.Required("stage_name"))) },
+        { "UpdateStage", i => Wire(_gateway.UpdateStage(i.Scope, ApiId(i), i.Required("stage_name"), Patch(i))) },
+        { "DeleteStage", i => Done(() => _gateway.DeleteStage(i.Scope, ApiId(i), i.Required("stage_name"))) },
 
-        { "GetTags", i => new JsonObject { ["tags"] = StringMapWire(_gateway.GetTags(i.Call, i.Required("resource_arn"))) } },
-        { "TagResource", i => Done(() => _gateway.TagResource(i.Call, i.Required("resource_arn"), i.StringMap("tags"))) },
-        { "UntagResource", i => Done(() => _gateway.UntagResource(i.Call, i.Required("resource_arn"), i.Strings("tagKeys"))) },
+        { "GetTags", i => new JsonObject { ["tags"] = StringMapWire(_gateway.GetTags(i.Scope, i.Required("resource_arn"))) } },
+        { "TagResource", i => Done(() => _gateway.TagResource(i.Scope, i.Required("resource_arn"), i.StringMap("tags"))) },
+        { "UntagResource", i => Done(() => _gateway.UntagResource(i.Scope, i.Required("resource_arn"), i.Strings("tagKeys"))) },
     };
 
     private async Task<OperationResult> TestInvokeAsync(OperationInput i)
     {
-        var result = await _dataPlane.TestInvokeAsync(i.Call, ApiId(i), ResourceId(i), HttpMethod(i), i.String("pathWithQueryString"),
-            i.String("body"), i.StringMap("headers"), i.StringMap("stageVariables"), i.Call.Http.RequestAborted);
+        var result = await _dataPlane.TestInvokeAsync(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), i.String("pathWithQueryString"),
+            i.String("body"), i.StringMap("headers"), i.StringMap("stageVariables"), i.Aborted);
         var response = result.Response;
         return new JsonObject
         {
@@ -229,7 +231,7 @@ public sealed class ApiGatewayApi : IStratusService
     {
         try
         {
-            return JsonNode.Parse(i.RawBody.Span) as JsonObject ?? throw ApiGatewayErrors.BadRequest("Invalid OpenAPI input. The definition must be a JSON object.");
+            return JsonBody.Parse(i.RawBody.Span) as JsonObject ?? throw ApiGatewayErrors.BadRequest("Invalid OpenAPI input. The definition must be a JSON object.");
         }
         catch (JsonException e)
         {

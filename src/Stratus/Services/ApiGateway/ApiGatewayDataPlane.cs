@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
+using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs;
 
@@ -16,8 +17,8 @@ public sealed record TestInvokeResult(GatewayResponse Response, string Log, long
 /// (any Host of the form <c>{api-id}.execute-api.*</c>, so <c>{api-id}.execute-api.{region}.amazonaws.com</c> too) and
 /// <c>http://localhost:{port}/restapis/{api-id}/{stage}/_user_request_/{path}</c>. Also runs TestInvokeMethod.
 /// </summary>
-public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEngine engine, IMetricPublisher metrics, ILogWriter logs,
-    TimeProvider clock, ILogger logger) : IRequestInterceptor
+public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequestStage methodRequest, IntegrationEngine engine,
+    IMetricPublisher metrics, ILogWriter logs, TimeProvider clock, ILogger logger) : IRequestInterceptor
 {
     public const string TestInvokeStage = "test-invoke-stage";
     private const string UserRequestMarker = "_user_request_";
@@ -55,34 +56,32 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEn
             return;
         }
         var router = _routers.GetOrAdd(deployed.Deployment.Deployment.Id, _ => new StageRouter(deployed.Deployment.Resources));
-        GatewayResponse response;
-        var integrationLatency = TimeSpan.Zero;
-        IReadOnlyList<string> log = [];
-        if (router.Match(http.Request.Method, path) is not { } route)
+        var outcome = router.Match(http.Request.Method, path) is { } route
+            ? await RunMethodAsync(http, deployed, route, path, requestId)
+            : Answered(GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException"));
+        await WriteAsync(http, outcome.Response);
+        Record(deployed, outcome.Response.StatusCode, watch.Elapsed, outcome.IntegrationLatency, outcome.Log, requestId);
+    }
+
+    private static IntegrationOutcome Answered(GatewayResponse response) => new(response, TimeSpan.Zero, []);
+
+    /// <summary>The method request (authorization, then the body), then the integration's stages.</summary>
+    private async Task<IntegrationOutcome> RunMethodAsync(HttpContext http, DeployedStage deployed, MatchedRoute route, string path, string requestId)
+    {
+        var authorization = await methodRequest.AuthorizeAsync(http, route.Method);
+        if (authorization.Refusal is { } refusal) return Answered(refusal);
+        if (await ReadRequestAsync(http, path, authorization.Caller) is not { } request) return Answered(GatewayResponse.Message(413, "Request Too Long"));
+        var target = new GatewayTarget(deployed.AccountId, deployed.Region, deployed.ApiId, deployed.Stage.StageName,
+            deployed.Stage.Variables ?? [], http.Request.Host.Value ?? "") { BinaryMediaTypes = deployed.BinaryMediaTypes };
+        try
         {
-            response = GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException");
+            return await engine.ExecuteAsync(target, route, request, requestId, http.RequestAborted);
         }
-        else if (await ReadRequestAsync(http, path) is not { } request)
+        catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
         {
-            response = GatewayResponse.Message(413, "Request Too Long");
+            logger.LogError(unexpected, "API {ApiId} stage {Stage} request {RequestId} failed", deployed.ApiId, deployed.Stage.StageName, requestId);
+            return Answered(GatewayResponse.InternalServerError());
         }
-        else
-        {
-            var target = new GatewayTarget(deployed.AccountId, deployed.Region, apiId, stageName,
-                deployed.Stage.Variables ?? [], http.Request.Host.Value ?? "") { BinaryMediaTypes = deployed.BinaryMediaTypes };
-            try
-            {
-                var outcome = await engine.ExecuteAsync(target, route, request, requestId, http.RequestAborted);
-                (response, integrationLatency, log) = (outcome.Response, outcome.IntegrationLatency, outcome.Log);
-            }
-            catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
-            {
-                logger.LogError(unexpected, "API {ApiId} stage {Stage} request {RequestId} failed", apiId, stageName, requestId);
-                response = GatewayResponse.InternalServerError();
-            }
-        }
-        await WriteAsync(http, response);
-        Record(deployed, response.StatusCode, watch.Elapsed, integrationLatency, log, requestId);
     }
 
     private static (string ApiId, string Stage, string Path) Target(HttpRequest request)
@@ -94,7 +93,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEn
     }
 
     /// <summary>The method request with its whole body, or null when the body is larger than API Gateway accepts.</summary>
-    private static async Task<GatewayRequest?> ReadRequestAsync(HttpContext http, string path)
+    private static async Task<GatewayRequest?> ReadRequestAsync(HttpContext http, string path, CallerIdentity? caller)
     {
         var request = http.Request;
         if (request.ContentLength > MaxPayloadBytes) return null;
@@ -108,7 +107,10 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEn
         }
         var headers = request.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? ""))).ToList();
         var query = request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? ""))).ToList();
-        return new GatewayRequest(request.Method, path, query, headers, buffer.ToArray(), http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1");
+        return new GatewayRequest(request.Method, path, query, headers, buffer.ToArray(), http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1")
+        {
+            Caller = caller,
+        };
     }
 
     private static async Task WriteAsync(HttpContext http, GatewayResponse response)
@@ -143,7 +145,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEn
     }
 
     /// <summary>TestInvokeMethod: runs the method as currently defined (not as deployed), returning the execution log.</summary>
-    public async Task<TestInvokeResult> TestInvokeAsync(CallContext call, string apiId, string resourceId, string httpMethod, string? pathWithQueryString,
+    public async Task<TestInvokeResult> TestInvokeAsync(Scope call, string apiId, string resourceId, string httpMethod, string? pathWithQueryString,
         string? body, IReadOnlyDictionary<string, string> headers, IReadOnlyDictionary<string, string> stageVariables, CancellationToken cancellation)
     {
         var watch = Stopwatch.StartNew();
@@ -160,7 +162,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, IntegrationEn
         {
             BinaryMediaTypes = api.Api.BinaryMediaTypes ?? [],
         };
-        var outcome = await engine.ExecuteAsync(target, new MatchedRoute(resource, method, parameters), request, call.RequestId, cancellation);
+        var outcome = await engine.ExecuteAsync(target, new MatchedRoute(resource, MethodPlan.Compile(method), parameters), request, call.RequestId, cancellation);
         return new TestInvokeResult(outcome.Response, string.Join('\n', outcome.Log), watch.ElapsedMilliseconds);
     }
 

@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 namespace Stratus.Services.ApiGateway;
 
 // These classes are API Gateway's own wire shapes (camelCased on the wire), so the control plane renders
@@ -146,3 +147,28 @@ public sealed class StageDocument
 }
 
 public sealed record PatchOperation(string Op, string Path, string? Value, string? From);
+
+public sealed record RestApiSettings(string Name, string? Description, string? Version, List<string>? BinaryMediaTypes,
+    int? MinimumCompressionSize, string? ApiKeySource, List<string>? EndpointTypes, string? Policy,
+    Dictionary<string, string>? Tags, bool DisableExecuteApiEndpoint);
+
+public sealed record IntegrationSettings(string Type, string? HttpMethod, string? Uri, string? ConnectionType, string? Credentials,
+    Dictionary<string, string>? RequestParameters, Dictionary<string, string>? RequestTemplates, string? PassthroughBehavior,
+    string? ContentHandling, int? TimeoutInMillis, string? CacheNamespace, List<string>? CacheKeyParameters)
+{
+    /// <summary>PutIntegration's members, or an AWS::ApiGateway::Method's Integration property.</summary>
+    public static IntegrationSettings Read(IInputReader input) => new(
+        input.Required("type"),
+        // CloudFormation names the integration's own method IntegrationHttpMethod (HttpMethod is the method's).
+        input.String(input.FromTemplate ? "IntegrationHttpMethod" : "httpMethod"),
+        input.String("uri"), input.String("connectionType"), input.String("credentials"),
+        input.StringMap("requestParameters"),
+        // A template may be null ("application/json": null passes the body through); both readers give "".
+        input.StringMap("requestTemplates"),
+        input.String("passthroughBehavior"), input.String("contentHandling"), input.Int("timeoutInMillis"),
+        input.String("cacheNamespace"), input.Strings("cacheKeyParameters").ToList());
+}
+
+/// <summary>A deployed stage as the data plane serves it.</summary>
+public sealed record DeployedStage(string AccountId, string Region, string ApiId, string ApiName, IReadOnlyList<string> BinaryMediaTypes,
+    Stage Stage, DeploymentDocument Deployment);

@@ -15,19 +15,19 @@ public sealed partial class ApiGatewayService
     private static readonly string[] OpenApiOperations = ["get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"];
 
     /// <summary>A new REST API from a definition, named by its info.title.</summary>
-    public RestApi ImportRestApi(CallContext call, JsonObject definition)
+    public RestApi ImportRestApi(Scope scope, JsonObject definition)
     {
         var info = definition["info"] as JsonObject;
         var title = Text(info?["title"]) ?? throw BadRequest("Invalid OpenAPI input. The API name is missing from info.title.");
-        var api = CreateRestApi(call, new RestApiSettings(title, Text(info?["description"]), Text(info?["version"]),
+        var api = CreateRestApi(scope, new RestApiSettings(title, Text(info?["description"]), Text(info?["version"]),
             BinaryMediaTypes(definition), null, null, null, null, null, false));
         try
         {
-            return PutRestApi(call, api.Id, definition, "overwrite");
+            return PutRestApi(scope, api.Id, definition, "overwrite");
         }
         catch
         {
-            DeleteRestApi(call, api.Id);
+            DeleteRestApi(scope, api.Id);
             throw;
         }
     }
@@ -36,15 +36,15 @@ public sealed partial class ApiGatewayService
     /// Applies a definition to an existing API: "overwrite" replaces its whole resource tree, "merge"
     /// adds to it (a method in both takes the definition's). All or nothing: a failure restores the API.
     /// </summary>
-    public RestApi PutRestApi(CallContext call, string apiId, JsonObject definition, string mode)
+    public RestApi PutRestApi(Scope scope, string apiId, JsonObject definition, string mode)
     {
         if (mode is not ("overwrite" or "merge")) throw BadRequest($"Invalid mode specified: {mode}. Valid options are overwrite,merge");
-        var key = ApiKey(call, apiId);
-        var before = Api(call, apiId);
+        var key = ApiKey(scope, apiId);
+        var before = Api(scope, apiId);
         try
         {
             if (definition["paths"] is not JsonObject paths) throw BadRequest("Invalid OpenAPI input. The paths object is missing.");
-            MutateApi(call, apiId, doc =>
+            MutateApi(scope, apiId, doc =>
             {
                 if (mode == "overwrite")
                 {
@@ -56,12 +56,12 @@ public sealed partial class ApiGatewayService
             });
             foreach (var (path, item) in paths.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
-                var resourceId = EnsurePath(call, apiId, path);
+                var resourceId = EnsurePath(scope, apiId, path);
                 var shared = (item as JsonObject)?["parameters"] as JsonArray;
                 foreach (var verb in OpenApiOperations)
-                    if (item?[verb] is JsonObject operation) ImportOperation(call, apiId, resourceId, verb, operation, shared, mode == "merge");
+                    if (item?[verb] is JsonObject operation) ImportOperation(scope, apiId, resourceId, verb, operation, shared, mode == "merge");
             }
-            return GetRestApi(call, apiId);
+            return GetRestApi(scope, apiId);
         }
         catch (Exception e) when (e is AwsException or InvalidOperationException or FormatException)
         {
@@ -70,24 +70,24 @@ public sealed partial class ApiGatewayService
         }
     }
 
-    private string EnsurePath(CallContext call, string apiId, string path)
+    private string EnsurePath(Scope scope, string apiId, string path)
     {
         if (!path.StartsWith('/')) throw BadRequest($"Invalid OpenAPI input. Path '{path}' must start with '/'.");
-        var doc = Api(call, apiId);
+        var doc = Api(scope, apiId);
         var current = doc.Resources[doc.Api.RootResourceId];
         foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            var child = Api(call, apiId).Resources.Values.FirstOrDefault(r => r.ParentId == current.Id && r.PathPart == part);
-            current = child ?? CreateResource(call, apiId, current.Id, part);
+            var child = Api(scope, apiId).Resources.Values.FirstOrDefault(r => r.ParentId == current.Id && r.PathPart == part);
+            current = child ?? CreateResource(scope, apiId, current.Id, part);
         }
         return current.Id;
     }
 
-    private void ImportOperation(CallContext call, string apiId, string resourceId, string verb, JsonObject operation, JsonArray? shared, bool replaceExisting)
+    private void ImportOperation(Scope scope, string apiId, string resourceId, string verb, JsonObject operation, JsonArray? shared, bool replaceExisting)
     {
         var httpMethod = verb == "x-amazon-apigateway-any-method" ? "ANY" : verb.ToUpperInvariant();
-        if (replaceExisting && Resource(Api(call, apiId), resourceId).ResourceMethods?.ContainsKey(httpMethod) == true)
-            DeleteMethod(call, apiId, resourceId, httpMethod);
+        if (replaceExisting && Resource(Api(scope, apiId), resourceId).ResourceMethods?.ContainsKey(httpMethod) == true)
+            DeleteMethod(scope, apiId, resourceId, httpMethod);
 
         var requestParameters = new Dictionary<string, bool>();
         foreach (var parameter in (shared ?? []).Concat(operation["parameters"] as JsonArray ?? []).OfType<JsonObject>())
@@ -98,19 +98,19 @@ public sealed partial class ApiGatewayService
         }
         var authorization = operation["security"] is JsonArray { Count: > 0 } security
             && security.OfType<JsonObject>().Any(s => s.ContainsKey("sigv4")) ? "AWS_IAM" : "NONE";
-        PutMethod(call, apiId, resourceId, httpMethod, authorization, null, apiKeyRequired: false, Text(operation["operationId"]),
+        PutMethod(scope, apiId, resourceId, httpMethod, authorization, null, apiKeyRequired: false, Text(operation["operationId"]),
             requestParameters, null, null, null);
 
         foreach (var (status, response) in operation["responses"] as JsonObject ?? [])
         {
             if (status.Length != 3 || !status.All(char.IsAsciiDigit)) continue;
             var headers = ((response as JsonObject)?["headers"] as JsonObject ?? []).ToDictionary(h => "method.response.header." + h.Key, _ => false);
-            PutMethodResponse(call, apiId, resourceId, httpMethod, status, headers, null);
+            PutMethodResponse(scope, apiId, resourceId, httpMethod, status, headers, null);
         }
 
         if (operation["x-amazon-apigateway-integration"] is not JsonObject integration) return;
         var type = Text(integration["type"])?.ToUpperInvariant() ?? throw BadRequest("Invalid OpenAPI input. x-amazon-apigateway-integration has no type.");
-        PutIntegration(call, apiId, resourceId, httpMethod, new IntegrationSettings(type, Text(integration["httpMethod"]), Text(integration["uri"]),
+        PutIntegration(scope, apiId, resourceId, httpMethod, new IntegrationSettings(type, Text(integration["httpMethod"]), Text(integration["uri"]),
             Text(integration["connectionType"])?.ToUpperInvariant(), Text(integration["credentials"]), TextMap(integration["requestParameters"]),
             TextMap(integration["requestTemplates"]), Text(integration["passthroughBehavior"])?.ToUpperInvariant(),
             Text(integration["contentHandling"])?.ToUpperInvariant(), integration["timeoutInMillis"] is { } timeout ? int.Parse(Text(timeout)!) : null,
@@ -121,11 +121,11 @@ public sealed partial class ApiGatewayService
             if (node is not JsonObject response) continue;
             var status = Text(response["statusCode"]) ?? throw BadRequest($"Invalid OpenAPI input. Integration response '{pattern}' has no statusCode.");
             var responseParameters = TextMap(response["responseParameters"]);
-            var method = GetMethod(call, apiId, resourceId, httpMethod);
+            var method = GetMethod(scope, apiId, resourceId, httpMethod);
             if (method.MethodResponses?.ContainsKey(status) != true)
-                PutMethodResponse(call, apiId, resourceId, httpMethod, status,
+                PutMethodResponse(scope, apiId, resourceId, httpMethod, status,
                     responseParameters?.Keys.Where(k => k.StartsWith("method.response.header.", StringComparison.Ordinal)).ToDictionary(k => k, _ => false), null);
-            PutIntegrationResponse(call, apiId, resourceId, httpMethod, status, pattern == "default" ? null : pattern,
+            PutIntegrationResponse(scope, apiId, resourceId, httpMethod, status, pattern == "default" ? null : pattern,
                 responseParameters, TextMap(response["responseTemplates"]), Text(response["contentHandling"])?.ToUpperInvariant());
         }
     }

@@ -8,18 +8,6 @@ using static Stratus.Services.ApiGateway.ApiGatewayErrors;
 
 namespace Stratus.Services.ApiGateway;
 
-public sealed record RestApiSettings(string Name, string? Description, string? Version, List<string>? BinaryMediaTypes,
-    int? MinimumCompressionSize, string? ApiKeySource, List<string>? EndpointTypes, string? Policy,
-    Dictionary<string, string>? Tags, bool DisableExecuteApiEndpoint);
-
-public sealed record IntegrationSettings(string Type, string? HttpMethod, string? Uri, string? ConnectionType, string? Credentials,
-    Dictionary<string, string>? RequestParameters, Dictionary<string, string>? RequestTemplates, string? PassthroughBehavior,
-    string? ContentHandling, int? TimeoutInMillis, string? CacheNamespace, List<string>? CacheKeyParameters);
-
-/// <summary>A deployed stage as the data plane serves it.</summary>
-public sealed record DeployedStage(string AccountId, string Region, string ApiId, string ApiName, IReadOnlyList<string> BinaryMediaTypes,
-    Stage Stage, DeploymentDocument Deployment);
-
 /// <summary>API Gateway's control plane: REST APIs, their resource trees, deployments and stages, per account and region.</summary>
 public sealed partial class ApiGatewayService
 {
@@ -54,14 +42,14 @@ public sealed partial class ApiGatewayService
 
     private DateTimeOffset Now => DateTimeOffset.FromUnixTimeSeconds(_clock.GetUtcNow().ToUnixTimeSeconds());
 
-    private static string ApiKey(CallContext call, string apiId) => ResourceTable<RestApiDocument>.Key(call.AccountId, call.Region, apiId);
-    private static string ChildKey(CallContext call, string apiId, string id) => ResourceTable<RestApiDocument>.Key(call.AccountId, call.Region, apiId, id);
+    private static string ApiKey(Scope scope, string apiId) => ResourceTable<RestApiDocument>.Key(scope.AccountId, scope.Region, apiId);
+    private static string ChildKey(Scope scope, string apiId, string id) => ResourceTable<RestApiDocument>.Key(scope.AccountId, scope.Region, apiId, id);
 
     private static T Clone<T>(T value) => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value))!;
 
     // ---- REST APIs ----
 
-    public RestApi CreateRestApi(CallContext call, RestApiSettings settings)
+    public RestApi CreateRestApi(Scope scope, RestApiSettings settings)
     {
         if (string.IsNullOrWhiteSpace(settings.Name)) throw BadRequest("Invalid REST API name specified");
         if (settings.ApiKeySource is { } source && source is not ("HEADER" or "AUTHORIZER"))
@@ -72,8 +60,8 @@ public sealed partial class ApiGatewayService
         var root = new ApiResource { Id = NewId(), Path = "/" };
         var document = new RestApiDocument
         {
-            AccountId = call.AccountId,
-            Region = call.Region,
+            AccountId = scope.AccountId,
+            Region = scope.Region,
             Api = new RestApi
             {
                 Id = NewId(),
@@ -92,21 +80,21 @@ public sealed partial class ApiGatewayService
             },
             Resources = { [root.Id] = root },
         };
-        var key = ApiKey(call, document.Api.Id);
+        var key = ApiKey(scope, document.Api.Id);
         if (!_apis.TryAdd(key, document)) throw Conflict("Unable to create the REST API, try again");
         Index(key, document);
         return document.Api;
     }
 
-    public RestApi GetRestApi(CallContext call, string apiId) => Api(call, apiId).Api;
+    public RestApi GetRestApi(Scope scope, string apiId) => Api(scope, apiId).Api;
 
-    public (IReadOnlyList<RestApi> Items, string? Position) GetRestApis(CallContext call, string? position, int? limit)
+    public (IReadOnlyList<RestApi> Items, string? Position) GetRestApis(Scope scope, string? position, int? limit)
     {
         (DateTimeOffset Created, string Id)[] order = [];
-        if (_apiOrder.TryGetValue((call.AccountId, call.Region), out var set))
+        if (_apiOrder.TryGetValue((scope.AccountId, scope.Region), out var set))
             lock (set) order = [.. set];
         var (page, next) = Page(order, entry => entry.Id, position, limit);
-        return (page.Select(entry => _apis.Get(ApiKey(call, entry.Id))?.Api).OfType<RestApi>().ToList(), next);
+        return (page.Select(entry => _apis.Get(ApiKey(scope, entry.Id))?.Api).OfType<RestApi>().ToList(), next);
     }
 
     private static readonly Dictionary<string, PatchKind> RestApiPatchable = new()
@@ -116,47 +104,47 @@ public sealed partial class ApiGatewayService
         ["disableExecuteApiEndpoint"] = PatchKind.Boolean, ["binaryMediaTypes"] = PatchKind.TextList,
     };
 
-    public RestApi UpdateRestApi(CallContext call, string apiId, IReadOnlyList<PatchOperation> patch) =>
-        MutateApi(call, apiId, doc => doc.Api = PatchDocument.Apply(doc.Api, patch, RestApiPatchable)).Api;
+    public RestApi UpdateRestApi(Scope scope, string apiId, IReadOnlyList<PatchOperation> patch) =>
+        MutateApi(scope, apiId, doc => doc.Api = PatchDocument.Apply(doc.Api, patch, RestApiPatchable)).Api;
 
-    public void DeleteRestApi(CallContext call, string apiId)
+    public void DeleteRestApi(Scope scope, string apiId)
     {
-        var removed = _apis.Remove(ApiKey(call, apiId)) ?? throw ApiNotFound(call, apiId);
+        var removed = _apis.Remove(ApiKey(scope, apiId)) ?? throw ApiNotFound(scope, apiId);
         _apiKeysById.TryRemove(removed.Api.Id, out _);
         if (_apiOrder.TryGetValue((removed.AccountId, removed.Region), out var order))
             lock (order) order.Remove((removed.Api.CreatedDate, removed.Api.Id));
-        foreach (var (key, _) in _stages.Entries.Where(e => e.Value.ApiId == apiId && e.Value.AccountId == call.AccountId).ToList()) _stages.Remove(key);
-        foreach (var (key, _) in _deployments.Entries.Where(e => e.Value.ApiId == apiId && e.Value.AccountId == call.AccountId).ToList()) _deployments.Remove(key);
+        foreach (var (key, _) in _stages.Entries.Where(e => e.Value.ApiId == apiId && e.Value.AccountId == scope.AccountId).ToList()) _stages.Remove(key);
+        foreach (var (key, _) in _deployments.Entries.Where(e => e.Value.ApiId == apiId && e.Value.AccountId == scope.AccountId).ToList()) _deployments.Remove(key);
     }
 
-    private RestApiDocument Api(CallContext call, string apiId) => _apis.Get(ApiKey(call, apiId)) ?? throw ApiNotFound(call, apiId);
+    private RestApiDocument Api(Scope scope, string apiId) => _apis.Get(ApiKey(scope, apiId)) ?? throw ApiNotFound(scope, apiId);
 
-    private static AwsException ApiNotFound(CallContext call, string apiId) => NotFound($"Invalid API identifier specified {call.AccountId}:{apiId}");
+    private static AwsException ApiNotFound(Scope scope, string apiId) => NotFound($"Invalid API identifier specified {scope.AccountId}:{apiId}");
 
-    private RestApiDocument MutateApi(CallContext call, string apiId, Action<RestApiDocument> change) =>
-        _apis.Update(ApiKey(call, apiId), current =>
+    private RestApiDocument MutateApi(Scope scope, string apiId, Action<RestApiDocument> change) =>
+        _apis.Update(ApiKey(scope, apiId), current =>
         {
             var next = Clone(current);
             change(next);
             return next;
-        }) ?? throw ApiNotFound(call, apiId);
+        }) ?? throw ApiNotFound(scope, apiId);
 
     // ---- resources ----
 
-    public (IReadOnlyList<ApiResource> Items, string? Position) GetResources(CallContext call, string apiId, string? position, int? limit) =>
-        Page(Api(call, apiId).Resources.Values.OrderBy(r => r.Path, StringComparer.Ordinal), r => r.Id, position, limit);
+    public (IReadOnlyList<ApiResource> Items, string? Position) GetResources(Scope scope, string apiId, string? position, int? limit) =>
+        Page(Api(scope, apiId).Resources.Values.OrderBy(r => r.Path, StringComparer.Ordinal), r => r.Id, position, limit);
 
-    public ApiResource GetResource(CallContext call, string apiId, string resourceId) => Resource(Api(call, apiId), resourceId);
+    public ApiResource GetResource(Scope scope, string apiId, string resourceId) => Resource(Api(scope, apiId), resourceId);
 
     [GeneratedRegex(@"^(\{[a-zA-Z0-9._-]+\+?\}|[a-zA-Z0-9._:@$&,;=~!'()*-]+)$")]
     private static partial Regex PathPartPattern();
 
-    public ApiResource CreateResource(CallContext call, string apiId, string parentId, string pathPart)
+    public ApiResource CreateResource(Scope scope, string apiId, string parentId, string pathPart)
     {
         if (!PathPartPattern().IsMatch(pathPart))
             throw BadRequest("Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning and the end and an optional plus sign before the closing brace.");
         var created = new ApiResource { Id = NewId(), ParentId = parentId, PathPart = pathPart };
-        MutateApi(call, apiId, doc =>
+        MutateApi(scope, apiId, doc =>
         {
             var parent = Resource(doc, parentId);
             if (parent.PathPart?.EndsWith("+}", StringComparison.Ordinal) == true)
@@ -172,9 +160,9 @@ public sealed partial class ApiGatewayService
         return created;
     }
 
-    public ApiResource UpdateResource(CallContext call, string apiId, string resourceId, IReadOnlyList<PatchOperation> patch)
+    public ApiResource UpdateResource(Scope scope, string apiId, string resourceId, IReadOnlyList<PatchOperation> patch)
     {
-        var doc = MutateApi(call, apiId, doc =>
+        var doc = MutateApi(scope, apiId, doc =>
         {
             var resource = Resource(doc, resourceId);
             foreach (var operation in patch)
@@ -198,8 +186,8 @@ public sealed partial class ApiGatewayService
         foreach (var child in doc.Resources.Values.Where(r => r.ParentId == resource.Id)) RecomputePaths(doc, child);
     }
 
-    public void DeleteResource(CallContext call, string apiId, string resourceId) =>
-        MutateApi(call, apiId, doc =>
+    public void DeleteResource(Scope scope, string apiId, string resourceId) =>
+        MutateApi(scope, apiId, doc =>
         {
             var resource = Resource(doc, resourceId);
             if (resource.ParentId is null) throw BadRequest("Cannot delete root resource");
@@ -216,7 +204,7 @@ public sealed partial class ApiGatewayService
 
     // ---- methods ----
 
-    public ApiMethod PutMethod(CallContext call, string apiId, string resourceId, string httpMethod, string authorizationType,
+    public ApiMethod PutMethod(Scope scope, string apiId, string resourceId, string httpMethod, string authorizationType,
         string? authorizerId, bool apiKeyRequired, string? operationName, Dictionary<string, bool>? requestParameters,
         Dictionary<string, string>? requestModels, string? requestValidatorId, List<string>? authorizationScopes)
     {
@@ -238,7 +226,7 @@ public sealed partial class ApiGatewayService
             RequestValidatorId = requestValidatorId,
             AuthorizationScopes = authorizationScopes is { Count: > 0 } ? authorizationScopes : null,
         };
-        MutateApi(call, apiId, doc =>
+        MutateApi(scope, apiId, doc =>
         {
             var resource = Resource(doc, resourceId);
             resource.ResourceMethods ??= [];
@@ -248,8 +236,8 @@ public sealed partial class ApiGatewayService
         return method;
     }
 
-    public ApiMethod GetMethod(CallContext call, string apiId, string resourceId, string httpMethod) =>
-        Method(Resource(Api(call, apiId), resourceId), httpMethod);
+    public ApiMethod GetMethod(Scope scope, string apiId, string resourceId, string httpMethod) =>
+        Method(Resource(Api(scope, apiId), resourceId), httpMethod);
 
     private static readonly Dictionary<string, PatchKind> MethodPatchable = new()
     {
@@ -258,8 +246,8 @@ public sealed partial class ApiGatewayService
         ["requestParameters"] = PatchKind.BooleanMap, ["requestModels"] = PatchKind.TextMap, ["authorizationScopes"] = PatchKind.TextList,
     };
 
-    public ApiMethod UpdateMethod(CallContext call, string apiId, string resourceId, string httpMethod, IReadOnlyList<PatchOperation> patch) =>
-        MutateMethod(call, apiId, resourceId, httpMethod, (resource, method) =>
+    public ApiMethod UpdateMethod(Scope scope, string apiId, string resourceId, string httpMethod, IReadOnlyList<PatchOperation> patch) =>
+        MutateMethod(scope, apiId, resourceId, httpMethod, (resource, method) =>
         {
             var next = PatchDocument.Apply(method, patch, MethodPatchable);
             if (!AuthorizationTypes.Contains(next.AuthorizationType)) throw BadRequest("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS");
@@ -268,8 +256,8 @@ public sealed partial class ApiGatewayService
             return next;
         });
 
-    public void DeleteMethod(CallContext call, string apiId, string resourceId, string httpMethod) =>
-        MutateMethod(call, apiId, resourceId, httpMethod, (resource, method) => resource.ResourceMethods!.Remove(method.HttpMethod));
+    public void DeleteMethod(Scope scope, string apiId, string resourceId, string httpMethod) =>
+        MutateMethod(scope, apiId, resourceId, httpMethod, (resource, method) => resource.ResourceMethods!.Remove(method.HttpMethod));
 
     private static string CheckHttpMethod(string httpMethod)
     {
@@ -280,10 +268,10 @@ public sealed partial class ApiGatewayService
     private static ApiMethod Method(ApiResource resource, string httpMethod) =>
         resource.ResourceMethods?.GetValueOrDefault(httpMethod.ToUpperInvariant()) ?? throw NotFound("Invalid Method identifier specified");
 
-    private T MutateMethod<T>(CallContext call, string apiId, string resourceId, string httpMethod, Func<ApiResource, ApiMethod, T> change)
+    private T MutateMethod<T>(Scope scope, string apiId, string resourceId, string httpMethod, Func<ApiResource, ApiMethod, T> change)
     {
         T result = default!;
-        MutateApi(call, apiId, doc =>
+        MutateApi(scope, apiId, doc =>
         {
             var resource = Resource(doc, resourceId);
             result = change(resource, Method(resource, httpMethod));
@@ -300,7 +288,7 @@ public sealed partial class ApiGatewayService
 
     // ---- method responses ----
 
-    public MethodResponse PutMethodResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode,
+    public MethodResponse PutMethodResponse(Scope scope, string apiId, string resourceId, string httpMethod, string statusCode,
         Dictionary<string, bool>? responseParameters, Dictionary<string, string>? responseModels)
     {
         CheckStatusCode(statusCode);
@@ -311,7 +299,7 @@ public sealed partial class ApiGatewayService
             ResponseParameters = responseParameters is { Count: > 0 } ? responseParameters : null,
             ResponseModels = responseModels is { Count: > 0 } ? responseModels : null,
         };
-        return MutateMethod(call, apiId, resourceId, httpMethod, (_, method) =>
+        return MutateMethod(scope, apiId, resourceId, httpMethod, (_, method) =>
         {
             method.MethodResponses ??= [];
             method.MethodResponses[statusCode] = response;
@@ -319,24 +307,24 @@ public sealed partial class ApiGatewayService
         });
     }
 
-    public MethodResponse GetMethodResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode) =>
-        MethodResponseOf(GetMethod(call, apiId, resourceId, httpMethod), statusCode);
+    public MethodResponse GetMethodResponse(Scope scope, string apiId, string resourceId, string httpMethod, string statusCode) =>
+        MethodResponseOf(GetMethod(scope, apiId, resourceId, httpMethod), statusCode);
 
     private static readonly Dictionary<string, PatchKind> MethodResponsePatchable = new()
     {
         ["responseParameters"] = PatchKind.BooleanMap, ["responseModels"] = PatchKind.TextMap,
     };
 
-    public MethodResponse UpdateMethodResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode, IReadOnlyList<PatchOperation> patch) =>
-        MutateMethod(call, apiId, resourceId, httpMethod, (_, method) =>
+    public MethodResponse UpdateMethodResponse(Scope scope, string apiId, string resourceId, string httpMethod, string statusCode, IReadOnlyList<PatchOperation> patch) =>
+        MutateMethod(scope, apiId, resourceId, httpMethod, (_, method) =>
         {
             var next = PatchDocument.Apply(MethodResponseOf(method, statusCode), patch, MethodResponsePatchable);
             CheckParameterNames(next.ResponseParameters?.Keys, "method.response.header.");
             return method.MethodResponses![statusCode] = next;
         });
 
-    public void DeleteMethodResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode) =>
-        MutateMethod(call, apiId, resourceId, httpMethod, (_, method) => method.MethodResponses!.Remove(MethodResponseOf(method, statusCode).StatusCode));
+    public void DeleteMethodResponse(Scope scope, string apiId, string resourceId, string httpMethod, string statusCode) =>
+        MutateMethod(scope, apiId, resourceId, httpMethod, (_, method) => method.MethodResponses!.Remove(MethodResponseOf(method, statusCode).StatusCode));
 
     private static MethodResponse MethodResponseOf(ApiMethod method, string statusCode) =>
         method.MethodResponses?.GetValueOrDefault(statusCode) ?? throw NotFound("Invalid Response status code specified");
@@ -349,7 +337,7 @@ public sealed partial class ApiGatewayService
 
     // ---- integrations ----
 
-    public Integration PutIntegration(CallContext call, string apiId, string resourceId, string httpMethod, IntegrationSettings settings)
+    public Integration PutIntegration(Scope scope, string apiId, string resourceId, string httpMethod, IntegrationSettings settings)
     {
         var integration = new Integration
         {
@@ -366,12 +354,12 @@ public sealed partial class ApiGatewayService
             CacheNamespace = settings.CacheNamespace ?? resourceId,
             CacheKeyParameters = settings.CacheKeyParameters ?? [],
         };
-        CheckIntegration(integration, call.Region);
-        return MutateMethod(call, apiId, resourceId, httpMethod, (_, method) => method.MethodIntegration = integration);
+        CheckIntegration(integration, scope.Region);
+        return MutateMethod(scope, apiId, resourceId, httpMethod, (_, method) => method.MethodIntegration = integration);
     }
 
-    public Integration GetIntegration(CallContext call, string apiId, string resourceId, string httpMethod) =>
-        IntegrationOf(GetMethod(call, apiId, resourceId, httpMethod));
+    public Integration GetIntegration(Scope scope, string apiId, string resourceId, string httpMethod) =>
+        IntegrationOf(GetMethod(scope, apiId, resourceId, httpMethod));
 
     private static readonly Dictionary<string, PatchKind> IntegrationPatchable = new()
     {
@@ -381,16 +369,16 @@ public sealed partial class ApiGatewayService
         ["cacheKeyParameters"] = PatchKind.TextList,
     };
 
-    public Integration UpdateIntegration(CallContext call, string apiId, string resourceId, string httpMethod, IReadOnlyList<PatchOperation> patch) =>
-        MutateMethod(call, apiId, resourceId, httpMethod, (_, method) =>
+    public Integration UpdateIntegration(Scope scope, string apiId, string resourceId, string httpMethod, IReadOnlyList<PatchOperation> patch) =>
+        MutateMethod(scope, apiId, resourceId, httpMethod, (_, method) =>
         {
             var next = PatchDocument.Apply(IntegrationOf(method), patch, IntegrationPatchable);
-            CheckIntegration(next, call.Region);
+            CheckIntegration(next, scope.Region);
             return method.MethodIntegration = next;
         });
 
-    public void DeleteIntegration(CallContext call, string apiId, string resourceId, string httpMethod) =>
-        MutateMethod(call, apiId, resourceId, httpMethod, (_, method) =>
+    public void DeleteIntegration(Scope scope, string apiId, string resourceId, string httpMethod) =>
+        MutateMethod(scope, apiId, resourceId, httpMethod, (_, method) =>
         {
             IntegrationOf(method);
             method.MethodIntegration = null;
@@ -403,7 +391,7 @@ public sealed partial class ApiGatewayService
     private static void CheckIntegration(Integration integration, string region)
     {
         if (!IntegrationTypes.Contains(integration.Type))
-            throw BadRequest($"1 validation error detected: Value '{integration.Type}' at 'putIntegrationInput.type' failed to satisfy constraint: Member must satisfy enum value set: [HTTP, AWS, MOCK, HTTP_PROXY, AWS_PROXY]");
+            throw ApiGatewayErrors.Validation.Rejected("putIntegrationInput.type", integration.Type, "Member must satisfy enum value set: [HTTP, AWS, MOCK, HTTP_PROXY, AWS_PROXY]");
         if (integration.PassthroughBehavior is not ("WHEN_NO_MATCH" or "WHEN_NO_TEMPLATES" or "NEVER"))
             throw BadRequest("Invalid passthrough behavior specified. Valid options are WHEN_NO_MATCH,WHEN_NO_TEMPLATES,NEVER");
         if (integration.ContentHandling is { } handling && handling is not ("CONVERT_TO_BINARY" or "CONVERT_TO_TEXT"))
@@ -449,7 +437,7 @@ public sealed partial class ApiGatewayService
 
     // ---- integration responses ----
 
-    public IntegrationResponse PutIntegrationResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode,
+    public IntegrationResponse PutIntegrationResponse(Scope scope, string apiId, string resourceId, string httpMethod, string statusCode,
         string? selectionPattern, Dictionary<string, string>? responseParameters, Dictionary<string, string>? responseTemplates, string? contentHandling)
     {
         var response = new IntegrationResponse
@@ -461,7 +449,7 @@ public sealed partial class ApiGatewayService
             ContentHandling = contentHandling,
         };
         CheckIntegrationResponse(response);
-        return MutateMethod(call, apiId, resourceId, httpMethod, (_, method) =>
+        return MutateMethod(scope, apiId, resourceId, httpMethod, (_, method) =>
         {
             var integration = IntegrationOf(method);
             MethodResponseOf(method, statusCode);
@@ -470,8 +458,8 @@ public sealed partial class ApiGatewayService
         });
     }
 
-    public IntegrationResponse GetIntegrationResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode) =>
-        IntegrationResponseOf(GetIntegration(call, apiId, resourceId, httpMethod), statusCode);
+    public IntegrationResponse GetIntegrationResponse(Scope scope, string apiId, string resourceId, string httpMethod, string statusCode) =>
+        IntegrationResponseOf(GetIntegration(scope, apiId, resourceId, httpMethod), statusCode);
 
     private static readonly Dictionary<string, PatchKind> IntegrationResponsePatchable = new()
     {
@@ -479,8 +467,8 @@ public sealed partial class ApiGatewayService
         ["responseParameters"] = PatchKind.TextMap, ["responseTemplates"] = PatchKind.TextMap,
     };
 
-    public IntegrationResponse UpdateIntegrationResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode, IReadOnlyList<PatchOperation> patch) =>
-        MutateMethod(call, apiId, resourceId, httpMethod, (_, method) =>
+    public IntegrationResponse UpdateIntegrationResponse(Scope scope, string apiId, string resourceId, string httpMethod, string statusCode, IReadOnlyList<PatchOperation> patch) =>
+        MutateMethod(scope, apiId, resourceId, httpMethod, (_, method) =>
         {
             var integration = IntegrationOf(method);
             var next = PatchDocument.Apply(IntegrationResponseOf(integration, statusCode), patch, IntegrationResponsePatchable);
@@ -488,8 +476,8 @@ public sealed partial class ApiGatewayService
             return integration.IntegrationResponses![statusCode] = next;
         });
 
-    public void DeleteIntegrationResponse(CallContext call, string apiId, string resourceId, string httpMethod, string statusCode) =>
-        MutateMethod(call, apiId, resourceId, httpMethod, (_, method) =>
+    public void DeleteIntegrationResponse(Scope scope, string apiId, string resourceId, string httpMethod, string statusCode) =>
+        MutateMethod(scope, apiId, resourceId, httpMethod, (_, method) =>
         {
             var integration = IntegrationOf(method);
             return integration.IntegrationResponses!.Remove(IntegrationResponseOf(integration, statusCode).StatusCode);
@@ -518,24 +506,24 @@ public sealed partial class ApiGatewayService
 
     // ---- deployments ----
 
-    public Deployment CreateDeployment(CallContext call, string apiId, string? stageName, string? stageDescription, string? description, Dictionary<string, string>? variables)
+    public Deployment CreateDeployment(Scope scope, string apiId, string? stageName, string? stageDescription, string? description, Dictionary<string, string>? variables)
     {
-        var api = Api(call, apiId);
+        var api = Api(scope, apiId);
         var methods = api.Resources.Values.SelectMany(r => r.ResourceMethods?.Values ?? Enumerable.Empty<ApiMethod>()).ToList();
         if (methods.Count == 0) throw BadRequest("The REST API doesn't contain any methods");
         if (methods.Any(m => m.MethodIntegration is null)) throw BadRequest("No integration defined for method");
         var document = new DeploymentDocument
         {
-            AccountId = call.AccountId,
-            Region = call.Region,
+            AccountId = scope.AccountId,
+            Region = scope.Region,
             ApiId = apiId,
             Deployment = new Deployment { Id = NewId(), Description = description, CreatedDate = Now },
             Resources = Clone(api.Resources),
         };
-        if (!_deployments.TryAdd(ChildKey(call, apiId, document.Deployment.Id), document)) throw Conflict("Unable to create the deployment, try again");
+        if (!_deployments.TryAdd(ChildKey(scope, apiId, document.Deployment.Id), document)) throw Conflict("Unable to create the deployment, try again");
         if (!string.IsNullOrEmpty(stageName))
         {
-            var key = ChildKey(call, apiId, stageName);
+            var key = ChildKey(scope, apiId, stageName);
             if (_stages.Get(key) is not null)
                 _stages.Update(key, current =>
                 {
@@ -546,24 +534,24 @@ public sealed partial class ApiGatewayService
                     return next;
                 });
             else
-                CreateStage(call, apiId, stageName, document.Deployment.Id, stageDescription, variables, tracingEnabled: false, tags: null);
+                CreateStage(scope, apiId, stageName, document.Deployment.Id, stageDescription, variables, tracingEnabled: false, tags: null);
         }
         return document.Deployment;
     }
 
-    public Deployment GetDeployment(CallContext call, string apiId, string deploymentId) => DeploymentOf(call, apiId, deploymentId).Deployment;
+    public Deployment GetDeployment(Scope scope, string apiId, string deploymentId) => DeploymentOf(scope, apiId, deploymentId).Deployment;
 
-    public (IReadOnlyList<Deployment> Items, string? Position) GetDeployments(CallContext call, string apiId, string? position, int? limit)
+    public (IReadOnlyList<Deployment> Items, string? Position) GetDeployments(Scope scope, string apiId, string? position, int? limit)
     {
-        Api(call, apiId);
-        return Page(_deployments.Values.Where(d => d.AccountId == call.AccountId && d.ApiId == apiId).Select(d => d.Deployment)
+        Api(scope, apiId);
+        return Page(_deployments.Values.Where(d => d.AccountId == scope.AccountId && d.ApiId == apiId).Select(d => d.Deployment)
             .OrderBy(d => d.CreatedDate).ThenBy(d => d.Id), d => d.Id, position, limit);
     }
 
-    public Deployment UpdateDeployment(CallContext call, string apiId, string deploymentId, IReadOnlyList<PatchOperation> patch)
+    public Deployment UpdateDeployment(Scope scope, string apiId, string deploymentId, IReadOnlyList<PatchOperation> patch)
     {
-        DeploymentOf(call, apiId, deploymentId);
-        return _deployments.Update(ChildKey(call, apiId, deploymentId), current =>
+        DeploymentOf(scope, apiId, deploymentId);
+        return _deployments.Update(ChildKey(scope, apiId, deploymentId), current =>
         {
             var next = Clone(current);
             next.Deployment = PatchDocument.Apply(next.Deployment, patch, new Dictionary<string, PatchKind> { ["description"] = PatchKind.Text });
@@ -571,18 +559,18 @@ public sealed partial class ApiGatewayService
         })!.Deployment;
     }
 
-    public void DeleteDeployment(CallContext call, string apiId, string deploymentId)
+    public void DeleteDeployment(Scope scope, string apiId, string deploymentId)
     {
-        DeploymentOf(call, apiId, deploymentId);
-        if (_stages.Values.Any(s => s.AccountId == call.AccountId && s.ApiId == apiId && s.Stage.DeploymentId == deploymentId))
+        DeploymentOf(scope, apiId, deploymentId);
+        if (_stages.Values.Any(s => s.AccountId == scope.AccountId && s.ApiId == apiId && s.Stage.DeploymentId == deploymentId))
             throw BadRequest("Active stages pointing to this deployment must be moved or deleted");
-        _deployments.Remove(ChildKey(call, apiId, deploymentId));
+        _deployments.Remove(ChildKey(scope, apiId, deploymentId));
     }
 
-    private DeploymentDocument DeploymentOf(CallContext call, string apiId, string deploymentId)
+    private DeploymentDocument DeploymentOf(Scope scope, string apiId, string deploymentId)
     {
-        Api(call, apiId);
-        return _deployments.Get(ChildKey(call, apiId, deploymentId)) ?? throw NotFound("Invalid Deployment identifier specified");
+        Api(scope, apiId);
+        return _deployments.Get(ChildKey(scope, apiId, deploymentId)) ?? throw NotFound("Invalid Deployment identifier specified");
     }
 
     // ---- stages ----
@@ -590,18 +578,18 @@ public sealed partial class ApiGatewayService
     [GeneratedRegex("^[a-zA-Z0-9_-]{1,128}$")]
     private static partial Regex StageNamePattern();
 
-    public Stage CreateStage(CallContext call, string apiId, string stageName, string deploymentId, string? description,
+    public Stage CreateStage(Scope scope, string apiId, string stageName, string deploymentId, string? description,
         Dictionary<string, string>? variables, bool tracingEnabled, Dictionary<string, string>? tags)
     {
         if (!StageNamePattern().IsMatch(stageName))
             throw BadRequest("Stage name only allows a-zA-Z0-9_-");
         CheckStageVariables(variables);
-        DeploymentOf(call, apiId, deploymentId);
+        DeploymentOf(scope, apiId, deploymentId);
         var now = Now;
         var document = new StageDocument
         {
-            AccountId = call.AccountId,
-            Region = call.Region,
+            AccountId = scope.AccountId,
+            Region = scope.Region,
             ApiId = apiId,
             Stage = new Stage
             {
@@ -615,16 +603,16 @@ public sealed partial class ApiGatewayService
                 LastUpdatedDate = now,
             },
         };
-        if (!_stages.TryAdd(ChildKey(call, apiId, stageName), document)) throw Conflict("Stage already exists");
+        if (!_stages.TryAdd(ChildKey(scope, apiId, stageName), document)) throw Conflict("Stage already exists");
         return document.Stage;
     }
 
-    public Stage GetStage(CallContext call, string apiId, string stageName) => StageOf(call, apiId, stageName).Stage;
+    public Stage GetStage(Scope scope, string apiId, string stageName) => StageOf(scope, apiId, stageName).Stage;
 
-    public IReadOnlyList<Stage> GetStages(CallContext call, string apiId, string? deploymentId)
+    public IReadOnlyList<Stage> GetStages(Scope scope, string apiId, string? deploymentId)
     {
-        Api(call, apiId);
-        return _stages.Values.Where(s => s.AccountId == call.AccountId && s.ApiId == apiId && (deploymentId is null || s.Stage.DeploymentId == deploymentId))
+        Api(scope, apiId);
+        return _stages.Values.Where(s => s.AccountId == scope.AccountId && s.ApiId == apiId && (deploymentId is null || s.Stage.DeploymentId == deploymentId))
             .Select(s => s.Stage).OrderBy(s => s.StageName, StringComparer.Ordinal).ToList();
     }
 
@@ -634,10 +622,10 @@ public sealed partial class ApiGatewayService
         ["tracingEnabled"] = PatchKind.Boolean, ["cacheClusterEnabled"] = PatchKind.Boolean, ["cacheClusterSize"] = PatchKind.Text,
     };
 
-    public Stage UpdateStage(CallContext call, string apiId, string stageName, IReadOnlyList<PatchOperation> patch)
+    public Stage UpdateStage(Scope scope, string apiId, string stageName, IReadOnlyList<PatchOperation> patch)
     {
-        StageOf(call, apiId, stageName);
-        return _stages.Update(ChildKey(call, apiId, stageName), current =>
+        StageOf(scope, apiId, stageName);
+        return _stages.Update(ChildKey(scope, apiId, stageName), current =>
         {
             var next = Clone(current);
             var memberPatch = new List<PatchOperation>();
@@ -647,22 +635,22 @@ public sealed partial class ApiGatewayService
             }
             next.Stage = PatchDocument.Apply(next.Stage, memberPatch, StagePatchable);
             CheckStageVariables(next.Stage.Variables);
-            if (next.Stage.DeploymentId != current.Stage.DeploymentId) DeploymentOf(call, apiId, next.Stage.DeploymentId);
+            if (next.Stage.DeploymentId != current.Stage.DeploymentId) DeploymentOf(scope, apiId, next.Stage.DeploymentId);
             next.Stage.LastUpdatedDate = Now;
             return next;
         })!.Stage;
     }
 
-    public void DeleteStage(CallContext call, string apiId, string stageName)
+    public void DeleteStage(Scope scope, string apiId, string stageName)
     {
-        StageOf(call, apiId, stageName);
-        _stages.Remove(ChildKey(call, apiId, stageName));
+        StageOf(scope, apiId, stageName);
+        _stages.Remove(ChildKey(scope, apiId, stageName));
     }
 
-    private StageDocument StageOf(CallContext call, string apiId, string stageName)
+    private StageDocument StageOf(Scope scope, string apiId, string stageName)
     {
-        Api(call, apiId);
-        return _stages.Get(ChildKey(call, apiId, stageName)) ?? throw NotFound("Invalid Stage identifier specified");
+        Api(scope, apiId);
+        return _stages.Get(ChildKey(scope, apiId, stageName)) ?? throw NotFound("Invalid Stage identifier specified");
     }
 
     [GeneratedRegex("^[a-zA-Z0-9_]+$")]
@@ -682,30 +670,30 @@ public sealed partial class ApiGatewayService
 
     // ---- tags ----
 
-    public Dictionary<string, string> GetTags(CallContext call, string resourceArn) => TaggedOf(call, resourceArn) switch
+    public Dictionary<string, string> GetTags(Scope scope, string resourceArn) => TaggedOf(scope, resourceArn) switch
     {
-        (var apiId, null) => Api(call, apiId).Api.Tags ?? [],
-        (var apiId, var stageName) => StageOf(call, apiId, stageName).Stage.Tags ?? [],
+        (var apiId, null) => Api(scope, apiId).Api.Tags ?? [],
+        (var apiId, var stageName) => StageOf(scope, apiId, stageName).Stage.Tags ?? [],
     };
 
-    public void TagResource(CallContext call, string resourceArn, Dictionary<string, string> tags) =>
-        ChangeTags(call, resourceArn, current =>
+    public void TagResource(Scope scope, string resourceArn, Dictionary<string, string> tags) =>
+        ChangeTags(scope, resourceArn, current =>
         {
             foreach (var (k, v) in tags) current[k] = v;
         });
 
-    public void UntagResource(CallContext call, string resourceArn, IReadOnlyList<string> keys) =>
-        ChangeTags(call, resourceArn, current =>
+    public void UntagResource(Scope scope, string resourceArn, IReadOnlyList<string> keys) =>
+        ChangeTags(scope, resourceArn, current =>
         {
             foreach (var key in keys) current.Remove(key);
         });
 
-    private void ChangeTags(CallContext call, string resourceArn, Action<Dictionary<string, string>> change)
+    private void ChangeTags(Scope scope, string resourceArn, Action<Dictionary<string, string>> change)
     {
-        var (apiId, stageName) = TaggedOf(call, resourceArn);
+        var (apiId, stageName) = TaggedOf(scope, resourceArn);
         if (stageName is null)
         {
-            MutateApi(call, apiId, doc =>
+            MutateApi(scope, apiId, doc =>
             {
                 var tags = doc.Api.Tags ?? [];
                 change(tags);
@@ -713,8 +701,8 @@ public sealed partial class ApiGatewayService
             });
             return;
         }
-        StageOf(call, apiId, stageName);
-        _stages.Update(ChildKey(call, apiId, stageName), current =>
+        StageOf(scope, apiId, stageName);
+        _stages.Update(ChildKey(scope, apiId, stageName), current =>
         {
             var next = Clone(current);
             var tags = next.Stage.Tags ?? [];
@@ -724,9 +712,9 @@ public sealed partial class ApiGatewayService
         });
     }
 
-    private static (string ApiId, string? StageName) TaggedOf(CallContext call, string resourceArn)
+    private static (string ApiId, string? StageName) TaggedOf(Scope scope, string resourceArn)
     {
-        var prefix = $"arn:aws:apigateway:{call.Region}::/restapis/";
+        var prefix = $"arn:aws:apigateway:{scope.Region}::/restapis/";
         if (!resourceArn.StartsWith(prefix, StringComparison.Ordinal)) throw BadRequest("Invalid ARN specified in the request");
         var parts = resourceArn[prefix.Length..].Split('/');
         return parts switch
@@ -752,9 +740,9 @@ public sealed partial class ApiGatewayService
     }
 
     /// <summary>The API's current (undeployed) resource tree, as TestInvokeMethod runs it.</summary>
-    public (RestApiDocument Api, ApiResource Resource) ForTestInvoke(CallContext call, string apiId, string resourceId)
+    public (RestApiDocument Api, ApiResource Resource) ForTestInvoke(Scope scope, string apiId, string resourceId)
     {
-        var api = Api(call, apiId);
+        var api = Api(scope, apiId);
         return (api, Resource(api, resourceId));
     }
 

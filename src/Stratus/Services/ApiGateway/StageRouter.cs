@@ -1,17 +1,26 @@
+using Stratus.Services.ApiGateway.Engine;
+
 namespace Stratus.Services.ApiGateway;
 
-/// <summary>A method a request path and verb resolved to, with the values of the path's {variables}.</summary>
-public sealed record MatchedRoute(ApiResource Resource, ApiMethod Method, IReadOnlyDictionary<string, string> PathParameters);
+/// <summary>A method a request path and verb resolved to, its precomputed plan, and the values of the path's {variables}.</summary>
+public sealed record MatchedRoute(ApiResource Resource, MethodPlan Plan, IReadOnlyDictionary<string, string> PathParameters)
+{
+    public ApiMethod Method => Plan.Method;
+}
 
 /// <summary>
 /// Finds the resource for a request path as API Gateway does: at each segment a literal part wins over a
 /// {param}, which wins over a {proxy+} that takes the rest; then the verb, with ANY as the fallback.
+/// Built once per deployment, it keeps each method's plan, so requests after the first find it ready.
 /// </summary>
 public sealed class StageRouter
 {
     private sealed class Node(ApiResource resource)
     {
         public ApiResource Resource { get; } = resource;
+        // Planned on a method's first request, then kept for the deployment's life.
+        public Dictionary<string, Lazy<MethodPlan>> Methods { get; } = (resource.ResourceMethods ?? [])
+            .ToDictionary(m => m.Key, m => new Lazy<MethodPlan>(() => MethodPlan.Compile(m.Value)), StringComparer.Ordinal);
         public Dictionary<string, Node> Literals { get; } = new(StringComparer.Ordinal);
         public List<Node> Variables { get; } = [];
         public Node? Greedy { get; set; }
@@ -38,15 +47,14 @@ public sealed class StageRouter
     {
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (Find(_root, segments, 0, parameters) is not { } resource) return null;
-        var methods = resource.ResourceMethods;
-        var method = methods?.GetValueOrDefault(httpMethod.ToUpperInvariant()) ?? methods?.GetValueOrDefault("ANY");
-        return method is null ? null : new MatchedRoute(resource, method, parameters);
+        if (Find(_root, segments, 0, parameters) is not { } node) return null;
+        var plan = node.Methods.GetValueOrDefault(httpMethod.ToUpperInvariant()) ?? node.Methods.GetValueOrDefault("ANY");
+        return plan is null ? null : new MatchedRoute(node.Resource, plan.Value, parameters);
     }
 
-    private static ApiResource? Find(Node node, string[] segments, int index, Dictionary<string, string> parameters)
+    private static Node? Find(Node node, string[] segments, int index, Dictionary<string, string> parameters)
     {
-        if (index == segments.Length) return node.Resource;
+        if (index == segments.Length) return node;
         var segment = segments[index];
         if (node.Literals.TryGetValue(segment, out var literal) && Find(literal, segments, index + 1, parameters) is { } exact) return exact;
         foreach (var variable in node.Variables)
@@ -59,7 +67,7 @@ public sealed class StageRouter
         if (node.Greedy is { } greedy)
         {
             parameters[greedy.Resource.PathPart![1..^2]] = string.Join('/', segments[index..]);
-            return greedy.Resource;
+            return greedy;
         }
         return null;
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.Query;
@@ -20,13 +21,14 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
     private readonly CloudFormationService _cfn;
     private readonly CostEstimatePage _costPage;
 
-    public CloudFormationApi(CloudFormationService cfn)
+    public CloudFormationApi(CloudFormationService cfn, ILogger logger)
     {
         _cfn = cfn;
         _costPage = new CostEstimatePage(cfn);
         Endpoint = new ServiceEndpoint("cloudformation", Operations(),
             new AwsQueryProtocol("2010-05-15", "http://cloudformation.amazonaws.com/doc/2010-05-15/"))
         {
+            Logger = logger,
             Validation = new ValidationStyle(TemplateError.Code),
         };
     }
@@ -41,31 +43,31 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         { "GetTemplateSummary", i =>
             {
                 var template = i.String("StackName") is { } stackName
-                    ? _cfn.TemplateOfStack(i.Call.AccountId, i.Call.Region, stackName)
+                    ? _cfn.TemplateOfStack(i.Scope, stackName)
                     : CloudFormationService.ParseTemplate(i.String("TemplateBody") ?? TemplateUrlUnsupported(i));
                 return TemplateFacts(template, summary: true);
             } },
-        { "CreateStack", i => Settled(_cfn.CreateStack(i.Call.AccountId, i.Call.Region, Request(i)).StackId,
+        { "CreateStack", i => Settled(_cfn.CreateStack(i.Scope, Request(i)).StackId,
             id => new JsonObject { ["StackId"] = id }) },
-        { "UpdateStack", i => Settled(_cfn.UpdateStack(i.Call.AccountId, i.Call.Region,
+        { "UpdateStack", i => Settled(_cfn.UpdateStack(i.Scope,
                 Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), i.Bool("UsePreviousTemplate") ?? false).StackId,
             id => new JsonObject { ["StackId"] = id }) },
-        { "DeleteStack", i => Settled(_cfn.DeleteStack(i.Call.AccountId, i.Call.Region, i.Required("StackName")), _ => OperationResult.Empty()) },
+        { "DeleteStack", i => Settled(_cfn.DeleteStack(i.Scope, i.Required("StackName")), _ => OperationResult.Empty()) },
         { "DescribeStacks", i => new JsonObject
             {
-                ["Stacks"] = Array(_cfn.DescribeStacks(i.Call.AccountId, i.Call.Region, i.String("StackName")).Select(Stack)),
+                ["Stacks"] = Array(_cfn.DescribeStacks(i.Scope, i.String("StackName")).Select(Stack)),
             } },
         { "ListStacks", i => new JsonObject
             {
-                ["StackSummaries"] = Array(_cfn.ListStacks(i.Call.AccountId, i.Call.Region, i.Strings("StackStatusFilter")).Select(StackSummary)),
+                ["StackSummaries"] = Array(_cfn.ListStacks(i.Scope, i.Strings("StackStatusFilter")).Select(StackSummary)),
             } },
         { "DescribeStackEvents", i => new JsonObject
             {
-                ["StackEvents"] = Array(_cfn.Events(i.Call.AccountId, i.Call.Region, i.Required("StackName")).Select(Event)),
+                ["StackEvents"] = Array(_cfn.Events(i.Scope, i.Required("StackName")).Select(Event)),
             } },
         { "DescribeStackResource", i =>
             {
-                var (stack, resource) = _cfn.StackResource(i.Call.AccountId, i.Call.Region, i.Required("StackName"), i.Required("LogicalResourceId"));
+                var (stack, resource) = _cfn.StackResource(i.Scope, i.Required("StackName"), i.Required("LogicalResourceId"));
                 var detail = Resource(stack, resource);
                 detail["LastUpdatedTimestamp"] = resource.Timestamp;
                 detail.Remove("Timestamp");
@@ -74,9 +76,9 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         { "DescribeStackResources", i =>
             {
                 var stack = i.String("StackName") is { } name
-                    ? _cfn.Find(i.Call.AccountId, i.Call.Region, name)
+                    ? _cfn.Find(i.Scope, name)
                     : i.String("PhysicalResourceId") is { } physical
-                        ? _cfn.FindByPhysicalId(i.Call.AccountId, i.Call.Region, physical)
+                        ? _cfn.FindByPhysicalId(i.Scope, physical)
                         : throw TemplateError.Validation("Either StackName or PhysicalResourceId must be specified.");
                 var logical = i.String("LogicalResourceId");
                 return new JsonObject
@@ -86,34 +88,34 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
             } },
         { "ListStackResources", i =>
             {
-                var stack = _cfn.Find(i.Call.AccountId, i.Call.Region, i.Required("StackName"));
+                var stack = _cfn.Find(i.Scope, i.Required("StackName"));
                 return new JsonObject { ["StackResourceSummaries"] = Array(_cfn.StackResources(stack).Select(ResourceSummary)) };
             } },
         { "GetTemplate", i =>
             {
                 var body = i.String("ChangeSetName") is { } changeSet
-                    ? _cfn.FindChangeSet(i.Call.AccountId, i.Call.Region, changeSet, i.String("StackName")).TemplateBody
-                    : _cfn.Find(i.Call.AccountId, i.Call.Region, i.Required("StackName")).TemplateBody;
+                    ? _cfn.FindChangeSet(i.Scope, changeSet, i.String("StackName")).TemplateBody
+                    : _cfn.Find(i.Scope, i.Required("StackName")).TemplateBody;
                 return new JsonObject { ["TemplateBody"] = body, ["StagesAvailable"] = new JsonArray("Original", "Processed") };
             } },
         { "CreateChangeSet", i =>
             {
-                var changeSet = _cfn.CreateChangeSet(i.Call.AccountId, i.Call.Region, new ChangeSetRequest(
+                var changeSet = _cfn.CreateChangeSet(i.Scope, new ChangeSetRequest(
                     Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), i.Required("ChangeSetName"),
                     i.String("ChangeSetType") ?? "UPDATE", i.String("Description"), i.Bool("UsePreviousTemplate") ?? false));
                 return new JsonObject { ["Id"] = changeSet.ChangeSetId, ["StackId"] = changeSet.StackId };
             } },
-        { "DescribeChangeSet", i => ChangeSet(_cfn.FindChangeSet(i.Call.AccountId, i.Call.Region, i.Required("ChangeSetName"), i.String("StackName"))) },
-        { "ExecuteChangeSet", i => Settled(_cfn.ExecuteChangeSet(i.Call.AccountId, i.Call.Region, i.Required("ChangeSetName"), i.String("StackName"), i.Bool("DisableRollback")),
+        { "DescribeChangeSet", i => ChangeSet(_cfn.FindChangeSet(i.Scope, i.Required("ChangeSetName"), i.String("StackName"))) },
+        { "ExecuteChangeSet", i => Settled(_cfn.ExecuteChangeSet(i.Scope, i.Required("ChangeSetName"), i.String("StackName"), i.Bool("DisableRollback")),
             _ => new JsonObject()) },
-        { "DeleteChangeSet", i => Empty(() => _cfn.DeleteChangeSet(i.Call.AccountId, i.Call.Region, i.Required("ChangeSetName"), i.String("StackName"))) },
+        { "DeleteChangeSet", i => Empty(() => _cfn.DeleteChangeSet(i.Scope, i.Required("ChangeSetName"), i.String("StackName"))) },
         { "ListChangeSets", i => new JsonObject
             {
-                ["Summaries"] = Array(_cfn.ListChangeSets(i.Call.AccountId, i.Call.Region, i.Required("StackName")).Select(ChangeSetSummary)),
+                ["Summaries"] = Array(_cfn.ListChangeSets(i.Scope, i.Required("StackName")).Select(ChangeSetSummary)),
             } },
         { "ListExports", i => new JsonObject
             {
-                ["Exports"] = Array(_cfn.Exports(i.Call.AccountId, i.Call.Region).Select(e => new JsonObject
+                ["Exports"] = Array(_cfn.Exports(i.Scope).Select(e => new JsonObject
                 {
                     ["ExportingStackId"] = e.Stack.StackId,
                     ["Name"] = e.Output.ExportName,
@@ -122,11 +124,11 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
             } },
         { "ListImports", i => new JsonObject
             {
-                ["Imports"] = Array(_cfn.Importers(i.Call.AccountId, i.Call.Region, i.Required("ExportName")).Select(n => JsonValue.Create(n))),
+                ["Imports"] = Array(_cfn.Importers(i.Scope, i.Required("ExportName")).Select(n => JsonValue.Create(n))),
             } },
         { "EstimateTemplateCost", i =>
             {
-                var estimate = _cfn.SaveEstimate(i.Call.Region, i.String("TemplateBody") ?? TemplateUrlUnsupported(i), Parameters(i));
+                var estimate = _cfn.SaveEstimate(i.Scope, i.String("TemplateBody") ?? TemplateUrlUnsupported(i), Parameters(i));
                 return new JsonObject { ["Url"] = $"{i.Call.PublicBaseUrl}{CostEstimatePage.PathPrefix}/{estimate.Id}" };
             } },
     };

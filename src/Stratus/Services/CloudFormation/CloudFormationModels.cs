@@ -1,3 +1,5 @@
+using Stratus.Services.CloudFormation.Templates;
+
 namespace Stratus.Services.CloudFormation;
 
 public sealed record StackTag(string Key, string Value);
@@ -123,3 +125,15 @@ public static class StackStatus
         _ => status,
     };
 }
+
+/// <summary>What a caller asks a stack to be: template, parameters, acknowledgements and failure handling.</summary>
+public sealed record StackRequest(
+    string StackName,
+    string TemplateBody,
+    IReadOnlyList<SuppliedParameter> Parameters,
+    IReadOnlyList<string> Capabilities,
+    IReadOnlyList<StackTag> Tags,
+    bool DisableRollback = false,
+    string? OnFailure = null);
+
+public sealed record ChangeSetRequest(StackRequest Stack, string ChangeSetName, string ChangeSetType, string? Description, bool UsePreviousTemplate = false);

@@ -1,23 +1,13 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Stratus.Host;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Templates;
 
 namespace Stratus.Services.CloudFormation;
-
-/// <summary>What a caller asks a stack to be: template, parameters, acknowledgements and failure handling.</summary>
-public sealed record StackRequest(
-    string StackName,
-    string TemplateBody,
-    IReadOnlyList<SuppliedParameter> Parameters,
-    IReadOnlyList<string> Capabilities,
-    IReadOnlyList<StackTag> Tags,
-    bool DisableRollback = false,
-    string? OnFailure = null);
-
-public sealed record ChangeSetRequest(StackRequest Stack, string ChangeSetName, string ChangeSetType, string? Description, bool UsePreviousTemplate = false);
 
 /// <summary>
 /// CloudFormation's domain: stacks, their events and resources, change sets and exports, per account
@@ -34,10 +24,10 @@ public sealed partial class CloudFormationService : IDisposable
     // Held while a new stack claims its name, so two creates of one name cannot both succeed.
     private readonly Lock _naming = new();
 
-    public CloudFormationService(StateStore store, TimeProvider clock, ResourceProviders providers)
+    public CloudFormationService(StateStore store, TimeProvider clock, ResourceProviders providers, StratusAddress address, ILogger engineLogger)
     {
         _store = new StackStore(store, clock);
-        _engine = new StackEngine(_store, providers);
+        _engine = new StackEngine(_store, providers, address, engineLogger);
         MarkInterruptedOperations();
     }
 
@@ -69,7 +59,7 @@ public sealed partial class CloudFormationService : IDisposable
         return Template.Parse(body);
     }
 
-    public Template TemplateOfStack(string accountId, string region, string stackName) => Template.Parse(Find(accountId, region, stackName).TemplateBody);
+    public Template TemplateOfStack(Scope scope, string stackName) => Template.Parse(Find(scope, stackName).TemplateBody);
 
     // ---- stacks ----
 
@@ -83,13 +73,13 @@ public sealed partial class CloudFormationService : IDisposable
     }
 
     /// <summary>A stack by name (the live one) or by stack id (deleted ones too).</summary>
-    public StackRecord Find(string accountId, string region, string nameOrId) =>
-        TryFind(accountId, region, nameOrId) ?? throw TemplateError.Validation($"Stack with id {nameOrId} does not exist");
+    public StackRecord Find(Scope scope, string nameOrId) =>
+        TryFind(scope, nameOrId) ?? throw TemplateError.Validation($"Stack with id {nameOrId} does not exist");
 
-    private StackRecord? TryFind(string accountId, string region, string nameOrId) =>
+    private StackRecord? TryFind(Scope scope, string nameOrId) =>
         nameOrId.StartsWith("arn:", StringComparison.Ordinal)
-            ? _store.Stacks.Get(nameOrId) is { } byId && byId.AccountId == accountId && byId.Region == region ? byId : null
-            : _store.InScope(accountId, region).FirstOrDefault(s => s.StackName == nameOrId && !s.IsDeleted);
+            ? _store.Stacks.Get(nameOrId) is { } byId && byId.AccountId == scope.AccountId && byId.Region == scope.Region ? byId : null
+            : _store.InScope(scope.AccountId, scope.Region).FirstOrDefault(s => s.StackName == nameOrId && !s.IsDeleted);
 
     private (StackPlan Plan, StackRecord Shape) Prepare(StackRequest request, StackRecord? previous)
     {
@@ -120,23 +110,23 @@ public sealed partial class CloudFormationService : IDisposable
         return (new StackPlan(template, parameters), shape);
     }
 
-    public StackRecord CreateStack(string accountId, string region, StackRequest request)
+    public StackRecord CreateStack(Scope scope, StackRequest request)
     {
         CheckStackName(request.StackName);
         var (plan, shape) = Prepare(request, null);
         var stack = shape with
         {
-            StackId = NewStackId(accountId, region, request.StackName),
-            AccountId = accountId,
-            Region = region,
+            StackId = NewStackId(scope, request.StackName),
+            AccountId = scope.AccountId,
+            Region = scope.Region,
             Status = StackStatus.CreateInProgress,
             StatusReason = "User Initiated",
             CreationTime = _store.Now,
         };
         lock (_naming)
         {
-            if (TryFind(accountId, region, request.StackName) is not null)
-                throw new AwsException("AlreadyExistsException", $"Stack [{request.StackName}] already exists");
+            if (TryFind(scope, request.StackName) is not null)
+                throw CloudFormationErrors.StackExists(request.StackName);
             _store.Stacks.Put(stack.StackId, stack);
         }
         _store.AddEvent(stack, stack.StackName, stack.StackId, StackStore.StackType, StackStatus.CreateInProgress, "User Initiated", null);
@@ -144,9 +134,9 @@ public sealed partial class CloudFormationService : IDisposable
         return stack;
     }
 
-    public StackRecord UpdateStack(string accountId, string region, StackRequest request, bool usePreviousTemplate)
+    public StackRecord UpdateStack(Scope scope, StackRequest request, bool usePreviousTemplate)
     {
-        var stack = Find(accountId, region, request.StackName);
+        var stack = Find(scope, request.StackName);
         if (!StackStatus.IsUpdatable(stack.Status)) throw NotUpdatable(stack);
         var body = usePreviousTemplate ? stack.TemplateBody : request.TemplateBody;
         var (plan, shape) = Prepare(request with { TemplateBody = body, StackName = stack.StackName }, stack);
@@ -172,13 +162,13 @@ public sealed partial class CloudFormationService : IDisposable
     private static bool Same(IReadOnlyList<StackTag> a, IReadOnlyList<StackTag> b) => a.SequenceEqual(b);
 
     /// <summary>Starts deleting the stack; answers its id, or null when there is nothing to delete.</summary>
-    public string? DeleteStack(string accountId, string region, string nameOrId)
+    public string? DeleteStack(Scope scope, string nameOrId)
     {
         // Deleting a stack that does not exist succeeds, as in CloudFormation.
-        if (TryFind(accountId, region, nameOrId) is not { IsDeleted: false } stack) return null;
+        if (TryFind(scope, nameOrId) is not { IsDeleted: false } stack) return null;
         if (stack.Status == StackStatus.DeleteInProgress) return stack.StackId;
         var exports = stack.Outputs.Where(o => o.ExportName is not null).Select(o => o.ExportName!).ToList();
-        var importer = _store.InScope(accountId, region).FirstOrDefault(s => !s.IsDeleted && s.StackId != stack.StackId && s.Imports.Intersect(exports).Any());
+        var importer = _store.InScope(scope.AccountId, scope.Region).FirstOrDefault(s => !s.IsDeleted && s.StackId != stack.StackId && s.Imports.Intersect(exports).Any());
         if (importer is not null)
         {
             var export = importer.Imports.Intersect(exports).First();
@@ -191,59 +181,59 @@ public sealed partial class CloudFormationService : IDisposable
         return stack.StackId;
     }
 
-    public IReadOnlyList<StackRecord> DescribeStacks(string accountId, string region, string? nameOrId) =>
+    public IReadOnlyList<StackRecord> DescribeStacks(Scope scope, string? nameOrId) =>
         nameOrId is null
-            ? _store.InScope(accountId, region).Where(s => !s.IsDeleted).OrderByDescending(s => s.CreationTime).ToList()
-            : [Find(accountId, region, nameOrId)];
+            ? _store.InScope(scope.AccountId, scope.Region).Where(s => !s.IsDeleted).OrderByDescending(s => s.CreationTime).ToList()
+            : [Find(scope, nameOrId)];
 
-    public IReadOnlyList<StackRecord> ListStacks(string accountId, string region, IReadOnlyCollection<string> statuses) =>
-        _store.InScope(accountId, region).Where(s => statuses.Count == 0 || statuses.Contains(s.Status))
+    public IReadOnlyList<StackRecord> ListStacks(Scope scope, IReadOnlyCollection<string> statuses) =>
+        _store.InScope(scope.AccountId, scope.Region).Where(s => statuses.Count == 0 || statuses.Contains(s.Status))
             .OrderByDescending(s => s.CreationTime).ToList();
 
-    public IReadOnlyList<StackEventRecord> Events(string accountId, string region, string? nameOrId)
+    public IReadOnlyList<StackEventRecord> Events(Scope scope, string? nameOrId)
     {
-        var stack = Find(accountId, region, nameOrId ?? throw Errors.Missing("StackName"));
+        var stack = Find(scope, nameOrId ?? throw Errors.Missing("StackName"));
         return _store.Events.Values.Where(e => e.StackId == stack.StackId).OrderByDescending(e => e.Sequence).ToList();
     }
 
     public IReadOnlyList<StackResourceRecord> StackResources(StackRecord stack) =>
         stack.Resources.Values.Where(r => r.Status != StackStatus.DeleteComplete || stack.IsDeleted).OrderBy(r => r.LogicalId, StringComparer.Ordinal).ToList();
 
-    public (StackRecord Stack, StackResourceRecord Resource) StackResource(string accountId, string region, string nameOrId, string logicalId)
+    public (StackRecord Stack, StackResourceRecord Resource) StackResource(Scope scope, string nameOrId, string logicalId)
     {
-        var stack = Find(accountId, region, nameOrId);
+        var stack = Find(scope, nameOrId);
         return stack.Resources.TryGetValue(logicalId, out var resource)
             ? (stack, resource)
             : throw TemplateError.Validation($"Resource {logicalId} does not exist for stack {stack.StackName}");
     }
 
     /// <summary>Stacks whose resources include this physical id (DescribeStackResources by PhysicalResourceId).</summary>
-    public StackRecord FindByPhysicalId(string accountId, string region, string physicalId) =>
-        _store.InScope(accountId, region).FirstOrDefault(s => !s.IsDeleted && s.Resources.Values.Any(r => r.PhysicalId == physicalId))
+    public StackRecord FindByPhysicalId(Scope scope, string physicalId) =>
+        _store.InScope(scope.AccountId, scope.Region).FirstOrDefault(s => !s.IsDeleted && s.Resources.Values.Any(r => r.PhysicalId == physicalId))
         ?? throw TemplateError.Validation($"Stack for {physicalId} does not exist");
 
-    public IReadOnlyList<(StackRecord Stack, StackOutput Output)> Exports(string accountId, string region) =>
-        _store.Exports(accountId, region).OrderBy(e => e.Output.ExportName, StringComparer.Ordinal).ToList();
+    public IReadOnlyList<(StackRecord Stack, StackOutput Output)> Exports(Scope scope) =>
+        _store.Exports(scope.AccountId, scope.Region).OrderBy(e => e.Output.ExportName, StringComparer.Ordinal).ToList();
 
-    public IReadOnlyList<string> Importers(string accountId, string region, string exportName)
+    public IReadOnlyList<string> Importers(Scope scope, string exportName)
     {
-        if (!_store.Exports(accountId, region).Any(e => e.Output.ExportName == exportName))
+        if (!_store.Exports(scope.AccountId, scope.Region).Any(e => e.Output.ExportName == exportName))
             throw TemplateError.Validation($"Export '{exportName}' does not exist.");
-        return _store.InScope(accountId, region).Where(s => !s.IsDeleted && s.Imports.Contains(exportName)).Select(s => s.StackName).ToList();
+        return _store.InScope(scope.AccountId, scope.Region).Where(s => !s.IsDeleted && s.Imports.Contains(exportName)).Select(s => s.StackName).ToList();
     }
 
-    private static string NewStackId(string accountId, string region, string name) =>
-        $"arn:aws:cloudformation:{region}:{accountId}:stack/{name}/{Guid.NewGuid()}";
+    private static string NewStackId(Scope scope, string name) =>
+        $"arn:aws:cloudformation:{scope.Region}:{scope.AccountId}:stack/{name}/{Guid.NewGuid()}";
 
     // ---- change sets ----
 
-    public ChangeSetRecord CreateChangeSet(string accountId, string region, ChangeSetRequest request)
+    public ChangeSetRecord CreateChangeSet(Scope scope, ChangeSetRequest request)
     {
         var name = request.Stack.StackName;
         CheckStackName(name);
         if (request.ChangeSetName.Length > 128 || !StackNamePattern().IsMatch(request.ChangeSetName))
             throw Errors.Constraint("ChangeSetName", request.ChangeSetName, "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*");
-        var existing = TryFind(accountId, region, name);
+        var existing = TryFind(scope, name);
         StackRecord stack;
         IReadOnlyList<ResourceChangeRecord> changes;
         (StackPlan Plan, StackRecord Shape) prepared;
@@ -251,9 +241,9 @@ public sealed partial class CloudFormationService : IDisposable
         {
             case "CREATE":
                 if (existing is not null && existing.Status != StackStatus.ReviewInProgress)
-                    throw new AwsException("AlreadyExistsException", $"Stack [{name}] already exists and cannot be created again with the changeSet [{request.ChangeSetName}].");
+                    throw CloudFormationErrors.StackExistsForChangeSet(name, request.ChangeSetName);
                 prepared = Prepare(request.Stack, null);
-                stack = existing ?? CreateReviewStack(accountId, region, name, request.ChangeSetName);
+                stack = existing ?? CreateReviewStack(scope, name, request.ChangeSetName);
                 changes = prepared.Plan.Template.Resources.Values
                     .Select(r => new ResourceChangeRecord("Add", r.LogicalId, null, r.Type, null, [])).ToList();
                 break;
@@ -273,18 +263,18 @@ public sealed partial class CloudFormationService : IDisposable
                      && c.ExecutionStatus == "EXECUTE_COMPLETE").ToList())
             _store.ChangeSets.Remove(executed.ChangeSetId);
         if (_store.ChangeSets.Values.Any(c => c.StackId == stack.StackId && c.ChangeSetName == request.ChangeSetName))
-            throw new AwsException("AlreadyExistsException", $"ChangeSet [{request.ChangeSetName}] already exists");
+            throw CloudFormationErrors.ChangeSetExists(request.ChangeSetName);
 
         var unchanged = request.ChangeSetType == "UPDATE" && changes.Count == 0
             && JsonNode.DeepEquals(Template.Parse(stack.TemplateBody).Root["Outputs"], prepared.Plan.Template.Root["Outputs"]);
         var changeSet = new ChangeSetRecord
         {
-            ChangeSetId = $"arn:aws:cloudformation:{region}:{accountId}:changeSet/{request.ChangeSetName}/{Guid.NewGuid()}",
+            ChangeSetId = $"arn:aws:cloudformation:{scope.Region}:{scope.AccountId}:changeSet/{request.ChangeSetName}/{Guid.NewGuid()}",
             ChangeSetName = request.ChangeSetName,
             StackId = stack.StackId,
             StackName = stack.StackName,
-            AccountId = accountId,
-            Region = region,
+            AccountId = scope.AccountId,
+            Region = scope.Region,
             ChangeSetType = request.ChangeSetType,
             Status = unchanged ? "FAILED" : "CREATE_COMPLETE",
             StatusReason = unchanged ? "The submitted information didn't contain changes. Submit different information to create a change set." : null,
@@ -301,22 +291,22 @@ public sealed partial class CloudFormationService : IDisposable
         return changeSet;
     }
 
-    private StackRecord CreateReviewStack(string accountId, string region, string name, string changeSetName)
+    private StackRecord CreateReviewStack(Scope scope, string name, string changeSetName)
     {
         var stack = new StackRecord
         {
-            StackId = NewStackId(accountId, region, name),
+            StackId = NewStackId(scope, name),
             StackName = name,
-            AccountId = accountId,
-            Region = region,
+            AccountId = scope.AccountId,
+            Region = scope.Region,
             Status = StackStatus.ReviewInProgress,
             StatusReason = "User Initiated",
             CreationTime = _store.Now,
         };
         lock (_naming)
         {
-            if (TryFind(accountId, region, name) is not null)
-                throw new AwsException("AlreadyExistsException", $"Stack [{name}] already exists and cannot be created again with the changeSet [{changeSetName}].");
+            if (TryFind(scope, name) is not null)
+                throw CloudFormationErrors.StackExistsForChangeSet(name, changeSetName);
             _store.Stacks.Put(stack.StackId, stack);
         }
         _store.AddEvent(stack, name, stack.StackId, StackStore.StackType, StackStatus.ReviewInProgress, "User Initiated", null);
@@ -356,41 +346,41 @@ public sealed partial class CloudFormationService : IDisposable
         return changes;
     }
 
-    public ChangeSetRecord FindChangeSet(string accountId, string region, string nameOrId, string? stackName)
+    public ChangeSetRecord FindChangeSet(Scope scope, string nameOrId, string? stackName)
     {
         ChangeSetRecord? found;
         if (nameOrId.StartsWith("arn:", StringComparison.Ordinal)) found = _store.ChangeSets.Get(nameOrId);
         else
         {
             if (stackName is null) throw TemplateError.Validation("StackName must be specified if ChangeSetName is not specified as an ARN.");
-            var stack = TryFind(accountId, region, stackName);
+            var stack = TryFind(scope, stackName);
             found = stack is null ? null : _store.ChangeSets.Values.FirstOrDefault(c => c.StackId == stack.StackId && c.ChangeSetName == nameOrId);
         }
-        return found is not null && found.AccountId == accountId && found.Region == region
+        return found is not null && found.AccountId == scope.AccountId && found.Region == scope.Region
             ? found
-            : throw new AwsException("ChangeSetNotFound", $"ChangeSet [{nameOrId}] does not exist", 404);
+            : throw CloudFormationErrors.ChangeSetNotFound(nameOrId);
     }
 
-    public IReadOnlyList<ChangeSetRecord> ListChangeSets(string accountId, string region, string stackName)
+    public IReadOnlyList<ChangeSetRecord> ListChangeSets(Scope scope, string stackName)
     {
-        var stack = Find(accountId, region, stackName);
+        var stack = Find(scope, stackName);
         return _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId).OrderBy(c => c.CreationTime).ToList();
     }
 
-    public void DeleteChangeSet(string accountId, string region, string nameOrId, string? stackName)
+    public void DeleteChangeSet(Scope scope, string nameOrId, string? stackName)
     {
-        var changeSet = FindChangeSet(accountId, region, nameOrId, stackName);
+        var changeSet = FindChangeSet(scope, nameOrId, stackName);
         if (changeSet.ExecutionStatus == "EXECUTE_IN_PROGRESS")
-            throw new AwsException("InvalidChangeSetStatus", $"ChangeSet [{changeSet.ChangeSetId}] cannot be deleted while it is being executed.");
+            throw CloudFormationErrors.ChangeSetExecuting(changeSet.ChangeSetId);
         _store.ChangeSets.Remove(changeSet.ChangeSetId);
     }
 
     /// <summary>Starts the change set's create or update; answers the stack id.</summary>
-    public string ExecuteChangeSet(string accountId, string region, string nameOrId, string? stackName, bool? disableRollback)
+    public string ExecuteChangeSet(Scope scope, string nameOrId, string? stackName, bool? disableRollback)
     {
-        var changeSet = FindChangeSet(accountId, region, nameOrId, stackName);
+        var changeSet = FindChangeSet(scope, nameOrId, stackName);
         if (changeSet.ExecutionStatus != "AVAILABLE")
-            throw new AwsException("InvalidChangeSetStatus", $"ChangeSet [{changeSet.ChangeSetId}] cannot be executed in its current status of [{changeSet.Status}]");
+            throw CloudFormationErrors.ChangeSetNotAvailable(changeSet.ChangeSetId, changeSet.Status);
         var stack = _store.Stack(changeSet.StackId);
         var expected = changeSet.ChangeSetType == "CREATE" ? stack.Status == StackStatus.ReviewInProgress : StackStatus.IsUpdatable(stack.Status);
         if (!expected) throw ChangeSetNotExecutable(changeSet, stack);
@@ -423,15 +413,15 @@ public sealed partial class CloudFormationService : IDisposable
     }
 
     private static AwsException ChangeSetNotExecutable(ChangeSetRecord changeSet, StackRecord stack) =>
-        new("InvalidChangeSetStatus", $"ChangeSet [{changeSet.ChangeSetId}] cannot be executed because stack {stack.StackName} is in {stack.Status} state.");
+        CloudFormationErrors.ChangeSetNotExecutable(changeSet.ChangeSetId, stack.StackName, stack.Status);
 
     // ---- cost estimates ----
 
-    public CostEstimateRecord SaveEstimate(string region, string templateBody, IReadOnlyList<SuppliedParameter> parameters)
+    public CostEstimateRecord SaveEstimate(Scope scope, string templateBody, IReadOnlyList<SuppliedParameter> parameters)
     {
         var template = ParseTemplate(templateBody);
         var values = ParameterDefinition.Resolve(template, parameters, null);
-        var estimate = new CostEstimateRecord(Guid.NewGuid().ToString("N"), templateBody, values, region, _store.Now);
+        var estimate = new CostEstimateRecord(Guid.NewGuid().ToString("N"), templateBody, values, scope.Region, _store.Now);
         _store.Estimates.Put(estimate.Id, estimate);
         return estimate;
     }

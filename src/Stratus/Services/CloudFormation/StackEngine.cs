@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Templates;
@@ -26,16 +27,16 @@ public sealed class StackEngine : IDisposable
     // One operation per stack at a time (StackStore.Begin ensures it), so the stack id finds it.
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
 
-    public StackEngine(StackStore store, ResourceProviders providers)
+    public StackEngine(StackStore store, ResourceProviders providers, StratusAddress address, ILogger logger)
     {
         _store = store;
         _providers = providers;
+        _address = address;
+        _logger = logger;
     }
 
-    public ILogger? Logger { get; set; }
-
-    /// <summary>What AWS::URLSuffix resolves to; the host sets it to Stratus's own "localhost:PORT" once it listens.</summary>
-    public string UrlSuffix { get; set; } = PseudoParameters.AwsUrlSuffix;
+    private readonly StratusAddress _address;
+    private readonly ILogger _logger;
 
     /// <summary>Runs an operation whose starting status is already recorded; anything unexpected fails the stack rather than leaving it in progress.</summary>
     public void Start(string stackId, Func<CancellationToken, Task> operation)
@@ -52,7 +53,7 @@ public sealed class StackEngine : IDisposable
             }
             catch (Exception e)
             {
-                Logger?.LogError(e, "Stack operation on {StackId} failed", stackId);
+                _logger.LogError(e, "Stack operation on {StackId} failed", stackId);
                 var stack = _store.Stack(stackId);
                 _store.SetStatus(stackId, StackStatus.Interrupted(stack.Status), "Internal failure: " + e.Message);
             }
@@ -430,7 +431,7 @@ public sealed class StackEngine : IDisposable
     }
 
     private TemplateEvaluator Evaluator(StackRecord stack, StackPlan plan, ConcurrentDictionary<string, ProvisionedResource> live, ConcurrentBag<string> imports) =>
-        new(plan.Template, plan.Parameters, new PseudoParameters(stack.AccountId, stack.Region, stack.StackName, stack.StackId, UrlSuffix),
+        new(plan.Template, plan.Parameters, new PseudoParameters(stack.AccountId, stack.Region, stack.StackName, stack.StackId, _address.UrlSuffix),
             id => live.TryGetValue(id, out var r) ? new ResourceValues(r.PhysicalId, r.Attributes) : null,
             name =>
             {

@@ -2,11 +2,13 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.Cbor;
 using Stratus.Protocols.Json;
 using Stratus.Protocols.Query;
+using Stratus.Services.CloudWatch.Engine;
 
 namespace Stratus.Services.CloudWatch;
 
@@ -20,7 +22,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
     private const int ListMetricsPageSize = 500;
     private readonly CloudWatchService _cloudWatch;
 
-    public CloudWatchApi(CloudWatchService cloudWatch)
+    public CloudWatchApi(CloudWatchService cloudWatch, ILogger logger)
     {
         _cloudWatch = cloudWatch;
         Endpoint = new ServiceEndpoint("monitoring", Operations(),
@@ -31,7 +33,10 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
                 Shape = new XmlShape { MapNames = new HashSet<string> { "ExtendedStatistics" } },
             })
         {
-            Validation = new ValidationStyle("InvalidParameterValue"),
+            Logger = logger,
+            Validation = CloudWatchErrors.Validation,
+            // AWS: "Each PutMetricData request is limited to 1 MB in size for HTTP POST requests"; its largest request.
+            MaxBodyBytes = 1024 * 1024,
         };
     }
 
@@ -42,59 +47,59 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
 
     private OperationTable Operations() => new()
     {
-        { "PutMetricData", i =>
+        { "PutMetricData", async i =>
             {
-                _cloudWatch.PutMetricData(i.Call, i.Required("Namespace"), i.List("MetricData").Select(n => MetricDataInput(i.Nested(Structure(n, "MetricData")))).ToList());
-                return (JsonObject?)null;
+                await _cloudWatch.PutMetricDataAsync(i.Scope, i.Required("Namespace"), i.List("MetricData").Select(n => MetricDataInput(i.Nested(Structure(n, "MetricData")))).ToList());
+                return OperationResult.Empty();
             } },
         { "GetMetricStatistics", GetMetricStatistics },
         { "GetMetricData", GetMetricData },
         { "ListMetrics", ListMetrics },
         { "PutMetricAlarm", i =>
             {
-                _cloudWatch.PutMetricAlarm(i.Call, AlarmInput(i));
+                _cloudWatch.PutMetricAlarm(i.Scope, AlarmInput(i));
                 return (JsonObject?)null;
             } },
         { "DescribeAlarms", DescribeAlarms },
         { "DescribeAlarmsForMetric", i => new JsonObject
             {
-                ["MetricAlarms"] = new JsonArray(_cloudWatch.DescribeAlarmsForMetric(i.Call, i.Required("Namespace"), i.Required("MetricName"), Dimensions(i),
+                ["MetricAlarms"] = new JsonArray(_cloudWatch.DescribeAlarmsForMetric(i.Scope, i.Required("Namespace"), i.Required("MetricName"), Dimensions(i),
                     i.String("Statistic"), i.String("ExtendedStatistic"), i.Int("Period"), i.String("Unit")).Select(a => (JsonNode)AlarmView(a)).ToArray()),
             } },
         { "DeleteAlarms", i =>
             {
-                _cloudWatch.DeleteAlarms(i.Call, i.Strings("AlarmNames"));
+                _cloudWatch.DeleteAlarms(i.Scope, i.Strings("AlarmNames"));
                 return (JsonObject?)null;
             } },
         { "EnableAlarmActions", i =>
             {
-                _cloudWatch.SetAlarmActions(i.Call, i.Strings("AlarmNames"), enabled: true);
+                _cloudWatch.SetAlarmActions(i.Scope, i.Strings("AlarmNames"), enabled: true);
                 return (JsonObject?)null;
             } },
         { "DisableAlarmActions", i =>
             {
-                _cloudWatch.SetAlarmActions(i.Call, i.Strings("AlarmNames"), enabled: false);
+                _cloudWatch.SetAlarmActions(i.Scope, i.Strings("AlarmNames"), enabled: false);
                 return (JsonObject?)null;
             } },
         { "SetAlarmState", i =>
             {
-                _cloudWatch.SetAlarmState(i.Call, i.Required("AlarmName"), i.Required("StateValue"), i.Required("StateReason"), i.String("StateReasonData"));
+                _cloudWatch.SetAlarmState(i.Scope, i.Required("AlarmName"), i.Required("StateValue"), i.Required("StateReason"), i.String("StateReasonData"));
                 return (JsonObject?)null;
             } },
         { "DescribeAlarmHistory", DescribeAlarmHistory },
         { "TagResource", i =>
             {
-                _cloudWatch.TagResource(i.Call, i.Required("ResourceARN"), Tags(i));
+                _cloudWatch.TagResource(i.Scope, i.Required("ResourceARN"), Tags(i));
                 return (JsonObject?)null;
             } },
         { "UntagResource", i =>
             {
-                _cloudWatch.UntagResource(i.Call, i.Required("ResourceARN"), i.Strings("TagKeys"));
+                _cloudWatch.UntagResource(i.Scope, i.Required("ResourceARN"), i.Strings("TagKeys"));
                 return (JsonObject?)null;
             } },
         { "ListTagsForResource", i => new JsonObject
             {
-                ["Tags"] = new JsonArray(_cloudWatch.ListTagsForResource(i.Call, i.Required("ResourceARN"))
+                ["Tags"] = new JsonArray(_cloudWatch.ListTagsForResource(i.Scope, i.Required("ResourceARN"))
                     .Select(t => (JsonNode)new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray()),
             } },
     };
@@ -107,7 +112,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         var metricName = i.Required("MetricName");
         var statistics = i.Strings("Statistics");
         var extended = i.Strings("ExtendedStatistics");
-        var periods = _cloudWatch.GetMetricStatistics(i.Call, i.Required("Namespace"), metricName, Dimensions(i),
+        var periods = _cloudWatch.GetMetricStatistics(i.Scope, i.Required("Namespace"), metricName, Dimensions(i),
             RequiredTimestamp(i, "StartTime"), RequiredTimestamp(i, "EndTime"), i.RequiredInt("Period"), statistics, extended, i.String("Unit"));
         var datapoints = new JsonArray();
         foreach (var period in periods)
@@ -133,16 +138,16 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
     /// </summary>
     private JsonObject GetMetricData(OperationInput i)
     {
-        var results = _cloudWatch.GetMetricData(i.Call, i.List("MetricDataQueries").Select(n => Query(i.Nested(Structure(n, "MetricDataQueries")))).ToList(),
+        var results = _cloudWatch.GetMetricData(i.Scope, i.List("MetricDataQueries").Select(n => Query(i.Nested(Structure(n, "MetricDataQueries")))).ToList(),
             RequiredTimestamp(i, "StartTime"), RequiredTimestamp(i, "EndTime"));
         var ascending = (i.String("ScanBy") ?? "TimestampDescending") switch
         {
             "TimestampAscending" => true,
             "TimestampDescending" => false,
-            var other => throw new AwsException("InvalidParameterValue", $"The value {other} for parameter ScanBy is invalid."),
+            var other => throw CloudWatchErrors.InvalidParameterValueFor("ScanBy", other),
         };
         var maxDatapoints = i.Int("MaxDatapoints") ?? 100_800;
-        if (maxDatapoints < 1) throw new AwsException("InvalidParameterValue", "The parameter MaxDatapoints must be greater than 0.");
+        if (maxDatapoints < 1) throw CloudWatchErrors.InvalidValue("The parameter MaxDatapoints must be greater than 0.");
         var skip = DecodeToken(i.String("NextToken"), "InvalidNextToken");
         var budget = maxDatapoints;
         var output = new JsonArray();
@@ -178,9 +183,9 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         {
             null => false,
             "PT3H" => true,
-            var other => throw new AwsException("InvalidParameterValue", $"The value {other} for parameter RecentlyActive is invalid."),
+            var other => throw CloudWatchErrors.InvalidParameterValueFor("RecentlyActive", other),
         };
-        var metrics = _cloudWatch.ListMetrics(i.Call, i.String("Namespace"), i.String("MetricName"), filters, recentlyActive);
+        var metrics = _cloudWatch.ListMetrics(i.Scope, i.String("Namespace"), i.String("MetricName"), filters, recentlyActive);
         var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
         var body = new JsonObject
         {
@@ -199,9 +204,9 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
     {
         var types = i.Strings("AlarmTypes");
         var maxRecords = i.Int("MaxRecords") ?? 50;
-        if (maxRecords is < 1 or > 100) throw new AwsException("InvalidParameterValue", "The parameter MaxRecords must be between 1 and 100.");
+        if (maxRecords is < 1 or > 100) throw CloudWatchErrors.InvalidValue("The parameter MaxRecords must be between 1 and 100.");
         var alarms = types.Count == 0 || types.Contains("MetricAlarm")
-            ? _cloudWatch.DescribeAlarms(i.Call, i.Strings("AlarmNames"), i.String("AlarmNamePrefix"), i.String("StateValue"), i.String("ActionPrefix"))
+            ? _cloudWatch.DescribeAlarms(i.Scope, i.Strings("AlarmNames"), i.String("AlarmNamePrefix"), i.String("StateValue"), i.String("ActionPrefix"))
             : [];
         var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
         var body = new JsonObject
@@ -217,10 +222,10 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
     {
         var type = i.String("HistoryItemType");
         if (type is not (null or "ConfigurationUpdate" or "StateUpdate" or "Action" or "AlarmContributorStateUpdate" or "AlarmContributorAction"))
-            throw new AwsException("InvalidParameterValue", $"The value {type} for parameter HistoryItemType is invalid.");
+            throw CloudWatchErrors.InvalidParameterValueFor("HistoryItemType", type);
         var maxRecords = i.Int("MaxRecords") ?? 100;
-        if (maxRecords is < 1 or > 100) throw new AwsException("InvalidParameterValue", "The parameter MaxRecords must be between 1 and 100.");
-        var items = _cloudWatch.DescribeAlarmHistory(i.Call, i.String("AlarmName"), type, i.Timestamp("StartDate"), i.Timestamp("EndDate"),
+        if (maxRecords is < 1 or > 100) throw CloudWatchErrors.InvalidValue("The parameter MaxRecords must be between 1 and 100.");
+        var items = _cloudWatch.DescribeAlarmHistory(i.Scope, i.String("AlarmName"), type, i.Timestamp("StartDate"), i.Timestamp("EndDate"),
             i.String("ScanBy") == "TimestampAscending");
         var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
         var body = new JsonObject
@@ -239,32 +244,9 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         return body;
     }
 
-    private static MetricAlarm AlarmInput(OperationInput i) => new()
-    {
-        AlarmName = i.Required("AlarmName"),
-        AlarmArn = "",
-        AccountId = i.Call.AccountId,
-        Region = i.Call.Region,
-        AlarmDescription = i.String("AlarmDescription"),
-        ActionsEnabled = i.Bool("ActionsEnabled") ?? true,
-        OKActions = i.Strings("OKActions").ToList(),
-        AlarmActions = i.Strings("AlarmActions").ToList(),
-        InsufficientDataActions = i.Strings("InsufficientDataActions").ToList(),
-        MetricName = i.String("MetricName"),
-        Namespace = i.String("Namespace"),
-        Statistic = i.String("Statistic"),
-        ExtendedStatistic = i.String("ExtendedStatistic"),
-        Dimensions = Dimensions(i).ToList(),
-        Period = i.Int("Period"),
-        Unit = i.String("Unit"),
-        EvaluationPeriods = i.RequiredInt("EvaluationPeriods"),
-        DatapointsToAlarm = i.Int("DatapointsToAlarm"),
-        Threshold = i.Double("Threshold"),
-        ComparisonOperator = i.Required("ComparisonOperator"),
-        TreatMissingData = i.String("TreatMissingData") ?? "missing",
-        Metrics = i.List("Metrics").Select(n => Query(i.Nested(Structure(n, "Metrics")))).ToList(),
-        Tags = Tags(i),
-    };
+    private static MetricAlarm AlarmInput(OperationInput i) =>
+        MetricAlarm.Read(i, i.Scope, i.Required("AlarmName"), Dimensions(i).ToList(),
+            i.List("Metrics").Select(n => Query(i.Nested(Structure(n, "Metrics")))).ToList(), Tags(i));
 
     private static JsonObject AlarmView(MetricAlarm a)
     {
@@ -348,7 +330,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         i.List("Dimensions").Select(n => i.Nested(Structure(n, "Dimensions"))).Select(d => new MetricDimension(d.Required("Name"), d.Required("Value"))).ToList();
 
     private static JsonObject Structure(JsonNode node, string name) =>
-        node as JsonObject ?? throw new AwsException("InvalidParameterValue", $"The members of {name} must be structures.");
+        node as JsonObject ?? throw CloudWatchErrors.NotStructures(name);
 
     private static DateTimeOffset RequiredTimestamp(OperationInput i, string name) => i.Timestamp(name) ?? throw i.Style.Missing(name);
 
@@ -371,6 +353,6 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         catch (FormatException)
         {
         }
-        throw new AwsException(errorCode, "The service returned an invalid NextToken.");
+        throw CloudWatchErrors.InvalidNextToken(errorCode);
     }
 }

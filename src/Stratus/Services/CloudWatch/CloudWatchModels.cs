@@ -1,3 +1,5 @@
+using Stratus.Protocols;
+using Stratus.Services.CloudWatch.Engine;
 namespace Stratus.Services.CloudWatch;
 
 public sealed record StatisticSet(double SampleCount, double Sum, double Minimum, double Maximum);
@@ -61,6 +63,38 @@ public sealed record MetricAlarm
     public DateTimeOffset StateUpdatedTimestamp { get; init; }
     public DateTimeOffset StateTransitionedTimestamp { get; init; }
     public DateTimeOffset AlarmConfigurationUpdatedTimestamp { get; init; }
+
+    /// <summary>
+    /// PutMetricAlarm's members, or an AWS::CloudWatch::Alarm's. The caller supplies the name (a template may
+    /// leave it to CloudFormation), and the dimensions, math queries and tags each source words its own way.
+    /// </summary>
+    public static MetricAlarm Read(IInputReader input, Scope scope, string name, List<MetricDimension> dimensions,
+        List<MetricDataQuery> metrics, Dictionary<string, string> tags) => new()
+    {
+        AlarmName = name,
+        AlarmArn = "",
+        AccountId = scope.AccountId,
+        Region = scope.Region,
+        AlarmDescription = input.String("AlarmDescription"),
+        ActionsEnabled = input.Bool("ActionsEnabled") ?? true,
+        OKActions = input.Strings("OKActions").ToList(),
+        AlarmActions = input.Strings("AlarmActions").ToList(),
+        InsufficientDataActions = input.Strings("InsufficientDataActions").ToList(),
+        MetricName = input.String("MetricName"),
+        Namespace = input.String("Namespace"),
+        Statistic = input.String("Statistic"),
+        ExtendedStatistic = input.String("ExtendedStatistic"),
+        Dimensions = dimensions,
+        Period = input.Int("Period"),
+        Unit = input.String("Unit"),
+        EvaluationPeriods = input.Int("EvaluationPeriods") ?? throw input.Missing("EvaluationPeriods"),
+        DatapointsToAlarm = input.Int("DatapointsToAlarm"),
+        Threshold = input.Double("Threshold"),
+        ComparisonOperator = input.Required("ComparisonOperator"),
+        TreatMissingData = input.String("TreatMissingData") ?? "missing",
+        Metrics = metrics,
+        Tags = tags,
+    };
 
     /// <summary>The period alarms evaluate: the metric's, or the returned math query's.</summary>
     public int EvaluatedPeriod => Period ?? Metrics.Where(m => m.ReturnData).Select(m => m.Period ?? m.MetricStat?.Period).FirstOrDefault(p => p is not null) ?? 60;

@@ -8,13 +8,16 @@ using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.Lambda;
+using Stratus.Services.CloudWatch.Engine;
 
 namespace Stratus.Services.CloudWatch;
 
 /// <summary>
 /// CloudWatch's domain: metric data (through <see cref="MetricStore"/>), queries with statistics and
-/// metric math, and alarms evaluated on a schedule. Services publish through <see cref="IMetricPublisher"/>:
-/// a channel drained by a background task, so publishing never waits for aggregation or disk.
+/// metric math, and alarms evaluated on a schedule. PutMetricData answers once its data is committed. Services
+/// publish through <see cref="IMetricPublisher"/>: a channel drained by a background task and committed by the
+/// housekeeping flush, so invoke paths never wait for aggregation or disk (those points are nobody's
+/// acknowledged write; a kill -9 can lose the last two seconds of them).
 /// </summary>
 public sealed class CloudWatchService : IMetricPublisher, IDisposable
 {
@@ -75,57 +78,59 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
 
     public void Publish(MetricDatum datum) => _published.Writer.TryWrite(datum);
 
-    public void PutMetricData(CallContext call, string ns, IReadOnlyList<MetricDataInput> data)
+    /// <summary>Records the data points and completes once they are on disk (group commit): acknowledged data survives a kill -9.</summary>
+    public async Task PutMetricDataAsync(Scope scope, string ns, IReadOnlyList<MetricDataInput> data)
     {
         if (ns.StartsWith("AWS/", StringComparison.Ordinal))
-            throw InvalidValue($"The value {ns} for parameter Namespace is invalid.");
-        if (data.Count == 0) throw new AwsException("MissingParameter", "The parameter MetricData is required.");
-        if (data.Count > 1000) throw InvalidValue("The collection MetricData must not have a size greater than 1000.");
+            throw CloudWatchErrors.InvalidValue($"The value {ns} for parameter Namespace is invalid.");
+        if (data.Count == 0) throw CloudWatchErrors.MissingParameter("MetricData");
+        if (data.Count > 1000) throw CloudWatchErrors.InvalidValue("The collection MetricData must not have a size greater than 1000.");
         var now = _clock.GetUtcNow();
         for (var i = 0; i < data.Count; i++) Validate(data[i], $"MetricData.member.{i + 1}", now);
         foreach (var datum in data)
         {
-            var identity = MetricIdentity.Create(call.AccountId, call.Region, ns, datum.MetricName, datum.Dimensions);
+            var identity = MetricIdentity.Create(scope.AccountId, scope.Region, ns, datum.MetricName, datum.Dimensions);
             var recorded = _metrics.Record(identity, datum.Timestamp ?? now, datum.Unit ?? "None", datum.StorageResolution == 1, aggregate =>
             {
                 if (datum.Value is { } value) aggregate.AddValue(value, 1);
                 else if (datum.StatisticValues is { } set) aggregate.AddSet(set.SampleCount, set.Sum, set.Minimum, set.Maximum);
                 else for (var v = 0; v < datum.Values.Count; v++) aggregate.AddValue(datum.Values[v], datum.Counts.Count > 0 ? datum.Counts[v] : 1);
             });
-            if (!recorded) throw new AwsException("LimitExceeded", $"Stratus keeps at most {MetricStore.MaxMetrics} metrics.");
+            if (!recorded) throw CloudWatchErrors.TooManyMetrics(MetricStore.MaxMetrics);
         }
+        await _metrics.CommitAsync();
     }
 
     private static void Validate(MetricDataInput datum, string at, DateTimeOffset now)
     {
-        if (datum.MetricName.Length is 0 or > 255) throw InvalidValue($"The parameter {at}.MetricName must be between 1 and 255 characters.");
-        if (datum.Dimensions.Count > 30) throw InvalidValue($"The collection {at}.Dimensions must not have a size greater than 30.");
+        if (datum.MetricName.Length is 0 or > 255) throw CloudWatchErrors.InvalidValue($"The parameter {at}.MetricName must be between 1 and 255 characters.");
+        if (datum.Dimensions.Count > 30) throw CloudWatchErrors.InvalidValue($"The collection {at}.Dimensions must not have a size greater than 30.");
         if (datum.Dimensions.Select(d => d.Name).Distinct().Count() != datum.Dimensions.Count)
-            throw InvalidValue($"No two dimensions in {at}.Dimensions may have the same name.");
+            throw CloudWatchErrors.InvalidValue($"No two dimensions in {at}.Dimensions may have the same name.");
         foreach (var dimension in datum.Dimensions)
             if (dimension.Name.Length is 0 or > 255 || dimension.Value.Length is 0 or > 1024)
-                throw InvalidValue($"The dimension {dimension.Name} in {at}.Dimensions must have a name of 1 to 255 characters and a value of 1 to 1024 characters.");
+                throw CloudWatchErrors.InvalidValue($"The dimension {dimension.Name} in {at}.Dimensions must have a name of 1 to 255 characters and a value of 1 to 1024 characters.");
         var given = new[] { datum.Value is not null, datum.StatisticValues is not null, datum.Values.Count > 0 }.Count(g => g);
         if (given > 1)
-            throw new AwsException("InvalidParameterCombination", $"The parameters {at}.Value, {at}.StatisticValues and {at}.Values are mutually exclusive and you have specified more than one.");
+            throw CloudWatchErrors.InvalidCombination($"The parameters {at}.Value, {at}.StatisticValues and {at}.Values are mutually exclusive and you have specified more than one.");
         if (given == 0)
-            throw new AwsException("InvalidParameterCombination", $"At least one of the parameters {at}.Value, {at}.StatisticValues or {at}.Values must be specified.");
-        if (datum.Values.Count > 150) throw InvalidValue($"The collection {at}.Values must not have a size greater than 150.");
+            throw CloudWatchErrors.InvalidCombination($"At least one of the parameters {at}.Value, {at}.StatisticValues or {at}.Values must be specified.");
+        if (datum.Values.Count > 150) throw CloudWatchErrors.InvalidValue($"The collection {at}.Values must not have a size greater than 150.");
         if (datum.Counts.Count > 0 && datum.Counts.Count != datum.Values.Count)
-            throw InvalidValue($"The parameters {at}.Values and {at}.Counts must be of the same size.");
+            throw CloudWatchErrors.InvalidValue($"The parameters {at}.Values and {at}.Counts must be of the same size.");
         var numbers = datum.Values.Concat(datum.Counts).ToList();
         if (datum.Value is { } v) numbers.Add(v);
         if (datum.StatisticValues is { } s) numbers.AddRange([s.SampleCount, s.Sum, s.Minimum, s.Maximum]);
         if (numbers.Any(n => !double.IsFinite(n) || Math.Abs(n) > 1e108))
-            throw InvalidValue($"The value for parameter {at} must be a finite number between -2^360 and 2^360.");
+            throw CloudWatchErrors.InvalidValue($"The value for parameter {at} must be a finite number between -2^360 and 2^360.");
         if (datum.StatisticValues is { } set && (set.SampleCount <= 0 || set.Minimum > set.Maximum))
-            throw InvalidValue($"The parameter {at}.StatisticValues must have a positive SampleCount and a Minimum no greater than its Maximum.");
-        if (datum.Unit is { } unit && !Units.Contains(unit)) throw InvalidValue($"The value {unit} for parameter {at}.Unit is invalid.");
-        if (datum.StorageResolution is not (1 or 60)) throw InvalidValue($"The value {datum.StorageResolution} for parameter {at}.StorageResolution is invalid.");
+            throw CloudWatchErrors.InvalidValue($"The parameter {at}.StatisticValues must have a positive SampleCount and a Minimum no greater than its Maximum.");
+        if (datum.Unit is { } unit && !Units.Contains(unit)) throw CloudWatchErrors.InvalidValue($"The value {unit} for parameter {at}.Unit is invalid.");
+        if (datum.StorageResolution is not (1 or 60)) throw CloudWatchErrors.InvalidValue($"The value {datum.StorageResolution} for parameter {at}.StorageResolution is invalid.");
         if (datum.Timestamp is { } t && t < now - TimeSpan.FromDays(14))
-            throw InvalidValue($"The parameter {at}.Timestamp must specify a time no more than two weeks in the past.");
+            throw CloudWatchErrors.InvalidValue($"The parameter {at}.Timestamp must specify a time no more than two weeks in the past.");
         if (datum.Timestamp is { } future && future > now + TimeSpan.FromHours(2))
-            throw InvalidValue($"The parameter {at}.Timestamp must specify a time no more than two hours in the future.");
+            throw CloudWatchErrors.InvalidValue($"The parameter {at}.Timestamp must specify a time no more than two hours in the future.");
     }
 
     private async Task DrainPublishedAsync()
@@ -147,37 +152,37 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             }
     }
 
-    public IReadOnlyList<PeriodAggregate> GetMetricStatistics(CallContext call, string ns, string metricName, IReadOnlyList<MetricDimension> dimensions,
+    public IReadOnlyList<PeriodAggregate> GetMetricStatistics(Scope scope, string ns, string metricName, IReadOnlyList<MetricDimension> dimensions,
         DateTimeOffset start, DateTimeOffset end, int period, IReadOnlyList<string> statistics, IReadOnlyList<string> extendedStatistics, string? unit)
     {
         if (statistics.Count == 0 && extendedStatistics.Count == 0)
-            throw new AwsException("InvalidParameterCombination", "Must specify either Statistics or ExtendedStatistics, but not both.");
+            throw CloudWatchErrors.InvalidCombination("Must specify either Statistics or ExtendedStatistics, but not both.");
         if (statistics.Count > 0 && extendedStatistics.Count > 0)
-            throw new AwsException("InvalidParameterCombination", "Must specify either Statistics or ExtendedStatistics, but not both.");
+            throw CloudWatchErrors.InvalidCombination("Must specify either Statistics or ExtendedStatistics, but not both.");
         foreach (var statistic in statistics)
-            if (!MetricStatistics.Standard.Contains(statistic)) throw InvalidValue($"The value {statistic} for parameter Statistics is not a valid statistic.");
+            if (!MetricStatistics.Standard.Contains(statistic)) throw CloudWatchErrors.InvalidValue($"The value {statistic} for parameter Statistics is not a valid statistic.");
         foreach (var statistic in extendedStatistics)
-            if (MetricStatistics.PercentileOf(statistic) is null) throw InvalidValue($"The value {statistic} for parameter ExtendedStatistics is not a valid extended statistic.");
+            if (MetricStatistics.PercentileOf(statistic) is null) throw CloudWatchErrors.InvalidValue($"The value {statistic} for parameter ExtendedStatistics is not a valid extended statistic.");
         ValidateRange(start, end, period);
         var requested = (long)Math.Ceiling((end - start).TotalSeconds / period);
         if (requested > 1440)
-            throw new AwsException("InvalidParameterCombination",
+            throw CloudWatchErrors.InvalidCombination(
                 $"You have requested up to {requested:N0} datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range.");
-        if (unit is not null && !Units.Contains(unit)) throw InvalidValue($"The value {unit} for parameter Unit is invalid.");
-        var identity = MetricIdentity.Create(call.AccountId, call.Region, ns, metricName, dimensions);
+        if (unit is not null && !Units.Contains(unit)) throw CloudWatchErrors.InvalidValue($"The value {unit} for parameter Unit is invalid.");
+        var identity = MetricIdentity.Create(scope.AccountId, scope.Region, ns, metricName, dimensions);
         return _metrics.Aggregate(identity, unit, Align(start, period), end, period);
     }
 
     private static void ValidateRange(DateTimeOffset start, DateTimeOffset end, int period)
     {
-        if (start >= end) throw InvalidValue("The parameter StartTime must be less than the parameter EndTime.");
+        if (start >= end) throw CloudWatchErrors.InvalidValue("The parameter StartTime must be less than the parameter EndTime.");
         ValidatePeriod(period, "Period");
     }
 
     private static void ValidatePeriod(int period, string name)
     {
         if (period <= 0 || (period >= 60 ? period % 60 != 0 : period is not (1 or 5 or 10 or 20 or 30)))
-            throw InvalidValue($"The parameter {name} must be 1, 5, 10, 20, 30, 60, or any multiple of 60.");
+            throw CloudWatchErrors.InvalidValue($"The parameter {name} must be 1, 5, 10, 20, 30, 60, or any multiple of 60.");
     }
 
     /// <summary>CloudWatch rounds a recent start time down to the whole minute (the second, for sub-minute periods).</summary>
@@ -188,32 +193,32 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         return DateTimeOffset.FromUnixTimeSeconds(seconds - ((seconds % step) + step) % step);
     }
 
-    public IReadOnlyList<MetricDataResult> GetMetricData(CallContext call, IReadOnlyList<MetricDataQuery> queries, DateTimeOffset start, DateTimeOffset end)
+    public IReadOnlyList<MetricDataResult> GetMetricData(Scope scope, IReadOnlyList<MetricDataQuery> queries, DateTimeOffset start, DateTimeOffset end)
     {
-        if (start >= end) throw InvalidValue("The parameter StartTime must be less than the parameter EndTime.");
+        if (start >= end) throw CloudWatchErrors.InvalidValue("The parameter StartTime must be less than the parameter EndTime.");
         ValidateQueries(queries);
-        return Evaluate(call.AccountId, call.Region, queries, start, end, alignToPeriod: false).Where(r => r.ReturnData).Select(r => r.Result).ToList();
+        return Evaluate(scope.AccountId, scope.Region, queries, start, end, alignToPeriod: false).Where(r => r.ReturnData).Select(r => r.Result).ToList();
     }
 
     private static void ValidateQueries(IReadOnlyList<MetricDataQuery> queries)
     {
-        if (queries.Count == 0) throw new AwsException("MissingParameter", "The parameter MetricDataQueries is required.");
-        if (queries.Count > 500) throw InvalidValue("The collection MetricDataQueries must not have a size greater than 500.");
+        if (queries.Count == 0) throw CloudWatchErrors.MissingParameter("MetricDataQueries");
+        if (queries.Count > 500) throw CloudWatchErrors.InvalidValue("The collection MetricDataQueries must not have a size greater than 500.");
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var query in queries)
         {
             if (query.Id.Length == 0 || !char.IsAsciiLetterLower(query.Id[0]) || !query.Id.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
-                throw ValidationError($"The value {query.Id} for parameter MetricDataQueries.member.Id is invalid: it must start with a lowercase letter and contain only letters, digits and underscores.");
-            if (!ids.Add(query.Id)) throw ValidationError($"The values for parameter id in MetricDataQueries are not unique: {query.Id}.");
+                throw CloudWatchErrors.ValidationError($"The value {query.Id} for parameter MetricDataQueries.member.Id is invalid: it must start with a lowercase letter and contain only letters, digits and underscores.");
+            if (!ids.Add(query.Id)) throw CloudWatchErrors.ValidationError($"The values for parameter id in MetricDataQueries are not unique: {query.Id}.");
             if ((query.MetricStat is null) == (query.Expression is null))
-                throw ValidationError($"The parameter MetricDataQueries.member.{query.Id} must specify exactly one of MetricStat and Expression.");
+                throw CloudWatchErrors.ValidationError($"The parameter MetricDataQueries.member.{query.Id} must specify exactly one of MetricStat and Expression.");
             if (query.MetricStat is { } stat)
             {
                 ValidatePeriod(stat.Period, "MetricStat.Period");
-                if (!MetricStatistics.IsKnown(stat.Stat)) throw InvalidValue($"The value {stat.Stat} for parameter MetricStat.Stat is not a valid statistic.");
+                if (!MetricStatistics.IsKnown(stat.Stat)) throw CloudWatchErrors.InvalidValue($"The value {stat.Stat} for parameter MetricStat.Stat is not a valid statistic.");
             }
         }
-        if (!queries.Any(q => q.ReturnData)) throw ValidationError("At least one MetricDataQuery must have ReturnData set to true.");
+        if (!queries.Any(q => q.ReturnData)) throw CloudWatchErrors.ValidationError("At least one MetricDataQuery must have ReturnData set to true.");
     }
 
     private sealed record EvaluatedQuery(MetricDataResult Result, bool ReturnData);
@@ -247,7 +252,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         {
             if (values.TryGetValue(id, out var known)) return known;
             if (!byId.TryGetValue(id, out var query)) return null;
-            if (!evaluating.Add(id)) throw ValidationError($"Circular dependency in metric math involving {id}.");
+            if (!evaluating.Add(id)) throw CloudWatchErrors.ValidationError($"Circular dependency in metric math involving {id}.");
             MathValue value;
             if (query.MetricStat is not null) value = Stat(query);
             else
@@ -258,7 +263,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
                 }
                 catch (MetricMathException e)
                 {
-                    throw ValidationError($"Error in expression '{query.Id}': {e.Message}");
+                    throw CloudWatchErrors.ValidationError($"Error in expression '{query.Id}': {e.Message}");
                 }
             }
             evaluating.Remove(id);
@@ -275,7 +280,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
                 MathSeries series => series.Points,
                 MathScalar scalar => new SortedDictionary<long, double>(values.Values.OfType<MathSeries>()
                     .SelectMany(s => s.Points.Keys).Distinct().ToDictionary(t => t, _ => scalar.Value)),
-                _ => throw ValidationError($"The expression for '{query.Id}' returns several time series; wrap it in SUM, AVG, MIN or MAX."),
+                _ => throw CloudWatchErrors.ValidationError($"The expression for '{query.Id}' returns several time series; wrap it in SUM, AVG, MIN or MAX."),
             };
             results.Add(new EvaluatedQuery(new MetricDataResult(query.Id, label,
                 points.Where(p => double.IsFinite(p.Value)).Select(p => KeyValuePair.Create(DateTimeOffset.FromUnixTimeSeconds(p.Key), p.Value)).ToList()), query.ReturnData));
@@ -283,10 +288,10 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         return results;
     }
 
-    public IReadOnlyList<MetricIdentity> ListMetrics(CallContext call, string? ns, string? metricName, IReadOnlyList<(string Name, string? Value)> dimensions, bool recentlyActive)
+    public IReadOnlyList<MetricIdentity> ListMetrics(Scope scope, string? ns, string? metricName, IReadOnlyList<(string Name, string? Value)> dimensions, bool recentlyActive)
     {
         var since = _clock.GetUtcNow() - TimeSpan.FromHours(3);
-        return _metrics.Metrics(call.AccountId, call.Region)
+        return _metrics.Metrics(scope.AccountId, scope.Region)
             .Where(m => ns is null || m.Namespace == ns)
             .Where(m => metricName is null || m.MetricName == metricName)
             .Where(m => dimensions.All(f => m.Dimensions.Any(d => d.Name == f.Name && (f.Value is null || d.Value == f.Value))))
@@ -306,16 +311,16 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
 
     // ---- alarms ----
 
-    public void PutMetricAlarm(CallContext call, MetricAlarm requested)
+    public void PutMetricAlarm(Scope scope, MetricAlarm requested)
     {
         ValidateAlarm(requested);
         var now = _clock.GetUtcNow();
-        var key = AlarmKey(call.AccountId, call.Region, requested.AlarmName);
+        var key = AlarmKey(scope.AccountId, scope.Region, requested.AlarmName);
         var configured = requested with
         {
-            AccountId = call.AccountId,
-            Region = call.Region,
-            AlarmArn = $"arn:aws:cloudwatch:{call.Region}:{call.AccountId}:alarm:{requested.AlarmName}",
+            AccountId = scope.AccountId,
+            Region = scope.Region,
+            AlarmArn = $"arn:aws:cloudwatch:{scope.Region}:{scope.AccountId}:alarm:{requested.AlarmName}",
             AlarmConfigurationUpdatedTimestamp = now,
             StateUpdatedTimestamp = now,
             StateTransitionedTimestamp = now,
@@ -345,44 +350,44 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
 
     private static void ValidateAlarm(MetricAlarm alarm)
     {
-        if (alarm.AlarmName.Length is 0 or > 255) throw InvalidValue("The parameter AlarmName must be between 1 and 255 characters.");
+        if (alarm.AlarmName.Length is 0 or > 255) throw CloudWatchErrors.InvalidValue("The parameter AlarmName must be between 1 and 255 characters.");
         if (!Comparisons.ContainsKey(alarm.ComparisonOperator))
-            throw InvalidValue($"The value {alarm.ComparisonOperator} for parameter ComparisonOperator is not supported by Stratus; use GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold or LessThanOrEqualToThreshold.");
-        if (alarm.EvaluationPeriods < 1) throw InvalidValue("The parameter EvaluationPeriods must be greater than or equal to 1.");
+            throw CloudWatchErrors.InvalidValue($"The value {alarm.ComparisonOperator} for parameter ComparisonOperator is not supported by Stratus; use GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold or LessThanOrEqualToThreshold.");
+        if (alarm.EvaluationPeriods < 1) throw CloudWatchErrors.InvalidValue("The parameter EvaluationPeriods must be greater than or equal to 1.");
         if (alarm.DatapointsToAlarm is { } m && (m < 1 || m > alarm.EvaluationPeriods))
-            throw InvalidValue("DatapointsToAlarm must be between 1 and EvaluationPeriods.");
+            throw CloudWatchErrors.InvalidValue("DatapointsToAlarm must be between 1 and EvaluationPeriods.");
         if (!TreatMissingDataValues.Contains(alarm.TreatMissingData))
-            throw InvalidValue($"The value {alarm.TreatMissingData} for parameter TreatMissingData is invalid; it must be one of breaching, notBreaching, ignore, missing.");
-        if (alarm.Threshold is null) throw new AwsException("MissingParameter", "The parameter Threshold is required.");
+            throw CloudWatchErrors.InvalidValue($"The value {alarm.TreatMissingData} for parameter TreatMissingData is invalid; it must be one of breaching, notBreaching, ignore, missing.");
+        if (alarm.Threshold is null) throw CloudWatchErrors.MissingParameter("Threshold");
         foreach (var arn in alarm.AlarmActions.Concat(alarm.OKActions).Concat(alarm.InsufficientDataActions))
-            if (!arn.StartsWith("arn:", StringComparison.Ordinal)) throw InvalidValue($"Invalid arn syntax: {arn}");
+            if (!arn.StartsWith("arn:", StringComparison.Ordinal)) throw CloudWatchErrors.InvalidValue($"Invalid arn syntax: {arn}");
         if (alarm.Metrics.Count > 0)
         {
             if (alarm.MetricName is not null || alarm.Namespace is not null || alarm.Statistic is not null || alarm.ExtendedStatistic is not null || alarm.Period is not null)
-                throw new AwsException("InvalidParameterCombination", "Metrics list cannot be used together with MetricName, Namespace, Statistic, ExtendedStatistic or Period.");
+                throw CloudWatchErrors.InvalidCombination("Metrics list cannot be used together with MetricName, Namespace, Statistic, ExtendedStatistic or Period.");
             ValidateQueries(alarm.Metrics);
             if (alarm.Metrics.Count(q => q.ReturnData) != 1)
-                throw ValidationError("Exactly one element of the metrics list should return data.");
+                throw CloudWatchErrors.ValidationError("Exactly one element of the metrics list should return data.");
             return;
         }
-        if (alarm.MetricName is null) throw new AwsException("MissingParameter", "The parameter MetricName is required.");
-        if (alarm.Namespace is null) throw new AwsException("MissingParameter", "The parameter Namespace is required.");
-        if (alarm.Period is not { } period) throw new AwsException("MissingParameter", "The parameter Period is required.");
+        if (alarm.MetricName is null) throw CloudWatchErrors.MissingParameter("MetricName");
+        if (alarm.Namespace is null) throw CloudWatchErrors.MissingParameter("Namespace");
+        if (alarm.Period is not { } period) throw CloudWatchErrors.MissingParameter("Period");
         if (period is not (10 or 30) && (period < 60 || period % 60 != 0))
-            throw InvalidValue("The parameter Period must be 10, 30, or a multiple of 60.");
+            throw CloudWatchErrors.InvalidValue("The parameter Period must be 10, 30, or a multiple of 60.");
         if ((alarm.Statistic is null) == (alarm.ExtendedStatistic is null))
-            throw new AwsException("InvalidParameterCombination", "Exactly one of Statistic and ExtendedStatistic must be specified.");
+            throw CloudWatchErrors.InvalidCombination("Exactly one of Statistic and ExtendedStatistic must be specified.");
         if (alarm.Statistic is { } statistic && !MetricStatistics.Standard.Contains(statistic))
-            throw InvalidValue($"The value {statistic} for parameter Statistic is invalid.");
+            throw CloudWatchErrors.InvalidValue($"The value {statistic} for parameter Statistic is invalid.");
         if (alarm.ExtendedStatistic is { } extended && MetricStatistics.PercentileOf(extended) is null)
-            throw InvalidValue($"The value {extended} for parameter ExtendedStatistic is not a valid extended statistic.");
-        if (alarm.Unit is { } unit && !Units.Contains(unit)) throw InvalidValue($"The value {unit} for parameter Unit is invalid.");
+            throw CloudWatchErrors.InvalidValue($"The value {extended} for parameter ExtendedStatistic is not a valid extended statistic.");
+        if (alarm.Unit is { } unit && !Units.Contains(unit)) throw CloudWatchErrors.InvalidValue($"The value {unit} for parameter Unit is invalid.");
     }
 
-    public IReadOnlyList<MetricAlarm> DescribeAlarms(CallContext call, IReadOnlyList<string> names, string? prefix, string? state, string? actionPrefix)
+    public IReadOnlyList<MetricAlarm> DescribeAlarms(Scope scope, IReadOnlyList<string> names, string? prefix, string? state, string? actionPrefix)
     {
-        if (state is not null && !AlarmStates.All.Contains(state)) throw InvalidValue($"The value {state} for parameter StateValue is invalid.");
-        return AlarmsOf(call)
+        if (state is not null && !AlarmStates.All.Contains(state)) throw CloudWatchErrors.InvalidValue($"The value {state} for parameter StateValue is invalid.");
+        return AlarmsOf(scope)
             .Where(a => names.Count == 0 || names.Contains(a.AlarmName))
             .Where(a => prefix is null || a.AlarmName.StartsWith(prefix, StringComparison.Ordinal))
             .Where(a => state is null || a.StateValue == state)
@@ -390,11 +395,11 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             .ToList();
     }
 
-    public IReadOnlyList<MetricAlarm> DescribeAlarmsForMetric(CallContext call, string ns, string metricName, IReadOnlyList<MetricDimension> dimensions,
+    public IReadOnlyList<MetricAlarm> DescribeAlarmsForMetric(Scope scope, string ns, string metricName, IReadOnlyList<MetricDimension> dimensions,
         string? statistic, string? extendedStatistic, int? period, string? unit)
     {
         var wanted = dimensions.OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
-        return AlarmsOf(call)
+        return AlarmsOf(scope)
             .Where(a => a.Namespace == ns && a.MetricName == metricName)
             .Where(a => a.Dimensions.OrderBy(d => d.Name, StringComparer.Ordinal).SequenceEqual(wanted))
             .Where(a => statistic is null || a.Statistic == statistic)
@@ -404,29 +409,29 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             .ToList();
     }
 
-    private IEnumerable<MetricAlarm> AlarmsOf(CallContext call) =>
-        _alarms.Values.Where(a => a.AccountId == call.AccountId && a.Region == call.Region).OrderBy(a => a.AlarmName, StringComparer.Ordinal);
+    private IEnumerable<MetricAlarm> AlarmsOf(Scope scope) =>
+        _alarms.Values.Where(a => a.AccountId == scope.AccountId && a.Region == scope.Region).OrderBy(a => a.AlarmName, StringComparer.Ordinal);
 
-    public void DeleteAlarms(CallContext call, IReadOnlyList<string> names)
+    public void DeleteAlarms(Scope scope, IReadOnlyList<string> names)
     {
-        var missing = names.Where(n => _alarms.Get(AlarmKey(call.AccountId, call.Region, n)) is null).ToList();
-        if (missing.Count > 0) throw new AwsException("ResourceNotFound", $"{missing.Count} alarm(s) not found: {string.Join(", ", missing)}", 404);
+        var missing = names.Where(n => _alarms.Get(AlarmKey(scope.AccountId, scope.Region, n)) is null).ToList();
+        if (missing.Count > 0) throw CloudWatchErrors.AlarmsNotFound(missing);
         var now = _clock.GetUtcNow();
         foreach (var name in names)
-            if (_alarms.Remove(AlarmKey(call.AccountId, call.Region, name)) is { } removed)
+            if (_alarms.Remove(AlarmKey(scope.AccountId, scope.Region, name)) is { } removed)
                 AddHistory(removed, now, "ConfigurationUpdate", $"Alarm \"{name}\" deleted",
                     new JsonObject { ["type"] = "Delete", ["deletedAlarm"] = AlarmHistoryView(removed) });
     }
 
-    public void SetAlarmActions(CallContext call, IReadOnlyList<string> names, bool enabled)
+    public void SetAlarmActions(Scope scope, IReadOnlyList<string> names, bool enabled)
     {
         foreach (var name in names)
-            _alarms.Update(AlarmKey(call.AccountId, call.Region, name), a => a with { ActionsEnabled = enabled });
+            _alarms.Update(AlarmKey(scope.AccountId, scope.Region, name), a => a with { ActionsEnabled = enabled });
     }
 
-    public void SetAlarmState(CallContext call, string name, string state, string reason, string? reasonData)
+    public void SetAlarmState(Scope scope, string name, string state, string reason, string? reasonData)
     {
-        if (!AlarmStates.All.Contains(state)) throw InvalidValue($"The value {state} for parameter StateValue is invalid.");
+        if (!AlarmStates.All.Contains(state)) throw CloudWatchErrors.InvalidValue($"The value {state} for parameter StateValue is invalid.");
         if (reasonData is not null)
         {
             try
@@ -435,39 +440,39 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             }
             catch (JsonException)
             {
-                throw new AwsException("InvalidFormat", "The parameter StateReasonData must be a valid JSON document.");
+                throw CloudWatchErrors.InvalidFormat("The parameter StateReasonData must be a valid JSON document.");
             }
         }
-        if (_alarms.Get(AlarmKey(call.AccountId, call.Region, name)) is null)
-            throw new AwsException("ResourceNotFound", $"Alarm {name} not found", 404);
-        Transition(call.AccountId, call.Region, name, state, reason, reasonData);
+        if (_alarms.Get(AlarmKey(scope.AccountId, scope.Region, name)) is null)
+            throw CloudWatchErrors.AlarmNotFound(name);
+        Transition(scope.AccountId, scope.Region, name, state, reason, reasonData);
     }
 
-    public Dictionary<string, string> ListTagsForResource(CallContext call, string arn) => AlarmByArn(call, arn).Tags;
+    public Dictionary<string, string> ListTagsForResource(Scope scope, string arn) => AlarmByArn(scope, arn).Tags;
 
-    public void TagResource(CallContext call, string arn, Dictionary<string, string> tags)
+    public void TagResource(Scope scope, string arn, Dictionary<string, string> tags)
     {
-        var alarm = AlarmByArn(call, arn);
+        var alarm = AlarmByArn(scope, arn);
         _alarms.Update(AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName), a => a with
         {
             Tags = a.Tags.Concat(tags).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value),
         });
     }
 
-    public void UntagResource(CallContext call, string arn, IReadOnlyList<string> keys)
+    public void UntagResource(Scope scope, string arn, IReadOnlyList<string> keys)
     {
-        var alarm = AlarmByArn(call, arn);
+        var alarm = AlarmByArn(scope, arn);
         _alarms.Update(AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName), a => a with { Tags = a.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
     }
 
-    private MetricAlarm AlarmByArn(CallContext call, string arn) =>
-        AlarmsOf(call).FirstOrDefault(a => a.AlarmArn == arn)
-        ?? throw new AwsException("ResourceNotFoundException", $"The resource {arn} does not exist.", 404);
+    private MetricAlarm AlarmByArn(Scope scope, string arn) =>
+        AlarmsOf(scope).FirstOrDefault(a => a.AlarmArn == arn)
+        ?? throw CloudWatchErrors.ResourceNotFound(arn);
 
-    public IReadOnlyList<AlarmHistoryItem> DescribeAlarmHistory(CallContext call, string? name, string? type, DateTimeOffset? from, DateTimeOffset? until, bool ascending)
+    public IReadOnlyList<AlarmHistoryItem> DescribeAlarmHistory(Scope scope, string? name, string? type, DateTimeOffset? from, DateTimeOffset? until, bool ascending)
     {
         var items = _history.Values
-            .Where(h => h.AccountId == call.AccountId && h.Region == call.Region && (name is null || h.AlarmName == name))
+            .Where(h => h.AccountId == scope.AccountId && h.Region == scope.Region && (name is null || h.AlarmName == name))
             .SelectMany(h => h.Items)
             .Where(i => (type is null || i.HistoryItemType == type) && (from is null || i.Timestamp >= from) && (until is null || i.Timestamp <= until));
         return (ascending ? items.OrderBy(i => i.Timestamp) : items.OrderByDescending(i => i.Timestamp)).ToList();
@@ -711,11 +716,6 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
     private static string IsoWithOffset(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'+0000'", CultureInfo.InvariantCulture);
 
     private static string AlarmKey(string accountId, string region, string name) => ResourceTable<MetricAlarm>.Key(accountId, region, name);
-
-    private static AwsException InvalidValue(string message) => new("InvalidParameterValue", message);
-
-    /// <summary>CloudWatch's code for queries and expressions it cannot run.</summary>
-    private static AwsException ValidationError(string message) => new("ValidationError", message);
 
     // ---- lifetime ----
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text.Json.Nodes;
 using Stratus.Host;
 using Stratus.Protocols;
@@ -12,10 +13,13 @@ public sealed class EcrApi : IStratusService
     private const long PartSize = 10L * 1024 * 1024;
     private readonly EcrService _ecr;
 
-    public EcrApi(EcrService ecr)
+    public EcrApi(EcrService ecr, ILogger logger)
     {
         _ecr = ecr;
-        Endpoint = new ServiceEndpoint("ecr", Operations(), new AwsJsonProtocol("AmazonEC2ContainerRegistry_V20150921", "1.1"));
+        Endpoint = new ServiceEndpoint("ecr", Operations(), new AwsJsonProtocol("AmazonEC2ContainerRegistry_V20150921", "1.1"))
+        {
+            Logger = logger,
+        };
     }
 
     public string Name => "ecr";

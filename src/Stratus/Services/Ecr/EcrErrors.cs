@@ -54,7 +54,7 @@ public static class EcrErrors
         Registry(InvalidParameter("imageTag", $"'{tag}' must match [a-zA-Z0-9_][a-zA-Z0-9._-]{{0,127}}"), "TAG_INVALID", 400);
 
     public static AwsException InvalidRepositoryNameInPath(string name) =>
-        Registry(InvalidParameter("repositoryName", $"'{name}' must satisfy regular expression '{EcrRules.NamePattern()}'"), "NAME_INVALID", 400);
+        Registry(new AwsException("InvalidParameterException", $"Invalid repository name '{name}': it must satisfy regular expression '{EcrRules.NamePattern()}' and be 2 to 256 characters long"), "NAME_INVALID", 400);
 
     public static AwsException UploadNotFound(string uploadId) =>
         Registry(new AwsException("UploadNotFoundException", $"Upload with id '{uploadId}' does not exist"), "BLOB_UPLOAD_UNKNOWN", 404);
@@ -89,6 +89,9 @@ public static class EcrErrors
 
     public static AwsException ImageUriInvalid(string imageUri) =>
         new("InvalidParameterValueException", $"Source image {imageUri} is not valid. Provide a valid source image.");
+
+    public static AwsException ImageUriUnusable(string imageUri, string reason) =>
+        new("InvalidParameterValueException", $"Source image {imageUri} cannot be used: {reason}. Provide a valid source image.");
 
     /// <summary>The OCI distribution error code and HTTP status the registry answers for <paramref name="error"/>.</summary>
     public static (string Code, int Status) RegistryError(AwsException error) =>

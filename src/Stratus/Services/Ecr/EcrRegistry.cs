@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
@@ -21,6 +23,8 @@ public sealed partial class EcrRegistry(EcrService ecr, ILogger logger) : IReque
     /// <summary>GetDownloadUrlForLayer's URLs carry a registry password in this query parameter instead of a header.</summary>
     public const string DownloadTokenParameter = "X-Stratus-Ecr-Token";
     private const string ApiVersionHeader = "Docker-Distribution-API-Version";
+    /// <summary>Error messages quote names; clients print them, so quotes stay quotes rather than \u0027.</summary>
+    private static readonly JsonSerializerOptions ReadableJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     [GeneratedRegex(@"^/v2/(?<name>.+)/manifests/(?<reference>[^/]+)$")]
     private static partial Regex ManifestPath();
@@ -334,7 +338,7 @@ public sealed partial class EcrRegistry(EcrService ecr, ILogger logger) : IReque
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json; charset=utf-8";
-        return http.Response.WriteAsync(body.ToJsonString(), http.RequestAborted);
+        return http.Response.WriteAsync(body.ToJsonString(ReadableJson), http.RequestAborted);
     }
 
     /// <summary>The spec's error body: {"errors":[{"code","message","detail"}]}.</summary>

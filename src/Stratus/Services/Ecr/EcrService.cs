@@ -1,3 +1,4 @@
+using Stratus.Host;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -40,10 +41,12 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
     private readonly ITimer _housekeeping;
     /// <summary>Held while blobs are linked into repositories or deleted, so a blob is never removed under a push that references it.</summary>
     private readonly Lock _blobGate = new();
+    private readonly StratusAddress _address;
 
-    public EcrService(StateStore store, TimeProvider clock, string directory, EcrSettings settings, ILogger logger)
+    public EcrService(StateStore store, TimeProvider clock, string directory, EcrSettings settings, StratusAddress address, ILogger logger)
     {
         _clock = clock;
+        _address = address;
         _logger = logger;
         _repositories = new ResourceTable<EcrRepository>(store, "ecr.repositories");
         _blobs = new BlobStore(directory);
@@ -52,8 +55,8 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
         _housekeeping = clock.CreateTimer(_ => Housekeeping(), null, settings.HousekeepingInterval, settings.HousekeepingInterval);
     }
 
-    /// <summary>Where the registry is reached (HOST:PORT), the first part of every repositoryUri; set once Stratus listens.</summary>
-    public string RegistryHost { get; set; } = $"{Host.StratusOptions.DefaultHost}:{Host.StratusOptions.DefaultPort}";
+    /// <summary>Where the registry is reached (HOST:PORT), the first part of every repositoryUri: Stratus's own address.</summary>
+    public string RegistryHost => _address.BaseUrl.Authority;
 
     public string RepositoryUri(EcrRepository repository) => $"{RegistryHost}/{repository.RepositoryName}";
 
@@ -452,7 +455,16 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
         }
         var manifest = ImageManifest.Parse(_blobs.ReadAll(manifestDigest), null);
         if (manifest.IsIndex || manifest.Config is null) throw EcrErrors.ImageUriInvalid(imageUri);
-        var (config, platform) = ImageConfigBlob.Parse(_blobs.ReadAll(manifest.Config.Digest));
+        ImageRunConfig config;
+        ImagePlatform platform;
+        try
+        {
+            (config, platform) = ImageConfigBlob.Parse(_blobs.ReadAll(manifest.Config.Digest));
+        }
+        catch (InvalidDataException e)
+        {
+            throw EcrErrors.ImageUriUnusable(imageUri, e.Message);
+        }
         return new ResolvedImage(account, region, name, image.Digest, manifestDigest, $"{repositoryPart}@{image.Digest}", config, platform);
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.Query;
@@ -10,11 +11,12 @@ public sealed class IamApi : IStratusService
 {
     private readonly IamService _iam;
 
-    public IamApi(IamService iam)
+    public IamApi(IamService iam, ILogger logger)
     {
         _iam = iam;
         Endpoint = new ServiceEndpoint("iam", Operations(), new AwsQueryProtocol("2010-05-08", "https://iam.amazonaws.com/doc/2010-05-08/"))
         {
+            Logger = logger,
             Validation = IamNames.Errors,
         };
     }
@@ -24,66 +26,65 @@ public sealed class IamApi : IStratusService
 
     private OperationTable Operations() => new()
     {
-        { "CreateRole", i => new JsonObject { ["Role"] = Role(_iam.CreateRole(i.Call.AccountId, i.Required("RoleName"), i.String("Path"),
-            i.Required("AssumeRolePolicyDocument"), i.String("Description"), i.Int("MaxSessionDuration"), Tags(i))) } },
-        { "GetRole", i => new JsonObject { ["Role"] = Role(_iam.GetRole(i.Call.AccountId, i.Required("RoleName"))) } },
-        { "ListRoles", i => Paged(_iam.ListRoles(i.Call.AccountId, i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")), "Roles", r => Role(r, withTags: false)) },
-        { "DeleteRole", i => Done(() => _iam.DeleteRole(i.Call.AccountId, i.Required("RoleName"))) },
-        { "UpdateAssumeRolePolicy", i => Done(() => _iam.UpdateAssumeRolePolicy(i.Call.AccountId, i.Required("RoleName"), i.Required("PolicyDocument"))) },
-        { "UpdateRole", i => Done(() => _iam.UpdateRoleDescription(i.Call.AccountId, i.Required("RoleName"), i.String("Description"), i.Int("MaxSessionDuration"))) },
-        { "UpdateRoleDescription", i => new JsonObject { ["Role"] = Role(_iam.UpdateRoleDescription(i.Call.AccountId, i.Required("RoleName"), i.Required("Description"), null)) } },
-        { "TagRole", i => Done(() => _iam.TagRole(i.Call.AccountId, i.Required("RoleName"), Tags(i))) },
-        { "UntagRole", i => Done(() => _iam.UntagRole(i.Call.AccountId, i.Required("RoleName"), i.Strings("TagKeys").ToHashSet(StringComparer.Ordinal))) },
+        { "CreateRole", i => new JsonObject { ["Role"] = Role(_iam.CreateRole(i.Scope, i.Required("RoleName"), RoleSettings.Read(i), Tags(i))) } },
+        { "GetRole", i => new JsonObject { ["Role"] = Role(_iam.GetRole(i.Scope, i.Required("RoleName"))) } },
+        { "ListRoles", i => Paged(_iam.ListRoles(i.Scope, i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")), "Roles", r => Role(r, withTags: false)) },
+        { "DeleteRole", i => Done(() => _iam.DeleteRole(i.Scope, i.Required("RoleName"))) },
+        { "UpdateAssumeRolePolicy", i => Done(() => _iam.UpdateAssumeRolePolicy(i.Scope, i.Required("RoleName"), i.Required("PolicyDocument"))) },
+        { "UpdateRole", i => Done(() => _iam.UpdateRoleDescription(i.Scope, i.Required("RoleName"), i.String("Description"), i.Int("MaxSessionDuration"))) },
+        { "UpdateRoleDescription", i => new JsonObject { ["Role"] = Role(_iam.UpdateRoleDescription(i.Scope, i.Required("RoleName"), i.Required("Description"), null)) } },
+        { "TagRole", i => Done(() => _iam.TagRole(i.Scope, i.Required("RoleName"), Tags(i))) },
+        { "UntagRole", i => Done(() => _iam.UntagRole(i.Scope, i.Required("RoleName"), i.Strings("TagKeys").ToHashSet(StringComparer.Ordinal))) },
         { "ListRoleTags", i => new JsonObject
             {
-                ["Tags"] = TagList(_iam.GetRole(i.Call.AccountId, i.Required("RoleName")).Tags),
+                ["Tags"] = TagList(_iam.GetRole(i.Scope, i.Required("RoleName")).Tags),
                 ["IsTruncated"] = false,
             } },
 
-        { "AttachRolePolicy", i => Done(() => _iam.AttachRolePolicy(i.Call.AccountId, i.Required("RoleName"), i.Required("PolicyArn"))) },
-        { "DetachRolePolicy", i => Done(() => _iam.DetachRolePolicy(i.Call.AccountId, i.Required("RoleName"), i.Required("PolicyArn"))) },
-        { "ListAttachedRolePolicies", i => Paged(_iam.ListAttachedRolePolicies(i.Call.AccountId, i.Required("RoleName"), i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")),
+        { "AttachRolePolicy", i => Done(() => _iam.AttachRolePolicy(i.Scope, i.Required("RoleName"), i.Required("PolicyArn"))) },
+        { "DetachRolePolicy", i => Done(() => _iam.DetachRolePolicy(i.Scope, i.Required("RoleName"), i.Required("PolicyArn"))) },
+        { "ListAttachedRolePolicies", i => Paged(_iam.ListAttachedRolePolicies(i.Scope, i.Required("RoleName"), i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")),
             "AttachedPolicies", p => new JsonObject { ["PolicyName"] = p.PolicyName, ["PolicyArn"] = p.Arn }) },
-        { "PutRolePolicy", i => Done(() => _iam.PutRolePolicy(i.Call.AccountId, i.Required("RoleName"), i.Required("PolicyName"), i.Required("PolicyDocument"))) },
+        { "PutRolePolicy", i => Done(() => _iam.PutRolePolicy(i.Scope, i.Required("RoleName"), i.Required("PolicyName"), i.Required("PolicyDocument"))) },
         { "GetRolePolicy", i => new JsonObject
             {
-                ["RoleName"] = _iam.GetRole(i.Call.AccountId, i.Required("RoleName")).RoleName,
+                ["RoleName"] = _iam.GetRole(i.Scope, i.Required("RoleName")).RoleName,
                 ["PolicyName"] = i.Required("PolicyName"),
-                ["PolicyDocument"] = Encode(_iam.GetRolePolicy(i.Call.AccountId, i.Required("RoleName"), i.Required("PolicyName"))),
+                ["PolicyDocument"] = Encode(_iam.GetRolePolicy(i.Scope, i.Required("RoleName"), i.Required("PolicyName"))),
             } },
-        { "DeleteRolePolicy", i => Done(() => _iam.DeleteRolePolicy(i.Call.AccountId, i.Required("RoleName"), i.Required("PolicyName"))) },
-        { "ListRolePolicies", i => Paged(_iam.ListRolePolicies(i.Call.AccountId, i.Required("RoleName"), i.String("Marker"), i.Int("MaxItems")), "PolicyNames", n => JsonValue.Create(n)) },
+        { "DeleteRolePolicy", i => Done(() => _iam.DeleteRolePolicy(i.Scope, i.Required("RoleName"), i.Required("PolicyName"))) },
+        { "ListRolePolicies", i => Paged(_iam.ListRolePolicies(i.Scope, i.Required("RoleName"), i.String("Marker"), i.Int("MaxItems")), "PolicyNames", n => JsonValue.Create(n)) },
 
-        { "CreatePolicy", i => new JsonObject { ["Policy"] = Policy(_iam.CreatePolicy(i.Call.AccountId, i.Required("PolicyName"), i.String("Path"),
+        { "CreatePolicy", i => new JsonObject { ["Policy"] = Policy(_iam.CreatePolicy(i.Scope, i.Required("PolicyName"), i.String("Path"),
             i.Required("PolicyDocument"), i.String("Description"), Tags(i))) } },
-        { "GetPolicy", i => new JsonObject { ["Policy"] = Policy(_iam.GetPolicy(i.Call.AccountId, i.Required("PolicyArn"))) } },
-        { "ListPolicies", i => Paged(_iam.ListPolicies(i.Call.AccountId, i.String("Scope"), i.Bool("OnlyAttached") ?? false, i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")),
+        { "GetPolicy", i => new JsonObject { ["Policy"] = Policy(_iam.GetPolicy(i.Scope, i.Required("PolicyArn"))) } },
+        { "ListPolicies", i => Paged(_iam.ListPolicies(i.Scope, i.String("Scope"), i.Bool("OnlyAttached") ?? false, i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")),
             "Policies", p => Policy(p, withDetails: false)) },
-        { "DeletePolicy", i => Done(() => _iam.DeletePolicy(i.Call.AccountId, i.Required("PolicyArn"))) },
-        { "CreatePolicyVersion", i => new JsonObject { ["PolicyVersion"] = Version(_iam.CreatePolicyVersion(i.Call.AccountId, i.Required("PolicyArn"),
-            i.Required("PolicyDocument"), i.Bool("SetAsDefault") ?? false), _iam.GetPolicy(i.Call.AccountId, i.Required("PolicyArn")), withDocument: false) } },
-        { "GetPolicyVersion", i => new JsonObject { ["PolicyVersion"] = Version(_iam.GetPolicyVersion(i.Call.AccountId, i.Required("PolicyArn"), i.Required("VersionId")),
-            _iam.GetPolicy(i.Call.AccountId, i.Required("PolicyArn")), withDocument: true) } },
+        { "DeletePolicy", i => Done(() => _iam.DeletePolicy(i.Scope, i.Required("PolicyArn"))) },
+        { "CreatePolicyVersion", i => new JsonObject { ["PolicyVersion"] = Version(_iam.CreatePolicyVersion(i.Scope, i.Required("PolicyArn"),
+            i.Required("PolicyDocument"), i.Bool("SetAsDefault") ?? false), _iam.GetPolicy(i.Scope, i.Required("PolicyArn")), withDocument: false) } },
+        { "GetPolicyVersion", i => new JsonObject { ["PolicyVersion"] = Version(_iam.GetPolicyVersion(i.Scope, i.Required("PolicyArn"), i.Required("VersionId")),
+            _iam.GetPolicy(i.Scope, i.Required("PolicyArn")), withDocument: true) } },
         { "ListPolicyVersions", i =>
             {
-                var policy = _iam.GetPolicy(i.Call.AccountId, i.Required("PolicyArn"));
+                var policy = _iam.GetPolicy(i.Scope, i.Required("PolicyArn"));
                 return new JsonObject
                 {
                     ["Versions"] = new JsonArray(policy.Versions.OrderByDescending(v => v.CreateDate).Select(v => (JsonNode)Version(v, policy, withDocument: false)).ToArray()),
                     ["IsTruncated"] = false,
                 };
             } },
-        { "DeletePolicyVersion", i => Done(() => _iam.DeletePolicyVersion(i.Call.AccountId, i.Required("PolicyArn"), i.Required("VersionId"))) },
-        { "SetDefaultPolicyVersion", i => Done(() => _iam.SetDefaultPolicyVersion(i.Call.AccountId, i.Required("PolicyArn"), i.Required("VersionId"))) },
+        { "DeletePolicyVersion", i => Done(() => _iam.DeletePolicyVersion(i.Scope, i.Required("PolicyArn"), i.Required("VersionId"))) },
+        { "SetDefaultPolicyVersion", i => Done(() => _iam.SetDefaultPolicyVersion(i.Scope, i.Required("PolicyArn"), i.Required("VersionId"))) },
 
-        { "CreateUser", i => new JsonObject { ["User"] = User(_iam.CreateUser(i.Call.AccountId, i.Required("UserName"), i.String("Path"), Tags(i))) } },
-        { "GetUser", i => new JsonObject { ["User"] = User(_iam.GetUser(i.Call.AccountId, i.String("UserName") ?? CallerUserName(i))) } },
-        { "ListUsers", i => Paged(_iam.ListUsers(i.Call.AccountId, i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")), "Users", u => User(u, withTags: false)) },
-        { "DeleteUser", i => Done(() => _iam.DeleteUser(i.Call.AccountId, i.Required("UserName"))) },
+        { "CreateUser", i => new JsonObject { ["User"] = User(_iam.CreateUser(i.Scope, i.Required("UserName"), i.String("Path"), Tags(i))) } },
+        { "GetUser", i => new JsonObject { ["User"] = User(_iam.GetUser(i.Scope, i.String("UserName") ?? CallerUserName(i))) } },
+        { "ListUsers", i => Paged(_iam.ListUsers(i.Scope, i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")), "Users", u => User(u, withTags: false)) },
+        { "DeleteUser", i => Done(() => _iam.DeleteUser(i.Scope, i.Required("UserName"))) },
         { "CreateAccessKey", i =>
             {
                 var userName = i.String("UserName") ?? CallerUserName(i);
-                var key = _iam.CreateAccessKey(i.Call.AccountId, userName);
+                var key = _iam.CreateAccessKey(i.Scope, userName);
                 return new JsonObject
                 {
                     ["AccessKey"] = new JsonObject
@@ -101,7 +102,7 @@ public sealed class IamApi : IStratusService
                 var userName = i.String("UserName") ?? CallerUserName(i);
                 return new JsonObject
                 {
-                    ["AccessKeyMetadata"] = new JsonArray(_iam.ListAccessKeys(i.Call.AccountId, userName).Select(k => (JsonNode)new JsonObject
+                    ["AccessKeyMetadata"] = new JsonArray(_iam.ListAccessKeys(i.Scope, userName).Select(k => (JsonNode)new JsonObject
                     {
                         ["UserName"] = userName,
                         ["AccessKeyId"] = k.AccessKeyId,
@@ -111,15 +112,15 @@ public sealed class IamApi : IStratusService
                     ["IsTruncated"] = false,
                 };
             } },
-        { "DeleteAccessKey", i => Done(() => _iam.DeleteAccessKey(i.Call.AccountId, i.String("UserName") ?? CallerUserName(i), i.Required("AccessKeyId"))) },
-        { "UpdateAccessKey", i => Done(() => _iam.UpdateAccessKey(i.Call.AccountId, i.String("UserName") ?? CallerUserName(i), i.Required("AccessKeyId"), i.Required("Status"))) },
+        { "DeleteAccessKey", i => Done(() => _iam.DeleteAccessKey(i.Scope, i.String("UserName") ?? CallerUserName(i), i.Required("AccessKeyId"))) },
+        { "UpdateAccessKey", i => Done(() => _iam.UpdateAccessKey(i.Scope, i.String("UserName") ?? CallerUserName(i), i.Required("AccessKeyId"), i.Required("Status"))) },
     };
 
     /// <summary>IAM answers for "the calling user" when UserName is omitted; only callers signing with a user's key have one.</summary>
     private static string CallerUserName(OperationInput input) =>
         input.Call.PrincipalArn is { } arn && arn.Contains(":user/", StringComparison.Ordinal)
             ? arn[(arn.LastIndexOf('/') + 1)..]
-            : throw new AwsException("ValidationError", "Must specify userName when calling with non-User credentials");
+            : throw IamErrors.UserNameRequired();
 
     private static JsonObject? Done(Action action)
     {

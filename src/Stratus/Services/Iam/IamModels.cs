@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 namespace Stratus.Services.Iam;
 
 public sealed record IamTag(string Key, string Value);
@@ -57,3 +58,11 @@ public sealed record IamUser
 
 /// <summary>One page of a listing and the marker for the next, as IAM's Marker/MaxItems pagination works.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextMarker);
+
+/// <summary>What CreateRole sets besides the name and tags.</summary>
+public sealed record RoleSettings(string? Path, string AssumeRolePolicyDocument, string? Description, int? MaxSessionDuration)
+{
+    /// <summary>CreateRole's members, or an AWS::IAM::Role's.</summary>
+    public static RoleSettings Read(IInputReader input) =>
+        new(input.String("Path"), input.RequiredDocument("AssumeRolePolicyDocument"), input.String("Description"), input.Int("MaxSessionDuration"));
+}

@@ -33,14 +33,14 @@ public static partial class IamNames
 
     public static IReadOnlyList<IamTag> CheckTags(IReadOnlyList<IamTag> tags)
     {
-        if (tags.Count > 50) throw new AwsException("LimitExceeded", "Cannot exceed quota for TagsPerRole: 50", 409);
+        if (tags.Count > 50) throw IamErrors.QuotaExceeded("TagsPerRole", 50);
         foreach (var tag in tags)
         {
             if (tag.Key.Length is 0 or > 128) throw Errors.Constraint("tags.member.key", tag.Key, "Member must have length between 1 and 128");
             if (tag.Value.Length > 256) throw Errors.Constraint("tags.member.value", tag.Value, "Member must have length less than or equal to 256");
         }
         if (tags.GroupBy(t => t.Key, StringComparer.OrdinalIgnoreCase).Any(g => g.Count() > 1))
-            throw new AwsException("InvalidInput", "Duplicate tag keys found. Please note that Tag keys are case insensitive.");
+            throw IamErrors.DuplicateTagKeys();
         return tags;
     }
 

@@ -43,8 +43,9 @@ public sealed class IamService : IIamRoles, ICredentialSource
 
     // ---- roles ----
 
-    public IamRole CreateRole(string accountId, string roleName, string? path, string trustPolicy, string? description, int? maxSessionDuration, IReadOnlyList<IamTag> tags)
+    public IamRole CreateRole(Scope scope, string roleName, RoleSettings settings, IReadOnlyList<IamTag> tags)
     {
+        var (path, trustPolicy, description, maxSessionDuration) = settings;
         IamNames.CheckName("RoleName", roleName, 64);
         path = IamNames.CheckPath(path);
         PolicyDocument.Validate(trustPolicy, PolicyDocument.Kind.Trust);
@@ -54,7 +55,7 @@ public sealed class IamService : IIamRoles, ICredentialSource
             throw IamNames.Errors.Constraint("MaxSessionDuration", session.ToString(), "Member must have value between 3600 and 43200");
         var role = new IamRole
         {
-            AccountId = accountId,
+            AccountId = scope.AccountId,
             RoleName = roleName,
             RoleId = IamNames.NewId("AROA"),
             Path = path,
@@ -64,46 +65,46 @@ public sealed class IamService : IIamRoles, ICredentialSource
             CreateDate = Now,
             Tags = IamNames.CheckTags(tags),
         };
-        if (!_roles.TryAdd(Key(accountId, roleName), role))
-            throw new AwsException("EntityAlreadyExists", $"Role with name {roleName} already exists.", 409);
+        if (!_roles.TryAdd(Key(scope.AccountId, roleName), role))
+            throw IamErrors.RoleExists(roleName);
         return role;
     }
 
-    public IamRole GetRole(string accountId, string roleName) =>
-        _roles.Get(Key(accountId, roleName)) ?? throw NoSuchRole(roleName);
+    public IamRole GetRole(Scope scope, string roleName) =>
+        _roles.Get(Key(scope.AccountId, roleName)) ?? throw IamErrors.NoSuchRole(roleName);
 
-    public Page<IamRole> ListRoles(string accountId, string? pathPrefix, string? marker, int? maxItems) =>
-        Paginate(_roles.Values.Where(r => r.AccountId == accountId && r.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal)),
+    public Page<IamRole> ListRoles(Scope scope, string? pathPrefix, string? marker, int? maxItems) =>
+        Paginate(_roles.Values.Where(r => r.AccountId == scope.AccountId && r.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal)),
             r => r.RoleName, marker, maxItems);
 
-    public void DeleteRole(string accountId, string roleName)
+    public void DeleteRole(Scope scope, string roleName)
     {
-        var role = GetRole(accountId, roleName);
+        var role = GetRole(scope, roleName);
         if (role.AttachedPolicyArns.Count > 0)
-            throw new AwsException("DeleteConflict", "Cannot delete entity, must detach all policies first.", 409);
+            throw IamErrors.DeleteConflict("Cannot delete entity, must detach all policies first.");
         if (role.InlinePolicies.Count > 0)
-            throw new AwsException("DeleteConflict", "Cannot delete entity, must delete policies first.", 409);
-        _roles.Remove(Key(accountId, roleName));
+            throw IamErrors.DeleteConflict("Cannot delete entity, must delete policies first.");
+        _roles.Remove(Key(scope.AccountId, roleName));
     }
 
-    public IamRole UpdateAssumeRolePolicy(string accountId, string roleName, string trustPolicy)
+    public IamRole UpdateAssumeRolePolicy(Scope scope, string roleName, string trustPolicy)
     {
         PolicyDocument.Validate(trustPolicy, PolicyDocument.Kind.Trust);
-        return UpdateRole(accountId, roleName, r => r with { AssumeRolePolicyDocument = trustPolicy });
+        return UpdateRole(scope, roleName, r => r with { AssumeRolePolicyDocument = trustPolicy });
     }
 
-    public IamRole UpdateRoleDescription(string accountId, string roleName, string? description, int? maxSessionDuration) =>
-        UpdateRole(accountId, roleName, r => r with
+    public IamRole UpdateRoleDescription(Scope scope, string roleName, string? description, int? maxSessionDuration) =>
+        UpdateRole(scope, roleName, r => r with
         {
             Description = description ?? r.Description,
             MaxSessionDuration = maxSessionDuration ?? r.MaxSessionDuration,
         });
 
-    public IamRole TagRole(string accountId, string roleName, IReadOnlyList<IamTag> tags) =>
-        UpdateRole(accountId, roleName, r => r with { Tags = IamNames.CheckTags(MergeTags(r.Tags, tags)) });
+    public IamRole TagRole(Scope scope, string roleName, IReadOnlyList<IamTag> tags) =>
+        UpdateRole(scope, roleName, r => r with { Tags = IamNames.CheckTags(MergeTags(r.Tags, tags)) });
 
-    public IamRole UntagRole(string accountId, string roleName, IReadOnlyCollection<string> keys) =>
-        UpdateRole(accountId, roleName, r => r with { Tags = r.Tags.Where(t => !keys.Contains(t.Key)).ToList() });
+    public IamRole UntagRole(Scope scope, string roleName, IReadOnlyCollection<string> keys) =>
+        UpdateRole(scope, roleName, r => r with { Tags = r.Tags.Where(t => !keys.Contains(t.Key)).ToList() });
 
     public IamRole? FindRoleByArn(string roleArn)
     {
@@ -114,67 +115,63 @@ public sealed class IamService : IIamRoles, ICredentialSource
         return role is not null && string.Equals(role.Arn, roleArn, StringComparison.OrdinalIgnoreCase) ? role : null;
     }
 
-    private IamRole UpdateRole(string accountId, string roleName, Func<IamRole, IamRole> change) =>
-        _roles.Update(Key(accountId, roleName), change) ?? throw NoSuchRole(roleName);
+    private IamRole UpdateRole(Scope scope, string roleName, Func<IamRole, IamRole> change) =>
+        _roles.Update(Key(scope.AccountId, roleName), change) ?? throw IamErrors.NoSuchRole(roleName);
 
-    private static AwsException NoSuchRole(string roleName) =>
-        new("NoSuchEntity", $"The role with name {roleName} cannot be found.", 404);
 
     // ---- role policies ----
 
-    public void AttachRolePolicy(string accountId, string roleName, string policyArn)
+    public void AttachRolePolicy(Scope scope, string roleName, string policyArn)
     {
-        GetPolicy(accountId, policyArn);
-        UpdateRole(accountId, roleName, r => r.AttachedPolicyArns.Contains(policyArn) ? r : r with { AttachedPolicyArns = [.. r.AttachedPolicyArns, policyArn] });
+        GetPolicy(scope, policyArn);
+        UpdateRole(scope, roleName, r => r.AttachedPolicyArns.Contains(policyArn) ? r : r with { AttachedPolicyArns = [.. r.AttachedPolicyArns, policyArn] });
     }
 
-    public void DetachRolePolicy(string accountId, string roleName, string policyArn)
+    public void DetachRolePolicy(Scope scope, string roleName, string policyArn)
     {
-        var role = GetRole(accountId, roleName);
+        var role = GetRole(scope, roleName);
         if (!role.AttachedPolicyArns.Contains(policyArn))
-            throw new AwsException("NoSuchEntity", $"Policy {policyArn} was not found.", 404);
-        UpdateRole(accountId, roleName, r => r with { AttachedPolicyArns = r.AttachedPolicyArns.Where(a => a != policyArn).ToList() });
+            throw IamErrors.PolicyNotAttached(policyArn);
+        UpdateRole(scope, roleName, r => r with { AttachedPolicyArns = r.AttachedPolicyArns.Where(a => a != policyArn).ToList() });
     }
 
-    public Page<IamManagedPolicy> ListAttachedRolePolicies(string accountId, string roleName, string? pathPrefix, string? marker, int? maxItems)
+    public Page<IamManagedPolicy> ListAttachedRolePolicies(Scope scope, string roleName, string? pathPrefix, string? marker, int? maxItems)
     {
-        var role = GetRole(accountId, roleName);
+        var role = GetRole(scope, roleName);
         var attached = role.AttachedPolicyArns.Select(arn => FindPolicy(arn)).OfType<IamManagedPolicy>()
             .Where(p => p.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal));
         return Paginate(attached, p => p.PolicyName, marker, maxItems);
     }
 
-    public void PutRolePolicy(string accountId, string roleName, string policyName, string document)
+    public void PutRolePolicy(Scope scope, string roleName, string policyName, string document)
     {
         IamNames.CheckName("PolicyName", policyName, 128);
         PolicyDocument.Validate(document, PolicyDocument.Kind.Identity);
-        UpdateRole(accountId, roleName, r => r with
+        UpdateRole(scope, roleName, r => r with
         {
             InlinePolicies = new Dictionary<string, string>(r.InlinePolicies) { [policyName] = document },
         });
     }
 
-    public string GetRolePolicy(string accountId, string roleName, string policyName) =>
-        GetRole(accountId, roleName).InlinePolicies.GetValueOrDefault(policyName) ?? throw NoSuchRolePolicy(policyName);
+    public string GetRolePolicy(Scope scope, string roleName, string policyName) =>
+        GetRole(scope, roleName).InlinePolicies.GetValueOrDefault(policyName) ?? throw IamErrors.NoSuchRolePolicy(policyName);
 
-    public void DeleteRolePolicy(string accountId, string roleName, string policyName)
+    public void DeleteRolePolicy(Scope scope, string roleName, string policyName)
     {
-        if (!GetRole(accountId, roleName).InlinePolicies.ContainsKey(policyName)) throw NoSuchRolePolicy(policyName);
-        UpdateRole(accountId, roleName, r => r with
+        if (!GetRole(scope, roleName).InlinePolicies.ContainsKey(policyName)) throw IamErrors.NoSuchRolePolicy(policyName);
+        UpdateRole(scope, roleName, r => r with
         {
             InlinePolicies = r.InlinePolicies.Where(p => p.Key != policyName).ToDictionary(p => p.Key, p => p.Value),
         });
     }
 
-    public Page<string> ListRolePolicies(string accountId, string roleName, string? marker, int? maxItems) =>
-        Paginate(GetRole(accountId, roleName).InlinePolicies.Keys, name => name, marker, maxItems);
+    public Page<string> ListRolePolicies(Scope scope, string roleName, string? marker, int? maxItems) =>
+        Paginate(GetRole(scope, roleName).InlinePolicies.Keys, name => name, marker, maxItems);
 
-    private static AwsException NoSuchRolePolicy(string policyName) =>
-        new("NoSuchEntity", $"The role policy with name {policyName} cannot be found.", 404);
 
     // ---- managed policies ----
 
-    public IamManagedPolicy CreatePolicy(string accountId, string policyName, string? path, string document, string? description, IReadOnlyList<IamTag> tags)
+    public IamManagedPolicy CreatePolicy(Scope scope, string policyName, string? path, string document, string? description, IReadOnlyList<IamTag> tags)
     {
         IamNames.CheckName("PolicyName", policyName, 128);
         path = IamNames.CheckPath(path);
@@ -182,7 +179,7 @@ public sealed class IamService : IIamRoles, ICredentialSource
         var now = Now;
         var policy = new IamManagedPolicy
         {
-            Owner = accountId,
+            Owner = scope.AccountId,
             PolicyName = policyName,
             PolicyId = IamNames.NewId("ANPA"),
             Path = path,
@@ -193,55 +190,55 @@ public sealed class IamService : IIamRoles, ICredentialSource
             Description = description,
             Tags = IamNames.CheckTags(tags),
         };
-        if (!_policies.TryAdd(Key(accountId, policyName), policy))
-            throw new AwsException("EntityAlreadyExists", $"A policy called {policyName} already exists. Duplicate names are not allowed.", 409);
+        if (!_policies.TryAdd(Key(scope.AccountId, policyName), policy))
+            throw IamErrors.PolicyExists(policyName);
         return policy;
     }
 
-    public IamManagedPolicy GetPolicy(string accountId, string policyArn) =>
-        FindPolicy(policyArn) is { } policy && (policy.Owner == "aws" || policy.Owner == accountId)
+    public IamManagedPolicy GetPolicy(Scope scope, string policyArn) =>
+        FindPolicy(policyArn) is { } policy && (policy.Owner == "aws" || policy.Owner == scope.AccountId)
             ? policy
-            : throw new AwsException("NoSuchEntity", $"Policy {policyArn} does not exist or is not attachable.", 404);
+            : throw IamErrors.NoSuchPolicy(policyArn);
 
     public int AttachmentCount(string policyArn) =>
         _roles.Values.Count(r => r.AttachedPolicyArns.Contains(policyArn));
 
-    public Page<IamManagedPolicy> ListPolicies(string accountId, string? scope, bool onlyAttached, string? pathPrefix, string? marker, int? maxItems)
+    public Page<IamManagedPolicy> ListPolicies(Scope scope, string? policyScope, bool onlyAttached, string? pathPrefix, string? marker, int? maxItems)
     {
-        IEnumerable<IamManagedPolicy> local = _policies.Values.Where(p => p.Owner == accountId);
-        var all = (scope ?? "All") switch
+        IEnumerable<IamManagedPolicy> local = _policies.Values.Where(p => p.Owner == scope.AccountId);
+        var all = (policyScope ?? "All") switch
         {
             "All" => _awsPolicies.Values.Concat(local),
             "AWS" => _awsPolicies.Values,
             "Local" => local,
-            _ => throw IamNames.Errors.Constraint("Scope", scope, "Member must satisfy enum value set: [All, AWS, Local]"),
+            _ => throw IamNames.Errors.Constraint("Scope", policyScope, "Member must satisfy enum value set: [All, AWS, Local]"),
         };
         var attached = onlyAttached
-            ? _roles.Values.Where(r => r.AccountId == accountId).SelectMany(r => r.AttachedPolicyArns).ToHashSet()
+            ? _roles.Values.Where(r => r.AccountId == scope.AccountId).SelectMany(r => r.AttachedPolicyArns).ToHashSet()
             : null;
         return Paginate(all.Where(p => p.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal) && (attached is null || attached.Contains(p.Arn))),
             p => p.PolicyName, marker, maxItems);
     }
 
-    public void DeletePolicy(string accountId, string policyArn)
+    public void DeletePolicy(Scope scope, string policyArn)
     {
-        var policy = GetLocalPolicy(accountId, policyArn);
+        var policy = GetLocalPolicy(scope, policyArn);
         if (AttachmentCount(policyArn) > 0)
-            throw new AwsException("DeleteConflict", "Cannot delete a policy attached to entities.", 409);
+            throw IamErrors.DeleteConflict("Cannot delete a policy attached to entities.");
         if (policy.Versions.Count > 1)
-            throw new AwsException("DeleteConflict", "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.", 409);
-        _policies.Remove(Key(accountId, policy.PolicyName));
+            throw IamErrors.DeleteConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.");
+        _policies.Remove(Key(scope.AccountId, policy.PolicyName));
     }
 
-    public IamPolicyVersion CreatePolicyVersion(string accountId, string policyArn, string document, bool setAsDefault)
+    public IamPolicyVersion CreatePolicyVersion(Scope scope, string policyArn, string document, bool setAsDefault)
     {
         PolicyDocument.Validate(document, PolicyDocument.Kind.Identity);
-        var policy = GetLocalPolicy(accountId, policyArn);
+        var policy = GetLocalPolicy(scope, policyArn);
         IamPolicyVersion? created = null;
-        _policies.Update(Key(accountId, policy.PolicyName), p =>
+        _policies.Update(Key(scope.AccountId, policy.PolicyName), p =>
         {
             if (p.Versions.Count >= MaxPolicyVersions)
-                throw new AwsException("LimitExceeded", "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.", 409);
+                throw IamErrors.TooManyPolicyVersions();
             var next = p.Versions.Max(v => int.Parse(v.VersionId[1..])) + 1;
             created = new IamPolicyVersion($"v{next}", document, Now);
             return p with
@@ -254,23 +251,23 @@ public sealed class IamService : IIamRoles, ICredentialSource
         return created!;
     }
 
-    public IamPolicyVersion GetPolicyVersion(string accountId, string policyArn, string versionId) =>
-        GetPolicy(accountId, policyArn).Versions.FirstOrDefault(v => v.VersionId == versionId) ?? throw NoSuchVersion(policyArn, versionId);
+    public IamPolicyVersion GetPolicyVersion(Scope scope, string policyArn, string versionId) =>
+        GetPolicy(scope, policyArn).Versions.FirstOrDefault(v => v.VersionId == versionId) ?? throw IamErrors.NoSuchVersion(policyArn, versionId);
 
-    public void DeletePolicyVersion(string accountId, string policyArn, string versionId)
+    public void DeletePolicyVersion(Scope scope, string policyArn, string versionId)
     {
-        var policy = GetLocalPolicy(accountId, policyArn);
-        if (policy.Versions.All(v => v.VersionId != versionId)) throw NoSuchVersion(policyArn, versionId);
+        var policy = GetLocalPolicy(scope, policyArn);
+        if (policy.Versions.All(v => v.VersionId != versionId)) throw IamErrors.NoSuchVersion(policyArn, versionId);
         if (policy.DefaultVersionId == versionId)
-            throw new AwsException("DeleteConflict", "Cannot delete the default version of a policy.", 409);
-        _policies.Update(Key(accountId, policy.PolicyName), p => p with { Versions = p.Versions.Where(v => v.VersionId != versionId).ToList() });
+            throw IamErrors.DeleteConflict("Cannot delete the default version of a policy.");
+        _policies.Update(Key(scope.AccountId, policy.PolicyName), p => p with { Versions = p.Versions.Where(v => v.VersionId != versionId).ToList() });
     }
 
-    public void SetDefaultPolicyVersion(string accountId, string policyArn, string versionId)
+    public void SetDefaultPolicyVersion(Scope scope, string policyArn, string versionId)
     {
-        var policy = GetLocalPolicy(accountId, policyArn);
-        if (policy.Versions.All(v => v.VersionId != versionId)) throw NoSuchVersion(policyArn, versionId);
-        _policies.Update(Key(accountId, policy.PolicyName), p => p with { DefaultVersionId = versionId, UpdateDate = Now });
+        var policy = GetLocalPolicy(scope, policyArn);
+        if (policy.Versions.All(v => v.VersionId != versionId)) throw IamErrors.NoSuchVersion(policyArn, versionId);
+        _policies.Update(Key(scope.AccountId, policy.PolicyName), p => p with { DefaultVersionId = versionId, UpdateDate = Now });
     }
 
     private IamManagedPolicy? FindPolicy(string policyArn)
@@ -282,78 +279,76 @@ public sealed class IamService : IIamRoles, ICredentialSource
         return policy?.Arn == policyArn ? policy : null;
     }
 
-    private IamManagedPolicy GetLocalPolicy(string accountId, string policyArn)
+    private IamManagedPolicy GetLocalPolicy(Scope scope, string policyArn)
     {
-        var policy = GetPolicy(accountId, policyArn);
+        var policy = GetPolicy(scope, policyArn);
         if (policy.Owner == "aws")
-            throw new AwsException("AccessDenied", $"Policy {policyArn} is an AWS managed policy and cannot be changed.", 403);
+            throw IamErrors.AwsManagedPolicy(policyArn);
         return policy;
     }
 
-    private static AwsException NoSuchVersion(string policyArn, string versionId) =>
-        new("NoSuchEntity", $"Policy {policyArn} version {versionId} does not exist or is not attachable.", 404);
 
     // ---- users and access keys ----
 
-    public IamUser CreateUser(string accountId, string userName, string? path, IReadOnlyList<IamTag> tags)
+    public IamUser CreateUser(Scope scope, string userName, string? path, IReadOnlyList<IamTag> tags)
     {
         IamNames.CheckName("UserName", userName, 64);
         var user = new IamUser
         {
-            AccountId = accountId,
+            AccountId = scope.AccountId,
             UserName = userName,
             UserId = IamNames.NewId("AIDA"),
             Path = IamNames.CheckPath(path),
             CreateDate = Now,
             Tags = IamNames.CheckTags(tags),
         };
-        if (!_users.TryAdd(Key(accountId, userName), user))
-            throw new AwsException("EntityAlreadyExists", $"User with name {userName} already exists.", 409);
+        if (!_users.TryAdd(Key(scope.AccountId, userName), user))
+            throw IamErrors.UserExists(userName);
         return user;
     }
 
-    public IamUser GetUser(string accountId, string userName) =>
-        _users.Get(Key(accountId, userName)) ?? throw NoSuchUser(userName);
+    public IamUser GetUser(Scope scope, string userName) =>
+        _users.Get(Key(scope.AccountId, userName)) ?? throw IamErrors.NoSuchUser(userName);
 
-    public Page<IamUser> ListUsers(string accountId, string? pathPrefix, string? marker, int? maxItems) =>
-        Paginate(_users.Values.Where(u => u.AccountId == accountId && u.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal)),
+    public Page<IamUser> ListUsers(Scope scope, string? pathPrefix, string? marker, int? maxItems) =>
+        Paginate(_users.Values.Where(u => u.AccountId == scope.AccountId && u.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal)),
             u => u.UserName, marker, maxItems);
 
-    public void DeleteUser(string accountId, string userName)
+    public void DeleteUser(Scope scope, string userName)
     {
-        if (GetUser(accountId, userName).AccessKeys.Count > 0)
-            throw new AwsException("DeleteConflict", "Cannot delete entity, must delete access keys first.", 409);
-        _users.Remove(Key(accountId, userName));
+        if (GetUser(scope, userName).AccessKeys.Count > 0)
+            throw IamErrors.DeleteConflict("Cannot delete entity, must delete access keys first.");
+        _users.Remove(Key(scope.AccountId, userName));
     }
 
-    public IamAccessKey CreateAccessKey(string accountId, string userName)
+    public IamAccessKey CreateAccessKey(Scope scope, string userName)
     {
         var key = new IamAccessKey(IamNames.NewId("AKIA", 16), IamNames.NewSecret(), "Active", Now);
-        _users.Update(Key(accountId, userName), u => u.AccessKeys.Count >= MaxAccessKeysPerUser
-            ? throw new AwsException("LimitExceeded", $"Cannot exceed quota for AccessKeysPerUser: {MaxAccessKeysPerUser}", 409)
+        _users.Update(Key(scope.AccountId, userName), u => u.AccessKeys.Count >= MaxAccessKeysPerUser
+            ? throw IamErrors.QuotaExceeded("AccessKeysPerUser", MaxAccessKeysPerUser)
             : u with { AccessKeys = [.. u.AccessKeys, key] });
-        if (_users.Get(Key(accountId, userName)) is not { } owner) throw NoSuchUser(userName);
-        _keyOwners[key.AccessKeyId] = (accountId, owner.UserName);
+        if (_users.Get(Key(scope.AccountId, userName)) is not { } owner) throw IamErrors.NoSuchUser(userName);
+        _keyOwners[key.AccessKeyId] = (scope.AccountId, owner.UserName);
         return key;
     }
 
-    public IReadOnlyList<IamAccessKey> ListAccessKeys(string accountId, string userName) => GetUser(accountId, userName).AccessKeys;
+    public IReadOnlyList<IamAccessKey> ListAccessKeys(Scope scope, string userName) => GetUser(scope, userName).AccessKeys;
 
-    public void DeleteAccessKey(string accountId, string userName, string accessKeyId)
+    public void DeleteAccessKey(Scope scope, string userName, string accessKeyId)
     {
-        if (GetUser(accountId, userName).AccessKeys.All(k => k.AccessKeyId != accessKeyId))
-            throw new AwsException("NoSuchEntity", $"The Access Key with id {accessKeyId} cannot be found.", 404);
-        _users.Update(Key(accountId, userName), u => u with { AccessKeys = u.AccessKeys.Where(k => k.AccessKeyId != accessKeyId).ToList() });
+        if (GetUser(scope, userName).AccessKeys.All(k => k.AccessKeyId != accessKeyId))
+            throw IamErrors.NoSuchAccessKey(accessKeyId);
+        _users.Update(Key(scope.AccountId, userName), u => u with { AccessKeys = u.AccessKeys.Where(k => k.AccessKeyId != accessKeyId).ToList() });
         _keyOwners.TryRemove(accessKeyId, out _);
     }
 
-    public void UpdateAccessKey(string accountId, string userName, string accessKeyId, string status)
+    public void UpdateAccessKey(Scope scope, string userName, string accessKeyId, string status)
     {
         if (status is not ("Active" or "Inactive"))
             throw IamNames.Errors.Constraint("Status", status, "Member must satisfy enum value set: [Active, Inactive]");
-        if (GetUser(accountId, userName).AccessKeys.All(k => k.AccessKeyId != accessKeyId))
-            throw new AwsException("NoSuchEntity", $"The Access Key with id {accessKeyId} cannot be found.", 404);
-        _users.Update(Key(accountId, userName), u => u with
+        if (GetUser(scope, userName).AccessKeys.All(k => k.AccessKeyId != accessKeyId))
+            throw IamErrors.NoSuchAccessKey(accessKeyId);
+        _users.Update(Key(scope.AccountId, userName), u => u with
         {
             AccessKeys = u.AccessKeys.Select(k => k.AccessKeyId == accessKeyId ? k with { Status = status } : k).ToList(),
         });
@@ -367,8 +362,6 @@ public sealed class IamService : IIamRoles, ICredentialSource
         return user is null || key is null ? null : new KnownCredential(accessKeyId, key.SecretAccessKey, user.AccountId, user.Arn, PrincipalId: user.UserId);
     }
 
-    private static AwsException NoSuchUser(string userName) =>
-        new("NoSuchEntity", $"The user with name {userName} cannot be found.", 404);
 
     private static IReadOnlyList<IamTag> MergeTags(IReadOnlyList<IamTag> current, IReadOnlyList<IamTag> added) =>
         current.Where(t => added.All(a => !string.Equals(a.Key, t.Key, StringComparison.OrdinalIgnoreCase))).Concat(added).ToList();

@@ -18,7 +18,7 @@ public static class PolicyDocument
     {
         var limit = kind == Kind.Trust ? MaxTrustPolicyLength : MaxManagedPolicyLength;
         if (document.Length > limit)
-            throw new AwsException("LimitExceeded", $"Cannot exceed quota for {(kind == Kind.Trust ? "ACLSizePerRole" : "PolicySize")}: {limit}", 409);
+            throw IamErrors.QuotaExceeded(kind == Kind.Trust ? "ACLSizePerRole" : "PolicySize", limit);
         JsonDocument json;
         try
         {
@@ -73,5 +73,5 @@ public static class PolicyDocument
                 .Contains(servicePrincipal));
     }
 
-    private static AwsException Malformed(string message) => new("MalformedPolicyDocument", message);
+    private static AwsException Malformed(string message) => IamErrors.MalformedPolicy(message);
 }

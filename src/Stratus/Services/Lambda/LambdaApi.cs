@@ -1,8 +1,12 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Http;
 using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.RestJson;
+using Stratus.Services.Lambda.Engine;
 
 namespace Stratus.Services.Lambda;
 
@@ -12,12 +16,15 @@ public sealed class LambdaApi : IStratusService
     private const string Functions = "/2015-03-31/functions";
     private const string CodeDownloadPath = "/_stratus/lambda/code";
     private readonly LambdaService _lambda;
+    private readonly SignedLinks _links;
 
-    public LambdaApi(LambdaService lambda)
+    public LambdaApi(LambdaService lambda, SignedLinks links, ILogger logger)
     {
         _lambda = lambda;
+        _links = links;
         Endpoint = new ServiceEndpoint("lambda", Operations(), new RestJsonProtocol(Routes()) { ErrorMessageKey = "Message" })
         {
+            Logger = logger,
             // A 50 MB package arrives base64 in JSON.
             MaxBodyBytes = 70_167_211,
         };
@@ -25,6 +32,9 @@ public sealed class LambdaApi : IStratusService
 
     public string Name => "lambda";
     public ServiceEndpoint Endpoint { get; }
+
+    /// <summary>GetFunction's Code.Location: presigned like S3's, so it needs no credentials and works for 10 minutes only.</summary>
+    public IReadOnlyList<StratusPage> Pages => [new(CodeDownloadPath, DownloadCodeAsync) { AuthorizesItself = true }];
     public string State =>
         $"running ({_lambda.Isolation})";
 
@@ -56,7 +66,6 @@ public sealed class LambdaApi : IStratusService
         new("PUT", "/2017-10-31/functions/{FunctionName}/concurrency", "PutFunctionConcurrency"),
         new("GET", "/2019-09-30/functions/{FunctionName}/concurrency", "GetFunctionConcurrency"),
         new("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", "DeleteFunctionConcurrency", successStatus: 204),
-        new("GET", CodeDownloadPath + "/{CodeId}", "DownloadFunctionCode"),
     ];
 
     private OperationTable Operations() => new()
@@ -64,13 +73,13 @@ public sealed class LambdaApi : IStratusService
         { "CreateFunction", i =>
             {
                 var code = i.Object("Code") is { } c ? Code(i.Nested(c)) : throw i.Style.Missing("Code");
-                var function = _lambda.CreateFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), Settings(i), code,
+                var function = _lambda.CreateFunction(i.Scope, i.Required("FunctionName"), FunctionSettings.Read(i), code,
                     i.String("PackageType"), i.StringMap("Tags"), i.Bool("Publish") ?? false);
                 return Configuration(function, function.Latest, state: "Pending", updateStatus: null);
             } },
         { "GetFunction", i =>
             {
-                var (function, config) = _lambda.GetFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Qualifier"));
+                var (function, config) = _lambda.GetFunction(i.Scope, i.Required("FunctionName"), i.String("Qualifier"));
                 var result = new JsonObject
                 {
                     ["Configuration"] = Configuration(function, config),
@@ -79,7 +88,7 @@ public sealed class LambdaApi : IStratusService
                         : new JsonObject
                         {
                             ["RepositoryType"] = "S3",
-                            ["Location"] = $"{i.Call.PublicBaseUrl}{CodeDownloadPath}/{Convert.ToHexStringLower(Convert.FromBase64String(config.CodeSha256))}",
+                            ["Location"] = i.Call.PublicBaseUrl + _links.Sign($"{CodeDownloadPath}/{Convert.ToHexStringLower(Convert.FromBase64String(config.CodeSha256))}"),
                         },
                 };
                 if (function.Tags.Count > 0) result["Tags"] = StringMap(function.Tags);
@@ -88,89 +97,89 @@ public sealed class LambdaApi : IStratusService
             } },
         { "GetFunctionConfiguration", i =>
             {
-                var (function, config) = _lambda.GetFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Qualifier"));
+                var (function, config) = _lambda.GetFunction(i.Scope, i.Required("FunctionName"), i.String("Qualifier"));
                 return Configuration(function, config);
             } },
         { "ListFunctions", i =>
             {
-                var (functions, next) = _lambda.ListFunctions(i.Call.AccountId, i.Call.Region, i.String("Marker"), i.Int("MaxItems"));
+                var (functions, next) = _lambda.ListFunctions(i.Scope, i.String("Marker"), i.Int("MaxItems"));
                 var result = new JsonObject { ["Functions"] = new JsonArray(functions.Select(f => (JsonNode)Configuration(f, f.Latest)).ToArray()) };
                 if (next is not null) result["NextMarker"] = next;
                 return result;
             } },
         { "UpdateFunctionCode", i =>
             {
-                var function = _lambda.UpdateFunctionCode(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), Code(i),
+                var function = _lambda.UpdateFunctionCode(i.Scope, i.Required("FunctionName"), Code(i),
                     i.Bool("Publish") ?? false, i.String("RevisionId"));
                 return Configuration(function, i.Bool("Publish") == true ? function.Versions[^1] : function.Latest, updateStatus: "InProgress");
             } },
         { "UpdateFunctionConfiguration", i =>
             {
-                var function = _lambda.UpdateFunctionConfiguration(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), Settings(i), i.String("RevisionId"));
+                var function = _lambda.UpdateFunctionConfiguration(i.Scope, i.Required("FunctionName"), FunctionSettings.Read(i), i.String("RevisionId"));
                 return Configuration(function, function.Latest, updateStatus: "InProgress");
             } },
-        { "DeleteFunction", i => Done(() => _lambda.DeleteFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Qualifier"))) },
+        { "DeleteFunction", i => Done(() => _lambda.DeleteFunction(i.Scope, i.Required("FunctionName"), i.String("Qualifier"))) },
         { "Invoke", InvokeAsync },
         { "InvokeAsync", async i =>
             {
-                await _lambda.InvokeAsync(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), null, i.RawBody,
-                    new InvokeOptions("Event", false, null), i.Call.Http.RequestAborted);
+                await _lambda.InvokeAsync(i.Scope, i.Required("FunctionName"), null, i.RawBody,
+                    new InvokeOptions("Event", false, null), i.Aborted);
                 return new OperationResult { StatusCode = 202, Body = new JsonObject { ["Status"] = 202 } };
             } },
         { "AddPermission", i =>
             {
-                var statement = _lambda.AddPermission(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Qualifier"),
+                var statement = _lambda.AddPermission(i.Scope, i.Required("FunctionName"), i.String("Qualifier"),
                     i.Required("StatementId"), i.Required("Action"), i.Required("Principal"), i.String("SourceArn"), i.String("SourceAccount"),
                     i.String("PrincipalOrgID"), i.String("FunctionUrlAuthType"), i.String("RevisionId"));
                 return new JsonObject { ["Statement"] = LambdaPolicy.Statement(statement).ToJsonString() };
             } },
         { "GetPolicy", i =>
             {
-                var (policy, revision) = _lambda.GetPolicy(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Qualifier"));
+                var (policy, revision) = _lambda.GetPolicy(i.Scope, i.Required("FunctionName"), i.String("Qualifier"));
                 return new JsonObject { ["Policy"] = policy, ["RevisionId"] = revision };
             } },
-        { "RemovePermission", i => Done(() => _lambda.RemovePermission(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.Required("StatementId"), i.String("RevisionId"))) },
+        { "RemovePermission", i => Done(() => _lambda.RemovePermission(i.Scope, i.Required("FunctionName"), i.Required("StatementId"), i.String("RevisionId"))) },
         { "PublishVersion", i =>
             {
-                var version = _lambda.PublishVersion(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Description"), i.String("CodeSha256"), i.String("RevisionId"));
-                var (function, _) = _lambda.GetFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), null);
+                var version = _lambda.PublishVersion(i.Scope, i.Required("FunctionName"), i.String("Description"), i.String("CodeSha256"), i.String("RevisionId"));
+                var (function, _) = _lambda.GetFunction(i.Scope, i.Required("FunctionName"), null);
                 return Configuration(function, version);
             } },
         { "ListVersionsByFunction", i =>
             {
-                var (function, _) = _lambda.GetFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), null);
-                var versions = _lambda.ListVersions(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"));
+                var (function, _) = _lambda.GetFunction(i.Scope, i.Required("FunctionName"), null);
+                var versions = _lambda.ListVersions(i.Scope, i.Required("FunctionName"));
                 return Paged(versions, v => v.Version, i, "Versions", v => Configuration(function, v));
             } },
         { "CreateAlias", i =>
             {
-                var alias = _lambda.CreateAlias(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.Required("Name"), i.Required("FunctionVersion"),
+                var alias = _lambda.CreateAlias(i.Scope, i.Required("FunctionName"), i.Required("Name"), i.Required("FunctionVersion"),
                     i.String("Description"), Weights(i));
-                return Alias(_lambda.GetFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), null).Function, alias);
+                return Alias(_lambda.GetFunction(i.Scope, i.Required("FunctionName"), null).Function, alias);
             } },
         { "GetAlias", i =>
             {
-                var (function, alias) = _lambda.GetAlias(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.Required("Name"));
+                var (function, alias) = _lambda.GetAlias(i.Scope, i.Required("FunctionName"), i.Required("Name"));
                 return Alias(function, alias);
             } },
         { "ListAliases", i =>
             {
-                var (function, aliases) = _lambda.ListAliases(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("FunctionVersion"));
+                var (function, aliases) = _lambda.ListAliases(i.Scope, i.Required("FunctionName"), i.String("FunctionVersion"));
                 return Paged(aliases, a => a.Name, i, "Aliases", a => Alias(function, a));
             } },
         { "UpdateAlias", i =>
             {
-                var alias = _lambda.UpdateAlias(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.Required("Name"), i.String("FunctionVersion"),
+                var alias = _lambda.UpdateAlias(i.Scope, i.Required("FunctionName"), i.Required("Name"), i.String("FunctionVersion"),
                     i.String("Description"), Weights(i), i.String("RevisionId"));
-                return Alias(_lambda.GetFunction(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), null).Function, alias);
+                return Alias(_lambda.GetFunction(i.Scope, i.Required("FunctionName"), null).Function, alias);
             } },
-        { "DeleteAlias", i => Done(() => _lambda.DeleteAlias(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.Required("Name"))) },
-        { "TagResource", i => Done(() => _lambda.TagResource(i.Call.AccountId, i.Call.Region, i.Required("Resource"), i.StringMap("Tags"))) },
-        { "UntagResource", i => Done(() => _lambda.UntagResource(i.Call.AccountId, i.Call.Region, i.Required("Resource"), i.Strings("tagKeys").ToHashSet(StringComparer.Ordinal))) },
-        { "ListTags", i => new JsonObject { ["Tags"] = StringMap(_lambda.ListTags(i.Call.AccountId, i.Call.Region, i.Required("Resource"))) } },
+        { "DeleteAlias", i => Done(() => _lambda.DeleteAlias(i.Scope, i.Required("FunctionName"), i.Required("Name"))) },
+        { "TagResource", i => Done(() => _lambda.TagResource(i.Scope, i.Required("Resource"), i.StringMap("Tags"))) },
+        { "UntagResource", i => Done(() => _lambda.UntagResource(i.Scope, i.Required("Resource"), i.Strings("tagKeys").ToHashSet(StringComparer.Ordinal))) },
+        { "ListTags", i => new JsonObject { ["Tags"] = StringMap(_lambda.ListTags(i.Scope, i.Required("Resource"))) } },
         { "GetAccountSettings", i =>
             {
-                var (limit, unreserved, codeSize, count) = _lambda.AccountSettings(i.Call.AccountId, i.Call.Region);
+                var (limit, unreserved, codeSize, count) = _lambda.AccountSettings(i.Scope);
                 return new JsonObject
                 {
                     ["AccountLimit"] = new JsonObject
@@ -186,18 +195,44 @@ public sealed class LambdaApi : IStratusService
             } },
         { "PutFunctionConcurrency", i => new JsonObject
             {
-                ["ReservedConcurrentExecutions"] = _lambda.PutFunctionConcurrency(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.RequiredInt("ReservedConcurrentExecutions")),
+                ["ReservedConcurrentExecutions"] = _lambda.PutFunctionConcurrency(i.Scope, i.Required("FunctionName"), i.RequiredInt("ReservedConcurrentExecutions")),
             } },
-        { "GetFunctionConcurrency", i => _lambda.GetFunctionConcurrency(i.Call.AccountId, i.Call.Region, i.Required("FunctionName")) is { } reserved
+        { "GetFunctionConcurrency", i => _lambda.GetFunctionConcurrency(i.Scope, i.Required("FunctionName")) is { } reserved
             ? new JsonObject { ["ReservedConcurrentExecutions"] = reserved }
             : new JsonObject() },
-        { "DeleteFunctionConcurrency", i => Done(() => _lambda.DeleteFunctionConcurrency(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"))) },
-        { "DownloadFunctionCode", async i => new OperationResult
-            {
-                RawBody = await File.ReadAllBytesAsync(_lambda.CodeZipPath(CheckedCodeId(i.Required("CodeId"))), i.Call.Http.RequestAborted),
-                RawContentType = "application/zip",
-            } },
+        { "DeleteFunctionConcurrency", i => Done(() => _lambda.DeleteFunctionConcurrency(i.Scope, i.Required("FunctionName"))) },
     };
+
+    /// <summary>Serves a package to a link <see cref="SignedLinks"/> signed, answering refusals as S3 answers a presigned GET.</summary>
+    private async Task DownloadCodeAsync(HttpContext http)
+    {
+        var path = http.Request.Path.Value ?? "";
+        if (_links.Refusal(path, http.Request.Query["Expires"], http.Request.Query["Signature"]) is { } refusal)
+        {
+            await WriteS3ErrorAsync(http, 403, "AccessDenied", refusal);
+            return;
+        }
+        string zip;
+        try
+        {
+            zip = _lambda.CodeZipPath(CheckedCodeId(path.Length > CodeDownloadPath.Length + 1 ? path[(CodeDownloadPath.Length + 1)..] : ""));
+        }
+        catch (AwsException)
+        {
+            await WriteS3ErrorAsync(http, 404, "NoSuchKey", "The specified key does not exist.");
+            return;
+        }
+        http.Response.ContentType = "application/zip";
+        await http.Response.SendFileAsync(zip, http.RequestAborted);
+    }
+
+    private static async Task WriteS3ErrorAsync(HttpContext http, int status, string code, string message)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/xml";
+        await http.Response.WriteAsync(new XElement("Error", new XElement("Code", code), new XElement("Message", message),
+            new XElement("RequestId", Guid.NewGuid().ToString("N"))).ToString(SaveOptions.DisableFormatting));
+    }
 
     private async Task<OperationResult> InvokeAsync(OperationInput i)
     {
@@ -205,8 +240,8 @@ public sealed class LambdaApi : IStratusService
         var invocationType = headers["X-Amz-Invocation-Type"].ToString() is { Length: > 0 } type ? type : "RequestResponse";
         var logType = headers["X-Amz-Log-Type"].ToString();
         var clientContext = headers["X-Amz-Client-Context"].ToString() is { Length: > 0 } context ? DecodeClientContext(context) : null;
-        var response = await _lambda.InvokeAsync(i.Call.AccountId, i.Call.Region, i.Required("FunctionName"), i.String("Qualifier"), i.RawBody,
-            new InvokeOptions(invocationType, logType == "Tail", clientContext), i.Call.Http.RequestAborted);
+        var response = await _lambda.InvokeAsync(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), i.RawBody,
+            new InvokeOptions(invocationType, logType == "Tail", clientContext), i.Aborted);
         var result = new OperationResult { StatusCode = response.StatusCode, RawBody = response.Payload, RawContentType = "application/json" };
         result.Headers.Add(new("X-Amz-Executed-Version", response.ExecutedVersion));
         if (response.FunctionError is { } error) result.Headers.Add(new("X-Amz-Function-Error", error));
@@ -222,13 +257,13 @@ public sealed class LambdaApi : IStratusService
         }
         catch (FormatException)
         {
-            throw new AwsException("InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object.") { Fields = new Dictionary<string, string> { ["Type"] = "User" } };
+            throw LambdaErrors.ClientContextNotJson();
         }
     }
 
     private static string CheckedCodeId(string codeId) =>
         codeId.Length == 64 && codeId.All(char.IsAsciiHexDigitLower) ? codeId
-            : throw new AwsException("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+            : throw LambdaErrors.ResourceNotFound(userFault: false);
 
     private static FunctionCode Code(OperationInput i)
     {
@@ -241,37 +276,13 @@ public sealed class LambdaApi : IStratusService
             }
             catch (FormatException)
             {
-                throw new AwsException("InvalidParameterValueException", "Could not unzip uploaded file. Please check your file, then try to upload again.");
+                throw LambdaErrors.NotAZip();
             }
         }
         if (i.Has("S3Bucket"))
-            throw new AwsException("InvalidParameterValueException", "Stratus does not serve S3: upload the package as ZipFile.");
+            throw LambdaErrors.NoS3();
         return new FunctionCode(zip, i.String("ImageUri"));
     }
-
-    private static FunctionSettings Settings(OperationInput i)
-    {
-        var environment = i.Object("Environment") is { } env ? i.Nested(env).StringMap("Variables") : null;
-        var vpc = i.Object("VpcConfig") is { } v ? i.Nested(v) : null;
-        return new FunctionSettings
-        {
-            Runtime = i.String("Runtime"),
-            Role = i.String("Role"),
-            Handler = i.String("Handler"),
-            Description = i.String("Description"),
-            Timeout = i.Int("Timeout"),
-            MemorySize = i.Int("MemorySize"),
-            EphemeralStorageSize = i.Object("EphemeralStorage") is { } storage ? i.Nested(storage).Int("Size") : null,
-            Environment = environment,
-            SubnetIds = vpc?.Strings("SubnetIds").ToList(),
-            SecurityGroupIds = vpc?.Strings("SecurityGroupIds").ToList(),
-            Architectures = i.Has("Architectures") ? i.Strings("Architectures").ToList() : null,
-            ImageConfig = i.Object("ImageConfig") is { } image ? ImageConfig(i.Nested(image)) : null,
-        };
-    }
-
-    private static FunctionImageConfig ImageConfig(OperationInput i) =>
-        new(i.Has("EntryPoint") ? i.Strings("EntryPoint").ToList() : null, i.Has("Command") ? i.Strings("Command").ToList() : null, i.String("WorkingDirectory"));
 
     private static JsonObject ImageConfigResponse(FunctionImageConfig config)
     {

@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 namespace Stratus.Services.Lambda;
 
 /// <summary>
@@ -67,7 +68,16 @@ public sealed record FunctionConfig
 }
 
 /// <summary>Lambda's ImageConfig: each member, when set, replaces the image's own (an empty list clears it, as on AWS).</summary>
-public sealed record FunctionImageConfig(List<string>? EntryPoint, List<string>? Command, string? WorkingDirectory);
+public sealed record FunctionImageConfig(List<string>? EntryPoint, List<string>? Command, string? WorkingDirectory)
+{
+    /// <summary>No overrides: the image's own ENTRYPOINT, CMD and WORKDIR.</summary>
+    public static readonly FunctionImageConfig None = new(null, null, null);
+
+    public static FunctionImageConfig Read(IInputReader input) =>
+        new(input.Has("EntryPoint") ? input.Strings("EntryPoint").ToList() : null,
+            input.Has("Command") ? input.Strings("Command").ToList() : null,
+            input.String("WorkingDirectory"));
+}
 
 public sealed record FunctionAlias
 {
@@ -108,3 +118,48 @@ public static class LambdaArns
 {
     public static string Function(string accountId, string region, string name) => $"arn:aws:lambda:{region}:{accountId}:function:{name}";
 }
+
+/// <summary>What CreateFunction and UpdateFunctionConfiguration may set; null members are left as they are.</summary>
+public sealed record FunctionSettings
+{
+    public string? Runtime { get; init; }
+    public string? Role { get; init; }
+    public string? Handler { get; init; }
+    public string? Description { get; init; }
+    public int? Timeout { get; init; }
+    public int? MemorySize { get; init; }
+    public int? EphemeralStorageSize { get; init; }
+    public Dictionary<string, string>? Environment { get; init; }
+    public List<string>? SubnetIds { get; init; }
+    public List<string>? SecurityGroupIds { get; init; }
+    public List<string>? Architectures { get; init; }
+    public FunctionImageConfig? ImageConfig { get; init; }
+
+    /// <summary>The settings members of CreateFunction and UpdateFunctionConfiguration, or of an AWS::Lambda::Function.</summary>
+    public static FunctionSettings Read(IInputReader input)
+    {
+        var vpc = input.Object("VpcConfig");
+        return new FunctionSettings
+        {
+            Runtime = input.String("Runtime"),
+            Role = input.String("Role"),
+            Handler = input.String("Handler"),
+            Description = input.String("Description"),
+            Timeout = input.Int("Timeout"),
+            MemorySize = input.Int("MemorySize"),
+            EphemeralStorageSize = input.Object("EphemeralStorage")?.Int("Size"),
+            Environment = input.Object("Environment")?.StringMap("Variables"),
+            SubnetIds = vpc?.Strings("SubnetIds").ToList(),
+            SecurityGroupIds = vpc?.Strings("SecurityGroupIds").ToList(),
+            Architectures = input.Has("Architectures") ? input.Strings("Architectures").ToList() : null,
+            ImageConfig = input.Object("ImageConfig") is { } image ? FunctionImageConfig.Read(image) : null,
+        };
+    }
+}
+
+/// <summary>A deployment package: zip bytes, or a container image.</summary>
+public sealed record FunctionCode(byte[]? ZipFile, string? ImageUri);
+
+public sealed record InvokeOptions(string InvocationType, bool TailLog, string? ClientContext);
+
+public sealed record InvokeResponse(int StatusCode, ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion, string? LogResult);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Stratus.Host;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.Ecr;
@@ -11,31 +12,7 @@ using Stratus.Services.Lambda.Engine;
 
 namespace Stratus.Services.Lambda;
 
-/// <summary>What CreateFunction and UpdateFunctionConfiguration may set; null members are left as they are.</summary>
-public sealed record FunctionSettings
-{
-    public string? Runtime { get; init; }
-    public string? Role { get; init; }
-    public string? Handler { get; init; }
-    public string? Description { get; init; }
-    public int? Timeout { get; init; }
-    public int? MemorySize { get; init; }
-    public int? EphemeralStorageSize { get; init; }
-    public Dictionary<string, string>? Environment { get; init; }
-    public List<string>? SubnetIds { get; init; }
-    public List<string>? SecurityGroupIds { get; init; }
-    public List<string>? Architectures { get; init; }
-    public FunctionImageConfig? ImageConfig { get; init; }
-}
-
-/// <summary>A deployment package: zip bytes, or a container image.</summary>
-public sealed record FunctionCode(byte[]? ZipFile, string? ImageUri);
-
 internal enum QueuedOutcome { Done, FunctionError, Throttled }
-
-public sealed record InvokeOptions(string InvocationType, bool TailLog, string? ClientContext);
-
-public sealed record InvokeResponse(int StatusCode, ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion, string? LogResult);
 
 /// <summary>
 /// Lambda's domain: functions, versions, aliases, resource policies and concurrency per account and
@@ -67,10 +44,10 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly ConcurrentDictionary<string, RunnableFunction> _runnable = new(StringComparer.Ordinal);
     private readonly EventQueue _queue;
     private readonly ConcurrentDictionary<(string AccountId, string Region), int> _unreservedLimits = new();
-    private string _stratusUrl;
+    private readonly StratusAddress _address;
 
     private LambdaService(TimeProvider clock, IIamRoles roles, LambdaSettings settings, ResourceTable<LambdaFunction> functions,
-        ResourceTable<QueuedEvent> events, CodeStore code, LambdaEngine engine, LambdaTelemetry telemetry, IImageRegistry images, string stratusUrl)
+        ResourceTable<QueuedEvent> events, CodeStore code, LambdaEngine engine, LambdaTelemetry telemetry, IImageRegistry images, StratusAddress address)
     {
         _images = images;
         _clock = clock;
@@ -81,19 +58,19 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         _code = code;
         _engine = engine;
         _telemetry = telemetry;
-        _stratusUrl = stratusUrl;
+        _address = address;
         _queue = new EventQueue(this, events, clock, settings);
     }
 
     /// <summary>Starts the engine (its Runtime API listener) with the service: once, while Stratus starts.</summary>
     public static LambdaService Start(StateStore store, TimeProvider clock, IIamRoles roles, Sts.IRoleCredentials? roleCredentials,
-        Logs.ILogWriter logs, CloudWatch.IMetricPublisher metrics, IImageRegistry images, string workDir, LambdaSettings settings, string stratusUrl)
+        Logs.ILogWriter logs, CloudWatch.IMetricPublisher metrics, IImageRegistry images, string workDir, LambdaSettings settings, StratusAddress address)
     {
         var telemetry = new LambdaTelemetry(logs, metrics);
         var engine = LambdaEngine.StartAsync(workDir, settings, telemetry.Record, config => Credentials(roleCredentials, config))
             .GetAwaiter().GetResult();
         var service = new LambdaService(clock, roles, settings, new ResourceTable<LambdaFunction>(store, "lambda.functions"),
-            new ResourceTable<QueuedEvent>(store, "lambda.events"), new CodeStore(Path.Combine(workDir, "code")), engine, telemetry, images, stratusUrl);
+            new ResourceTable<QueuedEvent>(store, "lambda.events"), new CodeStore(Path.Combine(workDir, "code")), engine, telemetry, images, address);
         // Image functions come back as they were: an unpack a restart interrupted finishes, a removed root file system is unpacked again.
         foreach (var function in service._functions.Values.ToList()) service.HoldImages(null, function, settleAll: true);
         return service;
@@ -101,11 +78,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
     public string Isolation => _engine.Isolation;
 
-    /// <summary>Where functions' SDK calls go (AWS_ENDPOINT_URL), once the server knows its address.</summary>
-    public void SetStratusUrl(string url) => _stratusUrl = url.TrimEnd('/');
 
     public string CodeZipPath(string codeId) => File.Exists(_code.ZipOf(codeId)) ? _code.ZipOf(codeId)
-        : throw new AwsException("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+        : throw LambdaErrors.ResourceNotFound(userFault: false);
 
     private string Now => _clock.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'+0000'", CultureInfo.InvariantCulture);
 
@@ -113,64 +88,63 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
     // ---- functions ----
 
-    public LambdaFunction CreateFunction(string accountId, string region, string name, FunctionSettings settings, FunctionCode code,
+    public LambdaFunction CreateFunction(Scope scope, string name, FunctionSettings settings, FunctionCode code,
         string? packageType, Dictionary<string, string> tags, bool publish)
     {
         CheckName(name);
         packageType ??= "Zip";
         if (packageType is not ("Zip" or "Image"))
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{packageType}' at 'packageType' failed to satisfy constraint: Member must satisfy enum value set: [Image, Zip]");
-        if (settings.Role is null) throw new AwsException("ValidationException", "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null");
+            throw LambdaErrors.Validation.Rejected("packageType", packageType, "Member must satisfy enum value set: [Image, Zip]");
+        if (settings.Role is null) throw LambdaErrors.Validation.Missing("role");
         if (packageType == "Zip" && (settings.Runtime is null || settings.Handler is null))
-            throw InvalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.");
+            throw LambdaErrors.InvalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.");
         if (packageType == "Image" && (settings.Runtime is not null || settings.Handler is not null))
-            throw InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
+            throw LambdaErrors.InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
 
         var config = Apply(new FunctionConfig { FunctionName = name, Role = settings.Role, LastModified = Now, PackageType = packageType }, settings);
-        var image = packageType == "Image" && code.ImageUri is { } uri ? ResolveImage(accountId, region, uri) : null;
+        var image = packageType == "Image" && code.ImageUri is { } uri ? ResolveImage(scope, uri) : null;
         config = WithCode(config, code, code.ZipFile is { } zip && packageType == "Zip" ? _code.Save(zip, "CreateFunction") : null, image);
         if (image is not null)
             config = config with { State = "Pending", StateReason = "The function is being created.", StateReasonCode = "Creating" };
-        var function = new LambdaFunction { AccountId = accountId, Region = region, Latest = config, Tags = tags };
+        var function = new LambdaFunction { AccountId = scope.AccountId, Region = scope.Region, Latest = config, Tags = tags };
         if (publish) function = Publish(function, null);
-        if (!_functions.TryAdd(Key(accountId, region, name), function))
-            throw new AwsException("ResourceConflictException", $"Function already exist: {name}", 409) { Fields = UserFault };
+        if (!_functions.TryAdd(Key(scope.AccountId, scope.Region, name), function))
+            throw LambdaErrors.FunctionExists(name);
         HoldImages(null, function);
         return function;
     }
 
-    public (LambdaFunction Function, FunctionConfig Config) GetFunction(string accountId, string region, string functionName, string? qualifier)
+    public (LambdaFunction Function, FunctionConfig Config) GetFunction(Scope scope, string functionName, string? qualifier)
     {
-        var (function, resolvedQualifier) = Find(accountId, region, functionName, qualifier);
+        var (function, resolvedQualifier) = Find(scope.AccountId, scope.Region, functionName, qualifier);
         return (function, ConfigFor(function, resolvedQualifier));
     }
 
-    public (IReadOnlyList<LambdaFunction> Functions, string? NextMarker) ListFunctions(string accountId, string region, string? marker, int? maxItems)
+    public (IReadOnlyList<LambdaFunction> Functions, string? NextMarker) ListFunctions(Scope scope, string? marker, int? maxItems)
     {
         var limit = maxItems ?? 50;
-        if (limit is < 1 or > 10000)
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{limit}' at 'maxItems' failed to satisfy constraint: Member must have value {(limit < 1 ? "greater than or equal to 1" : "less than or equal to 10000")}");
-        var all = _functions.Values.Where(f => f.AccountId == accountId && f.Region == region)
+        LambdaErrors.Validation.CheckRange("maxItems", limit, 1, 10000);
+        var all = _functions.Values.Where(f => f.AccountId == scope.AccountId && f.Region == scope.Region)
             .OrderBy(f => f.Name, StringComparer.Ordinal)
             .SkipWhile(f => marker is not null && string.CompareOrdinal(f.Name, marker) < 0)
             .Take(limit + 1).ToList();
         return all.Count > limit ? (all[..limit], all[limit].Name) : (all, null);
     }
 
-    public LambdaFunction UpdateFunctionCode(string accountId, string region, string functionName, FunctionCode code, bool publish, string? revisionId)
+    public LambdaFunction UpdateFunctionCode(Scope scope, string functionName, FunctionCode code, bool publish, string? revisionId)
     {
         // Unpacking happens before the change so the function table is never held during file work.
         var stored = code.ZipFile is { } zip ? _code.Save(zip, "UpdateFunctionCode") : null;
-        var image = code.ImageUri is { } uri ? ResolveImage(accountId, region, uri) : null;
+        var image = code.ImageUri is { } uri ? ResolveImage(scope, uri) : null;
         LambdaFunction? before = null;
-        var updated = Change(accountId, region, functionName, function =>
+        var updated = Change(scope, functionName, function =>
         {
             before = function;
             CheckRevision(function.Latest.RevisionId, revisionId);
             if (code.ImageUri is not null && function.Latest.PackageType != "Image")
-                throw InvalidParameter("Please provide ZipFile or S3Bucket and S3Key, or ImageUri for PackageType Image functions.");
+                throw LambdaErrors.InvalidParameter("Please provide ZipFile or S3Bucket and S3Key, or ImageUri for PackageType Image functions.");
             if (code.ZipFile is not null && function.Latest.PackageType != "Zip")
-                throw InvalidParameter("Please provide ImageUri when updating a function with packageType Image.");
+                throw LambdaErrors.InvalidParameter("Please provide ImageUri when updating a function with packageType Image.");
             var latest = WithCode(function.Latest, code, stored, image) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() };
             if (image is not null) latest = latest with { LastUpdateStatus = "InProgress", LastUpdateStatusReason = null, LastUpdateStatusReasonCode = null };
             var next = function with { Latest = latest };
@@ -181,93 +155,93 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         return updated;
     }
 
-    public LambdaFunction UpdateFunctionConfiguration(string accountId, string region, string functionName, FunctionSettings settings, string? revisionId)
+    public LambdaFunction UpdateFunctionConfiguration(Scope scope, string functionName, FunctionSettings settings, string? revisionId)
     {
-        var updated = Change(accountId, region, functionName, function =>
+        var updated = Change(scope, functionName, function =>
         {
             CheckRevision(function.Latest.RevisionId, revisionId);
             if (function.Latest.PackageType == "Image" && (settings.Runtime is not null || settings.Handler is not null))
-                throw InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
+                throw LambdaErrors.InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
             return function with { Latest = Apply(function.Latest, settings) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() } };
         });
         Retire(updated);
         return updated;
     }
 
-    public void DeleteFunction(string accountId, string region, string functionName, string? qualifier)
+    public void DeleteFunction(Scope scope, string functionName, string? qualifier)
     {
-        var (function, resolved) = Find(accountId, region, functionName, qualifier);
+        var (function, resolved) = Find(scope.AccountId, scope.Region, functionName, qualifier);
         if (qualifier is null)
         {
-            _functions.Remove(Key(accountId, region, function.Name));
-            ReservedConcurrencyChanged(accountId, region);
+            _functions.Remove(Key(scope.AccountId, scope.Region, function.Name));
+            ReservedConcurrencyChanged(scope);
             Retire(function);
             HoldImages(function, null);
-            foreach (var queued in _events.Values.Where(e => e.AccountId == accountId && e.Region == region && e.FunctionName == function.Name).ToList())
+            foreach (var queued in _events.Values.Where(e => e.AccountId == scope.AccountId && e.Region == scope.Region && e.FunctionName == function.Name).ToList())
                 _events.Remove(queued.Id);
             return;
         }
         if (resolved == FunctionConfig.LatestVersion)
-            throw InvalidParameter("$LATEST version cannot be deleted without deleting the function.");
+            throw LambdaErrors.InvalidParameter("$LATEST version cannot be deleted without deleting the function.");
         if (function.Aliases.Any(a => a.FunctionVersion == resolved))
-            throw new AwsException("ResourceConflictException", $"Unable to delete version because the following aliases reference it: {string.Join(", ", function.Aliases.Where(a => a.FunctionVersion == resolved).Select(a => a.Name))}", 409) { Fields = UserFault };
-        HoldImages(function, Change(accountId, region, function.Name, f => f with { Versions = f.Versions.Where(v => v.Version != resolved).ToList() }));
+            throw LambdaErrors.VersionHasAliases(function.Aliases.Where(a => a.FunctionVersion == resolved).Select(a => a.Name));
+        HoldImages(function, Change(scope, function.Name, f => f with { Versions = f.Versions.Where(v => v.Version != resolved).ToList() }));
     }
 
     // ---- versions and aliases ----
 
-    public FunctionConfig PublishVersion(string accountId, string region, string functionName, string? description, string? codeSha256, string? revisionId)
+    public FunctionConfig PublishVersion(Scope scope, string functionName, string? description, string? codeSha256, string? revisionId)
     {
-        var function = Change(accountId, region, functionName, f =>
+        var function = Change(scope, functionName, f =>
         {
             CheckRevision(f.Latest.RevisionId, revisionId);
             if (codeSha256 is not null && codeSha256 != f.Latest.CodeSha256)
-                throw InvalidParameter($"CodeSHA256 ({codeSha256}) is different from current CodeSHA256 in $LATEST ({f.Latest.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.");
+                throw LambdaErrors.InvalidParameter($"CodeSHA256 ({codeSha256}) is different from current CodeSHA256 in $LATEST ({f.Latest.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.");
             return Publish(f, description);
         });
         return function.Versions[^1];
     }
 
-    public IReadOnlyList<FunctionConfig> ListVersions(string accountId, string region, string functionName)
+    public IReadOnlyList<FunctionConfig> ListVersions(Scope scope, string functionName)
     {
-        var (function, _) = Find(accountId, region, functionName, null);
+        var (function, _) = Find(scope.AccountId, scope.Region, functionName, null);
         return [function.Latest, .. function.Versions];
     }
 
-    public FunctionAlias CreateAlias(string accountId, string region, string functionName, string aliasName, string version, string? description, Dictionary<string, double>? weights)
+    public FunctionAlias CreateAlias(Scope scope, string functionName, string aliasName, string version, string? description, Dictionary<string, double>? weights)
     {
         CheckAliasName(aliasName);
         FunctionAlias? created = null;
-        Change(accountId, region, functionName, f =>
+        Change(scope, functionName, f =>
         {
             CheckVersionExists(f, version);
             if (f.Aliases.Any(a => a.Name == aliasName))
-                throw new AwsException("ResourceConflictException", $"Alias already exists: {f.Arn}:{aliasName}", 409) { Fields = UserFault };
+                throw LambdaErrors.AliasExists(f.Arn, aliasName);
             created = new FunctionAlias { Name = aliasName, FunctionVersion = version, Description = description ?? "", AdditionalVersionWeights = weights ?? [] };
             return f with { Aliases = [.. f.Aliases, created] };
         });
         return created!;
     }
 
-    public (LambdaFunction Function, FunctionAlias Alias) GetAlias(string accountId, string region, string functionName, string aliasName)
+    public (LambdaFunction Function, FunctionAlias Alias) GetAlias(Scope scope, string functionName, string aliasName)
     {
-        var (function, _) = Find(accountId, region, functionName, null);
-        return (function, function.Aliases.FirstOrDefault(a => a.Name == aliasName) ?? throw AliasNotFound(function, aliasName));
+        var (function, _) = Find(scope.AccountId, scope.Region, functionName, null);
+        return (function, function.Aliases.FirstOrDefault(a => a.Name == aliasName) ?? throw LambdaErrors.AliasNotFound(function.Arn, aliasName));
     }
 
-    public (LambdaFunction Function, IReadOnlyList<FunctionAlias> Aliases) ListAliases(string accountId, string region, string functionName, string? version)
+    public (LambdaFunction Function, IReadOnlyList<FunctionAlias> Aliases) ListAliases(Scope scope, string functionName, string? version)
     {
-        var (function, _) = Find(accountId, region, functionName, null);
+        var (function, _) = Find(scope.AccountId, scope.Region, functionName, null);
         return (function, function.Aliases.Where(a => version is null || a.FunctionVersion == version).OrderBy(a => a.Name, StringComparer.Ordinal).ToList());
     }
 
-    public FunctionAlias UpdateAlias(string accountId, string region, string functionName, string aliasName, string? version, string? description,
+    public FunctionAlias UpdateAlias(Scope scope, string functionName, string aliasName, string? version, string? description,
         Dictionary<string, double>? weights, string? revisionId)
     {
         FunctionAlias? updated = null;
-        Change(accountId, region, functionName, f =>
+        Change(scope, functionName, f =>
         {
-            var alias = f.Aliases.FirstOrDefault(a => a.Name == aliasName) ?? throw AliasNotFound(f, aliasName);
+            var alias = f.Aliases.FirstOrDefault(a => a.Name == aliasName) ?? throw LambdaErrors.AliasNotFound(f.Arn, aliasName);
             CheckRevision(alias.RevisionId, revisionId);
             if (version is not null) CheckVersionExists(f, version);
             updated = alias with
@@ -282,25 +256,25 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         return updated!;
     }
 
-    public void DeleteAlias(string accountId, string region, string functionName, string aliasName) =>
-        Change(accountId, region, functionName, f => f with { Aliases = f.Aliases.Where(a => a.Name != aliasName).ToList() });
+    public void DeleteAlias(Scope scope, string functionName, string aliasName) =>
+        Change(scope, functionName, f => f with { Aliases = f.Aliases.Where(a => a.Name != aliasName).ToList() });
 
     // ---- resource policy ----
 
-    public PolicyStatement AddPermission(string accountId, string region, string functionName, string? qualifier, string sid, string action, string principal,
+    public PolicyStatement AddPermission(Scope scope, string functionName, string? qualifier, string sid, string action, string principal,
         string? sourceArn, string? sourceAccount, string? principalOrgId, string? functionUrlAuthType, string? revisionId)
     {
         if (!ActionPattern().IsMatch(action))
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{action}' at 'action' failed to satisfy constraint: Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])");
+            throw LambdaErrors.Validation.Rejected("action", action, "Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])");
         if (!StatementIdPattern().IsMatch(sid))
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{sid}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)");
+            throw LambdaErrors.Validation.Rejected("statementId", sid, "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)");
         PolicyStatement? added = null;
-        Change(accountId, region, functionName, f =>
+        Change(scope, functionName, f =>
         {
             CheckRevision(f.PolicyRevisionId, revisionId);
             ResolveQualifier(f, qualifier);
             if (f.Policy.Any(s => s.Sid == sid))
-                throw new AwsException("ResourceConflictException", $"The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement.", 409) { Fields = UserFault };
+                throw LambdaErrors.StatementExists(sid);
             added = new PolicyStatement
             {
                 Sid = sid,
@@ -317,83 +291,83 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         return added!;
     }
 
-    public void RemovePermission(string accountId, string region, string functionName, string sid, string? revisionId) =>
-        Change(accountId, region, functionName, f =>
+    public void RemovePermission(Scope scope, string functionName, string sid, string? revisionId) =>
+        Change(scope, functionName, f =>
         {
             CheckRevision(f.PolicyRevisionId, revisionId);
             if (f.Policy.All(s => s.Sid != sid))
-                throw new AwsException("ResourceNotFoundException", $"Statement {sid} is not found in resource policy.", 404) { Fields = UserFault };
+                throw LambdaErrors.StatementNotFound(sid);
             return f with { Policy = f.Policy.Where(s => s.Sid != sid).ToList(), PolicyRevisionId = Guid.NewGuid().ToString() };
         });
 
-    public (string Policy, string RevisionId) GetPolicy(string accountId, string region, string functionName, string? qualifier)
+    public (string Policy, string RevisionId) GetPolicy(Scope scope, string functionName, string? qualifier)
     {
-        var (function, _) = Find(accountId, region, functionName, qualifier);
+        var (function, _) = Find(scope.AccountId, scope.Region, functionName, qualifier);
         var resource = qualifier is null ? function.Arn : $"{function.Arn}:{qualifier}";
         var statements = function.Policy.Where(s => s.Resource == resource).ToList();
         if (statements.Count == 0)
-            throw new AwsException("ResourceNotFoundException", "The resource you requested does not exist.", 404) { Fields = UserFault };
+            throw LambdaErrors.ResourceNotFound();
         return (LambdaPolicy.Document(statements), function.PolicyRevisionId);
     }
 
     // ---- tags ----
 
-    public LambdaFunction TagResource(string accountId, string region, string resourceArn, Dictionary<string, string> tags) =>
-        Change(accountId, region, FunctionFromResourceArn(resourceArn), f => f with { Tags = new Dictionary<string, string>(f.Tags.Concat(tags).GroupBy(t => t.Key).Select(g => g.Last())) });
+    public LambdaFunction TagResource(Scope scope, string resourceArn, Dictionary<string, string> tags) =>
+        Change(scope, FunctionFromResourceArn(resourceArn), f => f with { Tags = new Dictionary<string, string>(f.Tags.Concat(tags).GroupBy(t => t.Key).Select(g => g.Last())) });
 
-    public LambdaFunction UntagResource(string accountId, string region, string resourceArn, IReadOnlyCollection<string> keys) =>
-        Change(accountId, region, FunctionFromResourceArn(resourceArn), f => f with { Tags = f.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
+    public LambdaFunction UntagResource(Scope scope, string resourceArn, IReadOnlyCollection<string> keys) =>
+        Change(scope, FunctionFromResourceArn(resourceArn), f => f with { Tags = f.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
 
-    public IReadOnlyDictionary<string, string> ListTags(string accountId, string region, string resourceArn) =>
-        Find(accountId, region, FunctionFromResourceArn(resourceArn), null).Function.Tags;
+    public IReadOnlyDictionary<string, string> ListTags(Scope scope, string resourceArn) =>
+        Find(scope.AccountId, scope.Region, FunctionFromResourceArn(resourceArn), null).Function.Tags;
 
     private static string FunctionFromResourceArn(string arn)
     {
         var parts = arn.Split(':');
         if (parts.Length < 7 || parts[0] != "arn" || parts[2] != "lambda" || parts[5] != "function")
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{arn}' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{{17}}|event-source-mapping:[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}})");
+            throw LambdaErrors.Validation.Rejected("resource", arn, $"Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{{17}}|event-source-mapping:[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}})");
         return arn;
     }
 
     // ---- concurrency and account ----
 
-    public int PutFunctionConcurrency(string accountId, string region, string functionName, int reserved)
+    public int PutFunctionConcurrency(Scope scope, string functionName, int reserved)
     {
         if (reserved < 0)
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{reserved}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0");
-        Change(accountId, region, functionName, f =>
+            throw LambdaErrors.Validation.Rejected("reservedConcurrentExecutions", reserved, "Member must have value greater than or equal to 0");
+        Change(scope, functionName, f =>
         {
-            var others = _functions.Values.Where(o => o.AccountId == accountId && o.Region == region && o.Name != f.Name).Sum(o => o.ReservedConcurrency ?? 0);
+            var others = _functions.Values.Where(o => o.AccountId == scope.AccountId && o.Region == scope.Region && o.Name != f.Name).Sum(o => o.ReservedConcurrency ?? 0);
             if (_settings.AccountConcurrency - others - reserved < _settings.MinimumUnreserved)
-                throw InvalidParameter($"Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{_settings.MinimumUnreserved}].");
+                throw LambdaErrors.InvalidParameter($"Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{_settings.MinimumUnreserved}].");
             return f with { ReservedConcurrency = reserved };
         });
-        ReservedConcurrencyChanged(accountId, region);
+        ReservedConcurrencyChanged(scope);
         return reserved;
     }
 
-    public int? GetFunctionConcurrency(string accountId, string region, string functionName) =>
-        Find(accountId, region, functionName, null).Function.ReservedConcurrency;
+    public int? GetFunctionConcurrency(Scope scope, string functionName) =>
+        Find(scope.AccountId, scope.Region, functionName, null).Function.ReservedConcurrency;
 
-    public void DeleteFunctionConcurrency(string accountId, string region, string functionName)
+    public void DeleteFunctionConcurrency(Scope scope, string functionName)
     {
-        Change(accountId, region, functionName, f => f with { ReservedConcurrency = null });
-        ReservedConcurrencyChanged(accountId, region);
+        Change(scope, functionName, f => f with { ReservedConcurrency = null });
+        ReservedConcurrencyChanged(scope);
     }
 
-    public (int Limit, int Unreserved, long TotalCodeSize, int FunctionCount) AccountSettings(string accountId, string region)
+    public (int Limit, int Unreserved, long TotalCodeSize, int FunctionCount) AccountSettings(Scope scope)
     {
-        var functions = _functions.Values.Where(f => f.AccountId == accountId && f.Region == region).ToList();
-        return (_settings.AccountConcurrency, UnreservedLimit(accountId, region),
+        var functions = _functions.Values.Where(f => f.AccountId == scope.AccountId && f.Region == scope.Region).ToList();
+        return (_settings.AccountConcurrency, UnreservedLimit(scope),
             functions.Sum(f => f.Latest.CodeSize + f.Versions.Sum(v => v.CodeSize)), functions.Count);
     }
 
     /// <summary>What reserved concurrency leaves to the other functions; kept per account and region so invokes do not sum it.</summary>
-    private int UnreservedLimit(string accountId, string region) =>
-        _unreservedLimits.GetOrAdd((accountId, region), key =>
+    private int UnreservedLimit(Scope scope) =>
+        _unreservedLimits.GetOrAdd((scope.AccountId, scope.Region), key =>
             _settings.AccountConcurrency - _functions.Values.Where(f => f.AccountId == key.AccountId && f.Region == key.Region).Sum(f => f.ReservedConcurrency ?? 0));
 
-    private void ReservedConcurrencyChanged(string accountId, string region) => _unreservedLimits.TryRemove((accountId, region), out _);
+    private void ReservedConcurrencyChanged(Scope scope) => _unreservedLimits.TryRemove((scope.AccountId, scope.Region), out _);
 
     // ---- invoke ----
 
@@ -402,17 +376,16 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         var (function, _) = Find(request.AccountId, request.Region, request.Function, request.Qualifier);
         if (request.CallerPrincipal is { } principal
             && !LambdaPolicy.Allows(function.Policy, principal, request.SourceArn, request.AccountId, function.Arn, request.Qualifier))
-            throw new AwsException("AccessDeniedException",
-                $"User: {principal} is not authorized to perform: lambda:InvokeFunction on resource: {function.Arn} because no resource-based policy allows the lambda:InvokeFunction action", 403);
-        var response = await InvokeAsync(request.AccountId, request.Region, request.Function, request.Qualifier, request.Payload,
+            throw LambdaErrors.InvokeDenied(principal, function.Arn);
+        var response = await InvokeAsync(Scope.Of(request.AccountId, request.Region), request.Function, request.Qualifier, request.Payload,
             new InvokeOptions("RequestResponse", false, null), cancellation);
         return new LambdaInvokeResult(response.Payload, response.FunctionError, response.ExecutedVersion);
     }
 
-    public async Task<InvokeResponse> InvokeAsync(string accountId, string region, string functionName, string? qualifier, ReadOnlyMemory<byte> payload,
+    public async Task<InvokeResponse> InvokeAsync(Scope scope, string functionName, string? qualifier, ReadOnlyMemory<byte> payload,
         InvokeOptions options, CancellationToken cancellation)
     {
-        var (function, version) = Find(accountId, region, functionName, qualifier);
+        var (function, version) = Find(scope.AccountId, scope.Region, functionName, qualifier);
         var config = ConfigFor(function, version);
         switch (options.InvocationType)
         {
@@ -420,20 +393,22 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
                 return new InvokeResponse(204, ReadOnlyMemory<byte>.Empty, null, version, null);
             case "Event":
                 if (payload.Length > MaxEventPayloadBytes)
-                    throw new AwsException("RequestTooLargeException", $"Request must be smaller than {MaxEventPayloadBytes} bytes for the InvokeFunction operation", 413) { Fields = UserFault };
+                    throw LambdaErrors.PayloadTooLarge(MaxEventPayloadBytes);
                 CheckRunnable(config);
-                _queue.Enqueue(accountId, region, function.Name, qualifier, payload);
+                _queue.Enqueue(scope.AccountId, scope.Region, function.Name, qualifier, payload);
                 return new InvokeResponse(202, ReadOnlyMemory<byte>.Empty, null, version, null);
             case "RequestResponse":
                 break;
             default:
-                throw new AwsException("InvalidParameterValueException", $"Unsupported invocation type: {options.InvocationType}", 400) { Fields = UserFault };
+                throw LambdaErrors.UnsupportedInvocationType(options.InvocationType);
         }
         if (payload.Length > MaxSyncPayloadBytes)
-            throw new AwsException("RequestTooLargeException", $"Request must be smaller than {MaxSyncPayloadBytes} bytes for the InvokeFunction operation", 413) { Fields = UserFault };
+            throw LambdaErrors.PayloadTooLarge(MaxSyncPayloadBytes);
         CheckPayloadIsJson(payload);
         CheckRunnable(config);
 
+        // Functions reach Stratus at its bound address; a queued event resumed at start waits for the listener.
+        await _address.Bound.WaitAsync(cancellation);
         // Cheap once unpacked (the usual case: unpacking starts when the code is set); waits for an unpack still running.
         var rootFs = config.ImageManifestDigest is { } digest ? await _images.UnpackAsync(digest, function.Arn, cancellation) : null;
         var runnable = Runnable(function, config, rootFs);
@@ -441,7 +416,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         InvocationRecord record;
         try
         {
-            record = await _engine.InvokeAsync(runnable, invocation, UnreservedLimit(accountId, region));
+            record = await _engine.InvokeAsync(runnable, invocation, UnreservedLimit(scope));
         }
         catch (AwsException throttled) when (throttled.Code == "TooManyRequestsException")
         {
@@ -463,7 +438,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         try
         {
-            var response = await InvokeAsync(queued.AccountId, queued.Region, queued.FunctionName, queued.Qualifier,
+            var response = await InvokeAsync(Scope.Of(queued.AccountId, queued.Region), queued.FunctionName, queued.Qualifier,
                 Convert.FromBase64String(queued.PayloadBase64), new InvokeOptions("RequestResponse", false, null), CancellationToken.None);
             return response.FunctionError is null ? QueuedOutcome.Done : QueuedOutcome.FunctionError;
         }
@@ -482,14 +457,12 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         if (config.PackageType == "Image")
         {
-            if (_engine.ImageSandboxUnavailable is { } reason) throw new AwsException("InvalidRuntimeException", reason, 502) { Fields = UserFault };
-            if (config.State != "Active")
-                throw new AwsException("ResourceConflictException",
-                    $"The operation cannot be performed at this time. The function is currently in the following state: {config.State}", 409) { Fields = UserFault };
+            if (_engine.ImageSandboxUnavailable is { } reason) throw LambdaErrors.ImageSandboxUnavailable(reason);
+            if (config.State != "Active") throw LambdaErrors.FunctionNotActive(config.State);
             return;
         }
         if (!RuntimeCatalog.IsRunnable(config.Runtime ?? ""))
-            throw new AwsException("InvalidRuntimeException", $"Stratus does not run the {config.Runtime} runtime; it runs {string.Join(", ", RuntimeCatalog.Runnable)}.", 502) { Fields = UserFault };
+            throw LambdaErrors.RuntimeNotRunnable(config.Runtime, RuntimeCatalog.Runnable);
     }
 
     private static void CheckPayloadIsJson(ReadOnlyMemory<byte> payload)
@@ -504,7 +477,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         }
         catch (JsonException)
         {
-            throw new AwsException("InvalidRequestContentException", "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a valid JSON value", 400) { Fields = UserFault };
+            throw LambdaErrors.PayloadNotJson();
         }
     }
 
@@ -523,7 +496,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             ["AWS_REGION"] = function.Region,
             ["AWS_DEFAULT_REGION"] = function.Region,
             ["_HANDLER"] = config.Handler ?? "",
-            ["AWS_ENDPOINT_URL"] = _stratusUrl,
+            ["AWS_ENDPOINT_URL"] = _address.BaseUrl.ToString().TrimEnd('/'),
         };
         if (rootFs is not null) variables.Remove("_HANDLER");
         var runnable = new RunnableFunction(function.AccountId, function.Region, function.Arn, key, config, rootFs ?? _code.DirectoryOf(CodeId(config)),
@@ -559,10 +532,10 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
     // ---- helpers ----
 
-    private LambdaFunction Change(string accountId, string region, string functionName, Func<LambdaFunction, LambdaFunction> change)
+    private LambdaFunction Change(Scope scope, string functionName, Func<LambdaFunction, LambdaFunction> change)
     {
-        var (function, _) = Find(accountId, region, functionName, null);
-        return _functions.Update(Key(accountId, region, function.Name), change) ?? throw NotFound(accountId, region, function.Name, null);
+        var (function, _) = Find(scope.AccountId, scope.Region, functionName, null);
+        return _functions.Update(Key(scope.AccountId, scope.Region, function.Name), change) ?? throw NotFound(scope.AccountId, scope.Region, function.Name, null);
     }
 
     /// <summary>The function a name, partial ARN or ARN (possibly qualified) names, and the version its qualifier resolves to.</summary>
@@ -570,7 +543,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         var (name, arnQualifier) = ParseName(functionName);
         if (arnQualifier is not null && qualifier is not null && arnQualifier != qualifier)
-            throw InvalidParameter("The derived qualifier from the function name does not match the specified qualifier.");
+            throw LambdaErrors.InvalidParameter("The derived qualifier from the function name does not match the specified qualifier.");
         qualifier ??= arnQualifier;
         var function = _functions.Get(Key(accountId, region, name)) ?? throw NotFound(accountId, region, name, qualifier);
         return (function, ResolveQualifier(function, qualifier));
@@ -591,32 +564,32 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         var match = FunctionNamePattern().Match(functionName);
         if (!match.Success || functionName.Length > 170)
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{functionName}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+            throw LambdaErrors.Validation.Rejected("functionName", functionName, $"Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
         return (match.Groups["name"].Value, match.Groups["qualifier"].Success ? match.Groups["qualifier"].Value : null);
     }
 
     private static void CheckName(string name)
     {
         if (name.Length is < 1 or > 64 || !PlainNamePattern().IsMatch(name))
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+            throw LambdaErrors.Validation.Rejected("functionName", name, $"Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
     }
 
     private static void CheckAliasName(string name)
     {
         if (!AliasNamePattern().IsMatch(name))
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)");
+            throw LambdaErrors.Validation.Rejected("name", name, "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)");
     }
 
     private static void CheckVersionExists(LambdaFunction function, string version)
     {
         if (version != FunctionConfig.LatestVersion && function.Versions.All(v => v.Version != version))
-            throw new AwsException("ResourceNotFoundException", $"Function not found: {function.Arn}:{version}", 404) { Fields = UserFault };
+            throw LambdaErrors.FunctionNotFound($"{function.Arn}:{version}");
     }
 
     private static void CheckRevision(string current, string? expected)
     {
         if (expected is not null && expected != current)
-            throw new AwsException("PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id", 412) { Fields = UserFault };
+            throw LambdaErrors.RevisionMismatch();
     }
 
     private LambdaFunction Publish(LambdaFunction function, string? description)
@@ -636,7 +609,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         if (config.PackageType == "Image")
         {
-            if (code.ImageUri is null || image is null) throw InvalidParameter("Please provide ImageUri when creating a function with packageType Image.");
+            if (code.ImageUri is null || image is null) throw LambdaErrors.InvalidParameter("Please provide ImageUri when creating a function with packageType Image.");
             CheckPlatform(image, config);
             // As AWS: CodeSha256 of an image function is its image digest's hex.
             return config with
@@ -645,8 +618,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
                 CodeSha256 = image.Digest["sha256:".Length..], CodeSize = 0,
             };
         }
-        if (code.ImageUri is not null) throw InvalidParameter("Please don't provide ImageUri when creating a function with packageType Zip.");
-        if (stored is null) throw InvalidParameter("Please provide a source for function code.");
+        if (code.ImageUri is not null) throw LambdaErrors.InvalidParameter("Please don't provide ImageUri when creating a function with packageType Zip.");
+        if (stored is null) throw LambdaErrors.InvalidParameter("Please provide a source for function code.");
         return config with { CodeSha256 = stored.Sha256, CodeSize = stored.Size };
     }
 
@@ -655,20 +628,18 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         if (settings.Runtime is { } runtime)
         {
             if (RuntimeCatalog.Replacement(runtime) is { } replacement)
-                throw InvalidParameter($"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use the new runtime ({replacement}) while creating or updating functions.");
+                throw LambdaErrors.InvalidParameter($"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use the new runtime ({replacement}) while creating or updating functions.");
             if (!RuntimeCatalog.IsKnown(runtime))
-                throw InvalidParameter($"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", RuntimeCatalog.Known)}] or be a valid ARN");
+                throw LambdaErrors.InvalidParameter($"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", RuntimeCatalog.Known)}] or be a valid ARN");
         }
         if (settings.Handler is { } handler && (handler.Length > 128 || handler.Length == 0 || handler.Any(char.IsWhiteSpace)))
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{handler}' at 'handler' failed to satisfy constraint: {(handler.Length > 128 ? "Member must have length less than or equal to 128" : "Member must satisfy regular expression pattern: [^\\s]+")}");
-        if (settings.Timeout is { } timeout && timeout is < 1 or > 900)
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{timeout}' at 'timeout' failed to satisfy constraint: Member must have value {(timeout < 1 ? "greater than or equal to 1" : "less than or equal to 900")}");
-        if (settings.MemorySize is { } memory && memory is < 128 or > 10240)
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{memory}' at 'memorySize' failed to satisfy constraint: Member must have value {(memory < 128 ? "greater than or equal to 128" : "less than or equal to 10240")}");
-        if (settings.EphemeralStorageSize is { } storage && storage is < 512 or > 10240)
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{storage}' at 'ephemeralStorage.size' failed to satisfy constraint: Member must have value {(storage < 512 ? "greater than or equal to 512" : "less than or equal to 10240")}");
+            throw LambdaErrors.Validation.Rejected("handler", handler,
+                handler.Length > 128 ? "Member must have length less than or equal to 128" : "Member must satisfy regular expression pattern: [^\\s]+");
+        if (settings.Timeout is { } timeout) LambdaErrors.Validation.CheckRange("timeout", timeout, 1, 900);
+        if (settings.MemorySize is { } memory) LambdaErrors.Validation.CheckRange("memorySize", memory, 128, 10240);
+        if (settings.EphemeralStorageSize is { } storage) LambdaErrors.Validation.CheckRange("ephemeralStorage.size", storage, 512, 10240);
         if (settings.Description is { Length: > 256 } description)
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{description}' at 'description' failed to satisfy constraint: Member must have length less than or equal to 256");
+            throw LambdaErrors.Validation.Rejected("description", description, "Member must have length less than or equal to 256");
         if (settings.Environment is { } environment) CheckEnvironment(environment);
         if (settings.Role is { } role) CheckRole(role);
         return config with
@@ -684,18 +655,19 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             SubnetIds = settings.SubnetIds ?? config.SubnetIds,
             SecurityGroupIds = settings.SecurityGroupIds ?? config.SecurityGroupIds,
             Architectures = settings.Architectures ?? config.Architectures,
-            ImageConfig = config.PackageType == "Image" ? settings.ImageConfig ?? config.ImageConfig : null,
+            // An ImageConfig with no member set clears the overrides, as AWS does for ImageConfig {}.
+            ImageConfig = config.PackageType == "Image" && (settings.ImageConfig ?? config.ImageConfig) is { } image
+                && image != FunctionImageConfig.None ? image : null,
         };
     }
 
     // ---- container images ----
 
     /// <summary>The image an ImageUri names now; AWS's InvalidParameterValueException when it is malformed or does not exist.</summary>
-    private ResolvedImage ResolveImage(string accountId, string region, string imageUri)
+    private ResolvedImage ResolveImage(Scope scope, string imageUri)
     {
-        if (!ImageUriPattern().IsMatch(imageUri))
-            throw InvalidParameter($"Source image {imageUri} is not valid. Provide a valid source image.");
-        return _images.Resolve(Scope.Of(accountId, region), imageUri);
+        if (!ImageUriPattern().IsMatch(imageUri)) throw LambdaErrors.ImageUriInvalid(imageUri);
+        return _images.Resolve(scope, imageUri);
     }
 
     /// <summary>
@@ -706,7 +678,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         var architecture = config.Architectures.FirstOrDefault() ?? "x86_64";
         if (image.Platform.Os != "linux" || image.Platform.LambdaArchitecture != architecture)
-            throw InvalidParameter($"The image manifest, config or layer media type for the source image {image.ResolvedImageUri} is not supported.");
+            throw LambdaErrors.ImageNotSupported(image.ResolvedImageUri);
         var machine = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
         {
             System.Runtime.InteropServices.Architecture.X64 => "x86_64",
@@ -714,7 +686,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             var other => other.ToString(),
         };
         if (architecture != machine)
-            throw InvalidParameter($"Stratus runs functions on this machine's architecture ({machine}) only; the image {image.ResolvedImageUri} and the function are {architecture}.");
+            throw LambdaErrors.ArchitectureNotRunnable(machine, image.ResolvedImageUri, architecture);
     }
 
     /// <summary>ENTRYPOINT + CMD in WORKDIR, each replaced by ImageConfig's member when that is set.</summary>
@@ -772,32 +744,25 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         var reserved = variables.Keys.Where(ReservedVariables.Contains).ToList();
         if (reserved.Count > 0)
-            throw InvalidParameter($"Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {string.Join(", ", reserved)}");
+            throw LambdaErrors.InvalidParameter($"Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {string.Join(", ", reserved)}");
         foreach (var key in variables.Keys.Where(k => !VariableNamePattern().IsMatch(k)))
-            throw new AwsException("ValidationException", $"1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]");
+            throw LambdaErrors.Validation.Rejected("environment.variables", "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]");
         var measured = JsonSerializer.Serialize(variables);
         if (Encoding.UTF8.GetByteCount(measured) > MaxEnvironmentBytes)
-            throw InvalidParameter($"Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}");
+            throw LambdaErrors.InvalidParameter($"Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}");
     }
 
     private void CheckRole(string role)
     {
         if (!RolePattern().IsMatch(role))
-            throw new AwsException("ValidationException", $"1 validation error detected: Value '{role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{{12}}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
+            throw LambdaErrors.Validation.Rejected("role", role, $"Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{{12}}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
         var found = _roles.FindRoleByArn(role);
         if (found is null || !PolicyDocument.TrustsService(found.AssumeRolePolicyDocument, "lambda.amazonaws.com"))
-            throw InvalidParameter("The role defined for the function cannot be assumed by Lambda.");
+            throw LambdaErrors.InvalidParameter("The role defined for the function cannot be assumed by Lambda.");
     }
 
-    private static readonly IReadOnlyDictionary<string, string> UserFault = new Dictionary<string, string> { ["Type"] = "User" };
-
-    private static AwsException InvalidParameter(string message) => new("InvalidParameterValueException", message) { Fields = UserFault };
-
     private static AwsException NotFound(string accountId, string region, string name, string? qualifier) =>
-        new("ResourceNotFoundException", $"Function not found: {LambdaArns.Function(accountId, region, name)}{(qualifier is null ? "" : ":" + qualifier)}", 404) { Fields = UserFault };
-
-    private static AwsException AliasNotFound(LambdaFunction function, string alias) =>
-        new("ResourceNotFoundException", $"Alias not found: {function.Arn}:{alias}", 404) { Fields = UserFault };
+        LambdaErrors.FunctionNotFound($"{LambdaArns.Function(accountId, region, name)}{(qualifier is null ? "" : ":" + qualifier)}");
 
     [GeneratedRegex(@"^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?(?<name>[a-zA-Z0-9-_]+)(:(?<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$")]
     private static partial Regex FunctionNamePattern();

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.Json;
+using Stratus.Services.Logs.Engine;
 
 namespace Stratus.Services.Logs;
 
@@ -13,11 +15,12 @@ public sealed class LogsApi : IStratusService, IDisposable
     private const int MaxDescribeLimit = 50;
     private readonly LogsService _logs;
 
-    public LogsApi(LogsService logs)
+    public LogsApi(LogsService logs, ILogger logger)
     {
         _logs = logs;
         Endpoint = new ServiceEndpoint("logs", Operations(), new AwsJsonProtocol("Logs_20140328", "1.1"))
         {
+            Logger = logger,
             Validation = new ValidationStyle("InvalidParameterException"),
         };
     }
@@ -31,64 +34,64 @@ public sealed class LogsApi : IStratusService, IDisposable
     {
         { "CreateLogGroup", i =>
             {
-                _logs.CreateLogGroup(i.Call, i.Required("logGroupName"), i.StringMap("tags"));
+                _logs.CreateLogGroup(i.Scope, i.Required("logGroupName"), i.StringMap("tags"));
                 return (JsonObject?)null;
             } },
         { "DeleteLogGroup", i =>
             {
-                _logs.DeleteLogGroup(i.Call, i.Required("logGroupName"));
+                _logs.DeleteLogGroup(i.Scope, i.Required("logGroupName"));
                 return (JsonObject?)null;
             } },
         { "DescribeLogGroups", DescribeLogGroups },
         { "PutRetentionPolicy", i =>
             {
-                _logs.PutRetentionPolicy(i.Call, i.Required("logGroupName"), i.RequiredInt("retentionInDays"));
+                _logs.PutRetentionPolicy(i.Scope, i.Required("logGroupName"), i.RequiredInt("retentionInDays"));
                 return (JsonObject?)null;
             } },
         { "DeleteRetentionPolicy", i =>
             {
-                _logs.DeleteRetentionPolicy(i.Call, i.Required("logGroupName"));
+                _logs.DeleteRetentionPolicy(i.Scope, i.Required("logGroupName"));
                 return (JsonObject?)null;
             } },
         { "TagLogGroup", i =>
             {
-                _logs.TagLogGroup(i.Call, i.Required("logGroupName"), i.StringMap("tags"));
+                _logs.TagLogGroup(i.Scope, i.Required("logGroupName"), i.StringMap("tags"));
                 return (JsonObject?)null;
             } },
         { "UntagLogGroup", i =>
             {
-                _logs.UntagLogGroup(i.Call, i.Required("logGroupName"), i.Strings("tags"));
+                _logs.UntagLogGroup(i.Scope, i.Required("logGroupName"), i.Strings("tags"));
                 return (JsonObject?)null;
             } },
-        { "ListTagsLogGroup", i => new JsonObject { ["tags"] = Tags(_logs.ListTagsLogGroup(i.Call, i.Required("logGroupName"))) } },
+        { "ListTagsLogGroup", i => new JsonObject { ["tags"] = Tags(_logs.ListTagsLogGroup(i.Scope, i.Required("logGroupName"))) } },
         { "CreateLogStream", i =>
             {
-                _logs.CreateLogStream(i.Call, GroupName(i), i.Required("logStreamName"));
+                _logs.CreateLogStream(i.Scope, GroupName(i), i.Required("logStreamName"));
                 return (JsonObject?)null;
             } },
         { "DeleteLogStream", i =>
             {
-                _logs.DeleteLogStream(i.Call, GroupName(i), i.Required("logStreamName"));
+                _logs.DeleteLogStream(i.Scope, GroupName(i), i.Required("logStreamName"));
                 return (JsonObject?)null;
             } },
         { "DescribeLogStreams", DescribeLogStreams },
-        { "PutLogEvents", PutLogEvents },
+        { "PutLogEvents", PutLogEventsAsync },
         { "GetLogEvents", GetLogEvents },
         { "FilterLogEvents", FilterLogEvents },
         { "PutMetricFilter", i =>
             {
                 var transformations = i.List("metricTransformations");
                 if (transformations.Count != 1)
-                    throw new AwsException("InvalidParameterException", "1 validation error detected: Value at 'metricTransformations' failed to satisfy constraint: Member must have length less than or equal to 1");
+                    throw LogsErrors.Validation.Rejected("metricTransformations", "Member must have length less than or equal to 1");
                 var t = i.Nested(transformations[0] as JsonObject ?? throw i.Style.Invalid("metricTransformations", "must be a list of structures"));
-                _logs.PutMetricFilter(i.Call, i.Required("logGroupName"), i.Required("filterName"), i.String("filterPattern") ?? "",
+                _logs.PutMetricFilter(i.Scope, i.Required("logGroupName"), i.Required("filterName"), i.String("filterPattern") ?? "",
                     new MetricTransformation(t.Required("metricName"), t.Required("metricNamespace"), t.Required("metricValue"), t.Double("defaultValue"),
                         t.StringMap("dimensions"), t.String("unit")));
                 return (JsonObject?)null;
             } },
         { "DeleteMetricFilter", i =>
             {
-                _logs.DeleteMetricFilter(i.Call, i.Required("logGroupName"), i.Required("filterName"));
+                _logs.DeleteMetricFilter(i.Scope, i.Required("logGroupName"), i.Required("filterName"));
                 return (JsonObject?)null;
             } },
         { "DescribeMetricFilters", DescribeMetricFilters },
@@ -110,7 +113,7 @@ public sealed class LogsApi : IStratusService, IDisposable
     private JsonObject DescribeLogGroups(OperationInput i)
     {
         var limit = Limit(i, MaxDescribeLimit);
-        var groups = _logs.DescribeLogGroups(i.Call, i.String("logGroupNamePrefix"), i.String("logGroupNamePattern"));
+        var groups = _logs.DescribeLogGroups(i.Scope, i.String("logGroupNamePrefix"), i.String("logGroupNamePattern"));
         var from = Offset(i.String("nextToken"));
         var body = new JsonObject
         {
@@ -133,7 +136,7 @@ public sealed class LogsApi : IStratusService, IDisposable
     private JsonObject DescribeMetricFilters(OperationInput i)
     {
         var limit = Limit(i, MaxDescribeLimit);
-        var filters = _logs.DescribeMetricFilters(i.Call, i.String("logGroupName"), i.String("filterNamePrefix"), i.String("metricName"), i.String("metricNamespace"));
+        var filters = _logs.DescribeMetricFilters(i.Scope, i.String("logGroupName"), i.String("filterNamePrefix"), i.String("metricName"), i.String("metricNamespace"));
         var from = Offset(i.String("nextToken"));
         var body = new JsonObject
         {
@@ -161,7 +164,7 @@ public sealed class LogsApi : IStratusService, IDisposable
     private JsonObject DescribeLogStreams(OperationInput i)
     {
         var limit = Limit(i, MaxDescribeLimit);
-        var streams = _logs.DescribeLogStreams(i.Call, GroupName(i), i.String("logStreamNamePrefix"), i.String("orderBy") ?? "LogStreamName", i.Bool("descending") ?? false);
+        var streams = _logs.DescribeLogStreams(i.Scope, GroupName(i), i.String("logStreamNamePrefix"), i.String("orderBy") ?? "LogStreamName", i.Bool("descending") ?? false);
         var from = Offset(i.String("nextToken"));
         var body = new JsonObject
         {
@@ -181,11 +184,11 @@ public sealed class LogsApi : IStratusService, IDisposable
         return body;
     }
 
-    private JsonObject PutLogEvents(OperationInput i)
+    private async Task<OperationResult> PutLogEventsAsync(OperationInput i)
     {
         var events = i.List("logEvents").Select(n => i.Nested(n as JsonObject ?? throw i.Style.Invalid("logEvents", "must be a list of structures")))
             .Select(e => (e.Long("timestamp") ?? throw e.Style.Missing("timestamp"), e.Required("message"))).ToList();
-        var outcome = _logs.PutLogEvents(i.Call, GroupName(i), i.Required("logStreamName"), events);
+        var outcome = await _logs.PutLogEventsAsync(i.Scope, GroupName(i), i.Required("logStreamName"), events);
         var body = new JsonObject { ["nextSequenceToken"] = SequenceToken() };
         if (outcome is not { TooNewStartIndex: null, TooOldEndIndex: null, ExpiredEndIndex: null })
             body["rejectedLogEventsInfo"] = new JsonObject
@@ -199,7 +202,7 @@ public sealed class LogsApi : IStratusService, IDisposable
 
     private JsonObject GetLogEvents(OperationInput i)
     {
-        var page = _logs.GetLogEvents(i.Call, GroupName(i), i.Required("logStreamName"), i.Long("startTime"), i.Long("endTime"),
+        var page = _logs.GetLogEvents(i.Scope, GroupName(i), i.Required("logStreamName"), i.Long("startTime"), i.Long("endTime"),
             i.String("nextToken"), Limit(i, 10_000), i.Bool("startFromHead") ?? false);
         return new JsonObject
         {
@@ -216,7 +219,7 @@ public sealed class LogsApi : IStratusService, IDisposable
 
     private JsonObject FilterLogEvents(OperationInput i)
     {
-        var page = _logs.FilterLogEvents(i.Call, GroupName(i), i.Strings("logStreamNames"), i.String("logStreamNamePrefix"),
+        var page = _logs.FilterLogEvents(i.Scope, GroupName(i), i.Strings("logStreamNames"), i.String("logStreamNamePrefix"),
             i.Long("startTime"), i.Long("endTime"), i.String("filterPattern"), i.String("nextToken"), Limit(i, 10_000));
         var body = new JsonObject
         {
@@ -245,9 +248,7 @@ public sealed class LogsApi : IStratusService, IDisposable
     private static int Limit(OperationInput i, int max)
     {
         var limit = i.Int("limit") ?? max;
-        if (limit < 1 || limit > max)
-            throw new AwsException("InvalidParameterException",
-                $"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value {(limit < 1 ? "greater than or equal to 1" : $"less than or equal to {max}")}");
+        LogsErrors.Validation.CheckRange("limit", limit, 1, max);
         return limit;
     }
 
@@ -271,6 +272,6 @@ public sealed class LogsApi : IStratusService, IDisposable
         catch (FormatException)
         {
         }
-        throw new AwsException("InvalidParameterException", "The specified nextToken is invalid.");
+        throw LogsErrors.InvalidNextToken();
     }
 }

@@ -5,31 +5,16 @@ using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
+using Stratus.Services.Logs.Engine;
 
 namespace Stratus.Services.Logs;
-
-public sealed record LogGroup(string AccountId, string Region, string Name, long CreationTime, int? RetentionInDays, Dictionary<string, string> Tags)
-{
-    public string Arn => $"arn:aws:logs:{Region}:{AccountId}:log-group:{Name}";
-}
-
-public sealed record LogStream(string AccountId, string Region, string GroupName, string Name, long CreationTime)
-{
-    public string Arn => $"arn:aws:logs:{Region}:{AccountId}:log-group:{GroupName}:log-stream:{Name}";
-}
-
-public sealed record PutLogEventsOutcome(int? TooNewStartIndex, int? TooOldEndIndex, int? ExpiredEndIndex);
-
-public sealed record GetLogEventsPage(IReadOnlyList<LogEvent> Events, string ForwardToken, string BackwardToken);
-
-public sealed record FilteredEvent(string LogStreamName, LogEvent Event);
-
-public sealed record FilterLogEventsPage(IReadOnlyList<FilteredEvent> Events, IReadOnlyList<string> SearchedStreams, string? NextToken);
 
 /// <summary>
 /// CloudWatch Logs' domain: groups, streams and their events, with the service's validation of
 /// PutLogEvents batches, retention policies applied on a schedule, and <see cref="ILogWriter"/> for
-/// services writing their own logs (through a channel, so writers never wait).
+/// services writing their own logs (through a channel, so writers never wait). PutLogEvents answers once its
+/// events are committed; what services write for themselves (Lambda's function logs) is committed within a
+/// second by the housekeeping flush, off the invoke path, as AWS also delivers function logs asynchronously.
 /// </summary>
 public sealed partial class LogsService : ILogWriter, IDisposable
 {
@@ -72,29 +57,29 @@ public sealed partial class LogsService : ILogWriter, IDisposable
 
     // ---- groups and streams ----
 
-    public LogGroup CreateLogGroup(CallContext call, string name, Dictionary<string, string> tags)
+    public LogGroup CreateLogGroup(Scope scope, string name, Dictionary<string, string> tags)
     {
         ValidateGroupName(name);
-        var group = new LogGroup(call.AccountId, call.Region, name, NowMs, null, tags);
-        if (!_groups.TryAdd(GroupKey(call.AccountId, call.Region, name), group))
-            throw new AwsException("ResourceAlreadyExistsException", "The specified log group already exists");
+        var group = new LogGroup(scope.AccountId, scope.Region, name, NowMs, null, tags);
+        if (!_groups.TryAdd(GroupKey(scope.AccountId, scope.Region, name), group))
+            throw LogsErrors.LogGroupExists();
         return group;
     }
 
-    public void DeleteLogGroup(CallContext call, string name)
+    public void DeleteLogGroup(Scope scope, string name)
     {
-        var group = Group(call, name);
+        var group = Group(scope, name);
         foreach (var stream in StreamsOf(group).ToList()) DeleteStream(stream);
         foreach (var filter in FiltersOf(group).ToList()) _metricFilters.Remove(FilterKey(filter));
         _groups.Remove(GroupKey(group.AccountId, group.Region, group.Name));
     }
 
-    public IReadOnlyList<LogGroup> DescribeLogGroups(CallContext call, string? prefix, string? pattern)
+    public IReadOnlyList<LogGroup> DescribeLogGroups(Scope scope, string? prefix, string? pattern)
     {
         if (prefix is not null && pattern is not null)
-            throw new AwsException("InvalidParameterException", "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.");
+            throw LogsErrors.InvalidParameter("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.");
         return _groups.Values
-            .Where(g => g.AccountId == call.AccountId && g.Region == call.Region)
+            .Where(g => g.AccountId == scope.AccountId && g.Region == scope.Region)
             .Where(g => prefix is null || g.Name.StartsWith(prefix, StringComparison.Ordinal))
             .Where(g => pattern is null || g.Name.Contains(pattern, StringComparison.OrdinalIgnoreCase))
             .OrderBy(g => g.Name, StringComparer.Ordinal)
@@ -103,53 +88,52 @@ public sealed partial class LogsService : ILogWriter, IDisposable
 
     public long StoredBytes(LogGroup group) => StreamsOf(group).Sum(s => _events.Statistics(StreamKey(s)).StoredBytes);
 
-    public void PutRetentionPolicy(CallContext call, string name, int days)
+    public void PutRetentionPolicy(Scope scope, string name, int days)
     {
         if (!RetentionDays.Contains(days))
-            throw new AwsException("InvalidParameterException",
-                $"1 validation error detected: Value '{days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", RetentionDays)}]");
-        var group = Group(call, name);
+            throw LogsErrors.Validation.Rejected("retentionInDays", days, $"Member must satisfy enum value set: [{string.Join(", ", RetentionDays)}]");
+        var group = Group(scope, name);
         _groups.Update(GroupKey(group.AccountId, group.Region, group.Name), g => g with { RetentionInDays = days });
         ApplyRetention(group with { RetentionInDays = days });
     }
 
-    public void DeleteRetentionPolicy(CallContext call, string name)
+    public void DeleteRetentionPolicy(Scope scope, string name)
     {
-        var group = Group(call, name);
+        var group = Group(scope, name);
         _groups.Update(GroupKey(group.AccountId, group.Region, group.Name), g => g with { RetentionInDays = null });
     }
 
-    public void TagLogGroup(CallContext call, string name, Dictionary<string, string> tags)
+    public void TagLogGroup(Scope scope, string name, Dictionary<string, string> tags)
     {
-        var group = Group(call, name);
+        var group = Group(scope, name);
         _groups.Update(GroupKey(group.AccountId, group.Region, group.Name), g => g with { Tags = new Dictionary<string, string>(g.Tags.Concat(tags).GroupBy(t => t.Key).Select(t => t.Last())) });
     }
 
-    public Dictionary<string, string> ListTagsLogGroup(CallContext call, string name) => Group(call, name).Tags;
+    public Dictionary<string, string> ListTagsLogGroup(Scope scope, string name) => Group(scope, name).Tags;
 
-    public void UntagLogGroup(CallContext call, string name, IReadOnlyList<string> keys)
+    public void UntagLogGroup(Scope scope, string name, IReadOnlyList<string> keys)
     {
-        var group = Group(call, name);
+        var group = Group(scope, name);
         _groups.Update(GroupKey(group.AccountId, group.Region, group.Name), g => g with { Tags = g.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
     }
 
-    public void CreateLogStream(CallContext call, string groupName, string name)
+    public void CreateLogStream(Scope scope, string groupName, string name)
     {
         ValidateStreamName(name);
-        var group = Group(call, groupName);
+        var group = Group(scope, groupName);
         if (!_streams.TryAdd(StreamKey(group.AccountId, group.Region, group.Name, name), new LogStream(group.AccountId, group.Region, group.Name, name, NowMs)))
-            throw new AwsException("ResourceAlreadyExistsException", "The specified log stream already exists");
+            throw LogsErrors.LogStreamExists();
     }
 
-    public void DeleteLogStream(CallContext call, string groupName, string name) => DeleteStream(Stream(call, groupName, name));
+    public void DeleteLogStream(Scope scope, string groupName, string name) => DeleteStream(Stream(scope, groupName, name));
 
-    public IReadOnlyList<(LogStream Stream, StreamStatistics Statistics)> DescribeLogStreams(CallContext call, string groupName, string? prefix, string orderBy, bool descending)
+    public IReadOnlyList<(LogStream Stream, StreamStatistics Statistics)> DescribeLogStreams(Scope scope, string groupName, string? prefix, string orderBy, bool descending)
     {
         if (orderBy is not ("LogStreamName" or "LastEventTime"))
-            throw new AwsException("InvalidParameterException", $"1 validation error detected: Value '{orderBy}' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]");
+            throw LogsErrors.Validation.Rejected("orderBy", orderBy, "Member must satisfy enum value set: [LogStreamName, LastEventTime]");
         if (orderBy == "LastEventTime" && prefix is not null)
-            throw new AwsException("InvalidParameterException", "Cannot order by LastEventTime with a logStreamNamePrefix.");
-        var group = Group(call, groupName);
+            throw LogsErrors.InvalidParameter("Cannot order by LastEventTime with a logStreamNamePrefix.");
+        var group = Group(scope, groupName);
         var streams = StreamsOf(group)
             .Where(s => prefix is null || s.Name.StartsWith(prefix, StringComparison.Ordinal))
             .Select(s => (Stream: s, Statistics: _events.Statistics(StreamKey(s))));
@@ -163,32 +147,33 @@ public sealed partial class LogsService : ILogWriter, IDisposable
 
     // ---- events ----
 
-    public PutLogEventsOutcome PutLogEvents(CallContext call, string groupName, string streamName, IReadOnlyList<(long Timestamp, string Message)> events)
+    /// <summary>Stores a batch and completes once it is on disk (group commit): an acknowledged event survives a kill -9.</summary>
+    public async Task<PutLogEventsOutcome> PutLogEventsAsync(Scope scope, string groupName, string streamName, IReadOnlyList<(long Timestamp, string Message)> events)
     {
         if (events.Count == 0)
-            throw new AwsException("InvalidParameterException", "1 validation error detected: Value '[]' at 'logEvents' failed to satisfy constraint: Member must have length greater than or equal to 1");
+            throw LogsErrors.Validation.Rejected("logEvents", "[]", "Member must have length greater than or equal to 1");
         if (events.Count > MaxBatchEvents)
-            throw new AwsException("InvalidParameterException", $"1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length less than or equal to {MaxBatchEvents}");
+            throw LogsErrors.Validation.Rejected("logEvents", $"Member must have length less than or equal to {MaxBatchEvents}");
         long batchBytes = 0;
         for (var i = 0; i < events.Count; i++)
         {
             var size = Encoding.UTF8.GetByteCount(events[i].Message);
             if (size == 0)
-                throw new AwsException("InvalidParameterException", $"1 validation error detected: Value '' at 'logEvents.{i + 1}.member.message' failed to satisfy constraint: Member must have length greater than or equal to 1");
-            if (size + 26 > MaxEventBytes) throw new AwsException("InvalidParameterException", $"Log event too large: {size + 26} bytes exceeds limit of {MaxEventBytes}");
+                throw LogsErrors.Validation.Rejected($"logEvents.{i + 1}.member.message", "", "Member must have length greater than or equal to 1");
+            if (size + 26 > MaxEventBytes) throw LogsErrors.InvalidParameter($"Log event too large: {size + 26} bytes exceeds limit of {MaxEventBytes}");
             if (events[i].Timestamp < 0)
-                throw new AwsException("InvalidParameterException", $"1 validation error detected: Value '{events[i].Timestamp}' at 'logEvents.{i + 1}.member.timestamp' failed to satisfy constraint: Member must have value greater than or equal to 0");
+                throw LogsErrors.Validation.Rejected($"logEvents.{i + 1}.member.timestamp", events[i].Timestamp, "Member must have value greater than or equal to 0");
             if (i > 0 && events[i].Timestamp < events[i - 1].Timestamp)
-                throw new AwsException("InvalidParameterException", "Log events in a single PutLogEvents request must be in chronological order.");
+                throw LogsErrors.InvalidParameter("Log events in a single PutLogEvents request must be in chronological order.");
             batchBytes += size + 26;
         }
         if (batchBytes > MaxBatchBytes)
-            throw new AwsException("InvalidParameterException", $"Upload too large: {batchBytes} bytes exceeds limit of {MaxBatchBytes}");
+            throw LogsErrors.InvalidParameter($"Upload too large: {batchBytes} bytes exceeds limit of {MaxBatchBytes}");
         if (events[^1].Timestamp - events[0].Timestamp > 24 * 3_600_000L)
-            throw new AwsException("InvalidParameterException", "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.");
+            throw LogsErrors.InvalidParameter("The batch of log events in a single PutLogEvents request cannot span more than 24 hours.");
 
-        var stream = Stream(call, groupName, streamName);
-        var group = Group(call, groupName);
+        var stream = Stream(scope, groupName, streamName);
+        var group = Group(scope, groupName);
         var now = NowMs;
         var tooOldBefore = now - 14 * 86_400_000L;
         var expiredBefore = group.RetentionInDays is { } days ? now - days * 86_400_000L : long.MinValue;
@@ -203,6 +188,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         var accepted = events.Take(tooNew ?? events.Count).Skip(Math.Max(tooOld ?? 0, expired ?? 0)).ToList();
         _events.Append(StreamKey(stream), accepted, now);
         PublishMetrics(group, accepted);
+        await _events.CommitAsync();
         return new PutLogEventsOutcome(tooNew, tooOld, expired);
     }
 
@@ -210,9 +196,9 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     /// A page of one stream's events, as GetLogEvents pages: tokens name a position in the stream's
     /// order; reading past the end returns the same token again, which is how clients know to stop.
     /// </summary>
-    public GetLogEventsPage GetLogEvents(CallContext call, string groupName, string streamName, long? startTime, long? endTime, string? token, int limit, bool startFromHead)
+    public GetLogEventsPage GetLogEvents(Scope scope, string groupName, string streamName, long? startTime, long? endTime, string? token, int limit, bool startFromHead)
     {
-        var stream = Stream(call, groupName, streamName);
+        var stream = Stream(scope, groupName, streamName);
         var events = _events.Events(StreamKey(stream))
             .Where(e => (startTime is null || e.Timestamp >= startTime) && (endTime is null || e.Timestamp < endTime)).ToList();
         var (direction, position) = ParsePositionToken(token);
@@ -228,15 +214,15 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         return new GetLogEventsPage(page, "f/" + forward, "b/" + backward);
     }
 
-    public FilterLogEventsPage FilterLogEvents(CallContext call, string groupName, IReadOnlyList<string> streamNames, string? streamPrefix,
+    public FilterLogEventsPage FilterLogEvents(Scope scope, string groupName, IReadOnlyList<string> streamNames, string? streamPrefix,
         long? startTime, long? endTime, string? pattern, string? token, int limit)
     {
         if (streamNames.Count > 0 && streamPrefix is not null)
-            throw new AwsException("InvalidParameterException", "logStreamNames and logStreamNamePrefix are mutually exclusive parameters.");
+            throw LogsErrors.InvalidParameter("logStreamNames and logStreamNamePrefix are mutually exclusive parameters.");
         if (startTime is { } s && endTime is { } e && s > e)
-            throw new AwsException("InvalidParameterException", "endTime must be greater than or equal to startTime.");
+            throw LogsErrors.InvalidParameter("endTime must be greater than or equal to startTime.");
         var filter = ParseFilter(pattern);
-        var group = Group(call, groupName);
+        var group = Group(scope, groupName);
         var streams = StreamsOf(group)
             .Where(st => streamNames.Count == 0 || streamNames.Contains(st.Name))
             .Where(st => streamPrefix is null || st.Name.StartsWith(streamPrefix, StringComparison.Ordinal))
@@ -269,7 +255,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     public IReadOnlyList<int> TestFilterPattern(string pattern, IReadOnlyList<string> messages)
     {
         if (messages.Count is 0 or > 50)
-            throw new AwsException("InvalidParameterException", "1 validation error detected: Value at 'logEventMessages' failed to satisfy constraint: Member must have length between 1 and 50");
+            throw LogsErrors.Validation.Rejected("logEventMessages", "Member must have length between 1 and 50");
         var filter = ParseFilter(pattern);
         return Enumerable.Range(0, messages.Count).Where(i => filter.Matches(messages[i])).Select(i => i + 1).ToList();
     }
@@ -282,7 +268,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         }
         catch (FilterPatternException error)
         {
-            throw new AwsException("InvalidParameterException", error.Message);
+            throw LogsErrors.InvalidParameter(error.Message);
         }
     }
 
@@ -304,7 +290,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         if (token is null) return (null, null);
         if (token.Length == 40 && token[0] is 'f' or 'b' && token[1] == '/' && token.AsSpan(2).IndexOfAnyExceptInRange('0', '9') < 0)
             return (token[0], token[2..]);
-        throw new AwsException("InvalidParameterException", "The specified nextToken is invalid.");
+        throw LogsErrors.InvalidNextToken();
     }
 
     private static string ParseFilterToken(string token)
@@ -317,7 +303,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         catch (FormatException)
         {
         }
-        throw new AwsException("InvalidParameterException", "The specified nextToken is invalid.");
+        throw LogsErrors.InvalidNextToken();
     }
 
     /// <summary>Every log group of every account and region, for the console.</summary>
@@ -332,44 +318,44 @@ public sealed partial class LogsService : ILogWriter, IDisposable
 
     public const int MaxMetricFiltersPerGroup = 100;
 
-    public void PutMetricFilter(CallContext call, string groupName, string filterName, string pattern, MetricTransformation transformation)
+    public void PutMetricFilter(Scope scope, string groupName, string filterName, string pattern, MetricTransformation transformation)
     {
         if (filterName.Length is 0 or > 512 || filterName.Any(c => c is ':' or '*'))
-            throw new AwsException("InvalidParameterException", $"1 validation error detected: Value '{filterName}' at 'filterName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*");
+            throw LogsErrors.Validation.Rejected("filterName", filterName, "Member must satisfy regular expression pattern: [^:*]*");
         ParseFilter(pattern);
         if (!LogMetricFilter.IsValidValue(transformation.MetricValue))
-            throw new AwsException("InvalidParameterException", $"Invalid metric value '{transformation.MetricValue}': use a number or a JSON selector such as $.latency.");
+            throw LogsErrors.InvalidParameter($"Invalid metric value '{transformation.MetricValue}': use a number or a JSON selector such as $.latency.");
         if (transformation.DefaultValue is not null && transformation.Dimensions.Count > 0)
-            throw new AwsException("InvalidParameterException", "A metric transformation cannot have both a default value and dimensions.");
+            throw LogsErrors.InvalidParameter("A metric transformation cannot have both a default value and dimensions.");
         if (transformation.Dimensions.Count > 3)
-            throw new AwsException("InvalidParameterException", "A metric transformation can have at most 3 dimensions.");
-        var group = Group(call, groupName);
+            throw LogsErrors.InvalidParameter("A metric transformation can have at most 3 dimensions.");
+        var group = Group(scope, groupName);
         var filter = new LogMetricFilter(group.AccountId, group.Region, group.Name, filterName, pattern, transformation, NowMs);
         lock (_createGate)
         {
             var existing = _metricFilters.Get(FilterKey(filter));
             if (existing is null && FiltersOf(group).Count() >= MaxMetricFiltersPerGroup)
-                throw new AwsException("LimitExceededException", $"A log group can have at most {MaxMetricFiltersPerGroup} metric filters.");
+                throw LogsErrors.TooManyMetricFilters(MaxMetricFiltersPerGroup);
             _metricFilters.Put(FilterKey(filter), existing is null ? filter : filter with { CreationTime = existing.CreationTime });
         }
     }
 
-    public void DeleteMetricFilter(CallContext call, string groupName, string filterName)
+    public void DeleteMetricFilter(Scope scope, string groupName, string filterName)
     {
-        var group = Group(call, groupName);
+        var group = Group(scope, groupName);
         if (_metricFilters.Remove(FilterKey(group.AccountId, group.Region, group.Name, filterName)) is null)
-            throw new AwsException("ResourceNotFoundException", "The specified metric filter does not exist.");
+            throw LogsErrors.MetricFilterNotFound();
     }
 
-    public IReadOnlyList<LogMetricFilter> DescribeMetricFilters(CallContext call, string? groupName, string? prefix, string? metricName, string? metricNamespace)
+    public IReadOnlyList<LogMetricFilter> DescribeMetricFilters(Scope scope, string? groupName, string? prefix, string? metricName, string? metricNamespace)
     {
         if (prefix is not null && groupName is null)
-            throw new AwsException("InvalidParameterException", "logGroupName is required when filterNamePrefix is given.");
+            throw LogsErrors.InvalidParameter("logGroupName is required when filterNamePrefix is given.");
         if ((metricName is null) != (metricNamespace is null))
-            throw new AwsException("InvalidParameterException", "metricName and metricNamespace must be given together.");
-        var group = groupName is null ? null : Group(call, groupName);
+            throw LogsErrors.InvalidParameter("metricName and metricNamespace must be given together.");
+        var group = groupName is null ? null : Group(scope, groupName);
         return _metricFilters.Values
-            .Where(f => f.AccountId == call.AccountId && f.Region == call.Region && (group is null || f.GroupName == group.Name))
+            .Where(f => f.AccountId == scope.AccountId && f.Region == scope.Region && (group is null || f.GroupName == group.Name))
             .Where(f => prefix is null || f.FilterName.StartsWith(prefix, StringComparison.Ordinal))
             .Where(f => metricName is null || (f.Transformation.MetricName == metricName && f.Transformation.MetricNamespace == metricNamespace))
             .OrderBy(f => f.GroupName, StringComparer.Ordinal).ThenBy(f => f.FilterName, StringComparer.Ordinal)
@@ -441,7 +427,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
                         _events.EnforceLimit();
                         lastRetention = _clock.GetUtcNow();
                     }
-                    _events.Flush();
+                    _events.Flush(compact: true);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -473,27 +459,27 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         {
             _logger.LogError(e, "A Logs background task failed");
         }
-        _events.Flush();
+        _events.Flush(compact: true);
         _stopping.Dispose();
     }
 
     // ---- lookups ----
 
     /// <summary>A group by name or ARN (the logGroupIdentifier form, with or without a trailing :*).</summary>
-    private LogGroup Group(CallContext call, string nameOrArn)
+    private LogGroup Group(Scope scope, string nameOrArn)
     {
         var name = nameOrArn.StartsWith("arn:", StringComparison.Ordinal) && nameOrArn.IndexOf(":log-group:", StringComparison.Ordinal) is var at and >= 0
             ? nameOrArn[(at + 11)..].TrimEnd('*').TrimEnd(':')
             : nameOrArn;
-        return _groups.Get(GroupKey(call.AccountId, call.Region, name))
-            ?? throw new AwsException("ResourceNotFoundException", "The specified log group does not exist.");
+        return _groups.Get(GroupKey(scope.AccountId, scope.Region, name))
+            ?? throw LogsErrors.LogGroupNotFound();
     }
 
-    private LogStream Stream(CallContext call, string groupName, string name)
+    private LogStream Stream(Scope scope, string groupName, string name)
     {
-        var group = Group(call, groupName);
+        var group = Group(scope, groupName);
         return _streams.Get(StreamKey(group.AccountId, group.Region, group.Name, name))
-            ?? throw new AwsException("ResourceNotFoundException", "The specified log stream does not exist.");
+            ?? throw LogsErrors.LogStreamNotFound();
     }
 
     private IEnumerable<LogStream> StreamsOf(LogGroup group) =>
@@ -508,15 +494,13 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     private static void ValidateGroupName(string name)
     {
         if (name.Length is 0 or > 512 || !GroupNamePattern().IsMatch(name))
-            throw new AwsException("InvalidParameterException",
-                $"1 validation error detected: Value '{name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+");
+            throw LogsErrors.Validation.Rejected("logGroupName", name, "Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+");
     }
 
     private static void ValidateStreamName(string name)
     {
         if (name.Length is 0 or > 512 || name.Any(c => c is ':' or '*' || char.IsControl(c)))
-            throw new AwsException("InvalidParameterException",
-                $"1 validation error detected: Value '{name}' at 'logStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*");
+            throw LogsErrors.Validation.Rejected("logStreamName", name, "Member must satisfy regular expression pattern: [^:*]*");
     }
 
     [GeneratedRegex(@"^[\.\-_/#A-Za-z0-9]+$")]

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.Query;
@@ -33,12 +34,13 @@ public sealed class RdsApi : IStratusService, IDisposable
 
     private readonly RdsService _rds;
 
-    public RdsApi(RdsService rds)
+    public RdsApi(RdsService rds, ILogger logger)
     {
         _rds = rds;
         Endpoint = new ServiceEndpoint("rds", Operations(), new AwsQueryProtocol("2014-10-31", "http://rds.amazonaws.com/doc/2014-10-31/") { Shape = RdsXml })
         {
-            Validation = RdsRules.Errors,
+            Logger = logger,
+            Validation = RdsErrors.Validation,
         };
     }
 
@@ -53,33 +55,13 @@ public sealed class RdsApi : IStratusService, IDisposable
 
     private OperationTable Operations() => new()
     {
-        { "CreateDBInstance", i => Instance(_rds.CreateInstance(i.Call.AccountId, i.Call.Region, new CreateInstanceRequest
-            {
-                Identifier = i.Required("DBInstanceIdentifier"),
-                InstanceClass = i.Required("DBInstanceClass"),
-                Engine = i.Required("Engine"),
-                EngineVersion = i.String("EngineVersion"),
-                MasterUsername = i.String("MasterUsername"),
-                MasterUserPassword = i.String("MasterUserPassword"),
-                DbName = i.String("DBName"),
-                AllocatedStorage = i.Int("AllocatedStorage"),
-                Port = i.Int("Port"),
-                PubliclyAccessible = i.Bool("PubliclyAccessible"),
-                SubnetGroupName = i.String("DBSubnetGroupName"),
-                VpcSecurityGroupIds = i.Strings("VpcSecurityGroupIds"),
-                StorageType = i.String("StorageType"),
-                BackupRetentionPeriod = i.Int("BackupRetentionPeriod"),
-                MultiAz = i.Bool("MultiAZ"),
-                DeletionProtection = i.Bool("DeletionProtection"),
-                CopyTagsToSnapshot = i.Bool("CopyTagsToSnapshot"),
-                Tags = Tags(i),
-            })) },
+        { "CreateDBInstance", i => Instance(_rds.CreateInstance(i.Scope, CreateInstanceRequest.Read(i, i.Required("DBInstanceIdentifier"), Tags(i)))) },
         { "DescribeDBInstances", i =>
             {
-                var page = _rds.DescribeInstances(i.Call.AccountId, i.Call.Region, i.String("DBInstanceIdentifier"), Filters(i), i.String("Marker"), i.Int("MaxRecords"));
+                var page = _rds.DescribeInstances(i.Scope, i.String("DBInstanceIdentifier"), Filters(i), i.String("Marker"), i.Int("MaxRecords"));
                 return Paged(page, "DBInstances", InstanceBody);
             } },
-        { "ModifyDBInstance", async i => Instance(await _rds.ModifyInstanceAsync(i.Call.AccountId, i.Call.Region, new ModifyInstanceRequest
+        { "ModifyDBInstance", async i => Instance(await _rds.ModifyInstanceAsync(i.Scope, new ModifyInstanceRequest
             {
                 Identifier = i.Required("DBInstanceIdentifier"),
                 MasterUserPassword = i.String("MasterUserPassword"),
@@ -93,24 +75,24 @@ public sealed class RdsApi : IStratusService, IDisposable
                 Port = i.Int("DBPortNumber"),
                 NewIdentifier = i.String("NewDBInstanceIdentifier"),
             })) },
-        { "DeleteDBInstance", i => Instance(_rds.DeleteInstance(i.Call.AccountId, i.Call.Region, i.Required("DBInstanceIdentifier"),
+        { "DeleteDBInstance", i => Instance(_rds.DeleteInstance(i.Scope, i.Required("DBInstanceIdentifier"),
             i.Bool("SkipFinalSnapshot") ?? false, i.String("FinalDBSnapshotIdentifier"))) },
-        { "RebootDBInstance", i => Instance(_rds.RebootInstance(i.Call.AccountId, i.Call.Region, i.Required("DBInstanceIdentifier"))) },
-        { "StopDBInstance", i => Instance(_rds.StopInstance(i.Call.AccountId, i.Call.Region, i.Required("DBInstanceIdentifier"), i.String("DBSnapshotIdentifier"))) },
-        { "StartDBInstance", i => Instance(_rds.StartInstance(i.Call.AccountId, i.Call.Region, i.Required("DBInstanceIdentifier"))) },
+        { "RebootDBInstance", i => Instance(_rds.RebootInstance(i.Scope, i.Required("DBInstanceIdentifier"))) },
+        { "StopDBInstance", i => Instance(_rds.StopInstance(i.Scope, i.Required("DBInstanceIdentifier"), i.String("DBSnapshotIdentifier"))) },
+        { "StartDBInstance", i => Instance(_rds.StartInstance(i.Scope, i.Required("DBInstanceIdentifier"))) },
 
-        { "CreateDBSnapshot", i => Snapshot(_rds.CreateSnapshot(i.Call.AccountId, i.Call.Region, i.Required("DBSnapshotIdentifier"), i.Required("DBInstanceIdentifier"), Tags(i))) },
+        { "CreateDBSnapshot", i => Snapshot(_rds.CreateSnapshot(i.Scope, i.Required("DBSnapshotIdentifier"), i.Required("DBInstanceIdentifier"), Tags(i))) },
         { "DescribeDBSnapshots", i =>
             {
-                var page = _rds.DescribeSnapshots(i.Call.AccountId, i.Call.Region, i.String("DBInstanceIdentifier"), i.String("DBSnapshotIdentifier"),
+                var page = _rds.DescribeSnapshots(i.Scope, i.String("DBInstanceIdentifier"), i.String("DBSnapshotIdentifier"),
                     i.String("SnapshotType"), Filters(i), i.String("Marker"), i.Int("MaxRecords"));
                 return Paged(page, "DBSnapshots", SnapshotBody);
             } },
-        { "DeleteDBSnapshot", i => Snapshot(_rds.DeleteSnapshot(i.Call.AccountId, i.Call.Region, i.Required("DBSnapshotIdentifier"))) },
-        { "RestoreDBInstanceFromDBSnapshot", i => Instance(_rds.RestoreFromSnapshot(i.Call.AccountId, i.Call.Region, new RestoreInstanceRequest
+        { "DeleteDBSnapshot", i => Snapshot(_rds.DeleteSnapshot(i.Scope, i.Required("DBSnapshotIdentifier"))) },
+        { "RestoreDBInstanceFromDBSnapshot", i => Instance(_rds.RestoreFromSnapshot(i.Scope, new RestoreInstanceRequest
             {
                 Identifier = i.Required("DBInstanceIdentifier"),
-                SnapshotIdentifier = i.String("DBSnapshotIdentifier") ?? throw RdsRules.InvalidValue("The parameter DBSnapshotIdentifier must be provided and must not be blank."),
+                SnapshotIdentifier = i.String("DBSnapshotIdentifier") ?? throw RdsErrors.InvalidValue("The parameter DBSnapshotIdentifier must be provided and must not be blank."),
                 InstanceClass = i.String("DBInstanceClass"),
                 Port = i.Int("Port"),
                 PubliclyAccessible = i.Bool("PubliclyAccessible"),
@@ -124,26 +106,26 @@ public sealed class RdsApi : IStratusService, IDisposable
         { "DescribeDBSubnetGroups", i =>
             {
                 var name = i.String("DBSubnetGroupName");
-                if (name is not null && name != RdsDefaultNetwork.SubnetGroupName) throw RdsRules.SubnetGroupNotFound(name);
+                if (name is not null && name != RdsDefaultNetwork.SubnetGroupName) throw RdsErrors.SubnetGroupNotFound(name);
                 RdsRules.MaxRecords(i.Int("MaxRecords"));
-                return new JsonObject { ["DBSubnetGroups"] = new JsonArray(SubnetGroup(i.Call.AccountId, i.Call.Region)) };
+                return new JsonObject { ["DBSubnetGroups"] = new JsonArray(SubnetGroup(i.Scope.AccountId, i.Scope.Region)) };
             } },
 
         { "AddTagsToResource", i =>
             {
-                _rds.AddTags(i.Call.AccountId, i.Call.Region, i.Required("ResourceName"), Tags(i));
+                _rds.AddTags(i.Scope, i.Required("ResourceName"), Tags(i));
                 return (JsonObject?)null;
             } },
-        { "ListTagsForResource", i => new JsonObject { ["TagList"] = TagList(_rds.ListTags(i.Call.AccountId, i.Call.Region, i.Required("ResourceName"))) } },
+        { "ListTagsForResource", i => new JsonObject { ["TagList"] = TagList(_rds.ListTags(i.Scope, i.Required("ResourceName"))) } },
         { "RemoveTagsFromResource", i =>
             {
-                _rds.RemoveTags(i.Call.AccountId, i.Call.Region, i.Required("ResourceName"), i.Strings("TagKeys").ToHashSet(StringComparer.Ordinal));
+                _rds.RemoveTags(i.Scope, i.Required("ResourceName"), i.Strings("TagKeys").ToHashSet(StringComparer.Ordinal));
                 return (JsonObject?)null;
             } },
 
         { "DescribeEvents", i =>
             {
-                var page = _rds.DescribeEvents(i.Call.AccountId, i.Call.Region, i.String("SourceIdentifier"), i.String("SourceType"),
+                var page = _rds.DescribeEvents(i.Scope, i.String("SourceIdentifier"), i.String("SourceType"),
                     i.Timestamp("StartTime"), i.Timestamp("EndTime"), i.Int("Duration"), i.Strings("EventCategories"), i.String("Marker"), i.Int("MaxRecords"));
                 return Paged(page, "Events", e => new JsonObject
                 {
@@ -312,7 +294,7 @@ public sealed class RdsApi : IStratusService, IDisposable
 
     private static IReadOnlyList<RdsTag> Tags(OperationInput input) =>
         input.List("Tags").OfType<JsonObject>().Select(t => new RdsTag(
-            input.Nested(t).String("Key") ?? throw RdsRules.InvalidValue("Tag keys must not be empty."),
+            input.Nested(t).String("Key") ?? throw RdsErrors.InvalidValue("Tag keys must not be empty."),
             input.Nested(t).String("Value") ?? "")).ToList();
 
     private static IReadOnlyList<RdsFilter> Filters(OperationInput input) =>

@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 namespace Stratus.Services.Rds;
 
 public sealed record RdsTag(string Key, string Value);
@@ -85,3 +86,82 @@ public sealed record RdsEvent
 
 /// <summary>One page of a Marker/MaxRecords listing.</summary>
 public sealed record RdsPage<T>(IReadOnlyList<T> Items, string? NextMarker);
+
+public sealed record CreateInstanceRequest
+{
+    public required string Identifier { get; init; }
+    public required string InstanceClass { get; init; }
+    public required string Engine { get; init; }
+    public string? EngineVersion { get; init; }
+    public string? MasterUsername { get; init; }
+    public string? MasterUserPassword { get; init; }
+    public string? DbName { get; init; }
+    public int? AllocatedStorage { get; init; }
+    public int? Port { get; init; }
+    public bool? PubliclyAccessible { get; init; }
+    public string? SubnetGroupName { get; init; }
+    public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
+    public string? StorageType { get; init; }
+    public int? BackupRetentionPeriod { get; init; }
+    public bool? MultiAz { get; init; }
+    public bool? DeletionProtection { get; init; }
+    public bool? CopyTagsToSnapshot { get; init; }
+    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+
+    /// <summary>
+    /// CreateDBInstance's members, or an AWS::RDS::DBInstance's. The caller supplies the identifier (a template
+    /// may leave it to CloudFormation to generate) and the tags (each source words a bad tag its own way).
+    /// </summary>
+    public static CreateInstanceRequest Read(IInputReader input, string identifier, IReadOnlyList<RdsTag> tags) => new()
+    {
+        Identifier = identifier,
+        InstanceClass = input.Required("DBInstanceClass"),
+        Engine = input.Required("Engine"),
+        EngineVersion = input.String("EngineVersion"),
+        MasterUsername = input.String("MasterUsername"),
+        MasterUserPassword = input.String("MasterUserPassword"),
+        DbName = input.String("DBName"),
+        AllocatedStorage = input.Int("AllocatedStorage"),
+        Port = input.Int("Port"),
+        PubliclyAccessible = input.Bool("PubliclyAccessible"),
+        SubnetGroupName = input.String("DBSubnetGroupName"),
+        // CloudFormation names the member VPCSecurityGroups.
+        VpcSecurityGroupIds = input.Strings(input.FromTemplate ? "VPCSecurityGroups" : "VpcSecurityGroupIds"),
+        StorageType = input.String("StorageType"),
+        BackupRetentionPeriod = input.Int("BackupRetentionPeriod"),
+        MultiAz = input.Bool("MultiAZ"),
+        DeletionProtection = input.Bool("DeletionProtection"),
+        CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot"),
+        Tags = tags,
+    };
+}
+
+public sealed record RestoreInstanceRequest
+{
+    public required string Identifier { get; init; }
+    public required string SnapshotIdentifier { get; init; }
+    public string? InstanceClass { get; init; }
+    public int? Port { get; init; }
+    public bool? PubliclyAccessible { get; init; }
+    public string? SubnetGroupName { get; init; }
+    public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
+    public bool? DeletionProtection { get; init; }
+    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+}
+
+public sealed record ModifyInstanceRequest
+{
+    public required string Identifier { get; init; }
+    public string? MasterUserPassword { get; init; }
+    public string? InstanceClass { get; init; }
+    public int? AllocatedStorage { get; init; }
+    public bool ApplyImmediately { get; init; }
+    public int? BackupRetentionPeriod { get; init; }
+    public bool? DeletionProtection { get; init; }
+    public bool? CopyTagsToSnapshot { get; init; }
+    public IReadOnlyList<string>? VpcSecurityGroupIds { get; init; }
+    public int? Port { get; init; }
+    public string? NewIdentifier { get; init; }
+}
+
+public sealed record RdsFilter(string Name, IReadOnlyList<string> Values);

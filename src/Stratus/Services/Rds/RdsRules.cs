@@ -3,11 +3,9 @@ using Stratus.Protocols;
 
 namespace Stratus.Services.Rds;
 
-/// <summary>RDS's input rules and its error codes and messages, as AWS words them.</summary>
+/// <summary>RDS's input rules: what a member may hold, refused with AWS's messages (built by <see cref="RdsErrors"/>).</summary>
 public static partial class RdsRules
 {
-    public static readonly ValidationStyle Errors = new("InvalidParameterValue");
-
     public const int MinStorage = 20;
     public const int MaxStorage = 65536;
     public const int DefaultPort = 3306;
@@ -41,7 +39,7 @@ public static partial class RdsRules
     private static string Identifier(string name, string value, int maxLength)
     {
         if (value.Length is 0 || value.Length > maxLength || !IdentifierPattern().IsMatch(value))
-            throw InvalidValue($"The parameter {name} is not a valid identifier. Identifiers must begin with a letter; " +
+            throw RdsErrors.InvalidValue($"The parameter {name} is not a valid identifier. Identifiers must begin with a letter; " +
                 "must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.");
         return value.ToLowerInvariant();
     }
@@ -50,14 +48,14 @@ public static partial class RdsRules
     {
         if (Engines.Contains(engine)) return;
         if (OtherAwsEngines.Contains(engine))
-            throw InvalidValue($"Invalid DB engine: {engine}. Stratus runs the MySQL-compatible engines only ({string.Join(", ", Engines)}), on MariaDB.");
-        throw InvalidValue($"Invalid DB engine: {engine}");
+            throw RdsErrors.InvalidValue($"Invalid DB engine: {engine}. Stratus runs the MySQL-compatible engines only ({string.Join(", ", Engines)}), on MariaDB.");
+        throw RdsErrors.InvalidValue($"Invalid DB engine: {engine}");
     }
 
     public static void InstanceClass(string instanceClass, string engine, string engineVersion)
     {
         if (!InstanceClasses.Contains(instanceClass))
-            throw InvalidCombination($"RDS does not support creating a DB instance with the following combination: DBInstanceClass={instanceClass}, " +
+            throw RdsErrors.InvalidCombination($"RDS does not support creating a DB instance with the following combination: DBInstanceClass={instanceClass}, " +
                 $"Engine={engine}, EngineVersion={engineVersion}, LicenseModel=general-public-license. For supported combinations of instance class " +
                 "and database engine version, see the documentation.");
     }
@@ -66,69 +64,50 @@ public static partial class RdsRules
 
     public static void Storage(int storage, string engine, string storageType)
     {
-        if (!StorageTypes.Contains(storageType)) throw InvalidValue($"Invalid storage type: {storageType}");
+        if (!StorageTypes.Contains(storageType)) throw RdsErrors.InvalidValue($"Invalid storage type: {storageType}");
         if (storage is < MinStorage or > MaxStorage)
-            throw InvalidValue($"Invalid storage size for engine name {engine} and storage type {storageType}: {storage}");
+            throw RdsErrors.InvalidValue($"Invalid storage size for engine name {engine} and storage type {storageType}: {storage}");
     }
 
     public static void Port(int port)
     {
         if (port is < MinPort or > 65535)
-            throw InvalidValue($"Invalid port number: {port}. Valid range is {MinPort}-65535.");
+            throw RdsErrors.InvalidValue($"Invalid port number: {port}. Valid range is {MinPort}-65535.");
     }
 
     public static void MasterUsername(string? user)
     {
         if (string.IsNullOrEmpty(user))
-            throw InvalidValue("The parameter MasterUsername must be provided and must not be blank.");
+            throw RdsErrors.InvalidValue("The parameter MasterUsername must be provided and must not be blank.");
         if (user.Length > 32 || !WordPattern().IsMatch(user))
-            throw InvalidValue("MasterUsername must be 1 to 32 letters, digits or underscores, beginning with a letter.");
+            throw RdsErrors.InvalidValue("MasterUsername must be 1 to 32 letters, digits or underscores, beginning with a letter.");
         if (user.Equals("root", StringComparison.OrdinalIgnoreCase) || user.Equals("rdsadmin", StringComparison.OrdinalIgnoreCase))
-            throw InvalidValue($"MasterUsername {user} cannot be used as it is a reserved word used by the engine");
+            throw RdsErrors.InvalidValue($"MasterUsername {user} cannot be used as it is a reserved word used by the engine");
     }
 
     public static void MasterPassword(string? password)
     {
         if (string.IsNullOrEmpty(password))
-            throw InvalidValue("The parameter MasterUserPassword must be provided and must not be blank.");
+            throw RdsErrors.InvalidValue("The parameter MasterUserPassword must be provided and must not be blank.");
         if (password.Length < 8)
-            throw InvalidValue("The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters.");
+            throw RdsErrors.InvalidValue("The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters.");
         if (password.Length > 41)
-            throw InvalidValue("The parameter MasterUserPassword is not a valid password because it is longer than 41 characters.");
+            throw RdsErrors.InvalidValue("The parameter MasterUserPassword is not a valid password because it is longer than 41 characters.");
         if (password.Any(c => c is < '!' or > '~' or '/' or '@' or '"'))
-            throw InvalidValue("The parameter MasterUserPassword is not a valid password. Only printable ASCII characters besides '/', '@', '\"', ' ' may be used.");
+            throw RdsErrors.InvalidValue("The parameter MasterUserPassword is not a valid password. Only printable ASCII characters besides '/', '@', '\"', ' ' may be used.");
     }
 
     public static void DbName(string? name)
     {
         if (name is null) return;
         if (name.Length > 64 || !WordPattern().IsMatch(name))
-            throw InvalidValue("DBName must begin with a letter and contain only alphanumeric characters.");
+            throw RdsErrors.InvalidValue("DBName must begin with a letter and contain only alphanumeric characters.");
     }
 
     public static int MaxRecords(int? maxRecords)
     {
         var value = maxRecords ?? 100;
-        if (value is < 20 or > 100) throw InvalidValue($"Invalid value {value} for MaxRecords. Must be between 20 and 100");
+        if (value is < 20 or > 100) throw RdsErrors.InvalidValue($"Invalid value {value} for MaxRecords. Must be between 20 and 100");
         return value;
     }
-
-    public static AwsException InvalidValue(string message) => new("InvalidParameterValue", message);
-
-    public static AwsException InvalidCombination(string message) => new("InvalidParameterCombination", message);
-
-    public static AwsException InstanceNotFound(string id) => new("DBInstanceNotFound", $"DBInstance {id} not found.", 404);
-
-    public static AwsException InstanceAlreadyExists() => new("DBInstanceAlreadyExists", "DB instance already exists");
-
-    public static AwsException InvalidInstanceState(string message) => new("InvalidDBInstanceState", message);
-
-    public static AwsException SnapshotNotFound(string id) => new("DBSnapshotNotFound", $"DBSnapshot {id} not found.", 404);
-
-    public static AwsException SnapshotAlreadyExists(string id) =>
-        new("DBSnapshotAlreadyExists", $"Cannot create the snapshot because a snapshot with the identifier {id} already exists.");
-
-    public static AwsException InvalidSnapshotState(string message) => new("InvalidDBSnapshotState", message);
-
-    public static AwsException SubnetGroupNotFound(string name) => new("DBSubnetGroupNotFoundFault", $"DB subnet group '{name}' does not exist.", 404);
 }

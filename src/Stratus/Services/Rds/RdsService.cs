@@ -7,58 +7,6 @@ using Stratus.Services.Rds.Engine;
 
 namespace Stratus.Services.Rds;
 
-public sealed record CreateInstanceRequest
-{
-    public required string Identifier { get; init; }
-    public required string InstanceClass { get; init; }
-    public required string Engine { get; init; }
-    public string? EngineVersion { get; init; }
-    public string? MasterUsername { get; init; }
-    public string? MasterUserPassword { get; init; }
-    public string? DbName { get; init; }
-    public int? AllocatedStorage { get; init; }
-    public int? Port { get; init; }
-    public bool? PubliclyAccessible { get; init; }
-    public string? SubnetGroupName { get; init; }
-    public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
-    public string? StorageType { get; init; }
-    public int? BackupRetentionPeriod { get; init; }
-    public bool? MultiAz { get; init; }
-    public bool? DeletionProtection { get; init; }
-    public bool? CopyTagsToSnapshot { get; init; }
-    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
-}
-
-public sealed record RestoreInstanceRequest
-{
-    public required string Identifier { get; init; }
-    public required string SnapshotIdentifier { get; init; }
-    public string? InstanceClass { get; init; }
-    public int? Port { get; init; }
-    public bool? PubliclyAccessible { get; init; }
-    public string? SubnetGroupName { get; init; }
-    public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
-    public bool? DeletionProtection { get; init; }
-    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
-}
-
-public sealed record ModifyInstanceRequest
-{
-    public required string Identifier { get; init; }
-    public string? MasterUserPassword { get; init; }
-    public string? InstanceClass { get; init; }
-    public int? AllocatedStorage { get; init; }
-    public bool ApplyImmediately { get; init; }
-    public int? BackupRetentionPeriod { get; init; }
-    public bool? DeletionProtection { get; init; }
-    public bool? CopyTagsToSnapshot { get; init; }
-    public IReadOnlyList<string>? VpcSecurityGroupIds { get; init; }
-    public int? Port { get; init; }
-    public string? NewIdentifier { get; init; }
-}
-
-public sealed record RdsFilter(string Name, IReadOnlyList<string> Values);
-
 /// <summary>
 /// RDS's domain: DB instances backed by real MariaDB servers, their snapshots and events. Requests
 /// change the recorded state at once (creating, rebooting, ...) and the engine work runs in the
@@ -105,7 +53,7 @@ public sealed class RdsService : IDisposable
 
     // ---- instances ----
 
-    public DbInstance CreateInstance(string accountId, string region, CreateInstanceRequest request)
+    public DbInstance CreateInstance(Scope scope, CreateInstanceRequest request)
     {
         var identifier = RdsRules.InstanceIdentifier("DBInstanceIdentifier", request.Identifier);
         RdsRules.Engine(request.Engine);
@@ -124,8 +72,8 @@ public sealed class RdsService : IDisposable
 
         var instance = new DbInstance
         {
-            AccountId = accountId,
-            Region = region,
+            AccountId = scope.AccountId,
+            Region = scope.Region,
             Identifier = identifier,
             ResourceId = NewResourceId("db-"),
             Engine = request.Engine,
@@ -137,9 +85,9 @@ public sealed class RdsService : IDisposable
             Port = port,
             Status = "creating",
             CreateTime = Now,
-            AvailabilityZone = RdsDefaultNetwork.AvailabilityZones(region)[0],
+            AvailabilityZone = RdsDefaultNetwork.AvailabilityZones(scope.Region)[0],
             PubliclyAccessible = request.PubliclyAccessible ?? false,
-            VpcSecurityGroupIds = SecurityGroups(accountId, region, request.VpcSecurityGroupIds),
+            VpcSecurityGroupIds = SecurityGroups(scope, request.VpcSecurityGroupIds),
             StorageType = storageType,
             BackupRetentionPeriod = request.BackupRetentionPeriod ?? 1,
             MultiAz = request.MultiAz ?? false,
@@ -147,7 +95,7 @@ public sealed class RdsService : IDisposable
             CopyTagsToSnapshot = request.CopyTagsToSnapshot ?? false,
             Tags = request.Tags,
         };
-        if (!_instances.TryAdd(InstanceKey(accountId, region, identifier), instance)) throw RdsRules.InstanceAlreadyExists();
+        if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsErrors.InstanceAlreadyExists();
 
         var user = instance.MasterUsername;
         var password = request.MasterUserPassword!;
@@ -164,14 +112,14 @@ public sealed class RdsService : IDisposable
         return instance;
     }
 
-    public DbInstance GetInstance(string accountId, string region, string identifier) =>
-        _instances.Get(InstanceKey(accountId, region, NameFromArn(identifier, "db"))) ?? throw RdsRules.InstanceNotFound(identifier);
+    public DbInstance GetInstance(Scope scope, string identifier) =>
+        _instances.Get(InstanceKey(scope.AccountId, scope.Region, NameFromArn(identifier, "db"))) ?? throw RdsErrors.InstanceNotFound(identifier);
 
-    public RdsPage<DbInstance> DescribeInstances(string accountId, string region, string? identifier, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords)
+    public RdsPage<DbInstance> DescribeInstances(Scope scope, string? identifier, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords)
     {
         var max = RdsRules.MaxRecords(maxRecords);
-        if (identifier is not null) return new RdsPage<DbInstance>([GetInstance(accountId, region, identifier)], null);
-        var matches = _instances.Values.Where(i => i.AccountId == accountId && i.Region == region);
+        if (identifier is not null) return new RdsPage<DbInstance>([GetInstance(scope, identifier)], null);
+        var matches = _instances.Values.Where(i => i.AccountId == scope.AccountId && i.Region == scope.Region);
         foreach (var filter in filters)
         {
             var values = filter.Values.ToHashSet(StringComparer.Ordinal);
@@ -181,28 +129,28 @@ public sealed class RdsService : IDisposable
                 "engine" => matches.Where(i => values.Contains(i.Engine)),
                 "dbi-resource-id" => matches.Where(i => values.Contains(i.ResourceId)),
                 "db-cluster-id" or "domain" => matches.Where(_ => false),
-                _ => throw RdsRules.InvalidValue($"Unrecognized filter name: {filter.Name}"),
+                _ => throw RdsErrors.InvalidValue($"Unrecognized filter name: {filter.Name}"),
             };
         }
         return Page(matches.OrderBy(i => i.Identifier, StringComparer.Ordinal).ToList(), i => i.Identifier, marker, max);
     }
 
-    public async Task<DbInstance> ModifyInstanceAsync(string accountId, string region, ModifyInstanceRequest request)
+    public async Task<DbInstance> ModifyInstanceAsync(Scope scope, ModifyInstanceRequest request)
     {
-        var instance = GetInstance(accountId, region, request.Identifier);
+        var instance = GetInstance(scope, request.Identifier);
         if (request.InstanceClass is not null) RdsRules.InstanceClass(request.InstanceClass, instance.Engine, instance.EngineVersion);
         if (request.AllocatedStorage is { } storage)
         {
             RdsRules.Storage(storage, instance.Engine, instance.StorageType);
             if (storage < instance.AllocatedStorage)
-                throw RdsRules.InvalidValue($"Invalid storage size: allocated storage can't be reduced from {instance.AllocatedStorage} to {storage}.");
+                throw RdsErrors.InvalidValue($"Invalid storage size: allocated storage can't be reduced from {instance.AllocatedStorage} to {storage}.");
         }
         if (request.MasterUserPassword is not null) RdsRules.MasterPassword(request.MasterUserPassword);
         if (request.Port is { } newPort) RdsRules.Port(newPort);
         if (request.NewIdentifier is not null && !request.NewIdentifier.Equals(instance.Identifier, StringComparison.OrdinalIgnoreCase))
-            throw RdsRules.InvalidCombination("Stratus does not support renaming DB instances (NewDBInstanceIdentifier).");
+            throw RdsErrors.InvalidCombination("Stratus does not support renaming DB instances (NewDBInstanceIdentifier).");
         if (instance.Status != "available")
-            throw RdsRules.InvalidInstanceState($"Database instance is not in available state.");
+            throw RdsErrors.InvalidInstanceState($"Database instance is not in available state.");
 
         if (request.MasterUserPassword is { } password)
         {
@@ -254,10 +202,10 @@ public sealed class RdsService : IDisposable
         return modifying;
     }
 
-    public DbInstance RebootInstance(string accountId, string region, string identifier)
+    public DbInstance RebootInstance(Scope scope, string identifier)
     {
         // A failed instance may be rebooted too: that is how a server that kept crashing gets another try.
-        var instance = Transition(accountId, region, identifier, ["available", "failed"], "rebooting",
+        var instance = Transition(scope.AccountId, scope.Region, identifier, ["available", "failed"], "rebooting",
             i => $"Instance {i.Identifier} is not in available state (it is {i.Status}).");
         RunForInstance(instance, "reboot", async (current, token) =>
         {
@@ -272,9 +220,9 @@ public sealed class RdsService : IDisposable
         return instance;
     }
 
-    public DbInstance StopInstance(string accountId, string region, string identifier, string? snapshotIdentifier)
+    public DbInstance StopInstance(Scope scope, string identifier, string? snapshotIdentifier)
     {
-        var existing = GetInstance(accountId, region, identifier);
+        var existing = GetInstance(scope, identifier);
         DbSnapshot? snapshot = null;
         if (snapshotIdentifier is not null)
         {
@@ -284,7 +232,7 @@ public sealed class RdsService : IDisposable
         DbInstance instance;
         try
         {
-            instance = Transition(accountId, region, identifier, "available", "stopping", CannotStopMessage);
+            instance = Transition(scope.AccountId, scope.Region, identifier, "available", "stopping", CannotStopMessage);
         }
         catch
         {
@@ -301,9 +249,9 @@ public sealed class RdsService : IDisposable
         return instance;
     }
 
-    public DbInstance StartInstance(string accountId, string region, string identifier)
+    public DbInstance StartInstance(Scope scope, string identifier)
     {
-        var instance = Transition(accountId, region, identifier, "stopped", "starting",
+        var instance = Transition(scope.AccountId, scope.Region, identifier, "stopped", "starting",
             i => $"Instance {i.Identifier} is not stopped, cannot be started.");
         RunForInstance(instance, "start", async (current, token) =>
         {
@@ -313,22 +261,22 @@ public sealed class RdsService : IDisposable
         return instance;
     }
 
-    public DbInstance DeleteInstance(string accountId, string region, string identifier, bool skipFinalSnapshot, string? finalSnapshotIdentifier)
+    public DbInstance DeleteInstance(Scope scope, string identifier, bool skipFinalSnapshot, string? finalSnapshotIdentifier)
     {
-        var existing = GetInstance(accountId, region, identifier);
+        var existing = GetInstance(scope, identifier);
         if (skipFinalSnapshot && finalSnapshotIdentifier is not null)
-            throw RdsRules.InvalidCombination("Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.");
+            throw RdsErrors.InvalidCombination("Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.");
         if (!skipFinalSnapshot && finalSnapshotIdentifier is null)
-            throw RdsRules.InvalidCombination("FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.");
+            throw RdsErrors.InvalidCombination("FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.");
         if (existing.DeletionProtection)
-            throw RdsRules.InvalidCombination("Cannot delete protected DB Instance, please disable deletion protection and try again.");
-        if (existing.Status == "deleting") throw RdsRules.InvalidInstanceState($"Instance {existing.Identifier} is already being deleted.");
+            throw RdsErrors.InvalidCombination("Cannot delete protected DB Instance, please disable deletion protection and try again.");
+        if (existing.Status == "deleting") throw RdsErrors.InvalidInstanceState($"Instance {existing.Identifier} is already being deleted.");
         if (finalSnapshotIdentifier is not null && existing.Status is not ("available" or "stopped"))
-            throw RdsRules.InvalidInstanceState($"Instance {existing.Identifier} is currently {existing.Status} - a final snapshot cannot be taken.");
+            throw RdsErrors.InvalidInstanceState($"Instance {existing.Identifier} is currently {existing.Status} - a final snapshot cannot be taken.");
 
         var snapshot = finalSnapshotIdentifier is null ? null : AddSnapshot(existing, finalSnapshotIdentifier, existing.Tags);
         var instance = UpdateInstance(existing, i => i.Status == "deleting"
-            ? throw RdsRules.InvalidInstanceState($"Instance {i.Identifier} is already being deleted.")
+            ? throw RdsErrors.InvalidInstanceState($"Instance {i.Identifier} is already being deleted.")
             : i with { Status = "deleting" });
         RunForInstance(instance, "deletion", async (current, token) =>
         {
@@ -341,17 +289,17 @@ public sealed class RdsService : IDisposable
 
     // ---- snapshots ----
 
-    public DbSnapshot CreateSnapshot(string accountId, string region, string snapshotIdentifier, string instanceIdentifier, IReadOnlyList<RdsTag> tags)
+    public DbSnapshot CreateSnapshot(Scope scope, string snapshotIdentifier, string instanceIdentifier, IReadOnlyList<RdsTag> tags)
     {
         var id = RdsRules.SnapshotIdentifier("DBSnapshotIdentifier", snapshotIdentifier);
-        var existing = GetInstance(accountId, region, instanceIdentifier);
+        var existing = GetInstance(scope, instanceIdentifier);
         if (existing.Status != "available")
-            throw RdsRules.InvalidInstanceState($"Cannot create a snapshot because the database instance {existing.Identifier} is not currently in the available state.");
+            throw RdsErrors.InvalidInstanceState($"Cannot create a snapshot because the database instance {existing.Identifier} is not currently in the available state.");
         var snapshot = AddSnapshot(existing, id, existing.CopyTagsToSnapshot && tags.Count == 0 ? existing.Tags : tags);
         DbInstance instance;
         try
         {
-            instance = Transition(accountId, region, instanceIdentifier, "available", "backing-up",
+            instance = Transition(scope.AccountId, scope.Region, instanceIdentifier, "available", "backing-up",
                 i => $"Cannot create a snapshot because the database instance {i.Identifier} is not currently in the available state.");
         }
         catch
@@ -368,15 +316,15 @@ public sealed class RdsService : IDisposable
         return snapshot;
     }
 
-    public DbSnapshot GetSnapshot(string accountId, string region, string identifier) =>
-        _snapshots.Get(SnapshotKey(accountId, region, NameFromArn(identifier, "snapshot"))) ?? throw RdsRules.SnapshotNotFound(identifier);
+    public DbSnapshot GetSnapshot(Scope scope, string identifier) =>
+        _snapshots.Get(SnapshotKey(scope.AccountId, scope.Region, NameFromArn(identifier, "snapshot"))) ?? throw RdsErrors.SnapshotNotFound(identifier);
 
-    public RdsPage<DbSnapshot> DescribeSnapshots(string accountId, string region, string? instanceIdentifier, string? snapshotIdentifier,
+    public RdsPage<DbSnapshot> DescribeSnapshots(Scope scope, string? instanceIdentifier, string? snapshotIdentifier,
         string? snapshotType, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords)
     {
         var max = RdsRules.MaxRecords(maxRecords);
-        if (snapshotIdentifier is not null) return new RdsPage<DbSnapshot>([GetSnapshot(accountId, region, snapshotIdentifier)], null);
-        var matches = _snapshots.Values.Where(s => s.AccountId == accountId && s.Region == region);
+        if (snapshotIdentifier is not null) return new RdsPage<DbSnapshot>([GetSnapshot(scope, snapshotIdentifier)], null);
+        var matches = _snapshots.Values.Where(s => s.AccountId == scope.AccountId && s.Region == scope.Region);
         if (instanceIdentifier is not null)
         {
             var name = NameFromArn(instanceIdentifier, "db");
@@ -393,29 +341,29 @@ public sealed class RdsService : IDisposable
                 "snapshot-type" => matches.Where(s => values.Contains(s.SnapshotType)),
                 "engine" => matches.Where(s => values.Contains(s.Engine)),
                 "dbi-resource-id" => matches.Where(s => values.Contains(s.InstanceResourceId)),
-                _ => throw RdsRules.InvalidValue($"Unrecognized filter name: {filter.Name}"),
+                _ => throw RdsErrors.InvalidValue($"Unrecognized filter name: {filter.Name}"),
             };
         }
         return Page(matches.OrderBy(s => s.Identifier, StringComparer.Ordinal).ToList(), s => s.Identifier, marker, max);
     }
 
-    public DbSnapshot DeleteSnapshot(string accountId, string region, string identifier)
+    public DbSnapshot DeleteSnapshot(Scope scope, string identifier)
     {
-        var snapshot = GetSnapshot(accountId, region, identifier);
+        var snapshot = GetSnapshot(scope, identifier);
         if (snapshot.Status == "creating")
-            throw RdsRules.InvalidSnapshotState($"Cannot delete the snapshot {snapshot.Identifier} because it is still being created.");
+            throw RdsErrors.InvalidSnapshotState($"Cannot delete the snapshot {snapshot.Identifier} because it is still being created.");
         _snapshots.Remove(SnapshotKey(snapshot));
         _fleet?.DeleteSnapshotData(snapshot.ResourceId);
         Event(snapshot, "Deleted manual snapshot", "deletion");
         return snapshot with { Status = "deleted" };
     }
 
-    public DbInstance RestoreFromSnapshot(string accountId, string region, RestoreInstanceRequest request)
+    public DbInstance RestoreFromSnapshot(Scope scope, RestoreInstanceRequest request)
     {
         var identifier = RdsRules.InstanceIdentifier("DBInstanceIdentifier", request.Identifier);
-        var snapshot = GetSnapshot(accountId, region, request.SnapshotIdentifier);
+        var snapshot = GetSnapshot(scope, request.SnapshotIdentifier);
         if (snapshot.Status != "available")
-            throw RdsRules.InvalidSnapshotState($"Snapshot {snapshot.Identifier} is not in available state.");
+            throw RdsErrors.InvalidSnapshotState($"Snapshot {snapshot.Identifier} is not in available state.");
         var instanceClass = request.InstanceClass ?? snapshot.InstanceClass;
         RdsRules.InstanceClass(instanceClass, snapshot.Engine, snapshot.EngineVersion);
         var port = request.Port ?? snapshot.Port;
@@ -425,8 +373,8 @@ public sealed class RdsService : IDisposable
 
         var instance = new DbInstance
         {
-            AccountId = accountId,
-            Region = region,
+            AccountId = scope.AccountId,
+            Region = scope.Region,
             Identifier = identifier,
             ResourceId = NewResourceId("db-"),
             Engine = snapshot.Engine,
@@ -440,12 +388,12 @@ public sealed class RdsService : IDisposable
             CreateTime = Now,
             AvailabilityZone = snapshot.AvailabilityZone,
             PubliclyAccessible = request.PubliclyAccessible ?? false,
-            VpcSecurityGroupIds = SecurityGroups(accountId, region, request.VpcSecurityGroupIds),
+            VpcSecurityGroupIds = SecurityGroups(scope, request.VpcSecurityGroupIds),
             StorageType = snapshot.StorageType,
             DeletionProtection = request.DeletionProtection ?? false,
             Tags = request.Tags.Count > 0 ? request.Tags : snapshot.Tags,
         };
-        if (!_instances.TryAdd(InstanceKey(accountId, region, identifier), instance)) throw RdsRules.InstanceAlreadyExists();
+        if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsErrors.InstanceAlreadyExists();
 
         RunForInstance(instance, "restore", async (current, token) =>
         {
@@ -460,22 +408,22 @@ public sealed class RdsService : IDisposable
 
     // ---- tags ----
 
-    public IReadOnlyList<RdsTag> ListTags(string accountId, string region, string resourceName) => Resource(accountId, region, resourceName) switch
+    public IReadOnlyList<RdsTag> ListTags(Scope scope, string resourceName) => Resource(scope, resourceName) switch
     {
         DbInstance i => i.Tags,
         DbSnapshot s => s.Tags,
         _ => [],
     };
 
-    public void AddTags(string accountId, string region, string resourceName, IReadOnlyList<RdsTag> tags) =>
-        ChangeTags(accountId, region, resourceName, current => current.Where(t => tags.All(n => n.Key != t.Key)).Concat(tags).ToList());
+    public void AddTags(Scope scope, string resourceName, IReadOnlyList<RdsTag> tags) =>
+        ChangeTags(scope, resourceName, current => current.Where(t => tags.All(n => n.Key != t.Key)).Concat(tags).ToList());
 
-    public void RemoveTags(string accountId, string region, string resourceName, IReadOnlyCollection<string> keys) =>
-        ChangeTags(accountId, region, resourceName, current => current.Where(t => !keys.Contains(t.Key)).ToList());
+    public void RemoveTags(Scope scope, string resourceName, IReadOnlyCollection<string> keys) =>
+        ChangeTags(scope, resourceName, current => current.Where(t => !keys.Contains(t.Key)).ToList());
 
-    private void ChangeTags(string accountId, string region, string resourceName, Func<IReadOnlyList<RdsTag>, IReadOnlyList<RdsTag>> change)
+    private void ChangeTags(Scope scope, string resourceName, Func<IReadOnlyList<RdsTag>, IReadOnlyList<RdsTag>> change)
     {
-        switch (Resource(accountId, region, resourceName))
+        switch (Resource(scope, resourceName))
         {
             case DbInstance instance:
                 UpdateInstance(instance, i => i with { Tags = change(i.Tags) });
@@ -486,31 +434,31 @@ public sealed class RdsService : IDisposable
         }
     }
 
-    private object Resource(string accountId, string region, string arn)
+    private object Resource(Scope scope, string arn)
     {
         var parts = arn.Split(':', 7);
         if (parts.Length != 7 || parts[0] != "arn" || parts[2] != "rds")
-            throw RdsRules.InvalidValue($"The specified resource name does not match an RDS resource in this region.");
+            throw RdsErrors.InvalidValue($"The specified resource name does not match an RDS resource in this region.");
         return parts[5] switch
         {
-            "db" => (object?)_instances.Get(InstanceKey(accountId, region, parts[6])) ?? throw RdsRules.InstanceNotFound(parts[6]),
-            "snapshot" => (object?)_snapshots.Get(SnapshotKey(accountId, region, parts[6])) ?? throw RdsRules.SnapshotNotFound(parts[6]),
-            _ => throw RdsRules.InvalidValue($"The specified resource name does not match an RDS resource in this region."),
+            "db" => (object?)_instances.Get(InstanceKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsErrors.InstanceNotFound(parts[6]),
+            "snapshot" => (object?)_snapshots.Get(SnapshotKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsErrors.SnapshotNotFound(parts[6]),
+            _ => throw RdsErrors.InvalidValue($"The specified resource name does not match an RDS resource in this region."),
         };
     }
 
     // ---- events ----
 
-    public RdsPage<RdsEvent> DescribeEvents(string accountId, string region, string? sourceIdentifier, string? sourceType,
+    public RdsPage<RdsEvent> DescribeEvents(Scope scope, string? sourceIdentifier, string? sourceType,
         DateTimeOffset? startTime, DateTimeOffset? endTime, int? durationMinutes, IReadOnlyList<string> categories, string? marker, int? maxRecords)
     {
         var max = RdsRules.MaxRecords(maxRecords);
         if (sourceIdentifier is not null && sourceType is null)
-            throw RdsRules.InvalidCombination("Cannot specify source identifier without source type");
+            throw RdsErrors.InvalidCombination("Cannot specify source identifier without source type");
         var end = endTime ?? Now;
         var start = startTime ?? end.AddMinutes(-(durationMinutes ?? 60));
         var matches = _events.Values
-            .Where(e => e.AccountId == accountId && e.Region == region && e.Date >= start && e.Date <= end)
+            .Where(e => e.AccountId == scope.AccountId && e.Region == scope.Region && e.Date >= start && e.Date <= end)
             .Where(e => sourceType is null || e.SourceType == sourceType)
             .Where(e => sourceIdentifier is null || e.SourceIdentifier == sourceIdentifier.ToLowerInvariant())
             .Where(e => categories.Count == 0 || e.Categories.Any(categories.Contains))
@@ -692,7 +640,7 @@ public sealed class RdsService : IDisposable
             StorageType = instance.StorageType,
             Tags = tags,
         };
-        if (!_snapshots.TryAdd(SnapshotKey(snapshot), snapshot)) throw RdsRules.SnapshotAlreadyExists(id);
+        if (!_snapshots.TryAdd(SnapshotKey(snapshot), snapshot)) throw RdsErrors.SnapshotAlreadyExists(id);
         Event(snapshot, "Creating manual snapshot", "backup");
         return snapshot;
     }
@@ -711,13 +659,13 @@ public sealed class RdsService : IDisposable
 
     private DbInstance Transition(string accountId, string region, string identifier, IReadOnlyCollection<string> from, string to, Func<DbInstance, string> refusal)
     {
-        var instance = GetInstance(accountId, region, identifier);
-        return UpdateInstance(instance, i => from.Contains(i.Status) ? i with { Status = to } : throw RdsRules.InvalidInstanceState(refusal(i)));
+        var instance = GetInstance(Scope.Of(accountId, region), identifier);
+        return UpdateInstance(instance, i => from.Contains(i.Status) ? i with { Status = to } : throw RdsErrors.InvalidInstanceState(refusal(i)));
     }
 
     private static string CannotStopMessage(DbInstance i) => $"Instance {i.Identifier} cannot be stopped as it is not in available state (it is {i.Status}).";
 
-    private static AwsException CannotStop(DbInstance i) => RdsRules.InvalidInstanceState(CannotStopMessage(i));
+    private static AwsException CannotStop(DbInstance i) => RdsErrors.InvalidInstanceState(CannotStopMessage(i));
 
     /// <summary>Moves an instance to a status after engine work, unless it has since been marked for deletion.</summary>
     private DbInstance Become(DbInstance instance, string status, Func<DbInstance, DbInstance>? change = null) =>
@@ -725,7 +673,7 @@ public sealed class RdsService : IDisposable
 
     private DbInstance UpdateInstance(DbInstance instance, Func<DbInstance, DbInstance> change) =>
         _instances.Update(InstanceKey(instance.AccountId, instance.Region, instance.Identifier), change)
-        ?? throw RdsRules.InstanceNotFound(instance.Identifier);
+        ?? throw RdsErrors.InstanceNotFound(instance.Identifier);
 
     private void Event(DbInstance instance, string message, string category) =>
         AddEvent(instance.AccountId, instance.Region, instance.Identifier, "db-instance", instance.Arn, message, category);
@@ -754,15 +702,14 @@ public sealed class RdsService : IDisposable
 
     private SemaphoreSlim OperationLock(string resourceId) => _operationLocks.GetOrAdd(resourceId, _ => new SemaphoreSlim(1, 1));
 
-    private MariaDbFleet RequireFleet() => _fleet ?? throw new AwsException("InsufficientDBInstanceCapacity",
-        $"Stratus found no MariaDB or MySQL server on this machine, so it cannot run DB instances. Install one ({MariaDbInstallation.InstallHint}) and restart Stratus.");
+    private MariaDbFleet RequireFleet() => _fleet ?? throw RdsErrors.NoDatabaseServer();
 
     public string EngineVersion(string engine, string? requested)
     {
         var versions = EngineVersions(engine);
         if (requested is null) return versions[0];
         return versions.FirstOrDefault(v => v == requested || v.StartsWith(requested + ".", StringComparison.Ordinal))
-            ?? throw RdsRules.InvalidCombination($"Cannot find version {requested} for {engine}");
+            ?? throw RdsErrors.InvalidCombination($"Cannot find version {requested} for {engine}");
     }
 
     /// <summary>What each engine reports: MySQL 8.0 compatibility for mysql, the installed server's own version for mariadb.</summary>
@@ -775,11 +722,11 @@ public sealed class RdsService : IDisposable
 
     private static void CheckSubnetGroup(string? name)
     {
-        if (name is not null && name != RdsDefaultNetwork.SubnetGroupName) throw RdsRules.SubnetGroupNotFound(name);
+        if (name is not null && name != RdsDefaultNetwork.SubnetGroupName) throw RdsErrors.SubnetGroupNotFound(name);
     }
 
-    private static IReadOnlyList<string> SecurityGroups(string accountId, string region, IReadOnlyList<string> requested) =>
-        requested.Count > 0 ? requested : [RdsDefaultNetwork.SecurityGroupId(accountId, region)];
+    private static IReadOnlyList<string> SecurityGroups(Scope scope, IReadOnlyList<string> requested) =>
+        requested.Count > 0 ? requested : [RdsDefaultNetwork.SecurityGroupId(scope.AccountId, scope.Region)];
 
     /// <summary>Creates the master user (any host: the server only listens on its own address) and the initial database.</summary>
     private static string MasterUserSql(string? dbName) =>

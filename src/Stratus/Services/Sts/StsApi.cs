@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.Query;
@@ -11,11 +12,12 @@ public sealed class StsApi : IStratusService
 {
     private readonly StsService _sts;
 
-    public StsApi(StsService sts)
+    public StsApi(StsService sts, ILogger logger)
     {
         _sts = sts;
         Endpoint = new ServiceEndpoint("sts", Operations(), new AwsQueryProtocol("2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/"))
         {
+            Logger = logger,
             Validation = IamNames.Errors,
         };
     }
@@ -27,12 +29,12 @@ public sealed class StsApi : IStratusService
     {
         { "GetCallerIdentity", i =>
             {
-                var identity = StsService.GetCallerIdentity(i.Call);
+                var identity = StsService.GetCallerIdentity(i.Scope);
                 return new JsonObject { ["UserId"] = identity.UserId, ["Account"] = identity.Account, ["Arn"] = identity.Arn };
             } },
         { "AssumeRole", i =>
             {
-                var session = _sts.AssumeRole(i.Call, i.Required("RoleArn"), i.Required("RoleSessionName"), i.Int("DurationSeconds"));
+                var session = _sts.AssumeRole(i.Scope, i.Required("RoleArn"), i.Required("RoleSessionName"), i.Int("DurationSeconds"));
                 return new JsonObject
                 {
                     ["Credentials"] = Credentials(session),
@@ -40,7 +42,7 @@ public sealed class StsApi : IStratusService
                     ["PackedPolicySize"] = 0,
                 };
             } },
-        { "GetSessionToken", i => new JsonObject { ["Credentials"] = Credentials(_sts.GetSessionToken(i.Call, i.Int("DurationSeconds"))) } },
+        { "GetSessionToken", i => new JsonObject { ["Credentials"] = Credentials(_sts.GetSessionToken(i.Scope, i.Int("DurationSeconds"))) } },
     };
 
     private static JsonObject Credentials(StsSession session) => new()

@@ -7,20 +7,6 @@ using Stratus.Services.Iam;
 
 namespace Stratus.Services.Sts;
 
-public sealed record StsSession
-{
-    public required string AccessKeyId { get; init; }
-    public required string SecretAccessKey { get; init; }
-    public required string SessionToken { get; init; }
-    public required DateTimeOffset Expiration { get; init; }
-    public required string AccountId { get; init; }
-    /// <summary>arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, or the user's ARN for GetSessionToken.</summary>
-    public required string Arn { get; init; }
-    /// <summary>ROLEID:SESSION for an assumed role, the user id otherwise.</summary>
-    public required string PrincipalId { get; init; }
-}
-
-/// <summary>STS's domain: who is calling, and temporary credentials that Stratus then accepts.</summary>
 /// <summary>What services that act as a role on a user's behalf (Lambda running a function) ask of STS.</summary>
 public interface IRoleCredentials
 {
@@ -28,6 +14,7 @@ public interface IRoleCredentials
     StsSession? AssumeRoleAsService(string roleArn, string sessionName, TimeSpan duration);
 }
 
+/// <summary>STS's domain: who is calling, and temporary credentials that Stratus then accepts.</summary>
 public sealed partial class StsService(StateStore store, TimeProvider clock, IIamRoles roles) : ICredentialSource, IRoleCredentials
 {
     private readonly ResourceTable<StsSession> _sessions = new(store, "sts.sessions");
@@ -38,20 +25,18 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
     public sealed record Identity(string Account, string Arn, string UserId);
 
     /// <summary>The principal the router resolved from the access key; unknown keys act as the account's root.</summary>
-    public static Identity GetCallerIdentity(CallContext call) =>
-        new(call.AccountId, call.PrincipalArn ?? $"arn:aws:iam::{call.AccountId}:root", call.PrincipalId ?? call.AccountId);
+    public static Identity GetCallerIdentity(Scope scope) =>
+        new(scope.AccountId, scope.PrincipalArn ?? $"arn:aws:iam::{scope.AccountId}:root", scope.PrincipalId ?? scope.AccountId);
 
-    public StsSession AssumeRole(CallContext call, string roleArn, string sessionName, int? durationSeconds)
+    public StsSession AssumeRole(Scope scope, string roleArn, string sessionName, int? durationSeconds)
     {
         if (!SessionNamePattern().IsMatch(sessionName))
             throw IamNames.Errors.Constraint("RoleSessionName", sessionName, @"Member must satisfy regular expression pattern: [\w+=,.@-]* and have length between 2 and 64");
         var role = roles.FindRoleByArn(roleArn)
-            ?? throw new AwsException("AccessDenied",
-                $"User: {GetCallerIdentity(call).Arn} is not authorized to perform: sts:AssumeRole on resource: {roleArn}", 403);
+            ?? throw StsErrors.AssumeRoleDenied(GetCallerIdentity(scope).Arn, roleArn);
         var duration = durationSeconds ?? 3600;
         if (duration < 900 || duration > role.MaxSessionDuration)
-            throw new AwsException("ValidationError",
-                $"The requested DurationSeconds exceeds the MaxSessionDuration set for this role ({role.MaxSessionDuration}) or is below 900.");
+            throw StsErrors.DurationOutOfRange(role.MaxSessionDuration);
         return Issue(role.AccountId, $"arn:aws:sts::{role.AccountId}:assumed-role/{role.RoleName}/{sessionName}", $"{role.RoleId}:{sessionName}", duration);
     }
 
@@ -60,12 +45,12 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
             ? Issue(role.AccountId, $"arn:aws:sts::{role.AccountId}:assumed-role/{role.RoleName}/{sessionName}", $"{role.RoleId}:{sessionName}", (int)duration.TotalSeconds)
             : null;
 
-    public StsSession GetSessionToken(CallContext call, int? durationSeconds)
+    public StsSession GetSessionToken(Scope scope, int? durationSeconds)
     {
         var duration = durationSeconds ?? 43200;
         if (duration is < 900 or > 129600)
             throw IamNames.Errors.Constraint("DurationSeconds", duration.ToString(), "Member must have value between 900 and 129600");
-        var caller = GetCallerIdentity(call);
+        var caller = GetCallerIdentity(scope);
         return Issue(caller.Account, caller.Arn, caller.UserId, duration);
     }
 

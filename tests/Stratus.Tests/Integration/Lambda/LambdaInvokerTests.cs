@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using Stratus.Host;
 using Stratus.Protocols;
+using Stratus.Services.Iam;
 using Stratus.Services.Lambda;
 
 namespace Stratus.Tests.Integration.Lambda;
@@ -19,14 +20,14 @@ public sealed class LambdaInvokerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await StratusServer.StartAsync(new StratusOptions { Port = 0 });
-        var role = _server.Services.Iam.CreateRole(Account, "invoker-role", null,
+        var role = _server.Services.Iam.CreateRole(Scope.Of(Account, Region), "invoker-role", new RoleSettings(null,
             """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""",
-            null, null, []);
+            null, null), []);
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         using (var writer = new StreamWriter(zip.CreateEntry("app.py").Open()))
             writer.Write("def handler(event, context):\n    return {'path': event.get('path'), 'arn': context.invoked_function_arn}\n");
-        Lambda.CreateFunction(Account, Region, "accounts", new FunctionSettings { Runtime = "python3.12", Handler = "app.handler", Role = role.Arn },
+        Lambda.CreateFunction(Scope.Of(Account, Region), "accounts", new FunctionSettings { Runtime = "python3.12", Handler = "app.handler", Role = role.Arn },
             new FunctionCode(buffer.ToArray(), null), null, [], publish: false);
     }
 
@@ -43,7 +44,7 @@ public sealed class LambdaInvokerTests : IAsyncLifetime
         Assert.Equal("AccessDeniedException", refused.Code);
         Assert.Contains("apigateway.amazonaws.com is not authorized to perform: lambda:InvokeFunction", refused.Message);
 
-        Lambda.AddPermission(Account, Region, "accounts", null, "authorize-apigateway", "lambda:InvokeFunction", "apigateway.amazonaws.com",
+        Lambda.AddPermission(Scope.Of(Account, Region), "accounts", null, "authorize-apigateway", "lambda:InvokeFunction", "apigateway.amazonaws.com",
             "arn:aws:execute-api:us-east-1:000000000000:api1/*", null, null, null, null);
 
         var result = await InvokeAsApiGatewayAsync("accounts");
@@ -64,8 +65,8 @@ public sealed class LambdaInvokerTests : IAsyncLifetime
         var missing = await Assert.ThrowsAsync<AwsException>(() => InvokeAsApiGatewayAsync("nothing-here"));
         Assert.Equal("ResourceNotFoundException", missing.Code);
 
-        Lambda.AddPermission(Account, Region, "accounts", null, "any-api", "lambda:InvokeFunction", "apigateway.amazonaws.com", null, null, null, null, null);
-        Lambda.PutFunctionConcurrency(Account, Region, "accounts", 0);
+        Lambda.AddPermission(Scope.Of(Account, Region), "accounts", null, "any-api", "lambda:InvokeFunction", "apigateway.amazonaws.com", null, null, null, null, null);
+        Lambda.PutFunctionConcurrency(Scope.Of(Account, Region), "accounts", 0);
         var throttled = await Assert.ThrowsAsync<AwsException>(() => InvokeAsApiGatewayAsync("accounts"));
         Assert.Equal("TooManyRequestsException", throttled.Code);
         Assert.Equal(429, throttled.StatusCode);

@@ -151,6 +151,27 @@ public sealed class LambdaSandboxTests(PersistentLambdaFixture stratus) : IClass
     }
 
     [Fact]
+    public async Task A_runtime_that_cannot_start_has_its_stderr_in_the_log_and_its_exit_status_named()
+    {
+        var result = await Clients.Boto3Async(stratus.Server.Url, LambdaScripts.Prelude + """
+            def custom(name, script):
+                create(name, {"bootstrap": "#!/bin/sh\n" + script}, runtime="provided.al2023", handler="unused", executable=("bootstrap",))
+                return invoke(name, LogType="Tail")
+            # The dotnet host's status when the application it is given does not exist (issue #15's report).
+            out["status"] = custom("sbx-exit", "echo 'The application to execute does not exist' >&2\nexit 129\n")
+            out["signal"] = custom("sbx-segv", "kill -SEGV $$\n")
+            """);
+
+        var status = result["status"]!;
+        Assert.Equal("Unhandled", status["error"]!.GetValue<string>());
+        Assert.Equal("Runtime.ExitError", status["payload"]!["errorType"]!.GetValue<string>());
+        Assert.EndsWith("Runtime exited with error: exit status 129", status["payload"]!["errorMessage"]!.GetValue<string>());
+        Assert.Contains("The application to execute does not exist", status["log"]!.GetValue<string>());
+        Assert.Contains("Runtime exited with error: exit status 129", status["log"]!.GetValue<string>());
+        Assert.EndsWith("Runtime exited with error: signal: segmentation fault", result["signal"]!["payload"]!["errorMessage"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Health_page_says_what_isolates_functions()
     {
         using var http = new HttpClient();

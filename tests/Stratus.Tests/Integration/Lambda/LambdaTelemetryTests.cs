@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using Stratus.Host;
 using Stratus.Persistence;
+using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Ecr;
 using Stratus.Services.Iam;
@@ -32,15 +34,17 @@ public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPu
     {
         _store = StateStore.Ephemeral();
         var iam = new IamService(_store, TimeProvider.System);
-        var role = iam.CreateRole(Account, "telemetry-role", null,
-            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""", null, null, []);
-        _ecr = new EcrService(_store, TimeProvider.System, Path.Combine(_workDir, "ecr"), EcrSettings.FromEnvironment(), NullLogger.Instance);
-        _lambda = LambdaService.Start(_store, TimeProvider.System, iam, null, this, this, _ecr, _workDir, new LambdaSettings(), "http://127.0.0.1:1");
+        var role = iam.CreateRole(Scope.Of(Account, Region), "telemetry-role", new RoleSettings(null,
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""",
+            null, null), []);
+        var address = StratusAddress.Known(new Uri("http://127.0.0.1:1"));
+        _ecr = new EcrService(_store, TimeProvider.System, Path.Combine(_workDir, "ecr"), EcrSettings.FromEnvironment(), address, NullLogger.Instance);
+        _lambda = LambdaService.Start(_store, TimeProvider.System, iam, null, this, this, _ecr, _workDir, new LambdaSettings(), address);
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         using (var writer = new StreamWriter(zip.CreateEntry("app.py").Open()))
             writer.Write("def handler(event, context):\n    print('working on', event['n'])\n    if event['n'] == 2:\n        raise KeyError('n')\n    return event\n");
-        _lambda.CreateFunction(Account, Region, "observed", new FunctionSettings { Runtime = "python3.12", Handler = "app.handler", Role = role.Arn },
+        _lambda.CreateFunction(Scope.Of(Account, Region), "observed", new FunctionSettings { Runtime = "python3.12", Handler = "app.handler", Role = role.Arn },
             new FunctionCode(buffer.ToArray(), null), null, [], publish: false);
         return Task.CompletedTask;
     }
@@ -54,7 +58,7 @@ public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPu
     }
 
     private Task<InvokeResponse> InvokeAsync(int n) =>
-        _lambda.InvokeAsync(Account, Region, "observed", null, Encoding.UTF8.GetBytes($$"""{"n":{{n}}}"""), new InvokeOptions("RequestResponse", false, null), CancellationToken.None);
+        _lambda.InvokeAsync(Scope.Of(Account, Region), "observed", null, Encoding.UTF8.GetBytes($$"""{"n":{{n}}}"""), new InvokeOptions("RequestResponse", false, null), CancellationToken.None);
 
     [Fact]
     public async Task Invocations_write_START_END_REPORT_and_AWS_Lambda_metrics()
@@ -62,7 +66,7 @@ public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPu
         await InvokeAsync(1);
         var failed = await InvokeAsync(2);
         Assert.Equal("Unhandled", failed.FunctionError);
-        _lambda.PutFunctionConcurrency(Account, Region, "observed", 0);
+        _lambda.PutFunctionConcurrency(Scope.Of(Account, Region), "observed", 0);
         await Assert.ThrowsAsync<Stratus.Protocols.AwsException>(() => InvokeAsync(3));
 
         var deadline = DateTime.UtcNow.AddSeconds(10);

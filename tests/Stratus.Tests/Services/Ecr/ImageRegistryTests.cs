@@ -1,3 +1,4 @@
+using Stratus.Host;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stratus.Persistence;
 using Stratus.Protocols;
@@ -15,10 +16,8 @@ public sealed class ImageRegistryTests : IDisposable
 
     public ImageRegistryTests()
     {
-        _ecr = new EcrService(_store, TimeProvider.System, _directory, new EcrSettings(TimeSpan.FromHours(12), TimeSpan.FromHours(1)), NullLogger.Instance)
-        {
-            RegistryHost = "127.0.0.1:4566",
-        };
+        _ecr = new EcrService(_store, TimeProvider.System, _directory, new EcrSettings(TimeSpan.FromHours(12), TimeSpan.FromHours(1)),
+            StratusAddress.Known(new Uri("http://127.0.0.1:4566/")), NullLogger.Instance);
     }
 
     public void Dispose()

@@ -19,9 +19,9 @@ public sealed class RdsWithoutMariaDbTests
     {
         using var store = StateStore.Ephemeral();
         var rds = new RdsService(store, TimeProvider.System, installation: null, dataDir: null, "127.0.0.1", NullLogger.Instance);
-        using var api = new RdsApi(rds);
+        using var api = new RdsApi(rds, NullLogger.Instance);
 
-        var refused = Assert.Throws<AwsException>(() => rds.CreateInstance(Account, Region, new CreateInstanceRequest
+        var refused = Assert.Throws<AwsException>(() => rds.CreateInstance(Scope.Of(Account, Region), new CreateInstanceRequest
         {
             Identifier = "no-engine",
             InstanceClass = "db.t3.micro",
@@ -56,15 +56,15 @@ public sealed class RdsWithoutMariaDbTests
             }
             var rds = new RdsService(store, TimeProvider.System, installation: null, dataDir, "127.0.0.1", NullLogger.Instance);
 
-            var first = rds.DescribeInstances(Account, Region, null, [], null, 20);
-            var second = rds.DescribeInstances(Account, Region, null, [], first.NextMarker, 20);
+            var first = rds.DescribeInstances(Scope.Of(Account, Region), null, [], null, 20);
+            var second = rds.DescribeInstances(Scope.Of(Account, Region), null, [], first.NextMarker, 20);
 
             Assert.Equal(20, first.Items.Count);
             Assert.NotNull(first.NextMarker);
             Assert.Equal(5, second.Items.Count);
             Assert.Null(second.NextMarker);
             Assert.Equal(25, first.Items.Concat(second.Items).Select(i => i.Identifier).Distinct().Count());
-            Assert.Equal("InvalidParameterValue", Assert.Throws<AwsException>(() => rds.DescribeInstances(Account, Region, null, [], null, 101)).Code);
+            Assert.Equal("InvalidParameterValue", Assert.Throws<AwsException>(() => rds.DescribeInstances(Scope.Of(Account, Region), null, [], null, 101)).Code);
         }
         finally
         {

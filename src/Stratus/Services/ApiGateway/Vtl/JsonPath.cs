@@ -8,61 +8,111 @@ namespace Stratus.Services.ApiGateway.Vtl;
 /// The JSONPath API Gateway's $input.path and $input.json accept: <c>$</c>, <c>.name</c>, <c>['name']</c>,
 /// <c>[n]</c> (negative from the end), <c>[*]</c>/<c>.*</c>, and <c>..name</c>. A path with a wildcard or
 /// recursive descent yields a list; a plain path its single value, or null when nothing matches.
+/// Selection is bounded: it descends no deeper than <see cref="MaxDepth"/> and visits at most
+/// <see cref="MaxNodesVisited"/> nodes, so a path like <c>$..*..*..*</c> cannot run away.
 /// </summary>
 public static class JsonPath
 {
+    /// <summary>As deep as System.Text.Json reads a document by default, so any parsed body fits.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Nodes one selection may visit or return (the result's copies included).</summary>
+    public const int MaxNodesVisited = 2_000_000;
+
     private abstract record Step;
     private sealed record Member(string Name) : Step;
     private sealed record Element(int Index) : Step;
     private sealed record Wildcard : Step;
     private sealed record Descendants(string? Name) : Step;
 
+    private sealed class Budget
+    {
+        private int _visited;
+
+        public void Visit(int count = 1)
+        {
+            _visited += count;
+            if (_visited > MaxNodesVisited) throw new VtlException($"JSONPath selection visits more than {MaxNodesVisited} nodes");
+        }
+    }
+
     public static JsonNode? Select(JsonNode? root, string path)
     {
         var steps = ParseSteps(path);
-        IEnumerable<JsonNode?> current = [root];
-        foreach (var step in steps) current = current.SelectMany(node => Apply(node, step)).ToList();
-        var matches = current.ToList();
-        if (steps.Any(s => s is Wildcard or Descendants))
-            return new JsonArray(matches.Select(m => m?.DeepClone()).ToArray());
-        return matches.Count == 0 ? null : matches[0];
+        var budget = new Budget();
+        List<JsonNode?> current = [root];
+        foreach (var step in steps)
+        {
+            var next = new List<JsonNode?>();
+            foreach (var node in current) Apply(node, step, next, budget);
+            current = next;
+        }
+        if (!steps.Any(s => s is Wildcard or Descendants)) return current.Count == 0 ? null : current[0];
+        // The matches are copied into the result list; count the copies against the budget before making them.
+        foreach (var match in current) CountNodes(match, 0, budget);
+        return new JsonArray(current.Select(m => m?.DeepClone()).ToArray());
     }
 
-    private static IEnumerable<JsonNode?> Apply(JsonNode? node, Step step)
+    private static void Apply(JsonNode? node, Step step, List<JsonNode?> found, Budget budget)
     {
         switch (step)
         {
             case Member member when node is JsonObject obj && obj.TryGetPropertyValue(member.Name, out var child):
-                yield return child;
+                found.Add(child);
                 break;
             case Element element when node is JsonArray array:
                 var index = element.Index < 0 ? array.Count + element.Index : element.Index;
-                if (index >= 0 && index < array.Count) yield return array[index];
+                if (index >= 0 && index < array.Count) found.Add(array[index]);
                 break;
             case Wildcard when node is JsonObject obj:
-                foreach (var (_, child) in obj) yield return child;
+                foreach (var (_, child) in obj) found.Add(child);
                 break;
             case Wildcard when node is JsonArray array:
-                foreach (var child in array) yield return child;
+                found.AddRange(array);
                 break;
             case Descendants descendants:
-                foreach (var found in Descend(node, descendants.Name)) yield return found;
+                Descend(node, descendants.Name, 0, found, budget);
+                break;
+        }
+        budget.Visit();
+    }
+
+    private static void Descend(JsonNode? node, string? name, int depth, List<JsonNode?> found, Budget budget)
+    {
+        if (depth > MaxDepth) throw new VtlException($"JSONPath descends deeper than {MaxDepth} levels");
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, child) in obj)
+                {
+                    budget.Visit();
+                    if (name is null || key == name) found.Add(child);
+                    Descend(child, name, depth + 1, found, budget);
+                }
+                break;
+            case JsonArray array:
+                foreach (var child in array)
+                {
+                    budget.Visit();
+                    if (name is null) found.Add(child);
+                    Descend(child, name, depth + 1, found, budget);
+                }
                 break;
         }
     }
 
-    private static IEnumerable<JsonNode?> Descend(JsonNode? node, string? name)
+    private static void CountNodes(JsonNode? node, int depth, Budget budget)
     {
-        IEnumerable<KeyValuePair<string?, JsonNode?>> children = node switch
+        if (depth > MaxDepth) throw new VtlException($"JSONPath descends deeper than {MaxDepth} levels");
+        budget.Visit();
+        switch (node)
         {
-            JsonObject obj => obj.Select(p => new KeyValuePair<string?, JsonNode?>(p.Key, p.Value)),
-            JsonArray array => array.Select(n => new KeyValuePair<string?, JsonNode?>(null, n)),
-            _ => [],
-        };
-        foreach (var (key, child) in children.ToList())
-        {
-            if (name is null || key == name) yield return child;
-            foreach (var deeper in Descend(child, name)) yield return deeper;
+            case JsonObject obj:
+                foreach (var (_, child) in obj) CountNodes(child, depth + 1, budget);
+                break;
+            case JsonArray array:
+                foreach (var child in array) CountNodes(child, depth + 1, budget);
+                break;
         }
     }
 

@@ -6,32 +6,21 @@ using System.Text.Json.Nodes;
 namespace Stratus.Services.ApiGateway.Vtl;
 
 /// <summary>API Gateway's <c>$input</c>: the payload being mapped and the method request's parameters.</summary>
-public sealed class InputVariable(string body, IReadOnlyDictionary<string, string> pathParameters,
+public sealed class InputVariable(JsonPayload payload, IReadOnlyDictionary<string, string> pathParameters,
     IReadOnlyDictionary<string, string> queryString, IReadOnlyDictionary<string, string> headers) : IVtlObject
 {
-    private JsonNode? _root;
-    private bool _parsed;
-
-    private JsonNode? Root
+    public InputVariable(string body, IReadOnlyDictionary<string, string> pathParameters,
+        IReadOnlyDictionary<string, string> queryString, IReadOnlyDictionary<string, string> headers)
+        : this(new JsonPayload(body), pathParameters, queryString, headers)
     {
-        get
-        {
-            if (_parsed) return _root;
-            _parsed = true;
-            if (string.IsNullOrWhiteSpace(body)) _root = new JsonObject();
-            else
-            {
-                // A body that is not JSON is still addressable as "$", as a string.
-                try { _root = JsonNode.Parse(body); }
-                catch (JsonException) { _root = JsonValue.Create(body); }
-            }
-            return _root;
-        }
     }
+
+    private string Body => payload.Text;
+    private JsonNode? Root => payload.Root;
 
     public bool TryGetProperty(string name, out object? value)
     {
-        value = name == "body" ? body : null;
+        value = name == "body" ? Body : null;
         return name == "body";
     }
 
@@ -44,7 +33,7 @@ public sealed class InputVariable(string body, IReadOnlyDictionary<string, strin
             ("json", 1) => MappingJson.Write(JsonPath.Select(Root, Arg())),
             ("params", 0) => AllParams(),
             ("params", 1) => Param(Arg()),
-            ("getBody", 0) => body,
+            ("getBody", 0) => Body,
             _ => null,
         };
         return true;

@@ -7,26 +7,50 @@ namespace Stratus.Services.ApiGateway.Vtl;
 /// Parses the Velocity subset API Gateway mapping templates use: references with properties, methods
 /// and indexes; #set, #if/#elseif/#else, #foreach, #break, #stop; ## and #* *# comments. A directive alone
 /// on its line takes its indentation and line break with it, so templates can be laid out freely.
+/// Nesting is bounded (<see cref="MaxNestingDepth"/>), so no template can exhaust the stack.
 /// </summary>
 internal sealed class VtlParser
 {
+    /// <summary>
+    /// How deep blocks (#if, #foreach) and expressions (parentheses, lists, maps, arguments, negations)
+    /// may nest, together. Real templates stay within a handful; each level costs a few stack frames
+    /// here and in the evaluator, so this keeps a hostile template far from the end of the stack.
+    /// </summary>
+    public const int MaxNestingDepth = 100;
+
     private readonly string _s;
     private int _p;
+    private int _depth;
 
-    private VtlParser(string source) => _s = source;
+    private VtlParser(string source, int depth) => (_s, _depth) = (source, depth);
 
-    public static IReadOnlyList<VtlNode> Parse(string source)
+    public static IReadOnlyList<VtlNode> Parse(string source) => Parse(source, 0);
+
+    private static IReadOnlyList<VtlNode> Parse(string source, int depth)
     {
-        var parser = new VtlParser(source);
+        var parser = new VtlParser(source, depth);
         var (nodes, terminator) = parser.ParseNodes();
         if (terminator is not null) throw parser.Error($"#{terminator.Name} without a matching #if or #foreach");
         return nodes;
+    }
+
+    /// <summary>Enters one level of nesting, for the length of a using block.</summary>
+    private Nesting Nest()
+    {
+        if (++_depth > MaxNestingDepth) throw Error($"the template nests deeper than {MaxNestingDepth} levels");
+        return new Nesting(this);
+    }
+
+    private readonly ref struct Nesting(VtlParser parser)
+    {
+        public void Dispose() => parser._depth--;
     }
 
     private sealed record Terminator(string Name, VtlExpr? Condition);
 
     private (List<VtlNode> Nodes, Terminator? Terminator) ParseNodes()
     {
+        using var nesting = Nest();
         var nodes = new List<VtlNode>();
         var text = new StringBuilder();
         void Flush()
@@ -268,7 +292,11 @@ internal sealed class VtlParser
 
     // ---- expressions ----
 
-    private VtlExpr ParseExpression() => ParseBinary(0);
+    private VtlExpr ParseExpression()
+    {
+        using var nesting = Nest();
+        return ParseBinary(0);
+    }
 
     private static readonly string[][] Precedence =
     [
@@ -315,15 +343,21 @@ internal sealed class VtlParser
         if (_p < _s.Length && _s[_p] == '!' && !(_p + 1 < _s.Length && _s[_p + 1] == '='))
         {
             _p++;
-            return new UnaryExpr("!", ParseUnary());
+            return Negation("!");
         }
-        if (TryWord("not")) return new UnaryExpr("!", ParseUnary());
+        if (TryWord("not")) return Negation("!");
         if (_p < _s.Length && _s[_p] == '-' && _p + 1 < _s.Length && !char.IsAsciiDigit(_s[_p + 1]))
         {
             _p++;
-            return new UnaryExpr("-", ParseUnary());
+            return Negation("-");
         }
         return ParsePrimary();
+    }
+
+    private UnaryExpr Negation(string op)
+    {
+        using var nesting = Nest();
+        return new UnaryExpr(op, ParseUnary());
     }
 
     private VtlExpr ParsePrimary()
@@ -338,7 +372,7 @@ internal sealed class VtlParser
             case '"':
             {
                 var content = ReadQuoted('"');
-                return content.Contains('$') || content.Contains('#') ? new InterpolatedExpr(Parse(content)) : new LiteralExpr(content);
+                return content.Contains('$') || content.Contains('#') ? new InterpolatedExpr(Parse(content, _depth)) : new LiteralExpr(content);
             }
             case '\'':
                 return new LiteralExpr(ReadQuoted('\''));

@@ -15,29 +15,55 @@ public interface IVtlObject
 /// A parsed Velocity template. Values are .NET strings, longs, doubles, bools, null, <see cref="List{T}"/>
 /// of values, <see cref="Dictionary{TKey,TValue}"/> (string keys, insertion order) and <see cref="IVtlObject"/>s;
 /// Java's String, List and Map methods that templates call are answered on them.
+/// Rendering is bounded: loops, the length of any text made, and the time taken (see the limits below).
 /// </summary>
 public sealed class VtlTemplate
 {
     /// <summary>API Gateway stops #foreach after this many iterations.</summary>
     public const int MaxLoopIterations = 1000;
 
+    /// <summary>API Gateway's quota on a mapping template's size: 300 KB.</summary>
+    public const int MaxTemplateBytes = 300 * 1024;
+
+    /// <summary>How long one rendering may take before it fails; a real template takes well under a millisecond.</summary>
+    public static readonly TimeSpan DefaultTimeLimit = TimeSpan.FromSeconds(5);
+
     private readonly IReadOnlyList<VtlNode> _nodes;
 
     private VtlTemplate(IReadOnlyList<VtlNode> nodes) => _nodes = nodes;
 
-    public static VtlTemplate Parse(string source) => new(VtlParser.Parse(source));
+    public static VtlTemplate Parse(string source)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(source);
+        if (bytes > MaxTemplateBytes)
+            throw new VtlException($"the template is {bytes} bytes, over API Gateway's mapping template quota of {MaxTemplateBytes / 1024} KB");
+        return new(VtlParser.Parse(source));
+    }
 
-    public string Render(IReadOnlyDictionary<string, object?> variables)
+    /// <summary>Renders the template; a template that fails or exceeds a limit throws <see cref="VtlException"/>, never anything else.</summary>
+    public string Render(IReadOnlyDictionary<string, object?> variables, TimeSpan? timeLimit = null)
     {
         var scope = new Dictionary<string, object?>(variables, StringComparer.Ordinal);
         var output = new StringBuilder();
-        new Evaluator(scope, output).Run(_nodes);
+        try
+        {
+            new Evaluator(scope, output, Environment.TickCount64 + (long)(timeLimit ?? DefaultTimeLimit).TotalMilliseconds).Run(_nodes);
+        }
+        catch (Exception e) when (e is ArgumentException or ArithmeticException or FormatException or InvalidOperationException
+                                       or RegexMatchTimeoutException or InsufficientExecutionStackException)
+        {
+            // What a template's Java methods would have thrown (bad regex, division overflow, too little stack) is the template's failure.
+            throw new VtlException($"the template failed: {e.Message}");
+        }
         return output.ToString();
     }
 
+    /// <summary>All the new text one rendering may make, in characters: a few payloads' worth.</summary>
+    public const long MaxTextMade = 8L * VtlValues.MaxTextLength;
+
     private enum Flow { Normal, Break, Stop }
 
-    private sealed class Evaluator(Dictionary<string, object?> scope, StringBuilder output)
+    private sealed class Evaluator(Dictionary<string, object?> scope, StringBuilder output, long deadline)
     {
         public Flow Run(IReadOnlyList<VtlNode> nodes)
         {
@@ -49,17 +75,28 @@ public sealed class VtlTemplate
             return Flow.Normal;
         }
 
+        private void Write(string text)
+        {
+            if (output.Length + text.Length > VtlValues.MaxTextLength) throw VtlValues.TooLong();
+            output.Append(text);
+        }
+
+        private void CheckTime()
+        {
+            if (Environment.TickCount64 > deadline) throw new VtlException("the template took too long to evaluate");
+        }
+
         private Flow Run(VtlNode node)
         {
             switch (node)
             {
                 case TextNode text:
-                    output.Append(text.Text);
+                    Write(text.Text);
                     break;
                 case ReferenceNode reference:
                     var value = Evaluate(reference.Reference);
-                    if (value is not null) output.Append(VtlValues.ToText(value));
-                    else if (!reference.Silent && reference.Reference.Accessors.Count == 0) output.Append(reference.Source);
+                    if (value is not null) Write(VtlValues.ToText(value));
+                    else if (!reference.Silent && reference.Reference.Accessors.Count == 0) Write(reference.Source);
                     break;
                 case SetNode set:
                     Assign(set.Target, Evaluate(set.Value));
@@ -87,6 +124,7 @@ public sealed class VtlTemplate
             {
                 for (var i = 0; i < items.Count && i < MaxLoopIterations; i++)
                 {
+                    CheckTime();
                     scope[loop.Variable] = items[i];
                     scope["foreach"] = new Dictionary<string, object?>
                     {
@@ -124,7 +162,7 @@ public sealed class VtlTemplate
             switch (owner)
             {
                 case Dictionary<string, object?> map:
-                    map[VtlValues.ToText(key)] = value;
+                    VtlValues.Put(map, VtlValues.ToText(key), value);
                     break;
                 case List<object?> list when VtlValues.AsLong(key) is { } i && i >= 0 && i < list.Count:
                     list[(int)i] = value;
@@ -132,7 +170,25 @@ public sealed class VtlTemplate
             }
         }
 
-        private object? Evaluate(VtlExpr expr) => expr switch
+        private long _textMade;
+
+        /// <summary>
+        /// An expression's value. Text longer than a payload can carry is refused as soon as it is made, and
+        /// so is a template that keeps making new text (joining, interpolating, calling methods) past a
+        /// budget, so strings held in variables and lists cannot pile up either.
+        /// </summary>
+        private object? Evaluate(VtlExpr expr)
+        {
+            var value = EvaluateUnchecked(expr);
+            if (value is not string text) return value;
+            if (text.Length > VtlValues.MaxTextLength) throw VtlValues.TooLong();
+            if (expr is InterpolatedExpr or BinaryExpr or ReferenceExpr { Accessors: [.., MethodAccessor] }
+                && (_textMade += text.Length) > MaxTextMade)
+                throw new VtlException($"the template made more than {MaxTextMade} characters of text in all");
+            return value;
+        }
+
+        private object? EvaluateUnchecked(VtlExpr expr) => expr switch
         {
             LiteralExpr literal => literal.Value,
             InterpolatedExpr interpolated => Interpolate(interpolated),
@@ -195,6 +251,20 @@ public sealed class VtlTemplate
 /// <summary>How Velocity (on the JVM) treats values: truth, text, arithmetic, and Java's collection and string methods.</summary>
 public static class VtlValues
 {
+    /// <summary>The longest text a template may make or print: API Gateway's 10 MB payload quota, counted in characters.</summary>
+    public const int MaxTextLength = 10 * 1024 * 1024;
+
+    /// <summary>How deep lists and maps may nest to be printed; deeper (or containing themselves) is a template error.</summary>
+    public const int MaxPrintDepth = 100;
+
+    /// <summary>A regex from a template (replaceAll, matches, split) gets this long per call.</summary>
+    private static readonly TimeSpan RegexTimeLimit = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many items a template may gather into one list or map.</summary>
+    public const int MaxCollectionSize = 100_000;
+
+    public static VtlException TooLong() => new($"the template made text longer than {MaxTextLength} characters, API Gateway's 10 MB payload quota");
+
     public static bool IsTrue(object? value) => value switch
     {
         null => false,
@@ -210,10 +280,49 @@ public static class VtlValues
         long n => n.ToString(CultureInfo.InvariantCulture),
         int n => n.ToString(CultureInfo.InvariantCulture),
         double d => double.IsInteger(d) && Math.Abs(d) < 1e7 ? d.ToString("0.0", CultureInfo.InvariantCulture) : d.ToString("R", CultureInfo.InvariantCulture),
-        List<object?> list => "[" + string.Join(", ", list.Select(ToText)) + "]",
-        Dictionary<string, object?> map => "{" + string.Join(", ", map.Select(e => e.Key + "=" + ToText(e.Value))) + "}",
+        List<object?> or Dictionary<string, object?> => Print(value),
         _ => value.ToString() ?? "",
     };
+
+    /// <summary>A list as Java prints it ("[a, b]"), a map as "{k=v}": bounded in depth and in length.</summary>
+    private static string Print(object collection)
+    {
+        var text = new StringBuilder();
+        void Append(object? value, int depth)
+        {
+            if (depth > MaxPrintDepth) throw new VtlException($"a list or map nested deeper than {MaxPrintDepth} levels (or holding itself) cannot be printed");
+            switch (value)
+            {
+                case List<object?> list:
+                    text.Append('[');
+                    for (var i = 0; i < list.Count; i++)
+                    {
+                        if (i > 0) text.Append(", ");
+                        Append(list[i], depth + 1);
+                    }
+                    text.Append(']');
+                    break;
+                case Dictionary<string, object?> map:
+                    text.Append('{');
+                    var first = true;
+                    foreach (var (key, item) in map)
+                    {
+                        if (!first) text.Append(", ");
+                        first = false;
+                        text.Append(key).Append('=');
+                        Append(item, depth + 1);
+                    }
+                    text.Append('}');
+                    break;
+                default:
+                    text.Append(ToText(value));
+                    break;
+            }
+            if (text.Length > MaxTextLength) throw TooLong();
+        }
+        Append(collection, 0);
+        return text.ToString();
+    }
 
     public static long? AsLong(object? value) => value switch
     {
@@ -248,9 +357,12 @@ public static class VtlValues
         {
             "<" => c < 0, ">" => c > 0, "<=" => c <= 0, _ => c >= 0,
         },
-        "+" when left is string || right is string => ToText(left) + ToText(right),
+        "+" when left is string || right is string => Concat(ToText(left), ToText(right)),
         _ => Arithmetic(op, left, right),
     };
+
+    private static string Concat(string left, string right) =>
+        (long)left.Length + right.Length > MaxTextLength ? throw TooLong() : left + right;
 
     public static object? Arithmetic(string op, object? left, object? right)
     {
@@ -350,21 +462,53 @@ public static class VtlValues
             ("charAt", 1) when Int(0) >= 0 && Int(0) < s.Length => s[Int(0)].ToString(),
             ("substring", 1) when Int(0) >= 0 && Int(0) <= s.Length => s[Int(0)..],
             ("substring", 2) when Int(0) >= 0 && Int(0) <= Int(1) && Int(1) <= s.Length => s[Int(0)..Int(1)],
-            ("replace", 2) => Arg(0).Length == 0 ? s : s.Replace(Arg(0), Arg(1), StringComparison.Ordinal),
-            ("replaceAll", 2) => Regex.Replace(s, Arg(0), Arg(1)),
-            ("replaceFirst", 2) => new Regex(Arg(0)).Replace(s, Arg(1), 1),
-            ("matches", 1) => Regex.IsMatch(s, "^(?:" + Arg(0) + ")$"),
+            ("replace", 2) => Replace(s, Arg(0), Arg(1)),
+            ("replaceAll", 2) => RegexReplace(s, Arg(0), Arg(1), -1),
+            ("replaceFirst", 2) => RegexReplace(s, Arg(0), Arg(1), 1),
+            ("matches", 1) => Regex.IsMatch(s, "^(?:" + Arg(0) + ")$", RegexOptions.None, RegexTimeLimit),
             ("split", 1) => JavaSplit(s, Arg(0)),
-            ("concat", 1) => s + Arg(0),
+            ("concat", 1) => Concat(s, Arg(0)),
             _ => null,
         };
+    }
+
+    /// <summary>String.replace, refused before it is made when the result would be longer than any payload.</summary>
+    private static string Replace(string s, string target, string replacement)
+    {
+        if (target.Length == 0) return s;
+        if (replacement.Length > target.Length)
+        {
+            long count = 0;
+            for (var at = s.IndexOf(target, StringComparison.Ordinal); at >= 0; at = s.IndexOf(target, at + target.Length, StringComparison.Ordinal)) count++;
+            if (s.Length + count * (replacement.Length - target.Length) > MaxTextLength) throw TooLong();
+        }
+        return s.Replace(target, replacement, StringComparison.Ordinal);
+    }
+
+    /// <summary>replaceAll and replaceFirst: the result is built match by match, so it stops at the bound.</summary>
+    private static string RegexReplace(string s, string pattern, string replacement, int count)
+    {
+        var result = new StringBuilder();
+        var copied = 0;
+        var replaced = 0;
+        // Each Match and NextMatch gets the regex time limit of its own, however long the whole replacement takes.
+        for (var match = new Regex(pattern, RegexOptions.None, RegexTimeLimit).Match(s); match.Success && replaced != count; match = match.NextMatch(), replaced++)
+        {
+            var substitute = match.Result(replacement);
+            if ((long)result.Length + (match.Index - copied) + substitute.Length > MaxTextLength) throw TooLong();
+            result.Append(s, copied, match.Index - copied).Append(substitute);
+            copied = match.Index + match.Length;
+        }
+        if ((long)result.Length + (s.Length - copied) > MaxTextLength) throw TooLong();
+        return result.Append(s, copied, s.Length - copied).ToString();
     }
 
     /// <summary>Java's String.split: a regex, trailing empty strings dropped.</summary>
     private static List<object?> JavaSplit(string s, string pattern)
     {
-        var parts = Regex.Split(s, pattern).ToList();
-        if (parts.Count > 1 && parts[0].Length == 0 && Regex.Match(s, pattern) is { Success: true, Index: 0, Length: 0 }) parts.RemoveAt(0);
+        var regex = new Regex(pattern, RegexOptions.None, RegexTimeLimit);
+        var parts = regex.Split(s).ToList();
+        if (parts.Count > 1 && parts[0].Length == 0 && regex.Match(s) is { Success: true, Index: 0, Length: 0 }) parts.RemoveAt(0);
         while (parts.Count > 1 && parts[^1].Length == 0) parts.RemoveAt(parts.Count - 1);
         return parts.Cast<object?>().ToList();
     }
@@ -375,7 +519,7 @@ public static class VtlValues
         ("isEmpty", 0) => list.Count == 0,
         ("get", 1) => Index(list, args[0]),
         ("contains", 1) => list.Any(item => AreEqual(item, args[0])),
-        ("add", 1) => Mutate(() => list.Add(args[0])),
+        ("add", 1) => list.Count >= MaxCollectionSize ? throw TooMany() : Mutate(() => list.Add(args[0])),
         ("remove", 1) when AsLong(args[0]) is { } i && i >= 0 && i < list.Count => RemoveAt(list, (int)i),
         ("indexOf", 1) => (long)list.FindIndex(item => AreEqual(item, args[0])),
         ("toString", 0) => ToText(list),
@@ -404,8 +548,11 @@ public static class VtlValues
         _ => null,
     };
 
-    private static object? Put(Dictionary<string, object?> map, string key, object? value)
+    private static VtlException TooMany() => new($"a list or map in the template grew past {MaxCollectionSize} items");
+
+    public static object? Put(Dictionary<string, object?> map, string key, object? value)
     {
+        if (map.Count >= MaxCollectionSize && !map.ContainsKey(key)) throw TooMany();
         var previous = map.GetValueOrDefault(key);
         map[key] = value;
         return previous;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Stratus.Protocols;
 
 namespace Stratus.Services.CloudFormation.Resources;
 
@@ -35,6 +36,8 @@ public sealed class ResourceRequest(string accountId, string region, string stac
     public string Region { get; } = region;
     public string StackName { get; } = stackName;
     public string LogicalId { get; } = logicalId;
+    /// <summary>The scope the provider's domain calls run in: the stack's account and region, no request behind it.</summary>
+    public Scope Scope { get; } = Scope.Of(accountId, region);
     public ResourceProperties Properties { get; } = new(logicalId, properties);
 
     /// <summary>A unique name for a resource the template leaves unnamed: stack-logicalId-SUFFIX, as CloudFormation makes them.</summary>
@@ -50,3 +53,20 @@ public sealed class ResourceRequest(string accountId, string region, string stac
 
 /// <summary>A property a provider cannot use; the stack reports it as CloudFormation's property validation does.</summary>
 public sealed class ResourcePropertyException(string message) : Exception(message);
+
+/// <summary>How providers keep DeleteAsync's promise that a resource already gone counts as deleted.</summary>
+public static class ResourceDeletion
+{
+    /// <summary>Runs a delete, treating the service's "not found" errors as already deleted.</summary>
+    public static void IfPresent(Action delete, params string[] notFoundCodes)
+    {
+        try
+        {
+            delete();
+        }
+        catch (AwsException e) when (notFoundCodes.Contains(e.Code))
+        {
+            // Already gone: nothing left to delete.
+        }
+    }
+}

@@ -1,13 +1,32 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Stratus.Protocols;
 
 namespace Stratus.Services.CloudFormation.Resources;
 
 /// <summary>Typed reads of a resource's resolved properties, failing as CloudFormation's schema validation words it.</summary>
-public sealed class ResourceProperties(string logicalId, JsonObject values)
+public sealed class ResourceProperties(string logicalId, JsonObject values) : IInputReader
 {
     public JsonObject Values { get; } = values;
+
+    bool IInputReader.FromTemplate => true;
+    bool IInputReader.Has(string name) => Values[Property(name)] is not null;
+    string? IInputReader.String(string name) => String(Property(name));
+    string IInputReader.Required(string name) => Required(Property(name));
+    int? IInputReader.Int(string name) => Int(Property(name));
+    double? IInputReader.Double(string name) => Double(Property(name));
+    bool? IInputReader.Bool(string name) => Bool(Property(name));
+    IReadOnlyList<string> IInputReader.Strings(string name) => Strings(Property(name));
+    Dictionary<string, string>? IInputReader.StringMap(string name) => StringMap(Property(name));
+    string IInputReader.RequiredDocument(string name) => RequiredDocument(Property(name));
+    IInputReader? IInputReader.Object(string name) => Object(Property(name));
+    IReadOnlyList<IInputReader> IInputReader.Objects(string name) => Objects(Property(name)).Select(o => new ResourceProperties(logicalId, o)).ToList();
+    Exception IInputReader.Missing(string name) => Missing(Property(name));
+    Exception IInputReader.Invalid(string name, string problem) => Invalid(Property(name), problem);
+
+    /// <summary>CloudFormation names an API member in PascalCase ("name" on the wire is "Name" in a template).</summary>
+    private static string Property(string member) => member.Length == 0 || char.IsUpper(member[0]) ? member : char.ToUpperInvariant(member[0]) + member[1..];
 
     public string Required(string name) => String(name) ?? throw Missing(name);
 
@@ -24,6 +43,13 @@ public sealed class ResourceProperties(string logicalId, JsonObject values)
         var text = String(name);
         if (text is null) return null;
         return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : throw Invalid(name, "expected type: Integer");
+    }
+
+    public double? Double(string name)
+    {
+        var text = String(name);
+        if (text is null) return null;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : throw Invalid(name, "expected type: Number");
     }
 
     public bool? Bool(string name) => String(name)?.ToLowerInvariant() switch

@@ -41,7 +41,8 @@ public static class TemplateCapabilities
     public static void Check(Template template, IReadOnlyCollection<string> acknowledged)
     {
         foreach (var capability in acknowledged.Where(c => !Known.Contains(c)))
-            throw TemplateError.Validation($"1 validation error detected: Value '[{capability}]' at 'capabilities' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [CAPABILITY_AUTO_EXPAND, CAPABILITY_NAMED_IAM, CAPABILITY_IAM]]");
+            throw TemplateError.Smithy.Rejected("capabilities", $"[{capability}]",
+                "Member must satisfy constraint: [Member must satisfy enum value set: [CAPABILITY_AUTO_EXPAND, CAPABILITY_NAMED_IAM, CAPABILITY_IAM]]");
         var (required, _) = Required(template);
         var satisfied = required switch
         {

@@ -7,6 +7,9 @@ public static class TemplateError
 {
     public const string Code = "ValidationError";
 
+    /// <summary>Smithy's "1 validation error detected" wording under CloudFormation's ValidationError.</summary>
+    public static readonly ValidationStyle Smithy = new(Code);
+
     public static AwsException Validation(string message) => new(Code, message);
 
     public static AwsException Format(string message) => Validation("Template format error: " + message);

@@ -22,6 +22,19 @@ public sealed class TemplateEvaluator
     private readonly Func<string, string?> _exports;
     private readonly Dictionary<string, bool> _conditions = new(StringComparer.Ordinal);
     private readonly HashSet<string> _evaluatingConditions = new(StringComparer.Ordinal);
+    private long _producedCharacters;
+
+    /// <summary>
+    /// How much text Fn::Sub, Fn::Join and Fn::Base64 may build in one stack operation. A template is at
+    /// most 51,200 bytes, but substituting a 4,096-character parameter ten thousand times is not.
+    /// </summary>
+    public const long MaxProducedCharacters = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// How many conditions may wait on one another ({"Condition": name} chains): each link recurses, and
+    /// a 51,200-byte template can chain two thousand of them.
+    /// </summary>
+    public const int MaxConditionChain = 200;
 
     /// <summary>Stands for AWS::NoValue while evaluating; the property or list item holding it disappears.</summary>
     private static readonly JsonValue NoValue = JsonValue.Create("\u0000" + PseudoParameters.NoValue);
@@ -51,6 +64,8 @@ public sealed class TemplateEvaluator
         if (_conditions.TryGetValue(name, out var known)) return known;
         if (!_template.Conditions.TryGetPropertyValue(name, out var definition))
             throw TemplateError.Format($"Unresolved condition dependency {name}");
+        if (_evaluatingConditions.Count >= MaxConditionChain)
+            throw TemplateError.Format($"Conditions refer to one another more than {MaxConditionChain} deep (at {name}).");
         if (!_evaluatingConditions.Add(name)) throw TemplateError.Format($"Circular dependency between conditions: [{name}]");
         var value = ConditionValue(definition);
         _evaluatingConditions.Remove(name);
@@ -120,7 +135,7 @@ public sealed class TemplateEvaluator
         "Fn::Equals" or "Fn::And" or "Fn::Or" or "Fn::Not" => JsonValue.Create(ConditionValue(new JsonObject { [function] = argument?.DeepClone() })),
         "Fn::FindInMap" => FindInMap(argument),
         "Fn::GetAZs" => PseudoParameters.AvailabilityZones(Stringify(Eval(argument), "Fn::GetAZs") is { Length: > 0 } region ? region : _pseudo.Region),
-        "Fn::Base64" => Convert.ToBase64String(Encoding.UTF8.GetBytes(Stringify(Eval(argument), "Fn::Base64"))),
+        "Fn::Base64" => Produced(Convert.ToBase64String(Encoding.UTF8.GetBytes(Stringify(Eval(argument), "Fn::Base64"))), function),
         "Fn::ImportValue" => ImportValue(Stringify(Eval(argument), "Fn::ImportValue")),
         "Fn::Cidr" => Cidr(argument),
         _ => throw TemplateError.Evaluation($"encountered unsupported function: {function}"),
@@ -167,7 +182,7 @@ public sealed class TemplateEvaluator
             _ => throw TemplateError.Evaluation("One or more Fn::Sub intrinsic functions don't specify expected arguments."),
         };
         var values = variables.ToDictionary(p => p.Key, p => Stringify(Eval(p.Value), "Fn::Sub"), StringComparer.Ordinal);
-        return Intrinsics.SubVariable().Replace(text, match =>
+        return Produced(Intrinsics.SubVariable().Replace(text, match =>
         {
             var name = match.Groups[1].Value.Trim();
             if (name.StartsWith('!')) return "${" + name[1..] + "}";
@@ -176,7 +191,7 @@ public sealed class TemplateEvaluator
             if (dot > 0 && !PseudoParameters.IsPseudo(name))
                 return Stringify(Attribute(name[..dot], name[(dot + 1)..]), "Fn::Sub");
             return Stringify(Ref(name), "Fn::Sub");
-        });
+        }), "Fn::Sub");
     }
 
     private JsonNode Join(JsonNode? argument)
@@ -184,7 +199,7 @@ public sealed class TemplateEvaluator
         var args = Arguments(argument, "Fn::Join", 2);
         var delimiter = Stringify(Eval(args[0]), "Fn::Join");
         if (Eval(args[1]) is not JsonArray items) throw TemplateError.Evaluation("Fn::Join requires a list of values to join");
-        return string.Join(delimiter, items.Select(i => Stringify(i, "Fn::Join")));
+        return Produced(string.Join(delimiter, items.Select(i => Stringify(i, "Fn::Join"))), "Fn::Join");
     }
 
     private JsonNode? Select(JsonNode? argument)
@@ -255,6 +270,12 @@ public sealed class TemplateEvaluator
         }
         return subnets;
     }
+
+    /// <summary>Counts text an intrinsic built against <see cref="MaxProducedCharacters"/> (resources evaluate in parallel).</summary>
+    private string Produced(string text, string function) =>
+        Interlocked.Add(ref _producedCharacters, text.Length) > MaxProducedCharacters
+            ? throw TemplateError.Evaluation($"{function} takes the template's intrinsic functions past {MaxProducedCharacters} characters of output in one stack operation.")
+            : text;
 
     private static JsonArray Arguments(JsonNode? argument, string function, int count) =>
         argument is JsonArray list && list.Count == count

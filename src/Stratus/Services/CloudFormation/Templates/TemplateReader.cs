@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Stratus.Protocols.Json;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -26,11 +27,15 @@ public static partial class TemplateReader
     {
         try
         {
-            return JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false });
+            return JsonBody.Parse(body);
+        }
+        catch (JsonException e) when (e.LineNumber is { } line)
+        {
+            throw TemplateError.Format($"JSON not well-formed. (line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1})");
         }
         catch (JsonException e)
         {
-            throw TemplateError.Format($"JSON not well-formed. (line {(e.LineNumber ?? 0) + 1}, column {(e.BytePositionInLine ?? 0) + 1})");
+            throw TemplateError.Format($"JSON not well-formed. {e.Message}");
         }
     }
 
@@ -39,6 +44,7 @@ public static partial class TemplateReader
         var stream = new YamlStream();
         try
         {
+            RefuseAliasesAndDeepNesting(body);
             stream.Load(new StringReader(body));
         }
         catch (YamlException e)
@@ -47,6 +53,30 @@ public static partial class TemplateReader
         }
         if (stream.Documents.Count != 1) throw TemplateError.Format("A template must be exactly one YAML document.");
         return Convert(stream.Documents[0].RootNode);
+    }
+
+    /// <summary>
+    /// Walks the YAML's events before any tree is built. CloudFormation refuses aliases outright, which
+    /// also rules out "billion laughs" (a few hundred bytes of nested aliases expanding to gigabytes);
+    /// nesting is held to what the JSON reader allows, since building the tree recurses once per level.
+    /// </summary>
+    private static void RefuseAliasesAndDeepNesting(string body)
+    {
+        var parser = new Parser(new StringReader(body));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.AnchorAlias:
+                    throw TemplateError.Evaluation("YAML aliases are not allowed in CloudFormation templates");
+                case YamlDotNet.Core.Events.NodeEvent and (YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart) when ++depth > JsonBody.MaxDepth:
+                    throw TemplateError.Format($"YAML not well-formed. The template nests more than {JsonBody.MaxDepth} levels deep (line {parser.Current.Start.Line}, column {parser.Current.Start.Column}).");
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
     }
 
     private static JsonNode? Convert(YamlNode node)

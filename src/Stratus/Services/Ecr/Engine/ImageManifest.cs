@@ -43,7 +43,7 @@ public sealed record ImageManifest(string MediaType, Descriptor? Config, IReadOn
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw EcrErrors.InvalidManifest("the manifest must be a JSON object");
-            if (!root.TryGetProperty("schemaVersion", out var version) || version.ValueKind != JsonValueKind.Number || version.GetInt32() != 2)
+            if (!root.TryGetProperty("schemaVersion", out var version) || !version.TryGetInt32(out var schemaVersion) || schemaVersion != 2)
                 throw EcrErrors.InvalidManifest("schemaVersion must be 2 (schema 1 manifests are not supported)");
             var inner = OptionalString(root, "mediaType");
             var declared = NormalizeContentType(declaredMediaType);
@@ -70,8 +70,9 @@ public sealed record ImageManifest(string MediaType, Descriptor? Config, IReadOn
     {
         if (string.IsNullOrWhiteSpace(contentType)) return null;
         var bare = contentType.Split(';')[0].Trim();
-        // Clients that do not know the type send these; the manifest's own mediaType decides then.
-        return bare is "application/json" or "application/octet-stream" ? null : bare;
+        // Clients that do not know the type send a generic one (application/json, a form type): the
+        // manifest's own mediaType decides then. Only a manifest media type is a declaration to check.
+        return bare.StartsWith("application/vnd.", StringComparison.Ordinal) ? bare : null;
     }
 
     private static IReadOnlyList<Descriptor> Descriptors(JsonElement root, string name, bool withPlatform)
@@ -105,7 +106,16 @@ public static class ImageConfigBlob
 {
     public static (ImageRunConfig Config, ImagePlatform Platform) Parse(ReadOnlySpan<byte> content)
     {
-        using var document = JsonDocument.Parse(content.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(content.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException("the image config is not valid JSON: " + e.Message);
+        }
+        using var owned = document;
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException("the image config is not a JSON object");
         var platform = new ImagePlatform(Text(root, "os") ?? "", Text(root, "architecture") ?? "", Text(root, "variant"));

@@ -74,16 +74,22 @@ public sealed class EnvironmentListeners : IConnectionListenerFactory, IConnecti
         public override string ToString() => "lambda-runtime-api";
     }
 
-    /// <summary>What Kestrel accepts from: the connections every environment's listener let through.</summary>
+    /// <summary>
+    /// What Kestrel accepts from: the connections every environment's listener let through. Unbinding ends the
+    /// pending accept (Kestrel's stop waits for its accept loop to see null).
+    /// </summary>
     private sealed class MergedListener(EndPoint endpoint, ChannelReader<ConnectionContext> accepted) : IConnectionListener
     {
+        private readonly CancellationTokenSource _unbound = new();
+
         public EndPoint EndPoint { get; } = endpoint;
 
         public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
         {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _unbound.Token);
             try
             {
-                return await accepted.ReadAsync(cancellationToken);
+                return await accepted.ReadAsync(stop.Token);
             }
             catch (Exception e) when (e is ChannelClosedException or OperationCanceledException)
             {
@@ -91,9 +97,18 @@ public sealed class EnvironmentListeners : IConnectionListenerFactory, IConnecti
             }
         }
 
-        public ValueTask UnbindAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+        public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+        {
+            _unbound.Cancel();
+            return ValueTask.CompletedTask;
+        }
 
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        public ValueTask DisposeAsync()
+        {
+            _unbound.Cancel();
+            _unbound.Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 }
 

@@ -29,7 +29,7 @@ public sealed partial class RuntimeLauncher
             UseShellExecute = false,
             WorkingDirectory = "/",
         };
-        var argv = JoinCgroups(environment.Cgroup);
+        var argv = SandboxPrefix(environment.Cgroup);
         argv.AddRange(_sandbox.WrapImage(rootFs, config.EphemeralStorageSize * 1024L * 1024, image.WorkingDirectory, image.Command));
         start.FileName = argv[0];
         foreach (var arg in argv.Skip(1)) start.ArgumentList.Add(arg);
@@ -48,11 +48,4 @@ public sealed partial class RuntimeLauncher
         process.Start();
         return process;
     }
-
-    /// <summary>A shell that joins the cgroups (one per v1 hierarchy) and then becomes the sandbox, so every process the function starts is inside the limits.</summary>
-    private static List<string> JoinCgroups(EnvironmentCgroup? cgroup) =>
-        cgroup is null
-            ? []
-            : ["/bin/sh", "-c", "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done; shift; exec \"$@\"", "join-cgroups",
-                .. cgroup.ProcessesFiles, "--"];
 }

@@ -18,11 +18,16 @@ public sealed partial class Sandbox
     /// <summary>Entries of the image the sandbox provides itself.</summary>
     private static readonly HashSet<string> ProvidedEntries = new(StringComparer.Ordinal) { "proc", "dev", "tmp" };
 
+    private bool? _sandboxUserNamespaces;
+
+    /// <summary>As root, whether uid 993 may make the user namespace the image's root is built in: probed on the first image function only.</summary>
+    private bool SandboxUserNamespaces => _sandboxUserNamespaces ??= Probe(_bubblewrap!, _setpriv);
+
     /// <summary>Why image functions cannot run on this machine (naming what is missing), or null when they can.</summary>
     public string? ImageSandboxUnavailable =>
         _mode == Mode.None
             ? $"Stratus runs container image functions only inside bubblewrap's sandbox, and here functions are {Description}."
-            : _mode == Mode.RootWithSetpriv && !_nestedUserNamespace
+            : _mode == Mode.RootWithSetpriv && !SandboxUserNamespaces
                 ? $"Stratus runs container image functions in a user namespace made by bubblewrap as uid {UserId}, which the kernel refuses here (unprivileged user namespaces are turned off)."
                 : null;
 
@@ -44,6 +49,9 @@ public sealed partial class Sandbox
             source = StagedImage;
         }
         var staged = source == StagedImage;
+        // The seccomp filter (descriptor 3, opened by the launcher's shell and passed through the first bubblewrap and setpriv)
+        // is installed by the bubblewrap that makes the user namespace, after making it, so the image's processes cannot make more.
+        if (SeccompFilter is not null) argv.AddRange(["--seccomp", "3"]);
         argv.AddRange(["--unshare-user", "--disable-userns", "--uid", UserId.ToString(CultureInfo.InvariantCulture),
             "--gid", GroupId.ToString(CultureInfo.InvariantCulture), "--cap-drop", "ALL",
             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "stratus-lambda", "--die-with-parent", "--new-session"]);

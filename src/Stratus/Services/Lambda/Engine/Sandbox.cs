@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Stratus.Services.Lambda.Engine;
 
@@ -12,9 +13,9 @@ namespace Stratus.Services.Lambda.Engine;
 /// (no_new_privs, no nested user namespaces), in its own PID, IPC, UTS and cgroup namespaces, and dies with Stratus.
 /// How the unprivileged user is made depends on who runs Stratus, detected once. As root: bubblewrap sets the
 /// sandbox up as root (it must reach code and runtimes under folders only root may enter) and <c>setpriv</c>
-/// becomes uid 993 on the host, dropping every capability, before the runtime starts; where the kernel lets
-/// unprivileged users make user namespaces, a second, unprivileged bubblewrap then puts the runtime in one that
-/// cannot make more (<c>--disable-userns</c>), so a function cannot gain capabilities over namespaces of its own.
+/// becomes uid 993 on the host, dropping every capability, before the runtime starts; a seccomp filter refuses
+/// it new user namespaces (<see cref="UserNamespaceFilter"/>), so a function cannot gain capabilities over
+/// namespaces of its own.
 /// As any other user: a user namespace in which the runtime is uid 993 (Stratus's own uid on the host), where the
 /// kernel lets an unprivileged process make one, again with nested user namespaces refused.
 /// The network is the host's (see README, "Sandbox").
@@ -39,17 +40,16 @@ public sealed partial class Sandbox
     private enum Mode { None, UserNamespace, RootWithSetpriv }
 
     private readonly Mode _mode;
-    private readonly bool _nestedUserNamespace;
     private readonly string? _bubblewrap;
     private readonly string? _setpriv;
     private readonly string _passwd;
     private readonly string _group;
     private readonly List<string> _systemArguments;
 
-    private Sandbox(Mode mode, string? bubblewrap, string? setpriv, string etcDir, string description, bool nestedUserNamespace = false)
+    private Sandbox(Mode mode, string? bubblewrap, string? setpriv, string etcDir, string description, string? seccompFilter = null)
     {
         _mode = mode;
-        _nestedUserNamespace = nestedUserNamespace;
+        SeccompFilter = seccompFilter;
         _bubblewrap = bubblewrap;
         _setpriv = setpriv;
         _passwd = Path.Combine(etcDir, "passwd");
@@ -59,6 +59,9 @@ public sealed partial class Sandbox
     }
 
     public bool Enabled => _mode != Mode.None;
+
+    /// <summary>The compiled seccomp filter bubblewrap must read from descriptor 3 (<c>--seccomp 3</c>), or null.</summary>
+    public string? SeccompFilter { get; }
 
     /// <summary>What isolates functions here, or what does not and why, for the health page.</summary>
     public string Description { get; }
@@ -80,21 +83,25 @@ public sealed partial class Sandbox
         {
             if (setpriv is null)
                 return new Sandbox(Mode.None, null, null, etcDir, "not sandboxed: setpriv (util-linux) is missing, so functions would keep root; install util-linux");
-            // Whether uid 993 could make a user namespace: if so, the runtime gets one that refuses further ones.
-            var nested = Probe(bubblewrap, setpriv);
+            var filter = UserNamespaceFilter(RuntimeInformation.ProcessArchitecture);
+            string? filterFile = null;
+            if (filter is not null) File.WriteAllBytes(filterFile = Path.Combine(etcDir, "no-user-namespaces.bpf"), filter);
             return new Sandbox(Mode.RootWithSetpriv, bubblewrap, setpriv, etcDir,
-                $"sandboxed with bubblewrap: {UserName} (uid {UserId} on the host, set by setpriv){(nested ? ", in a user namespace that cannot make more" : ", the kernel refuses it user namespaces")}, {Common}",
-                nested);
+                $"sandboxed with bubblewrap: {UserName} (uid {UserId} on the host, set by setpriv), {(filter is not null ? "no new user namespaces (seccomp)" : "new user namespaces not filtered on this architecture")}, {Common}",
+                filterFile);
         }
-        if (Probe(bubblewrap, null))
+        if (Probe(bubblewrap))
             return new Sandbox(Mode.UserNamespace, bubblewrap, null, etcDir,
                 $"sandboxed with bubblewrap: {UserName} (uid {UserId}) in a user namespace, uid {geteuid()} (Stratus's user) on the host, no nested user namespaces, {Common}");
         return new Sandbox(Mode.None, null, null, etcDir,
             "not sandboxed: bubblewrap cannot make a user namespace here (the kernel or AppArmor refuses unprivileged ones) and Stratus is not root, so functions run as Stratus's own user and see its files, with only a private TMPDIR");
     }
 
-    /// <summary>Whether an unprivileged bubblewrap can make its user namespace (kernel.unprivileged_userns_clone, AppArmor's restriction, a container's seccomp policy all can refuse it).</summary>
-    private static bool Probe(string bubblewrap, string? setpriv)
+    /// <summary>
+    /// Whether an unprivileged bubblewrap can make its user namespace (kernel.unprivileged_userns_clone, AppArmor's
+    /// restriction, a container's seccomp policy all can refuse it): as Stratus's user, or, with <paramref name="setpriv"/>, as uid 993.
+    /// </summary>
+    private static bool Probe(string bubblewrap, string? setpriv = null)
     {
         var start = new ProcessStartInfo { FileName = setpriv ?? bubblewrap, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         var arguments = new List<string>();
@@ -134,6 +141,7 @@ public sealed partial class Sandbox
         if (_mode == Mode.UserNamespace)
             argv.AddRange(["--unshare-user", "--disable-userns", "--uid", UserId.ToString(CultureInfo.InvariantCulture),
                 "--gid", GroupId.ToString(CultureInfo.InvariantCulture), "--cap-drop", "ALL"]);
+        if (SeccompFilter is not null) argv.AddRange(["--seccomp", "3"]);
         argv.AddRange(["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "stratus-lambda",
             "--die-with-parent", "--new-session"]);
         argv.AddRange(_systemArguments);
@@ -149,11 +157,6 @@ public sealed partial class Sandbox
             "--perms", "0755", "--dir", "/var", "--ro-bind", taskRoot, RuntimeLauncher.SandboxTaskRoot, "--ro-bind", runtimeDir, RuntimeLauncher.SandboxRuntimeDir,
             "--chdir", RuntimeLauncher.SandboxTaskRoot, "--"]);
         if (_mode == Mode.RootWithSetpriv) argv.AddRange([_setpriv!, .. DropToSandboxUser()]);
-        if (_nestedUserNamespace)
-            // Inside the sandbox already: the same view (devices included), in a user namespace that refuses nested ones.
-            argv.AddRange([_bubblewrap, "--unshare-user", "--disable-userns", "--uid", UserId.ToString(CultureInfo.InvariantCulture),
-                "--gid", GroupId.ToString(CultureInfo.InvariantCulture), "--cap-drop", "ALL", "--dev-bind", "/", "/", "--die-with-parent",
-                "--chdir", RuntimeLauncher.SandboxTaskRoot, "--"]);
         argv.AddRange(command);
         return argv;
     }
@@ -195,6 +198,52 @@ public sealed partial class Sandbox
         }
     }
 
-    [System.Runtime.InteropServices.DllImport("libc")]
+    /// <summary>
+    /// A classic BPF seccomp program: clone and unshare with CLONE_NEWUSER fail with EPERM; clone3 (whose flags a
+    /// filter cannot read) fails with ENOSYS, on which glibc and the runtimes fall back to clone, as under Docker's
+    /// default profile; a system call of another ABI (i386, x32) kills the process. Null on an architecture this
+    /// does not know the system call numbers of.
+    /// </summary>
+    internal static byte[]? UserNamespaceFilter(Architecture architecture)
+    {
+        var (audit, clone, unshare) = architecture switch
+        {
+            Architecture.X64 => (0xC000003Eu, 56u, 272u),
+            Architecture.Arm64 => (0xC00000B7u, 220u, 97u),
+            _ => (0u, 0u, 0u),
+        };
+        if (audit == 0) return null;
+        const ushort Load = 0x20, JumpEqual = 0x15, JumpAtLeast = 0x35, JumpAnyBit = 0x45, Return = 0x06;
+        const uint Clone3 = 435, NewUser = 0x10000000, Allow = 0x7FFF0000, KillProcess = 0x80000000, ErrnoEperm = 0x00050001, ErrnoEnosys = 0x00050026;
+        // seccomp_data: nr at 0, arch at 4, args[0] at 16 (its low 32 bits on these little-endian machines). Jumps count instructions skipped.
+        (ushort Code, byte True, byte False, uint Value)[] program =
+        [
+            (Load, 0, 0, 4),                  // 0: arch
+            (JumpEqual, 0, 10, audit),        // 1: another ABI -> 12
+            (Load, 0, 0, 0),                  // 2: nr
+            (JumpAtLeast, 8, 0, 0x40000000),  // 3: x32 -> 12
+            (JumpEqual, 6, 0, Clone3),        // 4: -> 11
+            (JumpEqual, 1, 0, unshare),       // 5: -> 7
+            (JumpEqual, 0, 2, clone),         // 6: -> 7, else 9
+            (Load, 0, 0, 16),                 // 7: flags
+            (JumpAnyBit, 1, 0, NewUser),      // 8: -> 10, else 9
+            (Return, 0, 0, Allow),            // 9
+            (Return, 0, 0, ErrnoEperm),       // 10
+            (Return, 0, 0, ErrnoEnosys),      // 11
+            (Return, 0, 0, KillProcess),      // 12
+        ];
+        var bytes = new byte[program.Length * 8];
+        for (var i = 0; i < program.Length; i++)
+        {
+            var (code, jumpTrue, jumpFalse, value) = program[i];
+            BitConverter.TryWriteBytes(bytes.AsSpan(i * 8), code);
+            bytes[i * 8 + 2] = jumpTrue;
+            bytes[i * 8 + 3] = jumpFalse;
+            BitConverter.TryWriteBytes(bytes.AsSpan(i * 8 + 4), value);
+        }
+        return bytes;
+    }
+
+    [DllImport("libc")]
     private static extern uint geteuid();
 }

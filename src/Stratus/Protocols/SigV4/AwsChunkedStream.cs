@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text;
+
+namespace Stratus.Protocols.SigV4;
+
+/// <summary>
+/// Decodes an <c>aws-chunked</c> body as SDKs send it for streaming uploads: chunks of
+/// <c>hex-size[;chunk-signature=...]\r\n data \r\n</c>, a zero-size chunk, then trailer lines
+/// (<c>x-amz-checksum-crc32:...</c>) and a blank line. Reads the payload without buffering it whole;
+/// the trailers are known once the payload has been read to its end. Header lines are bounded, so a
+/// body without line ends cannot make it buffer without limit.
+/// </summary>
+public sealed class AwsChunkedStream(Stream inner, Func<string> malformed) : Stream
+{
+    private const int MaxLineBytes = 4096;
+    private const int MaxTrailerLines = 16;
+    private readonly byte[] _buffer = new byte[64 * 1024];
+    private readonly Dictionary<string, string> _trailers = new(StringComparer.OrdinalIgnoreCase);
+    private int _position;
+    private int _length;
+    private long _chunkRemaining;
+    private bool _finished;
+
+    /// <summary>Trailer headers, complete once <see cref="ReadAsync(Memory{byte}, CancellationToken)"/> has returned 0.</summary>
+    public IReadOnlyDictionary<string, string> Trailers => _trailers;
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        if (_finished || destination.Length == 0) return 0;
+        if (_chunkRemaining == 0)
+        {
+            var header = await ReadLineAsync(cancellationToken);
+            var semicolon = header.IndexOf(';');
+            var sizeText = semicolon < 0 ? header : header[..semicolon];
+            if (!long.TryParse(sizeText, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var size) || size < 0)
+                throw Malformed();
+            if (size == 0)
+            {
+                await ReadTrailersAsync(cancellationToken);
+                _finished = true;
+                return 0;
+            }
+            _chunkRemaining = size;
+        }
+        if (_position == _length && !await FillAsync(cancellationToken)) throw Malformed();
+        var count = (int)Math.Min(Math.Min(destination.Length, _length - _position), _chunkRemaining);
+        _buffer.AsMemory(_position, count).CopyTo(destination);
+        _position += count;
+        _chunkRemaining -= count;
+        if (_chunkRemaining == 0)
+            if (await ReadLineAsync(cancellationToken) != "") throw Malformed();
+        return count;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    private async Task ReadTrailersAsync(CancellationToken cancellation)
+    {
+        for (var lines = 0; ; lines++)
+        {
+            if (lines > MaxTrailerLines) throw Malformed();
+            // The body may simply end after the last chunk when no trailer was announced.
+            if (_position == _length && !await FillAsync(cancellation)) return;
+            var line = await ReadLineAsync(cancellation);
+            if (line.Length == 0) return;
+            var colon = line.IndexOf(':');
+            if (colon <= 0) throw Malformed();
+            _trailers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
+        }
+    }
+
+    private async Task<string> ReadLineAsync(CancellationToken cancellation)
+    {
+        var line = new StringBuilder();
+        while (true)
+        {
+            if (_position == _length && !await FillAsync(cancellation)) throw Malformed();
+            var b = _buffer[_position++];
+            if (b == '\r')
+            {
+                if (_position == _length && !await FillAsync(cancellation)) throw Malformed();
+                if (_buffer[_position++] != '\n') throw Malformed();
+                return line.ToString();
+            }
+            if (line.Length >= MaxLineBytes) throw Malformed();
+            line.Append((char)b);
+        }
+    }
+
+    private async Task<bool> FillAsync(CancellationToken cancellation)
+    {
+        _length = await inner.ReadAsync(_buffer, cancellation);
+        _position = 0;
+        return _length > 0;
+    }
+
+    private AwsException Malformed() => new("IncompleteBody", malformed());
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

@@ -1,0 +1,48 @@
+using System.Text.Json.Nodes;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
+
+namespace Stratus.Services.ApiGateway.CloudFormation;
+
+/// <summary>
+/// AWS::ApiGateway::Deployment through ApiGatewayService: a snapshot of the API, with the stage
+/// StageName (and StageDescription) created or moved onto it. Ref is the deployment id.
+/// </summary>
+public sealed class ApiGatewayDeploymentProvider(ApiGatewayService gateway) : IResourceProvider
+{
+    public string Type => "AWS::ApiGateway::Deployment";
+
+    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "RestApiId", "StageName", "StageDescription", "DeploymentCanarySettings" };
+
+    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var stage = p.Object("StageDescription");
+        var deployment = gateway.CreateDeployment(request.Scope, p.Required("RestApiId"), p.String("StageName"),
+            stage?.String("Description"), p.String("Description"), stage?.StringMap("Variables"));
+        return Task.FromResult(new ProvisionedResource(deployment.Id, new Dictionary<string, string> { ["DeploymentId"] = deployment.Id }));
+    }
+
+    public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
+    {
+        var description = request.Properties.String("Description");
+        gateway.UpdateDeployment(request.Scope, request.Properties.Required("RestApiId"), current.PhysicalId,
+            [description is null ? new PatchOperation("remove", "/description", null, null) : new PatchOperation("replace", "/description", description, null)]);
+        return Task.FromResult(current);
+    }
+
+    /// <summary>Removes the stage it made unless a newer deployment has taken that stage over, then the deployment itself.</summary>
+    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var scope = request.Scope;
+        var api = p.Required("RestApiId");
+        if (p.String("StageName") is { } stageName)
+            ResourceDeletion.IfPresent(() =>
+            {
+                if (gateway.GetStage(scope, api, stageName).DeploymentId == current.PhysicalId) gateway.DeleteStage(scope, api, stageName);
+            }, "NotFoundException");
+        ResourceDeletion.IfPresent(() => gateway.DeleteDeployment(scope, api, current.PhysicalId), "NotFoundException");
+        return Task.CompletedTask;
+    }
+}

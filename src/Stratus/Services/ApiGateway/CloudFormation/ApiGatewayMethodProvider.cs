@@ -1,0 +1,72 @@
+using System.Text.Json.Nodes;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
+
+namespace Stratus.Services.ApiGateway.CloudFormation;
+
+/// <summary>
+/// AWS::ApiGateway::Method through ApiGatewayService: the method, its MethodResponses, its Integration
+/// and the IntegrationResponses, put in that order. Ref is a generated method id.
+/// </summary>
+public sealed class ApiGatewayMethodProvider(ApiGatewayService gateway) : IResourceProvider
+{
+    public string Type => "AWS::ApiGateway::Method";
+
+    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "RestApiId", "ResourceId", "HttpMethod" };
+
+    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    {
+        Put(request);
+        var id = request.GeneratedName(64);
+        return Task.FromResult(new ProvisionedResource(id, new Dictionary<string, string>()));
+    }
+
+    /// <summary>Puts the method again from scratch: its sub-resources are whole lists in the template, so this is the simplest exact update.</summary>
+    public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        gateway.DeleteMethod(request.Scope, p.Required("RestApiId"), p.Required("ResourceId"), p.Required("HttpMethod"));
+        Put(request);
+        return Task.FromResult(current);
+    }
+
+    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        ResourceDeletion.IfPresent(() => gateway.DeleteMethod(request.Scope, p.Required("RestApiId"), p.Required("ResourceId"), p.Required("HttpMethod")),
+            "NotFoundException");
+        return Task.CompletedTask;
+    }
+
+    private void Put(ResourceRequest request)
+    {
+        var p = request.Properties;
+        var scope = request.Scope;
+        var (api, resource) = (p.Required("RestApiId"), p.Required("ResourceId"));
+        var method = gateway.PutMethod(scope, api, resource, p.Required("HttpMethod"), p.String("AuthorizationType") ?? "NONE", p.String("AuthorizerId"),
+            p.Bool("ApiKeyRequired") ?? false, p.String("OperationName"), p.BoolMap("RequestParameters"), p.StringMap("RequestModels"),
+            p.String("RequestValidatorId"), p.Strings("AuthorizationScopes").ToList());
+        try
+        {
+            foreach (var response in p.Objects("MethodResponses").Select(o => new ResourceProperties(request.LogicalId, o)))
+                gateway.PutMethodResponse(scope, api, resource, method.HttpMethod, response.Required("StatusCode"),
+                    response.BoolMap("ResponseParameters"), response.StringMap("ResponseModels"));
+            if (p.Object("Integration") is { } integration) PutIntegration(scope, request.LogicalId, api, resource, method.HttpMethod, integration);
+        }
+        catch (AwsException)
+        {
+            gateway.DeleteMethod(scope, api, resource, method.HttpMethod);
+            throw;
+        }
+    }
+
+    private void PutIntegration(Scope scope, string logicalId, string api, string resource, string httpMethod, ResourceProperties integration)
+    {
+        gateway.PutIntegration(scope, api, resource, httpMethod, IntegrationSettings.Read(integration));
+        foreach (var response in integration.Objects("IntegrationResponses").Select(o => new ResourceProperties(logicalId, o)))
+        {
+            gateway.PutIntegrationResponse(scope, api, resource, httpMethod, response.Required("StatusCode"), response.String("SelectionPattern"),
+                response.StringMap("ResponseParameters"), response.StringMap("ResponseTemplates"), response.String("ContentHandling"));
+        }
+    }
+}

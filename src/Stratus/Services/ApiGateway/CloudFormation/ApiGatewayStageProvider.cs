@@ -1,0 +1,58 @@
+using System.Text.Json.Nodes;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
+
+namespace Stratus.Services.ApiGateway.CloudFormation;
+
+/// <summary>AWS::ApiGateway::Stage through ApiGatewayService: a named stage pointing at a deployment. Ref is the stage name.</summary>
+public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResourceProvider
+{
+    public string Type => "AWS::ApiGateway::Stage";
+
+    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "RestApiId", "StageName" };
+
+    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var name = p.String("StageName") ?? request.GeneratedName(128);
+        var stage = gateway.CreateStage(request.Scope, p.Required("RestApiId"), name, p.Required("DeploymentId"), p.String("Description"),
+            p.StringMap("Variables"), p.Bool("TracingEnabled") ?? false, Tags(p));
+        return Task.FromResult(new ProvisionedResource(stage.StageName, new Dictionary<string, string>()));
+    }
+
+    public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var scope = request.Scope;
+        var api = p.Required("RestApiId");
+        var variables = p.StringMap("Variables") ?? [];
+        var previousVariables = new ResourceProperties(request.LogicalId, previousProperties).StringMap("Variables") ?? [];
+        var description = p.String("Description");
+        var patch = new List<PatchOperation>
+        {
+            new("replace", "/deploymentId", p.Required("DeploymentId"), null),
+            description is null ? new("remove", "/description", null, null) : new("replace", "/description", description, null),
+            new("replace", "/tracingEnabled", (p.Bool("TracingEnabled") ?? false) ? "true" : "false", null),
+        };
+        patch.AddRange(previousVariables.Keys.Except(variables.Keys).Select(k => new PatchOperation("remove", "/variables/" + k, null, null)));
+        patch.AddRange(variables.Select(v => new PatchOperation("replace", "/variables/" + v.Key, v.Value, null)));
+        gateway.UpdateStage(scope, api, current.PhysicalId, patch);
+
+        var arn = $"arn:aws:apigateway:{request.Region}::/restapis/{api}/stages/{current.PhysicalId}";
+        var tags = Tags(p) ?? [];
+        var removed = (Tags(new ResourceProperties(request.LogicalId, previousProperties)) ?? []).Keys.Except(tags.Keys).ToList();
+        if (removed.Count > 0) gateway.UntagResource(scope, arn, removed);
+        if (tags.Count > 0) gateway.TagResource(scope, arn, tags);
+        return Task.FromResult(current);
+    }
+
+    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
+    {
+        ResourceDeletion.IfPresent(() => gateway.DeleteStage(request.Scope, request.Properties.Required("RestApiId"), current.PhysicalId),
+            "NotFoundException");
+        return Task.CompletedTask;
+    }
+
+    private static Dictionary<string, string>? Tags(ResourceProperties p) =>
+        p.Tags() is { Count: > 0 } tags ? tags.ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal) : null;
+}

@@ -1,0 +1,35 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Stratus.Services.ApiGateway.Vtl;
+
+namespace Stratus.Services.ApiGateway.Engine;
+
+/// <summary>One integration type's way of answering a method request.</summary>
+internal interface IIntegration
+{
+    Task<GatewayResponse> RunAsync(RequestContext run, CancellationToken cancellation);
+}
+
+/// <summary>MOCK: the request template's <c>statusCode</c> selects the integration response; nothing is called.</summary>
+internal sealed class MockIntegration : IIntegration
+{
+    private static readonly JsonPayload NoBody = new("");
+
+    public Task<GatewayResponse> RunAsync(RequestContext run, CancellationToken cancellation)
+    {
+        var mapped = IntegrationRequestStage.MapBody(run) ?? "";
+        var status = 200;
+        try
+        {
+            if (JsonNode.Parse(mapped) is JsonObject obj && obj["statusCode"] is JsonValue code)
+                status = code.GetValueKind() == JsonValueKind.Number ? code.GetValue<int>() : int.Parse(code.ToString(), CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        {
+            run.Write($"Mock integration request template did not produce a statusCode, answering {status}");
+        }
+        var output = new IntegrationOutput(status.ToString(CultureInfo.InvariantCulture), NoBody, [], null);
+        return Task.FromResult(IntegrationResponseStage.Answer(run, output));
+    }
+}

@@ -1,0 +1,25 @@
+using Stratus.Protocols;
+
+namespace Stratus.Services.CloudFormation;
+
+/// <summary>CloudFormation's API errors beyond template validation (TemplateError), worded as AWS words them.</summary>
+public static class CloudFormationErrors
+{
+    public static AwsException StackExists(string stackName) => new("AlreadyExistsException", $"Stack [{stackName}] already exists");
+
+    public static AwsException StackExistsForChangeSet(string stackName, string changeSetName) =>
+        new("AlreadyExistsException", $"Stack [{stackName}] already exists and cannot be created again with the changeSet [{changeSetName}].");
+
+    public static AwsException ChangeSetExists(string changeSetName) => new("AlreadyExistsException", $"ChangeSet [{changeSetName}] already exists");
+
+    public static AwsException ChangeSetNotFound(string nameOrId) => new("ChangeSetNotFound", $"ChangeSet [{nameOrId}] does not exist", 404);
+
+    public static AwsException ChangeSetExecuting(string changeSetId) =>
+        new("InvalidChangeSetStatus", $"ChangeSet [{changeSetId}] cannot be deleted while it is being executed.");
+
+    public static AwsException ChangeSetNotAvailable(string changeSetId, string status) =>
+        new("InvalidChangeSetStatus", $"ChangeSet [{changeSetId}] cannot be executed in its current status of [{status}]");
+
+    public static AwsException ChangeSetNotExecutable(string changeSetId, string stackName, string stackStatus) =>
+        new("InvalidChangeSetStatus", $"ChangeSet [{changeSetId}] cannot be executed because stack {stackName} is in {stackStatus} state.");
+}

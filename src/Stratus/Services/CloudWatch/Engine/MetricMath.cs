@@ -1,0 +1,242 @@
+using System.Globalization;
+
+namespace Stratus.Services.CloudWatch.Engine;
+
+/// <summary>A metric math value: a number, one time series (epoch seconds to value), or several.</summary>
+public abstract record MathValue;
+public sealed record MathScalar(double Value) : MathValue;
+public sealed record MathSeries(string Label, SortedDictionary<long, double> Points) : MathValue;
+public sealed record MathSeriesList(IReadOnlyList<MathSeries> Series) : MathValue;
+
+public sealed class MetricMathException(string message) : Exception(message);
+
+/// <summary>
+/// CloudWatch metric math, the basic part: numbers, query ids, + - * / ^, parentheses, and the
+/// functions SUM, AVG, MIN, MAX, ABS and METRICS() / METRICS("filter"). Series combine point by point
+/// on the timestamps they share; SUM/AVG/MIN/MAX of one series give one number, of several series a
+/// series of per-timestamp results, as on AWS.
+/// </summary>
+public sealed class MetricMath
+{
+    /// <summary>AWS's length limit on a MetricDataQuery's Expression.</summary>
+    public const int MaxExpressionLength = 2048;
+    /// <summary>How deep parentheses, unary minus and ^ may nest: far past any real expression, far short of the stack.</summary>
+    public const int MaxNesting = 100;
+
+    private readonly List<Token> _tokens;
+    private readonly Func<string, MathValue?> _resolve;
+    private readonly Func<string?, MathSeriesList> _metrics;
+    private int _at;
+    private int _nesting;
+
+    private MetricMath(string expression, Func<string, MathValue?> resolve, Func<string?, MathSeriesList> metrics)
+    {
+        _tokens = Tokenize(expression);
+        _resolve = resolve;
+        _metrics = metrics;
+    }
+
+    /// <param name="resolve">The value of another query by id, or null when there is none.</param>
+    /// <param name="metrics">The MetricStat queries' series, optionally those whose id or label contain a filter.</param>
+    public static MathValue Evaluate(string expression, Func<string, MathValue?> resolve, Func<string?, MathSeriesList> metrics)
+    {
+        if (expression.Length > MaxExpressionLength)
+            throw new MetricMathException($"The expression is {expression.Length} characters long; the limit is {MaxExpressionLength}.");
+        var math = new MetricMath(expression, resolve, metrics);
+        var value = math.Sum();
+        if (math.Peek.Kind != TokenKind.End) throw new MetricMathException($"Unexpected '{math.Peek.Text}' in expression.");
+        return value;
+    }
+
+    private Token Peek => _tokens[_at];
+    private Token Next() => _tokens[_at++];
+
+    private MathValue Sum()
+    {
+        var left = Product();
+        while (Peek.Text is "+" or "-")
+        {
+            var op = Next().Text[0];
+            left = Combine(left, Product(), op);
+        }
+        return left;
+    }
+
+    private MathValue Product()
+    {
+        var left = Unary();
+        while (Peek.Text is "*" or "/")
+        {
+            var op = Next().Text[0];
+            left = Combine(left, Unary(), op);
+        }
+        return left;
+    }
+
+    /// <summary>Every level of nesting (a parenthesis, a function call, a unary minus, an exponent) passes through here.</summary>
+    private MathValue Unary()
+    {
+        if (++_nesting > MaxNesting) throw new MetricMathException($"The expression nests more than {MaxNesting} levels deep.");
+        try
+        {
+            if (Peek.Text != "-") return Power();
+            Next();
+            return Combine(new MathScalar(0), Unary(), '-');
+        }
+        finally
+        {
+            _nesting--;
+        }
+    }
+
+    private MathValue Power()
+    {
+        var left = Primary();
+        if (Peek.Text != "^") return left;
+        Next();
+        return Combine(left, Unary(), '^');
+    }
+
+    private MathValue Primary()
+    {
+        var token = Next();
+        switch (token.Kind)
+        {
+            case TokenKind.Number:
+                return new MathScalar(double.Parse(token.Text, CultureInfo.InvariantCulture));
+            case TokenKind.Symbol when token.Text == "(":
+                var inner = Sum();
+                Expect(")");
+                return inner;
+            case TokenKind.Name when IsFunction(token.Text):
+                Expect("(");
+                return Call(token.Text.ToUpperInvariant());
+            case TokenKind.Name:
+                return _resolve(token.Text) ?? throw new MetricMathException($"Unrecognized metric id '{token.Text}' in expression.");
+            default:
+                throw new MetricMathException(token.Kind == TokenKind.End ? "The expression ends unexpectedly." : $"Unexpected '{token.Text}' in expression.");
+        }
+    }
+
+    private MathValue Call(string function)
+    {
+        if (function == "METRICS")
+        {
+            string? filter = null;
+            if (Peek.Kind == TokenKind.String) filter = Next().Text;
+            Expect(")");
+            return _metrics(filter);
+        }
+        var argument = Sum();
+        Expect(")");
+        return function switch
+        {
+            "ABS" => Map(argument, Math.Abs),
+            _ => Reduce(function, argument),
+        };
+    }
+
+    private static MathValue Reduce(string function, MathValue argument)
+    {
+        Func<IEnumerable<double>, double> reduce = function switch
+        {
+            "SUM" => v => v.Sum(),
+            "AVG" => v => v.Average(),
+            "MIN" => v => v.Min(),
+            "MAX" => v => v.Max(),
+            _ => throw new MetricMathException($"Unknown function {function}."),
+        };
+        return argument switch
+        {
+            MathScalar s => s,
+            MathSeries s => s.Points.Count == 0 ? new MathSeries(s.Label, []) : new MathScalar(reduce(s.Points.Values)),
+            MathSeriesList list => new MathSeries(function, new SortedDictionary<long, double>(
+                list.Series.SelectMany(s => s.Points).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => reduce(g.Select(p => p.Value))))),
+            _ => throw new MetricMathException($"{function} cannot take this argument."),
+        };
+    }
+
+    private static MathValue Map(MathValue value, Func<double, double> f) => value switch
+    {
+        MathScalar s => new MathScalar(f(s.Value)),
+        MathSeries s => new MathSeries(s.Label, new SortedDictionary<long, double>(s.Points.ToDictionary(p => p.Key, p => f(p.Value)))),
+        MathSeriesList list => new MathSeriesList(list.Series.Select(s => (MathSeries)Map(s, f)).ToList()),
+        _ => throw new MetricMathException("Unsupported value."),
+    };
+
+    private static MathValue Combine(MathValue left, MathValue right, char op)
+    {
+        Func<double, double, double> apply = op switch
+        {
+            '+' => (a, b) => a + b,
+            '-' => (a, b) => a - b,
+            '*' => (a, b) => a * b,
+            '/' => (a, b) => a / b,
+            _ => Math.Pow,
+        };
+        return (left, right) switch
+        {
+            (MathScalar a, MathScalar b) => new MathScalar(apply(a.Value, b.Value)),
+            (MathScalar a, _) => Map(right, v => apply(a.Value, v)),
+            (_, MathScalar b) => Map(left, v => apply(v, b.Value)),
+            (MathSeries a, MathSeries b) => new MathSeries(a.Label, new SortedDictionary<long, double>(
+                a.Points.Where(p => b.Points.ContainsKey(p.Key)).ToDictionary(p => p.Key, p => apply(p.Value, b.Points[p.Key])))),
+            (MathSeriesList a, MathSeries b) => new MathSeriesList(a.Series.Select(s => (MathSeries)Combine(s, b, op)).ToList()),
+            (MathSeries a, MathSeriesList b) => new MathSeriesList(b.Series.Select(s => (MathSeries)Combine(a, s, op)).ToList()),
+            _ => throw new MetricMathException("Arithmetic between two arrays of time series is not supported."),
+        };
+    }
+
+    private void Expect(string symbol)
+    {
+        var token = Next();
+        if (token.Text != symbol || token.Kind is TokenKind.String) throw new MetricMathException($"Expected '{symbol}' but found '{token.Text}'.");
+    }
+
+    private static bool IsFunction(string name) => name.ToUpperInvariant() is "SUM" or "AVG" or "MIN" or "MAX" or "ABS" or "METRICS";
+
+    private enum TokenKind { Number, Name, String, Symbol, End }
+
+    private readonly record struct Token(TokenKind Kind, string Text);
+
+    private static List<Token> Tokenize(string text)
+    {
+        var tokens = new List<Token>();
+        var i = 0;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (char.IsWhiteSpace(c)) { i++; continue; }
+            var start = i;
+            if (char.IsAsciiDigit(c) || (c == '.' && i + 1 < text.Length && char.IsAsciiDigit(text[i + 1])))
+            {
+                while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '.')) i++;
+                if (i < text.Length && text[i] is 'e' or 'E') { i++; if (i < text.Length && text[i] is '+' or '-') i++; while (i < text.Length && char.IsAsciiDigit(text[i])) i++; }
+                tokens.Add(new Token(TokenKind.Number, text[start..i]));
+            }
+            else if (char.IsAsciiLetter(c))
+            {
+                while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] == '_')) i++;
+                tokens.Add(new Token(TokenKind.Name, text[start..i]));
+            }
+            else if (c is '"' or '\'')
+            {
+                var end = text.IndexOf(c, i + 1);
+                if (end < 0) throw new MetricMathException("Unterminated string in expression.");
+                tokens.Add(new Token(TokenKind.String, text[(i + 1)..end]));
+                i = end + 1;
+            }
+            else if ("+-*/^(),".Contains(c))
+            {
+                tokens.Add(new Token(TokenKind.Symbol, c.ToString()));
+                i++;
+            }
+            else
+            {
+                throw new MetricMathException($"Unexpected character '{c}' in expression.");
+            }
+        }
+        tokens.Add(new Token(TokenKind.End, ""));
+        return tokens;
+    }
+}

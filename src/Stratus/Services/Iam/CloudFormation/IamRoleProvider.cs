@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
+
+namespace Stratus.Services.Iam.CloudFormation;
+
+/// <summary>AWS::IAM::Role through IamService: trust policy, managed policy attachments, inline policies, tags.</summary>
+public sealed class IamRoleProvider(IamService iam) : IResourceProvider
+{
+    public string Type => "AWS::IAM::Role";
+
+    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "RoleName", "Path" };
+
+    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var name = p.String("RoleName") ?? request.GeneratedName(64);
+        // A trust policy built from AWS::URLSuffix names services by Stratus's address; read them back as service names.
+        var settings = RoleSettings.Read(p);
+        var role = iam.CreateRole(request.Scope, name, settings with { AssumeRolePolicyDocument = ServicePrincipals.Normalize(settings.AssumeRolePolicyDocument) },
+            Tags(p));
+        try
+        {
+            foreach (var arn in p.Strings("ManagedPolicyArns")) iam.AttachRolePolicy(request.Scope, name, arn);
+            foreach (var (policyName, document) in InlinePolicies(p)) iam.PutRolePolicy(request.Scope, name, policyName, document);
+        }
+        catch
+        {
+            RemoveRole(request.Scope, name);
+            throw;
+        }
+        return Task.FromResult(Provisioned(role));
+    }
+
+    public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var before = new ResourceProperties(request.LogicalId, previousProperties);
+        var scope = request.Scope;
+        var name = current.PhysicalId;
+        var trust = ServicePrincipals.Normalize(p.RequiredDocument("AssumeRolePolicyDocument"));
+        if (!ResourceProperties.Same(p.Values["AssumeRolePolicyDocument"], previousProperties["AssumeRolePolicyDocument"]))
+            iam.UpdateAssumeRolePolicy(scope, name, trust);
+        iam.UpdateRoleDescription(scope, name, p.String("Description") ?? "", p.Int("MaxSessionDuration") ?? 3600);
+
+        var attach = p.Strings("ManagedPolicyArns");
+        foreach (var arn in before.Strings("ManagedPolicyArns").Except(attach)) iam.DetachRolePolicy(scope, name, arn);
+        foreach (var arn in attach) iam.AttachRolePolicy(scope, name, arn);
+
+        var inline = InlinePolicies(p);
+        foreach (var (policyName, _) in InlinePolicies(before).Where(old => !inline.ContainsKey(old.Key)))
+            iam.DeleteRolePolicy(scope, name, policyName);
+        foreach (var (policyName, document) in inline) iam.PutRolePolicy(scope, name, policyName, document);
+
+        var tags = Tags(p);
+        var removedKeys = Tags(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToHashSet();
+        if (removedKeys.Count > 0) iam.UntagRole(scope, name, removedKeys);
+        if (tags.Count > 0) iam.TagRole(scope, name, tags);
+        return Task.FromResult(Provisioned(iam.GetRole(scope, name)));
+    }
+
+    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
+    {
+        RemoveRole(request.Scope, current.PhysicalId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Detaches and deletes what IAM requires gone before the role itself can go.</summary>
+    private void RemoveRole(Scope scope, string name)
+    {
+        IamRole role;
+        try
+        {
+            role = iam.GetRole(scope, name);
+        }
+        catch (AwsException e) when (e.Code == "NoSuchEntity")
+        {
+            return;
+        }
+        foreach (var arn in role.AttachedPolicyArns) iam.DetachRolePolicy(scope, name, arn);
+        foreach (var policyName in role.InlinePolicies.Keys) iam.DeleteRolePolicy(scope, name, policyName);
+        iam.DeleteRole(scope, name);
+    }
+
+    private static ProvisionedResource Provisioned(IamRole role) =>
+        new(role.RoleName, new Dictionary<string, string> { ["Arn"] = role.Arn, ["RoleId"] = role.RoleId });
+
+    private static List<IamTag> Tags(ResourceProperties p) => p.Tags().Select(t => new IamTag(t.Key, t.Value)).ToList();
+
+    private static Dictionary<string, string> InlinePolicies(ResourceProperties p) =>
+        p.Objects("Policies").Select(o => new ResourceProperties("Policies", o))
+            .ToDictionary(o => o.Required("PolicyName"), o => o.RequiredDocument("PolicyDocument"), StringComparer.Ordinal);
+}

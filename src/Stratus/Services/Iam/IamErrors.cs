@@ -1,0 +1,46 @@
+using Stratus.Protocols;
+
+namespace Stratus.Services.Iam;
+
+/// <summary>IAM's errors, named for what went wrong and worded as AWS words them.</summary>
+public static class IamErrors
+{
+    public static AwsException RoleExists(string roleName) => new("EntityAlreadyExists", $"Role with name {roleName} already exists.", 409);
+
+    public static AwsException UserExists(string userName) => new("EntityAlreadyExists", $"User with name {userName} already exists.", 409);
+
+    public static AwsException PolicyExists(string policyName) =>
+        new("EntityAlreadyExists", $"A policy called {policyName} already exists. Duplicate names are not allowed.", 409);
+
+    public static AwsException NoSuchRole(string roleName) => new("NoSuchEntity", $"The role with name {roleName} cannot be found.", 404);
+
+    public static AwsException NoSuchUser(string userName) => new("NoSuchEntity", $"The user with name {userName} cannot be found.", 404);
+
+    public static AwsException NoSuchRolePolicy(string policyName) => new("NoSuchEntity", $"The role policy with name {policyName} cannot be found.", 404);
+
+    public static AwsException PolicyNotAttached(string policyArn) => new("NoSuchEntity", $"Policy {policyArn} was not found.", 404);
+
+    public static AwsException NoSuchPolicy(string policyArn) => new("NoSuchEntity", $"Policy {policyArn} does not exist or is not attachable.", 404);
+
+    public static AwsException NoSuchVersion(string policyArn, string versionId) =>
+        new("NoSuchEntity", $"Policy {policyArn} version {versionId} does not exist or is not attachable.", 404);
+
+    public static AwsException NoSuchAccessKey(string accessKeyId) => new("NoSuchEntity", $"The Access Key with id {accessKeyId} cannot be found.", 404);
+
+    /// <summary>A delete IAM refuses while something still hangs off the entity.</summary>
+    public static AwsException DeleteConflict(string message) => new("DeleteConflict", message, 409);
+
+    /// <summary>An IAM quota: "Cannot exceed quota for {quota}: {limit}".</summary>
+    public static AwsException QuotaExceeded(string quota, int limit) => new("LimitExceeded", $"Cannot exceed quota for {quota}: {limit}", 409);
+
+    public static AwsException TooManyPolicyVersions() =>
+        new("LimitExceeded", "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.", 409);
+
+    public static AwsException AwsManagedPolicy(string policyArn) => new("AccessDenied", $"Policy {policyArn} is an AWS managed policy and cannot be changed.", 403);
+
+    public static AwsException DuplicateTagKeys() => new("InvalidInput", "Duplicate tag keys found. Please note that Tag keys are case insensitive.");
+
+    public static AwsException UserNameRequired() => new("ValidationError", "Must specify userName when calling with non-User credentials");
+
+    public static AwsException MalformedPolicy(string message) => new("MalformedPolicyDocument", message);
+}

@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
+
+namespace Stratus.Services.Lambda.CloudFormation;
+
+/// <summary>AWS::Lambda::Function through LambdaService: code, configuration, tags and reserved concurrency. Ref is the function name.</summary>
+public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionCode code) : IResourceProvider
+{
+    public string Type => "AWS::Lambda::Function";
+
+    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "FunctionName", "PackageType" };
+
+    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var name = p.String("FunctionName") ?? request.GeneratedName(64);
+        var function = lambda.CreateFunction(request.Scope, name, Settings(p), code.Read(p),
+            p.String("PackageType"), Tags(p), publish: false);
+        try
+        {
+            if (p.Int("ReservedConcurrentExecutions") is { } reserved) lambda.PutFunctionConcurrency(request.Scope, name, reserved);
+        }
+        catch
+        {
+            lambda.DeleteFunction(request.Scope, name, null);
+            throw;
+        }
+        return Task.FromResult(Provisioned(function));
+    }
+
+    public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var (scope, name) = (request.Scope, current.PhysicalId);
+        if (!ResourceProperties.Same(p.Values["Code"], previousProperties["Code"]))
+            lambda.UpdateFunctionCode(scope, name, code.Read(p), publish: false, revisionId: null);
+        var settings = Settings(p);
+        // Settings left out of the template go back to Lambda's defaults, as CloudFormation does.
+        var function = lambda.UpdateFunctionConfiguration(scope, name, settings with
+        {
+            Description = settings.Description ?? "",
+            Timeout = settings.Timeout ?? 3,
+            MemorySize = settings.MemorySize ?? 128,
+            EphemeralStorageSize = settings.EphemeralStorageSize ?? 512,
+            Environment = settings.Environment ?? [],
+            SubnetIds = settings.SubnetIds ?? [],
+            SecurityGroupIds = settings.SecurityGroupIds ?? [],
+            ImageConfig = settings.ImageConfig ?? FunctionImageConfig.None,
+        }, revisionId: null);
+
+        var tags = Tags(p);
+        var removed = Tags(new ResourceProperties(request.LogicalId, previousProperties)).Keys.Except(tags.Keys).ToList();
+        if (removed.Count > 0) lambda.UntagResource(scope, function.Arn, removed);
+        if (tags.Count > 0) lambda.TagResource(scope, function.Arn, tags);
+        if (p.Int("ReservedConcurrentExecutions") is { } reserved) lambda.PutFunctionConcurrency(scope, name, reserved);
+        else if (function.ReservedConcurrency is not null) lambda.DeleteFunctionConcurrency(scope, name);
+        return Task.FromResult(Provisioned(function));
+    }
+
+    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
+    {
+        ResourceDeletion.IfPresent(() => lambda.DeleteFunction(request.Scope, current.PhysicalId, null), "ResourceNotFoundException");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The function's settings; a template must name its Role, as the resource schema requires.</summary>
+    private static FunctionSettings Settings(ResourceProperties p) =>
+        FunctionSettings.Read(p) is { Role: not null } settings ? settings : throw p.Missing("Role");
+
+    private static Dictionary<string, string> Tags(ResourceProperties p) => p.Tags().ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+
+    private static ProvisionedResource Provisioned(LambdaFunction function) =>
+        new(function.Name, new Dictionary<string, string> { ["Arn"] = function.Arn });
+}

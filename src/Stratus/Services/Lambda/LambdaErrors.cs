@@ -1,0 +1,91 @@
+using Stratus.Protocols;
+
+namespace Stratus.Services.Lambda;
+
+/// <summary>
+/// Every error Lambda answers with, named for what went wrong, worded as AWS words it. Lambda marks the
+/// caller's faults with an X-Amzn-ErrorType "Type: User" field, as its own service does.
+/// </summary>
+public static class LambdaErrors
+{
+    /// <summary>Smithy's "1 validation error detected" wording under Lambda's ValidationException.</summary>
+    public static readonly ValidationStyle Validation = ValidationStyle.Smithy;
+
+    private static readonly IReadOnlyDictionary<string, string> UserFault = new Dictionary<string, string> { ["Type"] = "User" };
+
+    public static AwsException InvalidParameter(string message) => new("InvalidParameterValueException", message) { Fields = UserFault };
+
+    public static AwsException FunctionNotFound(string functionArn) =>
+        new("ResourceNotFoundException", $"Function not found: {functionArn}", 404) { Fields = UserFault };
+
+    public static AwsException AliasNotFound(string functionArn, string alias) =>
+        new("ResourceNotFoundException", $"Alias not found: {functionArn}:{alias}", 404) { Fields = UserFault };
+
+    public static AwsException StatementNotFound(string sid) =>
+        new("ResourceNotFoundException", $"Statement {sid} is not found in resource policy.", 404) { Fields = UserFault };
+
+    /// <summary>GetPolicy of a function with no policy, and a code download that is not there: AWS's generic not found.</summary>
+    public static AwsException ResourceNotFound(bool userFault = true) =>
+        new("ResourceNotFoundException", "The resource you requested does not exist.", 404) { Fields = userFault ? UserFault : null };
+
+    public static AwsException FunctionExists(string name) =>
+        new("ResourceConflictException", $"Function already exist: {name}", 409) { Fields = UserFault };
+
+    public static AwsException AliasExists(string functionArn, string alias) =>
+        new("ResourceConflictException", $"Alias already exists: {functionArn}:{alias}", 409) { Fields = UserFault };
+
+    public static AwsException VersionHasAliases(IEnumerable<string> aliases) =>
+        new("ResourceConflictException", $"Unable to delete version because the following aliases reference it: {string.Join(", ", aliases)}", 409) { Fields = UserFault };
+
+    public static AwsException StatementExists(string sid) =>
+        new("ResourceConflictException", $"The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement.", 409) { Fields = UserFault };
+
+    public static AwsException RevisionMismatch() =>
+        new("PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id", 412) { Fields = UserFault };
+
+    public static AwsException InvokeDenied(string principal, string functionArn) =>
+        new("AccessDeniedException", $"User: {principal} is not authorized to perform: lambda:InvokeFunction on resource: {functionArn} because no resource-based policy allows the lambda:InvokeFunction action", 403);
+
+    public static AwsException PayloadTooLarge(int maxBytes) =>
+        new("RequestTooLargeException", $"Request must be smaller than {maxBytes} bytes for the InvokeFunction operation", 413) { Fields = UserFault };
+
+    public static AwsException PackageTooLarge(string operation) =>
+        new("RequestEntityTooLargeException", $"Request must be smaller than 70167211 bytes for the {operation} operation", 413);
+
+    public static AwsException UnzippedTooLarge(long maxBytes) => new("InvalidParameterValueException", $"Unzipped size must be smaller than {maxBytes} bytes");
+
+    public static AwsException NotAZip() =>
+        new("InvalidParameterValueException", "Could not unzip uploaded file. Please check your file, then try to upload again.");
+
+    public static AwsException NoS3() => new("InvalidParameterValueException", "Stratus does not serve S3: upload the package as ZipFile.");
+
+    public static AwsException UnsupportedInvocationType(string invocationType) =>
+        new("InvalidParameterValueException", $"Unsupported invocation type: {invocationType}", 400) { Fields = UserFault };
+
+    public static AwsException PayloadNotJson() =>
+        new("InvalidRequestContentException", "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a valid JSON value", 400) { Fields = UserFault };
+
+    public static AwsException ClientContextNotJson() =>
+        new("InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object.") { Fields = UserFault };
+
+    /// <summary>An ImageUri that is not REGISTRY/REPOSITORY:TAG or @sha256:DIGEST (one that names no image is ECR's ImageUriNotFound).</summary>
+    public static AwsException ImageUriInvalid(string imageUri) => InvalidParameter($"Source image {imageUri} is not valid. Provide a valid source image.");
+
+    /// <summary>An image not built for linux on the function's architecture: AWS's words for an image it cannot run.</summary>
+    public static AwsException ImageNotSupported(string resolvedImageUri) =>
+        InvalidParameter($"The image manifest, config or layer media type for the source image {resolvedImageUri} is not supported.");
+
+    /// <summary>Stratus runs functions natively, so only on the machine's own architecture.</summary>
+    public static AwsException ArchitectureNotRunnable(string machine, string resolvedImageUri, string architecture) =>
+        InvalidParameter($"Stratus runs functions on this machine's architecture ({machine}) only; the image {resolvedImageUri} and the function are {architecture}.");
+
+    /// <summary>Invoking a function whose image is still being unpacked (Pending) or failed to unpack, as AWS answers a function not yet Active.</summary>
+    public static AwsException FunctionNotActive(string state) =>
+        new("ResourceConflictException", $"The operation cannot be performed at this time. The function is currently in the following state: {state}", 409) { Fields = UserFault };
+
+    /// <summary>An image function on a machine without the sandbox images need; <paramref name="reason"/> names what is missing.</summary>
+    public static AwsException ImageSandboxUnavailable(string reason) => new("InvalidRuntimeException", reason, 502) { Fields = UserFault };
+
+    public static AwsException RuntimeNotRunnable(string? runtime, IEnumerable<string> runnable) =>
+        new("InvalidRuntimeException", $"Stratus does not run the {runtime} runtime; it runs {string.Join(", ", runnable)}.", 502) { Fields = UserFault };
+}

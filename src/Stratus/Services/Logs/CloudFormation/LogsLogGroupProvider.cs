@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
+
+namespace Stratus.Services.Logs.CloudFormation;
+
+/// <summary>AWS::Logs::LogGroup through LogsService: the group, its retention and tags. Ref is the group name.</summary>
+public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider
+{
+    public string Type => "AWS::Logs::LogGroup";
+
+    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "LogGroupName" };
+
+    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var scope = request.Scope;
+        var group = logs.CreateLogGroup(scope, p.String("LogGroupName") ?? request.GeneratedName(512), Tags(p));
+        try
+        {
+            if (p.Int("RetentionInDays") is { } days) logs.PutRetentionPolicy(scope, group.Name, days);
+        }
+        catch
+        {
+            logs.DeleteLogGroup(scope, group.Name);
+            throw;
+        }
+        return Task.FromResult(Provisioned(group));
+    }
+
+    public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var scope = request.Scope;
+        if (p.Int("RetentionInDays") is { } days) logs.PutRetentionPolicy(scope, current.PhysicalId, days);
+        else logs.DeleteRetentionPolicy(scope, current.PhysicalId);
+        var tags = Tags(p);
+        var removed = Tags(new ResourceProperties(request.LogicalId, previousProperties)).Keys.Except(tags.Keys).ToList();
+        if (removed.Count > 0) logs.UntagLogGroup(scope, current.PhysicalId, removed);
+        if (tags.Count > 0) logs.TagLogGroup(scope, current.PhysicalId, tags);
+        return Task.FromResult(current);
+    }
+
+    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
+    {
+        ResourceDeletion.IfPresent(() => logs.DeleteLogGroup(request.Scope, current.PhysicalId), "ResourceNotFoundException");
+        return Task.CompletedTask;
+    }
+
+    private static Dictionary<string, string> Tags(ResourceProperties p) => p.Tags().ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+
+    private static ProvisionedResource Provisioned(LogGroup group) =>
+        new(group.Name, new Dictionary<string, string> { ["Arn"] = group.Arn + ":*" });
+}

@@ -1,0 +1,360 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Stratus.Persistence;
+
+namespace Stratus.Services.Logs.Engine;
+
+/// <summary>A stored log event; <see cref="Id"/> is unique across the store and orders events with equal timestamps.</summary>
+public sealed record LogEvent(long Timestamp, string Message, long IngestionTime, long Id)
+{
+    /// <summary>A position in a stream's (timestamp, id) order, for tokens: digits only, sorting like the events.</summary>
+    public string Position => $"{Timestamp:D19}{Id:D19}";
+}
+
+/// <summary>What DescribeLogStreams reports about a stream's events.</summary>
+public sealed record StreamStatistics(long? FirstEventTimestamp, long? LastEventTimestamp, long? LastIngestionTime, long StoredBytes);
+
+/// <summary>
+/// The events of every log stream, in memory by stream and minute of event time, persisted append-only so
+/// that a busy stream costs what it adds, not what it holds: each <see cref="Flush"/> writes, in one
+/// transaction, the events appended since the last one as a new chunk document of their block
+/// ("STREAM␟BLOCK.CHUNK"); events dropped from a stream's start (its bound, its retention) are recorded as the
+/// stream's trim position ("STREAM␟trim"), and blocks left empty are deleted. Storage is bounded: each
+/// stream keeps its newest <see cref="MaxEventsPerStream"/> events, and beyond <see cref="MaxStoredBytes"/>
+/// overall the oldest blocks of any stream go first. Calls a client waits on commit through <see cref="CommitAsync"/>;
+/// what services write for themselves is flushed on a timer.
+/// </summary>
+public sealed class LogEventStore
+{
+    public const string Collection = "logs.events";
+    public const int MaxEventsPerStream = 50_000;
+    public const long MaxStoredBytes = 256L * 1024 * 1024;
+    /// <summary>Events are kept in 1-minute blocks of event time, the unit in which whole blocks are dropped.</summary>
+    private const long BlockMs = 60_000;
+    private const string TrimSuffix = "trim";
+    /// <summary>The chunk number that names a block's whole document, as earlier versions wrote it ("STREAM␟BLOCK").</summary>
+    private const long LegacyDocument = -1;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
+    private readonly ConcurrentDictionary<string, StreamEvents> _streams = new(StringComparer.Ordinal);
+    /// <summary>Blocks with events appended since the last flush (the events wait in their stream's Pending).</summary>
+    private readonly ConcurrentDictionary<(string Stream, long Block), byte> _appended = new();
+    /// <summary>Blocks given more than one chunk since the last compaction: group commits write a chunk per flush.</summary>
+    private readonly ConcurrentDictionary<(string Stream, long Block), byte> _fragmented = new();
+    /// <summary>Streams whose start was trimmed since the last flush.</summary>
+    private readonly ConcurrentDictionary<string, byte> _trimmed = new(StringComparer.Ordinal);
+    /// <summary>Blocks gone (emptied, dropped, their stream deleted), with the documents written for them, deleted by the next flush.</summary>
+    private readonly ConcurrentQueue<(string Stream, long? Block, List<long> Chunks)> _deleted = new();
+    private readonly StateStore _store;
+    private readonly Lock _flushGate = new();
+    private readonly GroupCommit _commits;
+    private long _nextId;
+    private long _nextChunk;
+    private long _storedBytes;
+    private readonly long _maxStoredBytes;
+
+    public LogEventStore(StateStore store, long maxStoredBytes = MaxStoredBytes)
+    {
+        _store = store;
+        _maxStoredBytes = maxStoredBytes;
+        _commits = new GroupCommit(() => Flush());
+        var trims = new Dictionary<string, LogEvent>(StringComparer.Ordinal);
+        foreach (var (key, body) in store.Load(Collection))
+        {
+            var split = key.LastIndexOf('\u001f');
+            if (split < 0) continue;
+            var (streamKey, suffix) = (key[..split], key[(split + 1)..]);
+            if (suffix == TrimSuffix)
+            {
+                if (JsonSerializer.Deserialize<LogEvent>(body, Json) is { } trim) trims[streamKey] = trim;
+                continue;
+            }
+            var events = JsonSerializer.Deserialize<List<LogEvent>>(body, Json);
+            if (events is null) continue;
+            var stream = _streams.GetOrAdd(streamKey, _ => new StreamEvents());
+            var parts = suffix.Split('.');
+            var block = long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+            if (parts.Length == 2)
+            {
+                var chunk = long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+                if (!stream.Blocks.TryGetValue(block, out var list)) stream.Blocks[block] = list = [];
+                list.AddRange(events);
+                stream.ChunksOf(block).Add(chunk);
+                _nextChunk = Math.Max(_nextChunk, chunk);
+                continue;
+            }
+            // A whole block written by an earlier Stratus (10-minute blocks, rewritten in place): its events move into
+            // this store's blocks and are written as chunks by the next flush, which deletes the old document.
+            foreach (var e in events)
+            {
+                var into = e.Timestamp - Mod(e.Timestamp, BlockMs);
+                if (!stream.Blocks.TryGetValue(into, out var list)) stream.Blocks[into] = list = [];
+                list.Add(e);
+                stream.PendingOf(into).Add(e);
+                _appended[(streamKey, into)] = 0;
+            }
+            _deleted.Enqueue((streamKey, block, [LegacyDocument]));
+        }
+        foreach (var (streamKey, stream) in _streams)
+        {
+            if (trims.TryGetValue(streamKey, out var trim)) stream.TrimmedThrough = trim;
+            foreach (var list in stream.Blocks.Values)
+            {
+                list.Sort(Compare);
+                if (stream.TrimmedThrough is { } through) list.RemoveAll(e => Compare(e, through) <= 0);
+                foreach (var e in list)
+                {
+                    stream.Account(e, +1);
+                    _storedBytes += Size(e);
+                    _nextId = Math.Max(_nextId, e.Id);
+                }
+            }
+            foreach (var (block, list) in stream.Blocks.Where(b => b.Value.Count == 0).ToList()) Drop(streamKey, stream, block);
+        }
+    }
+
+    public static long Size(LogEvent e) => Encoding.UTF8.GetByteCount(e.Message) + 26;
+
+    public void Append(string streamKey, IEnumerable<(long Timestamp, string Message)> events, long ingestionTime)
+    {
+        var stream = _streams.GetOrAdd(streamKey, _ => new StreamEvents());
+        lock (stream.Gate)
+        {
+            foreach (var (timestamp, message) in events)
+            {
+                var e = new LogEvent(timestamp, message, ingestionTime, Interlocked.Increment(ref _nextId));
+                var block = timestamp - Mod(timestamp, BlockMs);
+                if (!stream.Blocks.TryGetValue(block, out var list)) stream.Blocks[block] = list = [];
+                var at = list.Count;
+                while (at > 0 && Compare(list[at - 1], e) > 0) at--;
+                list.Insert(at, e);
+                stream.Account(e, +1);
+                Interlocked.Add(ref _storedBytes, Size(e));
+                if (_store.IsPersistent)
+                {
+                    stream.PendingOf(block).Add(e);
+                    _appended[(streamKey, block)] = 0;
+                }
+            }
+            while (stream.Count > MaxEventsPerStream) TrimOldest(streamKey, stream, Math.Min(stream.Count - MaxEventsPerStream, stream.Blocks.First().Value.Count));
+        }
+    }
+
+    /// <summary>The stream's events in (timestamp, id) order.</summary>
+    public IReadOnlyList<LogEvent> Events(string streamKey)
+    {
+        if (!_streams.TryGetValue(streamKey, out var stream)) return [];
+        lock (stream.Gate) return stream.Blocks.Values.SelectMany(h => h).ToList();
+    }
+
+    public StreamStatistics Statistics(string streamKey)
+    {
+        if (!_streams.TryGetValue(streamKey, out var stream)) return new StreamStatistics(null, null, null, 0);
+        lock (stream.Gate)
+        {
+            var first = stream.Blocks.Values.FirstOrDefault(h => h.Count > 0)?[0];
+            var last = stream.Blocks.Values.LastOrDefault(h => h.Count > 0)?[^1];
+            return new StreamStatistics(first?.Timestamp, last?.Timestamp, stream.LastIngestion, stream.Bytes);
+        }
+    }
+
+    public void RemoveStream(string streamKey)
+    {
+        if (!_streams.TryRemove(streamKey, out var stream)) return;
+        lock (stream.Gate)
+        {
+            Interlocked.Add(ref _storedBytes, -stream.Bytes);
+            foreach (var (block, chunks) in stream.Chunks) _deleted.Enqueue((streamKey, block, chunks));
+            _deleted.Enqueue((streamKey, null, []));
+            stream.Blocks.Clear();
+            stream.Chunks.Clear();
+            stream.Pending.Clear();
+            stream.Recent.Clear();
+        }
+    }
+
+    /// <summary>Drops the stream's events older than <paramref name="cutoffMs"/>: its oldest, so a trim of its start.</summary>
+    public void Expire(string streamKey, long cutoffMs)
+    {
+        if (!_streams.TryGetValue(streamKey, out var stream)) return;
+        lock (stream.Gate)
+        {
+            while (stream.Blocks.Count > 0)
+            {
+                var expired = stream.Blocks.First().Value.TakeWhile(e => e.Timestamp < cutoffMs).Count();
+                if (expired == 0) break;
+                TrimOldest(streamKey, stream, expired);
+            }
+        }
+    }
+
+    /// <summary>Keeps the whole store under its byte limit, dropping the oldest blocks first.</summary>
+    public void EnforceLimit()
+    {
+        while (Interlocked.Read(ref _storedBytes) > _maxStoredBytes)
+        {
+            var oldest = _streams.Where(s => s.Value.Blocks.Count > 0)
+                .Select(s => (s.Key, s.Value, Block: s.Value.Blocks.Keys.First()))
+                .OrderBy(s => s.Block).FirstOrDefault();
+            if (oldest.Value is null) return;
+            lock (oldest.Value.Gate)
+            {
+                if (!oldest.Value.Blocks.TryGetValue(oldest.Block, out var list)) continue;
+                foreach (var e in list) Forget(oldest.Value, e);
+                Drop(oldest.Key, oldest.Value, oldest.Block);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes once every event appended before the call is committed: a PutLogEvents answers only then, while
+    /// concurrent calls share one flush (group commit). Without a state file there is nothing to wait for.
+    /// </summary>
+    public Task CommitAsync() => _store.IsPersistent ? _commits.CommitAsync() : Task.CompletedTask;
+
+    /// <summary>
+    /// Writes what changed since the last flush in one transaction: new chunks, trim positions, deletions. With
+    /// <paramref name="compact"/> (the housekeeping flush, once a second) the chunks that group commits wrote for a block
+    /// since the last compaction become one, in the same transaction, so the state file holds about a chunk per block
+    /// and second however many calls wrote them.
+    /// </summary>
+    public void Flush(bool compact = false)
+    {
+        // Without a state file there is nothing to write.
+        if (!_store.IsPersistent) return;
+        lock (_flushGate)
+        {
+            var writes = new List<StoreWrite>();
+            while (_deleted.TryDequeue(out var gone))
+            {
+                if (gone.Block is not { } block)
+                {
+                    writes.Add(new StoreWrite(Collection, $"{gone.Stream}\u001f{TrimSuffix}", null));
+                    continue;
+                }
+                writes.AddRange(gone.Chunks.Select(chunk => new StoreWrite(Collection, ChunkKey(gone.Stream, block, chunk), null)));
+            }
+            foreach (var (streamKey, _) in _trimmed.ToArray())
+            {
+                _trimmed.TryRemove(streamKey, out _);
+                if (!_streams.TryGetValue(streamKey, out var stream)) continue;
+                LogEvent? through;
+                lock (stream.Gate) through = stream.TrimmedThrough;
+                if (through is not null)
+                    writes.Add(new StoreWrite(Collection, $"{streamKey}\u001f{TrimSuffix}", JsonSerializer.Serialize(through with { Message = "" }, Json)));
+            }
+            foreach (var (key, _) in _appended.ToArray())
+            {
+                _appended.TryRemove(key, out _);
+                if (!_streams.TryGetValue(key.Stream, out var stream)) continue;
+                List<LogEvent>? added;
+                var chunk = ++_nextChunk;
+                lock (stream.Gate)
+                {
+                    if (!stream.Pending.Remove(key.Block, out added) || added.Count == 0) continue;
+                    // A block dropped while its events waited has nothing left to write.
+                    if (!stream.Blocks.ContainsKey(key.Block)) continue;
+                    stream.ChunksOf(key.Block).Add(chunk);
+                    var recent = stream.RecentOf(key.Block);
+                    recent.Chunks.Add(chunk);
+                    recent.Events.AddRange(added);
+                    if (recent.Chunks.Count > 1) _fragmented[key] = 0;
+                }
+                writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, chunk), JsonSerializer.Serialize(added, Json)));
+            }
+            if (compact) Compact(writes);
+            _store.Apply(writes);
+        }
+    }
+
+    /// <summary>Replaces each fragmented block's recent chunks with one holding their events (the caller commits it all at once).</summary>
+    private void Compact(List<StoreWrite> writes)
+    {
+        foreach (var (key, _) in _fragmented.ToArray())
+        {
+            _fragmented.TryRemove(key, out _);
+            if (!_streams.TryGetValue(key.Stream, out var stream)) continue;
+            lock (stream.Gate)
+            {
+                if (!stream.Recent.Remove(key.Block, out var recent) || recent.Chunks.Count < 2 || !stream.Chunks.TryGetValue(key.Block, out var chunks)) continue;
+                var merged = ++_nextChunk;
+                foreach (var chunk in recent.Chunks)
+                {
+                    chunks.Remove(chunk);
+                    writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, chunk), null));
+                }
+                chunks.Add(merged);
+                writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, merged), JsonSerializer.Serialize(recent.Events, Json)));
+            }
+        }
+        // Blocks written by a single chunk since the last compaction need nothing: start their count afresh.
+        foreach (var stream in _streams.Values)
+            lock (stream.Gate) stream.Recent.Clear();
+    }
+
+    private static string ChunkKey(string stream, long block, long chunk) => chunk == LegacyDocument
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{stream}\u001f{block}")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{stream}\u001f{block}.{chunk}");
+
+    /// <summary>Drops the first <paramref name="count"/> events of the stream's oldest block and records the last as the stream's trim position.</summary>
+    private void TrimOldest(string streamKey, StreamEvents stream, int count)
+    {
+        var (block, list) = stream.Blocks.First();
+        foreach (var e in list.Take(count)) Forget(stream, e);
+        stream.TrimmedThrough = list[count - 1];
+        list.RemoveRange(0, count);
+        if (_store.IsPersistent) _trimmed[streamKey] = 0;
+        if (list.Count == 0) Drop(streamKey, stream, block);
+    }
+
+    /// <summary>Removes a block (its events already forgotten) and queues its documents for deletion.</summary>
+    private void Drop(string streamKey, StreamEvents stream, long block)
+    {
+        stream.Blocks.Remove(block);
+        stream.Pending.Remove(block);
+        stream.Recent.Remove(block);
+        if (stream.Chunks.Remove(block, out var chunks)) _deleted.Enqueue((streamKey, block, chunks));
+    }
+
+    private void Forget(StreamEvents stream, LogEvent e)
+    {
+        stream.Account(e, -1);
+        Interlocked.Add(ref _storedBytes, -Size(e));
+    }
+
+    private static int Compare(LogEvent a, LogEvent b) => a.Timestamp != b.Timestamp ? a.Timestamp.CompareTo(b.Timestamp) : a.Id.CompareTo(b.Id);
+
+    private static long Mod(long value, long divisor) => ((value % divisor) + divisor) % divisor;
+
+    private sealed class StreamEvents
+    {
+        public Lock Gate { get; } = new();
+        public SortedDictionary<long, List<LogEvent>> Blocks { get; } = [];
+        /// <summary>Per block, events appended since the last flush.</summary>
+        public Dictionary<long, List<LogEvent>> Pending { get; } = [];
+        /// <summary>Per block, the chunks written since the last compaction and their events.</summary>
+        public Dictionary<long, (List<long> Chunks, List<LogEvent> Events)> Recent { get; } = [];
+        /// <summary>Per block, the chunk documents written for it.</summary>
+        public Dictionary<long, List<long>> Chunks { get; } = [];
+        /// <summary>The last event dropped from the stream's start: every event up to it is gone.</summary>
+        public LogEvent? TrimmedThrough { get; set; }
+        public int Count { get; private set; }
+        public long Bytes { get; private set; }
+        public long? LastIngestion { get; private set; }
+
+        public List<LogEvent> PendingOf(long block) => Pending.TryGetValue(block, out var list) ? list : Pending[block] = [];
+
+        public (List<long> Chunks, List<LogEvent> Events) RecentOf(long block) =>
+            Recent.TryGetValue(block, out var recent) ? recent : Recent[block] = ([], []);
+
+        public List<long> ChunksOf(long block) => Chunks.TryGetValue(block, out var list) ? list : Chunks[block] = [];
+
+        public void Account(LogEvent e, int sign)
+        {
+            Count += sign;
+            Bytes += sign * Size(e);
+            if (sign > 0) LastIngestion = Math.Max(LastIngestion ?? 0, e.IngestionTime);
+        }
+    }
+}

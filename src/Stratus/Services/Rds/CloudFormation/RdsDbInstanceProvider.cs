@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
+
+namespace Stratus.Services.Rds.CloudFormation;
+
+/// <summary>
+/// AWS::RDS::DBInstance through RdsService. As CloudFormation does, the resource is complete only
+/// once the instance is available (its MariaDB answers), and deleted only once it is gone.
+/// Ref is the instance identifier.
+/// </summary>
+public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    public string Type => "AWS::RDS::DBInstance";
+
+    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string>
+        { "DBInstanceIdentifier", "Engine", "DBName", "MasterUsername", "DBSubnetGroupName", "AvailabilityZone", "StorageEncrypted", "KmsKeyId" };
+
+    public async Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var identifier = p.String("DBInstanceIdentifier") ?? request.GeneratedName(63).ToLowerInvariant();
+        var instance = rds.CreateInstance(request.Scope, CreateInstanceRequest.Read(p, identifier, Tags(p)));
+        return Provisioned(await AvailableAsync(request, instance.Identifier, cancellation));
+    }
+
+    public async Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var before = new ResourceProperties(request.LogicalId, previousProperties);
+        bool Changed(string name) => !ResourceProperties.Same(p.Values[name], previousProperties[name]);
+        await rds.ModifyInstanceAsync(request.Scope, new ModifyInstanceRequest
+        {
+            Identifier = current.PhysicalId,
+            ApplyImmediately = true,
+            InstanceClass = Changed("DBInstanceClass") ? p.Required("DBInstanceClass") : null,
+            AllocatedStorage = Changed("AllocatedStorage") ? p.Int("AllocatedStorage") : null,
+            MasterUserPassword = Changed("MasterUserPassword") ? p.String("MasterUserPassword") : null,
+            BackupRetentionPeriod = Changed("BackupRetentionPeriod") ? p.Int("BackupRetentionPeriod") ?? 1 : null,
+            DeletionProtection = Changed("DeletionProtection") ? p.Bool("DeletionProtection") ?? false : null,
+            CopyTagsToSnapshot = Changed("CopyTagsToSnapshot") ? p.Bool("CopyTagsToSnapshot") ?? false : null,
+            VpcSecurityGroupIds = Changed("VPCSecurityGroups") ? p.Strings("VPCSecurityGroups") : null,
+            Port = Changed("Port") ? p.Int("Port") ?? RdsRules.DefaultPort : null,
+        });
+        var arn = rds.GetInstance(request.Scope, current.PhysicalId).Arn;
+        var tags = Tags(p);
+        var removed = Tags(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToList();
+        if (removed.Count > 0) rds.RemoveTags(request.Scope, arn, removed);
+        if (tags.Count > 0) rds.AddTags(request.Scope, arn, tags);
+        return Provisioned(await AvailableAsync(request, current.PhysicalId, cancellation));
+    }
+
+    public async Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
+    {
+        try
+        {
+            if (rds.GetInstance(request.Scope, current.PhysicalId).Status != "deleting")
+                rds.DeleteInstance(request.Scope, current.PhysicalId, skipFinalSnapshot: true, finalSnapshotIdentifier: null);
+            while (true)
+            {
+                await Task.Delay(PollInterval, cancellation);
+                rds.GetInstance(request.Scope, current.PhysicalId);
+            }
+        }
+        catch (AwsException e) when (e.Code == "DBInstanceNotFound")
+        {
+            // Gone, which is what deleting waits for.
+        }
+    }
+
+    /// <summary>Waits for the instance to settle: available completes the resource, anything else final fails it with RDS's status.</summary>
+    private async Task<DbInstance> AvailableAsync(ResourceRequest request, string identifier, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            var instance = rds.GetInstance(request.Scope, identifier);
+            switch (instance.Status)
+            {
+                case "available":
+                    return instance;
+                case "failed" or "incompatible-parameters" or "incompatible-restore" or "storage-full" or "stopped":
+                    throw new ResourcePropertyException($"DB instance {identifier} is {instance.Status}, not available; see aws rds describe-events --source-identifier {identifier}.");
+            }
+            await Task.Delay(PollInterval, cancellation);
+        }
+    }
+
+    private static List<RdsTag> Tags(ResourceProperties p) => p.Tags().Select(t => new RdsTag(t.Key, t.Value)).ToList();
+
+    private static ProvisionedResource Provisioned(DbInstance instance) => new(instance.Identifier, new Dictionary<string, string>
+    {
+        ["Endpoint.Address"] = instance.Address ?? "",
+        ["Endpoint.Port"] = instance.Port.ToString(CultureInfo.InvariantCulture),
+        ["DBInstanceArn"] = instance.Arn,
+        ["DbiResourceId"] = instance.ResourceId,
+    });
+}

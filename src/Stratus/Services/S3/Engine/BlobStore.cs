@@ -1,0 +1,241 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Stratus.Protocols;
+
+namespace Stratus.Services.S3.Engine;
+
+/// <summary>
+/// Object bytes on disk. A write streams into a temporary file while its digests are computed, is
+/// fsynced, checked against what the client declared, and only then renamed into place: a crash or
+/// kill -9 at any point leaves either no new file or a complete one, never a torn object. Files no
+/// committed metadata names (a crash between rename and commit) are removed at start.
+/// </summary>
+public sealed class BlobStore
+{
+    private const int BufferBytes = 1024 * 1024;
+    private readonly string _blobs;
+    private readonly string _temp;
+
+    public BlobStore(string root)
+    {
+        _blobs = Path.Combine(root, "blobs");
+        _temp = Path.Combine(root, "tmp");
+        Directory.CreateDirectory(_blobs);
+        if (Directory.Exists(_temp)) Directory.Delete(_temp, recursive: true);
+        Directory.CreateDirectory(_temp);
+    }
+
+    public FileStream OpenRead(string blobId) =>
+        new(PathOf(blobId), new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, Options = FileOptions.Asynchronous | FileOptions.SequentialScan, BufferSize = 0 });
+
+    /// <summary>
+    /// Streams <paramref name="source"/> into a temporary file, computing MD5 and the declared digests,
+    /// and verifies them; the caller commits the result or disposes it (which removes the file).
+    /// </summary>
+    public async Task<PendingBlob> WriteAsync(Stream source, S3Digests digests, long maxBytes, CancellationToken cancellation)
+    {
+        var path = Path.Combine(_temp, Guid.NewGuid().ToString("N"));
+        var pending = new PendingBlob(this, path);
+        try
+        {
+            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            using var sha256 = digests.ContentSha256Hex is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var checksum = digests.ChecksumAlgorithm is { } algorithm ? Checksum.Create(algorithm) : null;
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
+            long size = 0;
+            try
+            {
+                await using var file = new FileStream(path, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.Asynchronous, BufferSize = 0,
+                });
+                int read;
+                while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferBytes), cancellation)) > 0)
+                {
+                    size += read;
+                    if (size > maxBytes) throw S3Errors.EntityTooLarge(digests.DeclaredLength ?? size, maxBytes);
+                    var data = buffer.AsMemory(0, read);
+                    md5.AppendData(data.Span);
+                    sha256?.AppendData(data.Span);
+                    checksum?.Append(data.Span);
+                    await file.WriteAsync(data, cancellation);
+                }
+                file.Flush(flushToDisk: true);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            if (digests.DeclaredLength is { } declared && declared != size) throw S3Errors.IncompleteBody();
+            var md5Bytes = md5.GetHashAndReset();
+            if (digests.ContentMd5 is { } expectedMd5 && expectedMd5 != Convert.ToBase64String(md5Bytes))
+                throw S3Errors.BadDigest(expectedMd5, Convert.ToBase64String(md5Bytes));
+            if (sha256 is not null && SHA256Hex(sha256) is var computed && !computed.Equals(digests.ContentSha256Hex, StringComparison.OrdinalIgnoreCase))
+                throw S3Errors.ContentSha256Mismatch(digests.ContentSha256Hex!, computed);
+            string? checksumValue = null;
+            if (checksum is not null)
+            {
+                checksumValue = checksum.FinishBase64();
+                if (digests.ChecksumValue() is { } expected && expected != checksumValue) throw S3Errors.BadChecksum(digests.ChecksumAlgorithm!);
+            }
+            pending.Complete(size, md5Bytes, checksumValue);
+            return pending;
+        }
+        catch
+        {
+            pending.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Moves a verified temporary file into place under a new id.</summary>
+    internal string Commit(string tempPath)
+    {
+        var blobId = Guid.NewGuid().ToString("N");
+        var target = PathOf(blobId);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.Move(tempPath, target);
+        return blobId;
+    }
+
+    public void Delete(string? blobId)
+    {
+        if (blobId is null) return;
+        try { File.Delete(PathOf(blobId)); }
+        catch (IOException) { }
+    }
+
+    /// <summary>Removes blobs no committed object or part names: what a crash between rename and commit left.</summary>
+    public int RemoveUnreferenced(IReadOnlySet<string> referenced)
+    {
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(_blobs, "*", SearchOption.AllDirectories))
+        {
+            if (referenced.Contains(Path.GetFileName(file))) continue;
+            File.Delete(file);
+            removed++;
+        }
+        return removed;
+    }
+
+    /// <summary>Blobs spread over 256 directories so none grows huge.</summary>
+    private string PathOf(string blobId)
+    {
+        if (blobId.Length < 3 || !blobId.All(char.IsAsciiHexDigitLower)) throw new AwsException("InternalError", "A stored object names an invalid blob.", 500);
+        return Path.Combine(_blobs, blobId[..2], blobId);
+    }
+
+    private static string SHA256Hex(IncrementalHash hash) => Convert.ToHexStringLower(hash.GetHashAndReset());
+}
+
+/// <summary>A written, verified, not yet visible object body; disposing it uncommitted removes it.</summary>
+public sealed class PendingBlob(BlobStore store, string tempPath) : IDisposable
+{
+    private bool _committed;
+
+    public long Size { get; private set; }
+    public byte[] Md5 { get; private set; } = [];
+    public string? ChecksumValue { get; private set; }
+    public string ETag => $"\"{Convert.ToHexStringLower(Md5)}\"";
+
+    internal void Complete(long size, byte[] md5, string? checksumValue)
+    {
+        Size = size;
+        Md5 = md5;
+        ChecksumValue = checksumValue;
+    }
+
+    public string Commit()
+    {
+        var id = store.Commit(tempPath);
+        _committed = true;
+        return id;
+    }
+
+    public void Dispose()
+    {
+        if (_committed) return;
+        try { File.Delete(tempPath); }
+        catch (IOException) { }
+    }
+}
+
+/// <summary>A window of a file (a Range request, a copy-source range), read without loading it.</summary>
+public sealed class FileWindowStream : Stream
+{
+    private readonly FileStream _file;
+    private long _remaining;
+
+    public FileWindowStream(FileStream file, long offset, long length)
+    {
+        _file = file;
+        _file.Seek(offset, SeekOrigin.Begin);
+        _remaining = length;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        if (_remaining <= 0) return 0;
+        var read = await _file.ReadAsync(destination[..(int)Math.Min(destination.Length, _remaining)], cancellationToken);
+        _remaining -= read;
+        return read;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _file.Dispose();
+        base.Dispose(disposing);
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>Files read one after another as one stream: a multipart upload's parts assembled into its object.</summary>
+public sealed class ConcatenatedStream(IReadOnlyList<Func<Stream>> parts) : Stream
+{
+    private int _index;
+    private Stream? _current;
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        while (_index < parts.Count)
+        {
+            _current ??= parts[_index]();
+            var read = await _current.ReadAsync(destination, cancellationToken);
+            if (read > 0) return read;
+            await _current.DisposeAsync();
+            _current = null;
+            _index++;
+        }
+        return 0;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _current?.Dispose();
+        base.Dispose(disposing);
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
