@@ -25,8 +25,9 @@ public sealed class LambdaTestImage
           if echo written > /tmp/written && [ "$(cat /tmp/written)" = written ]; then tmp=true; else tmp=false; fi
           if [ -e /etc/obsolete.txt ]; then gone=false; else gone=true; fi
           if [ -e /var/task/old/stale.txt ]; then opaque=false; else opaque=true; fi
-          printf '{"handler":"%s","entry":"%s","args":"%s","cwd":"%s","uid":%s,"readonlyRoot":%s,"tmpWritable":%s,"whiteoutGone":%s,"opaqueCleared":%s,"greeting":"%s","imageOnly":"%s","event":%s}' \
-            "${_HANDLER:-}" "${ENTRY:-}" "$ARGS" "$(pwd)" "$(id -u)" "$ro" "$tmp" "$gone" "$opaque" "${GREETING:-}" "${IMAGE_ONLY:-}" "$(cat /tmp/event)" > /tmp/response
+          seccomp=$(sed -n 's/^Seccomp:[[:space:]]*//p' /proc/self/status)
+          printf '{"handler":"%s","entry":"%s","args":"%s","cwd":"%s","uid":%s,"seccomp":"%s","readonlyRoot":%s,"tmpWritable":%s,"whiteoutGone":%s,"opaqueCleared":%s,"greeting":"%s","imageOnly":"%s","event":%s}' \
+            "${_HANDLER:-}" "${ENTRY:-}" "$ARGS" "$(pwd)" "$(id -u)" "$seccomp" "$ro" "$tmp" "$gone" "$opaque" "${GREETING:-}" "${IMAGE_ONLY:-}" "$(cat /tmp/event)" > /tmp/response
           wget -q -O /dev/null --post-file=/tmp/response "$API/invocation/$ID/response" || exit 1
         done
         """;
