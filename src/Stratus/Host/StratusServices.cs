@@ -81,7 +81,7 @@ public sealed class StratusServices : IAsyncDisposable
         var workDir = ephemeralWorkDir ?? options.DataDir!;
         // Built before Lambda, which resolves and unpacks image functions through it (IImageRegistry).
         var ecr = new EcrService(store, clock, Path.Combine(workDir, "ecr"), EcrSettings.FromEnvironment(), address, Log("ecr"));
-        lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch,
+        lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch, ecr,
             Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address);
 
         var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, Log("rds.engine"));

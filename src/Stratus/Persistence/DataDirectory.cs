@@ -83,6 +83,8 @@ public static class DataDirectory
                     TightenZips(sub);
                     continue;
                 }
+                // ECR's unpacked images are image functions' root file systems, read by the sandbox user: their modes are the image's.
+                if (depth == 2 && sub.Parent?.Name == "ecr" && sub.Name == "rootfs") continue;
                 sub.UnixFileMode = PrivateDirectory;
                 Tighten(sub.FullName, depth + 1);
             }

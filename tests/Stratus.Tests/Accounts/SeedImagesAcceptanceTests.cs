@@ -12,7 +12,7 @@ public sealed class SeedImagesAcceptanceTests
 {
     private static readonly string Script = Path.GetFullPath(Path.Combine(RepoPaths.Root, "..", "shared", "acceptance", "seed-images.sh"));
 
-    [Fact(Skip = "The registry steps (1-7) pass; the image-function steps (8-13) need Lambda to run images, which is wired separately (issue #16).")]
+    [Fact]
     public async Task Every_step_of_the_seed_image_flow_passes()
     {
         Assert.True(File.Exists(Script), $"The acceptance script is expected at {Script} (shared/ beside the repository).");

@@ -1,5 +1,7 @@
 using System.IO.Compression;
 using Stratus.Tests.Infrastructure;
+using Stratus.Tests.Integration;
+using Stratus.Tests.Integration.Lambda;
 
 namespace Stratus.Tests.CloudFormation;
 
@@ -84,6 +86,9 @@ public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<
     {
         var code = Directory.CreateDirectory(Path.Combine(_work.FullName, "local-code")).FullName;
         await File.WriteAllTextAsync(Path.Combine(code, "app.py"), "def handler(event, context):\n    return {'from': 'directory', 'got': event}\n");
+        // The image function's ImageUri must name an image in Stratus's ECR, as on AWS.
+        await EcrRegistryTests.CreateRepositoryAsync(stratus.Url, "demo-cct-lambda-seed-db");
+        await LambdaTestImage.Scratch().PushAsync(stratus.Url, await EcrRegistryTests.RepositoryUriAsync(stratus.Url, "demo-cct-lambda-seed-db"), "latest");
         var result = await Clients.Boto3Async(stratus.Url, $$"""
             cf = client("cloudformation")
             lam = client("lambda")
@@ -108,7 +113,7 @@ public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<
             out["permission"] = [[s["Sid"] == o["PermissionId"], s["Principal"], s["Action"]] for s in policy["Statement"]]
             out["tags"] = lam.list_tags(Resource=o["InlineArn"])["Tags"]
             image = lam.get_function(FunctionName=o["ImageName"])
-            out["image"] = [image["Configuration"]["PackageType"], image["Code"]["ImageUri"]]
+            out["image"] = [image["Configuration"]["PackageType"], image["Code"]["ImageUri"], image["Configuration"]["ImageConfigResponse"]]
 
             cf.update_stack(StackName="functions", TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
                             Parameters=[{"ParameterKey": "CodeDirectory", "UsePreviousValue": True},
@@ -130,7 +135,8 @@ public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<
         Assert.Equal("""["1",true,[null,"hello"]]""", result["version"]!.ToJsonString());
         Assert.Equal("""[[true,{"Service":"apigateway.amazonaws.com"},"lambda:InvokeFunction"]]""", result["permission"]!.ToJsonString());
         Assert.Equal("""{"Environment":"demo-cct-paas"}""", result["tags"]!.ToJsonString());
-        Assert.Equal("""["Image","000000000000.dkr.ecr.us-east-1.amazonaws.com/demo-cct-lambda-seed-db:latest"]""", result["image"]!.ToJsonString());
+        Assert.Equal("""["Image","000000000000.dkr.ecr.us-east-1.amazonaws.com/demo-cct-lambda-seed-db:latest",{"ImageConfig":{"Command":["from-template"]}}]""",
+            result["image"]!.ToJsonString());
         Assert.True((bool)result["sameFunction"]!);
         Assert.Equal("""{"GREETING":"bye"}""", result["environment"]!.ToJsonString());
         Assert.Equal("""[null,"bye"]""", result["inlineAfter"]!.ToJsonString());

@@ -84,7 +84,7 @@ public sealed class LambdaApi : IStratusService
                 {
                     ["Configuration"] = Configuration(function, config),
                     ["Code"] = config.PackageType == "Image"
-                        ? new JsonObject { ["RepositoryType"] = "ECR", ["ImageUri"] = config.ImageUri, ["ResolvedImageUri"] = config.ImageUri }
+                        ? new JsonObject { ["RepositoryType"] = "ECR", ["ImageUri"] = config.ImageUri, ["ResolvedImageUri"] = config.ResolvedImageUri ?? config.ImageUri }
                         : new JsonObject
                         {
                             ["RepositoryType"] = "S3",
@@ -284,6 +284,15 @@ public sealed class LambdaApi : IStratusService
         return new FunctionCode(zip, i.String("ImageUri"));
     }
 
+    private static JsonObject ImageConfigResponse(FunctionImageConfig config)
+    {
+        var json = new JsonObject();
+        if (config.EntryPoint is { } entryPoint) json["EntryPoint"] = new JsonArray(entryPoint.Select(e => (JsonNode?)e).ToArray());
+        if (config.Command is { } command) json["Command"] = new JsonArray(command.Select(c => (JsonNode?)c).ToArray());
+        if (config.WorkingDirectory is { } directory) json["WorkingDirectory"] = directory;
+        return new JsonObject { ["ImageConfig"] = json };
+    }
+
     private static Dictionary<string, double>? Weights(OperationInput i) =>
         i.Object("RoutingConfig") is { } routing && routing["AdditionalVersionWeights"] is JsonObject weights
             ? weights.ToDictionary(w => w.Key, w => w.Value!.GetValue<double>())
@@ -314,16 +323,30 @@ public sealed class LambdaApi : IStratusService
         };
         if (config.Runtime is not null) json["Runtime"] = config.Runtime;
         if (config.Handler is not null) json["Handler"] = config.Handler;
+        if (config.ImageConfig is { } imageConfig) json["ImageConfigResponse"] = ImageConfigResponse(imageConfig);
+        // An image function's state is its own while its image is unpacked (Pending or InProgress), or when that failed.
+        if (config.State != "Active") json["State"] = state = config.State;
         if (state == "Pending")
         {
             json["StateReason"] = "The function is being created.";
             json["StateReasonCode"] = "Creating";
         }
+        if (state == "Failed")
+        {
+            json["StateReason"] = config.StateReason;
+            json["StateReasonCode"] = config.StateReasonCode;
+        }
+        if (config.LastUpdateStatus != "Successful" && updateStatus is not null) updateStatus = config.LastUpdateStatus;
         if (updateStatus is not null) json["LastUpdateStatus"] = updateStatus;
         if (updateStatus == "InProgress")
         {
             json["LastUpdateStatusReason"] = "The function is being created.";
             json["LastUpdateStatusReasonCode"] = "Creating";
+        }
+        if (updateStatus == "Failed")
+        {
+            json["LastUpdateStatusReason"] = config.LastUpdateStatusReason;
+            json["LastUpdateStatusReasonCode"] = config.LastUpdateStatusReasonCode;
         }
         if (config.Environment.Count > 0) json["Environment"] = new JsonObject { ["Variables"] = StringMap(config.Environment) };
         if (config.SubnetIds.Count > 0 || config.SecurityGroupIds.Count > 0)

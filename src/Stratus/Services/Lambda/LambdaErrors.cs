@@ -68,11 +68,23 @@ public static class LambdaErrors
     public static AwsException ClientContextNotJson() =>
         new("InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object.") { Fields = UserFault };
 
-    /// <summary>An image function: Stratus has no image runner, and says so rather than pretending to run it.</summary>
-    public static AwsException ImagesNotRunnable(string? imageUri) =>
-        new("InvalidRuntimeException",
-            $"Stratus cannot run container image functions yet: running {imageUri} needs a container image registry (ECR) and an image runner, which this Stratus does not have. Package the function as a zip (PackageType Zip) to run it.", 502)
-        { Fields = UserFault };
+    /// <summary>An ImageUri that is not REGISTRY/REPOSITORY:TAG or @sha256:DIGEST (one that names no image is ECR's ImageUriNotFound).</summary>
+    public static AwsException ImageUriInvalid(string imageUri) => InvalidParameter($"Source image {imageUri} is not valid. Provide a valid source image.");
+
+    /// <summary>An image not built for linux on the function's architecture: AWS's words for an image it cannot run.</summary>
+    public static AwsException ImageNotSupported(string resolvedImageUri) =>
+        InvalidParameter($"The image manifest, config or layer media type for the source image {resolvedImageUri} is not supported.");
+
+    /// <summary>Stratus runs functions natively, so only on the machine's own architecture.</summary>
+    public static AwsException ArchitectureNotRunnable(string machine, string resolvedImageUri, string architecture) =>
+        InvalidParameter($"Stratus runs functions on this machine's architecture ({machine}) only; the image {resolvedImageUri} and the function are {architecture}.");
+
+    /// <summary>Invoking a function whose image is still being unpacked (Pending) or failed to unpack, as AWS answers a function not yet Active.</summary>
+    public static AwsException FunctionNotActive(string state) =>
+        new("ResourceConflictException", $"The operation cannot be performed at this time. The function is currently in the following state: {state}", 409) { Fields = UserFault };
+
+    /// <summary>An image function on a machine without the sandbox images need; <paramref name="reason"/> names what is missing.</summary>
+    public static AwsException ImageSandboxUnavailable(string reason) => new("InvalidRuntimeException", reason, 502) { Fields = UserFault };
 
     public static AwsException RuntimeNotRunnable(string? runtime, IEnumerable<string> runnable) =>
         new("InvalidRuntimeException", $"Stratus does not run the {runtime} runtime; it runs {string.Join(", ", runnable)}.", 502) { Fields = UserFault };

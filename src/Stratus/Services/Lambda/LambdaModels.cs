@@ -41,6 +41,22 @@ public sealed record FunctionConfig
     public Dictionary<string, string> Environment { get; init; } = [];
     public string PackageType { get; init; } = "Zip";
     public string? ImageUri { get; init; }
+    /// <summary>The image as it was resolved when the code was set (REPOSITORY@sha256:...): re-tagging later does not change the function, as on AWS.</summary>
+    public string? ResolvedImageUri { get; init; }
+    /// <summary>The image manifest for this machine's platform, the one unpacked and run.</summary>
+    public string? ImageManifestDigest { get; init; }
+    /// <summary>What the image itself runs (its config's ENTRYPOINT, CMD, ENV, WORKDIR), read when the code was set.</summary>
+    public Ecr.ImageRunConfig? Image { get; init; }
+    /// <summary>The function's ImageConfig: overrides of the image's ENTRYPOINT, CMD and WORKDIR.</summary>
+    public FunctionImageConfig? ImageConfig { get; init; }
+    /// <summary>Pending while an image is unpacked, then Active, or Failed with <see cref="StateReason"/> (zip functions are Active at once).</summary>
+    public string State { get; init; } = "Active";
+    public string? StateReason { get; init; }
+    public string? StateReasonCode { get; init; }
+    /// <summary>InProgress while an updated image is unpacked, then Successful or Failed with <see cref="LastUpdateStatusReason"/>.</summary>
+    public string LastUpdateStatus { get; init; } = "Successful";
+    public string? LastUpdateStatusReason { get; init; }
+    public string? LastUpdateStatusReasonCode { get; init; }
     public string CodeSha256 { get; init; } = "";
     public long CodeSize { get; init; }
     public List<string> Architectures { get; init; } = ["x86_64"];
@@ -49,6 +65,18 @@ public sealed record FunctionConfig
     public string? VpcId { get; init; }
     public required string LastModified { get; init; }
     public string RevisionId { get; init; } = Guid.NewGuid().ToString();
+}
+
+/// <summary>Lambda's ImageConfig: each member, when set, replaces the image's own (an empty list clears it, as on AWS).</summary>
+public sealed record FunctionImageConfig(List<string>? EntryPoint, List<string>? Command, string? WorkingDirectory)
+{
+    /// <summary>No overrides: the image's own ENTRYPOINT, CMD and WORKDIR.</summary>
+    public static readonly FunctionImageConfig None = new(null, null, null);
+
+    public static FunctionImageConfig Read(IInputReader input) =>
+        new(input.Has("EntryPoint") ? input.Strings("EntryPoint").ToList() : null,
+            input.Has("Command") ? input.Strings("Command").ToList() : null,
+            input.String("WorkingDirectory"));
 }
 
 public sealed record FunctionAlias
@@ -105,6 +133,7 @@ public sealed record FunctionSettings
     public List<string>? SubnetIds { get; init; }
     public List<string>? SecurityGroupIds { get; init; }
     public List<string>? Architectures { get; init; }
+    public FunctionImageConfig? ImageConfig { get; init; }
 
     /// <summary>The settings members of CreateFunction and UpdateFunctionConfiguration, or of an AWS::Lambda::Function.</summary>
     public static FunctionSettings Read(IInputReader input)
@@ -123,6 +152,7 @@ public sealed record FunctionSettings
             SubnetIds = vpc?.Strings("SubnetIds").ToList(),
             SecurityGroupIds = vpc?.Strings("SecurityGroupIds").ToList(),
             Architectures = input.Has("Architectures") ? input.Strings("Architectures").ToList() : null,
+            ImageConfig = input.Object("ImageConfig") is { } image ? FunctionImageConfig.Read(image) : null,
         };
     }
 }

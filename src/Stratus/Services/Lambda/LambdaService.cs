@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Stratus.Host;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Services.Ecr;
 using Stratus.Services.Iam;
 using Stratus.Services.Lambda.Engine;
 
@@ -39,14 +40,16 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly CodeStore _code;
     private readonly LambdaEngine _engine;
     private readonly LambdaTelemetry _telemetry;
+    private readonly IImageRegistry _images;
     private readonly ConcurrentDictionary<string, RunnableFunction> _runnable = new(StringComparer.Ordinal);
     private readonly EventQueue _queue;
     private readonly ConcurrentDictionary<(string AccountId, string Region), int> _unreservedLimits = new();
     private readonly StratusAddress _address;
 
     private LambdaService(TimeProvider clock, IIamRoles roles, LambdaSettings settings, ResourceTable<LambdaFunction> functions,
-        ResourceTable<QueuedEvent> events, CodeStore code, LambdaEngine engine, LambdaTelemetry telemetry, StratusAddress address)
+        ResourceTable<QueuedEvent> events, CodeStore code, LambdaEngine engine, LambdaTelemetry telemetry, IImageRegistry images, StratusAddress address)
     {
+        _images = images;
         _clock = clock;
         _roles = roles;
         _settings = settings;
@@ -61,13 +64,16 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
     /// <summary>Starts the engine (its Runtime API listener) with the service: once, while Stratus starts.</summary>
     public static LambdaService Start(StateStore store, TimeProvider clock, IIamRoles roles, Sts.IRoleCredentials? roleCredentials,
-        Logs.ILogWriter logs, CloudWatch.IMetricPublisher metrics, string workDir, LambdaSettings settings, StratusAddress address)
+        Logs.ILogWriter logs, CloudWatch.IMetricPublisher metrics, IImageRegistry images, string workDir, LambdaSettings settings, StratusAddress address)
     {
         var telemetry = new LambdaTelemetry(logs, metrics);
         var engine = LambdaEngine.StartAsync(workDir, settings, telemetry.Record, config => Credentials(roleCredentials, config))
             .GetAwaiter().GetResult();
-        return new LambdaService(clock, roles, settings, new ResourceTable<LambdaFunction>(store, "lambda.functions"),
-            new ResourceTable<QueuedEvent>(store, "lambda.events"), new CodeStore(Path.Combine(workDir, "code")), engine, telemetry, address);
+        var service = new LambdaService(clock, roles, settings, new ResourceTable<LambdaFunction>(store, "lambda.functions"),
+            new ResourceTable<QueuedEvent>(store, "lambda.events"), new CodeStore(Path.Combine(workDir, "code")), engine, telemetry, images, address);
+        // Image functions come back as they were: an unpack a restart interrupted finishes, a removed root file system is unpacked again.
+        foreach (var function in service._functions.Values.ToList()) service.HoldImages(null, function, settleAll: true);
+        return service;
     }
 
     public string Isolation => _engine.Isolation;
@@ -96,11 +102,15 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             throw LambdaErrors.InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
 
         var config = Apply(new FunctionConfig { FunctionName = name, Role = settings.Role, LastModified = Now, PackageType = packageType }, settings);
-        config = WithCode(config, code, code.ZipFile is { } zip && packageType == "Zip" ? _code.Save(zip, "CreateFunction") : null);
+        var image = packageType == "Image" && code.ImageUri is { } uri ? ResolveImage(scope, uri) : null;
+        config = WithCode(config, code, code.ZipFile is { } zip && packageType == "Zip" ? _code.Save(zip, "CreateFunction") : null, image);
+        if (image is not null)
+            config = config with { State = "Pending", StateReason = "The function is being created.", StateReasonCode = "Creating" };
         var function = new LambdaFunction { AccountId = scope.AccountId, Region = scope.Region, Latest = config, Tags = tags };
         if (publish) function = Publish(function, null);
         if (!_functions.TryAdd(Key(scope.AccountId, scope.Region, name), function))
             throw LambdaErrors.FunctionExists(name);
+        HoldImages(null, function);
         return function;
     }
 
@@ -125,20 +135,23 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         // Unpacking happens before the change so the function table is never held during file work.
         var stored = code.ZipFile is { } zip ? _code.Save(zip, "UpdateFunctionCode") : null;
+        var image = code.ImageUri is { } uri ? ResolveImage(scope, uri) : null;
+        LambdaFunction? before = null;
         var updated = Change(scope, functionName, function =>
         {
+            before = function;
             CheckRevision(function.Latest.RevisionId, revisionId);
             if (code.ImageUri is not null && function.Latest.PackageType != "Image")
                 throw LambdaErrors.InvalidParameter("Please provide ZipFile or S3Bucket and S3Key, or ImageUri for PackageType Image functions.");
             if (code.ZipFile is not null && function.Latest.PackageType != "Zip")
                 throw LambdaErrors.InvalidParameter("Please provide ImageUri when updating a function with packageType Image.");
-            var next = function with
-            {
-                Latest = WithCode(function.Latest, code, stored) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() },
-            };
+            var latest = WithCode(function.Latest, code, stored, image) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() };
+            if (image is not null) latest = latest with { LastUpdateStatus = "InProgress", LastUpdateStatusReason = null, LastUpdateStatusReasonCode = null };
+            var next = function with { Latest = latest };
             return publish ? Publish(next, null) : next;
         });
         Retire(updated);
+        HoldImages(before, updated);
         return updated;
     }
 
@@ -163,6 +176,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             _functions.Remove(Key(scope.AccountId, scope.Region, function.Name));
             ReservedConcurrencyChanged(scope);
             Retire(function);
+            HoldImages(function, null);
             foreach (var queued in _events.Values.Where(e => e.AccountId == scope.AccountId && e.Region == scope.Region && e.FunctionName == function.Name).ToList())
                 _events.Remove(queued.Id);
             return;
@@ -171,7 +185,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             throw LambdaErrors.InvalidParameter("$LATEST version cannot be deleted without deleting the function.");
         if (function.Aliases.Any(a => a.FunctionVersion == resolved))
             throw LambdaErrors.VersionHasAliases(function.Aliases.Where(a => a.FunctionVersion == resolved).Select(a => a.Name));
-        Change(scope, function.Name, f => f with { Versions = f.Versions.Where(v => v.Version != resolved).ToList() });
+        HoldImages(function, Change(scope, function.Name, f => f with { Versions = f.Versions.Where(v => v.Version != resolved).ToList() }));
     }
 
     // ---- versions and aliases ----
@@ -395,7 +409,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
         // Functions reach Stratus at its bound address; a queued event resumed at start waits for the listener.
         await _address.Bound.WaitAsync(cancellation);
-        var runnable = Runnable(function, config, qualifier);
+        // Cheap once unpacked (the usual case: unpacking starts when the code is set); waits for an unpack still running.
+        var rootFs = config.ImageManifestDigest is { } digest ? await _images.UnpackAsync(digest, function.Arn, cancellation) : null;
+        var runnable = Runnable(function, config, rootFs);
         var invocation = new Invocation(Guid.NewGuid().ToString(), payload, qualifier is null ? function.Arn : $"{function.Arn}:{qualifier}", options.ClientContext);
         InvocationRecord record;
         try
@@ -440,7 +456,11 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private void CheckRunnable(FunctionConfig config)
     {
         if (config.PackageType == "Image")
-            throw LambdaErrors.ImagesNotRunnable(config.ImageUri);
+        {
+            if (_engine.ImageSandboxUnavailable is { } reason) throw LambdaErrors.ImageSandboxUnavailable(reason);
+            if (config.State != "Active") throw LambdaErrors.FunctionNotActive(config.State);
+            return;
+        }
         if (!RuntimeCatalog.IsRunnable(config.Runtime ?? ""))
             throw LambdaErrors.RuntimeNotRunnable(config.Runtime, RuntimeCatalog.Runnable);
     }
@@ -461,7 +481,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         }
     }
 
-    private RunnableFunction Runnable(LambdaFunction function, FunctionConfig config, string? qualifier)
+    /// <param name="rootFs">An image function's unpacked image; null for a zip function.</param>
+    private RunnableFunction Runnable(LambdaFunction function, FunctionConfig config, string? rootFs)
     {
         var key = $"{function.Arn}:{config.Version}:{config.RevisionId}";
         if (_runnable.TryGetValue(key, out var cached) && cached.ReservedConcurrency == function.ReservedConcurrency) return cached;
@@ -477,8 +498,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             ["_HANDLER"] = config.Handler ?? "",
             ["AWS_ENDPOINT_URL"] = _address.BaseUrl.ToString().TrimEnd('/'),
         };
-        var runnable = new RunnableFunction(function.AccountId, function.Region, function.Arn, key, config, _code.DirectoryOf(CodeId(config)),
-            function.ReservedConcurrency, variables);
+        if (rootFs is not null) variables.Remove("_HANDLER");
+        var runnable = new RunnableFunction(function.AccountId, function.Region, function.Arn, key, config, rootFs ?? _code.DirectoryOf(CodeId(config)),
+            function.ReservedConcurrency, variables, rootFs is null ? null : Launch(config));
         _runnable[key] = runnable;
         return runnable;
     }
@@ -583,14 +605,18 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         return function with { Versions = [.. function.Versions, version], NextVersion = function.NextVersion + 1, PublishedRevisionId = function.Latest.RevisionId };
     }
 
-    private static FunctionConfig WithCode(FunctionConfig config, FunctionCode code, StoredCode? stored)
+    private static FunctionConfig WithCode(FunctionConfig config, FunctionCode code, StoredCode? stored, ResolvedImage? image)
     {
         if (config.PackageType == "Image")
         {
-            if (code.ImageUri is null) throw LambdaErrors.InvalidParameter("Please provide ImageUri when creating a function with packageType Image.");
-            if (!ImageUriPattern().IsMatch(code.ImageUri))
-                throw LambdaErrors.InvalidParameter($"Source image {code.ImageUri} is not valid. Provide a valid source image.");
-            return config with { ImageUri = code.ImageUri, CodeSha256 = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(code.ImageUri))), CodeSize = 0 };
+            if (code.ImageUri is null || image is null) throw LambdaErrors.InvalidParameter("Please provide ImageUri when creating a function with packageType Image.");
+            CheckPlatform(image, config);
+            // As AWS: CodeSha256 of an image function is its image digest's hex.
+            return config with
+            {
+                ImageUri = code.ImageUri, ResolvedImageUri = image.ResolvedImageUri, ImageManifestDigest = image.ManifestDigest, Image = image.Config,
+                CodeSha256 = image.Digest["sha256:".Length..], CodeSize = 0,
+            };
         }
         if (code.ImageUri is not null) throw LambdaErrors.InvalidParameter("Please don't provide ImageUri when creating a function with packageType Zip.");
         if (stored is null) throw LambdaErrors.InvalidParameter("Please provide a source for function code.");
@@ -629,7 +655,89 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             SubnetIds = settings.SubnetIds ?? config.SubnetIds,
             SecurityGroupIds = settings.SecurityGroupIds ?? config.SecurityGroupIds,
             Architectures = settings.Architectures ?? config.Architectures,
+            // An ImageConfig with no member set clears the overrides, as AWS does for ImageConfig {}.
+            ImageConfig = config.PackageType == "Image" && (settings.ImageConfig ?? config.ImageConfig) is { } image
+                && image != FunctionImageConfig.None ? image : null,
         };
+    }
+
+    // ---- container images ----
+
+    /// <summary>The image an ImageUri names now; AWS's InvalidParameterValueException when it is malformed or does not exist.</summary>
+    private ResolvedImage ResolveImage(Scope scope, string imageUri)
+    {
+        if (!ImageUriPattern().IsMatch(imageUri)) throw LambdaErrors.ImageUriInvalid(imageUri);
+        return _images.Resolve(scope, imageUri);
+    }
+
+    /// <summary>
+    /// An image must be built for the function's architecture (AWS refuses an image it cannot run with this
+    /// error, e.g. an index without a manifest for it), and Stratus runs only this machine's architecture.
+    /// </summary>
+    private static void CheckPlatform(ResolvedImage image, FunctionConfig config)
+    {
+        var architecture = config.Architectures.FirstOrDefault() ?? "x86_64";
+        if (image.Platform.Os != "linux" || image.Platform.LambdaArchitecture != architecture)
+            throw LambdaErrors.ImageNotSupported(image.ResolvedImageUri);
+        var machine = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+        {
+            System.Runtime.InteropServices.Architecture.X64 => "x86_64",
+            System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
+            var other => other.ToString(),
+        };
+        if (architecture != machine)
+            throw LambdaErrors.ArchitectureNotRunnable(machine, image.ResolvedImageUri, architecture);
+    }
+
+    /// <summary>ENTRYPOINT + CMD in WORKDIR, each replaced by ImageConfig's member when that is set.</summary>
+    private static ImageLaunch Launch(FunctionConfig config)
+    {
+        var image = config.Image ?? new ImageRunConfig([], [], [], null, null);
+        var entryPoint = config.ImageConfig?.EntryPoint ?? image.EntryPoint;
+        var command = config.ImageConfig?.Command ?? image.Command;
+        var directory = config.ImageConfig?.WorkingDirectory is { Length: > 0 } overridden ? overridden
+            : image.WorkingDirectory is { Length: > 0 } own ? own : "/";
+        return new ImageLaunch([.. entryPoint, .. command], directory, image.Environment);
+    }
+
+    private static IEnumerable<string> ImageDigests(LambdaFunction? function) =>
+        function is null ? [] : new[] { function.Latest }.Concat(function.Versions).Select(c => c.ImageManifestDigest).OfType<string>().Distinct(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Keeps each image a version of the function runs unpacked, held under the function's ARN, and releases the
+    /// ones no version runs any more (after a code update, a deleted version, a deleted function). Versions waiting
+    /// for their image (Pending, or an update InProgress) become Active/Successful, or Failed with the reason, when it is unpacked.
+    /// </summary>
+    private void HoldImages(LambdaFunction? before, LambdaFunction? after, bool settleAll = false)
+    {
+        var needed = ImageDigests(after).ToList();
+        foreach (var digest in ImageDigests(before).Except(needed)) _images.Release(digest, before!.Arn);
+        if (after is null) return;
+        var waiting = new[] { after.Latest }.Concat(after.Versions).Where(Waiting).Select(c => c.ImageManifestDigest).OfType<string>();
+        foreach (var digest in (settleAll ? needed : waiting).Distinct(StringComparer.Ordinal).ToList())
+            _ = UnpackImageAsync(after, digest);
+    }
+
+    private static bool Waiting(FunctionConfig config) => config.State == "Pending" || config.LastUpdateStatus == "InProgress";
+
+    private async Task UnpackImageAsync(LambdaFunction function, string digest)
+    {
+        string? failure = null;
+        try
+        {
+            await _images.UnpackAsync(digest, function.Arn, CancellationToken.None);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or AwsException)
+        {
+            failure = $"Stratus could not unpack the image {digest}: {e.Message}";
+        }
+        FunctionConfig Settle(FunctionConfig config) =>
+            config.ImageManifestDigest != digest || !Waiting(config) ? config
+            : failure is null ? config with { State = "Active", StateReason = null, StateReasonCode = null, LastUpdateStatus = "Successful", LastUpdateStatusReason = null, LastUpdateStatusReasonCode = null }
+            : config.State == "Pending" ? config with { State = "Failed", StateReason = failure, StateReasonCode = "InvalidImage" }
+            : config with { LastUpdateStatus = "Failed", LastUpdateStatusReason = failure, LastUpdateStatusReasonCode = "InvalidImage" };
+        _functions.Update(Key(function.AccountId, function.Region, function.Name),
+            f => f with { Latest = Settle(f.Latest), Versions = f.Versions.Select(Settle).ToList() });
     }
 
     private static void CheckEnvironment(Dictionary<string, string> variables)

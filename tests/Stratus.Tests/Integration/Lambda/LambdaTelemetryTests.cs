@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stratus.Host;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
+using Stratus.Services.Ecr;
 using Stratus.Services.Iam;
 using Stratus.Services.Lambda;
 using Stratus.Services.Lambda.Engine;
@@ -22,6 +24,7 @@ public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPu
     private readonly string _workDir = Directory.CreateTempSubdirectory("stratus-lambda-telemetry-").FullName;
     private StateStore _store = null!;
     private LambdaService _lambda = null!;
+    private EcrService _ecr = null!;
 
     void ILogWriter.Append(string accountId, string region, string logGroup, string logStream, IReadOnlyList<LogLine> lines) => _logs.Enqueue((logGroup, logStream, lines));
 
@@ -34,7 +37,9 @@ public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPu
         var role = iam.CreateRole(Scope.Of(Account, Region), "telemetry-role", new RoleSettings(null,
             """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""",
             null, null), []);
-        _lambda = LambdaService.Start(_store, TimeProvider.System, iam, null, this, this, _workDir, new LambdaSettings(), StratusAddress.Known(new Uri("http://127.0.0.1:1")));
+        var address = StratusAddress.Known(new Uri("http://127.0.0.1:1"));
+        _ecr = new EcrService(_store, TimeProvider.System, Path.Combine(_workDir, "ecr"), EcrSettings.FromEnvironment(), address, NullLogger.Instance);
+        _lambda = LambdaService.Start(_store, TimeProvider.System, iam, null, this, this, _ecr, _workDir, new LambdaSettings(), address);
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         using (var writer = new StreamWriter(zip.CreateEntry("app.py").Open()))
@@ -47,6 +52,7 @@ public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPu
     public async Task DisposeAsync()
     {
         await _lambda.DisposeAsync();
+        _ecr.Dispose();
         _store.Dispose();
         Directory.Delete(_workDir, recursive: true);
     }

@@ -46,6 +46,7 @@ public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionC
             Environment = settings.Environment ?? [],
             SubnetIds = settings.SubnetIds ?? [],
             SecurityGroupIds = settings.SecurityGroupIds ?? [],
+            ImageConfig = settings.ImageConfig ?? FunctionImageConfig.None,
         }, revisionId: null);
 
         var tags = Tags(p);

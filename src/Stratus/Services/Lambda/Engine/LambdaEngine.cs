@@ -8,6 +8,7 @@ using Stratus.Protocols;
 namespace Stratus.Services.Lambda.Engine;
 
 /// <summary>What the engine needs to run one function version, resolved by the domain.</summary>
+/// <param name="CodeDir">The code (a zip function) or the unpacked root file system (an image function, see <paramref name="Image"/>).</param>
 /// <param name="PoolKey">Function ARN, version and configuration revision: environments are only reused for the same one.</param>
 public sealed record RunnableFunction(
     string AccountId,
@@ -17,7 +18,8 @@ public sealed record RunnableFunction(
     FunctionConfig Config,
     string CodeDir,
     int? ReservedConcurrency,
-    IReadOnlyDictionary<string, string> Variables);
+    IReadOnlyDictionary<string, string> Variables,
+    ImageLaunch? Image = null);
 
 /// <summary>One finished invocation, for the logs and metrics written off the invoke path.</summary>
 public sealed record InvocationRecord(RunnableFunction Function, Invocation Invocation, InvocationOutcome Outcome, ExecutionEnvironment? Environment,
@@ -128,7 +130,7 @@ public sealed class LambdaEngine : IAsyncDisposable
     private async Task<(ExecutionEnvironment? Environment, InvocationOutcome? Failure)> ColdStartAsync(RunnableFunction function, Invocation invocation)
     {
         var requestId = invocation.RequestId;
-        if (_launcher.CannotStart(function.Config, function.CodeDir) is { } reason)
+        if ((function.Image is null ? _launcher.CannotStart(function.Config, function.CodeDir) : CannotStartImage(function.Image)) is { } reason)
             return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {reason}"));
 
         // The stream name is public (logs) while the id names the environment's scratch folders and cgroup: they differ.
@@ -141,7 +143,10 @@ public sealed class LambdaEngine : IAsyncDisposable
             environment = new ExecutionEnvironment(NewId(), function.Config, function.FunctionArn, stream, Stopwatch.GetTimestamp());
             try
             {
-                environment.Attach(_launcher.Start(environment, function.CodeDir, await _api.RegisterAsync(environment), variables));
+                var runtimeApi = await _api.RegisterAsync(environment);
+                environment.Attach(function.Image is { } image
+                    ? _launcher.StartImage(environment, function.CodeDir, image, runtimeApi, variables)
+                    : _launcher.Start(environment, function.CodeDir, runtimeApi, variables));
             }
             catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException or System.Net.Sockets.SocketException)
             {
@@ -166,6 +171,13 @@ public sealed class LambdaEngine : IAsyncDisposable
         Discard(environment);
         return (environment, failure);
     }
+
+    /// <summary>Why an image function cannot start: AWS's error when neither the image nor ImageConfig gives a command.</summary>
+    private static string? CannotStartImage(ImageLaunch image) =>
+        image.Command.Count == 0 ? "Couldn't find valid entrypoint: the image sets neither ENTRYPOINT nor CMD and ImageConfig gives neither." : null;
+
+    /// <summary>Why image functions cannot run on this machine (bubblewrap missing or unable to sandbox), or null.</summary>
+    public string? ImageSandboxUnavailable => _launcher.ImageSandboxUnavailable;
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 

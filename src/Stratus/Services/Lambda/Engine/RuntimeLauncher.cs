@@ -9,7 +9,7 @@ namespace Stratus.Services.Lambda.Engine;
 /// and, where the machine allows one, the <see cref="Sandbox"/> (code read-only at /var/task, runtime clients
 /// and the .NET runtime host at /var/runtime, a private /tmp, only the system and the runtime visible).
 /// </summary>
-public sealed class RuntimeLauncher
+public sealed partial class RuntimeLauncher
 {
     public const string SandboxTaskRoot = "/var/task";
     public const string SandboxRuntimeDir = "/var/runtime";
@@ -99,13 +99,7 @@ public sealed class RuntimeLauncher
             UseShellExecute = false,
             WorkingDirectory = Sandboxed ? "/" : codeDir,
         };
-        var argv = new List<string>();
-        if (environment.Cgroup is not null || _sandbox.SeccompFilter is not null)
-            // The shell joins the cgroups (one per v1 hierarchy) before it becomes the sandbox, so every process the function starts
-            // is inside the limits, and opens the seccomp filter as descriptor 3 for bubblewrap (.NET passes a child no other descriptor).
-            argv.AddRange(["/bin/sh", "-c",
-                "filter=$1; shift; while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done; shift; [ -z \"$filter\" ] || exec 3<\"$filter\"; exec \"$@\"",
-                "stratus-sandbox", _sandbox.SeccompFilter ?? "", .. environment.Cgroup?.ProcessesFiles ?? [], "--"]);
+        var argv = SandboxPrefix(environment.Cgroup);
         if (!Sandboxed) Directory.CreateDirectory(scratch);
         argv.AddRange(_sandbox.Wrap(codeDir, _runtimeDir, RuntimeTrees(config), config.EphemeralStorageSize * 1024L * 1024, command));
         start.FileName = argv[0];
@@ -144,6 +138,19 @@ public sealed class RuntimeLauncher
         process.Start();
         return process;
     }
+
+    /// <summary>
+    /// What every environment's command line starts with, zip or image: a shell that joins the cgroups (one per v1
+    /// hierarchy) before it becomes the sandbox, so every process the function starts is inside the limits, and opens
+    /// the seccomp filter as descriptor 3 for bubblewrap's <c>--seccomp 3</c> (.NET passes a child no other descriptor).
+    /// Empty when there is neither.
+    /// </summary>
+    private List<string> SandboxPrefix(EnvironmentCgroup? cgroup) =>
+        cgroup is null && _sandbox.SeccompFilter is null
+            ? []
+            : ["/bin/sh", "-c",
+                "filter=$1; shift; while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done; shift; [ -z \"$filter\" ] || exec 3<\"$filter\"; exec \"$@\"",
+                "stratus-sandbox", _sandbox.SeccompFilter ?? "", .. cgroup?.ProcessesFiles ?? [], "--"];
 
     public void CleanUp(ExecutionEnvironment environment)
     {

@@ -20,7 +20,7 @@ namespace Stratus.Services.Lambda.Engine;
 /// kernel lets an unprivileged process make one, again with nested user namespaces refused.
 /// The network is the host's (see README, "Sandbox").
 /// </summary>
-public sealed class Sandbox
+public sealed partial class Sandbox
 {
     public const int UserId = 993;
     public const int GroupId = 990;
@@ -97,11 +97,15 @@ public sealed class Sandbox
             "not sandboxed: bubblewrap cannot make a user namespace here (the kernel or AppArmor refuses unprivileged ones) and Stratus is not root, so functions run as Stratus's own user and see its files, with only a private TMPDIR");
     }
 
-    /// <summary>Whether an unprivileged bubblewrap can make its user namespace (kernel.unprivileged_userns_clone, AppArmor's restriction, a container's seccomp policy all can refuse it).</summary>
-    private static bool Probe(string bubblewrap)
+    /// <summary>
+    /// Whether an unprivileged bubblewrap can make its user namespace (kernel.unprivileged_userns_clone, AppArmor's
+    /// restriction, a container's seccomp policy all can refuse it): as Stratus's user, or, with <paramref name="setpriv"/>, as uid 993.
+    /// </summary>
+    private static bool Probe(string bubblewrap, string? setpriv = null)
     {
-        var start = new ProcessStartInfo { FileName = bubblewrap, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var start = new ProcessStartInfo { FileName = setpriv ?? bubblewrap, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         var arguments = new List<string>();
+        if (setpriv is not null) arguments.AddRange([.. DropToSandboxUser(), bubblewrap]);
         arguments.AddRange(["--unshare-user", "--disable-userns", "--uid", UserId.ToString(CultureInfo.InvariantCulture),
             "--ro-bind", "/", "/", "--", "/bin/true"]);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
