@@ -1,28 +1,10 @@
-using System.Text.RegularExpressions;
 using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Accounts;
 
-/// <summary>
-/// The project's acceptance script (shared/acceptance/seed-flow.sh beside the repository, a literal
-/// transcription of the seed's commands) against a fresh Stratus: every step must pass.
-/// </summary>
+/// <summary>The seed's zip path (shared/acceptance/seed-flow.sh, a literal transcription of the seed's commands) against a fresh Stratus.</summary>
 public sealed class SeedFlowAcceptanceTests
 {
-    private static readonly string Script = Path.GetFullPath(Path.Combine(RepoPaths.Root, "..", "shared", "acceptance", "seed-flow.sh"));
-
     [Fact]
-    public async Task Every_step_of_the_seed_flow_passes()
-    {
-        Assert.True(File.Exists(Script), $"The acceptance script is expected at {Script} (shared/ beside the repository).");
-        await using var server = await StratusProcess.StartEphemeralAsync();
-
-        var run = await Clients.RunAsync("bash", [Script, server.Url], server.Url, TimeSpan.FromMinutes(10));
-
-        var totals = Regex.Match(run.Stdout, @"^(\d+) passed, (\d+) failed$", RegexOptions.Multiline);
-        Assert.True(totals.Success, run.ToString());
-        Assert.True(totals.Groups[2].Value == "0", "failed steps:\n" + string.Join('\n', run.Stdout.Split('\n').Where(l => l.Contains(": fail"))));
-        Assert.True(int.Parse(totals.Groups[1].Value) >= 40, run.Stdout);
-        Assert.Equal(0, run.ExitCode);
-    }
+    public Task Every_step_of_the_seed_flow_passes() => AcceptanceScript.PassesEveryStepAsync("seed-flow.sh", minimumSteps: 40);
 }
