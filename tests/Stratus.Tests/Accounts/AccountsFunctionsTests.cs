@@ -5,6 +5,8 @@ using Accounts.Functions;
 using MySqlConnector;
 using Stratus.Services.Rds.Engine;
 
+using Stratus.Tests.Infrastructure;
+
 namespace Stratus.Tests.Accounts;
 
 /// <summary>A real MariaDB server of its own for the accounts functions' tests, on a free loopback port.</summary>
@@ -57,6 +59,7 @@ public sealed class AccountsDatabaseFixture : IAsyncLifetime
     }
 }
 
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class AccountsFunctionsTests(AccountsDatabaseFixture mariaDb) : IClassFixture<AccountsDatabaseFixture>
 {
     [Fact]

@@ -5,6 +5,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Accounts;
 
 /// <summary>examples/accounts/stack.yml through `aws cloudformation deploy`, as a user would deploy it.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class AccountsStackTests
 {
     private static readonly string Example = Path.Combine(RepoPaths.Root, "examples", "accounts");

@@ -2,6 +2,7 @@ using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Accounts;
 
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class AccountsTemplatesTests
 {
     [Fact]

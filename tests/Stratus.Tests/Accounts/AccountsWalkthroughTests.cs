@@ -5,6 +5,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Accounts;
 
 /// <summary>The seed's walkthrough (examples/accounts/deploy.sh) against a fresh Stratus, then teardown.sh.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class AccountsWalkthroughTests
 {
     private static readonly string Example = Path.Combine(RepoPaths.Root, "examples", "accounts");

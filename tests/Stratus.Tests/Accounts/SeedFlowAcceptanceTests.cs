@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Accounts;
 
 /// <summary>The seed's zip path (shared/acceptance/seed-flow.sh, a literal transcription of the seed's commands) against a fresh Stratus.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class SeedFlowAcceptanceTests
 {
     [Fact]

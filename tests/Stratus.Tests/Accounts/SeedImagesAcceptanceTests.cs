@@ -6,6 +6,7 @@ namespace Stratus.Tests.Accounts;
 /// The seed's container-image path (shared/acceptance/seed-images.sh: ECR repository, registry login, skopeo push and
 /// pull, an image function, invoke) against a fresh Stratus.
 /// </summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class SeedImagesAcceptanceTests
 {
     [Fact]

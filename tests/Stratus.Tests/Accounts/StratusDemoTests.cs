@@ -8,6 +8,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Accounts;
 
 /// <summary>`stratus demo`: starts Stratus, deploys stack.yml, seeds, prints the URL; a second run is quick and changes nothing.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class StratusDemoTests
 {
     [Fact]

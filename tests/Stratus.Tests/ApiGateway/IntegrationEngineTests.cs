@@ -5,6 +5,8 @@ using Stratus.Services.ApiGateway;
 using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.Lambda;
 
+using Stratus.Tests.Infrastructure;
+
 namespace Stratus.Tests.ApiGateway;
 
 // Stratus.Tests.Integration (the integration-test namespace) would otherwise hide the model type.
@@ -28,6 +30,7 @@ internal sealed class FakeLambdaInvoker(Func<LambdaInvokeRequest, Task<LambdaInv
 }
 
 /// <summary>Integrations run in-process: Lambda (AWS, AWS_PROXY) through a fake invoker, MOCK, HTTP and HTTP_PROXY to a loopback server.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class IntegrationEngineTests : IDisposable
 {
     private const string FunctionArn = "arn:aws:lambda:us-east-1:123456789012:function:accounts";

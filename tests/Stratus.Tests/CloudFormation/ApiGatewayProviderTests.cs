@@ -4,6 +4,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.CloudFormation;
 
 /// <summary>API Gateway resources made by stacks through API Gateway's own domain code, and served over HTTP(S) as deployed.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class ApiGatewayProviderTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     private async Task<string> Aws(params string[] args)

@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.CloudFormation;
 
 /// <summary>The templates the tests deploy are valid on real AWS too, as cfn-lint judges them.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class CfnLintTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.CloudFormation;
 
 /// <summary>The aws CLI's cloudformation commands as users type them: validate, create with parameters, wait, deploy and delete.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class CloudFormationCliTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     private async Task<ProcessResult> Cfn(params string[] args)

@@ -4,6 +4,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.CloudFormation;
 
 /// <summary>Stacks survive a restart in their last state, and what they made can still be changed and deleted.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class CloudFormationRestartTests : IAsyncLifetime
 {
     private StratusProcess _server = null!;

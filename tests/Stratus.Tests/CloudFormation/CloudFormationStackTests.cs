@@ -4,6 +4,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.CloudFormation;
 
 /// <summary>Stacks end to end through boto3: create, describe, update, roll back, export and delete, with IAM resources made by IAM's own code.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class CloudFormationStackTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     private const string Waiters = """

@@ -6,6 +6,7 @@ using Stratus.Tests.Integration.Lambda;
 namespace Stratus.Tests.CloudFormation;
 
 /// <summary>Lambda resources made by stacks through Lambda's own domain code, and the seed's api_gw_template.yml in front of a real function.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<StratusFixture>, IDisposable
 {
     // Under the folder Stratus is started from (the repository, see StratusProcess): the stratus-local convention reads only there.

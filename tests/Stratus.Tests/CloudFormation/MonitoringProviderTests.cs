@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.CloudFormation;
 
 /// <summary>AWS::Logs::LogGroup and AWS::CloudWatch::Alarm made by a stack through the Logs and CloudWatch domains.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class MonitoringProviderTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Fact]

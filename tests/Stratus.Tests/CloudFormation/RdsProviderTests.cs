@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.CloudFormation;
 
 /// <summary>AWS::RDS::DBInstance made by a stack through RDS's own domain code: a real MariaDB the stack waits for.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class RdsProviderTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Fact]

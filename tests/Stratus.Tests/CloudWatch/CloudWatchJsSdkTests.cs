@@ -4,6 +4,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.CloudWatch;
 
 /// <summary>CloudWatch through the AWS SDK for JavaScript v3 (tests/js), whose client speaks AWS JSON 1.0.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class CloudWatchJsSdkTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Fact]

@@ -4,6 +4,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration;
 
 /// <summary>API Gateway's control plane through boto3: every resource kind, patch operations, tags, and AWS's errors.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class ApiGatewayControlPlaneTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Fact]

@@ -7,6 +7,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration;
 
 /// <summary>Deployed stages answering real HTTP on Stratus's endpoint: MOCK and HTTP_PROXY integrations, matching, and invoke URL forms.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class ApiGatewayDataPlaneTests(StratusFixture stratus) : IClassFixture<StratusFixture>, IDisposable
 {
     private readonly EchoHttpServer _backend = new();

@@ -8,6 +8,7 @@ namespace Stratus.Tests.Integration;
 /// execute-api with a key Stratus knows; and templates that once killed the process are refused at put
 /// time or answer 500 at run time while Stratus keeps serving.
 /// </summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class ApiGatewayIamAuthTests : IAsyncLifetime
 {
     private const string RootKey = "AKIAROOTEXAMPLE00001";

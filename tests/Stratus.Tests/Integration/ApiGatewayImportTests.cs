@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration;
 
 /// <summary>ImportRestApi and PutRestApi with Swagger/OpenAPI definitions through boto3: merge, overwrite, and all-or-nothing failures.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class ApiGatewayImportTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace Stratus.Tests.Integration;
 /// The seed's API Gateway commands, verbatim, through the aws CLI, in front of a C# function; then the
 /// stage answers real HTTP, once the function allows API Gateway to call it.
 /// </summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class ApiGatewaySeedCommandsTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     private const string Region = "us-east-1";

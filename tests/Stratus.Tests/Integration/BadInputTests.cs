@@ -7,6 +7,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration;
 
 /// <summary>Requests no AWS client would send: each gets a clear 4xx in the right shape, and the server keeps serving.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class BadInputTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     private static readonly HttpClient Http = new();

@@ -4,6 +4,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration;
 
 /// <summary>The benchmark harness runs and writes a well-formed table; no timing is asserted.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class BenchmarkTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration;
 
 /// <summary>Metrics, alarms and log events survive a clean restart and, once acknowledged, a kill -9.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class CloudWatchAndLogsPersistenceTests : IAsyncLifetime
 {
     private StratusProcess _server = null!;

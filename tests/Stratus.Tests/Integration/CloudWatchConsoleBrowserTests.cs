@@ -7,6 +7,7 @@ namespace Stratus.Tests.Integration;
 /// loads it after CloudWatch and Logs have data, the DOM must hold the graphs and log lines, and a
 /// screenshot is saved under the test output (screenshots/console.png).
 /// </summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class CloudWatchConsoleBrowserTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace Stratus.Tests.Integration;
 /// through AWS JSON 1.0 and Query with raw requests signed by botocore's SigV4Auth, plus the aws CLI v2
 /// (Query) when it is installed.
 /// </summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class CloudWatchProtocolTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     /// <summary>Signed raw requests in JSON 1.0 and Query, for the protocols boto3 no longer speaks.</summary>

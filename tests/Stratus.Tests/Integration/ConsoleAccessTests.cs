@@ -6,6 +6,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration;
 
 /// <summary>With --auth verify the console and health's details take the token printed at start; in accept mode start-up says what is open.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed partial class ConsoleAccessTests
 {
     private static Task<ProcessResult> Status(params string[] args) =>

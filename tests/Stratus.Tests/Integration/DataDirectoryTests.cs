@@ -6,6 +6,7 @@ namespace Stratus.Tests.Integration;
 
 /// <summary>Secrets at rest are the user's alone, and an ephemeral Stratus killed with kill -9 leaves nothing behind for long.</summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class DataDirectoryTests
 {
     private const string CreateFunctionWithSecret = LambdaScripts.Prelude + """

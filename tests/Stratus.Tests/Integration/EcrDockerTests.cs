@@ -12,6 +12,7 @@ namespace Stratus.Tests.Integration;
 /// docker.io, as prerequisites.sh --for-tests installs it) on a private socket and data root, with no
 /// network setup, so nothing of the machine's own Docker is touched.
 /// </summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class EcrDockerTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Fact]

@@ -6,6 +6,7 @@ using static Stratus.Tests.Integration.EcrRegistryTests;
 namespace Stratus.Tests.Integration;
 
 /// <summary>ECR's image API through boto3 over images pushed to the registry, lifecycle policies applied, and all of it kept across a restart.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class EcrImageApiTests
 {
     private static readonly Dictionary<string, string> Files = new() { ["bin/run"] = "#!/bin/sh\n" };

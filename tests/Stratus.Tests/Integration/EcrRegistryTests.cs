@@ -8,6 +8,7 @@ using Stratus.Tests.Services.Ecr;
 namespace Stratus.Tests.Integration;
 
 /// <summary>ECR's registry driven by skopeo and by raw OCI distribution requests, against a real Stratus.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class EcrRegistryTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     private static readonly Dictionary<string, string> Files = new() { ["bin/run"] = "#!/bin/sh\n", ["var/task/handler.txt"] = "accounts\n" };

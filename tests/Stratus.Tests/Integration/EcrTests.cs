@@ -4,6 +4,7 @@ using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Integration;
 
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class EcrTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Fact]

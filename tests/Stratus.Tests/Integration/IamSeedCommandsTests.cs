@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration;
 
 /// <summary>The seed's IAM commands, verbatim, through the aws CLI.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class IamSeedCommandsTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     private const string TrustPolicy = """
@@ -60,6 +61,7 @@ public sealed class IamSeedCommandsTests(StratusFixture stratus) : IClassFixture
 }
 
 /// <summary>The seed's IAM and STS commands through the aws CLI v2 (Debian's awscli at /usr/bin/aws).</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class AwsCliV2Tests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     private const string V2 = "/usr/bin/aws";

@@ -4,6 +4,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration;
 
 /// <summary>IAM's roles, policies, users and keys through boto3, errors included.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class IamTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     private const string Prelude = """

@@ -6,6 +6,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration;
 
 /// <summary>CloudWatch Logs through boto3 (with metric filters feeding CloudWatch), `aws logs filter-log-events` (v1) and `aws logs tail` (v2).</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LogsClientTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Fact]

@@ -15,6 +15,7 @@ namespace Stratus.Tests.Integration;
 /// hostile bodies, wrong types for each member, numbers and timestamps out of range, deep nesting,
 /// broken HTTP framing. Nothing may answer 5xx or hang, and Stratus must be healthy after each batch.
 /// </summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     /// <summary>Longer than Kestrel's 5-second grace for a body that stops short of its Content-Length.</summary>

@@ -2,6 +2,7 @@ using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Integration;
 
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class PersistenceTests
 {
     private const string Setup = """

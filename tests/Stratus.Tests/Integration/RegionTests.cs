@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration;
 
 /// <summary>Requests signed for a region AWS does not have are refused as AWS's endpoints refuse them, in either auth mode.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class RegionTests
 {
     private const string Script = """

@@ -6,6 +6,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration;
 
 /// <summary>STS through the AWS SDK for .NET, in the default accept-any-credentials mode.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class StsTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     private static AmazonSecurityTokenServiceClient Sts(string url, AWSCredentials credentials) =>
@@ -53,6 +54,7 @@ public sealed class StsTests(StratusFixture stratus) : IClassFixture<StratusFixt
 }
 
 /// <summary>`--auth verify`: SigV4 checked against the root key, IAM users' keys and STS sessions.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class AuthVerifyTests : IAsyncLifetime
 {
     private const string RootKey = "AKIAROOTEXAMPLE00001";

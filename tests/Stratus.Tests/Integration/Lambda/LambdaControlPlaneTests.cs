@@ -4,6 +4,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration.Lambda;
 
 /// <summary>Lambda's control plane through boto3: functions, validation, versions, aliases, policies, tags, concurrency.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaControlPlaneTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     private Task<JsonObject> RunAsync(string script) => Clients.Boto3Async(stratus.Url, LambdaScripts.Prelude + script);

@@ -7,6 +7,7 @@ namespace Stratus.Tests.Integration.Lambda;
 /// C# functions on dotnet10/dotnet8: class-library handlers bound through the Stratus runtime host (Stream and POCO,
 /// the function's own serializer and ILambdaContext by name, async, errors) and an executable assembly.
 /// </summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaDotnetTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace Stratus.Tests.Integration.Lambda;
 /// Container image functions against a real Stratus: images built here, pushed with skopeo to Stratus's ECR, created
 /// with boto3 and the aws CLI, and asserted from inside the function (what it runs, sees and may write).
 /// </summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaImageTests
 {
     private const string Functions = LambdaScripts.Prelude + """

@@ -5,9 +5,12 @@ using Stratus.Protocols;
 using Stratus.Services.Iam;
 using Stratus.Services.Lambda;
 
+using Stratus.Tests.Infrastructure;
+
 namespace Stratus.Tests.Integration.Lambda;
 
 /// <summary>ILambdaInvoker, as API Gateway and other services call it in-process: the resource policy decides.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaInvokerTests : IAsyncLifetime
 {
     private const string Account = StratusOptions.DefaultAccountId;

@@ -6,6 +6,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration.Lambda;
 
 /// <summary>A function that reaches a MariaDB server the test starts, with connection settings from its environment, as the seed's do.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaMariaDbTests(StratusFixture stratus) : IClassFixture<StratusFixture>, IAsyncLifetime
 {
     private readonly string _dataDir = Directory.CreateTempSubdirectory("stratus-lambda-mariadb-").FullName;

@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration.Lambda;
 
 /// <summary>Functions, their code, versions, aliases, policies, tags and concurrency survive a restart.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaPersistenceTests
 {
     [Fact]

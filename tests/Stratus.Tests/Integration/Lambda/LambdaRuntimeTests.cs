@@ -20,6 +20,7 @@ public sealed class TunedLambdaFixture : IAsyncLifetime
 }
 
 /// <summary>Functions really running: Python, Node and custom runtimes over the Runtime API, with their failures contained.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixture<TunedLambdaFixture>
 {
     private const string PythonFunction = """

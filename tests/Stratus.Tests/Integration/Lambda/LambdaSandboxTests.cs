@@ -18,6 +18,7 @@ public sealed class PersistentLambdaFixture : IAsyncLifetime
 /// real ones on this machine (Stratus's data directory, another function's unpacked code), so a failure means
 /// the sandbox hides them, not that they do not exist.
 /// </summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaSandboxTests(PersistentLambdaFixture stratus) : IClassFixture<PersistentLambdaFixture>
 {
     private const string Attacker = """
@@ -185,6 +186,7 @@ public sealed class LambdaSandboxTests(PersistentLambdaFixture stratus) : IClass
 }
 
 /// <summary>Stratus installed under /tmp (a clone there, or a package unpacked into a temporary folder): its functions still run.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaInstalledUnderTmpTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration.Lambda;
 
 /// <summary>The seed's Lambda commands through the aws CLI: create (image and zip), wait, invoke, add-permission, get-function.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaSeedCommandsTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     private const string TrustPolicy = """

@@ -12,9 +12,12 @@ using Stratus.Services.Lambda;
 using Stratus.Services.Lambda.Engine;
 using Stratus.Services.Logs;
 
+using Stratus.Tests.Infrastructure;
+
 namespace Stratus.Tests.Integration.Lambda;
 
 /// <summary>What Lambda hands CloudWatch Logs and metrics for each invocation and throttle.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPublisher
 {
     private const string Account = "000000000000";

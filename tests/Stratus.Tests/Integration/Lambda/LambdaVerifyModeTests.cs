@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration.Lambda;
 
 /// <summary>With signatures checked, a function's own SDK calls are signed with its role's session and accepted.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaVerifyModeTests
 {
     [Fact]

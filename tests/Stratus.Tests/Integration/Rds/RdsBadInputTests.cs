@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration.Rds;
 
 /// <summary>Bad requests get RDS's own error codes and 4xx statuses, and leave nothing half-created.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class RdsBadInputTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Fact]

@@ -37,6 +37,7 @@ public sealed class RdsInstanceFixture : IAsyncLifetime
     public string PidFile(DbEndpoint endpoint) => Path.Combine(Server.DataDir!, "rds", "instances", endpoint.ResourceId, "mariadbd.pid");
 }
 
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class RdsLifecycleTests(RdsInstanceFixture db) : IClassFixture<RdsInstanceFixture>
 {
     private const string Row = "SELECT name FROM accounts WHERE id = 1";

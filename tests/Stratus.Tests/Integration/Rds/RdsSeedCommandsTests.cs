@@ -5,6 +5,7 @@ using static Stratus.Tests.Integration.Rds.RdsTestKit;
 namespace Stratus.Tests.Integration.Rds;
 
 /// <summary>The seed's RDS commands, verbatim, through the aws CLI, and a real database behind them.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class RdsSeedCommandsTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Fact]

@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration.S3;
 
 /// <summary>S3 through boto3 as applications use it: buckets, objects, listing, multipart, checksums, presigned URLs, versioning and configuration.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class S3Boto3Tests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     private const string Prelude = """

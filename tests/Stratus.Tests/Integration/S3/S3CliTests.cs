@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration.S3;
 
 /// <summary>The aws CLI's high-level s3 commands and s3api, v1 (on PATH) and v2, against Stratus's S3.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class S3CliTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Theory]

@@ -4,6 +4,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration.S3;
 
 /// <summary>S3 through the AWS SDK for JavaScript v3 (tests/js): streamed aws-chunked uploads with checksum trailers and lib-storage multipart.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class S3JsSdkTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
     [Fact]

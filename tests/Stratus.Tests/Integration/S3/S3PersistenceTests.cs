@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Integration.S3;
 
 /// <summary>Objects on disk under the data dir: kept across restarts, and never torn by a kill -9 during an upload.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class S3PersistenceTests
 {
     private const string Setup = """

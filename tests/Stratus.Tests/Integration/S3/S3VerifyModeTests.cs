@@ -10,6 +10,7 @@ namespace Stratus.Tests.Integration.S3;
 /// S3 under <c>--auth verify</c>: signatures (header, streaming and presigned) are checked, expired and
 /// tampered presigned URLs refused; and the AWS SDK for .NET (AWSSDK.S3) works against it.
 /// </summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class S3VerifyModeTests : IAsyncLifetime
 {
     private StratusProcess _server = null!;
