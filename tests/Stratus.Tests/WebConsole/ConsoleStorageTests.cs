@@ -1,5 +1,7 @@
 using System.Net;
 using Stratus.Tests.Infrastructure;
+using Stratus.Tests.Integration;
+using Stratus.Tests.Integration.Lambda;
 
 namespace Stratus.Tests.WebConsole;
 
@@ -40,6 +42,26 @@ public sealed class ConsoleStorageTests
 
         using var missing = await http.GetAsync(server.Url + "/_stratus/s3-object?bucket=console-files&key=nothing");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_pushed_image_shows_its_tag_digest_and_the_function_that_runs_it()
+    {
+        await using var server = await StratusProcess.StartEphemeralAsync();
+        await EcrRegistryTests.CreateRepositoryAsync(server.Url, "console/fn");
+        var repository = await EcrRegistryTests.RepositoryUriAsync(server.Url, "console/fn");
+        var digest = await LambdaTestImage.Scratch().PushAsync(server.Url, repository, "v1");
+        await Clients.Boto3Async(server.Url, LambdaScripts.Prelude + $$"""
+            lam.create_function(FunctionName="image-user", PackageType="Image", Code={"ImageUri": "{{repository}}:v1"}, Role=role())
+            """);
+        using var http = new HttpClient();
+
+        var html = await http.GetStringAsync(server.Url + "/_stratus/");
+
+        var row = html[html.IndexOf($"<code>{digest}</code>", StringComparison.Ordinal)..];
+        row = row[..row.IndexOf("</tr>", StringComparison.Ordinal)];
+        Assert.Contains("image-user:$LATEST", row);
+        Assert.Contains("<td>v1</td>", html[..html.IndexOf($"<code>{digest}</code>", StringComparison.Ordinal)][^20..]);
     }
 
     [Fact]
