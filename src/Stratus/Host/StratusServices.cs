@@ -110,13 +110,15 @@ public sealed class StratusServices : IAsyncDisposable
             new LambdaVersionProvider(lambda),
         ]), address, Log("cloudformation.engine"));
 
+        var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));
+        var storageConsole = new StorageConsole(ecr, lambda, s3);
         IStratusService[] all =
         [
             new IamApi(iam, Log("iam")), new StsApi(sts, Log("sts")), new EcrApi(ecr, Log("ecr")),
             new LambdaApi(lambda, SignedLinks.For(options, clock), Log("lambda")), new RdsApi(rds, Log("rds")),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new CloudFormationApi(cloudFormation, Log("cloudformation")),
             new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
-            new S3Api(new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1)), Log("s3")),
+            new S3Api(s3, Log("s3")),
         ];
         return new StratusServices(store, ephemeralWorkDir)
         {
@@ -132,7 +134,7 @@ public sealed class StratusServices : IAsyncDisposable
             CloudFormation = cloudFormation,
             CloudWatch = cloudWatch,
             Logs = logs,
-            Pages = [.. all.SelectMany(service => service.Pages), new StratusConsole(all, cloudWatch, logs, clock).Page],
+            Pages = [.. all.SelectMany(service => service.Pages), new StratusConsole(all, cloudWatch, logs, clock, storageConsole).Page, storageConsole.DownloadPage],
         };
     }
 

@@ -12,9 +12,10 @@ namespace Stratus.WebConsole;
 /// <summary>
 /// The built-in console at /_stratus/: the services, and per account and region the Lambda functions and
 /// API stages with graphs of their last hour of metrics (from CloudWatch) and their recent log lines, the
-/// alarms, custom metrics and log groups. Rendered on the server, refreshed by the browser every 10 seconds.
+/// alarms, custom metrics and log groups, and (given <see cref="StorageConsole"/>) ECR repositories and S3 buckets. Rendered on the server, refreshed by the browser every 10 seconds.
 /// </summary>
-public sealed class StratusConsole(IReadOnlyList<IStratusService> services, CloudWatchService cloudWatch, LogsService logs, TimeProvider clock)
+public sealed class StratusConsole(IReadOnlyList<IStratusService> services, CloudWatchService cloudWatch, LogsService logs, TimeProvider clock,
+    StorageConsole? storage = null)
 {
     private const int Period = 60;
     private const int LogLines = 20;
@@ -56,7 +57,7 @@ public sealed class StratusConsole(IReadOnlyList<IStratusService> services, Clou
         var groups = logs.AllGroups().ToList();
         var alarms = cloudWatch.AllAlarms().ToList();
         var scopes = metrics.Select(m => (m.AccountId, m.Region)).Concat(groups.Select(g => (g.AccountId, g.Region)))
-            .Concat(alarms.Select(a => (a.AccountId, a.Region))).Distinct().OrderBy(s => s.AccountId).ThenBy(s => s.Region).ToList();
+            .Concat(alarms.Select(a => (a.AccountId, a.Region))).Concat(storage?.Scopes() ?? []).Distinct().OrderBy(s => s.AccountId).ThenBy(s => s.Region).ToList();
         if (scopes.Count == 0) html.Append("<p class=\"muted\">No metrics, alarms or logs yet.</p>");
         foreach (var (account, region) in scopes)
         {
@@ -68,6 +69,7 @@ public sealed class StratusConsole(IReadOnlyList<IStratusService> services, Clou
             RenderAlarms(html, alarms.Where(a => a.AccountId == account && a.Region == region).ToList());
             RenderCustomMetrics(html, scopedMetrics, start, end);
             RenderLogGroups(html, scopedGroups);
+            storage?.Render(html, account, region);
         }
         html.Append("</body></html>");
         return html.ToString();

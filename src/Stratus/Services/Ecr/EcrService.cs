@@ -86,6 +86,11 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
             ? names.Select(n => GetRepository(scope, n)).ToList()
             : _repositories.Values.Where(r => r.AccountId == scope.AccountId && r.Region == scope.Region).OrderBy(r => r.RepositoryName, StringComparer.Ordinal).ToList();
 
+    /// <summary>Every account's and region's repositories, for the console.</summary>
+    public IReadOnlyList<EcrRepository> AllRepositories() =>
+        _repositories.Values.OrderBy(r => r.AccountId, StringComparer.Ordinal).ThenBy(r => r.Region, StringComparer.Ordinal)
+            .ThenBy(r => r.RepositoryName, StringComparer.Ordinal).ToList();
+
     public EcrRepository GetRepository(Scope scope, string name) =>
         _repositories.Get(Key(scope, name)) ?? throw EcrErrors.RepositoryNotFound(scope.AccountId, name);
 

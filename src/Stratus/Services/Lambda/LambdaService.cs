@@ -700,6 +700,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         return new ImageLaunch([.. entryPoint, .. command], directory, image.Environment);
     }
 
+    /// <summary>Every account's and region's functions, for the console.</summary>
+    public IReadOnlyList<LambdaFunction> AllFunctions() => _functions.Values.ToList();
+
     private static IEnumerable<string> ImageDigests(LambdaFunction? function) =>
         function is null ? [] : new[] { function.Latest }.Concat(function.Versions).Select(c => c.ImageManifestDigest).OfType<string>().Distinct(StringComparer.Ordinal);
 

@@ -87,6 +87,9 @@ public sealed class S3Service : IDisposable
     public IReadOnlyList<S3Bucket> ListBuckets(Scope scope) =>
         _buckets.Values.Where(b => b.AccountId == scope.AccountId).OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
 
+    /// <summary>Every account's buckets, for the console.</summary>
+    public IReadOnlyList<S3Bucket> AllBuckets() => _buckets.Values.OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
+
     public void DeleteBucket(Scope scope, string name)
     {
         GetBucket(scope, name);
