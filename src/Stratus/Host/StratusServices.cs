@@ -21,6 +21,7 @@ using Stratus.Services.Rds;
 using Stratus.Services.Rds.CloudFormation;
 using Stratus.Services.Rds.Engine;
 using Stratus.Services.S3;
+using Stratus.Services.Ssm;
 using Stratus.Services.Sts;
 using Stratus.WebConsole;
 
@@ -110,6 +111,7 @@ public sealed class StratusServices : IAsyncDisposable
             new LambdaVersionProvider(lambda),
         ]), address, Log("cloudformation.engine"));
 
+        var ssm = new SsmService(store, clock, options.DataDir);
         IStratusService[] all =
         [
             new IamApi(iam, Log("iam")), new StsApi(sts, Log("sts")), new EcrApi(ecr, Log("ecr")),
@@ -117,6 +119,7 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new CloudFormationApi(cloudFormation, Log("cloudformation")),
             new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
             new S3Api(new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1)), Log("s3")),
+            new SsmApi(ssm, Log("ssm")),
         ];
         return new StratusServices(store, ephemeralWorkDir)
         {
