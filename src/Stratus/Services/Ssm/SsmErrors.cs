@@ -5,8 +5,8 @@ namespace Stratus.Services.Ssm;
 /// <summary>SSM Parameter Store's errors, worded as SSM words them.</summary>
 public static class SsmErrors
 {
-    public static AwsException ParameterNotFound(string? name = null) =>
-        new("ParameterNotFound", name is null ? "" : $"Parameter {name} not found.");
+    // AWS answers a missing parameter with an empty message.
+    public static AwsException ParameterNotFound() => new("ParameterNotFound", "");
 
     public static AwsException ParameterAlreadyExists() =>
         new("ParameterAlreadyExists", "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.");
@@ -15,7 +15,7 @@ public static class SsmErrors
         new("ParameterVersionNotFound", $"Systems Manager could not find version {selector} of {name}. Verify the version and try again.");
 
     public static AwsException ParameterVersionLabelLimitExceeded() =>
-        new("ParameterVersionLabelLimitExceeded", "An error occurred (ParameterVersionLabelLimitExceeded) when calling the LabelParameterVersion operation: A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.");
+        new("ParameterVersionLabelLimitExceeded", "A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.");
 
     public static AwsException HierarchyLevelLimitExceeded() =>
         new("HierarchyLevelLimitExceededException", "Parameter name hierarchy level limit exceeded. A parameter name can have a maximum of 15 levels.");

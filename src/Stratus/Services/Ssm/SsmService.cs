@@ -58,7 +58,7 @@ public sealed class SsmService
     }
 
     public SsmParameter Get(Scope scope, string name) =>
-        _parameters.Get(Key(scope, name)) ?? throw SsmErrors.ParameterNotFound(name);
+        _parameters.Get(Key(scope, name)) ?? throw SsmErrors.ParameterNotFound();
 
     /// <summary>Resolves NAME, NAME:VERSION or NAME:LABEL to the parameter and the version it selects.</summary>
     public (SsmParameter Parameter, SsmParameterVersion Version, string? Selector) Select(Scope scope, string reference)
@@ -66,7 +66,7 @@ public sealed class SsmService
         var colon = reference.IndexOf(':');
         var name = colon < 0 ? reference : reference[..colon];
         var selector = colon < 0 ? null : reference[(colon + 1)..];
-        var parameter = _parameters.Get(Key(scope, name)) ?? throw SsmErrors.ParameterNotFound(colon < 0 ? name : reference);
+        var parameter = _parameters.Get(Key(scope, name)) ?? throw SsmErrors.ParameterNotFound();
         if (selector is null) return (parameter, parameter.Latest, null);
         var version = long.TryParse(selector, out var number)
             ? parameter.Versions.FirstOrDefault(v => v.Version == number)
