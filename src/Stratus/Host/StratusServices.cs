@@ -21,6 +21,7 @@ using Stratus.Services.Rds;
 using Stratus.Services.Rds.CloudFormation;
 using Stratus.Services.Rds.Engine;
 using Stratus.Services.S3;
+using Stratus.Services.Ssm;
 using Stratus.Services.Sts;
 using Stratus.WebConsole;
 
@@ -112,6 +113,7 @@ public sealed class StratusServices : IAsyncDisposable
 
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));
         var storageConsole = new StorageConsole(ecr, lambda, s3);
+        var ssm = new SsmService(store, clock, options.DataDir);
         IStratusService[] all =
         [
             new IamApi(iam, Log("iam")), new StsApi(sts, Log("sts")), new EcrApi(ecr, Log("ecr")),
@@ -119,6 +121,7 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new CloudFormationApi(cloudFormation, Log("cloudformation")),
             new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
             new S3Api(s3, Log("s3")),
+            new SsmApi(ssm, Log("ssm")),
         ];
         return new StratusServices(store, ephemeralWorkDir)
         {

@@ -1,0 +1,38 @@
+using Stratus.Protocols;
+
+namespace Stratus.Services.Ssm;
+
+/// <summary>SSM Parameter Store's errors, worded as SSM words them.</summary>
+public static class SsmErrors
+{
+    // AWS answers a missing parameter with an empty message.
+    public static AwsException ParameterNotFound() => new("ParameterNotFound", "");
+
+    public static AwsException ParameterAlreadyExists() =>
+        new("ParameterAlreadyExists", "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.");
+
+    public static AwsException ParameterVersionNotFound(string name, string selector) =>
+        new("ParameterVersionNotFound", $"Systems Manager could not find version {selector} of {name}. Verify the version and try again.");
+
+    public static AwsException ParameterVersionLabelLimitExceeded() =>
+        new("ParameterVersionLabelLimitExceeded", "A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.");
+
+    public static AwsException HierarchyLevelLimitExceeded() =>
+        new("HierarchyLevelLimitExceededException", "Parameter name hierarchy level limit exceeded. A parameter name can have a maximum of 15 levels.");
+
+    public static AwsException ParameterPatternMismatch(string pattern) =>
+        new("ParameterPatternMismatchException", $"Parameter value, cannot be validated against allowedPattern: {pattern}");
+
+    public static AwsException InvalidAllowedPattern() =>
+        new("InvalidAllowedPatternException", "The request does not meet the regular expression requirement.");
+
+    public static AwsException InvalidNextToken() => new("InvalidNextToken", "The nextToken is not valid.");
+
+    public static AwsException InvalidFilterKey(string key) => new("InvalidFilterKey", $"The filter key {key} is not supported by Stratus.");
+
+    public static AwsException InvalidResourceId() => new("InvalidResourceId", "The resource ID is not valid. Verify the ID and try again.");
+
+    public static AwsException InvalidResourceType() => new("InvalidResourceType", "The resource type is not valid. Stratus serves ResourceType Parameter.");
+
+    public static AwsException Validation(string message) => AwsException.Validation(message);
+}
