@@ -3,6 +3,7 @@ using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Integration;
 
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class SsmTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using Stratus.Tests.Integration.Lambda;
 namespace Stratus.Tests.WebConsole;
 
 /// <summary>The console lists ECR repositories and S3 buckets with their objects, names escaped, each object downloadable through the console.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class ConsoleStorageTests
 {
     private const string Key = "reports/<script>alert(1)</script>.txt";

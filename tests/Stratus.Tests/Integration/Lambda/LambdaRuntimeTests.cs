@@ -197,8 +197,8 @@ public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixtu
             out["import"] = invoke("rt-import", {})
             create("rt-no-handler", {"app.py": "x = 1\n"})
             out["no_handler"] = invoke("rt-no-handler", {})
-            lam.create_function(FunctionName="rt-image", PackageType="Image", Role=role(), Code={"ImageUri": "000000000000.dkr.ecr.us-east-1.amazonaws.com/seed:latest"})
-            out["image"] = error(lam.invoke, FunctionName="rt-image", Payload=b"{}")
+            out["image"] = error(lam.create_function, FunctionName="rt-image", PackageType="Image", Role=role(),
+                Code={"ImageUri": "000000000000.dkr.ecr.us-east-1.amazonaws.com/seed:latest"})
             """);
 
         var failed = result["error"]!;
@@ -232,8 +232,9 @@ public sealed class LambdaRuntimeTests(TunedLambdaFixture stratus) : IClassFixtu
         Assert.Contains("Unable to import module 'app'", result["import"]!["payload"]!["errorMessage"]!.GetValue<string>());
         Assert.Equal("Runtime.HandlerNotFound", result["no_handler"]!["payload"]!["errorType"]!.GetValue<string>());
 
-        Assert.Equal("InvalidRuntimeException", result["image"]!["code"]!.GetValue<string>());
-        Assert.Contains("container image registry (ECR)", result["image"]!["message"]!.GetValue<string>());
+        // An image that was never pushed is refused at create time, as AWS refuses it.
+        Assert.Equal("InvalidParameterValueException", result["image"]!["code"]!.GetValue<string>());
+        Assert.Contains("does not exist", result["image"]!["message"]!.GetValue<string>());
     }
 
     [Fact]
