@@ -10,7 +10,7 @@ namespace Stratus.Protocols.SigV4;
 /// the trailers are known once the payload has been read to its end. Header lines are bounded, so a
 /// body without line ends cannot make it buffer without limit.
 /// </summary>
-public sealed class AwsChunkedStream(Stream inner, Func<string> malformed) : Stream
+public sealed class AwsChunkedStream(Stream inner, Func<string> malformed) : ReadOnlyStream
 {
     private const int MaxLineBytes = 4096;
     private const int MaxTrailerLines = 16;
@@ -95,14 +95,4 @@ public sealed class AwsChunkedStream(Stream inner, Func<string> malformed) : Str
     }
 
     private AwsException Malformed() => new("IncompleteBody", malformed());
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -162,7 +162,7 @@ public sealed class PendingBlob(BlobStore store, string tempPath) : IDisposable
 }
 
 /// <summary>A window of a file (a Range request, a copy-source range), read without loading it.</summary>
-public sealed class FileWindowStream : Stream
+public sealed class FileWindowStream : ReadOnlyStream
 {
     private readonly FileStream _file;
     private long _remaining;
@@ -189,20 +189,10 @@ public sealed class FileWindowStream : Stream
         if (disposing) _file.Dispose();
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>Files read one after another as one stream: a multipart upload's parts assembled into its object.</summary>
-public sealed class ConcatenatedStream(IReadOnlyList<Func<Stream>> parts) : Stream
+public sealed class ConcatenatedStream(IReadOnlyList<Func<Stream>> parts) : ReadOnlyStream
 {
     private int _index;
     private Stream? _current;
@@ -228,14 +218,4 @@ public sealed class ConcatenatedStream(IReadOnlyList<Func<Stream>> parts) : Stre
         if (disposing) _current?.Dispose();
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
