@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Stratus.Host;
-using Stratus.Tests.CloudWatch;
+using Stratus.Tests.Services.CloudWatch;
 
 namespace Stratus.Tests.Host;
 

@@ -1,7 +1,8 @@
 using System.Net;
 using Stratus.Tests.Infrastructure;
-using Stratus.Tests.Integration;
-using Stratus.Tests.Integration.Lambda;
+using Stratus.Tests.Services.Lambda;
+
+using Stratus.Tests.Services.Ecr;
 
 namespace Stratus.Tests.WebConsole;
 

@@ -1,0 +1,556 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Formats.Cbor;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Stratus.Tests.Infrastructure;
+
+namespace Stratus.Tests.Host;
+
+/// <summary>
+/// Every protocol's classic bad inputs thrown at every service of one real Stratus: malformed and
+/// hostile bodies, wrong types for each member, numbers and timestamps out of range, deep nesting,
+/// broken HTTP framing. Nothing may answer 5xx or hang, and Stratus must be healthy after each batch.
+/// </summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
+public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFixture<StratusFixture>
+{
+    /// <summary>Longer than Kestrel's 5-second grace for a body that stops short of its Content-Length.</summary>
+    private static readonly TimeSpan PerRequest = TimeSpan.FromSeconds(20);
+    private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };
+
+    private sealed record Probe(string Name, Func<HttpRequestMessage> Build);
+
+    private sealed record Outcome(string Probe, int Status, string Body);
+
+    // ---- the services and an operation or two of each, with plausible members of every kind ----
+
+    private sealed record QueryOperation(string Service, string Version, string Action, Dictionary<string, string> Members);
+
+    private static readonly QueryOperation[] QueryOperations =
+    [
+        new("iam", "2010-05-08", "CreateRole", new() { ["RoleName"] = "corpus", ["AssumeRolePolicyDocument"] = TrustPolicy, ["MaxSessionDuration"] = "3600", ["Tags.member.1.Key"] = "k", ["Tags.member.1.Value"] = "v", ["Path"] = "/" }),
+        new("iam", "2010-05-08", "ListRoles", new() { ["MaxItems"] = "10", ["Marker"] = "m", ["PathPrefix"] = "/" }),
+        new("sts", "2011-06-15", "AssumeRole", new() { ["RoleArn"] = "arn:aws:iam::000000000000:role/corpus", ["RoleSessionName"] = "s", ["DurationSeconds"] = "900", ["Policy"] = TrustPolicy }),
+        new("rds", "2014-10-31", "DescribeDBInstances", new() { ["DBInstanceIdentifier"] = "corpus", ["MaxRecords"] = "20", ["Filters.Filter.1.Name"] = "engine", ["Filters.Filter.1.Values.Value.1"] = "mariadb" }),
+        new("rds", "2014-10-31", "CreateDBInstance", new() { ["DBInstanceIdentifier"] = "corpus", ["Engine"] = "not-an-engine", ["AllocatedStorage"] = "20", ["DBInstanceClass"] = "db.t3.micro", ["MasterUsername"] = "admin", ["MasterUserPassword"] = "password1", ["Port"] = "3306" }),
+        new("cloudformation", "2010-05-15", "ValidateTemplate", new() { ["TemplateBody"] = "Resources:\n  T:\n    Type: AWS::Logs::LogGroup\n" }),
+        new("cloudformation", "2010-05-15", "DescribeStacks", new() { ["StackName"] = "corpus", ["NextToken"] = "t" }),
+        new("cloudformation", "2010-05-15", "CreateStack", new() { ["StackName"] = "corpus", ["TemplateBody"] = "Resources: [", ["TimeoutInMinutes"] = "5", ["Parameters.member.1.ParameterKey"] = "P", ["Capabilities.member.1"] = "CAPABILITY_IAM" }),
+        new("monitoring", "2010-08-01", "PutMetricData", new() { ["Namespace"] = "Corpus", ["MetricData.member.1.MetricName"] = "m", ["MetricData.member.1.Value"] = "1", ["MetricData.member.1.Timestamp"] = "2025-01-01T00:00:00Z", ["MetricData.member.1.Dimensions.member.1.Name"] = "d", ["MetricData.member.1.Dimensions.member.1.Value"] = "v", ["MetricData.member.1.StorageResolution"] = "60" }),
+        new("monitoring", "2010-08-01", "GetMetricData", new() { ["MetricDataQueries.member.1.Id"] = "e1", ["MetricDataQueries.member.1.Expression"] = "1+1", ["StartTime"] = "2025-01-01T00:00:00Z", ["EndTime"] = "2025-01-01T01:00:00Z", ["MaxDatapoints"] = "100" }),
+        new("monitoring", "2010-08-01", "GetMetricStatistics", new() { ["Namespace"] = "Corpus", ["MetricName"] = "m", ["StartTime"] = "2025-01-01T00:00:00Z", ["EndTime"] = "2025-01-01T01:00:00Z", ["Period"] = "60", ["Statistics.member.1"] = "Sum" }),
+    ];
+
+    private const string TrustPolicy = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""";
+
+    /// <summary>Raw, already form-encoded values: each wrong for some member kind, or for the encoding itself.</summary>
+    private static readonly string[] WrongQueryValues =
+    [
+        "", "abc", "-1", "0", "1.5", "99999999999999999", "123456789012345678901234567890", "1e999", "NaN", "-Infinity", "true",
+        "2015-13-45T99%3A99%3A99Z", "%00", "%01x", "%EF%BF%BF", "%ED%A0%80", "%FF%FE", "%ZZ", "%", "%E2%82",
+        new string('x', 100_000),
+        Uri.EscapeDataString("""{"Statement":[{"Effect":"Allow","Effect":"Deny"}]}"""),
+        Uri.EscapeDataString(new string('[', 10_000)),
+    ];
+
+    private sealed record JsonOperation(string Service, string Target, string ContentType, JsonObject Members);
+
+    private static readonly JsonOperation[] JsonOperations =
+    [
+        new("ecr", "AmazonEC2ContainerRegistry_V20150921.CreateRepository", "application/x-amz-json-1.1", new() { ["repositoryName"] = "corpus", ["tags"] = new JsonArray(new JsonObject { ["Key"] = "k", ["Value"] = "v" }), ["imageScanningConfiguration"] = new JsonObject { ["scanOnPush"] = true } }),
+        new("ecr", "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories", "application/x-amz-json-1.1", new() { ["repositoryNames"] = new JsonArray("corpus"), ["maxResults"] = 10, ["nextToken"] = "t" }),
+        new("ecr", "AmazonEC2ContainerRegistry_V20150921.TagResource", "application/x-amz-json-1.1", new() { ["resourceArn"] = "arn:aws:ecr:us-east-1:000000000000:repository/corpus", ["tags"] = new JsonArray(new JsonObject { ["Key"] = "k", ["Value"] = "v" }) }),
+        new("ecr", "AmazonEC2ContainerRegistry_V20150921.ListImages", "application/x-amz-json-1.1", new() { ["repositoryName"] = "corpus", ["maxResults"] = 10, ["filter"] = new JsonObject { ["tagStatus"] = "TAGGED" } }),
+        new("logs", "Logs_20140328.CreateLogGroup", "application/x-amz-json-1.1", new() { ["logGroupName"] = "corpus", ["tags"] = new JsonObject { ["k"] = "v" } }),
+        new("logs", "Logs_20140328.PutLogEvents", "application/x-amz-json-1.1", new() { ["logGroupName"] = "corpus", ["logStreamName"] = "s", ["logEvents"] = new JsonArray(new JsonObject { ["timestamp"] = 1735689600000, ["message"] = "{\"a\":1}" }) }),
+        new("logs", "Logs_20140328.FilterLogEvents", "application/x-amz-json-1.1", new() { ["logGroupName"] = "corpus", ["filterPattern"] = "{ $.a = 1 }", ["startTime"] = 0, ["endTime"] = 1735689600000, ["limit"] = 10 }),
+        new("monitoring", "GraniteServiceVersion20100801.PutMetricData", "application/x-amz-json-1.0", new() { ["Namespace"] = "Corpus", ["MetricData"] = new JsonArray(new JsonObject { ["MetricName"] = "m", ["Value"] = 1, ["Timestamp"] = 1735689600, ["Values"] = new JsonArray(1, 2), ["Counts"] = new JsonArray(1, 1) }) }),
+        new("monitoring", "GraniteServiceVersion20100801.PutMetricAlarm", "application/x-amz-json-1.0", new() { ["AlarmName"] = "corpus", ["Namespace"] = "Corpus", ["MetricName"] = "m", ["Statistic"] = "Sum", ["Period"] = 60, ["EvaluationPeriods"] = 1, ["Threshold"] = 1.5, ["ComparisonOperator"] = "GreaterThanThreshold" }),
+    ];
+
+    private sealed record RestOperation(string Service, string Method, string Path, JsonObject Members);
+
+    private static readonly RestOperation[] RestOperations =
+    [
+        new("lambda", "POST", "/2015-03-31/functions", new() { ["FunctionName"] = "corpus", ["Runtime"] = "python3.12", ["Role"] = "arn:aws:iam::000000000000:role/corpus", ["Handler"] = "h.h", ["Code"] = new JsonObject { ["ZipFile"] = "!!!not base64" }, ["Timeout"] = 3, ["MemorySize"] = 128, ["Environment"] = new JsonObject { ["Variables"] = new JsonObject { ["K"] = "V" } }, ["Tags"] = new JsonObject { ["k"] = "v" } }),
+        new("lambda", "PUT", "/2015-03-31/functions/corpus/configuration", new() { ["Timeout"] = 3, ["MemorySize"] = 128, ["Description"] = "d" }),
+        new("apigateway", "POST", "/restapis", new() { ["name"] = "corpus", ["description"] = "d", ["binaryMediaTypes"] = new JsonArray("image/png"), ["minimumCompressionSize"] = 0, ["tags"] = new JsonObject { ["k"] = "v" }, ["endpointConfiguration"] = new JsonObject { ["types"] = new JsonArray("REGIONAL") } }),
+    ];
+
+    /// <summary>Raw JSON texts: each the wrong type, range or encoding for some member kind.</summary>
+    private static readonly string[] WrongJsonValues =
+    [
+        "0", "-1", "1.5", "99999999999999999", "123456789012345678901234567890", "1e999", "-1e999", "true", "null",
+        "\"\"", "\"abc\"", "\"\\u0000\"", "\"\\ud800\"", "\"99999999999999999\"", "\"NaN\"", "\"Infinity\"", "\"!!!not base64\"",
+        "[]", "[1,{\"a\":[]}]", "{}", "{\"a\":{\"b\":1}}", "[\"\\udc00\"]", "{\"k\":1e999}", "{\"k\":{\"k\":1}}", "[null,null]",
+        "\"" + new string('x', 100_000) + "\"",
+    ];
+
+    // ---- the batches: one per protocol family, health checked after each ----
+
+    [Fact]
+    public async Task Query_services_answer_every_wrong_value_and_form_encoding_with_4xx()
+    {
+        var probes = new List<Probe>();
+        foreach (var op in QueryOperations)
+        {
+            foreach (var member in op.Members.Keys)
+                foreach (var wrong in WrongQueryValues)
+                    probes.Add(QueryProbe($"{op.Service} {op.Action} {member}={Short(wrong)}", op, op.Members.ToDictionary(p => p.Key, p => Uri.EscapeDataString(p.Value)).With(member, wrong)));
+            var encoded = op.Members.ToDictionary(p => p.Key, p => Uri.EscapeDataString(p.Value));
+            foreach (var (name, key) in QueryKeyShapes)
+                probes.Add(QueryProbe($"{op.Service} {op.Action} key {name}", op, encoded.With(key, "x")));
+        }
+        foreach (var service in QueryOperations.Select(o => (o.Service, o.Version)).Distinct())
+        {
+            probes.Add(FormProbe($"{service.Service} non-UTF-8 form body", service.Service, [.. "Action=ListRoles&Version="u8, .. Encoding.ASCII.GetBytes(service.Version), .. "&X="u8, 0xFF, 0xFE, 0xC0, 0x80]));
+            probes.Add(FormProbe($"{service.Service} binary form body", service.Service, Enumerable.Range(0, 2048).Select(i => (byte)(i * 91)).ToArray()));
+            probes.Add(FormProbe($"{service.Service} no Action", service.Service, Encoding.ASCII.GetBytes($"Version={service.Version}")));
+            probes.Add(FormProbe($"{service.Service} repeated Action", service.Service, Encoding.ASCII.GetBytes($"Action=A&Action=B&Version={service.Version}")));
+            probes.Add(FormProbe($"{service.Service} 100,001 pairs", service.Service, Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("a=1&", 100_001)) + $"Version={service.Version}")));
+            probes.Add(new Probe($"{service.Service} wrong content type", () => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Content("Action=GetCallerIdentity&Version=2011-06-15"u8.ToArray(), "text/plain") }.Signed(service.Service)));
+            probes.Add(new Probe($"{service.Service} corrupt gzip", () => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Gzip(FormContent(Encoding.ASCII.GetBytes($"Action=ListRoles&Version={service.Version}")), corrupt: true) }.Signed(service.Service)));
+        }
+        await RunBatchAsync(probes, "iam", "sts", "rds", "cloudformation", "monitoring");
+    }
+
+    /// <summary>Form keys that stretch the Query protocol's flattening: list indices out of range, not numbers, very deep.</summary>
+    private static readonly (string Name, string Key)[] QueryKeyShapes =
+    [
+        ("index 0", "Tags.member.0.Key"), ("index 99999", "Tags.member.99999.Key"), ("index -1", "Tags.member.-1.Key"), ("index abc", "Tags.member.abc.Key"),
+        ("500 segments", string.Join('.', Enumerable.Repeat("a", 500))), ("2000-char key", new string('k', 2000)), ("empty segments", "...."), ("list then scalar", "MetricData.member.1"),
+    ];
+
+    [Fact]
+    public async Task Json_services_answer_every_wrong_value_and_malformed_body_with_4xx()
+    {
+        var probes = new List<Probe>();
+        foreach (var op in JsonOperations)
+        {
+            foreach (var member in op.Members.Select(m => m.Key).ToList())
+                foreach (var wrong in WrongJsonValues)
+                    probes.Add(JsonProbe($"{op.Target} {member}={Short(wrong)}", op, WithRawMember(op.Members, member, wrong)));
+            foreach (var (name, body) in MalformedJsonBodies)
+                probes.Add(JsonProbe($"{op.Target} {name}", op, body));
+            probes.Add(new Probe($"{op.Target} corrupt gzip", () => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Gzip(Content(Encoding.UTF8.GetBytes(op.Members.ToJsonString()), op.ContentType), corrupt: true) }.Signed(op.Service).Targeted(op.Target)));
+            probes.Add(new Probe($"{op.Target} gzip bomb", () => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Gzip(Content(new byte[11 * 1024 * 1024], op.ContentType), corrupt: false) }.Signed(op.Service).Targeted(op.Target)));
+            probes.Add(new Probe($"{op.Target} wrong content type", () => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Content(Encoding.UTF8.GetBytes(op.Members.ToJsonString()), "text/plain") }.Signed(op.Service).Targeted(op.Target)));
+            probes.Add(new Probe($"{op.Target} unknown operation", () => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Content("{}"u8.ToArray(), op.ContentType) }.Signed(op.Service).Targeted(op.Target[..op.Target.IndexOf('.')] + ".NoSuchOperation")));
+            probes.Add(new Probe($"{op.Target} malformed target", () => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Content("{}"u8.ToArray(), op.ContentType) }.Signed(op.Service).Targeted("no-dot-" + new string('x', 8000))));
+        }
+        foreach (var op in RestOperations)
+        {
+            foreach (var member in op.Members.Select(m => m.Key).ToList())
+                foreach (var wrong in WrongJsonValues)
+                    probes.Add(RestProbe($"{op.Service} {op.Method} {op.Path} {member}={Short(wrong)}", op, op.Path, WithRawMember(op.Members, member, wrong)));
+            foreach (var (name, body) in MalformedJsonBodies)
+                probes.Add(RestProbe($"{op.Service} {op.Method} {op.Path} {name}", op, op.Path, body));
+        }
+        foreach (var (name, body) in MalformedJsonBodies)
+            probes.Add(new Probe($"apigateway ImportRestApi {name}", () => new HttpRequestMessage(HttpMethod.Post, "/restapis?mode=import") { Content = Content(Encoding.UTF8.GetBytes(body), "application/json") }.Signed("apigateway")));
+        probes.Add(new Probe("apigateway ImportRestApi invalid UTF-8", () => new HttpRequestMessage(HttpMethod.Post, "/restapis?mode=import") { Content = Content([.. "{\"openapi\":\""u8, 0xFF, .. "\"}"u8], "application/json") }.Signed("apigateway")));
+        foreach (var (service, path) in RestPaths)
+            probes.Add(new Probe($"{service} GET {Short(path)}", () => new HttpRequestMessage(HttpMethod.Get, path).Signed(service)));
+        await RunBatchAsync(probes, "ecr", "logs", "monitoring", "lambda", "apigateway");
+    }
+
+    private static readonly (string Name, string Body)[] MalformedJsonBodies =
+    [
+        ("truncated", "{\"a\":"), ("just an open brace", "{"), ("array", "[]"), ("null", "null"), ("number", "123"), ("string", "\"s\""),
+        ("duplicate members", "{\"a\":1,\"a\":2}"), ("nested duplicate members", "{\"x\":{\"k\":1,\"k\":2}}"),
+        ("NaN literal", "{\"a\":NaN}"), ("Infinity literal", "{\"a\":Infinity}"), ("comment", "{/*c*/}"), ("trailing comma", "{\"a\":1,}"),
+        ("single quotes", "{'a':1}"), ("deep arrays", "{\"a\":" + new string('[', 100_000) + new string(']', 100_000) + "}"),
+        ("deep objects", string.Concat(Enumerable.Repeat("{\"a\":", 10_000)) + "1" + new string('}', 10_000)),
+        ("lone surrogate escape", "{\"a\":\"\\ud800\"}"), ("control character", "{\"a\":\"\u0001\"}"), ("BOM", "\uFEFF{}"),
+        ("100,000 members", "{" + string.Join(',', Enumerable.Range(0, 100_000).Select(i => $"\"m{i}\":{i}")) + "}"),
+    ];
+
+    private static readonly (string Service, string Path)[] RestPaths =
+    [
+        ("lambda", "/2015-03-31/functions/%00"), ("lambda", "/2015-03-31/functions/%ZZ"), ("lambda", "/2015-03-31/functions/%FF%FE"), ("lambda", "/2015-03-31/functions/%ED%A0%80/configuration"),
+        ("lambda", "/2015-03-31/functions?MaxItems=abc"), ("lambda", "/2015-03-31/functions?MaxItems=99999999999999999999"), ("lambda", "/2015-03-31/functions?MaxItems=-1&Marker=%00"),
+        ("lambda", "/2015-03-31/functions/" + new string('f', 6000)), ("apigateway", "/restapis?limit=abc"), ("apigateway", "/restapis?limit=1e999&position=%FF"),
+        ("apigateway", "/restapis/%00/resources"), ("apigateway", "/restapis/x/stages/%ZZ"), ("apigateway", "/" + string.Join('/', Enumerable.Repeat("a", 2000))),
+    ];
+
+    [Fact]
+    public async Task Json_bodies_are_refused_per_aws_json_protocols()
+    {
+        var duplicate = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Content("{\"logGroupName\":\"a\",\"logGroupName\":\"b\"}"u8.ToArray(), "application/x-amz-json-1.1") }.Signed("logs").Targeted("Logs_20140328.CreateLogGroup"), "duplicate");
+        Assert.Equal(400, duplicate.Status);
+        Assert.Contains("SerializationException", duplicate.Body);
+        byte[] badUtf8 = [.. "{\"repositoryName\":\""u8, 0xC3, 0x28, .. "\"}"u8];
+        var utf8 = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Content(badUtf8, "application/x-amz-json-1.1") }.Signed("ecr").Targeted("AmazonEC2ContainerRegistry_V20150921.CreateRepository"), "utf8");
+        Assert.Equal(400, utf8.Status);
+        Assert.Contains("SerializationException", utf8.Body);
+    }
+
+    [Fact]
+    public async Task The_reported_500s_get_the_services_own_errors()
+    {
+        var roleName = await SendAsync(QueryProbe("role %00", QueryOperations[0], new() { ["RoleName"] = "a%00b", ["AssumeRolePolicyDocument"] = Uri.EscapeDataString(TrustPolicy) }).Build, "role %00");
+        Assert.Equal(400, roleName.Status);
+        Assert.Contains("<Code>ValidationError</Code>", roleName.Body);
+        Assert.Contains("roleName", roleName.Body);
+
+        var timestamp = new JsonObject { ["Namespace"] = "Corpus", ["MetricData"] = new JsonArray(new JsonObject { ["MetricName"] = "m", ["Value"] = 1, ["Timestamp"] = 99999999999999999 }) };
+        var putMetric = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Content(Encoding.UTF8.GetBytes(timestamp.ToJsonString()), "application/x-amz-json-1.0") }.Signed("monitoring").Targeted("GraniteServiceVersion20100801.PutMetricData"), "timestamp");
+        Assert.Equal(400, putMetric.Status);
+        Assert.Contains("InvalidParameterValue", putMetric.Body);
+
+        var (_, badChunk) = await RawAsync("bad chunk", RawHeads[0].Head + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 400", badChunk);
+        var (_, shortBody) = await RawAsync("short body", RawHeads.First(h => h.Service == "logs").Head + "Content-Length: 100\r\n\r\n{}");
+        Assert.StartsWith("HTTP/1.1 400", shortBody);
+    }
+
+    [Fact]
+    public async Task Cbor_answers_every_wrong_item_with_4xx()
+    {
+        var probes = new List<Probe>();
+        var members = new JsonObject { ["Namespace"] = "Corpus", ["MetricData"] = new JsonArray(new JsonObject { ["MetricName"] = "m", ["Value"] = 1, ["Timestamp"] = 1735689600 }), ["StartTime"] = 0, ["MaxDatapoints"] = 10 };
+        foreach (var operation in new[] { "PutMetricData", "GetMetricData", "ListMetrics", "GetMetricStatistics" })
+        {
+            foreach (var member in members.Select(m => m.Key).ToList())
+                foreach (var (name, write) in WrongCborItems)
+                    probes.Add(CborProbe($"{operation} {member}={name}", operation, Cbor(w =>
+                    {
+                        w.WriteStartMap(null);
+                        foreach (var (key, value) in members)
+                        {
+                            w.WriteTextString(key);
+                            if (key == member) write(w);
+                            else WriteJson(w, value);
+                        }
+                        w.WriteEndMap();
+                    })));
+            foreach (var (name, body) in MalformedCborBodies)
+                probes.Add(CborProbe($"{operation} {name}", operation, body));
+        }
+        await RunBatchAsync(probes, "monitoring");
+
+        var nan = await SendAsync(CborProbe("nan", "PutMetricData", Cbor(w =>
+        {
+            w.WriteStartMap(1);
+            w.WriteTextString("Namespace");
+            w.WriteHalf(Half.NaN);
+            w.WriteEndMap();
+        })).Build, "nan");
+        Assert.Equal(400, nan.Status);
+    }
+
+    private static readonly (string Name, Action<CborWriter> Write)[] WrongCborItems =
+    [
+        ("half NaN", w => w.WriteHalf(Half.NaN)), ("double +inf", w => w.WriteDouble(double.PositiveInfinity)), ("single -inf", w => w.WriteSingle(float.NegativeInfinity)),
+        ("uint64 max", w => w.WriteUInt64(ulong.MaxValue)), ("most negative", w => w.WriteCborNegativeIntegerRepresentation(ulong.MaxValue)), ("int64 min", w => w.WriteInt64(long.MinValue)),
+        ("bytes", w => w.WriteByteString([1, 2, 3])), ("text", w => w.WriteTextString("abc")), ("bool", w => w.WriteBoolean(true)), ("null", w => w.WriteNull()),
+        ("undefined", w => w.WriteSimpleValue(CborSimpleValue.Undefined)), ("simple 99", w => w.WriteSimpleValue((CborSimpleValue)99)),
+        ("tag 1 huge", w => { w.WriteTag(CborTag.UnixTimeSeconds); w.WriteInt64(99999999999999999); }), ("tag 1 -inf", w => { w.WriteTag(CborTag.UnixTimeSeconds); w.WriteDouble(double.NegativeInfinity); }),
+        ("tag 1 text", w => { w.WriteTag(CborTag.UnixTimeSeconds); w.WriteTextString("now"); }), ("unknown tag", w => { w.WriteTag((CborTag)999_999); w.WriteTextString("x"); }),
+        ("bignum tag", w => w.WriteBigInteger(System.Numerics.BigInteger.Pow(10, 40))), ("decimal tag", w => w.WriteDecimal(decimal.MaxValue)),
+        ("indefinite text", w => { w.WriteStartIndefiniteLengthTextString(); w.WriteTextString("a"); w.WriteTextString("b"); w.WriteEndIndefiniteLengthTextString(); }),
+        ("indefinite array", w => { w.WriteStartArray(null); w.WriteInt32(1); w.WriteEndArray(); }), ("indefinite map", w => { w.WriteStartMap(null); w.WriteTextString("k"); w.WriteInt32(1); w.WriteEndMap(); }),
+        ("map with int key", w => { w.WriteStartMap(1); w.WriteInt32(1); w.WriteInt32(1); w.WriteEndMap(); }),
+        ("nested 60", w => { for (var i = 0; i < 60; i++) w.WriteStartArray(1); w.WriteInt32(1); for (var i = 0; i < 60; i++) w.WriteEndArray(); }),
+    ];
+
+    private static readonly (string Name, byte[] Body)[] MalformedCborBodies =
+    [
+        ("truncated map", [0xA1, 0x61]), ("array at top", [0x82, 0x01, 0x02]), ("trailing bytes", [0xA0, 0x00]), ("reserved additional info", [0xA1, 0x61, 0x61, 0x1C]),
+        ("break without start", [0xFF]), ("invalid UTF-8 key", [0xA1, 0x62, 0xC3, 0x28, 0x01]), ("invalid UTF-8 value", [0xA1, 0x61, 0x61, 0x62, 0xFF, 0xFE]),
+        ("huge declared length", [0xA1, 0x61, 0x61, 0x7B, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]), ("huge map count", [0xBB, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]),
+        ("deep indefinite arrays", [0xA1, 0x61, 0x61, .. Enumerable.Repeat((byte)0x9F, 100_000), .. Enumerable.Repeat((byte)0xFF, 100_000), 0xFF]),
+        ("deep tags", [0xA1, 0x61, 0x61, .. Enumerable.SelectMany(Enumerable.Range(0, 50_000), _ => new byte[] { 0xD9, 0x03, 0xE7 }), 0x01]),
+        ("json instead", "{\"Namespace\":\"x\"}"u8.ToArray()),
+    ];
+
+    [Fact]
+    public async Task Recursive_parsers_and_expansions_refuse_hostile_input_quickly()
+    {
+        var parentheses = new string('(', 12_000) + "1" + new string(')', 12_000);
+        var mathJson = new JsonObject { ["MetricDataQueries"] = new JsonArray(new JsonObject { ["Id"] = "e1", ["Expression"] = parentheses }), ["StartTime"] = 0, ["EndTime"] = 1735689600 };
+        var math = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Content(Encoding.UTF8.GetBytes(mathJson.ToJsonString()), "application/x-amz-json-1.0") }.Signed("monitoring").Targeted("GraniteServiceVersion20100801.GetMetricData"), "metric math");
+        Assert.Equal(400, math.Status);
+
+        var nestedMath = "e1+" + string.Concat(Enumerable.Repeat("ABS(", 200)) + "1" + new string(')', 200);
+        var deepMath = await SendAsync(QueryProbe("deep math", QueryOperations.First(o => o.Action == "GetMetricData"), new() { ["MetricDataQueries.member.1.Id"] = "e1", ["MetricDataQueries.member.1.Expression"] = Uri.EscapeDataString(nestedMath), ["StartTime"] = "0", ["EndTime"] = "1735689600" }).Build, "deep math");
+        Assert.Equal(400, deepMath.Status);
+
+        var pattern = new JsonObject { ["logGroupName"] = "corpus", ["filterPattern"] = "{ " + new string('(', 12_000) + "$.a = 1" + new string(')', 12_000) + " }" };
+        var filter = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Content(Encoding.UTF8.GetBytes(pattern.ToJsonString()), "application/x-amz-json-1.1") }.Signed("logs").Targeted("Logs_20140328.FilterLogEvents"), "filter pattern");
+        Assert.InRange(filter.Status, 400, 499);
+
+        var clock = Stopwatch.StartNew();
+        var laughs = await SendAsync(QueryProbe("billion laughs", QueryOperations.First(o => o.Action == "ValidateTemplate"), new() { ["TemplateBody"] = Uri.EscapeDataString(BillionLaughs) }).Build, "billion laughs");
+        Assert.Equal(400, laughs.Status);
+        Assert.Contains("YAML aliases are not allowed in CloudFormation templates", laughs.Body);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"billion laughs took {clock.Elapsed}");
+
+        foreach (var (name, template) in HostileTemplates)
+        {
+            var answer = await SendAsync(QueryProbe(name, QueryOperations.First(o => o.Action == "ValidateTemplate"), new() { ["TemplateBody"] = Uri.EscapeDataString(template) }).Build, name);
+            Assert.True(answer.Status == 400 && answer.Body.Contains("<Code>ValidationError</Code>"), $"{name}: {answer.Status} {Short(answer.Body)}");
+        }
+        await AssertHealthyAsync("cloudformation", "monitoring", "logs");
+    }
+
+    /// <summary>The 271-byte attack: nine levels of aliases each repeating the previous nine times.</summary>
+    private static string BillionLaughs =>
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+        + string.Concat(Enumerable.Range(1, 8).Select(i =>
+        {
+            var (name, previous) = ((char)('a' + i), (char)('a' + i - 1));
+            return $"{name}: &{name} [{string.Join(',', Enumerable.Repeat($"*{previous}", 9))}]\n";
+        }));
+
+    private static readonly (string Name, string Template)[] HostileTemplates =
+    [
+        ("deep YAML flow", "Resources: " + new string('[', 20_000) + new string(']', 20_000)),
+        ("deep YAML block", "Resources:\n" + string.Concat(Enumerable.Range(1, 300).Select(i => new string(' ', i) + "a:\n")) + new string(' ', 301) + "b: 1\n"),
+        ("deep JSON", "{\"Resources\":" + new string('[', 20_000) + new string(']', 20_000) + "}"),
+        ("nested Fn::Join", "Resources:\n  T:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: " + string.Concat(Enumerable.Repeat("{\"Fn::Join\": [\"\", [", 2_000)) + "x" + string.Concat(Enumerable.Repeat("]]}", 2_000)) + "\n"),
+        ("duplicate JSON members", "{\"Resources\":{\"T\":{\"Type\":\"AWS::Logs::LogGroup\"}},\"Resources\":{}}"),
+        ("over 51,200 bytes", "Description: " + new string('x', 60_000) + "\nResources:\n  T:\n    Type: AWS::Logs::LogGroup\n"),
+        ("merge key alias", "x: &x {Type: AWS::Logs::LogGroup}\nResources:\n  T:\n    <<: *x\n"),
+        ("invalid UTF-8 escape", "{\"Resources\":{\"T\":{\"Type\":\"\\ud800\"}}}"),
+    ];
+
+    [Fact]
+    public async Task Broken_http_framing_gets_4xx_at_every_service_and_no_hang()
+    {
+        var framing = new List<Task<(string, string)>>();
+        foreach (var (service, head) in RawHeads)
+        {
+            framing.Add(RawAsync($"{service} bad chunk size", head + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"));
+            framing.Add(RawAsync($"{service} chunk size overflow", head + "Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n{}\r\n0\r\n\r\n"));
+            framing.Add(RawAsync($"{service} chunk longer than its size", head + "Transfer-Encoding: chunked\r\n\r\n1\r\n{}}}}\r\n0\r\n\r\n"));
+            framing.Add(RawAsync($"{service} body shorter than Content-Length", head + "Content-Length: 100\r\n\r\n{\"a\":1}"));
+            framing.Add(RawAsync($"{service} negative Content-Length", head + "Content-Length: -5\r\n\r\n{}"));
+            framing.Add(RawAsync($"{service} two Content-Lengths", head + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}"));
+            framing.Add(RawAsync($"{service} 100 MB Content-Length", head + "Content-Length: 104857600\r\n\r\n" + new string('a', 65_536)));
+            framing.Add(RawAsync($"{service} overlong header", head + "X-Padding: " + new string('p', 100_000) + "\r\nContent-Length: 2\r\n\r\n{}"));
+        }
+        var cloudWatch = RawHeads.First(h => h.Service == "monitoring").Head;
+        framing.Add(RawAsync("monitoring past 1 MiB by Content-Length", cloudWatch + "Content-Length: 1048577\r\n\r\n" + new string('a', 65_536)));
+        framing.Add(RawAsync("monitoring past 1 MiB while streaming", cloudWatch + "Transfer-Encoding: chunked\r\n\r\n" + string.Concat(Enumerable.Repeat("10000\r\n" + new string('a', 65_536) + "\r\n", 17)) + "0\r\n\r\n"));
+        framing.Add(RawAsync("unsigned 100 MB form", "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 104857600\r\n\r\nAction=ListRoles&Version=2010-05-08&" + new string('a', 65_536)));
+        framing.Add(RawAsync("unsigned form bad chunk", "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nAction=ListRoles\r\n0\r\n\r\n"));
+        framing.Add(RawAsync("unsigned form short body", "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nAction=ListRoles"));
+
+        var results = await Task.WhenAll(framing);
+        var failures = results.Where(r => !r.Item2.StartsWith("HTTP/1.1 4", StringComparison.Ordinal)).Select(r => $"{r.Item1}: {r.Item2}").ToList();
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        foreach (var refused in new[] { "iam 100 MB Content-Length", "unsigned 100 MB form", "monitoring past 1 MiB by Content-Length", "monitoring past 1 MiB while streaming" })
+            Assert.Contains(results, r => r.Item1 == refused && r.Item2.StartsWith("HTTP/1.1 413", StringComparison.Ordinal));
+        await AssertHealthyAsync(RawHeads.Select(h => h.Service).ToArray());
+    }
+
+    private static readonly (string Service, string Head)[] RawHeads =
+    [
+        .. new[] { "iam", "sts", "rds", "cloudformation", "monitoring" }.Select(s => (s, $"POST / HTTP/1.1\r\nHost: localhost\r\nAuthorization: {Scope(s)}\r\nContent-Type: application/x-www-form-urlencoded\r\n")),
+        ("ecr", $"POST / HTTP/1.1\r\nHost: localhost\r\nAuthorization: {Scope("ecr")}\r\nX-Amz-Target: AmazonEC2ContainerRegistry_V20150921.CreateRepository\r\nContent-Type: application/x-amz-json-1.1\r\n"),
+        ("logs", $"POST / HTTP/1.1\r\nHost: localhost\r\nAuthorization: {Scope("logs")}\r\nX-Amz-Target: Logs_20140328.CreateLogGroup\r\nContent-Type: application/x-amz-json-1.1\r\n"),
+        ("lambda", $"POST /2015-03-31/functions HTTP/1.1\r\nHost: localhost\r\nAuthorization: {Scope("lambda")}\r\nContent-Type: application/json\r\n"),
+        ("apigateway", $"POST /restapis HTTP/1.1\r\nHost: localhost\r\nAuthorization: {Scope("apigateway")}\r\nContent-Type: application/json\r\n"),
+    ];
+
+    // ---- sending and checking ----
+
+    private async Task RunBatchAsync(List<Probe> probes, params string[] services)
+    {
+        var failures = new ConcurrentBag<string>();
+        await Parallel.ForEachAsync(probes, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (probe, _) =>
+        {
+            var outcome = await SendAsync(probe.Build, probe.Name);
+            if (outcome.Status >= 500) failures.Add($"{outcome.Probe}: {outcome.Status} {Short(outcome.Body)}");
+        });
+        Assert.True(failures.IsEmpty, $"{failures.Count} of {probes.Count} probes failed:\n" + string.Join("\n", failures.Take(40)));
+        await AssertHealthyAsync(services);
+    }
+
+    private async Task<Outcome> SendAsync(Func<HttpRequestMessage> build, string name)
+    {
+        using var request = build();
+        request.RequestUri = new Uri(stratus.Url + request.RequestUri!.OriginalString);
+        using var timeout = new CancellationTokenSource(PerRequest);
+        try
+        {
+            using var response = await Http.SendAsync(request, timeout.Token);
+            return new Outcome(name, (int)response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token));
+        }
+        catch (OperationCanceledException)
+        {
+            return new Outcome(name, 599, $"no answer within {PerRequest.TotalSeconds} s");
+        }
+        catch (HttpRequestException e)
+        {
+            return new Outcome(name, 598, $"connection failed: {e.Message}");
+        }
+    }
+
+    private async Task AssertHealthyAsync(params string[] services)
+    {
+        var health = JsonNode.Parse(await Http.GetStringAsync(stratus.Url + "/_stratus/health"))!;
+        Assert.Equal("running", health["status"]!.GetValue<string>());
+        foreach (var service in services.Distinct())
+        {
+            // The health page names CloudWatch by its service name, not its signing name.
+            var state = health["services"]![service == "monitoring" ? "cloudwatch" : service]!["state"]!.GetValue<string>();
+            Assert.StartsWith("running", state);
+        }
+    }
+
+    /// <summary>Writes a request byte for byte (HttpClient will not send broken framing) and returns the status line.</summary>
+    private async Task<(string, string)> RawAsync(string name, string request)
+    {
+        using var timeout = new CancellationTokenSource(PerRequest);
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, stratus.Server.Port, timeout.Token);
+            var stream = client.GetStream();
+            try
+            {
+                await stream.WriteAsync(Encoding.Latin1.GetBytes(request), timeout.Token);
+            }
+            catch (IOException)
+            {
+                // The server may answer and close before reading all of an oversized request.
+            }
+            var buffer = new byte[512];
+            var read = 0;
+            int last;
+            while (read < buffer.Length && (last = await stream.ReadAsync(buffer.AsMemory(read), timeout.Token)) > 0)
+            {
+                read += last;
+                if (Encoding.Latin1.GetString(buffer, 0, read).Contains("\r\n", StringComparison.Ordinal)) break;
+            }
+            var text = Encoding.Latin1.GetString(buffer, 0, read);
+            return (name, text.Contains("\r\n", StringComparison.Ordinal) ? text[..text.IndexOf("\r\n", StringComparison.Ordinal)] : $"no status line: '{text}'");
+        }
+        catch (OperationCanceledException)
+        {
+            return (name, $"no answer within {PerRequest.TotalSeconds} s");
+        }
+        catch (IOException e)
+        {
+            return (name, $"connection failed: {e.Message}");
+        }
+    }
+
+    private static Probe QueryProbe(string name, QueryOperation op, Dictionary<string, string> encodedMembers) =>
+        FormProbe(name, op.Service, Encoding.UTF8.GetBytes($"Action={op.Action}&Version={op.Version}&" + string.Join('&', encodedMembers.Select(p => $"{Uri.EscapeDataString(p.Key)}={p.Value}"))));
+
+    private static Probe FormProbe(string name, string service, byte[] body) =>
+        new(name, () => new HttpRequestMessage(HttpMethod.Post, "/") { Content = FormContent(body) }.Signed(service));
+
+    private static Probe JsonProbe(string name, JsonOperation op, string body) =>
+        new(name, () => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Content(Encoding.UTF8.GetBytes(body), op.ContentType) }.Signed(op.Service).Targeted(op.Target));
+
+    private static Probe RestProbe(string name, RestOperation op, string path, string body) =>
+        new(name, () => new HttpRequestMessage(new HttpMethod(op.Method), path) { Content = Content(Encoding.UTF8.GetBytes(body), "application/json") }.Signed(op.Service));
+
+    private static Probe CborProbe(string name, string operation, byte[] body) =>
+        new(name, () =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"/service/GraniteServiceVersion20100801/operation/{operation}") { Content = Content(body, "application/cbor") }.Signed("monitoring");
+            request.Headers.TryAddWithoutValidation("smithy-protocol", "rpc-v2-cbor");
+            return request;
+        });
+
+    private static ByteArrayContent FormContent(byte[] body) => Content(body, "application/x-www-form-urlencoded; charset=utf-8");
+
+    private static ByteArrayContent Content(byte[] body, string contentType)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        return content;
+    }
+
+    /// <summary>The content gzipped and marked so, or (corrupt) marked gzip without being gzip.</summary>
+    private static ByteArrayContent Gzip(ByteArrayContent content, bool corrupt)
+    {
+        var raw = content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
+        byte[] body;
+        if (corrupt) body = raw;
+        else
+        {
+            using var compressed = new MemoryStream();
+            using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest)) gzip.Write(raw);
+            body = compressed.ToArray();
+        }
+        var zipped = new ByteArrayContent(body);
+        foreach (var header in content.Headers.Where(h => h.Key != "Content-Length")) zipped.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        zipped.Headers.ContentEncoding.Add("gzip");
+        return zipped;
+    }
+
+    /// <summary>The members as JSON with one member's value replaced by raw JSON text, which may be anything.</summary>
+    private static string WithRawMember(JsonObject members, string member, string rawValue)
+    {
+        const string Placeholder = "\"__corpus_placeholder__\"";
+        var copy = (JsonObject)members.DeepClone();
+        copy[member] = "__corpus_placeholder__";
+        return copy.ToJsonString().Replace(Placeholder, rawValue, StringComparison.Ordinal);
+    }
+
+    private static byte[] Cbor(Action<CborWriter> write)
+    {
+        var writer = new CborWriter(CborConformanceMode.Lax);
+        write(writer);
+        return writer.Encode();
+    }
+
+    private static void WriteJson(CborWriter w, JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                w.WriteStartMap(obj.Count);
+                foreach (var (k, v) in obj) { w.WriteTextString(k); WriteJson(w, v); }
+                w.WriteEndMap();
+                break;
+            case JsonArray list:
+                w.WriteStartArray(list.Count);
+                foreach (var item in list) WriteJson(w, item);
+                w.WriteEndArray();
+                break;
+            case JsonValue v when v.TryGetValue<string>(out var s):
+                w.WriteTextString(s);
+                break;
+            case JsonValue v when v.TryGetValue<int>(out var i):
+                w.WriteInt32(i);
+                break;
+            default:
+                w.WriteNull();
+                break;
+        }
+    }
+
+    internal static string Scope(string service) =>
+        $"AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0000";
+
+    private static string Short(string text) => text.Length <= 60 ? text : text[..60] + $"...({text.Length} chars)";
+}
+
+internal static class CorpusRequestExtensions
+{
+    public static HttpRequestMessage Signed(this HttpRequestMessage request, string service)
+    {
+        request.Headers.TryAddWithoutValidation("Authorization", MalformedInputCorpusTests.Scope(service));
+        return request;
+    }
+
+    public static HttpRequestMessage Targeted(this HttpRequestMessage request, string target)
+    {
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+        return request;
+    }
+
+    public static Dictionary<string, string> With(this Dictionary<string, string> members, string key, string value) =>
+        new(members) { [key] = value };
+}
