@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.ApiGateway.Vtl;
 using static Stratus.Services.ApiGateway.ApiGatewayErrors;
 

@@ -5,6 +5,7 @@ using Stratus.Host;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
+using Stratus.Services.CloudFormation.Engine;
 using Stratus.Services.CloudFormation.Templates;
 
 namespace Stratus.Services.CloudFormation;

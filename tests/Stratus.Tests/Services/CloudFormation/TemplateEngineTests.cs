@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Collections.Concurrent;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation;
+using Stratus.Services.CloudFormation.Engine;
 using Stratus.Services.CloudFormation.Templates;
 
 namespace Stratus.Tests.Services.CloudFormation;

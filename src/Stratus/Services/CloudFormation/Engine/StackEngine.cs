@@ -6,7 +6,7 @@ using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Templates;
 
-namespace Stratus.Services.CloudFormation;
+namespace Stratus.Services.CloudFormation.Engine;
 
 /// <summary>A template with the parameter values a stack operation runs with.</summary>
 public sealed record StackPlan(Template Template, IReadOnlyDictionary<string, string> Parameters);

@@ -1,6 +1,7 @@
 using Stratus.Services.ApiGateway;
+using Stratus.Services.ApiGateway.Engine;
 
-namespace Stratus.Tests.Services.ApiGateway;
+namespace Stratus.Tests.Services.ApiGateway.Engine;
 
 public sealed class StageRouterTests
 {

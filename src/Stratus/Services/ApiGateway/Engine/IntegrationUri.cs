@@ -1,4 +1,4 @@
-namespace Stratus.Services.ApiGateway;
+namespace Stratus.Services.ApiGateway.Engine;
 
 /// <summary>
 /// An AWS integration's target: <c>arn:aws:apigateway:REGION:SERVICE:path/...</c> or <c>...:action/...</c>;

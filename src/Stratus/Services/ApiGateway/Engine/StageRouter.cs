@@ -1,6 +1,6 @@
 using Stratus.Services.ApiGateway.Engine;
 
-namespace Stratus.Services.ApiGateway;
+namespace Stratus.Services.ApiGateway.Engine;
 
 /// <summary>A method a request path and verb resolved to, its precomputed plan, and the values of the path's {variables}.</summary>
 public sealed record MatchedRoute(ApiResource Resource, MethodPlan Plan, IReadOnlyDictionary<string, string> PathParameters)
