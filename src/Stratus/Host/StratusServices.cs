@@ -12,6 +12,8 @@ using Stratus.Services.CloudWatch.CloudFormation;
 using Stratus.Services.Ecr;
 using Stratus.Services.Iam;
 using Stratus.Services.Iam.CloudFormation;
+using Stratus.Services.Kms;
+using Stratus.Services.Kms.CloudFormation;
 using Stratus.Services.Lambda;
 using Stratus.Services.Lambda.CloudFormation;
 using Stratus.Services.Lambda.Engine;
@@ -93,6 +95,7 @@ public sealed class StratusServices : IAsyncDisposable
             new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock),
             cloudWatch, logs, clock, Log("apigateway.execute-api"));
 
+        var kms = new KmsService(store, clock, options.DataDir is null ? null : Path.Combine(options.DataDir, "kms-keys.key"));
         var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
         [
             new IamRoleProvider(iam),
@@ -109,11 +112,13 @@ public sealed class StratusServices : IAsyncDisposable
             new LambdaFunctionProvider(lambda, new LambdaFunctionCode(options.LocalCodeRoot)),
             new LambdaPermissionProvider(lambda),
             new LambdaVersionProvider(lambda),
+            new KmsKeyProvider(kms),
+            new KmsAliasProvider(kms),
         ]), address, Log("cloudformation.engine"));
 
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));
         var storageConsole = new StorageConsole(ecr, lambda, s3);
-        var ssm = new SsmService(store, clock, options.DataDir);
+        var ssm = new SsmService(store, clock, kms);
         IStratusService[] all =
         [
             new IamApi(iam, Log("iam")), new StsApi(sts, Log("sts")), new EcrApi(ecr, Log("ecr")),
@@ -122,6 +127,7 @@ public sealed class StratusServices : IAsyncDisposable
             new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
             new S3Api(s3, Log("s3")),
             new SsmApi(ssm, Log("ssm")),
+            new KmsApi(kms, Log("kms")),
         ];
         return new StratusServices(store, ephemeralWorkDir)
         {

@@ -95,7 +95,7 @@ public sealed class SsmApi : IStratusService
                     {
                         var entry = Metadata(i.Scope, parameter, v);
                         entry.Remove("ARN");
-                        entry["Value"] = _ssm.Reveal(v, withDecryption);
+                        entry["Value"] = _ssm.Reveal(i.Scope, parameter, v, withDecryption);
                         entry["Labels"] = new JsonArray([.. v.Labels.Select(l => (JsonNode)l)]);
                         return (JsonNode)entry;
                     })]),
@@ -139,7 +139,7 @@ public sealed class SsmApi : IStratusService
         {
             ["Name"] = parameter.Name,
             ["Type"] = version.Type,
-            ["Value"] = _ssm.Reveal(version, withDecryption),
+            ["Value"] = _ssm.Reveal(scope, parameter, version, withDecryption),
             ["Version"] = version.Version,
         };
         // AWS echoes the selector a caller asked for (NAME:VERSION or NAME:LABEL).

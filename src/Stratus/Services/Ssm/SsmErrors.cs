@@ -34,5 +34,10 @@ public static class SsmErrors
 
     public static AwsException InvalidResourceType() => new("InvalidResourceType", "The resource type is not valid. Stratus serves ResourceType Parameter.");
 
+    /// <summary>KMS refused to encrypt or decrypt a SecureString (no such key, disabled, pending deletion, unusable): SSM answers
+    /// InvalidKeyId and carries KMS's own error inside its message, as AWS does.</summary>
+    public static AwsException InvalidKeyId(AwsException kms) =>
+        new("InvalidKeyId", $"{kms.Message} (Service: AWSKMS; Status Code: {kms.StatusCode}; Error Code: {kms.Code})");
+
     public static AwsException Validation(string message) => AwsException.Validation(message);
 }

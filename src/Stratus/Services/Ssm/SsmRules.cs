@@ -70,18 +70,6 @@ public static partial class SsmRules
         return maxResults.Value;
     }
 
-    /// <summary>One page of an ordered list; the token is the offset, base64 so clients treat it as opaque.</summary>
-    public static (IReadOnlyList<T> Page, string? Next) Page<T>(IReadOnlyList<T> items, string? token, int size)
-    {
-        var start = 0;
-        if (token is not null)
-        {
-            try { start = int.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(token)), System.Globalization.CultureInfo.InvariantCulture); }
-            catch (FormatException) { throw SsmErrors.InvalidNextToken(); }
-            if (start < 0 || start > items.Count) throw SsmErrors.InvalidNextToken();
-        }
-        var page = items.Skip(start).Take(size).ToList();
-        var end = start + page.Count;
-        return (page, end < items.Count ? Convert.ToBase64String(Encoding.UTF8.GetBytes(end.ToString(System.Globalization.CultureInfo.InvariantCulture))) : null);
-    }
+    public static (IReadOnlyList<T> Page, string? Next) Page<T>(IReadOnlyList<T> items, string? token, int size) =>
+        Stratus.Protocols.OffsetPaging.Page(items, token, size, SsmErrors.InvalidNextToken);
 }

@@ -1,29 +1,27 @@
-using System.Security.Cryptography;
 using System.Text;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Services.Kms;
 
 namespace Stratus.Services.Ssm;
 
 /// <summary>
 /// Parameter Store: parameters with their versions, labels and tags, written through to the store.
-/// SecureString values are kept as AES-GCM ciphertext under a key of Stratus's, never in plain text.
+/// SecureString values are encrypted by KMS under the parameter's key (alias/aws/ssm unless KeyId names another),
+/// bound to the parameter's ARN as encryption context, as AWS does; only the ciphertext blob is stored.
 /// </summary>
 public sealed class SsmService
 {
     public const string DefaultKeyId = "alias/aws/ssm";
-    private const int NonceSize = 12;
-    private const int TagSize = 16;
     private readonly ResourceTable<SsmParameter> _parameters;
     private readonly TimeProvider _clock;
-    private readonly byte[] _key;
+    private readonly IKmsEncryption _kms;
 
-    /// <param name="dataDir">Where the key file lives; null (ephemeral) keeps the key in memory only.</param>
-    public SsmService(StateStore store, TimeProvider clock, string? dataDir)
+    public SsmService(StateStore store, TimeProvider clock, IKmsEncryption kms)
     {
         _clock = clock;
         _parameters = new ResourceTable<SsmParameter>(store, "ssm.parameters");
-        _key = dataDir is null ? RandomNumberGenerator.GetBytes(32) : DataDirectory.ReadOrCreateSecret(Path.Combine(dataDir, "ssm-parameters.key"), 32);
+        _kms = kms;
     }
 
     public static string Arn(Scope scope, string name) => $"arn:aws:ssm:{scope.Region}:{scope.AccountId}:parameter/{name.TrimStart('/')}";
@@ -46,8 +44,8 @@ public sealed class SsmService
         SsmRules.CheckAllowedPattern(pattern, request.Value);
         if (request.KeyId is not null && type != "SecureString")
             throw SsmErrors.Validation("KeyId is required for SecureString type parameter only.");
-        var stored = type == "SecureString" ? Encrypt(request.Value) : request.Value;
         var keyId = type == "SecureString" ? request.KeyId ?? DefaultKeyId : null;
+        var stored = keyId is null ? request.Value : Encrypt(scope, request.Name, keyId, request.Value);
         var version = new SsmParameterVersion((existing?.Latest.Version ?? 0) + 1, type, stored, keyId,
             request.Description ?? existing?.Latest.Description, pattern, tier, _clock.GetUtcNow(), scope.PrincipalArn, []);
         var next = existing is null
@@ -75,8 +73,8 @@ public sealed class SsmService
     }
 
     /// <summary>The value a caller sees: a SecureString's plain text only with decryption asked for, else the stored ciphertext (base64), as AWS.</summary>
-    public string Reveal(SsmParameterVersion version, bool withDecryption) =>
-        version.Type == "SecureString" && withDecryption ? Decrypt(version.Value) : version.Value;
+    public string Reveal(Scope scope, SsmParameter parameter, SsmParameterVersion version, bool withDecryption) =>
+        version.Type == "SecureString" && withDecryption ? Decrypt(scope, parameter.Name, version.Value) : version.Value;
 
     public IReadOnlyList<SsmParameter> List(Scope scope) =>
         [.. _parameters.Entries.Where(e => e.Key.StartsWith(ResourceTable<SsmParameter>.Key(scope.AccountId, scope.Region, ""), StringComparison.Ordinal))
@@ -143,23 +141,18 @@ public sealed class SsmService
     public IReadOnlyDictionary<string, string> Tags(Scope scope, string name) =>
         (_parameters.Get(Key(scope, name)) ?? throw SsmErrors.InvalidResourceId()).Tags;
 
-    private string Encrypt(string plain)
+    /// <summary>The encryption context AWS binds a SecureString's ciphertext to: the parameter's ARN.</summary>
+    private static Dictionary<string, string> Context(Scope scope, string name) => new() { ["PARAMETER_ARN"] = Arn(scope, name) };
+
+    private string Encrypt(Scope scope, string name, string keyId, string plain)
     {
-        var bytes = Encoding.UTF8.GetBytes(plain);
-        var sealedValue = new byte[NonceSize + TagSize + bytes.Length];
-        var nonce = sealedValue.AsSpan(0, NonceSize);
-        RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(_key, TagSize);
-        aes.Encrypt(nonce, bytes, sealedValue.AsSpan(NonceSize + TagSize), sealedValue.AsSpan(NonceSize, TagSize));
-        return Convert.ToBase64String(sealedValue);
+        try { return Convert.ToBase64String(_kms.Encrypt(scope, keyId, Encoding.UTF8.GetBytes(plain), Context(scope, name))); }
+        catch (AwsException e) { throw SsmErrors.InvalidKeyId(e); }
     }
 
-    private string Decrypt(string stored)
+    private string Decrypt(Scope scope, string name, string stored)
     {
-        var sealedValue = Convert.FromBase64String(stored);
-        var plain = new byte[sealedValue.Length - NonceSize - TagSize];
-        using var aes = new AesGcm(_key, TagSize);
-        aes.Decrypt(sealedValue.AsSpan(0, NonceSize), sealedValue.AsSpan(NonceSize + TagSize), sealedValue.AsSpan(NonceSize, TagSize), plain);
-        return Encoding.UTF8.GetString(plain);
+        try { return Encoding.UTF8.GetString(_kms.Decrypt(scope, Convert.FromBase64String(stored), Context(scope, name), null).Plaintext); }
+        catch (AwsException e) { throw SsmErrors.InvalidKeyId(e); }
     }
 }
