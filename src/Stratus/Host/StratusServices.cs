@@ -143,7 +143,7 @@ public sealed class StratusServices : IAsyncDisposable
             CloudFormation = cloudFormation,
             CloudWatch = cloudWatch,
             Logs = logs,
-            Pages = [.. all.SelectMany(service => service.Pages), new StratusConsole(all, cloudWatch, logs, clock, storageConsole).Page, storageConsole.DownloadPage],
+            Pages = [.. all.SelectMany(service => service.Pages), new StratusConsole(all, cloudWatch, logs, clock, storageConsole, new ConfigurationConsole(ssm, kms)).Page, storageConsole.DownloadPage],
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Stratus.Protocols;
 
 namespace Stratus.Services.Kms;
@@ -28,8 +29,9 @@ public sealed record KmsKey(
     DateTimeOffset? NextRotationDate = null,
     DateTimeOffset? OnDemandRotationStartDate = null)
 {
-    public bool RotationEnabled => RotationPeriodInDays is not null;
-    public bool IsAwsManaged => KeyManager == "AWS";
+    [JsonIgnore] public bool RotationEnabled => RotationPeriodInDays is not null;
+    [JsonIgnore] public bool IsAwsManaged => KeyManager == "AWS";
+    [JsonIgnore] public string Region => Arn.Split(':')[3];
 }
 
 /// <summary>An alias: a name (alias/...) for one key of the same account and region.</summary>

@@ -82,6 +82,9 @@ public sealed class KmsService : IKmsEncryption
         [.. _keys.Entries.Where(e => e.Key.StartsWith(ScopePrefix(scope), StringComparison.Ordinal)).Select(e => Settle(scope, e.Value))
             .OfType<KmsKey>().OrderBy(k => k.CreationDate).ThenBy(k => k.KeyId, StringComparer.Ordinal)];
 
+    /// <summary>Every key of every account and region (the console's view), as stored: time-driven changes wait for the next use.</summary>
+    public IEnumerable<KmsKey> AllKeys() => _keys.Values;
+
     public KmsKey UpdateDescription(Scope scope, string keyId, string description)
     {
         KmsRules.CheckDescription(description);

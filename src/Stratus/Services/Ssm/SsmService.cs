@@ -80,6 +80,14 @@ public sealed class SsmService
         [.. _parameters.Entries.Where(e => e.Key.StartsWith(ResourceTable<SsmParameter>.Key(scope.AccountId, scope.Region, ""), StringComparison.Ordinal))
             .Select(e => e.Value).OrderBy(p => p.Name, StringComparer.Ordinal)];
 
+    /// <summary>Every parameter with the account and region it lives in (the console's view).</summary>
+    public IEnumerable<(string AccountId, string Region, SsmParameter Parameter)> AllParameters() =>
+        _parameters.Entries.Select(e =>
+        {
+            var scope = e.Key.Split('\u001f');
+            return (scope[0], scope[1], e.Value);
+        });
+
     /// <summary>Parameters below a path: direct children, or every descendant when recursive (AWS's GetParametersByPath).</summary>
     public IReadOnlyList<SsmParameter> ByPath(Scope scope, string path, bool recursive)
     {
