@@ -47,6 +47,14 @@ public static partial class KmsRules
         return keyUsage;
     }
 
+    public const int MaxKeyIdLength = 2048;
+
+    public static void CheckKeyId(string keyId)
+    {
+        if (keyId.Length is 0 or > MaxKeyIdLength)
+            throw Style.Rejected("keyId", keyId, $"Member must have length {(keyId.Length == 0 ? "greater than or equal to 1" : $"less than or equal to {MaxKeyIdLength}")}");
+    }
+
     public static void CheckDescription(string? description)
     {
         if (description is { Length: > MaxDescriptionLength })

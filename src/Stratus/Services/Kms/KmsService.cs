@@ -268,6 +268,7 @@ public sealed class KmsService : IKmsEncryption
 
     private KmsKey Resolve(Scope scope, string keyId, bool aliases)
     {
+        KmsRules.CheckKeyId(keyId);
         var reference = keyId;
         if (keyId.StartsWith("arn:", StringComparison.Ordinal))
         {
