@@ -125,6 +125,18 @@ public sealed class KmsApi : IStratusService
                     ["SourceKeyMaterialId"] = source.MaterialId, ["DestinationKeyMaterialId"] = destination.Materials[^1].Id,
                 };
             }) },
+        { "GenerateMac", i => DryRunnable(i, () =>
+            {
+                var algorithm = MacAlgorithm(i);
+                var (key, mac) = _kms.GenerateMac(i.Scope, i.Required("KeyId"), algorithm, Blob(i, "Message"));
+                return new JsonObject { ["Mac"] = Convert.ToBase64String(mac), ["MacAlgorithm"] = algorithm, ["KeyId"] = key.Arn };
+            }) },
+        { "VerifyMac", i => DryRunnable(i, () =>
+            {
+                var algorithm = MacAlgorithm(i);
+                var key = _kms.VerifyMac(i.Scope, i.Required("KeyId"), algorithm, Blob(i, "Message"), Blob(i, "Mac"));
+                return new JsonObject { ["KeyId"] = key.Arn, ["MacValid"] = true, ["MacAlgorithm"] = algorithm };
+            }) },
         { "GenerateRandom", i =>
             {
                 if (i.Has("CustomKeyStoreId")) throw KmsErrors.NotBuilt("custom key stores");
@@ -167,6 +179,15 @@ public sealed class KmsApi : IStratusService
         return result;
     }
 
+    private static readonly string[] MacAlgorithms = ["HMAC_SHA_224", "HMAC_SHA_256", "HMAC_SHA_384", "HMAC_SHA_512"];
+
+    private static string MacAlgorithm(OperationInput i)
+    {
+        var algorithm = i.Required("MacAlgorithm");
+        return MacAlgorithms.Contains(algorithm) ? algorithm
+            : throw i.Style.Rejected("macAlgorithm", algorithm, $"Member must satisfy enum value set: [{string.Join(", ", MacAlgorithms)}]");
+    }
+
     /// <summary>
     /// DryRun: the call is checked in full and its answer dropped; cryptographic operations change nothing, so running
     /// them is the check. AWS answers DryRunOperationException for a call that would have succeeded.
@@ -195,10 +216,11 @@ public sealed class KmsApi : IStratusService
             ["KeyManager"] = key.KeyManager,
             ["CustomerMasterKeySpec"] = key.KeySpec,
             ["KeySpec"] = key.KeySpec,
-            ["EncryptionAlgorithms"] = new JsonArray(Algorithm),
             ["MultiRegion"] = false,
             ["CurrentKeyMaterialId"] = key.Materials[^1].Id,
         };
+        if (KmsRules.MacAlgorithm(key.KeySpec) is { } mac) json["MacAlgorithms"] = new JsonArray(mac);
+        else json["EncryptionAlgorithms"] = new JsonArray(Algorithm);
         if (key.DeletionDate is { } deletion) json["DeletionDate"] = Seconds(deletion);
         if (key.PendingDeletionWindowInDays is { } window) json["PendingDeletionWindowInDays"] = window;
         return json;

@@ -46,6 +46,12 @@ public static class KmsErrors
     public static AwsException InvalidKeyUsage(string keyArn, string keyUsage, string operation) =>
         new("InvalidKeyUsageException", $"{keyArn} key usage is {keyUsage} which is not valid for {operation}.");
 
+    public static AwsException InvalidMacAlgorithm(string keyArn, string algorithm) =>
+        new("InvalidKeyUsageException", $"{keyArn} does not support the MAC algorithm {algorithm}.");
+
+    // AWS answers a MAC that does not verify with KMSInvalidMacException and no message.
+    public static AwsException InvalidMac() => new("KMSInvalidMacException", "");
+
     public static AwsException AwsManaged(string keyArn) =>
         new("UnsupportedOperationException", $"{keyArn} is an AWS managed key: AWS manages its state, policy, rotation and tags.");
 

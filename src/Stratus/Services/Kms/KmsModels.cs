@@ -52,10 +52,11 @@ public sealed record CreateKeyRequest(string? Description, string KeySpec, strin
         if (input.String("Origin") is { } origin && origin != "AWS_KMS") throw KmsErrors.NotBuilt($"Origin {origin} (imported, CloudHSM or external key store key material)");
         if (input.Bool("MultiRegion") == true) throw KmsErrors.NotBuilt("multi-Region keys");
         if (input.Has("CustomKeyStoreId")) throw KmsErrors.NotBuilt("custom key stores");
+        var spec = KmsRules.CheckKeySpec(keySpec ?? "SYMMETRIC_DEFAULT");
         return new CreateKeyRequest(
             input.String("Description"),
-            KmsRules.CheckKeySpec(keySpec ?? "SYMMETRIC_DEFAULT"),
-            KmsRules.CheckKeyUsage(input.String("KeyUsage") ?? "ENCRYPT_DECRYPT"),
+            spec,
+            KmsRules.CheckKeyUsage(spec, input.String("KeyUsage")),
             input.Has(input.FromTemplate ? "KeyPolicy" : "Policy") ? input.RequiredDocument(input.FromTemplate ? "KeyPolicy" : "Policy") : null,
             tags);
     }

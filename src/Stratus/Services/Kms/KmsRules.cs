@@ -31,20 +31,40 @@ public static partial class KmsRules
     [GeneratedRegex("^[a-zA-Z0-9:/_-]+$")]
     private static partial Regex AliasCharacters();
 
-    /// <summary>The key spec; every spec AWS has is known, only SYMMETRIC_DEFAULT is built (asymmetric and HMAC keys are refused by name).</summary>
+    /// <summary>The HMAC key specs Stratus builds, with their key length and their one MAC algorithm (.NET has no HMAC-SHA-224).</summary>
+    private static readonly Dictionary<string, (int Bytes, string Algorithm)> HmacSpecs = new()
+    {
+        ["HMAC_256"] = (32, "HMAC_SHA_256"),
+        ["HMAC_384"] = (48, "HMAC_SHA_384"),
+        ["HMAC_512"] = (64, "HMAC_SHA_512"),
+    };
+
+    public static bool IsHmac(string keySpec) => HmacSpecs.ContainsKey(keySpec);
+
+    /// <summary>The bytes of material a key spec needs: 256 bits for SYMMETRIC_DEFAULT, the HMAC's own length otherwise.</summary>
+    public static int MaterialLength(string keySpec) => HmacSpecs.TryGetValue(keySpec, out var hmac) ? hmac.Bytes : 32;
+
+    /// <summary>The MAC algorithm an HMAC key spec computes (AWS ties each HMAC key to one).</summary>
+    public static string? MacAlgorithm(string keySpec) => HmacSpecs.TryGetValue(keySpec, out var hmac) ? hmac.Algorithm : null;
+
+    /// <summary>The key spec; every spec AWS has is known, SYMMETRIC_DEFAULT and HMAC_256/384/512 are built, the rest are refused by name.</summary>
     public static string CheckKeySpec(string keySpec)
     {
         if (!KeySpecs.Contains(keySpec)) throw Style.Rejected("keySpec", keySpec, $"Member must satisfy enum value set: [{string.Join(", ", KeySpecs)}]");
-        if (keySpec != "SYMMETRIC_DEFAULT") throw KmsErrors.NotBuilt($"KeySpec {keySpec} (asymmetric, HMAC and post-quantum keys); it builds SYMMETRIC_DEFAULT encryption keys");
+        if (keySpec != "SYMMETRIC_DEFAULT" && !IsHmac(keySpec))
+            throw KmsErrors.NotBuilt($"KeySpec {keySpec} (asymmetric, SM2, ML-DSA and HMAC_224 keys); it builds SYMMETRIC_DEFAULT encryption keys and HMAC_256/384/512 keys");
         return keySpec;
     }
 
-    public static string CheckKeyUsage(string keyUsage)
+    /// <summary>The key usage, which a key spec fixes: ENCRYPT_DECRYPT for SYMMETRIC_DEFAULT (the default), GENERATE_VERIFY_MAC for HMAC keys.</summary>
+    public static string CheckKeyUsage(string keySpec, string? keyUsage)
     {
-        if (!KeyUsages.Contains(keyUsage)) throw Style.Rejected("keyUsage", keyUsage, $"Member must satisfy enum value set: [{string.Join(", ", KeyUsages)}]");
-        // A SYMMETRIC_DEFAULT key encrypts and decrypts only.
-        if (keyUsage != "ENCRYPT_DECRYPT") throw KmsErrors.Validation($"KeyUsage {keyUsage} is not compatible with KeySpec SYMMETRIC_DEFAULT.");
-        return keyUsage;
+        if (keyUsage is not null && !KeyUsages.Contains(keyUsage))
+            throw Style.Rejected("keyUsage", keyUsage, $"Member must satisfy enum value set: [{string.Join(", ", KeyUsages)}]");
+        var usage = keyUsage ?? "ENCRYPT_DECRYPT";
+        var required = IsHmac(keySpec) ? "GENERATE_VERIFY_MAC" : "ENCRYPT_DECRYPT";
+        if (usage != required) throw KmsErrors.Validation($"KeyUsage {usage} is not compatible with KeySpec {keySpec}.");
+        return usage;
     }
 
     public const int MaxKeyIdLength = 2048;
@@ -137,6 +157,13 @@ public static partial class KmsRules
         if (plaintext.Length is 0 or > MaxPlaintext)
             throw Style.Rejected("plaintext", $"Member must have length {(plaintext.Length == 0 ? "greater than or equal to 1" : $"less than or equal to {MaxPlaintext}")}");
         return plaintext;
+    }
+
+    public static byte[] CheckMessage(byte[] message)
+    {
+        if (message.Length is 0 or > MaxPlaintext)
+            throw Style.Rejected("message", $"Member must have length {(message.Length == 0 ? "greater than or equal to 1" : $"less than or equal to {MaxPlaintext}")}");
+        return message;
     }
 
     public static byte[] CheckCiphertext(byte[] ciphertext)

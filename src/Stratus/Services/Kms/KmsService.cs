@@ -24,7 +24,6 @@ public interface IKmsEncryption
 public sealed class KmsService : IKmsEncryption
 {
     public const string DefaultPolicyName = "default";
-    private const int MaterialSize = 32;
 
     /// <summary>
     /// AWS's predefined aliases for AWS managed keys: listed before their key exists, and the key made the first
@@ -61,16 +60,17 @@ public sealed class KmsService : IKmsEncryption
     {
         KmsRules.CheckDescription(request.Description);
         var policy = KmsRules.CheckPolicy(request.Policy ?? DefaultPolicy(scope));
-        return AddKey(scope, request.Description ?? "", "CUSTOMER", policy, request.Tags, rotationPeriod: null);
+        return AddKey(scope, request.KeySpec, request.KeyUsage, request.Description ?? "", "CUSTOMER", policy, request.Tags, rotationPeriod: null);
     }
 
-    private KmsKey AddKey(Scope scope, string description, string keyManager, string policy, IReadOnlyDictionary<string, string> tags, int? rotationPeriod)
+    private KmsKey AddKey(Scope scope, string keySpec, string keyUsage, string description, string keyManager, string policy,
+        IReadOnlyDictionary<string, string> tags, int? rotationPeriod)
     {
         var keyId = Guid.NewGuid().ToString("D");
         var arn = KeyArn(scope, keyId);
         var now = _clock.GetUtcNow();
-        var key = new KmsKey(keyId, arn, scope.AccountId, description, "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT", "Enabled", keyManager, now, policy,
-            [NewMaterial(arn, now)], tags, RotationPeriodInDays: rotationPeriod, NextRotationDate: rotationPeriod is { } days ? now.AddDays(days) : null);
+        var key = new KmsKey(keyId, arn, scope.AccountId, description, keySpec, keyUsage, "Enabled", keyManager, now, policy,
+            [NewMaterial(arn, keySpec, now)], tags, RotationPeriodInDays: rotationPeriod, NextRotationDate: rotationPeriod is { } days ? now.AddDays(days) : null);
         _keys.Put(KeyKey(scope, keyId), key);
         return key;
     }
@@ -120,7 +120,7 @@ public sealed class KmsService : IKmsEncryption
     public KmsKey EnableRotation(Scope scope, string keyId, int? rotationPeriodInDays)
     {
         var period = KmsRules.CheckRotationPeriod(rotationPeriodInDays);
-        return Change(scope, keyId, key => Enabled(CustomerManaged(key)) with
+        return Change(scope, keyId, key => Enabled(Rotatable(CustomerManaged(key))) with
         {
             RotationPeriodInDays = period,
             // AWS rotates a period after rotation is turned on (or its period changed).
@@ -138,7 +138,7 @@ public sealed class KmsService : IKmsEncryption
         Change(scope, keyId, key =>
         {
             var now = _clock.GetUtcNow();
-            return Enabled(CustomerManaged(key)) with { Materials = [.. key.Materials, NewMaterial(key.Arn, now)], OnDemandRotationStartDate = now };
+            return Enabled(Rotatable(CustomerManaged(key))) with { Materials = [.. key.Materials, NewMaterial(key.Arn, key.KeySpec, now)], OnDemandRotationStartDate = now };
         });
 
     // ---- policies and tags ----
@@ -178,14 +178,14 @@ public sealed class KmsService : IKmsEncryption
     /// <summary>Encrypt's blob and the key that made it (the caller may have named it by alias).</summary>
     public (KmsKey Key, byte[] Blob) EncryptUnder(Scope scope, string keyId, byte[] plaintext, IReadOnlyDictionary<string, string> context)
     {
-        var key = Usable(Resolve(scope, keyId, aliases: true));
+        var key = ForEncryption(Usable(Resolve(scope, keyId, aliases: true)), "Encrypt");
         return (key, Seal(key, KmsRules.CheckPlaintext(plaintext), context));
     }
 
     /// <summary>A fresh data key of the length asked for, and the same bytes encrypted under the key.</summary>
     public (KmsKey Key, byte[] Plaintext, byte[] Blob) GenerateDataKey(Scope scope, string keyId, int length, IReadOnlyDictionary<string, string> context)
     {
-        var key = Usable(Resolve(scope, keyId, aliases: true));
+        var key = ForEncryption(Usable(Resolve(scope, keyId, aliases: true)), "GenerateDataKey");
         var dataKey = RandomNumberGenerator.GetBytes(length);
         return (key, dataKey, Seal(key, dataKey, context));
     }
@@ -197,7 +197,7 @@ public sealed class KmsService : IKmsEncryption
         var key = Settle(scope, _keys.Get(KeyKey(scope, blobKeyId))) ?? throw KmsErrors.KeyNotFound(KeyArn(scope, blobKeyId));
         // A KeyId given must name the key the blob was made with.
         if (keyId is not null && Resolve(scope, keyId, aliases: true).KeyId != key.KeyId) throw KmsErrors.IncorrectKey();
-        Usable(key);
+        ForEncryption(Usable(key), "Decrypt");
         if (generation < 0 || generation >= key.Materials.Count) throw KmsErrors.InvalidCiphertext();
         var material = key.Materials[generation];
         var plaintext = KmsCiphertext.Open(ciphertext, Material(key, material), context) ?? throw KmsErrors.InvalidCiphertext();
@@ -209,8 +209,33 @@ public sealed class KmsService : IKmsEncryption
         string? sourceKeyId, string destinationKeyId, IReadOnlyDictionary<string, string> destinationContext)
     {
         var source = Decrypt(scope, ciphertext, sourceContext, sourceKeyId);
-        var destination = Usable(Resolve(scope, destinationKeyId, aliases: true));
+        var destination = ForEncryption(Usable(Resolve(scope, destinationKeyId, aliases: true)), "ReEncrypt");
         return (source, destination, Seal(destination, source.Plaintext, destinationContext));
+    }
+
+    /// <summary>The MAC of a message under an HMAC key, with the algorithm its key spec fixes.</summary>
+    public (KmsKey Key, byte[] Mac) GenerateMac(Scope scope, string keyId, string algorithm, byte[] message)
+    {
+        var key = ForMac(Usable(Resolve(scope, keyId, aliases: true)), algorithm);
+        return (key, Mac(key, algorithm, KmsRules.CheckMessage(message)));
+    }
+
+    /// <summary>Checks a MAC in constant time; one that does not match is KMSInvalidMacException, as AWS answers.</summary>
+    public KmsKey VerifyMac(Scope scope, string keyId, string algorithm, byte[] message, byte[] mac)
+    {
+        var key = ForMac(Usable(Resolve(scope, keyId, aliases: true)), algorithm);
+        return CryptographicOperations.FixedTimeEquals(Mac(key, algorithm, KmsRules.CheckMessage(message)), mac) ? key : throw KmsErrors.InvalidMac();
+    }
+
+    private byte[] Mac(KmsKey key, string algorithm, byte[] message)
+    {
+        var material = Material(key, key.Materials[^1]);
+        return algorithm switch
+        {
+            "HMAC_SHA_256" => HMACSHA256.HashData(material, message),
+            "HMAC_SHA_384" => HMACSHA384.HashData(material, message),
+            _ => HMACSHA512.HashData(material, message),
+        };
     }
 
     /// <summary>Encrypts under the key's newest generation of material.</summary>
@@ -297,7 +322,7 @@ public sealed class KmsService : IKmsEncryption
         {
             if (_aliases.Get(AliasKey(scope, aliasName)) is { } made && Settle(scope, _keys.Get(KeyKey(scope, made.TargetKeyId))) is { } existing) return existing;
             var service = aliasName["alias/aws/".Length..];
-            var key = AddKey(scope, $"Default key that protects my {service} data when no other key is defined", "AWS",
+            var key = AddKey(scope, "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT", $"Default key that protects my {service} data when no other key is defined", "AWS",
                 AwsManagedPolicy(scope, service), new Dictionary<string, string>(), KmsRules.DefaultRotationPeriod);
             var now = _clock.GetUtcNow();
             _aliases.Put(AliasKey(scope, aliasName), new KmsAlias(aliasName, AliasArn(scope, aliasName), key.KeyId, now, now));
@@ -325,7 +350,7 @@ public sealed class KmsService : IKmsEncryption
             return _keys.Update(KeyKey(scope, key.KeyId), current =>
             {
                 if (current.NextRotationDate is not { } due || due > now || current.RotationPeriodInDays is not { } period) return current;
-                return current with { Materials = [.. current.Materials, NewMaterial(current.Arn, due)], NextRotationDate = due.AddDays(period) };
+                return current with { Materials = [.. current.Materials, NewMaterial(current.Arn, current.KeySpec, due)], NextRotationDate = due.AddDays(period) };
             }) ?? key;
         }
         return key;
@@ -344,16 +369,28 @@ public sealed class KmsService : IKmsEncryption
         _ => throw KmsErrors.PendingDeletion(key.Arn),
     };
 
+    private static KmsKey ForEncryption(KmsKey key, string operation) =>
+        key.KeyUsage == "ENCRYPT_DECRYPT" ? key : throw KmsErrors.InvalidKeyUsage(key.Arn, key.KeyUsage, operation);
+
+    private static KmsKey ForMac(KmsKey key, string algorithm)
+    {
+        if (key.KeyUsage != "GENERATE_VERIFY_MAC") throw KmsErrors.InvalidKeyUsage(key.Arn, key.KeyUsage, "GenerateMac");
+        return KmsRules.MacAlgorithm(key.KeySpec) == algorithm ? key : throw KmsErrors.InvalidMacAlgorithm(key.Arn, algorithm);
+    }
+
+    // AWS rotates symmetric encryption keys only.
+    private static KmsKey Rotatable(KmsKey key) => key.KeySpec == "SYMMETRIC_DEFAULT" ? key : throw KmsErrors.RotationUnsupported(key.Arn);
+
     private static KmsKey Enabled(KmsKey key) => NotPendingDeletion(key).KeyState == "Disabled" ? throw KmsErrors.Disabled(key.Arn) : key;
 
     private static KmsKey NotPendingDeletion(KmsKey key) => key.KeyState == "PendingDeletion" ? throw KmsErrors.PendingDeletion(key.Arn) : key;
 
     private static KmsKey CustomerManaged(KmsKey key) => key.IsAwsManaged ? throw KmsErrors.AwsManaged(key.Arn) : key;
 
-    private KmsKeyMaterial NewMaterial(string keyArn, DateTimeOffset at)
+    private KmsKeyMaterial NewMaterial(string keyArn, string keySpec, DateTimeOffset at)
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var material = RandomNumberGenerator.GetBytes(MaterialSize);
+        var material = RandomNumberGenerator.GetBytes(KmsRules.MaterialLength(keySpec));
         return new KmsKeyMaterial(id, Convert.ToBase64String(_sealingKey.Seal(material, MaterialBinding(keyArn, id))), at);
     }
 

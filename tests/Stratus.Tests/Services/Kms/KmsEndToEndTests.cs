@@ -59,6 +59,10 @@ public sealed class KmsEndToEndTests(StratusFixture stratus) : IClassFixture<Str
             kms.cancel_key_deletion(KeyId=kid)
             out["after_cancel"] = kms.describe_key(KeyId=kid)["KeyMetadata"]["KeyState"]
             out["rsa"] = error(kms.create_key, KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")
+            hmac = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]
+            mac = kms.generate_mac(KeyId=hmac["KeyId"], MacAlgorithm="HMAC_SHA_256", Message=b"payload")["Mac"]
+            out["hmac"] = [hmac["MacAlgorithms"], len(mac), kms.verify_mac(KeyId=hmac["KeyId"], MacAlgorithm="HMAC_SHA_256", Message=b"payload", Mac=mac)["MacValid"]]
+            out["bad_mac"] = error(kms.verify_mac, KeyId=hmac["KeyId"], MacAlgorithm="HMAC_SHA_256", Message=b"tampered", Mac=mac)
             keys, marker = [], None
             while True:
                 page = kms.list_keys(Limit=1, **({"Marker": marker} if marker else {}))
@@ -103,6 +107,8 @@ public sealed class KmsEndToEndTests(StratusFixture stratus) : IClassFixture<Str
         Assert.Equal("UnsupportedOperationException", (string?)r["rsa"]!["code"]);
         Assert.Contains("RSA_2048", (string?)r["rsa"]!["message"]);
         Assert.True((bool)r["listed"]!);
+        Assert.Equal("""[["HMAC_SHA_256"],32,true]""", r["hmac"]!.ToJsonString());
+        Assert.Equal("KMSInvalidMacException", (string?)r["bad_mac"]!["code"]);
     }
 
     [Theory]

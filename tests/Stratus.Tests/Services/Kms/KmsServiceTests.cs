@@ -167,6 +167,23 @@ public sealed class KmsServiceTests : IDisposable
         Assert.Equal("UnsupportedOperationException", refused.Code);
         Assert.Contains("RSA_2048", refused.Message);
         Assert.Equal("ValidationException", Code(() => KmsRules.CheckKeySpec("AES_999")));
-        Assert.Equal("ValidationException", Code(() => KmsRules.CheckKeyUsage("SIGN_VERIFY")));
+        Assert.Equal("UnsupportedOperationException", Code(() => KmsRules.CheckKeySpec("HMAC_224")));
+        Assert.Equal("ValidationException", Code(() => KmsRules.CheckKeyUsage("SYMMETRIC_DEFAULT", "SIGN_VERIFY")));
+        Assert.Equal("ValidationException", Code(() => KmsRules.CheckKeyUsage("HMAC_256", null)));
+        Assert.Equal("GENERATE_VERIFY_MAC", KmsRules.CheckKeyUsage("HMAC_256", "GENERATE_VERIFY_MAC"));
+    }
+
+    [Fact]
+    public void Hmac_keys_make_and_verify_macs_with_their_one_algorithm_and_do_not_encrypt()
+    {
+        var key = _kms.CreateKey(_scope, new CreateKeyRequest(null, "HMAC_384", "GENERATE_VERIFY_MAC", null, new Dictionary<string, string>()));
+        var (_, mac) = _kms.GenerateMac(_scope, key.KeyId, "HMAC_SHA_384", "message"u8.ToArray());
+        Assert.Equal(48, mac.Length);
+        Assert.Equal(key.KeyId, _kms.VerifyMac(_scope, key.KeyId, "HMAC_SHA_384", "message"u8.ToArray(), mac).KeyId);
+        Assert.Equal("KMSInvalidMacException", Code(() => _kms.VerifyMac(_scope, key.KeyId, "HMAC_SHA_384", "other"u8.ToArray(), mac)));
+        Assert.Equal("InvalidKeyUsageException", Code(() => _kms.GenerateMac(_scope, key.KeyId, "HMAC_SHA_256", "message"u8.ToArray())));
+        Assert.Equal("InvalidKeyUsageException", Code(() => _kms.Encrypt(_scope, key.KeyId, "x"u8.ToArray(), NoContext)));
+        Assert.Equal("InvalidKeyUsageException", Code(() => _kms.GenerateMac(_scope, NewKey().KeyId, "HMAC_SHA_256", "message"u8.ToArray())));
+        Assert.Equal("UnsupportedOperationException", Code(() => _kms.EnableRotation(_scope, key.KeyId, null)));
     }
 }
