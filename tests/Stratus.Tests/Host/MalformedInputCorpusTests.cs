@@ -70,6 +70,11 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
         new("logs", "Logs_20140328.FilterLogEvents", "application/x-amz-json-1.1", new() { ["logGroupName"] = "corpus", ["filterPattern"] = "{ $.a = 1 }", ["startTime"] = 0, ["endTime"] = 1735689600000, ["limit"] = 10 }),
         new("monitoring", "GraniteServiceVersion20100801.PutMetricData", "application/x-amz-json-1.0", new() { ["Namespace"] = "Corpus", ["MetricData"] = new JsonArray(new JsonObject { ["MetricName"] = "m", ["Value"] = 1, ["Timestamp"] = 1735689600, ["Values"] = new JsonArray(1, 2), ["Counts"] = new JsonArray(1, 1) }) }),
         new("monitoring", "GraniteServiceVersion20100801.PutMetricAlarm", "application/x-amz-json-1.0", new() { ["AlarmName"] = "corpus", ["Namespace"] = "Corpus", ["MetricName"] = "m", ["Statistic"] = "Sum", ["Period"] = 60, ["EvaluationPeriods"] = 1, ["Threshold"] = 1.5, ["ComparisonOperator"] = "GreaterThanThreshold" }),
+        new("kms", "TrentService.CreateKey", "application/x-amz-json-1.1", new() { ["Description"] = "corpus", ["KeySpec"] = "SYMMETRIC_DEFAULT", ["KeyUsage"] = "ENCRYPT_DECRYPT", ["Policy"] = TrustPolicy, ["Tags"] = new JsonArray(new JsonObject { ["TagKey"] = "k", ["TagValue"] = "v" }) }),
+        new("kms", "TrentService.Encrypt", "application/x-amz-json-1.1", new() { ["KeyId"] = "alias/aws/s3", ["Plaintext"] = "aGVsbG8=", ["EncryptionContext"] = new JsonObject { ["k"] = "v" }, ["DryRun"] = false }),
+        new("kms", "TrentService.Decrypt", "application/x-amz-json-1.1", new() { ["CiphertextBlob"] = "AWNvcnB1cy1ub3QtYS1ibG9iLWJ1dC1iYXNlNjQtaW5kZWVkLXllcy1zaXI=", ["EncryptionContext"] = new JsonObject { ["k"] = "v" }, ["KeyId"] = "alias/aws/s3" }),
+        new("kms", "TrentService.GenerateDataKey", "application/x-amz-json-1.1", new() { ["KeyId"] = "alias/aws/s3", ["NumberOfBytes"] = 32, ["KeySpec"] = "AES_256" }),
+        new("kms", "TrentService.ListAliases", "application/x-amz-json-1.1", new() { ["Limit"] = 10, ["Marker"] = "bQ==" }),
     ];
 
     private sealed record RestOperation(string Service, string Method, string Path, JsonObject Members);
@@ -155,7 +160,7 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
         probes.Add(new Probe("apigateway ImportRestApi invalid UTF-8", () => new HttpRequestMessage(HttpMethod.Post, "/restapis?mode=import") { Content = Content([.. "{\"openapi\":\""u8, 0xFF, .. "\"}"u8], "application/json") }.Signed("apigateway")));
         foreach (var (service, path) in RestPaths)
             probes.Add(new Probe($"{service} GET {Short(path)}", () => new HttpRequestMessage(HttpMethod.Get, path).Signed(service)));
-        await RunBatchAsync(probes, "ecr", "logs", "monitoring", "lambda", "apigateway");
+        await RunBatchAsync(probes, "ecr", "logs", "monitoring", "lambda", "apigateway", "kms");
     }
 
     private static readonly (string Name, string Body)[] MalformedJsonBodies =
