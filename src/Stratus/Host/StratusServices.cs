@@ -109,6 +109,7 @@ public sealed class StratusServices : IAsyncDisposable
             new LambdaFunctionProvider(lambda, new LambdaFunctionCode(options.LocalCodeRoot)),
             new LambdaPermissionProvider(lambda),
             new LambdaVersionProvider(lambda),
+            new LambdaAliasProvider(lambda),
         ]), address, Log("cloudformation.engine"));
 
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));
