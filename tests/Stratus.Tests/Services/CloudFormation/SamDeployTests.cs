@@ -44,6 +44,9 @@ public sealed class SamDeployTests(StratusFixture stratus) : IClassFixture<Strat
             out["tags"] = tags
             out["items"] = call(outputs["ItemsApiId"], "dev", "/items", "POST")
             out["preflight"] = call(outputs["ItemsApiId"], "dev", "/items", "OPTIONS")
+            settings = apigw.get_stage(restApiId=outputs["ItemsApiId"], stageName="dev")
+            out["devStage"] = [settings["variables"], settings["methodSettings"]["*/*"]["metricsEnabled"],
+                               settings["methodSettings"]["*/*"]["throttlingBurstLimit"], apigw.get_rest_api(restApiId=outputs["ItemsApiId"])["binaryMediaTypes"]]
             original = cf.get_template(StackName="sam-app", TemplateStage="Original")["TemplateBody"]
             processed = cf.get_template(StackName="sam-app")["TemplateBody"]
             out["original"] = "Transform: AWS::Serverless-2016-10-31" in original
@@ -66,6 +69,7 @@ public sealed class SamDeployTests(StratusFixture stratus) : IClassFixture<Strat
         Assert.Equal("""[200,{"items":"POST","greeting":"bonjour"},null]""", result["items"]!.ToJsonString());
         Assert.Equal(200, (int)result["preflight"]![0]!);
         Assert.Equal("*", (string?)result["preflight"]![2]);
+        Assert.Equal("""[{"release":"1"},true,50,["image/png"]]""", result["devStage"]!.ToJsonString());
         Assert.True((bool)result["original"]!);
         Assert.Equal("""["AWS::ApiGateway::Stage",false]""", result["processed"]!.ToJsonString());
         Assert.Equal("""["AWS::Serverless-2016-10-31"]""", result["summary"]!.ToJsonString());

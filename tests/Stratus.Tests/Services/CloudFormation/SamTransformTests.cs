@@ -92,7 +92,9 @@ public sealed class SamTransformTests
         Assert.Equal("mock", (string?)preflight["type"]);
         Assert.Equal("""{"method.response.header.Access-Control-Allow-Origin":"'*'","method.response.header.Access-Control-Allow-Headers":"'Content-Type'","method.response.header.Access-Control-Allow-Methods":"'DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT'"}""",
             Json(preflight["responses"]!["default"]!["responseParameters"]));
+        Assert.Equal("""["image/png"]""", Json(resources["ItemsApi"]!["Properties"]!["Body"]!["x-amazon-apigateway-binary-media-types"]));
         var stage = resources["ItemsApidevStage"]!["Properties"]!;
+        Assert.Equal("""[{"ResourcePath":"/*","HttpMethod":"*","MetricsEnabled":true,"ThrottlingBurstLimit":50}]""", Json(stage["MethodSettings"]));
         Assert.Equal("dev", (string?)stage["StageName"]);
         Assert.Equal("""{"release":"1"}""", Json(stage["Variables"]));
         Assert.Contains("${__ApiId__}/${__Stage__}/*/items", Json(resources["ItemsFunctionListItemsPermissiondev"]!["Properties"]!["SourceArn"]));
