@@ -53,9 +53,6 @@ public sealed class SamDeployTests(StratusFixture stratus) : IClassFixture<Strat
             out["processed"] = [processed["Resources"]["ServerlessRestApiProdStage"]["Type"], "Transform" in processed]
             out["summary"] = cf.get_template_summary(TemplateBody=original).get("DeclaredTransforms")
             out["createStack"] = error(cf.create_stack, StackName="sam-direct", TemplateBody=original, Capabilities=["CAPABILITY_IAM"])
-            cf.delete_stack(StackName="sam-app")
-            cf.get_waiter("stack_delete_complete").wait(StackName="sam-app", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-            out["gone"] = error(lam.get_function, FunctionName=function)["code"]
             """);
 
         Assert.Equal("CREATE_COMPLETE", (string?)result["status"]);
@@ -75,7 +72,41 @@ public sealed class SamDeployTests(StratusFixture stratus) : IClassFixture<Strat
         Assert.Equal("""["AWS::Serverless-2016-10-31"]""", result["summary"]!.ToJsonString());
         Assert.Equal("InsufficientCapabilitiesException", (string?)result["createStack"]!["code"]);
         Assert.Equal("Requires capabilities : [CAPABILITY_AUTO_EXPAND]", (string?)result["createStack"]!["message"]);
-        Assert.Equal("ResourceNotFoundException", (string?)result["gone"]);
+
+        // New code publishes a new version and moves the alias to it; the old version stays (SAM retains them) and the API follows.
+        var changed = Path.Combine(Path.GetTempPath(), $"sam-app-{Guid.NewGuid():N}.yml");
+        try
+        {
+            await File.WriteAllTextAsync(changed, (await File.ReadAllTextAsync(template)).Replace(
+                "\"path\": event[\"path\"],", "\"path\": event[\"path\"], \"release\": 2,", StringComparison.Ordinal));
+            var redeployed = await Clients.AwsAsync(stratus.Url, "cloudformation", "deploy", "--stack-name", "sam-app", "--template-file", changed,
+                "--capabilities", "CAPABILITY_IAM", "--parameter-overrides", "Greeting=bonjour");
+            Assert.True(redeployed.ExitCode == 0, redeployed.ToString());
+        }
+        finally
+        {
+            File.Delete(changed);
+        }
+        var updated = await Clients.Boto3Async(stratus.Url, """
+            import urllib.request
+            cf = client("cloudformation")
+            lam = client("lambda")
+            resources = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in cf.list_stack_resources(StackName="sam-app")["StackResourceSummaries"]}
+            api, function = resources["ServerlessRestApi"], resources["HelloFunction"]
+            with urllib.request.urlopen(f"{URL}/restapis/{api}/Prod/_user_request_/") as r:
+                out["root"] = json.loads(r.read())
+            out["alias"] = lam.get_alias(FunctionName=function, Name="live")["FunctionVersion"]
+            out["versions"] = [v["Version"] for v in lam.list_versions_by_function(FunctionName=function)["Versions"]]
+            out["status"] = cf.describe_stacks(StackName="sam-app")["Stacks"][0]["StackStatus"]
+            cf.delete_stack(StackName="sam-app")
+            cf.get_waiter("stack_delete_complete").wait(StackName="sam-app", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            out["gone"] = error(lam.get_function, FunctionName=function)["code"]
+            """);
+        Assert.Equal("UPDATE_COMPLETE", (string?)updated["status"]);
+        Assert.Equal("""{"path":"/","release":2,"id":null,"greeting":"bonjour","stage":"test","version":"2"}""", updated["root"]!.ToJsonString());
+        Assert.Equal("2", (string?)updated["alias"]);
+        Assert.Equal("""["$LATEST","1","2"]""", updated["versions"]!.ToJsonString());
+        Assert.Equal("ResourceNotFoundException", (string?)updated["gone"]);
     }
 
     [Fact]
