@@ -53,6 +53,12 @@ public sealed class SamDeployTests(StratusFixture stratus) : IClassFixture<Strat
             out["processed"] = [processed["Resources"]["ServerlessRestApiProdStage"]["Type"], "Transform" in processed]
             out["summary"] = cf.get_template_summary(TemplateBody=original).get("DeclaredTransforms")
             out["createStack"] = error(cf.create_stack, StackName="sam-direct", TemplateBody=original, Capabilities=["CAPABILITY_IAM"])
+            # Acknowledged, CreateStack expands the transform itself, as CloudFormation does.
+            cf.create_stack(StackName="sam-direct", TemplateBody=original, Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+            cf.get_waiter("stack_create_complete").wait(StackName="sam-direct", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            out["direct"] = cf.describe_stacks(StackName="sam-direct")["Stacks"][0]["StackStatus"]
+            cf.delete_stack(StackName="sam-direct")
+            cf.get_waiter("stack_delete_complete").wait(StackName="sam-direct", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
             """);
 
         Assert.Equal("CREATE_COMPLETE", (string?)result["status"]);
@@ -72,6 +78,7 @@ public sealed class SamDeployTests(StratusFixture stratus) : IClassFixture<Strat
         Assert.Equal("""["AWS::Serverless-2016-10-31"]""", result["summary"]!.ToJsonString());
         Assert.Equal("InsufficientCapabilitiesException", (string?)result["createStack"]!["code"]);
         Assert.Equal("Requires capabilities : [CAPABILITY_AUTO_EXPAND]", (string?)result["createStack"]!["message"]);
+        Assert.Equal("CREATE_COMPLETE", (string?)result["direct"]);
 
         // New code publishes a new version and moves the alias to it; the old version stays (SAM retains them) and the API follows.
         var changed = Path.Combine(Path.GetTempPath(), $"sam-app-{Guid.NewGuid():N}.yml");
