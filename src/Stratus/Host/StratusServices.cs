@@ -114,6 +114,7 @@ public sealed class StratusServices : IAsyncDisposable
             new LambdaVersionProvider(lambda),
             new KmsKeyProvider(kms),
             new KmsAliasProvider(kms),
+            new LambdaAliasProvider(lambda),
         ]), address, Log("cloudformation.engine"));
 
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));

@@ -96,6 +96,11 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
                 var body = i.String("ChangeSetName") is { } changeSet
                     ? _cfn.FindChangeSet(i.Scope, changeSet, i.String("StackName")).TemplateBody
                     : _cfn.Find(i.Scope, i.Required("StackName")).TemplateBody;
+                // Processed (the default, as in CloudFormation) is the template after its transforms; Original is as submitted.
+                var stage = i.String("TemplateStage") ?? "Processed";
+                if (stage is not ("Original" or "Processed"))
+                    throw TemplateError.Smithy.Rejected("templateStage", stage, "Member must satisfy enum value set: [Original, Processed]");
+                if (stage == "Processed" && body.Length > 0) body = Template.Parse(body).ProcessedBody;
                 return new JsonObject { ["TemplateBody"] = body, ["StagesAvailable"] = new JsonArray("Original", "Processed") };
             } },
         { "CreateChangeSet", i =>
@@ -195,6 +200,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
             return parameter;
         }));
         if (template.Description is not null) result["Description"] = template.Description;
+        SetList(result, "DeclaredTransforms", template.Transforms.Select(t => JsonValue.Create(t)));
         if (TemplateCapabilities.Required(template).Capability is { } capability)
         {
             result["Capabilities"] = new JsonArray(capability);

@@ -82,10 +82,11 @@ public sealed partial class CloudFormationService : IDisposable
             ? _store.Stacks.Get(nameOrId) is { } byId && byId.AccountId == scope.AccountId && byId.Region == scope.Region ? byId : null
             : _store.InScope(scope.AccountId, scope.Region).FirstOrDefault(s => s.StackName == nameOrId && !s.IsDeleted);
 
-    private (StackPlan Plan, StackRecord Shape) Prepare(StackRequest request, StackRecord? previous)
+    private (StackPlan Plan, StackRecord Shape) Prepare(StackRequest request, StackRecord? previous, bool viaChangeSet = false)
     {
         var template = ParseTemplate(request.TemplateBody);
         var parameters = ParameterDefinition.Resolve(template, request.Parameters, previous?.Parameters);
+        if (!viaChangeSet) TemplateCapabilities.CheckAutoExpand(template, request.Capabilities);
         TemplateCapabilities.Check(template, request.Capabilities);
         if (request.OnFailure is not (null or "ROLLBACK" or "DELETE" or "DO_NOTHING"))
             throw Errors.Constraint("OnFailure", request.OnFailure, "Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]");
@@ -243,7 +244,7 @@ public sealed partial class CloudFormationService : IDisposable
             case "CREATE":
                 if (existing is not null && existing.Status != StackStatus.ReviewInProgress)
                     throw CloudFormationErrors.StackExistsForChangeSet(name, request.ChangeSetName);
-                prepared = Prepare(request.Stack, null);
+                prepared = Prepare(request.Stack, null, viaChangeSet: true);
                 stack = existing ?? CreateReviewStack(scope, name, request.ChangeSetName);
                 changes = prepared.Plan.Template.Resources.Values
                     .Select(r => new ResourceChangeRecord("Add", r.LogicalId, null, r.Type, null, [])).ToList();
@@ -252,7 +253,7 @@ public sealed partial class CloudFormationService : IDisposable
                 stack = existing ?? throw TemplateError.Validation($"Stack [{name}] does not exist");
                 if (!StackStatus.IsUpdatable(stack.Status)) throw NotUpdatable(stack);
                 if (request.UsePreviousTemplate) request = request with { Stack = request.Stack with { TemplateBody = stack.TemplateBody } };
-                prepared = Prepare(request.Stack, stack);
+                prepared = Prepare(request.Stack, stack, viaChangeSet: true);
                 changes = ChangesBetween(stack, prepared.Plan);
                 break;
             default:
@@ -389,7 +390,7 @@ public sealed partial class CloudFormationService : IDisposable
         var request = new StackRequest(stack.StackName, changeSet.TemplateBody,
             changeSet.Parameters.Select(p => new SuppliedParameter(p.Key, p.Value, false)).ToList(),
             changeSet.Capabilities, changeSet.Tags, disableRollback ?? false);
-        var (plan, shape) = Prepare(request, stack);
+        var (plan, shape) = Prepare(request, stack, viaChangeSet: true);
 
         if (changeSet.ChangeSetType == "CREATE")
         {

@@ -17,6 +17,7 @@ public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResour
         var name = p.String("StageName") ?? request.GeneratedName(128);
         var stage = gateway.CreateStage(request.Scope, p.Required("RestApiId"), name, p.Required("DeploymentId"), p.String("Description"),
             p.StringMap("Variables"), p.Bool("TracingEnabled") ?? false, Tags(p));
+        if (MethodSettings(request.LogicalId, p, []) is { Count: > 0 } settings) gateway.UpdateStage(request.Scope, p.Required("RestApiId"), stage.StageName, settings);
         return Task.FromResult(new ProvisionedResource(stage.StageName, new Dictionary<string, string>()));
     }
 
@@ -36,6 +37,7 @@ public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResour
         };
         patch.AddRange(previousVariables.Keys.Except(variables.Keys).Select(k => new PatchOperation("remove", "/variables/" + k, null, null)));
         patch.AddRange(variables.Select(v => new PatchOperation("replace", "/variables/" + v.Key, v.Value, null)));
+        patch.AddRange(MethodSettings(request.LogicalId, p, new ResourceProperties(request.LogicalId, previousProperties).Objects("MethodSettings")));
         gateway.UpdateStage(scope, api, current.PhysicalId, patch);
 
         var arn = $"arn:aws:apigateway:{request.Region}::/restapis/{api}/stages/{current.PhysicalId}";
@@ -51,6 +53,32 @@ public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResour
         ResourceDeletion.IfPresent(() => gateway.DeleteStage(request.Scope, request.Properties.Required("RestApiId"), current.PhysicalId),
             "NotFoundException");
         return Task.CompletedTask;
+    }
+
+    /// <summary>CloudFormation's names for a method setting's fields, with the patch path API Gateway files each under.</summary>
+    private static readonly (string Property, string Path)[] MethodSettingFields =
+    [
+        ("LoggingLevel", "logging/loglevel"), ("MetricsEnabled", "metrics/enabled"), ("DataTraceEnabled", "logging/dataTrace"),
+        ("ThrottlingBurstLimit", "throttling/burstLimit"), ("ThrottlingRateLimit", "throttling/rateLimit"),
+        ("CachingEnabled", "caching/enabled"), ("CacheTtlInSeconds", "caching/ttlInSeconds"), ("CacheDataEncrypted", "caching/dataEncrypted"),
+    ];
+
+    /// <summary>
+    /// MethodSettings as the UpdateStage patch API Gateway applies: each entry's fields under
+    /// /{ResourcePath}/{HttpMethod}/..., ResourcePath already ~1-encoded as the template gives it ("/*" for
+    /// every resource); entries the template no longer lists are removed.
+    /// </summary>
+    private static List<PatchOperation> MethodSettings(string logicalId, ResourceProperties p, IReadOnlyList<JsonObject> previous)
+    {
+        static string Key(ResourceProperties setting) => $"{setting.Required("ResourcePath").TrimEnd('/')}/{setting.Required("HttpMethod")}";
+        var entries = p.Objects("MethodSettings").Select(s => new ResourceProperties(logicalId, s)).ToList();
+        var keys = entries.Select(Key).ToHashSet(StringComparer.Ordinal);
+        var patch = previous.Select(s => Key(new ResourceProperties(logicalId, s))).Where(k => !keys.Contains(k)).Distinct()
+            .Select(k => new PatchOperation("remove", k + "/metrics/enabled", null, null)).ToList();
+        foreach (var entry in entries)
+            foreach (var (property, path) in MethodSettingFields)
+                if (entry.String(property) is { } value) patch.Add(new PatchOperation("replace", $"{Key(entry)}/{path}", value, null));
+        return patch;
     }
 
     private static Dictionary<string, string>? Tags(ResourceProperties p) =>

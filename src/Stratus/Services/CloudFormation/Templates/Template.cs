@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Stratus.Services.CloudFormation.Templates.Serverless;
 
 namespace Stratus.Services.CloudFormation.Templates;
 
@@ -33,8 +34,14 @@ public sealed class Template
         Root = root;
     }
 
+    /// <summary>The template as submitted (GetTemplate's Original stage).</summary>
     public string Body { get; }
+    /// <summary>The processed template: after its transforms, if it declares any.</summary>
     public JsonObject Root { get; }
+    /// <summary>The transforms the template declares (Transform), all applied to <see cref="Root"/>.</summary>
+    public IReadOnlyList<string> Transforms { get; private init; } = [];
+    /// <summary>GetTemplate's Processed stage: the expanded template as JSON, or the body itself when nothing was transformed.</summary>
+    public string ProcessedBody => Transforms.Count > 0 ? Root.ToJsonString() : Body;
     public string? Description { get; private init; }
     public IReadOnlyList<ParameterDefinition> Parameters { get; private init; } = [];
     public JsonObject Mappings { get; private init; } = [];
@@ -46,15 +53,18 @@ public sealed class Template
     public static Template Parse(string body)
     {
         var root = TemplateReader.Parse(body);
+        var transforms = TemplateTransforms.Declared(root);
+        // Transforms run before anything is checked, as CloudFormation processes them first: what is
+        // validated and deployed is the processed template (a SAM template's Globals included).
+        if (transforms.Count > 0) root = TemplateTransforms.Apply(root, transforms);
         var unknown = root.Select(p => p.Key).Where(k => !Sections.Contains(k)).ToList();
         if (unknown.Count > 0) throw TemplateError.Format($"Invalid template property or properties [{string.Join(", ", unknown)}]");
         if (root["AWSTemplateFormatVersion"] is { } version && Text(version) != "2010-09-09")
             throw TemplateError.Format($"Unsupported AWSTemplateFormatVersion {Text(version)}");
-        if (root["Transform"] is not null)
-            throw TemplateError.Validation("Stratus does not run template transforms (Transform); expand the template before deploying it.");
 
         var template = new Template(body, root)
         {
+            Transforms = transforms,
             Description = root["Description"] is { } d ? Text(d) : null,
             Parameters = ParameterDefinition.ReadAll(Section(root, "Parameters")),
             Mappings = Section(root, "Mappings"),

@@ -38,6 +38,17 @@ public static class TemplateCapabilities
         (_, var resources) => $"The following resource(s) require capabilities: [{string.Join(", ", resources.Select(id => template.Resources[id].Type).Distinct())}]",
     };
 
+    /// <summary>
+    /// CreateStack and UpdateStack run a template's transforms (a SAM template's) only when
+    /// CAPABILITY_AUTO_EXPAND acknowledges it, as CloudFormation requires; a change set needs no such
+    /// acknowledgement, since it shows the processed template for review before anything runs.
+    /// </summary>
+    public static void CheckAutoExpand(Template template, IReadOnlyCollection<string> acknowledged)
+    {
+        if (template.Transforms.Count > 0 && !acknowledged.Contains(AutoExpand))
+            throw new Protocols.AwsException("InsufficientCapabilitiesException", $"Requires capabilities : [{AutoExpand}]");
+    }
+
     public static void Check(Template template, IReadOnlyCollection<string> acknowledged)
     {
         foreach (var capability in acknowledged.Where(c => !Known.Contains(c)))

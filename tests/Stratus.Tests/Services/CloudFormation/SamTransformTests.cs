@@ -1,0 +1,200 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Templates;
+
+namespace Stratus.Tests.Services.CloudFormation;
+
+/// <summary>
+/// The SAM transform on its own: each feature's expanded template compared with the resources AWS
+/// documents as generated (logical ids, types, key properties).
+/// </summary>
+public sealed class SamTransformTests
+{
+    private static JsonObject Resources(string body) => (JsonObject)Template.Parse(body).Root["Resources"]!;
+
+    private static JsonObject Expanded(string name) => Resources(File.ReadAllText(CloudFormationTemplates.PathOf(name)));
+
+    private static string Refused(string body) => Assert.Throws<AwsException>(() => Template.Parse(body)).Message;
+
+    private static string Types(JsonObject resources) =>
+        string.Join(",", resources.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}:{r.Value!["Type"]}"));
+
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string Json(JsonNode? node) => node?.ToJsonString(Readable) ?? "null";
+
+    [Fact]
+    public void A_function_with_api_events_expands_to_the_documented_resources()
+    {
+        var resources = Expanded("sam_api_function.yml");
+        var version = resources.Select(r => r.Key).Single(k => k.StartsWith("HelloFunctionVersion", StringComparison.Ordinal));
+        var deployment = resources.Select(r => r.Key).Single(k => k.StartsWith("ServerlessRestApiDeployment", StringComparison.Ordinal));
+        var itemsDeployment = resources.Select(r => r.Key).Single(k => k.StartsWith("ItemsApiDeployment", StringComparison.Ordinal));
+        Assert.Matches("^HelloFunctionVersion[0-9a-f]{10}$", version);
+        Assert.Matches("^ServerlessRestApiDeployment[0-9a-f]{10}$", deployment);
+        Assert.Equal(string.Join(",", new[]
+        {
+            "HelloFunction:AWS::Lambda::Function", "HelloFunctionAliaslive:AWS::Lambda::Alias", "HelloFunctionGetItemPermissionProd:AWS::Lambda::Permission",
+            "HelloFunctionGetRootPermissionProd:AWS::Lambda::Permission", "HelloFunctionRole:AWS::IAM::Role", $"{version}:AWS::Lambda::Version",
+            "ItemsApi:AWS::ApiGateway::RestApi", $"{itemsDeployment}:AWS::ApiGateway::Deployment", "ItemsApidevStage:AWS::ApiGateway::Stage",
+            "ItemsFunction:AWS::Lambda::Function", "ItemsFunctionListItemsPermissiondev:AWS::Lambda::Permission", "ItemsFunctionRole:AWS::IAM::Role",
+            "ServerlessRestApi:AWS::ApiGateway::RestApi", $"{deployment}:AWS::ApiGateway::Deployment", "ServerlessRestApiProdStage:AWS::ApiGateway::Stage",
+        }.Order(StringComparer.Ordinal)), Types(resources));
+
+        var function = resources["HelloFunction"]!["Properties"]!;
+        Assert.Equal("""{"Fn::GetAtt":["HelloFunctionRole","Arn"]}""", Json(function["Role"]));
+        Assert.Equal("""[{"Key":"lambda:createdBy","Value":"SAM"},{"Key":"team","Value":"platform"}]""", Json(function["Tags"]));
+        Assert.Equal("""{"Variables":{"GREETING":{"Ref":"Greeting"},"STAGE":"test"}}""", Json(function["Environment"]));
+        Assert.Equal(["python3.12", "index.handler", "10", "256"],
+            new[] { "Runtime", "Handler", "Timeout", "MemorySize" }.Select(p => function[p]!.ToString()));
+        Assert.StartsWith("import json, os", (string)function["Code"]!["ZipFile"]!);
+
+        var role = resources["HelloFunctionRole"]!["Properties"]!;
+        Assert.Equal("""["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole","arn:aws:iam::aws:policy/AWSLambdaExecute"]""",
+            Json(role["ManagedPolicyArns"]));
+        Assert.Equal("""{"Version":"2012-10-17","Statement":[{"Action":["sts:AssumeRole"],"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com"]}}]}""",
+            Json(role["AssumeRolePolicyDocument"]));
+        var policies = role["Policies"]!.AsArray();
+        Assert.Equal(["HelloFunctionRolePolicy1", "HelloFunctionRolePolicy2"], policies.Select(p => (string)p!["PolicyName"]!));
+        Assert.Equal("""[{"Effect":"Allow","Action":["ssm:DescribeParameters"],"Resource":"*"},{"Effect":"Allow","Action":["ssm:GetParameters","ssm:GetParameter","ssm:GetParametersByPath"],"Resource":{"Fn::Sub":["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${parameterName}",{"parameterName":"app/settings"}]}}]""",
+            Json(policies[0]!["PolicyDocument"]!["Statement"]));
+        Assert.Equal("""[{"Key":"lambda:createdBy","Value":"SAM"}]""", Json(role["Tags"]));
+
+        Assert.Equal("Retain", (string?)resources[version]!["DeletionPolicy"]);
+        Assert.Equal("{\"Name\":\"live\",\"FunctionName\":{\"Ref\":\"HelloFunction\"},\"FunctionVersion\":{\"Fn::GetAtt\":[\"" + version + "\",\"Version\"]}}",
+            Json(resources["HelloFunctionAliaslive"]!["Properties"]));
+
+        var body = resources["ServerlessRestApi"]!["Properties"]!["Body"]!;
+        Assert.Equal("2.0", (string?)body["swagger"]);
+        Assert.Equal("""{"Ref":"AWS::StackName"}""", Json(body["info"]!["title"]));
+        Assert.Equal("""{"type":"aws_proxy","httpMethod":"POST","uri":{"Fn::Sub":"arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${HelloFunctionAliaslive}/invocations"}}""",
+            Json(body["paths"]!["/items/{id}"]!["get"]!["x-amazon-apigateway-integration"]));
+        Assert.StartsWith("""{"RestApiId":{"Ref":"ServerlessRestApi"},"Description":"RestApi deployment id: """ + deployment[^10..],
+            Json(resources[deployment]!["Properties"]));
+        Assert.Equal("Stage", (string?)resources[deployment]!["Properties"]!["StageName"]);
+        Assert.Equal("{\"DeploymentId\":{\"Ref\":\"" + deployment + "\"},\"RestApiId\":{\"Ref\":\"ServerlessRestApi\"},\"StageName\":\"Prod\"}",
+            Json(resources["ServerlessRestApiProdStage"]!["Properties"]));
+        Assert.Equal("""{"Action":"lambda:InvokeFunction","FunctionName":{"Ref":"HelloFunctionAliaslive"},"Principal":"apigateway.amazonaws.com","SourceArn":{"Fn::Sub":["arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${__ApiId__}/${__Stage__}/GET/items/*",{"__ApiId__":{"Ref":"ServerlessRestApi"},"__Stage__":"*"}]}}""",
+            Json(resources["HelloFunctionGetItemPermissionProd"]!["Properties"]));
+        Assert.EndsWith("/GET/\",", Json(resources["HelloFunctionGetRootPermissionProd"]!["Properties"]!["SourceArn"]!["Fn::Sub"]![0]) + ",");
+    }
+
+    [Fact]
+    public void An_explicit_api_takes_its_stage_cors_and_variables_and_any_method_routes()
+    {
+        var resources = Expanded("sam_api_function.yml");
+        var paths = resources["ItemsApi"]!["Properties"]!["Body"]!["paths"]!["/items"]!;
+        Assert.Equal("""{"Fn::Sub":"arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ItemsFunction.Arn}/invocations"}""",
+            Json(paths["x-amazon-apigateway-any-method"]!["x-amazon-apigateway-integration"]!["uri"]));
+        var preflight = paths["options"]!["x-amazon-apigateway-integration"]!;
+        Assert.Equal("mock", (string?)preflight["type"]);
+        Assert.Equal("""{"method.response.header.Access-Control-Allow-Origin":"'*'","method.response.header.Access-Control-Allow-Headers":"'Content-Type'","method.response.header.Access-Control-Allow-Methods":"'DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT'"}""",
+            Json(preflight["responses"]!["default"]!["responseParameters"]));
+        Assert.Equal("""["image/png"]""", Json(resources["ItemsApi"]!["Properties"]!["Body"]!["x-amazon-apigateway-binary-media-types"]));
+        var stage = resources["ItemsApidevStage"]!["Properties"]!;
+        Assert.Equal("""[{"ResourcePath":"/*","HttpMethod":"*","MetricsEnabled":true,"ThrottlingBurstLimit":50}]""", Json(stage["MethodSettings"]));
+        Assert.Equal("dev", (string?)stage["StageName"]);
+        Assert.Equal("""{"release":"1"}""", Json(stage["Variables"]));
+        Assert.Contains("${__ApiId__}/${__Stage__}/*/items", Json(resources["ItemsFunctionListItemsPermissiondev"]!["Properties"]!["SourceArn"]));
+    }
+
+    [Fact]
+    public void Globals_merge_maps_append_lists_and_let_the_resource_override_scalars()
+    {
+        var resources = Resources("""
+            Transform: AWS::Serverless-2016-10-31
+            Globals:
+              Function:
+                Runtime: python3.11
+                Timeout: 5
+                Layers: [arn:aws:lambda:us-east-1:123456789012:layer:a:1]
+                Environment: { Variables: { A: global, B: global } }
+            Resources:
+              Fn:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Handler: index.handler
+                  Timeout: 20
+                  InlineCode: "def handler(e, c): return 1"
+                  Layers: [arn:aws:lambda:us-east-1:123456789012:layer:b:1]
+                  Environment: { Variables: { B: local, C: local } }
+            """);
+        var function = resources["Fn"]!["Properties"]!;
+        Assert.Equal("python3.11", (string?)function["Runtime"]);
+        Assert.Equal(20, (long)function["Timeout"]!);
+        Assert.Equal("""["arn:aws:lambda:us-east-1:123456789012:layer:a:1","arn:aws:lambda:us-east-1:123456789012:layer:b:1"]""", Json(function["Layers"]));
+        Assert.Equal("""{"Variables":{"A":"global","B":"local","C":"local"}}""", Json(function["Environment"]));
+    }
+
+    private const string Function = """
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: index.handler
+              Runtime: python3.12
+        """;
+
+    [Fact]
+    public void Code_locations_vpc_and_images_become_lambda_properties()
+    {
+        var s3 = Resources(Function + "\n      CodeUri: s3://artifacts/app.zip?versionId=v7\n      VpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-1]}\n      AutoPublishAlias: live\n");
+        Assert.Equal("""{"S3Bucket":"artifacts","S3Key":"app.zip","S3ObjectVersion":"v7"}""", Json(s3["Fn"]!["Properties"]!["Code"]));
+        Assert.Contains("service-role/AWSLambdaVPCAccessExecutionRole", Json(s3["FnRole"]!["Properties"]!["ManagedPolicyArns"]));
+        var other = Resources(Function + "\n      CodeUri: {Bucket: artifacts, Key: app2.zip}\n      AutoPublishAlias: live\n");
+        Assert.Equal("""{"S3Bucket":"artifacts","S3Key":"app2.zip"}""", Json(other["Fn"]!["Properties"]!["Code"]));
+        // New code publishes a new version: the version's logical id follows the code.
+        Assert.NotEqual(s3.Select(r => r.Key).Single(k => k.StartsWith("FnVersion", StringComparison.Ordinal)),
+            other.Select(r => r.Key).Single(k => k.StartsWith("FnVersion", StringComparison.Ordinal)));
+
+        var image = Resources("""
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              Fn:
+                Type: AWS::Serverless::Function
+                Properties:
+                  PackageType: Image
+                  ImageUri: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1
+                  ImageConfig: {Command: [app.handler]}
+                  Role: arn:aws:iam::123456789012:role/existing
+            """);
+        Assert.Equal("""{"ImageUri":"123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"}""", Json(image["Fn"]!["Properties"]!["Code"]));
+        Assert.Equal("arn:aws:iam::123456789012:role/existing", (string?)image["Fn"]!["Properties"]!["Role"]);
+        Assert.False(image.ContainsKey("FnRole"));
+    }
+
+    [Fact]
+    public void What_cannot_be_built_is_refused_by_name()
+    {
+        Assert.Equal("Transform AWS::Serverless-2016-10-31 failed with: Invalid Serverless Application Specification document. Number of errors found: 1. " +
+            "Resource with id [GetFunction] is invalid. 'CodeUri' is not a valid S3 Uri of the form 's3://bucket/key' with optional versionId query parameter.",
+            Refused(File.ReadAllText(CloudFormationTemplates.PathOf("sam_dotnet_empty.yml"))));
+        Assert.Contains("EventBridge rules (AWS::Events::Rule)",
+            Refused(Function + "\n      InlineCode: x\n      Events: {Tick: {Type: Schedule, Properties: {Schedule: rate(1 minute)}}}\n"));
+        Assert.Contains("API Gateway v2", Refused(Function + "\n      InlineCode: x\n      Events: {Get: {Type: HttpApi}}\n"));
+        Assert.Contains("S3 does not deliver bucket notifications", Refused(Function + "\n      InlineCode: x\n      Events: {Up: {Type: S3}}\n"));
+        Assert.Contains("DynamoDB", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  T: {Type: AWS::Serverless::SimpleTable}\n"));
+        Assert.Contains("Lambda layers", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  L: {Type: AWS::Serverless::LayerVersion}\n"));
+        Assert.Contains("Serverless Application Repository", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  A: {Type: AWS::Serverless::Application}\n"));
+        Assert.Contains("does not run the transform AWS::Include",
+            Refused("Transform: {Name: AWS::Include, Parameters: {Location: s3://b/k}}\nResources:\n  R: {Type: AWS::IAM::Role}\n"));
+        Assert.Contains("No transform named MyMacro found", Refused("Transform: [AWS::Serverless-2016-10-31, MyMacro]\nResources:\n  R: {Type: AWS::IAM::Role}\n"));
+        Assert.Contains("Only one of 'InlineCode' or 'CodeUri' can be set", Refused(Function + "\n      InlineCode: x\n      CodeUri: s3://b/k\n"));
+        // Without the transform a Globals section is what CloudFormation calls it: an unknown section.
+        Assert.Equal("Template format error: Invalid template property or properties [Globals]",
+            Refused("Globals: {Function: {Timeout: 3}}\nResources:\n  R: {Type: AWS::IAM::Role}\n"));
+    }
+
+    [Fact]
+    public void The_processed_template_drops_transform_and_globals_and_keeps_the_rest()
+    {
+        var template = Template.Parse(File.ReadAllText(CloudFormationTemplates.PathOf("sam_api_function.yml")));
+        Assert.Equal(["AWS::Serverless-2016-10-31"], template.Transforms);
+        var processed = JsonNode.Parse(template.ProcessedBody)!.AsObject();
+        Assert.Equal(["AWSTemplateFormatVersion", "Description", "Parameters", "Resources", "Outputs"], processed.Select(p => p.Key));
+        Assert.Contains("Transform: AWS::Serverless-2016-10-31", template.Body);
+    }
+}
