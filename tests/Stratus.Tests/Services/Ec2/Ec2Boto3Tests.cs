@@ -90,7 +90,7 @@ public sealed class Ec2Boto3Tests(StratusFixture stratus) : IClassFixture<Stratu
             rules = ec2.authorize_security_group_ingress(GroupId=db, IpPermissions=[
                 {"IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306, "UserIdGroupPairs": [{"GroupId": web, "Description": "from web"}]},
                 {"IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306, "IpRanges": [{"CidrIp": "10.20.0.0/16"}]}])["SecurityGroupRules"]
-            out["rules"] = sorted([x["IpProtocol"], x["FromPort"], x.get("CidrIpv4"), x.get("ReferencedGroupInfo", {}).get("GroupId") == web] for x in rules)
+            out["rules"] = sorted([x["IpProtocol"], x["FromPort"], x.get("CidrIpv4", ""), x.get("ReferencedGroupInfo", {}).get("GroupId") == web] for x in rules)
             out["dup_rule"] = error(ec2.authorize_security_group_ingress, GroupId=db, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306, "IpRanges": [{"CidrIp": "10.20.0.0/16"}]}])
             out["no_ports"] = error(ec2.authorize_security_group_ingress, GroupId=db, IpPermissions=[{"IpProtocol": "tcp", "IpRanges": [{"CidrIp": "1.2.3.4/32"}]}])
             described = ec2.describe_security_groups(GroupIds=[db])["SecurityGroups"][0]["IpPermissions"]
@@ -166,7 +166,7 @@ public sealed class Ec2Boto3Tests(StratusFixture stratus) : IClassFixture<Stratu
         Assert.True((bool)r["public"]!);
         Assert.Equal("InvalidGroup.Duplicate", (string)r["dup_group"]!["code"]!);
         Assert.Equal("InvalidParameterValue", (string)r["reserved"]!["code"]!);
-        Assert.Equal("""[["tcp",3306,"10.20.0.0/16",false],["tcp",3306,null,true]]""", r["rules"]!.ToJsonString());
+        Assert.Equal("""[["tcp",3306,"",true],["tcp",3306,"10.20.0.0/16",false]]""", r["rules"]!.ToJsonString());
         Assert.Equal("InvalidPermission.Duplicate", (string)r["dup_rule"]!["code"]!);
         Assert.Equal("InvalidParameterValue", (string)r["no_ports"]!["code"]!);
         Assert.Equal("[1,1,1]", r["grouped"]!.ToJsonString());
