@@ -921,17 +921,16 @@ public sealed class Ec2Service : IVpcNetwork
         IEnumerable<T> matches = items;
         foreach (var filter in filters)
         {
+            var onTags = filter.Name is "tag-key" or "tag-value" || filter.Name.StartsWith("tag:", StringComparison.Ordinal);
+            // Each type answers null for a name it does not know, whatever the item.
+            if (!onTags && items.Count > 0 && field(items[0], filter.Name) is null) throw Ec2Errors.InvalidFilter(filter.Name);
             Func<T, IEnumerable<string?>> values = filter.Name switch
             {
                 "tag-key" => item => TagsOf(scope, id(item)).Select(t => t.Key),
                 "tag-value" => item => TagsOf(scope, id(item)).Select(t => t.Value),
-                _ when filter.Name.StartsWith("tag:", StringComparison.Ordinal) =>
-                    item => TagsOf(scope, id(item)).Where(t => t.Key == filter.Name[4..]).Select(t => t.Value),
-                _ when items.Count == 0 => _ => [],
-                _ => item => field(item, filter.Name) ?? throw Ec2Errors.InvalidFilter(filter.Name),
+                _ when onTags => item => TagsOf(scope, id(item)).Where(t => t.Key == filter.Name[4..]).Select(t => t.Value),
+                _ => item => field(item, filter.Name) ?? [],
             };
-            if (items.Count > 0 && !filter.Name.StartsWith("tag", StringComparison.Ordinal) && field(items[0], filter.Name) is null)
-                throw Ec2Errors.InvalidFilter(filter.Name);
             matches = matches.Where(item => Ec2Rules.Matches(filter.Values, values(item))).ToList();
         }
         return matches.ToList();

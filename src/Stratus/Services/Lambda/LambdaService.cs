@@ -648,7 +648,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         var securityGroupIds = settings.SecurityGroupIds ?? config.SecurityGroupIds;
         return config with
         {
-            VpcId = VpcOf(scope, subnetIds, securityGroupIds),
+            // Checked when VpcConfig is given; a call that leaves it out keeps the function's placement as it is.
+            VpcId = settings.SubnetIds is null && settings.SecurityGroupIds is null ? config.VpcId : VpcOf(scope, subnetIds, securityGroupIds),
             Runtime = settings.Runtime ?? config.Runtime,
             Role = settings.Role ?? config.Role,
             Handler = settings.Handler ?? config.Handler,
