@@ -9,6 +9,8 @@ using Stratus.Services.CloudFormation;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.CloudWatch.CloudFormation;
+using Stratus.Services.Ec2;
+using Stratus.Services.Ec2.CloudFormation;
 using Stratus.Services.Ecr;
 using Stratus.Services.Iam;
 using Stratus.Services.Iam.CloudFormation;
@@ -84,10 +86,12 @@ public sealed class StratusServices : IAsyncDisposable
         var workDir = ephemeralWorkDir ?? options.DataDir!;
         // Built before Lambda, which resolves and unpacks image functions through it (IImageRegistry).
         var ecr = new EcrService(store, clock, Path.Combine(workDir, "ecr"), EcrSettings.FromEnvironment(), address, Log("ecr"));
+        // Built before RDS and Lambda, which place DB instances and functions in its subnets and security groups (IVpcNetwork).
+        var ec2 = new Ec2Service(store, clock);
         lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch, ecr,
-            Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address);
+            Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address, ec2);
 
-        var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, Log("rds.engine"));
+        var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, Log("rds.engine"), ec2);
 
         var apiGateway = new ApiGatewayService(store, clock);
         var credentials = new CredentialResolver(sources);
@@ -115,6 +119,19 @@ public sealed class StratusServices : IAsyncDisposable
             new KmsKeyProvider(kms),
             new KmsAliasProvider(kms),
             new LambdaAliasProvider(lambda),
+            new Ec2VpcProvider(ec2),
+            new Ec2SubnetProvider(ec2),
+            new Ec2SecurityGroupProvider(ec2),
+            new Ec2SecurityGroupRuleProvider(ec2, egress: false),
+            new Ec2SecurityGroupRuleProvider(ec2, egress: true),
+            new Ec2InternetGatewayProvider(ec2),
+            new Ec2VpcGatewayAttachmentProvider(ec2),
+            new Ec2RouteTableProvider(ec2),
+            new Ec2RouteProvider(ec2),
+            new Ec2SubnetRouteTableAssociationProvider(ec2),
+            new Ec2EipProvider(ec2),
+            new Ec2NatGatewayProvider(ec2),
+            new RdsDbSubnetGroupProvider(rds),
         ]), address, Log("cloudformation.engine"));
 
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));
@@ -129,6 +146,7 @@ public sealed class StratusServices : IAsyncDisposable
             new S3Api(s3, Log("s3")),
             new SsmApi(ssm, Log("ssm")),
             new KmsApi(kms, Log("kms")),
+            new Ec2Api(ec2, Log("ec2")),
         ];
         return new StratusServices(store, ephemeralWorkDir)
         {

@@ -12,11 +12,20 @@ public sealed class AwsQueryProtocol(string version, string xmlNamespace) : Wire
     public XmlShape Shape { get; init; } = XmlShape.Default;
     public override string QueryVersion => version;
 
-    public override bool Accepts(HttpRequest request) =>
-        request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true
-        || request.Query.ContainsKey("Action");
+    public override bool Accepts(HttpRequest request) => IsFormRequest(request);
 
     public override async Task HandleAsync(ServiceEndpoint service, HttpContext http, CallContext call)
+    {
+        var (action, result) = await InvokeAsync(service, http, call, version);
+        ApplyResultHeaders(http, result);
+        await WriteAsync(http, XmlContentType, XmlBody.Response(action, xmlNamespace, result.Body, call.RequestId, Shape));
+    }
+
+    /// <summary>
+    /// Reads a form request (Action, Version, flattened members) and runs its operation: the request side
+    /// the Query protocol and EC2's variant of it share.
+    /// </summary>
+    internal static async Task<(string Action, OperationResult Result)> InvokeAsync(ServiceEndpoint service, HttpContext http, CallContext call, string version)
     {
         var body = await service.ReadBodyAsync(http);
         var pairs = Parse(http.Request, body);
@@ -27,10 +36,12 @@ public sealed class AwsQueryProtocol(string version, string xmlNamespace) : Wire
             throw new AwsException("MissingAction", "The request must contain the parameter Action.");
         var handler = service.Operations.Find(action)
             ?? throw new AwsException("InvalidAction", $"Could not find operation {action} for version {version}.");
-        var result = await handler(service.Input(QueryParameters.ToJson(pairs), call));
-        ApplyResultHeaders(http, result);
-        await WriteAsync(http, XmlContentType, XmlBody.Response(action, xmlNamespace, result.Body, call.RequestId, Shape));
+        return (action, await handler(service.Input(QueryParameters.ToJson(pairs), call)));
     }
+
+    internal static bool IsFormRequest(HttpRequest request) =>
+        request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true
+        || request.Query.ContainsKey("Action");
 
     public override Task WriteErrorAsync(HttpContext http, CallContext call, AwsException error)
     {

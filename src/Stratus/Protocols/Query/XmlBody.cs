@@ -104,7 +104,7 @@ public static class XmlBody
         return -1;
     }
 
-    private static byte[] Write(Action<XmlWriter> body)
+    internal static byte[] Write(Action<XmlWriter> body)
     {
         using var stream = new MemoryStream();
         using (var writer = XmlWriter.Create(stream, Settings)) body(writer);
@@ -150,7 +150,7 @@ public static class XmlBody
         }
     }
 
-    private static string Scalar(JsonValue value)
+    internal static string Scalar(JsonValue value)
     {
         if (value.TryGetValue<DateTimeOffset>(out var t)) return Timestamp(t);
         if (value.TryGetValue<DateTime>(out var d)) return Timestamp(new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)));

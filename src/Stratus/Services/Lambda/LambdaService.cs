@@ -45,11 +45,13 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly EventQueue _queue;
     private readonly ConcurrentDictionary<(string AccountId, string Region), int> _unreservedLimits = new();
     private readonly StratusAddress _address;
+    private readonly Ec2.IVpcNetwork _network;
 
     private LambdaService(TimeProvider clock, IIamRoles roles, LambdaSettings settings, ResourceTable<LambdaFunction> functions,
-        ResourceTable<QueuedEvent> events, CodeStore code, LambdaEngine engine, LambdaTelemetry telemetry, IImageRegistry images, StratusAddress address)
+        ResourceTable<QueuedEvent> events, CodeStore code, LambdaEngine engine, LambdaTelemetry telemetry, IImageRegistry images, StratusAddress address, Ec2.IVpcNetwork network)
     {
         _images = images;
+        _network = network;
         _clock = clock;
         _roles = roles;
         _settings = settings;
@@ -64,13 +66,13 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
     /// <summary>Starts the engine (its Runtime API listener) with the service: once, while Stratus starts.</summary>
     public static LambdaService Start(StateStore store, TimeProvider clock, IIamRoles roles, Sts.IRoleCredentials? roleCredentials,
-        Logs.ILogWriter logs, CloudWatch.IMetricPublisher metrics, IImageRegistry images, string workDir, LambdaSettings settings, StratusAddress address)
+        Logs.ILogWriter logs, CloudWatch.IMetricPublisher metrics, IImageRegistry images, string workDir, LambdaSettings settings, StratusAddress address, Ec2.IVpcNetwork network)
     {
         var telemetry = new LambdaTelemetry(logs, metrics);
         var engine = LambdaEngine.StartAsync(workDir, settings, telemetry.Record, config => Credentials(roleCredentials, config))
             .GetAwaiter().GetResult();
         var service = new LambdaService(clock, roles, settings, new ResourceTable<LambdaFunction>(store, "lambda.functions"),
-            new ResourceTable<QueuedEvent>(store, "lambda.events"), new CodeStore(Path.Combine(workDir, "code")), engine, telemetry, images, address);
+            new ResourceTable<QueuedEvent>(store, "lambda.events"), new CodeStore(Path.Combine(workDir, "code")), engine, telemetry, images, address, network);
         // Image functions come back as they were: an unpack a restart interrupted finishes, a removed root file system is unpacked again.
         foreach (var function in service._functions.Values.ToList()) service.HoldImages(null, function, settleAll: true);
         return service;
@@ -101,7 +103,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         if (packageType == "Image" && (settings.Runtime is not null || settings.Handler is not null))
             throw LambdaErrors.InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
 
-        var config = Apply(new FunctionConfig { FunctionName = name, Role = settings.Role, LastModified = Now, PackageType = packageType }, settings);
+        var config = Apply(scope, new FunctionConfig { FunctionName = name, Role = settings.Role, LastModified = Now, PackageType = packageType }, settings);
         var image = packageType == "Image" && code.ImageUri is { } uri ? ResolveImage(scope, uri) : null;
         config = WithCode(config, code, code.ZipFile is { } zip && packageType == "Zip" ? _code.Save(zip, "CreateFunction") : null, image);
         if (image is not null)
@@ -162,7 +164,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             CheckRevision(function.Latest.RevisionId, revisionId);
             if (function.Latest.PackageType == "Image" && (settings.Runtime is not null || settings.Handler is not null))
                 throw LambdaErrors.InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
-            return function with { Latest = Apply(function.Latest, settings) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() } };
+            return function with { Latest = Apply(scope, function.Latest, settings) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() } };
         });
         Retire(updated);
         return updated;
@@ -623,7 +625,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         return config with { CodeSha256 = stored.Sha256, CodeSize = stored.Size };
     }
 
-    private FunctionConfig Apply(FunctionConfig config, FunctionSettings settings)
+    private FunctionConfig Apply(Scope scope, FunctionConfig config, FunctionSettings settings)
     {
         if (settings.Runtime is { } runtime)
         {
@@ -642,8 +644,12 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             throw LambdaErrors.Validation.Rejected("description", description, "Member must have length less than or equal to 256");
         if (settings.Environment is { } environment) CheckEnvironment(environment);
         if (settings.Role is { } role) CheckRole(role);
+        var subnetIds = settings.SubnetIds ?? config.SubnetIds;
+        var securityGroupIds = settings.SecurityGroupIds ?? config.SecurityGroupIds;
         return config with
         {
+            // Checked when VpcConfig is given; a call that leaves it out keeps the function's placement as it is.
+            VpcId = settings.SubnetIds is null && settings.SecurityGroupIds is null ? config.VpcId : VpcOf(scope, subnetIds, securityGroupIds),
             Runtime = settings.Runtime ?? config.Runtime,
             Role = settings.Role ?? config.Role,
             Handler = settings.Handler ?? config.Handler,
@@ -652,13 +658,34 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             MemorySize = settings.MemorySize ?? config.MemorySize,
             EphemeralStorageSize = settings.EphemeralStorageSize ?? config.EphemeralStorageSize,
             Environment = settings.Environment ?? config.Environment,
-            SubnetIds = settings.SubnetIds ?? config.SubnetIds,
-            SecurityGroupIds = settings.SecurityGroupIds ?? config.SecurityGroupIds,
+            SubnetIds = subnetIds,
+            SecurityGroupIds = securityGroupIds,
             Architectures = settings.Architectures ?? config.Architectures,
             // An ImageConfig with no member set clears the overrides, as AWS does for ImageConfig {}.
             ImageConfig = config.PackageType == "Image" && (settings.ImageConfig ?? config.ImageConfig) is { } image
                 && image != FunctionImageConfig.None ? image : null,
         };
+    }
+
+    /// <summary>
+    /// The VPC a VpcConfig places the function in: its subnets and security groups must exist in EC2, in one VPC,
+    /// refused in Lambda's words (which quote EC2's error) otherwise. No subnets and no groups: no VPC.
+    /// </summary>
+    private string? VpcOf(Scope scope, IReadOnlyList<string> subnetIds, IReadOnlyList<string> securityGroupIds)
+    {
+        if (subnetIds.Count == 0 && securityGroupIds.Count == 0) return null;
+        if (subnetIds.Count == 0 || securityGroupIds.Count == 0)
+            throw LambdaErrors.InvalidParameter("SubnetIds and SecurityIds must coexist or be both empty list.");
+        var vpcs = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in subnetIds)
+            vpcs.Add((_network.FindSubnet(scope, id) ?? throw LambdaErrors.InvalidParameter(
+                $"Error occurred while DescribeSubnets. EC2 Error Code: InvalidSubnetID.NotFound. EC2 Error Message: The subnet ID '{id}' does not exist")).VpcId);
+        foreach (var id in securityGroupIds)
+            vpcs.Add((_network.FindSecurityGroup(scope, id) ?? throw LambdaErrors.InvalidParameter(
+                $"Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. EC2 Error Message: The security group '{id}' does not exist")).VpcId);
+        if (vpcs.Count > 1)
+            throw LambdaErrors.InvalidParameter($"The subnets and security groups of a function's VpcConfig must all be in one VPC; they are in {string.Join(", ", vpcs.Order(StringComparer.Ordinal))}.");
+        return vpcs.Single();
     }
 
     // ---- container images ----

@@ -103,12 +103,21 @@ public sealed class RdsApi : IStratusService, IDisposable
             })) },
 
         { "DescribeDBEngineVersions", DescribeEngineVersions },
-        { "DescribeDBSubnetGroups", i =>
+        { "DescribeDBSubnetGroups", i => Paged(_rds.DescribeSubnetGroups(i.Scope, i.String("DBSubnetGroupName"), i.String("Marker"), i.Int("MaxRecords")),
+            "DBSubnetGroups", SubnetGroupBody) },
+        { "CreateDBSubnetGroup", i => new JsonObject
             {
-                var name = i.String("DBSubnetGroupName");
-                if (name is not null && name != RdsDefaultNetwork.SubnetGroupName) throw RdsErrors.SubnetGroupNotFound(name);
-                RdsRules.MaxRecords(i.Int("MaxRecords"));
-                return new JsonObject { ["DBSubnetGroups"] = new JsonArray(SubnetGroup(i.Scope.AccountId, i.Scope.Region)) };
+                ["DBSubnetGroup"] = SubnetGroupBody(_rds.CreateSubnetGroup(i.Scope, i.Required("DBSubnetGroupName"), i.String("DBSubnetGroupDescription"),
+                    i.Strings("SubnetIds"), Tags(i))),
+            } },
+        { "ModifyDBSubnetGroup", i => new JsonObject
+            {
+                ["DBSubnetGroup"] = SubnetGroupBody(_rds.ModifySubnetGroup(i.Scope, i.Required("DBSubnetGroupName"), i.String("DBSubnetGroupDescription"), i.Strings("SubnetIds"))),
+            } },
+        { "DeleteDBSubnetGroup", i =>
+            {
+                _rds.DeleteSubnetGroup(i.Scope, i.Required("DBSubnetGroupName"));
+                return (JsonObject?)null;
             } },
 
         { "AddTagsToResource", i =>
@@ -167,11 +176,11 @@ public sealed class RdsApi : IStratusService, IDisposable
         return new JsonObject { ["DBEngineVersions"] = versions };
     }
 
-    private static JsonObject Instance(DbInstance instance) => new() { ["DBInstance"] = InstanceBody(instance) };
+    private JsonObject Instance(DbInstance instance) => new() { ["DBInstance"] = InstanceBody(instance) };
 
-    private static JsonObject Snapshot(DbSnapshot snapshot) => new() { ["DBSnapshot"] = SnapshotBody(snapshot) };
+    private JsonObject Snapshot(DbSnapshot snapshot) => new() { ["DBSnapshot"] = SnapshotBody(snapshot) };
 
-    private static JsonObject InstanceBody(DbInstance i)
+    private JsonObject InstanceBody(DbInstance i)
     {
         var major = string.Join('.', i.EngineVersion.Split('.').Take(2));
         var pending = new JsonObject();
@@ -208,7 +217,7 @@ public sealed class RdsApi : IStratusService, IDisposable
                 ["ParameterApplyStatus"] = "in-sync",
             }),
             ["AvailabilityZone"] = i.AvailabilityZone,
-            ["DBSubnetGroup"] = SubnetGroup(i.AccountId, i.Region),
+            ["DBSubnetGroup"] = SubnetGroupBody(_rds.SubnetGroupOf(i)),
             ["PreferredMaintenanceWindow"] = "sun:05:00-sun:05:30",
             ["PendingModifiedValues"] = pending,
             ["MultiAZ"] = i.MultiAz,
@@ -240,7 +249,7 @@ public sealed class RdsApi : IStratusService, IDisposable
         return body;
     }
 
-    private static JsonObject SnapshotBody(DbSnapshot s) => new()
+    private JsonObject SnapshotBody(DbSnapshot s) => new()
     {
         ["DBSnapshotIdentifier"] = s.Identifier,
         ["DBInstanceIdentifier"] = s.InstanceIdentifier,
@@ -250,7 +259,7 @@ public sealed class RdsApi : IStratusService, IDisposable
         ["Status"] = s.Status,
         ["Port"] = s.Port,
         ["AvailabilityZone"] = s.AvailabilityZone,
-        ["VpcId"] = RdsDefaultNetwork.VpcId(s.AccountId, s.Region),
+        ["VpcId"] = _rds.VpcOf(s),
         ["InstanceCreateTime"] = s.InstanceCreateTime,
         ["MasterUsername"] = s.MasterUsername,
         ["EngineVersion"] = s.EngineVersion,
@@ -267,20 +276,20 @@ public sealed class RdsApi : IStratusService, IDisposable
         ["SnapshotTarget"] = "region",
     };
 
-    private static JsonObject SubnetGroup(string accountId, string region) => new()
+    private static JsonObject SubnetGroupBody(DbSubnetGroup g) => new()
     {
-        ["DBSubnetGroupName"] = RdsDefaultNetwork.SubnetGroupName,
-        ["DBSubnetGroupDescription"] = "default",
-        ["VpcId"] = RdsDefaultNetwork.VpcId(accountId, region),
+        ["DBSubnetGroupName"] = g.Name,
+        ["DBSubnetGroupDescription"] = g.Description,
+        ["VpcId"] = g.VpcId,
         ["SubnetGroupStatus"] = "Complete",
-        ["Subnets"] = new JsonArray(RdsDefaultNetwork.AvailabilityZones(region).Select(zone => (JsonNode)new JsonObject
+        ["Subnets"] = new JsonArray(g.Subnets.Select(subnet => (JsonNode)new JsonObject
         {
-            ["SubnetIdentifier"] = RdsDefaultNetwork.SubnetId(accountId, region, zone),
-            ["SubnetAvailabilityZone"] = new JsonObject { ["Name"] = zone },
+            ["SubnetIdentifier"] = subnet.SubnetId,
+            ["SubnetAvailabilityZone"] = new JsonObject { ["Name"] = subnet.AvailabilityZone },
             ["SubnetOutpost"] = new JsonObject(),
             ["SubnetStatus"] = "Active",
         }).ToArray()),
-        ["DBSubnetGroupArn"] = RdsDefaultNetwork.SubnetGroupArn(accountId, region),
+        ["DBSubnetGroupArn"] = g.Arn,
         ["SupportedNetworkTypes"] = new JsonArray("IPV4"),
     };
 

@@ -28,6 +28,33 @@ public static class RdsErrors
 
     public static AwsException SubnetGroupNotFound(string name) => new("DBSubnetGroupNotFoundFault", $"DB subnet group '{name}' does not exist.", 404);
 
+    public static AwsException SubnetGroupAlreadyExists(string name) =>
+        new("DBSubnetGroupAlreadyExists", $"The DB subnet group '{name}' already exists.");
+
+    public static AwsException SubnetGroupDoesNotCoverEnoughAZs(IEnumerable<string> zones) =>
+        new("DBSubnetGroupDoesNotCoverEnoughAZs", $"The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. Current AZ coverage: {string.Join(", ", zones)}. Add subnets to cover at least 2 AZs.");
+
+    /// <summary>A subnet group naming subnets EC2 does not have: AWS answers InvalidParameterValue with this wording.</summary>
+    public static AwsException SubnetsInvalid(IEnumerable<string> subnetIds) =>
+        new("InvalidParameterValue", $"Some input subnets in :[{string.Join(", ", subnetIds)}] are invalid.");
+
+    public static AwsException SubnetIdsRequired() => new("InvalidSubnet", "Subnet IDs are required.");
+
+    public static AwsException SubnetsInDifferentVpcs(IEnumerable<string> vpcIds) =>
+        new("InvalidSubnet", $"The subnets of a DB subnet group must be in one VPC; these are in {string.Join(", ", vpcIds)}.");
+
+    public static AwsException SubnetGroupInUse(string name, string instance) =>
+        new("InvalidDBSubnetGroupStateFault", $"Cannot delete the subnet group '{name}' because at least one database instance: {instance} is still using it.");
+
+    public static AwsException DefaultSubnetGroupReserved() =>
+        new("InvalidParameterValue", "The parameter DBSubnetGroupName is not a valid identifier: default is reserved for the default VPC's subnet group.");
+
+    public static AwsException SecurityGroupNotFound(string groupId) =>
+        new("InvalidParameterValue", $"Invalid security group , groupId= {groupId}, groupName=.");
+
+    public static AwsException SecurityGroupInOtherVpc(string instanceVpc, string groupVpc) =>
+        new("InvalidParameterCombination", $"The DB instance and EC2 security group are in different VPCs. The DB instance is in {instanceVpc} and the EC2 security group is in {groupVpc}");
+
     /// <summary>No database server to run instances on: said plainly, with how to get one, rather than pretending.</summary>
     public static AwsException NoDatabaseServer() => new("InsufficientDBInstanceCapacity",
         $"Stratus found no MariaDB or MySQL server on this machine, so it cannot run DB instances. Install one ({MariaDbInstallation.InstallHint}) and restart Stratus.");

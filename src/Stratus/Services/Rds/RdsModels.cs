@@ -32,6 +32,8 @@ public sealed record DbInstance
     public required string AvailabilityZone { get; init; }
     public bool PubliclyAccessible { get; init; }
     public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
+    /// <summary>The DB subnet group the instance was placed in; null for the default VPC's ("default").</summary>
+    public string? SubnetGroupName { get; init; }
     public string StorageType { get; init; } = "gp2";
     public int BackupRetentionPeriod { get; init; } = 1;
     public bool MultiAz { get; init; }
@@ -42,6 +44,26 @@ public sealed record DbInstance
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:db:{Identifier}";
 }
+
+/// <summary>
+/// A DB subnet group: the subnets (in at least two Availability Zones of one VPC) RDS may place an instance in.
+/// "default" is not stored: it is the default VPC's default subnets, as RDS shows it.
+/// </summary>
+public sealed record DbSubnetGroup
+{
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public required string Name { get; init; }
+    public required string Description { get; init; }
+    public required string VpcId { get; init; }
+    /// <summary>Each subnet with its Availability Zone, as EC2 placed it.</summary>
+    public required IReadOnlyList<DbSubnet> Subnets { get; init; }
+    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+
+    public string Arn => $"arn:aws:rds:{Region}:{AccountId}:subgrp:{Name}";
+}
+
+public sealed record DbSubnet(string SubnetId, string AvailabilityZone);
 
 public sealed record DbSnapshot
 {
@@ -63,6 +85,8 @@ public sealed record DbSnapshot
     public required DateTimeOffset InstanceCreateTime { get; init; }
     public required DateTimeOffset SnapshotCreateTime { get; init; }
     public required string Status { get; init; }
+    /// <summary>The VPC the instance was in; null on snapshots taken before VPCs were recorded (the default VPC's).</summary>
+    public string? VpcId { get; init; }
     /// <summary>"manual" for CreateDBSnapshot and final snapshots.</summary>
     public string SnapshotType { get; init; } = "manual";
     public string StorageType { get; init; } = "gp2";

@@ -104,6 +104,14 @@ public static partial class RdsRules
             throw RdsErrors.InvalidValue("DBName must begin with a letter and contain only alphanumeric characters.");
     }
 
+    [GeneratedRegex("^[A-Za-z0-9._ -]{1,255}$")]
+    private static partial Regex SubnetGroupNamePattern();
+
+    /// <summary>A DB subnet group name: up to 255 letters, digits, periods, underscores, spaces or hyphens; kept lower-cased, as RDS keeps it.</summary>
+    public static string SubnetGroupName(string name) => SubnetGroupNamePattern().IsMatch(name)
+        ? name.ToLowerInvariant()
+        : throw RdsErrors.InvalidValue("The parameter DBSubnetGroupName is not a valid identifier. It must contain no more than 255 letters, numbers, periods, underscores, spaces, or hyphens.");
+
     public static int MaxRecords(int? maxRecords)
     {
         var value = maxRecords ?? 100;

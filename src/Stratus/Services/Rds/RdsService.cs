@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Services.Ec2;
 using Stratus.Services.Rds.Engine;
 
 namespace Stratus.Services.Rds;
@@ -24,6 +25,8 @@ public sealed class RdsService : IDisposable
     private readonly ResourceTable<DbInstance> _instances;
     private readonly ResourceTable<DbSnapshot> _snapshots;
     private readonly ResourceTable<RdsEvent> _events;
+    private readonly ResourceTable<DbSubnetGroup> _subnetGroups;
+    private readonly IVpcNetwork _network;
     private readonly MariaDbFleet? _fleet;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
@@ -32,9 +35,11 @@ public sealed class RdsService : IDisposable
     private readonly ConcurrentDictionary<Task, byte> _background = new();
     private readonly CancellationTokenSource _shutdown = new();
 
-    public RdsService(StateStore store, TimeProvider clock, MariaDbInstallation? installation, string? dataDir, string stratusHost, ILogger logger)
+    public RdsService(StateStore store, TimeProvider clock, MariaDbInstallation? installation, string? dataDir, string stratusHost, ILogger logger, IVpcNetwork network)
     {
         _clock = clock;
+        _network = network;
+        _subnetGroups = new ResourceTable<DbSubnetGroup>(store, "rds.subnetGroups");
         _logger = logger;
         _instances = new ResourceTable<DbInstance>(store, "rds.instances");
         _snapshots = new ResourceTable<DbSnapshot>(store, "rds.snapshots");
@@ -67,7 +72,8 @@ public sealed class RdsService : IDisposable
         RdsRules.MasterUsername(request.MasterUsername);
         RdsRules.MasterPassword(request.MasterUserPassword);
         RdsRules.DbName(request.DbName);
-        CheckSubnetGroup(request.SubnetGroupName);
+        var subnetGroup = GetSubnetGroup(scope, request.SubnetGroupName);
+        var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
         var fleet = RequireFleet();
 
         var instance = new DbInstance
@@ -85,9 +91,10 @@ public sealed class RdsService : IDisposable
             Port = port,
             Status = "creating",
             CreateTime = Now,
-            AvailabilityZone = RdsDefaultNetwork.AvailabilityZones(scope.Region)[0],
+            AvailabilityZone = FirstZone(subnetGroup),
             PubliclyAccessible = request.PubliclyAccessible ?? false,
-            VpcSecurityGroupIds = SecurityGroups(scope, request.VpcSecurityGroupIds),
+            VpcSecurityGroupIds = securityGroups,
+            SubnetGroupName = StoredGroupName(subnetGroup),
             StorageType = storageType,
             BackupRetentionPeriod = request.BackupRetentionPeriod ?? 1,
             MultiAz = request.MultiAz ?? false,
@@ -147,6 +154,7 @@ public sealed class RdsService : IDisposable
         }
         if (request.MasterUserPassword is not null) RdsRules.MasterPassword(request.MasterUserPassword);
         if (request.Port is { } newPort) RdsRules.Port(newPort);
+        if (request.VpcSecurityGroupIds is { Count: > 0 } newGroups) SecurityGroups(scope, newGroups, SubnetGroupOf(instance).VpcId);
         if (request.NewIdentifier is not null && !request.NewIdentifier.Equals(instance.Identifier, StringComparison.OrdinalIgnoreCase))
             throw RdsErrors.InvalidCombination("Stratus does not support renaming DB instances (NewDBInstanceIdentifier).");
         if (instance.Status != "available")
@@ -368,7 +376,8 @@ public sealed class RdsService : IDisposable
         RdsRules.InstanceClass(instanceClass, snapshot.Engine, snapshot.EngineVersion);
         var port = request.Port ?? snapshot.Port;
         RdsRules.Port(port);
-        CheckSubnetGroup(request.SubnetGroupName);
+        var subnetGroup = GetSubnetGroup(scope, request.SubnetGroupName);
+        var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
         var fleet = RequireFleet();
 
         var instance = new DbInstance
@@ -386,9 +395,10 @@ public sealed class RdsService : IDisposable
             Port = port,
             Status = "creating",
             CreateTime = Now,
-            AvailabilityZone = snapshot.AvailabilityZone,
+            AvailabilityZone = subnetGroup.Subnets.Any(s => s.AvailabilityZone == snapshot.AvailabilityZone) ? snapshot.AvailabilityZone : FirstZone(subnetGroup),
             PubliclyAccessible = request.PubliclyAccessible ?? false,
-            VpcSecurityGroupIds = SecurityGroups(scope, request.VpcSecurityGroupIds),
+            VpcSecurityGroupIds = securityGroups,
+            SubnetGroupName = StoredGroupName(subnetGroup),
             StorageType = snapshot.StorageType,
             DeletionProtection = request.DeletionProtection ?? false,
             Tags = request.Tags.Count > 0 ? request.Tags : snapshot.Tags,
@@ -405,6 +415,102 @@ public sealed class RdsService : IDisposable
         });
         return instance;
     }
+
+    // ---- subnet groups ----
+
+    public DbSubnetGroup CreateSubnetGroup(Scope scope, string name, string? description, IReadOnlyList<string> subnetIds, IReadOnlyList<RdsTag> tags)
+    {
+        var key = SubnetGroupKey(scope, RdsRules.SubnetGroupName(name));
+        if (name.Equals(RdsDefaultNetwork.SubnetGroupName, StringComparison.OrdinalIgnoreCase)) throw RdsErrors.DefaultSubnetGroupReserved();
+        var (vpcId, subnets) = ResolveSubnets(scope, subnetIds);
+        var group = new DbSubnetGroup
+        {
+            AccountId = scope.AccountId,
+            Region = scope.Region,
+            Name = name.ToLowerInvariant(),
+            Description = description ?? throw RdsErrors.InvalidValue("The parameter DBSubnetGroupDescription must be provided and must not be blank."),
+            VpcId = vpcId,
+            Subnets = subnets,
+            Tags = tags,
+        };
+        if (!_subnetGroups.TryAdd(key, group)) throw RdsErrors.SubnetGroupAlreadyExists(group.Name);
+        return group;
+    }
+
+    public DbSubnetGroup ModifySubnetGroup(Scope scope, string name, string? description, IReadOnlyList<string> subnetIds)
+    {
+        var existing = GetSubnetGroup(scope, name);
+        if (existing.Name == RdsDefaultNetwork.SubnetGroupName) throw RdsErrors.DefaultSubnetGroupReserved();
+        var (vpcId, subnets) = ResolveSubnets(scope, subnetIds);
+        // As RDS: an instance's subnet group cannot move to another VPC under it.
+        if (vpcId != existing.VpcId && InstancesIn(scope, existing.Name).FirstOrDefault() is { } user)
+            throw RdsErrors.SubnetGroupInUse(existing.Name, user.Identifier);
+        return _subnetGroups.Update(SubnetGroupKey(scope, existing.Name), g => g with { Description = description ?? g.Description, VpcId = vpcId, Subnets = subnets })
+            ?? throw RdsErrors.SubnetGroupNotFound(name);
+    }
+
+    public void DeleteSubnetGroup(Scope scope, string name)
+    {
+        var group = GetSubnetGroup(scope, name);
+        if (group.Name == RdsDefaultNetwork.SubnetGroupName)
+            throw new AwsException("InvalidDBSubnetGroupStateFault", "Cannot delete the default subnet group.");
+        if (InstancesIn(scope, group.Name).FirstOrDefault() is { } user) throw RdsErrors.SubnetGroupInUse(group.Name, user.Identifier);
+        _subnetGroups.Remove(SubnetGroupKey(scope, group.Name));
+    }
+
+    public RdsPage<DbSubnetGroup> DescribeSubnetGroups(Scope scope, string? name, string? marker, int? maxRecords)
+    {
+        var max = RdsRules.MaxRecords(maxRecords);
+        if (name is not null) return new RdsPage<DbSubnetGroup>([GetSubnetGroup(scope, name)], null);
+        var groups = _subnetGroups.Values.Where(g => g.AccountId == scope.AccountId && g.Region == scope.Region)
+            .Append(GetSubnetGroup(scope, null)).OrderBy(g => g.Name, StringComparer.Ordinal).ToList();
+        return Page(groups, g => g.Name, marker, max);
+    }
+
+    /// <summary>A named group, or (for null or "default") the default VPC's default subnets, as RDS shows its default group.</summary>
+    public DbSubnetGroup GetSubnetGroup(Scope scope, string? name)
+    {
+        if (name is null || name.Equals(RdsDefaultNetwork.SubnetGroupName, StringComparison.OrdinalIgnoreCase))
+        {
+            var network = _network.Default(scope);
+            return new DbSubnetGroup
+            {
+                AccountId = scope.AccountId,
+                Region = scope.Region,
+                Name = RdsDefaultNetwork.SubnetGroupName,
+                Description = "default",
+                VpcId = network.Vpc.VpcId,
+                Subnets = network.Subnets.Select(s => new DbSubnet(s.SubnetId, s.AvailabilityZone)).ToList(),
+            };
+        }
+        return _subnetGroups.Get(SubnetGroupKey(scope, name.ToLowerInvariant())) ?? throw RdsErrors.SubnetGroupNotFound(name);
+    }
+
+    public DbSubnetGroup SubnetGroupOf(DbInstance instance) => GetSubnetGroup(Scope.Of(instance.AccountId, instance.Region), instance.SubnetGroupName);
+
+    /// <summary>The VPC a snapshot's instance was in; snapshots from before VPCs were recorded were in the default VPC.</summary>
+    public string VpcOf(DbSnapshot snapshot) => snapshot.VpcId ?? _network.Default(Scope.Of(snapshot.AccountId, snapshot.Region)).Vpc.VpcId;
+
+    /// <summary>
+    /// The subnets as EC2 knows them: every one must exist, all in one VPC, covering at least two Availability
+    /// Zones (RDS's rule even for a Single-AZ instance, so it can move the instance if a zone fails).
+    /// </summary>
+    private (string VpcId, IReadOnlyList<DbSubnet> Subnets) ResolveSubnets(Scope scope, IReadOnlyList<string> subnetIds)
+    {
+        if (subnetIds.Count == 0) throw RdsErrors.SubnetIdsRequired();
+        var found = subnetIds.Distinct(StringComparer.Ordinal).Select(id => (Id: id, Subnet: _network.FindSubnet(scope, id))).ToList();
+        if (found.Where(f => f.Subnet is null).Select(f => f.Id).ToList() is { Count: > 0 } missing) throw RdsErrors.SubnetsInvalid(missing);
+        var subnets = found.Select(f => f.Subnet!).ToList();
+        if (subnets.Select(s => s.VpcId).Distinct().ToList() is { Count: > 1 } vpcs) throw RdsErrors.SubnetsInDifferentVpcs(vpcs);
+        var zones = subnets.Select(s => s.AvailabilityZone).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (zones.Count < 2) throw RdsErrors.SubnetGroupDoesNotCoverEnoughAZs(zones);
+        return (subnets[0].VpcId, subnets.Select(s => new DbSubnet(s.SubnetId, s.AvailabilityZone)).ToList());
+    }
+
+    private IEnumerable<DbInstance> InstancesIn(Scope scope, string groupName) =>
+        _instances.Values.Where(i => i.AccountId == scope.AccountId && i.Region == scope.Region && i.SubnetGroupName == groupName);
+
+    private static string SubnetGroupKey(Scope scope, string name) => ResourceTable<DbSubnetGroup>.Key(scope.AccountId, scope.Region, name);
 
     // ---- tags ----
 
@@ -638,6 +744,7 @@ public sealed class RdsService : IDisposable
             SnapshotCreateTime = Now,
             Status = "creating",
             StorageType = instance.StorageType,
+            VpcId = SubnetGroupOf(instance).VpcId,
             Tags = tags,
         };
         if (!_snapshots.TryAdd(SnapshotKey(snapshot), snapshot)) throw RdsErrors.SnapshotAlreadyExists(id);
@@ -720,13 +827,23 @@ public sealed class RdsService : IDisposable
         _ => [],
     };
 
-    private static void CheckSubnetGroup(string? name)
+    /// <summary>
+    /// The VPC security groups an instance gets: those asked for, each of which must exist in EC2 and be in
+    /// the subnet group's VPC, or the VPC's default group, as RDS assigns it.
+    /// </summary>
+    private IReadOnlyList<string> SecurityGroups(Scope scope, IReadOnlyList<string> requested, string vpcId)
     {
-        if (name is not null && name != RdsDefaultNetwork.SubnetGroupName) throw RdsErrors.SubnetGroupNotFound(name);
+        foreach (var id in requested)
+        {
+            var group = _network.FindSecurityGroup(scope, id) ?? throw RdsErrors.SecurityGroupNotFound(id);
+            if (group.VpcId != vpcId) throw RdsErrors.SecurityGroupInOtherVpc(vpcId, group.VpcId);
+        }
+        return requested.Count > 0 ? requested.Distinct(StringComparer.Ordinal).ToList() : [_network.DefaultSecurityGroupOf(scope, vpcId)];
     }
 
-    private static IReadOnlyList<string> SecurityGroups(Scope scope, IReadOnlyList<string> requested) =>
-        requested.Count > 0 ? requested : [RdsDefaultNetwork.SecurityGroupId(scope.AccountId, scope.Region)];
+    private static string FirstZone(DbSubnetGroup group) => group.Subnets.Select(s => s.AvailabilityZone).Order(StringComparer.Ordinal).First();
+
+    private static string? StoredGroupName(DbSubnetGroup group) => group.Name == RdsDefaultNetwork.SubnetGroupName ? null : group.Name;
 
     /// <summary>Creates the master user (any host: the server only listens on its own address) and the initial database.</summary>
     private static string MasterUserSql(string? dbName) =>

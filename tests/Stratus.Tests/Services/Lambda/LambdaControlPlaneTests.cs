@@ -14,11 +14,19 @@ public sealed class LambdaControlPlaneTests(StratusFixture stratus) : IClassFixt
     {
         var result = await RunAsync("""
             files = {"app.py": "def handler(e, c):\n    return e\n"}
+            # VpcConfig names subnets and a security group EC2 has: the default VPC's.
+            ec2 = client("ec2")
+            subnets = sorted(s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"])[:2]
+            group = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]
+            out["expected_vpc"] = subnets + [group["GroupId"], group["VpcId"]]
+            out["unknown_subnet"] = error(create, "cp-nosubnet", files, VpcConfig={"SubnetIds": ["subnet-1"], "SecurityGroupIds": [group["GroupId"]]})
+            out["unknown_group"] = error(create, "cp-nogroup", files, VpcConfig={"SubnetIds": subnets, "SecurityGroupIds": ["sg-1"]})
+            out["half_vpc"] = error(create, "cp-half", files, VpcConfig={"SubnetIds": subnets, "SecurityGroupIds": []})
             created = create("cp-crud", files, Timeout=30, MemorySize=256, Description="first",
                              Environment={"Variables": {"MODE": "test"}}, Tags={"Environment": "demo"},
-                             VpcConfig={"SubnetIds": ["subnet-1", "subnet-2"], "SecurityGroupIds": ["sg-1"]})
+                             VpcConfig={"SubnetIds": subnets, "SecurityGroupIds": [group["GroupId"]]})
             out["created"] = {k: created.get(k) for k in ("State", "StateReasonCode", "Runtime", "Handler", "Timeout", "MemorySize", "PackageType", "Version", "FunctionArn")}
-            out["created_vpc"] = created["VpcConfig"]["SubnetIds"] + created["VpcConfig"]["SecurityGroupIds"]
+            out["created_vpc"] = created["VpcConfig"]["SubnetIds"] + created["VpcConfig"]["SecurityGroupIds"] + [created["VpcConfig"]["VpcId"]]
             lam.get_waiter("function_active_v2").wait(FunctionName="cp-crud", WaiterConfig={"Delay": 1, "MaxAttempts": 5})
             got = lam.get_function(FunctionName="cp-crud")
             out["get_state"] = got["Configuration"]["State"]
@@ -56,7 +64,12 @@ public sealed class LambdaControlPlaneTests(StratusFixture stratus) : IClassFixt
         Assert.Equal("Pending", result["created"]!["State"]!.GetValue<string>());
         Assert.Equal("Creating", result["created"]!["StateReasonCode"]!.GetValue<string>());
         Assert.Equal("arn:aws:lambda:us-east-1:000000000000:function:cp-crud", result["created"]!["FunctionArn"]!.GetValue<string>());
-        Assert.Equal("""["subnet-1","subnet-2","sg-1"]""", result["created_vpc"]!.ToJsonString());
+        Assert.Equal(result["expected_vpc"]!.ToJsonString(), result["created_vpc"]!.ToJsonString());
+        Assert.Equal("InvalidParameterValueException", result["unknown_subnet"]!["code"]!.GetValue<string>());
+        Assert.Contains("InvalidSubnetID.NotFound", result["unknown_subnet"]!["message"]!.GetValue<string>());
+        Assert.Contains("The subnet ID 'subnet-1' does not exist", result["unknown_subnet"]!["message"]!.GetValue<string>());
+        Assert.Contains("InvalidGroup.NotFound", result["unknown_group"]!["message"]!.GetValue<string>());
+        Assert.Equal("SubnetIds and SecurityIds must coexist or be both empty list.", result["half_vpc"]!["message"]!.GetValue<string>());
         Assert.Equal("Active", result["get_state"]!.GetValue<string>());
         Assert.Equal("test", result["get_env"]!["MODE"]!.GetValue<string>());
         Assert.Equal("demo", result["get_tags"]!["Environment"]!.GetValue<string>());

@@ -44,12 +44,12 @@ public sealed class LambdaSeedCommandsTests(StratusFixture stratus) : IClassFixt
                 }
             }
             """;
-        var vpc = """
-            {
-                "SubnetIds": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"],
-                "SecurityGroupIds": ["sg-0123456789abcdef0"]
-            }
-            """;
+        // The seed hands VpcConfig the subnets and security group describe-db-instances reports: the default VPC's, which EC2 describes too.
+        var subnetIds = (await AwsOkAsync("ec2", "describe-subnets", "--filters", "Name=default-for-az,Values=true",
+            "--query", "sort(Subnets[*].SubnetId)[:2]", "--output", "json")).Trim();
+        var groupIds = (await AwsOkAsync("ec2", "describe-security-groups", "--group-names", "default",
+            "--query", "SecurityGroups[*].GroupId", "--output", "json")).Trim();
+        var vpc = $$"""{"SubnetIds": {{subnetIds}}, "SecurityGroupIds": {{groupIds}}}""";
         // The seed's image, pushed as the seed pushes it (a repository of the function's name, tag latest); the function names it
         // in AWS's form, as the seed's $REPOSITORY_ID does.
         await AwsOkAsync("ecr", "create-repository", "--repository-name", name);
@@ -60,8 +60,9 @@ public sealed class LambdaSeedCommandsTests(StratusFixture stratus) : IClassFixt
             "--code", $"ImageUri=000000000000.dkr.ecr.us-east-1.amazonaws.com/{name}:latest", "--role", roleArn))!;
         Assert.Equal("Image", created["PackageType"]!.GetValue<string>());
         Assert.Equal(30, created["Timeout"]!.GetValue<int>());
-        Assert.Equal("""["subnet-0a1b2c3d","subnet-4e5f6a7b"]""", created["VpcConfig"]!["SubnetIds"]!.ToJsonString());
-        Assert.Equal("""["sg-0123456789abcdef0"]""", created["VpcConfig"]!["SecurityGroupIds"]!.ToJsonString());
+        Assert.Equal(JsonNode.Parse(subnetIds)!.ToJsonString(), created["VpcConfig"]!["SubnetIds"]!.ToJsonString());
+        Assert.Equal(JsonNode.Parse(groupIds)!.ToJsonString(), created["VpcConfig"]!["SecurityGroupIds"]!.ToJsonString());
+        Assert.StartsWith("vpc-", created["VpcConfig"]!["VpcId"]!.GetValue<string>());
 
         await AwsOkAsync("lambda", "wait", "function-active", "--function-name", name);
 

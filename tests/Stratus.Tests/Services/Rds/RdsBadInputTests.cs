@@ -159,8 +159,9 @@ public sealed class RdsBadInputTests(StratusFixture stratus) : IClassFixture<Str
         Assert.Empty(result["postgres"]!.AsArray());
         Assert.Equal("default", result["group"]!.GetValue<string>());
         Assert.StartsWith("vpc-", result["vpc"]!.GetValue<string>());
-        Assert.Equal(3, result["subnets"]!.AsArray().Select(n => n!.GetValue<string>()).Where(id => id.StartsWith("subnet-")).Distinct().Count());
-        Assert.Equal(["us-east-1a", "us-east-1b", "us-east-1c"], result["zones"]!.AsArray().Select(n => n!.GetValue<string>()));
+        // The default VPC's default subnets: one in each of us-east-1's six Availability Zones.
+        Assert.Equal(6, result["subnets"]!.AsArray().Select(n => n!.GetValue<string>()).Where(id => id.StartsWith("subnet-")).Distinct().Count());
+        Assert.Equal(["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"], result["zones"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal("DBSubnetGroupNotFoundFault", result["missing"]!["code"]!.GetValue<string>());
     }
 }

@@ -194,8 +194,11 @@ public sealed class StackEngine : IDisposable
                     if (deleted) _store.RemoveResource(stackId, id);
                     return deleted;
                 });
-            foreach (var old in replaced.Where(r => oldTemplate.Resources.GetValueOrDefault(r.LogicalId)?.UpdateReplacePolicy != "Retain"))
-                await DeletePhysicalAsync(stackId, old, cancellation);
+            foreach (var old in replaced)
+            {
+                var replacePolicy = oldTemplate.Resources.GetValueOrDefault(old.LogicalId)?.UpdateReplacePolicy;
+                if (replacePolicy != "Retain") await DeletePhysicalAsync(stackId, old, cancellation, replacePolicy);
+            }
             _store.Update(stackId, s => Adopt(s, requested, outputs, imports.Distinct().ToList()));
             _store.SetStatus(stackId, StackStatus.UpdateComplete, null);
             return;
@@ -369,16 +372,17 @@ public sealed class StackEngine : IDisposable
             _store.SetResource(stackId, resource with { Status = StackStatus.DeleteSkipped, StatusReason = null, Timestamp = _store.Now });
             return true;
         }
-        return await DeletePhysicalAsync(stackId, resource, cancellation);
+        return await DeletePhysicalAsync(stackId, resource, cancellation, policy);
     }
 
-    private async Task<bool> DeletePhysicalAsync(string stackId, StackResourceRecord resource, CancellationToken cancellation)
+    /// <param name="policy">The DeletionPolicy (or UpdateReplacePolicy) in force: "Snapshot" asks the provider for a final snapshot.</param>
+    private async Task<bool> DeletePhysicalAsync(string stackId, StackResourceRecord resource, CancellationToken cancellation, string? policy = null)
     {
         _store.AddEvent(_store.Stack(stackId), resource.LogicalId, resource.PhysicalId, resource.Type, StackStatus.DeleteInProgress, null, null);
         try
         {
             if (_providers.Find(resource.Type) is { } provider && resource.PhysicalId is not null)
-                await provider.DeleteAsync(Request(stackId, resource.LogicalId, JsonNode.Parse(resource.Properties ?? "{}") as JsonObject ?? []),
+                await provider.DeleteAsync(Request(stackId, resource.LogicalId, JsonNode.Parse(resource.Properties ?? "{}") as JsonObject ?? [], policy),
                     new ProvisionedResource(resource.PhysicalId, resource.Attributes), cancellation);
             var current = _store.Stack(stackId).Resources.GetValueOrDefault(resource.LogicalId);
             if (current?.PhysicalId == resource.PhysicalId)
@@ -479,10 +483,10 @@ public sealed class StackEngine : IDisposable
     private static JsonObject Properties(ResourceDefinition definition, TemplateEvaluator evaluator) =>
         evaluator.Evaluate(definition.Properties) as JsonObject ?? [];
 
-    private ResourceRequest Request(string stackId, string logicalId, JsonObject properties)
+    private ResourceRequest Request(string stackId, string logicalId, JsonObject properties, string? deletionPolicy = null)
     {
         var stack = _store.Stack(stackId);
-        return new ResourceRequest(stack.AccountId, stack.Region, stack.StackName, logicalId, properties);
+        return new ResourceRequest(stack.AccountId, stack.Region, stack.StackName, logicalId, properties) { DeletionPolicy = deletionPolicy };
     }
 
     /// <summary>A resource failure as CloudFormation reports it: the service's message, code and status.</summary>

@@ -39,6 +39,11 @@ public sealed class ResourceRequest(string accountId, string region, string stac
     /// <summary>The scope the provider's domain calls run in: the stack's account and region, no request behind it.</summary>
     public Scope Scope { get; } = Scope.Of(accountId, region);
     public ResourceProperties Properties { get; } = new(logicalId, properties);
+    /// <summary>
+    /// On a delete, the template's DeletionPolicy (or, for a replaced resource, its UpdateReplacePolicy). "Snapshot"
+    /// asks a provider whose type supports it (AWS::RDS::DBInstance) to take a final snapshot before deleting.
+    /// </summary>
+    public string? DeletionPolicy { get; init; }
 
     /// <summary>A unique name for a resource the template leaves unnamed: stack-logicalId-SUFFIX, as CloudFormation makes them.</summary>
     public string GeneratedName(int maxLength)

@@ -26,6 +26,7 @@ public sealed record PseudoParameters(string AccountId, string Region, string St
         _ => null,
     };
 
-    /// <summary>The Availability Zones Fn::GetAZs lists: three per region, as a default VPC has.</summary>
-    public static JsonArray AvailabilityZones(string region) => new(region + "a", region + "b", region + "c");
+    /// <summary>The Availability Zones Fn::GetAZs lists: those EC2 describes for the region, each with a default subnet.</summary>
+    public static JsonArray AvailabilityZones(string region) =>
+        new(Ec2.Ec2Rules.AvailabilityZones(region).Select(zone => (JsonNode?)JsonValue.Create(zone)).ToArray());
 }

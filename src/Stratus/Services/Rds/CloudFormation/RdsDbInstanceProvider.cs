@@ -57,8 +57,16 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
     {
         try
         {
-            if (rds.GetInstance(request.Scope, current.PhysicalId).Status != "deleting")
-                rds.DeleteInstance(request.Scope, current.PhysicalId, skipFinalSnapshot: true, finalSnapshotIdentifier: null);
+            var instance = rds.GetInstance(request.Scope, current.PhysicalId);
+            if (instance.Status != "deleting")
+            {
+                // DeletionPolicy: Snapshot takes a real final snapshot, as CloudFormation does; an instance that never
+                // became available (a failed create being rolled back) has nothing to keep.
+                var finalSnapshot = request.DeletionPolicy == "Snapshot" && instance.Status is "available" or "stopped"
+                    ? request.GeneratedName(255).ToLowerInvariant()
+                    : null;
+                rds.DeleteInstance(request.Scope, current.PhysicalId, skipFinalSnapshot: finalSnapshot is null, finalSnapshotIdentifier: finalSnapshot);
+            }
             while (true)
             {
                 await Task.Delay(PollInterval, cancellation);
