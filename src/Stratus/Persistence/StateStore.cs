@@ -26,7 +26,7 @@ public sealed class StateStore : IDisposable
     private StateStore(SqliteConnection? connection, SqliteConnection? checkpointer, string? directory)
     {
         _connection = connection;
-        Directory = directory;
+        DataDir = directory;
         _checkpointer = checkpointer;
         if (checkpointer is not null) _checkpoints = new Timer(_ => Checkpoint(), null, CheckpointInterval, CheckpointInterval);
     }
@@ -87,7 +87,7 @@ public sealed class StateStore : IDisposable
     public bool IsPersistent => _connection is not null;
 
     /// <summary>The data dir holding the state file; null when ephemeral.</summary>
-    public string? Directory { get; }
+    public string? DataDir { get; }
 
     public IEnumerable<KeyValuePair<string, string>> Load(string collection)
     {

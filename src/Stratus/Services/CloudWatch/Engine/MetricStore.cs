@@ -69,8 +69,8 @@ public sealed class MetricStore : IDisposable
                 series.LastPublished = Max(series.LastPublished, DateTimeOffset.FromUnixTimeSeconds(slot.Time));
             }
         }
-        if (store.Directory is null) return;
-        _journal = CommitJournal.Open(store, store.Directory, Collection, Replay);
+        if (store.DataDir is null) return;
+        _journal = CommitJournal.Open(store, store.DataDir, Collection, Replay);
         _commits = new GroupCommit(_journal.Sync);
     }
 

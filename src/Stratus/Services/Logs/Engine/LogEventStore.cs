@@ -119,8 +119,8 @@ public sealed class LogEventStore : IDisposable
             }
             foreach (var (block, list) in stream.Blocks.Where(b => b.Value.Count == 0).ToList()) Drop(streamKey, stream, block);
         }
-        if (store.Directory is null) return;
-        _journal = CommitJournal.Open(store, store.Directory, Collection, Replay);
+        if (store.DataDir is null) return;
+        _journal = CommitJournal.Open(store, store.DataDir, Collection, Replay);
         _commits = new GroupCommit(_journal.Sync);
     }
 
