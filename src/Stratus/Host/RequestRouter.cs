@@ -124,6 +124,7 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
     private static async Task WriteErrorAsync(HttpContext http, AwsException error)
     {
         http.Response.StatusCode = error.StatusCode;
+        ServiceEndpoint.CloseIfBodyWithheld(http);
         http.Response.Headers["x-amzn-ErrorType"] = error.Code;
         http.Response.ContentType = "application/json";
         await http.Response.Body.WriteAsync(JsonBody.Write(ErrorBodies.Build(error, "__type", "message")));

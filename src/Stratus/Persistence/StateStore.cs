@@ -23,14 +23,15 @@ public sealed class StateStore : IDisposable
     private readonly Timer? _checkpoints;
     private bool _disposed;
 
-    private StateStore(SqliteConnection? connection, SqliteConnection? checkpointer)
+    private StateStore(SqliteConnection? connection, SqliteConnection? checkpointer, string? directory)
     {
         _connection = connection;
+        DataDir = directory;
         _checkpointer = checkpointer;
         if (checkpointer is not null) _checkpoints = new Timer(_ => Checkpoint(), null, CheckpointInterval, CheckpointInterval);
     }
 
-    public static StateStore Ephemeral() => new(null, null);
+    public static StateStore Ephemeral() => new(null, null, null);
 
     public static StateStore Open(string dataDir)
     {
@@ -63,7 +64,7 @@ public sealed class StateStore : IDisposable
             """);
         var checkpointer = new SqliteConnection(connectionString);
         checkpointer.Open();
-        return new StateStore(connection, checkpointer);
+        return new StateStore(connection, checkpointer, dataDir);
     }
 
     /// <summary>Copies what the WAL holds into the database file without waiting for or blocking writers (PASSIVE).</summary>
@@ -84,6 +85,9 @@ public sealed class StateStore : IDisposable
     }
 
     public bool IsPersistent => _connection is not null;
+
+    /// <summary>The data dir holding the state file; null when ephemeral.</summary>
+    public string? DataDir { get; }
 
     public IEnumerable<KeyValuePair<string, string>> Load(string collection)
     {
@@ -106,27 +110,44 @@ public sealed class StateStore : IDisposable
     public void Delete(string collection, string key) =>
         Apply([new StoreWrite(collection, key, null)]);
 
-    /// <summary>Applies several writes as one transaction: all of them land, or none.</summary>
-    public void Apply(IReadOnlyCollection<StoreWrite> writes)
+    /// <summary>
+    /// Applies several writes as one transaction: all of them land, or none. Every commit survives a kill -9 (it is in the
+    /// WAL when this returns); with <paramref name="durable"/> it also survives a power loss (the WAL is fsynced), which a
+    /// fold of a <see cref="CommitJournal"/> needs before it deletes the journal it replaces.
+    /// </summary>
+    public void Apply(IReadOnlyCollection<StoreWrite> writes, bool durable = false)
     {
         if (_connection is null || writes.Count == 0) return;
         lock (_gate)
         {
-            using var transaction = _connection.BeginTransaction();
-            // Group commits make small transactions frequent: the two statements are prepared once and reused.
-            _upsert ??= Prepare("INSERT INTO documents (collection, key, body) VALUES ($c, $k, $b) ON CONFLICT (collection, key) DO UPDATE SET body = excluded.body", "$c", "$k", "$b");
-            _delete ??= Prepare("DELETE FROM documents WHERE collection = $c AND key = $k", "$c", "$k");
-            foreach (var write in writes)
+            if (durable) Execute(_connection, "PRAGMA synchronous = FULL;");
+            try
             {
-                var command = write.Body is null ? _delete : _upsert;
-                command.Transaction = transaction;
-                command.Parameters[0].Value = write.Collection;
-                command.Parameters[1].Value = write.Key;
-                if (write.Body is not null) command.Parameters[2].Value = write.Body;
-                command.ExecuteNonQuery();
+                ApplyLocked(writes);
             }
-            transaction.Commit();
+            finally
+            {
+                if (durable) Execute(_connection, "PRAGMA synchronous = NORMAL;");
+            }
         }
+    }
+
+    private void ApplyLocked(IReadOnlyCollection<StoreWrite> writes)
+    {
+        using var transaction = _connection!.BeginTransaction();
+        // Group commits make small transactions frequent: the two statements are prepared once and reused.
+        _upsert ??= Prepare("INSERT INTO documents (collection, key, body) VALUES ($c, $k, $b) ON CONFLICT (collection, key) DO UPDATE SET body = excluded.body", "$c", "$k", "$b");
+        _delete ??= Prepare("DELETE FROM documents WHERE collection = $c AND key = $k", "$c", "$k");
+        foreach (var write in writes)
+        {
+            var command = write.Body is null ? _delete : _upsert;
+            command.Transaction = transaction;
+            command.Parameters[0].Value = write.Collection;
+            command.Parameters[1].Value = write.Key;
+            if (write.Body is not null) command.Parameters[2].Value = write.Body;
+            command.ExecuteNonQuery();
+        }
+        transaction.Commit();
     }
 
     private SqliteCommand Prepare(string sql, params string[] parameters)

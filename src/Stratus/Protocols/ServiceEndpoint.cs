@@ -139,7 +139,19 @@ public sealed class ServiceEndpoint
         var requestIdHeaders = http.Response.Headers.Where(h => h.Key.StartsWith("x-amz", StringComparison.OrdinalIgnoreCase)).ToList();
         http.Response.Clear();
         foreach (var (name, value) in requestIdHeaders) http.Response.Headers[name] = value;
+        CloseIfBodyWithheld(http);
         await protocol.WriteErrorAsync(http, call, error);
+    }
+
+    /// <summary>
+    /// For an error answered to a request with Expect: 100-continue, whatever its protocol: the client was refused before
+    /// its body was asked for (too large, badly signed, ...) and does not send it, but the server would still take that
+    /// many bytes off the connection as the body, eating the next request: the connection is closed instead, as AWS does.
+    /// </summary>
+    public static void CloseIfBodyWithheld(HttpContext http)
+    {
+        if (http.Request.Headers.Expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase))
+            http.Response.Headers.Connection = "close";
     }
 }
 

@@ -26,6 +26,8 @@ public sealed class StratusProcess : IAsyncDisposable
     public string? DataDir { get; }
     public string Url { get; private set; } = "";
     public int Port => new Uri(Url).Port;
+    /// <summary>The running Stratus's process id (to signal it, or find its children).</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("Stratus is not running.");
     /// <summary>The running server's process id (the dotnet host running stratus.dll).</summary>
     public int Pid => _process?.Id ?? throw new InvalidOperationException("Stratus is not running.");
     public string Output { get { lock (_output) return _output.ToString(); } }

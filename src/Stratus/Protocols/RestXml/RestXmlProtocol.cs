@@ -59,11 +59,6 @@ public sealed class RestXmlProtocol(string xmlNamespace, Func<HttpRequest, RestX
     public override Task WriteErrorAsync(HttpContext http, CallContext call, AwsException error)
     {
         http.Response.StatusCode = error.StatusCode;
-        // A client that sent Expect: 100-continue and is refused before its body was asked for does not send
-        // the body, but the server would still take that many bytes off the connection as one, eating the
-        // start of the next request: close the connection instead, as S3 does.
-        if (http.Request.Headers.Expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase))
-            http.Response.Headers.Connection = "close";
         if (HttpMethods.IsHead(http.Request.Method) || error.StatusCode == 304) return Task.CompletedTask;
         return WriteAsync(http, XmlContentType, RestXmlBody.Error(error, call.RequestId));
     }

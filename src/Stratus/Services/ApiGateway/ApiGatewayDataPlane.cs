@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -24,7 +23,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
     private const string UserRequestMarker = "_user_request_";
     private const long MaxPayloadBytes = 10 * 1024 * 1024;
 
-    private readonly ConcurrentDictionary<string, StageRouter> _routers = new(StringComparer.Ordinal);
+    private readonly StageRouterCache _routers = new((apiId, stage) => gateway.FindDeployedStage(apiId, stage)?.Deployment.Deployment.Id);
 
     public bool Claims(HttpRequest request) => HostApiId(request) is not null || PathTarget(request.Path.Value) is not null;
 
@@ -55,7 +54,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
             await WriteAsync(http, GatewayResponse.Message(403, "Forbidden", "ForbiddenException"));
             return;
         }
-        var router = _routers.GetOrAdd(deployed.Deployment.Deployment.Id, _ => new StageRouter(deployed.Deployment.Resources));
+        var router = _routers.For(apiId, stageName, deployed.Deployment.Deployment.Id, () => new StageRouter(deployed.Deployment.Resources));
         var outcome = router.Match(http.Request.Method, path) is { } route
             ? await RunMethodAsync(http, deployed, route, path, requestId)
             : Answered(GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException"));

@@ -761,6 +761,7 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             _logger.LogError(e, "A CloudWatch background task failed");
         }
         _metrics.Flush();
+        _metrics.Dispose();
         _stopping.Dispose();
     }
 }

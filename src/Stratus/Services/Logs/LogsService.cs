@@ -460,6 +460,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
             _logger.LogError(e, "A Logs background task failed");
         }
         _events.Flush(compact: true);
+        _events.Dispose();
         _stopping.Dispose();
     }
 

@@ -20,6 +20,11 @@ public sealed class TemplateEvaluator
     private readonly PseudoParameters _pseudo;
     private readonly Func<string, ResourceValues?> _resources;
     private readonly Func<string, string?> _exports;
+    /// <summary>
+    /// Guards <see cref="_conditions"/> and <see cref="_evaluatingConditions"/>: the stack engine evaluates resources in
+    /// parallel with one evaluator, and a condition is evaluated once, by one thread, with its whole chain.
+    /// </summary>
+    private readonly Lock _conditionGate = new();
     private readonly Dictionary<string, bool> _conditions = new(StringComparer.Ordinal);
     private readonly HashSet<string> _evaluatingConditions = new(StringComparer.Ordinal);
     private long _producedCharacters;
@@ -60,6 +65,11 @@ public sealed class TemplateEvaluator
     public bool IsIncluded(string? condition) => condition is null || Condition(condition);
 
     public bool Condition(string name)
+    {
+        lock (_conditionGate) return EvaluateCondition(name);
+    }
+
+    private bool EvaluateCondition(string name)
     {
         if (_conditions.TryGetValue(name, out var known)) return known;
         if (!_template.Conditions.TryGetPropertyValue(name, out var definition))

@@ -24,11 +24,11 @@ public sealed record PeriodAggregate(DateTimeOffset Start, MetricAggregate Aggre
 /// data), as CloudWatch stores them. Retention is bounded like CloudWatch's finest resolutions:
 /// 1-second slots for 3 hours, 1-minute slots for 15 days; a metric with no data left disappears
 /// (ListMetrics, as on AWS, shows metrics with data in the last two weeks). Slots are persisted per
-/// metric and 10 minutes, written in batches by <see cref="Flush"/>: at once for PutMetricData, which waits for
-/// the commit through <see cref="CommitAsync"/> (concurrent calls share one transaction), and on a timer for
-/// the metrics services publish for themselves.
+/// metric and 10 minutes. Every data point recorded is also appended to a <see cref="CommitJournal"/>: PutMetricData
+/// waits through <see cref="CommitAsync"/> until its points are synced there (concurrent calls share one fdatasync), and
+/// <see cref="Flush"/>, on a timer, folds the changed blocks into the state file and retires the journal they replace.
 /// </summary>
-public sealed class MetricStore
+public sealed class MetricStore : IDisposable
 {
     public const string Collection = "cloudwatch.metrics";
     public static readonly TimeSpan MinuteRetention = TimeSpan.FromDays(15);
@@ -43,12 +43,18 @@ public sealed class MetricStore
     private readonly ConcurrentDictionary<(string Series, long Block), byte> _dirty = new();
     private readonly StateStore _store;
     private readonly Lock _flushGate = new();
-    private readonly GroupCommit _commits;
+    /// <summary>Recording (shared) against a fold's snapshot (exclusive): each journal generation's points are in the fold or after it, never both.</summary>
+    private readonly ReaderWriterLockSlim _foldGate = new();
+    private readonly CommitJournal? _journal;
+    private readonly GroupCommit? _commits;
+    /// <summary>The writes of a fold that failed, written first by the next one (later writes of a block win).</summary>
+    private readonly List<StoreWrite> _unwritten = [];
+    /// <summary>The last journal generation a fold committed.</summary>
+    private long _folded = -1;
 
     public MetricStore(StateStore store)
     {
         _store = store;
-        _commits = new GroupCommit(Flush);
         foreach (var (_, body) in store.Load(Collection))
         {
             var block = JsonSerializer.Deserialize<StoredBlock>(body, Json);
@@ -63,10 +69,44 @@ public sealed class MetricStore
                 series.LastPublished = Max(series.LastPublished, DateTimeOffset.FromUnixTimeSeconds(slot.Time));
             }
         }
+        if (store.DataDir is null) return;
+        _journal = CommitJournal.Open(store, store.DataDir, Collection, Replay);
+        _commits = new GroupCommit(_journal.Sync);
     }
 
     /// <summary>Adds a data point; false when the store is full of other metrics.</summary>
     public bool Record(MetricIdentity identity, DateTimeOffset timestamp, string unit, bool highResolution, Action<MetricAggregate> add)
+    {
+        if (_journal is null) return RecordInMemory(identity, timestamp, unit, highResolution, add);
+        var point = new MetricAggregate();
+        add(point);
+        _foldGate.EnterReadLock();
+        try
+        {
+            if (!RecordInMemory(identity, timestamp, unit, highResolution, slot => slot.Merge(point))) return false;
+            _journal.Append(JsonSerializer.SerializeToUtf8Bytes(new JournaledPoint(identity.AccountId, identity.Region, identity.Namespace,
+                identity.MetricName, identity.Dimensions, timestamp.ToUnixTimeSeconds(), unit, highResolution, point.SampleCount, point.Sum,
+                point.Minimum, point.Maximum, [.. point.Distribution.Keys], [.. point.Distribution.Values]), Json));
+            return true;
+        }
+        finally
+        {
+            _foldGate.ExitReadLock();
+        }
+    }
+
+    /// <summary>Records a journaled point again at start: its block is marked changed, so the next fold writes it.</summary>
+    private void Replay(ReadOnlySpan<byte> record)
+    {
+        if (JsonSerializer.Deserialize<JournaledPoint>(record, Json) is not { } p) return;
+        var point = new MetricAggregate();
+        point.AddSet(p.Count, p.Sum, p.Min, p.Max);
+        for (var i = 0; i < p.Values.Length; i++) point.Distribution[p.Values[i]] = p.Counts[i];
+        RecordInMemory(MetricIdentity.Create(p.AccountId, p.Region, p.Namespace, p.MetricName, p.Dimensions), DateTimeOffset.FromUnixTimeSeconds(p.Time),
+            p.Unit, p.HighResolution, slot => slot.Merge(point));
+    }
+
+    private bool RecordInMemory(MetricIdentity identity, DateTimeOffset timestamp, string unit, bool highResolution, Action<MetricAggregate> add)
     {
         var seconds = timestamp.ToUnixTimeSeconds();
         while (true)
@@ -126,34 +166,71 @@ public sealed class MetricStore
             p.Value.Units.Count == 1 ? p.Value.Units.First() : "None")).ToList();
     }
 
-    /// <summary>Completes once every data point recorded before the call is committed (group commit); at once without a state file.</summary>
-    public Task CommitAsync() => _store.IsPersistent ? _commits.CommitAsync() : Task.CompletedTask;
+    /// <summary>Completes once every data point recorded before the call is synced to the journal (group commit); at once without a state file.</summary>
+    public Task CommitAsync() => _commits?.CommitAsync() ?? Task.CompletedTask;
 
-    /// <summary>Writes every changed block in one transaction.</summary>
+    /// <summary>
+    /// Folds every changed block into the state file, in one transaction that also records the journal generations it
+    /// holds, and then deletes those generations.
+    /// </summary>
     public void Flush()
     {
         // Without a state file there is nothing to write: serializing the dirty blocks would only make garbage.
-        if (!_store.IsPersistent)
+        if (_journal is null)
         {
             _dirty.Clear();
             return;
         }
         lock (_flushGate)
         {
-            var writes = new List<StoreWrite>();
-            foreach (var (key, _) in _dirty.ToArray())
+            var writes = new List<StoreWrite>(_unwritten);
+            long folded;
+            _foldGate.EnterWriteLock();
+            try
             {
-                _dirty.TryRemove(key, out _);
-                var documentKey = key.Series + '\u001f' + key.Block;
-                if (!_series.TryGetValue(key.Series, out var series))
-                {
-                    writes.Add(new StoreWrite(Collection, documentKey, null));
-                    continue;
-                }
-                var block = series.Block(key.Block);
-                writes.Add(new StoreWrite(Collection, documentKey, block.Slots.Count == 0 ? null : JsonSerializer.Serialize(block, Json)));
+                folded = _journal.Rotate();
+                CollectChangedBlocks(writes);
             }
-            _store.Apply(writes);
+            finally
+            {
+                _foldGate.ExitWriteLock();
+            }
+            if (writes.Count == 0 && folded <= _folded) return;
+            try
+            {
+                _store.Apply([.. writes, _journal.FoldedMarker(folded)], durable: true);
+            }
+            catch
+            {
+                _unwritten.Clear();
+                _unwritten.AddRange(writes);
+                throw;
+            }
+            _unwritten.Clear();
+            _folded = folded;
+            _journal.Retire(folded);
+        }
+    }
+
+    public void Dispose()
+    {
+        _journal?.Dispose();
+        _foldGate.Dispose();
+    }
+
+    private void CollectChangedBlocks(List<StoreWrite> writes)
+    {
+        foreach (var (key, _) in _dirty.ToArray())
+        {
+            _dirty.TryRemove(key, out _);
+            var documentKey = key.Series + '\u001f' + key.Block;
+            if (!_series.TryGetValue(key.Series, out var series))
+            {
+                writes.Add(new StoreWrite(Collection, documentKey, null));
+                continue;
+            }
+            var block = series.Block(key.Block);
+            writes.Add(new StoreWrite(Collection, documentKey, block.Slots.Count == 0 ? null : JsonSerializer.Serialize(block, Json)));
         }
     }
 
@@ -218,6 +295,10 @@ public sealed class MetricStore
             }
         }
     }
+
+    /// <summary>One recorded data point as the journal holds it: the point's own aggregate, merged into its slots again at replay.</summary>
+    private sealed record JournaledPoint(string AccountId, string Region, string Namespace, string MetricName, IReadOnlyList<MetricDimension> Dimensions,
+        long Time, string Unit, bool HighResolution, double Count, double Sum, double Min, double Max, double[] Values, double[] Counts);
 
     private sealed record StoredBlock(string AccountId, string Region, string Namespace, string MetricName, List<MetricDimension> Dimensions, List<StoredSlot> Slots);
 

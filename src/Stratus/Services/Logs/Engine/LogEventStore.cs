@@ -22,10 +22,11 @@ public sealed record StreamStatistics(long? FirstEventTimestamp, long? LastEvent
 /// ("STREAM␟BLOCK.CHUNK"); events dropped from a stream's start (its bound, its retention) are recorded as the
 /// stream's trim position ("STREAM␟trim"), and blocks left empty are deleted. Storage is bounded: each
 /// stream keeps its newest <see cref="MaxEventsPerStream"/> events, and beyond <see cref="MaxStoredBytes"/>
-/// overall the oldest blocks of any stream go first. Calls a client waits on commit through <see cref="CommitAsync"/>;
-/// what services write for themselves is flushed on a timer.
+/// overall the oldest blocks of any stream go first. Every append also goes to a <see cref="CommitJournal"/>: a call a
+/// client waits on answers once <see cref="CommitAsync"/> has synced it there (concurrent calls share one fdatasync), and
+/// <see cref="Flush"/>, on a timer, folds the chunks into the state file and retires the journal they replace.
 /// </summary>
-public sealed class LogEventStore
+public sealed class LogEventStore : IDisposable
 {
     public const string Collection = "logs.events";
     public const int MaxEventsPerStream = 50_000;
@@ -48,7 +49,14 @@ public sealed class LogEventStore
     private readonly ConcurrentQueue<(string Stream, long? Block, List<long> Chunks)> _deleted = new();
     private readonly StateStore _store;
     private readonly Lock _flushGate = new();
-    private readonly GroupCommit _commits;
+    /// <summary>Appending (shared) against a fold's snapshot (exclusive): each journal generation's events are in the fold or after it, never both.</summary>
+    private readonly ReaderWriterLockSlim _foldGate = new();
+    private readonly CommitJournal? _journal;
+    private readonly GroupCommit? _commits;
+    /// <summary>The writes of a fold that failed, written first by the next one (later writes of a document win).</summary>
+    private readonly List<StoreWrite> _unwritten = [];
+    /// <summary>The last journal generation a fold committed.</summary>
+    private long _folded = -1;
     private long _nextId;
     private long _nextChunk;
     private long _storedBytes;
@@ -58,7 +66,6 @@ public sealed class LogEventStore
     {
         _store = store;
         _maxStoredBytes = maxStoredBytes;
-        _commits = new GroupCommit(() => Flush());
         var trims = new Dictionary<string, LogEvent>(StringComparer.Ordinal);
         foreach (var (key, body) in store.Load(Collection))
         {
@@ -112,6 +119,27 @@ public sealed class LogEventStore
             }
             foreach (var (block, list) in stream.Blocks.Where(b => b.Value.Count == 0).ToList()) Drop(streamKey, stream, block);
         }
+        if (store.DataDir is null) return;
+        _journal = CommitJournal.Open(store, store.DataDir, Collection, Replay);
+        _commits = new GroupCommit(_journal.Sync);
+    }
+
+    /// <summary>Appends a journaled call's events again at start, with their ids: the next fold writes them as a chunk.</summary>
+    private void Replay(ReadOnlySpan<byte> record)
+    {
+        if (JsonSerializer.Deserialize<JournaledAppend>(record, Json) is not { } append) return;
+        var stream = _streams.GetOrAdd(append.Stream, _ => new StreamEvents());
+        lock (stream.Gate)
+        {
+            foreach (var e in append.Events)
+            {
+                // Events at or before the stream's trim position were dropped after they were journaled.
+                if (stream.TrimmedThrough is { } through && Compare(e, through) <= 0) continue;
+                Insert(append.Stream, stream, e);
+                _nextId = Math.Max(_nextId, e.Id);
+            }
+            EnforceStreamBound(append.Stream, stream);
+        }
     }
 
     public static long Size(LogEvent e) => Encoding.UTF8.GetByteCount(e.Message) + 26;
@@ -119,26 +147,48 @@ public sealed class LogEventStore
     public void Append(string streamKey, IEnumerable<(long Timestamp, string Message)> events, long ingestionTime)
     {
         var stream = _streams.GetOrAdd(streamKey, _ => new StreamEvents());
-        lock (stream.Gate)
+        _foldGate.EnterReadLock();
+        try
         {
-            foreach (var (timestamp, message) in events)
+            List<LogEvent> appended = [];
+            lock (stream.Gate)
             {
-                var e = new LogEvent(timestamp, message, ingestionTime, Interlocked.Increment(ref _nextId));
-                var block = timestamp - Mod(timestamp, BlockMs);
-                if (!stream.Blocks.TryGetValue(block, out var list)) stream.Blocks[block] = list = [];
-                var at = list.Count;
-                while (at > 0 && Compare(list[at - 1], e) > 0) at--;
-                list.Insert(at, e);
-                stream.Account(e, +1);
-                Interlocked.Add(ref _storedBytes, Size(e));
-                if (_store.IsPersistent)
+                foreach (var (timestamp, message) in events)
                 {
-                    stream.PendingOf(block).Add(e);
-                    _appended[(streamKey, block)] = 0;
+                    var e = new LogEvent(timestamp, message, ingestionTime, Interlocked.Increment(ref _nextId));
+                    Insert(streamKey, stream, e);
+                    appended.Add(e);
                 }
+                // Journaled inside the stream's lock, so a stream's records keep the order of its ids.
+                _journal?.Append(JsonSerializer.SerializeToUtf8Bytes(new JournaledAppend(streamKey, appended), Json));
+                EnforceStreamBound(streamKey, stream);
             }
-            while (stream.Count > MaxEventsPerStream) TrimOldest(streamKey, stream, Math.Min(stream.Count - MaxEventsPerStream, stream.Blocks.First().Value.Count));
         }
+        finally
+        {
+            _foldGate.ExitReadLock();
+        }
+    }
+
+    private void Insert(string streamKey, StreamEvents stream, LogEvent e)
+    {
+        var block = e.Timestamp - Mod(e.Timestamp, BlockMs);
+        if (!stream.Blocks.TryGetValue(block, out var list)) stream.Blocks[block] = list = [];
+        var at = list.Count;
+        while (at > 0 && Compare(list[at - 1], e) > 0) at--;
+        list.Insert(at, e);
+        stream.Account(e, +1);
+        Interlocked.Add(ref _storedBytes, Size(e));
+        if (_store.IsPersistent)
+        {
+            stream.PendingOf(block).Add(e);
+            _appended[(streamKey, block)] = 0;
+        }
+    }
+
+    private void EnforceStreamBound(string streamKey, StreamEvents stream)
+    {
+        while (stream.Count > MaxEventsPerStream) TrimOldest(streamKey, stream, Math.Min(stream.Count - MaxEventsPerStream, stream.Blocks.First().Value.Count));
     }
 
     /// <summary>The stream's events in (timestamp, id) order.</summary>
@@ -208,13 +258,14 @@ public sealed class LogEventStore
     }
 
     /// <summary>
-    /// Completes once every event appended before the call is committed: a PutLogEvents answers only then, while
-    /// concurrent calls share one flush (group commit). Without a state file there is nothing to wait for.
+    /// Completes once every event appended before the call is synced to the journal: a PutLogEvents answers only then,
+    /// while concurrent calls share one sync (group commit). Without a state file there is nothing to wait for.
     /// </summary>
-    public Task CommitAsync() => _store.IsPersistent ? _commits.CommitAsync() : Task.CompletedTask;
+    public Task CommitAsync() => _commits?.CommitAsync() ?? Task.CompletedTask;
 
     /// <summary>
-    /// Writes what changed since the last flush in one transaction: new chunks, trim positions, deletions. With
+    /// Folds what changed since the last flush into the state file in one transaction, with the journal generations it
+    /// holds (deleted once it commits): new chunks, trim positions, deletions. With
     /// <paramref name="compact"/> (the housekeeping flush, once a second) the chunks that group commits wrote for a block
     /// since the last compaction become one, in the same transaction, so the state file holds about a chunk per block
     /// and second however many calls wrote them.
@@ -222,50 +273,84 @@ public sealed class LogEventStore
     public void Flush(bool compact = false)
     {
         // Without a state file there is nothing to write.
-        if (!_store.IsPersistent) return;
+        if (_journal is null) return;
         lock (_flushGate)
         {
-            var writes = new List<StoreWrite>();
-            while (_deleted.TryDequeue(out var gone))
+            var writes = new List<StoreWrite>(_unwritten);
+            long folded;
+            _foldGate.EnterWriteLock();
+            try
             {
-                if (gone.Block is not { } block)
-                {
-                    writes.Add(new StoreWrite(Collection, $"{gone.Stream}\u001f{TrimSuffix}", null));
-                    continue;
-                }
-                writes.AddRange(gone.Chunks.Select(chunk => new StoreWrite(Collection, ChunkKey(gone.Stream, block, chunk), null)));
+                folded = _journal.Rotate();
+                CollectChanges(writes, compact);
             }
-            foreach (var (streamKey, _) in _trimmed.ToArray())
+            finally
             {
-                _trimmed.TryRemove(streamKey, out _);
-                if (!_streams.TryGetValue(streamKey, out var stream)) continue;
-                LogEvent? through;
-                lock (stream.Gate) through = stream.TrimmedThrough;
-                if (through is not null)
-                    writes.Add(new StoreWrite(Collection, $"{streamKey}\u001f{TrimSuffix}", JsonSerializer.Serialize(through with { Message = "" }, Json)));
+                _foldGate.ExitWriteLock();
             }
-            foreach (var (key, _) in _appended.ToArray())
+            if (writes.Count == 0 && folded <= _folded) return;
+            try
             {
-                _appended.TryRemove(key, out _);
-                if (!_streams.TryGetValue(key.Stream, out var stream)) continue;
-                List<LogEvent>? added;
-                var chunk = ++_nextChunk;
-                lock (stream.Gate)
-                {
-                    if (!stream.Pending.Remove(key.Block, out added) || added.Count == 0) continue;
-                    // A block dropped while its events waited has nothing left to write.
-                    if (!stream.Blocks.ContainsKey(key.Block)) continue;
-                    stream.ChunksOf(key.Block).Add(chunk);
-                    var recent = stream.RecentOf(key.Block);
-                    recent.Chunks.Add(chunk);
-                    recent.Events.AddRange(added);
-                    if (recent.Chunks.Count > 1) _fragmented[key] = 0;
-                }
-                writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, chunk), JsonSerializer.Serialize(added, Json)));
+                _store.Apply([.. writes, _journal.FoldedMarker(folded)], durable: true);
             }
-            if (compact) Compact(writes);
-            _store.Apply(writes);
+            catch
+            {
+                _unwritten.Clear();
+                _unwritten.AddRange(writes);
+                throw;
+            }
+            _unwritten.Clear();
+            _folded = folded;
+            _journal.Retire(folded);
         }
+    }
+
+    public void Dispose()
+    {
+        _journal?.Dispose();
+        _foldGate.Dispose();
+    }
+
+    private void CollectChanges(List<StoreWrite> writes, bool compact)
+    {
+        while (_deleted.TryDequeue(out var gone))
+        {
+            if (gone.Block is not { } block)
+            {
+                writes.Add(new StoreWrite(Collection, $"{gone.Stream}\u001f{TrimSuffix}", null));
+                continue;
+            }
+            writes.AddRange(gone.Chunks.Select(chunk => new StoreWrite(Collection, ChunkKey(gone.Stream, block, chunk), null)));
+        }
+        foreach (var (streamKey, _) in _trimmed.ToArray())
+        {
+            _trimmed.TryRemove(streamKey, out _);
+            if (!_streams.TryGetValue(streamKey, out var stream)) continue;
+            LogEvent? through;
+            lock (stream.Gate) through = stream.TrimmedThrough;
+            if (through is not null)
+                writes.Add(new StoreWrite(Collection, $"{streamKey}\u001f{TrimSuffix}", JsonSerializer.Serialize(through with { Message = "" }, Json)));
+        }
+        foreach (var (key, _) in _appended.ToArray())
+        {
+            _appended.TryRemove(key, out _);
+            if (!_streams.TryGetValue(key.Stream, out var stream)) continue;
+            List<LogEvent>? added;
+            var chunk = ++_nextChunk;
+            lock (stream.Gate)
+            {
+                if (!stream.Pending.Remove(key.Block, out added) || added.Count == 0) continue;
+                // A block dropped while its events waited has nothing left to write.
+                if (!stream.Blocks.ContainsKey(key.Block)) continue;
+                stream.ChunksOf(key.Block).Add(chunk);
+                var recent = stream.RecentOf(key.Block);
+                recent.Chunks.Add(chunk);
+                recent.Events.AddRange(added);
+                if (recent.Chunks.Count > 1) _fragmented[key] = 0;
+            }
+            writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, chunk), JsonSerializer.Serialize(added, Json)));
+        }
+        if (compact) Compact(writes);
     }
 
     /// <summary>Replaces each fragmented block's recent chunks with one holding their events (the caller commits it all at once).</summary>
@@ -326,6 +411,9 @@ public sealed class LogEventStore
     private static int Compare(LogEvent a, LogEvent b) => a.Timestamp != b.Timestamp ? a.Timestamp.CompareTo(b.Timestamp) : a.Id.CompareTo(b.Id);
 
     private static long Mod(long value, long divisor) => ((value % divisor) + divisor) % divisor;
+
+    /// <summary>One call's appended events as the journal holds them.</summary>
+    private sealed record JournaledAppend(string Stream, List<LogEvent> Events);
 
     private sealed class StreamEvents
     {

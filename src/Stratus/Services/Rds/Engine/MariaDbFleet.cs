@@ -35,7 +35,7 @@ public sealed class MariaDbFleet
         else
         {
             Root = Path.Combine(dataDir, "rds");
-            Directory.CreateDirectory(Root);
+            Persistence.DataDirectory.CreatePrivate(Root);
         }
     }
 
@@ -108,13 +108,20 @@ public sealed class MariaDbFleet
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 
-    /// <summary>Copies a data directory (the server must be stopped for the copy to be consistent).</summary>
+    /// <summary>
+    /// Copies a data directory (the server must be stopped for the copy to be consistent) into a snapshot's or an
+    /// instance's home, which is created 0700 with the copy's folders, as the databases' files are its owner's alone.
+    /// </summary>
     public static void CopyDirectory(string from, string to)
     {
         if (Directory.Exists(to)) Directory.Delete(to, recursive: true);
-        Directory.CreateDirectory(to);
+        // Each level on its own (instances/ or snapshots/, the home, the copy): a directory's parents get the umask's mode.
+        var home = Path.GetDirectoryName(to)!;
+        Persistence.DataDirectory.CreatePrivate(Path.GetDirectoryName(home)!);
+        Persistence.DataDirectory.CreatePrivate(home);
+        Persistence.DataDirectory.CreatePrivate(to);
         foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
-            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
+            Persistence.DataDirectory.CreatePrivate(Path.Combine(to, Path.GetRelativePath(from, dir)));
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
             File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
     }

@@ -58,7 +58,7 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
     public async Task InitializeAsync(CancellationToken cancellation)
     {
         if (Directory.Exists(DataDir)) Directory.Delete(DataDir, recursive: true);
-        Directory.CreateDirectory(TempDir);
+        CreateHome();
         // Several mariadb-install-db runs at once (even from different Stratus processes) sometimes
         // break each other's bootstrap, so they take turns machine-wide; each takes half a second.
         using var turn = await InstallLock.AcquireAsync(cancellation);
@@ -82,6 +82,18 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
             throw new InvalidOperationException($"{Path.GetFileName(installation.InstallDbPath)} failed (exit {process.ExitCode}): {Tail(await errors + await output)}");
     }
 
+    /// <summary>
+    /// The home and its temp dir, 0700 from the start: they hold the databases' files and the admin socket, the data dir's
+    /// owner's alone (mariadbd runs as that user, or as root with --user=root), not only after the next start tightens them.
+    /// </summary>
+    public void CreateHome()
+    {
+        // Each level on its own: a directory's parents are created with the umask's mode.
+        Persistence.DataDirectory.CreatePrivate(Path.GetDirectoryName(Home)!);
+        Persistence.DataDirectory.CreatePrivate(Home);
+        Persistence.DataDirectory.CreatePrivate(TempDir);
+    }
+
     public void MarkInitialized() => File.WriteAllText(InitializedMarker, DateTimeOffset.UtcNow.ToString("O"));
 
     /// <summary>Starts the server bound to one address and waits until it accepts connections.</summary>
@@ -89,7 +101,7 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
     {
         if (IsRunning) throw new InvalidOperationException($"The server in {Home} is already running.");
         if (File.Exists(ErrorLog)) File.Delete(ErrorLog);
-        Directory.CreateDirectory(TempDir);
+        CreateHome();
         var start = Launch(installation.ServerPath);
         foreach (var arg in (string[])["--no-defaults", $"--datadir={DataDir}", $"--bind-address={address}", $"--port={port}",
                      $"--socket={Socket}", $"--pid-file={PidFile}", $"--tmpdir={TempDir}", $"--log-error={ErrorLog}", .. UserArg(), .. TuningArgs, .. RuntimeArgs])
