@@ -123,6 +123,22 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
         return map;
     }
 
+    /// <summary>A map of booleans; JSON booleans or their text, as the Query and REST protocols carry them.</summary>
+    public Dictionary<string, bool> BoolMap(string name)
+    {
+        var map = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var (key, value) in Object(name) ?? [])
+        {
+            map[key] = value switch
+            {
+                JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
+                JsonValue v when v.GetValueKind() == JsonValueKind.String && bool.TryParse(v.GetValue<string>(), out var b) => b,
+                _ => throw Style.Invalid(name, "must be a map of booleans"),
+            };
+        }
+        return map;
+    }
+
     private string MapValue(string name, JsonNode? value) => value switch
     {
         null => "",
@@ -136,6 +152,7 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
     bool IInputReader.FromTemplate => false;
     string IInputReader.RequiredDocument(string name) => Required(name);
     Dictionary<string, string>? IInputReader.StringMap(string name) => StringMap(name);
+    Dictionary<string, bool>? IInputReader.BoolMap(string name) => BoolMap(name);
     IInputReader? IInputReader.Object(string name) => Object(name) is { } nested ? Nested(nested) : null;
     IReadOnlyList<IInputReader> IInputReader.Objects(string name) =>
         List(name).Select(item => (IInputReader)Nested(item as JsonObject ?? throw Style.Invalid(name, "must be a list of structures"))).ToList();

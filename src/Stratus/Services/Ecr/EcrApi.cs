@@ -269,7 +269,7 @@ public sealed class EcrApi : IStratusService
     }
 
     private static IReadOnlyList<EcrTag> Tags(OperationInput input) =>
-        input.List("tags").OfType<JsonObject>().Select(t => new EcrTag(input.Nested(t).Required("Key"), input.Nested(t).String("Value") ?? "")).ToList();
+        input.Tags("tags").Select(t => new EcrTag(t.Key, t.Value)).ToList();
 
     private static JsonArray TagList(IReadOnlyList<EcrTag> tags) =>
         new(tags.Select(t => (JsonNode)new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray());

@@ -172,9 +172,7 @@ public sealed class SsmApi : IStratusService
 
     private static double Seconds(DateTimeOffset at) => at.ToUnixTimeMilliseconds() / 1000.0;
 
-    private static Dictionary<string, string> Tags(OperationInput i) =>
-        i.List("Tags").OfType<JsonObject>().Select(i.Nested)
-            .ToDictionary(t => t.Required("Key"), t => t.Required("Value"));
+    private static Dictionary<string, string> Tags(OperationInput i) => i.TagMap(valueRequired: true) ?? [];
 
     private static string ParameterResource(OperationInput i) =>
         i.Required("ResourceType") == "Parameter" ? i.Required("ResourceId") : throw SsmErrors.InvalidResourceType();
