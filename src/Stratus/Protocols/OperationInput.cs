@@ -214,20 +214,17 @@ public sealed class ValidationStyle(string code)
 
     public static readonly ValidationStyle Smithy = new("ValidationException");
 
-    public AwsException Missing(string name) =>
-        new(Code, $"1 validation error detected: Value null at '{CamelCase(name)}' failed to satisfy constraint: Member must not be null");
+    public AwsException Missing(string name) => Violations([Violation(CamelCase(name), "null", "Member must not be null")]);
 
-    public AwsException Invalid(string name, string constraint) =>
-        new(Code, $"1 validation error detected: Value at '{CamelCase(name)}' failed to satisfy constraint: Member {constraint}");
+    public AwsException Invalid(string name, string constraint) => Violations([Violation(CamelCase(name), null, $"Member {constraint}")]);
 
     public AwsException Constraint(string name, string? value, string constraint) => Rejected(CamelCase(name), value, constraint);
 
     /// <summary>
     /// AWS's Smithy wording for one member, at its wire path (e.g. 'logEvents.1.member.message'), failing a
-    /// constraint, with its value shown as AWS shows it: every "1 validation error detected" message is built here.
+    /// constraint, with its value shown as AWS shows it.
     /// </summary>
-    public AwsException Rejected(string path, object? value, string constraint) =>
-        new(Code, $"1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: {constraint}");
+    public AwsException Rejected(string path, object? value, string constraint) => Violations([Violation(path, $"'{value}'", constraint)]);
 
     /// <summary>Refuses a number outside [min, max], naming the bound it crosses, as AWS words a range constraint.</summary>
     public void CheckRange(string path, long value, long min, long max)
@@ -237,8 +234,19 @@ public sealed class ValidationStyle(string code)
     }
 
     /// <summary>The same wording for a member AWS does not show the value of (a list, a map).</summary>
-    public AwsException Rejected(string path, string constraint) =>
-        new(Code, $"1 validation error detected: Value at '{path}' failed to satisfy constraint: {constraint}");
+    public AwsException Rejected(string path, string constraint) => Violations([Violation(path, null, constraint)]);
+
+    /// <summary>
+    /// Every "N validation error(s) detected" message is built here: AWS names each violation, joined by "; ".
+    /// </summary>
+    public AwsException Violations(IReadOnlyList<string> violations) =>
+        new(Code, $"{violations.Count} validation error{(violations.Count == 1 ? "" : "s")} detected: {string.Join("; ", violations)}");
+
+    /// <summary>One violation: the value as AWS shows it ('text', a number, null) or, for lists and maps, not at all.</summary>
+    public static string Violation(string path, string? shownValue, string constraint) =>
+        shownValue is null
+            ? $"Value at '{path}' failed to satisfy constraint: {constraint}"
+            : $"Value {shownValue} at '{path}' failed to satisfy constraint: {constraint}";
 
     private static string CamelCase(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
 }

@@ -92,9 +92,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         string? packageType, Dictionary<string, string> tags, bool publish)
     {
         CheckName(name);
+        LambdaRules.CheckCreate("PackageType", packageType);
         packageType ??= "Zip";
-        if (packageType is not ("Zip" or "Image"))
-            throw LambdaErrors.Validation.Rejected("packageType", packageType, "Member must satisfy enum value set: [Image, Zip]");
         if (settings.Role is null) throw LambdaErrors.Validation.Missing("role");
         if (packageType == "Zip" && (settings.Runtime is null || settings.Handler is null))
             throw LambdaErrors.InvalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.");
@@ -632,14 +631,12 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             if (!RuntimeCatalog.IsKnown(runtime))
                 throw LambdaErrors.InvalidParameter($"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", RuntimeCatalog.Known)}] or be a valid ARN");
         }
-        if (settings.Handler is { } handler && (handler.Length > 128 || handler.Length == 0 || handler.Any(char.IsWhiteSpace)))
-            throw LambdaErrors.Validation.Rejected("handler", handler,
-                handler.Length > 128 ? "Member must have length less than or equal to 128" : "Member must satisfy regular expression pattern: [^\\s]+");
-        if (settings.Timeout is { } timeout) LambdaErrors.Validation.CheckRange("timeout", timeout, 1, 900);
-        if (settings.MemorySize is { } memory) LambdaErrors.Validation.CheckRange("memorySize", memory, 128, 10240);
-        if (settings.EphemeralStorageSize is { } storage) LambdaErrors.Validation.CheckRange("ephemeralStorage.size", storage, 512, 10240);
-        if (settings.Description is { Length: > 256 } description)
-            throw LambdaErrors.Validation.Rejected("description", description, "Member must have length less than or equal to 256");
+        // A template's values meet the same rules the wire checked its request against.
+        LambdaRules.CheckCreate("Handler", settings.Handler);
+        LambdaRules.CheckCreate("Timeout", settings.Timeout);
+        LambdaRules.CheckCreate("MemorySize", settings.MemorySize);
+        LambdaRules.CheckCreate("EphemeralStorage", settings.EphemeralStorageSize is { } storage ? new { Size = storage } : null);
+        LambdaRules.CheckCreate("Description", settings.Description);
         if (settings.Environment is { } environment) CheckEnvironment(environment);
         if (settings.Role is { } role) CheckRole(role);
         return config with
