@@ -96,9 +96,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         packageType ??= "Zip";
         if (settings.Role is null) throw LambdaErrors.Validation.Missing("role");
         if (packageType == "Zip" && (settings.Runtime is null || settings.Handler is null))
-            throw LambdaErrors.InvalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.");
+            throw LambdaErrors.RuntimeAndHandlerRequired();
         if (packageType == "Image" && (settings.Runtime is not null || settings.Handler is not null))
-            throw LambdaErrors.InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
+            throw LambdaErrors.RuntimeAndHandlerNotForImages();
 
         var config = Apply(new FunctionConfig { FunctionName = name, Role = settings.Role, LastModified = Now, PackageType = packageType }, settings);
         var image = packageType == "Image" && code.ImageUri is { } uri ? ResolveImage(scope, uri) : null;
@@ -141,9 +141,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             before = function;
             CheckRevision(function.Latest.RevisionId, revisionId);
             if (code.ImageUri is not null && function.Latest.PackageType != "Image")
-                throw LambdaErrors.InvalidParameter("Please provide ZipFile or S3Bucket and S3Key, or ImageUri for PackageType Image functions.");
+                throw LambdaErrors.UpdateCodeSourceMissing();
             if (code.ZipFile is not null && function.Latest.PackageType != "Zip")
-                throw LambdaErrors.InvalidParameter("Please provide ImageUri when updating a function with packageType Image.");
+                throw LambdaErrors.ImageUriRequiredForUpdate();
             var latest = WithCode(function.Latest, code, stored, image) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() };
             if (image is not null) latest = latest with { LastUpdateStatus = "InProgress", LastUpdateStatusReason = null, LastUpdateStatusReasonCode = null };
             var next = function with { Latest = latest };
@@ -160,7 +160,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         {
             CheckRevision(function.Latest.RevisionId, revisionId);
             if (function.Latest.PackageType == "Image" && (settings.Runtime is not null || settings.Handler is not null))
-                throw LambdaErrors.InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
+                throw LambdaErrors.RuntimeAndHandlerNotForImages();
             return function with { Latest = Apply(function.Latest, settings) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() } };
         });
         Retire(updated);
@@ -181,7 +181,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             return;
         }
         if (resolved == FunctionConfig.LatestVersion)
-            throw LambdaErrors.InvalidParameter("$LATEST version cannot be deleted without deleting the function.");
+            throw LambdaErrors.LatestNotDeletable();
         if (function.Aliases.Any(a => a.FunctionVersion == resolved))
             throw LambdaErrors.VersionHasAliases(function.Aliases.Where(a => a.FunctionVersion == resolved).Select(a => a.Name));
         HoldImages(function, Change(scope, function.Name, f => f with { Versions = f.Versions.Where(v => v.Version != resolved).ToList() }));
@@ -195,7 +195,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         {
             CheckRevision(f.Latest.RevisionId, revisionId);
             if (codeSha256 is not null && codeSha256 != f.Latest.CodeSha256)
-                throw LambdaErrors.InvalidParameter($"CodeSHA256 ({codeSha256}) is different from current CodeSHA256 in $LATEST ({f.Latest.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.");
+                throw LambdaErrors.CodeSha256Mismatch(codeSha256, f.Latest.CodeSha256);
             return Publish(f, description);
         });
         return function.Versions[^1];
@@ -338,7 +338,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         {
             var others = _functions.Values.Where(o => o.AccountId == scope.AccountId && o.Region == scope.Region && o.Name != f.Name).Sum(o => o.ReservedConcurrency ?? 0);
             if (_settings.AccountConcurrency - others - reserved < _settings.MinimumUnreserved)
-                throw LambdaErrors.InvalidParameter($"Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{_settings.MinimumUnreserved}].");
+                throw LambdaErrors.UnreservedBelowMinimum(_settings.MinimumUnreserved);
             return f with { ReservedConcurrency = reserved };
         });
         ReservedConcurrencyChanged(scope);
@@ -542,7 +542,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         var (name, arnQualifier) = ParseName(functionName);
         if (arnQualifier is not null && qualifier is not null && arnQualifier != qualifier)
-            throw LambdaErrors.InvalidParameter("The derived qualifier from the function name does not match the specified qualifier.");
+            throw LambdaErrors.QualifierMismatch();
         qualifier ??= arnQualifier;
         var function = _functions.Get(Key(accountId, region, name)) ?? throw NotFound(accountId, region, name, qualifier);
         return (function, ResolveQualifier(function, qualifier));
@@ -608,7 +608,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         if (config.PackageType == "Image")
         {
-            if (code.ImageUri is null || image is null) throw LambdaErrors.InvalidParameter("Please provide ImageUri when creating a function with packageType Image.");
+            if (code.ImageUri is null || image is null) throw LambdaErrors.ImageUriRequired();
             CheckPlatform(image, config);
             // As AWS: CodeSha256 of an image function is its image digest's hex.
             return config with
@@ -617,8 +617,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
                 CodeSha256 = image.Digest["sha256:".Length..], CodeSize = 0,
             };
         }
-        if (code.ImageUri is not null) throw LambdaErrors.InvalidParameter("Please don't provide ImageUri when creating a function with packageType Zip.");
-        if (stored is null) throw LambdaErrors.InvalidParameter("Please provide a source for function code.");
+        if (code.ImageUri is not null) throw LambdaErrors.ImageUriNotForZip();
+        if (stored is null) throw LambdaErrors.CodeSourceMissing();
         return config with { CodeSha256 = stored.Sha256, CodeSize = stored.Size };
     }
 
@@ -627,9 +627,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         if (settings.Runtime is { } runtime)
         {
             if (RuntimeCatalog.Replacement(runtime) is { } replacement)
-                throw LambdaErrors.InvalidParameter($"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use the new runtime ({replacement}) while creating or updating functions.");
+                throw LambdaErrors.DeprecatedRuntime(runtime, replacement);
             if (!RuntimeCatalog.IsKnown(runtime))
-                throw LambdaErrors.InvalidParameter($"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", RuntimeCatalog.Known)}] or be a valid ARN");
+                throw LambdaErrors.UnknownRuntime(runtime, RuntimeCatalog.Known);
         }
         // A template's values meet the same rules the wire checked its request against.
         LambdaRules.CheckCreate("Handler", settings.Handler);
@@ -744,12 +744,12 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         var reserved = variables.Keys.Where(ReservedVariables.Contains).ToList();
         if (reserved.Count > 0)
-            throw LambdaErrors.InvalidParameter($"Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {string.Join(", ", reserved)}");
+            throw LambdaErrors.ReservedEnvironmentKeys(reserved);
         foreach (var key in variables.Keys.Where(k => !VariableNamePattern().IsMatch(k)))
             throw LambdaErrors.Validation.Rejected("environment.variables", "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]");
         var measured = JsonSerializer.Serialize(variables);
         if (Encoding.UTF8.GetByteCount(measured) > MaxEnvironmentBytes)
-            throw LambdaErrors.InvalidParameter($"Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}");
+            throw LambdaErrors.EnvironmentTooLarge(measured);
     }
 
     private void CheckRole(string role)
@@ -758,7 +758,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             throw LambdaErrors.Validation.Rejected("role", role, $"Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{{12}}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
         var found = _roles.FindRoleByArn(role);
         if (found is null || !PolicyDocument.TrustsService(found.AssumeRolePolicyDocument, "lambda.amazonaws.com"))
-            throw LambdaErrors.InvalidParameter("The role defined for the function cannot be assumed by Lambda.");
+            throw LambdaErrors.RoleNotAssumable();
     }
 
     private static AwsException NotFound(string accountId, string region, string name, string? qualifier) =>

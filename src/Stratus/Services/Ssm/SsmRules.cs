@@ -31,12 +31,12 @@ public static partial class SsmRules
     {
         Check("PutParameter", "Name", name);
         if (!NameCharacters().IsMatch(name))
-            throw SsmErrors.Validation("Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol \"/\". Valid example: /get/parameters2-/by1./path0_.");
+            throw SsmErrors.InvalidParameterNameCharacters();
         var first = name.TrimStart('/');
         if (first.StartsWith("aws", StringComparison.OrdinalIgnoreCase) || first.StartsWith("ssm", StringComparison.OrdinalIgnoreCase))
-            throw SsmErrors.Validation("No access to reserved parameter name: " + name + ".");
+            throw SsmErrors.ReservedParameterName(name);
         if (name.Contains('/') && (!name.StartsWith('/') || name.EndsWith('/') || name.Contains("//")))
-            throw SsmErrors.Validation("Parameter name: fully qualified parameter names must begin with a forward slash \"/\" and sub-paths must not be empty.");
+            throw SsmErrors.InvalidParameterPath();
         if (name.Count(c => c == '/') > MaxHierarchyLevels) throw SsmErrors.HierarchyLevelLimitExceeded();
     }
 
@@ -56,7 +56,7 @@ public static partial class SsmRules
     {
         var limit = tier == "Advanced" ? AdvancedValueLimit : StandardValueLimit;
         if (Encoding.UTF8.GetByteCount(value) > limit)
-            throw SsmErrors.Validation($"Standard tier parameters support a maximum parameter value of {StandardValueLimit} characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier. For more information, see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html");
+            throw SsmErrors.ValueTooLargeForStandardTier();
     }
 
     /// <summary>AllowedPattern is a regular expression the value must match; a bad pattern is the caller's error, and matching is time-bounded.</summary>
