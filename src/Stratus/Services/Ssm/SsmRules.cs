@@ -15,14 +15,11 @@ public static partial class SsmRules
         // AWS lists the parameter types in this order.
         .Adjust("PutParameter", "Type", rule => rule with { Enum = ["SecureString", "StringList", "String"] });
 
-    public const int MaxNameLength = 2048;
     public const int MaxHierarchyLevels = 15;
     public const int StandardValueLimit = 4096;
     public const int AdvancedValueLimit = 8192;
     public const int MaxLabelsPerVersion = 10;
     public const int MaxVersions = 100;
-    public static readonly string[] Types = ["String", "StringList", "SecureString"];
-    public static readonly string[] Tiers = ["Standard", "Advanced", "Intelligent-Tiering"];
 
     [GeneratedRegex(@"^[a-zA-Z0-9_.\-/]+$")]
     private static partial Regex NameCharacters();
