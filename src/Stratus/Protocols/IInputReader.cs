@@ -22,6 +22,8 @@ public interface IInputReader
     IReadOnlyList<string> Strings(string name);
     /// <summary>A map of strings; null or empty when absent, as the reader's source has always given it.</summary>
     Dictionary<string, string>? StringMap(string name);
+    /// <summary>A map of booleans (API Gateway's required-parameter maps); null or empty when absent.</summary>
+    Dictionary<string, bool>? BoolMap(string name);
     /// <summary>A required JSON document (a policy): a string on the wire; in a template an object as written, or a string.</summary>
     string RequiredDocument(string name);
     /// <summary>A nested structure, read with the same accessors and wording; null when absent.</summary>

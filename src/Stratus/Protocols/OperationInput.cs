@@ -123,6 +123,22 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
         return map;
     }
 
+    /// <summary>A map of booleans; JSON booleans or their text, as the Query and REST protocols carry them.</summary>
+    public Dictionary<string, bool> BoolMap(string name)
+    {
+        var map = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var (key, value) in Object(name) ?? [])
+        {
+            map[key] = value switch
+            {
+                JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
+                JsonValue v when v.GetValueKind() == JsonValueKind.String && bool.TryParse(v.GetValue<string>(), out var b) => b,
+                _ => throw Style.Invalid(name, "must be a map of booleans"),
+            };
+        }
+        return map;
+    }
+
     private string MapValue(string name, JsonNode? value) => value switch
     {
         null => "",
@@ -136,6 +152,7 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
     bool IInputReader.FromTemplate => false;
     string IInputReader.RequiredDocument(string name) => Required(name);
     Dictionary<string, string>? IInputReader.StringMap(string name) => StringMap(name);
+    Dictionary<string, bool>? IInputReader.BoolMap(string name) => BoolMap(name);
     IInputReader? IInputReader.Object(string name) => Object(name) is { } nested ? Nested(nested) : null;
     IReadOnlyList<IInputReader> IInputReader.Objects(string name) =>
         List(name).Select(item => (IInputReader)Nested(item as JsonObject ?? throw Style.Invalid(name, "must be a list of structures"))).ToList();
@@ -197,20 +214,17 @@ public sealed class ValidationStyle(string code)
 
     public static readonly ValidationStyle Smithy = new("ValidationException");
 
-    public AwsException Missing(string name) =>
-        new(Code, $"1 validation error detected: Value null at '{CamelCase(name)}' failed to satisfy constraint: Member must not be null");
+    public AwsException Missing(string name) => Violations([Violation(CamelCase(name), "null", "Member must not be null")]);
 
-    public AwsException Invalid(string name, string constraint) =>
-        new(Code, $"1 validation error detected: Value at '{CamelCase(name)}' failed to satisfy constraint: Member {constraint}");
+    public AwsException Invalid(string name, string constraint) => Violations([Violation(CamelCase(name), null, $"Member {constraint}")]);
 
     public AwsException Constraint(string name, string? value, string constraint) => Rejected(CamelCase(name), value, constraint);
 
     /// <summary>
     /// AWS's Smithy wording for one member, at its wire path (e.g. 'logEvents.1.member.message'), failing a
-    /// constraint, with its value shown as AWS shows it: every "1 validation error detected" message is built here.
+    /// constraint, with its value shown as AWS shows it.
     /// </summary>
-    public AwsException Rejected(string path, object? value, string constraint) =>
-        new(Code, $"1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: {constraint}");
+    public AwsException Rejected(string path, object? value, string constraint) => Violations([Violation(path, $"'{value}'", constraint)]);
 
     /// <summary>Refuses a number outside [min, max], naming the bound it crosses, as AWS words a range constraint.</summary>
     public void CheckRange(string path, long value, long min, long max)
@@ -220,8 +234,19 @@ public sealed class ValidationStyle(string code)
     }
 
     /// <summary>The same wording for a member AWS does not show the value of (a list, a map).</summary>
-    public AwsException Rejected(string path, string constraint) =>
-        new(Code, $"1 validation error detected: Value at '{path}' failed to satisfy constraint: {constraint}");
+    public AwsException Rejected(string path, string constraint) => Violations([Violation(path, null, constraint)]);
+
+    /// <summary>
+    /// Every "N validation error(s) detected" message is built here: AWS names each violation, joined by "; ".
+    /// </summary>
+    public AwsException Violations(IReadOnlyList<string> violations) =>
+        new(Code, $"{violations.Count} validation error{(violations.Count == 1 ? "" : "s")} detected: {string.Join("; ", violations)}");
+
+    /// <summary>One violation: the value as AWS shows it ('text', a number, null) or, for lists and maps, not at all.</summary>
+    public static string Violation(string path, string? shownValue, string constraint) =>
+        shownValue is null
+            ? $"Value at '{path}' failed to satisfy constraint: {constraint}"
+            : $"Value {shownValue} at '{path}' failed to satisfy constraint: {constraint}";
 
     private static string CamelCase(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
 }

@@ -23,6 +23,8 @@ public sealed class ServiceEndpoint
     public OperationTable Operations { get; }
     public IReadOnlyList<WireProtocol> Protocols { get; }
     public ValidationStyle Validation { get; init; } = ValidationStyle.Smithy;
+    /// <summary>The service's member constraints (its &lt;S&gt;Rules), checked before an operation runs as AWS checks them; none when null.</summary>
+    public MemberRules? Rules { get; init; }
     /// <summary>The largest body this service takes as sent (its AWS limit where AWS states one), refused from Content-Length or as it streams.</summary>
     public long MaxBodyBytes { get; init; } = 10 * 1024 * 1024;
     /// <summary>What a gzip body (CloudWatch PutMetricData) may expand to: a few KB of gzip can hold gigabytes of zeros.</summary>
@@ -52,9 +54,17 @@ public sealed class ServiceEndpoint
     public Task RejectAsync(HttpContext http, CallContext call, AwsException error) =>
         WriteErrorIfPossibleAsync(Protocols.FirstOrDefault(p => p.Accepts(http.Request)) ?? Protocols[0], http, call, error);
 
-    public OperationHandler FindOperation(string name) =>
-        Operations.Find(name) ?? throw new AwsException("UnknownOperationException",
+    public OperationHandler FindOperation(string name)
+    {
+        var handler = Operations.Find(name) ?? throw new AwsException("UnknownOperationException",
             $"The operation {name} is not supported by Stratus's {SigningName} service.");
+        if (Rules is not { } rules) return handler;
+        return input =>
+        {
+            rules.Check(name, input.Body, input.Style);
+            return handler(input);
+        };
+    }
 
     public OperationInput Input(System.Text.Json.Nodes.JsonObject body, CallContext call, ReadOnlyMemory<byte> raw = default) =>
         new(body, call, Validation) { RawBody = raw };

@@ -85,10 +85,7 @@ public sealed class ApiGatewayApi : IStratusService
     private OperationTable Operations() => new()
     {
         { "ImportRestApi", i => Wire(_gateway.ImportRestApi(i.Scope, Definition(i))) },
-        { "CreateRestApi", i => Wire(_gateway.CreateRestApi(i.Scope, new RestApiSettings(i.Required("name"), i.String("description"), i.String("version"),
-            i.Strings("binaryMediaTypes").ToList(), i.Int("minimumCompressionSize"), i.String("apiKeySource"),
-            i.Object("endpointConfiguration") is { } endpoint ? i.Nested(endpoint).Strings("types").ToList() : null,
-            i.String("policy"), i.StringMap("tags"), i.Bool("disableExecuteApiEndpoint") ?? false))) },
+        { "CreateRestApi", i => Wire(_gateway.CreateRestApi(i.Scope, RestApiSettings.Read(i))) },
         { "GetRestApis", i => Paged(_gateway.GetRestApis(i.Scope, i.String("position"), i.Int("limit"))) },
         { "GetRestApi", i => Wire(_gateway.GetRestApi(i.Scope, ApiId(i))) },
         { "UpdateRestApi", i => Wire(_gateway.UpdateRestApi(i.Scope, ApiId(i), Patch(i))) },
@@ -102,20 +99,17 @@ public sealed class ApiGatewayApi : IStratusService
                 return Page(items.Select(r => ResourceWire(r, embedMethods)), position);
             } },
         { "GetResource", i => ResourceWire(_gateway.GetResource(i.Scope, ApiId(i), i.Required("resource_id")), EmbedsMethods(i)) },
-        { "CreateResource", i => ResourceWire(_gateway.CreateResource(i.Scope, ApiId(i), i.Required("parent_id"), i.Required("pathPart")), false) },
+        { "CreateResource", i => ResourceWire(_gateway.CreateResource(i.Scope, ApiId(i), ResourceSettings.Read(i)), false) },
         { "UpdateResource", i => ResourceWire(_gateway.UpdateResource(i.Scope, ApiId(i), ResourceId(i), Patch(i)), false) },
         { "DeleteResource", i => Done(() => _gateway.DeleteResource(i.Scope, ApiId(i), ResourceId(i))) },
 
-        { "PutMethod", i => Wire(_gateway.PutMethod(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), i.Required("authorizationType"),
-            i.String("authorizerId"), i.Bool("apiKeyRequired") ?? false, i.String("operationName"), BoolMap(i, "requestParameters"),
-            i.StringMap("requestModels"), i.String("requestValidatorId"), i.Strings("authorizationScopes").ToList())) },
+        { "PutMethod", i => Wire(_gateway.PutMethod(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), MethodSettings.Read(i))) },
         { "GetMethod", i => Wire(_gateway.GetMethod(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i))) },
         { "UpdateMethod", i => Wire(_gateway.UpdateMethod(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), Patch(i))) },
         { "DeleteMethod", i => Done(() => _gateway.DeleteMethod(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i))) },
         { "TestInvokeMethod", TestInvokeAsync },
 
-        { "PutMethodResponse", i => Wire(_gateway.PutMethodResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i),
-            BoolMap(i, "responseParameters"), i.StringMap("responseModels"))) },
+        { "PutMethodResponse", i => Wire(_gateway.PutMethodResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), MethodResponseSettings.Read(i))) },
         { "GetMethodResponse", i => Wire(_gateway.GetMethodResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
         { "UpdateMethodResponse", i => Wire(_gateway.UpdateMethodResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i), Patch(i))) },
         { "DeleteMethodResponse", i => Done(() => _gateway.DeleteMethodResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
@@ -125,21 +119,18 @@ public sealed class ApiGatewayApi : IStratusService
         { "UpdateIntegration", i => Wire(_gateway.UpdateIntegration(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), Patch(i))) },
         { "DeleteIntegration", i => Done(() => _gateway.DeleteIntegration(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i))) },
 
-        { "PutIntegrationResponse", i => Wire(_gateway.PutIntegrationResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i),
-            i.String("selectionPattern"), i.StringMap("responseParameters"), NullableStringMap(i, "responseTemplates"), i.String("contentHandling"))) },
+        { "PutIntegrationResponse", i => Wire(_gateway.PutIntegrationResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), IntegrationResponseSettings.Read(i))) },
         { "GetIntegrationResponse", i => Wire(_gateway.GetIntegrationResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
         { "UpdateIntegrationResponse", i => Wire(_gateway.UpdateIntegrationResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i), Patch(i))) },
         { "DeleteIntegrationResponse", i => Done(() => _gateway.DeleteIntegrationResponse(i.Scope, ApiId(i), ResourceId(i), HttpMethod(i), StatusCode(i))) },
 
-        { "CreateDeployment", i => Wire(_gateway.CreateDeployment(i.Scope, ApiId(i), i.String("stageName"), i.String("stageDescription"),
-            i.String("description"), i.StringMap("variables"))) },
+        { "CreateDeployment", i => Wire(_gateway.CreateDeployment(i.Scope, ApiId(i), DeploymentSettings.Read(i))) },
         { "GetDeployments", i => Paged(_gateway.GetDeployments(i.Scope, ApiId(i), i.String("position"), i.Int("limit"))) },
         { "GetDeployment", i => Wire(_gateway.GetDeployment(i.Scope, ApiId(i), i.Required("deployment_id"))) },
         { "UpdateDeployment", i => Wire(_gateway.UpdateDeployment(i.Scope, ApiId(i), i.Required("deployment_id"), Patch(i))) },
         { "DeleteDeployment", i => Done(() => _gateway.DeleteDeployment(i.Scope, ApiId(i), i.Required("deployment_id"))) },
 
-        { "CreateStage", i => Wire(_gateway.CreateStage(i.Scope, ApiId(i), i.Required("stageName"), i.Required("deploymentId"),
-            i.String("description"), i.StringMap("variables"), i.Bool("tracingEnabled") ?? false, i.StringMap("tags"))) },
+        { "CreateStage", i => Wire(_gateway.CreateStage(i.Scope, ApiId(i), i.Required("stageName"), StageSettings.Read(i))) },
         { "GetStages", i => new JsonObject
             {
                 ["item"] = new JsonArray(_gateway.GetStages(i.Scope, ApiId(i), i.String("deploymentId")).Select(s => (JsonNode)Wire(s)).ToArray()),
@@ -183,26 +174,6 @@ public sealed class ApiGatewayApi : IStratusService
             var op = i.Nested(o);
             return new PatchOperation(op.String("op") ?? "", op.String("path") ?? "", op.String("value"), op.String("from"));
         }).ToList();
-
-    private static Dictionary<string, bool> BoolMap(OperationInput i, string name)
-    {
-        var map = new Dictionary<string, bool>(StringComparer.Ordinal);
-        foreach (var (key, value) in i.Object(name) ?? [])
-        {
-            map[key] = value switch
-            {
-                JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
-                JsonValue v when v.GetValueKind() == JsonValueKind.String && bool.TryParse(v.GetValue<string>(), out var b) => b,
-                _ => throw ApiGatewayErrors.Validation.Invalid(name, "must be a map of booleans"),
-            };
-        }
-        return map;
-    }
-
-    // Templates may be null on the wire ("application/json": null means pass the body through unchanged).
-    private static Dictionary<string, string> NullableStringMap(OperationInput i, string name) =>
-        (i.Object(name) ?? []).ToDictionary(e => e.Key, e => e.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : "",
-            StringComparer.Ordinal);
 
     private static JsonObject ResourceWire(ApiResource resource, bool embedMethods)
     {

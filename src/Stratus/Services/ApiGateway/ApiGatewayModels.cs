@@ -148,9 +148,98 @@ public sealed class StageDocument
 
 public sealed record PatchOperation(string Op, string Path, string? Value, string? From);
 
+// The typed inputs below are each read once, by the control plane's operation and by the CloudFormation
+// resource that takes the same members. Where the wire binds a member to a URI label (parent_id,
+// status_code) the template names it as a property (ParentId, StatusCode); where the two differ in name
+// or in shape (tags as a map on the wire, a Tag list in a template) the reader's FromTemplate picks.
+
 public sealed record RestApiSettings(string Name, string? Description, string? Version, List<string>? BinaryMediaTypes,
     int? MinimumCompressionSize, string? ApiKeySource, List<string>? EndpointTypes, string? Policy,
-    Dictionary<string, string>? Tags, bool DisableExecuteApiEndpoint);
+    Dictionary<string, string>? Tags, bool DisableExecuteApiEndpoint)
+{
+    /// <summary>
+    /// CreateRestApi's members, or an AWS::ApiGateway::RestApi's. A template may leave Name to its Body's
+    /// info.title, which the provider passes as <paramref name="title"/>.
+    /// </summary>
+    public static RestApiSettings Read(IInputReader input, string? title = null) => new(
+        input.String("name") ?? title ?? throw input.Missing("name"),
+        input.String("description"), input.String("version"),
+        input.Strings("binaryMediaTypes") is { Count: > 0 } media ? media.ToList() : null,
+        input.Int("minimumCompressionSize"),
+        input.String(input.FromTemplate ? "ApiKeySourceType" : "apiKeySource"),
+        input.Object("endpointConfiguration") is { } endpoint ? endpoint.Strings("types").ToList() : null,
+        // A template may write the policy as an object; the wire carries it as a string.
+        input.Has("policy") ? input.RequiredDocument("policy") : null,
+        ApiGatewayTags.Read(input),
+        input.Bool("disableExecuteApiEndpoint") ?? false);
+}
+
+/// <summary>Tags: a map on API Gateway's wire, a Tag list in a template.</summary>
+public static class ApiGatewayTags
+{
+    public static Dictionary<string, string>? Read(IInputReader input) =>
+        input.FromTemplate ? input.TagMap() : input.StringMap("tags");
+}
+
+/// <summary>CreateResource's members, or an AWS::ApiGateway::Resource's.</summary>
+public sealed record ResourceSettings(string ParentId, string PathPart)
+{
+    public static ResourceSettings Read(IInputReader input) =>
+        new(input.Required(input.FromTemplate ? "ParentId" : "parent_id"), input.Required("pathPart"));
+}
+
+/// <summary>PutMethod's members, or an AWS::ApiGateway::Method's own (its responses and integration are read apart).</summary>
+public sealed record MethodSettings(string AuthorizationType, string? AuthorizerId, bool ApiKeyRequired, string? OperationName,
+    Dictionary<string, bool>? RequestParameters, Dictionary<string, string>? RequestModels, string? RequestValidatorId, List<string>? AuthorizationScopes)
+{
+    public static MethodSettings Read(IInputReader input) => new(
+        // PutMethod requires authorizationType; CloudFormation defaults it to NONE.
+        input.FromTemplate ? input.String("authorizationType") ?? "NONE" : input.Required("authorizationType"),
+        input.String("authorizerId"), input.Bool("apiKeyRequired") ?? false, input.String("operationName"),
+        input.BoolMap("requestParameters"), input.StringMap("requestModels"), input.String("requestValidatorId"),
+        input.Strings("authorizationScopes").ToList());
+}
+
+/// <summary>PutMethodResponse's members, or one of an AWS::ApiGateway::Method's MethodResponses.</summary>
+public sealed record MethodResponseSettings(string StatusCode, Dictionary<string, bool>? ResponseParameters, Dictionary<string, string>? ResponseModels)
+{
+    public static MethodResponseSettings Read(IInputReader input) => new(
+        input.Required(input.FromTemplate ? "StatusCode" : "status_code"), input.BoolMap("responseParameters"), input.StringMap("responseModels"));
+}
+
+/// <summary>PutIntegrationResponse's members, or one of an AWS::ApiGateway::Method's Integration.IntegrationResponses.</summary>
+public sealed record IntegrationResponseSettings(string StatusCode, string? SelectionPattern, Dictionary<string, string>? ResponseParameters,
+    Dictionary<string, string>? ResponseTemplates, string? ContentHandling)
+{
+    public static IntegrationResponseSettings Read(IInputReader input) => new(
+        input.Required(input.FromTemplate ? "StatusCode" : "status_code"), input.String("selectionPattern"),
+        input.StringMap("responseParameters"),
+        // A template may be null ("application/json": null passes the body through); both readers give "".
+        input.StringMap("responseTemplates"),
+        input.String("contentHandling"));
+}
+
+/// <summary>CreateDeployment's members, or an AWS::ApiGateway::Deployment's.</summary>
+public sealed record DeploymentSettings(string? StageName, string? StageDescription, string? Description, Dictionary<string, string>? Variables)
+{
+    public static DeploymentSettings Read(IInputReader input)
+    {
+        if (!input.FromTemplate)
+            return new(input.String("stageName"), input.String("stageDescription"), input.String("description"), input.StringMap("variables"));
+        // A template's StageDescription is the stage's own settings: its description and variables.
+        var stage = input.Object("stageDescription");
+        return new(input.String("stageName"), stage?.String("description"), input.String("description"), stage?.StringMap("variables"));
+    }
+}
+
+/// <summary>What CreateStage sets besides the stage's name (which a template may leave to CloudFormation).</summary>
+public sealed record StageSettings(string DeploymentId, string? Description, Dictionary<string, string>? Variables, bool TracingEnabled,
+    Dictionary<string, string>? Tags)
+{
+    /// <summary>CreateStage's members, or an AWS::ApiGateway::Stage's.</summary>
+    public static StageSettings Read(IInputReader input) => new(input.Required("deploymentId"), input.String("description"),
+        input.StringMap("variables"), input.Bool("tracingEnabled") ?? false, ApiGatewayTags.Read(input));
+}
 
 public sealed record IntegrationSettings(string Type, string? HttpMethod, string? Uri, string? ConnectionType, string? Credentials,
     Dictionary<string, string>? RequestParameters, Dictionary<string, string>? RequestTemplates, string? PassthroughBehavior,

@@ -78,7 +78,7 @@ public sealed partial class ApiGatewayService
         foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             var child = Api(scope, apiId).Resources.Values.FirstOrDefault(r => r.ParentId == current.Id && r.PathPart == part);
-            current = child ?? CreateResource(scope, apiId, current.Id, part);
+            current = child ?? CreateResource(scope, apiId, new ResourceSettings(current.Id, part));
         }
         return current.Id;
     }
@@ -98,14 +98,14 @@ public sealed partial class ApiGatewayService
         }
         var authorization = operation["security"] is JsonArray { Count: > 0 } security
             && security.OfType<JsonObject>().Any(s => s.ContainsKey("sigv4")) ? "AWS_IAM" : "NONE";
-        PutMethod(scope, apiId, resourceId, httpMethod, authorization, null, apiKeyRequired: false, Text(operation["operationId"]),
-            requestParameters, null, null, null);
+        PutMethod(scope, apiId, resourceId, httpMethod, new MethodSettings(authorization, null, ApiKeyRequired: false, Text(operation["operationId"]),
+            requestParameters, null, null, null));
 
         foreach (var (status, response) in operation["responses"] as JsonObject ?? [])
         {
             if (status.Length != 3 || !status.All(char.IsAsciiDigit)) continue;
             var headers = ((response as JsonObject)?["headers"] as JsonObject ?? []).ToDictionary(h => "method.response.header." + h.Key, _ => false);
-            PutMethodResponse(scope, apiId, resourceId, httpMethod, status, headers, null);
+            PutMethodResponse(scope, apiId, resourceId, httpMethod, new MethodResponseSettings(status, headers, null));
         }
 
         if (operation["x-amazon-apigateway-integration"] is not JsonObject integration) return;
@@ -123,10 +123,10 @@ public sealed partial class ApiGatewayService
             var responseParameters = TextMap(response["responseParameters"]);
             var method = GetMethod(scope, apiId, resourceId, httpMethod);
             if (method.MethodResponses?.ContainsKey(status) != true)
-                PutMethodResponse(scope, apiId, resourceId, httpMethod, status,
-                    responseParameters?.Keys.Where(k => k.StartsWith("method.response.header.", StringComparison.Ordinal)).ToDictionary(k => k, _ => false), null);
-            PutIntegrationResponse(scope, apiId, resourceId, httpMethod, status, pattern == "default" ? null : pattern,
-                responseParameters, TextMap(response["responseTemplates"]), Text(response["contentHandling"])?.ToUpperInvariant());
+                PutMethodResponse(scope, apiId, resourceId, httpMethod, new MethodResponseSettings(status,
+                    responseParameters?.Keys.Where(k => k.StartsWith("method.response.header.", StringComparison.Ordinal)).ToDictionary(k => k, _ => false), null));
+            PutIntegrationResponse(scope, apiId, resourceId, httpMethod, new IntegrationResponseSettings(status, pattern == "default" ? null : pattern,
+                responseParameters, TextMap(response["responseTemplates"]), Text(response["contentHandling"])?.ToUpperInvariant()));
         }
     }
 

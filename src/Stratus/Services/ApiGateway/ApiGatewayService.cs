@@ -140,8 +140,9 @@ public sealed partial class ApiGatewayService
     [GeneratedRegex(@"^(\{[a-zA-Z0-9._-]+\+?\}|[a-zA-Z0-9._:@$&,;=~!'()*-]+)$")]
     private static partial Regex PathPartPattern();
 
-    public ApiResource CreateResource(Scope scope, string apiId, string parentId, string pathPart)
+    public ApiResource CreateResource(Scope scope, string apiId, ResourceSettings settings)
     {
+        var (parentId, pathPart) = settings;
         if (!PathPartPattern().IsMatch(pathPart))
             throw BadRequest("Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning and the end and an optional plus sign before the closing brace.");
         var created = new ApiResource { Id = NewId(), ParentId = parentId, PathPart = pathPart };
@@ -205,10 +206,9 @@ public sealed partial class ApiGatewayService
 
     // ---- methods ----
 
-    public ApiMethod PutMethod(Scope scope, string apiId, string resourceId, string httpMethod, string authorizationType,
-        string? authorizerId, bool apiKeyRequired, string? operationName, Dictionary<string, bool>? requestParameters,
-        Dictionary<string, string>? requestModels, string? requestValidatorId, List<string>? authorizationScopes)
+    public ApiMethod PutMethod(Scope scope, string apiId, string resourceId, string httpMethod, MethodSettings settings)
     {
+        var (authorizationType, authorizerId, apiKeyRequired, operationName, requestParameters, requestModels, requestValidatorId, authorizationScopes) = settings;
         httpMethod = CheckHttpMethod(httpMethod);
         if (!AuthorizationTypes.Contains(authorizationType))
             throw BadRequest($"Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS");
@@ -289,9 +289,9 @@ public sealed partial class ApiGatewayService
 
     // ---- method responses ----
 
-    public MethodResponse PutMethodResponse(Scope scope, string apiId, string resourceId, string httpMethod, string statusCode,
-        Dictionary<string, bool>? responseParameters, Dictionary<string, string>? responseModels)
+    public MethodResponse PutMethodResponse(Scope scope, string apiId, string resourceId, string httpMethod, MethodResponseSettings settings)
     {
+        var (statusCode, responseParameters, responseModels) = settings;
         CheckStatusCode(statusCode);
         CheckParameterNames(responseParameters?.Keys, "method.response.header.");
         var response = new MethodResponse
@@ -438,9 +438,9 @@ public sealed partial class ApiGatewayService
 
     // ---- integration responses ----
 
-    public IntegrationResponse PutIntegrationResponse(Scope scope, string apiId, string resourceId, string httpMethod, string statusCode,
-        string? selectionPattern, Dictionary<string, string>? responseParameters, Dictionary<string, string>? responseTemplates, string? contentHandling)
+    public IntegrationResponse PutIntegrationResponse(Scope scope, string apiId, string resourceId, string httpMethod, IntegrationResponseSettings settings)
     {
+        var (statusCode, selectionPattern, responseParameters, responseTemplates, contentHandling) = settings;
         var response = new IntegrationResponse
         {
             StatusCode = statusCode,
@@ -507,8 +507,9 @@ public sealed partial class ApiGatewayService
 
     // ---- deployments ----
 
-    public Deployment CreateDeployment(Scope scope, string apiId, string? stageName, string? stageDescription, string? description, Dictionary<string, string>? variables)
+    public Deployment CreateDeployment(Scope scope, string apiId, DeploymentSettings settings)
     {
+        var (stageName, stageDescription, description, variables) = settings;
         var api = Api(scope, apiId);
         var methods = api.Resources.Values.SelectMany(r => r.ResourceMethods?.Values ?? Enumerable.Empty<ApiMethod>()).ToList();
         if (methods.Count == 0) throw BadRequest("The REST API doesn't contain any methods");
@@ -535,7 +536,7 @@ public sealed partial class ApiGatewayService
                     return next;
                 });
             else
-                CreateStage(scope, apiId, stageName, document.Deployment.Id, stageDescription, variables, tracingEnabled: false, tags: null);
+                CreateStage(scope, apiId, stageName, new StageSettings(document.Deployment.Id, stageDescription, variables, TracingEnabled: false, Tags: null));
         }
         return document.Deployment;
     }
@@ -579,9 +580,9 @@ public sealed partial class ApiGatewayService
     [GeneratedRegex("^[a-zA-Z0-9_-]{1,128}$")]
     private static partial Regex StageNamePattern();
 
-    public Stage CreateStage(Scope scope, string apiId, string stageName, string deploymentId, string? description,
-        Dictionary<string, string>? variables, bool tracingEnabled, Dictionary<string, string>? tags)
+    public Stage CreateStage(Scope scope, string apiId, string stageName, StageSettings settings)
     {
+        var (deploymentId, description, variables, tracingEnabled, tags) = settings;
         if (!StageNamePattern().IsMatch(stageName))
             throw BadRequest("Stage name only allows a-zA-Z0-9_-");
         CheckStageVariables(variables);

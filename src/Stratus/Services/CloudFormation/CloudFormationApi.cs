@@ -151,7 +151,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         templateRequired ? i.String("TemplateBody") ?? TemplateUrlUnsupported(i) : i.String("TemplateBody") ?? "",
         Parameters(i),
         i.Strings("Capabilities"),
-        i.List("Tags").OfType<JsonObject>().Select(t => new StackTag(i.Nested(t).Required("Key"), i.Nested(t).String("Value") ?? "")).ToList(),
+        i.Tags().Select(t => new StackTag(t.Key, t.Value)).ToList(),
         i.Bool("DisableRollback") ?? false,
         i.String("OnFailure"));
 

@@ -22,4 +22,6 @@ public static class CloudFormationErrors
 
     public static AwsException ChangeSetNotExecutable(string changeSetId, string stackName, string stackStatus) =>
         new("InvalidChangeSetStatus", $"ChangeSet [{changeSetId}] cannot be executed because stack {stackName} is in {stackStatus} state.");
+
+    public static AwsException InsufficientCapabilities(string? required) => new("InsufficientCapabilitiesException", $"Requires capabilities : [{required}]");
 }

@@ -44,7 +44,7 @@ public sealed class EcrApi : IStratusService
             } },
         { "PutImageScanningConfiguration", i =>
             {
-                var scanning = i.Object("imageScanningConfiguration") ?? throw AwsException.Validation("imageScanningConfiguration is required");
+                var scanning = i.Object("imageScanningConfiguration") ?? throw EcrErrors.MemberRequired("imageScanningConfiguration");
                 var repository = _ecr.PutImageScanningConfiguration(ScopeOf(i), i.Required("repositoryName"), i.Nested(scanning).Bool("scanOnPush") ?? false);
                 return RepositoryRef(repository, new JsonObject { ["imageScanningConfiguration"] = new JsonObject { ["scanOnPush"] = repository.ScanOnPush } });
             } },
@@ -175,8 +175,8 @@ public sealed class EcrApi : IStratusService
                 var name = i.Required("repositoryName");
                 var upload = _ecr.FindUpload(ScopeOf(i), name, i.Required("uploadId"));
                 var part = Base64(i.Required("layerPartBlob"), "layerPartBlob");
-                var first = i.Long("partFirstByte") ?? throw AwsException.Validation("partFirstByte is required");
-                var last = i.Long("partLastByte") ?? throw AwsException.Validation("partLastByte is required");
+                var first = i.Long("partFirstByte") ?? throw EcrErrors.MemberRequired("partFirstByte");
+                var last = i.Long("partLastByte") ?? throw EcrErrors.MemberRequired("partLastByte");
                 if (last - first + 1 != part.Length) throw EcrErrors.InvalidLayerPart(upload.Id, upload.Length - 1, $"bytes {first}-{last} do not match the part's {part.Length} bytes");
                 var length = await _ecr.AppendToUploadAsync(upload, new MemoryStream(part), first, i.Call.Http.RequestAborted);
                 return new OperationResult
@@ -269,7 +269,7 @@ public sealed class EcrApi : IStratusService
     }
 
     private static IReadOnlyList<EcrTag> Tags(OperationInput input) =>
-        input.List("tags").OfType<JsonObject>().Select(t => new EcrTag(input.Nested(t).Required("Key"), input.Nested(t).String("Value") ?? "")).ToList();
+        input.Tags("tags").Select(t => new EcrTag(t.Key, t.Value)).ToList();
 
     private static JsonArray TagList(IReadOnlyList<EcrTag> tags) =>
         new(tags.Select(t => (JsonNode)new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray());

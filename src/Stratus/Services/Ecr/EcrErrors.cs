@@ -108,4 +108,9 @@ public static class EcrErrors
         error.Data[RegistryStatusKey] = status;
         return error;
     }
+
+    /// <summary>A member ECR requires but its model leaves optional.</summary>
+    public static AwsException MemberRequired(string member) => AwsException.Validation($"{member} is required");
+
+    public static AwsException ImageDeleteFailed(string reason) => new("InvalidParameterException", reason);
 }

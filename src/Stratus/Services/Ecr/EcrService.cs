@@ -280,7 +280,7 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
         if (failures.FirstOrDefault() is { } failure)
             throw failure.FailureCode == "ImageNotFound"
                 ? EcrErrors.ImageNotFound(scope.AccountId, name, id)
-                : new AwsException("InvalidParameterException", failure.FailureReason);
+                : EcrErrors.ImageDeleteFailed(failure.FailureReason);
     }
 
     public IReadOnlyList<string> ListTags(Scope scope, string name) =>

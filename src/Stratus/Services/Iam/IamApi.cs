@@ -26,14 +26,14 @@ public sealed class IamApi : IStratusService
 
     private OperationTable Operations() => new()
     {
-        { "CreateRole", i => new JsonObject { ["Role"] = Role(_iam.CreateRole(i.Scope, i.Required("RoleName"), RoleSettings.Read(i), Tags(i))) } },
+        { "CreateRole", i => new JsonObject { ["Role"] = Role(_iam.CreateRole(i.Scope, i.Required("RoleName"), RoleSettings.Read(i), IamTag.List(i))) } },
         { "GetRole", i => new JsonObject { ["Role"] = Role(_iam.GetRole(i.Scope, i.Required("RoleName"))) } },
         { "ListRoles", i => Paged(_iam.ListRoles(i.Scope, i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")), "Roles", r => Role(r, withTags: false)) },
         { "DeleteRole", i => Done(() => _iam.DeleteRole(i.Scope, i.Required("RoleName"))) },
         { "UpdateAssumeRolePolicy", i => Done(() => _iam.UpdateAssumeRolePolicy(i.Scope, i.Required("RoleName"), i.Required("PolicyDocument"))) },
         { "UpdateRole", i => Done(() => _iam.UpdateRoleDescription(i.Scope, i.Required("RoleName"), i.String("Description"), i.Int("MaxSessionDuration"))) },
         { "UpdateRoleDescription", i => new JsonObject { ["Role"] = Role(_iam.UpdateRoleDescription(i.Scope, i.Required("RoleName"), i.Required("Description"), null)) } },
-        { "TagRole", i => Done(() => _iam.TagRole(i.Scope, i.Required("RoleName"), Tags(i))) },
+        { "TagRole", i => Done(() => _iam.TagRole(i.Scope, i.Required("RoleName"), IamTag.List(i))) },
         { "UntagRole", i => Done(() => _iam.UntagRole(i.Scope, i.Required("RoleName"), i.Strings("TagKeys").ToHashSet(StringComparer.Ordinal))) },
         { "ListRoleTags", i => new JsonObject
             {
@@ -45,7 +45,7 @@ public sealed class IamApi : IStratusService
         { "DetachRolePolicy", i => Done(() => _iam.DetachRolePolicy(i.Scope, i.Required("RoleName"), i.Required("PolicyArn"))) },
         { "ListAttachedRolePolicies", i => Paged(_iam.ListAttachedRolePolicies(i.Scope, i.Required("RoleName"), i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")),
             "AttachedPolicies", p => new JsonObject { ["PolicyName"] = p.PolicyName, ["PolicyArn"] = p.Arn }) },
-        { "PutRolePolicy", i => Done(() => _iam.PutRolePolicy(i.Scope, i.Required("RoleName"), i.Required("PolicyName"), i.Required("PolicyDocument"))) },
+        { "PutRolePolicy", i => Done(() => _iam.PutRolePolicy(i.Scope, i.Required("RoleName"), InlinePolicy.Read(i))) },
         { "GetRolePolicy", i => new JsonObject
             {
                 ["RoleName"] = _iam.GetRole(i.Scope, i.Required("RoleName")).RoleName,
@@ -55,8 +55,7 @@ public sealed class IamApi : IStratusService
         { "DeleteRolePolicy", i => Done(() => _iam.DeleteRolePolicy(i.Scope, i.Required("RoleName"), i.Required("PolicyName"))) },
         { "ListRolePolicies", i => Paged(_iam.ListRolePolicies(i.Scope, i.Required("RoleName"), i.String("Marker"), i.Int("MaxItems")), "PolicyNames", n => JsonValue.Create(n)) },
 
-        { "CreatePolicy", i => new JsonObject { ["Policy"] = Policy(_iam.CreatePolicy(i.Scope, i.Required("PolicyName"), i.String("Path"),
-            i.Required("PolicyDocument"), i.String("Description"), Tags(i))) } },
+        { "CreatePolicy", i => new JsonObject { ["Policy"] = Policy(_iam.CreatePolicy(i.Scope, i.Required("PolicyName"), ManagedPolicySettings.Read(i))) } },
         { "GetPolicy", i => new JsonObject { ["Policy"] = Policy(_iam.GetPolicy(i.Scope, i.Required("PolicyArn"))) } },
         { "ListPolicies", i => Paged(_iam.ListPolicies(i.Scope, i.String("Scope"), i.Bool("OnlyAttached") ?? false, i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")),
             "Policies", p => Policy(p, withDetails: false)) },
@@ -77,7 +76,7 @@ public sealed class IamApi : IStratusService
         { "DeletePolicyVersion", i => Done(() => _iam.DeletePolicyVersion(i.Scope, i.Required("PolicyArn"), i.Required("VersionId"))) },
         { "SetDefaultPolicyVersion", i => Done(() => _iam.SetDefaultPolicyVersion(i.Scope, i.Required("PolicyArn"), i.Required("VersionId"))) },
 
-        { "CreateUser", i => new JsonObject { ["User"] = User(_iam.CreateUser(i.Scope, i.Required("UserName"), i.String("Path"), Tags(i))) } },
+        { "CreateUser", i => new JsonObject { ["User"] = User(_iam.CreateUser(i.Scope, i.Required("UserName"), i.String("Path"), IamTag.List(i))) } },
         { "GetUser", i => new JsonObject { ["User"] = User(_iam.GetUser(i.Scope, i.String("UserName") ?? CallerUserName(i))) } },
         { "ListUsers", i => Paged(_iam.ListUsers(i.Scope, i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")), "Users", u => User(u, withTags: false)) },
         { "DeleteUser", i => Done(() => _iam.DeleteUser(i.Scope, i.Required("UserName"))) },
@@ -133,10 +132,6 @@ public sealed class IamApi : IStratusService
         action();
         return null;
     }
-
-    private static IReadOnlyList<IamTag> Tags(OperationInput input) =>
-        input.List("Tags").OfType<JsonObject>().Select(t => new IamTag(
-            input.Nested(t).Required("Key"), input.Nested(t).String("Value") ?? "")).ToList();
 
     private static JsonArray TagList(IReadOnlyList<IamTag> tags) =>
         new(tags.Select(t => (JsonNode)new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray());

@@ -1,7 +1,11 @@
 using Stratus.Protocols;
 namespace Stratus.Services.Iam;
 
-public sealed record IamTag(string Key, string Value);
+public sealed record IamTag(string Key, string Value)
+{
+    /// <summary>A request's Tags, or a template's.</summary>
+    public static IReadOnlyList<IamTag> List(IInputReader input) => input.Tags().Select(t => new IamTag(t.Key, t.Value)).ToList();
+}
 
 /// <summary>A role with everything attached to it, stored as one document so changes to it are atomic.</summary>
 public sealed record IamRole
@@ -58,6 +62,20 @@ public sealed record IamUser
 
 /// <summary>One page of a listing and the marker for the next, as IAM's Marker/MaxItems pagination works.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextMarker);
+
+/// <summary>An inline policy: PutRolePolicy's members, an AWS::IAM::Policy's, or one of an AWS::IAM::Role's Policies.</summary>
+public sealed record InlinePolicy(string PolicyName, string PolicyDocument)
+{
+    public static InlinePolicy Read(IInputReader input) => new(input.Required("PolicyName"), input.RequiredDocument("PolicyDocument"));
+}
+
+/// <summary>What CreatePolicy sets besides the name (CloudFormation's ManagedPolicyName, which it may generate).</summary>
+public sealed record ManagedPolicySettings(string? Path, string PolicyDocument, string? Description, IReadOnlyList<IamTag> Tags)
+{
+    /// <summary>CreatePolicy's members, or an AWS::IAM::ManagedPolicy's.</summary>
+    public static ManagedPolicySettings Read(IInputReader input) =>
+        new(input.String("Path"), input.RequiredDocument("PolicyDocument"), input.String("Description"), IamTag.List(input));
+}
 
 /// <summary>What CreateRole sets besides the name and tags.</summary>
 public sealed record RoleSettings(string? Path, string AssumeRolePolicyDocument, string? Description, int? MaxSessionDuration)

@@ -143,13 +143,13 @@ public sealed class IamService : IIamRoles, ICredentialSource
         return Paginate(attached, p => p.PolicyName, marker, maxItems);
     }
 
-    public void PutRolePolicy(Scope scope, string roleName, string policyName, string document)
+    public void PutRolePolicy(Scope scope, string roleName, InlinePolicy policy)
     {
-        IamNames.CheckName("PolicyName", policyName, 128);
-        PolicyDocument.Validate(document, PolicyDocument.Kind.Identity);
+        IamNames.CheckName("PolicyName", policy.PolicyName, 128);
+        PolicyDocument.Validate(policy.PolicyDocument, PolicyDocument.Kind.Identity);
         UpdateRole(scope, roleName, r => r with
         {
-            InlinePolicies = new Dictionary<string, string>(r.InlinePolicies) { [policyName] = document },
+            InlinePolicies = new Dictionary<string, string>(r.InlinePolicies) { [policy.PolicyName] = policy.PolicyDocument },
         });
     }
 
@@ -171,10 +171,11 @@ public sealed class IamService : IIamRoles, ICredentialSource
 
     // ---- managed policies ----
 
-    public IamManagedPolicy CreatePolicy(Scope scope, string policyName, string? path, string document, string? description, IReadOnlyList<IamTag> tags)
+    public IamManagedPolicy CreatePolicy(Scope scope, string policyName, ManagedPolicySettings settings)
     {
         IamNames.CheckName("PolicyName", policyName, 128);
-        path = IamNames.CheckPath(path);
+        var path = IamNames.CheckPath(settings.Path);
+        var document = settings.PolicyDocument;
         PolicyDocument.Validate(document, PolicyDocument.Kind.Identity);
         var now = Now;
         var policy = new IamManagedPolicy
@@ -187,8 +188,8 @@ public sealed class IamService : IIamRoles, ICredentialSource
             UpdateDate = now,
             DefaultVersionId = "v1",
             Versions = [new IamPolicyVersion("v1", document, now)],
-            Description = description,
-            Tags = IamNames.CheckTags(tags),
+            Description = settings.Description,
+            Tags = IamNames.CheckTags(settings.Tags),
         };
         if (!_policies.TryAdd(Key(scope.AccountId, policyName), policy))
             throw IamErrors.PolicyExists(policyName);

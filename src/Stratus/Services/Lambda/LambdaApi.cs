@@ -25,6 +25,7 @@ public sealed class LambdaApi : IStratusService
         Endpoint = new ServiceEndpoint("lambda", Operations(), new RestJsonProtocol(Routes()) { ErrorMessageKey = "Message" })
         {
             Logger = logger,
+            Rules = LambdaRules.Members,
             // A 50 MB package arrives base64 in JSON.
             MaxBodyBytes = 70_167_211,
         };

@@ -13,7 +13,62 @@ public static class LambdaErrors
 
     private static readonly IReadOnlyDictionary<string, string> UserFault = new Dictionary<string, string> { ["Type"] = "User" };
 
-    public static AwsException InvalidParameter(string message) => new("InvalidParameterValueException", message) { Fields = UserFault };
+    private static AwsException InvalidParameter(string message) => new("InvalidParameterValueException", message) { Fields = UserFault };
+
+    public static AwsException RuntimeAndHandlerRequired() =>
+        InvalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.");
+
+    public static AwsException RuntimeAndHandlerNotForImages() =>
+        InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
+
+    public static AwsException VpcConfigIncomplete() => InvalidParameter("SubnetIds and SecurityIds must coexist or be both empty list.");
+
+    /// <summary>Lambda checks VpcConfig through EC2 and carries EC2's error code and message inside its own.</summary>
+    public static AwsException SubnetNotFound(string id) => InvalidParameter(
+        $"Error occurred while DescribeSubnets. EC2 Error Code: InvalidSubnetID.NotFound. EC2 Error Message: The subnet ID '{id}' does not exist");
+
+    public static AwsException SecurityGroupNotFound(string id) => InvalidParameter(
+        $"Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. EC2 Error Message: The security group '{id}' does not exist");
+
+    public static AwsException VpcConfigSpansVpcs(IEnumerable<string> vpcs) => InvalidParameter(
+        $"The subnets and security groups of a function's VpcConfig must all be in one VPC; they are in {string.Join(", ", vpcs.Order(StringComparer.Ordinal))}.");
+
+    public static AwsException CodeSourceMissing() => InvalidParameter("Please provide a source for function code.");
+
+    public static AwsException UpdateCodeSourceMissing() =>
+        InvalidParameter("Please provide ZipFile or S3Bucket and S3Key, or ImageUri for PackageType Image functions.");
+
+    public static AwsException ImageUriRequired() => InvalidParameter("Please provide ImageUri when creating a function with packageType Image.");
+
+    public static AwsException ImageUriRequiredForUpdate() => InvalidParameter("Please provide ImageUri when updating a function with packageType Image.");
+
+    public static AwsException ImageUriNotForZip() => InvalidParameter("Please don't provide ImageUri when creating a function with packageType Zip.");
+
+    public static AwsException LatestNotDeletable() => InvalidParameter("$LATEST version cannot be deleted without deleting the function.");
+
+    public static AwsException CodeSha256Mismatch(string given, string latest) =>
+        InvalidParameter($"CodeSHA256 ({given}) is different from current CodeSHA256 in $LATEST ({latest}). Please try again with the CodeSHA256 in $LATEST.");
+
+    public static AwsException UnreservedBelowMinimum(int minimum) =>
+        InvalidParameter($"Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{minimum}].");
+
+    public static AwsException QualifierMismatch() => InvalidParameter("The derived qualifier from the function name does not match the specified qualifier.");
+
+    public static AwsException DeprecatedRuntime(string runtime, string replacement) =>
+        InvalidParameter($"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use the new runtime ({replacement}) while creating or updating functions.");
+
+    /// <summary>Lambda refuses an unknown runtime as InvalidParameterValueException, in the Smithy wording, naming the runtimes it runs.</summary>
+    public static AwsException UnknownRuntime(string runtime, IEnumerable<string> known) =>
+        InvalidParameter($"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", known)}] or be a valid ARN");
+
+    public static AwsException ReservedEnvironmentKeys(IEnumerable<string> keys) =>
+        InvalidParameter("Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys " +
+            $"that are currently not supported for modification. Reserved keys used in this request: {string.Join(", ", keys)}");
+
+    public static AwsException EnvironmentTooLarge(string measured) =>
+        InvalidParameter($"Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}");
+
+    public static AwsException RoleNotAssumable() => InvalidParameter("The role defined for the function cannot be assumed by Lambda.");
 
     public static AwsException FunctionNotFound(string functionArn) =>
         new("ResourceNotFoundException", $"Function not found: {functionArn}", 404) { Fields = UserFault };

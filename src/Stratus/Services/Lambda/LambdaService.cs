@@ -94,14 +94,13 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         string? packageType, Dictionary<string, string> tags, bool publish)
     {
         CheckName(name);
+        LambdaRules.CheckCreate("PackageType", packageType);
         packageType ??= "Zip";
-        if (packageType is not ("Zip" or "Image"))
-            throw LambdaErrors.Validation.Rejected("packageType", packageType, "Member must satisfy enum value set: [Image, Zip]");
         if (settings.Role is null) throw LambdaErrors.Validation.Missing("role");
         if (packageType == "Zip" && (settings.Runtime is null || settings.Handler is null))
-            throw LambdaErrors.InvalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.");
+            throw LambdaErrors.RuntimeAndHandlerRequired();
         if (packageType == "Image" && (settings.Runtime is not null || settings.Handler is not null))
-            throw LambdaErrors.InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
+            throw LambdaErrors.RuntimeAndHandlerNotForImages();
 
         var config = Apply(scope, new FunctionConfig { FunctionName = name, Role = settings.Role, LastModified = Now, PackageType = packageType }, settings);
         var image = packageType == "Image" && code.ImageUri is { } uri ? ResolveImage(scope, uri) : null;
@@ -144,9 +143,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             before = function;
             CheckRevision(function.Latest.RevisionId, revisionId);
             if (code.ImageUri is not null && function.Latest.PackageType != "Image")
-                throw LambdaErrors.InvalidParameter("Please provide ZipFile or S3Bucket and S3Key, or ImageUri for PackageType Image functions.");
+                throw LambdaErrors.UpdateCodeSourceMissing();
             if (code.ZipFile is not null && function.Latest.PackageType != "Zip")
-                throw LambdaErrors.InvalidParameter("Please provide ImageUri when updating a function with packageType Image.");
+                throw LambdaErrors.ImageUriRequiredForUpdate();
             var latest = WithCode(function.Latest, code, stored, image) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() };
             if (image is not null) latest = latest with { LastUpdateStatus = "InProgress", LastUpdateStatusReason = null, LastUpdateStatusReasonCode = null };
             var next = function with { Latest = latest };
@@ -163,7 +162,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         {
             CheckRevision(function.Latest.RevisionId, revisionId);
             if (function.Latest.PackageType == "Image" && (settings.Runtime is not null || settings.Handler is not null))
-                throw LambdaErrors.InvalidParameter("Runtime and Handler are not supported for functions created with container images.");
+                throw LambdaErrors.RuntimeAndHandlerNotForImages();
             return function with { Latest = Apply(scope, function.Latest, settings) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() } };
         });
         Retire(updated);
@@ -184,7 +183,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             return;
         }
         if (resolved == FunctionConfig.LatestVersion)
-            throw LambdaErrors.InvalidParameter("$LATEST version cannot be deleted without deleting the function.");
+            throw LambdaErrors.LatestNotDeletable();
         if (function.Aliases.Any(a => a.FunctionVersion == resolved))
             throw LambdaErrors.VersionHasAliases(function.Aliases.Where(a => a.FunctionVersion == resolved).Select(a => a.Name));
         HoldImages(function, Change(scope, function.Name, f => f with { Versions = f.Versions.Where(v => v.Version != resolved).ToList() }));
@@ -198,7 +197,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         {
             CheckRevision(f.Latest.RevisionId, revisionId);
             if (codeSha256 is not null && codeSha256 != f.Latest.CodeSha256)
-                throw LambdaErrors.InvalidParameter($"CodeSHA256 ({codeSha256}) is different from current CodeSHA256 in $LATEST ({f.Latest.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.");
+                throw LambdaErrors.CodeSha256Mismatch(codeSha256, f.Latest.CodeSha256);
             return Publish(f, description);
         });
         return function.Versions[^1];
@@ -341,7 +340,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         {
             var others = _functions.Values.Where(o => o.AccountId == scope.AccountId && o.Region == scope.Region && o.Name != f.Name).Sum(o => o.ReservedConcurrency ?? 0);
             if (_settings.AccountConcurrency - others - reserved < _settings.MinimumUnreserved)
-                throw LambdaErrors.InvalidParameter($"Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{_settings.MinimumUnreserved}].");
+                throw LambdaErrors.UnreservedBelowMinimum(_settings.MinimumUnreserved);
             return f with { ReservedConcurrency = reserved };
         });
         ReservedConcurrencyChanged(scope);
@@ -545,7 +544,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         var (name, arnQualifier) = ParseName(functionName);
         if (arnQualifier is not null && qualifier is not null && arnQualifier != qualifier)
-            throw LambdaErrors.InvalidParameter("The derived qualifier from the function name does not match the specified qualifier.");
+            throw LambdaErrors.QualifierMismatch();
         qualifier ??= arnQualifier;
         var function = _functions.Get(Key(accountId, region, name)) ?? throw NotFound(accountId, region, name, qualifier);
         return (function, ResolveQualifier(function, qualifier));
@@ -611,7 +610,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         if (config.PackageType == "Image")
         {
-            if (code.ImageUri is null || image is null) throw LambdaErrors.InvalidParameter("Please provide ImageUri when creating a function with packageType Image.");
+            if (code.ImageUri is null || image is null) throw LambdaErrors.ImageUriRequired();
             CheckPlatform(image, config);
             // As AWS: CodeSha256 of an image function is its image digest's hex.
             return config with
@@ -620,8 +619,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
                 CodeSha256 = image.Digest["sha256:".Length..], CodeSize = 0,
             };
         }
-        if (code.ImageUri is not null) throw LambdaErrors.InvalidParameter("Please don't provide ImageUri when creating a function with packageType Zip.");
-        if (stored is null) throw LambdaErrors.InvalidParameter("Please provide a source for function code.");
+        if (code.ImageUri is not null) throw LambdaErrors.ImageUriNotForZip();
+        if (stored is null) throw LambdaErrors.CodeSourceMissing();
         return config with { CodeSha256 = stored.Sha256, CodeSize = stored.Size };
     }
 
@@ -630,18 +629,16 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         if (settings.Runtime is { } runtime)
         {
             if (RuntimeCatalog.Replacement(runtime) is { } replacement)
-                throw LambdaErrors.InvalidParameter($"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use the new runtime ({replacement}) while creating or updating functions.");
+                throw LambdaErrors.DeprecatedRuntime(runtime, replacement);
             if (!RuntimeCatalog.IsKnown(runtime))
-                throw LambdaErrors.InvalidParameter($"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", RuntimeCatalog.Known)}] or be a valid ARN");
+                throw LambdaErrors.UnknownRuntime(runtime, RuntimeCatalog.Known);
         }
-        if (settings.Handler is { } handler && (handler.Length > 128 || handler.Length == 0 || handler.Any(char.IsWhiteSpace)))
-            throw LambdaErrors.Validation.Rejected("handler", handler,
-                handler.Length > 128 ? "Member must have length less than or equal to 128" : "Member must satisfy regular expression pattern: [^\\s]+");
-        if (settings.Timeout is { } timeout) LambdaErrors.Validation.CheckRange("timeout", timeout, 1, 900);
-        if (settings.MemorySize is { } memory) LambdaErrors.Validation.CheckRange("memorySize", memory, 128, 10240);
-        if (settings.EphemeralStorageSize is { } storage) LambdaErrors.Validation.CheckRange("ephemeralStorage.size", storage, 512, 10240);
-        if (settings.Description is { Length: > 256 } description)
-            throw LambdaErrors.Validation.Rejected("description", description, "Member must have length less than or equal to 256");
+        // A template's values meet the same rules the wire checked its request against.
+        LambdaRules.CheckCreate("Handler", settings.Handler);
+        LambdaRules.CheckCreate("Timeout", settings.Timeout);
+        LambdaRules.CheckCreate("MemorySize", settings.MemorySize);
+        LambdaRules.CheckCreate("EphemeralStorage", settings.EphemeralStorageSize is { } storage ? new { Size = storage } : null);
+        LambdaRules.CheckCreate("Description", settings.Description);
         if (settings.Environment is { } environment) CheckEnvironment(environment);
         if (settings.Role is { } role) CheckRole(role);
         var subnetIds = settings.SubnetIds ?? config.SubnetIds;
@@ -675,16 +672,14 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         if (subnetIds.Count == 0 && securityGroupIds.Count == 0) return null;
         if (subnetIds.Count == 0 || securityGroupIds.Count == 0)
-            throw LambdaErrors.InvalidParameter("SubnetIds and SecurityIds must coexist or be both empty list.");
+            throw LambdaErrors.VpcConfigIncomplete();
         var vpcs = new HashSet<string>(StringComparer.Ordinal);
         foreach (var id in subnetIds)
-            vpcs.Add((_network.FindSubnet(scope, id) ?? throw LambdaErrors.InvalidParameter(
-                $"Error occurred while DescribeSubnets. EC2 Error Code: InvalidSubnetID.NotFound. EC2 Error Message: The subnet ID '{id}' does not exist")).VpcId);
+            vpcs.Add((_network.FindSubnet(scope, id) ?? throw LambdaErrors.SubnetNotFound(id)).VpcId);
         foreach (var id in securityGroupIds)
-            vpcs.Add((_network.FindSecurityGroup(scope, id) ?? throw LambdaErrors.InvalidParameter(
-                $"Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. EC2 Error Message: The security group '{id}' does not exist")).VpcId);
+            vpcs.Add((_network.FindSecurityGroup(scope, id) ?? throw LambdaErrors.SecurityGroupNotFound(id)).VpcId);
         if (vpcs.Count > 1)
-            throw LambdaErrors.InvalidParameter($"The subnets and security groups of a function's VpcConfig must all be in one VPC; they are in {string.Join(", ", vpcs.Order(StringComparer.Ordinal))}.");
+            throw LambdaErrors.VpcConfigSpansVpcs(vpcs);
         return vpcs.Single();
     }
 
@@ -774,12 +769,12 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         var reserved = variables.Keys.Where(ReservedVariables.Contains).ToList();
         if (reserved.Count > 0)
-            throw LambdaErrors.InvalidParameter($"Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {string.Join(", ", reserved)}");
+            throw LambdaErrors.ReservedEnvironmentKeys(reserved);
         foreach (var key in variables.Keys.Where(k => !VariableNamePattern().IsMatch(k)))
             throw LambdaErrors.Validation.Rejected("environment.variables", "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]");
         var measured = JsonSerializer.Serialize(variables);
         if (Encoding.UTF8.GetByteCount(measured) > MaxEnvironmentBytes)
-            throw LambdaErrors.InvalidParameter($"Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}");
+            throw LambdaErrors.EnvironmentTooLarge(measured);
     }
 
     private void CheckRole(string role)
@@ -788,7 +783,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             throw LambdaErrors.Validation.Rejected("role", role, $"Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{{12}}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
         var found = _roles.FindRoleByArn(role);
         if (found is null || !PolicyDocument.TrustsService(found.AssumeRolePolicyDocument, "lambda.amazonaws.com"))
-            throw LambdaErrors.InvalidParameter("The role defined for the function cannot be assumed by Lambda.");
+            throw LambdaErrors.RoleNotAssumable();
     }
 
     private static AwsException NotFound(string accountId, string region, string name, string? qualifier) =>

@@ -21,7 +21,8 @@ public sealed class LogsApi : IStratusService, IDisposable
         Endpoint = new ServiceEndpoint("logs", Operations(), new AwsJsonProtocol("Logs_20140328", "1.1"))
         {
             Logger = logger,
-            Validation = new ValidationStyle("InvalidParameterException"),
+            Validation = LogsErrors.Validation,
+            Rules = LogsRules.Members,
         };
     }
 

@@ -55,33 +55,20 @@ public sealed class RdsApi : IStratusService, IDisposable
 
     private OperationTable Operations() => new()
     {
-        { "CreateDBInstance", i => Instance(_rds.CreateInstance(i.Scope, CreateInstanceRequest.Read(i, i.Required("DBInstanceIdentifier"), Tags(i)))) },
+        { "CreateDBInstance", i => Instance(_rds.CreateInstance(i.Scope, CreateInstanceRequest.Read(i, i.Required("DBInstanceIdentifier")))) },
         { "DescribeDBInstances", i =>
             {
                 var page = _rds.DescribeInstances(i.Scope, i.String("DBInstanceIdentifier"), Filters(i), i.String("Marker"), i.Int("MaxRecords"));
                 return Paged(page, "DBInstances", InstanceBody);
             } },
-        { "ModifyDBInstance", async i => Instance(await _rds.ModifyInstanceAsync(i.Scope, new ModifyInstanceRequest
-            {
-                Identifier = i.Required("DBInstanceIdentifier"),
-                MasterUserPassword = i.String("MasterUserPassword"),
-                InstanceClass = i.String("DBInstanceClass"),
-                AllocatedStorage = i.Int("AllocatedStorage"),
-                ApplyImmediately = i.Bool("ApplyImmediately") ?? false,
-                BackupRetentionPeriod = i.Int("BackupRetentionPeriod"),
-                DeletionProtection = i.Bool("DeletionProtection"),
-                CopyTagsToSnapshot = i.Bool("CopyTagsToSnapshot"),
-                VpcSecurityGroupIds = i.Has("VpcSecurityGroupIds") ? i.Strings("VpcSecurityGroupIds") : null,
-                Port = i.Int("DBPortNumber"),
-                NewIdentifier = i.String("NewDBInstanceIdentifier"),
-            })) },
+        { "ModifyDBInstance", async i => Instance(await _rds.ModifyInstanceAsync(i.Scope, ModifyInstanceRequest.Read(i, i.Required("DBInstanceIdentifier")))) },
         { "DeleteDBInstance", i => Instance(_rds.DeleteInstance(i.Scope, i.Required("DBInstanceIdentifier"),
             i.Bool("SkipFinalSnapshot") ?? false, i.String("FinalDBSnapshotIdentifier"))) },
         { "RebootDBInstance", i => Instance(_rds.RebootInstance(i.Scope, i.Required("DBInstanceIdentifier"))) },
         { "StopDBInstance", i => Instance(_rds.StopInstance(i.Scope, i.Required("DBInstanceIdentifier"), i.String("DBSnapshotIdentifier"))) },
         { "StartDBInstance", i => Instance(_rds.StartInstance(i.Scope, i.Required("DBInstanceIdentifier"))) },
 
-        { "CreateDBSnapshot", i => Snapshot(_rds.CreateSnapshot(i.Scope, i.Required("DBSnapshotIdentifier"), i.Required("DBInstanceIdentifier"), Tags(i))) },
+        { "CreateDBSnapshot", i => Snapshot(_rds.CreateSnapshot(i.Scope, i.Required("DBSnapshotIdentifier"), i.Required("DBInstanceIdentifier"), RdsTag.List(i))) },
         { "DescribeDBSnapshots", i =>
             {
                 var page = _rds.DescribeSnapshots(i.Scope, i.String("DBInstanceIdentifier"), i.String("DBSnapshotIdentifier"),
@@ -99,7 +86,7 @@ public sealed class RdsApi : IStratusService, IDisposable
                 SubnetGroupName = i.String("DBSubnetGroupName"),
                 VpcSecurityGroupIds = i.Strings("VpcSecurityGroupIds"),
                 DeletionProtection = i.Bool("DeletionProtection"),
-                Tags = Tags(i),
+                Tags = RdsTag.List(i),
             })) },
 
         { "DescribeDBEngineVersions", DescribeEngineVersions },
@@ -108,7 +95,7 @@ public sealed class RdsApi : IStratusService, IDisposable
         { "CreateDBSubnetGroup", i => new JsonObject
             {
                 ["DBSubnetGroup"] = SubnetGroupBody(_rds.CreateSubnetGroup(i.Scope, i.Required("DBSubnetGroupName"), i.String("DBSubnetGroupDescription"),
-                    i.Strings("SubnetIds"), Tags(i))),
+                    i.Strings("SubnetIds"), RdsTag.List(i))),
             } },
         { "ModifyDBSubnetGroup", i => new JsonObject
             {
@@ -122,7 +109,7 @@ public sealed class RdsApi : IStratusService, IDisposable
 
         { "AddTagsToResource", i =>
             {
-                _rds.AddTags(i.Scope, i.Required("ResourceName"), Tags(i));
+                _rds.AddTags(i.Scope, i.Required("ResourceName"), RdsTag.List(i));
                 return (JsonObject?)null;
             } },
         { "ListTagsForResource", i => new JsonObject { ["TagList"] = TagList(_rds.ListTags(i.Scope, i.Required("ResourceName"))) } },
@@ -300,11 +287,6 @@ public sealed class RdsApi : IStratusService, IDisposable
         body[listName] = new JsonArray(page.Items.Select(item => (JsonNode)render(item)).ToArray());
         return body;
     }
-
-    private static IReadOnlyList<RdsTag> Tags(OperationInput input) =>
-        input.List("Tags").OfType<JsonObject>().Select(t => new RdsTag(
-            input.Nested(t).String("Key") ?? throw RdsErrors.InvalidValue("Tag keys must not be empty."),
-            input.Nested(t).String("Value") ?? "")).ToList();
 
     private static IReadOnlyList<RdsFilter> Filters(OperationInput input) =>
         input.List("Filters").OfType<JsonObject>().Select(f => new RdsFilter(input.Nested(f).Required("Name"), input.Nested(f).Strings("Values"))).ToList();

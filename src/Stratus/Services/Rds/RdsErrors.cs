@@ -58,4 +58,6 @@ public static class RdsErrors
     /// <summary>No database server to run instances on: said plainly, with how to get one, rather than pretending.</summary>
     public static AwsException NoDatabaseServer() => new("InsufficientDBInstanceCapacity",
         $"Stratus found no MariaDB or MySQL server on this machine, so it cannot run DB instances. Install one ({MariaDbInstallation.InstallHint}) and restart Stratus.");
+
+    public static AwsException EmptyTagKey() => InvalidValue("Tag keys must not be empty.");
 }

@@ -1,7 +1,12 @@
 using Stratus.Protocols;
 namespace Stratus.Services.Rds;
 
-public sealed record RdsTag(string Key, string Value);
+public sealed record RdsTag(string Key, string Value)
+{
+    /// <summary>A request's Tags, or a template's; RDS words a tag without a key its own way.</summary>
+    public static IReadOnlyList<RdsTag> List(IInputReader input) =>
+        input.Tags(keyMissing: input.FromTemplate ? null : RdsErrors.EmptyTagKey).Select(t => new RdsTag(t.Key, t.Value)).ToList();
+}
 
 /// <summary>Class and storage changes asked for without ApplyImmediately: applied at the next reboot.</summary>
 public sealed record RdsPendingChanges(string? InstanceClass, int? AllocatedStorage);
@@ -134,9 +139,9 @@ public sealed record CreateInstanceRequest
 
     /// <summary>
     /// CreateDBInstance's members, or an AWS::RDS::DBInstance's. The caller supplies the identifier (a template
-    /// may leave it to CloudFormation to generate) and the tags (each source words a bad tag its own way).
+    /// may leave it to CloudFormation to generate).
     /// </summary>
-    public static CreateInstanceRequest Read(IInputReader input, string identifier, IReadOnlyList<RdsTag> tags) => new()
+    public static CreateInstanceRequest Read(IInputReader input, string identifier) => new()
     {
         Identifier = identifier,
         InstanceClass = input.Required("DBInstanceClass"),
@@ -156,7 +161,7 @@ public sealed record CreateInstanceRequest
         MultiAz = input.Bool("MultiAZ"),
         DeletionProtection = input.Bool("DeletionProtection"),
         CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot"),
-        Tags = tags,
+        Tags = RdsTag.List(input),
     };
 }
 
@@ -186,6 +191,45 @@ public sealed record ModifyInstanceRequest
     public IReadOnlyList<string>? VpcSecurityGroupIds { get; init; }
     public int? Port { get; init; }
     public string? NewIdentifier { get; init; }
+
+    /// <summary>
+    /// ModifyDBInstance's members, or an AWS::RDS::DBInstance's as an update states them. On the wire an
+    /// absent member is left as it is; a template states the whole instance, so there an absent member is
+    /// its default and a change is applied at once (CloudFormation's update has no maintenance window).
+    /// </summary>
+    public static ModifyInstanceRequest Read(IInputReader input, string identifier)
+    {
+        var template = input.FromTemplate;
+        return new()
+        {
+            Identifier = identifier,
+            MasterUserPassword = input.String("MasterUserPassword"),
+            InstanceClass = template ? input.Required("DBInstanceClass") : input.String("DBInstanceClass"),
+            AllocatedStorage = input.Int("AllocatedStorage"),
+            ApplyImmediately = template || (input.Bool("ApplyImmediately") ?? false),
+            BackupRetentionPeriod = input.Int("BackupRetentionPeriod") ?? (template ? 1 : null),
+            DeletionProtection = input.Bool("DeletionProtection") ?? (template ? false : null),
+            CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot") ?? (template ? false : null),
+            // CloudFormation names these VPCSecurityGroups and Port.
+            VpcSecurityGroupIds = template ? input.Strings("VPCSecurityGroups")
+                : input.Has("VpcSecurityGroupIds") ? input.Strings("VpcSecurityGroupIds") : null,
+            Port = template ? input.Int("Port") ?? RdsRules.DefaultPort : input.Int("DBPortNumber"),
+            NewIdentifier = template ? null : input.String("NewDBInstanceIdentifier"),
+        };
+    }
+
+    /// <summary>Only what differs from <paramref name="previous"/>: a template update modifies the members it changed.</summary>
+    public ModifyInstanceRequest ChangedFrom(ModifyInstanceRequest previous) => this with
+    {
+        MasterUserPassword = MasterUserPassword == previous.MasterUserPassword ? null : MasterUserPassword,
+        InstanceClass = InstanceClass == previous.InstanceClass ? null : InstanceClass,
+        AllocatedStorage = AllocatedStorage == previous.AllocatedStorage ? null : AllocatedStorage,
+        BackupRetentionPeriod = BackupRetentionPeriod == previous.BackupRetentionPeriod ? null : BackupRetentionPeriod,
+        DeletionProtection = DeletionProtection == previous.DeletionProtection ? null : DeletionProtection,
+        CopyTagsToSnapshot = CopyTagsToSnapshot == previous.CopyTagsToSnapshot ? null : CopyTagsToSnapshot,
+        VpcSecurityGroupIds = (VpcSecurityGroupIds ?? []).SequenceEqual(previous.VpcSecurityGroupIds ?? []) ? null : VpcSecurityGroupIds,
+        Port = Port == previous.Port ? null : Port,
+    };
 }
 
 public sealed record RdsFilter(string Name, IReadOnlyList<string> Values);

@@ -634,10 +634,7 @@ public sealed class S3Api : IStratusService, IDisposable
             metadataBytes += Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(value.ToString());
         }
         if (metadataBytes > S3Rules.MaxMetadataBytes)
-            throw new AwsException("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size", 400)
-            {
-                Fields = new Dictionary<string, string> { ["Size"] = metadataBytes.ToString(), ["MaxSizeAllowed"] = S3Rules.MaxMetadataBytes.ToString() },
-            };
+            throw S3Errors.MetadataTooLarge(metadataBytes, S3Rules.MaxMetadataBytes);
         var headers = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in StoredHeaders)
         {

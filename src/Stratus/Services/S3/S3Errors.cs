@@ -1,3 +1,4 @@
+using System.Globalization;
 using Stratus.Protocols;
 
 namespace Stratus.Services.S3;
@@ -85,4 +86,11 @@ public static class S3Errors
     /// <summary>What S3 answers for a subresource or header it does not implement; Stratus says which.</summary>
     public static AwsException NotImplemented(string what) =>
         Error("NotImplemented", $"A header you provided implies functionality that is not implemented ({what} is not implemented by Stratus's S3).", 501);
+
+    public static AwsException MetadataTooLarge(long size, long maxSizeAllowed) =>
+        Error("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size", 400,
+            ("Size", size.ToString(CultureInfo.InvariantCulture)), ("MaxSizeAllowed", maxSizeAllowed.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>Stratus's own store names a blob it could not have written: its fault, not the caller's.</summary>
+    public static AwsException InvalidStoredBlob() => new("InternalError", "A stored object names an invalid blob.", 500);
 }

@@ -17,6 +17,7 @@ public sealed class SsmApi : IStratusService
         Endpoint = new ServiceEndpoint("ssm", Operations(), new AwsJsonProtocol("AmazonSSM", "1.1"))
         {
             Logger = logger,
+            Rules = SsmRules.Members,
         };
     }
 
@@ -54,7 +55,7 @@ public sealed class SsmApi : IStratusService
         { "GetParametersByPath", i =>
             {
                 var matches = _ssm.ByPath(i.Scope, i.Required("Path"), i.Bool("Recursive") ?? false).Where(ParameterFilter(i, ByPathFilterKeys)).ToList();
-                var (page, next) = SsmRules.Page(matches, i.String("NextToken"), SsmRules.CheckMaxResults(i.Int("MaxResults"), 10));
+                var (page, next) = SsmRules.Page(matches, i.String("NextToken"), SsmRules.CheckMaxResults("GetParametersByPath", i.Int("MaxResults")));
                 return new JsonObject
                 {
                     ["Parameters"] = new JsonArray([.. page.Select(p => (JsonNode)Parameter(i.Scope, p, p.Latest, null, i.Bool("WithDecryption") ?? false))]),
@@ -81,14 +82,14 @@ public sealed class SsmApi : IStratusService
             {
                 if (i.Has("Filters")) throw SsmErrors.InvalidFilterKey("Filters");
                 var matches = _ssm.List(i.Scope).Where(ParameterFilter(i, DescribeFilterKeys)).ToList();
-                var (page, next) = SsmRules.Page(matches, i.String("NextToken"), SsmRules.CheckMaxResults(i.Int("MaxResults"), 50));
+                var (page, next) = SsmRules.Page(matches, i.String("NextToken"), SsmRules.CheckMaxResults("DescribeParameters", i.Int("MaxResults")));
                 return new JsonObject { ["Parameters"] = new JsonArray([.. page.Select(p => (JsonNode)Metadata(i.Scope, p, p.Latest))]), ["NextToken"] = next };
             } },
         { "GetParameterHistory", i =>
             {
                 var parameter = _ssm.Get(i.Scope, i.Required("Name"));
                 var withDecryption = i.Bool("WithDecryption") ?? false;
-                var (page, next) = SsmRules.Page(parameter.Versions, i.String("NextToken"), SsmRules.CheckMaxResults(i.Int("MaxResults"), 50));
+                var (page, next) = SsmRules.Page(parameter.Versions, i.String("NextToken"), SsmRules.CheckMaxResults("GetParameterHistory", i.Int("MaxResults")));
                 return new JsonObject
                 {
                     ["Parameters"] = new JsonArray([.. page.Select(v =>
@@ -172,9 +173,7 @@ public sealed class SsmApi : IStratusService
 
     private static double Seconds(DateTimeOffset at) => at.ToUnixTimeMilliseconds() / 1000.0;
 
-    private static Dictionary<string, string> Tags(OperationInput i) =>
-        i.List("Tags").OfType<JsonObject>().Select(i.Nested)
-            .ToDictionary(t => t.Required("Key"), t => t.Required("Value"));
+    private static Dictionary<string, string> Tags(OperationInput i) => i.TagMap(valueRequired: true) ?? [];
 
     private static string ParameterResource(OperationInput i) =>
         i.Required("ResourceType") == "Parameter" ? i.Required("ResourceId") : throw SsmErrors.InvalidResourceType();

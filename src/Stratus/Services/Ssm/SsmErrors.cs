@@ -39,5 +39,22 @@ public static class SsmErrors
     public static AwsException InvalidKeyId(AwsException kms) =>
         new("InvalidKeyId", $"{kms.Message} (Service: AWSKMS; Status Code: {kms.StatusCode}; Error Code: {kms.Code})");
 
-    public static AwsException Validation(string message) => AwsException.Validation(message);
+    public static AwsException InvalidParameterNameCharacters() => AwsException.Validation(
+        "Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol \"/\". Valid example: /get/parameters2-/by1./path0_.");
+
+    public static AwsException ReservedParameterName(string name) => AwsException.Validation("No access to reserved parameter name: " + name + ".");
+
+    public static AwsException InvalidParameterPath() =>
+        AwsException.Validation("Parameter name: fully qualified parameter names must begin with a forward slash \"/\" and sub-paths must not be empty.");
+
+    public static AwsException PathMustBeginWithSlash() =>
+        AwsException.Validation("The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash \"/\".");
+
+    public static AwsException ValueTooLargeForStandardTier() => AwsException.Validation(
+        $"Standard tier parameters support a maximum parameter value of {SsmRules.StandardValueLimit} characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier. For more information, see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html");
+
+    public static AwsException TagsWithOverwrite() => AwsException.Validation("Invalid request: tags and overwrite can't be used together. To create a parameter with tags, " +
+        "please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.");
+
+    public static AwsException KeyIdOnlyForSecureString() => AwsException.Validation("KeyId is required for SecureString type parameter only.");
 }

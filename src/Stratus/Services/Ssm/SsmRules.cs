@@ -1,54 +1,59 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Stratus.Protocols;
 
 namespace Stratus.Services.Ssm;
 
 /// <summary>Parameter Store's limits (botocore's ssm model and the Parameter Store quotas).</summary>
 public static partial class SsmRules
 {
-    public const int MaxNameLength = 2048;
+    /// <summary>
+    /// SSM's member constraints, declared once: the published model's (SsmRules.json, written by
+    /// scripts/member-rules.py). The wire checks every operation's input against them before it runs.
+    /// </summary>
+    public static readonly MemberRules Members = MemberRules.Embedded("Stratus.Rules.SsmRules.json")
+        // AWS lists the parameter types in this order.
+        .Adjust("PutParameter", "Type", rule => rule with { Enum = ["SecureString", "StringList", "String"] });
+
     public const int MaxHierarchyLevels = 15;
     public const int StandardValueLimit = 4096;
     public const int AdvancedValueLimit = 8192;
     public const int MaxLabelsPerVersion = 10;
     public const int MaxVersions = 100;
-    public static readonly string[] Types = ["String", "StringList", "SecureString"];
-    public static readonly string[] Tiers = ["Standard", "Advanced", "Intelligent-Tiering"];
 
     [GeneratedRegex(@"^[a-zA-Z0-9_.\-/]+$")]
     private static partial Regex NameCharacters();
 
     public static void CheckName(string name)
     {
-        if (name.Length is 0 or > MaxNameLength)
-            throw SsmErrors.Validation($"1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to {MaxNameLength}");
+        Check("PutParameter", "Name", name);
         if (!NameCharacters().IsMatch(name))
-            throw SsmErrors.Validation("Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol \"/\". Valid example: /get/parameters2-/by1./path0_.");
+            throw SsmErrors.InvalidParameterNameCharacters();
         var first = name.TrimStart('/');
         if (first.StartsWith("aws", StringComparison.OrdinalIgnoreCase) || first.StartsWith("ssm", StringComparison.OrdinalIgnoreCase))
-            throw SsmErrors.Validation("No access to reserved parameter name: " + name + ".");
+            throw SsmErrors.ReservedParameterName(name);
         if (name.Contains('/') && (!name.StartsWith('/') || name.EndsWith('/') || name.Contains("//")))
-            throw SsmErrors.Validation("Parameter name: fully qualified parameter names must begin with a forward slash \"/\" and sub-paths must not be empty.");
+            throw SsmErrors.InvalidParameterPath();
         if (name.Count(c => c == '/') > MaxHierarchyLevels) throw SsmErrors.HierarchyLevelLimitExceeded();
     }
 
-    public static string CheckType(string? type) =>
-        type is null || Types.Contains(type) ? type ?? "String"
-            : throw SsmErrors.Validation($"1 validation error detected: Value '{type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]");
-
-    public static string CheckTier(string? tier, string? previous) => tier switch
+    public static string CheckType(string? type)
     {
-        null => previous ?? "Standard",
-        "Intelligent-Tiering" => previous ?? "Standard",
-        _ when Tiers.Contains(tier) => tier,
-        _ => throw SsmErrors.Validation($"1 validation error detected: Value '{tier}' at 'tier' failed to satisfy constraint: Member must satisfy enum value set: [Standard, Advanced, Intelligent-Tiering]"),
-    };
+        Check("PutParameter", "Type", type);
+        return type ?? "String";
+    }
+
+    public static string CheckTier(string? tier, string? previous)
+    {
+        Check("PutParameter", "Tier", tier);
+        return tier is null or "Intelligent-Tiering" ? previous ?? "Standard" : tier;
+    }
 
     public static void CheckValue(string value, string tier)
     {
         var limit = tier == "Advanced" ? AdvancedValueLimit : StandardValueLimit;
         if (Encoding.UTF8.GetByteCount(value) > limit)
-            throw SsmErrors.Validation($"Standard tier parameters support a maximum parameter value of {StandardValueLimit} characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier. For more information, see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html");
+            throw SsmErrors.ValueTooLargeForStandardTier();
     }
 
     /// <summary>AllowedPattern is a regular expression the value must match; a bad pattern is the caller's error, and matching is time-bounded.</summary>
@@ -62,13 +67,17 @@ public static partial class SsmRules
         catch (RegexMatchTimeoutException) { throw SsmErrors.ParameterPatternMismatch(pattern); }
     }
 
-    public static int CheckMaxResults(int? maxResults, int max)
+    /// <summary>The page size an operation's MaxResults asks for, its model's largest when absent.</summary>
+    public static int CheckMaxResults(string operation, int? maxResults)
     {
-        if (maxResults is null) return max;
-        if (maxResults < 1 || maxResults > max)
-            throw SsmErrors.Validation($"1 validation error detected: Value '{maxResults}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to {max}");
-        return maxResults.Value;
+        var rule = Members.Rule(operation, "MaxResults");
+        Members.Check(rule, maxResults, ValidationStyle.Smithy);
+        return maxResults ?? (int)rule.Max!.Value;
     }
+
+    /// <summary>Refuses a value as the operation's rule for the member refuses it.</summary>
+    private static void Check(string operation, string member, object? value) =>
+        Members.Check(Members.Rule(operation, member), value, ValidationStyle.Smithy);
 
     public static (IReadOnlyList<T> Page, string? Next) Page<T>(IReadOnlyList<T> items, string? token, int size) =>
         Stratus.Protocols.OffsetPaging.Page(items, token, size, SsmErrors.InvalidNextToken);

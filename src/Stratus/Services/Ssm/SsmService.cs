@@ -36,14 +36,14 @@ public sealed class SsmService
         if (existing is not null && !request.Overwrite) throw SsmErrors.ParameterAlreadyExists();
         // As AWS: tags go with creation only; a request that overwrites may not carry them.
         if (request.Overwrite && request.Tags.Count > 0 && existing is not null)
-            throw SsmErrors.Validation("Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.");
+            throw SsmErrors.TagsWithOverwrite();
         var type = request.Type is null && existing is not null ? existing.Latest.Type : SsmRules.CheckType(request.Type);
         var tier = SsmRules.CheckTier(request.Tier, existing?.Latest.Tier);
         SsmRules.CheckValue(request.Value, tier);
         var pattern = request.AllowedPattern ?? existing?.Latest.AllowedPattern;
         SsmRules.CheckAllowedPattern(pattern, request.Value);
         if (request.KeyId is not null && type != "SecureString")
-            throw SsmErrors.Validation("KeyId is required for SecureString type parameter only.");
+            throw SsmErrors.KeyIdOnlyForSecureString();
         var keyId = type == "SecureString" ? request.KeyId ?? DefaultKeyId : null;
         var stored = keyId is null ? request.Value : Encrypt(scope, request.Name, keyId, request.Value);
         var version = new SsmParameterVersion((existing?.Latest.Version ?? 0) + 1, type, stored, keyId,
@@ -92,7 +92,7 @@ public sealed class SsmService
     public IReadOnlyList<SsmParameter> ByPath(Scope scope, string path, bool recursive)
     {
         if (!path.StartsWith('/') || path.Count(c => c == '/') > SsmRules.MaxHierarchyLevels)
-            throw SsmErrors.Validation("The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash \"/\".");
+            throw SsmErrors.PathMustBeginWithSlash();
         var prefix = path.EndsWith('/') ? path : path + "/";
         return [.. List(scope).Where(p => p.Name.StartsWith(prefix, StringComparison.Ordinal) && (recursive || !p.Name[prefix.Length..].Contains('/')))];
     }

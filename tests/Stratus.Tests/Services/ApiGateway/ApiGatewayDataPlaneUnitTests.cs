@@ -52,13 +52,13 @@ public sealed class ApiGatewayDataPlaneUnitTests : IDisposable
     private string DeployMockApi(string loggingLevel)
     {
         var api = _gateway.CreateRestApi(_call, new RestApiSettings("metered", null, null, null, null, null, null, null, null, false));
-        _gateway.PutMethod(_call, api.Id, api.RootResourceId, "GET", "NONE", null, false, null, null, null, null, null);
-        _gateway.PutMethodResponse(_call, api.Id, api.RootResourceId, "GET", "200", null, null);
+        _gateway.PutMethod(_call, api.Id, api.RootResourceId, "GET", new MethodSettings("NONE", null, false, null, null, null, null, null));
+        _gateway.PutMethodResponse(_call, api.Id, api.RootResourceId, "GET", new MethodResponseSettings("200", null, null));
         _gateway.PutIntegration(_call, api.Id, api.RootResourceId, "GET", new IntegrationSettings("MOCK", null, null, null, null, null,
             new() { ["application/json"] = """{"statusCode": 200}""" }, null, null, null, null, null));
-        _gateway.PutIntegrationResponse(_call, api.Id, api.RootResourceId, "GET", "200", null, null,
-            new() { ["application/json"] = """{"ok": true}""" }, null);
-        _gateway.CreateDeployment(_call, api.Id, "v1", null, null, null);
+        _gateway.PutIntegrationResponse(_call, api.Id, api.RootResourceId, "GET", new IntegrationResponseSettings("200", null, null,
+            new() { ["application/json"] = """{"ok": true}""" }, null));
+        _gateway.CreateDeployment(_call, api.Id, new DeploymentSettings("v1", null, null, null));
         _gateway.UpdateStage(_call, api.Id, "v1", [new PatchOperation("replace", "/*/*/logging/loglevel", loggingLevel, null)]);
         return api.Id;
     }

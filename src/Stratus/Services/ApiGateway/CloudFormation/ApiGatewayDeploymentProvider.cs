@@ -17,15 +17,13 @@ public sealed class ApiGatewayDeploymentProvider(ApiGatewayService gateway) : IR
     public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
-        var stage = p.Object("StageDescription");
-        var deployment = gateway.CreateDeployment(request.Scope, p.Required("RestApiId"), p.String("StageName"),
-            stage?.String("Description"), p.String("Description"), stage?.StringMap("Variables"));
+        var deployment = gateway.CreateDeployment(request.Scope, p.Required("RestApiId"), DeploymentSettings.Read(p));
         return Task.FromResult(new ProvisionedResource(deployment.Id, new Dictionary<string, string> { ["DeploymentId"] = deployment.Id }));
     }
 
     public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
     {
-        var description = request.Properties.String("Description");
+        var description = DeploymentSettings.Read(request.Properties).Description;
         gateway.UpdateDeployment(request.Scope, request.Properties.Required("RestApiId"), current.PhysicalId,
             [description is null ? new PatchOperation("remove", "/description", null, null) : new PatchOperation("replace", "/description", description, null)]);
         return Task.FromResult(current);
@@ -37,7 +35,7 @@ public sealed class ApiGatewayDeploymentProvider(ApiGatewayService gateway) : IR
         var p = request.Properties;
         var scope = request.Scope;
         var api = p.Required("RestApiId");
-        if (p.String("StageName") is { } stageName)
+        if (DeploymentSettings.Read(p).StageName is { } stageName)
             ResourceDeletion.IfPresent(() =>
             {
                 if (gateway.GetStage(scope, api, stageName).DeploymentId == current.PhysicalId) gateway.DeleteStage(scope, api, stageName);

@@ -43,15 +43,12 @@ public sealed class ApiGatewayMethodProvider(ApiGatewayService gateway) : IResou
         var p = request.Properties;
         var scope = request.Scope;
         var (api, resource) = (p.Required("RestApiId"), p.Required("ResourceId"));
-        var method = gateway.PutMethod(scope, api, resource, p.Required("HttpMethod"), p.String("AuthorizationType") ?? "NONE", p.String("AuthorizerId"),
-            p.Bool("ApiKeyRequired") ?? false, p.String("OperationName"), p.BoolMap("RequestParameters"), p.StringMap("RequestModels"),
-            p.String("RequestValidatorId"), p.Strings("AuthorizationScopes").ToList());
+        var method = gateway.PutMethod(scope, api, resource, p.Required("HttpMethod"), MethodSettings.Read(p));
         try
         {
-            foreach (var response in p.Objects("MethodResponses").Select(o => new ResourceProperties(request.LogicalId, o)))
-                gateway.PutMethodResponse(scope, api, resource, method.HttpMethod, response.Required("StatusCode"),
-                    response.BoolMap("ResponseParameters"), response.StringMap("ResponseModels"));
-            if (p.Object("Integration") is { } integration) PutIntegration(scope, request.LogicalId, api, resource, method.HttpMethod, integration);
+            foreach (var response in ((IInputReader)p).Objects("MethodResponses"))
+                gateway.PutMethodResponse(scope, api, resource, method.HttpMethod, MethodResponseSettings.Read(response));
+            if (p.Object("Integration") is { } integration) PutIntegration(scope, api, resource, method.HttpMethod, integration);
         }
         catch (AwsException)
         {
@@ -60,13 +57,10 @@ public sealed class ApiGatewayMethodProvider(ApiGatewayService gateway) : IResou
         }
     }
 
-    private void PutIntegration(Scope scope, string logicalId, string api, string resource, string httpMethod, ResourceProperties integration)
+    private void PutIntegration(Scope scope, string api, string resource, string httpMethod, IInputReader integration)
     {
         gateway.PutIntegration(scope, api, resource, httpMethod, IntegrationSettings.Read(integration));
-        foreach (var response in integration.Objects("IntegrationResponses").Select(o => new ResourceProperties(logicalId, o)))
-        {
-            gateway.PutIntegrationResponse(scope, api, resource, httpMethod, response.Required("StatusCode"), response.String("SelectionPattern"),
-                response.StringMap("ResponseParameters"), response.StringMap("ResponseTemplates"), response.String("ContentHandling"));
-        }
+        foreach (var response in integration.Objects("IntegrationResponses"))
+            gateway.PutIntegrationResponse(scope, api, resource, httpMethod, IntegrationResponseSettings.Read(response));
     }
 }

@@ -14,7 +14,7 @@ public sealed class ApiGatewayResourceProvider(ApiGatewayService gateway) : IRes
     public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
-        var resource = gateway.CreateResource(request.Scope, p.Required("RestApiId"), p.Required("ParentId"), p.Required("PathPart"));
+        var resource = gateway.CreateResource(request.Scope, p.Required("RestApiId"), ResourceSettings.Read(p));
         return Task.FromResult(new ProvisionedResource(resource.Id, new Dictionary<string, string> { ["ResourceId"] = resource.Id }));
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Stratus.Protocols;
@@ -22,10 +23,7 @@ public sealed class ApiGatewayRestApiProvider(ApiGatewayService gateway) : IReso
         if (p.Values.ContainsKey("BodyS3Location") || p.Values.ContainsKey("CloneFrom"))
             throw p.Invalid(p.Values.ContainsKey("CloneFrom") ? "CloneFrom" : "BodyS3Location", "not supported by Stratus; put the definition in Body");
         var body = Body(p);
-        var name = p.String("Name") ?? (body?["info"] as JsonObject)?["title"]?.GetValue<string>() ?? throw p.Missing("Name");
-        var api = gateway.CreateRestApi(scope, new RestApiSettings(name, p.String("Description"), null, Strings(p, "BinaryMediaTypes"),
-            p.Int("MinimumCompressionSize"), p.String("ApiKeySourceType"), Strings(p.Object("EndpointConfiguration"), "Types"), Policy(p),
-            Tags(p), p.Bool("DisableExecuteApiEndpoint") ?? false));
+        var api = gateway.CreateRestApi(scope, RestApiSettings.Read(p, Title(body)));
         if (body is not null)
         {
             try
@@ -50,26 +48,28 @@ public sealed class ApiGatewayRestApiProvider(ApiGatewayService gateway) : IReso
         if (Body(p) is { } body && !ResourceProperties.Same(p.Values["Body"], previousProperties["Body"]))
             gateway.PutRestApi(scope, apiId, body, Mode(p));
 
-        var existing = gateway.GetRestApi(scope, apiId);
+        var existingName = gateway.GetRestApi(scope, apiId).Name;
+        var settings = RestApiSettings.Read(p, existingName);
+        var previous = RestApiSettings.Read(before, existingName);
         var patch = new List<PatchOperation>
         {
-            Replace("name", p.String("Name") ?? existing.Name),
-            Replace("description", p.String("Description")),
-            Replace("policy", Policy(p)),
-            Replace("apiKeySource", p.String("ApiKeySourceType") ?? "HEADER"),
-            Replace("minimumCompressionSize", p.String("MinimumCompressionSize")),
-            Replace("disableExecuteApiEndpoint", (p.Bool("DisableExecuteApiEndpoint") ?? false) ? "true" : "false"),
+            Replace("name", settings.Name),
+            Replace("description", settings.Description),
+            Replace("policy", settings.Policy),
+            Replace("apiKeySource", settings.ApiKeySource ?? "HEADER"),
+            Replace("minimumCompressionSize", settings.MinimumCompressionSize?.ToString(CultureInfo.InvariantCulture)),
+            Replace("disableExecuteApiEndpoint", settings.DisableExecuteApiEndpoint ? "true" : "false"),
         };
         // Only the property's own changes: a Body may bring binary media types of its own.
-        var media = Strings(p, "BinaryMediaTypes") ?? [];
-        var previousMedia = Strings(before, "BinaryMediaTypes") ?? [];
+        var media = settings.BinaryMediaTypes ?? [];
+        var previousMedia = previous.BinaryMediaTypes ?? [];
         patch.AddRange(previousMedia.Except(media).Select(m => new PatchOperation("remove", "/binaryMediaTypes/" + Escape(m), null, null)));
         patch.AddRange(media.Except(previousMedia).Select(m => new PatchOperation("add", "/binaryMediaTypes/" + Escape(m), null, null)));
         var api = gateway.UpdateRestApi(scope, apiId, patch);
 
         var arn = $"arn:aws:apigateway:{request.Region}::/restapis/{apiId}";
-        var tags = Tags(p) ?? [];
-        var removed = (Tags(before) ?? []).Keys.Except(tags.Keys).ToList();
+        var tags = settings.Tags ?? [];
+        var removed = (previous.Tags ?? []).Keys.Except(tags.Keys).ToList();
         if (removed.Count > 0) gateway.UntagResource(scope, arn, removed);
         if (tags.Count > 0) gateway.TagResource(scope, arn, tags);
         return Task.FromResult(Provisioned(api));
@@ -109,14 +109,11 @@ public sealed class ApiGatewayRestApiProvider(ApiGatewayService gateway) : IReso
         }
     }
 
+    /// <summary>The name a Body gives when the template gives none: its info.title.</summary>
+    private static string? Title(JsonObject? body) =>
+        (body?["info"] as JsonObject)?["title"] is JsonValue title && title.GetValueKind() == JsonValueKind.String ? title.GetValue<string>() : null;
+
     private static string Mode(ResourceProperties p) => p.String("Mode") ?? "overwrite";
-
-    private static string? Policy(ResourceProperties p) => p.Values["Policy"] is null ? null : p.RequiredDocument("Policy");
-
-    private static List<string>? Strings(ResourceProperties? p, string name) => p?.Strings(name) is { Count: > 0 } list ? list.ToList() : null;
-
-    private static Dictionary<string, string>? Tags(ResourceProperties p) =>
-        p.Tags() is { Count: > 0 } tags ? tags.ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal) : null;
 
     private static ProvisionedResource Provisioned(RestApi api) =>
         new(api.Id, new Dictionary<string, string> { ["RestApiId"] = api.Id, ["RootResourceId"] = api.RootResourceId });

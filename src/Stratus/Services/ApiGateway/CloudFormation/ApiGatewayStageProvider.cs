@@ -15,8 +15,7 @@ public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResour
     {
         var p = request.Properties;
         var name = p.String("StageName") ?? request.GeneratedName(128);
-        var stage = gateway.CreateStage(request.Scope, p.Required("RestApiId"), name, p.Required("DeploymentId"), p.String("Description"),
-            p.StringMap("Variables"), p.Bool("TracingEnabled") ?? false, Tags(p));
+        var stage = gateway.CreateStage(request.Scope, p.Required("RestApiId"), name, StageSettings.Read(p));
         if (MethodSettings(request.LogicalId, p, []) is { Count: > 0 } settings) gateway.UpdateStage(request.Scope, p.Required("RestApiId"), stage.StageName, settings);
         return Task.FromResult(new ProvisionedResource(stage.StageName, new Dictionary<string, string>()));
     }
@@ -26,14 +25,15 @@ public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResour
         var p = request.Properties;
         var scope = request.Scope;
         var api = p.Required("RestApiId");
-        var variables = p.StringMap("Variables") ?? [];
-        var previousVariables = new ResourceProperties(request.LogicalId, previousProperties).StringMap("Variables") ?? [];
-        var description = p.String("Description");
+        var settings = StageSettings.Read(p);
+        var previous = StageSettings.Read(new ResourceProperties(request.LogicalId, previousProperties));
+        var variables = settings.Variables ?? [];
+        var previousVariables = previous.Variables ?? [];
         var patch = new List<PatchOperation>
         {
-            new("replace", "/deploymentId", p.Required("DeploymentId"), null),
-            description is null ? new("remove", "/description", null, null) : new("replace", "/description", description, null),
-            new("replace", "/tracingEnabled", (p.Bool("TracingEnabled") ?? false) ? "true" : "false", null),
+            new("replace", "/deploymentId", settings.DeploymentId, null),
+            settings.Description is null ? new("remove", "/description", null, null) : new("replace", "/description", settings.Description, null),
+            new("replace", "/tracingEnabled", settings.TracingEnabled ? "true" : "false", null),
         };
         patch.AddRange(previousVariables.Keys.Except(variables.Keys).Select(k => new PatchOperation("remove", "/variables/" + k, null, null)));
         patch.AddRange(variables.Select(v => new PatchOperation("replace", "/variables/" + v.Key, v.Value, null)));
@@ -41,8 +41,8 @@ public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResour
         gateway.UpdateStage(scope, api, current.PhysicalId, patch);
 
         var arn = $"arn:aws:apigateway:{request.Region}::/restapis/{api}/stages/{current.PhysicalId}";
-        var tags = Tags(p) ?? [];
-        var removed = (Tags(new ResourceProperties(request.LogicalId, previousProperties)) ?? []).Keys.Except(tags.Keys).ToList();
+        var tags = settings.Tags ?? [];
+        var removed = (previous.Tags ?? []).Keys.Except(tags.Keys).ToList();
         if (removed.Count > 0) gateway.UntagResource(scope, arn, removed);
         if (tags.Count > 0) gateway.TagResource(scope, arn, tags);
         return Task.FromResult(current);
@@ -81,6 +81,4 @@ public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResour
         return patch;
     }
 
-    private static Dictionary<string, string>? Tags(ResourceProperties p) =>
-        p.Tags() is { Count: > 0 } tags ? tags.ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal) : null;
 }

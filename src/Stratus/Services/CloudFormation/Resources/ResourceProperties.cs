@@ -19,6 +19,7 @@ public sealed class ResourceProperties(string logicalId, JsonObject values) : II
     bool? IInputReader.Bool(string name) => Bool(Property(name));
     IReadOnlyList<string> IInputReader.Strings(string name) => Strings(Property(name));
     Dictionary<string, string>? IInputReader.StringMap(string name) => StringMap(Property(name));
+    Dictionary<string, bool>? IInputReader.BoolMap(string name) => BoolMap(Property(name));
     string IInputReader.RequiredDocument(string name) => RequiredDocument(Property(name));
     IInputReader? IInputReader.Object(string name) => Object(Property(name));
     IReadOnlyList<IInputReader> IInputReader.Objects(string name) => Objects(Property(name)).Select(o => new ResourceProperties(logicalId, o)).ToList();
@@ -101,10 +102,6 @@ public sealed class ResourceProperties(string logicalId, JsonObject values) : II
         JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
         _ => throw Invalid(name, "expected type: JSONObject"),
     };
-
-    public IReadOnlyList<KeyValuePair<string, string>> Tags(string name = "Tags") =>
-        Objects(name).Select(t => new KeyValuePair<string, string>(
-            new ResourceProperties(logicalId, t).Required("Key"), new ResourceProperties(logicalId, t).String("Value") ?? "")).ToList();
 
     public ResourcePropertyException Missing(string name) =>
         new($"Properties validation failed for resource {logicalId} with message: #: required key [{name}] not found");

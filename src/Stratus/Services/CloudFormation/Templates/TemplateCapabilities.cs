@@ -61,6 +61,6 @@ public static class TemplateCapabilities
             Iam => acknowledged.Contains(Iam) || acknowledged.Contains(NamedIam),
             _ => acknowledged.Contains(NamedIam),
         };
-        if (!satisfied) throw new Protocols.AwsException("InsufficientCapabilitiesException", $"Requires capabilities : [{required}]");
+        if (!satisfied) throw CloudFormationErrors.InsufficientCapabilities(required);
     }
 }

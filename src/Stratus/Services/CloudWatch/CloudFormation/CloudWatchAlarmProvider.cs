@@ -44,5 +44,5 @@ public sealed class CloudWatchAlarmProvider(CloudWatchService cloudWatch) : IRes
         return new ProvisionedResource(alarm.AlarmName, new Dictionary<string, string> { ["Arn"] = alarm.AlarmArn });
     }
 
-    private static Dictionary<string, string> Tags(ResourceProperties p) => p.Tags().ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+    private static Dictionary<string, string> Tags(ResourceProperties p) => p.TagMap() ?? [];
 }

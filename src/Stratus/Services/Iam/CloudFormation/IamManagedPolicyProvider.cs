@@ -17,8 +17,7 @@ public sealed class IamManagedPolicyProvider(IamService iam) : IResourceProvider
         var p = request.Properties;
         if (p.Strings("Users").Count > 0 || p.Strings("Groups").Count > 0)
             throw p.Invalid("Users", "Stratus attaches managed policies to Roles only");
-        var policy = iam.CreatePolicy(request.Scope, p.String("ManagedPolicyName") ?? request.GeneratedName(128), p.String("Path"),
-            p.RequiredDocument("PolicyDocument"), p.String("Description"), []);
+        var policy = iam.CreatePolicy(request.Scope, p.String("ManagedPolicyName") ?? request.GeneratedName(128), ManagedPolicySettings.Read(p));
         try
         {
             foreach (var role in p.Strings("Roles")) iam.AttachRolePolicy(request.Scope, role, policy.Arn);
@@ -41,7 +40,7 @@ public sealed class IamManagedPolicyProvider(IamService iam) : IResourceProvider
             var policy = iam.GetPolicy(scope, arn);
             if (policy.Versions.Count >= IamService.MaxPolicyVersions)
                 iam.DeletePolicyVersion(scope, arn, policy.Versions.Where(v => v.VersionId != policy.DefaultVersionId).OrderBy(v => v.CreateDate).First().VersionId);
-            iam.CreatePolicyVersion(scope, arn, p.RequiredDocument("PolicyDocument"), setAsDefault: true);
+            iam.CreatePolicyVersion(scope, arn, ManagedPolicySettings.Read(p).PolicyDocument, setAsDefault: true);
         }
         var roles = p.Strings("Roles");
         foreach (var role in new ResourceProperties(request.LogicalId, previousProperties).Strings("Roles").Except(roles)) Detach(scope, role, arn);

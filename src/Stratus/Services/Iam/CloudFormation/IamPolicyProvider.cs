@@ -13,19 +13,19 @@ public sealed class IamPolicyProvider(IamService iam) : IResourceProvider
 
     public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
-        var (name, document, roles) = Read(request.Properties);
+        var (policy, roles) = Read(request.Properties);
         var done = new List<string>();
         try
         {
             foreach (var role in roles)
             {
-                iam.PutRolePolicy(request.Scope, role, name, document);
+                iam.PutRolePolicy(request.Scope, role, policy);
                 done.Add(role);
             }
         }
         catch
         {
-            foreach (var role in done) Remove(request.Scope, role, name);
+            foreach (var role in done) Remove(request.Scope, role, policy.PolicyName);
             throw;
         }
         var id = request.GeneratedName(64);
@@ -34,27 +34,28 @@ public sealed class IamPolicyProvider(IamService iam) : IResourceProvider
 
     public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
     {
-        var (name, document, roles) = Read(request.Properties);
-        var (oldName, _, oldRoles) = Read(new ResourceProperties(request.LogicalId, previousProperties));
-        foreach (var role in oldRoles.Where(r => oldName != name || !roles.Contains(r))) Remove(request.Scope, role, oldName);
-        foreach (var role in roles) iam.PutRolePolicy(request.Scope, role, name, document);
+        var (policy, roles) = Read(request.Properties);
+        var (old, oldRoles) = Read(new ResourceProperties(request.LogicalId, previousProperties));
+        foreach (var role in oldRoles.Where(r => old.PolicyName != policy.PolicyName || !roles.Contains(r))) Remove(request.Scope, role, old.PolicyName);
+        foreach (var role in roles) iam.PutRolePolicy(request.Scope, role, policy);
         return Task.FromResult(current);
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        var (name, _, roles) = Read(request.Properties);
-        foreach (var role in roles) Remove(request.Scope, role, name);
+        var (policy, roles) = Read(request.Properties);
+        foreach (var role in roles) Remove(request.Scope, role, policy.PolicyName);
         return Task.CompletedTask;
     }
 
-    private static (string Name, string Document, IReadOnlyList<string> Roles) Read(ResourceProperties p)
+    /// <summary>The policy as PutRolePolicy reads it, and the roles it goes on.</summary>
+    private static (InlinePolicy Policy, IReadOnlyList<string> Roles) Read(ResourceProperties p)
     {
         if (p.Strings("Users").Count > 0 || p.Strings("Groups").Count > 0)
             throw p.Invalid("Users", "Stratus attaches inline policies to Roles only");
         var roles = p.Strings("Roles");
         if (roles.Count == 0) throw p.Invalid("Roles", "at least one of Roles, Users or Groups must be specified");
-        return (p.Required("PolicyName"), p.RequiredDocument("PolicyDocument"), roles);
+        return (InlinePolicy.Read(p), roles);
     }
 
     private void Remove(Scope scope, string role, string policyName)

@@ -18,11 +18,11 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
         // A trust policy built from AWS::URLSuffix names services by Stratus's address; read them back as service names.
         var settings = RoleSettings.Read(p);
         var role = iam.CreateRole(request.Scope, name, settings with { AssumeRolePolicyDocument = ServicePrincipals.Normalize(settings.AssumeRolePolicyDocument) },
-            Tags(p));
+            IamTag.List(p));
         try
         {
             foreach (var arn in p.Strings("ManagedPolicyArns")) iam.AttachRolePolicy(request.Scope, name, arn);
-            foreach (var (policyName, document) in InlinePolicies(p)) iam.PutRolePolicy(request.Scope, name, policyName, document);
+            foreach (var policy in InlinePolicies(p)) iam.PutRolePolicy(request.Scope, name, policy);
         }
         catch
         {
@@ -48,12 +48,12 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
         foreach (var arn in attach) iam.AttachRolePolicy(scope, name, arn);
 
         var inline = InlinePolicies(p);
-        foreach (var (policyName, _) in InlinePolicies(before).Where(old => !inline.ContainsKey(old.Key)))
-            iam.DeleteRolePolicy(scope, name, policyName);
-        foreach (var (policyName, document) in inline) iam.PutRolePolicy(scope, name, policyName, document);
+        foreach (var old in InlinePolicies(before).Where(old => inline.All(policy => policy.PolicyName != old.PolicyName)))
+            iam.DeleteRolePolicy(scope, name, old.PolicyName);
+        foreach (var policy in inline) iam.PutRolePolicy(scope, name, policy);
 
-        var tags = Tags(p);
-        var removedKeys = Tags(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToHashSet();
+        var tags = IamTag.List(p);
+        var removedKeys = IamTag.List(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToHashSet();
         if (removedKeys.Count > 0) iam.UntagRole(scope, name, removedKeys);
         if (tags.Count > 0) iam.TagRole(scope, name, tags);
         return Task.FromResult(Provisioned(iam.GetRole(scope, name)));
@@ -85,9 +85,7 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
     private static ProvisionedResource Provisioned(IamRole role) =>
         new(role.RoleName, new Dictionary<string, string> { ["Arn"] = role.Arn, ["RoleId"] = role.RoleId });
 
-    private static List<IamTag> Tags(ResourceProperties p) => p.Tags().Select(t => new IamTag(t.Key, t.Value)).ToList();
-
-    private static Dictionary<string, string> InlinePolicies(ResourceProperties p) =>
-        p.Objects("Policies").Select(o => new ResourceProperties("Policies", o))
-            .ToDictionary(o => o.Required("PolicyName"), o => o.RequiredDocument("PolicyDocument"), StringComparer.Ordinal);
+    /// <summary>The role's Policies, each read as PutRolePolicy reads one; a name given twice keeps its last document.</summary>
+    private static List<InlinePolicy> InlinePolicies(IInputReader p) =>
+        p.Objects("Policies").Select(InlinePolicy.Read).GroupBy(policy => policy.PolicyName, StringComparer.Ordinal).Select(g => g.Last()).ToList();
 }

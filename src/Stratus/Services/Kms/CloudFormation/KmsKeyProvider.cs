@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Stratus.Services.CloudFormation.Resources;
+using Stratus.Protocols;
 
 namespace Stratus.Services.Kms.CloudFormation;
 

@@ -68,7 +68,7 @@ public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionC
     private static FunctionSettings Settings(ResourceProperties p) =>
         FunctionSettings.Read(p) is { Role: not null } settings ? settings : throw p.Missing("Role");
 
-    private static Dictionary<string, string> Tags(ResourceProperties p) => p.Tags().ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+    private static Dictionary<string, string> Tags(ResourceProperties p) => p.TagMap() ?? [];
 
     private static ProvisionedResource Provisioned(LambdaFunction function) =>
         new(function.Name, new Dictionary<string, string> { ["Arn"] = function.Arn });

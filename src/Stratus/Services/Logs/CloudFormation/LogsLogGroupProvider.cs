@@ -47,7 +47,7 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider
         return Task.CompletedTask;
     }
 
-    private static Dictionary<string, string> Tags(ResourceProperties p) => p.Tags().ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+    private static Dictionary<string, string> Tags(ResourceProperties p) => p.TagMap() ?? [];
 
     private static ProvisionedResource Provisioned(LogGroup group) =>
         new(group.Name, new Dictionary<string, string> { ["Arn"] = group.Arn + ":*" });

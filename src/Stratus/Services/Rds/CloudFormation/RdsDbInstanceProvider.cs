@@ -23,7 +23,7 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
     {
         var p = request.Properties;
         var identifier = p.String("DBInstanceIdentifier") ?? request.GeneratedName(63).ToLowerInvariant();
-        var instance = rds.CreateInstance(request.Scope, CreateInstanceRequest.Read(p, identifier, Tags(p)));
+        var instance = rds.CreateInstance(request.Scope, CreateInstanceRequest.Read(p, identifier));
         return Provisioned(await AvailableAsync(request, instance.Identifier, cancellation));
     }
 
@@ -31,23 +31,11 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
     {
         var p = request.Properties;
         var before = new ResourceProperties(request.LogicalId, previousProperties);
-        bool Changed(string name) => !ResourceProperties.Same(p.Values[name], previousProperties[name]);
-        await rds.ModifyInstanceAsync(request.Scope, new ModifyInstanceRequest
-        {
-            Identifier = current.PhysicalId,
-            ApplyImmediately = true,
-            InstanceClass = Changed("DBInstanceClass") ? p.Required("DBInstanceClass") : null,
-            AllocatedStorage = Changed("AllocatedStorage") ? p.Int("AllocatedStorage") : null,
-            MasterUserPassword = Changed("MasterUserPassword") ? p.String("MasterUserPassword") : null,
-            BackupRetentionPeriod = Changed("BackupRetentionPeriod") ? p.Int("BackupRetentionPeriod") ?? 1 : null,
-            DeletionProtection = Changed("DeletionProtection") ? p.Bool("DeletionProtection") ?? false : null,
-            CopyTagsToSnapshot = Changed("CopyTagsToSnapshot") ? p.Bool("CopyTagsToSnapshot") ?? false : null,
-            VpcSecurityGroupIds = Changed("VPCSecurityGroups") ? p.Strings("VPCSecurityGroups") : null,
-            Port = Changed("Port") ? p.Int("Port") ?? RdsRules.DefaultPort : null,
-        });
+        await rds.ModifyInstanceAsync(request.Scope,
+            ModifyInstanceRequest.Read(p, current.PhysicalId).ChangedFrom(ModifyInstanceRequest.Read(before, current.PhysicalId)));
         var arn = rds.GetInstance(request.Scope, current.PhysicalId).Arn;
-        var tags = Tags(p);
-        var removed = Tags(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToList();
+        var tags = RdsTag.List(p);
+        var removed = RdsTag.List(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToList();
         if (removed.Count > 0) rds.RemoveTags(request.Scope, arn, removed);
         if (tags.Count > 0) rds.AddTags(request.Scope, arn, tags);
         return Provisioned(await AvailableAsync(request, current.PhysicalId, cancellation));
@@ -95,8 +83,6 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
             await Task.Delay(PollInterval, cancellation);
         }
     }
-
-    private static List<RdsTag> Tags(ResourceProperties p) => p.Tags().Select(t => new RdsTag(t.Key, t.Value)).ToList();
 
     private static ProvisionedResource Provisioned(DbInstance instance) => new(instance.Identifier, new Dictionary<string, string>
     {

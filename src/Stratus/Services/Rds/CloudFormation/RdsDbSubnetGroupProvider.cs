@@ -17,7 +17,7 @@ public sealed class RdsDbSubnetGroupProvider(RdsService rds) : IResourceProvider
     {
         var p = request.Properties;
         var group = rds.CreateSubnetGroup(request.Scope, p.String("DBSubnetGroupName") ?? request.GeneratedName(255).ToLowerInvariant(),
-            p.Required("DBSubnetGroupDescription"), p.Strings("SubnetIds"), p.Tags().Select(t => new RdsTag(t.Key, t.Value)).ToList());
+            p.Required("DBSubnetGroupDescription"), p.Strings("SubnetIds"), RdsTag.List(p));
         return Task.FromResult(new ProvisionedResource(group.Name, new Dictionary<string, string>()));
     }
 

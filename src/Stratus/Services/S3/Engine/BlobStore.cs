@@ -122,7 +122,7 @@ public sealed class BlobStore
     /// <summary>Blobs spread over 256 directories so none grows huge.</summary>
     private string PathOf(string blobId)
     {
-        if (blobId.Length < 3 || !blobId.All(char.IsAsciiHexDigitLower)) throw new AwsException("InternalError", "A stored object names an invalid blob.", 500);
+        if (blobId.Length < 3 || !blobId.All(char.IsAsciiHexDigitLower)) throw S3Errors.InvalidStoredBlob();
         return Path.Combine(_blobs, blobId[..2], blobId);
     }
 

@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Stratus.Protocols;
+
+/// <summary>
+/// One member's constraints as a service model states them (required, length, range, pattern, enum), with
+/// the rules of the structures inside it. <see cref="Member"/> is the name the input carries it under
+/// (a REST URI label or query parameter's name), <see cref="Path"/> the name AWS's message shows.
+/// </summary>
+public sealed record MemberRule
+{
+    public required string Member { get; init; }
+    public required string Path { get; init; }
+    public string Type { get; init; } = "string";
+    public bool Required { get; init; }
+    public long? MinLength { get; init; }
+    public long? MaxLength { get; init; }
+    public double? Min { get; init; }
+    public double? Max { get; init; }
+    public string? Pattern { get; init; }
+    public IReadOnlyList<string>? Enum { get; init; }
+    /// <summary>A structure's own members.</summary>
+    public IReadOnlyList<MemberRule>? Members { get; init; }
+    /// <summary>The members of each structure in a list.</summary>
+    public IReadOnlyList<MemberRule>? Items { get; init; }
+}
+
+/// <summary>
+/// A service's member constraints, one declared source: the data file scripts/member-rules.py writes from
+/// the published service model, adjusted in the service's &lt;S&gt;Rules.cs where AWS's servers check more or
+/// word it otherwise. <see cref="Check"/> refuses an operation's input with every violation at once, in
+/// AWS's Smithy wording ("2 validation errors detected: ...; ..."), as AWS does before an operation runs.
+/// </summary>
+public sealed class MemberRules
+{
+    /// <summary>How deep a nested input is followed; the data file describes no deeper.</summary>
+    private const int MaxDepth = 6;
+
+    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
+
+    private readonly Dictionary<string, IReadOnlyList<MemberRule>> _operations;
+    private readonly ConcurrentDictionary<string, Regex?> _patterns = new(StringComparer.Ordinal);
+
+    private MemberRules(Dictionary<string, IReadOnlyList<MemberRule>> operations) => _operations = operations;
+
+    /// <summary>The rules in a data file embedded in this assembly (Services/&lt;S&gt;/&lt;S&gt;Rules.json).</summary>
+    public static MemberRules Embedded(string resourceName)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resourceName)
+            ?? throw new InvalidOperationException($"The member rules {resourceName} are not embedded in Stratus.");
+        var file = JsonSerializer.Deserialize<RulesFile>(stream, Json) ?? throw new InvalidOperationException($"{resourceName} is empty.");
+        return new MemberRules(file.Operations.ToDictionary(o => o.Key, o => o.Value, StringComparer.Ordinal));
+    }
+
+    private sealed record RulesFile(Dictionary<string, IReadOnlyList<MemberRule>> Operations);
+
+    /// <summary>The rules of one operation's member, changed (or, returning null, dropped) where AWS's server differs from the model.</summary>
+    public MemberRules Adjust(string operation, string member, Func<MemberRule, MemberRule?> change)
+    {
+        if (!_operations.TryGetValue(operation, out var rules) || rules.All(r => r.Member != member))
+            throw new InvalidOperationException($"No rule for {operation}.{member} to adjust.");
+        _operations[operation] = rules.Select(r => r.Member == member ? change(r) : r).OfType<MemberRule>().ToList();
+        return this;
+    }
+
+    /// <summary>The same change to a member in every operation that has it.</summary>
+    public MemberRules AdjustEverywhere(string member, Func<MemberRule, MemberRule?> change)
+    {
+        foreach (var operation in _operations.Where(o => o.Value.Any(r => r.Member == member)).Select(o => o.Key).ToList())
+            Adjust(operation, member, change);
+        return this;
+    }
+
+    /// <summary>The rule of one operation's member, for a domain check of a value from elsewhere (a template).</summary>
+    public MemberRule Rule(string operation, string member) =>
+        _operations.GetValueOrDefault(operation)?.FirstOrDefault(r => r.Member == member)
+        ?? throw new InvalidOperationException($"No rule for {operation}.{member}.");
+
+    /// <summary>Refuses the operation's input if any member breaks its constraints, naming every one.</summary>
+    public void Check(string operation, JsonObject input, ValidationStyle style)
+    {
+        if (!_operations.TryGetValue(operation, out var rules)) return;
+        var violations = new List<string>();
+        Collect(rules, input, "", violations, 0);
+        if (violations.Count > 0) throw style.Violations(violations);
+    }
+
+    /// <summary>Refuses one value against one rule (a domain check of a member CloudFormation also sets).</summary>
+    public void Check(MemberRule rule, object? value, ValidationStyle style)
+    {
+        var violations = new List<string>();
+        Collect([rule], new JsonObject { [rule.Member] = value is null ? null : JsonSerializer.SerializeToNode(value) }, "", violations, 0);
+        if (violations.Count > 0) throw style.Violations(violations);
+    }
+
+    private void Collect(IReadOnlyList<MemberRule> rules, JsonObject input, string prefix, List<string> violations, int depth)
+    {
+        foreach (var rule in rules)
+        {
+            var path = prefix + rule.Path;
+            var value = input[rule.Member];
+            if (value is null)
+            {
+                if (rule.Required) violations.Add(ValidationStyle.Violation(path, "null", "Member must not be null"));
+                continue;
+            }
+            CheckValue(rule, path, value, violations);
+            if (depth >= MaxDepth) continue;
+            if (rule.Members is { } members && value is JsonObject structure)
+                Collect(members, structure, path + ".", violations, depth + 1);
+            if (rule.Items is { } items && value is JsonArray list)
+                for (var i = 0; i < list.Count; i++)
+                    if (list[i] is JsonObject item) Collect(items, item, $"{path}.{i + 1}.member.", violations, depth + 1);
+        }
+    }
+
+    private void CheckValue(MemberRule rule, string path, JsonNode value, List<string> violations)
+    {
+        // A value of the wrong type is the reader's to refuse, in its own words.
+        switch (rule.Type)
+        {
+            case "string" when Text(value) is { } text:
+                CheckLength(rule, path, $"'{text}'", text.Length, violations);
+                if (rule.Enum is { } allowed && !allowed.Contains(text))
+                    violations.Add(ValidationStyle.Violation(path, $"'{text}'", $"Member must satisfy enum value set: [{string.Join(", ", allowed)}]"));
+                if (rule.Pattern is { } pattern && Compiled(pattern) is { } regex && !Matches(regex, text))
+                    violations.Add(ValidationStyle.Violation(path, $"'{text}'", $"Member must satisfy regular expression pattern: {pattern}"));
+                break;
+            case "list" when value is JsonArray list:
+                CheckLength(rule, path, null, list.Count, violations);
+                break;
+            case "map" when value is JsonObject map:
+                CheckLength(rule, path, null, map.Count, violations);
+                break;
+            case "integer" or "long" or "float" or "double" when Number(value) is { } number:
+                if (number < rule.Min)
+                    violations.Add(ValidationStyle.Violation(path, $"'{Shown(value)}'", $"Member must have value greater than or equal to {Bound(rule.Min.Value)}"));
+                else if (number > rule.Max)
+                    violations.Add(ValidationStyle.Violation(path, $"'{Shown(value)}'", $"Member must have value less than or equal to {Bound(rule.Max.Value)}"));
+                break;
+        }
+    }
+
+    /// <summary>AWS shows a string's value; a list's or a map's it leaves out.</summary>
+    private static void CheckLength(MemberRule rule, string path, string? shown, long length, List<string> violations)
+    {
+        if (length < rule.MinLength)
+            violations.Add(ValidationStyle.Violation(path, shown, $"Member must have length greater than or equal to {rule.MinLength}"));
+        else if (length > rule.MaxLength)
+            violations.Add(ValidationStyle.Violation(path, shown, $"Member must have length less than or equal to {rule.MaxLength}"));
+    }
+
+    private static string? Text(JsonNode value) =>
+        value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    /// <summary>A number, whatever .NET type the protocol parsed it into, or the text a REST query string carries it as.</summary>
+    private static double? Number(JsonNode value) => value switch
+    {
+        JsonValue v when v.GetValueKind() is JsonValueKind.Number or JsonValueKind.String &&
+            double.TryParse(Text(v) ?? v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
+        _ => null,
+    };
+
+    private static string Shown(JsonNode value) => Text(value) ?? value.ToJsonString();
+
+    private static string Bound(double bound) => bound.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The model's pattern as .NET compiles it, matched against the whole value as AWS's servers match it.
+    /// A pattern .NET cannot read is not checked (the service's own checks still run) rather than failing every call.
+    /// </summary>
+    private Regex? Compiled(string pattern) => _patterns.GetOrAdd(pattern, p =>
+    {
+        try
+        {
+            return new Regex($"^(?:{p})$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    });
+
+    // A value that takes the matcher too long is let through to the service rather than refused as invalid.
+    private static bool Matches(Regex regex, string text)
+    {
+        try
+        {
+            return regex.IsMatch(text);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return true;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using Stratus.Tests.Infrastructure;
+
+namespace Stratus.Tests.Protocols;
+
+/// <summary>
+/// Declared member rules on the wire, through boto3 with its own client-side checks turned off, so the
+/// request reaches Stratus as a careless client sends it: every violation comes back in one AWS message.
+/// </summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
+public sealed class MemberRulesWireTests
+{
+    [Fact]
+    public async Task Json_and_rest_json_services_answer_every_violation_at_once()
+    {
+        await using var server = await StratusProcess.StartEphemeralAsync();
+        var result = await Clients.Boto3Async(server.Url, """
+            def unchecked(name):
+                return boto3.client(name, endpoint_url=URL, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
+                                    config=Config(retries={"max_attempts": 1}, parameter_validation=False))
+            out["ssm"] = error(unchecked("ssm").put_parameter, Name="", Value="v", Type="Number", Tier="Gold")
+            out["lambda"] = error(unchecked("lambda").create_function, FunctionName="orders", Role="arn:aws:iam::000000000000:role/r",
+                                  Code={"ZipFile": b"x"}, Timeout=901, MemorySize=64)
+            """);
+
+        Assert.Equal("ValidationException", (string?)result["ssm"]!["code"]);
+        Assert.Equal("3 validation errors detected: Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
+            "Value 'Number' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]; " +
+            "Value 'Gold' at 'tier' failed to satisfy constraint: Member must satisfy enum value set: [Standard, Advanced, Intelligent-Tiering]",
+            (string?)result["ssm"]!["message"]);
+        Assert.Equal(400, (int?)result["lambda"]!["status"]);
+        Assert.Equal("2 validation errors detected: Value '901' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900; " +
+            "Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128",
+            (string?)result["lambda"]!["message"]);
+    }
+}
