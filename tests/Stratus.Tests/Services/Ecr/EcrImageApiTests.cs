@@ -68,17 +68,29 @@ public sealed class EcrImageApiTests
         Assert.Equal("""[["latest"]]""", api["afterPolicy"]!.ToJsonString());
 
         using var before = await RegistryClientAsync(server.Url);
-        // An upload in progress when Stratus stops: its hash state lives in memory, so after the restart the spec's
-        // BLOB_UPLOAD_UNKNOWN tells the client to start over, and the partial file is gone from the data dir.
-        string interrupted;
+        // Uploads in progress when Stratus stops continue after it starts again: the status GET says where to resume,
+        // the rest is appended and the digest checked over all of it; one that was abandoned is refused as the spec says.
+        string resumed, abandoned;
         using (var started = await before.PostAsync("/v2/api/app/blobs/uploads/", null))
-            interrupted = started.Headers.Location!.ToString();
-        using (var part = await SendAsync(before, HttpMethod.Patch, interrupted, current.Layer[..10], "0-9"))
+            resumed = started.Headers.Location!.ToString();
+        using (var started = await before.PostAsync("/v2/api/app/blobs/uploads/", null))
+            abandoned = started.Headers.Location!.ToString();
+        using (var part = await SendAsync(before, HttpMethod.Patch, resumed, current.Layer[..10], "0-9"))
             Assert.Equal(HttpStatusCode.Accepted, part.StatusCode);
         await server.RestartAsync();
-        foreach (var (method, target) in new[] { (HttpMethod.Patch, interrupted), (HttpMethod.Put, $"{interrupted}?digest={current.LayerDigest}"), (HttpMethod.Get, interrupted) })
+        using (var status = await SendAsync(before, HttpMethod.Get, resumed, null, null))
         {
-            using var refused = await SendAsync(before, method, target, method == HttpMethod.Get ? null : current.Layer[10..], method == HttpMethod.Patch ? $"10-{current.Layer.Length - 1}" : null);
+            Assert.Equal(HttpStatusCode.NoContent, status.StatusCode);
+            Assert.Equal("0-9", status.Headers.GetValues("Range").Single());
+        }
+        using (var rest = await SendAsync(before, HttpMethod.Patch, resumed, current.Layer[10..], $"10-{current.Layer.Length - 1}"))
+            Assert.Equal(HttpStatusCode.Accepted, rest.StatusCode);
+        using (var done = await before.PutAsync($"{resumed}?digest={current.LayerDigest}", null))
+            Assert.Equal(HttpStatusCode.Created, done.StatusCode);
+        using (var cancelled = await before.DeleteAsync(abandoned))
+            Assert.Equal(HttpStatusCode.NoContent, cancelled.StatusCode);
+        using (var refused = await SendAsync(before, HttpMethod.Patch, abandoned, current.Layer, $"0-{current.Layer.Length - 1}"))
+        {
             Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
             Assert.Contains("\"BLOB_UPLOAD_UNKNOWN\"", await refused.Content.ReadAsStringAsync());
         }
