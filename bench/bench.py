@@ -5,7 +5,8 @@ Every comparison alternates its subjects round by round (A, B, A, B, ...) so tha
 hits both alike; each figure is the median over rounds with the min-max spread. Results are written
 to docs/performance.md together with the machine and the command that produced them.
 
-The control plane (controlplane.py) runs first, then the data plane (dataplane.py); both build on harness.py.
+The control plane (controlplane.py) runs first, then the data plane (dataplane.py), then container images
+(images.py); all build on harness.py.
 """
 import argparse
 import datetime
@@ -15,6 +16,7 @@ import time
 
 import controlplane
 import dataplane
+import images
 from harness import ROOT, machine, write_section
 
 
@@ -44,6 +46,8 @@ def main():
     report += controlplane.report(control_plane)
     report += data_plane
     write_section(args.output, "\n".join(report))
+    # Container images (images.py) last, in a section of their own, which `bench/images.py` alone also rewrites.
+    write_section(args.output, "\n".join(images.run(args.quick)), images.SECTION)
     print(f"wrote {args.output}", file=sys.stderr)
 
 

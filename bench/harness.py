@@ -297,12 +297,13 @@ def spread(values, digits=0):
 BEGIN, END = "<!-- bench/run: begin -->", "<!-- bench/run: end -->"
 
 
-def write_section(path, body):
-    """Replaces bench/run's own section of the performance page, leaving the other benchmarks' sections."""
+def write_section(path, body, markers=(BEGIN, END)):
+    """Replaces one benchmark's own section of the performance page (bench/run's by default), leaving the others."""
+    begin, end = markers
     text = open(path).read() if os.path.exists(path) else "# Performance\n"
-    section = f"{BEGIN}\n{body}\n{END}"
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
+    section = f"{begin}\n{body}\n{end}"
+    if begin in text and end in text:
+        text = text[:text.index(begin)] + section + text[text.index(end) + len(end):]
     else:
         head, _, rest = text.partition("\n")
         text = f"{head}\n\n{section}\n{rest}"

@@ -3,7 +3,9 @@
 # bubblewrap (function sandboxes). With --for-tests, also what the tests use: wrk (benchmarks),
 # Debian's aws CLI v2 (at /usr/bin/aws, beside the v1 CLI on PATH), Chromium (the console's browser
 # test), skopeo and docker.io (push images to ECR's registry; the docker test starts its own dockerd)
-# and busybox-static (the seed-images acceptance script builds its image from /bin/busybox).
+# busybox-static (the seed-images acceptance script builds its image from /bin/busybox), buildah and
+# podman (build from a Dockerfile and push without a daemon) and docker-registry (the registry that
+# bench/run measures Stratus's registry beside).
 # Idempotent; installing needs root.
 set -euo pipefail
 
@@ -17,6 +19,9 @@ if [ "${1:-}" = --for-tests ]; then
     command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
     [ -x /usr/bin/dockerd ] || [ -x /usr/sbin/dockerd ] || missing+=(docker.io)
     [ -x /bin/busybox ] || missing+=(busybox-static)
+    command -v buildah >/dev/null 2>&1 || missing+=(buildah)
+    command -v podman >/dev/null 2>&1 || missing+=(podman)
+    [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -2,7 +2,8 @@
 # The seed tutorial's walkthrough with the aws CLI, in its order and with its names: the RDS database,
 # the IAM role, the seeding and accounts Lambdas, and the API Gateway REST API with stage demo-cct.
 #
-#   ./deploy.sh http://localhost:4566    against Stratus: functions are packaged as a zip (no Docker needed)
+#   ./deploy.sh http://localhost:4566    against Stratus: functions are container images in its ECR when docker,
+#                                        podman or buildah can build them (images.sh), else a zip (no Docker needed)
 #   ./deploy.sh                          against real AWS: functions are container images in ECR, as in the seed
 #
 # Prints the stage URL on the last line.
@@ -11,6 +12,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 ENDPOINT="${1:-}"
 
 . "$(dirname "$0")/aws-target.sh"
+. "$(dirname "$0")/images.sh"
 
 TAGS="Key=Environment,Value=demo-cct-paas"
 SEED_LAMBDA=demo-cct-lambda-seed-db
@@ -43,25 +45,14 @@ say "RDS: endpoint $DB_ENDPOINT:$MYSQL_PORT"
 
 ## Function code
 ACCOUNT_ID="$(awsx sts get-caller-identity --query Account --output text)"
-if [ -n "$ENDPOINT" ]; then
+IMAGE_CLIENT="$(image_client)"
+if [ -z "$IMAGE_CLIENT" ]; then
     say "Lambda: packaging the functions as a zip"
     ZIP="$("$here/package.sh")"
 else
-    for name in "$SEED_LAMBDA" "$ACCOUNTS_LAMBDA"; do
-        dockerfile="Dockerfile.lambda_${name#demo-cct-lambda-}"
-        dockerfile="${dockerfile//-/_}"
-        say "ECR: building and pushing $name"
-        docker build --platform linux/amd64 -t "$name:1.0.0" -f "$here/$dockerfile" "$here/../.."
-        aws ecr get-login-password | docker login --username AWS --password-stdin "$ACCOUNT_ID.dkr.ecr.$REGION.amazonaws.com"
-        aws ecr create-repository \
-            --repository-name "$name" \
-            --image-scanning-configuration scanOnPush=true \
-            --image-tag-mutability MUTABLE \
-            --tags "$TAGS" >/dev/null
-        REPOSITORY_ID="$(aws ecr describe-repositories --repository-names "$name" --query "repositories[0].repositoryUri" --output text)"
-        docker tag "$name:1.0.0" "$REPOSITORY_ID:latest"
-        docker push "$REPOSITORY_ID:latest"
-    done
+    # ---- image path (images.sh): publish, then build and push one image per function ----
+    "$here/package.sh" >/dev/null
+    for name in "$SEED_LAMBDA" "$ACCOUNTS_LAMBDA"; do build_and_push_image "$IMAGE_CLIENT" "$name"; done
 fi
 
 ## IAM
@@ -109,7 +100,7 @@ VPC_CONFIG="{\"SubnetIds\":$SUBNET_IDS,\"SecurityGroupIds\":$SEC_GROUP_IDS}"
 create_function() {
     local name="$1" handler="$2"
     say "Lambda: creating $name"
-    if [ -n "$ENDPOINT" ]; then
+    if [ -z "$IMAGE_CLIENT" ]; then
         awsx lambda create-function --function-name "$name" \
             --runtime dotnet10 --handler "$handler" --memory-size 512 \
             --zip-file "fileb://$ZIP" \
@@ -117,7 +108,7 @@ create_function() {
             --timeout 30 --tags Environment=demo-cct-paas --role "$ROLE_ARN" >/dev/null
     else
         local repository
-        repository="$(aws ecr describe-repositories --repository-names "$name" --query "repositories[0].repositoryUri" --output text)"
+        repository="$(awsx ecr describe-repositories --repository-names "$name" --query "repositories[0].repositoryUri" --output text)"
         awsx lambda create-function --function-name "$name" \
             --package-type Image --code "ImageUri=$repository:latest" \
             --environment "$ENVIRONMENT" --vpc-config "$VPC_CONFIG" \

@@ -13,7 +13,7 @@ for name in demo-cct-lambda-retrieve-accounts demo-cct-lambda-seed-db; do
     say "Lambda: deleting $name"
     awsx lambda delete-function --function-name "$name" >/dev/null 2>&1
     awsx logs delete-log-group --log-group-name "/aws/lambda/$name" 2>/dev/null
-    [ -n "$ENDPOINT" ] || aws ecr delete-repository --repository-name "$name" --force >/dev/null 2>&1
+    awsx ecr delete-repository --repository-name "$name" --force >/dev/null 2>&1
 done
 say "IAM: deleting role-demo-cct"
 for policy in AWSLambdaBasicExecutionRole AWSLambdaVPCAccessExecutionRole; do

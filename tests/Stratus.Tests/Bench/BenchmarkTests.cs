@@ -15,7 +15,7 @@ public sealed class BenchmarkTests
         {
             var run = await Clients.RunAsync("python3", [Path.Combine(RepoPaths.Root, "bench", "bench.py"), "--quick", "--output", output],
                 // A guard against a hang, not a timing: bench/run --quick takes about 4 minutes on a quiet machine, longer beside other tests.
-                "", TimeSpan.FromMinutes(12), new Dictionary<string, string> { ["STRATUS_DLL"] = RepoPaths.StratusDll });
+                "", TimeSpan.FromMinutes(16), new Dictionary<string, string> { ["STRATUS_DLL"] = RepoPaths.StratusDll });
             Assert.True(run.ExitCode == 0, run.ToString());
 
             var table = await File.ReadAllTextAsync(output);
@@ -24,6 +24,10 @@ public sealed class BenchmarkTests
             Assert.Contains("Machine: ", table);
             Assert.Matches(@"\| iam\.get_role, 16 conn \| \d+ \(\d+-\d+\) \| \d+ \(\d+-\d+\) \| [\d.]+x \| (yes|no) \|", table);
             Assert.Matches(@"\| iam\.list_roles \(300 roles\) \| \d+", table);
+            // Container images (bench/images.py): its own section, the registry beside docker-registry.
+            Assert.Contains("<!-- bench/images: begin -->", table);
+            Assert.Matches(@"\| skopeo push, \d+ MB \| [\d.]+ \([\d.]+-[\d.]+\) \| [\d.]+ \([\d.]+-[\d.]+\) \| [\d.]+x \|", table);
+            Assert.Matches(@"\| cold start, image unpacked \| \d+ \(\d+-\d+\) \| \d+", table);
 
             // Every new operation has a measured Stratus cell through boto3 and replayed at both connection counts;
             // moto's cell may be n/a (a refusal, with its reason below the table) but never missing.

@@ -199,6 +199,37 @@ public sealed class EcrApi : IStratusService
         { "PutLifecyclePolicy", i => LifecyclePolicy(_ecr.PutLifecyclePolicy(ScopeOf(i), i.Required("repositoryName"), i.Required("lifecyclePolicyText")), withEvaluatedAt: false) },
         { "GetLifecyclePolicy", i => LifecyclePolicy(_ecr.GetLifecyclePolicy(ScopeOf(i), i.Required("repositoryName")), withEvaluatedAt: true) },
         { "DeleteLifecyclePolicy", i => LifecyclePolicy(_ecr.DeleteLifecyclePolicy(ScopeOf(i), i.Required("repositoryName")), withEvaluatedAt: true) },
+        { "StartLifecyclePolicyPreview", i =>
+            {
+                var repository = _ecr.StartLifecyclePolicyPreview(ScopeOf(i), i.Required("repositoryName"), i.String("lifecyclePolicyText"));
+                return RepositoryRef(repository, new JsonObject { ["lifecyclePolicyText"] = repository.LifecyclePolicyPreview!.PolicyText, ["status"] = "COMPLETE" });
+            } },
+        { "GetLifecyclePolicyPreview", i =>
+            {
+                var (repository, preview) = _ecr.GetLifecyclePolicyPreview(ScopeOf(i), i.Required("repositoryName"));
+                var wanted = ImageIds(i);
+                var tagStatus = EcrRules.CheckTagStatus(Filter(i));
+                var results = preview.Results
+                    .Where(r => wanted.Count == 0 || wanted.Any(id => id.Digest == r.Digest || (id.Tag is { } tag && r.Tags.Contains(tag))))
+                    .Where(r => tagStatus switch { "TAGGED" => r.Tags.Count > 0, "UNTAGGED" => r.Tags.Count == 0, _ => true })
+                    .ToList();
+                var (page, next) = EcrRules.Page(results, i.String("nextToken"), EcrRules.CheckMaxResults(i.Int("maxResults"), 100));
+                return RepositoryRef(repository, new JsonObject
+                {
+                    ["lifecyclePolicyText"] = preview.PolicyText,
+                    ["status"] = "COMPLETE",
+                    ["nextToken"] = next,
+                    ["previewResults"] = new JsonArray(page.Select(r => (JsonNode)new JsonObject
+                    {
+                        ["imageTags"] = new JsonArray(r.Tags.Select(t => (JsonNode)t).ToArray()),
+                        ["imageDigest"] = r.Digest,
+                        ["imagePushedAt"] = r.PushedAt,
+                        ["action"] = new JsonObject { ["type"] = "EXPIRE" },
+                        ["appliedRulePriority"] = r.AppliedRulePriority,
+                    }).ToArray()),
+                    ["summary"] = new JsonObject { ["expiringImageTotalCount"] = results.Count },
+                });
+            } },
         { "DescribeImageScanFindings", i =>
             {
                 var id = i.Object("imageId") is { } o ? new ImageId(i.Nested(o).String("imageDigest"), i.Nested(o).String("imageTag")) : new ImageId(null, null);
@@ -248,6 +279,7 @@ public sealed class EcrApi : IStratusService
         ["imagePushedAt"] = image.PushedAt,
         ["imageManifestMediaType"] = image.MediaType,
         ["artifactMediaType"] = image.ArtifactMediaType,
+        ["lastRecordedPullTime"] = image.LastPulledAt,
     };
 
     private static JsonObject LifecyclePolicy(EcrRepository repository, bool withEvaluatedAt)

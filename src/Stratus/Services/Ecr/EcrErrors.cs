@@ -77,6 +77,9 @@ public static class EcrErrors
     public static AwsException LifecyclePolicyNotFound(string accountId, string name) =>
         new("LifecyclePolicyNotFoundException", $"Lifecycle policy does not exist for the repository with name '{name}' in the registry with id '{accountId}'");
 
+    public static AwsException LifecyclePolicyPreviewNotFound(string accountId, string name) =>
+        new("LifecyclePolicyPreviewNotFoundException", $"Lifecycle policy preview does not exist for the repository with name '{name}' in the registry with id '{accountId}'");
+
     public static AwsException InvalidLifecyclePolicy(string reason) =>
         new("InvalidParameterException", $"Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: '{reason}'");
 

@@ -21,6 +21,8 @@ public sealed record EcrRepository
     public IReadOnlyDictionary<string, EcrLayer> Layers { get; init; } = new Dictionary<string, EcrLayer>();
     public string? LifecyclePolicyText { get; init; }
     public DateTimeOffset? LifecyclePolicyEvaluatedAt { get; init; }
+    /// <summary>The last StartLifecyclePolicyPreview's result, kept for GetLifecyclePolicyPreview.</summary>
+    public LifecyclePolicyPreview? LifecyclePolicyPreview { get; init; }
 
     public string Arn => $"arn:aws:ecr:{Region}:{AccountId}:repository/{RepositoryName}";
 
@@ -37,6 +39,8 @@ public sealed record EcrImage
     /// <summary>The compressed size of its layers, as ECR reports imageSizeInBytes; null for manifest lists and indexes.</summary>
     public long? SizeInBytes { get; init; }
     public required DateTimeOffset PushedAt { get; init; }
+    /// <summary>When a client last pulled its manifest (ECR's lastRecordedPullTime), refreshed at most hourly; null if never.</summary>
+    public DateTimeOffset? LastPulledAt { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
     /// <summary>The blobs (config, layers) or, for an index, the manifests it references.</summary>
     public IReadOnlyList<string> References { get; init; } = [];
@@ -44,6 +48,12 @@ public sealed record EcrImage
 }
 
 public sealed record EcrLayer(long Size, DateTimeOffset PushedAt);
+
+/// <summary>A lifecycle policy evaluated against the repository's images when the preview was started, without expiring anything.</summary>
+public sealed record LifecyclePolicyPreview(string PolicyText, IReadOnlyList<LifecyclePreviewResult> Results);
+
+/// <summary>An image the previewed policy would expire, as it was then, and the priority of the rule that expires it.</summary>
+public sealed record LifecyclePreviewResult(string Digest, IReadOnlyList<string> Tags, DateTimeOffset PushedAt, int AppliedRulePriority);
 
 /// <summary>An image id as ECR's API takes it: a digest, a tag, or both.</summary>
 public sealed record ImageId(string? Digest, string? Tag);

@@ -143,7 +143,11 @@ public sealed partial class EcrRegistry(EcrService ecr, ILogger logger) : IReque
             http.Response.ContentLength = manifest.Length;
             http.Response.Headers["Docker-Content-Digest"] = image.Digest;
             http.Response.Headers.ETag = $"\"{image.Digest}\"";
-            if (HttpMethods.IsGet(method)) await http.Response.Body.WriteAsync(manifest, http.RequestAborted);
+            if (HttpMethods.IsGet(method))
+            {
+                await http.Response.Body.WriteAsync(manifest, http.RequestAborted);
+                ecr.RecordPull(scope, name, image.Digest);
+            }
             return;
         }
         if (HttpMethods.IsPut(method))

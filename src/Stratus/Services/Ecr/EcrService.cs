@@ -272,6 +272,23 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
         return (image, _blobs.ReadAll(image.Digest));
     }
 
+    /// <summary>
+    /// Records a client's pull of a manifest (the registry's GET), which DescribeImages reports as lastRecordedPullTime
+    /// and sinceImagePulled rules measure. Like ECR, which refreshes it "at least once every 24 hours", the time is
+    /// rewritten only when the recorded one is more than an hour old, so pulls do not each write the repository.
+    /// </summary>
+    public void RecordPull(Scope scope, string name, string digest)
+    {
+        var now = _clock.GetUtcNow();
+        if (_repositories.Get(Key(scope, name))?.Images.GetValueOrDefault(digest) is not { } image
+            || (image.LastPulledAt is { } last && now - last < PullRecordInterval)) return;
+        _repositories.Update(Key(scope, name), r => r.Images.TryGetValue(digest, out var current)
+            ? r with { Images = new Dictionary<string, EcrImage>(r.Images) { [digest] = current with { LastPulledAt = now } } }
+            : r);
+    }
+
+    private static readonly TimeSpan PullRecordInterval = TimeSpan.FromHours(1);
+
     /// <summary>The registry's DELETE: by digest removes the image, by tag removes the tag (the image with it when it was the last), as BatchDeleteImage.</summary>
     public void DeleteManifest(Scope scope, string name, string reference)
     {
@@ -410,6 +427,29 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
         var repository = GetLifecyclePolicy(scope, name);
         Change(scope, name, r => r with { LifecyclePolicyText = null, LifecyclePolicyEvaluatedAt = null });
         return repository;
+    }
+
+    /// <summary>
+    /// StartLifecyclePolicyPreview: the given policy (or the repository's own) evaluated against its images now, exactly as
+    /// <see cref="ApplyLifecyclePolicy"/> would, but expiring nothing. It completes at once; the result is kept for
+    /// GetLifecyclePolicyPreview until the next preview.
+    /// </summary>
+    public EcrRepository StartLifecyclePolicyPreview(Scope scope, string name, string? policyText)
+    {
+        var text = policyText ?? GetRepository(scope, name).LifecyclePolicyText ?? throw EcrErrors.LifecyclePolicyNotFound(scope.AccountId, name);
+        var policy = LifecyclePolicy.Parse(text);
+        var now = _clock.GetUtcNow();
+        return Change(scope, name, r => r with
+        {
+            LifecyclePolicyPreview = new LifecyclePolicyPreview(text, policy.Evaluate(r.Images.Values.ToList(), now)
+                .Select(e => new LifecyclePreviewResult(e.Image.Digest, e.Image.Tags, e.Image.PushedAt, e.Rule.Priority)).ToList()),
+        });
+    }
+
+    public (EcrRepository Repository, LifecyclePolicyPreview Preview) GetLifecyclePolicyPreview(Scope scope, string name)
+    {
+        var repository = GetRepository(scope, name);
+        return (repository, repository.LifecyclePolicyPreview ?? throw EcrErrors.LifecyclePolicyPreviewNotFound(scope.AccountId, name));
     }
 
     /// <summary>Expires the images the repository's lifecycle policy selects; run after every push and periodically.</summary>

@@ -499,7 +499,10 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             ["_HANDLER"] = config.Handler ?? "",
             ["AWS_ENDPOINT_URL"] = _address.BaseUrl.ToString().TrimEnd('/'),
         };
-        if (rootFs is not null) variables.Remove("_HANDLER");
+        // An image function has no Handler: Lambda sets _HANDLER over the image's own ENV from the command it runs
+        // (ImageConfig.Command, else the image's CMD), so a runtime client that reads it sees CMD[0], as AWS's base
+        // images' entrypoint also exports it from its first argument; an image without CMD sees it empty.
+        if (rootFs is not null) variables["_HANDLER"] = (config.ImageConfig?.Command ?? config.Image?.Command ?? []).FirstOrDefault() ?? "";
         var runnable = new RunnableFunction(function.AccountId, function.Region, function.Arn, key, config, rootFs ?? _code.DirectoryOf(CodeId(config)),
             function.ReservedConcurrency, variables, rootFs is null ? null : Launch(config));
         _runnable[key] = runnable;

@@ -245,10 +245,11 @@ public sealed class EcrRegistryTests(StratusFixture stratus) : IClassFixture<Str
         return registry.PutAsync($"/v2/{name}/manifests/{reference}", content);
     }
 
-    private static Task<HttpResponseMessage> SendAsync(HttpClient registry, HttpMethod method, string location, byte[] body, string contentRange)
+    /// <summary>An upload request: a part with its Content-Range, or no body (a status GET).</summary>
+    internal static Task<HttpResponseMessage> SendAsync(HttpClient registry, HttpMethod method, string location, byte[]? body, string? contentRange)
     {
-        var request = new HttpRequestMessage(method, location) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.TryAddWithoutValidation("Content-Range", contentRange);
+        var request = new HttpRequestMessage(method, location) { Content = body is null ? null : new ByteArrayContent(body) };
+        if (contentRange is not null) request.Content?.Headers.TryAddWithoutValidation("Content-Range", contentRange);
         return registry.SendAsync(request);
     }
 

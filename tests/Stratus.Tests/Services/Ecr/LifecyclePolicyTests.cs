@@ -41,7 +41,29 @@ public sealed class LifecyclePolicyTests
         Assert.Equal(["3", "4", "7"], expired);
     }
 
+    [Fact]
+    public void Since_image_pulled_counts_from_the_last_pull_and_from_the_push_for_an_image_never_pulled()
+    {
+        var policy = LifecyclePolicy.Parse("""
+            {"rules":[{"rulePriority":4,"selection":{"tagStatus":"any","countType":"sinceImagePulled","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}
+            """);
+        var images = new[]
+        {
+            Image("1", 30) with { LastPulledAt = Now.AddDays(-1) },
+            Image("2", 30) with { LastPulledAt = Now.AddDays(-8) },
+            Image("3", 8),
+            Image("4", 2),
+        };
+
+        var evaluated = policy.Evaluate(images, Now).Select(e => (e.Image.Digest[^1..], e.Rule.Priority)).Order().ToList();
+
+        // Pushed 30 days ago but pulled yesterday: kept. Pulled 8 days ago: expired. Never pulled: measured from the push.
+        Assert.Equal([("2", 4), ("3", 4)], evaluated);
+    }
+
     [Theory]
+    [InlineData("""{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"sinceImagePulled","countNumber":1},"action":{"type":"expire"}}]}""")]
+    [InlineData("""{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"sinceImageTransitioned","countUnit":"days","countNumber":1},"action":{"type":"expire"}}]}""")]
     [InlineData("""{"rules":[]}""")]
     [InlineData("""{"rules":[{"rulePriority":1,"selection":{"tagStatus":"tagged","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}""")]
     [InlineData("""{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"sinceImagePushed","countNumber":1},"action":{"type":"expire"}}]}""")]

@@ -87,6 +87,8 @@ public sealed class LambdaImageTests
 
         var scratch = Payload(result, "scratch");
         Assert.Equal("from-scratch", scratch["args"]!.GetValue<string>());
+        // No entrypoint script exports it here: Lambda itself sets _HANDLER to the image's CMD[0].
+        Assert.Equal("from-scratch", scratch["handler"]!.GetValue<string>());
         Assert.Equal("/", scratch["cwd"]!.GetValue<string>());
         Assert.Equal(993, scratch["uid"]!.GetValue<int>());
         // As root on x86-64 and arm64, the seccomp filter that refuses new user namespaces is installed in image functions as in zip ones (mode 2: filtered).

@@ -14,7 +14,7 @@ namespace Stratus.Tests.Services.Lambda;
 public sealed class LambdaTestImage
 {
     /// <summary>The Runtime API client both images use; it reports what the function sees as JSON.</summary>
-    private const string Probe = """
+    public const string Probe = """
         #!/bin/sh
         API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
         ARGS="${ARGS:-$*}"

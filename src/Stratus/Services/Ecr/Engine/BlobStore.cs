@@ -6,7 +6,9 @@ namespace Stratus.Services.Ecr.Engine;
 /// <summary>
 /// Blobs (layers, configs, manifests) stored once by digest under <c>blobs/sha256/HEX</c>. Uploads stream
 /// to a file under <c>uploads/</c> while their SHA-256 is computed, so no blob is ever held in memory; a
-/// blob is committed only when its digest matches, after an fsync, by a rename into place.
+/// blob is committed only when its digest matches, after an fsync, by a rename into place. An upload
+/// outlives a restart: its file is named by its id beside a <c>.owner</c> file naming its repository, and
+/// after a restart its hash is recomputed from the file before it continues.
 /// </summary>
 public sealed class BlobStore
 {
@@ -20,9 +22,39 @@ public sealed class BlobStore
         _blobs = Path.Combine(directory, "blobs", "sha256");
         _uploads = Path.Combine(directory, "uploads");
         Directory.CreateDirectory(_blobs);
-        // Uploads live in memory (their running hash cannot be saved), so files a previous run left are orphans.
-        if (Directory.Exists(_uploads)) Directory.Delete(_uploads, recursive: true);
         Directory.CreateDirectory(_uploads);
+        Restore();
+    }
+
+    private const string OwnerSuffix = ".owner";
+
+    /// <summary>
+    /// Takes back the uploads a previous run left in progress. Their running hash was in memory, so each is marked to
+    /// rehash its file first; its length is the file's, which is where the spec's status GET tells a client to resume
+    /// (a part cut off by the stop leaves more than the client was told, and its next PATCH is refused with 416).
+    /// Anything else in the folder (files of small blobs being written, an upload without its owner) is dropped.
+    /// </summary>
+    private void Restore()
+    {
+        foreach (var path in Directory.EnumerateFiles(_uploads))
+        {
+            var name = Path.GetFileName(path);
+            var data = name.EndsWith(OwnerSuffix, StringComparison.Ordinal) ? path[..^OwnerSuffix.Length] : path;
+            if (Guid.TryParse(Path.GetFileName(data), out var id) && File.Exists(data) && File.Exists(data + OwnerSuffix))
+            {
+                if (path == data)
+                    _sessions[id.ToString()] = new BlobUpload(id.ToString(), File.ReadAllText(data + OwnerSuffix), data)
+                    {
+                        Length = new FileInfo(data).Length,
+                        LastUsed = File.GetLastWriteTimeUtc(data),
+                        NeedsRehash = true,
+                    };
+            }
+            else
+            {
+                TryDelete(path);
+            }
+        }
     }
 
     public string PathOf(string digest) => Path.Combine(_blobs, digest["sha256:".Length..]);
@@ -61,7 +93,10 @@ public sealed class BlobStore
 
     public BlobUpload Begin(string owner)
     {
-        var upload = new BlobUpload(Guid.NewGuid().ToString(), owner, Path.Combine(_uploads, Guid.NewGuid().ToString("N")));
+        var id = Guid.NewGuid().ToString();
+        var upload = new BlobUpload(id, owner, Path.Combine(_uploads, id));
+        File.WriteAllText(upload.TempPath + OwnerSuffix, owner);
+        File.WriteAllBytes(upload.TempPath, []);
         _sessions[upload.Id] = upload;
         return upload;
     }
@@ -82,6 +117,7 @@ public sealed class BlobStore
             if (upload.Committed) throw EcrErrors.UploadNotFound(upload.Id);
             if (start is { } s && s != upload.Length) throw EcrErrors.InvalidLayerPart(upload.Id, upload.Length - 1, $"the part starts at byte {s}, expected {upload.Length}");
             upload.LastUsed = DateTimeOffset.UtcNow;
+            await RehashAsync(upload, cancellation);
             try
             {
                 await using var file = new FileStream(upload.TempPath, FileMode.Append, FileAccess.Write, FileShare.None, CopyBufferBytes, FileOptions.Asynchronous);
@@ -119,7 +155,9 @@ public sealed class BlobStore
         try
         {
             if (upload.Committed) throw EcrErrors.UploadNotFound(upload.Id);
+            await RehashAsync(upload, cancellation);
             _sessions.TryRemove(upload.Id, out _);
+            TryDelete(upload.TempPath + OwnerSuffix);
             upload.Committed = true;
             var actual = "sha256:" + Convert.ToHexStringLower(upload.Hash.GetHashAndReset());
             if (actual != expectedDigest)
@@ -145,6 +183,20 @@ public sealed class BlobStore
         _sessions.TryRemove(upload.Id, out _);
         upload.Committed = true;
         TryDelete(upload.TempPath);
+        TryDelete(upload.TempPath + OwnerSuffix);
+    }
+
+    /// <summary>An upload taken back after a restart: its hash, from what its file holds, before anything is added.</summary>
+    private static async Task RehashAsync(BlobUpload upload, CancellationToken cancellation)
+    {
+        if (!upload.NeedsRehash) return;
+        await using (var file = new FileStream(upload.TempPath, FileMode.Open, FileAccess.Read, FileShare.Read, CopyBufferBytes, FileOptions.Asynchronous | FileOptions.SequentialScan))
+        {
+            var buffer = new byte[CopyBufferBytes];
+            int read;
+            while ((read = await file.ReadAsync(buffer, cancellation)) > 0) upload.Hash.AppendData(buffer, 0, read);
+        }
+        upload.NeedsRehash = false;
     }
 
     /// <summary>Drops uploads nobody touched for <paramref name="idle"/>: clients that gave up halfway.</summary>
@@ -174,6 +226,8 @@ public sealed class BlobUpload(string id, string owner, string tempPath)
     public long Length { get; set; }
     public bool Committed { get; set; }
     public DateTimeOffset LastUsed { get; set; } = DateTimeOffset.UtcNow;
+    /// <summary>Taken back after a restart: <see cref="Hash"/> has not seen the file's bytes yet.</summary>
+    internal bool NeedsRehash { get; set; }
     internal IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     internal SemaphoreSlim Gate { get; } = new(1, 1);
 }

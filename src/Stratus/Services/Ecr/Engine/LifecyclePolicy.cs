@@ -82,13 +82,13 @@ public sealed record LifecyclePolicy(IReadOnlyList<LifecycleRule> Rules)
         switch (countType)
         {
             case "imageCountMoreThan" when countUnit is not null:
-                throw EcrErrors.InvalidLifecyclePolicy($"Rule {rulePriority}: countUnit is only for sinceImagePushed");
-            case "sinceImagePushed" when countUnit != "days":
-                throw EcrErrors.InvalidLifecyclePolicy($"Rule {rulePriority}: sinceImagePushed needs countUnit 'days'");
-            case "imageCountMoreThan" or "sinceImagePushed":
+                throw EcrErrors.InvalidLifecyclePolicy($"Rule {rulePriority}: countUnit is only for sinceImagePushed and sinceImagePulled");
+            case "sinceImagePushed" or "sinceImagePulled" when countUnit != "days":
+                throw EcrErrors.InvalidLifecyclePolicy($"Rule {rulePriority}: {countType} needs countUnit 'days'");
+            case "imageCountMoreThan" or "sinceImagePushed" or "sinceImagePulled":
                 break;
             default:
-                throw EcrErrors.InvalidLifecyclePolicy($"Rule {rulePriority}: countType must be imageCountMoreThan or sinceImagePushed (Stratus records no pulls or archival, so sinceImagePulled and sinceImageTransitioned are not supported)");
+                throw EcrErrors.InvalidLifecyclePolicy($"Rule {rulePriority}: countType must be imageCountMoreThan, sinceImagePushed or sinceImagePulled (Stratus has no archive storage class, so sinceImageTransitioned is not supported)");
         }
         if (!selection.TryGetProperty("countNumber", out var number) || !number.TryGetInt32(out var countNumber) || countNumber < 1)
             throw EcrErrors.InvalidLifecyclePolicy($"Rule {rulePriority}: countNumber must be a positive integer");
@@ -96,19 +96,28 @@ public sealed record LifecyclePolicy(IReadOnlyList<LifecycleRule> Rules)
     }
 
     /// <summary>The images the policy expires at <paramref name="now"/>.</summary>
-    public IReadOnlyList<EcrImage> Expired(IReadOnlyCollection<EcrImage> images, DateTimeOffset now)
+    public IReadOnlyList<EcrImage> Expired(IReadOnlyCollection<EcrImage> images, DateTimeOffset now) =>
+        Evaluate(images, now).Select(e => e.Image).ToList();
+
+    /// <summary>The images the policy expires at <paramref name="now"/>, each with the rule that expires it (what a preview reports).</summary>
+    public IReadOnlyList<(EcrImage Image, LifecycleRule Rule)> Evaluate(IReadOnlyCollection<EcrImage> images, DateTimeOffset now)
     {
         // Images an index references stay while it does: expiring them would break the index.
         var referenced = images.Where(i => i.IsIndex).SelectMany(i => i.References).ToHashSet(StringComparer.Ordinal);
         var remaining = images.Where(i => !referenced.Contains(i.Digest)).ToList();
-        var expired = new List<EcrImage>();
+        var expired = new List<(EcrImage, LifecycleRule)>();
         foreach (var rule in Rules)
         {
             var selected = remaining.Where(rule.Selects).ToList();
             remaining.RemoveAll(selected.Contains);
-            expired.AddRange(rule.CountType == "imageCountMoreThan"
-                ? selected.OrderByDescending(i => i.PushedAt).Skip(rule.CountNumber)
-                : selected.Where(i => now - i.PushedAt > TimeSpan.FromDays(rule.CountNumber)));
+            var age = TimeSpan.FromDays(rule.CountNumber);
+            expired.AddRange((rule.CountType switch
+            {
+                "imageCountMoreThan" => selected.OrderByDescending(i => i.PushedAt).Skip(rule.CountNumber),
+                // An image never pulled counts from its push, as ECR measures it.
+                "sinceImagePulled" => selected.Where(i => now - (i.LastPulledAt ?? i.PushedAt) > age),
+                _ => selected.Where(i => now - i.PushedAt > age),
+            }).Select(i => (i, rule)));
         }
         return expired;
     }
