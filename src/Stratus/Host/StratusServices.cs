@@ -10,6 +10,7 @@ using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.CloudWatch.CloudFormation;
 using Stratus.Services.Ecr;
+using Stratus.Services.Ecr.CloudFormation;
 using Stratus.Services.Iam;
 using Stratus.Services.Iam.CloudFormation;
 using Stratus.Services.Lambda;
@@ -21,7 +22,9 @@ using Stratus.Services.Rds;
 using Stratus.Services.Rds.CloudFormation;
 using Stratus.Services.Rds.Engine;
 using Stratus.Services.S3;
+using Stratus.Services.S3.CloudFormation;
 using Stratus.Services.Ssm;
+using Stratus.Services.Ssm.CloudFormation;
 using Stratus.Services.Sts;
 using Stratus.WebConsole;
 
@@ -93,6 +96,8 @@ public sealed class StratusServices : IAsyncDisposable
             new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock),
             cloudWatch, logs, clock, Log("apigateway.execute-api"));
 
+        var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));
+        var ssm = new SsmService(store, clock, options.DataDir);
         var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
         [
             new IamRoleProvider(iam),
@@ -109,11 +114,15 @@ public sealed class StratusServices : IAsyncDisposable
             new LambdaFunctionProvider(lambda, new LambdaFunctionCode(options.LocalCodeRoot)),
             new LambdaPermissionProvider(lambda),
             new LambdaVersionProvider(lambda),
+            new S3BucketProvider(s3),
+            new S3BucketPolicyProvider(s3),
+            new SsmParameterProvider(ssm),
+            new EcrRepositoryProvider(ecr),
+            new ApiGatewayAccountProvider(apiGateway),
+            new CdkMetadataProvider(),
         ]), address, Log("cloudformation.engine"));
 
-        var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));
         var storageConsole = new StorageConsole(ecr, lambda, s3);
-        var ssm = new SsmService(store, clock, options.DataDir);
         IStratusService[] all =
         [
             new IamApi(iam, Log("iam")), new StsApi(sts, Log("sts")), new EcrApi(ecr, Log("ecr")),

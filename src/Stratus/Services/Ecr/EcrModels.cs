@@ -21,6 +21,8 @@ public sealed record EcrRepository
     public IReadOnlyDictionary<string, EcrLayer> Layers { get; init; } = new Dictionary<string, EcrLayer>();
     public string? LifecyclePolicyText { get; init; }
     public DateTimeOffset? LifecyclePolicyEvaluatedAt { get; init; }
+    /// <summary>The repository policy (SetRepositoryPolicy), stored and returned; Stratus does not evaluate it.</summary>
+    public string? RepositoryPolicyText { get; init; }
 
     public string Arn => $"arn:aws:ecr:{Region}:{AccountId}:repository/{RepositoryName}";
 
