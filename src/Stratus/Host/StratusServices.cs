@@ -98,6 +98,7 @@ public sealed class StratusServices : IAsyncDisposable
 
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));
         var ssm = new SsmService(store, clock, options.DataDir);
+        var codePackages = new S3CodePackages(s3);
         var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
         [
             new IamRoleProvider(iam),
@@ -111,7 +112,7 @@ public sealed class StratusServices : IAsyncDisposable
             new RdsDbInstanceProvider(rds),
             new LogsLogGroupProvider(logs),
             new CloudWatchAlarmProvider(cloudWatch),
-            new LambdaFunctionProvider(lambda, new LambdaFunctionCode(options.LocalCodeRoot)),
+            new LambdaFunctionProvider(lambda, new LambdaFunctionCode(codePackages, options.LocalCodeRoot)),
             new LambdaPermissionProvider(lambda),
             new LambdaVersionProvider(lambda),
             new S3BucketProvider(s3),
@@ -120,13 +121,13 @@ public sealed class StratusServices : IAsyncDisposable
             new EcrRepositoryProvider(ecr),
             new ApiGatewayAccountProvider(apiGateway),
             new CdkMetadataProvider(),
-        ]), address, Log("cloudformation.engine"));
+        ]), address, Log("cloudformation.engine"), ssm, s3);
 
         var storageConsole = new StorageConsole(ecr, lambda, s3);
         IStratusService[] all =
         [
             new IamApi(iam, Log("iam")), new StsApi(sts, Log("sts")), new EcrApi(ecr, Log("ecr")),
-            new LambdaApi(lambda, SignedLinks.For(options, clock), Log("lambda")), new RdsApi(rds, Log("rds")),
+            new LambdaApi(lambda, SignedLinks.For(options, clock), codePackages, Log("lambda")), new RdsApi(rds, Log("rds")),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new CloudFormationApi(cloudFormation, Log("cloudformation")),
             new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
             new S3Api(s3, Log("s3")),

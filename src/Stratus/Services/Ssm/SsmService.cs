@@ -9,7 +9,7 @@ namespace Stratus.Services.Ssm;
 /// Parameter Store: parameters with their versions, labels and tags, written through to the store.
 /// SecureString values are kept as AES-GCM ciphertext under a key of Stratus's, never in plain text.
 /// </summary>
-public sealed class SsmService
+public sealed class SsmService : IParameterStoreReader
 {
     public const string DefaultKeyId = "alias/aws/ssm";
     private const int NonceSize = 12;
@@ -72,6 +72,18 @@ public sealed class SsmService
             ? parameter.Versions.FirstOrDefault(v => v.Version == number)
             : parameter.Versions.FirstOrDefault(v => v.Labels.Contains(selector));
         return (parameter, version ?? throw SsmErrors.ParameterVersionNotFound(name, selector), selector);
+    }
+
+    public SsmParameterVersion? Find(Scope scope, string reference)
+    {
+        try
+        {
+            return Select(scope, reference).Version;
+        }
+        catch (AwsException e) when (e.Code is "ParameterNotFound" or "ParameterVersionNotFound" or "ValidationException")
+        {
+            return null;
+        }
     }
 
     /// <summary>The value a caller sees: a SecureString's plain text only with decryption asked for, else the stored ciphertext (base64), as AWS.</summary>
