@@ -26,6 +26,10 @@ public static class AwsManagedPolicies
         Policy("AmazonAPIGatewayPushToCloudWatchLogs", "/service-role/", "ANPAIK4GFO7HLKYN64ASK",
             "Allows API Gateway to push logs to user's account.",
             """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogGroup","logs:CreateLogStream","logs:DescribeLogGroups","logs:DescribeLogStreams","logs:PutLogEvents","logs:GetLogEvents","logs:FilterLogEvents"],"Resource":"*"}]}"""),
+        // What the CDK bootstrap stack's deployment action role attaches.
+        Policy("AWSCloudFormationReadOnlyAccess", "/", "ANPAJWVBEE4I2POWLODLW",
+            "Provides access to AWS CloudFormation via the AWS Management Console.",
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["cloudformation:DescribeStacks","cloudformation:DescribeStackEvents","cloudformation:DescribeStackResource","cloudformation:DescribeStackResources","cloudformation:GetTemplate","cloudformation:List*"],"Resource":"*"}]}"""),
         Policy("AmazonRDSFullAccess", "/", "ANPAI3R4QMOG6Q5A4VWVG",
             "Provides full access to Amazon RDS.",
             """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["rds:*"],"Resource":"*"}]}"""),
