@@ -309,7 +309,8 @@ def stack_create_and_delete(stratus, round_) -> StackTimes:
     cloudformation = client(stratus, "cloudformation")
     name = f"accounts-bench-{round_}"
     with open(os.path.join(ACCOUNTS, "stack.yml")) as template:
-        body = template.read()
+        # As `stratus demo` packages it: the functions' local code folder becomes the zip, through stratus-local.
+        body = template.read().replace("Code: build/publish", f'Code: {{ S3Bucket: stratus-local, S3Key: "{ACCOUNTS_ZIP}" }}')
 
     def settled():
         stacks = cloudformation.describe_stacks()["Stacks"]
@@ -317,8 +318,6 @@ def stack_create_and_delete(stratus, round_) -> StackTimes:
 
     def create():
         cloudformation.create_stack(StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"], Parameters=[
-            {"ParameterKey": "CodeBucket", "ParameterValue": "stratus-local"},
-            {"ParameterKey": "CodeKey", "ParameterValue": ACCOUNTS_ZIP},
             {"ParameterKey": "DatabasePassword", "ParameterValue": "demo-cct-password"}])
         wait_for(lambda: not settled().endswith("IN_PROGRESS"), f"{name} to be created")
         if settled() != "CREATE_COMPLETE":

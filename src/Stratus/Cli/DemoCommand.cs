@@ -62,7 +62,7 @@ public static partial class DemoCommand
             Step("Building the accounts functions (examples/accounts/package.sh)");
             var zip = await PackageAsync(example, cancellation);
 
-            var outputs = await DeployStackAsync(aws, await File.ReadAllTextAsync(Path.Combine(example, "stack.yml"), cancellation), zip, cancellation);
+            var outputs = await DeployStackAsync(aws, Packaged(await File.ReadAllTextAsync(Path.Combine(example, "stack.yml"), cancellation), zip), cancellation);
 
             Step("Seeding the database");
             var seeded = await aws.InvokeAsync(outputs["SeedFunctionName"], "{}", cancellation);
@@ -83,7 +83,20 @@ public static partial class DemoCommand
     }
 
     /// <summary>Creates the stack, or updates it when it exists, printing its events until it settles; returns its outputs.</summary>
-    private static async Task<Dictionary<string, string>> DeployStackAsync(AwsClient aws, string template, string zip, CancellationToken cancellation)
+    /// <summary>The template's functions' local code folder, which `aws cloudformation package` replaces with the object it uploads to S3.</summary>
+    private const string LocalCode = "Code: build/publish";
+
+    /// <summary>
+    /// The template as `aws cloudformation package` would leave it, without needing the aws CLI: the demo
+    /// points the functions at the zip package.sh built through Stratus's stratus-local convention (an
+    /// absolute path, read only under the demo's example folder) instead of uploading it to a bucket.
+    /// </summary>
+    private static string Packaged(string template, string zip) =>
+        template.Contains(LocalCode, StringComparison.Ordinal)
+            ? template.Replace(LocalCode, $"Code: {{ S3Bucket: stratus-local, S3Key: \"{zip}\" }}", StringComparison.Ordinal)
+            : throw new DemoFailedException($"examples/accounts/stack.yml no longer says '{LocalCode}' for its functions");
+
+    private static async Task<Dictionary<string, string>> DeployStackAsync(AwsClient aws, string template, CancellationToken cancellation)
     {
         var existing = await DescribeAsync(aws, cancellation);
         if (existing is not null && Status(existing) is "ROLLBACK_COMPLETE" or "ROLLBACK_FAILED" or "DELETE_FAILED")
@@ -101,7 +114,7 @@ public static partial class DemoCommand
             ["TemplateBody"] = template,
             ["Capabilities.member.1"] = "CAPABILITY_IAM",
         };
-        var values = new[] { ("CodeBucket", "stratus-local"), ("CodeKey", zip), ("DatabasePassword", DatabasePassword) };
+        var values = new[] { ("DatabasePassword", DatabasePassword) };
         for (var i = 0; i < values.Length; i++)
         {
             parameters[$"Parameters.member.{i + 1}.ParameterKey"] = values[i].Item1;

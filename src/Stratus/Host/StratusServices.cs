@@ -12,6 +12,7 @@ using Stratus.Services.CloudWatch.CloudFormation;
 using Stratus.Services.Ec2;
 using Stratus.Services.Ec2.CloudFormation;
 using Stratus.Services.Ecr;
+using Stratus.Services.Ecr.CloudFormation;
 using Stratus.Services.Iam;
 using Stratus.Services.Iam.CloudFormation;
 using Stratus.Services.Kms;
@@ -25,7 +26,9 @@ using Stratus.Services.Rds;
 using Stratus.Services.Rds.CloudFormation;
 using Stratus.Services.Rds.Engine;
 using Stratus.Services.S3;
+using Stratus.Services.S3.CloudFormation;
 using Stratus.Services.Ssm;
+using Stratus.Services.Ssm.CloudFormation;
 using Stratus.Services.Sts;
 using Stratus.WebConsole;
 
@@ -100,6 +103,9 @@ public sealed class StratusServices : IAsyncDisposable
             cloudWatch, logs, clock, Log("apigateway.execute-api"));
 
         var kms = new KmsService(store, clock, options.DataDir is null ? null : Path.Combine(options.DataDir, "kms-keys.key"));
+        var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));
+        var ssm = new SsmService(store, clock, kms);
+        var codePackages = new S3CodePackages(s3);
         var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
         [
             new IamRoleProvider(iam),
@@ -113,7 +119,7 @@ public sealed class StratusServices : IAsyncDisposable
             new RdsDbInstanceProvider(rds),
             new LogsLogGroupProvider(logs),
             new CloudWatchAlarmProvider(cloudWatch),
-            new LambdaFunctionProvider(lambda, new LambdaFunctionCode(options.LocalCodeRoot)),
+            new LambdaFunctionProvider(lambda, new LambdaFunctionCode(codePackages, options.LocalCodeRoot)),
             new LambdaPermissionProvider(lambda),
             new LambdaVersionProvider(lambda),
             new KmsKeyProvider(kms),
@@ -132,15 +138,19 @@ public sealed class StratusServices : IAsyncDisposable
             new Ec2EipProvider(ec2),
             new Ec2NatGatewayProvider(ec2),
             new RdsDbSubnetGroupProvider(rds),
-        ]), address, Log("cloudformation.engine"));
+            new S3BucketProvider(s3),
+            new S3BucketPolicyProvider(s3),
+            new SsmParameterProvider(ssm),
+            new EcrRepositoryProvider(ecr),
+            new ApiGatewayAccountProvider(apiGateway),
+            new CdkMetadataProvider(),
+        ]), address, Log("cloudformation.engine"), ssm, s3);
 
-        var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));
         var storageConsole = new StorageConsole(ecr, lambda, s3);
-        var ssm = new SsmService(store, clock, kms);
         IStratusService[] all =
         [
             new IamApi(iam, Log("iam")), new StsApi(sts, Log("sts")), new EcrApi(ecr, Log("ecr")),
-            new LambdaApi(lambda, SignedLinks.For(options, clock), Log("lambda")), new RdsApi(rds, Log("rds")),
+            new LambdaApi(lambda, SignedLinks.For(options, clock), codePackages, Log("lambda")), new RdsApi(rds, Log("rds")),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new CloudFormationApi(cloudFormation, Log("cloudformation")),
             new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
             new S3Api(s3, Log("s3")),

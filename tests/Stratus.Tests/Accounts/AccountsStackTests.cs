@@ -4,7 +4,7 @@ using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Accounts;
 
-/// <summary>examples/accounts/stack.yml through `aws cloudformation deploy`, as a user would deploy it.</summary>
+/// <summary>examples/accounts/stack.yml through `aws cloudformation package` and `deploy`, as a user would deploy it, on Stratus as on AWS.</summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class AccountsStackTests
 {
@@ -14,11 +14,23 @@ public sealed class AccountsStackTests
     public async Task Stack_deploys_serves_the_page_reports_no_changes_again_and_deletes_everything()
     {
         await using var server = await StratusProcess.StartEphemeralAsync();
-        var package = await Clients.RunAsync("bash", [Path.Combine(Example, "package.sh")], server.Url, TimeSpan.FromMinutes(5));
-        Assert.True(package.ExitCode == 0, package.ToString());
-        string[] deploy = ["cloudformation", "deploy", "--template-file", Path.Combine(Example, "stack.yml"), "--stack-name", "accounts",
-            "--capabilities", "CAPABILITY_IAM", "--parameter-overrides", "CodeBucket=stratus-local", $"CodeKey={package.Stdout.Trim()}", "DatabasePassword=demo-cct-password"];
+        var build = await Clients.RunAsync("bash", [Path.Combine(Example, "package.sh")], server.Url, TimeSpan.FromMinutes(5));
+        Assert.True(build.ExitCode == 0, build.ToString());
+        // The same commands as on AWS: package uploads the functions' folder to a bucket and rewrites their Code, deploy deploys the result.
+        var made = await Clients.AwsAsync(server.Url, "s3", "mb", "s3://accounts-artifacts");
+        Assert.True(made.ExitCode == 0, made.ToString());
+        var packaged = Path.Combine(Path.GetTempPath(), $"stratus-accounts-{Guid.NewGuid():N}.yml");
+        string[] package = ["cloudformation", "package", "--template-file", Path.Combine(Example, "stack.yml"), "--s3-bucket", "accounts-artifacts",
+            "--output-template-file", packaged];
+        string[] deploy = ["cloudformation", "deploy", "--template-file", packaged, "--stack-name", "accounts",
+            "--capabilities", "CAPABILITY_IAM", "--parameter-overrides", "DatabasePassword=demo-cct-password"];
 
+        // The endpoint variable, as a user points the CLI at Stratus: `package` uploads with an S3 client that --endpoint-url does not reach.
+        Task<ProcessResult> Package() => Clients.RunAsync("aws", ["--region", "us-east-1", .. package], server.Url, TimeSpan.FromMinutes(3),
+            new Dictionary<string, string> { ["AWS_ENDPOINT_URL"] = server.Url });
+        var packagedOnce = await Package();
+        Assert.True(packagedOnce.ExitCode == 0, packagedOnce.ToString());
+        Assert.Contains("S3Bucket: accounts-artifacts", await File.ReadAllTextAsync(packaged));
         var first = await Clients.AwsAsync(server.Url, deploy);
         Assert.True(first.ExitCode == 0, first.ToString());
 
@@ -45,7 +57,10 @@ public sealed class AccountsStackTests
         var html = await http.GetStringAsync(url);
         foreach (var account in AccountsSchema.SampleAccounts) Assert.Contains(WebUtility.HtmlEncode(account.FullName), html);
 
+        var packagedAgain = await Package();
+        Assert.True(packagedAgain.ExitCode == 0, packagedAgain.ToString());
         var second = await Clients.AwsAsync(server.Url, [.. deploy, "--no-fail-on-empty-changeset"]);
+        File.Delete(packaged);
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.Contains("No changes to deploy", second.Stdout + second.Stderr);
 

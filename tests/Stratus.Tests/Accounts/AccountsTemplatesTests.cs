@@ -9,7 +9,8 @@ public sealed class AccountsTemplatesTests
     public async Task The_accounts_templates_pass_cfn_lint()
     {
         var templates = new[] { "api_gw_template.yml", "stack.yml" }.Select(t => Path.Combine(RepoPaths.Root, "examples", "accounts", t)).ToArray();
-        var lint = await Clients.RunAsync("cfn-lint", ["--", .. templates], "", TimeSpan.FromMinutes(3));
+        // W3002 says a local Code path needs `aws cloudformation package`: stack.yml is deployed exactly that way.
+        var lint = await Clients.RunAsync("cfn-lint", ["--ignore-checks", "W3002", "--", .. templates], "", TimeSpan.FromMinutes(3));
         Assert.True(lint.ExitCode == 0, lint.ToString());
     }
 }

@@ -38,6 +38,8 @@ public sealed class ApiGatewayApi : IStratusService
 
     private static readonly RestRoute[] Routes =
     [
+        new("GET", "/account", "GetAccount"),
+        new("PATCH", "/account", "UpdateAccount"),
         new("POST", "/restapis?mode=import", "ImportRestApi", rawBody: true, successStatus: 201),
         new("POST", "/restapis", "CreateRestApi", successStatus: 201),
         new("GET", "/restapis", "GetRestApis"),
@@ -84,6 +86,8 @@ public sealed class ApiGatewayApi : IStratusService
 
     private OperationTable Operations() => new()
     {
+        { "GetAccount", i => Account(_gateway.GetAccount(i.Scope)) },
+        { "UpdateAccount", i => Account(_gateway.UpdateAccount(i.Scope, Patch(i))) },
         { "ImportRestApi", i => Wire(_gateway.ImportRestApi(i.Scope, Definition(i))) },
         { "CreateRestApi", i => Wire(_gateway.CreateRestApi(i.Scope, RestApiSettings.Read(i))) },
         { "GetRestApis", i => Paged(_gateway.GetRestApis(i.Scope, i.String("position"), i.Int("limit"))) },
@@ -167,6 +171,19 @@ public sealed class ApiGatewayApi : IStratusService
     private static string StatusCode(OperationInput i) => i.Required("status_code");
 
     private static bool EmbedsMethods(OperationInput i) => i.Strings("embed").Contains("methods");
+
+    // The throttle limits and features are API Gateway's account defaults; Stratus does not throttle.
+    private static JsonObject Account(ApiGatewayAccount account)
+    {
+        var body = new JsonObject
+        {
+            ["throttleSettings"] = new JsonObject { ["burstLimit"] = 5000, ["rateLimit"] = 10000.0 },
+            ["features"] = new JsonArray("UsagePlans"),
+            ["apiKeyVersion"] = "4",
+        };
+        if (account.CloudWatchRoleArn is { } role) body["cloudwatchRoleArn"] = role;
+        return body;
+    }
 
     private static IReadOnlyList<PatchOperation> Patch(OperationInput i) =>
         i.List("patchOperations").OfType<JsonObject>().Select(o =>

@@ -146,6 +146,9 @@ public sealed class StageDocument
     public Stage Stage { get; set; } = new();
 }
 
+/// <summary>An account's API Gateway settings in a region (GetAccount): the role API Gateway writes CloudWatch logs with.</summary>
+public sealed record ApiGatewayAccount(string? CloudWatchRoleArn);
+
 public sealed record PatchOperation(string Op, string Path, string? Value, string? From);
 
 // The typed inputs below are each read once, by the control plane's operation and by the CloudFormation

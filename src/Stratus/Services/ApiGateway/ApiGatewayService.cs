@@ -20,6 +20,7 @@ public sealed partial class ApiGatewayService
     private readonly ResourceTable<RestApiDocument> _apis;
     private readonly ResourceTable<DeploymentDocument> _deployments;
     private readonly ResourceTable<StageDocument> _stages;
+    private readonly ResourceTable<ApiGatewayAccount> _accounts;
     // API ids are unique across accounts, so the data plane finds an API from its host name alone.
     private readonly ConcurrentDictionary<string, string> _apiKeysById = new(StringComparer.Ordinal);
     /// <summary>Each account and region's REST APIs in listing order (creation, then id): GetRestApis pages through it without sorting or scanning other regions.</summary>
@@ -31,6 +32,7 @@ public sealed partial class ApiGatewayService
         _apis = new ResourceTable<RestApiDocument>(store, "apigateway.restapis");
         _deployments = new ResourceTable<DeploymentDocument>(store, "apigateway.deployments");
         _stages = new ResourceTable<StageDocument>(store, "apigateway.stages");
+        _accounts = new ResourceTable<ApiGatewayAccount>(store, "apigateway.accounts");
         foreach (var (key, api) in _apis.Entries) Index(key, api);
     }
 
@@ -47,6 +49,25 @@ public sealed partial class ApiGatewayService
     private static string ChildKey(Scope scope, string apiId, string id) => ResourceTable<RestApiDocument>.Key(scope.AccountId, scope.Region, apiId, id);
 
     private static T Clone<T>(T value) => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value))!;
+
+    // ---- account settings ----
+
+    public ApiGatewayAccount GetAccount(Scope scope) =>
+        _accounts.Get(ResourceTable<ApiGatewayAccount>.Key(scope.AccountId, scope.Region)) ?? new ApiGatewayAccount(null);
+
+    /// <summary>UpdateAccount: the one setting Stratus keeps is /cloudwatchRoleArn (replace; an empty value clears it).</summary>
+    public ApiGatewayAccount UpdateAccount(Scope scope, IReadOnlyList<PatchOperation> patch)
+    {
+        var account = GetAccount(scope);
+        foreach (var operation in patch)
+        {
+            if (operation.Op != "replace" || operation.Path != "/cloudwatchRoleArn")
+                throw BadRequest($"Invalid patch path '{operation.Path}' specified for op '{operation.Op}'. Must be one of: [/cloudwatchRoleArn]");
+            account = account with { CloudWatchRoleArn = string.IsNullOrEmpty(operation.Value) ? null : operation.Value };
+        }
+        _accounts.Put(ResourceTable<ApiGatewayAccount>.Key(scope.AccountId, scope.Region), account);
+        return account;
+    }
 
     // ---- REST APIs ----
 

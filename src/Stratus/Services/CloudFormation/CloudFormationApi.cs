@@ -39,12 +39,12 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
 
     private OperationTable Operations() => new()
     {
-        { "ValidateTemplate", i => TemplateFacts(CloudFormationService.ParseTemplate(i.String("TemplateBody") ?? TemplateUrlUnsupported(i)), summary: false) },
+        { "ValidateTemplate", i => TemplateFacts(CloudFormationService.ParseTemplate(TemplateOf(i)), summary: false) },
         { "GetTemplateSummary", i =>
             {
                 var template = i.String("StackName") is { } stackName
                     ? _cfn.TemplateOfStack(i.Scope, stackName)
-                    : CloudFormationService.ParseTemplate(i.String("TemplateBody") ?? TemplateUrlUnsupported(i));
+                    : CloudFormationService.ParseTemplate(TemplateOf(i));
                 return TemplateFacts(template, summary: true);
             } },
         { "CreateStack", i => Settled(_cfn.CreateStack(i.Scope, Request(i)).StackId,
@@ -133,7 +133,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
             } },
         { "EstimateTemplateCost", i =>
             {
-                var estimate = _cfn.SaveEstimate(i.Scope, i.String("TemplateBody") ?? TemplateUrlUnsupported(i), Parameters(i));
+                var estimate = _cfn.SaveEstimate(i.Scope, TemplateOf(i), Parameters(i));
                 return new JsonObject { ["Url"] = $"{i.Call.PublicBaseUrl}{CostEstimatePage.PathPrefix}/{estimate.Id}" };
             } },
     };
@@ -141,14 +141,12 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
     /// <summary>Stops the stack engine with the server: running operations are cancelled and marked interrupted on the next start.</summary>
     public void Dispose() => _cfn.Dispose();
 
-    private static string TemplateUrlUnsupported(OperationInput input) =>
-        input.Has("TemplateURL")
-            ? throw TemplateError.Validation("Stratus does not fetch templates from S3; pass the template with TemplateBody.")
-            : throw TemplateError.Validation("Either Template URL or Template Body must be specified.");
+    /// <summary>The request's template: TemplateBody, or the S3 object its TemplateURL names.</summary>
+    private string TemplateOf(OperationInput i) => _cfn.TemplateOf(i.Scope, i.String("TemplateBody"), i.String("TemplateURL"));
 
-    private static StackRequest Request(OperationInput i, bool templateRequired = true) => new(
+    private StackRequest Request(OperationInput i, bool templateRequired = true) => new(
         i.Required("StackName"),
-        templateRequired ? i.String("TemplateBody") ?? TemplateUrlUnsupported(i) : i.String("TemplateBody") ?? "",
+        templateRequired ? TemplateOf(i) : i.String("TemplateBody") ?? "",
         Parameters(i),
         i.Strings("Capabilities"),
         i.Tags().Select(t => new StackTag(t.Key, t.Value)).ToList(),
@@ -223,10 +221,15 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         };
         if (s.ChangeSetId is not null) stack["ChangeSetId"] = s.ChangeSetId;
         if (s.Description is not null) stack["Description"] = s.Description;
-        SetList(stack, "Parameters", s.Parameters.Select(p => new JsonObject
+        SetList(stack, "Parameters", s.Parameters.Select(p =>
         {
-            ["ParameterKey"] = p.Key,
-            ["ParameterValue"] = s.NoEchoParameters.Contains(p.Key) ? "****" : p.Value,
+            var parameter = new JsonObject
+            {
+                ["ParameterKey"] = p.Key,
+                ["ParameterValue"] = s.NoEchoParameters.Contains(p.Key) ? "****" : p.Value,
+            };
+            if (s.ResolvedParameters.TryGetValue(p.Key, out var resolved)) parameter["ResolvedValue"] = resolved;
+            return parameter;
         }));
         stack["CreationTime"] = s.CreationTime;
         if (s.DeletionTime is { } deleted) stack["DeletionTime"] = deleted;

@@ -21,6 +21,8 @@ public sealed record StackRecord
     public string TemplateBody { get; init; } = "";
     public string? Description { get; init; }
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+    /// <summary>The values AWS::SSM::Parameter::Value parameters resolved to from Parameter Store (DescribeStacks' ResolvedValue).</summary>
+    public IReadOnlyDictionary<string, string> ResolvedParameters { get; init; } = new Dictionary<string, string>();
     public IReadOnlyList<string> NoEchoParameters { get; init; } = [];
     public IReadOnlyList<string> Capabilities { get; init; } = [];
     public IReadOnlyList<StackTag> Tags { get; init; } = [];

@@ -7,6 +7,8 @@ using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Engine;
 using Stratus.Services.CloudFormation.Templates;
+using Stratus.Services.S3;
+using Stratus.Services.Ssm;
 
 namespace Stratus.Services.CloudFormation;
 
@@ -24,9 +26,16 @@ public sealed partial class CloudFormationService : IDisposable
     private readonly StackEngine _engine;
     // Held while a new stack claims its name, so two creates of one name cannot both succeed.
     private readonly Lock _naming = new();
+    private readonly IParameterStoreReader _parameterStore;
+    private readonly IS3ObjectReader _objects;
+    private readonly StratusAddress _address;
 
-    public CloudFormationService(StateStore store, TimeProvider clock, ResourceProviders providers, StratusAddress address, ILogger engineLogger)
+    public CloudFormationService(StateStore store, TimeProvider clock, ResourceProviders providers, StratusAddress address, ILogger engineLogger,
+        IParameterStoreReader parameterStore, IS3ObjectReader objects)
     {
+        _parameterStore = parameterStore;
+        _objects = objects;
+        _address = address;
         _store = new StackStore(store, clock);
         _engine = new StackEngine(_store, providers, address, engineLogger);
         MarkInterruptedOperations();
@@ -55,9 +64,42 @@ public sealed partial class CloudFormationService : IDisposable
     public static Template ParseTemplate(string? body)
     {
         if (string.IsNullOrEmpty(body)) throw TemplateError.Validation("Either Template URL or Template Body must be specified.");
-        if (System.Text.Encoding.UTF8.GetByteCount(body) > MaxTemplateBodyBytes)
-            throw Errors.Constraint("TemplateBody", "...", $"Member must have length less than or equal to {MaxTemplateBodyBytes}");
         return Template.Parse(body);
+    }
+
+    /// <summary>A template in an S3 object may be larger than one sent inline, up to 1 MB.</summary>
+    public const int MaxTemplateObjectBytes = 1024 * 1024;
+    public const int MaxTemplateUrlLength = 1024;
+
+    /// <summary>
+    /// The template a request names: its TemplateBody, or the object its TemplateURL names in Stratus's
+    /// S3 (AWS's URL forms included, so a URL the aws CLI or the CDK wrote for AWS works unchanged),
+    /// read through S3's domain. Exactly one of the two, as CloudFormation requires.
+    /// </summary>
+    public string TemplateOf(Scope scope, string? body, string? url)
+    {
+        if (body is not null && url is not null) throw TemplateError.Validation("Specify exactly one of TemplateBody or TemplateUrl.");
+        if (body is not null)
+        {
+            if (System.Text.Encoding.UTF8.GetByteCount(body) > MaxTemplateBodyBytes)
+                throw Errors.Constraint("TemplateBody", "...", $"Member must have length less than or equal to {MaxTemplateBodyBytes}");
+            return body;
+        }
+        if (url is null) throw TemplateError.Validation("Either Template URL or Template Body must be specified.");
+        if (url.Length > MaxTemplateUrlLength)
+            throw Errors.Constraint("TemplateURL", url, $"Member must have length less than or equal to {MaxTemplateUrlLength}");
+        var address = S3ObjectAddress.FromUrl(url, _address.BaseUrl.Host) ?? throw TemplateError.Validation("TemplateURL must be a supported URL.");
+        try
+        {
+            var bytes = _objects.ReadObject(scope, address.Bucket, address.Key, address.VersionId, MaxTemplateObjectBytes,
+                size => TemplateError.Validation($"Template may not exceed {MaxTemplateObjectBytes} bytes in size."));
+            return System.Text.Encoding.UTF8.GetString(bytes);
+        }
+        catch (AwsException e) when (e.Code != TemplateError.Code)
+        {
+            // CloudFormation passes S3's own message on, as it does for a missing or unreadable object.
+            throw TemplateError.Validation($"S3 error: {e.Message}\nFor more information check http://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html");
+        }
     }
 
     public Template TemplateOfStack(Scope scope, string stackName) => Template.Parse(Find(scope, stackName).TemplateBody);
@@ -82,10 +124,13 @@ public sealed partial class CloudFormationService : IDisposable
             ? _store.Stacks.Get(nameOrId) is { } byId && byId.AccountId == scope.AccountId && byId.Region == scope.Region ? byId : null
             : _store.InScope(scope.AccountId, scope.Region).FirstOrDefault(s => s.StackName == nameOrId && !s.IsDeleted);
 
-    private (StackPlan Plan, StackRecord Shape) Prepare(StackRequest request, StackRecord? previous, bool viaChangeSet = false)
+    private (StackPlan Plan, StackRecord Shape) Prepare(Scope scope, StackRequest request, StackRecord? previous, bool viaChangeSet = false)
     {
         var template = ParseTemplate(request.TemplateBody);
         var parameters = ParameterDefinition.Resolve(template, request.Parameters, previous?.Parameters);
+        var fromParameterStore = ResolveFromParameterStore(scope, template, parameters);
+        var values = parameters.ToDictionary(p => p.Key, p => fromParameterStore.GetValueOrDefault(p.Key, p.Value), StringComparer.Ordinal);
+        TemplateRules.Check(template, values);
         if (!viaChangeSet) TemplateCapabilities.CheckAutoExpand(template, request.Capabilities);
         TemplateCapabilities.Check(template, request.Capabilities);
         if (request.OnFailure is not (null or "ROLLBACK" or "DELETE" or "DO_NOTHING"))
@@ -103,19 +148,48 @@ public sealed partial class CloudFormationService : IDisposable
             TemplateBody = request.TemplateBody,
             Description = template.Description,
             Parameters = parameters,
+            ResolvedParameters = fromParameterStore,
             NoEchoParameters = template.Parameters.Where(p => p.NoEcho).Select(p => p.Name).ToList(),
             Capabilities = request.Capabilities,
             Tags = request.Tags,
             DisableRollback = request.DisableRollback,
             OnFailure = request.OnFailure ?? (request.DisableRollback ? "DO_NOTHING" : "ROLLBACK"),
         };
-        return (new StackPlan(template, parameters), shape);
+        return (new StackPlan(template, values), shape);
+    }
+
+    /// <summary>
+    /// The values of AWS::SSM::Parameter::Value parameters, read from Parameter Store at every create,
+    /// update and change set, as CloudFormation does. Missing ones are refused together, in AWS's words.
+    /// </summary>
+    private Dictionary<string, string> ResolveFromParameterStore(Scope scope, Template template, IReadOnlyDictionary<string, string> parameters)
+    {
+        var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        foreach (var parameter in template.Parameters.Where(p => p.IsParameterStoreValue))
+        {
+            var name = parameters[parameter.Name];
+            switch (_parameterStore.Find(scope, name))
+            {
+                case null:
+                    missing.Add(name);
+                    break;
+                case { Type: "SecureString" }:
+                    throw TemplateError.Validation($"Parameters [{name}] referenced by template have types not supported by CloudFormation.");
+                case var version:
+                    resolved[parameter.Name] = version.Value;
+                    break;
+            }
+        }
+        if (missing.Count > 0)
+            throw TemplateError.Validation($"Unable to fetch parameters [{string.Join(",", missing)}] from parameter store for this account.");
+        return resolved;
     }
 
     public StackRecord CreateStack(Scope scope, StackRequest request)
     {
         CheckStackName(request.StackName);
-        var (plan, shape) = Prepare(request, null);
+        var (plan, shape) = Prepare(scope, request, null);
         var stack = shape with
         {
             StackId = NewStackId(scope, request.StackName),
@@ -141,8 +215,9 @@ public sealed partial class CloudFormationService : IDisposable
         var stack = Find(scope, request.StackName);
         if (!StackStatus.IsUpdatable(stack.Status)) throw NotUpdatable(stack);
         var body = usePreviousTemplate ? stack.TemplateBody : request.TemplateBody;
-        var (plan, shape) = Prepare(request with { TemplateBody = body, StackName = stack.StackName }, stack);
-        if (stack.Status != StackStatus.UpdateFailed && body == stack.TemplateBody && Same(shape.Parameters, stack.Parameters) && Same(shape.Tags, stack.Tags))
+        var (plan, shape) = Prepare(scope, request with { TemplateBody = body, StackName = stack.StackName }, stack);
+        if (stack.Status != StackStatus.UpdateFailed && body == stack.TemplateBody && Same(shape.Parameters, stack.Parameters)
+            && Same(shape.ResolvedParameters, stack.ResolvedParameters) && Same(shape.Tags, stack.Tags))
             throw TemplateError.Validation("No updates are to be performed.");
         StartUpdate(stack, plan, shape);
         return stack;
@@ -244,7 +319,7 @@ public sealed partial class CloudFormationService : IDisposable
             case "CREATE":
                 if (existing is not null && existing.Status != StackStatus.ReviewInProgress)
                     throw CloudFormationErrors.StackExistsForChangeSet(name, request.ChangeSetName);
-                prepared = Prepare(request.Stack, null, viaChangeSet: true);
+                prepared = Prepare(scope, request.Stack, null, viaChangeSet: true);
                 stack = existing ?? CreateReviewStack(scope, name, request.ChangeSetName);
                 changes = prepared.Plan.Template.Resources.Values
                     .Select(r => new ResourceChangeRecord("Add", r.LogicalId, null, r.Type, null, [])).ToList();
@@ -253,7 +328,7 @@ public sealed partial class CloudFormationService : IDisposable
                 stack = existing ?? throw TemplateError.Validation($"Stack [{name}] does not exist");
                 if (!StackStatus.IsUpdatable(stack.Status)) throw NotUpdatable(stack);
                 if (request.UsePreviousTemplate) request = request with { Stack = request.Stack with { TemplateBody = stack.TemplateBody } };
-                prepared = Prepare(request.Stack, stack, viaChangeSet: true);
+                prepared = Prepare(scope, request.Stack, stack, viaChangeSet: true);
                 changes = ChangesBetween(stack, prepared.Plan);
                 break;
             default:
@@ -322,7 +397,9 @@ public sealed partial class CloudFormationService : IDisposable
     private static List<ResourceChangeRecord> ChangesBetween(StackRecord stack, StackPlan plan)
     {
         var oldTemplate = Template.Parse(stack.TemplateBody);
-        var changedParameters = plan.Parameters.Where(p => !stack.Parameters.TryGetValue(p.Key, out var old) || old != p.Value)
+        // Compared by the values the stack used: a Parameter Store parameter whose value changed changes what refers to it.
+        var before = stack.Parameters.ToDictionary(p => p.Key, p => stack.ResolvedParameters.GetValueOrDefault(p.Key, p.Value), StringComparer.Ordinal);
+        var changedParameters = plan.Parameters.Where(p => !before.TryGetValue(p.Key, out var old) || old != p.Value)
             .Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
         var changes = new List<ResourceChangeRecord>();
         foreach (var resource in plan.Template.Resources.Values)
@@ -390,7 +467,7 @@ public sealed partial class CloudFormationService : IDisposable
         var request = new StackRequest(stack.StackName, changeSet.TemplateBody,
             changeSet.Parameters.Select(p => new SuppliedParameter(p.Key, p.Value, false)).ToList(),
             changeSet.Capabilities, changeSet.Tags, disableRollback ?? false);
-        var (plan, shape) = Prepare(request, stack, viaChangeSet: true);
+        var (plan, shape) = Prepare(scope, request, stack, viaChangeSet: true);
 
         if (changeSet.ChangeSetType == "CREATE")
         {

@@ -196,6 +196,9 @@ public sealed class EcrApi : IStratusService
                     Body = new JsonObject { ["registryId"] = i.Call.AccountId, ["repositoryName"] = name, ["uploadId"] = upload.Id, ["layerDigest"] = digest },
                 };
             } },
+        { "SetRepositoryPolicy", i => RepositoryPolicy(_ecr.SetRepositoryPolicy(ScopeOf(i), i.Required("repositoryName"), i.Required("policyText"))) },
+        { "GetRepositoryPolicy", i => RepositoryPolicy(_ecr.GetRepositoryPolicy(ScopeOf(i), i.Required("repositoryName"))) },
+        { "DeleteRepositoryPolicy", i => RepositoryPolicy(_ecr.DeleteRepositoryPolicy(ScopeOf(i), i.Required("repositoryName"))) },
         { "PutLifecyclePolicy", i => LifecyclePolicy(_ecr.PutLifecyclePolicy(ScopeOf(i), i.Required("repositoryName"), i.Required("lifecyclePolicyText")), withEvaluatedAt: false) },
         { "GetLifecyclePolicy", i => LifecyclePolicy(_ecr.GetLifecyclePolicy(ScopeOf(i), i.Required("repositoryName")), withEvaluatedAt: true) },
         { "DeleteLifecyclePolicy", i => LifecyclePolicy(_ecr.DeleteLifecyclePolicy(ScopeOf(i), i.Required("repositoryName")), withEvaluatedAt: true) },
@@ -281,6 +284,9 @@ public sealed class EcrApi : IStratusService
         ["artifactMediaType"] = image.ArtifactMediaType,
         ["lastRecordedPullTime"] = image.LastPulledAt,
     };
+
+    private static JsonObject RepositoryPolicy(EcrRepository repository) =>
+        RepositoryRef(repository, new JsonObject { ["policyText"] = repository.RepositoryPolicyText });
 
     private static JsonObject LifecyclePolicy(EcrRepository repository, bool withEvaluatedAt)
     {

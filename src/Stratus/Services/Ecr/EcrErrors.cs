@@ -74,6 +74,12 @@ public static class EcrErrors
     public static AwsException EmptyUpload(string uploadId) =>
         Registry(new AwsException("EmptyUploadException", $"The upload '{uploadId}' has no content"), "BLOB_UPLOAD_INVALID", 400);
 
+    public static AwsException RepositoryPolicyNotFound(string accountId, string name) =>
+        new("RepositoryPolicyNotFoundException", $"Repository policy does not exist for the repository with name '{name}' in the registry with id '{accountId}'");
+
+    public static AwsException InvalidRepositoryPolicy() =>
+        new("InvalidParameterException", "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'");
+
     public static AwsException LifecyclePolicyNotFound(string accountId, string name) =>
         new("LifecyclePolicyNotFoundException", $"Lifecycle policy does not exist for the repository with name '{name}' in the registry with id '{accountId}'");
 

@@ -23,6 +23,8 @@ public sealed record EcrRepository
     public DateTimeOffset? LifecyclePolicyEvaluatedAt { get; init; }
     /// <summary>The last StartLifecyclePolicyPreview's result, kept for GetLifecyclePolicyPreview.</summary>
     public LifecyclePolicyPreview? LifecyclePolicyPreview { get; init; }
+    /// <summary>The repository policy (SetRepositoryPolicy), stored and returned; Stratus does not evaluate it.</summary>
+    public string? RepositoryPolicyText { get; init; }
 
     public string Arn => $"arn:aws:ecr:{Region}:{AccountId}:repository/{RepositoryName}";
 

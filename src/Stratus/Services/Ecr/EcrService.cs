@@ -406,6 +406,36 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
         throw EcrErrors.ScanNotFound(scope.AccountId, name, new ImageId(image.Digest, id.Tag));
     }
 
+    // ---- Repository policies ----
+
+    public EcrRepository SetRepositoryPolicy(Scope scope, string name, string policyText)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(policyText, new System.Text.Json.JsonDocumentOptions { MaxDepth = 32 });
+            if (document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !document.RootElement.TryGetProperty("Statement", out _))
+                throw EcrErrors.InvalidRepositoryPolicy();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            throw EcrErrors.InvalidRepositoryPolicy();
+        }
+        return Change(scope, name, r => r with { RepositoryPolicyText = policyText });
+    }
+
+    public EcrRepository GetRepositoryPolicy(Scope scope, string name)
+    {
+        var repository = GetRepository(scope, name);
+        return repository.RepositoryPolicyText is null ? throw EcrErrors.RepositoryPolicyNotFound(scope.AccountId, name) : repository;
+    }
+
+    public EcrRepository DeleteRepositoryPolicy(Scope scope, string name)
+    {
+        var repository = GetRepositoryPolicy(scope, name);
+        Change(scope, name, r => r with { RepositoryPolicyText = null });
+        return repository;
+    }
+
     // ---- Lifecycle policies ----
 
     public EcrRepository PutLifecyclePolicy(Scope scope, string name, string policyText)

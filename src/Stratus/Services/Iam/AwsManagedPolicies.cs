@@ -22,6 +22,14 @@ public static class AwsManagedPolicies
         Policy("AWSLambdaExecute", "/", "ANPAJE5FX7FQZSU5XAKGO",
             "Provides Put, Get access to S3 and full access to CloudWatch Logs.",
             """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:*"],"Resource":"arn:aws:logs:*:*:*"},{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::*"}]}"""),
+        // What a LambdaRestApi's CloudWatch role (the CDK's default) attaches.
+        Policy("AmazonAPIGatewayPushToCloudWatchLogs", "/service-role/", "ANPAIK4GFO7HLKYN64ASK",
+            "Allows API Gateway to push logs to user's account.",
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogGroup","logs:CreateLogStream","logs:DescribeLogGroups","logs:DescribeLogStreams","logs:PutLogEvents","logs:GetLogEvents","logs:FilterLogEvents"],"Resource":"*"}]}"""),
+        // What the CDK bootstrap stack's deployment action role attaches.
+        Policy("AWSCloudFormationReadOnlyAccess", "/", "ANPAJWVBEE4I2POWLODLW",
+            "Provides access to AWS CloudFormation via the AWS Management Console.",
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["cloudformation:DescribeStacks","cloudformation:DescribeStackEvents","cloudformation:DescribeStackResource","cloudformation:DescribeStackResources","cloudformation:GetTemplate","cloudformation:List*"],"Resource":"*"}]}"""),
         Policy("AmazonRDSFullAccess", "/", "ANPAI3R4QMOG6Q5A4VWVG",
             "Provides full access to Amazon RDS.",
             """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["rds:*"],"Resource":"*"}]}"""),

@@ -17,9 +17,11 @@ public sealed class LambdaApi : IStratusService
     private const string CodeDownloadPath = "/_stratus/lambda/code";
     private readonly LambdaService _lambda;
     private readonly SignedLinks _links;
+    private readonly S3CodePackages _packages;
 
-    public LambdaApi(LambdaService lambda, SignedLinks links, ILogger logger)
+    public LambdaApi(LambdaService lambda, SignedLinks links, S3CodePackages packages, ILogger logger)
     {
+        _packages = packages;
         _lambda = lambda;
         _links = links;
         Endpoint = new ServiceEndpoint("lambda", Operations(), new RestJsonProtocol(Routes()) { ErrorMessageKey = "Message" })
@@ -73,7 +75,7 @@ public sealed class LambdaApi : IStratusService
     {
         { "CreateFunction", i =>
             {
-                var code = i.Object("Code") is { } c ? Code(i.Nested(c)) : throw i.Style.Missing("Code");
+                var code = i.Object("Code") is { } c ? Code(i.Nested(c), "CreateFunction") : throw i.Style.Missing("Code");
                 var function = _lambda.CreateFunction(i.Scope, i.Required("FunctionName"), FunctionSettings.Read(i), code,
                     i.String("PackageType"), i.StringMap("Tags"), i.Bool("Publish") ?? false);
                 return Configuration(function, function.Latest, state: "Pending", updateStatus: null);
@@ -110,7 +112,7 @@ public sealed class LambdaApi : IStratusService
             } },
         { "UpdateFunctionCode", i =>
             {
-                var function = _lambda.UpdateFunctionCode(i.Scope, i.Required("FunctionName"), Code(i),
+                var function = _lambda.UpdateFunctionCode(i.Scope, i.Required("FunctionName"), Code(i, "UpdateFunctionCode"),
                     i.Bool("Publish") ?? false, i.String("RevisionId"));
                 return Configuration(function, i.Bool("Publish") == true ? function.Versions[^1] : function.Latest, updateStatus: "InProgress");
             } },
@@ -266,7 +268,7 @@ public sealed class LambdaApi : IStratusService
         codeId.Length == 64 && codeId.All(char.IsAsciiHexDigitLower) ? codeId
             : throw LambdaErrors.ResourceNotFound(userFault: false);
 
-    private static FunctionCode Code(OperationInput i)
+    private FunctionCode Code(OperationInput i, string operation)
     {
         byte[]? zip = null;
         if (i.String("ZipFile") is { } base64)
@@ -280,8 +282,8 @@ public sealed class LambdaApi : IStratusService
                 throw LambdaErrors.NotAZip();
             }
         }
-        if (i.Has("S3Bucket"))
-            throw LambdaErrors.NoS3();
+        if (i.String("S3Bucket") is { } bucket)
+            zip = _packages.Read(i.Scope, bucket, i.String("S3Key") ?? throw LambdaErrors.CodeSourceMissing(), i.String("S3ObjectVersion"), operation);
         return new FunctionCode(zip, i.String("ImageUri"));
     }
 

@@ -112,7 +112,8 @@ public static class LambdaErrors
     public static AwsException NotAZip() =>
         new("InvalidParameterValueException", "Could not unzip uploaded file. Please check your file, then try to upload again.");
 
-    public static AwsException NoS3() => new("InvalidParameterValueException", "Stratus does not serve S3: upload the package as ZipFile.");
+    public static AwsException S3GetObjectFailed(string s3Code, string s3Message) =>
+        new("InvalidParameterValueException", $"Error occurred while GetObject. S3 Error Code: {s3Code}. S3 Error Message: {s3Message}");
 
     public static AwsException UnsupportedInvocationType(string invocationType) =>
         new("InvalidParameterValueException", $"Unsupported invocation type: {invocationType}", 400) { Fields = UserFault };

@@ -12,7 +12,7 @@ namespace Stratus.Services.S3;
 /// Metadata lives in the state store (committed only after an object's bytes are durable on disk); a
 /// per-bucket sorted key index in memory keeps listing a page a logarithmic seek plus the page.
 /// </summary>
-public sealed class S3Service : IDisposable
+public sealed class S3Service : IS3ObjectReader, IDisposable
 {
     private const string VersionIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
     private const string UploadIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -188,6 +188,16 @@ public sealed class S3Service : IDisposable
         var version = entry?.Versions.FirstOrDefault(v => v.VersionId == versionId)
             ?? throw (IsVersionIdShaped(versionId) ? S3Errors.NoSuchVersion(key, versionId) : S3Errors.InvalidVersionId(versionId));
         return version.IsDeleteMarker ? throw S3Errors.MethodNotAllowed("GET", "DeleteMarker") : version;
+    }
+
+    public byte[] ReadObject(Scope scope, string bucket, string key, string? versionId, long maxBytes, Func<long, Exception> tooLarge)
+    {
+        var version = GetObject(scope, bucket, key, versionId);
+        if (version.Size > maxBytes) throw tooLarge(version.Size);
+        using var content = OpenContent(version, 0, version.Size);
+        var bytes = new byte[version.Size];
+        content.ReadExactly(bytes);
+        return bytes;
     }
 
     public Stream OpenContent(S3ObjectVersion version, long offset, long length) =>

@@ -10,7 +10,7 @@ namespace Stratus.Services.Ssm;
 /// SecureString values are encrypted by KMS under the parameter's key (alias/aws/ssm unless KeyId names another),
 /// bound to the parameter's ARN as encryption context, as AWS does; only the ciphertext blob is stored.
 /// </summary>
-public sealed class SsmService
+public sealed class SsmService : IParameterStoreReader
 {
     public const string DefaultKeyId = "alias/aws/ssm";
     private readonly ResourceTable<SsmParameter> _parameters;
@@ -70,6 +70,18 @@ public sealed class SsmService
             ? parameter.Versions.FirstOrDefault(v => v.Version == number)
             : parameter.Versions.FirstOrDefault(v => v.Labels.Contains(selector));
         return (parameter, version ?? throw SsmErrors.ParameterVersionNotFound(name, selector), selector);
+    }
+
+    public SsmParameterVersion? Find(Scope scope, string reference)
+    {
+        try
+        {
+            return Select(scope, reference).Version;
+        }
+        catch (AwsException e) when (e.Code is "ParameterNotFound" or "ParameterVersionNotFound" or "ValidationException")
+        {
+            return null;
+        }
     }
 
     /// <summary>The value a caller sees: a SecureString's plain text only with decryption asked for, else the stored ciphertext (base64), as AWS.</summary>

@@ -1,3 +1,6 @@
+using Stratus.Services.Kms;
+using Stratus.Services.S3;
+using Stratus.Services.Ssm;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stratus.Host;
 using Stratus.Persistence;
@@ -41,7 +44,9 @@ public sealed class InterruptedOperationTests : IDisposable
         }
 
         using (var store = StateStore.Open(_dataDir))
-        using (var cfn = new CloudFormationService(store, TimeProvider.System, new ResourceProviders([]), StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance))
+        using (var s3 = new S3Service(store, TimeProvider.System, Path.Combine(_dataDir, "s3"), TimeSpan.FromHours(1)))
+        using (var cfn = new CloudFormationService(store, TimeProvider.System, new ResourceProviders([]), StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance,
+            new SsmService(store, TimeProvider.System, new KmsService(store, TimeProvider.System, null)), s3))
         {
             var stack = cfn.Find(Scope.Of("000000000000", "us-east-1"), "cut-short");
             Assert.Equal(statusAfterStart, stack.Status);

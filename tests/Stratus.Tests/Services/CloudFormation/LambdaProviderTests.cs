@@ -147,7 +147,7 @@ public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<
     }
 
     [Fact]
-    public async Task Code_in_an_s3_bucket_fails_the_function_with_stratus_local_named_and_rolls_back_the_role()
+    public async Task Code_in_a_missing_s3_bucket_fails_the_function_with_lambdas_s3_error_and_rolls_back_the_role()
     {
         var result = await Clients.Boto3Async(stratus.Url, $$"""
             cf = client("cloudformation")
@@ -164,8 +164,8 @@ public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<
             """);
 
         Assert.Equal("ROLLBACK_COMPLETE", (string?)result["status"]);
-        Assert.Equal("Properties validation failed for resource BucketFunction with message: #/Code: Stratus serves no S3 buckets: use S3Bucket \"stratus-local\" "
-            + "with S3Key an absolute path to a .zip file or a directory, or ZipFile, or ImageUri", (string?)result["reason"]);
+        Assert.Equal("Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist "
+            + "(Service: Lambda, Status Code: 400, Error Code: InvalidParameterValueException)", (string?)result["reason"]);
         Assert.Equal("[]", result["roles"]!.ToJsonString());
     }
 

@@ -234,6 +234,7 @@ public sealed class StackEngine : IDisposable
         TemplateBody = requested.TemplateBody,
         Description = requested.Description,
         Parameters = requested.Parameters,
+        ResolvedParameters = requested.ResolvedParameters,
         NoEchoParameters = requested.NoEchoParameters,
         Capabilities = requested.Capabilities,
         Tags = requested.Tags,

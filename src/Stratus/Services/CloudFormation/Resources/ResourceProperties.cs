@@ -69,6 +69,9 @@ public sealed class ResourceProperties(string logicalId, JsonObject values) : II
         _ => throw Invalid(name, "expected type: JSONObject"),
     };
 
+    /// <summary>An item of a list property (a rule, a tag), read with the same typed accessors.</summary>
+    public ResourceProperties Nested(JsonObject value) => new(logicalId, value);
+
     /// <summary>A map of strings (stage variables, mapping templates); null when absent.</summary>
     public Dictionary<string, string>? StringMap(string name) => Object(name) is { } map
         ? map.Values.Select(p => p.Key).ToDictionary(key => key, key => map.String(key) ?? "", StringComparer.Ordinal)

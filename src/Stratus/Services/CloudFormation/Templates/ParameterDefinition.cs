@@ -21,7 +21,15 @@ public sealed record ParameterDefinition
     public double? MaxValue { get; init; }
     public string? ConstraintDescription { get; init; }
 
-    public bool IsList => Type is "CommaDelimitedList" or "List<Number>" || Type.StartsWith("List<AWS::", StringComparison.Ordinal);
+    private const string ParameterStorePrefix = "AWS::SSM::Parameter::Value<";
+
+    /// <summary>An AWS::SSM::Parameter::Value&lt;T&gt; parameter: its supplied value names a parameter in Parameter Store, whose value the stack uses.</summary>
+    public bool IsParameterStoreValue => Type.StartsWith(ParameterStorePrefix, StringComparison.Ordinal) && Type.EndsWith('>');
+
+    /// <summary>The type of the value the stack uses: T for a Parameter Store parameter, else the type itself.</summary>
+    private string ValueType => IsParameterStoreValue ? Type[ParameterStorePrefix.Length..^1] : Type;
+
+    public bool IsList => ValueType is "CommaDelimitedList" or "List<Number>" or "List<String>" || ValueType.StartsWith("List<AWS::", StringComparison.Ordinal);
     private bool IsNumeric => Type is "Number" or "List<Number>";
 
     public static IReadOnlyList<ParameterDefinition> ReadAll(JsonObject section)
@@ -79,7 +87,8 @@ public sealed record ParameterDefinition
     /// <summary>Checks a supplied or default value against the type and constraints, as CloudFormation words it.</summary>
     public void Check(string value)
     {
-        var items = IsList ? value.Split(',').Select(v => v.Trim()).ToList() : [value];
+        // A Parameter Store parameter's supplied value is one name, whatever the type of the value it names.
+        var items = IsList && !IsParameterStoreValue ? value.Split(',').Select(v => v.Trim()).ToList() : [value];
         foreach (var item in items)
         {
             if (IsNumeric && !double.TryParse(item, NumberStyles.Float, CultureInfo.InvariantCulture, out _))

@@ -74,6 +74,7 @@ public sealed class Template
         };
         if (template.Resources.Count == 0) throw TemplateError.Format("At least one Resources member must be defined.");
         template.CheckReferences();
+        TemplateRules.CheckShape(root);
         template.Dependencies = DependencyGraph.Build(template.Resources.Values);
         return template;
     }

@@ -7,25 +7,26 @@ namespace Stratus.Services.Lambda.CloudFormation;
 
 /// <summary>
 /// A template's Code property as a deployment package: inline ZipFile source (index.py / index.js, as
-/// AWS packages it for interpreted runtimes), ImageUri, or Stratus's local convention
-/// S3Bucket "stratus-local" with S3Key an absolute path to a .zip file or a directory to zip. Local paths are
-/// confined to <paramref name="localCodeRoot"/> (the folder Stratus was started from, or --local-code-root) with
-/// every link resolved: a template, whoever sends it, cannot package files elsewhere that Stratus's user can read.
+/// AWS packages it for interpreted runtimes), ImageUri, S3Bucket/S3Key/S3ObjectVersion read from
+/// Stratus's S3, or Stratus's local convention S3Bucket "stratus-local" with S3Key an absolute path to a
+/// .zip file or a directory to zip. Local paths are confined to <paramref name="localCodeRoot"/> (the folder
+/// Stratus was started from, or --local-code-root) with every link resolved: a template, whoever sends it,
+/// cannot package files elsewhere that Stratus's user can read.
 /// </summary>
-public sealed class LambdaFunctionCode(string localCodeRoot)
+public sealed class LambdaFunctionCode(S3CodePackages packages, string localCodeRoot)
 {
     public const string LocalBucket = "stratus-local";
 
-    public Services.Lambda.FunctionCode Read(ResourceProperties p)
+    public Services.Lambda.FunctionCode Read(ResourceProperties p, Protocols.Scope scope, string operation)
     {
         var code = p.Object("Code") ?? throw p.Missing("Code");
         if (code.String("ImageUri") is { } image) return new Services.Lambda.FunctionCode(null, image);
         if (code.String("ZipFile") is { } source) return new Services.Lambda.FunctionCode(Inline(p, source), null);
         if (code.String("S3Bucket") is { } bucket)
         {
-            if (bucket != LocalBucket)
-                throw p.Invalid("Code", $"Stratus serves no S3 buckets: use S3Bucket \"{LocalBucket}\" with S3Key an absolute path to a .zip file or a directory, or ZipFile, or ImageUri");
-            return new Services.Lambda.FunctionCode(Local(p, code.Required("S3Key")), null);
+            return bucket == LocalBucket
+                ? new Services.Lambda.FunctionCode(Local(p, code.Required("S3Key")), null)
+                : new Services.Lambda.FunctionCode(packages.Read(scope, bucket, code.Required("S3Key"), code.String("S3ObjectVersion"), operation), null);
         }
         throw p.Invalid("Code", "one of ZipFile, S3Bucket/S3Key or ImageUri is required");
     }

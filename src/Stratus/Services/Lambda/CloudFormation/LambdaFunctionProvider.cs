@@ -15,7 +15,7 @@ public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionC
     {
         var p = request.Properties;
         var name = p.String("FunctionName") ?? request.GeneratedName(64);
-        var function = lambda.CreateFunction(request.Scope, name, Settings(p), code.Read(p),
+        var function = lambda.CreateFunction(request.Scope, name, Settings(p), code.Read(p, request.Scope, "CreateFunction"),
             p.String("PackageType"), Tags(p), publish: false);
         try
         {
@@ -34,7 +34,7 @@ public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionC
         var p = request.Properties;
         var (scope, name) = (request.Scope, current.PhysicalId);
         if (!ResourceProperties.Same(p.Values["Code"], previousProperties["Code"]))
-            lambda.UpdateFunctionCode(scope, name, code.Read(p), publish: false, revisionId: null);
+            lambda.UpdateFunctionCode(scope, name, code.Read(p, scope, "UpdateFunctionCode"), publish: false, revisionId: null);
         var settings = Settings(p);
         // Settings left out of the template go back to Lambda's defaults, as CloudFormation does.
         var function = lambda.UpdateFunctionConfiguration(scope, name, settings with
