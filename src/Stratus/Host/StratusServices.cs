@@ -21,6 +21,7 @@ using Stratus.Services.Rds;
 using Stratus.Services.Rds.CloudFormation;
 using Stratus.Services.Rds.Engine;
 using Stratus.Services.S3;
+using Stratus.Services.SecretsManager;
 using Stratus.Services.Ssm;
 using Stratus.Services.Sts;
 using Stratus.WebConsole;
@@ -85,6 +86,7 @@ public sealed class StratusServices : IAsyncDisposable
         lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch, ecr,
             Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address);
 
+        var secretsManager = new SecretsManagerService(store, clock, options.DataDir);
         var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, Log("rds.engine"));
 
         var apiGateway = new ApiGatewayService(store, clock);
@@ -122,6 +124,7 @@ public sealed class StratusServices : IAsyncDisposable
             new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
             new S3Api(s3, Log("s3")),
             new SsmApi(ssm, Log("ssm")),
+            new SecretsManagerApi(secretsManager, Log("secretsmanager")),
         ];
         return new StratusServices(store, ephemeralWorkDir)
         {
