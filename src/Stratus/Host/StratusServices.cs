@@ -22,6 +22,7 @@ using Stratus.Services.Rds.CloudFormation;
 using Stratus.Services.Rds.Engine;
 using Stratus.Services.S3;
 using Stratus.Services.SecretsManager;
+using Stratus.Services.SecretsManager.CloudFormation;
 using Stratus.Services.Ssm;
 using Stratus.Services.Sts;
 using Stratus.WebConsole;
@@ -87,6 +88,7 @@ public sealed class StratusServices : IAsyncDisposable
             Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address);
 
         var secretsManager = new SecretsManagerService(store, clock, options.DataDir);
+        var ssm = new SsmService(store, clock, options.DataDir);
         var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, Log("rds.engine"));
 
         var apiGateway = new ApiGatewayService(store, clock);
@@ -111,11 +113,13 @@ public sealed class StratusServices : IAsyncDisposable
             new LambdaFunctionProvider(lambda, new LambdaFunctionCode(options.LocalCodeRoot)),
             new LambdaPermissionProvider(lambda),
             new LambdaVersionProvider(lambda),
-        ]), address, Log("cloudformation.engine"));
+            new SecretsManagerSecretProvider(secretsManager),
+            new SecretsManagerTargetAttachmentProvider(secretsManager, rds),
+            new SecretsManagerResourcePolicyProvider(secretsManager),
+        ]), new DynamicReferenceValues(ssm, secretsManager), address, Log("cloudformation.engine"));
 
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));
         var storageConsole = new StorageConsole(ecr, lambda, s3);
-        var ssm = new SsmService(store, clock, options.DataDir);
         IStratusService[] all =
         [
             new IamApi(iam, Log("iam")), new StsApi(sts, Log("sts")), new EcrApi(ecr, Log("ecr")),

@@ -25,10 +25,11 @@ public sealed partial class CloudFormationService : IDisposable
     // Held while a new stack claims its name, so two creates of one name cannot both succeed.
     private readonly Lock _naming = new();
 
-    public CloudFormationService(StateStore store, TimeProvider clock, ResourceProviders providers, StratusAddress address, ILogger engineLogger)
+    public CloudFormationService(StateStore store, TimeProvider clock, ResourceProviders providers, IDynamicReferenceSource references,
+        StratusAddress address, ILogger engineLogger)
     {
         _store = new StackStore(store, clock);
-        _engine = new StackEngine(_store, providers, address, engineLogger);
+        _engine = new StackEngine(_store, providers, new DynamicReferences(references), address, engineLogger);
         MarkInterruptedOperations();
     }
 

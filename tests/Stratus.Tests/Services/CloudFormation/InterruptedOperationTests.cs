@@ -4,6 +4,9 @@ using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation;
 using Stratus.Services.CloudFormation.Resources;
+using Stratus.Services.SecretsManager;
+using Stratus.Services.SecretsManager.CloudFormation;
+using Stratus.Services.Ssm;
 
 namespace Stratus.Tests.Services.CloudFormation;
 
@@ -41,7 +44,8 @@ public sealed class InterruptedOperationTests : IDisposable
         }
 
         using (var store = StateStore.Open(_dataDir))
-        using (var cfn = new CloudFormationService(store, TimeProvider.System, new ResourceProviders([]), StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance))
+        using (var cfn = new CloudFormationService(store, TimeProvider.System, new ResourceProviders([]),
+            new DynamicReferenceValues(new SsmService(store, TimeProvider.System, null), new SecretsManagerService(store, TimeProvider.System, null)), StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance))
         {
             var stack = cfn.Find(Scope.Of("000000000000", "us-east-1"), "cut-short");
             Assert.Equal(statusAfterStart, stack.Status);
