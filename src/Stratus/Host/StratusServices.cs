@@ -89,7 +89,7 @@ public sealed class StratusServices : IAsyncDisposable
 
         var secretsManager = new SecretsManagerService(store, clock, options.DataDir);
         var ssm = new SsmService(store, clock, options.DataDir);
-        var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, Log("rds.engine"));
+        var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, secretsManager, Log("rds.engine"));
 
         var apiGateway = new ApiGatewayService(store, clock);
         var credentials = new CredentialResolver(sources);

@@ -65,6 +65,9 @@ public sealed class RdsApi : IStratusService, IDisposable
             {
                 Identifier = i.Required("DBInstanceIdentifier"),
                 MasterUserPassword = i.String("MasterUserPassword"),
+                ManageMasterUserPassword = i.Bool("ManageMasterUserPassword"),
+                RotateMasterUserPassword = i.Bool("RotateMasterUserPassword"),
+                MasterUserSecretKmsKeyId = i.String("MasterUserSecretKmsKeyId"),
                 InstanceClass = i.String("DBInstanceClass"),
                 AllocatedStorage = i.Int("AllocatedStorage"),
                 ApplyImmediately = i.Bool("ApplyImmediately") ?? false,
@@ -185,6 +188,12 @@ public sealed class RdsApi : IStratusService, IDisposable
             ["DBInstanceStatus"] = i.Status,
             ["MasterUsername"] = i.MasterUsername,
             ["DBName"] = i.DbName,
+            ["MasterUserSecret"] = i.MasterUserSecret is not { } secret ? null : new JsonObject
+            {
+                ["SecretArn"] = secret.SecretArn,
+                ["SecretStatus"] = secret.SecretStatus,
+                ["KmsKeyId"] = secret.KmsKeyId,
+            },
             // Like RDS, an instance has no endpoint until its server first listens.
             ["Endpoint"] = i.Address is null ? null : new JsonObject
             {

@@ -39,6 +39,8 @@ public sealed record DbInstance
     public bool CopyTagsToSnapshot { get; init; }
     public RdsPendingChanges? Pending { get; init; }
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+    /// <summary>The secret holding the master password when RDS manages it (ManageMasterUserPassword).</summary>
+    public MasterUserSecret? MasterUserSecret { get; init; }
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:db:{Identifier}";
 }
@@ -95,6 +97,8 @@ public sealed record CreateInstanceRequest
     public string? EngineVersion { get; init; }
     public string? MasterUsername { get; init; }
     public string? MasterUserPassword { get; init; }
+    public bool? ManageMasterUserPassword { get; init; }
+    public string? MasterUserSecretKmsKeyId { get; init; }
     public string? DbName { get; init; }
     public int? AllocatedStorage { get; init; }
     public int? Port { get; init; }
@@ -120,6 +124,9 @@ public sealed record CreateInstanceRequest
         EngineVersion = input.String("EngineVersion"),
         MasterUsername = input.String("MasterUsername"),
         MasterUserPassword = input.String("MasterUserPassword"),
+        ManageMasterUserPassword = input.Bool("ManageMasterUserPassword"),
+        // CloudFormation names the key inside a MasterUserSecret property.
+        MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : input.String("MasterUserSecretKmsKeyId"),
         DbName = input.String("DBName"),
         AllocatedStorage = input.Int("AllocatedStorage"),
         Port = input.Int("Port"),
@@ -153,6 +160,9 @@ public sealed record ModifyInstanceRequest
 {
     public required string Identifier { get; init; }
     public string? MasterUserPassword { get; init; }
+    public bool? ManageMasterUserPassword { get; init; }
+    public bool? RotateMasterUserPassword { get; init; }
+    public string? MasterUserSecretKmsKeyId { get; init; }
     public string? InstanceClass { get; init; }
     public int? AllocatedStorage { get; init; }
     public bool ApplyImmediately { get; init; }

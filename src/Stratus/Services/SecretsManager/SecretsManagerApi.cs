@@ -140,7 +140,7 @@ public sealed class SecretsManagerApi : IStratusService
                 return json;
             } },
         { "PutResourcePolicy", i =>
-            Identity(_secrets.PutPolicy(i.Scope, i.Required("SecretId"), i.Required("ResourcePolicy"), i.Bool("BlockPublicPolicy") ?? true), null) },
+            Identity(_secrets.PutPolicy(i.Scope, i.Required("SecretId"), i.Required("ResourcePolicy"), i.Bool("BlockPublicPolicy") ?? false), null) },
         { "DeleteResourcePolicy", i => Identity(_secrets.DeletePolicy(i.Scope, i.Required("SecretId")), null) },
         { "ValidateResourcePolicy", i =>
             {

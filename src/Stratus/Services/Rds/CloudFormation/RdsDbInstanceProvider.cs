@@ -39,6 +39,8 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
             InstanceClass = Changed("DBInstanceClass") ? p.Required("DBInstanceClass") : null,
             AllocatedStorage = Changed("AllocatedStorage") ? p.Int("AllocatedStorage") : null,
             MasterUserPassword = Changed("MasterUserPassword") ? p.String("MasterUserPassword") : null,
+            ManageMasterUserPassword = Changed("ManageMasterUserPassword") ? p.Bool("ManageMasterUserPassword") ?? false : null,
+            MasterUserSecretKmsKeyId = Changed("MasterUserSecret") ? p.Object("MasterUserSecret")?.String("KmsKeyId") : null,
             BackupRetentionPeriod = Changed("BackupRetentionPeriod") ? p.Int("BackupRetentionPeriod") ?? 1 : null,
             DeletionProtection = Changed("DeletionProtection") ? p.Bool("DeletionProtection") ?? false : null,
             CopyTagsToSnapshot = Changed("CopyTagsToSnapshot") ? p.Bool("CopyTagsToSnapshot") ?? false : null,
@@ -90,11 +92,16 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
 
     private static List<RdsTag> Tags(ResourceProperties p) => p.Tags().Select(t => new RdsTag(t.Key, t.Value)).ToList();
 
-    private static ProvisionedResource Provisioned(DbInstance instance) => new(instance.Identifier, new Dictionary<string, string>
+    private static ProvisionedResource Provisioned(DbInstance instance)
     {
-        ["Endpoint.Address"] = instance.Address ?? "",
-        ["Endpoint.Port"] = instance.Port.ToString(CultureInfo.InvariantCulture),
-        ["DBInstanceArn"] = instance.Arn,
-        ["DbiResourceId"] = instance.ResourceId,
-    });
+        var attributes = new Dictionary<string, string>
+        {
+            ["Endpoint.Address"] = instance.Address ?? "",
+            ["Endpoint.Port"] = instance.Port.ToString(CultureInfo.InvariantCulture),
+            ["DBInstanceArn"] = instance.Arn,
+            ["DbiResourceId"] = instance.ResourceId,
+        };
+        if (instance.MasterUserSecret is { } secret) attributes["MasterUserSecret.SecretArn"] = secret.SecretArn;
+        return new ProvisionedResource(instance.Identifier, attributes);
+    }
 }

@@ -13,7 +13,7 @@ public sealed class SecretsManagerResourcePolicyProvider(SecretsManagerService s
     public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
-        var secret = secrets.PutPolicy(request.Scope, p.Required("SecretId"), p.RequiredDocument("ResourcePolicy"), p.Bool("BlockPublicPolicy") ?? true);
+        var secret = secrets.PutPolicy(request.Scope, p.Required("SecretId"), p.RequiredDocument("ResourcePolicy"), p.Bool("BlockPublicPolicy") ?? false);
         return Task.FromResult(new ProvisionedResource(secret.Arn, new Dictionary<string, string> { ["Id"] = secret.Arn }));
     }
 
