@@ -27,7 +27,7 @@ public sealed class RdsMasterUserSecrets(SecretsManagerService secrets)
 
     public MasterUserSecret Create(Scope scope, DbInstance instance, string password, string? kmsKeyId)
     {
-        var (secret, _) = secrets.Create(scope, new CreateSecretRequest($"rds!{instance.ResourceId.ToLowerInvariant()}", null,
+        var (secret, _) = secrets.Create(scope, new CreateSecretRequest($"rds!db-{Guid.NewGuid()}", null,
             $"Secret associated with primary RDS DB instance: {instance.Arn}", kmsKeyId,
             new SecretValue(SecretString(instance.MasterUsername, password), null),
             [new SecretTag("aws:rds:primaryDBInstanceArn", instance.Arn), new SecretTag("aws:secretsmanager:owningService", OwningService)],

@@ -49,7 +49,7 @@ public sealed class RdsManagedSecretsTests(StratusFixture stratus) : IClassFixtu
         Assert.Equal((string?)r["managedArn"], (string?)r["masterUserSecret"]!["SecretArn"]);
         Assert.Equal("active", (string?)r["masterUserSecret"]!["SecretStatus"]);
         Assert.NotNull(r["masterUserSecret"]!["KmsKeyId"]);
-        Assert.Matches("^rds!db-[0-9a-z-]+$", (string?)r["managedSecret"]![0]);
+        Assert.Matches("^rds!db-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", (string?)r["managedSecret"]![0]);
         Assert.Equal("rds", (string?)r["managedSecret"]![1]);
         Assert.Equal("admin", (string?)r["managedValue"]!["username"]);
         Assert.Equal("InvalidRequestException", (string?)r["ownedRefusesPut"]);

@@ -44,7 +44,7 @@ public sealed class SecretsManagerTests
                 "v1": d["VersionIdsToStages"].get(TOKEN), "v2": d["VersionIdsToStages"].get(v2["VersionId"]),
                 "v3": d["VersionIdsToStages"].get(v3["VersionId"])}
             out["describe_has_value"] = "clear-text-canary" in json.dumps(d, default=str)
-            versions = sm.list_secret_versions_ids(SecretId="app/db", IncludeDeprecated=True)["Versions"]
+            versions = sm.list_secret_version_ids(SecretId="app/db", IncludeDeprecated=True)["Versions"]
             out["versions"] = sorted((v["VersionId"] == TOKEN, v["KmsKeyIds"]) for v in versions)
             sm.update_secret(SecretId="app/db", Description="database", SecretString="updated-value")
             out["updated"] = [sm.describe_secret(SecretId="app/db")["Description"], sm.get_secret_value(SecretId="app/db")["SecretString"]]
