@@ -22,7 +22,7 @@ public sealed class AccountsDatabase(string connectionString)
             new SecretsManagerClient(SecretsHttp, Environment.GetEnvironmentVariable).GetSecretStringAsync, cancellation);
 
     public static AccountsDatabase FromVariables(Func<string, string?> variable) =>
-        FromSettings(variable, variable("MYSQL_USER"), Required(variable, "MYSQL_PASSWORD"));
+        FromSettings(variable, variable("MYSQL_USER"), () => Required(variable, "MYSQL_PASSWORD"));
 
     public static async Task<AccountsDatabase> FromVariablesAsync(Func<string, string?> variable,
         Func<string, CancellationToken, Task<string>> readSecret, CancellationToken cancellation)
@@ -31,15 +31,16 @@ public sealed class AccountsDatabase(string connectionString)
         using var secret = JsonDocument.Parse(await readSecret(secretArn, cancellation));
         string? Field(string name) => secret.RootElement.ValueKind == JsonValueKind.Object && secret.RootElement.TryGetProperty(name, out var value)
             && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-        return FromSettings(variable, variable("MYSQL_USER") is { Length: > 0 } user ? user : Field("username"),
-            Field("password") ?? throw new InvalidOperationException($"Configuration error: the secret {secretArn} has no \"password\"."));
+        var password = Field("password") ?? throw new InvalidOperationException($"Configuration error: the secret {secretArn} has no \"password\".");
+        return FromSettings(variable, variable("MYSQL_USER") is { Length: > 0 } user ? user : Field("username"), () => password);
     }
 
     private static string Required(Func<string, string?> variable, string name) => variable(name) is { Length: > 0 } value
         ? value
         : throw new InvalidOperationException($"Configuration error: the environment variable {name} is not set.");
 
-    private static AccountsDatabase FromSettings(Func<string, string?> variable, string? user, string password)
+    /// <summary>The connection string; the password is asked for after the host, so a missing variable is named in the order the seed lists them.</summary>
+    private static AccountsDatabase FromSettings(Func<string, string?> variable, string? user, Func<string> password)
     {
         string Required(string name) => AccountsDatabase.Required(variable, name);
 
@@ -48,7 +49,7 @@ public sealed class AccountsDatabase(string connectionString)
             Server = Required("MYSQL_HOST"),
             Port = uint.TryParse(variable("MYSQL_PORT"), out var port) ? port : 3306,
             UserID = user is { Length: > 0 } ? user : Required("MYSQL_USER"),
-            Password = password,
+            Password = password(),
             Database = Required("MYSQL_DATABASE"),
             ConnectionTimeout = ConnectTimeoutSeconds,
             DefaultCommandTimeout = 10,
