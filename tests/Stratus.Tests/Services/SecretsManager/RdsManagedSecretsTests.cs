@@ -82,6 +82,58 @@ public sealed class RdsManagedSecretsTests(StratusFixture stratus) : IClassFixtu
         Assert.Equal("ResourceNotFoundException", (string?)deleted["managed"]);
     }
 
+    [Fact]
+    public async Task Modify_db_instance_turns_managed_passwords_on_rotates_them_and_turns_them_off()
+    {
+        var r = await Clients.Boto3Async(stratus.Url, """
+            rds = client("rds")
+            sm = client("secretsmanager")
+            rds.create_db_instance(DBInstanceIdentifier="managed-later", DBInstanceClass="db.t3.micro", Engine="mariadb",
+                                   MasterUsername="admin", MasterUserPassword="initial-pass-1", AllocatedStorage=20)
+            rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier="managed-later", WaiterConfig={"Delay": 1, "MaxAttempts": 180})
+            d = rds.describe_db_instances(DBInstanceIdentifier="managed-later")["DBInstances"][0]
+            out["endpoint"] = [d["Endpoint"]["Address"], d["Endpoint"]["Port"]]
+            out["before"] = d.get("MasterUserSecret")
+            out["both"] = error(rds.modify_db_instance, DBInstanceIdentifier="managed-later", ManageMasterUserPassword=True,
+                                MasterUserPassword="x1234567", ApplyImmediately=True)["code"]
+            arn = rds.modify_db_instance(DBInstanceIdentifier="managed-later", ManageMasterUserPassword=True, ApplyImmediately=True)["DBInstance"]["MasterUserSecret"]["SecretArn"]
+            out["first"] = json.loads(sm.get_secret_value(SecretId=arn)["SecretString"])["password"]
+            rds.modify_db_instance(DBInstanceIdentifier="managed-later", RotateMasterUserPassword=True, ApplyImmediately=True)
+            out["rotated"] = json.loads(sm.get_secret_value(SecretId=arn)["SecretString"])["password"]
+            out["arn"] = arn
+            """);
+        var endpoint = new DbEndpoint((string)r["endpoint"]![0]!, (int)r["endpoint"]![1]!, "");
+        try
+        {
+            Assert.Null(r["before"]);
+            Assert.Equal("InvalidParameterCombination", (string?)r["both"]);
+            Assert.NotEqual((string?)r["first"], (string?)r["rotated"]);
+            Assert.Equal(1L, await SelectOneAsync(endpoint, "admin", (string)r["rotated"]!, null));
+            await Assert.ThrowsAsync<MySqlException>(() => SelectOneAsync(endpoint, "admin", (string)r["first"]!, null));
+
+            var off = await Clients.Boto3Async(stratus.Url, $$"""
+                rds = client("rds")
+                sm = client("secretsmanager")
+                out["off_without_password"] = error(rds.modify_db_instance, DBInstanceIdentifier="managed-later", ManageMasterUserPassword=False, ApplyImmediately=True)["code"]
+                rds.modify_db_instance(DBInstanceIdentifier="managed-later", ManageMasterUserPassword=False, MasterUserPassword="back-to-plain-1", ApplyImmediately=True)
+                out["after"] = rds.describe_db_instances(DBInstanceIdentifier="managed-later")["DBInstances"][0].get("MasterUserSecret")
+                out["secret"] = error(sm.describe_secret, SecretId="{{(string?)r["arn"]}}")["code"]
+                """);
+            Assert.Equal("InvalidParameterCombination", (string?)off["off_without_password"]);
+            Assert.Null(off["after"]);
+            Assert.Equal("ResourceNotFoundException", (string?)off["secret"]);
+            Assert.Equal(1L, await SelectOneAsync(endpoint, "admin", "back-to-plain-1", null));
+        }
+        finally
+        {
+            await Clients.Boto3Async(stratus.Url, """
+                rds = client("rds")
+                rds.delete_db_instance(DBInstanceIdentifier="managed-later", SkipFinalSnapshot=True)
+                rds.get_waiter("db_instance_deleted").wait(DBInstanceIdentifier="managed-later", WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+                """);
+        }
+    }
+
     private static async Task<long> SelectOneAsync(DbEndpoint endpoint, string user, string password, string? database)
     {
         await using var connection = await RdsTestKit.ConnectAsync(endpoint, user, password, database);
