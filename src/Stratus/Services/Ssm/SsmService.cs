@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using Stratus.Persistence;
 using Stratus.Protocols;
@@ -11,16 +12,18 @@ namespace Stratus.Services.Ssm;
 public sealed class SsmService
 {
     public const string DefaultKeyId = "alias/aws/ssm";
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
     private readonly ResourceTable<SsmParameter> _parameters;
     private readonly TimeProvider _clock;
-    private readonly SealingKey _key;
+    private readonly byte[] _key;
 
     /// <param name="dataDir">Where the key file lives; null (ephemeral) keeps the key in memory only.</param>
     public SsmService(StateStore store, TimeProvider clock, string? dataDir)
     {
         _clock = clock;
         _parameters = new ResourceTable<SsmParameter>(store, "ssm.parameters");
-        _key = SealingKey.FromFile(dataDir is null ? null : Path.Combine(dataDir, "ssm-parameters.key"));
+        _key = dataDir is null ? RandomNumberGenerator.GetBytes(32) : DataDirectory.ReadOrCreateSecret(Path.Combine(dataDir, "ssm-parameters.key"), 32);
     }
 
     public static string Arn(Scope scope, string name) => $"arn:aws:ssm:{scope.Region}:{scope.AccountId}:parameter/{name.TrimStart('/')}";
@@ -140,9 +143,23 @@ public sealed class SsmService
     public IReadOnlyDictionary<string, string> Tags(Scope scope, string name) =>
         (_parameters.Get(Key(scope, name)) ?? throw SsmErrors.InvalidResourceId()).Tags;
 
-    private string Encrypt(string plain) => Convert.ToBase64String(_key.Seal(Encoding.UTF8.GetBytes(plain), []));
+    private string Encrypt(string plain)
+    {
+        var bytes = Encoding.UTF8.GetBytes(plain);
+        var sealedValue = new byte[NonceSize + TagSize + bytes.Length];
+        var nonce = sealedValue.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(_key, TagSize);
+        aes.Encrypt(nonce, bytes, sealedValue.AsSpan(NonceSize + TagSize), sealedValue.AsSpan(NonceSize, TagSize));
+        return Convert.ToBase64String(sealedValue);
+    }
 
-    private string Decrypt(string stored) =>
-        Encoding.UTF8.GetString(_key.TryOpen(Convert.FromBase64String(stored), [])
-            ?? throw new AwsException("InternalServerError", "Stratus cannot decrypt this SecureString: ssm-parameters.key in the data directory is not the key it was stored under.", 500));
+    private string Decrypt(string stored)
+    {
+        var sealedValue = Convert.FromBase64String(stored);
+        var plain = new byte[sealedValue.Length - NonceSize - TagSize];
+        using var aes = new AesGcm(_key, TagSize);
+        aes.Decrypt(sealedValue.AsSpan(0, NonceSize), sealedValue.AsSpan(NonceSize + TagSize), sealedValue.AsSpan(NonceSize, TagSize), plain);
+        return Encoding.UTF8.GetString(plain);
+    }
 }
