@@ -27,6 +27,8 @@ using Stratus.Services.Rds.CloudFormation;
 using Stratus.Services.Rds.Engine;
 using Stratus.Services.S3;
 using Stratus.Services.S3.CloudFormation;
+using Stratus.Services.SecretsManager;
+using Stratus.Services.SecretsManager.CloudFormation;
 using Stratus.Services.Ssm;
 using Stratus.Services.Ssm.CloudFormation;
 using Stratus.Services.Sts;
@@ -94,7 +96,8 @@ public sealed class StratusServices : IAsyncDisposable
         lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch, ecr,
             Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address, ec2);
 
-        var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, Log("rds.engine"), ec2);
+        var secretsManager = new SecretsManagerService(store, clock, options.DataDir);
+        var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, secretsManager, Log("rds.engine"), ec2);
 
         var apiGateway = new ApiGatewayService(store, clock);
         var credentials = new CredentialResolver(sources);
@@ -144,7 +147,10 @@ public sealed class StratusServices : IAsyncDisposable
             new EcrRepositoryProvider(ecr),
             new ApiGatewayAccountProvider(apiGateway),
             new CdkMetadataProvider(),
-        ]), address, Log("cloudformation.engine"), ssm, s3);
+            new SecretsManagerSecretProvider(secretsManager),
+            new SecretsManagerTargetAttachmentProvider(secretsManager, rds),
+            new SecretsManagerResourcePolicyProvider(secretsManager),
+        ]), new DynamicReferenceValues(ssm, secretsManager), address, Log("cloudformation.engine"), ssm, s3);
 
         var storageConsole = new StorageConsole(ecr, lambda, s3);
         IStratusService[] all =
@@ -157,6 +163,7 @@ public sealed class StratusServices : IAsyncDisposable
             new SsmApi(ssm, Log("ssm")),
             new KmsApi(kms, Log("kms")),
             new Ec2Api(ec2, Log("ec2")),
+            new SecretsManagerApi(secretsManager, Log("secretsmanager")),
         ];
         return new StratusServices(store, ephemeralWorkDir)
         {

@@ -27,11 +27,14 @@ public sealed class AccountsDatabaseFixture : IAsyncLifetime
     }
 
     /// <summary>A database of the test's own, so tests do not see each other's rows.</summary>
-    public async Task<AccountsDatabase> NewDatabaseAsync()
+    public async Task<AccountsDatabase> NewDatabaseAsync() => AccountsDatabase.FromVariables(await NewDatabaseVariablesAsync());
+
+    /// <summary>The MYSQL_* variables of a new database of the test's own.</summary>
+    public async Task<Func<string, string?>> NewDatabaseVariablesAsync()
     {
         var name = "accounts_" + Guid.NewGuid().ToString("N")[..12];
         await _server!.ExecuteAsync($"CREATE DATABASE {name}");
-        return AccountsDatabase.FromVariables(Variables(name, _port));
+        return Variables(name, _port);
     }
 
     public static Func<string, string?> Variables(string database, int port) => name => name switch

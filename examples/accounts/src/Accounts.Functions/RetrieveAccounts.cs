@@ -12,7 +12,7 @@ public sealed class RetrieveAccounts
 {
     public async Task<Stream> HandleAsync(Stream input)
     {
-        var accounts = await ReadAsync(AccountsDatabase.FromEnvironment(), CancellationToken.None);
+        var accounts = await ReadAsync(await AccountsDatabase.FromEnvironmentAsync(CancellationToken.None), CancellationToken.None);
         return new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(AccountsPage.Render(accounts, DateTimeOffset.UtcNow)));
     }
 

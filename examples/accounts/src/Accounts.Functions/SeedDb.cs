@@ -12,7 +12,7 @@ public sealed class SeedDb
 {
     public async Task<Stream> HandleAsync(Stream input)
     {
-        var summary = await SeedAsync(AccountsDatabase.FromEnvironment(), CancellationToken.None);
+        var summary = await SeedAsync(await AccountsDatabase.FromEnvironmentAsync(CancellationToken.None), CancellationToken.None);
         return new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(summary, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
     }
 

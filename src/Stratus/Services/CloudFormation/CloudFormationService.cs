@@ -30,14 +30,14 @@ public sealed partial class CloudFormationService : IDisposable
     private readonly IS3ObjectReader _objects;
     private readonly StratusAddress _address;
 
-    public CloudFormationService(StateStore store, TimeProvider clock, ResourceProviders providers, StratusAddress address, ILogger engineLogger,
-        IParameterStoreReader parameterStore, IS3ObjectReader objects)
+    public CloudFormationService(StateStore store, TimeProvider clock, ResourceProviders providers, IDynamicReferenceSource references,
+        StratusAddress address, ILogger engineLogger, IParameterStoreReader parameterStore, IS3ObjectReader objects)
     {
         _parameterStore = parameterStore;
         _objects = objects;
         _address = address;
         _store = new StackStore(store, clock);
-        _engine = new StackEngine(_store, providers, address, engineLogger);
+        _engine = new StackEngine(_store, providers, new DynamicReferences(references), address, engineLogger);
         MarkInterruptedOperations();
     }
 

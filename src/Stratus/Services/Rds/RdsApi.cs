@@ -181,6 +181,12 @@ public sealed class RdsApi : IStratusService, IDisposable
             ["DBInstanceStatus"] = i.Status,
             ["MasterUsername"] = i.MasterUsername,
             ["DBName"] = i.DbName,
+            ["MasterUserSecret"] = i.MasterUserSecret is not { } secret ? null : new JsonObject
+            {
+                ["SecretArn"] = secret.SecretArn,
+                ["SecretStatus"] = secret.SecretStatus,
+                ["KmsKeyId"] = secret.KmsKeyId,
+            },
             // Like RDS, an instance has no endpoint until its server first listens.
             ["Endpoint"] = i.Address is null ? null : new JsonObject
             {

@@ -46,6 +46,8 @@ public sealed record DbInstance
     public bool CopyTagsToSnapshot { get; init; }
     public RdsPendingChanges? Pending { get; init; }
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+    /// <summary>The secret holding the master password when RDS manages it (ManageMasterUserPassword).</summary>
+    public MasterUserSecret? MasterUserSecret { get; init; }
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:db:{Identifier}";
 }
@@ -124,6 +126,8 @@ public sealed record CreateInstanceRequest
     public string? EngineVersion { get; init; }
     public string? MasterUsername { get; init; }
     public string? MasterUserPassword { get; init; }
+    public bool? ManageMasterUserPassword { get; init; }
+    public string? MasterUserSecretKmsKeyId { get; init; }
     public string? DbName { get; init; }
     public int? AllocatedStorage { get; init; }
     public int? Port { get; init; }
@@ -149,6 +153,9 @@ public sealed record CreateInstanceRequest
         EngineVersion = input.String("EngineVersion"),
         MasterUsername = input.String("MasterUsername"),
         MasterUserPassword = input.String("MasterUserPassword"),
+        ManageMasterUserPassword = input.Bool("ManageMasterUserPassword"),
+        // CloudFormation names the key inside a MasterUserSecret property.
+        MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : input.String("MasterUserSecretKmsKeyId"),
         DbName = input.String("DBName"),
         AllocatedStorage = input.Int("AllocatedStorage"),
         Port = input.Int("Port"),
@@ -182,6 +189,9 @@ public sealed record ModifyInstanceRequest
 {
     public required string Identifier { get; init; }
     public string? MasterUserPassword { get; init; }
+    public bool? ManageMasterUserPassword { get; init; }
+    public bool? RotateMasterUserPassword { get; init; }
+    public string? MasterUserSecretKmsKeyId { get; init; }
     public string? InstanceClass { get; init; }
     public int? AllocatedStorage { get; init; }
     public bool ApplyImmediately { get; init; }
@@ -204,6 +214,10 @@ public sealed record ModifyInstanceRequest
         {
             Identifier = identifier,
             MasterUserPassword = input.String("MasterUserPassword"),
+            ManageMasterUserPassword = input.Bool("ManageMasterUserPassword") ?? (template ? false : null),
+            RotateMasterUserPassword = template ? null : input.Bool("RotateMasterUserPassword"),
+            // CloudFormation names the secret's key MasterUserSecret.KmsKeyId.
+            MasterUserSecretKmsKeyId = template ? input.Object("MasterUserSecret")?.String("KmsKeyId") : input.String("MasterUserSecretKmsKeyId"),
             InstanceClass = template ? input.Required("DBInstanceClass") : input.String("DBInstanceClass"),
             AllocatedStorage = input.Int("AllocatedStorage"),
             ApplyImmediately = template || (input.Bool("ApplyImmediately") ?? false),
@@ -222,6 +236,8 @@ public sealed record ModifyInstanceRequest
     public ModifyInstanceRequest ChangedFrom(ModifyInstanceRequest previous) => this with
     {
         MasterUserPassword = MasterUserPassword == previous.MasterUserPassword ? null : MasterUserPassword,
+        ManageMasterUserPassword = ManageMasterUserPassword == previous.ManageMasterUserPassword ? null : ManageMasterUserPassword,
+        MasterUserSecretKmsKeyId = MasterUserSecretKmsKeyId == previous.MasterUserSecretKmsKeyId ? null : MasterUserSecretKmsKeyId,
         InstanceClass = InstanceClass == previous.InstanceClass ? null : InstanceClass,
         AllocatedStorage = AllocatedStorage == previous.AllocatedStorage ? null : AllocatedStorage,
         BackupRetentionPeriod = BackupRetentionPeriod == previous.BackupRetentionPeriod ? null : BackupRetentionPeriod,

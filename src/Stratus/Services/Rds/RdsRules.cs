@@ -85,6 +85,28 @@ public static partial class RdsRules
             throw RdsErrors.InvalidValue($"MasterUsername {user} cannot be used as it is a reserved word used by the engine");
     }
 
+    /// <summary>ManageMasterUserPassword at creation: RDS makes the password, so none may be given.</summary>
+    public static void ManagedMasterPassword(bool managed, string? password, string? kmsKeyId)
+    {
+        if (managed && password is not null)
+            throw RdsErrors.InvalidCombination("You can't specify MasterUserPassword when ManageMasterUserPassword is turned on.");
+        if (!managed && kmsKeyId is not null)
+            throw RdsErrors.InvalidCombination("You can specify MasterUserSecretKmsKeyId only when ManageMasterUserPassword is turned on.");
+    }
+
+    /// <summary>ModifyDBInstance's master password members against whether RDS manages the password (and will after the change).</summary>
+    public static void ManagedMasterPasswordChange(bool manage, bool managedNow, ModifyInstanceRequest request)
+    {
+        if (manage && request.MasterUserPassword is not null)
+            throw RdsErrors.InvalidCombination("You can't specify MasterUserPassword when ManageMasterUserPassword is turned on.");
+        if (!manage && managedNow && request.MasterUserPassword is null)
+            throw RdsErrors.InvalidCombination("You must specify MasterUserPassword when you turn off ManageMasterUserPassword.");
+        if (request.RotateMasterUserPassword == true && !(manage && managedNow))
+            throw RdsErrors.InvalidCombination("You can rotate the master user password only for a DB instance whose password RDS manages (ManageMasterUserPassword).");
+        if (request.RotateMasterUserPassword == true && !request.ApplyImmediately)
+            throw RdsErrors.InvalidCombination("RotateMasterUserPassword requires ApplyImmediately.");
+    }
+
     public static void MasterPassword(string? password)
     {
         if (string.IsNullOrEmpty(password))

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.Ec2;
 using Stratus.Services.Rds.Engine;
+using Stratus.Services.SecretsManager;
 
 namespace Stratus.Services.Rds;
 
@@ -13,7 +15,7 @@ namespace Stratus.Services.Rds;
 /// change the recorded state at once (creating, rebooting, ...) and the engine work runs in the
 /// background, one operation per instance at a time, ending in available (or failed, with an event).
 /// </summary>
-public sealed class RdsService : IDisposable
+public sealed class RdsService : IDisposable, ISecretOwner
 {
     private const int MaxEvents = 2000;
     private const int MaxRestartsPerWindow = 5;
@@ -34,13 +36,17 @@ public sealed class RdsService : IDisposable
     private readonly ConcurrentDictionary<string, List<DateTimeOffset>> _restarts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, byte> _background = new();
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly RdsMasterUserSecrets _masterUserSecrets;
 
-    public RdsService(StateStore store, TimeProvider clock, MariaDbInstallation? installation, string? dataDir, string stratusHost, ILogger logger, IVpcNetwork network)
+    public RdsService(StateStore store, TimeProvider clock, MariaDbInstallation? installation, string? dataDir, string stratusHost,
+        SecretsManagerService secrets, ILogger logger, IVpcNetwork network)
     {
         _clock = clock;
         _network = network;
         _subnetGroups = new ResourceTable<DbSubnetGroup>(store, "rds.subnetGroups");
         _logger = logger;
+        _masterUserSecrets = new RdsMasterUserSecrets(secrets);
+        secrets.RegisterOwner(RdsMasterUserSecrets.OwningService, this);
         _instances = new ResourceTable<DbInstance>(store, "rds.instances");
         _snapshots = new ResourceTable<DbSnapshot>(store, "rds.snapshots");
         _events = new ResourceTable<RdsEvent>(store, "rds.events");
@@ -70,7 +76,9 @@ public sealed class RdsService : IDisposable
         var port = request.Port ?? RdsRules.DefaultPort;
         RdsRules.Port(port);
         RdsRules.MasterUsername(request.MasterUsername);
-        RdsRules.MasterPassword(request.MasterUserPassword);
+        var managed = request.ManageMasterUserPassword == true;
+        RdsRules.ManagedMasterPassword(managed, request.MasterUserPassword, request.MasterUserSecretKmsKeyId);
+        if (!managed) RdsRules.MasterPassword(request.MasterUserPassword);
         RdsRules.DbName(request.DbName);
         var subnetGroup = GetSubnetGroup(scope, request.SubnetGroupName);
         var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
@@ -105,7 +113,10 @@ public sealed class RdsService : IDisposable
         if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsErrors.InstanceAlreadyExists();
 
         var user = instance.MasterUsername;
-        var password = request.MasterUserPassword!;
+        // ManageMasterUserPassword: RDS makes the password and keeps it only in the secret it creates.
+        var password = managed ? RdsMasterUserSecrets.NewPassword() : request.MasterUserPassword!;
+        if (managed)
+            instance = UpdateInstance(instance, i => i with { MasterUserSecret = _masterUserSecrets.Create(scope, i, password, request.MasterUserSecretKmsKeyId) });
         RunForInstance(instance, "creation", async (current, token) =>
         {
             var server = fleet.Server(current.ResourceId);
@@ -153,6 +164,8 @@ public sealed class RdsService : IDisposable
                 throw RdsErrors.InvalidValue($"Invalid storage size: allocated storage can't be reduced from {instance.AllocatedStorage} to {storage}.");
         }
         if (request.MasterUserPassword is not null) RdsRules.MasterPassword(request.MasterUserPassword);
+        var manage = request.ManageMasterUserPassword ?? instance.MasterUserSecret is not null;
+        RdsRules.ManagedMasterPasswordChange(manage, instance.MasterUserSecret is not null, request);
         if (request.Port is { } newPort) RdsRules.Port(newPort);
         if (request.VpcSecurityGroupIds is { Count: > 0 } newGroups) SecurityGroups(scope, newGroups, SubnetGroupOf(instance).VpcId);
         if (request.NewIdentifier is not null && !request.NewIdentifier.Equals(instance.Identifier, StringComparison.OrdinalIgnoreCase))
@@ -160,20 +173,22 @@ public sealed class RdsService : IDisposable
         if (instance.Status != "available")
             throw RdsErrors.InvalidInstanceState($"Database instance is not in available state.");
 
-        if (request.MasterUserPassword is { } password)
+        if (request.MasterUserPassword is { } password) await SetMasterPasswordAsync(instance, password);
+        if (manage && instance.MasterUserSecret is null)
         {
-            var gate = OperationLock(instance.ResourceId);
-            await gate.WaitAsync();
-            try
-            {
-                await RequireFleet().Server(instance.ResourceId).ExecuteAsync("ALTER USER @user IDENTIFIED BY @password",
-                    new Dictionary<string, object?> { ["@user"] = instance.MasterUsername, ["@password"] = password });
-            }
-            finally
-            {
-                gate.Release();
-            }
-            Event(instance, "Reset master credentials", "configuration change");
+            var generated = RdsMasterUserSecrets.NewPassword();
+            instance = UpdateInstance(instance, i => i with { MasterUserSecret = _masterUserSecrets.Create(scope, i, generated, request.MasterUserSecretKmsKeyId) });
+            await SetMasterPasswordAsync(instance, generated);
+        }
+        else if (!manage && instance.MasterUserSecret is { } unmanaged)
+        {
+            _masterUserSecrets.Delete(scope, unmanaged);
+            instance = UpdateInstance(instance, i => i with { MasterUserSecret = null });
+        }
+        else if (request.RotateMasterUserPassword == true && instance.MasterUserSecret is { } secret)
+        {
+            // Secrets Manager makes the new version, calls back ApplyRotationAsync to set it in MariaDB, then makes it AWSCURRENT.
+            await _masterUserSecrets.RotateAsync(scope, secret, _shutdown.Token);
         }
 
         var changesResources = request.InstanceClass is not null || request.AllocatedStorage is not null;
@@ -195,6 +210,36 @@ public sealed class RdsService : IDisposable
         if (request.Port is { } port && port != updated.Port) return MovePort(updated, port);
         return updated;
     }
+
+    private async Task SetMasterPasswordAsync(DbInstance instance, string password)
+    {
+        var gate = OperationLock(instance.ResourceId);
+        await gate.WaitAsync();
+        try
+        {
+            await RequireFleet().Server(instance.ResourceId).ExecuteAsync("ALTER USER @user IDENTIFIED BY @password",
+                new Dictionary<string, object?> { ["@user"] = instance.MasterUsername, ["@password"] = password });
+        }
+        finally
+        {
+            gate.Release();
+        }
+        Event(instance, "Reset master credentials", "configuration change");
+    }
+
+    /// <summary>RotateSecret on a master user secret (or ModifyDBInstance RotateMasterUserPassword): the new password set in MariaDB before it becomes AWSCURRENT.</summary>
+    async Task ISecretOwner.ApplyRotationAsync(Scope scope, Secret secret, string newSecretString, CancellationToken cancellation)
+    {
+        var instance = _instances.Values.FirstOrDefault(i => i.AccountId == scope.AccountId && i.Region == scope.Region && i.MasterUserSecret?.SecretArn == secret.Arn)
+            ?? throw new AwsException("InvalidRequestException", "The DB instance this master user secret belongs to no longer exists.");
+        if (instance.Status != "available") throw RdsErrors.InvalidInstanceState("Database instance is not in available state.");
+        await SetMasterPasswordAsync(instance, RdsMasterUserSecrets.Password(newSecretString));
+    }
+
+    string ISecretOwner.RotatedValue(string currentSecretString) =>
+        RdsMasterUserSecrets.SecretString(
+            JsonNode.Parse(currentSecretString)?["username"]?.GetValue<string>() ?? throw new AwsException("InvalidRequestException", "The master user secret has no username."),
+            RdsMasterUserSecrets.NewPassword());
 
     /// <summary>A port change restarts the server on the new port, as RDS does, whatever ApplyImmediately says.</summary>
     private DbInstance MovePort(DbInstance instance, int port)
@@ -290,6 +335,8 @@ public sealed class RdsService : IDisposable
         {
             await RequireFleet().StopAsync(current.ResourceId);
             if (snapshot is not null) CopyToSnapshot(current, snapshot);
+            // As RDS, the master user secret it manages goes with the instance.
+            if (current.MasterUserSecret is { } secret) _masterUserSecrets.Delete(scope, secret);
             await FinishDeletionAsync(current);
         }, removesInstance: true);
         return instance;

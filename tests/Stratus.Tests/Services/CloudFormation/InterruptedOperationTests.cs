@@ -7,6 +7,8 @@ using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation;
 using Stratus.Services.CloudFormation.Resources;
+using Stratus.Services.SecretsManager;
+using Stratus.Services.SecretsManager.CloudFormation;
 
 namespace Stratus.Tests.Services.CloudFormation;
 
@@ -45,8 +47,7 @@ public sealed class InterruptedOperationTests : IDisposable
 
         using (var store = StateStore.Open(_dataDir))
         using (var s3 = new S3Service(store, TimeProvider.System, Path.Combine(_dataDir, "s3"), TimeSpan.FromHours(1)))
-        using (var cfn = new CloudFormationService(store, TimeProvider.System, new ResourceProviders([]), StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance,
-            new SsmService(store, TimeProvider.System, new KmsService(store, TimeProvider.System, null)), s3))
+        using (var cfn = NewCloudFormation(store, s3, new SsmService(store, TimeProvider.System, new KmsService(store, TimeProvider.System, null))))
         {
             var stack = cfn.Find(Scope.Of("000000000000", "us-east-1"), "cut-short");
             Assert.Equal(statusAfterStart, stack.Status);
@@ -58,4 +59,8 @@ public sealed class InterruptedOperationTests : IDisposable
             }
         }
     }
+
+    private static CloudFormationService NewCloudFormation(StateStore store, S3Service s3, SsmService ssm) =>
+        new(store, TimeProvider.System, new ResourceProviders([]), new DynamicReferenceValues(ssm, new SecretsManagerService(store, TimeProvider.System, null)),
+            StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance, ssm, s3);
 }

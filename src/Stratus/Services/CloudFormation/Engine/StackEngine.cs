@@ -27,15 +27,17 @@ public sealed class StackEngine : IDisposable
     // One operation per stack at a time (StackStore.Begin ensures it), so the stack id finds it.
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
 
-    public StackEngine(StackStore store, ResourceProviders providers, StratusAddress address, ILogger logger)
+    public StackEngine(StackStore store, ResourceProviders providers, DynamicReferences references, StratusAddress address, ILogger logger)
     {
         _store = store;
         _providers = providers;
+        _references = references;
         _address = address;
         _logger = logger;
     }
 
     private readonly StratusAddress _address;
+    private readonly DynamicReferences _references;
     private readonly ILogger _logger;
 
     /// <summary>Runs an operation whose starting status is already recorded; anything unexpected fails the stack rather than leaving it in progress.</summary>
@@ -124,7 +126,7 @@ public sealed class StackEngine : IDisposable
         {
             var provider = Provider(definition.Type);
             var properties = Properties(definition, evaluator);
-            var created = await provider.CreateAsync(Request(stackId, definition.LogicalId, properties), cancellation);
+            var created = await provider.CreateAsync(Request(stackId, definition.LogicalId, properties, definition.Type), cancellation);
             live[definition.LogicalId] = created;
             var json = properties.ToJsonString();
             _store.AddEvent(_store.Stack(stackId), definition.LogicalId, created.PhysicalId, definition.Type, StackStatus.CreateInProgress,
@@ -259,7 +261,7 @@ public sealed class StackEngine : IDisposable
             var previous = existing.Properties is { } json ? JsonNode.Parse(json) as JsonObject ?? [] : [];
             if (existing.Type == definition.Type && JsonNode.DeepEquals(previous, properties)) return true;
             var propertiesJson = properties.ToJsonString();
-            var request = Request(stackId, definition.LogicalId, properties);
+            var request = Request(stackId, definition.LogicalId, properties, definition.Type);
             var replace = existing.Type != definition.Type
                 || provider.ReplacedOnChange.Any(name => !JsonNode.DeepEquals(previous[name], properties[name]));
             ProvisionedResource result;
@@ -278,7 +280,8 @@ public sealed class StackEngine : IDisposable
             {
                 _store.SetResource(stackId, existing with { Status = StackStatus.UpdateInProgress, StatusReason = null, Timestamp = _store.Now });
                 undo.Push(new UndoUpdate(existing, propertiesJson));
-                result = await provider.UpdateAsync(request, new ProvisionedResource(existing.PhysicalId, existing.Attributes), previous, cancellation);
+                result = await provider.UpdateAsync(request, new ProvisionedResource(existing.PhysicalId, existing.Attributes),
+                    Resolved(stackId, definition.Type, previous), cancellation);
             }
             live[definition.LogicalId] = result;
             var updated = existing with
@@ -321,8 +324,8 @@ public sealed class StackEngine : IDisposable
                 {
                     var oldProperties = JsonNode.Parse(previous.Properties ?? "{}") as JsonObject ?? [];
                     var newProperties = JsonNode.Parse(update.NewProperties) as JsonObject ?? [];
-                    var restored = await Provider(previous.Type).UpdateAsync(Request(stackId, previous.LogicalId, oldProperties),
-                        new ProvisionedResource(previous.PhysicalId!, previous.Attributes), newProperties, cancellation);
+                    var restored = await Provider(previous.Type).UpdateAsync(Request(stackId, previous.LogicalId, oldProperties, previous.Type),
+                        new ProvisionedResource(previous.PhysicalId!, previous.Attributes), Resolved(stackId, previous.Type, newProperties), cancellation);
                     _store.SetResource(stackId, previous with { Attributes = restored.Attributes, Status = StackStatus.UpdateComplete, Timestamp = _store.Now });
                     return true;
                 }
@@ -383,7 +386,7 @@ public sealed class StackEngine : IDisposable
         try
         {
             if (_providers.Find(resource.Type) is { } provider && resource.PhysicalId is not null)
-                await provider.DeleteAsync(Request(stackId, resource.LogicalId, JsonNode.Parse(resource.Properties ?? "{}") as JsonObject ?? [], policy),
+                await provider.DeleteAsync(Request(stackId, resource.LogicalId, JsonNode.Parse(resource.Properties ?? "{}") as JsonObject ?? [], deletionPolicy: policy),
                     new ProvisionedResource(resource.PhysicalId, resource.Attributes), cancellation);
             var current = _store.Stack(stackId).Resources.GetValueOrDefault(resource.LogicalId);
             if (current?.PhysicalId == resource.PhysicalId)
@@ -484,10 +487,23 @@ public sealed class StackEngine : IDisposable
     private static JsonObject Properties(ResourceDefinition definition, TemplateEvaluator evaluator) =>
         evaluator.Evaluate(definition.Properties) as JsonObject ?? [];
 
-    private ResourceRequest Request(string stackId, string logicalId, JsonObject properties, string? deletionPolicy = null)
+    /// <summary>
+    /// A provider call's request. Given the resource type, its dynamic references are resolved here, in the
+    /// copy the provider sees; the stack records the properties as written. Deletes pass none: they need no
+    /// values, and a referenced secret may already be gone.
+    /// </summary>
+    private ResourceRequest Request(string stackId, string logicalId, JsonObject properties, string? resolveForType = null, string? deletionPolicy = null)
     {
         var stack = _store.Stack(stackId);
+        if (resolveForType is not null) properties = Resolved(stackId, resolveForType, properties);
         return new ResourceRequest(stack.AccountId, stack.Region, stack.StackName, logicalId, properties) { DeletionPolicy = deletionPolicy };
+    }
+
+    /// <summary>Properties with their dynamic references resolved; an update's previous properties too, so providers compare like with like.</summary>
+    private JsonObject Resolved(string stackId, string type, JsonObject properties)
+    {
+        var stack = _store.Stack(stackId);
+        return _references.Resolve(Scope.Of(stack.AccountId, stack.Region), type, properties);
     }
 
     /// <summary>A resource failure as CloudFormation reports it: the service's message, code and status.</summary>

@@ -84,11 +84,16 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
         }
     }
 
-    private static ProvisionedResource Provisioned(DbInstance instance) => new(instance.Identifier, new Dictionary<string, string>
+    private static ProvisionedResource Provisioned(DbInstance instance)
     {
-        ["Endpoint.Address"] = instance.Address ?? "",
-        ["Endpoint.Port"] = instance.Port.ToString(CultureInfo.InvariantCulture),
-        ["DBInstanceArn"] = instance.Arn,
-        ["DbiResourceId"] = instance.ResourceId,
-    });
+        var attributes = new Dictionary<string, string>
+        {
+            ["Endpoint.Address"] = instance.Address ?? "",
+            ["Endpoint.Port"] = instance.Port.ToString(CultureInfo.InvariantCulture),
+            ["DBInstanceArn"] = instance.Arn,
+            ["DbiResourceId"] = instance.ResourceId,
+        };
+        if (instance.MasterUserSecret is { } secret) attributes["MasterUserSecret.SecretArn"] = secret.SecretArn;
+        return new ProvisionedResource(instance.Identifier, attributes);
+    }
 }

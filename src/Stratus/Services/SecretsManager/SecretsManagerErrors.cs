@@ -1,0 +1,59 @@
+using Stratus.Protocols;
+
+namespace Stratus.Services.SecretsManager;
+
+/// <summary>Secrets Manager's errors, worded as Secrets Manager words them.</summary>
+public static class SecretsManagerErrors
+{
+    public static AwsException SecretNotFound() =>
+        new("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+
+    public static AwsException ValueNotFoundForStage(string stage) =>
+        new("ResourceNotFoundException", $"Secrets Manager can't find the specified secret value for staging label: {stage}");
+
+    public static AwsException ValueNotFoundForVersion(string versionId) =>
+        new("ResourceNotFoundException", $"Secrets Manager can't find the specified secret value for VersionId: {versionId}");
+
+    public static AwsException SecretExists(string name) =>
+        new("ResourceExistsException", $"The operation failed because the secret {name} already exists.");
+
+    public static AwsException VersionExists() =>
+        new("ResourceExistsException", "You can't modify an existing version, you can only create a new version.");
+
+    public static AwsException MarkedForDeletion() =>
+        new("InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion.");
+
+    public static AwsException NameScheduledForDeletion() =>
+        new("InvalidRequestException", "You can't create this secret because a secret with this name is already scheduled for deletion.");
+
+    public static AwsException ManagedByService(string service) =>
+        new("InvalidRequestException", $"You can't modify this secret because it's managed by {service}. Change it through {service}.");
+
+    public static AwsException RotationNotBuilt() =>
+        new("InvalidRequestException", "Stratus does not run rotation Lambda functions: RotateSecret rotates only secrets that RDS manages (ManageMasterUserPassword).");
+
+    public static AwsException NotConfiguredForRotation() =>
+        new("InvalidRequestException", "You can't cancel rotation for a secret that isn't configured for rotation.");
+
+    public static AwsException InvalidParameter(string message) => new("InvalidParameterException", message);
+
+    public static AwsException InvalidName() =>
+        InvalidParameter("Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!");
+
+    public static AwsException BothValues() =>
+        InvalidParameter("You can't specify both a binary secret value and a string secret value in the same secret.");
+
+    public static AwsException RecoveryWindowOutOfRange() =>
+        InvalidParameter("The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).");
+
+    public static AwsException ForceDeleteWithRecoveryWindow() =>
+        InvalidParameter("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
+
+    public static AwsException InvalidNextToken() => new("InvalidNextTokenException", "The NextToken value is not valid.");
+
+    public static AwsException MalformedPolicy(string problem) =>
+        new("MalformedPolicyDocumentException", $"The resource policy is not valid: {problem}");
+
+    public static AwsException PublicPolicy() =>
+        new("PublicPolicyException", "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the secret.");
+}
