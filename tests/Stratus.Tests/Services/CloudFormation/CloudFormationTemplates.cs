@@ -5,7 +5,7 @@ namespace Stratus.Tests.Services.CloudFormation;
 /// <summary>The template files the CloudFormation tests deploy (all cfn-lint clean).</summary>
 public static class CloudFormationTemplates
 {
-    public static string Directory { get; } = Path.Combine(RepoPaths.Root, "tests", "Stratus.Tests", "CloudFormation", "Templates");
+    public static string Directory { get; } = Path.Combine(RepoPaths.Root, "tests", "Stratus.Tests", "Services", "CloudFormation", "Fixtures");
 
     public static string PathOf(string name) => Path.Combine(Directory, name);
 
