@@ -346,11 +346,19 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
         framing.Add(RawAsync("unsigned form bad chunk", "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nAction=ListRoles\r\n0\r\n\r\n"));
         framing.Add(RawAsync("unsigned form short body", "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nAction=ListRoles"));
 
+        // S3 streams object bodies itself instead of reading them whole: the same framing faults, on a bucket that exists.
+        var (_, bucket) = await RawAsync("s3 bucket", $"PUT /corpus-framing HTTP/1.1\r\nHost: localhost\r\nAuthorization: {Scope("s3")}\r\nContent-Length: 0\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", bucket);
+        var s3Object = $"PUT /corpus-framing/object HTTP/1.1\r\nHost: localhost\r\nAuthorization: {Scope("s3")}\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n";
+        framing.Add(RawAsync("s3 object body shorter than Content-Length", s3Object + "Content-Length: 100\r\n\r\n{\"a\":1}"));
+        framing.Add(RawAsync("s3 object bad chunk size", s3Object + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"));
+
         var results = await Task.WhenAll(framing);
         var failures = results.Where(r => !r.Item2.StartsWith("HTTP/1.1 4", StringComparison.Ordinal)).Select(r => $"{r.Item1}: {r.Item2}").ToList();
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         foreach (var refused in new[] { "iam 100 MB Content-Length", "unsigned 100 MB form", "monitoring past 1 MiB by Content-Length", "monitoring past 1 MiB while streaming" })
             Assert.Contains(results, r => r.Item1 == refused && r.Item2.StartsWith("HTTP/1.1 413", StringComparison.Ordinal));
+        Assert.Contains(results, r => r.Item1 == "s3 object body shorter than Content-Length" && r.Item2.Contains("<Code>RequestTimeout</Code>", StringComparison.Ordinal));
         await AssertHealthyAsync(RawHeads.Select(h => h.Service).ToArray());
     }
 

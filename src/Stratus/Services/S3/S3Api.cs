@@ -189,15 +189,30 @@ public sealed class S3Api : IStratusService, IDisposable
     private OperationTable Operations()
     {
         var table = new OperationTable();
-        void Add(string name, Func<S3Request, Task<OperationResult>> handler) => table.Add(name, input =>
+        void Add(string name, Func<S3Request, Task<OperationResult>> handler) => table.Add(name, async input =>
         {
-            // Anonymous access would need bucket policies evaluated for the public; Stratus refuses it, as S3 does by default.
-            if (input.Call.AccessKeyId is null) throw S3Errors.AccessDenied("Anonymous access is not allowed: sign the request or use a presigned URL.");
+            var http = input.Call.Http;
+            if (input.Call.AccessKeyId is null)
+            {
+                // SigV2 query presigning (AWSAccessKeyId, Signature, Expires) is what boto3 still writes for S3 unless told s3v4.
+                if (http.Request.Query.ContainsKey("AWSAccessKeyId") && http.Request.Query.ContainsKey("Signature"))
+                    throw S3Errors.SigV2PresignNotServed();
+                // Anonymous access would need bucket policies evaluated for the public; Stratus refuses it, as S3 does by default.
+                throw S3Errors.AccessDenied("Anonymous access is not allowed: sign the request or use a presigned URL.");
+            }
             var scope = new Scope(input.Call.AccountId, input.Call.Region, input.Call.RequestId)
             {
                 PrincipalArn = input.Call.PrincipalArn, PrincipalId = input.Call.PrincipalId,
             };
-            return handler(new S3Request(input.Call.Http, scope, input.String("Bucket") ?? "", input.String("Key") ?? ""));
+            try
+            {
+                return await handler(new S3Request(http, scope, input.String("Bucket") ?? "", input.String("Key") ?? ""));
+            }
+            catch (Exception e) when (e is BadHttpRequestException or IOException && !http.RequestAborted.IsCancellationRequested)
+            {
+                // A streamed body that stopped short of its Content-Length or broke mid-chunk: the client's fault, as S3 answers it.
+                throw S3Errors.BodyUnreadable(e);
+            }
         });
         void AddSync(string name, Func<S3Request, OperationResult> handler) => Add(name, r => Task.FromResult(handler(r)));
 

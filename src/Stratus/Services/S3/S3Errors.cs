@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Http;
 using Stratus.Protocols;
 
 namespace Stratus.Services.S3;
@@ -54,6 +55,14 @@ public static class S3Errors
         Error("InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.", 400);
     public static AwsException SignatureDoesNotMatch(string detail) =>
         Error("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method. " + detail, 403);
+    public static AwsException SigV2PresignNotServed() => Error("AccessDenied",
+        "Stratus serves SigV4 presigned URLs (X-Amz-Algorithm=AWS4-HMAC-SHA256) only; this URL is presigned with Signature Version 2. Presign with SigV4 (boto3: Config(signature_version=\"s3v4\")).", 403);
+
+    /// <summary>S3's answer when the request body stops before its Content-Length and the wait times out, or breaks mid-stream.</summary>
+    public static AwsException BodyUnreadable(Exception e) => e is BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout }
+        ? Error("RequestTimeout", "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.", 400)
+        : Error("IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.", 400);
+
     public static AwsException AccessDenied(string message = "Access Denied") => Error("AccessDenied", message, 403);
     public static AwsException MethodNotAllowed(string method, string resourceType) =>
         Error("MethodNotAllowed", "The specified method is not allowed against this resource.", 405, ("Method", method), ("ResourceType", resourceType));

@@ -140,7 +140,7 @@ public sealed class CloudWatchProtocolTests(StratusFixture stratus) : IClassFixt
             cw.tag_resource(ResourceARN=arn, Tags=[{"Key": "team", "Value": "shop"}, {"Key": "tier", "Value": "1"}])
             cw.untag_resource(ResourceARN=arn, TagKeys=["tier"])
             out["tags"] = cw.list_tags_for_resource(ResourceARN=arn)["Tags"]
-            out["by_state"] = [a["AlarmName"] for a in cw.describe_alarms(StateValue="ALARM")["MetricAlarms"]]
+            out["by_state"] = [a["AlarmName"] for a in cw.describe_alarms(AlarmNamePrefix="orders-", StateValue="ALARM")["MetricAlarms"]]
             cw.disable_alarm_actions(AlarmNames=["orders-errors"])
             out["actions_disabled"] = cw.describe_alarms(AlarmNames=["orders-errors"])["MetricAlarms"][0]["ActionsEnabled"]
             cw.enable_alarm_actions(AlarmNames=["orders-errors"])

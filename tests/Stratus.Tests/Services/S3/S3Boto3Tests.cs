@@ -267,6 +267,12 @@ public sealed class S3Boto3Tests(StratusFixture stratus) : IClassFixture<Stratus
             anonymous.request("GET", "/presigned/up/load.txt")
             response = anonymous.getresponse()
             out["anonymous"] = [response.status, response.read().decode()]
+            v2_url = boto3.client("s3", endpoint_url=URL, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
+                                  config=Config(signature_version="s3")).generate_presigned_url("get_object", Params={"Bucket": "presigned", "Key": "up/load.txt"})
+            try:
+                urllib.request.urlopen(v2_url)
+            except urllib.error.HTTPError as e:
+                out["sigv2"] = [e.code, e.read().decode()]
             """);
 
         Assert.Equal(200, r["put"]!.GetValue<int>());
@@ -276,6 +282,9 @@ public sealed class S3Boto3Tests(StratusFixture stratus) : IClassFixture<Stratus
         Assert.Equal(200, r["vhost_aws"]![0]!.GetValue<int>());
         Assert.Equal(403, r["anonymous"]![0]!.GetValue<int>());
         Assert.Contains("<Code>AccessDenied</Code>", r["anonymous"]![1]!.GetValue<string>());
+        // Signature Version 2 presigning is not served: refused by name, not as if the URL were anonymous.
+        Assert.Equal(403, r["sigv2"]![0]!.GetValue<int>());
+        Assert.Contains("Signature Version 2", r["sigv2"]![1]!.GetValue<string>());
     }
 
     [Fact]
