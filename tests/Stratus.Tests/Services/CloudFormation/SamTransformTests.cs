@@ -101,6 +101,32 @@ public sealed class SamTransformTests
     }
 
     [Fact]
+    public void A_stage_name_that_is_not_alphanumeric_names_the_stage_and_permissions_by_its_hash_as_sam_does()
+    {
+        var resources = Resources("""
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              Api:
+                Type: AWS::Serverless::Api
+                Properties:
+                  StageName: demo-cct
+              Fn:
+                Type: AWS::Serverless::Function
+                Properties:
+                  InlineCode: x
+                  Handler: index.handler
+                  Runtime: python3.11
+                  Events:
+                    Get:
+                      Type: Api
+                      Properties: {RestApiId: !Ref Api, Path: /, Method: get}
+            """);
+        // e81283d498 is the start of SHA-1("demo-cct"), the suffix SAM's translator gives both.
+        Assert.Equal("AWS::ApiGateway::Stage", (string?)resources["ApiStagee81283d498"]!["Type"]);
+        Assert.Equal("AWS::Lambda::Permission", (string?)resources["FnGetPermissione81283d498"]!["Type"]);
+    }
+
+    [Fact]
     public void Globals_merge_maps_append_lists_and_let_the_resource_override_scalars()
     {
         var resources = Resources("""

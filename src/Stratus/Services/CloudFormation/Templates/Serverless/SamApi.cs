@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -22,9 +24,6 @@ public static partial class SamApi
     ];
 
     private static readonly string[] AllMethods = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
-
-    [GeneratedRegex("[^A-Za-z0-9]")]
-    private static partial Regex NonAlphanumeric();
 
     [GeneratedRegex(@"\{[^}]*\}")]
     private static partial Regex PathParameter();
@@ -100,13 +99,26 @@ public static partial class SamApi
             if (p[name] is { } value) stage[name] = value.DeepClone();
         if (p["Tags"] is JsonObject tags)
             stage["Tags"] = new JsonArray(tags.Select(t => (JsonNode)new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value?.DeepClone() }).ToArray());
-        var stageSuffix = NonAlphanumeric().Replace(stageName, "");
-        output[id + stageSuffix + "Stage"] = SamTransform.Resource("AWS::ApiGateway::Stage", stage, raw);
+        output[NamedAfterStage(id + "Stage", stageName, alphanumericForm: id + stageName + "Stage")] =
+            SamTransform.Resource("AWS::ApiGateway::Stage", stage, raw);
 
         foreach (var binding in bindings)
-            output[binding.FunctionId + binding.EventId + "Permission" + (id == ImplicitApiId ? ImplicitStageName : stageSuffix)] =
-                Permission(id, binding);
+        {
+            var permissionPrefix = binding.FunctionId + binding.EventId + "Permission";
+            var suffix = id == ImplicitApiId ? ImplicitStageName : stageName;
+            output[NamedAfterStage(permissionPrefix, suffix, alphanumericForm: permissionPrefix + suffix)] = Permission(id, binding);
+        }
     }
+
+    /// <summary>
+    /// A logical id carrying a stage name: the name itself when it is only letters and digits, otherwise (a
+    /// name like "demo-cct" cannot be part of a logical id) the prefix and the first 10 hex digits of the
+    /// SHA-1 of the name, as SAM's logical id generator makes them.
+    /// </summary>
+    private static string NamedAfterStage(string hashedPrefix, string stageName, string alphanumericForm) =>
+        stageName.Length > 0 && stageName.All(char.IsLetterOrDigit)
+            ? alphanumericForm
+            : hashedPrefix + Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(stageName)))[..10];
 
     private static JsonObject Generated(JsonObject p, bool openApi3)
     {
