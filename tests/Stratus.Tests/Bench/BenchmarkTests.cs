@@ -14,7 +14,7 @@ public sealed class BenchmarkTests
         try
         {
             var run = await Clients.RunAsync("python3", [Path.Combine(RepoPaths.Root, "bench", "bench.py"), "--quick", "--output", output],
-                // A guard against a hang, not a timing: bench/run --quick takes a few minutes on a quiet machine, far longer on a loaded one.
+                // A guard against a hang, not a timing: bench/run --quick takes about 6 minutes on a quiet machine, far longer on a loaded one.
                 "", TimeSpan.FromMinutes(30), new Dictionary<string, string> { ["STRATUS_DLL"] = RepoPaths.StratusDll });
             Assert.True(run.ExitCode == 0, run.ToString());
 
@@ -28,6 +28,22 @@ public sealed class BenchmarkTests
             Assert.Contains("<!-- bench/images: begin -->", table);
             Assert.Matches(@"\| skopeo push, \d+ MB \| [\d.]+ \([\d.]+-[\d.]+\) \| [\d.]+ \([\d.]+-[\d.]+\) \| [\d.]+x \|", table);
             Assert.Matches(@"\| cold start, image unpacked \| \d+ \(\d+-\d+\) \| \d+", table);
+            // S3 (bench/s3.py): its own section, Stratus beside moto (whose cell may be n/a with its reason) and the disk,
+            // and Stratus's memory around a big object, with a verdict for each of issue #17's targets.
+            Assert.Contains("<!-- bench/s3: begin -->", table);
+            foreach (var operation in new[] { "PutObject", "GetObject" })
+            foreach (var connections in new[] { 1, 16 })
+            {
+                foreach (var size in new[] { "1 KB", "1 MB" })
+                foreach (var path in new[] { "boto3", "replayed" })
+                    Assert.Matches($@"\| {operation} {size}, {connections} conn, {path} \| \d+ \(\d+-\d+\) \| (\d+ \(\d+-\d+\)|n/a) \|", table);
+                foreach (var path in new[] { "boto3", "curl, presigned URL" })
+                    Assert.Matches($@"\| {operation} 10 MB, {connections} conn, {path} \| \d+ \(\d+-\d+\) \| (\d+ \(\d+-\d+\)|n/a) \| \d+ \(\d+-\d+\) \| [\d.]+x \| (yes|no) \|", table);
+                Assert.Matches($@"\| {operation} 256 MB \| \d+ \| \d+ \| \d+ \| [\d.]+ \| (yes|no) \|", table);
+            }
+            Assert.Matches(@"- small objects replayed, Stratus at least 20x moto's throughput: (met on every row|missed or n/a on \d+ of 8)", table);
+            Assert.Matches(@"- large objects, Stratus at least half the disk's throughput: (met on every row|missed or n/a on \d+ of 8)", table);
+            Assert.Matches(@"- Stratus's memory flat while the big object moves [^:]+: PutObject (yes|no), GetObject (yes|no)\.", table);
 
             // Every new operation has a measured Stratus cell through boto3 and replayed at both connection counts;
             // moto's cell may be n/a (a refusal, with its reason below the table) but never missing.
