@@ -42,15 +42,7 @@ public sealed class MetricStore : IDisposable
     private readonly ConcurrentDictionary<string, MetricSeries> _series = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Series, long Block), byte> _dirty = new();
     private readonly StateStore _store;
-    private readonly Lock _flushGate = new();
-    /// <summary>Recording (shared) against a fold's snapshot (exclusive): each journal generation's points are in the fold or after it, never both.</summary>
-    private readonly ReaderWriterLockSlim _foldGate = new();
-    private readonly CommitJournal? _journal;
-    private readonly GroupCommit? _commits;
-    /// <summary>The writes of a fold that failed, written first by the next one (later writes of a block win).</summary>
-    private readonly List<StoreWrite> _unwritten = [];
-    /// <summary>The last journal generation a fold committed.</summary>
-    private long _folded = -1;
+    private readonly JournaledState? _journal;
 
     public MetricStore(StateStore store)
     {
@@ -69,9 +61,7 @@ public sealed class MetricStore : IDisposable
                 series.LastPublished = Max(series.LastPublished, DateTimeOffset.FromUnixTimeSeconds(slot.Time));
             }
         }
-        if (store.DataDir is null) return;
-        _journal = CommitJournal.Open(store, store.DataDir, Collection, Replay);
-        _commits = new GroupCommit(_journal.Sync);
+        _journal = JournaledState.Open(store, Collection, Replay);
     }
 
     /// <summary>Adds a data point; false when the store is full of other metrics.</summary>
@@ -80,7 +70,7 @@ public sealed class MetricStore : IDisposable
         if (_journal is null) return RecordInMemory(identity, timestamp, unit, highResolution, add);
         var point = new MetricAggregate();
         add(point);
-        _foldGate.EnterReadLock();
+        _journal.EnterRecording();
         try
         {
             if (!RecordInMemory(identity, timestamp, unit, highResolution, slot => slot.Merge(point))) return false;
@@ -91,7 +81,7 @@ public sealed class MetricStore : IDisposable
         }
         finally
         {
-            _foldGate.ExitReadLock();
+            _journal.ExitRecording();
         }
     }
 
@@ -167,7 +157,7 @@ public sealed class MetricStore : IDisposable
     }
 
     /// <summary>Completes once every data point recorded before the call is synced to the journal (group commit); at once without a state file.</summary>
-    public Task CommitAsync() => _commits?.CommitAsync() ?? Task.CompletedTask;
+    public Task CommitAsync() => _journal?.CommitAsync() ?? Task.CompletedTask;
 
     /// <summary>
     /// Folds every changed block into the state file, in one transaction that also records the journal generations it
@@ -181,41 +171,12 @@ public sealed class MetricStore : IDisposable
             _dirty.Clear();
             return;
         }
-        lock (_flushGate)
-        {
-            var writes = new List<StoreWrite>(_unwritten);
-            long folded;
-            _foldGate.EnterWriteLock();
-            try
-            {
-                folded = _journal.Rotate();
-                CollectChangedBlocks(writes);
-            }
-            finally
-            {
-                _foldGate.ExitWriteLock();
-            }
-            if (writes.Count == 0 && folded <= _folded) return;
-            try
-            {
-                _store.Apply([.. writes, _journal.FoldedMarker(folded)], durable: true);
-            }
-            catch
-            {
-                _unwritten.Clear();
-                _unwritten.AddRange(writes);
-                throw;
-            }
-            _unwritten.Clear();
-            _folded = folded;
-            _journal.Retire(folded);
-        }
+        _journal.Fold(writes => CollectChangedBlocks(writes));
     }
 
     public void Dispose()
     {
         _journal?.Dispose();
-        _foldGate.Dispose();
     }
 
     private void CollectChangedBlocks(List<StoreWrite> writes)

@@ -48,15 +48,7 @@ public sealed class LogEventStore : IDisposable
     /// <summary>Blocks gone (emptied, dropped, their stream deleted), with the documents written for them, deleted by the next flush.</summary>
     private readonly ConcurrentQueue<(string Stream, long? Block, List<long> Chunks)> _deleted = new();
     private readonly StateStore _store;
-    private readonly Lock _flushGate = new();
-    /// <summary>Appending (shared) against a fold's snapshot (exclusive): each journal generation's events are in the fold or after it, never both.</summary>
-    private readonly ReaderWriterLockSlim _foldGate = new();
-    private readonly CommitJournal? _journal;
-    private readonly GroupCommit? _commits;
-    /// <summary>The writes of a fold that failed, written first by the next one (later writes of a document win).</summary>
-    private readonly List<StoreWrite> _unwritten = [];
-    /// <summary>The last journal generation a fold committed.</summary>
-    private long _folded = -1;
+    private readonly JournaledState? _journal;
     private long _nextId;
     private long _nextChunk;
     private long _storedBytes;
@@ -119,9 +111,7 @@ public sealed class LogEventStore : IDisposable
             }
             foreach (var (block, list) in stream.Blocks.Where(b => b.Value.Count == 0).ToList()) Drop(streamKey, stream, block);
         }
-        if (store.DataDir is null) return;
-        _journal = CommitJournal.Open(store, store.DataDir, Collection, Replay);
-        _commits = new GroupCommit(_journal.Sync);
+        _journal = JournaledState.Open(store, Collection, Replay);
     }
 
     /// <summary>Appends a journaled call's events again at start, with their ids: the next fold writes them as a chunk.</summary>
@@ -147,7 +137,7 @@ public sealed class LogEventStore : IDisposable
     public void Append(string streamKey, IEnumerable<(long Timestamp, string Message)> events, long ingestionTime)
     {
         var stream = _streams.GetOrAdd(streamKey, _ => new StreamEvents());
-        _foldGate.EnterReadLock();
+        _journal?.EnterRecording();
         try
         {
             List<LogEvent> appended = [];
@@ -166,7 +156,7 @@ public sealed class LogEventStore : IDisposable
         }
         finally
         {
-            _foldGate.ExitReadLock();
+            _journal?.ExitRecording();
         }
     }
 
@@ -261,7 +251,7 @@ public sealed class LogEventStore : IDisposable
     /// Completes once every event appended before the call is synced to the journal: a PutLogEvents answers only then,
     /// while concurrent calls share one sync (group commit). Without a state file there is nothing to wait for.
     /// </summary>
-    public Task CommitAsync() => _commits?.CommitAsync() ?? Task.CompletedTask;
+    public Task CommitAsync() => _journal?.CommitAsync() ?? Task.CompletedTask;
 
     /// <summary>
     /// Folds what changed since the last flush into the state file in one transaction, with the journal generations it
@@ -274,41 +264,12 @@ public sealed class LogEventStore : IDisposable
     {
         // Without a state file there is nothing to write.
         if (_journal is null) return;
-        lock (_flushGate)
-        {
-            var writes = new List<StoreWrite>(_unwritten);
-            long folded;
-            _foldGate.EnterWriteLock();
-            try
-            {
-                folded = _journal.Rotate();
-                CollectChanges(writes, compact);
-            }
-            finally
-            {
-                _foldGate.ExitWriteLock();
-            }
-            if (writes.Count == 0 && folded <= _folded) return;
-            try
-            {
-                _store.Apply([.. writes, _journal.FoldedMarker(folded)], durable: true);
-            }
-            catch
-            {
-                _unwritten.Clear();
-                _unwritten.AddRange(writes);
-                throw;
-            }
-            _unwritten.Clear();
-            _folded = folded;
-            _journal.Retire(folded);
-        }
+        _journal.Fold(writes => CollectChanges(writes, compact));
     }
 
     public void Dispose()
     {
         _journal?.Dispose();
-        _foldGate.Dispose();
     }
 
     private void CollectChanges(List<StoreWrite> writes, bool compact)
