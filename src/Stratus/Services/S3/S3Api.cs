@@ -208,9 +208,10 @@ public sealed class S3Api : IStratusService, IDisposable
             {
                 return await handler(new S3Request(http, scope, input.String("Bucket") ?? "", input.String("Key") ?? ""));
             }
-            catch (Exception e) when (e is BadHttpRequestException or IOException && !http.RequestAborted.IsCancellationRequested)
+            catch (BadHttpRequestException e) when (!http.RequestAborted.IsCancellationRequested)
             {
                 // A streamed body that stopped short of its Content-Length or broke mid-chunk: the client's fault, as S3 answers it.
+                // (An IOException here may be the disk's, so it stays a server error.)
                 throw S3Errors.BodyUnreadable(e);
             }
         });

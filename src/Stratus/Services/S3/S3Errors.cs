@@ -59,7 +59,7 @@ public static class S3Errors
         "Stratus serves SigV4 presigned URLs (X-Amz-Algorithm=AWS4-HMAC-SHA256) only; this URL is presigned with Signature Version 2. Presign with SigV4 (boto3: Config(signature_version=\"s3v4\")).", 403);
 
     /// <summary>S3's answer when the request body stops before its Content-Length and the wait times out, or breaks mid-stream.</summary>
-    public static AwsException BodyUnreadable(Exception e) => e is BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout }
+    public static AwsException BodyUnreadable(BadHttpRequestException e) => e.StatusCode == StatusCodes.Status408RequestTimeout
         ? Error("RequestTimeout", "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.", 400)
         : Error("IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.", 400);
 
