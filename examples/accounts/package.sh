@@ -9,8 +9,14 @@ mkdir -p "$out"
 # so a deployment reading it never sees half a file.
 exec 9>"$out/.lock"
 flock 9
-rm -rf "$out/publish"
-dotnet publish "$here/src/Accounts.Functions" -c Release -o "$out/publish" --nologo -v quiet >&2
+# Tests, deployments and image builds read build/publish while others package: an unchanged build is kept, so
+# it never vanishes under a reader; it is rebuilt only when a source changed after the last build.
+stamp="$out/.published"
+if [ ! -f "$stamp" ] || [ ! -d "$out/publish" ] || [ -n "$(find "$here/src" \( -name bin -o -name obj \) -prune -o -newer "$stamp" -print -quit)" ]; then
+    rm -rf "$out/publish"
+    dotnet publish "$here/src/Accounts.Functions" -c Release -o "$out/publish" --nologo -v quiet >&2
+    touch "$stamp"
+fi
 python3 - "$out/publish" "$out/accounts-functions.zip.partial" <<'PY'
 import os, sys, zipfile
 root, target = sys.argv[1], sys.argv[2]
