@@ -13,6 +13,9 @@ using Stratus.Services.Ec2;
 using Stratus.Services.Ec2.CloudFormation;
 using Stratus.Services.Ecr;
 using Stratus.Services.Ecr.CloudFormation;
+using Stratus.Services.Events;
+using Stratus.Services.Events.CloudFormation;
+using Stratus.Services.Events.Engine;
 using Stratus.Services.Iam;
 using Stratus.Services.Iam.CloudFormation;
 using Stratus.Services.Kms;
@@ -44,11 +47,13 @@ public sealed class StratusServices : IAsyncDisposable
 {
     private readonly StateStore _store;
     private readonly string? _ephemeralWorkDir;
+    private readonly RuleScheduler _eventsScheduler;
 
-    private StratusServices(StateStore store, string? ephemeralWorkDir)
+    private StratusServices(StateStore store, string? ephemeralWorkDir, RuleScheduler eventsScheduler)
     {
         _store = store;
         _ephemeralWorkDir = ephemeralWorkDir;
+        _eventsScheduler = eventsScheduler;
     }
 
     public required IReadOnlyList<IStratusService> All { get; init; }
@@ -109,6 +114,8 @@ public sealed class StratusServices : IAsyncDisposable
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));
         var ssm = new SsmService(store, clock, kms);
         var codePackages = new S3CodePackages(s3);
+        var events = new EventsService(store, clock, lambda, Log("events"));
+        var eventsScheduler = new RuleScheduler(events, clock, Log("events.scheduler"));
         var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
         [
             new IamRoleProvider(iam),
@@ -150,6 +157,8 @@ public sealed class StratusServices : IAsyncDisposable
             new SecretsManagerSecretProvider(secretsManager),
             new SecretsManagerTargetAttachmentProvider(secretsManager, rds),
             new SecretsManagerResourcePolicyProvider(secretsManager),
+            new EventsRuleProvider(events),
+            new EventsEventBusProvider(events),
         ]), new DynamicReferenceValues(ssm, secretsManager), address, Log("cloudformation.engine"), ssm, s3);
 
         var storageConsole = new StorageConsole(ecr, lambda, s3);
@@ -164,8 +173,10 @@ public sealed class StratusServices : IAsyncDisposable
             new KmsApi(kms, Log("kms")),
             new Ec2Api(ec2, Log("ec2")),
             new SecretsManagerApi(secretsManager, Log("secretsmanager")),
+            new EventsApi(events, Log("events")),
         ];
-        return new StratusServices(store, ephemeralWorkDir)
+        eventsScheduler.Start();
+        return new StratusServices(store, ephemeralWorkDir, eventsScheduler)
         {
             All = all,
             Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry")), apiGatewayDataPlane],
@@ -185,6 +196,8 @@ public sealed class StratusServices : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The scheduler stops before Lambda, which it queues invocations into.
+        await _eventsScheduler.DisposeAsync();
         await Lambda.DisposeAsync();
         foreach (var service in All.OfType<IDisposable>()) service.Dispose();
         Ecr.Dispose();

@@ -13,6 +13,8 @@ public interface ILambdaInvoker
 
 /// <param name="Function">A function name, partial ARN or full ARN, as Lambda's Invoke accepts.</param>
 /// <param name="CallerPrincipal">The service principal invoking, or null for a call made with the account's own credentials.</param>
+/// <param name="Asynchronous">Queue the event as an asynchronous invocation (InvocationType Event, retried as Lambda retries those), as
+/// EventBridge and S3 invoke; the result then carries no payload.</param>
 public sealed record LambdaInvokeRequest(
     string AccountId,
     string Region,
@@ -20,7 +22,8 @@ public sealed record LambdaInvokeRequest(
     string? Qualifier,
     ReadOnlyMemory<byte> Payload,
     string? CallerPrincipal,
-    string? SourceArn);
+    string? SourceArn,
+    bool Asynchronous = false);
 
 /// <param name="FunctionError">"Unhandled" when the function failed (its payload is then the error document), else null.</param>
 public sealed record LambdaInvokeResult(ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion);
