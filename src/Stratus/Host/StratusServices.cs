@@ -30,6 +30,7 @@ using Stratus.Services.Rds.CloudFormation;
 using Stratus.Services.Rds.Engine;
 using Stratus.Services.S3;
 using Stratus.Services.S3.CloudFormation;
+using Stratus.Services.S3.Engine;
 using Stratus.Services.SecretsManager;
 using Stratus.Services.SecretsManager.CloudFormation;
 using Stratus.Services.Ssm;
@@ -111,7 +112,7 @@ public sealed class StratusServices : IAsyncDisposable
             cloudWatch, logs, clock, Log("apigateway.execute-api"));
 
         var kms = new KmsService(store, clock, options.DataDir is null ? null : Path.Combine(options.DataDir, "kms-keys.key"));
-        var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));
+        var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1), new BucketNotifications(lambda, Log("s3.notifications")));
         var ssm = new SsmService(store, clock, kms);
         var codePackages = new S3CodePackages(s3);
         var events = new EventsService(store, clock, lambda, Log("events"));

@@ -25,6 +25,8 @@ public sealed class EventsService
     public const int MaxTargetsPerRule = 5;
     public const int MaxRulesPerBus = 300;
     public const int MaxEntryBytes = 256 * 1024;
+    /// <summary>Compiled rule patterns kept at most; past it the cache starts again (patterns are cheap to parse).</summary>
+    private const int MaxCachedPatterns = 10_000;
 
     private readonly ResourceTable<EventRule> _rules;
     private readonly ResourceTable<EventBus> _buses;
@@ -238,12 +240,17 @@ public sealed class EventsService
 
     // ---- events ----
 
-    public EventPattern Pattern(string text) => _patterns.TryGetValue(text, out var cached) ? cached : _patterns.GetOrAdd(text, EventPattern.Parse(text));
+    private EventPattern Pattern(string text)
+    {
+        if (_patterns.TryGetValue(text, out var cached)) return cached;
+        if (_patterns.Count >= MaxCachedPatterns) _patterns.Clear();
+        return _patterns.GetOrAdd(text, EventPattern.Parse(text));
+    }
 
     /// <summary>TestEventPattern: the event must carry the envelope's fields, as AWS requires.</summary>
     public bool TestEventPattern(string pattern, string @event)
     {
-        var compiled = Pattern(pattern);
+        var compiled = EventPattern.Parse(pattern);
         JsonNode? json;
         try { json = JsonNode.Parse(@event, documentOptions: new JsonDocumentOptions { MaxDepth = EventPattern.MaxDepth }); }
         catch (JsonException) { throw EventsErrors.InvalidEvent("Provided Event is not valid JSON."); }

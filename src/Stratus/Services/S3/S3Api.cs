@@ -100,12 +100,13 @@ public sealed class S3Api : IStratusService, IDisposable
         ["lifecycle"] = ("GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle", null),
         ["cors"] = ("GetBucketCors", "PutBucketCors", "DeleteBucketCors", null),
         ["ownershipControls"] = ("GetBucketOwnershipControls", "PutBucketOwnershipControls", "DeleteBucketOwnershipControls", null),
+        [BucketNotifications.Subresource] = ("GetBucketNotificationConfiguration", "PutBucketNotificationConfiguration", null, null),
     };
 
     /// <summary>S3 subresources Stratus does not implement: answered NotImplemented naming them, never silently ignored.</summary>
     private static readonly string[] UnimplementedSubresources =
     [
-        "acl", "website", "notification", "logging", "replication", "accelerate", "requestPayment", "analytics", "metrics", "inventory",
+        "acl", "website", "logging", "replication", "accelerate", "requestPayment", "analytics", "metrics", "inventory",
         "intelligent-tiering", "object-lock", "policyStatus", "attributes", "retention", "legal-hold", "torrent", "restore", "select", "metadataTable",
     ];
 
@@ -304,6 +305,7 @@ public sealed class S3Api : IStratusService, IDisposable
                     ?? throw configuration.NotFound!(r.Bucket);
                 return new OperationResult { RawBody = RestXmlBody.Serialize(RestXmlBody.InNamespace(XElement.Parse(stored), XmlNamespace)) };
             });
+            if (configuration.DeleteOperation is null) continue;
             AddSync(configuration.DeleteOperation, r =>
             {
                 _s3.DeleteConfiguration(r.Scope, r.Bucket, configuration.Subresource);
@@ -897,7 +899,7 @@ public sealed class S3Api : IStratusService, IDisposable
     // ---- documents ----
 
     /// <summary>A stored bucket configuration document: its subresource, root element, operations, and what a bucket without one answers.</summary>
-    private sealed record ConfigurationDocument(string Subresource, string RootElement, string GetOperation, string PutOperation, string DeleteOperation,
+    private sealed record ConfigurationDocument(string Subresource, string RootElement, string GetOperation, string PutOperation, string? DeleteOperation,
         Func<string, AwsException>? NotFound, string? Default = null, Action<XElement>? Validate = null);
 
     private static readonly ConfigurationDocument[] Configurations =
@@ -913,6 +915,9 @@ public sealed class S3Api : IStratusService, IDisposable
             Validate: d => { if (!d.Children("CORSRule").Any()) throw S3Errors.MalformedXml(); }),
         new("ownershipControls", "OwnershipControls", "GetBucketOwnershipControls", "PutBucketOwnershipControls", "DeleteBucketOwnershipControls",
             S3Errors.OwnershipControlsNotFoundError),
+        // S3 has no delete: an empty NotificationConfiguration turns notifications off, and a bucket without one answers it empty.
+        new(BucketNotifications.Subresource, "NotificationConfiguration", "GetBucketNotificationConfiguration", "PutBucketNotificationConfiguration", null,
+            null, "<NotificationConfiguration />", BucketNotifications.Validate),
     ];
 
     private static void ValidateLifecycle(XElement document)

@@ -24,10 +24,13 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
     private readonly BlobStore _blobs;
     private readonly TimeProvider _clock;
     private readonly ITimer _lifecycleSweep;
+    private readonly BucketNotifications? _notifications;
 
-    public S3Service(StateStore store, TimeProvider clock, string root, TimeSpan lifecycleSweepInterval)
+    /// <param name="notifications">Where object events go; without it (unit tests of storage) buckets notify nobody.</param>
+    public S3Service(StateStore store, TimeProvider clock, string root, TimeSpan lifecycleSweepInterval, BucketNotifications? notifications = null)
     {
         _clock = clock;
+        _notifications = notifications;
         _buckets = new ResourceTable<S3Bucket>(store, "s3.buckets");
         _objects = new ResourceTable<S3ObjectEntry>(store, "s3.objects");
         _uploads = new ResourceTable<S3Upload>(store, "s3.uploads");
@@ -172,7 +175,21 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
         if (request.Digests.DeclaredLength > S3Rules.MaxSinglePutBytes)
             throw S3Errors.EntityTooLarge(request.Digests.DeclaredLength.Value, S3Rules.MaxSinglePutBytes);
         using var pending = await _blobs.WriteAsync(body, request.Digests, S3Rules.MaxSinglePutBytes, cancellation);
-        return Commit(bucket, key, pending, NewVersion(request, pending, request.Digests.ChecksumAlgorithm, "FULL_OBJECT"), request);
+        return Created(scope, bucket, "ObjectCreated:Put", key,
+            Commit(bucket, key, pending, NewVersion(request, pending, request.Digests.ChecksumAlgorithm, "FULL_OBJECT"), request));
+    }
+
+    /// <summary>Tells the bucket's notification destinations of a committed object, and answers it.</summary>
+    private S3ObjectVersion Created(Scope scope, string bucket, string eventName, string key, S3ObjectVersion version)
+    {
+        Notify(scope, bucket, eventName, key, version);
+        return version;
+    }
+
+    private void Notify(Scope scope, string bucket, string eventName, string key, S3ObjectVersion? version)
+    {
+        if (_notifications is not null && _buckets.Get(bucket) is { } owner)
+            _notifications.Publish(scope, owner, eventName, key, version, owner.Configurations.GetValueOrDefault(BucketNotifications.Subresource));
     }
 
     /// <summary>The current version (or the one asked for) of an object; a current delete marker reads as no key.</summary>
@@ -232,7 +249,11 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
         GetBucket(scope, bucket);
         S3Rules.ValidateKey(key);
         if (versionId is not null && !IsVersionIdShaped(versionId)) throw S3Errors.InvalidVersionId(versionId);
-        return DeleteUnchecked(bucket, key, versionId);
+        var result = DeleteUnchecked(bucket, key, versionId);
+        // As S3: removing a key that was not there still sends ObjectRemoved:Delete.
+        Notify(scope, bucket, result.DeleteMarker && versionId is null ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete", key,
+            result.VersionId is { } removed ? new S3ObjectVersion { VersionId = removed, IsDeleteMarker = true, LastModified = _clock.GetUtcNow() } : null);
+        return result;
     }
 
     private DeleteResult DeleteUnchecked(string bucketName, string key, string? versionId)
@@ -294,7 +315,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
         {
             ContentType = source.ContentType, Headers = source.Headers, Metadata = source.Metadata, Tags = source.Tags, Digests = new S3Digests(),
         };
-        return (Commit(bucket, key, pending, NewVersion(attributes, pending, algorithm, "FULL_OBJECT"), null), source);
+        return (Created(scope, bucket, "ObjectCreated:Copy", key, Commit(bucket, key, pending, NewVersion(attributes, pending, algorithm, "FULL_OBJECT"), null)), source);
     }
 
     /// <summary>x-amz-copy-source-if-*: failures are 412 PreconditionFailed for every one of them, as S3 answers copies.</summary>
@@ -549,7 +570,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
         };
         var committed = Commit(bucket, key, pending, version, preconditions);
         RemoveUpload(uploadId);
-        return committed;
+        return Created(scope, bucket, "ObjectCreated:CompleteMultipartUpload", key, committed);
     }
 
     /// <summary>A COMPOSITE checksum: the algorithm over the parts' binary checksums, then "-" and the part count.</summary>

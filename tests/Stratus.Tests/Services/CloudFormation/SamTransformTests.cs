@@ -165,6 +165,49 @@ public sealed class SamTransformTests
         """;
 
     [Fact]
+    public void Schedule_and_rule_events_become_a_rule_targeting_the_function_and_a_permission_for_eventbridge()
+    {
+        var resources = Resources(Function + """
+
+                  InlineCode: x
+                  Events:
+                    Tick: {Type: Schedule, Properties: {Schedule: rate(5 minutes), Enabled: false, Input: '{"a":1}'}}
+                    Orders: {Type: EventBridgeRule, Properties: {Pattern: {source: [shop]}, InputPath: $.detail}}
+            """);
+        Assert.Equal("Fn:AWS::Lambda::Function,FnOrders:AWS::Events::Rule,FnOrdersPermission:AWS::Lambda::Permission,FnRole:AWS::IAM::Role," +
+            "FnTick:AWS::Events::Rule,FnTickPermission:AWS::Lambda::Permission", Types(resources));
+        Assert.Equal("""{"ScheduleExpression":"rate(5 minutes)","State":"DISABLED","Targets":[{"Arn":{"Fn::GetAtt":["Fn","Arn"]},"Id":"FnTickLambdaTarget","Input":"{\"a\":1}"}]}""",
+            Json(resources["FnTick"]!["Properties"]));
+        Assert.Equal("""{"EventPattern":{"source":["shop"]},"Targets":[{"Arn":{"Fn::GetAtt":["Fn","Arn"]},"Id":"FnOrdersLambdaTarget","InputPath":"$.detail"}]}""",
+            Json(resources["FnOrders"]!["Properties"]));
+        Assert.Equal("""{"Action":"lambda:InvokeFunction","FunctionName":{"Ref":"Fn"},"Principal":"events.amazonaws.com","SourceArn":{"Fn::GetAtt":["FnTick","Arn"]}}""",
+            Json(resources["FnTickPermission"]!["Properties"]));
+    }
+
+    [Fact]
+    public void An_s3_event_configures_the_bucket_which_then_depends_on_the_permission()
+    {
+        var resources = Resources(Function + """
+
+                  InlineCode: x
+                  Events:
+                    Upload:
+                      Type: S3
+                      Properties:
+                        Bucket: {Ref: Uploads}
+                        Events: [s3:ObjectCreated:*, s3:ObjectRemoved:*]
+                        Filter: {S3Key: {Rules: [{Name: prefix, Value: in/}]}}
+              Uploads: {Type: AWS::S3::Bucket}
+            """);
+        Assert.Equal("""{"Action":"lambda:InvokeFunction","FunctionName":{"Ref":"Fn"},"Principal":"s3.amazonaws.com","SourceAccount":{"Ref":"AWS::AccountId"}}""",
+            Json(resources["FnUploadPermission"]!["Properties"]));
+        Assert.Equal("""{"LambdaConfigurations":[{"Event":"s3:ObjectCreated:*","Function":{"Fn::GetAtt":["Fn","Arn"]},"Filter":{"S3Key":{"Rules":[{"Name":"prefix","Value":"in/"}]}}},""" +
+            """{"Event":"s3:ObjectRemoved:*","Function":{"Fn::GetAtt":["Fn","Arn"]},"Filter":{"S3Key":{"Rules":[{"Name":"prefix","Value":"in/"}]}}}]}""",
+            Json(resources["Uploads"]!["Properties"]!["NotificationConfiguration"]));
+        Assert.Equal("""["FnUploadPermission"]""", Json(resources["Uploads"]!["DependsOn"]));
+    }
+
+    [Fact]
     public void Code_locations_vpc_and_images_become_lambda_properties()
     {
         var s3 = Resources(Function + "\n      CodeUri: s3://artifacts/app.zip?versionId=v7\n      VpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-1]}\n      AutoPublishAlias: live\n");
@@ -198,10 +241,13 @@ public sealed class SamTransformTests
         Assert.Equal("Transform AWS::Serverless-2016-10-31 failed with: Invalid Serverless Application Specification document. Number of errors found: 1. " +
             "Resource with id [GetFunction] is invalid. 'CodeUri' is not a valid S3 Uri of the form 's3://bucket/key' with optional versionId query parameter.",
             Refused(File.ReadAllText(CloudFormationTemplates.PathOf("sam_dotnet_empty.yml"))));
-        Assert.Contains("EventBridge rules (AWS::Events::Rule)",
-            Refused(Function + "\n      InlineCode: x\n      Events: {Tick: {Type: Schedule, Properties: {Schedule: rate(1 minute)}}}\n"));
+        Assert.Contains("event Tick of type ScheduleV2: Stratus does not serve EventBridge Scheduler (AWS::Scheduler::Schedule)",
+            Refused(Function + "\n      InlineCode: x\n      Events: {Tick: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(1 minute)}}}\n"));
         Assert.Contains("API Gateway v2", Refused(Function + "\n      InlineCode: x\n      Events: {Get: {Type: HttpApi}}\n"));
-        Assert.Contains("S3 does not deliver bucket notifications", Refused(Function + "\n      InlineCode: x\n      Events: {Up: {Type: S3}}\n"));
+        Assert.Contains("S3 events must reference an S3 bucket in the same template",
+            Refused(Function + "\n      InlineCode: x\n      Events: {Up: {Type: S3, Properties: {Bucket: {Ref: Missing}, Events: s3:ObjectCreated:*}}}\n"));
+        Assert.Contains("Stratus does not build the Schedule event property RetryPolicy",
+            Refused(Function + "\n      InlineCode: x\n      Events: {Tick: {Type: Schedule, Properties: {Schedule: rate(1 minute), RetryPolicy: {MaximumRetryAttempts: 1}}}}\n"));
         Assert.Contains("DynamoDB", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  T: {Type: AWS::Serverless::SimpleTable}\n"));
         Assert.Contains("Lambda layers", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  L: {Type: AWS::Serverless::LayerVersion}\n"));
         Assert.Contains("Serverless Application Repository", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  A: {Type: AWS::Serverless::Application}\n"));

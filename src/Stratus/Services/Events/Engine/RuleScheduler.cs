@@ -19,7 +19,7 @@ public sealed class RuleScheduler : IAsyncDisposable
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
-    private CancellationTokenSource? _wake;
+    private TaskCompletionSource? _changed;
     private Task? _loop;
 
     public RuleScheduler(EventsService events, TimeProvider clock, ILogger logger)
@@ -27,7 +27,7 @@ public sealed class RuleScheduler : IAsyncDisposable
         _events = events;
         _clock = clock;
         _logger = logger;
-        _events.SchedulesChanged += () => _wake?.Cancel();
+        _events.SchedulesChanged += () => Volatile.Read(ref _changed)?.TrySetResult();
     }
 
     public void Start() => _loop ??= Task.Run(RunAsync);
@@ -62,8 +62,9 @@ public sealed class RuleScheduler : IAsyncDisposable
     {
         while (!_stopping.IsCancellationRequested)
         {
-            using var wake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            _wake = wake;
+            // Armed before the rules are read, so a change made while this round runs still wakes the next.
+            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _changed, changed);
             var now = _clock.GetUtcNow();
             DateTimeOffset? next;
             try { next = await FireDueAsync(now); }
@@ -75,8 +76,7 @@ public sealed class RuleScheduler : IAsyncDisposable
             var sleep = next is { } at ? at - now : MaxSleep;
             if (sleep > MaxSleep) sleep = MaxSleep;
             if (sleep < TimeSpan.Zero) sleep = TimeSpan.Zero;
-            try { await Task.Delay(sleep, _clock, wake.Token); }
-            catch (OperationCanceledException) { }
+            await Task.WhenAny(Task.Delay(sleep, _clock, _stopping.Token), changed.Task);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Stratus.Services.CloudFormation.Resources;
+using Stratus.Services.S3.Engine;
 
 namespace Stratus.Services.S3.CloudFormation;
 
@@ -22,6 +23,28 @@ public static class BucketConfigurationDocuments
                         Optional("KMSMasterKeyID", byDefault.String("KMSMasterKeyID"))),
                     Optional("BucketKeyEnabled", r.Bool("BucketKeyEnabled")?.ToString().ToLowerInvariant()));
             }));
+
+    /// <summary>NotificationConfiguration's LambdaConfigurations as S3's CloudFunctionConfiguration elements; queues, topics and
+    /// EventBridge are refused as the API refuses them (Stratus serves no SQS or SNS).</summary>
+    public static XElement? Notification(ResourceProperties p)
+    {
+        if (p.Object("NotificationConfiguration") is not { } notification) return null;
+        foreach (var destination in new[] { "QueueConfigurations", "TopicConfigurations", "EventBridgeConfiguration" })
+            if (notification.Values[destination] is not null)
+                throw p.Invalid("NotificationConfiguration", $"Stratus does not serve SQS, SNS or EventBridge destinations ({destination}); only LambdaConfigurations are delivered");
+        var document = new XElement("NotificationConfiguration", notification.Objects("LambdaConfigurations").Select(item =>
+        {
+            var c = p.Nested(item);
+            var rules = c.Object("Filter")?.Object("S3Key")?.Objects("Rules").Select(rule => p.Nested(rule))
+                .Select(rule => new XElement("FilterRule", new XElement("Name", rule.Required("Name")), new XElement("Value", rule.Required("Value")))).ToList();
+            return new XElement("CloudFunctionConfiguration",
+                new XElement("CloudFunction", c.Required("Function")),
+                new XElement("Event", c.Required("Event")),
+                rules is { Count: > 0 } ? new XElement("Filter", new XElement("S3Key", rules)) : null);
+        }));
+        BucketNotifications.Validate(document);
+        return document;
+    }
 
     public static XElement? PublicAccessBlock(ResourceProperties p) =>
         p.Object("PublicAccessBlockConfiguration") is not { } block ? null

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
+using Stratus.Services.S3.Engine;
 
 namespace Stratus.Services.S3.CloudFormation;
 
@@ -20,12 +21,13 @@ public sealed class S3BucketProvider(S3Service s3) : IResourceProvider
         ("lifecycle", BucketConfigurationDocuments.Lifecycle),
         ("cors", BucketConfigurationDocuments.Cors),
         ("ownershipControls", BucketConfigurationDocuments.OwnershipControls),
+        (BucketNotifications.Subresource, BucketConfigurationDocuments.Notification),
     ];
 
     private static readonly HashSet<string> Supported =
     [
         "BucketName", "VersioningConfiguration", "BucketEncryption", "PublicAccessBlockConfiguration", "LifecycleConfiguration",
-        "CorsConfiguration", "OwnershipControls", "Tags", "AccessControl",
+        "CorsConfiguration", "OwnershipControls", "Tags", "AccessControl", "NotificationConfiguration",
     ];
 
     public string Type => "AWS::S3::Bucket";

@@ -4,19 +4,18 @@ namespace Stratus.Services.CloudFormation.Templates.Serverless;
 
 /// <summary>
 /// A function's Events. Api events become routes on an API (collected here, built by <see cref="SamApi"/>)
-/// and a permission &lt;Fn&gt;&lt;Event&gt;PermissionProd for API Gateway to invoke the function; event sources
-/// of services Stratus does not serve are refused by name.
+/// and a permission &lt;Fn&gt;&lt;Event&gt;PermissionProd for API Gateway to invoke the function. Schedule,
+/// CloudWatchEvent and EventBridgeRule events become the rule &lt;Fn&gt;&lt;Event&gt; (AWS::Events::Rule, its target
+/// &lt;Fn&gt;&lt;Event&gt;LambdaTarget) and &lt;Fn&gt;&lt;Event&gt;Permission for events.amazonaws.com; S3 events a permission
+/// for s3.amazonaws.com and the named bucket's LambdaConfigurations (collected here, applied by <see cref="ApplyS3"/>
+/// once every resource is in the output). Event sources of services Stratus does not serve are refused by name.
 /// </summary>
 public static class SamEvents
 {
     private static readonly Dictionary<string, string> NotServed = new(StringComparer.Ordinal)
     {
         ["HttpApi"] = "Stratus does not serve API Gateway v2 (HTTP APIs, AWS::ApiGatewayV2::Api); use an Api event (REST API) instead",
-        ["Schedule"] = "Stratus does not serve EventBridge rules (AWS::Events::Rule), so nothing would invoke the function on schedule",
-        ["ScheduleV2"] = "Stratus does not serve EventBridge Scheduler (AWS::Scheduler::Schedule)",
-        ["CloudWatchEvent"] = "Stratus does not serve EventBridge rules (AWS::Events::Rule)",
-        ["EventBridgeRule"] = "Stratus does not serve EventBridge rules (AWS::Events::Rule)",
-        ["S3"] = "Stratus's S3 does not deliver bucket notifications to Lambda",
+        ["ScheduleV2"] = "Stratus does not serve EventBridge Scheduler (AWS::Scheduler::Schedule); use a Schedule event (an EventBridge rule) instead",
         ["SNS"] = "Stratus does not serve SNS",
         ["SQS"] = "Stratus does not serve SQS",
         ["Kinesis"] = "Stratus does not serve Kinesis",
@@ -32,33 +31,174 @@ public static class SamEvents
     };
 
     private static readonly HashSet<string> ApiEventProperties = ["Path", "Method", "RestApiId"];
+    private static readonly HashSet<string> ScheduleProperties = ["Schedule", "Name", "Description", "Enabled", "State", "Input"];
+    private static readonly HashSet<string> RuleProperties = ["Pattern", "EventBusName", "Input", "InputPath", "InputTransformer", "RuleName", "State", "Target"];
+    private static readonly HashSet<string> S3Properties = ["Bucket", "Events", "Filter"];
 
-    public static void Expand(string functionId, JsonObject raw, JsonNode events, string invokeTarget, JsonObject functionRef, List<ApiBinding> bindings)
+    public static void Expand(string functionId, JsonObject raw, JsonNode events, string invokeTarget, JsonObject functionRef,
+        List<ApiBinding> bindings, List<S3Binding> buckets, JsonObject output)
     {
         if (events is not JsonObject byId) throw SamErrors.Invalid(functionId, "'Events' must be a map of event ids to events.");
+        var condition = raw["Condition"] is { } c ? new JsonObject { ["Condition"] = c.DeepClone() } : null;
+        // What a rule's target or a bucket's configuration names: the function's ARN, or its alias's (Ref of an alias is its ARN).
+        JsonObject TargetArn() => invokeTarget.EndsWith(".Arn", StringComparison.Ordinal) ? SamTransform.GetAtt(functionId, "Arn") : SamTransform.Ref(invokeTarget);
         foreach (var (eventId, node) in byId)
         {
             if (node is not JsonObject definition || SamTransform.Text(definition["Type"]) is not { } type)
                 throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Event must have a Type.");
             if (NotServed.TryGetValue(type, out var reason))
                 throw SamErrors.NotServed(functionId, $"event {eventId} of type {type}: {reason}.");
-            if (type != "Api")
-                throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Unknown event type '{type}'.");
             var properties = definition["Properties"] as JsonObject ?? [];
-            foreach (var (name, _) in properties.Where(p => !ApiEventProperties.Contains(p.Key)))
-                throw SamErrors.NotServed(functionId, $"Stratus does not build the Api event property {name} (event {eventId}).");
-            var path = SamTransform.Text(properties["Path"])
-                ?? throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Event is missing key 'Path'.");
-            var method = SamTransform.Text(properties["Method"])
-                ?? throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Event is missing key 'Method'.");
-            if (!path.StartsWith('/')) throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Path must start with '/'.");
-            string? apiId = null;
-            if (properties["RestApiId"] is { } restApi)
-                apiId = restApi is JsonObject reference && SamTransform.Text(reference["Ref"]) is { } target
-                    ? target
-                    : throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. RestApiId must be a valid reference to an '{SamTransform.ApiType}' resource in same template.");
-            bindings.Add(new ApiBinding(functionId, eventId, apiId, path, method.ToLowerInvariant(), invokeTarget, functionRef,
-                raw["Condition"] is { } condition ? new JsonObject { ["Condition"] = condition.DeepClone() } : null));
+            switch (type)
+            {
+                case "Api":
+                    CheckProperties(functionId, eventId, type, properties, ApiEventProperties);
+                    bindings.Add(ApiEvent(functionId, eventId, properties, invokeTarget, functionRef, condition));
+                    break;
+                case "Schedule":
+                    CheckProperties(functionId, eventId, type, properties, ScheduleProperties);
+                    output[functionId + eventId] = SamTransform.Resource("AWS::Events::Rule", ScheduleRule(functionId, eventId, properties, TargetArn()), condition);
+                    output[functionId + eventId + "Permission"] = EventsPermission(functionId + eventId, functionRef, condition);
+                    break;
+                case "CloudWatchEvent" or "EventBridgeRule":
+                    CheckProperties(functionId, eventId, type, properties, RuleProperties);
+                    output[functionId + eventId] = SamTransform.Resource("AWS::Events::Rule", PatternRule(functionId, eventId, properties, TargetArn()), condition);
+                    output[functionId + eventId + "Permission"] = EventsPermission(functionId + eventId, functionRef, condition);
+                    break;
+                case "S3":
+                    CheckProperties(functionId, eventId, type, properties, S3Properties);
+                    buckets.Add(S3Event(functionId, eventId, properties, TargetArn()));
+                    output[functionId + eventId + "Permission"] = SamTransform.Resource("AWS::Lambda::Permission", new JsonObject
+                    {
+                        ["Action"] = "lambda:InvokeFunction",
+                        ["FunctionName"] = functionRef.DeepClone(),
+                        ["Principal"] = "s3.amazonaws.com",
+                        ["SourceAccount"] = SamTransform.Ref("AWS::AccountId"),
+                    }, condition);
+                    break;
+                default:
+                    throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Unknown event type '{type}'.");
+            }
+        }
+    }
+
+    private static void CheckProperties(string functionId, string eventId, string type, JsonObject properties, HashSet<string> built)
+    {
+        foreach (var (name, _) in properties.Where(p => !built.Contains(p.Key)))
+            throw SamErrors.NotServed(functionId, $"Stratus does not build the {type} event property {name} (event {eventId}).");
+    }
+
+    private static ApiBinding ApiEvent(string functionId, string eventId, JsonObject properties, string invokeTarget, JsonObject functionRef, JsonObject? condition)
+    {
+        var path = SamTransform.Text(properties["Path"])
+            ?? throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Event is missing key 'Path'.");
+        var method = SamTransform.Text(properties["Method"])
+            ?? throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Event is missing key 'Method'.");
+        if (!path.StartsWith('/')) throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Path must start with '/'.");
+        string? apiId = null;
+        if (properties["RestApiId"] is { } restApi)
+            apiId = restApi is JsonObject reference && SamTransform.Text(reference["Ref"]) is { } target
+                ? target
+                : throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. RestApiId must be a valid reference to an '{SamTransform.ApiType}' resource in same template.");
+        return new ApiBinding(functionId, eventId, apiId, path, method.ToLowerInvariant(), invokeTarget, functionRef, condition);
+    }
+
+    /// <summary>A Schedule event's rule: Enabled (a boolean) or State sets the rule's state, as SAM maps them.</summary>
+    private static JsonObject ScheduleRule(string functionId, string eventId, JsonObject properties, JsonObject targetArn)
+    {
+        var rule = new JsonObject
+        {
+            ["ScheduleExpression"] = properties["Schedule"]?.DeepClone()
+                ?? throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Missing required property 'Schedule'."),
+        };
+        if (properties["Enabled"] is not null && properties["State"] is not null)
+            throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. State and Enabled Properties cannot both be specified.");
+        if (properties["Enabled"] is JsonValue e) rule["State"] = e.TryGetValue<bool>(out var on) ? (JsonNode)(on ? "ENABLED" : "DISABLED") : e.DeepClone();
+        if (properties["State"] is { } state) rule["State"] = state.DeepClone();
+        if (properties["Name"] is { } name) rule["Name"] = name.DeepClone();
+        if (properties["Description"] is { } description) rule["Description"] = description.DeepClone();
+        rule["Targets"] = new JsonArray(Target(functionId, eventId, targetArn, properties, ["Input"]));
+        return rule;
+    }
+
+    /// <summary>A CloudWatchEvent or EventBridgeRule event's rule: Pattern, on EventBusName (the default bus when absent).</summary>
+    private static JsonObject PatternRule(string functionId, string eventId, JsonObject properties, JsonObject targetArn)
+    {
+        var rule = new JsonObject
+        {
+            ["EventPattern"] = properties["Pattern"]?.DeepClone()
+                ?? throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Missing required property 'Pattern'."),
+        };
+        if (properties["EventBusName"] is { } bus) rule["EventBusName"] = bus.DeepClone();
+        if (properties["RuleName"] is { } name) rule["Name"] = name.DeepClone();
+        if (properties["State"] is { } state) rule["State"] = state.DeepClone();
+        var target = Target(functionId, eventId, targetArn, properties, ["Input", "InputPath", "InputTransformer"]);
+        if (properties["Target"] is JsonObject custom && custom["Id"] is { } id) target["Id"] = id.DeepClone();
+        rule["Targets"] = new JsonArray(target);
+        return rule;
+    }
+
+    private static JsonObject Target(string functionId, string eventId, JsonObject targetArn, JsonObject properties, string[] inputs)
+    {
+        var target = new JsonObject { ["Arn"] = targetArn, ["Id"] = functionId + eventId + "LambdaTarget" };
+        foreach (var input in inputs)
+            if (properties[input] is { } value) target[input] = value.DeepClone();
+        return target;
+    }
+
+    private static JsonObject EventsPermission(string ruleId, JsonObject functionRef, JsonObject? condition) =>
+        SamTransform.Resource("AWS::Lambda::Permission", new JsonObject
+        {
+            ["Action"] = "lambda:InvokeFunction",
+            ["FunctionName"] = functionRef.DeepClone(),
+            ["Principal"] = "events.amazonaws.com",
+            ["SourceArn"] = SamTransform.GetAtt(ruleId, "Arn"),
+        }, condition);
+
+    private static S3Binding S3Event(string functionId, string eventId, JsonObject properties, JsonObject targetArn)
+    {
+        var bucket = properties["Bucket"] is JsonObject reference && SamTransform.Text(reference["Ref"]) is { } id
+            ? id
+            : throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. S3 events must reference an S3 bucket in the same template.");
+        List<string> events = properties["Events"] switch
+        {
+            JsonArray list => list.Select(e => SamTransform.Text(e)
+                ?? throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. 'Events' must be a string or a list of strings.")).ToList(),
+            var single when SamTransform.Text(single) is { } one => [one],
+            _ => throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Missing required property 'Events'."),
+        };
+        return new S3Binding(functionId, eventId, bucket, events, properties["Filter"]?.DeepClone(), targetArn);
+    }
+
+    /// <summary>Adds each S3 event's LambdaConfigurations to its bucket, which then depends on the permission S3 needs to invoke.</summary>
+    public static void ApplyS3(IReadOnlyList<S3Binding> buckets, JsonObject output)
+    {
+        foreach (var binding in buckets)
+        {
+            if (output[binding.BucketId] is not JsonObject bucket || SamTransform.Text(bucket["Type"]) != "AWS::S3::Bucket")
+                throw SamErrors.Invalid(binding.FunctionId, $"Event with id [{binding.EventId}] is invalid. S3 events must reference an S3 bucket in the same template.");
+            var properties = bucket["Properties"] as JsonObject ?? (JsonObject)(bucket["Properties"] = new JsonObject());
+            var notification = properties["NotificationConfiguration"] as JsonObject
+                ?? (JsonObject)(properties["NotificationConfiguration"] = new JsonObject());
+            var configurations = notification["LambdaConfigurations"] as JsonArray
+                ?? (JsonArray)(notification["LambdaConfigurations"] = new JsonArray());
+            foreach (var type in binding.Events)
+            {
+                var configuration = new JsonObject { ["Event"] = type, ["Function"] = binding.TargetArn.DeepClone() };
+                if (binding.Filter is not null) configuration["Filter"] = binding.Filter.DeepClone();
+                configurations.Add(configuration);
+            }
+            var permission = binding.FunctionId + binding.EventId + "Permission";
+            var dependsOn = bucket["DependsOn"];
+            bucket["DependsOn"] = dependsOn switch
+            {
+                null => new JsonArray(permission),
+                JsonArray list => new JsonArray([.. list.Select(d => d?.DeepClone()), permission]),
+                JsonNode single => new JsonArray(single.DeepClone(), permission),
+            };
         }
     }
 }
+
+/// <summary>An S3 event of a function: the bucket (a logical id in the same template) whose notifications gain its configurations.</summary>
+public sealed record S3Binding(string FunctionId, string EventId, string BucketId, IReadOnlyList<string> Events, JsonNode? Filter, JsonObject TargetArn);

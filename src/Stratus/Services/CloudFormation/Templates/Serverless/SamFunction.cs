@@ -32,7 +32,7 @@ public static partial class SamFunction
     [GeneratedRegex(@"^s3://(?<bucket>[^/]+)/(?<key>[^?]+)(\?versionId=(?<version>.+))?$")]
     private static partial Regex S3Uri();
 
-    public static void Expand(string id, JsonObject raw, JsonObject p, JsonObject output, List<ApiBinding> bindings)
+    public static void Expand(string id, JsonObject raw, JsonObject p, JsonObject output, List<ApiBinding> bindings, List<S3Binding> buckets)
     {
         foreach (var (name, _) in p)
             if (!Shaping.Contains(name) && !PassedThrough.Contains(name))
@@ -80,7 +80,7 @@ public static partial class SamFunction
         }
 
         if (p["Events"] is { } events)
-            SamEvents.Expand(id, raw, events, invokeTarget, functionRef, bindings);
+            SamEvents.Expand(id, raw, events, invokeTarget, functionRef, bindings, buckets, output);
     }
 
     /// <summary>

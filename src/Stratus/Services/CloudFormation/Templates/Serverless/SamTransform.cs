@@ -39,6 +39,7 @@ public static class SamTransform
 
         var output = new JsonObject();
         var bindings = new List<ApiBinding>();
+        var buckets = new List<S3Binding>();
         var apis = new List<(string Id, JsonObject Raw, JsonObject Properties)>();
         foreach (var (id, node) in resources)
         {
@@ -60,7 +61,7 @@ public static class SamTransform
             switch (type)
             {
                 case FunctionType:
-                    SamFunction.Expand(id, raw, properties, output, bindings);
+                    SamFunction.Expand(id, raw, properties, output, bindings, buckets);
                     break;
                 case ApiType:
                     apis.Add((id, raw, properties));
@@ -70,6 +71,7 @@ public static class SamTransform
             }
         }
 
+        SamEvents.ApplyS3(buckets, output);
         foreach (var binding in bindings.Where(b => b.ApiId is not null && !apis.Any(a => a.Id == b.ApiId)))
             throw SamErrors.Invalid(binding.FunctionId, $"Event with id [{binding.EventId}] is invalid. RestApiId must be a valid reference to an '{ApiType}' resource in same template.");
         foreach (var (id, raw, properties) in apis)
