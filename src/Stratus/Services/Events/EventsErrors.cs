@@ -28,7 +28,8 @@ public static class EventsErrors
 
     public static AwsException CannotDeleteDefaultBus() => AwsException.Validation("Cannot delete event bus default.");
 
-    public static AwsException CannotCreateDefaultBus() => AwsException.Validation("Event bus name 'default' is reserved.");
+    public static AwsException TransformedInputTooLarge(int limit) =>
+        AwsException.Validation($"The input InputTransformer made is over {limit} characters, the most a Lambda target takes.");
 
     public static AwsException BusHasRules(string bus) =>
         AwsException.Validation($"Event bus {bus} still has rules; Stratus deletes a custom bus once its rules are deleted.");

@@ -76,7 +76,8 @@ public sealed class EventsService
 
     public EventBus CreateEventBus(Scope scope, string name, string? description, IReadOnlyDictionary<string, string> tags)
     {
-        if (name == DefaultBus) throw EventsErrors.CannotCreateDefaultBus();
+        // The default bus always exists, so creating it is creating one that exists.
+        if (name == DefaultBus) throw EventsErrors.EventBusExists(name);
         var bus = new EventBus(name, BusArn(scope, name), description, _clock.GetUtcNow(), tags);
         if (!_buses.TryAdd(BusKey(scope, name), bus)) throw EventsErrors.EventBusExists(name);
         return bus;

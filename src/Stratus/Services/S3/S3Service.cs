@@ -182,14 +182,14 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
     /// <summary>Tells the bucket's notification destinations of a committed object, and answers it.</summary>
     private S3ObjectVersion Created(Scope scope, string bucket, string eventName, string key, S3ObjectVersion version)
     {
-        Notify(scope, bucket, eventName, key, version);
+        Notify(scope, bucket, new ObjectEvent(eventName, key, version.LastModified, version.Size, version.ETag, version.VersionId));
         return version;
     }
 
-    private void Notify(Scope scope, string bucket, string eventName, string key, S3ObjectVersion? version)
+    private void Notify(Scope scope, string bucket, ObjectEvent change)
     {
         if (_notifications is not null && _buckets.Get(bucket) is { } owner)
-            _notifications.Publish(scope, owner, eventName, key, version, owner.Configurations.GetValueOrDefault(BucketNotifications.Subresource));
+            _notifications.Publish(scope, owner, change, owner.Configurations.GetValueOrDefault(BucketNotifications.Subresource));
     }
 
     /// <summary>The current version (or the one asked for) of an object; a current delete marker reads as no key.</summary>
@@ -251,8 +251,8 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
         if (versionId is not null && !IsVersionIdShaped(versionId)) throw S3Errors.InvalidVersionId(versionId);
         var result = DeleteUnchecked(bucket, key, versionId);
         // As S3: removing a key that was not there still sends ObjectRemoved:Delete.
-        Notify(scope, bucket, result.DeleteMarker && versionId is null ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete", key,
-            result.VersionId is { } removed ? new S3ObjectVersion { VersionId = removed, IsDeleteMarker = true, LastModified = _clock.GetUtcNow() } : null);
+        Notify(scope, bucket, new ObjectEvent(result.DeleteMarker && versionId is null ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete", key,
+            _clock.GetUtcNow(), null, null, result.VersionId));
         return result;
     }
 

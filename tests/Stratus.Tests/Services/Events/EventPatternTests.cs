@@ -91,11 +91,20 @@ public sealed class EventPatternTests
     [InlineData("""{"source":[{"wildcard":"a**b"}]}""", "Consecutive wildcard characters at pos 1")]
     [InlineData("""{"$or":[{"source":["a"]}]}""", "Value of $or must be an array of at least 2 objects")]
     [InlineData("not json", "the pattern is not valid JSON")]
+    [InlineData("""{"size":[1e400]}""", "Value is not a valid number: 1e400")]
     public void Invalid_patterns_are_refused_with_invalid_event_pattern_exception(string pattern, string reason)
     {
         var e = Assert.Throws<AwsException>(() => EventPattern.Parse(pattern));
         Assert.Equal("InvalidEventPatternException", e.Code);
         Assert.StartsWith("Event pattern is not valid. Reason: " + reason, e.Message);
+    }
+
+    [Fact]
+    public void A_number_beyond_double_in_the_event_matches_no_number()
+    {
+        var pattern = EventPattern.Parse("""{"size":[{"numeric":[">",0]}]}""");
+        Assert.False(pattern.Matches(JsonNode.Parse("""{"size":1e400}""")));
+        Assert.True(pattern.Matches(JsonNode.Parse("""{"size":1e300}""")));
     }
 
     [Fact]

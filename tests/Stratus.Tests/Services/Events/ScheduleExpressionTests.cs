@@ -31,6 +31,8 @@ public sealed class ScheduleExpressionTests
     [InlineData("rate(-1 minutes)")]
     [InlineData("rate(1 week)")]
     [InlineData("rate(1  minute)")]
+    [InlineData("rate(2147483647 days)")]
+    [InlineData("rate(36526 days)")]
     [InlineData("cron(0 12 * * * *)")]
     [InlineData("cron(0 12 ? * ? *)")]
     [InlineData("cron(0 12 * *)")]

@@ -169,19 +169,26 @@ public sealed class EventPattern
         protected static string? Text(JsonNode? scalar) =>
             scalar is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 
+        /// <summary>A number the event holds; one beyond double's range (1e400) matches no numeric matcher rather than failing.</summary>
         protected static double? Number(JsonNode? scalar) =>
-            scalar is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>() : null;
+            scalar is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var n) && double.IsFinite(n) ? n : null;
+
+        /// <summary>A number a pattern states, refused as AWS refuses numbers it cannot represent.</summary>
+        public static double PatternNumber(JsonValue value) =>
+            value.TryGetValue<double>(out var n) && double.IsFinite(n) ? n : throw EventsErrors.InvalidEventPattern("Value is not a valid number: " + value.ToJsonString());
     }
 
     private sealed class Exact(JsonValue? expected) : Matcher
     {
         private readonly JsonValueKind _kind = expected?.GetValueKind() ?? JsonValueKind.Null;
+        private readonly string? _text = expected?.GetValueKind() == JsonValueKind.String ? expected.GetValue<string>() : null;
+        private readonly double? _number = expected?.GetValueKind() == JsonValueKind.Number ? PatternNumber(expected) : null;
 
         public override bool Matches(JsonNode? scalar) => _kind switch
         {
             JsonValueKind.Null => scalar is null,
-            JsonValueKind.String => Text(scalar) == expected!.GetValue<string>(),
-            JsonValueKind.Number => Number(scalar) == expected!.GetValue<double>(),
+            JsonValueKind.String => Text(scalar) == _text,
+            JsonValueKind.Number => Number(scalar) == _number,
             _ => scalar is JsonValue v && v.GetValueKind() == _kind,
         };
     }
@@ -267,7 +274,7 @@ public sealed class EventPattern
                     throw EventsErrors.InvalidEventPattern($"Unrecognized numeric range operator: {list[i]?.ToJsonString()}");
                 if (list[i + 1] is not JsonValue v || v.GetValueKind() != JsonValueKind.Number)
                     throw EventsErrors.InvalidEventPattern($"Value of {op} must be a number.");
-                bounds.Add((op, v.GetValue<double>()));
+                bounds.Add((op, PatternNumber(v)));
             }
             if (bounds.Count == 2 && (bounds[0].Item1 is "=" || bounds[1].Item1 is "=" || bounds[0].Item1[0] == bounds[1].Item1[0]))
                 throw EventsErrors.InvalidEventPattern("Bad numeric range operator: a range takes one lower and one upper bound.");

@@ -13,6 +13,8 @@ public abstract partial class ScheduleExpression
 {
     /// <summary>The last year cron accepts; a search for the next fire time ends there.</summary>
     public const int LastYear = 2199;
+    /// <summary>Stratus's bound on a rate's period (AWS states none): 100 years, so fire times stay within the calendar.</summary>
+    public static readonly TimeSpan LongestRate = TimeSpan.FromDays(36_525);
 
     public abstract string Text { get; }
 
@@ -45,18 +47,20 @@ public abstract partial class ScheduleExpression
 
         internal static Rate Parse(string text, Match match)
         {
-            if (!int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1)
+            if (!int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1
+                || value > LongestRate.TotalMinutes)
                 throw EventsErrors.InvalidScheduleExpression();
             var unit = match.Groups[2].Value;
             // AWS: "rate(1 minutes)" and "rate(5 minute)" are both refused.
             if (unit.EndsWith('s') != (value != 1)) throw EventsErrors.InvalidScheduleExpression();
-            var period = unit.TrimEnd('s') switch
+            var minutes = unit.TrimEnd('s') switch
             {
-                "minute" => TimeSpan.FromMinutes(value),
-                "hour" => TimeSpan.FromHours(value),
-                _ => TimeSpan.FromDays(value),
+                "minute" => (long)value,
+                "hour" => value * 60L,
+                _ => value * 1440L,
             };
-            return new Rate(text, period);
+            if (minutes > LongestRate.TotalMinutes) throw EventsErrors.InvalidScheduleExpression();
+            return new Rate(text, TimeSpan.FromMinutes(minutes));
         }
 
         public override DateTimeOffset? NextAfter(DateTimeOffset after, DateTimeOffset anchor)

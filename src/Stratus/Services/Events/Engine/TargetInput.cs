@@ -12,6 +12,9 @@ namespace Stratus.Services.Events.Engine;
 /// </summary>
 public static class TargetInput
 {
+    /// <summary>What a transformed input may grow to: Lambda's 256 KB asynchronous payload, checked as it is built.</summary>
+    public const int MaxRenderedChars = 256 * 1024;
+
     private static readonly JsonSerializerOptions PlainJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static string Render(EventTarget target, JsonObject @event, EventRule rule)
@@ -95,10 +98,12 @@ public static class TargetInput
             if (c == '<' && template.IndexOf('>', i) is var close and > 0 && values.TryGetValue(template[(i + 1)..close], out var value))
             {
                 output.Append(inString ? InsideString(value) : Json(value));
+                if (output.Length > MaxRenderedChars) throw EventsErrors.TransformedInputTooLarge(MaxRenderedChars);
                 i = close;
                 continue;
             }
             output.Append(c);
+            if (output.Length > MaxRenderedChars) throw EventsErrors.TransformedInputTooLarge(MaxRenderedChars);
         }
         return output.ToString();
     }

@@ -66,11 +66,12 @@ public sealed class BucketNotifications(ILambdaInvoker lambda, ILogger logger)
         configuration.Child("Filter")?.Child("S3Key")?.Children("FilterRule")
             .Select(r => ((r.ChildValue("Name") ?? "").ToLowerInvariant(), r.ChildValue("Value") ?? "")) ?? [];
 
-    /// <summary>Sends an event (eventName as "ObjectCreated:Put") to the functions the bucket's configuration selects for it.</summary>
-    public void Publish(Scope scope, S3Bucket bucket, string eventName, string key, S3ObjectVersion? version, string? configuration)
+    /// <summary>Sends an object event to the functions the bucket's configuration selects for it.</summary>
+    public void Publish(Scope scope, S3Bucket bucket, ObjectEvent change, string? configuration)
     {
         if (configuration is null) return;
         var document = XElement.Parse(configuration);
+        var (eventName, key) = (change.Name, change.Key);
         var eventType = "s3:" + eventName;
         var family = eventType[..(eventType.LastIndexOf(':') + 1)] + "*";
         foreach (var target in document.Children("CloudFunctionConfiguration"))
@@ -80,7 +81,7 @@ public sealed class BucketNotifications(ILambdaInvoker lambda, ILogger logger)
             if (!Rules(target).All(r => r.Name == "prefix" ? key.StartsWith(r.Value, StringComparison.Ordinal) : key.EndsWith(r.Value, StringComparison.Ordinal)))
                 continue;
             var function = target.ChildValue("CloudFunction")!;
-            var record = Record(scope, bucket, eventName, key, version, target.ChildValue("Id"));
+            var record = Record(scope, bucket, change, target.ChildValue("Id"));
             var payload = Encoding.UTF8.GetBytes(new JsonObject { ["Records"] = new JsonArray(record) }.ToJsonString());
             _ = InvokeAsync(bucket, function, payload);
         }
@@ -100,24 +101,21 @@ public sealed class BucketNotifications(ILambdaInvoker lambda, ILogger logger)
     }
 
     /// <summary>One record of S3's event message (eventVersion 2.1), keys URL-encoded as S3 encodes them (space as '+').</summary>
-    private JsonObject Record(Scope scope, S3Bucket bucket, string eventName, string key, S3ObjectVersion? version, string? configurationId)
+    private JsonObject Record(Scope scope, S3Bucket bucket, ObjectEvent change, string? configurationId)
     {
         var sequencer = Interlocked.Increment(ref _sequence) + DateTimeOffset.UtcNow.Ticks;
-        var s3Object = new JsonObject { ["key"] = EncodeKey(key) };
-        if (version is { IsDeleteMarker: false })
-        {
-            s3Object["size"] = version.Size;
-            s3Object["eTag"] = version.ETag.Trim('"');
-        }
-        if (version is not null && version.VersionId != "null") s3Object["versionId"] = version.VersionId;
+        var s3Object = new JsonObject { ["key"] = EncodeKey(change.Key) };
+        if (change.Size is { } size) s3Object["size"] = size;
+        if (change.ETag is { } etag) s3Object["eTag"] = etag.Trim('"');
+        if (change.VersionId is { } versionId and not "null") s3Object["versionId"] = versionId;
         s3Object["sequencer"] = sequencer.ToString("X16", CultureInfo.InvariantCulture);
         return new JsonObject
         {
             ["eventVersion"] = "2.1",
             ["eventSource"] = "aws:s3",
             ["awsRegion"] = bucket.Region,
-            ["eventTime"] = (version?.LastModified ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-            ["eventName"] = eventName,
+            ["eventTime"] = change.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            ["eventName"] = change.Name,
             ["userIdentity"] = new JsonObject { ["principalId"] = scope.PrincipalId ?? scope.AccountId },
             ["responseElements"] = new JsonObject { ["x-amz-request-id"] = scope.RequestId },
             ["s3"] = new JsonObject
@@ -139,3 +137,7 @@ public sealed class BucketNotifications(ILambdaInvoker lambda, ILogger logger)
     public static string EncodeKey(string key) =>
         string.Join('/', key.Split('/').Select(segment => Uri.EscapeDataString(segment).Replace("%20", "+", StringComparison.Ordinal)));
 }
+
+/// <summary>What happened to an object, as a notification reports it: created objects carry size and ETag, removals only a version id.</summary>
+/// <param name="Name">S3's event name without the "s3:" prefix, such as ObjectCreated:Put.</param>
+public sealed record ObjectEvent(string Name, string Key, DateTimeOffset Time, long? Size, string? ETag, string? VersionId);
