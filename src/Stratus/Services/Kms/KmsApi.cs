@@ -19,6 +19,7 @@ public sealed class KmsApi : IStratusService
         Endpoint = new ServiceEndpoint("kms", Operations(), new AwsJsonProtocol("TrentService", "1.1"))
         {
             Logger = logger,
+            Rules = KmsRules.Members,
         };
     }
 

@@ -28,6 +28,14 @@ public static partial class KmsRules
 
     private static ValidationStyle Style => ValidationStyle.Smithy;
 
+    /// <summary>
+    /// KMS's member constraints, declared once: the published model's (KmsRules.json, written by
+    /// scripts/member-rules.py), answered as ValidationException in Smithy's wording before an operation
+    /// runs. The checks below are KMS's own beyond the model (which key specs are built, key usage against
+    /// key spec, the alias prefix, the pending window of 7 to 30 days) and what a template sets.
+    /// </summary>
+    public static readonly MemberRules Members = MemberRules.Embedded("Stratus.Rules.KmsRules.json");
+
     [GeneratedRegex("^[a-zA-Z0-9:/_-]+$")]
     private static partial Regex AliasCharacters();
 
