@@ -197,7 +197,7 @@ public sealed class KmsApi : IStratusService
     {
         var result = operation();
         return i.Bool("DryRun") == true
-            ? throw new AwsException("DryRunOperationException", "The request would have succeeded, but the DryRun option is set.", 412)
+            ? throw KmsErrors.DryRun()
             : result;
     }
 

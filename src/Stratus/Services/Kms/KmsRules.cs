@@ -186,7 +186,7 @@ public static partial class KmsRules
     {
         if (algorithm is null or "SYMMETRIC_DEFAULT") return;
         if (algorithm is "RSAES_OAEP_SHA_1" or "RSAES_OAEP_SHA_256" or "SM2PKE")
-            throw new AwsException("InvalidKeyUsageException", $"The encryption algorithm {algorithm} is not valid for a SYMMETRIC_DEFAULT key.");
+            throw KmsErrors.AlgorithmNotForSymmetricKey(algorithm);
         throw Style.Rejected("encryptionAlgorithm", algorithm, "Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]");
     }
 
