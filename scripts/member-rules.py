@@ -8,6 +8,12 @@ service is added:
 
     python3 scripts/member-rules.py lambda Lambda
     python3 scripts/member-rules.py logs Logs
+    python3 scripts/member-rules.py ssm Ssm
+    python3 scripts/member-rules.py secretsmanager SecretsManager
+    python3 scripts/member-rules.py kms Kms
+    python3 scripts/member-rules.py iam Iam
+    python3 scripts/member-rules.py sts Sts
+    python3 scripts/member-rules.py cloudformation CloudFormation
 
 The published models are the clients' view: where AWS's servers check more or differently (Lambda's
 Timeout is at most 900, its Runtime is refused as InvalidParameterValueException), <S>Rules.cs says so.
@@ -23,6 +29,10 @@ MAX_DEPTH = 5  # Nested structures deeper than this are not described (their mem
 
 def camel(name):
     return name[:1].lower() + name[1:]
+
+
+def constrained_here(rule):
+    return bool(set(rule) - {"member", "path", "type"})
 
 
 def describe(shapes, member_name, member, required, depth):
@@ -49,6 +59,8 @@ def describe(shapes, member_name, member, required, depth):
         rule["pattern"] = shape["pattern"]
     if kind == "string" and "enum" in shape:
         rule["enum"] = shape["enum"]
+    if shape.get("sensitive") and constrained_here(rule):
+        rule["sensitive"] = True  # AWS leaves a sensitive member's value out of its message.
     if depth < MAX_DEPTH:
         if kind == "structure":
             nested = members(shapes, shape, depth + 1)
@@ -58,8 +70,7 @@ def describe(shapes, member_name, member, required, depth):
             nested = members(shapes, shapes[shape["member"]["shape"]], depth + 1)
             if nested:
                 rule["items"] = nested
-    constrained = set(rule) - {"member", "path", "type"}
-    return rule if constrained else None
+    return rule if constrained_here(rule) else None
 
 
 def members(shapes, structure, depth):

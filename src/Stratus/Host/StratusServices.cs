@@ -215,6 +215,6 @@ public sealed class StratusServices : IAsyncDisposable
     {
         public Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation) =>
             resolve()?.InvokeAsync(request, cancellation)
-            ?? throw new AwsException("ServiceUnavailableException", "Lambda is starting; try again.", 503);
+            ?? throw LambdaErrors.Starting();
     }
 }

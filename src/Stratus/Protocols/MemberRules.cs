@@ -24,6 +24,8 @@ public sealed record MemberRule
     public double? Max { get; init; }
     public string? Pattern { get; init; }
     public IReadOnlyList<string>? Enum { get; init; }
+    /// <summary>A member the model marks sensitive (a secret, a plaintext): AWS names it but leaves its value out.</summary>
+    public bool Sensitive { get; init; }
     /// <summary>A structure's own members.</summary>
     public IReadOnlyList<MemberRule>? Members { get; init; }
     /// <summary>The members of each structure in a list.</summary>
@@ -125,11 +127,12 @@ public sealed class MemberRules
         switch (rule.Type)
         {
             case "string" when Text(value) is { } text:
-                CheckLength(rule, path, $"'{text}'", text.Length, violations);
+                var shown = rule.Sensitive ? null : $"'{text}'";
+                CheckLength(rule, path, shown, text.Length, violations);
                 if (rule.Enum is { } allowed && !allowed.Contains(text))
-                    violations.Add(ValidationStyle.Violation(path, $"'{text}'", $"Member must satisfy enum value set: [{string.Join(", ", allowed)}]"));
+                    violations.Add(ValidationStyle.Violation(path, shown, $"Member must satisfy enum value set: [{string.Join(", ", allowed)}]"));
                 if (rule.Pattern is { } pattern && Compiled(pattern) is { } regex && !Matches(regex, text))
-                    violations.Add(ValidationStyle.Violation(path, $"'{text}'", $"Member must satisfy regular expression pattern: {pattern}"));
+                    violations.Add(ValidationStyle.Violation(path, shown, $"Member must satisfy regular expression pattern: {pattern}"));
                 break;
             case "list" when value is JsonArray list:
                 CheckLength(rule, path, null, list.Count, violations);
@@ -138,15 +141,16 @@ public sealed class MemberRules
                 CheckLength(rule, path, null, map.Count, violations);
                 break;
             case "integer" or "long" or "float" or "double" when Number(value) is { } number:
+                var shownNumber = rule.Sensitive ? null : $"'{Shown(value)}'";
                 if (number < rule.Min)
-                    violations.Add(ValidationStyle.Violation(path, $"'{Shown(value)}'", $"Member must have value greater than or equal to {Bound(rule.Min.Value)}"));
+                    violations.Add(ValidationStyle.Violation(path, shownNumber, $"Member must have value greater than or equal to {Bound(rule.Min.Value)}"));
                 else if (number > rule.Max)
-                    violations.Add(ValidationStyle.Violation(path, $"'{Shown(value)}'", $"Member must have value less than or equal to {Bound(rule.Max.Value)}"));
+                    violations.Add(ValidationStyle.Violation(path, shownNumber, $"Member must have value less than or equal to {Bound(rule.Max.Value)}"));
                 break;
         }
     }
 
-    /// <summary>AWS shows a string's value; a list's or a map's it leaves out.</summary>
+    /// <summary>AWS shows a string's value (unless it is sensitive); a list's or a map's it leaves out.</summary>
     private static void CheckLength(MemberRule rule, string path, string? shown, long length, List<string> violations)
     {
         if (length < rule.MinLength)

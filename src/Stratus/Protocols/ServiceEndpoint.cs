@@ -54,10 +54,13 @@ public sealed class ServiceEndpoint
     public Task RejectAsync(HttpContext http, CallContext call, AwsException error) =>
         WriteErrorIfPossibleAsync(Protocols.FirstOrDefault(p => p.Accepts(http.Request)) ?? Protocols[0], http, call, error);
 
-    public OperationHandler FindOperation(string name)
+    public OperationHandler FindOperation(string name) =>
+        Checked(name, Operations.Find(name) ?? throw new AwsException("UnknownOperationException",
+            $"The operation {name} is not supported by Stratus's {SigningName} service."));
+
+    /// <summary>The operation behind the service's member rules, for a protocol that finds (and refuses) operations in its own words.</summary>
+    public OperationHandler Checked(string name, OperationHandler handler)
     {
-        var handler = Operations.Find(name) ?? throw new AwsException("UnknownOperationException",
-            $"The operation {name} is not supported by Stratus's {SigningName} service.");
         if (Rules is not { } rules) return handler;
         return input =>
         {

@@ -32,4 +32,40 @@ public sealed class MemberRulesWireTests
             "Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128",
             (string?)result["lambda"]!["message"]);
     }
+
+    [Fact]
+    public async Task Query_and_json_services_answer_their_declared_rules_in_their_own_codes()
+    {
+        await using var server = await StratusProcess.StartEphemeralAsync();
+        var result = await Clients.Boto3Async(server.Url, """
+            def unchecked(name):
+                return boto3.client(name, endpoint_url=URL, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
+                                    config=Config(retries={"max_attempts": 1}, parameter_validation=False))
+            out["iam"] = error(unchecked("iam").list_roles, MaxItems=0)
+            out["sts"] = error(unchecked("sts").assume_role, RoleArn="arn:aws:iam::000000000000:role/ops", RoleSessionName="s")
+            out["cloudformation"] = error(unchecked("cloudformation").describe_change_set, ChangeSetName="1-change", StackName="app")
+            out["secretsmanager"] = error(unchecked("secretsmanager").list_secrets, SortOrder="sideways")
+            out["secret_value"] = error(unchecked("secretsmanager").create_secret, Name="app/empty", SecretString="")
+            out["kms"] = error(unchecked("kms").generate_random, NumberOfBytes=1025)
+            """);
+
+        void Expect(string key, string code, string message)
+        {
+            Assert.Equal(code, (string?)result[key]!["code"]);
+            Assert.Equal(400, (int?)result[key]!["status"]);
+            Assert.Equal(message, (string?)result[key]!["message"]);
+        }
+        Expect("iam", "ValidationError",
+            "1 validation error detected: Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1");
+        Expect("sts", "ValidationError",
+            "1 validation error detected: Value 's' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2");
+        Expect("cloudformation", "ValidationError",
+            "1 validation error detected: Value '1-change' at 'changeSetName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/]*");
+        Expect("secretsmanager", "ValidationException",
+            "1 validation error detected: Value 'sideways' at 'sortOrder' failed to satisfy constraint: Member must satisfy enum value set: [asc, desc]");
+        Expect("secret_value", "ValidationException",
+            "1 validation error detected: Value at 'secretString' failed to satisfy constraint: Member must have length greater than or equal to 1");
+        Expect("kms", "ValidationException",
+            "1 validation error detected: Value '1025' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024");
+    }
 }

@@ -34,8 +34,8 @@ public sealed class AwsQueryProtocol(string version, string xmlNamespace) : Wire
         var action = pairs.FirstOrDefault(p => p.Key == "Action").Value;
         if (string.IsNullOrEmpty(action))
             throw new AwsException("MissingAction", "The request must contain the parameter Action.");
-        var handler = service.Operations.Find(action)
-            ?? throw new AwsException("InvalidAction", $"Could not find operation {action} for version {version}.");
+        var handler = service.Checked(action, service.Operations.Find(action)
+            ?? throw new AwsException("InvalidAction", $"Could not find operation {action} for version {version}."));
         return (action, await handler(service.Input(QueryParameters.ToJson(pairs), call)));
     }
 

@@ -30,6 +30,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         {
             Logger = logger,
             Validation = new ValidationStyle(TemplateError.Code),
+            Rules = CloudFormationRules.Members,
         };
     }
 

@@ -5,6 +5,13 @@ namespace Stratus.Services.Ec2;
 /// <summary>EC2's errors, with its codes and wording. EC2 answers every client error with status 400, not-found included.</summary>
 public static class Ec2Errors
 {
+    public static AwsException AddressNotFound(string publicIp) => new("InvalidAddress.NotFound", $"Address '{publicIp}' not found.");
+
+    public static AwsException AddressAlreadyAssociated(string allocationId) =>
+        new("Resource.AlreadyAssociated", $"Elastic IP address [{allocationId}] is already associated");
+
+    public static AwsException InvalidId(string id) => new("InvalidID", $"The ID '{id}' is not valid");
+
     /// <summary>How a malformed member is refused: EC2's InvalidParameterValue.</summary>
     public static readonly ValidationStyle Validation = new("InvalidParameterValue");
 

@@ -697,7 +697,7 @@ public sealed class Ec2Service : IVpcNetwork
         var addresses = Select(scope, _addresses, a => (a.AccountId, a.Region), a => a.AllocationId, allocationIds);
         if (publicIps.Count > 0)
             addresses = publicIps.Select(ip => addresses.FirstOrDefault(a => a.PublicIp == ip)
-                ?? throw new AwsException("InvalidAddress.NotFound", $"Address '{ip}' not found.")).ToList();
+                ?? throw Ec2Errors.AddressNotFound(ip)).ToList();
         return Filter(scope, addresses, a => a.AllocationId, filters, (a, name) => name switch
         {
             "allocation-id" => [a.AllocationId],
@@ -735,7 +735,7 @@ public sealed class Ec2Service : IVpcNetwork
             {
                 if (allocationId is null) throw Ec2Errors.MissingParameter("allocationId");
                 address = _addresses.Get(Key(scope, allocationId)) ?? throw Ec2Errors.NotFound(allocationId);
-                if (address.NatGatewayId is not null) throw new AwsException("Resource.AlreadyAssociated", $"Elastic IP address [{allocationId}] is already associated");
+                if (address.NatGatewayId is not null) throw Ec2Errors.AddressAlreadyAssociated(allocationId);
             }
             var inSubnet = InScope(_natGateways, scope, n => (n.AccountId, n.Region)).Count(n => n.SubnetId == subnetId);
             var nat = new NatGateway
@@ -883,7 +883,7 @@ public sealed class Ec2Service : IVpcNetwork
             Ec2Ids.Kind.Address => _addresses.Get(Key(scope, id)) is not null,
             _ => id.StartsWith("sgr-", StringComparison.Ordinal)
                 ? InScope(_groups, scope, g => (g.AccountId, g.Region)).Any(g => g.Rules.Any(r => r.RuleId == id))
-                : throw new AwsException("InvalidID", $"The ID '{id}' is not valid"),
+                : throw Ec2Errors.InvalidId(id),
         };
         if (!exists) throw id.StartsWith("sgr-", StringComparison.Ordinal) ? Ec2Errors.RuleNotFound(id) : Ec2Errors.NotFound(id);
     }

@@ -18,6 +18,7 @@ public sealed class IamApi : IStratusService
         {
             Logger = logger,
             Validation = IamNames.Errors,
+            Rules = IamRules.Members,
         };
     }
 

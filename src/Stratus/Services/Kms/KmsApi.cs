@@ -19,6 +19,7 @@ public sealed class KmsApi : IStratusService
         Endpoint = new ServiceEndpoint("kms", Operations(), new AwsJsonProtocol("TrentService", "1.1"))
         {
             Logger = logger,
+            Rules = KmsRules.Members,
         };
     }
 
@@ -196,7 +197,7 @@ public sealed class KmsApi : IStratusService
     {
         var result = operation();
         return i.Bool("DryRun") == true
-            ? throw new AwsException("DryRunOperationException", "The request would have succeeded, but the DryRun option is set.", 412)
+            ? throw KmsErrors.DryRun()
             : result;
     }
 

@@ -72,4 +72,10 @@ public static class KmsErrors
     public static AwsException NotBuilt(string what) => new("UnsupportedOperationException", $"Stratus's KMS does not build {what}.");
 
     public static AwsException Validation(string message) => AwsException.Validation(message);
+
+    public static AwsException AlgorithmNotForSymmetricKey(string algorithm) =>
+        new("InvalidKeyUsageException", $"The encryption algorithm {algorithm} is not valid for a SYMMETRIC_DEFAULT key.");
+
+    /// <summary>A DryRun call that would have succeeded, answered with 412 as KMS answers it.</summary>
+    public static AwsException DryRun() => new("DryRunOperationException", "The request would have succeeded, but the DryRun option is set.", 412);
 }

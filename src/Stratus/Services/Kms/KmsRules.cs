@@ -28,6 +28,14 @@ public static partial class KmsRules
 
     private static ValidationStyle Style => ValidationStyle.Smithy;
 
+    /// <summary>
+    /// KMS's member constraints, declared once: the published model's (KmsRules.json, written by
+    /// scripts/member-rules.py), answered as ValidationException in Smithy's wording before an operation
+    /// runs. The checks below are KMS's own beyond the model (which key specs are built, key usage against
+    /// key spec, the alias prefix, the pending window of 7 to 30 days) and what a template sets.
+    /// </summary>
+    public static readonly MemberRules Members = MemberRules.Embedded("Stratus.Rules.KmsRules.json");
+
     [GeneratedRegex("^[a-zA-Z0-9:/_-]+$")]
     private static partial Regex AliasCharacters();
 
@@ -178,7 +186,7 @@ public static partial class KmsRules
     {
         if (algorithm is null or "SYMMETRIC_DEFAULT") return;
         if (algorithm is "RSAES_OAEP_SHA_1" or "RSAES_OAEP_SHA_256" or "SM2PKE")
-            throw new AwsException("InvalidKeyUsageException", $"The encryption algorithm {algorithm} is not valid for a SYMMETRIC_DEFAULT key.");
+            throw KmsErrors.AlgorithmNotForSymmetricKey(algorithm);
         throw Style.Rejected("encryptionAlgorithm", algorithm, "Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]");
     }
 

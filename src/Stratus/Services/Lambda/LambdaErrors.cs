@@ -144,4 +144,7 @@ public static class LambdaErrors
 
     public static AwsException RuntimeNotRunnable(string? runtime, IEnumerable<string> runnable) =>
         new("InvalidRuntimeException", $"Stratus does not run the {runtime} runtime; it runs {string.Join(", ", runnable)}.", 502) { Fields = UserFault };
+
+    /// <summary>Another service invoked a function before Lambda was built (at start-up): retryable, as AWS's 503s are.</summary>
+    public static AwsException Starting() => new("ServiceUnavailableException", "Lambda is starting; try again.", 503);
 }

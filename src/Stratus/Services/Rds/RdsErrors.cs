@@ -60,4 +60,13 @@ public static class RdsErrors
         $"Stratus found no MariaDB or MySQL server on this machine, so it cannot run DB instances. Install one ({MariaDbInstallation.InstallHint}) and restart Stratus.");
 
     public static AwsException EmptyTagKey() => InvalidValue("Tag keys must not be empty.");
+
+    public static AwsException DefaultSubnetGroupNotDeletable() => new("InvalidDBSubnetGroupStateFault", "Cannot delete the default subnet group.");
+
+    /// <summary>Rotating a master user secret (Secrets Manager's InvalidRequestException) whose DB instance is gone.</summary>
+    public static AwsException MasterUserSecretOrphaned() =>
+        new("InvalidRequestException", "The DB instance this master user secret belongs to no longer exists.");
+
+    /// <summary>A master user secret whose JSON lacks the field RDS keeps in it ("username", "password").</summary>
+    public static AwsException MasterUserSecretLacks(string field) => new("InvalidRequestException", $"The master user secret has no {field}.");
 }

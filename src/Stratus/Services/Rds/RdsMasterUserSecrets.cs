@@ -48,5 +48,5 @@ public sealed class RdsMasterUserSecrets(SecretsManagerService secrets)
     /// <summary>The secret's password, read anew: after a rotation it is the new one.</summary>
     public static string Password(string secretString) =>
         JsonNode.Parse(secretString, documentOptions: new JsonDocumentOptions { MaxDepth = 8 })?["password"]?.GetValue<string>()
-            ?? throw new AwsException("InvalidRequestException", "The master user secret has no password.");
+            ?? throw RdsErrors.MasterUserSecretLacks("password");
 }

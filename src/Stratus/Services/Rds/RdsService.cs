@@ -231,14 +231,14 @@ public sealed class RdsService : IDisposable, ISecretOwner
     async Task ISecretOwner.ApplyRotationAsync(Scope scope, Secret secret, string newSecretString, CancellationToken cancellation)
     {
         var instance = _instances.Values.FirstOrDefault(i => i.AccountId == scope.AccountId && i.Region == scope.Region && i.MasterUserSecret?.SecretArn == secret.Arn)
-            ?? throw new AwsException("InvalidRequestException", "The DB instance this master user secret belongs to no longer exists.");
+            ?? throw RdsErrors.MasterUserSecretOrphaned();
         if (instance.Status != "available") throw RdsErrors.InvalidInstanceState("Database instance is not in available state.");
         await SetMasterPasswordAsync(instance, RdsMasterUserSecrets.Password(newSecretString));
     }
 
     string ISecretOwner.RotatedValue(string currentSecretString) =>
         RdsMasterUserSecrets.SecretString(
-            JsonNode.Parse(currentSecretString)?["username"]?.GetValue<string>() ?? throw new AwsException("InvalidRequestException", "The master user secret has no username."),
+            JsonNode.Parse(currentSecretString)?["username"]?.GetValue<string>() ?? throw RdsErrors.MasterUserSecretLacks("username"),
             RdsMasterUserSecrets.NewPassword());
 
     /// <summary>A port change restarts the server on the new port, as RDS does, whatever ApplyImmediately says.</summary>
@@ -500,7 +500,7 @@ public sealed class RdsService : IDisposable, ISecretOwner
     {
         var group = GetSubnetGroup(scope, name);
         if (group.Name == RdsDefaultNetwork.SubnetGroupName)
-            throw new AwsException("InvalidDBSubnetGroupStateFault", "Cannot delete the default subnet group.");
+            throw RdsErrors.DefaultSubnetGroupNotDeletable();
         if (InstancesIn(scope, group.Name).FirstOrDefault() is { } user) throw RdsErrors.SubnetGroupInUse(group.Name, user.Identifier);
         _subnetGroups.Remove(SubnetGroupKey(scope, group.Name));
     }

@@ -17,6 +17,7 @@ public sealed class SecretsManagerApi : IStratusService
         Endpoint = new ServiceEndpoint("secretsmanager", Operations(), new AwsJsonProtocol("secretsmanager", "1.1"))
         {
             Logger = logger,
+            Rules = SecretsManagerRules.Members,
         };
     }
 

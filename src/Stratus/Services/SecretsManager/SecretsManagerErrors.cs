@@ -56,4 +56,15 @@ public static class SecretsManagerErrors
 
     public static AwsException PublicPolicy() =>
         new("PublicPolicyException", "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the secret.");
+
+    public static AwsException DecryptionFailure() =>
+        new("DecryptionFailure", "Secrets Manager can't decrypt the protected secret text using the provided KMS key.");
+
+    /// <summary>A template's {{resolve:secretsmanager:...}} of a secret that holds only SecretBinary.</summary>
+    public static AwsException BinaryNotReferenceable() =>
+        new("InvalidRequestException", "The secret holds a SecretBinary; dynamic references read SecretString only.");
+
+    /// <summary>As CloudFormation answers {{resolve:ssm:...}} of a SecureString: it resolves only through ssm-secure, where a property allows it.</summary>
+    public static AwsException SecureStringNeedsSsmSecure(string parameterName) =>
+        new("ValidationError", $"Parameter {parameterName} is a SecureString: reference it with ssm-secure, in a property that supports it.");
 }

@@ -26,6 +26,14 @@ public static class SecretsManagerRules
 
     private static readonly ValidationStyle Style = ValidationStyle.Smithy;
 
+    /// <summary>
+    /// Secrets Manager's member constraints, declared once: the published model's (SecretsManagerRules.json,
+    /// written by scripts/member-rules.py), answered as ValidationException in Smithy's wording before an
+    /// operation runs; a secret's value is sensitive, so AWS names it without showing it. The checks below
+    /// are the ones beyond the model (the name's characters, the value's size in bytes, the recovery window).
+    /// </summary>
+    public static readonly MemberRules Members = MemberRules.Embedded("Stratus.Rules.SecretsManagerRules.json");
+
     public static void CheckName(string name)
     {
         if (name.Length is 0 or > MaxNameLength)

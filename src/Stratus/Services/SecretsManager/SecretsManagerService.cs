@@ -364,7 +364,7 @@ public sealed class SecretsManagerService
     {
         var bound = Binding(secret.Arn, version.VersionId);
         byte[] Unseal(string sealedValue) => _key.TryOpen(Convert.FromBase64String(sealedValue), bound)
-            ?? throw new AwsException("DecryptionFailure", "Secrets Manager can't decrypt the protected secret text using the provided KMS key.");
+            ?? throw SecretsManagerErrors.DecryptionFailure();
         return new SecretValue(
             version.SealedString is null ? null : Encoding.UTF8.GetString(Unseal(version.SealedString)),
             version.SealedBinary is null ? null : Unseal(version.SealedBinary));

@@ -19,6 +19,7 @@ public sealed class StsApi : IStratusService
         {
             Logger = logger,
             Validation = IamNames.Errors,
+            Rules = StsRules.Members,
         };
     }
 

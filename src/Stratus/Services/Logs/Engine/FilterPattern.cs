@@ -30,7 +30,7 @@ public abstract class FilterPattern
     public static FilterPattern Parse(string? pattern)
     {
         if (pattern?.Length > MaxLength)
-            throw new FilterPatternException($"1 validation error detected: Value at 'filterPattern' failed to satisfy constraint: Member must have length less than or equal to {MaxLength}");
+            throw new FilterPatternException(LogsErrors.Validation.Rejected("filterPattern", $"Member must have length less than or equal to {MaxLength}").Message);
         var text = pattern?.Trim() ?? "";
         if (text.Length == 0 || text == "\"\"") return All;
         if (text.StartsWith('{')) return JsonPattern.FromJsonFilter(text);

@@ -13,13 +13,13 @@ public sealed class DynamicReferenceValues(SsmService ssm, SecretsManagerService
         var (parameter, selected, _) = ssm.Select(scope, version is null ? name : $"{name}:{version.Value.ToString(CultureInfo.InvariantCulture)}");
         // As AWS: a SecureString resolves only through ssm-secure, where CloudFormation allows it.
         if (selected.Type == "SecureString" && !secure)
-            throw new AwsException("ValidationError", $"Parameter {parameter.Name} is a SecureString: reference it with ssm-secure, in a property that supports it.");
+            throw SecretsManagerErrors.SecureStringNeedsSsmSecure(parameter.Name);
         return ssm.Reveal(scope, parameter, selected, withDecryption: true);
     }
 
     public string SecretString(Scope scope, string secretId, string? versionStage, string? versionId)
     {
         var (_, _, value) = secrets.GetValue(scope, secretId, versionId, versionId is null ? versionStage ?? SecretsManagerRules.Current : versionStage);
-        return value.String ?? throw new AwsException("InvalidRequestException", "The secret holds a SecretBinary; dynamic references read SecretString only.");
+        return value.String ?? throw SecretsManagerErrors.BinaryNotReferenceable();
     }
 }
