@@ -12,8 +12,8 @@ public sealed class OperationResult
     public JsonObject? Body { get; init; }
     public ReadOnlyMemory<byte>? RawBody { get; init; }
     public string? RawContentType { get; init; }
-    /// <summary>A payload too large to hold in memory (an S3 object): the protocol copies it to the response and disposes it.</summary>
-    public Stream? StreamBody { get; init; }
+    /// <summary>A payload too large to hold in memory, a window of a file (an S3 object): the protocol sends it from the file and disposes it.</summary>
+    public FileRange? FileBody { get; init; }
     public List<KeyValuePair<string, string>> Headers { get; } = [];
 
     public static implicit operator OperationResult(JsonObject body) => new() { Body = body };

@@ -132,8 +132,8 @@ public sealed class StorageConsole(EcrService ecr, LambdaService lambda, S3Servi
         http.Response.Headers.ContentDisposition = $"attachment; filename*=UTF-8''{Uri.EscapeDataString(fileName.Length == 0 ? "object" : fileName)}";
         http.Response.Headers.XContentTypeOptions = "nosniff";
         http.Response.Headers.CacheControl = "no-store";
-        await using var content = s3.OpenContent(version, 0, version.Size);
-        await content.CopyToAsync(http.Response.Body, http.RequestAborted);
+        using var content = s3.OpenRange(version, 0, version.Size);
+        await content.WriteToAsync(http.Response, http.RequestAborted);
     }
 
     private static string Size(long bytes) => bytes.ToString("N0", CultureInfo.InvariantCulture) + " B";

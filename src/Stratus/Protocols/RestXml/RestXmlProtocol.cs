@@ -15,8 +15,6 @@ public sealed record RestXmlCall(string Operation, IReadOnlyDictionary<string, s
 public sealed class RestXmlProtocol(string xmlNamespace, Func<HttpRequest, RestXmlCall> resolve) : WireProtocol
 {
     private const string XmlContentType = "application/xml";
-    /// <summary>Large enough that streaming a big object is not dominated by per-write overhead.</summary>
-    private const int CopyBufferBytes = 256 * 1024;
 
     public string XmlNamespace => xmlNamespace;
 
@@ -37,10 +35,10 @@ public sealed class RestXmlProtocol(string xmlNamespace, Func<HttpRequest, RestX
 
         ApplyResultHeaders(http, result);
         var writesBody = !HttpMethods.IsHead(http.Request.Method);
-        if (result.StreamBody is { } stream)
+        if (result.FileBody is { } file)
         {
-            await using (stream)
-                if (writesBody) await stream.CopyToAsync(http.Response.Body, CopyBufferBytes, http.RequestAborted);
+            using (file)
+                if (writesBody) await file.WriteToAsync(http.Response, http.RequestAborted);
         }
         else if (result.RawBody is { } raw)
         {

@@ -242,7 +242,8 @@ public sealed partial class EcrRegistry(EcrService ecr, ILogger logger) : IReque
         }
         http.Response.ContentLength = length;
         if (HttpMethods.IsHead(method)) return;
-        await http.Response.SendFileAsync(ecr.Blobs.PathOf(digest), offset, length, http.RequestAborted);
+        using var body = FileRange.Open(ecr.Blobs.PathOf(digest), offset, length);
+        await body.WriteToAsync(http.Response, http.RequestAborted);
     }
 
     private async Task StartUploadAsync(HttpContext http, Scope scope, string name)

@@ -463,7 +463,7 @@ public sealed class S3Api : IStratusService, IDisposable
             headers.Headers.Add(new("x-amz-checksum-type", version.ChecksumType ?? "FULL_OBJECT"));
         }
         WithVersionHeader(r, headers, version);
-        var result = new OperationResult { StatusCode = status, StreamBody = withBody ? _s3.OpenContent(version, offset, length) : null };
+        var result = new OperationResult { StatusCode = status, FileBody = withBody ? _s3.OpenRange(version, offset, length) : null };
         result.Headers.AddRange(headers.Headers);
         return result;
     }

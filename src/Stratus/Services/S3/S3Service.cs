@@ -217,6 +217,9 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
         return bytes;
     }
 
+    /// <summary>A window of an object's bytes as a response body, sent from its file.</summary>
+    public FileRange OpenRange(S3ObjectVersion version, long offset, long length) => _blobs.OpenRange(version.BlobId!, offset, length);
+
     public Stream OpenContent(S3ObjectVersion version, long offset, long length) =>
         new FileWindowStream(_blobs.OpenRead(version.BlobId!), offset, length);
 

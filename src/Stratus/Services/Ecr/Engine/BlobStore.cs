@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Stratus.Persistence;
 
 namespace Stratus.Services.Ecr.Engine;
 
 /// <summary>
 /// Blobs (layers, configs, manifests) stored once by digest under <c>blobs/sha256/HEX</c>. Uploads stream
 /// to a file under <c>uploads/</c> while their SHA-256 is computed, so no blob is ever held in memory; a
-/// blob is committed only when its digest matches, after an fsync, by a rename into place. An upload
+/// blob is committed only when its digest matches, after an fdatasync, by a rename into place. An upload
 /// outlives a restart: its file is named by its id beside a <c>.owner</c> file naming its repository, and
 /// after a restart its hash is recomputed from the file before it continues.
 /// </summary>
@@ -77,12 +78,13 @@ public sealed class BlobStore
     {
         if (Exists(digest)) return;
         var temp = Path.Combine(_uploads, Guid.NewGuid().ToString("N"));
-        using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+        using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
         {
-            file.Write(content);
-            file.Flush(flushToDisk: true);
+            RandomAccess.Write(file, content, 0);
+            DiskSync.DataSync(file);
         }
         File.Move(temp, PathOf(digest), overwrite: true);
+        DiskSync.SyncDirectory(_blobs);
     }
 
     public void Delete(string digest)
@@ -120,17 +122,12 @@ public sealed class BlobStore
             await RehashAsync(upload, cancellation);
             try
             {
-                await using var file = new FileStream(upload.TempPath, FileMode.Append, FileAccess.Write, FileShare.None, CopyBufferBytes, FileOptions.Asynchronous);
-                var buffer = new byte[CopyBufferBytes];
-                int read;
-                while ((read = await content.ReadAsync(buffer, cancellation)) > 0)
+                using var file = StreamedFileWriter.Append(upload.TempPath);
+                await file.CopyFromAsync(content, upload.Hash.AppendData, length =>
                 {
-                    if (upload.Length + read > maxBytes) throw EcrErrors.LayerTooLarge(maxBytes);
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellation);
-                    upload.Hash.AppendData(buffer, 0, read);
-                    upload.Length += read;
-                }
-                return upload.Length;
+                    if (length > maxBytes) throw EcrErrors.LayerTooLarge(maxBytes);
+                }, cancellation);
+                return upload.Length = file.Length;
             }
             catch (Exception)
             {
@@ -146,7 +143,7 @@ public sealed class BlobStore
     }
 
     /// <summary>
-    /// Verifies the upload's digest and moves it into place (fsync, then rename). Returns the digest's size.
+    /// Verifies the upload's digest and moves it into place (fdatasync, rename, fsync of the directory). Returns the digest's size.
     /// The upload ends either way.
     /// </summary>
     public async Task<long> CommitAsync(BlobUpload upload, string expectedDigest, CancellationToken cancellation)
@@ -165,10 +162,16 @@ public sealed class BlobStore
                 TryDelete(upload.TempPath);
                 throw EcrErrors.LayerDigestMismatch(expectedDigest, actual);
             }
-            await using (var file = new FileStream(upload.TempPath, FileMode.OpenOrCreate, FileAccess.Write))
-                file.Flush(flushToDisk: true);
+            // The PATCHes wrote through the page cache with their writeback started early; one fdatasync makes the
+            // bytes durable, and the directory's fsync the name they are committed under.
+            using (var file = File.OpenHandle(upload.TempPath, FileMode.Open, FileAccess.Write))
+                DiskSync.DataSync(file);
             if (Exists(expectedDigest)) TryDelete(upload.TempPath);
-            else File.Move(upload.TempPath, PathOf(expectedDigest), overwrite: true);
+            else
+            {
+                File.Move(upload.TempPath, PathOf(expectedDigest), overwrite: true);
+                DiskSync.SyncDirectory(_blobs);
+            }
             return upload.Length;
         }
         finally

@@ -1,18 +1,17 @@
-using System.Buffers;
 using System.Security.Cryptography;
+using Stratus.Persistence;
 using Stratus.Protocols;
 
 namespace Stratus.Services.S3.Engine;
 
 /// <summary>
 /// Object bytes on disk. A write streams into a temporary file while its digests are computed, is
-/// fsynced, checked against what the client declared, and only then renamed into place: a crash or
+/// fdatasynced, checked against what the client declared, and only then renamed into place: a crash or
 /// kill -9 at any point leaves either no new file or a complete one, never a torn object. Files no
 /// committed metadata names (a crash between rename and commit) are removed at start.
 /// </summary>
 public sealed class BlobStore
 {
-    private const int BufferBytes = 1024 * 1024;
     private readonly string _blobs;
     private readonly string _temp;
 
@@ -24,6 +23,9 @@ public sealed class BlobStore
         if (Directory.Exists(_temp)) Directory.Delete(_temp, recursive: true);
         Directory.CreateDirectory(_temp);
     }
+
+    /// <summary>A window of a blob as a response body.</summary>
+    public FileRange OpenRange(string blobId, long offset, long length) => FileRange.Open(PathOf(blobId), offset, length);
 
     public FileStream OpenRead(string blobId) =>
         new(PathOf(blobId), new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, Options = FileOptions.Asynchronous | FileOptions.SequentialScan, BufferSize = 0 });
@@ -41,30 +43,19 @@ public sealed class BlobStore
             using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
             using var sha256 = digests.ContentSha256Hex is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var checksum = digests.ChecksumAlgorithm is { } algorithm ? Checksum.Create(algorithm) : null;
-            var buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
-            long size = 0;
-            try
+            long size;
+            using (var file = StreamedFileWriter.CreateNew(path))
             {
-                await using var file = new FileStream(path, new FileStreamOptions
+                size = await file.CopyFromAsync(source, block =>
                 {
-                    Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.Asynchronous, BufferSize = 0,
-                });
-                int read;
-                while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferBytes), cancellation)) > 0)
+                    md5.AppendData(block);
+                    sha256?.AppendData(block);
+                    checksum?.Append(block);
+                }, length =>
                 {
-                    size += read;
-                    if (size > maxBytes) throw S3Errors.EntityTooLarge(digests.DeclaredLength ?? size, maxBytes);
-                    var data = buffer.AsMemory(0, read);
-                    md5.AppendData(data.Span);
-                    sha256?.AppendData(data.Span);
-                    checksum?.Append(data.Span);
-                    await file.WriteAsync(data, cancellation);
-                }
-                file.Flush(flushToDisk: true);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
+                    if (length > maxBytes) throw S3Errors.EntityTooLarge(digests.DeclaredLength ?? length, maxBytes);
+                }, cancellation);
+                file.FlushToDisk();
             }
 
             if (digests.DeclaredLength is { } declared && declared != size) throw S3Errors.IncompleteBody();

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Two Stratus builds side by side in one run, for a change's before/after on a shared machine, where only figures
+taken in the same run compare. Not part of bench/run; it reuses the pieces of bench/images.py and bench/s3.py.
+
+    python3 bench/compare_builds.py registry BEFORE/stratus.dll AFTER/stratus.dll --size-mb 200 --rounds 3
+    python3 bench/compare_builds.py s3 BEFORE/stratus.dll AFTER/stratus.dll
+
+registry: skopeo push and pull of a several-layer image to each build and to docker-registry over TLS, alternated
+round by round, medians with their ratio to docker-registry. s3: one captured boto3 PutObject and GetObject of 1 KB
+and 1 MB replayed by wrk against each build and moto, then 100 MB PUT and GET by curl on presigned URLs beside the
+disk (dd), then each build's resident memory while a 1 GB object moves.
+"""
+import argparse
+import base64
+import contextlib
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+
+import harness
+import images
+import s3 as s3bench
+import controlplane
+import dataplane
+from harness import Summary
+
+
+def start_build(stack, label, dll):
+    return dataplane.stopped_with(stack, harness.start_server(label, lambda port: ["dotnet", dll, "start", "--ephemeral", "--port", str(port)]))
+
+
+def registry(builds, size_mb, rounds):
+    work = tempfile.mkdtemp(prefix="stratus-compare-registry-")
+    try:
+        with contextlib.ExitStack() as stack:
+            layout = os.path.join(work, "layout")
+            compressed = images.build_image(layout, size_mb)
+            registries = {}
+            for label, dll in builds.items():
+                server = start_build(stack, label, dll)
+                ecr = harness.client(server, "ecr")
+                credentials = base64.b64decode(ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]).decode()
+                registries[label] = images.Registry(f"127.0.0.1:{server.port}", credentials, lambda name, ecr=ecr: ecr.create_repository(repositoryName=name))
+            reference = images.start_docker_registry(stack, work)
+            registries["docker-registry"] = images.Registry(f"127.0.0.1:{reference.port}", None, lambda name: None)
+            pulled = os.path.join(work, "pulled")
+            for registry_ in registries.values():
+                registry_.push(layout, "bench/warmup")
+                registry_.pull("bench/warmup", pulled)
+            pushes, pulls = {name: [] for name in registries}, {name: [] for name in registries}
+            for round_ in range(rounds):
+                for name, registry_ in registries.items():
+                    pushes[name].append(registry_.push(layout, f"bench/push{round_}"))
+                for name, registry_ in registries.items():
+                    pulls[name].append(registry_.pull(f"bench/push{round_}", pulled))
+            print(f"{compressed:.0f} MB compressed, {rounds} rounds, load average after: {os.getloadavg()}")
+            push_reference, pull_reference = statistics.median(pushes["docker-registry"]), statistics.median(pulls["docker-registry"])
+            for name in registries:
+                push, pull = statistics.median(pushes[name]), statistics.median(pulls[name])
+                print(f"{name:16s} push {harness.spread(pushes[name], 2)} s, {push / push_reference:.2f}x   "
+                      f"pull {harness.spread(pulls[name], 2)} s, {pull / pull_reference:.2f}x")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def s3(builds):
+    shape = s3bench.Shape(small=(("1 KB", s3bench.KB), ("1 MB", s3bench.MB)), large=("100 MB", 100 * s3bench.MB), big=("1 GB", 1024 * s3bench.MB),
+                          calls={s3bench.KB: 48, s3bench.MB: 16}, rounds=3, large_rounds=3, seconds=2)
+    work = tempfile.mkdtemp(prefix="stratus-compare-s3-")
+    try:
+        with contextlib.ExitStack() as stack:
+            servers = {label: start_build(stack, label, dll) for label, dll in builds.items()}
+            moto = dataplane.stopped_with(stack, controlplane.start_moto())
+            clients = {name: s3bench.s3_client(server) for name, server in servers.items()} | {"moto": s3bench.s3_client(moto)}
+            for client in clients.values():
+                client.create_bucket(Bucket=s3bench.BUCKET)
+            rows = []
+            for label, size in shape.small:
+                rows += s3bench.bench_replay(clients, label, size, s3bench.payload(size), shape, work)
+            for row in rows:
+                print(row.name + ": " + "  ".join(f"{name} {cell.rate:.0f}/s" if isinstance(cell, Summary) else f"{name} n/a" for name, cell in row.cells.items()))
+            size = 100 * s3bench.MB
+            source = os.path.join(work, "large-source")
+            with open(source, "wb") as f:
+                f.write(s3bench.payload(size))
+            curl = {name: s3bench.curl_operations(clients[name], source, size, work, name) for name in servers}
+            disk = s3bench.disk_operations(source, work)
+            for operation in ("PutObject", "GetObject"):
+                for connections in (1, 16):
+                    rates = {name: [] for name in [*curl, "disk"]}
+                    for _ in range(shape.large_rounds):
+                        for name in curl:
+                            rates[name].append(connections * 100 / curl[name][operation](connections))
+                        rates["disk"].append(connections * 100 / disk[operation](connections))
+                    on_disk = statistics.median(rates["disk"])
+                    print(f"{operation} 100 MB, {connections} conn, curl: " + "  ".join(
+                        f"{name} {statistics.median(values):.0f} MB/s ({statistics.median(values) / on_disk:.2f}x disk)" for name, values in rates.items()))
+            os.remove(source)
+            for name, server in servers.items():
+                for run in s3bench.bench_memory(server, clients[name], shape.big[1], work):
+                    print(f"{name} {run.operation} 1 GB: {run.before:.0f} MB before, {run.peak:.0f} MB peak, {run.after:.0f} MB after, {run.seconds:.1f} s")
+            print(f"load average after: {os.getloadavg()}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["registry", "s3"])
+    parser.add_argument("before")
+    parser.add_argument("after")
+    parser.add_argument("--size-mb", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    builds = {"before": args.before, "after": args.after}
+    if args.what == "registry":
+        registry(builds, args.size_mb, args.rounds)
+    else:
+        s3(builds)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
