@@ -70,6 +70,25 @@ public static class LambdaErrors
 
     public static AwsException RoleNotAssumable() => InvalidParameter("The role defined for the function cannot be assumed by Lambda.");
 
+    public static AwsException LayersNotForImages() => InvalidParameter("Layers are not supported for functions created with container images.");
+
+    public static AwsException TooManyLayers(int max) => InvalidParameter($"Cannot reference more than {max} layers.");
+
+    public static AwsException LayerVersionNotFound(string arn) => InvalidParameter($"Layer version {arn} does not exist.");
+
+    public static AwsException SameLayerTwice(string first, string second) =>
+        InvalidParameter($"Two different versions of the same layer are not allowed to be referenced in the same function. {first} and {second} are versions of the same layer.");
+
+    public static AwsException CodeAndLayersTooLarge(long max, long actual) =>
+        InvalidParameter($"Function code combined with layers exceeds the maximum allowed size of {max} bytes. The actual size is {actual} bytes.");
+
+    /// <summary>Stratus does not build the Extensions API, so a layer that brings extensions is refused before a function could rely on them.</summary>
+    public static AwsException ExtensionsNotBuilt(string arn) =>
+        InvalidParameter($"Layer {arn} contains extensions (/opt/extensions), but Stratus does not run Lambda extensions: the Extensions API is not built.");
+
+    public static AwsException OrganizationNeedsAnyPrincipal() =>
+        InvalidParameter("OrganizationId can only be specified when Principal is '*'.");
+
     public static AwsException FunctionNotFound(string functionArn) =>
         new("ResourceNotFoundException", $"Function not found: {functionArn}", 404) { Fields = UserFault };
 

@@ -37,7 +37,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly LambdaSettings _settings;
     private readonly ResourceTable<LambdaFunction> _functions;
     private readonly ResourceTable<QueuedEvent> _events;
+    private readonly ResourceTable<LambdaLayer> _layers;
     private readonly CodeStore _code;
+    private readonly LayerMount _layerMount;
     private readonly LambdaEngine _engine;
     private readonly LambdaTelemetry _telemetry;
     private readonly IImageRegistry _images;
@@ -48,8 +50,11 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly Ec2.IVpcNetwork _network;
 
     private LambdaService(TimeProvider clock, IIamRoles roles, LambdaSettings settings, ResourceTable<LambdaFunction> functions,
-        ResourceTable<QueuedEvent> events, CodeStore code, LambdaEngine engine, LambdaTelemetry telemetry, IImageRegistry images, StratusAddress address, Ec2.IVpcNetwork network)
+        ResourceTable<QueuedEvent> events, ResourceTable<LambdaLayer> layers, CodeStore code, LayerMount layerMount, LambdaEngine engine,
+        LambdaTelemetry telemetry, IImageRegistry images, StratusAddress address, Ec2.IVpcNetwork network)
     {
+        _layers = layers;
+        _layerMount = layerMount;
         _images = images;
         _network = network;
         _clock = clock;
@@ -72,7 +77,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         var engine = LambdaEngine.StartAsync(workDir, settings, telemetry.Record, config => Credentials(roleCredentials, config))
             .GetAwaiter().GetResult();
         var service = new LambdaService(clock, roles, settings, new ResourceTable<LambdaFunction>(store, "lambda.functions"),
-            new ResourceTable<QueuedEvent>(store, "lambda.events"), new CodeStore(Path.Combine(workDir, "code")), engine, telemetry, images, address, network);
+            new ResourceTable<QueuedEvent>(store, "lambda.events"), new ResourceTable<LambdaLayer>(store, "lambda.layers"),
+            new CodeStore(Path.Combine(workDir, "code")), new LayerMount(Path.Combine(workDir, "opt")), engine, telemetry, images, address, network);
         // Image functions come back as they were: an unpack a restart interrupted finishes, a removed root file system is unpacked again.
         foreach (var function in service._functions.Values.ToList()) service.HoldImages(null, function, settleAll: true);
         return service;
@@ -105,6 +111,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         var config = Apply(scope, new FunctionConfig { FunctionName = name, Role = settings.Role, LastModified = Now, PackageType = packageType }, settings);
         var image = packageType == "Image" && code.ImageUri is { } uri ? ResolveImage(scope, uri) : null;
         config = WithCode(config, code, code.ZipFile is { } zip && packageType == "Zip" ? _code.Save(zip, "CreateFunction") : null, image);
+        CheckUnzippedTotal(config);
         if (image is not null)
             config = config with { State = "Pending", StateReason = "The function is being created.", StateReasonCode = "Creating" };
         var function = new LambdaFunction { AccountId = scope.AccountId, Region = scope.Region, Latest = config, Tags = tags };
@@ -147,6 +154,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             if (code.ZipFile is not null && function.Latest.PackageType != "Zip")
                 throw LambdaErrors.ImageUriRequiredForUpdate();
             var latest = WithCode(function.Latest, code, stored, image) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() };
+            CheckUnzippedTotal(latest);
             if (image is not null) latest = latest with { LastUpdateStatus = "InProgress", LastUpdateStatusReason = null, LastUpdateStatusReasonCode = null };
             var next = function with { Latest = latest };
             return publish ? Publish(next, null) : next;
@@ -163,7 +171,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             CheckRevision(function.Latest.RevisionId, revisionId);
             if (function.Latest.PackageType == "Image" && (settings.Runtime is not null || settings.Handler is not null))
                 throw LambdaErrors.RuntimeAndHandlerNotForImages();
-            return function with { Latest = Apply(scope, function.Latest, settings) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() } };
+            var latest = Apply(scope, function.Latest, settings) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() };
+            CheckUnzippedTotal(latest);
+            return function with { Latest = latest };
         });
         Retire(updated);
         return updated;
@@ -504,7 +514,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         // images' entrypoint also exports it from its first argument; an image without CMD sees it empty.
         if (rootFs is not null) variables["_HANDLER"] = (config.ImageConfig?.Command ?? config.Image?.Command ?? []).FirstOrDefault() ?? "";
         var runnable = new RunnableFunction(function.AccountId, function.Region, function.Arn, key, config, rootFs ?? _code.DirectoryOf(CodeId(config)),
-            function.ReservedConcurrency, variables, rootFs is null ? null : Launch(config));
+            function.ReservedConcurrency, variables, rootFs is null ? null : Launch(config), OptDirOf(config));
         _runnable[key] = runnable;
         return runnable;
     }
@@ -661,6 +671,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             SubnetIds = subnetIds,
             SecurityGroupIds = securityGroupIds,
             Architectures = settings.Architectures ?? config.Architectures,
+            Layers = settings.Layers is { } layers ? ResolveLayers(scope, layers, config.PackageType) : config.Layers,
             // An ImageConfig with no member set clears the overrides, as AWS does for ImageConfig {}.
             ImageConfig = config.PackageType == "Image" && (settings.ImageConfig ?? config.ImageConfig) is { } image
                 && image != FunctionImageConfig.None ? image : null,

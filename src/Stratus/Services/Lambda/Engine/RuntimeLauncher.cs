@@ -74,15 +74,12 @@ public sealed partial class RuntimeLauncher
             Directory.CreateDirectory(Path.Combine(target, Path.GetRelativePath(codeDir, directory)));
         foreach (var file in Directory.EnumerateFiles(codeDir, "*", SearchOption.AllDirectories))
         {
-            var destination = Path.Combine(target, Path.GetRelativePath(codeDir, file));
-            if (HardLink(file, destination) != 0) File.Copy(file, destination);
+            LayerMount.LinkOrCopy(file, Path.Combine(target, Path.GetRelativePath(codeDir, file)));
         }
     }
 
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "link", SetLastError = true)]
-    private static extern int HardLink(string existing, string created);
-
-    public Process Start(ExecutionEnvironment environment, string codeDir, string runtimeApi, IReadOnlyDictionary<string, string> variables)
+    /// <param name="optDir">The function's merged layers, shown read-only at /opt; null without layers.</param>
+    public Process Start(ExecutionEnvironment environment, string codeDir, string runtimeApi, IReadOnlyDictionary<string, string> variables, string? optDir = null)
     {
         var config = environment.Config;
         environment.Cgroup = _memory.Create(environment.Id, config.MemorySize);
@@ -101,12 +98,11 @@ public sealed partial class RuntimeLauncher
         };
         var argv = SandboxPrefix(environment.Cgroup);
         if (!Sandboxed) Directory.CreateDirectory(scratch);
-        argv.AddRange(_sandbox.Wrap(codeDir, _runtimeDir, RuntimeTrees(config), config.EphemeralStorageSize * 1024L * 1024, command));
+        argv.AddRange(_sandbox.Wrap(codeDir, _runtimeDir, RuntimeTrees(config), config.EphemeralStorageSize * 1024L * 1024, command, optDir));
         start.FileName = argv[0];
         foreach (var arg in argv.Skip(1)) start.ArgumentList.Add(arg);
 
         start.Environment.Clear();
-        start.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
         start.Environment["LANG"] = "en_US.UTF-8";
         start.Environment["TZ"] = ":UTC";
         start.Environment["HOME"] = Sandboxed ? "/tmp" : scratch;
@@ -116,13 +112,12 @@ public sealed partial class RuntimeLauncher
         start.Environment["LAMBDA_RUNTIME_DIR"] = runtimeDir;
         start.Environment["AWS_LAMBDA_RUNTIME_API"] = runtimeApi;
         start.Environment["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + config.Runtime;
-        if (RuntimeCatalog.IsPython(config.Runtime ?? ""))
-        {
-            start.Environment["PYTHONPATH"] = $"{runtimeDir}/python:{taskRoot}";
-            start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        }
-        if (RuntimeCatalog.IsNode(config.Runtime ?? ""))
-            start.Environment["NODE_PATH"] = $"{taskRoot}/node_modules:{taskRoot}";
+        // Without a sandbox there is no /opt of the function's own: the paths name the merged layers where they are.
+        var opt = Sandboxed || optDir is null ? LayerMount.SandboxOpt : optDir;
+        foreach (var (name, value) in LayerMount.SearchPaths(config.Runtime ?? "", taskRoot, runtimeDir, opt,
+            Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin"))
+            start.Environment[name] = value;
+        if (RuntimeCatalog.IsPython(config.Runtime ?? "")) start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         if (RuntimeCatalog.IsDotnet(config.Runtime ?? ""))
         {
             start.Environment["DOTNET_ROOT"] = Path.GetDirectoryName(ResolveInterpreter("dotnet"))!;
