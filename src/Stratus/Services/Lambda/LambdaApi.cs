@@ -16,6 +16,7 @@ public sealed class LambdaApi : IStratusService
     private const string Functions = "/2015-03-31/functions";
     private const string CodeDownloadPath = "/_stratus/lambda/code";
     private const string LayerVersions = "/2018-10-31/layers/{LayerName}/versions";
+    private const string EventInvokeConfig = "/2019-09-25/functions/{FunctionName}/event-invoke-config";
     private readonly LambdaService _lambda;
     private readonly SignedLinks _links;
     private readonly S3CodePackages _packages;
@@ -78,6 +79,11 @@ public sealed class LambdaApi : IStratusService
         new("GET", LayerVersions + "/{VersionNumber}/policy", "GetLayerVersionPolicy"),
         new("DELETE", LayerVersions + "/{VersionNumber}/policy/{StatementId}", "RemoveLayerVersionPermission", successStatus: 204),
         new("GET", "/2018-10-31/layers", "ListLayers"),
+        new("PUT", EventInvokeConfig, "PutFunctionEventInvokeConfig"),
+        new("POST", EventInvokeConfig, "UpdateFunctionEventInvokeConfig"),
+        new("GET", EventInvokeConfig, "GetFunctionEventInvokeConfig"),
+        new("DELETE", EventInvokeConfig, "DeleteFunctionEventInvokeConfig", successStatus: 204),
+        new("GET", EventInvokeConfig + "/list", "ListFunctionEventInvokeConfigs"),
         new("GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn"),
     ];
 
@@ -214,6 +220,27 @@ public sealed class LambdaApi : IStratusService
             ? new JsonObject { ["ReservedConcurrentExecutions"] = reserved }
             : new JsonObject() },
         { "DeleteFunctionConcurrency", i => Done(() => _lambda.DeleteFunctionConcurrency(i.Scope, i.Required("FunctionName"))) },
+        { "PutFunctionEventInvokeConfig", i =>
+            {
+                var (function, config) = _lambda.PutEventInvokeConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), EventInvokeSettings.Read(i));
+                return EventInvokeConfigResponse(function, config);
+            } },
+        { "UpdateFunctionEventInvokeConfig", i =>
+            {
+                var (function, config) = _lambda.UpdateEventInvokeConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), EventInvokeSettings.Read(i));
+                return EventInvokeConfigResponse(function, config);
+            } },
+        { "GetFunctionEventInvokeConfig", i =>
+            {
+                var (function, config) = _lambda.GetEventInvokeConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"));
+                return EventInvokeConfigResponse(function, config);
+            } },
+        { "DeleteFunctionEventInvokeConfig", i => Done(() => _lambda.DeleteEventInvokeConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"))) },
+        { "ListFunctionEventInvokeConfigs", i =>
+            {
+                var (function, configs) = _lambda.ListEventInvokeConfigs(i.Scope, i.Required("FunctionName"));
+                return Paged(configs, c => c.Qualifier, i, "FunctionEventInvokeConfigs", c => EventInvokeConfigResponse(function, c));
+            } },
         { "PublishLayerVersion", i =>
             {
                 var content = i.Object("Content") is { } c ? Code(i.Nested(c), "PublishLayerVersion") : throw i.Style.Missing("Content");
@@ -261,6 +288,23 @@ public sealed class LambdaApi : IStratusService
         { "RemoveLayerVersionPermission", i => Done(() => _lambda.RemoveLayerVersionPermission(i.Scope, i.Required("LayerName"),
             RequiredVersionNumber(i), i.Required("StatementId"), i.String("RevisionId"))) },
     };
+
+    private static JsonObject EventInvokeConfigResponse(LambdaFunction function, EventInvokeConfig config)
+    {
+        var json = new JsonObject
+        {
+            ["LastModified"] = config.LastModified.ToUnixTimeMilliseconds() / 1000.0,
+            ["FunctionArn"] = $"{function.Arn}:{config.Qualifier}",
+            ["DestinationConfig"] = new JsonObject
+            {
+                ["OnSuccess"] = config.OnSuccess is { } success ? new JsonObject { ["Destination"] = success } : new JsonObject(),
+                ["OnFailure"] = config.OnFailure is { } failure ? new JsonObject { ["Destination"] = failure } : new JsonObject(),
+            },
+        };
+        if (config.MaximumRetryAttempts is { } retries) json["MaximumRetryAttempts"] = retries;
+        if (config.MaximumEventAgeInSeconds is { } age) json["MaximumEventAgeInSeconds"] = age;
+        return json;
+    }
 
     private static long RequiredVersionNumber(OperationInput i) => i.Long("VersionNumber") ?? throw i.Style.Missing("VersionNumber");
 

@@ -89,6 +89,23 @@ public static class LambdaErrors
     public static AwsException OrganizationNeedsAnyPrincipal() =>
         InvalidParameter("OrganizationId can only be specified when Principal is '*'.");
 
+    public static AwsException EventInvokeConfigNotFound(string qualifiedArn) =>
+        new("ResourceNotFoundException", $"The function {qualifiedArn} doesn't have an EventInvokeConfig", 404) { Fields = UserFault };
+
+    /// <summary>Stratus delivers invocation records to Lambda functions only; the other destination services are not served.</summary>
+    public static AwsException DestinationNotServed(string destination, string service) =>
+        InvalidParameter($"The destination {destination} is a {service} resource, which Stratus does not serve: Stratus delivers invocation records to Lambda functions only.");
+
+    public static AwsException DestinationInvalid(string destination) =>
+        InvalidParameter($"The destination ARN {destination} is invalid: no such Lambda function in this account and region.");
+
+    public static AwsException RoutingWithLatest() => InvalidParameter("$LATEST is not supported for an alias pointing to more than 1 version");
+
+    public static AwsException RoutingRepeatsVersion(string version) =>
+        InvalidParameter($"Invalid function version {version}. Function version {version} is already included in routing configuration.");
+
+    public static AwsException RoutingWeightsOverOne() => InvalidParameter("The sum of the weights of the additional versions must not be greater than 1.");
+
     public static AwsException FunctionNotFound(string functionArn) =>
         new("ResourceNotFoundException", $"Function not found: {functionArn}", 404) { Fields = UserFault };
 

@@ -12,7 +12,8 @@ using Stratus.Services.Lambda.Engine;
 
 namespace Stratus.Services.Lambda;
 
-internal enum QueuedOutcome { Done, FunctionError, Throttled }
+/// <summary>What one run of a queued event came to: the function answered (with or without an error), was throttled, or can no longer run.</summary>
+internal enum QueuedOutcome { Succeeded, FunctionError, Throttled, Gone }
 
 /// <summary>
 /// Lambda's domain: functions, versions, aliases, resource policies and concurrency per account and
@@ -226,6 +227,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         Change(scope, functionName, f =>
         {
             CheckVersionExists(f, version);
+            CheckRouting(f, version, weights);
             if (f.Aliases.Any(a => a.Name == aliasName))
                 throw LambdaErrors.AliasExists(f.Arn, aliasName);
             created = new FunctionAlias { Name = aliasName, FunctionVersion = version, Description = description ?? "", AdditionalVersionWeights = weights ?? [] };
@@ -255,6 +257,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             var alias = f.Aliases.FirstOrDefault(a => a.Name == aliasName) ?? throw LambdaErrors.AliasNotFound(f.Arn, aliasName);
             CheckRevision(alias.RevisionId, revisionId);
             if (version is not null) CheckVersionExists(f, version);
+            CheckRouting(f, version ?? alias.FunctionVersion, weights ?? alias.AdditionalVersionWeights);
             updated = alias with
             {
                 FunctionVersion = version ?? alias.FunctionVersion,
@@ -397,6 +400,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         InvokeOptions options, CancellationToken cancellation)
     {
         var (function, version) = Find(scope.AccountId, scope.Region, functionName, qualifier);
+        version = Routed(function, qualifier ?? ParseName(functionName).Qualifier, version);
         var config = ConfigFor(function, version);
         switch (options.InvocationType)
         {
@@ -406,7 +410,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
                 if (payload.Length > MaxEventPayloadBytes)
                     throw LambdaErrors.PayloadTooLarge(MaxEventPayloadBytes);
                 CheckRunnable(config);
-                _queue.Enqueue(scope.AccountId, scope.Region, function.Name, qualifier, payload);
+                _queue.Enqueue(scope.AccountId, scope.Region, function.Name, qualifier ?? ParseName(functionName).Qualifier, payload, scope.RequestId);
                 return new InvokeResponse(202, ReadOnlyMemory<byte>.Empty, null, version, null);
             case "RequestResponse":
                 break;
@@ -445,22 +449,22 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     }
 
     /// <summary>Runs one queued event and says what became of it.</summary>
-    internal async Task<QueuedOutcome> RunQueuedAsync(QueuedEvent queued)
+    internal async Task<(QueuedOutcome Outcome, InvokeResponse? Response)> RunQueuedAsync(QueuedEvent queued)
     {
         try
         {
             var response = await InvokeAsync(Scope.Of(queued.AccountId, queued.Region), queued.FunctionName, queued.Qualifier,
                 Convert.FromBase64String(queued.PayloadBase64), new InvokeOptions("RequestResponse", false, null), CancellationToken.None);
-            return response.FunctionError is null ? QueuedOutcome.Done : QueuedOutcome.FunctionError;
+            return (response.FunctionError is null ? QueuedOutcome.Succeeded : QueuedOutcome.FunctionError, response);
         }
         catch (AwsException e) when (e.Code == "TooManyRequestsException")
         {
-            return QueuedOutcome.Throttled;
+            return (QueuedOutcome.Throttled, null);
         }
         catch (AwsException)
         {
             // The function is gone or can no longer run: nothing will make a retry succeed.
-            return QueuedOutcome.Done;
+            return (QueuedOutcome.Gone, null);
         }
     }
 
@@ -600,6 +604,22 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             throw LambdaErrors.FunctionNotFound($"{function.Arn}:{version}");
     }
 
+    /// <summary>A RoutingConfig as AWS accepts it: published versions other than the alias's own, weights within [0, 1], never with $LATEST.</summary>
+    private static void CheckRouting(LambdaFunction function, string version, Dictionary<string, double>? weights)
+    {
+        if (weights is not { Count: > 0 }) return;
+        if (version == FunctionConfig.LatestVersion) throw LambdaErrors.RoutingWithLatest();
+        foreach (var (additional, weight) in weights)
+        {
+            if (weight is < 0 or > 1 || double.IsNaN(weight))
+                throw LambdaErrors.Validation.Rejected("routingConfig.additionalVersionWeights", weight, "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]");
+            if (additional == version) throw LambdaErrors.RoutingRepeatsVersion(additional);
+            if (additional == FunctionConfig.LatestVersion) throw LambdaErrors.RoutingWithLatest();
+            CheckVersionExists(function, additional);
+        }
+        if (weights.Values.Sum() > 1) throw LambdaErrors.RoutingWeightsOverOne();
+    }
+
     private static void CheckRevision(string current, string? expected)
     {
         if (expected is not null && expected != current)
@@ -726,6 +746,24 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     }
 
     /// <summary>ENTRYPOINT + CMD in WORKDIR, each replaced by ImageConfig's member when that is set.</summary>
+    /// <summary>
+    /// Weighted alias routing, as AWS routes each invocation of an alias with a RoutingConfig: the additional version
+    /// serves its weight's share of invocations, the alias's own version the rest. An Event invocation is routed when it
+    /// runs (it is queued under the alias), so each attempt is routed afresh.
+    /// </summary>
+    private static string Routed(LambdaFunction function, string? qualifier, string version)
+    {
+        if (qualifier is null || function.Aliases.FirstOrDefault(a => a.Name == qualifier) is not { AdditionalVersionWeights.Count: > 0 } alias)
+            return version;
+        var roll = Random.Shared.NextDouble();
+        foreach (var (additional, weight) in alias.AdditionalVersionWeights)
+        {
+            if (roll < weight) return additional;
+            roll -= weight;
+        }
+        return version;
+    }
+
     private static ImageLaunch Launch(FunctionConfig config)
     {
         var image = config.Image ?? new ImageRunConfig([], [], [], null, null);
