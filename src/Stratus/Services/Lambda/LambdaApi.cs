@@ -16,6 +16,7 @@ public sealed class LambdaApi : IStratusService
     private const string Functions = "/2015-03-31/functions";
     private const string CodeDownloadPath = "/_stratus/lambda/code";
     private const string LayerVersions = "/2018-10-31/layers/{LayerName}/versions";
+    private const string FunctionUrl = "/2021-10-31/functions/{FunctionName}/url";
     private const string EventInvokeConfig = "/2019-09-25/functions/{FunctionName}/event-invoke-config";
     private readonly LambdaService _lambda;
     private readonly SignedLinks _links;
@@ -79,6 +80,11 @@ public sealed class LambdaApi : IStratusService
         new("GET", LayerVersions + "/{VersionNumber}/policy", "GetLayerVersionPolicy"),
         new("DELETE", LayerVersions + "/{VersionNumber}/policy/{StatementId}", "RemoveLayerVersionPermission", successStatus: 204),
         new("GET", "/2018-10-31/layers", "ListLayers"),
+        new("POST", FunctionUrl, "CreateFunctionUrlConfig", successStatus: 201),
+        new("GET", FunctionUrl, "GetFunctionUrlConfig"),
+        new("PUT", FunctionUrl, "UpdateFunctionUrlConfig"),
+        new("DELETE", FunctionUrl, "DeleteFunctionUrlConfig", successStatus: 204),
+        new("GET", "/2021-10-31/functions/{FunctionName}/urls", "ListFunctionUrlConfigs"),
         new("PUT", EventInvokeConfig, "PutFunctionEventInvokeConfig"),
         new("POST", EventInvokeConfig, "UpdateFunctionEventInvokeConfig"),
         new("GET", EventInvokeConfig, "GetFunctionEventInvokeConfig"),
@@ -220,6 +226,29 @@ public sealed class LambdaApi : IStratusService
             ? new JsonObject { ["ReservedConcurrentExecutions"] = reserved }
             : new JsonObject() },
         { "DeleteFunctionConcurrency", i => Done(() => _lambda.DeleteFunctionConcurrency(i.Scope, i.Required("FunctionName"))) },
+        { "CreateFunctionUrlConfig", i =>
+            {
+                var (function, config) = _lambda.CreateFunctionUrlConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), FunctionUrlSettings.Read(i));
+                var json = FunctionUrlResponse(function, config);
+                json.Remove("LastModifiedTime");
+                return json;
+            } },
+        { "GetFunctionUrlConfig", i =>
+            {
+                var (function, config) = _lambda.GetFunctionUrlConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"));
+                return FunctionUrlResponse(function, config);
+            } },
+        { "UpdateFunctionUrlConfig", i =>
+            {
+                var (function, config) = _lambda.UpdateFunctionUrlConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), FunctionUrlSettings.Read(i));
+                return FunctionUrlResponse(function, config);
+            } },
+        { "DeleteFunctionUrlConfig", i => Done(() => _lambda.DeleteFunctionUrlConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"))) },
+        { "ListFunctionUrlConfigs", i =>
+            {
+                var (function, configs) = _lambda.ListFunctionUrlConfigs(i.Scope, i.Required("FunctionName"));
+                return Paged(configs, c => c.UrlId, i, "FunctionUrlConfigs", c => FunctionUrlResponse(function, c));
+            } },
         { "PutFunctionEventInvokeConfig", i =>
             {
                 var (function, config) = _lambda.PutEventInvokeConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), EventInvokeSettings.Read(i));
@@ -288,6 +317,34 @@ public sealed class LambdaApi : IStratusService
         { "RemoveLayerVersionPermission", i => Done(() => _lambda.RemoveLayerVersionPermission(i.Scope, i.Required("LayerName"),
             RequiredVersionNumber(i), i.Required("StatementId"), i.String("RevisionId"))) },
     };
+
+    /// <summary>A URL config as AWS shapes it; FunctionUrl is Stratus's host form (see <see cref="LambdaService.FunctionUrl"/>).</summary>
+    private JsonObject FunctionUrlResponse(LambdaFunction function, FunctionUrlConfig config)
+    {
+        var json = new JsonObject
+        {
+            ["FunctionUrl"] = _lambda.FunctionUrl(function, config),
+            ["FunctionArn"] = config.Qualifier is { } alias ? $"{function.Arn}:{alias}" : function.Arn,
+            ["AuthType"] = config.AuthType,
+            ["CreationTime"] = config.CreationTime,
+            ["LastModifiedTime"] = config.LastModifiedTime,
+            ["InvokeMode"] = config.InvokeMode,
+        };
+        if (config.Cors is { } cors)
+        {
+            var corsJson = new JsonObject
+            {
+                ["AllowHeaders"] = new JsonArray(cors.AllowHeaders.Select(h => (JsonNode?)h).ToArray()),
+                ["AllowMethods"] = new JsonArray(cors.AllowMethods.Select(m => (JsonNode?)m).ToArray()),
+                ["AllowOrigins"] = new JsonArray(cors.AllowOrigins.Select(o => (JsonNode?)o).ToArray()),
+                ["ExposeHeaders"] = new JsonArray(cors.ExposeHeaders.Select(h => (JsonNode?)h).ToArray()),
+            };
+            if (cors.AllowCredentials is { } credentials) corsJson["AllowCredentials"] = credentials;
+            if (cors.MaxAge is { } maxAge) corsJson["MaxAge"] = maxAge;
+            json["Cors"] = corsJson;
+        }
+        return json;
+    }
 
     private static JsonObject EventInvokeConfigResponse(LambdaFunction function, EventInvokeConfig config)
     {

@@ -106,6 +106,15 @@ public static class LambdaErrors
 
     public static AwsException RoutingWeightsOverOne() => InvalidParameter("The sum of the weights of the additional versions must not be greater than 1.");
 
+    public static AwsException FunctionUrlExists(string arn) =>
+        new("ResourceConflictException", $"Failed to create function url config for [functionArn = {arn}]. Error message:  FunctionUrlConfig exists for this Lambda function", 409) { Fields = UserFault };
+
+    public static AwsException UrlQualifierNotAlias(string qualifier) =>
+        InvalidParameter($"The qualifier {qualifier} is not an alias of the function: a function URL belongs to the function or to one of its aliases.");
+
+    public static AwsException ResponseStreamNotBuilt() =>
+        InvalidParameter("Stratus does not serve InvokeMode RESPONSE_STREAM (response streaming is not built); use BUFFERED.");
+
     public static AwsException FunctionNotFound(string functionArn) =>
         new("ResourceNotFoundException", $"Function not found: {functionArn}", 404) { Fields = UserFault };
 

@@ -21,6 +21,8 @@ public sealed record LambdaFunction
     public string? PublishedRevisionId { get; init; }
     /// <summary>PutFunctionEventInvokeConfig's settings, one per qualifier ($LATEST, a version or an alias).</summary>
     public List<EventInvokeConfig> EventInvokeConfigs { get; init; } = [];
+    /// <summary>Function URLs: at most one unqualified and one per alias.</summary>
+    public List<FunctionUrlConfig> UrlConfigs { get; init; } = [];
 
     public string Name => Latest.FunctionName;
     public string Arn => LambdaArns.Function(AccountId, Region, Name);
@@ -120,6 +122,36 @@ public sealed record QueuedEvent
     public DateTimeOffset Accepted { get; init; }
     /// <summary>The request id Invoke answered with, which the destination's invocation record carries.</summary>
     public string? RequestId { get; init; }
+}
+
+/// <summary>A function URL: served over HTTP at its id's host name and path form, invoking the function (or its alias).</summary>
+public sealed record FunctionUrlConfig
+{
+    /// <summary>The alias the URL invokes; null for the unqualified function.</summary>
+    public string? Qualifier { get; init; }
+    /// <summary>32 lowercase letters and digits, as AWS's url-id.</summary>
+    public required string UrlId { get; init; }
+    public required string AuthType { get; init; }
+    public FunctionUrlCors? Cors { get; init; }
+    public string InvokeMode { get; init; } = "BUFFERED";
+    public required string CreationTime { get; init; }
+    public required string LastModifiedTime { get; init; }
+}
+
+/// <summary>A function URL's CORS settings, applied to preflight requests and responses by the URL itself, as AWS does.</summary>
+public sealed record FunctionUrlCors(bool? AllowCredentials, List<string> AllowHeaders, List<string> AllowMethods, List<string> AllowOrigins,
+    List<string> ExposeHeaders, int? MaxAge)
+{
+    public static FunctionUrlCors Read(IInputReader input) =>
+        new(input.Bool("AllowCredentials"), input.Strings("AllowHeaders").ToList(), input.Strings("AllowMethods").ToList(),
+            input.Strings("AllowOrigins").ToList(), input.Strings("ExposeHeaders").ToList(), input.Int("MaxAge"));
+}
+
+/// <summary>The members of Create/UpdateFunctionUrlConfig and AWS::Lambda::Url; null members are not given.</summary>
+public sealed record FunctionUrlSettings(string? AuthType, FunctionUrlCors? Cors, string? InvokeMode)
+{
+    public static FunctionUrlSettings Read(IInputReader input) =>
+        new(input.String("AuthType"), input.Object("Cors") is { } cors ? FunctionUrlCors.Read(cors) : null, input.String("InvokeMode"));
 }
 
 /// <summary>A layer version a function uses, as its configuration keeps it: the code stays with the function if the version is deleted, as on AWS.</summary>
