@@ -108,6 +108,28 @@ public sealed class LambdaLayerTests(TunedLambdaFixture stratus) : IClassFixture
     }
 
     [Fact]
+    public async Task Custom_runtime_starts_the_bootstrap_its_layer_brings_at_opt()
+    {
+        var result = await RunAsync("""
+            bootstrap = '''#!/bin/sh
+            set -eu
+            while true; do
+              HEADERS="$(mktemp)"
+              EVENT="$(curl -sS -D "$HEADERS" "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/next")"
+              REQUEST_ID="$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$HEADERS" | cut -d: -f2 | tr -d '[:space:]')"
+              curl -sS -o /dev/null -X POST "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/$REQUEST_ID/response" -d "{\\"from\\": \\"$0\\"}"
+            done
+            '''
+            layer = lam.publish_layer_version(LayerName="shell-runtime", Content={"ZipFile": zip_of({"bootstrap": bootstrap}, executable=("bootstrap",))})
+            create("layered-custom", {"function.sh": "echo unused\n"}, runtime="provided.al2023", handler="function.handler", Layers=[layer["LayerVersionArn"]])
+            out["invoke"] = invoke("layered-custom", {})
+            """);
+
+        Assert.Null(result["invoke"]!["error"]);
+        Assert.Equal("/opt/bootstrap", result["invoke"]!["payload"]!["from"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Node_function_requires_a_module_from_its_layer()
     {
         var result = await RunAsync("""

@@ -132,7 +132,7 @@ public sealed class LambdaEngine : IAsyncDisposable
     private async Task<(ExecutionEnvironment? Environment, InvocationOutcome? Failure)> ColdStartAsync(RunnableFunction function, Invocation invocation)
     {
         var requestId = invocation.RequestId;
-        if ((function.Image is null ? _launcher.CannotStart(function.Config, function.CodeDir) : CannotStartImage(function.Image)) is { } reason)
+        if ((function.Image is null ? _launcher.CannotStart(function.Config, function.CodeDir, function.OptDir) : CannotStartImage(function.Image)) is { } reason)
             return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {reason}"));
 
         // The stream name is public (logs) while the id names the environment's scratch folders and cgroup: they differ.

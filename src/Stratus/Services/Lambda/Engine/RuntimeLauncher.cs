@@ -47,10 +47,11 @@ public sealed partial class RuntimeLauncher
         ["Stratus.Lambda.RuntimeHost.dll", "Stratus.Lambda.RuntimeHost.runtimeconfig.json", "Stratus.Lambda.RuntimeHost.deps.json"];
 
     /// <summary>Why a function cannot start at all (missing bootstrap, missing interpreter), checked before any process is made.</summary>
-    public string? CannotStart(FunctionConfig config, string codeDir)
+    /// <param name="optDir">The function's merged layers, where a custom runtime's bootstrap may come from (/opt/bootstrap), or null.</param>
+    public string? CannotStart(FunctionConfig config, string codeDir, string? optDir = null)
     {
         var runtime = config.Runtime ?? "";
-        if (RuntimeCatalog.IsCustom(runtime) && !File.Exists(Path.Combine(codeDir, "bootstrap")))
+        if (RuntimeCatalog.IsCustom(runtime) && !File.Exists(Path.Combine(codeDir, "bootstrap")) && (optDir is null || !File.Exists(Path.Combine(optDir, "bootstrap"))))
             return "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]";
         if (RuntimeCatalog.IsDotnet(runtime) && !File.Exists(DotnetHostPath))
             return $"The Stratus .NET runtime host is missing at {DotnetHostPath}.";
@@ -85,7 +86,10 @@ public sealed partial class RuntimeLauncher
         environment.Cgroup = _memory.Create(environment.Id, config.MemorySize);
         var taskRoot = Sandboxed ? SandboxTaskRoot : codeDir;
         var runtimeDir = Sandboxed ? SandboxRuntimeDir : _runtimeDir;
-        var command = Command(config, taskRoot, runtimeDir);
+        // As AWS: a custom runtime's bootstrap is /var/task/bootstrap, else a layer's /opt/bootstrap.
+        var bootstrap = File.Exists(Path.Combine(codeDir, "bootstrap")) || optDir is null ? $"{taskRoot}/bootstrap"
+            : Sandboxed ? $"{LayerMount.SandboxOpt}/bootstrap" : Path.Combine(optDir, "bootstrap");
+        var command = Command(config, taskRoot, runtimeDir, bootstrap);
         var scratch = Path.Combine(_scratchRoot, environment.Id);
 
         var start = new ProcessStartInfo
@@ -162,7 +166,7 @@ public sealed partial class RuntimeLauncher
         }
     }
 
-    private string[] Command(FunctionConfig config, string taskRoot, string runtimeDir)
+    private string[] Command(FunctionConfig config, string taskRoot, string runtimeDir, string bootstrap)
     {
         var runtime = config.Runtime ?? "";
         if (RuntimeCatalog.IsPython(runtime)) return [Python(runtime), "-u", $"{runtimeDir}/python/bootstrap.py"];
@@ -175,7 +179,7 @@ public sealed partial class RuntimeLauncher
                 ? [ResolveInterpreter("dotnet"), "exec", $"{runtimeDir}/dotnet/{DotnetHostFiles[0]}"]
                 : [ResolveInterpreter("dotnet"), "exec", $"{taskRoot}/{handler}.dll"];
         }
-        return [$"{taskRoot}/bootstrap"];
+        return [bootstrap];
     }
 
     /// <summary>
