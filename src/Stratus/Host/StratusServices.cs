@@ -117,6 +117,7 @@ public sealed class StratusServices : IAsyncDisposable
         var codePackages = new S3CodePackages(s3);
         var events = new EventsService(store, clock, lambda, Log("events"));
         var eventsScheduler = new RuleScheduler(events, clock, Log("events.scheduler"));
+        var lambdaCode = new LambdaFunctionCode(codePackages, options.LocalCodeRoot);
         var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
         [
             new IamRoleProvider(iam),
@@ -130,12 +131,16 @@ public sealed class StratusServices : IAsyncDisposable
             new RdsDbInstanceProvider(rds),
             new LogsLogGroupProvider(logs),
             new CloudWatchAlarmProvider(cloudWatch),
-            new LambdaFunctionProvider(lambda, new LambdaFunctionCode(codePackages, options.LocalCodeRoot)),
+            new LambdaFunctionProvider(lambda, lambdaCode),
             new LambdaPermissionProvider(lambda),
             new LambdaVersionProvider(lambda),
             new KmsKeyProvider(kms),
             new KmsAliasProvider(kms),
             new LambdaAliasProvider(lambda),
+            new LambdaLayerVersionProvider(lambda, lambdaCode),
+            new LambdaLayerVersionPermissionProvider(lambda),
+            new LambdaUrlProvider(lambda),
+            new LambdaEventInvokeConfigProvider(lambda),
             new Ec2VpcProvider(ec2),
             new Ec2SubnetProvider(ec2),
             new Ec2SecurityGroupProvider(ec2),
@@ -180,7 +185,8 @@ public sealed class StratusServices : IAsyncDisposable
         return new StratusServices(store, ephemeralWorkDir, eventsScheduler)
         {
             All = all,
-            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry")), apiGatewayDataPlane],
+            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry")), apiGatewayDataPlane,
+                new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth)],
             Credentials = credentials,
             Iam = iam,
             Sts = sts,

@@ -15,6 +15,9 @@ public sealed class LambdaApi : IStratusService
 {
     private const string Functions = "/2015-03-31/functions";
     private const string CodeDownloadPath = "/_stratus/lambda/code";
+    private const string LayerVersions = "/2018-10-31/layers/{LayerName}/versions";
+    private const string FunctionUrl = "/2021-10-31/functions/{FunctionName}/url";
+    private const string EventInvokeConfig = "/2019-09-25/functions/{FunctionName}/event-invoke-config";
     private readonly LambdaService _lambda;
     private readonly SignedLinks _links;
     private readonly S3CodePackages _packages;
@@ -69,6 +72,25 @@ public sealed class LambdaApi : IStratusService
         new("PUT", "/2017-10-31/functions/{FunctionName}/concurrency", "PutFunctionConcurrency"),
         new("GET", "/2019-09-30/functions/{FunctionName}/concurrency", "GetFunctionConcurrency"),
         new("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", "DeleteFunctionConcurrency", successStatus: 204),
+        new("POST", LayerVersions, "PublishLayerVersion", successStatus: 201),
+        new("GET", LayerVersions, "ListLayerVersions"),
+        new("GET", LayerVersions + "/{VersionNumber}", "GetLayerVersion"),
+        new("DELETE", LayerVersions + "/{VersionNumber}", "DeleteLayerVersion", successStatus: 204),
+        new("POST", LayerVersions + "/{VersionNumber}/policy", "AddLayerVersionPermission", successStatus: 201),
+        new("GET", LayerVersions + "/{VersionNumber}/policy", "GetLayerVersionPolicy"),
+        new("DELETE", LayerVersions + "/{VersionNumber}/policy/{StatementId}", "RemoveLayerVersionPermission", successStatus: 204),
+        new("GET", "/2018-10-31/layers", "ListLayers"),
+        new("POST", FunctionUrl, "CreateFunctionUrlConfig", successStatus: 201),
+        new("GET", FunctionUrl, "GetFunctionUrlConfig"),
+        new("PUT", FunctionUrl, "UpdateFunctionUrlConfig"),
+        new("DELETE", FunctionUrl, "DeleteFunctionUrlConfig", successStatus: 204),
+        new("GET", "/2021-10-31/functions/{FunctionName}/urls", "ListFunctionUrlConfigs"),
+        new("PUT", EventInvokeConfig, "PutFunctionEventInvokeConfig"),
+        new("POST", EventInvokeConfig, "UpdateFunctionEventInvokeConfig"),
+        new("GET", EventInvokeConfig, "GetFunctionEventInvokeConfig"),
+        new("DELETE", EventInvokeConfig, "DeleteFunctionEventInvokeConfig", successStatus: 204),
+        new("GET", EventInvokeConfig + "/list", "ListFunctionEventInvokeConfigs"),
+        new("GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn"),
     ];
 
     private OperationTable Operations() => new()
@@ -204,7 +226,173 @@ public sealed class LambdaApi : IStratusService
             ? new JsonObject { ["ReservedConcurrentExecutions"] = reserved }
             : new JsonObject() },
         { "DeleteFunctionConcurrency", i => Done(() => _lambda.DeleteFunctionConcurrency(i.Scope, i.Required("FunctionName"))) },
+        { "CreateFunctionUrlConfig", i =>
+            {
+                var (function, config) = _lambda.CreateFunctionUrlConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), FunctionUrlSettings.Read(i));
+                var json = FunctionUrlResponse(function, config);
+                json.Remove("LastModifiedTime");
+                return json;
+            } },
+        { "GetFunctionUrlConfig", i =>
+            {
+                var (function, config) = _lambda.GetFunctionUrlConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"));
+                return FunctionUrlResponse(function, config);
+            } },
+        { "UpdateFunctionUrlConfig", i =>
+            {
+                var (function, config) = _lambda.UpdateFunctionUrlConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), FunctionUrlSettings.Read(i));
+                return FunctionUrlResponse(function, config);
+            } },
+        { "DeleteFunctionUrlConfig", i => Done(() => _lambda.DeleteFunctionUrlConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"))) },
+        { "ListFunctionUrlConfigs", i =>
+            {
+                var (function, configs) = _lambda.ListFunctionUrlConfigs(i.Scope, i.Required("FunctionName"));
+                return Paged(configs, c => c.UrlId, i, "FunctionUrlConfigs", c => FunctionUrlResponse(function, c));
+            } },
+        { "PutFunctionEventInvokeConfig", i =>
+            {
+                var (function, config) = _lambda.PutEventInvokeConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), EventInvokeSettings.Read(i));
+                return EventInvokeConfigResponse(function, config);
+            } },
+        { "UpdateFunctionEventInvokeConfig", i =>
+            {
+                var (function, config) = _lambda.UpdateEventInvokeConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), EventInvokeSettings.Read(i));
+                return EventInvokeConfigResponse(function, config);
+            } },
+        { "GetFunctionEventInvokeConfig", i =>
+            {
+                var (function, config) = _lambda.GetEventInvokeConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"));
+                return EventInvokeConfigResponse(function, config);
+            } },
+        { "DeleteFunctionEventInvokeConfig", i => Done(() => _lambda.DeleteEventInvokeConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"))) },
+        { "ListFunctionEventInvokeConfigs", i =>
+            {
+                var (function, configs) = _lambda.ListEventInvokeConfigs(i.Scope, i.Required("FunctionName"));
+                return Paged(configs, c => c.Qualifier, i, "FunctionEventInvokeConfigs", c => EventInvokeConfigResponse(function, c));
+            } },
+        { "PublishLayerVersion", i =>
+            {
+                var content = i.Object("Content") is { } c ? Code(i.Nested(c), "PublishLayerVersion") : throw i.Style.Missing("Content");
+                if (content.ZipFile is null) throw LambdaErrors.CodeSourceMissing();
+                var (layer, version) = _lambda.PublishLayerVersion(i.Scope, i.Required("LayerName"), LayerSettings.Read(i), content.ZipFile);
+                return LayerVersionDetail(i, layer, version);
+            } },
+        { "GetLayerVersion", i =>
+            {
+                var (layer, version) = _lambda.GetLayerVersion(i.Scope, i.Required("LayerName"), RequiredVersionNumber(i));
+                return LayerVersionDetail(i, layer, version);
+            } },
+        { "GetLayerVersionByArn", i =>
+            {
+                var (layer, version) = _lambda.GetLayerVersionByArn(i.Required("Arn"));
+                return LayerVersionDetail(i, layer, version);
+            } },
+        { "ListLayerVersions", i =>
+            {
+                var (layerArn, versions) = _lambda.ListLayerVersions(i.Scope, i.Required("LayerName"), i.String("CompatibleRuntime"), i.String("CompatibleArchitecture"));
+                return Paged(versions, v => v.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), i, "LayerVersions", v => LayerVersionItem(layerArn, v));
+            } },
+        { "ListLayers", i =>
+            {
+                var layers = _lambda.ListLayers(i.Scope, i.String("CompatibleRuntime"), i.String("CompatibleArchitecture"));
+                return Paged(layers, l => l.Layer.Name, i, "Layers", l => new JsonObject
+                {
+                    ["LayerName"] = l.Layer.Name,
+                    ["LayerArn"] = l.Layer.Arn,
+                    ["LatestMatchingVersion"] = LayerVersionItem(l.Layer.Arn, l.Latest),
+                });
+            } },
+        { "DeleteLayerVersion", i => Done(() => _lambda.DeleteLayerVersion(i.Scope, i.Required("LayerName"), RequiredVersionNumber(i))) },
+        { "AddLayerVersionPermission", i =>
+            {
+                var (statement, revision) = _lambda.AddLayerVersionPermission(i.Scope, i.Required("LayerName"), RequiredVersionNumber(i),
+                    i.Required("StatementId"), i.Required("Action"), i.Required("Principal"), i.String("OrganizationId"), i.String("RevisionId"));
+                return new JsonObject { ["Statement"] = LambdaPolicy.Statement(statement).ToJsonString(), ["RevisionId"] = revision };
+            } },
+        { "GetLayerVersionPolicy", i =>
+            {
+                var (policy, revision) = _lambda.GetLayerVersionPolicy(i.Scope, i.Required("LayerName"), RequiredVersionNumber(i));
+                return new JsonObject { ["Policy"] = policy, ["RevisionId"] = revision };
+            } },
+        { "RemoveLayerVersionPermission", i => Done(() => _lambda.RemoveLayerVersionPermission(i.Scope, i.Required("LayerName"),
+            RequiredVersionNumber(i), i.Required("StatementId"), i.String("RevisionId"))) },
     };
+
+    /// <summary>A URL config as AWS shapes it; FunctionUrl is Stratus's host form (see <see cref="LambdaService.FunctionUrl"/>).</summary>
+    private JsonObject FunctionUrlResponse(LambdaFunction function, FunctionUrlConfig config)
+    {
+        var json = new JsonObject
+        {
+            ["FunctionUrl"] = _lambda.FunctionUrl(function, config),
+            ["FunctionArn"] = config.Qualifier is { } alias ? $"{function.Arn}:{alias}" : function.Arn,
+            ["AuthType"] = config.AuthType,
+            ["CreationTime"] = config.CreationTime,
+            ["LastModifiedTime"] = config.LastModifiedTime,
+            ["InvokeMode"] = config.InvokeMode,
+        };
+        if (config.Cors is { } cors)
+        {
+            var corsJson = new JsonObject
+            {
+                ["AllowHeaders"] = new JsonArray(cors.AllowHeaders.Select(h => (JsonNode?)h).ToArray()),
+                ["AllowMethods"] = new JsonArray(cors.AllowMethods.Select(m => (JsonNode?)m).ToArray()),
+                ["AllowOrigins"] = new JsonArray(cors.AllowOrigins.Select(o => (JsonNode?)o).ToArray()),
+                ["ExposeHeaders"] = new JsonArray(cors.ExposeHeaders.Select(h => (JsonNode?)h).ToArray()),
+            };
+            if (cors.AllowCredentials is { } credentials) corsJson["AllowCredentials"] = credentials;
+            if (cors.MaxAge is { } maxAge) corsJson["MaxAge"] = maxAge;
+            json["Cors"] = corsJson;
+        }
+        return json;
+    }
+
+    private static JsonObject EventInvokeConfigResponse(LambdaFunction function, EventInvokeConfig config)
+    {
+        var json = new JsonObject
+        {
+            ["LastModified"] = config.LastModified.ToUnixTimeMilliseconds() / 1000.0,
+            ["FunctionArn"] = $"{function.Arn}:{config.Qualifier}",
+            ["DestinationConfig"] = new JsonObject
+            {
+                ["OnSuccess"] = config.OnSuccess is { } success ? new JsonObject { ["Destination"] = success } : new JsonObject(),
+                ["OnFailure"] = config.OnFailure is { } failure ? new JsonObject { ["Destination"] = failure } : new JsonObject(),
+            },
+        };
+        if (config.MaximumRetryAttempts is { } retries) json["MaximumRetryAttempts"] = retries;
+        if (config.MaximumEventAgeInSeconds is { } age) json["MaximumEventAgeInSeconds"] = age;
+        return json;
+    }
+
+    private static long RequiredVersionNumber(OperationInput i) => i.Long("VersionNumber") ?? throw i.Style.Missing("VersionNumber");
+
+    /// <summary>GetLayerVersion's and PublishLayerVersion's answer: the version with its Content, whose Location is a presigned download like a function's.</summary>
+    private JsonObject LayerVersionDetail(OperationInput i, LambdaLayer layer, LayerVersion version)
+    {
+        var json = LayerVersionItem(layer.Arn, version);
+        json["LayerArn"] = layer.Arn;
+        json["Content"] = new JsonObject
+        {
+            ["Location"] = i.Call.PublicBaseUrl + _links.Sign($"{CodeDownloadPath}/{version.CodeId}"),
+            ["CodeSha256"] = version.CodeSha256,
+            ["CodeSize"] = version.CodeSize,
+        };
+        return json;
+    }
+
+    private static JsonObject LayerVersionItem(string layerArn, LayerVersion version)
+    {
+        var json = new JsonObject
+        {
+            ["LayerVersionArn"] = $"{layerArn}:{version.Version}",
+            ["Version"] = version.Version,
+            ["Description"] = version.Description,
+            ["CreatedDate"] = version.CreatedDate,
+            ["CompatibleRuntimes"] = new JsonArray(version.CompatibleRuntimes.Select(r => (JsonNode?)r).ToArray()),
+            ["CompatibleArchitectures"] = new JsonArray(version.CompatibleArchitectures.Select(a => (JsonNode?)a).ToArray()),
+        };
+        if (version.LicenseInfo is { } license) json["LicenseInfo"] = license;
+        return json;
+    }
 
     /// <summary>Serves a package to a link <see cref="SignedLinks"/> signed, answering refusals as S3 answers a presigned GET.</summary>
     private async Task DownloadCodeAsync(HttpContext http)
@@ -351,6 +539,8 @@ public sealed class LambdaApi : IStratusService
             json["LastUpdateStatusReason"] = config.LastUpdateStatusReason;
             json["LastUpdateStatusReasonCode"] = config.LastUpdateStatusReasonCode;
         }
+        if (config.Layers.Count > 0)
+            json["Layers"] = new JsonArray(config.Layers.Select(l => (JsonNode)new JsonObject { ["Arn"] = l.Arn, ["CodeSize"] = l.CodeSize }).ToArray());
         if (config.Environment.Count > 0) json["Environment"] = new JsonObject { ["Variables"] = StringMap(config.Environment) };
         if (config.SubnetIds.Count > 0 || config.SecurityGroupIds.Count > 0)
             json["VpcConfig"] = new JsonObject

@@ -70,6 +70,51 @@ public static class LambdaErrors
 
     public static AwsException RoleNotAssumable() => InvalidParameter("The role defined for the function cannot be assumed by Lambda.");
 
+    public static AwsException LayersNotForImages() => InvalidParameter("Layers are not supported for functions created with container images.");
+
+    public static AwsException TooManyLayers(int max) => InvalidParameter($"Cannot reference more than {max} layers.");
+
+    public static AwsException LayerVersionNotFound(string arn) => InvalidParameter($"Layer version {arn} does not exist.");
+
+    public static AwsException SameLayerTwice(string first, string second) =>
+        InvalidParameter($"Two different versions of the same layer are not allowed to be referenced in the same function. {first} and {second} are versions of the same layer.");
+
+    public static AwsException CodeAndLayersTooLarge(long max, long actual) =>
+        InvalidParameter($"Function code combined with layers exceeds the maximum allowed size of {max} bytes. The actual size is {actual} bytes.");
+
+    /// <summary>Stratus does not build the Extensions API, so a layer that brings extensions is refused before a function could rely on them.</summary>
+    public static AwsException ExtensionsNotBuilt(string arn) =>
+        InvalidParameter($"Layer {arn} contains extensions (/opt/extensions), but Stratus does not run Lambda extensions: the Extensions API is not built.");
+
+    public static AwsException OrganizationNeedsAnyPrincipal() =>
+        InvalidParameter("OrganizationId can only be specified when Principal is '*'.");
+
+    public static AwsException EventInvokeConfigNotFound(string qualifiedArn) =>
+        new("ResourceNotFoundException", $"The function {qualifiedArn} doesn't have an EventInvokeConfig", 404) { Fields = UserFault };
+
+    /// <summary>Stratus delivers invocation records to Lambda functions only; the other destination services are not served.</summary>
+    public static AwsException DestinationNotServed(string destination, string service) =>
+        InvalidParameter($"The destination {destination} is a {service} resource, which Stratus does not serve: Stratus delivers invocation records to Lambda functions only.");
+
+    public static AwsException DestinationInvalid(string destination) =>
+        InvalidParameter($"The destination ARN {destination} is invalid: no such Lambda function in this account and region.");
+
+    public static AwsException RoutingWithLatest() => InvalidParameter("$LATEST is not supported for an alias pointing to more than 1 version");
+
+    public static AwsException RoutingRepeatsVersion(string version) =>
+        InvalidParameter($"Invalid function version {version}. Function version {version} is already included in routing configuration.");
+
+    public static AwsException RoutingWeightsOverOne() => InvalidParameter("The sum of the weights of the additional versions must not be greater than 1.");
+
+    public static AwsException FunctionUrlExists(string arn) =>
+        new("ResourceConflictException", $"Failed to create function url config for [functionArn = {arn}]. Error message:  FunctionUrlConfig exists for this Lambda function", 409) { Fields = UserFault };
+
+    public static AwsException UrlQualifierNotAlias(string qualifier) =>
+        InvalidParameter($"The qualifier {qualifier} is not an alias of the function: a function URL belongs to the function or to one of its aliases.");
+
+    public static AwsException ResponseStreamNotBuilt() =>
+        InvalidParameter("Stratus does not serve InvokeMode RESPONSE_STREAM (response streaming is not built); use BUFFERED.");
+
     public static AwsException FunctionNotFound(string functionArn) =>
         new("ResourceNotFoundException", $"Function not found: {functionArn}", 404) { Fields = UserFault };
 

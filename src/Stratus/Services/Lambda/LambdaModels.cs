@@ -19,6 +19,10 @@ public sealed record LambdaFunction
     public string PolicyRevisionId { get; init; } = Guid.NewGuid().ToString();
     /// <summary>The $LATEST revision last published, so publishing an unchanged function returns its last version.</summary>
     public string? PublishedRevisionId { get; init; }
+    /// <summary>PutFunctionEventInvokeConfig's settings, one per qualifier ($LATEST, a version or an alias).</summary>
+    public List<EventInvokeConfig> EventInvokeConfigs { get; init; } = [];
+    /// <summary>Function URLs: at most one unqualified and one per alias.</summary>
+    public List<FunctionUrlConfig> UrlConfigs { get; init; } = [];
 
     public string Name => Latest.FunctionName;
     public string Arn => LambdaArns.Function(AccountId, Region, Name);
@@ -63,6 +67,8 @@ public sealed record FunctionConfig
     public List<string> SubnetIds { get; init; } = [];
     public List<string> SecurityGroupIds { get; init; } = [];
     public string? VpcId { get; init; }
+    /// <summary>The layers mounted at /opt, in the order given (later ones over earlier ones).</summary>
+    public List<FunctionLayer> Layers { get; init; } = [];
     public required string LastModified { get; init; }
     public string RevisionId { get; init; } = Guid.NewGuid().ToString();
 }
@@ -112,11 +118,107 @@ public sealed record QueuedEvent
     public required string PayloadBase64 { get; init; }
     public int Attempts { get; init; }
     public DateTimeOffset NotBefore { get; init; }
+    /// <summary>When Invoke accepted the event: MaximumEventAgeInSeconds counts from here. Default on events queued before it was kept.</summary>
+    public DateTimeOffset Accepted { get; init; }
+    /// <summary>The request id Invoke answered with, which the destination's invocation record carries.</summary>
+    public string? RequestId { get; init; }
+}
+
+/// <summary>A function URL: served over HTTP at its id's host name and path form, invoking the function (or its alias).</summary>
+public sealed record FunctionUrlConfig
+{
+    /// <summary>The alias the URL invokes; null for the unqualified function.</summary>
+    public string? Qualifier { get; init; }
+    /// <summary>32 lowercase letters and digits, as AWS's url-id.</summary>
+    public required string UrlId { get; init; }
+    public required string AuthType { get; init; }
+    public FunctionUrlCors? Cors { get; init; }
+    public string InvokeMode { get; init; } = "BUFFERED";
+    public required string CreationTime { get; init; }
+    public required string LastModifiedTime { get; init; }
+}
+
+/// <summary>A function URL's CORS settings, applied to preflight requests and responses by the URL itself, as AWS does.</summary>
+public sealed record FunctionUrlCors(bool? AllowCredentials, List<string> AllowHeaders, List<string> AllowMethods, List<string> AllowOrigins,
+    List<string> ExposeHeaders, int? MaxAge)
+{
+    public static FunctionUrlCors Read(IInputReader input) =>
+        new(input.Bool("AllowCredentials"), input.Strings("AllowHeaders").ToList(), input.Strings("AllowMethods").ToList(),
+            input.Strings("AllowOrigins").ToList(), input.Strings("ExposeHeaders").ToList(), input.Int("MaxAge"));
+}
+
+/// <summary>The members of Create/UpdateFunctionUrlConfig and AWS::Lambda::Url; null members are not given.</summary>
+public sealed record FunctionUrlSettings(string? AuthType, FunctionUrlCors? Cors, string? InvokeMode)
+{
+    public static FunctionUrlSettings Read(IInputReader input) =>
+        new(input.String("AuthType"), input.Object("Cors") is { } cors ? FunctionUrlCors.Read(cors) : null, input.String("InvokeMode"));
+}
+
+/// <summary>A layer version a function uses, as its configuration keeps it: the code stays with the function if the version is deleted, as on AWS.</summary>
+public sealed record FunctionLayer(string Arn, long CodeSize, string CodeId, long UnzippedSize);
+
+/// <summary>A layer: its published versions. Numbers are never reused, so the next one is kept when versions are deleted.</summary>
+public sealed record LambdaLayer
+{
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public required string Name { get; init; }
+    public long NextVersion { get; init; } = 1;
+    public List<LayerVersion> Versions { get; init; } = [];
+
+    public string Arn => LambdaArns.Layer(AccountId, Region, Name);
+}
+
+public sealed record LayerVersion
+{
+    public required long Version { get; init; }
+    public string Description { get; init; } = "";
+    public required string CreatedDate { get; init; }
+    public List<string> CompatibleRuntimes { get; init; } = [];
+    public List<string> CompatibleArchitectures { get; init; } = [];
+    public string? LicenseInfo { get; init; }
+    public required string CodeId { get; init; }
+    public required string CodeSha256 { get; init; }
+    public long CodeSize { get; init; }
+    public long UnzippedSize { get; init; }
+    /// <summary>AddLayerVersionPermission's statements (action lambda:GetLayerVersion).</summary>
+    public List<PolicyStatement> Policy { get; init; } = [];
+    public string PolicyRevisionId { get; init; } = Guid.NewGuid().ToString();
+}
+
+/// <summary>What PublishLayerVersion and AWS::Lambda::LayerVersion describe besides the content.</summary>
+public sealed record LayerSettings(string? Description, List<string> CompatibleRuntimes, List<string> CompatibleArchitectures, string? LicenseInfo)
+{
+    public static LayerSettings Read(IInputReader input) =>
+        new(input.String("Description"), input.Strings("CompatibleRuntimes").ToList(), input.Strings("CompatibleArchitectures").ToList(), input.String("LicenseInfo"));
+}
+
+/// <summary>How a function's asynchronous invocations are retried, aged out and reported, for one qualifier.</summary>
+public sealed record EventInvokeConfig
+{
+    public required string Qualifier { get; init; }
+    public int? MaximumRetryAttempts { get; init; }
+    public int? MaximumEventAgeInSeconds { get; init; }
+    public string? OnSuccess { get; init; }
+    public string? OnFailure { get; init; }
+    public DateTimeOffset LastModified { get; init; }
+}
+
+/// <summary>The members of Put/UpdateFunctionEventInvokeConfig and AWS::Lambda::EventInvokeConfig; null members are not given.</summary>
+public sealed record EventInvokeSettings(int? MaximumRetryAttempts, int? MaximumEventAgeInSeconds, string? OnSuccess, string? OnFailure, bool HasDestinationConfig)
+{
+    public static EventInvokeSettings Read(IInputReader input)
+    {
+        var destinations = input.Object("DestinationConfig");
+        return new(input.Int("MaximumRetryAttempts"), input.Int("MaximumEventAgeInSeconds"),
+            destinations?.Object("OnSuccess")?.String("Destination"), destinations?.Object("OnFailure")?.String("Destination"), destinations is not null);
+    }
 }
 
 public static class LambdaArns
 {
     public static string Function(string accountId, string region, string name) => $"arn:aws:lambda:{region}:{accountId}:function:{name}";
+    public static string Layer(string accountId, string region, string name) => $"arn:aws:lambda:{region}:{accountId}:layer:{name}";
 }
 
 /// <summary>What CreateFunction and UpdateFunctionConfiguration may set; null members are left as they are.</summary>
@@ -134,6 +236,8 @@ public sealed record FunctionSettings
     public List<string>? SecurityGroupIds { get; init; }
     public List<string>? Architectures { get; init; }
     public FunctionImageConfig? ImageConfig { get; init; }
+    /// <summary>Layer version ARNs, in mount order; an empty list removes every layer.</summary>
+    public List<string>? Layers { get; init; }
 
     /// <summary>The settings members of CreateFunction and UpdateFunctionConfiguration, or of an AWS::Lambda::Function.</summary>
     public static FunctionSettings Read(IInputReader input)
@@ -153,6 +257,7 @@ public sealed record FunctionSettings
             SecurityGroupIds = vpc?.Strings("SecurityGroupIds").ToList(),
             Architectures = input.Has("Architectures") ? input.Strings("Architectures").ToList() : null,
             ImageConfig = input.Object("ImageConfig") is { } image ? FunctionImageConfig.Read(image) : null,
+            Layers = input.Has("Layers") ? input.Strings("Layers").ToList() : null,
         };
     }
 }

@@ -20,6 +20,9 @@ public static class LambdaRules
         .Adjust("CreateFunction", "PackageType", rule => rule with { Enum = ["Image", "Zip"] });
 
     /// <summary>Refuses a value (from a template as much as the wire) as CreateFunction's rule for the member refuses it.</summary>
-    public static void CheckCreate(string member, object? value) =>
-        Members.Check(Members.Rule("CreateFunction", member), value, LambdaErrors.Validation);
+    public static void CheckCreate(string member, object? value) => Check("CreateFunction", member, value);
+
+    /// <summary>Refuses a value as the named operation's rule for the member refuses it.</summary>
+    public static void Check(string operation, string member, object? value) =>
+        Members.Check(Members.Rule(operation, member), value, LambdaErrors.Validation);
 }

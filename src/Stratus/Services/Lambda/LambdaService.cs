@@ -12,7 +12,8 @@ using Stratus.Services.Lambda.Engine;
 
 namespace Stratus.Services.Lambda;
 
-internal enum QueuedOutcome { Done, FunctionError, Throttled }
+/// <summary>What one run of a queued event came to: the function answered (with or without an error), was throttled, or can no longer run.</summary>
+internal enum QueuedOutcome { Succeeded, FunctionError, Throttled, Gone }
 
 /// <summary>
 /// Lambda's domain: functions, versions, aliases, resource policies and concurrency per account and
@@ -37,7 +38,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly LambdaSettings _settings;
     private readonly ResourceTable<LambdaFunction> _functions;
     private readonly ResourceTable<QueuedEvent> _events;
+    private readonly ResourceTable<LambdaLayer> _layers;
     private readonly CodeStore _code;
+    private readonly LayerMount _layerMount;
     private readonly LambdaEngine _engine;
     private readonly LambdaTelemetry _telemetry;
     private readonly IImageRegistry _images;
@@ -48,8 +51,11 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly Ec2.IVpcNetwork _network;
 
     private LambdaService(TimeProvider clock, IIamRoles roles, LambdaSettings settings, ResourceTable<LambdaFunction> functions,
-        ResourceTable<QueuedEvent> events, CodeStore code, LambdaEngine engine, LambdaTelemetry telemetry, IImageRegistry images, StratusAddress address, Ec2.IVpcNetwork network)
+        ResourceTable<QueuedEvent> events, ResourceTable<LambdaLayer> layers, CodeStore code, LayerMount layerMount, LambdaEngine engine,
+        LambdaTelemetry telemetry, IImageRegistry images, StratusAddress address, Ec2.IVpcNetwork network)
     {
+        _layers = layers;
+        _layerMount = layerMount;
         _images = images;
         _network = network;
         _clock = clock;
@@ -72,7 +78,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         var engine = LambdaEngine.StartAsync(workDir, settings, telemetry.Record, config => Credentials(roleCredentials, config))
             .GetAwaiter().GetResult();
         var service = new LambdaService(clock, roles, settings, new ResourceTable<LambdaFunction>(store, "lambda.functions"),
-            new ResourceTable<QueuedEvent>(store, "lambda.events"), new CodeStore(Path.Combine(workDir, "code")), engine, telemetry, images, address, network);
+            new ResourceTable<QueuedEvent>(store, "lambda.events"), new ResourceTable<LambdaLayer>(store, "lambda.layers"),
+            new CodeStore(Path.Combine(workDir, "code")), new LayerMount(Path.Combine(workDir, "opt")), engine, telemetry, images, address, network);
         // Image functions come back as they were: an unpack a restart interrupted finishes, a removed root file system is unpacked again.
         foreach (var function in service._functions.Values.ToList()) service.HoldImages(null, function, settleAll: true);
         return service;
@@ -105,6 +112,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         var config = Apply(scope, new FunctionConfig { FunctionName = name, Role = settings.Role, LastModified = Now, PackageType = packageType }, settings);
         var image = packageType == "Image" && code.ImageUri is { } uri ? ResolveImage(scope, uri) : null;
         config = WithCode(config, code, code.ZipFile is { } zip && packageType == "Zip" ? _code.Save(zip, "CreateFunction") : null, image);
+        CheckUnzippedTotal(config);
         if (image is not null)
             config = config with { State = "Pending", StateReason = "The function is being created.", StateReasonCode = "Creating" };
         var function = new LambdaFunction { AccountId = scope.AccountId, Region = scope.Region, Latest = config, Tags = tags };
@@ -147,6 +155,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             if (code.ZipFile is not null && function.Latest.PackageType != "Zip")
                 throw LambdaErrors.ImageUriRequiredForUpdate();
             var latest = WithCode(function.Latest, code, stored, image) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() };
+            CheckUnzippedTotal(latest);
             if (image is not null) latest = latest with { LastUpdateStatus = "InProgress", LastUpdateStatusReason = null, LastUpdateStatusReasonCode = null };
             var next = function with { Latest = latest };
             return publish ? Publish(next, null) : next;
@@ -163,7 +172,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             CheckRevision(function.Latest.RevisionId, revisionId);
             if (function.Latest.PackageType == "Image" && (settings.Runtime is not null || settings.Handler is not null))
                 throw LambdaErrors.RuntimeAndHandlerNotForImages();
-            return function with { Latest = Apply(scope, function.Latest, settings) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() } };
+            var latest = Apply(scope, function.Latest, settings) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() };
+            CheckUnzippedTotal(latest);
+            return function with { Latest = latest };
         });
         Retire(updated);
         return updated;
@@ -216,6 +227,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         Change(scope, functionName, f =>
         {
             CheckVersionExists(f, version);
+            CheckRouting(f, version, weights);
             if (f.Aliases.Any(a => a.Name == aliasName))
                 throw LambdaErrors.AliasExists(f.Arn, aliasName);
             created = new FunctionAlias { Name = aliasName, FunctionVersion = version, Description = description ?? "", AdditionalVersionWeights = weights ?? [] };
@@ -245,6 +257,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             var alias = f.Aliases.FirstOrDefault(a => a.Name == aliasName) ?? throw LambdaErrors.AliasNotFound(f.Arn, aliasName);
             CheckRevision(alias.RevisionId, revisionId);
             if (version is not null) CheckVersionExists(f, version);
+            CheckRouting(f, version ?? alias.FunctionVersion, weights ?? alias.AdditionalVersionWeights);
             updated = alias with
             {
                 FunctionVersion = version ?? alias.FunctionVersion,
@@ -387,6 +400,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         InvokeOptions options, CancellationToken cancellation)
     {
         var (function, version) = Find(scope.AccountId, scope.Region, functionName, qualifier);
+        version = Routed(function, qualifier ?? ParseName(functionName).Qualifier, version);
         var config = ConfigFor(function, version);
         switch (options.InvocationType)
         {
@@ -396,7 +410,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
                 if (payload.Length > MaxEventPayloadBytes)
                     throw LambdaErrors.PayloadTooLarge(MaxEventPayloadBytes);
                 CheckRunnable(config);
-                _queue.Enqueue(scope.AccountId, scope.Region, function.Name, qualifier, payload);
+                _queue.Enqueue(scope.AccountId, scope.Region, function.Name, qualifier ?? ParseName(functionName).Qualifier, payload, scope.RequestId);
                 return new InvokeResponse(202, ReadOnlyMemory<byte>.Empty, null, version, null);
             case "RequestResponse":
                 break;
@@ -435,22 +449,22 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     }
 
     /// <summary>Runs one queued event and says what became of it.</summary>
-    internal async Task<QueuedOutcome> RunQueuedAsync(QueuedEvent queued)
+    internal async Task<(QueuedOutcome Outcome, InvokeResponse? Response)> RunQueuedAsync(QueuedEvent queued)
     {
         try
         {
             var response = await InvokeAsync(Scope.Of(queued.AccountId, queued.Region), queued.FunctionName, queued.Qualifier,
                 Convert.FromBase64String(queued.PayloadBase64), new InvokeOptions("RequestResponse", false, null), CancellationToken.None);
-            return response.FunctionError is null ? QueuedOutcome.Done : QueuedOutcome.FunctionError;
+            return (response.FunctionError is null ? QueuedOutcome.Succeeded : QueuedOutcome.FunctionError, response);
         }
         catch (AwsException e) when (e.Code == "TooManyRequestsException")
         {
-            return QueuedOutcome.Throttled;
+            return (QueuedOutcome.Throttled, null);
         }
         catch (AwsException)
         {
             // The function is gone or can no longer run: nothing will make a retry succeed.
-            return QueuedOutcome.Done;
+            return (QueuedOutcome.Gone, null);
         }
     }
 
@@ -504,7 +518,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         // images' entrypoint also exports it from its first argument; an image without CMD sees it empty.
         if (rootFs is not null) variables["_HANDLER"] = (config.ImageConfig?.Command ?? config.Image?.Command ?? []).FirstOrDefault() ?? "";
         var runnable = new RunnableFunction(function.AccountId, function.Region, function.Arn, key, config, rootFs ?? _code.DirectoryOf(CodeId(config)),
-            function.ReservedConcurrency, variables, rootFs is null ? null : Launch(config));
+            function.ReservedConcurrency, variables, rootFs is null ? null : Launch(config), OptDirOf(config));
         _runnable[key] = runnable;
         return runnable;
     }
@@ -590,6 +604,22 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             throw LambdaErrors.FunctionNotFound($"{function.Arn}:{version}");
     }
 
+    /// <summary>A RoutingConfig as AWS accepts it: published versions other than the alias's own, weights within [0, 1], never with $LATEST.</summary>
+    private static void CheckRouting(LambdaFunction function, string version, Dictionary<string, double>? weights)
+    {
+        if (weights is not { Count: > 0 }) return;
+        if (version == FunctionConfig.LatestVersion) throw LambdaErrors.RoutingWithLatest();
+        foreach (var (additional, weight) in weights)
+        {
+            if (weight is < 0 or > 1 || double.IsNaN(weight))
+                throw LambdaErrors.Validation.Rejected("routingConfig.additionalVersionWeights", weight, "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]");
+            if (additional == version) throw LambdaErrors.RoutingRepeatsVersion(additional);
+            if (additional == FunctionConfig.LatestVersion) throw LambdaErrors.RoutingWithLatest();
+            CheckVersionExists(function, additional);
+        }
+        if (weights.Values.Sum() > 1) throw LambdaErrors.RoutingWeightsOverOne();
+    }
+
     private static void CheckRevision(string current, string? expected)
     {
         if (expected is not null && expected != current)
@@ -661,6 +691,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             SubnetIds = subnetIds,
             SecurityGroupIds = securityGroupIds,
             Architectures = settings.Architectures ?? config.Architectures,
+            Layers = settings.Layers is { } layers ? ResolveLayers(scope, layers, config.PackageType) : config.Layers,
             // An ImageConfig with no member set clears the overrides, as AWS does for ImageConfig {}.
             ImageConfig = config.PackageType == "Image" && (settings.ImageConfig ?? config.ImageConfig) is { } image
                 && image != FunctionImageConfig.None ? image : null,
@@ -715,6 +746,24 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     }
 
     /// <summary>ENTRYPOINT + CMD in WORKDIR, each replaced by ImageConfig's member when that is set.</summary>
+    /// <summary>
+    /// Weighted alias routing, as AWS routes each invocation of an alias with a RoutingConfig: the additional version
+    /// serves its weight's share of invocations, the alias's own version the rest. An Event invocation is routed when it
+    /// runs (it is queued under the alias), so each attempt is routed afresh.
+    /// </summary>
+    private static string Routed(LambdaFunction function, string? qualifier, string version)
+    {
+        if (qualifier is null || function.Aliases.FirstOrDefault(a => a.Name == qualifier) is not { AdditionalVersionWeights.Count: > 0 } alias)
+            return version;
+        var roll = Random.Shared.NextDouble();
+        foreach (var (additional, weight) in alias.AdditionalVersionWeights)
+        {
+            if (roll < weight) return additional;
+            roll -= weight;
+        }
+        return version;
+    }
+
     private static ImageLaunch Launch(FunctionConfig config)
     {
         var image = config.Image ?? new ImageRunConfig([], [], [], null, null);

@@ -31,6 +31,16 @@ public sealed class LambdaFunctionCode(S3CodePackages packages, string localCode
         throw p.Invalid("Code", "one of ZipFile, S3Bucket/S3Key or ImageUri is required");
     }
 
+    /// <summary>An AWS::Lambda::LayerVersion's Content: S3Bucket/S3Key/S3ObjectVersion from Stratus's S3, or the local convention as for functions.</summary>
+    public byte[] LayerContent(ResourceProperties p, Protocols.Scope scope)
+    {
+        var content = p.Object("Content") ?? throw p.Missing("Content");
+        var bucket = content.Required("S3Bucket");
+        return bucket == LocalBucket
+            ? Local(p, content.Required("S3Key"))
+            : packages.Read(scope, bucket, content.Required("S3Key"), content.String("S3ObjectVersion"), "PublishLayerVersion");
+    }
+
     private static byte[] Inline(ResourceProperties p, string source)
     {
         var runtime = p.String("Runtime") ?? "";

@@ -28,6 +28,13 @@ public sealed class CodeStore
 
     public string ZipOf(string codeId) => Path.Combine(_root, codeId + ".zip");
 
+    /// <summary>The unpacked size of a stored package: what Lambda's 250 MB limit of code and layers together counts.</summary>
+    public long UnzippedSize(string codeId)
+    {
+        var directory = new DirectoryInfo(DirectoryOf(codeId));
+        return directory.Exists ? directory.EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : 0;
+    }
+
     public StoredCode Save(byte[] zip, string operation)
     {
         if (zip.Length > MaxZippedBytes)

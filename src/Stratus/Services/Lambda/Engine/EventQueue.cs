@@ -5,12 +5,12 @@ using Stratus.Services.Lambda.Engine;
 namespace Stratus.Services.Lambda.Engine;
 
 /// <summary>
-/// Asynchronous (Event) invocations: persisted before Invoke answers 202, run in the background, retried
-/// twice after a function error with a growing delay as AWS does, and picked up again after a restart.
+/// Asynchronous (Event) invocations: persisted before Invoke answers 202, run in the background, retried after a
+/// function error with a growing delay as AWS does (twice, or the event invoke config's MaximumRetryAttempts),
+/// dropped once older than its MaximumEventAgeInSeconds, reported to the config's destinations, and picked up again after a restart.
 /// </summary>
 public sealed class EventQueue : IAsyncDisposable
 {
-    private const int MaxAttempts = 3;
     private readonly LambdaService _lambda;
     private readonly ResourceTable<QueuedEvent> _events;
     private readonly TimeProvider _clock;
@@ -29,17 +29,20 @@ public sealed class EventQueue : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    public void Enqueue(string accountId, string region, string functionName, string? qualifier, ReadOnlyMemory<byte> payload)
+    public void Enqueue(string accountId, string region, string functionName, string? qualifier, ReadOnlyMemory<byte> payload, string requestId)
     {
+        var now = _clock.GetUtcNow();
         var queued = new QueuedEvent
         {
+            RequestId = requestId,
+            Accepted = now,
             Id = Guid.NewGuid().ToString(),
             AccountId = accountId,
             Region = region,
             FunctionName = functionName,
             Qualifier = qualifier,
             PayloadBase64 = Convert.ToBase64String(payload.Span),
-            NotBefore = _clock.GetUtcNow(),
+            NotBefore = now,
         };
         _events.Put(queued.Id, queued);
         _wake.Release();
@@ -67,16 +70,34 @@ public sealed class EventQueue : IAsyncDisposable
     {
         try
         {
-            switch (await _lambda.RunQueuedAsync(queued))
+            var (maxRetries, maxAge) = _lambda.AsyncLimits(queued);
+            // Events queued before the acceptance time was kept count from their first schedule.
+            var accepted = queued.Accepted == default ? queued.NotBefore : queued.Accepted;
+            if (_clock.GetUtcNow() - accepted > maxAge)
+            {
+                _events.Remove(queued.Id);
+                _lambda.Report(queued, AsyncCondition.EventAgeExceeded, null);
+                return;
+            }
+            var (outcome, response) = await _lambda.RunQueuedAsync(queued);
+            switch (outcome)
             {
                 case QueuedOutcome.Throttled:
                     // As on AWS, a throttled event waits for capacity without using up its retries.
                     _events.Update(queued.Id, e => e with { NotBefore = _clock.GetUtcNow() + _settings.EventRetryDelay });
                     break;
-                case QueuedOutcome.FunctionError when queued.Attempts + 1 < MaxAttempts:
+                case QueuedOutcome.FunctionError when queued.Attempts < maxRetries:
                     var attempts = queued.Attempts + 1;
                     var delay = _settings.EventRetryDelay * Math.Pow(2, attempts - 1);
                     _events.Update(queued.Id, e => e with { Attempts = attempts, NotBefore = _clock.GetUtcNow() + delay });
+                    break;
+                case QueuedOutcome.FunctionError:
+                    _events.Remove(queued.Id);
+                    _lambda.Report(queued, AsyncCondition.RetriesExhausted, response);
+                    break;
+                case QueuedOutcome.Succeeded:
+                    _events.Remove(queued.Id);
+                    _lambda.Report(queued, AsyncCondition.Success, response);
                     break;
                 default:
                     _events.Remove(queued.Id);

@@ -10,6 +10,7 @@ namespace Stratus.Services.Lambda.Engine;
 /// <summary>What the engine needs to run one function version, resolved by the domain.</summary>
 /// <param name="CodeDir">The code (a zip function) or the unpacked root file system (an image function, see <paramref name="Image"/>).</param>
 /// <param name="PoolKey">Function ARN, version and configuration revision: environments are only reused for the same one.</param>
+/// <param name="OptDir">The function's layers merged (see <see cref="LayerMount"/>), mounted at /opt; null without layers.</param>
 public sealed record RunnableFunction(
     string AccountId,
     string Region,
@@ -19,7 +20,8 @@ public sealed record RunnableFunction(
     string CodeDir,
     int? ReservedConcurrency,
     IReadOnlyDictionary<string, string> Variables,
-    ImageLaunch? Image = null);
+    ImageLaunch? Image = null,
+    string? OptDir = null);
 
 /// <summary>One finished invocation, for the logs and metrics written off the invoke path.</summary>
 public sealed record InvocationRecord(RunnableFunction Function, Invocation Invocation, InvocationOutcome Outcome, ExecutionEnvironment? Environment,
@@ -130,7 +132,7 @@ public sealed class LambdaEngine : IAsyncDisposable
     private async Task<(ExecutionEnvironment? Environment, InvocationOutcome? Failure)> ColdStartAsync(RunnableFunction function, Invocation invocation)
     {
         var requestId = invocation.RequestId;
-        if ((function.Image is null ? _launcher.CannotStart(function.Config, function.CodeDir) : CannotStartImage(function.Image)) is { } reason)
+        if ((function.Image is null ? _launcher.CannotStart(function.Config, function.CodeDir, function.OptDir) : CannotStartImage(function.Image)) is { } reason)
             return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {reason}"));
 
         // The stream name is public (logs) while the id names the environment's scratch folders and cgroup: they differ.
@@ -146,7 +148,7 @@ public sealed class LambdaEngine : IAsyncDisposable
                 var runtimeApi = await _api.RegisterAsync(environment);
                 environment.Attach(function.Image is { } image
                     ? _launcher.StartImage(environment, function.CodeDir, image, runtimeApi, variables)
-                    : _launcher.Start(environment, function.CodeDir, runtimeApi, variables));
+                    : _launcher.Start(environment, function.CodeDir, runtimeApi, variables, function.OptDir));
             }
             catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException or System.Net.Sockets.SocketException)
             {
@@ -191,7 +193,8 @@ public sealed class LambdaEngine : IAsyncDisposable
     /// </summary>
     private ExecutionEnvironment? AssignStandbyHost(RunnableFunction function, string stream, Dictionary<string, string> variables)
     {
-        if (_settings.StandbyDotnetHosts == 0) return null;
+        // A standby host was started before any function was known, so without the /opt a function's layers need.
+        if (_settings.StandbyDotnetHosts == 0 || function.OptDir is not null) return null;
         ExecutionEnvironment? standby = null;
         while (standby is null && _standbyHosts.TryDequeue(out var candidate))
             if (!candidate.IsDead) standby = candidate;

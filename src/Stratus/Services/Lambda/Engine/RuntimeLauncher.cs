@@ -47,10 +47,11 @@ public sealed partial class RuntimeLauncher
         ["Stratus.Lambda.RuntimeHost.dll", "Stratus.Lambda.RuntimeHost.runtimeconfig.json", "Stratus.Lambda.RuntimeHost.deps.json"];
 
     /// <summary>Why a function cannot start at all (missing bootstrap, missing interpreter), checked before any process is made.</summary>
-    public string? CannotStart(FunctionConfig config, string codeDir)
+    /// <param name="optDir">The function's merged layers, where a custom runtime's bootstrap may come from (/opt/bootstrap), or null.</param>
+    public string? CannotStart(FunctionConfig config, string codeDir, string? optDir = null)
     {
         var runtime = config.Runtime ?? "";
-        if (RuntimeCatalog.IsCustom(runtime) && !File.Exists(Path.Combine(codeDir, "bootstrap")))
+        if (RuntimeCatalog.IsCustom(runtime) && !File.Exists(Path.Combine(codeDir, "bootstrap")) && (optDir is null || !File.Exists(Path.Combine(optDir, "bootstrap"))))
             return "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]";
         if (RuntimeCatalog.IsDotnet(runtime) && !File.Exists(DotnetHostPath))
             return $"The Stratus .NET runtime host is missing at {DotnetHostPath}.";
@@ -74,21 +75,21 @@ public sealed partial class RuntimeLauncher
             Directory.CreateDirectory(Path.Combine(target, Path.GetRelativePath(codeDir, directory)));
         foreach (var file in Directory.EnumerateFiles(codeDir, "*", SearchOption.AllDirectories))
         {
-            var destination = Path.Combine(target, Path.GetRelativePath(codeDir, file));
-            if (HardLink(file, destination) != 0) File.Copy(file, destination);
+            LayerMount.LinkOrCopy(file, Path.Combine(target, Path.GetRelativePath(codeDir, file)));
         }
     }
 
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "link", SetLastError = true)]
-    private static extern int HardLink(string existing, string created);
-
-    public Process Start(ExecutionEnvironment environment, string codeDir, string runtimeApi, IReadOnlyDictionary<string, string> variables)
+    /// <param name="optDir">The function's merged layers, shown read-only at /opt; null without layers.</param>
+    public Process Start(ExecutionEnvironment environment, string codeDir, string runtimeApi, IReadOnlyDictionary<string, string> variables, string? optDir = null)
     {
         var config = environment.Config;
         environment.Cgroup = _memory.Create(environment.Id, config.MemorySize);
         var taskRoot = Sandboxed ? SandboxTaskRoot : codeDir;
         var runtimeDir = Sandboxed ? SandboxRuntimeDir : _runtimeDir;
-        var command = Command(config, taskRoot, runtimeDir);
+        // As AWS: a custom runtime's bootstrap is /var/task/bootstrap, else a layer's /opt/bootstrap.
+        var bootstrap = File.Exists(Path.Combine(codeDir, "bootstrap")) || optDir is null ? $"{taskRoot}/bootstrap"
+            : Sandboxed ? $"{LayerMount.SandboxOpt}/bootstrap" : Path.Combine(optDir, "bootstrap");
+        var command = Command(config, taskRoot, runtimeDir, bootstrap);
         var scratch = Path.Combine(_scratchRoot, environment.Id);
 
         var start = new ProcessStartInfo
@@ -101,12 +102,11 @@ public sealed partial class RuntimeLauncher
         };
         var argv = SandboxPrefix(environment.Cgroup);
         if (!Sandboxed) Directory.CreateDirectory(scratch);
-        argv.AddRange(_sandbox.Wrap(codeDir, _runtimeDir, RuntimeTrees(config), config.EphemeralStorageSize * 1024L * 1024, command));
+        argv.AddRange(_sandbox.Wrap(codeDir, _runtimeDir, RuntimeTrees(config), config.EphemeralStorageSize * 1024L * 1024, command, optDir));
         start.FileName = argv[0];
         foreach (var arg in argv.Skip(1)) start.ArgumentList.Add(arg);
 
         start.Environment.Clear();
-        start.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
         start.Environment["LANG"] = "en_US.UTF-8";
         start.Environment["TZ"] = ":UTC";
         start.Environment["HOME"] = Sandboxed ? "/tmp" : scratch;
@@ -116,13 +116,12 @@ public sealed partial class RuntimeLauncher
         start.Environment["LAMBDA_RUNTIME_DIR"] = runtimeDir;
         start.Environment["AWS_LAMBDA_RUNTIME_API"] = runtimeApi;
         start.Environment["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + config.Runtime;
-        if (RuntimeCatalog.IsPython(config.Runtime ?? ""))
-        {
-            start.Environment["PYTHONPATH"] = $"{runtimeDir}/python:{taskRoot}";
-            start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        }
-        if (RuntimeCatalog.IsNode(config.Runtime ?? ""))
-            start.Environment["NODE_PATH"] = $"{taskRoot}/node_modules:{taskRoot}";
+        // Without a sandbox there is no /opt of the function's own: the paths name the merged layers where they are.
+        var opt = Sandboxed || optDir is null ? LayerMount.SandboxOpt : optDir;
+        foreach (var (name, value) in LayerMount.SearchPaths(config.Runtime ?? "", taskRoot, runtimeDir, opt,
+            Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin"))
+            start.Environment[name] = value;
+        if (RuntimeCatalog.IsPython(config.Runtime ?? "")) start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         if (RuntimeCatalog.IsDotnet(config.Runtime ?? ""))
         {
             start.Environment["DOTNET_ROOT"] = Path.GetDirectoryName(ResolveInterpreter("dotnet"))!;
@@ -167,7 +166,7 @@ public sealed partial class RuntimeLauncher
         }
     }
 
-    private string[] Command(FunctionConfig config, string taskRoot, string runtimeDir)
+    private string[] Command(FunctionConfig config, string taskRoot, string runtimeDir, string bootstrap)
     {
         var runtime = config.Runtime ?? "";
         if (RuntimeCatalog.IsPython(runtime)) return [Python(runtime), "-u", $"{runtimeDir}/python/bootstrap.py"];
@@ -180,7 +179,7 @@ public sealed partial class RuntimeLauncher
                 ? [ResolveInterpreter("dotnet"), "exec", $"{runtimeDir}/dotnet/{DotnetHostFiles[0]}"]
                 : [ResolveInterpreter("dotnet"), "exec", $"{taskRoot}/{handler}.dll"];
         }
-        return [$"{taskRoot}/bootstrap"];
+        return [bootstrap];
     }
 
     /// <summary>

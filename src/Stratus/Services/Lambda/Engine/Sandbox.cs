@@ -133,7 +133,8 @@ public sealed partial class Sandbox
     /// The command line that runs <paramref name="command"/> in the sandbox. <paramref name="readOnlyTrees"/> are the
     /// runtime's installations outside the system directories (a pyenv Python, a .NET under /opt), bound at their own paths.
     /// </summary>
-    public List<string> Wrap(string taskRoot, string runtimeDir, IEnumerable<string> readOnlyTrees, long tmpBytes, IReadOnlyList<string> command)
+    /// <param name="optDir">The function's merged layers, bound read-only at /opt as AWS extracts them there; null without layers.</param>
+    public List<string> Wrap(string taskRoot, string runtimeDir, IEnumerable<string> readOnlyTrees, long tmpBytes, IReadOnlyList<string> command, string? optDir = null)
     {
         if (_bubblewrap is null) return [.. command];
         var argv = new List<string>();
@@ -146,6 +147,7 @@ public sealed partial class Sandbox
             "--die-with-parent", "--new-session"]);
         argv.AddRange(_systemArguments);
         argv.AddRange(["--ro-bind", _passwd, "/etc/passwd", "--ro-bind", _group, "/etc/group"]);
+        if (optDir is not null) argv.AddRange(["--ro-bind", optDir, LayerMount.SandboxOpt]);
         foreach (var tree in readOnlyTrees.Where(tree => !UnderSystemRoot(tree)).Distinct(StringComparer.Ordinal))
         {
             // bubblewrap makes missing parents 0700, which the sandbox user could not pass through.

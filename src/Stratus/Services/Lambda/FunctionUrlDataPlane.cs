@@ -1,0 +1,278 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using Stratus.Host;
+using Stratus.Protocols;
+using Stratus.Protocols.SigV4;
+using Stratus.Services.ApiGateway.Engine;
+
+namespace Stratus.Services.Lambda;
+
+/// <summary>
+/// Serves function URLs over HTTP, at the host form <c>{url-id}.lambda-url.{region}.localhost:PORT</c> and the path form
+/// <c>/_aws/lambda-url/{url-id}/...</c>: the request becomes the payload format 2.0 event, the function's answer the
+/// HTTP response (a statusCode/headers/body object, or any other JSON as a 200 application/json body), with the URL's
+/// CORS settings applied by the URL, as AWS does. AuthType AWS_IAM takes only SigV4-signed requests (service
+/// <c>lambda</c>), verified under <c>--auth verify</c>; AuthType NONE needs a policy letting "*" invoke the URL.
+/// </summary>
+public sealed partial class FunctionUrlDataPlane(LambdaService lambda, CredentialResolver credentials, SigV4Verifier verifier, AuthMode mode) : IRequestInterceptor
+{
+    public const string PathPrefix = "/_aws/lambda-url/";
+    private const int MaxRequestBytes = LambdaService.MaxSyncPayloadBytes;
+
+    public bool Claims(HttpRequest request) =>
+        request.Path.StartsWithSegments(PathPrefix.TrimEnd('/')) || HostForm().IsMatch(request.Host.Host);
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var (urlId, path) = Target(http.Request);
+        if (urlId is null || lambda.FindFunctionUrl(urlId) is not var (function, config))
+        {
+            await MessageAsync(http, 404, "Not Found");
+            return;
+        }
+        var origin = http.Request.Headers.Origin.ToString();
+        if (config.Cors is { } cors && HttpMethods.IsOptions(http.Request.Method) && origin.Length > 0
+            && http.Request.Headers.ContainsKey("Access-Control-Request-Method"))
+        {
+            Preflight(http.Response, cors, origin);
+            return;
+        }
+        CallerIdentity? caller = null;
+        if (config.AuthType == "AWS_IAM")
+        {
+            if (SigV4Credential.From(http.Request) is not { } credential)
+            {
+                await MessageAsync(http, 403, "Forbidden");
+                return;
+            }
+            var known = credentials.Find(credential.AccessKeyId);
+            if (mode == AuthMode.Verify && (credential.Service != "lambda" || await verifier.VerifyAsync(http, credential, known) is not null))
+            {
+                await MessageAsync(http, 403, "Forbidden");
+                return;
+            }
+            caller = known is null
+                ? new CallerIdentity(credential.AccessKeyId, CredentialResolver.AccountForUnknownKey(credential.AccessKeyId), null, null)
+                : new CallerIdentity(known.AccessKeyId, known.AccountId, known.PrincipalId ?? known.AccessKeyId, known.PrincipalArn);
+        }
+        else if (!LambdaService.AllowsPublicUrl(function, config))
+        {
+            await MessageAsync(http, 403, "Forbidden");
+            return;
+        }
+
+        var body = await ReadBodyAsync(http);
+        if (body is null)
+        {
+            await MessageAsync(http, 413, "Request Too Long");
+            return;
+        }
+        var scope = Scope.Of(function.AccountId, function.Region);
+        var payload = Encoding.UTF8.GetBytes(Event(http, urlId, path, body, function.AccountId, scope.RequestId, caller).ToJsonString());
+        InvokeResponse response;
+        try
+        {
+            response = await lambda.InvokeAsync(scope, function.Name, config.Qualifier, payload, new InvokeOptions("RequestResponse", false, null), http.RequestAborted);
+        }
+        catch (AwsException e) when (e.Code == "TooManyRequestsException")
+        {
+            await MessageAsync(http, 429, "Rate Exceeded.");
+            return;
+        }
+        catch (AwsException)
+        {
+            await MessageAsync(http, 502, "Internal Server Error");
+            return;
+        }
+        http.Response.Headers["x-amzn-RequestId"] = scope.RequestId;
+        if (config.Cors is { } responseCors && origin.Length > 0) ApplyCors(http.Response, responseCors, origin);
+        if (response.FunctionError is not null)
+        {
+            await MessageAsync(http, 502, "Internal Server Error");
+            return;
+        }
+        await WriteResultAsync(http, response.Payload);
+    }
+
+    /// <summary>The url-id and the path the function sees, from the host form or the path form.</summary>
+    private static (string? UrlId, string Path) Target(HttpRequest request)
+    {
+        var raw = request.Path.Value ?? "/";
+        if (HostForm().Match(request.Host.Host) is { Success: true } host) return (host.Groups["id"].Value, raw);
+        var rest = raw.Length > PathPrefix.Length ? raw[PathPrefix.Length..] : "";
+        var slash = rest.IndexOf('/');
+        var id = slash < 0 ? rest : rest[..slash];
+        return (UrlIdPattern().IsMatch(id) ? id : null, slash < 0 ? "/" : rest[slash..]);
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpContext http)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxRequestBytes) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>The payload format 2.0 event AWS sends a function behind its URL.</summary>
+    private static JsonObject Event(HttpContext http, string urlId, string path, byte[] body, string accountId, string requestId, CallerIdentity? caller)
+    {
+        var request = http.Request;
+        var now = DateTimeOffset.UtcNow;
+        var headers = new JsonObject();
+        foreach (var (name, values) in request.Headers.Where(h => !string.Equals(h.Key, "Cookie", StringComparison.OrdinalIgnoreCase)))
+            headers[name.ToLowerInvariant()] = string.Join(',', values.ToArray());
+        var query = new JsonObject();
+        foreach (var (name, values) in request.Query) query[name] = string.Join(',', values.ToArray());
+        var context = new JsonObject
+        {
+            ["accountId"] = caller?.AccountId ?? "anonymous",
+            ["apiId"] = urlId,
+            ["domainName"] = request.Host.Value,
+            ["domainPrefix"] = urlId,
+            ["http"] = new JsonObject
+            {
+                ["method"] = request.Method,
+                ["path"] = path,
+                ["protocol"] = request.Protocol,
+                ["sourceIp"] = http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1",
+                ["userAgent"] = request.Headers.UserAgent.ToString(),
+            },
+            ["requestId"] = requestId,
+            ["routeKey"] = "$default",
+            ["stage"] = "$default",
+            ["time"] = now.ToString("dd/MMM/yyyy:HH:mm:ss +0000", CultureInfo.InvariantCulture),
+            ["timeEpoch"] = now.ToUnixTimeMilliseconds(),
+        };
+        if (caller is not null)
+            context["authorizer"] = new JsonObject
+            {
+                ["iam"] = new JsonObject
+                {
+                    ["accessKey"] = caller.AccessKey,
+                    ["accountId"] = caller.AccountId,
+                    ["callerId"] = caller.Caller,
+                    ["userArn"] = caller.UserArn,
+                    ["userId"] = caller.Caller,
+                },
+            };
+        var text = IsText(request.ContentType) && Utf8(body) is { } decoded ? decoded : null;
+        var json = new JsonObject
+        {
+            ["version"] = "2.0",
+            ["routeKey"] = "$default",
+            ["rawPath"] = path,
+            ["rawQueryString"] = request.QueryString.HasValue ? request.QueryString.Value![1..] : "",
+            ["headers"] = headers,
+            ["requestContext"] = context,
+            ["isBase64Encoded"] = body.Length > 0 && text is null,
+        };
+        var cookies = request.Headers.Cookie.ToString();
+        if (cookies.Length > 0) json["cookies"] = new JsonArray(cookies.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => (JsonNode?)c).ToArray());
+        if (query.Count > 0) json["queryStringParameters"] = query;
+        if (body.Length > 0) json["body"] = text ?? Convert.ToBase64String(body);
+        return json;
+    }
+
+    private static bool IsText(string? contentType) =>
+        contentType is null || contentType.StartsWith("text/", StringComparison.OrdinalIgnoreCase)
+        || contentType.Contains("json", StringComparison.OrdinalIgnoreCase) || contentType.Contains("xml", StringComparison.OrdinalIgnoreCase)
+        || contentType.Contains("x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) || contentType.Contains("javascript", StringComparison.OrdinalIgnoreCase);
+
+    private static string? Utf8(byte[] bytes)
+    {
+        try
+        {
+            return new UTF8Encoding(false, true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The function's answer as AWS maps it for payload format 2.0: an object with statusCode is the response
+    /// (headers, cookies, body, isBase64Encoded); anything else is a 200 whose JSON body is the answer itself.
+    /// </summary>
+    private static async Task WriteResultAsync(HttpContext http, ReadOnlyMemory<byte> payload)
+    {
+        JsonNode? result;
+        try
+        {
+            result = payload.IsEmpty ? null : JsonNode.Parse(payload.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException)
+        {
+            await MessageAsync(http, 502, "Internal Server Error");
+            return;
+        }
+        if (result is JsonObject shaped && shaped["statusCode"] is JsonValue status && status.TryGetValue<int>(out var code))
+        {
+            http.Response.StatusCode = code;
+            if (shaped["headers"] is JsonObject headers)
+                foreach (var (name, value) in headers) http.Response.Headers[name] = value?.ToString() ?? "";
+            if (shaped["cookies"] is JsonArray cookies)
+                http.Response.Headers.SetCookie = cookies.Select(c => c?.ToString()).ToArray();
+            var text = shaped["body"] is JsonValue b && b.TryGetValue<string>(out var s) ? s : shaped["body"]?.ToJsonString() ?? "";
+            byte[] bytes;
+            try
+            {
+                bytes = shaped["isBase64Encoded"] is JsonValue e && e.TryGetValue<bool>(out var encoded) && encoded ? Convert.FromBase64String(text) : Encoding.UTF8.GetBytes(text);
+            }
+            catch (FormatException)
+            {
+                await MessageAsync(http, 502, "Internal Server Error");
+                return;
+            }
+            await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
+            return;
+        }
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "application/json";
+        await http.Response.Body.WriteAsync(payload, http.RequestAborted);
+    }
+
+    private static void Preflight(HttpResponse response, FunctionUrlCors cors, string origin)
+    {
+        response.StatusCode = 200;
+        if (!OriginAllowed(cors, origin)) return;
+        ApplyCors(response, cors, origin);
+        if (cors.AllowMethods.Count > 0) response.Headers.AccessControlAllowMethods = string.Join(',', cors.AllowMethods);
+        if (cors.AllowHeaders.Count > 0) response.Headers.AccessControlAllowHeaders = string.Join(',', cors.AllowHeaders);
+        if (cors.MaxAge is { } maxAge) response.Headers.AccessControlMaxAge = maxAge.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The URL's CORS headers, which replace any the function set, as AWS applies them.</summary>
+    private static void ApplyCors(HttpResponse response, FunctionUrlCors cors, string origin)
+    {
+        if (!OriginAllowed(cors, origin)) return;
+        response.Headers.AccessControlAllowOrigin = cors.AllowOrigins.Contains("*") && cors.AllowCredentials != true ? "*" : origin;
+        if (cors.AllowCredentials == true) response.Headers.AccessControlAllowCredentials = "true";
+        if (cors.ExposeHeaders.Count > 0) response.Headers.AccessControlExposeHeaders = string.Join(',', cors.ExposeHeaders);
+    }
+
+    private static bool OriginAllowed(FunctionUrlCors cors, string origin) =>
+        cors.AllowOrigins.Any(o => o == "*" || string.Equals(o, origin, StringComparison.OrdinalIgnoreCase));
+
+    private static async Task MessageAsync(HttpContext http, int status, string message)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(new JsonObject { ["Message"] = message }.ToJsonString());
+    }
+
+    [GeneratedRegex(@"^(?<id>[a-z0-9]{32})\.lambda-url\.[a-z0-9-]+\.localhost$")]
+    private static partial Regex HostForm();
+
+    [GeneratedRegex(@"^[a-z0-9]{32}$")]
+    private static partial Regex UrlIdPattern();
+}
