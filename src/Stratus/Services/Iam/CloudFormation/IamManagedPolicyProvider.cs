@@ -20,7 +20,7 @@ public sealed class IamManagedPolicyProvider(IamService iam) : IResourceProvider
         var policy = iam.CreatePolicy(request.Scope, p.String("ManagedPolicyName") ?? request.GeneratedName(128), ManagedPolicySettings.Read(p));
         try
         {
-            foreach (var role in p.Strings("Roles")) iam.AttachRolePolicy(request.Scope, role, policy.Arn);
+            foreach (var role in p.Strings("Roles")) iam.AttachPolicy(request.Scope, IamEntityKind.Role, role, policy.Arn);
         }
         catch
         {
@@ -44,7 +44,7 @@ public sealed class IamManagedPolicyProvider(IamService iam) : IResourceProvider
         }
         var roles = p.Strings("Roles");
         foreach (var role in new ResourceProperties(request.LogicalId, previousProperties).Strings("Roles").Except(roles)) Detach(scope, role, arn);
-        foreach (var role in roles) iam.AttachRolePolicy(scope, role, arn);
+        foreach (var role in roles) iam.AttachPolicy(scope, IamEntityKind.Role, role, arn);
         return Task.FromResult(Provisioned(iam.GetPolicy(scope, arn)));
     }
 
@@ -75,7 +75,7 @@ public sealed class IamManagedPolicyProvider(IamService iam) : IResourceProvider
     {
         try
         {
-            iam.DetachRolePolicy(scope, role, arn);
+            iam.DetachPolicy(scope, IamEntityKind.Role, role, arn);
         }
         catch (AwsException e) when (e.Code == "NoSuchEntity")
         {

@@ -19,7 +19,7 @@ public sealed class IamPolicyProvider(IamService iam) : IResourceProvider
         {
             foreach (var role in roles)
             {
-                iam.PutRolePolicy(request.Scope, role, policy);
+                iam.PutInlinePolicy(request.Scope, IamEntityKind.Role, role, policy);
                 done.Add(role);
             }
         }
@@ -37,7 +37,7 @@ public sealed class IamPolicyProvider(IamService iam) : IResourceProvider
         var (policy, roles) = Read(request.Properties);
         var (old, oldRoles) = Read(new ResourceProperties(request.LogicalId, previousProperties));
         foreach (var role in oldRoles.Where(r => old.PolicyName != policy.PolicyName || !roles.Contains(r))) Remove(request.Scope, role, old.PolicyName);
-        foreach (var role in roles) iam.PutRolePolicy(request.Scope, role, policy);
+        foreach (var role in roles) iam.PutInlinePolicy(request.Scope, IamEntityKind.Role, role, policy);
         return Task.FromResult(current);
     }
 
@@ -62,7 +62,7 @@ public sealed class IamPolicyProvider(IamService iam) : IResourceProvider
     {
         try
         {
-            iam.DeleteRolePolicy(scope, role, policyName);
+            iam.DeleteInlinePolicy(scope, IamEntityKind.Role, role, policyName);
         }
         catch (AwsException e) when (e.Code == "NoSuchEntity")
         {

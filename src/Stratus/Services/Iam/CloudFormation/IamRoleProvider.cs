@@ -21,8 +21,8 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
             IamTag.List(p));
         try
         {
-            foreach (var arn in p.Strings("ManagedPolicyArns")) iam.AttachRolePolicy(request.Scope, name, arn);
-            foreach (var policy in InlinePolicies(p)) iam.PutRolePolicy(request.Scope, name, policy);
+            foreach (var arn in p.Strings("ManagedPolicyArns")) iam.AttachPolicy(request.Scope, IamEntityKind.Role, name, arn);
+            foreach (var policy in InlinePolicies(p)) iam.PutInlinePolicy(request.Scope, IamEntityKind.Role, name, policy);
         }
         catch
         {
@@ -44,13 +44,13 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
         iam.UpdateRoleDescription(scope, name, p.String("Description") ?? "", p.Int("MaxSessionDuration") ?? 3600);
 
         var attach = p.Strings("ManagedPolicyArns");
-        foreach (var arn in before.Strings("ManagedPolicyArns").Except(attach)) iam.DetachRolePolicy(scope, name, arn);
-        foreach (var arn in attach) iam.AttachRolePolicy(scope, name, arn);
+        foreach (var arn in before.Strings("ManagedPolicyArns").Except(attach)) iam.DetachPolicy(scope, IamEntityKind.Role, name, arn);
+        foreach (var arn in attach) iam.AttachPolicy(scope, IamEntityKind.Role, name, arn);
 
         var inline = InlinePolicies(p);
         foreach (var old in InlinePolicies(before).Where(old => inline.All(policy => policy.PolicyName != old.PolicyName)))
-            iam.DeleteRolePolicy(scope, name, old.PolicyName);
-        foreach (var policy in inline) iam.PutRolePolicy(scope, name, policy);
+            iam.DeleteInlinePolicy(scope, IamEntityKind.Role, name, old.PolicyName);
+        foreach (var policy in inline) iam.PutInlinePolicy(scope, IamEntityKind.Role, name, policy);
 
         var tags = IamTag.List(p);
         var removedKeys = IamTag.List(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToHashSet();
@@ -77,8 +77,8 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
         {
             return;
         }
-        foreach (var arn in role.AttachedPolicyArns) iam.DetachRolePolicy(scope, name, arn);
-        foreach (var policyName in role.InlinePolicies.Keys) iam.DeleteRolePolicy(scope, name, policyName);
+        foreach (var arn in role.AttachedPolicyArns) iam.DetachPolicy(scope, IamEntityKind.Role, name, arn);
+        foreach (var policyName in role.InlinePolicies.Keys) iam.DeleteInlinePolicy(scope, IamEntityKind.Role, name, policyName);
         iam.DeleteRole(scope, name);
     }
 
