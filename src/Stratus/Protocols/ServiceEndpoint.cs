@@ -58,10 +58,10 @@ public sealed class ServiceEndpoint
     {
         var handler = Operations.Find(name) ?? throw new AwsException("UnknownOperationException",
             $"The operation {name} is not supported by Stratus's {SigningName} service.");
-        if (Rules is not { } rules) return handler;
         return input =>
         {
-            rules.Check(name, input.Body, input.Style);
+            input.Call.Authorize?.Invoke(name);
+            Rules?.Check(name, input.Body, input.Style);
             return handler(input);
         };
     }

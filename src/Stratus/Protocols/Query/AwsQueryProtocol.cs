@@ -36,6 +36,7 @@ public sealed class AwsQueryProtocol(string version, string xmlNamespace) : Wire
             throw new AwsException("MissingAction", "The request must contain the parameter Action.");
         var handler = service.Operations.Find(action)
             ?? throw new AwsException("InvalidAction", $"Could not find operation {action} for version {version}.");
+        call.Authorize?.Invoke(action);
         return (action, await handler(service.Input(QueryParameters.ToJson(pairs), call)));
     }
 

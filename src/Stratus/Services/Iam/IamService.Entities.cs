@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Stratus.Host;
 using Stratus.Protocols;
 
 namespace Stratus.Services.Iam;

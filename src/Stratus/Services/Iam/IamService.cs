@@ -13,7 +13,7 @@ public interface IIamRoles
 }
 
 /// <summary>IAM's domain: roles, managed and inline policies, users and their access keys, per account.</summary>
-public sealed partial class IamService : IIamRoles, ICredentialSource
+public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRecorder
 {
     public const int MaxAccessKeysPerUser = 2;
     public const int MaxPolicyVersions = 5;
