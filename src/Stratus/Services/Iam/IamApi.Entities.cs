@@ -144,6 +144,9 @@ public sealed partial class IamApi
             }).ToArray()),
         });
         table.Add("UpdateSAMLProvider", i => new JsonObject { ["SAMLProviderArn"] = _iam.UpdateSamlProvider(i.Scope, i.Required("SAMLProviderArn"), i.Required("SAMLMetadataDocument")).Arn });
+        table.Add("TagSAMLProvider", i => Done(() => _iam.TagSamlProvider(i.Scope, i.Required("SAMLProviderArn"), IamTag.List(i))));
+        table.Add("UntagSAMLProvider", i => Done(() => _iam.UntagSamlProvider(i.Scope, i.Required("SAMLProviderArn"), i.Strings("TagKeys").ToHashSet(StringComparer.Ordinal))));
+        table.Add("ListSAMLProviderTags", i => Tags(_iam.GetSamlProvider(i.Scope, i.Required("SAMLProviderArn")).Tags, i));
         table.Add("DeleteSAMLProvider", i => Done(() => _iam.DeleteSamlProvider(i.Scope, i.Required("SAMLProviderArn"))));
 
         // the account

@@ -9,6 +9,8 @@ public sealed partial class IamApi
 {
     private void AddSimulationOperations(OperationTable table)
     {
+        table.Add("GetContextKeysForPrincipalPolicy", i => ContextKeys(_iam.ContextKeys(i.Scope, i.Required("PolicySourceArn"), i.Strings("PolicyInputList"))));
+        table.Add("GetContextKeysForCustomPolicy", i => ContextKeys(_iam.ContextKeys(i.Scope, null, i.Strings("PolicyInputList"))));
         table.Add("SimulatePrincipalPolicy", i => Simulation(i, i.Required("PolicySourceArn")));
         table.Add("SimulateCustomPolicy", i =>
         {
@@ -16,6 +18,9 @@ public sealed partial class IamApi
             return Simulation(i, null);
         });
     }
+
+    private static JsonObject ContextKeys(IReadOnlyList<string> keys) =>
+        new() { ["ContextKeyNames"] = new JsonArray(keys.Select(k => (JsonNode)JsonValue.Create(k)).ToArray()) };
 
     private JsonObject Simulation(OperationInput i, string? policySourceArn)
     {

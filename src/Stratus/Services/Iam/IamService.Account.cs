@@ -215,6 +215,18 @@ public sealed partial class IamService
         return _samlProviders.Update(Key(scope.AccountId, provider.Name), p => p with { MetadataDocument = metadata, ValidUntil = validUntil })!;
     }
 
+    public void TagSamlProvider(Scope scope, string arn, IReadOnlyList<IamTag> tags)
+    {
+        var provider = GetSamlProvider(scope, arn);
+        _samlProviders.Update(Key(scope.AccountId, provider.Name), p => p with { Tags = IamNames.CheckTags(MergeTags(p.Tags, tags)) });
+    }
+
+    public void UntagSamlProvider(Scope scope, string arn, IReadOnlyCollection<string> keys)
+    {
+        var provider = GetSamlProvider(scope, arn);
+        _samlProviders.Update(Key(scope.AccountId, provider.Name), p => p with { Tags = p.Tags.Where(t => !keys.Contains(t.Key)).ToList() });
+    }
+
     public void DeleteSamlProvider(Scope scope, string arn) => _samlProviders.Remove(Key(scope.AccountId, GetSamlProvider(scope, arn).Name));
 
     // ---- the account ----

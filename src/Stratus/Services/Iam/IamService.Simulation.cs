@@ -54,6 +54,23 @@ public sealed partial class IamService
         return new Page<SimulationResult>(page.Items.Select(x => x.Result).ToList(), page.NextMarker);
     }
 
+    /// <summary>
+    /// GetContextKeysForPrincipalPolicy/GetContextKeysForCustomPolicy: the condition keys the policies
+    /// (the principal's stored ones, with its groups', and those given) compare, each named once.
+    /// </summary>
+    public IReadOnlyList<string> ContextKeys(Scope scope, string? policySourceArn, IReadOnlyList<string> documents)
+    {
+        var stored = policySourceArn is { } source
+            ? PoliciesOf(source) is { } found && source.Split(':') is { Length: >= 5 } parts && parts[4] == scope.AccountId
+                ? found.Identity
+                : throw IamErrors.NoSuchEntity(EntityKindOf(source), source[(source.LastIndexOf('/') + 1)..])
+            : [];
+        var given = documents.Select(d => ParseInput(d, PolicyDocument.Kind.Identity));
+        return stored.Select(s => s.Policy).Concat(given)
+            .SelectMany(p => p.Statements).SelectMany(s => s.Conditions).Select(c => c.Key)
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
     private static IamEntityKind EntityKindOf(string arn) =>
         arn.Contains(":group/", StringComparison.Ordinal) ? IamEntityKind.Group : arn.Contains(":role/", StringComparison.Ordinal) ? IamEntityKind.Role : IamEntityKind.User;
 

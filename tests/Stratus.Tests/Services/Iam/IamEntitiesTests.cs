@@ -198,6 +198,8 @@ public sealed class IamEntitiesTests(StratusFixture stratus) : IClassFixture<Str
             iam.delete_instance_profile(InstanceProfileName="ip-web")
             iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=oidc)
             out["oidc_gone"] = error(iam.get_open_id_connect_provider, OpenIDConnectProviderArn=oidc)
+            iam.tag_saml_provider(SAMLProviderArn=saml, Tags=[{"Key": "idp", "Value": "corp"}])
+            out["saml_tags"] = iam.list_saml_provider_tags(SAMLProviderArn=saml)["Tags"]
             iam.delete_saml_provider(SAMLProviderArn=saml)
             out["saml_gone"] = error(iam.get_saml_provider, SAMLProviderArn=saml)
             """);
@@ -223,6 +225,7 @@ public sealed class IamEntitiesTests(StratusFixture stratus) : IClassFixture<Str
         Assert.Equal(["ip-web"], r["details_profiles"]!.AsArray().Select(Str));
         Assert.Equal(0, r["details_users"]!.GetValue<int>());
         Assert.Equal("NoSuchEntity", Str(r["oidc_gone"]!["code"]));
+        Assert.Equal("corp", Str(r["saml_tags"]![0]!["Value"]));
         Assert.Equal("NoSuchEntity", Str(r["saml_gone"]!["code"]));
     }
 
@@ -249,6 +252,8 @@ public sealed class IamEntitiesTests(StratusFixture stratus) : IClassFixture<Str
             out["custom"] = [(x["EvalResourceName"], x["EvalDecision"]) for x in custom]
             out["missing"] = iam.simulate_custom_policy(PolicyInputList=[doc({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestTag/env": "prod"}}})],
                 ActionNames=["s3:PutObject"])["EvaluationResults"][0]["MissingContextValues"]
+            out["context_keys"] = iam.get_context_keys_for_principal_policy(PolicySourceArn="arn:aws:iam::000000000000:user/s-dave",
+                PolicyInputList=[doc({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}})])["ContextKeyNames"]
             out["bad_input"] = error(iam.simulate_custom_policy, PolicyInputList=["{}"], ActionNames=["s3:GetObject"])
             out["no_source"] = error(iam.simulate_principal_policy, PolicySourceArn="arn:aws:iam::000000000000:user/ghost", ActionNames=["s3:GetObject"])
             """);
@@ -265,6 +270,7 @@ public sealed class IamEntitiesTests(StratusFixture stratus) : IClassFixture<Str
         Assert.Equal("allowed", Str(r["custom"]![0]![1]));
         Assert.Equal("implicitDeny", Str(r["custom"]![1]![1]));
         Assert.Equal(["aws:RequestTag/env"], r["missing"]!.AsArray().Select(Str));
+        Assert.Equal(["aws:SourceIp"], r["context_keys"]!.AsArray().Select(Str));
         Assert.Equal("InvalidInput", Str(r["bad_input"]!["code"]));
         Assert.Equal("NoSuchEntity", Str(r["no_source"]!["code"]));
     }
