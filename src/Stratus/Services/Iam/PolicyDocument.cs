@@ -72,7 +72,7 @@ public static class PolicyDocument
     {
         if (root.ValueKind != JsonValueKind.Object) return null;
         if (root.EnumerateObject().Any(p => !TopElements.Contains(p.Name))) return null;
-        if (root.TryGetProperty("Version", out var version) && version.GetString() is not ("2012-10-17" or "2008-10-17")) return null;
+        if (root.TryGetProperty("Version", out var version) && (version.ValueKind != JsonValueKind.String || version.GetString() is not ("2012-10-17" or "2008-10-17"))) return null;
         if (root.TryGetProperty("Id", out var id) && id.ValueKind != JsonValueKind.String) return null;
         if (!root.TryGetProperty("Statement", out var node)) return null;
         List<JsonElement> statements = node.ValueKind switch

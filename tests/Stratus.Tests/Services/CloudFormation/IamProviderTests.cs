@@ -23,6 +23,10 @@ public sealed class IamProviderTests(StratusFixture stratus) : IClassFixture<Str
                         "Builder": {"Type": "AWS::IAM::User", "Properties": {"UserName": "cfn-builder", "Groups": [{"Ref": "Devs"}],
                             "Tags": [{"Key": "team", "Value": "ci"}]}},
                         "Other": {"Type": "AWS::IAM::User", "Properties": {}},
+                        "Managed": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"Users": [{"Ref": "Builder"}], "Groups": [{"Ref": "Devs"}],
+                            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}}},
+                        "Inline": {"Type": "AWS::IAM::Policy", "Properties": {"PolicyName": "inline-logs", "Users": [{"Ref": "Other"}],
+                            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:Get*", "Resource": "*"}]}}},
                         "Addition": {"Type": "AWS::IAM::UserToGroupAddition", "Properties": {"GroupName": {"Ref": "Devs"}, "Users": [{"Ref": "Other"}]}},
                         "Key": {"Type": "AWS::IAM::AccessKey", "Properties": {"UserName": {"Ref": "Builder"}, "Status": status}},
                         "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17",
@@ -47,6 +51,9 @@ public sealed class IamProviderTests(StratusFixture stratus) : IClassFixture<Str
             out["caller"] = client("sts", key=outputs["KeyId"], secret=outputs["Secret"]).get_caller_identity()["Arn"]
             out["members"] = sorted(u["UserName"] for u in iam.get_group(GroupName="cfn-devs")["Users"])
             out["other"] = outputs["OtherName"]
+            out["user_managed"] = len(iam.list_attached_user_policies(UserName="cfn-builder")["AttachedPolicies"])
+            out["group_managed"] = len(iam.list_attached_group_policies(GroupName="cfn-devs")["AttachedPolicies"])
+            out["other_inline"] = iam.list_user_policies(UserName=outputs["OtherName"])["PolicyNames"]
             out["profile_roles"] = len(iam.get_instance_profile(InstanceProfileName=outputs["ProfileArn"].split("/")[-1])["InstanceProfile"]["Roles"])
             out["oidc_url"] = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=outputs["OidcArn"])["Url"]
 
@@ -65,6 +72,9 @@ public sealed class IamProviderTests(StratusFixture stratus) : IClassFixture<Str
         Assert.Equal("arn:aws:iam::000000000000:user/cfn-builder", r["caller"]!.GetValue<string>());
         var other = r["other"]!.GetValue<string>();
         Assert.Equal(new[] { "cfn-builder", other }.Order(StringComparer.Ordinal), r["members"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(1, r["user_managed"]!.GetValue<int>());
+        Assert.Equal(1, r["group_managed"]!.GetValue<int>());
+        Assert.Equal(["inline-logs"], r["other_inline"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal(1, r["profile_roles"]!.GetValue<int>());
         Assert.Equal("cfn.example.test", r["oidc_url"]!.GetValue<string>());
         Assert.Equal("Inactive", r["status_after_update"]!.GetValue<string>());

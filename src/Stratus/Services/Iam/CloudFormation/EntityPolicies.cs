@@ -27,6 +27,11 @@ internal static class EntityPolicies
         foreach (var policyName in holder.InlinePolicies.Keys) iam.DeleteInlinePolicy(scope, kind, name, policyName);
     }
 
+    /// <summary>The entities an AWS::IAM::Policy or ManagedPolicy goes on: its Roles, Users and Groups.</summary>
+    public static List<(IamEntityKind Kind, string Name)> Targets(IInputReader p) =>
+        [.. p.Strings("Roles").Select(n => (IamEntityKind.Role, n)), .. p.Strings("Users").Select(n => (IamEntityKind.User, n)),
+         .. p.Strings("Groups").Select(n => (IamEntityKind.Group, n))];
+
     /// <summary>The Policies list, each read as Put*Policy reads one; a name given twice keeps its last document.</summary>
     public static List<InlinePolicy> Inline(IInputReader p) =>
         p.Objects("Policies").Select(InlinePolicy.Read).GroupBy(policy => policy.PolicyName, StringComparer.Ordinal).Select(g => g.Last()).ToList();
