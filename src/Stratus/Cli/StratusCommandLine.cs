@@ -56,7 +56,8 @@ public static class StratusCommandLine
         private readonly Option<bool> _ephemeral = new("--ephemeral") { Description = "Keep nothing on disk: everything is gone when Stratus stops." };
         private readonly Option<AuthMode> _auth = new("--auth")
         {
-            Description = "accept: any credentials work (default). verify: SigV4 signatures are checked against IAM access keys, STS sessions and --root-key.",
+            Description = "accept: any credentials work (default). verify: SigV4 signatures are checked against IAM access keys, STS sessions and --root-key. " +
+                "enforce: as verify, and IAM users' and roles' policies must allow each operation (the root key is always allowed).",
             DefaultValueFactory = _ => AuthMode.Accept,
         };
         private readonly Option<string?> _rootKey = new("--root-key")

@@ -35,7 +35,7 @@ public sealed class ConsoleAccess
 
     public static ConsoleAccess For(StratusOptions options)
     {
-        if (options.Auth != AuthMode.Verify) return new ConsoleAccess(null);
+        if (options.Auth == AuthMode.Accept) return new ConsoleAccess(null);
         var secret = options.DataDir is null
             ? RandomNumberGenerator.GetBytes(32)
             : DataDirectory.ReadOrCreateSecret(Path.Combine(options.DataDir, TokenFileName), 32);

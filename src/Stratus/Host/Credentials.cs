@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Http;
+using Stratus.Protocols;
+
 namespace Stratus.Host;
 
 /// <summary>A secret Stratus knows for an access key, and whose key it is.</summary>
@@ -16,6 +19,18 @@ public interface ICredentialSource
     KnownCredential? Find(string accessKeyId);
 }
 
+/// <summary>A credential source that remembers when its keys were last used.</summary>
+public interface IKeyUseRecorder
+{
+    void RecordKeyUse(string accessKeyId, string service, string region);
+}
+
+/// <summary>Under --auth enforce: whether the caller behind a known key may run an operation; throws the protocol's AccessDenied if not.</summary>
+public interface IRequestAuthorizer
+{
+    void Authorize(HttpContext http, ServiceEndpoint service, KnownCredential caller, string region, string operation);
+}
+
 /// <summary>Looks an access key up in every source, and maps unknown keys to an account as documented.</summary>
 public sealed class CredentialResolver(IEnumerable<ICredentialSource> sources)
 {
@@ -26,6 +41,12 @@ public sealed class CredentialResolver(IEnumerable<ICredentialSource> sources)
         foreach (var source in _sources)
             if (source.Find(accessKeyId) is { } credential) return credential;
         return null;
+    }
+
+    /// <summary>Tells the sources that keep it (IAM's GetAccessKeyLastUsed) that a key signed a request.</summary>
+    public void RecordUse(string accessKeyId, string service, string region)
+    {
+        foreach (var source in _sources.OfType<IKeyUseRecorder>()) source.RecordKeyUse(accessKeyId, service, region);
     }
 
     /// <summary>A 12-digit key id names its account (handy for multi-account tests); anything else is the default account.</summary>

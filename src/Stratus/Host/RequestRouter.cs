@@ -12,7 +12,7 @@ namespace Stratus.Host;
 /// X-Amz-Target, the path, or the Query protocol's Version; scopes it to an account and region; and in
 /// verify mode refuses it unless its signature checks out.
 /// </summary>
-public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver credentials, StratusOptions options, SigV4Verifier verifier)
+public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver credentials, StratusOptions options, SigV4Verifier verifier, IRequestAuthorizer? authorizer = null)
 {
     public async Task RouteAsync(HttpContext http)
     {
@@ -44,16 +44,21 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
         }
 
         var known = credential is null ? null : credentials.Find(credential.AccessKeyId);
+        var region = string.IsNullOrEmpty(credential?.Region) ? StratusOptions.DefaultRegion : credential.Region;
         var call = new CallContext
         {
             AccountId = known?.AccountId ?? CredentialResolver.AccountForUnknownKey(credential?.AccessKeyId),
-            Region = string.IsNullOrEmpty(credential?.Region) ? StratusOptions.DefaultRegion : credential.Region,
+            Region = region,
             RequestId = requestId,
             AccessKeyId = credential?.AccessKeyId,
             PrincipalArn = known?.PrincipalArn,
             PrincipalId = known?.PrincipalId,
             Http = http,
+            Authorize = options.Auth == AuthMode.Enforce && known is not null && authorizer is not null
+                ? operation => authorizer.Authorize(http, service.Endpoint, known, region, operation)
+                : null,
         };
+        if (known is not null) credentials.RecordUse(known.AccessKeyId, service.Name, call.Region);
 
         if (!Regions.IsKnown(call.Region))
         {
@@ -61,7 +66,7 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
                 service.Endpoint.Protocols.FirstOrDefault(p => p.Accepts(http.Request)) is Protocols.Query.AwsQueryProtocol));
             return;
         }
-        if (options.Auth == AuthMode.Verify && await verifier.VerifyAsync(http, credential, known) is { } refusal)
+        if (options.Auth != AuthMode.Accept && await verifier.VerifyAsync(http, credential, known) is { } refusal)
         {
             await service.Endpoint.RejectAsync(http, call, refusal);
             return;

@@ -6,6 +6,8 @@ public enum AuthMode
     Accept,
     /// <summary>SigV4 signatures are checked against IAM access keys, STS sessions and the root key.</summary>
     Verify,
+    /// <summary>Signatures are checked as in verify mode, and each request's principal must be allowed the operation by its IAM policies.</summary>
+    Enforce,
 }
 
 public sealed record StratusOptions

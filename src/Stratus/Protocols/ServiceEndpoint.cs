@@ -58,16 +58,14 @@ public sealed class ServiceEndpoint
         Checked(name, Operations.Find(name) ?? throw new AwsException("UnknownOperationException",
             $"The operation {name} is not supported by Stratus's {SigningName} service."));
 
-    /// <summary>The operation behind the service's member rules, for a protocol that finds (and refuses) operations in its own words.</summary>
-    public OperationHandler Checked(string name, OperationHandler handler)
+    /// <summary>The operation behind the caller's authorization (under --auth enforce) and the service's member rules,
+    /// for a protocol that finds (and refuses) operations in its own words.</summary>
+    public OperationHandler Checked(string name, OperationHandler handler) => input =>
     {
-        if (Rules is not { } rules) return handler;
-        return input =>
-        {
-            rules.Check(name, input.Body, input.Style);
-            return handler(input);
-        };
-    }
+        input.Call.Authorize?.Invoke(name);
+        Rules?.Check(name, input.Body, input.Style);
+        return handler(input);
+    };
 
     public OperationInput Input(System.Text.Json.Nodes.JsonObject body, CallContext call, ReadOnlyMemory<byte> raw = default) =>
         new(body, call, Validation) { RawBody = raw };

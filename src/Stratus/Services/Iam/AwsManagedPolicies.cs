@@ -2,7 +2,7 @@ namespace Stratus.Services.Iam;
 
 /// <summary>
 /// The AWS managed policies Stratus knows, so that attaching them works as it does on AWS. Their
-/// documents grant what AWS's do; Stratus does not enforce IAM policies on calls.
+/// documents grant what AWS's do, as the simulator and `--auth enforce` read them.
 /// </summary>
 public static class AwsManagedPolicies
 {

@@ -7,14 +7,17 @@ using Stratus.Protocols.Query;
 namespace Stratus.Services.Iam;
 
 /// <summary>IAM's wire operations (Query protocol, 2010-05-08): request members in, domain call, response shape out.</summary>
-public sealed class IamApi : IStratusService
+public sealed partial class IamApi : IStratusService
 {
     private readonly IamService _iam;
 
     public IamApi(IamService iam, ILogger logger)
     {
         _iam = iam;
-        Endpoint = new ServiceEndpoint("iam", Operations(), new AwsQueryProtocol("2010-05-08", "https://iam.amazonaws.com/doc/2010-05-08/"))
+        Endpoint = new ServiceEndpoint("iam", Operations(), new AwsQueryProtocol("2010-05-08", "https://iam.amazonaws.com/doc/2010-05-08/")
+        {
+            Shape = new XmlShape { MapNames = new HashSet<string> { "SummaryMap" } },
+        })
         {
             Logger = logger,
             Validation = IamNames.Errors,
@@ -25,8 +28,10 @@ public sealed class IamApi : IStratusService
     public string Name => "iam";
     public ServiceEndpoint Endpoint { get; }
 
-    private OperationTable Operations() => new()
+    private OperationTable Operations()
     {
+        var table = new OperationTable
+        {
         { "CreateRole", i => new JsonObject { ["Role"] = Role(_iam.CreateRole(i.Scope, i.Required("RoleName"), RoleSettings.Read(i), IamTag.List(i))) } },
         { "GetRole", i => new JsonObject { ["Role"] = Role(_iam.GetRole(i.Scope, i.Required("RoleName"))) } },
         { "ListRoles", i => Paged(_iam.ListRoles(i.Scope, i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")), "Roles", r => Role(r, withTags: false)) },
@@ -36,25 +41,7 @@ public sealed class IamApi : IStratusService
         { "UpdateRoleDescription", i => new JsonObject { ["Role"] = Role(_iam.UpdateRoleDescription(i.Scope, i.Required("RoleName"), i.Required("Description"), null)) } },
         { "TagRole", i => Done(() => _iam.TagRole(i.Scope, i.Required("RoleName"), IamTag.List(i))) },
         { "UntagRole", i => Done(() => _iam.UntagRole(i.Scope, i.Required("RoleName"), i.Strings("TagKeys").ToHashSet(StringComparer.Ordinal))) },
-        { "ListRoleTags", i => new JsonObject
-            {
-                ["Tags"] = TagList(_iam.GetRole(i.Scope, i.Required("RoleName")).Tags),
-                ["IsTruncated"] = false,
-            } },
-
-        { "AttachRolePolicy", i => Done(() => _iam.AttachRolePolicy(i.Scope, i.Required("RoleName"), i.Required("PolicyArn"))) },
-        { "DetachRolePolicy", i => Done(() => _iam.DetachRolePolicy(i.Scope, i.Required("RoleName"), i.Required("PolicyArn"))) },
-        { "ListAttachedRolePolicies", i => Paged(_iam.ListAttachedRolePolicies(i.Scope, i.Required("RoleName"), i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")),
-            "AttachedPolicies", p => new JsonObject { ["PolicyName"] = p.PolicyName, ["PolicyArn"] = p.Arn }) },
-        { "PutRolePolicy", i => Done(() => _iam.PutRolePolicy(i.Scope, i.Required("RoleName"), InlinePolicy.Read(i))) },
-        { "GetRolePolicy", i => new JsonObject
-            {
-                ["RoleName"] = _iam.GetRole(i.Scope, i.Required("RoleName")).RoleName,
-                ["PolicyName"] = i.Required("PolicyName"),
-                ["PolicyDocument"] = Encode(_iam.GetRolePolicy(i.Scope, i.Required("RoleName"), i.Required("PolicyName"))),
-            } },
-        { "DeleteRolePolicy", i => Done(() => _iam.DeleteRolePolicy(i.Scope, i.Required("RoleName"), i.Required("PolicyName"))) },
-        { "ListRolePolicies", i => Paged(_iam.ListRolePolicies(i.Scope, i.Required("RoleName"), i.String("Marker"), i.Int("MaxItems")), "PolicyNames", n => JsonValue.Create(n)) },
+        { "ListRoleTags", i => Tags(_iam.GetRole(i.Scope, i.Required("RoleName")).Tags, i) },
 
         { "CreatePolicy", i => new JsonObject { ["Policy"] = Policy(_iam.CreatePolicy(i.Scope, i.Required("PolicyName"), ManagedPolicySettings.Read(i))) } },
         { "GetPolicy", i => new JsonObject { ["Policy"] = Policy(_iam.GetPolicy(i.Scope, i.Required("PolicyArn"))) } },
@@ -68,11 +55,10 @@ public sealed class IamApi : IStratusService
         { "ListPolicyVersions", i =>
             {
                 var policy = _iam.GetPolicy(i.Scope, i.Required("PolicyArn"));
-                return new JsonObject
-                {
-                    ["Versions"] = new JsonArray(policy.Versions.OrderByDescending(v => v.CreateDate).Select(v => (JsonNode)Version(v, policy, withDocument: false)).ToArray()),
-                    ["IsTruncated"] = false,
-                };
+                // Newest first, as IAM lists them: v10 after v9, so by number rather than by name.
+                var newestFirst = policy.Versions.OrderByDescending(v => int.Parse(v.VersionId[1..], System.Globalization.CultureInfo.InvariantCulture))
+                    .Select((v, n) => (Key: n.ToString("D8"), Version: v));
+                return Paged(IamService.Paginate(newestFirst, v => v.Key, i.String("Marker"), i.Int("MaxItems")), "Versions", v => Version(v.Version, policy, withDocument: false));
             } },
         { "DeletePolicyVersion", i => Done(() => _iam.DeletePolicyVersion(i.Scope, i.Required("PolicyArn"), i.Required("VersionId"))) },
         { "SetDefaultPolicyVersion", i => Done(() => _iam.SetDefaultPolicyVersion(i.Scope, i.Required("PolicyArn"), i.Required("VersionId"))) },
@@ -114,7 +100,31 @@ public sealed class IamApi : IStratusService
             } },
         { "DeleteAccessKey", i => Done(() => _iam.DeleteAccessKey(i.Scope, i.String("UserName") ?? CallerUserName(i), i.Required("AccessKeyId"))) },
         { "UpdateAccessKey", i => Done(() => _iam.UpdateAccessKey(i.Scope, i.String("UserName") ?? CallerUserName(i), i.Required("AccessKeyId"), i.Required("Status"))) },
-    };
+        };
+        foreach (var kind in IamEntityKind.All) AddPolicyOperations(table, kind);
+        AddEntityOperations(table);
+        AddSimulationOperations(table);
+        return table;
+    }
+
+    /// <summary>Attach/Detach/ListAttached{Kind}Policies and Put/Get/Delete/List{Kind}Policy: the same for users, groups and roles.</summary>
+    private void AddPolicyOperations(OperationTable table, IamEntityKind kind)
+    {
+        string Name(OperationInput i) => i.Required(kind.NameMember);
+        table.Add($"Attach{kind.Name}Policy", i => Done(() => _iam.AttachPolicy(i.Scope, kind, Name(i), i.Required("PolicyArn"))));
+        table.Add($"Detach{kind.Name}Policy", i => Done(() => _iam.DetachPolicy(i.Scope, kind, Name(i), i.Required("PolicyArn"))));
+        table.Add($"ListAttached{kind.Name}Policies", i => Paged(_iam.ListAttachedPolicies(i.Scope, kind, Name(i), i.String("PathPrefix"), i.String("Marker"), i.Int("MaxItems")),
+            "AttachedPolicies", p => new JsonObject { ["PolicyName"] = p.PolicyName, ["PolicyArn"] = p.Arn }));
+        table.Add($"Put{kind.Name}Policy", i => Done(() => _iam.PutInlinePolicy(i.Scope, kind, Name(i), InlinePolicy.Read(i))));
+        table.Add($"Get{kind.Name}Policy", i => new JsonObject
+        {
+            [kind.NameMember] = Name(i),
+            ["PolicyName"] = i.Required("PolicyName"),
+            ["PolicyDocument"] = Encode(_iam.GetInlinePolicy(i.Scope, kind, Name(i), i.Required("PolicyName"))),
+        });
+        table.Add($"Delete{kind.Name}Policy", i => Done(() => _iam.DeleteInlinePolicy(i.Scope, kind, Name(i), i.Required("PolicyName"))));
+        table.Add($"List{kind.Name}Policies", i => Paged(_iam.ListInlinePolicies(i.Scope, kind, Name(i), i.String("Marker"), i.Int("MaxItems")), "PolicyNames", n => JsonValue.Create(n)));
+    }
 
     /// <summary>IAM answers for "the calling user" when UserName is omitted; only callers signing with a user's key have one.</summary>
     private static string CallerUserName(OperationInput input) =>
@@ -133,6 +143,11 @@ public sealed class IamApi : IStratusService
         action();
         return null;
     }
+
+    /// <summary>List*Tags: a resource's tags, paged by Marker/MaxItems as IAM pages them.</summary>
+    private static JsonObject Tags(IReadOnlyList<IamTag> tags, OperationInput input) =>
+        Paged(IamService.Paginate(tags.Select((t, n) => (Key: n.ToString("D8"), Tag: t)), t => t.Key, input.String("Marker"), input.Int("MaxItems")),
+            "Tags", t => new JsonObject { ["Key"] = t.Tag.Key, ["Value"] = t.Tag.Value });
 
     private static JsonArray TagList(IReadOnlyList<IamTag> tags) =>
         new(tags.Select(t => (JsonNode)new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }).ToArray());
@@ -166,6 +181,7 @@ public sealed class IamApi : IStratusService
             ["Description"] = role.Description,
             ["MaxSessionDuration"] = role.MaxSessionDuration,
         };
+        if (role.PermissionsBoundaryArn is { } boundary) body["PermissionsBoundary"] = Boundary(boundary);
         if (withTags && role.Tags.Count > 0) body["Tags"] = TagList(role.Tags);
         if (withTags) body["RoleLastUsed"] = new JsonObject();
         return body;
@@ -183,7 +199,7 @@ public sealed class IamApi : IStratusService
             ["Path"] = policy.Path,
             ["DefaultVersionId"] = policy.DefaultVersionId,
             ["AttachmentCount"] = _iam.AttachmentCount(policy.Arn),
-            ["PermissionsBoundaryUsageCount"] = 0,
+            ["PermissionsBoundaryUsageCount"] = _iam.BoundaryUsageCount(policy.Arn),
             ["IsAttachable"] = true,
             ["Description"] = withDetails ? policy.Description : null,
             ["CreateDate"] = policy.CreateDate,
@@ -213,7 +229,14 @@ public sealed class IamApi : IStratusService
             ["Arn"] = user.Arn,
             ["CreateDate"] = user.CreateDate,
         };
+        if (user.PermissionsBoundaryArn is { } boundary) body["PermissionsBoundary"] = Boundary(boundary);
         if (withTags && user.Tags.Count > 0) body["Tags"] = TagList(user.Tags);
         return body;
     }
+
+    private static JsonObject Boundary(string policyArn) => new()
+    {
+        ["PermissionsBoundaryType"] = "PermissionsBoundaryPolicy",
+        ["PermissionsBoundaryArn"] = policyArn,
+    };
 }

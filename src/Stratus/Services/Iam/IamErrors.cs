@@ -43,4 +43,34 @@ public static class IamErrors
     public static AwsException UserNameRequired() => new("ValidationError", "Must specify userName when calling with non-User credentials");
 
     public static AwsException MalformedPolicy(string message) => new("MalformedPolicyDocument", message);
+
+    public static AwsException NoSuchEntity(IamEntityKind kind, string name) => new("NoSuchEntity", $"The {kind.Noun} with name {name} cannot be found.", 404);
+
+    public static AwsException NoSuchInlinePolicy(IamEntityKind kind, string policyName) =>
+        new("NoSuchEntity", $"The {kind.Noun} policy with name {policyName} cannot be found.", 404);
+
+    public static AwsException GroupExists(string groupName) => new("EntityAlreadyExists", $"Group with name {groupName} already exists.", 409);
+
+    public static AwsException InstanceProfileExists(string name) => new("EntityAlreadyExists", $"Instance Profile {name} already exists.", 409);
+
+    public static AwsException NoSuchInstanceProfile(string name) => new("NoSuchEntity", $"Instance Profile {name} cannot be found.", 404);
+
+    public static AwsException OidcProviderExists(string url) => new("EntityAlreadyExists", $"Provider with url https://{url} already exists.", 409);
+
+    public static AwsException NoSuchOidcProvider(string arn) => new("NoSuchEntity", $"OpenIDConnect Provider not found for arn {arn}", 404);
+
+    public static AwsException SamlProviderExists(string name) => new("EntityAlreadyExists", $"SAMLProvider {name} already exists", 409);
+
+    public static AwsException NoSuchSamlProvider(string arn) => new("NoSuchEntity", $"Manifest not found for arn {arn}", 404);
+
+    public static AwsException NoPasswordPolicy(string accountId) =>
+        new("NoSuchEntity", $"The Password Policy with domain name {accountId} cannot be found.", 404);
+
+    public static AwsException NoSuchLoginProfile(string userName) => new("NoSuchEntity", $"Login Profile for User {userName} cannot be found.", 404);
+
+    public static AwsException LoginProfileExists(string userName) => new("EntityAlreadyExists", $"Login Profile for user {userName} already exists.", 409);
+
+    public static AwsException PasswordPolicyViolation(string message) => new("PasswordPolicyViolation", message);
+
+    public static AwsException InvalidInput(string message) => new("InvalidInput", message);
 }

@@ -7,8 +7,18 @@ public sealed record IamTag(string Key, string Value)
     public static IReadOnlyList<IamTag> List(IInputReader input) => input.Tags().Select(t => new IamTag(t.Key, t.Value)).ToList();
 }
 
+/// <summary>A user, group or role: what carries inline and attached policies.</summary>
+public interface IPolicyHolder<out T>
+{
+    string AccountId { get; }
+    string Arn { get; }
+    IReadOnlyList<string> AttachedPolicyArns { get; }
+    IReadOnlyDictionary<string, string> InlinePolicies { get; }
+    T WithPolicies(IReadOnlyList<string> attached, IReadOnlyDictionary<string, string> inline);
+}
+
 /// <summary>A role with everything attached to it, stored as one document so changes to it are atomic.</summary>
-public sealed record IamRole
+public sealed record IamRole : IPolicyHolder<IamRole>
 {
     public required string AccountId { get; init; }
     public required string RoleName { get; init; }
@@ -21,8 +31,11 @@ public sealed record IamRole
     public IReadOnlyList<IamTag> Tags { get; init; } = [];
     public IReadOnlyList<string> AttachedPolicyArns { get; init; } = [];
     public IReadOnlyDictionary<string, string> InlinePolicies { get; init; } = new Dictionary<string, string>();
+    public string? PermissionsBoundaryArn { get; init; }
 
     public string Arn => $"arn:aws:iam::{AccountId}:role{Path}{RoleName}";
+
+    public IamRole WithPolicies(IReadOnlyList<string> attached, IReadOnlyDictionary<string, string> inline) => this with { AttachedPolicyArns = attached, InlinePolicies = inline };
 }
 
 public sealed record IamPolicyVersion(string VersionId, string Document, DateTimeOffset CreateDate);
@@ -47,7 +60,13 @@ public sealed record IamManagedPolicy
 
 public sealed record IamAccessKey(string AccessKeyId, string SecretAccessKey, string Status, DateTimeOffset CreateDate);
 
-public sealed record IamUser
+/// <summary>
+/// A user's console password exists: IAM never returns a password, and nothing signs in to Stratus with
+/// one, so only the fact, its date and the reset flag are kept (never the password itself).
+/// </summary>
+public sealed record IamLoginProfile(DateTimeOffset CreateDate, bool PasswordResetRequired);
+
+public sealed record IamUser : IPolicyHolder<IamUser>
 {
     public required string AccountId { get; init; }
     public required string UserName { get; init; }
@@ -56,8 +75,97 @@ public sealed record IamUser
     public required DateTimeOffset CreateDate { get; init; }
     public IReadOnlyList<IamTag> Tags { get; init; } = [];
     public IReadOnlyList<IamAccessKey> AccessKeys { get; init; } = [];
+    public IReadOnlyList<string> AttachedPolicyArns { get; init; } = [];
+    public IReadOnlyDictionary<string, string> InlinePolicies { get; init; } = new Dictionary<string, string>();
+    public string? PermissionsBoundaryArn { get; init; }
+    /// <summary>The groups the user is in, by name, in the order it joined them.</summary>
+    public IReadOnlyList<string> GroupNames { get; init; } = [];
+    public IamLoginProfile? LoginProfile { get; init; }
 
     public string Arn => $"arn:aws:iam::{AccountId}:user{Path}{UserName}";
+
+    public IamUser WithPolicies(IReadOnlyList<string> attached, IReadOnlyDictionary<string, string> inline) => this with { AttachedPolicyArns = attached, InlinePolicies = inline };
+}
+
+public sealed record IamGroup : IPolicyHolder<IamGroup>
+{
+    public required string AccountId { get; init; }
+    public required string GroupName { get; init; }
+    public required string GroupId { get; init; }
+    public required string Path { get; init; }
+    public required DateTimeOffset CreateDate { get; init; }
+    public IReadOnlyList<string> AttachedPolicyArns { get; init; } = [];
+    public IReadOnlyDictionary<string, string> InlinePolicies { get; init; } = new Dictionary<string, string>();
+
+    public string Arn => $"arn:aws:iam::{AccountId}:group{Path}{GroupName}";
+
+    public IamGroup WithPolicies(IReadOnlyList<string> attached, IReadOnlyDictionary<string, string> inline) => this with { AttachedPolicyArns = attached, InlinePolicies = inline };
+}
+
+public sealed record IamInstanceProfile
+{
+    public required string AccountId { get; init; }
+    public required string InstanceProfileName { get; init; }
+    public required string InstanceProfileId { get; init; }
+    public required string Path { get; init; }
+    public required DateTimeOffset CreateDate { get; init; }
+    /// <summary>At most one role, as IAM allows (InstanceSessionsPerInstanceProfile).</summary>
+    public IReadOnlyList<string> RoleNames { get; init; } = [];
+    public IReadOnlyList<IamTag> Tags { get; init; } = [];
+
+    public string Arn => $"arn:aws:iam::{AccountId}:instance-profile{Path}{InstanceProfileName}";
+}
+
+public sealed record IamOidcProvider
+{
+    public required string AccountId { get; init; }
+    /// <summary>The issuer URL without its https:// scheme, as IAM keeps it and names the ARN.</summary>
+    public required string Url { get; init; }
+    public required DateTimeOffset CreateDate { get; init; }
+    public IReadOnlyList<string> ClientIds { get; init; } = [];
+    public IReadOnlyList<string> Thumbprints { get; init; } = [];
+    public IReadOnlyList<IamTag> Tags { get; init; } = [];
+
+    public string Arn => $"arn:aws:iam::{AccountId}:oidc-provider/{Url}";
+}
+
+public sealed record IamSamlProvider
+{
+    public required string AccountId { get; init; }
+    public required string Name { get; init; }
+    public required string MetadataDocument { get; init; }
+    public required DateTimeOffset CreateDate { get; init; }
+    public DateTimeOffset? ValidUntil { get; init; }
+    public IReadOnlyList<IamTag> Tags { get; init; } = [];
+
+    public string Arn => $"arn:aws:iam::{AccountId}:saml-provider/{Name}";
+}
+
+/// <summary>The account's password policy: UpdateAccountPasswordPolicy's members, AWS's defaults where omitted.</summary>
+public sealed record IamPasswordPolicy
+{
+    public int MinimumPasswordLength { get; init; } = 6;
+    public bool RequireSymbols { get; init; }
+    public bool RequireNumbers { get; init; }
+    public bool RequireUppercaseCharacters { get; init; }
+    public bool RequireLowercaseCharacters { get; init; }
+    public bool AllowUsersToChangePassword { get; init; }
+    public int? MaxPasswordAge { get; init; }
+    public int? PasswordReusePrevention { get; init; }
+    public bool? HardExpiry { get; init; }
+
+    public static IamPasswordPolicy Read(IInputReader input) => new()
+    {
+        MinimumPasswordLength = input.Int("MinimumPasswordLength") ?? 6,
+        RequireSymbols = input.Bool("RequireSymbols") ?? false,
+        RequireNumbers = input.Bool("RequireNumbers") ?? false,
+        RequireUppercaseCharacters = input.Bool("RequireUppercaseCharacters") ?? false,
+        RequireLowercaseCharacters = input.Bool("RequireLowercaseCharacters") ?? false,
+        AllowUsersToChangePassword = input.Bool("AllowUsersToChangePassword") ?? false,
+        MaxPasswordAge = input.Int("MaxPasswordAge"),
+        PasswordReusePrevention = input.Int("PasswordReusePrevention"),
+        HardExpiry = input.Bool("HardExpiry"),
+    };
 }
 
 /// <summary>One page of a listing and the marker for the next, as IAM's Marker/MaxItems pagination works.</summary>
@@ -83,4 +191,17 @@ public sealed record RoleSettings(string? Path, string AssumeRolePolicyDocument,
     /// <summary>CreateRole's members, or an AWS::IAM::Role's.</summary>
     public static RoleSettings Read(IInputReader input) =>
         new(input.String("Path"), input.RequiredDocument("AssumeRolePolicyDocument"), input.String("Description"), input.Int("MaxSessionDuration"));
+}
+
+/// <summary>Users, groups and roles: the entities that carry policies, with the words IAM uses for each.</summary>
+public sealed record IamEntityKind(string Name, string Noun)
+{
+    public static readonly IamEntityKind User = new("User", "user");
+    public static readonly IamEntityKind Group = new("Group", "group");
+    public static readonly IamEntityKind Role = new("Role", "role");
+
+    public static IReadOnlyList<IamEntityKind> All { get; } = [User, Group, Role];
+
+    /// <summary>The request member naming the entity: UserName, GroupName, RoleName.</summary>
+    public string NameMember => Name + "Name";
 }

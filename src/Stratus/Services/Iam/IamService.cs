@@ -13,7 +13,7 @@ public interface IIamRoles
 }
 
 /// <summary>IAM's domain: roles, managed and inline policies, users and their access keys, per account.</summary>
-public sealed class IamService : IIamRoles, ICredentialSource
+public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRecorder
 {
     public const int MaxAccessKeysPerUser = 2;
     public const int MaxPolicyVersions = 5;
@@ -22,6 +22,11 @@ public sealed class IamService : IIamRoles, ICredentialSource
     private readonly ResourceTable<IamRole> _roles;
     private readonly ResourceTable<IamManagedPolicy> _policies;
     private readonly ResourceTable<IamUser> _users;
+    private readonly ResourceTable<IamGroup> _groups;
+    private readonly ResourceTable<IamInstanceProfile> _instanceProfiles;
+    private readonly ResourceTable<IamOidcProvider> _oidcProviders;
+    private readonly ResourceTable<IamSamlProvider> _samlProviders;
+    private readonly ResourceTable<IamPasswordPolicy> _passwordPolicies;
     private readonly Dictionary<string, IamManagedPolicy> _awsPolicies;
     private readonly ConcurrentDictionary<string, (string AccountId, string UserName)> _keyOwners = new(StringComparer.Ordinal);
 
@@ -31,6 +36,11 @@ public sealed class IamService : IIamRoles, ICredentialSource
         _roles = new ResourceTable<IamRole>(store, "iam.roles");
         _policies = new ResourceTable<IamManagedPolicy>(store, "iam.policies");
         _users = new ResourceTable<IamUser>(store, "iam.users");
+        _groups = new ResourceTable<IamGroup>(store, "iam.groups");
+        _instanceProfiles = new ResourceTable<IamInstanceProfile>(store, "iam.instance-profiles");
+        _oidcProviders = new ResourceTable<IamOidcProvider>(store, "iam.oidc-providers");
+        _samlProviders = new ResourceTable<IamSamlProvider>(store, "iam.saml-providers");
+        _passwordPolicies = new ResourceTable<IamPasswordPolicy>(store, "iam.password-policies");
         _awsPolicies = AwsManagedPolicies.All.ToDictionary(p => p.Arn, StringComparer.Ordinal);
         foreach (var user in _users.Values)
             foreach (var key in user.AccessKeys) _keyOwners[key.AccessKeyId] = (user.AccountId, user.UserName);
@@ -84,6 +94,8 @@ public sealed class IamService : IIamRoles, ICredentialSource
             throw IamErrors.DeleteConflict("Cannot delete entity, must detach all policies first.");
         if (role.InlinePolicies.Count > 0)
             throw IamErrors.DeleteConflict("Cannot delete entity, must delete policies first.");
+        if (ProfilesOf(role).Any())
+            throw IamErrors.DeleteConflict("Cannot delete entity, must remove roles from instance profile first.");
         _roles.Remove(Key(scope.AccountId, roleName));
     }
 
@@ -119,56 +131,6 @@ public sealed class IamService : IIamRoles, ICredentialSource
         _roles.Update(Key(scope.AccountId, roleName), change) ?? throw IamErrors.NoSuchRole(roleName);
 
 
-    // ---- role policies ----
-
-    public void AttachRolePolicy(Scope scope, string roleName, string policyArn)
-    {
-        GetPolicy(scope, policyArn);
-        UpdateRole(scope, roleName, r => r.AttachedPolicyArns.Contains(policyArn) ? r : r with { AttachedPolicyArns = [.. r.AttachedPolicyArns, policyArn] });
-    }
-
-    public void DetachRolePolicy(Scope scope, string roleName, string policyArn)
-    {
-        var role = GetRole(scope, roleName);
-        if (!role.AttachedPolicyArns.Contains(policyArn))
-            throw IamErrors.PolicyNotAttached(policyArn);
-        UpdateRole(scope, roleName, r => r with { AttachedPolicyArns = r.AttachedPolicyArns.Where(a => a != policyArn).ToList() });
-    }
-
-    public Page<IamManagedPolicy> ListAttachedRolePolicies(Scope scope, string roleName, string? pathPrefix, string? marker, int? maxItems)
-    {
-        var role = GetRole(scope, roleName);
-        var attached = role.AttachedPolicyArns.Select(arn => FindPolicy(arn)).OfType<IamManagedPolicy>()
-            .Where(p => p.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal));
-        return Paginate(attached, p => p.PolicyName, marker, maxItems);
-    }
-
-    public void PutRolePolicy(Scope scope, string roleName, InlinePolicy policy)
-    {
-        IamNames.CheckName("PolicyName", policy.PolicyName, 128);
-        PolicyDocument.Validate(policy.PolicyDocument, PolicyDocument.Kind.Identity);
-        UpdateRole(scope, roleName, r => r with
-        {
-            InlinePolicies = new Dictionary<string, string>(r.InlinePolicies) { [policy.PolicyName] = policy.PolicyDocument },
-        });
-    }
-
-    public string GetRolePolicy(Scope scope, string roleName, string policyName) =>
-        GetRole(scope, roleName).InlinePolicies.GetValueOrDefault(policyName) ?? throw IamErrors.NoSuchRolePolicy(policyName);
-
-    public void DeleteRolePolicy(Scope scope, string roleName, string policyName)
-    {
-        if (!GetRole(scope, roleName).InlinePolicies.ContainsKey(policyName)) throw IamErrors.NoSuchRolePolicy(policyName);
-        UpdateRole(scope, roleName, r => r with
-        {
-            InlinePolicies = r.InlinePolicies.Where(p => p.Key != policyName).ToDictionary(p => p.Key, p => p.Value),
-        });
-    }
-
-    public Page<string> ListRolePolicies(Scope scope, string roleName, string? marker, int? maxItems) =>
-        Paginate(GetRole(scope, roleName).InlinePolicies.Keys, name => name, marker, maxItems);
-
-
     // ---- managed policies ----
 
     public IamManagedPolicy CreatePolicy(Scope scope, string policyName, ManagedPolicySettings settings)
@@ -201,8 +163,10 @@ public sealed class IamService : IIamRoles, ICredentialSource
             ? policy
             : throw IamErrors.NoSuchPolicy(policyArn);
 
-    public int AttachmentCount(string policyArn) =>
-        _roles.Values.Count(r => r.AttachedPolicyArns.Contains(policyArn));
+    public int AttachmentCount(string policyArn) => Holders().Count(h => h.AttachedPolicyArns.Contains(policyArn));
+
+    public int BoundaryUsageCount(string policyArn) =>
+        _roles.Values.Count(r => r.PermissionsBoundaryArn == policyArn) + _users.Values.Count(u => u.PermissionsBoundaryArn == policyArn);
 
     public Page<IamManagedPolicy> ListPolicies(Scope scope, string? policyScope, bool onlyAttached, string? pathPrefix, string? marker, int? maxItems)
     {
@@ -215,7 +179,7 @@ public sealed class IamService : IIamRoles, ICredentialSource
             _ => throw IamNames.Errors.Constraint("Scope", policyScope, "Member must satisfy enum value set: [All, AWS, Local]"),
         };
         var attached = onlyAttached
-            ? _roles.Values.Where(r => r.AccountId == scope.AccountId).SelectMany(r => r.AttachedPolicyArns).ToHashSet()
+            ? Holders().Where(h => h.AccountId == scope.AccountId).SelectMany(h => h.AttachedPolicyArns).ToHashSet()
             : null;
         return Paginate(all.Where(p => p.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal) && (attached is null || attached.Contains(p.Arn))),
             p => p.PolicyName, marker, maxItems);
@@ -224,7 +188,7 @@ public sealed class IamService : IIamRoles, ICredentialSource
     public void DeletePolicy(Scope scope, string policyArn)
     {
         var policy = GetLocalPolicy(scope, policyArn);
-        if (AttachmentCount(policyArn) > 0)
+        if (AttachmentCount(policyArn) > 0 || BoundaryUsageCount(policyArn) > 0)
             throw IamErrors.DeleteConflict("Cannot delete a policy attached to entities.");
         if (policy.Versions.Count > 1)
             throw IamErrors.DeleteConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.");
@@ -317,10 +281,41 @@ public sealed class IamService : IIamRoles, ICredentialSource
 
     public void DeleteUser(Scope scope, string userName)
     {
-        if (GetUser(scope, userName).AccessKeys.Count > 0)
+        var user = GetUser(scope, userName);
+        if (user.AccessKeys.Count > 0)
             throw IamErrors.DeleteConflict("Cannot delete entity, must delete access keys first.");
+        if (user.LoginProfile is not null)
+            throw IamErrors.DeleteConflict("Cannot delete entity, must delete login profile first.");
+        if (user.GroupNames.Count > 0)
+            throw IamErrors.DeleteConflict("Cannot delete entity, must remove users from group first.");
+        if (user.AttachedPolicyArns.Count > 0)
+            throw IamErrors.DeleteConflict("Cannot delete entity, must detach all policies first.");
+        if (user.InlinePolicies.Count > 0)
+            throw IamErrors.DeleteConflict("Cannot delete entity, must delete policies first.");
         _users.Remove(Key(scope.AccountId, userName));
     }
+
+    public IamUser UpdateUser(Scope scope, string userName, string? newUserName, string? newPath)
+    {
+        var user = GetUser(scope, userName);
+        var path = newPath is null ? user.Path : IamNames.CheckPath(newPath, "NewPath");
+        if (newUserName is null || string.Equals(newUserName, user.UserName, StringComparison.Ordinal))
+            return _users.Update(Key(scope.AccountId, userName), u => u with { Path = path })!;
+        IamNames.CheckName("NewUserName", newUserName, 64);
+        var renamed = user with { UserName = newUserName, Path = path };
+        if (!string.Equals(newUserName, userName, StringComparison.OrdinalIgnoreCase) && !_users.TryAdd(Key(scope.AccountId, newUserName), renamed))
+            throw IamErrors.UserExists(newUserName);
+        if (string.Equals(newUserName, userName, StringComparison.OrdinalIgnoreCase)) _users.Put(Key(scope.AccountId, newUserName), renamed);
+        else _users.Remove(Key(scope.AccountId, userName));
+        foreach (var key in renamed.AccessKeys) _keyOwners[key.AccessKeyId] = (scope.AccountId, newUserName);
+        return renamed;
+    }
+
+    public IamUser TagUser(Scope scope, string userName, IReadOnlyList<IamTag> tags) =>
+        _users.Update(Key(scope.AccountId, userName), u => u with { Tags = IamNames.CheckTags(MergeTags(u.Tags, tags)) }) ?? throw IamErrors.NoSuchUser(userName);
+
+    public IamUser UntagUser(Scope scope, string userName, IReadOnlyCollection<string> keys) =>
+        _users.Update(Key(scope.AccountId, userName), u => u with { Tags = u.Tags.Where(t => !keys.Contains(t.Key)).ToList() }) ?? throw IamErrors.NoSuchUser(userName);
 
     public IamAccessKey CreateAccessKey(Scope scope, string userName)
     {

@@ -29,7 +29,7 @@ public sealed class MethodRequestStage(CredentialResolver credentials, SigV4Veri
         if (SigV4Credential.From(http.Request) is not { } credential)
             return Refused(GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException"));
         var known = credentials.Find(credential.AccessKeyId);
-        if (mode == AuthMode.Verify)
+        if (mode != AuthMode.Accept)
         {
             if (credential.Service != SigningService)
                 return Refused(GatewayResponse.Message(403, $"Credential should be scoped to correct service: '{SigningService}'. ", "InvalidSignatureException"));

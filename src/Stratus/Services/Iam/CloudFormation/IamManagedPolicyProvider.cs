@@ -5,7 +5,7 @@ using Stratus.Services.CloudFormation.Resources;
 
 namespace Stratus.Services.Iam.CloudFormation;
 
-/// <summary>AWS::IAM::ManagedPolicy through IamService: a new default version on document change, role attachments kept in step.</summary>
+/// <summary>AWS::IAM::ManagedPolicy through IamService: a new default version on document change, role, user and group attachments kept in step.</summary>
 public sealed class IamManagedPolicyProvider(IamService iam) : IResourceProvider
 {
     public string Type => "AWS::IAM::ManagedPolicy";
@@ -15,16 +15,14 @@ public sealed class IamManagedPolicyProvider(IamService iam) : IResourceProvider
     public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
-        if (p.Strings("Users").Count > 0 || p.Strings("Groups").Count > 0)
-            throw p.Invalid("Users", "Stratus attaches managed policies to Roles only");
         var policy = iam.CreatePolicy(request.Scope, p.String("ManagedPolicyName") ?? request.GeneratedName(128), ManagedPolicySettings.Read(p));
         try
         {
-            foreach (var role in p.Strings("Roles")) iam.AttachRolePolicy(request.Scope, role, policy.Arn);
+            foreach (var (kind, name) in EntityPolicies.Targets(p)) iam.AttachPolicy(request.Scope, kind, name, policy.Arn);
         }
         catch
         {
-            Remove(request.Scope, policy.Arn, p.Strings("Roles"));
+            Remove(request.Scope, policy.Arn, EntityPolicies.Targets(p));
             throw;
         }
         return Task.FromResult(Provisioned(iam.GetPolicy(request.Scope, policy.Arn)));
@@ -42,21 +40,21 @@ public sealed class IamManagedPolicyProvider(IamService iam) : IResourceProvider
                 iam.DeletePolicyVersion(scope, arn, policy.Versions.Where(v => v.VersionId != policy.DefaultVersionId).OrderBy(v => v.CreateDate).First().VersionId);
             iam.CreatePolicyVersion(scope, arn, ManagedPolicySettings.Read(p).PolicyDocument, setAsDefault: true);
         }
-        var roles = p.Strings("Roles");
-        foreach (var role in new ResourceProperties(request.LogicalId, previousProperties).Strings("Roles").Except(roles)) Detach(scope, role, arn);
-        foreach (var role in roles) iam.AttachRolePolicy(scope, role, arn);
+        var targets = EntityPolicies.Targets(p);
+        foreach (var target in EntityPolicies.Targets(new ResourceProperties(request.LogicalId, previousProperties)).Except(targets)) Detach(scope, target, arn);
+        foreach (var (kind, name) in targets) iam.AttachPolicy(scope, kind, name, arn);
         return Task.FromResult(Provisioned(iam.GetPolicy(scope, arn)));
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        Remove(request.Scope, current.PhysicalId, request.Properties.Strings("Roles"));
+        Remove(request.Scope, current.PhysicalId, EntityPolicies.Targets(request.Properties));
         return Task.CompletedTask;
     }
 
-    private void Remove(Scope scope, string arn, IReadOnlyList<string> roles)
+    private void Remove(Scope scope, string arn, IReadOnlyList<(IamEntityKind Kind, string Name)> targets)
     {
-        foreach (var role in roles) Detach(scope, role, arn);
+        foreach (var target in targets) Detach(scope, target, arn);
         IamManagedPolicy policy;
         try
         {
@@ -71,15 +69,15 @@ public sealed class IamManagedPolicyProvider(IamService iam) : IResourceProvider
         iam.DeletePolicy(scope, arn);
     }
 
-    private void Detach(Scope scope, string role, string arn)
+    private void Detach(Scope scope, (IamEntityKind Kind, string Name) target, string arn)
     {
         try
         {
-            iam.DetachRolePolicy(scope, role, arn);
+            iam.DetachPolicy(scope, target.Kind, target.Name, arn);
         }
         catch (AwsException e) when (e.Code == "NoSuchEntity")
         {
-            // The role or the attachment is already gone.
+            // The entity or the attachment is already gone.
         }
     }
 

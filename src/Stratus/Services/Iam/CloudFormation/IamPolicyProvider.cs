@@ -4,7 +4,7 @@ using Stratus.Services.CloudFormation.Resources;
 
 namespace Stratus.Services.Iam.CloudFormation;
 
-/// <summary>AWS::IAM::Policy: one inline policy document put on each listed role through IamService.</summary>
+/// <summary>AWS::IAM::Policy: one inline policy document put on each listed role, user and group through IamService.</summary>
 public sealed class IamPolicyProvider(IamService iam) : IResourceProvider
 {
     public string Type => "AWS::IAM::Policy";
@@ -13,19 +13,19 @@ public sealed class IamPolicyProvider(IamService iam) : IResourceProvider
 
     public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
-        var (policy, roles) = Read(request.Properties);
-        var done = new List<string>();
+        var (policy, targets) = Read(request.Properties);
+        var done = new List<(IamEntityKind, string)>();
         try
         {
-            foreach (var role in roles)
+            foreach (var target in targets)
             {
-                iam.PutRolePolicy(request.Scope, role, policy);
-                done.Add(role);
+                iam.PutInlinePolicy(request.Scope, target.Kind, target.Name, policy);
+                done.Add(target);
             }
         }
         catch
         {
-            foreach (var role in done) Remove(request.Scope, role, policy.PolicyName);
+            foreach (var target in done) Remove(request.Scope, target, policy.PolicyName);
             throw;
         }
         var id = request.GeneratedName(64);
@@ -34,39 +34,37 @@ public sealed class IamPolicyProvider(IamService iam) : IResourceProvider
 
     public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
     {
-        var (policy, roles) = Read(request.Properties);
-        var (old, oldRoles) = Read(new ResourceProperties(request.LogicalId, previousProperties));
-        foreach (var role in oldRoles.Where(r => old.PolicyName != policy.PolicyName || !roles.Contains(r))) Remove(request.Scope, role, old.PolicyName);
-        foreach (var role in roles) iam.PutRolePolicy(request.Scope, role, policy);
+        var (policy, targets) = Read(request.Properties);
+        var (old, oldTargets) = Read(new ResourceProperties(request.LogicalId, previousProperties));
+        foreach (var target in oldTargets.Where(t => old.PolicyName != policy.PolicyName || !targets.Contains(t))) Remove(request.Scope, target, old.PolicyName);
+        foreach (var target in targets) iam.PutInlinePolicy(request.Scope, target.Kind, target.Name, policy);
         return Task.FromResult(current);
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        var (policy, roles) = Read(request.Properties);
-        foreach (var role in roles) Remove(request.Scope, role, policy.PolicyName);
+        var (policy, targets) = Read(request.Properties);
+        foreach (var target in targets) Remove(request.Scope, target, policy.PolicyName);
         return Task.CompletedTask;
     }
 
-    /// <summary>The policy as PutRolePolicy reads it, and the roles it goes on.</summary>
-    private static (InlinePolicy Policy, IReadOnlyList<string> Roles) Read(ResourceProperties p)
+    /// <summary>The policy as Put*Policy reads it, and the entities it goes on.</summary>
+    private static (InlinePolicy Policy, List<(IamEntityKind Kind, string Name)> Targets) Read(ResourceProperties p)
     {
-        if (p.Strings("Users").Count > 0 || p.Strings("Groups").Count > 0)
-            throw p.Invalid("Users", "Stratus attaches inline policies to Roles only");
-        var roles = p.Strings("Roles");
-        if (roles.Count == 0) throw p.Invalid("Roles", "at least one of Roles, Users or Groups must be specified");
-        return (InlinePolicy.Read(p), roles);
+        var targets = EntityPolicies.Targets(p);
+        if (targets.Count == 0) throw p.Invalid("Roles", "at least one of Roles, Users or Groups must be specified");
+        return (InlinePolicy.Read(p), targets);
     }
 
-    private void Remove(Scope scope, string role, string policyName)
+    private void Remove(Scope scope, (IamEntityKind Kind, string Name) target, string policyName)
     {
         try
         {
-            iam.DeleteRolePolicy(scope, role, policyName);
+            iam.DeleteInlinePolicy(scope, target.Kind, target.Name, policyName);
         }
         catch (AwsException e) when (e.Code == "NoSuchEntity")
         {
-            // Already gone (the role was deleted or the policy removed by hand): nothing left to delete.
+            // Already gone (the entity was deleted or the policy removed by hand): nothing left to delete.
         }
     }
 }

@@ -21,8 +21,7 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
             IamTag.List(p));
         try
         {
-            foreach (var arn in p.Strings("ManagedPolicyArns")) iam.AttachRolePolicy(request.Scope, name, arn);
-            foreach (var policy in InlinePolicies(p)) iam.PutRolePolicy(request.Scope, name, policy);
+            EntityPolicies.Apply(iam, request.Scope, IamEntityKind.Role, name, p, null);
         }
         catch
         {
@@ -43,14 +42,7 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
             iam.UpdateAssumeRolePolicy(scope, name, trust);
         iam.UpdateRoleDescription(scope, name, p.String("Description") ?? "", p.Int("MaxSessionDuration") ?? 3600);
 
-        var attach = p.Strings("ManagedPolicyArns");
-        foreach (var arn in before.Strings("ManagedPolicyArns").Except(attach)) iam.DetachRolePolicy(scope, name, arn);
-        foreach (var arn in attach) iam.AttachRolePolicy(scope, name, arn);
-
-        var inline = InlinePolicies(p);
-        foreach (var old in InlinePolicies(before).Where(old => inline.All(policy => policy.PolicyName != old.PolicyName)))
-            iam.DeleteRolePolicy(scope, name, old.PolicyName);
-        foreach (var policy in inline) iam.PutRolePolicy(scope, name, policy);
+        EntityPolicies.Apply(iam, scope, IamEntityKind.Role, name, p, before);
 
         var tags = IamTag.List(p);
         var removedKeys = IamTag.List(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToHashSet();
@@ -77,15 +69,10 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
         {
             return;
         }
-        foreach (var arn in role.AttachedPolicyArns) iam.DetachRolePolicy(scope, name, arn);
-        foreach (var policyName in role.InlinePolicies.Keys) iam.DeleteRolePolicy(scope, name, policyName);
+        EntityPolicies.Clear(iam, scope, IamEntityKind.Role, name, role);
         iam.DeleteRole(scope, name);
     }
 
     private static ProvisionedResource Provisioned(IamRole role) =>
         new(role.RoleName, new Dictionary<string, string> { ["Arn"] = role.Arn, ["RoleId"] = role.RoleId });
-
-    /// <summary>The role's Policies, each read as PutRolePolicy reads one; a name given twice keeps its last document.</summary>
-    private static List<InlinePolicy> InlinePolicies(IInputReader p) =>
-        p.Objects("Policies").Select(InlinePolicy.Read).GroupBy(policy => policy.PolicyName, StringComparer.Ordinal).Select(g => g.Last()).ToList();
 }
