@@ -97,7 +97,7 @@ public sealed class StratusServices : IAsyncDisposable
             Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address, ec2);
 
         var secretsManager = new SecretsManagerService(store, clock, options.DataDir);
-        var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, secretsManager, Log("rds.engine"), ec2);
+        var rds = new RdsService(store, clock, new IDbEngine?[] { MariaDbInstallation.Find(), PostgresInstallation.Find() }.OfType<IDbEngine>().ToList(), options.DataDir, options.Host, secretsManager, Log("rds.engine"), ec2);
 
         var apiGateway = new ApiGatewayService(store, clock);
         var credentials = new CredentialResolver(sources);
