@@ -179,7 +179,7 @@ public sealed class StratusServices : IAsyncDisposable
             CloudFormation = cloudFormation,
             CloudWatch = cloudWatch,
             Logs = logs,
-            Pages = [.. all.SelectMany(service => service.Pages), new StratusConsole(all, cloudWatch, logs, clock, storageConsole, new ConfigurationConsole(ssm, kms)).Page, storageConsole.DownloadPage],
+            Pages = [.. all.SelectMany(service => service.Pages), new StratusConsole(all, cloudWatch, logs, clock, storageConsole, new ConfigurationConsole(ssm, kms), new DatabaseConsole(rds)).Page, storageConsole.DownloadPage],
         };
     }
 

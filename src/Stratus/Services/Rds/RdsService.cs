@@ -61,6 +61,9 @@ public sealed class RdsService : IDisposable, ISecretOwner
 
     public int InstanceCount => _instances.Count;
 
+    /// <summary>Every instance of every account and region, for the console.</summary>
+    public IEnumerable<DbInstance> AllInstances() => _instances.Values;
+
     private DateTimeOffset Now => _clock.GetUtcNow();
 
     // ---- instances ----
