@@ -140,8 +140,9 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
     {
         await ExecuteAsync($"CREATE ROLE {Identifier(user)} WITH LOGIN CREATEDB CREATEROLE PASSWORD {Literal(password)}", cancellation);
         await ExecuteAsync($"GRANT pg_monitor, pg_signal_backend TO {Identifier(user)}", cancellation);
-        // CREATE DATABASE cannot run in a transaction block, so each statement goes on its own.
-        if (dbName is not null) await ExecuteAsync($"CREATE DATABASE {Identifier(dbName)} OWNER {Identifier(user)}", cancellation);
+        // CREATE DATABASE cannot run in a transaction block, so each statement goes on its own. The postgres database
+        // exists in every cluster (RDS's console even suggests the name): asked for, it is there already.
+        if (dbName is not null && dbName != "postgres") await ExecuteAsync($"CREATE DATABASE {Identifier(dbName)} OWNER {Identifier(user)}", cancellation);
     }
 
     public Task SetMasterPasswordAsync(string user, string password, CancellationToken cancellation) =>
