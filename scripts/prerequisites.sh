@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Stratus uses from the system: MariaDB (RDS instances are real mariadbd processes) and
-# bubblewrap (function sandboxes). With --for-tests, also what the tests use: wrk (benchmarks),
+# bubblewrap (function sandboxes). With --for-tests, also what the tests use: PostgreSQL (postgres RDS instances,
+# which Stratus runs when it is installed), wrk (benchmarks),
 # Debian's aws CLI v2 (at /usr/bin/aws, beside the v1 CLI on PATH), Chromium (the console's browser
 # test), skopeo and docker.io (push images to ECR's registry; the docker test starts its own dockerd)
 # busybox-static (the seed-images acceptance script builds its image from /bin/busybox), buildah and
@@ -13,6 +14,7 @@ missing=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 if [ "${1:-}" = --for-tests ]; then
+    compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
     command -v wrk >/dev/null 2>&1 || missing+=(wrk)
     [ -x /usr/bin/aws ] || missing+=(awscli)
     [ -x /usr/bin/chromium ] || missing+=(chromium)
@@ -34,7 +36,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Debian starts a system MariaDB on install where it can; Stratus runs its own, so keep the port free.
+# Debian starts a system MariaDB on install where it can; Stratus runs its own, so keep the port free. (A system
+# PostgreSQL may stay: it listens on 127.0.0.1 and ::1, and postgres instances take 127.0.0.2 upward.)
 if pgrep -x mariadbd >/dev/null 2>&1 && [ -f /run/mysqld/mysqld.pid ]; then
     service mariadb stop >/dev/null 2>&1 || true
 fi

@@ -103,7 +103,7 @@ public sealed class StratusServices : IAsyncDisposable
             Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address, ec2);
 
         var secretsManager = new SecretsManagerService(store, clock, options.DataDir);
-        var rds = new RdsService(store, clock, MariaDbInstallation.Find(), options.DataDir, options.Host, secretsManager, Log("rds.engine"), ec2);
+        var rds = new RdsService(store, clock, new IDbEngine?[] { MariaDbInstallation.Find(), PostgresInstallation.Find() }.OfType<IDbEngine>().ToList(), options.DataDir, options.Host, secretsManager, Log("rds.engine"), ec2);
 
         var apiGateway = new ApiGatewayService(store, clock);
         var credentials = new CredentialResolver(sources);
@@ -203,7 +203,7 @@ public sealed class StratusServices : IAsyncDisposable
             CloudFormation = cloudFormation,
             CloudWatch = cloudWatch,
             Logs = logs,
-            Pages = [.. all.SelectMany(service => service.Pages), new StratusConsole(all, cloudWatch, logs, clock, storageConsole, new ConfigurationConsole(ssm, kms)).Page, storageConsole.DownloadPage],
+            Pages = [.. all.SelectMany(service => service.Pages), new StratusConsole(all, cloudWatch, logs, clock, storageConsole, new ConfigurationConsole(ssm, kms), new DatabaseConsole(rds)).Page, storageConsole.DownloadPage],
         };
     }
 

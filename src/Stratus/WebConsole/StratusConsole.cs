@@ -12,10 +12,10 @@ namespace Stratus.WebConsole;
 /// <summary>
 /// The built-in console at /_stratus/: the services, and per account and region the Lambda functions and
 /// API stages with graphs of their last hour of metrics (from CloudWatch) and their recent log lines, the
-/// alarms, custom metrics and log groups, and (given <see cref="StorageConsole"/>) ECR repositories and S3 buckets, (given <see cref="ConfigurationConsole"/>) SSM parameters and KMS keys. Rendered on the server, refreshed by the browser every 10 seconds.
+/// alarms, custom metrics and log groups, and (given <see cref="StorageConsole"/>) ECR repositories and S3 buckets, (given <see cref="ConfigurationConsole"/>) SSM parameters and KMS keys, (given <see cref="DatabaseConsole"/>) RDS DB instances. Rendered on the server, refreshed by the browser every 10 seconds.
 /// </summary>
 public sealed class StratusConsole(IReadOnlyList<IStratusService> services, CloudWatchService cloudWatch, LogsService logs, TimeProvider clock,
-    StorageConsole? storage = null, ConfigurationConsole? configuration = null)
+    StorageConsole? storage = null, ConfigurationConsole? configuration = null, DatabaseConsole? databases = null)
 {
     private const int Period = 60;
     private const int LogLines = 20;
@@ -57,7 +57,7 @@ public sealed class StratusConsole(IReadOnlyList<IStratusService> services, Clou
         var groups = logs.AllGroups().ToList();
         var alarms = cloudWatch.AllAlarms().ToList();
         var scopes = metrics.Select(m => (m.AccountId, m.Region)).Concat(groups.Select(g => (g.AccountId, g.Region)))
-            .Concat(alarms.Select(a => (a.AccountId, a.Region))).Concat(storage?.Scopes() ?? []).Concat(configuration?.Scopes() ?? []).Distinct().OrderBy(s => s.AccountId).ThenBy(s => s.Region).ToList();
+            .Concat(alarms.Select(a => (a.AccountId, a.Region))).Concat(storage?.Scopes() ?? []).Concat(configuration?.Scopes() ?? []).Concat(databases?.Scopes() ?? []).Distinct().OrderBy(s => s.AccountId).ThenBy(s => s.Region).ToList();
         if (scopes.Count == 0) html.Append("<p class=\"muted\">No metrics, alarms or logs yet.</p>");
         foreach (var (account, region) in scopes)
         {
@@ -71,6 +71,7 @@ public sealed class StratusConsole(IReadOnlyList<IStratusService> services, Clou
             RenderLogGroups(html, scopedGroups);
             storage?.Render(html, account, region);
             configuration?.Render(html, account, region);
+            databases?.Render(html, account, region);
         }
         html.Append("</body></html>");
         return html.ToString();

@@ -47,9 +47,19 @@ public sealed class RdsApi : IStratusService, IDisposable
     public string Name => "rds";
     public ServiceEndpoint Endpoint { get; }
 
-    public string State => _rds.Installation is { } installation
-        ? $"running: {_rds.InstanceCount} DB instance(s) on MariaDB {installation.Version}"
-        : $"degraded: no MariaDB server installed, CreateDBInstance is refused ({MariaDbInstallation.InstallHint})";
+    public string State
+    {
+        get
+        {
+            var engines = _rds.Engines;
+            if (engines.Count == 0)
+                return $"degraded: no MariaDB or PostgreSQL server installed, CreateDBInstance is refused ({MariaDbInstallation.InstallHint}, {PostgresInstallation.Hint})";
+            var running = $"running: {_rds.InstanceCount} DB instance(s) on {string.Join(" and ", engines.Select(e => $"{e.Product} {e.Version}"))}";
+            var missing = new[] { ("MariaDB", "mysql", MariaDbInstallation.InstallHint), ("PostgreSQL", "postgres", PostgresInstallation.Hint) }
+                .Where(m => engines.All(e => e.Product != m.Item1)).Select(m => $"no {m.Item1}, {m.Item2} instances are refused ({m.Item3})").ToList();
+            return missing.Count == 0 ? running : $"{running}; {string.Join("; ", missing)}";
+        }
+    }
 
     public void Dispose() => _rds.Dispose();
 
@@ -144,15 +154,20 @@ public sealed class RdsApi : IStratusService, IDisposable
         foreach (var name in engine is null ? RdsRules.Engines : [engine])
             foreach (var version in _rds.EngineVersions(name).Where(v => requestedVersion is null || v == requestedVersion || v.StartsWith(requestedVersion + ".", StringComparison.Ordinal)))
             {
-                var major = string.Join('.', version.Split('.').Take(2));
+                var major = MajorVersion(name, version);
+                var served = _rds.Engines.FirstOrDefault(e => e.RdsEngines.Contains(name));
                 versions.Add(new JsonObject
                 {
                     ["Engine"] = name,
                     ["EngineVersion"] = version,
                     ["MajorEngineVersion"] = major,
                     ["DBParameterGroupFamily"] = name + major,
-                    ["DBEngineDescription"] = name == "mysql" ? "MySQL Community Edition" : "MariaDB Community Edition",
-                    ["DBEngineVersionDescription"] = $"{(name == "mysql" ? "MySQL" : "MariaDB")} {version} (served by MariaDB {_rds.Installation?.Version ?? "(not installed)"})",
+                    ["DBEngineDescription"] = name switch { "mysql" => "MySQL Community Edition", "postgres" => "PostgreSQL", _ => "MariaDB Community Edition" },
+                    ["DBEngineVersionDescription"] = name switch
+                    {
+                        "postgres" => $"PostgreSQL {version}",
+                        _ => $"{(name == "mysql" ? "MySQL" : "MariaDB")} {version} (served by MariaDB {served?.Version ?? "(not installed)"})",
+                    },
                     ["ValidUpgradeTarget"] = new JsonArray(),
                     ["SupportedEngineModes"] = new JsonArray("provisioned"),
                     ["SupportsReadReplica"] = false,
@@ -163,13 +178,17 @@ public sealed class RdsApi : IStratusService, IDisposable
         return new JsonObject { ["DBEngineVersions"] = versions };
     }
 
+    /// <summary>RDS's major version: two parts for MySQL and MariaDB (8.0), one for PostgreSQL from 10 on (15).</summary>
+    private static string MajorVersion(string engine, string version) =>
+        string.Join('.', version.Split('.').Take(RdsRules.IsPostgres(engine) ? 1 : 2));
+
     private JsonObject Instance(DbInstance instance) => new() { ["DBInstance"] = InstanceBody(instance) };
 
     private JsonObject Snapshot(DbSnapshot snapshot) => new() { ["DBSnapshot"] = SnapshotBody(snapshot) };
 
     private JsonObject InstanceBody(DbInstance i)
     {
-        var major = string.Join('.', i.EngineVersion.Split('.').Take(2));
+        var major = MajorVersion(i.Engine, i.EngineVersion);
         var pending = new JsonObject();
         if (i.Pending?.InstanceClass is { } pendingClass) pending["DBInstanceClass"] = pendingClass;
         if (i.Pending?.AllocatedStorage is { } pendingStorage) pending["AllocatedStorage"] = pendingStorage;
@@ -217,7 +236,7 @@ public sealed class RdsApi : IStratusService, IDisposable
             ["EngineVersion"] = i.EngineVersion,
             ["AutoMinorVersionUpgrade"] = true,
             ["ReadReplicaDBInstanceIdentifiers"] = new JsonArray(),
-            ["LicenseModel"] = "general-public-license",
+            ["LicenseModel"] = RdsRules.IsPostgres(i.Engine) ? "postgresql-license" : "general-public-license",
             ["OptionGroupMemberships"] = new JsonArray(new JsonObject
             {
                 ["OptionGroupName"] = $"default:{i.Engine}-{major.Replace('.', '-')}",
@@ -256,7 +275,7 @@ public sealed class RdsApi : IStratusService, IDisposable
         ["InstanceCreateTime"] = s.InstanceCreateTime,
         ["MasterUsername"] = s.MasterUsername,
         ["EngineVersion"] = s.EngineVersion,
-        ["LicenseModel"] = "general-public-license",
+        ["LicenseModel"] = RdsRules.IsPostgres(s.Engine) ? "postgresql-license" : "general-public-license",
         ["SnapshotType"] = s.SnapshotType,
         ["PercentProgress"] = s.Status == "available" ? 100 : 0,
         ["StorageType"] = s.StorageType,

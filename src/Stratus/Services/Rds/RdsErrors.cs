@@ -1,5 +1,4 @@
 using Stratus.Protocols;
-using Stratus.Services.Rds.Engine;
 
 namespace Stratus.Services.Rds;
 
@@ -56,8 +55,8 @@ public static class RdsErrors
         new("InvalidParameterCombination", $"The DB instance and EC2 security group are in different VPCs. The DB instance is in {instanceVpc} and the EC2 security group is in {groupVpc}");
 
     /// <summary>No database server to run instances on: said plainly, with how to get one, rather than pretending.</summary>
-    public static AwsException NoDatabaseServer() => new("InsufficientDBInstanceCapacity",
-        $"Stratus found no MariaDB or MySQL server on this machine, so it cannot run DB instances. Install one ({MariaDbInstallation.InstallHint}) and restart Stratus.");
+    public static AwsException NoDatabaseServer(string product, string installHint) => new("InsufficientDBInstanceCapacity",
+        $"Stratus found no {product} server on this machine, so it cannot run these DB instances. Install one ({installHint}) and restart Stratus.");
 
     public static AwsException EmptyTagKey() => InvalidValue("Tag keys must not be empty.");
 

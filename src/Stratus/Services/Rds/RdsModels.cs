@@ -227,7 +227,7 @@ public sealed record ModifyInstanceRequest
             // CloudFormation names these VPCSecurityGroups and Port.
             VpcSecurityGroupIds = template ? input.Strings("VPCSecurityGroups")
                 : input.Has("VpcSecurityGroupIds") ? input.Strings("VpcSecurityGroupIds") : null,
-            Port = template ? input.Int("Port") ?? RdsRules.DefaultPort : input.Int("DBPortNumber"),
+            Port = template ? input.Int("Port") ?? RdsRules.DefaultPort(input.String("Engine") ?? "mysql") : input.Int("DBPortNumber"),
             NewIdentifier = template ? null : input.String("NewDBInstanceIdentifier"),
         };
     }

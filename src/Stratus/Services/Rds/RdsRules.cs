@@ -8,15 +8,14 @@ public static partial class RdsRules
 {
     public const int MinStorage = 20;
     public const int MaxStorage = 65536;
-    public const int DefaultPort = 3306;
     public const int MinPort = 1150;
 
-    /// <summary>The engines Stratus runs, both on MariaDB.</summary>
-    public static readonly IReadOnlyList<string> Engines = ["mysql", "mariadb"];
+    /// <summary>The engines Stratus runs: mysql and mariadb on MariaDB, postgres on PostgreSQL.</summary>
+    public static readonly IReadOnlyList<string> Engines = ["mysql", "mariadb", "postgres"];
 
     /// <summary>AWS engines a user may well ask for that Stratus does not run (they get a clear refusal, not "invalid").</summary>
     private static readonly string[] OtherAwsEngines =
-        ["postgres", "aurora-mysql", "aurora-postgresql", "oracle-ee", "oracle-se2", "sqlserver-ee", "sqlserver-se", "sqlserver-ex", "sqlserver-web", "db2-se", "db2-ae"];
+        ["aurora-mysql", "aurora-postgresql", "oracle-ee", "oracle-se2", "sqlserver-ee", "sqlserver-se", "sqlserver-ex", "sqlserver-web", "db2-se", "db2-ae"];
 
     private static readonly string[] ClassFamilies = ["t3", "t4g", "m5", "m6g", "m6i", "m7g", "r5", "r6g", "r6i", "r7g"];
     private static readonly string[] BurstableSizes = ["micro", "small", "medium", "large", "xlarge", "2xlarge"];
@@ -48,7 +47,7 @@ public static partial class RdsRules
     {
         if (Engines.Contains(engine)) return;
         if (OtherAwsEngines.Contains(engine))
-            throw RdsErrors.InvalidValue($"Invalid DB engine: {engine}. Stratus runs the MySQL-compatible engines only ({string.Join(", ", Engines)}), on MariaDB.");
+            throw RdsErrors.InvalidValue($"Invalid DB engine: {engine}. Stratus runs {string.Join(", ", Engines)} only (on MariaDB and PostgreSQL).");
         throw RdsErrors.InvalidValue($"Invalid DB engine: {engine}");
     }
 
@@ -75,13 +74,21 @@ public static partial class RdsRules
             throw RdsErrors.InvalidValue($"Invalid port number: {port}. Valid range is {MinPort}-65535.");
     }
 
-    public static void MasterUsername(string? user)
+    /// <summary>RDS's default port of each engine: 3306 for MySQL and MariaDB, 5432 for PostgreSQL.</summary>
+    public static int DefaultPort(string engine) => IsPostgres(engine) ? 5432 : 3306;
+
+    public static bool IsPostgres(string engine) => engine == "postgres";
+
+    public static void MasterUsername(string? user, string engine)
     {
         if (string.IsNullOrEmpty(user))
             throw RdsErrors.InvalidValue("The parameter MasterUsername must be provided and must not be blank.");
-        if (user.Length > 32 || !WordPattern().IsMatch(user))
-            throw RdsErrors.InvalidValue("MasterUsername must be 1 to 32 letters, digits or underscores, beginning with a letter.");
-        if (user.Equals("root", StringComparison.OrdinalIgnoreCase) || user.Equals("rdsadmin", StringComparison.OrdinalIgnoreCase))
+        // PostgreSQL's names go to 63 characters, MySQL's user names to 32.
+        var maxLength = IsPostgres(engine) ? 63 : 32;
+        if (user.Length > maxLength || !WordPattern().IsMatch(user))
+            throw RdsErrors.InvalidValue($"MasterUsername must be 1 to {maxLength} letters, digits or underscores, beginning with a letter.");
+        // rdsadmin is RDS's own administrator on every engine (Stratus's too); root is MySQL's.
+        if (user.Equals("rdsadmin", StringComparison.OrdinalIgnoreCase) || (!IsPostgres(engine) && user.Equals("root", StringComparison.OrdinalIgnoreCase)))
             throw RdsErrors.InvalidValue($"MasterUsername {user} cannot be used as it is a reserved word used by the engine");
     }
 
@@ -107,23 +114,28 @@ public static partial class RdsRules
             throw RdsErrors.InvalidCombination("RotateMasterUserPassword requires ApplyImmediately.");
     }
 
-    public static void MasterPassword(string? password)
+    public static void MasterPassword(string? password, string engine)
     {
         if (string.IsNullOrEmpty(password))
             throw RdsErrors.InvalidValue("The parameter MasterUserPassword must be provided and must not be blank.");
         if (password.Length < 8)
             throw RdsErrors.InvalidValue("The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters.");
-        if (password.Length > 41)
-            throw RdsErrors.InvalidValue("The parameter MasterUserPassword is not a valid password because it is longer than 41 characters.");
+        // As RDS: up to 128 characters for PostgreSQL, 41 for MySQL and MariaDB.
+        var maxLength = IsPostgres(engine) ? 128 : 41;
+        if (password.Length > maxLength)
+            throw RdsErrors.InvalidValue($"The parameter MasterUserPassword is not a valid password because it is longer than {maxLength} characters.");
         if (password.Any(c => c is < '!' or > '~' or '/' or '@' or '"'))
             throw RdsErrors.InvalidValue("The parameter MasterUserPassword is not a valid password. Only printable ASCII characters besides '/', '@', '\"', ' ' may be used.");
     }
 
-    public static void DbName(string? name)
+    public static void DbName(string? name, string engine)
     {
         if (name is null) return;
-        if (name.Length > 64 || !WordPattern().IsMatch(name))
+        if (name.Length > (IsPostgres(engine) ? 63 : 64) || !WordPattern().IsMatch(name))
             throw RdsErrors.InvalidValue("DBName must begin with a letter and contain only alphanumeric characters.");
+        // PostgreSQL's template databases exist in every cluster and are not the master user's to take.
+        if (IsPostgres(engine) && name.ToLowerInvariant() is "template0" or "template1")
+            throw RdsErrors.InvalidValue($"DatabaseName {name} cannot be used as it is a reserved word used by the engine");
     }
 
     [GeneratedRegex("^[A-Za-z0-9._ -]{1,255}$")]

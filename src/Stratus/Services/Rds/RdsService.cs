@@ -11,7 +11,7 @@ using Stratus.Services.SecretsManager;
 namespace Stratus.Services.Rds;
 
 /// <summary>
-/// RDS's domain: DB instances backed by real MariaDB servers, their snapshots and events. Requests
+/// RDS's domain: DB instances backed by real MariaDB and PostgreSQL servers, their snapshots and events. Requests
 /// change the recorded state at once (creating, rebooting, ...) and the engine work runs in the
 /// background, one operation per instance at a time, ending in available (or failed, with an event).
 /// </summary>
@@ -29,7 +29,7 @@ public sealed class RdsService : IDisposable, ISecretOwner
     private readonly ResourceTable<RdsEvent> _events;
     private readonly ResourceTable<DbSubnetGroup> _subnetGroups;
     private readonly IVpcNetwork _network;
-    private readonly MariaDbFleet? _fleet;
+    private readonly DbFleet? _fleet;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _operationLocks = new(StringComparer.Ordinal);
@@ -38,7 +38,7 @@ public sealed class RdsService : IDisposable, ISecretOwner
     private readonly CancellationTokenSource _shutdown = new();
     private readonly RdsMasterUserSecrets _masterUserSecrets;
 
-    public RdsService(StateStore store, TimeProvider clock, MariaDbInstallation? installation, string? dataDir, string stratusHost,
+    public RdsService(StateStore store, TimeProvider clock, IReadOnlyList<IDbEngine> engines, string? dataDir, string stratusHost,
         SecretsManagerService secrets, ILogger logger, IVpcNetwork network)
     {
         _clock = clock;
@@ -50,15 +50,19 @@ public sealed class RdsService : IDisposable, ISecretOwner
         _instances = new ResourceTable<DbInstance>(store, "rds.instances");
         _snapshots = new ResourceTable<DbSnapshot>(store, "rds.snapshots");
         _events = new ResourceTable<RdsEvent>(store, "rds.events");
-        if (installation is null) return;
-        _fleet = new MariaDbFleet(installation, dataDir, stratusHost, logger);
+        if (engines.Count == 0) return;
+        _fleet = new DbFleet(engines, dataDir, stratusHost, logger);
         _fleet.ServerDied += OnServerDied;
         Recover();
     }
 
-    public MariaDbInstallation? Installation => _fleet?.Installation;
+    /// <summary>The database engines installed on this machine.</summary>
+    public IReadOnlyList<IDbEngine> Engines => _fleet?.Engines ?? [];
 
     public int InstanceCount => _instances.Count;
+
+    /// <summary>Every instance of every account and region, for the console.</summary>
+    public IEnumerable<DbInstance> AllInstances() => _instances.Values;
 
     private DateTimeOffset Now => _clock.GetUtcNow();
 
@@ -73,15 +77,16 @@ public sealed class RdsService : IDisposable, ISecretOwner
         var storageType = request.StorageType ?? "gp2";
         var storage = request.AllocatedStorage ?? RdsRules.MinStorage;
         RdsRules.Storage(storage, request.Engine, storageType);
-        var port = request.Port ?? RdsRules.DefaultPort;
+        var port = request.Port ?? RdsRules.DefaultPort(request.Engine);
         RdsRules.Port(port);
-        RdsRules.MasterUsername(request.MasterUsername);
+        RdsRules.MasterUsername(request.MasterUsername, request.Engine);
         var managed = request.ManageMasterUserPassword == true;
         RdsRules.ManagedMasterPassword(managed, request.MasterUserPassword, request.MasterUserSecretKmsKeyId);
-        if (!managed) RdsRules.MasterPassword(request.MasterUserPassword);
-        RdsRules.DbName(request.DbName);
+        if (!managed) RdsRules.MasterPassword(request.MasterUserPassword, request.Engine);
+        RdsRules.DbName(request.DbName, request.Engine);
         var subnetGroup = GetSubnetGroup(scope, request.SubnetGroupName);
         var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
+        var engine = RequireEngine(request.Engine);
         var fleet = RequireFleet();
 
         var instance = new DbInstance
@@ -119,10 +124,10 @@ public sealed class RdsService : IDisposable, ISecretOwner
             instance = UpdateInstance(instance, i => i with { MasterUserSecret = _masterUserSecrets.Create(scope, i, password, request.MasterUserSecretKmsKeyId) });
         RunForInstance(instance, "creation", async (current, token) =>
         {
-            var server = fleet.Server(current.ResourceId);
+            var server = fleet.Server(current.ResourceId, engine);
             await server.InitializeAsync(token);
-            var address = await fleet.StartAsync(current.ResourceId, null, current.Port, current.PubliclyAccessible, token);
-            await server.ExecuteAsync(MasterUserSql(current.DbName), new Dictionary<string, object?> { ["@user"] = user, ["@password"] = password }, token);
+            var address = await fleet.StartAsync(current.ResourceId, engine, null, current.Port, current.PubliclyAccessible, token);
+            await server.CreateMasterUserAsync(user, password, current.DbName, token);
             server.MarkInitialized();
             Become(current, "available", i => i with { Address = address });
             Event(current, "DB instance created", "creation");
@@ -163,7 +168,7 @@ public sealed class RdsService : IDisposable, ISecretOwner
             if (storage < instance.AllocatedStorage)
                 throw RdsErrors.InvalidValue($"Invalid storage size: allocated storage can't be reduced from {instance.AllocatedStorage} to {storage}.");
         }
-        if (request.MasterUserPassword is not null) RdsRules.MasterPassword(request.MasterUserPassword);
+        if (request.MasterUserPassword is not null) RdsRules.MasterPassword(request.MasterUserPassword, instance.Engine);
         var manage = request.ManageMasterUserPassword ?? instance.MasterUserSecret is not null;
         RdsRules.ManagedMasterPasswordChange(manage, instance.MasterUserSecret is not null, request);
         if (request.Port is { } newPort) RdsRules.Port(newPort);
@@ -217,8 +222,7 @@ public sealed class RdsService : IDisposable, ISecretOwner
         await gate.WaitAsync();
         try
         {
-            await RequireFleet().Server(instance.ResourceId).ExecuteAsync("ALTER USER @user IDENTIFIED BY @password",
-                new Dictionary<string, object?> { ["@user"] = instance.MasterUsername, ["@password"] = password });
+            await Server(instance).SetMasterPasswordAsync(instance.MasterUsername, password, _shutdown.Token);
         }
         finally
         {
@@ -425,6 +429,7 @@ public sealed class RdsService : IDisposable, ISecretOwner
         RdsRules.Port(port);
         var subnetGroup = GetSubnetGroup(scope, request.SubnetGroupName);
         var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
+        RequireEngine(snapshot.Engine);
         var fleet = RequireFleet();
 
         var instance = new DbInstance
@@ -454,8 +459,8 @@ public sealed class RdsService : IDisposable, ISecretOwner
 
         RunForInstance(instance, "restore", async (current, token) =>
         {
-            var server = fleet.Server(current.ResourceId);
-            MariaDbFleet.CopyDirectory(fleet.SnapshotDataDir(snapshot.ResourceId), server.DataDir);
+            var server = Server(current);
+            DbFleet.CopyDirectory(fleet.SnapshotDataDir(snapshot.ResourceId), server.DataDir);
             server.MarkInitialized();
             await StartServerAsync(current, token);
             Event(current, $"Restored from snapshot {snapshot.Identifier}", "restoration");
@@ -664,7 +669,7 @@ public sealed class RdsService : IDisposable, ISecretOwner
     /// <summary>Starts the server on the instance's address (a new one if that is taken) and marks it available.</summary>
     private async Task StartServerAsync(DbInstance instance, CancellationToken token)
     {
-        var address = await RequireFleet().StartAsync(instance.ResourceId, instance.Address, instance.Port, instance.PubliclyAccessible, token);
+        var address = await RequireFleet().StartAsync(instance.ResourceId, RequireEngine(instance.Engine), instance.Address, instance.Port, instance.PubliclyAccessible, token);
         if (instance.Address is not null && address != instance.Address)
             Event(instance, $"The endpoint moved from {instance.Address} to {address} because {instance.Address}:{instance.Port} was taken", "notification");
         Become(instance, "available", i => i with { Address = address });
@@ -714,7 +719,9 @@ public sealed class RdsService : IDisposable, ISecretOwner
         var toDelete = new List<DbInstance>();
         foreach (var instance in _instances.Values.ToList())
         {
-            var initialized = fleet.Server(instance.ResourceId).IsInitialized;
+            // An instance whose engine is no longer installed stays as it is, refused when used, rather than failed.
+            if (fleet.EngineFor(instance.Engine) is not { } engine) continue;
+            var initialized = fleet.Server(instance.ResourceId, engine).IsInitialized;
             if (RunningStates.Contains(instance.Status) || (instance.Status == "creating" && initialized))
                 toStart.Add(Become(instance, "starting"));
             else if (instance.Status == "creating")
@@ -803,7 +810,7 @@ public sealed class RdsService : IDisposable, ISecretOwner
     private void CopyToSnapshot(DbInstance instance, DbSnapshot snapshot)
     {
         var fleet = RequireFleet();
-        MariaDbFleet.CopyDirectory(fleet.Server(instance.ResourceId).DataDir, fleet.SnapshotDataDir(snapshot.ResourceId));
+        DbFleet.CopyDirectory(Server(instance).DataDir, fleet.SnapshotDataDir(snapshot.ResourceId));
         var done = _snapshots.Update(SnapshotKey(snapshot), s => s with { Status = "available", SnapshotCreateTime = Now });
         if (done is not null) Event(done, "Manual snapshot created", "backup");
     }
@@ -856,7 +863,18 @@ public sealed class RdsService : IDisposable, ISecretOwner
 
     private SemaphoreSlim OperationLock(string resourceId) => _operationLocks.GetOrAdd(resourceId, _ => new SemaphoreSlim(1, 1));
 
-    private MariaDbFleet RequireFleet() => _fleet ?? throw RdsErrors.NoDatabaseServer();
+    private DbFleet RequireFleet() => _fleet ?? throw RdsErrors.NoDatabaseServer("MariaDB or PostgreSQL", $"{MariaDbInstallation.InstallHint} or {PostgresInstallation.Hint}");
+
+    /// <summary>The installed engine serving an RDS engine name, or the refusal naming the package to install.</summary>
+    private IDbEngine RequireEngine(string rdsEngine) => _fleet?.EngineFor(rdsEngine) ?? (rdsEngine == "postgres"
+        ? throw RdsErrors.NoDatabaseServer("PostgreSQL", PostgresInstallation.Hint)
+        : throw RdsErrors.NoDatabaseServer("MariaDB or MySQL", MariaDbInstallation.InstallHint));
+
+    private IDbServer Server(DbInstance instance) => RequireFleet().Server(instance.ResourceId, RequireEngine(instance.Engine));
+
+    /// <summary>Applies a parameter set to an instance's server (dynamic ones at once, static ones at its next start).</summary>
+    public Task ApplyParametersAsync(DbInstance instance, IReadOnlyList<DbParameter> parameters, CancellationToken cancellation) =>
+        Server(instance).ApplyParametersAsync(parameters, cancellation);
 
     public string EngineVersion(string engine, string? requested)
     {
@@ -866,11 +884,15 @@ public sealed class RdsService : IDisposable, ISecretOwner
             ?? throw RdsErrors.InvalidCombination($"Cannot find version {requested} for {engine}");
     }
 
-    /// <summary>What each engine reports: MySQL 8.0 compatibility for mysql, the installed server's own version for mariadb.</summary>
+    /// <summary>
+    /// What each engine reports: MySQL 8.0 compatibility for mysql, the installed server's own version for mariadb and
+    /// postgres. PostgreSQL's is only known when it is installed: without it, postgres has no version to offer.
+    /// </summary>
     public IReadOnlyList<string> EngineVersions(string engine) => engine switch
     {
         "mysql" => ["8.0.40"],
-        "mariadb" => [Installation?.Version is { } v && v != "unknown" ? v : "10.11.10"],
+        "mariadb" => [_fleet?.EngineFor("mariadb")?.Version is { } v && v != "unknown" ? v : "10.11.10"],
+        "postgres" => _fleet?.EngineFor("postgres")?.Version is { } v ? [v] : [],
         _ => [],
     };
 
@@ -891,13 +913,6 @@ public sealed class RdsService : IDisposable, ISecretOwner
     private static string FirstZone(DbSubnetGroup group) => group.Subnets.Select(s => s.AvailabilityZone).Order(StringComparer.Ordinal).First();
 
     private static string? StoredGroupName(DbSubnetGroup group) => group.Name == RdsDefaultNetwork.SubnetGroupName ? null : group.Name;
-
-    /// <summary>Creates the master user (any host: the server only listens on its own address) and the initial database.</summary>
-    private static string MasterUserSql(string? dbName) =>
-        "DELETE FROM mysql.global_priv WHERE User = 'root' AND Host <> 'localhost'; " +
-        "DELETE FROM mysql.proxies_priv WHERE Host <> 'localhost'; FLUSH PRIVILEGES; " +
-        "CREATE USER @user IDENTIFIED BY @password; GRANT ALL PRIVILEGES ON *.* TO @user WITH GRANT OPTION; " +
-        (dbName is null ? "" : $"CREATE DATABASE `{dbName}`;");
 
     private static RdsPage<T> Page<T>(IReadOnlyList<T> sorted, Func<T, string> key, string? marker, int max)
     {

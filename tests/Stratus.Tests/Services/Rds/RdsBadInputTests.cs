@@ -28,7 +28,7 @@ public sealed class RdsBadInputTests(StratusFixture stratus) : IClassFixture<Str
                 "quote-password": create(MasterUserPassword='pass"word1'),
                 "space-password": create(MasterUserPassword="pass word1"),
                 "unknown-engine": create(Engine="foodb"),
-                "postgres": create(Engine="postgres"),
+                "aurora": create(Engine="aurora-postgresql"),
                 "unknown-class": create(DBInstanceClass="db.x9.mega"),
                 "storage-low": create(AllocatedStorage=5),
                 "storage-high": create(AllocatedStorage=70000),
@@ -44,7 +44,7 @@ public sealed class RdsBadInputTests(StratusFixture stratus) : IClassFixture<Str
         var cases = result["cases"]!.AsObject();
         foreach (var name in new[] { "starts-with-digit", "double-hyphen", "trailing-hyphen", "underscore", "too-long-identifier",
                      "short-password", "long-password", "slash-password", "at-password", "quote-password", "space-password",
-                     "unknown-engine", "postgres", "storage-low", "storage-high", "privileged-port", "bad-db-name" })
+                     "unknown-engine", "aurora", "storage-low", "storage-high", "privileged-port", "bad-db-name" })
         {
             Assert.True(cases[name] is not null, $"{name} was accepted");
             Assert.Equal("InvalidParameterValue", cases[name]!["code"]!.GetValue<string>());
@@ -57,6 +57,7 @@ public sealed class RdsBadInputTests(StratusFixture stratus) : IClassFixture<Str
         Assert.Contains("shorter than 8 characters", cases["short-password"]!["message"]!.GetValue<string>());
         Assert.Contains("Identifiers must begin with a letter", cases["double-hyphen"]!["message"]!.GetValue<string>());
         Assert.Equal("Invalid DB engine: foodb", cases["unknown-engine"]!["message"]!.GetValue<string>());
+        Assert.Contains("Stratus runs mysql, mariadb, postgres only", cases["aurora"]!["message"]!.GetValue<string>());
         Assert.Empty(result["left"]!.AsArray());
     }
 
@@ -145,7 +146,7 @@ public sealed class RdsBadInputTests(StratusFixture stratus) : IClassFixture<Str
             rds = client("rds")
             out["engines"] = sorted({v["Engine"] for v in rds.describe_db_engine_versions()["DBEngineVersions"]})
             out["mysql"] = [v["EngineVersion"] for v in rds.describe_db_engine_versions(Engine="mysql")["DBEngineVersions"]]
-            out["postgres"] = rds.describe_db_engine_versions(Engine="postgres")["DBEngineVersions"]
+            out["postgres"] = [[v["EngineVersion"], v["MajorEngineVersion"], v["DBParameterGroupFamily"]] for v in rds.describe_db_engine_versions(Engine="postgres")["DBEngineVersions"]]
             group = rds.describe_db_subnet_groups()["DBSubnetGroups"][0]
             out["group"] = group["DBSubnetGroupName"]
             out["vpc"] = group["VpcId"]
@@ -154,9 +155,12 @@ public sealed class RdsBadInputTests(StratusFixture stratus) : IClassFixture<Str
             out["missing"] = error(rds.describe_db_subnet_groups, DBSubnetGroupName="custom")
             """);
 
-        Assert.Equal(["mariadb", "mysql"], result["engines"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(["mariadb", "mysql", "postgres"], result["engines"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal(["8.0.40"], result["mysql"]!.AsArray().Select(n => n!.GetValue<string>()));
-        Assert.Empty(result["postgres"]!.AsArray());
+        // The PostgreSQL this machine runs, as RDS names its versions: 15.18, major 15, family postgres15.
+        var postgres = Assert.Single(result["postgres"]!.AsArray())!.AsArray().Select(n => n!.GetValue<string>()).ToList();
+        var installed = Stratus.Services.Rds.Engine.PostgresInstallation.Find()!.Version;
+        Assert.Equal([installed, installed.Split('.')[0], "postgres" + installed.Split('.')[0]], postgres);
         Assert.Equal("default", result["group"]!.GetValue<string>());
         Assert.StartsWith("vpc-", result["vpc"]!.GetValue<string>());
         // The default VPC's default subnets: one in each of us-east-1's six Availability Zones.

@@ -19,7 +19,7 @@ public sealed class RdsWithoutMariaDbTests
     public void CreateDBInstance_names_the_package_to_install_and_creates_nothing()
     {
         using var store = StateStore.Ephemeral();
-        var rds = new RdsService(store, TimeProvider.System, installation: null, dataDir: null, "127.0.0.1", new SecretsManagerService(store, TimeProvider.System, null), NullLogger.Instance, new Stratus.Services.Ec2.Ec2Service(store, TimeProvider.System));
+        var rds = new RdsService(store, TimeProvider.System, engines: [], dataDir: null, "127.0.0.1", new SecretsManagerService(store, TimeProvider.System, null), NullLogger.Instance, new Stratus.Services.Ec2.Ec2Service(store, TimeProvider.System));
         using var api = new RdsApi(rds, NullLogger.Instance);
 
         var refused = Assert.Throws<AwsException>(() => rds.CreateInstance(Scope.Of(Account, Region), new CreateInstanceRequest
@@ -55,7 +55,7 @@ public sealed class RdsWithoutMariaDbTests
                     Port = 3306, Status = "stopped", CreateTime = DateTimeOffset.UtcNow, AvailabilityZone = "us-east-1a",
                 });
             }
-            var rds = new RdsService(store, TimeProvider.System, installation: null, dataDir, "127.0.0.1", new SecretsManagerService(store, TimeProvider.System, null), NullLogger.Instance, new Stratus.Services.Ec2.Ec2Service(store, TimeProvider.System));
+            var rds = new RdsService(store, TimeProvider.System, engines: [], dataDir, "127.0.0.1", new SecretsManagerService(store, TimeProvider.System, null), NullLogger.Instance, new Stratus.Services.Ec2.Ec2Service(store, TimeProvider.System));
 
             var first = rds.DescribeInstances(Scope.Of(Account, Region), null, [], null, 20);
             var second = rds.DescribeInstances(Scope.Of(Account, Region), null, [], first.NextMarker, 20);

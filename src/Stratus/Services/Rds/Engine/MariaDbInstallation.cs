@@ -3,10 +3,20 @@ using System.Text.RegularExpressions;
 
 namespace Stratus.Services.Rds.Engine;
 
-/// <summary>The MariaDB (or MySQL) server binaries found on this machine, if any.</summary>
-public sealed partial record MariaDbInstallation(string ServerPath, string InstallDbPath, string Version)
+/// <summary>The MariaDB (or MySQL) server binaries found on this machine, if any: the engine of mysql and mariadb instances.</summary>
+public sealed partial record MariaDbInstallation(string ServerPath, string InstallDbPath, string Version) : IDbEngine
 {
     public const string InstallHint = "apt-get install mariadb-server";
+
+    public string Product => "MariaDB";
+
+    public IReadOnlyList<string> RdsEngines { get; } = ["mysql", "mariadb"];
+
+    public int DefaultPort => 3306;
+
+    string IDbEngine.InstallHint => InstallHint;
+
+    public IDbServer Server(string home) => new MariaDbServer(this, home);
 
     private static readonly string[] ServerCandidates = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld", "/usr/local/sbin/mariadbd", "/usr/local/bin/mariadbd"];
     private static readonly string[] InstallDbNames = ["mariadb-install-db", "mysql_install_db"];

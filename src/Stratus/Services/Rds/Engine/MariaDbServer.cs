@@ -1,25 +1,17 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using MySqlConnector;
 
 namespace Stratus.Services.Rds.Engine;
 
-/// <summary>Why a server did not come up; <see cref="AddressInUse"/> tells the caller to try another address.</summary>
-public sealed class MariaDbStartException(string message, bool addressInUse) : Exception(message)
-{
-    public bool AddressInUse { get; } = addressInUse;
-}
-
 /// <summary>
 /// One mariadbd process and its files: data directory, socket, pid file and error log, all under the
 /// instance's home. Stratus administers it as root over the unix socket only; root has no TCP login.
 /// </summary>
-public sealed class MariaDbServer(MariaDbInstallation installation, string home)
+public sealed class MariaDbServer(MariaDbInstallation installation, string home) : IDbServer
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
     // Small but real: a development database should not take a gigabyte per instance.
     private static readonly string[] TuningArgs = ["--innodb-log-file-size=8M"];
     private static readonly string[] RuntimeArgs =
@@ -53,7 +45,7 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
     public bool IsRunning { get { lock (_gate) return _process is { HasExited: false }; } }
 
     /// <summary>Raised with the exit code when the process ends without Stratus asking it to.</summary>
-    public event Action<MariaDbServer, int>? ExitedUnexpectedly;
+    public event Action<IDbServer, int>? ExitedUnexpectedly;
 
     public async Task InitializeAsync(CancellationToken cancellation)
     {
@@ -61,25 +53,10 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
         CreateHome();
         // Several mariadb-install-db runs at once (even from different Stratus processes) sometimes
         // break each other's bootstrap, so they take turns machine-wide; each takes half a second.
-        using var turn = await InstallLock.AcquireAsync(cancellation);
-        var start = Launch(installation.InstallDbPath);
-        foreach (var arg in (string[])["--no-defaults", $"--datadir={DataDir}", $"--tmpdir={TempDir}", "--auth-root-authentication-method=normal",
-                     "--skip-test-db", .. UserArg(), .. TuningArgs])
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(cancellation);
-        var errors = process.StandardError.ReadToEndAsync(cancellation);
-        try
-        {
-            await process.WaitForExitAsync(cancellation);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{Path.GetFileName(installation.InstallDbPath)} failed (exit {process.ExitCode}): {Tail(await errors + await output)}");
+        using var turn = await ServerProcess.TakeTurnAsync("stratus-rds-install-db.lock", cancellation);
+        await ServerProcess.RunAsync(ServerProcess.Launch(installation.InstallDbPath,
+            ["--no-defaults", $"--datadir={DataDir}", $"--tmpdir={TempDir}", "--auth-root-authentication-method=normal",
+             "--skip-test-db", .. UserArg(), .. TuningArgs]), cancellation);
     }
 
     /// <summary>
@@ -102,10 +79,8 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
         if (IsRunning) throw new InvalidOperationException($"The server in {Home} is already running.");
         if (File.Exists(ErrorLog)) File.Delete(ErrorLog);
         CreateHome();
-        var start = Launch(installation.ServerPath);
-        foreach (var arg in (string[])["--no-defaults", $"--datadir={DataDir}", $"--bind-address={address}", $"--port={port}",
-                     $"--socket={Socket}", $"--pid-file={PidFile}", $"--tmpdir={TempDir}", $"--log-error={ErrorLog}", .. UserArg(), .. TuningArgs, .. RuntimeArgs])
-            start.ArgumentList.Add(arg);
+        var start = ServerProcess.Launch(installation.ServerPath, ["--no-defaults", $"--datadir={DataDir}", $"--bind-address={address}", $"--port={port}",
+            $"--socket={Socket}", $"--pid-file={PidFile}", $"--tmpdir={TempDir}", $"--log-error={ErrorLog}", .. UserArg(), .. TuningArgs, .. RuntimeArgs]);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -132,7 +107,7 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
             _process = null;
         }
         if (process is null) return;
-        await TerminateAsync(process);
+        await ServerProcess.TerminateAsync(process, ServerProcess.SigTerm);
         process.Dispose();
     }
 
@@ -146,55 +121,25 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
         await command.ExecuteNonQueryAsync(cancellation);
     }
 
+    /// <summary>Creates the master user (any host: the server only listens on its own address) and the initial database.</summary>
+    public Task CreateMasterUserAsync(string user, string password, string? dbName, CancellationToken cancellation) => ExecuteAsync(
+        "DELETE FROM mysql.global_priv WHERE User = 'root' AND Host <> 'localhost'; " +
+        "DELETE FROM mysql.proxies_priv WHERE Host <> 'localhost'; FLUSH PRIVILEGES; " +
+        "CREATE USER @user IDENTIFIED BY @password; GRANT ALL PRIVILEGES ON *.* TO @user WITH GRANT OPTION; " +
+        (dbName is null ? "" : $"CREATE DATABASE `{dbName}`;"),
+        new Dictionary<string, object?> { ["@user"] = user, ["@password"] = password }, cancellation);
+
+    public Task SetMasterPasswordAsync(string user, string password, CancellationToken cancellation) =>
+        ExecuteAsync("ALTER USER @user IDENTIFIED BY @password", new Dictionary<string, object?> { ["@user"] = user, ["@password"] = password }, cancellation);
+
+    /// <summary>Parameter groups for MariaDB are not built on this branch: said plainly rather than ignored.</summary>
+    public Task ApplyParametersAsync(IReadOnlyList<DbParameter> parameters, CancellationToken cancellation) =>
+        throw new NotSupportedException("Applying DB parameter groups to MariaDB instances is not built yet.");
+
     /// <summary>Stops a server that an earlier Stratus left running (its pid file names a live mariadbd on this data dir).</summary>
-    public async Task<bool> StopOrphanAsync()
-    {
-        if (!File.Exists(PidFile) || !int.TryParse(File.ReadAllText(PidFile).Trim(), out var pid)) return false;
-        string commandLine;
-        try
-        {
-            commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-        if (!commandLine.Contains($"--datadir={DataDir}", StringComparison.Ordinal)) return false;
-        // Not our child, so no waitpid: watch /proc until it is gone (or a zombie nobody reaps).
-        _ = SendSignal(pid, SigTerm);
-        if (!await ExitsWithinAsync(pid, StopTimeout))
-        {
-            _ = SendSignal(pid, SigKill);
-            await ExitsWithinAsync(pid, TimeSpan.FromSeconds(5));
-        }
-        return true;
-    }
+    public Task<bool> StopOrphanAsync() => ServerProcess.StopOrphanAsync(PidFile, $"--datadir={DataDir}", ServerProcess.SigTerm);
 
-    private static async Task<bool> ExitsWithinAsync(int pid, TimeSpan timeout)
-    {
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        while (DateTimeOffset.UtcNow < deadline)
-        {
-            if (!IsAlive(pid)) return true;
-            await Task.Delay(100);
-        }
-        return !IsAlive(pid);
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault() != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    public string LogTail() => File.Exists(ErrorLog) ? Tail(File.ReadAllText(ErrorLog)) : "";
+    public string LogTail() => File.Exists(ErrorLog) ? ServerProcess.Tail(File.ReadAllText(ErrorLog)) : "";
 
     private void OnExited(Process process)
     {
@@ -217,7 +162,7 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
                 lock (_gate) if (ReferenceEquals(_process, process)) _process = null;
                 var log = LogTail();
                 var inUse = log.Contains("Address already in use", StringComparison.Ordinal) || log.Contains("Bind on TCP/IP port", StringComparison.Ordinal);
-                throw new MariaDbStartException($"mariadbd exited while starting on {address}:{port}: {log}", inUse);
+                throw new DbStartException($"mariadbd exited while starting on {address}:{port}: {log}", inUse);
             }
             try
             {
@@ -232,24 +177,8 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
             catch (MySqlException e)
             {
                 await StopAsync();
-                throw new MariaDbStartException($"mariadbd did not accept connections within {ReadyTimeout.TotalSeconds} s: {e.Message} {LogTail()}", false);
+                throw new DbStartException($"mariadbd did not accept connections within {ReadyTimeout.TotalSeconds} s: {e.Message} {LogTail()}", false);
             }
-        }
-    }
-
-    private static async Task TerminateAsync(Process process)
-    {
-        if (process.HasExited) return;
-        _ = SendSignal(process.Id, SigTerm);
-        using var timeout = new CancellationTokenSource(StopTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            await process.WaitForExitAsync();
         }
     }
 
@@ -263,42 +192,6 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
         AllowUserVariables = true,
     }.ConnectionString;
 
-    private static ProcessStartInfo Launch(string program) => new(program)
-    {
-        RedirectStandardOutput = true,
-        RedirectStandardError = true,
-        UseShellExecute = false,
-    };
-
     /// <summary>mariadbd refuses to run as root unless told to; as anyone else it runs as that user.</summary>
     private static string[] UserArg() => Environment.UserName == "root" ? ["--user=root"] : [];
-
-    private static string Tail(string text) => text.Length <= 1500 ? text.Trim() : text[^1500..].Trim();
-
-    private const int SigTerm = 15;
-    private const int SigKill = 9;
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SendSignal(int pid, int signal);
-
-    /// <summary>A machine-wide turn, held as an exclusive lock on a file in the temp dir.</summary>
-    private static class InstallLock
-    {
-        private static readonly string LockPath = Path.Combine(Path.GetTempPath(), "stratus-rds-install-db.lock");
-
-        public static async Task<IDisposable> AcquireAsync(CancellationToken cancellation)
-        {
-            while (true)
-            {
-                try
-                {
-                    return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                }
-                catch (IOException)
-                {
-                    await Task.Delay(50, cancellation);
-                }
-            }
-        }
-    }
 }

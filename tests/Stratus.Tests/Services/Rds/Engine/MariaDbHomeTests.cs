@@ -18,8 +18,8 @@ public sealed class MariaDbHomeTests : IDisposable
     {
         var installation = MariaDbInstallation.Find();
         Assert.NotNull(installation);
-        var fleet = new MariaDbFleet(installation, _dataDir, "127.0.0.1", NullLogger.Instance);
-        var server = fleet.Server("db-HOMEMODE");
+        var fleet = new DbFleet([installation], _dataDir, "127.0.0.1", NullLogger.Instance);
+        var server = fleet.Server("db-HOMEMODE", installation);
 
         await server.InitializeAsync(CancellationToken.None);
 
@@ -35,7 +35,7 @@ public sealed class MariaDbHomeTests : IDisposable
         File.WriteAllText(Path.Combine(source, "mysql", "user.frm"), "table");
         var snapshot = Path.Combine(_dataDir, "rds", "snapshots", "snap-1", "data");
 
-        MariaDbFleet.CopyDirectory(source, snapshot);
+        DbFleet.CopyDirectory(source, snapshot);
 
         foreach (var path in new[] { Path.GetDirectoryName(Path.GetDirectoryName(snapshot))!, Path.GetDirectoryName(snapshot)!, snapshot, Path.Combine(snapshot, "mysql") })
             Assert.True(Mode(path) == DataDirectory.PrivateDirectory, $"{path} is {Mode(path)}");

@@ -6,24 +6,24 @@ using Microsoft.Extensions.Logging;
 namespace Stratus.Services.Rds.Engine;
 
 /// <summary>
-/// Every MariaDB server this Stratus runs: where their files live, which loopback address each one
-/// holds, and cleaning up after a Stratus that died without stopping its servers. Each instance gets
-/// its own 127.0.0.N (from .2 up, as a system MariaDB often holds 127.0.0.1:3306), so several
-/// instances can all listen on the port their users asked for.
+/// Every database server this Stratus runs, whatever its engine: where their files live, which loopback address
+/// each one holds, and cleaning up after a Stratus that died without stopping its servers. Each instance gets
+/// its own 127.0.0.N (from .2 up, as a system MariaDB or PostgreSQL often holds 127.0.0.1:3306 or :5432), so
+/// several instances can all listen on the port their users asked for.
 /// </summary>
-public sealed class MariaDbFleet
+public sealed class DbFleet
 {
     private const string EphemeralPrefix = "stratus-rds-";
     private const string OwnerFile = "owner.pid";
 
-    private readonly ConcurrentDictionary<string, MariaDbServer> _servers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IDbServer> _servers = new(StringComparer.Ordinal);
     private readonly AddressClaims _addresses = new();
     private readonly string? _publicHost;
     private readonly ILogger _logger;
 
-    public MariaDbFleet(MariaDbInstallation installation, string? dataDir, string stratusHost, ILogger logger)
+    public DbFleet(IReadOnlyList<IDbEngine> engines, string? dataDir, string stratusHost, ILogger logger)
     {
-        Installation = installation;
+        Engines = engines;
         _logger = logger;
         _publicHost = IsLoopback(stratusHost) ? null : stratusHost;
         IsEphemeral = dataDir is null;
@@ -39,7 +39,8 @@ public sealed class MariaDbFleet
         }
     }
 
-    public MariaDbInstallation Installation { get; }
+    /// <summary>The engines installed here (at least one).</summary>
+    public IReadOnlyList<IDbEngine> Engines { get; }
     public string Root { get; }
     public bool IsEphemeral { get; }
 
@@ -48,9 +49,12 @@ public sealed class MariaDbFleet
 
     public string SnapshotDataDir(string snapshotResourceId) => Path.Combine(Root, "snapshots", snapshotResourceId, "data");
 
-    public MariaDbServer Server(string resourceId) => _servers.GetOrAdd(resourceId, id =>
+    /// <summary>The engine that serves an RDS engine name (mysql, mariadb, postgres), if it is installed.</summary>
+    public IDbEngine? EngineFor(string rdsEngine) => Engines.FirstOrDefault(e => e.RdsEngines.Contains(rdsEngine));
+
+    public IDbServer Server(string resourceId, IDbEngine engine) => _servers.GetOrAdd(resourceId, id =>
     {
-        var server = new MariaDbServer(Installation, Path.Combine(Root, "instances", id));
+        var server = engine.Server(Path.Combine(Root, "instances", id));
         server.ExitedUnexpectedly += (_, code) => ServerDied?.Invoke(id, code);
         return server;
     });
@@ -59,9 +63,9 @@ public sealed class MariaDbFleet
     public void Reserve(string resourceId, string address) => _addresses.TryClaim(resourceId, address);
 
     /// <summary>Starts the instance's server on its address, or the next free one; returns the address it listens on.</summary>
-    public async Task<string> StartAsync(string resourceId, string? preferredAddress, int port, bool publiclyAccessible, CancellationToken cancellation)
+    public async Task<string> StartAsync(string resourceId, IDbEngine engine, string? preferredAddress, int port, bool publiclyAccessible, CancellationToken cancellation)
     {
-        var server = Server(resourceId);
+        var server = Server(resourceId, engine);
         var tried = new List<string>();
         foreach (var address in Candidates(preferredAddress, publiclyAccessible))
         {
@@ -78,14 +82,14 @@ public sealed class MariaDbFleet
                 _addresses.ReleaseAll(resourceId, keep: address);
                 return address;
             }
-            catch (MariaDbStartException e) when (e.AddressInUse)
+            catch (DbStartException e) when (e.AddressInUse)
             {
                 _addresses.Release(resourceId, address);
                 _logger.LogInformation("{Address}:{Port} was taken while starting {Instance}; trying the next address", address, port, resourceId);
             }
             if (tried.Count >= 20) break;
         }
-        throw new MariaDbStartException(tried.Count == 0
+        throw new DbStartException(tried.Count == 0
             ? $"Port {port} is taken on every address this instance may use (127.0.0.2-127.0.0.254, or the host address when publicly accessible). Does something listen on 0.0.0.0:{port}?"
             : $"Port {port} was taken on each address tried ({string.Join(", ", tried)}).", addressInUse: true);
     }
@@ -95,11 +99,10 @@ public sealed class MariaDbFleet
     /// <summary>Stops the server and removes everything of the instance.</summary>
     public async Task DestroyAsync(string resourceId)
     {
-        var server = Server(resourceId);
-        await server.StopAsync();
-        _servers.TryRemove(resourceId, out _);
+        if (_servers.TryRemove(resourceId, out var server)) await server.StopAsync();
         _addresses.ReleaseAll(resourceId);
-        if (Directory.Exists(server.Home)) Directory.Delete(server.Home, recursive: true);
+        var home = Path.Combine(Root, "instances", resourceId);
+        if (Directory.Exists(home)) Directory.Delete(home, recursive: true);
     }
 
     public void DeleteSnapshotData(string snapshotResourceId)
@@ -129,14 +132,16 @@ public sealed class MariaDbFleet
     /// <summary>
     /// Stops servers an earlier Stratus left behind when it was killed: those of this data dir (they
     /// are started again under supervision) and those of dead ephemeral Stratus processes (removed).
+    /// Each engine looks for its own server's pid file in every home.
     /// </summary>
     public async Task StopOrphansAsync()
     {
         var instances = Path.Combine(Root, "instances");
         if (Directory.Exists(instances))
             foreach (var home in Directory.EnumerateDirectories(instances))
-                if (await Server(Path.GetFileName(home)).StopOrphanAsync())
-                    _logger.LogWarning("Stopped a MariaDB server left running by an earlier Stratus in {Home}", home);
+                foreach (var engine in Engines)
+                    if (await engine.Server(home).StopOrphanAsync())
+                        _logger.LogWarning("Stopped a {Product} server left running by an earlier Stratus in {Home}", engine.Product, home);
 
         foreach (var root in Directory.EnumerateDirectories(Path.GetTempPath(), EphemeralPrefix + "*"))
         {
@@ -144,7 +149,8 @@ public sealed class MariaDbFleet
             var orphanInstances = Path.Combine(root, "instances");
             if (Directory.Exists(orphanInstances))
                 foreach (var home in Directory.EnumerateDirectories(orphanInstances))
-                    await new MariaDbServer(Installation, home).StopOrphanAsync();
+                    foreach (var engine in Engines)
+                        await engine.Server(home).StopOrphanAsync();
             TryDelete(root);
         }
     }
@@ -172,7 +178,7 @@ public sealed class MariaDbFleet
     {
         try
         {
-            // With SO_REUSEADDR, as mariadbd binds: only a live listener, not a closed connection's TIME_WAIT, makes it busy.
+            // With SO_REUSEADDR, as mariadbd and postgres bind: only a live listener, not a closed connection's TIME_WAIT, makes it busy.
             using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             probe.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             probe.Bind(new IPEndPoint(IPAddress.Parse(address), port));

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""RDS postgres instances (issue #19): seconds from create_db_instance to available on Stratus, beside PostgreSQL alone
+doing what an instance needs (initdb of a new data directory, then pg_ctl start until it accepts connections), rounds
+alternating so the machine's drift hits both alike. Prints a Markdown table.
+    python3 bench/rds_postgres.py            # 5 rounds
+    python3 bench/rds_postgres.py --rounds 2
+Stratus runs as built (bench/run, or dotnet build src/Stratus -c Release); PostgreSQL from Debian's postgresql package.
+"""
+import argparse
+import glob
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import harness
+from harness import alternate, client, free_port, machine, spread
+
+
+def postgres_bin():
+    """The newest major in /usr/lib/postgresql, as Stratus takes it."""
+    majors = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"), key=lambda p: int(p.split("/")[4]))
+    if not majors:
+        raise SystemExit("PostgreSQL is not installed: apt-get install postgresql")
+    return os.path.dirname(majors[-1])
+
+
+def as_postgres_user(argv):
+    """postgres refuses root: as root, in a user namespace as the postgres user, exactly as Stratus runs it."""
+    if os.geteuid() != 0:
+        return argv
+    import pwd
+    user = pwd.getpwnam("postgres")
+    return ["unshare", "--user", f"--map-user={user.pw_uid}", f"--map-group={user.pw_gid}", "--", *argv]
+
+
+def postgres_alone(work, bindir):
+    """initdb + pg_ctl start -w (it returns once the server accepts connections), then stopped and removed."""
+    home = tempfile.mkdtemp(prefix="pg-", dir=work)
+    data, port = os.path.join(home, "data"), free_port()
+    started = time.perf_counter()
+    subprocess.run(as_postgres_user([f"{bindir}/initdb", f"--pgdata={data}", "--username=rdsadmin", "--auth-local=trust",
+                                     "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8"]),
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(as_postgres_user([f"{bindir}/pg_ctl", "start", "-w", "-D", data, "-l", f"{home}/log",
+                                     "-o", f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={home} -c shared_buffers=16MB"]),
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - started
+    subprocess.run(as_postgres_user([f"{bindir}/pg_ctl", "stop", "-m", "fast", "-D", data]), check=True, stdout=subprocess.DEVNULL)
+    shutil.rmtree(home)
+    return elapsed
+
+
+def stratus_create(stratus, round_):
+    """create_db_instance --engine postgres until describe says available (polled every 50 ms), then deleted."""
+    rds = client(stratus, "rds")
+    name = f"bench-pg-{round_}"
+    started = time.perf_counter()
+    rds.create_db_instance(DBInstanceIdentifier=name, Engine="postgres", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+                           MasterUsername="bench", MasterUserPassword="bench-password", DBName="bench")
+    while (status := rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]["DBInstanceStatus"]) != "available":
+        if status == "failed":
+            raise RuntimeError(f"{name} failed")
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    rds.delete_db_instance(DBInstanceIdentifier=name, SkipFinalSnapshot=True)
+    while any(i["DBInstanceIdentifier"] == name for i in rds.describe_db_instances()["DBInstances"]):
+        time.sleep(0.1)
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    bindir = postgres_bin()
+    rounds = iter(range(args.rounds))
+    work = tempfile.mkdtemp(prefix="bench-pg-")
+    stratus = harness.start_stratus()
+    try:
+        values = alternate({"Stratus": lambda: stratus_create(stratus, next(rounds)), "reference": lambda: postgres_alone(work, bindir)}, args.rounds)
+    finally:
+        stratus.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    version = subprocess.run([f"{bindir}/postgres", "--version"], capture_output=True, text=True).stdout.strip()
+    stratus_median, reference_median = statistics.median(values["Stratus"]), statistics.median(values["reference"])
+    print(f"RDS postgres create-to-available, {args.rounds} rounds, {version}; {machine()}\n")
+    print("| | Stratus `create-db-instance --engine postgres` | `initdb` + `pg_ctl start -w` alone | ratio |")
+    print("| --- | --- | --- | --- |")
+    print(f"| seconds, median (min-max) | {spread(values['Stratus'], 2)} | {spread(values['reference'], 2)} | "
+          f"{stratus_median / reference_median:.1f}x |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

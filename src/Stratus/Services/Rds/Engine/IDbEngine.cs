@@ -1,0 +1,83 @@
+namespace Stratus.Services.Rds.Engine;
+
+/// <summary>
+/// A database engine installed on this machine that RDS instances run on (MariaDB for mysql and mariadb,
+/// PostgreSQL for postgres). Everything engine-specific lives behind it and <see cref="IDbServer"/>; the
+/// fleet and RdsService only place, start, stop and copy servers.
+/// </summary>
+public interface IDbEngine
+{
+    /// <summary>The product, as the operator knows it ("MariaDB", "PostgreSQL").</summary>
+    string Product { get; }
+
+    /// <summary>The installed server's version, e.g. 10.11.6 or 15.18.</summary>
+    string Version { get; }
+
+    /// <summary>The RDS engine names this engine serves.</summary>
+    IReadOnlyList<string> RdsEngines { get; }
+
+    /// <summary>The port an instance listens on when none is asked for, as RDS's default for the engine.</summary>
+    int DefaultPort { get; }
+
+    /// <summary>What to install when the engine is missing (said in errors and the service state).</summary>
+    string InstallHint { get; }
+
+    /// <summary>A server keeping its data directory, socket and logs under <paramref name="home"/>.</summary>
+    IDbServer Server(string home);
+}
+
+/// <summary>One database server process and its files, all under its home (the data directory is home/data).</summary>
+public interface IDbServer
+{
+    string Home { get; }
+    string DataDir { get; }
+    bool IsInitialized { get; }
+    bool IsRunning { get; }
+
+    /// <summary>Raised with the exit code when the process ends without Stratus asking it to.</summary>
+    event Action<IDbServer, int>? ExitedUnexpectedly;
+
+    /// <summary>Makes an empty data directory (the server is not running).</summary>
+    Task InitializeAsync(CancellationToken cancellation);
+
+    /// <summary>The home and its folders, 0700 from the start.</summary>
+    void CreateHome();
+
+    /// <summary>Records that the data directory is complete (created with its master user, or restored).</summary>
+    void MarkInitialized();
+
+    /// <summary>Starts the server bound to one address and waits until it accepts connections; <see cref="DbStartException"/> when it cannot.</summary>
+    Task StartAsync(string address, int port, CancellationToken cancellation);
+
+    /// <summary>A clean, fast shutdown, killed if it takes too long.</summary>
+    Task StopAsync();
+
+    /// <summary>On a running new server: the master user with every privilege RDS gives it, and the initial database.</summary>
+    Task CreateMasterUserAsync(string user, string password, string? dbName, CancellationToken cancellation);
+
+    Task SetMasterPasswordAsync(string user, string password, CancellationToken cancellation);
+
+    /// <summary>
+    /// Applies a parameter group's values: <c>dynamic</c> ones in the running server at once (and kept for later
+    /// starts), <c>static</c> ones from the next start, as RDS's immediate and pending-reboot apply methods do.
+    /// </summary>
+    Task ApplyParametersAsync(IReadOnlyList<DbParameter> parameters, CancellationToken cancellation);
+
+    /// <summary>Stops a server that an earlier Stratus left running on this data directory; true when there was one.</summary>
+    Task<bool> StopOrphanAsync();
+
+    /// <summary>The end of the server's log, for errors.</summary>
+    string LogTail();
+}
+
+/// <summary>A parameter to set: its engine name, value and RDS apply type (<c>dynamic</c> or <c>static</c>).</summary>
+public sealed record DbParameter(string Name, string Value, string ApplyType)
+{
+    public bool IsDynamic => ApplyType == "dynamic";
+}
+
+/// <summary>Why a server did not come up; <see cref="AddressInUse"/> tells the caller to try another address.</summary>
+public sealed class DbStartException(string message, bool addressInUse) : Exception(message)
+{
+    public bool AddressInUse { get; } = addressInUse;
+}

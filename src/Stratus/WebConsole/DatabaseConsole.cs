@@ -1,0 +1,42 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Stratus.Services.Rds;
+
+namespace Stratus.WebConsole;
+
+/// <summary>
+/// The console's database section: RDS instances with their engine and version, status and endpoint, and the command
+/// that connects to each (psql for postgres, mariadb for mysql and mariadb), ready to copy; it asks for the password.
+/// </summary>
+public sealed class DatabaseConsole(RdsService rds)
+{
+    /// <summary>The accounts and regions that hold a DB instance.</summary>
+    public IEnumerable<(string AccountId, string Region)> Scopes() => rds.AllInstances().Select(i => (i.AccountId, i.Region));
+
+    public void Render(StringBuilder html, string account, string region)
+    {
+        var instances = rds.AllInstances().Where(i => i.AccountId == account && i.Region == region).OrderBy(i => i.Identifier, StringComparer.Ordinal).ToList();
+        if (instances.Count == 0) return;
+        html.Append("<h3>RDS DB instances</h3><table><tr><th>instance</th><th>engine</th><th>status</th><th>endpoint</th><th>connect</th></tr>");
+        foreach (var instance in instances)
+        {
+            var endpoint = instance.Address is null ? "" : $"{instance.Address}:{instance.Port}";
+            var command = ConnectionCommand(instance);
+            html.Append(CultureInfo.InvariantCulture,
+                $"""<tr data-db-instance="{E(instance.Identifier)}"><td>{E(instance.Identifier)}</td><td>{E(instance.Engine)} {E(instance.EngineVersion)}</td><td>{E(instance.Status)}</td><td>{E(endpoint)}</td><td>{(command is null ? "" : $"<code>{E(command)}</code>")}</td></tr>""");
+        }
+        html.Append("</table>");
+    }
+
+    /// <summary>The command-line client's call for the instance's endpoint, master user and database; null before it has an endpoint.</summary>
+    public static string? ConnectionCommand(DbInstance instance)
+    {
+        if (instance.Address is null) return null;
+        return RdsRules.IsPostgres(instance.Engine)
+            ? $"psql -h {instance.Address} -p {instance.Port} -U {instance.MasterUsername} -d {instance.DbName ?? "postgres"}"
+            : $"mariadb -h {instance.Address} -P {instance.Port} -u {instance.MasterUsername} -p{(instance.DbName is null ? "" : " " + instance.DbName)}";
+    }
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+}
