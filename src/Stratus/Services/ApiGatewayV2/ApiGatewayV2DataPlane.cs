@@ -58,7 +58,7 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
             await WriteAsync(http, HttpApiResponse.NotFound());
             return;
         }
-        if (await ReadRequestAsync(http, path, rest, requestId) is not { } request)
+        if (await ReadRequestAsync(http, apiId, path, rest, requestId) is not { } request)
         {
             await WriteAsync(http, HttpApiResponse.Message(413, "Request Entity Too Large"));
             return;
@@ -114,7 +114,7 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
     }
 
     /// <summary>The request with its whole body, or null when the body is larger than API Gateway accepts (10 MB).</summary>
-    private async Task<HttpApiRequest?> ReadRequestAsync(HttpContext http, string path, string rawPath, string requestId)
+    private async Task<HttpApiRequest?> ReadRequestAsync(HttpContext http, string apiId, string path, string rawPath, string requestId)
     {
         var request = http.Request;
         if (request.ContentLength > MaxPayloadBytes) return null;
@@ -136,7 +136,8 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
             Query = [.. request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? "")))],
             Body = buffer.ToArray(),
             SourceIp = http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1",
-            DomainName = request.Host.Host,
+            // The path form answers for the API's host form, so integrations see the domain name AWS would give them.
+            DomainName = request.Path.StartsWithSegments(PathPrefix.TrimEnd('/')) ? $"{apiId}.execute-api.localhost" : request.Host.Host,
             RequestId = requestId,
             Start = clock.GetUtcNow(),
         };

@@ -154,7 +154,7 @@ public sealed partial class ApiGatewayV2Service
         return (outputType ?? "YAML") switch
         {
             "JSON" => (JsonBody.Write(openApi), "application/json"),
-            "YAML" => (System.Text.Encoding.UTF8.GetBytes(new SerializerBuilder().Build().Serialize(Plain(openApi))), "application/yaml"),
+            "YAML" => (System.Text.Encoding.UTF8.GetBytes(new SerializerBuilder().WithQuotingNecessaryStrings().Build().Serialize(Plain(openApi))), "application/yaml"),
             var other => throw BadRequest($"Invalid outputType {other}: JSON or YAML."),
         };
     }

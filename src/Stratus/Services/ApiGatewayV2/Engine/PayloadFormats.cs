@@ -100,8 +100,8 @@ public static class PayloadFormat2
         }
         if (answer is JsonObject structured && structured.ContainsKey("statusCode")) return Structured(structured);
         // Valid JSON without a statusCode: AWS assumes 200, application/json, and the JSON (a string's own value) as the body.
-        var body = answer is JsonValue text && text.GetValueKind() == JsonValueKind.String ? text.GetValue<string>() : answer?.ToJsonString() ?? "null";
-        return new HttpApiResponse(200, [new("Content-Type", "application/json")], Encoding.UTF8.GetBytes(body));
+        var body = answer is JsonValue text && text.GetValueKind() == JsonValueKind.String ? Encoding.UTF8.GetBytes(text.GetValue<string>()) : payload.ToArray();
+        return new HttpApiResponse(200, [new("Content-Type", "application/json")], body);
     }
 
     private static HttpApiResponse? Structured(JsonObject response)
