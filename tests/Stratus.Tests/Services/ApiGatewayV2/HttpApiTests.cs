@@ -394,4 +394,40 @@ public sealed class HttpApiTests(StratusFixture stratus) : IClassFixture<Stratus
         Assert.Contains("GetDomainNames", result["domain_names"]!["message"]!.GetValue<string>());
         Assert.Equal("NotFoundException", result["missing"]!["code"]!.GetValue<string>());
     }
+    [Fact]
+    public async Task A_sam_http_api_template_deploys_and_its_url_output_answers_on_the_path_form()
+    {
+        var created = await Boto3Async("""
+            cfn = client("cloudformation")
+            template = {
+                "Transform": "AWS::Serverless-2016-10-31",
+                "Resources": {
+                    "Hello": {"Type": "AWS::Serverless::Function", "Properties": {
+                        "Runtime": "python3.12", "Handler": "index.handler",
+                        "InlineCode": "import json\ndef handler(event, context):\n    return {'route': event['routeKey'], 'id': event.get('pathParameters', {}).get('id')}\n",
+                        "Events": {"Item": {"Type": "HttpApi", "Properties": {"Path": "/items/{id}", "Method": "get"}}}}},
+                },
+                "Outputs": {
+                    "ApiId": {"Value": {"Ref": "ServerlessHttpApi"}},
+                    "Endpoint": {"Value": {"Fn::GetAtt": ["ServerlessHttpApi", "ApiEndpoint"]}},
+                },
+            }
+            cfn.create_stack(StackName="sam-http-api", TemplateBody=json.dumps(template), Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+            for _ in range(240):
+                stack = cfn.describe_stacks(StackName="sam-http-api")["Stacks"][0]
+                if not stack["StackStatus"].endswith("IN_PROGRESS"):
+                    break
+                time.sleep(0.5)
+            out["status"] = stack["StackStatus"]
+            out["reason"] = [e.get("ResourceStatusReason") for e in cfn.describe_stack_events(StackName="sam-http-api")["StackEvents"] if "FAILED" in e["ResourceStatus"]]
+            out["outputs"] = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+            """);
+        Assert.True(created["status"]!.GetValue<string>() == "CREATE_COMPLETE", created.ToJsonString());
+        var apiId = created["outputs"]!["ApiId"]!.GetValue<string>();
+        Assert.Equal($"http://{apiId}.execute-api.localhost:{stratus.Server.Port}", created["outputs"]!["Endpoint"]!.GetValue<string>());
+
+        using var response = await _http.GetAsync($"{stratus.Url}/_aws/execute-api/{apiId}/items/42");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("""{"route": "GET /items/{id}", "id": "42"}""", await response.Content.ReadAsStringAsync());
+    }
 }

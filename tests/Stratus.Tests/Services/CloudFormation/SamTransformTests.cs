@@ -200,7 +200,8 @@ public sealed class SamTransformTests
             Refused(File.ReadAllText(CloudFormationTemplates.PathOf("sam_dotnet_empty.yml"))));
         Assert.Contains("EventBridge rules (AWS::Events::Rule)",
             Refused(Function + "\n      InlineCode: x\n      Events: {Tick: {Type: Schedule, Properties: {Schedule: rate(1 minute)}}}\n"));
-        Assert.Contains("API Gateway v2", Refused(Function + "\n      InlineCode: x\n      Events: {Get: {Type: HttpApi}}\n"));
+        Assert.Contains("does not build the HttpApi event property Auth",
+            Refused(Function + "\n      InlineCode: x\n      Events: {Get: {Type: HttpApi, Properties: {Auth: {Authorizer: jwt}}}}\n"));
         Assert.Contains("S3 does not deliver bucket notifications", Refused(Function + "\n      InlineCode: x\n      Events: {Up: {Type: S3}}\n"));
         Assert.Contains("DynamoDB", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  T: {Type: AWS::Serverless::SimpleTable}\n"));
         Assert.Contains("Lambda layers", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  L: {Type: AWS::Serverless::LayerVersion}\n"));

@@ -4,14 +4,14 @@ namespace Stratus.Services.CloudFormation.Templates.Serverless;
 
 /// <summary>
 /// A function's Events. Api events become routes on an API (collected here, built by <see cref="SamApi"/>)
-/// and a permission &lt;Fn&gt;&lt;Event&gt;PermissionProd for API Gateway to invoke the function; event sources
+/// and a permission &lt;Fn&gt;&lt;Event&gt;PermissionProd for API Gateway to invoke the function; HttpApi events
+/// routes on an HTTP API (built by <see cref="SamHttpApi"/>) and a permission &lt;Fn&gt;&lt;Event&gt;Permission; event sources
 /// of services Stratus does not serve are refused by name.
 /// </summary>
 public static class SamEvents
 {
     private static readonly Dictionary<string, string> NotServed = new(StringComparer.Ordinal)
     {
-        ["HttpApi"] = "Stratus does not serve API Gateway v2 (HTTP APIs, AWS::ApiGatewayV2::Api); use an Api event (REST API) instead",
         ["Schedule"] = "Stratus does not serve EventBridge rules (AWS::Events::Rule), so nothing would invoke the function on schedule",
         ["ScheduleV2"] = "Stratus does not serve EventBridge Scheduler (AWS::Scheduler::Schedule)",
         ["CloudWatchEvent"] = "Stratus does not serve EventBridge rules (AWS::Events::Rule)",
@@ -32,6 +32,7 @@ public static class SamEvents
     };
 
     private static readonly HashSet<string> ApiEventProperties = ["Path", "Method", "RestApiId"];
+    private static readonly HashSet<string> HttpApiEventProperties = ["Path", "Method", "ApiId", "PayloadFormatVersion", "TimeoutInMillis"];
 
     public static void Expand(string functionId, JsonObject raw, JsonNode events, string invokeTarget, JsonObject functionRef, List<ApiBinding> bindings)
     {
@@ -42,9 +43,15 @@ public static class SamEvents
                 throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Event must have a Type.");
             if (NotServed.TryGetValue(type, out var reason))
                 throw SamErrors.NotServed(functionId, $"event {eventId} of type {type}: {reason}.");
-            if (type != "Api")
+            if (type is not ("Api" or "HttpApi"))
                 throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Unknown event type '{type}'.");
             var properties = definition["Properties"] as JsonObject ?? [];
+            var condition = raw["Condition"] is { } when ? new JsonObject { ["Condition"] = when.DeepClone() } : null;
+            if (type == "HttpApi")
+            {
+                bindings.Add(HttpApiBinding(functionId, eventId, properties, invokeTarget, functionRef, condition));
+                continue;
+            }
             foreach (var (name, _) in properties.Where(p => !ApiEventProperties.Contains(p.Key)))
                 throw SamErrors.NotServed(functionId, $"Stratus does not build the Api event property {name} (event {eventId}).");
             var path = SamTransform.Text(properties["Path"])
@@ -57,8 +64,33 @@ public static class SamEvents
                 apiId = restApi is JsonObject reference && SamTransform.Text(reference["Ref"]) is { } target
                     ? target
                     : throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. RestApiId must be a valid reference to an '{SamTransform.ApiType}' resource in same template.");
-            bindings.Add(new ApiBinding(functionId, eventId, apiId, path, method.ToLowerInvariant(), invokeTarget, functionRef,
-                raw["Condition"] is { } condition ? new JsonObject { ["Condition"] = condition.DeepClone() } : null));
+            bindings.Add(new ApiBinding(functionId, eventId, apiId, path, method.ToLowerInvariant(), invokeTarget, functionRef, condition));
         }
+    }
+
+    /// <summary>
+    /// An HttpApi event: a route on an AWS::Serverless::HttpApi (ApiId) or the implicit ServerlessHttpApi; without
+    /// Path and Method, the $default route, as SAM documents.
+    /// </summary>
+    private static ApiBinding HttpApiBinding(string functionId, string eventId, JsonObject properties, string invokeTarget, JsonObject functionRef, JsonObject? condition)
+    {
+        foreach (var (name, _) in properties.Where(p => !HttpApiEventProperties.Contains(p.Key)))
+            throw SamErrors.NotServed(functionId, $"Stratus does not build the HttpApi event property {name} (event {eventId}).");
+        var path = SamTransform.Text(properties["Path"]);
+        var method = SamTransform.Text(properties["Method"]);
+        if ((path is null) != (method is null))
+            throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Path and Method must be given together, or neither for the $default route.");
+        if (path is not null && !path.StartsWith('/')) throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Path must start with '/'.");
+        string? apiId = null;
+        if (properties["ApiId"] is { } api)
+            apiId = api is JsonObject reference && SamTransform.Text(reference["Ref"]) is { } target
+                ? target
+                : throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. ApiId must be a valid reference to an '{SamHttpApi.HttpApiType}' resource in same template.");
+        return new ApiBinding(functionId, eventId, apiId, path ?? "/$default", method?.ToLowerInvariant() ?? "any", invokeTarget, functionRef, condition)
+        {
+            HttpApi = true,
+            PayloadFormatVersion = properties["PayloadFormatVersion"]?.DeepClone(),
+            TimeoutInMillis = properties["TimeoutInMillis"]?.DeepClone(),
+        };
     }
 }
