@@ -341,6 +341,10 @@ public sealed class HttpApiTests(StratusFixture stratus) : IClassFixture<Stratus
         Assert.Contains(lines, l => l!["routeKey"]!.GetValue<string>() == "GET /items/{id}" && l["status"]!.GetValue<string>() == "200");
         Assert.Contains(lines, l => l!["routeKey"]!.GetValue<string>() == "-" && l["status"]!.GetValue<string>() == "404");
         Assert.Equal(3, observed["count"]!.GetValue<double>());
+
+        // The console lists the stage with its path-form URL.
+        var console = await _http.GetStringAsync($"{stratus.Url}/_stratus/");
+        Assert.Contains($"/_aws/execute-api/{apiId}/prod/", console);
     }
 
     [Fact]
