@@ -420,7 +420,8 @@ def lambda_and_http(stack, work, bare: WrkTarget, shape) -> LambdaAndHttp:
 
 def http_api(stratus):
     """A REST API with a MOCK method and two methods in front of warm .NET functions serving the same page: the
-    seed's non-proxy AWS integration (its response mapping template unwraps the page) and AWS_PROXY. Stage URLs by name."""
+    seed's non-proxy AWS integration (its response mapping template unwraps the page) and AWS_PROXY; and an HTTP API
+    (v2) quick-created in front of the AWS_PROXY function. Stage URLs by name."""
     apigw = client(stratus, "apigateway")
     api = apigw.create_rest_api(name="bench")["id"]
     root = apigw.get_resources(restApiId=api)["items"][0]["id"]
@@ -449,7 +450,11 @@ def http_api(stratus):
                                    responseTemplates={"text/html": "$input.path('$')"})
     apigw.create_deployment(restApiId=api, stageName="bench")
     base = f"{stratus.url}/restapis/{api}/bench/_user_request_"
+    # The same function behind an HTTP API (v2): quick create, payload format 2.0, on the DNS-free path form.
+    proxy_arn = client(stratus, "lambda").get_function(FunctionName="proxy-page")["Configuration"]["FunctionArn"]
+    http_api_id = client(stratus, "apigatewayv2").create_api(Name="bench-v2", ProtocolType="HTTP", Target=proxy_arn)["ApiId"]
     return {"API Gateway MOCK": f"{base}/mock", "API Gateway AWS_PROXY (.NET function)": f"{base}/proxy",
+            "HTTP API (v2) Lambda proxy, payload 2.0 (.NET function)": f"{stratus.url}/_aws/execute-api/{http_api_id}/proxy",
             "API Gateway AWS, the seed's integration (.NET function)": f"{base}/aws"}
 
 

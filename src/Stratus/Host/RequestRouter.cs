@@ -21,7 +21,7 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
         http.Response.Headers["x-amz-request-id"] = requestId;
 
         var credential = SigV4Credential.From(http.Request);
-        var service = credential is not null ? registry.BySigningName(credential.Service) : null;
+        var service = credential is not null ? registry.BySigningName(credential.Service, http.Request.Path.Value ?? "/") : null;
         if (service is null && credential is not null && !IsServedElsewhere(credential.Service))
         {
             await WriteUnroutableAsync(http, $"Stratus does not serve the '{credential.Service}' service. It serves: {ServedNames()}.");

@@ -18,6 +18,8 @@ public interface IStratusService
 public sealed class ServiceRegistry
 {
     private readonly Dictionary<string, IStratusService> _bySigningName = new(StringComparer.Ordinal);
+    /// <summary>Services signed under a name another service signs under too (API Gateway v1 and v2: "apigateway"), told apart by path.</summary>
+    private readonly Dictionary<string, List<IStratusService>> _sharingSigningName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IStratusService> _byTargetPrefix = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IStratusService> _byQueryVersion = new(StringComparer.Ordinal);
     private readonly List<(string Prefix, IStratusService Service)> _byPathPrefix = [];
@@ -27,7 +29,12 @@ public sealed class ServiceRegistry
         Services = services.ToList();
         foreach (var service in Services)
         {
-            _bySigningName[service.Endpoint.SigningName] = service;
+            if (!_bySigningName.TryAdd(service.Endpoint.SigningName, service))
+            {
+                if (!_sharingSigningName.TryGetValue(service.Endpoint.SigningName, out var sharing))
+                    _sharingSigningName[service.Endpoint.SigningName] = sharing = [_bySigningName[service.Endpoint.SigningName]];
+                sharing.Add(service);
+            }
             foreach (var protocol in service.Endpoint.Protocols)
             {
                 if (protocol.TargetPrefix is { } target) _byTargetPrefix[target] = service;
@@ -40,7 +47,12 @@ public sealed class ServiceRegistry
 
     public IReadOnlyList<IStratusService> Services { get; }
 
-    public IStratusService? BySigningName(string name) => _bySigningName.GetValueOrDefault(name);
+    /// <summary>The service signed under this name; where several share it, the one whose paths the request's path is under (else the first).</summary>
+    public IStratusService? BySigningName(string name, string path)
+    {
+        if (_sharingSigningName.TryGetValue(name, out var sharing) && ByPath(path) is { } byPath && sharing.Contains(byPath)) return byPath;
+        return _bySigningName.GetValueOrDefault(name);
+    }
 
     public IStratusService? ByTarget(string target)
     {

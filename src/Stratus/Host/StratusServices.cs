@@ -5,6 +5,9 @@ using Stratus.Protocols.SigV4;
 using Stratus.Services.ApiGateway;
 using Stratus.Services.ApiGateway.CloudFormation;
 using Stratus.Services.ApiGateway.Engine;
+using Stratus.Services.ApiGatewayV2;
+using Stratus.Services.ApiGatewayV2.CloudFormation;
+using Stratus.Services.ApiGatewayV2.Engine;
 using Stratus.Services.CloudFormation;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudWatch;
@@ -68,6 +71,7 @@ public sealed class StratusServices : IAsyncDisposable
     /// <summary>ECR, and the images Lambda resolves and unpacks through <see cref="IImageRegistry"/>.</summary>
     public required EcrService Ecr { get; init; }
     public required ApiGatewayService ApiGateway { get; init; }
+    public required ApiGatewayV2Service ApiGatewayV2 { get; init; }
     public required CloudFormationService CloudFormation { get; init; }
     /// <summary>Where Lambda and API Gateway publish their metrics.</summary>
     public required CloudWatchService CloudWatch { get; init; }
@@ -110,6 +114,11 @@ public sealed class StratusServices : IAsyncDisposable
         var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway, new MethodRequestStage(credentials, new SigV4Verifier(clock), options.Auth),
             new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock),
             cloudWatch, logs, clock, Log("apigateway.execute-api"));
+        var apiGatewayV2 = new ApiGatewayV2Service(store, clock, address);
+        var apiGatewayV2DataPlane = new ApiGatewayV2DataPlane(apiGatewayV2,
+            new JwtAuthorizer(new JwksKeys(IntegrationEngine.CreateHttpClient(), clock, JwksKeys.AllowedFromEnvironment()), clock),
+            new LambdaRequestAuthorizer(lambda, clock), new HttpApiIntegrations(lambda, IntegrationEngine.CreateHttpClient()),
+            cloudWatch, logs, clock, Log("apigatewayv2.execute-api"));
 
         var kms = new KmsService(store, clock, options.DataDir is null ? null : Path.Combine(options.DataDir, "kms-keys.key"));
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1), new BucketNotifications(lambda, Log("s3.notifications")));
@@ -165,6 +174,12 @@ public sealed class StratusServices : IAsyncDisposable
             new SsmParameterProvider(ssm),
             new EcrRepositoryProvider(ecr),
             new ApiGatewayAccountProvider(apiGateway),
+            new ApiGatewayV2ApiProvider(apiGatewayV2),
+            new ApiGatewayV2RouteProvider(apiGatewayV2),
+            new ApiGatewayV2IntegrationProvider(apiGatewayV2),
+            new ApiGatewayV2StageProvider(apiGatewayV2),
+            new ApiGatewayV2DeploymentProvider(apiGatewayV2),
+            new ApiGatewayV2AuthorizerProvider(apiGatewayV2),
             new CdkMetadataProvider(),
             new SecretsManagerSecretProvider(secretsManager),
             new SecretsManagerTargetAttachmentProvider(secretsManager, rds),
@@ -178,7 +193,8 @@ public sealed class StratusServices : IAsyncDisposable
         [
             new IamApi(iam, Log("iam")), new StsApi(sts, Log("sts")), new EcrApi(ecr, Log("ecr")),
             new LambdaApi(lambda, SignedLinks.For(options, clock), codePackages, Log("lambda")), new RdsApi(rds, Log("rds")),
-            new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new CloudFormationApi(cloudFormation, Log("cloudformation")),
+            new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new ApiGatewayV2Api(apiGatewayV2, Log("apigatewayv2")),
+            new CloudFormationApi(cloudFormation, Log("cloudformation")),
             new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
             new S3Api(s3, Log("s3")),
             new SsmApi(ssm, Log("ssm")),
@@ -191,7 +207,8 @@ public sealed class StratusServices : IAsyncDisposable
         return new StratusServices(store, ephemeralWorkDir, eventsScheduler)
         {
             All = all,
-            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry")), apiGatewayDataPlane,
+            // HTTP APIs first: they claim only their own API ids, and REST APIs serve the same URL forms.
+            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry")), apiGatewayV2DataPlane, apiGatewayDataPlane,
                 new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth)],
             Credentials = credentials,
             Iam = iam,
@@ -200,6 +217,7 @@ public sealed class StratusServices : IAsyncDisposable
             Lambda = lambda,
             Ecr = ecr,
             ApiGateway = apiGateway,
+            ApiGatewayV2 = apiGatewayV2,
             CloudFormation = cloudFormation,
             CloudWatch = cloudWatch,
             Logs = logs,

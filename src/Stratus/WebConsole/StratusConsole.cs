@@ -66,6 +66,7 @@ public sealed class StratusConsole(IReadOnlyList<IStratusService> services, Clou
             var scopedGroups = groups.Where(g => g.AccountId == account && g.Region == region).ToList();
             RenderFunctions(html, account, region, scopedMetrics, scopedGroups, start, end);
             RenderStages(html, account, region, scopedMetrics, start, end);
+            RenderHttpApiStages(html, account, region, scopedMetrics, start, end);
             RenderAlarms(html, alarms.Where(a => a.AccountId == account && a.Region == region).ToList());
             RenderCustomMetrics(html, scopedMetrics, start, end);
             RenderLogGroups(html, scopedGroups);
@@ -121,6 +122,28 @@ public sealed class StratusConsole(IReadOnlyList<IStratusService> services, Clou
             html.Append(SvgChart.Render("Latency (ms)", start, end,
                 [Series("p50", "#1b7f3a", Metric("Latency"), "p50", start, end), Series("p99", "#d97706", Metric("Latency"), "p99", start, end)]));
             html.Append(SvgChart.Render("5XXError", start, end, [Series("Sum", "#b00020", Metric("5XXError"), "Sum", start, end)]));
+            html.Append("</div></div>");
+        }
+    }
+
+    /// <summary>HTTP API stages (metrics per ApiId and Stage), each with its invoke URL in the path form, which opens without DNS.</summary>
+    private void RenderHttpApiStages(StringBuilder html, string account, string region, List<MetricIdentity> metrics, DateTimeOffset start, DateTimeOffset end)
+    {
+        var stages = metrics.Where(m => m.Namespace == "AWS/ApiGateway" && m.Dimensions.Count == 2)
+            .Select(m => (Api: Dimension(m, "ApiId"), Stage: Dimension(m, "Stage")))
+            .Where(s => s.Api is not null && s.Stage is not null).Distinct().OrderBy(s => s.Api).ThenBy(s => s.Stage).ToList();
+        if (stages.Count == 0) return;
+        html.Append("<h3>HTTP API stages</h3>");
+        foreach (var (api, stage) in stages)
+        {
+            MetricIdentity Metric(string name) => MetricIdentity.Create(account, region, "AWS/ApiGateway", name,
+                [new MetricDimension("ApiId", api!), new MetricDimension("Stage", stage!)]);
+            var url = "/_aws/execute-api/" + api + (stage == "$default" ? "/" : "/" + stage + "/");
+            html.Append(CultureInfo.InvariantCulture, $"""<div class="card" data-http-stage="{E(api!)}/{E(stage!)}"><h3>{E(api!)} · {E(stage!)} · <a href="{E(url)}">{E(url)}</a></h3><div class="charts">""");
+            html.Append(SvgChart.Render("Count", start, end, [Series("Sum", "#1f6feb", Metric("Count"), "Sum", start, end)]));
+            html.Append(SvgChart.Render("Latency (ms)", start, end,
+                [Series("p50", "#1b7f3a", Metric("Latency"), "p50", start, end), Series("p99", "#d97706", Metric("Latency"), "p99", start, end)]));
+            html.Append(SvgChart.Render("5xx", start, end, [Series("Sum", "#b00020", Metric("5xx"), "Sum", start, end)]));
             html.Append("</div></div>");
         }
     }

@@ -77,7 +77,8 @@ public sealed class BenchmarkTests
                 Assert.Matches($@"\| {Regex.Escape(target)} \| [\d.]+ ?(ms|MB|%) \| (<|>=) [\d.]+ ?(ms|MB|%) \| (yes|no) \|", table);
             foreach (var row in new[] { ".NET echo, 1 conn, vs Runtime API hop", ".NET echo, 1 conn, vs in-process delegate", ".NET echo, 16 conn, vs Runtime API hop",
                          ".NET echo, 16 conn, vs in-process delegate", "Python echo, 1 conn, vs Runtime API hop", "Node echo, 1 conn, vs Runtime API hop",
-                         "API Gateway MOCK, 16 conn", "API Gateway AWS_PROXY (.NET function), 16 conn", "API Gateway AWS, the seed's integration (.NET function), 16 conn",
+                         "API Gateway MOCK, 16 conn", "API Gateway AWS_PROXY (.NET function), 16 conn", "HTTP API (v2) Lambda proxy, payload 2.0 (.NET function), 16 conn",
+                         "API Gateway AWS, the seed's integration (.NET function), 16 conn",
                          "the seed's accounts page (function + MariaDB query), 16 conn" })
                 Assert.Matches($@"\| {Regex.Escape(row)} \| {Rate} \| {Rate} \| [\d.]+x \| {Latency} \| {Latency} \|", table);
             foreach (var row in new[] { ".NET, waiting pre-started host", ".NET, new process", "Python, new process", "Node, new process" })

@@ -14,7 +14,8 @@ public sealed record TestInvokeResult(GatewayResponse Response, string Log, long
 /// <summary>
 /// Serves deployed stages over HTTP, on the shared endpoint: <c>http://{api-id}.execute-api[.{region}].localhost:{port}/{stage}/{path}</c>
 /// (any Host of the form <c>{api-id}.execute-api.*</c>, so <c>{api-id}.execute-api.{region}.amazonaws.com</c> too) and
-/// <c>http://localhost:{port}/restapis/{api-id}/{stage}/_user_request_/{path}</c>. Also runs TestInvokeMethod.
+/// <c>http://localhost:{port}/restapis/{api-id}/{stage}/_user_request_/{path}</c> and <c>http://127.0.0.1:{port}/_aws/execute-api/{api-id}/{stage}/{path}</c>
+/// (the form every client opens with no DNS). Also runs TestInvokeMethod.
 /// </summary>
 public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequestStage methodRequest, IntegrationEngine engine,
     IMetricPublisher metrics, ILogWriter logs, TimeProvider clock, ILogger logger) : IRequestInterceptor
@@ -35,6 +36,12 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
 
     private static (string ApiId, string Stage, string Path)? PathTarget(string? path)
     {
+        // The form that needs no DNS, shared with HTTP APIs: /_aws/execute-api/{api-id}/{stage}/{path}.
+        if (path is not null && path.StartsWith(ApiGatewayV2.ApiGatewayV2DataPlane.PathPrefix, StringComparison.Ordinal))
+        {
+            var target = path[ApiGatewayV2.ApiGatewayV2DataPlane.PathPrefix.Length..].Split('/', 3);
+            return target.Length >= 2 && target[0].Length > 0 ? (target[0], target[1], "/" + (target.Length > 2 ? target[2] : "")) : null;
+        }
         var parts = (path ?? "").Split('/', 6);
         // "", "restapis", id, stage, "_user_request_", rest
         if (parts.Length < 5 || parts[1] != "restapis" || parts[4] != UserRequestMarker || parts[2].Length == 0 || parts[3].Length == 0) return null;

@@ -243,7 +243,8 @@ public sealed class SamTransformTests
             Refused(File.ReadAllText(CloudFormationTemplates.PathOf("sam_dotnet_empty.yml"))));
         Assert.Contains("event Tick of type ScheduleV2: Stratus does not serve EventBridge Scheduler (AWS::Scheduler::Schedule)",
             Refused(Function + "\n      InlineCode: x\n      Events: {Tick: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(1 minute)}}}\n"));
-        Assert.Contains("API Gateway v2", Refused(Function + "\n      InlineCode: x\n      Events: {Get: {Type: HttpApi}}\n"));
+        Assert.Contains("does not build the HttpApi event property Auth",
+            Refused(Function + "\n      InlineCode: x\n      Events: {Get: {Type: HttpApi, Properties: {Auth: {Authorizer: jwt}}}}\n"));
         Assert.Contains("S3 events must reference an S3 bucket in the same template",
             Refused(Function + "\n      InlineCode: x\n      Events: {Up: {Type: S3, Properties: {Bucket: {Ref: Missing}, Events: s3:ObjectCreated:*}}}\n"));
         Assert.Contains("Stratus does not build the Schedule event property RetryPolicy",

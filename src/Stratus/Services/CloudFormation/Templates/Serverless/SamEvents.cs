@@ -4,7 +4,8 @@ namespace Stratus.Services.CloudFormation.Templates.Serverless;
 
 /// <summary>
 /// A function's Events. Api events become routes on an API (collected here, built by <see cref="SamApi"/>)
-/// and a permission &lt;Fn&gt;&lt;Event&gt;PermissionProd for API Gateway to invoke the function. Schedule,
+/// and a permission &lt;Fn&gt;&lt;Event&gt;PermissionProd for API Gateway to invoke the function; HttpApi events
+/// routes on an HTTP API (built by <see cref="SamHttpApi"/>) and a permission &lt;Fn&gt;&lt;Event&gt;Permission. Schedule,
 /// CloudWatchEvent and EventBridgeRule events become the rule &lt;Fn&gt;&lt;Event&gt; (AWS::Events::Rule, its target
 /// &lt;Fn&gt;&lt;Event&gt;LambdaTarget) and &lt;Fn&gt;&lt;Event&gt;Permission for events.amazonaws.com; S3 events a permission
 /// for s3.amazonaws.com and the named bucket's LambdaConfigurations (collected here, applied by <see cref="ApplyS3"/>
@@ -14,7 +15,6 @@ public static class SamEvents
 {
     private static readonly Dictionary<string, string> NotServed = new(StringComparer.Ordinal)
     {
-        ["HttpApi"] = "Stratus does not serve API Gateway v2 (HTTP APIs, AWS::ApiGatewayV2::Api); use an Api event (REST API) instead",
         ["ScheduleV2"] = "Stratus does not serve EventBridge Scheduler (AWS::Scheduler::Schedule); use a Schedule event (an EventBridge rule) instead",
         ["SNS"] = "Stratus does not serve SNS",
         ["SQS"] = "Stratus does not serve SQS",
@@ -34,6 +34,7 @@ public static class SamEvents
     private static readonly HashSet<string> ScheduleProperties = ["Schedule", "Name", "Description", "Enabled", "State", "Input"];
     private static readonly HashSet<string> RuleProperties = ["Pattern", "EventBusName", "Input", "InputPath", "InputTransformer", "RuleName", "State", "Target"];
     private static readonly HashSet<string> S3Properties = ["Bucket", "Events", "Filter"];
+    private static readonly HashSet<string> HttpApiEventProperties = ["Path", "Method", "ApiId", "PayloadFormatVersion", "TimeoutInMillis"];
 
     public static void Expand(string functionId, JsonObject raw, JsonNode events, string invokeTarget, JsonObject functionRef,
         List<ApiBinding> bindings, List<S3Binding> buckets, JsonObject output)
@@ -54,6 +55,9 @@ public static class SamEvents
                 case "Api":
                     CheckProperties(functionId, eventId, type, properties, ApiEventProperties);
                     bindings.Add(ApiEvent(functionId, eventId, properties, invokeTarget, functionRef, condition));
+                    break;
+                case "HttpApi":
+                    bindings.Add(HttpApiBinding(functionId, eventId, properties, invokeTarget, functionRef, condition));
                     break;
                 case "Schedule":
                     CheckProperties(functionId, eventId, type, properties, ScheduleProperties);
@@ -197,6 +201,32 @@ public static class SamEvents
                 JsonNode single => new JsonArray(single.DeepClone(), permission),
             };
         }
+    }
+
+    /// <summary>
+    /// An HttpApi event: a route on an AWS::Serverless::HttpApi (ApiId) or the implicit ServerlessHttpApi; without
+    /// Path and Method, the $default route, as SAM documents.
+    /// </summary>
+    private static ApiBinding HttpApiBinding(string functionId, string eventId, JsonObject properties, string invokeTarget, JsonObject functionRef, JsonObject? condition)
+    {
+        foreach (var (name, _) in properties.Where(p => !HttpApiEventProperties.Contains(p.Key)))
+            throw SamErrors.NotServed(functionId, $"Stratus does not build the HttpApi event property {name} (event {eventId}).");
+        var path = SamTransform.Text(properties["Path"]);
+        var method = SamTransform.Text(properties["Method"]);
+        if ((path is null) != (method is null))
+            throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Path and Method must be given together, or neither for the $default route.");
+        if (path is not null && !path.StartsWith('/')) throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. Path must start with '/'.");
+        string? apiId = null;
+        if (properties["ApiId"] is { } api)
+            apiId = api is JsonObject reference && SamTransform.Text(reference["Ref"]) is { } target
+                ? target
+                : throw SamErrors.Invalid(functionId, $"Event with id [{eventId}] is invalid. ApiId must be a valid reference to an '{SamHttpApi.HttpApiType}' resource in same template.");
+        return new ApiBinding(functionId, eventId, apiId, path ?? "/$default", method?.ToLowerInvariant() ?? "any", invokeTarget, functionRef, condition)
+        {
+            HttpApi = true,
+            PayloadFormatVersion = properties["PayloadFormatVersion"]?.DeepClone(),
+            TimeoutInMillis = properties["TimeoutInMillis"]?.DeepClone(),
+        };
     }
 }
 

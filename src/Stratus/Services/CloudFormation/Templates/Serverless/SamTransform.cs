@@ -23,9 +23,8 @@ public static class SamTransform
     /// <summary>SAM resource types Stratus cannot build, with the reason named in the error.</summary>
     private static readonly Dictionary<string, string> NotBuilt = new(StringComparer.Ordinal)
     {
-        ["AWS::Serverless::HttpApi"] = "Stratus does not serve API Gateway v2 (HTTP APIs, AWS::ApiGatewayV2::Api)",
         ["AWS::Serverless::SimpleTable"] = "Stratus does not serve DynamoDB (AWS::DynamoDB::Table)",
-        ["AWS::Serverless::LayerVersion"] = "Stratus does not serve Lambda layers (AWS::Lambda::LayerVersion)",
+        ["AWS::Serverless::LayerVersion"] = "Stratus does not expand AWS::Serverless::LayerVersion yet (Lambda layers are served: use AWS::Lambda::LayerVersion)",
         ["AWS::Serverless::Application"] = "Stratus does not serve the Serverless Application Repository or nested stacks (AWS::CloudFormation::Stack)",
         ["AWS::Serverless::StateMachine"] = "Stratus does not serve Step Functions (AWS::StepFunctions::StateMachine)",
         ["AWS::Serverless::Connector"] = "Stratus does not build SAM connectors",
@@ -41,6 +40,7 @@ public static class SamTransform
         var bindings = new List<ApiBinding>();
         var buckets = new List<S3Binding>();
         var apis = new List<(string Id, JsonObject Raw, JsonObject Properties)>();
+        var httpApis = new List<(string Id, JsonObject Raw, JsonObject Properties)>();
         foreach (var (id, node) in resources)
         {
             if (node is not JsonObject raw || raw["Type"] is not JsonValue typeNode || typeNode.GetValueKind() != JsonValueKind.String
@@ -66,12 +66,18 @@ public static class SamTransform
                 case ApiType:
                     apis.Add((id, raw, properties));
                     break;
+                case SamHttpApi.HttpApiType:
+                    httpApis.Add((id, raw, properties));
+                    break;
                 default:
                     throw SamErrors.Invalid(id, $"Resource type {type} is not a known AWS::Serverless resource type.");
             }
         }
 
         SamEvents.ApplyS3(buckets, output);
+        var httpBindings = bindings.Where(b => b.HttpApi).ToList();
+        SamHttpApi.ExpandAll(httpApis, httpBindings, globals, output);
+        bindings = bindings.Where(b => !b.HttpApi).ToList();
         foreach (var binding in bindings.Where(b => b.ApiId is not null && !apis.Any(a => a.Id == b.ApiId)))
             throw SamErrors.Invalid(binding.FunctionId, $"Event with id [{binding.EventId}] is invalid. RestApiId must be a valid reference to an '{ApiType}' resource in same template.");
         foreach (var (id, raw, properties) in apis)
@@ -150,7 +156,13 @@ public static class SamTransform
 /// <summary>An Api event of a function: the route it adds to an API's definition and whom that route invokes.</summary>
 /// <param name="ApiId">The AWS::Serverless::Api it names with RestApiId, or null for the implicit ServerlessRestApi.</param>
 /// <param name="InvokeTarget">What the integration URI names in Fn::Sub: "MyFunction.Arn", or the alias's logical id.</param>
-public sealed record ApiBinding(string FunctionId, string EventId, string? ApiId, string Path, string Method, string InvokeTarget, JsonObject FunctionRef, JsonObject? Condition);
+public sealed record ApiBinding(string FunctionId, string EventId, string? ApiId, string Path, string Method, string InvokeTarget, JsonObject FunctionRef, JsonObject? Condition)
+{
+    /// <summary>An HttpApi event (a route on an AWS::Serverless::HttpApi) rather than an Api event.</summary>
+    public bool HttpApi { get; init; }
+    public JsonNode? PayloadFormatVersion { get; init; }
+    public JsonNode? TimeoutInMillis { get; init; }
+}
 
 /// <summary>The transform's failures, worded as AWS reports a SAM document it cannot transform.</summary>
 public static class SamErrors

@@ -1,0 +1,227 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Stratus.Host;
+using Stratus.Protocols;
+using Stratus.Protocols.RestJson;
+
+namespace Stratus.Services.ApiGatewayV2;
+
+/// <summary>
+/// API Gateway v2's control plane on the wire (REST-JSON, 2018-11-29, signing name apigateway), bound as in
+/// botocore's model. The router tells it from API Gateway v1 by its /v2/ paths.
+/// </summary>
+public sealed class ApiGatewayV2Api : IStratusService
+{
+    private const string Api = "/v2/apis/{apiId}";
+
+    private readonly ApiGatewayV2Service _gateway;
+
+    public ApiGatewayV2Api(ApiGatewayV2Service gateway, ILogger logger)
+    {
+        _gateway = gateway;
+        Endpoint = new ServiceEndpoint("apigateway", Operations(), new RestJsonProtocol(Routes) { ErrorMessageKey = "message" })
+        {
+            Logger = logger,
+            Validation = ApiGatewayV2Errors.Validation,
+            // An OpenAPI definition to import is at most 6 MB on AWS, as for REST APIs.
+            MaxBodyBytes = 6 * 1024 * 1024,
+        };
+    }
+
+    public string Name => "apigatewayv2";
+    public ServiceEndpoint Endpoint { get; }
+
+    private static readonly RestRoute[] Served =
+    [
+        new("POST", "/v2/apis", "CreateApi", successStatus: 201),
+        new("GET", "/v2/apis", "GetApis"),
+        new("PUT", "/v2/apis", "ImportApi", successStatus: 201),
+        new("GET", Api, "GetApi"),
+        new("PATCH", Api, "UpdateApi"),
+        new("PUT", Api, "ReimportApi", successStatus: 201),
+        new("DELETE", Api, "DeleteApi", successStatus: 204),
+        new("DELETE", Api + "/cors", "DeleteCorsConfiguration", successStatus: 204),
+        new("GET", Api + "/exports/{specification}", "ExportApi"),
+        new("POST", Api + "/routes", "CreateRoute", successStatus: 201),
+        new("GET", Api + "/routes", "GetRoutes"),
+        new("GET", Api + "/routes/{routeId}", "GetRoute"),
+        new("PATCH", Api + "/routes/{routeId}", "UpdateRoute"),
+        new("DELETE", Api + "/routes/{routeId}", "DeleteRoute", successStatus: 204),
+        new("POST", Api + "/integrations", "CreateIntegration", successStatus: 201),
+        new("GET", Api + "/integrations", "GetIntegrations"),
+        new("GET", Api + "/integrations/{integrationId}", "GetIntegration"),
+        new("PATCH", Api + "/integrations/{integrationId}", "UpdateIntegration"),
+        new("DELETE", Api + "/integrations/{integrationId}", "DeleteIntegration", successStatus: 204),
+        new("POST", Api + "/authorizers", "CreateAuthorizer", successStatus: 201),
+        new("GET", Api + "/authorizers", "GetAuthorizers"),
+        new("GET", Api + "/authorizers/{authorizerId}", "GetAuthorizer"),
+        new("PATCH", Api + "/authorizers/{authorizerId}", "UpdateAuthorizer"),
+        new("DELETE", Api + "/authorizers/{authorizerId}", "DeleteAuthorizer", successStatus: 204),
+        new("POST", Api + "/stages", "CreateStage", successStatus: 201),
+        new("GET", Api + "/stages", "GetStages"),
+        new("GET", Api + "/stages/{stageName}", "GetStage"),
+        new("PATCH", Api + "/stages/{stageName}", "UpdateStage"),
+        new("DELETE", Api + "/stages/{stageName}", "DeleteStage", successStatus: 204),
+        new("POST", Api + "/deployments", "CreateDeployment", successStatus: 201),
+        new("GET", Api + "/deployments", "GetDeployments"),
+        new("GET", Api + "/deployments/{deploymentId}", "GetDeployment"),
+        new("DELETE", Api + "/deployments/{deploymentId}", "DeleteDeployment", successStatus: 204),
+        new("GET", "/v2/tags/{resource_arn}", "GetTags"),
+        new("POST", "/v2/tags/{resource_arn}", "TagResource", successStatus: 201),
+        new("DELETE", "/v2/tags/{resource_arn}", "UntagResource", successStatus: 204),
+    ];
+
+    /// <summary>
+    /// The model's other operations (custom domain names, VPC links, models, route and integration responses,
+    /// portals, routing rules): bound so that each is refused by name rather than answered as an unknown path.
+    /// </summary>
+    private static readonly (string Method, string Path, string Operation)[] NotServed =
+    [
+        ("POST", "/v2/domainnames/{domainName}/apimappings", "CreateApiMapping"),
+        ("POST", "/v2/domainnames", "CreateDomainName"),
+        ("POST", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses", "CreateIntegrationResponse"),
+        ("POST", "/v2/apis/{apiId}/models", "CreateModel"),
+        ("POST", "/v2/portals", "CreatePortal"),
+        ("POST", "/v2/portalproducts", "CreatePortalProduct"),
+        ("POST", "/v2/portalproducts/{portalProductId}/productpages", "CreateProductPage"),
+        ("POST", "/v2/portalproducts/{portalProductId}/productrestendpointpages", "CreateProductRestEndpointPage"),
+        ("POST", "/v2/apis/{apiId}/routes/{routeId}/routeresponses", "CreateRouteResponse"),
+        ("POST", "/v2/domainnames/{domainName}/routingrules", "CreateRoutingRule"),
+        ("POST", "/v2/vpclinks", "CreateVpcLink"),
+        ("DELETE", "/v2/apis/{apiId}/stages/{stageName}/accesslogsettings", "DeleteAccessLogSettings"),
+        ("DELETE", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "DeleteApiMapping"),
+        ("DELETE", "/v2/domainnames/{domainName}", "DeleteDomainName"),
+        ("DELETE", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "DeleteIntegrationResponse"),
+        ("DELETE", "/v2/apis/{apiId}/models/{modelId}", "DeleteModel"),
+        ("DELETE", "/v2/portals/{portalId}", "DeletePortal"),
+        ("DELETE", "/v2/portalproducts/{portalProductId}", "DeletePortalProduct"),
+        ("DELETE", "/v2/portalproducts/{portalProductId}/sharingpolicy", "DeletePortalProductSharingPolicy"),
+        ("DELETE", "/v2/portalproducts/{portalProductId}/productpages/{productPageId}", "DeleteProductPage"),
+        ("DELETE", "/v2/portalproducts/{portalProductId}/productrestendpointpages/{productRestEndpointPageId}", "DeleteProductRestEndpointPage"),
+        ("DELETE", "/v2/apis/{apiId}/routes/{routeId}/requestparameters/{requestParameterKey}", "DeleteRouteRequestParameter"),
+        ("DELETE", "/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}", "DeleteRouteResponse"),
+        ("DELETE", "/v2/apis/{apiId}/stages/{stageName}/routesettings/{routeKey}", "DeleteRouteSettings"),
+        ("DELETE", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "DeleteRoutingRule"),
+        ("DELETE", "/v2/vpclinks/{vpcLinkId}", "DeleteVpcLink"),
+        ("DELETE", "/v2/portals/{portalId}/publish", "DisablePortal"),
+        ("GET", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "GetApiMapping"),
+        ("GET", "/v2/domainnames/{domainName}/apimappings", "GetApiMappings"),
+        ("GET", "/v2/domainnames/{domainName}", "GetDomainName"),
+        ("GET", "/v2/domainnames", "GetDomainNames"),
+        ("GET", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "GetIntegrationResponse"),
+        ("GET", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses", "GetIntegrationResponses"),
+        ("GET", "/v2/apis/{apiId}/models/{modelId}", "GetModel"),
+        ("GET", "/v2/apis/{apiId}/models/{modelId}/template", "GetModelTemplate"),
+        ("GET", "/v2/apis/{apiId}/models", "GetModels"),
+        ("GET", "/v2/portals/{portalId}", "GetPortal"),
+        ("GET", "/v2/portalproducts/{portalProductId}", "GetPortalProduct"),
+        ("GET", "/v2/portalproducts/{portalProductId}/sharingpolicy", "GetPortalProductSharingPolicy"),
+        ("GET", "/v2/portalproducts/{portalProductId}/productpages/{productPageId}", "GetProductPage"),
+        ("GET", "/v2/portalproducts/{portalProductId}/productrestendpointpages/{productRestEndpointPageId}", "GetProductRestEndpointPage"),
+        ("GET", "/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}", "GetRouteResponse"),
+        ("GET", "/v2/apis/{apiId}/routes/{routeId}/routeresponses", "GetRouteResponses"),
+        ("GET", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "GetRoutingRule"),
+        ("GET", "/v2/vpclinks/{vpcLinkId}", "GetVpcLink"),
+        ("GET", "/v2/vpclinks", "GetVpcLinks"),
+        ("GET", "/v2/portalproducts", "ListPortalProducts"),
+        ("GET", "/v2/portals", "ListPortals"),
+        ("GET", "/v2/portalproducts/{portalProductId}/productpages", "ListProductPages"),
+        ("GET", "/v2/portalproducts/{portalProductId}/productrestendpointpages", "ListProductRestEndpointPages"),
+        ("GET", "/v2/domainnames/{domainName}/routingrules", "ListRoutingRules"),
+        ("POST", "/v2/portals/{portalId}/preview", "PreviewPortal"),
+        ("POST", "/v2/portals/{portalId}/publish", "PublishPortal"),
+        ("PUT", "/v2/portalproducts/{portalProductId}/sharingpolicy", "PutPortalProductSharingPolicy"),
+        ("PUT", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "PutRoutingRule"),
+        ("DELETE", "/v2/apis/{apiId}/stages/{stageName}/cache/authorizers", "ResetAuthorizersCache"),
+        ("PATCH", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "UpdateApiMapping"),
+        ("PATCH", "/v2/apis/{apiId}/deployments/{deploymentId}", "UpdateDeployment"),
+        ("PATCH", "/v2/domainnames/{domainName}", "UpdateDomainName"),
+        ("PATCH", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "UpdateIntegrationResponse"),
+        ("PATCH", "/v2/apis/{apiId}/models/{modelId}", "UpdateModel"),
+        ("PATCH", "/v2/portals/{portalId}", "UpdatePortal"),
+        ("PATCH", "/v2/portalproducts/{portalProductId}", "UpdatePortalProduct"),
+        ("PATCH", "/v2/portalproducts/{portalProductId}/productpages/{productPageId}", "UpdateProductPage"),
+        ("PATCH", "/v2/portalproducts/{portalProductId}/productrestendpointpages/{productRestEndpointPageId}", "UpdateProductRestEndpointPage"),
+        ("PATCH", "/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}", "UpdateRouteResponse"),
+        ("PATCH", "/v2/vpclinks/{vpcLinkId}", "UpdateVpcLink"),
+    ];
+
+    private static readonly RestRoute[] Routes = [.. Served, .. NotServed.Select(n => new RestRoute(n.Method, n.Path, n.Operation))];
+
+    private OperationTable Operations()
+    {
+        var table = new OperationTable
+        {
+            { "CreateApi", i => ApiWire(_gateway.CreateApi(i.Scope, ApiSettings.Read(i))) },
+            { "GetApis", i => Items(_gateway.GetApis(i.Scope).Select(ApiWire)) },
+            { "ImportApi", i => ApiWire(_gateway.ImportApi(i.Scope, ApiGatewayV2Service.ParseDefinition(i.Required("body")))) },
+            { "GetApi", i => ApiWire(_gateway.GetApi(i.Scope, ApiId(i))) },
+            { "UpdateApi", i => ApiWire(_gateway.UpdateApi(i.Scope, ApiId(i), ApiSettings.Read(i))) },
+            { "ReimportApi", i => ApiWire(_gateway.ReimportApi(i.Scope, ApiId(i), ApiGatewayV2Service.ParseDefinition(i.Required("body")))) },
+            { "DeleteApi", i => Done(() => _gateway.DeleteApi(i.Scope, ApiId(i))) },
+            { "DeleteCorsConfiguration", i => Done(() => _gateway.DeleteCorsConfiguration(i.Scope, ApiId(i))) },
+            { "ExportApi", i =>
+                {
+                    var (body, contentType) = _gateway.ExportApi(i.Scope, ApiId(i), i.Required("specification"), i.String("outputType"),
+                        !string.Equals(i.String("includeExtensions"), "false", StringComparison.OrdinalIgnoreCase), i.String("stageName"));
+                    return new OperationResult { RawBody = body, RawContentType = contentType };
+                } },
+
+            { "CreateRoute", i => Wire(_gateway.CreateRoute(i.Scope, ApiId(i), RouteSettings.Read(i))) },
+            { "GetRoutes", i => Items(_gateway.GetRoutes(i.Scope, ApiId(i)).Select(Wire)) },
+            { "GetRoute", i => Wire(_gateway.GetRoute(i.Scope, ApiId(i), i.Required("routeId"))) },
+            { "UpdateRoute", i => Wire(_gateway.UpdateRoute(i.Scope, ApiId(i), i.Required("routeId"), RouteSettings.Read(i))) },
+            { "DeleteRoute", i => Done(() => _gateway.DeleteRoute(i.Scope, ApiId(i), i.Required("routeId"))) },
+
+            { "CreateIntegration", i => Wire(_gateway.CreateIntegration(i.Scope, ApiId(i), IntegrationSettings.Read(i))) },
+            { "GetIntegrations", i => Items(_gateway.GetIntegrations(i.Scope, ApiId(i)).Select(Wire)) },
+            { "GetIntegration", i => Wire(_gateway.GetIntegration(i.Scope, ApiId(i), i.Required("integrationId"))) },
+            { "UpdateIntegration", i => Wire(_gateway.UpdateIntegration(i.Scope, ApiId(i), i.Required("integrationId"), IntegrationSettings.Read(i))) },
+            { "DeleteIntegration", i => Done(() => _gateway.DeleteIntegration(i.Scope, ApiId(i), i.Required("integrationId"))) },
+
+            { "CreateAuthorizer", i => Wire(_gateway.CreateAuthorizer(i.Scope, ApiId(i), AuthorizerSettings.Read(i))) },
+            { "GetAuthorizers", i => Items(_gateway.GetAuthorizers(i.Scope, ApiId(i)).Select(Wire)) },
+            { "GetAuthorizer", i => Wire(_gateway.GetAuthorizer(i.Scope, ApiId(i), i.Required("authorizerId"))) },
+            { "UpdateAuthorizer", i => Wire(_gateway.UpdateAuthorizer(i.Scope, ApiId(i), i.Required("authorizerId"), AuthorizerSettings.Read(i))) },
+            { "DeleteAuthorizer", i => Done(() => _gateway.DeleteAuthorizer(i.Scope, ApiId(i), i.Required("authorizerId"))) },
+
+            { "CreateStage", i => Wire(_gateway.CreateStage(i.Scope, ApiId(i), StageSettings.Read(i))) },
+            { "GetStages", i => Items(_gateway.GetStages(i.Scope, ApiId(i)).Select(Wire)) },
+            { "GetStage", i => Wire(_gateway.GetStage(i.Scope, ApiId(i), i.Required("stageName"))) },
+            { "UpdateStage", i => Wire(_gateway.UpdateStage(i.Scope, ApiId(i), i.Required("stageName"), StageSettings.Read(i))) },
+            { "DeleteStage", i => Done(() => _gateway.DeleteStage(i.Scope, ApiId(i), i.Required("stageName"))) },
+
+            { "CreateDeployment", i => Wire(_gateway.CreateDeployment(i.Scope, ApiId(i), i.String("stageName"), i.String("description"))) },
+            { "GetDeployments", i => Items(_gateway.GetDeployments(i.Scope, ApiId(i)).Select(Wire)) },
+            { "GetDeployment", i => Wire(_gateway.GetDeployment(i.Scope, ApiId(i), i.Required("deploymentId"))) },
+            { "DeleteDeployment", i => Done(() => _gateway.DeleteDeployment(i.Scope, ApiId(i), i.Required("deploymentId"))) },
+
+            { "GetTags", i => new JsonObject { ["tags"] = new JsonObject(_gateway.GetTags(i.Scope, i.Required("resource_arn")).Select(t => new KeyValuePair<string, JsonNode?>(t.Key, t.Value))) } },
+            { "TagResource", i => Done(() => _gateway.TagResource(i.Scope, i.Required("resource_arn"), i.StringMap("tags") ?? [])) },
+            { "UntagResource", i => Done(() => _gateway.UntagResource(i.Scope, i.Required("resource_arn"), i.Strings("tagKeys"))) },
+        };
+        foreach (var (_, _, operation) in NotServed)
+            table.Add(operation, (Func<OperationInput, OperationResult>)(_ => throw ApiGatewayV2Errors.BadRequest($"Stratus does not serve the apigatewayv2 operation {operation}; it serves HTTP APIs' APIs, routes, integrations, authorizers, stages, deployments, tags, import and export.")));
+        return table;
+    }
+
+    private static string ApiId(OperationInput i) => i.Required("apiId");
+
+    private JsonObject ApiWire(HttpApi api)
+    {
+        var wire = Wire(api);
+        wire["apiEndpoint"] = _gateway.Endpoint(api.ApiId);
+        return wire;
+    }
+
+    private static JsonObject Wire<T>(T value) => JsonSerializer.SerializeToNode(value, WireJson.Options)!.AsObject();
+
+    private static JsonObject Items(IEnumerable<JsonObject> items) => new() { ["items"] = new JsonArray([.. items]) };
+
+    private static OperationResult Done(Action action)
+    {
+        action();
+        return OperationResult.Empty();
+    }
+}

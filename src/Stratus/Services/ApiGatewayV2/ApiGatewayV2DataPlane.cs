@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Stratus.Host;
+using Stratus.Services.ApiGatewayV2.Engine;
+using Stratus.Services.CloudWatch;
+using Stratus.Services.Logs;
+
+namespace Stratus.Services.ApiGatewayV2;
+
+/// <summary>
+/// Serves HTTP APIs' stages on the shared endpoint, in two forms:
+/// <c>http://{api-id}.execute-api[.{region}].localhost:{port}/[{stage}/]{path}</c> (any Host <c>{api-id}.execute-api.*</c>), and
+/// <c>http://127.0.0.1:{port}/_aws/execute-api/{api-id}/[{stage}/]{path}</c>, which needs no DNS.
+/// In both, the first path segment selects a stage when the API has a stage of that name; otherwise the
+/// request goes to the $default stage with its whole path, which is how AWS resolves an HTTP API's URL.
+/// </summary>
+public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthorizer jwt, LambdaRequestAuthorizer lambdaAuthorizer,
+    HttpApiIntegrations integrations, IMetricPublisher metrics, ILogWriter logs, TimeProvider clock, ILogger logger) : IRequestInterceptor
+{
+    /// <summary>The path form's prefix; REST APIs are served under it too (ApiGatewayDataPlane).</summary>
+    public const string PathPrefix = "/_aws/execute-api/";
+    private const long MaxPayloadBytes = 10 * 1024 * 1024;
+
+    private readonly HttpApiRouteTables _routeTables = new();
+
+    public bool Claims(HttpRequest request) => Target(request) is { } target && gateway.IsHttpApi(target.ApiId);
+
+    /// <summary>The API and the path after it (stage included), from the path form or the execute-api Host.</summary>
+    private static (string ApiId, string PathAfterApi)? Target(HttpRequest request)
+    {
+        var path = request.Path.Value ?? "/";
+        if (path.StartsWith(PathPrefix, StringComparison.Ordinal))
+        {
+            var rest = path[PathPrefix.Length..];
+            var slash = rest.IndexOf('/');
+            return slash < 0 ? (rest, "/") : (rest[..slash], rest[slash..]);
+        }
+        var labels = request.Host.Host.Split('.');
+        return labels.Length >= 3 && string.Equals(labels[1], "execute-api", StringComparison.OrdinalIgnoreCase) && labels[0].Length > 0
+            ? (labels[0].ToLowerInvariant(), path)
+            : null;
+    }
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var watch = Stopwatch.StartNew();
+        var requestId = Guid.NewGuid().ToString();
+        http.Response.Headers["apigw-requestid"] = requestId;
+        var (apiId, rest) = Target(http.Request)!.Value;
+        var firstSegment = rest.Split('/', 3) is { Length: > 1 } parts ? parts[1] : "";
+        var (stageName, path) = firstSegment.Length > 0 && firstSegment != ApiGatewayV2Service.DefaultStage && gateway.HasStage(apiId, firstSegment)
+            ? (firstSegment, "/" + (rest.Split('/', 3) is { Length: > 2 } tail ? tail[2] : ""))
+            : (ApiGatewayV2Service.DefaultStage, rest);
+
+        if (gateway.FindServedStage(apiId, stageName) is not { } stage || stage.Api.DisableExecuteApiEndpoint)
+        {
+            await WriteAsync(http, HttpApiResponse.NotFound());
+            return;
+        }
+        if (await ReadRequestAsync(http, apiId, path, rest, requestId) is not { } request)
+        {
+            await WriteAsync(http, HttpApiResponse.Message(413, "Request Entity Too Large"));
+            return;
+        }
+        var run = new HttpApiRun { Stage = stage, Request = request };
+        HttpApiResponse response;
+        try
+        {
+            response = await RunAsync(run, http.RequestAborted);
+        }
+        catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogError(unexpected, "HTTP API {ApiId} stage {Stage} request {RequestId} failed", apiId, stageName, requestId);
+            response = HttpApiResponse.InternalServerError();
+        }
+        await WriteAsync(http, response);
+        run.Status = response.StatusCode;
+        run.ResponseLength = response.Body.Length;
+        run.ResponseLatency = watch.Elapsed;
+        Record(run);
+    }
+
+    /// <summary>CORS preflight, route, authorization, integration, then CORS headers: the order AWS applies them in.</summary>
+    private async Task<HttpApiResponse> RunAsync(HttpApiRun run, CancellationToken cancellation)
+    {
+        var request = run.Request;
+        var cors = run.Stage.Definition.Cors;
+        if (cors is not null && CorsPolicy.IsPreflight(request)) return CorsPolicy.Preflight(cors, request);
+        var response = await RouteAsync(run, cancellation);
+        if (cors is not null) CorsPolicy.Apply(cors, request, response);
+        return response;
+    }
+
+    private async Task<HttpApiResponse> RouteAsync(HttpApiRun run, CancellationToken cancellation)
+    {
+        var definition = run.Stage.Definition;
+        if (_routeTables.For(run.Stage).Match(run.Request.Method, run.Request.Path) is not { } matched) return HttpApiResponse.NotFound();
+        run.Route = matched;
+        var route = matched.Route;
+        if (route.AuthorizerId is { } authorizerId && route.AuthorizationType is "JWT" or "CUSTOM")
+        {
+            if (definition.Authorizers.GetValueOrDefault(authorizerId) is not { } authorizer) return HttpApiResponse.InternalServerError();
+            var authorization = authorizer.AuthorizerType == "JWT"
+                ? await jwt.AuthorizeAsync(authorizer, route, run.Request, cancellation)
+                : await lambdaAuthorizer.AuthorizeAsync(authorizer, run, cancellation);
+            run.AuthorizerError = authorization.Error;
+            if (authorization.Refusal is { } refusal) return refusal;
+            run.Authorizer = authorization.Context;
+        }
+        if (route.Target is not { } target || definition.Integrations.GetValueOrDefault(target["integrations/".Length..]) is not { } integration)
+            return HttpApiResponse.NotFound();
+        return await integrations.RunAsync(run, integration, cancellation);
+    }
+
+    /// <summary>The request with its whole body, or null when the body is larger than API Gateway accepts (10 MB).</summary>
+    private async Task<HttpApiRequest?> ReadRequestAsync(HttpContext http, string apiId, string path, string rawPath, string requestId)
+    {
+        var request = http.Request;
+        if (request.ContentLength > MaxPayloadBytes) return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxPayloadBytes) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return new HttpApiRequest
+        {
+            Method = request.Method,
+            Path = path,
+            RawPath = rawPath,
+            RawQueryString = request.QueryString.HasValue ? request.QueryString.Value![1..] : "",
+            Headers = [.. request.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? "")))],
+            Query = [.. request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? "")))],
+            Body = buffer.ToArray(),
+            SourceIp = http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1",
+            // The path form answers for the API's host form, so integrations see the domain name AWS would give them.
+            DomainName = request.Path.StartsWithSegments(PathPrefix.TrimEnd('/')) ? $"{apiId}.execute-api.localhost" : request.Host.Host,
+            RequestId = requestId,
+            Start = clock.GetUtcNow(),
+        };
+    }
+
+    private static async Task WriteAsync(HttpContext http, HttpApiResponse response)
+    {
+        http.Response.StatusCode = response.StatusCode;
+        foreach (var (name, value) in response.Headers)
+        {
+            if (string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase)) http.Response.ContentType = value;
+            else http.Response.Headers.Append(name, value);
+        }
+        http.Response.ContentLength = response.Body.Length;
+        if (!HttpMethods.IsHead(http.Request.Method) && response.Body.Length > 0) await http.Response.Body.WriteAsync(response.Body, http.RequestAborted);
+    }
+
+    /// <summary>HTTP APIs' metrics (AWS/ApiGateway, per ApiId and Stage) and the stage's access log line.</summary>
+    private void Record(HttpApiRun run)
+    {
+        var now = clock.GetUtcNow();
+        var stage = run.Stage;
+        IReadOnlyList<KeyValuePair<string, string>> dimensions = [new("ApiId", stage.Api.ApiId), new("Stage", stage.Stage.StageName)];
+        void Publish(string name, double value, string unit) =>
+            metrics.Publish(new MetricDatum(stage.AccountId, stage.Region, "AWS/ApiGateway", name, dimensions, value, unit, now));
+        Publish("Count", 1, "Count");
+        Publish("4xx", run.Status is >= 400 and < 500 ? 1 : 0, "Count");
+        Publish("5xx", run.Status >= 500 ? 1 : 0, "Count");
+        Publish("Latency", run.ResponseLatency.TotalMilliseconds, "Milliseconds");
+        if (run.IntegrationStatus is not null) Publish("IntegrationLatency", run.IntegrationLatency.TotalMilliseconds, "Milliseconds");
+        Publish("DataProcessed", run.Request.Body.Length + run.ResponseLength, "Bytes");
+
+        if (stage.Stage.AccessLogSettings is { DestinationArn: { } arn, Format: { } format } && LogGroup(arn) is { } group)
+            logs.Append(group.Account, group.Region, group.Name, $"{stage.Api.ApiId}_{stage.Stage.StageName}".Replace("$", ""),
+                [new LogLine(now, ContextVariables.Format(format, run))]);
+        if (run.Status >= 500 && run.IntegrationError is { } error)
+            logger.LogWarning("HTTP API {ApiId} stage {Stage} answered {Status}: {Error}", stage.Api.ApiId, stage.Stage.StageName, run.Status, error);
+    }
+
+    /// <summary>arn:aws:logs:{region}:{account}:log-group:{name}[:*] → its parts.</summary>
+    private static (string Region, string Account, string Name)? LogGroup(string arn)
+    {
+        var parts = arn.Split(':');
+        if (parts.Length < 7 || parts[2] != "logs" || parts[5] != "log-group") return null;
+        return (parts[3], parts[4], parts[6]);
+    }
+}

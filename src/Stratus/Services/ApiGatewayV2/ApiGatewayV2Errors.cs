@@ -1,0 +1,23 @@
+using Stratus.Protocols;
+
+namespace Stratus.Services.ApiGatewayV2;
+
+/// <summary>API Gateway v2's errors: NotFoundException carries the kind of resource, as its model's shape does.</summary>
+public static class ApiGatewayV2Errors
+{
+    public static readonly ValidationStyle Validation = new("BadRequestException");
+
+    public static AwsException BadRequest(string message) => new("BadRequestException", message, 400);
+    public static AwsException Conflict(string message) => new("ConflictException", message, 409);
+
+    public static AwsException NotFound(string resourceType, string id) =>
+        new AwsException("NotFoundException", $"Invalid {resourceType} identifier specified {id}", 404) { Fields = new Dictionary<string, string> { ["resourceType"] = resourceType } };
+
+    public static AwsException ApiNotFound(string apiId) => NotFound("API", apiId);
+
+    /// <summary>Stratus serves HTTP APIs only: a WebSocket API is refused by name rather than half built.</summary>
+    public static AwsException WebSocketNotServed() =>
+        BadRequest("Stratus serves HTTP APIs (protocolType HTTP) only: WebSocket APIs (protocolType WEBSOCKET) are not built.");
+
+    public static AwsException NotServed(string what) => BadRequest($"Stratus does not serve {what} on HTTP APIs.");
+}

@@ -1,0 +1,222 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Stratus.Protocols;
+
+namespace Stratus.Services.ApiGatewayV2;
+
+/// <summary>An HTTP API as GetApi answers it (member names are the wire's, camelCased on the way out).</summary>
+public sealed record HttpApi
+{
+    public required string ApiId { get; init; }
+    public required string Name { get; init; }
+    public string ProtocolType { get; init; } = "HTTP";
+    public string RouteSelectionExpression { get; init; } = "$request.method $request.path";
+    public string ApiKeySelectionExpression { get; init; } = "$request.header.x-api-key";
+    public string? ApiEndpoint { get; init; }
+    public CorsSettings? CorsConfiguration { get; init; }
+    public string? Description { get; init; }
+    public string? Version { get; init; }
+    public bool DisableExecuteApiEndpoint { get; init; }
+    public DateTimeOffset CreatedDate { get; init; }
+    public Dictionary<string, string> Tags { get; init; } = [];
+    public List<string>? Warnings { get; init; }
+}
+
+public sealed record CorsSettings
+{
+    public bool? AllowCredentials { get; init; }
+    public List<string>? AllowHeaders { get; init; }
+    public List<string>? AllowMethods { get; init; }
+    public List<string>? AllowOrigins { get; init; }
+    public List<string>? ExposeHeaders { get; init; }
+    public int? MaxAge { get; init; }
+
+    public static CorsSettings? Read(IInputReader reader, string member)
+    {
+        if (reader.Object(Wire.Name(reader, member)) is not { } cors) return null;
+        return new CorsSettings
+        {
+            AllowCredentials = cors.Bool(Wire.Name(cors, "allowCredentials")),
+            AllowHeaders = Wire.List(cors, "allowHeaders"),
+            AllowMethods = Wire.List(cors, "allowMethods"),
+            AllowOrigins = Wire.List(cors, "allowOrigins"),
+            ExposeHeaders = Wire.List(cors, "exposeHeaders"),
+            MaxAge = cors.Int(Wire.Name(cors, "maxAge")),
+        };
+    }
+}
+
+public sealed record HttpRoute
+{
+    public required string RouteId { get; init; }
+    public required string RouteKey { get; init; }
+    public string AuthorizationType { get; init; } = "NONE";
+    public string? AuthorizerId { get; init; }
+    public List<string>? AuthorizationScopes { get; init; }
+    public bool ApiKeyRequired { get; init; }
+    public string? OperationName { get; init; }
+    /// <summary>"integrations/{integrationId}", as AWS stores a route's target.</summary>
+    public string? Target { get; init; }
+    public bool ApiGatewayManaged { get; init; }
+}
+
+public sealed record HttpIntegration
+{
+    public required string IntegrationId { get; init; }
+    public required string IntegrationType { get; init; }
+    public string? IntegrationUri { get; init; }
+    public string? IntegrationMethod { get; init; }
+    public string ConnectionType { get; init; } = "INTERNET";
+    public string? PayloadFormatVersion { get; init; }
+    public int TimeoutInMillis { get; init; } = 30000;
+    public string? Description { get; init; }
+    public string? CredentialsArn { get; init; }
+    public Dictionary<string, string>? RequestParameters { get; init; }
+    public bool ApiGatewayManaged { get; init; }
+}
+
+public sealed record JwtSettings
+{
+    public List<string>? Audience { get; init; }
+    public string? Issuer { get; init; }
+}
+
+public sealed record HttpAuthorizer
+{
+    public required string AuthorizerId { get; init; }
+    public required string Name { get; init; }
+    public required string AuthorizerType { get; init; }
+    public List<string> IdentitySource { get; init; } = [];
+    public JwtSettings? JwtConfiguration { get; init; }
+    public string? AuthorizerUri { get; init; }
+    public string? AuthorizerPayloadFormatVersion { get; init; }
+    public bool? EnableSimpleResponses { get; init; }
+    public int? AuthorizerResultTtlInSeconds { get; init; }
+}
+
+public sealed record AccessLogSettings
+{
+    public string? DestinationArn { get; init; }
+    public string? Format { get; init; }
+}
+
+public sealed record HttpStage
+{
+    public required string StageName { get; init; }
+    public string? DeploymentId { get; init; }
+    public bool AutoDeploy { get; init; }
+    public string? Description { get; init; }
+    public Dictionary<string, string> StageVariables { get; init; } = [];
+    public AccessLogSettings? AccessLogSettings { get; init; }
+    public DateTimeOffset CreatedDate { get; init; }
+    public DateTimeOffset LastUpdatedDate { get; init; }
+    public string? LastDeploymentStatusMessage { get; init; }
+    public bool ApiGatewayManaged { get; init; }
+    public Dictionary<string, string> Tags { get; init; } = [];
+}
+
+public sealed record HttpDeployment
+{
+    public required string DeploymentId { get; init; }
+    public string DeploymentStatus { get; init; } = "DEPLOYED";
+    public string? Description { get; init; }
+    public bool AutoDeployed { get; init; }
+    public DateTimeOffset CreatedDate { get; init; }
+}
+
+/// <summary>What a deployment froze: the routes, integrations and authorizers the data plane serves from it.</summary>
+public sealed record DeployedDefinition
+{
+    public Dictionary<string, HttpRoute> Routes { get; init; } = [];
+    public Dictionary<string, HttpIntegration> Integrations { get; init; } = [];
+    public Dictionary<string, HttpAuthorizer> Authorizers { get; init; } = [];
+    public CorsSettings? Cors { get; init; }
+}
+
+/// <summary>An HTTP API and everything under it, stored as one document (per account and region).</summary>
+public sealed record HttpApiDocument
+{
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public required HttpApi Api { get; init; }
+    public Dictionary<string, HttpRoute> Routes { get; init; } = [];
+    public Dictionary<string, HttpIntegration> Integrations { get; init; } = [];
+    public Dictionary<string, HttpAuthorizer> Authorizers { get; init; } = [];
+    public Dictionary<string, HttpStage> Stages { get; init; } = [];
+    public Dictionary<string, HttpDeployment> Deployments { get; init; } = [];
+    public Dictionary<string, DeployedDefinition> Snapshots { get; init; } = [];
+}
+
+/// <summary>CreateApi/UpdateApi's members; null where the call leaves a member as it is.</summary>
+public sealed record ApiSettings(string? Name, string? ProtocolType, string? Description, string? Version, CorsSettings? Cors,
+    bool? DisableExecuteApiEndpoint, Dictionary<string, string>? Tags, string? Target, string? RouteKey, string? CredentialsArn,
+    string? RouteSelectionExpression)
+{
+    public static ApiSettings Read(IInputReader r) => new(r.String(Wire.Name(r, "name")), r.String(Wire.Name(r, "protocolType")),
+        r.String(Wire.Name(r, "description")), r.String(Wire.Name(r, "version")), CorsSettings.Read(r, "corsConfiguration"),
+        r.Bool(Wire.Name(r, "disableExecuteApiEndpoint")), r.StringMap(Wire.Name(r, "tags")), r.String(Wire.Name(r, "target")),
+        r.String(Wire.Name(r, "routeKey")), r.String(Wire.Name(r, "credentialsArn")), r.String(Wire.Name(r, "routeSelectionExpression")));
+}
+
+public sealed record RouteSettings(string? RouteKey, string? AuthorizationType, string? AuthorizerId, List<string>? AuthorizationScopes,
+    bool? ApiKeyRequired, string? OperationName, string? Target)
+{
+    public static RouteSettings Read(IInputReader r) => new(r.String(Wire.Name(r, "routeKey")), r.String(Wire.Name(r, "authorizationType")),
+        r.String(Wire.Name(r, "authorizerId")), Wire.List(r, "authorizationScopes"), r.Bool(Wire.Name(r, "apiKeyRequired")),
+        r.String(Wire.Name(r, "operationName")), r.String(Wire.Name(r, "target")));
+}
+
+public sealed record IntegrationSettings(string? IntegrationType, string? IntegrationUri, string? IntegrationMethod, string? PayloadFormatVersion,
+    int? TimeoutInMillis, string? Description, string? CredentialsArn, Dictionary<string, string>? RequestParameters, string? ConnectionType)
+{
+    public static IntegrationSettings Read(IInputReader r) => new(r.String(Wire.Name(r, "integrationType")), r.String(Wire.Name(r, "integrationUri")),
+        r.String(Wire.Name(r, "integrationMethod")), r.String(Wire.Name(r, "payloadFormatVersion")), r.Int(Wire.Name(r, "timeoutInMillis")),
+        r.String(Wire.Name(r, "description")), r.String(Wire.Name(r, "credentialsArn")), r.StringMap(Wire.Name(r, "requestParameters")),
+        r.String(Wire.Name(r, "connectionType")));
+}
+
+public sealed record AuthorizerSettings(string? Name, string? AuthorizerType, List<string>? IdentitySource, JwtSettings? Jwt, string? AuthorizerUri,
+    string? PayloadFormatVersion, bool? EnableSimpleResponses, int? ResultTtlInSeconds)
+{
+    public static AuthorizerSettings Read(IInputReader r)
+    {
+        var jwt = r.Object(Wire.Name(r, "jwtConfiguration")) is { } j
+            ? new JwtSettings { Audience = Wire.List(j, "audience"), Issuer = j.String(Wire.Name(j, "issuer")) }
+            : null;
+        return new(r.String(Wire.Name(r, "name")), r.String(Wire.Name(r, "authorizerType")), Wire.List(r, "identitySource"), jwt,
+            r.String(Wire.Name(r, "authorizerUri")), r.String(Wire.Name(r, "authorizerPayloadFormatVersion")),
+            r.Bool(Wire.Name(r, "enableSimpleResponses")), r.Int(Wire.Name(r, "authorizerResultTtlInSeconds")));
+    }
+}
+
+public sealed record StageSettings(string? StageName, string? DeploymentId, bool? AutoDeploy, string? Description, Dictionary<string, string>? StageVariables,
+    AccessLogSettings? AccessLog, Dictionary<string, string>? Tags)
+{
+    public static StageSettings Read(IInputReader r)
+    {
+        var log = r.Object(Wire.Name(r, "accessLogSettings")) is { } l
+            ? new AccessLogSettings { DestinationArn = l.String(Wire.Name(l, "destinationArn")), Format = l.String(Wire.Name(l, "format")) }
+            : null;
+        return new(r.String(Wire.Name(r, "stageName")), r.String(Wire.Name(r, "deploymentId")), r.Bool(Wire.Name(r, "autoDeploy")),
+            r.String(Wire.Name(r, "description")), r.StringMap(Wire.Name(r, "stageVariables")), log, r.StringMap(Wire.Name(r, "tags")));
+    }
+}
+
+/// <summary>Member names: the wire's camelCase, or CloudFormation's PascalCase for the same member.</summary>
+internal static class Wire
+{
+    public static string Name(IInputReader reader, string wireName) =>
+        reader.FromTemplate ? char.ToUpperInvariant(wireName[0]) + wireName[1..] : wireName;
+
+    public static List<string>? List(IInputReader reader, string wireName) =>
+        reader.Has(Name(reader, wireName)) ? [.. reader.Strings(Name(reader, wireName))] : null;
+}
+
+/// <summary>How stored records are written on the wire: AWS's camelCase member names, absent members left out.</summary>
+internal static class WireJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Stratus.Services.ApiGatewayV2.Engine;
+
+/// <summary>
+/// HTTP APIs' $context variables, as access log formats, parameter mappings and identity sources use them.
+/// An access log writes "-" for a variable without a value, as AWS does.
+/// </summary>
+public static partial class ContextVariables
+{
+    /// <summary>The value of "context.name" (without the '$'), or null when it has none.</summary>
+    public static string? Value(string variable, HttpApiRun run)
+    {
+        var request = run.Request;
+        var name = variable.StartsWith("context.", StringComparison.Ordinal) ? variable["context.".Length..] : variable;
+        if (name.StartsWith("authorizer.", StringComparison.Ordinal))
+        {
+            var key = name["authorizer.".Length..];
+            if (key == "error") return run.AuthorizerError;
+            if (key.StartsWith("claims.", StringComparison.Ordinal))
+                return ((run.Authorizer?.Format2["jwt"] as JsonObject)?["claims"] as JsonObject)?[key["claims.".Length..]]?.ToString();
+            return (run.Authorizer?.Format2["lambda"] as JsonObject)?[key]?.ToString();
+        }
+        return name switch
+        {
+            "requestId" or "extendedRequestId" => request.RequestId,
+            "apiId" => run.Stage.Api.ApiId,
+            "accountId" => run.Stage.AccountId,
+            "stage" => run.Stage.Stage.StageName,
+            "routeKey" => run.Route?.Route.RouteKey,
+            "httpMethod" => request.Method,
+            "path" => request.RawPath,
+            "protocol" => "HTTP/1.1",
+            "domainName" => request.DomainName,
+            "domainPrefix" => request.DomainName.Split('.')[0],
+            "identity.sourceIp" => request.SourceIp,
+            "identity.userAgent" => request.Header("User-Agent"),
+            "requestTime" => request.Time,
+            "requestTimeEpoch" => request.Start.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+            "status" => run.Status == 0 ? null : run.Status.ToString(CultureInfo.InvariantCulture),
+            "responseLength" => run.ResponseLength.ToString(CultureInfo.InvariantCulture),
+            "responseLatency" => ((long)run.ResponseLatency.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            "integrationLatency" or "integration.latency" => run.IntegrationStatus is null ? null : ((long)run.IntegrationLatency.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            "integrationStatus" or "integration.status" or "integration.integrationStatus" => run.IntegrationStatus?.ToString(CultureInfo.InvariantCulture),
+            "integrationErrorMessage" or "integration.error" => run.IntegrationError,
+            _ => null,
+        };
+    }
+
+    /// <summary>An access log format with its $context variables replaced ("-" for none).</summary>
+    public static string Format(string format, HttpApiRun run) =>
+        Variable().Replace(format, match => Value(match.Groups[1].Value, run) is { } value ? Escape(value, format) : "-");
+
+    /// <summary>Inside a JSON format, values are written as JSON string contents so the line stays JSON.</summary>
+    private static string Escape(string value, string format)
+    {
+        if (!format.TrimStart().StartsWith('{')) return value;
+        var encoded = JsonValue.Create(value).ToJsonString();
+        return encoded[1..^1];
+    }
+
+    [GeneratedRegex(@"\$(context\.[A-Za-z0-9_.]+[A-Za-z0-9_])")]
+    private static partial Regex Variable();
+}

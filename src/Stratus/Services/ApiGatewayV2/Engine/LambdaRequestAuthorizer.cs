@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Stratus.Protocols;
+using Stratus.Protocols.Json;
+using Stratus.Services.Lambda;
+
+namespace Stratus.Services.ApiGatewayV2.Engine;
+
+/// <summary>
+/// HTTP APIs' Lambda REQUEST authorizer, as AWS runs it: missing identity sources answer 401 without
+/// invoking; the function gets the payload 1.0 or 2.0 authorizer event; with simple responses it answers
+/// {"isAuthorized": bool, "context": {...}}, otherwise an IAM policy whose execute-api:Invoke statements are
+/// evaluated against the route ARN. A denial is 403; a failing or malformed authorizer is 500. Answers are
+/// cached by the identity source values for AuthorizerResultTtlInSeconds.
+/// </summary>
+public sealed class LambdaRequestAuthorizer(ILambdaInvoker lambda, TimeProvider clock)
+{
+    private const int MaxCachedAnswers = 10_000;
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Expires, Authorization Answer)> _cache = new(StringComparer.Ordinal);
+
+    public async Task<Authorization> AuthorizeAsync(HttpAuthorizer authorizer, HttpApiRun run, CancellationToken cancellation)
+    {
+        var request = run.Request;
+        var identity = authorizer.IdentitySource.Select(source => IdentityValue(source, run)).ToList();
+        if (identity.Any(value => value is null)) return new Authorization(null, HttpApiResponse.Unauthorized(), "identity source missing");
+        var ttl = authorizer.AuthorizerResultTtlInSeconds ?? 0;
+        var cacheKey = $"{run.Stage.Api.ApiId}\u001f{authorizer.AuthorizerId}\u001f{string.Join('\u001f', identity)}";
+        var now = clock.GetUtcNow();
+        if (ttl > 0 && _cache.TryGetValue(cacheKey, out var cached) && cached.Expires > now) return cached.Answer;
+
+        var routeArn = RouteArn(run);
+        var @event = authorizer.AuthorizerPayloadFormatVersion == "2.0" ? Event2(run, routeArn, identity!) : Event1(run, routeArn, identity!);
+        LambdaInvokeResult result;
+        try
+        {
+            result = await lambda.InvokeAsync(new LambdaInvokeRequest(run.Stage.AccountId, run.Stage.Region, LambdaTarget.FunctionArn(authorizer.AuthorizerUri)!, null,
+                Encoding.UTF8.GetBytes(@event.ToJsonString()), HttpApiIntegrations.ServicePrincipal, AuthorizerArn(run, authorizer)), cancellation);
+        }
+        catch (AwsException e)
+        {
+            return new Authorization(null, HttpApiResponse.InternalServerError(), $"authorizer invocation failed: {e.Code}: {e.Message}");
+        }
+        var answer = Read(result, authorizer, routeArn);
+        if (ttl > 0 && answer.Refusal is null or { StatusCode: 403 })
+        {
+            if (_cache.Count >= MaxCachedAnswers) _cache.Clear();
+            _cache[cacheKey] = (now.AddSeconds(ttl), answer);
+        }
+        return answer;
+    }
+
+    private static string RouteArn(HttpApiRun run)
+    {
+        var key = run.Route!.Route.RouteKey;
+        var resource = key == "$default" ? "$default" : key.Replace(' ', '/').Replace("//", "/");
+        return $"arn:aws:execute-api:{run.Stage.Region}:{run.Stage.AccountId}:{run.Stage.Api.ApiId}/{run.Stage.Stage.StageName}/{resource}";
+    }
+
+    private static string AuthorizerArn(HttpApiRun run, HttpAuthorizer authorizer) =>
+        $"arn:aws:execute-api:{run.Stage.Region}:{run.Stage.AccountId}:{run.Stage.Api.ApiId}/authorizers/{authorizer.AuthorizerId}";
+
+    /// <summary>An identity source's value ($request.header.x, $request.querystring.x, $context.x, $stageVariables.x), or null when absent.</summary>
+    private static string? IdentityValue(string source, HttpApiRun run)
+    {
+        var request = run.Request;
+        if (source.StartsWith("$request.header.", StringComparison.Ordinal))
+            return request.HeaderValues(source["$request.header.".Length..]).ToList() is { Count: > 0 } values ? string.Join(',', values) : null;
+        if (source.StartsWith("$request.querystring.", StringComparison.Ordinal))
+        {
+            var name = source["$request.querystring.".Length..];
+            return request.Query.Where(q => q.Key == name).Select(q => q.Value).ToList() is { Count: > 0 } values ? string.Join(',', values) : null;
+        }
+        if (source.StartsWith("$stageVariables.", StringComparison.Ordinal))
+            return run.Stage.Stage.StageVariables.GetValueOrDefault(source["$stageVariables.".Length..]);
+        if (source.StartsWith("$context.", StringComparison.Ordinal))
+            return ContextVariables.Value(source[1..], run);
+        return null;
+    }
+
+    private static JsonObject Event2(HttpApiRun run, string routeArn, List<string> identity)
+    {
+        var @event = PayloadFormat2.Event(run);
+        var authorizerEvent = new JsonObject
+        {
+            ["version"] = "2.0",
+            ["type"] = "REQUEST",
+            ["routeArn"] = routeArn,
+            ["identitySource"] = new JsonArray([.. identity.Select(v => (JsonNode)v)]),
+        };
+        foreach (var (name, value) in @event)
+            if (name is not ("version" or "body" or "isBase64Encoded")) authorizerEvent[name] = value?.DeepClone();
+        return authorizerEvent;
+    }
+
+    private static JsonObject Event1(HttpApiRun run, string routeArn, List<string> identity)
+    {
+        var @event = PayloadFormat1.Event(run);
+        var authorizerEvent = new JsonObject
+        {
+            ["version"] = "1.0",
+            ["type"] = "REQUEST",
+            ["methodArn"] = routeArn,
+            ["identitySource"] = string.Join(',', identity),
+            ["authorizationToken"] = identity.FirstOrDefault(),
+        };
+        foreach (var (name, value) in @event)
+            if (name is not ("version" or "body" or "isBase64Encoded")) authorizerEvent[name] = value?.DeepClone();
+        return authorizerEvent;
+    }
+
+    private static Authorization Read(LambdaInvokeResult result, HttpAuthorizer authorizer, string routeArn)
+    {
+        if (result.FunctionError is not null) return new Authorization(null, HttpApiResponse.InternalServerError(), "the authorizer function failed");
+        JsonObject? answer;
+        try
+        {
+            answer = JsonBody.Parse(result.Payload.Span) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            answer = null;
+        }
+        if (answer is null) return new Authorization(null, HttpApiResponse.InternalServerError(), "the authorizer's response is not a JSON object");
+        var context = answer["context"] as JsonObject ?? [];
+        bool allowed;
+        if (authorizer.EnableSimpleResponses == true)
+        {
+            if (answer["isAuthorized"] is not JsonValue flag || flag.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+                return new Authorization(null, HttpApiResponse.InternalServerError(), "the authorizer's simple response has no boolean isAuthorized");
+            allowed = flag.GetValue<bool>();
+        }
+        else
+        {
+            if (answer["policyDocument"] is not JsonObject policy)
+                return new Authorization(null, HttpApiResponse.InternalServerError(), "the authorizer's response has no policyDocument");
+            allowed = PolicyAllows(policy, routeArn);
+        }
+        if (!allowed) return new Authorization(null, HttpApiResponse.Forbidden(), "the authorizer denied the request");
+        var format1 = (JsonObject)context.DeepClone();
+        if (answer["principalId"] is JsonValue principal) format1["principalId"] = principal.ToString();
+        return new Authorization(new AuthorizerContext(new JsonObject { ["lambda"] = context.DeepClone() }, format1), null);
+    }
+
+    /// <summary>An explicit Deny of execute-api:Invoke on the route wins; otherwise an Allow is needed (IAM's evaluation for one action).</summary>
+    internal static bool PolicyAllows(JsonObject policy, string routeArn)
+    {
+        IEnumerable<string> Values(JsonNode? node) => node switch
+        {
+            JsonArray list => list.OfType<JsonValue>().Select(v => v.ToString()),
+            JsonValue single => [single.ToString()],
+            _ => [],
+        };
+        var statements = policy["Statement"] switch
+        {
+            JsonArray list => list.OfType<JsonObject>().ToList(),
+            JsonObject single => [single],
+            _ => [],
+        };
+        var allowed = false;
+        foreach (var statement in statements)
+        {
+            var applies = Values(statement["Action"]).Any(a => Glob(a, "execute-api:Invoke")) && Values(statement["Resource"]).Any(r => Glob(r, routeArn));
+            if (!applies) continue;
+            var effect = (statement["Effect"] as JsonValue)?.ToString();
+            if (effect == "Deny") return false;
+            if (effect == "Allow") allowed = true;
+        }
+        return allowed;
+    }
+
+    /// <summary>IAM's wildcard match: * any run of characters, ? one character; case-sensitive.</summary>
+    private static bool Glob(string pattern, string value)
+    {
+        int p = 0, v = 0, star = -1, mark = 0;
+        while (v < value.Length)
+        {
+            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == value[v])) { p++; v++; }
+            else if (p < pattern.Length && pattern[p] == '*') { star = p++; mark = v; }
+            else if (star >= 0) { p = star + 1; v = ++mark; }
+            else return false;
+        }
+        while (p < pattern.Length && pattern[p] == '*') p++;
+        return p == pattern.Length;
+    }
+}
