@@ -36,6 +36,9 @@ public static partial class RdsRules
 
     public static string SnapshotIdentifier(string name, string value) => Identifier(name, value, 255);
 
+    /// <summary>Parameter group, option group and event subscription names follow the identifier rules, up to 255 characters.</summary>
+    public static string GroupName(string name, string value) => Identifier(name, value, 255);
+
     private static string Identifier(string name, string value, int maxLength)
     {
         if (value.Length is 0 || value.Length > maxLength || !IdentifierPattern().IsMatch(value))

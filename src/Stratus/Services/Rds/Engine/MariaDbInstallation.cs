@@ -6,6 +6,9 @@ namespace Stratus.Services.Rds.Engine;
 /// <summary>The MariaDB (or MySQL) server binaries found on this machine, if any.</summary>
 public sealed partial record MariaDbInstallation(string ServerPath, string InstallDbPath, string Version)
 {
+    /// <summary>mariadb-tzinfo-to-sql, which turns the machine's zoneinfo into the server's time zone tables; null when missing.</summary>
+    public string? TimeZoneLoaderPath { get; init; } = OnPath("mariadb-tzinfo-to-sql") ?? OnPath("mysql_tzinfo_to_sql");
+
     public const string InstallHint = "apt-get install mariadb-server";
 
     private static readonly string[] ServerCandidates = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld", "/usr/local/sbin/mariadbd", "/usr/local/bin/mariadbd"];
