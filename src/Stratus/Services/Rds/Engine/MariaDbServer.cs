@@ -180,7 +180,8 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
         var sql = await process.StandardOutput.ReadToEndAsync(cancellation);
         await process.WaitForExitAsync(cancellation);
         if (process.ExitCode != 0) throw new InvalidOperationException($"{Path.GetFileName(tool)} failed (exit {process.ExitCode}): {Tail(await errors)}");
-        await using var load = new MySqlCommand(sql, connection) { CommandTimeout = 120 };
+        // The loader's SQL names the tables unqualified (and checks DATABASE()), as when piped into the mysql database.
+        await using var load = new MySqlCommand("USE mysql;\n" + sql, connection) { CommandTimeout = 120 };
         await load.ExecuteNonQueryAsync(cancellation);
     }
 
