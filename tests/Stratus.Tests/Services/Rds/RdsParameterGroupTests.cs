@@ -199,4 +199,49 @@ public sealed class RdsParameterGroupTests(RdsGroupsFixture db) : IClassFixture<
         Assert.Equal("[]", result["after"]!.ToJsonString());
         Assert.Equal("SubscriptionNotFound", result["gone"]!["code"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task A_template_creates_the_groups_and_an_instance_running_with_its_parameter_group()
+    {
+        var stack = await Clients.Boto3Async(db.Url, $$$"""
+            cf = client("cloudformation")
+            template = {"Resources": {
+                "Params": {"Type": "AWS::RDS::DBParameterGroup", "Properties": {"Family": "mysql8.0", "Description": "stack params",
+                    "Parameters": {"max_connections": "66", "sql_mode": "STRICT_ALL_TABLES,NO_ZERO_DATE"} } },
+                "ClusterParams": {"Type": "AWS::RDS::DBClusterParameterGroup", "Properties": {"Family": "aurora-mysql8.0", "Description": "cluster params",
+                    "Parameters": {"time_zone": "UTC"} } },
+                "Options": {"Type": "AWS::RDS::OptionGroup", "Properties": {"EngineName": "mysql", "MajorEngineVersion": "8.0", "OptionGroupDescription": "stack options"} },
+                "Db": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBInstanceClass": "db.t3.micro", "Engine": "mysql", "Port": "3328", "AllocatedStorage": "20",
+                    "MasterUsername": "{{{SeedUser}}}", "MasterUserPassword": "{{{SeedPassword}}}", "DBName": "{{{SeedDatabase}}}",
+                    "DBParameterGroupName": {"Ref": "Params"}, "OptionGroupName": {"Ref": "Options"} } },
+                "Events": {"Type": "AWS::RDS::EventSubscription", "Properties": {"SnsTopicArn": "arn:aws:sns:us-east-1:000000000000:db-events",
+                    "SourceType": "db-instance", "SourceIds": [{"Ref": "Db"}], "EventCategories": ["failure"]} } } }
+            cf.create_stack(StackName="rds-groups", TemplateBody=json.dumps(template))
+            try:
+                cf.get_waiter("stack_create_complete").wait(StackName="rds-groups", WaiterConfig={"Delay": 1, "MaxAttempts": 180})
+            except botocore.exceptions.WaiterError:
+                raise SystemExit(json.dumps([e.get("ResourceStatusReason") for e in cf.describe_stack_events(StackName="rds-groups")["StackEvents"]]))
+            resources = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in cf.describe_stack_resources(StackName="rds-groups")["StackResources"]}
+            rds = client("rds")
+            i = rds.describe_db_instances(DBInstanceIdentifier=resources["Db"])["DBInstances"][0]
+            out["db"] = resources["Db"]
+            out["groups"] = [i["DBParameterGroups"][0]["DBParameterGroupName"] == resources["Params"], i["OptionGroupMemberships"][0]["OptionGroupName"] == resources["Options"]]
+            out["cluster"] = [p["ParameterValue"] for p in rds.describe_db_cluster_parameters(DBClusterParameterGroupName=resources["ClusterParams"], Source="user")["Parameters"]]
+            out["subscription"] = rds.describe_event_subscriptions(SubscriptionName=resources["Events"])["EventSubscriptionsList"][0]["SourceIdsList"]
+            """);
+        Assert.Equal("[true,true]", stack["groups"]!.ToJsonString());
+        Assert.Equal("""["UTC"]""", stack["cluster"]!.ToJsonString());
+        Assert.Equal($$"""["{{stack["db"]!.GetValue<string>()}}"]""", stack["subscription"]!.ToJsonString());
+        var endpoint = await WaitAvailableAsync(db.Url, stack["db"]!.GetValue<string>());
+        Assert.Equal(66L, Convert.ToInt64(await ScalarAsync(endpoint, "SELECT @@GLOBAL.max_connections")));
+        Assert.Equal("STRICT_ALL_TABLES,NO_ZERO_DATE", await ScalarAsync(endpoint, "SELECT @@GLOBAL.sql_mode"));
+
+        var deleted = await Clients.Boto3Async(db.Url, """
+            cf = client("cloudformation")
+            cf.delete_stack(StackName="rds-groups")
+            cf.get_waiter("stack_delete_complete").wait(StackName="rds-groups", WaiterConfig={"Delay": 1, "MaxAttempts": 180})
+            out["groups"] = [g["DBParameterGroupName"] for g in client("rds").describe_db_parameter_groups()["DBParameterGroups"] if g["DBParameterGroupName"].startswith("rds-groups")]
+            """);
+        Assert.Equal("[]", deleted["groups"]!.ToJsonString());
+    }
 }
