@@ -8,7 +8,7 @@ using Stratus.Services.Rds.Engine;
 namespace Stratus.Services.Rds;
 
 /// <summary>RDS's wire operations (Query protocol, 2014-10-31): request members in, domain call, response shape out.</summary>
-public sealed class RdsApi : IStratusService, IDisposable
+public sealed partial class RdsApi : IStratusService, IDisposable
 {
     /// <summary>RDS names list members after their shape (DBInstances/DBInstance), not "member".</summary>
     private static readonly XmlShape RdsXml = new()
@@ -29,6 +29,16 @@ public sealed class RdsApi : IStratusService, IDisposable
             ["Events"] = "Event",
             ["EventCategories"] = "EventCategory",
             ["ValidUpgradeTarget"] = "UpgradeTarget",
+            ["DBClusterParameterGroups"] = "DBClusterParameterGroup",
+            ["Parameters"] = "Parameter",
+            ["OptionGroupsList"] = "OptionGroup",
+            ["OptionGroupOptions"] = "OptionGroupOption",
+            ["Options"] = "Option",
+            ["EventSubscriptionsList"] = "EventSubscription",
+            ["SourceIdsList"] = "SourceId",
+            ["EventCategoriesList"] = "EventCategory",
+            ["EventCategoriesMapList"] = "EventCategoriesMap",
+            ["DescribeDBLogFiles"] = "DescribeDBLogFilesDetails",
         },
     };
 
@@ -37,7 +47,7 @@ public sealed class RdsApi : IStratusService, IDisposable
     public RdsApi(RdsService rds, ILogger logger)
     {
         _rds = rds;
-        Endpoint = new ServiceEndpoint("rds", Operations(), new AwsQueryProtocol("2014-10-31", "http://rds.amazonaws.com/doc/2014-10-31/") { Shape = RdsXml })
+        Endpoint = new ServiceEndpoint("rds", AllOperations(), new AwsQueryProtocol("2014-10-31", "http://rds.amazonaws.com/doc/2014-10-31/") { Shape = RdsXml })
         {
             Logger = logger,
             Validation = RdsErrors.Validation,
@@ -154,7 +164,7 @@ public sealed class RdsApi : IStratusService, IDisposable
         foreach (var name in engine is null ? RdsRules.Engines : [engine])
             foreach (var version in _rds.EngineVersions(name).Where(v => requestedVersion is null || v == requestedVersion || v.StartsWith(requestedVersion + ".", StringComparison.Ordinal)))
             {
-                var major = MajorVersion(name, version);
+                var major = RdsRules.MajorVersion(name, version);
                 var served = _rds.Engines.FirstOrDefault(e => e.RdsEngines.Contains(name));
                 versions.Add(new JsonObject
                 {
@@ -178,17 +188,12 @@ public sealed class RdsApi : IStratusService, IDisposable
         return new JsonObject { ["DBEngineVersions"] = versions };
     }
 
-    /// <summary>RDS's major version: two parts for MySQL and MariaDB (8.0), one for PostgreSQL from 10 on (15).</summary>
-    private static string MajorVersion(string engine, string version) =>
-        string.Join('.', version.Split('.').Take(RdsRules.IsPostgres(engine) ? 1 : 2));
-
     private JsonObject Instance(DbInstance instance) => new() { ["DBInstance"] = InstanceBody(instance) };
 
     private JsonObject Snapshot(DbSnapshot snapshot) => new() { ["DBSnapshot"] = SnapshotBody(snapshot) };
 
     private JsonObject InstanceBody(DbInstance i)
     {
-        var major = MajorVersion(i.Engine, i.EngineVersion);
         var pending = new JsonObject();
         if (i.Pending?.InstanceClass is { } pendingClass) pending["DBInstanceClass"] = pendingClass;
         if (i.Pending?.AllocatedStorage is { } pendingStorage) pending["AllocatedStorage"] = pendingStorage;
@@ -225,8 +230,8 @@ public sealed class RdsApi : IStratusService, IDisposable
             }).ToArray()),
             ["DBParameterGroups"] = new JsonArray(new JsonObject
             {
-                ["DBParameterGroupName"] = $"default.{i.Engine}{major}",
-                ["ParameterApplyStatus"] = "in-sync",
+                ["DBParameterGroupName"] = _rds.ParameterGroupNameOf(i),
+                ["ParameterApplyStatus"] = i.ParameterApplyStatus ?? "in-sync",
             }),
             ["AvailabilityZone"] = i.AvailabilityZone,
             ["DBSubnetGroup"] = SubnetGroupBody(_rds.SubnetGroupOf(i)),
@@ -239,7 +244,7 @@ public sealed class RdsApi : IStratusService, IDisposable
             ["LicenseModel"] = RdsRules.IsPostgres(i.Engine) ? "postgresql-license" : "general-public-license",
             ["OptionGroupMemberships"] = new JsonArray(new JsonObject
             {
-                ["OptionGroupName"] = $"default:{i.Engine}-{major.Replace('.', '-')}",
+                ["OptionGroupName"] = _rds.OptionGroupNameOf(i),
                 ["Status"] = "in-sync",
             }),
             ["PubliclyAccessible"] = i.PubliclyAccessible,
@@ -286,6 +291,7 @@ public sealed class RdsApi : IStratusService, IDisposable
         ["TagList"] = TagList(s.Tags),
         ["OriginalSnapshotCreateTime"] = s.SnapshotCreateTime,
         ["SnapshotTarget"] = "region",
+        ["SourceDBSnapshotIdentifier"] = s.SourceSnapshotArn,
     };
 
     private static JsonObject SubnetGroupBody(DbSubnetGroup g) => new()

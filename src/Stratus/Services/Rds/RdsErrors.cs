@@ -68,4 +68,56 @@ public static class RdsErrors
 
     /// <summary>A master user secret whose JSON lacks the field RDS keeps in it ("username", "password").</summary>
     public static AwsException MasterUserSecretLacks(string field) => new("InvalidRequestException", $"The master user secret has no {field}.");
+    public static AwsException ParameterGroupNotFound(string name, bool cluster) => cluster
+        ? new("DBParameterGroupNotFound", $"DBClusterParameterGroup not found: {name}", 404)
+        : new("DBParameterGroupNotFound", $"DBParameterGroup not found: {name}", 404);
+
+    public static AwsException ParameterGroupAlreadyExists(string name) => new("DBParameterGroupAlreadyExists", $"Parameter group {name} already exists");
+
+    public static AwsException InvalidParameterGroupState(string message) => new("InvalidDBParameterGroupState", message);
+
+    public static AwsException UnknownParameterGroupFamily(string family, IEnumerable<string> served) =>
+        InvalidValue($"ParameterGroupFamily {family} is not a valid parameter group family. Stratus serves: {string.Join(", ", served)}.");
+
+    public static AwsException ParameterGroupFamilyMismatch(string name, string family, string instanceFamily) =>
+        InvalidCombination($"The parameter group {name} with DBParameterGroupFamily {family} can't be used for this instance. Use a parameter group with DBParameterGroupFamily {instanceFamily}.");
+
+    /// <summary>A parameter Stratus does not serve is refused by name, not recorded without effect.</summary>
+    public static AwsException ParameterNotFound(string name) =>
+        InvalidValue($"Could not find parameter with name: {name} (Stratus serves the parameters DescribeEngineDefaultParameters lists).");
+
+    public static AwsException ParametersNotServed(string family) =>
+        InvalidValue($"Stratus does not serve the parameters of the {family} family yet: its parameter table covers the mysql and mariadb families.");
+
+    public static AwsException ParameterValueNotAllowed(RdsParameterDefinition parameter, string value) =>
+        InvalidValue($"Value: {value} is not allowed for: {parameter.Name}. Allowed values: {parameter.AllowedValues}");
+
+    public static AwsException ImmediateStaticParameter(string name) =>
+        InvalidCombination($"cannot use immediate apply method for static parameter {name}");
+
+    public static AwsException OptionGroupNotFound(string name) => new("OptionGroupNotFoundFault", $"Specified OptionGroupName: {name} not found.", 404);
+
+    public static AwsException OptionGroupAlreadyExists(string name) => new("OptionGroupAlreadyExistsFault", $"Option group {name} already exists.");
+
+    public static AwsException InvalidOptionGroupState(string message) => new("InvalidOptionGroupStateFault", message);
+
+    /// <summary>Stratus offers no options (DescribeOptionGroupOptions lists none), so any option asked for is refused by name.</summary>
+    public static AwsException OptionNotOffered(string option, string engine, string version) =>
+        InvalidValue($"Option {option} is not available for engine {engine} {version}: Stratus offers no options for it (see DescribeOptionGroupOptions).");
+
+    public static AwsException SubscriptionNotFound(string name) => new("SubscriptionNotFound", $"Subscription {name} not found.", 404);
+
+    public static AwsException SubscriptionAlreadyExists(string name) => new("SubscriptionAlreadyExist", $"Subscription {name} already exists.");
+
+    public static AwsException SnsTopicArnInvalid(string arn) => new("SNSInvalidTopic", $"The SNS topic ARN {arn} is invalid.");
+
+    public static AwsException SubscriptionCategoryNotFound(string category) => new("SubscriptionCategoryNotFound", $"Event category {category} not found.", 404);
+
+    public static AwsException SourceNotFound(string id) => new("SourceNotFound", $"Source {id} not found.", 404);
+
+    public static AwsException LogFileNotFound(string name) => new("DBLogFileNotFoundFault", $"DBLog File: {name}, is not found on the DB instance", 404);
+
+    /// <summary>An operation of botocore's model that Stratus does not serve, with the reason README gives for it.</summary>
+    public static AwsException NotServed(string operation, string reason) =>
+        new("InvalidAction", $"Stratus does not serve the RDS operation {operation}: {reason}");
 }

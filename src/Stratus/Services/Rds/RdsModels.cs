@@ -48,6 +48,12 @@ public sealed record DbInstance
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
     /// <summary>The secret holding the master password when RDS manages it (ManageMasterUserPassword).</summary>
     public MasterUserSecret? MasterUserSecret { get; init; }
+    /// <summary>The DB parameter group; null for the engine's default group.</summary>
+    public string? ParameterGroupName { get; init; }
+    /// <summary>"pending-reboot" when the group (or a static parameter of it) changed since the server started; null when in sync.</summary>
+    public string? ParameterApplyStatus { get; init; }
+    /// <summary>The option group; null for the engine's default group.</summary>
+    public string? OptionGroupName { get; init; }
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:db:{Identifier}";
 }
@@ -98,6 +104,8 @@ public sealed record DbSnapshot
     public string SnapshotType { get; init; } = "manual";
     public string StorageType { get; init; } = "gp2";
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+    /// <summary>The ARN of the snapshot this one was copied from (CopyDBSnapshot); null for a snapshot of an instance.</summary>
+    public string? SourceSnapshotArn { get; init; }
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:snapshot:{Identifier}";
 }
@@ -139,6 +147,8 @@ public sealed record CreateInstanceRequest
     public bool? MultiAz { get; init; }
     public bool? DeletionProtection { get; init; }
     public bool? CopyTagsToSnapshot { get; init; }
+    public string? ParameterGroupName { get; init; }
+    public string? OptionGroupName { get; init; }
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
 
     /// <summary>
@@ -168,6 +178,8 @@ public sealed record CreateInstanceRequest
         MultiAz = input.Bool("MultiAZ"),
         DeletionProtection = input.Bool("DeletionProtection"),
         CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot"),
+        ParameterGroupName = input.String("DBParameterGroupName"),
+        OptionGroupName = input.String("OptionGroupName"),
         Tags = RdsTag.List(input),
     };
 }
@@ -201,6 +213,8 @@ public sealed record ModifyInstanceRequest
     public IReadOnlyList<string>? VpcSecurityGroupIds { get; init; }
     public int? Port { get; init; }
     public string? NewIdentifier { get; init; }
+    public string? ParameterGroupName { get; init; }
+    public string? OptionGroupName { get; init; }
 
     /// <summary>
     /// ModifyDBInstance's members, or an AWS::RDS::DBInstance's as an update states them. On the wire an
@@ -229,6 +243,8 @@ public sealed record ModifyInstanceRequest
                 : input.Has("VpcSecurityGroupIds") ? input.Strings("VpcSecurityGroupIds") : null,
             Port = template ? input.Int("Port") ?? RdsRules.DefaultPort(input.String("Engine") ?? "mysql") : input.Int("DBPortNumber"),
             NewIdentifier = template ? null : input.String("NewDBInstanceIdentifier"),
+            ParameterGroupName = input.String("DBParameterGroupName"),
+            OptionGroupName = input.String("OptionGroupName"),
         };
     }
 
@@ -245,6 +261,8 @@ public sealed record ModifyInstanceRequest
         CopyTagsToSnapshot = CopyTagsToSnapshot == previous.CopyTagsToSnapshot ? null : CopyTagsToSnapshot,
         VpcSecurityGroupIds = (VpcSecurityGroupIds ?? []).SequenceEqual(previous.VpcSecurityGroupIds ?? []) ? null : VpcSecurityGroupIds,
         Port = Port == previous.Port ? null : Port,
+        ParameterGroupName = ParameterGroupName == previous.ParameterGroupName ? null : ParameterGroupName,
+        OptionGroupName = OptionGroupName == previous.OptionGroupName ? null : OptionGroupName,
     };
 }
 

@@ -35,6 +35,9 @@ public static partial class RdsRules
 
     public static string SnapshotIdentifier(string name, string value) => Identifier(name, value, 255);
 
+    /// <summary>Parameter group, option group and event subscription names follow the identifier rules, up to 255 characters.</summary>
+    public static string GroupName(string name, string value) => Identifier(name, value, 255);
+
     private static string Identifier(string name, string value, int maxLength)
     {
         if (value.Length is 0 || value.Length > maxLength || !IdentifierPattern().IsMatch(value))
@@ -73,6 +76,10 @@ public static partial class RdsRules
         if (port is < MinPort or > 65535)
             throw RdsErrors.InvalidValue($"Invalid port number: {port}. Valid range is {MinPort}-65535.");
     }
+
+    /// <summary>RDS's major version: two parts for MySQL and MariaDB (8.0), one for PostgreSQL from 10 on (15).</summary>
+    public static string MajorVersion(string engine, string version) =>
+        string.Join('.', version.Split('.').Take(IsPostgres(engine) ? 1 : 2));
 
     /// <summary>RDS's default port of each engine: 3306 for MySQL and MariaDB, 5432 for PostgreSQL.</summary>
     public static int DefaultPort(string engine) => IsPostgres(engine) ? 5432 : 3306;

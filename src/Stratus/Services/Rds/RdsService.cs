@@ -15,7 +15,7 @@ namespace Stratus.Services.Rds;
 /// change the recorded state at once (creating, rebooting, ...) and the engine work runs in the
 /// background, one operation per instance at a time, ending in available (or failed, with an event).
 /// </summary>
-public sealed class RdsService : IDisposable, ISecretOwner
+public sealed partial class RdsService : IDisposable, ISecretOwner
 {
     private const int MaxEvents = 2000;
     private const int MaxRestartsPerWindow = 5;
@@ -50,6 +50,9 @@ public sealed class RdsService : IDisposable, ISecretOwner
         _instances = new ResourceTable<DbInstance>(store, "rds.instances");
         _snapshots = new ResourceTable<DbSnapshot>(store, "rds.snapshots");
         _events = new ResourceTable<RdsEvent>(store, "rds.events");
+        _parameterGroups = new ResourceTable<DbParameterGroup>(store, "rds.parameterGroups");
+        _optionGroups = new ResourceTable<RdsOptionGroup>(store, "rds.optionGroups");
+        _subscriptions = new ResourceTable<RdsEventSubscription>(store, "rds.eventSubscriptions");
         if (engines.Count == 0) return;
         _fleet = new DbFleet(engines, dataDir, stratusHost, logger);
         _fleet.ServerDied += OnServerDied;
@@ -87,6 +90,8 @@ public sealed class RdsService : IDisposable, ISecretOwner
         var subnetGroup = GetSubnetGroup(scope, request.SubnetGroupName);
         var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
         var engine = RequireEngine(request.Engine);
+        var parameterGroup = ResolveInstanceParameterGroup(scope, request.ParameterGroupName, request.Engine, version);
+        var optionGroup = ResolveInstanceOptionGroup(scope, request.OptionGroupName, request.Engine, version);
         var fleet = RequireFleet();
 
         var instance = new DbInstance
@@ -113,6 +118,8 @@ public sealed class RdsService : IDisposable, ISecretOwner
             MultiAz = request.MultiAz ?? false,
             DeletionProtection = request.DeletionProtection ?? false,
             CopyTagsToSnapshot = request.CopyTagsToSnapshot ?? false,
+            ParameterGroupName = parameterGroup,
+            OptionGroupName = optionGroup,
             Tags = request.Tags,
         };
         if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsErrors.InstanceAlreadyExists();
@@ -126,8 +133,10 @@ public sealed class RdsService : IDisposable, ISecretOwner
         {
             var server = fleet.Server(current.ResourceId, engine);
             await server.InitializeAsync(token);
+            await ApplyGroupParametersAsync(current, token);
             var address = await fleet.StartAsync(current.ResourceId, engine, null, current.Port, current.PubliclyAccessible, token);
             await server.CreateMasterUserAsync(user, password, current.DbName, token);
+            await ApplyGroupParametersAsync(current, token);
             server.MarkInitialized();
             Become(current, "available", i => i with { Address = address });
             Event(current, "DB instance created", "creation");
@@ -177,6 +186,8 @@ public sealed class RdsService : IDisposable, ISecretOwner
             throw RdsErrors.InvalidCombination("Stratus does not support renaming DB instances (NewDBInstanceIdentifier).");
         if (instance.Status != "available")
             throw RdsErrors.InvalidInstanceState($"Database instance is not in available state.");
+        var newParameterGroup = request.ParameterGroupName is { } groupName ? ResolveInstanceParameterGroup(scope, groupName, instance.Engine, instance.EngineVersion) : null;
+        var newOptionGroup = request.OptionGroupName is { } optionGroupName ? ResolveInstanceOptionGroup(scope, optionGroupName, instance.Engine, instance.EngineVersion) : null;
 
         if (request.MasterUserPassword is { } password) await SetMasterPasswordAsync(instance, password);
         if (manage && instance.MasterUserSecret is null)
@@ -205,7 +216,11 @@ public sealed class RdsService : IDisposable, ISecretOwner
                 DeletionProtection = request.DeletionProtection ?? i.DeletionProtection,
                 CopyTagsToSnapshot = request.CopyTagsToSnapshot ?? i.CopyTagsToSnapshot,
                 VpcSecurityGroupIds = request.VpcSecurityGroupIds is { Count: > 0 } groups ? groups : i.VpcSecurityGroupIds,
+                OptionGroupName = request.OptionGroupName is null ? i.OptionGroupName : newOptionGroup,
             };
+            // As RDS: another parameter group takes effect at the next reboot, whatever ApplyImmediately says.
+            if (request.ParameterGroupName is not null && newParameterGroup != i.ParameterGroupName)
+                next = next with { ParameterGroupName = newParameterGroup, ParameterApplyStatus = "pending-reboot" };
             if (!changesResources) return next;
             return request.ApplyImmediately
                 ? next with { InstanceClass = request.InstanceClass ?? i.InstanceClass, AllocatedStorage = request.AllocatedStorage ?? i.AllocatedStorage, Pending = null }
@@ -669,10 +684,13 @@ public sealed class RdsService : IDisposable, ISecretOwner
     /// <summary>Starts the server on the instance's address (a new one if that is taken) and marks it available.</summary>
     private async Task StartServerAsync(DbInstance instance, CancellationToken token)
     {
+        await ApplyGroupParametersAsync(instance, token);
         var address = await RequireFleet().StartAsync(instance.ResourceId, RequireEngine(instance.Engine), instance.Address, instance.Port, instance.PubliclyAccessible, token);
         if (instance.Address is not null && address != instance.Address)
             Event(instance, $"The endpoint moved from {instance.Address} to {address} because {instance.Address}:{instance.Port} was taken", "notification");
-        Become(instance, "available", i => i with { Address = address });
+        await ApplyGroupParametersAsync(instance, token);
+        // The server now runs with its group's parameters, whatever was pending.
+        Become(instance, "available", i => i with { Address = address, ParameterApplyStatus = null });
     }
 
     private void OnServerDied(string resourceId, int exitCode)

@@ -11,40 +11,20 @@ namespace Stratus.Tests.Services.CloudFormation;
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class CdkAppTests(StratusFixture stratus) : IClassFixture<StratusFixture>, IDisposable
 {
-    private static readonly string Js = Path.Combine(RepoPaths.Root, "tests", "js");
-    private static readonly string App = Path.Combine(RepoPaths.Root, "tests", "Stratus.Tests", "Services", "CloudFormation", "CdkApp");
-    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("stratus-cdk-");
+    private readonly CdkCli _cdk = new(stratus.Url, "CdkApp");
 
-    public void Dispose() => _work.Delete(recursive: true);
+    public void Dispose() => _cdk.Dispose();
 
-    private async Task<string> Cdk(params string[] args)
-    {
-        var environment = new Dictionary<string, string>
-        {
-            ["AWS_ENDPOINT_URL"] = stratus.Url,
-            ["AWS_REGION"] = "us-east-1",
-            ["NODE_PATH"] = Path.Combine(Js, "node_modules"),
-            // No calls outside: no version check, notices or telemetry.
-            ["CDK_DISABLE_VERSION_CHECK"] = "1",
-            ["CDK_DISABLE_CLI_TELEMETRY"] = "true",
-            ["CDK_HOME"] = Path.Combine(_work.FullName, "home"),
-        };
-        var run = await Clients.RunAsync("bash", ["-c", $"cd \"{App}\" && exec \"{Path.Combine(Js, "node_modules", ".bin", "cdk")}\" \"$@\"", "cdk",
-                .. args, "--no-notices", "--output", Path.Combine(_work.FullName, "cdk.out")],
-            stratus.Url, TimeSpan.FromMinutes(8), environment);
-        Assert.True(run.ExitCode == 0, "cdk " + string.Join(' ', args) + " failed:\n" + run);
-        return run.Stdout + run.Stderr;
-    }
+    private Task<string> Cdk(params string[] args) => _cdk.RunAsync(args);
 
     [Fact]
     public async Task Cdk_bootstrap_deploy_redeploy_and_destroy_run_unmodified_against_stratus()
     {
-        Assert.True(File.Exists(Path.Combine(Js, "node_modules", ".bin", "cdk")) && Directory.Exists(Path.Combine(Js, "node_modules", "aws-cdk-lib")),
-            "The CDK is not installed: run `npm install --prefix tests/js --no-package-lock` (test.sh does).");
+        Assert.True(CdkCli.IsInstalled, CdkCli.InstallHint);
 
         Assert.Contains("Environment aws://000000000000/us-east-1 bootstrapped", await Cdk("bootstrap", "aws://000000000000/us-east-1"));
 
-        var outputsFile = Path.Combine(_work.FullName, "outputs.json");
+        var outputsFile = Path.Combine(_cdk.WorkDir, "outputs.json");
         await Cdk("deploy", "--require-approval", "never", "--outputs-file", outputsFile);
         var outputs = JsonNode.Parse(await File.ReadAllTextAsync(outputsFile))!["StratusCdkApp"]!.AsObject();
         var endpoint = outputs.First(o => o.Key.StartsWith("ApiEndpoint", StringComparison.Ordinal)).Value!.GetValue<string>();

@@ -63,6 +63,9 @@ public interface IDbServer
     /// </summary>
     Task ApplyParametersAsync(IReadOnlyList<DbParameter> parameters, CancellationToken cancellation);
 
+    /// <summary>The server's log files under the names RDS gives them (error/mysql-error.log, error/postgresql.log), existing or not.</summary>
+    IReadOnlyList<(string Name, string Path)> LogFiles { get; }
+
     /// <summary>Stops a server that an earlier Stratus left running on this data directory; true when there was one.</summary>
     Task<bool> StopOrphanAsync();
 

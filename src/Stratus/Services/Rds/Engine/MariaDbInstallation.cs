@@ -6,6 +6,9 @@ namespace Stratus.Services.Rds.Engine;
 /// <summary>The MariaDB (or MySQL) server binaries found on this machine, if any: the engine of mysql and mariadb instances.</summary>
 public sealed partial record MariaDbInstallation(string ServerPath, string InstallDbPath, string Version) : IDbEngine
 {
+    /// <summary>mariadb-tzinfo-to-sql, which turns the machine's zoneinfo into the server's time zone tables; null when missing.</summary>
+    public string? TimeZoneLoaderPath { get; init; } = OnPath("mariadb-tzinfo-to-sql") ?? OnPath("mysql_tzinfo_to_sql");
+
     public const string InstallHint = "apt-get install mariadb-server";
 
     public string Product => "MariaDB";

@@ -16,7 +16,7 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
     private static readonly string[] TuningArgs = ["--innodb-log-file-size=8M"];
     private static readonly string[] RuntimeArgs =
         ["--innodb-buffer-pool-size=32M", "--performance-schema=OFF", "--skip-name-resolve", "--character-set-server=utf8mb4",
-         "--collation-server=utf8mb4_general_ci", "--max-connections=200"];
+         "--collation-server=utf8mb4_general_ci", "--max-connections=200", "--log-output=FILE"];
 
     private readonly Lock _gate = new();
     private Process? _process;
@@ -26,6 +26,14 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
     public string DataDir => Path.Combine(Home, "data");
     public string PidFile => Path.Combine(Home, "mariadbd.pid");
     public string ErrorLog => Path.Combine(Home, "error.log");
+    /// <summary>Where the slow query and general logs go when a parameter group turns them on (log_output FILE).</summary>
+    public string SlowQueryLog => Path.Combine(Home, "slowquery.log");
+    public string GeneralLog => Path.Combine(Home, "general.log");
+    /// <summary>
+    /// The static parameters of the instance's parameter group, one "name=value" a line under [mariadbd], written by
+    /// RDS before a start: they are read only when the server starts, as RDS applies static parameters at a reboot.
+    /// </summary>
+    public string StaticParametersFile => Path.Combine(Home, "parameters.cnf");
     private string TempDir => Path.Combine(Home, "tmp");
     private string InitializedMarker => Path.Combine(Home, "initialized");
 
@@ -80,7 +88,8 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
         if (File.Exists(ErrorLog)) File.Delete(ErrorLog);
         CreateHome();
         var start = ServerProcess.Launch(installation.ServerPath, ["--no-defaults", $"--datadir={DataDir}", $"--bind-address={address}", $"--port={port}",
-            $"--socket={Socket}", $"--pid-file={PidFile}", $"--tmpdir={TempDir}", $"--log-error={ErrorLog}", .. UserArg(), .. TuningArgs, .. RuntimeArgs]);
+            $"--socket={Socket}", $"--pid-file={PidFile}", $"--tmpdir={TempDir}", $"--log-error={ErrorLog}",
+            $"--slow-query-log-file={SlowQueryLog}", $"--general-log-file={GeneralLog}", .. UserArg(), .. TuningArgs, .. RuntimeArgs, .. StaticParameterArgs()]);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -132,9 +141,63 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
     public Task SetMasterPasswordAsync(string user, string password, CancellationToken cancellation) =>
         ExecuteAsync("ALTER USER @user IDENTIFIED BY @password", new Dictionary<string, object?> { ["@user"] = user, ["@password"] = password }, cancellation);
 
-    /// <summary>Parameter groups for MariaDB are not built on this branch: said plainly rather than ignored.</summary>
-    public Task ApplyParametersAsync(IReadOnlyList<DbParameter> parameters, CancellationToken cancellation) =>
-        throw new NotSupportedException("Applying DB parameter groups to MariaDB instances is not built yet.");
+    /// <summary>
+    /// Dynamic parameters with SET GLOBAL in the running server (an empty value puts the compiled default back);
+    /// static ones into the options file read at the next start.
+    /// </summary>
+    public async Task ApplyParametersAsync(IReadOnlyList<DbParameter> parameters, CancellationToken cancellation)
+    {
+        var statics = parameters.Where(p => !p.IsDynamic && p.Value.Length > 0).Select(p => $"{p.Name}={p.Value}").ToList();
+        CreateHome();
+        if (statics.Count == 0) File.Delete(StaticParametersFile);
+        else await File.WriteAllLinesAsync(StaticParametersFile, ["[mariadbd]", .. statics], cancellation);
+        if (!IsRunning) return;
+        foreach (var parameter in parameters.Where(p => p.IsDynamic))
+        {
+            if (parameter.Value.Length == 0) await SetGlobalDefaultAsync(parameter.Name, cancellation);
+            else
+            {
+                if (parameter.Name == "time_zone") await EnsureTimeZonesAsync(cancellation);
+                await SetGlobalAsync(parameter.Name, parameter.Value, cancellation);
+            }
+        }
+    }
+
+    public IReadOnlyList<(string Name, string Path)> LogFiles =>
+        [("error/mysql-error.log", ErrorLog), ("slowquery/mysql-slowquery.log", SlowQueryLog), ("general/mysql-general.log", GeneralLog)];
+    /// <summary>Sets a global variable in the running server (a dynamic parameter); the name comes from RDS's parameter table, the value is a parameter.</summary>
+    public Task SetGlobalAsync(string name, object value, CancellationToken cancellation = default) =>
+        ExecuteAsync($"SET GLOBAL `{name}` = @value", new Dictionary<string, object?> { ["@value"] = value }, cancellation);
+
+    /// <summary>Sets a global variable back to the server's compiled default.</summary>
+    public Task SetGlobalDefaultAsync(string name, CancellationToken cancellation = default) => ExecuteAsync($"SET GLOBAL `{name}` = DEFAULT", null, cancellation);
+
+    /// <summary>
+    /// Loads the machine's zoneinfo into the server's time zone tables once, so named zones (time_zone = Europe/Paris)
+    /// work as they do on RDS, whose servers have them loaded.
+    /// </summary>
+    public async Task EnsureTimeZonesAsync(CancellationToken cancellation = default)
+    {
+        await using var connection = new MySqlConnection(AdminConnectionString(5));
+        await connection.OpenAsync(cancellation);
+        await using (var count = new MySqlCommand("SELECT COUNT(*) FROM mysql.time_zone_name", connection))
+            if (Convert.ToInt64(await count.ExecuteScalarAsync(cancellation)) > 0) return;
+        var tool = installation.TimeZoneLoaderPath ?? throw new InvalidOperationException("mariadb-tzinfo-to-sql is not installed, so named time zones cannot be loaded.");
+        var start = ServerProcess.Launch(tool, ["/usr/share/zoneinfo"]);
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync(cancellation);
+        var sql = await process.StandardOutput.ReadToEndAsync(cancellation);
+        await process.WaitForExitAsync(cancellation);
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{Path.GetFileName(tool)} failed (exit {process.ExitCode}): {ServerProcess.Tail(await errors)}");
+        // The loader's SQL names the tables unqualified (and checks DATABASE()), as when piped into the mysql database.
+        await using var load = new MySqlCommand("USE mysql;\n" + sql, connection) { CommandTimeout = 120 };
+        await load.ExecuteNonQueryAsync(cancellation);
+    }
+
+    /// <summary>The parameters file's lines as command-line options, after Stratus's own so that they win.</summary>
+    private string[] StaticParameterArgs() => File.Exists(StaticParametersFile)
+        ? File.ReadAllLines(StaticParametersFile).Where(line => line.Contains('=') && !line.StartsWith('[')).Select(line => "--" + line.Trim()).ToArray()
+        : [];
 
     /// <summary>Stops a server that an earlier Stratus left running (its pid file names a live mariadbd on this data dir).</summary>
     public Task<bool> StopOrphanAsync() => ServerProcess.StopOrphanAsync(PidFile, $"--datadir={DataDir}", ServerProcess.SigTerm);

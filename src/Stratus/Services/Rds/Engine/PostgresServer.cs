@@ -47,6 +47,8 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
     public string Home { get; } = home;
     public string DataDir => Path.Combine(Home, "data");
     public string LogFile => Path.Combine(Home, "postgresql.log");
+
+    public IReadOnlyList<(string Name, string Path)> LogFiles => [("error/postgresql.log", LogFile)];
     private string PidFile => Path.Combine(DataDir, "postmaster.pid");
     private string PendingParametersFile => Path.Combine(Home, "pending-parameters.json");
     private string AutoConf => Path.Combine(DataDir, "postgresql.auto.conf");
