@@ -8,6 +8,9 @@ public sealed class ResourceProviders
     public ResourceProviders(IEnumerable<IResourceProvider> providers) =>
         _byType = providers.ToDictionary(p => p.Type, StringComparer.Ordinal);
 
+    /// <summary>These providers and one more: CloudFormation's own types (nested stacks) need the service these are built for.</summary>
+    public ResourceProviders With(IResourceProvider provider) => new(_byType.Values.Append(provider));
+
     public IResourceProvider? Find(string type) => _byType.GetValueOrDefault(type);
 
     public string Unsupported(string type) =>
