@@ -6,6 +6,7 @@ using Stratus.Services.ApiGateway;
 using Stratus.Services.ApiGateway.CloudFormation;
 using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.CloudFormation;
+using Stratus.Services.CloudFormation.Engine;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.CloudWatch.CloudFormation;
@@ -109,6 +110,7 @@ public sealed class StratusServices : IAsyncDisposable
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1));
         var ssm = new SsmService(store, clock, kms);
         var codePackages = new S3CodePackages(s3);
+        var customResourceResponses = new CustomResourceResponses();
         var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
         [
             new IamRoleProvider(iam),
@@ -150,6 +152,7 @@ public sealed class StratusServices : IAsyncDisposable
             new SecretsManagerSecretProvider(secretsManager),
             new SecretsManagerTargetAttachmentProvider(secretsManager, rds),
             new SecretsManagerResourcePolicyProvider(secretsManager),
+            new CustomResourceProvider(lambda, customResourceResponses, address),
         ]), new DynamicReferenceValues(ssm, secretsManager), address, Log("cloudformation.engine"), ssm, s3);
 
         var storageConsole = new StorageConsole(ecr, lambda, s3);
@@ -168,7 +171,7 @@ public sealed class StratusServices : IAsyncDisposable
         return new StratusServices(store, ephemeralWorkDir)
         {
             All = all,
-            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry")), apiGatewayDataPlane],
+            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry")), apiGatewayDataPlane, customResourceResponses],
             Credentials = credentials,
             Iam = iam,
             Sts = sts,
