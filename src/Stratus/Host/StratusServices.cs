@@ -111,6 +111,7 @@ public sealed class StratusServices : IAsyncDisposable
         var ssm = new SsmService(store, clock, kms);
         var codePackages = new S3CodePackages(s3);
         var customResourceResponses = new CustomResourceResponses();
+        var waitConditionSignals = new WaitConditionSignals(store);
         var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
         [
             new IamRoleProvider(iam),
@@ -153,6 +154,8 @@ public sealed class StratusServices : IAsyncDisposable
             new SecretsManagerTargetAttachmentProvider(secretsManager, rds),
             new SecretsManagerResourcePolicyProvider(secretsManager),
             new CustomResourceProvider(lambda, customResourceResponses, address),
+            new WaitConditionHandleProvider(waitConditionSignals, address),
+            new WaitConditionProvider(waitConditionSignals),
         ]), new DynamicReferenceValues(ssm, secretsManager), address, Log("cloudformation.engine"), ssm, s3);
 
         var storageConsole = new StorageConsole(ecr, lambda, s3);
@@ -171,7 +174,7 @@ public sealed class StratusServices : IAsyncDisposable
         return new StratusServices(store, ephemeralWorkDir)
         {
             All = all,
-            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry")), apiGatewayDataPlane, customResourceResponses],
+            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry")), apiGatewayDataPlane, customResourceResponses, waitConditionSignals],
             Credentials = credentials,
             Iam = iam,
             Sts = sts,
