@@ -9,6 +9,7 @@ using Stratus.Services.ApiGatewayV2;
 using Stratus.Services.ApiGatewayV2.CloudFormation;
 using Stratus.Services.ApiGatewayV2.Engine;
 using Stratus.Services.CloudFormation;
+using Stratus.Services.CloudFormation.Engine;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.CloudWatch.CloudFormation;
@@ -127,6 +128,8 @@ public sealed class StratusServices : IAsyncDisposable
         var events = new EventsService(store, clock, lambda, Log("events"));
         var eventsScheduler = new RuleScheduler(events, clock, Log("events.scheduler"));
         var lambdaCode = new LambdaFunctionCode(codePackages, options.LocalCodeRoot);
+        var customResourceResponses = new CustomResourceResponses();
+        var waitConditionSignals = new WaitConditionSignals(store);
         var cloudFormation = new CloudFormationService(store, clock, new ResourceProviders(
         [
             new IamRoleProvider(iam),
@@ -190,6 +193,9 @@ public sealed class StratusServices : IAsyncDisposable
             new SecretsManagerResourcePolicyProvider(secretsManager),
             new EventsRuleProvider(events),
             new EventsEventBusProvider(events),
+            new CustomResourceProvider(lambda, customResourceResponses, address),
+            new WaitConditionHandleProvider(waitConditionSignals, address),
+            new WaitConditionProvider(waitConditionSignals),
         ]), new DynamicReferenceValues(ssm, secretsManager), address, Log("cloudformation.engine"), ssm, s3);
 
         var storageConsole = new StorageConsole(ecr, lambda, s3);
@@ -213,7 +219,7 @@ public sealed class StratusServices : IAsyncDisposable
             All = all,
             // HTTP APIs first: they claim only their own API ids, and REST APIs serve the same URL forms.
             Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry")), apiGatewayV2DataPlane, apiGatewayDataPlane,
-                new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth)],
+                new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth), customResourceResponses, waitConditionSignals],
             Credentials = credentials,
             Iam = iam,
             Sts = sts,

@@ -221,6 +221,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
             ["StackName"] = s.StackName,
         };
         if (s.ChangeSetId is not null) stack["ChangeSetId"] = s.ChangeSetId;
+        Lineage(stack, s);
         if (s.Description is not null) stack["Description"] = s.Description;
         SetList(stack, "Parameters", s.Parameters.Select(p =>
         {
@@ -253,6 +254,13 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         return stack;
     }
 
+    /// <summary>A nested stack's ParentId and RootId, as DescribeStacks and ListStacks show them.</summary>
+    private static void Lineage(JsonObject stack, StackRecord s)
+    {
+        if (s.ParentId is not null) stack["ParentId"] = s.ParentId;
+        if (s.RootId is not null) stack["RootId"] = s.RootId;
+    }
+
     private static JsonObject StackSummary(StackRecord s)
     {
         var summary = new JsonObject
@@ -266,6 +274,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         if (s.LastUpdatedTime is { } updated) summary["LastUpdatedTime"] = updated;
         if (s.DeletionTime is { } deleted) summary["DeletionTime"] = deleted;
         if (s.StatusReason is not null) summary["StackStatusReason"] = s.StatusReason;
+        Lineage(summary, s);
         summary["DriftInformation"] = new JsonObject { ["StackDriftStatus"] = "NOT_CHECKED" };
         return summary;
     }

@@ -33,6 +33,9 @@ public sealed record StackRecord
     /// <summary>Export names this stack's template imports with Fn::ImportValue; they cannot be deleted while it does.</summary>
     public IReadOnlyList<string> Imports { get; init; } = [];
     public string? ChangeSetId { get; init; }
+    /// <summary>For a nested stack: the stack whose AWS::CloudFormation::Stack resource it is, and the top stack of that tree.</summary>
+    public string? ParentId { get; init; }
+    public string? RootId { get; init; }
 
     public bool IsDeleted => Status == StackStatus.DeleteComplete;
 }

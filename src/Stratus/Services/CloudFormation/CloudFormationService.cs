@@ -37,7 +37,7 @@ public sealed partial class CloudFormationService : IDisposable
         _objects = objects;
         _address = address;
         _store = new StackStore(store, clock);
-        _engine = new StackEngine(_store, providers, new DynamicReferences(references), address, engineLogger);
+        _engine = new StackEngine(_store, providers.With(new NestedStackProvider(this)), new DynamicReferences(references), address, engineLogger);
         MarkInterruptedOperations();
     }
 
@@ -186,7 +186,8 @@ public sealed partial class CloudFormationService : IDisposable
         return resolved;
     }
 
-    public StackRecord CreateStack(Scope scope, StackRequest request)
+    /// <param name="parent">For a nested stack, the stack whose AWS::CloudFormation::Stack resource creates it.</param>
+    public StackRecord CreateStack(Scope scope, StackRequest request, StackRecord? parent = null)
     {
         CheckStackName(request.StackName);
         var (plan, shape) = Prepare(scope, request, null);
@@ -198,6 +199,8 @@ public sealed partial class CloudFormationService : IDisposable
             Status = StackStatus.CreateInProgress,
             StatusReason = "User Initiated",
             CreationTime = _store.Now,
+            ParentId = parent?.StackId,
+            RootId = parent is null ? null : parent.RootId ?? parent.StackId,
         };
         lock (_naming)
         {
@@ -218,9 +221,23 @@ public sealed partial class CloudFormationService : IDisposable
         var (plan, shape) = Prepare(scope, request with { TemplateBody = body, StackName = stack.StackName }, stack);
         if (stack.Status != StackStatus.UpdateFailed && body == stack.TemplateBody && Same(shape.Parameters, stack.Parameters)
             && Same(shape.ResolvedParameters, stack.ResolvedParameters) && Same(shape.Tags, stack.Tags))
-            throw TemplateError.Validation("No updates are to be performed.");
+            throw TemplateError.Validation(NoUpdatesMessage);
         StartUpdate(stack, plan, shape);
         return stack;
+    }
+
+    public const string NoUpdatesMessage = "No updates are to be performed.";
+
+    /// <summary>The stack once its running operation has ended (a nested stack's parent waits on it this way).</summary>
+    public async Task<StackRecord> SettledAsync(string stackId, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            await _engine.SettleAsync(stackId, TimeSpan.FromSeconds(1)).WaitAsync(cancellation);
+            var stack = _store.Stack(stackId);
+            if (!StackStatus.IsInProgress(stack.Status)) return stack;
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellation);
+        }
     }
 
     private void StartUpdate(StackRecord stack, StackPlan plan, StackRecord shape, string? changeSetId = null)

@@ -126,7 +126,7 @@ public sealed class StackEngine : IDisposable
         {
             var provider = Provider(definition.Type);
             var properties = Properties(definition, evaluator);
-            var created = await provider.CreateAsync(Request(stackId, definition.LogicalId, properties, definition.Type), cancellation);
+            var created = await provider.CreateAsync(Request(stackId, definition.LogicalId, definition.Type, properties), cancellation);
             live[definition.LogicalId] = created;
             var json = properties.ToJsonString();
             _store.AddEvent(_store.Stack(stackId), definition.LogicalId, created.PhysicalId, definition.Type, StackStatus.CreateInProgress,
@@ -261,7 +261,7 @@ public sealed class StackEngine : IDisposable
             var previous = existing.Properties is { } json ? JsonNode.Parse(json) as JsonObject ?? [] : [];
             if (existing.Type == definition.Type && JsonNode.DeepEquals(previous, properties)) return true;
             var propertiesJson = properties.ToJsonString();
-            var request = Request(stackId, definition.LogicalId, properties, definition.Type);
+            var request = Request(stackId, definition.LogicalId, definition.Type, properties);
             var replace = existing.Type != definition.Type
                 || provider.ReplacedOnChange.Any(name => !JsonNode.DeepEquals(previous[name], properties[name]));
             ProvisionedResource result;
@@ -324,7 +324,7 @@ public sealed class StackEngine : IDisposable
                 {
                     var oldProperties = JsonNode.Parse(previous.Properties ?? "{}") as JsonObject ?? [];
                     var newProperties = JsonNode.Parse(update.NewProperties) as JsonObject ?? [];
-                    var restored = await Provider(previous.Type).UpdateAsync(Request(stackId, previous.LogicalId, oldProperties, previous.Type),
+                    var restored = await Provider(previous.Type).UpdateAsync(Request(stackId, previous.LogicalId, previous.Type, oldProperties),
                         new ProvisionedResource(previous.PhysicalId!, previous.Attributes), Resolved(stackId, previous.Type, newProperties), cancellation);
                     _store.SetResource(stackId, previous with { Attributes = restored.Attributes, Status = StackStatus.UpdateComplete, Timestamp = _store.Now });
                     return true;
@@ -386,7 +386,7 @@ public sealed class StackEngine : IDisposable
         try
         {
             if (_providers.Find(resource.Type) is { } provider && resource.PhysicalId is not null)
-                await provider.DeleteAsync(Request(stackId, resource.LogicalId, JsonNode.Parse(resource.Properties ?? "{}") as JsonObject ?? [], deletionPolicy: policy),
+                await provider.DeleteAsync(Request(stackId, resource.LogicalId, resource.Type, JsonNode.Parse(resource.Properties ?? "{}") as JsonObject ?? [], resolve: false, deletionPolicy: policy),
                     new ProvisionedResource(resource.PhysicalId, resource.Attributes), cancellation);
             var current = _store.Stack(stackId).Resources.GetValueOrDefault(resource.LogicalId);
             if (current?.PhysicalId == resource.PhysicalId)
@@ -492,11 +492,16 @@ public sealed class StackEngine : IDisposable
     /// copy the provider sees; the stack records the properties as written. Deletes pass none: they need no
     /// values, and a referenced secret may already be gone.
     /// </summary>
-    private ResourceRequest Request(string stackId, string logicalId, JsonObject properties, string? resolveForType = null, string? deletionPolicy = null)
+    private ResourceRequest Request(string stackId, string logicalId, string type, JsonObject properties, bool resolve = true, string? deletionPolicy = null)
     {
         var stack = _store.Stack(stackId);
-        if (resolveForType is not null) properties = Resolved(stackId, resolveForType, properties);
-        return new ResourceRequest(stack.AccountId, stack.Region, stack.StackName, logicalId, properties) { DeletionPolicy = deletionPolicy };
+        if (resolve) properties = Resolved(stackId, type, properties);
+        return new ResourceRequest(stack.AccountId, stack.Region, stack.StackName, logicalId, properties)
+        {
+            StackId = stackId,
+            Type = type,
+            DeletionPolicy = deletionPolicy,
+        };
     }
 
     /// <summary>Properties with their dynamic references resolved; an update's previous properties too, so providers compare like with like.</summary>

@@ -36,6 +36,9 @@ public sealed class ResourceRequest(string accountId, string region, string stac
     public string Region { get; } = region;
     public string StackName { get; } = stackName;
     public string LogicalId { get; } = logicalId;
+    /// <summary>The stack's id and the resource's type as the template writes it (a custom resource's Custom::Name), for providers that pass them on.</summary>
+    public string StackId { get; init; } = "";
+    public string Type { get; init; } = "";
     /// <summary>The scope the provider's domain calls run in: the stack's account and region, no request behind it.</summary>
     public Scope Scope { get; } = Scope.Of(accountId, region);
     public ResourceProperties Properties { get; } = new(logicalId, properties);

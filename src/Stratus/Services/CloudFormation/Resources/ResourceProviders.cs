@@ -8,7 +8,12 @@ public sealed class ResourceProviders
     public ResourceProviders(IEnumerable<IResourceProvider> providers) =>
         _byType = providers.ToDictionary(p => p.Type, StringComparer.Ordinal);
 
-    public IResourceProvider? Find(string type) => _byType.GetValueOrDefault(type);
+    /// <summary>These providers and one more: CloudFormation's own types (nested stacks) need the service these are built for.</summary>
+    public ResourceProviders With(IResourceProvider provider) => new(_byType.Values.Append(provider));
+
+    /// <summary>The provider of a type; every Custom::Name is a custom resource, as in CloudFormation.</summary>
+    public IResourceProvider? Find(string type) => _byType.GetValueOrDefault(
+        type.StartsWith(CustomResourceProvider.TypePrefix, StringComparison.Ordinal) ? CustomResourceProvider.GenericType : type);
 
     public string Unsupported(string type) =>
         $"Resource type {type} is not supported by Stratus. Supported types: {string.Join(", ", _byType.Keys.Order(StringComparer.Ordinal))}.";
