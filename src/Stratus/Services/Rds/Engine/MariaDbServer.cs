@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using MySqlConnector;
@@ -158,7 +159,9 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
             else
             {
                 if (parameter.Name == "time_zone") await EnsureTimeZonesAsync(cancellation);
-                await SetGlobalAsync(parameter.Name, parameter.Value, cancellation);
+                // SET GLOBAL refuses a quoted value for a numeric variable ("Incorrect argument type"), so numbers go as numbers.
+                await SetGlobalAsync(parameter.Name, decimal.TryParse(parameter.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+                    ? number : parameter.Value, cancellation);
             }
         }
     }
