@@ -255,9 +255,9 @@ public static class InsightsEvaluator
             case Unary { Op: "not" } not: return !Truthy(Eval(not.Operand, row, aggregates));
             case Unary negate: return Number(Eval(negate.Operand, row, aggregates)) is { } n ? -n : null;
             case InList list:
-                var value = Eval(list.Value, row, aggregates);
-                var found = value is not null && list.Items.Any(item => Eval(item, row, aggregates) is { } candidate && Compare(value, candidate) == 0);
-                return found != list.Negated;
+                // Like the comparisons, a missing field is neither in nor not in a list.
+                if (Eval(list.Value, row, aggregates) is not { } value) return false;
+                return list.Items.Any(item => Eval(item, row, aggregates) is { } candidate && Compare(value, candidate) == 0) != list.Negated;
             case Binary { Op: "and" } and: return Truthy(Eval(and.Left, row, aggregates)) && Truthy(Eval(and.Right, row, aggregates));
             case Binary { Op: "or" } or: return Truthy(Eval(or.Left, row, aggregates)) || Truthy(Eval(or.Right, row, aggregates));
             case Binary binary: return Operate(binary.Op, Eval(binary.Left, row, aggregates), Eval(binary.Right, row, aggregates));

@@ -75,13 +75,11 @@ public sealed class InsightsParser
 
     private InsightsQuery Query()
     {
-        var commands = new List<InsightsCommand>();
-        while (true)
+        var commands = new List<InsightsCommand> { Command() };
+        while (Peek.Kind != Kind.End)
         {
-            if (Peek.Kind == Kind.End && commands.Count > 0) break;
-            commands.Add(Command());
-            if (Peek.Kind == Kind.End) break;
             Expect("|");
+            commands.Add(Command());
         }
         return new InsightsQuery(commands);
     }
