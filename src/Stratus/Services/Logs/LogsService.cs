@@ -436,11 +436,15 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         if (!run.TryMove(QueryStatus.Scheduled, QueryStatus.Running)) return;
         try
         {
-            // Newest first: the order Insights returns events in when a query does not sort them.
-            var records = groups.SelectMany(g => StreamsOf(g).SelectMany(s => _events.Events(StreamKey(s))
+            var records = groups.SelectMany(g =>
+            {
+                var log = $"{g.AccountId}:{g.Name}";
+                return StreamsOf(g).SelectMany(s => _events.Events(StreamKey(s))
                     .Where(e => e.Timestamp >= fromMs && e.Timestamp <= toMs)
-                    .Select(e => new InsightsRecord(e.Timestamp, e.Message, e.IngestionTime, s.Name, $"{g.AccountId}:{g.Name}"))))
-                .OrderByDescending(r => r.Timestamp);
+                    .Select(e => new InsightsRecord(e.Timestamp, e.Message, e.IngestionTime, s.Name, log)));
+            });
+            // Newest first, the order Insights returns unsorted events in; a query whose stats or sort reorders them anyway skips it.
+            if (InsightsEvaluator.NeedsEventOrder(query)) records = records.OrderByDescending(r => r.Timestamp);
             var result = InsightsEvaluator.Run(query, records, limit, run.Cancel.Token);
             run.Finish(QueryStatus.Complete, result, NowMs - started);
         }

@@ -27,6 +27,20 @@ public static class InsightsEvaluator
 {
     public const int MaxDiscoveredFields = 1000;
 
+    /// <summary>
+    /// Whether the query's answer depends on the order events arrive in: it does unless a stats or sort command
+    /// reorders the rows before any limit or dedup picks some (stats groups then come in no particular order, as on AWS).
+    /// </summary>
+    public static bool NeedsEventOrder(InsightsQuery query)
+    {
+        foreach (var command in query.Commands)
+        {
+            if (command is StatsCommand or SortCommand) return false;
+            if (command is LimitCommand or DedupCommand) return true;
+        }
+        return true;
+    }
+
     public static InsightsResult Run(InsightsQuery query, IEnumerable<InsightsRecord> records, int limit, CancellationToken cancel)
     {
         long scanned = 0, bytes = 0, matched = 0;
@@ -113,7 +127,7 @@ public static class InsightsEvaluator
         var match = source is null ? Match.Empty : parse.Pattern.Match(Render(source));
         for (var i = 0; i < parse.Names.Count; i++)
         {
-            var group = parse.Pattern.GetGroupNames().Contains(parse.Names[i]) ? match.Groups[parse.Names[i]] : match.Groups[InsightsParser.GroupName(i)];
+            var group = match.Groups[parse.Groups[i]];
             row.Set(parse.Names[i], match.Success && group.Success ? group.Value : null);
         }
         return row;
@@ -156,17 +170,17 @@ public static class InsightsEvaluator
     private static IEnumerable<Row> Stats(StatsCommand stats, IEnumerable<Row> rows)
     {
         var calls = stats.Aggregates.SelectMany(a => AggregateCalls(a.Expr)).ToList();
-        var groups = new Dictionary<string, (object?[] Keys, Accumulator[] Accumulators)>(StringComparer.Ordinal);
+        var groups = new Dictionary<GroupKey, (object?[] Keys, Accumulator[] Accumulators)>();
         foreach (var row in rows)
         {
-            var keys = stats.GroupBy.Select(b => Eval(b.Expr, row)).ToArray();
-            var id = string.Join('\u001f', keys.Select(k => k is null ? "\u0000" : Render(k)));
-            if (!groups.TryGetValue(id, out var group))
-                groups[id] = group = (keys, calls.Select(c => new Accumulator(c)).ToArray());
+            var keys = new object?[stats.GroupBy.Count];
+            for (var i = 0; i < keys.Length; i++) keys[i] = Eval(stats.GroupBy[i].Expr, row);
+            if (!groups.TryGetValue(new GroupKey(keys), out var group))
+                groups[new GroupKey(keys)] = group = (keys, calls.Select(c => new Accumulator(c)).ToArray());
             foreach (var accumulator in group.Accumulators) accumulator.Add(row);
         }
         if (stats.GroupBy.Count == 0 && groups.Count == 0)
-            groups[""] = ([], calls.Select(c => new Accumulator(c)).ToArray());
+            groups[new GroupKey([])] = ([], calls.Select(c => new Accumulator(c)).ToArray());
         foreach (var (keys, accumulators) in groups.Values)
         {
             var results = new Dictionary<Call, object?>(ReferenceEqualityComparer.Instance);
@@ -175,6 +189,23 @@ public static class InsightsEvaluator
             for (var i = 0; i < keys.Length; i++) row.Set(stats.GroupBy[i].Name, keys[i]);
             foreach (var aggregate in stats.Aggregates) row.Set(aggregate.Name, Eval(aggregate.Expr, row, results));
             yield return row;
+        }
+    }
+
+    /// <summary>A stats group's values compared by value (a number, a string, a bin's instant), without rendering them.</summary>
+    private readonly struct GroupKey(object?[] values) : IEquatable<GroupKey>
+    {
+        private readonly object?[] _values = values;
+
+        public bool Equals(GroupKey other) => _values.AsSpan().SequenceEqual(other._values);
+
+        public override bool Equals(object? obj) => obj is GroupKey other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            foreach (var value in _values) hash.Add(value);
+            return hash.ToHashCode();
         }
     }
 

@@ -29,7 +29,8 @@ public sealed record FilterCommand(InsightsExpr Condition) : InsightsCommand;
 public sealed record StatsCommand(IReadOnlyList<Projection> Aggregates, IReadOnlyList<Projection> GroupBy) : InsightsCommand;
 public sealed record SortCommand(IReadOnlyList<(InsightsExpr Key, bool Descending)> Keys) : InsightsCommand;
 public sealed record LimitCommand(int Count) : InsightsCommand;
-public sealed record ParseCommand(InsightsExpr Source, Regex Pattern, IReadOnlyList<string> Names) : InsightsCommand;
+/// <summary>parse: each of <paramref name="Names"/> takes the capture group named at the same index of <paramref name="Groups"/>.</summary>
+public sealed record ParseCommand(InsightsExpr Source, Regex Pattern, IReadOnlyList<string> Names, IReadOnlyList<string> Groups) : InsightsCommand;
 public sealed record DisplayCommand(IReadOnlyList<string> Fields) : InsightsCommand;
 public sealed record DedupCommand(IReadOnlyList<string> Fields) : InsightsCommand;
 
@@ -127,7 +128,7 @@ public sealed class InsightsParser
             var regex = (Regex)pattern.Value!;
             var names = regex.GetGroupNames().Where(n => !int.TryParse(n, out _)).ToList();
             if (names.Count == 0) throw new InsightsSyntaxException("parse with a regular expression requires named capture groups", pattern.Start, pattern.End);
-            return new ParseCommand(source, regex, names);
+            return new ParseCommand(source, regex, names, names);
         }
         if (pattern.Kind != Kind.String) throw Unexpected(pattern);
         if (!IsWord("as")) throw Unexpected(Peek);
@@ -137,7 +138,7 @@ public sealed class InsightsParser
         var stars = glob.Count(c => c == '*');
         if (stars != fields.Count)
             throw new InsightsSyntaxException($"parse pattern has {stars} wildcards but {fields.Count} field names", pattern.Start, pattern.End);
-        return new ParseCommand(source, GlobPattern(glob, fields), fields);
+        return new ParseCommand(source, GlobPattern(glob, fields), fields, Enumerable.Range(0, fields.Count).Select(GroupName).ToList());
     }
 
     /// <summary>A glob's wildcards as lazy captures, except a trailing one, which takes the rest of the value.</summary>
