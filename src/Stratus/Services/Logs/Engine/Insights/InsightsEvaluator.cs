@@ -171,12 +171,16 @@ public static class InsightsEvaluator
     {
         var calls = stats.Aggregates.SelectMany(a => AggregateCalls(a.Expr)).ToList();
         var groups = new Dictionary<GroupKey, (object?[] Keys, Accumulator[] Accumulators)>();
+        // Each row's values are read into one scratch array; only a new group keeps a copy.
+        var scratch = new object?[stats.GroupBy.Count];
         foreach (var row in rows)
         {
-            var keys = new object?[stats.GroupBy.Count];
-            for (var i = 0; i < keys.Length; i++) keys[i] = Eval(stats.GroupBy[i].Expr, row);
-            if (!groups.TryGetValue(new GroupKey(keys), out var group))
+            for (var i = 0; i < scratch.Length; i++) scratch[i] = Eval(stats.GroupBy[i].Expr, row);
+            if (!groups.TryGetValue(new GroupKey(scratch), out var group))
+            {
+                var keys = (object?[])scratch.Clone();
                 groups[new GroupKey(keys)] = group = (keys, calls.Select(c => new Accumulator(c)).ToArray());
+            }
             foreach (var accumulator in group.Accumulators) accumulator.Add(row);
         }
         if (stats.GroupBy.Count == 0 && groups.Count == 0)
