@@ -44,7 +44,7 @@ public sealed class LambdaRuntimeSdkTests(TunedLambdaFixture stratus) : IClassFi
     }
 
     [Fact]
-    public async Task Node_function_lists_functions_with_the_runtimes_javascript_sdk()
+    public async Task Node_functions_require_and_import_the_runtimes_javascript_sdk()
     {
         var result = await RunAsync("""
             INDEX = '''
@@ -56,12 +56,21 @@ public sealed class LambdaRuntimeSdkTests(TunedLambdaFixture stratus) : IClassFi
             '''
             lister("sdk-node", {"index.js": INDEX}, "nodejs20.x", "index.handler")
             out["invoke"] = invoke("sdk-node")
+            # ES modules ignore NODE_PATH; AWS's runtimes still let them import the SDK.
+            MODULE = '''
+            import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
+            export const handler = async () => ({ names: (await new LambdaClient({}).send(new ListFunctionsCommand({}))).Functions.map((f) => f.FunctionName) });
+            '''
+            lister("sdk-node-esm", {"index.mjs": MODULE}, "nodejs20.x", "index.handler")
+            out["esm"] = invoke("sdk-node-esm")
             """);
 
         var invoked = result["invoke"]!;
         Assert.Null(invoked["error"]);
         Assert.Contains("sdk-node", invoked["payload"]!["names"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Contains("/node_modules/@aws-sdk/client-lambda/", invoked["payload"]!["sdk"]!.GetValue<string>());
+        Assert.Null(result["esm"]!["error"]);
+        Assert.Contains("sdk-node-esm", result["esm"]!["payload"]!["names"]!.AsArray().Select(n => n!.GetValue<string>()));
     }
 
     [Fact]
