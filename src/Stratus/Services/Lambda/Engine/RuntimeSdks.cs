@@ -33,8 +33,21 @@ public sealed class RuntimeSdks
     /// <param name="searchFrom">Where the search for an npm install of the JS SDK starts (Stratus's own directory), walking up.</param>
     public RuntimeSdks(string runtimeDir, Func<string> python3, string searchFrom)
     {
-        _pythonProblem = new(() => LinkPython(Path.Combine(runtimeDir, PythonDir), python3()));
-        _nodeProblem = new(() => LinkNode(Path.Combine(runtimeDir, NodeModulesDir), searchFrom));
+        _pythonProblem = new(() => Guarded(() => LinkPython(Path.Combine(runtimeDir, PythonDir), python3())));
+        _nodeProblem = new(() => Guarded(() => LinkNode(Path.Combine(runtimeDir, NodeModulesDir), searchFrom)));
+    }
+
+    /// <summary>A file system that refuses the links is a reason to give, never an error of the function's start or of the health page.</summary>
+    private static string? Guarded(Func<string?> link)
+    {
+        try
+        {
+            return link();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"it could not be linked into the runtime directory ({e.Message})";
+        }
     }
 
     /// <summary>Why <paramref name="runtime"/>'s functions do not get the AWS SDK (linking it on first use), or null when they do or the runtime ships none.</summary>
