@@ -39,12 +39,30 @@ public sealed class StsApi : IStratusService
                 return new JsonObject
                 {
                     ["Credentials"] = Credentials(session),
-                    ["AssumedRoleUser"] = new JsonObject { ["AssumedRoleId"] = session.PrincipalId, ["Arn"] = session.Arn },
+                    ["AssumedRoleUser"] = AssumedRoleUser(session),
                     ["PackedPolicySize"] = 0,
+                };
+            } },
+        { "AssumeRoleWithWebIdentity", async i =>
+            {
+                var assumed = await _sts.AssumeRoleWithWebIdentityAsync(i.Required("RoleArn"), i.Required("RoleSessionName"), i.Required("WebIdentityToken"), i.Int("DurationSeconds"), i.Aborted);
+                return new OperationResult
+                {
+                    Body = new JsonObject
+                    {
+                        ["Credentials"] = Credentials(assumed.Session),
+                        ["SubjectFromWebIdentityToken"] = assumed.SubjectFromWebIdentityToken,
+                        ["AssumedRoleUser"] = AssumedRoleUser(assumed.Session),
+                        ["PackedPolicySize"] = 0,
+                        ["Provider"] = assumed.Provider,
+                        ["Audience"] = assumed.Audience,
+                    },
                 };
             } },
         { "GetSessionToken", i => new JsonObject { ["Credentials"] = Credentials(_sts.GetSessionToken(i.Scope, i.Int("DurationSeconds"))) } },
     };
+
+    private static JsonObject AssumedRoleUser(StsSession session) => new() { ["AssumedRoleId"] = session.PrincipalId, ["Arn"] = session.Arn };
 
     private static JsonObject Credentials(StsSession session) => new()
     {
