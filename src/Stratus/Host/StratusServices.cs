@@ -204,7 +204,7 @@ public sealed class StratusServices : IAsyncDisposable
         var storageConsole = new StorageConsole(ecr, lambda, s3);
         IStratusService[] all =
         [
-            new IamApi(iam, Log("iam")), new StsApi(sts, Log("sts")), new EcrApi(ecr, Log("ecr")),
+            new IamApi(iam, Log("iam")), new StsApi(sts, credentials, Log("sts")), new EcrApi(ecr, Log("ecr")),
             new LambdaApi(lambda, SignedLinks.For(options, clock), codePackages, Log("lambda")), new RdsApi(rds, Log("rds")),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new ApiGatewayV2Api(apiGatewayV2, Log("apigatewayv2")),
             new CloudFormationApi(cloudFormation, Log("cloudformation")),

@@ -11,10 +11,12 @@ namespace Stratus.Services.Sts;
 public sealed class StsApi : IStratusService
 {
     private readonly StsService _sts;
+    private readonly CredentialResolver _credentials;
 
-    public StsApi(StsService sts, ILogger logger)
+    public StsApi(StsService sts, CredentialResolver credentials, ILogger logger)
     {
         _sts = sts;
+        _credentials = credentials;
         Endpoint = new ServiceEndpoint("sts", Operations(), new AwsQueryProtocol("2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/"))
         {
             Logger = logger,
@@ -59,6 +61,17 @@ public sealed class StsApi : IStratusService
                     },
                 };
             } },
+        { "GetFederationToken", i =>
+            {
+                var session = _sts.GetFederationToken(i.Scope, i.Required("Name"), i.String("Policy"), i.Int("DurationSeconds"));
+                return new JsonObject
+                {
+                    ["Credentials"] = Credentials(session),
+                    ["FederatedUser"] = new JsonObject { ["FederatedUserId"] = session.PrincipalId, ["Arn"] = session.Arn },
+                };
+            } },
+        { "GetAccessKeyInfo", i => new JsonObject { ["Account"] = StsService.AccountOfKey(_credentials, i.Required("AccessKeyId")) } },
+        { "DecodeAuthorizationMessage", JsonObject? (OperationInput _) => throw StsErrors.InvalidAuthorizationMessage() },
         { "GetSessionToken", i => new JsonObject { ["Credentials"] = Credentials(_sts.GetSessionToken(i.Scope, i.Int("DurationSeconds"))) } },
     };
 

@@ -42,4 +42,11 @@ public static class StsErrors
 
     public static AwsException WebIdentityDenied() =>
         new("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", 403);
+
+    public static AwsException FederationWithSessionCredentials() =>
+        new("AccessDenied", "Cannot call GetFederationToken with session credentials", 403);
+
+    /// <summary>Stratus issues no encoded authorization messages (its --auth enforce denials say why in plain words), so none decodes.</summary>
+    public static AwsException InvalidAuthorizationMessage() =>
+        new("InvalidAuthorizationMessageException", "The message is not an encoded authorization message Stratus issued: Stratus does not encode its access denied messages");
 }

@@ -135,6 +135,28 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
         return Issue(caller.Account, caller.Arn, caller.UserId, duration);
     }
 
+    /// <summary>
+    /// A federated user's session, as AWS issues it to an IAM user (or the root user, whose sessions last
+    /// at most an hour) and never to session credentials. The session policy is validated as IAM validates
+    /// identity policies. Under --auth enforce a federated user is granted nothing (see IamService.PoliciesOf):
+    /// the intersection of the caller's policies with the session policy is not evaluated yet.
+    /// </summary>
+    public StsSession GetFederationToken(Scope scope, string name, string? policy, int? durationSeconds)
+    {
+        var caller = GetCallerIdentity(scope);
+        if (caller.Arn.StartsWith("arn:aws:sts:", StringComparison.Ordinal)) throw StsErrors.FederationWithSessionCredentials();
+        if (policy is not null) PolicyDocument.Validate(policy, PolicyDocument.Kind.Identity);
+        var duration = durationSeconds ?? 43200;
+        if (duration is < 900 or > 129600)
+            throw IamNames.Errors.Constraint("DurationSeconds", duration.ToString(), "Member must have value between 900 and 129600");
+        if (caller.Arn.EndsWith(":root", StringComparison.Ordinal)) duration = Math.Min(duration, 3600);
+        return Issue(caller.Account, $"arn:aws:sts::{caller.Account}:federated-user/{name}", $"{caller.Account}:{name}", duration);
+    }
+
+    /// <summary>The account an access key belongs to: the account of the user, session or root key that owns it, else the account Stratus serves unknown keys as.</summary>
+    public static string AccountOfKey(CredentialResolver credentials, string accessKeyId) =>
+        credentials.Find(accessKeyId)?.AccountId ?? CredentialResolver.AccountForUnknownKey(accessKeyId);
+
     public KnownCredential? Find(string accessKeyId) =>
         _sessions.Get(accessKeyId) is { } s
             ? new KnownCredential(s.AccessKeyId, s.SecretAccessKey, s.AccountId, s.Arn, s.SessionToken, s.Expiration, s.PrincipalId)
