@@ -22,6 +22,7 @@ public sealed class StsApi : IStratusService
             Logger = logger,
             Validation = IamNames.Errors,
             Rules = StsRules.Members,
+            UnsignedOperations = new HashSet<string>(StringComparer.Ordinal) { "AssumeRoleWithWebIdentity" },
         };
     }
 

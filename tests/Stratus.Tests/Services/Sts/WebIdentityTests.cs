@@ -71,3 +71,38 @@ public sealed class WebIdentityTests(StratusFixture stratus) : IClassFixture<Str
         Assert.Equal("InvalidIdentityToken", r["not_a_jwt"]!["code"]!.ToString());
     }
 }
+
+/// <summary>Under --auth verify, AssumeRoleWithWebIdentity is served unsigned as on AWS; STS's other operations are not.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
+public sealed class WebIdentityVerifyModeTests : IAsyncLifetime
+{
+    private const string RootKey = "AKIAROOTEXAMPLE00002";
+    private const string RootSecret = "root-secret-for-tests-only";
+    private StratusProcess _server = null!;
+
+    public async Task InitializeAsync() =>
+        _server = await StratusProcess.StartEphemeralAsync("--auth", "verify", "--root-key", $"{RootKey}:{RootSecret}");
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Unsigned_web_identity_call_is_served_and_other_unsigned_calls_are_refused()
+    {
+        using var issuer = new JwksServer();
+        var host = issuer.Issuer["http://".Length..];
+        var token = issuer.Token(new JsonObject { ["aud"] = "sts.amazonaws.com", ["sub"] = "ci" });
+        var r = await Clients.Boto3Async(_server.Url, $$$"""
+            from botocore import UNSIGNED
+            iam = client("iam", key="{{{RootKey}}}", secret="{{{RootSecret}}}")
+            provider = iam.create_open_id_connect_provider(Url="https://{{{host}}}", ClientIDList=["sts.amazonaws.com"], ThumbprintList=["0" * 40])["OpenIDConnectProviderArn"]
+            trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithWebIdentity"}]}
+            role = iam.create_role(RoleName="ci", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+            unsigned = boto3.client("sts", endpoint_url=URL, region_name="us-east-1", config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
+            c = unsigned.assume_role_with_web_identity(RoleArn=role, RoleSessionName="build", WebIdentityToken="{{{token}}}")["Credentials"]
+            out["as_role"] = client("sts", key=c["AccessKeyId"], secret=c["SecretAccessKey"], token=c["SessionToken"]).get_caller_identity()["Arn"]
+            out["unsigned_identity"] = error(unsigned.get_caller_identity)
+            """);
+        Assert.Equal("arn:aws:sts::000000000000:assumed-role/ci/build", r["as_role"]!.ToString());
+        Assert.Equal("MissingAuthenticationToken", r["unsigned_identity"]!["code"]!.ToString());
+    }
+}
