@@ -44,3 +44,36 @@ public sealed class FederationTests(StratusFixture stratus) : IClassFixture<Stra
         Assert.Equal("InvalidAuthorizationMessageException", r["decode"]!["code"]!.ToString());
     }
 }
+
+/// <summary>Under --auth enforce a federated user is granted nothing, even when its user may do anything.</summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
+public sealed class FederationEnforceTests : IAsyncLifetime
+{
+    private const string RootKey = "AKIAROOTEXAMPLE00003";
+    private const string RootSecret = "root-secret-for-tests-only";
+    private StratusProcess _server = null!;
+
+    public async Task InitializeAsync() =>
+        _server = await StratusProcess.StartEphemeralAsync("--auth", "enforce", "--root-key", $"{RootKey}:{RootSecret}");
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Federated_user_is_denied_what_its_user_is_allowed()
+    {
+        var r = await Clients.Boto3Async(_server.Url, $$"""
+            iam = client("iam", key="{{RootKey}}", secret="{{RootSecret}}")
+            iam.create_user(UserName="admin")
+            iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+            key = iam.create_access_key(UserName="admin")["AccessKey"]
+            admin = dict(key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+            out["user_lists"] = len(client("iam", **admin).list_users()["Users"])
+            c = client("sts", **admin).get_federation_token(Name="guest")["Credentials"]
+            out["federated"] = error(client("iam", key=c["AccessKeyId"], secret=c["SecretAccessKey"], token=c["SessionToken"]).list_users)
+            """);
+        Assert.Equal(1, (int)r["user_lists"]!);
+        Assert.Equal("AccessDenied", r["federated"]!["code"]!.ToString());
+        Assert.Contains("federated-user/guest", r["federated"]!["message"]!.ToString());
+    }
+}
