@@ -76,6 +76,8 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
     {
         var authorization = await methodRequest.AuthorizeAsync(http, route.Method);
         if (authorization.Refusal is { } refusal) return Answered(refusal);
+        if (route.Method.ApiKeyRequired && ApiKeyRefusal(gateway.MeterApiKey(deployed, http.Request.Headers["x-api-key"].FirstOrDefault())) is { } keyRefusal)
+            return Answered(keyRefusal);
         if (await ReadRequestAsync(http, path, authorization.Caller) is not { } request) return Answered(GatewayResponse.Message(413, "Request Too Long"));
         var target = new GatewayTarget(deployed.AccountId, deployed.Region, deployed.ApiId, deployed.Stage.StageName,
             deployed.Stage.Variables ?? [], http.Request.Host.Value ?? "") { BinaryMediaTypes = deployed.BinaryMediaTypes };
@@ -89,6 +91,15 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
             return Answered(GatewayResponse.InternalServerError());
         }
     }
+
+    /// <summary>What API Gateway answers a request its API key or usage plan turns away.</summary>
+    private static GatewayResponse? ApiKeyRefusal(ApiKeyVerdict verdict) => verdict switch
+    {
+        ApiKeyVerdict.Forbidden => GatewayResponse.Message(403, "Forbidden", "ForbiddenException"),
+        ApiKeyVerdict.Throttled => GatewayResponse.Message(429, "Too Many Requests", "TooManyRequestsException"),
+        ApiKeyVerdict.QuotaExceeded => GatewayResponse.Message(429, "Limit Exceeded", "LimitExceededException"),
+        _ => null,
+    };
 
     private static (string ApiId, string Stage, string Path) Target(HttpRequest request)
     {
