@@ -79,6 +79,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
         if (route.Method.ApiKeyRequired && ApiKeyRefusal(gateway.MeterApiKey(deployed, http.Request.Headers["x-api-key"].FirstOrDefault())) is { } keyRefusal)
             return Answered(keyRefusal);
         if (await ReadRequestAsync(http, path, authorization.Caller) is not { } request) return Answered(GatewayResponse.Message(413, "Request Too Long"));
+        if (RequestValidationStage.Refusal(deployed.Deployment, route.Method, request) is { } invalid) return Answered(invalid);
         var target = new GatewayTarget(deployed.AccountId, deployed.Region, deployed.ApiId, deployed.Stage.StageName,
             deployed.Stage.Variables ?? [], http.Request.Host.Value ?? "") { BinaryMediaTypes = deployed.BinaryMediaTypes };
         try

@@ -544,6 +544,8 @@ public sealed partial class ApiGatewayService
             ApiId = apiId,
             Deployment = new Deployment { Id = NewId(), Description = description, CreatedDate = Now },
             Resources = Clone(api.Resources),
+            Models = Clone(api.Models),
+            RequestValidators = Clone(api.RequestValidators),
         };
         if (!_deployments.TryAdd(ChildKey(scope, apiId, document.Deployment.Id), document)) throw Conflict("Unable to create the deployment, try again");
         if (!string.IsNullOrEmpty(stageName))
