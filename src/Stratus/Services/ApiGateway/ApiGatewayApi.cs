@@ -89,6 +89,10 @@ public sealed class ApiGatewayApi : IStratusService
         new("GET", Api + "/requestvalidators/{requestvalidator_id}", "GetRequestValidator"),
         new("PATCH", Api + "/requestvalidators/{requestvalidator_id}", "UpdateRequestValidator"),
         new("DELETE", Api + "/requestvalidators/{requestvalidator_id}", "DeleteRequestValidator", successStatus: 202),
+        new("PUT", Api + "/gatewayresponses/{response_type}", "PutGatewayResponse", successStatus: 201),
+        new("GET", Api + "/gatewayresponses", "GetGatewayResponses"),
+        new("GET", Api + "/gatewayresponses/{response_type}", "GetGatewayResponse"),
+        new("DELETE", Api + "/gatewayresponses/{response_type}", "DeleteGatewayResponse", successStatus: 202),
         new("POST", "/apikeys?mode=import", "ImportApiKeys", rawBody: true, successStatus: 201),
         new("POST", "/apikeys", "CreateApiKey", successStatus: 201),
         new("GET", "/apikeys", "GetApiKeys"),
@@ -179,6 +183,11 @@ public sealed class ApiGatewayApi : IStratusService
         { "GetRequestValidators", i => Paged(_gateway.GetRequestValidators(i.Scope, ApiId(i), i.String("position"), i.Int("limit"))) },
         { "UpdateRequestValidator", i => Wire(_gateway.UpdateRequestValidator(i.Scope, ApiId(i), i.Required("requestvalidator_id"), Patch(i))) },
         { "DeleteRequestValidator", i => Done(() => _gateway.DeleteRequestValidator(i.Scope, ApiId(i), i.Required("requestvalidator_id"))) },
+
+        { "PutGatewayResponse", i => Wire(_gateway.PutGatewayResponse(i.Scope, ApiId(i), GatewayResponseSettings.Read(i))) },
+        { "GetGatewayResponse", i => Wire(_gateway.GetGatewayResponse(i.Scope, ApiId(i), i.Required("response_type"))) },
+        { "GetGatewayResponses", i => Paged(_gateway.GetGatewayResponses(i.Scope, ApiId(i), i.String("position"), i.Int("limit"))) },
+        { "DeleteGatewayResponse", i => Done(() => _gateway.DeleteGatewayResponse(i.Scope, ApiId(i), i.Required("response_type"))) },
 
         { "CreateApiKey", i => Wire(_gateway.CreateApiKey(i.Scope, ApiKeySettings.Read(i))) },
         { "ImportApiKeys", ImportApiKeys },

@@ -129,6 +129,8 @@ public sealed class RestApiDocument
     /// <summary>Models by name, request validators by id (ApiGatewayService.Models.cs).</summary>
     public Dictionary<string, ApiModel> Models { get; set; } = [];
     public Dictionary<string, RequestValidator> RequestValidators { get; set; } = [];
+    /// <summary>The API's customized gateway responses by response type (ApiGatewayService.GatewayResponses.cs).</summary>
+    public Dictionary<string, ApiGatewayResponse> GatewayResponses { get; set; } = [];
 }
 
 /// <summary>A deployment and the frozen copy of the resource tree it serves.</summary>
@@ -142,6 +144,8 @@ public sealed class DeploymentDocument
     /// <summary>The models and request validators as they were when deployed, as AWS freezes them with the resources.</summary>
     public Dictionary<string, ApiModel> Models { get; set; } = [];
     public Dictionary<string, RequestValidator> RequestValidators { get; set; } = [];
+    /// <summary>The API's customized gateway responses by response type (ApiGatewayService.GatewayResponses.cs).</summary>
+    public Dictionary<string, ApiGatewayResponse> GatewayResponses { get; set; } = [];
 }
 
 public sealed class StageDocument

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Stratus.Protocols;
 using Stratus.Protocols.Json;
+using Stratus.Services.ApiGateway.Engine;
 using static Stratus.Services.ApiGateway.ApiGatewayErrors;
 
 namespace Stratus.Services.ApiGateway;
@@ -115,4 +116,52 @@ public sealed partial class ApiGatewayService
         });
 
     private static AwsException ValidatorNotFound() => NotFound("Invalid Request Validator identifier specified");
+
+    // ---- gateway responses ----
+
+    public ApiGatewayResponse PutGatewayResponse(Scope scope, string apiId, GatewayResponseSettings settings)
+    {
+        var type = CheckResponseType(settings.ResponseType);
+        if (settings.StatusCode is { } status && (status.Length != 3 || !int.TryParse(status, out var code) || code < 100 || code > 599))
+            throw BadRequest($"Invalid status code specified: {status}");
+        var response = new ApiGatewayResponse
+        {
+            ResponseType = type,
+            StatusCode = settings.StatusCode ?? GatewayResponseTypes.Defaults[type],
+            ResponseParameters = settings.ResponseParameters ?? [],
+            ResponseTemplates = settings.ResponseTemplates ?? [],
+        };
+        foreach (var name in response.ResponseParameters.Keys)
+            if (!name.StartsWith("gatewayresponse.header.", StringComparison.Ordinal) || name.Length == "gatewayresponse.header.".Length)
+                throw BadRequest($"Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression parameter specified: {name}]");
+        MutateApi(scope, apiId, doc => doc.GatewayResponses[type] = response);
+        return response;
+    }
+
+    public ApiGatewayResponse GetGatewayResponse(Scope scope, string apiId, string responseType)
+    {
+        var type = CheckResponseType(responseType);
+        return Api(scope, apiId).GatewayResponses.GetValueOrDefault(type) ?? GatewayResponseTypes.Default(type);
+    }
+
+    /// <summary>Every response type, customized or default, as AWS lists them.</summary>
+    public (IReadOnlyList<ApiGatewayResponse> Items, string? Position) GetGatewayResponses(Scope scope, string apiId, string? position, int? limit)
+    {
+        var custom = Api(scope, apiId).GatewayResponses;
+        return Page(GatewayResponseTypes.Defaults.Keys.Order(StringComparer.Ordinal)
+            .Select(type => custom.GetValueOrDefault(type) ?? GatewayResponseTypes.Default(type)), r => r.ResponseType, position, limit);
+    }
+
+    public void DeleteGatewayResponse(Scope scope, string apiId, string responseType)
+    {
+        var type = CheckResponseType(responseType);
+        MutateApi(scope, apiId, doc =>
+        {
+            if (!doc.GatewayResponses.Remove(type)) throw NotFound("Invalid Gateway Response identifier specified");
+        });
+    }
+
+    private static string CheckResponseType(string type) => GatewayResponseTypes.Defaults.ContainsKey(type)
+        ? type
+        : throw BadRequest($"Invalid response type specified: {type}");
 }

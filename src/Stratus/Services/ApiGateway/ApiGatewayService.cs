@@ -546,6 +546,7 @@ public sealed partial class ApiGatewayService
             Resources = Clone(api.Resources),
             Models = Clone(api.Models),
             RequestValidators = Clone(api.RequestValidators),
+            GatewayResponses = Clone(api.GatewayResponses),
         };
         if (!_deployments.TryAdd(ChildKey(scope, apiId, document.Deployment.Id), document)) throw Conflict("Unable to create the deployment, try again");
         if (!string.IsNullOrEmpty(stageName))

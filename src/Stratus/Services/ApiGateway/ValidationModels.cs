@@ -37,3 +37,22 @@ public sealed record RequestValidatorSettings(string? Name, bool ValidateRequest
     public static RequestValidatorSettings Read(IInputReader input) =>
         new(input.String("name"), input.Bool("validateRequestBody") ?? false, input.Bool("validateRequestParameters") ?? false);
 }
+
+/// <summary>A gateway response: what API Gateway answers, for one response type, when it refuses or fails a request itself.</summary>
+public sealed class ApiGatewayResponse
+{
+    public string ResponseType { get; set; } = "";
+    public string? StatusCode { get; set; }
+    public Dictionary<string, string>? ResponseParameters { get; set; }
+    public Dictionary<string, string>? ResponseTemplates { get; set; }
+    public bool DefaultResponse { get; set; }
+}
+
+/// <summary>PutGatewayResponse's members, or an AWS::ApiGateway::GatewayResponse's.</summary>
+public sealed record GatewayResponseSettings(string ResponseType, string? StatusCode, Dictionary<string, string>? ResponseParameters,
+    Dictionary<string, string>? ResponseTemplates)
+{
+    public static GatewayResponseSettings Read(IInputReader input) => new(
+        input.Required(input.FromTemplate ? "ResponseType" : "response_type"), input.String("statusCode"),
+        input.StringMap("responseParameters"), input.StringMap("responseTemplates"));
+}

@@ -73,4 +73,60 @@ public sealed class ApiGatewayRequestValidationTests : IClassFixture<StratusFixt
         Assert.Equal("""{"message":"Missing required request parameters: [x-tenant]"}""", r["no_header"]!["body"]!.GetValue<string>());
         Assert.Equal(200, r["body_unchecked"]!["status"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task Gateway_responses_customize_the_status_headers_and_body_of_refusals()
+    {
+        var r = await Clients.Boto3Async(_stratus.Url, """
+            import json, urllib.request, urllib.error
+            def call(url, body):
+                request = urllib.request.Request(url, data=body.encode(), method="POST", headers={"Content-Type": "application/json"})
+                try:
+                    with urllib.request.urlopen(request) as answer:
+                        return {"status": answer.status, "body": answer.read().decode()}
+                except urllib.error.HTTPError as refused:
+                    return {"status": refused.code, "body": refused.read().decode(), "header": refused.headers.get("X-Reason")}
+            apigw = client("apigateway")
+            api = apigw.create_rest_api(name="customized")
+            api_id, root = api["id"], api["rootResourceId"]
+            apigw.create_model(restApiId=api_id, name="Named", contentType="application/json",
+                schema=json.dumps({"type": "object", "required": ["name"]}))
+            validator = apigw.create_request_validator(restApiId=api_id, name="body", validateRequestBody=True)
+            apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="POST", authorizationType="NONE",
+                requestValidatorId=validator["id"], requestModels={"application/json": "Named"})
+            apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="POST", type="MOCK",
+                requestTemplates={"application/json": '{"statusCode": 200}'})
+            out["default"] = apigw.get_gateway_response(restApiId=api_id, responseType="THROTTLED")
+            out["put"] = apigw.put_gateway_response(restApiId=api_id, responseType="BAD_REQUEST_BODY", statusCode="422",
+                responseParameters={"gatewayresponse.header.X-Reason": "'schema'"},
+                responseTemplates={"application/json": '{"error": $context.error.messageString, "type": "$context.error.responseType"}'})
+            apigw.put_gateway_response(restApiId=api_id, responseType="DEFAULT_4XX", statusCode="404",
+                responseTemplates={"application/json": '{"gone": "$context.error.message"}'})
+            listed = apigw.get_gateway_responses(restApiId=api_id)["items"]
+            out["listed"] = {i["responseType"]: i["defaultResponse"] for i in listed}
+            out["bad_type"] = error(apigw.put_gateway_response, restApiId=api_id, responseType="NOT_A_TYPE")
+            apigw.create_deployment(restApiId=api_id, stageName="prod")
+            base = f"{URL}/_aws/execute-api/{api_id}/prod"
+            out["body"] = call(base + "/", '{"other": 1}')
+            out["route"] = call(base + "/nowhere", '{}')
+            apigw.delete_gateway_response(restApiId=api_id, responseType="BAD_REQUEST_BODY")
+            out["after_delete"] = apigw.get_gateway_response(restApiId=api_id, responseType="BAD_REQUEST_BODY")["defaultResponse"]
+            """);
+
+        Assert.Equal("429", r["default"]!["statusCode"]!.GetValue<string>());
+        Assert.True(r["default"]!["defaultResponse"]!.GetValue<bool>());
+        Assert.False(r["put"]!["defaultResponse"]!.GetValue<bool>());
+        Assert.Equal(21, r["listed"]!.AsObject().Count);
+        Assert.False(r["listed"]!["BAD_REQUEST_BODY"]!.GetValue<bool>());
+        Assert.True(r["listed"]!["THROTTLED"]!.GetValue<bool>());
+        Assert.Equal("BadRequestException", r["bad_type"]!["code"]!.GetValue<string>());
+
+        Assert.Equal(422, r["body"]!["status"]!.GetValue<int>());
+        Assert.Equal("schema", r["body"]!["header"]!.GetValue<string>());
+        Assert.Equal("""{"error": "Invalid request body", "type": "BAD_REQUEST_BODY"}""", r["body"]!["body"]!.GetValue<string>());
+        // No gateway response of its own: MISSING_AUTHENTICATION_TOKEN takes DEFAULT_4XX's.
+        Assert.Equal(404, r["route"]!["status"]!.GetValue<int>());
+        Assert.Equal("""{"gone": "Missing Authentication Token"}""", r["route"]!["body"]!.GetValue<string>());
+        Assert.True(r["after_delete"]!.GetValue<bool>());
+    }
 }

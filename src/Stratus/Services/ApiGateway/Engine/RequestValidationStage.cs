@@ -12,13 +12,13 @@ namespace Stratus.Services.ApiGateway.Engine;
 /// </summary>
 public static class RequestValidationStage
 {
-    public static GatewayResponse? Refusal(DeploymentDocument deployment, ApiMethod method, GatewayRequest request)
+    public static TypedRefusal? Refusal(DeploymentDocument deployment, ApiMethod method, GatewayRequest request)
     {
         if (method.RequestValidatorId is not { } validatorId || deployment.RequestValidators.GetValueOrDefault(validatorId) is not { } validator) return null;
         if (validator.ValidateRequestParameters && MissingParameters(method, request) is { Count: > 0 } missing)
-            return GatewayResponse.Message(400, $"Missing required request parameters: [{string.Join(", ", missing)}]", "BadRequestException");
+            return new("BAD_REQUEST_PARAMETERS", GatewayResponse.Message(400, $"Missing required request parameters: [{string.Join(", ", missing)}]", "BadRequestException"));
         if (validator.ValidateRequestBody && !BodyMatchesModel(deployment, method, request))
-            return GatewayResponse.Message(400, "Invalid request body", "BadRequestException");
+            return new("BAD_REQUEST_BODY", GatewayResponse.Message(400, "Invalid request body", "BadRequestException"));
         return null;
     }
 
