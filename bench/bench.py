@@ -6,7 +6,7 @@ hits both alike; each figure is the median over rounds with the min-max spread. 
 to docs/performance.md together with the machine and the command that produced them.
 
 The control plane (controlplane.py) runs first, then the data plane (dataplane.py), then container images
-(images.py), then S3 (s3.py); all build on harness.py.
+(images.py), then S3 (s3.py), then Logs Insights (insights.py); all build on harness.py.
 """
 import argparse
 import datetime
@@ -17,6 +17,7 @@ import time
 import controlplane
 import dataplane
 import images
+import insights
 import s3
 from harness import ROOT, machine, write_section
 
@@ -51,6 +52,8 @@ def main():
     write_section(args.output, "\n".join(images.run(args.quick)), images.SECTION)
     # S3 (s3.py) after them, in its own section too, which `bench/s3.py` alone also rewrites.
     write_section(args.output, "\n".join(s3.run(args.quick)), s3.SECTION)
+    # Logs Insights (insights.py) after S3, in its own section, which `bench/insights.py` alone also rewrites.
+    write_section(args.output, "\n".join(insights.run(args.quick)), insights.SECTION)
     print(f"wrote {args.output}", file=sys.stderr)
 
 

@@ -44,6 +44,8 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
         }
 
         var known = credential is null ? null : credentials.Find(credential.AccessKeyId);
+        // An unsigned request to a service with operations AWS serves unsigned is refused once its operation is known.
+        var unsignedMayPass = options.Auth != AuthMode.Accept && credential is null && service.Endpoint.UnsignedOperations.Count > 0;
         var region = string.IsNullOrEmpty(credential?.Region) ? StratusOptions.DefaultRegion : credential.Region;
         var call = new CallContext
         {
@@ -56,7 +58,9 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
             Http = http,
             Authorize = options.Auth == AuthMode.Enforce && known is not null && authorizer is not null
                 ? operation => authorizer.Authorize(http, service.Endpoint, known, region, operation)
-                : null,
+                : unsignedMayPass
+                    ? operation => { if (!service.Endpoint.UnsignedOperations.Contains(operation)) throw SigV4Verifier.MissingAuthenticationToken(); }
+                    : null,
         };
         if (known is not null) credentials.RecordUse(known.AccessKeyId, service.Name, call.Region);
 
@@ -66,7 +70,7 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
                 service.Endpoint.Protocols.FirstOrDefault(p => p.Accepts(http.Request)) is Protocols.Query.AwsQueryProtocol));
             return;
         }
-        if (options.Auth != AuthMode.Accept && await verifier.VerifyAsync(http, credential, known) is { } refusal)
+        if (options.Auth != AuthMode.Accept && !unsignedMayPass && await verifier.VerifyAsync(http, credential, known) is { } refusal)
         {
             await service.Endpoint.RejectAsync(http, call, refusal);
             return;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Protocols.Jwt;
 using Stratus.Protocols.SigV4;
 using Stratus.Services.ApiGateway;
 using Stratus.Services.ApiGateway.CloudFormation;
@@ -85,7 +86,9 @@ public sealed class StratusServices : IAsyncDisposable
     {
         ILogger Log(string name) => logging.CreateLogger("Stratus." + name);
         var iam = new IamService(store, clock);
-        var sts = new StsService(store, clock, iam);
+        // Issuers' signing keys, shared by API Gateway's JWT authorizers and STS's AssumeRoleWithWebIdentity.
+        var jwksKeys = new JwksKeys(IntegrationEngine.CreateHttpClient(), clock, JwksKeys.AllowedFromEnvironment());
+        var sts = new StsService(store, clock, iam, jwksKeys);
         var sources = new List<ICredentialSource> { iam, sts };
         if (options.RootKey is { } root) sources.Insert(0, new RootCredentialSource(root.AccessKeyId, root.SecretAccessKey));
 
@@ -117,7 +120,7 @@ public sealed class StratusServices : IAsyncDisposable
             cloudWatch, logs, clock, Log("apigateway.execute-api"));
         var apiGatewayV2 = new ApiGatewayV2Service(store, clock, address);
         var apiGatewayV2DataPlane = new ApiGatewayV2DataPlane(apiGatewayV2,
-            new JwtAuthorizer(new JwksKeys(IntegrationEngine.CreateHttpClient(), clock, JwksKeys.AllowedFromEnvironment()), clock),
+            new JwtAuthorizer(jwksKeys, clock),
             new LambdaRequestAuthorizer(lambda, clock), new HttpApiIntegrations(lambda, IntegrationEngine.CreateHttpClient()),
             cloudWatch, logs, clock, Log("apigatewayv2.execute-api"));
 
@@ -146,6 +149,12 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayMethodProvider(apiGateway),
             new ApiGatewayDeploymentProvider(apiGateway),
             new ApiGatewayStageProvider(apiGateway),
+            new ApiGatewayApiKeyProvider(apiGateway),
+            new ApiGatewayUsagePlanProvider(apiGateway),
+            new ApiGatewayUsagePlanKeyProvider(apiGateway),
+            new ApiGatewayRequestValidatorProvider(apiGateway),
+            new ApiGatewayModelProvider(apiGateway),
+            new ApiGatewayGatewayResponseProvider(apiGateway),
             new RdsDbInstanceProvider(rds),
             new LogsLogGroupProvider(logs),
             new CloudWatchAlarmProvider(cloudWatch),
@@ -201,7 +210,7 @@ public sealed class StratusServices : IAsyncDisposable
         var storageConsole = new StorageConsole(ecr, lambda, s3);
         IStratusService[] all =
         [
-            new IamApi(iam, Log("iam")), new StsApi(sts, Log("sts")), new EcrApi(ecr, Log("ecr")),
+            new IamApi(iam, Log("iam")), new StsApi(sts, credentials, Log("sts")), new EcrApi(ecr, Log("ecr")),
             new LambdaApi(lambda, SignedLinks.For(options, clock), codePackages, Log("lambda")), new RdsApi(rds, Log("rds")),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new ApiGatewayV2Api(apiGatewayV2, Log("apigatewayv2")),
             new CloudFormationApi(cloudFormation, Log("cloudformation")),

@@ -30,6 +30,8 @@ public sealed class ServiceEndpoint
     /// <summary>What a gzip body (CloudWatch PutMetricData) may expand to: a few KB of gzip can hold gigabytes of zeros.</summary>
     public long MaxDecompressedBytes { get; init; } = 10 * 1024 * 1024;
     public ILogger Logger { get; init; } = NullLogger.Instance;
+    /// <summary>Operations AWS serves without a signature (STS's AssumeRoleWithWebIdentity: the token is the proof), which --auth verify and enforce let through unsigned.</summary>
+    public IReadOnlySet<string> UnsignedOperations { get; init; } = new HashSet<string>();
 
     public async Task HandleAsync(HttpContext http, CallContext call)
     {

@@ -14,11 +14,13 @@ public sealed class SigV4Verifier(TimeProvider clock)
 {
     public static readonly TimeSpan AllowedSkew = TimeSpan.FromMinutes(15);
 
+    public static AwsException MissingAuthenticationToken() => new("MissingAuthenticationToken", "Request is missing Authentication Token", 403);
+
     public async Task<AwsException?> VerifyAsync(HttpContext http, SigV4Credential? credential, KnownCredential? known)
     {
         var request = http.Request;
         if (credential is null)
-            return new AwsException("MissingAuthenticationToken", "Request is missing Authentication Token", 403);
+            return MissingAuthenticationToken();
         if (known is null)
             return new AwsException("InvalidClientTokenId", "The security token included in the request is invalid.", 403);
 

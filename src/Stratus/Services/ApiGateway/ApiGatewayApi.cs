@@ -79,6 +79,36 @@ public sealed class ApiGatewayApi : IStratusService
         new("GET", Api + "/stages/{stage_name}", "GetStage"),
         new("PATCH", Api + "/stages/{stage_name}", "UpdateStage"),
         new("DELETE", Api + "/stages/{stage_name}", "DeleteStage", successStatus: 202),
+        new("POST", Api + "/models", "CreateModel", successStatus: 201),
+        new("GET", Api + "/models", "GetModels"),
+        new("GET", Api + "/models/{model_name}", "GetModel"),
+        new("PATCH", Api + "/models/{model_name}", "UpdateModel"),
+        new("DELETE", Api + "/models/{model_name}", "DeleteModel", successStatus: 202),
+        new("POST", Api + "/requestvalidators", "CreateRequestValidator", successStatus: 201),
+        new("GET", Api + "/requestvalidators", "GetRequestValidators"),
+        new("GET", Api + "/requestvalidators/{requestvalidator_id}", "GetRequestValidator"),
+        new("PATCH", Api + "/requestvalidators/{requestvalidator_id}", "UpdateRequestValidator"),
+        new("DELETE", Api + "/requestvalidators/{requestvalidator_id}", "DeleteRequestValidator", successStatus: 202),
+        new("PUT", Api + "/gatewayresponses/{response_type}", "PutGatewayResponse", successStatus: 201),
+        new("GET", Api + "/gatewayresponses", "GetGatewayResponses"),
+        new("GET", Api + "/gatewayresponses/{response_type}", "GetGatewayResponse"),
+        new("DELETE", Api + "/gatewayresponses/{response_type}", "DeleteGatewayResponse", successStatus: 202),
+        new("POST", "/apikeys?mode=import", "ImportApiKeys", rawBody: true, successStatus: 201),
+        new("POST", "/apikeys", "CreateApiKey", successStatus: 201),
+        new("GET", "/apikeys", "GetApiKeys"),
+        new("GET", "/apikeys/{api_Key}", "GetApiKey"),
+        new("PATCH", "/apikeys/{api_Key}", "UpdateApiKey"),
+        new("DELETE", "/apikeys/{api_Key}", "DeleteApiKey", successStatus: 202),
+        new("POST", "/usageplans", "CreateUsagePlan", successStatus: 201),
+        new("GET", "/usageplans", "GetUsagePlans"),
+        new("GET", "/usageplans/{usageplanId}", "GetUsagePlan"),
+        new("PATCH", "/usageplans/{usageplanId}", "UpdateUsagePlan"),
+        new("DELETE", "/usageplans/{usageplanId}", "DeleteUsagePlan", successStatus: 202),
+        new("POST", "/usageplans/{usageplanId}/keys", "CreateUsagePlanKey", successStatus: 201),
+        new("GET", "/usageplans/{usageplanId}/keys", "GetUsagePlanKeys"),
+        new("GET", "/usageplans/{usageplanId}/keys/{keyId}", "GetUsagePlanKey"),
+        new("DELETE", "/usageplans/{usageplanId}/keys/{keyId}", "DeleteUsagePlanKey", successStatus: 202),
+        new("GET", "/usageplans/{usageplanId}/usage", "GetUsage"),
         new("GET", "/tags/{resource_arn}", "GetTags"),
         new("PUT", "/tags/{resource_arn}", "TagResource", successStatus: 204),
         new("DELETE", "/tags/{resource_arn}", "UntagResource", successStatus: 204),
@@ -143,6 +173,57 @@ public sealed class ApiGatewayApi : IStratusService
         { "UpdateStage", i => Wire(_gateway.UpdateStage(i.Scope, ApiId(i), i.Required("stage_name"), Patch(i))) },
         { "DeleteStage", i => Done(() => _gateway.DeleteStage(i.Scope, ApiId(i), i.Required("stage_name"))) },
 
+        { "CreateModel", i => Wire(_gateway.CreateModel(i.Scope, ApiId(i), ModelSettings.Read(i))) },
+        { "GetModel", i => Wire(_gateway.GetModel(i.Scope, ApiId(i), i.Required("model_name"))) },
+        { "GetModels", i => Paged(_gateway.GetModels(i.Scope, ApiId(i), i.String("position"), i.Int("limit"))) },
+        { "UpdateModel", i => Wire(_gateway.UpdateModel(i.Scope, ApiId(i), i.Required("model_name"), Patch(i))) },
+        { "DeleteModel", i => Done(() => _gateway.DeleteModel(i.Scope, ApiId(i), i.Required("model_name"))) },
+        { "CreateRequestValidator", i => Wire(_gateway.CreateRequestValidator(i.Scope, ApiId(i), RequestValidatorSettings.Read(i))) },
+        { "GetRequestValidator", i => Wire(_gateway.GetRequestValidator(i.Scope, ApiId(i), i.Required("requestvalidator_id"))) },
+        { "GetRequestValidators", i => Paged(_gateway.GetRequestValidators(i.Scope, ApiId(i), i.String("position"), i.Int("limit"))) },
+        { "UpdateRequestValidator", i => Wire(_gateway.UpdateRequestValidator(i.Scope, ApiId(i), i.Required("requestvalidator_id"), Patch(i))) },
+        { "DeleteRequestValidator", i => Done(() => _gateway.DeleteRequestValidator(i.Scope, ApiId(i), i.Required("requestvalidator_id"))) },
+
+        { "PutGatewayResponse", i => Wire(_gateway.PutGatewayResponse(i.Scope, ApiId(i), GatewayResponseSettings.Read(i))) },
+        { "GetGatewayResponse", i => Wire(_gateway.GetGatewayResponse(i.Scope, ApiId(i), i.Required("response_type"))) },
+        { "GetGatewayResponses", i => Paged(_gateway.GetGatewayResponses(i.Scope, ApiId(i), i.String("position"), i.Int("limit"))) },
+        { "DeleteGatewayResponse", i => Done(() => _gateway.DeleteGatewayResponse(i.Scope, ApiId(i), i.Required("response_type"))) },
+
+        { "CreateApiKey", i => Wire(_gateway.CreateApiKey(i.Scope, ApiKeySettings.Read(i))) },
+        { "ImportApiKeys", ImportApiKeys },
+        // AWS shows a key's value only when asked to (includeValue / includeValues).
+        { "GetApiKey", i => KeyWire(_gateway.GetApiKey(i.Scope, KeyId(i)), i.Bool("includeValue") == true) },
+        { "GetApiKeys", i =>
+            {
+                var (items, position) = _gateway.GetApiKeys(i.Scope, i.String("name"), i.String("customerId"), i.String("position"), i.Int("limit"));
+                return Page(items.Select(k => KeyWire(k, i.Bool("includeValues") == true)), position);
+            } },
+        { "UpdateApiKey", i => KeyWire(_gateway.UpdateApiKey(i.Scope, KeyId(i), Patch(i)), false) },
+        { "DeleteApiKey", i => Done(() => _gateway.DeleteApiKey(i.Scope, KeyId(i))) },
+
+        { "CreateUsagePlan", i => Wire(_gateway.CreateUsagePlan(i.Scope, UsagePlanSettings.Read(i))) },
+        { "GetUsagePlan", i => Wire(_gateway.GetUsagePlan(i.Scope, PlanId(i))) },
+        { "GetUsagePlans", i => Paged(_gateway.GetUsagePlans(i.Scope, i.String("keyId"), i.String("position"), i.Int("limit"))) },
+        { "UpdateUsagePlan", i => Wire(_gateway.UpdateUsagePlan(i.Scope, PlanId(i), Patch(i))) },
+        { "DeleteUsagePlan", i => Done(() => _gateway.DeleteUsagePlan(i.Scope, PlanId(i))) },
+        { "CreateUsagePlanKey", i => Wire(_gateway.CreateUsagePlanKey(i.Scope, PlanId(i), i.Required("keyId"), i.Required("keyType"))) },
+        { "GetUsagePlanKey", i => Wire(_gateway.GetUsagePlanKey(i.Scope, PlanId(i), i.Required("keyId"))) },
+        { "GetUsagePlanKeys", i => Paged(_gateway.GetUsagePlanKeys(i.Scope, PlanId(i), i.String("name"), i.String("position"), i.Int("limit"))) },
+        { "DeleteUsagePlanKey", i => Done(() => _gateway.DeleteUsagePlanKey(i.Scope, PlanId(i), i.Required("keyId"))) },
+        { "GetUsage", i =>
+            {
+                var (start, end, items) = _gateway.GetUsage(i.Scope, PlanId(i), i.Required("startDate"), i.Required("endDate"), i.String("keyId"));
+                return new JsonObject
+                {
+                    ["usagePlanId"] = PlanId(i),
+                    ["startDate"] = start,
+                    ["endDate"] = end,
+                    // The model binds the items map to "values" on the wire.
+                    ["values"] = new JsonObject(items.Select(e => new KeyValuePair<string, JsonNode?>(e.Key,
+                        new JsonArray(e.Value.Select(day => (JsonNode)new JsonArray(day[0], day[1])).ToArray())))),
+                };
+            } },
+
         { "GetTags", i => new JsonObject { ["tags"] = StringMapWire(_gateway.GetTags(i.Scope, i.Required("resource_arn"))) } },
         { "TagResource", i => Done(() => _gateway.TagResource(i.Scope, i.Required("resource_arn"), i.StringMap("tags"))) },
         { "UntagResource", i => Done(() => _gateway.UntagResource(i.Scope, i.Required("resource_arn"), i.Strings("tagKeys"))) },
@@ -166,6 +247,26 @@ public sealed class ApiGatewayApi : IStratusService
     }
 
     private static string ApiId(OperationInput i) => i.Required("restapi_id");
+    private static string KeyId(OperationInput i) => i.Required("api_Key");
+    private static string PlanId(OperationInput i) => i.Required("usageplanId");
+
+    private static JsonObject KeyWire(ApiKey key, bool includeValue)
+    {
+        var wire = Wire(key);
+        if (!includeValue) wire.Remove("value");
+        return wire;
+    }
+
+    private OperationResult ImportApiKeys(OperationInput i)
+    {
+        if (i.String("format") != "csv") throw ApiGatewayErrors.BadRequest("Invalid format specified: only csv is supported");
+        var (ids, warnings) = _gateway.ImportApiKeys(i.Scope, System.Text.Encoding.UTF8.GetString(i.RawBody.Span), i.Bool("failonwarnings") == true);
+        return new JsonObject
+        {
+            ["ids"] = new JsonArray(ids.Select(id => (JsonNode)JsonValue.Create(id)).ToArray()),
+            ["warnings"] = new JsonArray(warnings.Select(w => (JsonNode)JsonValue.Create(w)).ToArray()),
+        };
+    }
     private static string ResourceId(OperationInput i) => i.Required("resource_id");
     private static string HttpMethod(OperationInput i) => i.Required("http_method");
     private static string StatusCode(OperationInput i) => i.Required("status_code");

@@ -64,7 +64,8 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
         var router = _routers.For(apiId, stageName, deployed.Deployment.Deployment.Id, () => new StageRouter(deployed.Deployment.Resources));
         var outcome = router.Match(http.Request.Method, path) is { } route
             ? await RunMethodAsync(http, deployed, route, path, requestId)
-            : Answered(GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException"));
+            : Answered(GatewayResponseTypes.Customize(deployed.Deployment, "MISSING_AUTHENTICATION_TOKEN",
+                GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException"), requestId));
         await WriteAsync(http, outcome.Response);
         Record(deployed, outcome.Response.StatusCode, watch.Elapsed, outcome.IntegrationLatency, outcome.Log, requestId);
     }
@@ -74,9 +75,15 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
     /// <summary>The method request (authorization, then the body), then the integration's stages.</summary>
     private async Task<IntegrationOutcome> RunMethodAsync(HttpContext http, DeployedStage deployed, MatchedRoute route, string path, string requestId)
     {
+        IntegrationOutcome Refused(string responseType, GatewayResponse response) =>
+            Answered(GatewayResponseTypes.Customize(deployed.Deployment, responseType, response, requestId));
         var authorization = await methodRequest.AuthorizeAsync(http, route.Method);
-        if (authorization.Refusal is { } refusal) return Answered(refusal);
-        if (await ReadRequestAsync(http, path, authorization.Caller) is not { } request) return Answered(GatewayResponse.Message(413, "Request Too Long"));
+        if (authorization.Refusal is { } refusal) return Refused(AuthorizationResponseType(refusal), refusal);
+        if (route.Method.ApiKeyRequired && ApiKeyRefusal(gateway.MeterApiKey(deployed, http.Request.Headers["x-api-key"].FirstOrDefault())) is { } keyRefusal)
+            return Refused(keyRefusal.Type, keyRefusal.Response);
+        if (await ReadRequestAsync(http, path, authorization.Caller) is not { } request)
+            return Refused("REQUEST_TOO_LARGE", GatewayResponse.Message(413, "Request Too Long"));
+        if (RequestValidationStage.Refusal(deployed.Deployment, route.Method, request) is { } invalid) return Refused(invalid.Type, invalid.Response);
         var target = new GatewayTarget(deployed.AccountId, deployed.Region, deployed.ApiId, deployed.Stage.StageName,
             deployed.Stage.Variables ?? [], http.Request.Host.Value ?? "") { BinaryMediaTypes = deployed.BinaryMediaTypes };
         try
@@ -89,6 +96,26 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
             return Answered(GatewayResponse.InternalServerError());
         }
     }
+
+    /// <summary>What API Gateway answers a request its API key or usage plan turns away, with the gateway response type it answers as.</summary>
+    private static TypedRefusal? ApiKeyRefusal(ApiKeyVerdict verdict) => verdict switch
+    {
+        ApiKeyVerdict.Forbidden => new("INVALID_API_KEY", GatewayResponse.Message(403, "Forbidden", "ForbiddenException")),
+        ApiKeyVerdict.Throttled => new("THROTTLED", GatewayResponse.Message(429, "Too Many Requests", "TooManyRequestsException")),
+        ApiKeyVerdict.QuotaExceeded => new("QUOTA_EXCEEDED", GatewayResponse.Message(429, "Limit Exceeded", "LimitExceededException")),
+        _ => null,
+    };
+
+    /// <summary>The gateway response type of an AWS_IAM refusal, by the error type the method request stage gave it.</summary>
+    private static string AuthorizationResponseType(GatewayResponse refusal) =>
+        refusal.Headers.FirstOrDefault(h => h.Key == "x-amzn-ErrorType").Value switch
+        {
+            "MissingAuthenticationTokenException" => "MISSING_AUTHENTICATION_TOKEN",
+            "ExpiredTokenException" => "EXPIRED_TOKEN",
+            "InvalidSignatureException" or "IncompleteSignatureException" => "INVALID_SIGNATURE",
+            "UnrecognizedClientException" => "UNAUTHORIZED",
+            _ => "DEFAULT_4XX",
+        };
 
     private static (string ApiId, string Stage, string Path) Target(HttpRequest request)
     {

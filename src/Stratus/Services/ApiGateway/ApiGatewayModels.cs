@@ -126,6 +126,11 @@ public sealed class RestApiDocument
     public string Region { get; set; } = "";
     public RestApi Api { get; set; } = new();
     public Dictionary<string, ApiResource> Resources { get; set; } = [];
+    /// <summary>Models by name, request validators by id (ApiGatewayService.Models.cs).</summary>
+    public Dictionary<string, ApiModel> Models { get; set; } = [];
+    public Dictionary<string, RequestValidator> RequestValidators { get; set; } = [];
+    /// <summary>The API's customized gateway responses by response type (ApiGatewayService.GatewayResponses.cs).</summary>
+    public Dictionary<string, ApiGatewayResponse> GatewayResponses { get; set; } = [];
 }
 
 /// <summary>A deployment and the frozen copy of the resource tree it serves.</summary>
@@ -136,6 +141,11 @@ public sealed class DeploymentDocument
     public string ApiId { get; set; } = "";
     public Deployment Deployment { get; set; } = new();
     public Dictionary<string, ApiResource> Resources { get; set; } = [];
+    /// <summary>The models and request validators as they were when deployed, as AWS freezes them with the resources.</summary>
+    public Dictionary<string, ApiModel> Models { get; set; } = [];
+    public Dictionary<string, RequestValidator> RequestValidators { get; set; } = [];
+    /// <summary>The API's customized gateway responses by response type (ApiGatewayService.GatewayResponses.cs).</summary>
+    public Dictionary<string, ApiGatewayResponse> GatewayResponses { get; set; } = [];
 }
 
 public sealed class StageDocument

@@ -21,6 +21,7 @@ public sealed partial class ApiGatewayService
     private readonly ResourceTable<DeploymentDocument> _deployments;
     private readonly ResourceTable<StageDocument> _stages;
     private readonly ResourceTable<ApiGatewayAccount> _accounts;
+    private readonly UsagePlanTables _usage;
     // API ids are unique across accounts, so the data plane finds an API from its host name alone.
     private readonly ConcurrentDictionary<string, string> _apiKeysById = new(StringComparer.Ordinal);
     /// <summary>Each account and region's REST APIs in listing order (creation, then id): GetRestApis pages through it without sorting or scanning other regions.</summary>
@@ -33,6 +34,7 @@ public sealed partial class ApiGatewayService
         _deployments = new ResourceTable<DeploymentDocument>(store, "apigateway.deployments");
         _stages = new ResourceTable<StageDocument>(store, "apigateway.stages");
         _accounts = new ResourceTable<ApiGatewayAccount>(store, "apigateway.accounts");
+        _usage = new UsagePlanTables(store);
         foreach (var (key, api) in _apis.Entries) Index(key, api);
     }
 
@@ -542,6 +544,9 @@ public sealed partial class ApiGatewayService
             ApiId = apiId,
             Deployment = new Deployment { Id = NewId(), Description = description, CreatedDate = Now },
             Resources = Clone(api.Resources),
+            Models = Clone(api.Models),
+            RequestValidators = Clone(api.RequestValidators),
+            GatewayResponses = Clone(api.GatewayResponses),
         };
         if (!_deployments.TryAdd(ChildKey(scope, apiId, document.Deployment.Id), document)) throw Conflict("Unable to create the deployment, try again");
         if (!string.IsNullOrEmpty(stageName))

@@ -337,7 +337,7 @@ public sealed partial class IamService
 
     /// <summary>
     /// The identity policies and permissions boundary of a user (with its groups' policies), a role, or
-    /// a role's session (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION); null when the ARN names none
+    /// a role's session (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), none for a federated user; null when the ARN names none
     /// of them (the account's root, which policies do not limit).
     /// </summary>
     public PolicySet? PoliciesOf(string principalArn)
@@ -347,6 +347,10 @@ public sealed partial class IamService
         var (account, resource) = (parts[4], parts[5]);
         if (parts[2] == "sts" && resource.StartsWith("assumed-role/", StringComparison.Ordinal))
             return _roles.Get(Key(account, resource.Split('/')[1])) is { } sessionRole ? PoliciesOf(sessionRole, IamEntityKind.Role, sessionRole.PermissionsBoundaryArn, []) : null;
+        // A federated user (GetFederationToken) holds the intersection of its user's policies and its session
+        // policy; that is not evaluated yet, so it is granted nothing rather than everything.
+        if (parts[2] == "sts" && resource.StartsWith("federated-user/", StringComparison.Ordinal))
+            return new PolicySet();
         if (parts[2] != "iam") return null;
         var name = resource[(resource.LastIndexOf('/') + 1)..];
         if (resource.StartsWith("user/", StringComparison.Ordinal) && _users.Get(Key(account, name)) is { } user && user.Arn == principalArn)

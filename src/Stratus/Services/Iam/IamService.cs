@@ -10,6 +10,9 @@ namespace Stratus.Services.Iam;
 public interface IIamRoles
 {
     IamRole? FindRoleByArn(string roleArn);
+
+    /// <summary>The OpenID Connect provider an ARN names, in whichever account.</summary>
+    IamOidcProvider? FindOidcProvider(string arn);
 }
 
 /// <summary>IAM's domain: roles, managed and inline policies, users and their access keys, per account.</summary>

@@ -109,7 +109,103 @@ public sealed class LogsApi : IStratusService, IDisposable
                     }).ToArray()),
                 };
             } },
+        { "StartQuery", i => new JsonObject
+            {
+                ["queryId"] = _logs.StartQuery(i.Scope, new StartQueryInput(QueryGroups(i), i.Long("startTime") ?? throw i.Style.Missing("startTime"),
+                    i.Long("endTime") ?? throw i.Style.Missing("endTime"), i.String("queryString") ?? throw i.Style.Missing("queryString"), i.Int("limit"), i.String("queryLanguage"))),
+            } },
+        { "GetQueryResults", GetQueryResults },
+        { "StopQuery", i => new JsonObject { ["success"] = _logs.StopQuery(i.Scope, i.Required("queryId")) } },
+        { "DescribeQueries", DescribeQueries },
+        { "PutQueryDefinition", i => new JsonObject
+            {
+                ["queryDefinitionId"] = _logs.PutQueryDefinition(i.Scope, i.String("queryDefinitionId"), i.Required("name"), i.Required("queryString"), i.Strings("logGroupNames")),
+            } },
+        { "DescribeQueryDefinitions", DescribeQueryDefinitions },
+        { "DeleteQueryDefinition", i =>
+            {
+                _logs.DeleteQueryDefinition(i.Scope, i.Required("queryDefinitionId"));
+                return new JsonObject { ["success"] = true };
+            } },
     };
+
+    /// <summary>StartQuery's groups: exactly one of its three ways of naming them.</summary>
+    private static IReadOnlyList<string> QueryGroups(OperationInput i)
+    {
+        var ways = new[] { i.String("logGroupName") is { } name ? [name] : null, i.Has("logGroupNames") ? i.Strings("logGroupNames") : null,
+            i.Has("logGroupIdentifiers") ? i.Strings("logGroupIdentifiers") : null }.Where(w => w is not null).ToList();
+        if (ways.Count > 1)
+            throw LogsErrors.InvalidParameter("Exactly one of logGroupName, logGroupNames or logGroupIdentifiers must be specified.");
+        return ways.Count == 1 ? ways[0]! : [];
+    }
+
+    private JsonObject GetQueryResults(OperationInput i)
+    {
+        var query = _logs.GetQueryResults(i.Scope, i.Required("queryId"));
+        var result = query.Result;
+        return new JsonObject
+        {
+            ["queryLanguage"] = "CWLI",
+            ["status"] = query.Status,
+            ["results"] = new JsonArray((result?.Rows ?? []).Select(row => (JsonNode)new JsonArray(row.Select(f => (JsonNode)new JsonObject
+            {
+                ["field"] = f.Field,
+                ["value"] = f.Value,
+            }).ToArray())).ToArray()),
+            ["statistics"] = new JsonObject
+            {
+                ["recordsMatched"] = (double)(result?.RecordsMatched ?? 0),
+                ["recordsScanned"] = (double)(result?.RecordsScanned ?? 0),
+                ["bytesScanned"] = (double)(result?.BytesScanned ?? 0),
+            },
+        };
+    }
+
+    private JsonObject DescribeQueries(OperationInput i)
+    {
+        var limit = i.Int("maxResults") ?? 1000;
+        LogsErrors.Validation.CheckRange("maxResults", limit, 1, 1000);
+        var queries = _logs.DescribeQueries(i.Scope, i.String("logGroupName"), i.String("status"));
+        var from = Offset(i.String("nextToken"));
+        var body = new JsonObject
+        {
+            ["queries"] = new JsonArray(queries.Skip(from).Take(limit).Select(q => (JsonNode)new JsonObject
+            {
+                ["queryLanguage"] = "CWLI",
+                ["queryId"] = q.Id,
+                ["queryString"] = q.QueryString,
+                ["status"] = q.Status,
+                ["createTime"] = q.CreateTime,
+                ["logGroupName"] = q.LogGroupName,
+                ["queryDuration"] = q.DurationMs,
+                ["bytesScanned"] = q.Result is { } r ? (double)r.BytesScanned : null,
+            }).ToArray()),
+        };
+        if (from + limit < queries.Count) body["nextToken"] = Token(from + limit);
+        return body;
+    }
+
+    private JsonObject DescribeQueryDefinitions(OperationInput i)
+    {
+        var limit = i.Int("maxResults") ?? 1000;
+        LogsErrors.Validation.CheckRange("maxResults", limit, 1, 1000);
+        var definitions = _logs.DescribeQueryDefinitions(i.Scope, i.String("queryDefinitionNamePrefix"));
+        var from = Offset(i.String("nextToken"));
+        var body = new JsonObject
+        {
+            ["queryDefinitions"] = new JsonArray(definitions.Skip(from).Take(limit).Select(d => (JsonNode)new JsonObject
+            {
+                ["queryLanguage"] = "CWLI",
+                ["queryDefinitionId"] = d.Id,
+                ["name"] = d.Name,
+                ["queryString"] = d.QueryString,
+                ["lastModified"] = d.LastModified,
+                ["logGroupNames"] = new JsonArray(d.LogGroupNames.Select(n => (JsonNode)n).ToArray()),
+            }).ToArray()),
+        };
+        if (from + limit < definitions.Count) body["nextToken"] = Token(from + limit);
+        return body;
+    }
 
     private JsonObject DescribeLogGroups(OperationInput i)
     {

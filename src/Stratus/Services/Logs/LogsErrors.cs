@@ -24,4 +24,15 @@ public static class LogsErrors
     public static AwsException MetricFilterNotFound() => new("ResourceNotFoundException", "The specified metric filter does not exist.");
 
     public static AwsException TooManyMetricFilters(int max) => new("LimitExceededException", $"A log group can have at most {max} metric filters.");
+
+    /// <summary>A query that does not compile; the message says what and where, as AWS's compile errors do.</summary>
+    public static AwsException MalformedQuery(string message) => new("MalformedQueryException", message);
+
+    public static AwsException QueryNotFound(string id) => new("ResourceNotFoundException", $"Query does not exist: {id}");
+
+    public static AwsException QueryDefinitionNotFound() => new("ResourceNotFoundException", "The specified query definition does not exist.");
+
+    public static AwsException TooManyConcurrentQueries(int max) => new("LimitExceededException", $"Account maximum query concurrency limit of [{max}] reached.");
+
+    public static AwsException TooManyQueryDefinitions(int max) => new("LimitExceededException", $"An account can have at most {max} query definitions.");
 }

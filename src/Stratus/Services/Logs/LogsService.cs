@@ -6,6 +6,7 @@ using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs.Engine;
+using Stratus.Services.Logs.Engine.Insights;
 
 namespace Stratus.Services.Logs;
 
@@ -29,6 +30,8 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     private readonly ResourceTable<LogStream> _streams;
     private readonly LogEventStore _events;
     private readonly ResourceTable<LogMetricFilter> _metricFilters;
+    private readonly ResourceTable<QueryDefinition> _queryDefinitions;
+    private readonly Dictionary<string, QueryRun> _queries = new(StringComparer.Ordinal);
     private readonly IMetricPublisher _metrics;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
@@ -43,6 +46,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     public LogsService(StateStore store, TimeProvider clock, IMetricPublisher metrics, ILogger logger)
     {
         _metricFilters = new ResourceTable<LogMetricFilter>(store, "logs.metric-filters");
+        _queryDefinitions = new ResourceTable<QueryDefinition>(store, "logs.query-definitions");
         _metrics = metrics;
         _groups = new ResourceTable<LogGroup>(store, "logs.groups");
         _streams = new ResourceTable<LogStream>(store, "logs.streams");
@@ -377,6 +381,182 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     private static string FilterKey(LogMetricFilter f) => FilterKey(f.AccountId, f.Region, f.GroupName, f.FilterName);
     private static string FilterKey(string account, string region, string group, string name) => ResourceTable<LogMetricFilter>.Key(account, region, group, name);
 
+    // ---- Logs Insights ----
+
+    public const int DefaultQueryLimit = 1000;
+    public const int MaxConcurrentQueries = 30;
+    public const int MaxQueryGroups = 50;
+    public const int MaxKeptQueries = 1000;
+    public const int MaxQueryDefinitions = 1000;
+
+    /// <summary>
+    /// Starts a query on a background task over the groups' events in the time range (epoch seconds, both ends
+    /// included, as AWS reads them) and answers its id at once; the query compiles first, so a malformed one
+    /// is refused here with AWS's MalformedQueryException. Queries and their results live in memory: like AWS's
+    /// (kept for a while, then gone) they are not resources, and a restart forgets them.
+    /// </summary>
+    public string StartQuery(Scope scope, StartQueryInput input)
+    {
+        if (input.QueryLanguage is not (null or "CWLI"))
+            throw LogsErrors.InvalidParameter($"Query language {input.QueryLanguage} is not served by Stratus; use CWLI (the Logs Insights query language).");
+        if (input.LogGroups.Count == 0)
+            throw LogsErrors.InvalidParameter("Exactly one of logGroupName, logGroupNames or logGroupIdentifiers must be specified.");
+        if (input.LogGroups.Count > MaxQueryGroups)
+            throw LogsErrors.InvalidParameter($"A query can search at most {MaxQueryGroups} log groups.");
+        if (input.EndTime < input.StartTime)
+            throw LogsErrors.InvalidParameter("endTime must be greater than or equal to startTime.");
+        var limit = input.Limit ?? DefaultQueryLimit;
+        LogsErrors.Validation.CheckRange("limit", limit, 1, InsightsParser.MaxLimit);
+        InsightsQuery query;
+        try
+        {
+            query = InsightsParser.Parse(input.QueryString);
+        }
+        catch (InsightsSyntaxException error)
+        {
+            throw LogsErrors.MalformedQuery(error.Message);
+        }
+        var groups = input.LogGroups.Select(g => Group(scope, g)).DistinctBy(g => g.Name).ToList();
+        var run = new QueryRun(new QueryInfo(scope.AccountId, scope.Region, Guid.NewGuid().ToString(), input.QueryString, groups[0].Name, NowMs, QueryStatus.Scheduled, null, null));
+        lock (_queries)
+        {
+            if (_queries.Values.Count(q => q.Info.AccountId == scope.AccountId && q.Info.Status is QueryStatus.Scheduled or QueryStatus.Running) >= MaxConcurrentQueries)
+                throw LogsErrors.TooManyConcurrentQueries(MaxConcurrentQueries);
+            foreach (var old in _queries.Values.Where(q => q.Task.IsCompleted).OrderBy(q => q.Info.CreateTime).Take(Math.Max(0, _queries.Count + 1 - MaxKeptQueries)).ToList())
+                _queries.Remove(old.Info.Id);
+            _queries[run.Info.Id] = run;
+            run.Task = Task.Run(() => RunQuery(run, query, groups, input.StartTime * 1000, input.EndTime * 1000 + 999, limit));
+        }
+        return run.Info.Id;
+    }
+
+    private void RunQuery(QueryRun run, InsightsQuery query, IReadOnlyList<LogGroup> groups, long fromMs, long toMs, int limit)
+    {
+        var started = NowMs;
+        if (!run.TryMove(QueryStatus.Scheduled, QueryStatus.Running)) return;
+        try
+        {
+            var records = groups.SelectMany(g =>
+            {
+                var log = $"{g.AccountId}:{g.Name}";
+                return StreamsOf(g).SelectMany(s => _events.Events(StreamKey(s))
+                    .Where(e => e.Timestamp >= fromMs && e.Timestamp <= toMs)
+                    .Select(e => new InsightsRecord(e.Timestamp, e.Message, e.IngestionTime, s.Name, log)));
+            });
+            // Newest first, the order Insights returns unsorted events in; a query whose stats or sort reorders them anyway skips it.
+            if (InsightsEvaluator.NeedsEventOrder(query)) records = records.OrderByDescending(r => r.Timestamp);
+            var result = InsightsEvaluator.Run(query, records, limit, run.Cancel.Token);
+            run.Finish(QueryStatus.Complete, result, NowMs - started);
+        }
+        catch (OperationCanceledException)
+        {
+            run.Finish(QueryStatus.Cancelled, null, NowMs - started);
+        }
+        catch (Exception e)
+        {
+            // A regular expression over its time bound, or a fault of the evaluator: the query fails, Stratus goes on.
+            _logger.LogWarning(e, "Logs Insights query {Id} failed", run.Info.Id);
+            run.Finish(QueryStatus.Failed, null, NowMs - started);
+        }
+    }
+
+    public QueryInfo GetQueryResults(Scope scope, string id) => Query(scope, id).Info;
+
+    /// <summary>Stops a scheduled or running query; false when it had already finished, as AWS answers.</summary>
+    public bool StopQuery(Scope scope, string id)
+    {
+        var run = Query(scope, id);
+        if (run.TryMove(QueryStatus.Scheduled, QueryStatus.Cancelled)) return true;
+        if (run.Info.Status != QueryStatus.Running) return false;
+        run.Cancel.Cancel();
+        return true;
+    }
+
+    public IReadOnlyList<QueryInfo> DescribeQueries(Scope scope, string? groupName, string? status)
+    {
+        if (status is not (null or QueryStatus.Scheduled or QueryStatus.Running or QueryStatus.Complete or QueryStatus.Failed or QueryStatus.Cancelled or "Timeout" or "Unknown"))
+            throw LogsErrors.Validation.Rejected("status", status, "Member must satisfy enum value set: [Scheduled, Running, Complete, Failed, Cancelled, Timeout, Unknown]");
+        var name = groupName is null ? null : Group(scope, groupName).Name;
+        lock (_queries)
+            return _queries.Values.Select(q => q.Info)
+                .Where(q => q.AccountId == scope.AccountId && q.Region == scope.Region)
+                .Where(q => (name is null || q.LogGroupName == name) && (status is null || q.Status == status))
+                .OrderByDescending(q => q.CreateTime).ToList();
+    }
+
+    private QueryRun Query(Scope scope, string id)
+    {
+        lock (_queries)
+            return _queries.GetValueOrDefault(id) is { } run && run.Info.AccountId == scope.AccountId && run.Info.Region == scope.Region
+                ? run
+                : throw LogsErrors.QueryNotFound(id);
+    }
+
+    /// <summary>A query's state, moved only forward (Scheduled, Running, then one final status).</summary>
+    private sealed class QueryRun(QueryInfo info)
+    {
+        private readonly Lock _gate = new();
+
+        public QueryInfo Info { get; private set; } = info;
+        public CancellationTokenSource Cancel { get; } = new();
+        public Task Task { get; set; } = Task.CompletedTask;
+
+        public bool TryMove(string from, string to)
+        {
+            lock (_gate)
+            {
+                if (Info.Status != from) return false;
+                Info = Info with { Status = to };
+                return true;
+            }
+        }
+
+        public void Finish(string status, InsightsResult? result, long durationMs)
+        {
+            lock (_gate) Info = Info with { Status = status, Result = result, DurationMs = durationMs };
+        }
+    }
+
+    // ---- query definitions ----
+
+    public string PutQueryDefinition(Scope scope, string? id, string name, string queryString, IReadOnlyList<string> groupNames)
+    {
+        if (name.Length is 0 or > 255)
+            throw LogsErrors.Validation.Rejected("name", name, "Member must have length between 1 and 255");
+        try
+        {
+            InsightsParser.Parse(queryString);
+        }
+        catch (InsightsSyntaxException error)
+        {
+            throw LogsErrors.MalformedQuery(error.Message);
+        }
+        lock (_createGate)
+        {
+            if (id is not null && _queryDefinitions.Get(DefinitionKey(scope.AccountId, scope.Region, id)) is null)
+                throw LogsErrors.QueryDefinitionNotFound();
+            if (id is null && _queryDefinitions.Values.Count(d => d.AccountId == scope.AccountId && d.Region == scope.Region) >= MaxQueryDefinitions)
+                throw LogsErrors.TooManyQueryDefinitions(MaxQueryDefinitions);
+            var definition = new QueryDefinition(scope.AccountId, scope.Region, id ?? Guid.NewGuid().ToString(), name, queryString, [.. groupNames], NowMs);
+            _queryDefinitions.Put(DefinitionKey(scope.AccountId, scope.Region, definition.Id), definition);
+            return definition.Id;
+        }
+    }
+
+    public IReadOnlyList<QueryDefinition> DescribeQueryDefinitions(Scope scope, string? prefix) =>
+        _queryDefinitions.Values
+            .Where(d => d.AccountId == scope.AccountId && d.Region == scope.Region)
+            .Where(d => prefix is null || d.Name.StartsWith(prefix, StringComparison.Ordinal))
+            .OrderBy(d => d.Name, StringComparer.Ordinal).ThenBy(d => d.Id, StringComparer.Ordinal).ToList();
+
+    public void DeleteQueryDefinition(Scope scope, string id)
+    {
+        if (_queryDefinitions.Remove(DefinitionKey(scope.AccountId, scope.Region, id)) is null)
+            throw LogsErrors.QueryDefinitionNotFound();
+    }
+
+    private static string DefinitionKey(string account, string region, string id) => ResourceTable<QueryDefinition>.Key(account, region, id);
+
     // ---- services writing their own logs ----
 
     public void Append(string accountId, string region, string logGroup, string logStream, IReadOnlyList<LogLine> lines) =>
@@ -451,6 +631,8 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     {
         _appended.Writer.TryComplete();
         _stopping.Cancel();
+        lock (_queries)
+            foreach (var run in _queries.Values) run.Cancel.Cancel();
         try
         {
             Task.WaitAll([_writer, _housekeeper], TimeSpan.FromSeconds(10));

@@ -11,15 +11,18 @@ namespace Stratus.Services.Sts;
 public sealed class StsApi : IStratusService
 {
     private readonly StsService _sts;
+    private readonly CredentialResolver _credentials;
 
-    public StsApi(StsService sts, ILogger logger)
+    public StsApi(StsService sts, CredentialResolver credentials, ILogger logger)
     {
         _sts = sts;
+        _credentials = credentials;
         Endpoint = new ServiceEndpoint("sts", Operations(), new AwsQueryProtocol("2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/"))
         {
             Logger = logger,
             Validation = IamNames.Errors,
             Rules = StsRules.Members,
+            UnsignedOperations = new HashSet<string>(StringComparer.Ordinal) { "AssumeRoleWithWebIdentity" },
         };
     }
 
@@ -39,12 +42,41 @@ public sealed class StsApi : IStratusService
                 return new JsonObject
                 {
                     ["Credentials"] = Credentials(session),
-                    ["AssumedRoleUser"] = new JsonObject { ["AssumedRoleId"] = session.PrincipalId, ["Arn"] = session.Arn },
+                    ["AssumedRoleUser"] = AssumedRoleUser(session),
                     ["PackedPolicySize"] = 0,
                 };
             } },
+        { "AssumeRoleWithWebIdentity", async i =>
+            {
+                var assumed = await _sts.AssumeRoleWithWebIdentityAsync(i.Required("RoleArn"), i.Required("RoleSessionName"), i.Required("WebIdentityToken"), i.Int("DurationSeconds"), i.Aborted);
+                return new OperationResult
+                {
+                    Body = new JsonObject
+                    {
+                        ["Credentials"] = Credentials(assumed.Session),
+                        ["SubjectFromWebIdentityToken"] = assumed.SubjectFromWebIdentityToken,
+                        ["AssumedRoleUser"] = AssumedRoleUser(assumed.Session),
+                        ["PackedPolicySize"] = 0,
+                        ["Provider"] = assumed.Provider,
+                        ["Audience"] = assumed.Audience,
+                    },
+                };
+            } },
+        { "GetFederationToken", i =>
+            {
+                var session = _sts.GetFederationToken(i.Scope, i.Required("Name"), i.String("Policy"), i.Int("DurationSeconds"));
+                return new JsonObject
+                {
+                    ["Credentials"] = Credentials(session),
+                    ["FederatedUser"] = new JsonObject { ["FederatedUserId"] = session.PrincipalId, ["Arn"] = session.Arn },
+                };
+            } },
+        { "GetAccessKeyInfo", i => new JsonObject { ["Account"] = StsService.AccountOfKey(_credentials, i.Required("AccessKeyId")) } },
+        { "DecodeAuthorizationMessage", JsonObject? (OperationInput _) => throw StsErrors.InvalidAuthorizationMessage() },
         { "GetSessionToken", i => new JsonObject { ["Credentials"] = Credentials(_sts.GetSessionToken(i.Scope, i.Int("DurationSeconds"))) } },
     };
+
+    private static JsonObject AssumedRoleUser(StsSession session) => new() { ["AssumedRoleId"] = session.PrincipalId, ["Arn"] = session.Arn };
 
     private static JsonObject Credentials(StsSession session) => new()
     {

@@ -10,4 +10,43 @@ public static class StsErrors
 
     public static AwsException DurationOutOfRange(int maxSessionDuration) =>
         new("ValidationError", $"The requested DurationSeconds exceeds the MaxSessionDuration set for this role ({maxSessionDuration}) or is below 900.");
+
+    // AssumeRoleWithWebIdentity: the token is refused as InvalidIdentityToken (400) for what is wrong with
+    // it, ExpiredTokenException once exp has passed, and the trust policy's refusal is AccessDenied (403).
+
+    public static AwsException InvalidIdentityToken(string message) => new("InvalidIdentityToken", message);
+
+    public static AwsException NoOidcProvider(string issuer) =>
+        InvalidIdentityToken($"No OpenIDConnect provider found in your account for {issuer}");
+
+    public static AwsException VerificationKeyUnavailable() =>
+        InvalidIdentityToken("Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements");
+
+    public static AwsException NotAJwt() =>
+        InvalidIdentityToken("The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)");
+
+    public static AwsException UnsupportedAlgorithm() =>
+        InvalidIdentityToken("The token's signing algorithm is not supported: Stratus verifies RSA-signed tokens (RS256, RS384, RS512)");
+
+    public static AwsException BadSignature() => InvalidIdentityToken("The token's signature could not be verified with the identity provider's keys");
+
+    public static AwsException MissingClaim(string claim) => InvalidIdentityToken($"The token has no {claim} claim");
+
+    public static AwsException NotYetValid() => InvalidIdentityToken("The token is not valid yet (nbf)");
+
+    public static AwsException IncorrectAudience() => InvalidIdentityToken("Incorrect token audience");
+
+    /// <summary>AWS's wording, its missing space before the expiry included.</summary>
+    public static AwsException TokenExpired(DateTimeOffset now, DateTimeOffset expires) =>
+        new("ExpiredTokenException", $"Token expired: current date/time {now.ToUnixTimeSeconds()} must be before the expiration date/time{expires.ToUnixTimeSeconds()}");
+
+    public static AwsException WebIdentityDenied() =>
+        new("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", 403);
+
+    public static AwsException FederationWithSessionCredentials() =>
+        new("AccessDenied", "Cannot call GetFederationToken with session credentials", 403);
+
+    /// <summary>Stratus issues no encoded authorization messages (its --auth enforce denials say why in plain words), so none decodes.</summary>
+    public static AwsException InvalidAuthorizationMessage() =>
+        new("InvalidAuthorizationMessageException", "The message is not an encoded authorization message Stratus issued: Stratus does not encode its access denied messages");
 }

@@ -12,3 +12,6 @@ public sealed record StsSession
     /// <summary>ROLEID:SESSION for an assumed role, the user id otherwise.</summary>
     public required string PrincipalId { get; init; }
 }
+
+/// <summary>A web identity's session and what AssumeRoleWithWebIdentity reports of the token behind it.</summary>
+public sealed record WebIdentitySession(StsSession Session, string SubjectFromWebIdentityToken, string Provider, string Audience);

@@ -1,9 +1,13 @@
+using System.Net;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Stratus.Host;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Protocols.Jwt;
 using Stratus.Services.Iam;
+using Stratus.Services.Iam.Engine;
 
 namespace Stratus.Services.Sts;
 
@@ -15,7 +19,7 @@ public interface IRoleCredentials
 }
 
 /// <summary>STS's domain: who is calling, and temporary credentials that Stratus then accepts.</summary>
-public sealed partial class StsService(StateStore store, TimeProvider clock, IIamRoles roles) : ICredentialSource, IRoleCredentials
+public sealed partial class StsService(StateStore store, TimeProvider clock, IIamRoles roles, JwksKeys issuerKeys) : ICredentialSource, IRoleCredentials
 {
     private readonly ResourceTable<StsSession> _sessions = new(store, "sts.sessions");
 
@@ -30,10 +34,87 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
 
     public StsSession AssumeRole(Scope scope, string roleArn, string sessionName, int? durationSeconds)
     {
-        if (!SessionNamePattern().IsMatch(sessionName))
-            throw IamNames.Errors.Constraint("RoleSessionName", sessionName, @"Member must satisfy regular expression pattern: [\w+=,.@-]* and have length between 2 and 64");
+        CheckSessionName(sessionName);
         var role = roles.FindRoleByArn(roleArn)
             ?? throw StsErrors.AssumeRoleDenied(GetCallerIdentity(scope).Arn, roleArn);
+        return IssueForRole(role, sessionName, durationSeconds);
+    }
+
+    /// <summary>
+    /// A role's session for the holder of an OpenID Connect token, as AWS decides it: the token's iss names
+    /// the OIDC provider in the role's account (https://host/path is the provider host/path), the token is
+    /// signed (RS256/384/512) by a key of the issuer's JWKS, is within exp/nbf, has an aud among the
+    /// provider's client ids, and the role's trust policy allows sts:AssumeRoleWithWebIdentity to the
+    /// provider with the conditions on {host/path}:aud and :sub. The call is not signed: the token is the
+    /// caller's proof.
+    /// </summary>
+    public async Task<WebIdentitySession> AssumeRoleWithWebIdentityAsync(string roleArn, string sessionName, string webIdentityToken, int? durationSeconds, CancellationToken cancellation)
+    {
+        CheckSessionName(sessionName);
+        var token = JsonWebToken.Decode(webIdentityToken) ?? throw StsErrors.NotAJwt();
+        if (token.Hash is null) throw StsErrors.UnsupportedAlgorithm();
+        var issuer = token.Issuer ?? throw StsErrors.MissingClaim("iss");
+        var role = roles.FindRoleByArn(roleArn) ?? throw StsErrors.WebIdentityDenied();
+        var providerUrl = ProviderUrl(issuer);
+        var provider = (providerUrl is null ? null : roles.FindOidcProvider($"arn:aws:iam::{role.AccountId}:oidc-provider/{providerUrl}"))
+            ?? throw StsErrors.NoOidcProvider(issuer);
+        var key = await issuerKeys.FindAsync(issuer, token.KeyId, cancellation) ?? throw StsErrors.VerificationKeyUnavailable();
+        if (!token.IsSignedBy(key)) throw StsErrors.BadSignature();
+        var now = clock.GetUtcNow();
+        switch (token.LifetimeAt(now))
+        {
+            case JwtLifetime.NoExpiry: throw StsErrors.MissingClaim("exp");
+            case JwtLifetime.Expired: throw StsErrors.TokenExpired(now, token.Expires!.Value);
+            case JwtLifetime.NotYetValid: throw StsErrors.NotYetValid();
+        }
+        var audience = token.Audiences.FirstOrDefault(provider.ClientIds.Contains) ?? throw StsErrors.IncorrectAudience();
+        var subject = token.Subject ?? throw StsErrors.MissingClaim("sub");
+        var request = new RequestContext { Action = "sts:AssumeRoleWithWebIdentity", Resource = role.Arn, PrincipalArn = provider.Arn }
+            .With($"{provider.Url}:aud", audience)
+            .With($"{provider.Url}:sub", subject)
+            .With("aws:FederatedProvider", provider.Arn);
+        if (!Trusts(role, request)) throw StsErrors.WebIdentityDenied();
+        var session = IssueForRole(role, sessionName, durationSeconds);
+        return new WebIdentitySession(session, subject, provider.Arn, audience);
+    }
+
+    /// <summary>
+    /// The provider URL an issuer names: IAM keeps https://host/path as host/path. A loopback issuer may
+    /// also be plain http (a test's own issuer has no certificate a client would trust); its provider is
+    /// still registered as https://, which is all IAM accepts.
+    /// </summary>
+    private static string? ProviderUrl(string issuer)
+    {
+        if (!Uri.TryCreate(issuer, UriKind.Absolute, out var uri)) return null;
+        var loopback = uri.IsLoopback || IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip);
+        if (uri.Scheme != "https" && !(uri.Scheme == "http" && loopback)) return null;
+        return issuer[(uri.Scheme.Length + 3)..].TrimEnd('/');
+    }
+
+    /// <summary>Whether the role's trust policy (its assume-role policy, a resource policy naming principals) allows the request.</summary>
+    private static bool Trusts(IamRole role, RequestContext request)
+    {
+        Policy trust;
+        try
+        {
+            trust = Policy.Parse(role.AssumeRolePolicyDocument);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return false;
+        }
+        var policies = new PolicySet { Resource = new SourcedPolicy(role.Arn, PolicySourceKind.Resource, trust) };
+        return PolicyEvaluator.Evaluate(policies, request).Decision == Decision.Allowed;
+    }
+
+    private static void CheckSessionName(string sessionName)
+    {
+        if (!SessionNamePattern().IsMatch(sessionName))
+            throw IamNames.Errors.Constraint("RoleSessionName", sessionName, @"Member must satisfy regular expression pattern: [\w+=,.@-]* and have length between 2 and 64");
+    }
+
+    private StsSession IssueForRole(IamRole role, string sessionName, int? durationSeconds)
+    {
         var duration = durationSeconds ?? 3600;
         if (duration < 900 || duration > role.MaxSessionDuration)
             throw StsErrors.DurationOutOfRange(role.MaxSessionDuration);
@@ -53,6 +134,28 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
         var caller = GetCallerIdentity(scope);
         return Issue(caller.Account, caller.Arn, caller.UserId, duration);
     }
+
+    /// <summary>
+    /// A federated user's session, as AWS issues it to an IAM user (or the root user, whose sessions last
+    /// at most an hour) and never to session credentials. The session policy is validated as IAM validates
+    /// identity policies. Under --auth enforce a federated user is granted nothing (see IamService.PoliciesOf):
+    /// the intersection of the caller's policies with the session policy is not evaluated yet.
+    /// </summary>
+    public StsSession GetFederationToken(Scope scope, string name, string? policy, int? durationSeconds)
+    {
+        var caller = GetCallerIdentity(scope);
+        if (caller.Arn.StartsWith("arn:aws:sts:", StringComparison.Ordinal)) throw StsErrors.FederationWithSessionCredentials();
+        if (policy is not null) PolicyDocument.Validate(policy, PolicyDocument.Kind.Identity);
+        var duration = durationSeconds ?? 43200;
+        if (duration is < 900 or > 129600)
+            throw IamNames.Errors.Constraint("DurationSeconds", duration.ToString(), "Member must have value between 900 and 129600");
+        if (caller.Arn.EndsWith(":root", StringComparison.Ordinal)) duration = Math.Min(duration, 3600);
+        return Issue(caller.Account, $"arn:aws:sts::{caller.Account}:federated-user/{name}", $"{caller.Account}:{name}", duration);
+    }
+
+    /// <summary>The account an access key belongs to: the account of the user, session or root key that owns it, else the account Stratus serves unknown keys as.</summary>
+    public static string AccountOfKey(CredentialResolver credentials, string accessKeyId) =>
+        credentials.Find(accessKeyId)?.AccountId ?? CredentialResolver.AccountForUnknownKey(accessKeyId);
 
     public KnownCredential? Find(string accessKeyId) =>
         _sessions.Get(accessKeyId) is { } s

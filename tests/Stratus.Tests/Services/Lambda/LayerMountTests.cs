@@ -58,13 +58,13 @@ public sealed class LayerMountTests : IDisposable
     public void Search_paths_put_the_function_code_before_its_layers_as_AWS_does()
     {
         var python = LayerMount.SearchPaths("python3.12", "/var/task", "/var/runtime", "/opt", "/usr/bin:/bin");
-        Assert.Equal("/var/runtime/python:/var/task:/opt/python/lib/python3.12/site-packages:/opt/python", python["PYTHONPATH"]);
+        Assert.Equal("/var/runtime/python:/var/task:/opt/python/lib/python3.12/site-packages:/opt/python:/var/runtime/sdk/python", python["PYTHONPATH"]);
         Assert.Equal("/usr/bin:/bin:/opt/bin", python["PATH"]);
         Assert.Equal("/var/task:/var/task/lib:/opt/lib", python["LD_LIBRARY_PATH"]);
         Assert.False(python.ContainsKey("NODE_PATH"));
 
         var node = LayerMount.SearchPaths("nodejs22.x", "/var/task", "/var/runtime", "/opt", "/usr/bin");
-        Assert.Equal("/opt/nodejs/node22/node_modules:/opt/nodejs/node_modules:/var/task/node_modules:/var/task", node["NODE_PATH"]);
+        Assert.Equal("/opt/nodejs/node22/node_modules:/opt/nodejs/node_modules:/var/task/node_modules:/var/task:/var/runtime/node_modules", node["NODE_PATH"]);
         Assert.False(node.ContainsKey("PYTHONPATH"));
 
         // Without a sandbox the merged tree's own path stands where /opt would be.

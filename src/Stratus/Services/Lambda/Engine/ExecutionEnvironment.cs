@@ -150,7 +150,8 @@ public sealed class ExecutionEnvironment
         }
     }
 
-    private void Capture(string line)
+    /// <summary>A line of the function's log: the runtime's output, or a notice Stratus adds at start.</summary>
+    public void Capture(string line)
     {
         if (_current is { } invocation) invocation.AddOutput(line);
         else lock (_initOutput)

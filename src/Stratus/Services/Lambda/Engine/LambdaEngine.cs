@@ -68,7 +68,7 @@ public sealed class LambdaEngine : IAsyncDisposable
             settings, finished, credentials);
 
     /// <summary>What isolates functions, or what does not and why (the health page).</summary>
-    public string Isolation => $"{_launcher.SandboxDescription}; memory limits {_launcher.MemoryLimits.Description}; {_launcher.MemoryLimits.ProcessLimitDescription}";
+    public string Isolation => $"{_launcher.SandboxDescription}; memory limits {_launcher.MemoryLimits.Description}; {_launcher.MemoryLimits.ProcessLimitDescription}; {_launcher.SdkDescription}";
 
     /// <summary>Runs the invocation to its end: a caller that goes away does not stop it, as on AWS.</summary>
     public async Task<InvocationRecord> InvokeAsync(RunnableFunction function, Invocation invocation, int unreservedLimit)

@@ -70,7 +70,8 @@ public sealed class LayerMount
     /// <summary>
     /// The search paths AWS's runtimes set for layers (bin on PATH, lib on LD_LIBRARY_PATH, python and its
     /// site-packages on Python's path, nodejs/node_modules and nodejs/nodeNN/node_modules on NODE_PATH), after the
-    /// function's own code as on AWS, so the package wins over a layer. <paramref name="opt"/> is /opt in a sandbox,
+    /// function's own code as on AWS, so the package wins over a layer; last, the runtime's AWS SDK (<see cref="RuntimeSdks"/>),
+    /// as AWS places it, so a package's or layer's own SDK wins. <paramref name="opt"/> is /opt in a sandbox,
     /// else the merged tree's own path.
     /// </summary>
     public static Dictionary<string, string> SearchPaths(string runtime, string taskRoot, string runtimeDir, string opt, string hostPath)
@@ -81,11 +82,11 @@ public sealed class LayerMount
             ["LD_LIBRARY_PATH"] = $"{taskRoot}:{taskRoot}/lib:{opt}/lib",
         };
         if (RuntimeCatalog.IsPython(runtime))
-            paths["PYTHONPATH"] = $"{runtimeDir}/python:{taskRoot}:{opt}/python/lib/{runtime}/site-packages:{opt}/python";
+            paths["PYTHONPATH"] = $"{runtimeDir}/python:{taskRoot}:{opt}/python/lib/{runtime}/site-packages:{opt}/python:{runtimeDir}/{RuntimeSdks.PythonDir}";
         if (RuntimeCatalog.IsNode(runtime))
         {
             var major = runtime["nodejs".Length..].TrimEnd('x').TrimEnd('.');
-            paths["NODE_PATH"] = $"{opt}/nodejs/node{major}/node_modules:{opt}/nodejs/node_modules:{taskRoot}/node_modules:{taskRoot}";
+            paths["NODE_PATH"] = $"{opt}/nodejs/node{major}/node_modules:{opt}/nodejs/node_modules:{taskRoot}/node_modules:{taskRoot}:{runtimeDir}/{RuntimeSdks.NodeModulesDir}";
         }
         return paths;
     }

@@ -16,6 +16,7 @@ public sealed partial class RuntimeLauncher
     private readonly string _runtimeDir;
     private readonly string _scratchRoot;
     private readonly Sandbox _sandbox;
+    private readonly RuntimeSdks _sdks;
     private readonly ConcurrentDictionary<string, string> _interpreters = new(StringComparer.Ordinal);
 
     private readonly MemoryLimits _memory;
@@ -29,6 +30,8 @@ public sealed partial class RuntimeLauncher
         Directory.CreateDirectory(_scratchRoot);
         WriteRuntimeClients(_runtimeDir);
         CopyDotnetHost(Path.Combine(_runtimeDir, "dotnet"));
+        // The machine's python3 as a user runs it (a pyenv shim included): its boto3 is the one the machine has.
+        _sdks = new RuntimeSdks(_runtimeDir, () => "python3", AppContext.BaseDirectory);
         _sandbox = Sandbox.Detect(workDir, FindOnPath("bwrap"), FindOnPath("setpriv"));
     }
 
@@ -38,6 +41,9 @@ public sealed partial class RuntimeLauncher
     public string SandboxDescription => _sandbox.Description;
 
     public MemoryLimits MemoryLimits => _memory;
+
+    /// <summary>Which AWS SDKs the runtimes include, or why not.</summary>
+    public string SdkDescription => _sdks.Description;
 
     /// <summary>The Stratus-shipped .NET runtime host, built beside Stratus.</summary>
     public static string DotnetHostPath => Path.Combine(AppContext.BaseDirectory, DotnetHostFiles[0]);
@@ -132,6 +138,9 @@ public sealed partial class RuntimeLauncher
             start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
             start.Environment["DOTNET_gcConcurrent"] = "0";
         }
+
+        // Before the runtime's own output, so it is the first line of the function's log.
+        if (_sdks.Missing(config.Runtime ?? "") is { } missing) environment.Capture(RuntimeSdks.LogNotice(config.Runtime!, missing));
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.Start();

@@ -13,6 +13,30 @@ const port = Number(api.slice(colon + 1));
 const base = '/2018-06-01/runtime';
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
+// ES modules ignore NODE_PATH, yet AWS's runtimes let an ES module handler import the runtime's AWS SDK and a
+// layer's packages: a bare specifier the handler's own node_modules lack is looked up, in NODE_PATH's order, in
+// each node_modules directory NODE_PATH names (resolved as if imported from beside it). Node 18.19 and 20.6 on.
+// Registered only before an ES module handler is imported: the hooks' thread costs every start that registers them.
+const esmFallback = `
+import { pathToFileURL } from 'node:url';
+const parents = (process.env.NODE_PATH || '').split(':').filter(dir => dir.endsWith('/node_modules'))
+  .map(dir => pathToFileURL(dir.slice(0, -'node_modules'.length) + 'stratus-esm-parent.mjs').href);
+export async function resolve(specifier, context, next) {
+  try { return await next(specifier, context); }
+  catch (error) {
+    if (error?.code !== 'ERR_MODULE_NOT_FOUND' || /^[./]|^[a-z]+:/i.test(specifier)) throw error;
+    for (const parentURL of parents) {
+      try { return await next(specifier, { ...context, parentURL }); } catch { }
+    }
+    throw error;
+  }
+}`;
+function importModule(file) {
+  if (typeof require('module').register === 'function')
+    require('module').register('data:text/javascript,' + encodeURIComponent(esmFallback));
+  return import(pathToFileURL(file).href);
+}
+
 function call(method, route, body, headers) {
   return new Promise((resolve, reject) => {
     const request = http.request({ host, port, method, path: base + route, agent, headers: headers || {} }, response => {
@@ -53,12 +77,13 @@ async function loadHandler() {
   const file = candidates.find(f => fs.existsSync(f));
   if (!file) throw Object.assign(new Error(`Cannot find module '${moduleName}'`), { lambdaType: 'Runtime.ImportModuleError', name: 'Runtime.ImportModuleError' });
   let loaded;
-  if (file.endsWith('.mjs')) loaded = await import(pathToFileURL(file).href);
+  if (file.endsWith('.mjs')) loaded = await importModule(file);
   else {
     try { loaded = require(file); }
     catch (e) {
-      if (e.code !== 'ERR_REQUIRE_ESM') throw e;
-      loaded = await import(pathToFileURL(file).href);
+      // An ES module: Node 20 refuses to require it; Node 22 requires it but resolves its imports without NODE_PATH.
+      if (e.code !== 'ERR_REQUIRE_ESM' && e.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+      loaded = await importModule(file);
     }
   }
   const fn = loaded[functionName] ?? loaded.default?.[functionName];

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text.Json;
+using Stratus.Services.Logs.Engine.Insights;
+
+namespace Stratus.Tests.Services.Logs.Engine.Insights;
+
+/// <summary>Each query's answer is computed here again with LINQ over the same records, independently of the evaluator.</summary>
+public sealed class InsightsEvaluatorTests
+{
+    private const long Start = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+    private static readonly string[] Users = ["ann", "bob", "cid", "dee"];
+    private static readonly string[] Levels = ["INFO", "WARN", "ERROR"];
+
+    /// <summary>A mix of JSON events (nested fields) and plain text lines, newest first as the service feeds them.</summary>
+    private static readonly List<InsightsRecord> Records = MakeRecords();
+
+    private static List<InsightsRecord> MakeRecords()
+    {
+        var random = new Random(21);
+        var records = new List<InsightsRecord>();
+        for (var i = 0; i < 600; i++)
+        {
+            var timestamp = Start + i * 1_700L + random.Next(1_000);
+            var user = Users[random.Next(Users.Length)];
+            var message = i % 3 == 0
+                ? $"user={user} action=login took {random.Next(1, 500)} ms"
+                : JsonSerializer.Serialize(new { level = Levels[random.Next(Levels.Length)], latency = random.Next(1, 1000), http = new { path = i % 2 == 0 ? "/api/orders" : "/health", status = random.Next(2) == 0 ? 200 : 500 }, user });
+            records.Add(new InsightsRecord(timestamp, message, timestamp + 5, "stream-" + (i % 2), "123456789012:/app"));
+        }
+        records.Reverse();
+        return records;
+    }
+
+    private static List<Dictionary<string, string>> Run(string query, int limit = 10_000)
+    {
+        var result = InsightsEvaluator.Run(InsightsParser.Parse(query), Records, limit, CancellationToken.None);
+        return result.Rows.Select(r => r.ToDictionary(f => f.Field, f => f.Value)).ToList();
+    }
+
+    private static JsonElement Json(InsightsRecord r) => JsonDocument.Parse(r.Message).RootElement;
+    private static bool IsJson(InsightsRecord r) => r.Message.StartsWith('{');
+    private static string Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+    private static string Number(double d) => d.ToString("R", CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void Filter_on_nested_json_fields_with_and_or_in_and_comparisons()
+    {
+        var rows = Run("""filter (level = "ERROR" or level in ["WARN"]) and http.status >= 500 and latency < 700 | fields @timestamp, level, http.path""");
+        var expected = Records.Where(IsJson).Where(r =>
+        {
+            var j = Json(r);
+            return j.GetProperty("level").GetString() is "ERROR" or "WARN" && j.GetProperty("http").GetProperty("status").GetInt32() >= 500 && j.GetProperty("latency").GetInt32() < 700;
+        }).Select(r => Time(r.Timestamp)).ToList();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, rows.Select(r => r["@timestamp"]));
+        Assert.All(rows, r => Assert.Equal(["@timestamp", "level", "http.path"], r.Keys));
+    }
+
+    [Fact]
+    public void Like_with_strings_and_regexes_not_ispresent_and_isempty()
+    {
+        Assert.Equal(Records.Count(r => r.Message.Contains("login", StringComparison.Ordinal)), Run("filter @message like \"login\"").Count);
+        Assert.Equal(Records.Count(r => r.Message.Contains("\"/health\"", StringComparison.Ordinal)), Run("filter http.path =~ /^\\/he/").Count);
+        Assert.Equal(Records.Count(r => !IsJson(r)), Run("filter not ispresent(level)").Count);
+        Assert.Equal(Records.Count(r => !IsJson(r)), Run("filter isempty(level)").Count);
+        Assert.Equal(Records.Count(r => IsJson(r) && Json(r).GetProperty("level").GetString() != "INFO"), Run("filter level != \"INFO\"").Count);
+        Assert.Equal(Records.Count(r => IsJson(r) && Json(r).GetProperty("user").GetString() is not ("ann" or "bob")), Run("filter user not in [\"ann\", \"bob\"]").Count);
+    }
+
+    [Fact]
+    public void Stats_by_bin_match_a_grouping_of_the_records()
+    {
+        var rows = Run("stats count(*) as n, max(latency) as worst by bin(1m) as minute | sort minute asc");
+        var expected = Records.GroupBy(r => r.Timestamp - r.Timestamp % 60_000).OrderBy(g => g.Key).Select(g => new Dictionary<string, string>
+        {
+            ["minute"] = Time(g.Key),
+            ["n"] = Number(g.Count()),
+            ["worst"] = Number(g.Where(IsJson).Max(r => Json(r).GetProperty("latency").GetDouble())),
+        }).ToList();
+        Assert.Equal(expected, rows);
+    }
+
+    [Fact]
+    public void Stats_aggregates_by_a_field()
+    {
+        var rows = Run("filter ispresent(latency) | stats count(*) as n, sum(latency) as total, avg(latency) as mean, min(latency) as low, pct(latency, 90) as p90, count_distinct(http.path) as paths by user | sort user");
+        var expected = Records.Where(IsJson).GroupBy(r => Json(r).GetProperty("user").GetString()!).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+        {
+            var latencies = g.Select(r => Json(r).GetProperty("latency").GetDouble()).Order().ToList();
+            return new Dictionary<string, string>
+            {
+                ["user"] = g.Key,
+                ["n"] = Number(latencies.Count),
+                ["total"] = Number(latencies.Sum()),
+                ["mean"] = Number(latencies.Sum() / latencies.Count),
+                ["low"] = Number(latencies[0]),
+                ["p90"] = Number(latencies[(int)Math.Ceiling(0.9 * latencies.Count) - 1]),
+                ["paths"] = Number(g.Select(r => Json(r).GetProperty("http").GetProperty("path").GetString()).Distinct().Count()),
+            };
+        }).ToList();
+        Assert.Equal(expected, rows);
+    }
+
+    [Fact]
+    public void Parse_with_glob_and_regex_then_stats()
+    {
+        var glob = Run("filter @message like \"action=\" | parse @message \"user=* action=* took * ms\" as who, what, ms | stats sum(ms) as total by who | sort who");
+        var regex = Run(@"parse @message /user=(?<who>\w+) action=\w+ took (?<ms>\d+) ms/ | filter ispresent(who) | stats sum(ms) as total by who | sort who");
+        var expected = Records.Where(r => !IsJson(r)).Select(r => r.Message.Split(' '))
+            .GroupBy(p => p[0][5..]).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new Dictionary<string, string> { ["who"] = g.Key, ["total"] = Number(g.Sum(p => double.Parse(p[3], CultureInfo.InvariantCulture))) })
+            .ToList();
+        Assert.Equal(expected, glob);
+        Assert.Equal(expected, regex);
+    }
+
+    [Fact]
+    public void Sort_limit_dedup_and_display()
+    {
+        var rows = Run("filter ispresent(latency) | sort latency desc, @timestamp asc | dedup user | display user, latency");
+        var expected = Records.Where(IsJson).OrderByDescending(r => Json(r).GetProperty("latency").GetInt32()).ThenBy(r => r.Timestamp)
+            .DistinctBy(r => Json(r).GetProperty("user").GetString())
+            .Select(r => new Dictionary<string, string> { ["user"] = Json(r).GetProperty("user").GetString()!, ["latency"] = Json(r).GetProperty("latency").GetInt32().ToString(CultureInfo.InvariantCulture) })
+            .ToList();
+        Assert.Equal(expected, rows);
+        Assert.Equal(7, Run("fields @message | limit 7").Count);
+        Assert.Equal(3, Run("fields @message | limit 7", limit: 3).Count);
+    }
+
+    [Fact]
+    public void Functions_and_default_fields()
+    {
+        var newest = Records[0];
+        var row = Run("fields toupper(@logStream) as s, strlen(@message) as len, concat(@logStream, \"/\", \"x\") as c, abs(-2.5) as a, floor(2.5) as f, ceil(2.5) as up | limit 1").Single();
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["s"] = newest.LogStream.ToUpperInvariant(), ["len"] = Number(newest.Message.Length), ["c"] = newest.LogStream + "/x", ["a"] = "2.5", ["f"] = "2", ["up"] = "3",
+        }, row);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["@timestamp"] = Time(newest.Timestamp), ["@message"] = newest.Message, ["@logStream"] = newest.LogStream, ["@log"] = newest.Log,
+        }, Run("limit 1").Single());
+    }
+
+    [Fact]
+    public void Statistics_are_counted_and_a_cancelled_query_stops()
+    {
+        var result = InsightsEvaluator.Run(InsightsParser.Parse("filter @message like \"login\" | stats count(*)"), Records, 1000, CancellationToken.None);
+        Assert.Equal(Records.Count, result.RecordsScanned);
+        Assert.Equal(Records.Count(r => r.Message.Contains("login", StringComparison.Ordinal)), result.RecordsMatched);
+        Assert.Equal(Records.Sum(r => (long)System.Text.Encoding.UTF8.GetByteCount(r.Message)), result.BytesScanned);
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.Throws<OperationCanceledException>(() => InsightsEvaluator.Run(InsightsParser.Parse("stats count(*)"), Records.Concat(Records), 1000, cancel.Token));
+    }
+}

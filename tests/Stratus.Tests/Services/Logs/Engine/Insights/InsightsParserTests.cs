@@ -1,0 +1,77 @@
+using Stratus.Services.Logs.Engine.Insights;
+
+namespace Stratus.Tests.Services.Logs.Engine.Insights;
+
+public sealed class InsightsParserTests
+{
+    [Fact]
+    public void Parses_a_pipeline_of_every_command()
+    {
+        var query = InsightsParser.Parse("""
+            fields @timestamp, strlen(@message) as size # a comment
+            | filter level = "ERROR" and (latency >= 100 or path like /^\/api/) and not ispresent(debug)
+            | parse @message "user=* action=*" as user, action
+            | stats count(*) as n, pct(latency, 90) by bin(5m), user
+            | sort n desc, user asc
+            | limit 20
+            | dedup user
+            | display n, user
+            """);
+        Assert.Collection(query.Commands,
+            c => Assert.Equal(["@timestamp", "size"], ((FieldsCommand)c).Fields.Select(f => f.Name)),
+            c => Assert.IsType<Binary>(((FilterCommand)c).Condition),
+            c => Assert.Equal(["user", "action"], ((ParseCommand)c).Names),
+            c =>
+            {
+                var stats = (StatsCommand)c;
+                Assert.Equal(["n", "pct(latency, 90)"], stats.Aggregates.Select(a => a.Name));
+                Assert.Equal(["bin(5m)", "user"], stats.GroupBy.Select(b => b.Name));
+                Assert.Equal(new Literal(300_000d), ((Call)stats.GroupBy[0].Expr).Args[0]);
+            },
+            c => Assert.Equal([true, false], ((SortCommand)c).Keys.Select(k => k.Descending)),
+            c => Assert.Equal(20, ((LimitCommand)c).Count),
+            c => Assert.Equal(["user"], ((DedupCommand)c).Fields),
+            c => Assert.Equal(["n", "user"], ((DisplayCommand)c).Fields));
+    }
+
+    [Fact]
+    public void Regex_parse_takes_its_field_names_from_the_named_groups()
+    {
+        var parse = (ParseCommand)InsightsParser.Parse(@"parse @message /took (?<ms>\d+) ms for (?<path>\S+)/").Commands[0];
+        Assert.Equal(["ms", "path"], parse.Names);
+    }
+
+    [Theory]
+    [InlineData("fields @message |", "unexpected end of query at line 1 and position 17")]
+    [InlineData("fields @message | bogus x", "unexpected symbol found bogus at line 1 and position 18")]
+    [InlineData("filter x = ", "unexpected end of query at line 1 and position 11")]
+    [InlineData("fields a\n| filter b = = 3", "unexpected symbol found = at line 2 and position 13")]
+    [InlineData("stats count(*) by", "unexpected end of query at line 1 and position 17")]
+    [InlineData("filter a ; b", "unexpected symbol found ; at line 1 and position 9")]
+    [InlineData("limit 0", "limit must be an integer between 1 and 10000")]
+    [InlineData("stats foo(x)", "unknown function foo at line 1 and position 6")]
+    [InlineData("filter count(*) > 1", "aggregate function count is only allowed in stats, at line 1 and position 7")]
+    [InlineData("stats bin(5m)", "stats requires at least one aggregate function")]
+    [InlineData("stats count(*) by bin(5 minutes)", "unexpected symbol found 5 at line 1 and position 22")]
+    [InlineData("parse @message \"a=* b=*\" as a", "parse pattern has 2 wildcards but 1 field names")]
+    [InlineData("parse @message /no groups/", "parse with a regular expression requires named capture groups")]
+    [InlineData("filter @message like /(/", "invalid regular expression at position 21")]
+    [InlineData("filter @message like \"open", "unterminated string starting at position 21")]
+    [InlineData("", "unexpected end of query at line 1 and position 0")]
+    public void Malformed_queries_say_what_and_where(string query, string message)
+    {
+        var error = Assert.Throws<InsightsSyntaxException>(() => InsightsParser.Parse(query));
+        Assert.StartsWith(message, error.Message);
+    }
+
+    [Fact]
+    public void Nesting_and_length_are_bounded()
+    {
+        var deep = "filter " + new string('(', 200) + "a = 1" + new string(')', 200);
+        Assert.Contains("maximum depth of 64", Assert.Throws<InsightsSyntaxException>(() => InsightsParser.Parse(deep)).Message);
+        var nots = "filter " + string.Concat(Enumerable.Repeat("not ", 200)) + "a";
+        Assert.Contains("maximum depth of 64", Assert.Throws<InsightsSyntaxException>(() => InsightsParser.Parse(nots)).Message);
+        var longQuery = "filter a = \"" + new string('x', 10_000) + "\"";
+        Assert.Contains("maximum length of 10000", Assert.Throws<InsightsSyntaxException>(() => InsightsParser.Parse(longQuery)).Message);
+    }
+}
