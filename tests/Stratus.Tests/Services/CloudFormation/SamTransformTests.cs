@@ -154,6 +154,50 @@ public sealed class SamTransformTests
         Assert.Equal("""{"Variables":{"A":"global","B":"local","C":"local"}}""", Json(function["Environment"]));
     }
 
+    [Fact]
+    public void A_layer_version_gets_its_hashed_logical_id_and_every_reference_follows_it()
+    {
+        const string body = """
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              Shared:
+                Type: AWS::Serverless::LayerVersion
+                Properties:
+                  ContentUri: s3://artifacts/layers/shared.zip
+                  CompatibleRuntimes: [python3.12]
+              Scratch:
+                Type: AWS::Serverless::LayerVersion
+                Properties:
+                  LayerName: scratch
+                  ContentUri: {Bucket: artifacts, Key: layers/scratch.zip, Version: v7}
+                  RetentionPolicy: Delete
+              Fn:
+                Type: AWS::Serverless::Function
+                DependsOn: [Scratch]
+                Properties:
+                  Handler: index.handler
+                  Runtime: python3.12
+                  InlineCode: x
+                  Layers: [!Ref Shared, !Ref Scratch]
+            Outputs:
+              SharedArn: {Value: !Ref Shared}
+            """;
+        var root = Template.Parse(body).Root;
+        var resources = (JsonObject)root["Resources"]!;
+        var shared = resources.Select(r => r.Key).Single(k => k.StartsWith("Shared", StringComparison.Ordinal));
+        var scratch = resources.Select(r => r.Key).Single(k => k.StartsWith("Scratch", StringComparison.Ordinal));
+        Assert.Matches("^Shared[0-9a-f]{10}$", shared);
+        Assert.Equal("""{"Type":"AWS::Lambda::LayerVersion","Properties":{"Content":{"S3Bucket":"artifacts","S3Key":"layers/shared.zip"},"LayerName":"Shared","CompatibleRuntimes":["python3.12"]},"DeletionPolicy":"Retain"}""",
+            Json(resources[shared]));
+        Assert.Equal("""{"S3Bucket":"artifacts","S3Key":"layers/scratch.zip","S3ObjectVersion":"v7"}""", Json(resources[scratch]!["Properties"]!["Content"]));
+        Assert.Null(resources[scratch]!["DeletionPolicy"]);
+        Assert.Equal($$"""[{"Ref":"{{shared}}"},{"Ref":"{{scratch}}"}]""", Json(resources["Fn"]!["Properties"]!["Layers"]));
+        Assert.Equal($$"""["{{scratch}}"]""", Json(resources["Fn"]!["DependsOn"]));
+        Assert.Equal($$"""{"Ref":"{{shared}}"}""", Json(root["Outputs"]!["SharedArn"]!["Value"]));
+        Assert.Contains("'RetentionPolicy' must be one of the following values",
+            Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  L: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: s3://b/k, RetentionPolicy: Never}}\n"));
+    }
+
     private const string Function = """
         Transform: AWS::Serverless-2016-10-31
         Resources:
@@ -250,7 +294,7 @@ public sealed class SamTransformTests
         Assert.Contains("Stratus does not build the Schedule event property RetryPolicy",
             Refused(Function + "\n      InlineCode: x\n      Events: {Tick: {Type: Schedule, Properties: {Schedule: rate(1 minute), RetryPolicy: {MaximumRetryAttempts: 1}}}}\n"));
         Assert.Contains("DynamoDB", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  T: {Type: AWS::Serverless::SimpleTable}\n"));
-        Assert.Contains("Lambda layers", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  L: {Type: AWS::Serverless::LayerVersion}\n"));
+        Assert.Contains("Missing required property 'ContentUri'", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  L: {Type: AWS::Serverless::LayerVersion}\n"));
         Assert.Contains("Serverless Application Repository", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  A: {Type: AWS::Serverless::Application}\n"));
         Assert.Contains("does not run the transform AWS::Include",
             Refused("Transform: {Name: AWS::Include, Parameters: {Location: s3://b/k}}\nResources:\n  R: {Type: AWS::IAM::Role}\n"));

@@ -109,21 +109,22 @@ public static partial class SamFunction
             (not null, not null) => throw SamErrors.Invalid(id, "Only one of 'InlineCode' or 'CodeUri' can be set."),
             (null, null) => throw SamErrors.Invalid(id, "Either 'InlineCode' or 'CodeUri' must be set."),
             (null, var inline) => new JsonObject { ["ZipFile"] = inline!.DeepClone() },
-            (var uri, null) => S3Code(id, uri!),
+            (var uri, null) => S3Location(id, uri!, "CodeUri"),
         };
     }
 
     /// <summary>
-    /// CodeUri as `aws cloudformation package` leaves it: an s3:// URI (optionally ?versionId=) or
-    /// {Bucket, Key, Version}. A local path means the template was not packaged, which AWS refuses too.
+    /// A CodeUri (or a layer's ContentUri) as `aws cloudformation package` leaves it: an s3:// URI (optionally ?versionId=)
+    /// or {Bucket, Key, Version}, as Lambda's S3Bucket/S3Key/S3ObjectVersion. A local path means the template was not
+    /// packaged, which AWS refuses too.
     /// </summary>
-    private static JsonObject S3Code(string id, JsonNode uri)
+    public static JsonObject S3Location(string id, JsonNode uri, string property)
     {
         if (SamTransform.Text(uri) is { } text)
         {
             var match = S3Uri().Match(text);
             if (!match.Success)
-                throw SamErrors.Invalid(id, "'CodeUri' is not a valid S3 Uri of the form 's3://bucket/key' with optional versionId query parameter.");
+                throw SamErrors.Invalid(id, $"'{property}' is not a valid S3 Uri of the form 's3://bucket/key' with optional versionId query parameter.");
             var code = new JsonObject { ["S3Bucket"] = match.Groups["bucket"].Value, ["S3Key"] = match.Groups["key"].Value };
             if (match.Groups["version"].Success) code["S3ObjectVersion"] = match.Groups["version"].Value;
             return code;
@@ -134,7 +135,7 @@ public static partial class SamFunction
             if (location["Version"] is { } version) code["S3ObjectVersion"] = version.DeepClone();
             return code;
         }
-        throw SamErrors.Invalid(id, "'CodeUri' requires Bucket and Key properties to be specified.");
+        throw SamErrors.Invalid(id, $"'{property}' requires Bucket and Key properties to be specified.");
     }
 
     private static JsonObject? Tags(string id, JsonObject p) => p["Tags"] switch

@@ -24,8 +24,7 @@ public static class SamTransform
     private static readonly Dictionary<string, string> NotBuilt = new(StringComparer.Ordinal)
     {
         ["AWS::Serverless::SimpleTable"] = "Stratus does not serve DynamoDB (AWS::DynamoDB::Table)",
-        ["AWS::Serverless::LayerVersion"] = "Stratus does not expand AWS::Serverless::LayerVersion yet (Lambda layers are served: use AWS::Lambda::LayerVersion)",
-        ["AWS::Serverless::Application"] = "Stratus does not serve the Serverless Application Repository or nested stacks (AWS::CloudFormation::Stack)",
+        ["AWS::Serverless::Application"] = "Stratus does not serve the Serverless Application Repository (a nested AWS::CloudFormation::Stack from Stratus's S3 is served)",
         ["AWS::Serverless::StateMachine"] = "Stratus does not serve Step Functions (AWS::StepFunctions::StateMachine)",
         ["AWS::Serverless::Connector"] = "Stratus does not build SAM connectors",
         ["AWS::Serverless::GraphQLApi"] = "Stratus does not serve AppSync (AWS::AppSync::GraphQLApi)",
@@ -41,6 +40,7 @@ public static class SamTransform
         var buckets = new List<S3Binding>();
         var apis = new List<(string Id, JsonObject Raw, JsonObject Properties)>();
         var httpApis = new List<(string Id, JsonObject Raw, JsonObject Properties)>();
+        var layers = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (id, node) in resources)
         {
             if (node is not JsonObject raw || raw["Type"] is not JsonValue typeNode || typeNode.GetValueKind() != JsonValueKind.String
@@ -69,6 +69,9 @@ public static class SamTransform
                 case SamHttpApi.HttpApiType:
                     httpApis.Add((id, raw, properties));
                     break;
+                case SamLayerVersion.LayerType:
+                    layers[id] = SamLayerVersion.Expand(id, raw, properties, output);
+                    break;
                 default:
                     throw SamErrors.Invalid(id, $"Resource type {type} is not a known AWS::Serverless resource type.");
             }
@@ -92,7 +95,35 @@ public static class SamTransform
 
         if (output.Count > MaxResources)
             throw TemplateError.Format($"Number of resources, {output.Count}, is greater than maximum allowed, {MaxResources}");
-        return Without(root, output);
+        var expanded = Without(root, output);
+        if (layers.Count > 0) PointAtGenerated(expanded, layers);
+        return expanded;
+    }
+
+    /// <summary>
+    /// Rewrites Ref, Fn::GetAtt and DependsOn of a SAM logical id to the id its resource was generated under (a layer's
+    /// hashed id), everywhere in the template: functions' Layers, outputs, other resources.
+    /// </summary>
+    private static void PointAtGenerated(JsonNode? node, IReadOnlyDictionary<string, string> generated)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                if (Text(o["Ref"]) is { } target && generated.TryGetValue(target, out var refId)) o["Ref"] = refId;
+                if (o["Fn::GetAtt"] is JsonArray { Count: > 0 } getAtt && Text(getAtt[0]) is { } of && generated.TryGetValue(of, out var attId))
+                    getAtt[0] = attId;
+                if (Text(o["DependsOn"]) is { } dependency && generated.TryGetValue(dependency, out var dependsId)) o["DependsOn"] = dependsId;
+                foreach (var (_, child) in o.ToList()) PointAtGenerated(child, generated);
+                break;
+            case JsonArray a:
+                for (var i = 0; i < a.Count; i++)
+                {
+                    if (Text(a[i]) is { } name && generated.TryGetValue(name, out var id) && a.Parent is JsonObject parent && parent["DependsOn"] == a)
+                        a[i] = id;
+                    else PointAtGenerated(a[i], generated);
+                }
+                break;
+        }
     }
 
     /// <summary>The template's other sections as they were, Transform and Globals gone, Resources replaced.</summary>
