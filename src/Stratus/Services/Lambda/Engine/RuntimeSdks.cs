@@ -61,8 +61,15 @@ public sealed class RuntimeSdks
         RuntimeCatalog.IsNode(runtime) && int.TryParse(runtime["nodejs".Length..].Split('.')[0], out var major) && major >= 18;
 
     /// <summary>What functions get, for the health page and <c>stratus status</c>.</summary>
+    /// <summary>
+    /// What the health page and `stratus status` say. Finding and linking the SDKs takes seconds on a busy machine, so the
+    /// description never does it: a runtime no function has started yet is reported as such (the health check answers at once).
+    /// </summary>
     public string Description =>
-        $"AWS SDK in Python runtimes: {_pythonProblem.Value ?? "boto3 from the machine's python3"}; in Node runtimes: {_nodeProblem.Value ?? "the AWS SDK for JavaScript v3 from the npm install beside Stratus"}";
+        $"AWS SDK in Python runtimes: {State(_pythonProblem, "boto3 from the machine's python3")}; in Node runtimes: {State(_nodeProblem, "the AWS SDK for JavaScript v3 from the npm install beside Stratus")}";
+
+    private static string State(Lazy<string?> problem, string available) =>
+        !problem.IsValueCreated ? "looked for at the first start of such a function" : problem.Value ?? available;
 
     /// <summary>The line a function's log starts with when its runtime lacks the SDK AWS would give it.</summary>
     public static string LogNotice(string runtime, string problem) =>
