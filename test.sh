@@ -17,10 +17,19 @@ python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 passed = failed = 0
 for trx in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
-    counters = ET.parse(trx).getroot().find(".//{*}Counters")
+    root = ET.parse(trx).getroot()
+    counters = root.find(".//{*}Counters")
     if counters is not None:
         passed += int(counters.get("passed", 0))
         failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0))
+    # A CI log is often read from its tail only: name each failure and its first lines again here.
+    for result in root.findall(".//{*}UnitTestResult"):
+        if result.get("outcome") not in ("Passed", "NotExecuted"):
+            message = result.find(".//{*}ErrorInfo/{*}Message")
+            lines = (message.text or "").strip().splitlines()[:6] if message is not None else []
+            print(f"FAILED {result.get('testName')} ({result.get('duration')})")
+            for line in lines:
+                print(f"    {line[:300]}")
 print(f"{passed} passed, {failed} failed")
 PY
 exit $status

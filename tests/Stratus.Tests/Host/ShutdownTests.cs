@@ -31,11 +31,9 @@ public sealed class ShutdownTests
         Assert.Contains(children, c => c.Command.StartsWith("mariadbd", StringComparison.Ordinal) || c.Command.StartsWith("mysqld", StringComparison.Ordinal));
         Assert.Contains(children, c => c.Command.StartsWith("python", StringComparison.Ordinal) || c.Command.StartsWith("bwrap", StringComparison.Ordinal));
 
-        var stopping = Stopwatch.StartNew();
         Process.Start("kill", ["-TERM", stratus.ProcessId.ToString()])!.WaitForExit();
         using (var exited = Process.GetProcessById(stratus.ProcessId))
             Assert.True(exited.WaitForExit(Prompt), $"Stratus still ran {Prompt.TotalSeconds} s after SIGTERM:\n{stratus.Output}");
-        Assert.True(stopping.Elapsed < Prompt, $"took {stopping.Elapsed}");
 
         // Orphans are adopted and reaped by init at once: give that a moment, then none may be left.
         var deadline = DateTime.UtcNow.AddSeconds(5);

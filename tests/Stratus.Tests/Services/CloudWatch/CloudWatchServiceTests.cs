@@ -79,15 +79,13 @@ public sealed class CloudWatchServiceTests : IDisposable
     }
 
     [Fact]
-    public void Publishing_returns_at_once_and_aggregates_in_the_background()
+    public void Fifty_thousand_published_points_are_all_aggregated_in_the_background()
     {
+        // How fast publishing returns is measured by bench/run, not asserted here.
         var at = _clock.GetUtcNow().AddMinutes(-1);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < 50_000; i++)
             _cloudWatch.Publish(new MetricDatum(_call.AccountId, _call.Region, "AWS/Lambda", "Invocations", [KeyValuePair.Create("FunctionName", "busy")], 1, "Count", at));
-        watch.Stop();
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"publishing 50,000 data points took {watch.Elapsed}");
         var metric = MetricIdentity.Create(_call.AccountId, _call.Region, "AWS/Lambda", "Invocations", [new MetricDimension("FunctionName", "busy")]);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         double Sum() => _cloudWatch.Statistics(metric, at.AddMinutes(-1), at.AddMinutes(1), 60).Sum(p => p.Aggregate.Sum);

@@ -85,13 +85,12 @@ public sealed class FilterPatternTests
     }
 
     [Fact]
-    public void Many_ellipses_against_many_fields_answer_quickly()
+    public async Task Many_ellipses_against_many_fields_do_not_backtrack_exponentially()
     {
+        // Exponential backtracking would never finish here; a minute only guards against a hang.
         var pattern = FilterPattern.Parse("[" + string.Join(", ", Enumerable.Repeat("...", 40)) + ", last=nope]");
         var message = string.Join(' ', Enumerable.Range(0, 400));
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        Assert.False(pattern.Matches(message));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.False(await Task.Run(() => pattern.Matches(message)).WaitAsync(TimeSpan.FromMinutes(1)));
     }
 
     [Fact]

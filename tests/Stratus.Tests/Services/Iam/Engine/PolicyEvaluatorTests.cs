@@ -198,12 +198,11 @@ public sealed class PolicyEvaluatorTests
     }
 
     [Fact]
-    public void Wildcards_do_not_backtrack_exponentially()
+    public async Task Wildcards_do_not_backtrack_exponentially()
     {
+        // Exponential backtracking would take years on this input; a minute only guards against a hang.
         var pattern = string.Concat(Enumerable.Repeat("*a", 40)) + "b";
         var value = new string('a', 5000);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        Assert.False(Wildcard.Matches(pattern, value, false));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), watch.Elapsed.ToString());
+        Assert.False(await Task.Run(() => Wildcard.Matches(pattern, value, false)).WaitAsync(TimeSpan.FromMinutes(1)));
     }
 }
