@@ -69,7 +69,7 @@ public sealed class CloudWatchConsoleTests : IDisposable
 
     private static void WaitUntil(Func<bool> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(5);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!condition() && DateTime.UtcNow < deadline) Thread.Sleep(20);
         Assert.True(condition(), "the published data never arrived");
     }

@@ -87,7 +87,7 @@ public sealed class CloudWatchServiceTests : IDisposable
             _cloudWatch.Publish(new MetricDatum(_call.AccountId, _call.Region, "AWS/Lambda", "Invocations", [KeyValuePair.Create("FunctionName", "busy")], 1, "Count", at));
 
         var metric = MetricIdentity.Create(_call.AccountId, _call.Region, "AWS/Lambda", "Invocations", [new MetricDimension("FunctionName", "busy")]);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         double Sum() => _cloudWatch.Statistics(metric, at.AddMinutes(-1), at.AddMinutes(1), 60).Sum(p => p.Aggregate.Sum);
         while (Sum() < 50_000 && DateTime.UtcNow < deadline) Thread.Sleep(20);
         Assert.Equal(50_000, Sum());
@@ -263,7 +263,7 @@ public sealed class CloudWatchServiceTests : IDisposable
 
         public IReadOnlyList<LambdaInvokeRequest> WaitFor(int count)
         {
-            var deadline = DateTime.UtcNow.AddSeconds(10);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
             while (_requests.Count < count && DateTime.UtcNow < deadline) Thread.Sleep(20);
             Assert.Equal(count, _requests.Count);
             return _requests.ToList();

@@ -196,10 +196,11 @@ public sealed class EcrRegistryTests(StratusFixture stratus) : IClassFixture<Str
     [Fact]
     public async Task An_expired_registry_password_is_refused()
     {
-        await using var server = await StratusProcess.StartEphemeralAsync(new Dictionary<string, string> { ["STRATUS_ECR_TOKEN_LIFETIME_SECONDS"] = "2" });
+        await using var server = await StratusProcess.StartEphemeralAsync(new Dictionary<string, string> { ["STRATUS_ECR_TOKEN_LIFETIME_SECONDS"] = "20" });
+        // Twenty seconds leave a loaded machine room to fetch the password and use it while it is fresh.
         using var registry = await RegistryClientAsync(server.Url);
         using (var fresh = await registry.GetAsync("/v2/")) Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await Task.Delay(TimeSpan.FromSeconds(21));
         await AssertErrorAsync(await registry.GetAsync("/v2/"), HttpStatusCode.Unauthorized, "UNAUTHORIZED");
     }
 

@@ -72,7 +72,7 @@ public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPu
         _lambda.PutFunctionConcurrency(Scope.Of(Account, Region), "observed", 0);
         await Assert.ThrowsAsync<Stratus.Protocols.AwsException>(() => InvokeAsync(3));
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while ((_logs.Count < 2 || _metrics.Count(m => m.MetricName == "Throttles") < 3 || _metrics.Count(m => m.MetricName == "ConcurrentExecutions") < 2)
                && DateTime.UtcNow < deadline)
             await Task.Delay(50);

@@ -121,7 +121,7 @@ public sealed class LogsServiceTests : IDisposable
     {
         _logs.Append(_call.AccountId, _call.Region, "/aws/lambda/fn", "2026/03/01/[$LATEST]abc", [new LogLine(Now, "START RequestId: r1 Version: $LATEST")]);
 
-        var deadline = DateTime.UtcNow.AddSeconds(5);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         // The writer creates the group, then appends: wait for the events, not just the group.
         while (!_logs.AllGroups().Any(g => g.Name == "/aws/lambda/fn" && _logs.RecentEvents(g, 1).Count > 0) && DateTime.UtcNow < deadline) Thread.Sleep(20);
         var events = _logs.GetLogEvents(_call, "/aws/lambda/fn", "2026/03/01/[$LATEST]abc", null, null, null, 10, true).Events;
