@@ -5,8 +5,8 @@ namespace Stratus.Tests.Services.CloudFormation;
 
 /// <summary>
 /// A CDK app with rds.DatabaseInstance (MySQL in an ec2.Vpc's isolated subnets, credentials from a generated Secrets
-/// Manager secret) and a Lambda function in the VPC that reads the secret and queries the database (CdkRdsApp/),
-/// deployed and destroyed by the unmodified CDK CLI against Stratus.
+/// Manager secret) and a Lambda function in the VPC that reads the secret and queries the database, behind an API
+/// Gateway REST API (CdkRdsApp/), deployed and destroyed by the unmodified CDK CLI against Stratus.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class CdkRdsAppTests(StratusFixture stratus) : IClassFixture<StratusFixture>, IDisposable
@@ -16,7 +16,7 @@ public sealed class CdkRdsAppTests(StratusFixture stratus) : IClassFixture<Strat
     public void Dispose() => _cdk.Dispose();
 
     [Fact]
-    public async Task A_database_instance_and_a_function_in_its_vpc_reading_its_secret_deploy_and_destroy()
+    public async Task A_database_instance_and_a_function_in_its_vpc_reading_its_secret_answer_through_the_api_and_destroy()
     {
         Assert.True(CdkCli.IsInstalled, CdkCli.InstallHint);
         await _cdk.RunAsync("bootstrap", "aws://000000000000/us-east-1");
@@ -25,14 +25,15 @@ public sealed class CdkRdsAppTests(StratusFixture stratus) : IClassFixture<Strat
         var outputs = JsonNode.Parse(await File.ReadAllTextAsync(outputsFile))!["StratusCdkRdsApp"]!.AsObject();
 
         var result = await Clients.Boto3Async(stratus.Url, $$"""
-            answer = client("lambda").invoke(FunctionName="{{outputs["FunctionName"]!.GetValue<string>()}}")
-            out["error"] = answer.get("FunctionError")
-            out["answer"] = json.loads(answer["Payload"].read())
+            import urllib.request
+            with urllib.request.urlopen(f"{URL}/_aws/execute-api/{{outputs["ApiId"]!.GetValue<string>()}}/{{outputs["StageName"]!.GetValue<string>()}}/version", timeout=60) as response:
+                out["status"] = response.status
+                out["answer"] = json.loads(response.read())
             out["address"] = client("rds").describe_db_instances()["DBInstances"][0]["Endpoint"]["Address"]
             secret = json.loads(client("secretsmanager").get_secret_value(SecretId="{{outputs["SecretArn"]!.GetValue<string>()}}")["SecretString"])
             out["secret"] = sorted(secret)
             """);
-        Assert.True(result["error"] is null, result["answer"]!.ToJsonString());
+        Assert.Equal(200, result["status"]!.GetValue<int>());
         Assert.Equal(result["address"]!.GetValue<string>(), result["answer"]!["host"]!.GetValue<string>());
         Assert.Equal("app", result["answer"]!["database"]!.GetValue<string>());
         Assert.Contains("MariaDB", result["answer"]!["version"]!.GetValue<string>());
@@ -42,8 +43,10 @@ public sealed class CdkRdsAppTests(StratusFixture stratus) : IClassFixture<Strat
         var left = await Clients.Boto3Async(stratus.Url, """
             out["instances"] = [i["DBInstanceIdentifier"] for i in client("rds").describe_db_instances()["DBInstances"]]
             out["functions"] = [f["FunctionName"] for f in client("lambda").list_functions()["Functions"]]
+            out["apis"] = [a["name"] for a in client("apigateway").get_rest_apis()["items"]]
             """);
         Assert.Empty(left["instances"]!.AsArray());
         Assert.Empty(left["functions"]!.AsArray());
+        Assert.Empty(left["apis"]!.AsArray());
     }
 }

@@ -1,11 +1,12 @@
 // A CDK app as a user writes one for a database: rds.DatabaseInstance (MySQL) in an ec2.Vpc's isolated subnets,
 // its credentials a generated Secrets Manager secret, and a Lambda function in the same VPC that reads the
-// secret and connects. Removal policies let `cdk destroy` remove what AWS would otherwise keep.
+// secret and connects, served to callers by an API Gateway REST API (apigateway.LambdaRestApi). Removal policies let `cdk destroy` remove what AWS would otherwise keep.
 // CommonJS, so that NODE_PATH (the test's installed packages under tests/js) resolves aws-cdk-lib.
 const { App, Stack, RemovalPolicy, CfnOutput, Duration } = require("aws-cdk-lib");
 const ec2 = require("aws-cdk-lib/aws-ec2");
 const rds = require("aws-cdk-lib/aws-rds");
 const lambda = require("aws-cdk-lib/aws-lambda");
+const apigateway = require("aws-cdk-lib/aws-apigateway");
 const path = require("node:path");
 
 const app = new App();
@@ -36,6 +37,10 @@ const fn = new lambda.Function(stack, "Reader", {
 });
 db.secret.grantRead(fn);
 db.connections.allowDefaultPortFrom(fn);
+const api = new apigateway.LambdaRestApi(stack, "Api", { handler: fn, proxy: false });
+api.root.addResource("version").addMethod("GET");
 new CfnOutput(stack, "FunctionName", { value: fn.functionName });
+new CfnOutput(stack, "ApiId", { value: api.restApiId });
+new CfnOutput(stack, "StageName", { value: api.deploymentStage.stageName });
 new CfnOutput(stack, "SecretArn", { value: db.secret.secretArn });
 app.synth();

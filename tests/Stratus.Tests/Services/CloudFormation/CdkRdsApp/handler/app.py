@@ -47,4 +47,8 @@ def handler(event, context):
     if query.returncode != 0:
         raise RuntimeError(query.stderr)
     version, database = query.stdout.strip().split("\t")
-    return {"host": secret["host"], "version": version, "database": database}
+    answer = {"host": secret["host"], "version": version, "database": database}
+    # Behind API Gateway's Lambda proxy integration the answer is an HTTP response; invoked directly, the data.
+    if "httpMethod" in event:
+        return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(answer)}
+    return answer
