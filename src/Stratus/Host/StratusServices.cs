@@ -128,7 +128,7 @@ public sealed class StratusServices : IAsyncDisposable
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1), new BucketNotifications(lambda, Log("s3.notifications")));
         var ssm = new SsmService(store, clock, kms);
         var codePackages = new S3CodePackages(s3);
-        var events = new EventsService(store, clock, lambda, Log("events"));
+        var events = new EventsService(store, clock, lambda, cloudWatch, Log("events"));
         var eventsScheduler = new RuleScheduler(events, clock, Log("events.scheduler"));
         var lambdaCode = new LambdaFunctionCode(codePackages, options.LocalCodeRoot);
         var customResourceResponses = new CustomResourceResponses();

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Services.CloudWatch;
 using Stratus.Services.Events.Engine;
 using Stratus.Services.Lambda;
 
@@ -15,7 +16,8 @@ namespace Stratus.Services.Events;
 /// EventBridge: event buses, rules with their targets and tags, written through to the store. Events put on a
 /// bus, and the scheduled events of schedule rules (<see cref="RuleScheduler"/>), go to the Lambda targets of the
 /// enabled rules they match, queued as asynchronous invocations by the principal events.amazonaws.com on behalf
-/// of the rule's ARN, which the function's resource policy must allow, as on AWS.
+/// of the rule's ARN, which the function's resource policy must allow, as on AWS. What happened is counted in
+/// CloudWatch's AWS/Events namespace as EventBridge counts it.
 /// </summary>
 public sealed class EventsService
 {
@@ -32,15 +34,17 @@ public sealed class EventsService
     private readonly ResourceTable<EventBus> _buses;
     private readonly TimeProvider _clock;
     private readonly ILambdaInvoker _lambda;
+    private readonly IMetricPublisher _metrics;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, EventPattern> _patterns = new(StringComparer.Ordinal);
 
-    public EventsService(StateStore store, TimeProvider clock, ILambdaInvoker lambda, ILogger logger)
+    public EventsService(StateStore store, TimeProvider clock, ILambdaInvoker lambda, IMetricPublisher metrics, ILogger logger)
     {
         _rules = new ResourceTable<EventRule>(store, "events.rules");
         _buses = new ResourceTable<EventBus>(store, "events.buses");
         _clock = clock;
         _lambda = lambda;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -333,8 +337,11 @@ public sealed class EventsService
     private Task DeliverAsync(EventRule rule, JsonObject @event)
     {
         var parts = rule.Arn.Split(':');
+        Count(rule, "MatchedEvents", 1, aggregateToo: true);
+        Count(rule, "TriggeredRules", 1, aggregateToo: false);
         return Task.WhenAll(rule.Targets.Select(async target =>
         {
+            Count(rule, "Invocations", 1, aggregateToo: true);
             try
             {
                 var payload = Encoding.UTF8.GetBytes(TargetInput.Render(target, @event, rule));
@@ -343,9 +350,26 @@ public sealed class EventsService
             }
             catch (Exception e) when (e is AwsException or InvalidOperationException)
             {
-                // AWS counts these as the rule's FailedInvocations; the event is not retried once the function refuses it.
+                // A permanent failure: the event is not retried once the function refuses it, so AWS counts it in FailedInvocations.
+                Count(rule, "FailedInvocations", 1, aggregateToo: false);
                 _logger.LogWarning("Rule {Rule} could not invoke target {Target} ({Arn}): {Error}", rule.Arn, target.Id, target.Arn, e.Message);
             }
         }));
+    }
+
+    /// <summary>
+    /// One AWS/Events count, sent only when something happened (EventBridge sends no zeros). A rule on the default
+    /// bus has the dimension RuleName, one on a custom bus EventBusName and RuleName; the metrics AWS also reports
+    /// without dimensions (Invocations, MatchedEvents) get that series too.
+    /// </summary>
+    private void Count(EventRule rule, string metric, double value, bool aggregateToo)
+    {
+        var parts = rule.Arn.Split(':');
+        var (account, region, now) = (parts[4], parts[3], _clock.GetUtcNow());
+        KeyValuePair<string, string>[] dimensions = rule.EventBusName == DefaultBus
+            ? [KeyValuePair.Create("RuleName", rule.Name)]
+            : [KeyValuePair.Create("EventBusName", rule.EventBusName), KeyValuePair.Create("RuleName", rule.Name)];
+        _metrics.Publish(new MetricDatum(account, region, "AWS/Events", metric, dimensions, value, "Count", now));
+        if (aggregateToo) _metrics.Publish(new MetricDatum(account, region, "AWS/Events", metric, [], value, "Count", now));
     }
 }

@@ -9,18 +9,13 @@ using Stratus.Services.ApiGateway;
 using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs;
+using Stratus.Tests.Services.CloudWatch;
 
 namespace Stratus.Tests.Services.ApiGateway;
 
 /// <summary>The data plane in-process: which requests it claims, the metrics it publishes and the execution logs it writes.</summary>
 public sealed class ApiGatewayDataPlaneUnitTests : IDisposable
 {
-    private sealed class RecordingMetrics : IMetricPublisher
-    {
-        public List<MetricDatum> Data { get; } = [];
-        public void Publish(MetricDatum datum) => Data.Add(datum);
-    }
-
     private sealed class RecordingLogs : ILogWriter
     {
         public List<(string Group, IReadOnlyList<LogLine> Lines)> Appended { get; } = [];

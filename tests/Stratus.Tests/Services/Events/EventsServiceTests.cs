@@ -8,6 +8,7 @@ using Stratus.Protocols;
 using Stratus.Services.Events;
 using Stratus.Services.Events.Engine;
 using Stratus.Services.Lambda;
+using Stratus.Tests.Services.CloudWatch;
 
 namespace Stratus.Tests.Services.Events;
 
@@ -32,6 +33,7 @@ public sealed class EventsServiceTests : IDisposable
     private readonly Scope _scope = Scope.Of("123456789012", "us-east-1");
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.Parse("2026-12-05T10:00:30Z", System.Globalization.CultureInfo.InvariantCulture));
     private readonly RecordingLambda _lambda = new();
+    private readonly RecordingMetrics _metrics = new();
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "stratus-events-" + Guid.NewGuid().ToString("N"));
     private StateStore _store;
     private EventsService _events;
@@ -39,7 +41,7 @@ public sealed class EventsServiceTests : IDisposable
     public EventsServiceTests()
     {
         _store = StateStore.Open(_dataDir);
-        _events = new EventsService(_store, _clock, _lambda, NullLogger.Instance);
+        _events = new EventsService(_store, _clock, _lambda, _metrics, NullLogger.Instance);
     }
 
     public void Dispose()
@@ -137,6 +139,15 @@ public sealed class EventsServiceTests : IDisposable
         Assert.Contains("""{"total":250,"customer":"ana"}""", payloads);
         Assert.Contains("""{"message":"ana spent 250","total":250,"who":"ana","rule":"orders"}""", payloads);
         Assert.Equal(3, _lambda.Requests.Count);
+
+        // AWS/Events counts the one matched event and the three invocations, per rule and overall; the disabled rule nothing.
+        double Sum(string metric, bool perRule) => _metrics.Data
+            .Where(d => d.Namespace == "AWS/Events" && d.MetricName == metric
+                && (perRule ? d.Dimensions.SequenceEqual([KeyValuePair.Create("RuleName", "orders")]) : d.Dimensions.Count == 0))
+            .Sum(d => d.Value);
+        Assert.Equal([1, 1, 1, 3, 3, 0], new[] { Sum("MatchedEvents", true), Sum("MatchedEvents", false), Sum("TriggeredRules", true),
+            Sum("Invocations", true), Sum("Invocations", false), Sum("FailedInvocations", true) });
+        Assert.DoesNotContain(_metrics.Data, d => d.Dimensions.Any(x => x.Value == "off"));
     }
 
     [Fact]
@@ -171,7 +182,7 @@ public sealed class EventsServiceTests : IDisposable
         await scheduler.FireDueAsync(_clock.GetUtcNow());
         _store.Dispose();
         _store = StateStore.Open(_dataDir);
-        _events = new EventsService(_store, _clock, _lambda, NullLogger.Instance);
+        _events = new EventsService(_store, _clock, _lambda, _metrics, NullLogger.Instance);
         scheduler = new RuleScheduler(_events, _clock, NullLogger.Instance);
         await scheduler.FireDueAsync(_clock.GetUtcNow());
         Assert.Single(_lambda.Requests);

@@ -16,7 +16,7 @@ public sealed class LogsServiceTests : IDisposable
     private readonly LogsService _logs;
     private readonly Scope _call = TestCalls.Call();
     private readonly long _nowMs = Now.ToUnixTimeMilliseconds();
-    private readonly RecordingPublisher _published = new();
+    private readonly RecordingMetrics _published = new();
 
     public LogsServiceTests()
     {
@@ -266,12 +266,5 @@ public sealed class LogsServiceTests : IDisposable
         Assert.Equal("InvalidParameterException", Assert.Throws<AwsException>(() => _logs.CreateLogGroup(_call, "bad name!", [])).Code);
         Assert.Equal("InvalidParameterException", Assert.Throws<AwsException>(() => _logs.CreateLogStream(_call, "/app/orders", "a:b")).Code);
         Assert.Equal("ResourceNotFoundException", Assert.Throws<AwsException>(() => _logs.CreateLogStream(_call, "/nope", "a")).Code);
-    }
-
-    private sealed class RecordingPublisher : IMetricPublisher
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<MetricDatum> _data = new();
-        public IReadOnlyList<MetricDatum> Data => _data.ToList();
-        public void Publish(MetricDatum datum) => _data.Enqueue(datum);
     }
 }
