@@ -25,7 +25,9 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
     {
         _cfn = cfn;
         _costPage = new CostEstimatePage(cfn);
-        Endpoint = new ServiceEndpoint("cloudformation", Operations(),
+        var operations = Operations();
+        NotServedOperations.AddTo(operations, CloudFormationNotServed.Operations, CloudFormationErrors.NotServed);
+        Endpoint = new ServiceEndpoint("cloudformation", operations,
             new AwsQueryProtocol("2010-05-15", "http://cloudformation.amazonaws.com/doc/2010-05-15/"))
         {
             Logger = logger,
@@ -132,6 +134,17 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
             {
                 ["Imports"] = Array(_cfn.Importers(i.Scope, i.Required("ExportName")).Select(n => JsonValue.Create(n))),
             } },
+        { "SetStackPolicy", i => Empty(() => _cfn.SetStackPolicy(i.Scope, i.Required("StackName"),
+            _cfn.StackPolicyOf(i.Scope, i.String("StackPolicyBody"), i.String("StackPolicyURL"), "StackPolicy")
+                ?? throw TemplateError.Validation("Either StackPolicyBody or StackPolicyURL must be specified."))) },
+        { "GetStackPolicy", i => _cfn.GetStackPolicy(i.Scope, i.Required("StackName")) is { } policy
+            ? new JsonObject { ["StackPolicyBody"] = policy }
+            : new JsonObject() },
+        { "UpdateTerminationProtection", i => new JsonObject
+            {
+                // Both members are required: the model's rules refuse the call before it gets here without them.
+                ["StackId"] = _cfn.UpdateTerminationProtection(i.Scope, i.Required("StackName"), i.Bool("EnableTerminationProtection") == true).StackId,
+            } },
         { "EstimateTemplateCost", i =>
             {
                 var estimate = _cfn.SaveEstimate(i.Scope, TemplateOf(i), Parameters(i));
@@ -152,7 +165,10 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         i.Strings("Capabilities"),
         i.Tags().Select(t => new StackTag(t.Key, t.Value)).ToList(),
         i.Bool("DisableRollback") ?? false,
-        i.String("OnFailure"));
+        i.String("OnFailure"),
+        _cfn.StackPolicyOf(i.Scope, i.String("StackPolicyBody"), i.String("StackPolicyURL"), "StackPolicy"),
+        _cfn.StackPolicyOf(i.Scope, i.String("StackPolicyDuringUpdateBody"), i.String("StackPolicyDuringUpdateURL"), "StackPolicyDuringUpdate"),
+        i.Bool("EnableTerminationProtection") ?? false);
 
     private static List<SuppliedParameter> Parameters(OperationInput i) =>
         i.List("Parameters").OfType<JsonObject>().Select(p =>
@@ -249,7 +265,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
             return output;
         }));
         SetList(stack, "Tags", s.Tags.Select(t => new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }));
-        stack["EnableTerminationProtection"] = false;
+        stack["EnableTerminationProtection"] = s.EnableTerminationProtection;
         stack["DriftInformation"] = new JsonObject { ["StackDriftStatus"] = "NOT_CHECKED" };
         return stack;
     }

@@ -23,5 +23,9 @@ public static class CloudFormationErrors
     public static AwsException ChangeSetNotExecutable(string changeSetId, string stackName, string stackStatus) =>
         new("InvalidChangeSetStatus", $"ChangeSet [{changeSetId}] cannot be executed because stack {stackName} is in {stackStatus} state.");
 
+    /// <summary>An operation of botocore's model that Stratus does not serve, with the reason README gives for it.</summary>
+    public static AwsException NotServed(string operation, string reason) =>
+        new("InvalidAction", $"Stratus does not serve the CloudFormation operation {operation}: {reason}");
+
     public static AwsException InsufficientCapabilities(string? required) => new("InsufficientCapabilitiesException", $"Requires capabilities : [{required}]");
 }

@@ -28,6 +28,10 @@ public sealed record StackRecord
     public IReadOnlyList<StackTag> Tags { get; init; } = [];
     public bool DisableRollback { get; init; }
     public string OnFailure { get; init; } = "ROLLBACK";
+    /// <summary>The stack policy (JSON) that guards its resources during updates; null when the stack has none.</summary>
+    public string? StackPolicyBody { get; init; }
+    /// <summary>While set, DeleteStack is refused, as CloudFormation's termination protection does.</summary>
+    public bool EnableTerminationProtection { get; init; }
     public IReadOnlyList<StackOutput> Outputs { get; init; } = [];
     public IReadOnlyDictionary<string, StackResourceRecord> Resources { get; init; } = new Dictionary<string, StackResourceRecord>();
     /// <summary>Export names this stack's template imports with Fn::ImportValue; they cannot be deleted while it does.</summary>
@@ -139,6 +143,9 @@ public sealed record StackRequest(
     IReadOnlyList<string> Capabilities,
     IReadOnlyList<StackTag> Tags,
     bool DisableRollback = false,
-    string? OnFailure = null);
+    string? OnFailure = null,
+    string? StackPolicyBody = null,
+    string? StackPolicyDuringUpdateBody = null,
+    bool EnableTerminationProtection = false);
 
 public sealed record ChangeSetRequest(StackRequest Stack, string ChangeSetName, string ChangeSetType, string? Description, bool UsePreviousTemplate = false);

@@ -86,13 +86,24 @@ public sealed partial class CloudFormationService : IDisposable
             return body;
         }
         if (url is null) throw TemplateError.Validation("Either Template URL or Template Body must be specified.");
+        return ReadUrl(scope, url, "TemplateURL", MaxTemplateObjectBytes, $"Template may not exceed {MaxTemplateObjectBytes} bytes in size.");
+    }
+
+    /// <summary>A stack policy given by its body or by the URL of an S3 object (StackPolicyURL), or null when neither is.</summary>
+    public string? StackPolicyOf(Scope scope, string? body, string? url, string member)
+    {
+        if (body is not null && url is not null) throw TemplateError.Validation($"You cannot specify both {member}Body and {member}URL");
+        return url is null ? body : ReadUrl(scope, url, member + "URL", StackPolicy.MaxBodyBytes, $"{member} may not exceed {StackPolicy.MaxBodyBytes} bytes in size.");
+    }
+
+    private string ReadUrl(Scope scope, string url, string member, int maxBytes, string tooLarge)
+    {
         if (url.Length > MaxTemplateUrlLength)
-            throw Errors.Constraint("TemplateURL", url, $"Member must have length less than or equal to {MaxTemplateUrlLength}");
-        var address = S3ObjectAddress.FromUrl(url, _address.BaseUrl.Host) ?? throw TemplateError.Validation("TemplateURL must be a supported URL.");
+            throw Errors.Constraint(member, url, $"Member must have length less than or equal to {MaxTemplateUrlLength}");
+        var address = S3ObjectAddress.FromUrl(url, _address.BaseUrl.Host) ?? throw TemplateError.Validation($"{member} must be a supported URL.");
         try
         {
-            var bytes = _objects.ReadObject(scope, address.Bucket, address.Key, address.VersionId, MaxTemplateObjectBytes,
-                size => TemplateError.Validation($"Template may not exceed {MaxTemplateObjectBytes} bytes in size."));
+            var bytes = _objects.ReadObject(scope, address.Bucket, address.Key, address.VersionId, maxBytes, size => TemplateError.Validation(tooLarge));
             return System.Text.Encoding.UTF8.GetString(bytes);
         }
         catch (AwsException e) when (e.Code != TemplateError.Code)
@@ -137,6 +148,8 @@ public sealed partial class CloudFormationService : IDisposable
             throw Errors.Constraint("OnFailure", request.OnFailure, "Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]");
         if (request.OnFailure is not null && request.DisableRollback)
             throw TemplateError.Validation("You can specify either DisableRollback or OnFailure, but not both.");
+        if (request.StackPolicyBody is { } policy) StackPolicy.Parse(policy);
+        if (request.StackPolicyDuringUpdateBody is { } duringUpdate) StackPolicy.Parse(duringUpdate);
         var shape = new StackRecord
         {
             StackId = "",
@@ -154,6 +167,9 @@ public sealed partial class CloudFormationService : IDisposable
             Tags = request.Tags,
             DisableRollback = request.DisableRollback,
             OnFailure = request.OnFailure ?? (request.DisableRollback ? "DO_NOTHING" : "ROLLBACK"),
+            // UpdateStack without a policy keeps the stack's own, as CloudFormation does.
+            StackPolicyBody = request.StackPolicyBody ?? previous?.StackPolicyBody,
+            EnableTerminationProtection = previous?.EnableTerminationProtection ?? request.EnableTerminationProtection,
         };
         return (new StackPlan(template, values), shape);
     }
@@ -222,7 +238,7 @@ public sealed partial class CloudFormationService : IDisposable
         if (stack.Status != StackStatus.UpdateFailed && body == stack.TemplateBody && Same(shape.Parameters, stack.Parameters)
             && Same(shape.ResolvedParameters, stack.ResolvedParameters) && Same(shape.Tags, stack.Tags))
             throw TemplateError.Validation(NoUpdatesMessage);
-        StartUpdate(stack, plan, shape);
+        StartUpdate(stack, plan, shape, policyInForce: request.StackPolicyDuringUpdateBody ?? stack.StackPolicyBody);
         return stack;
     }
 
@@ -240,11 +256,34 @@ public sealed partial class CloudFormationService : IDisposable
         }
     }
 
-    private void StartUpdate(StackRecord stack, StackPlan plan, StackRecord shape, string? changeSetId = null)
+    /// <param name="policyInForce">The stack policy this update is checked against: a during-update policy, or the stack's own.</param>
+    private void StartUpdate(StackRecord stack, StackPlan plan, StackRecord shape, string? policyInForce, string? changeSetId = null)
     {
         _store.Begin(stack.StackId, s => StackStatus.IsUpdatable(s.Status), NotUpdatable, StackStatus.UpdateInProgress,
-            s => s with { DisableRollback = shape.DisableRollback, ChangeSetId = changeSetId ?? s.ChangeSetId });
-        _engine.Start(stack.StackId, cancellation => _engine.UpdateAsync(stack.StackId, plan, shape, cancellation));
+            s => s with { DisableRollback = shape.DisableRollback, ChangeSetId = changeSetId ?? s.ChangeSetId, StackPolicyBody = shape.StackPolicyBody });
+        var policy = policyInForce is null ? null : StackPolicy.Parse(policyInForce);
+        _engine.Start(stack.StackId, cancellation => _engine.UpdateAsync(stack.StackId, plan, shape, policy, cancellation));
+    }
+
+    // ---- stack policies and termination protection ----
+
+    public void SetStackPolicy(Scope scope, string nameOrId, string policyBody)
+    {
+        var stack = Find(scope, nameOrId);
+        StackPolicy.Parse(policyBody);
+        _store.Update(stack.StackId, s => s with { StackPolicyBody = policyBody });
+    }
+
+    public string? GetStackPolicy(Scope scope, string nameOrId) => Find(scope, nameOrId).StackPolicyBody;
+
+    /// <summary>Nested stacks follow their root stack's protection, so theirs cannot be changed on its own, as on AWS.</summary>
+    public StackRecord UpdateTerminationProtection(Scope scope, string nameOrId, bool enabled)
+    {
+        var stack = Find(scope, nameOrId);
+        if (stack.ParentId is not null)
+            throw TemplateError.Validation($"Termination protection cannot be updated on nested stack {stack.StackName}; update it on the root stack.");
+        _store.Update(stack.StackId, s => s with { EnableTerminationProtection = enabled });
+        return stack;
     }
 
     private static AwsException NotUpdatable(StackRecord stack) =>
@@ -256,11 +295,15 @@ public sealed partial class CloudFormationService : IDisposable
     private static bool Same(IReadOnlyList<StackTag> a, IReadOnlyList<StackTag> b) => a.SequenceEqual(b);
 
     /// <summary>Starts deleting the stack; answers its id, or null when there is nothing to delete.</summary>
-    public string? DeleteStack(Scope scope, string nameOrId)
+    /// <param name="byParentStack">The parent's AWS::CloudFormation::Stack resource deletes it: termination protection guards only users' deletes.</param>
+    public string? DeleteStack(Scope scope, string nameOrId, bool byParentStack = false)
     {
         // Deleting a stack that does not exist succeeds, as in CloudFormation.
         if (TryFind(scope, nameOrId) is not { IsDeleted: false } stack) return null;
         if (stack.Status == StackStatus.DeleteInProgress) return stack.StackId;
+        var root = stack.RootId is { } rootId ? _store.Stack(rootId) : stack;
+        if (!byParentStack && root.EnableTerminationProtection)
+            throw TemplateError.Validation($"Stack [{stack.StackName}] cannot be deleted while TerminationProtection is enabled");
         var exports = stack.Outputs.Where(o => o.ExportName is not null).Select(o => o.ExportName!).ToList();
         var importer = _store.InScope(scope.AccountId, scope.Region).FirstOrDefault(s => !s.IsDeleted && s.StackId != stack.StackId && s.Imports.Intersect(exports).Any());
         if (importer is not null)
@@ -499,7 +542,7 @@ public sealed partial class CloudFormationService : IDisposable
                 });
             _engine.Start(stack.StackId, cancellation => _engine.CreateAsync(stack.StackId, plan, cancellation));
         }
-        else StartUpdate(stack, plan, shape, changeSet.ChangeSetId);
+        else StartUpdate(stack, plan, shape, stack.StackPolicyBody, changeSet.ChangeSetId);
 
         // Executing a change set retires the stack's other change sets, as CloudFormation does.
         foreach (var other in _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId && c.ChangeSetId != changeSet.ChangeSetId).ToList())

@@ -156,7 +156,8 @@ public sealed class StackEngine : IDisposable
     private sealed record UndoUpdate(StackResourceRecord Previous, string NewProperties) : Undo(Previous.LogicalId);
     private sealed record UndoReplace(StackResourceRecord Previous, StackResourceRecord Replacement) : Undo(Previous.LogicalId);
 
-    public async Task UpdateAsync(string stackId, StackPlan plan, StackRecord requested, CancellationToken cancellation)
+    /// <param name="policy">The stack policy the update must respect, or null when every action is allowed.</param>
+    public async Task UpdateAsync(string stackId, StackPlan plan, StackRecord requested, StackPolicy? policy, CancellationToken cancellation)
     {
         var before = _store.Stack(stackId);
         var oldTemplate = Template.Parse(before.TemplateBody);
@@ -175,8 +176,13 @@ public sealed class StackEngine : IDisposable
         try
         {
             included = Included(template, evaluator);
+            // Removals happen in the cleanup after the update, so the policy is asked about them before anything starts.
+            if (policy is not null)
+                foreach (var removed in before.Resources.Values.Where(r => !included.Contains(r.LogicalId)))
+                    if (policy.Refusal(StackPolicy.Delete, removed.LogicalId, removed.Type) is { } refusal)
+                        throw TemplateError.Validation(refusal);
             var failed = await RunInOrder(included, id => template.Dependencies.DependenciesOf(id), stopOnFailure: true,
-                id => UpdateResourceAsync(stackId, before, template.Resources[id], evaluator, live, undo, replaced, cancellation));
+                id => UpdateResourceAsync(stackId, before, template.Resources[id], evaluator, live, undo, replaced, policy, cancellation));
             if (failed.Count > 0) failure = $"The following resource(s) failed to update: [{string.Join(", ", failed.Order(StringComparer.Ordinal))}]. ";
             else outputs = Outputs(template, evaluator, before);
         }
@@ -246,7 +252,8 @@ public sealed class StackEngine : IDisposable
     };
 
     private async Task<bool> UpdateResourceAsync(string stackId, StackRecord before, ResourceDefinition definition, TemplateEvaluator evaluator,
-        ConcurrentDictionary<string, ProvisionedResource> live, ConcurrentStack<Undo> undo, ConcurrentBag<StackResourceRecord> replaced, CancellationToken cancellation)
+        ConcurrentDictionary<string, ProvisionedResource> live, ConcurrentStack<Undo> undo, ConcurrentBag<StackResourceRecord> replaced, StackPolicy? policy,
+        CancellationToken cancellation)
     {
         if (!before.Resources.TryGetValue(definition.LogicalId, out var existing) || existing.PhysicalId is null)
         {
@@ -264,6 +271,8 @@ public sealed class StackEngine : IDisposable
             var request = Request(stackId, definition.LogicalId, definition.Type, properties);
             var replace = existing.Type != definition.Type
                 || provider.ReplacedOnChange.Any(name => !JsonNode.DeepEquals(previous[name], properties[name]));
+            if (policy?.Refusal(replace ? StackPolicy.Replace : StackPolicy.Modify, definition.LogicalId, existing.Type) is { } refusal)
+                throw TemplateError.Validation(refusal);
             ProvisionedResource result;
             if (replace)
             {

@@ -25,7 +25,7 @@ public sealed class NestedStackProvider(CloudFormationService cloudFormation) : 
         var settled = await cloudFormation.SettledAsync(child.StackId, cancellation);
         if (settled.Status == StackStatus.CreateComplete) return Provisioned(settled);
         // The child rolled itself back; like CloudFormation, the parent's rollback leaves no child behind.
-        if (settled.Status == StackStatus.RollbackComplete && cloudFormation.DeleteStack(request.Scope, settled.StackId) is { } id)
+        if (settled.Status == StackStatus.RollbackComplete && cloudFormation.DeleteStack(request.Scope, settled.StackId, byParentStack: true) is { } id)
             await cloudFormation.SettledAsync(id, cancellation);
         throw new ResourcePropertyException($"Embedded stack {settled.StackId} was not successfully created: {settled.StatusReason}");
     }
@@ -50,7 +50,7 @@ public sealed class NestedStackProvider(CloudFormationService cloudFormation) : 
 
     public async Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        if (cloudFormation.DeleteStack(request.Scope, current.PhysicalId) is not { } id) return;
+        if (cloudFormation.DeleteStack(request.Scope, current.PhysicalId, byParentStack: true) is not { } id) return;
         var settled = await cloudFormation.SettledAsync(id, cancellation);
         if (settled.Status != StackStatus.DeleteComplete)
             throw new ResourcePropertyException($"Embedded stack {settled.StackId} was not successfully deleted: {settled.StatusReason}");

@@ -1,0 +1,25 @@
+using Stratus.Protocols;
+
+namespace Stratus.Services.CloudFormation;
+
+/// <summary>The operations of botocore's cloudformation model that Stratus does not serve, with README's reasons.</summary>
+public static class CloudFormationNotServed
+{
+    public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
+        ("stack sets deploy across accounts and regions of an organization; Stratus is one account on one machine",
+            ["ActivateOrganizationsAccess", "CreateStackInstances", "CreateStackSet", "DeactivateOrganizationsAccess", "DeleteStackInstances", "DeleteStackSet", "DescribeOrganizationsAccess", "DescribeStackInstance", "DescribeStackSet", "DescribeStackSetOperation", "DetectStackSetDrift", "ImportStacksToStackSet", "ListStackInstanceResourceDrifts", "ListStackInstances", "ListStackSetAutoDeploymentTargets", "ListStackSetOperationResults", "ListStackSetOperations", "ListStackSets", "StopStackSetOperation", "UpdateStackInstances", "UpdateStackSet"]),
+        ("the extension registry (private and third-party resource types, modules, hooks) is not built; README lists the resource types Stratus provisions",
+            ["ActivateType", "BatchDescribeTypeConfigurations", "DeactivateType", "DeregisterType", "DescribePublisher", "DescribeType", "DescribeTypeRegistration", "ListTypeRegistrations", "ListTypeVersions", "ListTypes", "PublishType", "RecordHandlerProgress", "RegisterPublisher", "RegisterType", "SetTypeConfiguration", "SetTypeDefaultVersion", "TestType"]),
+        ("hooks are not built",
+            ["DescribeChangeSetHooks", "GetHookResult", "ListHookResults"]),
+        ("drift detection is not built yet",
+            ["DescribeStackDriftDetectionStatus", "DescribeStackResourceDrifts", "DetectStackDrift", "DetectStackResourceDrift"]),
+        ("the IaC generator (resource scans and generated templates) is not built",
+            ["CreateGeneratedTemplate", "DeleteGeneratedTemplate", "DescribeGeneratedTemplate", "DescribeResourceScan", "GetGeneratedTemplate", "ListGeneratedTemplates", "ListResourceScanRelatedResources", "ListResourceScanResources", "ListResourceScans", "StartResourceScan", "UpdateGeneratedTemplate"]),
+        ("stack refactoring is not built",
+            ["CreateStackRefactor", "DescribeStackRefactor", "ExecuteStackRefactor", "ListStackRefactorActions", "ListStackRefactors"]),
+        ("cancelling an update, continuing a failed rollback, rolling back a failed stack on request, resource signals and operation events are not built yet",
+            ["CancelUpdateStack", "ContinueUpdateRollback", "DescribeEvents", "RollbackStack", "SignalResource"]),
+        ("Stratus enforces no CloudFormation account quotas, so it has none to report",
+            ["DescribeAccountLimits"]));
+}

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Stratus.Tests.Infrastructure;
+
+/// <summary>
+/// The whole-model walk every service's coverage test makes: each operation of botocore's model is served, or
+/// refused by name with a reason that README lists between the service's "not served" markers.
+/// </summary>
+public static class ModelCoverage
+{
+    /// <param name="service">botocore's name for the service, e.g. rds.</param>
+    /// <param name="served">The operations the service's table answers (the refusals included).</param>
+    /// <param name="notServed">The refused operations and their reasons, as the service declares them.</param>
+    public static void AssertServedOrListed(string service, IEnumerable<string> served, IReadOnlyList<(string Operation, string Reason)> notServed)
+    {
+        var model = BotocoreOperations(service);
+        var table = served.ToHashSet(StringComparer.Ordinal);
+        var marker = $"<!-- {service}-not-served -->";
+        var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
+        var start = readme.IndexOf(marker, StringComparison.Ordinal);
+        var end = readme.IndexOf($"<!-- /{service}-not-served -->", StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, $"README has no {marker} section");
+        var section = readme[(start + marker.Length)..end];
+        var listed = Regex.Matches(section, "`(\\w+)`").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+
+        Assert.True(model.Count > 10, $"botocore's {service} model has {model.Count} operations");
+        // Both ways: nothing of the model is missing, and nothing served is misspelt or outside the model.
+        Assert.Equal([], model.Except(table).Order(StringComparer.Ordinal));
+        Assert.Equal([], table.Except(model).Order(StringComparer.Ordinal));
+        Assert.Equal(notServed.Select(o => o.Operation).Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+        foreach (var (_, reason) in notServed)
+            Assert.Contains(reason[1..], section);
+    }
+
+    /// <summary>The operation names of botocore's model for the service, read by the machine's botocore.</summary>
+    public static HashSet<string> BotocoreOperations(string service)
+    {
+        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in (string[])["-c", $"import botocore.loaders as l; print('\\n'.join(l.Loader().load_service_model('{service}', 'service-2')['operations']))"])
+            start.ArgumentList.Add(arg);
+        using var python = Process.Start(start)!;
+        var output = python.StandardOutput.ReadToEnd();
+        python.WaitForExit();
+        Assert.Equal(0, python.ExitCode);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+    }
+}
