@@ -15,11 +15,7 @@ public sealed partial class RdsApi
         AddSubscriptionOperations(table);
         AddLogAndCopyOperations(table);
         // botocore's other operations answer a clear refusal naming the operation and why (README lists them).
-        foreach (var (operation, reason) in RdsNotServed.Operations)
-        {
-            Func<OperationInput, JsonObject?> refuse = _ => throw RdsErrors.NotServed(operation, reason);
-            table.Add(operation, refuse);
-        }
+        NotServedOperations.AddTo(table, RdsNotServed.Operations, RdsErrors.NotServed);
         return table;
     }
 

@@ -1,3 +1,5 @@
+using Stratus.Protocols;
+
 namespace Stratus.Services.Rds;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Stratus.Services.Rds;
 /// </summary>
 public static class RdsNotServed
 {
-    public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = Group(
+    public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
         ("Aurora and Multi-AZ DB clusters are not built yet (DB cluster parameter groups are recorded)",
             ["AddRoleToDBCluster", "BacktrackDBCluster", "CopyDBClusterSnapshot", "CreateDBCluster", "CreateDBClusterEndpoint", "CreateDBClusterSnapshot", "DeleteDBCluster", "DeleteDBClusterAutomatedBackup", "DeleteDBClusterEndpoint", "DeleteDBClusterSnapshot", "DescribeDBClusterAutomatedBackups", "DescribeDBClusterBacktracks", "DescribeDBClusterEndpoints", "DescribeDBClusterSnapshotAttributes", "DescribeDBClusterSnapshots", "DescribeDBClusters", "DescribeServerlessV2PlatformVersions", "DisableHttpEndpoint", "EnableHttpEndpoint", "FailoverDBCluster", "ModifyCurrentDBClusterCapacity", "ModifyDBCluster", "ModifyDBClusterEndpoint", "ModifyDBClusterSnapshotAttribute", "PromoteReadReplicaDBCluster", "RebootDBCluster", "RemoveRoleFromDBCluster", "RestoreDBClusterFromS3", "RestoreDBClusterFromSnapshot", "RestoreDBClusterToPointInTime", "StartDBCluster", "StopDBCluster"]),
         ("Aurora global databases are not built",
@@ -39,7 +41,4 @@ public static class RdsNotServed
             ["DescribeReservedDBInstances", "DescribeReservedDBInstancesOfferings", "PurchaseReservedDBInstancesOffering"]),
         ("account, maintenance, certificate, recommendation, orderable-option and snapshot-sharing operations are not built yet",
             ["ApplyPendingMaintenanceAction", "DescribeAccountAttributes", "DescribeCertificates", "DescribeDBMajorEngineVersions", "DescribeDBRecommendations", "DescribeDBSnapshotAttributes", "DescribeOrderableDBInstanceOptions", "DescribePendingMaintenanceActions", "DescribeSourceRegions", "DescribeValidDBInstanceModifications", "ModifyCertificates", "ModifyDBRecommendation", "ModifyDBSnapshot", "ModifyDBSnapshotAttribute"]));
-
-    private static List<(string, string)> Group(params (string Reason, string[] Operations)[] groups) =>
-        groups.SelectMany(g => g.Operations.Select(operation => (operation, g.Reason))).ToList();
 }
