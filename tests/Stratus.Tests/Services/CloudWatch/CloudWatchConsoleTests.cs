@@ -20,7 +20,7 @@ public sealed class CloudWatchConsoleTests : IDisposable
     public CloudWatchConsoleTests()
     {
         _cloudWatch = new CloudWatchService(_store, _clock, new NoLambda(), NullLogger.Instance, TimeSpan.FromHours(1));
-        _logs = new LogsService(_store, _clock, _cloudWatch, NullLogger.Instance);
+        _logs = new LogsService(_store, _clock, _cloudWatch, NullLogger.Instance, new NoLambda(), () => null);
     }
 
     public void Dispose()
