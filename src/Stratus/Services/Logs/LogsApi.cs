@@ -205,13 +205,8 @@ public sealed class LogsApi : IStratusService, IDisposable
         { "FilterLogEvents", FilterLogEvents },
         { "PutMetricFilter", i =>
             {
-                var transformations = i.List("metricTransformations");
-                if (transformations.Count != 1)
-                    throw LogsErrors.Validation.Rejected("metricTransformations", "Member must have length less than or equal to 1");
-                var t = i.Nested(transformations[0] as JsonObject ?? throw i.Style.Invalid("metricTransformations", "must be a list of structures"));
                 _logs.PutMetricFilter(i.Scope, i.Required("logGroupName"), i.Required("filterName"), i.String("filterPattern") ?? "",
-                    new MetricTransformation(t.Required("metricName"), t.Required("metricNamespace"), t.Required("metricValue"), t.Double("defaultValue"),
-                        t.StringMap("dimensions"), t.String("unit")));
+                    MetricTransformation.ReadSingle(i));
                 return (JsonObject?)null;
             } },
         { "DeleteMetricFilter", i =>

@@ -49,20 +49,13 @@ public sealed record SubscriptionFilter(string AccountId, string Region, string 
     string DestinationArn, string? RoleArn, string Distribution, long CreationTime, string InvokePrincipal)
 {
     /// <summary>
-    /// PutSubscriptionFilter's members, or an AWS::Logs::SubscriptionFilter's (the same names capitalised). The
-    /// template may leave the name to CloudFormation, so the caller supplies it.
+    /// PutSubscriptionFilter's members, or an AWS::Logs::SubscriptionFilter's (the template capitalises the same names).
+    /// A template may leave the name to CloudFormation, so the caller supplies it.
     /// </summary>
     public static SubscriptionFilter Read(IInputReader input, Scope scope, string filterName) => new(
-        scope.AccountId, scope.Region, input.Required(LogsInputNames.Of(input, "logGroupName")), filterName,
-        input.String(LogsInputNames.Of(input, "filterPattern")) ?? throw input.Missing(LogsInputNames.Of(input, "filterPattern")),
-        input.Required(LogsInputNames.Of(input, "destinationArn")), input.String(LogsInputNames.Of(input, "roleArn")),
-        input.String(LogsInputNames.Of(input, "distribution")) ?? "ByLogStream", 0, "");
-}
-
-/// <summary>Logs' wire members are camelCase; a template names the same members in PascalCase.</summary>
-public static class LogsInputNames
-{
-    public static string Of(IInputReader input, string wireName) => input.FromTemplate ? char.ToUpperInvariant(wireName[0]) + wireName[1..] : wireName;
+        scope.AccountId, scope.Region, input.Required("logGroupName"), filterName,
+        input.String("filterPattern") ?? throw input.Missing("filterPattern"),
+        input.Required("destinationArn"), input.String("roleArn"), input.String("distribution") ?? "ByLogStream", 0, "");
 }
 
 public static class ExportTaskStatus
