@@ -92,12 +92,14 @@ public sealed class StratusServices : IAsyncDisposable
         var sources = new List<ICredentialSource> { iam, sts };
         if (options.RootKey is { } root) sources.Insert(0, new RootCredentialSource(root.AccessKeyId, root.SecretAccessKey));
 
-        // CloudWatch is built before Lambda (which publishes its metrics into it); alarm actions reach Lambda
+        // CloudWatch and Logs are built before Lambda (which publishes its metrics and logs into them); alarm actions and subscriptions reach Lambda
         // through this invoker, which resolves it at the first action, by when Compose has built it.
         LambdaService? lambda = null;
-        var lambdaForAlarms = new DeferredLambdaInvoker(() => lambda);
-        var cloudWatch = new CloudWatchService(store, clock, lambdaForAlarms, Log("cloudwatch"));
-        var logs = new LogsService(store, clock, cloudWatch, Log("logs"));
+        var deferredLambda = new DeferredLambdaInvoker(() => lambda);
+        var cloudWatch = new CloudWatchService(store, clock, deferredLambda, Log("cloudwatch"));
+        // Logs delivers subscriptions to Lambda and exports to S3, both built after it (Lambda writes its logs into Logs).
+        S3Service? s3ForExports = null;
+        var logs = new LogsService(store, clock, cloudWatch, Log("logs"), deferredLambda, () => s3ForExports);
 
         // Function code, runtime clients and registry blobs live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown
         // (and the next one removes, should this one be killed).
@@ -126,6 +128,7 @@ public sealed class StratusServices : IAsyncDisposable
 
         var kms = new KmsService(store, clock, options.DataDir is null ? null : Path.Combine(options.DataDir, "kms-keys.key"));
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1), new BucketNotifications(lambda, Log("s3.notifications")));
+        s3ForExports = s3;
         var ssm = new SsmService(store, clock, kms);
         var codePackages = new S3CodePackages(s3);
         var events = new EventsService(store, clock, lambda, cloudWatch, Log("events"));
@@ -158,6 +161,10 @@ public sealed class StratusServices : IAsyncDisposable
             new RdsDbInstanceProvider(rds),
             new LogsLogGroupProvider(logs),
             new CloudWatchAlarmProvider(cloudWatch),
+            new CloudWatchCompositeAlarmProvider(cloudWatch),
+            new CloudWatchDashboardProvider(cloudWatch),
+            new LogsSubscriptionFilterProvider(logs),
+            new LogsMetricFilterProvider(logs),
             new LambdaFunctionProvider(lambda, lambdaCode),
             new LambdaPermissionProvider(lambda),
             new LambdaVersionProvider(lambda),

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace Stratus.Tests.Infrastructure;
@@ -14,7 +13,7 @@ public static class ModelCoverage
     /// <param name="notServed">The refused operations and their reasons, as the service declares them.</param>
     public static void AssertServedOrListed(string service, IEnumerable<string> served, IReadOnlyList<(string Operation, string Reason)> notServed)
     {
-        var model = BotocoreOperations(service);
+        var model = BotocoreModel.Operations(service);
         var table = served.ToHashSet(StringComparer.Ordinal);
         var marker = $"<!-- {service}-not-served -->";
         var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
@@ -31,18 +30,5 @@ public static class ModelCoverage
         Assert.Equal(notServed.Select(o => o.Operation).Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
         foreach (var (_, reason) in notServed)
             Assert.Contains(reason[1..], section);
-    }
-
-    /// <summary>The operation names of botocore's model for the service, read by the machine's botocore.</summary>
-    public static HashSet<string> BotocoreOperations(string service)
-    {
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in (string[])["-c", $"import botocore.loaders as l; print('\\n'.join(l.Loader().load_service_model('{service}', 'service-2')['operations']))"])
-            start.ArgumentList.Add(arg);
-        using var python = Process.Start(start)!;
-        var output = python.StandardOutput.ReadToEnd();
-        python.WaitForExit();
-        Assert.Equal(0, python.ExitCode);
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
     }
 }

@@ -45,7 +45,36 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
 
     public void Dispose() => _cloudWatch.Dispose();
 
-    private OperationTable Operations() => new()
+    private OperationTable Operations()
+    {
+        var table = MetricAndAlarmOperations();
+        table.Add("PutCompositeAlarm", i =>
+        {
+            _cloudWatch.PutCompositeAlarm(i.Scope, CompositeAlarm.Read(i, i.Scope, i.Required("AlarmName"), Tags(i)));
+            return (JsonObject?)null;
+        });
+        table.Add("PutDashboard", i =>
+        {
+            _cloudWatch.PutDashboard(i.Scope, i.Required("DashboardName"), i.Required("DashboardBody"));
+            return new JsonObject { ["DashboardValidationMessages"] = new JsonArray() };
+        });
+        table.Add("GetDashboard", i =>
+        {
+            var dashboard = _cloudWatch.GetDashboard(i.Scope, i.Required("DashboardName"));
+            return new JsonObject { ["DashboardArn"] = dashboard.Arn, ["DashboardBody"] = dashboard.Body, ["DashboardName"] = dashboard.Name };
+        });
+        table.Add("ListDashboards", ListDashboards);
+        table.Add("DeleteDashboards", i =>
+        {
+            _cloudWatch.DeleteDashboards(i.Scope, i.Strings("DashboardNames"));
+            return (JsonObject?)null;
+        });
+        // botocore's other operations answer a clear refusal naming the operation and why (README lists them).
+        NotServedOperations.AddTo(table, CloudWatchNotServed.Operations, CloudWatchErrors.NotServed);
+        return table;
+    }
+
+    private OperationTable MetricAndAlarmOperations() => new()
     {
         { "PutMetricData", async i =>
             {
@@ -200,23 +229,78 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         return body;
     }
 
+    /// <summary>
+    /// Metric alarms unless AlarmTypes asks for composites too, as on AWS; a page counts both kinds, metric alarms first.
+    /// ChildrenOfAlarmName and ParentsOfAlarmName stand alone (with paging only), as AWS requires.
+    /// </summary>
     private JsonObject DescribeAlarms(OperationInput i)
     {
-        var types = i.Strings("AlarmTypes");
         var maxRecords = i.Int("MaxRecords") ?? 50;
         if (maxRecords is < 1 or > 100) throw CloudWatchErrors.InvalidValue("The parameter MaxRecords must be between 1 and 100.");
-        var alarms = types.Count == 0 || types.Contains("MetricAlarm")
-            ? _cloudWatch.DescribeAlarms(i.Scope, i.Strings("AlarmNames"), i.String("AlarmNamePrefix"), i.String("StateValue"), i.String("ActionPrefix"))
-            : [];
+        var children = i.String("ChildrenOfAlarmName");
+        var parents = i.String("ParentsOfAlarmName");
+        IReadOnlyList<MetricAlarm> metric;
+        IReadOnlyList<CompositeAlarm> composite;
+        if (children is not null || parents is not null)
+        {
+            if ((children is not null && parents is not null) || i.Has("AlarmNames") || i.Has("AlarmNamePrefix") || i.Has("AlarmTypes") || i.Has("StateValue") || i.Has("ActionPrefix"))
+                throw CloudWatchErrors.ValidationError("If you specify ChildrenOfAlarmName or ParentsOfAlarmName, you cannot specify other parameters except MaxRecords and NextToken.");
+            (metric, composite) = children is not null ? _cloudWatch.ChildrenOf(i.Scope, children) : ([], _cloudWatch.ParentsOf(i.Scope, parents!));
+        }
+        else
+        {
+            var types = _cloudWatch.CheckAlarmTypes(i.Strings("AlarmTypes"));
+            var (names, prefix, state, action) = (i.Strings("AlarmNames"), i.String("AlarmNamePrefix"), i.String("StateValue"), i.String("ActionPrefix"));
+            metric = types.Contains(AlarmTypes.Metric) ? _cloudWatch.DescribeAlarms(i.Scope, names, prefix, state, action) : [];
+            composite = types.Contains(AlarmTypes.Composite) ? _cloudWatch.DescribeCompositeAlarms(i.Scope, names, prefix, state, action) : [];
+        }
         var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
         var body = new JsonObject
         {
-            ["MetricAlarms"] = new JsonArray(alarms.Skip(from).Take(maxRecords).Select(a => (JsonNode)AlarmView(a)).ToArray()),
+            ["MetricAlarms"] = new JsonArray(metric.Skip(from).Take(maxRecords).Select(a => (JsonNode)AlarmView(a)).ToArray()),
+            ["CompositeAlarms"] = new JsonArray(composite.Skip(Math.Max(0, from - metric.Count)).Take(Math.Max(0, maxRecords - Math.Max(0, metric.Count - from)))
+                .Select(a => (JsonNode)CompositeAlarmView(a)).ToArray()),
         };
-        if (types.Contains("CompositeAlarm")) body["CompositeAlarms"] = new JsonArray();
-        if (from + maxRecords < alarms.Count) body["NextToken"] = EncodeToken(from + maxRecords);
+        if (from + maxRecords < metric.Count + composite.Count) body["NextToken"] = EncodeToken(from + maxRecords);
         return body;
     }
+
+    private JsonObject ListDashboards(OperationInput i)
+    {
+        const int pageSize = 1000;
+        var dashboards = _cloudWatch.ListDashboards(i.Scope, i.String("DashboardNamePrefix"));
+        var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
+        var body = new JsonObject
+        {
+            ["DashboardEntries"] = new JsonArray(dashboards.Skip(from).Take(pageSize).Select(d => (JsonNode)new JsonObject
+            {
+                ["DashboardName"] = d.Name,
+                ["DashboardArn"] = d.Arn,
+                ["LastModified"] = d.LastModified,
+                ["Size"] = d.Size,
+            }).ToArray()),
+        };
+        if (from + pageSize < dashboards.Count) body["NextToken"] = EncodeToken(from + pageSize);
+        return body;
+    }
+
+    private static JsonObject CompositeAlarmView(CompositeAlarm a) => new()
+    {
+        ["ActionsEnabled"] = a.ActionsEnabled,
+        ["AlarmActions"] = Strings(a.AlarmActions),
+        ["AlarmArn"] = a.AlarmArn,
+        ["AlarmConfigurationUpdatedTimestamp"] = a.AlarmConfigurationUpdatedTimestamp,
+        ["AlarmDescription"] = a.AlarmDescription,
+        ["AlarmName"] = a.AlarmName,
+        ["AlarmRule"] = a.AlarmRule,
+        ["InsufficientDataActions"] = Strings(a.InsufficientDataActions),
+        ["OKActions"] = Strings(a.OKActions),
+        ["StateReason"] = a.StateReason,
+        ["StateReasonData"] = a.StateReasonData,
+        ["StateUpdatedTimestamp"] = a.StateUpdatedTimestamp,
+        ["StateValue"] = a.StateValue,
+        ["StateTransitionedTimestamp"] = a.StateTransitionedTimestamp,
+    };
 
     private JsonObject DescribeAlarmHistory(OperationInput i)
     {
@@ -225,7 +309,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
             throw CloudWatchErrors.InvalidParameterValueFor("HistoryItemType", type);
         var maxRecords = i.Int("MaxRecords") ?? 100;
         if (maxRecords is < 1 or > 100) throw CloudWatchErrors.InvalidValue("The parameter MaxRecords must be between 1 and 100.");
-        var items = _cloudWatch.DescribeAlarmHistory(i.Scope, i.String("AlarmName"), type, i.Timestamp("StartDate"), i.Timestamp("EndDate"),
+        var items = _cloudWatch.DescribeAlarmHistory(i.Scope, i.String("AlarmName"), i.Strings("AlarmTypes"), type, i.Timestamp("StartDate"), i.Timestamp("EndDate"),
             i.String("ScanBy") == "TimestampAscending");
         var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
         var body = new JsonObject
@@ -233,7 +317,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
             ["AlarmHistoryItems"] = new JsonArray(items.Skip(from).Take(maxRecords).Select(h => (JsonNode)new JsonObject
             {
                 ["AlarmName"] = h.AlarmName,
-                ["AlarmType"] = "MetricAlarm",
+                ["AlarmType"] = h.AlarmType,
                 ["Timestamp"] = h.Timestamp,
                 ["HistoryItemType"] = h.HistoryItemType,
                 ["HistorySummary"] = h.HistorySummary,

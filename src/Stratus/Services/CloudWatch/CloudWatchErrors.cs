@@ -33,4 +33,28 @@ public static class CloudWatchErrors
     public static AwsException AlarmNotFound(string name) => new("ResourceNotFound", $"Alarm {name} not found", 404);
 
     public static AwsException ResourceNotFound(string arn) => new("ResourceNotFoundException", $"The resource {arn} does not exist.", 404);
+
+    /// <summary>Metric and composite alarms share one namespace of names (and ARNs); Stratus refuses to shadow one type with the other.</summary>
+    public static AwsException NameTakenByOtherType(string name, string existingType) =>
+        InvalidValue($"The alarm name {name} is already used by a {(existingType == "CompositeAlarm" ? "composite" : "metric")} alarm.");
+
+    public static AwsException InvalidAlarmRule(string problem) => ValidationError($"Error in AlarmRule: {problem}.");
+
+    public static AwsException AlarmRuleChildrenMissing(IEnumerable<string> names) =>
+        ValidationError($"Could not save the composite alarm as alarms [{string.Join(", ", names)}] in the alarm rule do not exist");
+
+    public static AwsException AlarmRuleCycle(string name) =>
+        ValidationError($"Could not save the composite alarm {name}: its AlarmRule would make a cycle of composite alarms.");
+
+    /// <summary>PutDashboard's refusal: code InvalidParameterInput, the findings in the message as AWS lists them.</summary>
+    public static AwsException DashboardInvalid(string message) => new("InvalidParameterInput", message);
+
+    public static AwsException DashboardNotFound(string name) => new("ResourceNotFound", $"Dashboard {name} does not exist", 404);
+
+    public static AwsException DashboardsNotFound(IEnumerable<string> names) =>
+        new("ResourceNotFound", $"The specified dashboard does not exist. [{string.Join(", ", names)}]", 404);
+
+    /// <summary>An operation of botocore's model Stratus does not serve, with the reason README gives.</summary>
+    public static AwsException NotServed(string operation, string reason) =>
+        new("InvalidAction", $"Stratus does not serve the CloudWatch operation {operation}: {reason}");
 }

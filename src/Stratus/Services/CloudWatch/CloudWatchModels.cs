@@ -100,7 +100,68 @@ public sealed record MetricAlarm
     public int EvaluatedPeriod => Period ?? Metrics.Where(m => m.ReturnData).Select(m => m.Period ?? m.MetricStat?.Period).FirstOrDefault(p => p is not null) ?? 60;
 }
 
-public sealed record AlarmHistoryItem(string AlarmName, DateTimeOffset Timestamp, string HistoryItemType, string HistorySummary, string HistoryData);
+public sealed record AlarmHistoryItem(string AlarmName, DateTimeOffset Timestamp, string HistoryItemType, string HistorySummary, string HistoryData,
+    string AlarmType = AlarmTypes.Metric);
+
+public static class AlarmTypes
+{
+    public const string Metric = "MetricAlarm";
+    public const string Composite = "CompositeAlarm";
+}
+
+/// <summary>
+/// A composite alarm: a rule over other alarms' states (<see cref="Engine.AlarmRule"/>), evaluated whenever one of
+/// them changes state; ALARM while the rule holds, OK otherwise, INSUFFICIENT_DATA only before its first evaluation.
+/// </summary>
+public sealed record CompositeAlarm
+{
+    public required string AlarmName { get; init; }
+    public required string AlarmArn { get; init; }
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public required string AlarmRule { get; init; }
+    public string? AlarmDescription { get; init; }
+    public bool ActionsEnabled { get; init; } = true;
+    public List<string> OKActions { get; init; } = [];
+    public List<string> AlarmActions { get; init; } = [];
+    public List<string> InsufficientDataActions { get; init; } = [];
+    public string? ActionsSuppressor { get; init; }
+    public int? ActionsSuppressorWaitPeriod { get; init; }
+    public int? ActionsSuppressorExtensionPeriod { get; init; }
+    public Dictionary<string, string> Tags { get; init; } = [];
+    public string StateValue { get; init; } = AlarmStates.InsufficientData;
+    public string StateReason { get; init; } = "Unchecked: Initial alarm creation";
+    public string? StateReasonData { get; init; }
+    public DateTimeOffset StateUpdatedTimestamp { get; init; }
+    public DateTimeOffset StateTransitionedTimestamp { get; init; }
+    public DateTimeOffset AlarmConfigurationUpdatedTimestamp { get; init; }
+
+    /// <summary>PutCompositeAlarm's members, or an AWS::CloudWatch::CompositeAlarm's (same names); the caller names it and reads the tags.</summary>
+    public static CompositeAlarm Read(IInputReader input, Scope scope, string name, Dictionary<string, string> tags) => new()
+    {
+        AlarmName = name,
+        AlarmArn = $"arn:aws:cloudwatch:{scope.Region}:{scope.AccountId}:alarm:{name}",
+        AccountId = scope.AccountId,
+        Region = scope.Region,
+        AlarmRule = input.Required("AlarmRule"),
+        AlarmDescription = input.String("AlarmDescription"),
+        ActionsEnabled = input.Bool("ActionsEnabled") ?? true,
+        OKActions = input.Strings("OKActions").ToList(),
+        AlarmActions = input.Strings("AlarmActions").ToList(),
+        InsufficientDataActions = input.Strings("InsufficientDataActions").ToList(),
+        ActionsSuppressor = input.String("ActionsSuppressor"),
+        ActionsSuppressorWaitPeriod = input.Int("ActionsSuppressorWaitPeriod"),
+        ActionsSuppressorExtensionPeriod = input.Int("ActionsSuppressorExtensionPeriod"),
+        Tags = tags,
+    };
+}
+
+/// <summary>A dashboard: its body as given (AWS returns it verbatim), per account (dashboards are global, their ARN has no region).</summary>
+public sealed record Dashboard(string AccountId, string Name, string Body, DateTimeOffset LastModified)
+{
+    public string Arn => $"arn:aws:cloudwatch::{AccountId}:dashboard/{Name}";
+    public long Size => System.Text.Encoding.UTF8.GetByteCount(Body);
+}
 
 /// <summary>An alarm's history, newest last; kept when the alarm is deleted, as on AWS, within the same bounds.</summary>
 public sealed record AlarmHistory(string AccountId, string Region, string AlarmName, List<AlarmHistoryItem> Items);

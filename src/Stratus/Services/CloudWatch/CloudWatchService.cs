@@ -19,7 +19,7 @@ namespace Stratus.Services.CloudWatch;
 /// housekeeping flush, so invoke paths never wait for aggregation or disk (those points are nobody's
 /// acknowledged write; a kill -9 can lose the last two seconds of them).
 /// </summary>
-public sealed class CloudWatchService : IMetricPublisher, IDisposable
+public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
 {
     public const int MaxHistoryItemsPerAlarm = 100;
     public static readonly TimeSpan HistoryRetention = TimeSpan.FromDays(30);
@@ -66,6 +66,8 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         _metrics = new MetricStore(store);
         _alarms = new ResourceTable<MetricAlarm>(store, "cloudwatch.alarms");
         _history = new ResourceTable<AlarmHistory>(store, "cloudwatch.alarm-history");
+        _composites = new ResourceTable<CompositeAlarm>(store, "cloudwatch.composite-alarms");
+        _dashboards = new ResourceTable<Dashboard>(store, "cloudwatch.dashboards");
         _clock = clock;
         _lambda = lambda;
         _logger = logger;
@@ -314,6 +316,8 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
     public void PutMetricAlarm(Scope scope, MetricAlarm requested)
     {
         ValidateAlarm(requested);
+        if (_composites.Get(AlarmKey(scope.AccountId, scope.Region, requested.AlarmName)) is not null)
+            throw CloudWatchErrors.NameTakenByOtherType(requested.AlarmName, AlarmTypes.Composite);
         var now = _clock.GetUtcNow();
         var key = AlarmKey(scope.AccountId, scope.Region, requested.AlarmName);
         var configured = requested with
@@ -414,19 +418,26 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
 
     public void DeleteAlarms(Scope scope, IReadOnlyList<string> names)
     {
-        var missing = names.Where(n => _alarms.Get(AlarmKey(scope.AccountId, scope.Region, n)) is null).ToList();
+        var missing = names.Where(n => _alarms.Get(AlarmKey(scope.AccountId, scope.Region, n)) is null
+            && _composites.Get(AlarmKey(scope.AccountId, scope.Region, n)) is null).ToList();
         if (missing.Count > 0) throw CloudWatchErrors.AlarmsNotFound(missing);
         var now = _clock.GetUtcNow();
         foreach (var name in names)
+        {
             if (_alarms.Remove(AlarmKey(scope.AccountId, scope.Region, name)) is { } removed)
                 AddHistory(removed, now, "ConfigurationUpdate", $"Alarm \"{name}\" deleted",
                     new JsonObject { ["type"] = "Delete", ["deletedAlarm"] = AlarmHistoryView(removed) });
+            DeleteCompositeAlarm(scope, name, now);
+        }
     }
 
     public void SetAlarmActions(Scope scope, IReadOnlyList<string> names, bool enabled)
     {
         foreach (var name in names)
+        {
             _alarms.Update(AlarmKey(scope.AccountId, scope.Region, name), a => a with { ActionsEnabled = enabled });
+            _composites.Update(AlarmKey(scope.AccountId, scope.Region, name), a => a with { ActionsEnabled = enabled });
+        }
     }
 
     public void SetAlarmState(Scope scope, string name, string state, string reason, string? reasonData)
@@ -443,15 +454,30 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
                 throw CloudWatchErrors.InvalidFormat("The parameter StateReasonData must be a valid JSON document.");
             }
         }
+        if (_composites.Get(AlarmKey(scope.AccountId, scope.Region, name)) is not null)
+        {
+            // AWS lets a composite alarm be set too; its next evaluation (a child's change) sets it again.
+            TransitionComposite(scope.AccountId, scope.Region, name, state, reason, reasonData, 0);
+            return;
+        }
         if (_alarms.Get(AlarmKey(scope.AccountId, scope.Region, name)) is null)
             throw CloudWatchErrors.AlarmNotFound(name);
         Transition(scope.AccountId, scope.Region, name, state, reason, reasonData);
     }
 
-    public Dictionary<string, string> ListTagsForResource(Scope scope, string arn) => AlarmByArn(scope, arn).Tags;
+    public Dictionary<string, string> ListTagsForResource(Scope scope, string arn) =>
+        CompositeByArn(scope, arn)?.Tags ?? AlarmByArn(scope, arn).Tags;
 
     public void TagResource(Scope scope, string arn, Dictionary<string, string> tags)
     {
+        if (CompositeByArn(scope, arn) is { } composite)
+        {
+            _composites.Update(AlarmKey(composite.AccountId, composite.Region, composite.AlarmName), a => a with
+            {
+                Tags = a.Tags.Concat(tags).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value),
+            });
+            return;
+        }
         var alarm = AlarmByArn(scope, arn);
         _alarms.Update(AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName), a => a with
         {
@@ -461,6 +487,11 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
 
     public void UntagResource(Scope scope, string arn, IReadOnlyList<string> keys)
     {
+        if (CompositeByArn(scope, arn) is { } composite)
+        {
+            _composites.Update(AlarmKey(composite.AccountId, composite.Region, composite.AlarmName), a => a with { Tags = a.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
+            return;
+        }
         var alarm = AlarmByArn(scope, arn);
         _alarms.Update(AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName), a => a with { Tags = a.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
     }
@@ -469,11 +500,15 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         AlarmsOf(scope).FirstOrDefault(a => a.AlarmArn == arn)
         ?? throw CloudWatchErrors.ResourceNotFound(arn);
 
-    public IReadOnlyList<AlarmHistoryItem> DescribeAlarmHistory(Scope scope, string? name, string? type, DateTimeOffset? from, DateTimeOffset? until, bool ascending)
+    /// <summary>History of both alarm types; <paramref name="alarmTypes"/> empty means metric alarms only, as on AWS.</summary>
+    public IReadOnlyList<AlarmHistoryItem> DescribeAlarmHistory(Scope scope, string? name, IReadOnlyList<string> alarmTypes, string? type,
+        DateTimeOffset? from, DateTimeOffset? until, bool ascending)
     {
+        var types = CheckAlarmTypes(alarmTypes);
         var items = _history.Values
             .Where(h => h.AccountId == scope.AccountId && h.Region == scope.Region && (name is null || h.AlarmName == name))
             .SelectMany(h => h.Items)
+            .Where(i => types.Contains(i.AlarmType))
             .Where(i => (type is null || i.HistoryItemType == type) && (from is null || i.Timestamp >= from) && (until is null || i.Timestamp <= until));
         return (ascending ? items.OrderBy(i => i.Timestamp) : items.OrderByDescending(i => i.Timestamp)).ToList();
     }
@@ -582,40 +617,45 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
             ["oldState"] = HistoryStateView(before),
             ["newState"] = HistoryStateView(after),
         });
-        if (before.StateValue != state && after.ActionsEnabled) RunActions(before, after);
+        if (before.StateValue != state && after.ActionsEnabled)
+            RunActions(after.AccountId, after.Region, after.AlarmName, after.AlarmArn, AlarmTypes.Metric,
+                ActionsFor(after.StateValue, after.AlarmActions, after.OKActions, after.InsufficientDataActions), () => LambdaAlarmEvent(before, after));
+        if (before.StateValue != state) EvaluateParents(accountId, region, name, 0);
     }
 
-    private void RunActions(MetricAlarm before, MetricAlarm after)
+    private static List<string> ActionsFor(string state, List<string> alarm, List<string> ok, List<string> insufficient) => state switch
     {
-        var targets = after.StateValue switch
-        {
-            AlarmStates.Alarm => after.AlarmActions,
-            AlarmStates.Ok => after.OKActions,
-            _ => after.InsufficientDataActions,
-        };
+        AlarmStates.Alarm => alarm,
+        AlarmStates.Ok => ok,
+        _ => insufficient,
+    };
+
+    /// <summary>Runs an alarm's actions for its new state: Lambda functions invoked as lambda.alarms.cloudwatch.amazonaws.com, each outcome in history.</summary>
+    private void RunActions(string accountId, string region, string alarmName, string alarmArn, string alarmType, IReadOnlyList<string> targets, Func<JsonObject> lambdaEvent)
+    {
         foreach (var target in targets)
         {
             if (!target.StartsWith("arn:aws:lambda:", StringComparison.Ordinal))
             {
-                AddHistory(after, _clock.GetUtcNow(), "Action", $"Failed to execute action {target}",
+                AddHistory(accountId, region, alarmName, alarmType, _clock.GetUtcNow(), "Action", $"Failed to execute action {target}",
                     new JsonObject { ["actionState"] = "Failed", ["notificationResource"] = target, ["error"] = "Stratus runs Lambda function actions only." });
                 continue;
             }
-            var payload = Encoding.UTF8.GetBytes(LambdaAlarmEvent(before, after).ToJsonString(PlainJson));
+            var payload = Encoding.UTF8.GetBytes(lambdaEvent().ToJsonString(PlainJson));
             var cancellation = _stopping.Token;
             _ = Task.Run(async () =>
             {
                 var now = _clock.GetUtcNow();
                 try
                 {
-                    var result = await _lambda.InvokeAsync(new LambdaInvokeRequest(after.AccountId, after.Region, target, null, payload,
-                        "lambda.alarms.cloudwatch.amazonaws.com", after.AlarmArn), cancellation);
-                    AddHistory(after, now, "Action", $"Successfully executed action {target}",
+                    var result = await _lambda.InvokeAsync(new LambdaInvokeRequest(accountId, region, target, null, payload,
+                        "lambda.alarms.cloudwatch.amazonaws.com", alarmArn), cancellation);
+                    AddHistory(accountId, region, alarmName, alarmType, now, "Action", $"Successfully executed action {target}",
                         new JsonObject { ["actionState"] = "Succeeded", ["notificationResource"] = target, ["functionError"] = result.FunctionError });
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    AddHistory(after, now, "Action", $"Failed to execute action {target}",
+                    AddHistory(accountId, region, alarmName, alarmType, now, "Action", $"Failed to execute action {target}",
                         new JsonObject { ["actionState"] = "Failed", ["notificationResource"] = target, ["error"] = e.Message });
                 }
             });
@@ -701,15 +741,18 @@ public sealed class CloudWatchService : IMetricPublisher, IDisposable
         ["actionsEnabled"] = alarm.ActionsEnabled,
     };
 
-    private void AddHistory(MetricAlarm alarm, DateTimeOffset at, string type, string summary, JsonObject data)
+    private void AddHistory(MetricAlarm alarm, DateTimeOffset at, string type, string summary, JsonObject data) =>
+        AddHistory(alarm.AccountId, alarm.Region, alarm.AlarmName, AlarmTypes.Metric, at, type, summary, data);
+
+    private void AddHistory(string accountId, string region, string alarmName, string alarmType, DateTimeOffset at, string type, string summary, JsonObject data)
     {
-        var item = new AlarmHistoryItem(alarm.AlarmName, at, type, summary, data.ToJsonString(PlainJson));
-        var key = AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName);
+        var item = new AlarmHistoryItem(alarmName, at, type, summary, data.ToJsonString(PlainJson), alarmType);
+        var key = AlarmKey(accountId, region, alarmName);
         lock (_historyGate)
         {
             var current = _history.Get(key)?.Items ?? [];
             var kept = current.Where(i => i.Timestamp >= at - HistoryRetention).Append(item).TakeLast(MaxHistoryItemsPerAlarm).ToList();
-            _history.Put(key, new AlarmHistory(alarm.AccountId, alarm.Region, alarm.AlarmName, kept));
+            _history.Put(key, new AlarmHistory(accountId, region, alarmName, kept));
         }
     }
 

@@ -15,6 +15,8 @@ public interface ILambdaInvoker
 /// <param name="CallerPrincipal">The service principal invoking, or null for a call made with the account's own credentials.</param>
 /// <param name="Asynchronous">Queue the event as an asynchronous invocation (InvocationType Event, retried as Lambda retries those), as
 /// EventBridge and S3 invoke; the result then carries no payload.</param>
+/// <param name="DryRun">Only check that the function exists and its policy allows the caller (InvocationType DryRun), as
+/// CloudWatch Logs checks a subscription's function when the filter is put.</param>
 public sealed record LambdaInvokeRequest(
     string AccountId,
     string Region,
@@ -23,7 +25,8 @@ public sealed record LambdaInvokeRequest(
     ReadOnlyMemory<byte> Payload,
     string? CallerPrincipal,
     string? SourceArn,
-    bool Asynchronous = false);
+    bool Asynchronous = false,
+    bool DryRun = false);
 
 /// <param name="FunctionError">"Unhandled" when the function failed (its payload is then the error document), else null.</param>
 public sealed record LambdaInvokeResult(ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion);

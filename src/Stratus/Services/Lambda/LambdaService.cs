@@ -392,7 +392,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             && !LambdaPolicy.Allows(function.Policy, principal, request.SourceArn, request.AccountId, function.Arn, request.Qualifier))
             throw LambdaErrors.InvokeDenied(principal, function.Arn);
         var response = await InvokeAsync(Scope.Of(request.AccountId, request.Region), request.Function, request.Qualifier, request.Payload,
-            new InvokeOptions(request.Asynchronous ? "Event" : "RequestResponse", false, null), cancellation);
+            new InvokeOptions(request.DryRun ? "DryRun" : request.Asynchronous ? "Event" : "RequestResponse", false, null), cancellation);
         return new LambdaInvokeResult(response.Payload, response.FunctionError, response.ExecutedVersion);
     }
 

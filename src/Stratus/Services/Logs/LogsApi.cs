@@ -31,7 +31,127 @@ public sealed class LogsApi : IStratusService, IDisposable
 
     public void Dispose() => _logs.Dispose();
 
-    private OperationTable Operations() => new()
+    private OperationTable Operations()
+    {
+        var table = GroupStreamAndQueryOperations();
+        table.Add("PutSubscriptionFilter", async i =>
+        {
+            await _logs.PutSubscriptionFilterAsync(i.Scope, SubscriptionFilter.Read(i, i.Scope, i.Required("filterName")), i.Aborted);
+            return OperationResult.Empty();
+        });
+        table.Add("DescribeSubscriptionFilters", DescribeSubscriptionFilters);
+        table.Add("DeleteSubscriptionFilter", i =>
+        {
+            _logs.DeleteSubscriptionFilter(i.Scope, i.Required("logGroupName"), i.Required("filterName"));
+            return (JsonObject?)null;
+        });
+        table.Add("CreateExportTask", async i => (OperationResult)new JsonObject
+        {
+            ["taskId"] = await _logs.CreateExportTaskAsync(i.Scope, i.String("taskName"), i.Required("logGroupName"), i.String("logStreamNamePrefix"),
+                i.Long("from") ?? throw i.Style.Missing("from"), i.Long("to") ?? throw i.Style.Missing("to"), i.Required("destination"),
+                i.String("destinationPrefix"), i.Aborted),
+        });
+        table.Add("DescribeExportTasks", DescribeExportTasks);
+        table.Add("CancelExportTask", i =>
+        {
+            _logs.CancelExportTask(i.Scope, i.Required("taskId"));
+            return (JsonObject?)null;
+        });
+        table.Add("PutResourcePolicy", i =>
+        {
+            var policy = _logs.PutResourcePolicy(i.Scope, i.String("policyName"), i.String("policyDocument"), i.String("resourceArn"), i.String("expectedRevisionId"));
+            return new JsonObject { ["resourcePolicy"] = PolicyView(policy), ["revisionId"] = policy.RevisionId };
+        });
+        table.Add("DescribeResourcePolicies", DescribeResourcePolicies);
+        table.Add("DeleteResourcePolicy", i =>
+        {
+            _logs.DeleteResourcePolicy(i.Scope, i.String("policyName"), i.String("resourceArn"), i.String("expectedRevisionId"));
+            return (JsonObject?)null;
+        });
+        // The ARN-based tagging operations, for log groups (AWS's newer form of TagLogGroup and its siblings).
+        table.Add("TagResource", i =>
+        {
+            _logs.TagLogGroup(i.Scope, i.Required("resourceArn"), i.StringMap("tags"));
+            return (JsonObject?)null;
+        });
+        table.Add("UntagResource", i =>
+        {
+            _logs.UntagLogGroup(i.Scope, i.Required("resourceArn"), i.Strings("tagKeys"));
+            return (JsonObject?)null;
+        });
+        table.Add("ListTagsForResource", i => new JsonObject { ["tags"] = Tags(_logs.ListTagsLogGroup(i.Scope, i.Required("resourceArn"))) });
+        // botocore's other operations answer a clear refusal naming the operation and why (README lists them).
+        NotServedOperations.AddTo(table, LogsNotServed.Operations, LogsErrors.NotServed);
+        return table;
+    }
+
+    private JsonObject DescribeSubscriptionFilters(OperationInput i)
+    {
+        var limit = Limit(i, MaxDescribeLimit);
+        var filters = _logs.DescribeSubscriptionFilters(i.Scope, i.Required("logGroupName"), i.String("filterNamePrefix"));
+        var from = Offset(i.String("nextToken"));
+        var body = new JsonObject
+        {
+            ["subscriptionFilters"] = new JsonArray(filters.Skip(from).Take(limit).Select(f => (JsonNode)new JsonObject
+            {
+                ["filterName"] = f.FilterName,
+                ["logGroupName"] = f.GroupName,
+                ["filterPattern"] = f.FilterPattern,
+                ["destinationArn"] = f.DestinationArn,
+                ["roleArn"] = f.RoleArn,
+                ["distribution"] = f.Distribution,
+                ["creationTime"] = f.CreationTime,
+            }).ToArray()),
+        };
+        if (from + limit < filters.Count) body["nextToken"] = Token(from + limit);
+        return body;
+    }
+
+    private JsonObject DescribeExportTasks(OperationInput i)
+    {
+        var limit = Limit(i, MaxDescribeLimit);
+        var tasks = _logs.DescribeExportTasks(i.Scope, i.String("taskId"), i.String("statusCode"));
+        var from = Offset(i.String("nextToken"));
+        var body = new JsonObject
+        {
+            ["exportTasks"] = new JsonArray(tasks.Skip(from).Take(limit).Select(t => (JsonNode)new JsonObject
+            {
+                ["taskId"] = t.TaskId,
+                ["taskName"] = t.TaskName,
+                ["logGroupName"] = t.LogGroupName,
+                ["from"] = t.From,
+                ["to"] = t.To,
+                ["destination"] = t.Destination,
+                ["destinationPrefix"] = t.DestinationPrefix,
+                ["status"] = new JsonObject { ["code"] = t.Status, ["message"] = t.StatusMessage },
+                ["executionInfo"] = new JsonObject { ["creationTime"] = t.CreationTime, ["completionTime"] = t.CompletionTime },
+            }).ToArray()),
+        };
+        if (from + limit < tasks.Count) body["nextToken"] = Token(from + limit);
+        return body;
+    }
+
+    private JsonObject DescribeResourcePolicies(OperationInput i)
+    {
+        var limit = Limit(i, MaxDescribeLimit);
+        var policies = _logs.DescribeResourcePolicies(i.Scope, i.String("resourceArn"), i.String("policyScope"));
+        var from = Offset(i.String("nextToken"));
+        var body = new JsonObject { ["resourcePolicies"] = new JsonArray(policies.Skip(from).Take(limit).Select(p => (JsonNode)PolicyView(p)).ToArray()) };
+        if (from + limit < policies.Count) body["nextToken"] = Token(from + limit);
+        return body;
+    }
+
+    private static JsonObject PolicyView(LogsResourcePolicy p) => new()
+    {
+        ["policyName"] = p.PolicyName,
+        ["policyDocument"] = p.PolicyDocument,
+        ["lastUpdatedTime"] = p.LastUpdatedTime,
+        ["policyScope"] = p.PolicyScope,
+        ["resourceArn"] = p.ResourceArn,
+        ["revisionId"] = p.RevisionId,
+    };
+
+    private OperationTable GroupStreamAndQueryOperations() => new()
     {
         { "CreateLogGroup", i =>
             {
@@ -81,13 +201,8 @@ public sealed class LogsApi : IStratusService, IDisposable
         { "FilterLogEvents", FilterLogEvents },
         { "PutMetricFilter", i =>
             {
-                var transformations = i.List("metricTransformations");
-                if (transformations.Count != 1)
-                    throw LogsErrors.Validation.Rejected("metricTransformations", "Member must have length less than or equal to 1");
-                var t = i.Nested(transformations[0] as JsonObject ?? throw i.Style.Invalid("metricTransformations", "must be a list of structures"));
                 _logs.PutMetricFilter(i.Scope, i.Required("logGroupName"), i.Required("filterName"), i.String("filterPattern") ?? "",
-                    new MetricTransformation(t.Required("metricName"), t.Required("metricNamespace"), t.Required("metricValue"), t.Double("defaultValue"),
-                        t.StringMap("dimensions"), t.String("unit")));
+                    MetricTransformation.ReadSingle(i));
                 return (JsonObject?)null;
             } },
         { "DeleteMetricFilter", i =>

@@ -35,4 +35,29 @@ public static class LogsErrors
     public static AwsException TooManyConcurrentQueries(int max) => new("LimitExceededException", $"Account maximum query concurrency limit of [{max}] reached.");
 
     public static AwsException TooManyQueryDefinitions(int max) => new("LimitExceededException", $"An account can have at most {max} query definitions.");
+
+    /// <summary>AWS's answer when a per-group or per-account count (subscription filters, running exports, resource policies) is reached.</summary>
+    public static AwsException ResourceLimitExceeded() => new("LimitExceededException", "Resource limit exceeded.");
+
+    public static AwsException SubscriptionFilterNotFound() => new("ResourceNotFoundException", "The specified subscription filter does not exist.");
+
+    /// <summary>The function is missing or its policy does not let CloudWatch Logs invoke it, worded as AWS words it.</summary>
+    public static AwsException CannotInvokeFunction() =>
+        InvalidParameter("Could not execute the lambda function. Make sure you have given CloudWatch Logs permission to execute your function.");
+
+    public static AwsException DestinationNotServed(string arn) =>
+        InvalidParameter($"Stratus delivers subscription filters to Lambda functions only; Kinesis Data Streams, Firehose and CloudWatch Logs destinations are not served: {arn}");
+
+    public static AwsException ExportTaskNotFound() => new("ResourceNotFoundException", "The specified export task does not exist.");
+
+    public static AwsException ExportTaskFinished() => new("InvalidOperationException", "The specified export task has already finished");
+
+    public static AwsException ResourcePolicyNotFound(string name) => new("ResourceNotFoundException", $"Policy with name [{name}] does not exist");
+
+    public static AwsException RevisionConflict() =>
+        new("OperationAbortedException", "The expected revision id does not match the policy's current revision id.");
+
+    /// <summary>An operation of botocore's logs model Stratus does not serve, with the reason README gives.</summary>
+    public static AwsException NotServed(string operation, string reason) =>
+        new("InvalidOperationException", $"Stratus does not serve the CloudWatch Logs operation {operation}: {reason}");
 }

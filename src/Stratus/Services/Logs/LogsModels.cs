@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 using Stratus.Services.Logs.Engine;
 
 namespace Stratus.Services.Logs;
@@ -38,3 +39,38 @@ public static class QueryStatus
 /// <summary>A query's state as GetQueryResults and DescribeQueries report it.</summary>
 public sealed record QueryInfo(string AccountId, string Region, string Id, string QueryString, string LogGroupName, long CreateTime, string Status,
     Engine.Insights.InsightsResult? Result, long? DurationMs);
+
+/// <summary>
+/// A subscription filter: the group's events its pattern matches go to its destination (a Lambda function) as AWS
+/// sends them. <see cref="InvokePrincipal"/> is the service principal the function's policy allowed when the filter was
+/// put (logs.amazonaws.com or the regional logs.REGION.amazonaws.com), which deliveries then invoke as.
+/// </summary>
+public sealed record SubscriptionFilter(string AccountId, string Region, string GroupName, string FilterName, string FilterPattern,
+    string DestinationArn, string? RoleArn, string Distribution, long CreationTime, string InvokePrincipal)
+{
+    /// <summary>
+    /// PutSubscriptionFilter's members, or an AWS::Logs::SubscriptionFilter's (the template capitalises the same names).
+    /// A template may leave the name to CloudFormation, so the caller supplies it.
+    /// </summary>
+    public static SubscriptionFilter Read(IInputReader input, Scope scope, string filterName) => new(
+        scope.AccountId, scope.Region, input.Required("logGroupName"), filterName,
+        input.String("filterPattern") ?? throw input.Missing("filterPattern"),
+        input.Required("destinationArn"), input.String("roleArn"), input.String("distribution") ?? "ByLogStream", 0, "");
+}
+
+public static class ExportTaskStatus
+{
+    public const string Pending = "PENDING";
+    public const string Running = "RUNNING";
+    public const string Completed = "COMPLETED";
+    public const string Failed = "FAILED";
+    public const string Cancelled = "CANCELLED";
+}
+
+/// <summary>An export of a group's events in [From, To) (epoch ms) to an S3 bucket, as DescribeExportTasks reports it.</summary>
+public sealed record ExportTask(string AccountId, string Region, string TaskId, string? TaskName, string LogGroupName, string? LogStreamNamePrefix,
+    long From, long To, string Destination, string DestinationPrefix, string Status, string? StatusMessage, long CreationTime, long? CompletionTime);
+
+/// <summary>A resource policy: account-wide by name, or attached to one log group (policyScope RESOURCE).</summary>
+public sealed record LogsResourcePolicy(string AccountId, string Region, string PolicyName, string PolicyDocument, long LastUpdatedTime,
+    string PolicyScope, string? ResourceArn, string RevisionId);

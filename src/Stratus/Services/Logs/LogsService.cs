@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
+using Stratus.Services.Lambda;
+using Stratus.Services.S3;
 using Stratus.Services.Logs.Engine;
 using Stratus.Services.Logs.Engine.Insights;
 
@@ -43,8 +45,15 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     private readonly Task _writer;
     private readonly Task _housekeeper;
 
-    public LogsService(StateStore store, TimeProvider clock, IMetricPublisher metrics, ILogger logger)
+    /// <param name="lambda">Where subscription filters deliver (Lambda's domain, with its permission check).</param>
+    /// <param name="s3">Where export tasks write: resolved at the first export, since S3 is built after Logs.</param>
+    public LogsService(StateStore store, TimeProvider clock, IMetricPublisher metrics, ILogger logger, ILambdaInvoker lambda, Func<S3Service?> s3)
     {
+        _lambda = lambda;
+        _s3 = s3;
+        _subscriptionFilters = new ResourceTable<SubscriptionFilter>(store, "logs.subscription-filters");
+        _exportTasks = new ResourceTable<ExportTask>(store, "logs.export-tasks");
+        _resourcePolicies = new ResourceTable<LogsResourcePolicy>(store, "logs.resource-policies");
         _metricFilters = new ResourceTable<LogMetricFilter>(store, "logs.metric-filters");
         _queryDefinitions = new ResourceTable<QueryDefinition>(store, "logs.query-definitions");
         _metrics = metrics;
@@ -55,6 +64,8 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         _logger = logger;
         _writer = Task.Run(WriteAppendedAsync);
         _housekeeper = Task.Run(KeepHouseAsync);
+        _deliverer = Task.Run(DeliverAsync);
+        ResumeExportTasks();
     }
 
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -75,6 +86,7 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         var group = Group(scope, name);
         foreach (var stream in StreamsOf(group).ToList()) DeleteStream(stream);
         foreach (var filter in FiltersOf(group).ToList()) _metricFilters.Remove(FilterKey(filter));
+        foreach (var subscription in SubscriptionsOf(group).ToList()) _subscriptionFilters.Remove(SubscriptionKey(subscription));
         _groups.Remove(GroupKey(group.AccountId, group.Region, group.Name));
     }
 
@@ -190,9 +202,11 @@ public sealed partial class LogsService : ILogWriter, IDisposable
             if (events[i].Timestamp > tooNewAfter) { tooNew = i; break; }
         }
         var accepted = events.Take(tooNew ?? events.Count).Skip(Math.Max(tooOld ?? 0, expired ?? 0)).ToList();
-        _events.Append(StreamKey(stream), accepted, now);
+        var stored = _events.Append(StreamKey(stream), accepted, now);
         PublishMetrics(group, accepted);
         await _events.CommitAsync();
+        // Delivered once acknowledged: a subscriber never sees an event the caller was not told was stored.
+        QueueDeliveries(group, stream.Name, stored);
         return new PutLogEventsOutcome(tooNew, tooOld, expired);
     }
 
@@ -579,8 +593,12 @@ public sealed partial class LogsService : ILogWriter, IDisposable
                         _streams.TryAdd(streamKey, new LogStream(batch.Account, batch.Region, batch.Group, batch.Stream, now));
                     }
                     var events = batch.Lines.Where(l => l.Message.Length > 0).Select(l => (l.Timestamp.ToUnixTimeMilliseconds(), l.Message)).ToList();
-                    _events.Append(streamKey, events, now);
-                    if (_groups.Get(groupKey) is { } group) PublishMetrics(group, events);
+                    var stored = _events.Append(streamKey, events, now);
+                    if (_groups.Get(groupKey) is { } group)
+                    {
+                        PublishMetrics(group, events);
+                        QueueDeliveries(group, batch.Stream, stored);
+                    }
                 }
                 catch (Exception e)
                 {
@@ -630,12 +648,13 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     public void Dispose()
     {
         _appended.Writer.TryComplete();
+        _deliveries.Writer.TryComplete();
         _stopping.Cancel();
         lock (_queries)
             foreach (var run in _queries.Values) run.Cancel.Cancel();
         try
         {
-            Task.WaitAll([_writer, _housekeeper], TimeSpan.FromSeconds(10));
+            Task.WaitAll([_writer, _housekeeper, _deliverer, .. RunningExports()], TimeSpan.FromSeconds(10));
         }
         catch (AggregateException e)
         {

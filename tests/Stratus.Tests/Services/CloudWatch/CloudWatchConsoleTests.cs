@@ -6,6 +6,7 @@ using Stratus.Services.CloudWatch;
 using Stratus.Services.Lambda;
 using Stratus.Services.Logs;
 using Stratus.WebConsole;
+using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Services.CloudWatch;
 
@@ -19,8 +20,8 @@ public sealed class CloudWatchConsoleTests : IDisposable
 
     public CloudWatchConsoleTests()
     {
-        _cloudWatch = new CloudWatchService(_store, _clock, new NoLambda(), NullLogger.Instance, TimeSpan.FromHours(1));
-        _logs = new LogsService(_store, _clock, _cloudWatch, NullLogger.Instance);
+        _cloudWatch = new CloudWatchService(_store, _clock, new RefusingLambda(), NullLogger.Instance, TimeSpan.FromHours(1));
+        _logs = new LogsService(_store, _clock, _cloudWatch, NullLogger.Instance, new RefusingLambda(), () => null);
     }
 
     public void Dispose()
@@ -72,10 +73,5 @@ public sealed class CloudWatchConsoleTests : IDisposable
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!condition() && DateTime.UtcNow < deadline) Thread.Sleep(20);
         Assert.True(condition(), "the published data never arrived");
-    }
-
-    private sealed class NoLambda : ILambdaInvoker
-    {
-        public Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation) => throw new NotSupportedException();
     }
 }

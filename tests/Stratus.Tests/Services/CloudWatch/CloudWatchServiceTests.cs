@@ -157,7 +157,7 @@ public sealed class CloudWatchServiceTests : IDisposable
         Evaluate();
         Assert.Equal(AlarmStates.Ok, Alarm().StateValue);
 
-        var history = _cloudWatch.DescribeAlarmHistory(_call, "errors-high", "StateUpdate", null, null, ascending: true);
+        var history = _cloudWatch.DescribeAlarmHistory(_call, "errors-high", [], "StateUpdate", null, null, ascending: true);
         var alarmData = JsonNode.Parse(history[1].HistoryData)!["newState"]!;
         Assert.Equal("ALARM", alarmData["stateValue"]!.GetValue<string>());
         Assert.Equal("[9,6]", alarmData["stateReasonData"]!["recentDatapoints"]!.ToJsonString());

@@ -17,10 +17,11 @@ public sealed class LogsServiceTests : IDisposable
     private readonly Scope _call = TestCalls.Call();
     private readonly long _nowMs = Now.ToUnixTimeMilliseconds();
     private readonly RecordingMetrics _published = new();
+    private readonly RecordingInvoker _invoked = new();
 
     public LogsServiceTests()
     {
-        _logs = new LogsService(StateStore.Ephemeral(), _clock, _published, NullLogger.Instance);
+        _logs = new LogsService(StateStore.Ephemeral(), _clock, _published, NullLogger.Instance, _invoked, () => null);
         _logs.CreateLogGroup(_call, "/app/orders", []);
         _logs.CreateLogStream(_call, "/app/orders", "web-1");
     }
@@ -266,5 +267,89 @@ public sealed class LogsServiceTests : IDisposable
         Assert.Equal("InvalidParameterException", Assert.Throws<AwsException>(() => _logs.CreateLogGroup(_call, "bad name!", [])).Code);
         Assert.Equal("InvalidParameterException", Assert.Throws<AwsException>(() => _logs.CreateLogStream(_call, "/app/orders", "a:b")).Code);
         Assert.Equal("ResourceNotFoundException", Assert.Throws<AwsException>(() => _logs.CreateLogStream(_call, "/nope", "a")).Code);
+    }
+
+    [Fact]
+    public async Task A_subscription_filter_sends_its_matching_events_to_the_function_as_AWS_gzips_them()
+    {
+        await _logs.PutSubscriptionFilterAsync(_call, Subscription("errors", "ERROR"), CancellationToken.None);
+        await _logs.PutLogEventsAsync(_call, "/app/orders", "web-1", [(_nowMs, "INFO fine"), (_nowMs + 1, "ERROR broken"), (_nowMs + 2, "ERROR again")]);
+
+        var delivered = await _invoked.WaitForAsync(r => !r.DryRun);
+        Assert.True(delivered.Asynchronous);
+        Assert.Equal("logs.amazonaws.com", delivered.CallerPrincipal);
+        Assert.Equal($"arn:aws:logs:{_call.Region}:{_call.AccountId}:log-group:/app/orders:*", delivered.SourceArn);
+        var wrapper = System.Text.Json.Nodes.JsonNode.Parse(delivered.Payload.Span)!;
+        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(Convert.FromBase64String((string)wrapper["awslogs"]!["data"]!)),
+            System.IO.Compression.CompressionMode.Decompress);
+        var message = System.Text.Json.Nodes.JsonNode.Parse(gzip)!;
+        Assert.Equal("DATA_MESSAGE", (string)message["messageType"]!);
+        Assert.Equal(_call.AccountId, (string)message["owner"]!);
+        Assert.Equal("/app/orders", (string)message["logGroup"]!);
+        Assert.Equal("web-1", (string)message["logStream"]!);
+        Assert.Equal(["errors"], message["subscriptionFilters"]!.AsArray().Select(f => (string)f!));
+        Assert.Equal(["ERROR broken", "ERROR again"], message["logEvents"]!.AsArray().Select(e => (string)e!["message"]!));
+        Assert.Equal(_nowMs + 1, (long)message["logEvents"]![0]!["timestamp"]!);
+    }
+
+    [Fact]
+    public async Task A_subscription_filter_is_refused_when_the_function_does_not_let_CloudWatch_Logs_invoke_it()
+    {
+        _invoked.Allowed = [];
+        var refused = await Assert.ThrowsAsync<AwsException>(() => _logs.PutSubscriptionFilterAsync(_call, Subscription("errors", ""), CancellationToken.None));
+        Assert.Equal("InvalidParameterException", refused.Code);
+        Assert.Equal("Could not execute the lambda function. Make sure you have given CloudWatch Logs permission to execute your function.", refused.Message);
+        Assert.Empty(_logs.DescribeSubscriptionFilters(_call, "/app/orders", null));
+    }
+
+    [Fact]
+    public async Task A_log_group_takes_two_subscription_filters_and_a_third_is_over_AWS_limit()
+    {
+        _invoked.Allowed = ["logs.us-east-1.amazonaws.com"];
+        await _logs.PutSubscriptionFilterAsync(_call, Subscription("one", ""), CancellationToken.None);
+        await _logs.PutSubscriptionFilterAsync(_call, Subscription("two", ""), CancellationToken.None);
+        await _logs.PutSubscriptionFilterAsync(_call, Subscription("two", "ERROR"), CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<AwsException>(() => _logs.PutSubscriptionFilterAsync(_call, Subscription("three", ""), CancellationToken.None));
+        Assert.Equal("LimitExceededException", refused.Code);
+        var filters = _logs.DescribeSubscriptionFilters(_call, "/app/orders", null);
+        Assert.Equal(["one", "two"], filters.Select(f => f.FilterName));
+        Assert.Equal("ERROR", filters[1].FilterPattern);
+        Assert.All(filters, f => Assert.Equal("logs.us-east-1.amazonaws.com", f.InvokePrincipal));
+    }
+
+    [Fact]
+    public async Task Kinesis_and_Firehose_destinations_are_refused_by_name()
+    {
+        var refused = await Assert.ThrowsAsync<AwsException>(() => _logs.PutSubscriptionFilterAsync(_call,
+            Subscription("stream", "") with { DestinationArn = "arn:aws:kinesis:us-east-1:000000000000:stream/orders" }, CancellationToken.None));
+        Assert.Equal("InvalidParameterException", refused.Code);
+        Assert.Contains("arn:aws:kinesis:us-east-1:000000000000:stream/orders", refused.Message);
+    }
+
+    private SubscriptionFilter Subscription(string name, string pattern) =>
+        new(_call.AccountId, _call.Region, "/app/orders", name, pattern, $"arn:aws:lambda:{_call.Region}:{_call.AccountId}:function:sink", null, "ByLogStream", 0, "");
+
+    /// <summary>Lambda as Logs sees it: the principals the function's policy allows, and every request it was sent.</summary>
+    private sealed class RecordingInvoker : Stratus.Services.Lambda.ILambdaInvoker
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<Stratus.Services.Lambda.LambdaInvokeRequest> _requests = new();
+        public string[] Allowed { get; set; } = ["logs.amazonaws.com"];
+
+        public Task<Stratus.Services.Lambda.LambdaInvokeResult> InvokeAsync(Stratus.Services.Lambda.LambdaInvokeRequest request, CancellationToken cancellation)
+        {
+            _requests.Enqueue(request);
+            if (!Allowed.Contains(request.CallerPrincipal)) throw new AwsException("AccessDeniedException", "denied", 403);
+            return Task.FromResult(new Stratus.Services.Lambda.LambdaInvokeResult(ReadOnlyMemory<byte>.Empty, null, "$LATEST"));
+        }
+
+        public async Task<Stratus.Services.Lambda.LambdaInvokeRequest> WaitForAsync(Func<Stratus.Services.Lambda.LambdaInvokeRequest, bool> wanted)
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (true)
+            {
+                if (_requests.FirstOrDefault(wanted) is { } found) return found;
+                await Task.Delay(20, deadline.Token);
+            }
+        }
     }
 }

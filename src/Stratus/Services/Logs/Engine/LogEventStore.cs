@@ -134,13 +134,14 @@ public sealed class LogEventStore : IDisposable
 
     public static long Size(LogEvent e) => Encoding.UTF8.GetByteCount(e.Message) + 26;
 
-    public void Append(string streamKey, IEnumerable<(long Timestamp, string Message)> events, long ingestionTime)
+    /// <summary>Stores the events and returns them as stored (with their ids), for subscription filters to deliver.</summary>
+    public IReadOnlyList<LogEvent> Append(string streamKey, IEnumerable<(long Timestamp, string Message)> events, long ingestionTime)
     {
         var stream = _streams.GetOrAdd(streamKey, _ => new StreamEvents());
         _journal?.EnterRecording();
+        List<LogEvent> appended = [];
         try
         {
-            List<LogEvent> appended = [];
             lock (stream.Gate)
             {
                 foreach (var (timestamp, message) in events)
@@ -158,6 +159,7 @@ public sealed class LogEventStore : IDisposable
         {
             _journal?.ExitRecording();
         }
+        return appended;
     }
 
     private void Insert(string streamKey, StreamEvents stream, LogEvent e)

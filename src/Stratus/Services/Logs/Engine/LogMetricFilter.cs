@@ -1,12 +1,30 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
 
 namespace Stratus.Services.Logs.Engine;
 
 public sealed record MetricTransformation(string MetricName, string MetricNamespace, string MetricValue, double? DefaultValue,
-    Dictionary<string, string> Dimensions, string? Unit);
+    Dictionary<string, string> Dimensions, string? Unit)
+{
+    /// <summary>One of PutMetricFilter's metricTransformations, or of an AWS::Logs::MetricFilter's: the wire gives dimensions as a map, a template as a Key/Value list.</summary>
+    public static MetricTransformation Read(IInputReader t) => new(t.Required("metricName"), t.Required("metricNamespace"), t.Required("metricValue"),
+        t.Double("defaultValue"),
+        t.FromTemplate ? t.Objects("dimensions").ToDictionary(d => d.Required("key"), d => d.Required("value")) : t.StringMap("dimensions") ?? [],
+        t.String("unit"));
+
+    /// <summary>The single transformation a metric filter takes (the model allows a list of exactly one).</summary>
+    public static MetricTransformation ReadSingle(IInputReader input)
+    {
+        var transformations = input.Objects("metricTransformations");
+        if (transformations.Count != 1)
+            throw input.FromTemplate ? input.Invalid("metricTransformations", "expected exactly 1 item")
+                : LogsErrors.Validation.Rejected("metricTransformations", "Member must have length less than or equal to 1");
+        return Read(transformations[0]);
+    }
+}
 
 /// <summary>
 /// A metric filter: events of its group that match the pattern become CloudWatch data points. The value

@@ -1,0 +1,21 @@
+using Stratus.Protocols;
+
+namespace Stratus.Services.CloudWatch;
+
+/// <summary>
+/// The operations of botocore's cloudwatch model that Stratus does not serve, each with the reason README's CloudWatch
+/// section gives. They answer InvalidAction naming the operation and the reason, never a fake answer.
+/// </summary>
+public static class CloudWatchNotServed
+{
+    public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
+        ("anomaly detection models are not built", ["DeleteAnomalyDetector", "DescribeAnomalyDetectors", "PutAnomalyDetector"]),
+        ("rendering metric widgets to images is not built", ["GetMetricWidgetImage"]),
+        ("Contributor Insights rules are not built",
+            ["DeleteInsightRules", "DescribeInsightRules", "DisableInsightRules", "EnableInsightRules", "GetInsightRuleReport", "ListManagedInsightRules", "PutInsightRule", "PutManagedInsightRules"]),
+        ("metric streams deliver to Kinesis Data Firehose, which Stratus does not serve",
+            ["DeleteMetricStream", "GetMetricStream", "ListMetricStreams", "PutMetricStream", "StartMetricStreams", "StopMetricStreams"]),
+        ("alarm mute rules are not built", ["DeleteAlarmMuteRule", "GetAlarmMuteRule", "ListAlarmMuteRules", "PutAlarmMuteRule"]),
+        ("alarm contributors belong to Metrics Insights alarms over many time series, which are not built", ["DescribeAlarmContributors"]),
+        ("OpenTelemetry enrichment is not built", ["GetOTelEnrichment", "StartOTelEnrichment", "StopOTelEnrichment"]));
+}

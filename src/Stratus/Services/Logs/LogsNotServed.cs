@@ -1,0 +1,37 @@
+using Stratus.Protocols;
+
+namespace Stratus.Services.Logs;
+
+/// <summary>
+/// The operations of botocore's logs model that Stratus does not serve, each with the reason README's CloudWatch Logs
+/// section gives. They answer InvalidOperationException naming the operation and the reason, never a fake answer.
+/// </summary>
+public static class LogsNotServed
+{
+    public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
+        ("data protection (masking) policies are not built", ["DeleteDataProtectionPolicy", "GetDataProtectionPolicy", "PutDataProtectionPolicy"]),
+        ("account-level policies (data protection, subscription filter, field index, transformer) are not built",
+            ["DeleteAccountPolicy", "DescribeAccountPolicies", "PutAccountPolicy"]),
+        ("vended log deliveries are not built",
+            ["CreateDelivery", "DeleteDelivery", "DeleteDeliveryDestination", "DeleteDeliveryDestinationPolicy", "DeleteDeliverySource", "DescribeConfigurationTemplates",
+             "DescribeDeliveries", "DescribeDeliveryDestinations", "DescribeDeliverySources", "GetDelivery", "GetDeliveryDestination", "GetDeliveryDestinationPolicy",
+             "GetDeliverySource", "PutDeliveryDestination", "PutDeliveryDestinationPolicy", "PutDeliverySource", "UpdateDeliveryConfiguration"]),
+        ("cross-account subscription destinations deliver to Kinesis, which Stratus does not serve",
+            ["DeleteDestination", "DescribeDestinations", "PutDestination", "PutDestinationPolicy"]),
+        ("log anomaly detection is not built",
+            ["CreateLogAnomalyDetector", "DeleteLogAnomalyDetector", "GetLogAnomalyDetector", "ListAnomalies", "ListLogAnomalyDetectors", "UpdateAnomaly", "UpdateLogAnomalyDetector"]),
+        ("encrypting log groups with KMS keys is not built", ["AssociateKmsKey", "DisassociateKmsKey"]),
+        ("import tasks are not built", ["CancelImportTask", "CreateImportTask", "DescribeImportTaskBatches", "DescribeImportTasks"]),
+        ("lookup tables are not built", ["CreateLookupTable", "DeleteLookupTable", "DescribeLookupTables", "GetLookupTable", "UpdateLookupTable"]),
+        ("scheduled queries are not built",
+            ["CreateScheduledQuery", "DeleteScheduledQuery", "GetScheduledQuery", "GetScheduledQueryHistory", "ListScheduledQueries", "UpdateScheduledQuery"]),
+        ("field indexes are not built", ["DeleteIndexPolicy", "DescribeFieldIndexes", "DescribeIndexPolicies", "PutIndexPolicy"]),
+        ("OpenSearch and S3 Tables integrations are not built",
+            ["AssociateSourceToS3TableIntegration", "DeleteIntegration", "DisassociateSourceFromS3TableIntegration", "GetIntegration", "ListIntegrations",
+             "ListSourcesForS3TableIntegration", "PutIntegration"]),
+        ("log transformers are not built", ["DeleteTransformer", "GetTransformer", "PutTransformer", "TestTransformer"]),
+        ("Live Tail streams its events over an HTTP/2 event stream, which Stratus does not serve", ["StartLiveTail"]),
+        ("Logs Insights' @ptr records, field summaries and query group listing are not built", ["GetLogGroupFields", "GetLogRecord", "ListLogGroupsForQuery"]),
+        ("newer log group features (ListLogGroups' regular expressions, field listing, log objects, aggregate summaries, bearer token authentication, deletion protection) are not built yet; DescribeLogGroups lists groups",
+            ["GetLogFields", "GetLogObject", "ListAggregateLogGroupSummaries", "ListLogGroups", "PutBearerTokenAuthentication", "PutLogGroupDeletionProtection"]));
+}
