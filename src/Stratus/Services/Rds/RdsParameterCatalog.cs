@@ -51,8 +51,7 @@ public sealed record RdsParameterDefinition(string Name, string DataType, string
 /// </summary>
 public static class RdsParameterCatalog
 {
-    /// <summary>Every family has a table: the mysql family's (MySQL, MariaDB, Aurora MySQL) here, PostgreSQL's in <see cref="RdsPostgresParameterCatalog"/>.</summary>
-    public static bool Serves(string family) => true;
+    // Every family has a table: the mysql family's (MySQL, MariaDB, Aurora MySQL) here, PostgreSQL's in RdsPostgresParameterCatalog.
 
     /// <summary>Whether the family is PostgreSQL's (postgres15, aurora-postgresql15).</summary>
     public static bool IsPostgresFamily(string family) =>

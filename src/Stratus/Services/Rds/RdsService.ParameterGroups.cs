@@ -125,7 +125,6 @@ public sealed partial class RdsService
     {
         var group = GetParameterGroup(scope, name, cluster);
         if (group.IsDefault) throw RdsErrors.InvalidValue($"The parameter group {group.Name} is a default group: default parameter groups cannot be modified.");
-        if (!RdsParameterCatalog.Serves(group.Family)) throw RdsErrors.ParametersNotServed(group.Family);
         var settings = ValidatedChanges(group.Family, changes, requireValue: true);
         CheckCharacterSetAndCollation(group.Parameters, settings);
         var updated = _parameterGroups.Update(ParameterGroupKey(scope, group.Name, cluster), g =>

@@ -94,6 +94,22 @@ public sealed partial class MariaDbServer
         return new DbServerSample(connections, lag);
     }
 
+    private static readonly TimeSpan ReplicationConnectTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// A started replica is available once it replicates (its lag is known), or after a short wait when its source is not
+    /// reachable now: it keeps retrying on its own, and reports no lag until it connects.
+    /// </summary>
+    private async Task WaitUntilReplicatingAsync(CancellationToken cancellation)
+    {
+        var deadline = DateTimeOffset.UtcNow + ReplicationConnectTimeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if ((await SampleAsync(cancellation)).ReplicaLagSeconds is not null) return;
+            await Task.Delay(100, cancellation);
+        }
+    }
+
     /// <summary>The replication login on this (source) server; the binary log must be on, as every server Stratus starts has it.</summary>
     private async Task<ReplicationLogin> EnableReplicationSourceAsync(CancellationToken cancellation)
     {

@@ -83,8 +83,11 @@ public sealed partial class MariaDbServer(MariaDbInstallation installation, stri
     public void MarkInitialized() => File.WriteAllText(InitializedMarker, DateTimeOffset.UtcNow.ToString("O"));
 
     /// <summary>Starts the server bound to one address and waits until it accepts connections.</summary>
-    public Task StartAsync(string address, int port, CancellationToken cancellation) =>
-        LaunchAsync([$"--bind-address={address}", $"--port={port}"], $"{address}:{port}", cancellation);
+    public async Task StartAsync(string address, int port, CancellationToken cancellation)
+    {
+        await LaunchAsync([$"--bind-address={address}", $"--port={port}"], $"{address}:{port}", cancellation);
+        if (IsReplica) await WaitUntilReplicatingAsync(cancellation);
+    }
 
     /// <summary>Runs mariadbd with the network options given (an address, or --skip-networking while a replica is seeded) and waits until it is ready.</summary>
     private async Task LaunchAsync(string[] network, string where, CancellationToken cancellation)

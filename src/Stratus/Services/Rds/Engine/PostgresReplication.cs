@@ -43,6 +43,22 @@ public sealed partial class PostgresServer
         await File.WriteAllTextAsync(ReplicaMarker, $"{sourceAddress}:{sourcePort}\n", cancellation);
     }
 
+    private static readonly TimeSpan ReplicationConnectTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// A started standby is available once it streams from its source (its lag is known), or after a short wait when the
+    /// source is not reachable now: its WAL receiver keeps retrying on its own, and no lag is reported until it connects.
+    /// </summary>
+    private async Task WaitUntilReplicatingAsync(CancellationToken cancellation)
+    {
+        var deadline = DateTimeOffset.UtcNow + ReplicationConnectTimeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if ((await SampleAsync(cancellation)).ReplicaLagSeconds is not null) return;
+            await Task.Delay(100, cancellation);
+        }
+    }
+
     /// <summary>pg_promote: the standby finishes recovery and becomes a primary of its own, writable at once.</summary>
     public async Task Promote(CancellationToken cancellation)
     {

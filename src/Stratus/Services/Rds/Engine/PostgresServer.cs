@@ -118,6 +118,7 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await WaitUntilReadyAsync(process, address, port, cancellation);
+        if (IsReplica) await WaitUntilReplicatingAsync(cancellation);
     }
 
     /// <summary>PostgreSQL's fast shutdown (SIGINT): open sessions are ended rather than waited for.</summary>
