@@ -6,7 +6,8 @@ hits both alike; each figure is the median over rounds with the min-max spread. 
 to docs/performance.md together with the machine and the command that produced them.
 
 The control plane (controlplane.py) runs first, then the data plane (dataplane.py), then container images
-(images.py), then S3 (s3.py), then Logs Insights (insights.py); all build on harness.py.
+(images.py), then S3 (s3.py), then Logs Insights (insights.py), then RDS postgres instances (rds_postgres.py);
+all build on harness.py.
 """
 import argparse
 import datetime
@@ -18,6 +19,7 @@ import controlplane
 import dataplane
 import images
 import insights
+import rds_postgres
 import s3
 from harness import ROOT, machine, write_section
 
@@ -54,6 +56,8 @@ def main():
     write_section(args.output, "\n".join(s3.run(args.quick)), s3.SECTION)
     # Logs Insights (insights.py) after S3, in its own section, which `bench/insights.py` alone also rewrites.
     write_section(args.output, "\n".join(insights.run(args.quick)), insights.SECTION)
+    # RDS postgres create-to-available (rds_postgres.py), in its own section, which `bench/rds_postgres.py` alone prints.
+    write_section(args.output, "\n".join(rds_postgres.run(args.quick)), rds_postgres.SECTION)
     print(f"wrote {args.output}", file=sys.stderr)
 
 

@@ -72,26 +72,42 @@ def stratus_create(stratus, round_):
     return elapsed
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+SECTION = ("<!-- bench/rds_postgres: begin -->", "<!-- bench/rds_postgres: end -->")
+
+
+def run(quick, rounds=None):
+    """The comparison as Markdown lines: 5 rounds, 2 with --quick (bench/run's section; this script alone prints it)."""
+    rounds_total = rounds or (2 if quick else 5)
+    if not glob.glob("/usr/lib/postgresql/*/bin/postgres"):
+        return ["## RDS postgres create-to-available", "", "Not measured: PostgreSQL is not installed (apt-get install postgresql)."]
     bindir = postgres_bin()
-    rounds = iter(range(args.rounds))
+    rounds = iter(range(rounds_total))
     work = tempfile.mkdtemp(prefix="bench-pg-")
     stratus = harness.start_stratus()
     try:
-        values = alternate({"Stratus": lambda: stratus_create(stratus, next(rounds)), "reference": lambda: postgres_alone(work, bindir)}, args.rounds)
+        values = alternate({"Stratus": lambda: stratus_create(stratus, next(rounds)), "reference": lambda: postgres_alone(work, bindir)}, rounds_total)
     finally:
         stratus.stop()
         shutil.rmtree(work, ignore_errors=True)
     version = subprocess.run([f"{bindir}/postgres", "--version"], capture_output=True, text=True).stdout.strip()
     stratus_median, reference_median = statistics.median(values["Stratus"]), statistics.median(values["reference"])
-    print(f"RDS postgres create-to-available, {args.rounds} rounds, {version}; {machine()}\n")
-    print("| | Stratus `create-db-instance --engine postgres` | `initdb` + `pg_ctl start -w` alone | ratio |")
-    print("| --- | --- | --- | --- |")
-    print(f"| seconds, median (min-max) | {spread(values['Stratus'], 2)} | {spread(values['reference'], 2)} | "
-          f"{stratus_median / reference_median:.1f}x |")
+    return [
+        "## RDS postgres create-to-available (`bench/rds_postgres.py`)",
+        "",
+        f"{rounds_total} rounds, {version}; {machine()}",
+        "",
+        "| | Stratus `create-db-instance --engine postgres` | `initdb` + `pg_ctl start -w` alone | ratio |",
+        "| --- | --- | --- | --- |",
+        f"| seconds, median (min-max) | {spread(values['Stratus'], 2)} | {spread(values['reference'], 2)} | "
+        f"{stratus_median / reference_median:.1f}x |",
+    ]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    print("\n".join(run(False, args.rounds)))
 
 
 if __name__ == "__main__":

@@ -114,6 +114,7 @@ public sealed class StratusServices : IAsyncDisposable
 
         var secretsManager = new SecretsManagerService(store, clock, options.DataDir);
         var rds = new RdsService(store, clock, new IDbEngine?[] { MariaDbInstallation.Find(), PostgresInstallation.Find() }.OfType<IDbEngine>().ToList(), options.DataDir, options.Host, secretsManager, Log("rds.engine"), ec2);
+        rds.PublishMetrics(cloudWatch);
 
         var apiGateway = new ApiGatewayService(store, clock);
         var credentials = new CredentialResolver(sources);

@@ -23,6 +23,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["DBSecurityGroups"] = "DBSecurityGroup",
             ["OptionGroupMemberships"] = "OptionGroupMembership",
             ["ReadReplicaDBInstanceIdentifiers"] = "ReadReplicaDBInstanceIdentifier",
+            ["StatusInfos"] = "DBInstanceStatusInfo",
             ["VpcSecurityGroups"] = "VpcSecurityGroupMembership",
             ["Subnets"] = "Subnet",
             ["TagList"] = "Tag",
@@ -106,8 +107,11 @@ public sealed partial class RdsApi : IStratusService, IDisposable
                 SubnetGroupName = i.String("DBSubnetGroupName"),
                 VpcSecurityGroupIds = i.Strings("VpcSecurityGroupIds"),
                 DeletionProtection = i.Bool("DeletionProtection"),
+                ParameterGroupName = i.String("DBParameterGroupName"),
                 Tags = RdsTag.List(i),
             })) },
+        { "CreateDBInstanceReadReplica", i => Instance(_rds.CreateReadReplica(i.Scope, CreateReplicaRequest.Read(i, i.Required("DBInstanceIdentifier")))) },
+        { "PromoteReadReplica", i => Instance(_rds.PromoteReadReplica(i.Scope, i.Required("DBInstanceIdentifier"), i.Int("BackupRetentionPeriod"))) },
 
         { "DescribeDBEngineVersions", DescribeEngineVersions },
         { "DescribeDBSubnetGroups", i => Paged(_rds.DescribeSubnetGroups(i.Scope, i.String("DBSubnetGroupName"), i.String("Marker"), i.Int("MaxRecords")),
@@ -180,7 +184,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
                     },
                     ["ValidUpgradeTarget"] = new JsonArray(),
                     ["SupportedEngineModes"] = new JsonArray("provisioned"),
-                    ["SupportsReadReplica"] = false,
+                    ["SupportsReadReplica"] = true,
                     ["SupportsLogExportsToCloudwatchLogs"] = false,
                     ["Status"] = "available",
                 });
@@ -240,7 +244,15 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["MultiAZ"] = i.MultiAz,
             ["EngineVersion"] = i.EngineVersion,
             ["AutoMinorVersionUpgrade"] = true,
-            ["ReadReplicaDBInstanceIdentifiers"] = new JsonArray(),
+            ["ReadReplicaDBInstanceIdentifiers"] = new JsonArray(_rds.ReplicasOf(i).Select(id => (JsonNode)JsonValue.Create(id)).ToArray()),
+            ["ReadReplicaSourceDBInstanceIdentifier"] = i.ReplicaSourceIdentifier,
+            // RDS reports a replica's replication in StatusInfos.
+            ["StatusInfos"] = i.ReplicaSourceIdentifier is null ? null : new JsonArray(new JsonObject
+            {
+                ["StatusType"] = "read replication",
+                ["Normal"] = i.Status == "available",
+                ["Status"] = i.Status == "available" ? "replicating" : "stopped",
+            }),
             ["LicenseModel"] = RdsRules.IsPostgres(i.Engine) ? "postgresql-license" : "general-public-license",
             ["OptionGroupMemberships"] = new JsonArray(new JsonObject
             {

@@ -86,9 +86,6 @@ public static class RdsErrors
     public static AwsException ParameterNotFound(string name) =>
         InvalidValue($"Could not find parameter with name: {name} (Stratus serves the parameters DescribeEngineDefaultParameters lists).");
 
-    public static AwsException ParametersNotServed(string family) =>
-        InvalidValue($"Stratus does not serve the parameters of the {family} family yet: its parameter table covers the mysql and mariadb families.");
-
     public static AwsException ParameterValueNotAllowed(RdsParameterDefinition parameter, string value) =>
         InvalidValue($"Value: {value} is not allowed for: {parameter.Name}. Allowed values: {parameter.AllowedValues}");
 

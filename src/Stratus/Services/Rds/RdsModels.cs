@@ -54,6 +54,8 @@ public sealed record DbInstance
     public string? ParameterApplyStatus { get; init; }
     /// <summary>The option group; null for the engine's default group.</summary>
     public string? OptionGroupName { get; init; }
+    /// <summary>The instance this read replica replicates from (same account and region); null for a standalone instance.</summary>
+    public string? ReplicaSourceIdentifier { get; init; }
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:db:{Identifier}";
 }
@@ -194,6 +196,8 @@ public sealed record RestoreInstanceRequest
     public string? SubnetGroupName { get; init; }
     public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
     public bool? DeletionProtection { get; init; }
+    /// <summary>The DB parameter group the restored instance takes; null for its family's default, as RDS restores.</summary>
+    public string? ParameterGroupName { get; init; }
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
 }
 

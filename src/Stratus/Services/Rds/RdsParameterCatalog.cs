@@ -20,10 +20,12 @@ public sealed record RdsParameterDefinition(string Name, string DataType, string
         {
             case "integer":
             case "float":
-                var range = AllowedValues.Split('-');
+                // "min-max", where min may be negative (PostgreSQL's -1 for "off"): the separator is the first '-' after the first character.
+                var separator = AllowedValues.IndexOf('-', 1);
                 return decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
                     && (DataType == "float" || number == decimal.Truncate(number))
-                    && number >= decimal.Parse(range[0], CultureInfo.InvariantCulture) && number <= decimal.Parse(range[1], CultureInfo.InvariantCulture);
+                    && number >= decimal.Parse(AllowedValues[..separator], CultureInfo.InvariantCulture)
+                    && number <= decimal.Parse(AllowedValues[(separator + 1)..], CultureInfo.InvariantCulture);
             default:
                 var allowed = AllowedValues.Split(',');
                 return DataType == "list"
@@ -49,8 +51,18 @@ public sealed record RdsParameterDefinition(string Name, string DataType, string
 /// </summary>
 public static class RdsParameterCatalog
 {
-    /// <summary>The table is the mysql family's (MySQL, MariaDB, Aurora MySQL); PostgreSQL's parameters are not served yet.</summary>
-    public static bool Serves(string family) => !family.StartsWith("postgres", StringComparison.Ordinal) && !family.StartsWith("aurora-postgresql", StringComparison.Ordinal);
+    // Every family has a table: the mysql family's (MySQL, MariaDB, Aurora MySQL) here, PostgreSQL's in RdsPostgresParameterCatalog.
+
+    /// <summary>Whether the family is PostgreSQL's (postgres15, aurora-postgresql15).</summary>
+    public static bool IsPostgresFamily(string family) =>
+        family.StartsWith("postgres", StringComparison.Ordinal) || family.StartsWith("aurora-postgresql", StringComparison.Ordinal);
+
+    /// <summary>The parameters of a family, sorted by name.</summary>
+    public static IReadOnlyList<RdsParameterDefinition> For(string family) => IsPostgresFamily(family) ? RdsPostgresParameterCatalog.Parameters : Parameters;
+
+    /// <summary>A parameter of a family by its name.</summary>
+    public static RdsParameterDefinition? Find(string family, string name) =>
+        IsPostgresFamily(family) ? RdsPostgresParameterCatalog.Find(name) : Find(name);
 
     private const string Boolean = "0,1";
     private const string CharacterSets = "ascii,big5,binary,cp1250,cp1251,cp1256,cp1257,cp850,euckr,gb2312,gbk,greek,hebrew,koi8r,latin1,latin2,sjis,utf8,utf8mb3,utf8mb4";
@@ -59,7 +71,7 @@ public static class RdsParameterCatalog
     private const string SqlModes = "ALLOW_INVALID_DATES,ANSI_QUOTES,ERROR_FOR_DIVISION_BY_ZERO,HIGH_NOT_PRECEDENCE,IGNORE_SPACE,NO_AUTO_VALUE_ON_ZERO," +
         "NO_BACKSLASH_ESCAPES,NO_DIR_IN_CREATE,NO_ENGINE_SUBSTITUTION,NO_UNSIGNED_SUBTRACTION,NO_ZERO_DATE,NO_ZERO_IN_DATE,ONLY_FULL_GROUP_BY," +
         "PAD_CHAR_TO_FULL_LENGTH,PIPES_AS_CONCAT,REAL_AS_FLOAT,STRICT_ALL_TABLES,STRICT_TRANS_TABLES,ANSI,TRADITIONAL";
-    private const string TimeZones = "UTC,Africa/Cairo,Africa/Casablanca,Africa/Harare,Africa/Monrovia,Africa/Nairobi,Africa/Tripoli,Africa/Windhoek," +
+    internal const string TimeZones = "UTC,Africa/Cairo,Africa/Casablanca,Africa/Harare,Africa/Monrovia,Africa/Nairobi,Africa/Tripoli,Africa/Windhoek," +
         "America/Araguaina,America/Asuncion,America/Bogota,America/Buenos_Aires,America/Caracas,America/Chicago,America/Chihuahua,America/Cuiaba," +
         "America/Denver,America/Fortaleza,America/Guatemala,America/Halifax,America/Manaus,America/Matamoros,America/Monterrey,America/Montevideo," +
         "America/Phoenix,America/Santiago,America/Tijuana,Asia/Amman,Asia/Ashgabat,Asia/Baghdad,Asia/Baku,Asia/Bangkok,Asia/Beirut,Asia/Calcutta," +

@@ -1,6 +1,5 @@
 using Stratus.Services.Rds.Engine;
 using System.Globalization;
-using MySqlConnector;
 using Stratus.Persistence;
 using Stratus.Protocols;
 
@@ -107,7 +106,7 @@ public sealed partial class RdsService
     private static RdsPage<RdsParameterView> ParameterPage(DbParameterGroup group, string? source, string? marker, int? maxRecords)
     {
         var max = RdsRules.MaxRecords(maxRecords);
-        var views = RdsParameterCatalog.Parameters.Select(definition => View(group, definition))
+        var views = RdsParameterCatalog.For(group.Family).Select(definition => View(group, definition))
             .Where(view => source is null || view.Source == source).ToList();
         return Page(views, v => v.Definition.Name, marker, max);
     }
@@ -126,8 +125,7 @@ public sealed partial class RdsService
     {
         var group = GetParameterGroup(scope, name, cluster);
         if (group.IsDefault) throw RdsErrors.InvalidValue($"The parameter group {group.Name} is a default group: default parameter groups cannot be modified.");
-        if (!RdsParameterCatalog.Serves(group.Family)) throw RdsErrors.ParametersNotServed(group.Family);
-        var settings = ValidatedChanges(changes, requireValue: true);
+        var settings = ValidatedChanges(group.Family, changes, requireValue: true);
         CheckCharacterSetAndCollation(group.Parameters, settings);
         var updated = _parameterGroups.Update(ParameterGroupKey(scope, group.Name, cluster), g =>
         {
@@ -147,8 +145,8 @@ public sealed partial class RdsService
         if (resetAll == changes.Count > 0)
             throw RdsErrors.InvalidCombination("Exactly one of ResetAllParameters and Parameters must be provided.");
         var resets = resetAll
-            ? group.Parameters.Select(p => (Definition: RdsParameterCatalog.Find(p.Key)!, Setting: new RdsParameterSetting("", RdsParameterCatalog.Find(p.Key)!.IsStatic ? "pending-reboot" : "immediate"))).ToList()
-            : ValidatedChanges(changes, requireValue: false);
+            ? group.Parameters.Select(p => (Definition: RdsParameterCatalog.Find(group.Family, p.Key)!, Setting: new RdsParameterSetting("", RdsParameterCatalog.Find(group.Family, p.Key)!.IsStatic ? "pending-reboot" : "immediate"))).ToList()
+            : ValidatedChanges(group.Family, changes, requireValue: false);
         var updated = _parameterGroups.Update(ParameterGroupKey(scope, group.Name, cluster), g =>
         {
             var parameters = new Dictionary<string, RdsParameterSetting>(g.Parameters, StringComparer.Ordinal);
@@ -159,14 +157,14 @@ public sealed partial class RdsService
         return updated;
     }
 
-    private static List<(RdsParameterDefinition Definition, RdsParameterSetting Setting)> ValidatedChanges(IReadOnlyList<RdsParameterChange> changes, bool requireValue)
+    private static List<(RdsParameterDefinition Definition, RdsParameterSetting Setting)> ValidatedChanges(string family, IReadOnlyList<RdsParameterChange> changes, bool requireValue)
     {
         if (changes.Count == 0) throw RdsErrors.InvalidValue("The parameter Parameters must be provided and must not be empty.");
         if (changes.Count > MaxParametersPerCall) throw RdsErrors.InvalidValue($"A request may modify at most {MaxParametersPerCall} parameters; it names {changes.Count}.");
         var result = new List<(RdsParameterDefinition, RdsParameterSetting)>();
         foreach (var change in changes)
         {
-            var definition = RdsParameterCatalog.Find(change.Name) ?? throw RdsErrors.ParameterNotFound(change.Name);
+            var definition = RdsParameterCatalog.Find(family, change.Name) ?? throw RdsErrors.ParameterNotFound(change.Name);
             if (requireValue && (change.Value is null || !definition.Allows(change.Value)))
                 throw RdsErrors.ParameterValueNotAllowed(definition, change.Value ?? "");
             // Without an ApplyMethod a change applies as soon as its apply type allows.
@@ -217,12 +215,13 @@ public sealed partial class RdsService
 
     /// <summary>
     /// The instance's group as the server's parameters: before a start the static ones become its options, once it
-    /// runs the dynamic ones are set in it. Only the mysql-family table is served, so other engines' groups stay empty.
+    /// runs the dynamic ones are set in it.
     /// </summary>
     private async Task ApplyGroupParametersAsync(DbInstance instance, CancellationToken cancellation)
     {
-        var parameters = InstanceParameterGroup(instance).Parameters
-            .Select(p => (Definition: RdsParameterCatalog.Find(p.Key), Value: p.Value.Value))
+        var group = InstanceParameterGroup(instance);
+        var parameters = group.Parameters
+            .Select(p => (Definition: RdsParameterCatalog.Find(group.Family, p.Key), Value: p.Value.Value))
             .Where(p => p.Definition is not null && (p.Value ?? p.Definition.StratusValue) is not null)
             .Select(p => new DbParameter(p.Definition!.Name,
                 Convert.ToString(p.Definition.ServerValue((p.Value ?? p.Definition.StratusValue)!), CultureInfo.InvariantCulture) ?? "",
@@ -232,19 +231,25 @@ public sealed partial class RdsService
         {
             await ServerOf(instance).ApplyParametersAsync(parameters, cancellation);
         }
-        catch (Exception e) when (e is MySqlException or InvalidOperationException)
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or ArgumentException)
         {
-            Event(instance, $"The parameter group {InstanceParameterGroup(instance).Name} could not be applied: {e.Message}", "configuration change");
+            Event(instance, $"The parameter group {group.Name} could not be applied: {e.Message}", "configuration change");
         }
     }
 
-    /// <summary>One immediate change in a running MariaDB server; a null value (a reset) puts the server's default back.</summary>
+    /// <summary>One immediate change in a running server; a null value (a reset) puts the server's default back.</summary>
     private async Task SetParameterAsync(DbInstance instance, RdsParameterDefinition definition, string? value)
     {
-        if (ServerOf(instance) is not MariaDbServer server) return;
         try
         {
-            if (value is null && definition.StratusValue is null) await server.SetGlobalDefaultAsync(definition.Name);
+            if (ServerOf(instance) is not MariaDbServer server)
+            {
+                // PostgreSQL: ALTER SYSTEM and a reload; an empty value is ALTER SYSTEM RESET.
+                var effectiveValue = value ?? definition.StratusValue;
+                await ServerOf(instance).ApplyParametersAsync([new DbParameter(definition.Name,
+                    effectiveValue is null ? "" : Convert.ToString(definition.ServerValue(effectiveValue), CultureInfo.InvariantCulture) ?? "", "dynamic")], _shutdown.Token);
+            }
+            else if (value is null && definition.StratusValue is null) await server.SetGlobalDefaultAsync(definition.Name);
             else
             {
                 var effective = value ?? definition.StratusValue!;
@@ -252,7 +257,7 @@ public sealed partial class RdsService
                 await server.SetGlobalAsync(definition.Name, definition.ServerValue(effective));
             }
         }
-        catch (Exception e) when (e is MySqlException or InvalidOperationException)
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or ArgumentException)
         {
             Event(instance, $"The parameter {definition.Name} could not be applied: {e.Message}", "configuration change");
         }

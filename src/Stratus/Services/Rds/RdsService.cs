@@ -295,6 +295,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     public DbInstance StopInstance(Scope scope, string identifier, string? snapshotIdentifier)
     {
         var existing = GetInstance(scope, identifier);
+        RefuseStopOfReplication(existing);
         DbSnapshot? snapshot = null;
         if (snapshotIdentifier is not null)
         {
@@ -350,6 +351,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         var instance = UpdateInstance(existing, i => i.Status == "deleting"
             ? throw RdsErrors.InvalidInstanceState($"Instance {i.Identifier} is already being deleted.")
             : i with { Status = "deleting" });
+        PromoteReplicasOf(instance);
         RunForInstance(instance, "deletion", async (current, token) =>
         {
             await RequireFleet().StopAsync(current.ResourceId);
@@ -445,6 +447,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         var subnetGroup = GetSubnetGroup(scope, request.SubnetGroupName);
         var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
         RequireEngine(snapshot.Engine);
+        var parameterGroup = ResolveInstanceParameterGroup(scope, request.ParameterGroupName, snapshot.Engine, snapshot.EngineVersion);
         var fleet = RequireFleet();
 
         var instance = new DbInstance
@@ -468,6 +471,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             SubnetGroupName = StoredGroupName(subnetGroup),
             StorageType = snapshot.StorageType,
             DeletionProtection = request.DeletionProtection ?? false,
+            ParameterGroupName = parameterGroup,
             Tags = request.Tags.Count > 0 ? request.Tags : snapshot.Tags,
         };
         if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsErrors.InstanceAlreadyExists();
@@ -847,8 +851,12 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     private static AwsException CannotStop(DbInstance i) => RdsErrors.InvalidInstanceState(CannotStopMessage(i));
 
     /// <summary>Moves an instance to a status after engine work, unless it has since been marked for deletion.</summary>
-    private DbInstance Become(DbInstance instance, string status, Func<DbInstance, DbInstance>? change = null) =>
-        UpdateInstance(instance, i => i.Status == "deleting" && status != "deleting" ? i : (change?.Invoke(i) ?? i) with { Status = status });
+    private DbInstance Become(DbInstance instance, string status, Func<DbInstance, DbInstance>? change = null)
+    {
+        var result = UpdateInstance(instance, i => i.Status == "deleting" && status != "deleting" ? i : (change?.Invoke(i) ?? i) with { Status = status });
+        if (result.Status == "available") SampleSoon(result);
+        return result;
+    }
 
     private DbInstance UpdateInstance(DbInstance instance, Func<DbInstance, DbInstance> change) =>
         _instances.Update(InstanceKey(instance.AccountId, instance.Region, instance.Identifier), change)

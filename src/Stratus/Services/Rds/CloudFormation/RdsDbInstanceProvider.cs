@@ -23,7 +23,10 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
     {
         var p = request.Properties;
         var identifier = p.String("DBInstanceIdentifier") ?? request.GeneratedName(63).ToLowerInvariant();
-        var instance = rds.CreateInstance(request.Scope, CreateInstanceRequest.Read(p, identifier));
+        // With SourceDBInstanceIdentifier the resource is a read replica of that instance, as CloudFormation makes it.
+        var instance = p.String("SourceDBInstanceIdentifier") is not null
+            ? rds.CreateReadReplica(request.Scope, CreateReplicaRequest.Read(p, identifier))
+            : rds.CreateInstance(request.Scope, CreateInstanceRequest.Read(p, identifier));
         return Provisioned(await AvailableAsync(request, instance.Identifier, cancellation));
     }
 
@@ -31,6 +34,12 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
     {
         var p = request.Properties;
         var before = new ResourceProperties(request.LogicalId, previousProperties);
+        // As CloudFormation: a replica whose template no longer names its source is promoted to a standalone instance.
+        if (before.String("SourceDBInstanceIdentifier") is not null && p.String("SourceDBInstanceIdentifier") is null)
+        {
+            rds.PromoteReadReplica(request.Scope, current.PhysicalId, p.Int("BackupRetentionPeriod"));
+            await AvailableAsync(request, current.PhysicalId, cancellation);
+        }
         await rds.ModifyInstanceAsync(request.Scope,
             ModifyInstanceRequest.Read(p, current.PhysicalId).ChangedFrom(ModifyInstanceRequest.Read(before, current.PhysicalId)));
         var arn = rds.GetInstance(request.Scope, current.PhysicalId).Arn;

@@ -71,6 +71,49 @@ public interface IDbServer
 
     /// <summary>The end of the server's log, for errors.</summary>
     string LogTail();
+
+    /// <summary>Whether this server is a read replica: it replicates from its source and refuses writes (read_only, hot standby).</summary>
+    bool IsReplica { get; }
+
+    /// <summary>
+    /// Makes this server (stopped, its data directory not made yet) a read replica of <paramref name="source"/>, a running
+    /// server of the same engine listening at <paramref name="sourceAddress"/>:<paramref name="sourcePort"/>: the data
+    /// directory is seeded from the source (MariaDB: a consistent dump and its GTID position; PostgreSQL: pg_basebackup -R),
+    /// and from its next start the server replicates from the source (binlog/GTID; streaming replication) and refuses writes.
+    /// </summary>
+    Task StartReplicatingFrom(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation);
+
+    /// <summary>Turns a running read replica into a standalone, writable server (RDS's PromoteReadReplica, a failover).</summary>
+    Task Promote(CancellationToken cancellation);
+
+    /// <summary>The server's process id while it runs (PostgreSQL's postmaster), for its CPU and I/O counters in /proc.</summary>
+    int? ProcessId { get; }
+
+    /// <summary>What the running server says about itself now: its client connections and, on a replica, how far it lags.</summary>
+    Task<DbServerSample> SampleAsync(CancellationToken cancellation);
+}
+
+/// <summary>
+/// A measurement from a running server: client connections (not counting the sampling one) and, on a replica, the replica
+/// lag in seconds as the engine reports it (null when it has none to report, e.g. replication is stopped).
+/// </summary>
+public sealed record DbServerSample(long Connections, double? ReplicaLagSeconds);
+
+/// <summary>The account a replica connects to its source with: rdsrepladmin, RDS's own name for it.</summary>
+public sealed record ReplicationLogin(string User, string Password)
+{
+    public const string UserName = "rdsrepladmin";
+    private const string PasswordFile = "replication-password";
+
+    /// <summary>The source's replication password, made once and kept 0600 in its home, so every replica of it uses the same login.</summary>
+    public static ReplicationLogin Of(string home)
+    {
+        var path = Path.Combine(home, PasswordFile);
+        if (File.Exists(path)) return new ReplicationLogin(UserName, File.ReadAllText(path).Trim());
+        var password = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        Persistence.DataDirectory.WritePrivate(path, System.Text.Encoding.UTF8.GetBytes(password));
+        return new ReplicationLogin(UserName, password);
+    }
 }
 
 /// <summary>A parameter to set: its engine name, value and RDS apply type (<c>dynamic</c> or <c>static</c>).</summary>

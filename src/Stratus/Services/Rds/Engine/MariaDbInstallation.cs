@@ -9,6 +9,10 @@ public sealed partial record MariaDbInstallation(string ServerPath, string Insta
     /// <summary>mariadb-tzinfo-to-sql, which turns the machine's zoneinfo into the server's time zone tables; null when missing.</summary>
     public string? TimeZoneLoaderPath { get; init; } = OnPath("mariadb-tzinfo-to-sql") ?? OnPath("mysql_tzinfo_to_sql");
 
+    /// <summary>mariadb-dump and the mariadb client, which seed a read replica from its source; null when missing.</summary>
+    public string? DumpPath { get; init; } = OnPath("mariadb-dump") ?? OnPath("mysqldump");
+    public string? ClientPath { get; init; } = OnPath("mariadb") ?? OnPath("mysql");
+
     public const string InstallHint = "apt-get install mariadb-server";
 
     public string Product => "MariaDB";

@@ -10,7 +10,7 @@ namespace Stratus.Services.Rds.Engine;
 /// One mariadbd process and its files: data directory, socket, pid file and error log, all under the
 /// instance's home. Stratus administers it as root over the unix socket only; root has no TCP login.
 /// </summary>
-public sealed class MariaDbServer(MariaDbInstallation installation, string home) : IDbServer
+public sealed partial class MariaDbServer(MariaDbInstallation installation, string home) : IDbServer
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
     // Small but real: a development database should not take a gigabyte per instance.
@@ -85,12 +85,20 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
     /// <summary>Starts the server bound to one address and waits until it accepts connections.</summary>
     public async Task StartAsync(string address, int port, CancellationToken cancellation)
     {
+        await LaunchAsync([$"--bind-address={address}", $"--port={port}"], $"{address}:{port}", cancellation);
+        if (IsReplica) await WaitUntilReplicatingAsync(cancellation);
+    }
+
+    /// <summary>Runs mariadbd with the network options given (an address, or --skip-networking while a replica is seeded) and waits until it is ready.</summary>
+    private async Task LaunchAsync(string[] network, string where, CancellationToken cancellation)
+    {
         if (IsRunning) throw new InvalidOperationException($"The server in {Home} is already running.");
         if (File.Exists(ErrorLog)) File.Delete(ErrorLog);
         CreateHome();
-        var start = ServerProcess.Launch(installation.ServerPath, ["--no-defaults", $"--datadir={DataDir}", $"--bind-address={address}", $"--port={port}",
+        var start = ServerProcess.Launch(installation.ServerPath, ["--no-defaults", $"--datadir={DataDir}", .. network,
             $"--socket={Socket}", $"--pid-file={PidFile}", $"--tmpdir={TempDir}", $"--log-error={ErrorLog}",
-            $"--slow-query-log-file={SlowQueryLog}", $"--general-log-file={GeneralLog}", .. UserArg(), .. TuningArgs, .. RuntimeArgs, .. StaticParameterArgs()]);
+            $"--slow-query-log-file={SlowQueryLog}", $"--general-log-file={GeneralLog}", .. UserArg(), .. TuningArgs, .. RuntimeArgs,
+            .. ReplicationArgs(), .. StaticParameterArgs()]);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -103,7 +111,7 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await WaitUntilReadyAsync(process, address, port, cancellation);
+        await WaitUntilReadyAsync(process, where, cancellation);
     }
 
     /// <summary>A clean shutdown (SIGTERM), killed if it takes too long.</summary>
@@ -218,7 +226,7 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
         if (unexpected) ExitedUnexpectedly?.Invoke(this, process.ExitCode);
     }
 
-    private async Task WaitUntilReadyAsync(Process process, string address, int port, CancellationToken cancellation)
+    private async Task WaitUntilReadyAsync(Process process, string where, CancellationToken cancellation)
     {
         var deadline = DateTimeOffset.UtcNow + ReadyTimeout;
         while (true)
@@ -228,7 +236,7 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
                 lock (_gate) if (ReferenceEquals(_process, process)) _process = null;
                 var log = LogTail();
                 var inUse = log.Contains("Address already in use", StringComparison.Ordinal) || log.Contains("Bind on TCP/IP port", StringComparison.Ordinal);
-                throw new DbStartException($"mariadbd exited while starting on {address}:{port}: {log}", inUse);
+                throw new DbStartException($"mariadbd exited while starting on {where}: {log}", inUse);
             }
             try
             {

@@ -25,6 +25,9 @@ public sealed partial record PostgresInstallation(string BinDir, string Version)
 
     public string InitDbPath => Path.Combine(BinDir, "initdb");
 
+    /// <summary>Copies a running server's data directory over a replication connection: how a read replica is seeded.</summary>
+    public string BaseBackupPath => Path.Combine(BinDir, "pg_basebackup");
+
     public IDbServer Server(string home) => new PostgresServer(this, home);
 
     [GeneratedRegex(@"\(PostgreSQL\)\s+(\d+(?:\.\d+)?)")]

@@ -98,6 +98,7 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
         // A data directory copied from a snapshot is restored with the owner's modes; postgres insists on 0700 (or 0750).
         Persistence.DataDirectory.CreatePrivate(DataDir);
         ApplyPendingParameters();
+        ForgetStandbyUnlessReplica();
         // Only what Stratus owns is on the command line (it outranks every config file): where to listen and where to log.
         var start = ServerProcess.Launch(Program(installation.ServerPath), [.. Arguments(installation.ServerPath), "-D", DataDir,
             "-c", $"listen_addresses={address}", "-c", $"port={port}", "-c", $"unix_socket_directories={SocketDir}",
@@ -117,6 +118,7 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await WaitUntilReadyAsync(process, address, port, cancellation);
+        if (IsReplica) await WaitUntilReplicatingAsync(cancellation);
     }
 
     /// <summary>PostgreSQL's fast shutdown (SIGINT): open sessions are ended rather than waited for.</summary>
@@ -170,8 +172,9 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
             WriteAutoConf(dynamic.ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal));
             return;
         }
+        // An empty value puts the server's default back, as SET GLOBAL ... = DEFAULT does on MariaDB.
         foreach (var parameter in dynamic)
-            await ExecuteAsync($"ALTER SYSTEM SET {parameter.Name} = {Literal(parameter.Value)}", cancellation);
+            await ExecuteAsync(parameter.Value.Length == 0 ? $"ALTER SYSTEM RESET {parameter.Name}" : $"ALTER SYSTEM SET {parameter.Name} = {Literal(parameter.Value)}", cancellation);
         await ExecuteAsync("SELECT pg_reload_conf()", cancellation);
     }
 
@@ -226,7 +229,7 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
     {
         var lines = File.Exists(AutoConf) ? File.ReadAllLines(AutoConf).Where(l => !l.StartsWith('#') && l.Contains('=')).ToList() : [];
         var settings = lines.Select(l => (Name: l[..l.IndexOf('=')].Trim(), Line: l)).Where(s => !values.ContainsKey(s.Name)).Select(s => s.Line)
-            .Concat(values.Select(v => $"{v.Key} = {Literal(v.Value)}"));
+            .Concat(values.Where(v => v.Value.Length > 0).Select(v => $"{v.Key} = {Literal(v.Value)}"));
         Persistence.DataDirectory.WritePrivate(AutoConf, Encoding.UTF8.GetBytes(AutoConfHeader + string.Join('\n', settings) + "\n"));
     }
 

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MySqlConnector;
+
+namespace Stratus.Services.Rds.Engine;
+
+/// <summary>
+/// MariaDB read replicas: every server writes a binary log with GTIDs under its own server id (as an RDS instance with
+/// backups does), so any one can become a source; a replica is seeded with a consistent dump of its source taken at a
+/// GTID position, then replicates from that position and runs read_only.
+/// </summary>
+public sealed partial class MariaDbServer
+{
+    private string ReplicaMarker => Path.Combine(Home, "replica-of");
+    /// <summary>The accounts whose READ_ONLY ADMIN (part of SUPER in MariaDB 10.11) the replica took away, so that read_only holds for them too.</summary>
+    private string RevokedFile => Path.Combine(Home, "read-only-revoked.json");
+
+    public bool IsReplica => File.Exists(ReplicaMarker);
+
+    public int? ProcessId { get { lock (_gate) return _process is { HasExited: false } p ? p.Id : null; } }
+
+    /// <summary>
+    /// A server id of its own, stable across restarts (from the home, which carries the instance's resource id): a replica
+    /// ignores binary log events carrying its own id, so source and replica must differ.
+    /// </summary>
+    private uint ServerId => BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(Home)), 0) | 1;
+
+    /// <summary>The binary log (RDS keeps it while backups are on, and replicas read it); a replica is read_only, any other server does not start replicating on its own (a snapshot of a replica restored as a new instance).</summary>
+    private string[] ReplicationArgs() =>
+        [$"--log-bin={Path.Combine(DataDir, "binlog")}", $"--server-id={ServerId}", $"--relay-log={Path.Combine(DataDir, "relay-bin")}", "--expire-logs-days=1",
+         IsReplica ? "--read-only" : "--skip-slave-start"];
+
+    public async Task StartReplicatingFrom(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation)
+    {
+        if (source is not MariaDbServer primary) throw new InvalidOperationException("A MariaDB replica needs a MariaDB source.");
+        var dump = installation.DumpPath ?? throw new InvalidOperationException("mariadb-dump is not installed, so a replica cannot be seeded (apt-get install mariadb-client).");
+        var client = installation.ClientPath ?? throw new InvalidOperationException("The mariadb client is not installed, so a replica cannot be seeded (apt-get install mariadb-client).");
+        var login = await primary.EnableReplicationSourceAsync(cancellation);
+        await InitializeAsync(cancellation);
+        // Seeded without listening: nobody reaches the replica before it is complete.
+        await LaunchAsync(["--skip-networking"], "its socket", cancellation);
+        var dumpFile = Path.Combine(TempDir, "seed.sql");
+        try
+        {
+            await primary.DumpAsync(dump, dumpFile, cancellation);
+            var position = GtidPosition(await File.ReadAllTextAsync(dumpFile, cancellation));
+            // Not into the replica's own binary log: the rows are the source's, the replica's log starts with its own writes.
+            await ServerProcess.RunAsync(ServerProcess.Launch(client, ["--no-defaults", $"--socket={Socket}", "--user=root",
+                $"--execute=SET sql_log_bin = 0; SOURCE {dumpFile};"]), cancellation);
+            await ExecuteAsync("SET GLOBAL gtid_slave_pos = @position; " +
+                "CHANGE MASTER TO MASTER_HOST = @host, MASTER_PORT = @port, MASTER_USER = @user, MASTER_PASSWORD = @password, MASTER_USE_GTID = slave_pos;",
+                new Dictionary<string, object?> { ["@position"] = position, ["@host"] = sourceAddress, ["@port"] = sourcePort, ["@user"] = login.User, ["@password"] = login.Password },
+                cancellation);
+            await RevokeReadOnlyAdminAsync(cancellation);
+            await File.WriteAllTextAsync(ReplicaMarker, $"{sourceAddress}:{sourcePort}\n", cancellation);
+        }
+        finally
+        {
+            await StopAsync();
+            File.Delete(dumpFile);
+        }
+    }
+
+    public async Task Promote(CancellationToken cancellation)
+    {
+        await ExecuteAsync("STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = 0;", null, cancellation);
+        if (File.Exists(RevokedFile))
+        {
+            foreach (var account in JsonSerializer.Deserialize<List<string[]>>(await File.ReadAllTextAsync(RevokedFile, cancellation)) ?? [])
+                await ExecuteAsync($"GRANT SUPER ON *.* TO {Account(account[0], account[1])}", null, cancellation);
+            File.Delete(RevokedFile);
+        }
+        File.Delete(ReplicaMarker);
+    }
+
+    public async Task<DbServerSample> SampleAsync(CancellationToken cancellation)
+    {
+        await using var connection = new MySqlConnection(AdminConnectionString(5));
+        await connection.OpenAsync(cancellation);
+        // Client connections, as RDS counts them: not this one, nor the server's own threads (replication threads run as "system user").
+        await using var count = new MySqlCommand("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND <> 'Daemon' AND USER <> 'system user'", connection);
+        var connections = Convert.ToInt64(await count.ExecuteScalarAsync(cancellation));
+        double? lag = null;
+        if (IsReplica)
+        {
+            await using var status = new MySqlCommand("SHOW SLAVE STATUS", connection);
+            await using var reader = await status.ExecuteReaderAsync(cancellation);
+            // Seconds_Behind_Master is NULL while replication is not running: then there is no lag to report.
+            if (await reader.ReadAsync(cancellation) && reader["Seconds_Behind_Master"] is not DBNull and { } seconds) lag = Convert.ToDouble(seconds);
+        }
+        return new DbServerSample(connections, lag);
+    }
+
+    private static readonly TimeSpan ReplicationConnectTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// A started replica is available once it replicates (its lag is known), or after a short wait when its source is not
+    /// reachable now: it keeps retrying on its own, and reports no lag until it connects.
+    /// </summary>
+    private async Task WaitUntilReplicatingAsync(CancellationToken cancellation)
+    {
+        var deadline = DateTimeOffset.UtcNow + ReplicationConnectTimeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if ((await SampleAsync(cancellation)).ReplicaLagSeconds is not null) return;
+            await Task.Delay(100, cancellation);
+        }
+    }
+
+    /// <summary>The replication login on this (source) server; the binary log must be on, as every server Stratus starts has it.</summary>
+    private async Task<ReplicationLogin> EnableReplicationSourceAsync(CancellationToken cancellation)
+    {
+        await using (var connection = new MySqlConnection(AdminConnectionString(5)))
+        {
+            await connection.OpenAsync(cancellation);
+            await using var logBin = new MySqlCommand("SELECT @@log_bin", connection);
+            if (Convert.ToInt64(await logBin.ExecuteScalarAsync(cancellation)) == 0)
+                throw new InvalidOperationException("The source's server runs without a binary log (started by an older Stratus): reboot the source DB instance, then create the replica.");
+        }
+        var login = ReplicationLogin.Of(Home);
+        var account = Account(login.User, "%");
+        await ExecuteAsync($"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY @password; ALTER USER {account} IDENTIFIED BY @password; " +
+            $"GRANT REPLICATION SLAVE ON *.* TO {account};", new Dictionary<string, object?> { ["@password"] = login.Password }, cancellation);
+        return login;
+    }
+
+    /// <summary>A consistent dump (one transaction) of the accounts and every user database, with the GTID position it was taken at.</summary>
+    private async Task DumpAsync(string dumpTool, string file, CancellationToken cancellation)
+    {
+        var databases = new List<string>();
+        await using (var connection = new MySqlConnection(AdminConnectionString(5)))
+        {
+            await connection.OpenAsync(cancellation);
+            await using var list = new MySqlCommand("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')", connection);
+            await using var reader = await list.ExecuteReaderAsync(cancellation);
+            while (await reader.ReadAsync(cancellation)) databases.Add(reader.GetString(0));
+        }
+        await ServerProcess.RunAsync(ServerProcess.Launch(dumpTool, ["--no-defaults", $"--socket={Socket}", "--user=root", "--system=users", "--insert-ignore",
+            "--single-transaction", "--gtid", "--master-data=2", "--routines", "--events", "--triggers", $"--result-file={file}",
+            .. databases.Count == 0 ? Array.Empty<string>() : ["--databases", .. databases]]), cancellation);
+    }
+
+    /// <summary>'user'@'host' as SQL (account names cannot be statement parameters); backslashes and quotes escaped.</summary>
+    private static string Account(string user, string host) => $"{Literal(user)}@{Literal(host)}";
+
+    private static string Literal(string value) => "'" + value.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
+
+    [GeneratedRegex(@"^-- SET GLOBAL gtid_slave_pos='([0-9,-]*)';$", RegexOptions.Multiline)]
+    private static partial Regex GtidPositionLine();
+
+    private static string GtidPosition(string dump) =>
+        GtidPositionLine().Match(dump) is { Success: true } match ? match.Groups[1].Value : throw new InvalidOperationException("The source's dump carries no GTID position.");
+
+    /// <summary>
+    /// read_only binds every account without READ_ONLY ADMIN; MariaDB 10.11 counts it in SUPER, which Stratus's master users
+    /// hold. The replica takes it away (and records from whom, for a promotion to give it back), so writes are refused as on RDS.
+    /// </summary>
+    private async Task RevokeReadOnlyAdminAsync(CancellationToken cancellation)
+    {
+        var accounts = new List<string[]>();
+        await using (var connection = new MySqlConnection(AdminConnectionString(5)))
+        {
+            await connection.OpenAsync(cancellation);
+            await using var list = new MySqlCommand("SELECT User, Host FROM mysql.user WHERE Super_priv = 'Y' AND User NOT IN ('root', 'mariadb.sys')", connection);
+            await using var reader = await list.ExecuteReaderAsync(cancellation);
+            while (await reader.ReadAsync(cancellation)) accounts.Add([reader.GetString(0), reader.GetString(1)]);
+        }
+        foreach (var account in accounts)
+            await ExecuteAsync($"REVOKE READ_ONLY ADMIN ON *.* FROM {Account(account[0], account[1])}", null, cancellation);
+        Persistence.DataDirectory.WritePrivate(RevokedFile, JsonSerializer.SerializeToUtf8Bytes(accounts));
+    }
+}
