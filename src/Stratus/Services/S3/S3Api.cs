@@ -108,6 +108,10 @@ public sealed class S3Api : IStratusService, IDisposable
         ["session"] = ("CreateSession", null, null, null),
     };
 
+    /// <summary>S3's "OPTIONS object": a browser's CORS preflight, answered from the bucket's CORS configuration (not an SDK operation).</summary>
+    public const string CorsPreflight = "OptionsObject";
+    private const string CorsSubresource = "cors";
+
     /// <summary>Configurations kept by id: a GET without an id lists them.</summary>
     private static readonly Dictionary<string, string> ListedWithoutId = new(StringComparer.Ordinal)
     {
@@ -172,6 +176,8 @@ public sealed class S3Api : IStratusService, IDisposable
         var query = request.Query;
         if (bucket is null)
             return method == "GET" ? query.ContainsKey("max-directory-buckets") ? "ListDirectoryBuckets" : "ListBuckets" : throw S3Errors.MethodNotAllowed(method, "SERVICE");
+        // A browser's CORS preflight (S3's "OPTIONS object"), for a bucket or an object.
+        if (method == "OPTIONS") return CorsPreflight;
         // Object Lambda's WriteGetObjectResponse is a POST to /WriteGetObjectResponse (never a bucket name: buckets are lower case).
         if (bucket == "WriteGetObjectResponse" && key.Length == 0 && method == "POST") return "WriteGetObjectResponse";
         var copy = request.Headers.ContainsKey("x-amz-copy-source");
@@ -249,7 +255,13 @@ public sealed class S3Api : IStratusService, IDisposable
                     if (S3Authorization.Decide(caller, S3Authorization.ReadSource(sourceBucket, sourceKey, sourceVersion is not null), _s3.FindBucket(sourceBucket)) is { } denied)
                         throw denied;
                 }
-                return await handler(request);
+                var result = await handler(request);
+                // A browser's actual request gets the CORS headers of the bucket's first rule matching its origin and method.
+                if (http.Request.Headers.Origin.ToString() is { Length: > 0 } origin && name != CorsPreflight
+                    && bucket?.Configurations.GetValueOrDefault(CorsSubresource) is { } cors
+                    && CorsRules.Match(CorsRules.Parse(cors), origin, http.Request.Method, []) is { } rule)
+                    foreach (var (header, value) in CorsRules.Headers(rule, origin, [], preflight: false)) result.Headers.Add(new(header, value));
+                return result;
             }
             catch (BadHttpRequestException e) when (!http.RequestAborted.IsCancellationRequested)
             {
@@ -454,6 +466,15 @@ public sealed class S3Api : IStratusService, IDisposable
         AddSync("ListParts", ListParts);
         AddSync("ListMultipartUploads", ListMultipartUploads);
 
+        AddSync(CorsPreflight, r =>
+        {
+            var origin = r.Header("Origin") ?? throw S3Errors.CorsOriginMissing();
+            var method = r.Header("Access-Control-Request-Method") ?? throw S3Errors.CorsMethodMissing();
+            var requested = (r.Header("Access-Control-Request-Headers") ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var configuration = _s3.GetConfiguration(r.Scope, r.Bucket, CorsSubresource) ?? throw S3Errors.CorsNotEnabled();
+            var rule = CorsRules.Match(CorsRules.Parse(configuration), origin, method, requested) ?? throw S3Errors.CorsNotAllowed();
+            return WithHeaders(OperationResult.Empty(), [.. CorsRules.Headers(rule, origin, requested, preflight: true)]);
+        });
         AddSync("GetBucketPolicyStatus", r => new JsonObject
         {
             ["PolicyStatus"] = new JsonObject { ["IsPublic"] = S3Authorization.IsPublic(_s3.GetPolicy(r.Scope, r.Bucket)) },
@@ -1056,7 +1077,7 @@ public sealed class S3Api : IStratusService, IDisposable
             "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>"),
         new("lifecycle", "LifecycleConfiguration", "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle",
             S3Errors.NoSuchLifecycleConfiguration, Validate: ValidateLifecycle),
-        new("cors", "CORSConfiguration", "GetBucketCors", "PutBucketCors", "DeleteBucketCors", S3Errors.NoSuchCorsConfiguration,
+        new(CorsSubresource, "CORSConfiguration", "GetBucketCors", "PutBucketCors", "DeleteBucketCors", S3Errors.NoSuchCorsConfiguration,
             Validate: d => { if (!d.Children("CORSRule").Any()) throw S3Errors.MalformedXml(); }),
         // Stored and returned; Stratus does not serve buckets as websites.
         new("website", "WebsiteConfiguration", "GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite", S3Errors.NoSuchWebsiteConfiguration,

@@ -93,6 +93,14 @@ public static class S3Errors
     public static AwsException NotImplemented(string what) =>
         Error("NotImplemented", $"A header you provided implies functionality that is not implemented ({what} is not implemented by Stratus's S3).", 501);
 
+    public static AwsException CorsOriginMissing() => Error("BadRequest", "Insufficient information. Origin request header needed.", 400);
+    public static AwsException CorsMethodMissing() =>
+        Error("BadRequest", "Insufficient information. Access-Control-Request-Method request header needed.", 400);
+    public static AwsException CorsNotEnabled() => Error("AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.", 403);
+    /// <summary>S3's own wording, its misspelling included.</summary>
+    public static AwsException CorsNotAllowed() => Error("AccessForbidden",
+        "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.", 403);
+
     /// <summary>An operation of S3's model Stratus does not serve, named with why (S3NotServed).</summary>
     public static AwsException OperationNotServed(string operation, string reason) =>
         Error("NotImplemented", $"Stratus does not serve the S3 operation {operation}: {reason}.", 501);

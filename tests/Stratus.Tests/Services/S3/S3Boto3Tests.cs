@@ -325,6 +325,21 @@ public sealed class S3Boto3Tests(StratusFixture stratus) : IClassFixture<Stratus
             out["no_cors"] = error(s3.get_bucket_cors, Bucket="configured")["code"]
             s3.put_bucket_cors(Bucket="configured", CORSConfiguration={"CORSRules": [{"AllowedMethods": ["GET", "PUT"], "AllowedOrigins": ["https://example.com"], "MaxAgeSeconds": 60}]})
             out["cors"] = s3.get_bucket_cors(Bucket="configured")["CORSRules"]
+            def preflight(origin, method, headers=None):
+                connection = http.client.HTTPConnection(urlparse(URL).hostname, urlparse(URL).port)
+                sent = {"Origin": origin, "Access-Control-Request-Method": method}
+                if headers: sent["Access-Control-Request-Headers"] = headers
+                connection.request("OPTIONS", "/configured/doc", headers=sent)
+                response = connection.getresponse()
+                body = response.read().decode()
+                return [response.status, response.getheader("Access-Control-Allow-Origin"), response.getheader("Access-Control-Allow-Methods"), response.getheader("Access-Control-Max-Age"), body]
+            out["preflight"] = preflight("https://example.com", "PUT")[:4]
+            out["preflight_origin"] = preflight("https://evil.example", "GET")
+            out["preflight_method"] = preflight("https://example.com", "DELETE")[0]
+            out["cors_on_get"] = s3.get_object(Bucket="configured", Key="doc")["ResponseMetadata"]["HTTPHeaders"].get("access-control-allow-origin")
+            with_origin = s3client()
+            with_origin.meta.events.register("before-sign.s3.GetObject", lambda request, **kw: request.headers.__setitem__("Origin", "https://example.com"))
+            out["cors_with_origin"] = with_origin.get_object(Bucket="configured", Key="doc")["ResponseMetadata"]["HTTPHeaders"].get("access-control-allow-origin")
             out["malformed"] = error(s3.put_bucket_versioning, Bucket="configured", VersioningConfiguration={"Status": "Maybe"})
             out["no_website"] = error(s3.get_bucket_website, Bucket="configured")["code"]
             s3.put_bucket_website(Bucket="configured", WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "404.html"}})
@@ -364,6 +379,12 @@ public sealed class S3Boto3Tests(StratusFixture stratus) : IClassFixture<Stratus
         Assert.Equal(7, r["lifecycle"]![0]!["Expiration"]!["Days"]!.GetValue<int>());
         Assert.Equal("NoSuchCORSConfiguration", r["no_cors"]!.GetValue<string>());
         Assert.Equal("""["GET","PUT"]""", r["cors"]![0]!["AllowedMethods"]!.ToJsonString());
+        Assert.Equal("""[200,"https://example.com","GET, PUT","60"]""", r["preflight"]!.ToJsonString());
+        Assert.Equal(403, r["preflight_origin"]![0]!.GetValue<int>());
+        Assert.Contains("<Code>AccessForbidden</Code>", r["preflight_origin"]![4]!.GetValue<string>());
+        Assert.Equal(403, r["preflight_method"]!.GetValue<int>());
+        Assert.Null(r["cors_on_get"]);
+        Assert.Equal("https://example.com", r["cors_with_origin"]!.GetValue<string>());
         Assert.Equal("MalformedXML", r["malformed"]!["code"]!.GetValue<string>());
         Assert.Equal("NoSuchWebsiteConfiguration", r["no_website"]!.GetValue<string>());
         Assert.Equal("index.html", r["website"]!.GetValue<string>());
