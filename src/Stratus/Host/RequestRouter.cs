@@ -20,7 +20,8 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
         http.Response.Headers["x-amzn-RequestId"] = requestId;
         http.Response.Headers["x-amz-request-id"] = requestId;
 
-        var credential = SigV4Credential.From(http.Request);
+        // S3 also takes Signature Version 2 (older SDKs, boto3's signature_version="s3" presigned URLs).
+        var credential = SigV4Credential.From(http.Request) ?? SigV4Credential.FromSigV2(http.Request);
         var service = credential is not null ? registry.BySigningName(credential.Service, http.Request.Path.Value ?? "/") : null;
         if (service is null && credential is not null && !IsServedElsewhere(credential.Service))
         {

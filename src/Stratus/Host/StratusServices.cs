@@ -223,7 +223,7 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new ApiGatewayV2Api(apiGatewayV2, Log("apigatewayv2")),
             new CloudFormationApi(cloudFormation, Log("cloudformation")),
             new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
-            new S3Api(s3, Log("s3")),
+            new S3Api(s3, iam, Log("s3")),
             new SsmApi(ssm, Log("ssm")),
             new KmsApi(kms, Log("kms")),
             new Ec2Api(ec2, Log("ec2")),

@@ -32,6 +32,11 @@ public sealed class ServiceEndpoint
     public ILogger Logger { get; init; } = NullLogger.Instance;
     /// <summary>Operations AWS serves without a signature (STS's AssumeRoleWithWebIdentity: the token is the proof), which --auth verify and enforce let through unsigned.</summary>
     public IReadOnlySet<string> UnsignedOperations { get; init; } = new HashSet<string>();
+    /// <summary>
+    /// The service authorizes each operation itself under --auth enforce (S3: the bucket's and object's ARNs, S3's own action
+    /// names and the bucket policy decide), so the central check of service:Operation on "*" is not made for it.
+    /// </summary>
+    public bool AuthorizesOwnOperations { get; init; }
 
     public async Task HandleAsync(HttpContext http, CallContext call)
     {
@@ -64,7 +69,7 @@ public sealed class ServiceEndpoint
     /// for a protocol that finds (and refuses) operations in its own words.</summary>
     public OperationHandler Checked(string name, OperationHandler handler) => input =>
     {
-        input.Call.Authorize?.Invoke(name);
+        if (!AuthorizesOwnOperations) input.Call.Authorize?.Invoke(name);
         Rules?.Check(name, input.Body, input.Style);
         return handler(input);
     };

@@ -4,10 +4,32 @@ namespace Stratus.Protocols.SigV4;
 
 /// <summary>
 /// The parts of a SigV4 signature a router needs: whose key, and the credential scope
-/// (<c>KEY/DATE/REGION/SERVICE/aws4_request</c>) that names the region and the service.
+/// (<c>KEY/DATE/REGION/SERVICE/aws4_request</c>) that names the region and the service. S3 also takes
+/// Signature Version 2 (<see cref="FromSigV2"/>), whose credential is the key alone: no date, no region.
 /// </summary>
 public sealed record SigV4Credential(string AccessKeyId, string Date, string Region, string Service)
 {
+    /// <summary>True for an S3 Signature Version 2 credential (<c>Authorization: AWS KEY:SIGNATURE</c>, or a URL presigned with <c>AWSAccessKeyId</c>).</summary>
+    public bool IsSigV2 { get; init; }
+
+    /// <summary>
+    /// S3's Signature Version 2 credential, from <c>Authorization: AWS KEY:SIGNATURE</c> or a presigned URL's
+    /// <c>AWSAccessKeyId</c>/<c>Signature</c>. Only S3 speaks SigV2, so it names the s3 service; the region is
+    /// left empty (the default region), as SigV2 signs none.
+    /// </summary>
+    public static SigV4Credential? FromSigV2(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        string key;
+        if (authorization.StartsWith("AWS ", StringComparison.Ordinal))
+            key = authorization[4..].Split(':')[0].Trim();
+        else if (request.Query.TryGetValue("AWSAccessKeyId", out var presigned) && request.Query.ContainsKey("Signature"))
+            key = presigned.ToString();
+        else
+            return null;
+        return key.Length == 0 ? null : new SigV4Credential(key, "", "", "s3") { IsSigV2 = true };
+    }
+
     private const string Algorithm = "AWS4-HMAC-SHA256";
 
     /// <summary>From the Authorization header, or from a presigned URL's X-Amz-Credential.</summary>

@@ -21,6 +21,8 @@ public sealed class SigV4Verifier(TimeProvider clock)
         var request = http.Request;
         if (credential is null)
             return MissingAuthenticationToken();
+        if (credential.IsSigV2)
+            return SigV2.SigV2Verifier.Verify(http, credential, known, clock.GetUtcNow());
         if (known is null)
             return new AwsException("InvalidClientTokenId", "The security token included in the request is invalid.", 403);
 
@@ -54,7 +56,9 @@ public sealed class SigV4Verifier(TimeProvider clock)
         var rawTarget = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "/";
         var queryStart = rawTarget.IndexOf('?');
         var rawPath = queryStart < 0 ? rawTarget : rawTarget[..queryStart];
-        var canonical = SigV4Signer.CanonicalRequest(request.Method, SigV4Signer.UriEncode(rawPath.Length == 0 ? "/" : rawPath, keepSlash: true),
+        // Every service but S3 signs the path encoded twice (the sent, encoded path encoded again); S3 signs it encoded once.
+        var canonicalPath = credential.Service == "s3" ? Uri.UnescapeDataString(rawPath) : rawPath;
+        var canonical = SigV4Signer.CanonicalRequest(request.Method, SigV4Signer.UriEncode(canonicalPath.Length == 0 ? "/" : canonicalPath, keepSlash: true),
             SigV4Signer.CanonicalQuery(queryStart < 0 ? "" : rawTarget[(queryStart + 1)..]), headers, signedHeaders,
             await PayloadHashAsync(http, presigned));
 

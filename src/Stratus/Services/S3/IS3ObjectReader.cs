@@ -1,4 +1,5 @@
 using Stratus.Protocols;
+using Stratus.Protocols.RestXml;
 
 namespace Stratus.Services.S3;
 
@@ -32,7 +33,7 @@ public sealed record S3ObjectAddress(string Bucket, string Key, string? VersionI
         var host = uri.Host.ToLowerInvariant();
         var path = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
         var versionId = VersionIdOf(uri.Query);
-        if (S3Api.BucketFromHost(host) is { } virtualBucket)
+        if (VirtualHostBuckets.BucketOf(host) is { } virtualBucket)
             return path.Length == 0 ? null : new S3ObjectAddress(virtualBucket, path, versionId);
         if (!IsPathStyleHost(host, ownHost)) return null;
         var slash = path.IndexOf('/');

@@ -11,6 +11,7 @@ using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.RestXml;
 using Stratus.Protocols.SigV4;
+using Stratus.Services.Iam;
 using Stratus.Services.S3.Engine;
 
 namespace Stratus.Services.S3;
@@ -27,14 +28,20 @@ public sealed class S3Api : IStratusService, IDisposable
     /// <summary>The stored headers S3 returns on GET and HEAD as they were sent on PUT.</summary>
     private static readonly string[] StoredHeaders = ["Content-Encoding", "Content-Disposition", "Cache-Control", "Content-Language", "Expires"];
     private readonly S3Service _s3;
+    private readonly IamService _iam;
 
-    public S3Api(S3Service s3, ILogger logger)
+    public S3Api(S3Service s3, IamService iam, ILogger logger)
     {
         _s3 = s3;
-        Endpoint = new ServiceEndpoint("s3", Operations(), new RestXmlProtocol(XmlNamespace, Resolve) { UnsignedClaim = ClaimsUnsigned })
+        _iam = iam;
+        var operations = Operations();
+        Endpoint = new ServiceEndpoint("s3", operations, new RestXmlProtocol(XmlNamespace, Resolve) { UnsignedClaim = ClaimsUnsigned })
         {
             Logger = logger,
             MaxBodyBytes = S3Rules.MaxConfigurationBytes,
+            // Any operation may be asked anonymously: a bucket policy open to everyone lets it in (S3Authorization decides).
+            UnsignedOperations = operations.Names.ToHashSet(StringComparer.Ordinal),
+            AuthorizesOwnOperations = true,
         };
     }
 
@@ -45,26 +52,6 @@ public sealed class S3Api : IStratusService, IDisposable
 
     // ---- addressing ----
 
-    /// <summary>
-    /// The bucket a virtual-host-style host name names: <c>bucket.s3.localhost</c>, <c>bucket.s3.REGION.localhost</c>,
-    /// <c>bucket.localhost</c>, <c>bucket.s3.amazonaws.com</c>, <c>bucket.s3.REGION.amazonaws.com</c>; null for path style.
-    /// </summary>
-    public static string? BucketFromHost(string host)
-    {
-        host = host.ToLowerInvariant();
-        string rest;
-        var local = host.EndsWith(".localhost", StringComparison.Ordinal);
-        if (local) rest = host[..^".localhost".Length];
-        else if (host.EndsWith(".amazonaws.com", StringComparison.Ordinal)) rest = host[..^".amazonaws.com".Length];
-        else return null;
-        var labels = rest.Split('.');
-        // The service label is "s3" (or "s3-REGION"), followed by at most a region and "dualstack".
-        for (var i = labels.Length - 1; i >= Math.Max(0, labels.Length - 3); i--)
-            if (labels[i] == "s3" || labels[i].StartsWith("s3-", StringComparison.Ordinal))
-                return i == 0 ? null : string.Join('.', labels[..i]);
-        return local && !rest.Contains(".execute-api", StringComparison.Ordinal) ? rest : null;
-    }
-
     /// <summary>Bucket and key from the host and the raw (still percent-encoded) path, so keys keep their slashes and dots.</summary>
     public static (string? Bucket, string Key) Address(HttpRequest request)
     {
@@ -72,7 +59,7 @@ public sealed class S3Api : IStratusService, IDisposable
         var query = raw.IndexOf('?');
         var path = Uri.UnescapeDataString(query < 0 ? raw : raw[..query]);
         var trimmed = path.StartsWith('/') ? path[1..] : path;
-        if (BucketFromHost(request.Host.Host) is { } bucket) return (bucket, trimmed);
+        if (VirtualHostBuckets.BucketOf(request.Host.Host) is { } bucket) return (bucket, trimmed);
         var slash = trimmed.IndexOf('/');
         var name = slash < 0 ? trimmed : trimmed[..slash];
         return (name.Length == 0 ? null : name, slash < 0 ? "" : trimmed[(slash + 1)..]);
@@ -81,7 +68,7 @@ public sealed class S3Api : IStratusService, IDisposable
     /// <summary>Unsigned requests are S3's when their host names a bucket, or their path starts with an existing bucket's name.</summary>
     private bool ClaimsUnsigned(HttpRequest request)
     {
-        if (BucketFromHost(request.Host.Host) is not null) return true;
+        if (VirtualHostBuckets.BucketOf(request.Host.Host) is not null) return true;
         var (bucket, _) = Address(request);
         return bucket is not null && S3Rules.IsPlausibleBucketName(bucket) && _s3.BucketExists(bucket);
     }
@@ -90,6 +77,7 @@ public sealed class S3Api : IStratusService, IDisposable
     {
         ["versioning"] = ("GetBucketVersioning", "PutBucketVersioning", null, null),
         ["policy"] = ("GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy", null),
+        ["policyStatus"] = ("GetBucketPolicyStatus", null, null, null),
         ["tagging"] = ("GetBucketTagging", "PutBucketTagging", "DeleteBucketTagging", null),
         ["location"] = ("GetBucketLocation", null, null, null),
         ["versions"] = ("ListObjectVersions", null, null, null),
@@ -99,16 +87,61 @@ public sealed class S3Api : IStratusService, IDisposable
         ["encryption"] = ("GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption", null),
         ["lifecycle"] = ("GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle", null),
         ["cors"] = ("GetBucketCors", "PutBucketCors", "DeleteBucketCors", null),
+        ["website"] = ("GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite", null),
         ["ownershipControls"] = ("GetBucketOwnershipControls", "PutBucketOwnershipControls", "DeleteBucketOwnershipControls", null),
         [BucketNotifications.Subresource] = ("GetBucketNotificationConfiguration", "PutBucketNotificationConfiguration", null, null),
+        ["acl"] = ("GetBucketAcl", "PutBucketAcl", null, null),
+        ["object-lock"] = ("GetObjectLockConfiguration", "PutObjectLockConfiguration", null, null),
+        ["logging"] = ("GetBucketLogging", "PutBucketLogging", null, null),
+        ["replication"] = ("GetBucketReplication", "PutBucketReplication", "DeleteBucketReplication", null),
+        ["accelerate"] = ("GetBucketAccelerateConfiguration", "PutBucketAccelerateConfiguration", null, null),
+        ["requestPayment"] = ("GetBucketRequestPayment", "PutBucketRequestPayment", null, null),
+        ["analytics"] = ("GetBucketAnalyticsConfiguration", "PutBucketAnalyticsConfiguration", "DeleteBucketAnalyticsConfiguration", null),
+        ["inventory"] = ("GetBucketInventoryConfiguration", "PutBucketInventoryConfiguration", "DeleteBucketInventoryConfiguration", null),
+        ["metrics"] = ("GetBucketMetricsConfiguration", "PutBucketMetricsConfiguration", "DeleteBucketMetricsConfiguration", null),
+        ["intelligent-tiering"] = ("GetBucketIntelligentTieringConfiguration", "PutBucketIntelligentTieringConfiguration", "DeleteBucketIntelligentTieringConfiguration", null),
+        ["metadataTable"] = ("GetBucketMetadataTableConfiguration", null, "DeleteBucketMetadataTableConfiguration", "CreateBucketMetadataTableConfiguration"),
+        ["metadataConfiguration"] = ("GetBucketMetadataConfiguration", null, "DeleteBucketMetadataConfiguration", "CreateBucketMetadataConfiguration"),
+        ["metadataInventoryTable"] = (null, "UpdateBucketMetadataInventoryTableConfiguration", null, null),
+        ["metadataJournalTable"] = (null, "UpdateBucketMetadataJournalTableConfiguration", null, null),
+        ["abac"] = ("GetBucketAbac", "PutBucketAbac", null, null),
+        ["session"] = ("CreateSession", null, null, null),
     };
 
-    /// <summary>S3 subresources Stratus does not implement: answered NotImplemented naming them, never silently ignored.</summary>
-    private static readonly string[] UnimplementedSubresources =
-    [
-        "acl", "website", "logging", "replication", "accelerate", "requestPayment", "analytics", "metrics", "inventory",
-        "intelligent-tiering", "object-lock", "policyStatus", "attributes", "retention", "legal-hold", "torrent", "restore", "select", "metadataTable",
-    ];
+    /// <summary>S3's "OPTIONS object": a browser's CORS preflight, answered from the bucket's CORS configuration (not an SDK operation).</summary>
+    public const string CorsPreflight = "OptionsObject";
+    private const string CorsSubresource = "cors";
+
+    /// <summary>Configurations kept by id: a GET without an id lists them.</summary>
+    private static readonly Dictionary<string, string> ListedWithoutId = new(StringComparer.Ordinal)
+    {
+        ["analytics"] = "ListBucketAnalyticsConfigurations", ["inventory"] = "ListBucketInventoryConfigurations",
+        ["metrics"] = "ListBucketMetricsConfigurations", ["intelligent-tiering"] = "ListBucketIntelligentTieringConfigurations",
+    };
+
+    private static readonly Dictionary<string, (string? Get, string? Put, string? Delete, string? Post)> ObjectSubresources = new(StringComparer.Ordinal)
+    {
+        ["tagging"] = ("GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", null),
+        ["acl"] = ("GetObjectAcl", "PutObjectAcl", null, null),
+        ["attributes"] = ("GetObjectAttributes", null, null, null),
+        ["retention"] = ("GetObjectRetention", "PutObjectRetention", null, null),
+        ["legal-hold"] = ("GetObjectLegalHold", "PutObjectLegalHold", null, null),
+        ["torrent"] = ("GetObjectTorrent", null, null, null),
+        ["restore"] = (null, null, null, "RestoreObject"),
+        ["select"] = (null, null, null, "SelectObjectContent"),
+        ["renameObject"] = (null, "RenameObject", null, null),
+        ["encryption"] = (null, "UpdateObjectEncryption", null, null),
+    };
+
+    /// <summary>
+    /// Operations of the model that are the same request on the wire as another (the deprecated lifecycle and notification
+    /// calls, whose successors take the same subresource): served by that one.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> SharedRoutes = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["GetBucketLifecycle"] = "GetBucketLifecycleConfiguration", ["PutBucketLifecycle"] = "PutBucketLifecycleConfiguration",
+        ["GetBucketNotification"] = "GetBucketNotificationConfiguration", ["PutBucketNotification"] = "PutBucketNotificationConfiguration",
+    };
 
     private static RestXmlCall Resolve(HttpRequest request)
     {
@@ -119,27 +152,38 @@ public sealed class S3Api : IStratusService, IDisposable
         return new RestXmlCall(OperationFor(request.Method.ToUpperInvariant(), bucket, key, request), labels);
     }
 
+    private static string? BySubresource(Dictionary<string, (string? Get, string? Put, string? Delete, string? Post)> subresources, string method,
+        IQueryCollection query, string resourceType)
+    {
+        foreach (var (subresource, operations) in subresources)
+        {
+            if (!query.ContainsKey(subresource)) continue;
+            if (method == "GET" && !query.ContainsKey("id") && ListedWithoutId.TryGetValue(subresource, out var list)) return list;
+            return method switch
+            {
+                "GET" => operations.Get,
+                "PUT" => operations.Put,
+                "DELETE" => operations.Delete,
+                "POST" => operations.Post,
+                _ => null,
+            } ?? throw S3Errors.MethodNotAllowed(method, resourceType);
+        }
+        return null;
+    }
+
     private static string OperationFor(string method, string? bucket, string key, HttpRequest request)
     {
         var query = request.Query;
-        if (UnimplementedSubresources.FirstOrDefault(query.ContainsKey) is { } unimplemented) throw S3Errors.NotImplemented($"the '{unimplemented}' subresource");
-        if (bucket is null) return method == "GET" ? "ListBuckets" : throw S3Errors.MethodNotAllowed(method, "SERVICE");
+        if (bucket is null)
+            return method == "GET" ? query.ContainsKey("max-directory-buckets") ? "ListDirectoryBuckets" : "ListBuckets" : throw S3Errors.MethodNotAllowed(method, "SERVICE");
+        // A browser's CORS preflight (S3's "OPTIONS object"), for a bucket or an object.
+        if (method == "OPTIONS") return CorsPreflight;
+        // Object Lambda's WriteGetObjectResponse is a POST to /WriteGetObjectResponse (never a bucket name: buckets are lower case).
+        if (bucket == "WriteGetObjectResponse" && key.Length == 0 && method == "POST") return "WriteGetObjectResponse";
         var copy = request.Headers.ContainsKey("x-amz-copy-source");
         if (key.Length == 0)
         {
-            foreach (var (subresource, operations) in BucketSubresources)
-            {
-                if (!query.ContainsKey(subresource)) continue;
-                return method switch
-                {
-                    "GET" => operations.Get,
-                    "PUT" => operations.Put,
-                    "DELETE" => operations.Delete,
-                    "POST" => operations.Post,
-                    _ => null,
-                } ?? throw S3Errors.MethodNotAllowed(method, "BUCKET");
-            }
-            return method switch
+            return BySubresource(BucketSubresources, method, query, "BUCKET") ?? method switch
             {
                 "PUT" => "CreateBucket",
                 "HEAD" => "HeadBucket",
@@ -158,15 +202,7 @@ public sealed class S3Api : IStratusService, IDisposable
                 _ => throw S3Errors.MethodNotAllowed(method, "OBJECT"),
             };
         if (query.ContainsKey("uploads") && method == "POST") return "CreateMultipartUpload";
-        if (query.ContainsKey("tagging"))
-            return method switch
-            {
-                "GET" => "GetObjectTagging",
-                "PUT" => "PutObjectTagging",
-                "DELETE" => "DeleteObjectTagging",
-                _ => throw S3Errors.MethodNotAllowed(method, "OBJECT"),
-            };
-        return method switch
+        return BySubresource(ObjectSubresources, method, query, "OBJECT") ?? method switch
         {
             "PUT" => copy ? "CopyObject" : "PutObject",
             "GET" => "GetObject",
@@ -181,6 +217,8 @@ public sealed class S3Api : IStratusService, IDisposable
     /// <summary>One S3 call: the HTTP exchange, who and where, and the bucket and key addressed.</summary>
     private sealed record S3Request(HttpContext Http, Scope Scope, string Bucket, string Key)
     {
+        /// <summary>Why the caller may not have a further permission (DeleteObjects' keys), or null when it may.</summary>
+        public required Func<S3Permission, AwsException?> Denial { get; init; }
         public HttpRequest Request => Http.Request;
         public CancellationToken Cancellation => Http.RequestAborted;
         public string? Query(string name) => Request.Query.TryGetValue(name, out var v) ? v.ToString() : null;
@@ -193,21 +231,37 @@ public sealed class S3Api : IStratusService, IDisposable
         void Add(string name, Func<S3Request, Task<OperationResult>> handler) => table.Add(name, async input =>
         {
             var http = input.Call.Http;
-            if (input.Call.AccessKeyId is null)
-            {
-                // SigV2 query presigning (AWSAccessKeyId, Signature, Expires) is what boto3 still writes for S3 unless told s3v4.
-                if (http.Request.Query.ContainsKey("AWSAccessKeyId") && http.Request.Query.ContainsKey("Signature"))
-                    throw S3Errors.SigV2PresignNotServed();
-                // Anonymous access would need bucket policies evaluated for the public; Stratus refuses it, as S3 does by default.
-                throw S3Errors.AccessDenied("Anonymous access is not allowed: sign the request or use a presigned URL.");
-            }
-            var scope = new Scope(input.Call.AccountId, input.Call.Region, input.Call.RequestId)
+            var bucketName = input.String("Bucket");
+            var key = input.String("Key") ?? "";
+            var caller = Caller(input.Call);
+            // Creating a bucket is the caller's account's act: another account's bucket of that name answers BucketAlreadyExists, not a policy's refusal.
+            var bucket = bucketName is null || name == "CreateBucket" ? null : _s3.FindBucket(bucketName);
+            AwsException? Denial(S3Permission permission) => S3Authorization.Decide(caller, permission, bucket);
+            // An anonymous request for a bucket that does not exist answers NoSuchBucket below; one for no bucket at all is refused.
+            if (!(caller.IsAnonymous && bucket is null && bucketName is not null && name != "CreateBucket"))
+                foreach (var permission in Permissions(name, bucketName, key, http.Request))
+                    if (Denial(permission) is { } denied) throw denied;
+            // A request a bucket's policy let in from another account, or anonymously, acts in the bucket owner's account.
+            var scope = new Scope(bucket?.AccountId ?? input.Call.AccountId, input.Call.Region, input.Call.RequestId)
             {
                 PrincipalArn = input.Call.PrincipalArn, PrincipalId = input.Call.PrincipalId,
             };
             try
             {
-                return await handler(new S3Request(http, scope, input.String("Bucket") ?? "", input.String("Key") ?? ""));
+                var request = new S3Request(http, scope, bucketName ?? "", key) { Denial = Denial };
+                if (name is "CopyObject" or "UploadPartCopy")
+                {
+                    var (sourceBucket, sourceKey, sourceVersion) = CopySource(request);
+                    if (S3Authorization.Decide(caller, S3Authorization.ReadSource(sourceBucket, sourceKey, sourceVersion is not null), _s3.FindBucket(sourceBucket)) is { } denied)
+                        throw denied;
+                }
+                var result = await handler(request);
+                // A browser's actual request gets the CORS headers of the bucket's first rule matching its origin and method.
+                if (http.Request.Headers.Origin.ToString() is { Length: > 0 } origin && name != CorsPreflight
+                    && bucket?.Configurations.GetValueOrDefault(CorsSubresource) is { } cors
+                    && CorsRules.Match(CorsRules.Parse(cors), origin, http.Request.Method, []) is { } rule)
+                    foreach (var (header, value) in CorsRules.Headers(rule, origin, [], preflight: false)) result.Headers.Add(new(header, value));
+                return result;
             }
             catch (BadHttpRequestException e) when (!http.RequestAborted.IsCancellationRequested)
             {
@@ -234,6 +288,8 @@ public sealed class S3Api : IStratusService, IDisposable
         });
         Add("CreateBucket", async r =>
         {
+            if (string.Equals(r.Header("x-amz-bucket-object-lock-enabled"), "true", StringComparison.OrdinalIgnoreCase))
+                throw S3Errors.NotImplemented("object lock (x-amz-bucket-object-lock-enabled)");
             var document = await ReadDocumentAsync(r);
             var bucket = _s3.CreateBucket(r.Scope, r.Bucket, document?.ChildValue("LocationConstraint"));
             return WithHeaders(OperationResult.Empty(), ("Location", "/" + bucket.Name));
@@ -409,7 +465,80 @@ public sealed class S3Api : IStratusService, IDisposable
         });
         AddSync("ListParts", ListParts);
         AddSync("ListMultipartUploads", ListMultipartUploads);
+
+        AddSync(CorsPreflight, r =>
+        {
+            var origin = r.Header("Origin") ?? throw S3Errors.CorsOriginMissing();
+            var method = r.Header("Access-Control-Request-Method") ?? throw S3Errors.CorsMethodMissing();
+            var requested = (r.Header("Access-Control-Request-Headers") ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var configuration = _s3.GetConfiguration(r.Scope, r.Bucket, CorsSubresource) ?? throw S3Errors.CorsNotEnabled();
+            var rule = CorsRules.Match(CorsRules.Parse(configuration), origin, method, requested) ?? throw S3Errors.CorsNotAllowed();
+            return WithHeaders(OperationResult.Empty(), [.. CorsRules.Headers(rule, origin, requested, preflight: true)]);
+        });
+        AddSync("GetBucketPolicyStatus", r => new JsonObject
+        {
+            ["PolicyStatus"] = new JsonObject { ["IsPublic"] = S3Authorization.IsPublic(_s3.GetPolicy(r.Scope, r.Bucket)) },
+        });
+        AddSync("GetBucketAcl", r => AccessControlPolicy(_s3.GetBucket(r.Scope, r.Bucket).AccountId));
+        AddSync("GetObjectAcl", r => WithVersionHeader(r, AccessControlPolicy(r.Scope.AccountId), _s3.GetObject(r.Scope, r.Bucket, r.Key, r.Query("versionId"))));
+        AddSync("GetObjectAttributes", GetObjectAttributes);
+        // No bucket has object lock on Stratus (creating one with it is refused), so these answer as S3 does for such a bucket.
+        AddSync("GetObjectLockConfiguration", r =>
+        {
+            _s3.GetBucket(r.Scope, r.Bucket);
+            throw S3Errors.ObjectLockConfigurationNotFound(r.Bucket);
+        });
+        foreach (var objectLockCall in (string[])["GetObjectRetention", "PutObjectRetention", "GetObjectLegalHold", "PutObjectLegalHold"])
+            AddSync(objectLockCall, r =>
+            {
+                _s3.GetBucket(r.Scope, r.Bucket);
+                throw S3Errors.MissingObjectLockConfiguration();
+            });
+        foreach (var (operation, reason) in S3NotServed.Operations)
+            table.Add(operation, (Func<OperationInput, OperationResult>)(_ => throw S3Errors.OperationNotServed(operation, reason)));
         return table;
+    }
+
+    // ---- authorization ----
+
+    /// <summary>The permissions a request needs: its operation's, and s3:PutObjectTagging for tags sent with a PutObject, as S3 asks.</summary>
+    private static IEnumerable<S3Permission> Permissions(string operation, string? bucket, string key, HttpRequest request)
+    {
+        if (S3Authorization.Required(operation, bucket, key, request.Query.ContainsKey("versionId")) is { } permission) yield return permission;
+        if (operation == "PutObject" && request.Headers.ContainsKey("x-amz-tagging")) yield return new S3Permission("s3:PutObjectTagging", S3Authorization.ObjectArn(bucket ?? "", key));
+    }
+
+    /// <summary>
+    /// The caller as S3's policies see it: its principal (a key no IAM entity stands behind acts as its account's root; none
+    /// when unsigned), its identity policies when --auth enforce applies them, and the condition keys AWS sets for S3 requests.
+    /// </summary>
+    private S3Caller Caller(CallContext call)
+    {
+        var request = call.Http.Request;
+        var principal = call.AccessKeyId is null ? null : call.PrincipalArn ?? $"arn:aws:iam::{call.AccountId}:root";
+        // The router sets Authorize for a signed request from a known key only under --auth enforce; S3 decides with resources itself.
+        var enforced = call.Authorize is not null && call.AccessKeyId is not null && call.PrincipalArn is not null;
+        var keys = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["aws:SecureTransport"] = request.IsHttps ? "true" : "false",
+            ["aws:RequestedRegion"] = call.Region,
+            ["aws:CurrentTime"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            ["aws:EpochTime"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+        };
+        if (call.Http.Connection.RemoteIpAddress is { } ip) keys["aws:SourceIp"] = (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString();
+        if (request.Headers.UserAgent.ToString() is { Length: > 0 } agent) keys["aws:UserAgent"] = agent;
+        if (request.Headers.Referer.ToString() is { Length: > 0 } referer) keys["aws:Referer"] = referer;
+        if (call.AccessKeyId is not null)
+        {
+            var sigV2 = request.Headers.Authorization.ToString().StartsWith("AWS ", StringComparison.Ordinal) || request.Query.ContainsKey("AWSAccessKeyId");
+            keys["s3:signatureversion"] = sigV2 ? "AWS" : "AWS4-HMAC-SHA256";
+            keys["s3:authType"] = request.Headers.Authorization.Count > 0 ? "REST-HEADER" : "REST-QUERY-STRING";
+        }
+        foreach (var name in (string[])["prefix", "delimiter", "max-keys", "versionId"])
+            if (request.Query.TryGetValue(name, out var value)) keys[name == "versionId" ? "s3:VersionId" : "s3:" + name] = value.ToString();
+        foreach (var header in (string[])["x-amz-acl", "x-amz-server-side-encryption", "x-amz-content-sha256", "x-amz-copy-source", "x-amz-metadata-directive", "x-amz-storage-class"])
+            if (request.Headers.TryGetValue(header, out var value)) keys["s3:" + header] = value.ToString();
+        return new S3Caller(principal, call.PrincipalId, call.AccountId, enforced ? _iam.PoliciesOf(call.PrincipalArn!) : null) { Keys = keys };
     }
 
     // ---- objects ----
@@ -484,6 +613,7 @@ public sealed class S3Api : IStratusService, IDisposable
             var versionId = item.ChildValue("VersionId");
             try
             {
+                if (r.Denial(S3Authorization.DeleteKey(r.Bucket, key, versionId is not null)) is { } denied) throw denied;
                 var outcome = _s3.DeleteObject(r.Scope, r.Bucket, key, versionId);
                 if (quiet) continue;
                 var entry = new JsonObject { ["Key"] = key, ["VersionId"] = versionId };
@@ -714,6 +844,42 @@ public sealed class S3Api : IStratusService, IDisposable
     private static DateTimeOffset? HttpDate(string? value) =>
         value is not null && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date) ? date : null;
 
+    /// <summary>The attributes x-amz-object-attributes asks for; the ETag unquoted, parts counted from a multipart ETag's suffix, as S3 answers.</summary>
+    private OperationResult GetObjectAttributes(S3Request r)
+    {
+        var asked = (r.Header("x-amz-object-attributes") ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        if (asked.Count == 0 || asked.FirstOrDefault(a => a is not ("ETag" or "Checksum" or "ObjectParts" or "StorageClass" or "ObjectSize")) is not null)
+            throw S3Errors.InvalidArgument("Invalid attribute name specified.", "x-amz-object-attributes", r.Header("x-amz-object-attributes") ?? "");
+        var version = _s3.GetObject(r.Scope, r.Bucket, r.Key, r.Query("versionId"));
+        var body = new JsonObject();
+        if (asked.Contains("ETag")) body["ETag"] = version.ETag.Trim('"');
+        if (asked.Contains("Checksum") && version.ChecksumAlgorithm is { } algorithm && version.ChecksumValue is { } checksum)
+            body["Checksum"] = new JsonObject { ["Checksum" + algorithm] = checksum, ["ChecksumType"] = version.ChecksumType ?? "FULL_OBJECT" };
+        var dash = version.ETag.Trim('"').LastIndexOf('-');
+        if (asked.Contains("ObjectParts") && dash > 0 && int.TryParse(version.ETag.Trim('"')[(dash + 1)..], out var parts))
+            body["ObjectParts"] = new JsonObject { ["TotalPartsCount"] = parts };
+        if (asked.Contains("StorageClass")) body["StorageClass"] = "STANDARD";
+        if (asked.Contains("ObjectSize")) body["ObjectSize"] = version.Size;
+        var result = WithHeaders(new OperationResult { Body = new JsonObject { ["GetObjectAttributesResponse"] = body } },
+            ("Last-Modified", version.LastModified.ToString("r", CultureInfo.InvariantCulture)));
+        return WithVersionHeader(r, result, version);
+    }
+
+    /// <summary>The one ACL a bucket or object has with ACLs disabled (BucketOwnerEnforced): its owner's FULL_CONTROL.</summary>
+    private static OperationResult AccessControlPolicy(string ownerAccountId)
+    {
+        XNamespace s3 = XmlNamespace;
+        XNamespace xsi = "http://www.w3.org/2001/XMLSchema-instance";
+        var owner = S3Service.CanonicalUserId(ownerAccountId);
+        var document = new XElement(s3 + "AccessControlPolicy",
+            new XElement(s3 + "Owner", new XElement(s3 + "ID", owner)),
+            new XElement(s3 + "AccessControlList",
+                new XElement(s3 + "Grant",
+                    new XElement(s3 + "Grantee", new XAttribute(XNamespace.Xmlns + "xsi", xsi), new XAttribute(xsi + "type", "CanonicalUser"), new XElement(s3 + "ID", owner)),
+                    new XElement(s3 + "Permission", "FULL_CONTROL"))));
+        return new OperationResult { RawBody = RestXmlBody.Serialize(document) };
+    }
+
     // ---- listing ----
 
     private OperationResult ListObjectsV2(S3Request r)
@@ -904,15 +1070,18 @@ public sealed class S3Api : IStratusService, IDisposable
 
     private static readonly ConfigurationDocument[] Configurations =
     [
-        new("publicAccessBlock", "PublicAccessBlockConfiguration", "GetPublicAccessBlock", "PutPublicAccessBlock", "DeletePublicAccessBlock",
+        new(PublicAccessBlock.Subresource, "PublicAccessBlockConfiguration", "GetPublicAccessBlock", "PutPublicAccessBlock", "DeletePublicAccessBlock",
             S3Errors.NoSuchPublicAccessBlockConfiguration),
         // Since January 2023 every bucket has SSE-S3 as its default encryption, and deleting a configuration returns to it.
         new("encryption", "ServerSideEncryptionConfiguration", "GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption", null,
             "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>"),
         new("lifecycle", "LifecycleConfiguration", "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle",
             S3Errors.NoSuchLifecycleConfiguration, Validate: ValidateLifecycle),
-        new("cors", "CORSConfiguration", "GetBucketCors", "PutBucketCors", "DeleteBucketCors", S3Errors.NoSuchCorsConfiguration,
+        new(CorsSubresource, "CORSConfiguration", "GetBucketCors", "PutBucketCors", "DeleteBucketCors", S3Errors.NoSuchCorsConfiguration,
             Validate: d => { if (!d.Children("CORSRule").Any()) throw S3Errors.MalformedXml(); }),
+        // Stored and returned; Stratus does not serve buckets as websites.
+        new("website", "WebsiteConfiguration", "GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite", S3Errors.NoSuchWebsiteConfiguration,
+            Validate: d => { if (d.Child("IndexDocument") is null && d.Child("RedirectAllRequestsTo") is null) throw S3Errors.MalformedXml(); }),
         new("ownershipControls", "OwnershipControls", "GetBucketOwnershipControls", "PutBucketOwnershipControls", "DeleteBucketOwnershipControls",
             S3Errors.OwnershipControlsNotFoundError),
         // S3 has no delete: an empty NotificationConfiguration turns notifications off, and a bucket without one answers it empty.

@@ -55,9 +55,6 @@ public static class S3Errors
         Error("InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.", 400);
     public static AwsException SignatureDoesNotMatch(string detail) =>
         Error("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method. " + detail, 403);
-    public static AwsException SigV2PresignNotServed() => Error("AccessDenied",
-        "Stratus serves SigV4 presigned URLs (X-Amz-Algorithm=AWS4-HMAC-SHA256) only; this URL is presigned with Signature Version 2. Presign with SigV4 (boto3: Config(signature_version=\"s3v4\")).", 403);
-
     /// <summary>S3's answer when the request body stops before its Content-Length and the wait times out, or breaks mid-stream.</summary>
     public static AwsException BodyUnreadable(BadHttpRequestException e) => e.StatusCode == StatusCodes.Status408RequestTimeout
         ? Error("RequestTimeout", "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.", 400)
@@ -95,6 +92,24 @@ public static class S3Errors
     /// <summary>What S3 answers for a subresource or header it does not implement; Stratus says which.</summary>
     public static AwsException NotImplemented(string what) =>
         Error("NotImplemented", $"A header you provided implies functionality that is not implemented ({what} is not implemented by Stratus's S3).", 501);
+
+    public static AwsException CorsOriginMissing() => Error("BadRequest", "Insufficient information. Origin request header needed.", 400);
+    public static AwsException CorsMethodMissing() =>
+        Error("BadRequest", "Insufficient information. Access-Control-Request-Method request header needed.", 400);
+    public static AwsException CorsNotEnabled() => Error("AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.", 403);
+    /// <summary>S3's own wording, its misspelling included.</summary>
+    public static AwsException CorsNotAllowed() => Error("AccessForbidden",
+        "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.", 403);
+
+    /// <summary>An operation of S3's model Stratus does not serve, named with why (S3NotServed).</summary>
+    public static AwsException OperationNotServed(string operation, string reason) =>
+        Error("NotImplemented", $"Stratus does not serve the S3 operation {operation}: {reason}.", 501);
+
+    public static AwsException ObjectLockConfigurationNotFound(string bucket) =>
+        Error("ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket", 404, ("BucketName", bucket));
+
+    /// <summary>What S3 answers for an object's retention or legal hold in a bucket without object lock (every bucket on Stratus).</summary>
+    public static AwsException MissingObjectLockConfiguration() => InvalidRequest("Bucket is missing Object Lock Configuration");
 
     public static AwsException MetadataTooLarge(long size, long maxSizeAllowed) =>
         Error("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size", 400,

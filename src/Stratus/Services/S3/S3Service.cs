@@ -51,6 +51,9 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
 
     public bool BucketExists(string name) => _buckets.Get(name) is not null;
 
+    /// <summary>A bucket whoever owns it, for deciding a request against its owner and its policy before the request runs in an account.</summary>
+    public S3Bucket? FindBucket(string name) => _buckets.Get(name);
+
     // ---- buckets ----
 
     public S3Bucket CreateBucket(Scope scope, string name, string? locationConstraint)
@@ -82,7 +85,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
     public S3Bucket GetBucket(Scope scope, string name)
     {
         var bucket = _buckets.Get(name) ?? throw S3Errors.NoSuchBucket(name);
-        // Stratus does not evaluate bucket policies for other accounts: another account's bucket is closed, as by default on AWS.
+        // A request its bucket's policy let in from another account runs in the owner's account (S3Api); any other is refused.
         if (bucket.AccountId != scope.AccountId) throw S3Errors.AccessDenied();
         return bucket;
     }
@@ -114,16 +117,10 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
     public void PutPolicy(Scope scope, string name, string policy)
     {
         if (Encoding.UTF8.GetByteCount(policy) > S3Rules.MaxPolicyBytes) throw S3Errors.MalformedPolicy("Policy exceeds the maximum allowed document size.");
-        try
-        {
-            using var document = JsonDocument.Parse(policy, new JsonDocumentOptions { MaxDepth = 32 });
-            if (document.RootElement.ValueKind != JsonValueKind.Object) throw S3Errors.MalformedPolicy("Policies must be valid JSON and the first byte must be '{'");
-            if (!document.RootElement.TryGetProperty("Statement", out _)) throw S3Errors.MalformedPolicy("Missing required field Statement");
-        }
-        catch (JsonException)
-        {
-            throw S3Errors.MalformedPolicy("Policies must be valid JSON and the first byte must be '{'");
-        }
+        var bucket = GetBucket(scope, name);
+        S3Authorization.ValidatePolicy(name, policy);
+        if (PublicAccessBlock.Of(bucket).BlockPublicPolicy && S3Authorization.IsPublic(policy))
+            throw S3Errors.AccessDenied($"User: {scope.PrincipalArn ?? $"arn:aws:iam::{scope.AccountId}:root"} is not authorized to perform: s3:PutBucketPolicy on resource: \"{S3Authorization.BucketArn(name)}\" because public policies are blocked by the BlockPublicPolicy block public access setting.");
         UpdateBucket(scope, name, b => b with { Policy = policy });
     }
 

@@ -269,10 +269,8 @@ public sealed class S3Boto3Tests(StratusFixture stratus) : IClassFixture<Stratus
             out["anonymous"] = [response.status, response.read().decode()]
             v2_url = boto3.client("s3", endpoint_url=URL, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
                                   config=Config(signature_version="s3")).generate_presigned_url("get_object", Params={"Bucket": "presigned", "Key": "up/load.txt"})
-            try:
-                urllib.request.urlopen(v2_url)
-            except urllib.error.HTTPError as e:
-                out["sigv2"] = [e.code, e.read().decode()]
+            with urllib.request.urlopen(v2_url) as response:
+                out["sigv2"] = [response.status, response.read().decode()]
             """);
 
         Assert.Equal(200, r["put"]!.GetValue<int>());
@@ -282,9 +280,8 @@ public sealed class S3Boto3Tests(StratusFixture stratus) : IClassFixture<Stratus
         Assert.Equal(200, r["vhost_aws"]![0]!.GetValue<int>());
         Assert.Equal(403, r["anonymous"]![0]!.GetValue<int>());
         Assert.Contains("<Code>AccessDenied</Code>", r["anonymous"]![1]!.GetValue<string>());
-        // Signature Version 2 presigning is not served: refused by name, not as if the URL were anonymous.
-        Assert.Equal(403, r["sigv2"]![0]!.GetValue<int>());
-        Assert.Contains("Signature Version 2", r["sigv2"]![1]!.GetValue<string>());
+        // Signature Version 2 presigning (boto3's signature_version="s3") is served too.
+        Assert.Equal("""[200,"sent by url"]""", r["sigv2"]!.ToJsonString());
     }
 
     [Fact]
@@ -328,8 +325,36 @@ public sealed class S3Boto3Tests(StratusFixture stratus) : IClassFixture<Stratus
             out["no_cors"] = error(s3.get_bucket_cors, Bucket="configured")["code"]
             s3.put_bucket_cors(Bucket="configured", CORSConfiguration={"CORSRules": [{"AllowedMethods": ["GET", "PUT"], "AllowedOrigins": ["https://example.com"], "MaxAgeSeconds": 60}]})
             out["cors"] = s3.get_bucket_cors(Bucket="configured")["CORSRules"]
+            def preflight(origin, method, headers=None):
+                connection = http.client.HTTPConnection(urlparse(URL).hostname, urlparse(URL).port)
+                sent = {"Origin": origin, "Access-Control-Request-Method": method}
+                if headers: sent["Access-Control-Request-Headers"] = headers
+                connection.request("OPTIONS", "/configured/doc", headers=sent)
+                response = connection.getresponse()
+                body = response.read().decode()
+                return [response.status, response.getheader("Access-Control-Allow-Origin"), response.getheader("Access-Control-Allow-Methods"), response.getheader("Access-Control-Max-Age"), body]
+            out["preflight"] = preflight("https://example.com", "PUT")[:4]
+            out["preflight_origin"] = preflight("https://evil.example", "GET")
+            out["preflight_method"] = preflight("https://example.com", "DELETE")[0]
+            out["cors_on_get"] = s3.get_object(Bucket="configured", Key="doc")["ResponseMetadata"]["HTTPHeaders"].get("access-control-allow-origin")
+            with_origin = s3client()
+            with_origin.meta.events.register("before-sign.s3.GetObject", lambda request, **kw: request.headers.__setitem__("Origin", "https://example.com"))
+            out["cors_with_origin"] = with_origin.get_object(Bucket="configured", Key="doc")["ResponseMetadata"]["HTTPHeaders"].get("access-control-allow-origin")
             out["malformed"] = error(s3.put_bucket_versioning, Bucket="configured", VersioningConfiguration={"Status": "Maybe"})
-            out["not_implemented"] = error(s3.get_bucket_website, Bucket="configured")
+            out["no_website"] = error(s3.get_bucket_website, Bucket="configured")["code"]
+            s3.put_bucket_website(Bucket="configured", WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "404.html"}})
+            out["website"] = s3.get_bucket_website(Bucket="configured")["IndexDocument"]["Suffix"]
+            s3.delete_bucket_website(Bucket="configured")
+            out["website_deleted"] = error(s3.get_bucket_website, Bucket="configured")["code"]
+            acl = s3.get_bucket_acl(Bucket="configured")
+            out["acl"] = [[g["Grantee"]["Type"], g["Grantee"]["ID"] == acl["Owner"]["ID"], g["Permission"]] for g in acl["Grants"]]
+            out["object_acl"] = s3.get_object_acl(Bucket="configured", Key="doc")["Grants"][0]["Permission"]
+            out["object_lock"] = error(s3.get_object_lock_configuration, Bucket="configured")["code"]
+            out["retention"] = error(s3.get_object_retention, Bucket="configured", Key="doc")
+            out["lock_on_create"] = error(s3.create_bucket, Bucket="locked-bucket", ObjectLockEnabledForBucket=True)["code"]
+            attributes = s3.get_object_attributes(Bucket="configured", Key="doc", ObjectAttributes=["ETag", "ObjectSize", "StorageClass"])
+            out["attributes"] = [attributes["ETag"] == s3.head_object(Bucket="configured", Key="doc")["ETag"].strip('"'), attributes["ObjectSize"], attributes["StorageClass"]]
+            out["not_implemented"] = error(s3.get_bucket_logging, Bucket="configured")
             """);
 
         Assert.Null(r["versioning_before"]);
@@ -354,8 +379,26 @@ public sealed class S3Boto3Tests(StratusFixture stratus) : IClassFixture<Stratus
         Assert.Equal(7, r["lifecycle"]![0]!["Expiration"]!["Days"]!.GetValue<int>());
         Assert.Equal("NoSuchCORSConfiguration", r["no_cors"]!.GetValue<string>());
         Assert.Equal("""["GET","PUT"]""", r["cors"]![0]!["AllowedMethods"]!.ToJsonString());
+        Assert.Equal("""[200,"https://example.com","GET, PUT","60"]""", r["preflight"]!.ToJsonString());
+        Assert.Equal(403, r["preflight_origin"]![0]!.GetValue<int>());
+        Assert.Contains("<Code>AccessForbidden</Code>", r["preflight_origin"]![4]!.GetValue<string>());
+        Assert.Equal(403, r["preflight_method"]!.GetValue<int>());
+        Assert.Null(r["cors_on_get"]);
+        Assert.Equal("https://example.com", r["cors_with_origin"]!.GetValue<string>());
         Assert.Equal("MalformedXML", r["malformed"]!["code"]!.GetValue<string>());
+        Assert.Equal("NoSuchWebsiteConfiguration", r["no_website"]!.GetValue<string>());
+        Assert.Equal("index.html", r["website"]!.GetValue<string>());
+        Assert.Equal("NoSuchWebsiteConfiguration", r["website_deleted"]!.GetValue<string>());
+        Assert.Equal("""[["CanonicalUser",true,"FULL_CONTROL"]]""", r["acl"]!.ToJsonString());
+        Assert.Equal("FULL_CONTROL", r["object_acl"]!.GetValue<string>());
+        Assert.Equal("ObjectLockConfigurationNotFoundError", r["object_lock"]!.GetValue<string>());
+        Assert.Equal("InvalidRequest", r["retention"]!["code"]!.GetValue<string>());
+        Assert.Equal("Bucket is missing Object Lock Configuration", r["retention"]!["message"]!.GetValue<string>());
+        Assert.Equal("NotImplemented", r["lock_on_create"]!.GetValue<string>());
+        Assert.Equal("[true,3,\"STANDARD\"]", r["attributes"]!.ToJsonString());
         Assert.Equal("NotImplemented", r["not_implemented"]!["code"]!.GetValue<string>());
         Assert.Equal(501, r["not_implemented"]!["status"]!.GetValue<int>());
+        Assert.Equal("Stratus does not serve the S3 operation GetBucketLogging: server access logging, replication and transfer acceleration are not built.",
+            r["not_implemented"]!["message"]!.GetValue<string>());
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Protocols.RestXml;
 using Stratus.Protocols.SigV4;
 using Stratus.Services.S3;
 using Stratus.Services.S3.Engine;
@@ -56,7 +57,7 @@ public sealed class S3EngineTests : IDisposable
     [InlineData("127.0.0.1", null)]
     [InlineData("abc123.execute-api.localhost", null)]
     [InlineData("sts.amazonaws.com", null)]
-    public void Virtual_host_names_yield_their_bucket(string host, string? bucket) => Assert.Equal(bucket, S3Api.BucketFromHost(host));
+    public void Virtual_host_names_yield_their_bucket(string host, string? bucket) => Assert.Equal(bucket, VirtualHostBuckets.BucketOf(host));
 
     [Fact]
     public async Task Listing_ten_thousand_keys_pages_in_s3s_order()
