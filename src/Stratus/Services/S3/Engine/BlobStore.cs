@@ -6,8 +6,8 @@ namespace Stratus.Services.S3.Engine;
 
 /// <summary>
 /// Object bytes on disk. A write streams into a temporary file while its digests are computed, is
-/// fdatasynced, checked against what the client declared, and only then renamed into place: a crash or
-/// kill -9 at any point leaves either no new file or a complete one, never a torn object. Files no
+/// fdatasynced, checked against what the client declared, and only then renamed into place, the rename fsynced in
+/// its directory: a crash, kill -9 or power loss at any point leaves either no new file or a complete one, never a torn object. Files no
 /// committed metadata names (a crash between rename and commit) are removed at start.
 /// </summary>
 public sealed class BlobStore
@@ -80,13 +80,21 @@ public sealed class BlobStore
         }
     }
 
-    /// <summary>Moves a verified temporary file into place under a new id.</summary>
+    /// <summary>
+    /// Moves a verified (fdatasynced) temporary file into place under a new id, and fsyncs the directory that now names
+    /// it (and the blobs folder when that directory is new): without it a power loss can forget the rename, leaving
+    /// committed metadata that names no file.
+    /// </summary>
     internal string Commit(string tempPath)
     {
         var blobId = Guid.NewGuid().ToString("N");
         var target = PathOf(blobId);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var directory = Path.GetDirectoryName(target)!;
+        var created = !Directory.Exists(directory);
+        Directory.CreateDirectory(directory);
         File.Move(tempPath, target);
+        DiskSync.SyncDirectory(directory);
+        if (created) DiskSync.SyncDirectory(_blobs);
         return blobId;
     }
 
