@@ -3,7 +3,7 @@
 taken in the same run compare. Not part of bench/run; it reuses the pieces of bench/images.py and bench/s3.py.
 
     python3 bench/compare_builds.py registry BEFORE/stratus.dll AFTER/stratus.dll --size-mb 200 --rounds 3
-    python3 bench/compare_builds.py s3 BEFORE/stratus.dll AFTER/stratus.dll
+    python3 bench/compare_builds.py s3 BEFORE/stratus.dll AFTER/stratus.dll [--data-dir] [--small-only]
 
 registry: skopeo push and pull of a several-layer image to each build and to docker-registry over TLS, alternated
 round by round, medians with their ratio to docker-registry. s3: one captured boto3 PutObject and GetObject of 1 KB
@@ -27,8 +27,10 @@ import dataplane
 from harness import Summary
 
 
-def start_build(stack, label, dll):
-    return dataplane.stopped_with(stack, harness.start_server(label, lambda port: ["dotnet", dll, "start", "--ephemeral", "--port", str(port)]))
+def start_build(stack, label, dll, data_dir=None):
+    """A build, ephemeral or (with data_dir) keeping its state in a data dir: what durable commits cost shows only there."""
+    state = ["--data-dir", data_dir] if data_dir else ["--ephemeral"]
+    return dataplane.stopped_with(stack, harness.start_server(label, lambda port: ["dotnet", dll, "start", *state, "--port", str(port)]))
 
 
 def registry(builds, size_mb, rounds):
@@ -65,13 +67,13 @@ def registry(builds, size_mb, rounds):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def s3(builds):
+def s3(builds, persistent, small_only):
     shape = s3bench.Shape(small=(("1 KB", s3bench.KB), ("1 MB", s3bench.MB)), large=("100 MB", 100 * s3bench.MB), big=("1 GB", 1024 * s3bench.MB),
                           calls={s3bench.KB: 48, s3bench.MB: 16}, rounds=3, large_rounds=3, seconds=2)
     work = tempfile.mkdtemp(prefix="stratus-compare-s3-")
     try:
         with contextlib.ExitStack() as stack:
-            servers = {label: start_build(stack, label, dll) for label, dll in builds.items()}
+            servers = {label: start_build(stack, label, dll, os.path.join(work, "data-" + label) if persistent else None) for label, dll in builds.items()}
             moto = dataplane.stopped_with(stack, controlplane.start_moto())
             clients = {name: s3bench.s3_client(server) for name, server in servers.items()} | {"moto": s3bench.s3_client(moto)}
             for client in clients.values():
@@ -81,6 +83,9 @@ def s3(builds):
                 rows += s3bench.bench_replay(clients, label, size, s3bench.payload(size), shape, work)
             for row in rows:
                 print(row.name + ": " + "  ".join(f"{name} {cell.rate:.0f}/s" if isinstance(cell, Summary) else f"{name} n/a" for name, cell in row.cells.items()))
+            if small_only:
+                print(f"load average after: {os.getloadavg()}")
+                return
             size = 100 * s3bench.MB
             source = os.path.join(work, "large-source")
             with open(source, "wb") as f:
@@ -113,12 +118,14 @@ def main():
     parser.add_argument("after")
     parser.add_argument("--size-mb", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--data-dir", action="store_true", help="s3: each build keeps its state in a data dir (durable commits) instead of --ephemeral")
+    parser.add_argument("--small-only", action="store_true", help="s3: only the small objects replayed by wrk")
     args = parser.parse_args()
     builds = {"before": args.before, "after": args.after}
     if args.what == "registry":
         registry(builds, args.size_mb, args.rounds)
     else:
-        s3(builds)
+        s3(builds, args.data_dir, args.small_only)
 
 
 if __name__ == "__main__":

@@ -61,7 +61,8 @@ public sealed class StratusServer : IAsyncDisposable
 
         // Longest paths first, so /_stratus/cost/... is not taken by the console at /_stratus.
         var pages = services.Pages.OrderByDescending(p => p.Path.Length).ToArray();
-        app.Run(http =>
+        app.Run(http => AnsweredWhenDurableAsync(store, http, Handle));
+        Task Handle(HttpContext http)
         {
             if (HttpMethods.IsGet(http.Request.Method))
             {
@@ -73,7 +74,7 @@ public sealed class StratusServer : IAsyncDisposable
             foreach (var interceptor in services.Interceptors)
                 if (interceptor.Claims(http.Request)) return interceptor.HandleAsync(http);
             return router.RouteAsync(http);
-        });
+        }
 
         try
         {
@@ -89,6 +90,19 @@ public sealed class StratusServer : IAsyncDisposable
         var baseUrl = new Uri(bound.Replace("[::]", "localhost"));
         address.Bind(baseUrl);
         return new StratusServer(app, services, baseUrl, access);
+    }
+
+    /// <summary>
+    /// Runs a request so that it answers success only once what it committed to the state file is on the disk: the
+    /// response's headers wait for the WAL's group commit (a call that wrote nothing waits for nothing), and so does the
+    /// end of a response that committed while its body streamed. A failed sync fails the request instead of answering it.
+    /// </summary>
+    private static async Task AnsweredWhenDurableAsync(StateStore store, HttpContext http, RequestDelegate handle)
+    {
+        var commits = store.TrackCommits();
+        http.Response.OnStarting(() => store.WhenDurableAsync(commits));
+        await handle(http);
+        await store.WhenDurableAsync(commits);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellation) => _app.WaitForShutdownAsync(cancellation);

@@ -40,15 +40,24 @@ public static class DataDirectory
         File.SetUnixFileMode(path, PrivateDirectory);
     }
 
-    /// <summary>Writes a file that only its owner can read, created 0600 (never briefly readable by others).</summary>
+    /// <summary>
+    /// Writes a file that only its owner can read, created 0600 (never briefly readable by others), durably: its data is
+    /// fdatasynced before the rename that publishes it, and the directory after, so a power loss leaves the old file or
+    /// the whole new one.
+    /// </summary>
     public static void WritePrivate(string path, ReadOnlySpan<byte> content)
     {
         var staging = path + ".tmp-" + Guid.NewGuid().ToString("N");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = PrivateFile;
         using (var file = new FileStream(staging, options))
+        {
             file.Write(content);
+            file.Flush();
+            DiskSync.DataSync(file.SafeFileHandle);
+        }
         File.Move(staging, path, overwrite: true);
+        DiskSync.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
     /// <summary>A random secret kept in a 0600 file, made on first use, so links and tokens it signs outlive a restart.</summary>

@@ -30,6 +30,24 @@ public static class DiskSync
     }
 
     /// <summary>
+    /// Waits until a whole tree written by others (an unpacked zip) is on the disk: every file's data, then every
+    /// directory's names, deepest first, the root's last. Rename the tree into place after this, then fsync its parent.
+    /// </summary>
+    public static void SyncTree(string root)
+    {
+        foreach (var file in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        {
+            if (new FileInfo(file).LinkTarget is not null) continue;
+            using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read);
+            DataSync(handle);
+        }
+        foreach (var directory in Directory.EnumerateDirectories(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+                     .OrderByDescending(d => d.Length))
+            SyncDirectory(directory);
+        SyncDirectory(root);
+    }
+
+    /// <summary>
     /// Asks the kernel to start writing a range of the file now, without waiting. Only a hint for speed (the disk works
     /// while more arrives instead of all at the final fdatasync), so where the call is missing or refused nothing changes.
     /// </summary>

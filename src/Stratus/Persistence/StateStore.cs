@@ -1,13 +1,16 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Win32.SafeHandles;
 
 namespace Stratus.Persistence;
 
 /// <summary>
 /// Where service state survives restarts: one SQLite file in the data dir, holding each resource as a
 /// JSON document under (collection, key). SQLite in WAL mode makes every write a transaction that a
-/// crash or kill -9 either completes or never started. The file and the data dir are private to the user
-/// (<see cref="DataDirectory"/>). The ephemeral store keeps nothing; the
-/// in-memory tables above it are then the only copy.
+/// crash or kill -9 either completes or never started. A commit only writes the WAL (synchronous=NORMAL); a call
+/// that committed is answered after <see cref="WhenDurableAsync"/>, a group commit that fdatasyncs the WAL once for
+/// every commit made before it began, so concurrent calls share one fsync and a power loss keeps what was answered.
+/// The file and the data dir are private to the user (<see cref="DataDirectory"/>). The ephemeral store keeps
+/// nothing; the in-memory tables above it are then the only copy.
 /// </summary>
 public sealed class StateStore : IDisposable
 {
@@ -22,18 +25,37 @@ public sealed class StateStore : IDisposable
     private readonly Lock _checkpointGate = new();
     private readonly Timer? _checkpoints;
     private bool _disposed;
+    /// <summary>The WAL, held open for the store's life so that its pages can be fdatasynced (SQLite locks no WAL file, so this handle disturbs no lock).</summary>
+    private readonly SafeFileHandle? _wal;
+    private readonly Action<SafeFileHandle> _syncWal;
+    private readonly GroupCommit _walCommits;
+    /// <summary>The calls' commit tickets: each request's flow records the last commit it made.</summary>
+    private readonly AsyncLocal<CommitTicket?> _tickets = new();
+    /// <summary>How many transactions have committed (written to the WAL).</summary>
+    private long _committed;
+    /// <summary>How many of them are known to be on the disk.</summary>
+    private long _durable;
+    /// <summary>Work that must wait until the commits before it are durable (<see cref="AfterDurable"/>), in order.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(long Through, Action Action)> _afterDurable = new();
 
-    private StateStore(SqliteConnection? connection, SqliteConnection? checkpointer, string? directory)
+    private StateStore(SqliteConnection? connection, SqliteConnection? checkpointer, string? directory, SafeFileHandle? wal, Action<SafeFileHandle>? syncWal)
     {
         _connection = connection;
         DataDir = directory;
         _checkpointer = checkpointer;
+        _wal = wal;
+        _syncWal = syncWal ?? DiskSync.DataSync;
+        _walCommits = new GroupCommit(SyncWal);
         if (checkpointer is not null) _checkpoints = new Timer(_ => Checkpoint(), null, CheckpointInterval, CheckpointInterval);
     }
 
-    public static StateStore Ephemeral() => new(null, null, null);
+    public static StateStore Ephemeral() => new(null, null, null, null, null);
 
-    public static StateStore Open(string dataDir)
+    /// <summary>
+    /// Opens (or creates) the data dir's state file. <paramref name="syncWal"/> replaces the fdatasync of the WAL that
+    /// <see cref="WhenDurableAsync"/> waits for (tests observe it); it must still make the WAL durable.
+    /// </summary>
+    public static StateStore Open(string dataDir, Action<SafeFileHandle>? syncWal = null)
     {
         DataDirectory.Secure(dataDir);
         var path = Path.Combine(dataDir, "state.db");
@@ -64,7 +86,60 @@ public sealed class StateStore : IDisposable
             """);
         var checkpointer = new SqliteConnection(connectionString);
         checkpointer.Open();
-        return new StateStore(connection, checkpointer, dataDir);
+        // A read opens (and creates) the WAL; its name, like the state file's, must outlive a power loss.
+        Execute(connection, "SELECT count(*) FROM documents WHERE collection = '';");
+        var wal = File.OpenHandle(path + "-wal", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        DiskSync.SyncDirectory(dataDir);
+        return new StateStore(connection, checkpointer, dataDir, wal, syncWal);
+    }
+
+    /// <summary>
+    /// Starts recording, for the calling flow (a request), the commits it makes; hand the ticket to
+    /// <see cref="WhenDurableAsync"/> before answering. The ticket is recorded through an AsyncLocal, so the request's
+    /// domain code, however deep and whichever thread it continues on, needs no parameter for it.
+    /// </summary>
+    public CommitTicket TrackCommits() => _tickets.Value = new CommitTicket();
+
+    /// <summary>
+    /// Completes once every commit recorded on <paramref name="ticket"/> is on the disk: at once when it recorded none or
+    /// a later WAL sync covered it, else after a shared fdatasync of the WAL (group commit). Faults when the sync
+    /// failed, so the call answers an error rather than acknowledge what a power loss could take back.
+    /// </summary>
+    public Task WhenDurableAsync(CommitTicket ticket)
+    {
+        var through = Volatile.Read(ref ticket.Through);
+        return through <= Volatile.Read(ref _durable) ? Task.CompletedTask : _walCommits.CommitAsync();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once everything committed so far is on the disk: for removing what a commit made
+    /// unreferenced (an overwritten object's file), which must not go before a power loss can no longer take the commit
+    /// back and leave the old metadata naming a file that is gone. Run by the next WAL sync, which the committing request
+    /// waits for, or by the next checkpoint tick; without a state file, at once.
+    /// </summary>
+    public void AfterDurable(Action action)
+    {
+        if (_connection is null)
+        {
+            action();
+            return;
+        }
+        _afterDurable.Enqueue((Volatile.Read(ref _committed), action));
+    }
+
+    /// <summary>One group commit's flush: everything committed before it starts is in the WAL file, so one fdatasync keeps it.</summary>
+    private void SyncWal()
+    {
+        var through = Volatile.Read(ref _committed);
+        _syncWal(_wal!);
+        long seen;
+        while ((seen = Volatile.Read(ref _durable)) < through && Interlocked.CompareExchange(ref _durable, through, seen) != seen) { }
+        // Flushes run one at a time (GroupCommit), so this is the queue's only reader.
+        while (_afterDurable.TryPeek(out var next) && next.Through <= through)
+        {
+            _afterDurable.TryDequeue(out _);
+            next.Action();
+        }
     }
 
     /// <summary>Copies what the WAL holds into the database file without waiting for or blocking writers (PASSIVE).</summary>
@@ -75,11 +150,13 @@ public sealed class StateStore : IDisposable
             if (_disposed || _checkpointer is null) return;
             try
             {
+                // Work waiting for durability that no request's sync ran (background writers) waits at most a tick.
+                if (!_afterDurable.IsEmpty) _walCommits.CommitAsync().GetAwaiter().GetResult();
                 Execute(_checkpointer, "PRAGMA wal_checkpoint(PASSIVE);");
             }
-            catch (SqliteException)
+            catch (Exception e) when (e is SqliteException or IOException)
             {
-                // Busy or interrupted: the WAL only grows until the next tick's checkpoint.
+                // Busy or interrupted: the WAL only grows until the next tick's checkpoint (and a failed sync is retried then).
             }
         }
     }
@@ -112,8 +189,9 @@ public sealed class StateStore : IDisposable
 
     /// <summary>
     /// Applies several writes as one transaction: all of them land, or none. Every commit survives a kill -9 (it is in the
-    /// WAL when this returns); with <paramref name="durable"/> it also survives a power loss (the WAL is fsynced), which a
-    /// fold of a <see cref="CommitJournal"/> needs before it deletes the journal it replaces.
+    /// WAL when this returns) and, once <see cref="WhenDurableAsync"/> completes for the call that made it, a power loss;
+    /// with <paramref name="durable"/> it survives a power loss when this returns (the WAL is fsynced in the commit),
+    /// which a fold of a <see cref="CommitJournal"/> needs before it deletes the journal it replaces.
     /// </summary>
     public void Apply(IReadOnlyCollection<StoreWrite> writes, bool durable = false)
     {
@@ -148,6 +226,8 @@ public sealed class StateStore : IDisposable
             command.ExecuteNonQuery();
         }
         transaction.Commit();
+        var sequence = Interlocked.Increment(ref _committed);
+        if (_tickets.Value is { } ticket) Volatile.Write(ref ticket.Through, sequence);
     }
 
     private SqliteCommand Prepare(string sql, params string[] parameters)
@@ -172,6 +252,7 @@ public sealed class StateStore : IDisposable
             _delete?.Dispose();
             _connection?.Dispose();
         }
+        _wal?.Dispose();
     }
 
     private static void Execute(SqliteConnection connection, string sql)
@@ -180,6 +261,12 @@ public sealed class StateStore : IDisposable
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+}
+
+/// <summary>What one call committed to a <see cref="StateStore"/>: the sequence number of its last commit (0: none).</summary>
+public sealed class CommitTicket
+{
+    internal long Through;
 }
 
 /// <summary>One document to write, or to delete when <see cref="Body"/> is null.</summary>

@@ -10,7 +10,7 @@ public delegate void BlockObserver(ReadOnlySpan<byte> block);
 /// Streams a request body into a file in one pass: blocks of up to <see cref="BlockBytes"/>, each handed to the
 /// caller's digests and then written at its offset with one write into the page cache (no second read, no buffering
 /// copy, no thread hop per write). Every <see cref="WritebackBytes"/> the kernel is asked to start writing what has
-/// arrived, so the disk works while the rest arrives and <see cref="FlushToDisk"/> (one fdatasync) finds little left.
+/// arrived, so the disk works while the rest arrives and the owner's final fdatasync (at commit) finds little left.
 /// </summary>
 public sealed class StreamedFileWriter : IDisposable
 {
@@ -75,9 +75,6 @@ public sealed class StreamedFileWriter : IDisposable
             _writebackFrom = Length;
         }
     }
-
-    /// <summary>Waits until everything written is on the disk (fdatasync).</summary>
-    public void FlushToDisk() => DiskSync.DataSync(_file);
 
     public void Dispose() => _file.Dispose();
 }

@@ -136,6 +136,36 @@ public sealed class CloudWatchAndLogsPersistenceTests : IAsyncLifetime
         Assert.True(total >= 30, $"only {total} events were acknowledged before the kill");
     }
 
+    [Fact]
+    public async Task A_deleted_log_stream_stays_deleted_after_kill_and_restart()
+    {
+        // The events are in the journal only (the kill comes before the once-a-second fold), so it is the journaled
+        // removal that keeps them from coming back under a stream created again with the same name.
+        await Clients.Boto3Async(_server.Url, """
+            logs = client("logs")
+            logs.create_log_group(logGroupName="/deleted")
+            for name in ["gone", "kept"]:
+                logs.create_log_stream(logGroupName="/deleted", logStreamName=name)
+                logs.put_log_events(logGroupName="/deleted", logStreamName=name, logEvents=[{"timestamp": int(time.time() * 1000), "message": "from " + name}])
+            logs.delete_log_stream(logGroupName="/deleted", logStreamName="gone")
+            """);
+        await _server.KillAsync();
+        await _server.RestartAsync();
+
+        var result = await Clients.Boto3Async(_server.Url, """
+            logs = client("logs")
+            out["streams"] = [s["logStreamName"] for s in logs.describe_log_streams(logGroupName="/deleted")["logStreams"]]
+            logs.create_log_stream(logGroupName="/deleted", logStreamName="gone")
+            out["gone"] = [e["message"] for e in logs.get_log_events(logGroupName="/deleted", logStreamName="gone", startFromHead=True)["events"]]
+            out["kept"] = [e["message"] for e in logs.get_log_events(logGroupName="/deleted", logStreamName="kept", startFromHead=True)["events"]]
+            out["filtered"] = [e["message"] for e in logs.filter_log_events(logGroupName="/deleted")["events"]]
+            """);
+        Assert.Equal("""["kept"]""", result["streams"]!.ToJsonString());
+        Assert.Equal("[]", result["gone"]!.ToJsonString());
+        Assert.Equal("""["from kept"]""", result["kept"]!.ToJsonString());
+        Assert.Equal("""["from kept"]""", result["filtered"]!.ToJsonString());
+    }
+
     /// <summary>Waits until a writer's stream holds some events, however long Python takes to start on a busy machine.</summary>
     private static async Task WaitForEventsAsync(string url, string stream, int atLeast)
     {

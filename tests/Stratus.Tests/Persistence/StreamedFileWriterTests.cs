@@ -31,7 +31,6 @@ public sealed class StreamedFileWriterTests : IDisposable
                 hash.AppendData(block);
                 observed += block.Length;
             }, _ => { }, CancellationToken.None);
-            writer.FlushToDisk();
             Assert.Equal(body.Length, copied);
             Assert.Equal(body.Length, writer.Length);
         }

@@ -42,12 +42,14 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
     /// <summary>Held while blobs are linked into repositories or deleted, so a blob is never removed under a push that references it.</summary>
     private readonly Lock _blobGate = new();
     private readonly StratusAddress _address;
+    private readonly StateStore _store;
 
     public EcrService(StateStore store, TimeProvider clock, string directory, EcrSettings settings, StratusAddress address, ILogger logger)
     {
         _clock = clock;
         _address = address;
         _logger = logger;
+        _store = store;
         _repositories = new ResourceTable<EcrRepository>(store, "ecr.repositories");
         _blobs = new BlobStore(directory);
         _tokens = new RegistryTokens(store, clock, settings.TokenLifetime);
@@ -383,20 +385,27 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
         return layers.Where(l => referenced.Contains(l.Key) || l.Value.PushedAt > cutoff).ToDictionary(l => l.Key, l => l.Value);
     }
 
-    /// <summary>Deletes the blobs among <paramref name="candidates"/> that no repository in any account still holds.</summary>
+    /// <summary>
+    /// Deletes the blobs among <paramref name="candidates"/> that no repository in any account still holds, once the
+    /// commit that let them go is on the disk (before, a power loss could bring back an image whose blobs are gone);
+    /// whether a repository holds one is asked again then, as a push may have linked it meanwhile.
+    /// </summary>
     private void CollectGarbage(IEnumerable<string> candidates)
     {
-        lock (_blobGate)
+        var pending = candidates.ToHashSet(StringComparer.Ordinal);
+        if (pending.Count == 0) return;
+        _store.AfterDurable(() =>
         {
-            var pending = candidates.ToHashSet(StringComparer.Ordinal);
-            if (pending.Count == 0) return;
-            foreach (var repository in _repositories.Values)
+            lock (_blobGate)
             {
-                pending.ExceptWith(repository.Layers.Keys);
-                pending.ExceptWith(repository.Images.Keys);
+                foreach (var repository in _repositories.Values)
+                {
+                    pending.ExceptWith(repository.Layers.Keys);
+                    pending.ExceptWith(repository.Images.Keys);
+                }
+                foreach (var digest in pending) _blobs.Delete(digest);
             }
-            foreach (var digest in pending) _blobs.Delete(digest);
-        }
+        });
     }
 
     public string DescribeScanFindings(Scope scope, string name, ImageId id)

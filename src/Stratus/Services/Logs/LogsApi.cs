@@ -158,10 +158,10 @@ public sealed class LogsApi : IStratusService, IDisposable
                 _logs.CreateLogGroup(i.Scope, i.Required("logGroupName"), i.StringMap("tags"));
                 return (JsonObject?)null;
             } },
-        { "DeleteLogGroup", i =>
+        { "DeleteLogGroup", async i =>
             {
-                _logs.DeleteLogGroup(i.Scope, i.Required("logGroupName"));
-                return (JsonObject?)null;
+                await _logs.DeleteLogGroupAsync(i.Scope, i.Required("logGroupName"));
+                return OperationResult.Empty();
             } },
         { "DescribeLogGroups", DescribeLogGroups },
         { "PutRetentionPolicy", i =>
@@ -190,10 +190,10 @@ public sealed class LogsApi : IStratusService, IDisposable
                 _logs.CreateLogStream(i.Scope, GroupName(i), i.Required("logStreamName"));
                 return (JsonObject?)null;
             } },
-        { "DeleteLogStream", i =>
+        { "DeleteLogStream", async i =>
             {
-                _logs.DeleteLogStream(i.Scope, GroupName(i), i.Required("logStreamName"));
-                return (JsonObject?)null;
+                await _logs.DeleteLogStreamAsync(i.Scope, GroupName(i), i.Required("logStreamName"));
+                return OperationResult.Empty();
             } },
         { "DescribeLogStreams", DescribeLogStreams },
         { "PutLogEvents", PutLogEventsAsync },

@@ -81,13 +81,15 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         return group;
     }
 
-    public void DeleteLogGroup(Scope scope, string name)
+    /// <summary>Deletes the group, its streams and their events; completes once the events' removal is journaled (see <see cref="DeleteLogStreamAsync"/>).</summary>
+    public Task DeleteLogGroupAsync(Scope scope, string name)
     {
         var group = Group(scope, name);
         foreach (var stream in StreamsOf(group).ToList()) DeleteStream(stream);
         foreach (var filter in FiltersOf(group).ToList()) _metricFilters.Remove(FilterKey(filter));
         foreach (var subscription in SubscriptionsOf(group).ToList()) _subscriptionFilters.Remove(SubscriptionKey(subscription));
         _groups.Remove(GroupKey(group.AccountId, group.Region, group.Name));
+        return _events.CommitAsync();
     }
 
     public IReadOnlyList<LogGroup> DescribeLogGroups(Scope scope, string? prefix, string? pattern)
@@ -141,7 +143,16 @@ public sealed partial class LogsService : ILogWriter, IDisposable
             throw LogsErrors.LogStreamExists();
     }
 
-    public void DeleteLogStream(Scope scope, string groupName, string name) => DeleteStream(Stream(scope, groupName, name));
+    /// <summary>
+    /// Deletes the stream and its events. Events live in the journal until a fold writes them to the state file, so
+    /// their removal is journaled too, and the call completes once that is synced: a restart cannot bring them back
+    /// under a stream created again with the same name.
+    /// </summary>
+    public Task DeleteLogStreamAsync(Scope scope, string groupName, string name)
+    {
+        DeleteStream(Stream(scope, groupName, name));
+        return _events.CommitAsync();
+    }
 
     public IReadOnlyList<(LogStream Stream, StreamStatistics Statistics)> DescribeLogStreams(Scope scope, string groupName, string? prefix, string orderBy, bool descending)
     {
@@ -687,10 +698,11 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     private IEnumerable<LogStream> StreamsOf(LogGroup group) =>
         _streams.Values.Where(s => s.AccountId == group.AccountId && s.Region == group.Region && s.GroupName == group.Name);
 
+    /// <summary>The events' removal is journaled first: a crash between the two leaves an empty stream, never a deleted one whose events come back.</summary>
     private void DeleteStream(LogStream stream)
     {
-        _streams.Remove(StreamKey(stream));
         _events.RemoveStream(StreamKey(stream));
+        _streams.Remove(StreamKey(stream));
     }
 
     private static void ValidateGroupName(string name)

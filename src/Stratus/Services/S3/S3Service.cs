@@ -25,12 +25,14 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
     private readonly TimeProvider _clock;
     private readonly ITimer _lifecycleSweep;
     private readonly BucketNotifications? _notifications;
+    private readonly StateStore _store;
 
     /// <param name="notifications">Where object events go; without it (unit tests of storage) buckets notify nobody.</param>
     public S3Service(StateStore store, TimeProvider clock, string root, TimeSpan lifecycleSweepInterval, BucketNotifications? notifications = null)
     {
         _clock = clock;
         _notifications = notifications;
+        _store = store;
         _buckets = new ResourceTable<S3Bucket>(store, "s3.buckets");
         _objects = new ResourceTable<S3ObjectEntry>(store, "s3.objects");
         _uploads = new ResourceTable<S3Upload>(store, "s3.uploads");
@@ -294,7 +296,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
             }
             Store(bucketName, key, versions);
         }
-        foreach (var version in removed) _blobs.Delete(version.BlobId);
+        foreach (var version in removed) DeleteWhenDurable(version.BlobId);
         return result;
     }
 
@@ -525,7 +527,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
                 throw S3Errors.NoSuchUpload(uploadId);
             }
         }
-        _blobs.Delete(replaced?.BlobId);
+        DeleteWhenDurable(replaced?.BlobId);
         return part;
     }
 
@@ -592,7 +594,16 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
     {
         S3Upload? removed;
         lock (_gate) removed = _uploads.Remove(uploadId);
-        foreach (var part in removed?.Parts.Values ?? Enumerable.Empty<S3Part>()) _blobs.Delete(part.BlobId);
+        foreach (var part in removed?.Parts.Values ?? Enumerable.Empty<S3Part>()) DeleteWhenDurable(part.BlobId);
+    }
+
+    /// <summary>
+    /// Removes a blob that a commit just stopped naming, once that commit is on the disk: before, a power loss could
+    /// bring back the metadata that names it (an acknowledged object whose bytes are gone).
+    /// </summary>
+    private void DeleteWhenDurable(string? blobId)
+    {
+        if (blobId is not null) _store.AfterDurable(() => _blobs.Delete(blobId));
     }
 
     public IReadOnlyList<S3Upload> ListUploads(Scope scope, string bucket, string prefix)
@@ -678,7 +689,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
             _blobs.Delete(blobId);
             throw;
         }
-        foreach (var old in removed) _blobs.Delete(old.BlobId);
+        foreach (var old in removed) DeleteWhenDurable(old.BlobId);
         return version;
     }
 

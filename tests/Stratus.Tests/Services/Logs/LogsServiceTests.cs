@@ -237,6 +237,40 @@ public sealed class LogsServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_removed_stream_s_journaled_events_stay_removed_when_replayed()
+    {
+        var directory = Directory.CreateTempSubdirectory("stratus-logs-").FullName;
+        try
+        {
+            using (var state = StateStore.Open(directory))
+            {
+                var store = new LogEventStore(state);
+                store.Append("folded", [(_nowMs, "folded then removed")], _nowMs);
+                store.Flush();
+                store.Append("journaled", [(_nowMs, "journaled then removed")], _nowMs);
+                store.Append("kept", [(_nowMs, "kept")], _nowMs);
+                store.RemoveStream("folded");
+                store.RemoveStream("journaled");
+                await store.CommitAsync();
+                // No fold after the removals: as after a kill -9, only the journal holds them.
+            }
+            using (var state = StateStore.Open(directory))
+            {
+                var store = new LogEventStore(state);
+                Assert.Empty(store.Events("folded"));
+                Assert.Empty(store.Events("journaled"));
+                Assert.Equal(["kept"], store.Events("kept").Select(e => e.Message));
+                store.Flush();
+                Assert.DoesNotContain(state.Load(LogEventStore.Collection), d => d.Key.StartsWith("folded", StringComparison.Ordinal));
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Metric_filters_turn_matching_events_into_data_points()
     {
         _logs.PutMetricFilter(_call, "/app/orders", "errors", "{ $.level = \"ERROR\" }",

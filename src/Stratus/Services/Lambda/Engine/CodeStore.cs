@@ -54,7 +54,11 @@ public sealed class CodeStore
                 archive.ExtractToDirectory(staging);
             }
             DataDirectory.WritePrivate(ZipOf(code.Id), zip);
+            // The tree is published by a rename: its files and names must be on the disk before it, and the rename
+            // after, or a power loss could leave a function whose (acknowledged) code directory is empty or missing.
+            DiskSync.SyncTree(staging);
             Directory.Move(staging, directory);
+            DiskSync.SyncDirectory(_root);
         }
         catch (IOException) when (Directory.Exists(directory))
         {

@@ -11,7 +11,7 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider
 
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "LogGroupName" };
 
-    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    public async Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
         var scope = request.Scope;
@@ -22,10 +22,10 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider
         }
         catch
         {
-            logs.DeleteLogGroup(scope, group.Name);
+            await logs.DeleteLogGroupAsync(scope, group.Name);
             throw;
         }
-        return Task.FromResult(Provisioned(group));
+        return Provisioned(group);
     }
 
     public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
@@ -41,10 +41,16 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider
         return Task.FromResult(current);
     }
 
-    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
+    public async Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        ResourceDeletion.IfPresent(() => logs.DeleteLogGroup(request.Scope, current.PhysicalId), "ResourceNotFoundException");
-        return Task.CompletedTask;
+        try
+        {
+            await logs.DeleteLogGroupAsync(request.Scope, current.PhysicalId);
+        }
+        catch (AwsException e) when (e.Code == "ResourceNotFoundException")
+        {
+            // Already gone: nothing left to delete.
+        }
     }
 
     private static Dictionary<string, string> Tags(ResourceProperties p) => p.TagMap() ?? [];

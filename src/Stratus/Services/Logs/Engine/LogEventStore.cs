@@ -118,6 +118,11 @@ public sealed class LogEventStore : IDisposable
     private void Replay(ReadOnlySpan<byte> record)
     {
         if (JsonSerializer.Deserialize<JournaledAppend>(record, Json) is not { } append) return;
+        if (append.Removed)
+        {
+            Discard(append.Stream, journal: false);
+            return;
+        }
         var stream = _streams.GetOrAdd(append.Stream, _ => new StreamEvents());
         lock (stream.Gate)
         {
@@ -137,29 +142,35 @@ public sealed class LogEventStore : IDisposable
     /// <summary>Stores the events and returns them as stored (with their ids), for subscription filters to deliver.</summary>
     public IReadOnlyList<LogEvent> Append(string streamKey, IEnumerable<(long Timestamp, string Message)> events, long ingestionTime)
     {
-        var stream = _streams.GetOrAdd(streamKey, _ => new StreamEvents());
         _journal?.EnterRecording();
-        List<LogEvent> appended = [];
         try
         {
-            lock (stream.Gate)
+            while (true)
             {
-                foreach (var (timestamp, message) in events)
+                var stream = _streams.GetOrAdd(streamKey, _ => new StreamEvents());
+                lock (stream.Gate)
                 {
-                    var e = new LogEvent(timestamp, message, ingestionTime, Interlocked.Increment(ref _nextId));
-                    Insert(streamKey, stream, e);
-                    appended.Add(e);
+                    // A stream removed between the lookup and the lock belongs to nobody now, and its removal is journaled
+                    // (a replay would bring back events journaled after it): they go to the stream's new incarnation.
+                    if (stream.Removed) continue;
+                    List<LogEvent> appended = [];
+                    foreach (var (timestamp, message) in events)
+                    {
+                        var e = new LogEvent(timestamp, message, ingestionTime, Interlocked.Increment(ref _nextId));
+                        Insert(streamKey, stream, e);
+                        appended.Add(e);
+                    }
+                    // Journaled inside the stream's lock, so a stream's records keep the order of its ids.
+                    _journal?.Append(JsonSerializer.SerializeToUtf8Bytes(new JournaledAppend(streamKey, appended), Json));
+                    EnforceStreamBound(streamKey, stream);
+                    return appended;
                 }
-                // Journaled inside the stream's lock, so a stream's records keep the order of its ids.
-                _journal?.Append(JsonSerializer.SerializeToUtf8Bytes(new JournaledAppend(streamKey, appended), Json));
-                EnforceStreamBound(streamKey, stream);
             }
         }
         finally
         {
             _journal?.ExitRecording();
         }
-        return appended;
     }
 
     private void Insert(string streamKey, StreamEvents stream, LogEvent e)
@@ -201,11 +212,31 @@ public sealed class LogEventStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Removes a stream's events (DeleteLogStream, DeleteLogGroup). The removal is journaled like an append, so a call
+    /// that waits for <see cref="CommitAsync"/> after it answers once the removal is on the disk: a restart before the
+    /// next fold replays it after the stream's appends and the events stay gone.
+    /// </summary>
     public void RemoveStream(string streamKey)
+    {
+        _journal?.EnterRecording();
+        try
+        {
+            Discard(streamKey, journal: true);
+        }
+        finally
+        {
+            _journal?.ExitRecording();
+        }
+    }
+
+    /// <summary>Drops a stream's events from memory, queues its documents for deletion by the next fold, and journals that (unless replaying it).</summary>
+    private void Discard(string streamKey, bool journal)
     {
         if (!_streams.TryRemove(streamKey, out var stream)) return;
         lock (stream.Gate)
         {
+            stream.Removed = true;
             Interlocked.Add(ref _storedBytes, -stream.Bytes);
             foreach (var (block, chunks) in stream.Chunks) _deleted.Enqueue((streamKey, block, chunks));
             _deleted.Enqueue((streamKey, null, []));
@@ -213,6 +244,7 @@ public sealed class LogEventStore : IDisposable
             stream.Chunks.Clear();
             stream.Pending.Clear();
             stream.Recent.Clear();
+            if (journal) _journal?.Append(JsonSerializer.SerializeToUtf8Bytes(new JournaledAppend(streamKey, [], Removed: true), Json));
         }
     }
 
@@ -375,8 +407,8 @@ public sealed class LogEventStore : IDisposable
 
     private static long Mod(long value, long divisor) => ((value % divisor) + divisor) % divisor;
 
-    /// <summary>One call's appended events as the journal holds them.</summary>
-    private sealed record JournaledAppend(string Stream, List<LogEvent> Events);
+    /// <summary>One call's appended events as the journal holds them, or the stream's removal (<see cref="Removed"/>, no events).</summary>
+    private sealed record JournaledAppend(string Stream, List<LogEvent> Events, bool Removed = false);
 
     private sealed class StreamEvents
     {
@@ -390,6 +422,8 @@ public sealed class LogEventStore : IDisposable
         public Dictionary<long, List<long>> Chunks { get; } = [];
         /// <summary>The last event dropped from the stream's start: every event up to it is gone.</summary>
         public LogEvent? TrimmedThrough { get; set; }
+        /// <summary>Set when the stream is removed: an append that found it before must look it up again.</summary>
+        public bool Removed { get; set; }
         public int Count { get; private set; }
         public long Bytes { get; private set; }
         public long? LastIngestion { get; private set; }

@@ -5,9 +5,9 @@ using Stratus.Protocols;
 namespace Stratus.Services.S3.Engine;
 
 /// <summary>
-/// Object bytes on disk. A write streams into a temporary file while its digests are computed, is
-/// fdatasynced, checked against what the client declared, and only then renamed into place: a crash or
-/// kill -9 at any point leaves either no new file or a complete one, never a torn object. Files no
+/// Object bytes on disk. A write streams into a temporary file while its digests are computed, is checked against
+/// what the client declared, and only then renamed into place and synced with its directory, before the metadata that
+/// names it commits: a crash, kill -9 or power loss at any point leaves the object either absent or whole, never torn. Files no
 /// committed metadata names (a crash between rename and commit) are removed at start.
 /// </summary>
 public sealed class BlobStore
@@ -55,7 +55,6 @@ public sealed class BlobStore
                 {
                     if (length > maxBytes) throw S3Errors.EntityTooLarge(digests.DeclaredLength ?? length, maxBytes);
                 }, cancellation);
-                file.FlushToDisk();
             }
 
             if (digests.DeclaredLength is { } declared && declared != size) throw S3Errors.IncompleteBody();
@@ -80,13 +79,25 @@ public sealed class BlobStore
         }
     }
 
-    /// <summary>Moves a verified temporary file into place under a new id.</summary>
+    /// <summary>
+    /// Moves a verified temporary file into place under a new id and makes both durable before any metadata names it:
+    /// the file's data (fdatasync), then the directory that now names it (and the blobs folder when that directory is
+    /// new), without which a power loss can forget the rename. The rename comes first so that one file-system journal
+    /// commit (the fdatasync's) carries the new name too and the directory's fsync finds little left; until the
+    /// metadata commits, nothing reads the new id, and a file a crash leaves there is removed at start as unreferenced.
+    /// </summary>
     internal string Commit(string tempPath)
     {
         var blobId = Guid.NewGuid().ToString("N");
         var target = PathOf(blobId);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var directory = Path.GetDirectoryName(target)!;
+        var created = !Directory.Exists(directory);
+        Directory.CreateDirectory(directory);
         File.Move(tempPath, target);
+        using (var file = File.OpenHandle(target, FileMode.Open, FileAccess.Read))
+            DiskSync.DataSync(file);
+        DiskSync.SyncDirectory(directory);
+        if (created) DiskSync.SyncDirectory(_blobs);
         return blobId;
     }
 

@@ -1,0 +1,104 @@
+using Microsoft.Win32.SafeHandles;
+using Stratus.Persistence;
+
+namespace Stratus.Tests.Persistence;
+
+/// <summary>A call that committed answers only after the WAL's fsync (group commit), which these tests hold back.</summary>
+public sealed class StateStoreTests : IDisposable
+{
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("stratus-store-").FullName;
+    private readonly SemaphoreSlim _syncEntered = new(0);
+    private readonly ManualResetEventSlim _releaseSync = new();
+    private int _syncs;
+
+    public void Dispose()
+    {
+        _releaseSync.Set();
+        _syncEntered.Dispose();
+        _releaseSync.Dispose();
+        Directory.Delete(_dataDir, recursive: true);
+    }
+
+    /// <summary>The WAL's fdatasync, held until the test releases it.</summary>
+    private void HeldSync(SafeFileHandle wal)
+    {
+        Interlocked.Increment(ref _syncs);
+        _syncEntered.Release();
+        _releaseSync.Wait();
+        DiskSync.DataSync(wal);
+    }
+
+    [Fact]
+    public async Task A_commit_is_acknowledged_only_after_the_wal_sync_that_covers_it()
+    {
+        using var store = StateStore.Open(_dataDir, HeldSync);
+
+        var call = Task.Run(async () =>
+        {
+            var ticket = store.TrackCommits();
+            store.Put("things", "a", "{}");
+            await store.WhenDurableAsync(ticket);
+        });
+
+        Assert.True(await _syncEntered.WaitAsync(TimeSpan.FromSeconds(60)), "the commit never asked for a WAL sync");
+        Assert.False(call.IsCompleted, "the call completed while its WAL sync was still running");
+        _releaseSync.Set();
+        await call;
+        Assert.Equal(1, _syncs);
+        Assert.Equal("{}", store.Load("things").Single().Value);
+    }
+
+    [Fact]
+    public async Task A_call_that_committed_nothing_waits_for_no_sync()
+    {
+        using var store = StateStore.Open(_dataDir, HeldSync);
+        store.Put("things", "before", "{}");
+
+        var ticket = store.TrackCommits();
+        _ = store.Load("things").ToList();
+
+        await store.WhenDurableAsync(ticket);
+        Assert.Equal(0, _syncs);
+    }
+
+    [Fact]
+    public async Task Concurrent_callers_share_the_wal_syncs()
+    {
+        _releaseSync.Set();
+        using var store = StateStore.Open(_dataDir, HeldSync);
+
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(n => Task.Run(async () =>
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var ticket = store.TrackCommits();
+                store.Put("things", $"{n}.{i}", "{}");
+                await store.WhenDurableAsync(ticket);
+            }
+        })));
+
+        Assert.Equal(320, store.Load("things").Count());
+        Assert.InRange(_syncs, 1, 320);
+    }
+
+    [Fact]
+    public async Task Work_after_durability_waits_for_the_sync_of_the_commit_before_it()
+    {
+        using var store = StateStore.Open(_dataDir, HeldSync);
+        var removed = false;
+
+        var call = Task.Run(async () =>
+        {
+            var ticket = store.TrackCommits();
+            store.Put("things", "replacement", "{}");
+            store.AfterDurable(() => removed = true);
+            await store.WhenDurableAsync(ticket);
+        });
+
+        Assert.True(await _syncEntered.WaitAsync(TimeSpan.FromSeconds(60)), "the commit never asked for a WAL sync");
+        Assert.False(removed, "the removal ran before the commit it follows was synced");
+        _releaseSync.Set();
+        await call;
+        Assert.True(removed);
+    }
+}
