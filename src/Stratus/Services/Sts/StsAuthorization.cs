@@ -12,7 +12,9 @@ namespace Stratus.Services.Sts;
 public static class StsAuthorization
 {
     public static AuthorizationTable Table(IIamRoles roles) => new("sts", arn => roles.FindRoleByArn(arn)?.AssumeRolePolicyDocument,
-        context: (i, request) => AddAssumeRoleKeys(request, i.String("RoleSessionName"), i.String("ExternalId"), i.Has("Tags") ? i.TagMap() ?? [] : []))
+        context: (i, request) => AddAssumeRoleKeys(request, i.String("RoleSessionName"), i.String("ExternalId"), i.Has("Tags") ? i.TagMap() ?? [] : []),
+        // "No permissions are required to perform this operation", even under an explicit deny, as AWS documents it.
+        unauthorized: new HashSet<string>(StringComparer.Ordinal) { "GetCallerIdentity" })
     {
         { ["AssumeRole", "AssumeRoleWithSAML"], i => i.String("RoleArn") ?? "*" },
     };

@@ -87,6 +87,7 @@ public sealed class ResourceAuthorizationTests : IAsyncLifetime
         var r = await Clients.Boto3Async(_server.Url, Prelude + $$"""
             alice = user("alice")
             sts = client("sts", **alice)
+            out["identity_needs_no_policy"] = sts.get_caller_identity()["Arn"]
             partner = iam.create_role(RoleName="partner", AssumeRolePolicyDocument=doc(
                 {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::{{Account}}:user/alice"}, "Action": ["sts:AssumeRole", "sts:TagSession"],
                  "Condition": {"StringEquals": {"sts:ExternalId": "ext-123"} } }))["Role"]["Arn"]
@@ -119,6 +120,7 @@ public sealed class ResourceAuthorizationTests : IAsyncLifetime
             out["tags_need_tag_session"] = error(sts.assume_role, RoleArn=partner, RoleSessionName="tagged", Tags=[{"Key": "team", "Value": "blue"}])
             """);
 
+        Assert.Equal($"arn:aws:iam::{Account}:user/alice", r["identity_needs_no_policy"]!.GetValue<string>());
         var refused = r["trust_refuses"]!;
         Assert.Equal("AccessDenied", refused["code"]!.GetValue<string>());
         Assert.Equal(403, refused["status"]!.GetValue<int>());

@@ -14,6 +14,7 @@ namespace Stratus.Services.Iam.Engine;
 /// <param name="resourcePolicy">The resource policy the service keeps for a resource ARN (a function policy, a key policy), or null.</param>
 /// <param name="unlisted">The resource(s) of operations not listed; "*" when null.</param>
 /// <param name="resourcePolicyRequired">Whether the resource policy must allow even within the account (KMS key policies), rather than either it or an identity policy.</param>
+/// <param name="unauthorized">Operations AWS serves to every signed caller without evaluating any policy (STS GetCallerIdentity).</param>
 /// <param name="context">The request's service condition keys (sts:ExternalId), added to the keys every request has.</param>
 /// <param name="actionOf">For a service whose actions are not its operations (API Gateway's apigateway:GET on a path): the action, from the request.</param>
 public sealed class AuthorizationTable(
@@ -22,7 +23,8 @@ public sealed class AuthorizationTable(
     Func<OperationInput, IEnumerable<string>>? unlisted = null,
     Func<string, OperationInput, string>? actionOf = null,
     bool resourcePolicyRequired = false,
-    Action<OperationInput, RequestContext>? context = null) : IEnumerable
+    Action<OperationInput, RequestContext>? context = null,
+    IReadOnlySet<string>? unauthorized = null) : IEnumerable
 {
     private readonly Dictionary<string, Func<OperationInput, IEnumerable<string>>> _resources = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _actions = new(StringComparer.Ordinal);
@@ -30,6 +32,9 @@ public sealed class AuthorizationTable(
     public string ActionPrefix => actionPrefix;
 
     public bool ResourcePolicyRequired => resourcePolicyRequired;
+
+    /// <summary>Whether AWS serves the operation without evaluating policies: even an explicit deny does not refuse it.</summary>
+    public bool IsUnauthorized(string operation) => unauthorized?.Contains(operation) == true;
 
     /// <summary>Adds the service's condition keys of this request to its context.</summary>
     public void AddContext(OperationInput input, RequestContext request) => context?.Invoke(input, request);

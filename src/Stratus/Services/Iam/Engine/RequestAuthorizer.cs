@@ -24,6 +24,7 @@ public sealed class RequestAuthorizer(IamService iam, TimeProvider clock, Resour
         if (caller.SessionPolicies is { } session)
             policies = policies with { Session = [.. session.Select((document, i) => new SourcedPolicy($"SessionPolicy.{i + 1}", PolicySourceKind.None, Policy.Parse(document)))] };
         var table = authorizations.For(service.SigningName);
+        if (table?.IsUnauthorized(operation) == true) return;
         var action = table?.Action(operation, input) ?? $"{ActionPrefixes.GetValueOrDefault(service.SigningName, service.SigningName)}:{operation}";
         var resources = table?.Resources(operation, input) ?? ["*"];
         var issuer = iam.RoleOfSession(caller.PrincipalArn);
