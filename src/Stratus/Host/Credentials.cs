@@ -11,7 +11,13 @@ public sealed record KnownCredential(
     string PrincipalArn,
     string? SessionToken = null,
     DateTimeOffset? Expiration = null,
-    string? PrincipalId = null);
+    string? PrincipalId = null)
+{
+    /// <summary>A role session's session policies (AssumeRole's Policy and PolicyArns' documents): they intersect the role's permissions. Null when none.</summary>
+    public IReadOnlyList<string>? SessionPolicies { get; init; }
+    /// <summary>A role session's session tags, seen by policies as aws:PrincipalTag.</summary>
+    public IReadOnlyDictionary<string, string>? SessionTags { get; init; }
+}
 
 /// <summary>A place access keys come from: IAM users, STS sessions, the configured root key.</summary>
 public interface ICredentialSource
@@ -25,10 +31,10 @@ public interface IKeyUseRecorder
     void RecordKeyUse(string accessKeyId, string service, string region);
 }
 
-/// <summary>Under --auth enforce: whether the caller behind a known key may run an operation; throws the protocol's AccessDenied if not.</summary>
+/// <summary>Under --auth enforce: whether the caller behind a known key may run an operation on the resources its input names; throws the protocol's AccessDenied if not.</summary>
 public interface IRequestAuthorizer
 {
-    void Authorize(HttpContext http, ServiceEndpoint service, KnownCredential caller, string region, string operation);
+    void Authorize(HttpContext http, ServiceEndpoint service, KnownCredential caller, string region, string operation, OperationInput input);
 }
 
 /// <summary>Looks an access key up in every source, and maps unknown keys to an account as documented.</summary>

@@ -58,9 +58,9 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
             PrincipalId = known?.PrincipalId,
             Http = http,
             Authorize = options.Auth == AuthMode.Enforce && known is not null && authorizer is not null
-                ? operation => authorizer.Authorize(http, service.Endpoint, known, region, operation)
+                ? (operation, input) => authorizer.Authorize(http, service.Endpoint, known, region, operation, input)
                 : unsignedMayPass
-                    ? operation => { if (!service.Endpoint.UnsignedOperations.Contains(operation)) throw SigV4Verifier.MissingAuthenticationToken(); }
+                    ? (operation, _) => { if (!service.Endpoint.UnsignedOperations.Contains(operation)) throw SigV4Verifier.MissingAuthenticationToken(); }
                     : null,
         };
         if (known is not null) credentials.RecordUse(known.AccessKeyId, service.Name, call.Region);

@@ -55,7 +55,7 @@ public sealed class StratusServer : IAsyncDisposable
         var address = new StratusAddress();
         var services = StratusServices.Compose(options, store, clock, app.Services.GetRequiredService<ILoggerFactory>(), address);
         var registry = new ServiceRegistry(services.All);
-        var router = new RequestRouter(registry, services.Credentials, options, new SigV4Verifier(clock), new RequestAuthorizer(services.Iam, clock));
+        var router = new RequestRouter(registry, services.Credentials, options, new SigV4Verifier(clock), new RequestAuthorizer(services.Iam, clock, services.Authorizations));
         var health = new HealthEndpoint(registry, options, clock);
         var access = ConsoleAccess.For(options);
 

@@ -23,6 +23,7 @@ using Stratus.Services.Events.CloudFormation;
 using Stratus.Services.Events.Engine;
 using Stratus.Services.Iam;
 using Stratus.Services.Iam.CloudFormation;
+using Stratus.Services.Iam.Engine;
 using Stratus.Services.Kms;
 using Stratus.Services.Kms.CloudFormation;
 using Stratus.Services.Lambda;
@@ -67,6 +68,8 @@ public sealed class StratusServices : IAsyncDisposable
     public required IReadOnlyList<IRequestInterceptor> Interceptors { get; init; }
     public required CredentialResolver Credentials { get; init; }
     public required IamService Iam { get; init; }
+    /// <summary>What --auth enforce authorizes each service's operations against: their &lt;S&gt;Authorization tables, by signing name.</summary>
+    public ResourceAuthorizations Authorizations { get; init; } = ResourceAuthorizations.None;
     public required StsService Sts { get; init; }
     public required RdsService Rds { get; init; }
     public required LambdaService Lambda { get; init; }
@@ -239,6 +242,22 @@ public sealed class StratusServices : IAsyncDisposable
                 new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth), customResourceResponses, waitConditionSignals],
             Credentials = credentials,
             Iam = iam,
+            Authorizations = new ResourceAuthorizations(new Dictionary<string, AuthorizationTable>
+            {
+                ["lambda"] = LambdaAuthorization.Table(lambda),
+                ["iam"] = IamAuthorization.Table(iam),
+                ["sts"] = StsAuthorization.Table(iam),
+                ["ecr"] = EcrAuthorization.Table(ecr),
+                ["secretsmanager"] = SecretsManagerAuthorization.Table(secretsManager),
+                ["kms"] = KmsAuthorization.Table(kms),
+                ["logs"] = LogsAuthorization.Table(),
+                ["monitoring"] = CloudWatchAuthorization.Table(),
+                ["ssm"] = SsmAuthorization.Table(),
+                ["events"] = EventsAuthorization.Table(),
+                ["rds"] = RdsAuthorization.Table(),
+                ["cloudformation"] = CloudFormationAuthorization.Table(cloudFormation),
+                ["apigateway"] = ApiGatewayAuthorization.Table(),
+            }),
             Sts = sts,
             Rds = rds,
             Lambda = lambda,

@@ -14,8 +14,8 @@ public sealed class CallContext
     /// <summary>The unique id of that principal (AIDA... for users, AROA...:session for assumed roles).</summary>
     public string? PrincipalId { get; init; }
     public required HttpContext Http { get; init; }
-    /// <summary>Under --auth enforce, refuses the named operation unless the caller's policies allow it (throws AccessDenied); null otherwise.</summary>
-    public Action<string>? Authorize { get; init; }
+    /// <summary>Under --auth enforce, refuses the named operation unless the caller's policies allow it on the resources its input names (throws AccessDenied); null otherwise.</summary>
+    public Action<string, OperationInput>? Authorize { get; init; }
 
     /// <summary>What the domain call below the wire is scoped by: everything above but the HTTP request.</summary>
     public Scope Scope => _scope ??= new Scope(AccountId, Region, RequestId) { PrincipalArn = PrincipalArn, PrincipalId = PrincipalId };

@@ -13,6 +13,15 @@ public interface IIamRoles
 
     /// <summary>The OpenID Connect provider an ARN names, in whichever account.</summary>
     IamOidcProvider? FindOidcProvider(string arn);
+
+    /// <summary>A user's or role's tags, which policies see as aws:PrincipalTag.</summary>
+    Dictionary<string, string> PrincipalTags(string principalArn);
+
+    /// <summary>The role an assumed-role session belongs to; null for other principals.</summary>
+    string? RoleOfSession(string principalArn);
+
+    /// <summary>A managed policy's default document (AssumeRole's PolicyArns); null when no such policy exists.</summary>
+    string? ManagedPolicyDocument(string policyArn);
 }
 
 /// <summary>IAM's domain: roles, managed and inline policies, users and their access keys, per account.</summary>

@@ -38,12 +38,12 @@ public sealed class StsApi : IStratusService
             } },
         { "AssumeRole", i =>
             {
-                var session = _sts.AssumeRole(i.Scope, i.Required("RoleArn"), i.Required("RoleSessionName"), i.Int("DurationSeconds"));
+                var session = _sts.AssumeRole(i.Scope, AssumeRoleRequest.Read(i));
                 return new JsonObject
                 {
                     ["Credentials"] = Credentials(session),
                     ["AssumedRoleUser"] = AssumedRoleUser(session),
-                    ["PackedPolicySize"] = 0,
+                    ["PackedPolicySize"] = PackedPolicySize(session),
                 };
             } },
         { "AssumeRoleWithWebIdentity", async i =>
@@ -75,6 +75,13 @@ public sealed class StsApi : IStratusService
         { "DecodeAuthorizationMessage", JsonObject? (OperationInput _) => throw StsErrors.InvalidAuthorizationMessage() },
         { "GetSessionToken", i => new JsonObject { ["Credentials"] = Credentials(_sts.GetSessionToken(i.Scope, i.Int("DurationSeconds"))) } },
     };
+
+    /// <summary>
+    /// How full the session's packed policies and tags are, in percent of AWS's allowance; AWS does not
+    /// publish its packing, so this is the share of the plain-text limits (2,048 characters of policy, 50 tags).
+    /// </summary>
+    private static int PackedPolicySize(StsSession session) =>
+        Math.Max((session.SessionPolicies?.Sum(p => p.Length) ?? 0) * 100 / 2048, (session.Tags?.Count ?? 0) * 100 / 50);
 
     private static JsonObject AssumedRoleUser(StsSession session) => new() { ["AssumedRoleId"] = session.PrincipalId, ["Arn"] = session.Arn };
 

@@ -1,3 +1,5 @@
+using Stratus.Protocols;
+
 namespace Stratus.Services.Sts;
 
 public sealed record StsSession
@@ -11,6 +13,34 @@ public sealed record StsSession
     public required string Arn { get; init; }
     /// <summary>ROLEID:SESSION for an assumed role, the user id otherwise.</summary>
     public required string PrincipalId { get; init; }
+    /// <summary>The session policies (AssumeRole's Policy, then PolicyArns' documents as they were at issue): they intersect the role's permissions.</summary>
+    public IReadOnlyList<string>? SessionPolicies { get; init; }
+    /// <summary>The session tags (AssumeRole's Tags), seen by policies as aws:PrincipalTag.</summary>
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
+}
+
+/// <summary>AssumeRole's input: the role, the session's name and length, and what narrows or labels the session.</summary>
+public sealed record AssumeRoleRequest
+{
+    public required string RoleArn { get; init; }
+    public required string RoleSessionName { get; init; }
+    public int? DurationSeconds { get; init; }
+    /// <summary>The third party's identifier a trust policy may require (sts:ExternalId).</summary>
+    public string? ExternalId { get; init; }
+    public string? Policy { get; init; }
+    public IReadOnlyList<string> PolicyArns { get; init; } = [];
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    public static AssumeRoleRequest Read(IInputReader input) => new()
+    {
+        RoleArn = input.Required("RoleArn"),
+        RoleSessionName = input.Required("RoleSessionName"),
+        DurationSeconds = input.Int("DurationSeconds"),
+        ExternalId = input.String("ExternalId"),
+        Policy = input.String("Policy"),
+        PolicyArns = input.Objects("PolicyArns").Select(p => p.String("arn")).OfType<string>().ToList(),
+        Tags = input.TagMap() ?? [],
+    };
 }
 
 /// <summary>A web identity's session and what AssumeRoleWithWebIdentity reports of the token behind it.</summary>

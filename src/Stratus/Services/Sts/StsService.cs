@@ -32,12 +32,38 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
     public static Identity GetCallerIdentity(Scope scope) =>
         new(scope.AccountId, scope.PrincipalArn ?? $"arn:aws:iam::{scope.AccountId}:root", scope.PrincipalId ?? scope.AccountId);
 
-    public StsSession AssumeRole(Scope scope, string roleArn, string sessionName, int? durationSeconds)
+    /// <summary>
+    /// A role's session, as AWS decides it whatever the --auth mode: the role's trust policy must allow the
+    /// caller sts:AssumeRole (naming it, its role, or its account), with its conditions (sts:ExternalId,
+    /// aws:PrincipalTag, sts:RoleSessionName), and sts:TagSession when session tags are given; an explicit
+    /// deny in it refuses. Under --auth enforce the caller's own policies are checked before (a trust naming
+    /// only the account leaves the decision to them). Session policies are validated as IAM validates
+    /// identity policies and kept with the session, where they intersect the role's permissions.
+    /// </summary>
+    public StsSession AssumeRole(Scope scope, AssumeRoleRequest request)
     {
-        CheckSessionName(sessionName);
-        var role = roles.FindRoleByArn(roleArn)
-            ?? throw StsErrors.AssumeRoleDenied(GetCallerIdentity(scope).Arn, roleArn);
-        return IssueForRole(role, sessionName, durationSeconds);
+        CheckSessionName(request.RoleSessionName);
+        var caller = GetCallerIdentity(scope);
+        var role = roles.FindRoleByArn(request.RoleArn) ?? throw StsErrors.AssumeRoleDenied(caller.Arn, request.RoleArn);
+        var context = new RequestContext { Action = "sts:AssumeRole", Resource = role.Arn, PrincipalArn = caller.Arn, SessionIssuerArn = roles.RoleOfSession(caller.Arn) }
+            .WithPrincipal(caller.Arn, caller.UserId, caller.Account);
+        StsAuthorization.AddAssumeRoleKeys(context, request.RoleSessionName, request.ExternalId, request.Tags);
+        foreach (var tag in roles.PrincipalTags(context.SessionIssuerArn ?? caller.Arn)) context.With($"aws:PrincipalTag/{tag.Key}", tag.Value);
+        if (!Trusts(role, context) || (request.Tags.Count > 0 && !Trusts(role, context.As("sts:TagSession"))))
+            throw StsErrors.AssumeRoleDenied(caller.Arn, role.Arn);
+        var sessionPolicies = SessionPolicies(request);
+        return IssueForRole(role, request.RoleSessionName, request.DurationSeconds) is var session && (sessionPolicies is not null || request.Tags.Count > 0)
+            ? Keep(session with { SessionPolicies = sessionPolicies, Tags = request.Tags.Count > 0 ? request.Tags : null })
+            : session;
+    }
+
+    /// <summary>AssumeRole's Policy (validated as an identity policy) and PolicyArns' documents; null when neither is given.</summary>
+    private IReadOnlyList<string>? SessionPolicies(AssumeRoleRequest request)
+    {
+        if (request.Policy is null && request.PolicyArns.Count == 0) return null;
+        if (request.Policy is { } inline) PolicyDocument.Validate(inline, PolicyDocument.Kind.Identity);
+        var managed = request.PolicyArns.Select(arn => roles.ManagedPolicyDocument(arn) ?? throw IamErrors.NoSuchPolicy(arn));
+        return [.. request.Policy is { } p ? [p] : Array.Empty<string>(), .. managed];
     }
 
     /// <summary>
@@ -103,8 +129,11 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
         {
             return false;
         }
-        var policies = new PolicySet { Resource = new SourcedPolicy(role.Arn, PolicySourceKind.Resource, trust) };
-        return PolicyEvaluator.Evaluate(policies, request).Decision == Decision.Allowed;
+        // A trust policy is consulted on its own: a statement naming the caller's account trusts the
+        // account (whose own policies --auth enforce checks), so any matching Allow without a Deny trusts.
+        var source = new SourcedPolicy(role.Arn, PolicySourceKind.Resource, trust);
+        var applying = trust.Statements.Where(s => PolicyEvaluator.Applies(source, s, request, null)).ToList();
+        return applying.Any(s => s.Effect == StatementEffect.Allow) && applying.All(s => s.Effect == StatementEffect.Allow);
     }
 
     private static void CheckSessionName(string sessionName)
@@ -159,8 +188,15 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
 
     public KnownCredential? Find(string accessKeyId) =>
         _sessions.Get(accessKeyId) is { } s
-            ? new KnownCredential(s.AccessKeyId, s.SecretAccessKey, s.AccountId, s.Arn, s.SessionToken, s.Expiration, s.PrincipalId)
+            ? new KnownCredential(s.AccessKeyId, s.SecretAccessKey, s.AccountId, s.Arn, s.SessionToken, s.Expiration, s.PrincipalId) { SessionPolicies = s.SessionPolicies, SessionTags = s.Tags }
             : null;
+
+    /// <summary>Stores a session again with what was added after its issue (session policies, tags).</summary>
+    private StsSession Keep(StsSession session)
+    {
+        _sessions.Put(session.AccessKeyId, session);
+        return session;
+    }
 
     private StsSession Issue(string accountId, string arn, string principalId, int durationSeconds)
     {

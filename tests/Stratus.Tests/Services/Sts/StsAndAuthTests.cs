@@ -88,6 +88,10 @@ public sealed class AuthVerifyTests : IAsyncLifetime
             session = dict(key=creds["AccessKeyId"], secret=creds["SecretAccessKey"])
             out["session"] = client("sts", token=creds["SessionToken"], **session).get_caller_identity()["Arn"]
             out["session_without_token"] = error(client("sts", **session).get_caller_identity)
+            # The trust policy decides in every --auth mode, as on AWS: a role only Lambda may assume refuses a user.
+            iam.create_role(RoleName="lambda-only", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+            out["untrusted"] = error(client("sts", **user).assume_role, RoleArn="arn:aws:iam::000000000000:role/lambda-only", RoleSessionName="s1")
 
             iam.delete_access_key(UserName="ci", AccessKeyId=key["AccessKeyId"])
             out["deleted_key"] = error(client("sts", **user).get_caller_identity)
@@ -106,6 +110,9 @@ public sealed class AuthVerifyTests : IAsyncLifetime
         Assert.Equal("arn:aws:iam::000000000000:user/ci", r["user"]!.GetValue<string>());
         Assert.Equal("arn:aws:sts::000000000000:assumed-role/ops/s1", r["session"]!.GetValue<string>());
         Assert.Equal("InvalidClientTokenId", r["session_without_token"]!["code"]!.GetValue<string>());
+        Assert.Equal("AccessDenied", r["untrusted"]!["code"]!.GetValue<string>());
+        Assert.Equal("User: arn:aws:iam::000000000000:user/ci is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::000000000000:role/lambda-only",
+            r["untrusted"]!["message"]!.GetValue<string>());
         Assert.Equal("InvalidClientTokenId", r["deleted_key"]!["code"]!.GetValue<string>());
         Assert.Equal("RequestExpired", r["skewed"]!["code"]!.GetValue<string>());
     }

@@ -13,39 +13,83 @@ public sealed record SourcedPolicy(string SourceId, PolicySourceKind Kind, Polic
 /// <summary>A statement that decided a request.</summary>
 public sealed record MatchedStatement(SourcedPolicy Source, PolicyStatement Statement);
 
-/// <summary>The policies that apply to a request: the principal's identity policies (its own, its groups'), its permissions boundary, and the resource's policy.</summary>
+/// <summary>
+/// The policies that apply to a request: the principal's identity policies (its own, its groups'), its
+/// permissions boundary, its session policies (AssumeRole's Policy and PolicyArns), and the resource's policy.
+/// </summary>
 public sealed record PolicySet
 {
     public IReadOnlyList<SourcedPolicy> Identity { get; init; } = [];
     /// <summary>Null when the principal has no permissions boundary.</summary>
     public IReadOnlyList<SourcedPolicy>? Boundary { get; init; }
+    /// <summary>Null when the session was issued without session policies.</summary>
+    public IReadOnlyList<SourcedPolicy>? Session { get; init; }
     public SourcedPolicy? Resource { get; init; }
 }
 
-public sealed record Evaluation(Decision Decision, IReadOnlyList<MatchedStatement> Matched, bool? AllowedByBoundary, IReadOnlyList<string> MissingContextKeys);
+/// <summary>Which policy type refused a request, as AWS's AccessDenied message names it.</summary>
+public enum Refusal { None, IdentityDeny, ResourceDeny, BoundaryDeny, SessionDeny, NoIdentityAllow, NoResourceAllow, NoBoundaryAllow, NoSessionAllow }
+
+public sealed record Evaluation(Decision Decision, IReadOnlyList<MatchedStatement> Matched, bool? AllowedByBoundary, IReadOnlyList<string> MissingContextKeys)
+{
+    public Refusal Refusal { get; init; }
+
+    /// <summary>The end of AWS's AccessDenied message: "with an explicit deny in ..." or "because no ... allows the ACTION action".</summary>
+    public string Because(string action) => Refusal switch
+    {
+        Refusal.IdentityDeny => "with an explicit deny in an identity-based policy",
+        Refusal.ResourceDeny => "with an explicit deny in a resource-based policy",
+        Refusal.BoundaryDeny => "with an explicit deny in a permissions boundary",
+        Refusal.SessionDeny => "with an explicit deny in a session policy",
+        Refusal.NoResourceAllow => $"because no resource-based policy allows the {action} action",
+        Refusal.NoBoundaryAllow => $"because no permissions boundary allows the {action} action",
+        Refusal.NoSessionAllow => $"because no session policy allows the {action} action",
+        _ => $"because no identity-based policy allows the {action} action",
+    };
+}
 
 /// <summary>
-/// AWS's policy evaluation logic within one account, as documented: an explicit deny in any policy
-/// decides; otherwise a resource policy allowing the caller allows; otherwise the permissions boundary
-/// (when there is one) must allow and so must an identity policy; anything else is an implicit deny.
+/// AWS's policy evaluation logic, as documented: an explicit deny in any policy decides. Within one
+/// account, a resource policy naming the caller itself (its ARN, or "*") allows on its own; a resource
+/// policy naming the caller's account only delegates to the account's IAM policies, as a KMS key's default
+/// policy does; otherwise an identity policy must allow, and so must the permissions boundary and the
+/// session policies where there are any. Across accounts (the resource's account is not the caller's)
+/// both sides must allow: the resource policy must name the caller or its account, and the caller's own
+/// policies must allow too.
 /// </summary>
 public static class PolicyEvaluator
 {
     public static Evaluation Evaluate(PolicySet policies, RequestContext request)
     {
         var missing = new SortedSet<string>(StringComparer.Ordinal);
-        var all = policies.Identity.Concat(policies.Boundary ?? []).Concat(policies.Resource is { } r ? [r] : []);
-        var denies = Matching(all, StatementEffect.Deny, request, missing);
-        if (denies.Count > 0) return new Evaluation(Decision.ExplicitDeny, denies, null, [.. missing]);
+        var resource = policies.Resource is { } r ? new[] { r } : [];
+        foreach (var (group, refusal) in new[] { (policies.Identity, Refusal.IdentityDeny), (resource, Refusal.ResourceDeny), (policies.Boundary ?? [], Refusal.BoundaryDeny), (policies.Session ?? [], Refusal.SessionDeny) })
+        {
+            var denies = Matching(group, StatementEffect.Deny, request, missing);
+            if (denies.Count > 0) return new Evaluation(Decision.ExplicitDeny, denies, null, [.. missing]) { Refusal = refusal };
+        }
 
         var identityAllows = Matching(policies.Identity, StatementEffect.Allow, request, missing);
         var boundaryAllows = policies.Boundary is null ? null : Matching(policies.Boundary, StatementEffect.Allow, request, missing);
-        var resourceAllows = policies.Resource is { } resource ? Matching([resource], StatementEffect.Allow, request, missing) : [];
+        var sessionAllows = policies.Session is null ? null : Matching(policies.Session, StatementEffect.Allow, request, missing);
+        var resourceAllows = Matching(resource, StatementEffect.Allow, request, missing);
         bool? allowedByBoundary = boundaryAllows is null ? null : boundaryAllows.Count > 0;
+        var grantsCaller = resourceAllows.Where(m => Grant(m.Statement, request) == PrincipalGrant.Caller).ToList();
+        var grantsRole = resourceAllows.Where(m => Grant(m.Statement, request) == PrincipalGrant.Role).ToList();
 
-        if (resourceAllows.Count > 0) return new Evaluation(Decision.Allowed, [.. resourceAllows, .. identityAllows], allowedByBoundary, [.. missing]);
-        if (allowedByBoundary == false || identityAllows.Count == 0) return new Evaluation(Decision.ImplicitDeny, [], allowedByBoundary, [.. missing]);
-        return new Evaluation(Decision.Allowed, [.. identityAllows, .. boundaryAllows ?? []], allowedByBoundary, [.. missing]);
+        Evaluation Allowed(IEnumerable<MatchedStatement> matched) => new(Decision.Allowed, [.. matched], allowedByBoundary, [.. missing]);
+        Evaluation Refused(Refusal refusal) => new(Decision.ImplicitDeny, [], allowedByBoundary, [.. missing]) { Refusal = refusal };
+
+        // A resource policy naming the caller itself is not limited by its boundary or session policies (same account only).
+        var crossAccount = request.IsCrossAccount;
+        if (!crossAccount && grantsCaller.Count > 0) return Allowed([.. grantsCaller, .. identityAllows]);
+        // Naming a session's role is limited by the session's boundary and session policies, as an identity grant is.
+        var granted = identityAllows.Count > 0 || (!crossAccount && grantsRole.Count > 0);
+        if (!granted) return Refused(Refusal.NoIdentityAllow);
+        if (allowedByBoundary == false) return Refused(Refusal.NoBoundaryAllow);
+        if (sessionAllows is { Count: 0 }) return Refused(Refusal.NoSessionAllow);
+        if ((crossAccount || (request.ResourcePolicyRequired && policies.Resource is not null)) && resourceAllows.Count == 0) return Refused(Refusal.NoResourceAllow);
+        return Allowed([.. resourceAllows, .. identityAllows, .. boundaryAllows ?? [], .. sessionAllows ?? []]);
     }
 
     private static List<MatchedStatement> Matching(IEnumerable<SourcedPolicy> policies, StatementEffect effect, RequestContext request, ICollection<string> missing) =>
@@ -61,8 +105,8 @@ public static class PolicyEvaluator
         if (statement.NotResources is { } notResources && notResources.Any(r => Substitute(r) is { } pattern && Wildcard.Matches(pattern, request.Resource, false))) return false;
         if (source.Kind == PolicySourceKind.Resource)
         {
-            if (statement.Principal is { } principal && !Names(principal, request)) return false;
-            if (statement.NotPrincipal is { } notPrincipal && Names(notPrincipal, request)) return false;
+            if (statement.Principal is { } principal && Names(principal, request) == PrincipalGrant.None) return false;
+            if (statement.NotPrincipal is { } notPrincipal && Names(notPrincipal, request) != PrincipalGrant.None) return false;
         }
         var unmet = new List<string>();
         var holds = statement.Conditions.All(c => ConditionOperators.Holds(c, request, Substitute, unmet));
@@ -70,13 +114,20 @@ public static class PolicyEvaluator
         return holds;
     }
 
-    /// <summary>A Principal names the caller by "*", its ARN, or its account (the id or the root ARN).</summary>
-    private static bool Names(PolicyPrincipals principals, RequestContext request)
+    /// <summary>How a resource policy's Principal names the caller: itself (or "*"), the role behind its session, or only its account.</summary>
+    private enum PrincipalGrant { None, Caller, Role, Account }
+
+    private static PrincipalGrant Grant(PolicyStatement statement, RequestContext request) =>
+        statement.Principal is { } principal ? Names(principal, request) : PrincipalGrant.Caller;
+
+    private static PrincipalGrant Names(PolicyPrincipals principals, RequestContext request)
     {
-        if (principals.Anyone) return true;
-        if (request.PrincipalArn is not { } arn) return false;
-        var account = arn.Split(':') is { Length: >= 5 } parts ? parts[4] : "";
-        return principals.Values.Any(v => v == arn || v == account || v == $"arn:aws:iam::{account}:root");
+        if (principals.Anyone) return PrincipalGrant.Caller;
+        if (request.PrincipalArn is not { } arn) return PrincipalGrant.None;
+        if (principals.Values.Contains(arn)) return PrincipalGrant.Caller;
+        if (request.SessionIssuerArn is { } role && principals.Values.Contains(role)) return PrincipalGrant.Role;
+        var account = request.PrincipalAccount;
+        return principals.Values.Any(v => v == account || v == $"arn:aws:iam::{account}:root") ? PrincipalGrant.Account : PrincipalGrant.None;
     }
 }
 

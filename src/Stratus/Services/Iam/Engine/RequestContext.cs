@@ -13,6 +13,29 @@ public sealed class RequestContext
     public required string Resource { get; init; }
     /// <summary>The caller's ARN, matched against resource policies' Principal.</summary>
     public string? PrincipalArn { get; init; }
+    /// <summary>For a role's session, the role's ARN (with its path): a resource policy naming the role names its sessions.</summary>
+    public string? SessionIssuerArn { get; init; }
+    /// <summary>The account owning the resource; by default the account in its ARN. S3's bucket ARNs name none, so S3 says.</summary>
+    public string? ResourceAccount { get; init; }
+
+    /// <summary>Whether the resource's policy must allow even within its account (a KMS key policy), not either it or an identity policy.</summary>
+    public bool ResourcePolicyRequired { get; init; }
+
+    /// <summary>The caller's account: the fifth field of its ARN.</summary>
+    public string? PrincipalAccount => AccountOf(PrincipalArn);
+
+    /// <summary>Whether the resource belongs to another account than the caller's, so both its policy and the caller's must allow.</summary>
+    public bool IsCrossAccount => (ResourceAccount ?? AccountOf(Resource)) is { Length: > 0 } owner && PrincipalAccount is { Length: > 0 } caller && owner != caller;
+
+    private static string? AccountOf(string? arn) => arn is not null && arn.Split(':', 6) is [_, _, _, _, var account, _] ? account : null;
+
+    /// <summary>The same request for another action (AssumeRole with tags is also sts:TagSession).</summary>
+    public RequestContext As(string action)
+    {
+        var other = new RequestContext { Action = action, Resource = Resource, PrincipalArn = PrincipalArn, SessionIssuerArn = SessionIssuerArn, ResourceAccount = ResourceAccount, ResourcePolicyRequired = ResourcePolicyRequired };
+        foreach (var key in _keys) other._keys[key.Key] = key.Value;
+        return other;
+    }
 
     public RequestContext With(string key, params IReadOnlyList<string> values)
     {

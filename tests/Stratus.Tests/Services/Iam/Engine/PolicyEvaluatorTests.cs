@@ -206,3 +206,65 @@ public sealed class PolicyEvaluatorTests
         Assert.False(await Task.Run(() => Wildcard.Matches(pattern, value, false)).WaitAsync(TimeSpan.FromMinutes(1)));
     }
 }
+
+/// <summary>Resource policies across accounts, account delegation, session policies and required key policies.</summary>
+public sealed class ResourcePolicyEvaluationTests
+{
+    private const string UserArn = "arn:aws:iam::123456789012:user/alice";
+    private const string FunctionArn = "arn:aws:lambda:us-east-1:123456789012:function:f";
+    private const string OtherAccountFunction = "arn:aws:lambda:us-east-1:999999999999:function:f";
+
+    private static SourcedPolicy Policy(PolicySourceKind kind, string statement) =>
+        new("p", kind, Stratus.Services.Iam.Engine.Policy.Parse($$"""{"Version":"2012-10-17","Statement":[{{statement}}]}"""));
+
+    private static SourcedPolicy Grant(string principal, string resource) =>
+        Policy(PolicySourceKind.Resource, $$"""{"Effect":"Allow","Principal":{"AWS":"{{principal}}"},"Action":"lambda:InvokeFunction","Resource":"{{resource}}"}""");
+
+    private static readonly SourcedPolicy AllowAll = Policy(PolicySourceKind.User, """{"Effect":"Allow","Action":"*","Resource":"*"}""");
+
+    private static Evaluation Evaluate(PolicySet set, string resource, bool required = false) =>
+        PolicyEvaluator.Evaluate(set, new RequestContext { Action = "lambda:InvokeFunction", Resource = resource, PrincipalArn = UserArn, ResourcePolicyRequired = required }
+            .WithPrincipal(UserArn, "AIDA", "123456789012"));
+
+    [Fact]
+    public void Within_an_account_naming_the_account_delegates_to_identity_policies()
+    {
+        var account = Grant("arn:aws:iam::123456789012:root", FunctionArn);
+        Assert.Equal(Decision.ImplicitDeny, Evaluate(new PolicySet { Resource = account }, FunctionArn).Decision);
+        Assert.Equal(Decision.Allowed, Evaluate(new PolicySet { Identity = [AllowAll], Resource = account }, FunctionArn).Decision);
+    }
+
+    [Fact]
+    public void Across_accounts_both_the_resource_policy_and_the_identity_policy_must_allow()
+    {
+        var grant = Grant(UserArn, OtherAccountFunction);
+        var onlyResource = Evaluate(new PolicySet { Resource = grant }, OtherAccountFunction);
+        Assert.Equal(Decision.ImplicitDeny, onlyResource.Decision);
+        Assert.Equal(Refusal.NoIdentityAllow, onlyResource.Refusal);
+        var onlyIdentity = Evaluate(new PolicySet { Identity = [AllowAll] }, OtherAccountFunction);
+        Assert.Equal(Refusal.NoResourceAllow, onlyIdentity.Refusal);
+        Assert.Equal("because no resource-based policy allows the lambda:InvokeFunction action", onlyIdentity.Because("lambda:InvokeFunction"));
+        Assert.Equal(Decision.Allowed, Evaluate(new PolicySet { Identity = [AllowAll], Resource = grant }, OtherAccountFunction).Decision);
+        Assert.Equal(Decision.Allowed, Evaluate(new PolicySet { Identity = [AllowAll], Resource = Grant("123456789012", OtherAccountFunction) }, OtherAccountFunction).Decision);
+    }
+
+    [Fact]
+    public void Session_policies_intersect_and_their_deny_is_named()
+    {
+        var session = Policy(PolicySourceKind.None, """{"Effect":"Allow","Action":"logs:*","Resource":"*"}""");
+        var narrowed = Evaluate(new PolicySet { Identity = [AllowAll], Session = [session] }, FunctionArn);
+        Assert.Equal(Refusal.NoSessionAllow, narrowed.Refusal);
+        var deny = Policy(PolicySourceKind.None, """{"Effect":"Deny","Action":"lambda:*","Resource":"*"}""");
+        Assert.Equal(Refusal.SessionDeny, Evaluate(new PolicySet { Identity = [AllowAll], Session = [deny] }, FunctionArn).Refusal);
+        // A resource policy naming the caller itself is not limited by its session policies.
+        Assert.Equal(Decision.Allowed, Evaluate(new PolicySet { Session = [session], Resource = Grant(UserArn, FunctionArn) }, FunctionArn).Decision);
+    }
+
+    [Fact]
+    public void A_required_resource_policy_must_allow_even_within_the_account()
+    {
+        var keyPolicy = Grant("arn:aws:iam::123456789012:user/bob", FunctionArn);
+        Assert.Equal(Refusal.NoResourceAllow, Evaluate(new PolicySet { Identity = [AllowAll], Resource = keyPolicy }, FunctionArn, required: true).Refusal);
+        Assert.Equal(Decision.Allowed, Evaluate(new PolicySet { Identity = [AllowAll], Resource = Grant("arn:aws:iam::123456789012:root", FunctionArn) }, FunctionArn, required: true).Decision);
+    }
+}

@@ -1,0 +1,28 @@
+using Stratus.Protocols;
+using Stratus.Services.Iam.Engine;
+
+namespace Stratus.Services.Logs;
+
+/// <summary>
+/// What `--auth enforce` authorizes CloudWatch Logs' operations against: AWS authorizes a log group's
+/// operations on arn:aws:logs:REGION:ACCOUNT:log-group:NAME:log-stream: (so a policy needs
+/// "log-group:NAME:*", as on AWS) and a stream's on log-group:NAME:log-stream:STREAM.
+/// </summary>
+public static class LogsAuthorization
+{
+    public static AuthorizationTable Table() => new("logs", unlisted: Resources);
+
+    private static IEnumerable<string> Resources(OperationInput i)
+    {
+        if (i.String("logGroupName") is { } group) return [Stream(i, group, i.String("logStreamName") ?? "")];
+        if (i.String("logGroupIdentifier") is { } identifier) return [Stream(i, identifier, i.String("logStreamName") ?? "")];
+        return [.. AuthorizationTable.Strings(i, "logGroupNames").Concat(AuthorizationTable.Strings(i, "logGroupIdentifiers")).Select(g => Stream(i, g, ""))];
+    }
+
+    /// <summary>A group named or given by ARN (logGroupIdentifier takes either), with the stream's part.</summary>
+    private static string Stream(OperationInput i, string group, string stream)
+    {
+        var arn = AuthorizationTable.ArnOrBuild(group, name => AuthorizationTable.Arn(i, "logs", $"log-group:{name}"));
+        return $"{(arn.EndsWith(":*", StringComparison.Ordinal) ? arn[..^2] : arn)}:log-stream:{stream}";
+    }
+}
