@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -14,8 +16,11 @@ public static partial class AccessLog
     public static string Format(string format, Func<string, string?> value)
     {
         var json = format.TrimStart().StartsWith('{');
-        return Variable().Replace(format, match => value(match.Groups[1].Value) is { } text ? json ? JsonValue.Create(text).ToJsonString()[1..^1] : text : "-");
+        return Variable().Replace(format, match => value(match.Groups[1].Value) is { } text ? json ? JsonValue.Create(text).ToJsonString(Escaping)[1..^1] : text : "-");
     }
+
+    // Quotes escaped as \" rather than \u0022, as AWS writes them; the line is a log, never HTML.
+    private static readonly JsonSerializerOptions Escaping = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary><c>arn:aws:logs:{region}:{account}:log-group:{name}[:*]</c> → its parts; null for any other ARN.</summary>
     public static (string Region, string Account, string Name)? LogGroup(string arn)
