@@ -37,7 +37,7 @@ public sealed class ApiGatewayAuthorizerTests(StratusFixture stratus) : IClassFi
         '''
         apigw = client("apigateway")
         def function(name, code):
-            arn = create(name, {"app.py": code.replace("\n        ", "\n")})["FunctionArn"]
+            arn = create(name, {"app.py": code})["FunctionArn"]
             lam.add_permission(FunctionName=name, StatementId="apigateway", Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com")
             return arn
         def uri(fn):
