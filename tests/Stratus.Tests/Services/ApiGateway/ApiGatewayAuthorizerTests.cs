@@ -293,4 +293,38 @@ public sealed class ApiGatewayAuthorizerTests(StratusFixture stratus) : IClassFi
         Assert.Equal(403, r["imported_denied"]!.GetValue<int>());
         Assert.Equal(200, r["imported_allowed"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task Stack_authorizer_guards_its_method_and_goes_with_the_stack()
+    {
+        var r = await Boto3Async("""
+            import json
+            auth_fn = function("rest-stack-authorizer", AUTHORIZER)
+            template = {"Resources": {
+                "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "stacked-authorizer"}},
+                "Guard": {"Type": "AWS::ApiGateway::Authorizer", "Properties": {"RestApiId": {"Ref": "Api"}, "Name": "guard", "Type": "TOKEN",
+                    "AuthorizerUri": uri(auth_fn), "IdentitySource": "method.request.header.Authorization", "AuthorizerResultTtlInSeconds": 0}},
+                "Method": {"Type": "AWS::ApiGateway::Method", "Properties": {"RestApiId": {"Ref": "Api"},
+                    "ResourceId": {"Fn::GetAtt": ["Api", "RootResourceId"]}, "HttpMethod": "GET", "AuthorizationType": "CUSTOM",
+                    "AuthorizerId": {"Ref": "Guard"},
+                    "Integration": {"Type": "MOCK", "RequestTemplates": {"application/json": "{\"statusCode\": 200}"},
+                        "IntegrationResponses": [{"StatusCode": "200"}]},
+                    "MethodResponses": [{"StatusCode": "200"}]}},
+                "Deployment": {"Type": "AWS::ApiGateway::Deployment", "DependsOn": "Method", "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "prod"}},
+            }, "Outputs": {"Api": {"Value": {"Ref": "Api"}}, "Guard": {"Value": {"Fn::GetAtt": ["Guard", "AuthorizerId"]}}}}
+            cfn = client("cloudformation")
+            cfn.create_stack(StackName="authorizer", TemplateBody=json.dumps(template))
+            cfn.get_waiter("stack_create_complete").wait(StackName="authorizer", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            outputs = {o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks(StackName="authorizer")["Stacks"][0]["Outputs"]}
+            out["authorizer"] = apigw.get_authorizer(restApiId=outputs["Api"], authorizerId=outputs["Guard"])["name"]
+            url = f"{URL}/_aws/execute-api/{outputs['Api']}/prod/"
+            out["denied"] = call(url, {"Authorization": "deny1"})["status"]
+            out["allowed"] = call(url, {"Authorization": "allow1"})["status"]
+            cfn.delete_stack(StackName="authorizer")
+            cfn.get_waiter("stack_delete_complete").wait(StackName="authorizer", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            """);
+        Assert.Equal("guard", r["authorizer"]!.GetValue<string>());
+        Assert.Equal(403, r["denied"]!.GetValue<int>());
+        Assert.Equal(200, r["allowed"]!.GetValue<int>());
+    }
 }
