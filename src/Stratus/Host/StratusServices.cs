@@ -122,7 +122,7 @@ public sealed class StratusServices : IAsyncDisposable
         var apiGateway = new ApiGatewayService(store, clock);
         var credentials = new CredentialResolver(sources);
         var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway, new MethodRequestStage(credentials, new SigV4Verifier(clock), options.Auth),
-            new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock),
+            new LambdaAuthorizer(lambda, clock), new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock),
             cloudWatch, logs, clock, Log("apigateway.execute-api"));
         var apiGatewayV2 = new ApiGatewayV2Service(store, clock, address);
         var apiGatewayV2DataPlane = new ApiGatewayV2DataPlane(apiGatewayV2,
@@ -162,6 +162,7 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayRequestValidatorProvider(apiGateway),
             new ApiGatewayModelProvider(apiGateway),
             new ApiGatewayGatewayResponseProvider(apiGateway),
+            new ApiGatewayAuthorizerProvider(apiGateway),
             new RdsDbInstanceProvider(rds),
             new LogsLogGroupProvider(logs),
             new CloudWatchAlarmProvider(cloudWatch),

@@ -6,6 +6,7 @@ using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.Json;
 using Stratus.Protocols.RestJson;
+using Stratus.Services.CloudFormation.Templates;
 
 namespace Stratus.Services.ApiGateway;
 
@@ -93,6 +94,13 @@ public sealed class ApiGatewayApi : IStratusService
         new("GET", Api + "/gatewayresponses", "GetGatewayResponses"),
         new("GET", Api + "/gatewayresponses/{response_type}", "GetGatewayResponse"),
         new("DELETE", Api + "/gatewayresponses/{response_type}", "DeleteGatewayResponse", successStatus: 202),
+        new("POST", Api + "/authorizers", "CreateAuthorizer", successStatus: 201),
+        new("GET", Api + "/authorizers", "GetAuthorizers"),
+        new("GET", Api + "/authorizers/{authorizer_id}", "GetAuthorizer"),
+        new("PATCH", Api + "/authorizers/{authorizer_id}", "UpdateAuthorizer"),
+        new("DELETE", Api + "/authorizers/{authorizer_id}", "DeleteAuthorizer", successStatus: 202),
+        new("POST", Api + "/authorizers/{authorizer_id}", "TestInvokeAuthorizer"),
+        new("GET", Api + "/stages/{stage_name}/exports/{export_type}", "GetExport"),
         new("POST", "/apikeys?mode=import", "ImportApiKeys", rawBody: true, successStatus: 201),
         new("POST", "/apikeys", "CreateApiKey", successStatus: 201),
         new("GET", "/apikeys", "GetApiKeys"),
@@ -189,6 +197,14 @@ public sealed class ApiGatewayApi : IStratusService
         { "GetGatewayResponses", i => Paged(_gateway.GetGatewayResponses(i.Scope, ApiId(i), i.String("position"), i.Int("limit"))) },
         { "DeleteGatewayResponse", i => Done(() => _gateway.DeleteGatewayResponse(i.Scope, ApiId(i), i.Required("response_type"))) },
 
+        { "CreateAuthorizer", i => Wire(_gateway.CreateAuthorizer(i.Scope, ApiId(i), AuthorizerSettings.Read(i))) },
+        { "GetAuthorizer", i => Wire(_gateway.GetAuthorizer(i.Scope, ApiId(i), AuthorizerId(i))) },
+        { "GetAuthorizers", i => Paged(_gateway.GetAuthorizers(i.Scope, ApiId(i), i.String("position"), i.Int("limit"))) },
+        { "UpdateAuthorizer", i => Wire(_gateway.UpdateAuthorizer(i.Scope, ApiId(i), AuthorizerId(i), Patch(i))) },
+        { "DeleteAuthorizer", i => Done(() => _gateway.DeleteAuthorizer(i.Scope, ApiId(i), AuthorizerId(i))) },
+        { "TestInvokeAuthorizer", TestInvokeAuthorizerAsync },
+        { "GetExport", GetExport },
+
         { "CreateApiKey", i => Wire(_gateway.CreateApiKey(i.Scope, ApiKeySettings.Read(i))) },
         { "ImportApiKeys", ImportApiKeys },
         // AWS shows a key's value only when asked to (includeValue / includeValues).
@@ -246,7 +262,37 @@ public sealed class ApiGatewayApi : IStratusService
         };
     }
 
+    private async Task<OperationResult> TestInvokeAuthorizerAsync(OperationInput i)
+    {
+        var multiValueHeaders = (i.Object("multiValueHeaders") ?? []).ToDictionary(h => h.Key,
+            h => (IReadOnlyList<string>)(h.Value as JsonArray ?? []).OfType<JsonValue>().Select(v => v.ToString()).ToList());
+        var (verdict, latency) = await _dataPlane.TestInvokeAuthorizerAsync(i.Scope, ApiId(i), AuthorizerId(i), i.StringMap("headers"), multiValueHeaders,
+            i.String("pathWithQueryString"), i.String("body"), i.StringMap("stageVariables"), i.Aborted);
+        var body = new JsonObject
+        {
+            ["clientStatus"] = verdict.ClientStatus,
+            ["log"] = string.Join('\n', verdict.Log),
+            ["latency"] = latency,
+        };
+        if (verdict.Answer is { } answer)
+        {
+            body["principalId"] = answer.PrincipalId;
+            body["policy"] = answer.Policy.ToJsonString();
+        }
+        return body;
+    }
+
+    private OperationResult GetExport(OperationInput i)
+    {
+        var export = _gateway.GetExport(i.Scope, ApiId(i), i.Required("stage_name"), i.Required("export_type"), i.String("extensions"),
+            i.Call.Http.Request.Headers.Accept.ToString());
+        var result = new OperationResult { RawBody = export.Body, RawContentType = export.ContentType };
+        result.Headers.Add(new("Content-Disposition", export.ContentDisposition));
+        return result;
+    }
+
     private static string ApiId(OperationInput i) => i.Required("restapi_id");
+    private static string AuthorizerId(OperationInput i) => i.Required("authorizer_id");
     private static string KeyId(OperationInput i) => i.Required("api_Key");
     private static string PlanId(OperationInput i) => i.Required("usageplanId");
 
@@ -314,20 +360,20 @@ public sealed class ApiGatewayApi : IStratusService
 
     private static readonly string[] TimestampMembers = ["createdDate", "lastUpdatedDate"];
 
-    /// <summary>A wire shape as JSON, with its timestamps handed to the protocol as timestamps.</summary>
-    /// <summary>The OpenAPI/Swagger definition an import carries as its body (JSON).</summary>
+    /// <summary>The OpenAPI/Swagger definition an import carries as its body, JSON or YAML (read with the template reader's alias and depth limits).</summary>
     private static JsonObject Definition(OperationInput i)
     {
         try
         {
-            return JsonBody.Parse(i.RawBody.Span) as JsonObject ?? throw ApiGatewayErrors.BadRequest("Invalid OpenAPI input. The definition must be a JSON object.");
+            return TemplateReader.Parse(System.Text.Encoding.UTF8.GetString(i.RawBody.Span));
         }
-        catch (JsonException e)
+        catch (AwsException e) when (e.Code != "BadRequestException")
         {
-            throw ApiGatewayErrors.BadRequest($"Invalid OpenAPI input. Stratus imports JSON definitions: {e.Message}");
+            throw ApiGatewayErrors.BadRequest($"Invalid OpenAPI input: {e.Message}");
         }
     }
 
+    /// <summary>A wire shape as JSON, with its timestamps handed to the protocol as timestamps.</summary>
     private static JsonObject Wire<T>(T value) where T : class
     {
         var wire = JsonSerializer.SerializeToNode(value, PatchDocument.Wire)!.AsObject();

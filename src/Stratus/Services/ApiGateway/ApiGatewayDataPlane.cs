@@ -17,7 +17,7 @@ public sealed record TestInvokeResult(GatewayResponse Response, string Log, long
 /// <c>http://localhost:{port}/restapis/{api-id}/{stage}/_user_request_/{path}</c> and <c>http://127.0.0.1:{port}/_aws/execute-api/{api-id}/{stage}/{path}</c>
 /// (the form every client opens with no DNS). Also runs TestInvokeMethod.
 /// </summary>
-public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequestStage methodRequest, IntegrationEngine engine,
+public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequestStage methodRequest, LambdaAuthorizer authorizers, IntegrationEngine engine,
     IMetricPublisher metrics, ILogWriter logs, TimeProvider clock, ILogger logger) : IRequestInterceptor
 {
     public const string TestInvokeStage = "test-invoke-stage";
@@ -61,40 +61,85 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
             await WriteAsync(http, GatewayResponse.Message(403, "Forbidden", "ForbiddenException"));
             return;
         }
-        var router = _routers.For(apiId, stageName, deployed.Deployment.Deployment.Id, () => new StageRouter(deployed.Deployment.Resources));
-        var outcome = router.Match(http.Request.Method, path) is { } route
-            ? await RunMethodAsync(http, deployed, route, path, requestId)
-            : Answered(GatewayResponseTypes.Customize(deployed.Deployment, "MISSING_AUTHENTICATION_TOKEN",
-                GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException"), requestId));
-        await WriteAsync(http, outcome.Response);
-        Record(deployed, outcome.Response.StatusCode, watch.Elapsed, outcome.IntegrationLatency, outcome.Log, requestId);
+        // A canary takes its share of the stage's requests, with its own deployment and stage variable overrides.
+        if (deployed.Stage.CanarySettings is { PercentTraffic: > 0 } canary && Random.Shared.NextDouble() * 100 < canary.PercentTraffic
+            && gateway.CanaryOf(deployed) is { } canaryStage)
+            deployed = canaryStage;
+        var router = _routers.For(apiId, deployed.IsCanary ? stageName + CanaryRouterSuffix : stageName, deployed.Deployment.Deployment.Id,
+            () => new StageRouter(deployed.Deployment.Resources));
+        var route = router.Match(http.Request.Method, path);
+        var exchange = route is null
+            ? new MethodExchange(Answered(GatewayResponseTypes.Customize(deployed.Deployment, "MISSING_AUTHENTICATION_TOKEN",
+                GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException"), requestId)), null, "MISSING_AUTHENTICATION_TOKEN")
+            : await RunMethodAsync(http, deployed, route, path, requestId);
+        await WriteAsync(http, exchange.Outcome.Response);
+        Record(deployed, exchange, watch.Elapsed, requestId, http, route, path);
     }
+
+    private const string CanaryRouterSuffix = "\u001fcanary";
 
     private static IntegrationOutcome Answered(GatewayResponse response) => new(response, TimeSpan.Zero, []);
 
-    /// <summary>The method request (authorization, then the body), then the integration's stages.</summary>
-    private async Task<IntegrationOutcome> RunMethodAsync(HttpContext http, DeployedStage deployed, MatchedRoute route, string path, string requestId)
+    /// <summary>What a request came to: the outcome, the method request as the integration saw it, and the gateway response type that refused it.</summary>
+    private sealed record MethodExchange(IntegrationOutcome Outcome, GatewayRequest? Request, string? RefusalType);
+
+    /// <summary>The method request (throttling, authorization, API key, then the body), then the integration's stages.</summary>
+    private async Task<MethodExchange> RunMethodAsync(HttpContext http, DeployedStage deployed, MatchedRoute route, string path, string requestId)
     {
-        IntegrationOutcome Refused(string responseType, GatewayResponse response) =>
-            Answered(GatewayResponseTypes.Customize(deployed.Deployment, responseType, response, requestId));
+        MethodExchange Refused(string responseType, GatewayResponse response, GatewayRequest? request = null, IReadOnlyList<string>? log = null) =>
+            new(new IntegrationOutcome(GatewayResponseTypes.Customize(deployed.Deployment, responseType, response, requestId), TimeSpan.Zero, log ?? []),
+                request, responseType);
+        if (!TakeThrottleToken(deployed, route))
+            return Refused("THROTTLED", GatewayResponse.Message(429, "Too Many Requests", "TooManyRequestsException"));
         var authorization = await methodRequest.AuthorizeAsync(http, route.Method);
         if (authorization.Refusal is { } refusal) return Refused(AuthorizationResponseType(refusal), refusal);
-        if (route.Method.ApiKeyRequired && ApiKeyRefusal(gateway.MeterApiKey(deployed, http.Request.Headers["x-api-key"].FirstOrDefault())) is { } keyRefusal)
-            return Refused(keyRefusal.Type, keyRefusal.Response);
         if (await ReadRequestAsync(http, path, authorization.Caller) is not { } request)
             return Refused("REQUEST_TOO_LARGE", GatewayResponse.Message(413, "Request Too Long"));
-        if (RequestValidationStage.Refusal(deployed.Deployment, route.Method, request) is { } invalid) return Refused(invalid.Type, invalid.Response);
         var target = new GatewayTarget(deployed.AccountId, deployed.Region, deployed.ApiId, deployed.Stage.StageName,
-            deployed.Stage.Variables ?? [], http.Request.Host.Value ?? "") { BinaryMediaTypes = deployed.BinaryMediaTypes };
+            deployed.Variables, http.Request.Host.Value ?? "") { BinaryMediaTypes = deployed.BinaryMediaTypes };
+        if (route.Method.AuthorizationType == "CUSTOM")
+        {
+            if (deployed.Deployment.Authorizers.GetValueOrDefault(route.Method.AuthorizerId ?? "") is not { } authorizer)
+                return Refused("AUTHORIZER_CONFIGURATION_ERROR", LambdaAuthorizer.Failed("AUTHORIZER_CONFIGURATION_ERROR").Response, request);
+            var verdict = await authorizers.AuthorizeAsync(authorizer, new RequestContext(target, route, request, requestId, clock), useCache: true, http.RequestAborted);
+            if (verdict.Refusal is { } denied) return Refused(denied.Type, denied.Response, request, verdict.Log);
+            request = request with { Authorizer = verdict.Grant };
+        }
+        if (route.Method.ApiKeyRequired)
+        {
+            // With apiKeySource AUTHORIZER the key is the one the authorizer named (usageIdentifierKey), as on AWS.
+            var keyValue = deployed.ApiKeySource == "AUTHORIZER" ? request.Authorizer?.UsageIdentifierKey : http.Request.Headers["x-api-key"].FirstOrDefault();
+            if (ApiKeyRefusal(gateway.MeterApiKey(deployed, keyValue)) is { } keyRefusal) return Refused(keyRefusal.Type, keyRefusal.Response, request);
+            request = request with { ApiKey = keyValue };
+        }
+        if (RequestValidationStage.Refusal(deployed.Deployment, route.Method, request) is { } invalid) return Refused(invalid.Type, invalid.Response, request);
         try
         {
-            return await engine.ExecuteAsync(target, route, request, requestId, http.RequestAborted);
+            return new MethodExchange(await engine.ExecuteAsync(target, route, request, requestId, http.RequestAborted), request, null);
         }
         catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
         {
             logger.LogError(unexpected, "API {ApiId} stage {Stage} request {RequestId} failed", deployed.ApiId, deployed.Stage.StageName, requestId);
-            return Answered(GatewayResponse.InternalServerError());
+            return new MethodExchange(Answered(GatewayResponse.InternalServerError()), request, null);
         }
+    }
+
+    /// <summary>The stage's method throttling buckets, by API, stage, method setting and its limits (a changed limit starts a new bucket).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string ApiId, string Stage, string Setting, double Rate, int Burst), TokenBucket> _throttles = new();
+
+    /// <summary>
+    /// A stage's method throttling: the method's own setting (<c>~1pets/GET</c>) or else the stage's <c>*/*</c> sets a token bucket of
+    /// <c>throttlingBurstLimit</c> requests refilled at <c>throttlingRateLimit</c> per second; false when it is empty (429, as AWS throttles).
+    /// </summary>
+    private bool TakeThrottleToken(DeployedStage deployed, MatchedRoute route)
+    {
+        var settings = deployed.Stage.MethodSettings;
+        if (settings.Count == 0) return true;
+        var key = route.Resource.Path.Replace("/", "~1") + "/" + route.Method.HttpMethod;
+        if (!settings.TryGetValue(key, out var setting) && !settings.TryGetValue(key = "*/*", out setting)) return true;
+        var bucket = _throttles.GetOrAdd((deployed.ApiId, deployed.Stage.StageName, key, setting.ThrottlingRateLimit, setting.ThrottlingBurstLimit),
+            limits => new TokenBucket(limits.Rate, limits.Burst, clock));
+        return bucket.TryTake();
     }
 
     /// <summary>What API Gateway answers a request its API key or usage plan turns away, with the gateway response type it answers as.</summary>
@@ -158,9 +203,11 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
         if (!HttpMethods.IsHead(http.Request.Method)) await http.Response.Body.WriteAsync(response.Body, http.RequestAborted);
     }
 
-    private void Record(DeployedStage deployed, int status, TimeSpan latency, TimeSpan integrationLatency, IReadOnlyList<string> log, string requestId)
+    private void Record(DeployedStage deployed, MethodExchange exchange, TimeSpan latency, string requestId, HttpContext http, MatchedRoute? route, string path)
     {
         var now = clock.GetUtcNow();
+        var (response, integrationLatency, log) = exchange.Outcome;
+        var status = response.StatusCode;
         IReadOnlyList<KeyValuePair<string, string>> dimensions = [new("ApiName", deployed.ApiName), new("Stage", deployed.Stage.StageName)];
         void Publish(string name, double value, string unit) =>
             metrics.Publish(new MetricDatum(deployed.AccountId, deployed.Region, "AWS/ApiGateway", name, dimensions, value, unit, now));
@@ -174,8 +221,21 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
         if (log.Count > 0 && (level == "INFO" || level == "ERROR" && status >= 400))
             logs.Append(deployed.AccountId, deployed.Region, $"API-Gateway-Execution-Logs_{deployed.ApiId}/{deployed.Stage.StageName}", requestId,
                 log.Select(line => new LogLine(now, line)).ToList());
+        if (deployed.Stage.AccessLogSettings is { DestinationArn: { } arn, Format: { } format } && AccessLog.LogGroup(arn) is { } group)
+        {
+            var request = exchange.Request ?? new GatewayRequest(http.Request.Method, path, [], [.. http.Request.Headers.Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()))], [],
+                http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1");
+            var target = new GatewayTarget(deployed.AccountId, deployed.Region, deployed.ApiId, deployed.Stage.StageName, deployed.Variables, http.Request.Host.Value ?? "");
+            var entry = new AccessLogEntry(new RequestContext(target, route ?? UnmatchedRoute, request, requestId, clock), route is not null, deployed.IsCanary,
+                response, exchange.RefusalType, latency, integrationLatency, exchange.Request is not null && exchange.RefusalType is null);
+            logs.Append(group.Account, group.Region, group.Name, AccessLog.StreamName(deployed.ApiId, deployed.Stage.StageName),
+                [new LogLine(now, AccessLog.Format(format, entry.Value))]);
+        }
         if (status >= 500) logger.LogWarning("API {ApiId} stage {Stage} answered {Status}: {Log}", deployed.ApiId, deployed.Stage.StageName, status, string.Join(" | ", log));
     }
+
+    /// <summary>The route an access log line names for a request that matched no resource: no resource id or path.</summary>
+    private static readonly MatchedRoute UnmatchedRoute = new(new ApiResource { Id = "", Path = "" }, MethodPlan.Compile(new ApiMethod()), new Dictionary<string, string>());
 
     /// <summary>TestInvokeMethod: runs the method as currently defined (not as deployed), returning the execution log.</summary>
     public async Task<TestInvokeResult> TestInvokeAsync(Scope call, string apiId, string resourceId, string httpMethod, string? pathWithQueryString,
@@ -197,6 +257,30 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
         };
         var outcome = await engine.ExecuteAsync(target, new MatchedRoute(resource, MethodPlan.Compile(method), parameters), request, call.RequestId, cancellation);
         return new TestInvokeResult(outcome.Response, string.Join('\n', outcome.Log), watch.ElapsedMilliseconds);
+    }
+
+    /// <summary>
+    /// TestInvokeAuthorizer: runs the API's current authorizer (not a deployment's) on the given headers, query, stage variables and
+    /// context, never from the cache, for GET on the path; the answer's status as the client would get it, the principal and policy.
+    /// </summary>
+    public async Task<(AuthorizerVerdict Verdict, long LatencyMilliseconds)> TestInvokeAuthorizerAsync(Scope call, string apiId, string authorizerId,
+        IReadOnlyDictionary<string, string> headers, IReadOnlyDictionary<string, IReadOnlyList<string>> multiValueHeaders, string? pathWithQueryString,
+        string? body, IReadOnlyDictionary<string, string> stageVariables, CancellationToken cancellation)
+    {
+        var watch = Stopwatch.StartNew();
+        var (api, authorizer) = gateway.ForTestInvokeAuthorizer(call, apiId, authorizerId);
+        var pathAndQuery = (pathWithQueryString ?? "/").Split('?', 2);
+        var path = pathAndQuery[0].Length == 0 ? "/" : pathAndQuery[0];
+        var allHeaders = headers.ToList();
+        allHeaders.AddRange(multiValueHeaders.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v))));
+        var request = new GatewayRequest("GET", path, pathAndQuery.Length > 1 ? QueryPairs(pathAndQuery[1]) : [], allHeaders,
+            System.Text.Encoding.UTF8.GetBytes(body ?? ""), "test-invoke-source-ip");
+        var target = new GatewayTarget(call.AccountId, call.Region, apiId, TestInvokeStage, stageVariables, "testPrefix.testDomainName");
+        var root = api.Resources[api.Api.RootResourceId];
+        var route = new StageRouter(api.Resources).Match("GET", path)
+            ?? new MatchedRoute(root, MethodPlan.Compile(new ApiMethod { HttpMethod = "GET" }), new Dictionary<string, string>());
+        var verdict = await authorizers.AuthorizeAsync(authorizer, new RequestContext(target, route, request, call.RequestId, clock), useCache: false, cancellation);
+        return (verdict, watch.ElapsedMilliseconds);
     }
 
     private static List<KeyValuePair<string, string>> QueryPairs(string query) =>

@@ -114,6 +114,8 @@ public sealed class Stage
     public Dictionary<string, MethodSetting> MethodSettings { get; set; } = [];
     public Dictionary<string, string>? Variables { get; set; }
     public bool TracingEnabled { get; set; }
+    public AccessLogSettings? AccessLogSettings { get; set; }
+    public CanarySettings? CanarySettings { get; set; }
     public Dictionary<string, string>? Tags { get; set; }
     public DateTimeOffset CreatedDate { get; set; }
     public DateTimeOffset LastUpdatedDate { get; set; }
@@ -131,6 +133,8 @@ public sealed class RestApiDocument
     public Dictionary<string, RequestValidator> RequestValidators { get; set; } = [];
     /// <summary>The API's customized gateway responses by response type (ApiGatewayService.GatewayResponses.cs).</summary>
     public Dictionary<string, ApiGatewayResponse> GatewayResponses { get; set; } = [];
+    /// <summary>The API's authorizers by id (ApiGatewayService.Authorizers.cs).</summary>
+    public Dictionary<string, ApiAuthorizer> Authorizers { get; set; } = [];
 }
 
 /// <summary>A deployment and the frozen copy of the resource tree it serves.</summary>
@@ -146,6 +150,24 @@ public sealed class DeploymentDocument
     public Dictionary<string, RequestValidator> RequestValidators { get; set; } = [];
     /// <summary>The API's customized gateway responses by response type (ApiGatewayService.GatewayResponses.cs).</summary>
     public Dictionary<string, ApiGatewayResponse> GatewayResponses { get; set; } = [];
+    /// <summary>The API's authorizers by id (ApiGatewayService.Authorizers.cs).</summary>
+    public Dictionary<string, ApiAuthorizer> Authorizers { get; set; } = [];
+}
+
+/// <summary>Where a stage writes one line per request (a log group's ARN) and in which format ($context variables).</summary>
+public sealed class AccessLogSettings
+{
+    public string? Format { get; set; }
+    public string? DestinationArn { get; set; }
+}
+
+/// <summary>A stage's canary: the share of requests (percent) served by another deployment, with its stage variable overrides.</summary>
+public sealed class CanarySettings
+{
+    public double PercentTraffic { get; set; }
+    public string? DeploymentId { get; set; }
+    public Dictionary<string, string>? StageVariableOverrides { get; set; }
+    public bool UseStageCache { get; set; }
 }
 
 public sealed class StageDocument
@@ -233,12 +255,14 @@ public sealed record IntegrationResponseSettings(string StatusCode, string? Sele
 }
 
 /// <summary>CreateDeployment's members, or an AWS::ApiGateway::Deployment's.</summary>
-public sealed record DeploymentSettings(string? StageName, string? StageDescription, string? Description, Dictionary<string, string>? Variables)
+public sealed record DeploymentSettings(string? StageName, string? StageDescription, string? Description, Dictionary<string, string>? Variables,
+    CanarySettings? Canary = null)
 {
     public static DeploymentSettings Read(IInputReader input)
     {
         if (!input.FromTemplate)
-            return new(input.String("stageName"), input.String("stageDescription"), input.String("description"), input.StringMap("variables"));
+            return new(input.String("stageName"), input.String("stageDescription"), input.String("description"), input.StringMap("variables"),
+                input.Object("canarySettings") is { } canary ? StageSettings.ReadCanary(canary) : null);
         // A template's StageDescription is the stage's own settings: its description and variables.
         var stage = input.Object("stageDescription");
         return new(input.String("stageName"), stage?.String("description"), input.String("description"), stage?.StringMap("variables"));
@@ -247,11 +271,23 @@ public sealed record DeploymentSettings(string? StageName, string? StageDescript
 
 /// <summary>What CreateStage sets besides the stage's name (which a template may leave to CloudFormation).</summary>
 public sealed record StageSettings(string DeploymentId, string? Description, Dictionary<string, string>? Variables, bool TracingEnabled,
-    Dictionary<string, string>? Tags)
+    Dictionary<string, string>? Tags, CanarySettings? Canary = null, AccessLogSettings? AccessLog = null)
 {
-    /// <summary>CreateStage's members, or an AWS::ApiGateway::Stage's.</summary>
+    /// <summary>CreateStage's members, or an AWS::ApiGateway::Stage's (whose CanarySetting and AccessLogSetting CreateStage does not take on the wire).</summary>
     public static StageSettings Read(IInputReader input) => new(input.Required("deploymentId"), input.String("description"),
-        input.StringMap("variables"), input.Bool("tracingEnabled") ?? false, ApiGatewayTags.Read(input));
+        input.StringMap("variables"), input.Bool("tracingEnabled") ?? false, ApiGatewayTags.Read(input),
+        input.Object(input.FromTemplate ? "CanarySetting" : "canarySettings") is { } canary ? ReadCanary(canary) : null,
+        input.FromTemplate && input.Object("AccessLogSetting") is { } log
+            ? new AccessLogSettings { DestinationArn = log.String("destinationArn"), Format = log.String("format") }
+            : null);
+
+    public static CanarySettings ReadCanary(IInputReader canary) => new()
+    {
+        PercentTraffic = canary.Double("percentTraffic") ?? 0,
+        DeploymentId = canary.String("deploymentId"),
+        StageVariableOverrides = canary.StringMap("stageVariableOverrides") is { Count: > 0 } overrides ? overrides : null,
+        UseStageCache = canary.Bool("useStageCache") ?? false,
+    };
 }
 
 public sealed record IntegrationSettings(string Type, string? HttpMethod, string? Uri, string? ConnectionType, string? Credentials,
@@ -272,5 +308,9 @@ public sealed record IntegrationSettings(string Type, string? HttpMethod, string
 }
 
 /// <summary>A deployed stage as the data plane serves it.</summary>
+/// <param name="Variables">The stage variables this request sees: a canary request's with the canary's overrides.</param>
 public sealed record DeployedStage(string AccountId, string Region, string ApiId, string ApiName, IReadOnlyList<string> BinaryMediaTypes,
-    Stage Stage, DeploymentDocument Deployment);
+    Stage Stage, DeploymentDocument Deployment, string ApiKeySource = "HEADER", bool IsCanary = false)
+{
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = Stage.Variables ?? [];
+}

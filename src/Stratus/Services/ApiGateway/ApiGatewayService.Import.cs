@@ -54,12 +54,13 @@ public sealed partial class ApiGatewayService
                 }
                 if (BinaryMediaTypes(definition) is { } media) doc.Api.BinaryMediaTypes = media;
             });
+            var schemes = ImportSecuritySchemes(scope, apiId, definition, mode == "overwrite");
             foreach (var (path, item) in paths.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 var resourceId = EnsurePath(scope, apiId, path);
                 var shared = (item as JsonObject)?["parameters"] as JsonArray;
                 foreach (var verb in OpenApiOperations)
-                    if (item?[verb] is JsonObject operation) ImportOperation(scope, apiId, resourceId, verb, operation, shared, mode == "merge");
+                    if (item?[verb] is JsonObject operation) ImportOperation(scope, apiId, resourceId, verb, operation, shared, mode == "merge", schemes);
             }
             return GetRestApi(scope, apiId);
         }
@@ -83,7 +84,42 @@ public sealed partial class ApiGatewayService
         return current.Id;
     }
 
-    private void ImportOperation(Scope scope, string apiId, string resourceId, string verb, JsonObject operation, JsonArray? shared, bool replaceExisting)
+    /// <summary>What an imported security scheme stands for: a Lambda authorizer (with its id), SigV4 (AWS_IAM) or the API key.</summary>
+    private sealed record ImportedScheme(string AuthorizationType, string? AuthorizerId, bool ApiKey);
+
+    /// <summary>
+    /// The definition's security schemes (Swagger's securityDefinitions, OpenAPI 3's components.securitySchemes): those with
+    /// x-amazon-apigateway-authorizer become authorizers (in overwrite mode the API's others are dropped; in merge mode one of the
+    /// same name is kept), x-amazon-apigateway-authtype awsSigv4 means AWS_IAM, and an apiKey scheme on x-api-key the API key.
+    /// </summary>
+    private Dictionary<string, ImportedScheme> ImportSecuritySchemes(Scope scope, string apiId, JsonObject definition, bool overwrite)
+    {
+        if (overwrite) MutateApi(scope, apiId, doc => doc.Authorizers.Clear());
+        var declared = definition["securityDefinitions"] as JsonObject ?? (definition["components"] as JsonObject)?["securitySchemes"] as JsonObject ?? [];
+        var schemes = new Dictionary<string, ImportedScheme>(StringComparer.Ordinal);
+        foreach (var (name, node) in declared)
+        {
+            if (node is not JsonObject scheme) continue;
+            var authType = Text(scheme["x-amazon-apigateway-authtype"]);
+            if (scheme["x-amazon-apigateway-authorizer"] is JsonObject extension)
+            {
+                var existing = Api(scope, apiId).Authorizers.Values.FirstOrDefault(a => a.Name == name);
+                var authorizer = existing ?? CreateAuthorizer(scope, apiId, new AuthorizerSettings(name, Text(extension["type"])?.ToUpperInvariant() ?? "TOKEN", null, authType,
+                    Text(extension["authorizerUri"]), Text(extension["authorizerCredentials"]),
+                    Text(extension["identitySource"]) ?? (Text(scheme["in"]) == "header" && Text(scheme["name"]) is { } header ? IdentitySourceHeader + header : null),
+                    Text(extension["identityValidationExpression"]),
+                    extension["authorizerResultTtlInSeconds"] is { } ttl ? int.Parse(Text(ttl)!, System.Globalization.CultureInfo.InvariantCulture) : null));
+                schemes[name] = new ImportedScheme(authorizer.Type == "COGNITO_USER_POOLS" ? "COGNITO_USER_POOLS" : "CUSTOM", authorizer.Id, false);
+            }
+            else if (string.Equals(authType, "awsSigv4", StringComparison.OrdinalIgnoreCase)) schemes[name] = new ImportedScheme("AWS_IAM", null, false);
+            else if (Text(scheme["type"]) == "apiKey" && string.Equals(Text(scheme["name"]), "x-api-key", StringComparison.OrdinalIgnoreCase))
+                schemes[name] = new ImportedScheme("NONE", null, true);
+        }
+        return schemes;
+    }
+
+    private void ImportOperation(Scope scope, string apiId, string resourceId, string verb, JsonObject operation, JsonArray? shared, bool replaceExisting,
+        IReadOnlyDictionary<string, ImportedScheme> schemes)
     {
         var httpMethod = verb == "x-amazon-apigateway-any-method" ? "ANY" : verb.ToUpperInvariant();
         if (replaceExisting && Resource(Api(scope, apiId), resourceId).ResourceMethods?.ContainsKey(httpMethod) == true)
@@ -96,10 +132,13 @@ public sealed partial class ApiGatewayService
             if (location is not null && Text(parameter["name"]) is { } parameterName)
                 requestParameters[$"method.request.{location}.{parameterName}"] = parameter["required"]?.GetValue<bool>() ?? false;
         }
-        var authorization = operation["security"] is JsonArray { Count: > 0 } security
-            && security.OfType<JsonObject>().Any(s => s.ContainsKey("sigv4")) ? "AWS_IAM" : "NONE";
-        PutMethod(scope, apiId, resourceId, httpMethod, new MethodSettings(authorization, null, ApiKeyRequired: false, Text(operation["operationId"]),
-            requestParameters, null, null, null));
+        // A requirement names schemes; "sigv4" alone (undeclared) is how AWS's own exports have long named SigV4.
+        var required = (operation["security"] as JsonArray ?? []).OfType<JsonObject>().SelectMany(requirement => requirement.Select(r => r.Key))
+            .Select(name => schemes.GetValueOrDefault(name) ?? (name == SigV4Scheme ? new ImportedScheme("AWS_IAM", null, false) : null))
+            .OfType<ImportedScheme>().ToList();
+        var authorizing = required.FirstOrDefault(r => r.AuthorizerId is not null) ?? required.FirstOrDefault(r => r.AuthorizationType == "AWS_IAM");
+        PutMethod(scope, apiId, resourceId, httpMethod, new MethodSettings(authorizing?.AuthorizationType ?? "NONE", authorizing?.AuthorizerId,
+            ApiKeyRequired: required.Any(r => r.ApiKey), Text(operation["operationId"]), requestParameters, null, null, null));
 
         foreach (var (status, response) in operation["responses"] as JsonObject ?? [])
         {

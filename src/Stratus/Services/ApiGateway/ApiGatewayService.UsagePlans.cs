@@ -16,6 +16,49 @@ internal sealed class UsagePlanTables(StateStore store)
     public ResourceTable<KeyUsageDocument> Usage { get; } = new(store, "apigateway.usage");
     /// <summary>The throttle buckets, in memory as on AWS (a restart refills them); keyed by plan, key and the throttle's values, so a changed throttle starts a new bucket.</summary>
     public ConcurrentDictionary<(string Plan, string Key, double Rate, int Burst), TokenBucket> Buckets { get; } = new();
+
+    private long _version;
+    private MeteringIndex? _index;
+
+    /// <summary>
+    /// The index a metered request is looked up in, rebuilt on the first request after any change to keys or plans (<see cref="Changed"/>),
+    /// so the hot path finds its key and plan by value instead of scanning every key and plan. A build that raced a change is not kept.
+    /// </summary>
+    public MeteringIndex Index
+    {
+        get
+        {
+            var version = Interlocked.Read(ref _version);
+            if (Volatile.Read(ref _index) is { } current && current.Version == version) return current;
+            var built = MeteringIndex.Build(version, Keys.Values, Plans.Values);
+            Volatile.Write(ref _index, built);
+            return built;
+        }
+    }
+
+    public void Changed() => Interlocked.Increment(ref _version);
+}
+
+/// <summary>Each API key's id by its value, and the usage plan each key meets on an API stage (AWS allows at most one), per account and region.</summary>
+internal sealed class MeteringIndex(long version, Dictionary<(string Account, string Region, string Value), string> keyIds,
+    Dictionary<(string Account, string Region, string KeyId, string ApiId, string Stage), string> planIds)
+{
+    public long Version { get; } = version;
+    public IReadOnlyDictionary<(string Account, string Region, string Value), string> KeyIds { get; } = keyIds;
+    public IReadOnlyDictionary<(string Account, string Region, string KeyId, string ApiId, string Stage), string> PlanIds { get; } = planIds;
+
+    public static MeteringIndex Build(long version, IEnumerable<ApiKeyDocument> keys, IEnumerable<UsagePlanDocument> plans)
+    {
+        var keyIds = new Dictionary<(string, string, string), string>();
+        foreach (var key in keys)
+            if (key.Key.Value is { } value) keyIds[(key.AccountId, key.Region, value)] = key.Key.Id;
+        var planIds = new Dictionary<(string, string, string, string, string), string>();
+        foreach (var plan in plans)
+            foreach (var keyId in plan.KeyIds)
+                foreach (var stage in plan.Plan.ApiStages)
+                    planIds.TryAdd((plan.AccountId, plan.Region, keyId, stage.ApiId, stage.Stage), plan.Plan.Id);
+        return new MeteringIndex(version, keyIds, planIds);
+    }
 }
 
 public sealed partial class ApiGatewayService
@@ -34,8 +77,7 @@ public sealed partial class ApiGatewayService
         if (settings.Value is { } given && (given.Length < 20 || given.Length > 128))
             throw BadRequest("API Key value should be at least 20 characters");
         var value = settings.Value ?? RandomNumberGenerator.GetString(KeyAlphabet, 40);
-        if (_usage.Keys.Values.Any(k => k.AccountId == scope.AccountId && k.Region == scope.Region && k.Key.Value == value))
-            throw Conflict("API Key already exists");
+        if (_usage.Index.KeyIds.ContainsKey((scope.AccountId, scope.Region, value))) throw Conflict("API Key already exists");
         var now = Now;
         var key = new ApiKey
         {
@@ -52,6 +94,7 @@ public sealed partial class ApiGatewayService
         };
         if (!_usage.Keys.TryAdd(Scoped(scope, key.Id), new ApiKeyDocument { AccountId = scope.AccountId, Region = scope.Region, Key = key }))
             throw Conflict("Unable to create the API key, try again");
+        _usage.Changed();
         return key;
     }
 
@@ -100,6 +143,7 @@ public sealed partial class ApiGatewayService
         foreach (var (planKey, plan) in _usage.Plans.Entries.Where(e => InScope(scope, e.Value) && e.Value.KeyIds.Contains(keyId)).ToList())
             RemovePlanKey(planKey, plan.Plan.Id, keyId);
         _usage.Keys.Remove(Scoped(scope, keyId));
+        _usage.Changed();
     }
 
     /// <summary>ImportApiKeys, CSV format: a header row naming the columns (name, key or value, description, enabled, customerId), then one key per row.</summary>
@@ -187,13 +231,15 @@ public sealed partial class ApiGatewayService
     public UsagePlan UpdateUsagePlan(Scope scope, string planId, IReadOnlyList<PatchOperation> patch)
     {
         PlanOf(scope, planId);
-        return _usage.Plans.Update(Scoped(scope, planId), current =>
+        var updated = _usage.Plans.Update(Scoped(scope, planId), current =>
         {
             var next = Clone(current);
             foreach (var operation in patch) next.Plan = PatchPlan(next.Plan, operation);
             CheckPlan(scope, next.Plan);
             return next;
         })!.Plan;
+        _usage.Changed();
+        return updated;
     }
 
     private static readonly Dictionary<string, PatchKind> UsagePlanPatchable = new()
@@ -243,6 +289,7 @@ public sealed partial class ApiGatewayService
     {
         var plan = PlanOf(scope, planId);
         _usage.Plans.Remove(Scoped(scope, planId));
+        _usage.Changed();
         foreach (var keyId in plan.KeyIds) _usage.Usage.Remove(UsageKey(scope.AccountId, scope.Region, planId, keyId));
     }
 
@@ -264,6 +311,7 @@ public sealed partial class ApiGatewayService
             next.KeyIds.Add(keyId);
             return next;
         });
+        _usage.Changed();
         return PlanKey(key);
     }
 
@@ -299,6 +347,7 @@ public sealed partial class ApiGatewayService
             next.KeyIds.Remove(keyId);
             return next;
         });
+        _usage.Changed();
         if (plan is not null) _usage.Usage.Remove(UsageKey(plan.AccountId, plan.Region, planId, keyId));
     }
 
@@ -358,11 +407,13 @@ public sealed partial class ApiGatewayService
     public ApiKeyVerdict MeterApiKey(DeployedStage stage, string? keyValue)
     {
         if (string.IsNullOrEmpty(keyValue)) return ApiKeyVerdict.Forbidden;
-        var key = _usage.Keys.Values.FirstOrDefault(k => k.AccountId == stage.AccountId && k.Region == stage.Region && k.Key.Value == keyValue)?.Key;
+        var index = _usage.Index;
+        if (!index.KeyIds.TryGetValue((stage.AccountId, stage.Region, keyValue), out var keyId)) return ApiKeyVerdict.Forbidden;
+        var key = _usage.Keys.Get(ResourceTable<ApiKeyDocument>.Key(stage.AccountId, stage.Region, keyId))?.Key;
         if (key is not { Enabled: true }) return ApiKeyVerdict.Forbidden;
-        var plan = _usage.Plans.Values.FirstOrDefault(p => p.AccountId == stage.AccountId && p.Region == stage.Region && p.KeyIds.Contains(key.Id)
-            && p.Plan.ApiStages.Any(s => s.ApiId == stage.ApiId && s.Stage == stage.Stage.StageName))?.Plan;
-        if (plan is null) return ApiKeyVerdict.Forbidden;
+        if (!index.PlanIds.TryGetValue((stage.AccountId, stage.Region, keyId, stage.ApiId, stage.Stage.StageName), out var planId)
+            || _usage.Plans.Get(ResourceTable<UsagePlanDocument>.Key(stage.AccountId, stage.Region, planId))?.Plan is not { } plan)
+            return ApiKeyVerdict.Forbidden;
         if (plan.Throttle is { } throttle && (throttle.RateLimit is not null || throttle.BurstLimit is not null))
         {
             var (rate, burst) = (throttle.RateLimit ?? 0, throttle.BurstLimit ?? 0);

@@ -255,6 +255,7 @@ public sealed partial class ApiGatewayService
             var resource = Resource(doc, resourceId);
             resource.ResourceMethods ??= [];
             if (resource.ResourceMethods.ContainsKey(httpMethod)) throw Conflict("Method already exists for this resource");
+            CheckMethodAuthorizer(doc, method);
             resource.ResourceMethods[httpMethod] = method;
         });
         return method;
@@ -270,15 +271,20 @@ public sealed partial class ApiGatewayService
         ["requestParameters"] = PatchKind.BooleanMap, ["requestModels"] = PatchKind.TextMap, ["authorizationScopes"] = PatchKind.TextList,
     };
 
-    public ApiMethod UpdateMethod(Scope scope, string apiId, string resourceId, string httpMethod, IReadOnlyList<PatchOperation> patch) =>
-        MutateMethod(scope, apiId, resourceId, httpMethod, (resource, method) =>
+    public ApiMethod UpdateMethod(Scope scope, string apiId, string resourceId, string httpMethod, IReadOnlyList<PatchOperation> patch)
+    {
+        ApiMethod? updated = null;
+        MutateApi(scope, apiId, doc =>
         {
-            var next = PatchDocument.Apply(method, patch, MethodPatchable);
+            var resource = Resource(doc, resourceId);
+            var next = PatchDocument.Apply(Method(resource, httpMethod), patch, MethodPatchable);
             if (!AuthorizationTypes.Contains(next.AuthorizationType)) throw BadRequest("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS");
             CheckParameterNames(next.RequestParameters?.Keys, "method.request.");
-            resource.ResourceMethods![method.HttpMethod] = next;
-            return next;
+            CheckMethodAuthorizer(doc, next);
+            resource.ResourceMethods![next.HttpMethod] = updated = next;
         });
+        return updated!;
+    }
 
     public void DeleteMethod(Scope scope, string apiId, string resourceId, string httpMethod) =>
         MutateMethod(scope, apiId, resourceId, httpMethod, (resource, method) => resource.ResourceMethods!.Remove(method.HttpMethod));
@@ -532,8 +538,12 @@ public sealed partial class ApiGatewayService
 
     public Deployment CreateDeployment(Scope scope, string apiId, DeploymentSettings settings)
     {
-        var (stageName, stageDescription, description, variables) = settings;
+        var (stageName, stageDescription, description, variables, canary) = settings;
         var api = Api(scope, apiId);
+        // A canary deployment goes to an existing stage's canary, leaving the stage's own deployment as it is (AWS's CreateDeployment).
+        if (canary is not null && (string.IsNullOrEmpty(stageName) || _stages.Get(ChildKey(scope, apiId, stageName)) is null))
+            throw BadRequest("Canary settings need the name of an existing stage to deploy the canary to");
+        CheckCanary(canary);
         var methods = api.Resources.Values.SelectMany(r => r.ResourceMethods?.Values ?? Enumerable.Empty<ApiMethod>()).ToList();
         if (methods.Count == 0) throw BadRequest("The REST API doesn't contain any methods");
         if (methods.Any(m => m.MethodIntegration is null)) throw BadRequest("No integration defined for method");
@@ -547,6 +557,7 @@ public sealed partial class ApiGatewayService
             Models = Clone(api.Models),
             RequestValidators = Clone(api.RequestValidators),
             GatewayResponses = Clone(api.GatewayResponses),
+            Authorizers = Clone(api.Authorizers),
         };
         if (!_deployments.TryAdd(ChildKey(scope, apiId, document.Deployment.Id), document)) throw Conflict("Unable to create the deployment, try again");
         if (!string.IsNullOrEmpty(stageName))
@@ -556,7 +567,12 @@ public sealed partial class ApiGatewayService
                 _stages.Update(key, current =>
                 {
                     var next = Clone(current);
-                    next.Stage.DeploymentId = document.Deployment.Id;
+                    if (canary is not null)
+                    {
+                        canary.DeploymentId = document.Deployment.Id;
+                        next.Stage.CanarySettings = canary;
+                    }
+                    else next.Stage.DeploymentId = document.Deployment.Id;
                     if (variables is { Count: > 0 }) next.Stage.Variables = variables;
                     next.Stage.LastUpdatedDate = Now;
                     return next;
@@ -608,11 +624,16 @@ public sealed partial class ApiGatewayService
 
     public Stage CreateStage(Scope scope, string apiId, string stageName, StageSettings settings)
     {
-        var (deploymentId, description, variables, tracingEnabled, tags) = settings;
+        var (deploymentId, description, variables, tracingEnabled, tags, canary, accessLog) = settings;
         if (!StageNamePattern().IsMatch(stageName))
             throw BadRequest("Stage name only allows a-zA-Z0-9_-");
         CheckStageVariables(variables);
         DeploymentOf(scope, apiId, deploymentId);
+        CheckCanary(canary);
+        if (canary?.DeploymentId is { } canaryDeployment) DeploymentOf(scope, apiId, canaryDeployment);
+        // A canary created with the stage, without a deployment of its own, starts on the stage's.
+        if (canary is { DeploymentId: null }) canary.DeploymentId = deploymentId;
+        CheckAccessLog(accessLog);
         var now = Now;
         var document = new StageDocument
         {
@@ -626,6 +647,8 @@ public sealed partial class ApiGatewayService
                 Description = description,
                 Variables = variables is { Count: > 0 } ? variables : null,
                 TracingEnabled = tracingEnabled,
+                CanarySettings = canary,
+                AccessLogSettings = accessLog,
                 Tags = tags is { Count: > 0 } ? tags : null,
                 CreatedDate = now,
                 LastUpdatedDate = now,
@@ -659,11 +682,16 @@ public sealed partial class ApiGatewayService
             var memberPatch = new List<PatchOperation>();
             foreach (var operation in patch)
             {
-                if (!MethodSettingPatch.TryApply(next.Stage.MethodSettings, operation)) memberPatch.Add(operation);
+                if (!MethodSettingPatch.TryApply(next.Stage.MethodSettings, operation) && !StageSettingPatch.TryApply(next.Stage, operation))
+                    memberPatch.Add(operation);
             }
             next.Stage = PatchDocument.Apply(next.Stage, memberPatch, StagePatchable);
             CheckStageVariables(next.Stage.Variables);
             if (next.Stage.DeploymentId != current.Stage.DeploymentId) DeploymentOf(scope, apiId, next.Stage.DeploymentId);
+            CheckCanary(next.Stage.CanarySettings);
+            if (next.Stage.CanarySettings?.DeploymentId is { } canaryDeployment && canaryDeployment != current.Stage.CanarySettings?.DeploymentId)
+                DeploymentOf(scope, apiId, canaryDeployment);
+            CheckAccessLog(next.Stage.AccessLogSettings);
             next.Stage.LastUpdatedDate = Now;
             return next;
         })!.Stage;
@@ -679,6 +707,22 @@ public sealed partial class ApiGatewayService
     {
         Api(scope, apiId);
         return _stages.Get(ChildKey(scope, apiId, stageName)) ?? throw NotFound("Invalid Stage identifier specified");
+    }
+
+    private static void CheckCanary(CanarySettings? canary)
+    {
+        if (canary is { PercentTraffic: < 0 or > 100 }) throw BadRequest("Canary traffic percentage must be between 0.0 and 100.0");
+        CheckStageVariables(canary?.StageVariableOverrides);
+    }
+
+    /// <summary>AWS takes access log settings only with both a destination (a log group's ARN) and a format.</summary>
+    private static void CheckAccessLog(AccessLogSettings? log)
+    {
+        if (log is null) return;
+        if (string.IsNullOrEmpty(log.DestinationArn) || string.IsNullOrEmpty(log.Format))
+            throw BadRequest("Access Log Settings require both a destination ARN and a format");
+        if (AccessLog.LogGroup(log.DestinationArn) is null)
+            throw BadRequest($"Invalid ARN specified in the request: {log.DestinationArn}. Access logs go to a CloudWatch Logs log group: arn:aws:logs:REGION:ACCOUNT:log-group:NAME");
     }
 
     [GeneratedRegex("^[a-zA-Z0-9_]+$")]
@@ -763,8 +807,22 @@ public sealed partial class ApiGatewayService
         if (_stages.Get(stageKey) is not { } stage) return null;
         var deploymentKey = ResourceTable<DeploymentDocument>.Key(api.AccountId, api.Region, apiId, stage.Stage.DeploymentId);
         return _deployments.Get(deploymentKey) is { } deployment
-            ? new DeployedStage(api.AccountId, api.Region, apiId, api.Api.Name, api.Api.BinaryMediaTypes ?? [], stage.Stage, deployment)
+            ? new DeployedStage(api.AccountId, api.Region, apiId, api.Api.Name, api.Api.BinaryMediaTypes ?? [], stage.Stage, deployment, api.Api.ApiKeySource)
             : null;
+    }
+
+    /// <summary>
+    /// The stage's canary in place of the stage itself, for the share of requests its percentTraffic names: its deployment, with the
+    /// stage variables its overrides change, as AWS routes a canary. Null when the stage has no canary taking traffic.
+    /// </summary>
+    public DeployedStage? CanaryOf(DeployedStage stage)
+    {
+        if (stage.Stage.CanarySettings is not { PercentTraffic: > 0, DeploymentId: { } canaryId } canary) return null;
+        var key = ResourceTable<DeploymentDocument>.Key(stage.AccountId, stage.Region, stage.ApiId, canaryId);
+        if (_deployments.Get(key) is not { } deployment) return null;
+        var variables = new Dictionary<string, string>(stage.Stage.Variables ?? [], StringComparer.Ordinal);
+        foreach (var (name, value) in canary.StageVariableOverrides ?? []) variables[name] = value;
+        return stage with { Deployment = deployment, IsCanary = true, Variables = variables };
     }
 
     /// <summary>The API's current (undeployed) resource tree, as TestInvokeMethod runs it.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Stratus.Host;
+using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.ApiGatewayV2.Engine;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs;
@@ -170,18 +171,10 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
         if (run.IntegrationStatus is not null) Publish("IntegrationLatency", run.IntegrationLatency.TotalMilliseconds, "Milliseconds");
         Publish("DataProcessed", run.Request.Body.Length + run.ResponseLength, "Bytes");
 
-        if (stage.Stage.AccessLogSettings is { DestinationArn: { } arn, Format: { } format } && LogGroup(arn) is { } group)
-            logs.Append(group.Account, group.Region, group.Name, $"{stage.Api.ApiId}_{stage.Stage.StageName}".Replace("$", ""),
+        if (stage.Stage.AccessLogSettings is { DestinationArn: { } arn, Format: { } format } && AccessLog.LogGroup(arn) is { } group)
+            logs.Append(group.Account, group.Region, group.Name, AccessLog.StreamName(stage.Api.ApiId, stage.Stage.StageName),
                 [new LogLine(now, ContextVariables.Format(format, run))]);
         if (run.Status >= 500 && run.IntegrationError is { } error)
             logger.LogWarning("HTTP API {ApiId} stage {Stage} answered {Status}: {Error}", stage.Api.ApiId, stage.Stage.StageName, run.Status, error);
-    }
-
-    /// <summary>arn:aws:logs:{region}:{account}:log-group:{name}[:*] → its parts.</summary>
-    private static (string Region, string Account, string Name)? LogGroup(string arn)
-    {
-        var parts = arn.Split(':');
-        if (parts.Length < 7 || parts[2] != "logs" || parts[5] != "log-group") return null;
-        return (parts[3], parts[4], parts[6]);
     }
 }

@@ -4,7 +4,6 @@ using Stratus.Protocols;
 using Stratus.Protocols.Json;
 using Stratus.Services.ApiGateway;
 using Stratus.Services.CloudFormation.Templates;
-using YamlDotNet.Serialization;
 using static Stratus.Services.ApiGatewayV2.ApiGatewayV2Errors;
 
 namespace Stratus.Services.ApiGatewayV2;
@@ -154,7 +153,7 @@ public sealed partial class ApiGatewayV2Service
         return (outputType ?? "YAML") switch
         {
             "JSON" => (JsonBody.Write(openApi), "application/json"),
-            "YAML" => (System.Text.Encoding.UTF8.GetBytes(new SerializerBuilder().WithQuotingNecessaryStrings().Build().Serialize(Plain(openApi))), "application/yaml"),
+            "YAML" => (OpenApiYaml.Write(openApi), "application/yaml"),
             var other => throw BadRequest($"Invalid outputType {other}: JSON or YAML."),
         };
     }
@@ -228,20 +227,4 @@ public sealed partial class ApiGatewayV2Service
             openApi["x-amazon-apigateway-cors"] = JsonSerializer.SerializeToNode(cors, WireJson.Options);
         return openApi;
     }
-
-    /// <summary>A JSON tree as plain dictionaries, lists and scalars, for the YAML writer.</summary>
-    private static object? Plain(JsonNode? node) => node switch
-    {
-        JsonObject obj => obj.ToDictionary(p => p.Key, p => Plain(p.Value)),
-        JsonArray list => list.Select(Plain).ToList(),
-        JsonValue value => value.GetValueKind() switch
-        {
-            JsonValueKind.String => value.GetValue<string>(),
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            JsonValueKind.Number => long.TryParse(value.ToJsonString(), out var integer) ? integer : double.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture),
-            _ => null,
-        },
-        _ => null,
-    };
 }

@@ -34,7 +34,7 @@ public sealed class ApiGatewayDataPlaneUnitTests : IDisposable
     {
         _gateway = new ApiGatewayService(_store, TimeProvider.System);
         _plane = new ApiGatewayDataPlane(_gateway, new MethodRequestStage(new CredentialResolver([]), new SigV4Verifier(TimeProvider.System), AuthMode.Accept),
-            new IntegrationEngine(FakeLambdaInvoker.Returning("{}"), _http, TimeProvider.System),
+            new LambdaAuthorizer(FakeLambdaInvoker.Returning("{}"), TimeProvider.System), new IntegrationEngine(FakeLambdaInvoker.Returning("{}"), _http, TimeProvider.System),
             _metrics, _logs, TimeProvider.System, NullLogger.Instance);
     }
 

@@ -98,3 +98,22 @@ public sealed class ApiGatewayGatewayResponseProvider(ApiGatewayService gateway)
     protected override void Delete(ResourceRequest request, ProvisionedResource current) =>
         gateway.DeleteGatewayResponse(request.Scope, request.Properties.Required("RestApiId"), request.Properties.Required("ResponseType"));
 }
+
+/// <summary>AWS::ApiGateway::Authorizer: Ref is the authorizer id; GetAtt AuthorizerId too.</summary>
+public sealed class ApiGatewayAuthorizerProvider(ApiGatewayService gateway)
+    : ReplacedOnAnyChangeProvider("RestApiId", "Name", "Type", "AuthorizerUri", "AuthorizerCredentials", "IdentitySource", "IdentityValidationExpression",
+        "AuthorizerResultTtlInSeconds", "ProviderARNs", "AuthType")
+{
+    public override string Type => "AWS::ApiGateway::Authorizer";
+
+    public override Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    {
+        var settings = AuthorizerSettings.Read(request.Properties);
+        var authorizer = gateway.CreateAuthorizer(request.Scope, request.Properties.Required("RestApiId"),
+            settings.Name.Length > 0 ? settings : settings with { Name = GeneratedName(request) });
+        return Created(authorizer.Id, new() { ["AuthorizerId"] = authorizer.Id });
+    }
+
+    protected override void Delete(ResourceRequest request, ProvisionedResource current) =>
+        gateway.DeleteAuthorizer(request.Scope, request.Properties.Required("RestApiId"), current.PhysicalId);
+}

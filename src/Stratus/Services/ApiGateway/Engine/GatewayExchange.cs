@@ -15,6 +15,12 @@ public sealed record GatewayRequest(
 {
     /// <summary>Who signed the request, when the method request stage authorized it with AWS_IAM.</summary>
     public CallerIdentity? Caller { get; init; }
+
+    /// <summary>What the method's Lambda authorizer granted, when it has one.</summary>
+    public AuthorizerGrant? Authorizer { get; init; }
+
+    /// <summary>The API key the request was metered with, as <c>$context.identity.apiKey</c> shows it.</summary>
+    public string? ApiKey { get; init; }
 }
 
 /// <summary>The signer of an AWS_IAM request, as <c>$context.identity</c> and the proxy event show it.</summary>

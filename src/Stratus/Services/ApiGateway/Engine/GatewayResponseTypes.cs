@@ -58,7 +58,9 @@ public static class GatewayResponseTypes
         var body = response.Body;
         if (custom.ResponseTemplates?.GetValueOrDefault("application/json") is { } template)
         {
-            var message = JsonNode.Parse(response.BodyText)?["message"]?.GetValue<string>() ?? "";
+            // An authorizer's denial carries AWS's capitalized "Message"; an authorizer failure a null message.
+            var answer = JsonNode.Parse(response.BodyText) as JsonObject;
+            var message = (answer?["message"] ?? answer?["Message"]) is JsonValue text ? text.ToString() : "";
             body = Encoding.UTF8.GetBytes(template
                 .Replace("$context.error.messageString", MappingJson.Write(JsonValue.Create(message)))
                 .Replace("$context.error.message", message)

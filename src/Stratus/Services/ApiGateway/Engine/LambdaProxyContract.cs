@@ -28,6 +28,32 @@ internal static class LambdaProxyContract
         }
         var binary = run.Target.IsBinary(run.Header("Content-Type"));
         var body = request.Body.Length == 0 ? null : binary ? Convert.ToBase64String(request.Body) : Encoding.UTF8.GetString(request.Body);
+        var requestContext = new JsonObject
+        {
+            ["resourceId"] = run.Route.Resource.Id,
+            ["resourcePath"] = run.Route.Resource.Path,
+            ["httpMethod"] = request.HttpMethod,
+            ["extendedRequestId"] = run.RequestId,
+            ["requestTime"] = run.RequestTime,
+            ["path"] = "/" + run.Target.StageName + request.Path,
+            ["accountId"] = run.Target.AccountId,
+            ["protocol"] = "HTTP/1.1",
+            ["stage"] = run.Target.StageName,
+            ["domainPrefix"] = run.Target.ApiId,
+            ["requestTimeEpoch"] = run.Start.ToUnixTimeMilliseconds(),
+            ["requestId"] = run.RequestId,
+            ["identity"] = new JsonObject
+            {
+                ["cognitoIdentityPoolId"] = null, ["accountId"] = request.Caller?.AccountId, ["cognitoIdentityId"] = null, ["caller"] = request.Caller?.Caller,
+                ["sourceIp"] = request.SourceIp, ["principalOrgId"] = null, ["accessKey"] = request.Caller?.AccessKey, ["cognitoAuthenticationType"] = null,
+                ["cognitoAuthenticationProvider"] = null, ["userArn"] = request.Caller?.UserArn, ["userAgent"] = run.Header("User-Agent"), ["user"] = request.Caller?.Caller,
+                ["apiKey"] = request.ApiKey,
+            },
+            ["domainName"] = run.Target.DomainName,
+            ["apiId"] = run.Target.ApiId,
+        };
+        // A Lambda authorizer's principal and context reach the function here, as AWS passes them.
+        if (request.Authorizer is { } authorizer) requestContext["authorizer"] = authorizer.ProxyContext();
         return new JsonObject
         {
             ["resource"] = run.Route.Resource.Path,
@@ -39,29 +65,7 @@ internal static class LambdaProxyContract
             ["multiValueQueryStringParameters"] = Multi(request.Query),
             ["pathParameters"] = Single(run.Route.PathParameters),
             ["stageVariables"] = Single(run.Target.StageVariables),
-            ["requestContext"] = new JsonObject
-            {
-                ["resourceId"] = run.Route.Resource.Id,
-                ["resourcePath"] = run.Route.Resource.Path,
-                ["httpMethod"] = request.HttpMethod,
-                ["extendedRequestId"] = run.RequestId,
-                ["requestTime"] = run.RequestTime,
-                ["path"] = "/" + run.Target.StageName + request.Path,
-                ["accountId"] = run.Target.AccountId,
-                ["protocol"] = "HTTP/1.1",
-                ["stage"] = run.Target.StageName,
-                ["domainPrefix"] = run.Target.ApiId,
-                ["requestTimeEpoch"] = run.Start.ToUnixTimeMilliseconds(),
-                ["requestId"] = run.RequestId,
-                ["identity"] = new JsonObject
-                {
-                    ["cognitoIdentityPoolId"] = null, ["accountId"] = request.Caller?.AccountId, ["cognitoIdentityId"] = null, ["caller"] = request.Caller?.Caller,
-                    ["sourceIp"] = request.SourceIp, ["principalOrgId"] = null, ["accessKey"] = request.Caller?.AccessKey, ["cognitoAuthenticationType"] = null,
-                    ["cognitoAuthenticationProvider"] = null, ["userArn"] = request.Caller?.UserArn, ["userAgent"] = run.Header("User-Agent"), ["user"] = request.Caller?.Caller,
-                },
-                ["domainName"] = run.Target.DomainName,
-                ["apiId"] = run.Target.ApiId,
-            },
+            ["requestContext"] = requestContext,
             ["body"] = body,
             ["isBase64Encoded"] = binary && body is not null,
         };

@@ -64,9 +64,9 @@ public sealed class RequestContext(GatewayTarget target, MatchedRoute route, Gat
             ["sourceIp"] = Request.SourceIp,
             ["userAgent"] = Header("User-Agent"),
             ["accountId"] = Request.Caller?.AccountId, ["caller"] = Request.Caller?.Caller, ["user"] = Request.Caller?.Caller,
-            ["userArn"] = Request.Caller?.UserArn, ["apiKey"] = null, ["accessKey"] = Request.Caller?.AccessKey,
+            ["userArn"] = Request.Caller?.UserArn, ["apiKey"] = Request.ApiKey, ["accessKey"] = Request.Caller?.AccessKey,
         },
-        ["authorizer"] = new Dictionary<string, object?>(StringComparer.Ordinal),
+        ["authorizer"] = Request.Authorizer?.ContextVariable() ?? new Dictionary<string, object?>(StringComparer.Ordinal),
         ["responseOverride"] = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["status"] = null,

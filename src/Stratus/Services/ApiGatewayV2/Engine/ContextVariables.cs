@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 
 namespace Stratus.Services.ApiGatewayV2.Engine;
 
@@ -9,7 +8,7 @@ namespace Stratus.Services.ApiGatewayV2.Engine;
 /// HTTP APIs' $context variables, as access log formats, parameter mappings and identity sources use them.
 /// An access log writes "-" for a variable without a value, as AWS does.
 /// </summary>
-public static partial class ContextVariables
+public static class ContextVariables
 {
     /// <summary>The value of "context.name" (without the '$'), or null when it has none.</summary>
     public static string? Value(string variable, HttpApiRun run)
@@ -50,18 +49,6 @@ public static partial class ContextVariables
         };
     }
 
-    /// <summary>An access log format with its $context variables replaced ("-" for none).</summary>
-    public static string Format(string format, HttpApiRun run) =>
-        Variable().Replace(format, match => Value(match.Groups[1].Value, run) is { } value ? Escape(value, format) : "-");
-
-    /// <summary>Inside a JSON format, values are written as JSON string contents so the line stays JSON.</summary>
-    private static string Escape(string value, string format)
-    {
-        if (!format.TrimStart().StartsWith('{')) return value;
-        var encoded = JsonValue.Create(value).ToJsonString();
-        return encoded[1..^1];
-    }
-
-    [GeneratedRegex(@"\$(context\.[A-Za-z0-9_.]+[A-Za-z0-9_])")]
-    private static partial Regex Variable();
+    /// <summary>An access log format with its $context variables replaced ("-" for none), as REST APIs write theirs.</summary>
+    public static string Format(string format, HttpApiRun run) => ApiGateway.Engine.AccessLog.Format(format, variable => Value(variable, run));
 }

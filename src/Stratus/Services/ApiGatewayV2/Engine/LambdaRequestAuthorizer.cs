@@ -143,45 +143,7 @@ public sealed class LambdaRequestAuthorizer(ILambdaInvoker lambda, TimeProvider 
         return new Authorization(new AuthorizerContext(new JsonObject { ["lambda"] = context.DeepClone() }, format1), null);
     }
 
-    /// <summary>An explicit Deny of execute-api:Invoke on the route wins; otherwise an Allow is needed (IAM's evaluation for one action).</summary>
-    internal static bool PolicyAllows(JsonObject policy, string routeArn)
-    {
-        IEnumerable<string> Values(JsonNode? node) => node switch
-        {
-            JsonArray list => list.OfType<JsonValue>().Select(v => v.ToString()),
-            JsonValue single => [single.ToString()],
-            _ => [],
-        };
-        var statements = policy["Statement"] switch
-        {
-            JsonArray list => list.OfType<JsonObject>().ToList(),
-            JsonObject single => [single],
-            _ => [],
-        };
-        var allowed = false;
-        foreach (var statement in statements)
-        {
-            var applies = Values(statement["Action"]).Any(a => Glob(a, "execute-api:Invoke")) && Values(statement["Resource"]).Any(r => Glob(r, routeArn));
-            if (!applies) continue;
-            var effect = (statement["Effect"] as JsonValue)?.ToString();
-            if (effect == "Deny") return false;
-            if (effect == "Allow") allowed = true;
-        }
-        return allowed;
-    }
-
-    /// <summary>IAM's wildcard match: * any run of characters, ? one character; case-sensitive.</summary>
-    private static bool Glob(string pattern, string value)
-    {
-        int p = 0, v = 0, star = -1, mark = 0;
-        while (v < value.Length)
-        {
-            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == value[v])) { p++; v++; }
-            else if (p < pattern.Length && pattern[p] == '*') { star = p++; mark = v; }
-            else if (star >= 0) { p = star + 1; v = ++mark; }
-            else return false;
-        }
-        while (p < pattern.Length && pattern[p] == '*') p++;
-        return p == pattern.Length;
-    }
+    /// <summary>An explicit Deny of execute-api:Invoke on the route wins; otherwise an Allow is needed (the policy evaluation REST APIs share).</summary>
+    internal static bool PolicyAllows(JsonObject policy, string routeArn) =>
+        ApiGateway.Engine.AuthorizerPolicy.Evaluate(policy, routeArn) == ApiGateway.Engine.PolicyDecision.Allow;
 }
