@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using MySqlConnector;
 
 namespace Stratus.Services.Rds.Engine;
@@ -10,21 +8,14 @@ namespace Stratus.Services.Rds.Engine;
 /// One mariadbd process and its files: data directory, socket, pid file and error log, all under the
 /// instance's home. Stratus administers it as root over the unix socket only; root has no TCP login.
 /// </summary>
-public sealed class MariaDbServer(MariaDbInstallation installation, string home) : IDbServer
+public sealed class MariaDbServer(MariaDbInstallation installation, string home) : DbServerProcess(home), IDbServer
 {
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
     // Small but real: a development database should not take a gigabyte per instance.
     private static readonly string[] TuningArgs = ["--innodb-log-file-size=8M"];
     private static readonly string[] RuntimeArgs =
         ["--innodb-buffer-pool-size=32M", "--performance-schema=OFF", "--skip-name-resolve", "--character-set-server=utf8mb4",
          "--collation-server=utf8mb4_general_ci", "--max-connections=200", "--log-output=FILE"];
 
-    private readonly Lock _gate = new();
-    private Process? _process;
-    private bool _stopRequested;
-
-    public string Home { get; } = home;
-    public string DataDir => Path.Combine(Home, "data");
     public string PidFile => Path.Combine(Home, "mariadbd.pid");
     public string ErrorLog => Path.Combine(Home, "error.log");
     /// <summary>Where the slow query and general logs go when a parameter group turns them on (log_output FILE).</summary>
@@ -36,30 +27,19 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
     /// </summary>
     public string StaticParametersFile => Path.Combine(Home, "parameters.cnf");
     private string TempDir => Path.Combine(Home, "tmp");
-    private string InitializedMarker => Path.Combine(Home, "initialized");
 
     /// <summary>Unix socket paths are limited to 107 bytes; deep data dirs get one in the temp dir instead.</summary>
-    public string Socket
+    public string Socket => WithinSocketLimit(Path.Combine(Home, "mysqld.sock"), 100, hash => $"stratus-rds-{hash}.sock");
+
+    protected override string ProgramName => "mariadbd";
+    // mariadbd's clean shutdown.
+    protected override int StopSignal => ServerProcess.SigTerm;
+    protected override TimeSpan ReadyPollInterval => TimeSpan.FromMilliseconds(150);
+    // The temp dir is 0700 too: mariadbd runs as the data dir's owner (or as root with --user=root).
+    protected override IEnumerable<string> PrivateDirectories => [TempDir];
+
+    protected override async Task InitializeDataDirAsync(CancellationToken cancellation)
     {
-        get
-        {
-            var local = Path.Combine(Home, "mysqld.sock");
-            if (Encoding.UTF8.GetByteCount(local) < 100) return local;
-            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Home)))[..16];
-            return Path.Combine(Path.GetTempPath(), $"stratus-rds-{hash}.sock");
-        }
-    }
-
-    public bool IsInitialized => File.Exists(InitializedMarker);
-    public bool IsRunning { get { lock (_gate) return _process is { HasExited: false }; } }
-
-    /// <summary>Raised with the exit code when the process ends without Stratus asking it to.</summary>
-    public event Action<IDbServer, int>? ExitedUnexpectedly;
-
-    public async Task InitializeAsync(CancellationToken cancellation)
-    {
-        if (Directory.Exists(DataDir)) Directory.Delete(DataDir, recursive: true);
-        CreateHome();
         // Several mariadb-install-db runs at once (even from different Stratus processes) sometimes
         // break each other's bootstrap, so they take turns machine-wide; each takes half a second.
         using var turn = await ServerProcess.TakeTurnAsync("stratus-rds-install-db.lock", cancellation);
@@ -68,57 +48,13 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
              "--skip-test-db", .. UserArg(), .. TuningArgs]), cancellation);
     }
 
-    /// <summary>
-    /// The home and its temp dir, 0700 from the start: they hold the databases' files and the admin socket, the data dir's
-    /// owner's alone (mariadbd runs as that user, or as root with --user=root), not only after the next start tightens them.
-    /// </summary>
-    public void CreateHome()
+    protected override ProcessStartInfo PrepareStart(string address, int port)
     {
-        // Each level on its own: a directory's parents are created with the umask's mode.
-        Persistence.DataDirectory.CreatePrivate(Path.GetDirectoryName(Home)!);
-        Persistence.DataDirectory.CreatePrivate(Home);
-        Persistence.DataDirectory.CreatePrivate(TempDir);
-    }
-
-    public void MarkInitialized() => File.WriteAllText(InitializedMarker, DateTimeOffset.UtcNow.ToString("O"));
-
-    /// <summary>Starts the server bound to one address and waits until it accepts connections.</summary>
-    public async Task StartAsync(string address, int port, CancellationToken cancellation)
-    {
-        if (IsRunning) throw new InvalidOperationException($"The server in {Home} is already running.");
         if (File.Exists(ErrorLog)) File.Delete(ErrorLog);
         CreateHome();
-        var start = ServerProcess.Launch(installation.ServerPath, ["--no-defaults", $"--datadir={DataDir}", $"--bind-address={address}", $"--port={port}",
+        return ServerProcess.Launch(installation.ServerPath, ["--no-defaults", $"--datadir={DataDir}", $"--bind-address={address}", $"--port={port}",
             $"--socket={Socket}", $"--pid-file={PidFile}", $"--tmpdir={TempDir}", $"--log-error={ErrorLog}",
             $"--slow-query-log-file={SlowQueryLog}", $"--general-log-file={GeneralLog}", .. UserArg(), .. TuningArgs, .. RuntimeArgs, .. StaticParameterArgs()]);
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        lock (_gate)
-        {
-            _stopRequested = false;
-            _process = process;
-        }
-        process.Exited += (_, _) => OnExited(process);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        await WaitUntilReadyAsync(process, address, port, cancellation);
-    }
-
-    /// <summary>A clean shutdown (SIGTERM), killed if it takes too long.</summary>
-    public async Task StopAsync()
-    {
-        Process? process;
-        lock (_gate)
-        {
-            _stopRequested = true;
-            process = _process;
-            _process = null;
-        }
-        if (process is null) return;
-        await ServerProcess.TerminateAsync(process, ServerProcess.SigTerm);
-        process.Dispose();
     }
 
     /// <summary>Runs administrative SQL as root over the socket; values are passed as parameters, never spliced.</summary>
@@ -205,48 +141,18 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
     /// <summary>Stops a server that an earlier Stratus left running (its pid file names a live mariadbd on this data dir).</summary>
     public Task<bool> StopOrphanAsync() => ServerProcess.StopOrphanAsync(PidFile, $"--datadir={DataDir}", ServerProcess.SigTerm);
 
-    public string LogTail() => File.Exists(ErrorLog) ? ServerProcess.Tail(File.ReadAllText(ErrorLog)) : "";
+    public override string LogTail() => File.Exists(ErrorLog) ? ServerProcess.Tail(File.ReadAllText(ErrorLog)) : "";
 
-    private void OnExited(Process process)
+    protected override async Task ConnectAsAdminAsync(int timeoutSeconds, CancellationToken cancellation)
     {
-        bool unexpected;
-        lock (_gate)
-        {
-            unexpected = !_stopRequested && ReferenceEquals(_process, process);
-            if (unexpected) _process = null;
-        }
-        if (unexpected) ExitedUnexpectedly?.Invoke(this, process.ExitCode);
+        await using var connection = new MySqlConnection(AdminConnectionString(timeoutSeconds));
+        await connection.OpenAsync(cancellation);
     }
 
-    private async Task WaitUntilReadyAsync(Process process, string address, int port, CancellationToken cancellation)
-    {
-        var deadline = DateTimeOffset.UtcNow + ReadyTimeout;
-        while (true)
-        {
-            if (process.HasExited)
-            {
-                lock (_gate) if (ReferenceEquals(_process, process)) _process = null;
-                var log = LogTail();
-                var inUse = log.Contains("Address already in use", StringComparison.Ordinal) || log.Contains("Bind on TCP/IP port", StringComparison.Ordinal);
-                throw new DbStartException($"mariadbd exited while starting on {address}:{port}: {log}", inUse);
-            }
-            try
-            {
-                await using var connection = new MySqlConnection(AdminConnectionString(2));
-                await connection.OpenAsync(cancellation);
-                return;
-            }
-            catch (MySqlException) when (DateTimeOffset.UtcNow < deadline)
-            {
-                await Task.Delay(150, cancellation);
-            }
-            catch (MySqlException e)
-            {
-                await StopAsync();
-                throw new DbStartException($"mariadbd did not accept connections within {ReadyTimeout.TotalSeconds} s: {e.Message} {LogTail()}", false);
-            }
-        }
-    }
+    protected override bool IsConnectionError(Exception error) => error is MySqlException;
+
+    protected override bool SaysAddressInUse(string log) =>
+        log.Contains("Address already in use", StringComparison.Ordinal) || log.Contains("Bind on TCP/IP port", StringComparison.Ordinal);
 
     private string AdminConnectionString(int timeoutSeconds) => new MySqlConnectionStringBuilder
     {
