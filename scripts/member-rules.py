@@ -14,6 +14,11 @@ service is added:
     python3 scripts/member-rules.py iam Iam
     python3 scripts/member-rules.py sts Sts
     python3 scripts/member-rules.py cloudformation CloudFormation
+    python3 scripts/member-rules.py cloudwatch CloudWatch
+    python3 scripts/member-rules.py ecr Ecr
+    python3 scripts/member-rules.py rds Rds
+    python3 scripts/member-rules.py ec2 Ec2
+    python3 scripts/member-rules.py apigateway ApiGateway
 
 The published models are the clients' view: where AWS's servers check more or differently (Lambda's
 Timeout is at most 900, its Runtime is refused as InvalidParameterValueException), <S>Rules.cs says so.
@@ -35,14 +40,29 @@ def constrained_here(rule):
     return bool(set(rule) - {"member", "path", "type"})
 
 
+PROTOCOL = None  # the service model's protocol, set in main()
+
+
+def wire_name(member_name, member):
+    """The name the request carries a member under: a REST label's or query parameter's name; EC2's query name (its
+    queryName, else its locationName capitalized, as EC2's query protocol serializes it); otherwise the member's own."""
+    if member.get("location") in ("uri", "querystring"):
+        return member.get("locationName", member_name)
+    if PROTOCOL == "ec2":
+        if "queryName" in member:
+            return member["queryName"]
+        if "locationName" in member:
+            return member["locationName"][:1].upper() + member["locationName"][1:]
+    return member_name
+
+
 def describe(shapes, member_name, member, required, depth):
     """One member's rule, or None when neither it nor anything inside it is constrained."""
     if member.get("location") == "header" or member.get("location") == "headers" or member.get("location") == "statusCode":
         return None
     shape = shapes[member["shape"]]
     kind = shape["type"]
-    rule = {"member": member.get("locationName", member_name) if member.get("location") in ("uri", "querystring") else member_name,
-            "path": camel(member_name), "type": kind}
+    rule = {"member": wire_name(member_name, member), "path": camel(member_name), "type": kind}
     if required:
         rule["required"] = True
     if kind in ("string", "list", "map", "blob"):
@@ -91,6 +111,8 @@ def main():
     service, folder = sys.argv[1], sys.argv[2]
     model = botocore.loaders.create_loader().load_service_model(service, "service-2")
     shapes = model["shapes"]
+    global PROTOCOL
+    PROTOCOL = model["metadata"]["protocol"]
     operations = {}
     for name, operation in sorted(model["operations"].items()):
         if "input" not in operation:

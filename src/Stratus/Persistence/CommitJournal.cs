@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace Stratus.Persistence;
 
@@ -136,7 +134,7 @@ public sealed class CommitJournal : IDisposable
         try
         {
             _file.Write(batch.WrittenSpan);
-            if (FileDataSync(_file.SafeFileHandle) != 0) throw new IOException($"fdatasync of {_file.Name} failed: errno {Marshal.GetLastPInvokeError()}");
+            DiskSync.DataSync(_file.SafeFileHandle, _file.Name);
             _length += batch.WrittenCount;
         }
         catch
@@ -158,11 +156,8 @@ public sealed class CommitJournal : IDisposable
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.Read, BufferSize = 0 };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = DataDirectory.PrivateFile;
         var file = new FileStream(path, options);
-        // The new file's name must survive a power loss as much as the records fdatasync puts in it: fsync the directory
-        // (.NET opens no directory as a file, so through open(2) itself).
-        var descriptor = OpenReadOnly(_directory);
-        if (descriptor < 0) throw new IOException($"Cannot open {_directory}: errno {Marshal.GetLastPInvokeError()}");
-        using (var directory = new SafeFileHandle(descriptor, ownsHandle: true)) FileSync(directory);
+        // The new file's name must survive a power loss as much as the records fdatasync puts in it.
+        DiskSync.SyncDirectory(_directory);
         return file;
     }
 
@@ -190,18 +185,4 @@ public sealed class CommitJournal : IDisposable
             at += HeaderBytes + length;
         }
     }
-
-    [DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
-    private static extern int FileDataSync(SafeFileHandle file);
-
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static extern int OpenReadOnly([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags = 0);
-
-    private static void FileSync(SafeFileHandle file)
-    {
-        if (FileFsync(file) != 0) throw new IOException($"fsync failed: errno {Marshal.GetLastPInvokeError()}");
-    }
-
-    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static extern int FileFsync(SafeFileHandle file);
 }

@@ -13,10 +13,11 @@ public static class DiskSync
     /// <summary>sync_file_range(2)'s SYNC_FILE_RANGE_WRITE: start writing the range's dirty pages, do not wait for them.</summary>
     private const uint StartWrite = 2;
 
-    /// <summary>Waits until the file's data is on the disk.</summary>
-    public static void DataSync(SafeFileHandle file)
+    /// <summary>Waits until the file's data is on the disk; <paramref name="path"/>, where known, names the file in the error.</summary>
+    public static void DataSync(SafeFileHandle file, string? path = null)
     {
-        if (FileDataSync(file) != 0) throw new IOException($"fdatasync failed: errno {Marshal.GetLastPInvokeError()}");
+        if (FileDataSync(file) != 0)
+            throw new IOException($"fdatasync{(path is null ? "" : " of " + path)} failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>Waits until the names in <paramref name="directory"/> (a rename into it, a new file) are on the disk.</summary>

@@ -44,7 +44,7 @@ public sealed class StateStore : IDisposable
         DataDir = directory;
         _checkpointer = checkpointer;
         _wal = wal;
-        _syncWal = syncWal ?? DiskSync.DataSync;
+        _syncWal = syncWal ?? (wal => DiskSync.DataSync(wal));
         _walCommits = new GroupCommit(SyncWal);
         if (checkpointer is not null) _checkpoints = new Timer(_ => Checkpoint(), null, CheckpointInterval, CheckpointInterval);
     }

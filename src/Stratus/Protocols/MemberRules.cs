@@ -32,11 +32,26 @@ public sealed record MemberRule
     public IReadOnlyList<MemberRule>? Items { get; init; }
 }
 
+/// <summary>Which kind of constraint a member broke.</summary>
+public enum ViolatedConstraint { Required, Length, Range, Enum, Pattern }
+
+/// <summary>
+/// One member breaking one constraint: its rule, its wire path as Smithy names it ('logEvents.1.member.message'), its
+/// value (null when missing, or a list's or map's or a sensitive member's, which AWS does not show), and the constraint
+/// in Smithy's words ("Member must ..."). A service that words violations its own way reads the parts.
+/// </summary>
+public sealed record MemberViolation(MemberRule Rule, string Path, string? Value, ViolatedConstraint Kind, string Constraint)
+{
+    /// <summary>Smithy's wording: "Value 'x' at 'path' failed to satisfy constraint: Member must ...".</summary>
+    public string Smithy => ValidationStyle.Violation(Path, Kind == ViolatedConstraint.Required ? "null" : Value is null ? null : $"'{Value}'", Constraint);
+}
+
 /// <summary>
 /// A service's member constraints, one declared source: the data file scripts/member-rules.py writes from
 /// the published service model, adjusted in the service's &lt;S&gt;Rules.cs where AWS's servers check more or
 /// word it otherwise. <see cref="Check"/> refuses an operation's input with every violation at once, in
-/// AWS's Smithy wording ("2 validation errors detected: ...; ..."), as AWS does before an operation runs.
+/// AWS's Smithy wording ("2 validation errors detected: ...; ..."), as AWS does before an operation runs, or in the
+/// service's own (<see cref="WordedAs"/>) where its servers word them otherwise.
 /// </summary>
 public sealed class MemberRules
 {
@@ -47,6 +62,7 @@ public sealed class MemberRules
 
     private readonly Dictionary<string, IReadOnlyList<MemberRule>> _operations;
     private readonly ConcurrentDictionary<string, Regex?> _patterns = new(StringComparer.Ordinal);
+    private Func<string, IReadOnlyList<MemberViolation>, AwsException>? _wording;
 
     private MemberRules(Dictionary<string, IReadOnlyList<MemberRule>> operations) => _operations = operations;
 
@@ -78,6 +94,19 @@ public sealed class MemberRules
         return this;
     }
 
+    /// <summary>
+    /// Words an operation's violations (operation name, violations in member order) as the service's servers word them,
+    /// instead of Smithy's wording under the endpoint's validation code (ECR's "Invalid parameter at ...", EC2's MissingParameter).
+    /// </summary>
+    public MemberRules WordedAs(Func<string, IReadOnlyList<MemberViolation>, AwsException> wording)
+    {
+        _wording = wording;
+        return this;
+    }
+
+    /// <summary>Smithy's wording under <paramref name="style"/>'s code rather than the endpoint's (CloudWatch's ValidationError beside its InvalidParameterValue).</summary>
+    public MemberRules WordedAs(ValidationStyle style) => WordedAs((_, violations) => style.Violations([.. violations.Select(v => v.Smithy)]));
+
     /// <summary>The rule of one operation's member, for a domain check of a value from elsewhere (a template).</summary>
     public MemberRule Rule(string operation, string member) =>
         _operations.GetValueOrDefault(operation)?.FirstOrDefault(r => r.Member == member)
@@ -87,20 +116,20 @@ public sealed class MemberRules
     public void Check(string operation, JsonObject input, ValidationStyle style)
     {
         if (!_operations.TryGetValue(operation, out var rules)) return;
-        var violations = new List<string>();
+        var violations = new List<MemberViolation>();
         Collect(rules, input, "", violations, 0);
-        if (violations.Count > 0) throw style.Violations(violations);
+        if (violations.Count > 0) throw _wording?.Invoke(operation, violations) ?? style.Violations([.. violations.Select(v => v.Smithy)]);
     }
 
     /// <summary>Refuses one value against one rule (a domain check of a member CloudFormation also sets).</summary>
     public void Check(MemberRule rule, object? value, ValidationStyle style)
     {
-        var violations = new List<string>();
+        var violations = new List<MemberViolation>();
         Collect([rule], new JsonObject { [rule.Member] = value is null ? null : JsonSerializer.SerializeToNode(value) }, "", violations, 0);
-        if (violations.Count > 0) throw style.Violations(violations);
+        if (violations.Count > 0) throw style.Violations([.. violations.Select(v => v.Smithy)]);
     }
 
-    private void Collect(IReadOnlyList<MemberRule> rules, JsonObject input, string prefix, List<string> violations, int depth)
+    private void Collect(IReadOnlyList<MemberRule> rules, JsonObject input, string prefix, List<MemberViolation> violations, int depth)
     {
         foreach (var rule in rules)
         {
@@ -108,7 +137,7 @@ public sealed class MemberRules
             var value = input[rule.Member];
             if (value is null)
             {
-                if (rule.Required) violations.Add(ValidationStyle.Violation(path, "null", "Member must not be null"));
+                if (rule.Required) violations.Add(new(rule, path, null, ViolatedConstraint.Required, "Member must not be null"));
                 continue;
             }
             CheckValue(rule, path, value, violations);
@@ -121,18 +150,18 @@ public sealed class MemberRules
         }
     }
 
-    private void CheckValue(MemberRule rule, string path, JsonNode value, List<string> violations)
+    private void CheckValue(MemberRule rule, string path, JsonNode value, List<MemberViolation> violations)
     {
         // A value of the wrong type is the reader's to refuse, in its own words.
         switch (rule.Type)
         {
             case "string" when Text(value) is { } text:
-                var shown = rule.Sensitive ? null : $"'{text}'";
+                var shown = rule.Sensitive ? null : text;
                 CheckLength(rule, path, shown, text.Length, violations);
                 if (rule.Enum is { } allowed && !allowed.Contains(text))
-                    violations.Add(ValidationStyle.Violation(path, shown, $"Member must satisfy enum value set: [{string.Join(", ", allowed)}]"));
+                    violations.Add(new(rule, path, shown, ViolatedConstraint.Enum, $"Member must satisfy enum value set: [{string.Join(", ", allowed)}]"));
                 if (rule.Pattern is { } pattern && Compiled(pattern) is { } regex && !Matches(regex, text))
-                    violations.Add(ValidationStyle.Violation(path, shown, $"Member must satisfy regular expression pattern: {pattern}"));
+                    violations.Add(new(rule, path, shown, ViolatedConstraint.Pattern, $"Member must satisfy regular expression pattern: {pattern}"));
                 break;
             case "list" when value is JsonArray list:
                 CheckLength(rule, path, null, list.Count, violations);
@@ -141,22 +170,22 @@ public sealed class MemberRules
                 CheckLength(rule, path, null, map.Count, violations);
                 break;
             case "integer" or "long" or "float" or "double" when Number(value) is { } number:
-                var shownNumber = rule.Sensitive ? null : $"'{Shown(value)}'";
+                var shownNumber = rule.Sensitive ? null : Shown(value);
                 if (number < rule.Min)
-                    violations.Add(ValidationStyle.Violation(path, shownNumber, $"Member must have value greater than or equal to {Bound(rule.Min.Value)}"));
+                    violations.Add(new(rule, path, shownNumber, ViolatedConstraint.Range, $"Member must have value greater than or equal to {Bound(rule.Min.Value)}"));
                 else if (number > rule.Max)
-                    violations.Add(ValidationStyle.Violation(path, shownNumber, $"Member must have value less than or equal to {Bound(rule.Max.Value)}"));
+                    violations.Add(new(rule, path, shownNumber, ViolatedConstraint.Range, $"Member must have value less than or equal to {Bound(rule.Max.Value)}"));
                 break;
         }
     }
 
     /// <summary>AWS shows a string's value (unless it is sensitive); a list's or a map's it leaves out.</summary>
-    private static void CheckLength(MemberRule rule, string path, string? shown, long length, List<string> violations)
+    private static void CheckLength(MemberRule rule, string path, string? shown, long length, List<MemberViolation> violations)
     {
         if (length < rule.MinLength)
-            violations.Add(ValidationStyle.Violation(path, shown, $"Member must have length greater than or equal to {rule.MinLength}"));
+            violations.Add(new(rule, path, shown, ViolatedConstraint.Length, $"Member must have length greater than or equal to {rule.MinLength}"));
         else if (length > rule.MaxLength)
-            violations.Add(ValidationStyle.Violation(path, shown, $"Member must have length less than or equal to {rule.MaxLength}"));
+            violations.Add(new(rule, path, shown, ViolatedConstraint.Length, $"Member must have length less than or equal to {rule.MaxLength}"));
     }
 
     private static string? Text(JsonNode value) =>

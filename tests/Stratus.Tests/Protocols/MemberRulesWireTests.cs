@@ -68,4 +68,34 @@ public sealed class MemberRulesWireTests
         Expect("kms", "ValidationException",
             "1 validation error detected: Value '1025' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024");
     }
+
+    [Fact]
+    public async Task Services_with_their_own_wording_answer_their_declared_rules_in_it()
+    {
+        await using var server = await StratusProcess.StartEphemeralAsync();
+        var result = await Clients.Boto3Async(server.Url, """
+            def unchecked(name):
+                return boto3.client(name, endpoint_url=URL, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
+                                    config=Config(retries={"max_attempts": 1}, parameter_validation=False))
+            out["cloudwatch"] = error(unchecked("cloudwatch").describe_alarms, MaxRecords=101)
+            out["ecr"] = error(unchecked("ecr").create_repository, repositoryName="Orders")
+            out["rds"] = error(unchecked("rds").describe_events, SourceType="db-table")
+            out["ec2"] = error(unchecked("ec2").describe_vpcs, MaxResults=3)
+            out["apigateway"] = error(unchecked("apigateway").create_rest_api)
+            """);
+
+        void Expect(string key, string code, string message)
+        {
+            Assert.Equal(code, (string?)result[key]!["code"]);
+            Assert.Equal(400, (int?)result[key]!["status"]);
+            Assert.StartsWith(message, (string?)result[key]!["message"]);
+        }
+        Expect("cloudwatch", "ValidationError",
+            "1 validation error detected: Value '101' at 'maxRecords' failed to satisfy constraint: Member must have value less than or equal to 100");
+        Expect("ecr", "InvalidParameterException", "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '");
+        Expect("rds", "InvalidParameterValue", "1 validation error detected: Value 'db-table' at 'sourceType' failed to satisfy constraint: Member must satisfy enum value set: [");
+        Expect("ec2", "InvalidParameterValue", "Value ( 3 ) for parameter maxResults is invalid. Expecting a value greater than 5.");
+        Expect("apigateway", "ValidationException",
+            "1 validation error detected: Value null at 'createRestApiInput.name' failed to satisfy constraint: Member must not be null");
+    }
 }

@@ -29,6 +29,7 @@ public sealed class ApiGatewayApi : IStratusService
         {
             Logger = logger,
             Validation = ApiGatewayErrors.Validation,
+            Rules = ApiGatewayRules.Members,
             // AWS: "The maximum size of the API definition file is 6MB" (ImportRestApi, PutRestApi): its largest request.
             MaxBodyBytes = 6 * 1024 * 1024,
         };

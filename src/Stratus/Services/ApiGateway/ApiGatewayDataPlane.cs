@@ -22,7 +22,6 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
 {
     public const string TestInvokeStage = "test-invoke-stage";
     private const string UserRequestMarker = "_user_request_";
-    private const long MaxPayloadBytes = 10 * 1024 * 1024;
 
     private readonly StageRouterCache _routers = new((apiId, stage) => gateway.FindDeployedStage(apiId, stage)?.Deployment.Deployment.Id);
 
@@ -173,35 +172,16 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
     /// <summary>The method request with its whole body, or null when the body is larger than API Gateway accepts.</summary>
     private static async Task<GatewayRequest?> ReadRequestAsync(HttpContext http, string path, CallerIdentity? caller)
     {
+        if (await InvokeHttp.ReadBodyAsync(http) is not { } body) return null;
         var request = http.Request;
-        if (request.ContentLength > MaxPayloadBytes) return null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > MaxPayloadBytes) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        var headers = request.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? ""))).ToList();
-        var query = request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? ""))).ToList();
-        return new GatewayRequest(request.Method, path, query, headers, buffer.ToArray(), http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1")
+        return new GatewayRequest(request.Method, path, InvokeHttp.Pairs(request.Query), InvokeHttp.Pairs(request.Headers), body,
+            http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1")
         {
             Caller = caller,
         };
     }
 
-    private static async Task WriteAsync(HttpContext http, GatewayResponse response)
-    {
-        http.Response.StatusCode = response.StatusCode;
-        foreach (var (name, value) in response.Headers)
-        {
-            if (string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase)) http.Response.ContentType = value;
-            else http.Response.Headers.Append(name, value);
-        }
-        http.Response.ContentLength = response.Body.Length;
-        if (!HttpMethods.IsHead(http.Request.Method)) await http.Response.Body.WriteAsync(response.Body, http.RequestAborted);
-    }
+    private static Task WriteAsync(HttpContext http, GatewayResponse response) => InvokeHttp.WriteAsync(http, response.StatusCode, response.Headers, response.Body);
 
     private void Record(DeployedStage deployed, MethodExchange exchange, TimeSpan latency, string requestId, HttpContext http, MatchedRoute? route, string path)
     {

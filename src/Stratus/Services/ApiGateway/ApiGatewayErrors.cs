@@ -12,6 +12,9 @@ public static class ApiGatewayErrors
 
     public static readonly ValidationStyle Validation = new("BadRequestException");
 
+    /// <summary>How API Gateway answers a member breaking the published model's constraints (<see cref="ApiGatewayRules"/>).</summary>
+    public static readonly ValidationStyle MemberValidation = ValidationStyle.Smithy;
+
     private const string IdAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
 
     /// <summary>Ten lowercase alphanumerics, as AWS's REST API, resource and deployment ids.</summary>

@@ -13,7 +13,6 @@ namespace Stratus.Services.ApiGateway;
 public sealed partial class ApiGatewayService
 {
     private static readonly HashSet<string> HttpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"];
-    private static readonly HashSet<string> IntegrationTypes = ["HTTP", "AWS", "MOCK", "HTTP_PROXY", "AWS_PROXY"];
     private static readonly HashSet<string> AuthorizationTypes = ["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"];
 
     private readonly TimeProvider _clock;
@@ -420,8 +419,10 @@ public sealed partial class ApiGatewayService
 
     private static void CheckIntegration(Integration integration, string region)
     {
-        if (!IntegrationTypes.Contains(integration.Type))
-            throw ApiGatewayErrors.Validation.Rejected("putIntegrationInput.type", integration.Type, "Member must satisfy enum value set: [HTTP, AWS, MOCK, HTTP_PROXY, AWS_PROXY]");
+        // A template's Integration.Type is held to PutIntegration's declared rule, and refused in the same words.
+        if (!ApiGatewayRules.IntegrationTypes.Contains(integration.Type))
+            throw ApiGatewayErrors.MemberValidation.Rejected("putIntegrationInput.type", integration.Type,
+                $"Member must satisfy enum value set: [{string.Join(", ", ApiGatewayRules.IntegrationTypes)}]");
         if (integration.PassthroughBehavior is not ("WHEN_NO_MATCH" or "WHEN_NO_TEMPLATES" or "NEVER"))
             throw BadRequest("Invalid passthrough behavior specified. Valid options are WHEN_NO_MATCH,WHEN_NO_TEMPLATES,NEVER");
         if (integration.ContentHandling is { } handling && handling is not ("CONVERT_TO_BINARY" or "CONVERT_TO_TEXT"))

@@ -21,7 +21,6 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
 {
     /// <summary>The path form's prefix; REST APIs are served under it too (ApiGatewayDataPlane).</summary>
     public const string PathPrefix = "/_aws/execute-api/";
-    private const long MaxPayloadBytes = 10 * 1024 * 1024;
 
     private readonly HttpApiRouteTables _routeTables = new();
 
@@ -117,25 +116,17 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
     /// <summary>The request with its whole body, or null when the body is larger than API Gateway accepts (10 MB).</summary>
     private async Task<HttpApiRequest?> ReadRequestAsync(HttpContext http, string apiId, string path, string rawPath, string requestId)
     {
+        if (await InvokeHttp.ReadBodyAsync(http) is not { } body) return null;
         var request = http.Request;
-        if (request.ContentLength > MaxPayloadBytes) return null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > MaxPayloadBytes) return null;
-            buffer.Write(chunk, 0, read);
-        }
         return new HttpApiRequest
         {
             Method = request.Method,
             Path = path,
             RawPath = rawPath,
             RawQueryString = request.QueryString.HasValue ? request.QueryString.Value![1..] : "",
-            Headers = [.. request.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? "")))],
-            Query = [.. request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? "")))],
-            Body = buffer.ToArray(),
+            Headers = InvokeHttp.Pairs(request.Headers),
+            Query = InvokeHttp.Pairs(request.Query),
+            Body = body,
             SourceIp = http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1",
             // The path form answers for the API's host form, so integrations see the domain name AWS would give them.
             DomainName = request.Path.StartsWithSegments(PathPrefix.TrimEnd('/')) ? $"{apiId}.execute-api.localhost" : request.Host.Host,
@@ -144,17 +135,7 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
         };
     }
 
-    private static async Task WriteAsync(HttpContext http, HttpApiResponse response)
-    {
-        http.Response.StatusCode = response.StatusCode;
-        foreach (var (name, value) in response.Headers)
-        {
-            if (string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase)) http.Response.ContentType = value;
-            else http.Response.Headers.Append(name, value);
-        }
-        http.Response.ContentLength = response.Body.Length;
-        if (!HttpMethods.IsHead(http.Request.Method) && response.Body.Length > 0) await http.Response.Body.WriteAsync(response.Body, http.RequestAborted);
-    }
+    private static Task WriteAsync(HttpContext http, HttpApiResponse response) => InvokeHttp.WriteAsync(http, response.StatusCode, response.Headers, response.Body);
 
     /// <summary>HTTP APIs' metrics (AWS/ApiGateway, per ApiId and Stage) and the stage's access log line.</summary>
     private void Record(HttpApiRun run)

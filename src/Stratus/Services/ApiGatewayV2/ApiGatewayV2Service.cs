@@ -336,22 +336,11 @@ public sealed partial class ApiGatewayV2Service
     public IReadOnlyList<HttpIntegration> GetIntegrations(Scope scope, string apiId) => [.. Document(scope, apiId).Integrations.Values];
 
     public HttpIntegration UpdateIntegration(Scope scope, string apiId, string integrationId, IntegrationSettings settings) =>
-        Change(scope, apiId, document =>
-        {
-            var next = Integration(document.Integrations.GetValueOrDefault(integrationId) ?? throw NotFound("Integration", integrationId), settings);
-            document.Integrations[integrationId] = next;
-            return (document, next);
-        });
+        UpdatePart(scope, apiId, d => d.Integrations, "Integration", integrationId, current => Integration(current, settings));
 
     public void DeleteIntegration(Scope scope, string apiId, string integrationId) =>
-        Change(scope, apiId, document =>
-        {
-            if (!document.Integrations.ContainsKey(integrationId)) throw NotFound("Integration", integrationId);
-            if (document.Routes.Values.FirstOrDefault(r => r.Target == "integrations/" + integrationId) is { } user)
-                throw Conflict($"Cannot delete integration {integrationId}: route {user.RouteKey} targets it.");
-            document.Integrations.Remove(integrationId);
-            return (document, true);
-        });
+        DeletePart(scope, apiId, d => d.Integrations, "Integration", integrationId, r => r.Target == "integrations/" + integrationId,
+            user => $"Cannot delete integration {integrationId}: route {user.RouteKey} targets it.");
 
     // ---- authorizers ----
 
@@ -416,20 +405,31 @@ public sealed partial class ApiGatewayV2Service
     public IReadOnlyList<HttpAuthorizer> GetAuthorizers(Scope scope, string apiId) => [.. Document(scope, apiId).Authorizers.Values];
 
     public HttpAuthorizer UpdateAuthorizer(Scope scope, string apiId, string authorizerId, AuthorizerSettings settings) =>
+        UpdatePart(scope, apiId, d => d.Authorizers, "Authorizer", authorizerId, current => Authorizer(current, settings));
+
+    public void DeleteAuthorizer(Scope scope, string apiId, string authorizerId) =>
+        DeletePart(scope, apiId, d => d.Authorizers, "Authorizer", authorizerId, r => r.AuthorizerId == authorizerId,
+            user => $"Cannot delete authorizer {authorizerId}: route {user.RouteKey} uses it.");
+
+    /// <summary>Replaces one part of the API (an integration, an authorizer) by its changed self; NotFoundException naming the kind when it is not there.</summary>
+    private T UpdatePart<T>(Scope scope, string apiId, Func<HttpApiDocument, Dictionary<string, T>> parts, string kind, string id, Func<T, T> change) where T : class =>
         Change(scope, apiId, document =>
         {
-            var next = Authorizer(document.Authorizers.GetValueOrDefault(authorizerId) ?? throw NotFound("Authorizer", authorizerId), settings);
-            document.Authorizers[authorizerId] = next;
+            var collection = parts(document);
+            var next = change(collection.GetValueOrDefault(id) ?? throw NotFound(kind, id));
+            collection[id] = next;
             return (document, next);
         });
 
-    public void DeleteAuthorizer(Scope scope, string apiId, string authorizerId) =>
+    /// <summary>Deletes one part of the API; while a route still uses it, AWS answers ConflictException naming the route.</summary>
+    private void DeletePart<T>(Scope scope, string apiId, Func<HttpApiDocument, Dictionary<string, T>> parts, string kind, string id,
+        Func<HttpRoute, bool> usedBy, Func<HttpRoute, string> conflict) =>
         Change(scope, apiId, document =>
         {
-            if (!document.Authorizers.ContainsKey(authorizerId)) throw NotFound("Authorizer", authorizerId);
-            if (document.Routes.Values.FirstOrDefault(r => r.AuthorizerId == authorizerId) is { } user)
-                throw Conflict($"Cannot delete authorizer {authorizerId}: route {user.RouteKey} uses it.");
-            document.Authorizers.Remove(authorizerId);
+            var collection = parts(document);
+            if (!collection.ContainsKey(id)) throw NotFound(kind, id);
+            if (document.Routes.Values.FirstOrDefault(usedBy) is { } user) throw Conflict(conflict(user));
+            collection.Remove(id);
             return (document, true);
         });
 

@@ -35,6 +35,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         {
             Logger = logger,
             Validation = CloudWatchErrors.Validation,
+            Rules = CloudWatchRules.Members,
             // AWS: "Each PutMetricData request is limited to 1 MB in size for HTTP POST requests"; its largest request.
             MaxBodyBytes = 1024 * 1024,
         };
@@ -169,12 +170,8 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
     {
         var results = _cloudWatch.GetMetricData(i.Scope, i.List("MetricDataQueries").Select(n => Query(i.Nested(Structure(n, "MetricDataQueries")))).ToList(),
             RequiredTimestamp(i, "StartTime"), RequiredTimestamp(i, "EndTime"));
-        var ascending = (i.String("ScanBy") ?? "TimestampDescending") switch
-        {
-            "TimestampAscending" => true,
-            "TimestampDescending" => false,
-            var other => throw CloudWatchErrors.InvalidParameterValueFor("ScanBy", other),
-        };
+        // CloudWatchRules holds ScanBy to its two values; TimestampDescending is the default.
+        var ascending = i.String("ScanBy") == "TimestampAscending";
         var maxDatapoints = i.Int("MaxDatapoints") ?? 100_800;
         if (maxDatapoints < 1) throw CloudWatchErrors.InvalidValue("The parameter MaxDatapoints must be greater than 0.");
         var skip = DecodeToken(i.String("NextToken"), "InvalidNextToken");
@@ -208,12 +205,8 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
     private JsonObject ListMetrics(OperationInput i)
     {
         var filters = i.List("Dimensions").Select(n => i.Nested(Structure(n, "Dimensions"))).Select(d => (d.Required("Name"), d.String("Value"))).ToList();
-        var recentlyActive = i.String("RecentlyActive") switch
-        {
-            null => false,
-            "PT3H" => true,
-            var other => throw CloudWatchErrors.InvalidParameterValueFor("RecentlyActive", other),
-        };
+        // CloudWatchRules holds RecentlyActive to its one value, PT3H.
+        var recentlyActive = i.String("RecentlyActive") is not null;
         var metrics = _cloudWatch.ListMetrics(i.Scope, i.String("Namespace"), i.String("MetricName"), filters, recentlyActive);
         var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
         var body = new JsonObject
@@ -236,7 +229,6 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
     private JsonObject DescribeAlarms(OperationInput i)
     {
         var maxRecords = i.Int("MaxRecords") ?? 50;
-        if (maxRecords is < 1 or > 100) throw CloudWatchErrors.InvalidValue("The parameter MaxRecords must be between 1 and 100.");
         var children = i.String("ChildrenOfAlarmName");
         var parents = i.String("ParentsOfAlarmName");
         IReadOnlyList<MetricAlarm> metric;
@@ -249,7 +241,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         }
         else
         {
-            var types = _cloudWatch.CheckAlarmTypes(i.Strings("AlarmTypes"));
+            var types = CloudWatchService.RequestedAlarmTypes(i.Strings("AlarmTypes"));
             var (names, prefix, state, action) = (i.Strings("AlarmNames"), i.String("AlarmNamePrefix"), i.String("StateValue"), i.String("ActionPrefix"));
             metric = types.Contains(AlarmTypes.Metric) ? _cloudWatch.DescribeAlarms(i.Scope, names, prefix, state, action) : [];
             composite = types.Contains(AlarmTypes.Composite) ? _cloudWatch.DescribeCompositeAlarms(i.Scope, names, prefix, state, action) : [];
@@ -305,10 +297,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
     private JsonObject DescribeAlarmHistory(OperationInput i)
     {
         var type = i.String("HistoryItemType");
-        if (type is not (null or "ConfigurationUpdate" or "StateUpdate" or "Action" or "AlarmContributorStateUpdate" or "AlarmContributorAction"))
-            throw CloudWatchErrors.InvalidParameterValueFor("HistoryItemType", type);
         var maxRecords = i.Int("MaxRecords") ?? 100;
-        if (maxRecords is < 1 or > 100) throw CloudWatchErrors.InvalidValue("The parameter MaxRecords must be between 1 and 100.");
         var items = _cloudWatch.DescribeAlarmHistory(i.Scope, i.String("AlarmName"), i.Strings("AlarmTypes"), type, i.Timestamp("StartDate"), i.Timestamp("EndDate"),
             i.String("ScanBy") == "TimestampAscending");
         var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");

@@ -8,6 +8,9 @@ public static class CloudWatchErrors
     /// <summary>How CloudWatch words a malformed member on every protocol it speaks.</summary>
     public static readonly ValidationStyle Validation = new("InvalidParameterValue");
 
+    /// <summary>How CloudWatch answers a member breaking the published model's constraints (<see cref="CloudWatchRules"/>).</summary>
+    public static readonly ValidationStyle MemberValidation = new("ValidationError");
+
     public static AwsException InvalidValue(string message) => new("InvalidParameterValue", message);
 
     /// <summary>CloudWatch's code for queries and expressions it cannot run.</summary>
@@ -18,8 +21,6 @@ public static class CloudWatchErrors
     public static AwsException InvalidCombination(string message) => new("InvalidParameterCombination", message);
 
     public static AwsException InvalidFormat(string message) => new("InvalidFormat", message);
-
-    public static AwsException InvalidParameterValueFor(string parameter, string? value) => InvalidValue($"The value {value} for parameter {parameter} is invalid.");
 
     public static AwsException NotStructures(string name) => InvalidValue($"The members of {name} must be structures.");
 

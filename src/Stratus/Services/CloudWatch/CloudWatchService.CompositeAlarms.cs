@@ -203,13 +203,12 @@ public sealed partial class CloudWatchService
     public IReadOnlyList<CompositeAlarm> ParentsOf(Scope scope, string name) =>
         CompositesOf(scope).Where(c => AlarmRule.Parse(c.AlarmRule).Children.Any(child => ChildName(scope, child) == name)).ToList();
 
-    /// <summary>AlarmTypes as DescribeAlarms and DescribeAlarmHistory read it: none given means metric alarms only.</summary>
-    public IReadOnlySet<string> CheckAlarmTypes(IReadOnlyList<string> requested)
-    {
-        foreach (var type in requested)
-            if (type is not (AlarmTypes.Metric or AlarmTypes.Composite)) throw CloudWatchErrors.InvalidParameterValueFor("AlarmTypes", type);
-        return requested.Count == 0 ? new HashSet<string> { AlarmTypes.Metric } : requested.ToHashSet();
-    }
+    /// <summary>
+    /// AlarmTypes as DescribeAlarms and DescribeAlarmHistory read it: none given means metric alarms only. Unknown types
+    /// never get here: the model's member rules refuse them.
+    /// </summary>
+    public static IReadOnlySet<string> RequestedAlarmTypes(IReadOnlyList<string> requested) =>
+        requested.Count == 0 ? new HashSet<string> { AlarmTypes.Metric } : requested.ToHashSet();
 
     public IEnumerable<CompositeAlarm> AllCompositeAlarms() => _composites.Values.OrderBy(a => a.AlarmName, StringComparer.Ordinal);
 

@@ -504,7 +504,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
     public IReadOnlyList<AlarmHistoryItem> DescribeAlarmHistory(Scope scope, string? name, IReadOnlyList<string> alarmTypes, string? type,
         DateTimeOffset? from, DateTimeOffset? until, bool ascending)
     {
-        var types = CheckAlarmTypes(alarmTypes);
+        var types = RequestedAlarmTypes(alarmTypes);
         var items = _history.Values
             .Where(h => h.AccountId == scope.AccountId && h.Region == scope.Region && (name is null || h.AlarmName == name))
             .SelectMany(h => h.Items)

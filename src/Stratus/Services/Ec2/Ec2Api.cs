@@ -22,6 +22,7 @@ public sealed class Ec2Api : IStratusService
         {
             Logger = logger,
             Validation = Ec2Errors.Validation,
+            Rules = Ec2Rules.Members,
         };
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Stratus.Protocols;
 
 namespace Stratus.Services.Ec2;
 
@@ -62,6 +63,30 @@ public readonly record struct Cidr(uint Network, int PrefixLength)
 /// <summary>EC2's input rules and the region facts it answers with.</summary>
 public static partial class Ec2Rules
 {
+    /// <summary>
+    /// The published model's member rules (Ec2Rules.json, written by scripts/member-rules.py under EC2's query names),
+    /// checked before an operation runs. EC2 names the first member that breaks them in its own words: a missing one as
+    /// MissingParameter ("The request must contain the parameter vpcId"), any other as InvalidParameterValue
+    /// ("Value ( 3 ) for parameter maxResults is invalid. Expecting a value greater than 5.").
+    /// </summary>
+    public static readonly MemberRules Members = MemberRules.Embedded("Stratus.Rules.Ec2Rules.json").WordedAs((_, violations) => Refusal(violations[0]));
+
+    private static AwsException Refusal(MemberViolation violation)
+    {
+        // EC2 names a nested member by its path without Smithy's list positions: IpPermissions.1.member.ipProtocol is ipPermissions.ipProtocol.
+        var name = ListPosition().Replace(violation.Path, "");
+        return violation.Kind switch
+        {
+            ViolatedConstraint.Required => Ec2Errors.MissingParameter(name),
+            ViolatedConstraint.Range => Ec2Errors.InvalidParameterValue($"Value ( {violation.Value} ) for parameter {name} is invalid. Expecting a value " +
+                (violation.Constraint.Contains("greater", StringComparison.Ordinal) ? $"greater than {violation.Rule.Min}." : $"less than {violation.Rule.Max}.")),
+            _ => Ec2Errors.InvalidParameterValue($"Value ({violation.Value}) for parameter {name} is invalid."),
+        };
+    }
+
+    [GeneratedRegex(@"\.\d+\.member")]
+    private static partial Regex ListPosition();
+
     public const string DefaultVpcCidr = "172.31.0.0/16";
     /// <summary>AWS's default Elastic IP quota per region.</summary>
     public const int MaxAddresses = 5;

@@ -19,6 +19,7 @@ public sealed class EcrApi : IStratusService
         Endpoint = new ServiceEndpoint("ecr", Operations(), new AwsJsonProtocol("AmazonEC2ContainerRegistry_V20150921", "1.1"))
         {
             Logger = logger,
+            Rules = EcrRules.Members,
         };
     }
 
@@ -80,15 +81,15 @@ public sealed class EcrApi : IStratusService
 
         { "DescribeImages", i =>
             {
-                var images = _ecr.DescribeImages(ScopeOf(i), i.Required("repositoryName"), ImageIds(i), EcrRules.CheckTagStatus(Filter(i)));
-                var (page, next) = EcrRules.Page(images, i.String("nextToken"), EcrRules.CheckMaxResults(i.Int("maxResults"), 100));
+                var images = _ecr.DescribeImages(ScopeOf(i), i.Required("repositoryName"), ImageIds(i), Filter(i) ?? "ANY");
+                var (page, next) = EcrRules.Page(images, i.String("nextToken"), i.Int("maxResults") ?? 100);
                 var repository = _ecr.GetRepository(ScopeOf(i), i.Required("repositoryName"));
                 return new JsonObject { ["imageDetails"] = new JsonArray(page.Select(image => (JsonNode)ImageDetail(repository, image)).ToArray()), ["nextToken"] = next };
             } },
         { "ListImages", i =>
             {
-                var ids = _ecr.ListImageIds(ScopeOf(i), i.Required("repositoryName"), EcrRules.CheckTagStatus(Filter(i)));
-                var (page, next) = EcrRules.Page(ids, i.String("nextToken"), EcrRules.CheckMaxResults(i.Int("maxResults"), 100));
+                var ids = _ecr.ListImageIds(ScopeOf(i), i.Required("repositoryName"), Filter(i) ?? "ANY");
+                var (page, next) = EcrRules.Page(ids, i.String("nextToken"), i.Int("maxResults") ?? 100);
                 return new JsonObject { ["imageIds"] = new JsonArray(page.Select(id => (JsonNode)ImageIdJson(id)).ToArray()), ["nextToken"] = next };
             } },
         { "BatchGetImage", i =>
@@ -211,12 +212,12 @@ public sealed class EcrApi : IStratusService
             {
                 var (repository, preview) = _ecr.GetLifecyclePolicyPreview(ScopeOf(i), i.Required("repositoryName"));
                 var wanted = ImageIds(i);
-                var tagStatus = EcrRules.CheckTagStatus(Filter(i));
+                var tagStatus = Filter(i) ?? "ANY";
                 var results = preview.Results
                     .Where(r => wanted.Count == 0 || wanted.Any(id => id.Digest == r.Digest || (id.Tag is { } tag && r.Tags.Contains(tag))))
                     .Where(r => tagStatus switch { "TAGGED" => r.Tags.Count > 0, "UNTAGGED" => r.Tags.Count == 0, _ => true })
                     .ToList();
-                var (page, next) = EcrRules.Page(results, i.String("nextToken"), EcrRules.CheckMaxResults(i.Int("maxResults"), 100));
+                var (page, next) = EcrRules.Page(results, i.String("nextToken"), i.Int("maxResults") ?? 100);
                 return RepositoryRef(repository, new JsonObject
                 {
                     ["lifecyclePolicyText"] = preview.PolicyText,

@@ -1,10 +1,27 @@
 using System.Text.RegularExpressions;
+using Stratus.Protocols;
 
 namespace Stratus.Services.Ecr;
 
-/// <summary>ECR's input constraints: repository names, digests, tags, enums and paging.</summary>
+/// <summary>
+/// ECR's input constraints: the published model's member rules (EcrRules.json, written by scripts/member-rules.py),
+/// checked before an operation runs, and ECR's own checks of repository names, digests, tags and paging that the
+/// registry's /v2/ endpoints and CloudFormation share.
+/// </summary>
 public static partial class EcrRules
 {
+    /// <summary>
+    /// ECR answers the first member that breaks the model as InvalidParameterException in its own words:
+    /// "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must have length greater than or equal to 2'".
+    /// </summary>
+    public static readonly MemberRules Members = MemberRules.Embedded("Stratus.Rules.EcrRules.json")
+        .WordedAs((_, violations) => EcrErrors.InvalidParameter(violations[0].Path, Constraint(violations[0])));
+
+    /// <summary>The constraint as ECR words it: Smithy's without "Member", and a pattern quoted ("must satisfy regular expression '...'").</summary>
+    private static string Constraint(MemberViolation violation) => violation.Kind == ViolatedConstraint.Pattern
+        ? $"must satisfy regular expression '{violation.Rule.Pattern}'"
+        : violation.Constraint["Member ".Length..];
+
     /// <summary>ECR's (and the distribution spec's) repository name grammar: lowercase components, slashes between them.</summary>
     [GeneratedRegex(@"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")]
     public static partial Regex NamePattern();
@@ -41,20 +58,6 @@ public static partial class EcrRules
         null => "MUTABLE",
         "MUTABLE" or "IMMUTABLE" => mutability,
         _ => throw EcrErrors.InvalidParameter("imageTagMutability", "Member must satisfy enum value set: [MUTABLE, IMMUTABLE]"),
-    };
-
-    public static string CheckTagStatus(string? status) => status switch
-    {
-        null => "ANY",
-        "TAGGED" or "UNTAGGED" or "ANY" => status,
-        _ => throw EcrErrors.InvalidParameter("filter.tagStatus", "Member must satisfy enum value set: [TAGGED, UNTAGGED, ANY]"),
-    };
-
-    public static int CheckMaxResults(int? maxResults, int fallback) => maxResults switch
-    {
-        null => fallback,
-        >= 1 and <= 1000 => maxResults.Value,
-        _ => throw EcrErrors.InvalidParameter("maxResults", "Member must have value between 1 and 1000"),
     };
 
     /// <summary>Page tokens are the offset of the next item, opaque to clients.</summary>

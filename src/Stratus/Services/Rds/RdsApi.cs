@@ -52,6 +52,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
         {
             Logger = logger,
             Validation = RdsErrors.Validation,
+            Rules = RdsRules.Members,
         };
     }
 

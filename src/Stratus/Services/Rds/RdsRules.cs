@@ -6,6 +6,13 @@ namespace Stratus.Services.Rds;
 /// <summary>RDS's input rules: what a member may hold, refused with AWS's messages (built by <see cref="RdsErrors"/>).</summary>
 public static partial class RdsRules
 {
+    /// <summary>
+    /// The published model's member rules (RdsRules.json, written by scripts/member-rules.py), checked before an operation
+    /// runs and answered under RDS's InvalidParameterValue in the "1 validation error detected" wording. The model leaves
+    /// identifiers, passwords, storage and ports open; RDS's own sentences for those stay below.
+    /// </summary>
+    public static readonly MemberRules Members = MemberRules.Embedded("Stratus.Rules.RdsRules.json");
+
     public const int MinStorage = 20;
     public const int MaxStorage = 65536;
     public const int MinPort = 1150;

@@ -133,7 +133,9 @@ public sealed class ApiGatewayControlPlaneTests(StratusFixture stratus) : IClass
         AssertError(result["missingMethod"], "NotFoundException", 404, "Invalid Method identifier specified");
 
         AssertError(result["noIntegrationYet"], "NotFoundException", 404, "Invalid Integration identifier specified");
-        AssertError(result["badType"], "BadRequestException", 400, "Member must satisfy enum value set: [HTTP, AWS, MOCK, HTTP_PROXY, AWS_PROXY]");
+        // The model's enum, checked before the operation runs: ValidationException, in the order AWS lists the types.
+        AssertError(result["badType"], "ValidationException", 400,
+            "Value 'SOAP' at 'putIntegrationInput.type' failed to satisfy constraint: Member must satisfy enum value set: [HTTP, MOCK, AWS_PROXY, HTTP_PROXY, AWS]");
         AssertError(result["badArn"], "BadRequestException", 400, "AWS ARN for integration must contain path or action");
         AssertError(result["noHttpMethod"], "BadRequestException", 400, "Enumeration value for HttpMethod must be non-empty");
         AssertError(result["badTemplate"], "BadRequestException", 400, "Invalid mapping template");

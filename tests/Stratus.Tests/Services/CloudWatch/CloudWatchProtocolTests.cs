@@ -172,7 +172,8 @@ public sealed class CloudWatchProtocolTests(StratusFixture stratus) : IClassFixt
         Assert.Equal("ALARM", result["state_history"]!.GetValue<string>());
         AssertError(result["err_state"], "ResourceNotFound", "Alarm nope not found", 404);
         AssertError(result["err_reason_data"], "InvalidFormat", "JSON");
-        AssertError(result["err_operator"], "InvalidParameterValue", "ComparisonOperator");
+        // The model's enum, checked before the operation runs: CloudWatch's ValidationError in Smithy's wording.
+        AssertError(result["err_operator"], "ValidationError", "Value 'Sideways' at 'comparisonOperator' failed to satisfy constraint");
         AssertError(result["err_delete"], "ResourceNotFound", "nope", 404);
         Assert.Equal(0, result["after_delete"]!.GetValue<int>());
     }

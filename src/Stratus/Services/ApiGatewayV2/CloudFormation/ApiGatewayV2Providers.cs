@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
 
 namespace Stratus.Services.ApiGatewayV2.CloudFormation;
@@ -54,108 +55,86 @@ public sealed class ApiGatewayV2ApiProvider(ApiGatewayV2Service gateway) : IReso
     }
 }
 
-/// <summary>AWS::ApiGatewayV2::Route. Ref is the route id.</summary>
-public sealed class ApiGatewayV2RouteProvider(ApiGatewayV2Service gateway) : IResourceProvider
+/// <summary>
+/// The shape of a resource that lives inside an HTTP API: read once from its properties, created and updated in place
+/// by its id within the API named by ApiId, whose change replaces it; deleting one already gone is done.
+/// </summary>
+public abstract class HttpApiPartProvider<TSettings> : IResourceProvider
 {
-    public string Type => "AWS::ApiGatewayV2::Route";
+    public abstract string Type { get; }
 
-    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "ApiId" };
+    public virtual IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "ApiId" };
 
-    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
-    {
-        var route = gateway.CreateRoute(request.Scope, request.Properties.Required("ApiId"), RouteSettings.Read(request.Properties));
-        return Task.FromResult(new ProvisionedResource(route.RouteId, new Dictionary<string, string> { ["RouteId"] = route.RouteId }));
-    }
+    protected abstract TSettings Read(IInputReader properties);
+
+    protected abstract ProvisionedResource Create(Scope scope, string apiId, TSettings settings);
+
+    protected abstract void Update(Scope scope, string apiId, string id, TSettings settings);
+
+    protected abstract void Delete(Scope scope, string apiId, string id);
+
+    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation) =>
+        Task.FromResult(Create(request.Scope, request.Properties.Required("ApiId"), Read(request.Properties)));
 
     public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
     {
-        gateway.UpdateRoute(request.Scope, request.Properties.Required("ApiId"), current.PhysicalId, RouteSettings.Read(request.Properties));
+        Update(request.Scope, request.Properties.Required("ApiId"), current.PhysicalId, Read(request.Properties));
         return Task.FromResult(current);
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        ResourceDeletion.IfPresent(() => gateway.DeleteRoute(request.Scope, request.Properties.Required("ApiId"), current.PhysicalId), "NotFoundException");
+        ResourceDeletion.IfPresent(() => Delete(request.Scope, request.Properties.Required("ApiId"), current.PhysicalId), "NotFoundException");
         return Task.CompletedTask;
     }
+
+    /// <summary>The part's id as its Ref, and as the one attribute its type names after it (RouteId, IntegrationId...).</summary>
+    protected static ProvisionedResource Identified(string id, string idAttribute) => new(id, new Dictionary<string, string> { [idAttribute] = id });
+}
+
+/// <summary>AWS::ApiGatewayV2::Route. Ref is the route id.</summary>
+public sealed class ApiGatewayV2RouteProvider(ApiGatewayV2Service gateway) : HttpApiPartProvider<RouteSettings>
+{
+    public override string Type => "AWS::ApiGatewayV2::Route";
+    protected override RouteSettings Read(IInputReader properties) => RouteSettings.Read(properties);
+    protected override ProvisionedResource Create(Scope scope, string apiId, RouteSettings settings) =>
+        Identified(gateway.CreateRoute(scope, apiId, settings).RouteId, "RouteId");
+    protected override void Update(Scope scope, string apiId, string id, RouteSettings settings) => gateway.UpdateRoute(scope, apiId, id, settings);
+    protected override void Delete(Scope scope, string apiId, string id) => gateway.DeleteRoute(scope, apiId, id);
 }
 
 /// <summary>AWS::ApiGatewayV2::Integration. Ref is the integration id.</summary>
-public sealed class ApiGatewayV2IntegrationProvider(ApiGatewayV2Service gateway) : IResourceProvider
+public sealed class ApiGatewayV2IntegrationProvider(ApiGatewayV2Service gateway) : HttpApiPartProvider<IntegrationSettings>
 {
-    public string Type => "AWS::ApiGatewayV2::Integration";
-
-    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "ApiId" };
-
-    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
-    {
-        var integration = gateway.CreateIntegration(request.Scope, request.Properties.Required("ApiId"), IntegrationSettings.Read(request.Properties));
-        return Task.FromResult(new ProvisionedResource(integration.IntegrationId, new Dictionary<string, string> { ["IntegrationId"] = integration.IntegrationId }));
-    }
-
-    public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
-    {
-        gateway.UpdateIntegration(request.Scope, request.Properties.Required("ApiId"), current.PhysicalId, IntegrationSettings.Read(request.Properties));
-        return Task.FromResult(current);
-    }
-
-    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
-    {
-        ResourceDeletion.IfPresent(() => gateway.DeleteIntegration(request.Scope, request.Properties.Required("ApiId"), current.PhysicalId), "NotFoundException");
-        return Task.CompletedTask;
-    }
+    public override string Type => "AWS::ApiGatewayV2::Integration";
+    protected override IntegrationSettings Read(IInputReader properties) => IntegrationSettings.Read(properties);
+    protected override ProvisionedResource Create(Scope scope, string apiId, IntegrationSettings settings) =>
+        Identified(gateway.CreateIntegration(scope, apiId, settings).IntegrationId, "IntegrationId");
+    protected override void Update(Scope scope, string apiId, string id, IntegrationSettings settings) => gateway.UpdateIntegration(scope, apiId, id, settings);
+    protected override void Delete(Scope scope, string apiId, string id) => gateway.DeleteIntegration(scope, apiId, id);
 }
 
 /// <summary>AWS::ApiGatewayV2::Authorizer. Ref is the authorizer id.</summary>
-public sealed class ApiGatewayV2AuthorizerProvider(ApiGatewayV2Service gateway) : IResourceProvider
+public sealed class ApiGatewayV2AuthorizerProvider(ApiGatewayV2Service gateway) : HttpApiPartProvider<AuthorizerSettings>
 {
-    public string Type => "AWS::ApiGatewayV2::Authorizer";
-
-    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "ApiId" };
-
-    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
-    {
-        var authorizer = gateway.CreateAuthorizer(request.Scope, request.Properties.Required("ApiId"), AuthorizerSettings.Read(request.Properties));
-        return Task.FromResult(new ProvisionedResource(authorizer.AuthorizerId, new Dictionary<string, string> { ["AuthorizerId"] = authorizer.AuthorizerId }));
-    }
-
-    public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
-    {
-        gateway.UpdateAuthorizer(request.Scope, request.Properties.Required("ApiId"), current.PhysicalId, AuthorizerSettings.Read(request.Properties));
-        return Task.FromResult(current);
-    }
-
-    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
-    {
-        ResourceDeletion.IfPresent(() => gateway.DeleteAuthorizer(request.Scope, request.Properties.Required("ApiId"), current.PhysicalId), "NotFoundException");
-        return Task.CompletedTask;
-    }
+    public override string Type => "AWS::ApiGatewayV2::Authorizer";
+    protected override AuthorizerSettings Read(IInputReader properties) => AuthorizerSettings.Read(properties);
+    protected override ProvisionedResource Create(Scope scope, string apiId, AuthorizerSettings settings) =>
+        Identified(gateway.CreateAuthorizer(scope, apiId, settings).AuthorizerId, "AuthorizerId");
+    protected override void Update(Scope scope, string apiId, string id, AuthorizerSettings settings) => gateway.UpdateAuthorizer(scope, apiId, id, settings);
+    protected override void Delete(Scope scope, string apiId, string id) => gateway.DeleteAuthorizer(scope, apiId, id);
 }
 
-/// <summary>AWS::ApiGatewayV2::Stage. Ref is the stage name.</summary>
-public sealed class ApiGatewayV2StageProvider(ApiGatewayV2Service gateway) : IResourceProvider
+/// <summary>AWS::ApiGatewayV2::Stage. Ref is the stage name, which also replaces it when changed.</summary>
+public sealed class ApiGatewayV2StageProvider(ApiGatewayV2Service gateway) : HttpApiPartProvider<StageSettings>
 {
-    public string Type => "AWS::ApiGatewayV2::Stage";
-
-    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "ApiId", "StageName" };
-
-    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
-    {
-        var stage = gateway.CreateStage(request.Scope, request.Properties.Required("ApiId"), StageSettings.Read(request.Properties));
-        return Task.FromResult(new ProvisionedResource(stage.StageName, new Dictionary<string, string>()));
-    }
-
-    public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
-    {
-        gateway.UpdateStage(request.Scope, request.Properties.Required("ApiId"), current.PhysicalId, StageSettings.Read(request.Properties));
-        return Task.FromResult(current);
-    }
-
-    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
-    {
-        ResourceDeletion.IfPresent(() => gateway.DeleteStage(request.Scope, request.Properties.Required("ApiId"), current.PhysicalId), "NotFoundException");
-        return Task.CompletedTask;
-    }
+    public override string Type => "AWS::ApiGatewayV2::Stage";
+    public override IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "ApiId", "StageName" };
+    protected override StageSettings Read(IInputReader properties) => StageSettings.Read(properties);
+    protected override ProvisionedResource Create(Scope scope, string apiId, StageSettings settings) =>
+        new(gateway.CreateStage(scope, apiId, settings).StageName, new Dictionary<string, string>());
+    protected override void Update(Scope scope, string apiId, string id, StageSettings settings) => gateway.UpdateStage(scope, apiId, id, settings);
+    protected override void Delete(Scope scope, string apiId, string id) => gateway.DeleteStage(scope, apiId, id);
 }
 
 /// <summary>AWS::ApiGatewayV2::Deployment: a deployment of the API as it is, to StageName when given. Ref is the deployment id.</summary>

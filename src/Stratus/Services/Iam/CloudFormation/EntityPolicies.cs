@@ -2,9 +2,55 @@ using Stratus.Protocols;
 
 namespace Stratus.Services.Iam.CloudFormation;
 
-/// <summary>The ManagedPolicyArns and Policies properties AWS::IAM::Role, User and Group share, applied and removed the same way for each.</summary>
+/// <summary>
+/// What AWS::IAM::Role, User and Group share: the ManagedPolicyArns and Policies properties, applied and removed the same
+/// way for each; a creation undone when its policies fail; Tags brought to the template's; and deletion of an entity
+/// that may already be gone.
+/// </summary>
 internal static class EntityPolicies
 {
+    /// <summary>Sets up a just-created entity; when that fails, takes the entity away again so the failed create leaves nothing.</summary>
+    public static void SetUpOrRemove(Action setUp, Action remove)
+    {
+        try
+        {
+            setUp();
+        }
+        catch
+        {
+            remove();
+            throw;
+        }
+    }
+
+    /// <summary>Makes the entity's tags the template's: untags the keys the template dropped, then tags with the rest.</summary>
+    public static void Retag(IInputReader properties, IInputReader before, Action<IReadOnlyCollection<string>> untag, Action<IReadOnlyList<IamTag>> tag)
+    {
+        var tags = IamTag.List(properties);
+        var removedKeys = IamTag.List(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToHashSet();
+        if (removedKeys.Count > 0) untag(removedKeys);
+        if (tags.Count > 0) tag(tags);
+    }
+
+    /// <summary>
+    /// Deletes an entity after what IAM requires gone first: its policies, and whatever <paramref name="removeRest"/> takes
+    /// (a user's groups and login profile). An entity already gone is done (a stack's delete goes on).
+    /// </summary>
+    public static void Remove<T>(IamService iam, Scope scope, IamEntityKind kind, string name, Func<T> get, Action<T> removeRest) where T : IPolicyHolder<object>
+    {
+        T entity;
+        try
+        {
+            entity = get();
+        }
+        catch (AwsException e) when (e.Code == "NoSuchEntity")
+        {
+            return;
+        }
+        Clear(iam, scope, kind, name, entity);
+        removeRest(entity);
+    }
+
     /// <summary>Makes the entity's policies what the template says; with the previous properties, detaches and deletes what the template dropped.</summary>
     public static void Apply(IamService iam, Scope scope, IamEntityKind kind, string name, IInputReader properties, IInputReader? before)
     {

@@ -16,15 +16,7 @@ public sealed class IamGroupProvider(IamService iam) : IResourceProvider
         var p = request.Properties;
         var name = p.String("GroupName") ?? request.GeneratedName(128);
         var group = iam.CreateGroup(request.Scope, name, p.String("Path"));
-        try
-        {
-            EntityPolicies.Apply(iam, request.Scope, IamEntityKind.Group, name, p, null);
-        }
-        catch
-        {
-            Remove(request.Scope, name);
-            throw;
-        }
+        EntityPolicies.SetUpOrRemove(() => EntityPolicies.Apply(iam, request.Scope, IamEntityKind.Group, name, p, null), () => Remove(request.Scope, name));
         return Task.FromResult(Provisioned(group));
     }
 
@@ -42,20 +34,8 @@ public sealed class IamGroupProvider(IamService iam) : IResourceProvider
         return Task.CompletedTask;
     }
 
-    private void Remove(Scope scope, string name)
-    {
-        IamGroup group;
-        try
-        {
-            group = iam.GetGroup(scope, name);
-        }
-        catch (AwsException e) when (e.Code == "NoSuchEntity")
-        {
-            return;
-        }
-        EntityPolicies.Clear(iam, scope, IamEntityKind.Group, name, group);
-        iam.DeleteGroup(scope, name);
-    }
+    private void Remove(Scope scope, string name) =>
+        EntityPolicies.Remove(iam, scope, IamEntityKind.Group, name, () => iam.GetGroup(scope, name), _ => iam.DeleteGroup(scope, name));
 
     private static ProvisionedResource Provisioned(IamGroup group) => new(group.GroupName, new Dictionary<string, string> { ["Arn"] = group.Arn });
 }

@@ -19,15 +19,7 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
         var settings = RoleSettings.Read(p);
         var role = iam.CreateRole(request.Scope, name, settings with { AssumeRolePolicyDocument = ServicePrincipals.Normalize(settings.AssumeRolePolicyDocument) },
             IamTag.List(p));
-        try
-        {
-            EntityPolicies.Apply(iam, request.Scope, IamEntityKind.Role, name, p, null);
-        }
-        catch
-        {
-            RemoveRole(request.Scope, name);
-            throw;
-        }
+        EntityPolicies.SetUpOrRemove(() => EntityPolicies.Apply(iam, request.Scope, IamEntityKind.Role, name, p, null), () => RemoveRole(request.Scope, name));
         return Task.FromResult(Provisioned(role));
     }
 
@@ -44,10 +36,7 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
 
         EntityPolicies.Apply(iam, scope, IamEntityKind.Role, name, p, before);
 
-        var tags = IamTag.List(p);
-        var removedKeys = IamTag.List(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToHashSet();
-        if (removedKeys.Count > 0) iam.UntagRole(scope, name, removedKeys);
-        if (tags.Count > 0) iam.TagRole(scope, name, tags);
+        EntityPolicies.Retag(p, before, keys => iam.UntagRole(scope, name, keys), tags => iam.TagRole(scope, name, tags));
         return Task.FromResult(Provisioned(iam.GetRole(scope, name)));
     }
 
@@ -58,20 +47,8 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
     }
 
     /// <summary>Detaches and deletes what IAM requires gone before the role itself can go.</summary>
-    private void RemoveRole(Scope scope, string name)
-    {
-        IamRole role;
-        try
-        {
-            role = iam.GetRole(scope, name);
-        }
-        catch (AwsException e) when (e.Code == "NoSuchEntity")
-        {
-            return;
-        }
-        EntityPolicies.Clear(iam, scope, IamEntityKind.Role, name, role);
-        iam.DeleteRole(scope, name);
-    }
+    private void RemoveRole(Scope scope, string name) =>
+        EntityPolicies.Remove(iam, scope, IamEntityKind.Role, name, () => iam.GetRole(scope, name), _ => iam.DeleteRole(scope, name));
 
     private static ProvisionedResource Provisioned(IamRole role) =>
         new(role.RoleName, new Dictionary<string, string> { ["Arn"] = role.Arn, ["RoleId"] = role.RoleId });

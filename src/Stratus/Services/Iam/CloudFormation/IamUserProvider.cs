@@ -17,19 +17,14 @@ public sealed class IamUserProvider(IamService iam) : IResourceProvider
         var scope = request.Scope;
         var name = p.String("UserName") ?? request.GeneratedName(64);
         var user = iam.CreateUser(scope, name, p.String("Path"), IamTag.List(p));
-        try
+        EntityPolicies.SetUpOrRemove(() =>
         {
             if (p.String("PermissionsBoundary") is { } boundary) iam.PutPermissionsBoundary(scope, IamEntityKind.User, name, boundary);
             EntityPolicies.Apply(iam, scope, IamEntityKind.User, name, p, null);
             foreach (var group in p.Strings("Groups")) iam.AddUserToGroup(scope, group, name);
             if (p.Object("LoginProfile") is { } login)
                 iam.CreateLoginProfile(scope, name, login.Required("Password"), login.Bool("PasswordResetRequired") ?? false);
-        }
-        catch
-        {
-            Remove(scope, name);
-            throw;
-        }
+        }, () => Remove(scope, name));
         return Task.FromResult(Provisioned(user));
     }
 
@@ -55,10 +50,7 @@ public sealed class IamUserProvider(IamService iam) : IResourceProvider
         }
         else if (hadLogin) iam.DeleteLoginProfile(scope, name);
 
-        var tags = IamTag.List(p);
-        var removedKeys = IamTag.List(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToHashSet();
-        if (removedKeys.Count > 0) iam.UntagUser(scope, name, removedKeys);
-        if (tags.Count > 0) iam.TagUser(scope, name, tags);
+        EntityPolicies.Retag(p, before, keys => iam.UntagUser(scope, name, keys), tags => iam.TagUser(scope, name, tags));
         return Task.FromResult(Provisioned(iam.GetUser(scope, name)));
     }
 
@@ -69,22 +61,12 @@ public sealed class IamUserProvider(IamService iam) : IResourceProvider
     }
 
     /// <summary>Takes away what IAM requires gone before the user itself can go.</summary>
-    private void Remove(Scope scope, string name)
+    private void Remove(Scope scope, string name) => EntityPolicies.Remove(iam, scope, IamEntityKind.User, name, () => iam.GetUser(scope, name), user =>
     {
-        IamUser user;
-        try
-        {
-            user = iam.GetUser(scope, name);
-        }
-        catch (AwsException e) when (e.Code == "NoSuchEntity")
-        {
-            return;
-        }
-        EntityPolicies.Clear(iam, scope, IamEntityKind.User, name, user);
         foreach (var group in user.GroupNames) iam.RemoveUserFromGroup(scope, group, name);
         if (user.LoginProfile is not null) iam.DeleteLoginProfile(scope, name);
         iam.DeleteUser(scope, name);
-    }
+    });
 
     private static ProvisionedResource Provisioned(IamUser user) => new(user.UserName, new Dictionary<string, string> { ["Arn"] = user.Arn });
 }
