@@ -97,8 +97,9 @@ def members(shapes, structure, depth):
     required = set(structure.get("required", []))
     rules = []
     for name, member in structure.get("members", {}).items():
-        if name == structure.get("payload") and member.get("streaming", shapes[member["shape"]].get("streaming")):
-            continue  # A streaming payload is the request body itself, read by the service, never a named member.
+        if name == structure.get("payload") and (member.get("streaming", shapes[member["shape"]].get("streaming"))
+                                                 or shapes[member["shape"]]["type"] == "blob"):
+            continue  # A blob payload is the request body itself (ImportRestApi's definition), read by the service, never a named member.
         rule = describe(shapes, name, member, name in required, depth)
         if rule is not None:
             rules.append(rule)

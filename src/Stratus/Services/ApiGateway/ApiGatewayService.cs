@@ -419,9 +419,11 @@ public sealed partial class ApiGatewayService
 
     private static void CheckIntegration(Integration integration, string region)
     {
-        // A template's Integration.Type is held to PutIntegration's declared rule, and refused in the same words.
+        // An imported definition's or a template's type is held to PutIntegration's rule in its words; the wire's own
+        // PutIntegration never gets here with another (its member rules answer ValidationException first), and an
+        // import's refusal is API Gateway's BadRequestException.
         if (!ApiGatewayRules.IntegrationTypes.Contains(integration.Type))
-            throw ApiGatewayErrors.MemberValidation.Rejected("putIntegrationInput.type", integration.Type,
+            throw ApiGatewayErrors.Validation.Rejected("putIntegrationInput.type", integration.Type,
                 $"Member must satisfy enum value set: [{string.Join(", ", ApiGatewayRules.IntegrationTypes)}]");
         if (integration.PassthroughBehavior is not ("WHEN_NO_MATCH" or "WHEN_NO_TEMPLATES" or "NEVER"))
             throw BadRequest("Invalid passthrough behavior specified. Valid options are WHEN_NO_MATCH,WHEN_NO_TEMPLATES,NEVER");

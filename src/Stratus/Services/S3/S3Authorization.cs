@@ -135,7 +135,8 @@ public static class S3Authorization
     public static AwsException? Decide(S3Caller caller, S3Permission permission, S3Bucket? bucket)
     {
         var bucketPolicy = bucket?.Policy is { } text ? BucketPolicy.TryParse(text) : null;
-        var request = new RequestContext { Action = permission.Action, Resource = permission.Resource, PrincipalArn = caller.PrincipalArn };
+        // Bucket ARNs name no account: the bucket's owner is said, so the engine knows a request from another account.
+        var request = new RequestContext { Action = permission.Action, Resource = permission.Resource, PrincipalArn = caller.PrincipalArn, ResourceAccount = bucket?.AccountId };
         if (caller.PrincipalArn is { } principal) request.WithPrincipal(principal, caller.PrincipalId, caller.AccountId);
         foreach (var (key, value) in caller.Keys) request.With(key, value);
         if (bucket is not null) request.With("s3:ResourceAccount", bucket.AccountId);
@@ -157,15 +158,21 @@ public static class S3Authorization
             return evaluation.Decision == Decision.Allowed ? null : Denied(caller, permission, evaluation, crossAccount: false);
         }
 
-        // From another account the bucket policy must grant the caller, and under --auth enforce its own policies too.
+        // From another account the bucket policy must grant the caller, and under --auth enforce its own policies too:
+        // the engine weighs both sides of a cross-account request at once. Outside enforce the caller's own account sets
+        // no limit, as if its policies allowed everything, so the bucket policy alone decides.
         if (resourcePolicy is null) return caller.IdentityPolicies is null ? S3Errors.AccessDenied() : Denied(caller, permission, null, crossAccount: true);
-        var granted = PolicyEvaluator.Evaluate(new PolicySet { Resource = resourcePolicy }, request);
-        if (granted.Decision != Decision.Allowed)
-            return caller.IdentityPolicies is null ? S3Errors.AccessDenied() : Denied(caller, permission, granted, crossAccount: true);
-        if (caller.IdentityPolicies is not { } own) return null;
-        var allowed = PolicyEvaluator.Evaluate(own, request);
-        return allowed.Decision == Decision.Allowed ? null : Denied(caller, permission, allowed, crossAccount: false);
+        var own = caller.IdentityPolicies ?? UnlimitedOwnAccount;
+        var both = PolicyEvaluator.Evaluate(own with { Resource = resourcePolicy }, request);
+        if (both.Decision == Decision.Allowed) return null;
+        return caller.IdentityPolicies is null ? S3Errors.AccessDenied() : Denied(caller, permission, both, crossAccount: both.Refusal == Refusal.NoResourceAllow);
     }
+
+    private static readonly PolicySet UnlimitedOwnAccount = new()
+    {
+        Identity = [new SourcedPolicy("outside --auth enforce", PolicySourceKind.None,
+            BucketPolicy.TryParse("""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}""")!)],
+    };
 
     /// <summary>S3's wording of a refusal under IAM, with the resource quoted as S3 quotes it.</summary>
     private static AwsException Denied(S3Caller caller, S3Permission permission, Evaluation? evaluation, bool crossAccount)
