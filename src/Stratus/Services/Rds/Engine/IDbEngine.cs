@@ -71,6 +71,29 @@ public interface IDbServer
 
     /// <summary>The end of the server's log, for errors.</summary>
     string LogTail();
+
+    // ---- replication (Engine/Replication.cs says how each engine does it) ----
+
+    /// <summary>
+    /// Makes the server able to be a replication source and a replica, before its next start: a binary log and a new
+    /// server id for MariaDB, replication logins over the admin socket for PostgreSQL. Called again after a re-clone.
+    /// </summary>
+    void EnableReplication();
+
+    /// <summary>A new replica's data directory, before its first start, from the running <paramref name="source"/>.</summary>
+    Task InitializeReplicaAsync(IDbServer source, CancellationToken cancellation);
+
+    /// <summary>On a running replica: follows the running source listening at the address and port (also to repoint it to another source).</summary>
+    Task StartReplicatingFromAsync(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation);
+
+    /// <summary>Where the running source's log has come to, for <see cref="CatchUpAsync"/>.</summary>
+    Task<string> ReplicationPositionAsync(CancellationToken cancellation);
+
+    /// <summary>Waits (up to a minute) until this replica has applied the source's log up to <paramref name="position"/>; false when it has not.</summary>
+    Task<bool> CatchUpAsync(string position, CancellationToken cancellation);
+
+    /// <summary>Stops following its source and becomes writable.</summary>
+    Task PromoteAsync(CancellationToken cancellation);
 }
 
 /// <summary>A parameter to set: its engine name, value and RDS apply type (<c>dynamic</c> or <c>static</c>).</summary>

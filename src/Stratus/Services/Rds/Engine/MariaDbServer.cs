@@ -10,7 +10,7 @@ namespace Stratus.Services.Rds.Engine;
 /// One mariadbd process and its files: data directory, socket, pid file and error log, all under the
 /// instance's home. Stratus administers it as root over the unix socket only; root has no TCP login.
 /// </summary>
-public sealed class MariaDbServer(MariaDbInstallation installation, string home) : IDbServer
+public sealed partial class MariaDbServer(MariaDbInstallation installation, string home) : IDbServer
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
     // Small but real: a development database should not take a gigabyte per instance.
@@ -90,7 +90,7 @@ public sealed class MariaDbServer(MariaDbInstallation installation, string home)
         CreateHome();
         var start = ServerProcess.Launch(installation.ServerPath, ["--no-defaults", $"--datadir={DataDir}", $"--bind-address={address}", $"--port={port}",
             $"--socket={Socket}", $"--pid-file={PidFile}", $"--tmpdir={TempDir}", $"--log-error={ErrorLog}",
-            $"--slow-query-log-file={SlowQueryLog}", $"--general-log-file={GeneralLog}", .. UserArg(), .. TuningArgs, .. RuntimeArgs, .. StaticParameterArgs()]);
+            $"--slow-query-log-file={SlowQueryLog}", $"--general-log-file={GeneralLog}", .. UserArg(), .. TuningArgs, .. RuntimeArgs, .. StaticParameterArgs(), .. ReplicationArgs()]);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
