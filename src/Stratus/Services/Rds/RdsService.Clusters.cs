@@ -97,6 +97,10 @@ public sealed partial class RdsService
             try
             {
                 await volume.CreateMasterUserAsync(user, password, current.DatabaseName, token);
+                // As on Aurora MySQL, readers refuse the master user's writes: MariaDB's ALL PRIVILEGES includes READ_ONLY ADMIN,
+                // which would let it write past read_only. Made on the volume, so every member replays it.
+                if (volume is MariaDbServer mariaDb)
+                    await mariaDb.ExecuteAsync("REVOKE READ_ONLY ADMIN ON *.* FROM @user", new Dictionary<string, object?> { ["@user"] = user }, token);
             }
             finally
             {
