@@ -125,6 +125,49 @@ public sealed class RdsAuroraTests
         Assert.Empty(ServerProcessesOf(stratus.DataDir!));
     }
 
+    [Fact]
+    public async Task A_CloudFormation_cluster_with_a_writer_and_a_reader_serves_its_endpoints_and_goes_with_its_stack()
+    {
+        await using var stratus = await StratusProcess.StartEphemeralAsync();
+        var result = await Clients.Boto3Async(stratus.Url, $$"""
+            cf = client("cloudformation")
+            cluster = dict(Type="AWS::RDS::DBCluster", Properties=dict(Engine="aurora-postgresql", MasterUsername="{{User}}",
+                MasterUserPassword="{{Password}}", DatabaseName="{{Database}}", ServerlessV2ScalingConfiguration=dict(MinCapacity=1, MaxCapacity=4)))
+            member = lambda: dict(Type="AWS::RDS::DBInstance", Properties=dict(Engine="aurora-postgresql", DBInstanceClass="db.serverless",
+                DBClusterIdentifier={"Ref": "Cluster"}))
+            reader = member()
+            reader["DependsOn"] = "Writer"
+            outputs = dict(Address=dict(Value={"Fn::GetAtt": ["Cluster", "Endpoint.Address"]}), Port=dict(Value={"Fn::GetAtt": ["Cluster", "Endpoint.Port"]}),
+                ReadAddress=dict(Value={"Fn::GetAtt": ["Cluster", "ReadEndpoint.Address"]}), Name=dict(Value={"Ref": "Cluster"}))
+            body = json.dumps(dict(Resources=dict(Cluster=cluster, Writer=member(), Reader=reader), Outputs=outputs))
+            cf.create_stack(StackName="aurora", TemplateBody=body)
+            cf.get_waiter("stack_create_complete").wait(StackName="aurora", WaiterConfig={"Delay": 1, "MaxAttempts": 300})
+            for o in cf.describe_stacks(StackName="aurora")["Stacks"][0]["Outputs"]:
+                out[o["OutputKey"]] = o["OutputValue"]
+            rds = client("rds")
+            c = rds.describe_db_clusters(DBClusterIdentifier=out["Name"])["DBClusters"][0]
+            out["members"] = len(c["DBClusterMembers"])
+            out["scaling"] = c["ServerlessV2ScalingConfiguration"]["MaxCapacity"]
+            """, TimeSpan.FromMinutes(6));
+        Assert.Equal(2, result["members"]!.GetValue<int>());
+        Assert.Equal(4, result["scaling"]!.GetValue<double>());
+        var db = new AuroraDatabase("aurora-postgresql", int.Parse(result["Port"]!.GetValue<string>()));
+        var writerEndpoint = result["Address"]!.GetValue<string>();
+        await db.ExecuteAsync(writerEndpoint, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(60)); INSERT INTO items VALUES (1, 'from-a-template')");
+        Assert.Equal("from-a-template", await db.WaitForAsync(result["ReadAddress"]!.GetValue<string>(), FirstRow, "from-a-template"));
+
+        var deleted = await Clients.Boto3Async(stratus.Url, $$"""
+            cf = client("cloudformation")
+            cf.delete_stack(StackName="aurora")
+            cf.get_waiter("stack_delete_complete").wait(StackName="aurora", WaiterConfig={"Delay": 1, "MaxAttempts": 300})
+            out["clusters"] = len(client("rds").describe_db_clusters()["DBClusters"])
+            out["instances"] = len(client("rds").describe_db_instances()["DBInstances"])
+            """, TimeSpan.FromMinutes(6));
+        Assert.Equal(0, deleted["clusters"]!.GetValue<int>());
+        Assert.Equal(0, deleted["instances"]!.GetValue<int>());
+        Assert.True(await RdsTestKit.NothingListensAsync(writerEndpoint, db.Port), "the cluster endpoint closed with the stack");
+    }
+
     /// <summary>The mariadbd and postgres processes working on a data directory under Stratus's.</summary>
     private static List<int> ServerProcessesOf(string dataDir) =>
         Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(name => name!.All(char.IsAsciiDigit))
@@ -148,6 +191,8 @@ public sealed class RdsAuroraTests
     /// <summary>The cluster's databases through the engine's own client: MySqlConnector or Npgsql.</summary>
     private sealed class AuroraDatabase(string engine, int port)
     {
+        public int Port => port;
+
         private bool IsPostgres => engine == "aurora-postgresql";
 
         /// <summary>The address the answering server is bound to: which instance a connection reached.</summary>
