@@ -16,6 +16,7 @@ public sealed partial class RdsApi
             i.Bool("SkipFinalSnapshot") ?? false, i.String("FinalDBSnapshotIdentifier"))));
         table.Add("StopDBCluster", i => Cluster(_rds.StopCluster(i.Scope, i.Required("DBClusterIdentifier"))));
         table.Add("StartDBCluster", i => Cluster(_rds.StartCluster(i.Scope, i.Required("DBClusterIdentifier"))));
+        table.Add("RebootDBCluster", i => Cluster(_rds.RebootCluster(i.Scope, i.Required("DBClusterIdentifier"))));
         table.Add("FailoverDBCluster", i => Cluster(_rds.FailoverCluster(i.Scope, i.Required("DBClusterIdentifier"), i.String("TargetDBInstanceIdentifier"))));
 
         table.Add("CreateDBClusterSnapshot", i => ClusterSnapshot(_rds.CreateClusterSnapshot(i.Scope, i.Required("DBClusterSnapshotIdentifier"),

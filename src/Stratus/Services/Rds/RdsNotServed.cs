@@ -8,7 +8,7 @@ public static class RdsNotServed
 {
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = Group(
         ("Aurora clusters are built without custom endpoints, backtracking, the Data API, IAM roles, automated backups, point-in-time or S3 restores, cross-Region replicas and snapshot sharing",
-            ["AddRoleToDBCluster", "BacktrackDBCluster", "CreateDBClusterEndpoint", "DeleteDBClusterAutomatedBackup", "DeleteDBClusterEndpoint", "DescribeDBClusterAutomatedBackups", "DescribeDBClusterBacktracks", "DescribeDBClusterSnapshotAttributes", "DescribeServerlessV2PlatformVersions", "DisableHttpEndpoint", "EnableHttpEndpoint", "ModifyCurrentDBClusterCapacity", "ModifyDBClusterEndpoint", "ModifyDBClusterSnapshotAttribute", "PromoteReadReplicaDBCluster", "RebootDBCluster", "RemoveRoleFromDBCluster", "RestoreDBClusterFromS3", "RestoreDBClusterToPointInTime"]),
+            ["AddRoleToDBCluster", "BacktrackDBCluster", "CreateDBClusterEndpoint", "DeleteDBClusterAutomatedBackup", "DeleteDBClusterEndpoint", "DescribeDBClusterAutomatedBackups", "DescribeDBClusterBacktracks", "DescribeDBClusterSnapshotAttributes", "DescribeServerlessV2PlatformVersions", "DisableHttpEndpoint", "EnableHttpEndpoint", "ModifyCurrentDBClusterCapacity", "ModifyDBClusterEndpoint", "ModifyDBClusterSnapshotAttribute", "PromoteReadReplicaDBCluster", "RemoveRoleFromDBCluster", "RestoreDBClusterFromS3", "RestoreDBClusterToPointInTime"]),
         ("Aurora global databases are not built",
             ["CreateGlobalCluster", "DeleteGlobalCluster", "DescribeGlobalClusters", "FailoverGlobalCluster", "ModifyGlobalCluster", "RemoveFromGlobalCluster", "SwitchoverGlobalCluster"]),
         ("Aurora Limitless shard groups are not built",

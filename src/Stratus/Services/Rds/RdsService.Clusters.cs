@@ -239,6 +239,19 @@ public sealed partial class RdsService
         return cluster;
     }
 
+    /// <summary>RebootDBCluster: every instance restarts (the writer first); readers reconnect to it by themselves.</summary>
+    public DbCluster RebootCluster(Scope scope, string identifier)
+    {
+        var cluster = GetCluster(scope, identifier);
+        if (cluster.Status != "available")
+            throw RdsErrors.InvalidClusterState($"DbCluster {cluster.Identifier} is in {cluster.Status} state but expected it to be one of available.");
+        var members = ClusterMembers(cluster);
+        if (members.FirstOrDefault(m => m.Status != "available") is { } busy)
+            throw RdsErrors.InvalidInstanceState($"Instance {busy.Identifier} is not in available state (it is {busy.Status}).");
+        foreach (var member in members) RebootInstance(scope, member.Identifier);
+        return cluster;
+    }
+
     /// <summary>
     /// Promotes a reader (the one asked for, or the first by promotion tier) and makes the writer endpoint reach it; the old
     /// writer comes back as a reader. Without readers RDS restarts the writer, and so does Stratus.

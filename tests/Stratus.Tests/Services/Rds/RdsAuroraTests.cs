@@ -90,7 +90,10 @@ public sealed class RdsAuroraTests
         Assert.Equal(addresses["shop-reader-1"], await db.ServerAddressAsync(clusterEndpoint));
         await db.ExecuteAsync(clusterEndpoint, "INSERT INTO items VALUES (2, 'after-failover')");
         foreach (var member in new[] { "shop-reader-2", "shop-writer" })
+        {
             Assert.Equal("after-failover", await db.WaitForAsync(addresses[member], "SELECT name FROM items WHERE id = 2", "after-failover"));
+            await Assert.ThrowsAnyAsync<DbException>(() => db.ExecuteAsync(addresses[member], "INSERT INTO items VALUES (9, 'on-a-reader')"));
+        }
 
         // A cluster snapshot restores into a new cluster whose writer holds both rows.
         var restored = await Clients.Boto3Async(stratus.Url, $$"""
@@ -155,6 +158,17 @@ public sealed class RdsAuroraTests
         var writerEndpoint = result["Address"]!.GetValue<string>();
         await db.ExecuteAsync(writerEndpoint, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(60)); INSERT INTO items VALUES (1, 'from-a-template')");
         Assert.Equal("from-a-template", await db.WaitForAsync(result["ReadAddress"]!.GetValue<string>(), FirstRow, "from-a-template"));
+
+        // RebootDBCluster restarts every member; the reader comes back replicating.
+        await Clients.Boto3Async(stratus.Url, $$"""
+            rds = client("rds")
+            rds.reboot_db_cluster(DBClusterIdentifier="{{result["Name"]}}")
+            time.sleep(1)
+            for i in rds.describe_db_instances()["DBInstances"]:
+                rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=i["DBInstanceIdentifier"], WaiterConfig={"Delay": 1, "MaxAttempts": 240})
+            """, TimeSpan.FromMinutes(5));
+        await db.ExecuteAsync(writerEndpoint, "INSERT INTO items VALUES (2, 'after-reboot')");
+        Assert.Equal("after-reboot", await db.WaitForAsync(result["ReadAddress"]!.GetValue<string>(), "SELECT name FROM items WHERE id = 2", "after-reboot"));
 
         var deleted = await Clients.Boto3Async(stratus.Url, $$"""
             cf = client("cloudformation")

@@ -13,14 +13,13 @@ public sealed partial class PostgresServer
 
     private string HbaFile => Path.Combine(DataDir, "pg_hba.conf");
 
-    /// <summary>Lets rdsadmin open replication connections over the socket (pg_hba's "all" databases do not cover them).</summary>
+    /// <summary>Lets rdsadmin open replication connections over the socket (pg_hba's "all" databases do not cover them); read at the next start.</summary>
     public void EnableReplication()
     {
         var lines = File.Exists(HbaFile) ? File.ReadAllLines(HbaFile).ToList() : [];
         if (lines.Any(l => l.Trim() == ReplicationLogin)) return;
         lines.Add(ReplicationLogin);
         File.WriteAllLines(HbaFile, lines);
-        if (IsRunning) ExecuteAsync("SELECT pg_reload_conf()").GetAwaiter().GetResult();
     }
 
     /// <summary>A base backup of the running source that starts as its standby (standby.signal and primary_conninfo).</summary>
