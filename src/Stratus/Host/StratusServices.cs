@@ -160,6 +160,7 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayModelProvider(apiGateway),
             new ApiGatewayGatewayResponseProvider(apiGateway),
             new RdsDbInstanceProvider(rds),
+            new RdsDbClusterProvider(rds),
             new LogsLogGroupProvider(logs),
             new CloudWatchAlarmProvider(cloudWatch),
             new CloudWatchCompositeAlarmProvider(cloudWatch),
