@@ -164,6 +164,7 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayGatewayResponseProvider(apiGateway),
             new ApiGatewayAuthorizerProvider(apiGateway),
             new RdsDbInstanceProvider(rds),
+            new RdsDbClusterProvider(rds),
             new LogsLogGroupProvider(logs),
             new CloudWatchAlarmProvider(cloudWatch),
             new CloudWatchCompositeAlarmProvider(cloudWatch),

@@ -14,6 +14,7 @@ public sealed partial class RdsApi
         AddOptionGroupOperations(table);
         AddSubscriptionOperations(table);
         AddLogAndCopyOperations(table);
+        AddClusterOperations(table);
         // botocore's other operations answer a clear refusal naming the operation and why (README lists them).
         NotServedOperations.AddTo(table, RdsNotServed.Operations, RdsErrors.NotServed);
         return table;

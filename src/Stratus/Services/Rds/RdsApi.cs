@@ -40,6 +40,14 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["EventCategoriesList"] = "EventCategory",
             ["EventCategoriesMapList"] = "EventCategoriesMap",
             ["DescribeDBLogFiles"] = "DescribeDBLogFilesDetails",
+            ["DBClusters"] = "DBCluster",
+            ["DBClusterMembers"] = "DBClusterMember",
+            ["DBClusterSnapshots"] = "DBClusterSnapshot",
+            ["DBClusterEndpoints"] = "DBClusterEndpointList",
+            ["AvailabilityZones"] = "AvailabilityZone",
+            ["AssociatedRoles"] = "DBClusterRole",
+            ["ReadReplicaIdentifiers"] = "ReadReplicaIdentifier",
+            ["DomainMemberships"] = "DomainMembership",
         },
     };
 
@@ -275,6 +283,8 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["TagList"] = TagList(i.Tags),
             ["NetworkType"] = "IPV4",
             ["DedicatedLogVolume"] = false,
+            ["DBClusterIdentifier"] = i.ClusterIdentifier,
+            ["PromotionTier"] = i.ClusterIdentifier is null ? null : i.PromotionTier,
         };
         return body;
     }

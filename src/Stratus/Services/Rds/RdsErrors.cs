@@ -3,7 +3,7 @@ using Stratus.Protocols;
 namespace Stratus.Services.Rds;
 
 /// <summary>RDS's errors, named for what went wrong and worded as AWS words them.</summary>
-public static class RdsErrors
+public static partial class RdsErrors
 {
     /// <summary>How RDS words a malformed member.</summary>
     public static readonly ValidationStyle Validation = new("InvalidParameterValue");

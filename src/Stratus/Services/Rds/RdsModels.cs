@@ -56,6 +56,10 @@ public sealed record DbInstance
     public string? OptionGroupName { get; init; }
     /// <summary>The instance this read replica replicates from (same account and region); null for a standalone instance.</summary>
     public string? ReplicaSourceIdentifier { get; init; }
+    /// <summary>The Aurora DB cluster the instance is a member of (writer or reader); null for a stand-alone instance.</summary>
+    public string? ClusterIdentifier { get; init; }
+    /// <summary>Aurora's failover order among readers (0 first); 1 by default, as RDS.</summary>
+    public int PromotionTier { get; init; } = 1;
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:db:{Identifier}";
 }
@@ -152,6 +156,9 @@ public sealed record CreateInstanceRequest
     public string? ParameterGroupName { get; init; }
     public string? OptionGroupName { get; init; }
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+    /// <summary>DBClusterIdentifier: the instance joins that Aurora cluster (RdsService.Clusters.cs).</summary>
+    public string? ClusterIdentifier { get; init; }
+    public int? PromotionTier { get; init; }
 
     /// <summary>
     /// CreateDBInstance's members, or an AWS::RDS::DBInstance's. The caller supplies the identifier (a template
@@ -183,6 +190,8 @@ public sealed record CreateInstanceRequest
         ParameterGroupName = input.String("DBParameterGroupName"),
         OptionGroupName = input.String("OptionGroupName"),
         Tags = RdsTag.List(input),
+        ClusterIdentifier = input.String("DBClusterIdentifier"),
+        PromotionTier = input.Int("PromotionTier"),
     };
 }
 

@@ -91,7 +91,7 @@ public static partial class RdsRules
     /// <summary>RDS's default port of each engine: 3306 for MySQL and MariaDB, 5432 for PostgreSQL.</summary>
     public static int DefaultPort(string engine) => IsPostgres(engine) ? 5432 : 3306;
 
-    public static bool IsPostgres(string engine) => engine == "postgres";
+    public static bool IsPostgres(string engine) => engine is "postgres" or "aurora-postgresql";
 
     public static void MasterUsername(string? user, string engine)
     {

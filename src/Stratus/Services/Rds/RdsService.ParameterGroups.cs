@@ -21,8 +21,8 @@ public sealed partial class RdsService
     public IReadOnlyList<string> ParameterGroupFamilies(bool cluster)
     {
         var families = RdsRules.Engines.SelectMany(engine => EngineVersions(engine).Select(version => Family(engine, version))).ToList();
-        // Cluster groups are records until clusters exist: Aurora MySQL's family and the Multi-AZ cluster's (mysql8.0).
-        return cluster ? ["aurora-mysql8.0", .. families.Where(f => f.StartsWith("mysql", StringComparison.Ordinal))] : families;
+        // Aurora's families serve both kinds (its instances have DB parameter groups too); mysql8.0 is the Multi-AZ cluster's.
+        return cluster ? [.. AuroraFamilies(), .. families.Where(f => f.StartsWith("mysql", StringComparison.Ordinal))] : [.. families, .. AuroraFamilies()];
     }
 
     public static string Family(string engine, string version) => engine + RdsRules.MajorVersion(engine, version);

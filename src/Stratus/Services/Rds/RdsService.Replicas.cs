@@ -80,7 +80,7 @@ public sealed partial class RdsService
                 var primary = _instances.Get(InstanceKey(source.AccountId, source.Region, source.Identifier));
                 if (primary is null || primary.ResourceId != source.ResourceId || primary.Status != "available" || primary.Address is null)
                     throw new InvalidOperationException($"the source DB instance {source.Identifier} is no longer available");
-                await server.StartReplicatingFrom(Server(primary), primary.Address, primary.Port, token);
+                await server.StartReplicatingFromAsync(Server(primary), primary.Address, primary.Port, token);
             }
             finally
             {
@@ -147,7 +147,7 @@ public sealed partial class RdsService
 
     private async Task PromoteAsync(DbInstance replica, int? backupRetentionPeriod, string message, CancellationToken token)
     {
-        await Server(replica).Promote(token);
+        await Server(replica).PromoteAsync(token);
         Become(replica, "available", i => i with { ReplicaSourceIdentifier = null, BackupRetentionPeriod = backupRetentionPeriod ?? (i.BackupRetentionPeriod == 0 ? 1 : i.BackupRetentionPeriod) });
         Event(replica, message, "read replica");
     }

@@ -53,10 +53,13 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _parameterGroups = new ResourceTable<DbParameterGroup>(store, "rds.parameterGroups");
         _optionGroups = new ResourceTable<RdsOptionGroup>(store, "rds.optionGroups");
         _subscriptions = new ResourceTable<RdsEventSubscription>(store, "rds.eventSubscriptions");
+        _clusters = new ResourceTable<DbCluster>(store, "rds.clusters");
+        _clusterSnapshots = new ResourceTable<DbClusterSnapshot>(store, "rds.clusterSnapshots");
         if (engines.Count == 0) return;
         _fleet = new DbFleet(engines, dataDir, stratusHost, logger);
         _fleet.ServerDied += OnServerDied;
         Recover();
+        RecoverClusters();
     }
 
     /// <summary>The database engines installed on this machine.</summary>
@@ -73,6 +76,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
 
     public DbInstance CreateInstance(Scope scope, CreateInstanceRequest request)
     {
+        if (request.ClusterIdentifier is not null) return CreateClusterMember(scope, request);
         var identifier = RdsRules.InstanceIdentifier("DBInstanceIdentifier", request.Identifier);
         RdsRules.Engine(request.Engine);
         var version = EngineVersion(request.Engine, request.EngineVersion);
@@ -160,7 +164,8 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
                 "db-instance-id" => matches.Where(i => values.Contains(i.Identifier) || values.Contains(i.Arn)),
                 "engine" => matches.Where(i => values.Contains(i.Engine)),
                 "dbi-resource-id" => matches.Where(i => values.Contains(i.ResourceId)),
-                "db-cluster-id" or "domain" => matches.Where(_ => false),
+                "db-cluster-id" => matches.Where(i => i.ClusterIdentifier is not null && values.Contains(i.ClusterIdentifier)),
+                "domain" => matches.Where(_ => false),
                 _ => throw RdsErrors.InvalidValue($"Unrecognized filter name: {filter.Name}"),
             };
         }
@@ -295,6 +300,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     public DbInstance StopInstance(Scope scope, string identifier, string? snapshotIdentifier)
     {
         var existing = GetInstance(scope, identifier);
+        RefuseForClusterMember(existing, "StopDBInstance");
         RefuseStopOfReplication(existing);
         DbSnapshot? snapshot = null;
         if (snapshotIdentifier is not null)
@@ -324,6 +330,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
 
     public DbInstance StartInstance(Scope scope, string identifier)
     {
+        RefuseForClusterMember(GetInstance(scope, identifier), "StartDBInstance");
         var instance = Transition(scope.AccountId, scope.Region, identifier, "stopped", "starting",
             i => $"Instance {i.Identifier} is not stopped, cannot be started.");
         RunForInstance(instance, "start", async (current, token) =>
@@ -337,6 +344,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     public DbInstance DeleteInstance(Scope scope, string identifier, bool skipFinalSnapshot, string? finalSnapshotIdentifier)
     {
         var existing = GetInstance(scope, identifier);
+        if (existing.ClusterIdentifier is not null) return DeleteClusterMember(scope, existing, finalSnapshotIdentifier);
         if (skipFinalSnapshot && finalSnapshotIdentifier is not null)
             throw RdsErrors.InvalidCombination("Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.");
         if (!skipFinalSnapshot && finalSnapshotIdentifier is null)
@@ -369,6 +377,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     {
         var id = RdsRules.SnapshotIdentifier("DBSnapshotIdentifier", snapshotIdentifier);
         var existing = GetInstance(scope, instanceIdentifier);
+        RefuseForClusterMember(existing, "CreateDBSnapshot");
         if (existing.Status != "available")
             throw RdsErrors.InvalidInstanceState($"Cannot create a snapshot because the database instance {existing.Identifier} is not currently in the available state.");
         var snapshot = AddSnapshot(existing, id, existing.CopyTagsToSnapshot && tags.Count == 0 ? existing.Tags : tags);
@@ -589,6 +598,8 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     {
         DbInstance i => i.Tags,
         DbSnapshot s => s.Tags,
+        DbCluster c => c.Tags,
+        DbClusterSnapshot s => s.Tags,
         _ => [],
     };
 
@@ -608,6 +619,12 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             case DbSnapshot snapshot:
                 _snapshots.Update(SnapshotKey(snapshot), s => s with { Tags = change(s.Tags) });
                 break;
+            case DbCluster cluster:
+                UpdateCluster(cluster, c => c with { Tags = change(c.Tags) });
+                break;
+            case DbClusterSnapshot clusterSnapshot:
+                _clusterSnapshots.Update(ClusterSnapshotKey(clusterSnapshot), s => s with { Tags = change(s.Tags) });
+                break;
         }
     }
 
@@ -620,6 +637,8 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         {
             "db" => (object?)_instances.Get(InstanceKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsErrors.InstanceNotFound(parts[6]),
             "snapshot" => (object?)_snapshots.Get(SnapshotKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsErrors.SnapshotNotFound(parts[6]),
+            "cluster" => (object?)_clusters.Get(ClusterKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsErrors.ClusterNotFound(parts[6]),
+            "cluster-snapshot" => (object?)_clusterSnapshots.Get(ClusterSnapshotKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsErrors.ClusterSnapshotNotFound(parts[6]),
             _ => throw RdsErrors.InvalidValue($"The specified resource name does not match an RDS resource in this region."),
         };
     }
@@ -791,6 +810,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         catch (AggregateException)
         {
         }
+        CloseAllEndpoints();
         _fleet?.StopAllAsync().GetAwaiter().GetResult();
         _shutdown.Dispose();
     }
@@ -892,7 +912,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     private DbFleet RequireFleet() => _fleet ?? throw RdsErrors.NoDatabaseServer("MariaDB or PostgreSQL", $"{MariaDbInstallation.InstallHint} or {PostgresInstallation.Hint}");
 
     /// <summary>The installed engine serving an RDS engine name, or the refusal naming the package to install.</summary>
-    private IDbEngine RequireEngine(string rdsEngine) => _fleet?.EngineFor(rdsEngine) ?? (rdsEngine == "postgres"
+    private IDbEngine RequireEngine(string rdsEngine) => _fleet?.EngineFor(rdsEngine) ?? (RdsRules.IsPostgres(rdsEngine)
         ? throw RdsErrors.NoDatabaseServer("PostgreSQL", PostgresInstallation.Hint)
         : throw RdsErrors.NoDatabaseServer("MariaDB or MySQL", MariaDbInstallation.InstallHint));
 
@@ -918,7 +938,8 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     {
         "mysql" => ["8.0.40"],
         "mariadb" => [_fleet?.EngineFor("mariadb")?.Version is { } v && v != "unknown" ? v : "10.11.10"],
-        "postgres" => _fleet?.EngineFor("postgres")?.Version is { } v ? [v] : [],
+        "postgres" or "aurora-postgresql" => _fleet?.EngineFor("postgres")?.Version is { } v ? [v] : [],
+        "aurora-mysql" => [AuroraMySqlVersion],
         _ => [],
     };
 

@@ -58,8 +58,8 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
             if (instance.Status != "deleting")
             {
                 // DeletionPolicy: Snapshot takes a real final snapshot, as CloudFormation does; an instance that never
-                // became available (a failed create being rolled back) has nothing to keep.
-                var finalSnapshot = request.DeletionPolicy == "Snapshot" && instance.Status is "available" or "stopped"
+                // became available (a failed create being rolled back) has nothing to keep, nor has an Aurora instance (its cluster does).
+                var finalSnapshot = request.DeletionPolicy == "Snapshot" && instance.ClusterIdentifier is null && instance.Status is "available" or "stopped"
                     ? request.GeneratedName(255).ToLowerInvariant()
                     : null;
                 rds.DeleteInstance(request.Scope, current.PhysicalId, skipFinalSnapshot: finalSnapshot is null, finalSnapshotIdentifier: finalSnapshot);

@@ -11,7 +11,7 @@ namespace Stratus.Services.Rds.Engine;
 /// its own 127.0.0.N (from .2 up, as a system MariaDB or PostgreSQL often holds 127.0.0.1:3306 or :5432), so
 /// several instances can all listen on the port their users asked for.
 /// </summary>
-public sealed class DbFleet
+public sealed partial class DbFleet
 {
     private const string EphemeralPrefix = "stratus-rds-";
     private const string OwnerFile = "owner.pid";

@@ -72,19 +72,33 @@ public interface IDbServer
     /// <summary>The end of the server's log, for errors.</summary>
     string LogTail();
 
-    /// <summary>Whether this server is a read replica: it replicates from its source and refuses writes (read_only, hot standby).</summary>
+    // ---- replication: read replicas and Aurora readers alike (Engine/MariaDbReplication.cs, Engine/PostgresReplication.cs) ----
+
+    /// <summary>Whether this server is a replica: it replicates from its source and refuses writes (read_only, hot standby).</summary>
     bool IsReplica { get; }
 
     /// <summary>
-    /// Makes this server (stopped, its data directory not made yet) a read replica of <paramref name="source"/>, a running
-    /// server of the same engine listening at <paramref name="sourceAddress"/>:<paramref name="sourcePort"/>: the data
+    /// Makes this server (stopped, its data directory not made yet or to be replaced) a replica of <paramref name="source"/>, a
+    /// running server of the same engine listening at <paramref name="sourceAddress"/>:<paramref name="sourcePort"/>: the data
     /// directory is seeded from the source (MariaDB: a consistent dump and its GTID position; PostgreSQL: pg_basebackup -R),
     /// and from its next start the server replicates from the source (binlog/GTID; streaming replication) and refuses writes.
     /// </summary>
-    Task StartReplicatingFrom(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation);
+    Task StartReplicatingFromAsync(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation);
 
-    /// <summary>Turns a running read replica into a standalone, writable server (RDS's PromoteReadReplica, a failover).</summary>
-    Task Promote(CancellationToken cancellation);
+    /// <summary>
+    /// On a running replica: follows another running source (an Aurora reader after a failover), going on from what it has
+    /// applied; the new source must hold it (it was a replica of the same source and at least as far along).
+    /// </summary>
+    Task FollowAsync(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation);
+
+    /// <summary>Where the running server's log has come to (MariaDB's GTID position, PostgreSQL's LSN), for <see cref="CatchUpAsync"/>.</summary>
+    Task<string> ReplicationPositionAsync(CancellationToken cancellation);
+
+    /// <summary>Waits (up to a minute) until this replica has applied its source's log up to <paramref name="position"/>; false when it has not.</summary>
+    Task<bool> CatchUpAsync(string position, CancellationToken cancellation);
+
+    /// <summary>Turns a running replica into a standalone, writable server (RDS's PromoteReadReplica, an Aurora failover).</summary>
+    Task PromoteAsync(CancellationToken cancellation);
 
     /// <summary>The server's process id while it runs (PostgreSQL's postmaster), for its CPU and I/O counters in /proc.</summary>
     int? ProcessId { get; }

@@ -17,7 +17,7 @@ public sealed partial record MariaDbInstallation(string ServerPath, string Insta
 
     public string Product => "MariaDB";
 
-    public IReadOnlyList<string> RdsEngines { get; } = ["mysql", "mariadb"];
+    public IReadOnlyList<string> RdsEngines { get; } = ["mysql", "mariadb", "aurora-mysql"];
 
     public int DefaultPort => 3306;
 

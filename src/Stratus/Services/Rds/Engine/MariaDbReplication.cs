@@ -8,9 +8,11 @@ using MySqlConnector;
 namespace Stratus.Services.Rds.Engine;
 
 /// <summary>
-/// MariaDB read replicas: every server writes a binary log with GTIDs under its own server id (as an RDS instance with
-/// backups does), so any one can become a source; a replica is seeded with a consistent dump of its source taken at a
-/// GTID position, then replicates from that position and runs read_only.
+/// MariaDB replication, for RDS's read replicas and Aurora MySQL's readers alike: every server writes a binary log with
+/// GTIDs under its own server id (as an RDS instance with backups does), including the changes it applies as a replica
+/// (log_slave_updates), so any one can become a source, and an Aurora reader promoted by a failover can serve the other
+/// readers from where they are. A replica is seeded with a consistent dump of its source taken at a GTID position, then
+/// replicates from that position and runs read_only.
 /// </summary>
 public sealed partial class MariaDbServer
 {
@@ -28,17 +30,25 @@ public sealed partial class MariaDbServer
     /// </summary>
     private uint ServerId => BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(Home)), 0) | 1;
 
-    /// <summary>The binary log (RDS keeps it while backups are on, and replicas read it); a replica is read_only, any other server does not start replicating on its own (a snapshot of a replica restored as a new instance).</summary>
+    /// <summary>
+    /// The binary log (RDS keeps it while backups are on, and replicas read it), named relative to the data directory so that
+    /// it travels with the data into snapshots, restores and an Aurora cluster volume's first writer; a replica is read_only,
+    /// any other server does not start replicating on its own (a snapshot of a replica restored as a new instance).
+    /// </summary>
     private string[] ReplicationArgs() =>
-        [$"--log-bin={Path.Combine(DataDir, "binlog")}", $"--server-id={ServerId}", $"--relay-log={Path.Combine(DataDir, "relay-bin")}", "--expire-logs-days=1",
+        ["--log-bin=binlog", $"--server-id={ServerId}", "--log-slave-updates", "--relay-log=relay-bin", "--expire-logs-days=1",
          IsReplica ? "--read-only" : "--skip-slave-start"];
 
-    public async Task StartReplicatingFrom(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation)
+    public async Task StartReplicatingFromAsync(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation)
     {
-        if (source is not MariaDbServer primary) throw new InvalidOperationException("A MariaDB replica needs a MariaDB source.");
+        var primary = Source(source);
         var dump = installation.DumpPath ?? throw new InvalidOperationException("mariadb-dump is not installed, so a replica cannot be seeded (apt-get install mariadb-client).");
         var client = installation.ClientPath ?? throw new InvalidOperationException("The mariadb client is not installed, so a replica cannot be seeded (apt-get install mariadb-client).");
         var login = await primary.EnableReplicationSourceAsync(cancellation);
+        // A member seeded again (an Aurora writer rejoining as a reader) starts from nothing of its own.
+        CreateHome();
+        File.Delete(ReplicaMarker);
+        File.Delete(RevokedFile);
         await InitializeAsync(cancellation);
         // Seeded without listening: nobody reaches the replica before it is complete.
         await LaunchAsync(["--skip-networking"], "its socket", cancellation);
@@ -47,13 +57,14 @@ public sealed partial class MariaDbServer
         {
             await primary.DumpAsync(dump, dumpFile, cancellation);
             var position = GtidPosition(await File.ReadAllTextAsync(dumpFile, cancellation));
-            // Not into the replica's own binary log: the rows are the source's, the replica's log starts with its own writes.
+            // Not into the replica's own binary log: the rows are the source's, the replica's log starts with its own writes. Its
+            // accounts become exactly the source's (a promoted Aurora reader is itself the source of the next seeding).
             await ServerProcess.RunAsync(ServerProcess.Launch(client, ["--no-defaults", $"--socket={Socket}", "--user=root",
-                $"--execute=SET sql_log_bin = 0; SOURCE {dumpFile};"]), cancellation);
-            await ExecuteAsync("SET GLOBAL gtid_slave_pos = @position; " +
-                "CHANGE MASTER TO MASTER_HOST = @host, MASTER_PORT = @port, MASTER_USER = @user, MASTER_PASSWORD = @password, MASTER_USE_GTID = slave_pos;",
-                new Dictionary<string, object?> { ["@position"] = position, ["@host"] = sourceAddress, ["@port"] = sourcePort, ["@user"] = login.User, ["@password"] = login.Password },
-                cancellation);
+                $"--execute=SET sql_log_bin = 0; {DropInstallAccounts} SOURCE {dumpFile};"]), cancellation);
+            // The replica's own binary log starts at the dump's position too, so that once promoted it can serve replicas that
+            // were at that position (RESET MASTER first: the state can only be set on an empty binary log).
+            await ExecuteAsync("RESET MASTER; SET GLOBAL gtid_binlog_state = @position; SET GLOBAL gtid_slave_pos = @position; " + ChangeMaster,
+                SourceParameters(sourceAddress, sourcePort, login, position), cancellation);
             await RevokeReadOnlyAdminAsync(cancellation);
             await File.WriteAllTextAsync(ReplicaMarker, $"{sourceAddress}:{sourcePort}\n", cancellation);
         }
@@ -64,13 +75,46 @@ public sealed partial class MariaDbServer
         }
     }
 
-    public async Task Promote(CancellationToken cancellation)
+    /// <summary>
+    /// Where a replica connects and from which position: the GTIDs it has applied (slave_pos), so a replica repointed to
+    /// another source goes on from there; it retries every second while its source is not reachable (a failover).
+    /// </summary>
+    private const string ChangeMaster = "CHANGE MASTER TO MASTER_HOST = @host, MASTER_PORT = @port, MASTER_USER = @user, MASTER_PASSWORD = @password, " +
+        "MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1;";
+
+    private static Dictionary<string, object?> SourceParameters(string address, int port, ReplicationLogin login, string? position = null) =>
+        new() { ["@host"] = address, ["@port"] = port, ["@user"] = login.User, ["@password"] = login.Password, ["@position"] = position };
+
+    public async Task FollowAsync(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation)
+    {
+        if (!IsReplica) throw new InvalidOperationException("A MariaDB server that is not a replica follows another server only once seeded from it.");
+        var login = await Source(source).EnableReplicationSourceAsync(cancellation);
+        await ExecuteAsync("STOP SLAVE; " + ChangeMaster + " START SLAVE;", SourceParameters(sourceAddress, sourcePort, login), cancellation);
+        await File.WriteAllTextAsync(ReplicaMarker, $"{sourceAddress}:{sourcePort}\n", cancellation);
+    }
+
+    public async Task<string> ReplicationPositionAsync(CancellationToken cancellation) =>
+        Convert.ToString(await ScalarAsync("SELECT @@GLOBAL.gtid_binlog_pos", null, cancellation)) ?? "";
+
+    public async Task<bool> CatchUpAsync(string position, CancellationToken cancellation)
+    {
+        if (position.Length == 0) return true;
+        // MASTER_GTID_WAIT answers 0 once the replica has applied the position, -1 when the wait times out.
+        var waited = await ScalarAsync("SELECT MASTER_GTID_WAIT(@position, 60)", new Dictionary<string, object?> { ["@position"] = position }, cancellation, timeoutSeconds: 70);
+        return Convert.ToInt64(waited) == 0;
+    }
+
+    /// <summary>
+    /// Replication stops for good and read_only goes; the accounts the replica took SUPER from get it back. Not into the binary
+    /// log: after an Aurora failover the other readers follow this server and keep refusing the master user's writes.
+    /// </summary>
+    public async Task PromoteAsync(CancellationToken cancellation)
     {
         await ExecuteAsync("STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = 0;", null, cancellation);
         if (File.Exists(RevokedFile))
         {
             foreach (var account in JsonSerializer.Deserialize<List<string[]>>(await File.ReadAllTextAsync(RevokedFile, cancellation)) ?? [])
-                await ExecuteAsync($"GRANT SUPER ON *.* TO {Account(account[0], account[1])}", null, cancellation);
+                await ExecuteAsync($"SET sql_log_bin = 0; GRANT SUPER ON *.* TO {Account(account[0], account[1])}", null, cancellation);
             File.Delete(RevokedFile);
         }
         File.Delete(ReplicaMarker);
@@ -168,8 +212,21 @@ public sealed partial class MariaDbServer
             await using var reader = await list.ExecuteReaderAsync(cancellation);
             while (await reader.ReadAsync(cancellation)) accounts.Add([reader.GetString(0), reader.GetString(1)]);
         }
+        // Not into the binary log: the replica's log holds its source's changes only, so that its GTID position stays the source's.
         foreach (var account in accounts)
-            await ExecuteAsync($"REVOKE READ_ONLY ADMIN ON *.* FROM {Account(account[0], account[1])}", null, cancellation);
+            await ExecuteAsync($"SET sql_log_bin = 0; REVOKE READ_ONLY ADMIN ON *.* FROM {Account(account[0], account[1])}", null, cancellation);
         Persistence.DataDirectory.WritePrivate(RevokedFile, JsonSerializer.SerializeToUtf8Bytes(accounts));
+    }
+
+    private static MariaDbServer Source(IDbServer source) =>
+        source as MariaDbServer ?? throw new InvalidOperationException("A MariaDB server replicates from a MariaDB server only.");
+
+    private async Task<object?> ScalarAsync(string sql, IReadOnlyDictionary<string, object?>? parameters, CancellationToken cancellation, int timeoutSeconds = 30)
+    {
+        await using var connection = new MySqlConnection(AdminConnectionString(5));
+        await connection.OpenAsync(cancellation);
+        await using var command = new MySqlCommand(sql, connection) { CommandTimeout = timeoutSeconds };
+        foreach (var (name, value) in parameters ?? new Dictionary<string, object?>()) command.Parameters.AddWithValue(name, value);
+        return await command.ExecuteScalarAsync(cancellation);
     }
 }

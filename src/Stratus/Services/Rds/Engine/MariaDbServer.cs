@@ -139,10 +139,16 @@ public sealed partial class MariaDbServer(MariaDbInstallation installation, stri
         await command.ExecuteNonQueryAsync(cancellation);
     }
 
+    /// <summary>
+    /// Drops the accounts mariadb-install-db makes beside root@localhost (root@&lt;hostname&gt;, which --skip-name-resolve leaves
+    /// unloaded, so mariadb-dump could not show it when a replica is seeded from this server).
+    /// </summary>
+    private const string DropInstallAccounts =
+        "DELETE FROM mysql.global_priv WHERE User = 'root' AND Host <> 'localhost'; DELETE FROM mysql.proxies_priv WHERE Host <> 'localhost'; FLUSH PRIVILEGES;";
+
     /// <summary>Creates the master user (any host: the server only listens on its own address) and the initial database.</summary>
     public Task CreateMasterUserAsync(string user, string password, string? dbName, CancellationToken cancellation) => ExecuteAsync(
-        "DELETE FROM mysql.global_priv WHERE User = 'root' AND Host <> 'localhost'; " +
-        "DELETE FROM mysql.proxies_priv WHERE Host <> 'localhost'; FLUSH PRIVILEGES; " +
+        DropInstallAccounts + " " +
         "CREATE USER @user IDENTIFIED BY @password; GRANT ALL PRIVILEGES ON *.* TO @user WITH GRANT OPTION; " +
         (dbName is null ? "" : $"CREATE DATABASE `{dbName}`;"),
         new Dictionary<string, object?> { ["@user"] = user, ["@password"] = password }, cancellation);

@@ -15,7 +15,7 @@ public sealed partial record PostgresInstallation(string BinDir, string Version)
 
     public string Product => "PostgreSQL";
 
-    public IReadOnlyList<string> RdsEngines { get; } = ["postgres"];
+    public IReadOnlyList<string> RdsEngines { get; } = ["postgres", "aurora-postgresql"];
 
     public int DefaultPort => 5432;
 

@@ -3,9 +3,11 @@ using Npgsql;
 namespace Stratus.Services.Rds.Engine;
 
 /// <summary>
-/// PostgreSQL read replicas: streaming replication. The replica's data directory is a base backup of the running
+/// PostgreSQL replication, for RDS's read replicas and Aurora PostgreSQL's readers alike: streaming replication. The replica's data directory is a base backup of the running
 /// source taken over a replication connection (pg_basebackup -R, which also writes standby.signal and
-/// primary_conninfo), so it starts as a hot standby: it follows the source's WAL and refuses writes.
+/// primary_conninfo), so it starts as a hot standby: it follows the source's WAL and refuses writes. A standby can be
+/// pointed at another source that came from the same one (an Aurora reader after a failover): it follows the promoted
+/// server's new timeline (recovery_target_timeline is latest by default).
 /// </summary>
 public sealed partial class PostgresServer
 {
@@ -16,9 +18,9 @@ public sealed partial class PostgresServer
 
     public int? ProcessId { get { lock (_gate) return _process is { HasExited: false } p ? p.Id : null; } }
 
-    public async Task StartReplicatingFrom(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation)
+    public async Task StartReplicatingFromAsync(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation)
     {
-        if (source is not PostgresServer primary) throw new InvalidOperationException("A PostgreSQL replica needs a PostgreSQL source.");
+        var primary = Source(source);
         var login = await primary.EnableReplicationSourceAsync(cancellation);
         if (Directory.Exists(DataDir)) Directory.Delete(DataDir, recursive: true);
         CreateHome();
@@ -59,14 +61,48 @@ public sealed partial class PostgresServer
         }
     }
 
-    /// <summary>pg_promote: the standby finishes recovery and becomes a primary of its own, writable at once.</summary>
-    public async Task Promote(CancellationToken cancellation)
+    /// <summary>Points a running standby at another source: a changed primary_conninfo restarts its WAL receiver on reload.</summary>
+    public async Task FollowAsync(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation)
     {
-        await using var connection = new NpgsqlConnection(AdminConnectionString(5));
-        await connection.OpenAsync(cancellation);
-        await using var promote = new NpgsqlCommand("SELECT pg_promote(true, 60)", connection);
-        if (await promote.ExecuteScalarAsync(cancellation) is not true)
+        if (!IsReplica || !Convert.ToBoolean(await ScalarAsync("SELECT pg_is_in_recovery()", null, cancellation)))
+            throw new InvalidOperationException("A PostgreSQL primary follows another server only as a new base backup of it.");
+        var login = await Source(source).EnableReplicationSourceAsync(cancellation);
+        var conninfo = $"host={ConninfoValue(sourceAddress)} port={sourcePort} user={ConninfoValue(login.User)} password={ConninfoValue(login.Password)} " +
+            $"application_name={ConninfoValue(Path.GetFileName(Home))}";
+        await ExecuteAsync($"ALTER SYSTEM SET primary_conninfo = {Literal(conninfo)}", cancellation);
+        await ExecuteAsync("SELECT pg_reload_conf()", cancellation);
+        await File.WriteAllTextAsync(ReplicaMarker, $"{sourceAddress}:{sourcePort}\n", cancellation);
+    }
+
+    /// <summary>The LSN a primary has written, or a standby has replayed.</summary>
+    public async Task<string> ReplicationPositionAsync(CancellationToken cancellation) => Convert.ToString(await ScalarAsync(
+        "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text", null, cancellation)) ?? "";
+
+    public async Task<bool> CatchUpAsync(string position, CancellationToken cancellation)
+    {
+        if (position.Length == 0) return true;
+        var deadline = DateTimeOffset.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            var applied = await ScalarAsync("SELECT COALESCE(pg_last_wal_replay_lsn() >= @position::pg_lsn, true)",
+                new Dictionary<string, object?> { ["position"] = position }, cancellation);
+            if (Convert.ToBoolean(applied)) return true;
+            if (DateTimeOffset.UtcNow > deadline) return false;
+            await Task.Delay(100, cancellation);
+        }
+    }
+
+    /// <summary>
+    /// pg_promote: the standby finishes recovery and becomes a primary of its own, writable at once; its primary_conninfo
+    /// (with the old source's replication password) goes too.
+    /// </summary>
+    public async Task PromoteAsync(CancellationToken cancellation)
+    {
+        if (Convert.ToBoolean(await ScalarAsync("SELECT pg_is_in_recovery()", null, cancellation))
+            && !Convert.ToBoolean(await ScalarAsync("SELECT pg_promote(true, 60)", null, cancellation)))
             throw new InvalidOperationException($"PostgreSQL did not finish its promotion within 60 s: {LogTail()}");
+        await ExecuteAsync("ALTER SYSTEM RESET primary_conninfo", cancellation);
+        await ExecuteAsync("SELECT pg_reload_conf()", cancellation);
         File.Delete(ReplicaMarker);
     }
 
@@ -109,5 +145,20 @@ public sealed partial class PostgresServer
     private void ForgetStandbyUnlessReplica()
     {
         if (!IsReplica && File.Exists(StandbySignal)) File.Delete(StandbySignal);
+    }
+
+    private static PostgresServer Source(IDbServer source) =>
+        source as PostgresServer ?? throw new InvalidOperationException("A PostgreSQL server replicates from a PostgreSQL server only.");
+
+    /// <summary>A libpq connection-string value: quoted, with quotes and backslashes escaped.</summary>
+    private static string ConninfoValue(string value) => "'" + value.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
+
+    private async Task<object?> ScalarAsync(string sql, IReadOnlyDictionary<string, object?>? parameters, CancellationToken cancellation)
+    {
+        await using var connection = new NpgsqlConnection(AdminConnectionString(5));
+        await connection.OpenAsync(cancellation);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters ?? new Dictionary<string, object?>()) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return await command.ExecuteScalarAsync(cancellation);
     }
 }

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Resources;
+
+namespace Stratus.Services.Rds.CloudFormation;
+
+/// <summary>
+/// AWS::RDS::DBCluster through RdsService, with the same typed inputs as CreateDBCluster (or RestoreDBClusterFromSnapshot
+/// when SnapshotIdentifier is set) and ModifyDBCluster. Complete once the cluster is available, deleted once it is gone;
+/// DeletionPolicy Snapshot takes a real final cluster snapshot. Ref is the cluster identifier.
+/// </summary>
+public sealed class RdsDbClusterProvider(RdsService rds) : IResourceProvider
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    public string Type => "AWS::RDS::DBCluster";
+
+    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string>
+        { "DBClusterIdentifier", "Engine", "EngineMode", "DatabaseName", "MasterUsername", "DBSubnetGroupName", "SnapshotIdentifier", "StorageEncrypted", "KmsKeyId", "AvailabilityZones" };
+
+    public async Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var identifier = p.String("DBClusterIdentifier") ?? request.GeneratedName(63).ToLowerInvariant();
+        var cluster = p.String("SnapshotIdentifier") is { } snapshot
+            ? rds.RestoreClusterFromSnapshot(request.Scope, RestoreClusterRequest.Read(p, identifier, snapshot))
+            : rds.CreateCluster(request.Scope, CreateClusterRequest.Read(p, identifier));
+        return Provisioned(await AvailableAsync(request, cluster.Identifier, cancellation));
+    }
+
+    public async Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var before = new ResourceProperties(request.LogicalId, previousProperties);
+        await rds.ModifyClusterAsync(request.Scope,
+            ModifyClusterRequest.Read(p, current.PhysicalId).ChangedFrom(ModifyClusterRequest.Read(before, current.PhysicalId)));
+        var arn = rds.GetCluster(request.Scope, current.PhysicalId).Arn;
+        var tags = RdsTag.List(p);
+        var removed = RdsTag.List(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToList();
+        if (removed.Count > 0) rds.RemoveTags(request.Scope, arn, removed);
+        if (tags.Count > 0) rds.AddTags(request.Scope, arn, tags);
+        return Provisioned(await AvailableAsync(request, current.PhysicalId, cancellation));
+    }
+
+    public async Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
+    {
+        try
+        {
+            // The stack deletes the cluster's instances first (they depend on it); their deletion must have begun.
+            var cluster = rds.GetCluster(request.Scope, current.PhysicalId);
+            if (cluster.Status != "deleting")
+            {
+                var finalSnapshot = request.DeletionPolicy == "Snapshot" && cluster.Status is "available" or "stopped"
+                    ? request.GeneratedName(255).ToLowerInvariant()
+                    : null;
+                rds.DeleteCluster(request.Scope, current.PhysicalId, skipFinalSnapshot: finalSnapshot is null, finalSnapshotIdentifier: finalSnapshot);
+            }
+            while (true)
+            {
+                await Task.Delay(PollInterval, cancellation);
+                rds.GetCluster(request.Scope, current.PhysicalId);
+            }
+        }
+        catch (AwsException e) when (e.Code == "DBClusterNotFoundFault")
+        {
+            // Gone, which is what deleting waits for.
+        }
+    }
+
+    private async Task<DbCluster> AvailableAsync(ResourceRequest request, string identifier, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            var cluster = rds.GetCluster(request.Scope, identifier);
+            switch (cluster.Status)
+            {
+                case "available":
+                    return cluster;
+                case "failed" or "stopped" or "inaccessible-encryption-credentials":
+                    throw new ResourcePropertyException($"DB cluster {identifier} is {cluster.Status}, not available; see aws rds describe-events --source-identifier {identifier} --source-type db-cluster.");
+            }
+            await Task.Delay(PollInterval, cancellation);
+        }
+    }
+
+    private static ProvisionedResource Provisioned(DbCluster cluster) => new(cluster.Identifier, new Dictionary<string, string>
+    {
+        ["Endpoint.Address"] = cluster.WriterEndpointAddress ?? "",
+        ["Endpoint.Port"] = cluster.Port.ToString(CultureInfo.InvariantCulture),
+        ["ReadEndpoint.Address"] = cluster.ReaderEndpointAddress ?? "",
+        ["DBClusterArn"] = cluster.Arn,
+        ["DBClusterResourceId"] = cluster.ResourceId,
+    });
+}

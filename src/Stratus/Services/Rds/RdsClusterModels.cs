@@ -1,0 +1,196 @@
+using Stratus.Protocols;
+
+namespace Stratus.Services.Rds;
+
+/// <summary>Aurora Serverless v2's capacity range, in ACUs: recorded and reported (a member's server does not resize).</summary>
+public sealed record ServerlessV2Scaling(double MinCapacity, double MaxCapacity, int? SecondsUntilAutoPause)
+{
+    public static ServerlessV2Scaling? Read(IInputReader input)
+    {
+        if (input.Object("ServerlessV2ScalingConfiguration") is not { } scaling) return null;
+        var min = scaling.Double("MinCapacity") ?? throw RdsErrors.InvalidValue("ServerlessV2ScalingConfiguration requires MinCapacity.");
+        var max = scaling.Double("MaxCapacity") ?? throw RdsErrors.InvalidValue("ServerlessV2ScalingConfiguration requires MaxCapacity.");
+        return new ServerlessV2Scaling(min, max, scaling.Int("SecondsUntilAutoPause"));
+    }
+}
+
+/// <summary>
+/// An Aurora DB cluster: its shared data (the cluster volume: a data directory of its own while the cluster has no
+/// instance, the writer's once it has one), its members (instances naming it) and its two endpoints, loopback listeners
+/// that forward to the writer and spread over the readers.
+/// </summary>
+public sealed record DbCluster
+{
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    /// <summary>Lower-cased, as RDS stores identifiers.</summary>
+    public required string Identifier { get; init; }
+    /// <summary>"cluster-" + 26 characters; also names the cluster volume's home while no writer holds it.</summary>
+    public required string ResourceId { get; init; }
+    /// <summary>aurora-mysql or aurora-postgresql.</summary>
+    public required string Engine { get; init; }
+    public required string EngineVersion { get; init; }
+    public required string MasterUsername { get; init; }
+    public string? DatabaseName { get; init; }
+    public required int Port { get; init; }
+    public required string Status { get; init; }
+    public required DateTimeOffset CreateTime { get; init; }
+    public required IReadOnlyList<string> AvailabilityZones { get; init; }
+    public string? SubnetGroupName { get; init; }
+    public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
+    public int BackupRetentionPeriod { get; init; } = 1;
+    public bool DeletionProtection { get; init; }
+    public bool CopyTagsToSnapshot { get; init; }
+    /// <summary>The DB cluster parameter group; null for the engine's default.</summary>
+    public string? ParameterGroupName { get; init; }
+    public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
+    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+    /// <summary>The writer endpoint's loopback address (the cluster port); null until the cluster is first available.</summary>
+    public string? WriterEndpointAddress { get; init; }
+    public string? ReaderEndpointAddress { get; init; }
+    /// <summary>The member that writes; null while the cluster has no instance (the volume is then in the cluster's own home).</summary>
+    public string? WriterIdentifier { get; init; }
+
+    public string Arn => $"arn:aws:rds:{Region}:{AccountId}:cluster:{Identifier}";
+}
+
+public sealed record DbClusterSnapshot
+{
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public required string Identifier { get; init; }
+    /// <summary>Names the snapshot's data directory under the fleet's snapshots.</summary>
+    public required string ResourceId { get; init; }
+    public required string ClusterIdentifier { get; init; }
+    public required string ClusterResourceId { get; init; }
+    public required string Engine { get; init; }
+    public required string EngineVersion { get; init; }
+    public required string MasterUsername { get; init; }
+    public string? DatabaseName { get; init; }
+    public required int Port { get; init; }
+    public required string VpcId { get; init; }
+    public required IReadOnlyList<string> AvailabilityZones { get; init; }
+    public required DateTimeOffset ClusterCreateTime { get; init; }
+    public required DateTimeOffset SnapshotCreateTime { get; init; }
+    public required string Status { get; init; }
+    public string SnapshotType { get; init; } = "manual";
+    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+    public string? SourceSnapshotArn { get; init; }
+
+    public string Arn => $"arn:aws:rds:{Region}:{AccountId}:cluster-snapshot:{Identifier}";
+}
+
+public sealed record CreateClusterRequest
+{
+    public required string Identifier { get; init; }
+    public required string Engine { get; init; }
+    public string? EngineVersion { get; init; }
+    public string? MasterUsername { get; init; }
+    public string? MasterUserPassword { get; init; }
+    public string? DatabaseName { get; init; }
+    public int? Port { get; init; }
+    public string? SubnetGroupName { get; init; }
+    public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
+    public int? BackupRetentionPeriod { get; init; }
+    public bool? DeletionProtection { get; init; }
+    public bool? CopyTagsToSnapshot { get; init; }
+    public string? ParameterGroupName { get; init; }
+    public string? EngineMode { get; init; }
+    public string? StorageType { get; init; }
+    public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
+    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+
+    /// <summary>CreateDBCluster's members, or an AWS::RDS::DBCluster's (CloudFormation names the security groups VpcSecurityGroupIds too).</summary>
+    public static CreateClusterRequest Read(IInputReader input, string identifier) => new()
+    {
+        Identifier = identifier,
+        Engine = input.Required("Engine"),
+        EngineVersion = input.String("EngineVersion"),
+        MasterUsername = input.String("MasterUsername"),
+        MasterUserPassword = input.String("MasterUserPassword"),
+        DatabaseName = input.String("DatabaseName"),
+        Port = input.Int("Port"),
+        SubnetGroupName = input.String("DBSubnetGroupName"),
+        VpcSecurityGroupIds = input.Strings("VpcSecurityGroupIds"),
+        BackupRetentionPeriod = input.Int("BackupRetentionPeriod"),
+        DeletionProtection = input.Bool("DeletionProtection"),
+        CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot"),
+        ParameterGroupName = input.String("DBClusterParameterGroupName"),
+        EngineMode = input.String("EngineMode"),
+        StorageType = input.String("StorageType"),
+        ServerlessV2Scaling = ServerlessV2Scaling.Read(input),
+        Tags = RdsTag.List(input),
+    };
+}
+
+public sealed record ModifyClusterRequest
+{
+    public required string Identifier { get; init; }
+    public string? MasterUserPassword { get; init; }
+    public int? BackupRetentionPeriod { get; init; }
+    public bool? DeletionProtection { get; init; }
+    public bool? CopyTagsToSnapshot { get; init; }
+    public string? ParameterGroupName { get; init; }
+    public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
+    public int? Port { get; init; }
+    public string? NewIdentifier { get; init; }
+
+    /// <summary>ModifyDBCluster's members, or an AWS::RDS::DBCluster's as an update states them.</summary>
+    public static ModifyClusterRequest Read(IInputReader input, string identifier) => new()
+    {
+        Identifier = identifier,
+        MasterUserPassword = input.String("MasterUserPassword"),
+        BackupRetentionPeriod = input.Int("BackupRetentionPeriod"),
+        DeletionProtection = input.Bool("DeletionProtection"),
+        CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot"),
+        ParameterGroupName = input.String("DBClusterParameterGroupName"),
+        ServerlessV2Scaling = ServerlessV2Scaling.Read(input),
+        Port = input.Int("Port"),
+        NewIdentifier = input.FromTemplate ? null : input.String("NewDBClusterIdentifier"),
+    };
+
+    /// <summary>Only what differs from <paramref name="previous"/>: a template update modifies the members it changed.</summary>
+    public ModifyClusterRequest ChangedFrom(ModifyClusterRequest previous) => this with
+    {
+        MasterUserPassword = MasterUserPassword == previous.MasterUserPassword ? null : MasterUserPassword,
+        BackupRetentionPeriod = BackupRetentionPeriod == previous.BackupRetentionPeriod ? null : BackupRetentionPeriod,
+        DeletionProtection = DeletionProtection == previous.DeletionProtection ? null : DeletionProtection,
+        CopyTagsToSnapshot = CopyTagsToSnapshot == previous.CopyTagsToSnapshot ? null : CopyTagsToSnapshot,
+        ParameterGroupName = ParameterGroupName == previous.ParameterGroupName ? null : ParameterGroupName,
+        ServerlessV2Scaling = ServerlessV2Scaling == previous.ServerlessV2Scaling ? null : ServerlessV2Scaling,
+        Port = Port == previous.Port ? null : Port,
+    };
+}
+
+public sealed record RestoreClusterRequest
+{
+    public required string Identifier { get; init; }
+    public required string SnapshotIdentifier { get; init; }
+    public required string Engine { get; init; }
+    public string? EngineVersion { get; init; }
+    public int? Port { get; init; }
+    public string? SubnetGroupName { get; init; }
+    public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
+    public bool? DeletionProtection { get; init; }
+    public bool? CopyTagsToSnapshot { get; init; }
+    public string? ParameterGroupName { get; init; }
+    public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
+    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+
+    /// <summary>RestoreDBClusterFromSnapshot's members, or an AWS::RDS::DBCluster's that names a SnapshotIdentifier.</summary>
+    public static RestoreClusterRequest Read(IInputReader input, string identifier, string snapshotIdentifier) => new()
+    {
+        Identifier = identifier,
+        SnapshotIdentifier = snapshotIdentifier,
+        Engine = input.Required("Engine"),
+        EngineVersion = input.String("EngineVersion"),
+        Port = input.Int("Port"),
+        SubnetGroupName = input.String("DBSubnetGroupName"),
+        VpcSecurityGroupIds = input.Strings("VpcSecurityGroupIds"),
+        DeletionProtection = input.Bool("DeletionProtection"),
+        CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot"),
+        ParameterGroupName = input.String("DBClusterParameterGroupName"),
+        ServerlessV2Scaling = ServerlessV2Scaling.Read(input),
+        Tags = RdsTag.List(input),
+    };
+}

@@ -1,0 +1,26 @@
+using Stratus.Protocols;
+
+namespace Stratus.Services.Rds;
+
+/// <summary>Aurora DB cluster errors, with the codes of botocore's rds model and RDS's wording.</summary>
+public static partial class RdsErrors
+{
+    public static AwsException ClusterNotFound(string id) => new("DBClusterNotFoundFault", $"DBCluster {id} not found.", 404);
+
+    public static AwsException ClusterAlreadyExists() => new("DBClusterAlreadyExistsFault", "DB Cluster already exists");
+
+    public static AwsException InvalidClusterState(string message) => new("InvalidDBClusterStateFault", message);
+
+    public static AwsException ClusterSnapshotNotFound(string id) => new("DBClusterSnapshotNotFoundFault", $"DBClusterSnapshot {id} not found.", 404);
+
+    public static AwsException ClusterSnapshotAlreadyExists(string id) =>
+        new("DBClusterSnapshotAlreadyExistsFault", $"Cannot create the cluster snapshot because one with the identifier {id} already exists.");
+
+    public static AwsException InvalidClusterSnapshotState(string message) => new("InvalidDBClusterSnapshotStateFault", message);
+
+    public static AwsException ClusterMemberSetting(string member) =>
+        InvalidCombination($"The requested DB Instance will be a member of a DB Cluster. Set {member} for the DB Cluster.");
+
+    public static AwsException ClusterMemberOperation(string engine, string what) =>
+        InvalidCombination($"{what} is not supported for {engine} DB instances: use the DB cluster operation instead.");
+}
