@@ -30,6 +30,11 @@ for trx in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
             print(f"FAILED {result.get('testName')} ({result.get('duration')})")
             for line in lines:
                 print(f"    {line[:300]}")
+            # The test's own frames (file:line) say which step failed when one test asserts many.
+            trace = result.find(".//{*}ErrorInfo/{*}StackTrace")
+            frames = [l.strip() for l in (trace.text or "").splitlines() if "/tests/" in l] if trace is not None else []
+            for frame in frames[:3]:
+                print(f"    {frame[:300]}")
 print(f"{passed} passed, {failed} failed")
 PY
 exit $status
