@@ -2,12 +2,15 @@
 with their spread, wrk replaying one request, the comparison tables and bench/run's section of
 docs/performance.md. It imports no other benchmark module.
 """
+import argparse
+import datetime
 import os
 import platform
 import re
 import socket
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,13 +68,13 @@ def start_server(name, argv_for_port: Callable[[int], list[str]]) -> Server:
     return Server(name, argv_for_port(port), port)
 
 
-def start_stratus(name="Stratus", **variables) -> Server:
-    """Stratus with an ephemeral state. env(1) sets the variables and execs, so the process is still Stratus's own
-    (its RSS, its children)."""
+def start_stratus(name="Stratus", options=(), **variables) -> Server:
+    """Stratus with an ephemeral state and `stratus start`'s further `options` (`--auth enforce`). env(1) sets the
+    variables and execs, so the process is still Stratus's own (its RSS, its children)."""
     assignments = [f"{key}={value}" for key, value in variables.items()]
     # The accounts zip is deployed through the stratus-local convention, which only reads under the local code root.
     return start_server(name, lambda port: ["env", *assignments, "dotnet", STRATUS_DLL, "start", "--ephemeral", "--port", str(port),
-                                            "--local-code-root", ROOT])
+                                            "--local-code-root", ROOT, *options])
 
 
 def rss_mb(pid):
@@ -86,9 +89,15 @@ def rss_mb(pid):
     return 0.0
 
 
-def client(server, service, region=REGION):
-    return boto3.client(service, endpoint_url=server.url, region_name=region, aws_access_key_id="test",
-                        aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+TEST_CREDENTIALS = ("test", "test")
+
+
+def client(server, service, region=REGION, credentials=TEST_CREDENTIALS):
+    """A boto3 client of the server that never retries (a retry would hide a refusal and skew a time);
+    `credentials` (key id, secret) for a server that checks signatures."""
+    key, secret = credentials
+    return boto3.client(service, endpoint_url=server.url, region_name=region, aws_access_key_id=key,
+                        aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}))
 
 
 # ---- figures ----
@@ -142,6 +151,13 @@ class Row:
     """One row of a comparison table: its workload and each subject's cell, by subject name."""
     name: str
     cells: dict[str, Cell]
+
+
+def timed(action):
+    """Seconds one call takes, and its answer."""
+    started = time.perf_counter()
+    answer = action()
+    return time.perf_counter() - started, answer
 
 
 def percentile(values, p):
@@ -213,10 +229,10 @@ def write_wrk_script(path, method, body, headers):
         f.write("\n".join(lines) + "\n")
 
 
-def capture_request(server, service, operation, region=REGION, **params) -> CapturedRequest:
-    """The exact HTTP request boto3 sends for one call, to replay it at full speed."""
+def capture_request(server, service, operation, region=REGION, credentials=TEST_CREDENTIALS, **params) -> CapturedRequest:
+    """The exact HTTP request boto3 sends for one call, signed with `credentials`, to replay it at full speed."""
     captured = []
-    c = client(server, service, region)
+    c = client(server, service, region, credentials)
 
     def before_send(request, **_):
         captured.append(CapturedRequest(request.method, request.url, dict(request.headers), request.body or b""))
@@ -226,9 +242,9 @@ def capture_request(server, service, operation, region=REGION, **params) -> Capt
     return captured[-1]
 
 
-def replay_target(server, path, service, operation, region=REGION, **params) -> WrkTarget:
+def replay_target(server, path, service, operation, region=REGION, credentials=TEST_CREDENTIALS, **params) -> WrkTarget:
     """Captures one call's request into a wrk script at `path`."""
-    request = capture_request(server, service, operation, region, **params)
+    request = capture_request(server, service, operation, region, credentials, **params)
     write_wrk_script(path, request.method, request.body, request.headers)
     return WrkTarget(request.url, path)
 
@@ -310,3 +326,20 @@ def write_section(path, body, markers=(BEGIN, END)):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write(text)
+
+
+def section_main(script, doc, section, run, quick_help):
+    """A benchmark run alone (`python3 bench/SCRIPT.py [--quick] [--output FILE]`): `run(quick)` gives its section's
+    lines, a title and then the body; the section is written under the title with the command, the date, the time the
+    run took and the machine, to docs/performance.md unless --output says where."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--output", default=os.path.join(ROOT, "docs", "performance.md"), help="where to write the section")
+    args = parser.parse_args()
+    started, load_before = time.time(), os.getloadavg()[0]
+    lines = run(args.quick)
+    command = f"python3 bench/{script}" + (" --quick" if args.quick else "")
+    header = [f"Generated by `{command}` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, in "
+              f"{time.time() - started:.0f} s. Machine: {machine()}; load average before: {load_before:.1f}.", ""]
+    write_section(args.output, "\n".join(lines[:2] + header + lines[2:]), section)
+    print(f"wrote {args.output}", file=sys.stderr)

@@ -173,6 +173,15 @@ public static class StratusCommandLine
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        string? owner;
+        try
+        {
+            owner = OwnerProcess.Parse(Environment.GetEnvironmentVariable(OwnerProcess.Variable));
+        }
+        catch (ArgumentException e)
+        {
+            return Fail(e.Message);
+        }
         StratusServer server;
         try
         {
@@ -194,6 +203,12 @@ public static class StratusCommandLine
                 Console.WriteLine($"Console: {console} is open to anyone who can reach {options.Host}:{server.BaseUrl.Port}, as every API is with --auth accept: " +
                     "it shows functions' logs, metrics, alarms and log groups, and /_stratus/health the data dir's path and what is sandboxed. " +
                     "Start with --auth verify to require credentials.");
+            if (owner is not null)
+                _ = OwnerProcess.WatchAsync(owner, () =>
+                {
+                    Console.WriteLine($"Stratus's owner process ({OwnerProcess.Variable}={owner}) has exited.");
+                    stop.Cancel();
+                }, stop.Token);
             if (whenReady is not null && await whenReady(server, stop.Token) is var status and not 0) return status;
             try
             {

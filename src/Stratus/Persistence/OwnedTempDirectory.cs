@@ -60,7 +60,8 @@ public static class OwnedTempDirectory
         }
     }
 
-    private static bool IsAlive(string owner)
+    /// <summary>Whether the process <see cref="OwnerOf"/> described as <paramref name="owner"/> still runs (not a later one reusing its pid).</summary>
+    public static bool IsAlive(string owner)
     {
         var space = owner.IndexOf(' ');
         return space > 0 && int.TryParse(owner[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && OwnerOf(pid) == owner;

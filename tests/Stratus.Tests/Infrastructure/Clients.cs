@@ -38,7 +38,7 @@ public static class Clients
     /// <summary>Runs a boto3 script that fills the dict <c>out</c>; returns it as JSON.</summary>
     public static async Task<JsonObject> Boto3Async(string url, string script, TimeSpan? timeout = null)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"stratus-boto3-{Guid.NewGuid():N}.py");
+        var path = TestScratch.NewFile("boto3-", ".py");
         await File.WriteAllTextAsync(path, Boto3Prelude + script + "\nprint(json.dumps(out, default=str))\n");
         try
         {

@@ -46,13 +46,13 @@ public sealed class StratusProcess : IAsyncDisposable
 
     private string _stratusDll = RepoPaths.StratusDll;
 
-    /// <summary>A server with a fresh data dir of its own, removed when it is disposed.</summary>
+    /// <summary>A server with a fresh data dir of its own (in <see cref="TestScratch"/>), removed when it is disposed.</summary>
     public static Task<StratusProcess> StartPersistentAsync(params string[] extraArgs) =>
-        StartAsync(new StratusProcess(Directory.CreateTempSubdirectory("stratus-test-").FullName, true, extraArgs));
+        StartAsync(new StratusProcess(TestScratch.NewDirectory("data-"), true, extraArgs));
 
     /// <summary>A server with a fresh data dir of its own and extra environment variables (STRATUS_* tunables).</summary>
     public static Task<StratusProcess> StartPersistentAsync(IReadOnlyDictionary<string, string> environment, params string[] extraArgs) =>
-        StartAsync(new StratusProcess(Directory.CreateTempSubdirectory("stratus-test-").FullName, true, extraArgs, environment));
+        StartAsync(new StratusProcess(TestScratch.NewDirectory("data-"), true, extraArgs, environment));
 
     private static async Task<StratusProcess> StartAsync(StratusProcess server)
     {

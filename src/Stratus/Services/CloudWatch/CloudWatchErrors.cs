@@ -16,7 +16,23 @@ public static class CloudWatchErrors
     /// <summary>CloudWatch's code for queries and expressions it cannot run.</summary>
     public static AwsException ValidationError(string message) => new("ValidationError", message);
 
-    public static AwsException MissingParameter(string name) => new("MissingParameter", $"The parameter {name} is required.");
+    public static AwsException MissingParameter(string name) => MissingParameters([name]);
+
+    /// <summary>CloudWatch names every missing parameter of a request, one sentence a line: "The parameter Namespace is required.\nThe parameter Statistics is required."</summary>
+    public static AwsException MissingParameters(IEnumerable<string> names) =>
+        new("MissingParameter", string.Join("\n", names.Select(name => $"The parameter {name} is required.")));
+
+    /// <summary>
+    /// CloudWatch's answer to members breaking the published model (<see cref="CloudWatchRules"/>): required parameters of the
+    /// request missing come first, as MissingParameter naming each by its Query name, as AWS's servers answer them; anything
+    /// else (and a missing member inside a list's structures, which no AWS answer shows worded otherwise) as ValidationError
+    /// in the "N validation errors detected" wording.
+    /// </summary>
+    public static AwsException MemberViolations(string operation, IReadOnlyList<MemberViolation> violations)
+    {
+        var missing = violations.Where(v => v.Kind == ViolatedConstraint.Required && v.Path == v.Rule.Path).Select(v => v.Rule.Member).ToList();
+        return missing.Count > 0 ? MissingParameters(missing) : MemberValidation.Violations([.. violations.Select(v => v.Smithy)]);
+    }
 
     public static AwsException InvalidCombination(string message) => new("InvalidParameterCombination", message);
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch.Engine;
 namespace Stratus.Services.CloudWatch;
@@ -31,8 +32,11 @@ public static class AlarmStates
     public static readonly string[] All = [Ok, Alarm, InsufficientData];
 }
 
-/// <summary>A metric alarm: its configuration and its current state, as DescribeAlarms shows it.</summary>
-public sealed record MetricAlarm
+/// <summary>
+/// What metric and composite alarms share: name, actions, tags and state, as DescribeAlarms shows them for both,
+/// and what a put does to either (AWS's PutMetricAlarm and PutCompositeAlarm configure and update alarms alike).
+/// </summary>
+public abstract record Alarm
 {
     public required string AlarmName { get; init; }
     public required string AlarmArn { get; init; }
@@ -43,6 +47,45 @@ public sealed record MetricAlarm
     public List<string> OKActions { get; init; } = [];
     public List<string> AlarmActions { get; init; } = [];
     public List<string> InsufficientDataActions { get; init; } = [];
+    public Dictionary<string, string> Tags { get; init; } = [];
+    public string StateValue { get; init; } = AlarmStates.InsufficientData;
+    public string StateReason { get; init; } = "Unchecked: Initial alarm creation";
+    public string? StateReasonData { get; init; }
+    public DateTimeOffset StateUpdatedTimestamp { get; init; }
+    public DateTimeOffset StateTransitionedTimestamp { get; init; }
+    public DateTimeOffset AlarmConfigurationUpdatedTimestamp { get; init; }
+
+    /// <summary>MetricAlarm or CompositeAlarm, as alarm history and DescribeAlarms' AlarmTypes name the kind.</summary>
+    [JsonIgnore]
+    public abstract string AlarmType { get; }
+
+    /// <summary>The alarm as a put stores it: in the caller's account and region, configured now, its state starting now.</summary>
+    public Alarm ConfiguredAt(Scope scope, DateTimeOffset now) => this with
+    {
+        AccountId = scope.AccountId,
+        Region = scope.Region,
+        AlarmArn = $"arn:aws:cloudwatch:{scope.Region}:{scope.AccountId}:alarm:{AlarmName}",
+        AlarmConfigurationUpdatedTimestamp = now,
+        StateUpdatedTimestamp = now,
+        StateTransitionedTimestamp = now,
+    };
+
+    /// <summary>A put over an existing alarm replaces its configuration but leaves its state where it is, as on AWS.</summary>
+    public virtual Alarm KeepingStateOf(Alarm current) => this with
+    {
+        StateValue = current.StateValue,
+        StateReason = current.StateReason,
+        StateReasonData = current.StateReasonData,
+        StateUpdatedTimestamp = current.StateUpdatedTimestamp,
+        StateTransitionedTimestamp = current.StateTransitionedTimestamp,
+    };
+}
+
+/// <summary>A metric alarm: its configuration and its current state, as DescribeAlarms shows it.</summary>
+public sealed record MetricAlarm : Alarm
+{
+    public override string AlarmType => AlarmTypes.Metric;
+
     public string? MetricName { get; init; }
     public string? Namespace { get; init; }
     public string? Statistic { get; init; }
@@ -56,13 +99,6 @@ public sealed record MetricAlarm
     public required string ComparisonOperator { get; init; }
     public string TreatMissingData { get; init; } = "missing";
     public List<MetricDataQuery> Metrics { get; init; } = [];
-    public Dictionary<string, string> Tags { get; init; } = [];
-    public string StateValue { get; init; } = AlarmStates.InsufficientData;
-    public string StateReason { get; init; } = "Unchecked: Initial alarm creation";
-    public string? StateReasonData { get; init; }
-    public DateTimeOffset StateUpdatedTimestamp { get; init; }
-    public DateTimeOffset StateTransitionedTimestamp { get; init; }
-    public DateTimeOffset AlarmConfigurationUpdatedTimestamp { get; init; }
 
     /// <summary>
     /// PutMetricAlarm's members, or an AWS::CloudWatch::Alarm's. The caller supplies the name (a template may
@@ -113,28 +149,17 @@ public static class AlarmTypes
 /// A composite alarm: a rule over other alarms' states (<see cref="Engine.AlarmRule"/>), evaluated whenever one of
 /// them changes state; ALARM while the rule holds, OK otherwise, INSUFFICIENT_DATA only before its first evaluation.
 /// </summary>
-public sealed record CompositeAlarm
+public sealed record CompositeAlarm : Alarm
 {
-    public required string AlarmName { get; init; }
-    public required string AlarmArn { get; init; }
-    public required string AccountId { get; init; }
-    public required string Region { get; init; }
+    public override string AlarmType => AlarmTypes.Composite;
+
     public required string AlarmRule { get; init; }
-    public string? AlarmDescription { get; init; }
-    public bool ActionsEnabled { get; init; } = true;
-    public List<string> OKActions { get; init; } = [];
-    public List<string> AlarmActions { get; init; } = [];
-    public List<string> InsufficientDataActions { get; init; } = [];
     public string? ActionsSuppressor { get; init; }
     public int? ActionsSuppressorWaitPeriod { get; init; }
     public int? ActionsSuppressorExtensionPeriod { get; init; }
-    public Dictionary<string, string> Tags { get; init; } = [];
-    public string StateValue { get; init; } = AlarmStates.InsufficientData;
-    public string StateReason { get; init; } = "Unchecked: Initial alarm creation";
-    public string? StateReasonData { get; init; }
-    public DateTimeOffset StateUpdatedTimestamp { get; init; }
-    public DateTimeOffset StateTransitionedTimestamp { get; init; }
-    public DateTimeOffset AlarmConfigurationUpdatedTimestamp { get; init; }
+
+    /// <summary>PutCompositeAlarm also ignores the tags of an update, as on AWS (TagResource changes them).</summary>
+    public override Alarm KeepingStateOf(Alarm current) => base.KeepingStateOf(current) with { Tags = current.Tags };
 
     /// <summary>PutCompositeAlarm's members, or an AWS::CloudWatch::CompositeAlarm's (same names); the caller names it and reads the tags.</summary>
     public static CompositeAlarm Read(IInputReader input, Scope scope, string name, Dictionary<string, string> tags) => new()

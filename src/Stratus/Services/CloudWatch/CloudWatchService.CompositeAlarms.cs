@@ -45,39 +45,7 @@ public sealed partial class CloudWatchService
         if (missing.Count > 0) throw CloudWatchErrors.AlarmRuleChildrenMissing(missing);
         if (ReachesComposite(scope, children.Select(c => c.Name!), requested.AlarmName)) throw CloudWatchErrors.AlarmRuleCycle(requested.AlarmName);
 
-        var now = _clock.GetUtcNow();
-        var key = AlarmKey(scope.AccountId, scope.Region, requested.AlarmName);
-        var configured = requested with
-        {
-            AccountId = scope.AccountId,
-            Region = scope.Region,
-            AlarmArn = $"arn:aws:cloudwatch:{scope.Region}:{scope.AccountId}:alarm:{requested.AlarmName}",
-            AlarmConfigurationUpdatedTimestamp = now,
-            StateUpdatedTimestamp = now,
-            StateTransitionedTimestamp = now,
-        };
-        var existing = _composites.Get(key);
-        if (existing is null)
-        {
-            _composites.Put(key, configured);
-            AddHistory(scope.AccountId, scope.Region, configured.AlarmName, AlarmTypes.Composite, now, "ConfigurationUpdate",
-                $"Alarm \"{configured.AlarmName}\" created", new JsonObject { ["type"] = "Create", ["createdAlarm"] = CompositeHistoryView(configured) });
-        }
-        else
-        {
-            // An update replaces the configuration and keeps the state (and the tags, which PutCompositeAlarm ignores on update), as on AWS.
-            var updated = _composites.Update(key, current => configured with
-            {
-                Tags = current.Tags,
-                StateValue = current.StateValue,
-                StateReason = current.StateReason,
-                StateReasonData = current.StateReasonData,
-                StateUpdatedTimestamp = current.StateUpdatedTimestamp,
-                StateTransitionedTimestamp = current.StateTransitionedTimestamp,
-            })!;
-            AddHistory(scope.AccountId, scope.Region, updated.AlarmName, AlarmTypes.Composite, now, "ConfigurationUpdate",
-                $"Alarm \"{updated.AlarmName}\" updated", new JsonObject { ["type"] = "Update", ["updatedAlarm"] = CompositeHistoryView(updated) });
-        }
+        PutAlarm(scope, _composites, requested, CompositeHistoryView);
         // AWS evaluates a new alarm at once: INSUFFICIENT_DATA lasts only until then.
         EvaluateComposite(scope.AccountId, scope.Region, requested.AlarmName, trigger: null, depth: 0);
     }
@@ -170,7 +138,7 @@ public sealed partial class CloudWatchService
             };
         });
         if (after is null || before is null) return;
-        AddHistory(accountId, region, name, AlarmTypes.Composite, now, "StateUpdate", $"Alarm updated from {before.StateValue} to {state}", new JsonObject
+        AddHistory(after, now, "StateUpdate", $"Alarm updated from {before.StateValue} to {state}", new JsonObject
         {
             ["version"] = "1.0",
             ["oldState"] = CompositeStateView(before),
@@ -218,7 +186,7 @@ public sealed partial class CloudWatchService
     private void DeleteCompositeAlarm(Scope scope, string name, DateTimeOffset now)
     {
         if (_composites.Remove(AlarmKey(scope.AccountId, scope.Region, name)) is { } removed)
-            AddHistory(scope.AccountId, scope.Region, name, AlarmTypes.Composite, now, "ConfigurationUpdate", $"Alarm \"{name}\" deleted",
+            AddHistory(removed, now, "ConfigurationUpdate", $"Alarm \"{name}\" deleted",
                 new JsonObject { ["type"] = "Delete", ["deletedAlarm"] = CompositeHistoryView(removed) });
     }
 

@@ -318,37 +318,29 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         ValidateAlarm(requested);
         if (_composites.Get(AlarmKey(scope.AccountId, scope.Region, requested.AlarmName)) is not null)
             throw CloudWatchErrors.NameTakenByOtherType(requested.AlarmName, AlarmTypes.Composite);
+        PutAlarm(scope, _alarms, requested, AlarmHistoryView);
+    }
+
+    /// <summary>
+    /// What PutMetricAlarm and PutCompositeAlarm do alike once the request is valid: store the alarm configured now,
+    /// over an existing one keeping its state, and record the configuration change in its history as AWS words it.
+    /// </summary>
+    private void PutAlarm<T>(Scope scope, ResourceTable<T> table, T requested, Func<T, JsonObject> historyView) where T : Alarm
+    {
         var now = _clock.GetUtcNow();
         var key = AlarmKey(scope.AccountId, scope.Region, requested.AlarmName);
-        var configured = requested with
+        var configured = (T)requested.ConfiguredAt(scope, now);
+        if (table.Get(key) is null)
         {
-            AccountId = scope.AccountId,
-            Region = scope.Region,
-            AlarmArn = $"arn:aws:cloudwatch:{scope.Region}:{scope.AccountId}:alarm:{requested.AlarmName}",
-            AlarmConfigurationUpdatedTimestamp = now,
-            StateUpdatedTimestamp = now,
-            StateTransitionedTimestamp = now,
-        };
-        var existing = _alarms.Get(key);
-        if (existing is null)
-        {
-            _alarms.Put(key, configured);
+            table.Put(key, configured);
             AddHistory(configured, now, "ConfigurationUpdate", $"Alarm \"{configured.AlarmName}\" created",
-                new JsonObject { ["type"] = "Create", ["createdAlarm"] = AlarmHistoryView(configured) });
+                new JsonObject { ["type"] = "Create", ["createdAlarm"] = historyView(configured) });
         }
         else
         {
-            // An update replaces the configuration but leaves the state where it is, as on AWS.
-            var updated = _alarms.Update(key, current => configured with
-            {
-                StateValue = current.StateValue,
-                StateReason = current.StateReason,
-                StateReasonData = current.StateReasonData,
-                StateUpdatedTimestamp = current.StateUpdatedTimestamp,
-                StateTransitionedTimestamp = current.StateTransitionedTimestamp,
-            })!;
+            var updated = table.Update(key, current => (T)configured.KeepingStateOf(current))!;
             AddHistory(updated, now, "ConfigurationUpdate", $"Alarm \"{updated.AlarmName}\" updated",
-                new JsonObject { ["type"] = "Update", ["updatedAlarm"] = AlarmHistoryView(updated) });
+                new JsonObject { ["type"] = "Update", ["updatedAlarm"] = historyView(updated) });
         }
     }
 
@@ -741,8 +733,8 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         ["actionsEnabled"] = alarm.ActionsEnabled,
     };
 
-    private void AddHistory(MetricAlarm alarm, DateTimeOffset at, string type, string summary, JsonObject data) =>
-        AddHistory(alarm.AccountId, alarm.Region, alarm.AlarmName, AlarmTypes.Metric, at, type, summary, data);
+    private void AddHistory(Alarm alarm, DateTimeOffset at, string type, string summary, JsonObject data) =>
+        AddHistory(alarm.AccountId, alarm.Region, alarm.AlarmName, alarm.AlarmType, at, type, summary, data);
 
     private void AddHistory(string accountId, string region, string alarmName, string alarmType, DateTimeOffset at, string type, string summary, JsonObject data)
     {

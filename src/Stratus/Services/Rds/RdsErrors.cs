@@ -10,6 +10,13 @@ public static partial class RdsErrors
 
     public static AwsException InvalidValue(string message) => new("InvalidParameterValue", message);
 
+    /// <summary>
+    /// A required parameter missing, as RDS words it under InvalidParameterValue: "The parameter MajorEngineVersion must be
+    /// provided and must not be blank." for text, "... must not be null." for a number or a flag.
+    /// </summary>
+    public static AwsException MissingParameter(string name, bool isText) =>
+        InvalidValue($"The parameter {name} must be provided and must not be {(isText ? "blank" : "null")}.");
+
     public static AwsException InvalidCombination(string message) => new("InvalidParameterCombination", message);
 
     public static AwsException InstanceNotFound(string id) => new("DBInstanceNotFound", $"DBInstance {id} not found.", 404);

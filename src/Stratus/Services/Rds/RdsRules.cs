@@ -8,10 +8,15 @@ public static partial class RdsRules
 {
     /// <summary>
     /// The published model's member rules (RdsRules.json, written by scripts/member-rules.py), checked before an operation
-    /// runs and answered under RDS's InvalidParameterValue in the "1 validation error detected" wording. The model leaves
-    /// identifiers, passwords, storage and ports open; RDS's own sentences for those stay below.
+    /// runs and answered under RDS's InvalidParameterValue: a required parameter of the request missing alone, in RDS's
+    /// own sentence (<see cref="RdsErrors.MissingParameter"/>), anything else (and a missing member inside a list's
+    /// structures, which no AWS answer shows worded otherwise) in the "1 validation error detected" wording. The model
+    /// leaves identifiers, passwords, storage and ports open; RDS's own sentences for those stay below.
     /// </summary>
-    public static readonly MemberRules Members = MemberRules.Embedded("Stratus.Rules.RdsRules.json");
+    public static readonly MemberRules Members = MemberRules.Embedded("Stratus.Rules.RdsRules.json")
+        .WordedAs((_, violations) => violations.FirstOrDefault(v => v.Kind == ViolatedConstraint.Required && v.Path == v.Rule.Path) is { } missing
+            ? RdsErrors.MissingParameter(missing.Rule.Member, missing.Rule.Type == "string")
+            : RdsErrors.Validation.Violations([.. violations.Select(v => v.Smithy)]));
 
     public const int MinStorage = 20;
     public const int MaxStorage = 65536;

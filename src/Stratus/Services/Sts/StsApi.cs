@@ -17,7 +17,10 @@ public sealed class StsApi : IStratusService
     {
         _sts = sts;
         _credentials = credentials;
-        Endpoint = new ServiceEndpoint("sts", Operations(), new AwsQueryProtocol("2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/"))
+        var operations = Operations();
+        // botocore's other operations answer a clear refusal naming the operation and why (README lists them).
+        NotServedOperations.AddTo(operations, StsNotServed.Operations, StsErrors.NotServed);
+        Endpoint = new ServiceEndpoint("sts", operations, new AwsQueryProtocol("2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/"))
         {
             Logger = logger,
             Validation = IamNames.Errors,

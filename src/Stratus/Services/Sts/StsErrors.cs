@@ -5,6 +5,10 @@ namespace Stratus.Services.Sts;
 /// <summary>STS's errors, worded as AWS words them.</summary>
 public static class StsErrors
 {
+    /// <summary>An operation of STS's model Stratus does not serve (<see cref="StsNotServed"/>): named, with why.</summary>
+    public static AwsException NotServed(string operation, string reason) =>
+        new("InvalidAction", $"Stratus does not serve the STS operation {operation}: {reason}");
+
     public static AwsException AssumeRoleDenied(string callerArn, string roleArn) =>
         new("AccessDenied", $"User: {callerArn} is not authorized to perform: sts:AssumeRole on resource: {roleArn}", 403);
 

@@ -4,7 +4,7 @@ using Stratus.Services.CloudWatch;
 
 namespace Stratus.Tests.Services.CloudWatch;
 
-/// <summary>CloudWatch's declared member rules: ValidationError in the "N validation errors detected" wording, Query paths included.</summary>
+/// <summary>CloudWatch's declared member rules: MissingParameter for a missing parameter, ValidationError in the "N validation errors detected" wording for the rest, Query paths included.</summary>
 public sealed class CloudWatchMemberRulesTests
 {
     private static AwsException Refusal(string operation, JsonObject input) =>
@@ -25,6 +25,14 @@ public sealed class CloudWatchMemberRulesTests
             "Value 'Sideways' at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: " +
             "[GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, LessThanOrEqualToThreshold, LessThanLowerOrGreaterThanUpperThreshold, " +
             "LessThanLowerThreshold, GreaterThanUpperThreshold]", error.Message);
+    }
+
+    [Fact]
+    public void Missing_parameters_are_MissingParameter_each_named_on_its_own_line()
+    {
+        var error = Refusal("GetMetricStatistics", new JsonObject { ["MetricName"] = "Orders", ["Period"] = 0 });
+        Assert.Equal("MissingParameter", error.Code);
+        Assert.Equal("The parameter Namespace is required.\nThe parameter StartTime is required.\nThe parameter EndTime is required.", error.Message);
     }
 
     [Fact]

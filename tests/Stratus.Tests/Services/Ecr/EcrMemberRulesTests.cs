@@ -20,6 +20,15 @@ public sealed class EcrMemberRulesTests
     }
 
     [Fact]
+    public void A_missing_member_is_worded_as_ECR_words_its_other_constraints()
+    {
+        // No AWS answer to a missing ECR member was found to confirm this; it follows ECR's confirmed form for the others.
+        var error = Refusal("CreateRepository", new JsonObject());
+        Assert.Equal("InvalidParameterException", error.Code);
+        Assert.Equal("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must not be null'", error.Message);
+    }
+
+    [Fact]
     public void Only_the_first_violation_is_named()
     {
         var error = Refusal("DescribeImages", new JsonObject { ["repositoryName"] = "a", ["maxResults"] = 1001 });

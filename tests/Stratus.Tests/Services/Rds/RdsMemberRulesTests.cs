@@ -4,19 +4,29 @@ using Stratus.Services.Rds;
 
 namespace Stratus.Tests.Services.Rds;
 
-/// <summary>RDS's declared member rules: InvalidParameterValue in the "N validation errors detected" wording.</summary>
+/// <summary>RDS's declared member rules: InvalidParameterValue, a missing parameter in RDS's own sentence, the rest in the "N validation errors detected" wording.</summary>
 public sealed class RdsMemberRulesTests
 {
     private static AwsException Refusal(string operation, JsonObject input) =>
         Assert.Throws<AwsException>(() => RdsRules.Members.Check(operation, input, RdsErrors.Validation));
 
     [Fact]
-    public void Missing_members_of_a_create_are_named_together()
+    public void A_missing_parameter_is_named_alone_in_RDSs_own_sentence()
     {
         var error = Refusal("CreateDBInstance", new JsonObject { ["DBInstanceIdentifier"] = "orders" });
         Assert.Equal("InvalidParameterValue", error.Code);
-        Assert.Equal("2 validation errors detected: Value null at 'dBInstanceClass' failed to satisfy constraint: Member must not be null; " +
-            "Value null at 'engine' failed to satisfy constraint: Member must not be null", error.Message);
+        Assert.Equal("The parameter DBInstanceClass must be provided and must not be blank.", error.Message);
+        // A number or a flag cannot be blank: RDS says null.
+        Assert.Equal("The parameter MaxACU must be provided and must not be null.",
+            Refusal("CreateDBShardGroup", new JsonObject { ["DBShardGroupIdentifier"] = "shards", ["DBClusterIdentifier"] = "orders" }).Message);
+    }
+
+    [Fact]
+    public void A_missing_member_inside_a_list_keeps_the_validation_wording()
+    {
+        var error = Refusal("DescribeDBInstances", new JsonObject { ["Filters"] = new JsonArray(new JsonObject { ["Values"] = new JsonArray("a") }) });
+        Assert.Equal("InvalidParameterValue", error.Code);
+        Assert.Equal("1 validation error detected: Value null at 'filters.1.member.name' failed to satisfy constraint: Member must not be null", error.Message);
     }
 
     [Fact]

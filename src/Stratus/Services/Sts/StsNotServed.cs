@@ -1,0 +1,17 @@
+using Stratus.Protocols;
+
+namespace Stratus.Services.Sts;
+
+/// <summary>
+/// The operations of botocore's sts model that Stratus does not serve, each with the reason README's STS section
+/// gives. They answer InvalidAction naming the operation and the reason, never a fake credential.
+/// </summary>
+public static class StsNotServed
+{
+    public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
+        ("verifying SAML assertions against a SAML provider's metadata is not built", ["AssumeRoleWithSAML"]),
+        ("it hands out root sessions of an organization's member accounts, and AWS Organizations is not served", ["AssumeRoot"]),
+        ("trade-in tokens for delegated access are not built", ["GetDelegatedAccessToken"]),
+        ("STS does not issue JSON Web Tokens for AWS identities to present to outside services (outbound identity federation is not built)",
+            ["GetWebIdentityToken"]));
+}
