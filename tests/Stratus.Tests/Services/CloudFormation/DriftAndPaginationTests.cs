@@ -15,7 +15,7 @@ public sealed class DriftAndPaginationTests(StratusFixture stratus) : IClassFixt
             cfn.create_stack(StackName="drifting", Capabilities=["CAPABILITY_IAM"], TemplateBody=json.dumps({"Resources": {
                 "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": trust, "Description": "drift"}},
                 "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12", "Handler": "index.handler",
-                    "Role": {"Fn::GetAtt": ["Role", "Arn"]}, "MemorySize": 128, "Environment": {"Variables": {"A": "1"}},
+                    "Role": {"Fn::GetAtt": ["Role", "Arn"]}, "MemorySize": 128, "Environment": {"Variables": {"AA": "1"}},
                     "Code": {"ZipFile": "def handler(event, context):\n    return 1\n"}}},
                 "P": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Name": "/drifting/p", "Value": "1"}},
                 "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/drifting/logs", "RetentionInDays": 7}},
@@ -33,7 +33,7 @@ public sealed class DriftAndPaginationTests(StratusFixture stratus) : IClassFixt
             out["in sync"], _ = detect()
 
             function = cfn.describe_stack_resource(StackName="drifting", LogicalResourceId="Fn")["StackResourceDetail"]["PhysicalResourceId"]
-            lam.update_function_configuration(FunctionName=function, MemorySize=256, Environment={"Variables": {"A": "1", "B": "2"}})
+            lam.update_function_configuration(FunctionName=function, MemorySize=256, Environment={"Variables": {"AA": "1", "BB": "2"}})
             ssm.delete_parameter(Name="/drifting/p")
             logs.delete_retention_policy(logGroupName="/drifting/logs")
             out["drifted"], drifts = detect()
@@ -62,7 +62,7 @@ public sealed class DriftAndPaginationTests(StratusFixture stratus) : IClassFixt
             r["in sync"]!.ToJsonString());
         Assert.Equal("""["DETECTION_COMPLETE","DRIFTED",3,{"Bucket":"IN_SYNC","Fn":"MODIFIED","Handle":"NOT_CHECKED","Logs":"MODIFIED","P":"DELETED","Role":"IN_SYNC"}]""",
             r["drifted"]!.ToJsonString());
-        Assert.Equal("""[["/Environment/Variables/B","null","2","ADD"],["/MemorySize","128","256","NOT_EQUAL"]]""", r["function differences"]!.ToJsonString());
+        Assert.Equal("""[["/Environment/Variables/BB","null","2","ADD"],["/MemorySize","128","256","NOT_EQUAL"]]""", r["function differences"]!.ToJsonString());
         Assert.Equal("""[["/RetentionInDays","7","null","REMOVE"]]""", r["log differences"]!.ToJsonString());
         Assert.Equal(256, (int)r["actual memory"]!);
         Assert.Equal("DRIFTED", (string)r["stack"]!);

@@ -47,7 +47,7 @@ public sealed class UpdateLifecycleTests(StratusFixture stratus) : IClassFixture
             out["rolled back"] = [settle("rolling"), value("/rolling/p"),
                 lam.get_function_configuration(FunctionName=cfn.describe_stack_resource(StackName="rolling", LogicalResourceId="Fn")
                     ["StackResourceDetail"]["PhysicalResourceId"])["Role"] == role_arn,
-                json.loads(cfn.get_template(StackName="rolling")["TemplateBody"])["Resources"]["P"]["Properties"]["Value"]]
+                cfn.get_template(StackName="rolling")["TemplateBody"]["Resources"]["P"]["Properties"]["Value"]]
             out["refused twice"] = error(cfn.rollback_stack, StackName="rolling")
 
             cfn.create_stack(StackName="rolling-create", DisableRollback=True,
