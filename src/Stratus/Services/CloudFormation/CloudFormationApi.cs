@@ -56,18 +56,9 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
                 Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), i.Bool("UsePreviousTemplate") ?? false).StackId,
             id => new JsonObject { ["StackId"] = id }) },
         { "DeleteStack", i => Settled(_cfn.DeleteStack(i.Scope, i.Required("StackName")), _ => OperationResult.Empty()) },
-        { "DescribeStacks", i => new JsonObject
-            {
-                ["Stacks"] = Array(_cfn.DescribeStacks(i.Scope, i.String("StackName")).Select(Stack)),
-            } },
-        { "ListStacks", i => new JsonObject
-            {
-                ["StackSummaries"] = Array(_cfn.ListStacks(i.Scope, i.Strings("StackStatusFilter")).Select(StackSummary)),
-            } },
-        { "DescribeStackEvents", i => new JsonObject
-            {
-                ["StackEvents"] = Array(_cfn.Events(i.Scope, i.Required("StackName")).Select(Event)),
-            } },
+        { "DescribeStacks", i => Paged(i, "Stacks", _cfn.DescribeStacks(i.Scope, i.String("StackName")), Stack) },
+        { "ListStacks", i => Paged(i, "StackSummaries", _cfn.ListStacks(i.Scope, i.Strings("StackStatusFilter")), StackSummary) },
+        { "DescribeStackEvents", i => Paged(i, "StackEvents", _cfn.Events(i.Scope, i.Required("StackName")), Event) },
         { "DescribeStackResource", i =>
             {
                 var (stack, resource) = _cfn.StackResource(i.Scope, i.Required("StackName"), i.Required("LogicalResourceId"));
@@ -92,7 +83,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         { "ListStackResources", i =>
             {
                 var stack = _cfn.Find(i.Scope, i.Required("StackName"));
-                return new JsonObject { ["StackResourceSummaries"] = Array(_cfn.StackResources(stack).Select(ResourceSummary)) };
+                return Paged(i, "StackResourceSummaries", _cfn.StackResources(stack), ResourceSummary);
             } },
         { "GetTemplate", i =>
             {
@@ -117,22 +108,32 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         { "ExecuteChangeSet", i => Settled(_cfn.ExecuteChangeSet(i.Scope, i.Required("ChangeSetName"), i.String("StackName"), i.Bool("DisableRollback")),
             _ => new JsonObject()) },
         { "DeleteChangeSet", i => Empty(() => _cfn.DeleteChangeSet(i.Scope, i.Required("ChangeSetName"), i.String("StackName"))) },
-        { "ListChangeSets", i => new JsonObject
+        { "ListChangeSets", i => Paged(i, "Summaries", _cfn.ListChangeSets(i.Scope, i.Required("StackName")), ChangeSetSummary) },
+        { "ListExports", i => Paged(i, "Exports", _cfn.Exports(i.Scope), e => new JsonObject
             {
-                ["Summaries"] = Array(_cfn.ListChangeSets(i.Scope, i.Required("StackName")).Select(ChangeSetSummary)),
+                ["ExportingStackId"] = e.Stack.StackId,
+                ["Name"] = e.Output.ExportName,
+                ["Value"] = e.Output.OutputValue,
+            }) },
+        { "ListImports", i => Paged(i, "Imports", _cfn.Importers(i.Scope, i.Required("ExportName")), n => JsonValue.Create(n)) },
+        { "CancelUpdateStack", i => Empty(() => _cfn.CancelUpdateStack(i.Scope, i.Required("StackName"))) },
+        { "ContinueUpdateRollback", i => Empty(() => _cfn.ContinueUpdateRollback(i.Scope, i.Required("StackName"), i.Strings("ResourcesToSkip"))) },
+        { "RollbackStack", i => Settled(_cfn.RollbackStack(i.Scope, i.Required("StackName")).StackId,
+            id => new JsonObject { ["StackId"] = id }) },
+        { "DetectStackDrift", i => new JsonObject
+            {
+                ["StackDriftDetectionId"] = _cfn.DetectStackDrift(i.Scope, i.Required("StackName"), i.Strings("LogicalResourceIds")).DetectionId,
             } },
-        { "ListExports", i => new JsonObject
+        { "DetectStackResourceDrift", i =>
             {
-                ["Exports"] = Array(_cfn.Exports(i.Scope).Select(e => new JsonObject
-                {
-                    ["ExportingStackId"] = e.Stack.StackId,
-                    ["Name"] = e.Output.ExportName,
-                    ["Value"] = e.Output.OutputValue,
-                })),
+                var (stack, resource) = _cfn.DetectStackResourceDrift(i.Scope, i.Required("StackName"), i.Required("LogicalResourceId"));
+                return new JsonObject { ["StackResourceDrift"] = ResourceDrift(stack, resource) };
             } },
-        { "ListImports", i => new JsonObject
+        { "DescribeStackDriftDetectionStatus", i => DriftDetection(_cfn.DriftDetection(i.Scope, i.Required("StackDriftDetectionId"))) },
+        { "DescribeStackResourceDrifts", i =>
             {
-                ["Imports"] = Array(_cfn.Importers(i.Scope, i.Required("ExportName")).Select(n => JsonValue.Create(n))),
+                var (stack, drifted) = _cfn.ResourceDrifts(i.Scope, i.Required("StackName"), i.Strings("StackResourceDriftStatusFilters"));
+                return Paged(i, "StackResourceDrifts", drifted, r => ResourceDrift(stack, r), i.Int("MaxResults") ?? PageSize);
             } },
         { "SetStackPolicy", i => Empty(() => _cfn.SetStackPolicy(i.Scope, i.Required("StackName"),
             _cfn.StackPolicyOf(i.Scope, i.String("StackPolicyBody"), i.String("StackPolicyURL"), "StackPolicy")
@@ -190,6 +191,19 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
     }
 
     private static JsonArray Array(IEnumerable<JsonNode?> items) => new(items.ToArray());
+
+    /// <summary>CloudFormation's lists come 100 to a page, with a NextToken while more remain.</summary>
+    private const int PageSize = 100;
+
+    /// <summary>One page of a list operation's items, from the request's NextToken; a token it did not issue is refused as AWS refuses it.</summary>
+    private static JsonObject Paged<T>(OperationInput i, string listName, IReadOnlyList<T> items, Func<T, JsonNode?> shape, int size = PageSize)
+    {
+        var token = i.String("NextToken");
+        var (page, next) = OffsetPaging.Page(items, token, size, () => CloudFormationErrors.InvalidNextToken(token!));
+        var result = new JsonObject { [listName] = Array(page.Select(shape)) };
+        if (next is not null) result["NextToken"] = next;
+        return result;
+    }
 
     /// <summary>Sets a list member only when it has items: CloudFormation leaves empty lists out.</summary>
     private static void SetList(JsonObject target, string name, IEnumerable<JsonNode?> items)
@@ -266,7 +280,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         }));
         SetList(stack, "Tags", s.Tags.Select(t => new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }));
         stack["EnableTerminationProtection"] = s.EnableTerminationProtection;
-        stack["DriftInformation"] = new JsonObject { ["StackDriftStatus"] = "NOT_CHECKED" };
+        stack["DriftInformation"] = StackDriftInformation(s);
         return stack;
     }
 
@@ -291,7 +305,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         if (s.DeletionTime is { } deleted) summary["DeletionTime"] = deleted;
         if (s.StatusReason is not null) summary["StackStatusReason"] = s.StatusReason;
         Lineage(summary, s);
-        summary["DriftInformation"] = new JsonObject { ["StackDriftStatus"] = "NOT_CHECKED" };
+        summary["DriftInformation"] = StackDriftInformation(s);
         return summary;
     }
 
@@ -326,7 +340,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         resource["Timestamp"] = r.Timestamp;
         resource["ResourceStatus"] = r.Status;
         if (r.StatusReason is not null) resource["ResourceStatusReason"] = r.StatusReason;
-        resource["DriftInformation"] = new JsonObject { ["StackResourceDriftStatus"] = "NOT_CHECKED" };
+        resource["DriftInformation"] = ResourceDriftInformation(r);
         return resource;
     }
 
@@ -338,8 +352,54 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         summary["LastUpdatedTimestamp"] = r.Timestamp;
         summary["ResourceStatus"] = r.Status;
         if (r.StatusReason is not null) summary["ResourceStatusReason"] = r.StatusReason;
-        summary["DriftInformation"] = new JsonObject { ["StackResourceDriftStatus"] = "NOT_CHECKED" };
+        summary["DriftInformation"] = ResourceDriftInformation(r);
         return summary;
+    }
+
+    private static JsonObject StackDriftInformation(StackRecord s)
+    {
+        var drift = new JsonObject { ["StackDriftStatus"] = s.DriftStatus };
+        if (s.DriftCheckedAt is { } checkedAt) drift["LastCheckTimestamp"] = checkedAt;
+        return drift;
+    }
+
+    private static JsonObject ResourceDriftInformation(StackResourceRecord r)
+    {
+        var drift = new JsonObject { ["StackResourceDriftStatus"] = r.Drift?.Status ?? StackDrift.NotChecked };
+        if (r.Drift is { } checkedDrift) drift["LastCheckTimestamp"] = checkedDrift.Timestamp;
+        return drift;
+    }
+
+    private static JsonObject ResourceDrift(StackRecord stack, StackResourceRecord r)
+    {
+        var drift = r.Drift ?? throw new InvalidOperationException($"Resource {r.LogicalId} has no drift check.");
+        var result = new JsonObject { ["StackId"] = stack.StackId, ["LogicalResourceId"] = r.LogicalId };
+        if (r.PhysicalId is not null) result["PhysicalResourceId"] = r.PhysicalId;
+        result["ResourceType"] = r.Type;
+        if (drift.ExpectedProperties is not null) result["ExpectedProperties"] = drift.ExpectedProperties;
+        if (drift.ActualProperties is not null) result["ActualProperties"] = drift.ActualProperties;
+        result["PropertyDifferences"] = Array(drift.Differences.Select(d => new JsonObject
+        {
+            ["PropertyPath"] = d.PropertyPath,
+            ["ExpectedValue"] = d.ExpectedValue,
+            ["ActualValue"] = d.ActualValue,
+            ["DifferenceType"] = d.DifferenceType,
+        }));
+        result["StackResourceDriftStatus"] = drift.Status;
+        result["Timestamp"] = drift.Timestamp;
+        if (drift.Reason is not null) result["DriftStatusReason"] = drift.Reason;
+        return result;
+    }
+
+    private static JsonObject DriftDetection(DriftDetectionRecord d)
+    {
+        var result = new JsonObject { ["StackId"] = d.StackId, ["StackDriftDetectionId"] = d.DetectionId };
+        if (d.StackDriftStatus is not null) result["StackDriftStatus"] = d.StackDriftStatus;
+        result["DetectionStatus"] = d.DetectionStatus;
+        if (d.Reason is not null) result["DetectionStatusReason"] = d.Reason;
+        if (d.DriftedResourceCount is { } count) result["DriftedStackResourceCount"] = count;
+        result["Timestamp"] = d.Timestamp;
+        return result;
     }
 
     private static JsonObject ChangeSet(ChangeSetRecord c)

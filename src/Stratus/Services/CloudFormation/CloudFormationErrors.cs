@@ -1,4 +1,5 @@
 using Stratus.Protocols;
+using Stratus.Services.CloudFormation.Templates;
 
 namespace Stratus.Services.CloudFormation;
 
@@ -22,6 +23,12 @@ public static class CloudFormationErrors
 
     public static AwsException ChangeSetNotExecutable(string changeSetId, string stackName, string stackStatus) =>
         new("InvalidChangeSetStatus", $"ChangeSet [{changeSetId}] cannot be executed because stack {stackName} is in {stackStatus} state.");
+
+    /// <summary>A NextToken this list did not issue, in AWS's words ("... is not a valid NextToken").</summary>
+    public static AwsException InvalidNextToken(string token) => TemplateError.Validation($"{token} is not a valid NextToken");
+
+    public static AwsException DriftDetectionNotFound(string detectionId) =>
+        TemplateError.Validation($"Drift detection with id {detectionId} does not exist");
 
     /// <summary>An operation of botocore's model that Stratus does not serve, with the reason README gives for it.</summary>
     public static AwsException NotServed(string operation, string reason) =>

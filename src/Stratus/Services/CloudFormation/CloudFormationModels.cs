@@ -40,6 +40,14 @@ public sealed record StackRecord
     /// <summary>For a nested stack: the stack whose AWS::CloudFormation::Stack resource it is, and the top stack of that tree.</summary>
     public string? ParentId { get; init; }
     public string? RootId { get; init; }
+    /// <summary>The last DetectStackDrift's verdict (DRIFTED or IN_SYNC) and when it ran; NOT_CHECKED until one has.</summary>
+    public string DriftStatus { get; init; } = StackDrift.NotChecked;
+    public DateTimeOffset? DriftCheckedAt { get; init; }
+    /// <summary>
+    /// After an update that failed with rollback disabled (UPDATE_FAILED): the stack as it last stood complete,
+    /// which RollbackStack returns it to, as CloudFormation rolls back to the last stable state.
+    /// </summary>
+    public StackRecord? RollbackTarget { get; init; }
 
     public bool IsDeleted => Status == StackStatus.DeleteComplete;
 }
@@ -55,6 +63,47 @@ public sealed record StackResourceRecord
     public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
     /// <summary>The resolved properties the resource was last created or updated with (JSON), for updates and deletes.</summary>
     public string? Properties { get; init; }
+    /// <summary>The last drift check of this resource, by DetectStackDrift or DetectStackResourceDrift; null until one has run.</summary>
+    public ResourceDriftRecord? Drift { get; init; }
+}
+
+/// <summary>One property that differs between a resource's template and its live state, as DescribeStackResourceDrifts shows it.</summary>
+public sealed record PropertyDifferenceRecord(string PropertyPath, string ExpectedValue, string ActualValue, string DifferenceType);
+
+/// <summary>A resource's drift check: its expected (template) and actual (live) properties as JSON, and how they differ.</summary>
+public sealed record ResourceDriftRecord
+{
+    public required string Status { get; init; }
+    public string? ExpectedProperties { get; init; }
+    public string? ActualProperties { get; init; }
+    public IReadOnlyList<PropertyDifferenceRecord> Differences { get; init; } = [];
+    public string? Reason { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+}
+
+/// <summary>One DetectStackDrift run, as DescribeStackDriftDetectionStatus reports it.</summary>
+public sealed record DriftDetectionRecord
+{
+    public required string DetectionId { get; init; }
+    public required string StackId { get; init; }
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public required string DetectionStatus { get; init; }
+    public string? StackDriftStatus { get; init; }
+    public string? Reason { get; init; }
+    public int? DriftedResourceCount { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+}
+
+/// <summary>CloudFormation's drift statuses, for stacks and for resources.</summary>
+public static class StackDrift
+{
+    public const string NotChecked = "NOT_CHECKED";
+    public const string Drifted = "DRIFTED";
+    public const string InSync = "IN_SYNC";
+    public const string Modified = "MODIFIED";
+    public const string Deleted = "DELETED";
+    public const string Unknown = "UNKNOWN";
 }
 
 public sealed record StackEventRecord

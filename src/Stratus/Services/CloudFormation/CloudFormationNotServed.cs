@@ -12,14 +12,12 @@ public static class CloudFormationNotServed
             ["ActivateType", "BatchDescribeTypeConfigurations", "DeactivateType", "DeregisterType", "DescribePublisher", "DescribeType", "DescribeTypeRegistration", "ListTypeRegistrations", "ListTypeVersions", "ListTypes", "PublishType", "RecordHandlerProgress", "RegisterPublisher", "RegisterType", "SetTypeConfiguration", "SetTypeDefaultVersion", "TestType"]),
         ("hooks are not built",
             ["DescribeChangeSetHooks", "GetHookResult", "ListHookResults"]),
-        ("drift detection is not built yet",
-            ["DescribeStackDriftDetectionStatus", "DescribeStackResourceDrifts", "DetectStackDrift", "DetectStackResourceDrift"]),
         ("the IaC generator (resource scans and generated templates) is not built",
             ["CreateGeneratedTemplate", "DeleteGeneratedTemplate", "DescribeGeneratedTemplate", "DescribeResourceScan", "GetGeneratedTemplate", "ListGeneratedTemplates", "ListResourceScanRelatedResources", "ListResourceScanResources", "ListResourceScans", "StartResourceScan", "UpdateGeneratedTemplate"]),
         ("stack refactoring is not built",
             ["CreateStackRefactor", "DescribeStackRefactor", "ExecuteStackRefactor", "ListStackRefactorActions", "ListStackRefactors"]),
-        ("cancelling an update, continuing a failed rollback, rolling back a failed stack on request, resource signals and operation events are not built yet",
-            ["CancelUpdateStack", "ContinueUpdateRollback", "DescribeEvents", "RollbackStack", "SignalResource"]),
+        ("resource signals (CreationPolicy and UpdatePolicy signals) and operation events are not built yet",
+            ["DescribeEvents", "SignalResource"]),
         ("Stratus enforces no CloudFormation account quotas, so it has none to report",
             ["DescribeAccountLimits"]));
 }

@@ -262,7 +262,70 @@ public sealed partial class CloudFormationService : IDisposable
         _store.Begin(stack.StackId, s => StackStatus.IsUpdatable(s.Status), NotUpdatable, StackStatus.UpdateInProgress,
             s => s with { DisableRollback = shape.DisableRollback, ChangeSetId = changeSetId ?? s.ChangeSetId, StackPolicyBody = shape.StackPolicyBody });
         var policy = policyInForce is null ? null : StackPolicy.Parse(policyInForce);
-        _engine.Start(stack.StackId, cancellation => _engine.UpdateAsync(stack.StackId, plan, shape, policy, cancellation));
+        _engine.Start(stack.StackId, cancellation => _engine.UpdateAsync(stack.StackId, plan, shape, policy, UpdateMode.Forward, cancellation));
+    }
+
+    // ---- cancelling and rolling back updates ----
+
+    /// <summary>CancelUpdateStack: the running update stops and rolls back (UPDATE_ROLLBACK_IN_PROGRESS, then UPDATE_ROLLBACK_COMPLETE).</summary>
+    public void CancelUpdateStack(Scope scope, string nameOrId)
+    {
+        var stack = Find(scope, nameOrId);
+        if (stack.Status != StackStatus.UpdateInProgress || !_engine.CancelUpdate(stack.StackId))
+            throw TemplateError.Validation("CancelUpdateStack cannot be called from current stack status");
+    }
+
+    /// <summary>
+    /// ContinueUpdateRollback: a stack whose update rollback failed (UPDATE_ROLLBACK_FAILED) is rolled back again to its
+    /// last stable template; the resources named in <paramref name="resourcesToSkip"/> (each one whose rollback failed)
+    /// are taken as rolled back without being touched, as CloudFormation does.
+    /// </summary>
+    public void ContinueUpdateRollback(Scope scope, string nameOrId, IReadOnlyList<string> resourcesToSkip)
+    {
+        var stack = Find(scope, nameOrId);
+        if (stack.Status != StackStatus.UpdateRollbackFailed)
+            throw TemplateError.Validation("ContinueUpdateRollback cannot be called from current stack status");
+        foreach (var logicalId in resourcesToSkip)
+            if (!stack.Resources.TryGetValue(logicalId, out var resource) || resource.Status != StackStatus.UpdateFailed)
+                throw TemplateError.Validation($"Resource [{logicalId}] is not in UPDATE_FAILED state and cannot be skipped; only resources whose rollback failed can be skipped.");
+        // A stack RollbackStack was returning to its last stable state keeps that target; an update's own rollback returns to the stack's template.
+        StartRollback(stack, StackStatus.UpdateRollbackFailed, "ContinueUpdateRollback", stack.RollbackTarget ?? stack, UpdateMode.Rollback(resourcesToSkip));
+    }
+
+    /// <summary>
+    /// RollbackStack: a stack whose create or update failed with rollback disabled (CREATE_FAILED, UPDATE_FAILED) is
+    /// rolled back on request: a failed create's resources are deleted (ROLLBACK_COMPLETE), a failed update returns to
+    /// the last stable stack (UPDATE_ROLLBACK_COMPLETE).
+    /// </summary>
+    public StackRecord RollbackStack(Scope scope, string nameOrId)
+    {
+        var stack = Find(scope, nameOrId);
+        switch (stack.Status)
+        {
+            case StackStatus.CreateFailed:
+                _store.Begin(stack.StackId, s => s.Status == StackStatus.CreateFailed, CannotRollBack, StackStatus.RollbackInProgress);
+                _engine.Start(stack.StackId, cancellation => _engine.RollBackFailedCreateAsync(stack.StackId, cancellation));
+                return stack;
+            case StackStatus.UpdateFailed when stack.RollbackTarget is { } stable:
+                StartRollback(stack, StackStatus.UpdateFailed, null, stable, UpdateMode.Rollback([]));
+                return stack;
+            default:
+                throw CannotRollBack(stack);
+        }
+    }
+
+    private static AwsException CannotRollBack(StackRecord stack) =>
+        TemplateError.Validation($"Stack:{stack.StackId} is in {stack.Status} state and can not be rolled back.");
+
+    /// <summary>Starts a rollback-mode update from <paramref name="from"/> to the stable stack <paramref name="target"/>, with its template and parameter values.</summary>
+    private void StartRollback(StackRecord stack, string from, string? operation, StackRecord target, UpdateMode mode)
+    {
+        var values = target.Parameters.ToDictionary(p => p.Key, p => target.ResolvedParameters.GetValueOrDefault(p.Key, p.Value), StringComparer.Ordinal);
+        var plan = new StackPlan(Template.Parse(target.TemplateBody), values);
+        _store.Begin(stack.StackId, s => s.Status == from,
+            s => operation is null ? CannotRollBack(s) : TemplateError.Validation($"{operation} cannot be called from current stack status"),
+            StackStatus.UpdateRollbackInProgress);
+        _engine.Start(stack.StackId, cancellation => _engine.UpdateAsync(stack.StackId, plan, target, null, mode, cancellation));
     }
 
     // ---- stack policies and termination protection ----
@@ -391,6 +454,8 @@ public sealed partial class CloudFormationService : IDisposable
                 prepared = Prepare(scope, request.Stack, stack, viaChangeSet: true);
                 changes = ChangesBetween(stack, prepared.Plan);
                 break;
+            case "IMPORT":
+                throw CloudFormationErrors.NotServed("CreateChangeSet with ChangeSetType IMPORT", "resource import is not built yet");
             default:
                 throw Errors.Constraint("ChangeSetType", request.ChangeSetType, "Member must satisfy enum value set: [IMPORT, UPDATE, CREATE]");
         }
@@ -553,6 +618,83 @@ public sealed partial class CloudFormationService : IDisposable
 
     private static AwsException ChangeSetNotExecutable(ChangeSetRecord changeSet, StackRecord stack) =>
         CloudFormationErrors.ChangeSetNotExecutable(changeSet.ChangeSetId, stack.StackName, stack.Status);
+
+    // ---- drift detection ----
+
+    /// <summary>
+    /// DetectStackDrift: every resource (or those named) is compared with its live state in its service, each
+    /// resource's result recorded, and the stack marked DRIFTED when any was modified or deleted, IN_SYNC otherwise.
+    /// The services are in this process, so the detection is complete when the call answers.
+    /// </summary>
+    public DriftDetectionRecord DetectStackDrift(Scope scope, string nameOrId, IReadOnlyList<string> logicalIds)
+    {
+        var stack = Find(scope, nameOrId);
+        CheckDriftable(stack);
+        foreach (var id in logicalIds.Where(id => !stack.Resources.ContainsKey(id)))
+            throw TemplateError.Validation($"Resource {id} does not exist for stack {stack.StackName}");
+        var checkedResources = stack.Resources.Values
+            .Where(r => r.Status != StackStatus.DeleteComplete && (logicalIds.Count == 0 || logicalIds.Contains(r.LogicalId))).ToList();
+        var drifted = 0;
+        foreach (var resource in checkedResources)
+        {
+            var drift = _engine.DetectDrift(stack, resource);
+            if (drift.Status is StackDrift.Modified or StackDrift.Deleted) drifted++;
+            RecordDrift(stack.StackId, resource.LogicalId, drift);
+        }
+        var now = _store.Now;
+        var verdict = drifted > 0 ? StackDrift.Drifted : StackDrift.InSync;
+        _store.Update(stack.StackId, s => s with { DriftStatus = verdict, DriftCheckedAt = now });
+        var detection = new DriftDetectionRecord
+        {
+            DetectionId = Guid.NewGuid().ToString(),
+            StackId = stack.StackId,
+            AccountId = scope.AccountId,
+            Region = scope.Region,
+            DetectionStatus = "DETECTION_COMPLETE",
+            StackDriftStatus = verdict,
+            DriftedResourceCount = drifted,
+            Timestamp = now,
+        };
+        _store.DriftDetections.Put(detection.DetectionId, detection);
+        return detection;
+    }
+
+    /// <summary>DetectStackResourceDrift: one resource compared with its live state; the stack's own drift status is left as it was.</summary>
+    public (StackRecord Stack, StackResourceRecord Resource) DetectStackResourceDrift(Scope scope, string nameOrId, string logicalId)
+    {
+        var (stack, resource) = StackResource(scope, nameOrId, logicalId);
+        CheckDriftable(stack);
+        var drift = _engine.DetectDrift(stack, resource);
+        RecordDrift(stack.StackId, logicalId, drift);
+        return (stack, resource with { Drift = drift });
+    }
+
+    public DriftDetectionRecord DriftDetection(Scope scope, string detectionId) =>
+        _store.DriftDetections.Get(detectionId) is { } detection && detection.AccountId == scope.AccountId && detection.Region == scope.Region
+            ? detection
+            : throw CloudFormationErrors.DriftDetectionNotFound(detectionId);
+
+    /// <summary>The resources' last drift checks, in logical id order, those with the given statuses when any are given.</summary>
+    public (StackRecord Stack, IReadOnlyList<StackResourceRecord> Resources) ResourceDrifts(Scope scope, string nameOrId, IReadOnlyCollection<string> statuses)
+    {
+        var stack = Find(scope, nameOrId);
+        return (stack, stack.Resources.Values
+            .Where(r => r.Drift is not null && (statuses.Count == 0 || statuses.Contains(r.Drift.Status)))
+            .OrderBy(r => r.LogicalId, StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>Drift is detected only on a stack that is settled and exists, as CloudFormation requires.</summary>
+    private static void CheckDriftable(StackRecord stack)
+    {
+        if (StackStatus.IsInProgress(stack.Status) || stack.IsDeleted || stack.Status == StackStatus.ReviewInProgress)
+            throw TemplateError.Validation($"Drift detection is not supported for stack {stack.StackName} in {stack.Status} state.");
+    }
+
+    // A drift result is state, not an event: it is recorded without one.
+    private void RecordDrift(string stackId, string logicalId, ResourceDriftRecord drift) =>
+        _store.Update(stackId, s => s.Resources.TryGetValue(logicalId, out var resource)
+            ? s with { Resources = new Dictionary<string, StackResourceRecord>(s.Resources) { [logicalId] = resource with { Drift = drift } } }
+            : s);
 
     // ---- cost estimates ----
 

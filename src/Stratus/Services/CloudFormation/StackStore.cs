@@ -4,7 +4,7 @@ namespace Stratus.Services.CloudFormation;
 
 /// <summary>
 /// CloudFormation's persisted state: stacks (deleted ones too, as ListStacks shows them), their
-/// events, change sets and cost estimates. Every change is written through before it is visible.
+/// events, change sets, cost estimates and drift detections. Every change is written through before it is visible.
 /// </summary>
 public sealed class StackStore
 {
@@ -20,6 +20,7 @@ public sealed class StackStore
         Events = new ResourceTable<StackEventRecord>(store, "cloudformation.events");
         ChangeSets = new ResourceTable<ChangeSetRecord>(store, "cloudformation.changesets");
         Estimates = new ResourceTable<CostEstimateRecord>(store, "cloudformation.estimates");
+        DriftDetections = new ResourceTable<DriftDetectionRecord>(store, "cloudformation.drift-detections");
         _sequence = Events.Values.Select(e => e.Sequence).DefaultIfEmpty(0).Max();
     }
 
@@ -27,6 +28,7 @@ public sealed class StackStore
     public ResourceTable<StackEventRecord> Events { get; }
     public ResourceTable<ChangeSetRecord> ChangeSets { get; }
     public ResourceTable<CostEstimateRecord> Estimates { get; }
+    public ResourceTable<DriftDetectionRecord> DriftDetections { get; }
 
     public DateTimeOffset Now => DateTimeOffset.FromUnixTimeMilliseconds(_clock.GetUtcNow().ToUnixTimeMilliseconds());
 

@@ -12,20 +12,38 @@ namespace Stratus.Services.CloudFormation.Engine;
 public sealed record StackPlan(Template Template, IReadOnlyDictionary<string, string> Parameters);
 
 /// <summary>
+/// Whether an update moves a stack forward (UpdateStack, a change set) or back to its last stable template
+/// (RollbackStack, ContinueUpdateRollback): the same resource work under the statuses CloudFormation shows for each.
+/// </summary>
+/// <param name="Skipped">For ContinueUpdateRollback: resources taken as rolled back without touching them (ResourcesToSkip).</param>
+public sealed record UpdateMode(bool IsRollback, IReadOnlySet<string> Skipped)
+{
+    public static readonly UpdateMode Forward = new(false, new HashSet<string>());
+
+    public static UpdateMode Rollback(IEnumerable<string> skipped) => new(true, skipped.ToHashSet(StringComparer.Ordinal));
+
+    public string Cleanup => IsRollback ? StackStatus.UpdateRollbackCompleteCleanupInProgress : StackStatus.UpdateCompleteCleanupInProgress;
+    public string Complete => IsRollback ? StackStatus.UpdateRollbackComplete : StackStatus.UpdateComplete;
+}
+
+/// <summary>
 /// Runs stack operations in the background, as CloudFormation does: resources created in dependency
 /// order (independent ones in parallel), rolled back in reverse order when one fails, updated in place
 /// or replaced, and deleted dependents-first. Every step is persisted with its event, so a stack
 /// survives a restart in its last state.
 /// </summary>
-public sealed class StackEngine : IDisposable
+public sealed partial class StackEngine : IDisposable
 {
     private const string RollbackRequested = "Rollback requested by user.";
+    private const string UpdateCancelled = "Stack update cancelled";
 
     private readonly StackStore _store;
     private readonly ResourceProviders _providers;
     private readonly CancellationTokenSource _stopping = new();
     // One operation per stack at a time (StackStore.Begin ensures it), so the stack id finds it.
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
+    // The forward phase of each running update, which CancelUpdateStack cancels.
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _cancellableUpdates = new(StringComparer.Ordinal);
 
     public StackEngine(StackStore store, ResourceProviders providers, DynamicReferences references, StratusAddress address, ILogger logger)
     {
@@ -107,6 +125,18 @@ public sealed class StackEngine : IDisposable
         var deleting = stack.OnFailure == "DELETE";
         var reason = failure + (deleting ? "Delete requested by user." : RollbackRequested);
         _store.SetStatus(stackId, deleting ? StackStatus.DeleteInProgress : StackStatus.RollbackInProgress, reason);
+        await RollBackCreateAsync(stackId, template, deleting, reason, cancellation);
+    }
+
+    /// <summary>RollbackStack on a stack whose creation failed with rollback disabled: its resources are deleted, as a failed create's rollback does.</summary>
+    public Task RollBackFailedCreateAsync(string stackId, CancellationToken cancellation)
+    {
+        var stack = _store.Stack(stackId);
+        return RollBackCreateAsync(stackId, Template.Parse(stack.TemplateBody), deleting: false, null, cancellation);
+    }
+
+    private async Task RollBackCreateAsync(string stackId, Template template, bool deleting, string? reason, CancellationToken cancellation)
+    {
         var notDeleted = await DeleteResourcesAsync(stackId, template, rollingBackCreate: true, cancellation);
         if (notDeleted.Count > 0)
         {
@@ -141,6 +171,11 @@ public sealed class StackEngine : IDisposable
             }, json);
             return true;
         }
+        catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+        {
+            _store.SetResource(stackId, record with { Status = StackStatus.CreateFailed, StatusReason = "Resource creation cancelled", Timestamp = _store.Now });
+            return false;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _store.SetResource(stackId, record with { Status = StackStatus.CreateFailed, StatusReason = Reason(e, definition.Type), Timestamp = _store.Now });
@@ -156,8 +191,27 @@ public sealed class StackEngine : IDisposable
     private sealed record UndoUpdate(StackResourceRecord Previous, string NewProperties) : Undo(Previous.LogicalId);
     private sealed record UndoReplace(StackResourceRecord Previous, StackResourceRecord Replacement) : Undo(Previous.LogicalId);
 
+    /// <summary>
+    /// Cancels the forward phase of the stack's running update (CancelUpdateStack): resources in progress stop,
+    /// nothing new starts, and the update rolls back. False when no update is at a point it can be cancelled.
+    /// </summary>
+    public bool CancelUpdate(string stackId)
+    {
+        if (!_cancellableUpdates.TryGetValue(stackId, out var update)) return false;
+        try
+        {
+            update.Cancel();
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
     /// <param name="policy">The stack policy the update must respect, or null when every action is allowed.</param>
-    public async Task UpdateAsync(string stackId, StackPlan plan, StackRecord requested, StackPolicy? policy, CancellationToken cancellation)
+    /// <param name="mode">Forward, or a rollback to <paramref name="plan"/> as the stack's last stable template.</param>
+    public async Task UpdateAsync(string stackId, StackPlan plan, StackRecord requested, StackPolicy? policy, UpdateMode mode, CancellationToken cancellation)
     {
         var before = _store.Stack(stackId);
         var oldTemplate = Template.Parse(before.TemplateBody);
@@ -173,6 +227,8 @@ public sealed class StackEngine : IDisposable
         string? failure = null;
         IReadOnlyList<StackOutput> outputs = [];
         var included = new List<string>();
+        var userCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        if (!mode.IsRollback) _cancellableUpdates[stackId] = userCancel;
         try
         {
             included = Included(template, evaluator);
@@ -182,7 +238,9 @@ public sealed class StackEngine : IDisposable
                     if (policy.Refusal(StackPolicy.Delete, removed.LogicalId, removed.Type) is { } refusal)
                         throw TemplateError.Validation(refusal);
             var failed = await RunInOrder(included, id => template.Dependencies.DependenciesOf(id), stopOnFailure: true,
-                id => UpdateResourceAsync(stackId, before, template.Resources[id], evaluator, live, undo, replaced, policy, cancellation));
+                id => userCancel.IsCancellationRequested
+                    ? Task.FromResult(false)
+                    : UpdateResourceAsync(stackId, before, template.Resources[id], evaluator, live, undo, replaced, policy, mode, userCancel.Token));
             if (failed.Count > 0) failure = $"The following resource(s) failed to update: [{string.Join(", ", failed.Order(StringComparer.Ordinal))}]. ";
             else outputs = Outputs(template, evaluator, before);
         }
@@ -190,10 +248,18 @@ public sealed class StackEngine : IDisposable
         {
             failure = e.Message.TrimEnd('.') + ". ";
         }
+        finally
+        {
+            _cancellableUpdates.TryRemove(new KeyValuePair<string, CancellationTokenSource>(stackId, userCancel));
+        }
+        var cancelled = userCancel.IsCancellationRequested && !cancellation.IsCancellationRequested;
+        userCancel.Dispose();
+        cancellation.ThrowIfCancellationRequested();
+        if (cancelled) failure = UpdateCancelled;
 
         if (failure is null)
         {
-            _store.SetStatus(stackId, StackStatus.UpdateCompleteCleanupInProgress, null);
+            _store.SetStatus(stackId, mode.Cleanup, null);
             var removed = before.Resources.Keys.Except(included).ToList();
             await RunInOrder(removed, id => oldTemplate.Dependencies.DependentsOf(id), stopOnFailure: false,
                 async id =>
@@ -207,15 +273,23 @@ public sealed class StackEngine : IDisposable
                 var replacePolicy = oldTemplate.Resources.GetValueOrDefault(old.LogicalId)?.UpdateReplacePolicy;
                 if (replacePolicy != "Retain") await DeletePhysicalAsync(stackId, old, cancellation, replacePolicy);
             }
-            _store.Update(stackId, s => Adopt(s, requested, outputs, imports.Distinct().ToList()));
-            _store.SetStatus(stackId, StackStatus.UpdateComplete, null);
+            _store.Update(stackId, s => Adopt(s, requested, outputs, imports.Distinct().ToList()) with { RollbackTarget = null });
+            _store.SetStatus(stackId, mode.Complete, null);
             return;
         }
 
-        if (requested.DisableRollback)
+        if (mode.IsRollback)
         {
-            // Rollback disabled: what succeeded stays, with the template that made it, so the stack can be fixed and updated again.
-            _store.Update(stackId, s => Adopt(s, requested, s.Outputs, s.Imports));
+            // A rollback that fails stays where it stopped; ContinueUpdateRollback takes it on from there.
+            _store.SetStatus(stackId, StackStatus.UpdateRollbackFailed, failure.TrimEnd());
+            return;
+        }
+        if (requested.DisableRollback && !cancelled)
+        {
+            // Rollback disabled: what succeeded stays, with the template that made it, so the stack can be fixed and updated
+            // again, or rolled back on request (RollbackStack) to the last stable stack, kept here.
+            var stable = before.RollbackTarget ?? before with { Resources = new Dictionary<string, StackResourceRecord>(), RollbackTarget = null };
+            _store.Update(stackId, s => Adopt(s, requested, s.Outputs, s.Imports) with { RollbackTarget = stable });
             _store.SetStatus(stackId, StackStatus.UpdateFailed, failure.TrimEnd());
             return;
         }
@@ -253,8 +327,20 @@ public sealed class StackEngine : IDisposable
 
     private async Task<bool> UpdateResourceAsync(string stackId, StackRecord before, ResourceDefinition definition, TemplateEvaluator evaluator,
         ConcurrentDictionary<string, ProvisionedResource> live, ConcurrentStack<Undo> undo, ConcurrentBag<StackResourceRecord> replaced, StackPolicy? policy,
-        CancellationToken cancellation)
+        UpdateMode mode, CancellationToken cancellation)
     {
+        if (mode.Skipped.Contains(definition.LogicalId) && before.Resources.TryGetValue(definition.LogicalId, out var skipped))
+        {
+            // ContinueUpdateRollback's ResourcesToSkip: the resource is taken to stand as the template says, untouched.
+            _store.SetResource(stackId, skipped with
+            {
+                Properties = Properties(definition, evaluator).ToJsonString(),
+                Status = StackStatus.UpdateComplete,
+                StatusReason = "Resource skipped during rollback.",
+                Timestamp = _store.Now,
+            });
+            return true;
+        }
         if (!before.Resources.TryGetValue(definition.LogicalId, out var existing) || existing.PhysicalId is null)
         {
             var created = await CreateResourceAsync(stackId, definition, evaluator, live, cancellation);
@@ -307,6 +393,11 @@ public sealed class StackEngine : IDisposable
             _store.SetResource(stackId, updated, propertiesJson);
             return true;
         }
+        catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+        {
+            _store.SetResource(stackId, existing with { Status = StackStatus.UpdateFailed, StatusReason = "Resource update cancelled", Timestamp = _store.Now });
+            return false;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _store.SetResource(stackId, existing with { Status = StackStatus.UpdateFailed, StatusReason = Reason(e, definition.Type), Timestamp = _store.Now });
@@ -340,7 +431,14 @@ public sealed class StackEngine : IDisposable
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    _store.SetResource(stackId, previous with { Status = StackStatus.UpdateFailed, StatusReason = Reason(e, previous.Type), Timestamp = _store.Now });
+                    // It keeps the properties it was updated to, so ContinueUpdateRollback tries the change back again.
+                    _store.SetResource(stackId, previous with
+                    {
+                        Properties = update.NewProperties,
+                        Status = StackStatus.UpdateFailed,
+                        StatusReason = Reason(e, previous.Type),
+                        Timestamp = _store.Now,
+                    });
                     return false;
                 }
             default:

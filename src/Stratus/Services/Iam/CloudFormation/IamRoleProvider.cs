@@ -5,7 +5,7 @@ using Stratus.Services.CloudFormation.Resources;
 namespace Stratus.Services.Iam.CloudFormation;
 
 /// <summary>AWS::IAM::Role through IamService: trust policy, managed policy attachments, inline policies, tags.</summary>
-public sealed class IamRoleProvider(IamService iam) : IResourceProvider
+public sealed class IamRoleProvider(IamService iam) : IResourceProvider, ILiveStateReader
 {
     public string Type => "AWS::IAM::Role";
 
@@ -44,6 +44,41 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider
     {
         RemoveRole(request.Scope, current.PhysicalId);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The role as IAM holds it, for drift detection: name, path, description, session duration, trust policy
+    /// (compared as the document it is, after the provider's own normalization) and managed policies (as a set).
+    /// Inline policies and tags are not compared.
+    /// </summary>
+    public JsonObject? ReadLive(ResourceRequest request, ProvisionedResource current)
+    {
+        IamRole role;
+        try
+        {
+            role = iam.GetRole(request.Scope, current.PhysicalId);
+        }
+        catch (AwsException e) when (e.Code == "NoSuchEntity")
+        {
+            return null;
+        }
+        var expected = request.Properties.Values;
+        var trust = JsonNode.Parse(role.AssumeRolePolicyDocument);
+        if (expected["AssumeRolePolicyDocument"] is JsonObject written
+            && JsonNode.DeepEquals(JsonNode.Parse(ServicePrincipals.Normalize(written.ToJsonString())), trust))
+            trust = written.DeepClone();
+        var expectedPolicies = (expected["ManagedPolicyArns"] as JsonArray)?.Select(a => a?.ToString()).ToList() ?? [];
+        var attached = expectedPolicies.Where(role.AttachedPolicyArns.Contains).Concat(role.AttachedPolicyArns.Except(expectedPolicies));
+        return new JsonObject
+        {
+            ["RoleName"] = role.RoleName,
+            ["Path"] = role.Path,
+            ["Description"] = role.Description,
+            ["MaxSessionDuration"] = role.MaxSessionDuration,
+            ["AssumeRolePolicyDocument"] = trust,
+            ["ManagedPolicyArns"] = new JsonArray(attached.Select(a => (JsonNode?)a).ToArray()),
+            ["PermissionsBoundary"] = role.PermissionsBoundaryArn,
+        };
     }
 
     /// <summary>Detaches and deletes what IAM requires gone before the role itself can go.</summary>

@@ -5,7 +5,7 @@ using Stratus.Services.CloudFormation.Resources;
 namespace Stratus.Services.Lambda.CloudFormation;
 
 /// <summary>AWS::Lambda::Function through LambdaService: code, configuration, tags and reserved concurrency. Ref is the function name.</summary>
-public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionCode code) : IResourceProvider
+public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionCode code) : IResourceProvider, ILiveStateReader
 {
     public string Type => "AWS::Lambda::Function";
 
@@ -62,6 +62,36 @@ public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionC
     {
         ResourceDeletion.IfPresent(() => lambda.DeleteFunction(request.Scope, current.PhysicalId, null), "ResourceNotFoundException");
         return Task.CompletedTask;
+    }
+
+    /// <summary>The function's configuration as Lambda holds it, for drift detection (code and tags are not compared).</summary>
+    public JsonObject? ReadLive(ResourceRequest request, ProvisionedResource current)
+    {
+        LambdaFunction function;
+        try
+        {
+            function = lambda.GetFunction(request.Scope, current.PhysicalId, null).Function;
+        }
+        catch (AwsException e) when (e.Code == "ResourceNotFoundException")
+        {
+            return null;
+        }
+        var config = function.Latest;
+        return new JsonObject
+        {
+            ["FunctionName"] = config.FunctionName,
+            ["Runtime"] = config.Runtime,
+            ["Handler"] = config.Handler,
+            ["Role"] = config.Role,
+            ["Description"] = config.Description,
+            ["Timeout"] = config.Timeout,
+            ["MemorySize"] = config.MemorySize,
+            ["EphemeralStorage"] = new JsonObject { ["Size"] = config.EphemeralStorageSize },
+            ["Environment"] = new JsonObject { ["Variables"] = new JsonObject(config.Environment.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)v.Value))) },
+            ["Architectures"] = new JsonArray(config.Architectures.Select(a => (JsonNode?)a).ToArray()),
+            ["PackageType"] = config.PackageType,
+            ["ReservedConcurrentExecutions"] = function.ReservedConcurrency,
+        };
     }
 
     /// <summary>The function's settings; a template must name its Role, as the resource schema requires.</summary>

@@ -5,7 +5,7 @@ using Stratus.Services.CloudFormation.Resources;
 namespace Stratus.Services.Logs.CloudFormation;
 
 /// <summary>AWS::Logs::LogGroup through LogsService: the group, its retention and tags. Ref is the group name.</summary>
-public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider
+public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider, ILiveStateReader
 {
     public string Type => "AWS::Logs::LogGroup";
 
@@ -54,6 +54,12 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider
     }
 
     private static Dictionary<string, string> Tags(ResourceProperties p) => p.TagMap() ?? [];
+
+    /// <summary>The log group as Logs holds it, for drift detection.</summary>
+    public JsonObject? ReadLive(ResourceRequest request, ProvisionedResource current) =>
+        logs.DescribeLogGroups(request.Scope, current.PhysicalId, null).FirstOrDefault(g => g.Name == current.PhysicalId) is { } group
+            ? new JsonObject { ["LogGroupName"] = group.Name, ["RetentionInDays"] = group.RetentionInDays }
+            : null;
 
     private static ProvisionedResource Provisioned(LogGroup group) =>
         new(group.Name, new Dictionary<string, string> { ["Arn"] = group.Arn + ":*" });

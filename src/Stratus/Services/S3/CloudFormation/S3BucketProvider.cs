@@ -11,7 +11,7 @@ namespace Stratus.Services.S3.CloudFormation;
 /// as the same documents S3's API stores. Deleting a bucket that still holds objects fails with S3's
 /// BucketNotEmpty, as on AWS (a stack empties nothing on its own).
 /// </summary>
-public sealed class S3BucketProvider(S3Service s3) : IResourceProvider
+public sealed class S3BucketProvider(S3Service s3) : IResourceProvider, ILiveStateReader
 {
     /// <summary>The configurations a bucket's template may state, by subresource, and how each becomes S3's document.</summary>
     private static readonly (string Subresource, Func<ResourceProperties, XElement?> Document)[] Configurations =
@@ -92,6 +92,25 @@ public sealed class S3BucketProvider(S3Service s3) : IResourceProvider
             if (document(p) is { } xml) s3.PutConfiguration(scope, name, subresource, xml.ToString(SaveOptions.DisableFormatting));
             else if (previous is not null) s3.DeleteConfiguration(scope, name, subresource);
         }
+    }
+
+    /// <summary>The bucket's name and versioning as S3 holds them, for drift detection (configuration documents and tags are not compared).</summary>
+    public JsonObject? ReadLive(ResourceRequest request, ProvisionedResource current)
+    {
+        S3Bucket bucket;
+        try
+        {
+            bucket = s3.GetBucket(request.Scope, current.PhysicalId);
+        }
+        catch (AwsException e) when (e.Code == "NoSuchBucket")
+        {
+            return null;
+        }
+        return new JsonObject
+        {
+            ["BucketName"] = bucket.Name,
+            ["VersioningConfiguration"] = bucket.Versioning is { } status ? new JsonObject { ["Status"] = status } : null,
+        };
     }
 
     private static ProvisionedResource Provisioned(S3Bucket bucket) => new(bucket.Name, new Dictionary<string, string>

@@ -9,7 +9,7 @@ namespace Stratus.Services.Ssm.CloudFormation;
 /// StringList parameters only (SecureString is not a type the resource accepts); Ref is the name,
 /// Fn::GetAtt gives Type and Value.
 /// </summary>
-public sealed class SsmParameterProvider(SsmService ssm) : IResourceProvider
+public sealed class SsmParameterProvider(SsmService ssm) : IResourceProvider, ILiveStateReader
 {
     private const string NameSuffixAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -43,6 +43,20 @@ public sealed class SsmParameterProvider(SsmService ssm) : IResourceProvider
         ResourceDeletion.IfPresent(() => ssm.Delete(request.Scope, current.PhysicalId), "ParameterNotFound");
         return Task.CompletedTask;
     }
+
+    /// <summary>The parameter's latest version as Parameter Store holds it, for drift detection.</summary>
+    public JsonObject? ReadLive(ResourceRequest request, ProvisionedResource current) =>
+        ssm.Find(request.Scope, current.PhysicalId) is { } latest
+            ? new JsonObject
+            {
+                ["Name"] = current.PhysicalId,
+                ["Type"] = latest.Type,
+                ["Value"] = latest.Value,
+                ["Description"] = latest.Description,
+                ["AllowedPattern"] = latest.AllowedPattern,
+                ["Tier"] = latest.Tier,
+            }
+            : null;
 
     private static PutParameterRequest Read(ResourceProperties p, string name, bool overwrite, IReadOnlyDictionary<string, string> tags)
     {
