@@ -44,13 +44,15 @@ def registry(builds, size_mb, rounds):
                 server = start_build(stack, label, dll)
                 ecr = harness.client(server, "ecr")
                 credentials = base64.b64decode(ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]).decode()
-                registries[label] = images.Registry(f"127.0.0.1:{server.port}", credentials, lambda name, ecr=ecr: ecr.create_repository(repositoryName=name))
+                registries[label] = images.Registry(f"127.0.0.1:{server.port}", credentials, lambda name, ecr=ecr: ecr.create_repository(repositoryName=name), server.process.pid)
             reference = images.start_docker_registry(stack, work)
-            registries["docker-registry"] = images.Registry(f"127.0.0.1:{reference.port}", None, lambda name: None)
+            registries["docker-registry"] = images.Registry(f"127.0.0.1:{reference.port}", None, lambda name: None, reference.process.pid)
             pulled = os.path.join(work, "pulled")
             for registry_ in registries.values():
                 registry_.push(layout, "bench/warmup")
                 registry_.pull("bench/warmup", pulled)
+            for registry_ in registries.values():
+                registry_.cpu = {"push": [], "pull": []}
             pushes, pulls = {name: [] for name in registries}, {name: [] for name in registries}
             for round_ in range(rounds):
                 for name, registry_ in registries.items():
@@ -62,7 +64,8 @@ def registry(builds, size_mb, rounds):
             for name in registries:
                 push, pull = statistics.median(pushes[name]), statistics.median(pulls[name])
                 print(f"{name:16s} push {harness.spread(pushes[name], 2)} s, {push / push_reference:.2f}x   "
-                      f"pull {harness.spread(pulls[name], 2)} s, {pull / pull_reference:.2f}x")
+                      f"pull {harness.spread(pulls[name], 2)} s, {pull / pull_reference:.2f}x   "
+                      f"server CPU push {harness.spread(registries[name].cpu['push'], 2)} s, pull {harness.spread(registries[name].cpu['pull'], 2)} s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -161,22 +161,38 @@ def skopeo(*args):
         subprocess.run(["skopeo", "--insecure-policy", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment)
 
 
-class Registry:
-    """Where skopeo pushes: a host:port, the credentials it needs, and how a new repository is made."""
+def cpu_seconds(pid):
+    """User and system CPU a process has used so far (/proc/PID/stat): on a shared machine a server's work per copy,
+    which others' load disturbs far less than the copy's wall time."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, host, credentials, create):
-        self.host, self.credentials, self.create = host, credentials, create
+
+class Registry:
+    """Where skopeo pushes: a host:port, the credentials it needs, how a new repository is made, and the server's
+    process, whose CPU seconds each measured copy records in cpu["push"] or cpu["pull"]."""
+
+    def __init__(self, host, credentials, create, pid):
+        self.host, self.credentials, self.create, self.pid = host, credentials, create, pid
+        self.cpu = {"push": [], "pull": []}
 
     def push(self, layout, repository):
         self.create(repository)
-        return dataplane.timed(lambda: skopeo("copy", "--dest-tls-verify=false", *self.flag("--dest-creds"), f"oci:{layout}:latest",
-                                              f"docker://{self.host}/{repository}:latest"))[0]
+        return self.measured("push", lambda: skopeo("copy", "--dest-tls-verify=false", *self.flag("--dest-creds"), f"oci:{layout}:latest",
+                                                    f"docker://{self.host}/{repository}:latest"))
 
     def pull(self, repository, target):
         shutil.rmtree(target, ignore_errors=True)
-        elapsed = dataplane.timed(lambda: skopeo("copy", "--src-tls-verify=false", *self.flag("--src-creds"),
-                                                 f"docker://{self.host}/{repository}:latest", f"oci:{target}:latest"))[0]
+        elapsed = self.measured("pull", lambda: skopeo("copy", "--src-tls-verify=false", *self.flag("--src-creds"),
+                                                       f"docker://{self.host}/{repository}:latest", f"oci:{target}:latest"))
         shutil.rmtree(target, ignore_errors=True)
+        return elapsed
+
+    def measured(self, operation, copy):
+        cpu_before = cpu_seconds(self.pid)
+        elapsed = dataplane.timed(copy)[0]
+        self.cpu[operation].append(cpu_seconds(self.pid) - cpu_before)
         return elapsed
 
     def flag(self, name):
@@ -207,8 +223,8 @@ def measure(stack, work, size_mb, rounds):
     credentials = base64.b64decode(token).decode()  # AWS:PASSWORD, as skopeo's --creds takes it
     reference = start_docker_registry(stack, work)
     registries = {
-        "Stratus": Registry(f"127.0.0.1:{stratus.port}", credentials, lambda name: ecr.create_repository(repositoryName=name)),
-        "docker-registry": Registry(f"127.0.0.1:{reference.port}", None, lambda name: None),
+        "Stratus": Registry(f"127.0.0.1:{stratus.port}", credentials, lambda name: ecr.create_repository(repositoryName=name), stratus.process.pid),
+        "docker-registry": Registry(f"127.0.0.1:{reference.port}", None, lambda name: None, reference.process.pid),
     }
 
     print("Images: skopeo push and pull", file=sys.stderr)
@@ -217,6 +233,8 @@ def measure(stack, work, size_mb, rounds):
         # A warm-up push and pull each, not measured: connections, JIT and the registries' first writes.
         registry.push(layout, "bench/warmup")
         registry.pull("bench/warmup", os.path.join(work, "pulled"))
+    for registry in registries.values():
+        registry.cpu = {"push": [], "pull": []}
     for round_ in range(rounds):
         # Alternately, each round to a new repository, so every blob is uploaded again.
         for name, registry in registries.items():
@@ -255,10 +273,11 @@ def measure(stack, work, size_mb, rounds):
     cold = dataplane.alternate_and_log({
         "image": lambda: dataplane.stratus_cold_start(stratus, "cold-image"),
         "zip": lambda: dataplane.stratus_cold_start(stratus, "cold-zip")}, max(rounds, 5))
-    return report(size_mb, compressed_mb, rounds, pushes, pulls, first_starts, cold)
+    cpu = {name: registry.cpu for name, registry in registries.items()}
+    return report(size_mb, compressed_mb, rounds, pushes, pulls, cpu, first_starts, cold)
 
 
-def report(size_mb, compressed_mb, rounds, pushes, pulls, first_starts, cold):
+def report(size_mb, compressed_mb, rounds, pushes, pulls, cpu, first_starts, cold):
     def ratio(a, b):
         return f"{statistics.median(a) / statistics.median(b):.2f}x"
 
@@ -274,6 +293,14 @@ def report(size_mb, compressed_mb, rounds, pushes, pulls, first_starts, cold):
         "| --- | --- | --- | --- |",
         f"| skopeo push, {compressed_mb:.0f} MB | {spread(pushes['Stratus'], 2)} | {spread(pushes['docker-registry'], 2)} | {ratio(pushes['Stratus'], pushes['docker-registry'])} |",
         f"| skopeo pull, {compressed_mb:.0f} MB | {spread(pulls['Stratus'], 2)} | {spread(pulls['docker-registry'], 2)} | {ratio(pulls['Stratus'], pulls['docker-registry'])} |",
+        "",
+        "The servers' own CPU (user + system seconds of the process, from /proc, per copy): the work each does, which the "
+        "machine's other load disturbs far less than the wall times above.",
+        "",
+        "| workload | Stratus CPU s (median, spread) | docker-registry CPU s | Stratus / docker-registry |",
+        "| --- | --- | --- | --- |",
+        *(f"| skopeo {operation}, {compressed_mb:.0f} MB | {spread(cpu['Stratus'][operation], 2)} | {spread(cpu['docker-registry'][operation], 2)} | "
+          f"{ratio(cpu['Stratus'][operation], cpu['docker-registry'][operation])} |" for operation in ("push", "pull")),
         "",
         "Image function cold start (image already unpacked) beside a zip function (`provided.al2023`) running the same "
         "busybox runtime client, alternately in one Stratus: a changed configuration retires the warm environment, the next "

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
@@ -17,6 +18,15 @@ namespace Stratus.Host;
 public static class OptionalTls
 {
     private const byte TlsHandshakeRecord = 0x16;
+
+    /// <summary>TLS's largest record's plaintext (RFC 8446 5.1): a smaller write buffer makes records smaller than TLS allows.</summary>
+    private const int MaxTlsRecordBytes = 16 * 1024;
+
+    /// <summary>
+    /// What one read of the decrypted stream may take: several records, so an upload's body (a 200 MB layer) is read in
+    /// a few thousand reads rather than in the 4 KB ones of the pipe's default, each an asynchronous hop.
+    /// </summary>
+    private const int TlsReadBufferBytes = 64 * 1024;
 
     public static ListenOptions UseOptionalTls(this ListenOptions listen, X509Certificate2 certificate)
     {
@@ -46,7 +56,9 @@ public static class OptionalTls
             {
                 return;
             }
-            connection.Transport = new TlsPipe(PipeReader.Create(tls), PipeWriter.Create(tls));
+            connection.Transport = new TlsPipe(
+                PipeReader.Create(tls, new StreamPipeReaderOptions(bufferSize: TlsReadBufferBytes, minimumReadSize: MaxTlsRecordBytes, leaveOpen: true)),
+                PipeWriter.Create(tls, new StreamPipeWriterOptions(minimumBufferSize: MaxTlsRecordBytes, leaveOpen: true)));
             try
             {
                 await next(connection);
@@ -83,11 +95,17 @@ public static class OptionalTls
         public PipeWriter Output { get; } = output;
     }
 
-    /// <summary>The connection's pipes as the stream SslStream reads and writes.</summary>
+    /// <summary>
+    /// The connection's pipes as the stream SslStream reads and writes. Writes only fill the socket's pipe and
+    /// <see cref="FlushAsync"/> hands it to the socket: SslStream writes one record (at most 16 KB) per write and
+    /// flushes when its caller does (Kestrel, after each of the response's writes; itself, after each handshake
+    /// message), so a 1 MB block of a blob goes out as one send of its records instead of one send, and one wake of the
+    /// socket's sender, per record.
+    /// </summary>
     private sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
     {
         private readonly Stream _input = pipe.Input.AsStream(leaveOpen: true);
-        private readonly Stream _output = pipe.Output.AsStream(leaveOpen: true);
+        private readonly PipeWriter _output = pipe.Output;
 
         public override bool CanRead => true;
         public override bool CanWrite => true;
@@ -98,11 +116,23 @@ public static class OptionalTls
         public override int Read(byte[] buffer, int offset, int count) => _input.Read(buffer, offset, count);
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellation = default) => _input.ReadAsync(buffer, cancellation);
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellation) => _input.ReadAsync(buffer, offset, count, cancellation);
-        public override void Write(byte[] buffer, int offset, int count) => _output.Write(buffer, offset, count);
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellation = default) => _output.WriteAsync(buffer, cancellation);
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellation) => _output.WriteAsync(buffer, offset, count, cancellation);
-        public override void Flush() => _output.Flush();
-        public override Task FlushAsync(CancellationToken cancellation) => _output.FlushAsync(cancellation);
+        public override void Write(byte[] buffer, int offset, int count) => _output.Write(buffer.AsSpan(offset, count));
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellation = default)
+        {
+            _output.Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellation) => WriteAsync(buffer.AsMemory(offset, count), cancellation).AsTask();
+        public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+        public override async Task FlushAsync(CancellationToken cancellation)
+        {
+            var flushed = await _output.FlushAsync(cancellation);
+            if (flushed.IsCanceled) throw new OperationCanceledException(cancellation);
+        }
+
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
     }

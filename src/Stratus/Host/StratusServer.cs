@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
+using Stratus.Protocols;
 using Stratus.Protocols.SigV4;
 using Stratus.Services.Iam.Engine;
 
@@ -42,6 +43,10 @@ public sealed class StratusServer : IAsyncDisposable
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         var clock = TimeProvider.System;
         var certificate = OptionalTls.CreateDevelopmentCertificate(clock, Regions.Known);
+        // A socket's unsent output may reach two of FileRange's blocks (Kestrel's default is 64 KB): the next block of a
+        // blob or an object is read, and encrypted where TLS is spoken, while the kernel sends the one before, instead of
+        // each flush waiting for the socket to drain below 32 KB before the next block starts.
+        builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = 2 * FileRange.BlockBytes);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
