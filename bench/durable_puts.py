@@ -1,19 +1,27 @@
-"""PutMetricData and PutLogEvents against a persistent data dir, where each call answers only once its data is
-durable (issue #15): two builds alternated round by round (the machine's drift hits both alike), each replaying
-one captured request with wrk at 1 and 16 connections, beside the data dir's own fdatasync rate.
+"""What answering only once data is durable costs (issue #15), with wrk replaying one captured request per operation at
+1 and 16 connections, subjects alternated round by round (the machine's drift hits them alike), beside the data dir's
+own fdatasync rate. Two ways:
 
     python3 bench/durable_puts.py BEFORE.dll AFTER.dll [--rounds N] [--seconds S]
+    python3 bench/durable_puts.py --cost STRATUS.dll [--rounds N] [--seconds S]
 
-bench/run runs Stratus ephemeral, where these calls wait for nothing; this runs only these two rows.
+The first compares two builds, both with a data dir, on PutMetricData and PutLogEvents. The second runs one build
+twice: ephemeral (no state file, nothing synced) beside a data dir (every answer waits for its group commit), on the
+control plane (PutParameter, UpdateFunctionConfiguration; CreateFunction timed through boto3 with a new name each
+call), PutMetricData, PutLogEvents batches of 1 and 100 events, and asynchronous Invoke (InvocationType Event,
+answered once the event is queued durably; through boto3 at one connection). bench/run runs Stratus ephemeral, where these calls wait for nothing.
 """
 import argparse
+import io
 import os
 import shutil
 import sys
 import tempfile
 import time
 
-from harness import REGION, Server, Summary, alternate, client, free_port, replay_target, run_wrk, spread
+import zipfile
+
+from harness import REGION, TRUST, Server, Summary, alternate, client, free_port, replay_target, run_wrk, spread, time_calls
 
 METRIC_DATA = [{"MetricName": "Written", "Value": 1.0, "Unit": "Count", "Dimensions": [{"Name": "Bench", "Value": "put"}]}]
 
@@ -35,47 +43,115 @@ def fdatasync_rate(directory, seconds=3):
 
 
 def start(name, dll, data_dir):
-    return Server(name, ["dotnet", dll, "start", "--data-dir", data_dir, "--port", str(port := free_port())], port)
+    """A build with its state in data_dir, or ephemeral (nothing kept, nothing synced) without one."""
+    state = ["--data-dir", data_dir] if data_dir else ["--ephemeral"]
+    return Server(name, ["dotnet", dll, "start", *state, "--port", str(port := free_port())], port)
+
+
+def log_events(count):
+    now = int(time.time() * 1000)
+    return [{"timestamp": now, "message": "bench event " + "x" * 100} for _ in range(count)]
 
 
 def targets(server, workdir):
     logs = client(server, "logs")
     logs.create_log_group(logGroupName="bench")
     logs.create_log_stream(logGroupName="bench", logStreamName="put")
-    now = int(time.time() * 1000)
     return {
         "cloudwatch.put_metric_data": replay_target(server, os.path.join(workdir, f"{server.name}-metrics.lua"), "cloudwatch",
                                                     "put_metric_data", Namespace="Bench", MetricData=METRIC_DATA),
         "logs.put_log_events": replay_target(server, os.path.join(workdir, f"{server.name}-logs.lua"), "logs", "put_log_events",
-                                             logGroupName="bench", logStreamName="put",
-                                             logEvents=[{"timestamp": now, "message": "bench event " + "x" * 100}]),
+                                             logGroupName="bench", logStreamName="put", logEvents=log_events(1)),
     }
+
+
+def function_zip():
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+    return code.getvalue()
+
+
+def cost_targets(server, workdir):
+    """The --cost operations on top of targets(): each replayed request changes stored state, so each answer waits for a sync."""
+    path = lambda name: os.path.join(workdir, f"{server.name}-{name}.lua")
+    role = client(server, "iam").create_role(RoleName="bench-role", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    # Two functions: invoking one that the configuration updates keep changing would measure its updates instead.
+    for name in ("bench", "bench-invoked"):
+        client(server, "lambda").create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler",
+                                                 Code={"ZipFile": function_zip()})
+    client(server, "ssm").put_parameter(Name="/bench/value", Value="v", Type="String")
+    return {
+        **targets(server, workdir),
+        "logs.put_log_events, 100 events": replay_target(server, path("logs100"), "logs", "put_log_events",
+                                                         logGroupName="bench", logStreamName="put", logEvents=log_events(100)),
+        "ssm.put_parameter (overwrite)": replay_target(server, path("ssm"), "ssm", "put_parameter",
+                                                      Name="/bench/value", Value="v", Type="String", Overwrite=True),
+        "lambda.update_function_configuration": replay_target(server, path("config"), "lambda", "update_function_configuration",
+                                                              FunctionName="bench", Description="bench"),
+    }
+
+
+def create_functions(server, role):
+    """A CreateFunction with a new name per call, for time_calls (a replay would only meet ResourceConflictException)."""
+    lam, code, names = client(server, "lambda"), function_zip(), iter(range(1_000_000))
+    return lambda: lam.create_function(FunctionName=f"created-{next(names)}", Runtime="python3.12", Role=role,
+                                       Handler="index.handler", Code={"ZipFile": code})
+
+
+def invoke_event(server):
+    """An asynchronous invoke of the function no configuration update touches: answered 202 once the event is queued."""
+    lam = client(server, "lambda")
+    return lambda: lam.invoke(FunctionName="bench-invoked", InvocationType="Event", Payload=b"{}")
+
+
+def measure(servers, wrk_targets, rounds, seconds):
+    for operation in next(iter(wrk_targets.values())):
+        for connections in (1, 16):
+            for name in servers:
+                run_wrk(wrk_targets[name][operation], connections, 1)
+            runs = alternate({name: (lambda t=wrk_targets[name][operation]: run_wrk(t, connections, seconds)) for name in servers},
+                             rounds)
+            cells = {name: Summary.of_runs(measured) for name, measured in runs.items()}
+            print(f"| {operation} | {connections} | " + " | ".join(
+                f"{spread([r.rate for r in runs[name]])}, p50 {cells[name].p50:.2f} ms" for name in servers) +
+                f" | load {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("before")
-    parser.add_argument("after")
+    parser.add_argument("builds", nargs="+", help="BEFORE.dll AFTER.dll, or with --cost one build")
+    parser.add_argument("--cost", action="store_true", help="one build, ephemeral beside a data dir")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=3)
     args = parser.parse_args()
+    if len(args.builds) != (1 if args.cost else 2):
+        parser.error("give BEFORE.dll AFTER.dll, or --cost and one build")
     workdir = tempfile.mkdtemp(prefix="stratus-durable-")
     servers = {}
     try:
-        for name, dll in (("before", args.before), ("after", args.after)):
-            servers[name] = start(name, dll, os.path.join(workdir, name))
-        wrk_targets = {name: targets(server, workdir) for name, server in servers.items()}
+        if args.cost:
+            subjects = (("ephemeral", args.builds[0], None), ("data dir", args.builds[0], os.path.join(workdir, "data")))
+        else:
+            subjects = (("before", args.builds[0], os.path.join(workdir, "before")), ("after", args.builds[1], os.path.join(workdir, "after")))
+        for name, dll, data_dir in subjects:
+            servers[name] = start(name, dll, data_dir)
         print(f"fdatasync, 200-byte appends, one writer: {fdatasync_rate(workdir):.0f}/s; load average {os.getloadavg()[0]:.1f}")
-        for operation in wrk_targets["before"]:
-            for connections in (1, 16):
-                for name in servers:
-                    run_wrk(wrk_targets[name][operation], connections, 1)
-                runs = alternate({name: (lambda t=wrk_targets[name][operation]: run_wrk(t, connections, args.seconds)) for name in servers},
-                                 args.rounds)
-                cells = {name: Summary.of_runs(measured) for name, measured in runs.items()}
-                print(f"| {operation} | {connections} | " + " | ".join(
-                    f"{spread([r.rate for r in runs[name]])}, p50 {cells[name].p50:.2f} ms" for name in servers) +
+        print("| operation | connections | " + " | ".join(f"{name} per s, p50" for name in servers) + " | load |")
+        if args.cost:
+            wrk_targets = {name: cost_targets(server, workdir) for name, server in servers.items()}
+            roles = {name: client(server, "iam").get_role(RoleName="bench-role")["Role"]["Arn"] for name, server in servers.items()}
+            # Through boto3: wrk's replays of an Event invoke completed no request within a run in this bench (alone they do).
+            timed = {"lambda.create_function": {name: create_functions(server, roles[name]) for name, server in servers.items()},
+                     "lambda.invoke (Event)": {name: invoke_event(server) for name, server in servers.items()}}
+            for operation, calls in timed.items():
+                cells = time_calls(calls, args.rounds, 10)
+                print(f"| {operation} (boto3) | 1 | " + " | ".join(
+                    f"{cell.rate:.0f} ({cell.low:.0f}-{cell.high:.0f}), p50 {cell.p50:.2f} ms" for cell in cells.values()) +
                     f" | load {os.getloadavg()[0]:.1f}", flush=True)
+        else:
+            wrk_targets = {name: targets(server, workdir) for name, server in servers.items()}
+        measure(servers, wrk_targets, args.rounds, args.seconds)
     finally:
         for server in servers.values():
             server.stop()

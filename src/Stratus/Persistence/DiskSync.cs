@@ -31,6 +31,18 @@ public static class DiskSync
     }
 
     /// <summary>
+    /// Waits until everything written to the file system holding <paramref name="directory"/> is on the disk (syncfs(2)):
+    /// many files' data and names for the price of one flush, where an fdatasync each would cost one flush apiece.
+    /// </summary>
+    public static void SyncFileSystem(string directory)
+    {
+        var descriptor = OpenReadOnly(directory);
+        if (descriptor < 0) throw new IOException($"Cannot open {directory}: errno {Marshal.GetLastPInvokeError()}");
+        using var handle = new SafeFileHandle(descriptor, ownsHandle: true);
+        if (FileSystemSync(handle) != 0) throw new IOException($"syncfs of {directory} failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>
     /// Waits until a whole tree written by others (an unpacked zip) is on the disk: every file's data, then every
     /// directory's names, deepest first, the root's last. Rename the tree into place after this, then fsync its parent.
     /// </summary>
@@ -62,6 +74,9 @@ public static class DiskSync
 
     [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static extern int FileFsync(SafeFileHandle file);
+
+    [DllImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    private static extern int FileSystemSync(SafeFileHandle file);
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     private static extern int OpenReadOnly([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags = 0);

@@ -11,6 +11,12 @@ namespace Stratus.Persistence;
 /// every commit made before it began, so concurrent calls share one fsync and a power loss keeps what was answered.
 /// The file and the data dir are private to the user (<see cref="DataDirectory"/>). The ephemeral store keeps
 /// nothing; the in-memory tables above it are then the only copy.
+/// <para>
+/// Small files (S3's small object bodies) are made durable through the WAL too (<see cref="JournalFile"/>): their bytes
+/// are committed with the call's other changes, so the call's one shared WAL sync covers them, and the files themselves
+/// are flushed in the background, many at once (<see cref="WriteBackJournaledFiles"/>); a start after a power loss writes
+/// them again from the state file (<see cref="RestoreJournaledFiles"/>).
+/// </para>
 /// </summary>
 public sealed class StateStore : IDisposable
 {
@@ -20,6 +26,9 @@ public sealed class StateStore : IDisposable
     private readonly Lock _gate = new();
     private SqliteCommand? _upsert;
     private SqliteCommand? _delete;
+    private SqliteCommand? _journalFile;
+    /// <summary>The files journaled since the last write-back, by their key in the journaled_files table, in order.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _journaledFiles = new();
     /// <summary>A second connection that checkpoints the WAL on a timer (see <see cref="Open"/>).</summary>
     private readonly SqliteConnection? _checkpointer;
     private readonly Lock _checkpointGate = new();
@@ -38,7 +47,8 @@ public sealed class StateStore : IDisposable
     /// <summary>Work that must wait until the commits before it are durable (<see cref="AfterDurable"/>), in order.</summary>
     private readonly System.Collections.Concurrent.ConcurrentQueue<(long Through, Action Action)> _afterDurable = new();
 
-    private StateStore(SqliteConnection? connection, SqliteConnection? checkpointer, string? directory, SafeFileHandle? wal, Action<SafeFileHandle>? syncWal)
+    private StateStore(SqliteConnection? connection, SqliteConnection? checkpointer, string? directory, SafeFileHandle? wal, Action<SafeFileHandle>? syncWal,
+        TimeSpan checkpointInterval)
     {
         _connection = connection;
         DataDir = directory;
@@ -46,16 +56,18 @@ public sealed class StateStore : IDisposable
         _wal = wal;
         _syncWal = syncWal ?? (wal => DiskSync.DataSync(wal));
         _walCommits = new GroupCommit(SyncWal);
-        if (checkpointer is not null) _checkpoints = new Timer(_ => Checkpoint(), null, CheckpointInterval, CheckpointInterval);
+        if (checkpointer is not null) _checkpoints = new Timer(_ => Checkpoint(), null, checkpointInterval, checkpointInterval);
     }
 
-    public static StateStore Ephemeral() => new(null, null, null, null, null);
+    public static StateStore Ephemeral() => new(null, null, null, null, null, Timeout.InfiniteTimeSpan);
 
     /// <summary>
     /// Opens (or creates) the data dir's state file. <paramref name="syncWal"/> replaces the fdatasync of the WAL that
     /// <see cref="WhenDurableAsync"/> waits for (tests observe it); it must still make the WAL durable.
     /// </summary>
-    public static StateStore Open(string dataDir, Action<SafeFileHandle>? syncWal = null)
+    /// <param name="checkpointInterval">How often the WAL is checkpointed and journaled files written back (1 s); tests
+    /// pass <see cref="Timeout.InfiniteTimeSpan"/> to leave both to the next start, as a crash would.</param>
+    public static StateStore Open(string dataDir, Action<SafeFileHandle>? syncWal = null, TimeSpan? checkpointInterval = null)
     {
         DataDirectory.Secure(dataDir);
         var path = Path.Combine(dataDir, "state.db");
@@ -83,14 +95,19 @@ public sealed class StateStore : IDisposable
                 body TEXT NOT NULL,
                 PRIMARY KEY (collection, key)
             ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS journaled_files (
+                path TEXT PRIMARY KEY,
+                content BLOB NOT NULL
+            );
             """);
+        RestoreJournaledFiles(connection, dataDir);
         var checkpointer = new SqliteConnection(connectionString);
         checkpointer.Open();
         // A read opens (and creates) the WAL; its name, like the state file's, must outlive a power loss.
         Execute(connection, "SELECT count(*) FROM documents WHERE collection = '';");
         var wal = File.OpenHandle(path + "-wal", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         DiskSync.SyncDirectory(dataDir);
-        return new StateStore(connection, checkpointer, dataDir, wal, syncWal);
+        return new StateStore(connection, checkpointer, dataDir, wal, syncWal, checkpointInterval ?? CheckpointInterval);
     }
 
     /// <summary>
@@ -152,6 +169,7 @@ public sealed class StateStore : IDisposable
             {
                 // Work waiting for durability that no request's sync ran (background writers) waits at most a tick.
                 if (!_afterDurable.IsEmpty) _walCommits.CommitAsync().GetAwaiter().GetResult();
+                WriteBackJournaledFiles();
                 Execute(_checkpointer, "PRAGMA wal_checkpoint(PASSIVE);");
             }
             catch (Exception e) when (e is SqliteException or IOException)
@@ -162,6 +180,99 @@ public sealed class StateStore : IDisposable
     }
 
     public bool IsPersistent => _connection is not null;
+
+    /// <summary>
+    /// Makes a small file that was just written (into the page cache, not synced) durable the way the call's other changes
+    /// are: its content is committed to the WAL, so the call's WAL sync (<see cref="WhenDurableAsync"/>, shared by
+    /// concurrent calls) covers it, instead of an fdatasync of the file and an fsync of its directory in a row before the
+    /// commit. A kill -9 leaves the file itself whole (it is in the page cache); a power loss may not, so a start writes
+    /// back what is still journaled. Commit this before anything that names the file. <paramref name="path"/> is under
+    /// the data dir; without one (ephemeral) nothing is kept, so nothing is journaled.
+    /// </summary>
+    public void JournalFile(string path, byte[] content)
+    {
+        if (_connection is null) return;
+        var key = Path.GetRelativePath(DataDir!, path);
+        if (key.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(key))
+            throw new ArgumentException($"{path} is not under the data dir {DataDir}", nameof(path));
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            if (_journalFile is null)
+            {
+                _journalFile = Prepare("INSERT OR REPLACE INTO journaled_files (path, content) VALUES ($p, $c)", "$p", "$c");
+                _journalFile.Parameters[1].SqliteType = SqliteType.Blob;
+            }
+            _journalFile.Transaction = transaction;
+            _journalFile.Parameters[0].Value = key;
+            _journalFile.Parameters[1].Value = content;
+            _journalFile.ExecuteNonQuery();
+            transaction.Commit();
+            Committed();
+        }
+        _journaledFiles.Enqueue(key);
+    }
+
+    /// <summary>
+    /// Flushes every file journaled so far at once (one syncfs of the data dir's file system: the files' data and the
+    /// names of their directories) and then drops their journaled copies, which are no longer needed. Run on the
+    /// checkpoint tick, off every call's path; a failed flush keeps the copies for the next tick.
+    /// </summary>
+    private void WriteBackJournaledFiles()
+    {
+        var count = _journaledFiles.Count;
+        if (count == 0) return;
+        // Every file counted here was in place before its key was queued, so the flush that starts now covers it.
+        DiskSync.SyncFileSystem(DataDir!);
+        var keys = new List<string>(count);
+        for (var i = 0; i < count && _journaledFiles.TryDequeue(out var key); i++) keys.Add(key);
+        lock (_gate) DeleteJournaled(_connection!, keys);
+    }
+
+    /// <summary>
+    /// At open: writes back the files whose journaled copy no write-back dropped (a crash or power loss came first), each
+    /// through a temporary file and a rename so a torn or missing file is replaced whole, flushes them, and drops the copies.
+    /// A file its owner has stopped naming since is written back too; the owner removes unreferenced files at start.
+    /// </summary>
+    private static void RestoreJournaledFiles(SqliteConnection connection, string dataDir)
+    {
+        var root = Path.GetFullPath(dataDir);
+        var keys = new List<string>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT path, content FROM journaled_files";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var key = reader.GetString(0);
+                keys.Add(key);
+                var path = Path.GetFullPath(Path.Combine(root, key));
+                if (!path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal)) continue;
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                var restoring = path + ".restoring";
+                File.WriteAllBytes(restoring, (byte[])reader.GetValue(1));
+                File.Move(restoring, path, overwrite: true);
+            }
+        }
+        if (keys.Count == 0) return;
+        DiskSync.SyncFileSystem(dataDir);
+        DeleteJournaled(connection, keys);
+    }
+
+    private static void DeleteJournaled(SqliteConnection connection, List<string> keys)
+    {
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "DELETE FROM journaled_files WHERE path = $p";
+        var parameter = command.Parameters.Add("$p", SqliteType.Text);
+        foreach (var key in keys)
+        {
+            parameter.Value = key;
+            command.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
 
     /// <summary>The data dir holding the state file; null when ephemeral.</summary>
     public string? DataDir { get; }
@@ -226,6 +337,12 @@ public sealed class StateStore : IDisposable
             command.ExecuteNonQuery();
         }
         transaction.Commit();
+        Committed();
+    }
+
+    /// <summary>Counts a commit and records it on the calling flow's ticket; call under the gate, after the commit.</summary>
+    private void Committed()
+    {
         var sequence = Interlocked.Increment(ref _committed);
         if (_tickets.Value is { } ticket) Volatile.Write(ref ticket.Through, sequence);
     }
@@ -250,6 +367,7 @@ public sealed class StateStore : IDisposable
         {
             _upsert?.Dispose();
             _delete?.Dispose();
+            _journalFile?.Dispose();
             _connection?.Dispose();
         }
         _wal?.Dispose();

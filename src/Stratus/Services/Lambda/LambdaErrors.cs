@@ -12,6 +12,7 @@ public static class LambdaErrors
     public static readonly ValidationStyle Validation = ValidationStyle.Smithy;
 
     private static readonly IReadOnlyDictionary<string, string> UserFault = new Dictionary<string, string> { ["Type"] = "User" };
+    private static readonly IReadOnlyDictionary<string, string> ServiceFault = new Dictionary<string, string> { ["Type"] = "Service" };
 
     private static AwsException InvalidParameter(string message) => new("InvalidParameterValueException", message) { Fields = UserFault };
 
@@ -156,6 +157,13 @@ public static class LambdaErrors
 
     public static AwsException NotAZip() =>
         new("InvalidParameterValueException", "Could not unzip uploaded file. Please check your file, then try to upload again.");
+
+    /// <summary>
+    /// Stratus's own disk failed while storing a package (full, read-only, an I/O error): Lambda's ServiceException (500),
+    /// its error for its own faults, naming the storage and the system's reason; never the caller's InvalidParameterValue.
+    /// </summary>
+    public static AwsException CodeStorageFailed(string reason) =>
+        new("ServiceException", $"The Lambda service could not store the deployment package on its disk: {reason}", 500) { Fields = ServiceFault };
 
     public static AwsException S3GetObjectFailed(string s3Code, string s3Message) =>
         new("InvalidParameterValueException", $"Error occurred while GetObject. S3 Error Code: {s3Code}. S3 Error Message: {s3Message}");

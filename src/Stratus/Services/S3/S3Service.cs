@@ -36,7 +36,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
         _buckets = new ResourceTable<S3Bucket>(store, "s3.buckets");
         _objects = new ResourceTable<S3ObjectEntry>(store, "s3.objects");
         _uploads = new ResourceTable<S3Upload>(store, "s3.uploads");
-        _blobs = new BlobStore(root);
+        _blobs = new BlobStore(root, store);
         foreach (var bucket in _buckets.Values) _keys[bucket.Name] = new SortedSet<string>(KeyOrder.Instance);
         foreach (var entry in _objects.Values)
             if (_keys.TryGetValue(entry.Bucket, out var keys)) keys.Add(entry.Key);

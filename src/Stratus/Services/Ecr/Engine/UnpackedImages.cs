@@ -87,6 +87,9 @@ public sealed class UnpackedImages
                 unpacker.ApplyLayer(_blobs.PathOf(layer.Digest));
             }
             unpacker.Finish();
+            // A derived cache, but one kept across restarts (a tree that exists is taken as whole), so its files must
+            // be on the disk before the rename publishes it: one syncfs for the whole tree, not a flush per file.
+            DiskSync.SyncFileSystem(staging);
             Directory.Move(staging, final);
             return final;
         }

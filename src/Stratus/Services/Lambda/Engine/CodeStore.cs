@@ -35,6 +35,11 @@ public sealed class CodeStore
         return directory.Exists ? directory.EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : 0;
     }
 
+    /// <summary>
+    /// Stores a package: its zip and its unpacked tree, both on the disk before this returns. A package that cannot be
+    /// unpacked is the caller's InvalidParameterValueException; a failure of Stratus's own disk is ServiceException, as
+    /// Lambda names its own faults, never a claim that the caller's zip is bad.
+    /// </summary>
     public StoredCode Save(byte[] zip, string operation)
     {
         if (zip.Length > MaxZippedBytes)
@@ -47,11 +52,12 @@ public sealed class CodeStore
         var staging = directory + ".staging-" + Guid.NewGuid().ToString("N");
         try
         {
-            using (var archive = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read))
+            using (var archive = Open(zip))
             {
                 if (archive.Entries.Sum(e => e.Length) > MaxUnzippedBytes)
                     throw LambdaErrors.UnzippedTooLarge(MaxUnzippedBytes);
-                archive.ExtractToDirectory(staging);
+                CheckEntryPaths(archive, staging);
+                Extract(archive, staging);
             }
             DataDirectory.WritePrivate(ZipOf(code.Id), zip);
             // The tree is published by a rename: its files and names must be on the disk before it, and the rename
@@ -64,14 +70,63 @@ public sealed class CodeStore
         {
             // The same package was stored concurrently.
         }
-        catch (Exception e) when (e is InvalidDataException or IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw LambdaErrors.NotAZip();
+            throw LambdaErrors.CodeStorageFailed(e.Message);
         }
         finally
         {
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         }
         return code;
+    }
+
+    private static ZipArchive Open(byte[] zip)
+    {
+        try
+        {
+            return new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);
+        }
+        catch (InvalidDataException)
+        {
+            throw LambdaErrors.NotAZip();
+        }
+    }
+
+    /// <summary>Unpacks the entries; an entry whose data cannot be read (corrupt, or an unsupported compression) is the caller's.</summary>
+    private static void Extract(ZipArchive archive, string staging)
+    {
+        try
+        {
+            archive.ExtractToDirectory(staging);
+        }
+        catch (InvalidDataException)
+        {
+            throw LambdaErrors.NotAZip();
+        }
+    }
+
+    /// <summary>
+    /// Refuses, before anything is written, the packages whose unpacking fails for what they contain rather than for the
+    /// disk: an entry that would land outside the package's folder (zip-slip), twice on one file, or on a file where
+    /// another entry needs a folder. So an I/O error while unpacking is the disk's.
+    /// </summary>
+    private static void CheckEntryPaths(ZipArchive archive, string staging)
+    {
+        var root = Path.GetFullPath(staging) + Path.DirectorySeparatorChar;
+        var files = new HashSet<string>(StringComparer.Ordinal);
+        var folders = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in archive.Entries)
+        {
+            var path = Path.GetFullPath(Path.Combine(root, entry.FullName));
+            if (!path.StartsWith(root, StringComparison.Ordinal)) throw LambdaErrors.NotAZip();
+            var isFolder = entry.Name.Length == 0;
+            path = path.TrimEnd(Path.DirectorySeparatorChar);
+            if (path.Length < root.Length) continue;
+            if (!isFolder && !files.Add(path)) throw LambdaErrors.NotAZip();
+            for (var folder = isFolder ? path : Path.GetDirectoryName(path); folder is not null && folder.Length >= root.Length; folder = Path.GetDirectoryName(folder))
+                folders.Add(folder);
+        }
+        if (files.Overlaps(folders)) throw LambdaErrors.NotAZip();
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Stratus.Persistence;
 
 namespace Stratus.Services.Lambda.Engine;
 
@@ -32,6 +33,9 @@ public sealed class LayerMount
         try
         {
             Merge(layerDirs, staging);
+            // Derived from the stored layers (synced when published), but reused across restarts once it exists, so
+            // the merged links must be on the disk before the rename publishes it: one syncfs, not a flush per entry.
+            DiskSync.SyncFileSystem(staging);
             Directory.Move(staging, target);
         }
         catch (IOException) when (Directory.Exists(target))

@@ -6,17 +6,28 @@ namespace Stratus.Services.S3.Engine;
 
 /// <summary>
 /// Object bytes on disk. A write streams into a temporary file while its digests are computed, is checked against
-/// what the client declared, and only then renamed into place and synced with its directory, before the metadata that
-/// names it commits: a crash, kill -9 or power loss at any point leaves the object either absent or whole, never torn. Files no
+/// what the client declared, and only then renamed into place and made durable, before the metadata that names it
+/// commits: a crash, kill -9 or power loss at any point leaves the object either absent or whole, never torn. Files no
 /// committed metadata names (a crash between rename and commit) are removed at start.
 /// </summary>
 public sealed class BlobStore
 {
+    /// <summary>
+    /// Bodies up to this size are made durable through the state store's WAL (<see cref="StateStore.JournalFile"/>):
+    /// one flush shared with the metadata commit and with concurrent calls, where syncing the file and its directory
+    /// first costs two more flushes in a row, which dominate a small PUT (1 KB PUTs: 3.3x at 1 connection, 2.4x at 16).
+    /// Above it, writing the bytes twice more (into the WAL, then the state file at checkpoint) under the store's one
+    /// writer lock costs more than the flushes it saves: journaling 1 MB bodies halved 1 MB PUTs at 16 connections.
+    /// </summary>
+    public const long JournaledBodyMaxBytes = 64 * 1024;
+
     private readonly string _blobs;
     private readonly string _temp;
+    private readonly StateStore _store;
 
-    public BlobStore(string root)
+    public BlobStore(string root, StateStore store)
     {
+        _store = store;
         _blobs = Path.Combine(root, "blobs");
         _temp = Path.Combine(root, "tmp");
         Directory.CreateDirectory(_blobs);
@@ -80,13 +91,15 @@ public sealed class BlobStore
     }
 
     /// <summary>
-    /// Moves a verified temporary file into place under a new id and makes both durable before any metadata names it:
-    /// the file's data (fdatasync), then the directory that now names it (and the blobs folder when that directory is
-    /// new), without which a power loss can forget the rename. The rename comes first so that one file-system journal
-    /// commit (the fdatasync's) carries the new name too and the directory's fsync finds little left; until the
-    /// metadata commits, nothing reads the new id, and a file a crash leaves there is removed at start as unreferenced.
+    /// Moves a verified temporary file into place under a new id and makes both durable before any metadata names it.
+    /// A small body is journaled in the state store (its WAL sync, which the answer waits for anyway, covers it; the file
+    /// is flushed in the background). A larger one is synced here: the file's data (fdatasync), then the directory that
+    /// now names it (and the blobs folder when that directory is new), without which a power loss can forget the rename.
+    /// The rename comes first so that one file-system journal commit (the fdatasync's) carries the new name too and the
+    /// directory's fsync finds little left; until the metadata commits, nothing reads the new id, and a file a crash
+    /// leaves there is removed at start as unreferenced.
     /// </summary>
-    internal string Commit(string tempPath)
+    internal string Commit(string tempPath, long size)
     {
         var blobId = Guid.NewGuid().ToString("N");
         var target = PathOf(blobId);
@@ -94,6 +107,12 @@ public sealed class BlobStore
         var created = !Directory.Exists(directory);
         Directory.CreateDirectory(directory);
         File.Move(tempPath, target);
+        if (size <= JournaledBodyMaxBytes)
+        {
+            // Read back from the page cache, where it was just written.
+            _store.JournalFile(target, File.ReadAllBytes(target));
+            return blobId;
+        }
         using (var file = File.OpenHandle(target, FileMode.Open, FileAccess.Read))
             DiskSync.DataSync(file);
         DiskSync.SyncDirectory(directory);
@@ -150,7 +169,7 @@ public sealed class PendingBlob(BlobStore store, string tempPath) : IDisposable
 
     public string Commit()
     {
-        var id = store.Commit(tempPath);
+        var id = store.Commit(tempPath, Size);
         _committed = true;
         return id;
     }
