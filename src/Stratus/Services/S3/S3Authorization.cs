@@ -204,23 +204,20 @@ public static class S3Authorization
     private static SourcedPolicy? ResourcePolicy(S3Caller caller, S3Bucket? bucket, S3ObjectVersion? existing)
     {
         if (bucket is null) return null;
-        var statements = new List<PolicyStatement>();
-        var variablesApply = false;
         var outsider = caller.IsAnonymous || caller.AccountId != bucket.AccountId;
-        if (bucket.Policy is { } text && BucketPolicy.TryParse(text) is { } policy
-            && !(outsider && PublicAccessBlock.Of(bucket).RestrictPublicBuckets && IsPublic(text)))
-        {
-            statements.AddRange(policy.Statements);
-            variablesApply = policy.VariablesApply;
-        }
+        var policy = bucket.Policy is { } text && BucketPolicy.TryParse(text) is { } parsed
+            && !(outsider && PublicAccessBlock.Of(bucket).RestrictPublicBuckets && IsPublic(text)) ? parsed : null;
+        var grants = new List<PolicyStatement>();
         if ((bucket.Acl is not null || existing?.Acl is not null) && ObjectOwnership.Of(bucket) != ObjectOwnership.BucketOwnerEnforced)
         {
             var ignorePublic = PublicAccessBlock.Of(bucket).IgnorePublicAcls;
-            if (bucket.Acl is { } bucketAcl) statements.AddRange(AccessControl.Statements(bucketAcl, onBucket: true, caller, ignorePublic));
-            if (existing?.Acl is { } objectAcl) statements.AddRange(AccessControl.Statements(objectAcl, onBucket: false, caller, ignorePublic));
+            if (bucket.Acl is { } bucketAcl) grants.AddRange(AccessControl.Statements(bucketAcl, onBucket: true, caller, ignorePublic));
+            if (existing?.Acl is { } objectAcl) grants.AddRange(AccessControl.Statements(objectAcl, onBucket: false, caller, ignorePublic));
         }
-        return statements.Count == 0 ? null
-            : new SourcedPolicy("BucketPolicy", PolicySourceKind.Resource, new Policy { Statements = statements, VariablesApply = variablesApply });
+        // The stored policy is parsed once and cached; only a request an ACL speaks to gets a policy of its own.
+        if (grants.Count > 0)
+            policy = new Policy { Statements = [.. policy?.Statements ?? [], .. grants], VariablesApply = policy?.VariablesApply ?? false };
+        return policy is null ? null : new SourcedPolicy("BucketPolicy", PolicySourceKind.Resource, policy);
     }
 
     private static readonly PolicySet UnlimitedOwnAccount = new()
