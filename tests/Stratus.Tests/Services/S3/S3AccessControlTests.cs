@@ -113,6 +113,15 @@ public sealed class S3AccessControlTests : IAsyncLifetime
             out["bad_id"] = code(owner.put_bucket_acl, Bucket="acl-errors", GrantRead='id="not-a-canonical-id"')
             out["other_owner"] = code(owner.put_bucket_acl, Bucket="acl-errors", AccessControlPolicy={"Owner": {"ID": OTHER_ID}, "Grants": []})
             out["bad_ownership"] = code(owner.put_bucket_ownership_controls, Bucket="acl-errors", OwnershipControls={"Rules": [{"ObjectOwnership": "Nobody"}]})
+
+            # CloudFormation's AccessControl is the canned ACL, after the ownership controls that allow it.
+            cf = client("cloudformation", key="111111111111")
+            cf.create_stack(StackName="acl-stack", TemplateBody=json.dumps({"Resources": {"Site": {"Type": "AWS::S3::Bucket", "Properties": {
+                "BucketName": "acl-from-template", "AccessControl": "PublicRead",
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}}}}}))
+            cf.get_waiter("stack_create_complete").wait(StackName="acl-stack", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            out["template_bucket_acl"] = grants(owner.get_bucket_acl(Bucket="acl-from-template"))
+            out["template_anonymous_list"] = anonymous.list_objects_v2(Bucket="acl-from-template")["KeyCount"]
             """);
 
         Assert.Equal("AccessControlListNotSupported", r["enforced_put_object_acl"]!["code"]!.GetValue<string>());
@@ -164,6 +173,8 @@ public sealed class S3AccessControlTests : IAsyncLifetime
         Assert.Equal("""[400,"InvalidArgument"]""", r["bad_id"]!.ToJsonString());
         Assert.Equal("""[403,"AccessDenied"]""", r["other_owner"]!.ToJsonString());
         Assert.Equal("""[400,"MalformedXML"]""", r["bad_ownership"]!.ToJsonString());
+        Assert.Equal(r["bucket_acl"]!.ToJsonString(), r["template_bucket_acl"]!.ToJsonString());
+        Assert.Equal(0, r["template_anonymous_list"]!.GetValue<int>());
     }
 
     [Fact]
