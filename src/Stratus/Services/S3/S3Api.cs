@@ -219,6 +219,12 @@ public sealed class S3Api : IStratusService, IDisposable
     {
         /// <summary>Why the caller may not have a further permission (DeleteObjects' keys), or null when it may.</summary>
         public required Func<S3Permission, AwsException?> Denial { get; init; }
+        /// <summary>Authorizes the operation with the object tags it writes, for an operation whose tags are in its body (PutObjectTagging).</summary>
+        public required Action<IReadOnlyDictionary<string, string>> AuthorizeWithTags { get; init; }
+        /// <summary>The caller's own account; null for an anonymous request.</summary>
+        public string? CallerAccountId { get; init; }
+        /// <summary>For CopyObject and UploadPartCopy: the source bucket's owner's account, where the authorized read of the source runs.</summary>
+        public Scope? SourceScope { get; init; }
         public HttpRequest Request => Http.Request;
         public CancellationToken Cancellation => Http.RequestAborted;
         public string? Query(string name) => Request.Query.TryGetValue(name, out var v) ? v.ToString() : null;
@@ -236,11 +242,21 @@ public sealed class S3Api : IStratusService, IDisposable
             var caller = Caller(input.Call);
             // Creating a bucket is the caller's account's act: another account's bucket of that name answers BucketAlreadyExists, not a policy's refusal.
             var bucket = bucketName is null || name == "CreateBucket" ? null : _s3.FindBucket(bucketName);
-            AwsException? Denial(S3Permission permission) => S3Authorization.Decide(caller, permission, bucket);
-            // An anonymous request for a bucket that does not exist answers NoSuchBucket below; one for no bucket at all is refused.
-            if (!(caller.IsAnonymous && bucket is null && bucketName is not null && name != "CreateBucket"))
+            var namesVersion = http.Request.Query.ContainsKey("versionId");
+            // Reads, ACL and tagging calls are decided with the object's ACL and tags (s3:ExistingObjectTag/<key>).
+            var existing = bucket is not null && key.Length > 0 && S3Authorization.ConsultsObject(name, namesVersion)
+                ? _s3.FindVersion(bucket.Name, key, http.Request.Query["versionId"].FirstOrDefault()) : null;
+            AwsException? Denial(S3Permission permission) => S3Authorization.Decide(caller, permission, bucket, existing);
+            void Authorize(IReadOnlyDictionary<string, string>? requestTags)
+            {
+                // An anonymous request for a bucket that does not exist answers NoSuchBucket below; one for no bucket at all is refused.
+                if (caller.IsAnonymous && bucket is null && bucketName is not null && name != "CreateBucket") return;
                 foreach (var permission in Permissions(name, bucketName, key, http.Request))
-                    if (Denial(permission) is { } denied) throw denied;
+                    if (S3Authorization.Decide(caller, permission, bucket, existing, requestTags) is { } denied) throw denied;
+            }
+            // PutObjectTagging's tags (s3:RequestObjectTag/<key>) are in its body: its handler authorizes once it has read them.
+            if (name != "PutObjectTagging")
+                Authorize(name == "PutObject" && http.Request.Headers.TryGetValue("x-amz-tagging", out var tagging) ? ParseTagQuery(tagging.ToString()) : null);
             // A request a bucket's policy let in from another account, or anonymously, acts in the bucket owner's account.
             var scope = new Scope(bucket?.AccountId ?? input.Call.AccountId, input.Call.Region, input.Call.RequestId)
             {
@@ -248,12 +264,20 @@ public sealed class S3Api : IStratusService, IDisposable
             };
             try
             {
-                var request = new S3Request(http, scope, bucketName ?? "", key) { Denial = Denial };
+                var request = new S3Request(http, scope, bucketName ?? "", key)
+                {
+                    Denial = Denial, AuthorizeWithTags = Authorize, CallerAccountId = caller.IsAnonymous ? null : caller.AccountId,
+                };
                 if (name is "CopyObject" or "UploadPartCopy")
                 {
-                    var (sourceBucket, sourceKey, sourceVersion) = CopySource(request);
-                    if (S3Authorization.Decide(caller, S3Authorization.ReadSource(sourceBucket, sourceKey, sourceVersion is not null), _s3.FindBucket(sourceBucket)) is { } denied)
+                    // The source is read as the caller: s3:GetObject on it under its own bucket's policy and ACLs (another account's
+                    // bucket must grant it), and the copy then reads it in its owner's account.
+                    var (sourceBucketName, sourceKey, sourceVersion) = CopySource(request);
+                    var sourceBucket = _s3.FindBucket(sourceBucketName);
+                    var source = sourceBucket is null ? null : _s3.FindVersion(sourceBucketName, sourceKey, sourceVersion);
+                    if (S3Authorization.Decide(caller, S3Authorization.ReadSource(sourceBucketName, sourceKey, sourceVersion is not null), sourceBucket, source) is { } denied)
                         throw denied;
+                    request = request with { SourceScope = scope with { AccountId = sourceBucket?.AccountId ?? input.Call.AccountId } };
                 }
                 var result = await handler(request);
                 // A browser's actual request gets the CORS headers of the bucket's first rule matching its origin and method.
@@ -291,7 +315,8 @@ public sealed class S3Api : IStratusService, IDisposable
             if (string.Equals(r.Header("x-amz-bucket-object-lock-enabled"), "true", StringComparison.OrdinalIgnoreCase))
                 throw S3Errors.NotImplemented("object lock (x-amz-bucket-object-lock-enabled)");
             var document = await ReadDocumentAsync(r);
-            var bucket = _s3.CreateBucket(r.Scope, r.Bucket, document?.ChildValue("LocationConstraint"));
+            var acl = AccessControl.FromHeaders(r.Request.Headers, r.Scope.AccountId, r.Scope.AccountId, forBucket: true);
+            var bucket = _s3.CreateBucket(r.Scope, r.Bucket, document?.ChildValue("LocationConstraint"), acl, r.Header("x-amz-object-ownership"));
             return WithHeaders(OperationResult.Empty(), ("Location", "/" + bucket.Name));
         });
         AddSync("HeadBucket", r => WithHeaders(OperationResult.Empty(), ("x-amz-bucket-region", _s3.GetBucket(r.Scope, r.Bucket).Region)));
@@ -390,7 +415,9 @@ public sealed class S3Api : IStratusService, IDisposable
         });
         Add("PutObjectTagging", async r =>
         {
-            var version = _s3.PutObjectTags(r.Scope, r.Bucket, r.Key, r.Query("versionId"), TagSet(await RequiredDocumentAsync(r, "Tagging")));
+            var tags = TagSet(await RequiredDocumentAsync(r, "Tagging"));
+            r.AuthorizeWithTags(tags);
+            var version = _s3.PutObjectTags(r.Scope, r.Bucket, r.Key, r.Query("versionId"), tags);
             return WithVersionHeader(r, OperationResult.Empty(), version);
         });
         AddSync("DeleteObjectTagging", r =>
@@ -402,7 +429,7 @@ public sealed class S3Api : IStratusService, IDisposable
         AddSync("CreateMultipartUpload", r =>
         {
             var attributes = WriteRequest(r, ChecksumAlgorithmOnly(r.Header("x-amz-checksum-algorithm")));
-            var upload = _s3.CreateUpload(r.Scope, r.Bucket, r.Key, attributes, r.Header("x-amz-checksum-type")?.ToUpperInvariant());
+            var upload = _s3.CreateUpload(r.Scope, r.Bucket, r.Key, attributes, r.Header("x-amz-checksum-type")?.ToUpperInvariant(), ObjectWriteAcl(r));
             var result = new OperationResult
             {
                 Body = new JsonObject
@@ -431,7 +458,7 @@ public sealed class S3Api : IStratusService, IDisposable
         {
             var (sourceBucket, sourceKey, sourceVersion) = CopySource(r);
             var (part, source) = await _s3.UploadPartCopyAsync(r.Scope, r.Bucket, r.Key, r.Query("uploadId")!, PartNumber(r),
-                sourceBucket, sourceKey, sourceVersion, CopySourceRange(r), CopySourceConditions(r), r.Cancellation);
+                r.SourceScope!, sourceBucket, sourceKey, sourceVersion, CopySourceRange(r), CopySourceConditions(r), r.Cancellation);
             var copyResult = new JsonObject { ["ETag"] = part.ETag, ["LastModified"] = RestXmlBody.Timestamp(part.LastModified) };
             var upload = _s3.GetUpload(r.Scope, r.Bucket, r.Key, r.Query("uploadId")!);
             if (upload.ChecksumAlgorithm is { } algorithm) copyResult["Checksum" + algorithm] = part.ChecksumValue;
@@ -446,6 +473,7 @@ public sealed class S3Api : IStratusService, IDisposable
                 p.ChildValue("ETag") ?? throw S3Errors.MalformedXml(),
                 upload.ChecksumAlgorithm is { } algorithm ? p.ChildValue("Checksum" + algorithm) : null)).ToList();
             var version = await _s3.CompleteUploadAsync(r.Scope, r.Bucket, r.Key, upload.UploadId, parts, WriteConditions(r, new S3Digests()), r.Cancellation);
+            if (upload.Acl is { } acl) _s3.SetWrittenAcl(r.Bucket, r.Key, version, acl);
             var body = new JsonObject
             {
                 ["Location"] = $"{r.Request.Scheme}://{r.Request.Host}/{r.Bucket}/{SigV4Signer.UriEncode(r.Key, keepSlash: true)}",
@@ -479,8 +507,21 @@ public sealed class S3Api : IStratusService, IDisposable
         {
             ["PolicyStatus"] = new JsonObject { ["IsPublic"] = S3Authorization.IsPublic(_s3.GetPolicy(r.Scope, r.Bucket)) },
         });
-        AddSync("GetBucketAcl", r => AccessControlPolicy(_s3.GetBucket(r.Scope, r.Bucket).AccountId));
-        AddSync("GetObjectAcl", r => WithVersionHeader(r, AccessControlPolicy(r.Scope.AccountId), _s3.GetObject(r.Scope, r.Bucket, r.Key, r.Query("versionId"))));
+        AddSync("GetBucketAcl", r => AclDocument(_s3.GetBucketAcl(r.Scope, r.Bucket)));
+        AddSync("GetObjectAcl", r => WithVersionHeader(r, AclDocument(_s3.GetObjectAcl(r.Scope, r.Bucket, r.Key, r.Query("versionId"))),
+            _s3.GetObject(r.Scope, r.Bucket, r.Key, r.Query("versionId"))));
+        Add("PutBucketAcl", async r =>
+        {
+            var owner = _s3.GetBucket(r.Scope, r.Bucket).AccountId;
+            _s3.PutBucketAcl(r.Scope, r.Bucket, await RequestedAclAsync(r, owner, owner, forBucket: true));
+            return OperationResult.Empty();
+        });
+        Add("PutObjectAcl", async r =>
+        {
+            var current = _s3.GetObjectAcl(r.Scope, r.Bucket, r.Key, r.Query("versionId"));
+            var acl = await RequestedAclAsync(r, current.OwnerAccountId, _s3.GetBucket(r.Scope, r.Bucket).AccountId, forBucket: false);
+            return WithVersionHeader(r, OperationResult.Empty(), _s3.PutObjectAcl(r.Scope, r.Bucket, r.Key, r.Query("versionId"), acl));
+        });
         AddSync("GetObjectAttributes", GetObjectAttributes);
         // No bucket has object lock on Stratus (creating one with it is refused), so these answer as S3 does for such a bucket.
         AddSync("GetObjectLockConfiguration", r =>
@@ -506,6 +547,9 @@ public sealed class S3Api : IStratusService, IDisposable
     {
         if (S3Authorization.Required(operation, bucket, key, request.Query.ContainsKey("versionId")) is { } permission) yield return permission;
         if (operation == "PutObject" && request.Headers.ContainsKey("x-amz-tagging")) yield return new S3Permission("s3:PutObjectTagging", S3Authorization.ObjectArn(bucket ?? "", key));
+        // Setting an ACL while writing an object is also s3:PutObjectAcl, as S3 asks.
+        if (operation is "PutObject" or "CopyObject" or "CreateMultipartUpload" && AclHeaders.Any(request.Headers.ContainsKey))
+            yield return new S3Permission("s3:PutObjectAcl", S3Authorization.ObjectArn(bucket ?? "", key));
     }
 
     /// <summary>
@@ -546,7 +590,9 @@ public sealed class S3Api : IStratusService, IDisposable
     private async Task<OperationResult> PutObjectAsync(S3Request r)
     {
         var (body, digests) = ObjectBody(r);
+        var acl = ObjectWriteAcl(r);
         var version = await _s3.PutObjectAsync(r.Scope, r.Bucket, r.Key, body, WriteRequest(r, digests), r.Cancellation);
+        if (acl is not null) _s3.SetWrittenAcl(r.Bucket, r.Key, version, acl);
         var result = WithHeaders(OperationResult.Empty(), ("ETag", version.ETag));
         if (version.ChecksumAlgorithm is { } algorithm && version.ChecksumValue is { } value)
         {
@@ -635,6 +681,7 @@ public sealed class S3Api : IStratusService, IDisposable
     private async Task<OperationResult> CopyObjectAsync(S3Request r)
     {
         var (sourceBucket, sourceKey, sourceVersion) = CopySource(r);
+        var acl = ObjectWriteAcl(r);
         var directive = (r.Header("x-amz-metadata-directive") ?? "COPY").ToUpperInvariant();
         var taggingDirective = (r.Header("x-amz-tagging-directive") ?? "COPY").ToUpperInvariant();
         if (directive is not ("COPY" or "REPLACE")) throw S3Errors.InvalidArgument("Unknown metadata directive.", "x-amz-metadata-directive", directive);
@@ -643,7 +690,7 @@ public sealed class S3Api : IStratusService, IDisposable
         S3WriteRequest? replacement = null;
         if (directive == "REPLACE" || taggingDirective == "REPLACE" || algorithm.ChecksumAlgorithm is not null)
         {
-            var source = _s3.GetObject(r.Scope, sourceBucket, sourceKey, sourceVersion);
+            var source = _s3.GetObject(r.SourceScope!, sourceBucket, sourceKey, sourceVersion);
             var requested = WriteRequest(r, algorithm);
             replacement = directive == "REPLACE"
                 ? requested with { Tags = taggingDirective == "REPLACE" ? requested.Tags : source.Tags }
@@ -653,8 +700,9 @@ public sealed class S3Api : IStratusService, IDisposable
                     Tags = taggingDirective == "REPLACE" ? requested.Tags : source.Tags, Digests = algorithm,
                 };
         }
-        var (copy, copied) = await _s3.CopyObjectAsync(r.Scope, sourceBucket, sourceKey, sourceVersion, r.Bucket, r.Key, replacement,
+        var (copy, copied) = await _s3.CopyObjectAsync(r.Scope, r.SourceScope!, sourceBucket, sourceKey, sourceVersion, r.Bucket, r.Key, replacement,
             CopySourceConditions(r), r.Cancellation);
+        if (acl is not null) _s3.SetWrittenAcl(r.Bucket, r.Key, copy, acl);
         var body = new JsonObject { ["ETag"] = copy.ETag, ["LastModified"] = RestXmlBody.Timestamp(copy.LastModified) };
         if (copy.ChecksumAlgorithm is { } checksumAlgorithm && copy.ChecksumValue is { } value)
         {
@@ -699,7 +747,7 @@ public sealed class S3Api : IStratusService, IDisposable
 
     private OperationResult WithSourceVersion(S3Request r, string sourceBucket, S3ObjectVersion source, OperationResult result)
     {
-        if (_s3.GetBucket(r.Scope, sourceBucket).Versioning is not null) result.Headers.Add(new("x-amz-copy-source-version-id", source.VersionId));
+        if (_s3.GetBucket(r.SourceScope!, sourceBucket).Versioning is not null) result.Headers.Add(new("x-amz-copy-source-version-id", source.VersionId));
         return result;
     }
 
@@ -865,19 +913,39 @@ public sealed class S3Api : IStratusService, IDisposable
         return WithVersionHeader(r, result, version);
     }
 
-    /// <summary>The one ACL a bucket or object has with ACLs disabled (BucketOwnerEnforced): its owner's FULL_CONTROL.</summary>
-    private static OperationResult AccessControlPolicy(string ownerAccountId)
+    private static OperationResult AclDocument(S3Acl acl) => new() { RawBody = RestXmlBody.Serialize(AccessControl.Document(acl, XmlNamespace)) };
+
+    private static readonly string[] AclHeaders =
+        ["x-amz-acl", "x-amz-grant-full-control", "x-amz-grant-read", "x-amz-grant-read-acp", "x-amz-grant-write", "x-amz-grant-write-acp"];
+
+    /// <summary>
+    /// The ACL PutBucketAcl or PutObjectAcl sets: from x-amz-acl or x-amz-grant-* headers, or from an AccessControlPolicy
+    /// body; headers and a body at once, or neither, are refused as S3 refuses them.
+    /// </summary>
+    private static async Task<S3Acl> RequestedAclAsync(S3Request r, string ownerAccountId, string bucketOwnerAccountId, bool forBucket)
     {
-        XNamespace s3 = XmlNamespace;
-        XNamespace xsi = "http://www.w3.org/2001/XMLSchema-instance";
-        var owner = S3Service.CanonicalUserId(ownerAccountId);
-        var document = new XElement(s3 + "AccessControlPolicy",
-            new XElement(s3 + "Owner", new XElement(s3 + "ID", owner)),
-            new XElement(s3 + "AccessControlList",
-                new XElement(s3 + "Grant",
-                    new XElement(s3 + "Grantee", new XAttribute(XNamespace.Xmlns + "xsi", xsi), new XAttribute(xsi + "type", "CanonicalUser"), new XElement(s3 + "ID", owner)),
-                    new XElement(s3 + "Permission", "FULL_CONTROL"))));
-        return new OperationResult { RawBody = RestXmlBody.Serialize(document) };
+        var fromHeaders = AccessControl.FromHeaders(r.Request.Headers, ownerAccountId, bucketOwnerAccountId, forBucket);
+        var document = await ReadDocumentAsync(r);
+        if (fromHeaders is not null && document is not null) throw S3Errors.AclBodyWithHeaders();
+        return fromHeaders ?? (document is null ? throw S3Errors.MissingSecurityHeader("x-amz-acl") : AccessControl.FromDocument(document, ownerAccountId));
+    }
+
+    /// <summary>
+    /// The ACL an object write (PutObject, CopyObject, CreateMultipartUpload) gives the object, checked against the bucket's
+    /// Object Ownership and Block Public Access; null for the default. The object's owner is the bucket's, or under
+    /// ObjectWriter (and BucketOwnerPreferred without bucket-owner-full-control) the writer's account, as S3 decides it.
+    /// </summary>
+    private S3Acl? ObjectWriteAcl(S3Request r)
+    {
+        var bucket = _s3.GetBucket(r.Scope, r.Bucket);
+        var ownership = ObjectOwnership.Of(bucket);
+        var writerOwns = ownership == ObjectOwnership.ObjectWriter
+            || ownership == ObjectOwnership.BucketOwnerPreferred && r.Header("x-amz-acl") != "bucket-owner-full-control";
+        var owner = writerOwns && r.CallerAccountId is { } writer ? writer : bucket.AccountId;
+        var acl = AccessControl.FromHeaders(r.Request.Headers, owner, bucket.AccountId, forBucket: false);
+        if (acl is not null) _s3.CheckAclAllowed(r.Scope, r.Bucket, acl);
+        if (ownership == ObjectOwnership.BucketOwnerEnforced) return null;
+        return acl ?? (owner != bucket.AccountId ? AccessControl.Default(owner) : null);
     }
 
     // ---- listing ----

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Xml.Linq;
 using Stratus.Protocols;
 using Stratus.Protocols.RestXml;
+using Stratus.Services.S3.Engine;
 using Stratus.Services.Iam.Engine;
 
 namespace Stratus.Services.S3;
@@ -77,6 +78,7 @@ public static class S3Authorization
         ["GetBucketNotificationConfiguration"] = ("s3:GetBucketNotification", null, On.Bucket),
         ["PutBucketNotificationConfiguration"] = ("s3:PutBucketNotification", null, On.Bucket),
         ["GetBucketAcl"] = ("s3:GetBucketAcl", null, On.Bucket),
+        ["PutBucketAcl"] = ("s3:PutBucketAcl", null, On.Bucket),
         ["GetObjectLockConfiguration"] = ("s3:GetBucketObjectLockConfiguration", null, On.Bucket),
         ["PutObject"] = ("s3:PutObject", null, On.Object),
         ["GetObject"] = ("s3:GetObject", "s3:GetObjectVersion", On.Object),
@@ -88,6 +90,7 @@ public static class S3Authorization
         ["PutObjectTagging"] = ("s3:PutObjectTagging", "s3:PutObjectVersionTagging", On.Object),
         ["DeleteObjectTagging"] = ("s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging", On.Object),
         ["GetObjectAcl"] = ("s3:GetObjectAcl", "s3:GetObjectVersionAcl", On.Object),
+        ["PutObjectAcl"] = ("s3:PutObjectAcl", "s3:PutObjectVersionAcl", On.Object),
         ["GetObjectRetention"] = ("s3:GetObjectRetention", null, On.Object),
         ["PutObjectRetention"] = ("s3:PutObjectRetention", null, On.Object),
         ["GetObjectLegalHold"] = ("s3:GetObjectLegalHold", null, On.Object),
@@ -122,6 +125,21 @@ public static class S3Authorization
         };
     }
 
+    /// <summary>
+    /// The actions whose requests carry s3:ExistingObjectTag/&lt;key&gt; (the addressed object's tags), as the Service
+    /// Authorization Reference lists them; the operations asking them are the ones that consult the object before they run.
+    /// </summary>
+    private static readonly HashSet<string> ExistingObjectTagActions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAcl", "s3:GetObjectVersionAcl", "s3:PutObjectAcl", "s3:PutObjectVersionAcl",
+        "s3:GetObjectTagging", "s3:GetObjectVersionTagging", "s3:PutObjectTagging", "s3:PutObjectVersionTagging",
+        "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging",
+    };
+
+    /// <summary>Whether deciding an operation looks at the object it addresses (its ACL, its tags): reads, ACL and tagging calls.</summary>
+    public static bool ConsultsObject(string operation, bool namesVersion) =>
+        Required(operation, null, "", namesVersion) is { } permission && ExistingObjectTagActions.Contains(permission.Action);
+
     public static S3Permission ReadSource(string bucket, string key, bool namesVersion) =>
         new(namesVersion ? "s3:GetObjectVersion" : "s3:GetObject", ObjectArn(bucket, key));
 
@@ -131,21 +149,31 @@ public static class S3Authorization
     /// <summary>
     /// Whether the caller may do it, as the error S3 answers otherwise. <paramref name="bucket"/> is the bucket addressed
     /// (null for ListBuckets, CreateBucket of a new name, or a bucket that does not exist: the operation then answers for itself).
+    /// <paramref name="existing"/> is the object version addressed, when the operation consults it: its ACL and its tags
+    /// (s3:ExistingObjectTag/&lt;key&gt;) take part. <paramref name="requestTags"/> are the tags the request writes
+    /// (s3:RequestObjectTag/&lt;key&gt;, s3:RequestObjectTagKeys), for PutObject and PutObjectTagging.
     /// </summary>
-    public static AwsException? Decide(S3Caller caller, S3Permission permission, S3Bucket? bucket)
+    public static AwsException? Decide(S3Caller caller, S3Permission permission, S3Bucket? bucket, S3ObjectVersion? existing = null,
+        IReadOnlyDictionary<string, string>? requestTags = null)
     {
-        var bucketPolicy = bucket?.Policy is { } text ? BucketPolicy.TryParse(text) : null;
         // Bucket ARNs name no account: the bucket's owner is said, so the engine knows a request from another account.
         var request = new RequestContext { Action = permission.Action, Resource = permission.Resource, PrincipalArn = caller.PrincipalArn, ResourceAccount = bucket?.AccountId };
         if (caller.PrincipalArn is { } principal) request.WithPrincipal(principal, caller.PrincipalId, caller.AccountId);
         foreach (var (key, value) in caller.Keys) request.With(key, value);
         if (bucket is not null) request.With("s3:ResourceAccount", bucket.AccountId);
-        var resourcePolicy = bucketPolicy is null ? null : new SourcedPolicy("BucketPolicy", PolicySourceKind.Resource, bucketPolicy);
+        if (existing is not null && ExistingObjectTagActions.Contains(permission.Action))
+            foreach (var (key, value) in existing.Tags) request.With("s3:ExistingObjectTag/" + key, value);
+        if (requestTags is not null)
+        {
+            foreach (var (key, value) in requestTags) request.With("s3:RequestObjectTag/" + key, value);
+            request.With("s3:RequestObjectTagKeys", [.. requestTags.Keys]);
+        }
+        var resourcePolicy = ResourcePolicy(caller, bucket, existing);
 
         if (caller.IsAnonymous)
         {
-            // Anonymous requests reach only what a bucket policy opens to everyone, unless the bucket restricts public policies.
-            if (bucket is null || resourcePolicy is null || PublicAccessBlock.Of(bucket).RestrictPublicBuckets) return S3Errors.AccessDenied();
+            // Anonymous requests reach only what the bucket policy or an ACL opens to everyone.
+            if (bucket is null || resourcePolicy is null) return S3Errors.AccessDenied();
             return PolicyEvaluator.Evaluate(new PolicySet { Resource = resourcePolicy }, request).Decision == Decision.Allowed ? null : S3Errors.AccessDenied();
         }
 
@@ -166,6 +194,30 @@ public static class S3Authorization
         var both = PolicyEvaluator.Evaluate(own with { Resource = resourcePolicy }, request);
         if (both.Decision == Decision.Allowed) return null;
         return caller.IdentityPolicies is null ? S3Errors.AccessDenied() : Denied(caller, permission, both, crossAccount: both.Refusal == Refusal.NoResourceAllow);
+    }
+
+    /// <summary>
+    /// What the bucket says of a request, as one resource policy: its bucket policy's statements (a public policy only for
+    /// its owner's account under RestrictPublicBuckets) and the grants of the bucket's and the object's ACLs that reach the
+    /// caller (none with ACLs disabled, BucketOwnerEnforced; no public ones under IgnorePublicAcls).
+    /// </summary>
+    private static SourcedPolicy? ResourcePolicy(S3Caller caller, S3Bucket? bucket, S3ObjectVersion? existing)
+    {
+        if (bucket is null) return null;
+        var outsider = caller.IsAnonymous || caller.AccountId != bucket.AccountId;
+        var policy = bucket.Policy is { } text && BucketPolicy.TryParse(text) is { } parsed
+            && !(outsider && PublicAccessBlock.Of(bucket).RestrictPublicBuckets && IsPublic(text)) ? parsed : null;
+        var grants = new List<PolicyStatement>();
+        if ((bucket.Acl is not null || existing?.Acl is not null) && ObjectOwnership.Of(bucket) != ObjectOwnership.BucketOwnerEnforced)
+        {
+            var ignorePublic = PublicAccessBlock.Of(bucket).IgnorePublicAcls;
+            if (bucket.Acl is { } bucketAcl) grants.AddRange(AccessControl.Statements(bucketAcl, onBucket: true, caller, ignorePublic));
+            if (existing?.Acl is { } objectAcl) grants.AddRange(AccessControl.Statements(objectAcl, onBucket: false, caller, ignorePublic));
+        }
+        // The stored policy is parsed once and cached; only a request an ACL speaks to gets a policy of its own.
+        if (grants.Count > 0)
+            policy = new Policy { Statements = [.. policy?.Statements ?? [], .. grants], VariablesApply = policy?.VariablesApply ?? false };
+        return policy is null ? null : new SourcedPolicy("BucketPolicy", PolicySourceKind.Resource, policy);
     }
 
     private static readonly PolicySet UnlimitedOwnAccount = new()
@@ -323,6 +375,26 @@ public static class BucketPolicy
             return null;
         }
     }
+}
+
+/// <summary>A bucket's Object Ownership: BucketOwnerEnforced (ACLs disabled) unless its ownership controls say otherwise, as S3 creates buckets since 2023.</summary>
+public static class ObjectOwnership
+{
+    public const string Subresource = "ownershipControls";
+    public const string BucketOwnerEnforced = "BucketOwnerEnforced";
+    public const string BucketOwnerPreferred = "BucketOwnerPreferred";
+    public const string ObjectWriter = "ObjectWriter";
+
+    public static string Of(S3Bucket bucket) =>
+        bucket.Configurations.GetValueOrDefault(Subresource) is { } stored ? InDocument(stored) ?? BucketOwnerEnforced : BucketOwnerEnforced;
+
+    /// <summary>The setting an OwnershipControls document names (Rule/ObjectOwnership).</summary>
+    public static string? InDocument(string document) => XElement.Parse(document).Child("Rule")?.ChildValue("ObjectOwnership");
+
+    public static string Document(string ownership) =>
+        $"<OwnershipControls><Rule><ObjectOwnership>{ownership}</ObjectOwnership></Rule></OwnershipControls>";
+
+    public static bool IsValid(string? ownership) => ownership is BucketOwnerEnforced or BucketOwnerPreferred or ObjectWriter;
 }
 
 /// <summary>A bucket's PublicAccessBlock settings (all off when it has none, as on a bucket whose block was deleted).</summary>

@@ -66,6 +66,18 @@ public static class S3Errors
     public static AwsException InvalidArgument(string message, string name, string value) =>
         Error("InvalidArgument", message, 400, ("ArgumentName", name), ("ArgumentValue", value));
     public static AwsException InvalidRequest(string message) => Error("InvalidRequest", message, 400);
+    // ACLs, as S3 refuses them (Object Ownership, the grant headers, the AccessControlPolicy document).
+    public static AwsException AccessControlListNotSupported() => Error("AccessControlListNotSupported", "The bucket does not allow ACLs", 400);
+    public static AwsException InvalidBucketAclWithObjectOwnership() =>
+        Error("InvalidBucketAclWithObjectOwnership", "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting", 400);
+    public static AwsException MissingSecurityHeader(string header) =>
+        Error("MissingSecurityHeader", "Your request was missing a required header", 400, ("MissingHeaderName", header));
+    public static AwsException UnresolvableGrantByEmailAddress(string email) =>
+        Error("UnresolvableGrantByEmailAddress", "The e-mail address you provided does not match any account on record.", 400, ("EmailAddressProvided", email));
+    public static AwsException CannedAclWithGrants() => InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed");
+    public static AwsException MalformedAcl() =>
+        Error("MalformedACLError", "The XML you provided was not well-formed or did not validate against our published schema", 400);
+    public static AwsException AclBodyWithHeaders() => Error("UnexpectedContent", "This request does not support content", 400);
     public static AwsException MalformedXml() =>
         Error("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", 400);
     public static AwsException MalformedPolicy(string message) => Error("MalformedPolicy", message, 400);

@@ -13,7 +13,15 @@ public sealed record S3Bucket
     public Dictionary<string, string> Tags { get; init; } = [];
     /// <summary>Stored configuration documents by subresource ("cors", "lifecycle", ...), as the XML the client sent.</summary>
     public Dictionary<string, string> Configurations { get; init; } = [];
+    /// <summary>Null while the bucket has its default ACL (its owner's FULL_CONTROL).</summary>
+    public S3Acl? Acl { get; init; }
 }
+
+/// <summary>An access control list: its owner (an account) and the grants; S3 shows the owner by canonical user id.</summary>
+public sealed record S3Acl(string OwnerAccountId, List<S3Grant> Grants);
+
+/// <summary>One grant: to a canonical user (by id) or a group (by URI), of READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL.</summary>
+public sealed record S3Grant(string GranteeType, string Grantee, string Permission);
 
 /// <summary>One version of an object (the only one, "null", in an unversioned bucket), or a delete marker.</summary>
 public sealed record S3ObjectVersion
@@ -37,6 +45,8 @@ public sealed record S3ObjectVersion
     public string? ChecksumValue { get; init; }
     /// <summary>"FULL_OBJECT", or "COMPOSITE" for a checksum of part checksums.</summary>
     public string? ChecksumType { get; init; }
+    /// <summary>Null while the version has its default ACL (its owner's FULL_CONTROL, the owner being the bucket's).</summary>
+    public S3Acl? Acl { get; init; }
 }
 
 /// <summary>An object key and its versions, newest first.</summary>
@@ -63,6 +73,8 @@ public sealed record S3Upload
     public Dictionary<string, string> Tags { get; init; } = [];
     public string? ChecksumAlgorithm { get; init; }
     public string? ChecksumType { get; init; }
+    /// <summary>The ACL CreateMultipartUpload asked for, given to the object when the upload completes.</summary>
+    public S3Acl? Acl { get; init; }
     public SortedDictionary<int, S3Part> Parts { get; init; } = [];
 }
 

@@ -7,8 +7,6 @@ namespace Stratus.Services.S3;
 public static class S3NotServed
 {
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = Group(
-        ("ACLs cannot be changed: buckets are created with ACLs disabled (ObjectOwnership BucketOwnerEnforced), as S3 creates them since 2023, and Stratus keeps them so",
-            ["PutBucketAcl", "PutObjectAcl"]),
         ("object lock is not built (no bucket has it, so the Get and object-level calls answer as S3 does for such a bucket)",
             ["PutObjectLockConfiguration"]),
         ("server access logging, replication and transfer acceleration are not built",

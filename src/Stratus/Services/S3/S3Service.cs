@@ -58,9 +58,15 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
 
     // ---- buckets ----
 
-    public S3Bucket CreateBucket(Scope scope, string name, string? locationConstraint)
+    /// <param name="acl">x-amz-acl or x-amz-grant-*; null for the owner's FULL_CONTROL.</param>
+    /// <param name="ownership">x-amz-object-ownership; without it a bucket has ACLs disabled (BucketOwnerEnforced), as S3 creates them since 2023.</param>
+    public S3Bucket CreateBucket(Scope scope, string name, string? locationConstraint, S3Acl? acl = null, string? ownership = null)
     {
         S3Rules.ValidateBucketName(name);
+        if (ownership is not null && !ObjectOwnership.IsValid(ownership))
+            throw S3Errors.InvalidArgument("Invalid x-amz-object-ownership header", "x-amz-object-ownership", ownership);
+        if ((ownership ?? ObjectOwnership.BucketOwnerEnforced) == ObjectOwnership.BucketOwnerEnforced && acl is not null && !AccessControl.GrantsOnly(acl, scope.AccountId))
+            throw S3Errors.InvalidBucketAclWithObjectOwnership();
         var constraint = locationConstraint ?? "";
         if (constraint == "us-east-1") throw S3Errors.InvalidLocationConstraint(constraint);
         // The global endpoint (us-east-1) accepts any constraint; a regional one only its own region.
@@ -68,6 +74,8 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
         var bucket = new S3Bucket
         {
             Name = name, AccountId = scope.AccountId, Region = constraint.Length == 0 ? "us-east-1" : constraint, CreationDate = _clock.GetUtcNow(),
+            Acl = acl,
+            Configurations = ownership is null ? [] : new() { [ObjectOwnership.Subresource] = ObjectOwnership.Document(ownership) },
         };
         lock (_gate)
         {
@@ -141,9 +149,88 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
 
     public void DeleteBucketTags(Scope scope, string name) => UpdateBucket(scope, name, b => b with { Tags = [] });
 
-    /// <summary>Stores a configuration document (CORS, lifecycle, ...) as the XML the client sent.</summary>
-    public void PutConfiguration(Scope scope, string name, string subresource, string document) =>
+    /// <summary>
+    /// Stores a configuration document (CORS, lifecycle, ...) as the XML the client sent. Ownership controls name one of
+    /// S3's three settings, and disabling ACLs (BucketOwnerEnforced) needs a bucket ACL granting no one but the owner.
+    /// </summary>
+    public void PutConfiguration(Scope scope, string name, string subresource, string document)
+    {
+        if (subresource == ObjectOwnership.Subresource)
+        {
+            var ownership = ObjectOwnership.InDocument(document);
+            if (!ObjectOwnership.IsValid(ownership)) throw S3Errors.MalformedXml();
+            if (ownership == ObjectOwnership.BucketOwnerEnforced && GetBucket(scope, name) is { Acl: { } acl } bucket && !AccessControl.GrantsOnly(acl, bucket.AccountId))
+                throw S3Errors.InvalidBucketAclWithObjectOwnership();
+        }
         UpdateBucket(scope, name, b => b with { Configurations = new(b.Configurations) { [subresource] = document } });
+    }
+
+    // ---- access control lists ----
+
+    /// <summary>
+    /// Checks an ACL a request sets on the bucket or one of its objects, as S3 does: with ACLs disabled (BucketOwnerEnforced)
+    /// only one granting the bucket's owner alone (bucket-owner-full-control) is accepted, and BlockPublicAcls refuses public ones.
+    /// </summary>
+    public void CheckAclAllowed(Scope scope, string name, S3Acl acl)
+    {
+        var bucket = GetBucket(scope, name);
+        if (ObjectOwnership.Of(bucket) == ObjectOwnership.BucketOwnerEnforced && !AccessControl.GrantsOnly(acl, bucket.AccountId))
+            throw S3Errors.AccessControlListNotSupported();
+        if (PublicAccessBlock.Of(bucket).BlockPublicAcls && AccessControl.IsPublic(acl)) throw S3Errors.AccessDenied();
+    }
+
+    /// <summary>The bucket's ACL; with ACLs disabled, its owner's FULL_CONTROL whatever was set before, as S3 answers.</summary>
+    public S3Acl GetBucketAcl(Scope scope, string name)
+    {
+        var bucket = GetBucket(scope, name);
+        return bucket.Acl is { } acl && ObjectOwnership.Of(bucket) != ObjectOwnership.BucketOwnerEnforced ? acl : AccessControl.Default(bucket.AccountId);
+    }
+
+    public void PutBucketAcl(Scope scope, string name, S3Acl acl)
+    {
+        CheckAclAllowed(scope, name, acl);
+        UpdateBucket(scope, name, b => b with { Acl = acl });
+    }
+
+    /// <summary>An object version's ACL; with ACLs disabled, the bucket owner's FULL_CONTROL, as S3 answers.</summary>
+    public S3Acl GetObjectAcl(Scope scope, string bucket, string key, string? versionId)
+    {
+        var version = GetObject(scope, bucket, key, versionId);
+        var owner = GetBucket(scope, bucket);
+        return version.Acl is { } acl && ObjectOwnership.Of(owner) != ObjectOwnership.BucketOwnerEnforced ? acl : AccessControl.Default(owner.AccountId);
+    }
+
+    public S3ObjectVersion PutObjectAcl(Scope scope, string bucket, string key, string? versionId, S3Acl acl)
+    {
+        CheckAclAllowed(scope, bucket, acl);
+        var target = GetObject(scope, bucket, key, versionId);
+        return UpdateVersion(bucket, key, v => v.VersionId == target.VersionId, v => v with { Acl = acl }) ?? throw S3Errors.NoSuchKey(key);
+    }
+
+    /// <summary>Gives a version just written (PutObject, CopyObject, CompleteMultipartUpload) the ACL its request asked for; a version overwritten meanwhile is left alone.</summary>
+    public void SetWrittenAcl(string bucket, string key, S3ObjectVersion written, S3Acl acl) =>
+        UpdateVersion(bucket, key, v => v.BlobId == written.BlobId, v => v with { Acl = acl });
+
+    private S3ObjectVersion? UpdateVersion(string bucket, string key, Func<S3ObjectVersion, bool> which, Func<S3ObjectVersion, S3ObjectVersion> change)
+    {
+        lock (_gate)
+        {
+            var versions = _objects.Get(ResourceTable<S3ObjectEntry>.Key(bucket, key))?.Versions.ToList();
+            var index = versions?.FindIndex(v => which(v)) ?? -1;
+            if (index < 0) return null;
+            versions![index] = change(versions[index]);
+            Store(bucket, key, versions);
+            return versions[index];
+        }
+    }
+
+    /// <summary>An object's version as it stands (the current one, or the one named), for deciding a request against its ACL and tags; null when there is none.</summary>
+    public S3ObjectVersion? FindVersion(string bucket, string key, string? versionId)
+    {
+        var versions = _objects.Get(ResourceTable<S3ObjectEntry>.Key(bucket, key))?.Versions;
+        var version = versionId is null ? versions?.FirstOrDefault() : versions?.FirstOrDefault(v => v.VersionId == versionId);
+        return version is { IsDeleteMarker: false } ? version : null;
+    }
 
     public string? GetConfiguration(Scope scope, string name, string subresource) =>
         GetBucket(scope, name).Configurations.GetValueOrDefault(subresource);
@@ -300,10 +387,11 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
         return result;
     }
 
-    public async Task<(S3ObjectVersion Copy, S3ObjectVersion Source)> CopyObjectAsync(Scope scope, string sourceBucket, string sourceKey, string? sourceVersionId,
+    /// <param name="sourceScope">The source bucket's owner's account, once the caller's read of the source was authorized (it may be another account than the destination's).</param>
+    public async Task<(S3ObjectVersion Copy, S3ObjectVersion Source)> CopyObjectAsync(Scope scope, Scope sourceScope, string sourceBucket, string sourceKey, string? sourceVersionId,
         string bucket, string key, S3WriteRequest? replacement, S3Conditions sourceConditions, CancellationToken cancellation)
     {
-        var source = GetObject(scope, sourceBucket, sourceKey, sourceVersionId);
+        var source = GetObject(sourceScope, sourceBucket, sourceKey, sourceVersionId);
         EvaluateCopySourceConditions(source, sourceConditions);
         GetBucket(scope, bucket);
         S3Rules.ValidateKey(key);
@@ -339,16 +427,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
     {
         S3Rules.ValidateTags(tags, S3Rules.MaxObjectTags);
         var target = GetObject(scope, bucket, key, versionId);
-        lock (_gate)
-        {
-            var entryKey = ResourceTable<S3ObjectEntry>.Key(bucket, key);
-            var versions = _objects.Get(entryKey)?.Versions.ToList() ?? throw S3Errors.NoSuchKey(key);
-            var index = versions.FindIndex(v => v.VersionId == target.VersionId);
-            if (index < 0) throw S3Errors.NoSuchKey(key);
-            versions[index] = versions[index] with { Tags = tags };
-            Store(bucket, key, versions);
-            return versions[index];
-        }
+        return UpdateVersion(bucket, key, v => v.VersionId == target.VersionId, v => v with { Tags = tags }) ?? throw S3Errors.NoSuchKey(key);
     }
 
     // ---- listing ----
@@ -452,7 +531,8 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
 
     // ---- multipart uploads ----
 
-    public S3Upload CreateUpload(Scope scope, string bucket, string key, S3WriteRequest attributes, string? checksumType)
+    /// <param name="acl">The ACL the object gets when the upload completes (checked with <see cref="CheckAclAllowed"/> first).</param>
+    public S3Upload CreateUpload(Scope scope, string bucket, string key, S3WriteRequest attributes, string? checksumType, S3Acl? acl = null)
     {
         GetBucket(scope, bucket);
         S3Rules.ValidateKey(key);
@@ -468,6 +548,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
             ContentType = attributes.ContentType, Headers = attributes.Headers, Metadata = attributes.Metadata, Tags = attributes.Tags,
             ChecksumAlgorithm = algorithm,
             ChecksumType = algorithm is null ? null : checksumType ?? (algorithm == "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE"),
+            Acl = acl,
         };
         _uploads.Put(upload.UploadId, upload);
         return upload;
@@ -493,11 +574,12 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
     }
 
     public async Task<(S3Part Part, S3ObjectVersion Source)> UploadPartCopyAsync(Scope scope, string bucket, string key, string uploadId, int partNumber,
-        string sourceBucket, string sourceKey, string? sourceVersionId, (long Offset, long Length)? range, S3Conditions sourceConditions, CancellationToken cancellation)
+        Scope sourceScope, string sourceBucket, string sourceKey, string? sourceVersionId, (long Offset, long Length)? range, S3Conditions sourceConditions,
+        CancellationToken cancellation)
     {
         var upload = GetUpload(scope, bucket, key, uploadId);
         S3Rules.ValidatePartNumber(partNumber);
-        var source = GetObject(scope, sourceBucket, sourceKey, sourceVersionId);
+        var source = GetObject(sourceScope, sourceBucket, sourceKey, sourceVersionId);
         EvaluateCopySourceConditions(source, sourceConditions);
         var (offset, length) = range ?? (0, source.Size);
         if (offset + length > source.Size)

@@ -1,6 +1,7 @@
 using Stratus.Protocols;
 using Stratus.Services.Iam.Engine;
 using Stratus.Services.S3;
+using Stratus.Services.S3.Engine;
 
 namespace Stratus.Tests.Services.S3;
 
@@ -93,6 +94,70 @@ public sealed class S3AuthorizationTests
         Assert.NotNull(S3Authorization.Decide(anonymous, S3Authorization.Required("ListObjectsV2", "photos", "", false)!, Bucket(open)));
         Assert.True(S3Authorization.IsPublic(open.Replace(""","Condition":{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"}}""", "")));
         Assert.False(S3Authorization.IsPublic(open));
+    }
+
+    private static S3Bucket WithAcls(S3Acl? acl, string ownership = "ObjectWriter") => Bucket() with
+    {
+        Acl = acl, Configurations = new() { [ObjectOwnership.Subresource] = ObjectOwnership.Document(ownership) },
+    };
+
+    [Fact]
+    public void Acl_grants_allow_the_groups_and_accounts_they_name_and_count_for_nothing_with_acls_disabled()
+    {
+        var anonymous = new S3Caller(null, null, "000000000000", null);
+        var mallory = new S3Caller(Mallory, null, OtherAccount, null);
+        var publicRead = new S3ObjectVersion { VersionId = "null", LastModified = DateTimeOffset.UnixEpoch, Acl = AccessControl.Canned("public-read", Account, Account, forBucket: false) };
+        Assert.Null(S3Authorization.Decide(anonymous, Get("a.jpg"), WithAcls(null), publicRead));
+        Assert.Null(S3Authorization.Decide(mallory, Get("a.jpg"), WithAcls(null), publicRead));
+        // READ on an object is not READ_ACP, and with BucketOwnerEnforced the ACL no longer counts.
+        Assert.NotNull(S3Authorization.Decide(anonymous, S3Authorization.Required("GetObjectAcl", "photos", "a.jpg", false)!, WithAcls(null), publicRead));
+        Assert.NotNull(S3Authorization.Decide(anonymous, Get("a.jpg"), WithAcls(null, ObjectOwnership.BucketOwnerEnforced), publicRead));
+
+        var toMallory = new S3Acl(Account, [new S3Grant(AccessControl.CanonicalUser, S3Service.CanonicalUserId(OtherAccount), "WRITE")]);
+        var put = S3Authorization.Required("PutObject", "photos", "new.jpg", false)!;
+        Assert.Null(S3Authorization.Decide(mallory, put, WithAcls(toMallory)));
+        Assert.NotNull(S3Authorization.Decide(anonymous, put, WithAcls(toMallory)));
+        Assert.NotNull(S3Authorization.Decide(mallory, S3Authorization.Required("ListObjectsV2", "photos", "", false)!, WithAcls(toMallory)));
+
+        var authenticated = AccessControl.Canned("authenticated-read", Account, Account, forBucket: true);
+        var list = S3Authorization.Required("ListObjectsV2", "photos", "", false)!;
+        Assert.Null(S3Authorization.Decide(mallory, list, WithAcls(authenticated)));
+        Assert.NotNull(S3Authorization.Decide(anonymous, list, WithAcls(authenticated)));
+        var ignoring = WithAcls(authenticated);
+        ignoring = ignoring with
+        {
+            Configurations = new(ignoring.Configurations)
+            {
+                [PublicAccessBlock.Subresource] = "<PublicAccessBlockConfiguration><IgnorePublicAcls>true</IgnorePublicAcls></PublicAccessBlockConfiguration>",
+            },
+        };
+        Assert.NotNull(S3Authorization.Decide(mallory, list, ignoring));
+    }
+
+    [Fact]
+    public void Canned_acls_and_grant_headers_read_as_s3_defines_them()
+    {
+        Assert.Equal(["FULL_CONTROL"], AccessControl.Canned("bucket-owner-full-control", Account, Account, forBucket: false).Grants.Select(g => g.Permission));
+        var crossAccount = AccessControl.Canned("bucket-owner-full-control", OtherAccount, Account, forBucket: false);
+        Assert.True(AccessControl.GrantsOnly(crossAccount with { Grants = crossAccount.Grants.Skip(1).ToList() }, Account));
+        Assert.True(AccessControl.IsPublic(AccessControl.Canned("public-read-write", Account, Account, forBucket: true)));
+        Assert.Equal("InvalidArgument", Assert.IsType<AwsException>(Record.Exception(() => AccessControl.Canned("public", Account, Account, forBucket: true))).Code);
+    }
+
+    [Fact]
+    public void Object_tag_condition_keys_are_the_existing_objects_and_the_requests_tags()
+    {
+        var policy = BucketPolicy(
+            """{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*","Condition":{"StringEquals":{"s3:ExistingObjectTag/share":"yes"}}}""",
+            """{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::photos/*","Condition":{"ForAllValues:StringEquals":{"s3:RequestObjectTagKeys":["share"]},"StringEquals":{"s3:RequestObjectTag/share":"yes"}}}""");
+        var mallory = new S3Caller(Mallory, null, OtherAccount, null);
+        S3ObjectVersion Tagged(string value) => new() { VersionId = "null", LastModified = DateTimeOffset.UnixEpoch, Tags = new() { ["share"] = value } };
+        Assert.Null(S3Authorization.Decide(mallory, Get("a.jpg"), Bucket(policy), Tagged("yes")));
+        Assert.NotNull(S3Authorization.Decide(mallory, Get("a.jpg"), Bucket(policy), Tagged("no")));
+        var put = S3Authorization.Required("PutObject", "photos", "b.jpg", false)!;
+        Assert.Null(S3Authorization.Decide(mallory, put, Bucket(policy), requestTags: new Dictionary<string, string> { ["share"] = "yes" }));
+        Assert.NotNull(S3Authorization.Decide(mallory, put, Bucket(policy), requestTags: new Dictionary<string, string> { ["share"] = "yes", ["x"] = "1" }));
+        Assert.NotNull(S3Authorization.Decide(mallory, put, Bucket(policy)));
     }
 
     [Theory]

@@ -72,8 +72,6 @@ public sealed class S3BucketProvider(S3Service s3) : IResourceProvider, ILiveSta
     {
         if (p.Values.Select(v => v.Key).FirstOrDefault(k => !Supported.Contains(k)) is { } unsupported)
             throw p.Invalid(unsupported, $"Stratus's S3 does not implement the bucket property {unsupported}");
-        if (p.String("AccessControl") is { } acl && acl != "Private")
-            throw p.Invalid("AccessControl", $"Stratus's S3 keeps no ACLs; only Private (the default) is accepted, not {acl}");
     }
 
     /// <summary>Brings the bucket's versioning, tags and configurations to what the template states; those it no longer states are removed.</summary>
@@ -92,6 +90,13 @@ public sealed class S3BucketProvider(S3Service s3) : IResourceProvider, ILiveSta
             if (document(p) is { } xml) s3.PutConfiguration(scope, name, subresource, xml.ToString(SaveOptions.DisableFormatting));
             else if (previous is not null) s3.DeleteConfiguration(scope, name, subresource);
         }
+
+        // AccessControl is a canned ACL in CloudFormation's spelling (PublicRead is public-read), set after the ownership
+        // controls that allow it; S3 refuses it on a bucket with ACLs disabled as it refuses PutBucketAcl. Dropping it returns to Private.
+        if (p.String("AccessControl") is { } canned)
+            s3.PutBucketAcl(scope, name, AccessControl.Canned(CannedAclName(canned), scope.AccountId, scope.AccountId, forBucket: true));
+        else if (previous?.String("AccessControl") is not null)
+            s3.PutBucketAcl(scope, name, AccessControl.Default(scope.AccountId));
     }
 
     /// <summary>The bucket's name and versioning as S3 holds them, for drift detection (configuration documents and tags are not compared).</summary>
@@ -112,6 +117,9 @@ public sealed class S3BucketProvider(S3Service s3) : IResourceProvider, ILiveSta
             ["VersioningConfiguration"] = bucket.Versioning is { } status ? new JsonObject { ["Status"] = status } : null,
         };
     }
+
+    private static string CannedAclName(string property) =>
+        string.Concat(property.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
     private static ProvisionedResource Provisioned(S3Bucket bucket) => new(bucket.Name, new Dictionary<string, string>
     {
