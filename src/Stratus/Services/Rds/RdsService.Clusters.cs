@@ -254,10 +254,54 @@ public sealed partial class RdsService
             c => $"DbCluster {c.Identifier} is in {c.Status} state but expected it to be one of available.");
         RunForCluster(cluster, "failover", async (current, token) =>
         {
-            await FailoverAsync(current, target.Identifier, oldWriterRejoins: true, token);
+            try
+            {
+                await FailoverAsync(current, target.Identifier, oldWriterRejoins: true, token);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogError(e, "The failover of DB cluster {Cluster} to {Target} failed", current.Identifier, target.Identifier);
+                ClusterEvent(current, $"The failover to DB instance {target.Identifier} failed: {e.Message}", "failover");
+                await SettleAfterFailedFailoverAsync(current, token);
+            }
             BecomeCluster(current, "available");
         }, onFailure: current => BecomeCluster(current, "available"));
         return cluster;
+    }
+
+    /// <summary>
+    /// After a failover that failed half way, no member stays "rebooting": one whose server runs is available again; the
+    /// writer of record (the old one when the promotion had not happened) is started again, as RDS brings the writer back;
+    /// any other member that is not running is failed, with an event saying why (RebootDBInstance tries it again).
+    /// </summary>
+    private async Task SettleAfterFailedFailoverAsync(DbCluster cluster, CancellationToken token)
+    {
+        var fleet = RequireFleet();
+        var engine = RequireEngine(cluster.Engine);
+        var writerIdentifier = _clusters.Get(ClusterKey(cluster.AccountId, cluster.Region, cluster.Identifier))?.WriterIdentifier;
+        foreach (var member in ClusterMembers(cluster).Where(m => m.Status == "rebooting"))
+        {
+            if (fleet.Server(member.ResourceId, engine).IsRunning)
+            {
+                Become(member, "available");
+                continue;
+            }
+            if (member.Identifier == writerIdentifier)
+            {
+                try
+                {
+                    await StartServerAsync(member, token);
+                    Event(member, "The writer was started again after the failed failover", "failover");
+                    continue;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _logger.LogError(e, "Restarting the writer {Instance} after a failed failover failed", member.Identifier);
+                }
+            }
+            Become(member, "failed");
+            Event(member, "The DB instance is not running after the failed failover of its cluster; reboot it to try again.", "failure");
+        }
     }
 
     // ---- members ----
