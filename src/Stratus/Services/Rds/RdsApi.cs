@@ -168,33 +168,53 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             } },
     };
 
+    /// <summary>Every engine Stratus serves, instance engines and Aurora's, as DescribeDBEngineVersions lists them.</summary>
+    private static readonly IReadOnlyList<string> ListedEngines = [.. RdsRules.Engines, .. RdsService.ClusterEngines];
+
+    /// <summary>
+    /// The versions this machine runs: an Aurora engine reports its Aurora version (aurora-mysql MySQL 8.0 compatible on
+    /// MariaDB; aurora-postgresql the installed PostgreSQL's), with Aurora's family and its serverless engine mode.
+    /// </summary>
     private JsonObject DescribeEngineVersions(OperationInput input)
     {
         var engine = input.String("Engine");
-        if (engine is not null && !RdsRules.Engines.Contains(engine)) return new JsonObject { ["DBEngineVersions"] = new JsonArray() };
+        if (engine is not null && !ListedEngines.Contains(engine)) return new JsonObject { ["DBEngineVersions"] = new JsonArray() };
         var requestedVersion = input.String("EngineVersion");
         var versions = new JsonArray();
-        foreach (var name in engine is null ? RdsRules.Engines : [engine])
+        foreach (var name in engine is null ? ListedEngines : [engine])
             foreach (var version in _rds.EngineVersions(name).Where(v => requestedVersion is null || v == requestedVersion || v.StartsWith(requestedVersion + ".", StringComparison.Ordinal)))
             {
-                var major = RdsRules.MajorVersion(name, version);
-                var served = _rds.Engines.FirstOrDefault(e => e.RdsEngines.Contains(name));
+                var served = _rds.Engines.FirstOrDefault(e => e.RdsEngines.Contains(RdsRules.IsPostgres(name) ? "postgres" : "mariadb"));
                 versions.Add(new JsonObject
                 {
                     ["Engine"] = name,
                     ["EngineVersion"] = version,
-                    ["MajorEngineVersion"] = major,
-                    ["DBParameterGroupFamily"] = name + major,
-                    ["DBEngineDescription"] = name switch { "mysql" => "MySQL Community Edition", "postgres" => "PostgreSQL", _ => "MariaDB Community Edition" },
+                    ["MajorEngineVersion"] = RdsRules.MajorVersion(name, version),
+                    ["DBParameterGroupFamily"] = RdsService.Family(name, version),
+                    ["DBEngineDescription"] = name switch
+                    {
+                        "mysql" => "MySQL Community Edition",
+                        "postgres" => "PostgreSQL",
+                        "aurora-mysql" => "Aurora MySQL",
+                        "aurora-postgresql" => "Aurora (PostgreSQL)",
+                        _ => "MariaDB Community Edition",
+                    },
                     ["DBEngineVersionDescription"] = name switch
                     {
                         "postgres" => $"PostgreSQL {version}",
+                        "aurora-postgresql" => $"Aurora PostgreSQL (Compatible with PostgreSQL {version})",
+                        "aurora-mysql" => $"Aurora MySQL 3 (compatible with MySQL 8.0; served by MariaDB {served?.Version ?? "(not installed)"})",
                         _ => $"{(name == "mysql" ? "MySQL" : "MariaDB")} {version} (served by MariaDB {served?.Version ?? "(not installed)"})",
                     },
                     ["ValidUpgradeTarget"] = new JsonArray(),
+                    // Aurora's provisioned clusters carry Serverless v2 instances (db.serverless), which is all Stratus builds of Aurora.
                     ["SupportedEngineModes"] = new JsonArray("provisioned"),
                     ["SupportsReadReplica"] = true,
                     ["SupportsLogExportsToCloudwatchLogs"] = false,
+                    ["SupportsGlobalDatabases"] = false,
+                    ["SupportsParallelQuery"] = false,
+                    ["SupportsLimitlessDatabase"] = false,
+                    ["SupportsBabelfish"] = false,
                     ["Status"] = "available",
                 });
             }

@@ -55,36 +55,11 @@ public sealed partial class RdsService
         if (request.StorageType is not null and not ("aurora" or "aurora-iopt1"))
             throw RdsErrors.InvalidValue($"Invalid storage type for Aurora DB clusters: {request.StorageType}. Valid values are aurora and aurora-iopt1.");
         CheckScaling(request.ServerlessV2Scaling);
-        var subnetGroup = GetSubnetGroup(scope, request.SubnetGroupName);
-        var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
-        var parameterGroup = ResolveClusterParameterGroup(scope, request.ParameterGroupName, request.Engine, version);
         var engine = RequireEngine(request.Engine);
         var fleet = RequireFleet();
-
-        var cluster = new DbCluster
-        {
-            AccountId = scope.AccountId,
-            Region = scope.Region,
-            Identifier = identifier,
-            ResourceId = NewResourceId("cluster-"),
-            Engine = request.Engine,
-            EngineVersion = version,
-            MasterUsername = request.MasterUsername!,
-            DatabaseName = request.DatabaseName,
-            Port = port,
-            Status = "creating",
-            CreateTime = Now,
-            AvailabilityZones = subnetGroup.Subnets.Select(s => s.AvailabilityZone).Distinct().Order(StringComparer.Ordinal).Take(3).ToList(),
-            SubnetGroupName = StoredGroupName(subnetGroup),
-            VpcSecurityGroupIds = securityGroups,
-            BackupRetentionPeriod = request.BackupRetentionPeriod ?? 1,
-            DeletionProtection = request.DeletionProtection ?? false,
-            CopyTagsToSnapshot = request.CopyTagsToSnapshot ?? false,
-            ParameterGroupName = parameterGroup,
-            ServerlessV2Scaling = request.ServerlessV2Scaling,
-            Tags = request.Tags,
-        };
-        if (!_clusters.TryAdd(ClusterKey(scope.AccountId, scope.Region, identifier), cluster)) throw RdsErrors.ClusterAlreadyExists();
+        var cluster = AddCluster(scope, new ClusterSettings(identifier, request.Engine, version, request.MasterUsername!, request.DatabaseName, port,
+            request.SubnetGroupName, request.VpcSecurityGroupIds, request.ParameterGroupName, request.ServerlessV2Scaling,
+            request.BackupRetentionPeriod ?? 1, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags));
 
         var user = cluster.MasterUsername;
         var password = request.MasterUserPassword!;
@@ -279,10 +254,54 @@ public sealed partial class RdsService
             c => $"DbCluster {c.Identifier} is in {c.Status} state but expected it to be one of available.");
         RunForCluster(cluster, "failover", async (current, token) =>
         {
-            await FailoverAsync(current, target.Identifier, oldWriterRejoins: true, token);
+            try
+            {
+                await FailoverAsync(current, target.Identifier, oldWriterRejoins: true, token);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogError(e, "The failover of DB cluster {Cluster} to {Target} failed", current.Identifier, target.Identifier);
+                ClusterEvent(current, $"The failover to DB instance {target.Identifier} failed: {e.Message}", "failover");
+                await SettleAfterFailedFailoverAsync(current, token);
+            }
             BecomeCluster(current, "available");
         }, onFailure: current => BecomeCluster(current, "available"));
         return cluster;
+    }
+
+    /// <summary>
+    /// After a failover that failed half way, no member stays "rebooting": one whose server runs is available again; the
+    /// writer of record (the old one when the promotion had not happened) is started again, as RDS brings the writer back;
+    /// any other member that is not running is failed, with an event saying why (RebootDBInstance tries it again).
+    /// </summary>
+    private async Task SettleAfterFailedFailoverAsync(DbCluster cluster, CancellationToken token)
+    {
+        var fleet = RequireFleet();
+        var engine = RequireEngine(cluster.Engine);
+        var writerIdentifier = _clusters.Get(ClusterKey(cluster.AccountId, cluster.Region, cluster.Identifier))?.WriterIdentifier;
+        foreach (var member in ClusterMembers(cluster).Where(m => m.Status == "rebooting"))
+        {
+            if (fleet.Server(member.ResourceId, engine).IsRunning)
+            {
+                Become(member, "available");
+                continue;
+            }
+            if (member.Identifier == writerIdentifier)
+            {
+                try
+                {
+                    await StartServerAsync(member, token);
+                    Event(member, "The writer was started again after the failed failover", "failover");
+                    continue;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _logger.LogError(e, "Restarting the writer {Instance} after a failed failover failed", member.Identifier);
+                }
+            }
+            Become(member, "failed");
+            Event(member, "The DB instance is not running after the failed failover of its cluster; reboot it to try again.", "failure");
+        }
     }
 
     // ---- members ----
@@ -626,35 +645,11 @@ public sealed partial class RdsService
         var port = request.Port ?? snapshot.Port;
         RdsRules.Port(port);
         CheckScaling(request.ServerlessV2Scaling);
-        var subnetGroup = GetSubnetGroup(scope, request.SubnetGroupName);
-        var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
-        var parameterGroup = ResolveClusterParameterGroup(scope, request.ParameterGroupName, snapshot.Engine, snapshot.EngineVersion);
         var engine = RequireEngine(snapshot.Engine);
         var fleet = RequireFleet();
-
-        var cluster = new DbCluster
-        {
-            AccountId = scope.AccountId,
-            Region = scope.Region,
-            Identifier = identifier,
-            ResourceId = NewResourceId("cluster-"),
-            Engine = snapshot.Engine,
-            EngineVersion = snapshot.EngineVersion,
-            MasterUsername = snapshot.MasterUsername,
-            DatabaseName = snapshot.DatabaseName,
-            Port = port,
-            Status = "creating",
-            CreateTime = Now,
-            AvailabilityZones = subnetGroup.Subnets.Select(s => s.AvailabilityZone).Distinct().Order(StringComparer.Ordinal).Take(3).ToList(),
-            SubnetGroupName = StoredGroupName(subnetGroup),
-            VpcSecurityGroupIds = securityGroups,
-            DeletionProtection = request.DeletionProtection ?? false,
-            CopyTagsToSnapshot = request.CopyTagsToSnapshot ?? false,
-            ParameterGroupName = parameterGroup,
-            ServerlessV2Scaling = request.ServerlessV2Scaling,
-            Tags = request.Tags.Count > 0 ? request.Tags : snapshot.Tags,
-        };
-        if (!_clusters.TryAdd(ClusterKey(scope.AccountId, scope.Region, identifier), cluster)) throw RdsErrors.ClusterAlreadyExists();
+        var cluster = AddCluster(scope, new ClusterSettings(identifier, snapshot.Engine, snapshot.EngineVersion, snapshot.MasterUsername, snapshot.DatabaseName, port,
+            request.SubnetGroupName, request.VpcSecurityGroupIds, request.ParameterGroupName, request.ServerlessV2Scaling,
+            1, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags.Count > 0 ? request.Tags : snapshot.Tags));
         RunForCluster(cluster, "restore", (current, _) =>
         {
             var volume = fleet.Server(current.ResourceId, engine);
@@ -838,6 +833,48 @@ public sealed partial class RdsService
     }
 
     // ---- helpers ----
+
+    /// <summary>What CreateDBCluster and RestoreDBClusterFromSnapshot each take from their own source (the request, or the snapshot) for a new cluster.</summary>
+    private sealed record ClusterSettings(string Identifier, string Engine, string EngineVersion, string MasterUsername, string? DatabaseName, int Port,
+        string? SubnetGroupName, IReadOnlyList<string> VpcSecurityGroupIds, string? ParameterGroupName, ServerlessV2Scaling? ServerlessV2Scaling,
+        int BackupRetentionPeriod, bool DeletionProtection, bool CopyTagsToSnapshot, IReadOnlyList<RdsTag> Tags);
+
+    /// <summary>
+    /// The one builder of a new cluster, for CreateDBCluster and RestoreDBClusterFromSnapshot: its subnet group (whose
+    /// zones, up to three, are the cluster's), security groups of that VPC and a cluster parameter group of its family are
+    /// checked, then it is registered "creating" until its engine work runs.
+    /// </summary>
+    private DbCluster AddCluster(Scope scope, ClusterSettings settings)
+    {
+        var subnetGroup = GetSubnetGroup(scope, settings.SubnetGroupName);
+        var securityGroups = SecurityGroups(scope, settings.VpcSecurityGroupIds, subnetGroup.VpcId);
+        var parameterGroup = ResolveClusterParameterGroup(scope, settings.ParameterGroupName, settings.Engine, settings.EngineVersion);
+        var cluster = new DbCluster
+        {
+            AccountId = scope.AccountId,
+            Region = scope.Region,
+            Identifier = settings.Identifier,
+            ResourceId = NewResourceId("cluster-"),
+            Engine = settings.Engine,
+            EngineVersion = settings.EngineVersion,
+            MasterUsername = settings.MasterUsername,
+            DatabaseName = settings.DatabaseName,
+            Port = settings.Port,
+            Status = "creating",
+            CreateTime = Now,
+            AvailabilityZones = subnetGroup.Subnets.Select(s => s.AvailabilityZone).Distinct().Order(StringComparer.Ordinal).Take(3).ToList(),
+            SubnetGroupName = StoredGroupName(subnetGroup),
+            VpcSecurityGroupIds = securityGroups,
+            BackupRetentionPeriod = settings.BackupRetentionPeriod,
+            DeletionProtection = settings.DeletionProtection,
+            CopyTagsToSnapshot = settings.CopyTagsToSnapshot,
+            ParameterGroupName = parameterGroup,
+            ServerlessV2Scaling = settings.ServerlessV2Scaling,
+            Tags = settings.Tags,
+        };
+        if (!_clusters.TryAdd(ClusterKey(scope.AccountId, scope.Region, settings.Identifier), cluster)) throw RdsErrors.ClusterAlreadyExists();
+        return cluster;
+    }
 
     private static void ClusterEngine(string engine)
     {

@@ -33,4 +33,31 @@ public sealed class AddressClaimsTests
             foreach (var address in addresses) File.Delete(Path.Combine(Path.GetTempPath(), "stratus-address-claims", address + ".lock"));
         }
     }
+
+    [Fact]
+    public async Task The_addresses_of_a_stopped_Stratus_are_the_last_another_one_takes()
+    {
+        // A persistent Stratus being restarted drops its locks; its addresses must not look free the longest, or another
+        // Stratus takes them and the restarted one's cluster endpoint moves away from the address its clients dial.
+        var tag = Guid.NewGuid().ToString("N");
+        string[] addresses = [$"held-{tag}", $"released-{tag}"];
+        var stopping = new AddressClaims();
+        using var otherStratus = new AddressClaims();
+        try
+        {
+            Assert.True(stopping.TryClaim("cluster-a", addresses[0]));
+            await Task.Delay(50);
+            Assert.True(otherStratus.TryClaim("db-b", addresses[1]));
+            otherStratus.Release("db-b", addresses[1]);
+            await Task.Delay(50);
+            stopping.Dispose();
+
+            Assert.Equal([addresses[1], addresses[0]], AddressClaims.FreeLongestFirst(addresses));
+        }
+        finally
+        {
+            stopping.Dispose();
+            foreach (var address in addresses) File.Delete(Path.Combine(Path.GetTempPath(), "stratus-address-claims", address + ".lock"));
+        }
+    }
 }

@@ -67,7 +67,7 @@ public sealed class RdsAuroraTests
         Assert.Equal(addresses["shop-writer"], await db.ServerAddressAsync(clusterEndpoint));
         await db.ExecuteAsync(clusterEndpoint, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(60)); INSERT INTO items VALUES (1, 'through-the-writer')");
         foreach (var reader in new[] { "shop-reader-1", "shop-reader-2" })
-            Assert.Equal("through-the-writer", await db.WaitForAsync(addresses[reader], FirstRow, "through-the-writer"));
+            (await db.WaitForAsync(addresses[reader], FirstRow, "through-the-writer")).Expect($"the first row replicated to {reader}");
         Assert.Equal("through-the-writer", await db.ScalarAsync(readerEndpoint, FirstRow));
         var reached = new HashSet<string>();
         for (var i = 0; i < 4; i++) reached.Add((await db.ServerAddressAsync(readerEndpoint))!);
@@ -91,7 +91,7 @@ public sealed class RdsAuroraTests
         await db.ExecuteAsync(clusterEndpoint, "INSERT INTO items VALUES (2, 'after-failover')");
         foreach (var member in new[] { "shop-reader-2", "shop-writer" })
         {
-            Assert.Equal("after-failover", await db.WaitForAsync(addresses[member], "SELECT name FROM items WHERE id = 2", "after-failover"));
+            (await db.WaitForAsync(addresses[member], "SELECT name FROM items WHERE id = 2", "after-failover")).Expect($"the row written after the failover replicated to {member}");
             await Assert.ThrowsAnyAsync<DbException>(() => db.ExecuteAsync(addresses[member], "INSERT INTO items VALUES (9, 'on-a-reader')"));
         }
 
@@ -108,7 +108,8 @@ public sealed class RdsAuroraTests
             """, TimeSpan.FromMinutes(6));
         Assert.Equal(["shop-snap"], restored["snapshots"]!.AsArray().Select(s => s!.GetValue<string>()));
         var copyEndpoint = restored["endpoint"]!.GetValue<string>();
-        Assert.Equal(2L, Convert.ToInt64(await db.ScalarAsync(copyEndpoint, "SELECT COUNT(*) FROM items")));
+        var copiedRows = Convert.ToInt64(await db.ScalarAsync(copyEndpoint, "SELECT COUNT(*) FROM items"));
+        Assert.True(copiedRows == 2, $"the cluster restored from the snapshot holds {copiedRows} rows, not the 2 the snapshotted writer had");
         Assert.Equal("through-the-writer", await db.ScalarAsync(copyEndpoint, FirstRow));
 
         // Every server and endpoint stops with Stratus; after a restart the cluster endpoint serves the rows again.
@@ -118,12 +119,16 @@ public sealed class RdsAuroraTests
         foreach (var address in addresses.Values.Append(clusterEndpoint).Append(readerEndpoint))
             Assert.True(await RdsTestKit.NothingListensAsync(address, port), $"nothing listens on {address}:{port} once Stratus stopped");
         await stratus.RestartAsync();
-        await Clients.Boto3Async(stratus.Url, """
+        var restarted = await Clients.Boto3Async(stratus.Url, """
             rds = client("rds")
             for member in ["shop-writer", "shop-reader-1", "shop-reader-2"]:
                 rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=member, WaiterConfig={"Delay": 1, "MaxAttempts": 240})
+            rds.get_waiter("db_cluster_available").wait(DBClusterIdentifier="shop", WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+            out["endpoint"] = rds.describe_db_clusters(DBClusterIdentifier="shop")["DBClusters"][0]["Endpoint"]
             """, TimeSpan.FromMinutes(5));
-        Assert.Equal(2L, Convert.ToInt64(await db.WaitForAsync(clusterEndpoint, "SELECT COUNT(*) FROM items", 2L)));
+        // Clients keep the endpoint they had (on AWS a DNS name that never changes), so it must not move while Stratus is down.
+        Assert.True(restarted["endpoint"]!.GetValue<string>() == clusterEndpoint, $"the cluster endpoint moved from {clusterEndpoint} to {restarted["endpoint"]} across the restart");
+        (await db.WaitForAsync(clusterEndpoint, "SELECT COUNT(*) FROM items", 2L)).Expect("both rows through the cluster endpoint after Stratus restarted");
         await stratus.StopAsync();
         Assert.Empty(ServerProcessesOf(stratus.DataDir!));
     }
@@ -157,7 +162,7 @@ public sealed class RdsAuroraTests
         var db = new AuroraDatabase("aurora-postgresql", int.Parse(result["Port"]!.GetValue<string>()));
         var writerEndpoint = result["Address"]!.GetValue<string>();
         await db.ExecuteAsync(writerEndpoint, "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(60)); INSERT INTO items VALUES (1, 'from-a-template')");
-        Assert.Equal("from-a-template", await db.WaitForAsync(result["ReadAddress"]!.GetValue<string>(), FirstRow, "from-a-template"));
+        (await db.WaitForAsync(result["ReadAddress"]!.GetValue<string>(), FirstRow, "from-a-template")).Expect("the row through the reader endpoint");
 
         // RebootDBCluster restarts every member; the reader comes back replicating.
         await Clients.Boto3Async(stratus.Url, $$"""
@@ -168,7 +173,7 @@ public sealed class RdsAuroraTests
                 rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=i["DBInstanceIdentifier"], WaiterConfig={"Delay": 1, "MaxAttempts": 240})
             """, TimeSpan.FromMinutes(5));
         await db.ExecuteAsync(writerEndpoint, "INSERT INTO items VALUES (2, 'after-reboot')");
-        Assert.Equal("after-reboot", await db.WaitForAsync(result["ReadAddress"]!.GetValue<string>(), "SELECT name FROM items WHERE id = 2", "after-reboot"));
+        (await db.WaitForAsync(result["ReadAddress"]!.GetValue<string>(), "SELECT name FROM items WHERE id = 2", "after-reboot")).Expect("the row written after the reboot through the reader endpoint");
 
         var deleted = await Clients.Boto3Async(stratus.Url, $$"""
             cf = client("cloudformation")
@@ -202,6 +207,19 @@ public sealed class RdsAuroraTests
         }
     }
 
+    /// <summary>What a polled query last answered, or why it could not.</summary>
+    private sealed record Answer(string Host, object Expected, object? Value, string? Error)
+    {
+        /// <summary>Fails naming the step and what the server said instead (a refused connection is not a count of 0).</summary>
+        public void Expect(string step)
+        {
+            var matched = Value is not null && Convert.ChangeType(Value, Expected.GetType(), System.Globalization.CultureInfo.InvariantCulture).Equals(Expected);
+            Assert.True(matched, Error is null
+                ? $"{step}: {Host} answered {Value ?? "NULL"} for a minute, not {Expected}"
+                : $"{step}: {Host} did not answer within a minute: {Error}");
+        }
+    }
+
     /// <summary>The cluster's databases through the engine's own client: MySqlConnector or Npgsql.</summary>
     private sealed class AuroraDatabase(string engine, int port)
     {
@@ -229,20 +247,22 @@ public sealed class RdsAuroraTests
             return await command.ExecuteScalarAsync();
         }
 
-        /// <summary>Polls (up to a minute, as replication and restarts take their time) until the query answers the value; the last answer.</summary>
-        public async Task<object?> WaitForAsync(string host, string sql, object expected)
+        /// <summary>Polls (up to a minute, as replication and restarts take their time) until the query answers the value; the last answer or refusal.</summary>
+        public async Task<Answer> WaitForAsync(string host, string sql, object expected)
         {
             var deadline = DateTimeOffset.UtcNow.AddMinutes(1);
-            object? last = null;
+            var last = new Answer(host, expected, null, "no answer yet");
             while (DateTimeOffset.UtcNow < deadline)
             {
                 try
                 {
-                    last = await ScalarAsync(host, sql);
-                    if (last is not null && Convert.ChangeType(last, expected.GetType(), System.Globalization.CultureInfo.InvariantCulture).Equals(expected)) return expected;
+                    var value = await ScalarAsync(host, sql);
+                    last = last with { Value = value, Error = null };
+                    if (value is not null && Convert.ChangeType(value, expected.GetType(), System.Globalization.CultureInfo.InvariantCulture).Equals(expected)) return last;
                 }
-                catch (DbException)
+                catch (DbException e)
                 {
+                    last = last with { Value = null, Error = e.Message };
                 }
                 await Task.Delay(200);
             }

@@ -147,6 +147,9 @@ public sealed class RdsBadInputTests(StratusFixture stratus) : IClassFixture<Str
             out["engines"] = sorted({v["Engine"] for v in rds.describe_db_engine_versions()["DBEngineVersions"]})
             out["mysql"] = [v["EngineVersion"] for v in rds.describe_db_engine_versions(Engine="mysql")["DBEngineVersions"]]
             out["postgres"] = [[v["EngineVersion"], v["MajorEngineVersion"], v["DBParameterGroupFamily"]] for v in rds.describe_db_engine_versions(Engine="postgres")["DBEngineVersions"]]
+            out["aurora"] = [[v["Engine"], v["EngineVersion"], v["DBParameterGroupFamily"]] for engine in ["aurora-mysql", "aurora-postgresql"]
+                for v in rds.describe_db_engine_versions(Engine=engine)["DBEngineVersions"]]
+            out["auroraMySql80"] = len(rds.describe_db_engine_versions(Engine="aurora-mysql", EngineVersion="8.0")["DBEngineVersions"])
             group = rds.describe_db_subnet_groups()["DBSubnetGroups"][0]
             out["group"] = group["DBSubnetGroupName"]
             out["vpc"] = group["VpcId"]
@@ -155,12 +158,16 @@ public sealed class RdsBadInputTests(StratusFixture stratus) : IClassFixture<Str
             out["missing"] = error(rds.describe_db_subnet_groups, DBSubnetGroupName="custom")
             """);
 
-        Assert.Equal(["mariadb", "mysql", "postgres"], result["engines"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(["aurora-mysql", "aurora-postgresql", "mariadb", "mysql", "postgres"], result["engines"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal(["8.0.40"], result["mysql"]!.AsArray().Select(n => n!.GetValue<string>()));
         // The PostgreSQL this machine runs, as RDS names its versions: 15.18, major 15, family postgres15.
         var postgres = Assert.Single(result["postgres"]!.AsArray())!.AsArray().Select(n => n!.GetValue<string>()).ToList();
         var installed = Stratus.Services.Rds.Engine.PostgresInstallation.Find()!.Version;
         Assert.Equal([installed, installed.Split('.')[0], "postgres" + installed.Split('.')[0]], postgres);
+        // Aurora's engines as clusters run them here: Aurora MySQL 3 (MySQL 8.0) and the installed PostgreSQL, in Aurora's families.
+        Assert.Equal(["aurora-mysql 8.0.mysql_aurora.3.08.0 aurora-mysql8.0", $"aurora-postgresql {installed} aurora-postgresql{installed.Split('.')[0]}"],
+            result["aurora"]!.AsArray().Select(v => string.Join(' ', v!.AsArray().Select(n => n!.GetValue<string>()))));
+        Assert.Equal(1, result["auroraMySql80"]!.GetValue<int>());
         Assert.Equal("default", result["group"]!.GetValue<string>());
         Assert.StartsWith("vpc-", result["vpc"]!.GetValue<string>());
         // The default VPC's default subnets: one in each of us-east-1's six Availability Zones.

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Npgsql;
 using Stratus.Tests.Infrastructure;
 using static Stratus.Tests.Services.Rds.RdsTestKit;
 
@@ -17,6 +16,7 @@ public sealed class RdsPostgresTests
     private const string User = "postgres";
     private const string Password = "pg-master-pass";
     private const string Database = "app";
+    private static readonly PostgresLogin Pg = new(User, Password, Database);
     private const string Row = "SELECT name FROM accounts WHERE id = 1";
 
     [Fact]
@@ -37,9 +37,9 @@ public sealed class RdsPostgresTests
         Assert.Equal(new[] { version }, created["versions"]!.AsArray().Select(v => v!.GetValue<string>()));
         Assert.Equal("postgres" + version.Split('.')[0], created["family"]!.GetValue<string>());
 
-        await ExecuteAsync(endpoint, "CREATE TABLE accounts (id INT PRIMARY KEY, name TEXT); INSERT INTO accounts VALUES (1, 'alice')");
-        Assert.StartsWith($"PostgreSQL {version}", (string?)await ScalarAsync(endpoint, "SELECT version()"));
-        Assert.False((bool)(await ScalarAsync(endpoint, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))!, "the master user is not a superuser, as on RDS");
+        await Pg.ExecuteAsync(endpoint, "CREATE TABLE accounts (id INT PRIMARY KEY, name TEXT); INSERT INTO accounts VALUES (1, 'alice')");
+        Assert.StartsWith($"PostgreSQL {version}", (string?)await Pg.ScalarAsync(endpoint, "SELECT version()"));
+        Assert.False((bool)(await Pg.ScalarAsync(endpoint, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))!, "the master user is not a superuser, as on RDS");
 
         // The server crashes: Stratus restarts it and records why.
         var pid = PostmasterPid(stratus, endpoint);
@@ -54,7 +54,7 @@ public sealed class RdsPostgresTests
                 raise SystemExit("no restart event")
             """);
         endpoint = await WaitAvailableAsync(stratus.Url, Identifier);
-        Assert.Equal("alice", await ScalarAsync(endpoint, Row));
+        Assert.Equal("alice", await Pg.ScalarAsync(endpoint, Row));
         Assert.NotEqual(pid, PostmasterPid(stratus, endpoint));
 
         // Stratus stops (its server with it) and comes back; then it is killed, and the next start adopts the orphan.
@@ -63,14 +63,14 @@ public sealed class RdsPostgresTests
         Assert.False(IsProcessRunning(pid), "stopping Stratus stops its postgres");
         await stratus.RestartAsync();
         endpoint = await WaitAvailableAsync(stratus.Url, Identifier);
-        Assert.Equal("alice", await ScalarAsync(endpoint, Row));
+        Assert.Equal("alice", await Pg.ScalarAsync(endpoint, Row));
         var orphan = PostmasterPid(stratus, endpoint);
         await stratus.KillAsync();
         Assert.True(IsProcessRunning(orphan), "postgres outlives a kill -9 of Stratus until the next start adopts it");
         await stratus.RestartAsync();
         endpoint = await WaitAvailableAsync(stratus.Url, Identifier);
         Assert.False(IsProcessRunning(orphan), "the orphaned postgres was stopped");
-        Assert.Equal("alice", await ScalarAsync(endpoint, Row));
+        Assert.Equal("alice", await Pg.ScalarAsync(endpoint, Row));
 
         // A snapshot holds the rows of its moment; a restore is a new instance on its own address.
         await Clients.Boto3Async(stratus.Url, $$"""
@@ -78,14 +78,14 @@ public sealed class RdsPostgresTests
             """);
         await WaitSnapshotAvailableAsync(stratus.Url, "pg-snap");
         endpoint = await WaitAvailableAsync(stratus.Url, Identifier);
-        await ExecuteAsync(endpoint, "INSERT INTO accounts VALUES (2, 'after-snapshot')");
+        await Pg.ExecuteAsync(endpoint, "INSERT INTO accounts VALUES (2, 'after-snapshot')");
         await Clients.Boto3Async(stratus.Url, """
             client("rds").restore_db_instance_from_db_snapshot(DBInstanceIdentifier="pg-restored", DBSnapshotIdentifier="pg-snap")
             """);
         var restored = await WaitAvailableAsync(stratus.Url, "pg-restored");
         Assert.NotEqual(endpoint.Address, restored.Address);
-        Assert.Equal("alice", await ScalarAsync(restored, Row));
-        Assert.Equal(1L, await ScalarAsync(restored, "SELECT COUNT(*) FROM accounts"));
+        Assert.Equal("alice", await Pg.ScalarAsync(restored, Row));
+        Assert.Equal(1L, await Pg.ScalarAsync(restored, "SELECT COUNT(*) FROM accounts"));
 
         // Stop and start.
         await Clients.Boto3Async(stratus.Url, $$"""client("rds").stop_db_instance(DBInstanceIdentifier="{{Identifier}}")""");
@@ -93,7 +93,7 @@ public sealed class RdsPostgresTests
         Assert.True(await NothingListensAsync(endpoint.Address, endpoint.Port));
         await Clients.Boto3Async(stratus.Url, $$"""client("rds").start_db_instance(DBInstanceIdentifier="{{Identifier}}")""");
         endpoint = await WaitAvailableAsync(stratus.Url, Identifier);
-        Assert.Equal(2L, await ScalarAsync(endpoint, "SELECT COUNT(*) FROM accounts"));
+        Assert.Equal(2L, await Pg.ScalarAsync(endpoint, "SELECT COUNT(*) FROM accounts"));
 
         // Deletion with a final snapshot: the instance goes, its rows stay in the snapshot.
         await Clients.Boto3Async(stratus.Url, $$"""
@@ -108,7 +108,7 @@ public sealed class RdsPostgresTests
             client("rds").restore_db_instance_from_db_snapshot(DBInstanceIdentifier="pg-from-final", DBSnapshotIdentifier="pg-final")
             """);
         var fromFinal = await WaitAvailableAsync(stratus.Url, "pg-from-final");
-        Assert.Equal(2L, await ScalarAsync(fromFinal, "SELECT COUNT(*) FROM accounts"));
+        Assert.Equal(2L, await Pg.ScalarAsync(fromFinal, "SELECT COUNT(*) FROM accounts"));
 
         // Stratus stops: no postgres of its data dir is left.
         await stratus.StopAsync();
@@ -134,37 +134,7 @@ public sealed class RdsPostgresTests
 
         Assert.Equal("5432", (string?)result["Port"]);
         var endpoint = new DbEndpoint(result["Address"]!.GetValue<string>(), 5432, "");
-        Assert.Equal(1, await ScalarAsync(endpoint, "SELECT 1"));
-    }
-
-    private static async Task ExecuteAsync(DbEndpoint endpoint, string sql)
-    {
-        await using var connection = await ConnectAsync(endpoint);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<object?> ScalarAsync(DbEndpoint endpoint, string sql)
-    {
-        await using var connection = await ConnectAsync(endpoint);
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
-    }
-
-    private static async Task<NpgsqlConnection> ConnectAsync(DbEndpoint endpoint)
-    {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
-        {
-            Host = endpoint.Address,
-            Port = endpoint.Port,
-            Username = User,
-            Password = Password,
-            Database = Database,
-            Pooling = false,
-            Timeout = 10,
-        }.ConnectionString);
-        await connection.OpenAsync();
-        return connection;
+        Assert.Equal(1, await Pg.ScalarAsync(endpoint, "SELECT 1"));
     }
 
     /// <summary>The postmaster's pid, first line of its postmaster.pid.</summary>

@@ -17,6 +17,7 @@ public sealed class RdsReadReplicaTests
     private const string User = "admin1";
     private const string Password = "replica-master-pass";
     private const string Database = "app";
+    private static readonly PostgresLogin Pg = new(User, Password, Database);
 
     [Fact]
     public async Task A_mariadb_replica_follows_its_source_refuses_writes_reports_its_lag_and_is_writable_once_promoted()
@@ -62,7 +63,7 @@ public sealed class RdsReadReplicaTests
             rds.create_db_parameter_group(DBParameterGroupName="pg-params", DBParameterGroupFamily=family, Description="replica test")
             """);
         var source = await CreateSourceAsync(stratus.Url, "pg-src", "postgres", "pg-params");
-        await ExecutePgAsync(source, "CREATE TABLE accounts (id INT PRIMARY KEY, name TEXT); INSERT INTO accounts VALUES (1, 'alice')");
+        await Pg.ExecuteAsync(source, "CREATE TABLE accounts (id INT PRIMARY KEY, name TEXT); INSERT INTO accounts VALUES (1, 'alice')");
         var modified = await Clients.Boto3Async(stratus.Url, """
             rds = client("rds")
             rds.modify_db_parameter_group(DBParameterGroupName="pg-params", Parameters=[
@@ -72,13 +73,13 @@ public sealed class RdsReadReplicaTests
             out["user"] = {x["ParameterName"]: x["ParameterValue"] for x in p}
             """);
         Assert.Equal("8192", (string?)modified["user"]!["work_mem"]);
-        Assert.Equal("8MB", await EventuallyAsync(() => ScalarPgAsync(source, "SHOW work_mem"), "8MB"));
+        Assert.Equal("8MB", await EventuallyAsync(() => Pg.ScalarAsync(source, "SHOW work_mem"), "8MB"));
 
         var replica = await CreateReplicaAsync(stratus.Url, "pg-rep", "pg-src");
-        Assert.Equal("alice", await ScalarPgAsync(replica, "SELECT name FROM accounts WHERE id = 1"));
-        await ExecutePgAsync(source, "INSERT INTO accounts VALUES (2, 'bob')");
-        Assert.Equal("bob", await EventuallyAsync(() => ScalarPgAsync(replica, "SELECT name FROM accounts WHERE id = 2")));
-        var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecutePgAsync(replica, "INSERT INTO accounts VALUES (3, 'eve')"));
+        Assert.Equal("alice", await Pg.ScalarAsync(replica, "SELECT name FROM accounts WHERE id = 1"));
+        await Pg.ExecuteAsync(source, "INSERT INTO accounts VALUES (2, 'bob')");
+        Assert.Equal("bob", await EventuallyAsync(() => Pg.ScalarAsync(replica, "SELECT name FROM accounts WHERE id = 2")));
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => Pg.ExecuteAsync(replica, "INSERT INTO accounts VALUES (3, 'eve')"));
         Assert.Equal("25006", refused.SqlState); // read_only_sql_transaction: a hot standby
 
         var metrics = await MetricsAsync(stratus.Url, "pg-rep");
@@ -97,8 +98,8 @@ public sealed class RdsReadReplicaTests
             out["source"] = i.get("ReadReplicaSourceDBInstanceIdentifier")
             """);
         Assert.Null(promoted["source"]);
-        await ExecutePgAsync(replica, "INSERT INTO accounts VALUES (3, 'carol')");
-        Assert.Equal("carol", await ScalarPgAsync(replica, "SELECT name FROM accounts WHERE id = 3"));
+        await Pg.ExecuteAsync(replica, "INSERT INTO accounts VALUES (3, 'carol')");
+        Assert.Equal("carol", await Pg.ScalarAsync(replica, "SELECT name FROM accounts WHERE id = 3"));
     }
 
     private static async Task<DbEndpoint> CreateSourceAsync(string url, string identifier, string engine, string? parameterGroup = null)
@@ -182,35 +183,5 @@ public sealed class RdsReadReplicaTests
         await using var connection = await ConnectAsync(endpoint, User, Password, Database);
         await using var command = new MySqlCommand(sql, connection);
         return await command.ExecuteScalarAsync();
-    }
-
-    private static async Task ExecutePgAsync(DbEndpoint endpoint, string sql)
-    {
-        await using var connection = await ConnectPgAsync(endpoint);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<object?> ScalarPgAsync(DbEndpoint endpoint, string sql)
-    {
-        await using var connection = await ConnectPgAsync(endpoint);
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
-    }
-
-    private static async Task<NpgsqlConnection> ConnectPgAsync(DbEndpoint endpoint)
-    {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
-        {
-            Host = endpoint.Address,
-            Port = endpoint.Port,
-            Username = User,
-            Password = Password,
-            Database = Database,
-            Pooling = false,
-            Timeout = 10,
-        }.ConnectionString);
-        await connection.OpenAsync();
-        return connection;
     }
 }

@@ -1,12 +1,47 @@
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using MySqlConnector;
+using Npgsql;
 using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Services.Rds;
 
 /// <summary>The endpoint an instance reported, and how the tests reach its database.</summary>
 public sealed record DbEndpoint(string Address, int Port, string ResourceId);
+
+/// <summary>A PostgreSQL instance's master login, and its statements through Npgsql (no pooling, as each test step stands alone).</summary>
+public sealed record PostgresLogin(string User, string Password, string Database)
+{
+    public async Task ExecuteAsync(DbEndpoint endpoint, string sql)
+    {
+        await using var connection = await ConnectAsync(endpoint);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<object?> ScalarAsync(DbEndpoint endpoint, string sql)
+    {
+        await using var connection = await ConnectAsync(endpoint);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+
+    public async Task<NpgsqlConnection> ConnectAsync(DbEndpoint endpoint)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
+        {
+            Host = endpoint.Address,
+            Port = endpoint.Port,
+            Username = User,
+            Password = Password,
+            Database = Database,
+            Pooling = false,
+            Timeout = 10,
+        }.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+}
 
 /// <summary>Waiting for instances through boto3's own waiters, and talking to their MariaDB with MySqlConnector.</summary>
 public static class RdsTestKit

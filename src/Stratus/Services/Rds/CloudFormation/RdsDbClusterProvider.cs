@@ -35,38 +35,21 @@ public sealed class RdsDbClusterProvider(RdsService rds) : IResourceProvider
         var before = new ResourceProperties(request.LogicalId, previousProperties);
         await rds.ModifyClusterAsync(request.Scope,
             ModifyClusterRequest.Read(p, current.PhysicalId).ChangedFrom(ModifyClusterRequest.Read(before, current.PhysicalId)));
-        var arn = rds.GetCluster(request.Scope, current.PhysicalId).Arn;
-        var tags = RdsTag.List(p);
-        var removed = RdsTag.List(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToList();
-        if (removed.Count > 0) rds.RemoveTags(request.Scope, arn, removed);
-        if (tags.Count > 0) rds.AddTags(request.Scope, arn, tags);
+        RdsStackResources.SyncTags(rds, request.Scope, rds.GetCluster(request.Scope, current.PhysicalId).Arn, p, before);
         return Provisioned(await AvailableAsync(request, current.PhysicalId, cancellation));
     }
 
-    public async Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
-    {
-        try
+    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation) =>
+        RdsStackResources.DeleteAndWaitAsync(() =>
         {
             // The stack deletes the cluster's instances first (they depend on it); their deletion must have begun.
             var cluster = rds.GetCluster(request.Scope, current.PhysicalId);
-            if (cluster.Status != "deleting")
-            {
-                var finalSnapshot = request.DeletionPolicy == "Snapshot" && cluster.Status is "available" or "stopped"
-                    ? request.GeneratedName(255).ToLowerInvariant()
-                    : null;
-                rds.DeleteCluster(request.Scope, current.PhysicalId, skipFinalSnapshot: finalSnapshot is null, finalSnapshotIdentifier: finalSnapshot);
-            }
-            while (true)
-            {
-                await Task.Delay(PollInterval, cancellation);
-                rds.GetCluster(request.Scope, current.PhysicalId);
-            }
-        }
-        catch (AwsException e) when (e.Code == "DBClusterNotFoundFault")
-        {
-            // Gone, which is what deleting waits for.
-        }
-    }
+            if (cluster.Status == "deleting") return;
+            var finalSnapshot = request.DeletionPolicy == "Snapshot" && cluster.Status is "available" or "stopped"
+                ? request.GeneratedName(255).ToLowerInvariant()
+                : null;
+            rds.DeleteCluster(request.Scope, current.PhysicalId, skipFinalSnapshot: finalSnapshot is null, finalSnapshotIdentifier: finalSnapshot);
+        }, () => rds.GetCluster(request.Scope, current.PhysicalId), "DBClusterNotFoundFault", cancellation);
 
     private async Task<DbCluster> AvailableAsync(ResourceRequest request, string identifier, CancellationToken cancellation)
     {

@@ -42,39 +42,22 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
         }
         await rds.ModifyInstanceAsync(request.Scope,
             ModifyInstanceRequest.Read(p, current.PhysicalId).ChangedFrom(ModifyInstanceRequest.Read(before, current.PhysicalId)));
-        var arn = rds.GetInstance(request.Scope, current.PhysicalId).Arn;
-        var tags = RdsTag.List(p);
-        var removed = RdsTag.List(before).Select(t => t.Key).Except(tags.Select(t => t.Key)).ToList();
-        if (removed.Count > 0) rds.RemoveTags(request.Scope, arn, removed);
-        if (tags.Count > 0) rds.AddTags(request.Scope, arn, tags);
+        RdsStackResources.SyncTags(rds, request.Scope, rds.GetInstance(request.Scope, current.PhysicalId).Arn, p, before);
         return Provisioned(await AvailableAsync(request, current.PhysicalId, cancellation));
     }
 
-    public async Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
-    {
-        try
+    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation) =>
+        RdsStackResources.DeleteAndWaitAsync(() =>
         {
             var instance = rds.GetInstance(request.Scope, current.PhysicalId);
-            if (instance.Status != "deleting")
-            {
-                // DeletionPolicy: Snapshot takes a real final snapshot, as CloudFormation does; an instance that never
-                // became available (a failed create being rolled back) has nothing to keep, nor has an Aurora instance (its cluster does).
-                var finalSnapshot = request.DeletionPolicy == "Snapshot" && instance.ClusterIdentifier is null && instance.Status is "available" or "stopped"
-                    ? request.GeneratedName(255).ToLowerInvariant()
-                    : null;
-                rds.DeleteInstance(request.Scope, current.PhysicalId, skipFinalSnapshot: finalSnapshot is null, finalSnapshotIdentifier: finalSnapshot);
-            }
-            while (true)
-            {
-                await Task.Delay(PollInterval, cancellation);
-                rds.GetInstance(request.Scope, current.PhysicalId);
-            }
-        }
-        catch (AwsException e) when (e.Code == "DBInstanceNotFound")
-        {
-            // Gone, which is what deleting waits for.
-        }
-    }
+            if (instance.Status == "deleting") return;
+            // DeletionPolicy: Snapshot takes a real final snapshot, as CloudFormation does; an instance that never
+            // became available (a failed create being rolled back) has nothing to keep, nor has an Aurora instance (its cluster does).
+            var finalSnapshot = request.DeletionPolicy == "Snapshot" && instance.ClusterIdentifier is null && instance.Status is "available" or "stopped"
+                ? request.GeneratedName(255).ToLowerInvariant()
+                : null;
+            rds.DeleteInstance(request.Scope, current.PhysicalId, skipFinalSnapshot: finalSnapshot is null, finalSnapshotIdentifier: finalSnapshot);
+        }, () => rds.GetInstance(request.Scope, current.PhysicalId), "DBInstanceNotFound", cancellation);
 
     /// <summary>Waits for the instance to settle: available completes the resource, anything else final fails it with RDS's status.</summary>
     private async Task<DbInstance> AvailableAsync(ResourceRequest request, string identifier, CancellationToken cancellation)

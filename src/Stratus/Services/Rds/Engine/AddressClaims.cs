@@ -3,9 +3,12 @@ namespace Stratus.Services.Rds.Engine;
 /// <summary>
 /// Which instance holds which bind address, machine-wide: each claim is also an exclusive lock on a
 /// file in the temp dir, so another Stratus on this machine does not take an address while its owner
-/// is stopped or restarting. The operating system drops the locks of a process that dies. A released
-/// claim's file keeps the time of its release, so new instances take the addresses free the longest:
-/// a client still holding a deleted instance's address does not reach the next instance's database.
+/// is restarting. The operating system drops the locks of a process that stops or dies, so a claim's file
+/// keeps the time it was last held (stamped when claimed and when released, and when its Stratus stops):
+/// new instances take the addresses unused the longest. So a client still holding a deleted instance's
+/// address does not reach the next instance's database, and the addresses of a Stratus being restarted
+/// are the last another Stratus takes (they were the first, with their old claim times, and a restarted
+/// cluster's endpoint then moved to another address while its clients still dialled the old one).
 /// </summary>
 public sealed class AddressClaims : IDisposable
 {
@@ -23,7 +26,9 @@ public sealed class AddressClaims : IDisposable
             Directory.CreateDirectory(ClaimDir);
             try
             {
-                _claims[address] = (owner, new FileStream(Path.Combine(ClaimDir, address + ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+                var claimed = new FileStream(Path.Combine(ClaimDir, address + ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                Stamp(claimed);
+                _claims[address] = (owner, claimed);
                 return true;
             }
             catch (IOException)
@@ -38,13 +43,13 @@ public sealed class AddressClaims : IDisposable
         lock (_gate)
             if (_claims.TryGetValue(address, out var claim) && claim.Owner == owner)
             {
-                File.SetLastWriteTimeUtc(claim.Lock.SafeFileHandle, DateTime.UtcNow);
+                Stamp(claim.Lock);
                 claim.Lock.Dispose();
                 _claims.Remove(address);
             }
     }
 
-    /// <summary>The addresses, never-claimed ones first, then those released longest ago.</summary>
+    /// <summary>The addresses, never-claimed ones first, then those held longest ago.</summary>
     public static IEnumerable<string> FreeLongestFirst(IEnumerable<string> addresses) =>
         addresses.OrderBy(address => File.GetLastWriteTimeUtc(Path.Combine(ClaimDir, address + ".lock")));
 
@@ -60,8 +65,15 @@ public sealed class AddressClaims : IDisposable
     {
         lock (_gate)
         {
-            foreach (var claim in _claims.Values) claim.Lock.Dispose();
+            foreach (var claim in _claims.Values)
+            {
+                Stamp(claim.Lock);
+                claim.Lock.Dispose();
+            }
             _claims.Clear();
         }
     }
+
+    /// <summary>Records now as the time the address was last held.</summary>
+    private static void Stamp(FileStream claim) => File.SetLastWriteTimeUtc(claim.SafeFileHandle, DateTime.UtcNow);
 }

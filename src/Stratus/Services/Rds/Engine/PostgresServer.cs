@@ -121,7 +121,10 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
         if (IsReplica) await WaitUntilReplicatingAsync(cancellation);
     }
 
-    /// <summary>PostgreSQL's fast shutdown (SIGINT): open sessions are ended rather than waited for.</summary>
+    /// <summary>
+    /// PostgreSQL's fast shutdown (SIGINT): open sessions are ended rather than waited for; if it hangs (a walsender
+    /// waiting on a standby, a checkpoint on a loaded disk), the immediate shutdown (SIGQUIT), which stops every child.
+    /// </summary>
     public async Task StopAsync()
     {
         Process? process;
@@ -132,7 +135,7 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
             _process = null;
         }
         if (process is null) return;
-        await ServerProcess.TerminateAsync(process, ServerProcess.SigInt);
+        await ServerProcess.TerminateAsync(process, ServerProcess.SigInt, escalation: ServerProcess.SigQuit);
         process.Dispose();
     }
 

@@ -7,10 +7,12 @@ namespace Stratus.Services.Rds.Engine;
 public static class ServerProcess
 {
     public const int SigInt = 2;
+    public const int SigQuit = 3;
     public const int SigTerm = 15;
     public const int SigKill = 9;
 
     public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan EscalationTimeout = TimeSpan.FromSeconds(10);
 
     public static ProcessStartInfo Launch(string program, IEnumerable<string> arguments)
     {
@@ -38,20 +40,37 @@ public static class ServerProcess
             throw new InvalidOperationException($"{Path.GetFileName(start.FileName)} failed (exit {process.ExitCode}): {Tail(await errors + await output)}");
     }
 
-    /// <summary>Asks our child to stop with the engine's signal for a clean, fast shutdown; killed if it takes too long.</summary>
-    public static async Task TerminateAsync(Process process, int signal)
+    /// <summary>
+    /// Asks our child to stop with the engine's signal for a clean, fast shutdown; if it takes too long, with the engine's
+    /// <paramref name="escalation"/> (PostgreSQL's immediate shutdown, which ends its children too), and at last kills it
+    /// with every process it started. A stop must leave nothing running on the data directory: a snapshot copies it
+    /// next, and a postmaster killed alone leaves its checkpointer writing into it while it is copied.
+    /// </summary>
+    public static async Task TerminateAsync(Process process, int signal, int? escalation = null)
     {
         if (process.HasExited) return;
         _ = SendSignal(process.Id, signal);
-        using var timeout = new CancellationTokenSource(StopTimeout);
+        if (await ExitsWithinAsync(process, StopTimeout)) return;
+        if (escalation is { } next && !process.HasExited)
+        {
+            _ = SendSignal(process.Id, next);
+            if (await ExitsWithinAsync(process, EscalationTimeout)) return;
+        }
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+    }
+
+    private static async Task<bool> ExitsWithinAsync(Process process, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(cancel.Token);
+            return true;
         }
         catch (OperationCanceledException)
         {
-            process.Kill();
-            await process.WaitForExitAsync();
+            return false;
         }
     }
 
