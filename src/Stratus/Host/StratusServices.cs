@@ -236,11 +236,15 @@ public sealed class StratusServices : IAsyncDisposable
             new EventsApi(events, Log("events")),
         ];
         eventsScheduler.Start();
+        // Under --auth enforce a registry login stands for the key that asked for it: pulls and pushes are authorized as its principal.
+        var registryAuthorizer = options.Auth == AuthMode.Enforce
+            ? new RegistryAuthorizer(credentials, new RequestAuthorizer(iam, clock, new ResourceAuthorizations(new Dictionary<string, AuthorizationTable> { ["ecr"] = EcrAuthorization.Table(ecr) })))
+            : null;
         return new StratusServices(store, ephemeralWorkDir, eventsScheduler)
         {
             All = all,
             // HTTP APIs first: they claim only their own API ids, and REST APIs serve the same URL forms.
-            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry")), apiGatewayV2DataPlane, apiGatewayDataPlane,
+            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry"), registryAuthorizer), apiGatewayV2DataPlane, apiGatewayDataPlane,
                 new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth), customResourceResponses, waitConditionSignals],
             Credentials = credentials,
             Iam = iam,
@@ -254,9 +258,9 @@ public sealed class StratusServices : IAsyncDisposable
                 ["kms"] = KmsAuthorization.Table(kms),
                 ["logs"] = LogsAuthorization.Table(),
                 ["monitoring"] = CloudWatchAuthorization.Table(),
-                ["ssm"] = SsmAuthorization.Table(),
+                ["ssm"] = SsmAuthorization.Table(ssm),
                 ["events"] = EventsAuthorization.Table(),
-                ["rds"] = RdsAuthorization.Table(),
+                ["rds"] = RdsAuthorization.Table(rds),
                 ["cloudformation"] = CloudFormationAuthorization.Table(cloudFormation),
                 ["apigateway"] = ApiGatewayAuthorization.Table(),
             }),

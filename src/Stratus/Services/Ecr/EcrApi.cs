@@ -56,7 +56,7 @@ public sealed class EcrApi : IStratusService
             } },
         { "GetAuthorizationToken", i =>
             {
-                var (token, expiresAt) = _ecr.IssueToken(ScopeOf(i));
+                var (token, expiresAt) = _ecr.IssueToken(ScopeOf(i), i.Call.AccessKeyId);
                 return new JsonObject
                 {
                     ["authorizationData"] = new JsonArray(new JsonObject
@@ -158,7 +158,7 @@ public sealed class EcrApi : IStratusService
                 var digest = EcrRules.CheckDigest("layerDigest", i.Required("layerDigest"));
                 if (_ecr.FindBlob(ScopeOf(i), name, digest) is null) throw EcrErrors.LayerNotFound(i.Call.AccountId, name, digest);
                 // ECR hands out a presigned download URL; Stratus's is the registry's blob URL carrying a registry password.
-                var (token, _) = _ecr.IssueToken(ScopeOf(i));
+                var (token, _) = _ecr.IssueToken(ScopeOf(i), i.Call.AccessKeyId);
                 var password = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(token))["AWS:".Length..];
                 return new JsonObject
                 {

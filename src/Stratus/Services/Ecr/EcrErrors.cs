@@ -103,6 +103,10 @@ public static class EcrErrors
         new("InvalidParameterValueException", $"Source image {imageUri} cannot be used: {reason}. Provide a valid source image.");
 
     /// <summary>The OCI distribution error code and HTTP status the registry answers for <paramref name="error"/>.</summary>
+    /// <summary>`--auth enforce` refusing a pull or push: the registry's DENIED, with IAM's access-denied sentence, as ECR answers.</summary>
+    public static AwsException RegistryDenied(string message) =>
+        Registry(new AwsException("AccessDeniedException", message, 403), "DENIED", 403);
+
     public static (string Code, int Status) RegistryError(AwsException error) =>
         error.Data[RegistryCodeKey] is string code && error.Data[RegistryStatusKey] is int status
             ? (code, status)

@@ -1,6 +1,11 @@
+using Stratus.Protocols;
+
 namespace Stratus.Services.Ecr;
 
 public sealed record EcrTag(string Key, string Value);
+
+/// <summary>A registry login: the account and region its password names, and the access key that asked for it.</summary>
+public sealed record RegistryLogin(Scope Scope, string AccessKeyId);
 
 /// <summary>
 /// A repository with everything it holds: its images (manifests by digest, with their tags) and the blobs

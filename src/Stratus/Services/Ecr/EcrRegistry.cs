@@ -18,7 +18,8 @@ namespace Stratus.Services.Ecr;
 /// which also names the account and region the request is in (ECR tells them by the registry host). Errors
 /// are the spec's JSON bodies. Served before the AWS request router, which would take /v2/ for an API call.
 /// </summary>
-public sealed partial class EcrRegistry(EcrService ecr, ILogger logger) : IRequestInterceptor
+/// <param name="authorizer">Under `--auth enforce`, decides each request as its login's principal taking the ECR action it stands for; null otherwise.</param>
+public sealed partial class EcrRegistry(EcrService ecr, ILogger logger, IRegistryAuthorizer? authorizer = null) : IRequestInterceptor
 {
     /// <summary>GetDownloadUrlForLayer's URLs carry a registry password in this query parameter instead of a header.</summary>
     public const string DownloadTokenParameter = "X-Stratus-Ecr-Token";
@@ -56,8 +57,8 @@ public sealed partial class EcrRegistry(EcrService ecr, ILogger logger) : IReque
         http.Response.Headers["x-amzn-RequestId"] = requestId;
         try
         {
-            var scope = Authenticate(http.Request, requestId);
-            if (scope is null)
+            var login = Authenticate(http.Request, requestId);
+            if (login is null)
             {
                 http.Response.Headers.WWWAuthenticate = $"Basic realm=\"https://{ecr.RegistryHost}/\",service=\"ecr.amazonaws.com\"";
                 await WriteErrorAsync(http, 401, "UNAUTHORIZED", http.Request.Headers.Authorization.Count == 0
@@ -65,7 +66,7 @@ public sealed partial class EcrRegistry(EcrService ecr, ILogger logger) : IReque
                     : "the login is not valid: the password is not one Stratus issued, or it expired (aws ecr get-login-password issues a new one)");
                 return;
             }
-            await DispatchAsync(http, scope);
+            await DispatchAsync(http, login);
         }
         catch (AwsException error)
         {
@@ -86,7 +87,7 @@ public sealed partial class EcrRegistry(EcrService ecr, ILogger logger) : IReque
         }
     }
 
-    private Scope? Authenticate(HttpRequest request, string requestId)
+    private RegistryLogin? Authenticate(HttpRequest request, string requestId)
     {
         if (request.Query[DownloadTokenParameter].ToString() is { Length: > 0 } downloadToken && HttpMethods.IsGet(request.Method) && BlobPath().IsMatch(request.Path.Value!))
             return ecr.Authenticate("AWS", downloadToken, requestId);
@@ -106,23 +107,56 @@ public sealed partial class EcrRegistry(EcrService ecr, ILogger logger) : IReque
         return colon < 0 ? null : ecr.Authenticate(credentials[..colon], credentials[(colon + 1)..], requestId);
     }
 
-    private Task DispatchAsync(HttpContext http, Scope scope)
+    private Task DispatchAsync(HttpContext http, RegistryLogin login)
     {
         var path = http.Request.Path.Value ?? "/";
         var method = http.Request.Method;
+        var scope = login.Scope;
         if (path is "/v2" or "/v2/")
             return HttpMethods.IsGet(method) || HttpMethods.IsHead(method) ? WriteJsonAsync(http, 200, new JsonObject()) : MethodNotAllowed(http);
         if (TagsPath().Match(path) is { Success: true } tags)
-            return HttpMethods.IsGet(method) ? ListTagsAsync(http, scope, Name(tags)) : MethodNotAllowed(http);
+            return HttpMethods.IsGet(method) ? Authorized(http, login, Name(tags), ["ecr:ListImages"], name => ListTagsAsync(http, scope, name)) : MethodNotAllowed(http);
         if (ManifestPath().Match(path) is { Success: true } manifest)
-            return ManifestAsync(http, scope, Name(manifest), manifest.Groups["reference"].Value);
+            return Authorized(http, login, Name(manifest), [ManifestAction(method)], name => ManifestAsync(http, scope, name, manifest.Groups["reference"].Value));
         if (UploadsPath().Match(path) is { Success: true } uploads)
-            return HttpMethods.IsPost(method) ? StartUploadAsync(http, scope, Name(uploads)) : MethodNotAllowed(http);
+        {
+            if (!HttpMethods.IsPost(method)) return MethodNotAllowed(http);
+            // A mount reads the blob from the other repository; a monolithic POST (?digest=) also uploads and completes it.
+            if (http.Request.Query["from"].ToString() is { Length: > 0 } from && EcrRules.IsValidName(from)) Require(http, login, from, ["ecr:GetDownloadUrlForLayer"]);
+            string[] actions = http.Request.Query.ContainsKey("digest")
+                ? ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"]
+                : ["ecr:InitiateLayerUpload"];
+            return Authorized(http, login, Name(uploads), actions, name => StartUploadAsync(http, scope, name));
+        }
         if (UploadPath().Match(path) is { Success: true } upload)
-            return UploadAsync(http, scope, Name(upload), upload.Groups["id"].Value);
+            return Authorized(http, login, Name(upload), HttpMethods.IsPut(method) ? ["ecr:UploadLayerPart", "ecr:CompleteLayerUpload"] : ["ecr:UploadLayerPart"],
+                name => UploadAsync(http, scope, name, upload.Groups["id"].Value));
         if (BlobPath().Match(path) is { Success: true } blob)
-            return BlobAsync(http, scope, Name(blob), blob.Groups["digest"].Value);
+            return Authorized(http, login, Name(blob), [HttpMethods.IsHead(method) ? "ecr:BatchCheckLayerAvailability" : "ecr:GetDownloadUrlForLayer"],
+                name => BlobAsync(http, scope, name, blob.Groups["digest"].Value));
         return WriteErrorAsync(http, 404, "UNSUPPORTED", $"the registry has no endpoint {method} {path}");
+    }
+
+    /// <summary>The ECR action a manifest request stands for, as ECR's pull and push permissions name them.</summary>
+    private static string ManifestAction(string method) =>
+        HttpMethods.IsPut(method) ? "ecr:PutImage" : HttpMethods.IsDelete(method) ? "ecr:BatchDeleteImage" : "ecr:BatchGetImage";
+
+    private Task Authorized(HttpContext http, RegistryLogin login, string name, string[] actions, Func<string, Task> handle)
+    {
+        Require(http, login, name, actions);
+        return handle(name);
+    }
+
+    /// <summary>
+    /// Under `--auth enforce`, each action on the repository must be allowed to the principal the login stands for
+    /// (its identity policies and the repository policy); a refusal is the registry's DENIED, as ECR answers.
+    /// </summary>
+    private void Require(HttpContext http, RegistryLogin login, string name, string[] actions)
+    {
+        if (authorizer is null) return;
+        var arn = $"arn:aws:ecr:{login.Scope.Region}:{login.Scope.AccountId}:repository/{name}";
+        foreach (var action in actions)
+            if (authorizer.Refusal(http, login.AccessKeyId, login.Scope, action, arn) is { } refusal) throw EcrErrors.RegistryDenied(refusal);
     }
 
     private static string Name(Match match)
@@ -356,4 +390,11 @@ public sealed partial class EcrRegistry(EcrService ecr, ILogger logger) : IReque
             ["errors"] = new JsonArray(new JsonObject { ["code"] = code, ["message"] = message, ["detail"] = new JsonObject() }),
         });
     }
+}
+
+/// <summary>`--auth enforce` for the registry: whether the principal behind a login's access key may take an ECR action on a repository.</summary>
+public interface IRegistryAuthorizer
+{
+    /// <returns>AWS's access-denied sentence, or null when the action is allowed.</returns>
+    string? Refusal(HttpContext http, string accessKeyId, Scope scope, string action, string repositoryArn);
 }

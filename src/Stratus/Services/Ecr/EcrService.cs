@@ -126,16 +126,16 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
 
     // ---- Registry passwords ----
 
-    /// <summary>GetAuthorizationToken's token: base64 of "AWS:PASSWORD", valid for the scope's account and region.</summary>
-    public (string Token, DateTimeOffset ExpiresAt) IssueToken(Scope scope)
+    /// <summary>GetAuthorizationToken's token: base64 of "AWS:PASSWORD", valid for the scope's account and region, standing for the caller's access key.</summary>
+    public (string Token, DateTimeOffset ExpiresAt) IssueToken(Scope scope, string? accessKeyId)
     {
-        var (password, expiresAt) = _tokens.Issue(scope.AccountId, scope.Region);
+        var (password, expiresAt) = _tokens.Issue(scope.AccountId, scope.Region, accessKeyId ?? "");
         return (Convert.ToBase64String(Encoding.UTF8.GetBytes("AWS:" + password)), expiresAt);
     }
 
-    /// <summary>The scope a registry login stands for: user AWS and an unexpired password Stratus issued; else null.</summary>
-    public Scope? Authenticate(string user, string password, string requestId) =>
-        user == "AWS" && _tokens.Verify(password) is var (account, region) ? new Scope(account, region, requestId) : null;
+    /// <summary>What a registry login stands for: user AWS and an unexpired password Stratus issued; else null.</summary>
+    public RegistryLogin? Authenticate(string user, string password, string requestId) =>
+        user == "AWS" && _tokens.Verify(password) is var (account, region, accessKeyId) ? new RegistryLogin(new Scope(account, region, requestId), accessKeyId) : null;
 
     // ---- Blobs ----
 

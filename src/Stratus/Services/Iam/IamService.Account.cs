@@ -205,6 +205,11 @@ public sealed partial class IamService
         return provider ?? throw IamErrors.NoSuchSamlProvider(arn);
     }
 
+    public IamSamlProvider? FindSamlProvider(string arn) =>
+        arn.Split(':', 6) is ["arn", _, "iam", _, var account, var resource] && resource.StartsWith("saml-provider/", StringComparison.Ordinal)
+            ? _samlProviders.Get(Key(account, resource["saml-provider/".Length..]))
+            : null;
+
     public IReadOnlyList<IamSamlProvider> ListSamlProviders(Scope scope) =>
         _samlProviders.Values.Where(p => p.AccountId == scope.AccountId).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
 

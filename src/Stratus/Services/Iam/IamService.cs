@@ -14,6 +14,9 @@ public interface IIamRoles
     /// <summary>The OpenID Connect provider an ARN names, in whichever account.</summary>
     IamOidcProvider? FindOidcProvider(string arn);
 
+    /// <summary>The SAML provider an ARN names, in whichever account: what STS verifies a SAML response against.</summary>
+    IamSamlProvider? FindSamlProvider(string arn);
+
     /// <summary>A user's or role's tags, which policies see as aws:PrincipalTag.</summary>
     Dictionary<string, string> PrincipalTags(string principalArn);
 

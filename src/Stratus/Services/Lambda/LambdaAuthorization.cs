@@ -26,7 +26,15 @@ public static partial class LambdaAuthorization
 
     private static readonly string[] LayerVersionOperations = ["GetLayerVersion", "DeleteLayerVersion", "AddLayerVersionPermission", "GetLayerVersionPolicy", "RemoveLayerVersionPermission"];
 
-    public static AuthorizationTable Table(LambdaService lambda) => new("lambda", arn => lambda.ResourcePolicyOf(arn))
+    /// <summary>CreateFunction and UpdateFunctionConfiguration pass their Role to Lambda: iam:PassRole on it, as AWS checks.</summary>
+    private static readonly Dictionary<string, PassedRole> PassedRoles = new(StringComparer.Ordinal)
+    {
+        ["CreateFunction"] = new("Role", "lambda.amazonaws.com"),
+        ["UpdateFunctionConfiguration"] = new("Role", "lambda.amazonaws.com"),
+    };
+
+    public static AuthorizationTable Table(LambdaService lambda) => new("lambda", arn => lambda.ResourcePolicyOf(arn),
+        context: AddConditionKeys, resourceTags: arn => lambda.TagsOf(arn), passedRoles: PassedRoles)
     {
         { FunctionOperations, i => FunctionArn(i, i.String("FunctionName"), i.String("Qualifier")) },
         { "Invoke", "InvokeFunction", i => FunctionArn(i, i.String("FunctionName"), i.String("Qualifier")) },
@@ -36,6 +44,30 @@ public static partial class LambdaAuthorization
         { LayerVersionOperations, i => i.String("LayerName") is { } layer ? $"{LayerArn(i, layer)}:{i.String("VersionNumber")}" : "*" },
         { "GetLayerVersionByArn", "GetLayerVersion", i => i.String("Arn") ?? "*" },
     };
+
+    /// <summary>
+    /// Lambda's condition keys (Service Authorization Reference): lambda:FunctionArn on event source mapping
+    /// operations, lambda:Principal on AddPermission/RemovePermission, lambda:FunctionUrlAuthType on function URL
+    /// configuration, lambda:Layer on CreateFunction/UpdateFunctionConfiguration's layers.
+    /// </summary>
+    private static void AddConditionKeys(OperationInput input, RequestContext request)
+    {
+        switch (request.Action)
+        {
+            case "lambda:CreateEventSourceMapping" or "lambda:UpdateEventSourceMapping" when input.String("FunctionName") is { } name:
+                request.With("lambda:FunctionArn", FunctionArn(input, name, null));
+                break;
+            case "lambda:AddPermission" when input.String("Principal") is { } principal:
+                request.With("lambda:Principal", principal);
+                break;
+            case "lambda:CreateFunctionUrlConfig" or "lambda:UpdateFunctionUrlConfig" when input.String("AuthType") is { } authType:
+                request.With("lambda:FunctionUrlAuthType", authType);
+                break;
+            case "lambda:CreateFunction" or "lambda:UpdateFunctionConfiguration" when AuthorizationTable.Strings(input, "Layers").ToList() is { Count: > 0 } layers:
+                request.With("lambda:Layer", layers);
+                break;
+        }
+    }
 
     /// <summary>The ARN a function name, partial ARN or ARN names, with the request's qualifier (or the ARN's) appended.</summary>
     public static string FunctionArn(OperationInput input, string? functionName, string? qualifier)
@@ -67,4 +99,8 @@ public sealed partial class LambdaService
         var function = _functions.Get(Key(account, region, name));
         return function is { Policy.Count: > 0 } ? LambdaPolicy.Document(function.Policy) : null;
     }
+
+    /// <summary>The tags of the function a (qualified or unqualified) function ARN names, null when there is no such function.</summary>
+    public IReadOnlyDictionary<string, string>? TagsOf(string arn) =>
+        arn.Split(':') is ["arn", _, "lambda", var region, var account, "function", var name, ..] ? _functions.Get(Key(account, region, name))?.Tags : null;
 }

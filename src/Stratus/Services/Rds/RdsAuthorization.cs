@@ -1,3 +1,4 @@
+using Stratus.Protocols;
 using Stratus.Services.Iam.Engine;
 
 namespace Stratus.Services.Rds;
@@ -6,7 +7,9 @@ namespace Stratus.Services.Rds;
 /// What `--auth enforce` authorizes RDS's operations against (Service Authorization Reference, Amazon
 /// RDS): arn:aws:rds:REGION:ACCOUNT:TYPE:NAME for the instance (db), cluster, snapshot, cluster-snapshot,
 /// parameter groups (pg, cluster-pg) and subnet group (subgrp) the request names; tag operations the
-/// ResourceName ARN. Copies and restores name source and target: each must be allowed.
+/// ResourceName ARN. Copies and restores name source and target: each must be allowed. An instance's,
+/// cluster's or snapshot's tags are its aws:ResourceTag keys; creating one carries rds:DatabaseEngine,
+/// rds:DatabaseClass and rds:StorageSize.
 /// </summary>
 public static class RdsAuthorization
 {
@@ -18,7 +21,32 @@ public static class RdsAuthorization
         ("DBParameterGroupName", "pg"), ("DBClusterParameterGroupName", "cluster-pg"), ("DBSubnetGroupName", "subgrp"),
     ];
 
-    public static AuthorizationTable Table() => new("rds", unlisted: i =>
-        Members.Select(m => (m.Type, Name: i.String(m.Member))).Where(m => m.Name is not null)
-            .Select(m => AuthorizationTable.ArnOrBuild(m.Name!, name => AuthorizationTable.Arn(i, "rds", $"{m.Type}:{name.ToLowerInvariant()}"))));
+    private static readonly (string Member, string Key)[] ConditionMembers =
+    [
+        ("Engine", "rds:DatabaseEngine"), ("DBInstanceClass", "rds:DatabaseClass"), ("AllocatedStorage", "rds:StorageSize"),
+    ];
+
+    public static AuthorizationTable Table(RdsService rds) => new("rds", unlisted: i =>
+            Members.Select(m => (m.Type, Name: i.String(m.Member))).Where(m => m.Name is not null)
+                .Select(m => AuthorizationTable.ArnOrBuild(m.Name!, name => AuthorizationTable.Arn(i, "rds", $"{m.Type}:{name.ToLowerInvariant()}"))),
+        context: AddConditionKeys, resourceTags: arn => TagsOf(rds, arn));
+
+    private static void AddConditionKeys(OperationInput input, RequestContext request)
+    {
+        foreach (var (member, key) in ConditionMembers)
+            if (input.Body[member] is System.Text.Json.Nodes.JsonValue v) request.With(key, v.ToString());
+    }
+
+    private static IReadOnlyDictionary<string, string>? TagsOf(RdsService rds, string arn)
+    {
+        if (arn.Split(':') is not ["arn", _, "rds", var region, var account, "db" or "cluster" or "snapshot" or "cluster-snapshot", _]) return null;
+        try
+        {
+            return rds.ListTags(Scope.Of(account, region), arn).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+        }
+        catch (AwsException)
+        {
+            return null; // not created yet (CreateDBInstance is authorized on the instance it will make)
+        }
+    }
 }

@@ -25,7 +25,7 @@ public sealed class StsApi : IStratusService
             Logger = logger,
             Validation = IamNames.Errors,
             Rules = StsRules.Members,
-            UnsignedOperations = new HashSet<string>(StringComparer.Ordinal) { "AssumeRoleWithWebIdentity" },
+            UnsignedOperations = new HashSet<string>(StringComparer.Ordinal) { "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML" },
         };
     }
 
@@ -63,6 +63,21 @@ public sealed class StsApi : IStratusService
                         ["Provider"] = assumed.Provider,
                         ["Audience"] = assumed.Audience,
                     },
+                };
+            } },
+        { "AssumeRoleWithSAML", i =>
+            {
+                var assumed = _sts.AssumeRoleWithSaml(SamlRequest.Read(i));
+                return new JsonObject
+                {
+                    ["Credentials"] = Credentials(assumed.Session),
+                    ["AssumedRoleUser"] = AssumedRoleUser(assumed.Session),
+                    ["PackedPolicySize"] = PackedPolicySize(assumed.Session),
+                    ["Subject"] = assumed.Assertion.Subject,
+                    ["SubjectType"] = assumed.Assertion.SubjectType,
+                    ["Issuer"] = assumed.Assertion.Issuer,
+                    ["Audience"] = assumed.Assertion.Recipient,
+                    ["NameQualifier"] = assumed.NameQualifier,
                 };
             } },
         { "GetFederationToken", i =>

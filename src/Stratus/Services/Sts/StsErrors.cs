@@ -44,6 +44,18 @@ public static class StsErrors
     public static AwsException TokenExpired(DateTimeOffset now, DateTimeOffset expires) =>
         new("ExpiredTokenException", $"Token expired: current date/time {now.ToUnixTimeSeconds()} must be before the expiration date/time{expires.ToUnixTimeSeconds()}");
 
+    // AssumeRoleWithSAML: a response that does not verify is InvalidIdentityToken (400), an expired one
+    // ExpiredTokenException, a provider that does not exist InvalidIdentityToken, the trust's refusal AccessDenied.
+
+    public static AwsException InvalidSamlResponse(string message) => InvalidIdentityToken(message);
+
+    public static AwsException NoSamlProvider() => InvalidIdentityToken("Specified provider doesn't exist");
+
+    public static AwsException SamlExpired(DateTimeOffset notOnOrAfter) =>
+        new("ExpiredTokenException", $"Token expired: the SAML assertion was valid until {notOnOrAfter.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}");
+
+    public static AwsException SamlDenied() => new("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 403);
+
     public static AwsException WebIdentityDenied() =>
         new("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", 403);
 

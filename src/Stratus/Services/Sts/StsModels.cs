@@ -43,5 +43,29 @@ public sealed record AssumeRoleRequest
     };
 }
 
+/// <summary>AssumeRoleWithSAML's input: the role, the SAML provider, the base64 SAML response, and what narrows the session.</summary>
+public sealed record SamlRequest
+{
+    public required string RoleArn { get; init; }
+    public required string PrincipalArn { get; init; }
+    public required string SamlAssertion { get; init; }
+    public int? DurationSeconds { get; init; }
+    public string? Policy { get; init; }
+    public IReadOnlyList<string> PolicyArns { get; init; } = [];
+
+    public static SamlRequest Read(IInputReader input) => new()
+    {
+        RoleArn = input.Required("RoleArn"),
+        PrincipalArn = input.Required("PrincipalArn"),
+        SamlAssertion = input.Required("SAMLAssertion"),
+        DurationSeconds = input.Int("DurationSeconds"),
+        Policy = input.String("Policy"),
+        PolicyArns = input.Objects("PolicyArns").Select(p => p.String("arn")).OfType<string>().ToList(),
+    };
+}
+
+/// <summary>A SAML subject's session, with the assertion behind it and its saml:namequalifier.</summary>
+public sealed record SamlSession(StsSession Session, Engine.SamlAssertion Assertion, string NameQualifier);
+
 /// <summary>A web identity's session and what AssumeRoleWithWebIdentity reports of the token behind it.</summary>
 public sealed record WebIdentitySession(StsSession Session, string SubjectFromWebIdentityToken, string Provider, string Audience);

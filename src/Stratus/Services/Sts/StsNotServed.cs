@@ -9,7 +9,6 @@ namespace Stratus.Services.Sts;
 public static class StsNotServed
 {
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
-        ("verifying SAML assertions against a SAML provider's metadata is not built", ["AssumeRoleWithSAML"]),
         ("it hands out root sessions of an organization's member accounts, and AWS Organizations is not served", ["AssumeRoot"]),
         ("trade-in tokens for delegated access are not built", ["GetDelegatedAccessToken"]),
         ("STS does not issue JSON Web Tokens for AWS identities to present to outside services (outbound identity federation is not built)",

@@ -8,6 +8,7 @@ using Stratus.Protocols;
 using Stratus.Protocols.Jwt;
 using Stratus.Services.Iam;
 using Stratus.Services.Iam.Engine;
+using Stratus.Services.Sts.Engine;
 
 namespace Stratus.Services.Sts;
 
@@ -51,19 +52,19 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
         foreach (var tag in roles.PrincipalTags(context.SessionIssuerArn ?? caller.Arn)) context.With($"aws:PrincipalTag/{tag.Key}", tag.Value);
         if (!Trusts(role, context) || (request.Tags.Count > 0 && !Trusts(role, context.As("sts:TagSession"))))
             throw StsErrors.AssumeRoleDenied(caller.Arn, role.Arn);
-        var sessionPolicies = SessionPolicies(request);
+        var sessionPolicies = SessionPolicies(request.Policy, request.PolicyArns);
         return IssueForRole(role, request.RoleSessionName, request.DurationSeconds) is var session && (sessionPolicies is not null || request.Tags.Count > 0)
             ? Keep(session with { SessionPolicies = sessionPolicies, Tags = request.Tags.Count > 0 ? request.Tags : null })
             : session;
     }
 
     /// <summary>AssumeRole's Policy (validated as an identity policy) and PolicyArns' documents; null when neither is given.</summary>
-    private IReadOnlyList<string>? SessionPolicies(AssumeRoleRequest request)
+    private IReadOnlyList<string>? SessionPolicies(string? policy, IReadOnlyList<string> policyArns)
     {
-        if (request.Policy is null && request.PolicyArns.Count == 0) return null;
-        if (request.Policy is { } inline) PolicyDocument.Validate(inline, PolicyDocument.Kind.Identity);
-        var managed = request.PolicyArns.Select(arn => roles.ManagedPolicyDocument(arn) ?? throw IamErrors.NoSuchPolicy(arn));
-        return [.. request.Policy is { } p ? [p] : Array.Empty<string>(), .. managed];
+        if (policy is null && policyArns.Count == 0) return null;
+        if (policy is { } inline) PolicyDocument.Validate(inline, PolicyDocument.Kind.Identity);
+        var managed = policyArns.Select(arn => roles.ManagedPolicyDocument(arn) ?? throw IamErrors.NoSuchPolicy(arn));
+        return [.. policy is { } p ? [p] : Array.Empty<string>(), .. managed];
     }
 
     /// <summary>
@@ -102,6 +103,50 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
         if (!Trusts(role, request)) throw StsErrors.WebIdentityDenied();
         var session = IssueForRole(role, sessionName, durationSeconds);
         return new WebIdentitySession(session, subject, provider.Arn, audience);
+    }
+
+    /// <summary>The Role attribute: each value a "role ARN,provider ARN" pair (in either order) the assertion lets its subject assume.</summary>
+    private const string RoleAttribute = "https://aws.amazon.com/SAML/Attributes/Role";
+    private const string RoleSessionNameAttribute = "https://aws.amazon.com/SAML/Attributes/RoleSessionName";
+    private const string PrincipalTagAttribute = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:";
+
+    /// <summary>
+    /// A role's session for the subject of a SAML assertion, as AWS decides it: the response is verified against
+    /// the SAML provider's metadata (SamlAssertion.Verify); its Role attribute must pair the role with the provider,
+    /// its RoleSessionName attribute names the session, its PrincipalTag:KEY attributes are session tags; the role's
+    /// trust policy must allow sts:AssumeRoleWithSAML to the provider (and sts:TagSession with tags) with the
+    /// conditions on saml:aud, saml:iss, saml:sub, saml:sub_type and saml:namequalifier. The call is not signed:
+    /// the assertion is the caller's proof.
+    /// </summary>
+    public SamlSession AssumeRoleWithSaml(SamlRequest request)
+    {
+        var role = roles.FindRoleByArn(request.RoleArn) ?? throw StsErrors.SamlDenied();
+        var provider = roles.FindSamlProvider(request.PrincipalArn) ?? throw StsErrors.NoSamlProvider();
+        if (provider.AccountId != role.AccountId) throw StsErrors.NoSamlProvider();
+        var now = clock.GetUtcNow();
+        var assertion = SamlAssertion.Verify(request.SamlAssertion, provider.MetadataDocument, now);
+        var pairs = assertion.Attributes.GetValueOrDefault(RoleAttribute) ?? [];
+        if (!pairs.Any(pair => pair.Split(',', StringSplitOptions.TrimEntries) is [var a, var b] && ((a, b) == (role.Arn, provider.Arn) || (b, a) == (role.Arn, provider.Arn))))
+            throw StsErrors.SamlDenied();
+        var sessionName = assertion.Attributes.GetValueOrDefault(RoleSessionNameAttribute) is [var name, ..] ? name : throw StsErrors.InvalidSamlResponse($"The assertion has no {RoleSessionNameAttribute} attribute");
+        CheckSessionName(sessionName);
+        var tags = assertion.Attributes.Where(a => a.Key.StartsWith(PrincipalTagAttribute, StringComparison.Ordinal) && a.Value.Count > 0)
+            .ToDictionary(a => a.Key[PrincipalTagAttribute.Length..], a => a.Value[0], StringComparer.Ordinal);
+        var nameQualifier = assertion.NameQualifier(provider.AccountId, provider.Name);
+        var context = new RequestContext { Action = "sts:AssumeRoleWithSAML", Resource = role.Arn, PrincipalArn = provider.Arn }
+            .With("saml:aud", assertion.Recipient)
+            .With("saml:iss", assertion.Issuer)
+            .With("saml:sub", assertion.Subject)
+            .With("saml:sub_type", assertion.SubjectType)
+            .With("saml:namequalifier", nameQualifier)
+            .With("aws:FederatedProvider", provider.Arn);
+        StsAuthorization.AddAssumeRoleKeys(context, sessionName, null, tags);
+        if (!Trusts(role, context) || (tags.Count > 0 && !Trusts(role, context.As("sts:TagSession")))) throw StsErrors.SamlDenied();
+        var sessionPolicies = SessionPolicies(request.Policy, request.PolicyArns);
+        var session = IssueForRole(role, sessionName, request.DurationSeconds);
+        if (sessionPolicies is not null || tags.Count > 0)
+            session = Keep(session with { SessionPolicies = sessionPolicies, Tags = tags.Count > 0 ? tags : null });
+        return new SamlSession(session, assertion, nameQualifier);
     }
 
     /// <summary>

@@ -17,6 +17,10 @@ namespace Stratus.Services.Iam.Engine;
 /// <param name="unauthorized">Operations AWS serves to every signed caller without evaluating any policy (STS GetCallerIdentity).</param>
 /// <param name="context">The request's service condition keys (sts:ExternalId), added to the keys every request has.</param>
 /// <param name="actionOf">For a service whose actions are not its operations (API Gateway's apigateway:GET on a path): the action, from the request.</param>
+/// <param name="resourceTags">The tags of the resource an ARN names, null when it has none or does not exist yet: its aws:ResourceTag/KEY keys.</param>
+/// <param name="serviceResourceTagKey">The service's own name for aws:ResourceTag where it has one (secretsmanager:ResourceTag), given the same values.</param>
+/// <param name="passedRoles">Operations that pass a role to the service (Lambda's CreateFunction Role): the member naming the role and the
+/// service principal it is passed to; the caller must also be allowed iam:PassRole on it, as AWS checks.</param>
 public sealed class AuthorizationTable(
     string actionPrefix,
     Func<string, string?>? resourcePolicy = null,
@@ -24,7 +28,10 @@ public sealed class AuthorizationTable(
     Func<string, OperationInput, string>? actionOf = null,
     bool resourcePolicyRequired = false,
     Action<OperationInput, RequestContext>? context = null,
-    IReadOnlySet<string>? unauthorized = null) : IEnumerable
+    IReadOnlySet<string>? unauthorized = null,
+    Func<string, IReadOnlyDictionary<string, string>?>? resourceTags = null,
+    string? serviceResourceTagKey = null,
+    IReadOnlyDictionary<string, PassedRole>? passedRoles = null) : IEnumerable
 {
     private readonly Dictionary<string, Func<OperationInput, IEnumerable<string>>> _resources = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _actions = new(StringComparer.Ordinal);
@@ -38,6 +45,23 @@ public sealed class AuthorizationTable(
 
     /// <summary>Adds the service's condition keys of this request to its context.</summary>
     public void AddContext(OperationInput input, RequestContext request) => context?.Invoke(input, request);
+
+    /// <summary>Adds aws:ResourceTag/KEY (and the service's own name for it) for each tag of the resource an ARN names.</summary>
+    public void AddResourceTags(string arn, RequestContext request)
+    {
+        if (arn == "*" || resourceTags?.Invoke(arn) is not { } tags) return;
+        foreach (var tag in tags)
+        {
+            request.With($"aws:ResourceTag/{tag.Key}", tag.Value);
+            if (serviceResourceTagKey is not null) request.With($"{serviceResourceTagKey}/{tag.Key}", tag.Value);
+        }
+    }
+
+    /// <summary>The role ARN the operation passes to its service, with that service's principal, or null when it passes none.</summary>
+    public (string RoleArn, string Service)? PassedRole(string operation, OperationInput input) =>
+        passedRoles?.GetValueOrDefault(operation) is { } passed && input.Body[passed.Member] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var role)
+            ? (role, passed.Service)
+            : null;
 
     /// <summary>The resource policy of a resource ARN, or null when the service keeps none for it.</summary>
     public string? ResourcePolicy(string arn) => resourcePolicy?.Invoke(arn);
@@ -85,6 +109,9 @@ public sealed class AuthorizationTable(
             ? items.Select(n => n is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var s) ? s : null).OfType<string>()
             : [];
 }
+
+/// <summary>A member that passes a role to a service: Lambda's CreateFunction Role to lambda.amazonaws.com.</summary>
+public sealed record PassedRole(string Member, string Service);
 
 /// <summary>Every service's authorization table, by signing name.</summary>
 public sealed class ResourceAuthorizations(IReadOnlyDictionary<string, AuthorizationTable> bySigningName)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Stratus.Host;
 using Stratus.Protocols;
@@ -20,13 +21,26 @@ public sealed class RequestAuthorizer(IamService iam, TimeProvider clock, Resour
 
     public void Authorize(HttpContext http, ServiceEndpoint service, KnownCredential caller, string region, string operation, OperationInput input)
     {
-        if (iam.PoliciesOf(caller.PrincipalArn) is not { } policies) return;
-        if (caller.SessionPolicies is { } session)
-            policies = policies with { Session = [.. session.Select((document, i) => new SourcedPolicy($"SessionPolicy.{i + 1}", PolicySourceKind.None, Policy.Parse(document)))] };
         var table = authorizations.For(service.SigningName);
         if (table?.IsUnauthorized(operation) == true) return;
         var action = table?.Action(operation, input) ?? $"{ActionPrefixes.GetValueOrDefault(service.SigningName, service.SigningName)}:{operation}";
-        var resources = table?.Resources(operation, input) ?? ["*"];
+        if (Refusal(http, caller, region, table, action, table?.Resources(operation, input) ?? ["*"], input, table?.PassedRole(operation, input)) is { } refusal)
+            throw new AwsException(AccessDeniedCode(http, service), refusal, 403);
+    }
+
+    /// <summary>
+    /// AWS's access-denied message when the caller may not take an action on one resource of a service (by its
+    /// signing name) outside an API call (a registry pull), or null when it may.
+    /// </summary>
+    public string? Refusal(HttpContext http, KnownCredential caller, string region, string signingName, string action, string resource) =>
+        Refusal(http, caller, region, authorizations.For(signingName), action, [resource], null, null);
+
+    private string? Refusal(HttpContext http, KnownCredential caller, string region, AuthorizationTable? table, string action, IReadOnlyList<string> resources,
+        OperationInput? input, (string RoleArn, string Service)? passed)
+    {
+        if (iam.PoliciesOf(caller.PrincipalArn) is not { } policies) return null;
+        if (caller.SessionPolicies is { } session)
+            policies = policies with { Session = [.. session.Select((document, i) => new SourcedPolicy($"SessionPolicy.{i + 1}", PolicySourceKind.None, Policy.Parse(document)))] };
         var issuer = iam.RoleOfSession(caller.PrincipalArn);
         var tags = iam.PrincipalTags(issuer ?? caller.PrincipalArn);
         if (caller.SessionTags is { } sessionTags)
@@ -34,13 +48,61 @@ public sealed class RequestAuthorizer(IamService iam, TimeProvider clock, Resour
         foreach (var resource in resources)
         {
             var request = Context(http, caller, region, action, resource, issuer, tags, table?.ResourcePolicyRequired == true);
-            table?.AddContext(input, request);
+            if (input is not null)
+            {
+                AddRequestTags(input, request);
+                table?.AddContext(input, request);
+            }
+            table?.AddResourceTags(resource, request);
             var resourcePolicy = resource == "*" ? null : ParsedOrNull(table?.ResourcePolicy(resource));
             var evaluation = PolicyEvaluator.Evaluate(resourcePolicy is null ? policies : policies with { Resource = new SourcedPolicy(resource, PolicySourceKind.Resource, resourcePolicy) }, request);
-            if (evaluation.Decision == Decision.Allowed) continue;
-            throw new AwsException(AccessDeniedCode(http, service),
-                $"User: {caller.PrincipalArn} is not authorized to perform: {action} on resource: {resource} {evaluation.Because(action)}", 403);
+            if (Refused(evaluation, request) is { } refusal) return refusal;
         }
+        // Passing a role to a service (Lambda's CreateFunction Role) is also iam:PassRole on the role, decided by the
+        // caller's own policies only (a role's trust policy is not consulted), refused in the calling service's words.
+        if (passed is { } role)
+        {
+            var request = Context(http, caller, region, "iam:PassRole", role.RoleArn, issuer, tags, false).With("iam:PassedToService", role.Service);
+            if (resources is [var target] && target != "*") request.With("iam:AssociatedResourceArn", target);
+            return Refused(PolicyEvaluator.Evaluate(policies, request), request);
+        }
+        return null;
+
+        string? Refused(Evaluation evaluation, RequestContext request) => evaluation.Decision == Decision.Allowed
+            ? null
+            : $"User: {caller.PrincipalArn} is not authorized to perform: {request.Action} on resource: {request.Resource} {evaluation.Because(request.Action)}";
+    }
+
+    /// <summary>
+    /// aws:RequestTag/KEY and aws:TagKeys from the tags a create or tag call sets ("Tags"/"tags", a map or AWS's
+    /// [{Key, Value}] list) and aws:TagKeys from the keys an untag call removes ("TagKeys"/"tagKeys"). A member of
+    /// another shape adds nothing here: the service refuses it with its own validation error.
+    /// </summary>
+    private static void AddRequestTags(OperationInput input, RequestContext request)
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        switch (input.Body["Tags"] ?? input.Body["tags"])
+        {
+            case JsonObject map:
+                foreach (var (key, value) in map)
+                    if (value is JsonValue v && v.TryGetValue<string>(out var text)) tags[key] = text;
+                break;
+            case JsonArray list:
+                foreach (var tag in list.OfType<JsonObject>())
+                    if (Text(tag["Key"] ?? tag["key"]) is { } key) tags[key] = Text(tag["Value"] ?? tag["value"]) ?? "";
+                break;
+        }
+        foreach (var tag in tags) request.With($"aws:RequestTag/{tag.Key}", tag.Value);
+        // A REST protocol's query-bound list (Lambda's ?tagKeys=) arrives as a lone string when it has one value.
+        List<string> keys = (input.Body["TagKeys"] ?? input.Body["tagKeys"]) switch
+        {
+            JsonArray removed => removed.Select(Text).OfType<string>().ToList(),
+            JsonValue one when Text(one) is { } key => [key],
+            _ => [.. tags.Keys],
+        };
+        if (keys.Count > 0) request.With("aws:TagKeys", keys);
+
+        static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
     }
 
     /// <summary>

@@ -60,9 +60,9 @@ public sealed class AuthorizationTablesTests
     [Fact]
     public void Ssm_parameters_drop_their_leading_slash_and_alarms_name_each_alarm()
     {
-        Assert.Equal(["arn:aws:ssm:eu-west-1:123456789012:parameter/app/db"], SsmAuthorization.Table().Resources("GetParameter", Input(new JsonObject { ["Name"] = "/app/db" })));
+        Assert.Equal(["arn:aws:ssm:eu-west-1:123456789012:parameter/app/db"], SsmAuthorization.Table(null!).Resources("GetParameter", Input(new JsonObject { ["Name"] = "/app/db" })));
         Assert.Equal(["arn:aws:ssm:eu-west-1:123456789012:parameter/plain", "arn:aws:ssm:eu-west-1:123456789012:parameter/a/b"],
-            SsmAuthorization.Table().Resources("GetParameters", Input(new JsonObject { ["Names"] = new JsonArray("plain", "/a/b") })));
+            SsmAuthorization.Table(null!).Resources("GetParameters", Input(new JsonObject { ["Names"] = new JsonArray("plain", "/a/b") })));
         var alarms = CloudWatchAuthorization.Table();
         Assert.Equal("cloudwatch:DeleteAlarms", alarms.Action("DeleteAlarms", Input([])));
         Assert.Equal(["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:x", "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:y"],
@@ -73,7 +73,7 @@ public sealed class AuthorizationTablesTests
     public void Rds_copies_name_source_and_target_and_events_rules_name_their_bus()
     {
         Assert.Equal(["arn:aws:rds:eu-west-1:123456789012:snapshot:src", "arn:aws:rds:eu-west-1:123456789012:snapshot:copy"],
-            RdsAuthorization.Table().Resources("CopyDBSnapshot", Input(new JsonObject { ["SourceDBSnapshotIdentifier"] = "src", ["TargetDBSnapshotIdentifier"] = "Copy" })));
+            RdsAuthorization.Table(null!).Resources("CopyDBSnapshot", Input(new JsonObject { ["SourceDBSnapshotIdentifier"] = "src", ["TargetDBSnapshotIdentifier"] = "Copy" })));
         var events = EventsAuthorization.Table();
         Assert.Equal(["arn:aws:events:eu-west-1:123456789012:rule/nightly"], events.Resources("PutRule", Input(new JsonObject { ["Name"] = "nightly" })));
         Assert.Equal(["arn:aws:events:eu-west-1:123456789012:rule/orders/nightly"], events.Resources("PutTargets", Input(new JsonObject { ["Rule"] = "nightly", ["EventBusName"] = "orders" })));
