@@ -136,6 +136,7 @@ public sealed class StratusServices : IAsyncDisposable
         var ssm = new SsmService(store, clock, kms);
         var codePackages = new S3CodePackages(s3);
         var events = new EventsService(store, clock, lambda, cloudWatch, Log("events"));
+        lambda.DeliverDestinationsTo(events);
         var eventsScheduler = new RuleScheduler(events, clock, Log("events.scheduler"));
         var lambdaCode = new LambdaFunctionCode(codePackages, options.LocalCodeRoot);
         var customResourceResponses = new CustomResourceResponses();
