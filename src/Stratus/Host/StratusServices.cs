@@ -242,7 +242,7 @@ public sealed class StratusServices : IAsyncDisposable
             All = all,
             // HTTP APIs first: they claim only their own API ids, and REST APIs serve the same URL forms.
             Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry")), apiGatewayV2DataPlane, apiGatewayDataPlane,
-                new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth), customResourceResponses, waitConditionSignals],
+                new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth, iam), customResourceResponses, waitConditionSignals],
             Credentials = credentials,
             Iam = iam,
             Authorizations = new ResourceAuthorizations(new Dictionary<string, AuthorizationTable>
