@@ -136,6 +136,7 @@ public sealed class StratusServices : IAsyncDisposable
         var ssm = new SsmService(store, clock, kms);
         var codePackages = new S3CodePackages(s3);
         var events = new EventsService(store, clock, lambda, cloudWatch, Log("events"));
+        lambda.DeliverDestinationsTo(events);
         var eventsScheduler = new RuleScheduler(events, clock, Log("events.scheduler"));
         var lambdaCode = new LambdaFunctionCode(codePackages, options.LocalCodeRoot);
         var customResourceResponses = new CustomResourceResponses();
@@ -245,7 +246,7 @@ public sealed class StratusServices : IAsyncDisposable
             All = all,
             // HTTP APIs first: they claim only their own API ids, and REST APIs serve the same URL forms.
             Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry"), registryAuthorizer), apiGatewayV2DataPlane, apiGatewayDataPlane,
-                new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth), customResourceResponses, waitConditionSignals],
+                new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth, iam), customResourceResponses, waitConditionSignals],
             Credentials = credentials,
             Iam = iam,
             Authorizations = new ResourceAuthorizations(new Dictionary<string, AuthorizationTable>

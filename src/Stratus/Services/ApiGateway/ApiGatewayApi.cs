@@ -95,6 +95,8 @@ public sealed class ApiGatewayApi : IStratusService
         new("GET", Api + "/gatewayresponses", "GetGatewayResponses"),
         new("GET", Api + "/gatewayresponses/{response_type}", "GetGatewayResponse"),
         new("DELETE", Api + "/gatewayresponses/{response_type}", "DeleteGatewayResponse", successStatus: 202),
+        new("PATCH", Api + "/gatewayresponses/{response_type}", "UpdateGatewayResponse"),
+        new("DELETE", Api + "/stages/{stage_name}/cache/authorizers", "FlushStageAuthorizersCache", successStatus: 202),
         new("POST", Api + "/authorizers", "CreateAuthorizer", successStatus: 201),
         new("GET", Api + "/authorizers", "GetAuthorizers"),
         new("GET", Api + "/authorizers/{authorizer_id}", "GetAuthorizer"),
@@ -121,9 +123,17 @@ public sealed class ApiGatewayApi : IStratusService
         new("GET", "/tags/{resource_arn}", "GetTags"),
         new("PUT", "/tags/{resource_arn}", "TagResource", successStatus: 204),
         new("DELETE", "/tags/{resource_arn}", "UntagResource", successStatus: 204),
+        .. ApiGatewayNotServed.Routes,
     ];
 
-    private OperationTable Operations() => new()
+    private OperationTable Operations()
+    {
+        var table = ServedOperations();
+        NotServedOperations.AddTo(table, ApiGatewayNotServed.Operations, ApiGatewayErrors.NotServed);
+        return table;
+    }
+
+    private OperationTable ServedOperations() => new()
     {
         { "GetAccount", i => Account(_gateway.GetAccount(i.Scope)) },
         { "UpdateAccount", i => Account(_gateway.UpdateAccount(i.Scope, Patch(i))) },
@@ -194,6 +204,8 @@ public sealed class ApiGatewayApi : IStratusService
         { "DeleteRequestValidator", i => Done(() => _gateway.DeleteRequestValidator(i.Scope, ApiId(i), i.Required("requestvalidator_id"))) },
 
         { "PutGatewayResponse", i => Wire(_gateway.PutGatewayResponse(i.Scope, ApiId(i), GatewayResponseSettings.Read(i))) },
+        { "UpdateGatewayResponse", i => Wire(_gateway.UpdateGatewayResponse(i.Scope, ApiId(i), i.Required("response_type"), Patch(i))) },
+        { "FlushStageAuthorizersCache", i => Done(() => _dataPlane.FlushAuthorizersCache(i.Scope, ApiId(i), i.Required("stage_name"))) },
         { "GetGatewayResponse", i => Wire(_gateway.GetGatewayResponse(i.Scope, ApiId(i), i.Required("response_type"))) },
         { "GetGatewayResponses", i => Paged(_gateway.GetGatewayResponses(i.Scope, ApiId(i), i.String("position"), i.Int("limit"))) },
         { "DeleteGatewayResponse", i => Done(() => _gateway.DeleteGatewayResponse(i.Scope, ApiId(i), i.Required("response_type"))) },

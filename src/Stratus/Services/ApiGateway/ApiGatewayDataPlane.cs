@@ -25,6 +25,13 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
 
     private readonly StageRouterCache _routers = new((apiId, stage) => gateway.FindDeployedStage(apiId, stage)?.Deployment.Deployment.Id);
 
+    /// <summary>FlushStageAuthorizersCache, refused with NotFoundException for an API or stage that does not exist, as AWS refuses it.</summary>
+    public void FlushAuthorizersCache(Scope scope, string apiId, string stageName)
+    {
+        gateway.GetStage(scope, apiId, stageName);
+        authorizers.Flush(apiId, stageName);
+    }
+
     public bool Claims(HttpRequest request) => HostApiId(request) is not null || PathTarget(request.Path.Value) is not null;
 
     private static string? HostApiId(HttpRequest request)

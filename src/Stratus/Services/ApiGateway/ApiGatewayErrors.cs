@@ -10,6 +10,8 @@ public static class ApiGatewayErrors
     public static AwsException Conflict(string message) => new("ConflictException", message, 409);
     public static AwsException BadRequest(string message) => new("BadRequestException", message, 400);
 
+    public static AwsException NotServed(string operation, string reason) => BadRequest($"Stratus does not serve the API Gateway operation {operation}: {reason}");
+
     public static readonly ValidationStyle Validation = new("BadRequestException");
 
     /// <summary>How API Gateway answers a member breaking the published model's constraints (<see cref="ApiGatewayRules"/>).</summary>

@@ -138,6 +138,18 @@ public sealed partial class ApiGatewayService
         return response;
     }
 
+    private static readonly Dictionary<string, PatchKind> GatewayResponsePatchable = new()
+    {
+        ["statusCode"] = PatchKind.Text, ["responseParameters"] = PatchKind.TextMap, ["responseTemplates"] = PatchKind.TextMap,
+    };
+
+    /// <summary>Patches the type's response, customised or default (which the update customises, as AWS does), under PutGatewayResponse's checks.</summary>
+    public ApiGatewayResponse UpdateGatewayResponse(Scope scope, string apiId, string responseType, IReadOnlyList<PatchOperation> patch)
+    {
+        var patched = PatchDocument.Apply(GetGatewayResponse(scope, apiId, responseType), patch, GatewayResponsePatchable);
+        return PutGatewayResponse(scope, apiId, new GatewayResponseSettings(patched.ResponseType, patched.StatusCode, patched.ResponseParameters, patched.ResponseTemplates));
+    }
+
     public ApiGatewayResponse GetGatewayResponse(Scope scope, string apiId, string responseType)
     {
         var type = CheckResponseType(responseType);

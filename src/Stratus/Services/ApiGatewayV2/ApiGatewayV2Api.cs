@@ -72,82 +72,7 @@ public sealed class ApiGatewayV2Api : IStratusService
         new("DELETE", "/v2/tags/{resource_arn}", "UntagResource", successStatus: 204),
     ];
 
-    /// <summary>
-    /// The model's other operations (custom domain names, VPC links, models, route and integration responses,
-    /// portals, routing rules): bound so that each is refused by name rather than answered as an unknown path.
-    /// </summary>
-    private static readonly (string Method, string Path, string Operation)[] NotServed =
-    [
-        ("POST", "/v2/domainnames/{domainName}/apimappings", "CreateApiMapping"),
-        ("POST", "/v2/domainnames", "CreateDomainName"),
-        ("POST", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses", "CreateIntegrationResponse"),
-        ("POST", "/v2/apis/{apiId}/models", "CreateModel"),
-        ("POST", "/v2/portals", "CreatePortal"),
-        ("POST", "/v2/portalproducts", "CreatePortalProduct"),
-        ("POST", "/v2/portalproducts/{portalProductId}/productpages", "CreateProductPage"),
-        ("POST", "/v2/portalproducts/{portalProductId}/productrestendpointpages", "CreateProductRestEndpointPage"),
-        ("POST", "/v2/apis/{apiId}/routes/{routeId}/routeresponses", "CreateRouteResponse"),
-        ("POST", "/v2/domainnames/{domainName}/routingrules", "CreateRoutingRule"),
-        ("POST", "/v2/vpclinks", "CreateVpcLink"),
-        ("DELETE", "/v2/apis/{apiId}/stages/{stageName}/accesslogsettings", "DeleteAccessLogSettings"),
-        ("DELETE", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "DeleteApiMapping"),
-        ("DELETE", "/v2/domainnames/{domainName}", "DeleteDomainName"),
-        ("DELETE", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "DeleteIntegrationResponse"),
-        ("DELETE", "/v2/apis/{apiId}/models/{modelId}", "DeleteModel"),
-        ("DELETE", "/v2/portals/{portalId}", "DeletePortal"),
-        ("DELETE", "/v2/portalproducts/{portalProductId}", "DeletePortalProduct"),
-        ("DELETE", "/v2/portalproducts/{portalProductId}/sharingpolicy", "DeletePortalProductSharingPolicy"),
-        ("DELETE", "/v2/portalproducts/{portalProductId}/productpages/{productPageId}", "DeleteProductPage"),
-        ("DELETE", "/v2/portalproducts/{portalProductId}/productrestendpointpages/{productRestEndpointPageId}", "DeleteProductRestEndpointPage"),
-        ("DELETE", "/v2/apis/{apiId}/routes/{routeId}/requestparameters/{requestParameterKey}", "DeleteRouteRequestParameter"),
-        ("DELETE", "/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}", "DeleteRouteResponse"),
-        ("DELETE", "/v2/apis/{apiId}/stages/{stageName}/routesettings/{routeKey}", "DeleteRouteSettings"),
-        ("DELETE", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "DeleteRoutingRule"),
-        ("DELETE", "/v2/vpclinks/{vpcLinkId}", "DeleteVpcLink"),
-        ("DELETE", "/v2/portals/{portalId}/publish", "DisablePortal"),
-        ("GET", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "GetApiMapping"),
-        ("GET", "/v2/domainnames/{domainName}/apimappings", "GetApiMappings"),
-        ("GET", "/v2/domainnames/{domainName}", "GetDomainName"),
-        ("GET", "/v2/domainnames", "GetDomainNames"),
-        ("GET", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "GetIntegrationResponse"),
-        ("GET", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses", "GetIntegrationResponses"),
-        ("GET", "/v2/apis/{apiId}/models/{modelId}", "GetModel"),
-        ("GET", "/v2/apis/{apiId}/models/{modelId}/template", "GetModelTemplate"),
-        ("GET", "/v2/apis/{apiId}/models", "GetModels"),
-        ("GET", "/v2/portals/{portalId}", "GetPortal"),
-        ("GET", "/v2/portalproducts/{portalProductId}", "GetPortalProduct"),
-        ("GET", "/v2/portalproducts/{portalProductId}/sharingpolicy", "GetPortalProductSharingPolicy"),
-        ("GET", "/v2/portalproducts/{portalProductId}/productpages/{productPageId}", "GetProductPage"),
-        ("GET", "/v2/portalproducts/{portalProductId}/productrestendpointpages/{productRestEndpointPageId}", "GetProductRestEndpointPage"),
-        ("GET", "/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}", "GetRouteResponse"),
-        ("GET", "/v2/apis/{apiId}/routes/{routeId}/routeresponses", "GetRouteResponses"),
-        ("GET", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "GetRoutingRule"),
-        ("GET", "/v2/vpclinks/{vpcLinkId}", "GetVpcLink"),
-        ("GET", "/v2/vpclinks", "GetVpcLinks"),
-        ("GET", "/v2/portalproducts", "ListPortalProducts"),
-        ("GET", "/v2/portals", "ListPortals"),
-        ("GET", "/v2/portalproducts/{portalProductId}/productpages", "ListProductPages"),
-        ("GET", "/v2/portalproducts/{portalProductId}/productrestendpointpages", "ListProductRestEndpointPages"),
-        ("GET", "/v2/domainnames/{domainName}/routingrules", "ListRoutingRules"),
-        ("POST", "/v2/portals/{portalId}/preview", "PreviewPortal"),
-        ("POST", "/v2/portals/{portalId}/publish", "PublishPortal"),
-        ("PUT", "/v2/portalproducts/{portalProductId}/sharingpolicy", "PutPortalProductSharingPolicy"),
-        ("PUT", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "PutRoutingRule"),
-        ("DELETE", "/v2/apis/{apiId}/stages/{stageName}/cache/authorizers", "ResetAuthorizersCache"),
-        ("PATCH", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "UpdateApiMapping"),
-        ("PATCH", "/v2/apis/{apiId}/deployments/{deploymentId}", "UpdateDeployment"),
-        ("PATCH", "/v2/domainnames/{domainName}", "UpdateDomainName"),
-        ("PATCH", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "UpdateIntegrationResponse"),
-        ("PATCH", "/v2/apis/{apiId}/models/{modelId}", "UpdateModel"),
-        ("PATCH", "/v2/portals/{portalId}", "UpdatePortal"),
-        ("PATCH", "/v2/portalproducts/{portalProductId}", "UpdatePortalProduct"),
-        ("PATCH", "/v2/portalproducts/{portalProductId}/productpages/{productPageId}", "UpdateProductPage"),
-        ("PATCH", "/v2/portalproducts/{portalProductId}/productrestendpointpages/{productRestEndpointPageId}", "UpdateProductRestEndpointPage"),
-        ("PATCH", "/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}", "UpdateRouteResponse"),
-        ("PATCH", "/v2/vpclinks/{vpcLinkId}", "UpdateVpcLink"),
-    ];
-
-    private static readonly RestRoute[] Routes = [.. Served, .. NotServed.Select(n => new RestRoute(n.Method, n.Path, n.Operation))];
+    private static readonly RestRoute[] Routes = [.. Served, .. ApiGatewayV2NotServed.Routes];
 
     private OperationTable Operations()
     {
@@ -201,8 +126,7 @@ public sealed class ApiGatewayV2Api : IStratusService
             { "TagResource", i => Done(() => _gateway.TagResource(i.Scope, i.Required("resource_arn"), i.StringMap("tags") ?? [])) },
             { "UntagResource", i => Done(() => _gateway.UntagResource(i.Scope, i.Required("resource_arn"), i.Strings("tagKeys"))) },
         };
-        foreach (var (_, _, operation) in NotServed)
-            table.Add(operation, (Func<OperationInput, OperationResult>)(_ => throw ApiGatewayV2Errors.BadRequest($"Stratus does not serve the apigatewayv2 operation {operation}; it serves HTTP APIs' APIs, routes, integrations, authorizers, stages, deployments, tags, import and export.")));
+        NotServedOperations.AddTo(table, ApiGatewayV2NotServed.Operations, ApiGatewayV2Errors.NotServedOperation);
         return table;
     }
 

@@ -19,5 +19,8 @@ public static class ApiGatewayV2Errors
     public static AwsException WebSocketNotServed() =>
         BadRequest("Stratus serves HTTP APIs (protocolType HTTP) only: WebSocket APIs (protocolType WEBSOCKET) are not built.");
 
+    public static AwsException NotServedOperation(string operation, string reason) =>
+        BadRequest($"Stratus does not serve the apigatewayv2 operation {operation}: {reason}");
+
     public static AwsException NotServed(string what) => BadRequest($"Stratus does not serve {what} on HTTP APIs.");
 }

@@ -72,7 +72,7 @@ public sealed class EventsApi : IStratusService
             {
                 var entries = i.List("Entries").OfType<JsonObject>().Select(i.Nested).Select(e => new EventEntry(e.String("Source"), e.String("DetailType"),
                     e.String("Detail"), e.Strings("Resources"), e.Timestamp("Time"), e.String("EventBusName"))).ToList();
-                var results = _events.PutEvents(i.Scope, entries);
+                var results = _events.PutEvents(i.Scope, entries, i.Call.Http.Request.Headers["X-Amzn-Trace-Id"].ToString() is { Length: > 0 } trace ? trace : null);
                 return new JsonObject
                 {
                     ["FailedEntryCount"] = results.Count(r => r.ErrorCode is not null),

@@ -266,7 +266,8 @@ public sealed class EventsService
     }
 
     /// <summary>PutEvents: each entry checked on its own (a bad one fails alone), then sent to the rules it matches.</summary>
-    public IReadOnlyList<EventEntryResult> PutEvents(Scope scope, IReadOnlyList<EventEntry> entries)
+    /// <param name="traceHeader">The caller's X-Ray trace header, passed on to the targets so Lambda's recursive loop detection sees the chain.</param>
+    public IReadOnlyList<EventEntryResult> PutEvents(Scope scope, IReadOnlyList<EventEntry> entries, string? traceHeader = null)
     {
         var results = new List<EventEntryResult>(entries.Count);
         foreach (var entry in entries)
@@ -280,7 +281,7 @@ public sealed class EventsService
                 continue;
             }
             foreach (var rule in ListRules(scope, bus, null).Where(r => r.Enabled && r.EventPattern is not null && r.Targets.Count > 0))
-                if (Pattern(rule.EventPattern!).Matches(@event)) _ = DeliverAsync(rule, @event);
+                if (Pattern(rule.EventPattern!).Matches(@event)) _ = DeliverAsync(rule, @event, traceHeader);
             results.Add(new EventEntryResult(@event["id"]!.GetValue<string>(), null, null));
         }
         return results;
@@ -334,7 +335,7 @@ public sealed class EventsService
     public Task FireScheduleAsync(Scope scope, EventRule rule, DateTimeOffset at) =>
         DeliverAsync(rule, ScheduledOrPut(scope, "aws.events", "Scheduled Event", at, [rule.Arn], new JsonObject()));
 
-    private Task DeliverAsync(EventRule rule, JsonObject @event)
+    private Task DeliverAsync(EventRule rule, JsonObject @event, string? traceHeader = null)
     {
         var parts = rule.Arn.Split(':');
         Count(rule, "MatchedEvents", 1, aggregateToo: true);
@@ -345,7 +346,7 @@ public sealed class EventsService
             try
             {
                 var payload = Encoding.UTF8.GetBytes(TargetInput.Render(target, @event, rule));
-                await _lambda.InvokeAsync(new LambdaInvokeRequest(parts[4], parts[3], target.Arn, null, payload, ServicePrincipal, rule.Arn, Asynchronous: true),
+                await _lambda.InvokeAsync(new LambdaInvokeRequest(parts[4], parts[3], target.Arn, null, payload, ServicePrincipal, rule.Arn, Asynchronous: true, TraceHeader: traceHeader),
                     CancellationToken.None);
             }
             catch (Exception e) when (e is AwsException or InvalidOperationException)

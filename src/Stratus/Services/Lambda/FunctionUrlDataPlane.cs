@@ -9,6 +9,8 @@ using Stratus.Protocols;
 using Stratus.Protocols.SigV4;
 using Stratus.Services.ApiGateway.Engine;
 
+using Stratus.Services.Iam.Engine;
+
 namespace Stratus.Services.Lambda;
 
 /// <summary>
@@ -16,9 +18,11 @@ namespace Stratus.Services.Lambda;
 /// <c>/_aws/lambda-url/{url-id}/...</c>: the request becomes the payload format 2.0 event, the function's answer the
 /// HTTP response (a statusCode/headers/body object, or any other JSON as a 200 application/json body), with the URL's
 /// CORS settings applied by the URL, as AWS does. AuthType AWS_IAM takes only SigV4-signed requests (service
-/// <c>lambda</c>), verified under <c>--auth verify</c>; AuthType NONE needs a policy letting "*" invoke the URL.
+/// <c>lambda</c>), verified under <c>--auth verify</c>; under <c>--auth enforce</c> the caller must also be allowed
+/// lambda:InvokeFunctionUrl by its own policies or the function's, as AWS evaluates them. AuthType NONE needs a policy
+/// letting "*" invoke the URL.
 /// </summary>
-public sealed partial class FunctionUrlDataPlane(LambdaService lambda, CredentialResolver credentials, SigV4Verifier verifier, AuthMode mode) : IRequestInterceptor
+public sealed partial class FunctionUrlDataPlane(LambdaService lambda, CredentialResolver credentials, SigV4Verifier verifier, AuthMode mode, Iam.IamService iam) : IRequestInterceptor
 {
     public const string PathPrefix = "/_aws/lambda-url/";
     private const int MaxRequestBytes = LambdaService.MaxSyncPayloadBytes;
@@ -50,7 +54,12 @@ public sealed partial class FunctionUrlDataPlane(LambdaService lambda, Credentia
                 return;
             }
             var known = credentials.Find(credential.AccessKeyId);
-            if (mode == AuthMode.Verify && (credential.Service != "lambda" || await verifier.VerifyAsync(http, credential, known) is not null))
+            if (mode != AuthMode.Accept && (credential.Service != "lambda" || await verifier.VerifyAsync(http, credential, known) is not null))
+            {
+                await MessageAsync(http, 403, "Forbidden");
+                return;
+            }
+            if (mode == AuthMode.Enforce && known is not null && !InvokeAllowed(known, function, config))
             {
                 await MessageAsync(http, 403, "Forbidden");
                 return;
@@ -96,6 +105,29 @@ public sealed partial class FunctionUrlDataPlane(LambdaService lambda, Credentia
             return;
         }
         await WriteResultAsync(http, response.Payload);
+    }
+
+    /// <summary>
+    /// AWS_IAM as AWS evaluates it: lambda:InvokeFunctionUrl on the function (the alias's ARN for an alias's URL), with
+    /// lambda:FunctionUrlAuthType AWS_IAM in the request context, allowed by the caller's own policies or by the
+    /// function's (a statement naming the caller); an explicit deny in either refuses. The account's root needs no policy.
+    /// </summary>
+    private bool InvokeAllowed(KnownCredential caller, LambdaFunction function, FunctionUrlConfig config)
+    {
+        if (iam.PoliciesOf(caller.PrincipalArn) is not { } policies) return true;
+        if (caller.SessionPolicies is { } session)
+            policies = policies with { Session = [.. session.Select((document, i) => new SourcedPolicy($"SessionPolicy.{i + 1}", PolicySourceKind.None, Policy.Parse(document)))] };
+        var resource = config.Qualifier is { } alias ? $"{function.Arn}:{alias}" : function.Arn;
+        var request = new Iam.Engine.RequestContext
+        {
+            Action = "lambda:InvokeFunctionUrl", Resource = resource, PrincipalArn = caller.PrincipalArn, SessionIssuerArn = iam.RoleOfSession(caller.PrincipalArn),
+        }
+            .WithPrincipal(caller.PrincipalArn, caller.PrincipalId, caller.AccountId)
+            .With("lambda:FunctionUrlAuthType", "AWS_IAM")
+            .With("aws:RequestedRegion", function.Region);
+        if (lambda.ResourcePolicyOf(resource) is { } document)
+            policies = policies with { Resource = new SourcedPolicy(resource, PolicySourceKind.Resource, Policy.Parse(document)) };
+        return PolicyEvaluator.Evaluate(policies, request).Decision == Decision.Allowed;
     }
 
     /// <summary>The url-id and the path the function sees, from the host form or the path form.</summary>

@@ -17,6 +17,7 @@ public interface ILambdaInvoker
 /// EventBridge and S3 invoke; the result then carries no payload.</param>
 /// <param name="DryRun">Only check that the function exists and its policy allows the caller (InvocationType DryRun), as
 /// CloudWatch Logs checks a subscription's function when the filter is put.</param>
+/// <param name="TraceHeader">The X-Ray trace header of the request that led to this invoke, so recursive loop detection counts the chain.</param>
 public sealed record LambdaInvokeRequest(
     string AccountId,
     string Region,
@@ -26,7 +27,8 @@ public sealed record LambdaInvokeRequest(
     string? CallerPrincipal,
     string? SourceArn,
     bool Asynchronous = false,
-    bool DryRun = false);
+    bool DryRun = false,
+    string? TraceHeader = null);
 
 /// <param name="FunctionError">"Unhandled" when the function failed (its payload is then the error document), else null.</param>
 public sealed record LambdaInvokeResult(ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion);

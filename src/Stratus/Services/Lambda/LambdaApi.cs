@@ -91,9 +91,19 @@ public sealed class LambdaApi : IStratusService
         new("DELETE", EventInvokeConfig, "DeleteFunctionEventInvokeConfig", successStatus: 204),
         new("GET", EventInvokeConfig + "/list", "ListFunctionEventInvokeConfigs"),
         new("GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn"),
+        new("PUT", "/2024-08-31/functions/{FunctionName}/recursion-config", "PutFunctionRecursionConfig"),
+        new("GET", "/2024-08-31/functions/{FunctionName}/recursion-config", "GetFunctionRecursionConfig"),
+        .. LambdaNotServed.Routes,
     ];
 
-    private OperationTable Operations() => new()
+    private OperationTable Operations()
+    {
+        var table = ServedOperations();
+        NotServedOperations.AddTo(table, LambdaNotServed.Operations, LambdaErrors.NotServed);
+        return table;
+    }
+
+    private OperationTable ServedOperations() => new()
     {
         { "CreateFunction", i =>
             {
@@ -148,7 +158,7 @@ public sealed class LambdaApi : IStratusService
         { "InvokeAsync", async i =>
             {
                 await _lambda.InvokeAsync(i.Scope, i.Required("FunctionName"), null, i.RawBody,
-                    new InvokeOptions("Event", false, null), i.Aborted);
+                    new InvokeOptions("Event", false, null, TraceHeader(i)), i.Aborted);
                 return new OperationResult { StatusCode = 202, Body = new JsonObject { ["Status"] = 202 } };
             } },
         { "AddPermission", i =>
@@ -316,6 +326,11 @@ public sealed class LambdaApi : IStratusService
             } },
         { "RemoveLayerVersionPermission", i => Done(() => _lambda.RemoveLayerVersionPermission(i.Scope, i.Required("LayerName"),
             RequiredVersionNumber(i), i.Required("StatementId"), i.String("RevisionId"))) },
+        { "PutFunctionRecursionConfig", i => new JsonObject
+            {
+                ["RecursiveLoop"] = _lambda.PutRecursionConfig(i.Scope, i.Required("FunctionName"), i.Required("RecursiveLoop")),
+            } },
+        { "GetFunctionRecursionConfig", i => new JsonObject { ["RecursiveLoop"] = _lambda.GetRecursionConfig(i.Scope, i.Required("FunctionName")) } },
     };
 
     /// <summary>A URL config as AWS shapes it; FunctionUrl is Stratus's host form (see <see cref="LambdaService.FunctionUrl"/>).</summary>
@@ -432,13 +447,17 @@ public sealed class LambdaApi : IStratusService
         var logType = headers["X-Amz-Log-Type"].ToString();
         var clientContext = headers["X-Amz-Client-Context"].ToString() is { Length: > 0 } context ? DecodeClientContext(context) : null;
         var response = await _lambda.InvokeAsync(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), i.RawBody,
-            new InvokeOptions(invocationType, logType == "Tail", clientContext), i.Aborted);
+            new InvokeOptions(invocationType, logType == "Tail", clientContext, TraceHeader(i)), i.Aborted);
         var result = new OperationResult { StatusCode = response.StatusCode, RawBody = response.Payload, RawContentType = "application/json" };
         result.Headers.Add(new("X-Amz-Executed-Version", response.ExecutedVersion));
         if (response.FunctionError is { } error) result.Headers.Add(new("X-Amz-Function-Error", error));
         if (response.LogResult is { } log) result.Headers.Add(new("X-Amz-Log-Result", log));
         return result;
     }
+
+    /// <summary>The caller's X-Ray trace header: the AWS SDKs inside a function send its _X_AMZN_TRACE_ID, whose lineage counts the chain.</summary>
+    private static string? TraceHeader(OperationInput i) =>
+        i.Call.Http.Request.Headers["X-Amzn-Trace-Id"].ToString() is { Length: > 0 } trace ? trace : null;
 
     private static string DecodeClientContext(string base64)
     {

@@ -19,6 +19,7 @@ public static partial class LambdaAuthorization
         "PutFunctionConcurrency", "GetFunctionConcurrency", "DeleteFunctionConcurrency",
         "CreateFunctionUrlConfig", "GetFunctionUrlConfig", "UpdateFunctionUrlConfig", "DeleteFunctionUrlConfig", "ListFunctionUrlConfigs",
         "PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig", "GetFunctionEventInvokeConfig", "DeleteFunctionEventInvokeConfig", "ListFunctionEventInvokeConfigs",
+        "PutFunctionRecursionConfig", "GetFunctionRecursionConfig",
     ];
 
     /// <summary>Aliases are authorized on their function's unqualified ARN.</summary>

@@ -90,15 +90,18 @@ public static class LambdaErrors
     public static AwsException OrganizationNeedsAnyPrincipal() =>
         InvalidParameter("OrganizationId can only be specified when Principal is '*'.");
 
+    public static AwsException NotServed(string operation, string reason) =>
+        InvalidParameter($"Stratus does not serve the Lambda operation {operation}: {reason}");
+
     public static AwsException EventInvokeConfigNotFound(string qualifiedArn) =>
         new("ResourceNotFoundException", $"The function {qualifiedArn} doesn't have an EventInvokeConfig", 404) { Fields = UserFault };
 
-    /// <summary>Stratus delivers invocation records to Lambda functions only; the other destination services are not served.</summary>
+    /// <summary>Stratus delivers invocation records to Lambda functions and event buses; the other destination services are not served.</summary>
     public static AwsException DestinationNotServed(string destination, string service) =>
-        InvalidParameter($"The destination {destination} is a {service} resource, which Stratus does not serve: Stratus delivers invocation records to Lambda functions only.");
+        InvalidParameter($"The destination {destination} is a {service} resource, which Stratus does not serve: Stratus delivers invocation records to Lambda functions and EventBridge event buses.");
 
     public static AwsException DestinationInvalid(string destination) =>
-        InvalidParameter($"The destination ARN {destination} is invalid: no such Lambda function in this account and region.");
+        InvalidParameter($"The destination ARN {destination} is invalid: no such Lambda function or event bus in this account and region.");
 
     public static AwsException RoutingWithLatest() => InvalidParameter("$LATEST is not supported for an alias pointing to more than 1 version");
 

@@ -23,6 +23,8 @@ public sealed record LambdaFunction
     public List<EventInvokeConfig> EventInvokeConfigs { get; init; } = [];
     /// <summary>Function URLs: at most one unqualified and one per alias.</summary>
     public List<FunctionUrlConfig> UrlConfigs { get; init; } = [];
+    /// <summary>PutFunctionRecursionConfig's setting: Terminate (AWS's default) stops the function in a recursive loop, Allow lets it run.</summary>
+    public string RecursiveLoop { get; init; } = "Terminate";
 
     public string Name => Latest.FunctionName;
     public string Arn => LambdaArns.Function(AccountId, Region, Name);
@@ -122,6 +124,8 @@ public sealed record QueuedEvent
     public DateTimeOffset Accepted { get; init; }
     /// <summary>The request id Invoke answered with, which the destination's invocation record carries.</summary>
     public string? RequestId { get; init; }
+    /// <summary>The X-Ray trace header the event was sent under, whose lineage counts the request chain's invocations.</summary>
+    public string? TraceHeader { get; init; }
 }
 
 /// <summary>A function URL: served over HTTP at its id's host name and path form, invoking the function (or its alias).</summary>
@@ -265,6 +269,7 @@ public sealed record FunctionSettings
 /// <summary>A deployment package: zip bytes, or a container image.</summary>
 public sealed record FunctionCode(byte[]? ZipFile, string? ImageUri);
 
-public sealed record InvokeOptions(string InvocationType, bool TailLog, string? ClientContext);
+/// <param name="TraceHeader">The caller's X-Amzn-Trace-Id, whose lineage recursive loop detection counts.</param>
+public sealed record InvokeOptions(string InvocationType, bool TailLog, string? ClientContext, string? TraceHeader = null);
 
 public sealed record InvokeResponse(int StatusCode, ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion, string? LogResult);

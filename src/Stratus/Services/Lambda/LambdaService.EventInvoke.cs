@@ -12,10 +12,18 @@ internal enum AsyncCondition { Success, RetriesExhausted, EventAgeExceeded }
 /// <summary>
 /// Event invoke configs: how many times an Event invocation is retried after a function error (0-2), how old it may
 /// grow before it is dropped, and where the record of its success or failure goes. Destinations Stratus can deliver
-/// to are Lambda functions; SQS, SNS and EventBridge are not served, so they are refused when the config is put.
+/// to are Lambda functions and EventBridge event buses; SQS and SNS are not served, so they are refused when the config is put.
 /// </summary>
 public sealed partial class LambdaService
 {
+    private Events.EventsService? _eventBuses;
+
+    /// <summary>
+    /// EventBridge is built after Lambda (its rules invoke functions through Lambda's domain), so its domain is handed
+    /// over once built; until then an event bus destination is refused as not served.
+    /// </summary>
+    public void DeliverDestinationsTo(Events.EventsService eventBuses) => _eventBuses = eventBuses;
+
     /// <summary>AWS's defaults when a function has no config: two retries, six hours.</summary>
     internal const int DefaultRetryAttempts = 2;
     internal const int DefaultMaximumEventAgeSeconds = 21600;
@@ -83,12 +91,26 @@ public sealed partial class LambdaService
         return (function, qualifier ?? ParseName(functionName).Qualifier ?? FunctionConfig.LatestVersion);
     }
 
-    /// <summary>A Lambda function Stratus has, or a clear refusal of a destination type Stratus does not serve.</summary>
+    /// <summary>A Lambda function or an event bus Stratus has, or a clear refusal of a destination type Stratus does not serve.</summary>
     private void CheckDestination(Scope scope, string destination)
     {
         if (destination.Length == 0) return;
         var parts = destination.Split(':');
         var service = parts.Length > 2 && parts[0] == "arn" ? parts[2] : destination;
+        if (service == "events" && _eventBuses is not null)
+        {
+            if (parts.Length != 6 || parts[3] != scope.Region || !parts[5].StartsWith("event-bus/", StringComparison.Ordinal))
+                throw LambdaErrors.DestinationInvalid(destination);
+            try
+            {
+                _eventBuses.DescribeEventBus(Scope.Of(parts[4], parts[3]), destination);
+            }
+            catch (AwsException)
+            {
+                throw LambdaErrors.DestinationInvalid(destination);
+            }
+            return;
+        }
         if (service != "lambda") throw LambdaErrors.DestinationNotServed(destination, service);
         if (parts.Length < 7 || parts[5] != "function" || parts[3] != scope.Region)
             throw LambdaErrors.DestinationInvalid(destination);
@@ -120,7 +142,8 @@ public sealed partial class LambdaService
         if (destination is null) return;
         var parts = destination.Split(':');
         var function = _functions.Get(Key(queued.AccountId, queued.Region, ParseName(queued.FunctionName).Name));
-        if (parts.Length < 7 || function is null) return;
+        // A function destination's ARN has seven parts (eight with a qualifier), an event bus's six.
+        if (parts.Length < 6 || function is null) return;
         var qualifier = queued.Qualifier ?? ParseName(queued.FunctionName).Qualifier ?? FunctionConfig.LatestVersion;
         var record = new JsonObject
         {
@@ -142,10 +165,32 @@ public sealed partial class LambdaService
             record["responseContext"] = context;
             record["responsePayload"] = JsonOrText(response.Payload.ToArray());
         }
+        // The destination runs in the same request chain as the function, so a loop through destinations is counted.
+        var (trace, _) = TraceLineage.Next(queued.TraceHeader, function.Arn, queued.RequestId ?? queued.Id, _clock.GetUtcNow());
+        if (parts[2] == "events")
+        {
+            PublishRecord(parts, destination, condition, $"{function.Arn}:{qualifier}", record, trace);
+            return;
+        }
+        if (parts.Length < 7) return;
         var payload = Encoding.UTF8.GetBytes(record.ToJsonString());
         // A record over the asynchronous payload limit cannot be queued; AWS drops what it cannot deliver too.
         if (payload.Length > MaxEventPayloadBytes) return;
-        _queue.Enqueue(parts[4], parts[3], parts[6], parts.Length > 7 ? parts[7] : null, payload, Guid.NewGuid().ToString());
+        _queue.Enqueue(parts[4], parts[3], parts[6], parts.Length > 7 ? parts[7] : null, payload, Guid.NewGuid().ToString(), trace);
+    }
+
+    /// <summary>
+    /// An invocation record put on an event bus as AWS puts it: source <c>lambda</c>, detail-type
+    /// <c>Lambda Function Invocation Result - Success</c> or <c>- Failure</c>, the bus and the function version as
+    /// resources, the record as detail. A record the bus refuses (over its 256 KB entry limit) is dropped, as AWS drops
+    /// what it cannot deliver.
+    /// </summary>
+    private void PublishRecord(string[] parts, string busArn, AsyncCondition condition, string functionVersionArn, JsonObject record, string trace)
+    {
+        if (_eventBuses is null) return;
+        var detailType = condition == AsyncCondition.Success ? "Lambda Function Invocation Result - Success" : "Lambda Function Invocation Result - Failure";
+        _eventBuses.PutEvents(Scope.Of(parts[4], parts[3]),
+            [new Events.EventEntry("lambda", detailType, record.ToJsonString(), [busArn, functionVersionArn], null, busArn)], trace);
     }
 
     private static JsonNode? JsonOrText(byte[] bytes)

@@ -13,7 +13,7 @@ using Stratus.Services.Lambda.Engine;
 namespace Stratus.Services.Lambda;
 
 /// <summary>What one run of a queued event came to: the function answered (with or without an error), was throttled, or can no longer run.</summary>
-internal enum QueuedOutcome { Succeeded, FunctionError, Throttled, Gone }
+internal enum QueuedOutcome { Succeeded, FunctionError, Throttled, Gone, RecursionStopped }
 
 /// <summary>
 /// Lambda's domain: functions, versions, aliases, resource policies and concurrency per account and
@@ -392,7 +392,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             && !LambdaPolicy.Allows(function.Policy, principal, request.SourceArn, request.AccountId, function.Arn, request.Qualifier))
             throw LambdaErrors.InvokeDenied(principal, function.Arn);
         var response = await InvokeAsync(Scope.Of(request.AccountId, request.Region), request.Function, request.Qualifier, request.Payload,
-            new InvokeOptions(request.DryRun ? "DryRun" : request.Asynchronous ? "Event" : "RequestResponse", false, null), cancellation);
+            new InvokeOptions(request.DryRun ? "DryRun" : request.Asynchronous ? "Event" : "RequestResponse", false, null, request.TraceHeader), cancellation);
         return new LambdaInvokeResult(response.Payload, response.FunctionError, response.ExecutedVersion);
     }
 
@@ -410,7 +410,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
                 if (payload.Length > MaxEventPayloadBytes)
                     throw LambdaErrors.PayloadTooLarge(MaxEventPayloadBytes);
                 CheckRunnable(config);
-                _queue.Enqueue(scope.AccountId, scope.Region, function.Name, qualifier ?? ParseName(functionName).Qualifier, payload, scope.RequestId);
+                _queue.Enqueue(scope.AccountId, scope.Region, function.Name, qualifier ?? ParseName(functionName).Qualifier, payload, scope.RequestId, options.TraceHeader);
                 return new InvokeResponse(202, ReadOnlyMemory<byte>.Empty, null, version, null);
             case "RequestResponse":
                 break;
@@ -427,7 +427,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         // Cheap once unpacked (the usual case: unpacking starts when the code is set); waits for an unpack still running.
         var rootFs = config.ImageManifestDigest is { } digest ? await _images.UnpackAsync(digest, function.Arn, cancellation) : null;
         var runnable = Runnable(function, config, rootFs);
-        var invocation = new Invocation(Guid.NewGuid().ToString(), payload, qualifier is null ? function.Arn : $"{function.Arn}:{qualifier}", options.ClientContext);
+        var requestId = Guid.NewGuid().ToString();
+        var (trace, _) = TraceLineage.Next(options.TraceHeader, function.Arn, requestId, _clock.GetUtcNow());
+        var invocation = new Invocation(requestId, payload, qualifier is null ? function.Arn : $"{function.Arn}:{qualifier}", options.ClientContext, trace);
         InvocationRecord record;
         try
         {
@@ -453,8 +455,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         try
         {
+            if (StopsRecursion(queued)) return (QueuedOutcome.RecursionStopped, null);
             var response = await InvokeAsync(Scope.Of(queued.AccountId, queued.Region), queued.FunctionName, queued.Qualifier,
-                Convert.FromBase64String(queued.PayloadBase64), new InvokeOptions("RequestResponse", false, null), CancellationToken.None);
+                Convert.FromBase64String(queued.PayloadBase64), new InvokeOptions("RequestResponse", false, null, queued.TraceHeader), CancellationToken.None);
             return (response.FunctionError is null ? QueuedOutcome.Succeeded : QueuedOutcome.FunctionError, response);
         }
         catch (AwsException e) when (e.Code == "TooManyRequestsException")

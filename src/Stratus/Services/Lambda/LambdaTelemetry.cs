@@ -34,6 +34,17 @@ public sealed class LambdaTelemetry : IAsyncDisposable
     public void Throttled(RunnableFunction function) =>
         _metrics.Publish(Datum(function, "Throttles", 1, "Count", DateTimeOffset.UtcNow));
 
+    /// <summary>
+    /// An invocation recursive loop detection stopped: AWS's RecursiveInvocationsDropped metric, and a line in the
+    /// function's log saying why it did not run.
+    /// </summary>
+    public void RecursionStopped(string accountId, string region, string functionName, string requestId, DateTimeOffset at)
+    {
+        _metrics.Publish(new(accountId, region, Namespace, "RecursiveInvocationsDropped", [new("FunctionName", functionName)], 1, "Count", at));
+        _logs.Append(accountId, region, LogGroup(functionName), $"{at:yyyy/MM/dd}/[$LATEST]recursive-loop-detection",
+            [new LogLine(at, $"Lambda stopped the invocation {requestId} of {functionName}: it was invoked in a recursive loop ({TraceLineage.MaxInvocationsInChain} invocations in one request chain) and its RecursiveLoop is Terminate.")]);
+    }
+
     /// <summary>The last 4 KB of the invocation's log, base64, for X-Amz-Log-Result.</summary>
     public static string TailBase64(InvocationRecord record)
     {

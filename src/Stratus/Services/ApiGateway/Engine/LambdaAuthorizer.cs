@@ -70,6 +70,14 @@ public sealed class LambdaAuthorizer(ILambdaInvoker lambda, TimeProvider clock)
     public static TypedRefusal Failed(string responseType) => new(responseType, new GatewayResponse(500,
         [new("Content-Type", "application/json"), new("x-amzn-ErrorType", "AuthorizerConfigurationException")], """{"message":null}"""u8.ToArray()));
 
+    /// <summary>FlushStageAuthorizersCache: the stage's cached answers are dropped, so each identity's next request invokes the authorizer.</summary>
+    public void Flush(string apiId, string stageName)
+    {
+        var prefix = $"{apiId}\u001f{stageName}\u001f";
+        foreach (var key in _cache.Keys)
+            if (key.StartsWith(prefix, StringComparison.Ordinal)) _cache.TryRemove(key, out _);
+    }
+
     /// <param name="run">The request, as the integration will see it.</param>
     /// <param name="useCache">False for TestInvokeAuthorizer, which always invokes.</param>
     public async Task<AuthorizerVerdict> AuthorizeAsync(ApiAuthorizer authorizer, RequestContext run, bool useCache, CancellationToken cancellation)

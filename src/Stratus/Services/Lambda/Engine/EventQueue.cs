@@ -29,7 +29,7 @@ public sealed class EventQueue : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    public void Enqueue(string accountId, string region, string functionName, string? qualifier, ReadOnlyMemory<byte> payload, string requestId)
+    public void Enqueue(string accountId, string region, string functionName, string? qualifier, ReadOnlyMemory<byte> payload, string requestId, string? traceHeader)
     {
         var now = _clock.GetUtcNow();
         var queued = new QueuedEvent
@@ -43,6 +43,7 @@ public sealed class EventQueue : IAsyncDisposable
             Qualifier = qualifier,
             PayloadBase64 = Convert.ToBase64String(payload.Span),
             NotBefore = now,
+            TraceHeader = traceHeader,
         };
         _events.Put(queued.Id, queued);
         _wake.Release();
@@ -54,7 +55,7 @@ public sealed class EventQueue : IAsyncDisposable
         {
             var now = _clock.GetUtcNow();
             foreach (var queued in _events.Values.Where(e => e.NotBefore <= now).ToList())
-                if (_running.TryAdd(queued.Id, 0)) _ = RunOneAsync(queued);
+                if (_running.TryAdd(queued.Id, 0)) _ = RunOneAsync(queued.Id);
             try
             {
                 await _wake.WaitAsync(TimeSpan.FromMilliseconds(500), _stop.Token);
@@ -66,10 +67,13 @@ public sealed class EventQueue : IAsyncDisposable
         }
     }
 
-    private async Task RunOneAsync(QueuedEvent queued)
+    private async Task RunOneAsync(string id)
     {
         try
         {
+            // The snapshot the loop took may predate this event's end (removed, then released from _running) or its
+            // rescheduling for a retry: only the event as it is now, if still due, may run, so none runs twice.
+            if (_events.Get(id) is not { } queued || queued.NotBefore > _clock.GetUtcNow()) return;
             var (maxRetries, maxAge) = _lambda.AsyncLimits(queued);
             // Events queued before the acceptance time was kept count from their first schedule.
             var accepted = queued.Accepted == default ? queued.NotBefore : queued.Accepted;
@@ -106,7 +110,7 @@ public sealed class EventQueue : IAsyncDisposable
         }
         finally
         {
-            _running.TryRemove(queued.Id, out _);
+            _running.TryRemove(id, out _);
         }
     }
 

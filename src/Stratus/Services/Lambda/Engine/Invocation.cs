@@ -4,7 +4,8 @@ using System.Text.Json;
 namespace Stratus.Services.Lambda.Engine;
 
 /// <summary>One request handed to an execution environment, and how it ended.</summary>
-public sealed class Invocation(string requestId, ReadOnlyMemory<byte> payload, string invokedArn, string? clientContext)
+/// <param name="traceHeader">The X-Ray trace header the function runs under (Lambda-Runtime-Trace-Id, then _X_AMZN_TRACE_ID).</param>
+public sealed class Invocation(string requestId, ReadOnlyMemory<byte> payload, string invokedArn, string? clientContext, string traceHeader)
 {
     private readonly TaskCompletionSource<InvocationOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     /// <summary>Output kept per invocation: beyond it, lines are dropped so runaway output cannot exhaust Stratus's memory.</summary>
@@ -18,6 +19,7 @@ public sealed class Invocation(string requestId, ReadOnlyMemory<byte> payload, s
     public ReadOnlyMemory<byte> Payload { get; } = payload;
     public string InvokedFunctionArn { get; } = invokedArn;
     public string? ClientContext { get; } = clientContext;
+    public string TraceHeader { get; } = traceHeader;
     public long DeadlineUnixMs { get; set; }
     public long StartedTimestamp { get; set; }
 

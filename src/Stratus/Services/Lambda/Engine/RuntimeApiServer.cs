@@ -130,7 +130,7 @@ public sealed class RuntimeApiServer : IAsyncDisposable
         headers["Lambda-Runtime-Aws-Request-Id"] = invocation.RequestId;
         headers["Lambda-Runtime-Deadline-Ms"] = invocation.DeadlineUnixMs.ToString(CultureInfo.InvariantCulture);
         headers["Lambda-Runtime-Invoked-Function-Arn"] = invocation.InvokedFunctionArn;
-        headers["Lambda-Runtime-Trace-Id"] = $"Root=1-{DateTimeOffset.UtcNow.ToUnixTimeSeconds():x8}-{invocation.RequestId.Replace("-", "")[..24]};Sampled=0";
+        headers["Lambda-Runtime-Trace-Id"] = invocation.TraceHeader;
         if (invocation.ClientContext is { } context) headers["Lambda-Runtime-Client-Context"] = context;
         http.Response.ContentType = "application/json";
         http.Response.ContentLength = invocation.Payload.Length;

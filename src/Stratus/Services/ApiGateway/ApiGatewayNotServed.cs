@@ -1,0 +1,89 @@
+using Stratus.Protocols;
+using Stratus.Protocols.RestJson;
+
+namespace Stratus.Services.ApiGateway;
+
+/// <summary>
+/// The operations of botocore's apigateway model that Stratus does not serve, each with the reason README's API Gateway
+/// section gives. They answer BadRequestException naming the operation and the reason, never a fake answer.
+/// </summary>
+public static class ApiGatewayNotServed
+{
+    private static readonly (string Reason, RestRoute[] Routes)[] Groups =
+    [
+        ("custom domain names and base path mappings are not built yet",
+        [
+            new("POST", "/domainnames", "CreateDomainName"),
+            new("DELETE", "/domainnames/{domain_name}", "DeleteDomainName"),
+            new("GET", "/domainnames/{domain_name}", "GetDomainName"),
+            new("GET", "/domainnames", "GetDomainNames"),
+            new("PATCH", "/domainnames/{domain_name}", "UpdateDomainName"),
+            new("POST", "/domainnames/{domain_name}/basepathmappings", "CreateBasePathMapping"),
+            new("DELETE", "/domainnames/{domain_name}/basepathmappings/{base_path}", "DeleteBasePathMapping"),
+            new("GET", "/domainnames/{domain_name}/basepathmappings/{base_path}", "GetBasePathMapping"),
+            new("GET", "/domainnames/{domain_name}/basepathmappings", "GetBasePathMappings"),
+            new("PATCH", "/domainnames/{domain_name}/basepathmappings/{base_path}", "UpdateBasePathMapping"),
+        ]),
+        ("private custom domain name access associations need VPC endpoints, which Stratus does not serve",
+        [
+            new("POST", "/domainnameaccessassociations", "CreateDomainNameAccessAssociation"),
+            new("DELETE", "/domainnameaccessassociations/{domain_name_access_association_arn}", "DeleteDomainNameAccessAssociation"),
+            new("GET", "/domainnameaccessassociations", "GetDomainNameAccessAssociations"),
+            new("POST", "/rejectdomainnameaccessassociations", "RejectDomainNameAccessAssociation"),
+        ]),
+        ("VPC links carry traffic into a VPC through a Network Load Balancer, which Stratus does not serve",
+        [
+            new("POST", "/vpclinks", "CreateVpcLink"),
+            new("DELETE", "/vpclinks/{vpclink_id}", "DeleteVpcLink"),
+            new("GET", "/vpclinks/{vpclink_id}", "GetVpcLink"),
+            new("GET", "/vpclinks", "GetVpcLinks"),
+            new("PATCH", "/vpclinks/{vpclink_id}", "UpdateVpcLink"),
+        ]),
+        ("client certificates for backend mutual TLS are not built",
+        [
+            new("POST", "/clientcertificates", "GenerateClientCertificate"),
+            new("DELETE", "/clientcertificates/{clientcertificate_id}", "DeleteClientCertificate"),
+            new("GET", "/clientcertificates/{clientcertificate_id}", "GetClientCertificate"),
+            new("GET", "/clientcertificates", "GetClientCertificates"),
+            new("PATCH", "/clientcertificates/{clientcertificate_id}", "UpdateClientCertificate"),
+        ]),
+        ("documentation parts and versions are not built",
+        [
+            new("POST", "/restapis/{restapi_id}/documentation/parts", "CreateDocumentationPart"),
+            new("DELETE", "/restapis/{restapi_id}/documentation/parts/{part_id}", "DeleteDocumentationPart"),
+            new("GET", "/restapis/{restapi_id}/documentation/parts/{part_id}", "GetDocumentationPart"),
+            new("GET", "/restapis/{restapi_id}/documentation/parts", "GetDocumentationParts"),
+            new("PATCH", "/restapis/{restapi_id}/documentation/parts/{part_id}", "UpdateDocumentationPart"),
+            new("PUT", "/restapis/{restapi_id}/documentation/parts", "ImportDocumentationParts"),
+            new("POST", "/restapis/{restapi_id}/documentation/versions", "CreateDocumentationVersion"),
+            new("DELETE", "/restapis/{restapi_id}/documentation/versions/{doc_version}", "DeleteDocumentationVersion"),
+            new("GET", "/restapis/{restapi_id}/documentation/versions/{doc_version}", "GetDocumentationVersion"),
+            new("GET", "/restapis/{restapi_id}/documentation/versions", "GetDocumentationVersions"),
+            new("PATCH", "/restapis/{restapi_id}/documentation/versions/{doc_version}", "UpdateDocumentationVersion"),
+        ]),
+        ("client SDK generation is not built",
+        [
+            new("GET", "/restapis/{restapi_id}/stages/{stage_name}/sdks/{sdk_type}", "GetSdk"),
+            new("GET", "/sdktypes/{sdktype_id}", "GetSdkType"),
+            new("GET", "/sdktypes", "GetSdkTypes"),
+        ]),
+        ("stage caching is not built, so there is no stage cache to flush",
+        [
+            new("DELETE", "/restapis/{restapi_id}/stages/{stage_name}/cache/data", "FlushStageCache"),
+        ]),
+        ("generating a mapping template from a model is not built",
+        [
+            new("GET", "/restapis/{restapi_id}/models/{model_name}/default_template", "GetModelTemplate"),
+        ]),
+        ("granting a key a quota extension is not built; GetUsage reports each key's used and remaining requests",
+        [
+            new("PATCH", "/usageplans/{usageplanId}/keys/{keyId}/usage", "UpdateUsage"),
+        ])
+    ];
+
+    /// <summary>The refused operations with their reasons, as README lists them.</summary>
+    public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(Groups);
+
+    /// <summary>botocore's bindings of the refused operations, so that each is refused by name rather than as an unknown path.</summary>
+    public static IEnumerable<RestRoute> Routes => Groups.SelectMany(g => g.Routes);
+}

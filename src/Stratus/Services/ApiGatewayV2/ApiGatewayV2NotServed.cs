@@ -1,0 +1,103 @@
+using Stratus.Protocols;
+using Stratus.Protocols.RestJson;
+
+namespace Stratus.Services.ApiGatewayV2;
+
+/// <summary>
+/// The operations of botocore's apigatewayv2 model that Stratus does not serve, each with the reason README's HTTP APIs
+/// section gives. They answer BadRequestException naming the operation and the reason, never a fake answer.
+/// </summary>
+public static class ApiGatewayV2NotServed
+{
+    private static readonly (string Reason, RestRoute[] Routes)[] Groups =
+    [
+        ("custom domain names, API mappings and routing rules are not built yet",
+        [
+            new("POST", "/v2/domainnames", "CreateDomainName"),
+            new("DELETE", "/v2/domainnames/{domainName}", "DeleteDomainName"),
+            new("GET", "/v2/domainnames/{domainName}", "GetDomainName"),
+            new("GET", "/v2/domainnames", "GetDomainNames"),
+            new("PATCH", "/v2/domainnames/{domainName}", "UpdateDomainName"),
+            new("POST", "/v2/domainnames/{domainName}/apimappings", "CreateApiMapping"),
+            new("DELETE", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "DeleteApiMapping"),
+            new("GET", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "GetApiMapping"),
+            new("GET", "/v2/domainnames/{domainName}/apimappings", "GetApiMappings"),
+            new("PATCH", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "UpdateApiMapping"),
+            new("POST", "/v2/domainnames/{domainName}/routingrules", "CreateRoutingRule"),
+            new("DELETE", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "DeleteRoutingRule"),
+            new("GET", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "GetRoutingRule"),
+            new("GET", "/v2/domainnames/{domainName}/routingrules", "ListRoutingRules"),
+            new("PUT", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "PutRoutingRule"),
+        ]),
+        ("route responses, integration responses, models and route request parameters belong to WebSocket APIs, which are not built",
+        [
+            new("POST", "/v2/apis/{apiId}/routes/{routeId}/routeresponses", "CreateRouteResponse"),
+            new("DELETE", "/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}", "DeleteRouteResponse"),
+            new("GET", "/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}", "GetRouteResponse"),
+            new("GET", "/v2/apis/{apiId}/routes/{routeId}/routeresponses", "GetRouteResponses"),
+            new("PATCH", "/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}", "UpdateRouteResponse"),
+            new("POST", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses", "CreateIntegrationResponse"),
+            new("DELETE", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "DeleteIntegrationResponse"),
+            new("GET", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "GetIntegrationResponse"),
+            new("GET", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses", "GetIntegrationResponses"),
+            new("PATCH", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "UpdateIntegrationResponse"),
+            new("POST", "/v2/apis/{apiId}/models", "CreateModel"),
+            new("DELETE", "/v2/apis/{apiId}/models/{modelId}", "DeleteModel"),
+            new("GET", "/v2/apis/{apiId}/models/{modelId}", "GetModel"),
+            new("GET", "/v2/apis/{apiId}/models/{modelId}/template", "GetModelTemplate"),
+            new("GET", "/v2/apis/{apiId}/models", "GetModels"),
+            new("PATCH", "/v2/apis/{apiId}/models/{modelId}", "UpdateModel"),
+            new("DELETE", "/v2/apis/{apiId}/routes/{routeId}/requestparameters/{requestParameterKey}", "DeleteRouteRequestParameter"),
+        ]),
+        ("VPC links carry traffic into a VPC through load balancers, which Stratus does not serve",
+        [
+            new("POST", "/v2/vpclinks", "CreateVpcLink"),
+            new("DELETE", "/v2/vpclinks/{vpcLinkId}", "DeleteVpcLink"),
+            new("GET", "/v2/vpclinks/{vpcLinkId}", "GetVpcLink"),
+            new("GET", "/v2/vpclinks", "GetVpcLinks"),
+            new("PATCH", "/v2/vpclinks/{vpcLinkId}", "UpdateVpcLink"),
+        ]),
+        ("API Gateway portals (portals, portal products and their pages) are not built",
+        [
+            new("POST", "/v2/portals", "CreatePortal"),
+            new("DELETE", "/v2/portals/{portalId}", "DeletePortal"),
+            new("DELETE", "/v2/portals/{portalId}/publish", "DisablePortal"),
+            new("GET", "/v2/portals/{portalId}", "GetPortal"),
+            new("GET", "/v2/portals", "ListPortals"),
+            new("POST", "/v2/portals/{portalId}/preview", "PreviewPortal"),
+            new("POST", "/v2/portals/{portalId}/publish", "PublishPortal"),
+            new("PATCH", "/v2/portals/{portalId}", "UpdatePortal"),
+            new("POST", "/v2/portalproducts", "CreatePortalProduct"),
+            new("DELETE", "/v2/portalproducts/{portalProductId}", "DeletePortalProduct"),
+            new("GET", "/v2/portalproducts/{portalProductId}", "GetPortalProduct"),
+            new("GET", "/v2/portalproducts", "ListPortalProducts"),
+            new("PATCH", "/v2/portalproducts/{portalProductId}", "UpdatePortalProduct"),
+            new("DELETE", "/v2/portalproducts/{portalProductId}/sharingpolicy", "DeletePortalProductSharingPolicy"),
+            new("GET", "/v2/portalproducts/{portalProductId}/sharingpolicy", "GetPortalProductSharingPolicy"),
+            new("PUT", "/v2/portalproducts/{portalProductId}/sharingpolicy", "PutPortalProductSharingPolicy"),
+            new("POST", "/v2/portalproducts/{portalProductId}/productpages", "CreateProductPage"),
+            new("DELETE", "/v2/portalproducts/{portalProductId}/productpages/{productPageId}", "DeleteProductPage"),
+            new("GET", "/v2/portalproducts/{portalProductId}/productpages/{productPageId}", "GetProductPage"),
+            new("GET", "/v2/portalproducts/{portalProductId}/productpages", "ListProductPages"),
+            new("PATCH", "/v2/portalproducts/{portalProductId}/productpages/{productPageId}", "UpdateProductPage"),
+            new("POST", "/v2/portalproducts/{portalProductId}/productrestendpointpages", "CreateProductRestEndpointPage"),
+            new("DELETE", "/v2/portalproducts/{portalProductId}/productrestendpointpages/{productRestEndpointPageId}", "DeleteProductRestEndpointPage"),
+            new("GET", "/v2/portalproducts/{portalProductId}/productrestendpointpages/{productRestEndpointPageId}", "GetProductRestEndpointPage"),
+            new("GET", "/v2/portalproducts/{portalProductId}/productrestendpointpages", "ListProductRestEndpointPages"),
+            new("PATCH", "/v2/portalproducts/{portalProductId}/productrestendpointpages/{productRestEndpointPageId}", "UpdateProductRestEndpointPage"),
+        ]),
+        ("per-route stage settings, deleting a stage's access log settings alone, resetting authorizer caches and changing a deployment's description are not built yet",
+        [
+            new("DELETE", "/v2/apis/{apiId}/stages/{stageName}/routesettings/{routeKey}", "DeleteRouteSettings"),
+            new("DELETE", "/v2/apis/{apiId}/stages/{stageName}/accesslogsettings", "DeleteAccessLogSettings"),
+            new("DELETE", "/v2/apis/{apiId}/stages/{stageName}/cache/authorizers", "ResetAuthorizersCache"),
+            new("PATCH", "/v2/apis/{apiId}/deployments/{deploymentId}", "UpdateDeployment"),
+        ])
+    ];
+
+    /// <summary>The refused operations with their reasons, as README lists them.</summary>
+    public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(Groups);
+
+    /// <summary>botocore's bindings of the refused operations, so that each is refused by name rather than as an unknown path.</summary>
+    public static IEnumerable<RestRoute> Routes => Groups.SelectMany(g => g.Routes);
+}

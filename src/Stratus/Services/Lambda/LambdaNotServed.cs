@@ -1,0 +1,80 @@
+using Stratus.Protocols;
+using Stratus.Protocols.RestJson;
+
+namespace Stratus.Services.Lambda;
+
+/// <summary>
+/// The operations of botocore's lambda model that Stratus does not serve, each with the reason README's Lambda section
+/// gives. They answer InvalidParameterValueException naming the operation and the reason, never a fake answer.
+/// </summary>
+public static class LambdaNotServed
+{
+    private static readonly (string Reason, RestRoute[] Routes)[] Groups =
+    [
+        ("Lambda durable functions (durable executions, checkpoints and callbacks) are not built",
+        [
+            new("POST", "/2025-12-01/durable-executions/{DurableExecutionArn}/checkpoint", "CheckpointDurableExecution"),
+            new("GET", "/2025-12-01/durable-executions/{DurableExecutionArn}", "GetDurableExecution"),
+            new("GET", "/2025-12-01/durable-executions/{DurableExecutionArn}/history", "GetDurableExecutionHistory"),
+            new("GET", "/2025-12-01/durable-executions/{DurableExecutionArn}/state", "GetDurableExecutionState"),
+            new("GET", "/2025-12-01/functions/{FunctionName}/durable-executions", "ListDurableExecutionsByFunction"),
+            new("POST", "/2025-12-01/durable-execution-callbacks/{CallbackId}/fail", "SendDurableExecutionCallbackFailure"),
+            new("POST", "/2025-12-01/durable-execution-callbacks/{CallbackId}/heartbeat", "SendDurableExecutionCallbackHeartbeat"),
+            new("POST", "/2025-12-01/durable-execution-callbacks/{CallbackId}/succeed", "SendDurableExecutionCallbackSuccess"),
+            new("POST", "/2025-12-01/durable-executions/{DurableExecutionArn}/stop", "StopDurableExecution"),
+        ]),
+        ("Lambda Managed Instances (capacity providers and function scaling configs) run functions on EC2 instances, which Stratus does not serve",
+        [
+            new("POST", "/2025-11-30/capacity-providers", "CreateCapacityProvider"),
+            new("DELETE", "/2025-11-30/capacity-providers/{CapacityProviderName}", "DeleteCapacityProvider"),
+            new("GET", "/2025-11-30/capacity-providers/{CapacityProviderName}", "GetCapacityProvider"),
+            new("GET", "/2025-11-30/capacity-providers", "ListCapacityProviders"),
+            new("PUT", "/2025-11-30/capacity-providers/{CapacityProviderName}", "UpdateCapacityProvider"),
+            new("GET", "/2025-11-30/capacity-providers/{CapacityProviderName}/function-versions", "ListFunctionVersionsByCapacityProvider"),
+            new("GET", "/2025-11-30/functions/{FunctionName}/function-scaling-config", "GetFunctionScalingConfig"),
+            new("PUT", "/2025-11-30/functions/{FunctionName}/function-scaling-config", "PutFunctionScalingConfig"),
+        ]),
+        ("code signing verifies signatures made by AWS Signer, which Stratus does not serve",
+        [
+            new("POST", "/2020-04-22/code-signing-configs", "CreateCodeSigningConfig"),
+            new("DELETE", "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", "DeleteCodeSigningConfig"),
+            new("GET", "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", "GetCodeSigningConfig"),
+            new("GET", "/2020-04-22/code-signing-configs", "ListCodeSigningConfigs"),
+            new("PUT", "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", "UpdateCodeSigningConfig"),
+            new("GET", "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}/functions", "ListFunctionsByCodeSigningConfig"),
+            new("DELETE", "/2020-06-30/functions/{FunctionName}/code-signing-config", "DeleteFunctionCodeSigningConfig"),
+            new("GET", "/2020-06-30/functions/{FunctionName}/code-signing-config", "GetFunctionCodeSigningConfig"),
+            new("PUT", "/2020-06-30/functions/{FunctionName}/code-signing-config", "PutFunctionCodeSigningConfig"),
+        ]),
+        ("event source mappings poll SQS, Kinesis, DynamoDB streams, Kafka or Amazon MQ, none of which Stratus serves",
+        [
+            new("POST", "/2015-03-31/event-source-mappings", "CreateEventSourceMapping"),
+            new("DELETE", "/2015-03-31/event-source-mappings/{UUID}", "DeleteEventSourceMapping"),
+            new("GET", "/2015-03-31/event-source-mappings/{UUID}", "GetEventSourceMapping"),
+            new("GET", "/2015-03-31/event-source-mappings", "ListEventSourceMappings"),
+            new("PUT", "/2015-03-31/event-source-mappings/{UUID}", "UpdateEventSourceMapping"),
+        ]),
+        ("provisioned concurrency (pre-initialised environments billed apart) is not built; reserved concurrency is",
+        [
+            new("DELETE", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", "DeleteProvisionedConcurrencyConfig"),
+            new("GET", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", "GetProvisionedConcurrencyConfig"),
+            new("GET", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL", "ListProvisionedConcurrencyConfigs"),
+            new("PUT", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", "PutProvisionedConcurrencyConfig"),
+        ]),
+        ("runtime version management is not built: each runtime is the interpreter the machine has",
+        [
+            new("GET", "/2021-07-20/functions/{FunctionName}/runtime-management-config", "GetRuntimeManagementConfig"),
+            new("PUT", "/2021-07-20/functions/{FunctionName}/runtime-management-config", "PutRuntimeManagementConfig"),
+        ]),
+        ("InvokeWithResponseStream answers in the event-stream encoding, which Lambda's API in Stratus does not speak",
+        [
+            new("POST", "/2021-11-15/functions/{FunctionName}/response-streaming-invocations", "InvokeWithResponseStream"),
+        ])
+    ];
+
+    /// <summary>The refused operations with their reasons, as README lists them.</summary>
+    public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(Groups);
+
+    /// <summary>botocore's bindings of the refused operations, so that each is refused by name rather than as an unknown path.</summary>
+    public static IEnumerable<RestRoute> Routes => Groups.SelectMany(g => g.Routes);
+}
