@@ -183,6 +183,40 @@ public sealed class ApiGatewayAuthorizerTests(StratusFixture stratus) : IClassFi
     }
 
     [Fact]
+    public async Task Authorizer_policy_conditions_on_the_source_address_are_evaluated()
+    {
+        var r = await Boto3Async("""
+            CONDITIONAL = '''
+            def handler(event, context):
+                ranges = {"ten": "10.0.0.0/8", "loop": "127.0.0.0/8"}
+                return {"principalId": "caller",
+                        "policyDocument": {"Version": "2012-10-17", "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow",
+                            "Resource": event["methodArn"], "Condition": {"IpAddress": {"aws:SourceIp": ranges[event["authorizationToken"]]}}}]}}
+            '''
+            auth_fn = function("rest-conditional-authorizer", CONDITIONAL)
+            api = apigw.create_rest_api(name="conditional")
+            api_id, root = api["id"], api["rootResourceId"]
+            authorizer = apigw.create_authorizer(restApiId=api_id, name="conditional", type="TOKEN", authorizerUri=uri(auth_fn),
+                identitySource="method.request.header.Authorization")
+            apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="CUSTOM", authorizerId=authorizer["id"])
+            apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+            apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+            apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200", selectionPattern="",
+                responseTemplates={"application/json": '{"ok": true}'})
+            apigw.create_deployment(restApiId=api_id, stageName="prod")
+            base = f"{URL}/_aws/execute-api/{api_id}/prod/"
+            out["ten"] = call(base, {"Authorization": "ten"})
+            out["loop"] = call(base, {"Authorization": "loop"})
+            out["ten_cached"] = call(base, {"Authorization": "ten"})["status"]
+            """);
+        Assert.Equal(403, r["ten"]!["status"]!.GetValue<int>());
+        Assert.Equal("""{"Message":"User is not authorized to access this resource"}""", r["ten"]!["body"]!.GetValue<string>());
+        Assert.Equal(200, r["loop"]!["status"]!.GetValue<int>());
+        Assert.Equal("""{"ok": true}""", r["loop"]!["body"]!.GetValue<string>());
+        Assert.Equal(403, r["ten_cached"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Method_throttling_answers_429_and_access_log_lines_land_in_the_log_group()
     {
         var r = await Boto3Async("""

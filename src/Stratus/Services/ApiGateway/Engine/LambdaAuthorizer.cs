@@ -146,7 +146,8 @@ public sealed class LambdaAuthorizer(ILambdaInvoker lambda, TimeProvider clock)
             }
         }
         var latency = watch.ElapsedMilliseconds;
-        switch (AuthorizerPolicy.Evaluate(answer.Policy, methodArn))
+        // A cached policy is evaluated again for each request: its conditions see this request's address and time.
+        switch (AuthorizerPolicy.Evaluate(answer.Policy, methodArn, AuthorizerPolicy.Keys(methodArn, run.Request.SourceIp, clock.GetUtcNow())))
         {
             case PolicyDecision.ExplicitDeny: return Refused(AccessDenied(explicitDeny: true), $"The client is not authorized to perform this operation: an explicit deny for {methodArn}", answer);
             case PolicyDecision.ImplicitDeny: return Refused(AccessDenied(explicitDeny: false), $"The client is not authorized to perform this operation: no statement allows {methodArn}", answer);

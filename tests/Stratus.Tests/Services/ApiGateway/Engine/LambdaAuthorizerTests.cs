@@ -51,6 +51,41 @@ public sealed class LambdaAuthorizerTests
         Assert.Equal(PolicyDecision.ImplicitDeny, AuthorizerPolicy.Evaluate(new JsonObject(), Api + "/prod/GET/x"));
     }
 
+    private static JsonObject Conditional(string condition) => JsonNode.Parse($$"""
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*", "Condition": {{condition}}}]}
+        """)!.AsObject();
+
+    [Theory]
+    [InlineData("""{"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}""", "127.0.0.1", PolicyDecision.ImplicitDeny)]
+    [InlineData("""{"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "127.0.0.0/8"]}}""", "127.0.0.1", PolicyDecision.Allow)]
+    [InlineData("""{"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}""", "::ffff:127.0.0.1", PolicyDecision.Allow)]
+    [InlineData("""{"NotIpAddress": {"aws:SourceIp": "127.0.0.0/8"}}""", "127.0.0.1", PolicyDecision.ImplicitDeny)]
+    [InlineData("""{"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}, "NumericGreaterThan": {"aws:EpochTime": "1767225600"}}""", "127.0.0.1", PolicyDecision.Allow)]
+    [InlineData("""{"DateGreaterThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}""", "127.0.0.1", PolicyDecision.ImplicitDeny)]
+    [InlineData("""{"StringEquals": {"aws:PrincipalTag/team": "blue"}}""", "127.0.0.1", PolicyDecision.ImplicitDeny)]
+    [InlineData("""{"StringEqualsIfExists": {"aws:PrincipalTag/team": "blue"}}""", "127.0.0.1", PolicyDecision.Allow)]
+    [InlineData("""{"StringLike": {"aws:SourceIp": "${aws:SourceIp}"}}""", "127.0.0.1", PolicyDecision.Allow)]
+    [InlineData("""{"NoSuchOperator": {"aws:SourceIp": "127.0.0.1"}}""", "127.0.0.1", PolicyDecision.ImplicitDeny)]
+    public void Policy_conditions_are_evaluated_with_the_keys_api_gateway_provides(string condition, string sourceIp, PolicyDecision expected)
+    {
+        var methodArn = Api + "/prod/GET/x";
+        var now = new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
+        Assert.Equal(expected, AuthorizerPolicy.Evaluate(Conditional(condition), methodArn, AuthorizerPolicy.Keys(methodArn, sourceIp, now)));
+    }
+
+    [Fact]
+    public void A_denying_statement_applies_only_when_its_condition_holds()
+    {
+        var methodArn = Api + "/prod/GET/x";
+        var policy = JsonNode.Parse("""
+            {"Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"},
+                           {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}
+            """)!.AsObject();
+        var now = DateTimeOffset.UnixEpoch;
+        Assert.Equal(PolicyDecision.Allow, AuthorizerPolicy.Evaluate(policy, methodArn, AuthorizerPolicy.Keys(methodArn, "127.0.0.1", now)));
+        Assert.Equal(PolicyDecision.ExplicitDeny, AuthorizerPolicy.Evaluate(policy, methodArn, AuthorizerPolicy.Keys(methodArn, "10.1.2.3", now)));
+    }
+
     private static AuthorizerAnswer? Parse(string json, out string problem) => LambdaAuthorizer.Parse(Encoding.UTF8.GetBytes(json), out problem);
 
     [Fact]
