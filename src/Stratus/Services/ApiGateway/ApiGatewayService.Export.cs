@@ -11,13 +11,18 @@ public sealed record ExportedDefinition(byte[] Body, string ContentType, string 
 /// <summary>
 /// GetExport: a stage's deployment as Swagger 2.0 or OpenAPI 3.0.1, JSON or YAML, with API Gateway's extensions as the
 /// <c>extensions</c> parameter asks: <c>integrations</c> (x-amazon-apigateway-integration), <c>authorizers</c>
-/// (x-amazon-apigateway-authorizer), <c>apigateway</c> (both, and the binary media types). ImportRestApi and PutRestApi read it back.
+/// (x-amazon-apigateway-authorizer), <c>apigateway</c> (both, and the binary media types). With integrations, as AWS exports them, the
+/// request validators (x-amazon-apigateway-request-validators, each method's x-amazon-apigateway-request-validator) and the API's
+/// customized gateway responses (x-amazon-apigateway-gateway-responses) come too. ImportRestApi and PutRestApi read it back.
 /// </summary>
 public sealed partial class ApiGatewayService
 {
     private const string AnyMethodExtension = "x-amazon-apigateway-any-method";
     private const string SigV4Scheme = "sigv4";
     private const string ApiKeyScheme = "api_key";
+    private const string ValidatorsExtension = "x-amazon-apigateway-request-validators";
+    private const string ValidatorExtension = "x-amazon-apigateway-request-validator";
+    private const string GatewayResponsesExtension = "x-amazon-apigateway-gateway-responses";
 
     public ExportedDefinition GetExport(Scope scope, string apiId, string stageName, string exportType, string? extensions, string? accepts)
     {
@@ -99,6 +104,11 @@ public sealed partial class ApiGatewayService
         }
         if (withApiGateway && api.BinaryMediaTypes is { Count: > 0 } media)
             definition["x-amazon-apigateway-binary-media-types"] = new JsonArray([.. media.Select(m => (JsonNode)m)]);
+        if (withIntegrations)
+        {
+            if (ValidatorsExtensionOf(deployment) is { Count: > 0 } validators) definition[ValidatorsExtension] = validators;
+            if (GatewayResponsesExtensionOf(deployment) is { Count: > 0 } responses) definition[GatewayResponsesExtension] = responses;
+        }
         return definition;
     }
 
@@ -155,7 +165,39 @@ public sealed partial class ApiGatewayService
         if (security.Count > 0) operation["security"] = security;
 
         if (withIntegrations && method.MethodIntegration is { } integration) operation["x-amazon-apigateway-integration"] = IntegrationExtension(integration);
+        if (withIntegrations && method.RequestValidatorId is { } validatorId && deployment.RequestValidators.GetValueOrDefault(validatorId) is { } validator)
+            operation[ValidatorExtension] = ValidatorName(validator);
         return operation;
+    }
+
+    /// <summary>The extension names a validator by its name; one created without a name is named by its id, so methods can still refer to it.</summary>
+    private static string ValidatorName(RequestValidator validator) => validator.Name ?? validator.Id;
+
+    private static JsonObject ValidatorsExtensionOf(DeploymentDocument deployment)
+    {
+        var validators = new JsonObject();
+        foreach (var validator in deployment.RequestValidators.Values.OrderBy(v => v.Id, StringComparer.Ordinal))
+            validators[ValidatorName(validator)] = new JsonObject
+            {
+                ["validateRequestBody"] = validator.ValidateRequestBody,
+                ["validateRequestParameters"] = validator.ValidateRequestParameters,
+            };
+        return validators;
+    }
+
+    /// <summary>The customized gateway responses only: a type left at its default is not exported, as on AWS.</summary>
+    private static JsonObject GatewayResponsesExtensionOf(DeploymentDocument deployment)
+    {
+        var responses = new JsonObject();
+        foreach (var response in deployment.GatewayResponses.Values.OrderBy(r => r.ResponseType, StringComparer.Ordinal))
+        {
+            var entry = new JsonObject();
+            if (response.StatusCode is { } status) entry["statusCode"] = status;
+            if (response.ResponseParameters is { Count: > 0 } parameters) entry["responseParameters"] = Map(parameters);
+            if (response.ResponseTemplates is { Count: > 0 } templates) entry["responseTemplates"] = Map(templates);
+            responses[response.ResponseType] = entry;
+        }
+        return responses;
     }
 
     private static JsonObject SecurityScheme(ApiAuthorizer authorizer, bool withAuthorizers)

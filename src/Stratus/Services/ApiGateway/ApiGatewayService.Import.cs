@@ -7,8 +7,8 @@ namespace Stratus.Services.ApiGateway;
 
 /// <summary>
 /// ImportRestApi and PutRestApi: an OpenAPI 3 or Swagger 2 definition with API Gateway's
-/// x-amazon-apigateway-* extensions becomes resources, methods, method responses, integrations and
-/// integration responses, made through the same calls the control plane's own operations use.
+/// x-amazon-apigateway-* extensions becomes resources, methods, method responses, integrations, integration
+/// responses, request validators and gateway responses, made through the same calls the control plane's own operations use.
 /// </summary>
 public sealed partial class ApiGatewayService
 {
@@ -55,12 +55,17 @@ public sealed partial class ApiGatewayService
                 if (BinaryMediaTypes(definition) is { } media) doc.Api.BinaryMediaTypes = media;
             });
             var schemes = ImportSecuritySchemes(scope, apiId, definition, mode == "overwrite");
+            var validators = ImportRequestValidators(scope, apiId, definition, mode == "overwrite");
+            var defaultValidator = ValidatorNamed(validators, Text(definition[ValidatorExtension]));
+            ImportGatewayResponses(scope, apiId, definition, mode == "overwrite");
             foreach (var (path, item) in paths.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 var resourceId = EnsurePath(scope, apiId, path);
                 var shared = (item as JsonObject)?["parameters"] as JsonArray;
                 foreach (var verb in OpenApiOperations)
-                    if (item?[verb] is JsonObject operation) ImportOperation(scope, apiId, resourceId, verb, operation, shared, mode == "merge", schemes);
+                    if (item?[verb] is JsonObject operation)
+                        ImportOperation(scope, apiId, resourceId, verb, operation, shared, mode == "merge", schemes,
+                            operation.ContainsKey(ValidatorExtension) ? ValidatorNamed(validators, Text(operation[ValidatorExtension])) : defaultValidator);
             }
             return GetRestApi(scope, apiId);
         }
@@ -118,8 +123,51 @@ public sealed partial class ApiGatewayService
         return schemes;
     }
 
+    /// <summary>
+    /// x-amazon-apigateway-request-validators: each named validator becomes a request validator (in overwrite mode the API's others
+    /// are dropped; in merge mode one of the same name is kept). Answers the validators' ids by name, for the methods naming them.
+    /// </summary>
+    private Dictionary<string, string> ImportRequestValidators(Scope scope, string apiId, JsonObject definition, bool overwrite)
+    {
+        if (overwrite) MutateApi(scope, apiId, doc => doc.RequestValidators.Clear());
+        var ids = Api(scope, apiId).RequestValidators.Values.Where(v => v.Name is not null)
+            .GroupBy(v => v.Name!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
+        if (definition[ValidatorsExtension] is null) return ids;
+        if (definition[ValidatorsExtension] is not JsonObject declared) throw BadRequest($"Invalid OpenAPI input. {ValidatorsExtension} must be an object.");
+        foreach (var (name, node) in declared)
+        {
+            if (ids.ContainsKey(name)) continue;
+            if (node is not JsonObject validator) throw BadRequest($"Invalid OpenAPI input. Request validator '{name}' must be an object.");
+            ids[name] = CreateRequestValidator(scope, apiId,
+                new RequestValidatorSettings(name, Flag(validator["validateRequestBody"]), Flag(validator["validateRequestParameters"]))).Id;
+        }
+        return ids;
+    }
+
+    /// <summary>The id of the validator a definition names; a name it does not declare is refused, as AWS refuses it.</summary>
+    private static string? ValidatorNamed(IReadOnlyDictionary<string, string> validators, string? name) =>
+        name is null ? null
+        : validators.GetValueOrDefault(name) ?? throw BadRequest($"Invalid OpenAPI input. Request validator '{name}' is not defined in {ValidatorsExtension}.");
+
+    /// <summary>x-amazon-apigateway-gateway-responses: each response type's status, headers and templates, put as PutGatewayResponse puts them.</summary>
+    private void ImportGatewayResponses(Scope scope, string apiId, JsonObject definition, bool overwrite)
+    {
+        if (overwrite) MutateApi(scope, apiId, doc => doc.GatewayResponses.Clear());
+        if (definition[GatewayResponsesExtension] is null) return;
+        if (definition[GatewayResponsesExtension] is not JsonObject declared) throw BadRequest($"Invalid OpenAPI input. {GatewayResponsesExtension} must be an object.");
+        foreach (var (type, node) in declared)
+        {
+            if (node is not JsonObject response) throw BadRequest($"Invalid OpenAPI input. Gateway response '{type}' must be an object.");
+            PutGatewayResponse(scope, apiId, new GatewayResponseSettings(type, Text(response["statusCode"]),
+                TextMap(response["responseParameters"]), TextMap(response["responseTemplates"])));
+        }
+    }
+
+    /// <summary>A boolean written as a JSON boolean or as text ("true"), as YAML and hand-written definitions carry it.</summary>
+    private static bool Flag(JsonNode? node) => string.Equals(Text(node), "true", StringComparison.OrdinalIgnoreCase);
+
     private void ImportOperation(Scope scope, string apiId, string resourceId, string verb, JsonObject operation, JsonArray? shared, bool replaceExisting,
-        IReadOnlyDictionary<string, ImportedScheme> schemes)
+        IReadOnlyDictionary<string, ImportedScheme> schemes, string? validatorId)
     {
         var httpMethod = verb == "x-amazon-apigateway-any-method" ? "ANY" : verb.ToUpperInvariant();
         if (replaceExisting && Resource(Api(scope, apiId), resourceId).ResourceMethods?.ContainsKey(httpMethod) == true)
@@ -138,7 +186,7 @@ public sealed partial class ApiGatewayService
             .OfType<ImportedScheme>().ToList();
         var authorizing = required.FirstOrDefault(r => r.AuthorizerId is not null) ?? required.FirstOrDefault(r => r.AuthorizationType == "AWS_IAM");
         PutMethod(scope, apiId, resourceId, httpMethod, new MethodSettings(authorizing?.AuthorizationType ?? "NONE", authorizing?.AuthorizerId,
-            ApiKeyRequired: required.Any(r => r.ApiKey), Text(operation["operationId"]), requestParameters, null, null, null));
+            ApiKeyRequired: required.Any(r => r.ApiKey), Text(operation["operationId"]), requestParameters, null, validatorId, null));
 
         foreach (var (status, response) in operation["responses"] as JsonObject ?? [])
         {

@@ -45,4 +45,86 @@ public sealed class ApiGatewayImportTests(StratusFixture stratus) : IClassFixtur
         Assert.Equal("BadRequestException", (string?)result["yaml"]!["code"]);
         Assert.Equal("""["imported"]""", result["apis"]!.ToJsonString());
     }
+
+    [Fact]
+    public async Task Export_carries_request_validators_and_gateway_responses_and_an_import_of_it_enforces_them()
+    {
+        var result = await Clients.Boto3Async(stratus.Url, """
+            import urllib.request, urllib.error
+            apigw = client("apigateway")
+            def call(url):
+                try:
+                    with urllib.request.urlopen(url) as answer:
+                        return {"status": answer.status, "body": answer.read().decode()}
+                except urllib.error.HTTPError as refused:
+                    return {"status": refused.code, "body": refused.read().decode(), "custom": refused.headers.get("X-Custom")}
+            api = apigw.create_rest_api(name="validated-export")
+            api_id, root = api["id"], api["rootResourceId"]
+            params_only = apigw.create_request_validator(restApiId=api_id, name="params-only", validateRequestParameters=True)
+            apigw.create_request_validator(restApiId=api_id, name="body-only", validateRequestBody=True)
+            items = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="items")
+            apigw.put_method(restApiId=api_id, resourceId=items["id"], httpMethod="GET", authorizationType="NONE",
+                requestParameters={"method.request.querystring.q": True}, requestValidatorId=params_only["id"])
+            apigw.put_method_response(restApiId=api_id, resourceId=items["id"], httpMethod="GET", statusCode="200")
+            apigw.put_integration(restApiId=api_id, resourceId=items["id"], httpMethod="GET", type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+            apigw.put_integration_response(restApiId=api_id, resourceId=items["id"], httpMethod="GET", statusCode="200", selectionPattern="",
+                responseTemplates={"application/json": '{"ok": true}'})
+            apigw.put_gateway_response(restApiId=api_id, responseType="BAD_REQUEST_PARAMETERS", statusCode="422",
+                responseParameters={"gatewayresponse.header.X-Custom": "'yes'"}, responseTemplates={"application/json": '{"problem": "parameters"}'})
+            apigw.create_deployment(restApiId=api_id, stageName="prod")
+
+            exported = json.loads(apigw.get_export(restApiId=api_id, stageName="prod", exportType="oas30", parameters={"extensions": "integrations"})["body"].read())
+            out["validators"] = exported.get("x-amazon-apigateway-request-validators")
+            out["method_validator"] = exported["paths"]["/items"]["get"].get("x-amazon-apigateway-request-validator")
+            out["responses"] = exported.get("x-amazon-apigateway-gateway-responses")
+            plain = json.loads(apigw.get_export(restApiId=api_id, stageName="prod", exportType="swagger")["body"].read())
+            out["plain_keys"] = sorted(k for k in plain if k.startswith("x-amazon"))
+
+            yaml_body = apigw.get_export(restApiId=api_id, stageName="prod", exportType="swagger", parameters={"extensions": "apigateway"},
+                accepts="application/yaml")["body"].read()
+            new_id = apigw.import_rest_api(body=yaml_body)["id"]
+            validators = {v["id"]: v for v in apigw.get_request_validators(restApiId=new_id)["items"]}
+            out["imported_validators"] = sorted((v["name"], v.get("validateRequestBody", False), v.get("validateRequestParameters", False)) for v in validators.values())
+            new_items = [r for r in apigw.get_resources(restApiId=new_id)["items"] if r["path"] == "/items"][0]
+            method = apigw.get_method(restApiId=new_id, resourceId=new_items["id"], httpMethod="GET")
+            out["imported_method_validator"] = validators[method["requestValidatorId"]]["name"]
+            response = apigw.get_gateway_response(restApiId=new_id, responseType="BAD_REQUEST_PARAMETERS")
+            out["imported_response"] = [response["statusCode"], response["responseParameters"], response["responseTemplates"], response["defaultResponse"]]
+            apigw.create_deployment(restApiId=new_id, stageName="prod")
+            base = f"{URL}/_aws/execute-api/{new_id}/prod/items"
+            out["missing_q"] = call(base)
+            out["with_q"] = call(base + "?q=1")
+
+            undefined = {"swagger": "2.0", "info": {"title": "undefined-validator"}, "paths": {"/a": {"get": {"x-amazon-apigateway-request-validator": "nope",
+                "responses": {"200": {"description": "ok"}}}}}}
+            out["undefined"] = error(apigw.import_rest_api, body=json.dumps(undefined).encode())
+            """);
+
+        var validators = result["validators"]!.AsObject();
+        Assert.Equal(["body-only", "params-only"], validators.Select(v => v.Key).Order(StringComparer.Ordinal));
+        Assert.Equal((false, true), ((bool)validators["params-only"]!["validateRequestBody"]!, (bool)validators["params-only"]!["validateRequestParameters"]!));
+        Assert.Equal((true, false), ((bool)validators["body-only"]!["validateRequestBody"]!, (bool)validators["body-only"]!["validateRequestParameters"]!));
+        Assert.Equal("params-only", (string?)result["method_validator"]);
+        var exported = result["responses"]!["BAD_REQUEST_PARAMETERS"]!;
+        Assert.Equal(["BAD_REQUEST_PARAMETERS"], result["responses"]!.AsObject().Select(r => r.Key));
+        Assert.Equal("422", (string?)exported["statusCode"]);
+        Assert.Equal("'yes'", (string?)exported["responseParameters"]!["gatewayresponse.header.X-Custom"]);
+        Assert.Equal("""{"problem": "parameters"}""", (string?)exported["responseTemplates"]!["application/json"]);
+        Assert.Empty(result["plain_keys"]!.AsArray());
+        var imported = result["imported_validators"]!.AsArray().Select(v => ((string?)v![0], (bool)v[1]!, (bool)v[2]!));
+        Assert.Equal([("body-only", true, false), ("params-only", false, true)], imported);
+        Assert.Equal("params-only", (string?)result["imported_method_validator"]);
+        var response = result["imported_response"]!.AsArray();
+        Assert.Equal("422", (string?)response[0]);
+        Assert.Equal("'yes'", (string?)response[1]!["gatewayresponse.header.X-Custom"]);
+        Assert.Equal("""{"problem": "parameters"}""", (string?)response[2]!["application/json"]);
+        Assert.False((bool)response[3]!);
+        Assert.Equal(422, (int)result["missing_q"]!["status"]!);
+        Assert.Equal("""{"problem": "parameters"}""", (string?)result["missing_q"]!["body"]);
+        Assert.Equal("yes", (string?)result["missing_q"]!["custom"]);
+        Assert.Equal(200, (int)result["with_q"]!["status"]!);
+        Assert.Equal("""{"ok": true}""", (string?)result["with_q"]!["body"]);
+        Assert.Equal(400, (int)result["undefined"]!["status"]!);
+        Assert.Contains("nope", (string?)result["undefined"]!["message"]);
+    }
 }
