@@ -17,9 +17,37 @@ public sealed partial class ApiGatewayService
 
     public ApiAuthorizer CreateAuthorizer(Scope scope, string apiId, AuthorizerSettings settings)
     {
-        var authorizer = new ApiAuthorizer
+        var authorizer = NewAuthorizer(NewId(), settings);
+        CheckAuthorizer(authorizer);
+        MutateApi(scope, apiId, doc =>
         {
-            Id = NewId(),
+            if (doc.Authorizers.Values.Any(a => a.Name == authorizer.Name)) throw Conflict($"Authorizer name already exists for this REST API: {authorizer.Name}");
+            doc.Authorizers[authorizer.Id] = authorizer;
+        });
+        return authorizer;
+    }
+
+    /// <summary>
+    /// Every setting of an authorizer replaced and its id kept: AWS::ApiGateway::Authorizer's update, which AWS makes in place for
+    /// every property but RestApiId (the template states the whole authorizer, so what it leaves out goes back to its default).
+    /// </summary>
+    public ApiAuthorizer ReplaceAuthorizer(Scope scope, string apiId, string authorizerId, AuthorizerSettings settings)
+    {
+        var authorizer = NewAuthorizer(authorizerId, settings);
+        CheckAuthorizer(authorizer);
+        MutateApi(scope, apiId, doc =>
+        {
+            AuthorizerOf(doc, authorizerId);
+            if (doc.Authorizers.Values.Any(a => a.Name == authorizer.Name && a.Id != authorizerId)) throw Conflict($"Authorizer name already exists for this REST API: {authorizer.Name}");
+            doc.Authorizers[authorizerId] = authorizer;
+        });
+        return authorizer;
+    }
+
+    private static ApiAuthorizer NewAuthorizer(string id, AuthorizerSettings settings) =>
+        new()
+        {
+            Id = id,
             Name = settings.Name,
             Type = settings.Type,
             ProviderARNs = settings.ProviderArns,
@@ -30,14 +58,6 @@ public sealed partial class ApiGatewayService
             IdentityValidationExpression = settings.IdentityValidationExpression,
             AuthorizerResultTtlInSeconds = settings.AuthorizerResultTtlInSeconds ?? DefaultAuthorizerTtl,
         };
-        CheckAuthorizer(authorizer);
-        MutateApi(scope, apiId, doc =>
-        {
-            if (doc.Authorizers.Values.Any(a => a.Name == authorizer.Name)) throw Conflict($"Authorizer name already exists for this REST API: {authorizer.Name}");
-            doc.Authorizers[authorizer.Id] = authorizer;
-        });
-        return authorizer;
-    }
 
     public ApiAuthorizer GetAuthorizer(Scope scope, string apiId, string authorizerId) => AuthorizerOf(Api(scope, apiId), authorizerId);
 

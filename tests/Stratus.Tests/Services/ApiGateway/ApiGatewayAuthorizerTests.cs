@@ -361,4 +361,74 @@ public sealed class ApiGatewayAuthorizerTests(StratusFixture stratus) : IClassFi
         Assert.Equal(403, r["denied"]!.GetValue<int>());
         Assert.Equal(200, r["allowed"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task Stack_update_changes_the_authorizer_and_the_stage_settings_in_place()
+    {
+        var r = await Boto3Async("""
+            import json
+            logs = client("logs")
+            account = client("sts").get_caller_identity()["Account"]
+            logs.create_log_group(logGroupName="stack-stage-access")
+            log_arn = f"arn:aws:logs:us-east-1:{account}:log-group:stack-stage-access"
+            auth_fn = function("rest-stack-update-authorizer", AUTHORIZER)
+            def template(identity, ttl, stage):
+                return json.dumps({"Resources": {
+                    "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "stack-updated"}},
+                    "Guard": {"Type": "AWS::ApiGateway::Authorizer", "Properties": {"RestApiId": {"Ref": "Api"}, "Name": "guard", "Type": "TOKEN",
+                        "AuthorizerUri": uri(auth_fn), "IdentitySource": identity, "AuthorizerResultTtlInSeconds": ttl}},
+                    "Method": {"Type": "AWS::ApiGateway::Method", "Properties": {"RestApiId": {"Ref": "Api"},
+                        "ResourceId": {"Fn::GetAtt": ["Api", "RootResourceId"]}, "HttpMethod": "GET", "AuthorizationType": "CUSTOM",
+                        "AuthorizerId": {"Ref": "Guard"},
+                        "Integration": {"Type": "MOCK", "RequestTemplates": {"application/json": "{\"statusCode\": 200}"},
+                            "IntegrationResponses": [{"StatusCode": "200"}]},
+                        "MethodResponses": [{"StatusCode": "200"}]}},
+                    "Deployment": {"Type": "AWS::ApiGateway::Deployment", "DependsOn": "Method", "Properties": {"RestApiId": {"Ref": "Api"}}},
+                    "Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": dict({"RestApiId": {"Ref": "Api"}, "StageName": "prod",
+                        "DeploymentId": {"Ref": "Deployment"}}, **stage)},
+                }, "Outputs": {"Api": {"Value": {"Ref": "Api"}}, "Guard": {"Value": {"Ref": "Guard"}}}})
+            cfn = client("cloudformation")
+            def outputs():
+                return {o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks(StackName="updated-in-place")["Stacks"][0]["Outputs"]}
+            cfn.create_stack(StackName="updated-in-place", TemplateBody=template("method.request.header.Authorization", 0, {
+                "MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*", "ThrottlingBurstLimit": 100, "ThrottlingRateLimit": 50, "MetricsEnabled": True}],
+                "AccessLogSetting": {"DestinationArn": log_arn, "Format": "$context.requestId"},
+                "CanarySetting": {"PercentTraffic": 0}}))
+            cfn.get_waiter("stack_create_complete").wait(StackName="updated-in-place", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            before = outputs()
+            stage_before = apigw.get_stage(restApiId=before["Api"], stageName="prod")
+            cfn.update_stack(StackName="updated-in-place", TemplateBody=template("method.request.header.X-Token", 60, {
+                "MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*", "ThrottlingBurstLimit": 7}],
+                "AccessLogSetting": {"DestinationArn": log_arn, "Format": "$context.requestId $context.status"},
+                "CanarySetting": {"PercentTraffic": 100, "StageVariableOverrides": {"flavour": "canary"}}}))
+            cfn.get_waiter("stack_update_complete").wait(StackName="updated-in-place", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            after = outputs()
+            out["same_authorizer"] = before["Guard"] == after["Guard"]
+            authorizer = apigw.get_authorizer(restApiId=after["Api"], authorizerId=after["Guard"])
+            out["authorizer"] = [authorizer["identitySource"], authorizer["authorizerResultTtlInSeconds"]]
+            out["authorizers"] = len(apigw.get_authorizers(restApiId=after["Api"])["items"])
+            stage = apigw.get_stage(restApiId=after["Api"], stageName="prod")
+            out["same_stage"] = stage["createdDate"] == stage_before["createdDate"]
+            out["method_settings"] = stage["methodSettings"]["*/*"]
+            out["access_log"] = stage["accessLogSettings"]["format"]
+            out["canary"] = [stage["canarySettings"]["percentTraffic"], stage["canarySettings"].get("stageVariableOverrides"),
+                             stage["canarySettings"]["deploymentId"] == stage_before["canarySettings"]["deploymentId"]]
+            out["status"] = cfn.describe_stacks(StackName="updated-in-place")["Stacks"][0]["StackStatus"]
+            cfn.delete_stack(StackName="updated-in-place")
+            cfn.get_waiter("stack_delete_complete").wait(StackName="updated-in-place", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            """);
+        Assert.Equal("UPDATE_COMPLETE", r["status"]!.GetValue<string>());
+        Assert.True(r["same_authorizer"]!.GetValue<bool>());
+        Assert.Equal("""["method.request.header.X-Token",60]""", r["authorizer"]!.ToJsonString());
+        Assert.Equal(1, r["authorizers"]!.GetValue<int>());
+        Assert.True(r["same_stage"]!.GetValue<bool>());
+        var settings = r["method_settings"]!;
+        Assert.Equal(7, settings["throttlingBurstLimit"]!.GetValue<int>());
+        Assert.False(settings["metricsEnabled"]!.GetValue<bool>());
+        Assert.Equal(10000.0, settings["throttlingRateLimit"]!.GetValue<double>());
+        Assert.Equal("$context.requestId $context.status", r["access_log"]!.GetValue<string>());
+        Assert.Equal(100.0, r["canary"]![0]!.GetValue<double>());
+        Assert.Equal("canary", r["canary"]![1]!["flavour"]!.GetValue<string>());
+        Assert.True(r["canary"]![2]!.GetValue<bool>());
+    }
 }

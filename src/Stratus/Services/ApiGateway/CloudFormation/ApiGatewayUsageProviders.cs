@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Stratus.Services.CloudFormation.Resources;
 
 namespace Stratus.Services.ApiGateway.CloudFormation;
@@ -99,21 +100,38 @@ public sealed class ApiGatewayGatewayResponseProvider(ApiGatewayService gateway)
         gateway.DeleteGatewayResponse(request.Scope, request.Properties.Required("RestApiId"), request.Properties.Required("ResponseType"));
 }
 
-/// <summary>AWS::ApiGateway::Authorizer: Ref is the authorizer id; GetAtt AuthorizerId too.</summary>
-public sealed class ApiGatewayAuthorizerProvider(ApiGatewayService gateway)
-    : ReplacedOnAnyChangeProvider("RestApiId", "Name", "Type", "AuthorizerUri", "AuthorizerCredentials", "IdentitySource", "IdentityValidationExpression",
-        "AuthorizerResultTtlInSeconds", "ProviderARNs", "AuthType")
+/// <summary>
+/// AWS::ApiGateway::Authorizer: Ref is the authorizer id; GetAtt AuthorizerId too. Only a new RestApiId replaces it; any other
+/// change is made in place (the id kept, so methods keep naming it), as AWS marks those properties "No interruption".
+/// </summary>
+public sealed class ApiGatewayAuthorizerProvider(ApiGatewayService gateway) : IResourceProvider
 {
-    public override string Type => "AWS::ApiGateway::Authorizer";
+    public string Type => "AWS::ApiGateway::Authorizer";
 
-    public override Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "RestApiId" };
+
+    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var settings = AuthorizerSettings.Read(request.Properties);
         var authorizer = gateway.CreateAuthorizer(request.Scope, request.Properties.Required("RestApiId"),
-            settings.Name.Length > 0 ? settings : settings with { Name = GeneratedName(request) });
-        return Created(authorizer.Id, new() { ["AuthorizerId"] = authorizer.Id });
+            settings.Name.Length > 0 ? settings : settings with { Name = ReplacedOnAnyChangeProvider.GeneratedName(request) });
+        return Task.FromResult(new ProvisionedResource(authorizer.Id, new Dictionary<string, string> { ["AuthorizerId"] = authorizer.Id }));
     }
 
-    protected override void Delete(ResourceRequest request, ProvisionedResource current) =>
-        gateway.DeleteAuthorizer(request.Scope, request.Properties.Required("RestApiId"), current.PhysicalId);
+    /// <summary>The template's whole authorizer replaces the old settings; without a Name it keeps the one CloudFormation made.</summary>
+    public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
+    {
+        var api = request.Properties.Required("RestApiId");
+        var settings = AuthorizerSettings.Read(request.Properties);
+        if (settings.Name.Length == 0) settings = settings with { Name = gateway.GetAuthorizer(request.Scope, api, current.PhysicalId).Name };
+        gateway.ReplaceAuthorizer(request.Scope, api, current.PhysicalId, settings);
+        return Task.FromResult(current);
+    }
+
+    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
+    {
+        ResourceDeletion.IfPresent(() => gateway.DeleteAuthorizer(request.Scope, request.Properties.Required("RestApiId"), current.PhysicalId),
+            "NotFoundException");
+        return Task.CompletedTask;
+    }
 }

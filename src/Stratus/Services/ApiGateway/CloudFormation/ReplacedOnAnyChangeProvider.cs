@@ -31,7 +31,7 @@ public abstract class ReplacedOnAnyChangeProvider(params string[] properties) : 
         Task.FromResult(new ProvisionedResource(physicalId, attributes ?? []));
 
     /// <summary>A name CloudFormation makes when the template gives none: the stack and logical id, letters and digits only where AWS asks for them.</summary>
-    protected static string GeneratedName(ResourceRequest request, bool alphanumeric = false)
+    internal static string GeneratedName(ResourceRequest request, bool alphanumeric = false)
     {
         var name = $"{request.StackName}-{request.LogicalId}-{ApiGatewayErrors.NewId()}";
         return alphanumeric ? new string(name.Where(char.IsAsciiLetterOrDigit).ToArray()) : name;
