@@ -42,7 +42,7 @@ public sealed class LambdaRequestAuthorizer(ILambdaInvoker lambda, TimeProvider 
         {
             return new Authorization(null, HttpApiResponse.InternalServerError(), $"authorizer invocation failed: {e.Code}: {e.Message}");
         }
-        var answer = Read(result, authorizer, routeArn);
+        var answer = Read(result, authorizer, routeArn, ApiGateway.Engine.AuthorizerPolicy.Keys(routeArn, run.Request.SourceIp, now));
         if (ttl > 0 && answer.Refusal is null or { StatusCode: 403 })
         {
             if (_cache.Count >= MaxCachedAnswers) _cache.Clear();
@@ -110,7 +110,7 @@ public sealed class LambdaRequestAuthorizer(ILambdaInvoker lambda, TimeProvider 
         return authorizerEvent;
     }
 
-    private static Authorization Read(LambdaInvokeResult result, HttpAuthorizer authorizer, string routeArn)
+    private static Authorization Read(LambdaInvokeResult result, HttpAuthorizer authorizer, string routeArn, Iam.Engine.RequestContext keys)
     {
         if (result.FunctionError is not null) return new Authorization(null, HttpApiResponse.InternalServerError(), "the authorizer function failed");
         JsonObject? answer;
@@ -135,7 +135,7 @@ public sealed class LambdaRequestAuthorizer(ILambdaInvoker lambda, TimeProvider 
         {
             if (answer["policyDocument"] is not JsonObject policy)
                 return new Authorization(null, HttpApiResponse.InternalServerError(), "the authorizer's response has no policyDocument");
-            allowed = PolicyAllows(policy, routeArn);
+            allowed = PolicyAllows(policy, routeArn, keys);
         }
         if (!allowed) return new Authorization(null, HttpApiResponse.Forbidden(), "the authorizer denied the request");
         var format1 = (JsonObject)context.DeepClone();
@@ -143,7 +143,11 @@ public sealed class LambdaRequestAuthorizer(ILambdaInvoker lambda, TimeProvider 
         return new Authorization(new AuthorizerContext(new JsonObject { ["lambda"] = context.DeepClone() }, format1), null);
     }
 
-    /// <summary>An explicit Deny of execute-api:Invoke on the route wins; otherwise an Allow is needed (the policy evaluation REST APIs share).</summary>
-    internal static bool PolicyAllows(JsonObject policy, string routeArn) =>
-        ApiGateway.Engine.AuthorizerPolicy.Evaluate(policy, routeArn) == ApiGateway.Engine.PolicyDecision.Allow;
+    /// <summary>
+    /// An explicit Deny of execute-api:Invoke on the route wins; otherwise an Allow is needed, Condition blocks evaluated
+    /// against the request's keys (the policy evaluation REST APIs share). A cached answer keeps the decision made for
+    /// the request that filled the cache, as HTTP APIs cache the authorizer's decision per identity.
+    /// </summary>
+    internal static bool PolicyAllows(JsonObject policy, string routeArn, Iam.Engine.RequestContext keys) =>
+        ApiGateway.Engine.AuthorizerPolicy.Evaluate(policy, routeArn, keys) == ApiGateway.Engine.PolicyDecision.Allow;
 }
