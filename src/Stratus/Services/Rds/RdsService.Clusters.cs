@@ -666,30 +666,6 @@ public sealed partial class RdsService
 
     // ---- endpoints ----
 
-    /// <summary>The writer and reader endpoints of the given clusters (all of the scope's when none is named), as DescribeDBClusterEndpoints lists them.</summary>
-    public RdsPage<(DbCluster Cluster, string Type, string Address)> DescribeClusterEndpoints(Scope scope, string? clusterIdentifier, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords)
-    {
-        var max = RdsRules.MaxRecords(maxRecords);
-        IReadOnlyList<DbCluster> clusters = clusterIdentifier is not null
-            ? [GetCluster(scope, clusterIdentifier)]
-            : _clusters.Values.Where(c => c.AccountId == scope.AccountId && c.Region == scope.Region).ToList();
-        var endpoints = clusters.SelectMany(c => new[] { (Cluster: c, Type: "WRITER", Address: c.WriterEndpointAddress), (Cluster: c, Type: "READER", Address: c.ReaderEndpointAddress) })
-            .Where(e => e.Address is not null).Select(e => (e.Cluster, e.Type, Address: e.Address!));
-        foreach (var filter in filters)
-        {
-            var values = filter.Values.ToHashSet(StringComparer.Ordinal);
-            endpoints = filter.Name switch
-            {
-                "db-cluster-endpoint-type" => endpoints.Where(e => values.Contains(e.Type.ToLowerInvariant()) || values.Contains(e.Type)),
-                "db-cluster-endpoint-status" => endpoints.Where(e => values.Contains(EndpointStatus(e.Cluster))),
-                "db-cluster-endpoint-custom-type" or "db-cluster-endpoint-id" => endpoints.Where(_ => false),
-                _ => throw RdsErrors.InvalidValue($"Unrecognized filter name: {filter.Name}"),
-            };
-        }
-        return Page(endpoints.OrderBy(e => e.Cluster.Identifier, StringComparer.Ordinal).ThenBy(e => e.Type == "WRITER" ? 0 : 1).ToList(),
-            e => $"{e.Cluster.Identifier}/{(e.Type == "WRITER" ? 0 : 1)}", marker, max);
-    }
-
     /// <summary>An endpoint is available while it listens, that is while the cluster's servers run.</summary>
     public static string EndpointStatus(DbCluster cluster) => ClusterStatesWithRunningServers.Contains(cluster.Status) ? "available" : cluster.Status;
 
@@ -713,11 +689,13 @@ public sealed partial class RdsService
             throw;
         }
         _clusterEndpoints[cluster.ResourceId] = (writer, reader);
-        UpdateCluster(cluster, c => c with { WriterEndpointAddress = writerAddress, ReaderEndpointAddress = readerAddress });
+        var opened = UpdateCluster(cluster, c => c with { WriterEndpointAddress = writerAddress, ReaderEndpointAddress = readerAddress });
+        foreach (var custom in CustomEndpointsOf(opened).Where(e => e.Status != "deleting")) OpenCustomEndpoint(opened, custom);
     }
 
     private void CloseEndpoints(DbCluster cluster)
     {
+        foreach (var custom in CustomEndpointsOf(cluster)) CloseCustomEndpoint(custom);
         if (!_clusterEndpoints.TryRemove(cluster.ResourceId, out var endpoints)) return;
         endpoints.Writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
         endpoints.Reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -732,13 +710,17 @@ public sealed partial class RdsService
         _clusters.Get(clusterKey) is { } cluster && Writer(cluster) is { Address: { } address } writer ? new IPEndPoint(IPAddress.Parse(address), writer.Port) : null;
 
     /// <summary>The readers in turn, as Aurora's reader endpoint spreads connections; the writer when there is no reader, as Aurora does.</summary>
-    private IPEndPoint? ReaderTarget(string clusterKey)
+    private IPEndPoint? ReaderTarget(string clusterKey) => _clusters.Get(clusterKey) is { } cluster
+        ? InTurn(ClusterMembers(cluster).Where(m => m.Identifier != cluster.WriterIdentifier)) ?? WriterTarget(clusterKey)
+        : null;
+
+    /// <summary>The next of the given members that is available, in turn (the reader endpoint's and custom endpoints' spreading); null when none is.</summary>
+    private IPEndPoint? InTurn(IEnumerable<DbInstance> members)
     {
-        if (_clusters.Get(clusterKey) is not { } cluster) return null;
-        var readers = ClusterMembers(cluster).Where(m => m.Identifier != cluster.WriterIdentifier && m.Status == "available" && m.Address is not null).ToList();
-        if (readers.Count == 0) return WriterTarget(clusterKey);
-        var reader = readers[(int)((uint)Interlocked.Increment(ref _readerTurn) % (uint)readers.Count)];
-        return new IPEndPoint(IPAddress.Parse(reader.Address!), reader.Port);
+        var candidates = members.Where(m => m.Status == "available" && m.Address is not null).ToList();
+        if (candidates.Count == 0) return null;
+        var member = candidates[(int)((uint)Interlocked.Increment(ref _readerTurn) % (uint)candidates.Count)];
+        return new IPEndPoint(IPAddress.Parse(member.Address!), member.Port);
     }
 
     private static string ReaderEndpointOwner(DbCluster cluster) => cluster.ResourceId + "-ro";
@@ -791,6 +773,17 @@ public sealed partial class RdsService
             if (cluster.WriterEndpointAddress is { } writer) fleet.Reserve(cluster.ResourceId, writer);
             if (cluster.ReaderEndpointAddress is { } reader) fleet.Reserve(ReaderEndpointOwner(cluster), reader);
         }
+        foreach (var endpoint in _customEndpoints.Values)
+        {
+            if (endpoint.Status == "deleting")
+            {
+                RemoveCustomEndpoint(endpoint);
+                continue;
+            }
+            if (endpoint.Address is { } address) fleet.Reserve(endpoint.ResourceId, address);
+            // Its creation was cut short: it listens when its cluster's endpoints open again, as the cluster's own do.
+            if (endpoint.Status == "creating") _customEndpoints.Update(CustomEndpointKey(endpoint), e => e with { Status = "available" });
+        }
         foreach (var snapshot in _clusterSnapshots.Values.Where(s => s.Status == "creating"))
             _clusterSnapshots.Update(ClusterSnapshotKey(snapshot), s => s with { Status = "failed" });
         foreach (var cluster in _clusters.Values.ToList())
@@ -824,6 +817,7 @@ public sealed partial class RdsService
     private async Task FinishClusterDeletionAsync(DbCluster cluster)
     {
         CloseEndpoints(cluster);
+        foreach (var custom in CustomEndpointsOf(cluster)) RemoveCustomEndpoint(custom);
         var fleet = RequireFleet();
         await fleet.DestroyAsync(cluster.ResourceId);
         fleet.ReleaseAddresses(ReaderEndpointOwner(cluster));

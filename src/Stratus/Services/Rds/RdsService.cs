@@ -55,6 +55,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _subscriptions = new ResourceTable<RdsEventSubscription>(store, "rds.eventSubscriptions");
         _clusters = new ResourceTable<DbCluster>(store, "rds.clusters");
         _clusterSnapshots = new ResourceTable<DbClusterSnapshot>(store, "rds.clusterSnapshots");
+        _customEndpoints = new ResourceTable<DbClusterEndpoint>(store, "rds.clusterEndpoints");
         if (engines.Count == 0) return;
         _fleet = new DbFleet(engines, dataDir, stratusHost, logger);
         _fleet.ServerDied += OnServerDied;
