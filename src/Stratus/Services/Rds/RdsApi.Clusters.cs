@@ -86,7 +86,7 @@ public sealed partial class RdsApi
             {
                 ["DBInstanceIdentifier"] = m.Identifier,
                 ["IsClusterWriter"] = m.Identifier == c.WriterIdentifier,
-                ["DBClusterParameterGroupStatus"] = "in-sync",
+                ["DBClusterParameterGroupStatus"] = m.ClusterParameterApplyStatus ?? "in-sync",
                 ["PromotionTier"] = m.PromotionTier,
             }).ToArray()),
             ["VpcSecurityGroups"] = new JsonArray(c.VpcSecurityGroupIds.Select(id => (JsonNode)new JsonObject

@@ -134,6 +134,11 @@ public sealed partial class RdsService
             var writer = Writer(cluster) ?? throw RdsErrors.InvalidClusterState($"DB cluster {cluster.Identifier} has no writer DB instance to change the master password in.");
             await SetMasterPasswordAsync(writer, password);
         }
+        if (parameterGroup != cluster.ParameterGroupName)
+        {
+            // A new cluster parameter group is in force in each member from its next reboot, as RDS reports with pending-reboot.
+            foreach (var member in ClusterMembers(cluster)) UpdateInstance(member, i => i with { ClusterParameterApplyStatus = "pending-reboot" });
+        }
         var updated = UpdateCluster(cluster, c => c with
         {
             BackupRetentionPeriod = request.BackupRetentionPeriod ?? c.BackupRetentionPeriod,
@@ -418,10 +423,12 @@ public sealed partial class RdsService
         var source = fleet.Server(writer.ResourceId, engine);
         await ApplyGroupParametersAsync(member, token);
         var address = await fleet.StartAsync(member.ResourceId, engine, member.Address, member.Port, member.PubliclyAccessible, token);
+        // Dynamic parameters are set in the running server, as StartServerAsync does for the writer.
+        await ApplyGroupParametersAsync(member, token);
         var position = await source.ReplicationPositionAsync(token);
         if (!await server.CatchUpAsync(position, token))
             Event(member, $"The reader had not caught up with {writer.Identifier} within a minute; it goes on replicating.", "notification");
-        Become(member, "available", i => i with { Address = address, ParameterApplyStatus = null });
+        Become(member, "available", i => i with { Address = address, ParameterApplyStatus = null, ClusterParameterApplyStatus = null });
     }
 
     /// <summary>

@@ -714,7 +714,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             Event(instance, $"The endpoint moved from {instance.Address} to {address} because {instance.Address}:{instance.Port} was taken", "notification");
         await ApplyGroupParametersAsync(instance, token);
         // The server now runs with its group's parameters, whatever was pending.
-        Become(instance, "available", i => i with { Address = address, ParameterApplyStatus = null });
+        Become(instance, "available", i => i with { Address = address, ParameterApplyStatus = null, ClusterParameterApplyStatus = null });
     }
 
     private void OnServerDied(string resourceId, int exitCode)
