@@ -79,6 +79,12 @@ public sealed partial class RdsApi
             ["EngineVersion"] = c.EngineVersion,
             ["Port"] = c.Port,
             ["MasterUsername"] = c.MasterUsername,
+            ["MasterUserSecret"] = c.MasterUserSecret is not { } secret ? null : new JsonObject
+            {
+                ["SecretArn"] = secret.SecretArn,
+                ["SecretStatus"] = secret.SecretStatus,
+                ["KmsKeyId"] = secret.KmsKeyId,
+            },
             ["PreferredBackupWindow"] = "03:00-03:30",
             ["PreferredMaintenanceWindow"] = "sun:05:00-sun:05:30",
             ["ReadReplicaIdentifiers"] = new JsonArray(),

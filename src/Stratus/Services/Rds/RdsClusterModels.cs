@@ -48,6 +48,8 @@ public sealed record DbCluster
     /// <summary>The writer endpoint's loopback address (the cluster port); null until the cluster is first available.</summary>
     public string? WriterEndpointAddress { get; init; }
     public string? ReaderEndpointAddress { get; init; }
+    /// <summary>The secret holding the master password when RDS manages it (ManageMasterUserPassword).</summary>
+    public MasterUserSecret? MasterUserSecret { get; init; }
     /// <summary>The member that writes; null while the cluster has no instance (the volume is then in the cluster's own home).</summary>
     public string? WriterIdentifier { get; init; }
 
@@ -98,6 +100,8 @@ public sealed record CreateClusterRequest
     public string? EngineMode { get; init; }
     public string? StorageType { get; init; }
     public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
+    public bool? ManageMasterUserPassword { get; init; }
+    public string? MasterUserSecretKmsKeyId { get; init; }
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
 
     /// <summary>CreateDBCluster's members, or an AWS::RDS::DBCluster's (CloudFormation names the security groups VpcSecurityGroupIds too).</summary>
@@ -119,6 +123,9 @@ public sealed record CreateClusterRequest
         EngineMode = input.String("EngineMode"),
         StorageType = input.String("StorageType"),
         ServerlessV2Scaling = ServerlessV2Scaling.Read(input),
+        ManageMasterUserPassword = input.Bool("ManageMasterUserPassword"),
+        // CloudFormation names the key inside a MasterUserSecret property.
+        MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : input.String("MasterUserSecretKmsKeyId"),
         Tags = RdsTag.List(input),
     };
 }
@@ -134,6 +141,10 @@ public sealed record ModifyClusterRequest
     public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
     public int? Port { get; init; }
     public string? NewIdentifier { get; init; }
+    public bool? ManageMasterUserPassword { get; init; }
+    public bool? RotateMasterUserPassword { get; init; }
+    public string? MasterUserSecretKmsKeyId { get; init; }
+    public bool ApplyImmediately { get; init; }
 
     /// <summary>ModifyDBCluster's members, or an AWS::RDS::DBCluster's as an update states them.</summary>
     public static ModifyClusterRequest Read(IInputReader input, string identifier) => new()
@@ -147,6 +158,11 @@ public sealed record ModifyClusterRequest
         ServerlessV2Scaling = ServerlessV2Scaling.Read(input),
         Port = input.Int("Port"),
         NewIdentifier = input.FromTemplate ? null : input.String("NewDBClusterIdentifier"),
+        ManageMasterUserPassword = input.Bool("ManageMasterUserPassword"),
+        RotateMasterUserPassword = input.FromTemplate ? null : input.Bool("RotateMasterUserPassword"),
+        MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : input.String("MasterUserSecretKmsKeyId"),
+        // A template's change applies at once, as CloudFormation updates a cluster.
+        ApplyImmediately = input.FromTemplate || (input.Bool("ApplyImmediately") ?? false),
     };
 
     /// <summary>Only what differs from <paramref name="previous"/>: a template update modifies the members it changed.</summary>
@@ -159,6 +175,8 @@ public sealed record ModifyClusterRequest
         ParameterGroupName = ParameterGroupName == previous.ParameterGroupName ? null : ParameterGroupName,
         ServerlessV2Scaling = ServerlessV2Scaling == previous.ServerlessV2Scaling ? null : ServerlessV2Scaling,
         Port = Port == previous.Port ? null : Port,
+        ManageMasterUserPassword = ManageMasterUserPassword == previous.ManageMasterUserPassword ? null : ManageMasterUserPassword,
+        MasterUserSecretKmsKeyId = MasterUserSecretKmsKeyId == previous.MasterUserSecretKmsKeyId ? null : MasterUserSecretKmsKeyId,
     };
 }
 

@@ -50,7 +50,9 @@ public sealed partial class RdsService
         var port = request.Port ?? RdsRules.DefaultPort(request.Engine);
         RdsRules.Port(port);
         RdsRules.MasterUsername(request.MasterUsername, request.Engine);
-        RdsRules.MasterPassword(request.MasterUserPassword, request.Engine);
+        var managed = request.ManageMasterUserPassword == true;
+        RdsRules.ManagedMasterPassword(managed, request.MasterUserPassword, request.MasterUserSecretKmsKeyId);
+        if (!managed) RdsRules.MasterPassword(request.MasterUserPassword, request.Engine);
         RdsRules.DbName(request.DatabaseName, request.Engine);
         if (request.StorageType is not null and not ("aurora" or "aurora-iopt1"))
             throw RdsErrors.InvalidValue($"Invalid storage type for Aurora DB clusters: {request.StorageType}. Valid values are aurora and aurora-iopt1.");
@@ -62,7 +64,9 @@ public sealed partial class RdsService
             request.BackupRetentionPeriod ?? 1, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags));
 
         var user = cluster.MasterUsername;
-        var password = request.MasterUserPassword!;
+        // ManageMasterUserPassword: RDS makes the password and keeps it only in the secret it creates, as for instances.
+        var password = managed ? RdsMasterUserSecrets.NewPassword() : request.MasterUserPassword!;
+        if (managed) cluster = UpdateCluster(cluster, c => c with { MasterUserSecret = _masterUserSecrets.Create(scope, c, password, request.MasterUserSecretKmsKeyId) });
         RunForCluster(cluster, "creation", async (current, token) =>
         {
             // The cluster volume: a server started once to make the master user and its database, then stopped until a writer takes it.
@@ -122,17 +126,33 @@ public sealed partial class RdsService
         if (request.Port is { } port && port != cluster.Port)
             throw RdsErrors.InvalidCombination("Stratus does not change the port of a DB cluster; restore a snapshot of it with the new port.");
         if (request.MasterUserPassword is not null) RdsRules.MasterPassword(request.MasterUserPassword, cluster.Engine);
+        var manage = request.ManageMasterUserPassword ?? cluster.MasterUserSecret is not null;
+        RdsRules.ManagedMasterPasswordChange(manage, cluster.MasterUserSecret is not null, request.MasterUserPassword,
+            request.RotateMasterUserPassword, request.ApplyImmediately, "DB cluster");
         CheckScaling(request.ServerlessV2Scaling);
         if (cluster.Status != "available") throw RdsErrors.InvalidClusterState($"DB cluster {cluster.Identifier} is not in the available state (it is {cluster.Status}).");
         var parameterGroup = request.ParameterGroupName is { } name ? ResolveClusterParameterGroup(scope, name, cluster.Engine, cluster.EngineVersion) : cluster.ParameterGroupName;
         if (request.ServerlessV2Scaling is null && cluster.ServerlessV2Scaling is null && ClusterMembers(cluster).Any(m => m.InstanceClass == ServerlessInstanceClass))
             throw RdsErrors.InvalidCombination("The cluster has Serverless v2 instances, so it needs its ServerlessV2ScalingConfiguration.");
 
-        if (request.MasterUserPassword is { } password)
+        if (request.MasterUserPassword is { } password) await SetMasterPasswordAsync(PasswordWriter(cluster), password);
+        if (manage && cluster.MasterUserSecret is null)
         {
-            // The writer changes it and the readers replicate it; without a writer the volume has no server running to change it in.
-            var writer = Writer(cluster) ?? throw RdsErrors.InvalidClusterState($"DB cluster {cluster.Identifier} has no writer DB instance to change the master password in.");
-            await SetMasterPasswordAsync(writer, password);
+            var writer = PasswordWriter(cluster);
+            var generated = RdsMasterUserSecrets.NewPassword();
+            cluster = UpdateCluster(cluster, c => c with { MasterUserSecret = _masterUserSecrets.Create(scope, c, generated, request.MasterUserSecretKmsKeyId) });
+            await SetMasterPasswordAsync(writer, generated);
+        }
+        else if (!manage && cluster.MasterUserSecret is { } unmanaged)
+        {
+            _masterUserSecrets.Delete(scope, unmanaged);
+            cluster = UpdateCluster(cluster, c => c with { MasterUserSecret = null });
+        }
+        else if (request.RotateMasterUserPassword == true && cluster.MasterUserSecret is { } secret)
+        {
+            // Secrets Manager makes the new version, calls back ApplyRotationAsync to set it in the writer, then makes it AWSCURRENT.
+            PasswordWriter(cluster);
+            await _masterUserSecrets.RotateAsync(scope, secret, _shutdown.Token);
         }
         if (parameterGroup != cluster.ParameterGroupName)
         {
@@ -825,6 +845,7 @@ public sealed partial class RdsService
     {
         CloseEndpoints(cluster);
         foreach (var custom in CustomEndpointsOf(cluster)) RemoveCustomEndpoint(custom);
+        if (cluster.MasterUserSecret is { } secret) _masterUserSecrets.Delete(Scope.Of(cluster.AccountId, cluster.Region), secret);
         var fleet = RequireFleet();
         await fleet.DestroyAsync(cluster.ResourceId);
         fleet.ReleaseAddresses(ReaderEndpointOwner(cluster));
@@ -909,6 +930,10 @@ public sealed partial class RdsService
     }
 
     public string ClusterParameterGroupNameOf(DbCluster cluster) => cluster.ParameterGroupName ?? DefaultParameterGroupName(Family(cluster.Engine, cluster.EngineVersion));
+
+    /// <summary>The writer changes the master password and the readers replicate it; without a writer the volume has no server running to change it in.</summary>
+    private DbInstance PasswordWriter(DbCluster cluster) =>
+        Writer(cluster) ?? throw RdsErrors.InvalidClusterState($"DB cluster {cluster.Identifier} has no writer DB instance to change the master password in.");
 
     private DbInstance? Writer(DbCluster cluster) =>
         cluster.WriterIdentifier is { } writer ? _instances.Get(InstanceKey(cluster.AccountId, cluster.Region, writer)) : null;
