@@ -29,20 +29,30 @@ public sealed partial class RdsApi
         table.Add("RestoreDBClusterFromSnapshot", i => Cluster(_rds.RestoreClusterFromSnapshot(i.Scope,
             RestoreClusterRequest.Read(i, i.Required("DBClusterIdentifier"), i.Required("SnapshotIdentifier")))));
 
-        table.Add("DescribeDBClusterEndpoints", i =>
-        {
-            // Only the built-in endpoints exist (custom endpoints are not built), so an endpoint identifier names none of them.
-            if (i.String("DBClusterEndpointIdentifier") is not null) return new JsonObject { ["DBClusterEndpoints"] = new JsonArray() };
-            return Paged(_rds.DescribeClusterEndpoints(i.Scope, i.String("DBClusterIdentifier"), Filters(i), i.String("Marker"), i.Int("MaxRecords")),
-                "DBClusterEndpoints", e => new JsonObject
-                {
-                    ["DBClusterIdentifier"] = e.Cluster.Identifier,
-                    ["Endpoint"] = e.Address,
-                    ["Status"] = RdsService.EndpointStatus(e.Cluster),
-                    ["EndpointType"] = e.Type,
-                });
-        });
+        table.Add("CreateDBClusterEndpoint", i => ClusterEndpointBody(_rds.CreateClusterEndpoint(i.Scope, CreateClusterEndpointRequest.Read(i))));
+        table.Add("ModifyDBClusterEndpoint", i => ClusterEndpointBody(_rds.ModifyClusterEndpoint(i.Scope, ModifyClusterEndpointRequest.Read(i))));
+        table.Add("DeleteDBClusterEndpoint", i => ClusterEndpointBody(_rds.DeleteClusterEndpoint(i.Scope, i.Required("DBClusterEndpointIdentifier"))));
+        table.Add("DescribeDBClusterEndpoints", i => Paged(_rds.DescribeClusterEndpoints(i.Scope, i.String("DBClusterIdentifier"),
+            i.String("DBClusterEndpointIdentifier"), Filters(i), i.String("Marker"), i.Int("MaxRecords")), "DBClusterEndpoints", ClusterEndpointBody));
     }
+
+    /// <summary>A DBClusterEndpoint: the built-in ones carry no identifier of their own, custom ones their members.</summary>
+    private static JsonObject ClusterEndpointBody(ClusterEndpointView e) => new()
+    {
+        ["DBClusterEndpointIdentifier"] = e.Custom?.Identifier,
+        ["DBClusterIdentifier"] = e.Cluster.Identifier,
+        ["DBClusterEndpointResourceIdentifier"] = e.Custom?.ResourceId,
+        ["Endpoint"] = e.Address,
+        ["Status"] = e.Status,
+        ["EndpointType"] = e.Type,
+        ["CustomEndpointType"] = e.Custom?.CustomType,
+        ["StaticMembers"] = e.Custom is { } s ? new JsonArray(s.StaticMembers.Select(m => (JsonNode)JsonValue.Create(m)).ToArray()) : null,
+        ["ExcludedMembers"] = e.Custom is { } x ? new JsonArray(x.ExcludedMembers.Select(m => (JsonNode)JsonValue.Create(m)).ToArray()) : null,
+        ["DBClusterEndpointArn"] = e.Custom?.Arn,
+    };
+
+    private JsonObject ClusterEndpointBody(DbClusterEndpoint endpoint) =>
+        ClusterEndpointBody(_rds.ViewOf(endpoint));
 
     private JsonObject Cluster(DbCluster cluster) => new() { ["DBCluster"] = ClusterBody(cluster) };
 
@@ -69,6 +79,12 @@ public sealed partial class RdsApi
             ["EngineVersion"] = c.EngineVersion,
             ["Port"] = c.Port,
             ["MasterUsername"] = c.MasterUsername,
+            ["MasterUserSecret"] = c.MasterUserSecret is not { } secret ? null : new JsonObject
+            {
+                ["SecretArn"] = secret.SecretArn,
+                ["SecretStatus"] = secret.SecretStatus,
+                ["KmsKeyId"] = secret.KmsKeyId,
+            },
             ["PreferredBackupWindow"] = "03:00-03:30",
             ["PreferredMaintenanceWindow"] = "sun:05:00-sun:05:30",
             ["ReadReplicaIdentifiers"] = new JsonArray(),
@@ -76,7 +92,7 @@ public sealed partial class RdsApi
             {
                 ["DBInstanceIdentifier"] = m.Identifier,
                 ["IsClusterWriter"] = m.Identifier == c.WriterIdentifier,
-                ["DBClusterParameterGroupStatus"] = "in-sync",
+                ["DBClusterParameterGroupStatus"] = m.ClusterParameterApplyStatus ?? "in-sync",
                 ["PromotionTier"] = m.PromotionTier,
             }).ToArray()),
             ["VpcSecurityGroups"] = new JsonArray(c.VpcSecurityGroupIds.Select(id => (JsonNode)new JsonObject

@@ -48,6 +48,8 @@ public sealed record DbCluster
     /// <summary>The writer endpoint's loopback address (the cluster port); null until the cluster is first available.</summary>
     public string? WriterEndpointAddress { get; init; }
     public string? ReaderEndpointAddress { get; init; }
+    /// <summary>The secret holding the master password when RDS manages it (ManageMasterUserPassword).</summary>
+    public MasterUserSecret? MasterUserSecret { get; init; }
     /// <summary>The member that writes; null while the cluster has no instance (the volume is then in the cluster's own home).</summary>
     public string? WriterIdentifier { get; init; }
 
@@ -98,6 +100,8 @@ public sealed record CreateClusterRequest
     public string? EngineMode { get; init; }
     public string? StorageType { get; init; }
     public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
+    public bool? ManageMasterUserPassword { get; init; }
+    public string? MasterUserSecretKmsKeyId { get; init; }
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
 
     /// <summary>CreateDBCluster's members, or an AWS::RDS::DBCluster's (CloudFormation names the security groups VpcSecurityGroupIds too).</summary>
@@ -119,6 +123,9 @@ public sealed record CreateClusterRequest
         EngineMode = input.String("EngineMode"),
         StorageType = input.String("StorageType"),
         ServerlessV2Scaling = ServerlessV2Scaling.Read(input),
+        ManageMasterUserPassword = input.Bool("ManageMasterUserPassword"),
+        // CloudFormation names the key inside a MasterUserSecret property.
+        MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : input.String("MasterUserSecretKmsKeyId"),
         Tags = RdsTag.List(input),
     };
 }
@@ -134,6 +141,10 @@ public sealed record ModifyClusterRequest
     public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
     public int? Port { get; init; }
     public string? NewIdentifier { get; init; }
+    public bool? ManageMasterUserPassword { get; init; }
+    public bool? RotateMasterUserPassword { get; init; }
+    public string? MasterUserSecretKmsKeyId { get; init; }
+    public bool ApplyImmediately { get; init; }
 
     /// <summary>ModifyDBCluster's members, or an AWS::RDS::DBCluster's as an update states them.</summary>
     public static ModifyClusterRequest Read(IInputReader input, string identifier) => new()
@@ -147,6 +158,11 @@ public sealed record ModifyClusterRequest
         ServerlessV2Scaling = ServerlessV2Scaling.Read(input),
         Port = input.Int("Port"),
         NewIdentifier = input.FromTemplate ? null : input.String("NewDBClusterIdentifier"),
+        ManageMasterUserPassword = input.Bool("ManageMasterUserPassword"),
+        RotateMasterUserPassword = input.FromTemplate ? null : input.Bool("RotateMasterUserPassword"),
+        MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : input.String("MasterUserSecretKmsKeyId"),
+        // A template's change applies at once, as CloudFormation updates a cluster.
+        ApplyImmediately = input.FromTemplate || (input.Bool("ApplyImmediately") ?? false),
     };
 
     /// <summary>Only what differs from <paramref name="previous"/>: a template update modifies the members it changed.</summary>
@@ -159,6 +175,8 @@ public sealed record ModifyClusterRequest
         ParameterGroupName = ParameterGroupName == previous.ParameterGroupName ? null : ParameterGroupName,
         ServerlessV2Scaling = ServerlessV2Scaling == previous.ServerlessV2Scaling ? null : ServerlessV2Scaling,
         Port = Port == previous.Port ? null : Port,
+        ManageMasterUserPassword = ManageMasterUserPassword == previous.ManageMasterUserPassword ? null : ManageMasterUserPassword,
+        MasterUserSecretKmsKeyId = MasterUserSecretKmsKeyId == previous.MasterUserSecretKmsKeyId ? null : MasterUserSecretKmsKeyId,
     };
 }
 
@@ -192,5 +210,69 @@ public sealed record RestoreClusterRequest
         ParameterGroupName = input.String("DBClusterParameterGroupName"),
         ServerlessV2Scaling = ServerlessV2Scaling.Read(input),
         Tags = RdsTag.List(input),
+    };
+}
+
+/// <summary>
+/// A custom endpoint of an Aurora cluster (CreateDBClusterEndpoint): a loopback address of its own at the cluster's
+/// port that spreads connections over the members it names, as the reader endpoint spreads them over the readers.
+/// </summary>
+public sealed record DbClusterEndpoint
+{
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    /// <summary>Lower-cased, as RDS stores identifiers; unique in the account's Region, as RDS requires.</summary>
+    public required string Identifier { get; init; }
+    public required string ClusterIdentifier { get; init; }
+    /// <summary>"cluster-endpoint-" + 26 characters (DBClusterEndpointResourceIdentifier); also owns its address claim.</summary>
+    public required string ResourceId { get; init; }
+    /// <summary>READER (readers only) or ANY (the writer too).</summary>
+    public required string CustomType { get; init; }
+    /// <summary>The only members reached, when not empty.</summary>
+    public IReadOnlyList<string> StaticMembers { get; init; } = [];
+    /// <summary>Members never reached (every other one, and those added later, are), when StaticMembers is empty.</summary>
+    public IReadOnlyList<string> ExcludedMembers { get; init; } = [];
+    /// <summary>creating, available or deleting.</summary>
+    public required string Status { get; init; }
+    /// <summary>The loopback address it listens on; null until it first listens.</summary>
+    public string? Address { get; init; }
+    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+
+    public string Arn => $"arn:aws:rds:{Region}:{AccountId}:cluster-endpoint:{Identifier}";
+}
+
+public sealed record CreateClusterEndpointRequest
+{
+    public required string Identifier { get; init; }
+    public required string ClusterIdentifier { get; init; }
+    public required string EndpointType { get; init; }
+    public IReadOnlyList<string> StaticMembers { get; init; } = [];
+    public IReadOnlyList<string> ExcludedMembers { get; init; } = [];
+    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+
+    public static CreateClusterEndpointRequest Read(IInputReader input) => new()
+    {
+        Identifier = input.Required("DBClusterEndpointIdentifier"),
+        ClusterIdentifier = input.Required("DBClusterIdentifier"),
+        EndpointType = input.Required("EndpointType"),
+        StaticMembers = input.Strings("StaticMembers"),
+        ExcludedMembers = input.Strings("ExcludedMembers"),
+        Tags = RdsTag.List(input),
+    };
+}
+
+public sealed record ModifyClusterEndpointRequest
+{
+    public required string Identifier { get; init; }
+    public string? EndpointType { get; init; }
+    public IReadOnlyList<string> StaticMembers { get; init; } = [];
+    public IReadOnlyList<string> ExcludedMembers { get; init; } = [];
+
+    public static ModifyClusterEndpointRequest Read(IInputReader input) => new()
+    {
+        Identifier = input.Required("DBClusterEndpointIdentifier"),
+        EndpointType = input.String("EndpointType"),
+        StaticMembers = input.Strings("StaticMembers"),
+        ExcludedMembers = input.Strings("ExcludedMembers"),
     };
 }

@@ -23,4 +23,14 @@ public static partial class RdsErrors
 
     public static AwsException ClusterMemberOperation(string engine, string what) =>
         InvalidCombination($"{what} is not supported for {engine} DB instances: use the DB cluster operation instead.");
+
+    public static AwsException ClusterEndpointNotFound(string id) => new("DBClusterEndpointNotFoundFault", $"DBClusterEndpoint {id} not found.");
+
+    public static AwsException ClusterEndpointAlreadyExists(string id) =>
+        new("DBClusterEndpointAlreadyExistsFault", $"Cannot create the DB cluster endpoint because one with the identifier {id} already exists.");
+
+    public static AwsException InvalidClusterEndpointState(string message) => new("InvalidDBClusterEndpointStateFault", message);
+
+    public static AwsException ClusterEndpointQuotaExceeded(string cluster, int quota) =>
+        new("DBClusterEndpointQuotaExceededFault", $"DB cluster {cluster} already has {quota} custom endpoints, the most it can have.", 403);
 }

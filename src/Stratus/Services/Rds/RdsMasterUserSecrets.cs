@@ -25,12 +25,19 @@ public sealed class RdsMasterUserSecrets(SecretsManagerService secrets)
     public static string SecretString(string username, string password) =>
         new JsonObject { ["username"] = username, ["password"] = password }.ToJsonString();
 
-    public MasterUserSecret Create(Scope scope, DbInstance instance, string password, string? kmsKeyId)
+    public MasterUserSecret Create(Scope scope, DbInstance instance, string password, string? kmsKeyId) =>
+        Create(scope, "db", "DB instance", "primaryDBInstanceArn", instance.Arn, instance.MasterUsername, password, kmsKeyId);
+
+    /// <summary>An Aurora cluster's secret: rds!cluster-UUID, tagged with the cluster's ARN, as AWS makes it.</summary>
+    public MasterUserSecret Create(Scope scope, DbCluster cluster, string password, string? kmsKeyId) =>
+        Create(scope, "cluster", "DB cluster", "primaryDBClusterArn", cluster.Arn, cluster.MasterUsername, password, kmsKeyId);
+
+    private MasterUserSecret Create(Scope scope, string kind, string described, string arnTag, string arn, string username, string password, string? kmsKeyId)
     {
-        var (secret, _) = secrets.Create(scope, new CreateSecretRequest($"rds!db-{Guid.NewGuid()}", null,
-            $"Secret associated with primary RDS DB instance: {instance.Arn}", kmsKeyId,
-            new SecretValue(SecretString(instance.MasterUsername, password), null),
-            [new SecretTag("aws:rds:primaryDBInstanceArn", instance.Arn), new SecretTag("aws:secretsmanager:owningService", OwningService)],
+        var (secret, _) = secrets.Create(scope, new CreateSecretRequest($"rds!{kind}-{Guid.NewGuid()}", null,
+            $"Secret associated with primary RDS {described}: {arn}", kmsKeyId,
+            new SecretValue(SecretString(username, password), null),
+            [new SecretTag("aws:rds:" + arnTag, arn), new SecretTag("aws:secretsmanager:owningService", OwningService)],
             OwningService));
         return new MasterUserSecret(secret.Arn, "active", kmsKeyId ?? DefaultKmsKeyId);
     }

@@ -52,6 +52,8 @@ public sealed record DbInstance
     public string? ParameterGroupName { get; init; }
     /// <summary>"pending-reboot" when the group (or a static parameter of it) changed since the server started; null when in sync.</summary>
     public string? ParameterApplyStatus { get; init; }
+    /// <summary>For an Aurora member, "pending-reboot" when its cluster's parameter group (or a static parameter of it) changed since the server started; null when in sync.</summary>
+    public string? ClusterParameterApplyStatus { get; init; }
     /// <summary>The option group; null for the engine's default group.</summary>
     public string? OptionGroupName { get; init; }
     /// <summary>The instance this read replica replicates from (same account and region); null for a standalone instance.</summary>

@@ -9,8 +9,8 @@ namespace Stratus.Services.Rds;
 public static class RdsNotServed
 {
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
-        ("Aurora clusters are built without custom endpoints, backtracking, the Data API, IAM roles, automated backups, point-in-time or S3 restores, cross-Region replicas and snapshot sharing",
-            ["AddRoleToDBCluster", "BacktrackDBCluster", "CreateDBClusterEndpoint", "DeleteDBClusterAutomatedBackup", "DeleteDBClusterEndpoint", "DescribeDBClusterAutomatedBackups", "DescribeDBClusterBacktracks", "DescribeDBClusterSnapshotAttributes", "DescribeServerlessV2PlatformVersions", "DisableHttpEndpoint", "EnableHttpEndpoint", "ModifyCurrentDBClusterCapacity", "ModifyDBClusterEndpoint", "ModifyDBClusterSnapshotAttribute", "PromoteReadReplicaDBCluster", "RemoveRoleFromDBCluster", "RestoreDBClusterFromS3", "RestoreDBClusterToPointInTime"]),
+        ("Aurora clusters are built without backtracking, the Data API, IAM roles, automated backups, point-in-time or S3 restores, cross-Region replicas and snapshot sharing",
+            ["AddRoleToDBCluster", "BacktrackDBCluster", "DeleteDBClusterAutomatedBackup", "DescribeDBClusterAutomatedBackups", "DescribeDBClusterBacktracks", "DescribeDBClusterSnapshotAttributes", "DescribeServerlessV2PlatformVersions", "DisableHttpEndpoint", "EnableHttpEndpoint", "ModifyCurrentDBClusterCapacity", "ModifyDBClusterSnapshotAttribute", "PromoteReadReplicaDBCluster", "RemoveRoleFromDBCluster", "RestoreDBClusterFromS3", "RestoreDBClusterToPointInTime"]),
         ("Aurora global databases are not built",
             ["CreateGlobalCluster", "DeleteGlobalCluster", "DescribeGlobalClusters", "FailoverGlobalCluster", "ModifyGlobalCluster", "RemoveFromGlobalCluster", "SwitchoverGlobalCluster"]),
         ("Aurora Limitless shard groups are not built",

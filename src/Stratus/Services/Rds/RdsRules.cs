@@ -121,15 +121,19 @@ public static partial class RdsRules
     }
 
     /// <summary>ModifyDBInstance's master password members against whether RDS manages the password (and will after the change).</summary>
-    public static void ManagedMasterPasswordChange(bool manage, bool managedNow, ModifyInstanceRequest request)
+    public static void ManagedMasterPasswordChange(bool manage, bool managedNow, ModifyInstanceRequest request) =>
+        ManagedMasterPasswordChange(manage, managedNow, request.MasterUserPassword, request.RotateMasterUserPassword, request.ApplyImmediately, "DB instance");
+
+    /// <summary>The same for ModifyDBInstance and ModifyDBCluster (<paramref name="kind"/> names the resource in the refusal).</summary>
+    public static void ManagedMasterPasswordChange(bool manage, bool managedNow, string? password, bool? rotate, bool applyImmediately, string kind)
     {
-        if (manage && request.MasterUserPassword is not null)
+        if (manage && password is not null)
             throw RdsErrors.InvalidCombination("You can't specify MasterUserPassword when ManageMasterUserPassword is turned on.");
-        if (!manage && managedNow && request.MasterUserPassword is null)
+        if (!manage && managedNow && password is null)
             throw RdsErrors.InvalidCombination("You must specify MasterUserPassword when you turn off ManageMasterUserPassword.");
-        if (request.RotateMasterUserPassword == true && !(manage && managedNow))
-            throw RdsErrors.InvalidCombination("You can rotate the master user password only for a DB instance whose password RDS manages (ManageMasterUserPassword).");
-        if (request.RotateMasterUserPassword == true && !request.ApplyImmediately)
+        if (rotate == true && !(manage && managedNow))
+            throw RdsErrors.InvalidCombination($"You can rotate the master user password only for a {kind} whose password RDS manages (ManageMasterUserPassword).");
+        if (rotate == true && !applyImmediately)
             throw RdsErrors.InvalidCombination("RotateMasterUserPassword requires ApplyImmediately.");
     }
 

@@ -50,7 +50,9 @@ public sealed partial class RdsService
         var port = request.Port ?? RdsRules.DefaultPort(request.Engine);
         RdsRules.Port(port);
         RdsRules.MasterUsername(request.MasterUsername, request.Engine);
-        RdsRules.MasterPassword(request.MasterUserPassword, request.Engine);
+        var managed = request.ManageMasterUserPassword == true;
+        RdsRules.ManagedMasterPassword(managed, request.MasterUserPassword, request.MasterUserSecretKmsKeyId);
+        if (!managed) RdsRules.MasterPassword(request.MasterUserPassword, request.Engine);
         RdsRules.DbName(request.DatabaseName, request.Engine);
         if (request.StorageType is not null and not ("aurora" or "aurora-iopt1"))
             throw RdsErrors.InvalidValue($"Invalid storage type for Aurora DB clusters: {request.StorageType}. Valid values are aurora and aurora-iopt1.");
@@ -62,7 +64,9 @@ public sealed partial class RdsService
             request.BackupRetentionPeriod ?? 1, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags));
 
         var user = cluster.MasterUsername;
-        var password = request.MasterUserPassword!;
+        // ManageMasterUserPassword: RDS makes the password and keeps it only in the secret it creates, as for instances.
+        var password = managed ? RdsMasterUserSecrets.NewPassword() : request.MasterUserPassword!;
+        if (managed) cluster = UpdateCluster(cluster, c => c with { MasterUserSecret = _masterUserSecrets.Create(scope, c, password, request.MasterUserSecretKmsKeyId) });
         RunForCluster(cluster, "creation", async (current, token) =>
         {
             // The cluster volume: a server started once to make the master user and its database, then stopped until a writer takes it.
@@ -122,17 +126,38 @@ public sealed partial class RdsService
         if (request.Port is { } port && port != cluster.Port)
             throw RdsErrors.InvalidCombination("Stratus does not change the port of a DB cluster; restore a snapshot of it with the new port.");
         if (request.MasterUserPassword is not null) RdsRules.MasterPassword(request.MasterUserPassword, cluster.Engine);
+        var manage = request.ManageMasterUserPassword ?? cluster.MasterUserSecret is not null;
+        RdsRules.ManagedMasterPasswordChange(manage, cluster.MasterUserSecret is not null, request.MasterUserPassword,
+            request.RotateMasterUserPassword, request.ApplyImmediately, "DB cluster");
         CheckScaling(request.ServerlessV2Scaling);
         if (cluster.Status != "available") throw RdsErrors.InvalidClusterState($"DB cluster {cluster.Identifier} is not in the available state (it is {cluster.Status}).");
         var parameterGroup = request.ParameterGroupName is { } name ? ResolveClusterParameterGroup(scope, name, cluster.Engine, cluster.EngineVersion) : cluster.ParameterGroupName;
         if (request.ServerlessV2Scaling is null && cluster.ServerlessV2Scaling is null && ClusterMembers(cluster).Any(m => m.InstanceClass == ServerlessInstanceClass))
             throw RdsErrors.InvalidCombination("The cluster has Serverless v2 instances, so it needs its ServerlessV2ScalingConfiguration.");
 
-        if (request.MasterUserPassword is { } password)
+        if (request.MasterUserPassword is { } password) await SetMasterPasswordAsync(PasswordWriter(cluster), password);
+        if (manage && cluster.MasterUserSecret is null)
         {
-            // The writer changes it and the readers replicate it; without a writer the volume has no server running to change it in.
-            var writer = Writer(cluster) ?? throw RdsErrors.InvalidClusterState($"DB cluster {cluster.Identifier} has no writer DB instance to change the master password in.");
-            await SetMasterPasswordAsync(writer, password);
+            var writer = PasswordWriter(cluster);
+            var generated = RdsMasterUserSecrets.NewPassword();
+            cluster = UpdateCluster(cluster, c => c with { MasterUserSecret = _masterUserSecrets.Create(scope, c, generated, request.MasterUserSecretKmsKeyId) });
+            await SetMasterPasswordAsync(writer, generated);
+        }
+        else if (!manage && cluster.MasterUserSecret is { } unmanaged)
+        {
+            _masterUserSecrets.Delete(scope, unmanaged);
+            cluster = UpdateCluster(cluster, c => c with { MasterUserSecret = null });
+        }
+        else if (request.RotateMasterUserPassword == true && cluster.MasterUserSecret is { } secret)
+        {
+            // Secrets Manager makes the new version, calls back ApplyRotationAsync to set it in the writer, then makes it AWSCURRENT.
+            PasswordWriter(cluster);
+            await _masterUserSecrets.RotateAsync(scope, secret, _shutdown.Token);
+        }
+        if (parameterGroup != cluster.ParameterGroupName)
+        {
+            // A new cluster parameter group is in force in each member from its next reboot, as RDS reports with pending-reboot.
+            foreach (var member in ClusterMembers(cluster)) UpdateInstance(member, i => i with { ClusterParameterApplyStatus = "pending-reboot" });
         }
         var updated = UpdateCluster(cluster, c => c with
         {
@@ -418,10 +443,12 @@ public sealed partial class RdsService
         var source = fleet.Server(writer.ResourceId, engine);
         await ApplyGroupParametersAsync(member, token);
         var address = await fleet.StartAsync(member.ResourceId, engine, member.Address, member.Port, member.PubliclyAccessible, token);
+        // Dynamic parameters are set in the running server, as StartServerAsync does for the writer.
+        await ApplyGroupParametersAsync(member, token);
         var position = await source.ReplicationPositionAsync(token);
         if (!await server.CatchUpAsync(position, token))
             Event(member, $"The reader had not caught up with {writer.Identifier} within a minute; it goes on replicating.", "notification");
-        Become(member, "available", i => i with { Address = address, ParameterApplyStatus = null });
+        Become(member, "available", i => i with { Address = address, ParameterApplyStatus = null, ClusterParameterApplyStatus = null });
     }
 
     /// <summary>
@@ -666,30 +693,6 @@ public sealed partial class RdsService
 
     // ---- endpoints ----
 
-    /// <summary>The writer and reader endpoints of the given clusters (all of the scope's when none is named), as DescribeDBClusterEndpoints lists them.</summary>
-    public RdsPage<(DbCluster Cluster, string Type, string Address)> DescribeClusterEndpoints(Scope scope, string? clusterIdentifier, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords)
-    {
-        var max = RdsRules.MaxRecords(maxRecords);
-        IReadOnlyList<DbCluster> clusters = clusterIdentifier is not null
-            ? [GetCluster(scope, clusterIdentifier)]
-            : _clusters.Values.Where(c => c.AccountId == scope.AccountId && c.Region == scope.Region).ToList();
-        var endpoints = clusters.SelectMany(c => new[] { (Cluster: c, Type: "WRITER", Address: c.WriterEndpointAddress), (Cluster: c, Type: "READER", Address: c.ReaderEndpointAddress) })
-            .Where(e => e.Address is not null).Select(e => (e.Cluster, e.Type, Address: e.Address!));
-        foreach (var filter in filters)
-        {
-            var values = filter.Values.ToHashSet(StringComparer.Ordinal);
-            endpoints = filter.Name switch
-            {
-                "db-cluster-endpoint-type" => endpoints.Where(e => values.Contains(e.Type.ToLowerInvariant()) || values.Contains(e.Type)),
-                "db-cluster-endpoint-status" => endpoints.Where(e => values.Contains(EndpointStatus(e.Cluster))),
-                "db-cluster-endpoint-custom-type" or "db-cluster-endpoint-id" => endpoints.Where(_ => false),
-                _ => throw RdsErrors.InvalidValue($"Unrecognized filter name: {filter.Name}"),
-            };
-        }
-        return Page(endpoints.OrderBy(e => e.Cluster.Identifier, StringComparer.Ordinal).ThenBy(e => e.Type == "WRITER" ? 0 : 1).ToList(),
-            e => $"{e.Cluster.Identifier}/{(e.Type == "WRITER" ? 0 : 1)}", marker, max);
-    }
-
     /// <summary>An endpoint is available while it listens, that is while the cluster's servers run.</summary>
     public static string EndpointStatus(DbCluster cluster) => ClusterStatesWithRunningServers.Contains(cluster.Status) ? "available" : cluster.Status;
 
@@ -713,11 +716,13 @@ public sealed partial class RdsService
             throw;
         }
         _clusterEndpoints[cluster.ResourceId] = (writer, reader);
-        UpdateCluster(cluster, c => c with { WriterEndpointAddress = writerAddress, ReaderEndpointAddress = readerAddress });
+        var opened = UpdateCluster(cluster, c => c with { WriterEndpointAddress = writerAddress, ReaderEndpointAddress = readerAddress });
+        foreach (var custom in CustomEndpointsOf(opened).Where(e => e.Status != "deleting")) OpenCustomEndpoint(opened, custom);
     }
 
     private void CloseEndpoints(DbCluster cluster)
     {
+        foreach (var custom in CustomEndpointsOf(cluster)) CloseCustomEndpoint(custom);
         if (!_clusterEndpoints.TryRemove(cluster.ResourceId, out var endpoints)) return;
         endpoints.Writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
         endpoints.Reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -732,13 +737,17 @@ public sealed partial class RdsService
         _clusters.Get(clusterKey) is { } cluster && Writer(cluster) is { Address: { } address } writer ? new IPEndPoint(IPAddress.Parse(address), writer.Port) : null;
 
     /// <summary>The readers in turn, as Aurora's reader endpoint spreads connections; the writer when there is no reader, as Aurora does.</summary>
-    private IPEndPoint? ReaderTarget(string clusterKey)
+    private IPEndPoint? ReaderTarget(string clusterKey) => _clusters.Get(clusterKey) is { } cluster
+        ? InTurn(ClusterMembers(cluster).Where(m => m.Identifier != cluster.WriterIdentifier)) ?? WriterTarget(clusterKey)
+        : null;
+
+    /// <summary>The next of the given members that is available, in turn (the reader endpoint's and custom endpoints' spreading); null when none is.</summary>
+    private IPEndPoint? InTurn(IEnumerable<DbInstance> members)
     {
-        if (_clusters.Get(clusterKey) is not { } cluster) return null;
-        var readers = ClusterMembers(cluster).Where(m => m.Identifier != cluster.WriterIdentifier && m.Status == "available" && m.Address is not null).ToList();
-        if (readers.Count == 0) return WriterTarget(clusterKey);
-        var reader = readers[(int)((uint)Interlocked.Increment(ref _readerTurn) % (uint)readers.Count)];
-        return new IPEndPoint(IPAddress.Parse(reader.Address!), reader.Port);
+        var candidates = members.Where(m => m.Status == "available" && m.Address is not null).ToList();
+        if (candidates.Count == 0) return null;
+        var member = candidates[(int)((uint)Interlocked.Increment(ref _readerTurn) % (uint)candidates.Count)];
+        return new IPEndPoint(IPAddress.Parse(member.Address!), member.Port);
     }
 
     private static string ReaderEndpointOwner(DbCluster cluster) => cluster.ResourceId + "-ro";
@@ -791,6 +800,17 @@ public sealed partial class RdsService
             if (cluster.WriterEndpointAddress is { } writer) fleet.Reserve(cluster.ResourceId, writer);
             if (cluster.ReaderEndpointAddress is { } reader) fleet.Reserve(ReaderEndpointOwner(cluster), reader);
         }
+        foreach (var endpoint in _customEndpoints.Values)
+        {
+            if (endpoint.Status == "deleting")
+            {
+                RemoveCustomEndpoint(endpoint);
+                continue;
+            }
+            if (endpoint.Address is { } address) fleet.Reserve(endpoint.ResourceId, address);
+            // Its creation was cut short: it listens when its cluster's endpoints open again, as the cluster's own do.
+            if (endpoint.Status == "creating") _customEndpoints.Update(CustomEndpointKey(endpoint), e => e with { Status = "available" });
+        }
         foreach (var snapshot in _clusterSnapshots.Values.Where(s => s.Status == "creating"))
             _clusterSnapshots.Update(ClusterSnapshotKey(snapshot), s => s with { Status = "failed" });
         foreach (var cluster in _clusters.Values.ToList())
@@ -824,6 +844,8 @@ public sealed partial class RdsService
     private async Task FinishClusterDeletionAsync(DbCluster cluster)
     {
         CloseEndpoints(cluster);
+        foreach (var custom in CustomEndpointsOf(cluster)) RemoveCustomEndpoint(custom);
+        if (cluster.MasterUserSecret is { } secret) _masterUserSecrets.Delete(Scope.Of(cluster.AccountId, cluster.Region), secret);
         var fleet = RequireFleet();
         await fleet.DestroyAsync(cluster.ResourceId);
         fleet.ReleaseAddresses(ReaderEndpointOwner(cluster));
@@ -908,6 +930,10 @@ public sealed partial class RdsService
     }
 
     public string ClusterParameterGroupNameOf(DbCluster cluster) => cluster.ParameterGroupName ?? DefaultParameterGroupName(Family(cluster.Engine, cluster.EngineVersion));
+
+    /// <summary>The writer changes the master password and the readers replicate it; without a writer the volume has no server running to change it in.</summary>
+    private DbInstance PasswordWriter(DbCluster cluster) =>
+        Writer(cluster) ?? throw RdsErrors.InvalidClusterState($"DB cluster {cluster.Identifier} has no writer DB instance to change the master password in.");
 
     private DbInstance? Writer(DbCluster cluster) =>
         cluster.WriterIdentifier is { } writer ? _instances.Get(InstanceKey(cluster.AccountId, cluster.Region, writer)) : null;

@@ -90,6 +90,8 @@ public sealed partial class RdsService
         if (group.IsDefault) throw RdsErrors.InvalidParameterGroupState($"Default {(cluster ? "DBClusterParameterGroup" : "DBParameterGroup")} cannot be deleted: {group.Name}");
         if (!cluster && InstancesUsing(group).FirstOrDefault() is not null)
             throw RdsErrors.InvalidParameterGroupState($"One or more database instances are still members of this parameter group {group.Name}, so the group cannot be deleted");
+        if (cluster && ClustersUsing(group).FirstOrDefault() is not null)
+            throw RdsErrors.InvalidParameterGroupState($"One or more DB clusters are still members of this parameter group {group.Name}, so the group cannot be deleted");
         _parameterGroups.Remove(ParameterGroupKey(scope, group.Name, cluster));
     }
 
@@ -133,7 +135,7 @@ public sealed partial class RdsService
             foreach (var (definition, setting) in settings) parameters[definition.Name] = setting;
             return g with { Parameters = parameters };
         }) ?? throw RdsErrors.ParameterGroupNotFound(name, cluster);
-        if (!cluster) await ApplyToInstancesAsync(updated, settings.Select(s => (s.Definition, (string?)s.Setting.Value, s.Setting.ApplyMethod)).ToList());
+        await ApplyToInstancesAsync(updated, settings.Select(s => (s.Definition, (string?)s.Setting.Value, s.Setting.ApplyMethod)).ToList());
         return updated;
     }
 
@@ -153,7 +155,7 @@ public sealed partial class RdsService
             foreach (var (definition, _) in resets) parameters.Remove(definition.Name);
             return g with { Parameters = parameters };
         }) ?? throw RdsErrors.ParameterGroupNotFound(name, cluster);
-        if (!cluster) await ApplyToInstancesAsync(updated, resets.Select(r => (r.Definition, (string?)null, r.Setting.ApplyMethod)).ToList());
+        await ApplyToInstancesAsync(updated, resets.Select(r => (r.Definition, (string?)null, r.Setting.ApplyMethod)).ToList());
         return updated;
     }
 
@@ -188,22 +190,27 @@ public sealed partial class RdsService
     }
 
     /// <summary>
-    /// Applies changed parameters to each running instance that uses the group: immediate ones with SET GLOBAL (a null
-    /// value puts the default back), others mark the instance pending-reboot. A server refusing a value is an event, as on RDS.
+    /// Applies changed parameters to each running instance that uses the group (a cluster group: each member of the
+    /// clusters using it): immediate ones with SET GLOBAL (a null value puts the default back), others mark the instance
+    /// pending-reboot. A server refusing a value is an event, as on RDS.
     /// </summary>
     private async Task ApplyToInstancesAsync(DbParameterGroup group, IReadOnlyList<(RdsParameterDefinition Definition, string? Value, string ApplyMethod)> changes)
     {
-        foreach (var instance in InstancesUsing(group).ToList())
+        var instances = group.IsCluster ? ClustersUsing(group).SelectMany(ClusterMembers).ToList() : InstancesUsing(group).ToList();
+        foreach (var instance in instances)
         {
             if (changes.Any(c => c.ApplyMethod == "pending-reboot"))
-                UpdateInstance(instance, i => i with { ParameterApplyStatus = "pending-reboot" });
+                UpdateInstance(instance, i => group.IsCluster ? i with { ClusterParameterApplyStatus = "pending-reboot" } : i with { ParameterApplyStatus = "pending-reboot" });
             // A group the instance has not rebooted into yet is not in force: its changes wait for that reboot too.
-            if (instance.Status != "available" || instance.ParameterApplyStatus is not null || _fleet is null) continue;
+            var pending = group.IsCluster ? instance.ClusterParameterApplyStatus : instance.ParameterApplyStatus;
+            if (instance.Status != "available" || pending is not null || _fleet is null) continue;
+            // Aurora: a parameter the instance's own DB parameter group sets overrides its cluster group's.
+            var overridden = group.IsCluster ? InstanceParameterGroup(instance).Parameters.Keys.ToHashSet(StringComparer.Ordinal) : [];
             var gate = OperationLock(instance.ResourceId);
             await gate.WaitAsync();
             try
             {
-                foreach (var (definition, value, _) in changes.Where(c => c.ApplyMethod == "immediate"))
+                foreach (var (definition, value, _) in changes.Where(c => c.ApplyMethod == "immediate" && !overridden.Contains(c.Definition.Name)))
                     await SetParameterAsync(instance, definition, value);
             }
             finally
@@ -220,7 +227,12 @@ public sealed partial class RdsService
     private async Task ApplyGroupParametersAsync(DbInstance instance, CancellationToken cancellation)
     {
         var group = InstanceParameterGroup(instance);
-        var parameters = group.Parameters
+        // An Aurora member runs with its cluster's group, where its own group does not set the parameter (the instance's wins, as on Aurora).
+        var settings = new Dictionary<string, RdsParameterSetting>(StringComparer.Ordinal);
+        if (MemberClusterParameterGroup(instance) is { } clusterGroup)
+            foreach (var (name, setting) in clusterGroup.Parameters) settings[name] = setting;
+        foreach (var (name, setting) in group.Parameters) settings[name] = setting;
+        var parameters = settings
             .Select(p => (Definition: RdsParameterCatalog.Find(group.Family, p.Key), Value: p.Value.Value))
             .Where(p => p.Definition is not null && (p.Value ?? p.Definition.StratusValue) is not null)
             .Select(p => new DbParameter(p.Definition!.Name,
@@ -273,6 +285,16 @@ public sealed partial class RdsService
             ? group
             : GetParameterGroup(scope, DefaultParameterGroupName(Family(instance.Engine, instance.EngineVersion)), cluster: false);
     }
+
+    /// <summary>The DB cluster parameter group of the instance's cluster; null for a stand-alone instance.</summary>
+    private DbParameterGroup? MemberClusterParameterGroup(DbInstance instance)
+    {
+        if (instance.ClusterIdentifier is null || _clusters.Get(ClusterKey(instance.AccountId, instance.Region, instance.ClusterIdentifier)) is not { } cluster) return null;
+        return GetParameterGroup(Scope.Of(cluster.AccountId, cluster.Region), ClusterParameterGroupNameOf(cluster), cluster: true);
+    }
+
+    private IEnumerable<DbCluster> ClustersUsing(DbParameterGroup group) => _clusters.Values.Where(c =>
+        c.AccountId == group.AccountId && c.Region == group.Region && ClusterParameterGroupNameOf(c) == group.Name);
 
     public string ParameterGroupNameOf(DbInstance instance) =>
         instance.ParameterGroupName ?? DefaultParameterGroupName(Family(instance.Engine, instance.EngineVersion));

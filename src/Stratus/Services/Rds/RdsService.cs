@@ -55,6 +55,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _subscriptions = new ResourceTable<RdsEventSubscription>(store, "rds.eventSubscriptions");
         _clusters = new ResourceTable<DbCluster>(store, "rds.clusters");
         _clusterSnapshots = new ResourceTable<DbClusterSnapshot>(store, "rds.clusterSnapshots");
+        _customEndpoints = new ResourceTable<DbClusterEndpoint>(store, "rds.clusterEndpoints");
         if (engines.Count == 0) return;
         _fleet = new DbFleet(engines, dataDir, stratusHost, logger);
         _fleet.ServerDied += OnServerDied;
@@ -254,8 +255,16 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     /// <summary>RotateSecret on a master user secret (or ModifyDBInstance RotateMasterUserPassword): the new password set in MariaDB before it becomes AWSCURRENT.</summary>
     async Task ISecretOwner.ApplyRotationAsync(Scope scope, Secret secret, string newSecretString, CancellationToken cancellation)
     {
-        var instance = _instances.Values.FirstOrDefault(i => i.AccountId == scope.AccountId && i.Region == scope.Region && i.MasterUserSecret?.SecretArn == secret.Arn)
-            ?? throw RdsErrors.MasterUserSecretOrphaned();
+        var instance = _instances.Values.FirstOrDefault(i => i.AccountId == scope.AccountId && i.Region == scope.Region && i.MasterUserSecret?.SecretArn == secret.Arn);
+        if (instance is null)
+        {
+            // An Aurora cluster's secret: the writer takes the new password and the readers replicate it.
+            var cluster = _clusters.Values.FirstOrDefault(c => c.AccountId == scope.AccountId && c.Region == scope.Region && c.MasterUserSecret?.SecretArn == secret.Arn)
+                ?? throw RdsErrors.MasterUserSecretOrphaned();
+            if (cluster.Status != "available") throw RdsErrors.InvalidClusterState($"DB cluster {cluster.Identifier} is not in the available state (it is {cluster.Status}).");
+            await SetMasterPasswordAsync(PasswordWriter(cluster), RdsMasterUserSecrets.Password(newSecretString));
+            return;
+        }
         if (instance.Status != "available") throw RdsErrors.InvalidInstanceState("Database instance is not in available state.");
         await SetMasterPasswordAsync(instance, RdsMasterUserSecrets.Password(newSecretString));
     }
@@ -713,7 +722,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             Event(instance, $"The endpoint moved from {instance.Address} to {address} because {instance.Address}:{instance.Port} was taken", "notification");
         await ApplyGroupParametersAsync(instance, token);
         // The server now runs with its group's parameters, whatever was pending.
-        Become(instance, "available", i => i with { Address = address, ParameterApplyStatus = null });
+        Become(instance, "available", i => i with { Address = address, ParameterApplyStatus = null, ClusterParameterApplyStatus = null });
     }
 
     private void OnServerDied(string resourceId, int exitCode)

@@ -208,7 +208,7 @@ public sealed class RdsAuroraTests
     }
 
     /// <summary>What a polled query last answered, or why it could not.</summary>
-    private sealed record Answer(string Host, object Expected, object? Value, string? Error)
+    internal sealed record Answer(string Host, object Expected, object? Value, string? Error)
     {
         /// <summary>Fails naming the step and what the server said instead (a refused connection is not a count of 0).</summary>
         public void Expect(string step)
@@ -221,7 +221,7 @@ public sealed class RdsAuroraTests
     }
 
     /// <summary>The cluster's databases through the engine's own client: MySqlConnector or Npgsql.</summary>
-    private sealed class AuroraDatabase(string engine, int port)
+    internal sealed class AuroraDatabase(string engine, int port)
     {
         public int Port => port;
 

@@ -67,12 +67,17 @@ public sealed class RdsDbClusterProvider(RdsService rds) : IResourceProvider
         }
     }
 
-    private static ProvisionedResource Provisioned(DbCluster cluster) => new(cluster.Identifier, new Dictionary<string, string>
+    private static ProvisionedResource Provisioned(DbCluster cluster)
     {
-        ["Endpoint.Address"] = cluster.WriterEndpointAddress ?? "",
-        ["Endpoint.Port"] = cluster.Port.ToString(CultureInfo.InvariantCulture),
-        ["ReadEndpoint.Address"] = cluster.ReaderEndpointAddress ?? "",
-        ["DBClusterArn"] = cluster.Arn,
-        ["DBClusterResourceId"] = cluster.ResourceId,
-    });
+        var attributes = new Dictionary<string, string>
+        {
+            ["Endpoint.Address"] = cluster.WriterEndpointAddress ?? "",
+            ["Endpoint.Port"] = cluster.Port.ToString(CultureInfo.InvariantCulture),
+            ["ReadEndpoint.Address"] = cluster.ReaderEndpointAddress ?? "",
+            ["DBClusterArn"] = cluster.Arn,
+            ["DBClusterResourceId"] = cluster.ResourceId,
+        };
+        if (cluster.MasterUserSecret is { } secret) attributes["MasterUserSecret.SecretArn"] = secret.SecretArn;
+        return new ProvisionedResource(cluster.Identifier, attributes);
+    }
 }
