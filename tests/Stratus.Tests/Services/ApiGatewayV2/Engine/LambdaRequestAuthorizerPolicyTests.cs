@@ -9,10 +9,17 @@ public class LambdaRequestAuthorizerPolicyTests
 {
     private const string RouteArn = "arn:aws:execute-api:us-east-1:000000000000:abc123/$default/GET/pets";
 
-    private static JsonObject AllowFrom(string cidr) => JsonNode.Parse($$"""
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "{{RouteArn}}",
-          "Condition": {"IpAddress": {"aws:SourceIp": "{{cidr}}"}}}]}
-        """)!.AsObject();
+    private static JsonObject AllowFrom(string cidr) => new()
+    {
+        ["Version"] = "2012-10-17",
+        ["Statement"] = new JsonArray(new JsonObject
+        {
+            ["Effect"] = "Allow",
+            ["Action"] = "execute-api:Invoke",
+            ["Resource"] = RouteArn,
+            ["Condition"] = new JsonObject { ["IpAddress"] = new JsonObject { ["aws:SourceIp"] = cidr } },
+        }),
+    };
 
     [Theory]
     [InlineData("127.0.0.0/8", "127.0.0.1", true)]
