@@ -115,7 +115,7 @@ public sealed class StratusServices : IAsyncDisposable
         lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch, ecr,
             Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address, ec2);
 
-        var secretsManager = new SecretsManagerService(store, clock, options.DataDir);
+        var secretsManager = new SecretsManagerService(store, clock, options.DataDir, lambda, Log("secretsmanager.rotation"));
         var rds = new RdsService(store, clock, new IDbEngine?[] { MariaDbInstallation.Find(), PostgresInstallation.Find() }.OfType<IDbEngine>().ToList(), options.DataDir, options.Host, secretsManager, Log("rds.engine"), ec2);
         rds.PublishMetrics(cloudWatch);
 

@@ -50,7 +50,7 @@ public sealed class RdsMasterUserSecrets(SecretsManagerService secrets)
     }
 
     public Task RotateAsync(Scope scope, MasterUserSecret secret, CancellationToken cancellation) =>
-        secrets.RotateAsync(scope, secret.SecretArn, null, usesRotationFunction: false, cancellation);
+        secrets.RotateAsync(scope, new RotateSecretRequest(secret.SecretArn, null, null, null, RotateImmediately: true), cancellation);
 
     /// <summary>The secret's password, read anew: after a rotation it is the new one.</summary>
     public static string Password(string secretString) =>

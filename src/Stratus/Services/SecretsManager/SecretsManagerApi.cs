@@ -7,7 +7,7 @@ using Stratus.Protocols.Json;
 namespace Stratus.Services.SecretsManager;
 
 /// <summary>Secrets Manager's wire operations (AWS JSON 1.1, target prefix secretsmanager).</summary>
-public sealed class SecretsManagerApi : IStratusService
+public sealed class SecretsManagerApi : IStratusService, IDisposable
 {
     private readonly SecretsManagerService _secrets;
 
@@ -20,6 +20,8 @@ public sealed class SecretsManagerApi : IStratusService
             Rules = SecretsManagerRules.Members,
         };
     }
+
+    public void Dispose() => _secrets.Dispose();
 
     public string Name => "secretsmanager";
     public ServiceEndpoint Endpoint { get; }
@@ -155,9 +157,8 @@ public sealed class SecretsManagerApi : IStratusService
             } },
         { "RotateSecret", async i =>
             {
-                var (secret, version) = await _secrets.RotateAsync(i.Scope, i.Required("SecretId"), i.String("ClientRequestToken"),
-                    usesRotationFunction: i.Has("RotationLambdaARN"), i.Aborted);
-                return (OperationResult)Identity(secret, version.VersionId);
+                var (secret, versionId) = await _secrets.RotateAsync(i.Scope, RotateSecretRequest.Read(i), i.Aborted);
+                return (OperationResult)Identity(secret, versionId);
             } },
         { "CancelRotateSecret", i => Identity(_secrets.CancelRotation(i.Scope, i.Required("SecretId")), null) },
     };
@@ -187,7 +188,12 @@ public sealed class SecretsManagerApi : IStratusService
         var json = Identity(secret, null);
         if (secret.Description is not null) json["Description"] = secret.Description;
         if (secret.KmsKeyId is not null) json["KmsKeyId"] = secret.KmsKeyId;
+        // AWS reports RotationEnabled once rotation has been configured, and keeps the function and rules after CancelRotateSecret.
+        if (secret.RotationEnabled || secret.RotationLambdaArn is not null) json["RotationEnabled"] = secret.RotationEnabled;
+        if (secret.RotationLambdaArn is not null) json["RotationLambdaARN"] = secret.RotationLambdaArn;
+        if (secret.RotationRules is { } rules) json["RotationRules"] = Rules(rules);
         if (secret.LastRotated is { } rotated) json["LastRotatedDate"] = Seconds(rotated);
+        if (secret.NextRotation is { } next) json["NextRotationDate"] = Seconds(next);
         json["LastChangedDate"] = Seconds(secret.LastChanged);
         if (secret.LastAccessed is { } accessed) json["LastAccessedDate"] = Seconds(accessed);
         if (secret.Deleted is { } deleted) json["DeletedDate"] = Seconds(deleted);
@@ -198,6 +204,15 @@ public sealed class SecretsManagerApi : IStratusService
         json[versionsKey] = stages;
         if (secret.OwningService is not null) json["OwningService"] = secret.OwningService;
         json["CreatedDate"] = Seconds(secret.Created);
+        return json;
+    }
+
+    private static JsonObject Rules(RotationRules rules)
+    {
+        var json = new JsonObject();
+        if (rules.AutomaticallyAfterDays is { } days) json["AutomaticallyAfterDays"] = days;
+        if (rules.Duration is { } duration) json["Duration"] = duration;
+        if (rules.ScheduleExpression is { } expression) json["ScheduleExpression"] = expression;
         return json;
     }
 

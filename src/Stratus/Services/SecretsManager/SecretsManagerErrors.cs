@@ -29,8 +29,21 @@ public static class SecretsManagerErrors
     public static AwsException ManagedByService(string service) =>
         new("InvalidRequestException", $"You can't modify this secret because it's managed by {service}. Change it through {service}.");
 
-    public static AwsException RotationNotBuilt() =>
-        new("InvalidRequestException", "Stratus does not run rotation Lambda functions: RotateSecret rotates only secrets that RDS manages (ManageMasterUserPassword).");
+    public static AwsException NoRotationFunction() =>
+        new("InvalidRequestException", "No Lambda rotation function ARN is associated with this secret.");
+
+    /// <summary>RotateSecret checks at once that Secrets Manager may invoke the function; a missing function reads the same on AWS.</summary>
+    public static AwsException CannotInvokeRotationFunction() =>
+        new("AccessDeniedException", "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.");
+
+    /// <summary>A version still labelled AWSPENDING (not AWSCURRENT) means the last rotation did not finish; AWS runs it again.</summary>
+    public static AwsException PreviousRotationIncomplete() =>
+        new("InvalidRequestException", "A previous rotation isn't complete. That rotation will be reattempted.");
+
+    public static AwsException CronScheduleNotBuilt() =>
+        InvalidParameter("Stratus schedules rotation with AutomaticallyAfterDays or a rate() ScheduleExpression; cron() schedules are not built.");
+
+    public static AwsException InvalidRotationRules(string problem) => InvalidParameter(problem);
 
     public static AwsException NotConfiguredForRotation() =>
         new("InvalidRequestException", "You can't cancel rotation for a secret that isn't configured for rotation.");

@@ -32,9 +32,31 @@ public sealed record Secret
     /// <summary>The service that manages the secret ("rds" for a ManageMasterUserPassword secret).</summary>
     public string? OwningService { get; init; }
     public DateTimeOffset? LastRotated { get; init; }
+    /// <summary>Set by RotateSecret with a rotation function, cleared by CancelRotateSecret (which keeps the function and rules, as AWS does).</summary>
+    public bool RotationEnabled { get; init; }
+    public string? RotationLambdaArn { get; init; }
+    public RotationRules? RotationRules { get; init; }
+    /// <summary>When the schedule rotates the secret next; null without rules or with rotation cancelled.</summary>
+    public DateTimeOffset? NextRotation { get; init; }
 
     public SecretVersion? VersionWithStage(string stage) => Versions.FirstOrDefault(v => v.Stages.Contains(stage));
     public bool IsScheduledForDeletion => Deleted is not null;
+}
+
+/// <summary>RotateSecret's RotationRules: every N days, or a rate() expression; Duration is the window a scheduled rotation may start in.</summary>
+public sealed record RotationRules(int? AutomaticallyAfterDays, string? Duration, string? ScheduleExpression)
+{
+    public static RotationRules? Read(IInputReader input) => input.Object("RotationRules") is { } rules
+        ? new RotationRules(rules.Int("AutomaticallyAfterDays"), rules.String("Duration"), rules.String("ScheduleExpression"))
+        : null;
+}
+
+/// <summary>What RotateSecret asks for; RotateImmediately is true unless the caller says otherwise, as on AWS.</summary>
+public sealed record RotateSecretRequest(string SecretId, string? ClientRequestToken, string? RotationLambdaArn, RotationRules? Rules, bool RotateImmediately)
+{
+    public static RotateSecretRequest Read(IInputReader input) =>
+        new(input.Required("SecretId"), input.String("ClientRequestToken"), input.String("RotationLambdaARN"), RotationRules.Read(input),
+            input.Bool("RotateImmediately") ?? true);
 }
 
 /// <summary>A secret value as a caller hands it over or gets it back: a string or bytes.</summary>

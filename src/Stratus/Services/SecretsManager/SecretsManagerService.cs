@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Services.Lambda;
 
 namespace Stratus.Services.SecretsManager;
 
@@ -21,7 +24,7 @@ public interface ISecretOwner
 /// deletion, written through to the store. Values are sealed (AES-GCM) under a key of Stratus's, bound to
 /// the secret's ARN and version id, and never kept or returned in clear text outside GetSecretValue.
 /// </summary>
-public sealed class SecretsManagerService
+public sealed partial class SecretsManagerService
 {
     private readonly ResourceTable<Secret> _secrets;
     private readonly TimeProvider _clock;
@@ -31,9 +34,13 @@ public sealed class SecretsManagerService
     private readonly Lock _naming = new();
 
     /// <param name="dataDir">Where the key file lives; null (ephemeral) keeps the key in memory only.</param>
-    public SecretsManagerService(StateStore store, TimeProvider clock, string? dataDir)
+    /// <param name="lambda">Runs rotation functions; without it RotateSecret rotates only secrets another service owns.</param>
+    public SecretsManagerService(StateStore store, TimeProvider clock, string? dataDir, ILambdaInvoker? lambda = null, ILogger? logger = null)
     {
         _clock = clock;
+        _lambda = lambda;
+        _logger = logger ?? NullLogger.Instance;
+        _schedule = lambda is null ? null : clock.CreateTimer(_ => RotateDueSecretsOnSchedule(), null, ScheduleInterval, ScheduleInterval);
         _secrets = new ResourceTable<Secret>(store, "secretsmanager.secrets");
         _key = SealingKey.FromFile(dataDir is null ? null : Path.Combine(dataDir, "secretsmanager.key"));
     }
@@ -152,7 +159,10 @@ public sealed class SecretsManagerService
             return byId;
         }
         var label = stage ?? SecretsManagerRules.Current;
-        return secret.VersionWithStage(label) ?? throw SecretsManagerErrors.ValueNotFoundForStage(label);
+        // The AWSPENDING version RotateSecret makes has no value until the rotation function's createSecret puts one.
+        return secret.VersionWithStage(label) is { } byStage && (byStage.SealedString is not null || byStage.SealedBinary is not null)
+            ? byStage
+            : throw SecretsManagerErrors.ValueNotFoundForStage(label);
     }
 
     /// <summary>
@@ -167,7 +177,10 @@ public sealed class SecretsManagerService
         if (!byOwner) RequireUnowned(secret);
         if (value.IsEmpty) throw SecretsManagerErrors.InvalidParameter("You must provide either SecretString or SecretBinary.");
         var versionId = SecretsManagerRules.VersionId(clientRequestToken);
-        if (secret.Versions.FirstOrDefault(v => v.VersionId == versionId) is { } existing)
+        var existing = secret.Versions.FirstOrDefault(v => v.VersionId == versionId);
+        // RotateSecret makes the token's version, labelled AWSPENDING and without a value, before createSecret fills it in.
+        if (existing is { SealedString: null, SealedBinary: null }) existing = null;
+        if (existing is not null)
         {
             var same = Open(secret, existing);
             if (same.String == value.String && (same.Binary ?? []).AsSpan().SequenceEqual(value.Binary ?? [])) return (secret, existing);
@@ -177,7 +190,7 @@ public sealed class SecretsManagerService
         var version = Seal(secret.Arn, versionId, value, labels, secret.KmsKeyId);
         var updated = _secrets.Update(Key(scope, secret.Name), s => s with
         {
-            Versions = Prune([.. MoveStages(s.Versions, labels, versionId), version]),
+            Versions = Prune([.. MoveStages(s.Versions.Where(v => v.VersionId != versionId), labels, versionId), version]),
             LastChanged = Now,
         })!;
         return (updated, updated.Versions.Single(v => v.VersionId == versionId));
@@ -302,18 +315,15 @@ public sealed class SecretsManagerService
         return _secrets.Update(Key(scope, secret.Name), s => s with { ResourcePolicy = null, LastChanged = Now })!;
     }
 
-    // ---- rotation ----
+    // ---- rotation by an owning service ----
 
     /// <summary>
     /// Rotates a secret another service owns (RDS's master user secret): a new value as AWSPENDING, applied
-    /// by the owner, then made AWSCURRENT. Rotation through a rotation Lambda function is not built.
+    /// by the owner, then made AWSCURRENT.
     /// </summary>
-    public async Task<(Secret Secret, SecretVersion Version)> RotateAsync(Scope scope, string secretId, string? clientRequestToken,
-        bool usesRotationFunction, CancellationToken cancellation)
+    private async Task<(Secret Secret, SecretVersion Version)> RotateOwnedAsync(Scope scope, Secret secret, ISecretOwner owner, string? clientRequestToken,
+        CancellationToken cancellation)
     {
-        var secret = Live(scope, secretId);
-        if (usesRotationFunction || secret.OwningService is null || !_owners.TryGetValue(secret.OwningService, out var owner))
-            throw SecretsManagerErrors.RotationNotBuilt();
         var current = GetValue(scope, secret.Arn, null, SecretsManagerRules.Current).Value.String
             ?? throw SecretsManagerErrors.ValueNotFoundForStage(SecretsManagerRules.Current);
         var next = owner.RotatedValue(current);
@@ -327,13 +337,6 @@ public sealed class SecretsManagerService
             LastChanged = Now,
         })!;
         return (rotated, rotated.Versions.Single(v => v.VersionId == pending.VersionId));
-    }
-
-    /// <summary>CancelRotateSecret: Stratus never leaves rotation configured (no schedules run), so there is none to cancel.</summary>
-    public Secret CancelRotation(Scope scope, string secretId)
-    {
-        Live(scope, secretId);
-        throw SecretsManagerErrors.NotConfiguredForRotation();
     }
 
     // ---- values ----

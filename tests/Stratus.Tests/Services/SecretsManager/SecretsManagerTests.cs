@@ -151,8 +151,9 @@ public sealed class SecretsManagerTests
         Assert.Equal("""[["app/db"],["ResourceNotFoundException"]]""", r["batch"]!.ToJsonString());
         Assert.Equal("""["paged/s1"]""", r["batch_filters"]!.ToJsonString());
         Assert.Equal("InvalidParameterException", (string?)r["batch_both"]!["code"]);
-        Assert.Equal("InvalidRequestException", (string?)r["rotate"]!["code"]);
-        Assert.Contains("rotation Lambda functions", (string?)r["rotate"]!["message"]);
+        // No such function: AWS answers as for a function that does not allow Secrets Manager.
+        Assert.Equal("AccessDeniedException", (string?)r["rotate"]!["code"]);
+        Assert.Contains("secretsmanager.amazonaws.com", (string?)r["rotate"]!["message"]);
         Assert.Equal("InvalidRequestException", (string?)r["cancel_rotate"]!["code"]);
         Assert.Equal("InvalidParameterException", (string?)r["window_small"]!["code"]);
         Assert.Equal("InvalidParameterException", (string?)r["window_and_force"]!["code"]);
