@@ -87,7 +87,9 @@ public sealed partial class FunctionUrlDataPlane(LambdaService lambda, Credentia
         // answers whole is served as BUFFERED is.
         var stream = config.InvokeMode == "RESPONSE_STREAM" ? new ResponseStream() : null;
         var invoke = lambda.InvokeAsync(scope, function.Name, config.Qualifier, payload, new InvokeOptions("RequestResponse", false, null, Stream: stream), http.RequestAborted);
-        if (stream is not null && await Task.WhenAny(invoke, stream.Opened) != invoke)
+        if (stream is not null) await Task.WhenAny(invoke, stream.Opened);
+        // Opened is checked, not which task won: a short stream can end (and the invocation with it) before WhenAny looks.
+        if (stream is { Opened.IsCompleted: true })
         {
             http.Response.Headers["x-amzn-RequestId"] = scope.RequestId;
             await RelayAsync(http, stream, await stream.Opened, config.Cors, origin);

@@ -471,7 +471,9 @@ public sealed class LambdaApi : IStratusService
         var stream = new ResponseStream();
         var invoke = _lambda.InvokeAsync(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), i.RawBody,
             new InvokeOptions(invocationType, headers["X-Amz-Log-Type"].ToString() == "Tail", clientContext, TraceHeader(i), stream), i.Aborted);
-        var streaming = await Task.WhenAny(invoke, stream.Opened) != invoke;
+        // Opened is checked, not which task won: a short stream can end (and the invocation with it) before WhenAny looks.
+        await Task.WhenAny(invoke, stream.Opened);
+        var streaming = stream.Opened.IsCompleted;
         var whole = streaming ? null : await invoke;
         var result = new OperationResult
         {

@@ -17,7 +17,7 @@ public sealed class LambdaResponseStreamingTests(TunedLambdaFixture stratus) : I
         var result = await Clients.Boto3Async(stratus.Url, LambdaScripts.Prelude + """
             import http.client, socket, urllib.parse
             BOOTSTRAP = '''#!/usr/bin/env python3
-            import http.client, json, os, socket
+            import base64, http.client, json, os, socket
             host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
             while True:
                 api = http.client.HTTPConnection(host, int(port))
@@ -25,12 +25,26 @@ public sealed class LambdaResponseStreamingTests(TunedLambdaFixture stratus) : I
                 answer = api.getresponse()
                 event = json.loads(answer.read())
                 request_id = answer.getheader("Lambda-Runtime-Aws-Request-Id")
+                if event.get("fail"):
+                    # A failure met mid-stream, told in the trailers as AWS's runtimes send it (base64 of the error document).
+                    error = base64.b64encode(json.dumps({"errorType": "Function.Broken", "errorMessage": "it broke"}).encode())
+                    with socket.create_connection((host, int(port))) as raw:
+                        raw.sendall(b"POST /2018-06-01/runtime/invocation/" + request_id.encode() + b"/response HTTP/1.1\\r\\nHost: runtime\\r\\n"
+                                    b"Lambda-Runtime-Function-Response-Mode: streaming\\r\\nTransfer-Encoding: chunked\\r\\nContent-Type: text/plain\\r\\n"
+                                    b"Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\\r\\n\\r\\n"
+                                    b"5\\r\\npart;\\r\\n0\\r\\nLambda-Runtime-Function-Error-Type: Function.Broken\\r\\n"
+                                    b"Lambda-Runtime-Function-Error-Body: " + error + b"\\r\\n\\r\\n")
+                        raw.recv(4096)
+                    continue
                 url = "rawPath" in event
-                signal_port = int(event["queryStringParameters"]["port"] if url else event["port"])
+                signal_port = int(event["queryStringParameters"]["port"]) if url else event.get("port")
                 def body():
                     if url:
                         yield json.dumps({"statusCode": 201, "headers": {"x-streamed": "yes"}}).encode() + bytes(8)
                     yield b"first chunk;"
+                    if signal_port is None:
+                        yield b"second chunk unwaited"
+                        return
                     with socket.create_connection(("127.0.0.1", signal_port), timeout=50) as signal:
                         try:
                             heard = signal.recv(1) == b"!"
@@ -46,6 +60,7 @@ public sealed class LambdaResponseStreamingTests(TunedLambdaFixture stratus) : I
                 listener = socket.socket()
                 listener.bind(("127.0.0.1", 0))
                 listener.listen(1)
+                listener.settimeout(60)
                 return listener, listener.getsockname()[1]
             def signal(listener):
                 connection, _ = listener.accept()
@@ -92,6 +107,11 @@ public sealed class LambdaResponseStreamingTests(TunedLambdaFixture stratus) : I
                     events.append({"complete": event.get("InvokeComplete")})
             out["events"] = events
 
+            failed = lam.invoke_with_response_stream(FunctionName="streamer", Payload=b'{"fail": true}')
+            out["failed"] = [{k: (v["Payload"].decode() if k == "PayloadChunk" else v) for k, v in e.items()} for e in failed["EventStream"]]
+            out["buffered"] = invoke("streamer", {})
+            out["buffered_failure"] = invoke("streamer", {"fail": True})
+
             create("whole", {"app.py": "def handler(event, context):\n    return {'whole': True}\n"})
             whole = lam.invoke_with_response_stream(FunctionName="whole", Payload=b"{}", LogType="Tail")
             out["whole"] = [{k: (json.loads(v["Payload"]) if k == "PayloadChunk" else sorted(v)) for k, v in e.items()} for e in whole["EventStream"]]
@@ -112,6 +132,18 @@ public sealed class LambdaResponseStreamingTests(TunedLambdaFixture stratus) : I
         Assert.Equal("first chunk;", events[0]!["chunk"]!.GetValue<string>());
         Assert.Equal("second chunk after signal", events[1]!["chunk"]!.GetValue<string>());
         Assert.Null(events[2]!["complete"]!["ErrorCode"]);
+
+        var failed = result["failed"]!.AsArray();
+        Assert.Equal(2, failed.Count);
+        Assert.Equal("part;", failed[0]!["PayloadChunk"]!.GetValue<string>());
+        Assert.Equal("Function.Broken", failed[1]!["InvokeComplete"]!["ErrorCode"]!.GetValue<string>());
+        Assert.Equal("it broke", failed[1]!["InvokeComplete"]!["ErrorDetails"]!.GetValue<string>());
+
+        // Invoke takes a streamed response whole, and the trailers' error as the function's error.
+        Assert.Null(result["buffered"]!["error"]);
+        Assert.Equal("first chunk;second chunk unwaited", result["buffered"]!["payload"]!.GetValue<string>());
+        Assert.Equal("Unhandled", result["buffered_failure"]!["error"]!.GetValue<string>());
+        Assert.Equal("Function.Broken", result["buffered_failure"]!["payload"]!["errorType"]!.GetValue<string>());
 
         var whole = result["whole"]!.AsArray();
         Assert.Equal(2, whole.Count);

@@ -169,10 +169,11 @@ public sealed class RuntimeApiServer : IAsyncDisposable
             await StreamResponseAsync(http, invocation, stream);
             return;
         }
+        // A streamed response to a caller that takes it whole (Invoke) is buffered, its error trailers read at the end.
         var body = await ReadBodyAsync(http, MaxResponseBytes);
         var outcome = body is null
             ? InvocationOutcome.Failure("Function.ResponseSizeTooLarge", $"Response payload size exceeded maximum allowed payload size ({MaxResponseBytes} bytes).")
-            : InvocationOutcome.Success(body);
+            : TrailerError(http) ?? InvocationOutcome.Success(body);
         if (!environment.Complete(requestId, outcome))
         {
             await WriteErrorAsync(http, 400, "InvalidRequestID", $"Invalid request ID: {requestId}");
@@ -214,7 +215,7 @@ public sealed class RuntimeApiServer : IAsyncDisposable
                 ? InvocationOutcome.Failure("Function.ResponseSizeTooLarge", $"Response payload size exceeded maximum allowed payload size ({ResponseStream.MaxBytes} bytes).")
                 : TrailerError(http) ?? InvocationOutcome.Success(ReadOnlyMemory<byte>.Empty);
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or Microsoft.AspNetCore.Connections.ConnectionResetException)
+        catch (Exception e) when (e is IOException or OperationCanceledException)
         {
             // The runtime went away mid-stream: the caller has what arrived, the invocation fails as AWS reports it.
             outcome = InvocationOutcome.Failure("Runtime.StreamInterrupted", "The runtime closed its streaming response before it ended.");
@@ -232,17 +233,26 @@ public sealed class RuntimeApiServer : IAsyncDisposable
         if (!http.Request.SupportsTrailers() || !http.Request.CheckTrailersAvailable()) return null;
         var type = http.Request.GetTrailer("Lambda-Runtime-Function-Error-Type").ToString();
         if (type.Length == 0) return null;
+        // The body is the base64 of the error document the runtime would have posted to /error.
         var body = http.Request.GetTrailer("Lambda-Runtime-Function-Error-Body").ToString();
-        string message;
+        byte[] document;
         try
         {
-            message = Encoding.UTF8.GetString(Convert.FromBase64String(body));
+            document = Convert.FromBase64String(body);
         }
         catch (FormatException)
         {
-            message = body;
+            return InvocationOutcome.Failure(type, body);
         }
-        return InvocationOutcome.Failure(type, message);
+        try
+        {
+            using var parsed = JsonDocument.Parse(document);
+            if (parsed.RootElement.ValueKind == JsonValueKind.Object) return new InvocationOutcome(document, "Unhandled");
+        }
+        catch (JsonException)
+        {
+        }
+        return InvocationOutcome.Failure(type, Encoding.UTF8.GetString(document));
     }
 
     private static async Task ErrorAsync(HttpContext http, ExecutionEnvironment environment, string requestId)
