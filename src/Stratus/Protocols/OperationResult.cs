@@ -14,6 +14,8 @@ public sealed class OperationResult
     public string? RawContentType { get; init; }
     /// <summary>A payload too large to hold in memory, a window of a file (an S3 object): the protocol sends it from the file and disposes it.</summary>
     public FileRange? FileBody { get; init; }
+    /// <summary>A payload the operation writes as it is produced (Lambda's InvokeWithResponseStream events), flushing as it goes.</summary>
+    public Func<Stream, CancellationToken, Task>? StreamedBody { get; init; }
     public List<KeyValuePair<string, string>> Headers { get; } = [];
 
     public static implicit operator OperationResult(JsonObject body) => new() { Body = body };

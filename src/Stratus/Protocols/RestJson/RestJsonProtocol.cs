@@ -55,7 +55,12 @@ public sealed class RestJsonProtocol : WireProtocol
         var result = await handler(service.Input(input, call, body));
         ApplyResultHeaders(http, result);
         if (result.StatusCode == 200 && route.SuccessStatus != 200) http.Response.StatusCode = route.SuccessStatus;
-        if (result.RawBody is { } raw)
+        if (result.StreamedBody is { } streamed)
+        {
+            http.Response.ContentType = result.RawContentType ?? "application/octet-stream";
+            await streamed(http.Response.Body, http.RequestAborted);
+        }
+        else if (result.RawBody is { } raw)
             await WriteAsync(http, result.RawContentType ?? "application/octet-stream", raw);
         else if (result.Body is not null)
             await WriteAsync(http, JsonContentType, JsonBody.Write(result.Body));

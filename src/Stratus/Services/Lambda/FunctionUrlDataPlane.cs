@@ -8,6 +8,7 @@ using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.SigV4;
 using Stratus.Services.ApiGateway.Engine;
+using Stratus.Services.Lambda.Engine;
 
 using Stratus.Services.Iam.Engine;
 
@@ -82,10 +83,24 @@ public sealed partial class FunctionUrlDataPlane(LambdaService lambda, Credentia
         }
         var scope = Scope.Of(function.AccountId, function.Region);
         var payload = Encoding.UTF8.GetBytes(Event(http, urlId, path, body, function.AccountId, scope.RequestId, caller).ToJsonString());
+        // RESPONSE_STREAM: the response is relayed as the function writes it, when its runtime streams; a runtime that
+        // answers whole is served as BUFFERED is.
+        var stream = config.InvokeMode == "RESPONSE_STREAM" ? new ResponseStream() : null;
+        var invoke = lambda.InvokeAsync(scope, function.Name, config.Qualifier, payload, new InvokeOptions("RequestResponse", false, null, Stream: stream), http.RequestAborted);
+        if (stream is not null) await Task.WhenAny(invoke, stream.Opened);
+        // Opened is checked, not which task won: a short stream can end (and the invocation with it) before WhenAny looks.
+        if (stream is { Opened.IsCompleted: true })
+        {
+            http.Response.Headers["x-amzn-RequestId"] = scope.RequestId;
+            await RelayAsync(http, stream, await stream.Opened, config.Cors, origin);
+            // The status line has gone: how the invocation ended is in the function's log, as on AWS.
+            await invoke;
+            return;
+        }
         InvokeResponse response;
         try
         {
-            response = await lambda.InvokeAsync(scope, function.Name, config.Qualifier, payload, new InvokeOptions("RequestResponse", false, null), http.RequestAborted);
+            response = await invoke;
         }
         catch (AwsException e) when (e.Code == "TooManyRequestsException")
         {
@@ -271,6 +286,82 @@ public sealed partial class FunctionUrlDataPlane(LambdaService lambda, Credentia
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
         await http.Response.Body.WriteAsync(payload, http.RequestAborted);
+    }
+
+    private const string IntegrationResponseType = "application/vnd.awslambda.http-integration-response";
+    private const int MaxPreludeBytes = 64 * 1024;
+    private static readonly byte[] PreludeEnd = new byte[8];
+
+    /// <summary>
+    /// A streamed response relayed chunk by chunk, each flushed to the client as it arrives. A runtime that declares
+    /// <c>application/vnd.awslambda.http-integration-response</c> (awslambda.HttpResponseStream) opens with a prelude,
+    /// its JSON metadata (statusCode, headers, cookies) ended by 8 NUL bytes; any other stream is a 200 of the
+    /// Content-Type the runtime declared.
+    /// </summary>
+    private static async Task RelayAsync(HttpContext http, ResponseStream stream, string? contentType, FunctionUrlCors? cors, string origin)
+    {
+        await using var chunks = stream.Chunks.ReadAllAsync().GetAsyncEnumerator();
+        ReadOnlyMemory<byte> rest = ReadOnlyMemory<byte>.Empty;
+        if (string.Equals(contentType, IntegrationResponseType, StringComparison.OrdinalIgnoreCase))
+        {
+            using var prelude = new MemoryStream();
+            var end = -1;
+            while (end < 0 && prelude.Length <= MaxPreludeBytes && await chunks.MoveNextAsync())
+            {
+                prelude.Write(chunks.Current.Span);
+                end = prelude.GetBuffer().AsSpan(0, (int)prelude.Length).IndexOf(PreludeEnd);
+            }
+            var bytes = prelude.GetBuffer().AsMemory(0, (int)prelude.Length);
+            if (end < 0 || !ApplyPrelude(http.Response, bytes[..end]))
+            {
+                await MessageAsync(http, 502, "Internal Server Error");
+                return;
+            }
+            rest = bytes[(end + PreludeEnd.Length)..].ToArray();
+        }
+        else
+        {
+            http.Response.StatusCode = 200;
+            http.Response.ContentType = contentType is { Length: > 0 } ? contentType : "application/octet-stream";
+        }
+        if (cors is not null && origin.Length > 0) ApplyCors(http.Response, cors, origin);
+        try
+        {
+            await http.Response.StartAsync(http.RequestAborted);
+            if (!rest.IsEmpty) await http.Response.Body.WriteAsync(rest, http.RequestAborted);
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+            while (await chunks.MoveNextAsync())
+            {
+                await http.Response.Body.WriteAsync(chunks.Current, http.RequestAborted);
+                await http.Response.Body.FlushAsync(http.RequestAborted);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The client went away; the function runs on to its end, as on AWS.
+        }
+    }
+
+    /// <summary>The prelude's metadata applied to the response; false when it is not the JSON object AWS expects.</summary>
+    private static bool ApplyPrelude(HttpResponse response, ReadOnlyMemory<byte> metadata)
+    {
+        JsonNode? node;
+        try
+        {
+            node = metadata.IsEmpty ? new JsonObject() : JsonNode.Parse(metadata.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        if (node is not JsonObject prelude) return false;
+        response.StatusCode = prelude["statusCode"] is JsonValue status && status.TryGetValue<int>(out var code) && code is >= 100 and <= 599 ? code : 200;
+        if (prelude["headers"] is JsonObject headers)
+            foreach (var (name, value) in headers) response.Headers[name] = value?.ToString() ?? "";
+        if (prelude["cookies"] is JsonArray cookies)
+            response.Headers.SetCookie = cookies.Select(c => c?.ToString()).ToArray();
+        if (!response.Headers.ContainsKey("Content-Type")) response.ContentType = "application/octet-stream";
+        return true;
     }
 
     private static void Preflight(HttpResponse response, FunctionUrlCors cors, string origin)

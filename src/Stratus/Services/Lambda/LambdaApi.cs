@@ -54,6 +54,7 @@ public sealed class LambdaApi : IStratusService
         new("PUT", Functions + "/{FunctionName}/configuration", "UpdateFunctionConfiguration"),
         new("DELETE", Functions + "/{FunctionName}", "DeleteFunction", successStatus: 204),
         new("POST", Functions + "/{FunctionName}/invocations", "Invoke", rawBody: true),
+        new("POST", "/2021-11-15/functions/{FunctionName}/response-streaming-invocations", "InvokeWithResponseStream", rawBody: true),
         new("POST", "/2014-11-13/functions/{FunctionName}/invoke-async", "InvokeAsync", rawBody: true, successStatus: 202),
         new("POST", Functions + "/{FunctionName}/policy", "AddPermission", successStatus: 201),
         new("GET", Functions + "/{FunctionName}/policy", "GetPolicy"),
@@ -155,6 +156,7 @@ public sealed class LambdaApi : IStratusService
             } },
         { "DeleteFunction", i => Done(() => _lambda.DeleteFunction(i.Scope, i.Required("FunctionName"), i.String("Qualifier"))) },
         { "Invoke", InvokeAsync },
+        { "InvokeWithResponseStream", InvokeWithResponseStreamAsync },
         { "InvokeAsync", async i =>
             {
                 await _lambda.InvokeAsync(i.Scope, i.Required("FunctionName"), null, i.RawBody,
@@ -453,6 +455,76 @@ public sealed class LambdaApi : IStratusService
         if (response.FunctionError is { } error) result.Headers.Add(new("X-Amz-Function-Error", error));
         if (response.LogResult is { } log) result.Headers.Add(new("X-Amz-Log-Result", log));
         return result;
+    }
+
+    /// <summary>
+    /// InvokeWithResponseStream: the response as event stream PayloadChunk events, relayed as the function's runtime
+    /// streams them (a runtime that answers whole gives one chunk), then InvokeComplete with the error and the log tail.
+    /// Errors before the function answers (not found, throttled, a bad payload) are ordinary error responses.
+    /// </summary>
+    private async Task<OperationResult> InvokeWithResponseStreamAsync(OperationInput i)
+    {
+        var headers = i.Call.Http.Request.Headers;
+        var invocationType = headers["X-Amz-Invocation-Type"].ToString() is { Length: > 0 } type ? type : "RequestResponse";
+        if (invocationType is not ("RequestResponse" or "DryRun")) throw LambdaErrors.UnsupportedInvocationType(invocationType);
+        var clientContext = headers["X-Amz-Client-Context"].ToString() is { Length: > 0 } context ? DecodeClientContext(context) : null;
+        var stream = new ResponseStream();
+        var invoke = _lambda.InvokeAsync(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), i.RawBody,
+            new InvokeOptions(invocationType, headers["X-Amz-Log-Type"].ToString() == "Tail", clientContext, TraceHeader(i), stream), i.Aborted);
+        // Opened is checked, not which task won: a short stream can end (and the invocation with it) before WhenAny looks.
+        await Task.WhenAny(invoke, stream.Opened);
+        var streaming = stream.Opened.IsCompleted;
+        var whole = streaming ? null : await invoke;
+        var result = new OperationResult
+        {
+            StatusCode = whole?.StatusCode ?? 200,
+            RawContentType = "application/vnd.amazon.eventstream",
+            StreamedBody = whole is { StatusCode: 204 } ? (_, _) => Task.CompletedTask : (body, cancellation) => WriteInvokeEventsAsync(body, stream, invoke, streaming, cancellation),
+        };
+        result.Headers.Add(new("X-Amz-Executed-Version", whole?.ExecutedVersion ?? stream.ExecutedVersion ?? "$LATEST"));
+        return result;
+    }
+
+    private static async Task WriteInvokeEventsAsync(Stream body, ResponseStream stream, Task<InvokeResponse> invoke, bool streaming, CancellationToken cancellation)
+    {
+        try
+        {
+            if (streaming)
+                await foreach (var chunk in stream.Chunks.ReadAllAsync(cancellation))
+                {
+                    await body.WriteAsync(EventStreamEncoding.Event("PayloadChunk", "application/octet-stream", chunk.Span), cancellation);
+                    await body.FlushAsync(cancellation);
+                }
+            var response = await invoke;
+            if (!streaming && !response.Payload.IsEmpty)
+                await body.WriteAsync(EventStreamEncoding.Event("PayloadChunk", "application/octet-stream", response.Payload.Span), cancellation);
+            var complete = new JsonObject();
+            if (response.FunctionError is not null)
+            {
+                var error = ErrorDocument(response.Payload);
+                complete["ErrorCode"] = error?["errorType"]?.ToString() ?? response.FunctionError;
+                complete["ErrorDetails"] = error?["errorMessage"]?.ToString() ?? Encoding.UTF8.GetString(response.Payload.Span);
+            }
+            if (response.LogResult is { } log) complete["LogResult"] = log;
+            await body.WriteAsync(EventStreamEncoding.Event("InvokeComplete", "application/json", Encoding.UTF8.GetBytes(complete.ToJsonString())), cancellation);
+            await body.FlushAsync(cancellation);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The caller went away; the function runs on to its end, as on AWS.
+        }
+    }
+
+    private static JsonObject? ErrorDocument(ReadOnlyMemory<byte> payload)
+    {
+        try
+        {
+            return JsonNode.Parse(payload.Span, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = 64 }) as JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The caller's X-Ray trace header: the AWS SDKs inside a function send its _X_AMZN_TRACE_ID, whose lineage counts the chain.</summary>

@@ -39,6 +39,7 @@ public static partial class LambdaAuthorization
     {
         { FunctionOperations, i => FunctionArn(i, i.String("FunctionName"), i.String("Qualifier")) },
         { "Invoke", "InvokeFunction", i => FunctionArn(i, i.String("FunctionName"), i.String("Qualifier")) },
+        { "InvokeWithResponseStream", "InvokeFunction", i => FunctionArn(i, i.String("FunctionName"), i.String("Qualifier")) },
         { AliasOperations, i => FunctionArn(i, i.String("FunctionName"), null) },
         { ["TagResource", "UntagResource", "ListTags"], i => i.String("Resource") ?? "*" },
         { "PublishLayerVersion", i => i.String("LayerName") is { } layer ? LayerArn(i, layer) : "*" },

@@ -116,9 +116,6 @@ public static class LambdaErrors
     public static AwsException UrlQualifierNotAlias(string qualifier) =>
         InvalidParameter($"The qualifier {qualifier} is not an alias of the function: a function URL belongs to the function or to one of its aliases.");
 
-    public static AwsException ResponseStreamNotBuilt() =>
-        InvalidParameter("Stratus does not serve InvokeMode RESPONSE_STREAM (response streaming is not built); use BUFFERED.");
-
     public static AwsException FunctionNotFound(string functionArn) =>
         new("ResourceNotFoundException", $"Function not found: {functionArn}", 404) { Fields = UserFault };
 

@@ -1,4 +1,5 @@
 using Stratus.Protocols;
+using Stratus.Services.Lambda.Engine;
 namespace Stratus.Services.Lambda;
 
 /// <summary>
@@ -270,6 +271,7 @@ public sealed record FunctionSettings
 public sealed record FunctionCode(byte[]? ZipFile, string? ImageUri);
 
 /// <param name="TraceHeader">The caller's X-Amzn-Trace-Id, whose lineage recursive loop detection counts.</param>
-public sealed record InvokeOptions(string InvocationType, bool TailLog, string? ClientContext, string? TraceHeader = null);
+/// <param name="Stream">Takes a streaming response as the function writes it (function URLs in RESPONSE_STREAM mode, InvokeWithResponseStream).</param>
+public sealed record InvokeOptions(string InvocationType, bool TailLog, string? ClientContext, string? TraceHeader = null, ResponseStream? Stream = null);
 
 public sealed record InvokeResponse(int StatusCode, ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion, string? LogResult);

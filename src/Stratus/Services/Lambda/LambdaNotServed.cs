@@ -65,10 +65,6 @@ public static class LambdaNotServed
         [
             new("GET", "/2021-07-20/functions/{FunctionName}/runtime-management-config", "GetRuntimeManagementConfig"),
             new("PUT", "/2021-07-20/functions/{FunctionName}/runtime-management-config", "PutRuntimeManagementConfig"),
-        ]),
-        ("InvokeWithResponseStream answers in the event-stream encoding, which Lambda's API in Stratus does not speak",
-        [
-            new("POST", "/2021-11-15/functions/{FunctionName}/response-streaming-invocations", "InvokeWithResponseStream"),
         ])
     ];
 

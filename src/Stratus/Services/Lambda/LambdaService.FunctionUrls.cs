@@ -114,8 +114,6 @@ public sealed partial class LambdaService
         // An update leaves out what it does not change; what is given meets the rules the wire checked.
         if (settings.AuthType is not null) LambdaRules.Check("CreateFunctionUrlConfig", "AuthType", settings.AuthType);
         if (settings.InvokeMode is not null) LambdaRules.Check("CreateFunctionUrlConfig", "InvokeMode", settings.InvokeMode);
-        // Streaming needs the runtimes' response-streaming protocol, which Stratus's runtime API does not speak.
-        if (settings.InvokeMode == "RESPONSE_STREAM") throw LambdaErrors.ResponseStreamNotBuilt();
         if (settings.Cors is { MaxAge: { } maxAge }) LambdaRules.Check("CreateFunctionUrlConfig", "Cors", new { MaxAge = maxAge });
     }
 

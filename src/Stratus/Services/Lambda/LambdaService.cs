@@ -429,7 +429,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         var runnable = Runnable(function, config, rootFs);
         var requestId = Guid.NewGuid().ToString();
         var (trace, _) = TraceLineage.Next(options.TraceHeader, function.Arn, requestId, _clock.GetUtcNow());
-        var invocation = new Invocation(requestId, payload, qualifier is null ? function.Arn : $"{function.Arn}:{qualifier}", options.ClientContext, trace);
+        var invocation = new Invocation(requestId, payload, qualifier is null ? function.Arn : $"{function.Arn}:{qualifier}", options.ClientContext, trace) { Stream = options.Stream };
+        if (options.Stream is { } stream) stream.ExecutedVersion = version;
         InvocationRecord record;
         try
         {

@@ -129,6 +129,10 @@ public sealed class ExecutionEnvironment
         return current is not null && current.RequestId == requestId && current.Complete(outcome);
     }
 
+    /// <summary>The invocation this environment is running under that request id, if it is still running.</summary>
+    public Invocation? Running(string requestId) =>
+        _current is { } current && current.RequestId == requestId && !current.Completion.IsCompleted ? current : null;
+
     public void FailInit(InvocationOutcome outcome)
     {
         _initialized.TrySetResult(outcome);

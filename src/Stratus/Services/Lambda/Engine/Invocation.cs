@@ -20,6 +20,8 @@ public sealed class Invocation(string requestId, ReadOnlyMemory<byte> payload, s
     public string InvokedFunctionArn { get; } = invokedArn;
     public string? ClientContext { get; } = clientContext;
     public string TraceHeader { get; } = traceHeader;
+    /// <summary>Where a streaming response is relayed as it arrives; null when the caller takes the response whole.</summary>
+    public ResponseStream? Stream { get; init; }
     public long DeadlineUnixMs { get; set; }
     public long StartedTimestamp { get; set; }
 

@@ -163,10 +163,17 @@ public sealed class RuntimeApiServer : IAsyncDisposable
 
     private static async Task ResponseAsync(HttpContext http, ExecutionEnvironment environment, string requestId)
     {
+        if (string.Equals(http.Request.Headers["Lambda-Runtime-Function-Response-Mode"].ToString(), "streaming", StringComparison.OrdinalIgnoreCase)
+            && environment.Running(requestId) is { Stream: { } stream } invocation)
+        {
+            await StreamResponseAsync(http, invocation, stream);
+            return;
+        }
+        // A streamed response to a caller that takes it whole (Invoke) is buffered, its error trailers read at the end.
         var body = await ReadBodyAsync(http, MaxResponseBytes);
         var outcome = body is null
             ? InvocationOutcome.Failure("Function.ResponseSizeTooLarge", $"Response payload size exceeded maximum allowed payload size ({MaxResponseBytes} bytes).")
-            : InvocationOutcome.Success(body);
+            : TrailerError(http) ?? InvocationOutcome.Success(body);
         if (!environment.Complete(requestId, outcome))
         {
             await WriteErrorAsync(http, 400, "InvalidRequestID", $"Invalid request ID: {requestId}");
@@ -178,6 +185,74 @@ public sealed class RuntimeApiServer : IAsyncDisposable
             return;
         }
         await AcceptedAsync(http);
+    }
+
+    /// <summary>
+    /// A response in the streaming mode: each chunk of the runtime's chunked body is relayed as it arrives; an error
+    /// the function meets mid-stream comes in the Lambda-Runtime-Function-Error-Type/-Body trailers, as AWS reads them.
+    /// </summary>
+    private static async Task StreamResponseAsync(HttpContext http, Invocation invocation, ResponseStream stream)
+    {
+        stream.Open(http.Request.ContentType);
+        InvocationOutcome outcome;
+        try
+        {
+            long total = 0;
+            var buffer = new byte[16 * 1024];
+            int read;
+            var tooLarge = false;
+            while ((read = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0)
+            {
+                total += read;
+                if (total > ResponseStream.MaxBytes)
+                {
+                    tooLarge = true;
+                    continue;
+                }
+                stream.Write(buffer.AsSpan(0, read).ToArray());
+            }
+            outcome = tooLarge
+                ? InvocationOutcome.Failure("Function.ResponseSizeTooLarge", $"Response payload size exceeded maximum allowed payload size ({ResponseStream.MaxBytes} bytes).")
+                : TrailerError(http) ?? InvocationOutcome.Success(ReadOnlyMemory<byte>.Empty);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // The runtime went away mid-stream: the caller has what arrived, the invocation fails as AWS reports it.
+            outcome = InvocationOutcome.Failure("Runtime.StreamInterrupted", "The runtime closed its streaming response before it ended.");
+        }
+        finally
+        {
+            stream.Close();
+        }
+        invocation.Complete(outcome);
+        if (!http.RequestAborted.IsCancellationRequested) await AcceptedAsync(http);
+    }
+
+    private static InvocationOutcome? TrailerError(HttpContext http)
+    {
+        if (!http.Request.SupportsTrailers() || !http.Request.CheckTrailersAvailable()) return null;
+        var type = http.Request.GetTrailer("Lambda-Runtime-Function-Error-Type").ToString();
+        if (type.Length == 0) return null;
+        // The body is the base64 of the error document the runtime would have posted to /error.
+        var body = http.Request.GetTrailer("Lambda-Runtime-Function-Error-Body").ToString();
+        byte[] document;
+        try
+        {
+            document = Convert.FromBase64String(body);
+        }
+        catch (FormatException)
+        {
+            return InvocationOutcome.Failure(type, body);
+        }
+        try
+        {
+            using var parsed = JsonDocument.Parse(document);
+            if (parsed.RootElement.ValueKind == JsonValueKind.Object) return new InvocationOutcome(document, "Unhandled");
+        }
+        catch (JsonException)
+        {
+        }
+        return InvocationOutcome.Failure(type, Encoding.UTF8.GetString(document));
     }
 
     private static async Task ErrorAsync(HttpContext http, ExecutionEnvironment environment, string requestId)
