@@ -200,7 +200,7 @@ public sealed class SecretsManagerRotationTests(StratusFixture stratus) : IClass
         Assert.False((bool)r["leaked"]!);
         Assert.Equal("""[["AWSCURRENT"]]""", r["stages"]!.ToJsonString());
         Assert.Equal("""[true,18,59,59]""", r["next"]!.ToJsonString());
-        Assert.Equal("""{"ScheduleExpression":"cron(0 16 1,15 * ? *)","Duration":"3h"}""", r["rules"]!.ToJsonString());
+        Assert.Equal("""{"Duration":"3h","ScheduleExpression":"cron(0 16 1,15 * ? *)"}""", r["rules"]!.ToJsonString());
         Assert.True((bool)r["enabled"]!);
         Assert.Equal("checked-password", (string?)r["current"]);
     }
@@ -244,7 +244,7 @@ public sealed class SecretsManagerRotationTests(StratusFixture stratus) : IClass
         Assert.True((bool)r["ref"]!);
         Assert.Equal("""["createSecret","setSecret","testSecret","finishSecret"]""", r["steps"]!.ToJsonString());
         Assert.True((bool)r["rotated"]!);
-        Assert.Equal("""{"ScheduleExpression":"rate(10 days)","Duration":"2h"}""", r["rules"]!.ToJsonString());
+        Assert.Equal("""{"Duration":"2h","ScheduleExpression":"rate(10 days)"}""", r["rules"]!.ToJsonString());
         Assert.False((bool)r["after_delete"]!);
         Assert.Contains("HostedRotationLambda is not built", (string?)Assert.Single(r["hosted"]!.AsArray()));
     }
