@@ -137,6 +137,7 @@ public sealed class StratusServices : IAsyncDisposable
         var codePackages = new S3CodePackages(s3);
         var events = new EventsService(store, clock, lambda, cloudWatch, Log("events"));
         lambda.DeliverDestinationsTo(events);
+        secretsManager.ReportRotationEventsTo(events);
         var eventsScheduler = new RuleScheduler(events, clock, Log("events.scheduler"));
         var lambdaCode = new LambdaFunctionCode(codePackages, options.LocalCodeRoot);
         var customResourceResponses = new CustomResourceResponses();
@@ -214,6 +215,7 @@ public sealed class StratusServices : IAsyncDisposable
             new SecretsManagerSecretProvider(secretsManager),
             new SecretsManagerTargetAttachmentProvider(secretsManager, rds),
             new SecretsManagerResourcePolicyProvider(secretsManager),
+            new SecretsManagerRotationScheduleProvider(secretsManager),
             new EventsRuleProvider(events),
             new EventsEventBusProvider(events),
             new CustomResourceProvider(lambda, customResourceResponses, address),

@@ -193,7 +193,7 @@ public sealed class SecretsManagerApi : IStratusService, IDisposable
         if (secret.RotationLambdaArn is not null) json["RotationLambdaARN"] = secret.RotationLambdaArn;
         if (secret.RotationRules is { } rules) json["RotationRules"] = Rules(rules);
         if (secret.LastRotated is { } rotated) json["LastRotatedDate"] = Seconds(rotated);
-        if (secret.NextRotation is { } next) json["NextRotationDate"] = Seconds(next);
+        if (secret.NextRotationWindow is { } next) json["NextRotationDate"] = Seconds(next.ReportedDate);
         json["LastChangedDate"] = Seconds(secret.LastChanged);
         if (secret.LastAccessed is { } accessed) json["LastAccessedDate"] = Seconds(accessed);
         if (secret.Deleted is { } deleted) json["DeletedDate"] = Seconds(deleted);

@@ -40,9 +40,6 @@ public static class SecretsManagerErrors
     public static AwsException PreviousRotationIncomplete() =>
         new("InvalidRequestException", "A previous rotation isn't complete. That rotation will be reattempted.");
 
-    public static AwsException CronScheduleNotBuilt() =>
-        InvalidParameter("Stratus schedules rotation with AutomaticallyAfterDays or a rate() ScheduleExpression; cron() schedules are not built.");
-
     public static AwsException InvalidRotationRules(string problem) => InvalidParameter(problem);
 
     public static AwsException NotConfiguredForRotation() =>

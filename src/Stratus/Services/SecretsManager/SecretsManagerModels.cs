@@ -36,14 +36,14 @@ public sealed record Secret
     public bool RotationEnabled { get; init; }
     public string? RotationLambdaArn { get; init; }
     public RotationRules? RotationRules { get; init; }
-    /// <summary>When the schedule rotates the secret next; null without rules or with rotation cancelled.</summary>
-    public DateTimeOffset? NextRotation { get; init; }
+    /// <summary>The window the schedule rotates the secret in next; null without rules or with rotation cancelled.</summary>
+    public Engine.RotationWindow? NextRotationWindow { get; init; }
 
     public SecretVersion? VersionWithStage(string stage) => Versions.FirstOrDefault(v => v.Stages.Contains(stage));
     public bool IsScheduledForDeletion => Deleted is not null;
 }
 
-/// <summary>RotateSecret's RotationRules: every N days, or a rate() expression; Duration is the window a scheduled rotation may start in.</summary>
+/// <summary>RotateSecret's RotationRules: every N days, or a rate() or cron() expression; Duration is the window a scheduled rotation may start in.</summary>
 public sealed record RotationRules(int? AutomaticallyAfterDays, string? Duration, string? ScheduleExpression)
 {
     public static RotationRules? Read(IInputReader input) => input.Object("RotationRules") is { } rules

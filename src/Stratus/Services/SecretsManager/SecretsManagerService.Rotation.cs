@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Stratus.Protocols;
+using Stratus.Services.Events;
 using Stratus.Services.Lambda;
+using Stratus.Services.SecretsManager.Engine;
 
 namespace Stratus.Services.SecretsManager;
 
@@ -13,6 +15,8 @@ namespace Stratus.Services.SecretsManager;
 /// function with the steps createSecret, setSecret, testSecret and finishSecret in turn. The function fills
 /// in the value (PutSecretValue) and moves AWSCURRENT (UpdateSecretVersionStage); a step that fails stops the
 /// rotation and leaves AWSPENDING where it is, and the rotation is reattempted by the next RotateSecret.
+/// Each rotation is reported to EventBridge's default bus as AWS's CloudTrail service events RotationStarted,
+/// RotationSucceeded and RotationFailed.
 /// </summary>
 public sealed partial class SecretsManagerService : IDisposable
 {
@@ -27,12 +31,21 @@ public sealed partial class SecretsManagerService : IDisposable
     private readonly ILambdaInvoker? _lambda;
     private readonly ILogger _logger;
     private readonly ITimer? _schedule;
+    private EventsService? _eventBuses;
 
     public void Dispose() => _schedule?.Dispose();
 
     /// <summary>
+    /// EventBridge is built after Secrets Manager (RDS needs Secrets Manager first), so its domain is handed over once
+    /// built; rotation events go to its default bus from then on.
+    /// </summary>
+    public void ReportRotationEventsTo(EventsService eventBuses) => _eventBuses = eventBuses;
+
+    /// <summary>
     /// RotateSecret. A secret another service owns rotates through that service; any other through its rotation
-    /// function, whose steps run in the background after the call answers (as AWS's do), unless RotateImmediately is false.
+    /// function, whose steps run in the background after the call answers (as AWS's do). With RotateImmediately false,
+    /// AWS only tests the configuration: it makes an AWSPENDING version, runs the function's testSecret step on it and
+    /// removes it again, and the rotation waits for the schedule's next window.
     /// </summary>
     /// <returns>The secret and the version id the rotation makes, or null when nothing rotates now.</returns>
     public async Task<(Secret Secret, string? VersionId)> RotateAsync(Scope scope, RotateSecretRequest request, CancellationToken cancellation)
@@ -46,7 +59,7 @@ public sealed partial class SecretsManagerService : IDisposable
         }
         var function = request.RotationLambdaArn ?? secret.RotationLambdaArn ?? throw SecretsManagerErrors.NoRotationFunction();
         var rules = request.Rules ?? secret.RotationRules;
-        if (request.Rules is { } given) CheckRules(given);
+        if (request.Rules is { } given) RotationSchedule.Parse(given);
         await RequireInvokableAsync(scope, secret, function, cancellation);
 
         var pending = secret.VersionWithStage(SecretsManagerRules.Pending);
@@ -57,7 +70,11 @@ public sealed partial class SecretsManagerService : IDisposable
             throw SecretsManagerErrors.PreviousRotationIncomplete();
         }
         secret = Configure(scope, secret, function, rules);
-        if (!request.RotateImmediately) return (secret, null);
+        if (!request.RotateImmediately)
+        {
+            StartRotationTest(scope, secret, function);
+            return (secret, null);
+        }
         var token = SecretsManagerRules.VersionId(request.ClientRequestToken);
         if (secret.Versions.Any(v => v.VersionId == token)) throw SecretsManagerErrors.VersionExists();
         var placeholder = new SecretVersion(token, null, null, [SecretsManagerRules.Pending], Now, secret.KmsKeyId);
@@ -75,7 +92,7 @@ public sealed partial class SecretsManagerService : IDisposable
     {
         var secret = Live(scope, secretId);
         if (!secret.RotationEnabled) throw SecretsManagerErrors.NotConfiguredForRotation();
-        return _secrets.Update(Key(scope, secret.Name), s => s with { RotationEnabled = false, NextRotation = null, LastChanged = Now })!;
+        return _secrets.Update(Key(scope, secret.Name), s => s with { RotationEnabled = false, NextRotationWindow = null, LastChanged = Now })!;
     }
 
     private void RotateDueSecretsOnSchedule()
@@ -90,17 +107,20 @@ public sealed partial class SecretsManagerService : IDisposable
         }
     }
 
-    /// <summary>Rotates every secret whose NextRotationDate has come; the schedule's timer calls this each minute.</summary>
+    /// <summary>
+    /// Rotates every secret whose rotation window has opened; the schedule's timer calls this each minute, so a rotation
+    /// starts within its first minute (a window Stratus was stopped through is caught up once, when it starts again).
+    /// </summary>
     public void RotateDueSecrets()
     {
         var now = Now;
         foreach (var (key, secret) in _secrets.Entries.ToList())
         {
-            if (!secret.RotationEnabled || secret.NextRotation is not { } due || due > now || secret.IsScheduledForDeletion || secret.RotationLambdaArn is null) continue;
+            if (!secret.RotationEnabled || secret.NextRotationWindow is not { } due || due.Opens > now || secret.IsScheduledForDeletion || secret.RotationLambdaArn is null) continue;
             var parts = secret.Arn.Split(':');
             var scope = Scope.Of(parts[4], parts[3]);
-            // The next date moves on first, so a rotation that fails is tried again on the next schedule, not every tick.
-            _secrets.Update(key, s => s with { NextRotation = NextRotationAfter(now, s.RotationRules) });
+            // The next window comes first, so a rotation that fails is tried again in the next window, not every tick.
+            _secrets.Update(key, s => s with { NextRotationWindow = NextWindow(due.Closes.AddTicks(-1), s.RotationRules) });
             if (secret.VersionWithStage(SecretsManagerRules.Pending) is { } pending && !pending.Stages.Contains(SecretsManagerRules.Current))
             {
                 StartRotation(scope, secret.Arn, secret.RotationLambdaArn, pending.VersionId);
@@ -123,7 +143,7 @@ public sealed partial class SecretsManagerService : IDisposable
             RotationEnabled = true,
             RotationLambdaArn = function,
             RotationRules = rules,
-            NextRotation = NextRotationAfter(s.LastRotated ?? Now, rules),
+            NextRotationWindow = NextWindow(s.LastRotated ?? Now, rules),
             LastChanged = Now,
         })!;
 
@@ -145,30 +165,16 @@ public sealed partial class SecretsManagerService : IDisposable
     private void StartRotation(Scope scope, string secretArn, string function, string token) =>
         _ = Task.Run(() => RunRotationAsync(scope, secretArn, function, token));
 
-    /// <summary>The four steps in turn; the first that fails ends the rotation, logged with the step, as AWS reports RotationFailed.</summary>
+    /// <summary>The four steps in turn; the first that fails ends the rotation, logged with the step and reported as RotationFailed.</summary>
     private async Task RunRotationAsync(Scope scope, string secretArn, string function, string token)
     {
+        Report(scope, secretArn, "RotationStarted");
         foreach (var step in RotationSteps)
         {
-            var payload = new JsonObject { ["Step"] = step, ["SecretId"] = secretArn, ["ClientRequestToken"] = token };
-            string? failure;
-            try
-            {
-                var result = await _lambda!.InvokeAsync(new LambdaInvokeRequest(scope.AccountId, scope.Region, function, null,
-                    Encoding.UTF8.GetBytes(payload.ToJsonString()), ServicePrincipal, secretArn), CancellationToken.None);
-                failure = result.FunctionError is null ? null : Encoding.UTF8.GetString(result.Payload.Span);
-            }
-            catch (AwsException e)
-            {
-                failure = $"{e.Code}: {e.Message}";
-            }
-            catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException)
-            {
-                failure = "Stratus is stopping";
-            }
-            if (failure is not null)
+            if (await RunStepAsync(scope, secretArn, function, token, step) is { } failure)
             {
                 _logger.LogWarning("Rotation of {Secret} failed at step {Step}: {Failure}", secretArn, step, failure);
+                Report(scope, secretArn, "RotationFailed");
                 return;
             }
         }
@@ -178,14 +184,16 @@ public sealed partial class SecretsManagerService : IDisposable
             if (secret.Versions.FirstOrDefault(v => v.VersionId == token) is not { } version || !version.Stages.Contains(SecretsManagerRules.Current))
             {
                 _logger.LogWarning("Rotation of {Secret}: finishSecret did not make version {Version} AWSCURRENT", secretArn, token);
+                Report(scope, secretArn, "RotationFailed");
                 return;
             }
             var now = Now;
             _secrets.Update(Key(scope, secret.Name), s => s with
             {
                 LastRotated = now,
-                NextRotation = s.RotationEnabled ? NextRotationAfter(now, s.RotationRules) : null,
+                NextRotationWindow = s.RotationEnabled ? NextWindow(now, s.RotationRules) : null,
             });
+            Report(scope, secretArn, "RotationSucceeded");
         }
         catch (AwsException e)
         {
@@ -193,40 +201,80 @@ public sealed partial class SecretsManagerService : IDisposable
         }
     }
 
-    [GeneratedRegex(@"^rate\((\d+) (hours|days)\)$")]
-    private static partial Regex RateExpression();
-
-    [GeneratedRegex(@"^(\d+)h$")]
-    private static partial Regex DurationHours();
-
-    /// <summary>AWS's limits: AutomaticallyAfterDays 1 to 1000; rate() in hours (4 at least) or days; a Duration of 1 to 24 hours.</summary>
-    private static void CheckRules(RotationRules rules)
+    /// <summary>
+    /// RotateImmediately false: a version labelled AWSPENDING holding the current value (so the step can read it as a
+    /// rotation's would) is made, the function's testSecret step runs on it, and the version is removed again, as AWS
+    /// describes; a test that fails is reported as RotationFailed and leaves the schedule in place.
+    /// </summary>
+    private void StartRotationTest(Scope scope, Secret secret, string function)
     {
-        if (rules.AutomaticallyAfterDays is not null && rules.ScheduleExpression is not null)
-            throw SecretsManagerErrors.InvalidRotationRules("You can't specify both AutomaticallyAfterDays and ScheduleExpression.");
-        if (rules.AutomaticallyAfterDays is { } days && days is < 1 or > 1000)
-            throw SecretsManagerErrors.InvalidRotationRules("The AutomaticallyAfterDays value must be between 1 and 1000 days.");
-        if (rules.ScheduleExpression is { } expression)
+        var token = Guid.NewGuid().ToString();
+        var current = secret.VersionWithStage(SecretsManagerRules.Current);
+        var test = current is null
+            ? new SecretVersion(token, null, null, [SecretsManagerRules.Pending], Now, secret.KmsKeyId)
+            : Seal(secret.Arn, token, Open(secret, current), [SecretsManagerRules.Pending], secret.KmsKeyId);
+        var key = Key(scope, secret.Name);
+        _secrets.Update(key, s => s with { Versions = [.. s.Versions, test] });
+        _ = Task.Run(async () =>
         {
-            if (expression.StartsWith("cron(", StringComparison.Ordinal)) throw SecretsManagerErrors.CronScheduleNotBuilt();
-            var rate = RateExpression().Match(expression);
-            if (!rate.Success || !int.TryParse(rate.Groups[1].Value, out var count)
-                || (rate.Groups[2].Value == "hours" ? count is < 4 or > 23 : count is < 1 or > 1000))
-                throw SecretsManagerErrors.InvalidRotationRules($"The schedule expression {expression} is not valid.");
-        }
-        if (rules.Duration is { } duration
-            && (DurationHours().Match(duration) is not { Success: true } hours || int.Parse(hours.Groups[1].Value) is < 1 or > 24))
-            throw SecretsManagerErrors.InvalidRotationRules("The Duration value must be between 1h and 24h.");
+            var failure = await RunStepAsync(scope, secret.Arn, function, token, "testSecret");
+            _secrets.Update(key, s => s with { Versions = [.. s.Versions.Where(v => v.VersionId != token)] });
+            if (failure is null) return;
+            _logger.LogWarning("Testing the rotation of {Secret} failed at step testSecret: {Failure}", secret.Arn, failure);
+            Report(scope, secret.Arn, "RotationFailed");
+        });
     }
 
-    private static DateTimeOffset? NextRotationAfter(DateTimeOffset from, RotationRules? rules)
+    /// <summary>Invokes one step as Secrets Manager's service principal; the failure's description, or null when the step succeeded.</summary>
+    private async Task<string?> RunStepAsync(Scope scope, string secretArn, string function, string token, string step)
     {
-        if (rules?.AutomaticallyAfterDays is { } days) return from.AddDays(days);
-        if (rules?.ScheduleExpression is { } expression && RateExpression().Match(expression) is { Success: true } rate)
+        var payload = new JsonObject { ["Step"] = step, ["SecretId"] = secretArn, ["ClientRequestToken"] = token };
+        try
         {
-            var count = int.Parse(rate.Groups[1].Value);
-            return rate.Groups[2].Value == "hours" ? from.AddHours(count) : from.AddDays(count);
+            var result = await _lambda!.InvokeAsync(new LambdaInvokeRequest(scope.AccountId, scope.Region, function, null,
+                Encoding.UTF8.GetBytes(payload.ToJsonString()), ServicePrincipal, secretArn), CancellationToken.None);
+            return result.FunctionError is null ? null : Encoding.UTF8.GetString(result.Payload.Span);
         }
-        return null;
+        catch (AwsException e)
+        {
+            return $"{e.Code}: {e.Message}";
+        }
+        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException)
+        {
+            return "Stratus is stopping";
+        }
     }
+
+    /// <summary>
+    /// A rotation event as AWS delivers it to the default bus: a CloudTrail record of a service event (detail-type
+    /// "AWS Service Event via CloudTrail", source aws.secretsmanager) naming the secret in additionalEventData, never its value.
+    /// </summary>
+    private void Report(Scope scope, string secretArn, string eventName)
+    {
+        if (_eventBuses is null) return;
+        var now = Now;
+        var detail = new JsonObject
+        {
+            ["eventVersion"] = "1.08",
+            ["userIdentity"] = new JsonObject { ["accountId"] = scope.AccountId, ["invokedBy"] = ServicePrincipal },
+            ["eventTime"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            ["eventSource"] = ServicePrincipal,
+            ["eventName"] = eventName,
+            ["awsRegion"] = scope.Region,
+            ["sourceIPAddress"] = ServicePrincipal,
+            ["userAgent"] = ServicePrincipal,
+            ["requestParameters"] = null,
+            ["responseElements"] = null,
+            ["additionalEventData"] = new JsonObject { ["SecretId"] = secretArn },
+            ["eventID"] = Guid.NewGuid().ToString(),
+            ["readOnly"] = false,
+            ["eventType"] = "AwsServiceEvent",
+            ["managementEvent"] = true,
+            ["recipientAccountId"] = scope.AccountId,
+            ["eventCategory"] = "Management",
+        };
+        _eventBuses.PutEvents(scope, [new EventEntry("aws.secretsmanager", "AWS Service Event via CloudTrail", detail.ToJsonString(), [], now, null)]);
+    }
+
+    private static RotationWindow? NextWindow(DateTimeOffset from, RotationRules? rules) => RotationSchedule.Parse(rules)?.NextWindow(from);
 }
