@@ -255,8 +255,7 @@ public sealed class S3Api : IStratusService, IDisposable
                     if (S3Authorization.Decide(caller, permission, bucket, existing, requestTags) is { } denied) throw denied;
             }
             // PutObjectTagging's tags (s3:RequestObjectTag/<key>) are in its body: its handler authorizes once it has read them.
-            if (name != "PutObjectTagging")
-                Authorize(name == "PutObject" && http.Request.Headers.TryGetValue("x-amz-tagging", out var tagging) ? ParseTagQuery(tagging.ToString()) : null);
+            if (name != "PutObjectTagging") Authorize(RequestTags(name, http.Request));
             // A request a bucket's policy let in from another account, or anonymously, acts in the bucket owner's account.
             var scope = new Scope(bucket?.AccountId ?? input.Call.AccountId, input.Call.Region, input.Call.RequestId)
             {
@@ -550,6 +549,18 @@ public sealed class S3Api : IStratusService, IDisposable
         // Setting an ACL while writing an object is also s3:PutObjectAcl, as S3 asks.
         if (operation is "PutObject" or "CopyObject" or "CreateMultipartUpload" && AclHeaders.Any(request.Headers.ContainsKey))
             yield return new S3Permission("s3:PutObjectAcl", S3Authorization.ObjectArn(bucket ?? "", key));
+    }
+
+    /// <summary>
+    /// The tags a request writes from its headers, for s3:RequestObjectTag/&lt;key&gt; and s3:RequestObjectTagKeys: PutObject's
+    /// x-amz-tagging, and CopyObject's when x-amz-tagging-directive is REPLACE (with COPY the copy keeps the source's tags, and
+    /// the request names none); null when it writes none.
+    /// </summary>
+    private static Dictionary<string, string>? RequestTags(string operation, HttpRequest request)
+    {
+        var writesTags = operation == "PutObject"
+            || operation == "CopyObject" && string.Equals(request.Headers["x-amz-tagging-directive"].ToString(), "REPLACE", StringComparison.OrdinalIgnoreCase);
+        return writesTags && request.Headers.TryGetValue("x-amz-tagging", out var tagging) ? ParseTagQuery(tagging.ToString()) : null;
     }
 
     /// <summary>

@@ -156,8 +156,14 @@ public static class S3Authorization
     public static AwsException? Decide(S3Caller caller, S3Permission permission, S3Bucket? bucket, S3ObjectVersion? existing = null,
         IReadOnlyDictionary<string, string>? requestTags = null)
     {
-        // Bucket ARNs name no account: the bucket's owner is said, so the engine knows a request from another account.
-        var request = new RequestContext { Action = permission.Action, Resource = permission.Resource, PrincipalArn = caller.PrincipalArn, ResourceAccount = bucket?.AccountId };
+        // An object another account wrote under ObjectWriter (or BucketOwnerPreferred without bucket-owner-full-control) is
+        // that account's: S3 decides reads of it and of its ACL and tags as a request to the object owner's account, so the
+        // bucket owner gets in only through a grant of the object's ACL (its bucket policy can still deny; deleting stays the
+        // bucket owner's right, as S3 documents it, for DeleteObject consults no object).
+        var objectOwner = ForeignObjectOwner(permission, bucket, existing);
+        var resourceAccount = objectOwner ?? bucket?.AccountId;
+        // Bucket ARNs name no account: the resource's owner is said, so the engine knows a request from another account.
+        var request = new RequestContext { Action = permission.Action, Resource = permission.Resource, PrincipalArn = caller.PrincipalArn, ResourceAccount = resourceAccount };
         if (caller.PrincipalArn is { } principal) request.WithPrincipal(principal, caller.PrincipalId, caller.AccountId);
         foreach (var (key, value) in caller.Keys) request.With(key, value);
         if (bucket is not null) request.With("s3:ResourceAccount", bucket.AccountId);
@@ -168,7 +174,7 @@ public static class S3Authorization
             foreach (var (key, value) in requestTags) request.With("s3:RequestObjectTag/" + key, value);
             request.With("s3:RequestObjectTagKeys", [.. requestTags.Keys]);
         }
-        var resourcePolicy = ResourcePolicy(caller, bucket, existing);
+        var resourcePolicy = ResourcePolicy(caller, bucket, existing, bucketPolicyOnlyDenies: objectOwner is not null);
 
         if (caller.IsAnonymous)
         {
@@ -177,7 +183,7 @@ public static class S3Authorization
             return PolicyEvaluator.Evaluate(new PolicySet { Resource = resourcePolicy }, request).Decision == Decision.Allowed ? null : S3Errors.AccessDenied();
         }
 
-        var sameAccount = bucket is null || bucket.AccountId == caller.AccountId;
+        var sameAccount = resourceAccount is null || resourceAccount == caller.AccountId;
         if (sameAccount)
         {
             // Outside --auth enforce (and for the root key, which no policy limits) a valid signature may do anything in its own account.
@@ -196,17 +202,25 @@ public static class S3Authorization
         return caller.IdentityPolicies is null ? S3Errors.AccessDenied() : Denied(caller, permission, both, crossAccount: both.Refusal == Refusal.NoResourceAllow);
     }
 
+    /// <summary>The account owning the object a request consults when it is not the bucket's (ACLs enabled, written by another account); else null.</summary>
+    private static string? ForeignObjectOwner(S3Permission permission, S3Bucket? bucket, S3ObjectVersion? existing) =>
+        bucket is not null && existing?.Acl is { } acl && acl.OwnerAccountId != bucket.AccountId && ExistingObjectTagActions.Contains(permission.Action)
+        && ObjectOwnership.Of(bucket) != ObjectOwnership.BucketOwnerEnforced ? acl.OwnerAccountId : null;
+
     /// <summary>
     /// What the bucket says of a request, as one resource policy: its bucket policy's statements (a public policy only for
-    /// its owner's account under RestrictPublicBuckets) and the grants of the bucket's and the object's ACLs that reach the
-    /// caller (none with ACLs disabled, BucketOwnerEnforced; no public ones under IgnorePublicAcls).
+    /// its owner's account under RestrictPublicBuckets; only its denies for an object another account owns, which a bucket
+    /// policy cannot grant) and the grants of the bucket's and the object's ACLs that reach the caller (none with ACLs
+    /// disabled, BucketOwnerEnforced; no public ones under IgnorePublicAcls).
     /// </summary>
-    private static SourcedPolicy? ResourcePolicy(S3Caller caller, S3Bucket? bucket, S3ObjectVersion? existing)
+    private static SourcedPolicy? ResourcePolicy(S3Caller caller, S3Bucket? bucket, S3ObjectVersion? existing, bool bucketPolicyOnlyDenies)
     {
         if (bucket is null) return null;
         var outsider = caller.IsAnonymous || caller.AccountId != bucket.AccountId;
         var policy = bucket.Policy is { } text && BucketPolicy.TryParse(text) is { } parsed
             && !(outsider && PublicAccessBlock.Of(bucket).RestrictPublicBuckets && IsPublic(text)) ? parsed : null;
+        if (bucketPolicyOnlyDenies && policy is not null)
+            policy = new Policy { Statements = [.. policy.Statements.Where(s => s.Effect == StatementEffect.Deny)], VariablesApply = policy.VariablesApply };
         var grants = new List<PolicyStatement>();
         if ((bucket.Acl is not null || existing?.Acl is not null) && ObjectOwnership.Of(bucket) != ObjectOwnership.BucketOwnerEnforced)
         {
@@ -401,6 +415,10 @@ public static class ObjectOwnership
 public sealed record PublicAccessBlock(bool BlockPublicAcls, bool IgnorePublicAcls, bool BlockPublicPolicy, bool RestrictPublicBuckets)
 {
     public const string Subresource = "publicAccessBlock";
+
+    /// <summary>The configuration S3 gives every new bucket since April 2023: all four settings on.</summary>
+    public const string AllBlocked = "<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls>"
+        + "<BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>";
 
     public static PublicAccessBlock Of(S3Bucket bucket)
     {

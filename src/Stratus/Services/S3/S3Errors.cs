@@ -72,8 +72,13 @@ public static class S3Errors
         Error("InvalidBucketAclWithObjectOwnership", "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting", 400);
     public static AwsException MissingSecurityHeader(string header) =>
         Error("MissingSecurityHeader", "Your request was missing a required header", 400, ("MissingHeaderName", header));
-    public static AwsException UnresolvableGrantByEmailAddress(string email) =>
-        Error("UnresolvableGrantByEmailAddress", "The e-mail address you provided does not match any account on record.", 400, ("EmailAddressProvided", email));
+    public static AwsException InvalidBucketAclWithBlockPublicAccess() =>
+        Error("InvalidBucketAclWithBlockPublicAccessError", "Bucket cannot have public ACLs set with BlockPublicAccess enabled", 400);
+    /// <summary>
+    /// An emailAddress grantee: S3 stopped accepting new e-mail grants on October 1, 2025 (before, only eight regions resolved
+    /// them) and answers 405; its documentation names the status only, so the message is S3's usual one for a 405.
+    /// </summary>
+    public static AwsException EmailGranteeDiscontinued() => Error("MethodNotAllowed", "The specified method is not allowed against this resource.", 405);
     public static AwsException CannedAclWithGrants() => InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed");
     public static AwsException MalformedAcl() =>
         Error("MalformedACLError", "The XML you provided was not well-formed or did not validate against our published schema", 400);

@@ -60,6 +60,11 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
 
     /// <param name="acl">x-amz-acl or x-amz-grant-*; null for the owner's FULL_CONTROL.</param>
     /// <param name="ownership">x-amz-object-ownership; without it a bucket has ACLs disabled (BucketOwnerEnforced), as S3 creates them since 2023.</param>
+    /// <remarks>
+    /// Since April 2023 S3 gives every new bucket all four Block Public Access settings and ownership controls (BucketOwnerEnforced
+    /// unless asked otherwise), both answered by their Get calls; a public ACL at creation is refused (the owner deletes or
+    /// relaxes the block first, then sets it) and a public bucket policy waits for the same.
+    /// </remarks>
     public S3Bucket CreateBucket(Scope scope, string name, string? locationConstraint, S3Acl? acl = null, string? ownership = null)
     {
         S3Rules.ValidateBucketName(name);
@@ -67,6 +72,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
             throw S3Errors.InvalidArgument("Invalid x-amz-object-ownership header", "x-amz-object-ownership", ownership);
         if ((ownership ?? ObjectOwnership.BucketOwnerEnforced) == ObjectOwnership.BucketOwnerEnforced && acl is not null && !AccessControl.GrantsOnly(acl, scope.AccountId))
             throw S3Errors.InvalidBucketAclWithObjectOwnership();
+        if (acl is not null && AccessControl.IsPublic(acl)) throw S3Errors.InvalidBucketAclWithBlockPublicAccess();
         var constraint = locationConstraint ?? "";
         if (constraint == "us-east-1") throw S3Errors.InvalidLocationConstraint(constraint);
         // The global endpoint (us-east-1) accepts any constraint; a regional one only its own region.
@@ -75,7 +81,11 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
         {
             Name = name, AccountId = scope.AccountId, Region = constraint.Length == 0 ? "us-east-1" : constraint, CreationDate = _clock.GetUtcNow(),
             Acl = acl,
-            Configurations = ownership is null ? [] : new() { [ObjectOwnership.Subresource] = ObjectOwnership.Document(ownership) },
+            Configurations = new()
+            {
+                [PublicAccessBlock.Subresource] = PublicAccessBlock.AllBlocked,
+                [ObjectOwnership.Subresource] = ObjectOwnership.Document(ownership ?? ObjectOwnership.BucketOwnerEnforced),
+            },
         };
         lock (_gate)
         {

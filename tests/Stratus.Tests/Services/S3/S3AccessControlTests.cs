@@ -50,8 +50,13 @@ public sealed class S3AccessControlTests : IAsyncLifetime
             out["enforced_create_public"] = error(owner.create_bucket, Bucket="acl-refused", ACL="public-read")
             out["enforced_bucket_acl"] = grants(owner.get_bucket_acl(Bucket="acl-enforced"))
 
-            # ACLs enabled: a public-read bucket lists to anyone, its objects are read as their own ACLs say.
-            owner.create_bucket(Bucket="acl-open", ObjectOwnership="ObjectWriter", ACL="public-read")
+            # ACLs enabled: a public-read bucket lists to anyone, its objects are read as their own ACLs say. A new bucket blocks
+            # public ACLs, so it is made public only once its Block Public Access settings are deleted.
+            out["create_public"] = error(owner.create_bucket, Bucket="acl-open", ObjectOwnership="ObjectWriter", ACL="public-read")
+            owner.create_bucket(Bucket="acl-open", ObjectOwnership="ObjectWriter")
+            out["new_bucket_public_acl"] = code(owner.put_bucket_acl, Bucket="acl-open", ACL="public-read")
+            owner.delete_public_access_block(Bucket="acl-open")
+            owner.put_bucket_acl(Bucket="acl-open", ACL="public-read")
             out["bucket_acl"] = grants(owner.get_bucket_acl(Bucket="acl-open"))
             owner.put_object(Bucket="acl-open", Key="public.txt", Body=b"public", ACL="public-read")
             owner.put_object(Bucket="acl-open", Key="private.txt", Body=b"private")
@@ -82,7 +87,7 @@ public sealed class S3AccessControlTests : IAsyncLifetime
             out["anonymous_written"] = read(owner, "acl-open", "anonymous.txt")
             # Under ObjectWriter another account's write is that account's object.
             other.put_object(Bucket="acl-open", Key="theirs.txt", Body=b"theirs")
-            out["other_owns"] = owner.get_object_acl(Bucket="acl-open", Key="theirs.txt")["Owner"]["ID"] == OTHER_ID
+            out["other_owns"] = other.get_object_acl(Bucket="acl-open", Key="theirs.txt")["Owner"]["ID"] == OTHER_ID
 
             # Block Public Access: BlockPublicAcls refuses public ACLs (those in place still work); IgnorePublicAcls disregards them.
             owner.put_public_access_block(Bucket="acl-open", PublicAccessBlockConfiguration={"BlockPublicAcls": True})
@@ -109,7 +114,16 @@ public sealed class S3AccessControlTests : IAsyncLifetime
             owner.create_bucket(Bucket="acl-errors", ObjectOwnership="BucketOwnerPreferred")
             out["canned_and_grants"] = error(owner.put_bucket_acl, Bucket="acl-errors", ACL="private", GrantRead=f'id="{OTHER_ID}"')
             out["no_acl"] = code(owner.put_bucket_acl, Bucket="acl-errors")
-            out["email"] = code(owner.put_bucket_acl, Bucket="acl-errors", GrantRead='emailAddress="someone@example.com"')
+            out["email"] = error(owner.put_bucket_acl, Bucket="acl-errors", GrantRead='emailAddress="someone@example.com"')
+            out["email_document"] = code(owner.put_bucket_acl, Bucket="acl-errors", AccessControlPolicy={"Owner": {"ID": OWNER_ID},
+                "Grants": [{"Grantee": {"Type": "AmazonCustomerByEmail", "EmailAddress": "someone@example.com"}, "Permission": "READ"}]})
+            # aws-exec-read: the owner's FULL_CONTROL and READ for Amazon EC2's canonical user, on objects and buckets alike.
+            owner.put_object(Bucket="acl-errors", Key="image.manifest.xml", Body=b"x", ACL="aws-exec-read")
+            exec_read = lambda acl: [[g["Grantee"]["Type"], "owner" if g["Grantee"]["ID"] == OWNER_ID else g["Grantee"]["ID"], g["Permission"]] for g in acl["Grants"]]
+            out["exec_read_object"] = exec_read(owner.get_object_acl(Bucket="acl-errors", Key="image.manifest.xml"))
+            owner.put_bucket_acl(Bucket="acl-errors", ACL="aws-exec-read")
+            out["exec_read_bucket"] = exec_read(owner.get_bucket_acl(Bucket="acl-errors"))
+            out["exec_read_other"] = code(other.get_object, Bucket="acl-errors", Key="image.manifest.xml")
             out["bad_id"] = code(owner.put_bucket_acl, Bucket="acl-errors", GrantRead='id="not-a-canonical-id"')
             out["other_owner"] = code(owner.put_bucket_acl, Bucket="acl-errors", AccessControlPolicy={"Owner": {"ID": OTHER_ID}, "Grants": []})
             out["bad_ownership"] = code(owner.put_bucket_ownership_controls, Bucket="acl-errors", OwnershipControls={"Rules": [{"ObjectOwnership": "Nobody"}]})
@@ -118,6 +132,7 @@ public sealed class S3AccessControlTests : IAsyncLifetime
             cf = client("cloudformation", key="111111111111")
             cf.create_stack(StackName="acl-stack", TemplateBody=json.dumps({"Resources": {"Site": {"Type": "AWS::S3::Bucket", "Properties": {
                 "BucketName": "acl-from-template", "AccessControl": "PublicRead",
+                "PublicAccessBlockConfiguration": {"BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False, "RestrictPublicBuckets": False},
                 "OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}}}}}))
             cf.get_waiter("stack_create_complete").wait(StackName="acl-stack", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
             out["template_bucket_acl"] = grants(owner.get_bucket_acl(Bucket="acl-from-template"))
@@ -133,6 +148,10 @@ public sealed class S3AccessControlTests : IAsyncLifetime
         Assert.Equal("Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting", r["enforced_create_public"]!["message"]!.GetValue<string>());
         Assert.Equal("""[["CanonicalUser","owner","FULL_CONTROL"]]""", r["enforced_bucket_acl"]!.ToJsonString());
 
+        Assert.Equal("InvalidBucketAclWithBlockPublicAccessError", r["create_public"]!["code"]!.GetValue<string>());
+        Assert.Equal("Bucket cannot have public ACLs set with BlockPublicAccess enabled", r["create_public"]!["message"]!.GetValue<string>());
+        Assert.Equal(400, r["create_public"]!["status"]!.GetValue<int>());
+        Assert.Equal("""[403,"AccessDenied"]""", r["new_bucket_public_acl"]!.ToJsonString());
         Assert.Equal("""[["CanonicalUser","owner","FULL_CONTROL"],["Group","http://acs.amazonaws.com/groups/global/AllUsers","READ"]]""", r["bucket_acl"]!.ToJsonString());
         Assert.Equal(r["bucket_acl"]!.ToJsonString(), r["public_object_acl"]!.ToJsonString());
         Assert.Equal("""["private.txt","public.txt"]""", r["anonymous_list"]!.ToJsonString());
@@ -169,12 +188,154 @@ public sealed class S3AccessControlTests : IAsyncLifetime
         Assert.Equal("InvalidRequest", r["canned_and_grants"]!["code"]!.GetValue<string>());
         Assert.Equal("Specifying both Canned ACLs and Header Grants is not allowed", r["canned_and_grants"]!["message"]!.GetValue<string>());
         Assert.Equal("""[400,"MissingSecurityHeader"]""", r["no_acl"]!.ToJsonString());
-        Assert.Equal("""[400,"UnresolvableGrantByEmailAddress"]""", r["email"]!.ToJsonString());
+        // S3 stopped accepting e-mail grantees on October 1, 2025: 405 Method Not Allowed, from headers and documents alike.
+        Assert.Equal("MethodNotAllowed", r["email"]!["code"]!.GetValue<string>());
+        Assert.Equal(405, r["email"]!["status"]!.GetValue<int>());
+        Assert.Equal("""[405,"MethodNotAllowed"]""", r["email_document"]!.ToJsonString());
+        const string ExecRead = """[["CanonicalUser","owner","FULL_CONTROL"],["CanonicalUser","6aa5a366c34c1cbe25dc49211496e913e0351eb0e8c37aa3477e40942ec6b97c","READ"]]""";
+        Assert.Equal(ExecRead, r["exec_read_object"]!.ToJsonString());
+        Assert.Equal(ExecRead, r["exec_read_bucket"]!.ToJsonString());
+        Assert.Equal("""[403,"AccessDenied"]""", r["exec_read_other"]!.ToJsonString());
         Assert.Equal("""[400,"InvalidArgument"]""", r["bad_id"]!.ToJsonString());
         Assert.Equal("""[403,"AccessDenied"]""", r["other_owner"]!.ToJsonString());
         Assert.Equal("""[400,"MalformedXML"]""", r["bad_ownership"]!.ToJsonString());
         Assert.Equal(r["bucket_acl"]!.ToJsonString(), r["template_bucket_acl"]!.ToJsonString());
         Assert.Equal(0, r["template_anonymous_list"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task An_object_another_account_writes_is_its_own_unless_it_hands_it_to_the_bucket_owner()
+    {
+        var r = await Clients.Boto3Async(_server.Url, Prelude + """
+            def writable(bucket):
+                owner.put_bucket_policy(Bucket=bucket, Policy=doc({"Effect": "Allow", "Principal": {"AWS": "222222222222"},
+                    "Action": ["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject", "s3:GetObjectAcl"], "Resource": f"arn:aws:s3:::{bucket}/*"}))
+            def owner_id(acl):
+                return "owner" if acl["Owner"]["ID"] == OWNER_ID else "other" if acl["Owner"]["ID"] == OTHER_ID else "?"
+
+            # ObjectWriter: the writer owns what it writes; the bucket owner reads it only through the object's ACL, yet may delete it.
+            owner.create_bucket(Bucket="writer-owned", ObjectOwnership="ObjectWriter")
+            writable("writer-owned")
+            other.put_object(Bucket="writer-owned", Key="theirs.txt", Body=b"theirs")
+            theirs = other.get_object_acl(Bucket="writer-owned", Key="theirs.txt")
+            out["theirs_owner"] = owner_id(theirs)
+            out["theirs_grants"] = grants(theirs)
+            out["owner_reads_theirs"] = error(owner.get_object, Bucket="writer-owned", Key="theirs.txt")
+            out["owner_heads_theirs"] = code(owner.head_object, Bucket="writer-owned", Key="theirs.txt")
+            out["owner_reads_theirs_acl"] = code(owner.get_object_acl, Bucket="writer-owned", Key="theirs.txt")
+            out["owner_tags_theirs"] = code(owner.get_object_tagging, Bucket="writer-owned", Key="theirs.txt")
+            out["writer_reads_theirs"] = read(other, "writer-owned", "theirs.txt")
+            # With bucket-owner-full-control the writer still owns it, and the bucket owner reads it through that grant.
+            other.put_object(Bucket="writer-owned", Key="shared.txt", Body=b"shared", ACL="bucket-owner-full-control")
+            shared = owner.get_object_acl(Bucket="writer-owned", Key="shared.txt")
+            out["shared_owner"] = owner_id(shared)
+            out["shared_grants"] = grants(shared)
+            out["owner_reads_shared"] = read(owner, "writer-owned", "shared.txt")
+            # The writer grants the bucket owner READ on its own object afterwards.
+            other.put_object_acl(Bucket="writer-owned", Key="theirs.txt", GrantFullControl=f'id="{OTHER_ID}"', GrantRead=f'id="{OWNER_ID}"')
+            out["owner_reads_granted"] = read(owner, "writer-owned", "theirs.txt")
+            out["owner_deletes_theirs"] = owner.delete_object(Bucket="writer-owned", Key="theirs.txt")["ResponseMetadata"]["HTTPStatusCode"]
+            other.put_object(Bucket="writer-owned", Key="again.txt", Body=b"again")
+            out["owner_deletes_again"] = owner.delete_objects(Bucket="writer-owned", Delete={"Objects": [{"Key": "again.txt"}]}).get("Errors", [])
+            out["left"] = [o["Key"] for o in owner.list_objects_v2(Bucket="writer-owned").get("Contents", [])]
+
+            # BucketOwnerPreferred: bucket-owner-full-control hands the object to the bucket owner; without it the writer keeps it.
+            owner.create_bucket(Bucket="owner-preferred", ObjectOwnership="BucketOwnerPreferred")
+            writable("owner-preferred")
+            other.put_object(Bucket="owner-preferred", Key="given.txt", Body=b"given", ACL="bucket-owner-full-control")
+            given = owner.get_object_acl(Bucket="owner-preferred", Key="given.txt")
+            out["given_owner"] = owner_id(given)
+            out["given_grants"] = grants(given)
+            out["owner_reads_given"] = read(owner, "owner-preferred", "given.txt")
+            other.put_object(Bucket="owner-preferred", Key="kept.txt", Body=b"kept")
+            out["kept_owner"] = owner_id(other.get_object_acl(Bucket="owner-preferred", Key="kept.txt"))
+            out["owner_reads_kept"] = code(owner.get_object, Bucket="owner-preferred", Key="kept.txt")
+
+            # Disabling ACLs makes the bucket owner the owner of every object, the writer's included.
+            owner.put_bucket_ownership_controls(Bucket="owner-preferred", OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+            out["enforced_owner"] = owner_id(owner.get_object_acl(Bucket="owner-preferred", Key="kept.txt"))
+            out["enforced_reads_kept"] = read(owner, "owner-preferred", "kept.txt")
+            """);
+
+        Assert.Equal("other", r["theirs_owner"]!.GetValue<string>());
+        Assert.Equal("""[["CanonicalUser","other","FULL_CONTROL"]]""", r["theirs_grants"]!.ToJsonString());
+        Assert.Equal("AccessDenied", r["owner_reads_theirs"]!["code"]!.GetValue<string>());
+        Assert.Equal(403, r["owner_reads_theirs"]!["status"]!.GetValue<int>());
+        Assert.Equal("""[403,"403"]""", r["owner_heads_theirs"]!.ToJsonString());
+        Assert.Equal("""[403,"AccessDenied"]""", r["owner_reads_theirs_acl"]!.ToJsonString());
+        Assert.Equal("""[403,"AccessDenied"]""", r["owner_tags_theirs"]!.ToJsonString());
+        Assert.Equal("theirs", r["writer_reads_theirs"]!.GetValue<string>());
+        Assert.Equal("other", r["shared_owner"]!.GetValue<string>());
+        Assert.Equal("""[["CanonicalUser","other","FULL_CONTROL"],["CanonicalUser","owner","FULL_CONTROL"]]""", r["shared_grants"]!.ToJsonString());
+        Assert.Equal("shared", r["owner_reads_shared"]!.GetValue<string>());
+        Assert.Equal("theirs", r["owner_reads_granted"]!.GetValue<string>());
+        Assert.Equal(204, r["owner_deletes_theirs"]!.GetValue<int>());
+        Assert.Equal("[]", r["owner_deletes_again"]!.ToJsonString());
+        Assert.Equal("""["shared.txt"]""", r["left"]!.ToJsonString());
+
+        Assert.Equal("owner", r["given_owner"]!.GetValue<string>());
+        Assert.Equal("""[["CanonicalUser","owner","FULL_CONTROL"]]""", r["given_grants"]!.ToJsonString());
+        Assert.Equal("given", r["owner_reads_given"]!.GetValue<string>());
+        Assert.Equal("other", r["kept_owner"]!.GetValue<string>());
+        Assert.Equal("""[403,"AccessDenied"]""", r["owner_reads_kept"]!.ToJsonString());
+        Assert.Equal("owner", r["enforced_owner"]!.GetValue<string>());
+        Assert.Equal("kept", r["enforced_reads_kept"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task New_buckets_block_public_access_and_disable_acls_as_s3_creates_them_since_april_2023()
+    {
+        var r = await Clients.Boto3Async(_server.Url, Prelude + """
+            owner.create_bucket(Bucket="fresh")
+            out["block"] = owner.get_public_access_block(Bucket="fresh")["PublicAccessBlockConfiguration"]
+            out["ownership"] = owner.get_bucket_ownership_controls(Bucket="fresh")["OwnershipControls"]["Rules"]
+            public = doc({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::fresh/*"})
+            out["public_policy"] = error(owner.put_bucket_policy, Bucket="fresh", Policy=public)
+            # A policy for a named account is not public, and is accepted.
+            out["account_policy"] = owner.put_bucket_policy(Bucket="fresh", Policy=doc({"Effect": "Allow", "Principal": {"AWS": "222222222222"},
+                "Action": "s3:GetObject", "Resource": "arn:aws:s3:::fresh/*"}))["ResponseMetadata"]["HTTPStatusCode"]
+            owner.put_object(Bucket="fresh", Key="page.html", Body=b"hello")
+            out["anonymous_before"] = code(anonymous.get_object, Bucket="fresh", Key="page.html")
+            # Deleting the block lets the owner make the bucket public, as on S3.
+            owner.delete_public_access_block(Bucket="fresh")
+            out["no_block"] = code(owner.get_public_access_block, Bucket="fresh")
+            owner.put_bucket_policy(Bucket="fresh", Policy=public)
+            out["anonymous_after"] = read(anonymous, "fresh", "page.html")
+
+            # CloudFormation: a bucket whose template leaves the block as S3 sets it refuses a public BucketPolicy; one that turns it off takes it.
+            cf = client("cloudformation", key="111111111111")
+            def stack(name, bucket, block):
+                properties = {"BucketName": bucket, **({"PublicAccessBlockConfiguration": block} if block else {})}
+                cf.create_stack(StackName=name, TemplateBody=json.dumps({"Resources": {
+                    "Site": {"Type": "AWS::S3::Bucket", "Properties": properties},
+                    "Policy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Site"}, "PolicyDocument": {"Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}}}}}))
+                try:
+                    cf.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+                except Exception:
+                    pass
+                events = cf.describe_stack_events(StackName=name)["StackEvents"]
+                return [cf.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"],
+                        [e.get("ResourceStatusReason", "") for e in events if e["LogicalResourceId"] == "Policy" and e["ResourceStatus"] == "CREATE_FAILED"]]
+            out["blocked_stack"] = stack("blocked-site", "blocked-site-bucket", None)
+            out["open_stack"] = stack("open-site", "open-site-bucket",
+                {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
+            """);
+
+        Assert.Equal("""{"BlockPublicAcls":true,"IgnorePublicAcls":true,"BlockPublicPolicy":true,"RestrictPublicBuckets":true}""", r["block"]!.ToJsonString());
+        Assert.Equal("""[{"ObjectOwnership":"BucketOwnerEnforced"}]""", r["ownership"]!.ToJsonString());
+        Assert.Equal("AccessDenied", r["public_policy"]!["code"]!.GetValue<string>());
+        Assert.Equal(403, r["public_policy"]!["status"]!.GetValue<int>());
+        Assert.Equal("User: arn:aws:iam::111111111111:root is not authorized to perform: s3:PutBucketPolicy on resource: \"arn:aws:s3:::fresh\" because public policies are blocked by the BlockPublicPolicy block public access setting.",
+            r["public_policy"]!["message"]!.GetValue<string>());
+        Assert.Equal(204, r["account_policy"]!.GetValue<int>());
+        Assert.Equal("""[403,"AccessDenied"]""", r["anonymous_before"]!.ToJsonString());
+        Assert.Equal("""[404,"NoSuchPublicAccessBlockConfiguration"]""", r["no_block"]!.ToJsonString());
+        Assert.Equal("hello", r["anonymous_after"]!.GetValue<string>());
+
+        Assert.StartsWith("ROLLBACK", r["blocked_stack"]![0]!.GetValue<string>());
+        Assert.Contains("because public policies are blocked by the BlockPublicPolicy block public access setting", r["blocked_stack"]![1]![0]!.GetValue<string>());
+        Assert.Equal("""["CREATE_COMPLETE",[]]""", r["open_stack"]!.ToJsonString());
     }
 
     [Fact]
@@ -201,6 +362,13 @@ public sealed class S3AccessControlTests : IAsyncLifetime
             out["retag_red"] = code(other.put_object_tagging, Bucket="tagged", Key="inbox/a.txt", Tagging={"TagSet": [{"Key": "team", "Value": "red"}]})
             owner.put_object_tagging(Bucket="tagged", Key="closed.txt", Tagging={"TagSet": [{"Key": "visibility", "Value": "public"}]})
             out["existing_retagged"] = read(other, "tagged", "closed.txt")
+            # CopyObject with x-amz-tagging-directive REPLACE writes the request's tags, which the conditions see; with COPY it names none.
+            copy = lambda key, **kw: other.copy_object(Bucket="tagged", Key=key, CopySource={"Bucket": "tagged", "Key": "open.txt"}, **kw)
+            out["copy_replace_blue"] = copy("inbox/copy-blue.txt", TaggingDirective="REPLACE", Tagging="team=blue")["ResponseMetadata"]["HTTPStatusCode"]
+            out["copy_replace_tags"] = owner.get_object_tagging(Bucket="tagged", Key="inbox/copy-blue.txt")["TagSet"]
+            out["copy_replace_red"] = code(copy, "inbox/copy-red.txt", TaggingDirective="REPLACE", Tagging="team=red")
+            out["copy_replace_extra"] = code(copy, "inbox/copy-extra.txt", TaggingDirective="REPLACE", Tagging="team=blue&cost=1")
+            out["copy_directive_copy"] = code(copy, "inbox/copy-kept.txt", Tagging="team=blue")
             owner.put_object(Bucket="tagged", Key="secret.txt", Body=b"secret", Tagging="visibility=private")
 
             # The other account copies from the owner's bucket into its own: the source bucket's policy decides the read.
@@ -230,6 +398,11 @@ public sealed class S3AccessControlTests : IAsyncLifetime
         Assert.Equal(200, r["retag_blue"]!.GetValue<int>());
         Assert.Equal("""[403,"AccessDenied"]""", r["retag_red"]!.ToJsonString());
         Assert.Equal("closed", r["existing_retagged"]!.GetValue<string>());
+        Assert.Equal(200, r["copy_replace_blue"]!.GetValue<int>());
+        Assert.Equal("""[{"Key":"team","Value":"blue"}]""", r["copy_replace_tags"]!.ToJsonString());
+        Assert.Equal("""[403,"AccessDenied"]""", r["copy_replace_red"]!.ToJsonString());
+        Assert.Equal("""[403,"AccessDenied"]""", r["copy_replace_extra"]!.ToJsonString());
+        Assert.Equal("""[403,"AccessDenied"]""", r["copy_directive_copy"]!.ToJsonString());
 
         Assert.Equal("open", r["copied"]!.GetValue<string>());
         Assert.Equal("AccessDenied", r["copy_denied"]!["code"]!.GetValue<string>());

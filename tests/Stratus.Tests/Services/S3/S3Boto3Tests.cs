@@ -305,6 +305,9 @@ public sealed class S3Boto3Tests(StratusFixture stratus) : IClassFixture<Stratus
             out["no_version"] = error(s3.get_object, Bucket="configured", Key="doc", VersionId="A" * 32)["code"]
 
             out["no_policy"] = error(s3.get_bucket_policy, Bucket="configured")["code"]
+            # A new bucket blocks public policies (S3's default since April 2023): the block goes before the public policy below.
+            out["new_pab"] = s3.get_public_access_block(Bucket="configured")["PublicAccessBlockConfiguration"]
+            s3.delete_public_access_block(Bucket="configured")
             policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::configured/*"}]})
             s3.put_bucket_policy(Bucket="configured", Policy=policy)
             out["policy"] = json.loads(s3.get_bucket_policy(Bucket="configured")["Policy"]) == json.loads(policy)
@@ -370,6 +373,7 @@ public sealed class S3Boto3Tests(StratusFixture stratus) : IClassFixture<Stratus
         Assert.Equal("MalformedPolicy", r["bad_policy"]!.GetValue<string>());
         Assert.Equal("NoSuchTagSet", r["no_tags"]!.GetValue<string>());
         Assert.Equal("""[{"Key":"team","Value":"web"}]""", r["tags"]!.ToJsonString());
+        Assert.Equal("""{"BlockPublicAcls":true,"IgnorePublicAcls":true,"BlockPublicPolicy":true,"RestrictPublicBuckets":true}""", r["new_pab"]!.ToJsonString());
         Assert.Equal("NoSuchPublicAccessBlockConfiguration", r["no_pab"]!.GetValue<string>());
         Assert.Equal("""{"BlockPublicAcls":true,"IgnorePublicAcls":true,"BlockPublicPolicy":false,"RestrictPublicBuckets":true}""", r["pab"]!.ToJsonString());
         Assert.Equal("AES256", r["encryption_default"]!.GetValue<string>());

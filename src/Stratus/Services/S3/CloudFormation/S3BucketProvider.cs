@@ -85,10 +85,12 @@ public sealed class S3BucketProvider(S3Service s3) : IResourceProvider, ILiveSta
         if (tags.Count > 0) s3.PutBucketTags(scope, name, tags);
         else if (previous is not null) s3.DeleteBucketTags(scope, name);
 
+        // A configuration the template never stated keeps what S3 gave the bucket (the Block Public Access settings every new
+        // bucket gets since April 2023 among them); one it stops stating is removed.
         foreach (var (subresource, document) in Configurations)
         {
             if (document(p) is { } xml) s3.PutConfiguration(scope, name, subresource, xml.ToString(SaveOptions.DisableFormatting));
-            else if (previous is not null) s3.DeleteConfiguration(scope, name, subresource);
+            else if (previous is not null && document(previous) is not null) s3.DeleteConfiguration(scope, name, subresource);
         }
 
         // AccessControl is a canned ACL in CloudFormation's spelling (PublicRead is public-read), set after the ownership

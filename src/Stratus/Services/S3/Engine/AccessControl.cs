@@ -16,6 +16,8 @@ public static class AccessControl
     public const string AllUsers = "http://acs.amazonaws.com/groups/global/AllUsers";
     public const string AuthenticatedUsers = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
     public const string LogDelivery = "http://acs.amazonaws.com/groups/s3/LogDelivery";
+    /// <summary>The canonical user of Amazon EC2's account that reads AMI bundles: the grantee S3 names for aws-exec-read.</summary>
+    public const string Ec2BundleReader = "6aa5a366c34c1cbe25dc49211496e913e0351eb0e8c37aa3477e40942ec6b97c";
     public const string CanonicalUser = "CanonicalUser";
     public const string Group = "Group";
     private const string XsiNamespace = "http://www.w3.org/2001/XMLSchema-instance";
@@ -52,7 +54,7 @@ public static class AccessControl
 
     /// <summary>
     /// A canned ACL (x-amz-acl). The bucket-owner-* ones speak of objects, and on a bucket are its owner's alone; aws-exec-read
-    /// names Amazon EC2's own account, which Stratus does not have.
+    /// grants READ to Amazon EC2's canonical user, as S3 writes it (no Stratus caller is that user, so it lets no one in).
     /// </summary>
     public static S3Acl Canned(string name, string ownerAccountId, string bucketOwnerAccountId, bool forBucket)
     {
@@ -80,7 +82,8 @@ public static class AccessControl
                 grants.Add(new(Group, LogDelivery, "READ_ACP"));
                 break;
             case "aws-exec-read":
-                throw S3Errors.NotImplemented("the aws-exec-read canned ACL (it grants Amazon EC2's account)");
+                grants.Add(new(CanonicalUser, Ec2BundleReader, "READ"));
+                break;
             default:
                 throw S3Errors.InvalidArgument("", "x-amz-acl", name);
         }
@@ -117,7 +120,7 @@ public static class AccessControl
             {
                 "id" => CanonicalGrant(name, permission, () => S3Errors.InvalidArgument("Invalid id", header, value)),
                 "uri" => GroupGrant(name, permission, () => S3Errors.InvalidArgument("Invalid group uri", header, value)),
-                "emailaddress" => throw S3Errors.UnresolvableGrantByEmailAddress(name),
+                "emailaddress" => throw S3Errors.EmailGranteeDiscontinued(),
                 _ => throw S3Errors.InvalidArgument("Invalid grantee", header, value),
             };
         }
@@ -146,7 +149,7 @@ public static class AccessControl
             {
                 CanonicalUser => CanonicalGrant(grantee.ChildValue("ID") ?? "", permission, () => S3Errors.InvalidArgument("Invalid id", "CanonicalUser/ID", grantee.ChildValue("ID") ?? "")),
                 Group => GroupGrant(grantee.ChildValue("URI") ?? "", permission, () => S3Errors.InvalidArgument("Invalid group uri", "Group/URI", grantee.ChildValue("URI") ?? "")),
-                "AmazonCustomerByEmail" => throw S3Errors.UnresolvableGrantByEmailAddress(grantee.ChildValue("EmailAddress") ?? ""),
+                "AmazonCustomerByEmail" => throw S3Errors.EmailGranteeDiscontinued(),
                 _ => throw S3Errors.MalformedAcl(),
             });
         }
