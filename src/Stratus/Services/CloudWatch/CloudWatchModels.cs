@@ -79,6 +79,27 @@ public abstract record Alarm
         StateUpdatedTimestamp = current.StateUpdatedTimestamp,
         StateTransitionedTimestamp = current.StateTransitionedTimestamp,
     };
+
+    /// <summary>
+    /// The alarm set to a state, by its evaluation or SetAlarmState: the state is updated now, but it has transitioned
+    /// (StateTransitionedTimestamp) only when its value changed, as DescribeAlarms shows it on AWS.
+    /// </summary>
+    public Alarm InState(string state, string reason, string? reasonData, DateTimeOffset now) => this with
+    {
+        StateValue = state,
+        StateReason = reason,
+        StateReasonData = reasonData,
+        StateUpdatedTimestamp = now,
+        StateTransitionedTimestamp = StateValue == state ? StateTransitionedTimestamp : now,
+    };
+
+    /// <summary>The actions configured for the alarm's entering a state: ALARM, OK or INSUFFICIENT_DATA.</summary>
+    public IReadOnlyList<string> ActionsFor(string state) => state switch
+    {
+        AlarmStates.Alarm => AlarmActions,
+        AlarmStates.Ok => OKActions,
+        _ => InsufficientDataActions,
+    };
 }
 
 /// <summary>A metric alarm: its configuration and its current state, as DescribeAlarms shows it.</summary>

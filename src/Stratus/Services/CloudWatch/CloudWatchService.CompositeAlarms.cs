@@ -118,37 +118,7 @@ public sealed partial class CloudWatchService
                 ["arn"] = c.AlarmArn,
                 ["state"] = new JsonObject { ["value"] = c.StateValue, ["timestamp"] = IsoWithOffset(c.StateUpdatedTimestamp) },
             }).ToArray());
-        TransitionComposite(accountId, region, name, next, reason, new JsonObject { ["triggeringAlarms"] = triggering }.ToJsonString(PlainJson), depth);
-    }
-
-    private void TransitionComposite(string accountId, string region, string name, string state, string reason, string? reasonData, int depth)
-    {
-        var now = _clock.GetUtcNow();
-        CompositeAlarm? before = null;
-        var after = _composites.Update(AlarmKey(accountId, region, name), current =>
-        {
-            before = current;
-            return current with
-            {
-                StateValue = state,
-                StateReason = reason,
-                StateReasonData = reasonData,
-                StateUpdatedTimestamp = now,
-                StateTransitionedTimestamp = current.StateValue == state ? current.StateTransitionedTimestamp : now,
-            };
-        });
-        if (after is null || before is null) return;
-        AddHistory(after, now, "StateUpdate", $"Alarm updated from {before.StateValue} to {state}", new JsonObject
-        {
-            ["version"] = "1.0",
-            ["oldState"] = CompositeStateView(before),
-            ["newState"] = CompositeStateView(after),
-        });
-        if (before.StateValue == state) return;
-        if (after.ActionsEnabled)
-            RunActions(accountId, region, name, after.AlarmArn, AlarmTypes.Composite,
-                ActionsFor(after.StateValue, after.AlarmActions, after.OKActions, after.InsufficientDataActions), () => CompositeLambdaEvent(before, after));
-        EvaluateParents(accountId, region, name, depth);
+        Transition(_composites, accountId, region, name, next, reason, new JsonObject { ["triggeringAlarms"] = triggering }.ToJsonString(PlainJson), depth);
     }
 
     public IReadOnlyList<CompositeAlarm> DescribeCompositeAlarms(Scope scope, IReadOnlyList<string> names, string? prefix, string? state, string? actionPrefix) =>
@@ -199,36 +169,12 @@ public sealed partial class CloudWatchService
         ["actionsEnabled"] = alarm.ActionsEnabled,
     };
 
-    private static JsonObject CompositeStateView(CompositeAlarm alarm)
+    /// <summary>A composite alarm's configuration in its Lambda event: its rule and description.</summary>
+    private static JsonObject CompositeEventConfiguration(CompositeAlarm alarm) => new()
     {
-        var view = new JsonObject { ["stateValue"] = alarm.StateValue, ["stateReason"] = alarm.StateReason };
-        if (alarm.StateReasonData is { } data) view["stateReasonData"] = JsonNode.Parse(data);
-        return view;
-    }
-
-    /// <summary>The event a Lambda action of a composite alarm receives: the metric alarm event's shape, its configuration the rule.</summary>
-    private static JsonObject CompositeLambdaEvent(CompositeAlarm before, CompositeAlarm after) => new()
-    {
-        ["source"] = "aws.cloudwatch",
-        ["alarmArn"] = after.AlarmArn,
-        ["accountId"] = after.AccountId,
-        ["time"] = after.StateUpdatedTimestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-        ["region"] = after.Region,
-        ["alarmData"] = new JsonObject
-        {
-            ["alarmName"] = after.AlarmName,
-            ["state"] = CompositeEventState(after),
-            ["previousState"] = CompositeEventState(before),
-            ["configuration"] = new JsonObject { ["alarmRule"] = after.AlarmRule, ["description"] = after.AlarmDescription },
-        },
+        ["alarmRule"] = alarm.AlarmRule,
+        ["description"] = alarm.AlarmDescription,
     };
-
-    private static JsonObject CompositeEventState(CompositeAlarm alarm)
-    {
-        var view = new JsonObject { ["value"] = alarm.StateValue, ["reason"] = alarm.StateReason, ["timestamp"] = IsoWithOffset(alarm.StateUpdatedTimestamp) };
-        if (alarm.StateReasonData is { } data) view["reasonData"] = data;
-        return view;
-    }
 
     /// <summary>The date as AWS writes it in composite state reasons: "Friday 04 December, 2026 12:00:00 UTC".</summary>
     private static string LongDate(DateTimeOffset t) => t.UtcDateTime.ToString("dddd dd MMMM, yyyy HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);

@@ -449,12 +449,12 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         if (_composites.Get(AlarmKey(scope.AccountId, scope.Region, name)) is not null)
         {
             // AWS lets a composite alarm be set too; its next evaluation (a child's change) sets it again.
-            TransitionComposite(scope.AccountId, scope.Region, name, state, reason, reasonData, 0);
+            Transition(_composites, scope.AccountId, scope.Region, name, state, reason, reasonData, 0);
             return;
         }
         if (_alarms.Get(AlarmKey(scope.AccountId, scope.Region, name)) is null)
             throw CloudWatchErrors.AlarmNotFound(name);
-        Transition(scope.AccountId, scope.Region, name, state, reason, reasonData);
+        Transition(_alarms, scope.AccountId, scope.Region, name, state, reason, reasonData, 0);
     }
 
     public Dictionary<string, string> ListTagsForResource(Scope scope, string arn) =>
@@ -573,7 +573,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             ["evaluatedDatapoints"] = new JsonArray(points.OrderByDescending(p => p.Key)
                 .Select(p => (JsonNode)new JsonObject { ["timestamp"] = IsoWithOffset(p.Key), ["value"] = p.Value }).ToArray()),
         };
-        Transition(alarm.AccountId, alarm.Region, alarm.AlarmName, next, reason, reasonData.ToJsonString(PlainJson));
+        Transition(_alarms, alarm.AccountId, alarm.Region, alarm.AlarmName, next, reason, reasonData.ToJsonString(PlainJson), 0);
     }
 
     private List<KeyValuePair<DateTimeOffset, double>> AlarmDatapoints(MetricAlarm alarm, DateTimeOffset start, DateTimeOffset end)
@@ -586,21 +586,20 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             .Where(r => r.ReturnData).SelectMany(r => r.Result.Points).ToList();
     }
 
-    private void Transition(string accountId, string region, string name, string state, string reason, string? reasonData)
+    /// <summary>
+    /// Sets a metric or composite alarm to a state and records it in the alarm's history; a change of value runs the
+    /// actions for the new state and re-evaluates the composites whose rules name the alarm. <paramref name="depth"/>
+    /// counts the composites a change has travelled through, to stop a cycle of composites.
+    /// </summary>
+    private void Transition<T>(ResourceTable<T> table, string accountId, string region, string name, string state, string reason, string? reasonData,
+        int depth) where T : Alarm
     {
         var now = _clock.GetUtcNow();
-        MetricAlarm? before = null;
-        var after = _alarms.Update(AlarmKey(accountId, region, name), current =>
+        T? before = null;
+        var after = table.Update(AlarmKey(accountId, region, name), current =>
         {
             before = current;
-            return current with
-            {
-                StateValue = state,
-                StateReason = reason,
-                StateReasonData = reasonData,
-                StateUpdatedTimestamp = now,
-                StateTransitionedTimestamp = current.StateValue == state ? current.StateTransitionedTimestamp : now,
-            };
+            return (T)current.InState(state, reason, reasonData, now);
         });
         if (after is null || before is null) return;
         AddHistory(after, now, "StateUpdate", $"Alarm updated from {before.StateValue} to {state}", new JsonObject
@@ -609,18 +608,11 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             ["oldState"] = HistoryStateView(before),
             ["newState"] = HistoryStateView(after),
         });
-        if (before.StateValue != state && after.ActionsEnabled)
-            RunActions(after.AccountId, after.Region, after.AlarmName, after.AlarmArn, AlarmTypes.Metric,
-                ActionsFor(after.StateValue, after.AlarmActions, after.OKActions, after.InsufficientDataActions), () => LambdaAlarmEvent(before, after));
-        if (before.StateValue != state) EvaluateParents(accountId, region, name, 0);
+        if (before.StateValue == state) return;
+        if (after.ActionsEnabled)
+            RunActions(accountId, region, name, after.AlarmArn, after.AlarmType, after.ActionsFor(after.StateValue), () => LambdaAlarmEvent(before, after));
+        EvaluateParents(accountId, region, name, depth);
     }
-
-    private static List<string> ActionsFor(string state, List<string> alarm, List<string> ok, List<string> insufficient) => state switch
-    {
-        AlarmStates.Alarm => alarm,
-        AlarmStates.Ok => ok,
-        _ => insufficient,
-    };
 
     /// <summary>Runs an alarm's actions for its new state: Lambda functions invoked as lambda.alarms.cloudwatch.amazonaws.com, each outcome in history.</summary>
     private void RunActions(string accountId, string region, string alarmName, string alarmArn, string alarmType, IReadOnlyList<string> targets, Func<JsonObject> lambdaEvent)
@@ -654,8 +646,8 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         }
     }
 
-    /// <summary>The event a Lambda alarm action receives, in AWS's shape.</summary>
-    private static JsonObject LambdaAlarmEvent(MetricAlarm before, MetricAlarm after) => new()
+    /// <summary>The event a Lambda alarm action receives, in AWS's shape; its configuration is the alarm kind's own.</summary>
+    private static JsonObject LambdaAlarmEvent(Alarm before, Alarm after) => new()
     {
         ["source"] = "aws.cloudwatch",
         ["alarmArn"] = after.AlarmArn,
@@ -667,16 +659,24 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             ["alarmName"] = after.AlarmName,
             ["state"] = StateView(after),
             ["previousState"] = StateView(before),
-            ["configuration"] = new JsonObject
+            ["configuration"] = after switch
             {
-                ["description"] = after.AlarmDescription,
-                ["metrics"] = new JsonArray((after.Metrics.Count > 0
-                    ? after.Metrics
-                    : [new MetricDataQuery("m1", new MetricStatQuery(after.Namespace!, after.MetricName!, after.Dimensions, after.Period ?? 60,
-                        after.Statistic ?? after.ExtendedStatistic!, after.Unit), null, null, true, null)])
-                    .Select(q => (JsonNode)QueryEventView(q)).ToArray()),
+                CompositeAlarm composite => CompositeEventConfiguration(composite),
+                MetricAlarm metric => MetricEventConfiguration(metric),
+                _ => throw new InvalidOperationException($"No Lambda event configuration for {after.AlarmType}."),
             },
         },
+    };
+
+    /// <summary>A metric alarm's configuration in its Lambda event: its description and metric queries.</summary>
+    private static JsonObject MetricEventConfiguration(MetricAlarm alarm) => new()
+    {
+        ["description"] = alarm.AlarmDescription,
+        ["metrics"] = new JsonArray((alarm.Metrics.Count > 0
+            ? alarm.Metrics
+            : [new MetricDataQuery("m1", new MetricStatQuery(alarm.Namespace!, alarm.MetricName!, alarm.Dimensions, alarm.Period ?? 60,
+                alarm.Statistic ?? alarm.ExtendedStatistic!, alarm.Unit), null, null, true, null)])
+            .Select(q => (JsonNode)QueryEventView(q)).ToArray()),
     };
 
     private static JsonObject QueryEventView(MetricDataQuery query)
@@ -700,7 +700,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
     }
 
     /// <summary>A state as alarm history records it: the reason data as a JSON object.</summary>
-    private static JsonObject HistoryStateView(MetricAlarm alarm)
+    private static JsonObject HistoryStateView(Alarm alarm)
     {
         var view = new JsonObject { ["stateValue"] = alarm.StateValue, ["stateReason"] = alarm.StateReason };
         if (alarm.StateReasonData is { } data) view["stateReasonData"] = JsonNode.Parse(data);
@@ -708,7 +708,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
     }
 
     /// <summary>A state as the Lambda alarm event carries it: the reason data as a string.</summary>
-    private static JsonObject StateView(MetricAlarm alarm)
+    private static JsonObject StateView(Alarm alarm)
     {
         var view = new JsonObject
         {

@@ -155,11 +155,7 @@ public sealed class Ec2Service : IVpcNetwork
     private static SecurityGroupRule AllOutbound() =>
         new() { RuleId = Ec2Ids.New("sgr-"), IsEgress = true, IpProtocol = "-1", CidrIpv4 = "0.0.0.0/0" };
 
-    public Vpc GetVpc(Scope scope, string vpcId)
-    {
-        Default(scope);
-        return _vpcs.Get(Key(scope, vpcId)) ?? throw Ec2Errors.NotFound(vpcId);
-    }
+    public Vpc GetVpc(Scope scope, string vpcId) => Existing(scope, _vpcs, vpcId);
 
     public string DefaultSecurityGroupOf(Scope scope, string vpcId) => GetVpc(scope, vpcId).DefaultSecurityGroupId;
 
@@ -253,11 +249,7 @@ public sealed class Ec2Service : IVpcNetwork
         }
     }
 
-    public Subnet GetSubnet(Scope scope, string subnetId)
-    {
-        Default(scope);
-        return _subnets.Get(Key(scope, subnetId)) ?? throw Ec2Errors.NotFound(subnetId);
-    }
+    public Subnet GetSubnet(Scope scope, string subnetId) => Existing(scope, _subnets, subnetId);
 
     public Subnet? FindSubnet(Scope scope, string subnetId)
     {
@@ -340,11 +332,7 @@ public sealed class Ec2Service : IVpcNetwork
         }
     }
 
-    public SecurityGroup GetSecurityGroup(Scope scope, string groupId)
-    {
-        Default(scope);
-        return _groups.Get(Key(scope, groupId)) ?? throw Ec2Errors.NotFound(groupId);
-    }
+    public SecurityGroup GetSecurityGroup(Scope scope, string groupId) => Existing(scope, _groups, groupId);
 
     public SecurityGroup? FindSecurityGroup(Scope scope, string groupId)
     {
@@ -495,11 +483,7 @@ public sealed class Ec2Service : IVpcNetwork
         return gateway;
     }
 
-    public InternetGateway GetInternetGateway(Scope scope, string id)
-    {
-        Default(scope);
-        return _gateways.Get(Key(scope, id)) ?? throw Ec2Errors.NotFound(id);
-    }
+    public InternetGateway GetInternetGateway(Scope scope, string id) => Existing(scope, _gateways, id);
 
     public IReadOnlyList<InternetGateway> DescribeInternetGateways(Scope scope, IReadOnlyList<string> ids, IReadOnlyList<Ec2Filter> filters)
     {
@@ -570,11 +554,7 @@ public sealed class Ec2Service : IVpcNetwork
         }
     }
 
-    public RouteTable GetRouteTable(Scope scope, string id)
-    {
-        Default(scope);
-        return _routeTables.Get(Key(scope, id)) ?? throw Ec2Errors.NotFound(id);
-    }
+    public RouteTable GetRouteTable(Scope scope, string id) => Existing(scope, _routeTables, id);
 
     public IReadOnlyList<RouteTable> DescribeRouteTables(Scope scope, IReadOnlyList<string> ids, IReadOnlyList<Ec2Filter> filters)
     {
@@ -761,11 +741,7 @@ public sealed class Ec2Service : IVpcNetwork
         }
     }
 
-    public NatGateway GetNatGateway(Scope scope, string id)
-    {
-        Default(scope);
-        return _natGateways.Get(Key(scope, id)) ?? throw Ec2Errors.NotFound(id);
-    }
+    public NatGateway GetNatGateway(Scope scope, string id) => Existing(scope, _natGateways, id);
 
     public IReadOnlyList<NatGateway> DescribeNatGateways(Scope scope, IReadOnlyList<string> ids, IReadOnlyList<Ec2Filter> filters)
     {
@@ -904,6 +880,13 @@ public sealed class Ec2Service : IVpcNetwork
     public IReadOnlyList<string> AvailabilityZones(Scope scope) => Ec2Rules.AvailabilityZones(scope.Region);
 
     // ---- selection and filters ----
+
+    /// <summary>One item by its id, in the scope (with its default VPC made); EC2 refuses an id it does not know as not found.</summary>
+    private T Existing<T>(Scope scope, ResourceTable<T> table, string id) where T : class
+    {
+        Default(scope);
+        return table.Get(Key(scope, id)) ?? throw Ec2Errors.NotFound(id);
+    }
 
     /// <summary>The scope's items, or exactly the ids asked for (each must exist: EC2 refuses the call naming the first that does not).</summary>
     private static List<T> Select<T>(Scope scope, ResourceTable<T> table, Func<T, (string, string)> where, Func<T, string> id, IReadOnlyList<string> ids) where T : class

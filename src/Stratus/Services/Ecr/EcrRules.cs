@@ -11,15 +11,20 @@ namespace Stratus.Services.Ecr;
 public static partial class EcrRules
 {
     /// <summary>
-    /// ECR answers the first member that breaks the model as InvalidParameterException in its own words:
-    /// "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must have length greater than or equal to 2'".
+    /// ECR answers the first member that breaks the model as InvalidParameterException, the constraint in Smithy's words:
+    /// "Invalid parameter at 'registryIds' failed to satisfy constraint: 'Member must satisfy constraint: [...]'" and
+    /// "Invalid parameter at 'imageTagMutability' failed to satisfy constraint: 'Member must not be null'" as AWS answers them.
     /// </summary>
     public static readonly MemberRules Members = MemberRules.Embedded("Stratus.Rules.EcrRules.json")
         .WordedAs((_, violations) => EcrErrors.InvalidParameter(violations[0].Path, Constraint(violations[0])));
 
-    /// <summary>The constraint as ECR words it: Smithy's without "Member", and a pattern quoted ("must satisfy regular expression '...'").</summary>
-    private static string Constraint(MemberViolation violation) => violation.Kind == ViolatedConstraint.Pattern
-        ? $"must satisfy regular expression '{violation.Rule.Pattern}'"
+    /// <summary>
+    /// The constraint as ECR words it. A repository name is ECR's own check, worded without "Member" and its pattern
+    /// quoted ("must have length greater than or equal to 2", "must satisfy regular expression '...'", as AWS answers
+    /// both); every other member keeps Smithy's "Member must ...".
+    /// </summary>
+    private static string Constraint(MemberViolation violation) => violation.Path != "repositoryName" ? violation.Constraint
+        : violation.Kind == ViolatedConstraint.Pattern ? $"must satisfy regular expression '{violation.Rule.Pattern}'"
         : violation.Constraint["Member ".Length..];
 
     /// <summary>ECR's (and the distribution spec's) repository name grammar: lowercase components, slashes between them.</summary>

@@ -89,56 +89,41 @@ public sealed class LogsApi : IStratusService, IDisposable
     {
         var limit = Limit(i, MaxDescribeLimit);
         var filters = _logs.DescribeSubscriptionFilters(i.Scope, i.Required("logGroupName"), i.String("filterNamePrefix"));
-        var from = Offset(i.String("nextToken"));
-        var body = new JsonObject
+        return Page("subscriptionFilters", filters, limit, i.String("nextToken"), f => new JsonObject
         {
-            ["subscriptionFilters"] = new JsonArray(filters.Skip(from).Take(limit).Select(f => (JsonNode)new JsonObject
-            {
-                ["filterName"] = f.FilterName,
-                ["logGroupName"] = f.GroupName,
-                ["filterPattern"] = f.FilterPattern,
-                ["destinationArn"] = f.DestinationArn,
-                ["roleArn"] = f.RoleArn,
-                ["distribution"] = f.Distribution,
-                ["creationTime"] = f.CreationTime,
-            }).ToArray()),
-        };
-        if (from + limit < filters.Count) body["nextToken"] = Token(from + limit);
-        return body;
+            ["filterName"] = f.FilterName,
+            ["logGroupName"] = f.GroupName,
+            ["filterPattern"] = f.FilterPattern,
+            ["destinationArn"] = f.DestinationArn,
+            ["roleArn"] = f.RoleArn,
+            ["distribution"] = f.Distribution,
+            ["creationTime"] = f.CreationTime,
+        });
     }
 
     private JsonObject DescribeExportTasks(OperationInput i)
     {
         var limit = Limit(i, MaxDescribeLimit);
         var tasks = _logs.DescribeExportTasks(i.Scope, i.String("taskId"), i.String("statusCode"));
-        var from = Offset(i.String("nextToken"));
-        var body = new JsonObject
+        return Page("exportTasks", tasks, limit, i.String("nextToken"), t => new JsonObject
         {
-            ["exportTasks"] = new JsonArray(tasks.Skip(from).Take(limit).Select(t => (JsonNode)new JsonObject
-            {
-                ["taskId"] = t.TaskId,
-                ["taskName"] = t.TaskName,
-                ["logGroupName"] = t.LogGroupName,
-                ["from"] = t.From,
-                ["to"] = t.To,
-                ["destination"] = t.Destination,
-                ["destinationPrefix"] = t.DestinationPrefix,
-                ["status"] = new JsonObject { ["code"] = t.Status, ["message"] = t.StatusMessage },
-                ["executionInfo"] = new JsonObject { ["creationTime"] = t.CreationTime, ["completionTime"] = t.CompletionTime },
-            }).ToArray()),
-        };
-        if (from + limit < tasks.Count) body["nextToken"] = Token(from + limit);
-        return body;
+            ["taskId"] = t.TaskId,
+            ["taskName"] = t.TaskName,
+            ["logGroupName"] = t.LogGroupName,
+            ["from"] = t.From,
+            ["to"] = t.To,
+            ["destination"] = t.Destination,
+            ["destinationPrefix"] = t.DestinationPrefix,
+            ["status"] = new JsonObject { ["code"] = t.Status, ["message"] = t.StatusMessage },
+            ["executionInfo"] = new JsonObject { ["creationTime"] = t.CreationTime, ["completionTime"] = t.CompletionTime },
+        });
     }
 
     private JsonObject DescribeResourcePolicies(OperationInput i)
     {
         var limit = Limit(i, MaxDescribeLimit);
         var policies = _logs.DescribeResourcePolicies(i.Scope, i.String("resourceArn"), i.String("policyScope"));
-        var from = Offset(i.String("nextToken"));
-        var body = new JsonObject { ["resourcePolicies"] = new JsonArray(policies.Skip(from).Take(limit).Select(p => (JsonNode)PolicyView(p)).ToArray()) };
-        if (from + limit < policies.Count) body["nextToken"] = Token(from + limit);
-        return body;
+        return Page("resourcePolicies", policies, limit, i.String("nextToken"), PolicyView);
     }
 
     private static JsonObject PolicyView(LogsResourcePolicy p) => new()
@@ -281,23 +266,17 @@ public sealed class LogsApi : IStratusService, IDisposable
         var limit = i.Int("maxResults") ?? 1000;
         LogsErrors.Validation.CheckRange("maxResults", limit, 1, 1000);
         var queries = _logs.DescribeQueries(i.Scope, i.String("logGroupName"), i.String("status"));
-        var from = Offset(i.String("nextToken"));
-        var body = new JsonObject
+        return Page("queries", queries, limit, i.String("nextToken"), q => new JsonObject
         {
-            ["queries"] = new JsonArray(queries.Skip(from).Take(limit).Select(q => (JsonNode)new JsonObject
-            {
-                ["queryLanguage"] = "CWLI",
-                ["queryId"] = q.Id,
-                ["queryString"] = q.QueryString,
-                ["status"] = q.Status,
-                ["createTime"] = q.CreateTime,
-                ["logGroupName"] = q.LogGroupName,
-                ["queryDuration"] = q.DurationMs,
-                ["bytesScanned"] = q.Result is { } r ? (double)r.BytesScanned : null,
-            }).ToArray()),
-        };
-        if (from + limit < queries.Count) body["nextToken"] = Token(from + limit);
-        return body;
+            ["queryLanguage"] = "CWLI",
+            ["queryId"] = q.Id,
+            ["queryString"] = q.QueryString,
+            ["status"] = q.Status,
+            ["createTime"] = q.CreateTime,
+            ["logGroupName"] = q.LogGroupName,
+            ["queryDuration"] = q.DurationMs,
+            ["bytesScanned"] = q.Result is { } r ? (double)r.BytesScanned : null,
+        });
     }
 
     private JsonObject DescribeQueryDefinitions(OperationInput i)
@@ -305,95 +284,71 @@ public sealed class LogsApi : IStratusService, IDisposable
         var limit = i.Int("maxResults") ?? 1000;
         LogsErrors.Validation.CheckRange("maxResults", limit, 1, 1000);
         var definitions = _logs.DescribeQueryDefinitions(i.Scope, i.String("queryDefinitionNamePrefix"));
-        var from = Offset(i.String("nextToken"));
-        var body = new JsonObject
+        return Page("queryDefinitions", definitions, limit, i.String("nextToken"), d => new JsonObject
         {
-            ["queryDefinitions"] = new JsonArray(definitions.Skip(from).Take(limit).Select(d => (JsonNode)new JsonObject
-            {
-                ["queryLanguage"] = "CWLI",
-                ["queryDefinitionId"] = d.Id,
-                ["name"] = d.Name,
-                ["queryString"] = d.QueryString,
-                ["lastModified"] = d.LastModified,
-                ["logGroupNames"] = new JsonArray(d.LogGroupNames.Select(n => (JsonNode)n).ToArray()),
-            }).ToArray()),
-        };
-        if (from + limit < definitions.Count) body["nextToken"] = Token(from + limit);
-        return body;
+            ["queryLanguage"] = "CWLI",
+            ["queryDefinitionId"] = d.Id,
+            ["name"] = d.Name,
+            ["queryString"] = d.QueryString,
+            ["lastModified"] = d.LastModified,
+            ["logGroupNames"] = new JsonArray(d.LogGroupNames.Select(n => (JsonNode)n).ToArray()),
+        });
     }
 
     private JsonObject DescribeLogGroups(OperationInput i)
     {
         var limit = Limit(i, MaxDescribeLimit);
         var groups = _logs.DescribeLogGroups(i.Scope, i.String("logGroupNamePrefix"), i.String("logGroupNamePattern"));
-        var from = Offset(i.String("nextToken"));
-        var body = new JsonObject
+        return Page("logGroups", groups, limit, i.String("nextToken"), g => new JsonObject
         {
-            ["logGroups"] = new JsonArray(groups.Skip(from).Take(limit).Select(g => (JsonNode)new JsonObject
-            {
-                ["logGroupName"] = g.Name,
-                ["creationTime"] = g.CreationTime,
-                ["retentionInDays"] = g.RetentionInDays,
-                ["metricFilterCount"] = _logs.MetricFilterCount(g),
-                ["arn"] = g.Arn + ":*",
-                ["storedBytes"] = _logs.StoredBytes(g),
-                ["logGroupClass"] = "STANDARD",
-                ["logGroupArn"] = g.Arn,
-            }).ToArray()),
-        };
-        if (from + limit < groups.Count) body["nextToken"] = Token(from + limit);
-        return body;
+            ["logGroupName"] = g.Name,
+            ["creationTime"] = g.CreationTime,
+            ["retentionInDays"] = g.RetentionInDays,
+            ["metricFilterCount"] = _logs.MetricFilterCount(g),
+            ["arn"] = g.Arn + ":*",
+            ["storedBytes"] = _logs.StoredBytes(g),
+            ["logGroupClass"] = "STANDARD",
+            ["logGroupArn"] = g.Arn,
+        });
     }
 
     private JsonObject DescribeMetricFilters(OperationInput i)
     {
         var limit = Limit(i, MaxDescribeLimit);
         var filters = _logs.DescribeMetricFilters(i.Scope, i.String("logGroupName"), i.String("filterNamePrefix"), i.String("metricName"), i.String("metricNamespace"));
-        var from = Offset(i.String("nextToken"));
-        var body = new JsonObject
+        return Page("metricFilters", filters, limit, i.String("nextToken"), f => new JsonObject
         {
-            ["metricFilters"] = new JsonArray(filters.Skip(from).Take(limit).Select(f => (JsonNode)new JsonObject
+            ["filterName"] = f.FilterName,
+            ["filterPattern"] = f.FilterPattern,
+            ["metricTransformations"] = new JsonArray(new JsonObject
             {
-                ["filterName"] = f.FilterName,
-                ["filterPattern"] = f.FilterPattern,
-                ["metricTransformations"] = new JsonArray(new JsonObject
-                {
-                    ["metricName"] = f.Transformation.MetricName,
-                    ["metricNamespace"] = f.Transformation.MetricNamespace,
-                    ["metricValue"] = f.Transformation.MetricValue,
-                    ["defaultValue"] = f.Transformation.DefaultValue,
-                    ["dimensions"] = Tags(f.Transformation.Dimensions),
-                    ["unit"] = f.Transformation.Unit,
-                }),
-                ["creationTime"] = f.CreationTime,
-                ["logGroupName"] = f.GroupName,
-            }).ToArray()),
-        };
-        if (from + limit < filters.Count) body["nextToken"] = Token(from + limit);
-        return body;
+                ["metricName"] = f.Transformation.MetricName,
+                ["metricNamespace"] = f.Transformation.MetricNamespace,
+                ["metricValue"] = f.Transformation.MetricValue,
+                ["defaultValue"] = f.Transformation.DefaultValue,
+                ["dimensions"] = Tags(f.Transformation.Dimensions),
+                ["unit"] = f.Transformation.Unit,
+            }),
+            ["creationTime"] = f.CreationTime,
+            ["logGroupName"] = f.GroupName,
+        });
     }
 
     private JsonObject DescribeLogStreams(OperationInput i)
     {
         var limit = Limit(i, MaxDescribeLimit);
         var streams = _logs.DescribeLogStreams(i.Scope, GroupName(i), i.String("logStreamNamePrefix"), i.String("orderBy") ?? "LogStreamName", i.Bool("descending") ?? false);
-        var from = Offset(i.String("nextToken"));
-        var body = new JsonObject
+        return Page("logStreams", streams, limit, i.String("nextToken"), s => new JsonObject
         {
-            ["logStreams"] = new JsonArray(streams.Skip(from).Take(limit).Select(s => (JsonNode)new JsonObject
-            {
-                ["logStreamName"] = s.Stream.Name,
-                ["creationTime"] = s.Stream.CreationTime,
-                ["firstEventTimestamp"] = s.Statistics.FirstEventTimestamp,
-                ["lastEventTimestamp"] = s.Statistics.LastEventTimestamp,
-                ["lastIngestionTime"] = s.Statistics.LastIngestionTime,
-                ["uploadSequenceToken"] = SequenceToken(),
-                ["arn"] = s.Stream.Arn,
-                ["storedBytes"] = 0,
-            }).ToArray()),
-        };
-        if (from + limit < streams.Count) body["nextToken"] = Token(from + limit);
-        return body;
+            ["logStreamName"] = s.Stream.Name,
+            ["creationTime"] = s.Stream.CreationTime,
+            ["firstEventTimestamp"] = s.Statistics.FirstEventTimestamp,
+            ["lastEventTimestamp"] = s.Statistics.LastEventTimestamp,
+            ["lastIngestionTime"] = s.Statistics.LastIngestionTime,
+            ["uploadSequenceToken"] = SequenceToken(),
+            ["arn"] = s.Stream.Arn,
+            ["storedBytes"] = 0,
+        });
     }
 
     private async Task<OperationResult> PutLogEventsAsync(OperationInput i)
@@ -469,6 +424,18 @@ public sealed class LogsApi : IStratusService, IDisposable
 
     /// <summary>Sequence tokens are no longer checked by CloudWatch Logs; it still returns one.</summary>
     private static string SequenceToken() => "49" + DateTime.UtcNow.Ticks.ToString("D54", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// One page of a Describe operation's results under its member name, with the nextToken of the next page when
+    /// there is one (the token is the next item's offset, opaque to clients).
+    /// </summary>
+    private static JsonObject Page<T>(string member, IReadOnlyList<T> items, int limit, string? nextToken, Func<T, JsonObject> view)
+    {
+        var from = Offset(nextToken);
+        var body = new JsonObject { [member] = new JsonArray(items.Skip(from).Take(limit).Select(item => (JsonNode)view(item)).ToArray()) };
+        if (from + limit < items.Count) body["nextToken"] = Token(from + limit);
+        return body;
+    }
 
     private static string Token(int offset) => Convert.ToBase64String(Encoding.UTF8.GetBytes("stratus:" + offset.ToString(CultureInfo.InvariantCulture)));
 

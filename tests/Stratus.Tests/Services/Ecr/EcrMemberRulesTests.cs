@@ -22,10 +22,19 @@ public sealed class EcrMemberRulesTests
     [Fact]
     public void A_missing_member_is_worded_as_ECR_words_its_other_constraints()
     {
-        // No AWS answer to a missing ECR member was found to confirm this; it follows ECR's confirmed form for the others.
+        // No AWS answer to a missing repositoryName was found to confirm this (clients refuse to send one); it follows
+        // ECR's confirmed wording of the name's other constraints, and a missing member elsewhere is 'Member must not be null'.
         var error = Refusal("CreateRepository", new JsonObject());
         Assert.Equal("InvalidParameterException", error.Code);
         Assert.Equal("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must not be null'", error.Message);
+    }
+
+    [Fact]
+    public void A_missing_member_other_than_the_repository_name_must_not_be_null_in_smithys_words()
+    {
+        var error = Refusal("PutImageTagMutability", new JsonObject { ["repositoryName"] = "orders" });
+        Assert.Equal("InvalidParameterException", error.Code);
+        Assert.Equal("Invalid parameter at 'imageTagMutability' failed to satisfy constraint: 'Member must not be null'", error.Message);
     }
 
     [Fact]
@@ -36,11 +45,13 @@ public sealed class EcrMemberRulesTests
     }
 
     [Fact]
-    public void A_nested_enum_and_a_range_are_worded_without_member()
+    public void Members_other_than_the_repository_name_keep_smithys_member_wording()
     {
-        Assert.Equal("Invalid parameter at 'filter.tagStatus' failed to satisfy constraint: 'must satisfy enum value set: [TAGGED, UNTAGGED, ANY]'",
+        // AWS answers a bad registryIds item with 'Member must satisfy constraint: [Member must satisfy regular expression
+        // pattern: [0-9]{12}]': only the repository name, which ECR checks itself, is worded without "Member".
+        Assert.Equal("Invalid parameter at 'filter.tagStatus' failed to satisfy constraint: 'Member must satisfy enum value set: [TAGGED, UNTAGGED, ANY]'",
             Refusal("ListImages", new JsonObject { ["repositoryName"] = "orders", ["filter"] = new JsonObject { ["tagStatus"] = "SOME" } }).Message);
-        Assert.Equal("Invalid parameter at 'maxResults' failed to satisfy constraint: 'must have value less than or equal to 1000'",
+        Assert.Equal("Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value less than or equal to 1000'",
             Refusal("ListImages", new JsonObject { ["repositoryName"] = "orders", ["maxResults"] = 1001 }).Message);
     }
 }

@@ -57,84 +57,63 @@ public sealed class ApiGatewayV2ApiProvider(ApiGatewayV2Service gateway) : IReso
 
 /// <summary>
 /// The shape of a resource that lives inside an HTTP API: read once from its properties, created and updated in place
-/// by its id within the API named by ApiId, whose change replaces it; deleting one already gone is done.
+/// by its id within the API named by ApiId, whose change replaces it; deleting one already gone is done. A part type
+/// states only its name, its settings' reader, the attribute its id is named by (RouteId, IntegrationId...; none for
+/// a stage, whose Ref is its name) and the service's create, update and delete of it.
 /// </summary>
-public abstract class HttpApiPartProvider<TSettings> : IResourceProvider
+public abstract class HttpApiPartProvider<TSettings>(
+    string type,
+    Func<IInputReader, TSettings> read,
+    string? idAttribute,
+    Func<Scope, string, TSettings, string> create,
+    Action<Scope, string, string, TSettings> update,
+    Action<Scope, string, string> delete) : IResourceProvider
 {
-    public abstract string Type { get; }
+    public string Type => type;
 
     public virtual IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "ApiId" };
 
-    protected abstract TSettings Read(IInputReader properties);
-
-    protected abstract ProvisionedResource Create(Scope scope, string apiId, TSettings settings);
-
-    protected abstract void Update(Scope scope, string apiId, string id, TSettings settings);
-
-    protected abstract void Delete(Scope scope, string apiId, string id);
-
-    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation) =>
-        Task.FromResult(Create(request.Scope, request.Properties.Required("ApiId"), Read(request.Properties)));
+    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    {
+        var id = create(request.Scope, request.Properties.Required("ApiId"), read(request.Properties));
+        var attributes = idAttribute is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [idAttribute] = id };
+        return Task.FromResult(new ProvisionedResource(id, attributes));
+    }
 
     public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
     {
-        Update(request.Scope, request.Properties.Required("ApiId"), current.PhysicalId, Read(request.Properties));
+        update(request.Scope, request.Properties.Required("ApiId"), current.PhysicalId, read(request.Properties));
         return Task.FromResult(current);
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
-        ResourceDeletion.IfPresent(() => Delete(request.Scope, request.Properties.Required("ApiId"), current.PhysicalId), "NotFoundException");
+        ResourceDeletion.IfPresent(() => delete(request.Scope, request.Properties.Required("ApiId"), current.PhysicalId), "NotFoundException");
         return Task.CompletedTask;
     }
-
-    /// <summary>The part's id as its Ref, and as the one attribute its type names after it (RouteId, IntegrationId...).</summary>
-    protected static ProvisionedResource Identified(string id, string idAttribute) => new(id, new Dictionary<string, string> { [idAttribute] = id });
 }
 
 /// <summary>AWS::ApiGatewayV2::Route. Ref is the route id.</summary>
-public sealed class ApiGatewayV2RouteProvider(ApiGatewayV2Service gateway) : HttpApiPartProvider<RouteSettings>
-{
-    public override string Type => "AWS::ApiGatewayV2::Route";
-    protected override RouteSettings Read(IInputReader properties) => RouteSettings.Read(properties);
-    protected override ProvisionedResource Create(Scope scope, string apiId, RouteSettings settings) =>
-        Identified(gateway.CreateRoute(scope, apiId, settings).RouteId, "RouteId");
-    protected override void Update(Scope scope, string apiId, string id, RouteSettings settings) => gateway.UpdateRoute(scope, apiId, id, settings);
-    protected override void Delete(Scope scope, string apiId, string id) => gateway.DeleteRoute(scope, apiId, id);
-}
+public sealed class ApiGatewayV2RouteProvider(ApiGatewayV2Service gateway) : HttpApiPartProvider<RouteSettings>(
+    "AWS::ApiGatewayV2::Route", RouteSettings.Read, "RouteId", (scope, apiId, settings) => gateway.CreateRoute(scope, apiId, settings).RouteId,
+    (scope, apiId, id, settings) => gateway.UpdateRoute(scope, apiId, id, settings), gateway.DeleteRoute);
 
 /// <summary>AWS::ApiGatewayV2::Integration. Ref is the integration id.</summary>
-public sealed class ApiGatewayV2IntegrationProvider(ApiGatewayV2Service gateway) : HttpApiPartProvider<IntegrationSettings>
-{
-    public override string Type => "AWS::ApiGatewayV2::Integration";
-    protected override IntegrationSettings Read(IInputReader properties) => IntegrationSettings.Read(properties);
-    protected override ProvisionedResource Create(Scope scope, string apiId, IntegrationSettings settings) =>
-        Identified(gateway.CreateIntegration(scope, apiId, settings).IntegrationId, "IntegrationId");
-    protected override void Update(Scope scope, string apiId, string id, IntegrationSettings settings) => gateway.UpdateIntegration(scope, apiId, id, settings);
-    protected override void Delete(Scope scope, string apiId, string id) => gateway.DeleteIntegration(scope, apiId, id);
-}
+public sealed class ApiGatewayV2IntegrationProvider(ApiGatewayV2Service gateway) : HttpApiPartProvider<IntegrationSettings>(
+    "AWS::ApiGatewayV2::Integration", IntegrationSettings.Read, "IntegrationId", (scope, apiId, settings) => gateway.CreateIntegration(scope, apiId, settings).IntegrationId,
+    (scope, apiId, id, settings) => gateway.UpdateIntegration(scope, apiId, id, settings), gateway.DeleteIntegration);
 
 /// <summary>AWS::ApiGatewayV2::Authorizer. Ref is the authorizer id.</summary>
-public sealed class ApiGatewayV2AuthorizerProvider(ApiGatewayV2Service gateway) : HttpApiPartProvider<AuthorizerSettings>
-{
-    public override string Type => "AWS::ApiGatewayV2::Authorizer";
-    protected override AuthorizerSettings Read(IInputReader properties) => AuthorizerSettings.Read(properties);
-    protected override ProvisionedResource Create(Scope scope, string apiId, AuthorizerSettings settings) =>
-        Identified(gateway.CreateAuthorizer(scope, apiId, settings).AuthorizerId, "AuthorizerId");
-    protected override void Update(Scope scope, string apiId, string id, AuthorizerSettings settings) => gateway.UpdateAuthorizer(scope, apiId, id, settings);
-    protected override void Delete(Scope scope, string apiId, string id) => gateway.DeleteAuthorizer(scope, apiId, id);
-}
+public sealed class ApiGatewayV2AuthorizerProvider(ApiGatewayV2Service gateway) : HttpApiPartProvider<AuthorizerSettings>(
+    "AWS::ApiGatewayV2::Authorizer", AuthorizerSettings.Read, "AuthorizerId", (scope, apiId, settings) => gateway.CreateAuthorizer(scope, apiId, settings).AuthorizerId,
+    (scope, apiId, id, settings) => gateway.UpdateAuthorizer(scope, apiId, id, settings), gateway.DeleteAuthorizer);
 
 /// <summary>AWS::ApiGatewayV2::Stage. Ref is the stage name, which also replaces it when changed.</summary>
-public sealed class ApiGatewayV2StageProvider(ApiGatewayV2Service gateway) : HttpApiPartProvider<StageSettings>
+public sealed class ApiGatewayV2StageProvider(ApiGatewayV2Service gateway) : HttpApiPartProvider<StageSettings>(
+    "AWS::ApiGatewayV2::Stage", StageSettings.Read, null, (scope, apiId, settings) => gateway.CreateStage(scope, apiId, settings).StageName,
+    (scope, apiId, id, settings) => gateway.UpdateStage(scope, apiId, id, settings), gateway.DeleteStage)
 {
-    public override string Type => "AWS::ApiGatewayV2::Stage";
     public override IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "ApiId", "StageName" };
-    protected override StageSettings Read(IInputReader properties) => StageSettings.Read(properties);
-    protected override ProvisionedResource Create(Scope scope, string apiId, StageSettings settings) =>
-        new(gateway.CreateStage(scope, apiId, settings).StageName, new Dictionary<string, string>());
-    protected override void Update(Scope scope, string apiId, string id, StageSettings settings) => gateway.UpdateStage(scope, apiId, id, settings);
-    protected override void Delete(Scope scope, string apiId, string id) => gateway.DeleteStage(scope, apiId, id);
 }
 
 /// <summary>AWS::ApiGatewayV2::Deployment: a deployment of the API as it is, to StageName when given. Ref is the deployment id.</summary>
