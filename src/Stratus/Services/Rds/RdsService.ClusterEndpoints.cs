@@ -224,7 +224,7 @@ public sealed partial class RdsService
         var address = RequireFleet().ClaimListenAddress(endpoint.ResourceId, endpoint.Address, cluster.Port);
         var key = CustomEndpointKey(endpoint);
         _customEndpointForwarders[endpoint.ResourceId] = TcpForwarder.Start(address, cluster.Port, () => CustomEndpointTarget(key), _logger);
-        _customEndpoints.Update(key, e => e with { Address = address, Status = e.Status is "creating" or "modifying" ? "available" : e.Status });
+        _customEndpoints.Update(key, e => e with { Address = address, Status = e.Status == "creating" ? "available" : e.Status });
     }
 
     private void CloseCustomEndpoint(DbClusterEndpoint endpoint)

@@ -813,8 +813,9 @@ public sealed partial class RdsService
                 continue;
             }
             if (endpoint.Address is { } address) fleet.Reserve(endpoint.ResourceId, address);
-            // Its creation was cut short: it listens when its cluster's endpoints open again, as the cluster's own do.
-            if (endpoint.Status == "creating") _customEndpoints.Update(CustomEndpointKey(endpoint), e => e with { Status = "available" });
+            // Its creation or modification was cut short (the members are already recorded): it listens when its cluster's
+            // endpoints open again, as the cluster's own do.
+            if (endpoint.Status is "creating" or "modifying") _customEndpoints.Update(CustomEndpointKey(endpoint), e => e with { Status = "available" });
         }
         foreach (var snapshot in _clusterSnapshots.Values.Where(s => s.Status == "creating"))
             _clusterSnapshots.Update(ClusterSnapshotKey(snapshot), s => s with { Status = "failed" });
