@@ -167,6 +167,7 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayAuthorizerProvider(apiGateway),
             new RdsDbInstanceProvider(rds),
             new RdsDbClusterProvider(rds),
+            new RdsDbClusterEndpointProvider(rds),
             new LogsLogGroupProvider(logs),
             new CloudWatchAlarmProvider(cloudWatch),
             new CloudWatchCompositeAlarmProvider(cloudWatch),

@@ -118,6 +118,8 @@ public sealed partial class RdsApi : IStratusService, IDisposable
                 DeletionProtection = i.Bool("DeletionProtection"),
                 ParameterGroupName = i.String("DBParameterGroupName"),
                 Tags = RdsTag.List(i),
+                ManageMasterUserPassword = i.Bool("ManageMasterUserPassword"),
+                MasterUserSecretKmsKeyId = i.String("MasterUserSecretKmsKeyId"),
             })) },
         { "CreateDBInstanceReadReplica", i => Instance(_rds.CreateReadReplica(i.Scope, CreateReplicaRequest.Read(i, i.Required("DBInstanceIdentifier")))) },
         { "PromoteReadReplica", i => Instance(_rds.PromoteReadReplica(i.Scope, i.Required("DBInstanceIdentifier"), i.Int("BackupRetentionPeriod"))) },

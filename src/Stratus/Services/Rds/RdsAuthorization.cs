@@ -39,7 +39,7 @@ public static class RdsAuthorization
 
     private static IReadOnlyDictionary<string, string>? TagsOf(RdsService rds, string arn)
     {
-        if (arn.Split(':') is not ["arn", _, "rds", var region, var account, "db" or "cluster" or "snapshot" or "cluster-snapshot", _]) return null;
+        if (arn.Split(':') is not ["arn", _, "rds", var region, var account, "db" or "cluster" or "snapshot" or "cluster-snapshot" or "cluster-endpoint", _]) return null;
         try
         {
             return rds.ListTags(Scope.Of(account, region), arn).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value);

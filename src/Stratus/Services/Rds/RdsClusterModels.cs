@@ -250,9 +250,10 @@ public sealed record CreateClusterEndpointRequest
     public IReadOnlyList<string> ExcludedMembers { get; init; } = [];
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
 
-    public static CreateClusterEndpointRequest Read(IInputReader input) => new()
+    /// <summary>CreateDBClusterEndpoint's members, or an AWS::RDS::DBClusterEndpoint's (with its identifier, generated when absent).</summary>
+    public static CreateClusterEndpointRequest Read(IInputReader input, string? identifier = null) => new()
     {
-        Identifier = input.Required("DBClusterEndpointIdentifier"),
+        Identifier = identifier ?? input.Required("DBClusterEndpointIdentifier"),
         ClusterIdentifier = input.Required("DBClusterIdentifier"),
         EndpointType = input.Required("EndpointType"),
         StaticMembers = input.Strings("StaticMembers"),
@@ -267,12 +268,18 @@ public sealed record ModifyClusterEndpointRequest
     public string? EndpointType { get; init; }
     public IReadOnlyList<string> StaticMembers { get; init; } = [];
     public IReadOnlyList<string> ExcludedMembers { get; init; } = [];
+    /// <summary>
+    /// The lists replace the endpoint's even when both are empty: a template states the whole endpoint, so one that no
+    /// longer names members means every member; on the wire an absent list leaves them as they are.
+    /// </summary>
+    public bool ReplacesMembers { get; init; }
 
-    public static ModifyClusterEndpointRequest Read(IInputReader input) => new()
+    public static ModifyClusterEndpointRequest Read(IInputReader input, string? identifier = null) => new()
     {
-        Identifier = input.Required("DBClusterEndpointIdentifier"),
+        Identifier = identifier ?? input.Required("DBClusterEndpointIdentifier"),
         EndpointType = input.String("EndpointType"),
         StaticMembers = input.Strings("StaticMembers"),
         ExcludedMembers = input.Strings("ExcludedMembers"),
+        ReplacesMembers = input.FromTemplate,
     };
 }

@@ -210,6 +210,9 @@ public sealed record RestoreInstanceRequest
     /// <summary>The DB parameter group the restored instance takes; null for its family's default, as RDS restores.</summary>
     public string? ParameterGroupName { get; init; }
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+    /// <summary>RDS makes a new password for the restored instance and keeps it in a secret of its own (rds!db-...).</summary>
+    public bool? ManageMasterUserPassword { get; init; }
+    public string? MasterUserSecretKmsKeyId { get; init; }
 }
 
 public sealed record ModifyInstanceRequest

@@ -57,26 +57,63 @@ public sealed partial class RdsService
         return endpoint;
     }
 
-    /// <summary>ModifyDBClusterEndpoint: the new type and members apply to the next connection, so the endpoint stays available.</summary>
+    /// <summary>
+    /// ModifyDBClusterEndpoint: the endpoint is "modifying" until the cluster's queued work reaches the change, then
+    /// "available" again, as RDS reports it; the new type and members apply to the next connection.
+    /// </summary>
     public DbClusterEndpoint ModifyClusterEndpoint(Scope scope, ModifyClusterEndpointRequest request)
     {
         var endpoint = GetCustomEndpoint(scope, request.Identifier);
         var cluster = GetCluster(scope, endpoint.ClusterIdentifier);
         var type = request.EndpointType is null ? endpoint.CustomType : CustomEndpointType(request.EndpointType);
         CheckEndpointMembers(cluster, request.StaticMembers, request.ExcludedMembers);
-        if (endpoint.Status != "available")
-            throw RdsErrors.InvalidClusterEndpointState($"DB cluster endpoint {endpoint.Identifier} is not in the available state (it is {endpoint.Status}).");
         if (cluster.Status is not ("available" or "stopped"))
             throw RdsErrors.InvalidClusterState($"DB cluster {cluster.Identifier} is {cluster.Status}; its endpoints can be modified when it is available or stopped.");
         // Static and excluded members are two ways of naming the members: naming either replaces both.
-        var renamesMembers = request.StaticMembers.Count > 0 || request.ExcludedMembers.Count > 0;
-        return _customEndpoints.Update(CustomEndpointKey(endpoint), e => e with
+        var renamesMembers = request.ReplacesMembers || request.StaticMembers.Count > 0 || request.ExcludedMembers.Count > 0;
+        var modifying = _customEndpoints.Update(CustomEndpointKey(endpoint), e => e.Status == "available"
+            ? e with
+            {
+                CustomType = type,
+                StaticMembers = renamesMembers ? Members(request.StaticMembers) : e.StaticMembers,
+                ExcludedMembers = renamesMembers ? Members(request.ExcludedMembers) : e.ExcludedMembers,
+                Status = "modifying",
+            }
+            : throw RdsErrors.InvalidClusterEndpointState($"DB cluster endpoint {e.Identifier} is not in the available state (it is {e.Status})."))
+            ?? throw RdsErrors.ClusterEndpointNotFound(request.Identifier);
+        RunForCluster(cluster, "endpoint modification", (_, _) =>
         {
-            CustomType = type,
-            StaticMembers = renamesMembers ? Members(request.StaticMembers) : e.StaticMembers,
-            ExcludedMembers = renamesMembers ? Members(request.ExcludedMembers) : e.ExcludedMembers,
-        }) ?? throw RdsErrors.ClusterEndpointNotFound(request.Identifier);
+            EndModifying(modifying);
+            return Task.CompletedTask;
+        }, onFailure: _ => EndModifying(modifying));
+        return modifying;
     }
+
+    private void EndModifying(DbClusterEndpoint endpoint) =>
+        _customEndpoints.Update(CustomEndpointKey(endpoint), e => e.Status == "modifying" ? e with { Status = "available" } : e);
+
+    /// <summary>
+    /// A member deleted from the cluster leaves every custom endpoint's static and excluded lists, as RDS drops it; a
+    /// READER or ANY endpoint left without static members reaches every member (but its excluded ones), as in RDS.
+    /// </summary>
+    private void ForgetEndpointMember(DbInstance member)
+    {
+        if (member.ClusterIdentifier is null) return;
+        foreach (var endpoint in _customEndpoints.Values.Where(e => e.AccountId == member.AccountId && e.Region == member.Region
+            && e.ClusterIdentifier == member.ClusterIdentifier && (e.StaticMembers.Contains(member.Identifier) || e.ExcludedMembers.Contains(member.Identifier))))
+            _customEndpoints.Update(CustomEndpointKey(endpoint), e => e with
+            {
+                StaticMembers = e.StaticMembers.Where(m => m != member.Identifier).ToList(),
+                ExcludedMembers = e.ExcludedMembers.Where(m => m != member.Identifier).ToList(),
+            });
+    }
+
+    /// <summary>The custom endpoint an ARN names (arn:aws:rds:REGION:ACCOUNT:cluster-endpoint:NAME), for its tags.</summary>
+    private DbClusterEndpoint? CustomEndpointByName(Scope scope, string name) =>
+        _customEndpoints.Get(CustomEndpointKey(scope.AccountId, scope.Region, name));
+
+    private void ChangeCustomEndpointTags(DbClusterEndpoint endpoint, Func<IReadOnlyList<RdsTag>, IReadOnlyList<RdsTag>> change) =>
+        _customEndpoints.Update(CustomEndpointKey(endpoint), e => e with { Tags = change(e.Tags) });
 
     public DbClusterEndpoint DeleteClusterEndpoint(Scope scope, string identifier)
     {
@@ -151,7 +188,7 @@ public sealed partial class RdsService
         _ => "2" + e.Custom!.Identifier,
     };
 
-    private DbClusterEndpoint GetCustomEndpoint(Scope scope, string identifier) =>
+    public DbClusterEndpoint GetCustomEndpoint(Scope scope, string identifier) =>
         _customEndpoints.Get(CustomEndpointKey(scope.AccountId, scope.Region, NameFromArn(identifier, "cluster-endpoint")))
         ?? throw RdsErrors.ClusterEndpointNotFound(identifier);
 

@@ -286,7 +286,10 @@ public sealed partial class RdsService
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 _logger.LogError(e, "The failover of DB cluster {Cluster} to {Target} failed", current.Identifier, target.Identifier);
-                ClusterEvent(current, $"The failover to DB instance {target.Identifier} failed: {e.Message}", "failover");
+                // RDS's own words for a failover that failed (RDS-EVENT-0069); the reason goes on the target's events.
+                ClusterEvent(current, "Cluster failover failed, check the health of your cluster instances and try again.", "failover");
+                if (_instances.Get(InstanceKey(target.AccountId, target.Region, target.Identifier)) is { } failedTarget)
+                    Event(failedTarget, $"The DB instance could not be promoted to writer: {e.Message}", "failover");
                 await SettleAfterFailedFailoverAsync(current, token);
             }
             BecomeCluster(current, "available");
@@ -316,6 +319,8 @@ public sealed partial class RdsService
                 try
                 {
                     await StartServerAsync(member, token);
+                    // As RDS says when the previous writer stays the writer (RDS-EVENT-0070).
+                    ClusterEvent(cluster, $"Promoting previous primary again: {member.Identifier}", "failover");
                     Event(member, "The writer was started again after the failed failover", "failover");
                     continue;
                 }
@@ -808,8 +813,9 @@ public sealed partial class RdsService
                 continue;
             }
             if (endpoint.Address is { } address) fleet.Reserve(endpoint.ResourceId, address);
-            // Its creation was cut short: it listens when its cluster's endpoints open again, as the cluster's own do.
-            if (endpoint.Status == "creating") _customEndpoints.Update(CustomEndpointKey(endpoint), e => e with { Status = "available" });
+            // Its creation or modification was cut short (the members are already recorded): it listens when its cluster's
+            // endpoints open again, as the cluster's own do.
+            if (endpoint.Status is "creating" or "modifying") _customEndpoints.Update(CustomEndpointKey(endpoint), e => e with { Status = "available" });
         }
         foreach (var snapshot in _clusterSnapshots.Values.Where(s => s.Status == "creating"))
             _clusterSnapshots.Update(ClusterSnapshotKey(snapshot), s => s with { Status = "failed" });

@@ -466,6 +466,8 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
         RequireEngine(snapshot.Engine);
         var parameterGroup = ResolveInstanceParameterGroup(scope, request.ParameterGroupName, snapshot.Engine, snapshot.EngineVersion);
+        var managed = request.ManageMasterUserPassword == true;
+        RdsRules.ManagedMasterPassword(managed, null, request.MasterUserSecretKmsKeyId);
         var fleet = RequireFleet();
 
         var instance = new DbInstance
@@ -493,13 +495,18 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             Tags = request.Tags.Count > 0 ? request.Tags : snapshot.Tags,
         };
         if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsErrors.InstanceAlreadyExists();
+        // ManageMasterUserPassword: the restored instance gets a password of its own, kept in its own secret (the
+        // snapshot's password is no longer the master's), set before the instance is reported available.
+        var managedPassword = managed ? RdsMasterUserSecrets.NewPassword() : null;
+        if (managedPassword is not null)
+            instance = UpdateInstance(instance, i => i with { MasterUserSecret = _masterUserSecrets.Create(scope, i, managedPassword, request.MasterUserSecretKmsKeyId) });
 
         RunForInstance(instance, "restore", async (current, token) =>
         {
             var server = Server(current);
             DbFleet.CopyDirectory(fleet.SnapshotDataDir(snapshot.ResourceId), server.DataDir);
             server.MarkInitialized();
-            await StartServerAsync(current, token);
+            await StartServerAsync(current, token, managedPassword is null ? null : t => server.SetMasterPasswordAsync(current.MasterUsername, managedPassword, t));
             Event(current, $"Restored from snapshot {snapshot.Identifier}", "restoration");
         });
         return instance;
@@ -609,6 +616,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         DbSnapshot s => s.Tags,
         DbCluster c => c.Tags,
         DbClusterSnapshot s => s.Tags,
+        DbClusterEndpoint e => e.Tags,
         _ => [],
     };
 
@@ -634,6 +642,9 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             case DbClusterSnapshot clusterSnapshot:
                 _clusterSnapshots.Update(ClusterSnapshotKey(clusterSnapshot), s => s with { Tags = change(s.Tags) });
                 break;
+            case DbClusterEndpoint endpoint:
+                ChangeCustomEndpointTags(endpoint, change);
+                break;
         }
     }
 
@@ -648,6 +659,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             "snapshot" => (object?)_snapshots.Get(SnapshotKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsErrors.SnapshotNotFound(parts[6]),
             "cluster" => (object?)_clusters.Get(ClusterKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsErrors.ClusterNotFound(parts[6]),
             "cluster-snapshot" => (object?)_clusterSnapshots.Get(ClusterSnapshotKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsErrors.ClusterSnapshotNotFound(parts[6]),
+            "cluster-endpoint" => (object?)CustomEndpointByName(scope, parts[6]) ?? throw RdsErrors.ClusterEndpointNotFound(parts[6]),
             _ => throw RdsErrors.InvalidValue($"The specified resource name does not match an RDS resource in this region."),
         };
     }
@@ -714,13 +726,14 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     }
 
     /// <summary>Starts the server on the instance's address (a new one if that is taken) and marks it available.</summary>
-    private async Task StartServerAsync(DbInstance instance, CancellationToken token)
+    private async Task StartServerAsync(DbInstance instance, CancellationToken token, Func<CancellationToken, Task>? beforeAvailable = null)
     {
         await ApplyGroupParametersAsync(instance, token);
         var address = await RequireFleet().StartAsync(instance.ResourceId, RequireEngine(instance.Engine), instance.Address, instance.Port, instance.PubliclyAccessible, token);
         if (instance.Address is not null && address != instance.Address)
             Event(instance, $"The endpoint moved from {instance.Address} to {address} because {instance.Address}:{instance.Port} was taken", "notification");
         await ApplyGroupParametersAsync(instance, token);
+        if (beforeAvailable is not null) await beforeAvailable(token);
         // The server now runs with its group's parameters, whatever was pending.
         Become(instance, "available", i => i with { Address = address, ParameterApplyStatus = null, ClusterParameterApplyStatus = null });
     }
@@ -804,6 +817,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     {
         await RequireFleet().DestroyAsync(instance.ResourceId);
         _instances.Remove(InstanceKey(instance.AccountId, instance.Region, instance.Identifier));
+        ForgetEndpointMember(instance);
         _operationLocks.TryRemove(instance.ResourceId, out _);
         _restarts.TryRemove(instance.ResourceId, out _);
         Event(instance, "DB instance deleted", "deletion");
