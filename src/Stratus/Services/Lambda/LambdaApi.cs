@@ -94,6 +94,12 @@ public sealed class LambdaApi : IStratusService
         new("GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn"),
         new("PUT", "/2024-08-31/functions/{FunctionName}/recursion-config", "PutFunctionRecursionConfig"),
         new("GET", "/2024-08-31/functions/{FunctionName}/recursion-config", "GetFunctionRecursionConfig"),
+        new("PUT", ProvisionedConcurrency, "PutProvisionedConcurrencyConfig", successStatus: 202),
+        new("GET", ProvisionedConcurrency, "GetProvisionedConcurrencyConfig"),
+        new("GET", ProvisionedConcurrency + "?List=ALL", "ListProvisionedConcurrencyConfigs"),
+        new("DELETE", ProvisionedConcurrency, "DeleteProvisionedConcurrencyConfig", successStatus: 204),
+        new("PUT", RuntimeManagement, "PutRuntimeManagementConfig"),
+        new("GET", RuntimeManagement, "GetRuntimeManagementConfig"),
         .. LambdaNotServed.Routes,
     ];
 
@@ -333,6 +339,46 @@ public sealed class LambdaApi : IStratusService
                 ["RecursiveLoop"] = _lambda.PutRecursionConfig(i.Scope, i.Required("FunctionName"), i.Required("RecursiveLoop")),
             } },
         { "GetFunctionRecursionConfig", i => new JsonObject { ["RecursiveLoop"] = _lambda.GetRecursionConfig(i.Scope, i.Required("FunctionName")) } },
+        { "PutProvisionedConcurrencyConfig", i => ProvisionedConcurrencyResponse(_lambda.PutProvisionedConcurrency(i.Scope, i.Required("FunctionName"),
+            i.Required("Qualifier"), i.RequiredInt("ProvisionedConcurrentExecutions"))) },
+        { "GetProvisionedConcurrencyConfig", i => ProvisionedConcurrencyResponse(_lambda.GetProvisionedConcurrency(i.Scope, i.Required("FunctionName"),
+            i.Required("Qualifier"))) },
+        { "ListProvisionedConcurrencyConfigs", i => Paged(_lambda.ListProvisionedConcurrency(i.Scope, i.Required("FunctionName")), p => p.FunctionArn, i,
+            "ProvisionedConcurrencyConfigs", p =>
+            {
+                var item = ProvisionedConcurrencyResponse(p);
+                item["FunctionArn"] = p.FunctionArn;
+                return item;
+            }) },
+        { "DeleteProvisionedConcurrencyConfig", i => Done(() => _lambda.DeleteProvisionedConcurrency(i.Scope, i.Required("FunctionName"), i.Required("Qualifier"))) },
+        { "PutRuntimeManagementConfig", i => RuntimeManagementResponse(_lambda.PutRuntimeManagement(i.Scope, i.Required("FunctionName"), i.String("Qualifier"),
+            i.Required("UpdateRuntimeOn"), i.String("RuntimeVersionArn"))) },
+        { "GetRuntimeManagementConfig", i => RuntimeManagementResponse(_lambda.GetRuntimeManagement(i.Scope, i.Required("FunctionName"), i.String("Qualifier"))) },
+    };
+
+    private const string ProvisionedConcurrency = "/2019-09-30/functions/{FunctionName}/provisioned-concurrency";
+    private const string RuntimeManagement = "/2021-07-20/functions/{FunctionName}/runtime-management-config";
+
+    private static JsonObject ProvisionedConcurrencyResponse(ProvisionedConcurrencyState state)
+    {
+        var json = new JsonObject
+        {
+            ["RequestedProvisionedConcurrentExecutions"] = state.Requested,
+            ["AvailableProvisionedConcurrentExecutions"] = state.Available,
+            ["AllocatedProvisionedConcurrentExecutions"] = state.Allocated,
+            ["Status"] = state.Status,
+            ["LastModified"] = state.LastModified,
+        };
+        if (state.StatusReason is { } reason) json["StatusReason"] = reason;
+        return json;
+    }
+
+    /// <summary>AWS returns RuntimeVersionArn only when the mode is Manual.</summary>
+    private static JsonObject RuntimeManagementResponse((string FunctionArn, FunctionConfig Config) management) => new()
+    {
+        ["UpdateRuntimeOn"] = management.Config.RuntimeUpdateOn,
+        ["FunctionArn"] = management.FunctionArn,
+        ["RuntimeVersionArn"] = management.Config.RuntimeVersionArn,
     };
 
     /// <summary>A URL config as AWS shapes it; FunctionUrl is Stratus's host form (see <see cref="LambdaService.FunctionUrl"/>).</summary>
@@ -598,6 +644,7 @@ public sealed class LambdaApi : IStratusService
             ["RevisionId"] = config.RevisionId,
             ["State"] = state,
             ["PackageType"] = config.PackageType,
+            ["RuntimeVersionConfig"] = config.RuntimeVersionArn is { } runtimeVersion ? new JsonObject { ["RuntimeVersionArn"] = runtimeVersion } : null,
             ["Architectures"] = new JsonArray(config.Architectures.Select(a => (JsonNode?)a).ToArray()),
             ["EphemeralStorage"] = new JsonObject { ["Size"] = config.EphemeralStorageSize },
             ["SnapStart"] = new JsonObject { ["ApplyOn"] = "None", ["OptimizationStatus"] = "Off" },

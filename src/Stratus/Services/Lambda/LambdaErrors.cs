@@ -53,6 +53,27 @@ public static class LambdaErrors
     public static AwsException UnreservedBelowMinimum(int minimum) =>
         InvalidParameter($"Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{minimum}].");
 
+    public static AwsException ProvisionedOnUnpublished() =>
+        InvalidParameter("Provisioned Concurrency Configs cannot be applied to unpublished function versions.");
+
+    public static AwsException ProvisionedAboveReserved() =>
+        InvalidParameter("Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function");
+
+    public static AwsException ProvisionedBelowUnreservedMinimum(int minimum) =>
+        InvalidParameter($"Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{minimum}].");
+
+    public static AwsException ReservedBelowProvisioned(int provisioned) =>
+        InvalidParameter($"Specified ReservedConcurrentExecutions for function is less than the function's total provisioned concurrency of [{provisioned}].");
+
+    public static AwsException ProvisionedConcurrencyConfigNotFound() =>
+        new("ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function", 404) { Fields = UserFault };
+
+    public static AwsException RuntimeVersionArnRequired() =>
+        InvalidParameter("RuntimeVersionArn is required when UpdateRuntimeOn is set to Manual.");
+
+    public static AwsException RuntimeVersionArnOnlyForManual(string updateRuntimeOn) =>
+        InvalidParameter($"RuntimeVersionArn can only be set when UpdateRuntimeOn is Manual, not {updateRuntimeOn}.");
+
     public static AwsException QualifierMismatch() => InvalidParameter("The derived qualifier from the function name does not match the specified qualifier.");
 
     public static AwsException DeprecatedRuntime(string runtime, string replacement) =>

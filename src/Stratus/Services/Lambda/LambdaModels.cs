@@ -26,10 +26,15 @@ public sealed record LambdaFunction
     public List<FunctionUrlConfig> UrlConfigs { get; init; } = [];
     /// <summary>PutFunctionRecursionConfig's setting: Terminate (AWS's default) stops the function in a recursive loop, Allow lets it run.</summary>
     public string RecursiveLoop { get; init; } = "Terminate";
+    /// <summary>PutProvisionedConcurrencyConfig's settings, one per published version or alias.</summary>
+    public List<ProvisionedConcurrencySetting> ProvisionedConcurrency { get; init; } = [];
 
     public string Name => Latest.FunctionName;
     public string Arn => LambdaArns.Function(AccountId, Region, Name);
 }
+
+/// <summary>Provisioned concurrency requested for one version or alias; what is allocated is the engine's (see ProvisionedEnvironments).</summary>
+public sealed record ProvisionedConcurrencySetting(string Qualifier, int Requested, string LastModified);
 
 /// <summary>A function's configuration at one version ("$LATEST" or a published number): what an environment runs.</summary>
 public sealed record FunctionConfig
@@ -73,6 +78,10 @@ public sealed record FunctionConfig
     /// <summary>The layers mounted at /opt, in the order given (later ones over earlier ones).</summary>
     public List<FunctionLayer> Layers { get; init; } = [];
     public required string LastModified { get; init; }
+    /// <summary>PutRuntimeManagementConfig's UpdateRuntimeOn (Auto, AWS's default, FunctionUpdate or Manual).</summary>
+    public string RuntimeUpdateOn { get; init; } = "Auto";
+    /// <summary>The runtime version a Manual configuration pins, recorded and reported; Stratus runs the machine's interpreter.</summary>
+    public string? RuntimeVersionArn { get; init; }
     public string RevisionId { get; init; } = Guid.NewGuid().ToString();
 }
 

@@ -53,18 +53,6 @@ public static class LambdaNotServed
             new("GET", "/2015-03-31/event-source-mappings/{UUID}", "GetEventSourceMapping"),
             new("GET", "/2015-03-31/event-source-mappings", "ListEventSourceMappings"),
             new("PUT", "/2015-03-31/event-source-mappings/{UUID}", "UpdateEventSourceMapping"),
-        ]),
-        ("provisioned concurrency (pre-initialised environments billed apart) is not built; reserved concurrency is",
-        [
-            new("DELETE", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", "DeleteProvisionedConcurrencyConfig"),
-            new("GET", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", "GetProvisionedConcurrencyConfig"),
-            new("GET", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL", "ListProvisionedConcurrencyConfigs"),
-            new("PUT", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", "PutProvisionedConcurrencyConfig"),
-        ]),
-        ("runtime version management is not built: each runtime is the interpreter the machine has",
-        [
-            new("GET", "/2021-07-20/functions/{FunctionName}/runtime-management-config", "GetRuntimeManagementConfig"),
-            new("PUT", "/2021-07-20/functions/{FunctionName}/runtime-management-config", "PutRuntimeManagementConfig"),
         ])
     ];
 

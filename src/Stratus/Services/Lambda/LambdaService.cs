@@ -82,6 +82,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             new CodeStore(Path.Combine(workDir, "code")), new LayerMount(Path.Combine(workDir, "opt")), engine, telemetry, images, address, network);
         // Image functions come back as they were: an unpack a restart interrupted finishes, a removed root file system is unpacked again.
         foreach (var function in service._functions.Values.ToList()) service.HoldImages(null, function, settleAll: true);
+        foreach (var function in service._functions.Values.ToList()) service.ProvisionAll(function);
         return service;
     }
 
@@ -188,6 +189,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             _functions.Remove(Key(scope.AccountId, scope.Region, function.Name));
             ReservedConcurrencyChanged(scope);
             Retire(function);
+            DeprovisionAll(function, _ => true);
             HoldImages(function, null);
             foreach (var queued in _events.Values.Where(e => e.AccountId == scope.AccountId && e.Region == scope.Region && e.FunctionName == function.Name).ToList())
                 _events.Remove(queued.Id);
@@ -197,7 +199,12 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             throw LambdaErrors.LatestNotDeletable();
         if (function.Aliases.Any(a => a.FunctionVersion == resolved))
             throw LambdaErrors.VersionHasAliases(function.Aliases.Where(a => a.FunctionVersion == resolved).Select(a => a.Name));
-        HoldImages(function, Change(scope, function.Name, f => f with { Versions = f.Versions.Where(v => v.Version != resolved).ToList() }));
+        DeprovisionAll(function, q => q == resolved);
+        HoldImages(function, Change(scope, function.Name, f => f with
+        {
+            Versions = f.Versions.Where(v => v.Version != resolved).ToList(),
+            ProvisionedConcurrency = f.ProvisionedConcurrency.Where(p => p.Qualifier != resolved).ToList(),
+        }));
     }
 
     // ---- versions and aliases ----
@@ -267,11 +274,20 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             };
             return f with { Aliases = f.Aliases.Select(a => a.Name == aliasName ? updated : a).ToList() };
         });
+        // AWS moves an alias's provisioned concurrency to the version it now points to.
+        if (version is not null) Provision(Find(scope.AccountId, scope.Region, functionName, null).Function, aliasName);
         return updated!;
     }
 
-    public void DeleteAlias(Scope scope, string functionName, string aliasName) =>
-        Change(scope, functionName, f => f with { Aliases = f.Aliases.Where(a => a.Name != aliasName).ToList() });
+    public void DeleteAlias(Scope scope, string functionName, string aliasName)
+    {
+        var function = Change(scope, functionName, f => f with
+        {
+            Aliases = f.Aliases.Where(a => a.Name != aliasName).ToList(),
+            ProvisionedConcurrency = f.ProvisionedConcurrency.Where(p => p.Qualifier != aliasName).ToList(),
+        });
+        _engine.Deprovision(ProvisionedKey(function, aliasName));
+    }
 
     // ---- resource policy ----
 
@@ -354,6 +370,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             var others = _functions.Values.Where(o => o.AccountId == scope.AccountId && o.Region == scope.Region && o.Name != f.Name).Sum(o => o.ReservedConcurrency ?? 0);
             if (_settings.AccountConcurrency - others - reserved < _settings.MinimumUnreserved)
                 throw LambdaErrors.UnreservedBelowMinimum(_settings.MinimumUnreserved);
+            if (reserved < ProvisionedTotal(f)) throw LambdaErrors.ReservedBelowProvisioned(ProvisionedTotal(f));
             return f with { ReservedConcurrency = reserved };
         });
         ReservedConcurrencyChanged(scope);
@@ -372,7 +389,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     public (int Limit, int Unreserved, long TotalCodeSize, int FunctionCount) AccountSettings(Scope scope)
     {
         var functions = _functions.Values.Where(f => f.AccountId == scope.AccountId && f.Region == scope.Region).ToList();
-        return (_settings.AccountConcurrency, UnreservedLimit(scope),
+        return (_settings.AccountConcurrency, UnreservedConcurrency(scope),
             functions.Sum(f => f.Latest.CodeSize + f.Versions.Sum(v => v.CodeSize)), functions.Count);
     }
 
@@ -425,8 +442,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         // Functions reach Stratus at its bound address; a queued event resumed at start waits for the listener.
         await _address.Bound.WaitAsync(cancellation);
         // Cheap once unpacked (the usual case: unpacking starts when the code is set); waits for an unpack still running.
-        var rootFs = config.ImageManifestDigest is { } digest ? await _images.UnpackAsync(digest, function.Arn, cancellation) : null;
-        var runnable = Runnable(function, config, rootFs);
+        var runnable = Runnable(function, config, await RootFsAsync(function, config, cancellation));
         var requestId = Guid.NewGuid().ToString();
         var (trace, _) = TraceLineage.Next(options.TraceHeader, function.Arn, requestId, _clock.GetUtcNow());
         var invocation = new Invocation(requestId, payload, qualifier is null ? function.Arn : $"{function.Arn}:{qualifier}", options.ClientContext, trace) { Stream = options.Stream };
@@ -434,7 +450,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         InvocationRecord record;
         try
         {
-            record = await _engine.InvokeAsync(runnable, invocation, UnreservedLimit(scope));
+            record = await _engine.InvokeAsync(runnable, invocation, UnreservedLimit(scope),
+                ProvisionedFor(function, qualifier ?? ParseName(functionName).Qualifier, version));
         }
         catch (AwsException throttled) when (throttled.Code == "TooManyRequestsException")
         {
@@ -499,6 +516,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             throw LambdaErrors.PayloadNotJson();
         }
     }
+
+    private async Task<string?> RootFsAsync(LambdaFunction function, FunctionConfig config, CancellationToken cancellation) =>
+        config.ImageManifestDigest is { } digest ? await _images.UnpackAsync(digest, function.Arn, cancellation) : null;
 
     /// <param name="rootFs">An image function's unpacked image; null for a zip function.</param>
     private RunnableFunction Runnable(LambdaFunction function, FunctionConfig config, string? rootFs)

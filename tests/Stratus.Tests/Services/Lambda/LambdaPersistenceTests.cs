@@ -2,7 +2,7 @@ using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Services.Lambda;
 
-/// <summary>Functions, their code, versions, aliases, policies, tags and concurrency survive a restart.</summary>
+/// <summary>Functions, their code, versions, aliases, policies, tags and concurrency (reserved and provisioned) survive a restart.</summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaPersistenceTests
 {
@@ -54,5 +54,57 @@ public sealed class LambdaPersistenceTests
         Assert.Equal("1", after["invoke"]!["version"]!.GetValue<string>());
         Assert.Equal(202, before["queued"]!.GetValue<int>());
         Assert.True(after["event_ran"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task Provisioned_concurrency_starts_again_after_a_restart_and_follows_its_alias()
+    {
+        await using var server = await StratusProcess.StartPersistentAsync(new Dictionary<string, string>());
+        const string WaitReady = """
+            def wait_ready():
+                deadline = time.time() + 60
+                while True:
+                    got = lam.get_provisioned_concurrency_config(FunctionName="warm", Qualifier="live")
+                    if got["Status"] != "IN_PROGRESS" or time.time() > deadline:
+                        return got
+                    time.sleep(0.2)
+            """;
+        var before = await Clients.Boto3Async(server.Url, LambdaScripts.Prelude + WaitReady + "\n" + """
+            import time
+            APP = "import os\nINIT = os.environ.get('AWS_LAMBDA_INITIALIZATION_TYPE')\ndef handler(e, c):\n    return {'init': INIT, 'version': os.environ['AWS_LAMBDA_FUNCTION_VERSION']}\n"
+            create("warm", {"app.py": APP})
+            lam.publish_version(FunctionName="warm")
+            lam.create_alias(FunctionName="warm", Name="live", FunctionVersion="1")
+            lam.put_provisioned_concurrency_config(FunctionName="warm", Qualifier="live", ProvisionedConcurrentExecutions=1)
+            out["status"] = wait_ready()["Status"]
+            lam.put_runtime_management_config(FunctionName="warm", UpdateRuntimeOn="FunctionUpdate")
+            """);
+
+        await server.RestartAsync();
+
+        var after = await Clients.Boto3Async(server.Url, LambdaScripts.Prelude + WaitReady + "\n" + """
+            import time
+            got = wait_ready()
+            out["status"] = got["Status"]
+            out["allocated"] = got["AllocatedProvisionedConcurrentExecutions"]
+            out["invoke"] = invoke("warm", {}, Qualifier="live")
+            out["runtime"] = lam.get_runtime_management_config(FunctionName="warm")["UpdateRuntimeOn"]
+            # The alias moves to a new version: its provisioned environments are started again for that version.
+            lam.update_function_configuration(FunctionName="warm", Description="second")
+            lam.get_waiter("function_updated_v2").wait(FunctionName="warm")
+            version = lam.publish_version(FunctionName="warm")["Version"]
+            lam.update_alias(FunctionName="warm", Name="live", FunctionVersion=version)
+            out["moved_status"] = wait_ready()["Status"]
+            out["moved"] = invoke("warm", {}, Qualifier="live")
+            """);
+
+        Assert.Equal("READY", before["status"]!.GetValue<string>());
+        Assert.Equal("READY", after["status"]!.GetValue<string>());
+        Assert.Equal(1, after["allocated"]!.GetValue<int>());
+        Assert.Equal("provisioned-concurrency", after["invoke"]!["payload"]!["init"]!.GetValue<string>());
+        Assert.Equal("FunctionUpdate", after["runtime"]!.GetValue<string>());
+        Assert.Equal("READY", after["moved_status"]!.GetValue<string>());
+        Assert.Equal("2", after["moved"]!["payload"]!["version"]!.GetValue<string>());
+        Assert.Equal("provisioned-concurrency", after["moved"]!["payload"]!["init"]!.GetValue<string>());
     }
 }

@@ -151,4 +151,109 @@ public sealed class LambdaResponseStreamingTests(TunedLambdaFixture stratus) : I
         Assert.Equal("""["LogResult"]""", whole[1]!["InvokeComplete"]!.ToJsonString());
         Assert.Equal("ResourceNotFoundException", result["missing"]!["code"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Node_handlers_wrapped_with_streamifyResponse_stream_through_the_url_and_InvokeWithResponseStream()
+    {
+        var result = await Clients.Boto3Async(stratus.Url, LambdaScripts.Prelude + """
+            import http.client, socket, urllib.parse
+            HANDLER = '''const net = require('net');
+            class Broken extends Error { constructor(message) { super(message); this.name = 'Function.Broken'; } }
+            // Resolves true once the test, holding the first chunk, sends '!' on the signal port.
+            const signalled = port => new Promise(resolve => {
+              const socket = net.connect(port, '127.0.0.1');
+              socket.setTimeout(50000, () => { socket.destroy(); resolve(false); });
+              socket.on('data', data => { socket.destroy(); resolve(data.toString() === '!'); });
+              socket.on('error', () => resolve(false));
+            });
+            exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+              if (event.fail) {
+                responseStream.write('part;');
+                await new Promise(resolve => setTimeout(resolve, 10));
+                throw new Broken('it broke');
+              }
+              const url = 'rawPath' in event;
+              const port = url ? Number(event.queryStringParameters.port) : event.port;
+              if (url) responseStream = awslambda.HttpResponseStream.from(responseStream, { statusCode: 201, headers: { 'x-streamed': 'yes' } });
+              responseStream.write('first chunk;');
+              if (!port) {
+                responseStream.end('second chunk unwaited from ' + context.functionName);
+                return;
+              }
+              responseStream.write((await signalled(port)) ? 'second chunk after signal' : 'second chunk without signal');
+              responseStream.end();
+            });
+            '''
+            def signal_listener():
+                listener = socket.socket()
+                listener.bind(("127.0.0.1", 0))
+                listener.listen(1)
+                listener.settimeout(60)
+                return listener, listener.getsockname()[1]
+            def signal(listener):
+                connection, _ = listener.accept()
+                connection.sendall(b"!")
+                connection.close()
+                listener.close()
+
+            create("node-streamer", {"index.js": HANDLER}, runtime="nodejs20.x", handler="index.handler", Timeout=60)
+            config = lam.create_function_url_config(FunctionName="node-streamer", AuthType="NONE", InvokeMode="RESPONSE_STREAM")
+            lam.add_permission(FunctionName="node-streamer", StatementId="public-url", Action="lambda:InvokeFunctionUrl", Principal="*", FunctionUrlAuthType="NONE")
+
+            listener, port = signal_listener()
+            url_id = config["FunctionUrl"].split("//")[1].split(".")[0]
+            target = urllib.parse.urlparse(URL)
+            connection = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
+            connection.request("GET", "/_aws/lambda-url/" + url_id + "/stream?port=" + str(port))
+            response = connection.getresponse()
+            out["url_status"] = response.status
+            out["url_header"] = response.getheader("x-streamed")
+            first = b""
+            while b";" not in first:
+                piece = response.read1(1024)
+                if not piece:
+                    break
+                first += piece
+            out["url_first"] = first.decode()
+            signal(listener)
+            out["url_rest"] = response.read().decode()
+            connection.close()
+
+            listener, port = signal_listener()
+            stream = lam.invoke_with_response_stream(FunctionName="node-streamer", Payload=json.dumps({"port": port}).encode())
+            events = []
+            for event in stream["EventStream"]:
+                if "PayloadChunk" in event:
+                    chunk = event["PayloadChunk"]["Payload"].decode()
+                    events.append({"chunk": chunk})
+                    if chunk == "first chunk;":
+                        signal(listener)
+                else:
+                    events.append({"complete": event.get("InvokeComplete")})
+            out["events"] = events
+
+            failed = lam.invoke_with_response_stream(FunctionName="node-streamer", Payload=b'{"fail": true}')
+            out["failed"] = [{k: (v["Payload"].decode() if k == "PayloadChunk" else v) for k, v in e.items()} for e in failed["EventStream"]]
+            out["buffered"] = invoke("node-streamer", {})
+            """);
+
+        Assert.Equal(201, result["url_status"]!.GetValue<int>());
+        Assert.Equal("yes", result["url_header"]!.GetValue<string>());
+        Assert.Equal("first chunk;", result["url_first"]!.GetValue<string>());
+        // The handler wrote its second chunk only after the client, holding the first, signalled it.
+        Assert.Equal("second chunk after signal", result["url_rest"]!.GetValue<string>());
+
+        var events = result["events"]!.AsArray();
+        Assert.Equal("first chunk;", events[0]!["chunk"]!.GetValue<string>());
+        Assert.Equal("second chunk after signal", events[1]!["chunk"]!.GetValue<string>());
+        Assert.Null(events[^1]!["complete"]!["ErrorCode"]);
+
+        var failed = result["failed"]!.AsArray();
+        Assert.Equal("part;", failed[0]!["PayloadChunk"]!.GetValue<string>());
+        Assert.Equal("Function.Broken", failed[^1]!["InvokeComplete"]!["ErrorCode"]!.GetValue<string>());
+        Assert.Equal("it broke", failed[^1]!["InvokeComplete"]!["ErrorDetails"]!.GetValue<string>());
+
+        Assert.Null(result["buffered"]!["error"]);
+        Assert.Equal("first chunk;second chunk unwaited from node-streamer", result["buffered"]!["payload"]!.GetValue<string>());
+    }
 }

@@ -43,6 +43,7 @@ public sealed class LambdaEngine : IAsyncDisposable
     private readonly ConcurrentDictionary<string, StrongBox<int>> _inFlightByFunction = new(StringComparer.Ordinal);
     private readonly Timer _idleSweep;
     private readonly ConcurrentQueue<ExecutionEnvironment> _standbyHosts = new();
+    private readonly ConcurrentDictionary<string, ProvisionedEnvironments> _provisioned = new(StringComparer.Ordinal);
     /// <summary>A standby host's limit until a function is assigned to it and it takes that function's size.</summary>
     private const int LargestMemorySizeMb = 10240;
     private int _unreservedInFlight;
@@ -71,9 +72,24 @@ public sealed class LambdaEngine : IAsyncDisposable
     public string Isolation => $"{_launcher.SandboxDescription}; memory limits {_launcher.MemoryLimits.Description}; {_launcher.MemoryLimits.ProcessLimitDescription}; {_launcher.SdkDescription}";
 
     /// <summary>Runs the invocation to its end: a caller that goes away does not stop it, as on AWS.</summary>
-    public async Task<InvocationRecord> InvokeAsync(RunnableFunction function, Invocation invocation, int unreservedLimit)
+    /// <param name="provisioned">The provisioned environments of the qualifier invoked: an idle one of them runs the
+    /// invocation before any on-demand one, as AWS serves a qualifier's invokes from its provisioned concurrency first.</param>
+    public async Task<InvocationRecord> InvokeAsync(RunnableFunction function, Invocation invocation, int unreservedLimit,
+        ProvisionedEnvironments? provisioned = null)
     {
         var concurrent = Acquire(function, unreservedLimit);
+        if (provisioned?.TakeIdle() is { } ready)
+        {
+            try
+            {
+                return Finished(provisioned.Function!, invocation, await RunProvisionedAsync(provisioned, ready, invocation), ready, null, concurrent,
+                    DateTimeOffset.UtcNow, Stopwatch.GetTimestamp());
+            }
+            finally
+            {
+                Release(function);
+            }
+        }
         var started = DateTimeOffset.UtcNow;
         var startTimestamp = Stopwatch.GetTimestamp();
         ExecutionEnvironment? environment = null;
@@ -85,7 +101,7 @@ public sealed class LambdaEngine : IAsyncDisposable
             environment = pool.TakeIdle();
             if (environment is null)
             {
-                (environment, outcome) = await ColdStartAsync(function, invocation);
+                (environment, outcome) = await ColdStartAsync(function, invocation.RequestId, invocation);
                 initDuration = environment?.InitDurationMs;
             }
             if (outcome is null)
@@ -99,6 +115,12 @@ public sealed class LambdaEngine : IAsyncDisposable
         {
             Release(function);
         }
+        return Finished(function, invocation, outcome, environment, initDuration, concurrent, started, startTimestamp);
+    }
+
+    private InvocationRecord Finished(RunnableFunction function, Invocation invocation, InvocationOutcome outcome, ExecutionEnvironment? environment,
+        double? initDuration, int concurrent, DateTimeOffset started, long startTimestamp)
+    {
         var duration = invocation.StartedTimestamp != 0 && invocation.CompletedTimestamp != 0
             ? Stopwatch.GetElapsedTime(invocation.StartedTimestamp, invocation.CompletedTimestamp)
             : Stopwatch.GetElapsedTime(startTimestamp);
@@ -128,10 +150,69 @@ public sealed class LambdaEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>A new environment, ready for its first event; or the error its start failed with (it is then discarded).</summary>
-    private async Task<(ExecutionEnvironment? Environment, InvocationOutcome? Failure)> ColdStartAsync(RunnableFunction function, Invocation invocation)
+    private async Task<InvocationOutcome> RunProvisionedAsync(ProvisionedEnvironments provisioned, ExecutionEnvironment environment, Invocation invocation)
     {
-        var requestId = invocation.RequestId;
+        var outcome = await RunAsync(environment, provisioned.Function!, invocation);
+        if (environment.IsDead || !provisioned.Return(environment))
+        {
+            Discard(environment);
+            // AWS keeps the requested number allocated: an environment lost to a crash or a timeout is replaced.
+            if (provisioned.Forget(environment)) _ = StartProvisionedAsync(provisioned);
+        }
+        return outcome;
+    }
+
+    /// <summary>
+    /// Starts the requested number of environments for a version or alias ahead of its invokes, their init run at once
+    /// with AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency (in <paramref name="function"/>'s variables), replacing
+    /// what the key had. The function is awaited first: an image function's root file system may still be unpacking.
+    /// </summary>
+    public ProvisionedEnvironments Provision(string key, Task<RunnableFunction> function, int count)
+    {
+        var provisioned = new ProvisionedEnvironments(count);
+        if (_provisioned.TryRemove(key, out var previous)) foreach (var environment in previous.Retire()) Discard(environment);
+        _provisioned[key] = provisioned;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                provisioned.Function = await function;
+            }
+            catch (Exception e) when (e is AwsException or IOException or InvalidOperationException)
+            {
+                provisioned.Fail(e.Message);
+                return;
+            }
+            for (var i = 0; i < count; i++) _ = StartProvisionedAsync(provisioned);
+        });
+        return provisioned;
+    }
+
+    public ProvisionedEnvironments? Provisioned(string key) => _provisioned.GetValueOrDefault(key);
+
+    /// <summary>Stops a key's provisioned environments: idle ones now, busy ones when their invocation ends.</summary>
+    public void Deprovision(string key)
+    {
+        if (_provisioned.TryRemove(key, out var provisioned)) foreach (var environment in provisioned.Retire()) Discard(environment);
+    }
+
+    private async Task StartProvisionedAsync(ProvisionedEnvironments provisioned)
+    {
+        var (environment, failure) = await ColdStartAsync(provisioned.Function!, "provisioned-concurrency", null);
+        if (failure is not null || environment is null)
+        {
+            // AWS's reason for a provisioned environment whose init failed.
+            provisioned.Fail("FUNCTION_ERROR_INIT_FAILURE");
+            return;
+        }
+        if (!provisioned.Add(environment)) Discard(environment);
+    }
+
+    /// <summary>A new environment, ready for its first event; or the error its start failed with (it is then discarded).</summary>
+    /// <param name="invocation">The invocation that waits for it, which takes what a failed init wrote; null for a provisioned start.</param>
+    private async Task<(ExecutionEnvironment? Environment, InvocationOutcome? Failure)> ColdStartAsync(RunnableFunction function, string requestId,
+        Invocation? invocation)
+    {
         if ((function.Image is null ? _launcher.CannotStart(function.Config, function.CodeDir, function.OptDir) : CannotStartImage(function.Image)) is { } reason)
             return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {reason}"));
 
@@ -169,7 +250,7 @@ public sealed class LambdaEngine : IAsyncDisposable
         }
         environment.InitDurationMs = Stopwatch.GetElapsedTime(environment.StartedTimestamp).TotalMilliseconds;
         if (failure is null) return (environment, null);
-        environment.TakeInitOutput(invocation);
+        if (invocation is not null) environment.TakeInitOutput(invocation);
         Discard(environment);
         return (environment, failure);
     }
@@ -298,6 +379,8 @@ public sealed class LambdaEngine : IAsyncDisposable
         await _idleSweep.DisposeAsync();
         foreach (var pool in _pools.Values) pool.Retire();
         _pools.Clear();
+        foreach (var provisioned in _provisioned.Values) provisioned.Retire();
+        _provisioned.Clear();
         foreach (var environment in _api.Environments.ToList()) Discard(environment);
         await _api.DisposeAsync();
         _launcher.MemoryLimits.Dispose();

@@ -92,6 +92,94 @@ async function loadHandler() {
   return fn;
 }
 
+// AWS's managed Node.js runtimes give every handler the global `awslambda` for response streaming:
+// streamifyResponse marks a handler (event, responseStream, context) whose writes are sent to the Runtime API as they
+// are made, and HttpResponseStream.from opens a function URL's response with its status, headers and cookies.
+const streamingHandler = Symbol.for('aws.lambda.runtime.handler.streaming');
+const httpIntegrationType = 'application/vnd.awslambda.http-integration-response';
+globalThis.awslambda = {
+  streamifyResponse(handler, options) {
+    handler[streamingHandler] = 'response';
+    if (options && options.highWaterMark) handler.streamingHighWaterMark = options.highWaterMark;
+    return handler;
+  },
+  HttpResponseStream: {
+    // The prelude is JSON (statusCode, headers, cookies) and 8 NUL bytes, before the body, as AWS frames it.
+    from(responseStream, prelude) {
+      responseStream.setContentType(httpIntegrationType);
+      responseStream.write(Buffer.concat([Buffer.from(JSON.stringify(prelude || {})), Buffer.alloc(8)]));
+      return responseStream;
+    },
+  },
+};
+
+// The writable a streaming handler writes to: the POST .../response in streaming mode is opened by the first write (so
+// setContentType still counts before it) and each write is sent as one chunk at once; an error after the stream opened
+// goes in the Lambda-Runtime-Function-Error-Type/-Body trailers (the body base64 of the error document), as AWS's
+// runtimes send it.
+function responseStreamFor(requestId, highWaterMark) {
+  const { Writable } = require('stream');
+  let contentType = 'application/octet-stream';
+  let request = null;
+  let answered = null;
+  const open = () => {
+    if (request) return request;
+    answered = new Promise((resolve, reject) => {
+      request = http.request({ host, port, method: 'POST', path: `${base}/invocation/${requestId}/response`, agent, headers: {
+        'Content-Type': contentType,
+        'Lambda-Runtime-Function-Response-Mode': 'streaming',
+        'Transfer-Encoding': 'chunked',
+        'Trailer': 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
+      } }, response => { response.resume(); response.on('end', resolve); response.on('error', reject); });
+      request.on('error', reject);
+    });
+    return request;
+  };
+  const stream = new Writable({
+    highWaterMark,
+    write(chunk, encoding, done) { open().write(chunk, done); },
+    final(done) { open().end(); done(); },
+  });
+  stream.setContentType = type => {
+    if (request) throw new Error('The content type must be set before the first write.');
+    contentType = type;
+  };
+  return {
+    stream,
+    get opened() { return request !== null; },
+    // The handler finished: what it did not end is ended; the stream is over once the Runtime API answered.
+    async finish() {
+      if (!stream.writableEnded) stream.end();
+      await new Promise(resolve => (stream.writableFinished ? resolve() : stream.on('finish', resolve)));
+      await answered;
+    },
+    async fail(document) {
+      // A handler that ended its stream and then failed has answered already: the error only reaches its log.
+      if (request.writableEnded) return answered.catch(() => {});
+      request.addTrailers({
+        'Lambda-Runtime-Function-Error-Type': document.errorType,
+        'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(document)).toString('base64'),
+      });
+      request.end();
+      await answered;
+    },
+  };
+}
+
+async function invokeStreaming(fn, event, context, requestId) {
+  const response = responseStreamFor(requestId, fn.streamingHighWaterMark);
+  try {
+    await fn(event, response.stream, context);
+    await response.finish();
+  } catch (e) {
+    const document = errorDocument(e);
+    console.error(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(document)}`);
+    // Nothing sent yet: the error is the whole answer, as for any handler.
+    if (!response.opened) await postError(`/invocation/${requestId}/error`, document);
+    else await response.fail(document);
+  }
+}
+
 function invoke(fn, event, context) {
   return new Promise((resolve, reject) => {
     const callback = (error, result) => (error ? reject(error) : resolve(result));
@@ -131,6 +219,17 @@ async function main() {
       callbackWaitsForEmptyEventLoop: true,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     };
+    if (fn[streamingHandler] === 'response') {
+      let event;
+      try {
+        event = next.body.length ? JSON.parse(next.body.toString('utf8')) : null;
+      } catch (e) {
+        await postError(`/invocation/${requestId}/error`, errorDocument(e));
+        continue;
+      }
+      await invokeStreaming(fn, event, context, requestId);
+      continue;
+    }
     try {
       const event = next.body.length ? JSON.parse(next.body.toString('utf8')) : null;
       const result = await invoke(fn, event, context);
