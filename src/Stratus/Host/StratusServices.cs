@@ -125,10 +125,14 @@ public sealed class StratusServices : IAsyncDisposable
             new LambdaAuthorizer(lambda, clock), new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock),
             cloudWatch, logs, clock, Log("apigateway.execute-api"));
         var apiGatewayV2 = new ApiGatewayV2Service(store, clock, address);
+        var httpApiAuthorizers = new LambdaRequestAuthorizer(lambda, clock);
         var apiGatewayV2DataPlane = new ApiGatewayV2DataPlane(apiGatewayV2,
             new JwtAuthorizer(jwksKeys, clock),
-            new LambdaRequestAuthorizer(lambda, clock), new HttpApiIntegrations(lambda, IntegrationEngine.CreateHttpClient()),
+            httpApiAuthorizers, new HttpApiIntegrations(lambda, IntegrationEngine.CreateHttpClient()),
             cloudWatch, logs, clock, Log("apigatewayv2.execute-api"));
+        // Custom domain names are one namespace for REST and HTTP APIs, served ahead of the execute-api forms.
+        var customDomains = new CustomDomainNames(store, clock, apiGateway, apiGatewayV2);
+        var customDomainDataPlane = new CustomDomainDataPlane(customDomains, apiGatewayDataPlane, apiGatewayV2DataPlane, apiGatewayV2);
 
         var kms = new KmsService(store, clock, options.DataDir is null ? null : Path.Combine(options.DataDir, "kms-keys.key"));
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1), new BucketNotifications(lambda, Log("s3.notifications")));
@@ -159,6 +163,10 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayDeploymentProvider(apiGateway),
             new ApiGatewayStageProvider(apiGateway),
             new ApiGatewayApiKeyProvider(apiGateway),
+            new CustomDomainNameProvider(customDomains, "AWS::ApiGateway::DomainName"),
+            new CustomDomainNameProvider(customDomains, "AWS::ApiGatewayV2::DomainName"),
+            new DomainMappingProvider(customDomains, "AWS::ApiGateway::BasePathMapping"),
+            new DomainMappingProvider(customDomains, "AWS::ApiGatewayV2::ApiMapping"),
             new ApiGatewayUsagePlanProvider(apiGateway),
             new ApiGatewayUsagePlanKeyProvider(apiGateway),
             new ApiGatewayRequestValidatorProvider(apiGateway),
@@ -229,7 +237,8 @@ public sealed class StratusServices : IAsyncDisposable
         [
             new IamApi(iam, Log("iam")), new StsApi(sts, credentials, Log("sts")), new EcrApi(ecr, Log("ecr")),
             new LambdaApi(lambda, SignedLinks.For(options, clock), codePackages, Log("lambda")), new RdsApi(rds, Log("rds")),
-            new ApiGatewayApi(apiGateway, apiGatewayDataPlane, Log("apigateway")), new ApiGatewayV2Api(apiGatewayV2, Log("apigatewayv2")),
+            new ApiGatewayApi(apiGateway, apiGatewayDataPlane, customDomains, Log("apigateway")),
+            new ApiGatewayV2Api(apiGatewayV2, customDomains, httpApiAuthorizers, Log("apigatewayv2")),
             new CloudFormationApi(cloudFormation, Log("cloudformation")),
             new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
             new S3Api(s3, iam, Log("s3")),
@@ -248,7 +257,7 @@ public sealed class StratusServices : IAsyncDisposable
         {
             All = all,
             // HTTP APIs first: they claim only their own API ids, and REST APIs serve the same URL forms.
-            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry"), registryAuthorizer), apiGatewayV2DataPlane, apiGatewayDataPlane,
+            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry"), registryAuthorizer), customDomainDataPlane, apiGatewayV2DataPlane, apiGatewayDataPlane,
                 new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth, iam), customResourceResponses, waitConditionSignals],
             Credentials = credentials,
             Iam = iam,

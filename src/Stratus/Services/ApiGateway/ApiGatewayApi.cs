@@ -20,11 +20,13 @@ public sealed class ApiGatewayApi : IStratusService
 
     private readonly ApiGatewayService _gateway;
     private readonly ApiGatewayDataPlane _dataPlane;
+    private readonly CustomDomainNames _domains;
 
-    public ApiGatewayApi(ApiGatewayService gateway, ApiGatewayDataPlane dataPlane, ILogger logger)
+    public ApiGatewayApi(ApiGatewayService gateway, ApiGatewayDataPlane dataPlane, CustomDomainNames domains, ILogger logger)
     {
         _gateway = gateway;
         _dataPlane = dataPlane;
+        _domains = domains;
         Endpoint = new ServiceEndpoint("apigateway", Operations(), new RestJsonProtocol(Routes) { ErrorMessageKey = "message" })
         {
             Logger = logger,
@@ -120,6 +122,17 @@ public sealed class ApiGatewayApi : IStratusService
         new("GET", "/usageplans/{usageplanId}/keys/{keyId}", "GetUsagePlanKey"),
         new("DELETE", "/usageplans/{usageplanId}/keys/{keyId}", "DeleteUsagePlanKey", successStatus: 202),
         new("GET", "/usageplans/{usageplanId}/usage", "GetUsage"),
+        new("PATCH", "/usageplans/{usageplanId}/keys/{keyId}/usage", "UpdateUsage"),
+        new("POST", "/domainnames", "CreateDomainName", successStatus: 201),
+        new("GET", "/domainnames", "GetDomainNames"),
+        new("GET", "/domainnames/{domain_name}", "GetDomainName"),
+        new("PATCH", "/domainnames/{domain_name}", "UpdateDomainName"),
+        new("DELETE", "/domainnames/{domain_name}", "DeleteDomainName", successStatus: 202),
+        new("POST", "/domainnames/{domain_name}/basepathmappings", "CreateBasePathMapping", successStatus: 201),
+        new("GET", "/domainnames/{domain_name}/basepathmappings", "GetBasePathMappings"),
+        new("GET", "/domainnames/{domain_name}/basepathmappings/{base_path}", "GetBasePathMapping"),
+        new("PATCH", "/domainnames/{domain_name}/basepathmappings/{base_path}", "UpdateBasePathMapping"),
+        new("DELETE", "/domainnames/{domain_name}/basepathmappings/{base_path}", "DeleteBasePathMapping", successStatus: 202),
         new("GET", "/tags/{resource_arn}", "GetTags"),
         new("PUT", "/tags/{resource_arn}", "TagResource", successStatus: 204),
         new("DELETE", "/tags/{resource_arn}", "UntagResource", successStatus: 204),
@@ -239,19 +252,32 @@ public sealed class ApiGatewayApi : IStratusService
         { "GetUsagePlanKey", i => Wire(_gateway.GetUsagePlanKey(i.Scope, PlanId(i), i.Required("keyId"))) },
         { "GetUsagePlanKeys", i => Paged(_gateway.GetUsagePlanKeys(i.Scope, PlanId(i), i.String("name"), i.String("position"), i.Int("limit"))) },
         { "DeleteUsagePlanKey", i => Done(() => _gateway.DeleteUsagePlanKey(i.Scope, PlanId(i), i.Required("keyId"))) },
-        { "GetUsage", i =>
+        { "GetUsage", i => UsageWire(PlanId(i), _gateway.GetUsage(i.Scope, PlanId(i), i.Required("startDate"), i.Required("endDate"), i.String("keyId"))) },
+        { "UpdateUsage", i => UsageWire(PlanId(i), _gateway.UpdateUsage(i.Scope, PlanId(i), i.Required("keyId"), Patch(i))) },
+
+        { "CreateDomainName", i => DomainWire(_domains.Create(i.Scope, DomainNameSettings.ReadRest(i))) },
+        { "GetDomainNames", i => Page(_domains.List(i.Scope).Select(DomainWire), null) },
+        { "GetDomainName", i => DomainWire(_domains.Get(i.Scope, DomainName(i))) },
+        { "UpdateDomainName", i =>
             {
-                var (start, end, items) = _gateway.GetUsage(i.Scope, PlanId(i), i.Required("startDate"), i.Required("endDate"), i.String("keyId"));
-                return new JsonObject
-                {
-                    ["usagePlanId"] = PlanId(i),
-                    ["startDate"] = start,
-                    ["endDate"] = end,
-                    // The model binds the items map to "values" on the wire.
-                    ["values"] = new JsonObject(items.Select(e => new KeyValuePair<string, JsonNode?>(e.Key,
-                        new JsonArray(e.Value.Select(day => (JsonNode)new JsonArray(day[0], day[1])).ToArray())))),
-                };
+                var changes = PatchValues(Patch(i), "/regionalCertificateArn", "/regionalCertificateName", "/certificateArn", "/certificateName", "/securityPolicy");
+                return DomainWire(_domains.UpdateCertificate(i.Scope, DomainName(i),
+                    changes.GetValueOrDefault("/regionalCertificateArn") ?? changes.GetValueOrDefault("/certificateArn"),
+                    changes.GetValueOrDefault("/regionalCertificateName") ?? changes.GetValueOrDefault("/certificateName"),
+                    changes.GetValueOrDefault("/securityPolicy")));
             } },
+        { "DeleteDomainName", i => Done(() => _domains.Delete(i.Scope, DomainName(i))) },
+        { "CreateBasePathMapping", i => MappingWire(_domains.CreateMapping(i.Scope, DomainName(i), i.String("basePath"), i.Required("restApiId"),
+            i.String("stage"), restApiOnly: true)) },
+        { "GetBasePathMappings", i => Page(_domains.Get(i.Scope, DomainName(i)).Mappings.Select(MappingWire), null) },
+        { "GetBasePathMapping", i => MappingWire(_domains.GetMapping(i.Scope, DomainName(i), i.Required("base_path"))) },
+        { "UpdateBasePathMapping", i =>
+            {
+                var changes = PatchValues(Patch(i), "/basePath", "/restApiId", "/stage");
+                return MappingWire(_domains.UpdateMapping(i.Scope, DomainName(i), i.Required("base_path"), changes.GetValueOrDefault("/basePath"),
+                    changes.GetValueOrDefault("/restApiId"), changes.GetValueOrDefault("/stage"), restApiOnly: true));
+            } },
+        { "DeleteBasePathMapping", i => Done(() => _domains.DeleteMapping(i.Scope, DomainName(i), i.Required("base_path"))) },
 
         { "GetTags", i => new JsonObject { ["tags"] = StringMapWire(_gateway.GetTags(i.Scope, i.Required("resource_arn"))) } },
         { "TagResource", i => Done(() => _gateway.TagResource(i.Scope, i.Required("resource_arn"), i.StringMap("tags"))) },
@@ -305,6 +331,60 @@ public sealed class ApiGatewayApi : IStratusService
     }
 
     private static string ApiId(OperationInput i) => i.Required("restapi_id");
+    private static string DomainName(OperationInput i) => i.Required("domain_name");
+
+    private static JsonObject UsageWire(string planId, (string Start, string End, Dictionary<string, List<long[]>> Items) usage) => new()
+    {
+        ["usagePlanId"] = planId,
+        ["startDate"] = usage.Start,
+        ["endDate"] = usage.End,
+        // The model binds the items map to "values" on the wire.
+        ["values"] = new JsonObject(usage.Items.Select(e => new KeyValuePair<string, JsonNode?>(e.Key,
+            new JsonArray(e.Value.Select(day => (JsonNode)new JsonArray(day[0], day[1])).ToArray())))),
+    };
+
+    /// <summary>The values a patch replaces, by path; any other operation or path is refused as AWS refuses it.</summary>
+    private static Dictionary<string, string> PatchValues(IReadOnlyList<PatchOperation> patch, params string[] paths)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var operation in patch)
+        {
+            if (operation.Op != "replace" || !paths.Contains(operation.Path))
+                throw ApiGatewayErrors.BadRequest($"Invalid patch path '{operation.Path}' specified for op '{operation.Op}'. Must be one of: [{string.Join(", ", paths)}]");
+            values[operation.Path] = operation.Value ?? throw ApiGatewayErrors.BadRequest($"Invalid null value for patch path '{operation.Path}'");
+        }
+        return values;
+    }
+
+    /// <summary>apigateway's DomainName shape for a REGIONAL domain: AWS's members, with the regional name Stratus answers on.</summary>
+    private static JsonObject DomainWire(CustomDomain domain)
+    {
+        var wire = new JsonObject
+        {
+            ["domainName"] = domain.DomainName,
+            ["domainNameId"] = domain.DomainNameId,
+            ["domainNameArn"] = domain.Arn,
+            ["regionalDomainName"] = domain.RegionalDomainName,
+            ["regionalCertificateArn"] = domain.CertificateArn,
+            ["endpointConfiguration"] = new JsonObject { ["types"] = new JsonArray("REGIONAL"), ["ipAddressType"] = "ipv4" },
+            ["domainNameStatus"] = "AVAILABLE",
+            ["securityPolicy"] = domain.SecurityPolicy,
+            ["tags"] = StringMapWire(domain.Tags),
+        };
+        if (domain.CertificateName is { } certificateName) wire["regionalCertificateName"] = certificateName;
+        return wire;
+    }
+
+    private static JsonObject MappingWire(DomainMapping mapping)
+    {
+        var wire = new JsonObject
+        {
+            ["basePath"] = mapping.BasePath.Length == 0 ? CustomDomainNames.NoBasePath : mapping.BasePath,
+            ["restApiId"] = mapping.ApiId,
+        };
+        if (mapping.Stage is { } stage) wire["stage"] = stage;
+        return wire;
+    }
     private static string AuthorizerId(OperationInput i) => i.Required("authorizer_id");
     private static string KeyId(OperationInput i) => i.Required("api_Key");
     private static string PlanId(OperationInput i) => i.Required("usageplanId");

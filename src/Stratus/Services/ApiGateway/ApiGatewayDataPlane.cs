@@ -54,11 +54,17 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
         return (parts[2], parts[3], "/" + (parts.Length > 5 ? parts[5] : ""));
     }
 
-    public async Task HandleAsync(HttpContext http)
+    public Task HandleAsync(HttpContext http)
+    {
+        var (apiId, stageName, path) = Target(http.Request);
+        return ServeAsync(http, apiId, stageName, path);
+    }
+
+    /// <summary>One request to a REST API's stage, from an invoke URL or through a custom domain name's base path mapping.</summary>
+    public async Task ServeAsync(HttpContext http, string apiId, string stageName, string path)
     {
         var watch = Stopwatch.StartNew();
         var requestId = Guid.NewGuid().ToString();
-        var (apiId, stageName, path) = Target(http.Request);
         http.Response.Headers["x-amzn-RequestId"] = requestId;
 
         var deployed = stageName.Length == 0 ? null : gateway.FindDeployedStage(apiId, stageName);

@@ -11,19 +11,6 @@ public static class ApiGatewayNotServed
 {
     private static readonly (string Reason, RestRoute[] Routes)[] Groups =
     [
-        ("custom domain names and base path mappings are not built yet",
-        [
-            new("POST", "/domainnames", "CreateDomainName"),
-            new("DELETE", "/domainnames/{domain_name}", "DeleteDomainName"),
-            new("GET", "/domainnames/{domain_name}", "GetDomainName"),
-            new("GET", "/domainnames", "GetDomainNames"),
-            new("PATCH", "/domainnames/{domain_name}", "UpdateDomainName"),
-            new("POST", "/domainnames/{domain_name}/basepathmappings", "CreateBasePathMapping"),
-            new("DELETE", "/domainnames/{domain_name}/basepathmappings/{base_path}", "DeleteBasePathMapping"),
-            new("GET", "/domainnames/{domain_name}/basepathmappings/{base_path}", "GetBasePathMapping"),
-            new("GET", "/domainnames/{domain_name}/basepathmappings", "GetBasePathMappings"),
-            new("PATCH", "/domainnames/{domain_name}/basepathmappings/{base_path}", "UpdateBasePathMapping"),
-        ]),
         ("private custom domain name access associations need VPC endpoints, which Stratus does not serve",
         [
             new("POST", "/domainnameaccessassociations", "CreateDomainNameAccessAssociation"),
@@ -75,10 +62,6 @@ public static class ApiGatewayNotServed
         [
             new("GET", "/restapis/{restapi_id}/models/{model_name}/default_template", "GetModelTemplate"),
         ]),
-        ("granting a key a quota extension is not built; GetUsage reports each key's used and remaining requests",
-        [
-            new("PATCH", "/usageplans/{usageplanId}/keys/{keyId}/usage", "UpdateUsage"),
-        ])
     ];
 
     /// <summary>The refused operations with their reasons, as README lists them.</summary>

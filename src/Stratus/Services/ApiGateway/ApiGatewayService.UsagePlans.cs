@@ -369,17 +369,57 @@ public sealed partial class ApiGatewayService
         var items = new Dictionary<string, List<long[]>>(StringComparer.Ordinal);
         foreach (var id in plan.KeyIds.Where(id => keyId is null || id == keyId))
         {
-            var days = _usage.Usage.Get(UsageKey(scope.AccountId, scope.Region, planId, id))?.Days ?? [];
+            var usage = _usage.Usage.Get(UsageKey(scope.AccountId, scope.Region, planId, id)) ?? new KeyUsageDocument();
+            var days = usage.Days;
             var series = new List<long[]>();
             for (var day = start; day <= end; day = day.AddDays(1))
             {
                 var used = days.GetValueOrDefault(DayKey(day));
-                var remaining = plan.Plan.Quota is { } quota ? Math.Max(0, quota.Limit - UsedInPeriod(days, quota, day)) : 0;
+                var remaining = plan.Plan.Quota is { } quota ? Remaining(usage, quota, day) : 0;
                 series.Add([used, remaining]);
             }
             items[id] = series;
         }
         return (startDate, endDate, items);
+    }
+
+    /// <summary>What the quota has left in the period holding <paramref name="day"/>: its limit, with UpdateUsage's grant for that period, less what was used.</summary>
+    private static long Remaining(KeyUsageDocument usage, QuotaSettings quota, DateOnly day) =>
+        Math.Max(0, Allowed(usage, quota, day) - UsedInPeriod(usage.Days, quota, day));
+
+    private static long Allowed(KeyUsageDocument usage, QuotaSettings quota, DateOnly day) =>
+        quota.Limit + usage.Granted.GetValueOrDefault(DayKey(QuotaPeriod.Start(quota.Period, quota.Offset, day)));
+
+    /// <summary>
+    /// UpdateUsage: "replace /remaining" sets what the key's quota has left in the current period (AWS's temporary extension), by
+    /// recording a grant for that period that the data plane's quota check and GetUsage both count; the next period starts afresh.
+    /// Answers the key's usage from the period's first day to today.
+    /// </summary>
+    public (string Start, string End, Dictionary<string, List<long[]>> Items) UpdateUsage(Scope scope, string planId, string keyId, IReadOnlyList<PatchOperation> patch)
+    {
+        var plan = PlanOf(scope, planId);
+        if (!plan.KeyIds.Contains(keyId)) throw NotFound("Invalid Usage Plan Key ID specified");
+        if (plan.Plan.Quota is not { } quota) throw BadRequest($"Usage plan {planId} has no quota to extend");
+        var today = DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime);
+        var periodStart = QuotaPeriod.Start(quota.Period, quota.Offset, today);
+        foreach (var operation in patch)
+        {
+            if (operation.Op != "replace" || operation.Path != "/remaining")
+                throw BadRequest($"Invalid patch path '{operation.Path}' specified for op '{operation.Op}'. Must be one of: [/remaining]");
+            if (!long.TryParse(operation.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var remaining))
+                throw BadRequest($"Invalid value '{operation.Value}' for patch path '/remaining'");
+            var usageKey = UsageKey(scope.AccountId, scope.Region, planId, keyId);
+            _usage.Usage.TryAdd(usageKey, new KeyUsageDocument());
+            _usage.Usage.Update(usageKey, current =>
+            {
+                var next = Clone(current);
+                next.Granted[DayKey(periodStart)] = remaining - quota.Limit + UsedInPeriod(next.Days, quota, today);
+                // Grants for periods that have ended count for nothing, so they are dropped.
+                foreach (var old in next.Granted.Keys.Where(d => d != DayKey(periodStart)).ToList()) next.Granted.Remove(old);
+                return next;
+            });
+        }
+        return GetUsage(scope, planId, DayKey(periodStart), DayKey(today), keyId);
     }
 
     private static DateOnly UsageDate(string text, string member) =>
@@ -427,7 +467,7 @@ public sealed partial class ApiGatewayService
         _usage.Usage.TryAdd(usageKey, new KeyUsageDocument());
         _usage.Usage.Update(usageKey, current =>
         {
-            if (quota is not null && UsedInPeriod(current.Days, quota, today) >= quota.Limit)
+            if (quota is not null && UsedInPeriod(current.Days, quota, today) >= Allowed(current, quota, today))
             {
                 exceeded = true;
                 return current;

@@ -79,6 +79,8 @@ public sealed class UsagePlanDocument
 public sealed class KeyUsageDocument
 {
     public Dictionary<string, long> Days { get; set; } = [];
+    /// <summary>UpdateUsage's grants: requests added to (or taken from) the quota, by the first day ("yyyy-MM-dd") of the period they apply to.</summary>
+    public Dictionary<string, long> Granted { get; set; } = [];
 }
 
 /// <summary>What the data plane decided about a request to a method with <c>apiKeyRequired</c>.</summary>

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.RestJson;
+using Stratus.Services.ApiGateway;
+using Stratus.Services.ApiGatewayV2.Engine;
 
 namespace Stratus.Services.ApiGatewayV2;
 
@@ -16,10 +18,14 @@ public sealed class ApiGatewayV2Api : IStratusService
     private const string Api = "/v2/apis/{apiId}";
 
     private readonly ApiGatewayV2Service _gateway;
+    private readonly CustomDomainNames _domains;
+    private readonly LambdaRequestAuthorizer _authorizers;
 
-    public ApiGatewayV2Api(ApiGatewayV2Service gateway, ILogger logger)
+    public ApiGatewayV2Api(ApiGatewayV2Service gateway, CustomDomainNames domains, LambdaRequestAuthorizer authorizers, ILogger logger)
     {
         _gateway = gateway;
+        _domains = domains;
+        _authorizers = authorizers;
         Endpoint = new ServiceEndpoint("apigateway", Operations(), new RestJsonProtocol(Routes) { ErrorMessageKey = "message" })
         {
             Logger = logger,
@@ -67,6 +73,19 @@ public sealed class ApiGatewayV2Api : IStratusService
         new("GET", Api + "/deployments", "GetDeployments"),
         new("GET", Api + "/deployments/{deploymentId}", "GetDeployment"),
         new("DELETE", Api + "/deployments/{deploymentId}", "DeleteDeployment", successStatus: 204),
+        new("PATCH", Api + "/deployments/{deploymentId}", "UpdateDeployment"),
+        new("DELETE", Api + "/stages/{stageName}/accesslogsettings", "DeleteAccessLogSettings", successStatus: 204),
+        new("DELETE", Api + "/stages/{stageName}/cache/authorizers", "ResetAuthorizersCache", successStatus: 204),
+        new("POST", "/v2/domainnames", "CreateDomainName", successStatus: 201),
+        new("GET", "/v2/domainnames", "GetDomainNames"),
+        new("GET", "/v2/domainnames/{domainName}", "GetDomainName"),
+        new("PATCH", "/v2/domainnames/{domainName}", "UpdateDomainName"),
+        new("DELETE", "/v2/domainnames/{domainName}", "DeleteDomainName", successStatus: 204),
+        new("POST", "/v2/domainnames/{domainName}/apimappings", "CreateApiMapping", successStatus: 201),
+        new("GET", "/v2/domainnames/{domainName}/apimappings", "GetApiMappings"),
+        new("GET", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "GetApiMapping"),
+        new("PATCH", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "UpdateApiMapping"),
+        new("DELETE", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "DeleteApiMapping", successStatus: 204),
         new("GET", "/v2/tags/{resource_arn}", "GetTags"),
         new("POST", "/v2/tags/{resource_arn}", "TagResource", successStatus: 201),
         new("DELETE", "/v2/tags/{resource_arn}", "UntagResource", successStatus: 204),
@@ -122,6 +141,35 @@ public sealed class ApiGatewayV2Api : IStratusService
             { "GetDeployment", i => Wire(_gateway.GetDeployment(i.Scope, ApiId(i), i.Required("deploymentId"))) },
             { "DeleteDeployment", i => Done(() => _gateway.DeleteDeployment(i.Scope, ApiId(i), i.Required("deploymentId"))) },
 
+            { "UpdateDeployment", i => Wire(_gateway.UpdateDeployment(i.Scope, ApiId(i), i.Required("deploymentId"), i.String("description"))) },
+            { "DeleteAccessLogSettings", i => Done(() => _gateway.DeleteAccessLogSettings(i.Scope, ApiId(i), i.Required("stageName"))) },
+            { "ResetAuthorizersCache", i => Done(() =>
+                {
+                    _gateway.GetStage(i.Scope, ApiId(i), i.Required("stageName"));
+                    _authorizers.Flush(ApiId(i), i.Required("stageName"));
+                }) },
+
+            { "CreateDomainName", i => DomainWire(_domains.Create(i.Scope, DomainNameSettings.ReadHttp(i))) },
+            { "GetDomainNames", i => Items(_domains.List(i.Scope).Select(DomainWire)) },
+            { "GetDomainName", i => DomainWire(_domains.Get(i.Scope, DomainName(i))) },
+            { "UpdateDomainName", i =>
+                {
+                    var settings = DomainNameSettings.ReadHttp(i);
+                    return DomainWire(_domains.UpdateCertificate(i.Scope, DomainName(i), settings.CertificateArn, settings.CertificateName, settings.SecurityPolicy));
+                } },
+            { "DeleteDomainName", i => Done(() => _domains.Delete(i.Scope, DomainName(i))) },
+            { "CreateApiMapping", i => MappingWire(_domains.CreateMapping(i.Scope, DomainName(i), i.String("apiMappingKey"), i.Required("apiId"),
+                i.Required("stage"), restApiOnly: false)) },
+            { "GetApiMappings", i => Items(_domains.Get(i.Scope, DomainName(i)).Mappings.Select(MappingWire)) },
+            { "GetApiMapping", i => MappingWire(MappingById(i)) },
+            { "UpdateApiMapping", i =>
+                {
+                    var current = MappingById(i);
+                    return MappingWire(_domains.UpdateMapping(i.Scope, DomainName(i), current.Id, i.String("apiMappingKey"), i.Required("apiId"),
+                        i.String("stage"), restApiOnly: false));
+                } },
+            { "DeleteApiMapping", i => Done(() => _domains.DeleteMapping(i.Scope, DomainName(i), MappingById(i).Id)) },
+
             { "GetTags", i => new JsonObject { ["tags"] = new JsonObject(_gateway.GetTags(i.Scope, i.Required("resource_arn")).Select(t => new KeyValuePair<string, JsonNode?>(t.Key, t.Value))) } },
             { "TagResource", i => Done(() => _gateway.TagResource(i.Scope, i.Required("resource_arn"), i.StringMap("tags") ?? [])) },
             { "UntagResource", i => Done(() => _gateway.UntagResource(i.Scope, i.Required("resource_arn"), i.Strings("tagKeys"))) },
@@ -131,6 +179,44 @@ public sealed class ApiGatewayV2Api : IStratusService
     }
 
     private static string ApiId(OperationInput i) => i.Required("apiId");
+    private static string DomainName(OperationInput i) => i.Required("domainName");
+
+    /// <summary>apigatewayv2 names a mapping by its id only (REST names it by its base path).</summary>
+    private DomainMapping MappingById(OperationInput i)
+    {
+        var id = i.Required("apiMappingId");
+        return _domains.Get(i.Scope, DomainName(i)).Mappings.FirstOrDefault(m => m.Id == id) ?? throw ApiGatewayV2Errors.NotFound("ApiMapping", id);
+    }
+
+    /// <summary>apigatewayv2's DomainName shape: one REGIONAL configuration, whose apiGatewayDomainName is the name Stratus answers on.</summary>
+    private static JsonObject DomainWire(CustomDomain domain)
+    {
+        var configuration = new JsonObject
+        {
+            ["apiGatewayDomainName"] = domain.RegionalDomainName,
+            ["certificateArn"] = domain.CertificateArn,
+            ["domainNameStatus"] = "AVAILABLE",
+            ["endpointType"] = "REGIONAL",
+            ["ipAddressType"] = "ipv4",
+            ["securityPolicy"] = domain.SecurityPolicy,
+        };
+        if (domain.CertificateName is { } certificateName) configuration["certificateName"] = certificateName;
+        return new JsonObject
+        {
+            ["domainName"] = domain.DomainName,
+            ["domainNameArn"] = domain.Arn,
+            ["apiMappingSelectionExpression"] = "$request.basepath",
+            ["domainNameConfigurations"] = new JsonArray(configuration),
+            ["tags"] = new JsonObject(domain.Tags.Select(t => new KeyValuePair<string, JsonNode?>(t.Key, t.Value))),
+        };
+    }
+
+    private static JsonObject MappingWire(DomainMapping mapping)
+    {
+        var wire = new JsonObject { ["apiId"] = mapping.ApiId, ["apiMappingId"] = mapping.Id, ["apiMappingKey"] = mapping.BasePath };
+        if (mapping.Stage is { } stage) wire["stage"] = stage;
+        return wire;
+    }
 
     private JsonObject ApiWire(HttpApi api)
     {

@@ -42,23 +42,31 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
             : null;
     }
 
-    public async Task HandleAsync(HttpContext http)
+    public Task HandleAsync(HttpContext http)
     {
-        var watch = Stopwatch.StartNew();
-        var requestId = Guid.NewGuid().ToString();
-        http.Response.Headers["apigw-requestid"] = requestId;
         var (apiId, rest) = Target(http.Request)!.Value;
         var firstSegment = rest.Split('/', 3) is { Length: > 1 } parts ? parts[1] : "";
         var (stageName, path) = firstSegment.Length > 0 && firstSegment != ApiGatewayV2Service.DefaultStage && gateway.HasStage(apiId, firstSegment)
             ? (firstSegment, "/" + (rest.Split('/', 3) is { Length: > 2 } tail ? tail[2] : ""))
             : (ApiGatewayV2Service.DefaultStage, rest);
+        return ServeAsync(http, apiId, stageName, path, rest, viaExecuteApi: true);
+    }
 
-        if (gateway.FindServedStage(apiId, stageName) is not { } stage || stage.Api.DisableExecuteApiEndpoint)
+    /// <summary>
+    /// One request to an HTTP API's stage, from its execute-api URL or through a custom domain's API mapping; disableExecuteApiEndpoint
+    /// closes only the former, as on AWS, where it is meant for APIs reached through their custom domain names.
+    /// </summary>
+    public async Task ServeAsync(HttpContext http, string apiId, string stageName, string path, string rawPath, bool viaExecuteApi)
+    {
+        var watch = Stopwatch.StartNew();
+        var requestId = Guid.NewGuid().ToString();
+        http.Response.Headers["apigw-requestid"] = requestId;
+        if (gateway.FindServedStage(apiId, stageName) is not { } stage || (viaExecuteApi && stage.Api.DisableExecuteApiEndpoint))
         {
             await WriteAsync(http, HttpApiResponse.NotFound());
             return;
         }
-        if (await ReadRequestAsync(http, apiId, path, rest, requestId) is not { } request)
+        if (await ReadRequestAsync(http, apiId, path, rawPath, requestId) is not { } request)
         {
             await WriteAsync(http, HttpApiResponse.Message(413, "Request Entity Too Large"));
             return;

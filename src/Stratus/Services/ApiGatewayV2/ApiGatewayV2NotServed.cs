@@ -11,18 +11,8 @@ public static class ApiGatewayV2NotServed
 {
     private static readonly (string Reason, RestRoute[] Routes)[] Groups =
     [
-        ("custom domain names, API mappings and routing rules are not built yet",
+        ("routing rules (preview) are not built: custom domain names route by their API mappings",
         [
-            new("POST", "/v2/domainnames", "CreateDomainName"),
-            new("DELETE", "/v2/domainnames/{domainName}", "DeleteDomainName"),
-            new("GET", "/v2/domainnames/{domainName}", "GetDomainName"),
-            new("GET", "/v2/domainnames", "GetDomainNames"),
-            new("PATCH", "/v2/domainnames/{domainName}", "UpdateDomainName"),
-            new("POST", "/v2/domainnames/{domainName}/apimappings", "CreateApiMapping"),
-            new("DELETE", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "DeleteApiMapping"),
-            new("GET", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "GetApiMapping"),
-            new("GET", "/v2/domainnames/{domainName}/apimappings", "GetApiMappings"),
-            new("PATCH", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "UpdateApiMapping"),
             new("POST", "/v2/domainnames/{domainName}/routingrules", "CreateRoutingRule"),
             new("DELETE", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "DeleteRoutingRule"),
             new("GET", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "GetRoutingRule"),
@@ -86,12 +76,9 @@ public static class ApiGatewayV2NotServed
             new("GET", "/v2/portalproducts/{portalProductId}/productrestendpointpages", "ListProductRestEndpointPages"),
             new("PATCH", "/v2/portalproducts/{portalProductId}/productrestendpointpages/{productRestEndpointPageId}", "UpdateProductRestEndpointPage"),
         ]),
-        ("per-route stage settings, deleting a stage's access log settings alone, resetting authorizer caches and changing a deployment's description are not built yet",
+        ("per-route stage settings (throttling, detailed metrics) are not built, so stages keep none to delete",
         [
             new("DELETE", "/v2/apis/{apiId}/stages/{stageName}/routesettings/{routeKey}", "DeleteRouteSettings"),
-            new("DELETE", "/v2/apis/{apiId}/stages/{stageName}/accesslogsettings", "DeleteAccessLogSettings"),
-            new("DELETE", "/v2/apis/{apiId}/stages/{stageName}/cache/authorizers", "ResetAuthorizersCache"),
-            new("PATCH", "/v2/apis/{apiId}/deployments/{deploymentId}", "UpdateDeployment"),
         ])
     ];
 

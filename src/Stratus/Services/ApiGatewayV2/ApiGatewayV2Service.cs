@@ -539,6 +539,25 @@ public sealed partial class ApiGatewayV2Service
     public HttpDeployment GetDeployment(Scope scope, string apiId, string deploymentId) =>
         Document(scope, apiId).Deployments.GetValueOrDefault(deploymentId) ?? throw NotFound("Deployment", deploymentId);
 
+    /// <summary>UpdateDeployment: a deployment's description is all apigatewayv2 lets change.</summary>
+    public HttpDeployment UpdateDeployment(Scope scope, string apiId, string deploymentId, string? description) =>
+        Change(scope, apiId, document =>
+        {
+            var current = document.Deployments.GetValueOrDefault(deploymentId) ?? throw NotFound("Deployment", deploymentId);
+            var next = current with { Description = description ?? current.Description };
+            document.Deployments[deploymentId] = next;
+            return (document, next);
+        }, redeploys: false);
+
+    /// <summary>DeleteAccessLogSettings: the stage stops writing access log lines.</summary>
+    public void DeleteAccessLogSettings(Scope scope, string apiId, string stageName) =>
+        Change(scope, apiId, document =>
+        {
+            var current = document.Stages.GetValueOrDefault(stageName) ?? throw NotFound("Stage", stageName);
+            document.Stages[stageName] = current with { AccessLogSettings = null, LastUpdatedDate = Now };
+            return (document, true);
+        }, redeploys: false);
+
     public IReadOnlyList<HttpDeployment> GetDeployments(Scope scope, string apiId) => [.. Document(scope, apiId).Deployments.Values.OrderBy(d => d.CreatedDate)];
 
     public void DeleteDeployment(Scope scope, string apiId, string deploymentId) =>

@@ -137,4 +137,48 @@ public sealed class ApiGatewayApiKeyTests : IAsyncLifetime
         Assert.Equal("ValidationException", r["bad_period"]!["code"]!.GetValue<string>());
         Assert.Equal("NotFoundException", r["missing_plan"]!["code"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task UpdateUsage_sets_the_remaining_quota_the_data_plane_then_enforces()
+    {
+        var r = await Clients.Boto3Async(_server.Url, Prelude + """
+            import datetime
+            api = apigw.create_rest_api(name="extended")
+            api_id, root = api["id"], api["rootResourceId"]
+            apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE", apiKeyRequired=True)
+            apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+            apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+            apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200", selectionPattern="")
+            apigw.create_deployment(restApiId=api_id, stageName="prod")
+            url = f"{URL}/_aws/execute-api/{api_id}/prod/"
+            key = apigw.create_api_key(name="extended-key", enabled=True)
+            plan = apigw.create_usage_plan(name="small", apiStages=[{"apiId": api_id, "stage": "prod"}], quota={"limit": 2, "period": "DAY"})
+            apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+            out["first"] = [call(url, key["value"])["status"] for _ in range(3)]
+            updated = apigw.update_usage(usagePlanId=plan["id"], keyId=key["id"], patchOperations=[{"op": "replace", "path": "/remaining", "value": "3"}])
+            out["updated"] = {"plan": updated["usagePlanId"], "items": updated["items"]}
+            out["then"] = [call(url, key["value"])["status"] for _ in range(4)]
+            today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+            out["usage"] = apigw.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)["items"][key["id"]]
+            out["bad_path"] = error(apigw.update_usage, usagePlanId=plan["id"], keyId=key["id"], patchOperations=[{"op": "replace", "path": "/used", "value": "1"}])
+            unlimited = apigw.create_usage_plan(name="unlimited", apiStages=[])
+            other = apigw.create_api_key(name="other-key", enabled=True)
+            apigw.create_usage_plan_key(usagePlanId=unlimited["id"], keyId=other["id"], keyType="API_KEY")
+            out["no_quota"] = error(apigw.update_usage, usagePlanId=unlimited["id"], keyId=other["id"], patchOperations=[{"op": "replace", "path": "/remaining", "value": "1"}])
+            out["not_in_plan"] = error(apigw.update_usage, usagePlanId=plan["id"], keyId=other["id"], patchOperations=[{"op": "replace", "path": "/remaining", "value": "1"}])
+            out["key"] = key["id"]
+            out["plan"] = plan["id"]
+            """);
+
+        Assert.Equal("[200,200,429]", r["first"]!.ToJsonString());
+        Assert.Equal(r["plan"]!.GetValue<string>(), r["updated"]!["plan"]!.GetValue<string>());
+        var series = r["updated"]!["items"]![r["key"]!.GetValue<string>()]!.AsArray();
+        Assert.Equal("[2,3]", series[^1]!.ToJsonString());
+        // Three more requests are let through, then the quota is spent again.
+        Assert.Equal("[200,200,200,429]", r["then"]!.ToJsonString());
+        Assert.Equal("[[5,0]]", r["usage"]!.ToJsonString());
+        Assert.Equal("BadRequestException", r["bad_path"]!["code"]!.GetValue<string>());
+        Assert.Equal("BadRequestException", r["no_quota"]!["code"]!.GetValue<string>());
+        Assert.Equal("NotFoundException", r["not_in_plan"]!["code"]!.GetValue<string>());
+    }
 }

@@ -4,6 +4,7 @@ using Stratus.Persistence;
 using Stratus.Protocols.SigV4;
 using Stratus.Services.ApiGateway;
 using Stratus.Services.ApiGateway.Engine;
+using Stratus.Services.ApiGatewayV2;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs;
 using Stratus.Tests.Infrastructure;
@@ -24,7 +25,7 @@ public sealed class ApiGatewayModelCoverageTests
         var gateway = new ApiGatewayService(store, clock);
         var dataPlane = new ApiGatewayDataPlane(gateway, new MethodRequestStage(new CredentialResolver([]), new SigV4Verifier(clock), AuthMode.Accept),
             new LambdaAuthorizer(lambda, clock), new IntegrationEngine(lambda, new HttpClient(), clock), metrics, logs, clock, NullLogger.Instance);
-        var api = new ApiGatewayApi(gateway, dataPlane, NullLogger.Instance);
+        var api = new ApiGatewayApi(gateway, dataPlane, new CustomDomainNames(store, clock, gateway, new ApiGatewayV2Service(store, clock, StratusAddress.Known(new Uri("http://127.0.0.1:1")))), NullLogger.Instance);
         ModelCoverage.AssertServedOrListed("apigateway", api.Endpoint.Operations.Names, ApiGatewayNotServed.Operations);
     }
 }

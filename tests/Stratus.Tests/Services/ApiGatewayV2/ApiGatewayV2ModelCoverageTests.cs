@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Stratus.Host;
 using Stratus.Persistence;
+using Stratus.Services.ApiGateway;
 using Stratus.Services.ApiGatewayV2;
+using Stratus.Services.ApiGatewayV2.Engine;
 using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Services.ApiGatewayV2;
@@ -13,7 +15,9 @@ public sealed class ApiGatewayV2ModelCoverageTests
     public void Every_operation_of_the_model_is_served_or_listed_as_not_served_in_README()
     {
         using var store = StateStore.Ephemeral();
-        var api = new ApiGatewayV2Api(new ApiGatewayV2Service(store, TimeProvider.System, StratusAddress.Known(new Uri("http://127.0.0.1:1"))), NullLogger.Instance);
+        var http = new ApiGatewayV2Service(store, TimeProvider.System, StratusAddress.Known(new Uri("http://127.0.0.1:1")));
+        var domains = new CustomDomainNames(store, TimeProvider.System, new ApiGatewayService(store, TimeProvider.System), http);
+        var api = new ApiGatewayV2Api(http, domains, new LambdaRequestAuthorizer(new RefusingLambda(), TimeProvider.System), NullLogger.Instance);
         ModelCoverage.AssertServedOrListed("apigatewayv2", api.Endpoint.Operations.Names, ApiGatewayV2NotServed.Operations);
     }
 }

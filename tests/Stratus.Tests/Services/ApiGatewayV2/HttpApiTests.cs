@@ -387,7 +387,7 @@ public sealed class HttpApiTests(StratusFixture stratus) : IClassFixture<Stratus
             v2.reimport_api(ApiId=api["ApiId"], Body=exported)
             out["reimported"] = [r["RouteKey"] for r in v2.get_routes(ApiId=api["ApiId"])["Items"]]
             out["websocket"] = error(v2.create_api, Name="ws", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")
-            out["domain_names"] = error(v2.get_domain_names)
+            out["vpc_links"] = error(v2.get_vpc_links)
             out["missing"] = error(v2.get_api, ApiId="nosuchapi")
             """);
         Assert.Equal("imported", result["name"]!.GetValue<string>());
@@ -395,7 +395,7 @@ public sealed class HttpApiTests(StratusFixture stratus) : IClassFixture<Stratus
         Assert.True(result["exported_has_route"]!.GetValue<bool>());
         Assert.Equal("""["GET /pets/{id}"]""", result["reimported"]!.ToJsonString());
         Assert.Contains("WebSocket APIs", result["websocket"]!["message"]!.GetValue<string>());
-        Assert.Contains("GetDomainNames", result["domain_names"]!["message"]!.GetValue<string>());
+        Assert.Contains("GetVpcLinks", result["vpc_links"]!["message"]!.GetValue<string>());
         Assert.Equal("NotFoundException", result["missing"]!["code"]!.GetValue<string>());
     }
     [Fact]
@@ -433,5 +433,62 @@ public sealed class HttpApiTests(StratusFixture stratus) : IClassFixture<Stratus
         using var response = await _http.GetAsync($"{stratus.Url}/_aws/execute-api/{apiId}/items/42");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("""{"route": "GET /items/{id}", "id": "42"}""", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ResetAuthorizersCache_drops_a_cached_answer_and_UpdateDeployment_and_DeleteAccessLogSettings_change_what_they_name()
+    {
+        var r = await Boto3Async("""
+            import urllib.request, urllib.error
+            def call(url, token):
+                try:
+                    with urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": token})) as answer:
+                        return answer.status
+                except urllib.error.HTTPError as refused:
+                    return refused.code
+            fn = function("v2-cache-target", BARE)
+            auth_fn = function("v2-cache-authorizer", "import os\ndef handler(event, context):\n    return {'isAuthorized': os.environ.get('MODE') == 'allow'}\n")
+            lam.update_function_configuration(FunctionName="v2-cache-authorizer", Environment={"Variables": {"MODE": "allow"}})
+            lam.get_waiter("function_updated").wait(FunctionName="v2-cache-authorizer")
+            api = v2.create_api(Name="cached-auth", ProtocolType="HTTP", Target=fn, RouteKey="GET /items")["ApiId"]
+            authorizer = v2.create_authorizer(ApiId=api, Name="cached", AuthorizerType="REQUEST", IdentitySource=["$request.header.Authorization"],
+                AuthorizerUri="arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + auth_fn + "/invocations",
+                AuthorizerPayloadFormatVersion="2.0", EnableSimpleResponses=True, AuthorizerResultTtlInSeconds=300)["AuthorizerId"]
+            route = v2.get_routes(ApiId=api)["Items"][0]["RouteId"]
+            v2.update_route(ApiId=api, RouteId=route, AuthorizationType="CUSTOM", AuthorizerId=authorizer)
+            url = f"{URL}/_aws/execute-api/{api}/items"
+            out["allowed"] = call(url, "t1")
+            lam.update_function_configuration(FunctionName="v2-cache-authorizer", Environment={"Variables": {"MODE": "deny"}})
+            lam.get_waiter("function_updated").wait(FunctionName="v2-cache-authorizer")
+            out["cached"] = call(url, "t1")
+            out["reset"] = v2.reset_authorizers_cache(ApiId=api, StageName="$default")["ResponseMetadata"]["HTTPStatusCode"]
+            out["after_reset"] = call(url, "t1")
+            out["reset_missing"] = error(v2.reset_authorizers_cache, ApiId=api, StageName="nope")
+
+            deployment = v2.get_deployments(ApiId=api)["Items"][0]["DeploymentId"]
+            out["updated"] = v2.update_deployment(ApiId=api, DeploymentId=deployment, Description="first release")["Description"]
+            out["got"] = v2.get_deployment(ApiId=api, DeploymentId=deployment)["Description"]
+            out["missing_deployment"] = error(v2.update_deployment, ApiId=api, DeploymentId="nope00", Description="x")
+            v2.create_stage(ApiId=api, StageName="logged", AccessLogSettings={
+                "DestinationArn": "arn:aws:logs:us-east-1:000000000000:log-group:/http-api/logged", "Format": "$context.requestId"})
+            out["had_log"] = "AccessLogSettings" in v2.get_stage(ApiId=api, StageName="logged")
+            out["deleted_log"] = v2.delete_access_log_settings(ApiId=api, StageName="logged")["ResponseMetadata"]["HTTPStatusCode"]
+            out["has_log"] = "AccessLogSettings" in v2.get_stage(ApiId=api, StageName="logged")
+            out["route_settings"] = error(v2.delete_route_settings, ApiId=api, StageName="logged", RouteKey="GET /items")
+            """);
+
+        Assert.Equal(200, r["allowed"]!.GetValue<int>());
+        // Within the TTL the cached allow stands although the authorizer now denies; after the reset the authorizer is asked again.
+        Assert.Equal(200, r["cached"]!.GetValue<int>());
+        Assert.Equal(204, r["reset"]!.GetValue<int>());
+        Assert.Equal(403, r["after_reset"]!.GetValue<int>());
+        Assert.Equal("NotFoundException", r["reset_missing"]!["code"]!.GetValue<string>());
+        Assert.Equal("first release", r["updated"]!.GetValue<string>());
+        Assert.Equal("first release", r["got"]!.GetValue<string>());
+        Assert.Equal("NotFoundException", r["missing_deployment"]!["code"]!.GetValue<string>());
+        Assert.True(r["had_log"]!.GetValue<bool>());
+        Assert.Equal(204, r["deleted_log"]!.GetValue<int>());
+        Assert.False(r["has_log"]!.GetValue<bool>());
+        Assert.Contains("DeleteRouteSettings: per-route stage settings", r["route_settings"]!["message"]!.GetValue<string>());
     }
 }

@@ -26,7 +26,8 @@ public sealed class LambdaRequestAuthorizer(ILambdaInvoker lambda, TimeProvider 
         var identity = authorizer.IdentitySource.Select(source => IdentityValue(source, run)).ToList();
         if (identity.Any(value => value is null)) return new Authorization(null, HttpApiResponse.Unauthorized(), "identity source missing");
         var ttl = authorizer.AuthorizerResultTtlInSeconds ?? 0;
-        var cacheKey = $"{run.Stage.Api.ApiId}\u001f{authorizer.AuthorizerId}\u001f{string.Join('\u001f', identity)}";
+        // Per stage, as AWS caches authorizer answers, so ResetAuthorizersCache empties one stage's.
+        var cacheKey = $"{StagePrefix(run.Stage.Api.ApiId, run.Stage.Stage.StageName)}{authorizer.AuthorizerId}\u001f{string.Join('\u001f', identity)}";
         var now = clock.GetUtcNow();
         if (ttl > 0 && _cache.TryGetValue(cacheKey, out var cached) && cached.Expires > now) return cached.Answer;
 
@@ -49,6 +50,15 @@ public sealed class LambdaRequestAuthorizer(ILambdaInvoker lambda, TimeProvider 
             _cache[cacheKey] = (now.AddSeconds(ttl), answer);
         }
         return answer;
+    }
+
+    private static string StagePrefix(string apiId, string stageName) => $"{apiId}\u001f{stageName}\u001f";
+
+    /// <summary>ResetAuthorizersCache: the stage's cached authorizer answers are dropped, so the next request calls the authorizer again.</summary>
+    public void Flush(string apiId, string stageName)
+    {
+        var prefix = StagePrefix(apiId, stageName);
+        foreach (var key in _cache.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList()) _cache.TryRemove(key, out _);
     }
 
     private static string RouteArn(HttpApiRun run)

@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Http;
+using Stratus.Host;
+using Stratus.Services.ApiGatewayV2;
+
+namespace Stratus.Services.ApiGateway.Engine;
+
+/// <summary>
+/// Serves requests whose Host is a custom domain name (or its regional domain name) on Stratus's own port, as API Gateway serves
+/// them: the path's base path picks the mapping, is taken off, and the rest goes to the mapped API's stage (REST APIs through
+/// <see cref="ApiGatewayDataPlane"/>, HTTP APIs through <see cref="ApiGatewayV2DataPlane"/>). A path no mapping matches is answered
+/// 403 Forbidden, as AWS answers it.
+/// </summary>
+public sealed class CustomDomainDataPlane(CustomDomainNames domains, ApiGatewayDataPlane restApis, ApiGatewayV2DataPlane httpApis,
+    ApiGatewayV2Service httpApiStore) : IRequestInterceptor
+{
+    public bool Claims(HttpRequest request) => domains.FindByHost(request.Host.Host) is not null;
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var path = http.Request.Path.Value ?? "/";
+        if (domains.FindByHost(http.Request.Host.Host) is not { } domain || CustomDomainNames.Route(domain, path) is not { } route)
+        {
+            await InvokeHttp.WriteAsync(http, 403, [new("Content-Type", "application/json"), new("x-amzn-ErrorType", "ForbiddenException")],
+                """{"message":"Forbidden"}"""u8.ToArray());
+            return;
+        }
+        var (mapping, rest) = route;
+        if (httpApiStore.IsHttpApi(mapping.ApiId))
+        {
+            // rawPath keeps the base path, as AWS's payload format 2.0 reports it for a custom domain.
+            await httpApis.ServeAsync(http, mapping.ApiId, mapping.Stage ?? ApiGatewayV2Service.DefaultStage, rest, path, viaExecuteApi: false);
+            return;
+        }
+        if (mapping.Stage is { } stage)
+        {
+            await restApis.ServeAsync(http, mapping.ApiId, stage, rest);
+            return;
+        }
+        // A REST mapping without a stage takes the stage from the first segment after the base path.
+        var segments = rest.Split('/', 3);
+        await restApis.ServeAsync(http, mapping.ApiId, segments.Length > 1 ? segments[1] : "", "/" + (segments.Length > 2 ? segments[2] : ""));
+    }
+}
