@@ -55,7 +55,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         { "UpdateStack", i => Settled(_cfn.UpdateStack(i.Scope,
                 Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), i.Bool("UsePreviousTemplate") ?? false).StackId,
             id => new JsonObject { ["StackId"] = id }) },
-        { "DeleteStack", i => Settled(_cfn.DeleteStack(i.Scope, i.Required("StackName")), _ => OperationResult.Empty()) },
+        { "DeleteStack", i => Settled(_cfn.DeleteStack(i.Scope, i.Required("StackName"), token: i.String("ClientRequestToken")), _ => OperationResult.Empty()) },
         { "DescribeStacks", i => Paged(i, "Stacks", _cfn.DescribeStacks(i.Scope, i.String("StackName")), Stack) },
         { "ListStacks", i => Paged(i, "StackSummaries", _cfn.ListStacks(i.Scope, i.Strings("StackStatusFilter")), StackSummary) },
         { "DescribeStackEvents", i => Paged(i, "StackEvents", _cfn.Events(i.Scope, i.Required("StackName")), Event) },
@@ -105,7 +105,8 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
                 return new JsonObject { ["Id"] = changeSet.ChangeSetId, ["StackId"] = changeSet.StackId };
             } },
         { "DescribeChangeSet", i => ChangeSet(_cfn.FindChangeSet(i.Scope, i.Required("ChangeSetName"), i.String("StackName"))) },
-        { "ExecuteChangeSet", i => Settled(_cfn.ExecuteChangeSet(i.Scope, i.Required("ChangeSetName"), i.String("StackName"), i.Bool("DisableRollback")),
+        { "ExecuteChangeSet", i => Settled(_cfn.ExecuteChangeSet(i.Scope, i.Required("ChangeSetName"), i.String("StackName"), i.Bool("DisableRollback"),
+                i.String("ClientRequestToken")),
             _ => new JsonObject()) },
         { "DeleteChangeSet", i => Empty(() => _cfn.DeleteChangeSet(i.Scope, i.Required("ChangeSetName"), i.String("StackName"))) },
         { "ListChangeSets", i => Paged(i, "Summaries", _cfn.ListChangeSets(i.Scope, i.Required("StackName")), ChangeSetSummary) },
@@ -116,9 +117,9 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
                 ["Value"] = e.Output.OutputValue,
             }) },
         { "ListImports", i => Paged(i, "Imports", _cfn.Importers(i.Scope, i.Required("ExportName")), n => JsonValue.Create(n)) },
-        { "CancelUpdateStack", i => Empty(() => _cfn.CancelUpdateStack(i.Scope, i.Required("StackName"))) },
-        { "ContinueUpdateRollback", i => Empty(() => _cfn.ContinueUpdateRollback(i.Scope, i.Required("StackName"), i.Strings("ResourcesToSkip"))) },
-        { "RollbackStack", i => Settled(_cfn.RollbackStack(i.Scope, i.Required("StackName")).StackId,
+        { "CancelUpdateStack", i => Empty(() => _cfn.CancelUpdateStack(i.Scope, i.Required("StackName"), i.String("ClientRequestToken"))) },
+        { "ContinueUpdateRollback", i => Empty(() => _cfn.ContinueUpdateRollback(i.Scope, i.Required("StackName"), i.Strings("ResourcesToSkip"), i.String("ClientRequestToken"))) },
+        { "RollbackStack", i => Settled(_cfn.RollbackStack(i.Scope, i.Required("StackName"), i.String("ClientRequestToken")).StackId,
             id => new JsonObject { ["StackId"] = id }) },
         { "DetectStackDrift", i => new JsonObject
             {
@@ -169,7 +170,8 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         i.String("OnFailure"),
         _cfn.StackPolicyOf(i.Scope, i.String("StackPolicyBody"), i.String("StackPolicyURL"), "StackPolicy"),
         _cfn.StackPolicyOf(i.Scope, i.String("StackPolicyDuringUpdateBody"), i.String("StackPolicyDuringUpdateURL"), "StackPolicyDuringUpdate"),
-        i.Bool("EnableTerminationProtection") ?? false);
+        i.Bool("EnableTerminationProtection") ?? false,
+        i.String("ClientRequestToken"));
 
     private static List<SuppliedParameter> Parameters(OperationInput i) =>
         i.List("Parameters").OfType<JsonObject>().Select(p =>
@@ -324,6 +326,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         };
         if (e.ResourceStatusReason is not null) result["ResourceStatusReason"] = e.ResourceStatusReason;
         if (e.ResourceProperties is not null) result["ResourceProperties"] = e.ResourceProperties;
+        if (e.ClientRequestToken is not null) result["ClientRequestToken"] = e.ClientRequestToken;
         return result;
     }
 

@@ -10,8 +10,13 @@ namespace Stratus.Services.CloudFormation;
 /// </summary>
 public static class CloudFormationAuthorization
 {
+    /// <summary>A stack operation's RoleARN (the service role CloudFormation acts as) is passed to CloudFormation: iam:PassRole on it.</summary>
+    private static readonly Dictionary<string, PassedRole> PassedRoles = new[]
+        { "CreateStack", "UpdateStack", "DeleteStack", "CreateChangeSet", "ContinueUpdateRollback", "RollbackStack" }
+        .ToDictionary(operation => operation, _ => new PassedRole("RoleARN", "cloudformation.amazonaws.com"), StringComparer.Ordinal);
+
     public static AuthorizationTable Table(CloudFormationService cloudFormation) => new("cloudformation", unlisted: i =>
-        i.String("StackName") is { } name ? [StackArn(cloudFormation, i, name)] : []);
+        i.String("StackName") is { } name ? [StackArn(cloudFormation, i, name)] : [], passedRoles: PassedRoles);
 
     private static string StackArn(CloudFormationService cloudFormation, OperationInput i, string nameOrId)
     {

@@ -34,5 +34,9 @@ public static class CloudFormationErrors
     public static AwsException NotServed(string operation, string reason) =>
         new("InvalidAction", $"Stratus does not serve the CloudFormation operation {operation}: {reason}");
 
+    /// <summary>A ClientRequestToken a different operation on the stack was already started with (the model's TokenAlreadyExistsException, 400).</summary>
+    public static AwsException TokenAlreadyExists(string token, string stackName, string operation) =>
+        new("TokenAlreadyExistsException", $"A client request token already exists: {token} was used by {operation} on stack {stackName}.");
+
     public static AwsException InsufficientCapabilities(string? required) => new("InsufficientCapabilitiesException", $"Requires capabilities : [{required}]");
 }

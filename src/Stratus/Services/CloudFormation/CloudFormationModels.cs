@@ -48,8 +48,21 @@ public sealed record StackRecord
     /// which RollbackStack returns it to, as CloudFormation rolls back to the last stable state.
     /// </summary>
     public StackRecord? RollbackTarget { get; init; }
+    /// <summary>The ClientRequestToken of the stack's latest operation: every event that operation records carries it, as on AWS.</summary>
+    public string? ClientRequestToken { get; init; }
+    /// <summary>Each ClientRequestToken an operation on this stack was started with, and that operation's name, so a retry is recognised.</summary>
+    public IReadOnlyDictionary<string, string> UsedRequestTokens { get; init; } = new Dictionary<string, string>();
 
     public bool IsDeleted => Status == StackStatus.DeleteComplete;
+
+    /// <summary>The stack with an operation's ClientRequestToken as its current one (null when the call gave none) and remembered as that operation's.</summary>
+    public StackRecord StartedWith(string? token, string operation) => this with
+    {
+        ClientRequestToken = token,
+        UsedRequestTokens = token is null
+            ? UsedRequestTokens
+            : new Dictionary<string, string>(UsedRequestTokens, StringComparer.Ordinal) { [token] = operation },
+    };
 }
 
 public sealed record StackResourceRecord
@@ -118,6 +131,7 @@ public sealed record StackEventRecord
     public required string ResourceStatus { get; init; }
     public string? ResourceStatusReason { get; init; }
     public string? ResourceProperties { get; init; }
+    public string? ClientRequestToken { get; init; }
     public long Sequence { get; init; }
 }
 
@@ -195,6 +209,7 @@ public sealed record StackRequest(
     string? OnFailure = null,
     string? StackPolicyBody = null,
     string? StackPolicyDuringUpdateBody = null,
-    bool EnableTerminationProtection = false);
+    bool EnableTerminationProtection = false,
+    string? ClientRequestToken = null);
 
 public sealed record ChangeSetRequest(StackRequest Stack, string ChangeSetName, string ChangeSetType, string? Description, bool UsePreviousTemplate = false);

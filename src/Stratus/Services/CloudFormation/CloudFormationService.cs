@@ -207,7 +207,7 @@ public sealed partial class CloudFormationService : IDisposable
     {
         CheckStackName(request.StackName);
         var (plan, shape) = Prepare(scope, request, null);
-        var stack = shape with
+        var stack = (shape with
         {
             StackId = NewStackId(scope, request.StackName),
             AccountId = scope.AccountId,
@@ -217,11 +217,13 @@ public sealed partial class CloudFormationService : IDisposable
             CreationTime = _store.Now,
             ParentId = parent?.StackId,
             RootId = parent is null ? null : parent.RootId ?? parent.StackId,
-        };
+        }).StartedWith(request.ClientRequestToken, CreateStackOperation);
         lock (_naming)
         {
-            if (TryFind(scope, request.StackName) is not null)
-                throw CloudFormationErrors.StackExists(request.StackName);
+            if (TryFind(scope, request.StackName) is { } existing)
+                return IsRetry(existing, request.ClientRequestToken, CreateStackOperation)
+                    ? existing
+                    : throw CloudFormationErrors.StackExists(request.StackName);
             _store.Stacks.Put(stack.StackId, stack);
         }
         _store.AddEvent(stack, stack.StackName, stack.StackId, StackStore.StackType, StackStatus.CreateInProgress, "User Initiated", null);
@@ -232,13 +234,15 @@ public sealed partial class CloudFormationService : IDisposable
     public StackRecord UpdateStack(Scope scope, StackRequest request, bool usePreviousTemplate)
     {
         var stack = Find(scope, request.StackName);
+        if (IsRetry(stack, request.ClientRequestToken, "UpdateStack")) return stack;
         if (!StackStatus.IsUpdatable(stack.Status)) throw NotUpdatable(stack);
         var body = usePreviousTemplate ? stack.TemplateBody : request.TemplateBody;
         var (plan, shape) = Prepare(scope, request with { TemplateBody = body, StackName = stack.StackName }, stack);
         if (stack.Status != StackStatus.UpdateFailed && body == stack.TemplateBody && Same(shape.Parameters, stack.Parameters)
             && Same(shape.ResolvedParameters, stack.ResolvedParameters) && Same(shape.Tags, stack.Tags))
             throw TemplateError.Validation(NoUpdatesMessage);
-        StartUpdate(stack, plan, shape, policyInForce: request.StackPolicyDuringUpdateBody ?? stack.StackPolicyBody);
+        StartUpdate(stack, plan, shape, policyInForce: request.StackPolicyDuringUpdateBody ?? stack.StackPolicyBody,
+            request.ClientRequestToken, "UpdateStack");
         return stack;
     }
 
@@ -257,10 +261,12 @@ public sealed partial class CloudFormationService : IDisposable
     }
 
     /// <param name="policyInForce">The stack policy this update is checked against: a during-update policy, or the stack's own.</param>
-    private void StartUpdate(StackRecord stack, StackPlan plan, StackRecord shape, string? policyInForce, string? changeSetId = null)
+    private void StartUpdate(StackRecord stack, StackPlan plan, StackRecord shape, string? policyInForce, string? token, string operation,
+        string? changeSetId = null)
     {
         _store.Begin(stack.StackId, s => StackStatus.IsUpdatable(s.Status), NotUpdatable, StackStatus.UpdateInProgress,
-            s => s with { DisableRollback = shape.DisableRollback, ChangeSetId = changeSetId ?? s.ChangeSetId, StackPolicyBody = shape.StackPolicyBody });
+            s => (s with { DisableRollback = shape.DisableRollback, ChangeSetId = changeSetId ?? s.ChangeSetId, StackPolicyBody = shape.StackPolicyBody })
+                .StartedWith(token, operation));
         var policy = policyInForce is null ? null : StackPolicy.Parse(policyInForce);
         _engine.Start(stack.StackId, cancellation => _engine.UpdateAsync(stack.StackId, plan, shape, policy, UpdateMode.Forward, cancellation));
     }
@@ -268,9 +274,12 @@ public sealed partial class CloudFormationService : IDisposable
     // ---- cancelling and rolling back updates ----
 
     /// <summary>CancelUpdateStack: the running update stops and rolls back (UPDATE_ROLLBACK_IN_PROGRESS, then UPDATE_ROLLBACK_COMPLETE).</summary>
-    public void CancelUpdateStack(Scope scope, string nameOrId)
+    public void CancelUpdateStack(Scope scope, string nameOrId, string? token)
     {
         var stack = Find(scope, nameOrId);
+        if (IsRetry(stack, token, "CancelUpdateStack")) return;
+        // The rollback the cancel starts records its events under the cancel's token.
+        if (stack.Status == StackStatus.UpdateInProgress) _store.Update(stack.StackId, s => s.StartedWith(token, "CancelUpdateStack"));
         if (stack.Status != StackStatus.UpdateInProgress || !_engine.CancelUpdate(stack.StackId))
             throw TemplateError.Validation("CancelUpdateStack cannot be called from current stack status");
     }
@@ -280,16 +289,17 @@ public sealed partial class CloudFormationService : IDisposable
     /// last stable template; the resources named in <paramref name="resourcesToSkip"/> (each one whose rollback failed)
     /// are taken as rolled back without being touched, as CloudFormation does.
     /// </summary>
-    public void ContinueUpdateRollback(Scope scope, string nameOrId, IReadOnlyList<string> resourcesToSkip)
+    public void ContinueUpdateRollback(Scope scope, string nameOrId, IReadOnlyList<string> resourcesToSkip, string? token)
     {
         var stack = Find(scope, nameOrId);
+        if (IsRetry(stack, token, "ContinueUpdateRollback")) return;
         if (stack.Status != StackStatus.UpdateRollbackFailed)
             throw TemplateError.Validation("ContinueUpdateRollback cannot be called from current stack status");
         foreach (var logicalId in resourcesToSkip)
             if (!stack.Resources.TryGetValue(logicalId, out var resource) || resource.Status != StackStatus.UpdateFailed)
                 throw TemplateError.Validation($"Resource [{logicalId}] is not in UPDATE_FAILED state and cannot be skipped; only resources whose rollback failed can be skipped.");
         // A stack RollbackStack was returning to its last stable state keeps that target; an update's own rollback returns to the stack's template.
-        StartRollback(stack, StackStatus.UpdateRollbackFailed, "ContinueUpdateRollback", stack.RollbackTarget ?? stack, UpdateMode.Rollback(resourcesToSkip));
+        StartRollback(stack, StackStatus.UpdateRollbackFailed, "ContinueUpdateRollback", stack.RollbackTarget ?? stack, UpdateMode.Rollback(resourcesToSkip), token);
     }
 
     /// <summary>
@@ -297,17 +307,19 @@ public sealed partial class CloudFormationService : IDisposable
     /// rolled back on request: a failed create's resources are deleted (ROLLBACK_COMPLETE), a failed update returns to
     /// the last stable stack (UPDATE_ROLLBACK_COMPLETE).
     /// </summary>
-    public StackRecord RollbackStack(Scope scope, string nameOrId)
+    public StackRecord RollbackStack(Scope scope, string nameOrId, string? token)
     {
         var stack = Find(scope, nameOrId);
+        if (IsRetry(stack, token, RollbackStackOperation)) return stack;
         switch (stack.Status)
         {
             case StackStatus.CreateFailed:
-                _store.Begin(stack.StackId, s => s.Status == StackStatus.CreateFailed, CannotRollBack, StackStatus.RollbackInProgress);
+                _store.Begin(stack.StackId, s => s.Status == StackStatus.CreateFailed, CannotRollBack, StackStatus.RollbackInProgress,
+                    s => s.StartedWith(token, RollbackStackOperation));
                 _engine.Start(stack.StackId, cancellation => _engine.RollBackFailedCreateAsync(stack.StackId, cancellation));
                 return stack;
             case StackStatus.UpdateFailed when stack.RollbackTarget is { } stable:
-                StartRollback(stack, StackStatus.UpdateFailed, null, stable, UpdateMode.Rollback([]));
+                StartRollback(stack, StackStatus.UpdateFailed, null, stable, UpdateMode.Rollback([]), token);
                 return stack;
             default:
                 throw CannotRollBack(stack);
@@ -318,13 +330,13 @@ public sealed partial class CloudFormationService : IDisposable
         TemplateError.Validation($"Stack:{stack.StackId} is in {stack.Status} state and can not be rolled back.");
 
     /// <summary>Starts a rollback-mode update from <paramref name="from"/> to the stable stack <paramref name="target"/>, with its template and parameter values.</summary>
-    private void StartRollback(StackRecord stack, string from, string? operation, StackRecord target, UpdateMode mode)
+    private void StartRollback(StackRecord stack, string from, string? operation, StackRecord target, UpdateMode mode, string? token)
     {
         var values = target.Parameters.ToDictionary(p => p.Key, p => target.ResolvedParameters.GetValueOrDefault(p.Key, p.Value), StringComparer.Ordinal);
         var plan = new StackPlan(Template.Parse(target.TemplateBody), values);
         _store.Begin(stack.StackId, s => s.Status == from,
             s => operation is null ? CannotRollBack(s) : TemplateError.Validation($"{operation} cannot be called from current stack status"),
-            StackStatus.UpdateRollbackInProgress);
+            StackStatus.UpdateRollbackInProgress, s => s.StartedWith(token, operation ?? RollbackStackOperation));
         _engine.Start(stack.StackId, cancellation => _engine.UpdateAsync(stack.StackId, plan, target, null, mode, cancellation));
     }
 
@@ -349,6 +361,21 @@ public sealed partial class CloudFormationService : IDisposable
         return stack;
     }
 
+    private const string CreateStackOperation = "CreateStack";
+    private const string RollbackStackOperation = "RollbackStack";
+    private const string ExecuteChangeSetOperation = "ExecuteChangeSet";
+
+    /// <summary>
+    /// Whether a request is the retry of an operation already started on this stack with the same ClientRequestToken:
+    /// it then answers as the first did without starting a second, which is what the token is for. A token another
+    /// operation on the stack was started with is refused with TokenAlreadyExistsException.
+    /// </summary>
+    private static bool IsRetry(StackRecord stack, string? token, string operation)
+    {
+        if (token is null || !stack.UsedRequestTokens.TryGetValue(token, out var usedBy)) return false;
+        return usedBy == operation ? true : throw CloudFormationErrors.TokenAlreadyExists(token, stack.StackName, usedBy);
+    }
+
     private static AwsException NotUpdatable(StackRecord stack) =>
         TemplateError.Validation($"Stack:{stack.StackId} is in {stack.Status} state and can not be updated.");
 
@@ -359,11 +386,11 @@ public sealed partial class CloudFormationService : IDisposable
 
     /// <summary>Starts deleting the stack; answers its id, or null when there is nothing to delete.</summary>
     /// <param name="byParentStack">The parent's AWS::CloudFormation::Stack resource deletes it: termination protection guards only users' deletes.</param>
-    public string? DeleteStack(Scope scope, string nameOrId, bool byParentStack = false)
+    public string? DeleteStack(Scope scope, string nameOrId, bool byParentStack = false, string? token = null)
     {
         // Deleting a stack that does not exist succeeds, as in CloudFormation.
         if (TryFind(scope, nameOrId) is not { IsDeleted: false } stack) return null;
-        if (stack.Status == StackStatus.DeleteInProgress) return stack.StackId;
+        if (IsRetry(stack, token, "DeleteStack") || stack.Status == StackStatus.DeleteInProgress) return stack.StackId;
         var root = stack.RootId is { } rootId ? _store.Stack(rootId) : stack;
         if (!byParentStack && root.EnableTerminationProtection)
             throw TemplateError.Validation($"Stack [{stack.StackName}] cannot be deleted while TerminationProtection is enabled");
@@ -375,7 +402,8 @@ public sealed partial class CloudFormationService : IDisposable
             throw TemplateError.Validation($"Export {export} cannot be deleted as it is in use by {importer.StackName}");
         }
         _store.Begin(stack.StackId, s => !StackStatus.IsInProgress(s.Status) && !s.IsDeleted,
-            s => TemplateError.Validation($"Stack [{s.StackName}] cannot be deleted while in status {s.Status}"), StackStatus.DeleteInProgress);
+            s => TemplateError.Validation($"Stack [{s.StackName}] cannot be deleted while in status {s.Status}"), StackStatus.DeleteInProgress,
+            s => s.StartedWith(token, "DeleteStack"));
         foreach (var changeSet in _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId).ToList()) _store.ChangeSets.Remove(changeSet.ChangeSetId);
         _engine.Start(stack.StackId, cancellation => _engine.DeleteAsync(stack.StackId, cancellation));
         return stack.StackId;
@@ -580,9 +608,10 @@ public sealed partial class CloudFormationService : IDisposable
     }
 
     /// <summary>Starts the change set's create or update; answers the stack id.</summary>
-    public string ExecuteChangeSet(Scope scope, string nameOrId, string? stackName, bool? disableRollback)
+    public string ExecuteChangeSet(Scope scope, string nameOrId, string? stackName, bool? disableRollback, string? token)
     {
         var changeSet = FindChangeSet(scope, nameOrId, stackName);
+        if (IsRetry(_store.Stack(changeSet.StackId), token, ExecuteChangeSetOperation)) return changeSet.StackId;
         if (changeSet.ExecutionStatus != "AVAILABLE")
             throw CloudFormationErrors.ChangeSetNotAvailable(changeSet.ChangeSetId, changeSet.Status);
         var stack = _store.Stack(changeSet.StackId);
@@ -597,17 +626,18 @@ public sealed partial class CloudFormationService : IDisposable
         if (changeSet.ChangeSetType == "CREATE")
         {
             _store.Begin(stack.StackId, s => s.Status == StackStatus.ReviewInProgress, s => ChangeSetNotExecutable(changeSet, s), StackStatus.CreateInProgress,
-                s => shape with
+                s => (shape with
                 {
                     StackId = s.StackId,
                     AccountId = s.AccountId,
                     Region = s.Region,
                     CreationTime = _store.Now,
                     ChangeSetId = changeSet.ChangeSetId,
-                });
+                    UsedRequestTokens = s.UsedRequestTokens,
+                }).StartedWith(token, ExecuteChangeSetOperation));
             _engine.Start(stack.StackId, cancellation => _engine.CreateAsync(stack.StackId, plan, cancellation));
         }
-        else StartUpdate(stack, plan, shape, stack.StackPolicyBody, changeSet.ChangeSetId);
+        else StartUpdate(stack, plan, shape, stack.StackPolicyBody, token, ExecuteChangeSetOperation, changeSet.ChangeSetId);
 
         // Executing a change set retires the stack's other change sets, as CloudFormation does.
         foreach (var other in _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId && c.ChangeSetId != changeSet.ChangeSetId).ToList())

@@ -95,6 +95,7 @@ public sealed class StackStore
             ResourceStatus = status,
             ResourceStatusReason = reason,
             ResourceProperties = properties,
+            ClientRequestToken = stack.ClientRequestToken,
             Sequence = sequence,
         });
     }

@@ -10,10 +10,17 @@ namespace Stratus.Services.Events;
 /// </summary>
 public static class EventsAuthorization
 {
+    /// <summary>A rule's RoleArn and each target's RoleArn are passed to EventBridge: iam:PassRole on each, with iam:PassedToService events.amazonaws.com.</summary>
+    private static readonly Dictionary<string, PassedRole> PassedRoles = new(StringComparer.Ordinal)
+    {
+        ["PutRule"] = new("RoleArn", "events.amazonaws.com"),
+        ["PutTargets"] = new("RoleArn", "events.amazonaws.com", InListMember: "Targets"),
+    };
+
     public static AuthorizationTable Table() => new("events", unlisted: i =>
         (i.String("Name") ?? i.String("Rule")) is { } rule && i.String("ResourceARN") is null ? [Rule(i, rule)]
         : i.String("ResourceARN") is { } arn ? [arn]
-        : [])
+        : [], passedRoles: PassedRoles)
     {
         { ["CreateEventBus", "DeleteEventBus", "DescribeEventBus"], i => Bus(i, i.String("Name") ?? "default") },
         { "PutEvents", i => ((IInputReader)i).Objects("Entries").Select(e => Bus(i, e.String("EventBusName") ?? "default")) },

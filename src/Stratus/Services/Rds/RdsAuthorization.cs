@@ -29,7 +29,14 @@ public static class RdsAuthorization
     public static AuthorizationTable Table(RdsService rds) => new("rds", unlisted: i =>
             Members.Select(m => (m.Type, Name: i.String(m.Member))).Where(m => m.Name is not null)
                 .Select(m => AuthorizationTable.ArnOrBuild(m.Name!, name => AuthorizationTable.Arn(i, "rds", $"{m.Type}:{name.ToLowerInvariant()}"))),
-        context: AddConditionKeys, resourceTags: arn => TagsOf(rds, arn));
+        context: AddConditionKeys, resourceTags: arn => TagsOf(rds, arn), serviceResourceTagKeyOf: ServiceTagKey);
+
+    /// <summary>
+    /// RDS's own names for a resource's tags (Service Authorization Reference): rds:db-tag/KEY on an instance,
+    /// rds:cluster-tag, rds:snapshot-tag and rds:cluster-snapshot-tag on the others, with aws:ResourceTag's values.
+    /// </summary>
+    private static string? ServiceTagKey(string arn) =>
+        arn.Split(':') is ["arn", _, "rds", _, _, var type and ("db" or "cluster" or "snapshot" or "cluster-snapshot"), _] ? $"rds:{type}-tag" : null;
 
     private static void AddConditionKeys(OperationInput input, RequestContext request)
     {

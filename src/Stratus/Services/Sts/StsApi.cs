@@ -41,13 +41,15 @@ public sealed class StsApi : IStratusService
             } },
         { "AssumeRole", i =>
             {
-                var session = _sts.AssumeRole(i.Scope, AssumeRoleRequest.Read(i));
-                return new JsonObject
+                var session = _sts.AssumeRole(i.Scope, AssumeRoleRequest.Read(i), i.Call.AccessKeyId);
+                var result = new JsonObject
                 {
                     ["Credentials"] = Credentials(session),
                     ["AssumedRoleUser"] = AssumedRoleUser(session),
                     ["PackedPolicySize"] = PackedPolicySize(session),
                 };
+                if (session.SourceIdentity is not null) result["SourceIdentity"] = session.SourceIdentity;
+                return result;
             } },
         { "AssumeRoleWithWebIdentity", async i =>
             {
@@ -68,7 +70,7 @@ public sealed class StsApi : IStratusService
         { "AssumeRoleWithSAML", i =>
             {
                 var assumed = _sts.AssumeRoleWithSaml(SamlRequest.Read(i));
-                return new JsonObject
+                var result = new JsonObject
                 {
                     ["Credentials"] = Credentials(assumed.Session),
                     ["AssumedRoleUser"] = AssumedRoleUser(assumed.Session),
@@ -79,6 +81,8 @@ public sealed class StsApi : IStratusService
                     ["Audience"] = assumed.Assertion.Recipient,
                     ["NameQualifier"] = assumed.NameQualifier,
                 };
+                if (assumed.Session.SourceIdentity is not null) result["SourceIdentity"] = assumed.Session.SourceIdentity;
+                return result;
             } },
         { "GetFederationToken", i =>
             {

@@ -17,6 +17,10 @@ public sealed record StsSession
     public IReadOnlyList<string>? SessionPolicies { get; init; }
     /// <summary>The session tags (AssumeRole's Tags), seen by policies as aws:PrincipalTag.</summary>
     public IReadOnlyDictionary<string, string>? Tags { get; init; }
+    /// <summary>The keys of the session tags that pass on to the sessions this one assumes (role chaining), as AWS's transitive tags do.</summary>
+    public IReadOnlyList<string>? TransitiveTagKeys { get; init; }
+    /// <summary>The source identity set when the session was made (or inherited in role chaining); it cannot change down the chain.</summary>
+    public string? SourceIdentity { get; init; }
 }
 
 /// <summary>AssumeRole's input: the role, the session's name and length, and what narrows or labels the session.</summary>
@@ -30,6 +34,8 @@ public sealed record AssumeRoleRequest
     public string? Policy { get; init; }
     public IReadOnlyList<string> PolicyArns { get; init; } = [];
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<string> TransitiveTagKeys { get; init; } = [];
+    public string? SourceIdentity { get; init; }
 
     public static AssumeRoleRequest Read(IInputReader input) => new()
     {
@@ -40,6 +46,8 @@ public sealed record AssumeRoleRequest
         Policy = input.String("Policy"),
         PolicyArns = input.Objects("PolicyArns").Select(p => p.String("arn")).OfType<string>().ToList(),
         Tags = input.TagMap() ?? [],
+        TransitiveTagKeys = input.Strings("TransitiveTagKeys"),
+        SourceIdentity = input.String("SourceIdentity"),
     };
 }
 

@@ -41,21 +41,52 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
     /// only the account leaves the decision to them). Session policies are validated as IAM validates
     /// identity policies and kept with the session, where they intersect the role's permissions.
     /// </summary>
-    public StsSession AssumeRole(Scope scope, AssumeRoleRequest request)
+    /// <param name="callerAccessKeyId">The key the call was signed with: when it is a role session's, its transitive tags and
+    /// source identity pass on to the new session (role chaining), as AWS carries them.</param>
+    public StsSession AssumeRole(Scope scope, AssumeRoleRequest request, string? callerAccessKeyId = null)
     {
         CheckSessionName(request.RoleSessionName);
         var caller = GetCallerIdentity(scope);
         var role = roles.FindRoleByArn(request.RoleArn) ?? throw StsErrors.AssumeRoleDenied(caller.Arn, request.RoleArn);
+        var chainedFrom = callerAccessKeyId is null ? null : _sessions.Get(callerAccessKeyId);
+        var inherited = Transitive(chainedFrom);
+        var tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal);
+        foreach (var tag in inherited) tags[tag.Key] = tag.Value;
+        var transitiveKeys = request.TransitiveTagKeys.Concat(inherited.Keys).Distinct(StringComparer.Ordinal).ToList();
+        var sourceIdentity = chainedFrom?.SourceIdentity ?? request.SourceIdentity;
         var context = new RequestContext { Action = "sts:AssumeRole", Resource = role.Arn, PrincipalArn = caller.Arn, SessionIssuerArn = roles.RoleOfSession(caller.Arn) }
             .WithPrincipal(caller.Arn, caller.UserId, caller.Account);
         StsAuthorization.AddAssumeRoleKeys(context, request.RoleSessionName, request.ExternalId, request.Tags);
         foreach (var tag in roles.PrincipalTags(context.SessionIssuerArn ?? caller.Arn)) context.With($"aws:PrincipalTag/{tag.Key}", tag.Value);
-        if (!Trusts(role, context) || (request.Tags.Count > 0 && !Trusts(role, context.As("sts:TagSession"))))
+        // A calling session's own tags are its principal tags.
+        foreach (var tag in chainedFrom?.Tags ?? new Dictionary<string, string>()) context.With($"aws:PrincipalTag/{tag.Key}", tag.Value);
+        AddChainingKeys(context, transitiveKeys, sourceIdentity);
+        if (!Trusts(role, context) || (tags.Count > 0 && !Trusts(role, context.As("sts:TagSession")))
+            || (sourceIdentity is not null && !Trusts(role, context.As("sts:SetSourceIdentity"))))
             throw StsErrors.AssumeRoleDenied(caller.Arn, role.Arn);
         var sessionPolicies = SessionPolicies(request.Policy, request.PolicyArns);
-        return IssueForRole(role, request.RoleSessionName, request.DurationSeconds) is var session && (sessionPolicies is not null || request.Tags.Count > 0)
-            ? Keep(session with { SessionPolicies = sessionPolicies, Tags = request.Tags.Count > 0 ? request.Tags : null })
+        return IssueForRole(role, request.RoleSessionName, request.DurationSeconds) is var session && (sessionPolicies is not null || tags.Count > 0 || sourceIdentity is not null)
+            ? Keep(session with
+            {
+                SessionPolicies = sessionPolicies,
+                Tags = tags.Count > 0 ? tags : null,
+                TransitiveTagKeys = transitiveKeys.Count > 0 ? transitiveKeys : null,
+                SourceIdentity = sourceIdentity,
+            })
             : session;
+    }
+
+    /// <summary>The calling session's tags whose keys it marked transitive: they pass on, unchanged, to the session it assumes.</summary>
+    private static Dictionary<string, string> Transitive(StsSession? session) =>
+        session is { TransitiveTagKeys: { } keys, Tags: { } tags }
+            ? keys.Where(tags.ContainsKey).ToDictionary(k => k, k => tags[k], StringComparer.Ordinal)
+            : new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>sts:TransitiveTagKeys and sts:SourceIdentity, the condition keys a trust policy may test on a session being made.</summary>
+    private static void AddChainingKeys(RequestContext context, IReadOnlyList<string> transitiveKeys, string? sourceIdentity)
+    {
+        if (transitiveKeys.Count > 0) context.With("sts:TransitiveTagKeys", transitiveKeys);
+        if (sourceIdentity is not null) context.With("sts:SourceIdentity", sourceIdentity);
     }
 
     /// <summary>AssumeRole's Policy (validated as an identity policy) and PolicyArns' documents; null when neither is given.</summary>
@@ -109,6 +140,9 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
     private const string RoleAttribute = "https://aws.amazon.com/SAML/Attributes/Role";
     private const string RoleSessionNameAttribute = "https://aws.amazon.com/SAML/Attributes/RoleSessionName";
     private const string PrincipalTagAttribute = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:";
+    /// <summary>The session tags (PrincipalTag:KEY attributes) that pass on in role chaining, one key per value.</summary>
+    private const string TransitiveTagKeysAttribute = "https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys";
+    private const string SourceIdentityAttribute = "https://aws.amazon.com/SAML/Attributes/SourceIdentity";
 
     /// <summary>
     /// A role's session for the subject of a SAML assertion, as AWS decides it: the response is verified against
@@ -141,11 +175,27 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
             .With("saml:namequalifier", nameQualifier)
             .With("aws:FederatedProvider", provider.Arn);
         StsAuthorization.AddAssumeRoleKeys(context, sessionName, null, tags);
-        if (!Trusts(role, context) || (tags.Count > 0 && !Trusts(role, context.As("sts:TagSession")))) throw StsErrors.SamlDenied();
+        var transitiveKeys = (assertion.Attributes.GetValueOrDefault(TransitiveTagKeysAttribute) ?? []).Where(tags.ContainsKey).Distinct(StringComparer.Ordinal).ToList();
+        var sourceIdentity = assertion.Attributes.GetValueOrDefault(SourceIdentityAttribute) is [var source, ..] ? source : null;
+        AddChainingKeys(context, transitiveKeys, sourceIdentity);
+        // Tags need sts:TagSession and a source identity sts:SetSourceIdentity in the trust policy as well, as AWS requires.
+        if (!Trusts(role, context) || (tags.Count > 0 && !Trusts(role, context.As("sts:TagSession")))
+            || (sourceIdentity is not null && !Trusts(role, context.As("sts:SetSourceIdentity"))))
+            throw StsErrors.SamlDenied();
         var sessionPolicies = SessionPolicies(request.Policy, request.PolicyArns);
         var session = IssueForRole(role, sessionName, request.DurationSeconds);
-        if (sessionPolicies is not null || tags.Count > 0)
-            session = Keep(session with { SessionPolicies = sessionPolicies, Tags = tags.Count > 0 ? tags : null });
+        // The session lasts as asked, or until the assertion's SessionNotOnOrAfter, whichever is sooner. (The SessionDuration
+        // attribute is the console sign-in's length: AWS documents DurationSeconds as separate from it, so it leaves these credentials alone.)
+        var expiration = assertion.SessionNotOnOrAfter is { } end && end < session.Expiration ? end : session.Expiration;
+        if (sessionPolicies is not null || tags.Count > 0 || sourceIdentity is not null || expiration != session.Expiration)
+            session = Keep(session with
+            {
+                SessionPolicies = sessionPolicies,
+                Tags = tags.Count > 0 ? tags : null,
+                TransitiveTagKeys = transitiveKeys.Count > 0 ? transitiveKeys : null,
+                SourceIdentity = sourceIdentity,
+                Expiration = expiration,
+            });
         return new SamlSession(session, assertion, nameQualifier);
     }
 

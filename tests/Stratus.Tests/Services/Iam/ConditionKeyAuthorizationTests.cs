@@ -67,6 +67,49 @@ public sealed class ConditionKeyAuthorizationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EventBridge_targets_and_a_stacks_service_role_need_iam_pass_role_to_their_service()
+    {
+        var r = await Clients.Boto3Async(_server.Url, Prelude + $$"""
+            trust = lambda service: doc({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+            events_role = iam.create_role(RoleName="events-role", AssumeRolePolicyDocument=trust("events.amazonaws.com"))["Role"]["Arn"]
+            stack_role = iam.create_role(RoleName="stack-role", AssumeRolePolicyDocument=trust("cloudformation.amazonaws.com"))["Role"]["Arn"]
+            client("events", **ROOT).put_rule(Name="hourly", ScheduleExpression="rate(1 hour)")
+            targets = lambda role: [{"Id": "a", "Arn": "arn:aws:lambda:us-east-1:{{Account}}:function:f3"},
+                {"Id": "b", "Arn": "arn:aws:lambda:us-east-1:{{Account}}:function:f4", "RoleArn": role}]
+            targets_only = user("targets-only", {"Effect": "Allow", "Action": "events:PutTargets", "Resource": "*"})
+            out["targets without pass role"] = error(client("events", **targets_only).put_targets, Rule="hourly", Targets=targets(events_role))
+            out["targets without a role"] = client("events", **targets_only).put_targets(Rule="hourly", Targets=targets(events_role)[:1])["FailedEntryCount"]
+            to_lambda = user("events-to-lambda", {"Effect": "Allow", "Action": "events:PutTargets", "Resource": "*"},
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*", "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"} } })
+            out["targets passed to another service"] = error(client("events", **to_lambda).put_targets, Rule="hourly", Targets=targets(events_role))
+            to_events = user("events-to-events", {"Effect": "Allow", "Action": "events:PutTargets", "Resource": "*"},
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": events_role, "Condition": {"StringEquals": {"iam:PassedToService": "events.amazonaws.com"} } })
+            out["targets passed"] = client("events", **to_events).put_targets(Rule="hourly", Targets=targets(events_role))["FailedEntryCount"]
+            out["another role"] = error(client("events", **to_events).put_targets, Rule="hourly", Targets=targets(stack_role))
+
+            body = json.dumps({"Resources": {"H": {"Type": "AWS::CloudFormation::WaitConditionHandle"} } })
+            stacker = user("stacker", {"Effect": "Allow", "Action": "cloudformation:CreateStack", "Resource": "*"})
+            out["stack without pass role"] = error(client("cloudformation", **stacker).create_stack, StackName="with-role", TemplateBody=body, RoleARN=stack_role)
+            stack_passer = user("stack-passer", {"Effect": "Allow", "Action": "cloudformation:CreateStack", "Resource": "*"},
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": stack_role, "Condition": {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"} } })
+            out["stack passed"] = client("cloudformation", **stack_passer).create_stack(StackName="with-role", TemplateBody=body, RoleARN=stack_role)["StackId"].split("/")[1]
+            """);
+
+        var refused = r["targets without pass role"]!;
+        Assert.Equal("AccessDeniedException", refused["code"]!.GetValue<string>());
+        Assert.Equal(403, refused["status"]!.GetValue<int>());
+        Assert.Equal($"User: arn:aws:iam::{Account}:user/targets-only is not authorized to perform: iam:PassRole on resource: arn:aws:iam::{Account}:role/events-role because no identity-based policy allows the iam:PassRole action",
+            refused["message"]!.GetValue<string>());
+        Assert.Equal(0, r["targets without a role"]!.GetValue<int>());
+        Assert.Equal("AccessDeniedException", r["targets passed to another service"]!["code"]!.GetValue<string>());
+        Assert.Equal(0, r["targets passed"]!.GetValue<int>());
+        Assert.Contains($"iam:PassRole on resource: arn:aws:iam::{Account}:role/stack-role", r["another role"]!["message"]!.GetValue<string>());
+        Assert.Equal("AccessDenied", r["stack without pass role"]!["code"]!.GetValue<string>());
+        Assert.Contains($"iam:PassRole on resource: arn:aws:iam::{Account}:role/stack-role", r["stack without pass role"]!["message"]!.GetValue<string>());
+        Assert.Equal("with-role", r["stack passed"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_resources_own_tags_are_its_resource_tag_keys_in_lambda_ssm_and_secrets_manager()
     {
         var r = await Clients.Boto3Async(_server.Url, Prelude + """

@@ -75,6 +75,55 @@ public sealed class SamlTests(StratusFixture stratus) : IClassFixture<StratusFix
         Assert.Equal("MalformedPolicyDocument", r["bad_policy"]!["code"]!.ToString());
     }
 
+    [Fact]
+    public async Task Source_identity_and_transitive_tags_pass_from_a_saml_session_down_a_role_chain_and_session_not_on_or_after_ends_it()
+    {
+        using var key = RSA.Create(2048);
+        using var certificate = SelfSigned(key, "CN=idp.example.test");
+        var now = DateTimeOffset.UtcNow;
+        const string chainRole = $"arn:aws:iam::{Account}:role/saml-chain";
+        // A provider of its own: the other test of this class (on the same server) makes corp-idp.
+        const string chainProvider = $"arn:aws:iam::{Account}:saml-provider/chain-idp";
+        const string attributes =
+            """<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys"><saml:AttributeValue>team</saml:AttributeValue></saml:Attribute>"""
+            + """<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/SourceIdentity"><saml:AttributeValue>alice-src</saml:AttributeValue></saml:Attribute>"""
+            + """<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration"><saml:AttributeValue>900</saml:AttributeValue></saml:Attribute>""";
+        var sessionEnd = now.AddMinutes(40);
+        var authn = $"""<saml:AuthnStatement AuthnInstant="{now.AddMinutes(-1).UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}" SessionNotOnOrAfter="{sessionEnd.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}"/>""";
+        var assertion = Response(key, "alice@example.test", now.AddMinutes(5), SamlAudience, chainRole, tags: true, extraAttributes: attributes, authnStatement: authn, providerArn: chainProvider);
+        var r = await Clients.Boto3Async(stratus.Url, $$"""
+            iam, sts = client("iam"), client("sts")
+            metadata = '''{{Metadata(certificate)}}'''
+            iam.create_saml_provider(Name="chain-idp", SAMLMetadataDocument=metadata)
+            def role(name, principal, actions, condition):
+                iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": principal, "Action": actions, "Condition": {"StringEquals": condition} }]}))
+            federated = {"Federated": "{{chainProvider}}"}
+            role("saml-chain", federated, ["sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"], {"sts:SourceIdentity": "alice-src"})
+            role("saml-nosource", federated, ["sts:AssumeRoleWithSAML", "sts:TagSession"], {"saml:sub": "alice@example.test"})
+            chained_by = {"AWS": "{{chainRole}}"}
+            role("chained-blue", chained_by, ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"], {"aws:PrincipalTag/team": "blue", "sts:SourceIdentity": "alice-src"})
+            role("chained-red", chained_by, ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"], {"aws:PrincipalTag/team": "red"})
+            assumed = sts.assume_role_with_saml(RoleArn="{{chainRole}}", PrincipalArn="{{chainProvider}}", SAMLAssertion="{{assertion}}", DurationSeconds=3600)
+            out["source identity"] = assumed.get("SourceIdentity")
+            out["expiration"] = assumed["Credentials"]["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ")
+            out["without set source identity"] = error(sts.assume_role_with_saml, RoleArn="arn:aws:iam::{{Account}}:role/saml-nosource",
+                PrincipalArn="{{chainProvider}}", SAMLAssertion="{{Response(key, "alice@example.test", now.AddMinutes(5), SamlAudience, $"arn:aws:iam::{Account}:role/saml-nosource", tags: true, extraAttributes: attributes, providerArn: chainProvider)}}")
+            c = assumed["Credentials"]
+            as_saml = client("sts", key=c["AccessKeyId"], secret=c["SecretAccessKey"], token=c["SessionToken"])
+            blue = as_saml.assume_role(RoleArn="arn:aws:iam::{{Account}}:role/chained-blue", RoleSessionName="hop")
+            out["chained"] = [blue["AssumedRoleUser"]["Arn"], blue.get("SourceIdentity"), blue["PackedPolicySize"]]
+            out["red"] = error(as_saml.assume_role, RoleArn="arn:aws:iam::{{Account}}:role/chained-red", RoleSessionName="hop")
+            """);
+
+        Assert.Equal("alice-src", r["source identity"]!.GetValue<string>());
+        // SessionNotOnOrAfter (40 minutes) ends the one-hour session; the SessionDuration attribute (15 minutes) is the console's, not these credentials'.
+        Assert.Equal(sessionEnd.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"), r["expiration"]!.GetValue<string>());
+        Assert.Equal("AccessDenied", r["without set source identity"]!["code"]!.GetValue<string>());
+        Assert.Equal($"""["arn:aws:sts::{Account}:assumed-role/chained-blue/hop","alice-src",2]""", r["chained"]!.ToJsonString());
+        Assert.Equal("AccessDenied", r["red"]!["code"]!.GetValue<string>());
+    }
+
     private const string SamlAudience = "https://signin.aws.amazon.com/saml";
 
     private static X509Certificate2 SelfSigned(RSA key, string subject) =>
@@ -86,7 +135,8 @@ public sealed class SamlTests(StratusFixture stratus) : IClassFixture<StratusFix
         """.Trim();
 
     /// <summary>A samlp:Response whose assertion is signed (enveloped, exclusive c14n, RSA-SHA256) with the key, base64 as the IdP posts it.</summary>
-    private static string Response(RSA key, string subject, DateTimeOffset notOnOrAfter, string audience, string roleArn, bool tags = false)
+    private static string Response(RSA key, string subject, DateTimeOffset notOnOrAfter, string audience, string roleArn, bool tags = false,
+        string extraAttributes = "", string authnStatement = "", string providerArn = ProviderArn)
     {
         var issued = DateTimeOffset.UtcNow.AddMinutes(-1).ToString("yyyy-MM-ddTHH:mm:ssZ");
         var until = notOnOrAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ");
@@ -94,7 +144,7 @@ public sealed class SamlTests(StratusFixture stratus) : IClassFixture<StratusFix
             ? """<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/PrincipalTag:team"><saml:AttributeValue>blue</saml:AttributeValue></saml:Attribute>"""
             : "";
         var xml = $"""
-            <samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r{Guid.NewGuid():N}" Version="2.0" IssueInstant="{issued}" Destination="{SamlAudience}"><saml:Issuer>{EntityId}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="_a{Guid.NewGuid():N}" Version="2.0" IssueInstant="{issued}"><saml:Issuer>{EntityId}</saml:Issuer><saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">{subject}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="{until}" Recipient="{SamlAudience}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{issued}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AttributeStatement><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role"><saml:AttributeValue>{roleArn},{ProviderArn}</saml:AttributeValue></saml:Attribute><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>alice</saml:AttributeValue></saml:Attribute>{tagAttribute}</saml:AttributeStatement></saml:Assertion></samlp:Response>
+            <samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r{Guid.NewGuid():N}" Version="2.0" IssueInstant="{issued}" Destination="{SamlAudience}"><saml:Issuer>{EntityId}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="_a{Guid.NewGuid():N}" Version="2.0" IssueInstant="{issued}"><saml:Issuer>{EntityId}</saml:Issuer><saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">{subject}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="{until}" Recipient="{SamlAudience}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{issued}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions>{authnStatement}<saml:AttributeStatement><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role"><saml:AttributeValue>{roleArn},{providerArn}</saml:AttributeValue></saml:Attribute><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>alice</saml:AttributeValue></saml:Attribute>{tagAttribute}{extraAttributes}</saml:AttributeStatement></saml:Assertion></samlp:Response>
             """.Trim();
         var document = new XmlDocument { PreserveWhitespace = true };
         document.LoadXml(xml);

@@ -78,6 +78,8 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider, ILiveSt
             ["AssumeRolePolicyDocument"] = trust,
             ["ManagedPolicyArns"] = new JsonArray(attached.Select(a => (JsonNode?)a).ToArray()),
             ["PermissionsBoundary"] = role.PermissionsBoundaryArn,
+            ["Policies"] = LiveState.NamedPolicies(expected["Policies"], role.InlinePolicies),
+            ["Tags"] = LiveState.TagList(expected["Tags"], role.Tags.Select(t => KeyValuePair.Create(t.Key, t.Value))),
         };
     }
 

@@ -19,6 +19,7 @@ namespace Stratus.Services.Iam.Engine;
 /// <param name="actionOf">For a service whose actions are not its operations (API Gateway's apigateway:GET on a path): the action, from the request.</param>
 /// <param name="resourceTags">The tags of the resource an ARN names, null when it has none or does not exist yet: its aws:ResourceTag/KEY keys.</param>
 /// <param name="serviceResourceTagKey">The service's own name for aws:ResourceTag where it has one (secretsmanager:ResourceTag), given the same values.</param>
+/// <param name="serviceResourceTagKeyOf">Where the service's own name depends on the resource's type (RDS's rds:db-tag, rds:cluster-tag): that name for an ARN, or null.</param>
 /// <param name="passedRoles">Operations that pass a role to the service (Lambda's CreateFunction Role): the member naming the role and the
 /// service principal it is passed to; the caller must also be allowed iam:PassRole on it, as AWS checks.</param>
 public sealed class AuthorizationTable(
@@ -31,7 +32,8 @@ public sealed class AuthorizationTable(
     IReadOnlySet<string>? unauthorized = null,
     Func<string, IReadOnlyDictionary<string, string>?>? resourceTags = null,
     string? serviceResourceTagKey = null,
-    IReadOnlyDictionary<string, PassedRole>? passedRoles = null) : IEnumerable
+    IReadOnlyDictionary<string, PassedRole>? passedRoles = null,
+    Func<string, string?>? serviceResourceTagKeyOf = null) : IEnumerable
 {
     private readonly Dictionary<string, Func<OperationInput, IEnumerable<string>>> _resources = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _actions = new(StringComparer.Ordinal);
@@ -50,18 +52,27 @@ public sealed class AuthorizationTable(
     public void AddResourceTags(string arn, RequestContext request)
     {
         if (arn == "*" || resourceTags?.Invoke(arn) is not { } tags) return;
+        var serviceKey = serviceResourceTagKey ?? serviceResourceTagKeyOf?.Invoke(arn);
         foreach (var tag in tags)
         {
             request.With($"aws:ResourceTag/{tag.Key}", tag.Value);
-            if (serviceResourceTagKey is not null) request.With($"{serviceResourceTagKey}/{tag.Key}", tag.Value);
+            if (serviceKey is not null) request.With($"{serviceKey}/{tag.Key}", tag.Value);
         }
     }
 
-    /// <summary>The role ARN the operation passes to its service, with that service's principal, or null when it passes none.</summary>
-    public (string RoleArn, string Service)? PassedRole(string operation, OperationInput input) =>
-        passedRoles?.GetValueOrDefault(operation) is { } passed && input.Body[passed.Member] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var role)
-            ? (role, passed.Service)
-            : null;
+    /// <summary>
+    /// The role ARNs the operation passes to its service, each with that service's principal; none when it passes none.
+    /// A role named in each item of a list (EventBridge's Targets[].RoleArn) is passed once per distinct role.
+    /// </summary>
+    public IReadOnlyList<(string RoleArn, string Service)> PassedRoles(string operation, OperationInput input)
+    {
+        if (passedRoles?.GetValueOrDefault(operation) is not { } passed) return [];
+        IEnumerable<System.Text.Json.Nodes.JsonObject> holders = passed.InListMember is { } list
+            ? (input.Body[list] as System.Text.Json.Nodes.JsonArray)?.OfType<System.Text.Json.Nodes.JsonObject>() ?? []
+            : [input.Body];
+        return holders.Select(h => h[passed.Member] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var role) ? role : null)
+            .OfType<string>().Distinct(StringComparer.Ordinal).Select(role => (role, passed.Service)).ToList();
+    }
 
     /// <summary>The resource policy of a resource ARN, or null when the service keeps none for it.</summary>
     public string? ResourcePolicy(string arn) => resourcePolicy?.Invoke(arn);
@@ -111,7 +122,8 @@ public sealed class AuthorizationTable(
 }
 
 /// <summary>A member that passes a role to a service: Lambda's CreateFunction Role to lambda.amazonaws.com.</summary>
-public sealed record PassedRole(string Member, string Service);
+/// <param name="InListMember">The list whose items carry the member (EventBridge's Targets), when the role is not a top-level member.</param>
+public sealed record PassedRole(string Member, string Service, string? InListMember = null);
 
 /// <summary>Every service's authorization table, by signing name.</summary>
 public sealed class ResourceAuthorizations(IReadOnlyDictionary<string, AuthorizationTable> bySigningName)

@@ -24,7 +24,7 @@ public sealed class RequestAuthorizer(IamService iam, TimeProvider clock, Resour
         var table = authorizations.For(service.SigningName);
         if (table?.IsUnauthorized(operation) == true) return;
         var action = table?.Action(operation, input) ?? $"{ActionPrefixes.GetValueOrDefault(service.SigningName, service.SigningName)}:{operation}";
-        if (Refusal(http, caller, region, table, action, table?.Resources(operation, input) ?? ["*"], input, table?.PassedRole(operation, input)) is { } refusal)
+        if (Refusal(http, caller, region, table, action, table?.Resources(operation, input) ?? ["*"], input, table?.PassedRoles(operation, input) ?? []) is { } refusal)
             throw new AwsException(AccessDeniedCode(http, service), refusal, 403);
     }
 
@@ -33,10 +33,10 @@ public sealed class RequestAuthorizer(IamService iam, TimeProvider clock, Resour
     /// signing name) outside an API call (a registry pull), or null when it may.
     /// </summary>
     public string? Refusal(HttpContext http, KnownCredential caller, string region, string signingName, string action, string resource) =>
-        Refusal(http, caller, region, authorizations.For(signingName), action, [resource], null, null);
+        Refusal(http, caller, region, authorizations.For(signingName), action, [resource], null, []);
 
     private string? Refusal(HttpContext http, KnownCredential caller, string region, AuthorizationTable? table, string action, IReadOnlyList<string> resources,
-        OperationInput? input, (string RoleArn, string Service)? passed)
+        OperationInput? input, IReadOnlyList<(string RoleArn, string Service)> passed)
     {
         if (iam.PoliciesOf(caller.PrincipalArn) is not { } policies) return null;
         if (caller.SessionPolicies is { } session)
@@ -60,11 +60,11 @@ public sealed class RequestAuthorizer(IamService iam, TimeProvider clock, Resour
         }
         // Passing a role to a service (Lambda's CreateFunction Role) is also iam:PassRole on the role, decided by the
         // caller's own policies only (a role's trust policy is not consulted), refused in the calling service's words.
-        if (passed is { } role)
+        foreach (var role in passed)
         {
             var request = Context(http, caller, region, "iam:PassRole", role.RoleArn, issuer, tags, false).With("iam:PassedToService", role.Service);
             if (resources is [var target] && target != "*") request.With("iam:AssociatedResourceArn", target);
-            return Refused(PolicyEvaluator.Evaluate(policies, request), request);
+            if (Refused(PolicyEvaluator.Evaluate(policies, request), request) is { } refusal) return refusal;
         }
         return null;
 

@@ -91,6 +91,9 @@ public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionC
             ["Architectures"] = new JsonArray(config.Architectures.Select(a => (JsonNode?)a).ToArray()),
             ["PackageType"] = config.PackageType,
             ["ReservedConcurrentExecutions"] = function.ReservedConcurrency,
+            ["Tags"] = LiveState.TagList(request.Properties.Values["Tags"], function.Tags),
+            // Code is not read back: its schema makes it write-only, and CloudFormation's drift detection leaves
+            // write-only properties out, so code changed by UpdateFunctionCode does not show as drift on AWS either.
         };
     }
 

@@ -58,7 +58,12 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider, 
     /// <summary>The log group as Logs holds it, for drift detection.</summary>
     public JsonObject? ReadLive(ResourceRequest request, ProvisionedResource current) =>
         logs.DescribeLogGroups(request.Scope, current.PhysicalId, null).FirstOrDefault(g => g.Name == current.PhysicalId) is { } group
-            ? new JsonObject { ["LogGroupName"] = group.Name, ["RetentionInDays"] = group.RetentionInDays }
+            ? new JsonObject
+            {
+                ["LogGroupName"] = group.Name,
+                ["RetentionInDays"] = group.RetentionInDays,
+                ["Tags"] = LiveState.TagList(request.Properties.Values["Tags"], group.Tags),
+            }
             : null;
 
     private static ProvisionedResource Provisioned(LogGroup group) =>

@@ -117,6 +117,7 @@ public sealed class S3BucketProvider(S3Service s3) : IResourceProvider, ILiveSta
         {
             ["BucketName"] = bucket.Name,
             ["VersioningConfiguration"] = bucket.Versioning is { } status ? new JsonObject { ["Status"] = status } : null,
+            ["Tags"] = LiveState.TagList(request.Properties.Values["Tags"], bucket.Tags),
         };
     }
 

@@ -55,6 +55,7 @@ public sealed class SsmParameterProvider(SsmService ssm) : IResourceProvider, IL
                 ["Description"] = latest.Description,
                 ["AllowedPattern"] = latest.AllowedPattern,
                 ["Tier"] = latest.Tier,
+                ["Tags"] = LiveState.TagMap(ssm.Tags(request.Scope, current.PhysicalId)),
             }
             : null;
 

@@ -10,7 +10,9 @@ namespace Stratus.Services.Sts.Engine;
 /// What AssumeRoleWithSAML learns from a SAML 2.0 response once it is verified: the assertion's issuer,
 /// subject (NameID and its format), the recipient it was meant for, and its attributes by name.
 /// </summary>
-public sealed record SamlAssertion(string Issuer, string Subject, string SubjectFormat, string Recipient, IReadOnlyDictionary<string, IReadOnlyList<string>> Attributes)
+/// <param name="SessionNotOnOrAfter">The AuthnStatement's SessionNotOnOrAfter: a role session from the assertion ends then at the latest, as AWS documents.</param>
+public sealed record SamlAssertion(string Issuer, string Subject, string SubjectFormat, string Recipient, IReadOnlyDictionary<string, IReadOnlyList<string>> Attributes,
+    DateTimeOffset? SessionNotOnOrAfter = null)
 {
     /// <summary>The audience and recipient AWS's sign-in endpoint requires of an assertion meant for it.</summary>
     public const string AwsAudience = "https://signin.aws.amazon.com/saml";
@@ -82,7 +84,8 @@ public sealed record SamlAssertion(string Issuer, string Subject, string Subject
             .GroupBy(a => a.GetAttribute("Name"), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.SelectMany(a => Children(a, AssertionNs, "AttributeValue")).Select(v => v.InnerText.Trim())], StringComparer.Ordinal);
         var recipient = confirmation?.GetAttribute("Recipient") is { Length: > 0 } r ? r : AwsAudience;
-        return new SamlAssertion(issuer, nameId.InnerText.Trim(), nameId.GetAttribute("Format") is { Length: > 0 } f ? f : "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified", recipient, attributes);
+        return new SamlAssertion(issuer, nameId.InnerText.Trim(), nameId.GetAttribute("Format") is { Length: > 0 } f ? f : "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified", recipient, attributes,
+            Time(Child(assertion, AssertionNs, "AuthnStatement"), "SessionNotOnOrAfter"));
     }
 
     /// <summary>saml:namequalifier, as AWS documents it: base64 of SHA-1 over issuer, account id and "/" provider name.</summary>
