@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using MySqlConnector;
 
 namespace Stratus.Services.Rds.Engine;
@@ -18,7 +16,6 @@ public sealed partial class MariaDbServer(MariaDbInstallation installation, stri
         ["--innodb-buffer-pool-size=32M", "--performance-schema=OFF", "--skip-name-resolve", "--character-set-server=utf8mb4",
          "--collation-server=utf8mb4_general_ci", "--max-connections=200", "--log-output=FILE"];
 
-    public string DataDir => Path.Combine(Home, "data");
     public string PidFile => Path.Combine(Home, "mariadbd.pid");
     public string ErrorLog => Path.Combine(Home, "error.log");
     /// <summary>Where the slow query and general logs go when a parameter group turns them on (log_output FILE).</summary>
@@ -30,21 +27,9 @@ public sealed partial class MariaDbServer(MariaDbInstallation installation, stri
     /// </summary>
     public string StaticParametersFile => Path.Combine(Home, "parameters.cnf");
     private string TempDir => Path.Combine(Home, "tmp");
-    private string InitializedMarker => Path.Combine(Home, "initialized");
 
-    /// <summary>Unix socket paths are limited to 107 bytes; deep data dirs get one in the temp dir instead.</summary>
-    public string Socket
-    {
-        get
-        {
-            var local = Path.Combine(Home, "mysqld.sock");
-            if (Encoding.UTF8.GetByteCount(local) < 100) return local;
-            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Home)))[..16];
-            return Path.Combine(Path.GetTempPath(), $"stratus-rds-{hash}.sock");
-        }
-    }
-
-    public bool IsInitialized => File.Exists(InitializedMarker);
+    /// <summary>The admin socket; deep homes get one in the temp dir instead.</summary>
+    public string Socket => SocketPath(Path.Combine(Home, "mysqld.sock"), 100, hash => $"stratus-rds-{hash}.sock");
 
     protected override string ProgramName => "mariadbd";
     protected override TimeSpan ReadyPollInterval => TimeSpan.FromMilliseconds(150);
@@ -74,8 +59,6 @@ public sealed partial class MariaDbServer(MariaDbInstallation installation, stri
         Persistence.DataDirectory.CreatePrivate(Home);
         Persistence.DataDirectory.CreatePrivate(TempDir);
     }
-
-    public void MarkInitialized() => File.WriteAllText(InitializedMarker, DateTimeOffset.UtcNow.ToString("O"));
 
     /// <summary>Starts the server bound to one address and waits until it accepts connections.</summary>
     public async Task StartAsync(string address, int port, CancellationToken cancellation)

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -40,28 +38,15 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
     // The socket's name carries the port (.s.PGSQL.5432).
     private int _port;
 
-    public string DataDir => Path.Combine(Home, "data");
     public string LogFile => Path.Combine(Home, "postgresql.log");
 
     public IReadOnlyList<(string Name, string Path)> LogFiles => [("error/postgresql.log", LogFile)];
     private string PidFile => Path.Combine(DataDir, "postmaster.pid");
     private string PendingParametersFile => Path.Combine(Home, "pending-parameters.json");
     private string AutoConf => Path.Combine(DataDir, "postgresql.auto.conf");
-    private string InitializedMarker => Path.Combine(Home, "initialized");
 
-    /// <summary>Unix socket paths are limited to 107 bytes (with ".s.PGSQL.65535"); deep homes get a private directory in the temp dir.</summary>
-    public string SocketDir
-    {
-        get
-        {
-            var local = Path.Combine(Home, "run");
-            if (Encoding.UTF8.GetByteCount(local) < 90) return local;
-            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Home)))[..16];
-            return Path.Combine(Path.GetTempPath(), $"stratus-pg-{hash}");
-        }
-    }
-
-    public bool IsInitialized => File.Exists(InitializedMarker);
+    /// <summary>The socket's directory, room left for ".s.PGSQL.65535"; deep homes get a private directory in the temp dir.</summary>
+    public string SocketDir => SocketPath(Path.Combine(Home, "run"), 90, hash => $"stratus-pg-{hash}");
 
     protected override string ProgramName => "postgres";
     protected override TimeSpan ReadyPollInterval => TimeSpan.FromMilliseconds(100);
@@ -88,8 +73,6 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
         Persistence.DataDirectory.CreatePrivate(Home);
         Persistence.DataDirectory.CreatePrivate(SocketDir);
     }
-
-    public void MarkInitialized() => File.WriteAllText(InitializedMarker, DateTimeOffset.UtcNow.ToString("O"));
 
     public async Task StartAsync(string address, int port, CancellationToken cancellation)
     {

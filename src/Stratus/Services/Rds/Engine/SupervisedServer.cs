@@ -1,5 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace Stratus.Services.Rds.Engine;
 
@@ -17,8 +19,14 @@ public abstract class SupervisedServer(string home)
     private bool _stopRequested;
 
     public string Home { get; } = home;
+    public string DataDir => Path.Combine(Home, "data");
+    private string InitializedMarker => Path.Combine(Home, "initialized");
     public bool IsRunning { get { lock (_gate) return _process is { HasExited: false }; } }
     public int? ProcessId { get { lock (_gate) return _process is { HasExited: false } p ? p.Id : null; } }
+
+    /// <summary>Whether the first start (master user, initial database) completed: a home without the mark is initialized anew.</summary>
+    public bool IsInitialized => File.Exists(InitializedMarker);
+    public void MarkInitialized() => File.WriteAllText(InitializedMarker, DateTimeOffset.UtcNow.ToString("O"));
 
     /// <summary>Raised with the exit code when the process ends without Stratus asking it to.</summary>
     public event Action<IDbServer, int>? ExitedUnexpectedly;
@@ -37,6 +45,17 @@ public abstract class SupervisedServer(string home)
     public abstract string LogTail();
     /// <summary>A line the server wrote on its standard output or error.</summary>
     protected virtual void OnOutput(string? line) { }
+
+    /// <summary>
+    /// Unix socket paths are limited to 107 bytes: <paramref name="local"/> (under the home) while it stays shorter than
+    /// <paramref name="maxBytes"/>, else a name of its own in the temp dir, from the home's hash.
+    /// </summary>
+    protected string SocketPath(string local, int maxBytes, Func<string, string> tempName)
+    {
+        if (Encoding.UTF8.GetByteCount(local) < maxBytes) return local;
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Home)))[..16];
+        return Path.Combine(Path.GetTempPath(), tempName(hash));
+    }
 
     protected void RequireStopped()
     {
