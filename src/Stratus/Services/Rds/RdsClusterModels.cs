@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Stratus.Protocols;
 
 namespace Stratus.Services.Rds;
@@ -82,52 +83,25 @@ public sealed record DbClusterSnapshot
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:cluster-snapshot:{Identifier}";
 }
 
-public sealed record CreateClusterRequest
+public sealed record CreateClusterRequest : DbCreateWithMasterUserRequest
 {
-    public required string Identifier { get; init; }
-    public required string Engine { get; init; }
-    public string? EngineVersion { get; init; }
-    public string? MasterUsername { get; init; }
-    public string? MasterUserPassword { get; init; }
     public string? DatabaseName { get; init; }
-    public int? Port { get; init; }
-    public string? SubnetGroupName { get; init; }
-    public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
-    public int? BackupRetentionPeriod { get; init; }
-    public bool? DeletionProtection { get; init; }
-    public bool? CopyTagsToSnapshot { get; init; }
-    public string? ParameterGroupName { get; init; }
     public string? EngineMode { get; init; }
-    public string? StorageType { get; init; }
     public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
-    public bool? ManageMasterUserPassword { get; init; }
-    public string? MasterUserSecretKmsKeyId { get; init; }
-    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
 
-    /// <summary>CreateDBCluster's members, or an AWS::RDS::DBCluster's (CloudFormation names the security groups VpcSecurityGroupIds too).</summary>
-    public static CreateClusterRequest Read(IInputReader input, string identifier) => new()
+    public CreateClusterRequest() { }
+
+    // CloudFormation names the security groups VpcSecurityGroupIds too.
+    [SetsRequiredMembers]
+    private CreateClusterRequest(IInputReader input, string identifier) : base(input, identifier, "DBClusterParameterGroupName", "VpcSecurityGroupIds")
     {
-        Identifier = identifier,
-        Engine = input.Required("Engine"),
-        EngineVersion = input.String("EngineVersion"),
-        MasterUsername = input.String("MasterUsername"),
-        MasterUserPassword = input.String("MasterUserPassword"),
-        DatabaseName = input.String("DatabaseName"),
-        Port = input.Int("Port"),
-        SubnetGroupName = input.String("DBSubnetGroupName"),
-        VpcSecurityGroupIds = input.Strings("VpcSecurityGroupIds"),
-        BackupRetentionPeriod = input.Int("BackupRetentionPeriod"),
-        DeletionProtection = input.Bool("DeletionProtection"),
-        CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot"),
-        ParameterGroupName = input.String("DBClusterParameterGroupName"),
-        EngineMode = input.String("EngineMode"),
-        StorageType = input.String("StorageType"),
-        ServerlessV2Scaling = ServerlessV2Scaling.Read(input),
-        ManageMasterUserPassword = input.Bool("ManageMasterUserPassword"),
-        // CloudFormation names the key inside a MasterUserSecret property.
-        MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : input.String("MasterUserSecretKmsKeyId"),
-        Tags = RdsTag.List(input),
-    };
+        DatabaseName = input.String("DatabaseName");
+        EngineMode = input.String("EngineMode");
+        ServerlessV2Scaling = ServerlessV2Scaling.Read(input);
+    }
+
+    /// <summary>CreateDBCluster's members, or an AWS::RDS::DBCluster's.</summary>
+    public static CreateClusterRequest Read(IInputReader input, string identifier) => new(input, identifier);
 }
 
 public sealed record ModifyClusterRequest

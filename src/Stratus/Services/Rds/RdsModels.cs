@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Stratus.Protocols;
 namespace Stratus.Services.Rds;
 
@@ -134,67 +135,103 @@ public sealed record RdsEvent
 /// <summary>One page of a Marker/MaxRecords listing.</summary>
 public sealed record RdsPage<T>(IReadOnlyList<T> Items, string? NextMarker);
 
-public sealed record CreateInstanceRequest
+/// <summary>
+/// The members every request that creates a DB instance or cluster states alike (CreateDBInstance, CreateDBCluster,
+/// CreateDBInstanceReadReplica, and the templates' DBInstance and DBCluster), read once here for all of them.
+/// </summary>
+public abstract record DbCreateRequest
 {
     public required string Identifier { get; init; }
-    public required string InstanceClass { get; init; }
+    public int? Port { get; init; }
+    public string? SubnetGroupName { get; init; }
+    public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
+    public string? StorageType { get; init; }
+    public bool? DeletionProtection { get; init; }
+    public bool? CopyTagsToSnapshot { get; init; }
+    /// <summary>The DB parameter group (an instance's) or DB cluster parameter group (a cluster's).</summary>
+    public string? ParameterGroupName { get; init; }
+    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+
+    protected DbCreateRequest() { }
+
+    /// <param name="parameterGroupMember">DBParameterGroupName or DBClusterParameterGroupName.</param>
+    /// <param name="templateSecurityGroups">What a template names the security groups: VPCSecurityGroups for an instance, VpcSecurityGroupIds for a cluster.</param>
+    [SetsRequiredMembers]
+    protected DbCreateRequest(IInputReader input, string identifier, string parameterGroupMember, string templateSecurityGroups)
+    {
+        Identifier = identifier;
+        Port = input.Int("Port");
+        SubnetGroupName = input.String("DBSubnetGroupName");
+        VpcSecurityGroupIds = input.Strings(input.FromTemplate ? templateSecurityGroups : "VpcSecurityGroupIds");
+        StorageType = input.String("StorageType");
+        DeletionProtection = input.Bool("DeletionProtection");
+        CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot");
+        ParameterGroupName = input.String(parameterGroupMember);
+        Tags = RdsTag.List(input);
+    }
+}
+
+/// <summary>A creating request that starts a database of its own (not a replica's copy): its engine, its master user, its backups.</summary>
+public abstract record DbCreateWithMasterUserRequest : DbCreateRequest
+{
     public required string Engine { get; init; }
     public string? EngineVersion { get; init; }
     public string? MasterUsername { get; init; }
     public string? MasterUserPassword { get; init; }
     public bool? ManageMasterUserPassword { get; init; }
     public string? MasterUserSecretKmsKeyId { get; init; }
+    public int? BackupRetentionPeriod { get; init; }
+
+    protected DbCreateWithMasterUserRequest() { }
+
+    [SetsRequiredMembers]
+    protected DbCreateWithMasterUserRequest(IInputReader input, string identifier, string parameterGroupMember, string templateSecurityGroups)
+        : base(input, identifier, parameterGroupMember, templateSecurityGroups)
+    {
+        Engine = input.Required("Engine");
+        EngineVersion = input.String("EngineVersion");
+        MasterUsername = input.String("MasterUsername");
+        MasterUserPassword = input.String("MasterUserPassword");
+        ManageMasterUserPassword = input.Bool("ManageMasterUserPassword");
+        // CloudFormation names the key inside a MasterUserSecret property.
+        MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : input.String("MasterUserSecretKmsKeyId");
+        BackupRetentionPeriod = input.Int("BackupRetentionPeriod");
+    }
+}
+
+public sealed record CreateInstanceRequest : DbCreateWithMasterUserRequest
+{
+    public required string InstanceClass { get; init; }
     public string? DbName { get; init; }
     public int? AllocatedStorage { get; init; }
-    public int? Port { get; init; }
     public bool? PubliclyAccessible { get; init; }
-    public string? SubnetGroupName { get; init; }
-    public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
-    public string? StorageType { get; init; }
-    public int? BackupRetentionPeriod { get; init; }
     public bool? MultiAz { get; init; }
-    public bool? DeletionProtection { get; init; }
-    public bool? CopyTagsToSnapshot { get; init; }
-    public string? ParameterGroupName { get; init; }
     public string? OptionGroupName { get; init; }
-    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
     /// <summary>DBClusterIdentifier: the instance joins that Aurora cluster (RdsService.Clusters.cs).</summary>
     public string? ClusterIdentifier { get; init; }
     public int? PromotionTier { get; init; }
+
+    public CreateInstanceRequest() { }
+
+    // CloudFormation names the security groups VPCSecurityGroups.
+    [SetsRequiredMembers]
+    private CreateInstanceRequest(IInputReader input, string identifier) : base(input, identifier, "DBParameterGroupName", "VPCSecurityGroups")
+    {
+        InstanceClass = input.Required("DBInstanceClass");
+        DbName = input.String("DBName");
+        AllocatedStorage = input.Int("AllocatedStorage");
+        PubliclyAccessible = input.Bool("PubliclyAccessible");
+        MultiAz = input.Bool("MultiAZ");
+        OptionGroupName = input.String("OptionGroupName");
+        ClusterIdentifier = input.String("DBClusterIdentifier");
+        PromotionTier = input.Int("PromotionTier");
+    }
 
     /// <summary>
     /// CreateDBInstance's members, or an AWS::RDS::DBInstance's. The caller supplies the identifier (a template
     /// may leave it to CloudFormation to generate).
     /// </summary>
-    public static CreateInstanceRequest Read(IInputReader input, string identifier) => new()
-    {
-        Identifier = identifier,
-        InstanceClass = input.Required("DBInstanceClass"),
-        Engine = input.Required("Engine"),
-        EngineVersion = input.String("EngineVersion"),
-        MasterUsername = input.String("MasterUsername"),
-        MasterUserPassword = input.String("MasterUserPassword"),
-        ManageMasterUserPassword = input.Bool("ManageMasterUserPassword"),
-        // CloudFormation names the key inside a MasterUserSecret property.
-        MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : input.String("MasterUserSecretKmsKeyId"),
-        DbName = input.String("DBName"),
-        AllocatedStorage = input.Int("AllocatedStorage"),
-        Port = input.Int("Port"),
-        PubliclyAccessible = input.Bool("PubliclyAccessible"),
-        SubnetGroupName = input.String("DBSubnetGroupName"),
-        // CloudFormation names the member VPCSecurityGroups.
-        VpcSecurityGroupIds = input.Strings(input.FromTemplate ? "VPCSecurityGroups" : "VpcSecurityGroupIds"),
-        StorageType = input.String("StorageType"),
-        BackupRetentionPeriod = input.Int("BackupRetentionPeriod"),
-        MultiAz = input.Bool("MultiAZ"),
-        DeletionProtection = input.Bool("DeletionProtection"),
-        CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot"),
-        ParameterGroupName = input.String("DBParameterGroupName"),
-        OptionGroupName = input.String("OptionGroupName"),
-        Tags = RdsTag.List(input),
-        ClusterIdentifier = input.String("DBClusterIdentifier"),
-        PromotionTier = input.Int("PromotionTier"),
-    };
+    public static CreateInstanceRequest Read(IInputReader input, string identifier) => new(input, identifier);
 }
 
 public sealed record RestoreInstanceRequest

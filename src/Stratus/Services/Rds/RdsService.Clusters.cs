@@ -98,19 +98,14 @@ public sealed partial class RdsService
         var max = RdsRules.MaxRecords(maxRecords);
         if (identifier is not null) return new RdsPage<DbCluster>([GetCluster(scope, identifier)], null);
         var matches = _clusters.Values.Where(c => c.AccountId == scope.AccountId && c.Region == scope.Region);
-        foreach (var filter in filters)
+        return FilteredPage(matches, filters, (name, values) => name switch
         {
-            var values = filter.Values.ToHashSet(StringComparer.Ordinal);
-            matches = filter.Name switch
-            {
-                "db-cluster-id" => matches.Where(c => values.Contains(c.Identifier) || values.Contains(c.Arn)),
-                "engine" => matches.Where(c => values.Contains(c.Engine)),
-                "db-cluster-resource-id" => matches.Where(c => values.Contains(c.ResourceId)),
-                "clone-group-id" or "domain" => matches.Where(_ => false),
-                _ => throw RdsErrors.InvalidValue($"Unrecognized filter name: {filter.Name}"),
-            };
-        }
-        return Page(matches.OrderBy(c => c.Identifier, StringComparer.Ordinal).ToList(), c => c.Identifier, marker, max);
+            "db-cluster-id" => c => values.Contains(c.Identifier) || values.Contains(c.Arn),
+            "engine" => c => values.Contains(c.Engine),
+            "db-cluster-resource-id" => c => values.Contains(c.ResourceId),
+            "clone-group-id" or "domain" => _ => false,
+            _ => null,
+        }, c => c.Identifier, marker, max);
     }
 
     /// <summary>The cluster's instances, the writer first.</summary>
@@ -605,19 +600,14 @@ public sealed partial class RdsService
             matches = matches.Where(s => s.ClusterIdentifier == name);
         }
         if (snapshotType is not null) matches = matches.Where(s => s.SnapshotType == snapshotType);
-        foreach (var filter in filters)
+        return FilteredPage(matches, filters, (name, values) => name switch
         {
-            var values = filter.Values.ToHashSet(StringComparer.Ordinal);
-            matches = filter.Name switch
-            {
-                "db-cluster-id" => matches.Where(s => values.Contains(s.ClusterIdentifier)),
-                "db-cluster-snapshot-id" => matches.Where(s => values.Contains(s.Identifier)),
-                "snapshot-type" => matches.Where(s => values.Contains(s.SnapshotType)),
-                "engine" => matches.Where(s => values.Contains(s.Engine)),
-                _ => throw RdsErrors.InvalidValue($"Unrecognized filter name: {filter.Name}"),
-            };
-        }
-        return Page(matches.OrderBy(s => s.Identifier, StringComparer.Ordinal).ToList(), s => s.Identifier, marker, max);
+            "db-cluster-id" => s => values.Contains(s.ClusterIdentifier),
+            "db-cluster-snapshot-id" => s => values.Contains(s.Identifier),
+            "snapshot-type" => s => values.Contains(s.SnapshotType),
+            "engine" => s => values.Contains(s.Engine),
+            _ => null,
+        }, s => s.Identifier, marker, max);
     }
 
     public DbClusterSnapshot DeleteClusterSnapshot(Scope scope, string identifier)

@@ -157,20 +157,15 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         var max = RdsRules.MaxRecords(maxRecords);
         if (identifier is not null) return new RdsPage<DbInstance>([GetInstance(scope, identifier)], null);
         var matches = _instances.Values.Where(i => i.AccountId == scope.AccountId && i.Region == scope.Region);
-        foreach (var filter in filters)
+        return FilteredPage(matches, filters, (name, values) => name switch
         {
-            var values = filter.Values.ToHashSet(StringComparer.Ordinal);
-            matches = filter.Name switch
-            {
-                "db-instance-id" => matches.Where(i => values.Contains(i.Identifier) || values.Contains(i.Arn)),
-                "engine" => matches.Where(i => values.Contains(i.Engine)),
-                "dbi-resource-id" => matches.Where(i => values.Contains(i.ResourceId)),
-                "db-cluster-id" => matches.Where(i => i.ClusterIdentifier is not null && values.Contains(i.ClusterIdentifier)),
-                "domain" => matches.Where(_ => false),
-                _ => throw RdsErrors.InvalidValue($"Unrecognized filter name: {filter.Name}"),
-            };
-        }
-        return Page(matches.OrderBy(i => i.Identifier, StringComparer.Ordinal).ToList(), i => i.Identifier, marker, max);
+            "db-instance-id" => i => values.Contains(i.Identifier) || values.Contains(i.Arn),
+            "engine" => i => values.Contains(i.Engine),
+            "dbi-resource-id" => i => values.Contains(i.ResourceId),
+            "db-cluster-id" => i => i.ClusterIdentifier is not null && values.Contains(i.ClusterIdentifier),
+            "domain" => _ => false,
+            _ => null,
+        }, i => i.Identifier, marker, max);
     }
 
     public async Task<DbInstance> ModifyInstanceAsync(Scope scope, ModifyInstanceRequest request)
@@ -425,20 +420,15 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             matches = matches.Where(s => s.InstanceIdentifier == name);
         }
         if (snapshotType is not null) matches = matches.Where(s => s.SnapshotType == snapshotType);
-        foreach (var filter in filters)
+        return FilteredPage(matches, filters, (name, values) => name switch
         {
-            var values = filter.Values.ToHashSet(StringComparer.Ordinal);
-            matches = filter.Name switch
-            {
-                "db-instance-id" => matches.Where(s => values.Contains(s.InstanceIdentifier)),
-                "db-snapshot-id" => matches.Where(s => values.Contains(s.Identifier)),
-                "snapshot-type" => matches.Where(s => values.Contains(s.SnapshotType)),
-                "engine" => matches.Where(s => values.Contains(s.Engine)),
-                "dbi-resource-id" => matches.Where(s => values.Contains(s.InstanceResourceId)),
-                _ => throw RdsErrors.InvalidValue($"Unrecognized filter name: {filter.Name}"),
-            };
-        }
-        return Page(matches.OrderBy(s => s.Identifier, StringComparer.Ordinal).ToList(), s => s.Identifier, marker, max);
+            "db-instance-id" => s => values.Contains(s.InstanceIdentifier),
+            "db-snapshot-id" => s => values.Contains(s.Identifier),
+            "snapshot-type" => s => values.Contains(s.SnapshotType),
+            "engine" => s => values.Contains(s.Engine),
+            "dbi-resource-id" => s => values.Contains(s.InstanceResourceId),
+            _ => null,
+        }, s => s.Identifier, marker, max);
     }
 
     public DbSnapshot DeleteSnapshot(Scope scope, string identifier)
@@ -983,6 +973,22 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     private static string FirstZone(DbSubnetGroup group) => group.Subnets.Select(s => s.AvailabilityZone).Order(StringComparer.Ordinal).First();
 
     private static string? StoredGroupName(DbSubnetGroup group) => group.Name == RdsDefaultNetwork.SubnetGroupName ? null : group.Name;
+
+    /// <summary>
+    /// The items every filter keeps, then one page of them in identifier order, as RDS lists. <paramref name="keeps"/> says,
+    /// for a filter's name and values, which items it keeps: null for a name the listing does not know, which RDS refuses.
+    /// </summary>
+    private static RdsPage<T> FilteredPage<T>(IEnumerable<T> items, IReadOnlyList<RdsFilter> filters,
+        Func<string, IReadOnlySet<string>, Func<T, bool>?> keeps, Func<T, string> identifier, string? marker, int max)
+    {
+        foreach (var filter in filters)
+        {
+            var keep = keeps(filter.Name, filter.Values.ToHashSet(StringComparer.Ordinal))
+                ?? throw RdsErrors.InvalidValue($"Unrecognized filter name: {filter.Name}");
+            items = items.Where(keep);
+        }
+        return Page(items.OrderBy(identifier, StringComparer.Ordinal).ToList(), identifier, marker, max);
+    }
 
     private static RdsPage<T> Page<T>(IReadOnlyList<T> sorted, Func<T, string> key, string? marker, int max)
     {

@@ -22,8 +22,6 @@ public sealed partial class MariaDbServer
 
     public bool IsReplica => File.Exists(ReplicaMarker);
 
-    public int? ProcessId { get { lock (_gate) return _process is { HasExited: false } p ? p.Id : null; } }
-
     /// <summary>
     /// A server id of its own, stable across restarts (from the home, which carries the instance's resource id): a replica
     /// ignores binary log events carrying its own id, so source and replica must differ.

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using MySqlConnector;
 
 namespace Stratus.Services.Rds.Engine;
@@ -10,21 +8,14 @@ namespace Stratus.Services.Rds.Engine;
 /// One mariadbd process and its files: data directory, socket, pid file and error log, all under the
 /// instance's home. Stratus administers it as root over the unix socket only; root has no TCP login.
 /// </summary>
-public sealed partial class MariaDbServer(MariaDbInstallation installation, string home) : IDbServer
+public sealed partial class MariaDbServer(MariaDbInstallation installation, string home) : SupervisedServer(home), IDbServer
 {
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
     // Small but real: a development database should not take a gigabyte per instance.
     private static readonly string[] TuningArgs = ["--innodb-log-file-size=8M"];
     private static readonly string[] RuntimeArgs =
         ["--innodb-buffer-pool-size=32M", "--performance-schema=OFF", "--skip-name-resolve", "--character-set-server=utf8mb4",
          "--collation-server=utf8mb4_general_ci", "--max-connections=200", "--log-output=FILE"];
 
-    private readonly Lock _gate = new();
-    private Process? _process;
-    private bool _stopRequested;
-
-    public string Home { get; } = home;
-    public string DataDir => Path.Combine(Home, "data");
     public string PidFile => Path.Combine(Home, "mariadbd.pid");
     public string ErrorLog => Path.Combine(Home, "error.log");
     /// <summary>Where the slow query and general logs go when a parameter group turns them on (log_output FILE).</summary>
@@ -36,25 +27,14 @@ public sealed partial class MariaDbServer(MariaDbInstallation installation, stri
     /// </summary>
     public string StaticParametersFile => Path.Combine(Home, "parameters.cnf");
     private string TempDir => Path.Combine(Home, "tmp");
-    private string InitializedMarker => Path.Combine(Home, "initialized");
 
-    /// <summary>Unix socket paths are limited to 107 bytes; deep data dirs get one in the temp dir instead.</summary>
-    public string Socket
-    {
-        get
-        {
-            var local = Path.Combine(Home, "mysqld.sock");
-            if (Encoding.UTF8.GetByteCount(local) < 100) return local;
-            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Home)))[..16];
-            return Path.Combine(Path.GetTempPath(), $"stratus-rds-{hash}.sock");
-        }
-    }
+    /// <summary>The admin socket; deep homes get one in the temp dir instead.</summary>
+    public string Socket => SocketPath(Path.Combine(Home, "mysqld.sock"), 100, hash => $"stratus-rds-{hash}.sock");
 
-    public bool IsInitialized => File.Exists(InitializedMarker);
-    public bool IsRunning { get { lock (_gate) return _process is { HasExited: false }; } }
-
-    /// <summary>Raised with the exit code when the process ends without Stratus asking it to.</summary>
-    public event Action<IDbServer, int>? ExitedUnexpectedly;
+    protected override string ProgramName => "mariadbd";
+    protected override TimeSpan ReadyPollInterval => TimeSpan.FromMilliseconds(150);
+    /// <summary>A clean shutdown (SIGTERM), killed if it takes too long.</summary>
+    protected override (int Signal, int? Escalation) StopSignals => (ServerProcess.SigTerm, null);
 
     public async Task InitializeAsync(CancellationToken cancellation)
     {
@@ -80,8 +60,6 @@ public sealed partial class MariaDbServer(MariaDbInstallation installation, stri
         Persistence.DataDirectory.CreatePrivate(TempDir);
     }
 
-    public void MarkInitialized() => File.WriteAllText(InitializedMarker, DateTimeOffset.UtcNow.ToString("O"));
-
     /// <summary>Starts the server bound to one address and waits until it accepts connections.</summary>
     public async Task StartAsync(string address, int port, CancellationToken cancellation)
     {
@@ -92,41 +70,13 @@ public sealed partial class MariaDbServer(MariaDbInstallation installation, stri
     /// <summary>Runs mariadbd with the network options given (an address, or --skip-networking while a replica is seeded) and waits until it is ready.</summary>
     private async Task LaunchAsync(string[] network, string where, CancellationToken cancellation)
     {
-        if (IsRunning) throw new InvalidOperationException($"The server in {Home} is already running.");
+        RequireStopped();
         if (File.Exists(ErrorLog)) File.Delete(ErrorLog);
         CreateHome();
-        var start = ServerProcess.Launch(installation.ServerPath, ["--no-defaults", $"--datadir={DataDir}", .. network,
+        await LaunchAsync(ServerProcess.Launch(installation.ServerPath, ["--no-defaults", $"--datadir={DataDir}", .. network,
             $"--socket={Socket}", $"--pid-file={PidFile}", $"--tmpdir={TempDir}", $"--log-error={ErrorLog}",
             $"--slow-query-log-file={SlowQueryLog}", $"--general-log-file={GeneralLog}", .. UserArg(), .. TuningArgs, .. RuntimeArgs,
-            .. ReplicationArgs(), .. StaticParameterArgs()]);
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        lock (_gate)
-        {
-            _stopRequested = false;
-            _process = process;
-        }
-        process.Exited += (_, _) => OnExited(process);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        await WaitUntilReadyAsync(process, where, cancellation);
-    }
-
-    /// <summary>A clean shutdown (SIGTERM), killed if it takes too long.</summary>
-    public async Task StopAsync()
-    {
-        Process? process;
-        lock (_gate)
-        {
-            _stopRequested = true;
-            process = _process;
-            _process = null;
-        }
-        if (process is null) return;
-        await ServerProcess.TerminateAsync(process, ServerProcess.SigTerm);
-        process.Dispose();
+            .. ReplicationArgs(), .. StaticParameterArgs()]), where, cancellation);
     }
 
     /// <summary>Runs administrative SQL as root over the socket; values are passed as parameters, never spliced.</summary>
@@ -219,47 +169,15 @@ public sealed partial class MariaDbServer(MariaDbInstallation installation, stri
     /// <summary>Stops a server that an earlier Stratus left running (its pid file names a live mariadbd on this data dir).</summary>
     public Task<bool> StopOrphanAsync() => ServerProcess.StopOrphanAsync(PidFile, $"--datadir={DataDir}", ServerProcess.SigTerm);
 
-    public string LogTail() => File.Exists(ErrorLog) ? ServerProcess.Tail(File.ReadAllText(ErrorLog)) : "";
+    public override string LogTail() => File.Exists(ErrorLog) ? ServerProcess.Tail(File.ReadAllText(ErrorLog)) : "";
 
-    private void OnExited(Process process)
-    {
-        bool unexpected;
-        lock (_gate)
-        {
-            unexpected = !_stopRequested && ReferenceEquals(_process, process);
-            if (unexpected) _process = null;
-        }
-        if (unexpected) ExitedUnexpectedly?.Invoke(this, process.ExitCode);
-    }
+    protected override bool SaysAddressInUse(string log) =>
+        log.Contains("Address already in use", StringComparison.Ordinal) || log.Contains("Bind on TCP/IP port", StringComparison.Ordinal);
 
-    private async Task WaitUntilReadyAsync(Process process, string where, CancellationToken cancellation)
+    protected override async Task ProbeAdminConnectionAsync(int timeoutSeconds, CancellationToken cancellation)
     {
-        var deadline = DateTimeOffset.UtcNow + ReadyTimeout;
-        while (true)
-        {
-            if (process.HasExited)
-            {
-                lock (_gate) if (ReferenceEquals(_process, process)) _process = null;
-                var log = LogTail();
-                var inUse = log.Contains("Address already in use", StringComparison.Ordinal) || log.Contains("Bind on TCP/IP port", StringComparison.Ordinal);
-                throw new DbStartException($"mariadbd exited while starting on {where}: {log}", inUse);
-            }
-            try
-            {
-                await using var connection = new MySqlConnection(AdminConnectionString(2));
-                await connection.OpenAsync(cancellation);
-                return;
-            }
-            catch (MySqlException) when (DateTimeOffset.UtcNow < deadline)
-            {
-                await Task.Delay(150, cancellation);
-            }
-            catch (MySqlException e)
-            {
-                await StopAsync();
-                throw new DbStartException($"mariadbd did not accept connections within {ReadyTimeout.TotalSeconds} s: {e.Message} {LogTail()}", false);
-            }
-        }
+        await using var connection = new MySqlConnection(AdminConnectionString(timeoutSeconds));
+        await connection.OpenAsync(cancellation);
     }
 
     private string AdminConnectionString(int timeoutSeconds) => new MySqlConnectionStringBuilder

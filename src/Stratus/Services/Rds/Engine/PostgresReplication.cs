@@ -16,8 +16,6 @@ public sealed partial class PostgresServer
 
     public bool IsReplica => File.Exists(ReplicaMarker);
 
-    public int? ProcessId { get { lock (_gate) return _process is { HasExited: false } p ? p.Id : null; } }
-
     public async Task StartReplicatingFromAsync(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation)
     {
         var primary = Source(source);
