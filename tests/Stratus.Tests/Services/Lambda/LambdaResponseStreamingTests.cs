@@ -11,11 +11,63 @@ namespace Stratus.Tests.Services.Lambda;
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaResponseStreamingTests(TunedLambdaFixture stratus) : IClassFixture<TunedLambdaFixture>
 {
+    /// <summary>
+    /// Python both tests share: a client that reads a streamed response's first chunk, then signals the function (on a
+    /// port it passes in the event) that it may send the rest, through the function URL and through boto3.
+    /// </summary>
+    private const string StreamingClient = """
+        import http.client, socket, urllib.parse
+        def signal_listener():
+            listener = socket.socket()
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            listener.settimeout(60)
+            return listener, listener.getsockname()[1]
+        def signal(listener):
+            connection, _ = listener.accept()
+            connection.sendall(b"!")
+            connection.close()
+            listener.close()
+        def stream_through_url(config):
+            listener, port = signal_listener()
+            url_id = config["FunctionUrl"].split("//")[1].split(".")[0]
+            target = urllib.parse.urlparse(URL)
+            connection = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
+            connection.request("GET", "/_aws/lambda-url/" + url_id + "/stream?port=" + str(port))
+            response = connection.getresponse()
+            out["url_status"] = response.status
+            out["url_header"] = response.getheader("x-streamed")
+            first = b""
+            while b";" not in first:
+                piece = response.read1(1024)
+                if not piece:
+                    break
+                first += piece
+            out["url_first"] = first.decode()
+            signal(listener)
+            out["url_rest"] = response.read().decode()
+            connection.close()
+        def stream_through_invoke(name):
+            listener, port = signal_listener()
+            stream = lam.invoke_with_response_stream(FunctionName=name, Payload=json.dumps({"port": port}).encode())
+            events = []
+            for event in stream["EventStream"]:
+                if "PayloadChunk" in event:
+                    chunk = event["PayloadChunk"]["Payload"].decode()
+                    events.append({"chunk": chunk})
+                    if chunk == "first chunk;":
+                        signal(listener)
+                else:
+                    events.append({"complete": event.get("InvokeComplete")})
+            out["events"] = events
+            return stream
+
+        """;
+
     [Fact]
     public async Task Function_url_and_InvokeWithResponseStream_relay_chunks_before_the_function_ends()
     {
-        var result = await Clients.Boto3Async(stratus.Url, LambdaScripts.Prelude + """
-            import http.client, socket, urllib.parse
+        var result = await Clients.Boto3Async(stratus.Url, LambdaScripts.Prelude + StreamingClient + """
             BOOTSTRAP = '''#!/usr/bin/env python3
             import base64, http.client, json, os, socket
             host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
@@ -56,56 +108,16 @@ public sealed class LambdaResponseStreamingTests(TunedLambdaFixture stratus) : I
                             headers={"Lambda-Runtime-Function-Response-Mode": "streaming", "Content-Type": content_type})
                 api.getresponse().read()
             '''
-            def signal_listener():
-                listener = socket.socket()
-                listener.bind(("127.0.0.1", 0))
-                listener.listen(1)
-                listener.settimeout(60)
-                return listener, listener.getsockname()[1]
-            def signal(listener):
-                connection, _ = listener.accept()
-                connection.sendall(b"!")
-                connection.close()
-                listener.close()
-
             create("streamer", {"bootstrap": BOOTSTRAP}, runtime="provided.al2023", handler="streamer.handler", executable=("bootstrap",), Timeout=60)
             config = lam.create_function_url_config(FunctionName="streamer", AuthType="NONE", InvokeMode="RESPONSE_STREAM")
             out["mode"] = config["InvokeMode"]
             lam.add_permission(FunctionName="streamer", StatementId="public-url", Action="lambda:InvokeFunctionUrl", Principal="*", FunctionUrlAuthType="NONE")
 
-            listener, port = signal_listener()
-            url_id = config["FunctionUrl"].split("//")[1].split(".")[0]
-            target = urllib.parse.urlparse(URL)
-            connection = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
-            connection.request("GET", "/_aws/lambda-url/" + url_id + "/stream?port=" + str(port))
-            response = connection.getresponse()
-            out["url_status"] = response.status
-            out["url_header"] = response.getheader("x-streamed")
-            first = b""
-            while b";" not in first:
-                piece = response.read1(1024)
-                if not piece:
-                    break
-                first += piece
-            out["url_first"] = first.decode()
-            signal(listener)
-            out["url_rest"] = response.read().decode()
-            connection.close()
+            stream_through_url(config)
 
-            listener, port = signal_listener()
-            stream = lam.invoke_with_response_stream(FunctionName="streamer", Payload=json.dumps({"port": port}).encode())
+            stream = stream_through_invoke("streamer")
             out["stream_status"] = stream["StatusCode"]
             out["stream_version"] = stream["ExecutedVersion"]
-            events = []
-            for event in stream["EventStream"]:
-                if "PayloadChunk" in event:
-                    chunk = event["PayloadChunk"]["Payload"].decode()
-                    events.append({"chunk": chunk})
-                    if chunk == "first chunk;":
-                        signal(listener)
-                else:
-                    events.append({"complete": event.get("InvokeComplete")})
-            out["events"] = events
 
             failed = lam.invoke_with_response_stream(FunctionName="streamer", Payload=b'{"fail": true}')
             out["failed"] = [{k: (v["Payload"].decode() if k == "PayloadChunk" else v) for k, v in e.items()} for e in failed["EventStream"]]
@@ -155,8 +167,7 @@ public sealed class LambdaResponseStreamingTests(TunedLambdaFixture stratus) : I
     [Fact]
     public async Task Node_handlers_wrapped_with_streamifyResponse_stream_through_the_url_and_InvokeWithResponseStream()
     {
-        var result = await Clients.Boto3Async(stratus.Url, LambdaScripts.Prelude + """
-            import http.client, socket, urllib.parse
+        var result = await Clients.Boto3Async(stratus.Url, LambdaScripts.Prelude + StreamingClient + """
             HANDLER = '''const net = require('net');
             class Broken extends Error { constructor(message) { super(message); this.name = 'Function.Broken'; } }
             // Resolves true once the test, holding the first chunk, sends '!' on the signal port.
@@ -184,53 +195,13 @@ public sealed class LambdaResponseStreamingTests(TunedLambdaFixture stratus) : I
               responseStream.end();
             });
             '''
-            def signal_listener():
-                listener = socket.socket()
-                listener.bind(("127.0.0.1", 0))
-                listener.listen(1)
-                listener.settimeout(60)
-                return listener, listener.getsockname()[1]
-            def signal(listener):
-                connection, _ = listener.accept()
-                connection.sendall(b"!")
-                connection.close()
-                listener.close()
-
             create("node-streamer", {"index.js": HANDLER}, runtime="nodejs20.x", handler="index.handler", Timeout=60)
             config = lam.create_function_url_config(FunctionName="node-streamer", AuthType="NONE", InvokeMode="RESPONSE_STREAM")
             lam.add_permission(FunctionName="node-streamer", StatementId="public-url", Action="lambda:InvokeFunctionUrl", Principal="*", FunctionUrlAuthType="NONE")
 
-            listener, port = signal_listener()
-            url_id = config["FunctionUrl"].split("//")[1].split(".")[0]
-            target = urllib.parse.urlparse(URL)
-            connection = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
-            connection.request("GET", "/_aws/lambda-url/" + url_id + "/stream?port=" + str(port))
-            response = connection.getresponse()
-            out["url_status"] = response.status
-            out["url_header"] = response.getheader("x-streamed")
-            first = b""
-            while b";" not in first:
-                piece = response.read1(1024)
-                if not piece:
-                    break
-                first += piece
-            out["url_first"] = first.decode()
-            signal(listener)
-            out["url_rest"] = response.read().decode()
-            connection.close()
+            stream_through_url(config)
 
-            listener, port = signal_listener()
-            stream = lam.invoke_with_response_stream(FunctionName="node-streamer", Payload=json.dumps({"port": port}).encode())
-            events = []
-            for event in stream["EventStream"]:
-                if "PayloadChunk" in event:
-                    chunk = event["PayloadChunk"]["Payload"].decode()
-                    events.append({"chunk": chunk})
-                    if chunk == "first chunk;":
-                        signal(listener)
-                else:
-                    events.append({"complete": event.get("InvokeComplete")})
-            out["events"] = events
+            stream_through_invoke("node-streamer")
 
             failed = lam.invoke_with_response_stream(FunctionName="node-streamer", Payload=b'{"fail": true}')
             out["failed"] = [{k: (v["Payload"].decode() if k == "PayloadChunk" else v) for k, v in e.items()} for e in failed["EventStream"]]

@@ -12,23 +12,11 @@ public sealed class RdsClusterEndpointLifecycleTests
 {
     private const string Engine = "aurora-mysql";
 
-    /// <summary>Polls DescribeDBClusterEndpoints (up to a minute) until the custom endpoint has the status.</summary>
-    private const string WaitForEndpoint = """
-        def wait_for_endpoint(rds, name, status):
-            for _ in range(120):
-                found = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=name)["DBClusterEndpoints"]
-                if (found[0]["Status"] if found else "gone") == status:
-                    return found[0] if found else None
-                time.sleep(0.5)
-            raise Exception(f"{name} never became {status}: {found}")
-
-        """;
-
     [Fact]
     public async Task Endpoints_take_tags_report_modifying_drop_deleted_members_and_are_stack_resources()
     {
         await using var stratus = await StratusProcess.StartEphemeralAsync();
-        var r = await Clients.Boto3Async(stratus.Url, WaitForEndpoint + $$"""
+        var r = await Clients.Boto3Async(stratus.Url, RdsTestKit.WaitForEndpoint + $$"""
             rds = client("rds")
             rds.create_db_cluster(DBClusterIdentifier="cel", Engine="{{Engine}}", MasterUsername="aurora_admin", MasterUserPassword="aurora-master-pass")
             rds.create_db_instance(DBInstanceIdentifier="cel-writer", DBClusterIdentifier="cel", Engine="{{Engine}}", DBInstanceClass="db.r6g.large")
@@ -74,7 +62,7 @@ public sealed class RdsClusterEndpointLifecycleTests
         Assert.Equal("[[],[]]", r["excluded"]!.ToJsonString());
 
         // AWS::RDS::DBClusterEndpoint: created, its type and members changed in place, then deleted with its stack.
-        var stack = await Clients.Boto3Async(stratus.Url, WaitForEndpoint + """
+        var stack = await Clients.Boto3Async(stratus.Url, RdsTestKit.WaitForEndpoint + """
             rds = client("rds")
             cf = client("cloudformation")
             FAST = {"Delay": 1, "MaxAttempts": 180}

@@ -12,23 +12,11 @@ public sealed class RdsClusterEndpointTests
 {
     private const string Engine = "aurora-mysql";
 
-    /// <summary>Polls DescribeDBClusterEndpoints (up to a minute) until the custom endpoint has the status.</summary>
-    private const string WaitForEndpoint = """
-        def wait_for_endpoint(rds, name, status):
-            for _ in range(120):
-                found = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=name)["DBClusterEndpoints"]
-                if (found[0]["Status"] if found else "gone") == status:
-                    return found[0] if found else None
-                time.sleep(0.5)
-            raise Exception(f"{name} never became {status}: {found}")
-
-        """;
-
     [Fact]
     public async Task Custom_endpoints_reach_the_members_they_name_and_keep_their_address_across_a_restart()
     {
         await using var stratus = await StratusProcess.StartPersistentAsync();
-        var setup = await Clients.Boto3Async(stratus.Url, WaitForEndpoint + $$"""
+        var setup = await Clients.Boto3Async(stratus.Url, RdsTestKit.WaitForEndpoint + $$"""
             rds = client("rds")
             rds.create_db_cluster(DBClusterIdentifier="ce", Engine="{{Engine}}", MasterUsername="aurora_admin", MasterUserPassword="aurora-master-pass", DatabaseName="app")
             rds.create_db_instance(DBInstanceIdentifier="ce-writer", DBClusterIdentifier="ce", Engine="{{Engine}}", DBInstanceClass="db.r6g.large")
@@ -95,7 +83,7 @@ public sealed class RdsClusterEndpointTests
         await stratus.StopAsync();
         Assert.True(await RdsTestKit.NothingListensAsync(analytics, db.Port), $"nothing listens on {analytics} once Stratus stopped");
         await stratus.RestartAsync();
-        var restarted = await Clients.Boto3Async(stratus.Url, WaitForEndpoint + """
+        var restarted = await Clients.Boto3Async(stratus.Url, RdsTestKit.WaitForEndpoint + """
             rds = client("rds")
             for member in ["ce-writer", "ce-reader"]:
                 rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=member, WaiterConfig={"Delay": 1, "MaxAttempts": 240})
@@ -107,7 +95,7 @@ public sealed class RdsClusterEndpointTests
         Assert.Equal(addresses["ce-writer"], await db.ServerAddressAsync(analytics));
 
         // DeleteDBClusterEndpoint: deleting, then gone, and its address no longer listens.
-        var deleted = await Clients.Boto3Async(stratus.Url, WaitForEndpoint + """
+        var deleted = await Clients.Boto3Async(stratus.Url, RdsTestKit.WaitForEndpoint + """
             rds = client("rds")
             out["status"] = rds.delete_db_cluster_endpoint(DBClusterEndpointIdentifier="ce-analytics")["Status"]
             wait_for_endpoint(rds, "ce-analytics", "gone")

@@ -50,6 +50,18 @@ public static class RdsTestKit
     public const string SeedPassword = "demo-cct-password";
     public const string SeedDatabase = "accounts";
 
+    /// <summary>A python prelude: wait_for_endpoint polls DescribeDBClusterEndpoints (up to a minute) until the custom endpoint has the status.</summary>
+    public const string WaitForEndpoint = """
+        def wait_for_endpoint(rds, name, status):
+            for _ in range(120):
+                found = rds.describe_db_cluster_endpoints(DBClusterEndpointIdentifier=name)["DBClusterEndpoints"]
+                if (found[0]["Status"] if found else "gone") == status:
+                    return found[0] if found else None
+                time.sleep(0.5)
+            raise Exception(f"{name} never became {status}: {found}")
+
+        """;
+
     /// <summary>boto3's db_instance_available waiter (polling every second rather than every 30), then the endpoint.</summary>
     public static async Task<DbEndpoint> WaitAvailableAsync(string url, string identifier)
     {
