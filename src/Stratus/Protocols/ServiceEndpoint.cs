@@ -198,6 +198,13 @@ public abstract class WireProtocol
         foreach (var (name, value) in result.Headers) http.Response.Headers.Append(name, value);
     }
 
+    /// <summary>
+    /// The body an RPC protocol answers: the rendered result, or the raw bytes an operation answers on AWS in place of one
+    /// whatever the protocol (CloudWatch's GetMetricWidgetImage with OutputFormat image/png).
+    /// </summary>
+    protected static Task WriteResultAsync(HttpContext http, OperationResult result, string contentType, Func<ReadOnlyMemory<byte>> render) =>
+        result.RawBody is { } raw ? WriteAsync(http, result.RawContentType ?? "application/octet-stream", raw) : WriteAsync(http, contentType, render());
+
     protected static async Task WriteAsync(HttpContext http, string contentType, ReadOnlyMemory<byte> body)
     {
         http.Response.ContentType = contentType;

@@ -187,10 +187,7 @@ public sealed class StratusConsole(IReadOnlyList<IStratusService> services, Clou
     }
 
     private ChartSeries Series(string name, string color, MetricIdentity metric, string statistic, DateTimeOffset start, DateTimeOffset end) =>
-        new(name, color, cloudWatch.Statistics(metric, start, end, Period)
-            .Select(p => (p.Start, Value: p.Aggregate.Statistic(statistic)))
-            .Where(p => p.Value is not null)
-            .Select(p => KeyValuePair.Create(p.Start, p.Value!.Value)).ToList());
+        new(name, color, cloudWatch.StatisticPoints(metric, statistic, start, end, Period));
 
     private static string? Dimension(MetricIdentity metric, string name) => metric.Dimensions.FirstOrDefault(d => d.Name == name)?.Value;
 

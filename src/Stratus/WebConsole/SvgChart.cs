@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Stratus.Services.CloudWatch.Engine;
 
 namespace Stratus.WebConsole;
 
-public sealed record ChartSeries(string Name, string Color, IReadOnlyList<KeyValuePair<DateTimeOffset, double>> Points);
-
-/// <summary>A small line chart rendered on the server as inline SVG, so the console needs no script or CDN.</summary>
+/// <summary>
+/// A small line chart rendered on the server as inline SVG, so the console needs no script or CDN. Where points fall
+/// comes from <see cref="ChartScale"/>, which GetMetricWidgetImage's PNG charts share.
+/// </summary>
 public static class SvgChart
 {
     private const int Width = 380;
@@ -21,17 +23,15 @@ public static class SvgChart
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture, $"""<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{Width}" height="{Height}" viewBox="0 0 {Width} {Height}" role="img" aria-label="{Encode(title)}">""");
         svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Left}" y="14" class="title">{Encode(title)}</text>""");
-        var max = series.SelectMany(s => s.Points).Select(p => p.Value).DefaultIfEmpty(0).Max();
-        var top = max <= 0 ? 1 : NiceCeiling(max);
+        var scale = ChartScale.For(series, start, end);
         var plotWidth = Width - Left - Right;
         var plotHeight = Height - Top - Bottom;
         svg.Append(CultureInfo.InvariantCulture, $"""<rect x="{Left}" y="{Top}" width="{plotWidth}" height="{plotHeight}" class="plot"/>""");
-        svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Left - 4}" y="{Top + 4}" class="axis" text-anchor="end">{Format(top)}</text>""");
-        svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Left - 4}" y="{Top + plotHeight}" class="axis" text-anchor="end">0</text>""");
+        svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Left - 4}" y="{Top + 4}" class="axis" text-anchor="end">{Format(scale.Top)}</text>""");
+        svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Left - 4}" y="{Top + plotHeight}" class="axis" text-anchor="end">{Format(scale.Bottom)}</text>""");
         svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Left}" y="{Height - 4}" class="axis">{start.UtcDateTime:HH:mm}</text>""");
         svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Width - Right}" y="{Height - 4}" class="axis" text-anchor="end">{end.UtcDateTime:HH:mm} UTC</text>""");
 
-        var span = Math.Max(1, (end - start).TotalSeconds);
         var legendX = Width - Right;
         foreach (var line in series.Reverse())
         {
@@ -43,8 +43,8 @@ public static class SvgChart
         {
             if (line.Points.Count == 0) continue;
             var coordinates = line.Points.Select(p => (
-                X: Left + plotWidth * Math.Clamp((p.Key - start).TotalSeconds / span, 0, 1),
-                Y: Top + plotHeight * (1 - Math.Clamp(p.Value / top, 0, 1)))).ToList();
+                X: Left + plotWidth * scale.X(p.Key),
+                Y: Top + plotHeight * (1 - scale.Y(p.Value)))).ToList();
             svg.Append(CultureInfo.InvariantCulture, $"""<polyline class="series" data-series="{Encode(line.Name)}" fill="none" stroke="{line.Color}" stroke-width="1.5" points="{string.Join(' ', coordinates.Select(c => $"{c.X:0.#},{c.Y:0.#}"))}"/>""");
             foreach (var (x, y) in coordinates)
                 svg.Append(CultureInfo.InvariantCulture, $"""<circle cx="{x:0.#}" cy="{y:0.#}" r="2" fill="{line.Color}"/>""");
@@ -53,14 +53,6 @@ public static class SvgChart
             svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Left + plotWidth / 2}" y="{Top + plotHeight / 2}" class="axis" text-anchor="middle">no data in the last hour</text>""");
         svg.Append("</svg>");
         return svg.ToString();
-    }
-
-    private static double NiceCeiling(double value)
-    {
-        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(value)));
-        foreach (var step in new[] { 1, 2, 2.5, 5, 10 })
-            if (step * magnitude >= value) return step * magnitude;
-        return 10 * magnitude;
     }
 
     private static string Format(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);

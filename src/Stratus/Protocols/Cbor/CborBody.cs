@@ -116,6 +116,10 @@ public static class CborBody
                 foreach (var item in list) WriteValue(writer, item);
                 writer.WriteEndArray();
                 break;
+            case JsonValue value when value.TryGetValue<byte[]>(out var blob):
+                // A blob member (GetMetricWidgetImage's image) is a CBOR byte string; JSON and XML carry it as base64.
+                writer.WriteByteString(blob);
+                break;
             case JsonValue value when value.TryGetValue<DateTimeOffset>(out var t):
                 writer.WriteTag(CborTag.UnixTimeSeconds);
                 writer.WriteDouble((t - DateTimeOffset.UnixEpoch).TotalMilliseconds / 1000.0);

@@ -32,7 +32,7 @@ public sealed class RpcV2CborProtocol(string serviceName) : WireProtocol
         var result = await handler(service.Input(CborBody.ReadObject(body), call));
         ApplyResultHeaders(http, result);
         http.Response.Headers[ProtocolHeader] = ProtocolName;
-        await WriteAsync(http, ContentType, CborBody.Write(result.Body));
+        await WriteResultAsync(http, result, ContentType, () => CborBody.Write(result.Body));
     }
 
     public override Task WriteErrorAsync(HttpContext http, CallContext call, AwsException error)

@@ -23,7 +23,7 @@ public sealed class AwsJsonProtocol(string targetPrefix, string jsonVersion) : W
         var body = await service.ReadBodyAsync(http);
         var result = await handler(service.Input(JsonBody.ParseObject(body), call));
         ApplyResultHeaders(http, result);
-        await WriteAsync(http, _contentType, JsonBody.Write(result.Body));
+        await WriteResultAsync(http, result, _contentType, () => JsonBody.Write(result.Body));
     }
 
     public override Task WriteErrorAsync(HttpContext http, CallContext call, AwsException error)

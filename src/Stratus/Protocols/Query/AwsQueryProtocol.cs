@@ -18,7 +18,7 @@ public sealed class AwsQueryProtocol(string version, string xmlNamespace) : Wire
     {
         var (action, result) = await InvokeAsync(service, http, call, version);
         ApplyResultHeaders(http, result);
-        await WriteAsync(http, XmlContentType, XmlBody.Response(action, xmlNamespace, result.Body, call.RequestId, Shape));
+        await WriteResultAsync(http, result, XmlContentType, () => XmlBody.Response(action, xmlNamespace, result.Body, call.RequestId, Shape));
     }
 
     /// <summary>

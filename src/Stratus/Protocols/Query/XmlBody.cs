@@ -153,6 +153,7 @@ public static class XmlBody
     internal static string Scalar(JsonValue value)
     {
         if (value.TryGetValue<DateTimeOffset>(out var t)) return Timestamp(t);
+        if (value.TryGetValue<byte[]>(out var blob)) return Convert.ToBase64String(blob);
         if (value.TryGetValue<DateTime>(out var d)) return Timestamp(new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)));
         return value.GetValueKind() switch
         {

@@ -65,6 +65,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
             return new JsonObject { ["DashboardArn"] = dashboard.Arn, ["DashboardBody"] = dashboard.Body, ["DashboardName"] = dashboard.Name };
         });
         table.Add("ListDashboards", ListDashboards);
+        table.Add("GetMetricWidgetImage", GetMetricWidgetImage);
         table.Add("DeleteDashboards", i =>
         {
             _cloudWatch.DeleteDashboards(i.Scope, i.Strings("DashboardNames"));
@@ -255,6 +256,21 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         };
         if (from + maxRecords < metric.Count + composite.Count) body["NextToken"] = EncodeToken(from + maxRecords);
         return body;
+    }
+
+    /// <summary>
+    /// OutputFormat png (the default) answers the image in MetricWidgetImage, a blob (base64 in XML and JSON, bytes in CBOR);
+    /// image/png, meant for hand-made HTTP requests, answers the PNG itself as the body with that content type, as on AWS.
+    /// </summary>
+    private OperationResult GetMetricWidgetImage(OperationInput i)
+    {
+        var format = i.String("OutputFormat") ?? "png";
+        if (format is not ("png" or "image/png"))
+            throw CloudWatchErrors.InvalidValue($"The value {format} for parameter OutputFormat is invalid. Only png and image/png are supported.");
+        var image = _cloudWatch.GetMetricWidgetImage(i.Scope, i.Required("MetricWidget"));
+        return format == "png"
+            ? new JsonObject { ["MetricWidgetImage"] = JsonValue.Create(image) }
+            : new OperationResult { RawBody = image, RawContentType = "image/png" };
     }
 
     private JsonObject ListDashboards(OperationInput i)

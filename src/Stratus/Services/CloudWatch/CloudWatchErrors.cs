@@ -1,4 +1,5 @@
 using Stratus.Protocols;
+using Stratus.Services.CloudWatch.Engine;
 
 namespace Stratus.Services.CloudWatch;
 
@@ -65,6 +66,10 @@ public static class CloudWatchErrors
 
     /// <summary>PutDashboard's refusal: code InvalidParameterInput, the findings in the message as AWS lists them.</summary>
     public static AwsException DashboardInvalid(string message) => new("InvalidParameterInput", message);
+
+    /// <summary>GetMetricWidgetImage's refusal of a MetricWidget, worded as PutDashboard words a body's findings.</summary>
+    public static AwsException MetricWidgetInvalid(IReadOnlyList<DashboardValidationMessage> found) =>
+        new("InvalidParameterInput", DashboardBody.ErrorMessage(found, "The metric widget"));
 
     public static AwsException DashboardNotFound(string name) => new("ResourceNotFound", $"Dashboard {name} does not exist", 404);
 

@@ -241,8 +241,8 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             var identity = MetricIdentity.Create(accountId, region, stat.Namespace, stat.MetricName, stat.Dimensions);
             var from = alignToPeriod ? DateTimeOffset.FromUnixTimeSeconds(start.ToUnixTimeSeconds() / stat.Period * stat.Period) : Align(start, stat.Period);
             var points = new SortedDictionary<long, double>();
-            foreach (var period in _metrics.Aggregate(identity, stat.Unit, from, end, stat.Period))
-                if (period.Aggregate.Statistic(stat.Stat) is { } v) points[period.Start.ToUnixTimeSeconds()] = v;
+            foreach (var (time, value) in StatisticPoints(identity, stat.Stat, stat.Unit, from, end, stat.Period))
+                points[time.ToUnixTimeSeconds()] = value;
             return new MathSeries(query.Label ?? stat.MetricName, points);
         }
 
@@ -308,6 +308,20 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
     /// <summary>One metric's statistics per period, for the console's graphs.</summary>
     public IReadOnlyList<PeriodAggregate> Statistics(MetricIdentity metric, DateTimeOffset start, DateTimeOffset end, int period) =>
         _metrics.Aggregate(metric, null, Align(start, period), end, period);
+
+    /// <summary>
+    /// One statistic of a metric per period, the periods without data left out: the points of a console chart, of a
+    /// GetMetricData MetricStat query and of a GetMetricWidgetImage line alike.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<DateTimeOffset, double>> StatisticPoints(MetricIdentity metric, string statistic, string? unit, DateTimeOffset from, DateTimeOffset end, int period) =>
+        _metrics.Aggregate(metric, unit, from, end, period)
+            .Select(p => (p.Start, Value: p.Aggregate.Statistic(statistic)))
+            .Where(p => p.Value is not null)
+            .Select(p => KeyValuePair.Create(p.Start, p.Value!.Value)).ToList();
+
+    /// <summary><see cref="StatisticPoints(MetricIdentity, string, string?, DateTimeOffset, DateTimeOffset, int)"/> from a start CloudWatch aligns, for the console.</summary>
+    public IReadOnlyList<KeyValuePair<DateTimeOffset, double>> StatisticPoints(MetricIdentity metric, string statistic, DateTimeOffset start, DateTimeOffset end, int period) =>
+        StatisticPoints(metric, statistic, null, Align(start, period), end, period);
 
     public IEnumerable<MetricAlarm> AllAlarms() => _alarms.Values.OrderBy(a => a.AlarmName, StringComparer.Ordinal);
 

@@ -85,7 +85,6 @@ public sealed class CompositeAlarmAndDashboardTests(StratusFixture stratus) : IC
             cw.delete_dashboards(DashboardNames=["payments", "orders-2"])
             out["after_delete"] = [d["DashboardName"] for d in cw.list_dashboards()["DashboardEntries"]]
             out["get_missing"] = error(cw.get_dashboard, DashboardName="payments")
-            out["widget_image"] = error(cw.get_metric_widget_image, MetricWidget=body)
             out["anomaly"] = error(cw.put_anomaly_detector, Namespace="Shop", MetricName="errors", Stat="Sum")
             """);
 
@@ -102,7 +101,6 @@ public sealed class CompositeAlarmAndDashboardTests(StratusFixture stratus) : IC
         Assert.Equal("ResourceNotFound", (string)result["delete_partly_missing"]!["code"]!);
         Assert.Equal("""["orders"]""", result["after_delete"]!.ToJsonString());
         Assert.Equal("ResourceNotFound", (string)result["get_missing"]!["code"]!);
-        Assert.Contains("GetMetricWidgetImage", (string)result["widget_image"]!["message"]!);
         Assert.Contains("PutAnomalyDetector", (string)result["anomaly"]!["message"]!);
     }
 

@@ -158,10 +158,10 @@ public static class DashboardBody
     }
 
     /// <summary>The error text AWS gives with the findings: a count and the findings as an indented JSON array.</summary>
-    public static string ErrorMessage(IReadOnlyList<DashboardValidationMessage> found)
+    public static string ErrorMessage(IReadOnlyList<DashboardValidationMessage> found, string subject = "The dashboard body")
     {
         var list = new JsonArray(found.Select(f => (JsonNode)new JsonObject { ["dataPath"] = f.DataPath, ["message"] = f.Message }).ToArray());
-        return $"The dashboard body is invalid, there are {found.Count} validation errors:\n"
+        return $"{subject} is invalid, there are {found.Count} validation errors:\n"
             + list.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 }
