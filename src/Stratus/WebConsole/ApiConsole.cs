@@ -79,7 +79,11 @@ public sealed class ApiConsole(ApiGatewayService restApis, ApiGatewayV2Service h
                     $"""<tr data-route="{E(route.RouteKey)}"><td><code>{E(route.RouteKey)}</code></td><td>{E(route.AuthorizationType)}</td><td>{type}</td><td><code>{E(integration?.IntegrationUri ?? "")}</code></td><td>{E(integration?.PayloadFormatVersion ?? "")}</td></tr>""");
             }
             html.Append("</table>");
-            RenderStages(html, api.Stages.Keys.Order(StringComparer.Ordinal), id, defaultStageAtRoot: true);
+            // An HTTP API whose default endpoint is disabled answers 403 on every form, as on AWS.
+            if (api.Api.DisableExecuteApiEndpoint)
+                html.Append("<p class=\"muted\">The default endpoint is disabled (DisableExecuteApiEndpoint): no invoke URL answers.</p>");
+            else
+                RenderStages(html, api.Stages.Keys.Order(StringComparer.Ordinal), id, defaultStageAtRoot: true);
             html.Append("</div>");
         }
     }

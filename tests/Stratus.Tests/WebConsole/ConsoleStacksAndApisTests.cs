@@ -71,6 +71,8 @@ public sealed partial class ConsoleStacksAndApisTests
             integration = v2.create_integration(ApiId=web, IntegrationType="HTTP_PROXY", IntegrationMethod="ANY", IntegrationUri="http://127.0.0.1:9/items", PayloadFormatVersion="1.0")["IntegrationId"]
             v2.create_route(ApiId=web, RouteKey="GET /items", Target="integrations/" + integration)
             v2.create_stage(ApiId=web, StageName="$default", AutoDeploy=True)
+            closed = v2.create_api(Name="closed", ProtocolType="HTTP", DisableExecuteApiEndpoint=True)["ApiId"]
+            v2.create_stage(ApiId=closed, StageName="$default")
             layer = lam.publish_layer_version(LayerName="libs", Content={"ZipFile": zip_of({"python/libs.py": "X = 1\n"})})["LayerVersionArn"]
             create("console-fn", {"app.py": "def handler(event, context):\n    return 1\n"}, Layers=[layer], Description="one")
             lam.publish_version(FunctionName="console-fn")
@@ -79,9 +81,9 @@ public sealed partial class ConsoleStacksAndApisTests
             lam.publish_version(FunctionName="console-fn")
             lam.create_alias(FunctionName="console-fn", Name="live", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}})
             lam.create_function_url_config(FunctionName="console-fn", AuthType="NONE")
-            out.update(rest=rest, web=web, layer=layer)
+            out.update(rest=rest, web=web, closed=closed, layer=layer)
             """);
-        string rest = (string)ids["rest"]!, web = (string)ids["web"]!, layer = (string)ids["layer"]!;
+        string rest = (string)ids["rest"]!, web = (string)ids["web"]!, closed = (string)ids["closed"]!, layer = (string)ids["layer"]!;
         using var http = new HttpClient();
 
         var html = await http.GetStringAsync(server.Url + "/_stratus/");
@@ -97,6 +99,10 @@ public sealed partial class ConsoleStacksAndApisTests
         var pathForm = $"http://127.0.0.1:{server.Port}/_aws/execute-api/{web}/";
         Assert.Contains($"<a href=\"{pathForm}\">{pathForm}</a>", webCard);
         Assert.Contains($"http://{web}.execute-api.localhost:{server.Port}/</a>", webCard);
+
+        var closedCard = Card(html, $"data-http-api=\"{closed}\"");
+        Assert.Contains("The default endpoint is disabled", closedCard);
+        Assert.DoesNotContain("/_aws/execute-api/", closedCard);
 
         var function = html[html.IndexOf("data-function-config=\"console-fn\"", StringComparison.Ordinal)..];
         function = function[..function.IndexOf("</tr>", StringComparison.Ordinal)];
