@@ -233,6 +233,12 @@ public sealed class StratusServices : IAsyncDisposable
         ]), new DynamicReferenceValues(ssm, secretsManager), address, Log("cloudformation.engine"), ssm, s3);
 
         var storageConsole = new StorageConsole(ecr, lambda, s3);
+        var insightsConsole = new InsightsConsole(logs, clock);
+        IConsoleSection[] consoleSections =
+        [
+            new StackConsole(cloudFormation), new FunctionConsole(lambda), new ApiConsole(apiGateway, apiGatewayV2), new DashboardConsole(cloudWatch, clock),
+            storageConsole, new ConfigurationConsole(ssm, kms), new DatabaseConsole(rds), insightsConsole,
+        ];
         IStratusService[] all =
         [
             new IamApi(iam, Log("iam")), new StsApi(sts, credentials, Log("sts")), new EcrApi(ecr, Log("ecr")),
@@ -286,7 +292,7 @@ public sealed class StratusServices : IAsyncDisposable
             CloudFormation = cloudFormation,
             CloudWatch = cloudWatch,
             Logs = logs,
-            Pages = [.. all.SelectMany(service => service.Pages), new StratusConsole(all, cloudWatch, logs, clock, storageConsole, new ConfigurationConsole(ssm, kms), new DatabaseConsole(rds)).Page, storageConsole.DownloadPage],
+            Pages = [.. all.SelectMany(service => service.Pages), new StratusConsole(all, cloudWatch, logs, clock, consoleSections).Page, storageConsole.DownloadPage, insightsConsole.Page],
         };
     }
 

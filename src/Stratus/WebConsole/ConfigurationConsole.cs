@@ -11,7 +11,7 @@ namespace Stratus.WebConsole;
 /// The console's configuration sections: SSM parameters (name, type, version, last modified; a String's value,
 /// never a SecureString's) and KMS keys with their aliases and state. Read from the services' domain objects.
 /// </summary>
-public sealed class ConfigurationConsole(SsmService ssm, KmsService kms)
+public sealed class ConfigurationConsole(SsmService ssm, KmsService kms) : IConsoleSection
 {
     /// <summary>A String or StringList value is shown up to this many characters.</summary>
     private const int ShownValueLength = 80;
@@ -22,13 +22,13 @@ public sealed class ConfigurationConsole(SsmService ssm, KmsService kms)
 
     public void Render(StringBuilder html, string account, string region)
     {
-        RenderParameters(html, ssm.AllParameters().Where(p => p.AccountId == account && p.Region == region).Select(p => p.Parameter)
+        RenderParameters(html, account, region, ssm.AllParameters().Where(p => p.AccountId == account && p.Region == region).Select(p => p.Parameter)
             .OrderBy(p => p.Name, StringComparer.Ordinal).ToList());
         RenderKeys(html, Scope.Of(account, region), kms.AllKeys().Where(k => k.AccountId == account && k.Region == region)
             .OrderBy(k => k.CreationDate).ToList());
     }
 
-    private static void RenderParameters(StringBuilder html, List<SsmParameter> parameters)
+    private static void RenderParameters(StringBuilder html, string account, string region, List<SsmParameter> parameters)
     {
         if (parameters.Count == 0) return;
         html.Append("<h3>SSM parameters</h3><table><tr><th>name</th><th>type</th><th>version</th><th>last modified</th><th>value</th></tr>");
@@ -39,7 +39,7 @@ public sealed class ConfigurationConsole(SsmService ssm, KmsService kms)
                 ? $"<span class=\"muted\">hidden (SecureString, {E(latest.KeyId ?? SsmService.DefaultKeyId)})</span>"
                 : $"<code>{E(latest.Value.Length > ShownValueLength ? latest.Value[..ShownValueLength] + "…" : latest.Value)}</code>";
             html.Append(CultureInfo.InvariantCulture,
-                $"""<tr data-parameter="{E(parameter.Name)}"><td>{E(parameter.Name)}</td><td>{E(latest.Type)}</td><td>{latest.Version}</td><td>{latest.LastModified.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC</td><td>{value}</td></tr>""");
+                $"""<tr data-parameter="{E(parameter.Name)}"{ConsoleAnchor.Attribute(ConsoleAnchor.Parameter, account, region, parameter.Name)}><td>{E(parameter.Name)}</td><td>{E(latest.Type)}</td><td>{latest.Version}</td><td>{latest.LastModified.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC</td><td>{value}</td></tr>""");
         }
         html.Append("</table>");
     }
@@ -53,7 +53,7 @@ public sealed class ConfigurationConsole(SsmService ssm, KmsService kms)
         {
             var state = key.KeyState == "PendingDeletion" && key.DeletionDate is { } at ? $"PendingDeletion (deleted {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC)" : key.KeyState;
             html.Append(CultureInfo.InvariantCulture,
-                $"""<tr data-key="{E(key.KeyId)}"><td><code>{E(key.KeyId)}</code></td><td>{string.Join(", ", aliases[key.KeyId].Select(a => E(a.AliasName)))}</td><td>{E(key.Description)}</td><td>{E(state)}</td><td>{(key.IsAwsManaged ? "AWS" : "customer")}</td><td>{(key.RotationPeriodInDays is { } days ? $"every {days} days" : "off")}</td><td>{key.CreationDate.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC</td></tr>""");
+                $"""<tr data-key="{E(key.KeyId)}"{ConsoleAnchor.Attribute(ConsoleAnchor.Key, key.AccountId, key.Region, key.KeyId)}><td><code>{E(key.KeyId)}</code></td><td>{string.Join(", ", aliases[key.KeyId].Select(a => E(a.AliasName)))}</td><td>{E(key.Description)}</td><td>{E(state)}</td><td>{(key.IsAwsManaged ? "AWS" : "customer")}</td><td>{(key.RotationPeriodInDays is { } days ? $"every {days} days" : "off")}</td><td>{key.CreationDate.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC</td></tr>""");
         }
         html.Append("</table>");
     }

@@ -9,7 +9,7 @@ namespace Stratus.WebConsole;
 /// The console's database section: RDS instances with their engine and version, status and endpoint, and the command
 /// that connects to each (psql for postgres, mariadb for mysql and mariadb), ready to copy; it asks for the password.
 /// </summary>
-public sealed class DatabaseConsole(RdsService rds)
+public sealed class DatabaseConsole(RdsService rds) : IConsoleSection
 {
     /// <summary>The accounts and regions that hold a DB instance.</summary>
     public IEnumerable<(string AccountId, string Region)> Scopes() => rds.AllInstances().Select(i => (i.AccountId, i.Region));
@@ -24,7 +24,7 @@ public sealed class DatabaseConsole(RdsService rds)
             var endpoint = instance.Address is null ? "" : $"{instance.Address}:{instance.Port}";
             var command = ConnectionCommand(instance);
             html.Append(CultureInfo.InvariantCulture,
-                $"""<tr data-db-instance="{E(instance.Identifier)}"><td>{E(instance.Identifier)}</td><td>{E(instance.Engine)} {E(instance.EngineVersion)}</td><td>{E(instance.Status)}</td><td>{E(endpoint)}</td><td>{(command is null ? "" : $"<code>{E(command)}</code>")}</td></tr>""");
+                $"""<tr data-db-instance="{E(instance.Identifier)}"{ConsoleAnchor.Attribute(ConsoleAnchor.DbInstance, instance.AccountId, instance.Region, instance.Identifier)}><td>{E(instance.Identifier)}</td><td>{E(instance.Engine)} {E(instance.EngineVersion)}</td><td>{E(instance.Status)}</td><td>{E(endpoint)}</td><td>{(command is null ? "" : $"<code>{E(command)}</code>")}</td></tr>""");
         }
         html.Append("</table>");
     }

@@ -15,7 +15,7 @@ namespace Stratus.WebConsole;
 /// S3 buckets with their objects, each with a download link served by <see cref="DownloadPage"/>. Read from
 /// the services' domain objects; the link is a console page, so it takes the console's token like the rest.
 /// </summary>
-public sealed class StorageConsole(EcrService ecr, LambdaService lambda, S3Service s3)
+public sealed class StorageConsole(EcrService ecr, LambdaService lambda, S3Service s3) : IConsoleSection
 {
     public const string DownloadPath = "/_stratus/s3-object";
     /// <summary>Objects listed per bucket; the rest are one `aws s3 ls` away.</summary>
@@ -41,7 +41,7 @@ public sealed class StorageConsole(EcrService ecr, LambdaService lambda, S3Servi
         foreach (var repository in repositories)
         {
             html.Append(CultureInfo.InvariantCulture,
-                $"""<div class="card" data-repository="{E(repository.RepositoryName)}"><h3>{E(repository.RepositoryName)}</h3><p class="muted">{E(ecr.RepositoryUri(repository))}</p>""");
+                $"""<div class="card" data-repository="{E(repository.RepositoryName)}"{ConsoleAnchor.Attribute(ConsoleAnchor.Repository, repository.AccountId, repository.Region, repository.RepositoryName)}><h3>{E(repository.RepositoryName)}</h3><p class="muted">{E(ecr.RepositoryUri(repository))}</p>""");
             if (repository.Images.Count == 0)
             {
                 html.Append("<p class=\"muted\">No images pushed yet.</p></div>");
@@ -83,7 +83,7 @@ public sealed class StorageConsole(EcrService ecr, LambdaService lambda, S3Servi
         foreach (var bucket in buckets)
         {
             var page = s3.ListObjects(Scope.Of(bucket.AccountId, bucket.Region), bucket.Name, "", null, null, ListedKeys);
-            html.Append(CultureInfo.InvariantCulture, $"""<div class="card" data-bucket="{E(bucket.Name)}"><h3>{E(bucket.Name)}</h3>""");
+            html.Append(CultureInfo.InvariantCulture, $"""<div class="card" data-bucket="{E(bucket.Name)}"{ConsoleAnchor.Attribute(ConsoleAnchor.Bucket, bucket.AccountId, bucket.Region, bucket.Name)}><h3>{E(bucket.Name)}</h3>""");
             if (page.Contents.Count == 0)
             {
                 html.Append("<p class=\"muted\">No objects.</p></div>");

@@ -12,10 +12,12 @@ namespace Stratus.WebConsole;
 /// <summary>
 /// The built-in console at /_stratus/: the services, and per account and region the Lambda functions and
 /// API stages with graphs of their last hour of metrics (from CloudWatch) and their recent log lines, the
-/// alarms, custom metrics and log groups, and (given <see cref="StorageConsole"/>) ECR repositories and S3 buckets, (given <see cref="ConfigurationConsole"/>) SSM parameters and KMS keys, (given <see cref="DatabaseConsole"/>) RDS DB instances. Rendered on the server, refreshed by the browser every 10 seconds.
+/// alarms, custom metrics and log groups, then each of the <paramref name="sections"/> (<see cref="IConsoleSection"/>: stacks,
+/// functions, APIs, dashboards, storage, configuration, databases, the Logs Insights box). Rendered on the server,
+/// refreshed by the browser every 10 seconds.
 /// </summary>
 public sealed class StratusConsole(IReadOnlyList<IStratusService> services, CloudWatchService cloudWatch, LogsService logs, TimeProvider clock,
-    StorageConsole? storage = null, ConfigurationConsole? configuration = null, DatabaseConsole? databases = null)
+    IReadOnlyList<IConsoleSection>? sections = null)
 {
     private const int Period = 60;
     private const int LogLines = 20;
@@ -43,7 +45,9 @@ public sealed class StratusConsole(IReadOnlyList<IStratusService> services, Clou
             table{border-collapse:collapse;background:#fff}td,th{border:1px solid #dde;padding:.25rem .6rem;text-align:left;font-size:.9rem}
             .card{background:#fff;border:1px solid #dde;border-radius:6px;padding:.75rem;margin:.75rem 0}
             .charts{display:flex;flex-wrap:wrap;gap:.5rem}.chart .title{font-size:12px;font-weight:600}.chart .axis,.chart .legend{font-size:10px}
-            .chart .plot{fill:#fbfcfd;stroke:#dde}.logs{background:#111820;color:#d6e2ee;font:12px monospace;padding:.5rem;white-space:pre-wrap;max-height:16rem;overflow:auto}
+            .chart .plot{fill:#fbfcfd;stroke:#dde}.widget{max-width:380px}.text-widget{background:#fff;border:1px solid #dde;padding:.5rem;white-space:pre-wrap;font-size:.9rem}
+            .status-failed{color:#b00020}.status-rollback{color:#b45309}.status-complete{color:#1b7f3a}.status-progress{color:#1f6feb}
+            .timeline{list-style:none;padding-left:.75rem;border-left:3px solid #ccd;font-size:.85rem}.timeline li{margin:.2rem 0}.logs{background:#111820;color:#d6e2ee;font:12px monospace;padding:.5rem;white-space:pre-wrap;max-height:16rem;overflow:auto}
             .state-ALARM{color:#b00020;font-weight:600}.state-OK{color:#1b7f3a}.muted{color:#667}
             </style></head><body><h1>Stratus</h1>
             """);
@@ -57,7 +61,7 @@ public sealed class StratusConsole(IReadOnlyList<IStratusService> services, Clou
         var groups = logs.AllGroups().ToList();
         var alarms = cloudWatch.AllAlarms().ToList();
         var scopes = metrics.Select(m => (m.AccountId, m.Region)).Concat(groups.Select(g => (g.AccountId, g.Region)))
-            .Concat(alarms.Select(a => (a.AccountId, a.Region))).Concat(storage?.Scopes() ?? []).Concat(configuration?.Scopes() ?? []).Concat(databases?.Scopes() ?? []).Distinct().OrderBy(s => s.AccountId).ThenBy(s => s.Region).ToList();
+            .Concat(alarms.Select(a => (a.AccountId, a.Region))).Concat((sections ?? []).SelectMany(s => s.Scopes())).Distinct().OrderBy(s => s.AccountId).ThenBy(s => s.Region).ToList();
         if (scopes.Count == 0) html.Append("<p class=\"muted\">No metrics, alarms or logs yet.</p>");
         foreach (var (account, region) in scopes)
         {
@@ -69,10 +73,8 @@ public sealed class StratusConsole(IReadOnlyList<IStratusService> services, Clou
             RenderHttpApiStages(html, account, region, scopedMetrics, start, end);
             RenderAlarms(html, alarms.Where(a => a.AccountId == account && a.Region == region).ToList());
             RenderCustomMetrics(html, scopedMetrics, start, end);
-            RenderLogGroups(html, scopedGroups);
-            storage?.Render(html, account, region);
-            configuration?.Render(html, account, region);
-            databases?.Render(html, account, region);
+            RenderLogGroups(html, account, region, scopedGroups);
+            foreach (var section in sections ?? []) section.Render(html, account, region);
         }
         html.Append("</body></html>");
         return html.ToString();
@@ -176,13 +178,13 @@ public sealed class StratusConsole(IReadOnlyList<IStratusService> services, Clou
             html.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">and {custom.Count - graphed} more; list them with aws cloudwatch list-metrics.</p>");
     }
 
-    private void RenderLogGroups(StringBuilder html, List<LogGroup> groups)
+    private void RenderLogGroups(StringBuilder html, string account, string region, List<LogGroup> groups)
     {
         if (groups.Count == 0) return;
         html.Append("<h3>Log groups</h3><table><tr><th>log group</th><th>retention</th><th>stored bytes</th></tr>");
         foreach (var group in groups)
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td>{E(group.Name)}</td><td>{(group.RetentionInDays is { } days ? $"{days} days" : "never expire")}</td><td>{logs.StoredBytes(group)}</td></tr>");
+                $"<tr{ConsoleAnchor.Attribute(ConsoleAnchor.LogGroup, account, region, group.Name)}><td>{E(group.Name)}</td><td>{(group.RetentionInDays is { } days ? $"{days} days" : "never expire")}</td><td>{logs.StoredBytes(group)}</td></tr>");
         html.Append("</table>");
     }
 

@@ -111,6 +111,9 @@ public sealed partial class ApiGatewayService
 
     public RestApi GetRestApi(Scope scope, string apiId) => Api(scope, apiId).Api;
 
+    /// <summary>Every account's and region's REST APIs with their resource trees, for the console.</summary>
+    public IEnumerable<RestApiDocument> AllRestApis() => _apis.Values;
+
     public (IReadOnlyList<RestApi> Items, string? Position) GetRestApis(Scope scope, string? position, int? limit)
     {
         (DateTimeOffset Created, string Id)[] order = [];

@@ -414,6 +414,9 @@ public sealed partial class CloudFormationService : IDisposable
             ? _store.InScope(scope.AccountId, scope.Region).Where(s => !s.IsDeleted).OrderByDescending(s => s.CreationTime).ToList()
             : [Find(scope, nameOrId)];
 
+    /// <summary>Every account's and region's stacks, deleted ones included, for the console.</summary>
+    public IEnumerable<StackRecord> AllStacks() => _store.Stacks.Values;
+
     public IReadOnlyList<StackRecord> ListStacks(Scope scope, IReadOnlyCollection<string> statuses) =>
         _store.InScope(scope.AccountId, scope.Region).Where(s => statuses.Count == 0 || statuses.Contains(s.Status))
             .OrderByDescending(s => s.CreationTime).ToList();

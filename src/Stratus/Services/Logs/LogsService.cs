@@ -487,6 +487,14 @@ public sealed partial class LogsService : ILogWriter, IDisposable
 
     public QueryInfo GetQueryResults(Scope scope, string id) => Query(scope, id).Info;
 
+    /// <summary>The query's state once it has finished (the console's query box waits for it); throws when <paramref name="cancellation"/> fires first.</summary>
+    public async Task<QueryInfo> FinishedAsync(Scope scope, string id, CancellationToken cancellation)
+    {
+        var run = Query(scope, id);
+        await run.Task.WaitAsync(cancellation);
+        return run.Info;
+    }
+
     /// <summary>Stops a scheduled or running query; false when it had already finished, as AWS answers.</summary>
     public bool StopQuery(Scope scope, string id)
     {
