@@ -22,6 +22,10 @@ public sealed partial class LambdaService
         qualifier = ParseName(functionName).Qualifier ?? qualifier;
         if (version == FunctionConfig.LatestVersion) throw LambdaErrors.ProvisionedOnUnpublished();
         LambdaRules.Check("PutProvisionedConcurrencyConfig", "ProvisionedConcurrentExecutions", requested);
+        // Weights added later to an alias that already has provisioned concurrency are accepted, as AWS accepts them for
+        // CodeDeploy's canary and linear shifts; only a Put on an alias that already splits traffic is refused.
+        if (function.Aliases.FirstOrDefault(a => a.Name == qualifier) is { AdditionalVersionWeights.Count: > 0 })
+            throw LambdaErrors.ProvisionedOnWeightedAlias();
         var updated = Change(scope, function.Name, f =>
         {
             var others = f.ProvisionedConcurrency.Where(p => p.Qualifier != qualifier).Sum(p => p.Requested);

@@ -123,4 +123,36 @@ public sealed class LambdaProvisionedConcurrencyTests(TunedLambdaFixture stratus
         Assert.Equal("Auto", result["runtime_latest"]!.GetValue<string>());
         Assert.Equal("ValidationException", result["runtime_bad_mode"]!["code"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task A_weighted_alias_refuses_provisioned_concurrency_but_takes_weights_once_provisioned_and_delete_is_idempotent()
+    {
+        var result = await Clients.Boto3Async(stratus.Url, LambdaScripts.Prelude + """
+            create("weighted", {"app.py": "def handler(event, context):\n    return 1\n"})
+            lam.publish_version(FunctionName="weighted")
+            lam.update_function_configuration(FunctionName="weighted", Description="second")
+            lam.get_waiter("function_updated_v2").wait(FunctionName="weighted")
+            lam.publish_version(FunctionName="weighted")
+            lam.create_alias(FunctionName="weighted", Name="canary", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}})
+            out["weighted"] = error(lam.put_provisioned_concurrency_config, FunctionName="weighted", Qualifier="canary", ProvisionedConcurrentExecutions=1)
+
+            lam.create_alias(FunctionName="weighted", Name="live", FunctionVersion="1")
+            lam.put_provisioned_concurrency_config(FunctionName="weighted", Qualifier="live", ProvisionedConcurrentExecutions=1)
+            shifted = lam.update_alias(FunctionName="weighted", Name="live", RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}})
+            out["shifted"] = shifted["RoutingConfig"]["AdditionalVersionWeights"]
+            out["still"] = lam.get_provisioned_concurrency_config(FunctionName="weighted", Qualifier="live")["RequestedProvisionedConcurrentExecutions"]
+
+            out["never_configured"] = lam.delete_provisioned_concurrency_config(FunctionName="weighted", Qualifier="2")["ResponseMetadata"]["HTTPStatusCode"]
+            out["unknown_alias"] = error(lam.delete_provisioned_concurrency_config, FunctionName="weighted", Qualifier="nope")
+            """);
+
+        Assert.Equal("InvalidParameterValueException", (string?)result["weighted"]!["code"]);
+        Assert.Equal("Alias with weights can not be used with Provisioned Concurrency", (string?)result["weighted"]!["message"]);
+        Assert.Equal(400, (int)result["weighted"]!["status"]!);
+        // CodeDeploy's canary and linear shifts add weights to aliases with provisioned concurrency: AWS accepts them.
+        Assert.Equal("""{"2":0.5}""", result["shifted"]!.ToJsonString());
+        Assert.Equal(1, (int)result["still"]!);
+        Assert.Equal(204, (int)result["never_configured"]!);
+        Assert.Equal("ResourceNotFoundException", (string?)result["unknown_alias"]!["code"]);
+    }
 }
