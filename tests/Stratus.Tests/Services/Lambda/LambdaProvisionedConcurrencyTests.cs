@@ -125,7 +125,7 @@ public sealed class LambdaProvisionedConcurrencyTests(TunedLambdaFixture stratus
     }
 
     [Fact]
-    public async Task A_weighted_alias_refuses_provisioned_concurrency_but_takes_weights_once_provisioned_and_delete_is_idempotent()
+    public async Task A_weighted_alias_refuses_provisioned_concurrency_a_version_is_provisioned_once_and_delete_is_idempotent()
     {
         var result = await Clients.Boto3Async(stratus.Url, LambdaScripts.Prelude + """
             create("weighted", {"app.py": "def handler(event, context):\n    return 1\n"})
@@ -142,6 +142,12 @@ public sealed class LambdaProvisionedConcurrencyTests(TunedLambdaFixture stratus
             out["shifted"] = shifted["RoutingConfig"]["AdditionalVersionWeights"]
             out["still"] = lam.get_provisioned_concurrency_config(FunctionName="weighted", Qualifier="live")["RequestedProvisionedConcurrentExecutions"]
 
+            out["version_under_alias"] = error(lam.put_provisioned_concurrency_config, FunctionName="weighted", Qualifier="1", ProvisionedConcurrentExecutions=1)
+            lam.put_provisioned_concurrency_config(FunctionName="weighted", Qualifier="2", ProvisionedConcurrentExecutions=1)
+            lam.create_alias(FunctionName="weighted", Name="two", FunctionVersion="2")
+            out["alias_over_version"] = error(lam.put_provisioned_concurrency_config, FunctionName="weighted", Qualifier="two", ProvisionedConcurrentExecutions=1)
+            lam.delete_provisioned_concurrency_config(FunctionName="weighted", Qualifier="2")
+
             out["never_configured"] = lam.delete_provisioned_concurrency_config(FunctionName="weighted", Qualifier="2")["ResponseMetadata"]["HTTPStatusCode"]
             out["unknown_alias"] = error(lam.delete_provisioned_concurrency_config, FunctionName="weighted", Qualifier="nope")
             """);
@@ -152,6 +158,13 @@ public sealed class LambdaProvisionedConcurrencyTests(TunedLambdaFixture stratus
         // CodeDeploy's canary and linear shifts add weights to aliases with provisioned concurrency: AWS accepts them.
         Assert.Equal("""{"2":0.5}""", result["shifted"]!.ToJsonString());
         Assert.Equal(1, (int)result["still"]!);
+        // A version is provisioned through one configuration, its own or an alias's.
+        Assert.Equal("ResourceConflictException", (string?)result["version_under_alias"]!["code"]);
+        Assert.Equal("Version is pointed by a Provisioned Concurrency alias", (string?)result["version_under_alias"]!["message"]);
+        Assert.Equal(409, (int)result["version_under_alias"]!["status"]!);
+        Assert.Equal("ResourceConflictException", (string?)result["alias_over_version"]!["code"]);
+        Assert.Equal("Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version",
+            (string?)result["alias_over_version"]!["message"]);
         Assert.Equal(204, (int)result["never_configured"]!);
         Assert.Equal("ResourceNotFoundException", (string?)result["unknown_alias"]!["code"]);
     }
