@@ -59,6 +59,16 @@ public static class LambdaErrors
     public static AwsException ProvisionedAboveReserved() =>
         InvalidParameter("Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function");
 
+    /// <summary>AWS keeps an alias's provisioned environments on one version, so an alias that splits traffic cannot have them.</summary>
+    public static AwsException ProvisionedOnWeightedAlias() =>
+        InvalidParameter("Alias with weights can not be used with Provisioned Concurrency");
+
+    public static AwsException ProvisionedAliasOnProvisionedVersion() =>
+        new("ResourceConflictException", "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version", 409) { Fields = UserFault };
+
+    public static AwsException ProvisionedVersionUnderProvisionedAlias() =>
+        new("ResourceConflictException", "Version is pointed by a Provisioned Concurrency alias", 409) { Fields = UserFault };
+
     public static AwsException ProvisionedBelowUnreservedMinimum(int minimum) =>
         InvalidParameter($"Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{minimum}].");
 

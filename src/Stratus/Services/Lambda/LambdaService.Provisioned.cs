@@ -22,6 +22,10 @@ public sealed partial class LambdaService
         qualifier = ParseName(functionName).Qualifier ?? qualifier;
         if (version == FunctionConfig.LatestVersion) throw LambdaErrors.ProvisionedOnUnpublished();
         LambdaRules.Check("PutProvisionedConcurrencyConfig", "ProvisionedConcurrentExecutions", requested);
+        // Weights added later to an alias that already has provisioned concurrency are accepted, as AWS accepts them for
+        // CodeDeploy's canary and linear shifts; only a Put on an alias that already splits traffic is refused.
+        if (function.Aliases.FirstOrDefault(a => a.Name == qualifier) is { AdditionalVersionWeights.Count: > 0 })
+            throw LambdaErrors.ProvisionedOnWeightedAlias();
         var updated = Change(scope, function.Name, f =>
         {
             var others = f.ProvisionedConcurrency.Where(p => p.Qualifier != qualifier).Sum(p => p.Requested);
@@ -31,6 +35,7 @@ public sealed partial class LambdaService
             }
             else if (UnreservedConcurrency(scope, f.Name) - others - requested < _settings.MinimumUnreserved)
                 throw LambdaErrors.ProvisionedBelowUnreservedMinimum(_settings.MinimumUnreserved);
+            CheckProvisionedOnce(f, qualifier);
             return f with
             {
                 ProvisionedConcurrency = [.. f.ProvisionedConcurrency.Where(p => p.Qualifier != qualifier), new ProvisionedConcurrencySetting(qualifier, requested, Now)],
@@ -61,6 +66,21 @@ public sealed partial class LambdaService
         qualifier = ParseName(functionName).Qualifier ?? qualifier;
         Change(scope, function.Name, f => f with { ProvisionedConcurrency = f.ProvisionedConcurrency.Where(p => p.Qualifier != qualifier).ToList() });
         _engine.Deprovision(ProvisionedKey(function, qualifier));
+    }
+
+    /// <summary>
+    /// AWS provisions a version's environments through one configuration: not through an alias whose version has its own,
+    /// nor directly while an alias with one points at it.
+    /// </summary>
+    private static void CheckProvisionedOnce(LambdaFunction function, string qualifier)
+    {
+        var configured = function.ProvisionedConcurrency.Where(p => p.Qualifier != qualifier).Select(p => p.Qualifier).ToHashSet(StringComparer.Ordinal);
+        if (function.Aliases.FirstOrDefault(a => a.Name == qualifier) is { } alias)
+        {
+            if (configured.Contains(alias.FunctionVersion)) throw LambdaErrors.ProvisionedAliasOnProvisionedVersion();
+        }
+        else if (function.Aliases.Any(a => a.FunctionVersion == qualifier && configured.Contains(a.Name)))
+            throw LambdaErrors.ProvisionedVersionUnderProvisionedAlias();
     }
 
     /// <summary>The account's unreserved concurrency as GetAccountSettings reports it: less what functions reserve, and less

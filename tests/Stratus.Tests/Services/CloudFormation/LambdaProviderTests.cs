@@ -147,6 +147,82 @@ public sealed class LambdaProviderTests(StratusFixture stratus) : IClassFixture<
     }
 
     [Fact]
+    public async Task Provisioned_concurrency_of_a_sam_alias_and_a_version_is_ready_at_create_changed_in_place_and_removed()
+    {
+        var result = await Clients.Boto3Async(stratus.Url, """
+            cf = client("cloudformation")
+            lam = client("lambda")
+            FAST = {"Delay": 1, "MaxAttempts": 120}
+            CAPS = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+            CODE = "import os\nINIT = os.environ.get('AWS_LAMBDA_INITIALIZATION_TYPE')\ndef handler(event, context):\n    return INIT\n"
+            BROKEN = "raise RuntimeError('no init')\ndef handler(event, context):\n    return 1\n"
+            def template(alias_pc, version_pc, code=CODE):
+                version = {"FunctionName": {"Ref": "Plain"}}
+                if version_pc:
+                    version["ProvisionedConcurrencyConfig"] = {"ProvisionedConcurrentExecutions": version_pc}
+                return json.dumps({
+                    "Transform": "AWS::Serverless-2016-10-31",
+                    "Resources": {
+                        "Sam": {"Type": "AWS::Serverless::Function", "Properties": {
+                            "InlineCode": code, "Handler": "index.handler", "Runtime": "python3.12", "AutoPublishAlias": "live",
+                            "ProvisionedConcurrencyConfig": {"ProvisionedConcurrentExecutions": alias_pc}}},
+                        "Plain": {"Type": "AWS::Lambda::Function", "Properties": {
+                            "Code": {"ZipFile": code}, "Handler": "index.handler", "Runtime": "python3.12", "Role": {"Fn::GetAtt": ["SamRole", "Arn"]}}},
+                        "PlainVersion": {"Type": "AWS::Lambda::Version", "Properties": version},
+                    },
+                    "Outputs": {"Sam": {"Value": {"Ref": "Sam"}}, "Plain": {"Value": {"Ref": "Plain"}},
+                                "PlainVersion": {"Value": {"Fn::GetAtt": ["PlainVersion", "Version"]}}},
+                })
+            def state(name, qualifier):
+                found = error(lam.get_provisioned_concurrency_config, FunctionName=name, Qualifier=qualifier)
+                if found:
+                    return found["code"]
+                c = lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
+                return [c["Status"], c["RequestedProvisionedConcurrentExecutions"], c["AllocatedProvisionedConcurrentExecutions"]]
+
+            cf.create_stack(StackName="provisioned", TemplateBody=template(1, 1), Capabilities=CAPS)
+            cf.get_waiter("stack_create_complete").wait(StackName="provisioned", WaiterConfig=FAST)
+            o = {x["OutputKey"]: x["OutputValue"] for x in cf.describe_stacks(StackName="provisioned")["Stacks"][0]["Outputs"]}
+            # Complete means READY: no polling between the waiter and these reads.
+            out["created"] = [state(o["Sam"], "live"), state(o["Plain"], o["PlainVersion"])]
+            out["invoked"] = json.loads(lam.invoke(FunctionName=o["Sam"], Qualifier="live")["Payload"].read())
+
+            cf.update_stack(StackName="provisioned", TemplateBody=template(2, None), Capabilities=CAPS)
+            cf.get_waiter("stack_update_complete").wait(StackName="provisioned", WaiterConfig=FAST)
+            after = {x["OutputKey"]: x["OutputValue"] for x in cf.describe_stacks(StackName="provisioned")["Stacks"][0]["Outputs"]}
+            out["updated"] = [state(o["Sam"], "live"), state(o["Plain"], o["PlainVersion"]), after["PlainVersion"] == o["PlainVersion"]]
+
+            cf.delete_stack(StackName="provisioned")
+            cf.get_waiter("stack_delete_complete").wait(StackName="provisioned", WaiterConfig=FAST)
+            out["deleted"] = [error(lam.list_provisioned_concurrency_configs, FunctionName=o["Sam"])["code"],
+                              error(lam.list_provisioned_concurrency_configs, FunctionName=o["Plain"])["code"]]
+
+            cf.create_stack(StackName="provisioned-broken", TemplateBody=template(1, None, BROKEN), Capabilities=CAPS)
+            try:
+                cf.get_waiter("stack_create_complete").wait(StackName="provisioned-broken", WaiterConfig=FAST)
+            except botocore.exceptions.WaiterError:
+                pass
+            out["broken"] = cf.describe_stacks(StackName="provisioned-broken")["Stacks"][0]["StackStatus"]
+            events = cf.describe_stack_events(StackName="provisioned-broken")["StackEvents"]
+            out["brokenReason"] = [e.get("ResourceStatusReason") for e in events if e["LogicalResourceId"] == "SamAliaslive" and e["ResourceStatus"] == "CREATE_FAILED"]
+
+            unpublished = template(1, None).replace('"AutoPublishAlias": "live", ', "")
+            out["noAlias"] = error(cf.create_stack, StackName="provisioned-no-alias", TemplateBody=unpublished, Capabilities=CAPS)
+            """, TimeSpan.FromMinutes(5));
+
+        Assert.Equal("""[["READY",1,1],["READY",1,1]]""", result["created"]!.ToJsonString());
+        Assert.Equal("\"provisioned-concurrency\"", result["invoked"]!.ToJsonString());
+        // The alias's configuration changed in place; the version's removed without replacing the version.
+        Assert.Equal("""[["READY",2,2],"ProvisionedConcurrencyConfigNotFoundException",true]""", result["updated"]!.ToJsonString());
+        Assert.Equal("""["ResourceNotFoundException","ResourceNotFoundException"]""", result["deleted"]!.ToJsonString());
+        Assert.Equal("ROLLBACK_COMPLETE", (string?)result["broken"]);
+        Assert.Equal("""["Provisioned Concurrency configuration failed to be applied. Reason: FUNCTION_ERROR_INIT_FAILURE"]""",
+            result["brokenReason"]!.ToJsonString());
+        Assert.Contains("Resource with id [Sam] is invalid. To set ProvisionedConcurrencyConfig AutoPublishALias must be defined on the function",
+            (string?)result["noAlias"]!["message"]);
+    }
+
+    [Fact]
     public async Task Code_in_a_missing_s3_bucket_fails_the_function_with_lambdas_s3_error_and_rolls_back_the_role()
     {
         var result = await Clients.Boto3Async(stratus.Url, $$"""

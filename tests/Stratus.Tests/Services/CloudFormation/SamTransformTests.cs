@@ -280,6 +280,17 @@ public sealed class SamTransformTests
     }
 
     [Fact]
+    public void Provisioned_concurrency_goes_on_the_auto_published_alias_and_needs_one()
+    {
+        var resources = Resources(Function + "\n      InlineCode: x\n      AutoPublishAlias: live\n      ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 3}\n");
+        Assert.Equal("""{"ProvisionedConcurrentExecutions":3}""", Json(resources["FnAliaslive"]!["Properties"]!["ProvisionedConcurrencyConfig"]));
+        Assert.Null(resources["Fn"]!["Properties"]!["ProvisionedConcurrencyConfig"]);
+        Assert.Null(resources.Single(r => r.Key.StartsWith("FnVersion", StringComparison.Ordinal)).Value!["Properties"]!["ProvisionedConcurrencyConfig"]);
+        Assert.EndsWith("Resource with id [Fn] is invalid. To set ProvisionedConcurrencyConfig AutoPublishALias must be defined on the function",
+            Refused(Function + "\n      InlineCode: x\n      ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 3}\n"));
+    }
+
+    [Fact]
     public void What_cannot_be_built_is_refused_by_name()
     {
         Assert.Equal("Transform AWS::Serverless-2016-10-31 failed with: Invalid Serverless Application Specification document. Number of errors found: 1. " +

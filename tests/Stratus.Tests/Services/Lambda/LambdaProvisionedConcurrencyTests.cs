@@ -123,4 +123,49 @@ public sealed class LambdaProvisionedConcurrencyTests(TunedLambdaFixture stratus
         Assert.Equal("Auto", result["runtime_latest"]!.GetValue<string>());
         Assert.Equal("ValidationException", result["runtime_bad_mode"]!["code"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task A_weighted_alias_refuses_provisioned_concurrency_a_version_is_provisioned_once_and_delete_is_idempotent()
+    {
+        var result = await Clients.Boto3Async(stratus.Url, LambdaScripts.Prelude + """
+            create("weighted", {"app.py": "def handler(event, context):\n    return 1\n"})
+            lam.publish_version(FunctionName="weighted")
+            lam.update_function_configuration(FunctionName="weighted", Description="second")
+            lam.get_waiter("function_updated_v2").wait(FunctionName="weighted")
+            lam.publish_version(FunctionName="weighted")
+            lam.create_alias(FunctionName="weighted", Name="canary", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}})
+            out["weighted"] = error(lam.put_provisioned_concurrency_config, FunctionName="weighted", Qualifier="canary", ProvisionedConcurrentExecutions=1)
+
+            lam.create_alias(FunctionName="weighted", Name="live", FunctionVersion="1")
+            lam.put_provisioned_concurrency_config(FunctionName="weighted", Qualifier="live", ProvisionedConcurrentExecutions=1)
+            shifted = lam.update_alias(FunctionName="weighted", Name="live", RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}})
+            out["shifted"] = shifted["RoutingConfig"]["AdditionalVersionWeights"]
+            out["still"] = lam.get_provisioned_concurrency_config(FunctionName="weighted", Qualifier="live")["RequestedProvisionedConcurrentExecutions"]
+
+            out["version_under_alias"] = error(lam.put_provisioned_concurrency_config, FunctionName="weighted", Qualifier="1", ProvisionedConcurrentExecutions=1)
+            lam.put_provisioned_concurrency_config(FunctionName="weighted", Qualifier="2", ProvisionedConcurrentExecutions=1)
+            lam.create_alias(FunctionName="weighted", Name="two", FunctionVersion="2")
+            out["alias_over_version"] = error(lam.put_provisioned_concurrency_config, FunctionName="weighted", Qualifier="two", ProvisionedConcurrentExecutions=1)
+            lam.delete_provisioned_concurrency_config(FunctionName="weighted", Qualifier="2")
+
+            out["never_configured"] = lam.delete_provisioned_concurrency_config(FunctionName="weighted", Qualifier="2")["ResponseMetadata"]["HTTPStatusCode"]
+            out["unknown_alias"] = error(lam.delete_provisioned_concurrency_config, FunctionName="weighted", Qualifier="nope")
+            """);
+
+        Assert.Equal("InvalidParameterValueException", (string?)result["weighted"]!["code"]);
+        Assert.Equal("Alias with weights can not be used with Provisioned Concurrency", (string?)result["weighted"]!["message"]);
+        Assert.Equal(400, (int)result["weighted"]!["status"]!);
+        // CodeDeploy's canary and linear shifts add weights to aliases with provisioned concurrency: AWS accepts them.
+        Assert.Equal("""{"2":0.5}""", result["shifted"]!.ToJsonString());
+        Assert.Equal(1, (int)result["still"]!);
+        // A version is provisioned through one configuration, its own or an alias's.
+        Assert.Equal("ResourceConflictException", (string?)result["version_under_alias"]!["code"]);
+        Assert.Equal("Version is pointed by a Provisioned Concurrency alias", (string?)result["version_under_alias"]!["message"]);
+        Assert.Equal(409, (int)result["version_under_alias"]!["status"]!);
+        Assert.Equal("ResourceConflictException", (string?)result["alias_over_version"]!["code"]);
+        Assert.Equal("Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version",
+            (string?)result["alias_over_version"]!["message"]);
+        Assert.Equal(204, (int)result["never_configured"]!);
+        Assert.Equal("ResourceNotFoundException", (string?)result["unknown_alias"]!["code"]);
+    }
 }

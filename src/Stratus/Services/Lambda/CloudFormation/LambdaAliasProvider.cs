@@ -7,6 +7,7 @@ namespace Stratus.Services.Lambda.CloudFormation;
 /// <summary>
 /// AWS::Lambda::Alias through LambdaService: a named pointer at a version, with optional weighted routing.
 /// Ref is the alias's ARN (as SAM's AutoPublishAlias routes API integrations through it); GetAtt AliasArn the same.
+/// ProvisionedConcurrencyConfig is put on the alias and waited for until READY (see <see cref="ProvisionedConcurrencyProperty"/>).
 /// </summary>
 public sealed class LambdaAliasProvider(LambdaService lambda) : IResourceProvider
 {
@@ -14,23 +15,27 @@ public sealed class LambdaAliasProvider(LambdaService lambda) : IResourceProvide
 
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "FunctionName", "Name" };
 
-    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    public async Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
         var functionName = p.Required("FunctionName");
         var name = p.Required("Name");
         lambda.CreateAlias(request.Scope, functionName, name, p.Required("FunctionVersion"), p.String("Description"), Weights(p));
-        return Task.FromResult(Provisioned(request, functionName, name));
+        await ProvisionedConcurrencyProperty.ApplyAsync(lambda, request, functionName, name, null, false, cancellation);
+        return Provisioned(request, functionName, name);
     }
 
-    public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
+    public async Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
     {
         var p = request.Properties;
+        var before = new ResourceProperties(request.LogicalId, previousProperties);
         var functionName = p.Required("FunctionName");
         var name = p.Required("Name");
         // A template without RoutingConfig routes everything to FunctionVersion again.
         lambda.UpdateAlias(request.Scope, functionName, name, p.Required("FunctionVersion"), p.String("Description") ?? "", Weights(p) ?? [], null);
-        return Task.FromResult(Provisioned(request, functionName, name));
+        await ProvisionedConcurrencyProperty.ApplyAsync(lambda, request, functionName, name, before,
+            p.Required("FunctionVersion") != before.String("FunctionVersion"), cancellation);
+        return Provisioned(request, functionName, name);
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)

@@ -23,7 +23,7 @@ public static partial class SamFunction
     [
         "CodeUri", "InlineCode", "ImageUri", "Role", "Policies", "PermissionsBoundary", "AssumeRolePolicyDocument", "RolePath",
         "Events", "Tags", "AutoPublishAlias", "AutoPublishCodeSha256", "AutoPublishAliasAllProperties", "VersionDescription", "Tracing",
-        "PropagateTags",
+        "PropagateTags", "ProvisionedConcurrencyConfig",
     ];
 
     [GeneratedRegex("^[A-Za-z0-9]+$")]
@@ -56,6 +56,8 @@ public static partial class SamFunction
         // What events and the API invoke: the alias when there is one, so traffic follows it.
         var invokeTarget = id + ".Arn";
         var functionRef = SamTransform.Ref(id);
+        if (p.ContainsKey("ProvisionedConcurrencyConfig") && !p.ContainsKey("AutoPublishAlias"))
+            throw SamErrors.Invalid(id, "To set ProvisionedConcurrencyConfig AutoPublishALias must be defined on the function");
         if (p["AutoPublishAlias"] is { } aliasNode)
         {
             var alias = SamTransform.Text(aliasNode);
@@ -69,12 +71,14 @@ public static partial class SamFunction
             versionResource["DeletionPolicy"] = "Retain";
             output[versionId] = versionResource;
             var aliasId = id + "Alias" + alias;
-            output[aliasId] = SamTransform.Resource("AWS::Lambda::Alias", new JsonObject
+            var aliasProperties = new JsonObject
             {
                 ["Name"] = alias,
                 ["FunctionName"] = SamTransform.Ref(id),
                 ["FunctionVersion"] = SamTransform.GetAtt(versionId, "Version"),
-            }, raw);
+            };
+            if (p["ProvisionedConcurrencyConfig"] is { } provisioned) aliasProperties["ProvisionedConcurrencyConfig"] = provisioned.DeepClone();
+            output[aliasId] = SamTransform.Resource("AWS::Lambda::Alias", aliasProperties, raw);
             invokeTarget = aliasId;
             functionRef = SamTransform.Ref(aliasId);
         }
