@@ -52,7 +52,8 @@ public sealed class ApiConsole(ApiGatewayService restApis, ApiGatewayV2Service h
             }
             html.Append("</table>");
             // REST APIs have no $default stage: the first path segment always names the stage.
-            RenderStages(html, restApis.GetStages(Scope.Of(account, region), id, null).Select(s => s.StageName), id, defaultStageAtRoot: false);
+            RenderStages(html, restApis.GetStages(Scope.Of(account, region), id, null).Select(s => s.StageName), id, defaultStageAtRoot: false,
+                api.Api.DisableExecuteApiEndpoint);
             html.Append("</div>");
         }
     }
@@ -79,18 +80,22 @@ public sealed class ApiConsole(ApiGatewayService restApis, ApiGatewayV2Service h
                     $"""<tr data-route="{E(route.RouteKey)}"><td><code>{E(route.RouteKey)}</code></td><td>{E(route.AuthorizationType)}</td><td>{type}</td><td><code>{E(integration?.IntegrationUri ?? "")}</code></td><td>{E(integration?.PayloadFormatVersion ?? "")}</td></tr>""");
             }
             html.Append("</table>");
-            // An HTTP API whose default endpoint is disabled answers 403 on every form, as on AWS.
-            if (api.Api.DisableExecuteApiEndpoint)
-                html.Append("<p class=\"muted\">The default endpoint is disabled (DisableExecuteApiEndpoint): no invoke URL answers.</p>");
-            else
-                RenderStages(html, api.Stages.Keys.Order(StringComparer.Ordinal), id, defaultStageAtRoot: true);
+            RenderStages(html, api.Stages.Keys.Order(StringComparer.Ordinal), id, defaultStageAtRoot: true, api.Api.DisableExecuteApiEndpoint);
             html.Append("</div>");
         }
     }
 
-    /// <summary>Each stage's two invoke URLs; an HTTP API's $default stage is served at the API's root.</summary>
-    private void RenderStages(StringBuilder html, IEnumerable<string> stages, string apiId, bool defaultStageAtRoot)
+    /// <summary>
+    /// Each stage's two invoke URLs; an HTTP API's $default stage is served at the API's root. An API whose default endpoint
+    /// is disabled answers neither form (403 for REST APIs, 404 for HTTP APIs, as on AWS): only its custom domain names reach it.
+    /// </summary>
+    private void RenderStages(StringBuilder html, IEnumerable<string> stages, string apiId, bool defaultStageAtRoot, bool defaultEndpointDisabled)
     {
+        if (defaultEndpointDisabled)
+        {
+            html.Append("<p class=\"muted\">The default endpoint is disabled (DisableExecuteApiEndpoint): no invoke URL answers.</p>");
+            return;
+        }
         var names = stages.ToList();
         if (names.Count == 0)
         {

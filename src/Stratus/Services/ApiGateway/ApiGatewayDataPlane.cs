@@ -57,18 +57,22 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
     public Task HandleAsync(HttpContext http)
     {
         var (apiId, stageName, path) = Target(http.Request);
-        return ServeAsync(http, apiId, stageName, path);
+        return ServeAsync(http, apiId, stageName, path, viaExecuteApi: true);
     }
 
-    /// <summary>One request to a REST API's stage, from an invoke URL or through a custom domain name's base path mapping.</summary>
-    public async Task ServeAsync(HttpContext http, string apiId, string stageName, string path)
+    /// <summary>
+    /// One request to a REST API's stage, from an invoke URL or through a custom domain name's base path mapping;
+    /// disableExecuteApiEndpoint closes only the former with 403 Forbidden, as on AWS. Stratus applies it at once (as it
+    /// does the API's binary media types), where AWS waits for the next change to any of the API's stages.
+    /// </summary>
+    public async Task ServeAsync(HttpContext http, string apiId, string stageName, string path, bool viaExecuteApi)
     {
         var watch = Stopwatch.StartNew();
         var requestId = Guid.NewGuid().ToString();
         http.Response.Headers["x-amzn-RequestId"] = requestId;
 
         var deployed = stageName.Length == 0 ? null : gateway.FindDeployedStage(apiId, stageName);
-        if (deployed is null)
+        if (deployed is null || (viaExecuteApi && deployed.DefaultEndpointDisabled))
         {
             await WriteAsync(http, GatewayResponse.Message(403, "Forbidden", "ForbiddenException"));
             return;

@@ -312,5 +312,8 @@ public sealed record IntegrationSettings(string Type, string? HttpMethod, string
 public sealed record DeployedStage(string AccountId, string Region, string ApiId, string ApiName, IReadOnlyList<string> BinaryMediaTypes,
     Stage Stage, DeploymentDocument Deployment, string ApiKeySource = "HEADER", bool IsCanary = false)
 {
+    /// <summary>disableExecuteApiEndpoint: the execute-api URLs answer 403 and only custom domain names reach the API.</summary>
+    public bool DefaultEndpointDisabled { get; init; }
+
     public IReadOnlyDictionary<string, string> Variables { get; init; } = Stage.Variables ?? [];
 }

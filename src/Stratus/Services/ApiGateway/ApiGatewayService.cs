@@ -814,6 +814,9 @@ public sealed partial class ApiGatewayService
         var deploymentKey = ResourceTable<DeploymentDocument>.Key(api.AccountId, api.Region, apiId, stage.Stage.DeploymentId);
         return _deployments.Get(deploymentKey) is { } deployment
             ? new DeployedStage(api.AccountId, api.Region, apiId, api.Api.Name, api.Api.BinaryMediaTypes ?? [], stage.Stage, deployment, api.Api.ApiKeySource)
+            {
+                DefaultEndpointDisabled = api.Api.DisableExecuteApiEndpoint,
+            }
             : null;
     }
 

@@ -75,6 +75,11 @@ public sealed class CustomDomainTests(StratusFixture stratus) : IClassFixture<St
             out["after_delete"] = call("api.example.com", "/test/pets")
             out["cert_updated"] = apigw.update_domain_name(domainName="api.example.com",
                 patchOperations=[{"op": "replace", "path": "/regionalCertificateArn", "value": CERT + "-2"}])["regionalCertificateArn"]
+            # disableExecuteApiEndpoint closes the execute-api URL with 403 and leaves the custom domain open.
+            out["execute_api_open"] = call(rest + ".execute-api.localhost", "/test/pets")["status"]
+            apigw.update_rest_api(restApiId=rest, patchOperations=[{"op": "replace", "path": "/disableExecuteApiEndpoint", "value": "True"}])
+            out["execute_api_closed"] = call(rest + ".execute-api.localhost", "/test/pets")
+            out["domain_still_open"] = call("api.example.com", "/v1/pets")["status"]
 
             http = http_api("domain-http")
             created = v2.create_domain_name(DomainName="http.example.com", DomainNameConfigurations=[{"CertificateArn": CERT, "EndpointType": "REGIONAL"}])
@@ -128,6 +133,10 @@ public sealed class CustomDomainTests(StratusFixture stratus) : IClassFixture<St
         AssertRest(r["via_v1_updated"]!, "test", "api.example.com");
         Assert.Equal(403, r["after_delete"]!["status"]!.GetValue<int>());
         Assert.Equal(Certificate + "-2", r["cert_updated"]!.GetValue<string>());
+        Assert.Equal(200, r["execute_api_open"]!.GetValue<int>());
+        Assert.Equal(403, r["execute_api_closed"]!["status"]!.GetValue<int>());
+        Assert.Contains("Forbidden", r["execute_api_closed"]!["body"]!.GetValue<string>());
+        Assert.Equal(200, r["domain_still_open"]!.GetValue<int>());
 
         var v2Domain = r["v2_domain"]!;
         Assert.Equal("$request.basepath", v2Domain["ApiMappingSelectionExpression"]!.GetValue<string>());

@@ -33,11 +33,11 @@ public sealed class CustomDomainDataPlane(CustomDomainNames domains, ApiGatewayD
         }
         if (mapping.Stage is { } stage)
         {
-            await restApis.ServeAsync(http, mapping.ApiId, stage, rest);
+            await restApis.ServeAsync(http, mapping.ApiId, stage, rest, viaExecuteApi: false);
             return;
         }
         // A REST mapping without a stage takes the stage from the first segment after the base path.
         var segments = rest.Split('/', 3);
-        await restApis.ServeAsync(http, mapping.ApiId, segments.Length > 1 ? segments[1] : "", "/" + (segments.Length > 2 ? segments[2] : ""));
+        await restApis.ServeAsync(http, mapping.ApiId, segments.Length > 1 ? segments[1] : "", "/" + (segments.Length > 2 ? segments[2] : ""), viaExecuteApi: false);
     }
 }
