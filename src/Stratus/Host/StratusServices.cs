@@ -120,16 +120,17 @@ public sealed class StratusServices : IAsyncDisposable
         rds.PublishMetrics(cloudWatch);
 
         var apiGateway = new ApiGatewayService(store, clock);
+        var apiGatewayThrottles = new GatewayThrottles(clock); // one account-level throttle across REST and HTTP APIs, as AWS applies it
         var credentials = new CredentialResolver(sources);
         var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway, new MethodRequestStage(credentials, new SigV4Verifier(clock), options.Auth),
             new LambdaAuthorizer(lambda, clock), new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock),
-            cloudWatch, logs, clock, Log("apigateway.execute-api"));
+            cloudWatch, logs, clock, apiGatewayThrottles, Log("apigateway.execute-api"));
         var apiGatewayV2 = new ApiGatewayV2Service(store, clock, address);
         var httpApiAuthorizers = new LambdaRequestAuthorizer(lambda, clock);
         var apiGatewayV2DataPlane = new ApiGatewayV2DataPlane(apiGatewayV2,
             new JwtAuthorizer(jwksKeys, clock),
             httpApiAuthorizers, new HttpApiIntegrations(lambda, IntegrationEngine.CreateHttpClient()),
-            cloudWatch, logs, clock, Log("apigatewayv2.execute-api"));
+            cloudWatch, logs, clock, apiGatewayThrottles, Log("apigatewayv2.execute-api"));
         // Custom domain names are one namespace for REST and HTTP APIs, served ahead of the execute-api forms.
         var customDomains = new CustomDomainNames(store, clock, apiGateway, apiGatewayV2);
         var customDomainDataPlane = new CustomDomainDataPlane(customDomains, apiGatewayDataPlane, apiGatewayV2DataPlane, apiGatewayV2);

@@ -30,6 +30,8 @@ public interface IInputReader
     IInputReader? Object(string name);
     /// <summary>A list of structures; empty when absent.</summary>
     IReadOnlyList<IInputReader> Objects(string name);
+    /// <summary>A map of structures keyed by data (an HTTP API stage's route settings by route key); null when absent.</summary>
+    IReadOnlyDictionary<string, IInputReader>? ObjectMap(string name);
 
     /// <summary>The failure for a required member left out.</summary>
     Exception Missing(string name);

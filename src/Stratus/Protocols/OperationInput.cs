@@ -156,6 +156,8 @@ public sealed class OperationInput(JsonObject body, CallContext call, Validation
     IInputReader? IInputReader.Object(string name) => Object(name) is { } nested ? Nested(nested) : null;
     IReadOnlyList<IInputReader> IInputReader.Objects(string name) =>
         List(name).Select(item => (IInputReader)Nested(item as JsonObject ?? throw Style.Invalid(name, "must be a list of structures"))).ToList();
+    IReadOnlyDictionary<string, IInputReader>? IInputReader.ObjectMap(string name) => Object(name)?.ToDictionary(p => p.Key,
+        p => (IInputReader)Nested(p.Value as JsonObject ?? throw Style.Invalid(name, "must be a map of structures")), StringComparer.Ordinal);
     Exception IInputReader.Missing(string name) => Style.Missing(name);
     Exception IInputReader.Invalid(string name, string problem) => Style.Invalid(name, problem);
 

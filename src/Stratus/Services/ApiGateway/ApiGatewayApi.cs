@@ -6,6 +6,7 @@ using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Protocols.Json;
 using Stratus.Protocols.RestJson;
+using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.CloudFormation.Templates;
 
 namespace Stratus.Services.ApiGateway;
@@ -412,12 +413,12 @@ public sealed class ApiGatewayApi : IStratusService
 
     private static bool EmbedsMethods(OperationInput i) => i.Strings("embed").Contains("methods");
 
-    // The throttle limits and features are API Gateway's account defaults; Stratus does not throttle.
+    // The throttle limits are the account-level throttle the data planes enforce (GatewayThrottles), a quota no API call changes.
     private static JsonObject Account(ApiGatewayAccount account)
     {
         var body = new JsonObject
         {
-            ["throttleSettings"] = new JsonObject { ["burstLimit"] = 5000, ["rateLimit"] = 10000.0 },
+            ["throttleSettings"] = new JsonObject { ["burstLimit"] = GatewayThrottles.AccountBurstLimit, ["rateLimit"] = GatewayThrottles.AccountRateLimit },
             ["features"] = new JsonArray("UsagePlans"),
             ["apiKeyVersion"] = "4",
         };

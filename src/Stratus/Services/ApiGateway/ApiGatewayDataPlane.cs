@@ -18,7 +18,7 @@ public sealed record TestInvokeResult(GatewayResponse Response, string Log, long
 /// (the form every client opens with no DNS). Also runs TestInvokeMethod.
 /// </summary>
 public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequestStage methodRequest, LambdaAuthorizer authorizers, IntegrationEngine engine,
-    IMetricPublisher metrics, ILogWriter logs, TimeProvider clock, ILogger logger) : IRequestInterceptor
+    IMetricPublisher metrics, ILogWriter logs, TimeProvider clock, GatewayThrottles throttles, ILogger logger) : IRequestInterceptor
 {
     public const string TestInvokeStage = "test-invoke-stage";
     private const string UserRequestMarker = "_user_request_";
@@ -105,7 +105,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
         MethodExchange Refused(string responseType, GatewayResponse response, GatewayRequest? request = null, IReadOnlyList<string>? log = null) =>
             new(new IntegrationOutcome(GatewayResponseTypes.Customize(deployed.Deployment, responseType, response, requestId), TimeSpan.Zero, log ?? []),
                 request, responseType);
-        if (!TakeThrottleToken(deployed, route))
+        if (!TakeThrottleToken(deployed, route) || !throttles.TryTakeAccount(deployed.AccountId, deployed.Region))
             return Refused("THROTTLED", GatewayResponse.Message(429, "Too Many Requests", "TooManyRequestsException"));
         var authorization = await methodRequest.AuthorizeAsync(http, route.Method);
         if (authorization.Refusal is { } refusal) return Refused(AuthorizationResponseType(refusal), refusal);
@@ -140,9 +140,6 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
         }
     }
 
-    /// <summary>The stage's method throttling buckets, by API, stage, method setting and its limits (a changed limit starts a new bucket).</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string ApiId, string Stage, string Setting, double Rate, int Burst), TokenBucket> _throttles = new();
-
     /// <summary>
     /// A stage's method throttling: the method's own setting (<c>~1pets/GET</c>) or else the stage's <c>*/*</c> sets a token bucket of
     /// <c>throttlingBurstLimit</c> requests refilled at <c>throttlingRateLimit</c> per second; false when it is empty (429, as AWS throttles).
@@ -153,9 +150,8 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
         if (settings.Count == 0) return true;
         var key = route.Resource.Path.Replace("/", "~1") + "/" + route.Method.HttpMethod;
         if (!settings.TryGetValue(key, out var setting) && !settings.TryGetValue(key = "*/*", out setting)) return true;
-        var bucket = _throttles.GetOrAdd((deployed.ApiId, deployed.Stage.StageName, key, setting.ThrottlingRateLimit, setting.ThrottlingBurstLimit),
-            limits => new TokenBucket(limits.Rate, limits.Burst, clock));
-        return bucket.TryTake();
+        return throttles.TryTake($"{deployed.AccountId}\u001f{deployed.Region}\u001f{deployed.ApiId}\u001f{deployed.Stage.StageName}\u001f{key}",
+            setting.ThrottlingRateLimit, setting.ThrottlingBurstLimit);
     }
 
     /// <summary>What API Gateway answers a request its API key or usage plan turns away, with the gateway response type it answers as.</summary>

@@ -75,6 +75,7 @@ public sealed class ApiGatewayV2Api : IStratusService
         new("DELETE", Api + "/deployments/{deploymentId}", "DeleteDeployment", successStatus: 204),
         new("PATCH", Api + "/deployments/{deploymentId}", "UpdateDeployment"),
         new("DELETE", Api + "/stages/{stageName}/accesslogsettings", "DeleteAccessLogSettings", successStatus: 204),
+        new("DELETE", Api + "/stages/{stageName}/routesettings/{routeKey}", "DeleteRouteSettings", successStatus: 204),
         new("DELETE", Api + "/stages/{stageName}/cache/authorizers", "ResetAuthorizersCache", successStatus: 204),
         new("POST", "/v2/domainnames", "CreateDomainName", successStatus: 201),
         new("GET", "/v2/domainnames", "GetDomainNames"),
@@ -142,6 +143,7 @@ public sealed class ApiGatewayV2Api : IStratusService
             { "DeleteDeployment", i => Done(() => _gateway.DeleteDeployment(i.Scope, ApiId(i), i.Required("deploymentId"))) },
 
             { "UpdateDeployment", i => Wire(_gateway.UpdateDeployment(i.Scope, ApiId(i), i.Required("deploymentId"), i.String("description"))) },
+            { "DeleteRouteSettings", i => Done(() => _gateway.DeleteRouteSettings(i.Scope, ApiId(i), i.Required("stageName"), i.Required("routeKey"))) },
             { "DeleteAccessLogSettings", i => Done(() => _gateway.DeleteAccessLogSettings(i.Scope, ApiId(i), i.Required("stageName"))) },
             { "ResetAuthorizersCache", i => Done(() =>
                 {

@@ -17,7 +17,7 @@ namespace Stratus.Services.ApiGatewayV2;
 /// request goes to the $default stage with its whole path, which is how AWS resolves an HTTP API's URL.
 /// </summary>
 public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthorizer jwt, LambdaRequestAuthorizer lambdaAuthorizer,
-    HttpApiIntegrations integrations, IMetricPublisher metrics, ILogWriter logs, TimeProvider clock, ILogger logger) : IRequestInterceptor
+    HttpApiIntegrations integrations, IMetricPublisher metrics, ILogWriter logs, TimeProvider clock, GatewayThrottles throttles, ILogger logger) : IRequestInterceptor
 {
     /// <summary>The path form's prefix; REST APIs are served under it too (ApiGatewayDataPlane).</summary>
     public const string PathPrefix = "/_aws/execute-api/";
@@ -103,9 +103,12 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
     private async Task<HttpApiResponse> RouteAsync(HttpApiRun run, CancellationToken cancellation)
     {
         var definition = run.Stage.Definition;
+        // The account's Region-wide throttle counts every request to any stage, then the route's own limits (stage settings).
+        if (!throttles.TryTakeAccount(run.Stage.AccountId, run.Stage.Region)) return HttpApiResponse.TooManyRequests();
         if (_routeTables.For(run.Stage).Match(run.Request.Method, run.Request.Path) is not { } matched) return HttpApiResponse.NotFound();
         run.Route = matched;
         var route = matched.Route;
+        if (!TakeRouteToken(run.Stage, route.RouteKey)) return HttpApiResponse.TooManyRequests();
         if (route.AuthorizerId is { } authorizerId && route.AuthorizationType is "JWT" or "CUSTOM")
         {
             if (definition.Authorizers.GetValueOrDefault(authorizerId) is not { } authorizer) return HttpApiResponse.InternalServerError();
@@ -119,6 +122,22 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
         if (route.Target is not { } target || definition.Integrations.GetValueOrDefault(target["integrations/".Length..]) is not { } integration)
             return HttpApiResponse.NotFound();
         return await integrations.RunAsync(run, integration, cancellation);
+    }
+
+    /// <summary>The route's settings on the stage: its own entry's members, the rest from the stage's DefaultRouteSettings.</summary>
+    private static StageRouteSettings RouteSettingsOf(ServedStage stage, string routeKey) =>
+        stage.Stage.RouteSettings.GetValueOrDefault(routeKey)?.Over(stage.Stage.DefaultRouteSettings) ?? stage.Stage.DefaultRouteSettings;
+
+    /// <summary>
+    /// A route's throttle: a token bucket of ThrottlingBurstLimit refilled at ThrottlingRateLimit per second, per stage and route key.
+    /// A limit left unset is the account's, which bounds every route anyway; with neither set the route has no bucket of its own.
+    /// </summary>
+    private bool TakeRouteToken(ServedStage stage, string routeKey)
+    {
+        var settings = RouteSettingsOf(stage, routeKey);
+        if (settings.ThrottlingBurstLimit is null && settings.ThrottlingRateLimit is null) return true;
+        return throttles.TryTake($"{stage.AccountId}\u001f{stage.Region}\u001f{stage.Api.ApiId}\u001f{stage.Stage.StageName}\u001f{routeKey}",
+            settings.ThrottlingRateLimit ?? GatewayThrottles.AccountRateLimit, settings.ThrottlingBurstLimit ?? GatewayThrottles.AccountBurstLimit);
     }
 
     /// <summary>The request with its whole body, or null when the body is larger than API Gateway accepts (10 MB).</summary>
@@ -150,9 +169,17 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
     {
         var now = clock.GetUtcNow();
         var stage = run.Stage;
-        IReadOnlyList<KeyValuePair<string, string>> dimensions = [new("ApiId", stage.Api.ApiId), new("Stage", stage.Stage.StageName)];
-        void Publish(string name, double value, string unit) =>
-            metrics.Publish(new MetricDatum(stage.AccountId, stage.Region, "AWS/ApiGateway", name, dimensions, value, unit, now));
+        IReadOnlyList<KeyValuePair<string, string>> stageDimensions = [new("ApiId", stage.Api.ApiId), new("Stage", stage.Stage.StageName)];
+        // Detailed metrics add the same metrics per route (dimensions ApiId, Stage, Route), only where the stage enables them, as on AWS.
+        IReadOnlyList<KeyValuePair<string, string>>? routeDimensions = run.Route is { } matched && RouteSettingsOf(stage, matched.Route.RouteKey).DetailedMetricsEnabled == true
+            ? [.. stageDimensions, new("Route", matched.Route.RouteKey)]
+            : null;
+        void Publish(string name, double value, string unit)
+        {
+            metrics.Publish(new MetricDatum(stage.AccountId, stage.Region, "AWS/ApiGateway", name, stageDimensions, value, unit, now));
+            if (routeDimensions is not null)
+                metrics.Publish(new MetricDatum(stage.AccountId, stage.Region, "AWS/ApiGateway", name, routeDimensions, value, unit, now));
+        }
         Publish("Count", 1, "Count");
         Publish("4xx", run.Status is >= 400 and < 500 ? 1 : 0, "Count");
         Publish("5xx", run.Status >= 500 ? 1 : 0, "Count");

@@ -108,11 +108,49 @@ public sealed record HttpStage
     public string? Description { get; init; }
     public Dictionary<string, string> StageVariables { get; init; } = [];
     public AccessLogSettings? AccessLogSettings { get; init; }
+    /// <summary>Throttling and detailed metrics for every route, unless the route's own entry in RouteSettings sets the member.</summary>
+    public StageRouteSettings DefaultRouteSettings { get; init; } = new() { DetailedMetricsEnabled = false };
+    /// <summary>Per route key (<c>GET /pets</c>, <c>$default</c>): what the route overrides of the stage's defaults.</summary>
+    public Dictionary<string, StageRouteSettings> RouteSettings { get; init; } = [];
     public DateTimeOffset CreatedDate { get; init; }
     public DateTimeOffset LastUpdatedDate { get; init; }
     public string? LastDeploymentStatusMessage { get; init; }
     public bool ApiGatewayManaged { get; init; }
     public Dictionary<string, string> Tags { get; init; } = [];
+}
+
+/// <summary>
+/// A stage's route settings (botocore's RouteSettings shape). HTTP APIs apply throttling and detailed metrics; data trace and
+/// logging level are execution logs, which AWS keeps for WebSocket APIs, so an HTTP API's stage refuses them.
+/// </summary>
+public sealed record StageRouteSettings
+{
+    public bool? DetailedMetricsEnabled { get; init; }
+    public int? ThrottlingBurstLimit { get; init; }
+    public double? ThrottlingRateLimit { get; init; }
+
+    public static StageRouteSettings Read(IInputReader r)
+    {
+        if (r.Has(Wire.Name(r, "dataTraceEnabled")) || r.Has(Wire.Name(r, "loggingLevel")))
+            throw ApiGatewayV2Errors.BadRequest("DataTraceEnabled and LoggingLevel are execution log settings, which only WebSocket APIs support.");
+        var settings = new StageRouteSettings
+        {
+            DetailedMetricsEnabled = r.Bool(Wire.Name(r, "detailedMetricsEnabled")),
+            ThrottlingBurstLimit = r.Int(Wire.Name(r, "throttlingBurstLimit")),
+            ThrottlingRateLimit = r.Double(Wire.Name(r, "throttlingRateLimit")),
+        };
+        if (settings.ThrottlingBurstLimit < 0 || settings.ThrottlingRateLimit < 0)
+            throw ApiGatewayV2Errors.BadRequest("Throttling limits must be greater than or equal to 0.");
+        return settings;
+    }
+
+    /// <summary>These settings with the members they leave unset taken from <paramref name="fallback"/>.</summary>
+    public StageRouteSettings Over(StageRouteSettings fallback) => new()
+    {
+        DetailedMetricsEnabled = DetailedMetricsEnabled ?? fallback.DetailedMetricsEnabled,
+        ThrottlingBurstLimit = ThrottlingBurstLimit ?? fallback.ThrottlingBurstLimit,
+        ThrottlingRateLimit = ThrottlingRateLimit ?? fallback.ThrottlingRateLimit,
+    };
 }
 
 public sealed record HttpDeployment
@@ -190,7 +228,8 @@ public sealed record AuthorizerSettings(string? Name, string? AuthorizerType, Li
 }
 
 public sealed record StageSettings(string? StageName, string? DeploymentId, bool? AutoDeploy, string? Description, Dictionary<string, string>? StageVariables,
-    AccessLogSettings? AccessLog, Dictionary<string, string>? Tags)
+    AccessLogSettings? AccessLog, Dictionary<string, string>? Tags, StageRouteSettings? DefaultRouteSettings,
+    Dictionary<string, StageRouteSettings>? RouteSettings)
 {
     public static StageSettings Read(IInputReader r)
     {
@@ -198,7 +237,9 @@ public sealed record StageSettings(string? StageName, string? DeploymentId, bool
             ? new AccessLogSettings { DestinationArn = l.String(Wire.Name(l, "destinationArn")), Format = l.String(Wire.Name(l, "format")) }
             : null;
         return new(r.String(Wire.Name(r, "stageName")), r.String(Wire.Name(r, "deploymentId")), r.Bool(Wire.Name(r, "autoDeploy")),
-            r.String(Wire.Name(r, "description")), r.StringMap(Wire.Name(r, "stageVariables")), log, r.StringMap(Wire.Name(r, "tags")));
+            r.String(Wire.Name(r, "description")), r.StringMap(Wire.Name(r, "stageVariables")), log, r.StringMap(Wire.Name(r, "tags")),
+            r.Object(Wire.Name(r, "defaultRouteSettings")) is { } defaults ? StageRouteSettings.Read(defaults) : null,
+            r.ObjectMap(Wire.Name(r, "routeSettings"))?.ToDictionary(p => p.Key, p => StageRouteSettings.Read(p.Value), StringComparer.Ordinal));
     }
 }
 

@@ -76,10 +76,6 @@ public static class ApiGatewayV2NotServed
             new("GET", "/v2/portalproducts/{portalProductId}/productrestendpointpages", "ListProductRestEndpointPages"),
             new("PATCH", "/v2/portalproducts/{portalProductId}/productrestendpointpages/{productRestEndpointPageId}", "UpdateProductRestEndpointPage"),
         ]),
-        ("per-route stage settings (throttling, detailed metrics) are not built, so stages keep none to delete",
-        [
-            new("DELETE", "/v2/apis/{apiId}/stages/{stageName}/routesettings/{routeKey}", "DeleteRouteSettings"),
-        ])
     ];
 
     /// <summary>The refused operations with their reasons, as README lists them.</summary>

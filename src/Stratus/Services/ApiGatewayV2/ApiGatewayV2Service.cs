@@ -444,14 +444,21 @@ public sealed partial class ApiGatewayV2Service
         {
             if (document.Stages.ContainsKey(name)) throw Conflict($"Stage already exists: {name}");
             if (settings.DeploymentId is { } id && !document.Deployments.ContainsKey(id)) throw NotFound("Deployment", id);
-            var stage = Stage(new HttpStage { StageName = name, CreatedDate = Now, Tags = settings.Tags ?? [] }, settings);
+            var stage = Stage(document, new HttpStage { StageName = name, CreatedDate = Now, Tags = settings.Tags ?? [] }, settings);
             document.Stages[name] = stage;
             return (document, stage);
         });
     }
 
-    private HttpStage Stage(HttpStage current, StageSettings settings)
+    private HttpStage Stage(HttpApiDocument document, HttpStage current, StageSettings settings)
     {
+        // A route's settings name one of the API's route keys, as AWS checks them.
+        foreach (var routeKey in settings.RouteSettings?.Keys ?? Enumerable.Empty<string>())
+            if (!document.Routes.Values.Any(r => r.RouteKey == routeKey))
+                throw BadRequest($"Unable to find Route by key {routeKey} within the provided RouteSettings");
+        var routeSettings = new Dictionary<string, StageRouteSettings>(current.RouteSettings, StringComparer.Ordinal);
+        foreach (var (routeKey, changed) in settings.RouteSettings ?? [])
+            routeSettings[routeKey] = changed.Over(routeSettings.GetValueOrDefault(routeKey) ?? new StageRouteSettings());
         if (settings.AccessLog is { } log && (log.DestinationArn is null || log.Format is null))
             throw BadRequest("AccessLogSettings needs both DestinationArn and Format.");
         if (settings.AccessLog?.DestinationArn is { } arn && !arn.StartsWith("arn:aws:logs:", StringComparison.Ordinal))
@@ -463,6 +470,8 @@ public sealed partial class ApiGatewayV2Service
             Description = settings.Description ?? current.Description,
             StageVariables = settings.StageVariables ?? current.StageVariables,
             AccessLogSettings = settings.AccessLog ?? current.AccessLogSettings,
+            DefaultRouteSettings = settings.DefaultRouteSettings?.Over(current.DefaultRouteSettings) ?? current.DefaultRouteSettings,
+            RouteSettings = routeSettings,
             LastUpdatedDate = Now,
         };
     }
@@ -477,13 +486,24 @@ public sealed partial class ApiGatewayV2Service
         {
             var current = document.Stages.GetValueOrDefault(stageName) ?? throw NotFound("Stage", stageName);
             if (settings.DeploymentId is { } id && !document.Deployments.ContainsKey(id)) throw NotFound("Deployment", id);
-            var next = Stage(current, settings);
+            var next = Stage(document, current, settings);
             document.Stages[stageName] = next;
             return (document, next);
         });
 
     public void DeleteStage(Scope scope, string apiId, string stageName) =>
         Change(scope, apiId, document => (document.Stages.Remove(stageName) ? document : throw NotFound("Stage", stageName), true), redeploys: false);
+
+    /// <summary>DeleteRouteSettings: the route key's own settings go, so the route follows the stage's defaults again.</summary>
+    public void DeleteRouteSettings(Scope scope, string apiId, string stageName, string routeKey) =>
+        Change(scope, apiId, document =>
+        {
+            var stage = document.Stages.GetValueOrDefault(stageName) ?? throw NotFound("Stage", stageName);
+            var remaining = new Dictionary<string, StageRouteSettings>(stage.RouteSettings, StringComparer.Ordinal);
+            if (!remaining.Remove(routeKey)) throw NotFound("RouteSettings", routeKey);
+            document.Stages[stageName] = stage with { RouteSettings = remaining, LastUpdatedDate = Now };
+            return (document, true);
+        }, redeploys: false);
 
     public HttpDeployment CreateDeployment(Scope scope, string apiId, string? stageName, string? description) =>
         Change(scope, apiId, document =>

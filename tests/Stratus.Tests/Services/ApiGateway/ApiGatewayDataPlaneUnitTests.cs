@@ -35,7 +35,7 @@ public sealed class ApiGatewayDataPlaneUnitTests : IDisposable
         _gateway = new ApiGatewayService(_store, TimeProvider.System);
         _plane = new ApiGatewayDataPlane(_gateway, new MethodRequestStage(new CredentialResolver([]), new SigV4Verifier(TimeProvider.System), AuthMode.Accept),
             new LambdaAuthorizer(FakeLambdaInvoker.Returning("{}"), TimeProvider.System), new IntegrationEngine(FakeLambdaInvoker.Returning("{}"), _http, TimeProvider.System),
-            _metrics, _logs, TimeProvider.System, NullLogger.Instance);
+            _metrics, _logs, TimeProvider.System, new GatewayThrottles(TimeProvider.System), NullLogger.Instance);
     }
 
     public void Dispose()

@@ -24,7 +24,7 @@ public sealed class ApiGatewayModelCoverageTests
         using var logs = new LogsService(store, clock, metrics, NullLogger.Instance, lambda, () => null);
         var gateway = new ApiGatewayService(store, clock);
         var dataPlane = new ApiGatewayDataPlane(gateway, new MethodRequestStage(new CredentialResolver([]), new SigV4Verifier(clock), AuthMode.Accept),
-            new LambdaAuthorizer(lambda, clock), new IntegrationEngine(lambda, new HttpClient(), clock), metrics, logs, clock, NullLogger.Instance);
+            new LambdaAuthorizer(lambda, clock), new IntegrationEngine(lambda, new HttpClient(), clock), metrics, logs, clock, new GatewayThrottles(clock), NullLogger.Instance);
         var api = new ApiGatewayApi(gateway, dataPlane, new CustomDomainNames(store, clock, gateway, new ApiGatewayV2Service(store, clock, StratusAddress.Known(new Uri("http://127.0.0.1:1")))), NullLogger.Instance);
         ModelCoverage.AssertServedOrListed("apigateway", api.Endpoint.Operations.Names, ApiGatewayNotServed.Operations);
     }

@@ -58,4 +58,52 @@ public sealed class SamHttpApiTests
         Assert.EndsWith("${__ApiId__}/*/GET/items/*", itemPermission);
         Assert.EndsWith("${__ApiId__}/*", resources["HelloRootPermission"]!["Properties"]!["SourceArn"]!["Fn::Sub"]![0]!.ToString());
     }
+    [Fact]
+    public void Domain_builds_sam_logical_ids_and_refuses_what_sam_refuses()
+    {
+        var resources = Resources("""
+            Transform: AWS::Serverless-2016-10-31
+            Parameters:
+              Name: {Type: String}
+            Resources:
+              Orders:
+                Type: AWS::Serverless::HttpApi
+                Properties:
+                  Domain: {DomainName: !Ref Name, CertificateArn: arn:aws:acm:us-east-1:000000000000:certificate/c, BasePath: ["/", "/a-b_c/d/"]}
+              Shop:
+                Type: AWS::Serverless::Api
+                Properties:
+                  StageName: v1
+                  Domain: {DomainName: shop.example.com, CertificateArn: arn:aws:acm:us-east-1:000000000000:certificate/c, EndpointConfiguration: EDGE, BasePath: /items/}
+            """);
+        // SAM hashes an intrinsic domain name as its compact, key-sorted JSON: sha1('{"Ref":"Name"}')[:10].
+        var httpDomain = "ApiGatewayDomainNameV2" + Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData("""{"Ref":"Name"}"""u8.ToArray()))[..10];
+        Assert.Equal("AWS::ApiGatewayV2::DomainName", (string)resources[httpDomain]!["Type"]!);
+        Assert.Null(resources["OrdersApiMapping"]!["Properties"]!["ApiMappingKey"]);
+        var keyed = resources["OrdersabcdApiMapping"]!["Properties"]!;
+        Assert.Equal("a-b_c/d", (string)keyed["ApiMappingKey"]!);
+        Assert.Equal("""{"Ref":"OrdersApiGatewayDefaultStage"}""", keyed["Stage"]!.ToJsonString());
+        var restDomain = "ApiGatewayDomainName" + Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData("shop.example.com"u8.ToArray()))[..10];
+        var rest = resources[restDomain]!["Properties"]!;
+        Assert.Equal("""{"DomainName":"shop.example.com","CertificateArn":"arn:aws:acm:us-east-1:000000000000:certificate/c","EndpointConfiguration":{"Types":["EDGE"]}}""", rest.ToJsonString());
+        Assert.Equal("""{"DomainName":{"Ref":"%s"},"RestApiId":{"Ref":"Shop"},"Stage":{"Ref":"Shopv1Stage"},"BasePath":"items"}""".Replace("%s", restDomain),
+            resources["ShopitemsBasePathMapping"]!["Properties"]!.ToJsonString());
+
+        const string Http = """
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              Orders:
+                Type: AWS::Serverless::HttpApi
+                Properties:
+                  Domain: %s
+            """;
+        Assert.Contains("Invalid Basepath name provided.", Assert.ThrowsAny<Exception>(() =>
+            Resources(Http.Replace("%s", "{DomainName: a.example.com, CertificateArn: c, BasePath: [a.b]}"))).Message);
+        Assert.Contains("EndpointConfiguration for Custom Domains must be one of ['REGIONAL'].", Assert.ThrowsAny<Exception>(() =>
+            Resources(Http.Replace("%s", "{DomainName: a.example.com, CertificateArn: c, EndpointConfiguration: EDGE}"))).Message);
+        Assert.Contains("Custom Domains only works if both DomainName and CertificateArn are provided.", Assert.ThrowsAny<Exception>(() =>
+            Resources(Http.Replace("%s", "{DomainName: a.example.com}"))).Message);
+        Assert.Contains("Stratus does not build the Domain property Route53.", Assert.ThrowsAny<Exception>(() =>
+            Resources(Http.Replace("%s", "{DomainName: a.example.com, CertificateArn: c, Route53: {HostedZoneId: Z1}}"))).Message);
+    }
 }

@@ -1,7 +1,7 @@
 namespace Stratus.Services.ApiGateway.Engine;
 
 /// <summary>
-/// A usage plan's throttle, as API Gateway applies it: a bucket holding at most <c>burstLimit</c> requests,
+/// A throttle as API Gateway applies it (usage plans, stage method and route settings, the account): a bucket holding at most <c>burstLimit</c> requests,
 /// refilled at <c>rateLimit</c> requests per second. A request takes one token; none left is a 429.
 /// </summary>
 public sealed class TokenBucket

@@ -47,6 +47,7 @@ public sealed record HttpApiResponse(int StatusCode, List<KeyValuePair<string, s
     public static HttpApiResponse Forbidden() => Message(403, "Forbidden");
     public static HttpApiResponse InternalServerError() => Message(500, "Internal Server Error");
     public static HttpApiResponse ServiceUnavailable() => Message(503, "Service Unavailable");
+    public static HttpApiResponse TooManyRequests() => Message(429, "Too Many Requests");
 }
 
 /// <summary>What authorization established about the caller, handed to the integration (requestContext.authorizer).</summary>

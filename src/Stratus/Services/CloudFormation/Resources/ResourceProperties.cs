@@ -23,6 +23,8 @@ public sealed class ResourceProperties(string logicalId, JsonObject values) : II
     string IInputReader.RequiredDocument(string name) => RequiredDocument(Property(name));
     IInputReader? IInputReader.Object(string name) => Object(Property(name));
     IReadOnlyList<IInputReader> IInputReader.Objects(string name) => Objects(Property(name)).Select(o => new ResourceProperties(logicalId, o)).ToList();
+    IReadOnlyDictionary<string, IInputReader>? IInputReader.ObjectMap(string name) => Object(Property(name))?.Values.ToDictionary(p => p.Key,
+        p => (IInputReader)Nested(p.Value as JsonObject ?? throw Invalid(Property(name), "expected type: JSONObject")), StringComparer.Ordinal);
     Exception IInputReader.Missing(string name) => Missing(Property(name));
     Exception IInputReader.Invalid(string name, string problem) => Invalid(Property(name), problem);
 

@@ -20,7 +20,7 @@ public static partial class SamApi
     [
         "StageName", "Name", "Description", "DefinitionBody", "DefinitionUri", "Cors", "BinaryMediaTypes", "MethodSettings",
         "EndpointConfiguration", "Variables", "TracingEnabled", "OpenApiVersion", "Tags", "MinimumCompressionSize",
-        "DisableExecuteApiEndpoint", "ApiKeySourceType", "Mode", "FailOnWarnings",
+        "DisableExecuteApiEndpoint", "ApiKeySourceType", "Mode", "FailOnWarnings", "Domain",
     ];
 
     private static readonly string[] AllMethods = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
@@ -99,8 +99,9 @@ public static partial class SamApi
             if (p[name] is { } value) stage[name] = value.DeepClone();
         if (p["Tags"] is JsonObject tags)
             stage["Tags"] = new JsonArray(tags.Select(t => (JsonNode)new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value?.DeepClone() }).ToArray());
-        output[NamedAfterStage(id + "Stage", stageName, alphanumericForm: id + stageName + "Stage")] =
-            SamTransform.Resource("AWS::ApiGateway::Stage", stage, raw);
+        var stageId = NamedAfterStage(id + "Stage", stageName, alphanumericForm: id + stageName + "Stage");
+        output[stageId] = SamTransform.Resource("AWS::ApiGateway::Stage", stage, raw);
+        if (p["Domain"] is { } domain) SamDomain.AddRest(id, domain, stageId, raw, output);
 
         foreach (var binding in bindings)
         {

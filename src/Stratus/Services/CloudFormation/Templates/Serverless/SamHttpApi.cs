@@ -20,7 +20,7 @@ public static partial class SamHttpApi
     private static readonly HashSet<string> Built =
     [
         "StageName", "Name", "Description", "DefinitionBody", "CorsConfiguration", "DisableExecuteApiEndpoint", "Tags", "StageVariables",
-        "AccessLogSettings", "FailOnWarnings",
+        "AccessLogSettings", "FailOnWarnings", "DefaultRouteSettings", "RouteSettings", "Domain",
     ];
 
     [GeneratedRegex(@"\{[^}]*\}")]
@@ -75,9 +75,11 @@ public static partial class SamHttpApi
             ["StageName"] = stageName,
             ["AutoDeploy"] = true,
         };
-        foreach (var name in new[] { "StageVariables", "AccessLogSettings" })
+        foreach (var name in new[] { "StageVariables", "AccessLogSettings", "DefaultRouteSettings", "RouteSettings" })
             if (p[name] is { } value) stage[name] = value.DeepClone();
-        output[StageId(id, stageName)] = SamTransform.Resource("AWS::ApiGatewayV2::Stage", stage, raw);
+        var stageId = StageId(id, stageName);
+        output[stageId] = SamTransform.Resource("AWS::ApiGatewayV2::Stage", stage, raw);
+        if (p["Domain"] is { } domain) SamDomain.AddHttp(id, domain, stageId, raw, output);
 
         foreach (var binding in bindings) output[binding.FunctionId + binding.EventId + "Permission"] = Permission(id, binding);
     }
