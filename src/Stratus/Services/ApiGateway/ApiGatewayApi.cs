@@ -97,6 +97,7 @@ public sealed class ApiGatewayApi : IStratusService
         new("DELETE", Api + "/gatewayresponses/{response_type}", "DeleteGatewayResponse", successStatus: 202),
         new("PATCH", Api + "/gatewayresponses/{response_type}", "UpdateGatewayResponse"),
         new("DELETE", Api + "/stages/{stage_name}/cache/authorizers", "FlushStageAuthorizersCache", successStatus: 202),
+        new("DELETE", Api + "/stages/{stage_name}/cache/data", "FlushStageCache", successStatus: 202),
         new("POST", Api + "/authorizers", "CreateAuthorizer", successStatus: 201),
         new("GET", Api + "/authorizers", "GetAuthorizers"),
         new("GET", Api + "/authorizers/{authorizer_id}", "GetAuthorizer"),
@@ -189,7 +190,7 @@ public sealed class ApiGatewayApi : IStratusService
                 ["item"] = new JsonArray(_gateway.GetStages(i.Scope, ApiId(i), i.String("deploymentId")).Select(s => (JsonNode)Wire(s)).ToArray()),
             } },
         { "GetStage", i => Wire(_gateway.GetStage(i.Scope, ApiId(i), i.Required("stage_name"))) },
-        { "UpdateStage", i => Wire(_gateway.UpdateStage(i.Scope, ApiId(i), i.Required("stage_name"), Patch(i))) },
+        { "UpdateStage", i => Wire(_dataPlane.AfterStageUpdate(ApiId(i), _gateway.UpdateStage(i.Scope, ApiId(i), i.Required("stage_name"), Patch(i)))) },
         { "DeleteStage", i => Done(() => _gateway.DeleteStage(i.Scope, ApiId(i), i.Required("stage_name"))) },
 
         { "CreateModel", i => Wire(_gateway.CreateModel(i.Scope, ApiId(i), ModelSettings.Read(i))) },
@@ -205,6 +206,7 @@ public sealed class ApiGatewayApi : IStratusService
 
         { "PutGatewayResponse", i => Wire(_gateway.PutGatewayResponse(i.Scope, ApiId(i), GatewayResponseSettings.Read(i))) },
         { "UpdateGatewayResponse", i => Wire(_gateway.UpdateGatewayResponse(i.Scope, ApiId(i), i.Required("response_type"), Patch(i))) },
+        { "FlushStageCache", i => Done(() => _dataPlane.FlushStageCache(i.Scope, ApiId(i), i.Required("stage_name"))) },
         { "FlushStageAuthorizersCache", i => Done(() => _dataPlane.FlushAuthorizersCache(i.Scope, ApiId(i), i.Required("stage_name"))) },
         { "GetGatewayResponse", i => Wire(_gateway.GetGatewayResponse(i.Scope, ApiId(i), i.Required("response_type"))) },
         { "GetGatewayResponses", i => Paged(_gateway.GetGatewayResponses(i.Scope, ApiId(i), i.String("position"), i.Int("limit"))) },

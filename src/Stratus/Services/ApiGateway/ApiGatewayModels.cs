@@ -110,6 +110,7 @@ public sealed class Stage
     public string StageName { get; set; } = "";
     public string? Description { get; set; }
     public bool CacheClusterEnabled { get; set; }
+    public string? CacheClusterSize { get; set; }
     public string CacheClusterStatus { get; set; } = "NOT_AVAILABLE";
     public Dictionary<string, MethodSetting> MethodSettings { get; set; } = [];
     public Dictionary<string, string>? Variables { get; set; }
@@ -271,7 +272,8 @@ public sealed record DeploymentSettings(string? StageName, string? StageDescript
 
 /// <summary>What CreateStage sets besides the stage's name (which a template may leave to CloudFormation).</summary>
 public sealed record StageSettings(string DeploymentId, string? Description, Dictionary<string, string>? Variables, bool TracingEnabled,
-    Dictionary<string, string>? Tags, CanarySettings? Canary = null, AccessLogSettings? AccessLog = null)
+    Dictionary<string, string>? Tags, CanarySettings? Canary = null, AccessLogSettings? AccessLog = null,
+    bool CacheClusterEnabled = false, string? CacheClusterSize = null)
 {
     /// <summary>CreateStage's members, or an AWS::ApiGateway::Stage's (whose CanarySetting and AccessLogSetting CreateStage does not take on the wire).</summary>
     public static StageSettings Read(IInputReader input) => new(input.Required("deploymentId"), input.String("description"),
@@ -279,7 +281,8 @@ public sealed record StageSettings(string DeploymentId, string? Description, Dic
         input.Object(input.FromTemplate ? "CanarySetting" : "canarySettings") is { } canary ? ReadCanary(canary) : null,
         input.FromTemplate && input.Object("AccessLogSetting") is { } log
             ? new AccessLogSettings { DestinationArn = log.String("destinationArn"), Format = log.String("format") }
-            : null);
+            : null,
+        input.Bool("cacheClusterEnabled") ?? false, input.String("cacheClusterSize"));
 
     public static CanarySettings ReadCanary(IInputReader canary) => new()
     {

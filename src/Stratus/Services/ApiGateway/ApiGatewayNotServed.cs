@@ -67,10 +67,6 @@ public static class ApiGatewayNotServed
             new("GET", "/sdktypes/{sdktype_id}", "GetSdkType"),
             new("GET", "/sdktypes", "GetSdkTypes"),
         ]),
-        ("stage caching is not built, so there is no stage cache to flush",
-        [
-            new("DELETE", "/restapis/{restapi_id}/stages/{stage_name}/cache/data", "FlushStageCache"),
-        ]),
         ("generating a mapping template from a model is not built",
         [
             new("GET", "/restapis/{restapi_id}/models/{model_name}/default_template", "GetModelTemplate"),
