@@ -112,6 +112,7 @@ public sealed class Stage
     public bool CacheClusterEnabled { get; set; }
     public string? CacheClusterSize { get; set; }
     public string CacheClusterStatus { get; set; } = "NOT_AVAILABLE";
+    public string? DocumentationVersion { get; set; }
     public Dictionary<string, MethodSetting> MethodSettings { get; set; } = [];
     public Dictionary<string, string>? Variables { get; set; }
     public bool TracingEnabled { get; set; }
@@ -136,6 +137,9 @@ public sealed class RestApiDocument
     public Dictionary<string, ApiGatewayResponse> GatewayResponses { get; set; } = [];
     /// <summary>The API's authorizers by id (ApiGatewayService.Authorizers.cs).</summary>
     public Dictionary<string, ApiAuthorizer> Authorizers { get; set; } = [];
+    /// <summary>Documentation parts by id and documentation versions by version (ApiGatewayService.Documentation.cs).</summary>
+    public Dictionary<string, DocumentationPart> DocumentationParts { get; set; } = [];
+    public Dictionary<string, DocumentationSnapshot> DocumentationVersions { get; set; } = [];
 }
 
 /// <summary>A deployment and the frozen copy of the resource tree it serves.</summary>

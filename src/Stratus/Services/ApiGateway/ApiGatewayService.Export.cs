@@ -43,6 +43,8 @@ public sealed partial class ApiGatewayService
             throw BadRequest($"Invalid Accept header specified: {accepts}. Valid options are application/json,application/yaml");
 
         var definition = Definition(api, stage, deployment, scope.Region, oas30, withIntegrations, withAuthorizers, asked.Contains("apigateway"));
+        if (asked.Contains("documentation") && DocumentationExtensionOf(Api(scope, apiId), stage) is { } documentation)
+            definition[DocumentationExtension] = documentation;
         var name = $"{api.Name}-{stageName}-{exportType}{(asked.Count > 0 ? "-" + string.Join('-', asked.Order(StringComparer.Ordinal)) : "")}";
         return yaml
             ? new(OpenApiYaml.Write(definition), "application/yaml", $"attachment; filename=\"{name}.yaml\"")

@@ -703,6 +703,7 @@ public sealed partial class ApiGatewayService
     {
         ["description"] = PatchKind.Text, ["deploymentId"] = PatchKind.Text, ["variables"] = PatchKind.TextMap,
         ["tracingEnabled"] = PatchKind.Boolean, ["cacheClusterEnabled"] = PatchKind.Boolean, ["cacheClusterSize"] = PatchKind.Text,
+        ["documentationVersion"] = PatchKind.Text,
     };
 
     public Stage UpdateStage(Scope scope, string apiId, string stageName, IReadOnlyList<PatchOperation> patch)
@@ -726,6 +727,8 @@ public sealed partial class ApiGatewayService
                 DeploymentOf(scope, apiId, canaryDeployment);
             CheckAccessLog(next.Stage.AccessLogSettings);
             CheckCacheCluster(next.Stage);
+            if (next.Stage.DocumentationVersion is { } documentation && documentation != current.Stage.DocumentationVersion)
+                SnapshotOf(Api(scope, apiId), documentation);
             next.Stage.LastUpdatedDate = Now;
             before = current.Stage;
             return next;
