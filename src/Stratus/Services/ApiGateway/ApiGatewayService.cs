@@ -541,7 +541,7 @@ public sealed partial class ApiGatewayService
 
     public Deployment CreateDeployment(Scope scope, string apiId, DeploymentSettings settings)
     {
-        var (stageName, stageDescription, description, variables, canary) = settings;
+        var (stageName, stageDescription, description, variables, canary, cacheClusterEnabled, cacheClusterSize) = settings;
         var api = Api(scope, apiId);
         // A canary deployment goes to an existing stage's canary, leaving the stage's own deployment as it is (AWS's CreateDeployment).
         if (canary is not null && (string.IsNullOrEmpty(stageName) || _stages.Get(ChildKey(scope, apiId, stageName)) is null))
@@ -577,11 +577,18 @@ public sealed partial class ApiGatewayService
                     }
                     else next.Stage.DeploymentId = document.Deployment.Id;
                     if (variables is { Count: > 0 }) next.Stage.Variables = variables;
+                    if (cacheClusterEnabled is { } enabled)
+                    {
+                        next.Stage.CacheClusterEnabled = enabled;
+                        next.Stage.CacheClusterSize = cacheClusterSize ?? next.Stage.CacheClusterSize;
+                        CheckCacheCluster(next.Stage);
+                    }
                     next.Stage.LastUpdatedDate = Now;
                     return next;
                 });
             else
-                CreateStage(scope, apiId, stageName, new StageSettings(document.Deployment.Id, stageDescription, variables, TracingEnabled: false, Tags: null));
+                CreateStage(scope, apiId, stageName, new StageSettings(document.Deployment.Id, stageDescription, variables, TracingEnabled: false, Tags: null,
+                    CacheClusterEnabled: cacheClusterEnabled ?? false, CacheClusterSize: cacheClusterSize));
         }
         return document.Deployment;
     }
@@ -627,7 +634,7 @@ public sealed partial class ApiGatewayService
 
     public Stage CreateStage(Scope scope, string apiId, string stageName, StageSettings settings)
     {
-        var (deploymentId, description, variables, tracingEnabled, tags, canary, accessLog, cacheClusterEnabled, cacheClusterSize) = settings;
+        var (deploymentId, description, variables, tracingEnabled, tags, canary, accessLog, cacheClusterEnabled, cacheClusterSize, documentationVersion) = settings;
         if (!StageNamePattern().IsMatch(stageName))
             throw BadRequest("Stage name only allows a-zA-Z0-9_-");
         CheckStageVariables(variables);
@@ -637,6 +644,7 @@ public sealed partial class ApiGatewayService
         // A canary created with the stage, without a deployment of its own, starts on the stage's.
         if (canary is { DeploymentId: null }) canary.DeploymentId = deploymentId;
         CheckAccessLog(accessLog);
+        if (documentationVersion is not null) SnapshotOf(Api(scope, apiId), documentationVersion);
         var now = Now;
         var document = new StageDocument
         {
@@ -652,6 +660,7 @@ public sealed partial class ApiGatewayService
                 TracingEnabled = tracingEnabled,
                 CacheClusterEnabled = cacheClusterEnabled,
                 CacheClusterSize = cacheClusterSize,
+                DocumentationVersion = documentationVersion,
                 CanarySettings = canary,
                 AccessLogSettings = accessLog,
                 Tags = tags is { Count: > 0 } ? tags : null,

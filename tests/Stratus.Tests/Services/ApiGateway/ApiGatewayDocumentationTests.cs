@@ -43,6 +43,9 @@ public sealed class ApiGatewayDocumentationTests(StratusFixture stratus) : IClas
             version = apigw.create_documentation_version(restApiId=api_id, documentationVersion="1.0", stageName="prod", description="first")
             out["version"] = [version["version"], version["description"], "createdDate" in version]
             out["stage_version"] = apigw.get_stage(restApiId=api_id, stageName="prod").get("documentationVersion")
+            out["stage_with_version"] = apigw.create_stage(restApiId=api_id, stageName="docs", deploymentId=deployment["id"], documentationVersion="1.0").get("documentationVersion")
+            out["stage_unknown_version"] = refused(apigw.create_stage, restApiId=api_id, stageName="nodocs", deploymentId=deployment["id"], documentationVersion="9.9")
+            apigw.delete_stage(restApiId=api_id, stageName="docs")
             out["version_again"] = refused(apigw.create_documentation_version, restApiId=api_id, documentationVersion="1.0")
 
             merged = apigw.import_documentation_parts(restApiId=api_id, mode="merge", body=json.dumps({"swagger": "2.0", "info": {"title": "x"}, "paths": {},
@@ -81,6 +84,8 @@ public sealed class ApiGatewayDocumentationTests(StratusFixture stratus) : IClas
         Assert.Equal("""["1.0","first",true]""", r["version"]!.ToJsonString());
         Assert.Equal("1.0", (string?)r["stage_version"]);
         Assert.Equal("ConflictException", (string?)r["version_again"]![0]);
+        Assert.Equal("1.0", (string?)r["stage_with_version"]);
+        Assert.Equal("NotFoundException", (string?)r["stage_unknown_version"]![0]);
         // The API part at the same location is replaced in place, the model part added, the nameless model part a warning.
         Assert.Equal("[2,true,1]", r["merged"]!.ToJsonString());
         Assert.Equal("""["API","METHOD","MODEL"]""", r["after_merge"]!.ToJsonString());

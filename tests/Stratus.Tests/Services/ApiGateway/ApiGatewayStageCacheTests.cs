@@ -48,6 +48,9 @@ public sealed class ApiGatewayStageCacheTests(StratusFixture stratus) : IClassFi
         created = apigw.create_stage(restApiId=api_id, stageName="prod", deploymentId=deployment["id"], cacheClusterEnabled=True)
         out["created"] = {k: created.get(k) for k in ("cacheClusterEnabled", "cacheClusterSize", "cacheClusterStatus")}
         out["settled"] = apigw.get_stage(restApiId=api_id, stageName="prod")["cacheClusterStatus"]
+        apigw.create_deployment(restApiId=api_id, stageName="beta", cacheClusterEnabled=True, cacheClusterSize="1.6")
+        beta = apigw.get_stage(restApiId=api_id, stageName="beta")
+        out["deployed_stage"] = [beta.get("cacheClusterEnabled"), beta.get("cacheClusterSize")]
         out["bad_ttl"] = error(lambda: apigw.update_stage(restApiId=api_id, stageName="prod",
             patchOperations=[{"op": "replace", "path": "/*/*/caching/ttlInSeconds", "value": "3601"}]))
         out["bad_size"] = error(lambda: apigw.update_stage(restApiId=api_id, stageName="prod",
@@ -96,6 +99,7 @@ public sealed class ApiGatewayStageCacheTests(StratusFixture stratus) : IClassFi
         Assert.Equal("0.5", r["created"]!["cacheClusterSize"]!.GetValue<string>());
         Assert.Equal("CREATE_IN_PROGRESS", r["created"]!["cacheClusterStatus"]!.GetValue<string>());
         Assert.Equal("AVAILABLE", r["settled"]!.GetValue<string>());
+        Assert.Equal("""[true,"1.6"]""", r["deployed_stage"]!.ToJsonString());
         Assert.Contains("between 0 and 3600", r["bad_ttl"]!.GetValue<string>());
         Assert.Contains("Invalid cache cluster size", r["bad_size"]!.GetValue<string>());
         Assert.True(r["setting"]!["cachingEnabled"]!.GetValue<bool>());
