@@ -100,6 +100,7 @@ public sealed class ApiGatewayApi : IStratusService
         new("DELETE", Api + "/gatewayresponses/{response_type}", "DeleteGatewayResponse", successStatus: 202),
         new("PATCH", Api + "/gatewayresponses/{response_type}", "UpdateGatewayResponse"),
         new("DELETE", Api + "/stages/{stage_name}/cache/authorizers", "FlushStageAuthorizersCache", successStatus: 202),
+        new("DELETE", Api + "/stages/{stage_name}/cache/data", "FlushStageCache", successStatus: 202),
         new("POST", Api + "/authorizers", "CreateAuthorizer", successStatus: 201),
         new("GET", Api + "/authorizers", "GetAuthorizers"),
         new("GET", Api + "/authorizers/{authorizer_id}", "GetAuthorizer"),
@@ -107,6 +108,17 @@ public sealed class ApiGatewayApi : IStratusService
         new("DELETE", Api + "/authorizers/{authorizer_id}", "DeleteAuthorizer", successStatus: 202),
         new("POST", Api + "/authorizers/{authorizer_id}", "TestInvokeAuthorizer"),
         new("GET", Api + "/stages/{stage_name}/exports/{export_type}", "GetExport"),
+        new("POST", Api + "/documentation/parts", "CreateDocumentationPart", successStatus: 201),
+        new("PUT", Api + "/documentation/parts", "ImportDocumentationParts", rawBody: true),
+        new("GET", Api + "/documentation/parts", "GetDocumentationParts"),
+        new("GET", Api + "/documentation/parts/{part_id}", "GetDocumentationPart"),
+        new("PATCH", Api + "/documentation/parts/{part_id}", "UpdateDocumentationPart"),
+        new("DELETE", Api + "/documentation/parts/{part_id}", "DeleteDocumentationPart", successStatus: 202),
+        new("POST", Api + "/documentation/versions", "CreateDocumentationVersion", successStatus: 201),
+        new("GET", Api + "/documentation/versions", "GetDocumentationVersions"),
+        new("GET", Api + "/documentation/versions/{doc_version}", "GetDocumentationVersion"),
+        new("PATCH", Api + "/documentation/versions/{doc_version}", "UpdateDocumentationVersion"),
+        new("DELETE", Api + "/documentation/versions/{doc_version}", "DeleteDocumentationVersion", successStatus: 202),
         new("POST", "/apikeys?mode=import", "ImportApiKeys", rawBody: true, successStatus: 201),
         new("POST", "/apikeys", "CreateApiKey", successStatus: 201),
         new("GET", "/apikeys", "GetApiKeys"),
@@ -203,7 +215,7 @@ public sealed class ApiGatewayApi : IStratusService
                 ["item"] = new JsonArray(_gateway.GetStages(i.Scope, ApiId(i), i.String("deploymentId")).Select(s => (JsonNode)Wire(s)).ToArray()),
             } },
         { "GetStage", i => Wire(_gateway.GetStage(i.Scope, ApiId(i), i.Required("stage_name"))) },
-        { "UpdateStage", i => Wire(_gateway.UpdateStage(i.Scope, ApiId(i), i.Required("stage_name"), Patch(i))) },
+        { "UpdateStage", i => Wire(_dataPlane.AfterStageUpdate(ApiId(i), _gateway.UpdateStage(i.Scope, ApiId(i), i.Required("stage_name"), Patch(i)))) },
         { "DeleteStage", i => Done(() => _gateway.DeleteStage(i.Scope, ApiId(i), i.Required("stage_name"))) },
 
         { "CreateModel", i => Wire(_gateway.CreateModel(i.Scope, ApiId(i), ModelSettings.Read(i))) },
@@ -219,6 +231,7 @@ public sealed class ApiGatewayApi : IStratusService
 
         { "PutGatewayResponse", i => Wire(_gateway.PutGatewayResponse(i.Scope, ApiId(i), GatewayResponseSettings.Read(i))) },
         { "UpdateGatewayResponse", i => Wire(_gateway.UpdateGatewayResponse(i.Scope, ApiId(i), i.Required("response_type"), Patch(i))) },
+        { "FlushStageCache", i => Done(() => _dataPlane.FlushStageCache(i.Scope, ApiId(i), i.Required("stage_name"))) },
         { "FlushStageAuthorizersCache", i => Done(() => _dataPlane.FlushAuthorizersCache(i.Scope, ApiId(i), i.Required("stage_name"))) },
         { "GetGatewayResponse", i => Wire(_gateway.GetGatewayResponse(i.Scope, ApiId(i), i.Required("response_type"))) },
         { "GetGatewayResponses", i => Paged(_gateway.GetGatewayResponses(i.Scope, ApiId(i), i.String("position"), i.Int("limit"))) },
@@ -231,6 +244,29 @@ public sealed class ApiGatewayApi : IStratusService
         { "DeleteAuthorizer", i => Done(() => _gateway.DeleteAuthorizer(i.Scope, ApiId(i), AuthorizerId(i))) },
         { "TestInvokeAuthorizer", TestInvokeAuthorizerAsync },
         { "GetExport", GetExport },
+
+        { "CreateDocumentationPart", i => Wire(_gateway.CreateDocumentationPart(i.Scope, ApiId(i),
+            DocumentationPartLocation.Read(i.Nested(i.Object("location") ?? throw ApiGatewayErrors.BadRequest("Documentation part location is required"))), i.Required("properties"))) },
+        { "ImportDocumentationParts", i =>
+            {
+                var (ids, warnings) = _gateway.ImportDocumentationParts(i.Scope, ApiId(i), Definition(i), i.String("mode") ?? "merge", i.Bool("failonwarnings") == true);
+                return new JsonObject
+                {
+                    ["ids"] = new JsonArray(ids.Select(id => (JsonNode)JsonValue.Create(id)).ToArray()),
+                    ["warnings"] = new JsonArray(warnings.Select(w => (JsonNode)JsonValue.Create(w)).ToArray()),
+                };
+            } },
+        { "GetDocumentationParts", i => Paged(_gateway.GetDocumentationParts(i.Scope, ApiId(i), i.String("type"), i.String("name"), i.String("path"),
+            i.String("locationStatus"), i.String("position"), i.Int("limit"))) },
+        { "GetDocumentationPart", i => Wire(_gateway.GetDocumentationPart(i.Scope, ApiId(i), i.Required("part_id"))) },
+        { "UpdateDocumentationPart", i => Wire(_gateway.UpdateDocumentationPart(i.Scope, ApiId(i), i.Required("part_id"), Patch(i))) },
+        { "DeleteDocumentationPart", i => Done(() => _gateway.DeleteDocumentationPart(i.Scope, ApiId(i), i.Required("part_id"))) },
+        { "CreateDocumentationVersion", i => Wire(_gateway.CreateDocumentationVersion(i.Scope, ApiId(i), i.Required("documentationVersion"),
+            i.String("stageName"), i.String("description"))) },
+        { "GetDocumentationVersions", i => Paged(_gateway.GetDocumentationVersions(i.Scope, ApiId(i), i.String("position"), i.Int("limit"))) },
+        { "GetDocumentationVersion", i => Wire(_gateway.GetDocumentationVersion(i.Scope, ApiId(i), i.Required("doc_version"))) },
+        { "UpdateDocumentationVersion", i => Wire(_gateway.UpdateDocumentationVersion(i.Scope, ApiId(i), i.Required("doc_version"), Patch(i))) },
+        { "DeleteDocumentationVersion", i => Done(() => _gateway.DeleteDocumentationVersion(i.Scope, ApiId(i), i.Required("doc_version"))) },
 
         { "CreateApiKey", i => Wire(_gateway.CreateApiKey(i.Scope, ApiKeySettings.Read(i))) },
         { "ImportApiKeys", ImportApiKeys },

@@ -97,7 +97,11 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
     private static IntegrationOutcome Answered(GatewayResponse response) => new(response, TimeSpan.Zero, []);
 
     /// <summary>What a request came to: the outcome, the method request as the integration saw it, and the gateway response type that refused it.</summary>
-    private sealed record MethodExchange(IntegrationOutcome Outcome, GatewayRequest? Request, string? RefusalType);
+    private sealed record MethodExchange(IntegrationOutcome Outcome, GatewayRequest? Request, string? RefusalType)
+    {
+        /// <summary>Whether the stage's cache answered (true) or the integration did and was cached (false); null when the method does not cache.</summary>
+        public bool? CacheHit { get; init; }
+    }
 
     /// <summary>The method request (throttling, authorization, API key, then the body), then the integration's stages.</summary>
     private async Task<MethodExchange> RunMethodAsync(HttpContext http, DeployedStage deployed, MatchedRoute route, string path, string requestId)
@@ -129,9 +133,26 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
             request = request with { ApiKey = keyValue };
         }
         if (RequestValidationStage.Refusal(deployed.Deployment, route.Method, request) is { } invalid) return Refused(invalid.Type, invalid.Response, request);
+        var caching = CachingOf(deployed, route, request);
+        var warning = false;
+        if (caching is { Invalidate: true, Authorized: false })
+        {
+            // An unauthorized Cache-Control: max-age=0 is handled as the method's unauthorizedCacheControlHeaderStrategy says.
+            if (caching.Setting.UnauthorizedCacheControlHeaderStrategy == "FAIL_WITH_403")
+                return Refused("DEFAULT_4XX", GatewayResponse.Message(403, "Forbidden", "ForbiddenException"), request);
+            warning = caching.Setting.UnauthorizedCacheControlHeaderStrategy == "SUCCEED_WITH_RESPONSE_HEADER";
+            caching = caching with { Invalidate = false };
+        }
+        if (caching is { Invalidate: false } && _cache.Find(deployed.ApiId, deployed.Stage.StageName, deployed.Stage.CacheClusterSize, caching.Key) is { } hit)
+            return new MethodExchange(Answered(warning ? WithCacheControlWarning(hit) : hit), request, null) { CacheHit = true };
         try
         {
-            return new MethodExchange(await engine.ExecuteAsync(target, route, request, requestId, http.RequestAborted), request, null);
+            var outcome = await engine.ExecuteAsync(target, route, request, requestId, http.RequestAborted);
+            if (caching is null) return new MethodExchange(outcome, request, null);
+            // A failed integration (5XX) is not kept: the next request tries the integration again.
+            if (outcome.Response.StatusCode < 500)
+                _cache.Store(deployed.ApiId, deployed.Stage.StageName, deployed.Stage.CacheClusterSize, caching.Key, outcome.Response, caching.Setting.CacheTtlInSeconds);
+            return new MethodExchange(warning ? outcome with { Response = WithCacheControlWarning(outcome.Response) } : outcome, request, null) { CacheHit = false };
         }
         catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
         {
@@ -139,6 +160,82 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
             return new MethodExchange(Answered(GatewayResponse.InternalServerError()), request, null);
         }
     }
+
+    private readonly StageResponseCache _cache = new(clock);
+
+    /// <summary>FlushStageCache: drops every response the stage's cache keeps, NotFoundException for an API or stage that does not exist.</summary>
+    public void FlushStageCache(Scope scope, string apiId, string stageName)
+    {
+        gateway.GetStage(scope, apiId, stageName);
+        _cache.Flush(apiId, stageName);
+    }
+
+    /// <summary>The stage after UpdateStage: a disabled cache keeps nothing, so that enabling it again starts empty, as a new AWS cache instance does.</summary>
+    public Stage AfterStageUpdate(string apiId, Stage stage)
+    {
+        if (!stage.CacheClusterEnabled) _cache.Flush(apiId, stage.StageName);
+        return stage;
+    }
+
+    /// <summary>How the stage's cache treats one request: its cache key, the method's setting, and whether it asks to refresh its entry.</summary>
+    private sealed record Caching(MethodSetting Setting, string Key, bool Invalidate, bool Authorized);
+
+    /// <summary>
+    /// The stage cache's part in a request, null when the stage has no cache or the method does not cache. As on AWS, the stage-wide
+    /// <c>*/*</c> setting caches GET methods only, a method's own setting any method; a TTL of 0 disables caching. The key is the
+    /// integration's cacheNamespace (by default the resource's id), the verb and the values of its cacheKeyParameters; a canary that
+    /// does not useStageCache has its own entries. <c>Cache-Control: max-age=0</c> refreshes the entry when the caller may invalidate it:
+    /// always when requireAuthorizationForCacheControl is off, else only a SigV4-signed (AWS_IAM) caller.
+    /// </summary>
+    private Caching? CachingOf(DeployedStage deployed, MatchedRoute route, GatewayRequest request)
+    {
+        if (!deployed.Stage.CacheClusterEnabled)
+        {
+            _cache.Flush(deployed.ApiId, deployed.Stage.StageName);
+            return null;
+        }
+        var settings = deployed.Stage.MethodSettings;
+        var setting = settings.GetValueOrDefault(MethodSettingKey(route));
+        if (setting is null && request.HttpMethod == "GET") setting = settings.GetValueOrDefault("*/*");
+        if (setting is not { CachingEnabled: true, CacheTtlInSeconds: > 0 }) return null;
+        var integration = route.Plan.Integration;
+        // The stage's creation time keeps a deleted stage's entries from answering for a new stage of the same name.
+        var key = new System.Text.StringBuilder(deployed.IsCanary && deployed.Stage.CanarySettings?.UseStageCache != true ? "canary" : "stage")
+            .Append('\u001f').Append(deployed.Stage.CreatedDate.UtcTicks).Append('\u001f').Append(integration?.CacheNamespace ?? route.Resource.Id).Append('\u001f').Append(request.HttpMethod);
+        foreach (var parameter in integration?.CacheKeyParameters ?? [])
+            key.Append('\u001f').Append(parameter).Append('=').Append(CacheKeyValue(parameter, route, request));
+        var invalidate = request.Headers.Any(h => string.Equals(h.Key, "Cache-Control", StringComparison.OrdinalIgnoreCase)
+            && h.Value.Split(',').Any(d => d.Trim().Equals("max-age=0", StringComparison.OrdinalIgnoreCase)));
+        return new Caching(setting, key.ToString(), invalidate, !setting.RequireAuthorizationForCacheControl || request.Caller is not null);
+    }
+
+    /// <summary>A cache key parameter's value in the request (<c>method.request.{path|querystring|header|multivalue...}.name</c>).</summary>
+    private static string CacheKeyValue(string parameter, MatchedRoute route, GatewayRequest request)
+    {
+        static string Values(IEnumerable<KeyValuePair<string, string>> pairs, string name, StringComparison comparison, bool all)
+        {
+            var values = pairs.Where(p => string.Equals(p.Key, name, comparison)).Select(p => p.Value);
+            return all ? string.Join('\u001e', values) : values.FirstOrDefault() ?? "";
+        }
+        var parts = parameter.Split('.', 4);
+        if (parts.Length != 4 || parts[0] != "method" || parts[1] != "request") return "";
+        return parts[2] switch
+        {
+            "path" => route.PathParameters.GetValueOrDefault(parts[3]) ?? "",
+            "querystring" => Values(request.Query, parts[3], StringComparison.Ordinal, all: false),
+            "multivaluequerystring" => Values(request.Query, parts[3], StringComparison.Ordinal, all: true),
+            "header" => Values(request.Headers, parts[3], StringComparison.OrdinalIgnoreCase, all: false),
+            "multivalueheader" => Values(request.Headers, parts[3], StringComparison.OrdinalIgnoreCase, all: true),
+            _ => "",
+        };
+    }
+
+    /// <summary>The response with the warning AWS adds when it ignored an unauthorized Cache-Control header (SUCCEED_WITH_RESPONSE_HEADER).</summary>
+    private static GatewayResponse WithCacheControlWarning(GatewayResponse response) => new(response.StatusCode,
+        [.. response.Headers, new("Warning", "199 Cache-control headers were ignored because the caller was unauthorized.")], response.Body);
+
+    /// <summary>A method's key in the stage's methodSettings: its resource path with "/" escaped as "~1", then its verb.</summary>
+    private static string MethodSettingKey(MatchedRoute route) => route.Resource.Path.Replace("/", "~1") + "/" + route.Method.HttpMethod;
 
     /// <summary>
     /// A stage's method throttling: the method's own setting (<c>~1pets/GET</c>) or else the stage's <c>*/*</c> sets a token bucket of
@@ -148,7 +245,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
     {
         var settings = deployed.Stage.MethodSettings;
         if (settings.Count == 0) return true;
-        var key = route.Resource.Path.Replace("/", "~1") + "/" + route.Method.HttpMethod;
+        var key = MethodSettingKey(route);
         if (!settings.TryGetValue(key, out var setting) && !settings.TryGetValue(key = "*/*", out setting)) return true;
         return throttles.TryTake($"{deployed.AccountId}\u001f{deployed.Region}\u001f{deployed.ApiId}\u001f{deployed.Stage.StageName}\u001f{key}",
             setting.ThrottlingRateLimit, setting.ThrottlingBurstLimit);
@@ -209,6 +306,11 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
         Publish("IntegrationLatency", integrationLatency.TotalMilliseconds, "Milliseconds");
         Publish("4XXError", status is >= 400 and < 500 ? 1 : 0, "Count");
         Publish("5XXError", status >= 500 ? 1 : 0, "Count");
+        if (exchange.CacheHit is { } cacheHit)
+        {
+            Publish("CacheHitCount", cacheHit ? 1 : 0, "Count");
+            Publish("CacheMissCount", cacheHit ? 0 : 1, "Count");
+        }
 
         var level = deployed.Stage.MethodSettings.GetValueOrDefault("*/*")?.LoggingLevel ?? "OFF";
         if (log.Count > 0 && (level == "INFO" || level == "ERROR" && status >= 400))

@@ -110,7 +110,9 @@ public sealed class Stage
     public string StageName { get; set; } = "";
     public string? Description { get; set; }
     public bool CacheClusterEnabled { get; set; }
+    public string? CacheClusterSize { get; set; }
     public string CacheClusterStatus { get; set; } = "NOT_AVAILABLE";
+    public string? DocumentationVersion { get; set; }
     public Dictionary<string, MethodSetting> MethodSettings { get; set; } = [];
     public Dictionary<string, string>? Variables { get; set; }
     public bool TracingEnabled { get; set; }
@@ -135,6 +137,9 @@ public sealed class RestApiDocument
     public Dictionary<string, ApiGatewayResponse> GatewayResponses { get; set; } = [];
     /// <summary>The API's authorizers by id (ApiGatewayService.Authorizers.cs).</summary>
     public Dictionary<string, ApiAuthorizer> Authorizers { get; set; } = [];
+    /// <summary>Documentation parts by id and documentation versions by version (ApiGatewayService.Documentation.cs).</summary>
+    public Dictionary<string, DocumentationPart> DocumentationParts { get; set; } = [];
+    public Dictionary<string, DocumentationSnapshot> DocumentationVersions { get; set; } = [];
 }
 
 /// <summary>A deployment and the frozen copy of the resource tree it serves.</summary>
@@ -256,22 +261,25 @@ public sealed record IntegrationResponseSettings(string StatusCode, string? Sele
 
 /// <summary>CreateDeployment's members, or an AWS::ApiGateway::Deployment's.</summary>
 public sealed record DeploymentSettings(string? StageName, string? StageDescription, string? Description, Dictionary<string, string>? Variables,
-    CanarySettings? Canary = null)
+    CanarySettings? Canary = null, bool? CacheClusterEnabled = null, string? CacheClusterSize = null)
 {
     public static DeploymentSettings Read(IInputReader input)
     {
         if (!input.FromTemplate)
             return new(input.String("stageName"), input.String("stageDescription"), input.String("description"), input.StringMap("variables"),
-                input.Object("canarySettings") is { } canary ? StageSettings.ReadCanary(canary) : null);
-        // A template's StageDescription is the stage's own settings: its description and variables.
+                input.Object("canarySettings") is { } canary ? StageSettings.ReadCanary(canary) : null,
+                input.Bool("cacheClusterEnabled"), input.String("cacheClusterSize"));
+        // A template's StageDescription is the stage's own settings: its description, variables and cache.
         var stage = input.Object("stageDescription");
-        return new(input.String("stageName"), stage?.String("description"), input.String("description"), stage?.StringMap("variables"));
+        return new(input.String("stageName"), stage?.String("description"), input.String("description"), stage?.StringMap("variables"),
+            null, stage?.Bool("cacheClusterEnabled"), stage?.String("cacheClusterSize"));
     }
 }
 
 /// <summary>What CreateStage sets besides the stage's name (which a template may leave to CloudFormation).</summary>
 public sealed record StageSettings(string DeploymentId, string? Description, Dictionary<string, string>? Variables, bool TracingEnabled,
-    Dictionary<string, string>? Tags, CanarySettings? Canary = null, AccessLogSettings? AccessLog = null)
+    Dictionary<string, string>? Tags, CanarySettings? Canary = null, AccessLogSettings? AccessLog = null,
+    bool CacheClusterEnabled = false, string? CacheClusterSize = null, string? DocumentationVersion = null)
 {
     /// <summary>CreateStage's members, or an AWS::ApiGateway::Stage's (whose CanarySetting and AccessLogSetting CreateStage does not take on the wire).</summary>
     public static StageSettings Read(IInputReader input) => new(input.Required("deploymentId"), input.String("description"),
@@ -279,7 +287,8 @@ public sealed record StageSettings(string DeploymentId, string? Description, Dic
         input.Object(input.FromTemplate ? "CanarySetting" : "canarySettings") is { } canary ? ReadCanary(canary) : null,
         input.FromTemplate && input.Object("AccessLogSetting") is { } log
             ? new AccessLogSettings { DestinationArn = log.String("destinationArn"), Format = log.String("format") }
-            : null);
+            : null,
+        input.Bool("cacheClusterEnabled") ?? false, input.String("cacheClusterSize"), input.String("documentationVersion"));
 
     public static CanarySettings ReadCanary(IInputReader canary) => new()
     {

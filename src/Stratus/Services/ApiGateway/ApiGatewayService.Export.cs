@@ -43,6 +43,8 @@ public sealed partial class ApiGatewayService
             throw BadRequest($"Invalid Accept header specified: {accepts}. Valid options are application/json,application/yaml");
 
         var definition = Definition(api, stage, deployment, scope.Region, oas30, withIntegrations, withAuthorizers, asked.Contains("apigateway"));
+        if (asked.Contains("documentation") && DocumentationExtensionOf(Api(scope, apiId), stage) is { } documentation)
+            definition[DocumentationExtension] = documentation;
         var name = $"{api.Name}-{stageName}-{exportType}{(asked.Count > 0 ? "-" + string.Join('-', asked.Order(StringComparer.Ordinal)) : "")}";
         return yaml
             ? new(OpenApiYaml.Write(definition), "application/yaml", $"attachment; filename=\"{name}.yaml\"")
@@ -128,6 +130,18 @@ public sealed partial class ApiGatewayService
             else entry["type"] = "string";
             parameters.Add(entry);
         }
+        // The method's request models as the body's schema: OpenAPI 3's requestBody per content type, Swagger 2's one body parameter
+        // (the JSON model when there are several) with the content types in consumes, each a $ref to the exported model, as AWS exports them.
+        if (method.RequestModels is { Count: > 0 } requestModels)
+        {
+            if (oas30) operation["requestBody"] = new JsonObject { ["content"] = ModelContent(requestModels), ["required"] = true };
+            else
+            {
+                operation["consumes"] = MediaTypeList(requestModels);
+                var model = PreferredModel(requestModels);
+                parameters.Add(new JsonObject { ["in"] = "body", ["name"] = model, ["required"] = true, ["schema"] = ModelRef(model, oas30: false) });
+            }
+        }
         if (parameters.Count > 0) operation["parameters"] = parameters;
         var responses = new JsonObject();
         foreach (var response in (method.MethodResponses ?? []).Values.OrderBy(r => r.StatusCode, StringComparer.Ordinal))
@@ -139,6 +153,15 @@ public sealed partial class ApiGatewayService
                     ? new JsonObject { ["schema"] = new JsonObject { ["type"] = "string" } }
                     : new JsonObject { ["type"] = "string" };
             if (headers.Count > 0) entry["headers"] = headers;
+            if (response.ResponseModels is { Count: > 0 } responseModels)
+            {
+                if (oas30) entry["content"] = ModelContent(responseModels);
+                else
+                {
+                    operation["produces"] = MediaTypeList(responseModels);
+                    entry["schema"] = ModelRef(PreferredModel(responseModels), oas30: false);
+                }
+            }
             responses[response.StatusCode] = entry;
         }
         operation["responses"] = responses;
@@ -169,6 +192,20 @@ public sealed partial class ApiGatewayService
             operation[ValidatorExtension] = ValidatorName(validator);
         return operation;
     }
+
+    private static JsonObject ModelRef(string model, bool oas30) =>
+        new() { ["$ref"] = (oas30 ? "#/components/schemas/" : "#/definitions/") + model };
+
+    private static JsonObject ModelContent(IReadOnlyDictionary<string, string> models) =>
+        new(models.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m =>
+            new KeyValuePair<string, JsonNode?>(m.Key, new JsonObject { ["schema"] = ModelRef(m.Value, oas30: true) })));
+
+    private static JsonArray MediaTypeList(IReadOnlyDictionary<string, string> models) =>
+        new([.. models.Keys.Order(StringComparer.Ordinal).Select(k => (JsonNode)k)]);
+
+    /// <summary>Swagger 2 takes one schema per body: the application/json model, else the first by content type.</summary>
+    private static string PreferredModel(IReadOnlyDictionary<string, string> models) =>
+        models.GetValueOrDefault("application/json") ?? models.OrderBy(m => m.Key, StringComparer.Ordinal).First().Value;
 
     /// <summary>The extension names a validator by its name; one created without a name is named by its id, so methods can still refer to it.</summary>
     private static string ValidatorName(RequestValidator validator) => validator.Name ?? validator.Id;

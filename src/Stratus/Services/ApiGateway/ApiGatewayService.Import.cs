@@ -58,13 +58,14 @@ public sealed partial class ApiGatewayService
             var validators = ImportRequestValidators(scope, apiId, definition, mode == "overwrite");
             var defaultValidator = ValidatorNamed(validators, Text(definition[ValidatorExtension]));
             ImportGatewayResponses(scope, apiId, definition, mode == "overwrite");
+            ImportModels(scope, apiId, definition);
             foreach (var (path, item) in paths.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 var resourceId = EnsurePath(scope, apiId, path);
                 var shared = (item as JsonObject)?["parameters"] as JsonArray;
                 foreach (var verb in OpenApiOperations)
                     if (item?[verb] is JsonObject operation)
-                        ImportOperation(scope, apiId, resourceId, verb, operation, shared, mode == "merge", schemes,
+                        ImportOperation(scope, apiId, resourceId, verb, operation, shared, definition, mode == "merge", schemes,
                             operation.ContainsKey(ValidatorExtension) ? ValidatorNamed(validators, Text(operation[ValidatorExtension])) : defaultValidator);
             }
             return GetRestApi(scope, apiId);
@@ -166,7 +167,54 @@ public sealed partial class ApiGatewayService
     /// <summary>A boolean written as a JSON boolean or as text ("true"), as YAML and hand-written definitions carry it.</summary>
     private static bool Flag(JsonNode? node) => string.Equals(Text(node), "true", StringComparison.OrdinalIgnoreCase);
 
-    private void ImportOperation(Scope scope, string apiId, string resourceId, string verb, JsonObject operation, JsonArray? shared, bool replaceExisting,
+    /// <summary>
+    /// The definition's schemas (OpenAPI 3's components.schemas, Swagger 2's definitions) as the API's models, application/json as
+    /// AWS imports them: a new name is created, an existing one takes the definition's schema.
+    /// </summary>
+    private void ImportModels(Scope scope, string apiId, JsonObject definition)
+    {
+        var declared = (definition["components"] as JsonObject)?["schemas"] ?? definition["definitions"];
+        if (declared is null) return;
+        if (declared is not JsonObject schemas) throw BadRequest("Invalid OpenAPI input. Schemas must be an object.");
+        foreach (var (name, node) in schemas)
+        {
+            if (node is not JsonObject schema) throw BadRequest($"Invalid OpenAPI input. Schema '{name}' must be an object.");
+            if (Api(scope, apiId).Models.ContainsKey(name))
+                UpdateModel(scope, apiId, name, [new PatchOperation("replace", "/schema", schema.ToJsonString(), null)]);
+            else CreateModel(scope, apiId, new ModelSettings(name, null, schema.ToJsonString(), JsonMediaType));
+        }
+    }
+
+    /// <summary>
+    /// A body's models by content type, read back from an export: OpenAPI 3's content map, or Swagger 2's one schema for each of the
+    /// operation's media types (consumes/produces, else the definition's, else application/json); only $refs to declared schemas name models.
+    /// </summary>
+    private static Dictionary<string, string>? ModelsByContentType(JsonNode? content, JsonNode? swaggerSchema, JsonNode? mediaTypes)
+    {
+        var models = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (type, media) in content as JsonObject ?? [])
+            if (ModelNamed((media as JsonObject)?["schema"]) is { } name) models[type] = name;
+        if (ModelNamed(swaggerSchema) is { } single)
+        {
+            IReadOnlyList<string> types = (mediaTypes as JsonArray)?.Select(Text).OfType<string>().ToList() is { Count: > 0 } listed ? listed : [JsonMediaType];
+            foreach (var type in types) models[type] = single;
+        }
+        return models.Count > 0 ? models : null;
+    }
+
+    private const string JsonMediaType = "application/json";
+    private static readonly string[] SchemaRefPrefixes = ["#/components/schemas/", "#/definitions/"];
+
+    private static string? ModelNamed(JsonNode? schema)
+    {
+        if ((schema as JsonObject)?["$ref"] is not JsonValue reference || reference.GetValueKind() != JsonValueKind.String) return null;
+        var target = reference.GetValue<string>();
+        foreach (var prefix in SchemaRefPrefixes)
+            if (target.StartsWith(prefix, StringComparison.Ordinal)) return target[prefix.Length..];
+        return null;
+    }
+
+    private void ImportOperation(Scope scope, string apiId, string resourceId, string verb, JsonObject operation, JsonArray? shared, JsonObject definition, bool replaceExisting,
         IReadOnlyDictionary<string, ImportedScheme> schemes, string? validatorId)
     {
         var httpMethod = verb == "x-amazon-apigateway-any-method" ? "ANY" : verb.ToUpperInvariant();
@@ -186,13 +234,18 @@ public sealed partial class ApiGatewayService
             .OfType<ImportedScheme>().ToList();
         var authorizing = required.FirstOrDefault(r => r.AuthorizerId is not null) ?? required.FirstOrDefault(r => r.AuthorizationType == "AWS_IAM");
         PutMethod(scope, apiId, resourceId, httpMethod, new MethodSettings(authorizing?.AuthorizationType ?? "NONE", authorizing?.AuthorizerId,
-            ApiKeyRequired: required.Any(r => r.ApiKey), Text(operation["operationId"]), requestParameters, null, validatorId, null));
+            ApiKeyRequired: required.Any(r => r.ApiKey), Text(operation["operationId"]), requestParameters,
+            ModelsByContentType((operation["requestBody"] as JsonObject)?["content"],
+                (operation["parameters"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(p => Text(p["in"]) == "body")?["schema"],
+                operation["consumes"] ?? definition["consumes"]),
+            validatorId, null));
 
         foreach (var (status, response) in operation["responses"] as JsonObject ?? [])
         {
             if (status.Length != 3 || !status.All(char.IsAsciiDigit)) continue;
             var headers = ((response as JsonObject)?["headers"] as JsonObject ?? []).ToDictionary(h => "method.response.header." + h.Key, _ => false);
-            PutMethodResponse(scope, apiId, resourceId, httpMethod, new MethodResponseSettings(status, headers, null));
+            var responseModels = ModelsByContentType((response as JsonObject)?["content"], (response as JsonObject)?["schema"], operation["produces"] ?? definition["produces"]);
+            PutMethodResponse(scope, apiId, resourceId, httpMethod, new MethodResponseSettings(status, headers, responseModels));
         }
 
         if (operation["x-amazon-apigateway-integration"] is not JsonObject integration) return;

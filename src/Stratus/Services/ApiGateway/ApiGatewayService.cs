@@ -544,7 +544,7 @@ public sealed partial class ApiGatewayService
 
     public Deployment CreateDeployment(Scope scope, string apiId, DeploymentSettings settings)
     {
-        var (stageName, stageDescription, description, variables, canary) = settings;
+        var (stageName, stageDescription, description, variables, canary, cacheClusterEnabled, cacheClusterSize) = settings;
         var api = Api(scope, apiId);
         // A canary deployment goes to an existing stage's canary, leaving the stage's own deployment as it is (AWS's CreateDeployment).
         if (canary is not null && (string.IsNullOrEmpty(stageName) || _stages.Get(ChildKey(scope, apiId, stageName)) is null))
@@ -580,11 +580,18 @@ public sealed partial class ApiGatewayService
                     }
                     else next.Stage.DeploymentId = document.Deployment.Id;
                     if (variables is { Count: > 0 }) next.Stage.Variables = variables;
+                    if (cacheClusterEnabled is { } enabled)
+                    {
+                        next.Stage.CacheClusterEnabled = enabled;
+                        next.Stage.CacheClusterSize = cacheClusterSize ?? next.Stage.CacheClusterSize;
+                        CheckCacheCluster(next.Stage);
+                    }
                     next.Stage.LastUpdatedDate = Now;
                     return next;
                 });
             else
-                CreateStage(scope, apiId, stageName, new StageSettings(document.Deployment.Id, stageDescription, variables, TracingEnabled: false, Tags: null));
+                CreateStage(scope, apiId, stageName, new StageSettings(document.Deployment.Id, stageDescription, variables, TracingEnabled: false, Tags: null,
+                    CacheClusterEnabled: cacheClusterEnabled ?? false, CacheClusterSize: cacheClusterSize));
         }
         return document.Deployment;
     }
@@ -630,7 +637,7 @@ public sealed partial class ApiGatewayService
 
     public Stage CreateStage(Scope scope, string apiId, string stageName, StageSettings settings)
     {
-        var (deploymentId, description, variables, tracingEnabled, tags, canary, accessLog) = settings;
+        var (deploymentId, description, variables, tracingEnabled, tags, canary, accessLog, cacheClusterEnabled, cacheClusterSize, documentationVersion) = settings;
         if (!StageNamePattern().IsMatch(stageName))
             throw BadRequest("Stage name only allows a-zA-Z0-9_-");
         CheckStageVariables(variables);
@@ -640,6 +647,7 @@ public sealed partial class ApiGatewayService
         // A canary created with the stage, without a deployment of its own, starts on the stage's.
         if (canary is { DeploymentId: null }) canary.DeploymentId = deploymentId;
         CheckAccessLog(accessLog);
+        if (documentationVersion is not null) SnapshotOf(Api(scope, apiId), documentationVersion);
         var now = Now;
         var document = new StageDocument
         {
@@ -653,6 +661,9 @@ public sealed partial class ApiGatewayService
                 Description = description,
                 Variables = variables is { Count: > 0 } ? variables : null,
                 TracingEnabled = tracingEnabled,
+                CacheClusterEnabled = cacheClusterEnabled,
+                CacheClusterSize = cacheClusterSize,
+                DocumentationVersion = documentationVersion,
                 CanarySettings = canary,
                 AccessLogSettings = accessLog,
                 Tags = tags is { Count: > 0 } ? tags : null,
@@ -660,8 +671,35 @@ public sealed partial class ApiGatewayService
                 LastUpdatedDate = now,
             },
         };
+        CheckCacheCluster(document.Stage);
         if (!_stages.TryAdd(ChildKey(scope, apiId, stageName), document)) throw Conflict("Stage already exists");
-        return document.Stage;
+        return CacheClusterTransition(null, document.Stage);
+    }
+
+    private static readonly string[] CacheClusterSizes = ["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"];
+
+    /// <summary>A stage's cache settings as AWS takes them: one of the cache sizes it sells, 0.5 GB when enabled without one.</summary>
+    private static void CheckCacheCluster(Stage stage)
+    {
+        if (stage.CacheClusterSize is { } size && !CacheClusterSizes.Contains(size))
+            throw BadRequest($"Invalid cache cluster size specified: {size}. Valid sizes are {string.Join(", ", CacheClusterSizes)}");
+        if (stage.CacheClusterEnabled) stage.CacheClusterSize ??= StageResponseCache.DefaultSize;
+        // Stratus's cache is in memory and ready at once, so the stored status is where AWS's ends up after its minutes of provisioning.
+        stage.CacheClusterStatus = stage.CacheClusterEnabled ? "AVAILABLE" : "NOT_AVAILABLE";
+    }
+
+    /// <summary>
+    /// The stage as the call that created, resized or removed its cache answers it: CREATE_IN_PROGRESS or DELETE_IN_PROGRESS, as AWS
+    /// answers while it provisions the instance; every later read shows the settled AVAILABLE or NOT_AVAILABLE.
+    /// </summary>
+    private static Stage CacheClusterTransition(Stage? before, Stage after)
+    {
+        var created = after.CacheClusterEnabled && (before is not { CacheClusterEnabled: true } || before.CacheClusterSize != after.CacheClusterSize);
+        var deleted = !after.CacheClusterEnabled && before is { CacheClusterEnabled: true };
+        if (!created && !deleted) return after;
+        var answer = Clone(after);
+        answer.CacheClusterStatus = created ? "CREATE_IN_PROGRESS" : "DELETE_IN_PROGRESS";
+        return answer;
     }
 
     public Stage GetStage(Scope scope, string apiId, string stageName) => StageOf(scope, apiId, stageName).Stage;
@@ -677,12 +715,14 @@ public sealed partial class ApiGatewayService
     {
         ["description"] = PatchKind.Text, ["deploymentId"] = PatchKind.Text, ["variables"] = PatchKind.TextMap,
         ["tracingEnabled"] = PatchKind.Boolean, ["cacheClusterEnabled"] = PatchKind.Boolean, ["cacheClusterSize"] = PatchKind.Text,
+        ["documentationVersion"] = PatchKind.Text,
     };
 
     public Stage UpdateStage(Scope scope, string apiId, string stageName, IReadOnlyList<PatchOperation> patch)
     {
         StageOf(scope, apiId, stageName);
-        return _stages.Update(ChildKey(scope, apiId, stageName), current =>
+        Stage? before = null;
+        var updated = _stages.Update(ChildKey(scope, apiId, stageName), current =>
         {
             var next = Clone(current);
             var memberPatch = new List<PatchOperation>();
@@ -698,9 +738,14 @@ public sealed partial class ApiGatewayService
             if (next.Stage.CanarySettings?.DeploymentId is { } canaryDeployment && canaryDeployment != current.Stage.CanarySettings?.DeploymentId)
                 DeploymentOf(scope, apiId, canaryDeployment);
             CheckAccessLog(next.Stage.AccessLogSettings);
+            CheckCacheCluster(next.Stage);
+            if (next.Stage.DocumentationVersion is { } documentation && documentation != current.Stage.DocumentationVersion)
+                SnapshotOf(Api(scope, apiId), documentation);
             next.Stage.LastUpdatedDate = Now;
+            before = current.Stage;
             return next;
         })!.Stage;
+        return CacheClusterTransition(before, updated);
     }
 
     public void DeleteStage(Scope scope, string apiId, string stageName)

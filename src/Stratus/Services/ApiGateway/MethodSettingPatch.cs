@@ -32,8 +32,18 @@ public static class MethodSettingPatch
             case "throttling/burstlimit": setting.ThrottlingBurstLimit = (int)Number(operation, value); break;
             case "throttling/ratelimit": setting.ThrottlingRateLimit = Number(operation, value); break;
             case "caching/enabled": setting.CachingEnabled = Flag(operation, value); break;
-            case "caching/ttlinseconds": setting.CacheTtlInSeconds = (int)Number(operation, value); break;
+            case "caching/ttlinseconds":
+                // AWS: "The maximum TTL value is 3600 seconds. TTL=0 means caching is disabled."
+                var ttl = Number(operation, value);
+                setting.CacheTtlInSeconds = ttl is >= 0 and <= 3600 && ttl == Math.Floor(ttl) ? (int)ttl
+                    : throw BadRequest("Cache time to live must be an integer between 0 and 3600 seconds");
+                break;
             case "caching/dataencrypted": setting.CacheDataEncrypted = Flag(operation, value); break;
+            case "caching/requireauthorizationforcachecontrol": setting.RequireAuthorizationForCacheControl = Flag(operation, value); break;
+            case "caching/unauthorizedcachecontrolheaderstrategy":
+                setting.UnauthorizedCacheControlHeaderStrategy = value is "FAIL_WITH_403" or "SUCCEED_WITH_RESPONSE_HEADER" or "SUCCEED_WITHOUT_RESPONSE_HEADER" ? value
+                    : throw BadRequest("Invalid unauthorized cache control header strategy specified. Valid options are FAIL_WITH_403,SUCCEED_WITH_RESPONSE_HEADER,SUCCEED_WITHOUT_RESPONSE_HEADER");
+                break;
             default: throw PatchDocument.InvalidPath(operation);
         }
         settings[key] = setting;
