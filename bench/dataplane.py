@@ -532,7 +532,9 @@ def report(lambda_http: LambdaAndHttp, seed_results: Seed, shape):
     lines += ["", table("HTTP through API Gateway (wrk, 16 connections)", lambda_http.http_rows + [seed_results.page], "Stratus", "bare Kestrel", "req/s",
                         "GETs of stage URLs (path-based form) against the bare Kestrel reference. MOCK renders a response "
                         "template; the AWS and AWS_PROXY methods front warm .NET functions returning the same small page; the "
-                        "accounts page is the seed's own stage after `examples/accounts/deploy.sh`, its function querying MariaDB."),
+                        "accounts page is the seed's own stage after `examples/accounts/deploy.sh`, its function querying MariaDB. API "
+                        "Gateway's account throttle is raised (`STRATUS_APIGATEWAY_ACCOUNT_RATE`), as AWS raises that quota on "
+                        "request: its default of 10,000 requests per second would cap the MOCK row."),
               "### The seed's walkthrough, stack and database", "",
               f"Wall times against a fresh Stratus, {shape.walkthroughs} walkthrough(s). `deploy.sh` is the seed's own command "
               "sequence with the aws CLI (about 40 calls, each a new Python process) and includes `package.sh` publishing the "

@@ -120,7 +120,7 @@ public sealed class StratusServices : IAsyncDisposable
         rds.PublishMetrics(cloudWatch);
 
         var apiGateway = new ApiGatewayService(store, clock);
-        var apiGatewayThrottles = new GatewayThrottles(clock); // one account-level throttle across REST and HTTP APIs, as AWS applies it
+        var apiGatewayThrottles = new GatewayThrottles(clock, AccountThrottle.FromEnvironment()); // one account-level throttle across REST and HTTP APIs, as AWS applies it
         var credentials = new CredentialResolver(sources);
         var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway, new MethodRequestStage(credentials, new SigV4Verifier(clock), options.Auth),
             new LambdaAuthorizer(lambda, clock), new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock),

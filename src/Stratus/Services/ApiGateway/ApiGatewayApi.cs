@@ -450,11 +450,11 @@ public sealed class ApiGatewayApi : IStratusService
     private static bool EmbedsMethods(OperationInput i) => i.Strings("embed").Contains("methods");
 
     // The throttle limits are the account-level throttle the data planes enforce (GatewayThrottles), a quota no API call changes.
-    private static JsonObject Account(ApiGatewayAccount account)
+    private JsonObject Account(ApiGatewayAccount account)
     {
         var body = new JsonObject
         {
-            ["throttleSettings"] = new JsonObject { ["burstLimit"] = GatewayThrottles.AccountBurstLimit, ["rateLimit"] = GatewayThrottles.AccountRateLimit },
+            ["throttleSettings"] = new JsonObject { ["burstLimit"] = _dataPlane.AccountThrottle.BurstLimit, ["rateLimit"] = _dataPlane.AccountThrottle.RateLimit },
             ["features"] = new JsonArray("UsagePlans"),
             ["apiKeyVersion"] = "4",
         };

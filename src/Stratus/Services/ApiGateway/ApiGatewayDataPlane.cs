@@ -32,6 +32,9 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
         authorizers.Flush(apiId, stageName);
     }
 
+    /// <summary>The account-level throttle the stages share, as GetAccount reports it.</summary>
+    public AccountThrottle AccountThrottle => throttles.Account;
+
     public bool Claims(HttpRequest request) => HostApiId(request) is not null || PathTarget(request.Path.Value) is not null;
 
     private static string? HostApiId(HttpRequest request)

@@ -137,7 +137,7 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
         var settings = RouteSettingsOf(stage, routeKey);
         if (settings.ThrottlingBurstLimit is null && settings.ThrottlingRateLimit is null) return true;
         return throttles.TryTake($"{stage.AccountId}\u001f{stage.Region}\u001f{stage.Api.ApiId}\u001f{stage.Stage.StageName}\u001f{routeKey}",
-            settings.ThrottlingRateLimit ?? GatewayThrottles.AccountRateLimit, settings.ThrottlingBurstLimit ?? GatewayThrottles.AccountBurstLimit);
+            settings.ThrottlingRateLimit ?? throttles.Account.RateLimit, settings.ThrottlingBurstLimit ?? throttles.Account.BurstLimit);
     }
 
     /// <summary>The request with its whole body, or null when the body is larger than API Gateway accepts (10 MB).</summary>

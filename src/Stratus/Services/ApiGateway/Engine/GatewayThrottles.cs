@@ -7,22 +7,37 @@ namespace Stratus.Services.ApiGateway.Engine;
 /// settings), and the account-level throttle AWS applies across every REST and HTTP API stage of an account in a Region.
 /// A bucket is keyed by what it throttles and by its limits, so a changed limit starts a fresh bucket.
 /// </summary>
-public sealed class GatewayThrottles(TimeProvider clock)
+public sealed class GatewayThrottles(TimeProvider clock, AccountThrottle? account = null)
 {
-    /// <summary>
-    /// AWS's account-level throttle per Region: 10,000 requests per second steady, bursts of 5,000 (GetAccount's throttleSettings).
-    /// It is a service quota, raised on AWS only by a quota request, never by an API Gateway call, so Stratus keeps it fixed.
-    /// </summary>
-    public const double AccountRateLimit = 10000;
-    public const int AccountBurstLimit = 5000;
-
     private readonly ConcurrentDictionary<(string Throttled, double Rate, int Burst), TokenBucket> _buckets = new();
+
+    /// <summary>The account-level throttle every REST and HTTP API stage of an account in a Region shares (GetAccount's throttleSettings).</summary>
+    public AccountThrottle Account { get; } = account ?? AccountThrottle.AwsDefault;
 
     /// <summary>Takes a token of the account's Region-wide bucket; false means the request is throttled (429).</summary>
     public bool TryTakeAccount(string accountId, string region) =>
-        TryTake($"account\u001f{accountId}\u001f{region}", AccountRateLimit, AccountBurstLimit);
+        TryTake($"account\u001f{accountId}\u001f{region}", Account.RateLimit, Account.BurstLimit);
 
     /// <summary>Takes a token of the bucket of <paramref name="throttled"/> (a stage's method or route) with these limits.</summary>
     public bool TryTake(string throttled, double ratePerSecond, int burst) =>
         _buckets.GetOrAdd((throttled, ratePerSecond, burst), limits => new TokenBucket(limits.Rate, limits.Burst, clock)).TryTake();
+}
+
+/// <summary>
+/// API Gateway's account-level throttle per Region. AWS's default is 10,000 requests per second steady with bursts of 5,000;
+/// on AWS it is a service quota raised by a quota request, never by an API Gateway call, so Stratus takes it only from its
+/// environment (STRATUS_APIGATEWAY_ACCOUNT_RATE, STRATUS_APIGATEWAY_ACCOUNT_BURST), like the Lambda concurrency quota.
+/// </summary>
+public sealed record AccountThrottle(double RateLimit, int BurstLimit)
+{
+    public static readonly AccountThrottle AwsDefault = new(10000, 5000);
+
+    public static AccountThrottle FromEnvironment()
+    {
+        static double? Number(string name) =>
+            double.TryParse(Environment.GetEnvironmentVariable(name), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            && value > 0 ? value : null;
+        return new AccountThrottle(Number("STRATUS_APIGATEWAY_ACCOUNT_RATE") ?? AwsDefault.RateLimit,
+            (int)Math.Min(int.MaxValue, Number("STRATUS_APIGATEWAY_ACCOUNT_BURST") ?? AwsDefault.BurstLimit));
+    }
 }

@@ -12,7 +12,7 @@ public sealed class GatewayThrottlesTests
     public void Account_throttle_lets_five_thousand_through_at_once_then_refills_at_ten_thousand_a_second()
     {
         var throttles = new GatewayThrottles(_clock);
-        Assert.Equal(GatewayThrottles.AccountBurstLimit, Enumerable.Range(0, 6000).Count(_ => throttles.TryTakeAccount("111122223333", "us-east-1")));
+        Assert.Equal(AccountThrottle.AwsDefault.BurstLimit, Enumerable.Range(0, 6000).Count(_ => throttles.TryTakeAccount("111122223333", "us-east-1")));
         Assert.False(throttles.TryTakeAccount("111122223333", "us-east-1"));
         _clock.Advance(TimeSpan.FromMilliseconds(1)); // 10 tokens at 10,000 per second
         Assert.Equal(10, Enumerable.Range(0, 20).Count(_ => throttles.TryTakeAccount("111122223333", "us-east-1")));
@@ -22,10 +22,18 @@ public sealed class GatewayThrottlesTests
     public void Account_throttle_is_per_account_and_region()
     {
         var throttles = new GatewayThrottles(_clock);
-        for (var i = 0; i < GatewayThrottles.AccountBurstLimit; i++) throttles.TryTakeAccount("111122223333", "us-east-1");
+        for (var i = 0; i < AccountThrottle.AwsDefault.BurstLimit; i++) throttles.TryTakeAccount("111122223333", "us-east-1");
         Assert.False(throttles.TryTakeAccount("111122223333", "us-east-1"));
         Assert.True(throttles.TryTakeAccount("111122223333", "eu-west-1"));
         Assert.True(throttles.TryTakeAccount("444455556666", "us-east-1"));
+    }
+
+    [Fact]
+    public void A_raised_account_quota_is_the_one_enforced()
+    {
+        var throttles = new GatewayThrottles(_clock, new AccountThrottle(100, 20));
+        Assert.Equal(20, Enumerable.Range(0, 50).Count(_ => throttles.TryTakeAccount("111122223333", "us-east-1")));
+        Assert.Equal(new AccountThrottle(100, 20), throttles.Account);
     }
 
     [Fact]
