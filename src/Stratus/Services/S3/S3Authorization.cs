@@ -133,7 +133,7 @@ public static class S3Authorization
     {
         "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAcl", "s3:GetObjectVersionAcl", "s3:PutObjectAcl", "s3:PutObjectVersionAcl",
         "s3:GetObjectTagging", "s3:GetObjectVersionTagging", "s3:PutObjectTagging", "s3:PutObjectVersionTagging",
-        "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging",
+        "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes",
     };
 
     /// <summary>Whether deciding an operation looks at the object it addresses (its ACL, its tags): reads, ACL and tagging calls.</summary>
@@ -391,7 +391,11 @@ public static class BucketPolicy
     }
 }
 
-/// <summary>A bucket's Object Ownership: BucketOwnerEnforced (ACLs disabled) unless its ownership controls say otherwise, as S3 creates buckets since 2023.</summary>
+/// <summary>
+/// A bucket's Object Ownership, from its ownership controls. Every bucket is created with them (BucketOwnerEnforced unless asked
+/// otherwise, as S3 creates buckets since April 2023); a bucket without them (deleted by DeleteBucketOwnershipControls, or stored
+/// by a Stratus older than those defaults) is ObjectWriter with ACLs enabled, as S3 treats a bucket that has no ownership controls.
+/// </summary>
 public static class ObjectOwnership
 {
     public const string Subresource = "ownershipControls";
@@ -400,7 +404,7 @@ public static class ObjectOwnership
     public const string ObjectWriter = "ObjectWriter";
 
     public static string Of(S3Bucket bucket) =>
-        bucket.Configurations.GetValueOrDefault(Subresource) is { } stored ? InDocument(stored) ?? BucketOwnerEnforced : BucketOwnerEnforced;
+        bucket.Configurations.GetValueOrDefault(Subresource) is { } stored ? InDocument(stored) ?? ObjectWriter : ObjectWriter;
 
     /// <summary>The setting an OwnershipControls document names (Rule/ObjectOwnership).</summary>
     public static string? InDocument(string document) => XElement.Parse(document).Child("Rule")?.ChildValue("ObjectOwnership");

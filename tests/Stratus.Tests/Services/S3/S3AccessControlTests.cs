@@ -224,6 +224,9 @@ public sealed class S3AccessControlTests : IAsyncLifetime
             out["owner_heads_theirs"] = code(owner.head_object, Bucket="writer-owned", Key="theirs.txt")
             out["owner_reads_theirs_acl"] = code(owner.get_object_acl, Bucket="writer-owned", Key="theirs.txt")
             out["owner_tags_theirs"] = code(owner.get_object_tagging, Bucket="writer-owned", Key="theirs.txt")
+            # GetObjectAttributes follows the same owner rule as GetObject and HeadObject.
+            out["owner_attributes_theirs"] = code(owner.get_object_attributes, Bucket="writer-owned", Key="theirs.txt", ObjectAttributes=["ObjectSize"])
+            out["writer_attributes_theirs"] = other.get_object_attributes(Bucket="writer-owned", Key="theirs.txt", ObjectAttributes=["ObjectSize"])["ObjectSize"]
             out["writer_reads_theirs"] = read(other, "writer-owned", "theirs.txt")
             # With bucket-owner-full-control the writer still owns it, and the bucket owner reads it through that grant.
             other.put_object(Bucket="writer-owned", Key="shared.txt", Body=b"shared", ACL="bucket-owner-full-control")
@@ -234,6 +237,7 @@ public sealed class S3AccessControlTests : IAsyncLifetime
             # The writer grants the bucket owner READ on its own object afterwards.
             other.put_object_acl(Bucket="writer-owned", Key="theirs.txt", GrantFullControl=f'id="{OTHER_ID}"', GrantRead=f'id="{OWNER_ID}"')
             out["owner_reads_granted"] = read(owner, "writer-owned", "theirs.txt")
+            out["owner_attributes_granted"] = owner.get_object_attributes(Bucket="writer-owned", Key="theirs.txt", ObjectAttributes=["ObjectSize"])["ObjectSize"]
             out["owner_deletes_theirs"] = owner.delete_object(Bucket="writer-owned", Key="theirs.txt")["ResponseMetadata"]["HTTPStatusCode"]
             other.put_object(Bucket="writer-owned", Key="again.txt", Body=b"again")
             out["owner_deletes_again"] = owner.delete_objects(Bucket="writer-owned", Delete={"Objects": [{"Key": "again.txt"}]}).get("Errors", [])
@@ -264,6 +268,9 @@ public sealed class S3AccessControlTests : IAsyncLifetime
         Assert.Equal("""[403,"403"]""", r["owner_heads_theirs"]!.ToJsonString());
         Assert.Equal("""[403,"AccessDenied"]""", r["owner_reads_theirs_acl"]!.ToJsonString());
         Assert.Equal("""[403,"AccessDenied"]""", r["owner_tags_theirs"]!.ToJsonString());
+        Assert.Equal("""[403,"AccessDenied"]""", r["owner_attributes_theirs"]!.ToJsonString());
+        Assert.Equal(6, r["writer_attributes_theirs"]!.GetValue<int>());
+        Assert.Equal(6, r["owner_attributes_granted"]!.GetValue<int>());
         Assert.Equal("theirs", r["writer_reads_theirs"]!.GetValue<string>());
         Assert.Equal("other", r["shared_owner"]!.GetValue<string>());
         Assert.Equal("""[["CanonicalUser","other","FULL_CONTROL"],["CanonicalUser","owner","FULL_CONTROL"]]""", r["shared_grants"]!.ToJsonString());
@@ -280,6 +287,36 @@ public sealed class S3AccessControlTests : IAsyncLifetime
         Assert.Equal("""[403,"AccessDenied"]""", r["owner_reads_kept"]!.ToJsonString());
         Assert.Equal("owner", r["enforced_owner"]!.GetValue<string>());
         Assert.Equal("kept", r["enforced_reads_kept"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_bucket_whose_ownership_controls_are_deleted_is_object_writer_with_acls_enabled()
+    {
+        var r = await Clients.Boto3Async(_server.Url, Prelude + """
+            owner.create_bucket(Bucket="no-controls")
+            out["before"] = code(owner.put_bucket_acl, Bucket="no-controls", GrantRead=f'id="{OTHER_ID}"')
+            owner.delete_bucket_ownership_controls(Bucket="no-controls")
+            out["controls"] = error(owner.get_bucket_ownership_controls, Bucket="no-controls")
+            # Without ownership controls S3 treats the bucket as ObjectWriter: ACLs are set and they count.
+            owner.put_bucket_acl(Bucket="no-controls", GrantRead=f'id="{OTHER_ID}"', GrantFullControl=f'id="{OWNER_ID}"')
+            out["bucket_acl"] = grants(owner.get_bucket_acl(Bucket="no-controls"))
+            owner.put_object(Bucket="no-controls", Key="k.txt", Body=b"k")
+            out["other_lists"] = [o["Key"] for o in other.list_objects_v2(Bucket="no-controls")["Contents"]]
+            owner.put_bucket_policy(Bucket="no-controls", Policy=doc({"Effect": "Allow", "Principal": {"AWS": "222222222222"},
+                "Action": "s3:PutObject", "Resource": "arn:aws:s3:::no-controls/*"}))
+            other.put_object(Bucket="no-controls", Key="theirs.txt", Body=b"theirs")
+            out["writer_owns"] = other.get_object_acl(Bucket="no-controls", Key="theirs.txt")["Owner"]["ID"] == OTHER_ID
+            out["owner_reads_theirs"] = code(owner.get_object, Bucket="no-controls", Key="theirs.txt")
+            """);
+
+        Assert.Equal("""[400,"AccessControlListNotSupported"]""", r["before"]!.ToJsonString());
+        Assert.Equal("OwnershipControlsNotFoundError", r["controls"]!["code"]!.GetValue<string>());
+        Assert.Equal("The bucket ownership controls were not found", r["controls"]!["message"]!.GetValue<string>());
+        Assert.Equal(404, r["controls"]!["status"]!.GetValue<int>());
+        Assert.Equal("""[["CanonicalUser","owner","FULL_CONTROL"],["CanonicalUser","other","READ"]]""", r["bucket_acl"]!.ToJsonString());
+        Assert.Equal("""["k.txt"]""", r["other_lists"]!.ToJsonString());
+        Assert.True(r["writer_owns"]!.GetValue<bool>());
+        Assert.Equal("""[403,"AccessDenied"]""", r["owner_reads_theirs"]!.ToJsonString());
     }
 
     [Fact]

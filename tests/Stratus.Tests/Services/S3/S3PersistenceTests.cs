@@ -7,6 +7,7 @@ namespace Stratus.Tests.Services.S3;
 public sealed class S3PersistenceTests
 {
     private const string Setup = """
+        import urllib.request
         s3 = boto3.client("s3", endpoint_url=URL, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
                           config=Config(retries={"max_attempts": 1}))
 
@@ -43,6 +44,41 @@ public sealed class S3PersistenceTests
         Assert.Equal("""[{"Key":"k","Value":"v"}]""", r["tags"]!.ToJsonString());
         Assert.Equal("Enabled", r["versioning"]!.GetValue<string>());
         Assert.Equal("""[["pending",1]]""", r["uploads"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_bucket_stored_before_s3s_2023_defaults_keeps_no_block_and_its_acls_after_a_restart()
+    {
+        await using var server = await StratusProcess.StartPersistentAsync();
+        await Clients.Boto3Async(server.Url, Setup + """
+            s3.create_bucket(Bucket="older")
+            """);
+        await server.StopAsync();
+        // The form an older Stratus stored: a bucket without the public access block and ownership controls records.
+        var r = await Clients.Boto3Async(server.Url, Setup + $$"""
+            import sqlite3
+            db = sqlite3.connect("{{server.DataDir}}/state.db")
+            body = json.loads(db.execute("SELECT body FROM documents WHERE collection = 's3.buckets' AND key = 'older'").fetchone()[0])
+            out["stored"] = sorted(body["Configurations"])
+            body["Configurations"] = {}
+            db.execute("UPDATE documents SET body = ? WHERE collection = 's3.buckets' AND key = 'older'", (json.dumps(body),))
+            db.commit()
+            db.close()
+            """);
+        Assert.Equal("""["ownershipControls","publicAccessBlock"]""", r["stored"]!.ToJsonString());
+
+        await server.RestartAsync();
+        r = await Clients.Boto3Async(server.Url, Setup + """
+            out["block"] = error(s3.get_public_access_block, Bucket="older")
+            out["controls"] = error(s3.get_bucket_ownership_controls, Bucket="older")
+            # No block and ACLs enabled, as S3 left buckets that existed before April 2023: a public ACL is accepted and serves.
+            s3.put_object(Bucket="older", Key="page.txt", Body=b"page", ACL="public-read")
+            with urllib.request.urlopen(URL + "/older/page.txt") as response:
+                out["anonymous"] = response.read().decode()
+            """);
+        Assert.Equal("NoSuchPublicAccessBlockConfiguration", r["block"]!["code"]!.GetValue<string>());
+        Assert.Equal("OwnershipControlsNotFoundError", r["controls"]!["code"]!.GetValue<string>());
+        Assert.Equal("page", r["anonymous"]!.GetValue<string>());
     }
 
     [Fact]

@@ -42,7 +42,8 @@ public static class AccessControl
 
     private static readonly Dictionary<string, string[]> ObjectGrants = new(StringComparer.Ordinal)
     {
-        ["READ"] = ["s3:GetObject", "s3:GetObjectVersion"],
+        // GetObjectAttributes needs READ on the object, as S3 documents it.
+        ["READ"] = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"],
         ["READ_ACP"] = ["s3:GetObjectAcl", "s3:GetObjectVersionAcl"],
         ["WRITE_ACP"] = ["s3:PutObjectAcl", "s3:PutObjectVersionAcl"],
     };
