@@ -37,6 +37,7 @@ using Stratus.Services.Rds.Engine;
 using Stratus.Services.S3;
 using Stratus.Services.S3.CloudFormation;
 using Stratus.Services.S3.Engine;
+using Stratus.Services.S3Control;
 using Stratus.Services.SecretsManager;
 using Stratus.Services.SecretsManager.CloudFormation;
 using Stratus.Services.Ssm;
@@ -249,6 +250,7 @@ public sealed class StratusServices : IAsyncDisposable
             new CloudFormationApi(cloudFormation, Log("cloudformation")),
             new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
             new S3Api(s3, iam, Log("s3")),
+            new S3ControlApi(s3, Log("s3control")),
             new SsmApi(ssm, Log("ssm")),
             new KmsApi(kms, Log("kms")),
             new Ec2Api(ec2, Log("ec2")),
@@ -283,6 +285,7 @@ public sealed class StratusServices : IAsyncDisposable
                 ["rds"] = RdsAuthorization.Table(rds),
                 ["cloudformation"] = CloudFormationAuthorization.Table(cloudFormation),
                 ["apigateway"] = ApiGatewayAuthorization.Table(),
+                ["s3"] = S3ControlAuthorization.Table(),
             }),
             Sts = sts,
             Rds = rds,

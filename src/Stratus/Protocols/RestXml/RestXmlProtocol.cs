@@ -21,6 +21,11 @@ public sealed class RestXmlProtocol(string xmlNamespace, Func<HttpRequest, RestX
     /// <summary>Whether an unsigned request belongs to this service (S3: a bucket host name, or a path naming a bucket).</summary>
     public Func<HttpRequest, bool> UnsignedClaim { get; init; } = _ => false;
 
+    /// <summary>Path prefixes that tell this service's requests from another's signed under the same name (S3 Control's /v20180820 beside S3).</summary>
+    public IReadOnlyList<string> Prefixes { get; init; } = [];
+
+    public override IEnumerable<string> PathPrefixes => Prefixes;
+
     public override bool Accepts(HttpRequest request) => true;
 
     public override bool ClaimsUnsigned(HttpRequest request) => UnsignedClaim(request);

@@ -246,13 +246,15 @@ public sealed class S3Api : IStratusService, IDisposable
             // Reads, ACL and tagging calls are decided with the object's ACL and tags (s3:ExistingObjectTag/<key>).
             var existing = bucket is not null && key.Length > 0 && S3Authorization.ConsultsObject(name, namesVersion)
                 ? _s3.FindVersion(bucket.Name, key, http.Request.Query["versionId"].FirstOrDefault()) : null;
-            AwsException? Denial(S3Permission permission) => S3Authorization.Decide(caller, permission, bucket, existing);
+            // The bucket owner's account-level Block Public Access combines with the bucket's own.
+            var accountBlock = bucket is null ? null : _s3.AccountPublicAccessBlock(bucket.AccountId);
+            AwsException? Denial(S3Permission permission) => S3Authorization.Decide(caller, permission, bucket, existing, accountBlock: accountBlock);
             void Authorize(IReadOnlyDictionary<string, string>? requestTags)
             {
                 // An anonymous request for a bucket that does not exist answers NoSuchBucket below; one for no bucket at all is refused.
                 if (caller.IsAnonymous && bucket is null && bucketName is not null && name != "CreateBucket") return;
                 foreach (var permission in Permissions(name, bucketName, key, http.Request))
-                    if (S3Authorization.Decide(caller, permission, bucket, existing, requestTags) is { } denied) throw denied;
+                    if (S3Authorization.Decide(caller, permission, bucket, existing, requestTags, accountBlock) is { } denied) throw denied;
             }
             // PutObjectTagging's tags (s3:RequestObjectTag/<key>) are in its body: its handler authorizes once it has read them.
             if (name != "PutObjectTagging") Authorize(RequestTags(name, http.Request));
@@ -274,7 +276,8 @@ public sealed class S3Api : IStratusService, IDisposable
                     var (sourceBucketName, sourceKey, sourceVersion) = CopySource(request);
                     var sourceBucket = _s3.FindBucket(sourceBucketName);
                     var source = sourceBucket is null ? null : _s3.FindVersion(sourceBucketName, sourceKey, sourceVersion);
-                    if (S3Authorization.Decide(caller, S3Authorization.ReadSource(sourceBucketName, sourceKey, sourceVersion is not null), sourceBucket, source) is { } denied)
+                    if (S3Authorization.Decide(caller, S3Authorization.ReadSource(sourceBucketName, sourceKey, sourceVersion is not null), sourceBucket, source,
+                            accountBlock: sourceBucket is null ? null : _s3.AccountPublicAccessBlock(sourceBucket.AccountId)) is { } denied)
                         throw denied;
                     request = request with { SourceScope = scope with { AccountId = sourceBucket?.AccountId ?? input.Call.AccountId } };
                 }

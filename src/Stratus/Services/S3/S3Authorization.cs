@@ -151,10 +151,11 @@ public static class S3Authorization
     /// (null for ListBuckets, CreateBucket of a new name, or a bucket that does not exist: the operation then answers for itself).
     /// <paramref name="existing"/> is the object version addressed, when the operation consults it: its ACL and its tags
     /// (s3:ExistingObjectTag/&lt;key&gt;) take part. <paramref name="requestTags"/> are the tags the request writes
-    /// (s3:RequestObjectTag/&lt;key&gt;, s3:RequestObjectTagKeys), for PutObject and PutObjectTagging.
+    /// (s3:RequestObjectTag/&lt;key&gt;, s3:RequestObjectTagKeys), for PutObject and PutObjectTagging. <paramref name="accountBlock"/> is
+    /// the bucket owner's account-level Block Public Access, which combines with the bucket's own.
     /// </summary>
     public static AwsException? Decide(S3Caller caller, S3Permission permission, S3Bucket? bucket, S3ObjectVersion? existing = null,
-        IReadOnlyDictionary<string, string>? requestTags = null)
+        IReadOnlyDictionary<string, string>? requestTags = null, PublicAccessBlock? accountBlock = null)
     {
         // An object another account wrote under ObjectWriter (or BucketOwnerPreferred without bucket-owner-full-control) is
         // that account's: S3 decides reads of it and of its ACL and tags as a request to the object owner's account, so the
@@ -174,7 +175,7 @@ public static class S3Authorization
             foreach (var (key, value) in requestTags) request.With("s3:RequestObjectTag/" + key, value);
             request.With("s3:RequestObjectTagKeys", [.. requestTags.Keys]);
         }
-        var resourcePolicy = ResourcePolicy(caller, bucket, existing, bucketPolicyOnlyDenies: objectOwner is not null);
+        var resourcePolicy = ResourcePolicy(caller, bucket, existing, bucketPolicyOnlyDenies: objectOwner is not null, accountBlock);
 
         if (caller.IsAnonymous)
         {
@@ -213,18 +214,19 @@ public static class S3Authorization
     /// policy cannot grant) and the grants of the bucket's and the object's ACLs that reach the caller (none with ACLs
     /// disabled, BucketOwnerEnforced; no public ones under IgnorePublicAcls).
     /// </summary>
-    private static SourcedPolicy? ResourcePolicy(S3Caller caller, S3Bucket? bucket, S3ObjectVersion? existing, bool bucketPolicyOnlyDenies)
+    private static SourcedPolicy? ResourcePolicy(S3Caller caller, S3Bucket? bucket, S3ObjectVersion? existing, bool bucketPolicyOnlyDenies, PublicAccessBlock? accountBlock)
     {
         if (bucket is null) return null;
+        var block = PublicAccessBlock.Of(bucket, accountBlock);
         var outsider = caller.IsAnonymous || caller.AccountId != bucket.AccountId;
         var policy = bucket.Policy is { } text && BucketPolicy.TryParse(text) is { } parsed
-            && !(outsider && PublicAccessBlock.Of(bucket).RestrictPublicBuckets && IsPublic(text)) ? parsed : null;
+            && !(outsider && block.RestrictPublicBuckets && IsPublic(text)) ? parsed : null;
         if (bucketPolicyOnlyDenies && policy is not null)
             policy = new Policy { Statements = [.. policy.Statements.Where(s => s.Effect == StatementEffect.Deny)], VariablesApply = policy.VariablesApply };
         var grants = new List<PolicyStatement>();
         if ((bucket.Acl is not null || existing?.Acl is not null) && ObjectOwnership.Of(bucket) != ObjectOwnership.BucketOwnerEnforced)
         {
-            var ignorePublic = PublicAccessBlock.Of(bucket).IgnorePublicAcls;
+            var ignorePublic = block.IgnorePublicAcls;
             if (bucket.Acl is { } bucketAcl) grants.AddRange(AccessControl.Statements(bucketAcl, onBucket: true, caller, ignorePublic));
             if (existing?.Acl is { } objectAcl) grants.AddRange(AccessControl.Statements(objectAcl, onBucket: false, caller, ignorePublic));
         }
@@ -415,20 +417,47 @@ public static class ObjectOwnership
     public static bool IsValid(string? ownership) => ownership is BucketOwnerEnforced or BucketOwnerPreferred or ObjectWriter;
 }
 
-/// <summary>A bucket's PublicAccessBlock settings (all off when it has none, as on a bucket whose block was deleted).</summary>
+/// <summary>
+/// Block Public Access settings: a bucket's, or its account's (s3control's account-level configuration). A bucket without a
+/// configuration has all four off: one whose block was deleted, or one stored by a Stratus older than S3's April 2023 defaults,
+/// which keeps what it had, as S3 left existing buckets unchanged then.
+/// </summary>
 public sealed record PublicAccessBlock(bool BlockPublicAcls, bool IgnorePublicAcls, bool BlockPublicPolicy, bool RestrictPublicBuckets)
 {
     public const string Subresource = "publicAccessBlock";
+
+    public static readonly PublicAccessBlock None = new(false, false, false, false);
 
     /// <summary>The configuration S3 gives every new bucket since April 2023: all four settings on.</summary>
     public const string AllBlocked = "<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls>"
         + "<BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>";
 
-    public static PublicAccessBlock Of(S3Bucket bucket)
+    /// <summary>
+    /// What applies to a bucket: each setting on when the bucket's or its account's configuration turns it on, as S3 combines
+    /// them (the more restrictive wins). <paramref name="account"/> is the bucket owner's account-level configuration, if any.
+    /// </summary>
+    public static PublicAccessBlock Of(S3Bucket bucket, PublicAccessBlock? account)
     {
-        if (bucket.Configurations.GetValueOrDefault(Subresource) is not { } stored) return new(false, false, false, false);
-        var document = XElement.Parse(stored);
-        bool Flag(string name) => string.Equals(document.ChildValue(name), "true", StringComparison.OrdinalIgnoreCase);
+        var own = bucket.Configurations.GetValueOrDefault(Subresource) is { } stored ? Parse(stored) : None;
+        return account is null ? own : new(own.BlockPublicAcls || account.BlockPublicAcls, own.IgnorePublicAcls || account.IgnorePublicAcls,
+            own.BlockPublicPolicy || account.BlockPublicPolicy, own.RestrictPublicBuckets || account.RestrictPublicBuckets);
+    }
+
+    /// <summary>The settings of a PublicAccessBlockConfiguration document (any namespace: S3's or S3 Control's); a setting it leaves out is off.</summary>
+    public static PublicAccessBlock Parse(string document)
+    {
+        var root = XElement.Parse(document);
+        bool Flag(string name) => string.Equals(root.ChildValue(name), "true", StringComparison.OrdinalIgnoreCase);
         return new(Flag("BlockPublicAcls"), Flag("IgnorePublicAcls"), Flag("BlockPublicPolicy"), Flag("RestrictPublicBuckets"));
+    }
+
+    /// <summary>The document with all four settings, as S3 and S3 Control answer it, in the given namespace.</summary>
+    public XElement Document(string xmlNamespace)
+    {
+        XNamespace ns = xmlNamespace;
+        static string Text(bool on) => on ? "true" : "false";
+        return new XElement(ns + "PublicAccessBlockConfiguration",
+            new XElement(ns + "BlockPublicAcls", Text(BlockPublicAcls)), new XElement(ns + "IgnorePublicAcls", Text(IgnorePublicAcls)),
+            new XElement(ns + "BlockPublicPolicy", Text(BlockPublicPolicy)), new XElement(ns + "RestrictPublicBuckets", Text(RestrictPublicBuckets)));
     }
 }

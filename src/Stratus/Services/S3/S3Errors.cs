@@ -97,6 +97,9 @@ public static class S3Errors
         Error("ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found", 404, ("BucketName", bucket));
     public static AwsException NoSuchPublicAccessBlockConfiguration(string bucket) =>
         Error("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found", 404, ("BucketName", bucket));
+    /// <summary>S3 Control's answer for an account without a Block Public Access configuration.</summary>
+    public static AwsException NoSuchAccountPublicAccessBlockConfiguration(string accountId) =>
+        Error("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found", 404, ("AccountId", accountId));
     public static AwsException OwnershipControlsNotFoundError(string bucket) =>
         Error("OwnershipControlsNotFoundError", "The bucket ownership controls were not found", 404, ("BucketName", bucket));
     public static AwsException NoSuchWebsiteConfiguration(string bucket) =>

@@ -112,3 +112,6 @@ public sealed record S3ListPage(IReadOnlyList<(string Key, S3ObjectVersion Versi
 
 public sealed record S3VersionListPage(IReadOnlyList<(string Key, S3ObjectVersion Version, bool IsLatest)> Versions, IReadOnlyList<string> CommonPrefixes,
     bool IsTruncated, string? NextKeyMarker, string? NextVersionIdMarker);
+
+/// <summary>An account's Block Public Access configuration (S3 Control), as a PublicAccessBlockConfiguration document with all four settings.</summary>
+public sealed record S3AccountPublicAccessBlock(string AccountId, string Document);

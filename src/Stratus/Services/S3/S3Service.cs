@@ -19,6 +19,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
     private readonly ResourceTable<S3Bucket> _buckets;
     private readonly ResourceTable<S3ObjectEntry> _objects;
     private readonly ResourceTable<S3Upload> _uploads;
+    private readonly ResourceTable<S3AccountPublicAccessBlock> _accountBlocks;
     private readonly Dictionary<string, SortedSet<string>> _keys = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly BlobStore _blobs;
@@ -36,6 +37,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
         _buckets = new ResourceTable<S3Bucket>(store, "s3.buckets");
         _objects = new ResourceTable<S3ObjectEntry>(store, "s3.objects");
         _uploads = new ResourceTable<S3Upload>(store, "s3.uploads");
+        _accountBlocks = new ResourceTable<S3AccountPublicAccessBlock>(store, "s3.accountPublicAccessBlocks");
         _blobs = new BlobStore(root, store);
         foreach (var bucket in _buckets.Values) _keys[bucket.Name] = new SortedSet<string>(KeyOrder.Instance);
         foreach (var entry in _objects.Values)
@@ -55,6 +57,24 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
 
     /// <summary>A bucket whoever owns it, for deciding a request against its owner and its policy before the request runs in an account.</summary>
     public S3Bucket? FindBucket(string name) => _buckets.Get(name);
+
+    // ---- account-level Block Public Access (S3 Control) ----
+
+    /// <summary>An account's own Block Public Access configuration (s3control's PutPublicAccessBlock); null when it has none.</summary>
+    public PublicAccessBlock? AccountPublicAccessBlock(string accountId) =>
+        _accountBlocks.Get(accountId) is { } stored ? PublicAccessBlock.Parse(stored.Document) : null;
+
+    public PublicAccessBlock GetAccountPublicAccessBlock(Scope scope) =>
+        AccountPublicAccessBlock(scope.AccountId) ?? throw S3Errors.NoSuchAccountPublicAccessBlockConfiguration(scope.AccountId);
+
+    /// <remarks>Like a bucket's, it refuses what is set after it (public ACLs and policies); ACLs and policies already in place stay.</remarks>
+    public void PutAccountPublicAccessBlock(Scope scope, PublicAccessBlock block) =>
+        _accountBlocks.Put(scope.AccountId, new S3AccountPublicAccessBlock(scope.AccountId, block.Document("").ToString(System.Xml.Linq.SaveOptions.DisableFormatting)));
+
+    public void DeleteAccountPublicAccessBlock(Scope scope) => _accountBlocks.Remove(scope.AccountId);
+
+    /// <summary>The Block Public Access settings that apply to a bucket: its own combined with its account's, the more restrictive of each.</summary>
+    public PublicAccessBlock BlockOf(S3Bucket bucket) => PublicAccessBlock.Of(bucket, AccountPublicAccessBlock(bucket.AccountId));
 
     // ---- buckets ----
 
@@ -139,7 +159,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
         if (Encoding.UTF8.GetByteCount(policy) > S3Rules.MaxPolicyBytes) throw S3Errors.MalformedPolicy("Policy exceeds the maximum allowed document size.");
         var bucket = GetBucket(scope, name);
         S3Authorization.ValidatePolicy(name, policy);
-        if (PublicAccessBlock.Of(bucket).BlockPublicPolicy && S3Authorization.IsPublic(policy))
+        if (BlockOf(bucket).BlockPublicPolicy && S3Authorization.IsPublic(policy))
             throw S3Errors.AccessDenied($"User: {scope.PrincipalArn ?? $"arn:aws:iam::{scope.AccountId}:root"} is not authorized to perform: s3:PutBucketPolicy on resource: \"{S3Authorization.BucketArn(name)}\" because public policies are blocked by the BlockPublicPolicy block public access setting.");
         UpdateBucket(scope, name, b => b with { Policy = policy });
     }
@@ -186,7 +206,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
         var bucket = GetBucket(scope, name);
         if (ObjectOwnership.Of(bucket) == ObjectOwnership.BucketOwnerEnforced && !AccessControl.GrantsOnly(acl, bucket.AccountId))
             throw S3Errors.AccessControlListNotSupported();
-        if (PublicAccessBlock.Of(bucket).BlockPublicAcls && AccessControl.IsPublic(acl)) throw S3Errors.AccessDenied();
+        if (BlockOf(bucket).BlockPublicAcls && AccessControl.IsPublic(acl)) throw S3Errors.AccessDenied();
     }
 
     /// <summary>The bucket's ACL; with ACLs disabled, its owner's FULL_CONTROL whatever was set before, as S3 answers.</summary>

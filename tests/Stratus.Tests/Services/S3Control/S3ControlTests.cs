@@ -1,0 +1,120 @@
+using Stratus.Tests.Infrastructure;
+
+namespace Stratus.Tests.Services.S3Control;
+
+/// <summary>
+/// Account-level Block Public Access (S3 Control) through boto3's s3control client: its host-prefixed and path forms, S3's
+/// combination of the account's settings with each bucket's, the operations not built, and persistence across a restart.
+/// </summary>
+[Trait(TestKind.Category, TestKind.EndToEnd)]
+public sealed class S3ControlTests
+{
+    /// <summary>
+    /// botocore sends S3 Control to <c>{account}.localhost</c> before a custom endpoint. Systems that resolve every
+    /// <c>*.localhost</c> name to loopback (RFC 6761; systemd-resolved, macOS) need nothing; this machine may not, so the
+    /// script resolves those names to 127.0.0.1 itself, leaving the request (its Host header, its signature) as botocore made it.
+    /// </summary>
+    private const string Prelude = """
+        import socket, urllib.request
+        from botocore import UNSIGNED
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        _resolve = socket.getaddrinfo
+        def _loopback(host, *a, **kw):
+            return _resolve("127.0.0.1" if isinstance(host, str) and host.endswith(".localhost") else host, *a, **kw)
+        socket.getaddrinfo = _loopback
+        OWNER = "111111111111"
+        control = boto3.client("s3control", endpoint_url=URL.replace("127.0.0.1", "localhost"), region_name="us-east-1", aws_access_key_id=OWNER,
+                               aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+        owner = client("s3", key=OWNER)
+        anonymous = boto3.client("s3", endpoint_url=URL, region_name="us-east-1", config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
+        def code(fn, *a, **kw):
+            e = error(fn, *a, **kw)
+            return [e["status"], e["code"]] if e else None
+        def block(**settings):
+            return {name: settings.get(name, False) for name in ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"]}
+
+        """;
+
+    [Fact]
+    public async Task The_account_block_is_stored_answered_combined_with_each_buckets_and_kept_across_a_restart()
+    {
+        await using var server = await StratusProcess.StartPersistentAsync();
+        var r = await Clients.Boto3Async(server.Url, Prelude + """
+            out["none"] = error(control.get_public_access_block, AccountId=OWNER)
+            out["put"] = control.put_public_access_block(AccountId=OWNER, PublicAccessBlockConfiguration=block(BlockPublicPolicy=True))["ResponseMetadata"]["HTTPStatusCode"]
+            out["got"] = control.get_public_access_block(AccountId=OWNER)["PublicAccessBlockConfiguration"]
+            out["other_account"] = code(control.get_public_access_block, AccountId="222222222222")
+            out["not_built"] = error(control.list_access_points, AccountId=OWNER)
+
+            # The path form, for clients that cannot reach {account}.localhost: the endpoint itself, signed as s3.
+            signed = AWSRequest(method="GET", url=URL + "/v20180820/configuration/publicAccessBlock", headers={"x-amz-account-id": OWNER})
+            SigV4Auth(Credentials(OWNER, "test"), "s3", "us-east-1").add_auth(signed)
+            with urllib.request.urlopen(urllib.request.Request(signed.url, headers=dict(signed.headers.items()))) as response:
+                out["path_form"] = [response.status, "<BlockPublicPolicy>true</BlockPublicPolicy>" in response.read().decode()]
+
+            # A bucket with ACLs and without its own block: made public before the account blocks anything.
+            owner.create_bucket(Bucket="shared-site", ObjectOwnership="ObjectWriter")
+            owner.delete_public_access_block(Bucket="shared-site")
+            owner.put_object(Bucket="shared-site", Key="acl.txt", Body=b"by acl", ACL="public-read")
+            owner.put_object(Bucket="shared-site", Key="policy/page.txt", Body=b"by policy")
+            public_policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::shared-site/policy/*"}]})
+            # The account's BlockPublicPolicy applies though the bucket's own block is gone.
+            out["account_blocks_policy"] = code(owner.put_bucket_policy, Bucket="shared-site", Policy=public_policy)
+            control.delete_public_access_block(AccountId=OWNER)
+            out["deleted"] = code(control.get_public_access_block, AccountId=OWNER)
+            owner.put_bucket_policy(Bucket="shared-site", Policy=public_policy)
+            out["open_acl"] = anonymous.get_object(Bucket="shared-site", Key="acl.txt")["Body"].read().decode()
+            out["open_policy"] = anonymous.get_object(Bucket="shared-site", Key="policy/page.txt")["Body"].read().decode()
+
+            # BlockPublicAcls refuses new public ACLs, on PUT's canned ACL, PutObjectAcl and PutBucketAcl; IgnorePublicAcls and
+            # RestrictPublicBuckets close what is already public, until the account's block goes.
+            control.put_public_access_block(AccountId=OWNER, PublicAccessBlockConfiguration=block(BlockPublicAcls=True))
+            out["blocked_put"] = code(owner.put_object, Bucket="shared-site", Key="new.txt", Body=b"x", ACL="public-read")
+            out["blocked_object_acl"] = code(owner.put_object_acl, Bucket="shared-site", Key="acl.txt", ACL="public-read")
+            out["blocked_bucket_acl"] = code(owner.put_bucket_acl, Bucket="shared-site", ACL="public-read")
+            out["acl_still_open"] = code(anonymous.get_object, Bucket="shared-site", Key="acl.txt")
+            control.put_public_access_block(AccountId=OWNER, PublicAccessBlockConfiguration=block(IgnorePublicAcls=True, RestrictPublicBuckets=True))
+            out["ignored_acl"] = code(anonymous.get_object, Bucket="shared-site", Key="acl.txt")
+            out["restricted_policy"] = code(anonymous.get_object, Bucket="shared-site", Key="policy/page.txt")
+            # The bucket's own Get answers the bucket's configuration (none), not the account's.
+            out["bucket_own"] = code(owner.get_public_access_block, Bucket="shared-site")
+            """);
+
+        Assert.Equal("NoSuchPublicAccessBlockConfiguration", r["none"]!["code"]!.GetValue<string>());
+        Assert.Equal("The public access block configuration was not found", r["none"]!["message"]!.GetValue<string>());
+        Assert.Equal(404, r["none"]!["status"]!.GetValue<int>());
+        Assert.Equal(200, r["put"]!.GetValue<int>());
+        Assert.Equal("""{"BlockPublicAcls":false,"IgnorePublicAcls":false,"BlockPublicPolicy":true,"RestrictPublicBuckets":false}""", r["got"]!.ToJsonString());
+        Assert.Equal("""[403,"AccessDenied"]""", r["other_account"]!.ToJsonString());
+        Assert.Equal("NotImplemented", r["not_built"]!["code"]!.GetValue<string>());
+        Assert.Equal(501, r["not_built"]!["status"]!.GetValue<int>());
+        Assert.Contains("ListAccessPoints", r["not_built"]!["message"]!.GetValue<string>());
+        Assert.Equal("[200,true]", r["path_form"]!.ToJsonString());
+
+        Assert.Equal("""[403,"AccessDenied"]""", r["account_blocks_policy"]!.ToJsonString());
+        Assert.Equal("""[404,"NoSuchPublicAccessBlockConfiguration"]""", r["deleted"]!.ToJsonString());
+        Assert.Equal("by acl", r["open_acl"]!.GetValue<string>());
+        Assert.Equal("by policy", r["open_policy"]!.GetValue<string>());
+        Assert.Equal("""[403,"AccessDenied"]""", r["blocked_put"]!.ToJsonString());
+        Assert.Equal("""[403,"AccessDenied"]""", r["blocked_object_acl"]!.ToJsonString());
+        Assert.Equal("""[403,"AccessDenied"]""", r["blocked_bucket_acl"]!.ToJsonString());
+        Assert.Null(r["acl_still_open"]);
+        Assert.Equal("""[403,"AccessDenied"]""", r["ignored_acl"]!.ToJsonString());
+        Assert.Equal("""[403,"AccessDenied"]""", r["restricted_policy"]!.ToJsonString());
+        Assert.Equal("""[404,"NoSuchPublicAccessBlockConfiguration"]""", r["bucket_own"]!.ToJsonString());
+
+        await server.RestartAsync();
+        var after = await Clients.Boto3Async(server.Url, Prelude + """
+            out["got"] = control.get_public_access_block(AccountId=OWNER)["PublicAccessBlockConfiguration"]
+            out["ignored_acl"] = code(anonymous.get_object, Bucket="shared-site", Key="acl.txt")
+            control.delete_public_access_block(AccountId=OWNER)
+            out["open_again"] = anonymous.get_object(Bucket="shared-site", Key="acl.txt")["Body"].read().decode()
+            """);
+        Assert.Equal("""{"BlockPublicAcls":false,"IgnorePublicAcls":true,"BlockPublicPolicy":false,"RestrictPublicBuckets":true}""", after["got"]!.ToJsonString());
+        Assert.Equal("""[403,"AccessDenied"]""", after["ignored_acl"]!.ToJsonString());
+        Assert.Equal("by acl", after["open_again"]!.GetValue<string>());
+    }
+}
