@@ -3,12 +3,13 @@
 taken in the same run compare. Not part of bench/run; it reuses the pieces of bench/images.py and bench/s3.py.
 
     python3 bench/compare_builds.py registry BEFORE/stratus.dll AFTER/stratus.dll --size-mb 200 --rounds 3
-    python3 bench/compare_builds.py s3 BEFORE/stratus.dll AFTER/stratus.dll [--data-dir] [--small-only]
+    python3 bench/compare_builds.py s3 BEFORE/stratus.dll AFTER/stratus.dll [--data-dir] [--small-only | --large-only] [--rounds N]
 
 registry: skopeo push and pull of a several-layer image to each build and to docker-registry over TLS, alternated
 round by round, medians with their ratio to docker-registry. s3: one captured boto3 PutObject and GetObject of 1 KB
 and 1 MB replayed by wrk against each build and moto, then 100 MB PUT and GET by curl on presigned URLs beside the
-disk (dd), then each build's resident memory while a 1 GB object moves.
+disk (dd), then each build's resident memory while a 1 GB object moves. --large-only runs the 100 MB part alone, --rounds
+times (moto, the small objects and the 1 GB memory watch left out), for a figure on a machine other work loads.
 """
 import argparse
 import base64
@@ -70,19 +71,20 @@ def registry(builds, size_mb, rounds):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def s3(builds, persistent, small_only):
+def s3(builds, persistent, small_only, large_only, rounds):
     shape = s3bench.Shape(small=(("1 KB", s3bench.KB), ("1 MB", s3bench.MB)), large=("100 MB", 100 * s3bench.MB), big=("1 GB", 1024 * s3bench.MB),
-                          calls={s3bench.KB: 48, s3bench.MB: 16}, rounds=3, large_rounds=3, seconds=2)
+                          calls={s3bench.KB: 48, s3bench.MB: 16}, rounds=3, large_rounds=rounds, seconds=2)
     work = tempfile.mkdtemp(prefix="stratus-compare-s3-")
     try:
         with contextlib.ExitStack() as stack:
             servers = {label: start_build(stack, label, dll, os.path.join(work, "data-" + label) if persistent else None) for label, dll in builds.items()}
-            moto = dataplane.stopped_with(stack, controlplane.start_moto())
-            clients = {name: s3bench.s3_client(server) for name, server in servers.items()} | {"moto": s3bench.s3_client(moto)}
+            clients = {name: s3bench.s3_client(server) for name, server in servers.items()}
+            if not large_only:
+                clients["moto"] = s3bench.s3_client(dataplane.stopped_with(stack, controlplane.start_moto()))
             for client in clients.values():
                 client.create_bucket(Bucket=s3bench.BUCKET)
             rows = []
-            for label, size in shape.small:
+            for label, size in () if large_only else shape.small:
                 rows += s3bench.bench_replay(clients, label, size, s3bench.payload(size), shape, work)
             for row in rows:
                 print(row.name + ": " + "  ".join(f"{name} {cell.rate:.0f}/s" if isinstance(cell, Summary) else f"{name} n/a" for name, cell in row.cells.items()))
@@ -106,7 +108,7 @@ def s3(builds, persistent, small_only):
                     print(f"{operation} 100 MB, {connections} conn, curl: " + "  ".join(
                         f"{name} {statistics.median(values):.0f} MB/s ({statistics.median(values) / on_disk:.2f}x disk)" for name, values in rates.items()))
             os.remove(source)
-            for name, server in servers.items():
+            for name, server in {} if large_only else servers.items():
                 for run in s3bench.bench_memory(server, clients[name], shape.big[1], work):
                     print(f"{name} {run.operation} 1 GB: {run.before:.0f} MB before, {run.peak:.0f} MB peak, {run.after:.0f} MB after, {run.seconds:.1f} s")
             print(f"load average after: {os.getloadavg()}")
@@ -123,12 +125,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--data-dir", action="store_true", help="s3: each build keeps its state in a data dir (durable commits) instead of --ephemeral")
     parser.add_argument("--small-only", action="store_true", help="s3: only the small objects replayed by wrk")
+    parser.add_argument("--large-only", action="store_true", help="s3: only the 100 MB PUT and GET beside the disk, --rounds times")
     args = parser.parse_args()
     builds = {"before": args.before, "after": args.after}
     if args.what == "registry":
         registry(builds, args.size_mb, args.rounds)
     else:
-        s3(builds, args.data_dir, args.small_only)
+        s3(builds, args.data_dir, args.small_only, args.large_only, args.rounds)
 
 
 if __name__ == "__main__":
