@@ -117,4 +117,27 @@ public sealed class S3ControlTests
         Assert.Equal("""[403,"AccessDenied"]""", after["ignored_acl"]!.ToJsonString());
         Assert.Equal("by acl", after["open_again"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Under_auth_enforce_the_account_block_needs_the_account_public_access_block_actions()
+    {
+        const string rootKey = "AKIAROOTEXAMPLE00017", rootSecret = "root-secret-for-s3control-tests";
+        await using var server = await StratusProcess.StartEphemeralAsync("--auth", "enforce", "--root-key", $"{rootKey}:{rootSecret}");
+        var r = await Clients.Boto3Async(server.Url, Prelude + $$"""
+            iam = client("iam", key="{{rootKey}}", secret="{{rootSecret}}")
+            ACCOUNT = client("sts", key="{{rootKey}}", secret="{{rootSecret}}").get_caller_identity()["Account"]
+            iam.create_user(UserName="auditor")
+            key = iam.create_access_key(UserName="auditor")["AccessKey"]
+            iam.put_user_policy(UserName="auditor", PolicyName="read", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetAccountPublicAccessBlock", "Resource": "*"}]}))
+            auditor = boto3.client("s3control", endpoint_url=URL.replace("127.0.0.1", "localhost"), region_name="us-east-1",
+                                   aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"], config=Config(retries={"max_attempts": 1}))
+            out["get"] = code(auditor.get_public_access_block, AccountId=ACCOUNT)
+            out["put"] = code(auditor.put_public_access_block, AccountId=ACCOUNT, PublicAccessBlockConfiguration=block(BlockPublicAcls=True))
+            out["delete"] = code(auditor.delete_public_access_block, AccountId=ACCOUNT)
+            """);
+        Assert.Equal("""[404,"NoSuchPublicAccessBlockConfiguration"]""", r["get"]!.ToJsonString());
+        Assert.Equal(403, r["put"]![0]!.GetValue<int>());
+        Assert.Equal(403, r["delete"]![0]!.GetValue<int>());
+    }
 }
