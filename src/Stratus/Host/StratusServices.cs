@@ -182,6 +182,7 @@ public sealed class StratusServices : IAsyncDisposable
             new CloudWatchAlarmProvider(cloudWatch),
             new CloudWatchCompositeAlarmProvider(cloudWatch),
             new CloudWatchDashboardProvider(cloudWatch),
+            new CloudWatchAnomalyDetectorProvider(cloudWatch),
             new LogsSubscriptionFilterProvider(logs),
             new LogsMetricFilterProvider(logs),
             new LambdaFunctionProvider(lambda, lambdaCode),

@@ -19,6 +19,8 @@ public interface IInputReader
     int? Int(string name);
     double? Double(string name);
     bool? Bool(string name);
+    /// <summary>A timestamp: epoch seconds or ISO 8601 on the wire, an ISO 8601 string in a template (UTC unless it says otherwise).</summary>
+    DateTimeOffset? Timestamp(string name);
     IReadOnlyList<string> Strings(string name);
     /// <summary>A map of strings; null or empty when absent, as the reader's source has always given it.</summary>
     Dictionary<string, string>? StringMap(string name);

@@ -66,6 +66,17 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
         });
         table.Add("ListDashboards", ListDashboards);
         table.Add("GetMetricWidgetImage", GetMetricWidgetImage);
+        table.Add("PutAnomalyDetector", i =>
+        {
+            _cloudWatch.PutAnomalyDetector(i.Scope, AnomalyDetector.Read(i, i.Scope));
+            return (JsonObject?)null;
+        });
+        table.Add("DeleteAnomalyDetector", i =>
+        {
+            _cloudWatch.DeleteAnomalyDetector(i.Scope, AnomalyDetector.Read(i, i.Scope));
+            return (JsonObject?)null;
+        });
+        table.Add("DescribeAnomalyDetectors", DescribeAnomalyDetectors);
         table.Add("DeleteDashboards", i =>
         {
             _cloudWatch.DeleteDashboards(i.Scope, i.Strings("DashboardNames"));
@@ -169,7 +180,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
     /// </summary>
     private JsonObject GetMetricData(OperationInput i)
     {
-        var results = _cloudWatch.GetMetricData(i.Scope, i.List("MetricDataQueries").Select(n => Query(i.Nested(Structure(n, "MetricDataQueries")))).ToList(),
+        var results = _cloudWatch.GetMetricData(i.Scope, i.List("MetricDataQueries").Select(n => MetricDataQuery.Read(i.Nested(Structure(n, "MetricDataQueries")))).ToList(),
             RequiredTimestamp(i, "StartTime"), RequiredTimestamp(i, "EndTime"));
         // CloudWatchRules holds ScanBy to its two values; TimestampDescending is the default.
         var ascending = i.String("ScanBy") == "TimestampAscending";
@@ -273,6 +284,50 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
             : new OperationResult { RawBody = image, RawContentType = "image/png" };
     }
 
+    private JsonObject DescribeAnomalyDetectors(OperationInput i)
+    {
+        // AWS: "The maximum value that you can specify is 100."
+        var maxResults = i.Int("MaxResults") ?? 100;
+        if (maxResults is < 1 or > 100) throw CloudWatchErrors.InvalidValue("The parameter MaxResults must be between 1 and 100.");
+        var detectors = _cloudWatch.DescribeAnomalyDetectors(i.Scope, i.String("Namespace"), i.String("MetricName"), Dimensions(i), i.Strings("AnomalyDetectorTypes"));
+        var from = DecodeToken(i.String("NextToken"), "InvalidNextToken");
+        var body = new JsonObject
+        {
+            ["AnomalyDetectors"] = new JsonArray(detectors.Skip(from).Take(maxResults).Select(d => (JsonNode)AnomalyDetectorView(d.Detector, d.State)).ToArray()),
+        };
+        if (from + maxResults < detectors.Count) body["NextToken"] = EncodeToken(from + maxResults);
+        return body;
+    }
+
+    /// <summary>A single-metric detector repeats its metric in the deprecated top-level members, as AWS still answers them.</summary>
+    private static JsonObject AnomalyDetectorView(AnomalyDetector d, string state)
+    {
+        var view = new JsonObject
+        {
+            ["Configuration"] = new JsonObject
+            {
+                ["ExcludedTimeRanges"] = new JsonArray(d.ExcludedTimeRanges.Select(r => (JsonNode)new JsonObject { ["StartTime"] = r.StartTime, ["EndTime"] = r.EndTime }).ToArray()),
+                ["MetricTimezone"] = d.MetricTimezone,
+            },
+            ["StateValue"] = state,
+        };
+        if (d.PeriodicSpikes is { } spikes) view["MetricCharacteristics"] = new JsonObject { ["PeriodicSpikes"] = spikes };
+        if (d.SingleMetric is { } m)
+        {
+            (view["Namespace"], view["MetricName"], view["Dimensions"], view["Stat"]) = (m.Namespace, m.MetricName, DimensionsView(m.Dimensions), m.Stat);
+            view["SingleMetricAnomalyDetector"] = new JsonObject
+            {
+                ["AccountId"] = d.AccountId,
+                ["Namespace"] = m.Namespace,
+                ["MetricName"] = m.MetricName,
+                ["Dimensions"] = DimensionsView(m.Dimensions),
+                ["Stat"] = m.Stat,
+            };
+        }
+        else view["MetricMathAnomalyDetector"] = new JsonObject { ["MetricDataQueries"] = new JsonArray(d.MetricMathQueries.Select(q => (JsonNode)QueryView(q)).ToArray()) };
+        return view;
+    }
+
     private JsonObject ListDashboards(OperationInput i)
     {
         const int pageSize = 1000;
@@ -335,7 +390,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
 
     private static MetricAlarm AlarmInput(OperationInput i) =>
         MetricAlarm.Read(i, i.Scope, i.Required("AlarmName"), Dimensions(i).ToList(),
-            i.List("Metrics").Select(n => Query(i.Nested(Structure(n, "Metrics")))).ToList(), Tags(i));
+            i.List("Metrics").Select(n => MetricDataQuery.Read(i.Nested(Structure(n, "Metrics")))).ToList(), Tags(i));
 
     private static JsonObject AlarmView(MetricAlarm a)
     {
@@ -363,6 +418,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
             ["EvaluationPeriods"] = a.EvaluationPeriods,
             ["DatapointsToAlarm"] = a.DatapointsToAlarm,
             ["Threshold"] = a.Threshold,
+            ["ThresholdMetricId"] = a.ThresholdMetricId,
             ["ComparisonOperator"] = a.ComparisonOperator,
             ["TreatMissingData"] = a.TreatMissingData,
             ["StateTransitionedTimestamp"] = a.StateTransitionedTimestamp,
@@ -383,18 +439,6 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
                 ["Unit"] = stat.Unit,
             };
         return view;
-    }
-
-    private static MetricDataQuery Query(OperationInput q)
-    {
-        MetricStatQuery? stat = null;
-        if (q.Object("MetricStat") is { } statObject)
-        {
-            var s = q.Nested(statObject);
-            var metric = s.Nested(s.Object("Metric") ?? throw s.Style.Missing("Metric"));
-            stat = new MetricStatQuery(metric.Required("Namespace"), metric.Required("MetricName"), Dimensions(metric), s.RequiredInt("Period"), s.Required("Stat"), s.String("Unit"));
-        }
-        return new MetricDataQuery(q.Required("Id"), stat, q.String("Expression"), q.String("Label"), q.Bool("ReturnData") ?? true, q.Int("Period"));
     }
 
     private static MetricDataInput MetricDataInput(OperationInput d)

@@ -76,6 +76,9 @@ public static class CloudWatchErrors
     public static AwsException DashboardsNotFound(IEnumerable<string> names) =>
         new("ResourceNotFound", $"The specified dashboard does not exist. [{string.Join(", ", names)}]", 404);
 
+    public static AwsException AnomalyDetectorNotFound() =>
+        new("ResourceNotFoundException", "The anomaly detection model does not exist.", 404);
+
     /// <summary>An operation of botocore's model Stratus does not serve, with the reason README gives.</summary>
     public static AwsException NotServed(string operation, string reason) =>
         new("InvalidAction", $"Stratus does not serve the CloudWatch operation {operation}: {reason}");

@@ -20,7 +20,29 @@ public sealed record MetricDataInput(
 public sealed record MetricStatQuery(string Namespace, string MetricName, IReadOnlyList<MetricDimension> Dimensions, int Period, string Stat, string? Unit);
 
 /// <summary>A GetMetricData query (or an alarm's metric math): a metric statistic or an expression over other queries.</summary>
-public sealed record MetricDataQuery(string Id, MetricStatQuery? MetricStat, string? Expression, string? Label, bool ReturnData, int? Period);
+public sealed record MetricDataQuery(string Id, MetricStatQuery? MetricStat, string? Expression, string? Label, bool ReturnData, int? Period)
+{
+    /// <summary>A MetricDataQuery structure of a request, an alarm's Metrics in a template, or a detector's MetricMathAnomalyDetector.</summary>
+    public static MetricDataQuery Read(IInputReader q)
+    {
+        MetricStatQuery? stat = null;
+        if (q.Object("MetricStat") is { } s)
+        {
+            var metric = s.Object("Metric") ?? throw s.Missing("Metric");
+            stat = new MetricStatQuery(metric.Required("Namespace"), metric.Required("MetricName"), ReadDimensions(metric), s.Int("Period") ?? throw s.Missing("Period"),
+                s.Required("Stat"), s.String("Unit"));
+        }
+        return new MetricDataQuery(q.Required("Id"), stat, q.String("Expression"), q.String("Label"), q.Bool("ReturnData") ?? true, q.Int("Period"));
+    }
+
+    /// <summary>A Dimensions member: a list of Name/Value structures.</summary>
+    public static List<MetricDimension> ReadDimensions(IInputReader input) =>
+        input.Objects("Dimensions").Select(d => new MetricDimension(d.Required("Name"), d.Required("Value"))).ToList();
+
+    /// <summary>True for an ANOMALY_DETECTION_BAND expression, the query an anomaly alarm's ThresholdMetricId names.</summary>
+    [JsonIgnore]
+    public bool IsBand => Expression?.TrimStart().StartsWith("ANOMALY_DETECTION_BAND", StringComparison.OrdinalIgnoreCase) == true;
+}
 
 public sealed record MetricDataResult(string Id, string Label, IReadOnlyList<KeyValuePair<DateTimeOffset, double>> Points);
 
@@ -117,6 +139,8 @@ public sealed record MetricAlarm : Alarm
     public int EvaluationPeriods { get; init; }
     public int? DatapointsToAlarm { get; init; }
     public double? Threshold { get; init; }
+    /// <summary>The id of the ANOMALY_DETECTION_BAND query an anomaly detection alarm compares its metric with, instead of a Threshold.</summary>
+    public string? ThresholdMetricId { get; init; }
     public required string ComparisonOperator { get; init; }
     public string TreatMissingData { get; init; } = "missing";
     public List<MetricDataQuery> Metrics { get; init; } = [];
@@ -147,6 +171,7 @@ public sealed record MetricAlarm : Alarm
         EvaluationPeriods = input.Int("EvaluationPeriods") ?? throw input.Missing("EvaluationPeriods"),
         DatapointsToAlarm = input.Int("DatapointsToAlarm"),
         Threshold = input.Double("Threshold"),
+        ThresholdMetricId = input.String("ThresholdMetricId"),
         ComparisonOperator = input.Required("ComparisonOperator"),
         TreatMissingData = input.String("TreatMissingData") ?? "missing",
         Metrics = metrics,
@@ -211,3 +236,71 @@ public sealed record Dashboard(string AccountId, string Name, string Body, DateT
 
 /// <summary>An alarm's history, newest last; kept when the alarm is deleted, as on AWS, within the same bounds.</summary>
 public sealed record AlarmHistory(string AccountId, string Region, string AlarmName, List<AlarmHistoryItem> Items);
+
+/// <summary>
+/// An anomaly detector: the metric it models (one metric and statistic, or the returned query of metric math) and how
+/// (<see cref="Engine.AnomalyModel"/> says what it computes). PeriodicSpikes is recorded and reported: the model's
+/// hour-of-week means already expect a spike that recurs at the same hour.
+/// </summary>
+public sealed record AnomalyDetector
+{
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public SingleMetricAnomaly? SingleMetric { get; init; }
+    public List<MetricDataQuery> MetricMathQueries { get; init; } = [];
+    public List<ExcludedTimeRange> ExcludedTimeRanges { get; init; } = [];
+    public string? MetricTimezone { get; init; }
+    public bool? PeriodicSpikes { get; init; }
+
+    public string DetectorType => SingleMetric is null ? AnomalyDetectorTypes.MetricMath : AnomalyDetectorTypes.SingleMetric;
+
+    /// <summary>
+    /// PutAnomalyDetector's or DeleteAnomalyDetector's members, or an AWS::CloudWatch::AnomalyDetector's: the metric as the
+    /// deprecated top-level members, SingleMetricAnomalyDetector or MetricMathAnomalyDetector (exactly one of the three).
+    /// </summary>
+    public static AnomalyDetector Read(IInputReader input, Scope scope)
+    {
+        var single = input.Object("SingleMetricAnomalyDetector");
+        var math = input.Object("MetricMathAnomalyDetector");
+        var legacy = input.Has("Namespace") || input.Has("MetricName") || input.Has("Stat") || input.Has("Dimensions");
+        if ((single is not null ? 1 : 0) + (math is not null ? 1 : 0) + (legacy ? 1 : 0) > 1)
+            throw CloudWatchErrors.InvalidCombination("Use exactly one of SingleMetricAnomalyDetector, MetricMathAnomalyDetector, or the Namespace, MetricName, Dimensions and Stat parameters.");
+        var metric = single ?? (legacy ? input : null);
+        if (metric is null && math is null)
+            throw CloudWatchErrors.MissingParameters(["SingleMetricAnomalyDetector", "MetricMathAnomalyDetector"]);
+        if (metric?.String("AccountId") is { } account && account != scope.AccountId)
+            throw CloudWatchErrors.InvalidValue($"Stratus models the metrics of its own account {scope.AccountId}; cross-account observability is not built.");
+        var configuration = input.Object("Configuration");
+        return new AnomalyDetector
+        {
+            AccountId = scope.AccountId,
+            Region = scope.Region,
+            SingleMetric = metric is null ? null : new SingleMetricAnomaly(metric.Required("Namespace"), metric.Required("MetricName"),
+                MetricDataQuery.ReadDimensions(metric), metric.Required("Stat")),
+            MetricMathQueries = math?.Objects("MetricDataQueries").Select(MetricDataQuery.Read).ToList() ?? [],
+            ExcludedTimeRanges = configuration?.Objects("ExcludedTimeRanges")
+                .Select(r => new ExcludedTimeRange(r.Timestamp("StartTime") ?? throw r.Missing("StartTime"), r.Timestamp("EndTime") ?? throw r.Missing("EndTime")))
+                .ToList() ?? [],
+            // CloudFormation spells it MetricTimeZone, the API MetricTimezone.
+            MetricTimezone = configuration?.String(input.FromTemplate ? "MetricTimeZone" : "MetricTimezone"),
+            PeriodicSpikes = input.Object("MetricCharacteristics")?.Bool("PeriodicSpikes"),
+        };
+    }
+}
+
+public sealed record SingleMetricAnomaly(string Namespace, string MetricName, List<MetricDimension> Dimensions, string Stat);
+
+public sealed record ExcludedTimeRange(DateTimeOffset StartTime, DateTimeOffset EndTime);
+
+public static class AnomalyDetectorTypes
+{
+    public const string SingleMetric = "SINGLE_METRIC";
+    public const string MetricMath = "METRIC_MATH";
+}
+
+public static class AnomalyDetectorStates
+{
+    public const string PendingTraining = "PENDING_TRAINING";
+    public const string TrainedInsufficientData = "TRAINED_INSUFFICIENT_DATA";
+    public const string Trained = "TRAINED";
+}

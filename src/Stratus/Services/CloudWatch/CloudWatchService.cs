@@ -43,6 +43,14 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
     };
 
     /// <summary>JSON documents AWS hands out as strings (history, reason data) are written without \u escapes.</summary>
+    /// <summary>Anomaly detection alarms compare a value with its band's lower and upper edges.</summary>
+    private static readonly Dictionary<string, Func<double, double, double, bool>> BandComparisons = new()
+    {
+        ["LessThanLowerOrGreaterThanUpperThreshold"] = (v, lower, upper) => v < lower || v > upper,
+        ["LessThanLowerThreshold"] = (v, lower, _) => v < lower,
+        ["GreaterThanUpperThreshold"] = (v, _, upper) => v > upper,
+    };
+
     private static readonly JsonSerializerOptions PlainJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static readonly string[] TreatMissingDataValues = ["breaching", "notBreaching", "ignore", "missing"];
@@ -68,6 +76,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         _history = new ResourceTable<AlarmHistory>(store, "cloudwatch.alarm-history");
         _composites = new ResourceTable<CompositeAlarm>(store, "cloudwatch.composite-alarms");
         _dashboards = new ResourceTable<Dashboard>(store, "cloudwatch.dashboards");
+        _anomalyDetectors = new ResourceTable<AnomalyDetector>(store, "cloudwatch.anomaly-detectors");
         _clock = clock;
         _lambda = lambda;
         _logger = logger;
@@ -228,8 +237,38 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
     /// <summary>
     /// Runs MetricStat queries against the store and expressions over their results, each id once
     /// and in dependency order. Alarms align periods to the epoch so each evaluation sees whole periods.
+    /// A band (ANOMALY_DETECTION_BAND) answers two results under its one id, its lower edge first.
     /// </summary>
     private List<EvaluatedQuery> Evaluate(string accountId, string region, IReadOnlyList<MetricDataQuery> queries, DateTimeOffset start, DateTimeOffset end, bool alignToPeriod)
+    {
+        var resolve = Resolver(accountId, region, queries, start, end, alignToPeriod, drawsBands: true);
+        var values = queries.Select(q => resolve(q.Id)!).ToList();
+        var results = new List<EvaluatedQuery>();
+        for (var i = 0; i < queries.Count; i++)
+        {
+            var query = queries[i];
+            var label = query.Label ?? (query.MetricStat is { } s ? s.MetricName : query.Id);
+            var returned = values[i] switch
+            {
+                MathSeries series => [(label, series.Points)],
+                MathBand band => new List<(string, SortedDictionary<long, double>)> { ($"{label} Lower", band.Lower.Points), ($"{label} Upper", band.Upper.Points) },
+                MathScalar scalar => [(label, new SortedDictionary<long, double>(values.OfType<MathSeries>()
+                    .SelectMany(series => series.Points.Keys).Distinct().ToDictionary(t => t, _ => scalar.Value)))],
+                _ => throw CloudWatchErrors.ValidationError($"The expression for '{query.Id}' returns several time series; wrap it in SUM, AVG, MIN or MAX."),
+            };
+            foreach (var (name, points) in returned)
+                results.Add(new EvaluatedQuery(new MetricDataResult(query.Id, name,
+                    points.Where(p => double.IsFinite(p.Value)).Select(p => KeyValuePair.Create(DateTimeOffset.FromUnixTimeSeconds(p.Key), p.Value)).ToList()), query.ReturnData));
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// The value of each query id over [start, end), computed once. <paramref name="drawsBands"/> is false for the history a
+    /// band is trained on, which may not draw a band itself.
+    /// </summary>
+    private Func<string, MathValue?> Resolver(string accountId, string region, IReadOnlyList<MetricDataQuery> queries, DateTimeOffset start, DateTimeOffset end,
+        bool alignToPeriod, bool drawsBands)
     {
         var byId = queries.ToDictionary(q => q.Id, StringComparer.Ordinal);
         var values = new Dictionary<string, MathValue>(StringComparer.Ordinal);
@@ -250,6 +289,15 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             .Where(q => filter is null || q.Id.Contains(filter, StringComparison.Ordinal) || (q.Label ?? q.MetricStat!.MetricName).Contains(filter, StringComparison.Ordinal))
             .Select(q => (MathSeries)Resolve(q.Id)!).ToList());
 
+        MathBand Band(string id, double deviations)
+        {
+            if (!byId.TryGetValue(id, out var modelled)) throw new MetricMathException($"Unrecognized metric id '{id}' in expression.");
+            var history = Resolver(accountId, region, queries, start - AnomalyModel.TrainingWindow, end, alignToPeriod, drawsBands: false)(id);
+            if (history is not MathSeries series) throw new MetricMathException("ANOMALY_DETECTION_BAND models a single time series.");
+            var inRange = ((MathSeries)Resolve(id)!).Points.Keys;
+            return AnomalyBand(AnomalyConfigurationFor(accountId, region, modelled), series, inRange, deviations);
+        }
+
         MathValue? Resolve(string id)
         {
             if (values.TryGetValue(id, out var known)) return known;
@@ -261,7 +309,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             {
                 try
                 {
-                    value = MetricMath.Evaluate(query.Expression!, Resolve, AllStats);
+                    value = MetricMath.Evaluate(query.Expression!, Resolve, AllStats, drawsBands ? Band : null);
                 }
                 catch (MetricMathException e)
                 {
@@ -272,22 +320,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             return values[id] = value;
         }
 
-        var results = new List<EvaluatedQuery>();
-        foreach (var query in queries)
-        {
-            var value = Resolve(query.Id)!;
-            var label = query.Label ?? (query.MetricStat is { } s ? s.MetricName : query.Id);
-            var points = value switch
-            {
-                MathSeries series => series.Points,
-                MathScalar scalar => new SortedDictionary<long, double>(values.Values.OfType<MathSeries>()
-                    .SelectMany(s => s.Points.Keys).Distinct().ToDictionary(t => t, _ => scalar.Value)),
-                _ => throw CloudWatchErrors.ValidationError($"The expression for '{query.Id}' returns several time series; wrap it in SUM, AVG, MIN or MAX."),
-            };
-            results.Add(new EvaluatedQuery(new MetricDataResult(query.Id, label,
-                points.Where(p => double.IsFinite(p.Value)).Select(p => KeyValuePair.Create(DateTimeOffset.FromUnixTimeSeconds(p.Key), p.Value)).ToList()), query.ReturnData));
-        }
-        return results;
+        return Resolve;
     }
 
     public IReadOnlyList<MetricIdentity> ListMetrics(Scope scope, string? ns, string? metricName, IReadOnlyList<(string Name, string? Value)> dimensions, bool recentlyActive)
@@ -361,16 +394,21 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
     private static void ValidateAlarm(MetricAlarm alarm)
     {
         if (alarm.AlarmName.Length is 0 or > 255) throw CloudWatchErrors.InvalidValue("The parameter AlarmName must be between 1 and 255 characters.");
-        if (!Comparisons.ContainsKey(alarm.ComparisonOperator))
-            throw CloudWatchErrors.InvalidValue($"The value {alarm.ComparisonOperator} for parameter ComparisonOperator is not supported by Stratus; use GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold or LessThanOrEqualToThreshold.");
+        if (!Comparisons.ContainsKey(alarm.ComparisonOperator) && !BandComparisons.ContainsKey(alarm.ComparisonOperator))
+            throw CloudWatchErrors.InvalidValue($"The value {alarm.ComparisonOperator} for parameter ComparisonOperator is invalid; it must be one of {string.Join(", ", Comparisons.Keys.Concat(BandComparisons.Keys))}.");
         if (alarm.EvaluationPeriods < 1) throw CloudWatchErrors.InvalidValue("The parameter EvaluationPeriods must be greater than or equal to 1.");
         if (alarm.DatapointsToAlarm is { } m && (m < 1 || m > alarm.EvaluationPeriods))
             throw CloudWatchErrors.InvalidValue("DatapointsToAlarm must be between 1 and EvaluationPeriods.");
         if (!TreatMissingDataValues.Contains(alarm.TreatMissingData))
             throw CloudWatchErrors.InvalidValue($"The value {alarm.TreatMissingData} for parameter TreatMissingData is invalid; it must be one of breaching, notBreaching, ignore, missing.");
-        if (alarm.Threshold is null) throw CloudWatchErrors.MissingParameter("Threshold");
         foreach (var arn in alarm.AlarmActions.Concat(alarm.OKActions).Concat(alarm.InsufficientDataActions))
             if (!arn.StartsWith("arn:", StringComparison.Ordinal)) throw CloudWatchErrors.InvalidValue($"Invalid arn syntax: {arn}");
+        if (alarm.ThresholdMetricId is not null || BandComparisons.ContainsKey(alarm.ComparisonOperator))
+        {
+            ValidateAnomalyAlarm(alarm);
+            return;
+        }
+        if (alarm.Threshold is null) throw CloudWatchErrors.MissingParameter("Threshold");
         if (alarm.Metrics.Count > 0)
         {
             if (alarm.MetricName is not null || alarm.Namespace is not null || alarm.Statistic is not null || alarm.ExtendedStatistic is not null || alarm.Period is not null)
@@ -392,6 +430,25 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         if (alarm.ExtendedStatistic is { } extended && MetricStatistics.PercentileOf(extended) is null)
             throw CloudWatchErrors.InvalidValue($"The value {extended} for parameter ExtendedStatistic is not a valid extended statistic.");
         if (alarm.Unit is { } unit && !Units.Contains(unit)) throw CloudWatchErrors.InvalidValue($"The value {unit} for parameter Unit is invalid.");
+    }
+
+    /// <summary>
+    /// An anomaly detection alarm: a band comparison, no Threshold, and Metrics holding the band ThresholdMetricId names and
+    /// the one metric or expression it is compared with, both returning data, as AWS requires.
+    /// </summary>
+    private static void ValidateAnomalyAlarm(MetricAlarm alarm)
+    {
+        if (alarm.ThresholdMetricId is not { } bandId)
+            throw CloudWatchErrors.MissingParameter("ThresholdMetricId");
+        if (!BandComparisons.ContainsKey(alarm.ComparisonOperator))
+            throw CloudWatchErrors.InvalidValue($"An alarm with ThresholdMetricId compares with a band: ComparisonOperator must be one of {string.Join(", ", BandComparisons.Keys)}.");
+        if (alarm.Threshold is not null) throw CloudWatchErrors.InvalidCombination("Threshold and ThresholdMetricId cannot be used together.");
+        if (alarm.Metrics.Count == 0) throw CloudWatchErrors.MissingParameter("Metrics");
+        ValidateQueries(alarm.Metrics);
+        if (alarm.Metrics.FirstOrDefault(q => q.Id == bandId) is not { IsBand: true, ReturnData: true })
+            throw CloudWatchErrors.ValidationError($"ThresholdMetricId {bandId} must name a query of Metrics whose expression is ANOMALY_DETECTION_BAND and which returns data.");
+        if (alarm.Metrics.Count(q => q.ReturnData && q.Id != bandId) != 1)
+            throw CloudWatchErrors.ValidationError("Exactly one element of the metrics list besides the ThresholdMetricId should return data.");
     }
 
     public IReadOnlyList<MetricAlarm> DescribeAlarms(Scope scope, IReadOnlyList<string> names, string? prefix, string? state, string? actionPrefix)
@@ -552,12 +609,13 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         var period = alarm.EvaluatedPeriod;
         var end = now.ToUnixTimeSeconds() / period * period;
         var start = end - (long)alarm.EvaluationPeriods * period;
-        var points = AlarmDatapoints(alarm, DateTimeOffset.FromUnixTimeSeconds(start), DateTimeOffset.FromUnixTimeSeconds(end));
+        var (from, to) = (DateTimeOffset.FromUnixTimeSeconds(start), DateTimeOffset.FromUnixTimeSeconds(end));
         var threshold = alarm.Threshold ?? 0;
-        var (breaches, words) = Comparisons[alarm.ComparisonOperator];
+        var evaluated = alarm.ThresholdMetricId is null ? ThresholdPoints(alarm, from, to) : BandPoints(alarm, from, to);
+        var points = evaluated.Select(p => KeyValuePair.Create(p.Time, p.Value)).ToList();
         var needed = alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods;
         var present = points.Count;
-        var breaching = points.Count(p => breaches(p.Value, threshold));
+        var breaching = evaluated.Count(p => p.Breaching);
         var missing = alarm.EvaluationPeriods - present;
 
         string next;
@@ -574,7 +632,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         var recent = string.Join(", ", points.OrderByDescending(p => p.Key).Select(p => $"{p.Value.ToString(CultureInfo.InvariantCulture)} ({stamp(p.Key)})"));
         var reason = next == AlarmStates.InsufficientData
             ? $"Insufficient Data: {alarm.EvaluationPeriods} datapoint{(alarm.EvaluationPeriods == 1 ? " was" : "s were")} unknown."
-            : $"Threshold Crossed: {breaching} out of the last {alarm.EvaluationPeriods} datapoints [{recent}] {(next == AlarmStates.Alarm ? "was" : "was not")} {words} the threshold ({threshold.ToString(CultureInfo.InvariantCulture)}) (minimum {needed} datapoint{(needed == 1 ? "" : "s")} for {(next == AlarmStates.Alarm ? "OK -> ALARM" : "ALARM -> OK")} transition).";
+            : $"{(alarm.ThresholdMetricId is null ? "Threshold" : "Thresholds")} Crossed: {breaching} out of the last {alarm.EvaluationPeriods} datapoints [{recent}] {(next == AlarmStates.Alarm ? "was" : "was not")} {CrossingWords(alarm, evaluated)} (minimum {needed} datapoint{(needed == 1 ? "" : "s")} for {(next == AlarmStates.Alarm ? "OK -> ALARM" : "ALARM -> OK")} transition).";
         var reasonData = new JsonObject
         {
             ["version"] = "1.0",
@@ -583,21 +641,59 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             ["statistic"] = alarm.Statistic ?? alarm.ExtendedStatistic,
             ["period"] = period,
             ["recentDatapoints"] = new JsonArray(points.OrderBy(p => p.Key).Select(p => (JsonNode)JsonValue.Create(p.Value)).ToArray()),
-            ["threshold"] = threshold,
             ["evaluatedDatapoints"] = new JsonArray(points.OrderByDescending(p => p.Key)
                 .Select(p => (JsonNode)new JsonObject { ["timestamp"] = IsoWithOffset(p.Key), ["value"] = p.Value }).ToArray()),
         };
+        if (alarm.ThresholdMetricId is null) reasonData["threshold"] = threshold;
+        else
+        {
+            reasonData["recentLowerThresholds"] = new JsonArray(evaluated.OrderBy(p => p.Time).Select(p => (JsonNode?)p.Lower).ToArray());
+            reasonData["recentUpperThresholds"] = new JsonArray(evaluated.OrderBy(p => p.Time).Select(p => (JsonNode?)p.Upper).ToArray());
+        }
         Transition(_alarms, alarm.AccountId, alarm.Region, alarm.AlarmName, next, reason, reasonData.ToJsonString(PlainJson), 0);
     }
 
-    private List<KeyValuePair<DateTimeOffset, double>> AlarmDatapoints(MetricAlarm alarm, DateTimeOffset start, DateTimeOffset end)
+    /// <summary>An evaluated period of an alarm: its value, the band it was held against (anomaly alarms), and whether it breached.</summary>
+    private sealed record AlarmPoint(DateTimeOffset Time, double Value, bool Breaching, double? Lower = null, double? Upper = null);
+
+    private List<AlarmPoint> ThresholdPoints(MetricAlarm alarm, DateTimeOffset start, DateTimeOffset end)
     {
         var queries = alarm.Metrics.Count > 0
             ? alarm.Metrics
             : [new MetricDataQuery("m1", new MetricStatQuery(alarm.Namespace!, alarm.MetricName!, alarm.Dimensions, alarm.Period!.Value,
                 alarm.Statistic ?? alarm.ExtendedStatistic!, alarm.Unit), null, null, true, null)];
+        var breaches = Comparisons[alarm.ComparisonOperator].Breaches;
         return Evaluate(alarm.AccountId, alarm.Region, queries, start, end, alignToPeriod: true)
-            .Where(r => r.ReturnData).SelectMany(r => r.Result.Points).ToList();
+            .Where(r => r.ReturnData).SelectMany(r => r.Result.Points)
+            .Select(p => new AlarmPoint(p.Key, p.Value, breaches(p.Value, alarm.Threshold ?? 0))).ToList();
+    }
+
+    /// <summary>An anomaly detection alarm's periods: the metric's values where its band (ThresholdMetricId) has both edges.</summary>
+    private List<AlarmPoint> BandPoints(MetricAlarm alarm, DateTimeOffset start, DateTimeOffset end)
+    {
+        var results = Evaluate(alarm.AccountId, alarm.Region, alarm.Metrics, start, end, alignToPeriod: true);
+        var band = results.Where(r => r.Result.Id == alarm.ThresholdMetricId).Select(r => r.Result.Points.ToDictionary(p => p.Key, p => p.Value)).ToList();
+        var (lower, upper) = (band[0], band[1]);
+        var breaches = BandComparisons[alarm.ComparisonOperator];
+        return results.Single(r => r.ReturnData && r.Result.Id != alarm.ThresholdMetricId).Result.Points
+            .Where(p => lower.ContainsKey(p.Key) && upper.ContainsKey(p.Key))
+            .Select(p => new AlarmPoint(p.Key, p.Value, breaches(p.Value, lower[p.Key], upper[p.Key]), lower[p.Key], upper[p.Key])).ToList();
+    }
+
+    /// <summary>What a breach means in an alarm's reason, as AWS words it: "greater than the threshold (5.0)", "greater than the upper thresholds [7.1]".</summary>
+    private static string CrossingWords(MetricAlarm alarm, IReadOnlyList<AlarmPoint> points)
+    {
+        if (alarm.ThresholdMetricId is null)
+            return $"{Comparisons[alarm.ComparisonOperator].Words} the threshold ({(alarm.Threshold ?? 0).ToString(CultureInfo.InvariantCulture)})";
+        string Edges(Func<AlarmPoint, double?> edge) =>
+            string.Join(", ", points.OrderByDescending(p => p.Time).Select(p => edge(p)!.Value.ToString(CultureInfo.InvariantCulture)));
+        var (lower, upper) = ($"less than the lower thresholds [{Edges(p => p.Lower)}]", $"greater than the upper thresholds [{Edges(p => p.Upper)}]");
+        return alarm.ComparisonOperator switch
+        {
+            "LessThanLowerThreshold" => lower,
+            "GreaterThanUpperThreshold" => upper,
+            _ => $"{lower} or {upper}",
+        };
     }
 
     /// <summary>

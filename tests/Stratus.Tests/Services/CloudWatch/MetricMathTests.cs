@@ -84,4 +84,25 @@ public sealed class MetricMathTests
     [Fact]
     public void Expressions_past_aws_length_limit_are_refused() =>
         Assert.Contains("limit is 2048", Assert.Throws<MetricMathException>(() => Evaluate(string.Join("+", Enumerable.Repeat("1", 1100)))).Message);
+
+    [Fact]
+    public void ANOMALY_DETECTION_BAND_draws_the_band_of_an_id_two_deviations_wide_by_default()
+    {
+        var asked = new List<(string Id, double Deviations)>();
+        MathBand Band(string id, double deviations)
+        {
+            asked.Add((id, deviations));
+            return new MathBand(Series("lower", (60, 1)), Series("upper", (60, 9)));
+        }
+        MathValue Draw(string expression) => MetricMath.Evaluate(expression, id => id == "errors" ? Errors : null, _ => new MathSeriesList([]), Band);
+
+        Assert.IsType<MathBand>(Draw("ANOMALY_DETECTION_BAND(errors)"));
+        Assert.IsType<MathBand>(Draw("anomaly_detection_band(errors, 0.5)"));
+        Assert.Equal([("errors", 2.0), ("errors", 0.5)], asked);
+        Assert.Contains("cannot be used", Assert.Throws<MetricMathException>(() => Draw("ANOMALY_DETECTION_BAND(errors) * 2")).Message);
+        Assert.Contains("cannot be used", Assert.Throws<MetricMathException>(() => Draw("ABS(ANOMALY_DETECTION_BAND(errors))")).Message);
+        Assert.Contains("positive number", Assert.Throws<MetricMathException>(() => Draw("ANOMALY_DETECTION_BAND(errors, -1)")).Message);
+        Assert.Contains("id of a metric", Assert.Throws<MetricMathException>(() => Draw("ANOMALY_DETECTION_BAND(2)")).Message);
+        Assert.Contains("draws a band itself", Assert.Throws<MetricMathException>(() => Evaluate("ANOMALY_DETECTION_BAND(errors)")).Message);
+    }
 }

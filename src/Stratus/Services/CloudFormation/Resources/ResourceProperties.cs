@@ -17,6 +17,7 @@ public sealed class ResourceProperties(string logicalId, JsonObject values) : II
     int? IInputReader.Int(string name) => Int(Property(name));
     double? IInputReader.Double(string name) => Double(Property(name));
     bool? IInputReader.Bool(string name) => Bool(Property(name));
+    DateTimeOffset? IInputReader.Timestamp(string name) => Timestamp(Property(name));
     IReadOnlyList<string> IInputReader.Strings(string name) => Strings(Property(name));
     Dictionary<string, string>? IInputReader.StringMap(string name) => StringMap(Property(name));
     Dictionary<string, bool>? IInputReader.BoolMap(string name) => BoolMap(Property(name));
@@ -62,6 +63,10 @@ public sealed class ResourceProperties(string logicalId, JsonObject values) : II
         "false" => false,
         _ => throw Invalid(name, "expected type: Boolean"),
     };
+
+    public DateTimeOffset? Timestamp(string name) => String(name) is not { } text ? null
+        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? value
+        : throw Invalid(name, "expected type: a date and time in ISO 8601");
 
     /// <summary>A nested object property, read with the same typed accessors (its errors name the outer property).</summary>
     public ResourceProperties? Object(string name) => Values[name] switch

@@ -5,7 +5,7 @@ using Stratus.Services.CloudWatch.Engine;
 
 namespace Stratus.Services.CloudWatch.CloudFormation;
 
-/// <summary>AWS::CloudWatch::Alarm through CloudWatchService: a single-metric alarm, put again on update. Ref is the alarm name.</summary>
+/// <summary>AWS::CloudWatch::Alarm through CloudWatchService: a metric, metric math or anomaly detection alarm, put again on update. Ref is the alarm name.</summary>
 public sealed class CloudWatchAlarmProvider(CloudWatchService cloudWatch) : IResourceProvider
 {
     public string Type => "AWS::CloudWatch::Alarm";
@@ -35,11 +35,9 @@ public sealed class CloudWatchAlarmProvider(CloudWatchService cloudWatch) : IRes
     private ProvisionedResource Put(ResourceRequest request, string name)
     {
         var p = request.Properties;
-        if (p.Values.ContainsKey("Metrics")) throw p.Invalid("Metrics", "metric math alarms are not supported by Stratus's CloudFormation; use MetricName and Namespace");
         var scope = request.Scope;
-        var dimensions = p.Objects("Dimensions").Select(d => new ResourceProperties(request.LogicalId, d))
-            .Select(d => new MetricDimension(d.Required("Name"), d.Required("Value"))).ToList();
-        cloudWatch.PutMetricAlarm(scope, MetricAlarm.Read(p, scope, name, dimensions, [], Tags(p)));
+        IInputReader input = p;
+        cloudWatch.PutMetricAlarm(scope, MetricAlarm.Read(p, scope, name, MetricDataQuery.ReadDimensions(p), input.Objects("Metrics").Select(MetricDataQuery.Read).ToList(), Tags(p)));
         var alarm = cloudWatch.DescribeAlarms(scope, [name], null, null, null).Single();
         return new ProvisionedResource(alarm.AlarmName, new Dictionary<string, string> { ["Arn"] = alarm.AlarmArn });
     }

@@ -7,14 +7,16 @@ public abstract record MathValue;
 public sealed record MathScalar(double Value) : MathValue;
 public sealed record MathSeries(string Label, SortedDictionary<long, double> Points) : MathValue;
 public sealed record MathSeriesList(IReadOnlyList<MathSeries> Series) : MathValue;
+/// <summary>ANOMALY_DETECTION_BAND's answer: two series, the band's lower and upper edges, which no arithmetic takes.</summary>
+public sealed record MathBand(MathSeries Lower, MathSeries Upper) : MathValue;
 
 public sealed class MetricMathException(string message) : Exception(message);
 
 /// <summary>
 /// CloudWatch metric math, the basic part: numbers, query ids, + - * / ^, parentheses, and the
-/// functions SUM, AVG, MIN, MAX, ABS and METRICS() / METRICS("filter"). Series combine point by point
-/// on the timestamps they share; SUM/AVG/MIN/MAX of one series give one number, of several series a
-/// series of per-timestamp results, as on AWS.
+/// functions SUM, AVG, MIN, MAX, ABS, METRICS() / METRICS("filter") and ANOMALY_DETECTION_BAND(id[, deviations]).
+/// Series combine point by point on the timestamps they share; SUM/AVG/MIN/MAX of one series give one number, of
+/// several series a series of per-timestamp results, as on AWS. A band stands alone: AWS refuses it as an operand.
 /// </summary>
 public sealed class MetricMath
 {
@@ -26,23 +28,27 @@ public sealed class MetricMath
     private readonly List<Token> _tokens;
     private readonly Func<string, MathValue?> _resolve;
     private readonly Func<string?, MathSeriesList> _metrics;
+    private readonly Func<string, double, MathBand>? _band;
     private int _at;
     private int _nesting;
 
-    private MetricMath(string expression, Func<string, MathValue?> resolve, Func<string?, MathSeriesList> metrics)
+    private MetricMath(string expression, Func<string, MathValue?> resolve, Func<string?, MathSeriesList> metrics, Func<string, double, MathBand>? band)
     {
         _tokens = Tokenize(expression);
         _resolve = resolve;
         _metrics = metrics;
+        _band = band;
     }
 
     /// <param name="resolve">The value of another query by id, or null when there is none.</param>
     /// <param name="metrics">The MetricStat queries' series, optionally those whose id or label contain a filter.</param>
-    public static MathValue Evaluate(string expression, Func<string, MathValue?> resolve, Func<string?, MathSeriesList> metrics)
+    /// <param name="band">The anomaly detection band of a query id with a number of standard deviations; null where no band may be drawn.</param>
+    public static MathValue Evaluate(string expression, Func<string, MathValue?> resolve, Func<string?, MathSeriesList> metrics,
+        Func<string, double, MathBand>? band = null)
     {
         if (expression.Length > MaxExpressionLength)
             throw new MetricMathException($"The expression is {expression.Length} characters long; the limit is {MaxExpressionLength}.");
-        var math = new MetricMath(expression, resolve, metrics);
+        var math = new MetricMath(expression, resolve, metrics, band);
         var value = math.Sum();
         if (math.Peek.Kind != TokenKind.End) throw new MetricMathException($"Unexpected '{math.Peek.Text}' in expression.");
         return value;
@@ -120,6 +126,7 @@ public sealed class MetricMath
 
     private MathValue Call(string function)
     {
+        if (function == "ANOMALY_DETECTION_BAND") return Band();
         if (function == "METRICS")
         {
             string? filter = null;
@@ -134,6 +141,27 @@ public sealed class MetricMath
             "ABS" => Map(argument, Math.Abs),
             _ => Reduce(function, argument),
         };
+    }
+
+    /// <summary>
+    /// ANOMALY_DETECTION_BAND(id) or (id, deviations): the band of another query's series, two standard deviations wide
+    /// on each side unless given, as AWS defaults it.
+    /// </summary>
+    private MathValue Band()
+    {
+        var id = Next();
+        if (id.Kind != TokenKind.Name) throw new MetricMathException("ANOMALY_DETECTION_BAND takes the id of a metric or expression as its first argument.");
+        var deviations = 2.0;
+        if (Peek.Text == ",")
+        {
+            Next();
+            var number = Next();
+            if (number.Kind != TokenKind.Number || (deviations = double.Parse(number.Text, CultureInfo.InvariantCulture)) <= 0)
+                throw new MetricMathException("ANOMALY_DETECTION_BAND takes a positive number of standard deviations as its second argument.");
+        }
+        Expect(")");
+        if (_band is null) throw new MetricMathException("ANOMALY_DETECTION_BAND cannot model an expression that draws a band itself.");
+        return _band(id.Text, deviations);
     }
 
     private static MathValue Reduce(string function, MathValue argument)
@@ -158,6 +186,7 @@ public sealed class MetricMath
 
     private static MathValue Map(MathValue value, Func<double, double> f) => value switch
     {
+        MathBand => throw BandAsOperand(),
         MathScalar s => new MathScalar(f(s.Value)),
         MathSeries s => new MathSeries(s.Label, new SortedDictionary<long, double>(s.Points.ToDictionary(p => p.Key, p => f(p.Value)))),
         MathSeriesList list => new MathSeriesList(list.Series.Select(s => (MathSeries)Map(s, f)).ToList()),
@@ -174,6 +203,7 @@ public sealed class MetricMath
             '/' => (a, b) => a / b,
             _ => Math.Pow,
         };
+        if (left is MathBand || right is MathBand) throw BandAsOperand();
         return (left, right) switch
         {
             (MathScalar a, MathScalar b) => new MathScalar(apply(a.Value, b.Value)),
@@ -187,13 +217,16 @@ public sealed class MetricMath
         };
     }
 
+    private static MetricMathException BandAsOperand() =>
+        new("Unsupported operand: the result of ANOMALY_DETECTION_BAND cannot be used in another function or arithmetic.");
+
     private void Expect(string symbol)
     {
         var token = Next();
         if (token.Text != symbol || token.Kind is TokenKind.String) throw new MetricMathException($"Expected '{symbol}' but found '{token.Text}'.");
     }
 
-    private static bool IsFunction(string name) => name.ToUpperInvariant() is "SUM" or "AVG" or "MIN" or "MAX" or "ABS" or "METRICS";
+    private static bool IsFunction(string name) => name.ToUpperInvariant() is "SUM" or "AVG" or "MIN" or "MAX" or "ABS" or "METRICS" or "ANOMALY_DETECTION_BAND";
 
     private enum TokenKind { Number, Name, String, Symbol, End }
 
