@@ -4,12 +4,16 @@ taken in the same run compare. Not part of bench/run; it reuses the pieces of be
 
     python3 bench/compare_builds.py registry BEFORE/stratus.dll AFTER/stratus.dll --size-mb 200 --rounds 3
     python3 bench/compare_builds.py s3 BEFORE/stratus.dll AFTER/stratus.dll [--data-dir] [--small-only | --large-only] [--rounds N]
+    python3 bench/compare_builds.py dataplane BEFORE/stratus.dll AFTER/stratus.dll --rounds 5
 
 registry: skopeo push and pull of a several-layer image to each build and to docker-registry over TLS, alternated
 round by round, medians with their ratio to docker-registry. s3: one captured boto3 PutObject and GetObject of 1 KB
 and 1 MB replayed by wrk against each build and moto, then 100 MB PUT and GET by curl on presigned URLs beside the
 disk (dd), then each build's resident memory while a 1 GB object moves. --large-only runs the 100 MB part alone, --rounds
 times (moto, the small objects and the 1 GB memory watch left out), for a figure on a machine other work loads.
+dataplane: bench/dataplane.py's REST API stage
+(MOCK, AWS_PROXY in front of a warm .NET function) on each build, replayed by wrk at 16 connections with the builds
+alternated round by round, then its pair of MOCK methods with and without a cached TOKEN Lambda authorizer at 1 connection.
 """
 import argparse
 import base64
@@ -31,7 +35,9 @@ from harness import Summary
 def start_build(stack, label, dll, data_dir=None):
     """A build, ephemeral or (with data_dir) keeping its state in a data dir: what durable commits cost shows only there."""
     state = ["--data-dir", data_dir] if data_dir else ["--ephemeral"]
-    return dataplane.stopped_with(stack, harness.start_server(label, lambda port: ["dotnet", dll, "start", *state, "--port", str(port)]))
+    # API Gateway's account throttle raised as harness.start_stratus raises it, so that it caps neither build's data plane.
+    raised = ["STRATUS_APIGATEWAY_ACCOUNT_RATE=10000000", "STRATUS_APIGATEWAY_ACCOUNT_BURST=10000000"]
+    return dataplane.stopped_with(stack, harness.start_server(label, lambda port: ["env", *raised, "dotnet", dll, "start", *state, "--port", str(port)]))
 
 
 def registry(builds, size_mb, rounds):
@@ -116,9 +122,45 @@ def s3(builds, persistent, small_only, large_only, rounds):
         shutil.rmtree(work, ignore_errors=True)
 
 
+DATAPLANE_ROWS = ("API Gateway MOCK", "API Gateway AWS_PROXY (.NET function)")
+
+
+def data_plane(builds, rounds):
+    shape = dataplane.Shape(rounds=rounds, seconds=3, warmup=3, cold_starts=0, walkthroughs=0, stacks=0, databases=0, page_warmup=0)
+    dataplane.ensure_built()
+    work = tempfile.mkdtemp(prefix="stratus-compare-dataplane-")
+    try:
+        with contextlib.ExitStack() as stack:
+            servers = {label: start_build(stack, label, dll) for label, dll in builds.items()}
+            get_script = os.path.join(work, "get.lua")
+            harness.write_wrk_script(get_script, "GET", b"", {})
+            stages = {label: dataplane.http_api(server) for label, server in servers.items()}
+            pairs = {label: dataplane.authorizer_pair(server, work) for label, server in servers.items()}
+            print("| workload | " + " | ".join(f"{label} req/s (median, spread) | {label} p50 / p99 ms" for label in builds) + " | after / before |")
+            print("| --- |" + " --- | --- |" * len(builds) + " --- |")
+
+            def print_row(name, figures):
+                cells = " | ".join(f"{harness.rate_cell(figures[label])} | {harness.latency_cell(figures[label])}" for label in builds)
+                print(f"| {name} | {cells} | {figures['after'].rate / figures['before'].rate:.2f}x |", flush=True)
+
+            for row in DATAPLANE_ROWS:
+                figures = dataplane.compare_wrk({label: harness.WrkTarget(stages[label][row], get_script) for label in builds}, 16, shape)
+                print_row(f"{row}, 16 conn", figures)
+            targets = {f"{label} {kind}": pairs[label][kind] for label in builds for kind in (dataplane.AUTHORIZED, dataplane.UNAUTHORIZED)}
+            figures = dataplane.compare_wrk(targets, 1, shape)
+            for kind in (dataplane.AUTHORIZED, dataplane.UNAUTHORIZED):
+                print_row(f"{kind}, 1 conn", {label: figures[f"{label} {kind}"] for label in builds})
+            for label in builds:
+                row = harness.Row(label, {"Stratus": figures[f"{label} {dataplane.AUTHORIZED}"], "without": figures[f"{label} {dataplane.UNAUTHORIZED}"]})
+                print(f"{label}: {dataplane.authorizer_verdict(row)}")
+            print(f"{rounds} rounds of {shape.seconds} s per subject, load average after: {os.getloadavg()}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["registry", "s3"])
+    parser.add_argument("what", choices=["registry", "s3", "dataplane"])
     parser.add_argument("before")
     parser.add_argument("after")
     parser.add_argument("--size-mb", type=int, default=200)
@@ -130,6 +172,8 @@ def main():
     builds = {"before": args.before, "after": args.after}
     if args.what == "registry":
         registry(builds, args.size_mb, args.rounds)
+    elif args.what == "dataplane":
+        data_plane(builds, args.rounds)
     else:
         s3(builds, args.data_dir, args.small_only, args.large_only, args.rounds)
 

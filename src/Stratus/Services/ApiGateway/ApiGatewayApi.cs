@@ -215,7 +215,7 @@ public sealed class ApiGatewayApi : IStratusService
                 ["item"] = new JsonArray(_gateway.GetStages(i.Scope, ApiId(i), i.String("deploymentId")).Select(s => (JsonNode)Wire(s)).ToArray()),
             } },
         { "GetStage", i => Wire(_gateway.GetStage(i.Scope, ApiId(i), i.Required("stage_name"))) },
-        { "UpdateStage", i => Wire(_dataPlane.AfterStageUpdate(ApiId(i), _gateway.UpdateStage(i.Scope, ApiId(i), i.Required("stage_name"), Patch(i)))) },
+        { "UpdateStage", i => Wire(_gateway.UpdateStage(i.Scope, ApiId(i), i.Required("stage_name"), Patch(i))) },
         { "DeleteStage", i => Done(() => _gateway.DeleteStage(i.Scope, ApiId(i), i.Required("stage_name"))) },
 
         { "CreateModel", i => Wire(_gateway.CreateModel(i.Scope, ApiId(i), ModelSettings.Read(i))) },

@@ -35,13 +35,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
     /// <summary>The account-level throttle the stages share, as GetAccount reports it.</summary>
     public AccountThrottle AccountThrottle => throttles.Account;
 
-    public bool Claims(HttpRequest request) => HostApiId(request) is not null || PathTarget(request.Path.Value) is not null;
-
-    private static string? HostApiId(HttpRequest request)
-    {
-        var labels = request.Host.Host.ToLowerInvariant().Split('.');
-        return labels.Length >= 3 && labels[1] == "execute-api" && labels[0].Length > 0 ? labels[0] : null;
-    }
+    public bool Claims(HttpRequest request) => InvokeHttp.ExecuteApiHostId(request) is not null || PathTarget(request.Path.Value) is not null;
 
     private static (string ApiId, string Stage, string Path)? PathTarget(string? path)
     {
@@ -51,7 +45,9 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
             var target = path[ApiGatewayV2.ApiGatewayV2DataPlane.PathPrefix.Length..].Split('/', 3);
             return target.Length >= 2 && target[0].Length > 0 ? (target[0], target[1], "/" + (target.Length > 2 ? target[2] : "")) : null;
         }
-        var parts = (path ?? "").Split('/', 6);
+        // Most requests Stratus serves are not under /restapis/: they are told apart before anything is split.
+        if (path is null || !path.StartsWith("/restapis/", StringComparison.Ordinal)) return null;
+        var parts = path.Split('/', 6);
         // "", "restapis", id, stage, "_user_request_", rest
         if (parts.Length < 5 || parts[1] != "restapis" || parts[4] != UserRequestMarker || parts[2].Length == 0 || parts[3].Length == 0) return null;
         return (parts[2], parts[3], "/" + (parts.Length > 5 ? parts[5] : ""));
@@ -70,7 +66,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
     /// </summary>
     public async Task ServeAsync(HttpContext http, string apiId, string stageName, string path, bool viaExecuteApi)
     {
-        var watch = Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp();
         var requestId = Guid.NewGuid().ToString();
         http.Response.Headers["x-amzn-RequestId"] = requestId;
 
@@ -92,7 +88,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
                 GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException"), requestId)), null, "MISSING_AUTHENTICATION_TOKEN")
             : await RunMethodAsync(http, deployed, route, path, requestId);
         await WriteAsync(http, exchange.Outcome.Response);
-        Record(deployed, exchange, watch.Elapsed, requestId, http, route, path);
+        Record(deployed, exchange, Stopwatch.GetElapsedTime(started), requestId, http, route, path);
     }
 
     private const string CanaryRouterSuffix = "\u001fcanary";
@@ -146,7 +142,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
             warning = caching.Setting.UnauthorizedCacheControlHeaderStrategy == "SUCCEED_WITH_RESPONSE_HEADER";
             caching = caching with { Invalidate = false };
         }
-        if (caching is { Invalidate: false } && _cache.Find(deployed.ApiId, deployed.Stage.StageName, deployed.Stage.CacheClusterSize, caching.Key) is { } hit)
+        if (caching is { Invalidate: false } && Cache.Find(deployed.ApiId, deployed.Stage.StageName, deployed.Stage.CacheClusterSize, caching.Key) is { } hit)
             return new MethodExchange(Answered(warning ? WithCacheControlWarning(hit) : hit), request, null) { CacheHit = true };
         try
         {
@@ -154,7 +150,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
             if (caching is null) return new MethodExchange(outcome, request, null);
             // A failed integration (5XX) is not kept: the next request tries the integration again.
             if (outcome.Response.StatusCode < 500)
-                _cache.Store(deployed.ApiId, deployed.Stage.StageName, deployed.Stage.CacheClusterSize, caching.Key, outcome.Response, caching.Setting.CacheTtlInSeconds);
+                Cache.Store(deployed.ApiId, deployed.Stage.StageName, deployed.Stage.CacheClusterSize, caching.Key, outcome.Response, caching.Setting.CacheTtlInSeconds);
             return new MethodExchange(warning ? outcome with { Response = WithCacheControlWarning(outcome.Response) } : outcome, request, null) { CacheHit = false };
         }
         catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
@@ -164,20 +160,13 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
         }
     }
 
-    private readonly StageResponseCache _cache = new(clock);
+    private StageResponseCache Cache => gateway.StageCaches;
 
     /// <summary>FlushStageCache: drops every response the stage's cache keeps, NotFoundException for an API or stage that does not exist.</summary>
     public void FlushStageCache(Scope scope, string apiId, string stageName)
     {
         gateway.GetStage(scope, apiId, stageName);
-        _cache.Flush(apiId, stageName);
-    }
-
-    /// <summary>The stage after UpdateStage: a disabled cache keeps nothing, so that enabling it again starts empty, as a new AWS cache instance does.</summary>
-    public Stage AfterStageUpdate(string apiId, Stage stage)
-    {
-        if (!stage.CacheClusterEnabled) _cache.Flush(apiId, stage.StageName);
-        return stage;
+        Cache.Flush(apiId, stageName);
     }
 
     /// <summary>How the stage's cache treats one request: its cache key, the method's setting, and whether it asks to refresh its entry.</summary>
@@ -192,13 +181,10 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
     /// </summary>
     private Caching? CachingOf(DeployedStage deployed, MatchedRoute route, GatewayRequest request)
     {
-        if (!deployed.Stage.CacheClusterEnabled)
-        {
-            _cache.Flush(deployed.ApiId, deployed.Stage.StageName);
-            return null;
-        }
+        // A disabled cache holds nothing: ApiGatewayService drops it when the stage changes, never a request.
+        if (!deployed.Stage.CacheClusterEnabled) return null;
         var settings = deployed.Stage.MethodSettings;
-        var setting = settings.GetValueOrDefault(MethodSettingKey(route));
+        var setting = settings.GetValueOrDefault(route.MethodSettingKey);
         if (setting is null && request.HttpMethod == "GET") setting = settings.GetValueOrDefault("*/*");
         if (setting is not { CachingEnabled: true, CacheTtlInSeconds: > 0 }) return null;
         var integration = route.Plan.Integration;
@@ -237,9 +223,6 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
     private static GatewayResponse WithCacheControlWarning(GatewayResponse response) => new(response.StatusCode,
         [.. response.Headers, new("Warning", "199 Cache-control headers were ignored because the caller was unauthorized.")], response.Body);
 
-    /// <summary>A method's key in the stage's methodSettings: its resource path with "/" escaped as "~1", then its verb.</summary>
-    private static string MethodSettingKey(MatchedRoute route) => route.Resource.Path.Replace("/", "~1") + "/" + route.Method.HttpMethod;
-
     /// <summary>
     /// A stage's method throttling: the method's own setting (<c>~1pets/GET</c>) or else the stage's <c>*/*</c> sets a token bucket of
     /// <c>throttlingBurstLimit</c> requests refilled at <c>throttlingRateLimit</c> per second; false when it is empty (429, as AWS throttles).
@@ -248,9 +231,9 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
     {
         var settings = deployed.Stage.MethodSettings;
         if (settings.Count == 0) return true;
-        var key = MethodSettingKey(route);
+        var key = route.MethodSettingKey;
         if (!settings.TryGetValue(key, out var setting) && !settings.TryGetValue(key = "*/*", out setting)) return true;
-        return throttles.TryTake($"{deployed.AccountId}\u001f{deployed.Region}\u001f{deployed.ApiId}\u001f{deployed.Stage.StageName}\u001f{key}",
+        return throttles.TryTake(new ThrottledMethod(deployed.AccountId, deployed.Region, deployed.ApiId, deployed.Stage.StageName, key),
             setting.ThrottlingRateLimit, setting.ThrottlingBurstLimit);
     }
 
@@ -279,7 +262,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
         if (PathTarget(request.Path.Value) is { } byPath) return byPath;
         var segments = (request.Path.Value ?? "/").Split('/', 3);
         var stage = segments.Length > 1 ? segments[1] : "";
-        return (HostApiId(request)!, stage, "/" + (segments.Length > 2 ? segments[2] : ""));
+        return (InvokeHttp.ExecuteApiHostId(request)!, stage, "/" + (segments.Length > 2 ? segments[2] : ""));
     }
 
     /// <summary>The method request with its whole body, or null when the body is larger than API Gateway accepts.</summary>

@@ -26,9 +26,16 @@ public sealed partial class ApiGatewayService
     /// <summary>Each account and region's REST APIs in listing order (creation, then id): GetRestApis pages through it without sorting or scanning other regions.</summary>
     private readonly ConcurrentDictionary<(string Account, string Region), SortedSet<(DateTimeOffset Created, string Id)>> _apiOrder = new();
 
+    /// <summary>
+    /// The stages' cache instances, which the data plane reads and fills. The stage's changes drop them here, where they happen (from
+    /// the wire or CloudFormation), so that the data plane's request path never has to check whether a cache should still exist.
+    /// </summary>
+    public StageResponseCache StageCaches { get; }
+
     public ApiGatewayService(StateStore store, TimeProvider clock)
     {
         _clock = clock;
+        StageCaches = new StageResponseCache(clock);
         _apis = new ResourceTable<RestApiDocument>(store, "apigateway.restapis");
         _deployments = new ResourceTable<DeploymentDocument>(store, "apigateway.deployments");
         _stages = new ResourceTable<StageDocument>(store, "apigateway.stages");
@@ -139,7 +146,11 @@ public sealed partial class ApiGatewayService
         _apiKeysById.TryRemove(removed.Api.Id, out _);
         if (_apiOrder.TryGetValue((removed.AccountId, removed.Region), out var order))
             lock (order) order.Remove((removed.Api.CreatedDate, removed.Api.Id));
-        foreach (var (key, _) in _stages.Entries.Where(e => e.Value.ApiId == apiId && e.Value.AccountId == scope.AccountId).ToList()) _stages.Remove(key);
+        foreach (var (key, stage) in _stages.Entries.Where(e => e.Value.ApiId == apiId && e.Value.AccountId == scope.AccountId).ToList())
+        {
+            _stages.Remove(key);
+            StageCaches.Flush(apiId, stage.Stage.StageName);
+        }
         foreach (var (key, _) in _deployments.Entries.Where(e => e.Value.ApiId == apiId && e.Value.AccountId == scope.AccountId).ToList()) _deployments.Remove(key);
     }
 
@@ -673,6 +684,7 @@ public sealed partial class ApiGatewayService
         };
         CheckCacheCluster(document.Stage);
         if (!_stages.TryAdd(ChildKey(scope, apiId, stageName), document)) throw Conflict("Stage already exists");
+        StageCaches.Flush(apiId, stageName);
         return CacheClusterTransition(null, document.Stage);
     }
 
@@ -745,6 +757,10 @@ public sealed partial class ApiGatewayService
             before = current.Stage;
             return next;
         })!.Stage;
+        // A disabled cache keeps nothing, and an enabled or resized one starts empty, as AWS deletes or creates the instance (enabling
+        // flushes too, so that a response stored by a request still in flight when the cache was disabled never answers later).
+        if (before is not { CacheClusterEnabled: true } || !updated.CacheClusterEnabled || before.CacheClusterSize != updated.CacheClusterSize)
+            StageCaches.Flush(apiId, stageName);
         return CacheClusterTransition(before, updated);
     }
 
@@ -752,6 +768,7 @@ public sealed partial class ApiGatewayService
     {
         StageOf(scope, apiId, stageName);
         _stages.Remove(ChildKey(scope, apiId, stageName));
+        StageCaches.Flush(apiId, stageName);
     }
 
     private StageDocument StageOf(Scope scope, string apiId, string stageName)

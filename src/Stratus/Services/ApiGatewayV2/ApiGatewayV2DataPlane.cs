@@ -36,10 +36,7 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
             var slash = rest.IndexOf('/');
             return slash < 0 ? (rest, "/") : (rest[..slash], rest[slash..]);
         }
-        var labels = request.Host.Host.Split('.');
-        return labels.Length >= 3 && string.Equals(labels[1], "execute-api", StringComparison.OrdinalIgnoreCase) && labels[0].Length > 0
-            ? (labels[0].ToLowerInvariant(), path)
-            : null;
+        return InvokeHttp.ExecuteApiHostId(request) is { } apiId ? (apiId, path) : null;
     }
 
     public Task HandleAsync(HttpContext http)
@@ -136,7 +133,7 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
     {
         var settings = RouteSettingsOf(stage, routeKey);
         if (settings.ThrottlingBurstLimit is null && settings.ThrottlingRateLimit is null) return true;
-        return throttles.TryTake($"{stage.AccountId}\u001f{stage.Region}\u001f{stage.Api.ApiId}\u001f{stage.Stage.StageName}\u001f{routeKey}",
+        return throttles.TryTake(new ThrottledMethod(stage.AccountId, stage.Region, stage.Api.ApiId, stage.Stage.StageName, routeKey),
             settings.ThrottlingRateLimit ?? throttles.Account.RateLimit, settings.ThrottlingBurstLimit ?? throttles.Account.BurstLimit);
     }
 

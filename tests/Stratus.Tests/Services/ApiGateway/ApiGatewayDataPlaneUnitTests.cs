@@ -118,4 +118,54 @@ public sealed class ApiGatewayDataPlaneUnitTests : IDisposable
         Assert.Equal($"API-Gateway-Execution-Logs_{apiId}/v1", group);
         Assert.Contains(lines, l => l.Message.Contains("Method completed with status: 200"));
     }
+
+    [Fact]
+    public async Task A_disabled_or_deleted_stage_cache_holds_nothing_and_an_enabled_one_starts_empty()
+    {
+        var apiId = DeployMockApi("OFF");
+        PatchOperation Replace(string path, string value) => new("replace", path, value, null);
+        _gateway.UpdateStage(_call, apiId, "v1", [Replace("/cacheClusterEnabled", "true"), Replace("/*/*/caching/enabled", "true"),
+            Replace("/*/*/caching/ttlInSeconds", "300")]);
+        async Task Get()
+        {
+            var http = Request($"{apiId}.execute-api.localhost:4566", "/v1/");
+            await _plane.HandleAsync(http);
+            Assert.Equal(200, http.Response.StatusCode);
+        }
+
+        await Get();
+        await Get();
+        Assert.Equal(1, _gateway.StageCaches.Count(apiId, "v1"));
+        Assert.Equal([0.0, 1.0], _metrics.Data.Where(d => d.MetricName == "CacheHitCount").Select(d => d.Value));
+
+        // Disabled through the domain (as CloudFormation's stage provider does, not only the wire): emptied at once, and requests
+        // to the stage without a cache leave nothing behind.
+        _gateway.UpdateStage(_call, apiId, "v1", [Replace("/cacheClusterEnabled", "false")]);
+        Assert.Equal(0, _gateway.StageCaches.Count(apiId, "v1"));
+        await Get();
+        Assert.Equal(0, _gateway.StageCaches.Count(apiId, "v1"));
+
+        _gateway.UpdateStage(_call, apiId, "v1", [Replace("/cacheClusterEnabled", "true")]);
+        await Get();
+        Assert.Equal(1, _gateway.StageCaches.Count(apiId, "v1"));
+        Assert.Equal(0.0, _metrics.Data.Last(d => d.MetricName == "CacheHitCount").Value);
+        _gateway.UpdateStage(_call, apiId, "v1", [Replace("/cacheClusterSize", "1.6")]);
+        Assert.Equal(0, _gateway.StageCaches.Count(apiId, "v1"));
+
+        await Get();
+        _gateway.DeleteStage(_call, apiId, "v1");
+        Assert.Equal(0, _gateway.StageCaches.Count(apiId, "v1"));
+    }
+
+    [Fact]
+    public async Task Deleting_the_api_drops_its_stages_caches()
+    {
+        var apiId = DeployMockApi("OFF");
+        _gateway.UpdateStage(_call, apiId, "v1", [new("replace", "/cacheClusterEnabled", "true", null), new("replace", "/*/*/caching/enabled", "true", null)]);
+        await _plane.HandleAsync(Request($"{apiId}.execute-api.localhost:4566", "/v1/"));
+        Assert.Equal(1, _gateway.StageCaches.Count(apiId, "v1"));
+
+        _gateway.DeleteRestApi(_call, apiId);
+        Assert.Equal(0, _gateway.StageCaches.Count(apiId, "v1"));
+    }
 }

@@ -131,4 +131,54 @@ public sealed class ApiGatewayStageCacheTests(StratusFixture stratus) : IClassFi
         Assert.NotEqual(Invocation("uncached_1"), Invocation("uncached_2"));
         Assert.Contains("Invalid Stage identifier specified", r["flush_unknown_stage"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task A_deployments_stage_description_in_a_template_sets_the_stage_cache_and_the_stage_serves_from_it()
+    {
+        var r = await Clients.Boto3Async(stratus.Url, """
+            import urllib.request
+            template = {"Resources": {
+                "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "cached-stack"}},
+                "Method": {"Type": "AWS::ApiGateway::Method", "Properties": {"RestApiId": {"Ref": "Api"},
+                    "ResourceId": {"Fn::GetAtt": ["Api", "RootResourceId"]}, "HttpMethod": "GET", "AuthorizationType": "NONE",
+                    "Integration": {"Type": "MOCK", "RequestTemplates": {"application/json": "{\"statusCode\": 200}"},
+                        "IntegrationResponses": [{"StatusCode": "200", "ResponseTemplates": {"application/json": "{\"id\": \"$context.requestId\"}"}}]},
+                    "MethodResponses": [{"StatusCode": "200"}]}},
+                "Deployment": {"Type": "AWS::ApiGateway::Deployment", "DependsOn": "Method", "Properties": {"RestApiId": {"Ref": "Api"},
+                    "StageName": "prod", "StageDescription": {"CacheClusterEnabled": True, "CacheClusterSize": "1.6",
+                        "MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*", "CachingEnabled": True, "CacheTtlInSeconds": 120}]}}},
+                "Other": {"Type": "AWS::ApiGateway::Deployment", "DependsOn": "Method", "Properties": {"RestApiId": {"Ref": "Api"},
+                    "StageName": "beta", "StageDescription": {"CacheClusterEnabled": True, "CachingEnabled": True, "CacheTtlInSeconds": 60}}},
+            }, "Outputs": {"Api": {"Value": {"Ref": "Api"}}}}
+            cfn = client("cloudformation")
+            cfn.create_stack(StackName="cached-stack", TemplateBody=json.dumps(template))
+            cfn.get_waiter("stack_create_complete").wait(StackName="cached-stack", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            api_id = cfn.describe_stacks(StackName="cached-stack")["Stacks"][0]["Outputs"][0]["OutputValue"]
+            apigw = client("apigateway")
+            for name in ("prod", "beta"):
+                stage = apigw.get_stage(restApiId=api_id, stageName=name)
+                out[name] = {k: stage.get(k) for k in ("cacheClusterEnabled", "cacheClusterSize", "cacheClusterStatus")}
+                out[name]["setting"] = stage.get("methodSettings", {}).get("*/*", {})
+                def served():
+                    with urllib.request.urlopen(f"{URL}/_aws/execute-api/{api_id}/{name}/") as answer:
+                        return {"id": json.loads(answer.read())["id"], "request": answer.headers["x-amzn-RequestId"]}
+                out[name]["gets"] = [served(), served()]
+            cfn.delete_stack(StackName="cached-stack")
+            cfn.get_waiter("stack_delete_complete").wait(StackName="cached-stack", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            """);
+
+        foreach (var (stage, size, ttl) in new[] { ("prod", "1.6", 120), ("beta", "0.5", 60) })
+        {
+            Assert.True(r[stage]!["cacheClusterEnabled"]!.GetValue<bool>());
+            Assert.Equal(size, r[stage]!["cacheClusterSize"]!.GetValue<string>());
+            Assert.Equal("AVAILABLE", r[stage]!["cacheClusterStatus"]!.GetValue<string>());
+            Assert.True(r[stage]!["setting"]!["cachingEnabled"]!.GetValue<bool>());
+            Assert.Equal(ttl, r[stage]!["setting"]!["cacheTtlInSeconds"]!.GetValue<int>());
+            // The second GET is two requests (two request ids) answered by one integration run: the body names the first request.
+            var gets = r[stage]!["gets"]!.AsArray();
+            Assert.NotEqual(gets[0]!["request"]!.GetValue<string>(), gets[1]!["request"]!.GetValue<string>());
+            Assert.Equal(gets[0]!["request"]!.GetValue<string>(), gets[0]!["id"]!.GetValue<string>());
+            Assert.Equal(gets[0]!["id"]!.GetValue<string>(), gets[1]!["id"]!.GetValue<string>());
+        }
+    }
 }

@@ -17,7 +17,10 @@ public sealed class ApiGatewayDeploymentProvider(ApiGatewayService gateway) : IR
     public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
-        var deployment = gateway.CreateDeployment(request.Scope, p.Required("RestApiId"), DeploymentSettings.Read(p));
+        var settings = DeploymentSettings.Read(p);
+        var deployment = gateway.CreateDeployment(request.Scope, p.Required("RestApiId"), settings);
+        if (settings.StageName is { } stageName && p.Object("StageDescription") is { } stage && StageMethodSettings(request.LogicalId, stage) is { Count: > 0 } patch)
+            gateway.UpdateStage(request.Scope, p.Required("RestApiId"), stageName, patch);
         return Task.FromResult(new ProvisionedResource(deployment.Id, new Dictionary<string, string> { ["DeploymentId"] = deployment.Id }));
     }
 
@@ -27,6 +30,18 @@ public sealed class ApiGatewayDeploymentProvider(ApiGatewayService gateway) : IR
         gateway.UpdateDeployment(request.Scope, request.Properties.Required("RestApiId"), current.PhysicalId,
             [description is null ? new PatchOperation("remove", "/description", null, null) : new PatchOperation("replace", "/description", description, null)]);
         return Task.FromResult(current);
+    }
+
+    /// <summary>
+    /// StageDescription's method settings as UpdateStage's patch: its MethodSettings entries, and its own CachingEnabled,
+    /// CacheTtlInSeconds, LoggingLevel, throttling and the like, which AWS applies to every method of the stage (<c>*/*</c>).
+    /// </summary>
+    private static List<PatchOperation> StageMethodSettings(string logicalId, ResourceProperties stage)
+    {
+        var patch = ApiGatewayStageProvider.MethodSettings(logicalId, stage, []);
+        foreach (var (property, path) in ApiGatewayStageProvider.MethodSettingFields)
+            if (stage.String(property) is { } value) patch.Add(new PatchOperation("replace", $"/*/*/{path}", value, null));
+        return patch;
     }
 
     /// <summary>Removes the stage it made unless a newer deployment has taken that stage over, then the deployment itself.</summary>

@@ -95,7 +95,7 @@ public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResour
     }
 
     /// <summary>CloudFormation's names for a method setting's fields, with the patch path API Gateway files each under.</summary>
-    private static readonly (string Property, string Path)[] MethodSettingFields =
+    internal static readonly (string Property, string Path)[] MethodSettingFields =
     [
         ("LoggingLevel", "logging/loglevel"), ("MetricsEnabled", "metrics/enabled"), ("DataTraceEnabled", "logging/dataTrace"),
         ("ThrottlingBurstLimit", "throttling/burstLimit"), ("ThrottlingRateLimit", "throttling/rateLimit"),
@@ -108,7 +108,7 @@ public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResour
     /// every resource). Each entry the previous template listed is removed first and the template's entries written again, so an
     /// entry or a field the template no longer gives goes back to the stage's default.
     /// </summary>
-    private static List<PatchOperation> MethodSettings(string logicalId, ResourceProperties p, IReadOnlyList<JsonObject> previous)
+    internal static List<PatchOperation> MethodSettings(string logicalId, ResourceProperties p, IReadOnlyList<JsonObject> previous)
     {
         static string Key(ResourceProperties setting) => $"{setting.Required("ResourcePath").TrimEnd('/')}/{setting.Required("HttpMethod")}";
         var entries = p.Objects("MethodSettings").Select(s => new ResourceProperties(logicalId, s)).ToList();

@@ -5,23 +5,32 @@ namespace Stratus.Services.ApiGateway.Engine;
 /// <summary>
 /// The token buckets API Gateway throttles with, shared by REST APIs (stage method settings) and HTTP APIs (stage route
 /// settings), and the account-level throttle AWS applies across every REST and HTTP API stage of an account in a Region.
-/// A bucket is keyed by what it throttles and by its limits, so a changed limit starts a fresh bucket.
+/// A bucket is keyed by what it throttles and by its limits, so a changed limit starts a fresh bucket. The keys are value
+/// tuples of strings the request already holds, so taking a token allocates nothing once the bucket exists.
 /// </summary>
 public sealed class GatewayThrottles(TimeProvider clock, AccountThrottle? account = null)
 {
-    private readonly ConcurrentDictionary<(string Throttled, double Rate, int Burst), TokenBucket> _buckets = new();
+    private readonly ConcurrentDictionary<(ThrottledMethod Throttled, double Rate, int Burst), TokenBucket> _buckets = new();
+    private readonly ConcurrentDictionary<(string AccountId, string Region), TokenBucket> _accounts = new();
 
     /// <summary>The account-level throttle every REST and HTTP API stage of an account in a Region shares (GetAccount's throttleSettings).</summary>
     public AccountThrottle Account { get; } = account ?? AccountThrottle.AwsDefault;
 
     /// <summary>Takes a token of the account's Region-wide bucket; false means the request is throttled (429).</summary>
     public bool TryTakeAccount(string accountId, string region) =>
-        TryTake($"account\u001f{accountId}\u001f{region}", Account.RateLimit, Account.BurstLimit);
+        (_accounts.TryGetValue((accountId, region), out var bucket) ? bucket
+            : _accounts.GetOrAdd((accountId, region), static (_, state) => new TokenBucket(state.Limits.RateLimit, state.Limits.BurstLimit, state.Clock), (Limits: Account, Clock: clock)))
+        .TryTake();
 
     /// <summary>Takes a token of the bucket of <paramref name="throttled"/> (a stage's method or route) with these limits.</summary>
-    public bool TryTake(string throttled, double ratePerSecond, int burst) =>
-        _buckets.GetOrAdd((throttled, ratePerSecond, burst), limits => new TokenBucket(limits.Rate, limits.Burst, clock)).TryTake();
+    public bool TryTake(ThrottledMethod throttled, double ratePerSecond, int burst) =>
+        (_buckets.TryGetValue((throttled, ratePerSecond, burst), out var bucket) ? bucket
+            : _buckets.GetOrAdd((throttled, ratePerSecond, burst), static (limits, clock) => new TokenBucket(limits.Rate, limits.Burst, clock), clock))
+        .TryTake();
 }
+
+/// <summary>What a stage throttles on its own: a REST API method (its methodSettings key, <c>~1pets/GET</c> or <c>*/*</c>) or an HTTP API route key.</summary>
+public readonly record struct ThrottledMethod(string AccountId, string Region, string ApiId, string Stage, string Method);
 
 /// <summary>
 /// API Gateway's account-level throttle per Region. AWS's default is 10,000 requests per second steady with bursts of 5,000;

@@ -9,6 +9,20 @@ namespace Stratus.Services.ApiGateway.Engine;
 /// </summary>
 public static class InvokeHttp
 {
+    private const string ExecuteApiLabel = "execute-api.";
+
+    /// <summary>
+    /// The API id of an invoke URL's Host, <c>{api-id}.execute-api.{...}</c> (lowercased), or null for any other Host. Read from the
+    /// raw Host without splitting it, since both data planes ask it of every request Stratus serves.
+    /// </summary>
+    public static string? ExecuteApiHostId(HttpRequest request)
+    {
+        var host = (request.Host.Value ?? "").AsSpan();
+        var firstDot = host.IndexOf('.');
+        if (firstDot <= 0 || !host[(firstDot + 1)..].StartsWith(ExecuteApiLabel, StringComparison.OrdinalIgnoreCase)) return null;
+        return host[..firstDot].ToString().ToLowerInvariant();
+    }
+
     /// <summary>API Gateway's payload limit, the same for REST and HTTP APIs: 10 MB.</summary>
     public const long MaxPayloadBytes = 10 * 1024 * 1024;
 

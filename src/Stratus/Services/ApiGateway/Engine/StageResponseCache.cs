@@ -28,12 +28,17 @@ public sealed class StageResponseCache(TimeProvider clock)
     /// <summary>Drops the stage's whole cache (FlushStageCache, a disabled cache, a deleted stage).</summary>
     public void Flush(string apiId, string stage) => _instances.TryRemove((apiId, stage), out _);
 
+    /// <summary>How many responses the stage's cache holds (0 when it has no instance).</summary>
+    public int Count(string apiId, string stage) => _instances.TryGetValue((apiId, stage), out var instance) ? instance.Count : 0;
+
     private Instance InstanceFor(string apiId, string stage, string? cacheClusterSize)
     {
         var capacity = CapacityBytes(cacheClusterSize);
+        // The request path's case: the instance exists at this size (no closure, no allocation).
+        if (_instances.TryGetValue((apiId, stage), out var current) && current.Capacity == capacity) return current;
         // A new size is a new cache instance, empty, as AWS's resize is.
-        return _instances.AddOrUpdate((apiId, stage), _ => new Instance(capacity),
-            (_, existing) => existing.Capacity == capacity ? existing : new Instance(capacity));
+        return _instances.AddOrUpdate((apiId, stage), static (_, capacity) => new Instance(capacity),
+            static (_, existing, capacity) => existing.Capacity == capacity ? existing : new Instance(capacity), capacity);
     }
 
     private sealed class Instance(long capacity)
@@ -47,6 +52,14 @@ public sealed class StageResponseCache(TimeProvider clock)
         private long _bytes;
 
         public long Capacity { get; } = capacity;
+
+        public int Count
+        {
+            get
+            {
+                lock (_gate) return _entries.Count;
+            }
+        }
 
         public GatewayResponse? Find(string key, DateTimeOffset now)
         {

@@ -6,6 +6,18 @@ namespace Stratus.Services.ApiGateway.Engine;
 public sealed record MatchedRoute(ApiResource Resource, MethodPlan Plan, IReadOnlyDictionary<string, string> PathParameters)
 {
     public ApiMethod Method => Plan.Method;
+
+    /// <summary>
+    /// The method's key in the stage's methodSettings: its resource path with "/" escaped as "~1", then its verb. The router gives
+    /// the one it built with the deployment's plan, so that a request does not build it again.
+    /// </summary>
+    public string MethodSettingKey
+    {
+        get => field ??= SettingKey(Resource, Method);
+        init;
+    }
+
+    public static string SettingKey(ApiResource resource, ApiMethod method) => resource.Path.Replace("/", "~1") + "/" + method.HttpMethod;
 }
 
 /// <summary>
@@ -18,9 +30,10 @@ public sealed class StageRouter
     private sealed class Node(ApiResource resource)
     {
         public ApiResource Resource { get; } = resource;
-        // Planned on a method's first request, then kept for the deployment's life.
-        public Dictionary<string, Lazy<MethodPlan>> Methods { get; } = (resource.ResourceMethods ?? [])
-            .ToDictionary(m => m.Key, m => new Lazy<MethodPlan>(() => MethodPlan.Compile(m.Value)), StringComparer.Ordinal);
+        // Planned on a method's first request, then kept for the deployment's life, with its methodSettings key.
+        public Dictionary<string, Lazy<(MethodPlan Plan, string SettingKey)>> Methods { get; } = (resource.ResourceMethods ?? [])
+            .ToDictionary(m => m.Key, m => new Lazy<(MethodPlan, string)>(() => (MethodPlan.Compile(m.Value), MatchedRoute.SettingKey(resource, m.Value))),
+                StringComparer.Ordinal);
         public Dictionary<string, Node> Literals { get; } = new(StringComparer.Ordinal);
         public List<Node> Variables { get; } = [];
         public Node? Greedy { get; set; }
@@ -49,7 +62,7 @@ public sealed class StageRouter
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         if (Find(_root, segments, 0, parameters) is not { } node) return null;
         var plan = node.Methods.GetValueOrDefault(httpMethod.ToUpperInvariant()) ?? node.Methods.GetValueOrDefault("ANY");
-        return plan is null ? null : new MatchedRoute(node.Resource, plan.Value, parameters);
+        return plan is null ? null : new MatchedRoute(node.Resource, plan.Value.Plan, parameters) { MethodSettingKey = plan.Value.SettingKey };
     }
 
     private static Node? Find(Node node, string[] segments, int index, Dictionary<string, string> parameters)

@@ -40,8 +40,26 @@ public sealed class GatewayThrottlesTests
     public void A_changed_limit_starts_a_fresh_bucket_and_other_keys_are_untouched()
     {
         var throttles = new GatewayThrottles(_clock);
-        Assert.Equal(2, Enumerable.Range(0, 5).Count(_ => throttles.TryTake("api/stage/GET /a", 0, 2)));
-        Assert.Equal(3, Enumerable.Range(0, 5).Count(_ => throttles.TryTake("api/stage/GET /a", 0, 3)));
-        Assert.True(throttles.TryTake("api/stage/GET /b", 0, 1));
+        var getA = new ThrottledMethod("111122223333", "us-east-1", "api", "stage", "GET /a");
+        Assert.Equal(2, Enumerable.Range(0, 5).Count(_ => throttles.TryTake(getA, 0, 2)));
+        Assert.Equal(3, Enumerable.Range(0, 5).Count(_ => throttles.TryTake(getA, 0, 3)));
+        Assert.True(throttles.TryTake(getA with { Method = "GET /b" }, 0, 1));
+        Assert.True(throttles.TryTake(getA with { Stage = "other" }, 0, 1));
+    }
+
+    [Fact]
+    public void Taking_a_token_from_an_existing_bucket_allocates_nothing()
+    {
+        var throttles = new GatewayThrottles(_clock, new AccountThrottle(1_000_000, 1_000_000));
+        var method = new ThrottledMethod("111122223333", "us-east-1", "api", "stage", "~1pets/GET");
+        // The first take creates each bucket; every later request finds it by the strings it already holds.
+        Assert.True(throttles.TryTakeAccount("111122223333", "us-east-1") && throttles.TryTake(method, 1_000_000, 1_000_000));
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            throttles.TryTakeAccount("111122223333", "us-east-1");
+            throttles.TryTake(new ThrottledMethod("111122223333", "us-east-1", "api", "stage", "~1pets/GET"), 1_000_000, 1_000_000);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
