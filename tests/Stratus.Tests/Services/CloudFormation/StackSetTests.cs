@@ -66,7 +66,7 @@ public sealed class StackSetTests(StratusFixture stratus) : IClassFixture<Stratu
             out["regions"] = sorted(cfn.describe_stack_set(StackSetName="greetings")["StackSet"]["Regions"])
 
             op = cfn.update_stack_instances(StackSetName="greetings", Accounts=[account], Regions=["ap-southeast-2"],
-                ParameterOverrides=[{"ParameterKey": "Greeting", "ParameterValue": "g'day"}])["OperationId"]
+                ParameterOverrides=[{"ParameterKey": "Greeting", "ParameterValue": "gday"}])["OperationId"]
             out["overridden"] = [wait_op("greetings", op)["Status"], parameter_of("greetings", "ap-southeast-2"),
                 instance("greetings", "ap-southeast-2")["ParameterOverrides"]]
             op = cfn.update_stack_set(StackSetName="greetings", UsePreviousTemplate=True, Parameters=greeting("bonjour"))["OperationId"]
@@ -118,9 +118,9 @@ public sealed class StackSetTests(StratusFixture stratus) : IClassFixture<Stratu
         Assert.Equal("""["hello!","hello!","hello!"]""", r["values"]!.ToJsonString());
         Assert.Equal("""["CURRENT","SUCCEEDED",true,true,"CREATE_COMPLETE",[{"Key":"team","Value":"blue"}]]""", r["instance"]!.ToJsonString());
         Assert.Equal("""["ap-southeast-2","eu-west-1","us-east-1"]""", r["regions"]!.ToJsonString());
-        Assert.Equal("""["SUCCEEDED","g'day!",[{"ParameterKey":"Greeting","ParameterValue":"g'day"}]]""", r["overridden"]!.ToJsonString());
+        Assert.Equal("""["SUCCEEDED","gday!",[{"ParameterKey":"Greeting","ParameterValue":"gday"}]]""", r["overridden"]!.ToJsonString());
         // The stack set's new value reaches every instance; the override stays where it was given.
-        Assert.Equal("""["UPDATE","SUCCEEDED",["bonjour!","bonjour!","g'day!"]]""", r["updated"]!.ToJsonString());
+        Assert.Equal("""["UPDATE","SUCCEEDED",["bonjour!","bonjour!","gday!"]]""", r["updated"]!.ToJsonString());
         Assert.Equal("""[["UPDATE","SUCCEEDED"],["UPDATE","SUCCEEDED"],["CREATE","SUCCEEDED"]]""", r["operations"]!.ToJsonString());
         Assert.Equal("StackSetNotEmptyException", r["not_empty"]!["code"]!.GetValue<string>());
         Assert.Equal("""["SUCCEEDED","UPDATE_COMPLETE"]""", r["retained"]!.ToJsonString());
