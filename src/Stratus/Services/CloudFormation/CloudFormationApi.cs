@@ -8,7 +8,7 @@ using Stratus.Services.CloudFormation.Templates;
 namespace Stratus.Services.CloudFormation;
 
 /// <summary>CloudFormation's wire operations (Query protocol, 2010-05-15): request members in, domain call, response shape out.</summary>
-public sealed class CloudFormationApi : IStratusService, IDisposable
+public sealed partial class CloudFormationApi : IStratusService, IDisposable
 {
     /// <summary>
     /// How long CreateStack, UpdateStack, DeleteStack and ExecuteChangeSet wait for their stack to settle
@@ -26,6 +26,7 @@ public sealed class CloudFormationApi : IStratusService, IDisposable
         _cfn = cfn;
         _costPage = new CostEstimatePage(cfn);
         var operations = Operations();
+        AddStackSetOperations(operations);
         NotServedOperations.AddTo(operations, CloudFormationNotServed.Operations, CloudFormationErrors.NotServed);
         Endpoint = new ServiceEndpoint("cloudformation", operations,
             new AwsQueryProtocol("2010-05-15", "http://cloudformation.amazonaws.com/doc/2010-05-15/"))

@@ -13,10 +13,28 @@ public static class CloudFormationAuthorization
     /// <summary>A stack operation's RoleARN (the service role CloudFormation acts as) is passed to CloudFormation: iam:PassRole on it.</summary>
     private static readonly Dictionary<string, PassedRole> PassedRoles = new[]
         { "CreateStack", "UpdateStack", "DeleteStack", "CreateChangeSet", "ContinueUpdateRollback", "RollbackStack" }
-        .ToDictionary(operation => operation, _ => new PassedRole("RoleARN", "cloudformation.amazonaws.com"), StringComparer.Ordinal);
+        .Select(operation => (Operation: operation, Member: "RoleARN"))
+        // A stack set's administration role is passed to CloudFormation as a stack's service role is.
+        .Concat(new[] { (Operation: "CreateStackSet", Member: "AdministrationRoleARN"), (Operation: "UpdateStackSet", Member: "AdministrationRoleARN") })
+        .ToDictionary(p => p.Operation, p => new PassedRole(p.Member, "cloudformation.amazonaws.com"), StringComparer.Ordinal);
 
     public static AuthorizationTable Table(CloudFormationService cloudFormation) => new("cloudformation", unlisted: i =>
-        i.String("StackName") is { } name ? [StackArn(cloudFormation, i, name)] : [], passedRoles: PassedRoles);
+        i.String("StackName") is { } name ? [StackArn(cloudFormation, i, name)]
+        : i.String("StackSetName") is { } stackSetName ? [StackSetArn(cloudFormation, i, stackSetName)]
+        : [], passedRoles: PassedRoles);
+
+    /// <summary>A stack set's ARN, arn:aws:cloudformation:REGION:ACCOUNT:stackset/NAME:ID; one that does not exist yet is stackset/NAME:*.</summary>
+    private static string StackSetArn(CloudFormationService cloudFormation, OperationInput i, string nameOrId)
+    {
+        try
+        {
+            return cloudFormation.StackSets.Find(i.Scope, nameOrId).Arn;
+        }
+        catch (AwsException)
+        {
+            return AuthorizationTable.Arn(i, "cloudformation", $"stackset/{nameOrId.Split(':')[0]}:*");
+        }
+    }
 
     private static string StackArn(CloudFormationService cloudFormation, OperationInput i, string nameOrId)
     {

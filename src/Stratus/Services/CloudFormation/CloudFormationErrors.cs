@@ -39,4 +39,38 @@ public static class CloudFormationErrors
         new("TokenAlreadyExistsException", $"A client request token already exists: {token} was used by {operation} on stack {stackName}.");
 
     public static AwsException InsufficientCapabilities(string? required) => new("InsufficientCapabilitiesException", $"Requires capabilities : [{required}]");
+
+    // ---- stack sets (the model's exception shapes, with their codes and HTTP statuses) ----
+
+    public static AwsException StackSetNotFound(string nameOrId) => new("StackSetNotFoundException", $"StackSet {nameOrId} not found", 404);
+
+    public static AwsException StackSetExists(string name) => new("NameAlreadyExistsException", $"StackSet {name} already exists", 409);
+
+    public static AwsException StackSetNotEmpty(string name) =>
+        new("StackSetNotEmptyException", $"StackSet {name} is not empty: delete its stack instances first (DeleteStackInstances)", 409);
+
+    public static AwsException StackSetOperationInProgress(string stackSetArn, string operationId) =>
+        new("OperationInProgressException", $"Another Operation on StackSet {stackSetArn} is in progress: {operationId}", 409);
+
+    public static AwsException StackSetOperationIdExists(string operationId) =>
+        new("OperationIdAlreadyExistsException", $"The operation id {operationId} already exists on this stack set", 409);
+
+    public static AwsException StackSetOperationNotFound(string operationId) => new("OperationNotFoundException", $"Operation {operationId} not found", 404);
+
+    public static AwsException StackInstanceNotFound(string stackSetName, string account, string region) =>
+        new("StackInstanceNotFoundException", $"Account {account} should have '{stackSetName}' stack instance in region {region}", 404);
+
+    public static AwsException StackSetOperationNotStoppable(string operationId, string status) =>
+        new("InvalidOperationException", $"Operation {operationId} is {status} and cannot be stopped", 400);
+
+    /// <summary>What needs AWS Organizations (service-managed permissions, automatic deployment, organizational units, delegated administrators).</summary>
+    public static AwsException NeedsOrganizations(string what) =>
+        new("InvalidOperationException", $"{what} needs AWS Organizations, which Stratus does not serve: Stratus serves stack sets with the SELF_MANAGED permission model in its one account", 400);
+
+    /// <summary>A stack instance asked for in an account other than the caller's: Stratus is one account.</summary>
+    public static AwsException OtherAccount(string account, string callerAccount) =>
+        TemplateError.Validation($"Account {account} is not served: Stratus is one account ({callerAccount}), so stack instances can only be deployed to the caller's own account");
+
+    public static AwsException RegionNotServed(string region) =>
+        TemplateError.Validation($"Region {region} is not a Region Stratus serves");
 }

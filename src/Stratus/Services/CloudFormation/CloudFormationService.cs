@@ -6,6 +6,7 @@ using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Engine;
+using Stratus.Services.CloudFormation.StackSets;
 using Stratus.Services.CloudFormation.Templates;
 using Stratus.Services.S3;
 using Stratus.Services.Ssm;
@@ -37,11 +38,16 @@ public sealed partial class CloudFormationService : IDisposable
         _objects = objects;
         _address = address;
         _store = new StackStore(store, clock);
-        _engine = new StackEngine(_store, providers.With(new NestedStackProvider(this)), new DynamicReferences(references), address, engineLogger);
+        StackSets = new StackSetService(store, clock, this, engineLogger);
+        _engine = new StackEngine(_store, providers.With(new NestedStackProvider(this)).With(new StackSetProvider(StackSets)),
+            new DynamicReferences(references), address, engineLogger);
         MarkInterruptedOperations();
     }
 
     public StackEngine Engine => _engine;
+
+    /// <summary>Stack sets: their instances are this service's stacks, in each Region.</summary>
+    public StackSetService StackSets { get; }
 
     /// <summary>Operations a stop cut short are failed on start, so each stack shows its last real state and can be deleted or retried.</summary>
     private void MarkInterruptedOperations()
@@ -129,6 +135,9 @@ public sealed partial class CloudFormationService : IDisposable
     /// <summary>A stack by name (the live one) or by stack id (deleted ones too).</summary>
     public StackRecord Find(Scope scope, string nameOrId) =>
         TryFind(scope, nameOrId) ?? throw TemplateError.Validation($"Stack with id {nameOrId} does not exist");
+
+    /// <summary>A stack by name or id, or null when there is none (a stack set's instance whose stack was deleted outside it).</summary>
+    public StackRecord? FindOrNull(Scope scope, string nameOrId) => TryFind(scope, nameOrId);
 
     private StackRecord? TryFind(Scope scope, string nameOrId) =>
         nameOrId.StartsWith("arn:", StringComparison.Ordinal)
@@ -742,5 +751,10 @@ public sealed partial class CloudFormationService : IDisposable
 
     public CostEstimateRecord? FindEstimate(string id) => _store.Estimates.Get(id);
 
-    public void Dispose() => _engine.Dispose();
+    public void Dispose()
+    {
+        // Stack set operations wait on stacks: they stop first.
+        StackSets.Dispose();
+        _engine.Dispose();
+    }
 }
