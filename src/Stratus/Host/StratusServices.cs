@@ -120,11 +120,12 @@ public sealed class StratusServices : IAsyncDisposable
         var rds = new RdsService(store, clock, new IDbEngine?[] { MariaDbInstallation.Find(), PostgresInstallation.Find() }.OfType<IDbEngine>().ToList(), options.DataDir, options.Host, secretsManager, Log("rds.engine"), ec2);
         rds.PublishMetrics(cloudWatch);
 
-        var apiGateway = new ApiGatewayService(store, clock);
+        var apiGateway = new ApiGatewayService(store, clock, options.DataDir);
         var apiGatewayThrottles = new GatewayThrottles(clock, AccountThrottle.FromEnvironment()); // one account-level throttle across REST and HTTP APIs, as AWS applies it
         var credentials = new CredentialResolver(sources);
         var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway, new MethodRequestStage(credentials, new SigV4Verifier(clock), options.Auth),
-            new LambdaAuthorizer(lambda, clock), new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock),
+            new LambdaAuthorizer(lambda, clock), new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock,
+                new BackendCertificates(apiGateway.OpenClientCertificate)),
             cloudWatch, logs, clock, apiGatewayThrottles, Log("apigateway.execute-api"));
         var apiGatewayV2 = new ApiGatewayV2Service(store, clock, address);
         var httpApiAuthorizers = new LambdaRequestAuthorizer(lambda, clock);
@@ -165,6 +166,7 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayDeploymentProvider(apiGateway),
             new ApiGatewayStageProvider(apiGateway),
             new ApiGatewayApiKeyProvider(apiGateway),
+            new ApiGatewayClientCertificateProvider(apiGateway),
             new CustomDomainNameProvider(customDomains, "AWS::ApiGateway::DomainName"),
             new CustomDomainNameProvider(customDomains, "AWS::ApiGatewayV2::DomainName"),
             new DomainMappingProvider(customDomains, "AWS::ApiGateway::BasePathMapping"),

@@ -87,6 +87,7 @@ public sealed class ApiGatewayApi : IStratusService
         new("POST", Api + "/models", "CreateModel", successStatus: 201),
         new("GET", Api + "/models", "GetModels"),
         new("GET", Api + "/models/{model_name}", "GetModel"),
+        new("GET", Api + "/models/{model_name}/default_template", "GetModelTemplate"),
         new("PATCH", Api + "/models/{model_name}", "UpdateModel"),
         new("DELETE", Api + "/models/{model_name}", "DeleteModel", successStatus: 202),
         new("POST", Api + "/requestvalidators", "CreateRequestValidator", successStatus: 201),
@@ -146,6 +147,11 @@ public sealed class ApiGatewayApi : IStratusService
         new("GET", "/domainnames/{domain_name}/basepathmappings/{base_path}", "GetBasePathMapping"),
         new("PATCH", "/domainnames/{domain_name}/basepathmappings/{base_path}", "UpdateBasePathMapping"),
         new("DELETE", "/domainnames/{domain_name}/basepathmappings/{base_path}", "DeleteBasePathMapping", successStatus: 202),
+        new("POST", "/clientcertificates", "GenerateClientCertificate", successStatus: 201),
+        new("GET", "/clientcertificates", "GetClientCertificates"),
+        new("GET", "/clientcertificates/{clientcertificate_id}", "GetClientCertificate"),
+        new("PATCH", "/clientcertificates/{clientcertificate_id}", "UpdateClientCertificate"),
+        new("DELETE", "/clientcertificates/{clientcertificate_id}", "DeleteClientCertificate", successStatus: 202),
         new("GET", "/tags/{resource_arn}", "GetTags"),
         new("PUT", "/tags/{resource_arn}", "TagResource", successStatus: 204),
         new("DELETE", "/tags/{resource_arn}", "UntagResource", successStatus: 204),
@@ -220,6 +226,7 @@ public sealed class ApiGatewayApi : IStratusService
 
         { "CreateModel", i => Wire(_gateway.CreateModel(i.Scope, ApiId(i), ModelSettings.Read(i))) },
         { "GetModel", i => Wire(_gateway.GetModel(i.Scope, ApiId(i), i.Required("model_name"))) },
+        { "GetModelTemplate", i => new JsonObject { ["value"] = _gateway.GetModelTemplate(i.Scope, ApiId(i), i.Required("model_name")) } },
         { "GetModels", i => Paged(_gateway.GetModels(i.Scope, ApiId(i), i.String("position"), i.Int("limit"))) },
         { "UpdateModel", i => Wire(_gateway.UpdateModel(i.Scope, ApiId(i), i.Required("model_name"), Patch(i))) },
         { "DeleteModel", i => Done(() => _gateway.DeleteModel(i.Scope, ApiId(i), i.Required("model_name"))) },
@@ -315,6 +322,12 @@ public sealed class ApiGatewayApi : IStratusService
                     changes.GetValueOrDefault("/restApiId"), changes.GetValueOrDefault("/stage"), restApiOnly: true));
             } },
         { "DeleteBasePathMapping", i => Done(() => _domains.DeleteMapping(i.Scope, DomainName(i), i.Required("base_path"))) },
+
+        { "GenerateClientCertificate", i => Wire(_gateway.GenerateClientCertificate(i.Scope, ClientCertificateSettings.Read(i))) },
+        { "GetClientCertificates", i => Paged(_gateway.GetClientCertificates(i.Scope, i.String("position"), i.Int("limit"))) },
+        { "GetClientCertificate", i => Wire(_gateway.GetClientCertificate(i.Scope, CertificateId(i))) },
+        { "UpdateClientCertificate", i => Wire(_gateway.UpdateClientCertificate(i.Scope, CertificateId(i), Patch(i))) },
+        { "DeleteClientCertificate", i => Done(() => _gateway.DeleteClientCertificate(i.Scope, CertificateId(i))) },
 
         { "GetTags", i => new JsonObject { ["tags"] = StringMapWire(_gateway.GetTags(i.Scope, i.Required("resource_arn"))) } },
         { "TagResource", i => Done(() => _gateway.TagResource(i.Scope, i.Required("resource_arn"), i.StringMap("tags"))) },
@@ -423,6 +436,7 @@ public sealed class ApiGatewayApi : IStratusService
         return wire;
     }
     private static string AuthorizerId(OperationInput i) => i.Required("authorizer_id");
+    private static string CertificateId(OperationInput i) => i.Required("clientcertificate_id");
     private static string KeyId(OperationInput i) => i.Required("api_Key");
     private static string PlanId(OperationInput i) => i.Required("usageplanId");
 
@@ -488,7 +502,7 @@ public sealed class ApiGatewayApi : IStratusService
         return body;
     }
 
-    private static readonly string[] TimestampMembers = ["createdDate", "lastUpdatedDate"];
+    private static readonly string[] TimestampMembers = ["createdDate", "lastUpdatedDate", "expirationDate"];
 
     /// <summary>The OpenAPI/Swagger definition an import carries as its body, JSON or YAML (read with the template reader's alias and depth limits).</summary>
     private static JsonObject Definition(OperationInput i)

@@ -115,7 +115,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
         if (await ReadRequestAsync(http, path, authorization.Caller) is not { } request)
             return Refused("REQUEST_TOO_LARGE", GatewayResponse.Message(413, "Request Too Long"));
         var target = new GatewayTarget(deployed.AccountId, deployed.Region, deployed.ApiId, deployed.Stage.StageName,
-            deployed.Variables, http.Request.Host.Value ?? "") { BinaryMediaTypes = deployed.BinaryMediaTypes };
+            deployed.Variables, http.Request.Host.Value ?? "") { BinaryMediaTypes = deployed.BinaryMediaTypes, ClientCertificateId = deployed.Stage.ClientCertificateId };
         if (route.Method.AuthorizationType == "CUSTOM")
         {
             if (deployed.Deployment.Authorizers.GetValueOrDefault(route.Method.AuthorizerId ?? "") is not { } authorizer)

@@ -113,6 +113,8 @@ public sealed class Stage
     public string? CacheClusterSize { get; set; }
     public string CacheClusterStatus { get; set; } = "NOT_AVAILABLE";
     public string? DocumentationVersion { get; set; }
+    /// <summary>The client certificate the stage's HTTP and HTTP_PROXY integrations present to backends that ask for one.</summary>
+    public string? ClientCertificateId { get; set; }
     public Dictionary<string, MethodSetting> MethodSettings { get; set; } = [];
     public Dictionary<string, string>? Variables { get; set; }
     public bool TracingEnabled { get; set; }
@@ -279,7 +281,7 @@ public sealed record DeploymentSettings(string? StageName, string? StageDescript
 /// <summary>What CreateStage sets besides the stage's name (which a template may leave to CloudFormation).</summary>
 public sealed record StageSettings(string DeploymentId, string? Description, Dictionary<string, string>? Variables, bool TracingEnabled,
     Dictionary<string, string>? Tags, CanarySettings? Canary = null, AccessLogSettings? AccessLog = null,
-    bool CacheClusterEnabled = false, string? CacheClusterSize = null, string? DocumentationVersion = null)
+    bool CacheClusterEnabled = false, string? CacheClusterSize = null, string? DocumentationVersion = null, string? ClientCertificateId = null)
 {
     /// <summary>CreateStage's members, or an AWS::ApiGateway::Stage's (whose CanarySetting and AccessLogSetting CreateStage does not take on the wire).</summary>
     public static StageSettings Read(IInputReader input) => new(input.Required("deploymentId"), input.String("description"),
@@ -288,7 +290,7 @@ public sealed record StageSettings(string DeploymentId, string? Description, Dic
         input.FromTemplate && input.Object("AccessLogSetting") is { } log
             ? new AccessLogSettings { DestinationArn = log.String("destinationArn"), Format = log.String("format") }
             : null,
-        input.Bool("cacheClusterEnabled") ?? false, input.String("cacheClusterSize"), input.String("documentationVersion"));
+        input.Bool("cacheClusterEnabled") ?? false, input.String("cacheClusterSize"), input.String("documentationVersion"), input.String("clientCertificateId"));
 
     public static CanarySettings ReadCanary(IInputReader canary) => new()
     {

@@ -26,23 +26,11 @@ public static class ApiGatewayNotServed
             new("GET", "/vpclinks", "GetVpcLinks"),
             new("PATCH", "/vpclinks/{vpclink_id}", "UpdateVpcLink"),
         ]),
-        ("client certificates for backend mutual TLS are not built",
-        [
-            new("POST", "/clientcertificates", "GenerateClientCertificate"),
-            new("DELETE", "/clientcertificates/{clientcertificate_id}", "DeleteClientCertificate"),
-            new("GET", "/clientcertificates/{clientcertificate_id}", "GetClientCertificate"),
-            new("GET", "/clientcertificates", "GetClientCertificates"),
-            new("PATCH", "/clientcertificates/{clientcertificate_id}", "UpdateClientCertificate"),
-        ]),
         ("client SDK generation is not built",
         [
             new("GET", "/restapis/{restapi_id}/stages/{stage_name}/sdks/{sdk_type}", "GetSdk"),
             new("GET", "/sdktypes/{sdktype_id}", "GetSdkType"),
             new("GET", "/sdktypes", "GetSdkTypes"),
-        ]),
-        ("generating a mapping template from a model is not built",
-        [
-            new("GET", "/restapis/{restapi_id}/models/{model_name}/default_template", "GetModelTemplate"),
         ]),
     ];
 

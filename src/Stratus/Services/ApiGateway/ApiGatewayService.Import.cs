@@ -68,6 +68,8 @@ public sealed partial class ApiGatewayService
                         ImportOperation(scope, apiId, resourceId, verb, operation, shared, definition, mode == "merge", schemes,
                             operation.ContainsKey(ValidatorExtension) ? ValidatorNamed(validators, Text(operation[ValidatorExtension])) : defaultValidator);
             }
+            // Documentation the definition carries is imported with the API, through ImportDocumentationParts in the same mode, as AWS reads it.
+            if (definition.ContainsKey(DocumentationExtension)) ImportDocumentationParts(scope, apiId, definition, mode, failOnWarnings: false);
             return GetRestApi(scope, apiId);
         }
         catch (Exception e) when (e is AwsException or InvalidOperationException or FormatException)

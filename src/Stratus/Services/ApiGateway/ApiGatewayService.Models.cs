@@ -78,6 +78,17 @@ public sealed partial class ApiGatewayService
 
     private static AwsException ModelNotFound() => NotFound("Invalid model name specified");
 
+    /// <summary>GetModelTemplate: the mapping template AWS generates from the model's schema (<see cref="ModelTemplate"/>).</summary>
+    public string GetModelTemplate(Scope scope, string apiId, string modelName)
+    {
+        var api = Api(scope, apiId);
+        var model = api.Models.GetValueOrDefault(modelName) ?? throw ModelNotFound();
+        return ModelTemplate.Generate(SchemaOf(model) ?? [], name => api.Models.GetValueOrDefault(name) is { } other ? SchemaOf(other) : null);
+    }
+
+    private static JsonObject? SchemaOf(ApiModel model) =>
+        model.Schema is null ? null : JsonBody.Parse(System.Text.Encoding.UTF8.GetBytes(model.Schema)) as JsonObject;
+
     // ---- request validators ----
 
     public RequestValidator CreateRequestValidator(Scope scope, string apiId, RequestValidatorSettings settings)

@@ -21,6 +21,9 @@ public sealed partial class ApiGatewayService
     private readonly ResourceTable<StageDocument> _stages;
     private readonly ResourceTable<ApiGatewayAccount> _accounts;
     private readonly UsagePlanTables _usage;
+    private readonly ResourceTable<ClientCertificateDocument> _clientCertificates;
+    /// <summary>Seals client certificates' private keys: a 0600 key file in the data directory, or a key in memory for an ephemeral Stratus.</summary>
+    private readonly SealingKey _sealingKey;
     // API ids are unique across accounts, so the data plane finds an API from its host name alone.
     private readonly ConcurrentDictionary<string, string> _apiKeysById = new(StringComparer.Ordinal);
     /// <summary>Each account and region's REST APIs in listing order (creation, then id): GetRestApis pages through it without sorting or scanning other regions.</summary>
@@ -32,8 +35,10 @@ public sealed partial class ApiGatewayService
     /// </summary>
     public StageResponseCache StageCaches { get; }
 
-    public ApiGatewayService(StateStore store, TimeProvider clock)
+    public ApiGatewayService(StateStore store, TimeProvider clock, string? dataDir = null)
     {
+        _clientCertificates = new ResourceTable<ClientCertificateDocument>(store, "apigateway.clientcertificates");
+        _sealingKey = SealingKey.FromFile(dataDir is null ? null : Path.Combine(dataDir, "apigateway.key"));
         _clock = clock;
         StageCaches = new StageResponseCache(clock);
         _apis = new ResourceTable<RestApiDocument>(store, "apigateway.restapis");
@@ -648,7 +653,8 @@ public sealed partial class ApiGatewayService
 
     public Stage CreateStage(Scope scope, string apiId, string stageName, StageSettings settings)
     {
-        var (deploymentId, description, variables, tracingEnabled, tags, canary, accessLog, cacheClusterEnabled, cacheClusterSize, documentationVersion) = settings;
+        var (deploymentId, description, variables, tracingEnabled, tags, canary, accessLog, cacheClusterEnabled, cacheClusterSize, documentationVersion, clientCertificateId) = settings;
+        CheckClientCertificate(scope, clientCertificateId);
         if (!StageNamePattern().IsMatch(stageName))
             throw BadRequest("Stage name only allows a-zA-Z0-9_-");
         CheckStageVariables(variables);
@@ -675,6 +681,7 @@ public sealed partial class ApiGatewayService
                 CacheClusterEnabled = cacheClusterEnabled,
                 CacheClusterSize = cacheClusterSize,
                 DocumentationVersion = documentationVersion,
+                ClientCertificateId = clientCertificateId,
                 CanarySettings = canary,
                 AccessLogSettings = accessLog,
                 Tags = tags is { Count: > 0 } ? tags : null,
@@ -727,7 +734,7 @@ public sealed partial class ApiGatewayService
     {
         ["description"] = PatchKind.Text, ["deploymentId"] = PatchKind.Text, ["variables"] = PatchKind.TextMap,
         ["tracingEnabled"] = PatchKind.Boolean, ["cacheClusterEnabled"] = PatchKind.Boolean, ["cacheClusterSize"] = PatchKind.Text,
-        ["documentationVersion"] = PatchKind.Text,
+        ["documentationVersion"] = PatchKind.Text, ["clientCertificateId"] = PatchKind.Text,
     };
 
     public Stage UpdateStage(Scope scope, string apiId, string stageName, IReadOnlyList<PatchOperation> patch)
@@ -751,6 +758,7 @@ public sealed partial class ApiGatewayService
                 DeploymentOf(scope, apiId, canaryDeployment);
             CheckAccessLog(next.Stage.AccessLogSettings);
             CheckCacheCluster(next.Stage);
+            if (next.Stage.ClientCertificateId != current.Stage.ClientCertificateId) CheckClientCertificate(scope, next.Stage.ClientCertificateId);
             if (next.Stage.DocumentationVersion is { } documentation && documentation != current.Stage.DocumentationVersion)
                 SnapshotOf(Api(scope, apiId), documentation);
             next.Stage.LastUpdatedDate = Now;

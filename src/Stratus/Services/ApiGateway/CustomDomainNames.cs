@@ -22,8 +22,13 @@ public sealed partial class CustomDomainNames(StateStore store, TimeProvider clo
     private HostIndex? _hosts;
     private long _version;
 
-    /// <summary>The domains by the Host names they answer on (the custom name and the regional name), rebuilt after each change; a build that raced a change is not kept.</summary>
-    private sealed record HostIndex(long Version, Dictionary<string, string> Keys);
+    private const string WildcardPrefix = "*.";
+
+    /// <summary>
+    /// The domains by the Host names they answer on (the custom name and the regional name), rebuilt after each change; a build that raced a
+    /// change is not kept. <paramref name="WildcardSuffixes"/> are the wildcard names without their "*" (".example.com"), longest first.
+    /// </summary>
+    private sealed record HostIndex(long Version, Dictionary<string, string> Keys, string[] WildcardSuffixes);
 
     private static string Key(Scope scope, string name) => ResourceTable<CustomDomain>.Key(scope.AccountId, scope.Region, name);
 
@@ -63,9 +68,11 @@ public sealed partial class CustomDomainNames(StateStore store, TimeProvider clo
     /// <summary>A DNS name of two or more labels; not an address and not one of the names Stratus answers as itself (localhost, execute-api).</summary>
     private static void CheckName(string name)
     {
-        if (!HostName().IsMatch(name) || IPAddress.TryParse(name, out _))
+        // A wildcard name (*.example.com) answers for every name under it that has no domain of its own, as AWS serves REGIONAL wildcards.
+        var named = name.StartsWith(WildcardPrefix, StringComparison.Ordinal) ? name[WildcardPrefix.Length..] : name;
+        if (!HostName().IsMatch(named) || IPAddress.TryParse(named, out _))
             throw BadRequest($"Invalid domain name: {name}. Expected a fully qualified domain name");
-        if (name.Split('.').Contains("execute-api"))
+        if (named.Split('.').Contains("execute-api"))
             throw BadRequest($"Invalid domain name: {name}. Names under execute-api are API Gateway's own");
     }
 
@@ -214,13 +221,24 @@ public sealed partial class CustomDomainNames(StateStore store, TimeProvider clo
             keys[domain.DomainName] = key;
             keys[domain.RegionalDomainName] = key;
         }
-        var built = new HostIndex(version, keys);
+        var wildcards = keys.Keys.Where(k => k.StartsWith(WildcardPrefix, StringComparison.Ordinal)).Select(k => k[1..])
+            .OrderByDescending(k => k.Length).ToArray();
+        var built = new HostIndex(version, keys, wildcards);
         Volatile.Write(ref _hosts, built);
         return built;
     }
 
     /// <summary>The domain a request's Host (without its port) names, by its custom or its regional name; cheap, since every request asks.</summary>
-    public CustomDomain? FindByHost(string host) => Hosts().Keys.TryGetValue(host, out var key) ? _domains.Get(key) : null;
+    public CustomDomain? FindByHost(string host)
+    {
+        var hosts = Hosts();
+        if (hosts.Keys.TryGetValue(host, out var key)) return _domains.Get(key);
+        // An exact name wins; else the most specific wildcard the host is under. Every request asks, so this allocates only on a match.
+        foreach (var suffix in hosts.WildcardSuffixes)
+            if (host.Length > suffix.Length && host.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && hosts.Keys.TryGetValue("*" + suffix, out key))
+                return _domains.Get(key);
+        return null;
+    }
 
     /// <summary>
     /// The mapping a path goes to and the path left once its base path is taken off, as API Gateway matches them: the longest base path

@@ -101,4 +101,37 @@ public sealed class ApiGatewayDocumentationTests(StratusFixture stratus) : IClas
         Assert.Empty(r["versions_left"]!.AsArray());
         Assert.Equal("NotFoundException", (string?)r["gone"]![0]);
     }
+
+    [Fact]
+    public async Task ImportRestApi_and_PutRestApi_read_the_documentation_the_definition_carries()
+    {
+        var r = await Clients.Boto3Async(stratus.Url, """
+            apigw = client("apigateway")
+            def definition(parts):
+                return json.dumps({"openapi": "3.0.1", "info": {"title": "documented", "version": "1"},
+                    "paths": {"/pets": {"get": {"x-amazon-apigateway-integration": {"type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'}}}}},
+                    "x-amazon-apigateway-documentation": {"documentationParts": parts}}).encode()
+            api = apigw.import_rest_api(body=definition([
+                {"location": {"type": "API"}, "properties": {"description": "The pet shop"}},
+                {"location": {"type": "METHOD", "path": "/pets", "method": "GET"}, "properties": {"summary": "List pets"}},
+                {"location": {"type": "NOT_A_TYPE"}, "properties": {}}]))
+            parts = apigw.get_documentation_parts(restApiId=api["id"])["items"]
+            out["imported"] = sorted((p["location"]["type"], json.loads(p["properties"])) for p in parts)
+            apigw.put_rest_api(restApiId=api["id"], mode="merge", body=definition([
+                {"location": {"type": "API"}, "properties": {"description": "Renamed shop"}}]))
+            parts = apigw.get_documentation_parts(restApiId=api["id"])["items"]
+            out["merged"] = sorted((p["location"]["type"], json.loads(p["properties"])) for p in parts)
+            apigw.delete_rest_api(restApiId=api["id"])
+            """);
+
+        var imported = r["imported"]!.AsArray();
+        Assert.Equal(2, imported.Count);
+        Assert.Equal("API", (string?)imported[0]![0]);
+        Assert.Equal("The pet shop", (string?)imported[0]![1]!["description"]);
+        Assert.Equal("METHOD", (string?)imported[1]![0]);
+        Assert.Equal("List pets", (string?)imported[1]![1]!["summary"]);
+        var merged = r["merged"]!.AsArray();
+        Assert.Equal(2, merged.Count);
+        Assert.Equal("Renamed shop", (string?)merged[0]![1]!["description"]);
+    }
 }

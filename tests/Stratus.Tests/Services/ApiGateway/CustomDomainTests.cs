@@ -176,6 +176,40 @@ public sealed class CustomDomainTests(StratusFixture stratus) : IClassFixture<St
     }
 
     [Fact]
+    public async Task A_wildcard_domain_routes_every_name_under_it_and_an_exact_name_wins_over_it()
+    {
+        var r = await Clients.Boto3Async(stratus.Url, Prelude + """
+            wild = mock_api("domain-wild")
+            exact = mock_api("domain-exact")
+            regional = {"types": ["REGIONAL"]}
+            out["created"] = apigw.create_domain_name(domainName="*.wild.example.com", regionalCertificateArn=CERT, endpointConfiguration=regional)["domainName"]
+            apigw.create_base_path_mapping(domainName="*.wild.example.com", restApiId=wild, stage="prod")
+            apigw.create_domain_name(domainName="admin.wild.example.com", regionalCertificateArn=CERT, endpointConfiguration=regional)
+            apigw.create_base_path_mapping(domainName="admin.wild.example.com", restApiId=exact, stage="test")
+            out["got"] = apigw.get_domain_name(domainName="*.wild.example.com")["domainName"]
+            out["tenant"] = call("tenant1.wild.example.com", "/pets")
+            out["exact"] = call("admin.wild.example.com", "/pets")
+            out["apex"] = call("wild.example.com", "/pets")["status"]
+            out["bad_wildcard"] = error(apigw.create_domain_name, domainName="*.*.example.com", regionalCertificateArn=CERT, endpointConfiguration=regional)
+            apigw.delete_domain_name(domainName="admin.wild.example.com")
+            out["exact_gone"] = call("admin.wild.example.com", "/pets")
+            apigw.delete_domain_name(domainName="*.wild.example.com")
+            """);
+
+        Assert.Equal("*.wild.example.com", r["created"]!.GetValue<string>());
+        Assert.Equal("*.wild.example.com", r["got"]!.GetValue<string>());
+        Assert.Equal(200, r["tenant"]!["status"]!.GetValue<int>());
+        var tenant = JsonNode.Parse(r["tenant"]!["body"]!.GetValue<string>())!;
+        Assert.Equal("prod", tenant["stage"]!.GetValue<string>());
+        Assert.StartsWith("tenant1.wild.example.com", tenant["domain"]!.GetValue<string>());
+        Assert.Equal("test", JsonNode.Parse(r["exact"]!["body"]!.GetValue<string>())!["stage"]!.GetValue<string>());
+        // The wildcard does not cover the name it sits under.
+        Assert.NotEqual(200, r["apex"]!.GetValue<int>());
+        Assert.Equal("BadRequestException", r["bad_wildcard"]!["code"]!.GetValue<string>());
+        Assert.Equal("prod", JsonNode.Parse(r["exact_gone"]!["body"]!.GetValue<string>())!["stage"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task CloudFormation_domain_names_and_mappings_route_and_are_removed_with_the_stack()
     {
         var r = await Clients.Boto3Async(stratus.Url, Prelude + """

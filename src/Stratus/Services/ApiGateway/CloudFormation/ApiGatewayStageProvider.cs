@@ -40,6 +40,8 @@ public sealed class ApiGatewayStageProvider(ApiGatewayService gateway) : IResour
             settings.Description is null ? new("remove", "/description", null, null) : new("replace", "/description", settings.Description, null),
             new("replace", "/tracingEnabled", settings.TracingEnabled ? "true" : "false", null),
         };
+        if (settings.ClientCertificateId != previous.ClientCertificateId)
+            patch.Add(settings.ClientCertificateId is null ? new("remove", "/clientCertificateId", null, null) : new("replace", "/clientCertificateId", settings.ClientCertificateId, null));
         patch.AddRange(previousVariables.Keys.Except(variables.Keys).Select(k => new PatchOperation("remove", "/variables/" + k, null, null)));
         patch.AddRange(variables.Select(v => new PatchOperation("replace", "/variables/" + v.Key, v.Value, null)));
         patch.AddRange(MethodSettings(request.LogicalId, p, new ResourceProperties(request.LogicalId, previousProperties).Objects("MethodSettings")));

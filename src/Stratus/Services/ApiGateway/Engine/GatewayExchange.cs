@@ -33,6 +33,9 @@ public sealed record GatewayTarget(string AccountId, string Region, string ApiId
     /// <summary>The API's binary media types ("image/png", "image/*", "*/*"): such bodies reach proxy functions base64-encoded.</summary>
     public IReadOnlyList<string> BinaryMediaTypes { get; init; } = [];
 
+    /// <summary>The stage's client certificate, presented to HTTP backends that ask for one.</summary>
+    public string? ClientCertificateId { get; init; }
+
     public bool IsBinary(string? contentType)
     {
         var type = contentType?.Split(';')[0].Trim();

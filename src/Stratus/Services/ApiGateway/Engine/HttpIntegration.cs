@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
 using Stratus.Services.ApiGateway.Vtl;
@@ -31,7 +32,7 @@ internal sealed class HttpProxyIntegration(HttpEndpoint endpoint) : IIntegration
 }
 
 /// <summary>Sends an integration request to an HTTP endpoint within the integration's timeout.</summary>
-internal sealed class HttpEndpoint(HttpClient http)
+internal sealed class HttpEndpoint(HttpClient http, BackendCertificates? certificates)
 {
     public sealed record Answer(int Status, List<KeyValuePair<string, string>> Headers, byte[] Body);
 
@@ -72,7 +73,8 @@ internal sealed class HttpEndpoint(HttpClient http)
         var watch = Stopwatch.StartNew();
         try
         {
-            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeout.Token);
+            var client = certificates?.ClientFor(run.Target) ?? http;
+            using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeout.Token);
             var payload = await response.Content.ReadAsByteArrayAsync(timeout.Token);
             run.IntegrationLatency = watch.Elapsed;
             run.Write($"Received response. Status: {(int)response.StatusCode}, Integration latency: {watch.ElapsedMilliseconds} ms");
@@ -92,9 +94,14 @@ internal sealed class HttpEndpoint(HttpClient http)
 
     private static string EscapePath(string value) => string.Join('/', value.Split('/').Select(Uri.EscapeDataString));
 
-    /// <summary>The HTTP client HTTP integrations use: no proxy, no cookies, no redirects followed (API Gateway returns them).</summary>
-    public static HttpClient CreateClient() => new(new SocketsHttpHandler
+    /// <summary>
+    /// The HTTP client HTTP integrations use: no proxy, no cookies, no redirects followed (API Gateway returns them); with a stage's client
+    /// certificate, presented when the backend asks for one.
+    /// </summary>
+    public static HttpClient CreateClient(X509Certificate2? clientCertificate = null) => new(new SocketsHttpHandler
     {
+        // The stage's certificate whatever issuers the backend names, as API Gateway presents it.
+        SslOptions = clientCertificate is null ? new() : new() { LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate },
         UseProxy = false,
         UseCookies = false,
         AllowAutoRedirect = false,

@@ -13,10 +13,10 @@ public sealed class IntegrationEngine
     private readonly TimeProvider _clock;
     private readonly Dictionary<string, IIntegration> _integrations;
 
-    public IntegrationEngine(ILambdaInvoker lambda, HttpClient http, TimeProvider clock)
+    public IntegrationEngine(ILambdaInvoker lambda, HttpClient http, TimeProvider clock, BackendCertificates? certificates = null)
     {
         _clock = clock;
-        var endpoint = new HttpEndpoint(http);
+        var endpoint = new HttpEndpoint(http, certificates);
         var function = new LambdaFunctionCall(lambda);
         _integrations = new(StringComparer.Ordinal)
         {

@@ -7,23 +7,34 @@ namespace Stratus.Services.ApiGateway.Engine;
 /// <summary>
 /// A model's JSON Schema (draft 4, as API Gateway takes them) checking a request body: type, enum, properties, required,
 /// additionalProperties, patternProperties, items, minItems/maxItems, uniqueItems, minLength/maxLength, pattern, minimum/maximum with
-/// draft 4's boolean exclusiveMinimum/exclusiveMaximum, multipleOf, minProperties/maxProperties, allOf/anyOf/oneOf/not and local $ref
-/// ("#/definitions/..."). Keywords outside that list are ignored as draft 4 says of unknown ones; "format" is not asserted (optional in draft 4).
-/// Bounded: schema and document are walked at most <see cref="MaxDepth"/> deep, so a self-referring $ref cannot run away.
+/// draft 4's boolean exclusiveMinimum/exclusiveMaximum, multipleOf, minProperties/maxProperties, allOf/anyOf/oneOf/not, local $ref
+/// ("#/definitions/...") and references to the API's other models ("https://apigateway.amazonaws.com/restapis/{id}/models/{name}"). Keywords outside that list are ignored as draft 4 says of unknown ones; "format" is not asserted (optional in draft 4).
+/// Bounded: schema and document are walked at most <see cref="MaxDepth"/> deep, so a self-referring $ref or a cycle of models cannot run away.
 /// </summary>
 public static class ModelSchema
 {
     public const int MaxDepth = 64;
     private static readonly TimeSpan PatternTimeout = TimeSpan.FromSeconds(1);
 
-    public static bool Accepts(JsonObject schema, JsonNode? document) => Check(schema, schema, document, 0);
+    /// <summary>The schema a <c>$ref</c>'s local pointers resolve in (the model's own), and the API's other models by name.</summary>
+    private sealed record SchemaRoot(JsonObject Schema, Func<string, JsonObject?>? ModelNamed);
 
-    private static bool Check(JsonObject root, JsonNode? schemaNode, JsonNode? value, int depth)
+    /// <param name="modelNamed">The API's models' schemas by name, for references to them
+    /// (<c>https://apigateway.amazonaws.com/restapis/{id}/models/{name}</c>); each one followed counts toward the depth bound, so a cycle ends there.</param>
+    public static bool Accepts(JsonObject schema, JsonNode? document, Func<string, JsonObject?>? modelNamed = null) =>
+        Check(new SchemaRoot(schema, modelNamed), schema, document, 0);
+
+    private static bool Check(SchemaRoot root, JsonNode? schemaNode, JsonNode? value, int depth)
     {
         if (depth > MaxDepth) return false;
         if (schemaNode is not JsonObject schema) return true;
         if (schema["$ref"] is JsonValue reference)
-            return Resolve(root, reference.GetValue<string>()) is { } target && Check(root, target, value, depth + 1);
+        {
+            var target = reference.GetValue<string>();
+            if (ModelReference.Name(target) is { } modelName)
+                return root.ModelNamed?.Invoke(modelName) is { } model && Check(root with { Schema = model }, model, value, depth + 1);
+            return Resolve(root.Schema, target) is { } local && Check(root, local, value, depth + 1);
+        }
 
         if (schema["type"] is { } type && !TypeMatches(type, value)) return false;
         if (schema["enum"] is JsonArray choices && !choices.Any(choice => JsonNode.DeepEquals(choice, value))) return false;
@@ -75,7 +86,7 @@ public static class ModelSchema
         _ => false,
     };
 
-    private static bool ObjectMatches(JsonObject root, JsonObject schema, JsonObject obj, int depth)
+    private static bool ObjectMatches(SchemaRoot root, JsonObject schema, JsonObject obj, int depth)
     {
         if (schema["required"] is JsonArray required && required.Any(name => name is JsonValue n && !obj.ContainsKey(n.GetValue<string>()))) return false;
         if (Number(schema, "minProperties") is { } minProperties && obj.Count < minProperties) return false;
@@ -108,7 +119,7 @@ public static class ModelSchema
         return true;
     }
 
-    private static bool ArrayMatches(JsonObject root, JsonObject schema, JsonArray array, int depth)
+    private static bool ArrayMatches(SchemaRoot root, JsonObject schema, JsonArray array, int depth)
     {
         if (Number(schema, "minItems") is { } minItems && array.Count < minItems) return false;
         if (Number(schema, "maxItems") is { } maxItems && array.Count > maxItems) return false;

@@ -52,7 +52,8 @@ public static class RequestValidationStage
         try
         {
             // An empty body is no JSON document at all, so no model accepts it.
-            return request.Body.Length > 0 && ModelSchema.Accepts((JsonObject)JsonBody.Parse(schemaText)!, JsonBody.Parse(request.Body));
+            return request.Body.Length > 0 && ModelSchema.Accepts((JsonObject)JsonBody.Parse(schemaText)!, JsonBody.Parse(request.Body),
+                name => deployment.Models.GetValueOrDefault(name)?.Schema is { } referred ? JsonBody.Parse(referred) as JsonObject : null);
         }
         catch (Exception e) when (e is JsonException or ArgumentException or RegexMatchTimeoutException)
         {

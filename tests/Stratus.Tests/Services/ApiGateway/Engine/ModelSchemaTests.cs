@@ -54,4 +54,28 @@ public sealed class ModelSchemaTests
         Assert.False(ModelSchema.Accepts(schema, JsonNode.Parse("7")));
         Assert.True(ModelSchema.Accepts(schema, JsonNode.Parse("\"x\"")));
     }
+
+    [Fact]
+    public void A_reference_to_another_model_is_checked_against_that_model_with_its_own_local_definitions()
+    {
+        var pet = JsonNode.Parse(Pet)!.AsObject();
+        var order = JsonNode.Parse("""
+            {"type": "object", "required": ["pet"], "properties": {"pet": {"$ref": "https://apigateway.amazonaws.com/restapis/abc123/models/Pet"}}}
+            """)!.AsObject();
+        JsonObject? Models(string name) => name == "Pet" ? pet : null;
+
+        Assert.True(ModelSchema.Accepts(order, JsonNode.Parse("""{"pet": {"name": "Rex", "price": 10, "tags": ["a"]}}"""), Models));
+        Assert.False(ModelSchema.Accepts(order, JsonNode.Parse("""{"pet": {"name": "Rex"}}"""), Models));
+        Assert.False(ModelSchema.Accepts(order, JsonNode.Parse("""{"pet": {"name": "Rex", "price": 10, "tags": ["toolong"]}}"""), Models));
+        // A model that is not there accepts nothing, as a reference that does not resolve.
+        Assert.False(ModelSchema.Accepts(order, JsonNode.Parse("""{"pet": {"name": "Rex", "price": 10}}"""), _ => null));
+    }
+
+    [Fact]
+    public void A_cycle_of_model_references_ends_at_the_depth_bound()
+    {
+        var loop = JsonNode.Parse("""{"$ref": "https://apigateway.amazonaws.com/restapis/abc123/models/Loop"}""")!.AsObject();
+
+        Assert.False(ModelSchema.Accepts(loop, JsonNode.Parse("{}"), _ => loop));
+    }
 }
