@@ -201,6 +201,25 @@ public sealed class LogEventStore : IDisposable
         lock (stream.Gate) return stream.Blocks.Values.SelectMany(h => h).ToList();
     }
 
+    /// <summary>
+    /// The stream's events with timestamps from <paramref name="fromMs"/> to <paramref name="toMs"/> (both included) in
+    /// (timestamp, id) order, a copy taken under the stream's lock; blocks outside the range are skipped whole.
+    /// </summary>
+    public List<LogEvent> EventsBetween(string streamKey, long fromMs, long toMs)
+    {
+        var events = new List<LogEvent>();
+        if (!_streams.TryGetValue(streamKey, out var stream)) return events;
+        lock (stream.Gate)
+            foreach (var (block, list) in stream.Blocks)
+            {
+                if (block > toMs) break;
+                if (block + BlockMs <= fromMs) continue;
+                foreach (var e in list)
+                    if (e.Timestamp >= fromMs && e.Timestamp <= toMs) events.Add(e);
+            }
+        return events;
+    }
+
     public StreamStatistics Statistics(string streamKey)
     {
         if (!_streams.TryGetValue(streamKey, out var stream)) return new StreamStatistics(null, null, null, 0);
