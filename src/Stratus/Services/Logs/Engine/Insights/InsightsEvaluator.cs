@@ -264,6 +264,7 @@ public static class InsightsEvaluator
         private readonly Dictionary<GroupKey, (object?[] Keys, Accumulator[] Accumulators)> _groups = [];
         // Each row's values are read into one scratch array; only a new group keeps a copy.
         private readonly object?[] _scratch = new object?[stats.GroupBy.Count];
+        private (object?[] Keys, Accumulator[] Accumulators) _last;
 
         public long Matched { get; private set; }
         public long Scanned { get; set; }
@@ -274,10 +275,16 @@ public static class InsightsEvaluator
         {
             Matched++;
             for (var i = 0; i < _scratch.Length; i++) _scratch[i] = Eval(stats.GroupBy[i].Expr, row);
-            if (!_groups.TryGetValue(new GroupKey(_scratch), out var group))
+            // Consecutive events often share their group (events come in time order, so bins do): no lookup then.
+            var group = _last;
+            if (group.Keys is null || !_scratch.AsSpan().SequenceEqual(group.Keys))
             {
-                var keys = (object?[])_scratch.Clone();
-                _groups[new GroupKey(keys)] = group = (keys, NewAccumulators());
+                if (!_groups.TryGetValue(new GroupKey(_scratch), out group))
+                {
+                    var keys = (object?[])_scratch.Clone();
+                    _groups[new GroupKey(keys)] = group = (keys, NewAccumulators());
+                }
+                _last = group;
             }
             foreach (var accumulator in group.Accumulators) accumulator.Add(row);
         }
@@ -472,7 +479,7 @@ public static class InsightsEvaluator
         if (call.Function == "bin")
         {
             var period = (long)(double)((Literal)call.Args[0]).Value!;
-            return row.TimestampMs() is { } t ? new Instant(t - Modulo(t, period)) : null;
+            return row.TimestampMs() is { } t ? row.BoxedInstant(t - Modulo(t, period)) : null;
         }
         var args = call.Args.Select(a => Eval(a, row, aggregates)).ToList();
         return call.Function switch
@@ -540,6 +547,7 @@ public static class InsightsEvaluator
         private InsightsRecord _record;
         private bool _hasRecord;
         private string?[]? _captures;
+        private object? _lastInstant;
 
         /// <summary>A row of no record (a stats group's).</summary>
         public Row()
@@ -557,6 +565,13 @@ public static class InsightsEvaluator
             _index = null;
             _json = null;
         }
+
+        /// <summary>
+        /// An instant as a value, the same object as the last one asked for when equal: a scan's consecutive events mostly
+        /// fall in the same bin, and its one row then boxes a bin once, not once per event.
+        /// </summary>
+        public object BoxedInstant(long milliseconds) =>
+            _lastInstant is Instant last && last.Milliseconds == milliseconds ? _lastInstant : _lastInstant = new Instant(milliseconds);
 
         /// <summary>A scratch array for a parse's captures, reused from record to record.</summary>
         public string?[] Captures(int count) => _captures is { } captures && captures.Length == count ? captures : _captures = new string?[count];
