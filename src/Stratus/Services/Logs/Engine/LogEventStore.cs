@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
@@ -203,21 +204,35 @@ public sealed class LogEventStore : IDisposable
 
     /// <summary>
     /// The stream's events with timestamps from <paramref name="fromMs"/> to <paramref name="toMs"/> (both included) in
-    /// (timestamp, id) order, a copy taken under the stream's lock; blocks outside the range are skipped whole.
+    /// (timestamp, id) order, read a block at a time: each block's events are copied under the stream's lock into a pooled
+    /// buffer, so a scan holds no lock while it works and allocates nothing per event (a copy of a whole stream would be a
+    /// large object, which costs the collector a full collection now and then).
     /// </summary>
-    public List<LogEvent> EventsBetween(string streamKey, long fromMs, long toMs)
+    public IEnumerable<LogEvent> EventsBetween(string streamKey, long fromMs, long toMs)
     {
-        var events = new List<LogEvent>();
-        if (!_streams.TryGetValue(streamKey, out var stream)) return events;
-        lock (stream.Gate)
-            foreach (var (block, list) in stream.Blocks)
+        if (!_streams.TryGetValue(streamKey, out var stream)) yield break;
+        List<long> blocks;
+        lock (stream.Gate) blocks = stream.Blocks.Keys.Where(block => block <= toMs && block + BlockMs > fromMs).ToList();
+        foreach (var block in blocks)
+        {
+            LogEvent[] buffer;
+            var count = 0;
+            lock (stream.Gate)
             {
-                if (block > toMs) break;
-                if (block + BlockMs <= fromMs) continue;
+                if (!stream.Blocks.TryGetValue(block, out var list)) continue;
+                buffer = ArrayPool<LogEvent>.Shared.Rent(list.Count);
                 foreach (var e in list)
-                    if (e.Timestamp >= fromMs && e.Timestamp <= toMs) events.Add(e);
+                    if (e.Timestamp >= fromMs && e.Timestamp <= toMs) buffer[count++] = e;
             }
-        return events;
+            try
+            {
+                for (var i = 0; i < count; i++) yield return buffer[i];
+            }
+            finally
+            {
+                ArrayPool<LogEvent>.Shared.Return(buffer, clearArray: true);
+            }
+        }
     }
 
     public StreamStatistics Statistics(string streamKey)
