@@ -1,11 +1,13 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Stratus.Services.Logs.Engine.Insights;
 
 /// <summary>One stored event as a query sees it: @log is "account:group", as AWS names it.</summary>
-public sealed record InsightsRecord(long Timestamp, string Message, long IngestionTime, string LogStream, string Log);
+public readonly record struct InsightsRecord(long Timestamp, string Message, long IngestionTime, string LogStream, string Log);
 
 /// <summary>A point in time (epoch milliseconds): compares as a number, shown as AWS shows timestamps.</summary>
 public readonly record struct Instant(long Milliseconds)
@@ -41,13 +43,25 @@ public static class InsightsEvaluator
         return true;
     }
 
-    public static InsightsResult Run(InsightsQuery query, IEnumerable<InsightsRecord> records, int limit, CancellationToken cancel)
+    public static InsightsResult Run(InsightsQuery query, IEnumerable<InsightsRecord> records, int limit, CancellationToken cancel) =>
+        Run(query, [records], limit, cancel);
+
+    /// <summary>
+    /// Runs the query over records given in partitions (a log stream's events each). When the query starts with commands
+    /// that look at one row at a time (fields, filter, parse) followed by stats, and so does not depend on the order of the
+    /// events, the partitions are scanned in parallel, each into its own stats groups, merged in partition order (the
+    /// groups keep the order they were first seen in); any other query sees the partitions one after the other.
+    /// </summary>
+    public static InsightsResult Run(InsightsQuery query, IReadOnlyList<IEnumerable<InsightsRecord>> partitions, int limit, CancellationToken cancel)
     {
+        var leading = query.Commands.TakeWhile(c => c is FieldsCommand or FilterCommand or ParseCommand).Count();
+        if (leading < query.Commands.Count && query.Commands[leading] is StatsCommand stats)
+            return RunStatsFirst(query, partitions, leading, stats, limit, cancel);
         long scanned = 0, bytes = 0, matched = 0;
-        IEnumerable<Row> rows = records.Select(r =>
+        IEnumerable<Row> rows = partitions.SelectMany(p => p).Select(r =>
         {
             if ((++scanned & 1023) == 0) cancel.ThrowIfCancellationRequested();
-            bytes += System.Text.Encoding.UTF8.GetByteCount(r.Message);
+            bytes += Encoding.UTF8.GetByteCount(r.Message);
             return new Row(r);
         });
         var visible = new List<string>();
@@ -62,13 +76,62 @@ public static class InsightsEvaluator
             rows = Apply(command, rows, visible);
         }
         if (!counted) rows = Count(rows, () => matched++);
+        // The statistics count as the rows go by: read once the answer is.
+        var answer = Answer(rows, visible, limit);
+        return new InsightsResult(answer, matched, scanned, bytes);
+    }
+
+    private static InsightsResult RunStatsFirst(InsightsQuery query, IReadOnlyList<IEnumerable<InsightsRecord>> partitions, int leading, StatsCommand stats, int limit, CancellationToken cancel)
+    {
+        var rowCommands = query.Commands.Take(leading).ToArray();
+        var tables = new StatsTable[partitions.Count];
+        if (partitions.Count == 1) tables[0] = Scan(rowCommands, stats, partitions[0], cancel);
+        else
+            Parallel.For(0, partitions.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                i => tables[i] = Scan(rowCommands, stats, partitions[i], cancel));
+        cancel.ThrowIfCancellationRequested();
+        var table = tables.Length == 0 ? new StatsTable(stats) : tables[0];
+        foreach (var other in tables.Skip(1)) table.Merge(other);
+        var visible = new List<string>();
+        foreach (var command in query.Commands.Take(leading + 1)) Declare(command, visible);
+        var rows = table.Rows();
+        foreach (var command in query.Commands.Skip(leading + 1)) rows = Apply(command, rows, visible);
+        return new InsightsResult(Answer(rows, visible, limit), table.Matched, table.Scanned, table.Bytes);
+    }
+
+    /// <summary>One partition's records through the row commands into its own stats groups; stops early once cancelled.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static StatsTable Scan(InsightsCommand[] rowCommands, StatsCommand stats, IEnumerable<InsightsRecord> records, CancellationToken cancel)
+    {
+        var table = new StatsTable(stats);
+        // One row serves every record in turn: stats keeps values, never the row.
+        var row = new Row();
+        foreach (var record in records)
+        {
+            if ((++table.Scanned & 1023) == 0 && cancel.IsCancellationRequested) break;
+            table.Bytes += Encoding.UTF8.GetByteCount(record.Message);
+            row.Reset(record);
+            var kept = true;
+            foreach (var command in rowCommands)
+                if (!Step(command, row))
+                {
+                    kept = false;
+                    break;
+                }
+            if (kept) table.Add(row);
+        }
+        return table;
+    }
+
+    /// <summary>The first <paramref name="limit"/> rows as (field, value) lists of the visible fields (the built-in ones when no command chose).</summary>
+    private static List<IReadOnlyList<(string Field, string Value)>> Answer(IEnumerable<Row> rows, List<string> visible, int limit)
+    {
         if (visible.Count == 0) visible.AddRange(["@timestamp", "@message", "@logStream", "@log"]);
-        var output = rows.Take(limit).Select(row => (IReadOnlyList<(string, string)>)visible
+        return rows.Take(limit).Select(row => (IReadOnlyList<(string, string)>)visible
             .Select(f => (Field: f, Value: row.Get(f)))
             .Where(f => f.Value is not null)
             .Select(f => (f.Field, Render(f.Value)))
             .ToList()).ToList();
-        return new InsightsResult(output, matched, scanned, bytes);
     }
 
     private static IEnumerable<Row> Count(IEnumerable<Row> rows, Action seen)
@@ -82,36 +145,58 @@ public static class InsightsEvaluator
 
     private static IEnumerable<Row> Apply(InsightsCommand command, IEnumerable<Row> rows, List<string> visible)
     {
+        Declare(command, visible);
+        return command switch
+        {
+            FieldsCommand or FilterCommand or ParseCommand => rows.Where(row => Step(command, row)),
+            StatsCommand stats => Stats(stats, rows),
+            SortCommand sort => Sort(sort, rows),
+            LimitCommand limit => rows.Take(limit.Count),
+            DisplayCommand => rows,
+            DedupCommand dedup => Dedup(dedup, rows),
+            _ => throw new InvalidOperationException($"No evaluation for {command.GetType().Name}"),
+        };
+    }
+
+    /// <summary>The fields a command shows in the results, from then on.</summary>
+    private static void Declare(InsightsCommand command, List<string> visible)
+    {
         switch (command)
         {
             case FieldsCommand fields:
                 AddVisible(visible, fields.Fields.Select(f => f.Name));
-                return rows.Select(row =>
-                {
-                    foreach (var f in fields.Fields.Where(f => f.Expr is not FieldRef)) row.Set(f.Name, Eval(f.Expr, row));
-                    return row;
-                });
-            case FilterCommand filter:
-                return rows.Where(row => Truthy(Eval(filter.Condition, row)));
+                break;
             case ParseCommand parse:
                 AddVisible(visible, parse.Names);
-                return rows.Select(row => ParseInto(parse, row));
+                break;
             case StatsCommand stats:
                 visible.Clear();
                 AddVisible(visible, stats.GroupBy.Select(b => b.Name).Concat(stats.Aggregates.Select(a => a.Name)));
-                return Stats(stats, rows);
-            case SortCommand sort:
-                return Sort(sort, rows);
-            case LimitCommand limit:
-                return rows.Take(limit.Count);
+                break;
             case DisplayCommand display:
                 visible.Clear();
                 AddVisible(visible, display.Fields);
-                return rows;
-            case DedupCommand dedup:
-                return Dedup(dedup, rows);
+                break;
+        }
+    }
+
+    /// <summary>A command that looks at one row at a time (fields, filter, parse) applied to a row: false when it drops the row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool Step(InsightsCommand command, Row row)
+    {
+        switch (command)
+        {
+            case FilterCommand filter:
+                return Truthy(Eval(filter.Condition, row));
+            case ParseCommand parse:
+                ParseInto(parse, row);
+                return true;
+            case FieldsCommand fields:
+                foreach (var f in fields.Fields)
+                    if (f.Expr is not FieldRef) row.Set(f.Name, Eval(f.Expr, row));
+                return true;
             default:
-                throw new InvalidOperationException($"No evaluation for {command.GetType().Name}");
+                throw new InvalidOperationException($"{command.GetType().Name} is not a row command");
         }
     }
 
@@ -121,16 +206,14 @@ public static class InsightsEvaluator
             if (!visible.Contains(name)) visible.Add(name);
     }
 
-    private static Row ParseInto(ParseCommand parse, Row row)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ParseInto(ParseCommand parse, Row row)
     {
         var source = Eval(parse.Source, row);
-        var match = source is null ? Match.Empty : parse.Pattern.Match(Render(source));
-        for (var i = 0; i < parse.Names.Count; i++)
-        {
-            var group = match.Groups[parse.Groups[i]];
-            row.Set(parse.Names[i], match.Success && group.Success ? group.Value : null);
-        }
-        return row;
+        var captures = row.Captures(parse.Names.Count);
+        // A value that does not match leaves every field of the pattern empty, hiding fields of the same name.
+        if (source is null || !parse.Pattern.Match(Render(source), captures)) Array.Clear(captures);
+        for (var i = 0; i < captures.Length; i++) row.Set(parse.Names[i], captures[i]);
     }
 
     private static IEnumerable<Row> Sort(SortCommand sort, IEnumerable<Row> rows)
@@ -169,31 +252,75 @@ public static class InsightsEvaluator
 
     private static IEnumerable<Row> Stats(StatsCommand stats, IEnumerable<Row> rows)
     {
-        var calls = stats.Aggregates.SelectMany(a => AggregateCalls(a.Expr)).ToList();
-        var groups = new Dictionary<GroupKey, (object?[] Keys, Accumulator[] Accumulators)>();
+        var table = new StatsTable(stats);
+        foreach (var row in rows) table.Add(row);
+        foreach (var row in table.Rows()) yield return row;
+    }
+
+    /// <summary>A stats command's groups, each with its aggregates' running state, and what went into them.</summary>
+    private sealed class StatsTable(StatsCommand stats)
+    {
+        private readonly Call[] _calls = stats.Aggregates.SelectMany(a => AggregateCalls(a.Expr)).ToArray();
+        private readonly Dictionary<GroupKey, (object?[] Keys, Accumulator[] Accumulators)> _groups = [];
         // Each row's values are read into one scratch array; only a new group keeps a copy.
-        var scratch = new object?[stats.GroupBy.Count];
-        foreach (var row in rows)
+        private readonly object?[] _scratch = new object?[stats.GroupBy.Count];
+        private (object?[] Keys, Accumulator[] Accumulators) _last;
+
+        public long Matched { get; private set; }
+        public long Scanned { get; set; }
+        public long Bytes { get; set; }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Add(Row row)
         {
-            for (var i = 0; i < scratch.Length; i++) scratch[i] = Eval(stats.GroupBy[i].Expr, row);
-            if (!groups.TryGetValue(new GroupKey(scratch), out var group))
+            Matched++;
+            for (var i = 0; i < _scratch.Length; i++) _scratch[i] = Eval(stats.GroupBy[i].Expr, row);
+            // Consecutive events often share their group (events come in time order, so bins do): no lookup then.
+            var group = _last;
+            if (group.Keys is null || !_scratch.AsSpan().SequenceEqual(group.Keys))
             {
-                var keys = (object?[])scratch.Clone();
-                groups[new GroupKey(keys)] = group = (keys, calls.Select(c => new Accumulator(c)).ToArray());
+                if (!_groups.TryGetValue(new GroupKey(_scratch), out group))
+                {
+                    var keys = (object?[])_scratch.Clone();
+                    _groups[new GroupKey(keys)] = group = (keys, NewAccumulators());
+                }
+                _last = group;
             }
             foreach (var accumulator in group.Accumulators) accumulator.Add(row);
         }
-        if (stats.GroupBy.Count == 0 && groups.Count == 0)
-            groups[new GroupKey([])] = ([], calls.Select(c => new Accumulator(c)).ToArray());
-        foreach (var (keys, accumulators) in groups.Values)
+
+        /// <summary>Takes in another partition's groups, which come after this one's in the events' order.</summary>
+        public void Merge(StatsTable other)
         {
-            var results = new Dictionary<Call, object?>(ReferenceEqualityComparer.Instance);
-            foreach (var accumulator in accumulators) results[accumulator.Call] = accumulator.Result();
-            var row = new Row(null);
-            for (var i = 0; i < keys.Length; i++) row.Set(stats.GroupBy[i].Name, keys[i]);
-            foreach (var aggregate in stats.Aggregates) row.Set(aggregate.Name, Eval(aggregate.Expr, row, results));
-            yield return row;
+            Matched += other.Matched;
+            Scanned += other.Scanned;
+            Bytes += other.Bytes;
+            foreach (var (key, theirs) in other._groups)
+            {
+                if (!_groups.TryGetValue(key, out var ours))
+                {
+                    _groups[key] = theirs;
+                    continue;
+                }
+                for (var i = 0; i < ours.Accumulators.Length; i++) ours.Accumulators[i].Merge(theirs.Accumulators[i]);
+            }
         }
+
+        public IEnumerable<Row> Rows()
+        {
+            if (stats.GroupBy.Count == 0 && _groups.Count == 0) _groups[new GroupKey([])] = ([], NewAccumulators());
+            foreach (var (keys, accumulators) in _groups.Values)
+            {
+                var results = new Dictionary<Call, object?>(ReferenceEqualityComparer.Instance);
+                foreach (var accumulator in accumulators) results[accumulator.Call] = accumulator.Result();
+                var row = new Row();
+                for (var i = 0; i < keys.Length; i++) row.Set(stats.GroupBy[i].Name, keys[i]);
+                foreach (var aggregate in stats.Aggregates) row.Set(aggregate.Name, Eval(aggregate.Expr, row, results));
+                yield return row;
+            }
+        }
+
+        private Accumulator[] NewAccumulators() => Array.ConvertAll(_calls, c => new Accumulator(c));
     }
 
     /// <summary>A stats group's values compared by value (a number, a string, a bin's instant), without rendering them.</summary>
@@ -230,12 +357,15 @@ public static class InsightsEvaluator
         private object? _min, _max;
         private readonly List<double>? _values = call.Function == "pct" ? [] : null;
         private readonly HashSet<string>? _distinct = call.Function == "count_distinct" ? new(StringComparer.Ordinal) : null;
+        private readonly bool _countsRows = call.Args.Count == 0 || call.Args[0] is Literal { Value: "*" };
+        private readonly bool _ordersValues = call.Function is "min" or "max";
 
         public Call Call { get; } = call;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(Row row)
         {
-            if (Call.Args.Count == 0 || Call.Args[0] is Literal { Value: "*" })
+            if (_countsRows)
             {
                 _count++;
                 return;
@@ -244,16 +374,29 @@ public static class InsightsEvaluator
             if (value is null) return;
             _count++;
             _distinct?.Add(Render(value));
-            if (Call.Function is "min" or "max")
-            {
-                if (_min is null || Compare(value, _min) < 0) _min = value;
-                if (_max is null || Compare(value, _max) > 0) _max = value;
-            }
+            if (_ordersValues) Extend(value, value);
             if (Number(value) is { } n)
             {
                 _sum += n;
                 _values?.Add(n);
             }
+        }
+
+        /// <summary>Adds the state of the same call over rows that come after this one's.</summary>
+        public void Merge(Accumulator other)
+        {
+            _count += other._count;
+            _sum += other._sum;
+            _values?.AddRange(other._values!);
+            _distinct?.UnionWith(other._distinct!);
+            if (other._min is not null) Extend(other._min, other._max!);
+        }
+
+        /// <summary>Ties keep the value seen first, as one pass over the rows does.</summary>
+        private void Extend(object min, object max)
+        {
+            if (_min is null || Compare(min, _min) < 0) _min = min;
+            if (_max is null || Compare(max, _max) > 0) _max = max;
         }
 
         public object? Result() => Call.Function switch
@@ -271,7 +414,7 @@ public static class InsightsEvaluator
         /// <summary>The nearest-rank percentile: the smallest value with at least p% of the values at or below it.</summary>
         private object? Percentile()
         {
-            if (_values!.Count == 0 || Number(Eval(Call.Args[1], new Row(null))) is not { } p) return null;
+            if (_values!.Count == 0 || Number(Eval(Call.Args[1], new Row())) is not { } p) return null;
             _values.Sort();
             var rank = (int)Math.Ceiling(Math.Clamp(p, 0, 100) / 100 * _values.Count);
             return _values[Math.Clamp(rank - 1, 0, _values.Count - 1)];
@@ -280,6 +423,7 @@ public static class InsightsEvaluator
 
     // ---- expressions ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static object? Eval(InsightsExpr expr, Row row, IReadOnlyDictionary<Call, object?>? aggregates = null)
     {
         switch (expr)
@@ -302,6 +446,7 @@ public static class InsightsEvaluator
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static object? Operate(string op, object? left, object? right)
     {
         if (op == "like")
@@ -328,12 +473,13 @@ public static class InsightsEvaluator
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static object? Function(Call call, Row row, IReadOnlyDictionary<Call, object?>? aggregates)
     {
         if (call.Function == "bin")
         {
             var period = (long)(double)((Literal)call.Args[0]).Value!;
-            return row.Get("@timestamp") is Instant t ? new Instant(t.Milliseconds - Modulo(t.Milliseconds, period)) : null;
+            return row.TimestampMs() is { } t ? row.BoxedInstant(t - Modulo(t, period)) : null;
         }
         var args = call.Args.Select(a => Eval(a, row, aggregates)).ToList();
         return call.Function switch
@@ -389,26 +535,101 @@ public static class InsightsEvaluator
     };
 
     /// <summary>A record's fields, with the values commands set over them; JSON members are discovered on first use.</summary>
-    private sealed class Row(InsightsRecord? record)
+    private sealed class Row
     {
-        private Dictionary<string, object?>? _values;
+        /// <summary>Beyond this many set fields they are also indexed by name (a row usually has a few, set by parse or fields).</summary>
+        private const int IndexedFrom = 8;
+        private string[]? _names;
+        private object?[]? _values;
+        private int _count;
+        private Dictionary<string, int>? _index;
         private Dictionary<string, object?>? _json;
+        private InsightsRecord _record;
+        private bool _hasRecord;
+        private string?[]? _captures;
+        private object? _lastInstant;
 
-        public void Set(string name, object? value) => (_values ??= new(StringComparer.Ordinal))[name] = value;
+        /// <summary>A row of no record (a stats group's).</summary>
+        public Row()
+        {
+        }
 
+        public Row(InsightsRecord record) => Reset(record);
+
+        /// <summary>Makes the row the given record's, with no field set.</summary>
+        public void Reset(InsightsRecord record)
+        {
+            _record = record;
+            _hasRecord = true;
+            _count = 0;
+            _index = null;
+            _json = null;
+        }
+
+        /// <summary>
+        /// An instant as a value, the same object as the last one asked for when equal: a scan's consecutive events mostly
+        /// fall in the same bin, and its one row then boxes a bin once, not once per event.
+        /// </summary>
+        public object BoxedInstant(long milliseconds) =>
+            _lastInstant is Instant last && last.Milliseconds == milliseconds ? _lastInstant : _lastInstant = new Instant(milliseconds);
+
+        /// <summary>A scratch array for a parse's captures, reused from record to record.</summary>
+        public string?[] Captures(int count) => _captures is { } captures && captures.Length == count ? captures : _captures = new string?[count];
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Set(string name, object? value)
+        {
+            var at = Find(name);
+            if (at >= 0)
+            {
+                _values![at] = value;
+                return;
+            }
+            if (_names is null || _count == _names.Length)
+            {
+                Array.Resize(ref _names, Math.Max(4, _count * 2));
+                Array.Resize(ref _values, _names.Length);
+            }
+            _names[_count] = name;
+            _values![_count] = value;
+            if (_index is not null) _index[name] = _count;
+            else if (_count + 1 == IndexedFrom)
+            {
+                _index = new(StringComparer.Ordinal);
+                for (var i = 0; i <= _count; i++) _index[_names[i]] = i;
+            }
+            _count++;
+        }
+
+        private int Find(string name)
+        {
+            if (_index is not null) return _index.GetValueOrDefault(name, -1);
+            for (var i = 0; i < _count; i++)
+                if (string.Equals(_names![i], name, StringComparison.Ordinal)) return i;
+            return -1;
+        }
+
+        /// <summary>@timestamp in milliseconds (null when a command set it to something else), without boxing it.</summary>
+        public long? TimestampMs()
+        {
+            if (_count > 0 && Find("@timestamp") is var at and >= 0) return _values![at] is Instant t ? t.Milliseconds : null;
+            return _hasRecord ? _record.Timestamp : null;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public object? Get(string name)
         {
-            if (_values is not null && _values.TryGetValue(name, out var value)) return value;
-            if (record is null) return null;
+            if (_count > 0 && Find(name) is var at and >= 0) return _values![at];
+            if (!_hasRecord) return null;
             switch (name)
             {
-                case "@timestamp": return new Instant(record.Timestamp);
-                case "@message": return record.Message;
-                case "@logStream": return record.LogStream;
-                case "@log": return record.Log;
-                case "@ingestionTime": return new Instant(record.IngestionTime);
+                case "@timestamp": return new Instant(_record.Timestamp);
+                case "@message": return _record.Message;
+                case "@logStream": return _record.LogStream;
+                case "@log": return _record.Log;
+                case "@ingestionTime": return new Instant(_record.IngestionTime);
             }
-            _json ??= Discover(record.Message);
+            _json ??= Discover(_record.Message);
             return _json.GetValueOrDefault(name);
         }
 

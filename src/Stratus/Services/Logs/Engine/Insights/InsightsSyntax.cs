@@ -29,8 +29,61 @@ public sealed record FilterCommand(InsightsExpr Condition) : InsightsCommand;
 public sealed record StatsCommand(IReadOnlyList<Projection> Aggregates, IReadOnlyList<Projection> GroupBy) : InsightsCommand;
 public sealed record SortCommand(IReadOnlyList<(InsightsExpr Key, bool Descending)> Keys) : InsightsCommand;
 public sealed record LimitCommand(int Count) : InsightsCommand;
-/// <summary>parse: each of <paramref name="Names"/> takes the capture group named at the same index of <paramref name="Groups"/>.</summary>
-public sealed record ParseCommand(InsightsExpr Source, Regex Pattern, IReadOnlyList<string> Names, IReadOnlyList<string> Groups) : InsightsCommand;
+/// <summary>parse: each of <paramref name="Names"/> takes the pattern's capture at the same index.</summary>
+public sealed record ParseCommand(InsightsExpr Source, ParsePattern Pattern, IReadOnlyList<string> Names) : InsightsCommand;
+
+/// <summary>What parse matches a value with: one capture per field name, null where a capture took no part.</summary>
+public abstract class ParsePattern
+{
+    /// <summary>Fills <paramref name="captures"/> (one per field name) and answers whether the value matched.</summary>
+    public abstract bool Match(string value, string?[] captures);
+}
+
+/// <summary>parse with a regular expression: its named groups, in the order the query's field names were taken from.</summary>
+public sealed class RegexParsePattern(Regex regex, IReadOnlyList<string> groups) : ParsePattern
+{
+    public Regex Regex { get; } = regex;
+
+    public override bool Match(string value, string?[] captures)
+    {
+        var match = Regex.Match(value);
+        for (var i = 0; i < groups.Count; i++)
+            captures[i] = match.Success && match.Groups[groups[i]] is { Success: true } group ? group.Value : null;
+        return match.Success;
+    }
+}
+
+/// <summary>
+/// parse with a glob ("user=* took * ms"): each wildcard takes the text up to the next literal part's first occurrence
+/// after it, and a trailing wildcard the rest of the value. That is the match a regular expression of lazy captures finds
+/// (leftmost, each capture shortest): a later start can only find the later parts later, so if the first occurrences
+/// fail every other choice fails too. Ordinal searches find it without a backtracking matcher or a timeout.
+/// </summary>
+public sealed class GlobParsePattern(string glob) : ParsePattern
+{
+    private readonly string[] _parts = glob.Split('*');
+
+    public override bool Match(string value, string?[] captures)
+    {
+        var at = value.IndexOf(_parts[0], StringComparison.Ordinal);
+        if (at < 0) return false;
+        at += _parts[0].Length;
+        for (var i = 1; i < _parts.Length; i++)
+        {
+            var part = _parts[i];
+            if (i == _parts.Length - 1 && part.Length == 0)
+            {
+                captures[i - 1] = value[at..];
+                return true;
+            }
+            var next = value.IndexOf(part, at, StringComparison.Ordinal);
+            if (next < 0) return false;
+            captures[i - 1] = value[at..next];
+            at = next + part.Length;
+        }
+        return true;
+    }
+}
 public sealed record DisplayCommand(IReadOnlyList<string> Fields) : InsightsCommand;
 public sealed record DedupCommand(IReadOnlyList<string> Fields) : InsightsCommand;
 
@@ -128,7 +181,7 @@ public sealed class InsightsParser
             var regex = (Regex)pattern.Value!;
             var names = regex.GetGroupNames().Where(n => !int.TryParse(n, out _)).ToList();
             if (names.Count == 0) throw new InsightsSyntaxException("parse with a regular expression requires named capture groups", pattern.Start, pattern.End);
-            return new ParseCommand(source, regex, names, names);
+            return new ParseCommand(source, new RegexParsePattern(regex, names), names);
         }
         if (pattern.Kind != Kind.String) throw Unexpected(pattern);
         if (!IsWord("as")) throw Unexpected(Peek);
@@ -138,24 +191,8 @@ public sealed class InsightsParser
         var stars = glob.Count(c => c == '*');
         if (stars != fields.Count)
             throw new InsightsSyntaxException($"parse pattern has {stars} wildcards but {fields.Count} field names", pattern.Start, pattern.End);
-        return new ParseCommand(source, GlobPattern(glob, fields), fields, Enumerable.Range(0, fields.Count).Select(GroupName).ToList());
+        return new ParseCommand(source, new GlobParsePattern(glob), fields);
     }
-
-    /// <summary>A glob's wildcards as lazy captures, except a trailing one, which takes the rest of the value.</summary>
-    private static Regex GlobPattern(string glob, IReadOnlyList<string> names)
-    {
-        var parts = glob.Split('*');
-        var pattern = new StringBuilder(Regex.Escape(parts[0]));
-        for (var i = 1; i < parts.Length; i++)
-        {
-            var last = i == parts.Length - 1 && parts[i].Length == 0;
-            pattern.Append("(?<").Append(GroupName(i - 1)).Append(last ? ">.*)" : ">.*?)").Append(Regex.Escape(parts[i]));
-        }
-        return new Regex(pattern.ToString(), RegexOptions.Singleline | RegexOptions.CultureInvariant, RegexTimeout);
-    }
-
-    /// <summary>Glob captures are numbered groups named g0, g1...; field names (a.b, @x) need not be valid group names.</summary>
-    public static string GroupName(int index) => "g" + index.ToString(CultureInfo.InvariantCulture);
 
     private (InsightsExpr, bool) SortKey()
     {

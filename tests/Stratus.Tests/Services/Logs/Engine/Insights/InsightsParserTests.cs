@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Stratus.Services.Logs.Engine.Insights;
 
 namespace Stratus.Tests.Services.Logs.Engine.Insights;
@@ -73,5 +74,32 @@ public sealed class InsightsParserTests
         Assert.Contains("maximum depth of 64", Assert.Throws<InsightsSyntaxException>(() => InsightsParser.Parse(nots)).Message);
         var longQuery = "filter a = \"" + new string('x', 10_000) + "\"";
         Assert.Contains("maximum length of 10000", Assert.Throws<InsightsSyntaxException>(() => InsightsParser.Parse(longQuery)).Message);
+    }
+
+    [Theory]
+    [InlineData("user=* took * ms")]
+    [InlineData("*:*")]
+    [InlineData("[*] *")]
+    [InlineData("a**b")]
+    [InlineData("*")]
+    [InlineData("x*y*")]
+    public void A_glob_captures_what_lazy_regular_expression_captures_would(string glob)
+    {
+        const string Alphabet = "user= tok ms:[]abxy\n";
+        // The glob's meaning written as a regular expression: lazy captures, a trailing wildcard taking the rest.
+        var parts = glob.Split('*');
+        var regex = new System.Text.RegularExpressions.Regex(Regex.Escape(parts[0]) + string.Concat(parts.Skip(1).Select((p, i) =>
+            (i == parts.Length - 2 && p.Length == 0 ? "(.*)" : "(.*?)") + Regex.Escape(p))), RegexOptions.Singleline);
+        var pattern = (GlobParsePattern)((ParseCommand)InsightsParser.Parse($"parse @message \"{glob}\" as {string.Join(", ", parts.Skip(1).Select((_, i) => "f" + i))}").Commands[0]).Pattern;
+        var random = new Random(9);
+        for (var n = 0; n < 2000; n++)
+        {
+            var value = new string(Enumerable.Range(0, random.Next(14)).Select(_ => Alphabet[random.Next(Alphabet.Length)]).ToArray());
+            if (n % 5 == 0) value = "user=ann took 12 ms" + value;
+            var captures = new string?[parts.Length - 1];
+            var match = regex.Match(value);
+            Assert.Equal(match.Success, pattern.Match(value, captures));
+            if (match.Success) Assert.Equal(match.Groups.Values.Skip(1).Select(g => g.Value), captures);
+        }
     }
 }
