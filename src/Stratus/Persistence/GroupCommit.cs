@@ -5,34 +5,19 @@ namespace Stratus.Persistence;
 /// acknowledge before they are on the disk. Changes are numbered in the order they are written (<c>committed</c> reads
 /// the last number); a caller asks for the number of its own change with <see cref="CommitAsync"/> and waits only for the
 /// first flush that started after that change was written: the one running, when it started late enough, else the next.
-/// One flusher thread runs the flushes one after another, so writers never wait for the disk while they hold a lock:
-/// changes keep being written during a flush, and every caller that arrived during it shares the next one.
+/// Flushes run one after another and outside every writer's lock: changes keep being written during a flush, and every
+/// caller that arrived during it shares the next one.
 /// </summary>
-public sealed class GroupCommit : IDisposable
+public sealed class GroupCommit(Func<long> committed, Action<long> flush)
 {
-    private readonly Func<long> _committed;
-    private readonly Action<long> _flush;
-    /// <summary>Guards the batches below; the flusher sleeps on it (Monitor) while no caller waits.</summary>
-    private readonly object _gate = new();
-    private readonly Thread _flusher;
+    private readonly Lock _gate = new();
     /// <summary>The callers waiting for a flush that has not started yet; null when none waits.</summary>
     private TaskCompletionSource? _next;
     /// <summary>The flush running now, with the last change it covers (the last number written before it started).</summary>
     private (long Through, TaskCompletionSource Done)? _running;
+    /// <summary>Whether a thread is flushing (a caller, or the loop it handed on to).</summary>
+    private bool _flushing;
     private long _durable;
-    private bool _disposed;
-
-    /// <param name="committed">The number of the last change written; read as a flush starts, it is what that flush covers.</param>
-    /// <param name="flush">Makes every change written so far durable (fdatasync); told the last number it covers.
-    /// Throws when it could not, and the callers waiting for it fail instead of acknowledging what may be lost.</param>
-    /// <param name="name">The flusher thread's name.</param>
-    public GroupCommit(Func<long> committed, Action<long> flush, string name)
-    {
-        _committed = committed;
-        _flush = flush;
-        _flusher = new Thread(FlushWhileWaited) { IsBackground = true, Name = name };
-        _flusher.Start();
-    }
 
     /// <summary>The number of the last change known to be on the disk.</summary>
     public long Durable => Volatile.Read(ref _durable);
@@ -44,64 +29,55 @@ public sealed class GroupCommit : IDisposable
     public Task CommitAsync(long through)
     {
         if (through <= Volatile.Read(ref _durable)) return Task.CompletedTask;
+        Task waited;
         lock (_gate)
         {
             if (through <= _durable) return Task.CompletedTask;
             // The running flush read the number after this change was written: it covers it.
             if (_running is { } running && through <= running.Through) return running.Done.Task;
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_next is null)
-            {
-                _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                Monitor.Pulse(_gate);
-            }
-            return _next.Task;
+            _next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waited = _next.Task;
+            if (_flushing) return waited;
+            _flushing = true;
         }
+        // No flush runs: this caller flushes on its own thread, so a lone call costs no hand-off to another thread (on a
+        // loaded machine each wake-up costs more than the flush). Calls that came in meanwhile are flushed off its thread.
+        if (FlushNext()) ThreadPool.UnsafeQueueUserWorkItem(static commit => { while (commit.FlushNext()) { } }, this, preferLocal: false);
+        return waited;
     }
 
-    private void FlushWhileWaited()
+    /// <summary>Runs one flush for the callers waiting now; true when more came in meanwhile (and this thread flushes next).</summary>
+    private bool FlushNext()
     {
-        while (true)
-        {
-            TaskCompletionSource batch;
-            long through;
-            lock (_gate)
-            {
-                while (_next is null && !_disposed) Monitor.Wait(_gate);
-                if (_next is null) return;
-                batch = _next;
-                _next = null;
-                // Read after taking the batch: every caller in it wrote its change before it asked, so this covers them all.
-                through = _committed();
-                _running = (through, batch);
-            }
-            Exception? failure = null;
-            try
-            {
-                _flush(through);
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-            lock (_gate)
-            {
-                _running = null;
-                if (failure is null && through > _durable) Volatile.Write(ref _durable, through);
-            }
-            if (failure is null) batch.SetResult();
-            else batch.SetException(failure);
-        }
-    }
-
-    /// <summary>Runs the flush the callers already waiting need, then stops the flusher.</summary>
-    public void Dispose()
-    {
+        TaskCompletionSource batch;
+        long through;
         lock (_gate)
         {
-            _disposed = true;
-            Monitor.Pulse(_gate);
+            batch = _next!;
+            _next = null;
+            // Read after taking the batch: every caller in it wrote its change before it asked, so this covers them all.
+            through = committed();
+            _running = (through, batch);
         }
-        if (Thread.CurrentThread != _flusher) _flusher.Join();
+        Exception? failure = null;
+        try
+        {
+            flush(through);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        bool more;
+        lock (_gate)
+        {
+            _running = null;
+            if (failure is null && through > _durable) Volatile.Write(ref _durable, through);
+            more = _next is not null;
+            if (!more) _flushing = false;
+        }
+        if (failure is null) batch.SetResult();
+        else batch.SetException(failure);
+        return more;
     }
 }

@@ -6,10 +6,10 @@ namespace Stratus.Persistence;
 /// <summary>
 /// Where service state survives restarts: one SQLite file in the data dir, holding each resource as a
 /// JSON document under (collection, key). SQLite in WAL mode makes every write a transaction that a
-/// crash or kill -9 either completes or never started. A commit only writes the WAL (synchronous=OFF: SQLite never
-/// syncs in it); a call that committed is answered after <see cref="WhenDurableAsync"/>, a group commit whose one
-/// flusher fdatasyncs the WAL for every commit written before the flush began, so concurrent calls share one fsync,
-/// commits go on while it runs, and a power loss keeps what was answered. Checkpoints run on a second connection with
+/// crash or kill -9 either completes or never started. A commit only writes the WAL (synchronous=NORMAL); a call that
+/// committed is answered after <see cref="WhenDurableAsync"/>, a group commit that fdatasyncs the WAL, outside the
+/// writers' lock, for every commit written before the flush began, so concurrent calls share one fsync, commits go on
+/// while it runs, and a power loss keeps what was answered. Checkpoints run on a second connection with
 /// synchronous=FULL, so SQLite syncs the WAL before copying it into the database file and the database file before it
 /// lets a writer reuse the WAL: a checkpoint never drops a commit's durability.
 /// The file and the data dir are private to the user (<see cref="DataDirectory"/>). The ephemeral store keeps
@@ -57,7 +57,7 @@ public sealed class StateStore : IDisposable
         _checkpointer = checkpointer;
         _wal = wal;
         _syncWal = syncWal ?? (wal => DiskSync.DataSync(wal));
-        if (wal is not null) _walCommits = new GroupCommit(() => Volatile.Read(ref _committed), SyncWal, "state.db WAL flusher");
+        if (wal is not null) _walCommits = new GroupCommit(() => Volatile.Read(ref _committed), SyncWal);
         if (checkpointer is not null) _checkpoints = new Timer(_ => Checkpoint(), null, checkpointInterval, checkpointInterval);
     }
 
@@ -83,13 +83,14 @@ public sealed class StateStore : IDisposable
         }.ToString();
         var connection = new SqliteConnection(connectionString);
         connection.Open();
-        // Calls wait for their commit (group commit), so nothing slow may sit in it, under the lock every writer takes:
-        // no sync in the commit (synchronous=OFF; with NORMAL the commit that restarts the WAL syncs its header) and no
-        // automatic checkpoint (it runs inside the commit that fills the WAL, and syncs). A second connection checkpoints
-        // instead, on a timer, with the syncs that keep a checkpoint safe (see the class summary).
+        // Calls wait for their commit (group commit), so nothing slow may sit in it, under the lock every writer takes: no
+        // sync in the commit (NORMAL) and no automatic checkpoint (it runs inside the commit that fills the WAL, and syncs).
+        // A second connection checkpoints instead, on a timer, with the syncs that keep a checkpoint safe (class summary).
+        // NORMAL keeps one sync in a commit: the WAL header's, in the first commit after a checkpoint emptied the WAL (at
+        // most once a tick). OFF would drop it, but a build with OFF ran the control plane far slower (docs/performance.md).
         Execute(connection, """
             PRAGMA journal_mode = WAL;
-            PRAGMA synchronous = OFF;
+            PRAGMA synchronous = NORMAL;
             PRAGMA wal_autocheckpoint = 0;
             PRAGMA busy_timeout = 5000;
             CREATE TABLE IF NOT EXISTS documents (
@@ -153,7 +154,7 @@ public sealed class StateStore : IDisposable
     private void SyncWal(long through)
     {
         _syncWal(_wal!);
-        // Flushes run one at a time (GroupCommit's one flusher), so this is the queue's only reader.
+        // Flushes run one at a time (GroupCommit), so this is the queue's only reader.
         while (_afterDurable.TryPeek(out var next) && next.Through <= through)
         {
             _afterDurable.TryDequeue(out _);
@@ -358,7 +359,6 @@ public sealed class StateStore : IDisposable
             _disposed = true;
             _checkpointer?.Dispose();
         }
-        _walCommits?.Dispose();
         lock (_gate)
         {
             _upsert?.Dispose();

@@ -9,12 +9,12 @@ public sealed class GroupCommitTests
     {
         long changes = 0, flushedThrough = 0;
         var flushes = 0;
-        using var commits = new GroupCommit(() => Interlocked.Read(ref changes), through =>
+        var commits = new GroupCommit(() => Interlocked.Read(ref changes), through =>
         {
             Thread.Sleep(2);
             Interlocked.Exchange(ref flushedThrough, through);
             Interlocked.Increment(ref flushes);
-        }, "test flusher");
+        });
 
         var late = 0;
         await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
@@ -42,14 +42,15 @@ public sealed class GroupCommitTests
         var started = new List<long>();
         using var flushStarted = new SemaphoreSlim(0);
         using var releaseFlush = new SemaphoreSlim(0);
-        using var commits = new GroupCommit(() => Interlocked.Read(ref written), through =>
+        var commits = new GroupCommit(() => Interlocked.Read(ref written), through =>
         {
             lock (started) started.Add(through);
             flushStarted.Release();
             Assert.True(releaseFlush.Wait(TimeSpan.FromSeconds(60)), "the test never released the flush");
-        }, "test flusher");
+        });
 
-        var first = commits.CommitAsync(Interlocked.Increment(ref written));
+        // The first caller flushes on its own thread, which the held flush blocks.
+        var first = Task.Run(() => commits.CommitAsync(Interlocked.Increment(ref written)));
         Assert.True(await flushStarted.WaitAsync(TimeSpan.FromSeconds(60)), "no flush started for the first commit");
         // Written while the first flush runs: that flush read the number before this change, so it cannot cover it.
         var second = commits.CommitAsync(Interlocked.Increment(ref written));
@@ -80,16 +81,16 @@ public sealed class GroupCommitTests
         using var firstFlushEntered = new ManualResetEventSlim();
         using var releaseFirstFlush = new ManualResetEventSlim();
         var flushes = 0;
-        using var commits = new GroupCommit(() => Interlocked.Read(ref written), _ =>
+        var commits = new GroupCommit(() => Interlocked.Read(ref written), _ =>
         {
             if (Interlocked.Increment(ref flushes) == 1)
             {
                 firstFlushEntered.Set();
                 releaseFirstFlush.Wait();
             }
-        }, "test flusher");
+        });
 
-        var first = commits.CommitAsync(Interlocked.Increment(ref written));
+        var first = Task.Run(() => commits.CommitAsync(Interlocked.Increment(ref written)));
         firstFlushEntered.Wait();
         var arrivedDuringFlush = Enumerable.Range(0, 10).Select(_ => commits.CommitAsync(Interlocked.Increment(ref written))).ToArray();
         Assert.All(arrivedDuringFlush, commit => Assert.False(commit.IsCompleted));
@@ -104,10 +105,10 @@ public sealed class GroupCommitTests
     public async Task A_failed_flush_fails_the_commits_waiting_for_it_and_the_next_flush_runs_again()
     {
         var fail = true;
-        using var commits = new GroupCommit(() => 1, _ =>
+        var commits = new GroupCommit(() => 1, _ =>
         {
             if (fail) throw new IOException("disk full");
-        }, "test flusher");
+        });
         await Assert.ThrowsAsync<IOException>(() => commits.CommitAsync(1));
         Assert.Equal(0, commits.Durable);
         fail = false;
