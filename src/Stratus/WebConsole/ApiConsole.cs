@@ -1,9 +1,9 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using Stratus.Protocols;
 using Stratus.Services.ApiGateway;
 using Stratus.Services.ApiGatewayV2;
+using static Stratus.WebConsole.ConsoleHtml;
 
 namespace Stratus.WebConsole;
 
@@ -33,8 +33,7 @@ public sealed class ApiConsole(ApiGatewayService restApis, ApiGatewayV2Service h
         foreach (var api in apis)
         {
             var id = api.Api.Id;
-            html.Append(CultureInfo.InvariantCulture,
-                $"""<div class="card" data-rest-api="{E(id)}"{ConsoleAnchor.Attribute(ConsoleAnchor.RestApi, account, region, id)}><h3>{E(api.Api.Name)} <span class="muted">{E(id)}</span></h3>""");
+            CardHead(html, ConsoleAnchor.RestApi, id, account, region, id, $"""{E(api.Api.Name)} <span class="muted">{E(id)}</span>""");
             html.Append("<table><tr><th>resource</th><th>method</th><th>authorization</th><th>integration</th><th>integration URI</th></tr>");
             foreach (var resource in api.Resources.Values.OrderBy(r => r.Path, StringComparer.Ordinal))
             {
@@ -65,8 +64,7 @@ public sealed class ApiConsole(ApiGatewayService restApis, ApiGatewayV2Service h
         foreach (var api in apis)
         {
             var id = api.Api.ApiId;
-            html.Append(CultureInfo.InvariantCulture,
-                $"""<div class="card" data-http-api="{E(id)}"{ConsoleAnchor.Attribute(ConsoleAnchor.HttpApi, account, region, id)}><h3>{E(api.Api.Name)} <span class="muted">{E(id)} · {E(api.Api.ProtocolType)}</span></h3>""");
+            CardHead(html, ConsoleAnchor.HttpApi, id, account, region, id, $"""{E(api.Api.Name)} <span class="muted">{E(id)} · {E(api.Api.ProtocolType)}</span>""");
             html.Append("<table><tr><th>route</th><th>authorization</th><th>integration</th><th>integration URI</th><th>payload format</th></tr>");
             if (api.Routes.Count == 0) html.Append("<tr><td colspan=\"5\" class=\"muted\">no routes</td></tr>");
             foreach (var route in api.Routes.Values.OrderBy(r => r.RouteKey, StringComparer.Ordinal))
@@ -113,6 +111,4 @@ public sealed class ApiConsole(ApiGatewayService restApis, ApiGatewayV2Service h
         }
         html.Append("</table>");
     }
-
-    private static string E(string text) => WebUtility.HtmlEncode(text);
 }

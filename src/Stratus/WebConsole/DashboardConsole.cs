@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -7,6 +6,7 @@ using Stratus.Host;
 using Stratus.Protocols.Json;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.CloudWatch.Engine;
+using static Stratus.WebConsole.ConsoleHtml;
 
 namespace Stratus.WebConsole;
 
@@ -41,8 +41,8 @@ public sealed class DashboardConsole(CloudWatchService cloudWatch, TimeProvider 
         html.Append("<h3>CloudWatch dashboards</h3>");
         foreach (var (dashboard, widgets) in dashboards)
         {
-            html.Append(CultureInfo.InvariantCulture,
-                $"""<div class="card" data-dashboard="{E(dashboard.Name)}"{ConsoleAnchor.Attribute(ConsoleAnchor.Dashboard, account, region, dashboard.Name)}><h3>{E(dashboard.Name)}</h3><div class="charts">""");
+            CardHead(html, ConsoleAnchor.Dashboard, dashboard.Name, account, region, dashboard.Name, E(dashboard.Name));
+            html.Append("<div class=\"charts\">");
             foreach (var widget in widgets.Take(DrawnWidgets)) RenderWidget(html, widget, account, region, start, end);
             html.Append("</div>");
             if (widgets.Count > DrawnWidgets)
@@ -134,6 +134,4 @@ public sealed class DashboardConsole(CloudWatchService cloudWatch, TimeProvider 
 
     /// <summary>A widget's colour goes into an SVG attribute: only #rgb or #rrggbb.</summary>
     private static bool IsColour(string color) => color.Length is 4 or 7 && color[0] == '#' && color[1..].All(char.IsAsciiHexDigit);
-
-    private static string E(string text) => WebUtility.HtmlEncode(text);
 }

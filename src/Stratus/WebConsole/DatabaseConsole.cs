@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using Stratus.Services.Rds;
+using static Stratus.WebConsole.ConsoleHtml;
 
 namespace Stratus.WebConsole;
 
@@ -18,7 +18,7 @@ public sealed class DatabaseConsole(RdsService rds) : IConsoleSection
     {
         var instances = rds.AllInstances().Where(i => i.AccountId == account && i.Region == region).OrderBy(i => i.Identifier, StringComparer.Ordinal).ToList();
         if (instances.Count == 0) return;
-        html.Append("<h3>RDS DB instances</h3><table><tr><th>instance</th><th>engine</th><th>status</th><th>endpoint</th><th>connect</th></tr>");
+        TableHead(html, "RDS DB instances", "instance", "engine", "status", "endpoint", "connect");
         foreach (var instance in instances)
         {
             var endpoint = instance.Address is null ? "" : $"{instance.Address}:{instance.Port}";
@@ -37,6 +37,4 @@ public sealed class DatabaseConsole(RdsService rds) : IConsoleSection
             ? $"psql -h {instance.Address} -p {instance.Port} -U {instance.MasterUsername} -d {instance.DbName ?? "postgres"}"
             : $"mariadb -h {instance.Address} -P {instance.Port} -u {instance.MasterUsername} -p{(instance.DbName is null ? "" : " " + instance.DbName)}";
     }
-
-    private static string E(string text) => WebUtility.HtmlEncode(text);
 }

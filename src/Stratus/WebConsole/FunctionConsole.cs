@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using Stratus.Services.Lambda;
+using static Stratus.WebConsole.ConsoleHtml;
 
 namespace Stratus.WebConsole;
 
@@ -18,7 +18,7 @@ public sealed class FunctionConsole(LambdaService lambda) : IConsoleSection
     {
         var functions = lambda.AllFunctions().Where(f => f.AccountId == account && f.Region == region).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
         if (functions.Count == 0) return;
-        html.Append("<h3>Lambda function configuration</h3><table><tr><th>function</th><th>runtime</th><th>versions</th><th>aliases</th><th>layers</th><th>function URL</th></tr>");
+        TableHead(html, "Lambda function configuration", "function", "runtime", "versions", "aliases", "layers", "function URL");
         foreach (var function in functions)
         {
             var latest = function.Latest;
@@ -57,6 +57,4 @@ public sealed class FunctionConsole(LambdaService lambda) : IConsoleSection
         }));
 
     private static string Percent(double share) => (share * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";
-
-    private static string E(string text) => WebUtility.HtmlEncode(text);
 }

@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation;
+using static Stratus.WebConsole.ConsoleHtml;
 
 namespace Stratus.WebConsole;
 
@@ -27,8 +27,8 @@ public sealed class StackConsole(CloudFormationService cloudFormation) : IConsol
         html.Append("<h3>CloudFormation stacks</h3>");
         foreach (var stack in stacks)
         {
-            html.Append(CultureInfo.InvariantCulture,
-                $"""<div class="card" data-stack="{E(stack.StackName)}"{ConsoleAnchor.Attribute(ConsoleAnchor.Stack, account, region, stack.StackId)}><h3>{E(stack.StackName)} · <span class="{StatusClass(stack.Status)}">{E(stack.Status)}</span></h3>""");
+            CardHead(html, ConsoleAnchor.Stack, stack.StackName, account, region, stack.StackId,
+                $"""{E(stack.StackName)} · <span class="{StatusClass(stack.Status)}">{E(stack.Status)}</span>""");
             if (stack.StatusReason is { Length: > 0 } reason) html.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">{E(reason)}</p>");
             RenderResources(html, account, region, cloudFormation.StackResources(stack));
             RenderOutputs(html, stack.Outputs);
@@ -81,6 +81,4 @@ public sealed class StackConsole(CloudFormationService cloudFormation) : IConsol
         : status.Contains("ROLLBACK", StringComparison.Ordinal) ? "status-rollback"
         : status.EndsWith("_COMPLETE", StringComparison.Ordinal) ? "status-complete"
         : "status-progress";
-
-    private static string E(string text) => WebUtility.HtmlEncode(text);
 }

@@ -7,6 +7,7 @@ using Stratus.Protocols;
 using Stratus.Services.Ecr;
 using Stratus.Services.Lambda;
 using Stratus.Services.S3;
+using static Stratus.WebConsole.ConsoleHtml;
 
 namespace Stratus.WebConsole;
 
@@ -40,8 +41,8 @@ public sealed class StorageConsole(EcrService ecr, LambdaService lambda, S3Servi
         html.Append("<h3>ECR repositories</h3>");
         foreach (var repository in repositories)
         {
-            html.Append(CultureInfo.InvariantCulture,
-                $"""<div class="card" data-repository="{E(repository.RepositoryName)}"{ConsoleAnchor.Attribute(ConsoleAnchor.Repository, repository.AccountId, repository.Region, repository.RepositoryName)}><h3>{E(repository.RepositoryName)}</h3><p class="muted">{E(ecr.RepositoryUri(repository))}</p>""");
+            CardHead(html, ConsoleAnchor.Repository, repository.RepositoryName, repository.AccountId, repository.Region, repository.RepositoryName, E(repository.RepositoryName));
+            html.Append(CultureInfo.InvariantCulture, $"""<p class="muted">{E(ecr.RepositoryUri(repository))}</p>""");
             if (repository.Images.Count == 0)
             {
                 html.Append("<p class=\"muted\">No images pushed yet.</p></div>");
@@ -83,7 +84,7 @@ public sealed class StorageConsole(EcrService ecr, LambdaService lambda, S3Servi
         foreach (var bucket in buckets)
         {
             var page = s3.ListObjects(Scope.Of(bucket.AccountId, bucket.Region), bucket.Name, "", null, null, ListedKeys);
-            html.Append(CultureInfo.InvariantCulture, $"""<div class="card" data-bucket="{E(bucket.Name)}"{ConsoleAnchor.Attribute(ConsoleAnchor.Bucket, bucket.AccountId, bucket.Region, bucket.Name)}><h3>{E(bucket.Name)}</h3>""");
+            CardHead(html, ConsoleAnchor.Bucket, bucket.Name, bucket.AccountId, bucket.Region, bucket.Name, E(bucket.Name));
             if (page.Contents.Count == 0)
             {
                 html.Append("<p class=\"muted\">No objects.</p></div>");
@@ -137,6 +138,4 @@ public sealed class StorageConsole(EcrService ecr, LambdaService lambda, S3Servi
     }
 
     private static string Size(long bytes) => bytes.ToString("N0", CultureInfo.InvariantCulture) + " B";
-
-    private static string E(string text) => WebUtility.HtmlEncode(text);
 }

@@ -11,24 +11,15 @@ namespace Stratus.Tests.Accounts;
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class AccountsSamTests
 {
-    private static readonly string Example = Path.Combine(RepoPaths.Root, "examples", "accounts");
-
     [Fact]
     public async Task Sam_template_deploys_serves_the_page_from_the_managed_secret_and_deletes_everything()
     {
         await using var server = await StratusProcess.StartEphemeralAsync();
-        var build = await Clients.RunAsync("bash", [Path.Combine(Example, "package.sh")], server.Url, TimeSpan.FromMinutes(5));
-        Assert.True(build.ExitCode == 0, build.ToString());
-        var made = await Clients.AwsAsync(server.Url, "s3", "mb", "s3://accounts-sam-artifacts");
-        Assert.True(made.ExitCode == 0, made.ToString());
+        await AccountsExample.PrepareAsync(server.Url, "accounts-sam-artifacts");
         var packaged = Path.Combine(Path.GetTempPath(), $"stratus-accounts-sam-{Guid.NewGuid():N}.yml");
         try
         {
-            // The endpoint variable, as a user points the CLI at Stratus: `package` uploads with an S3 client that --endpoint-url does not reach.
-            var packagedOnce = await Clients.RunAsync("aws", ["--region", "us-east-1", "cloudformation", "package", "--template-file",
-                Path.Combine(Example, "template.yml"), "--s3-bucket", "accounts-sam-artifacts", "--output-template-file", packaged],
-                server.Url, TimeSpan.FromMinutes(3), new Dictionary<string, string> { ["AWS_ENDPOINT_URL"] = server.Url });
-            Assert.True(packagedOnce.ExitCode == 0, packagedOnce.ToString());
+            await AccountsExample.PackageAsync(server.Url, "template.yml", "accounts-sam-artifacts", packaged);
             Assert.Contains("CodeUri: s3://accounts-sam-artifacts/", await File.ReadAllTextAsync(packaged));
             var deployed = await Clients.AwsAsync(server.Url, "cloudformation", "deploy", "--template-file", packaged, "--stack-name", "accounts-sam",
                 "--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND");

@@ -8,28 +8,17 @@ namespace Stratus.Tests.Accounts;
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class AccountsStackTests
 {
-    private static readonly string Example = Path.Combine(RepoPaths.Root, "examples", "accounts");
-
     [Fact]
     public async Task Stack_deploys_serves_the_page_reports_no_changes_again_and_deletes_everything()
     {
         await using var server = await StratusProcess.StartEphemeralAsync();
-        var build = await Clients.RunAsync("bash", [Path.Combine(Example, "package.sh")], server.Url, TimeSpan.FromMinutes(5));
-        Assert.True(build.ExitCode == 0, build.ToString());
         // The same commands as on AWS: package uploads the functions' folder to a bucket and rewrites their Code, deploy deploys the result.
-        var made = await Clients.AwsAsync(server.Url, "s3", "mb", "s3://accounts-artifacts");
-        Assert.True(made.ExitCode == 0, made.ToString());
+        await AccountsExample.PrepareAsync(server.Url, "accounts-artifacts");
         var packaged = Path.Combine(Path.GetTempPath(), $"stratus-accounts-{Guid.NewGuid():N}.yml");
-        string[] package = ["cloudformation", "package", "--template-file", Path.Combine(Example, "stack.yml"), "--s3-bucket", "accounts-artifacts",
-            "--output-template-file", packaged];
         string[] deploy = ["cloudformation", "deploy", "--template-file", packaged, "--stack-name", "accounts",
             "--capabilities", "CAPABILITY_IAM", "--parameter-overrides", "DatabasePassword=demo-cct-password"];
 
-        // The endpoint variable, as a user points the CLI at Stratus: `package` uploads with an S3 client that --endpoint-url does not reach.
-        Task<ProcessResult> Package() => Clients.RunAsync("aws", ["--region", "us-east-1", .. package], server.Url, TimeSpan.FromMinutes(3),
-            new Dictionary<string, string> { ["AWS_ENDPOINT_URL"] = server.Url });
-        var packagedOnce = await Package();
-        Assert.True(packagedOnce.ExitCode == 0, packagedOnce.ToString());
+        await AccountsExample.PackageAsync(server.Url, "stack.yml", "accounts-artifacts", packaged);
         Assert.Contains("S3Bucket: accounts-artifacts", await File.ReadAllTextAsync(packaged));
         var first = await Clients.AwsAsync(server.Url, deploy);
         Assert.True(first.ExitCode == 0, first.ToString());
@@ -57,8 +46,7 @@ public sealed class AccountsStackTests
         var html = await http.GetStringAsync(url);
         foreach (var account in AccountsSchema.SampleAccounts) Assert.Contains(WebUtility.HtmlEncode(account.FullName), html);
 
-        var packagedAgain = await Package();
-        Assert.True(packagedAgain.ExitCode == 0, packagedAgain.ToString());
+        await AccountsExample.PackageAsync(server.Url, "stack.yml", "accounts-artifacts", packaged);
         var second = await Clients.AwsAsync(server.Url, [.. deploy, "--no-fail-on-empty-changeset"]);
         File.Delete(packaged);
         Assert.True(second.ExitCode == 0, second.ToString());

@@ -57,6 +57,20 @@ public static class Clients
     public static Task<ProcessResult> AwsAsync(string url, params string[] args) =>
         RunAsync(Environment.GetEnvironmentVariable("AWS_CLI") ?? "aws", ["--endpoint-url", url, "--region", "us-east-1", .. args], url, TimeSpan.FromMinutes(3));
 
+    /// <summary>
+    /// Runs <paramref name="script"/> of tests/js (the AWS SDK for JavaScript v3) against Stratus and returns the JSON its
+    /// last line prints; the test fails, naming the install command, when <paramref name="sdkPackage"/> is not installed.
+    /// </summary>
+    public static async Task<JsonNode> JsSdkAsync(string url, string sdkPackage, string script)
+    {
+        var js = Path.Combine(RepoPaths.Root, "tests", "js");
+        Assert.True(Directory.Exists(Path.Combine(js, "node_modules", "@aws-sdk", sdkPackage)),
+            "The JavaScript SDK is not installed: run `npm install --prefix tests/js --no-package-lock` (test.sh does).");
+        var run = await RunAsync("node", [Path.Combine(js, script)], url, TimeSpan.FromMinutes(2));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return JsonNode.Parse(run.Stdout.Trim().Split('\n')[^1])!;
+    }
+
     public static async Task<ProcessResult> RunAsync(string program, IEnumerable<string> args, string url, TimeSpan timeout, IDictionary<string, string>? env = null)
     {
         var start = new ProcessStartInfo(program)

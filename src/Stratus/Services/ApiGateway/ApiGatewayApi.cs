@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.Json;
 using Stratus.Protocols.RestJson;
 using Stratus.Services.ApiGateway.Engine;
@@ -11,7 +8,10 @@ using Stratus.Services.CloudFormation.Templates;
 
 namespace Stratus.Services.ApiGateway;
 
-/// <summary>API Gateway's control plane on the wire (REST-JSON, 2015-07-09), bound as in botocore's model.</summary>
+/// <summary>
+/// API Gateway's wire operations (REST-JSON, 2015-07-09; signing name apigateway): the control plane of REST APIs,
+/// each operation bound to its path as in botocore's model; request members in, domain call, response shape out.
+/// </summary>
 public sealed class ApiGatewayApi : IStratusService
 {
     private const string Api = "/restapis/{restapi_id}";

@@ -1,8 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.RestJson;
 using Stratus.Services.ApiGateway;
 using Stratus.Services.ApiGatewayV2.Engine;
@@ -10,8 +7,9 @@ using Stratus.Services.ApiGatewayV2.Engine;
 namespace Stratus.Services.ApiGatewayV2;
 
 /// <summary>
-/// API Gateway v2's control plane on the wire (REST-JSON, 2018-11-29, signing name apigateway), bound as in
-/// botocore's model. The router tells it from API Gateway v1 by its /v2/ paths.
+/// API Gateway v2's wire operations (REST-JSON, 2018-11-29; signing name apigateway): the control plane of HTTP APIs,
+/// each operation bound to its path as in botocore's model; request members in, domain call, response shape out. The router
+/// tells it from API Gateway v1 by its /v2/ paths.
 /// </summary>
 public sealed class ApiGatewayV2Api : IStratusService
 {

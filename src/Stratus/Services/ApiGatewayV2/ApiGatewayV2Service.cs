@@ -279,16 +279,11 @@ public sealed partial class ApiGatewayV2Service
     // ---- integrations ----
 
     public HttpIntegration CreateIntegration(Scope scope, string apiId, IntegrationSettings settings) =>
-        Change(scope, apiId, document =>
+        CreatePart(scope, apiId, d => d.Integrations, i => i.IntegrationId, () => Integration(new HttpIntegration
         {
-            var integration = Integration(new HttpIntegration
-            {
-                IntegrationId = ApiGatewayErrors.NewId()[..7],
-                IntegrationType = settings.IntegrationType ?? throw BadRequest("IntegrationType is required for an integration."),
-            }, settings);
-            document.Integrations[integration.IntegrationId] = integration;
-            return (document, integration);
-        });
+            IntegrationId = ApiGatewayErrors.NewId()[..7],
+            IntegrationType = settings.IntegrationType ?? throw BadRequest("IntegrationType is required for an integration."),
+        }, settings));
 
     private static HttpIntegration Integration(HttpIntegration current, IntegrationSettings settings)
     {
@@ -345,17 +340,12 @@ public sealed partial class ApiGatewayV2Service
     // ---- authorizers ----
 
     public HttpAuthorizer CreateAuthorizer(Scope scope, string apiId, AuthorizerSettings settings) =>
-        Change(scope, apiId, document =>
+        CreatePart(scope, apiId, d => d.Authorizers, a => a.AuthorizerId, () => Authorizer(new HttpAuthorizer
         {
-            var authorizer = Authorizer(new HttpAuthorizer
-            {
-                AuthorizerId = ApiGatewayErrors.NewId()[..6],
-                Name = settings.Name ?? throw BadRequest("Name is required for an authorizer."),
-                AuthorizerType = settings.AuthorizerType ?? throw BadRequest("AuthorizerType is required for an authorizer."),
-            }, settings);
-            document.Authorizers[authorizer.AuthorizerId] = authorizer;
-            return (document, authorizer);
-        });
+            AuthorizerId = ApiGatewayErrors.NewId()[..6],
+            Name = settings.Name ?? throw BadRequest("Name is required for an authorizer."),
+            AuthorizerType = settings.AuthorizerType ?? throw BadRequest("AuthorizerType is required for an authorizer."),
+        }, settings));
 
     private static HttpAuthorizer Authorizer(HttpAuthorizer current, AuthorizerSettings settings)
     {
@@ -410,6 +400,15 @@ public sealed partial class ApiGatewayV2Service
     public void DeleteAuthorizer(Scope scope, string apiId, string authorizerId) =>
         DeletePart(scope, apiId, d => d.Authorizers, "Authorizer", authorizerId, r => r.AuthorizerId == authorizerId,
             user => $"Cannot delete authorizer {authorizerId}: route {user.RouteKey} uses it.");
+
+    /// <summary>Adds a new part to the API under its new id, <paramref name="build"/> making and checking it once the API is found.</summary>
+    private T CreatePart<T>(Scope scope, string apiId, Func<HttpApiDocument, Dictionary<string, T>> parts, Func<T, string> id, Func<T> build) =>
+        Change(scope, apiId, document =>
+        {
+            var part = build();
+            parts(document)[id(part)] = part;
+            return (document, part);
+        });
 
     /// <summary>Replaces one part of the API (an integration, an authorizer) by its changed self; NotFoundException naming the kind when it is not there.</summary>
     private T UpdatePart<T>(Scope scope, string apiId, Func<HttpApiDocument, Dictionary<string, T>> parts, string kind, string id, Func<T, T> change) where T : class =>

@@ -1,13 +1,13 @@
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.Query;
 using Stratus.Services.CloudFormation.Templates;
 
 namespace Stratus.Services.CloudFormation;
 
-/// <summary>CloudFormation's wire operations (Query protocol, 2010-05-15): request members in, domain call, response shape out.</summary>
+/// <summary>
+/// CloudFormation's wire operations (Query protocol, 2010-05-15; signing name cloudformation): request members in,
+/// domain call, response shape out.
+/// </summary>
 public sealed partial class CloudFormationApi : IStratusService, IDisposable
 {
     /// <summary>

@@ -1,10 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.Cbor;
 using Stratus.Protocols.Json;
 using Stratus.Protocols.Query;
@@ -13,8 +10,9 @@ using Stratus.Services.CloudWatch.Engine;
 namespace Stratus.Services.CloudWatch;
 
 /// <summary>
-/// CloudWatch's wire operations. One operation table serves the three protocols its clients speak:
-/// Smithy RPC v2 CBOR (current boto3 and aws CLI v1), AWS JSON 1.0 and Query (aws CLI v2, older SDKs).
+/// CloudWatch's wire operations (Smithy RPC v2 CBOR, AWS JSON 1.0 and Query, 2010-08-01; signing name monitoring): one
+/// operation table serves the three protocols its clients speak (RPC v2 CBOR for current boto3 and aws CLI v1, JSON 1.0
+/// and Query for aws CLI v2 and older SDKs); request members in, domain call, response shape out.
 /// </summary>
 public sealed class CloudWatchApi : IStratusService, IDisposable
 {

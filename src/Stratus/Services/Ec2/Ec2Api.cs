@@ -1,14 +1,11 @@
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.Query;
 
 namespace Stratus.Services.Ec2;
 
 /// <summary>
-/// EC2's wire operations for VPC networking (EC2 Query protocol, 2016-11-15). Requests arrive with EC2's
-/// serialized names (VpcId.N, Filter.N, TagSpecification.N); responses are written with EC2's locationNames
+/// EC2's wire operations for VPC networking (EC2 Query protocol, 2016-11-15; signing name ec2): requests arrive with
+/// EC2's serialized names (VpcId.N, Filter.N, TagSpecification.N); responses are written with EC2's locationNames
 /// (vpcSet, vpcId, tagSet), which is what its clients read.
 /// </summary>
 public sealed class Ec2Api : IStratusService

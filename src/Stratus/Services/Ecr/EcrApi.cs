@@ -1,12 +1,12 @@
-using Microsoft.Extensions.Logging;
-using System.Text.Json.Nodes;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.Json;
 
 namespace Stratus.Services.Ecr;
 
-/// <summary>ECR's wire operations (AWS JSON 1.1, AmazonEC2ContainerRegistry_V20150921).</summary>
+/// <summary>
+/// ECR's wire operations (AWS JSON 1.1, AmazonEC2ContainerRegistry_V20150921; signing name ecr): request members in,
+/// domain call, response shape out.
+/// </summary>
 public sealed class EcrApi : IStratusService
 {
     /// <summary>The part size InitiateLayerUpload announces; parts may be any size, as in ECR.</summary>

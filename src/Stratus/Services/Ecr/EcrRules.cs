@@ -21,7 +21,10 @@ public static partial class EcrRules
     /// <summary>
     /// The constraint as ECR words it. A repository name is ECR's own check, worded without "Member" and its pattern
     /// quoted ("must have length greater than or equal to 2", "must satisfy regular expression '...'", as AWS answers
-    /// both); every other member keeps Smithy's "Member must ...".
+    /// both); every other member keeps Smithy's "Member must ...". A call without repositoryName (DescribeImages with none)
+    /// is answered "... failed to satisfy constraint: 'must not be null'" by the same rule: no raw request to AWS for it is
+    /// on record (botocore and the CLI refuse it before sending), so that wording follows ECR's other repositoryName
+    /// answers, unconfirmed.
     /// </summary>
     private static string Constraint(MemberViolation violation) => violation.Path != "repositoryName" ? violation.Constraint
         : violation.Kind == ViolatedConstraint.Pattern ? $"must satisfy regular expression '{violation.Rule.Pattern}'"

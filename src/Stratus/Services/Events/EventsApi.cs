@@ -1,12 +1,12 @@
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.Json;
 
 namespace Stratus.Services.Events;
 
-/// <summary>EventBridge's wire operations (AWS JSON 1.1, AWSEvents).</summary>
+/// <summary>
+/// EventBridge's wire operations (AWS JSON 1.1, AWSEvents; signing name events): request members in, domain call,
+/// response shape out.
+/// </summary>
 public sealed class EventsApi : IStratusService
 {
     private readonly EventsService _events;

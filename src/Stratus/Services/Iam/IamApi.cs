@@ -1,12 +1,12 @@
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.Query;
 
 namespace Stratus.Services.Iam;
 
-/// <summary>IAM's wire operations (Query protocol, 2010-05-08): request members in, domain call, response shape out.</summary>
+/// <summary>
+/// IAM's wire operations (Query protocol, 2010-05-08; signing name iam): request members in, domain call, response
+/// shape out.
+/// </summary>
 public sealed partial class IamApi : IStratusService
 {
     private readonly IamService _iam;

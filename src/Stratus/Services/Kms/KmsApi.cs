@@ -1,13 +1,13 @@
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.Json;
 
 namespace Stratus.Services.Kms;
 
-/// <summary>KMS's wire operations (AWS JSON 1.1, TrentService). Blobs travel base64, as the JSON protocols carry them.</summary>
+/// <summary>
+/// KMS's wire operations (AWS JSON 1.1, TrentService; signing name kms): request members in, domain call, response
+/// shape out. Blobs travel base64, as the JSON protocols carry them.
+/// </summary>
 public sealed class KmsApi : IStratusService
 {
     private const string Algorithm = "SYMMETRIC_DEFAULT";

@@ -1,16 +1,16 @@
 using System.Text;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.RestJson;
 using Stratus.Services.Lambda.Engine;
 
 namespace Stratus.Services.Lambda;
 
-/// <summary>Lambda's wire operations (REST-JSON, 2015-03-31): request members in, domain call, response shape out.</summary>
+/// <summary>
+/// Lambda's wire operations (REST-JSON, 2015-03-31; signing name lambda): request members in, domain call, response
+/// shape out.
+/// </summary>
 public sealed class LambdaApi : IStratusService
 {
     private const string Functions = "/2015-03-31/functions";

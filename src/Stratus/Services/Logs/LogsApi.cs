@@ -1,15 +1,15 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.Json;
 using Stratus.Services.Logs.Engine;
 
 namespace Stratus.Services.Logs;
 
-/// <summary>CloudWatch Logs' wire operations (AWS JSON 1.1, Logs_20140328).</summary>
+/// <summary>
+/// CloudWatch Logs' wire operations (AWS JSON 1.1, Logs_20140328; signing name logs): request members in, domain call,
+/// response shape out.
+/// </summary>
 public sealed class LogsApi : IStratusService, IDisposable
 {
     private const int MaxDescribeLimit = 50;

@@ -1,13 +1,13 @@
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.Query;
 using Stratus.Services.Rds.Engine;
 
 namespace Stratus.Services.Rds;
 
-/// <summary>RDS's wire operations (Query protocol, 2014-10-31): request members in, domain call, response shape out.</summary>
+/// <summary>
+/// RDS's wire operations (Query protocol, 2014-10-31; signing name rds): request members in, domain call, response
+/// shape out.
+/// </summary>
 public sealed partial class RdsApi : IStratusService, IDisposable
 {
     /// <summary>RDS names list members after their shape (DBInstances/DBInstance), not "member".</summary>

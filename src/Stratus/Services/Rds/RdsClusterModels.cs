@@ -20,7 +20,7 @@ public sealed record ServerlessV2Scaling(double MinCapacity, double MaxCapacity,
 /// instance, the writer's once it has one), its members (instances naming it) and its two endpoints, loopback listeners
 /// that forward to the writer and spread over the readers.
 /// </summary>
-public sealed record DbCluster
+public sealed record DbCluster : IRdsListed
 {
     public required string AccountId { get; init; }
     public required string Region { get; init; }
@@ -57,28 +57,14 @@ public sealed record DbCluster
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:cluster:{Identifier}";
 }
 
-public sealed record DbClusterSnapshot
+public sealed record DbClusterSnapshot : RdsSnapshot
 {
-    public required string AccountId { get; init; }
-    public required string Region { get; init; }
-    public required string Identifier { get; init; }
-    /// <summary>Names the snapshot's data directory under the fleet's snapshots.</summary>
-    public required string ResourceId { get; init; }
     public required string ClusterIdentifier { get; init; }
     public required string ClusterResourceId { get; init; }
-    public required string Engine { get; init; }
-    public required string EngineVersion { get; init; }
-    public required string MasterUsername { get; init; }
     public string? DatabaseName { get; init; }
-    public required int Port { get; init; }
     public required string VpcId { get; init; }
     public required IReadOnlyList<string> AvailabilityZones { get; init; }
     public required DateTimeOffset ClusterCreateTime { get; init; }
-    public required DateTimeOffset SnapshotCreateTime { get; init; }
-    public required string Status { get; init; }
-    public string SnapshotType { get; init; } = "manual";
-    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
-    public string? SourceSnapshotArn { get; init; }
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:cluster-snapshot:{Identifier}";
 }

@@ -16,7 +16,7 @@ public sealed record RdsPendingChanges(string? InstanceClass, int? AllocatedStor
 /// A DB instance as RDS describes it, plus where its MariaDB lives. The master password is not kept:
 /// it lives only in the server's own grant tables.
 /// </summary>
-public sealed record DbInstance
+public sealed record DbInstance : IDbInstanceOrigin, IRdsListed
 {
     public required string AccountId { get; init; }
     public required string Region { get; init; }
@@ -87,34 +87,60 @@ public sealed record DbSubnetGroup
 
 public sealed record DbSubnet(string SubnetId, string AvailabilityZone);
 
-public sealed record DbSnapshot
+/// <summary>What every resource a Describe call of RDS lists by identifier answers: its account, Region and identifier.</summary>
+public interface IRdsListed
+{
+    string AccountId { get; }
+    string Region { get; }
+    string Identifier { get; }
+}
+
+/// <summary>
+/// What a DB snapshot and a DB cluster snapshot record alike: whose data it holds, of which engine, and the snapshot's
+/// own life (manual or automated, copied from another snapshot or not).
+/// </summary>
+public abstract record RdsSnapshot : IRdsListed
 {
     public required string AccountId { get; init; }
     public required string Region { get; init; }
     public required string Identifier { get; init; }
-    /// <summary>Names the snapshot's directory.</summary>
+    /// <summary>Names the snapshot's data directory under the fleet's snapshots.</summary>
     public required string ResourceId { get; init; }
-    public required string InstanceIdentifier { get; init; }
-    public required string InstanceResourceId { get; init; }
     public required string Engine { get; init; }
     public required string EngineVersion { get; init; }
-    public required string InstanceClass { get; init; }
-    public required int AllocatedStorage { get; init; }
     public required string MasterUsername { get; init; }
-    public string? DbName { get; init; }
     public required int Port { get; init; }
-    public required string AvailabilityZone { get; init; }
-    public required DateTimeOffset InstanceCreateTime { get; init; }
     public required DateTimeOffset SnapshotCreateTime { get; init; }
     public required string Status { get; init; }
+    /// <summary>"manual" for CreateDBSnapshot, CreateDBClusterSnapshot and final snapshots.</summary>
+    public string SnapshotType { get; init; } = "manual";
+    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+    /// <summary>The ARN of the snapshot this one was copied from (CopyDBSnapshot, CopyDBClusterSnapshot); null for a snapshot of a database.</summary>
+    public string? SourceSnapshotArn { get; init; }
+}
+
+/// <summary>What a new DB instance takes from the data it is made of: a read replica's source instance, or a restored snapshot.</summary>
+public interface IDbInstanceOrigin
+{
+    string Engine { get; }
+    string EngineVersion { get; }
+    int AllocatedStorage { get; }
+    string MasterUsername { get; }
+    string? DbName { get; }
+}
+
+public sealed record DbSnapshot : RdsSnapshot, IDbInstanceOrigin
+{
+    public required string InstanceIdentifier { get; init; }
+    public required string InstanceResourceId { get; init; }
+    public required string InstanceClass { get; init; }
+    public required int AllocatedStorage { get; init; }
+    public string? DbName { get; init; }
+    public required string AvailabilityZone { get; init; }
+    public required DateTimeOffset InstanceCreateTime { get; init; }
     /// <summary>The VPC the instance was in; null on snapshots taken before VPCs were recorded (the default VPC's).</summary>
     public string? VpcId { get; init; }
-    /// <summary>"manual" for CreateDBSnapshot and final snapshots.</summary>
-    public string SnapshotType { get; init; } = "manual";
     public string StorageType { get; init; } = "gp2";
-    public IReadOnlyList<RdsTag> Tags { get; init; } = [];
-    /// <summary>The ARN of the snapshot this one was copied from (CopyDBSnapshot); null for a snapshot of an instance.</summary>
-    public string? SourceSnapshotArn { get; init; }
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:snapshot:{Identifier}";
 }

@@ -93,20 +93,15 @@ public sealed partial class RdsService
     public DbCluster GetCluster(Scope scope, string identifier) =>
         _clusters.Get(ClusterKey(scope.AccountId, scope.Region, NameFromArn(identifier, "cluster"))) ?? throw RdsErrors.ClusterNotFound(identifier);
 
-    public RdsPage<DbCluster> DescribeClusters(Scope scope, string? identifier, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords)
-    {
-        var max = RdsRules.MaxRecords(maxRecords);
-        if (identifier is not null) return new RdsPage<DbCluster>([GetCluster(scope, identifier)], null);
-        var matches = _clusters.Values.Where(c => c.AccountId == scope.AccountId && c.Region == scope.Region);
-        return FilteredPage(matches, filters, (name, values) => name switch
+    public RdsPage<DbCluster> DescribeClusters(Scope scope, string? identifier, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords) =>
+        DescribePage(scope, _clusters.Values, id => GetCluster(scope, id), identifier, null, filters, (name, values) => name switch
         {
             "db-cluster-id" => c => values.Contains(c.Identifier) || values.Contains(c.Arn),
             "engine" => c => values.Contains(c.Engine),
             "db-cluster-resource-id" => c => values.Contains(c.ResourceId),
             "clone-group-id" or "domain" => _ => false,
             _ => null,
-        }, c => c.Identifier, marker, max);
-    }
+        }, marker, maxRecords);
 
     /// <summary>The cluster's instances, the writer first.</summary>
     public IReadOnlyList<DbInstance> ClusterMembers(DbCluster cluster) => _instances.Values
@@ -589,26 +584,15 @@ public sealed partial class RdsService
         ?? throw RdsErrors.ClusterSnapshotNotFound(identifier);
 
     public RdsPage<DbClusterSnapshot> DescribeClusterSnapshots(Scope scope, string? clusterIdentifier, string? snapshotIdentifier,
-        string? snapshotType, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords)
-    {
-        var max = RdsRules.MaxRecords(maxRecords);
-        if (snapshotIdentifier is not null) return new RdsPage<DbClusterSnapshot>([GetClusterSnapshot(scope, snapshotIdentifier)], null);
-        var matches = _clusterSnapshots.Values.Where(s => s.AccountId == scope.AccountId && s.Region == scope.Region);
-        if (clusterIdentifier is not null)
-        {
-            var name = NameFromArn(clusterIdentifier, "cluster");
-            matches = matches.Where(s => s.ClusterIdentifier == name);
-        }
-        if (snapshotType is not null) matches = matches.Where(s => s.SnapshotType == snapshotType);
-        return FilteredPage(matches, filters, (name, values) => name switch
-        {
-            "db-cluster-id" => s => values.Contains(s.ClusterIdentifier),
-            "db-cluster-snapshot-id" => s => values.Contains(s.Identifier),
-            "snapshot-type" => s => values.Contains(s.SnapshotType),
-            "engine" => s => values.Contains(s.Engine),
-            _ => null,
-        }, s => s.Identifier, marker, max);
-    }
+        string? snapshotType, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords) =>
+        SnapshotPage(scope, _clusterSnapshots.Values, id => GetClusterSnapshot(scope, id), snapshotIdentifier,
+            clusterIdentifier is null ? null : s => s.ClusterIdentifier == NameFromArn(clusterIdentifier, "cluster"),
+            snapshotType, filters, (name, values) => name switch
+            {
+                "db-cluster-id" => s => values.Contains(s.ClusterIdentifier),
+                "db-cluster-snapshot-id" => s => values.Contains(s.Identifier),
+                _ => null,
+            }, marker, maxRecords);
 
     public DbClusterSnapshot DeleteClusterSnapshot(Scope scope, string identifier)
     {

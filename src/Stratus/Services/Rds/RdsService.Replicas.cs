@@ -38,26 +38,10 @@ public sealed partial class RdsService
         var optionGroup = ResolveInstanceOptionGroup(scope, request.OptionGroupName, source.Engine, source.EngineVersion);
         var fleet = RequireFleet();
 
-        var replica = new DbInstance
+        var replica = InstanceFrom(scope, identifier, source, instanceClass, port, storageType, subnetGroup, securityGroups,
+            request.AvailabilityZone ?? FirstZone(subnetGroup)) with
         {
-            AccountId = scope.AccountId,
-            Region = scope.Region,
-            Identifier = identifier,
-            ResourceId = NewResourceId("db-"),
-            Engine = source.Engine,
-            EngineVersion = source.EngineVersion,
-            InstanceClass = instanceClass,
-            AllocatedStorage = source.AllocatedStorage,
-            MasterUsername = source.MasterUsername,
-            DbName = source.DbName,
-            Port = port,
-            Status = "creating",
-            CreateTime = Now,
-            AvailabilityZone = request.AvailabilityZone ?? FirstZone(subnetGroup),
             PubliclyAccessible = request.PubliclyAccessible ?? false,
-            VpcSecurityGroupIds = securityGroups,
-            SubnetGroupName = StoredGroupName(subnetGroup),
-            StorageType = storageType,
             // RDS's replicas of MySQL, MariaDB and PostgreSQL keep no automated backups of their own until asked.
             BackupRetentionPeriod = 0,
             DeletionProtection = request.DeletionProtection ?? false,

@@ -152,12 +152,8 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     public DbInstance GetInstance(Scope scope, string identifier) =>
         _instances.Get(InstanceKey(scope.AccountId, scope.Region, NameFromArn(identifier, "db"))) ?? throw RdsErrors.InstanceNotFound(identifier);
 
-    public RdsPage<DbInstance> DescribeInstances(Scope scope, string? identifier, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords)
-    {
-        var max = RdsRules.MaxRecords(maxRecords);
-        if (identifier is not null) return new RdsPage<DbInstance>([GetInstance(scope, identifier)], null);
-        var matches = _instances.Values.Where(i => i.AccountId == scope.AccountId && i.Region == scope.Region);
-        return FilteredPage(matches, filters, (name, values) => name switch
+    public RdsPage<DbInstance> DescribeInstances(Scope scope, string? identifier, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords) =>
+        DescribePage(scope, _instances.Values, id => GetInstance(scope, id), identifier, null, filters, (name, values) => name switch
         {
             "db-instance-id" => i => values.Contains(i.Identifier) || values.Contains(i.Arn),
             "engine" => i => values.Contains(i.Engine),
@@ -165,8 +161,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             "db-cluster-id" => i => i.ClusterIdentifier is not null && values.Contains(i.ClusterIdentifier),
             "domain" => _ => false,
             _ => null,
-        }, i => i.Identifier, marker, max);
-    }
+        }, marker, maxRecords);
 
     public async Task<DbInstance> ModifyInstanceAsync(Scope scope, ModifyInstanceRequest request)
     {
@@ -409,27 +404,31 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _snapshots.Get(SnapshotKey(scope.AccountId, scope.Region, NameFromArn(identifier, "snapshot"))) ?? throw RdsErrors.SnapshotNotFound(identifier);
 
     public RdsPage<DbSnapshot> DescribeSnapshots(Scope scope, string? instanceIdentifier, string? snapshotIdentifier,
-        string? snapshotType, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords)
-    {
-        var max = RdsRules.MaxRecords(maxRecords);
-        if (snapshotIdentifier is not null) return new RdsPage<DbSnapshot>([GetSnapshot(scope, snapshotIdentifier)], null);
-        var matches = _snapshots.Values.Where(s => s.AccountId == scope.AccountId && s.Region == scope.Region);
-        if (instanceIdentifier is not null)
-        {
-            var name = NameFromArn(instanceIdentifier, "db");
-            matches = matches.Where(s => s.InstanceIdentifier == name);
-        }
-        if (snapshotType is not null) matches = matches.Where(s => s.SnapshotType == snapshotType);
-        return FilteredPage(matches, filters, (name, values) => name switch
-        {
-            "db-instance-id" => s => values.Contains(s.InstanceIdentifier),
-            "db-snapshot-id" => s => values.Contains(s.Identifier),
-            "snapshot-type" => s => values.Contains(s.SnapshotType),
-            "engine" => s => values.Contains(s.Engine),
-            "dbi-resource-id" => s => values.Contains(s.InstanceResourceId),
-            _ => null,
-        }, s => s.Identifier, marker, max);
-    }
+        string? snapshotType, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords) =>
+        SnapshotPage(scope, _snapshots.Values, id => GetSnapshot(scope, id), snapshotIdentifier,
+            instanceIdentifier is null ? null : s => s.InstanceIdentifier == NameFromArn(instanceIdentifier, "db"),
+            snapshotType, filters, (name, values) => name switch
+            {
+                "db-instance-id" => s => values.Contains(s.InstanceIdentifier),
+                "db-snapshot-id" => s => values.Contains(s.Identifier),
+                "dbi-resource-id" => s => values.Contains(s.InstanceResourceId),
+                _ => null,
+            }, marker, maxRecords);
+
+    /// <summary>
+    /// DescribeDBSnapshots and DescribeDBClusterSnapshots alike: the one snapshot named, else the scope's snapshots (of one
+    /// source and one type when asked) under the filters both take (snapshot-type, engine) and each one's own, one page of them.
+    /// </summary>
+    private static RdsPage<T> SnapshotPage<T>(Scope scope, IEnumerable<T> snapshots, Func<string, T> get, string? snapshotIdentifier,
+        Func<T, bool>? ofSource, string? snapshotType, IReadOnlyList<RdsFilter> filters,
+        Func<string, IReadOnlySet<string>, Func<T, bool>?> ownFilter, string? marker, int? maxRecords) where T : RdsSnapshot =>
+        DescribePage(scope, snapshots, get, snapshotIdentifier,
+            s => (ofSource is null || ofSource(s)) && (snapshotType is null || s.SnapshotType == snapshotType), filters, (name, values) => name switch
+            {
+                "snapshot-type" => s => values.Contains(s.SnapshotType),
+                "engine" => s => values.Contains(s.Engine),
+                _ => ownFilter(name, values),
+            }, marker, maxRecords);
 
     public DbSnapshot DeleteSnapshot(Scope scope, string identifier)
     {
@@ -460,26 +459,10 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         RdsRules.ManagedMasterPassword(managed, null, request.MasterUserSecretKmsKeyId);
         var fleet = RequireFleet();
 
-        var instance = new DbInstance
+        var instance = InstanceFrom(scope, identifier, snapshot, instanceClass, port, snapshot.StorageType, subnetGroup, securityGroups,
+            subnetGroup.Subnets.Any(s => s.AvailabilityZone == snapshot.AvailabilityZone) ? snapshot.AvailabilityZone : FirstZone(subnetGroup)) with
         {
-            AccountId = scope.AccountId,
-            Region = scope.Region,
-            Identifier = identifier,
-            ResourceId = NewResourceId("db-"),
-            Engine = snapshot.Engine,
-            EngineVersion = snapshot.EngineVersion,
-            InstanceClass = instanceClass,
-            AllocatedStorage = snapshot.AllocatedStorage,
-            MasterUsername = snapshot.MasterUsername,
-            DbName = snapshot.DbName,
-            Port = port,
-            Status = "creating",
-            CreateTime = Now,
-            AvailabilityZone = subnetGroup.Subnets.Any(s => s.AvailabilityZone == snapshot.AvailabilityZone) ? snapshot.AvailabilityZone : FirstZone(subnetGroup),
             PubliclyAccessible = request.PubliclyAccessible ?? false,
-            VpcSecurityGroupIds = securityGroups,
-            SubnetGroupName = StoredGroupName(subnetGroup),
-            StorageType = snapshot.StorageType,
             DeletionProtection = request.DeletionProtection ?? false,
             ParameterGroupName = parameterGroup,
             Tags = request.Tags.Count > 0 ? request.Tags : snapshot.Tags,
@@ -973,6 +956,47 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     private static string FirstZone(DbSubnetGroup group) => group.Subnets.Select(s => s.AvailabilityZone).Order(StringComparer.Ordinal).First();
 
     private static string? StoredGroupName(DbSubnetGroup group) => group.Name == RdsDefaultNetwork.SubnetGroupName ? null : group.Name;
+
+    /// <summary>
+    /// The record of a new instance made of existing data (a read replica of its source, an instance restored from a
+    /// snapshot): engine, version, storage size, master user and database come with the data, placement and class are
+    /// the request's; the caller adds the request's other settings. Created, not yet stored.
+    /// </summary>
+    private DbInstance InstanceFrom(Scope scope, string identifier, IDbInstanceOrigin origin, string instanceClass, int port,
+        string storageType, DbSubnetGroup subnetGroup, IReadOnlyList<string> securityGroups, string availabilityZone) => new()
+    {
+        AccountId = scope.AccountId,
+        Region = scope.Region,
+        Identifier = identifier,
+        ResourceId = NewResourceId("db-"),
+        Engine = origin.Engine,
+        EngineVersion = origin.EngineVersion,
+        InstanceClass = instanceClass,
+        AllocatedStorage = origin.AllocatedStorage,
+        MasterUsername = origin.MasterUsername,
+        DbName = origin.DbName,
+        Port = port,
+        Status = "creating",
+        CreateTime = Now,
+        AvailabilityZone = availabilityZone,
+        VpcSecurityGroupIds = securityGroups,
+        SubnetGroupName = StoredGroupName(subnetGroup),
+        StorageType = storageType,
+    };
+
+    /// <summary>
+    /// A Describe call of RDS: the one resource named (its own NotFound when it is not there), else the scope's resources that
+    /// <paramref name="keep"/> keeps (all when null) and every filter keeps, one page of them in identifier order.
+    /// </summary>
+    private static RdsPage<T> DescribePage<T>(Scope scope, IEnumerable<T> all, Func<string, T> get, string? identifier, Func<T, bool>? keep,
+        IReadOnlyList<RdsFilter> filters, Func<string, IReadOnlySet<string>, Func<T, bool>?> keeps, string? marker, int? maxRecords) where T : IRdsListed
+    {
+        var max = RdsRules.MaxRecords(maxRecords);
+        if (identifier is not null) return new RdsPage<T>([get(identifier)], null);
+        var matches = all.Where(r => r.AccountId == scope.AccountId && r.Region == scope.Region);
+        if (keep is not null) matches = matches.Where(keep);
+        return FilteredPage(matches, filters, keeps, r => r.Identifier, marker, max);
+    }
 
     /// <summary>
     /// The items every filter keeps, then one page of them in identifier order, as RDS lists. <paramref name="keeps"/> says,

@@ -1,14 +1,11 @@
-using Microsoft.Extensions.Logging;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.RestXml;
 using Stratus.Protocols.SigV4;
 using Stratus.Services.Iam;
@@ -17,9 +14,9 @@ using Stratus.Services.S3.Engine;
 namespace Stratus.Services.S3;
 
 /// <summary>
-/// S3's wire operations (REST-XML, 2006-03-01): the operation from method, address and subresource;
-/// request headers, query and documents into domain calls; results as S3's headers and documents.
-/// Object bodies stream straight from the request to disk and from disk to the response.
+/// S3's wire operations (REST-XML, 2006-03-01; signing name s3): the operation from method, address and subresource;
+/// request headers, query and documents into domain calls; results as S3's headers and documents. Object bodies stream
+/// straight from the request to disk and from disk to the response.
 /// </summary>
 public sealed class S3Api : IStratusService, IDisposable
 {

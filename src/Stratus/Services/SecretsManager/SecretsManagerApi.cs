@@ -1,12 +1,12 @@
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.Json;
 
 namespace Stratus.Services.SecretsManager;
 
-/// <summary>Secrets Manager's wire operations (AWS JSON 1.1, target prefix secretsmanager).</summary>
+/// <summary>
+/// Secrets Manager's wire operations (AWS JSON 1.1, secretsmanager; signing name secretsmanager): request members in,
+/// domain call, response shape out.
+/// </summary>
 public sealed class SecretsManagerApi : IStratusService, IDisposable
 {
     private readonly SecretsManagerService _secrets;

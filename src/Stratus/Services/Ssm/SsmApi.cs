@@ -1,12 +1,12 @@
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.Json;
 
 namespace Stratus.Services.Ssm;
 
-/// <summary>SSM Parameter Store's wire operations (AWS JSON 1.1, AmazonSSM).</summary>
+/// <summary>
+/// SSM Parameter Store's wire operations (AWS JSON 1.1, AmazonSSM; signing name ssm): request members in, domain call,
+/// response shape out.
+/// </summary>
 public sealed class SsmApi : IStratusService
 {
     private readonly SsmService _ssm;

@@ -1,13 +1,13 @@
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using Stratus.Host;
-using Stratus.Protocols;
 using Stratus.Protocols.Query;
 using Stratus.Services.Iam;
 
 namespace Stratus.Services.Sts;
 
-/// <summary>STS's wire operations (Query protocol, 2011-06-15).</summary>
+/// <summary>
+/// STS's wire operations (Query protocol, 2011-06-15; signing name sts): request members in, domain call, response
+/// shape out.
+/// </summary>
 public sealed class StsApi : IStratusService
 {
     private readonly StsService _sts;

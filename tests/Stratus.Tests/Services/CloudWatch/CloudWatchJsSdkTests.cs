@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Services.CloudWatch;
@@ -10,14 +9,7 @@ public sealed class CloudWatchJsSdkTests(StratusFixture stratus) : IClassFixture
     [Fact]
     public async Task Js_sdk_puts_and_reads_metrics_over_json_1_0_and_gets_cloudwatch_errors()
     {
-        var js = Path.Combine(RepoPaths.Root, "tests", "js");
-        Assert.True(Directory.Exists(Path.Combine(js, "node_modules", "@aws-sdk", "client-cloudwatch")),
-            "The JavaScript SDK is not installed: run `npm install --prefix tests/js --no-package-lock` (test.sh does).");
-
-        var run = await Clients.RunAsync("node", [Path.Combine(js, "cloudwatch-json10.mjs")], stratus.Url, TimeSpan.FromMinutes(2));
-        Assert.True(run.ExitCode == 0, run.ToString());
-
-        var seen = JsonNode.Parse(run.Stdout.Trim().Split('\n')[^1])!;
+        var seen = await Clients.JsSdkAsync(stratus.Url, "client-cloudwatch", "cloudwatch-json10.mjs");
         Assert.Equal(7, seen["sum"]!.GetValue<double>());
         Assert.Equal(2, seen["samples"]!.GetValue<double>());
         Assert.Equal(4, seen["maximum"]!.GetValue<double>());

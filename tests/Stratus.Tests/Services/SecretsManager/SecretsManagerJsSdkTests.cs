@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Services.SecretsManager;
@@ -10,14 +9,7 @@ public sealed class SecretsManagerJsSdkTests(StratusFixture stratus) : IClassFix
     [Fact]
     public async Task Js_sdk_creates_versions_reads_and_lists_secrets()
     {
-        var js = Path.Combine(RepoPaths.Root, "tests", "js");
-        Assert.True(Directory.Exists(Path.Combine(js, "node_modules", "@aws-sdk", "client-secrets-manager")),
-            "The JavaScript SDK is not installed: run `npm install --prefix tests/js --no-package-lock` (test.sh does).");
-
-        var run = await Clients.RunAsync("node", [Path.Combine(js, "secrets-manager-sdk.mjs")], stratus.Url, TimeSpan.FromMinutes(2));
-        Assert.True(run.ExitCode == 0, run.ToString());
-
-        var seen = JsonNode.Parse(run.Stdout.Trim().Split('\n')[^1])!;
+        var seen = await Clients.JsSdkAsync(stratus.Url, "client-secrets-manager", "secrets-manager-sdk.mjs");
         Assert.True((bool)seen["arnSuffix"]!);
         Assert.Equal("second-js-value", (string?)seen["current"]);
         Assert.Equal("first-js-value", (string?)seen["previous"]);
