@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """RDS postgres instances (issue #19): seconds from create_db_instance to available on Stratus, beside PostgreSQL alone
 doing what an instance needs (initdb of a new data directory, then pg_ctl start until it accepts connections), rounds
-alternating so the machine's drift hits both alike. Prints a Markdown table.
+alternating so the machine's drift hits both alike; and seconds from create_db_instance_read_replica to available for
+a replica of each source (PostgreSQL, and MariaDB instances created the same way), beside the source's own
+create-to-available. Prints Markdown tables.
     python3 bench/rds_postgres.py            # 5 rounds
     python3 bench/rds_postgres.py --rounds 2
 Stratus runs as built (bench/run, or dotnet build src/Stratus -c Release); PostgreSQL from Debian's postgresql package.
@@ -54,20 +56,31 @@ def postgres_alone(work, bindir):
     return elapsed
 
 
-def stratus_create(stratus, round_):
-    """create_db_instance --engine postgres until describe says available (polled every 50 ms), then deleted."""
-    rds = client(stratus, "rds")
-    name = f"bench-pg-{round_}"
-    started = time.perf_counter()
-    rds.create_db_instance(DBInstanceIdentifier=name, Engine="postgres", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
-                           MasterUsername="bench", MasterUserPassword="bench-password", DBName="bench")
+def wait_available(rds, name):
+    """Seconds until describe says available (polled every 50 ms)."""
     while (status := rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]["DBInstanceStatus"]) != "available":
         if status == "failed":
             raise RuntimeError(f"{name} failed")
         time.sleep(0.05)
+
+
+def stratus_create(stratus, round_, replicas, engine="postgres"):
+    """create_db_instance until available, then create_db_instance_read_replica of it until available (appended to
+    `replicas`); both deleted. Returns the source's seconds."""
+    rds = client(stratus, "rds")
+    name = f"bench-{engine}-{round_}"
+    started = time.perf_counter()
+    rds.create_db_instance(DBInstanceIdentifier=name, Engine=engine, DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+                           MasterUsername="bench", MasterUserPassword="bench-password", DBName="bench")
+    wait_available(rds, name)
     elapsed = time.perf_counter() - started
-    rds.delete_db_instance(DBInstanceIdentifier=name, SkipFinalSnapshot=True)
-    while any(i["DBInstanceIdentifier"] == name for i in rds.describe_db_instances()["DBInstances"]):
+    started = time.perf_counter()
+    rds.create_db_instance_read_replica(DBInstanceIdentifier=f"{name}-replica", SourceDBInstanceIdentifier=name)
+    wait_available(rds, f"{name}-replica")
+    replicas.append(time.perf_counter() - started)
+    for instance in [f"{name}-replica", name]:
+        rds.delete_db_instance(DBInstanceIdentifier=instance, SkipFinalSnapshot=True)
+    while any(i["DBInstanceIdentifier"].startswith(name) for i in rds.describe_db_instances()["DBInstances"]):
         time.sleep(0.1)
     return elapsed
 
@@ -84,8 +97,14 @@ def run(quick, rounds=None):
     rounds = iter(range(rounds_total))
     work = tempfile.mkdtemp(prefix="bench-pg-")
     stratus = harness.start_stratus()
+    replicas = {"postgres": [], "mariadb": []}
+    sources = {"mariadb": []}
     try:
-        values = alternate({"Stratus": lambda: stratus_create(stratus, next(rounds)), "reference": lambda: postgres_alone(work, bindir)}, rounds_total)
+        values = alternate({"Stratus": lambda: stratus_create(stratus, next(rounds), replicas["postgres"]),
+                            "reference": lambda: postgres_alone(work, bindir)}, rounds_total)
+        if shutil.which("mariadbd") or os.path.exists("/usr/sbin/mariadbd"):
+            for round_ in range(rounds_total):
+                sources["mariadb"].append(stratus_create(stratus, round_, replicas["mariadb"], "mariadb"))
     finally:
         stratus.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -100,7 +119,14 @@ def run(quick, rounds=None):
         "| --- | --- | --- | --- |",
         f"| seconds, median (min-max) | {spread(values['Stratus'], 2)} | {spread(values['reference'], 2)} | "
         f"{stratus_median / reference_median:.1f}x |",
-    ]
+        "",
+        "Read replica create-to-available (a copy of the running source: pg_basebackup for PostgreSQL, a consistent dump for MariaDB)",
+        "",
+        "| engine | source `create-db-instance` | replica `create-db-instance-read-replica` |",
+        "| --- | --- | --- |",
+        f"| postgres | {spread(values['Stratus'], 2)} | {spread(replicas['postgres'], 2)} |",
+    ] + ([f"| mariadb | {spread(sources['mariadb'], 2)} | {spread(replicas['mariadb'], 2)} |"] if sources["mariadb"] else
+         ["| mariadb | not measured: MariaDB is not installed | |"])
 
 
 def main():

@@ -77,6 +77,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             var running = $"running: {_rds.InstanceCount} DB instance(s) on {string.Join(" and ", engines.Select(e => $"{e.Product} {e.Version}"))}";
             var missing = new[] { ("MariaDB", "mysql", MariaDbInstallation.InstallHint), ("PostgreSQL", "postgres", PostgresInstallation.Hint) }
                 .Where(m => engines.All(e => e.Product != m.Item1)).Select(m => $"no {m.Item1}, {m.Item2} instances are refused ({m.Item3})").ToList();
+            if (_rds.StorageCounting is { } counting) running += $"; {counting}";
             return missing.Count == 0 ? running : $"{running}; {string.Join("; ", missing)}";
         }
     }

@@ -11,12 +11,14 @@ namespace Stratus.Services.Rds;
 /// come from the server's process tree in /proc (PostgreSQL's postmaster and its backends; a reaped child's counters
 /// are its parent's from then on, so the sums only grow): CPUUtilization is the share of this machine's CPUs the tree
 /// used since the last sample (or since the server started, for the first), ReadThroughput/WriteThroughput the bytes
-/// it read from and wrote to storage per second (/proc/PID/io read_bytes, write_bytes). ReadIOPS/WriteIOPS are not
-/// published: /proc counts bytes and system calls per process, not storage operations.
+/// it read from and wrote to storage per second (/proc/PID/io read_bytes, write_bytes). ReadIOPS/WriteIOPS are the storage
+/// operations per second the kernel counted in the server's block-I/O cgroup (/proc has bytes and system calls, not
+/// operations); without such a cgroup they are not published.
 /// </summary>
 public sealed class RdsMetricsSampler(IMetricPublisher metrics, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, ProcessTreeCounters> _previous = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StorageOperations> _previousOperations = new(StringComparer.Ordinal);
 
     public async Task SampleAsync(DbInstance instance, IDbServer server, CancellationToken cancellation)
     {
@@ -27,6 +29,7 @@ public sealed class RdsMetricsSampler(IMetricPublisher metrics, TimeProvider clo
         if (Directory.Exists(server.DataDir)) Publish(instance, "FreeStorageSpace", new DriveInfo(server.DataDir).AvailableFreeSpace, "Bytes", now);
 
         if (server.ProcessId is not { } pid || ProcessTreeCounters.Read(pid) is not { } counters) return;
+        PublishOperations(instance, server, counters, now);
         var since = _previous.TryGetValue(instance.ResourceId, out var previous) && previous.Pid == pid ? previous : counters.AtStart();
         _previous[instance.ResourceId] = counters;
         var seconds = counters.UptimeSeconds - since.UptimeSeconds;
@@ -39,6 +42,22 @@ public sealed class RdsMetricsSampler(IMetricPublisher metrics, TimeProvider clo
         Publish(instance, "ReadThroughput", read / seconds, "Bytes/Second", now);
         Publish(instance, "WriteThroughput", written / seconds, "Bytes/Second", now);
     }
+
+    /// <summary>ReadIOPS/WriteIOPS since the last sample (the first: since the server started, its group counting from zero).</summary>
+    private void PublishOperations(DbInstance instance, IDbServer server, ProcessTreeCounters counters, DateTimeOffset now)
+    {
+        if (server.StorageCgroup?.Operations() is not { } operations) return;
+        var current = new StorageOperations(counters.UptimeSeconds, operations.Reads, operations.Writes);
+        var since = _previousOperations.TryGetValue(instance.ResourceId, out var previous) ? previous : new StorageOperations(counters.StartSeconds, 0, 0);
+        _previousOperations[instance.ResourceId] = current;
+        var seconds = current.UptimeSeconds - since.UptimeSeconds;
+        // Too short an interval measures nothing; the group's counters only grow while it lives.
+        if (seconds < 1 || current.Reads < since.Reads || current.Writes < since.Writes) return;
+        Publish(instance, "ReadIOPS", (current.Reads - since.Reads) / seconds, "Count/Second", now);
+        Publish(instance, "WriteIOPS", (current.Writes - since.Writes) / seconds, "Count/Second", now);
+    }
+
+    private sealed record StorageOperations(double UptimeSeconds, long Reads, long Writes);
 
     private void Publish(DbInstance instance, string name, double value, string unit, DateTimeOffset timestamp) =>
         metrics.Publish(new MetricDatum(instance.AccountId, instance.Region, RdsService.MetricsNamespace, name,

@@ -6,7 +6,8 @@ namespace Stratus.Services.Rds;
 /// <summary>
 /// The AWS/RDS metrics of every running instance, measured from its server once a minute (and once as soon as it becomes
 /// available): DatabaseConnections and, on replicas, ReplicaLag as the server reports them; CPUUtilization, ReadThroughput
-/// and WriteThroughput from the server's process tree in /proc; FreeStorageSpace of the file system its data lives on.
+/// and WriteThroughput from the server's process tree in /proc; ReadIOPS/WriteIOPS from its block-I/O cgroup;
+/// FreeStorageSpace of the file system its data lives on.
 /// Only what is measured is published: a value the server or /proc cannot give is left out, never made up.
 /// </summary>
 public sealed partial class RdsService
@@ -15,6 +16,9 @@ public sealed partial class RdsService
     private static readonly TimeSpan MetricsPeriod = TimeSpan.FromMinutes(1);
 
     private RdsMetricsSampler? _sampler;
+
+    /// <summary>How ReadIOPS/WriteIOPS are measured here, or why they are not published.</summary>
+    public string? StorageCounting => _fleet?.StorageCounting;
 
     /// <summary>Starts publishing the instances' metrics into CloudWatch; they stop with the service.</summary>
     public void PublishMetrics(IMetricPublisher metrics)

@@ -13,8 +13,8 @@ public sealed partial class RdsService
     {
         var identifier = RdsRules.InstanceIdentifier("DBInstanceIdentifier", request.Identifier);
         var source = GetReplicaSource(scope, request.SourceIdentifier);
-        if (source.ReplicaSourceIdentifier is not null)
-            throw RdsErrors.InvalidInstanceState($"DB instance {source.Identifier} is itself a read replica: Stratus does not build replicas of replicas (cascading replication).");
+        var crossRegion = source.Region != scope.Region;
+        RequireRoomForReplica(source);
         if (source.Status != "available")
             throw RdsErrors.InvalidInstanceState($"DB instance {source.Identifier} is not in available state.");
         // As RDS: binary logs (and so replicas) come with automated backups.
@@ -26,15 +26,16 @@ public sealed partial class RdsService
         RdsRules.Port(port);
         var storageType = request.StorageType ?? source.StorageType;
         RdsRules.Storage(source.AllocatedStorage, source.Engine, storageType);
-        var subnetGroup = GetSubnetGroup(scope, request.SubnetGroupName ?? source.SubnetGroupName);
+        // A cross-Region replica lives in the caller's Region: the source's subnet group and parameter group are not there.
+        var subnetGroup = GetSubnetGroup(scope, request.SubnetGroupName ?? (crossRegion ? null : source.SubnetGroupName));
         var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
         if (request.AvailabilityZone is { } zone && subnetGroup.Subnets.All(s => s.AvailabilityZone != zone))
             throw RdsErrors.InvalidValue($"The Availability Zone {zone} is not among the DB subnet group's ({string.Join(", ", subnetGroup.Subnets.Select(s => s.AvailabilityZone).Distinct())}).");
         var engine = RequireEngine(source.Engine);
-        // A same-Region replica takes its source's parameter group unless one is named, as RDS documents.
+        // A same-Region replica takes its source's parameter group unless one is named, as RDS documents; a cross-Region one the default.
         var parameterGroup = request.ParameterGroupName is { } groupName
             ? ResolveInstanceParameterGroup(scope, groupName, source.Engine, source.EngineVersion)
-            : source.ParameterGroupName;
+            : crossRegion ? null : source.ParameterGroupName;
         var optionGroup = ResolveInstanceOptionGroup(scope, request.OptionGroupName, source.Engine, source.EngineVersion);
         var fleet = RequireFleet();
 
@@ -48,7 +49,8 @@ public sealed partial class RdsService
             CopyTagsToSnapshot = request.CopyTagsToSnapshot ?? false,
             ParameterGroupName = parameterGroup,
             OptionGroupName = optionGroup,
-            ReplicaSourceIdentifier = source.Identifier,
+            // RDS names a source in another Region by its ARN.
+            ReplicaSourceIdentifier = crossRegion ? source.Arn : source.Identifier,
             Tags = request.Tags,
         };
         if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), replica)) throw RdsErrors.InstanceAlreadyExists();
@@ -75,7 +77,7 @@ public sealed partial class RdsService
             await ApplyGroupParametersAsync(current, token);
             server.MarkInitialized();
             Become(current, "available", i => i with { Address = address });
-            Event(current, $"Read replica created from {source.Identifier}; replication started", "read replica");
+            Event(current, $"Read replica created from {current.ReplicaSourceIdentifier}; replication started", "read replica");
             Event(source, $"Read replica {current.Identifier} created", "read replica");
         });
         return replica;
@@ -93,10 +95,9 @@ public sealed partial class RdsService
         return instance;
     }
 
-    /// <summary>The identifiers of the instance's read replicas, as DescribeDBInstances lists them.</summary>
-    public IReadOnlyList<string> ReplicasOf(DbInstance source) => _instances.Values
-        .Where(i => i.AccountId == source.AccountId && i.Region == source.Region && i.ReplicaSourceIdentifier == source.Identifier)
-        .Select(i => i.Identifier).Order(StringComparer.Ordinal).ToList();
+    /// <summary>The identifiers of the instance's read replicas, as DescribeDBInstances lists them (those in other Regions by ARN, as RDS does).</summary>
+    public IReadOnlyList<string> ReplicasOf(DbInstance source) => ReplicaInstancesOf(source)
+        .Select(i => i.Region == source.Region ? i.Identifier : i.Arn).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>RDS stops no instance that replicates or is replicated from: the replicas would lose their source, or fall behind.</summary>
     private void RefuseStopOfReplication(DbInstance instance)
@@ -110,13 +111,12 @@ public sealed partial class RdsService
     /// <summary>A source being deleted leaves its replicas as standalone instances, each promoted after any work it has in hand.</summary>
     private void PromoteReplicasOf(DbInstance source)
     {
-        foreach (var name in ReplicasOf(source))
+        foreach (var replica in ReplicaInstancesOf(source))
         {
-            var replica = _instances.Get(InstanceKey(source.AccountId, source.Region, name));
-            if (replica is null) continue;
+            var sourceName = replica.ReplicaSourceIdentifier;
             RunForInstance(replica, "promotion", async (current, token) =>
             {
-                if (current.ReplicaSourceIdentifier != source.Identifier) return;
+                if (current.ReplicaSourceIdentifier != sourceName) return;
                 if (current.Status != "available" || Server(current) is not { IsRunning: true })
                 {
                     // Its server is not running to be promoted: it stays a replica, which PromoteReadReplica turns standalone once it is available again.
@@ -134,17 +134,5 @@ public sealed partial class RdsService
         await Server(replica).PromoteAsync(token);
         Become(replica, "available", i => i with { ReplicaSourceIdentifier = null, BackupRetentionPeriod = backupRetentionPeriod ?? (i.BackupRetentionPeriod == 0 ? 1 : i.BackupRetentionPeriod) });
         Event(replica, message, "read replica");
-    }
-
-    /// <summary>The source of a replica: a name, or an ARN of this account and Region (cross-Region replicas are not built).</summary>
-    private DbInstance GetReplicaSource(Scope scope, string identifier)
-    {
-        if (identifier.StartsWith("arn:", StringComparison.Ordinal))
-        {
-            var parts = identifier.Split(':');
-            if (parts.Length == 7 && (parts[3] != scope.Region || parts[4] != scope.AccountId))
-                throw RdsErrors.InvalidCombination($"The source DB instance {identifier} is in another account or Region: Stratus builds read replicas in the source's own Region only.");
-        }
-        return GetInstance(scope, identifier);
     }
 }

@@ -8,9 +8,10 @@ namespace Stratus.Services.Rds.CloudFormation;
 /// <summary>
 /// AWS::RDS::DBCluster through RdsService, with the same typed inputs as CreateDBCluster (or RestoreDBClusterFromSnapshot
 /// when SnapshotIdentifier is set) and ModifyDBCluster. Complete once the cluster is available, deleted once it is gone;
-/// DeletionPolicy Snapshot takes a real final cluster snapshot. Ref is the cluster identifier.
+/// DeletionPolicy Snapshot takes a real final cluster snapshot. Ref is the cluster identifier. A restore keeps the snapshot's
+/// master user and password. Drift detection reads the cluster back as RDS holds it.
 /// </summary>
-public sealed class RdsDbClusterProvider(RdsService rds) : IResourceProvider
+public sealed class RdsDbClusterProvider(RdsService rds) : IResourceProvider, ILiveStateReader
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
@@ -23,10 +24,53 @@ public sealed class RdsDbClusterProvider(RdsService rds) : IResourceProvider
     {
         var p = request.Properties;
         var identifier = p.String("DBClusterIdentifier") ?? request.GeneratedName(63).ToLowerInvariant();
-        var cluster = p.String("SnapshotIdentifier") is { } snapshot
-            ? rds.RestoreClusterFromSnapshot(request.Scope, RestoreClusterRequest.Read(p, identifier, snapshot))
-            : rds.CreateCluster(request.Scope, CreateClusterRequest.Read(p, identifier));
-        return Provisioned(await AvailableAsync(request, cluster.Identifier, cancellation));
+        if (p.String("SnapshotIdentifier") is not { } snapshot)
+            return Provisioned(await AvailableAsync(request, rds.CreateCluster(request.Scope, CreateClusterRequest.Read(p, identifier)).Identifier, cancellation));
+        // RestoreDBClusterFromSnapshot has no ManageMasterUserPassword: a managed password would be set after the restore, and
+        // Stratus sets a cluster's master password in its writer, which the stack's instances only add later.
+        if (p.Bool("ManageMasterUserPassword") == true)
+            throw new ResourcePropertyException("ManageMasterUserPassword together with SnapshotIdentifier is not built in Stratus: a restored cluster keeps its snapshot's master password; turn on ManageMasterUserPassword in a later stack update, once the cluster has a writer.");
+        var restore = RestoreClusterRequest.Read(p, identifier, snapshot);
+        return Provisioned(await AvailableAsync(request, rds.RestoreClusterFromSnapshot(request.Scope, restore).Identifier, cancellation));
+    }
+
+    /// <summary>The cluster's properties as RDS holds them (its endpoints too), for drift detection; null once it is gone.</summary>
+    public JsonObject? ReadLive(ResourceRequest request, ProvisionedResource current)
+    {
+        DbCluster cluster;
+        try
+        {
+            cluster = rds.GetCluster(request.Scope, current.PhysicalId);
+        }
+        catch (AwsException e) when (e.Code == "DBClusterNotFoundFault")
+        {
+            return null;
+        }
+        return new JsonObject
+        {
+            ["DBClusterIdentifier"] = cluster.Identifier,
+            ["Engine"] = cluster.Engine,
+            ["EngineVersion"] = cluster.EngineVersion,
+            ["MasterUsername"] = cluster.MasterUsername,
+            ["DatabaseName"] = cluster.DatabaseName,
+            ["Port"] = cluster.Port,
+            ["DBSubnetGroupName"] = cluster.SubnetGroupName,
+            ["VpcSecurityGroupIds"] = new JsonArray(cluster.VpcSecurityGroupIds.Select(id => (JsonNode?)id).ToArray()),
+            ["BackupRetentionPeriod"] = cluster.BackupRetentionPeriod,
+            ["DeletionProtection"] = cluster.DeletionProtection,
+            ["CopyTagsToSnapshot"] = cluster.CopyTagsToSnapshot,
+            ["DBClusterParameterGroupName"] = cluster.ParameterGroupName,
+            ["ServerlessV2ScalingConfiguration"] = cluster.ServerlessV2Scaling is { } scaling
+                ? new JsonObject { ["MinCapacity"] = scaling.MinCapacity, ["MaxCapacity"] = scaling.MaxCapacity, ["SecondsUntilAutoPause"] = scaling.SecondsUntilAutoPause }
+                : null,
+            ["ManageMasterUserPassword"] = cluster.MasterUserSecret is not null,
+            ["MasterUserSecret"] = cluster.MasterUserSecret is { } secret
+                ? new JsonObject { ["KmsKeyId"] = secret.KmsKeyId }
+                : null,
+            ["Endpoint"] = new JsonObject { ["Address"] = cluster.WriterEndpointAddress, ["Port"] = cluster.Port.ToString(CultureInfo.InvariantCulture) },
+            ["ReadEndpoint"] = new JsonObject { ["Address"] = cluster.ReaderEndpointAddress },
+            ["Tags"] = LiveState.TagList(request.Properties.Values["Tags"], cluster.Tags.Select(t => KeyValuePair.Create(t.Key, t.Value))),
+        };
     }
 
     public async Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)

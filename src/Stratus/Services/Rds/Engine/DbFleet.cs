@@ -20,6 +20,7 @@ public sealed partial class DbFleet
     private readonly AddressClaims _addresses = new();
     private readonly string? _publicHost;
     private readonly ILogger _logger;
+    private readonly StorageCgroups _storageCgroups;
 
     public DbFleet(IReadOnlyList<IDbEngine> engines, string? dataDir, string stratusHost, ILogger logger)
     {
@@ -37,7 +38,11 @@ public sealed partial class DbFleet
             Root = Path.Combine(dataDir, "rds");
             Persistence.DataDirectory.CreatePrivate(Root);
         }
+        _storageCgroups = StorageCgroups.Detect(Root);
     }
+
+    /// <summary>How servers' storage operations are counted, or why they are not (the health page says it).</summary>
+    public string StorageCounting => _storageCgroups.Description;
 
     /// <summary>The engines installed here (at least one).</summary>
     public IReadOnlyList<IDbEngine> Engines { get; }
@@ -55,6 +60,7 @@ public sealed partial class DbFleet
     public IDbServer Server(string resourceId, IDbEngine engine) => _servers.GetOrAdd(resourceId, id =>
     {
         var server = engine.Server(Path.Combine(Root, "instances", id));
+        server.StorageCgroup = _storageCgroups.For(id);
         server.ExitedUnexpectedly += (_, code) => ServerDied?.Invoke(id, code);
         return server;
     });
@@ -99,7 +105,11 @@ public sealed partial class DbFleet
     /// <summary>Stops the server and removes everything of the instance.</summary>
     public async Task DestroyAsync(string resourceId)
     {
-        if (_servers.TryRemove(resourceId, out var server)) await server.StopAsync();
+        if (_servers.TryRemove(resourceId, out var server))
+        {
+            await server.StopAsync();
+            server.StorageCgroup?.Remove();
+        }
         _addresses.ReleaseAll(resourceId);
         var home = Path.Combine(Root, "instances", resourceId);
         if (Directory.Exists(home)) Directory.Delete(home, recursive: true);
@@ -159,6 +169,7 @@ public sealed partial class DbFleet
     {
         await Task.WhenAll(_servers.Values.Select(s => s.StopAsync()));
         _addresses.Dispose();
+        _storageCgroups.Dispose();
         if (IsEphemeral) TryDelete(Root);
     }
 

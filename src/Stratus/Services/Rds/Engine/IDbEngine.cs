@@ -103,6 +103,9 @@ public interface IDbServer
     /// <summary>The server's process id while it runs (PostgreSQL's postmaster), for its CPU and I/O counters in /proc.</summary>
     int? ProcessId { get; }
 
+    /// <summary>The block-I/O cgroup the server's processes run in (its ReadIOPS/WriteIOPS), when Stratus can make one.</summary>
+    ServerCgroup? StorageCgroup { get; set; }
+
     /// <summary>What the running server says about itself now: its client connections and, on a replica, how far it lags.</summary>
     Task<DbServerSample> SampleAsync(CancellationToken cancellation);
 }
@@ -128,6 +131,12 @@ public sealed record ReplicationLogin(string User, string Password)
         Persistence.DataDirectory.WritePrivate(path, System.Text.Encoding.UTF8.GetBytes(password));
         return new ReplicationLogin(UserName, password);
     }
+
+    /// <summary>
+    /// A replica keeps its source's login as its own: its accounts are copies of the source's (a dump, a base backup) and
+    /// keep following them, so the replicas of a replica (cascading replication) log in to it with that same password.
+    /// </summary>
+    public void KeepIn(string home) => Persistence.DataDirectory.WritePrivate(Path.Combine(home, PasswordFile), System.Text.Encoding.UTF8.GetBytes(Password));
 }
 
 /// <summary>A parameter to set: its engine name, value and RDS apply type (<c>dynamic</c> or <c>static</c>).</summary>

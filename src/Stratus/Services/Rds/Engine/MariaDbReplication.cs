@@ -48,6 +48,7 @@ public sealed partial class MariaDbServer
         File.Delete(ReplicaMarker);
         File.Delete(RevokedFile);
         await InitializeAsync(cancellation);
+        login.KeepIn(Home);
         // Seeded without listening: nobody reaches the replica before it is complete.
         await LaunchAsync(["--skip-networking"], "its socket", cancellation);
         var dumpFile = Path.Combine(TempDir, "seed.sql");
@@ -164,7 +165,9 @@ public sealed partial class MariaDbServer
         }
         var login = ReplicationLogin.Of(Home);
         var account = Account(login.User, "%");
-        await ExecuteAsync($"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY @password; ALTER USER {account} IDENTIFIED BY @password; " +
+        // A replica serving replicas of its own (cascading) has the account from its source already; not into its binary log,
+        // which holds its source's changes only.
+        await ExecuteAsync((IsReplica ? "SET sql_log_bin = 0; " : "") + $"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY @password; ALTER USER {account} IDENTIFIED BY @password; " +
             $"GRANT REPLICATION SLAVE ON *.* TO {account};", new Dictionary<string, object?> { ["@password"] = login.Password }, cancellation);
         return login;
     }

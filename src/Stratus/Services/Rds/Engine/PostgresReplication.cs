@@ -40,6 +40,7 @@ public sealed partial class PostgresServer
                 await Task.Delay(200 * attempt, cancellation);
             }
         }
+        login.KeepIn(Home);
         await File.WriteAllTextAsync(ReplicaMarker, $"{sourceAddress}:{sourcePort}\n", cancellation);
     }
 
@@ -127,6 +128,13 @@ public sealed partial class PostgresServer
     {
         var login = ReplicationLogin.Of(Home);
         var role = Identifier(login.User);
+        // A hot standby serving standbys of its own (cascading replication) is read-only: the role is its source's, replicated
+        // with the password it keeps (and its pg_hba.conf came with the base backup).
+        if (Convert.ToBoolean(await ScalarAsync("SELECT pg_is_in_recovery()", null, cancellation)))
+            return Convert.ToBoolean(await ScalarAsync("SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = @name AND rolreplication)",
+                new Dictionary<string, object?> { ["name"] = login.User }, cancellation))
+                ? login
+                : throw new InvalidOperationException("This standby has no replication role from its source (it was made by an older Stratus): promote or recreate it to serve replicas.");
         await ExecuteAsync($"DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {Literal(login.User)}) THEN CREATE ROLE {role}; END IF; END$$", cancellation);
         await ExecuteAsync($"ALTER ROLE {role} WITH LOGIN REPLICATION PASSWORD {Literal(login.Password)}", cancellation);
         var hba = Path.Combine(DataDir, "pg_hba.conf");

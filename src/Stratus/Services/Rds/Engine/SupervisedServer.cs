@@ -23,6 +23,7 @@ public abstract class SupervisedServer(string home)
     private string InitializedMarker => Path.Combine(Home, "initialized");
     public bool IsRunning { get { lock (_gate) return _process is { HasExited: false }; } }
     public int? ProcessId { get { lock (_gate) return _process is { HasExited: false } p ? p.Id : null; } }
+    public ServerCgroup? StorageCgroup { get; set; }
 
     /// <summary>Whether the first start (master user, initial database) completed: a home without the mark is initialized anew.</summary>
     public bool IsInitialized => File.Exists(InitializedMarker);
@@ -66,6 +67,7 @@ public abstract class SupervisedServer(string home)
     protected async Task LaunchAsync(ProcessStartInfo start, string where, CancellationToken cancellation)
     {
         RequireStopped();
+        StorageCgroup?.Join(start);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => OnOutput(e.Data);
         process.ErrorDataReceived += (_, e) => OnOutput(e.Data);
