@@ -5,8 +5,7 @@ own fdatasync rate. Two ways:
     python3 bench/durable_puts.py BEFORE.dll AFTER.dll [--rounds N] [--seconds S]
     python3 bench/durable_puts.py --cost STRATUS.dll [--rounds N] [--seconds S]
 
-The first compares two builds, both with a data dir, on every operation wrk replays below (the control plane's
-PutParameter and UpdateFunctionConfiguration, PutMetricData, PutLogEvents of 1 and 100 events). The second runs one build
+The first compares two builds, both with a data dir, on PutMetricData and PutLogEvents. The second runs one build
 twice: ephemeral (no state file, nothing synced) beside a data dir (every answer waits for its group commit), on the
 control plane (PutParameter, UpdateFunctionConfiguration; CreateFunction timed through boto3 with a new name each
 call), PutMetricData, PutLogEvents batches of 1 and 100 events, and asynchronous Invoke (InvocationType Event,
@@ -151,7 +150,7 @@ def main():
                     f"{cell.rate:.0f} ({cell.low:.0f}-{cell.high:.0f}), p50 {cell.p50:.2f} ms" for cell in cells.values()) +
                     f" | load {os.getloadavg()[0]:.1f}", flush=True)
         else:
-            wrk_targets = {name: cost_targets(server, workdir) for name, server in servers.items()}
+            wrk_targets = {name: targets(server, workdir) for name, server in servers.items()}
         measure(servers, wrk_targets, args.rounds, args.seconds)
     finally:
         for server in servers.values():

@@ -32,8 +32,6 @@ public sealed class CommitJournal : IDisposable
     private FileStream _file;
     private long _generation;
     private long _length;
-    /// <summary>How many records have been appended: the numbers <see cref="GroupCommit"/> waits for.</summary>
-    private long _appended;
 
     private CommitJournal(string directory, string name, long generation)
     {
@@ -66,9 +64,6 @@ public sealed class CommitJournal : IDisposable
         return journal;
     }
 
-    /// <summary>The number of the last record appended; a <see cref="Sync"/> that starts after reading it covers that record.</summary>
-    public long Appended => Volatile.Read(ref _appended);
-
     /// <summary>Adds a record to the next <see cref="Sync"/>; the caller holds the store's lock, so records keep the changes' order.</summary>
     public void Append(ReadOnlySpan<byte> payload)
     {
@@ -79,8 +74,6 @@ public sealed class CommitJournal : IDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(span[4..], Crc32.HashToUInt32(payload));
             payload.CopyTo(span[HeaderBytes..]);
             _pending.Advance(HeaderBytes + payload.Length);
-            // Counted once in the buffer, under the lock the sync takes the buffer with: a sync that read this number takes the record.
-            Volatile.Write(ref _appended, _appended + 1);
         }
     }
 

@@ -23,7 +23,7 @@ public sealed class JournaledState : IDisposable
     {
         _store = store;
         _journal = journal;
-        _commits = new GroupCommit(() => journal.Appended, _ => journal.Sync());
+        _commits = new GroupCommit(journal.Sync);
     }
 
     /// <summary>The journal named <paramref name="name"/>, its records replayed now; null without a data directory (nothing to keep).</summary>
@@ -38,7 +38,7 @@ public sealed class JournaledState : IDisposable
     public void Append(ReadOnlySpan<byte> record) => _journal.Append(record);
 
     /// <summary>Completes once everything appended before the call is synced (group commit).</summary>
-    public Task CommitAsync() => _commits.CommitAsync(_journal.Appended);
+    public Task CommitAsync() => _commits.CommitAsync();
 
     /// <summary>
     /// Writes what <paramref name="collectChanges"/> gathers (called with recording held off) and the folded generation in

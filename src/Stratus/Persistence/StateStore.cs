@@ -6,12 +6,9 @@ namespace Stratus.Persistence;
 /// <summary>
 /// Where service state survives restarts: one SQLite file in the data dir, holding each resource as a
 /// JSON document under (collection, key). SQLite in WAL mode makes every write a transaction that a
-/// crash or kill -9 either completes or never started. A commit only writes the WAL (synchronous=NORMAL); a call that
-/// committed is answered after <see cref="WhenDurableAsync"/>, a group commit that fdatasyncs the WAL, outside the
-/// writers' lock, for every commit written before the flush began, so concurrent calls share one fsync, commits go on
-/// while it runs, and a power loss keeps what was answered. Checkpoints run on a second connection with
-/// synchronous=FULL, so SQLite syncs the WAL before copying it into the database file and the database file before it
-/// lets a writer reuse the WAL: a checkpoint never drops a commit's durability.
+/// crash or kill -9 either completes or never started. A commit only writes the WAL (synchronous=NORMAL); a call
+/// that committed is answered after <see cref="WhenDurableAsync"/>, a group commit that fdatasyncs the WAL once for
+/// every commit made before it began, so concurrent calls share one fsync and a power loss keeps what was answered.
 /// The file and the data dir are private to the user (<see cref="DataDirectory"/>). The ephemeral store keeps
 /// nothing; the in-memory tables above it are then the only copy.
 /// <para>
@@ -40,12 +37,13 @@ public sealed class StateStore : IDisposable
     /// <summary>The WAL, held open for the store's life so that its pages can be fdatasynced (SQLite locks no WAL file, so this handle disturbs no lock).</summary>
     private readonly SafeFileHandle? _wal;
     private readonly Action<SafeFileHandle> _syncWal;
-    /// <summary>The WAL's group commit; null when ephemeral (nothing to sync).</summary>
-    private readonly GroupCommit? _walCommits;
+    private readonly GroupCommit _walCommits;
     /// <summary>The calls' commit tickets: each request's flow records the last commit it made.</summary>
     private readonly AsyncLocal<CommitTicket?> _tickets = new();
-    /// <summary>How many transactions have committed (written to the WAL); the group commit's change numbers.</summary>
+    /// <summary>How many transactions have committed (written to the WAL).</summary>
     private long _committed;
+    /// <summary>How many of them are known to be on the disk.</summary>
+    private long _durable;
     /// <summary>Work that must wait until the commits before it are durable (<see cref="AfterDurable"/>), in order.</summary>
     private readonly System.Collections.Concurrent.ConcurrentQueue<(long Through, Action Action)> _afterDurable = new();
 
@@ -57,7 +55,7 @@ public sealed class StateStore : IDisposable
         _checkpointer = checkpointer;
         _wal = wal;
         _syncWal = syncWal ?? (wal => DiskSync.DataSync(wal));
-        if (wal is not null) _walCommits = new GroupCommit(() => Volatile.Read(ref _committed), SyncWal);
+        _walCommits = new GroupCommit(SyncWal);
         if (checkpointer is not null) _checkpoints = new Timer(_ => Checkpoint(), null, checkpointInterval, checkpointInterval);
     }
 
@@ -83,11 +81,9 @@ public sealed class StateStore : IDisposable
         }.ToString();
         var connection = new SqliteConnection(connectionString);
         connection.Open();
-        // Calls wait for their commit (group commit), so nothing slow may sit in it, under the lock every writer takes: no
-        // sync in the commit (NORMAL) and no automatic checkpoint (it runs inside the commit that fills the WAL, and syncs).
-        // A second connection checkpoints instead, on a timer, with the syncs that keep a checkpoint safe (class summary).
-        // NORMAL keeps one sync in a commit: the WAL header's, in the first commit after a checkpoint emptied the WAL (at
-        // most once a tick). OFF would drop it, but a build with OFF ran the control plane far slower (docs/performance.md).
+        // Calls wait for their commit (group commit), so nothing slow may sit in it: SQLite's automatic checkpoint runs
+        // inside the commit that fills the WAL, and fsyncs, so that call would wait on the disk. A second connection
+        // checkpoints instead, on a timer; commits stay writes to the WAL.
         Execute(connection, """
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
@@ -107,8 +103,6 @@ public sealed class StateStore : IDisposable
         RestoreJournaledFiles(connection, dataDir);
         var checkpointer = new SqliteConnection(connectionString);
         checkpointer.Open();
-        // Per connection: this one's checkpoints sync the WAL before copying it and the database file before the WAL is reused.
-        Execute(checkpointer, "PRAGMA synchronous = FULL;");
         // A read opens (and creates) the WAL; its name, like the state file's, must outlive a power loss.
         Execute(connection, "SELECT count(*) FROM documents WHERE collection = '';");
         var wal = File.OpenHandle(path + "-wal", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
@@ -131,7 +125,7 @@ public sealed class StateStore : IDisposable
     public Task WhenDurableAsync(CommitTicket ticket)
     {
         var through = Volatile.Read(ref ticket.Through);
-        return through == 0 ? Task.CompletedTask : _walCommits!.CommitAsync(through);
+        return through <= Volatile.Read(ref _durable) ? Task.CompletedTask : _walCommits.CommitAsync();
     }
 
     /// <summary>
@@ -150,10 +144,13 @@ public sealed class StateStore : IDisposable
         _afterDurable.Enqueue((Volatile.Read(ref _committed), action));
     }
 
-    /// <summary>One group commit's flush: every commit up to <paramref name="through"/> is in the WAL file, so one fdatasync keeps it.</summary>
-    private void SyncWal(long through)
+    /// <summary>One group commit's flush: everything committed before it starts is in the WAL file, so one fdatasync keeps it.</summary>
+    private void SyncWal()
     {
+        var through = Volatile.Read(ref _committed);
         _syncWal(_wal!);
+        long seen;
+        while ((seen = Volatile.Read(ref _durable)) < through && Interlocked.CompareExchange(ref _durable, through, seen) != seen) { }
         // Flushes run one at a time (GroupCommit), so this is the queue's only reader.
         while (_afterDurable.TryPeek(out var next) && next.Through <= through)
         {
@@ -171,7 +168,7 @@ public sealed class StateStore : IDisposable
             try
             {
                 // Work waiting for durability that no request's sync ran (background writers) waits at most a tick.
-                if (!_afterDurable.IsEmpty) _walCommits!.CommitAsync(Volatile.Read(ref _committed)).GetAwaiter().GetResult();
+                if (!_afterDurable.IsEmpty) _walCommits.CommitAsync().GetAwaiter().GetResult();
                 WriteBackJournaledFiles();
                 Execute(_checkpointer, "PRAGMA wal_checkpoint(PASSIVE);");
             }
@@ -304,19 +301,27 @@ public sealed class StateStore : IDisposable
     /// <summary>
     /// Applies several writes as one transaction: all of them land, or none. Every commit survives a kill -9 (it is in the
     /// WAL when this returns) and, once <see cref="WhenDurableAsync"/> completes for the call that made it, a power loss;
-    /// with <paramref name="durable"/> it survives a power loss when this returns (it waits for the group commit, holding
-    /// no lock, so other writers go on), which a fold of a <see cref="CommitJournal"/> needs before it deletes the journal
-    /// it replaces.
+    /// with <paramref name="durable"/> it survives a power loss when this returns (the WAL is fsynced in the commit),
+    /// which a fold of a <see cref="CommitJournal"/> needs before it deletes the journal it replaces.
     /// </summary>
     public void Apply(IReadOnlyCollection<StoreWrite> writes, bool durable = false)
     {
         if (_connection is null || writes.Count == 0) return;
-        long sequence;
-        lock (_gate) sequence = ApplyLocked(writes);
-        if (durable) _walCommits!.CommitAsync(sequence).GetAwaiter().GetResult();
+        lock (_gate)
+        {
+            if (durable) Execute(_connection, "PRAGMA synchronous = FULL;");
+            try
+            {
+                ApplyLocked(writes);
+            }
+            finally
+            {
+                if (durable) Execute(_connection, "PRAGMA synchronous = NORMAL;");
+            }
+        }
     }
 
-    private long ApplyLocked(IReadOnlyCollection<StoreWrite> writes)
+    private void ApplyLocked(IReadOnlyCollection<StoreWrite> writes)
     {
         using var transaction = _connection!.BeginTransaction();
         // Group commits make small transactions frequent: the two statements are prepared once and reused.
@@ -332,15 +337,14 @@ public sealed class StateStore : IDisposable
             command.ExecuteNonQuery();
         }
         transaction.Commit();
-        return Committed();
+        Committed();
     }
 
-    /// <summary>Counts a commit, records it on the calling flow's ticket and returns its number; call under the gate, after the commit.</summary>
-    private long Committed()
+    /// <summary>Counts a commit and records it on the calling flow's ticket; call under the gate, after the commit.</summary>
+    private void Committed()
     {
         var sequence = Interlocked.Increment(ref _committed);
         if (_tickets.Value is { } ticket) Volatile.Write(ref ticket.Through, sequence);
-        return sequence;
     }
 
     private SqliteCommand Prepare(string sql, params string[] parameters)
@@ -364,8 +368,6 @@ public sealed class StateStore : IDisposable
             _upsert?.Dispose();
             _delete?.Dispose();
             _journalFile?.Dispose();
-            // The last connection to close checkpoints the WAL and deletes it, with its own syncs: FULL, as the checkpointer's.
-            if (_connection is { State: System.Data.ConnectionState.Open }) Execute(_connection, "PRAGMA synchronous = FULL;");
             _connection?.Dispose();
         }
         _wal?.Dispose();
