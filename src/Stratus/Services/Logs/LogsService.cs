@@ -413,8 +413,6 @@ public sealed partial class LogsService : ILogWriter, IDisposable
     public const int MaxQueryGroups = 50;
     public const int MaxKeptQueries = 1000;
     public const int MaxQueryDefinitions = 1000;
-    /// <summary>How long StartQuery waits for its query to finish before answering (it goes on in the background after).</summary>
-    public static readonly TimeSpan QuickAnswerWait = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Starts a query on a background task over the groups' events in the time range (epoch seconds, both ends
@@ -454,9 +452,6 @@ public sealed partial class LogsService : ILogWriter, IDisposable
             _queries[run.Info.Id] = run;
             run.Task = Task.Run(() => RunQuery(run, query, groups, input.StartTime * 1000, input.EndTime * 1000 + 999, limit));
         }
-        // AWS answers at once and the client polls GetQueryResults; a query over a few million events finishes well
-        // within this wait here, so the first poll finds it Complete instead of the client sleeping between polls.
-        run.Task.Wait(QuickAnswerWait);
         return run.Info.Id;
     }
 
