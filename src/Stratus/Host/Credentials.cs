@@ -17,6 +17,8 @@ public sealed record KnownCredential(
     public IReadOnlyList<string>? SessionPolicies { get; init; }
     /// <summary>A role session's session tags, seen by policies as aws:PrincipalTag.</summary>
     public IReadOnlyDictionary<string, string>? SessionTags { get; init; }
+    /// <summary>A role session's source identity, which every request it signs carries as aws:SourceIdentity.</summary>
+    public string? SourceIdentity { get; init; }
 }
 
 /// <summary>A place access keys come from: IAM users, STS sessions, the configured root key.</summary>

@@ -9,6 +9,9 @@ public static class StsErrors
     public static AwsException NotServed(string operation, string reason) =>
         new("InvalidAction", $"Stratus does not serve the STS operation {operation}: {reason}");
 
+    public static AwsException TransitiveTagClash(string key) =>
+        new("InvalidParameterValue", $"The session tag key {key} is already set by a transitive tag the calling session inherited; it cannot be set again in a role chain.");
+
     public static AwsException AssumeRoleDenied(string callerArn, string roleArn) =>
         new("AccessDenied", $"User: {callerArn} is not authorized to perform: sts:AssumeRole on resource: {roleArn}", 403);
 

@@ -50,6 +50,9 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
         var role = roles.FindRoleByArn(request.RoleArn) ?? throw StsErrors.AssumeRoleDenied(caller.Arn, request.RoleArn);
         var chainedFrom = callerAccessKeyId is null ? null : _sessions.Get(callerAccessKeyId);
         var inherited = Transitive(chainedFrom);
+        // AWS refuses a session tag whose key (case aside) an inherited transitive tag already holds.
+        if (request.Tags.Keys.FirstOrDefault(k => inherited.Keys.Contains(k, StringComparer.OrdinalIgnoreCase)) is { } clash)
+            throw StsErrors.TransitiveTagClash(clash);
         var tags = new Dictionary<string, string>(request.Tags, StringComparer.Ordinal);
         foreach (var tag in inherited) tags[tag.Key] = tag.Value;
         var transitiveKeys = request.TransitiveTagKeys.Concat(inherited.Keys).Distinct(StringComparer.Ordinal).ToList();
@@ -283,7 +286,7 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
 
     public KnownCredential? Find(string accessKeyId) =>
         _sessions.Get(accessKeyId) is { } s
-            ? new KnownCredential(s.AccessKeyId, s.SecretAccessKey, s.AccountId, s.Arn, s.SessionToken, s.Expiration, s.PrincipalId) { SessionPolicies = s.SessionPolicies, SessionTags = s.Tags }
+            ? new KnownCredential(s.AccessKeyId, s.SecretAccessKey, s.AccountId, s.Arn, s.SessionToken, s.Expiration, s.PrincipalId) { SessionPolicies = s.SessionPolicies, SessionTags = s.Tags, SourceIdentity = s.SourceIdentity }
             : null;
 
     /// <summary>Stores a session again with what was added after its issue (session policies, tags).</summary>

@@ -63,4 +63,42 @@ public sealed class AuthEnforceTests : IAsyncLifetime
         Assert.True(r["inside_boundary"]!.GetValue<bool>());
         Assert.True(r["root_still_allowed"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public async Task A_sessions_source_identity_reaches_the_policies_of_its_requests_and_an_inherited_tag_cannot_be_set_again()
+    {
+        var r = await Clients.Boto3Async(_server.Url, $$"""
+            root = dict(key="{{RootKey}}", secret="{{RootSecret}}")
+            iam = client("iam", **root)
+            def doc(*statements):
+                return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+            trust = doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:root"}, "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]})
+            iam.create_role(RoleName="audited", AssumeRolePolicyDocument=trust)
+            iam.put_role_policy(RoleName="audited", PolicyName="only-alice", PolicyDocument=doc({"Effect": "Allow", "Action": "logs:DescribeLogGroups",
+                "Resource": "*", "Condition": {"StringEquals": {"aws:SourceIdentity": "alice"} } }))
+            iam.create_user(UserName="assumer")
+            iam.put_user_policy(UserName="assumer", PolicyName="assume", PolicyDocument=doc({"Effect": "Allow",
+                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"], "Resource": "arn:aws:iam::000000000000:role/audited"}))
+            key = iam.create_access_key(UserName="assumer")["AccessKey"]
+            sts = client("sts", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+            def as_session(**kw):
+                c = sts.assume_role(RoleArn="arn:aws:iam::000000000000:role/audited", RoleSessionName="session", **kw)["Credentials"]
+                return dict(key=c["AccessKeyId"], secret=c["SecretAccessKey"], token=c["SessionToken"])
+            out["alice"] = "logGroups" in client("logs", **as_session(SourceIdentity="alice")).describe_log_groups()
+            out["bob"] = error(client("logs", **as_session(SourceIdentity="bob")).describe_log_groups)
+            out["nobody"] = error(client("logs", **as_session()).describe_log_groups)
+            iam.put_role_policy(RoleName="audited", PolicyName="chain", PolicyDocument=doc({"Effect": "Allow", "Action": "sts:*", "Resource": "*"}))
+            tagged = as_session(Tags=[{"Key": "team", "Value": "blue"}], TransitiveTagKeys=["team"])
+            hop = client("sts", **tagged)
+            out["clash"] = error(hop.assume_role, RoleArn="arn:aws:iam::000000000000:role/audited", RoleSessionName="hop", Tags=[{"Key": "Team", "Value": "red"}])
+            out["other_tag"] = hop.assume_role(RoleArn="arn:aws:iam::000000000000:role/audited", RoleSessionName="hop", Tags=[{"Key": "stage", "Value": "dev"}])["AssumedRoleUser"]["Arn"]
+            """);
+
+        Assert.True(r["alice"]!.GetValue<bool>());
+        Assert.Equal("AccessDeniedException", r["bob"]!["code"]!.GetValue<string>());
+        Assert.Equal("AccessDeniedException", r["nobody"]!["code"]!.GetValue<string>());
+        Assert.Equal("InvalidParameterValue", r["clash"]!["code"]!.GetValue<string>());
+        Assert.Contains("Team", r["clash"]!["message"]!.GetValue<string>());
+        Assert.Equal("arn:aws:sts::000000000000:assumed-role/audited/hop", r["other_tag"]!.GetValue<string>());
+    }
 }

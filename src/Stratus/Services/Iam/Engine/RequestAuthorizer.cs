@@ -132,6 +132,7 @@ public sealed class RequestAuthorizer(IamService iam, TimeProvider clock, Resour
             .With("aws:CurrentTime", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))
             .With("aws:EpochTime", now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
         foreach (var tag in tags) request.With($"aws:PrincipalTag/{tag.Key}", tag.Value);
+        if (caller.SourceIdentity is { } source) request.With("aws:SourceIdentity", source);
         if (http.Connection.RemoteIpAddress is { } ip) request.With("aws:SourceIp", (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString());
         return request;
     }
