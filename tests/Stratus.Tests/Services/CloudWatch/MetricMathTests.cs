@@ -61,6 +61,7 @@ public sealed class MetricMathTests
     [InlineData("unknown * 2", "Unrecognized metric id 'unknown'")]
     [InlineData("SUM(errors", "Expected ')'")]
     [InlineData("errors % 2", "Unexpected character '%'")]
+    [InlineData("errors * 1.2.3", "'1.2.3' is not a number")]
     [InlineData("METRICS() + METRICS()", "two arrays")]
     public void Bad_expressions_say_what_is_wrong(string expression, string message)
     {

@@ -109,7 +109,7 @@ public sealed class MetricMath
         switch (token.Kind)
         {
             case TokenKind.Number:
-                return new MathScalar(double.Parse(token.Text, CultureInfo.InvariantCulture));
+                return new MathScalar(Number(token));
             case TokenKind.Symbol when token.Text == "(":
                 var inner = Sum();
                 Expect(")");
@@ -156,7 +156,7 @@ public sealed class MetricMath
         {
             Next();
             var number = Next();
-            if (number.Kind != TokenKind.Number || (deviations = double.Parse(number.Text, CultureInfo.InvariantCulture)) <= 0)
+            if (number.Kind != TokenKind.Number || (deviations = Number(number)) <= 0)
                 throw new MetricMathException("ANOMALY_DETECTION_BAND takes a positive number of standard deviations as its second argument.");
         }
         Expect(")");
@@ -216,6 +216,11 @@ public sealed class MetricMath
             _ => throw new MetricMathException("Arithmetic between two arrays of time series is not supported."),
         };
     }
+
+    /// <summary>A number token's value; the tokenizer takes any run of digits and dots, so "1.2.3" is refused here as bad input.</summary>
+    private static double Number(Token token) =>
+        double.TryParse(token.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value
+            : throw new MetricMathException($"'{token.Text}' is not a number.");
 
     private static MetricMathException BandAsOperand() =>
         new("Unsupported operand: the result of ANOMALY_DETECTION_BAND cannot be used in another function or arithmetic.");
