@@ -3,9 +3,12 @@
 own fdatasync rate. Two ways:
 
     python3 bench/durable_puts.py BEFORE.dll AFTER.dll [--rounds N] [--seconds S]
+    python3 bench/durable_puts.py BEFORE.dll AFTER.dll --after-logs 600000
     python3 bench/durable_puts.py --cost STRATUS.dll [--rounds N] [--seconds S]
 
-The first compares two builds, both with a data dir, on PutMetricData and PutLogEvents. The second runs one build
+The first compares two builds, both with a data dir, on PutMetricData and PutLogEvents; with --after-logs, on the
+control-plane writes (PutParameter, UpdateFunctionConfiguration) once each build has stored that many log events, where
+the state file holds megabytes of Logs chunks beside the small documents those calls rewrite. With --cost it runs one build
 twice: ephemeral (no state file, nothing synced) beside a data dir (every answer waits for its group commit), on the
 control plane (PutParameter, UpdateFunctionConfiguration; CreateFunction timed through boto3 with a new name each
 call), PutMetricData, PutLogEvents batches of 1 and 100 events, and asynchronous Invoke (InvocationType Event,
@@ -105,6 +108,17 @@ def invoke_event(server):
     return lambda: lam.invoke(FunctionName="bench-invoked", InvocationType="Event", Payload=b"{}")
 
 
+CONTROL_PLANE_WRITES = ("ssm.put_parameter (overwrite)", "lambda.update_function_configuration")
+
+
+def store_log_events(name, target, events):
+    """PutLogEvents of 100 events at 16 connections until about <events> are stored (answered, so durable)."""
+    stored, started = 0, time.perf_counter()
+    while stored < events:
+        stored += int(run_wrk(target, 16, 3).rate * 3 * 100)
+    print(f"{name}: about {stored:,} log events stored in {time.perf_counter() - started:.0f} s", flush=True)
+
+
 def measure(servers, wrk_targets, rounds, seconds):
     for operation in next(iter(wrk_targets.values())):
         for connections in (1, 16):
@@ -124,9 +138,13 @@ def main():
     parser.add_argument("--cost", action="store_true", help="one build, ephemeral beside a data dir")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--after-logs", type=int, metavar="EVENTS",
+                        help="two builds: the control-plane writes, measured once each build has stored EVENTS log events")
     args = parser.parse_args()
     if len(args.builds) != (1 if args.cost else 2):
         parser.error("give BEFORE.dll AFTER.dll, or --cost and one build")
+    if args.cost and args.after_logs:
+        parser.error("--after-logs compares two builds")
     workdir = tempfile.mkdtemp(prefix="stratus-durable-")
     servers = {}
     try:
@@ -149,6 +167,12 @@ def main():
                 print(f"| {operation} (boto3) | 1 | " + " | ".join(
                     f"{cell.rate:.0f} ({cell.low:.0f}-{cell.high:.0f}), p50 {cell.p50:.2f} ms" for cell in cells.values()) +
                     f" | load {os.getloadavg()[0]:.1f}", flush=True)
+        elif args.after_logs:
+            wrk_targets = {name: cost_targets(server, workdir) for name, server in servers.items()}
+            for name in servers:
+                store_log_events(name, wrk_targets[name]["logs.put_log_events, 100 events"], args.after_logs)
+            wrk_targets = {name: {operation: targets_of[operation] for operation in CONTROL_PLANE_WRITES}
+                           for name, targets_of in wrk_targets.items()}
         else:
             wrk_targets = {name: targets(server, workdir) for name, server in servers.items()}
         measure(servers, wrk_targets, args.rounds, args.seconds)

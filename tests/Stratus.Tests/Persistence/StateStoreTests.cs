@@ -101,4 +101,41 @@ public sealed class StateStoreTests : IDisposable
         await call;
         Assert.True(removed);
     }
+    /// <summary>
+    /// A state file from before documents had a rowid: its WITHOUT ROWID table made every write that searched past a
+    /// multi-megabyte Logs chunk read that chunk whole. Opening it moves the documents into a rowid table, all of them.
+    /// </summary>
+    [Fact]
+    public void A_state_file_with_the_older_without_rowid_table_is_moved_to_a_rowid_table_with_every_document()
+    {
+        var path = Path.Combine(_dataDir, "state.db");
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            old.Open();
+            using var command = old.CreateCommand();
+            command.CommandText = """
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE documents (collection TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL,
+                    PRIMARY KEY (collection, key)) WITHOUT ROWID;
+                INSERT INTO documents VALUES ('logs.events', 'chunk', $big), ('ssm.parameters', 'a', '{"v":1}'), ('ssm.parameters', 'b', '{"v":2}');
+                """;
+            command.Parameters.AddWithValue("$big", new string('x', 3 * 1024 * 1024));
+            command.ExecuteNonQuery();
+        }
+
+        using (var store = StateStore.Open(_dataDir))
+        {
+            Assert.Equal(["a", "b"], store.Load("ssm.parameters").Select(d => d.Key).Order());
+            Assert.Equal(3 * 1024 * 1024, store.Load("logs.events").Single().Value.Length);
+            store.Put("ssm.parameters", "c", "{}");
+        }
+
+        using var reopened = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        reopened.Open();
+        using var schema = reopened.CreateCommand();
+        schema.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'documents'";
+        Assert.DoesNotContain("WITHOUT ROWID", (string)schema.ExecuteScalar()!, StringComparison.OrdinalIgnoreCase);
+        schema.CommandText = "SELECT count(*) FROM documents";
+        Assert.Equal(4L, (long)schema.ExecuteScalar()!);
+    }
 }
