@@ -39,6 +39,16 @@ public interface IRequestAuthorizer
     void Authorize(HttpContext http, ServiceEndpoint service, KnownCredential caller, string region, string operation, OperationInput input);
 }
 
+/// <summary>
+/// Under --auth enforce: whether the principal behind a known access key may take one IAM action on one resource outside an
+/// API call (an ECR registry pull, an execute-api cache invalidation), decided as the API's calls are.
+/// </summary>
+public interface IActionAuthorizer
+{
+    /// <returns>AWS's access-denied sentence, or null when the action is allowed.</returns>
+    string? Refusal(HttpContext http, string accessKeyId, string region, string signingName, string action, string resource);
+}
+
 /// <summary>Looks an access key up in every source, and maps unknown keys to an account as documented.</summary>
 public sealed class CredentialResolver(IEnumerable<ICredentialSource> sources)
 {

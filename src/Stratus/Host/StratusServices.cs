@@ -123,7 +123,12 @@ public sealed class StratusServices : IAsyncDisposable
         var apiGateway = new ApiGatewayService(store, clock, options.DataDir);
         var apiGatewayThrottles = new GatewayThrottles(clock, AccountThrottle.FromEnvironment()); // one account-level throttle across REST and HTTP APIs, as AWS applies it
         var credentials = new CredentialResolver(sources);
-        var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway, new MethodRequestStage(credentials, new SigV4Verifier(clock), options.Auth),
+        // Under --auth enforce a registry login stands for the key that asked for it (pulls and pushes are authorized as its
+        // principal), and a signed Cache-Control: max-age=0 is execute-api:InvalidateCache by the key that signed it.
+        var actionAuthorizer = options.Auth == AuthMode.Enforce
+            ? new ActionAuthorizer(credentials, new RequestAuthorizer(iam, clock, new ResourceAuthorizations(new Dictionary<string, AuthorizationTable> { ["ecr"] = EcrAuthorization.Table(ecr) })))
+            : null;
+        var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway, new MethodRequestStage(credentials, new SigV4Verifier(clock), options.Auth, actionAuthorizer),
             new LambdaAuthorizer(lambda, clock), new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock,
                 new BackendCertificates(apiGateway.OpenClientCertificate)),
             cloudWatch, logs, clock, apiGatewayThrottles, Log("apigateway.execute-api"));
@@ -261,15 +266,11 @@ public sealed class StratusServices : IAsyncDisposable
             new EventsApi(events, Log("events")),
         ];
         eventsScheduler.Start();
-        // Under --auth enforce a registry login stands for the key that asked for it: pulls and pushes are authorized as its principal.
-        var registryAuthorizer = options.Auth == AuthMode.Enforce
-            ? new RegistryAuthorizer(credentials, new RequestAuthorizer(iam, clock, new ResourceAuthorizations(new Dictionary<string, AuthorizationTable> { ["ecr"] = EcrAuthorization.Table(ecr) })))
-            : null;
         return new StratusServices(store, ephemeralWorkDir, eventsScheduler)
         {
             All = all,
             // HTTP APIs first: they claim only their own API ids, and REST APIs serve the same URL forms.
-            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry"), registryAuthorizer), customDomainDataPlane, apiGatewayV2DataPlane, apiGatewayDataPlane,
+            Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry"), actionAuthorizer), customDomainDataPlane, apiGatewayV2DataPlane, apiGatewayDataPlane,
                 new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth, iam), customResourceResponses, waitConditionSignals],
             Credentials = credentials,
             Iam = iam,

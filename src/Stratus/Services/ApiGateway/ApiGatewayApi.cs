@@ -263,8 +263,9 @@ public sealed class ApiGatewayApi : IStratusService
                     ["warnings"] = new JsonArray(warnings.Select(w => (JsonNode)JsonValue.Create(w)).ToArray()),
                 };
             } },
-        { "GetDocumentationParts", i => Paged(_gateway.GetDocumentationParts(i.Scope, ApiId(i), i.String("type"), i.String("name"), i.String("path"),
-            i.String("locationStatus"), i.String("position"), i.Int("limit"))) },
+        { "GetDocumentationParts", i => i.String("locationStatus") == "UNDOCUMENTED"
+            ? Paged(_gateway.GetUndocumentedEntities(i.Scope, ApiId(i), i.String("type"), i.String("name"), i.String("path"), i.String("position"), i.Int("limit")))
+            : Paged(_gateway.GetDocumentationParts(i.Scope, ApiId(i), i.String("type"), i.String("name"), i.String("path"), i.String("position"), i.Int("limit"))) },
         { "GetDocumentationPart", i => Wire(_gateway.GetDocumentationPart(i.Scope, ApiId(i), i.Required("part_id"))) },
         { "UpdateDocumentationPart", i => Wire(_gateway.UpdateDocumentationPart(i.Scope, ApiId(i), i.Required("part_id"), Patch(i))) },
         { "DeleteDocumentationPart", i => Done(() => _gateway.DeleteDocumentationPart(i.Scope, ApiId(i), i.Required("part_id"))) },

@@ -112,6 +112,11 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
             return Refused("THROTTLED", GatewayResponse.Message(429, "Too Many Requests", "TooManyRequestsException"));
         var authorization = await methodRequest.AuthorizeAsync(http, route.Method);
         if (authorization.Refusal is { } refusal) return Refused(AuthorizationResponseType(refusal), refusal);
+        // Whether a Cache-Control: max-age=0 may refresh the cache is decided before the body is read: the signature covers its hash.
+        var cacheControlAuthorized = CacheSettingOf(deployed, route, http.Request.Method) is not { RequireAuthorizationForCacheControl: true }
+            || !AsksToRefresh(http.Request.Headers.CacheControl)
+            || await methodRequest.MayInvalidateCacheAsync(http, authorization.Caller, deployed.Region,
+                $"arn:aws:execute-api:{deployed.Region}:{deployed.AccountId}:{deployed.ApiId}/{deployed.Stage.StageName}/{http.Request.Method}{path}");
         if (await ReadRequestAsync(http, path, authorization.Caller) is not { } request)
             return Refused("REQUEST_TOO_LARGE", GatewayResponse.Message(413, "Request Too Long"));
         var target = new GatewayTarget(deployed.AccountId, deployed.Region, deployed.ApiId, deployed.Stage.StageName,
@@ -132,7 +137,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
             request = request with { ApiKey = keyValue };
         }
         if (RequestValidationStage.Refusal(deployed.Deployment, route.Method, request) is { } invalid) return Refused(invalid.Type, invalid.Response, request);
-        var caching = CachingOf(deployed, route, request);
+        var caching = CachingOf(deployed, route, request, cacheControlAuthorized);
         var warning = false;
         if (caching is { Invalidate: true, Authorized: false })
         {
@@ -177,26 +182,35 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
     /// <c>*/*</c> setting caches GET methods only, a method's own setting any method; a TTL of 0 disables caching. The key is the
     /// integration's cacheNamespace (by default the resource's id), the verb and the values of its cacheKeyParameters; a canary that
     /// does not useStageCache has its own entries. <c>Cache-Control: max-age=0</c> refreshes the entry when the caller may invalidate it:
-    /// always when requireAuthorizationForCacheControl is off, else only a SigV4-signed (AWS_IAM) caller.
+    /// always when requireAuthorizationForCacheControl is off, else as <see cref="MethodRequestStage.MayInvalidateCacheAsync"/> decided.
     /// </summary>
-    private Caching? CachingOf(DeployedStage deployed, MatchedRoute route, GatewayRequest request)
+    private static Caching? CachingOf(DeployedStage deployed, MatchedRoute route, GatewayRequest request, bool cacheControlAuthorized)
     {
-        // A disabled cache holds nothing: ApiGatewayService drops it when the stage changes, never a request.
-        if (!deployed.Stage.CacheClusterEnabled) return null;
-        var settings = deployed.Stage.MethodSettings;
-        var setting = settings.GetValueOrDefault(route.MethodSettingKey);
-        if (setting is null && request.HttpMethod == "GET") setting = settings.GetValueOrDefault("*/*");
-        if (setting is not { CachingEnabled: true, CacheTtlInSeconds: > 0 }) return null;
+        if (CacheSettingOf(deployed, route, request.HttpMethod) is not { } setting) return null;
         var integration = route.Plan.Integration;
         // The stage's creation time keeps a deleted stage's entries from answering for a new stage of the same name.
         var key = new System.Text.StringBuilder(deployed.IsCanary && deployed.Stage.CanarySettings?.UseStageCache != true ? "canary" : "stage")
             .Append('\u001f').Append(deployed.Stage.CreatedDate.UtcTicks).Append('\u001f').Append(integration?.CacheNamespace ?? route.Resource.Id).Append('\u001f').Append(request.HttpMethod);
         foreach (var parameter in integration?.CacheKeyParameters ?? [])
             key.Append('\u001f').Append(parameter).Append('=').Append(CacheKeyValue(parameter, route, request));
-        var invalidate = request.Headers.Any(h => string.Equals(h.Key, "Cache-Control", StringComparison.OrdinalIgnoreCase)
-            && h.Value.Split(',').Any(d => d.Trim().Equals("max-age=0", StringComparison.OrdinalIgnoreCase)));
-        return new Caching(setting, key.ToString(), invalidate, !setting.RequireAuthorizationForCacheControl || request.Caller is not null);
+        var invalidate = request.Headers.Any(h => string.Equals(h.Key, "Cache-Control", StringComparison.OrdinalIgnoreCase) && AsksToRefresh(h.Value));
+        return new Caching(setting, key.ToString(), invalidate, cacheControlAuthorized);
     }
+
+    /// <summary>The method's cache setting when the stage caches its responses, null when it does not cache them.</summary>
+    private static MethodSetting? CacheSettingOf(DeployedStage deployed, MatchedRoute route, string httpMethod)
+    {
+        // A disabled cache holds nothing: ApiGatewayService drops it when the stage changes, never a request.
+        if (!deployed.Stage.CacheClusterEnabled) return null;
+        var settings = deployed.Stage.MethodSettings;
+        var setting = settings.GetValueOrDefault(route.MethodSettingKey);
+        if (setting is null && httpMethod == "GET") setting = settings.GetValueOrDefault("*/*");
+        return setting is { CachingEnabled: true, CacheTtlInSeconds: > 0 } ? setting : null;
+    }
+
+    /// <summary>Whether a Cache-Control value asks for a fresh answer (<c>max-age=0</c> among its directives).</summary>
+    private static bool AsksToRefresh(string? cacheControl) =>
+        cacheControl is not null && cacheControl.Split(',').Any(d => d.Trim().Equals("max-age=0", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A cache key parameter's value in the request (<c>method.request.{path|querystring|header|multivalue...}.name</c>).</summary>
     private static string CacheKeyValue(string parameter, MatchedRoute route, GatewayRequest request)

@@ -71,7 +71,14 @@ public sealed class Integration
     public int TimeoutInMillis { get; set; } = 29000;
     public string? CacheNamespace { get; set; }
     public List<string> CacheKeyParameters { get; set; } = [];
+    public TlsConfig? TlsConfig { get; set; }
     public Dictionary<string, IntegrationResponse>? IntegrationResponses { get; set; }
+}
+
+/// <summary>An HTTP or HTTP_PROXY integration's TLS settings: insecureSkipVerification accepts a backend certificate the trust store does not.</summary>
+public sealed class TlsConfig
+{
+    public bool InsecureSkipVerification { get; set; }
 }
 
 public sealed class IntegrationResponse
@@ -303,7 +310,7 @@ public sealed record StageSettings(string DeploymentId, string? Description, Dic
 
 public sealed record IntegrationSettings(string Type, string? HttpMethod, string? Uri, string? ConnectionType, string? Credentials,
     Dictionary<string, string>? RequestParameters, Dictionary<string, string>? RequestTemplates, string? PassthroughBehavior,
-    string? ContentHandling, int? TimeoutInMillis, string? CacheNamespace, List<string>? CacheKeyParameters)
+    string? ContentHandling, int? TimeoutInMillis, string? CacheNamespace, List<string>? CacheKeyParameters, TlsConfig? TlsConfig = null)
 {
     /// <summary>PutIntegration's members, or an AWS::ApiGateway::Method's Integration property.</summary>
     public static IntegrationSettings Read(IInputReader input) => new(
@@ -315,7 +322,8 @@ public sealed record IntegrationSettings(string Type, string? HttpMethod, string
         // A template may be null ("application/json": null passes the body through); both readers give "".
         input.StringMap("requestTemplates"),
         input.String("passthroughBehavior"), input.String("contentHandling"), input.Int("timeoutInMillis"),
-        input.String("cacheNamespace"), input.Strings("cacheKeyParameters").ToList());
+        input.String("cacheNamespace"), input.Strings("cacheKeyParameters").ToList(),
+        input.Object("tlsConfig") is { } tls ? new TlsConfig { InsecureSkipVerification = tls.Bool("insecureSkipVerification") ?? false } : null);
 }
 
 /// <summary>A deployed stage as the data plane serves it.</summary>

@@ -86,16 +86,87 @@ public sealed partial class ApiGatewayService
     public DocumentationPart GetDocumentationPart(Scope scope, string apiId, string partId) =>
         Api(scope, apiId).DocumentationParts.GetValueOrDefault(partId) ?? throw DocumentationPartNotFound();
 
-    /// <summary>GetDocumentationParts with its filters: type, nameQuery (a part of the name), path, and locationStatus DOCUMENTED (every stored part).</summary>
+    /// <summary>GetDocumentationParts with its filters: type, nameQuery (a part of the name), path; every stored part is DOCUMENTED.</summary>
     public (IReadOnlyList<DocumentationPart> Items, string? Position) GetDocumentationParts(Scope scope, string apiId, string? type, string? nameQuery,
-        string? path, string? locationStatus, string? position, int? limit)
+        string? path, string? position, int? limit)
     {
-        if (locationStatus == "UNDOCUMENTED")
-            throw BadRequest("locationStatus UNDOCUMENTED is not built: Stratus lists the documentation parts that exist (DOCUMENTED)");
-        var parts = Api(scope, apiId).DocumentationParts.Values
-            .Where(p => (type is null || p.Location.Type == type) && (path is null || p.Location.Path == path)
-                && (nameQuery is null || p.Location.Name?.Contains(nameQuery, StringComparison.Ordinal) == true));
+        var parts = Api(scope, apiId).DocumentationParts.Values.Where(p => Filtered(p.Location, type, nameQuery, path));
         return Page(parts.OrderBy(p => p.Id, StringComparer.Ordinal), p => p.Id, position, limit);
+    }
+
+    /// <summary>
+    /// GetDocumentationParts with locationStatus UNDOCUMENTED: the locations of the API's entities that no documentation part documents
+    /// (parts "without content", as AWS words it), with the same filters. A part documents the entity at its location, its method
+    /// or status code "*" standing for any, as a wildcard location applies on AWS.
+    /// </summary>
+    public (IReadOnlyList<UndocumentedEntity> Items, string? Position) GetUndocumentedEntities(Scope scope, string apiId, string? type, string? nameQuery,
+        string? path, string? position, int? limit)
+    {
+        var api = Api(scope, apiId);
+        var parts = api.DocumentationParts.Values.Select(p => p.Location).ToList();
+        var entities = DocumentableEntities(api)
+            .Where(entity => Filtered(entity, type, nameQuery, path) && !parts.Any(part => Documents(part, entity)))
+            .Select(entity => new UndocumentedEntity(entity));
+        return Page(entities, e => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(e.Location.Key)), position, limit);
+    }
+
+    private static bool Filtered(DocumentationPartLocation location, string? type, string? nameQuery, string? path) =>
+        (type is null || location.Type == type) && (path is null || location.Path == path)
+        && (nameQuery is null || location.Name?.Contains(nameQuery, StringComparison.Ordinal) == true);
+
+    private static bool Documents(DocumentationPartLocation part, DocumentationPartLocation entity) =>
+        part.Type == entity.Type && part.Path == entity.Path && part.Name == entity.Name
+        && (part.Method == "*" || part.Method == entity.Method) && (part.StatusCode == "*" || part.StatusCode == entity.StatusCode);
+
+    /// <summary>
+    /// Every entity of the API a documentation part can document, at the location a part for it takes: the API, its authorizers and
+    /// models, each resource and method, a method's request parameters (path, query string, header), request body, responses, their
+    /// headers and bodies, in that order.
+    /// </summary>
+    private static IEnumerable<DocumentationPartLocation> DocumentableEntities(RestApiDocument api)
+    {
+        yield return new DocumentationPartLocation { Type = "API" };
+        foreach (var authorizer in api.Authorizers.Values.OrderBy(a => a.Name, StringComparer.Ordinal))
+            yield return new DocumentationPartLocation { Type = "AUTHORIZER", Name = authorizer.Name };
+        foreach (var model in api.Models.Keys.Order(StringComparer.Ordinal))
+            yield return new DocumentationPartLocation { Type = "MODEL", Name = model };
+        foreach (var resource in api.Resources.Values.OrderBy(r => r.Path, StringComparer.Ordinal))
+        {
+            yield return new DocumentationPartLocation { Type = "RESOURCE", Path = resource.Path };
+            foreach (var method in (resource.ResourceMethods ?? []).Values.OrderBy(m => m.HttpMethod, StringComparer.Ordinal))
+            {
+                DocumentationPartLocation At(string type, string? statusCode = null, string? name = null) =>
+                    new() { Type = type, Path = resource.Path, Method = method.HttpMethod, StatusCode = statusCode, Name = name };
+                yield return At("METHOD");
+                foreach (var parameter in (method.RequestParameters ?? []).Keys.Order(StringComparer.Ordinal))
+                    if (RequestParameterType(parameter) is { } located) yield return At(located.Type, name: located.Name);
+                if (method.RequestModels is { Count: > 0 }) yield return At("REQUEST_BODY");
+                foreach (var response in (method.MethodResponses ?? []).Values.OrderBy(r => r.StatusCode, StringComparer.Ordinal))
+                {
+                    yield return At("RESPONSE", response.StatusCode);
+                    foreach (var header in (response.ResponseParameters ?? []).Keys.Order(StringComparer.Ordinal))
+                        if (header.StartsWith(ResponseHeaderPrefix, StringComparison.Ordinal))
+                            yield return At("RESPONSE_HEADER", response.StatusCode, header[ResponseHeaderPrefix.Length..]);
+                    if (response.ResponseModels is { Count: > 0 }) yield return At("RESPONSE_BODY", response.StatusCode);
+                }
+            }
+        }
+    }
+
+    private const string ResponseHeaderPrefix = "method.response.header.";
+
+    /// <summary>The documentation type and name of a method request parameter (<c>method.request.{path|querystring|header}.name</c>).</summary>
+    private static (string Type, string Name)? RequestParameterType(string parameter)
+    {
+        var parts = parameter.Split('.', 4);
+        if (parts.Length != 4 || parts[0] != "method" || parts[1] != "request") return null;
+        return parts[2] switch
+        {
+            "path" => ("PATH_PARAMETER", parts[3]),
+            "querystring" => ("QUERY_PARAMETER", parts[3]),
+            "header" => ("REQUEST_HEADER", parts[3]),
+            _ => null,
+        };
     }
 
     public DocumentationPart UpdateDocumentationPart(Scope scope, string apiId, string partId, IReadOnlyList<PatchOperation> patch) =>

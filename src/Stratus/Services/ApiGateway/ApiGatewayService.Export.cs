@@ -266,6 +266,7 @@ public sealed partial class ApiGatewayService
         extension["timeoutInMillis"] = integration.TimeoutInMillis;
         if (integration.CacheNamespace is { } cacheNamespace) extension["cacheNamespace"] = cacheNamespace;
         if (integration.CacheKeyParameters is { Count: > 0 } keys) extension["cacheKeyParameters"] = new JsonArray([.. keys.Select(k => (JsonNode)k)]);
+        if (integration.TlsConfig is { } tls) extension["tlsConfig"] = new JsonObject { ["insecureSkipVerification"] = tls.InsecureSkipVerification };
         if (integration.IntegrationResponses is { Count: > 0 } responses)
         {
             var byPattern = new JsonObject();

@@ -256,7 +256,8 @@ public sealed partial class ApiGatewayService
             Text(integration["connectionType"])?.ToUpperInvariant(), Text(integration["credentials"]), TextMap(integration["requestParameters"]),
             TextMap(integration["requestTemplates"]), Text(integration["passthroughBehavior"])?.ToUpperInvariant(),
             Text(integration["contentHandling"])?.ToUpperInvariant(), integration["timeoutInMillis"] is { } timeout ? int.Parse(Text(timeout)!) : null,
-            Text(integration["cacheNamespace"]), (integration["cacheKeyParameters"] as JsonArray)?.Select(Text).OfType<string>().ToList()));
+            Text(integration["cacheNamespace"]), (integration["cacheKeyParameters"] as JsonArray)?.Select(Text).OfType<string>().ToList(),
+            integration["tlsConfig"] is JsonObject tls ? new TlsConfig { InsecureSkipVerification = Flag(tls["insecureSkipVerification"]) } : null));
 
         foreach (var (pattern, node) in integration["responses"] as JsonObject ?? [])
         {

@@ -31,6 +31,7 @@ public sealed partial class ApiGatewayService
         MutateApi(scope, apiId, doc =>
         {
             if (doc.Models.ContainsKey(model.Name)) throw Conflict("Model name already exists for this REST API");
+            CheckReferences(doc, model);
             doc.Models[model.Name] = model;
         });
         return model;
@@ -63,6 +64,7 @@ public sealed partial class ApiGatewayService
         {
             var next = PatchDocument.Apply(doc.Models.GetValueOrDefault(modelName) ?? throw ModelNotFound(), patch, ModelPatchable);
             CheckSchema(next.Schema);
+            CheckReferences(doc, next);
             doc.Models[modelName] = next;
         }).Models[modelName];
 
@@ -70,11 +72,62 @@ public sealed partial class ApiGatewayService
         MutateApi(scope, apiId, doc =>
         {
             if (!doc.Models.ContainsKey(modelName)) throw ModelNotFound();
-            if (doc.Resources.Values.SelectMany(r => r.ResourceMethods?.Values ?? Enumerable.Empty<ApiMethod>())
-                .Any(m => m.RequestModels?.ContainsValue(modelName) == true))
-                throw Conflict($"Cannot delete model '{modelName}', is referenced in method request");
+            if (ReferenceTo(doc, modelName) is { } referrer) throw Conflict($"Cannot delete model '{modelName}', is referenced in {referrer}");
             doc.Models.Remove(modelName);
         });
+
+    /// <summary>
+    /// What keeps a model from being deleted, worded as AWS's ConflictException words it ("method request: /pets/POST",
+    /// "method response: /pets/GET"), or another model whose schema refers to it ("model: Pets"); null when nothing does.
+    /// </summary>
+    private static string? ReferenceTo(RestApiDocument doc, string modelName)
+    {
+        foreach (var resource in doc.Resources.Values.OrderBy(r => r.Path, StringComparer.Ordinal))
+            foreach (var method in resource.ResourceMethods?.Values ?? Enumerable.Empty<ApiMethod>())
+            {
+                var at = $"{resource.Path.TrimEnd('/')}/{method.HttpMethod}";
+                if (method.RequestModels?.ContainsValue(modelName) == true) return $"method request: {at}";
+                if (method.MethodResponses?.Values.Any(r => r.ResponseModels?.ContainsValue(modelName) == true) == true) return $"method response: {at}";
+            }
+        return doc.Models.Values.OrderBy(m => m.Name, StringComparer.Ordinal)
+            .FirstOrDefault(m => m.Name != modelName && ReferencedModels(m).Contains(modelName)) is { } model ? $"model: {model.Name}" : null;
+    }
+
+    /// <summary>
+    /// A schema may refer only to models the API has (or to itself): API Gateway checks each reference when the model is created
+    /// or updated, so models are made from the leaves up, and a reference to a model that does not exist is a BadRequestException.
+    /// </summary>
+    private static void CheckReferences(RestApiDocument doc, ApiModel model)
+    {
+        foreach (var name in ReferencedModels(model))
+            if (name != model.Name && !doc.Models.ContainsKey(name))
+                throw BadRequest($"Invalid model specified: Validation Result: warnings : [], errors : [Invalid model schema specified, model '{name}' referenced by $ref does not exist in this REST API]");
+    }
+
+    /// <summary>The names of the API's models a schema's <c>$ref</c>s name (<see cref="ModelReference"/>), walked at most <see cref="ModelSchema.MaxDepth"/> deep.</summary>
+    private static HashSet<string> ReferencedModels(ApiModel model)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        Walk(model.Schema is null ? null : SchemaOf(model), 0);
+        return names;
+
+        void Walk(JsonNode? node, int depth)
+        {
+            if (depth > ModelSchema.MaxDepth) return;
+            switch (node)
+            {
+                case JsonObject members:
+                    foreach (var (key, value) in members)
+                        if (key == "$ref" && value is JsonValue reference && reference.TryGetValue<string>(out var target) && ModelReference.Name(target) is { } name)
+                            names.Add(name);
+                        else Walk(value, depth + 1);
+                    break;
+                case JsonArray items:
+                    foreach (var item in items) Walk(item, depth + 1);
+                    break;
+            }
+        }
+    }
 
     private static AwsException ModelNotFound() => NotFound("Invalid model name specified");
 

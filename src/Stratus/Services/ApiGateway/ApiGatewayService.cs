@@ -401,6 +401,7 @@ public sealed partial class ApiGatewayService
             TimeoutInMillis = settings.TimeoutInMillis ?? 29000,
             CacheNamespace = settings.CacheNamespace ?? resourceId,
             CacheKeyParameters = settings.CacheKeyParameters ?? [],
+            TlsConfig = settings.TlsConfig,
         };
         CheckIntegration(integration, scope.Region);
         return MutateMethod(scope, apiId, resourceId, httpMethod, (_, method) => method.MethodIntegration = integration);
@@ -415,11 +416,17 @@ public sealed partial class ApiGatewayService
         ["contentHandling"] = PatchKind.Text, ["timeoutInMillis"] = PatchKind.Integer, ["connectionType"] = PatchKind.Text,
         ["requestParameters"] = PatchKind.TextMap, ["requestTemplates"] = PatchKind.TextMap, ["cacheNamespace"] = PatchKind.Text,
         ["cacheKeyParameters"] = PatchKind.TextList,
+        // One member, /tlsConfig/insecureSkipVerification: TlsPatchPath keeps the path to it.
+        ["tlsConfig"] = PatchKind.BooleanMap,
     };
+
+    private const string TlsPatchPath = "/tlsConfig/insecureSkipVerification";
 
     public Integration UpdateIntegration(Scope scope, string apiId, string resourceId, string httpMethod, IReadOnlyList<PatchOperation> patch) =>
         MutateMethod(scope, apiId, resourceId, httpMethod, (_, method) =>
         {
+            if (patch.FirstOrDefault(o => o.Path?.StartsWith("/tlsConfig", StringComparison.Ordinal) == true && o.Path != TlsPatchPath) is { } tlsOperation)
+                throw PatchDocument.InvalidPath(tlsOperation, IntegrationPatchable.Keys.Select(k => k == "tlsConfig" ? TlsPatchPath[1..] : k));
             var next = PatchDocument.Apply(IntegrationOf(method), patch, IntegrationPatchable);
             CheckIntegration(next, scope.Region);
             return method.MethodIntegration = next;

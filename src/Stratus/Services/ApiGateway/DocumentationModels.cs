@@ -32,6 +32,9 @@ public sealed class DocumentationPart
     public string Properties { get; set; } = "{}";
 }
 
+/// <summary>An entity of an API that no documentation part documents, as GetDocumentationParts lists it with locationStatus UNDOCUMENTED.</summary>
+public sealed record UndocumentedEntity(DocumentationPartLocation Location);
+
 public sealed class DocumentationVersion
 {
     public string Version { get; set; } = "";

@@ -19,7 +19,7 @@ namespace Stratus.Services.Ecr;
 /// are the spec's JSON bodies. Served before the AWS request router, which would take /v2/ for an API call.
 /// </summary>
 /// <param name="authorizer">Under `--auth enforce`, decides each request as its login's principal taking the ECR action it stands for; null otherwise.</param>
-public sealed partial class EcrRegistry(EcrService ecr, ILogger logger, IRegistryAuthorizer? authorizer = null) : IRequestInterceptor
+public sealed partial class EcrRegistry(EcrService ecr, ILogger logger, IActionAuthorizer? authorizer = null) : IRequestInterceptor
 {
     /// <summary>GetDownloadUrlForLayer's URLs carry a registry password in this query parameter instead of a header.</summary>
     public const string DownloadTokenParameter = "X-Stratus-Ecr-Token";
@@ -156,7 +156,7 @@ public sealed partial class EcrRegistry(EcrService ecr, ILogger logger, IRegistr
         if (authorizer is null) return;
         var arn = $"arn:aws:ecr:{login.Scope.Region}:{login.Scope.AccountId}:repository/{name}";
         foreach (var action in actions)
-            if (authorizer.Refusal(http, login.AccessKeyId, login.Scope, action, arn) is { } refusal) throw EcrErrors.RegistryDenied(refusal);
+            if (authorizer.Refusal(http, login.AccessKeyId, login.Scope.Region, "ecr", action, arn) is { } refusal) throw EcrErrors.RegistryDenied(refusal);
     }
 
     private static string Name(Match match)
@@ -390,11 +390,4 @@ public sealed partial class EcrRegistry(EcrService ecr, ILogger logger, IRegistr
             ["errors"] = new JsonArray(new JsonObject { ["code"] = code, ["message"] = message, ["detail"] = new JsonObject() }),
         });
     }
-}
-
-/// <summary>`--auth enforce` for the registry: whether the principal behind a login's access key may take an ECR action on a repository.</summary>
-public interface IRegistryAuthorizer
-{
-    /// <returns>AWS's access-denied sentence, or null when the action is allowed.</returns>
-    string? Refusal(HttpContext http, string accessKeyId, Scope scope, string action, string repositoryArn);
 }

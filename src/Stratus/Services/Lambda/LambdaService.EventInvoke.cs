@@ -6,8 +6,12 @@ using Stratus.Protocols;
 
 namespace Stratus.Services.Lambda;
 
-/// <summary>What became of an asynchronous invocation, as the destination's invocation record names it.</summary>
-internal enum AsyncCondition { Success, RetriesExhausted, EventAgeExceeded }
+/// <summary>
+/// What became of an asynchronous invocation, as the destination's invocation record names it. AWS sends an event that recursive
+/// loop detection stopped to the OnFailure destination but publishes no condition for it; Stratus names it by the error AWS
+/// answers a stopped synchronous invoke with, RecursiveInvocationException.
+/// </summary>
+internal enum AsyncCondition { Success, RetriesExhausted, EventAgeExceeded, RecursiveInvocationException }
 
 /// <summary>
 /// Event invoke configs: how many times an Event invocation is retried after a function error (0-2), how old it may

@@ -134,4 +134,56 @@ public sealed class ApiGatewayDocumentationTests(StratusFixture stratus) : IClas
         Assert.Equal(2, merged.Count);
         Assert.Equal("Renamed shop", (string?)merged[0]![1]!["description"]);
     }
+
+    [Fact]
+    public async Task UNDOCUMENTED_lists_the_entities_no_part_documents_and_DOCUMENTED_the_parts()
+    {
+        var r = await Clients.Boto3Async(stratus.Url, """
+            apigw = client("apigateway")
+            api = apigw.create_rest_api(name="half-documented")
+            api_id, root = api["id"], api["rootResourceId"]
+            apigw.create_model(restApiId=api_id, name="Pet", contentType="application/json", schema='{"type": "object"}')
+            pets = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="pets")["id"]
+            apigw.put_method(restApiId=api_id, resourceId=pets, httpMethod="POST", authorizationType="NONE",
+                requestParameters={"method.request.querystring.limit": False, "method.request.header.x-trace": False},
+                requestModels={"application/json": "Pet"})
+            apigw.put_method_response(restApiId=api_id, resourceId=pets, httpMethod="POST", statusCode="200",
+                responseParameters={"method.response.header.X-Count": False}, responseModels={"application/json": "Pet"})
+            for location in ({"type": "API"}, {"type": "METHOD", "path": "/pets", "method": "*"},
+                             {"type": "QUERY_PARAMETER", "path": "/pets", "method": "POST", "name": "limit"}):
+                apigw.create_documentation_part(restApiId=api_id, location=location, properties='{"description": "documented"}')
+            def listed(**kw):
+                items = apigw.get_documentation_parts(restApiId=api_id, **kw)["items"]
+                return [{**p["location"], "id": "id" in p, "properties": "properties" in p} for p in items]
+            out["undocumented"] = listed(locationStatus="UNDOCUMENTED", limit=500)
+            out["undocumented_resources"] = listed(locationStatus="UNDOCUMENTED", type="RESOURCE")
+            out["undocumented_named"] = listed(locationStatus="UNDOCUMENTED", nameQuery="Count")
+            first = apigw.get_documentation_parts(restApiId=api_id, locationStatus="UNDOCUMENTED", limit=2)
+            rest = apigw.get_documentation_parts(restApiId=api_id, locationStatus="UNDOCUMENTED", limit=500, position=first["position"])
+            out["paged"] = len(first["items"]) + len(rest["items"])
+            out["documented"] = sorted(p["type"] for p in listed(locationStatus="DOCUMENTED"))
+            apigw.delete_rest_api(restApiId=api_id)
+            """);
+
+        var undocumented = r["undocumented"]!.AsArray().Select(l => l!).ToList();
+        string Entity(JsonNode l) => string.Join(' ', new[] { "type", "path", "method", "statusCode", "name" }.Select(k => (string?)l[k]).OfType<string>());
+        var entities = undocumented.Select(Entity).ToList();
+        // An entity has no id or properties: no part exists for it.
+        Assert.All(undocumented, l => Assert.False((bool)l["id"]! || (bool)l["properties"]!));
+        Assert.Contains("MODEL Pet", entities);
+        Assert.Contains("RESOURCE /", entities);
+        Assert.Contains("RESOURCE /pets", entities);
+        Assert.Contains("REQUEST_HEADER /pets POST x-trace", entities);
+        Assert.Contains("REQUEST_BODY /pets POST", entities);
+        Assert.Contains("RESPONSE /pets POST 200", entities);
+        Assert.Contains("RESPONSE_HEADER /pets POST 200 X-Count", entities);
+        Assert.Contains("RESPONSE_BODY /pets POST 200", entities);
+        // Documented: the API, the method (by its part's wildcard method) and the query parameter.
+        Assert.DoesNotContain(entities, e => e.StartsWith("API", StringComparison.Ordinal) || e.StartsWith("METHOD", StringComparison.Ordinal)
+            || e.StartsWith("QUERY_PARAMETER", StringComparison.Ordinal));
+        Assert.Equal(["RESOURCE /", "RESOURCE /pets"], r["undocumented_resources"]!.AsArray().Select(l => Entity(l!)));
+        Assert.Equal(["RESPONSE_HEADER /pets POST 200 X-Count"], r["undocumented_named"]!.AsArray().Select(l => Entity(l!)));
+        Assert.Equal(undocumented.Count, r["paged"]!.GetValue<int>());
+        Assert.Equal(["API", "METHOD", "QUERY_PARAMETER"], r["documented"]!.AsArray().Select(t => (string?)t));
+    }
 }

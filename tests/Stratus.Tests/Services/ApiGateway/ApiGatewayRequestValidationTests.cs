@@ -130,4 +130,58 @@ public sealed class ApiGatewayRequestValidationTests : IClassFixture<StratusFixt
         Assert.Equal("""{"gone": "Missing Authentication Token"}""", r["route"]!["body"]!.GetValue<string>());
         Assert.True(r["after_delete"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public async Task Models_refer_only_to_models_that_exist_and_a_referenced_model_cannot_be_deleted()
+    {
+        var r = await Clients.Boto3Async(_stratus.Url, """
+            apigw = client("apigateway")
+            api_id = apigw.create_rest_api(name="referring")["id"]
+            root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
+            shops = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="shops")["id"]
+            def ref(name):
+                return json.dumps({"type": "object", "properties": {"pet": {"$ref": f"https://apigateway.amazonaws.com/restapis/{api_id}/models/{name}"}}})
+            out["dangling_create"] = error(apigw.create_model, restApiId=api_id, name="Owner", contentType="application/json", schema=ref("Pet"))
+            apigw.create_model(restApiId=api_id, name="Pet", contentType="application/json", schema='{"type": "object"}')
+            apigw.create_model(restApiId=api_id, name="Owner", contentType="application/json", schema=ref("Pet"))
+            out["dangling_update"] = error(apigw.update_model, restApiId=api_id, modelName="Owner",
+                patchOperations=[{"op": "replace", "path": "/schema", "value": ref("Vet")}])
+            out["by_model"] = error(apigw.delete_model, restApiId=api_id, modelName="Pet")
+            apigw.create_model(restApiId=api_id, name="Shop", contentType="application/json", schema='{"type": "object"}')
+            apigw.put_method(restApiId=api_id, resourceId=shops, httpMethod="POST", authorizationType="NONE", requestModels={"application/json": "Shop"})
+            out["by_request"] = error(apigw.delete_model, restApiId=api_id, modelName="Shop")
+            apigw.update_method(restApiId=api_id, resourceId=shops, httpMethod="POST",
+                patchOperations=[{"op": "remove", "path": "/requestModels/application~1json"}])
+            apigw.put_method_response(restApiId=api_id, resourceId=shops, httpMethod="POST", statusCode="200", responseModels={"application/json": "Shop"})
+            out["by_response"] = error(apigw.delete_model, restApiId=api_id, modelName="Shop")
+            apigw.delete_method_response(restApiId=api_id, resourceId=shops, httpMethod="POST", statusCode="200")
+            out["shop_deleted"] = error(apigw.delete_model, restApiId=api_id, modelName="Shop")
+            apigw.delete_model(restApiId=api_id, modelName="Owner")
+            out["pet_deleted"] = error(apigw.delete_model, restApiId=api_id, modelName="Pet")
+            out["left"] = sorted(m["name"] for m in apigw.get_models(restApiId=api_id)["items"])
+            apigw.delete_rest_api(restApiId=api_id)
+            """);
+
+        foreach (var (dangling, name) in new[] { ("dangling_create", "Pet"), ("dangling_update", "Vet") })
+        {
+            Assert.Equal("BadRequestException", r[dangling]!["code"]!.GetValue<string>());
+            Assert.StartsWith("Invalid model specified: Validation Result: warnings : [], errors : [Invalid model schema specified",
+                r[dangling]!["message"]!.GetValue<string>());
+            Assert.Contains($"'{name}'", r[dangling]!["message"]!.GetValue<string>());
+        }
+        // AWS refuses deleting a model in use with a 409 ConflictException naming its first user.
+        foreach (var (inUse, message) in new[]
+        {
+            ("by_model", "Cannot delete model 'Pet', is referenced in model: Owner"),
+            ("by_request", "Cannot delete model 'Shop', is referenced in method request: /shops/POST"),
+            ("by_response", "Cannot delete model 'Shop', is referenced in method response: /shops/POST"),
+        })
+        {
+            Assert.Equal("ConflictException", r[inUse]!["code"]!.GetValue<string>());
+            Assert.Equal(message, r[inUse]!["message"]!.GetValue<string>());
+        }
+        Assert.Null(r["shop_deleted"]);
+        Assert.Null(r["pet_deleted"]);
+        Assert.DoesNotContain("Pet", r["left"]!.AsArray().Select(n => (string?)n));
+    }
 }

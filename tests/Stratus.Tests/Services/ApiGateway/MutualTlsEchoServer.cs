@@ -9,7 +9,8 @@ namespace Stratus.Tests.Services.ApiGateway;
 
 /// <summary>
 /// A loopback HTTPS server, under the test's own self-signed certificate for 127.0.0.1, that requires a client certificate in the TLS
-/// handshake (one that presents none is refused there) and answers every request with the SHA-1 thumbprint of the certificate it got.
+/// handshake (one that presents none is refused there) and answers every request with the SHA-1 thumbprint of the certificate it got;
+/// with <c>requireClientCertificate: false</c> it takes any client and answers a null thumbprint for one that presents none.
 /// </summary>
 public sealed class MutualTlsEchoServer : IDisposable
 {
@@ -17,9 +18,11 @@ public sealed class MutualTlsEchoServer : IDisposable
     private readonly X509Certificate2 _certificate;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly bool _requireClientCertificate;
 
-    public MutualTlsEchoServer()
+    public MutualTlsEchoServer(bool requireClientCertificate = true)
     {
+        _requireClientCertificate = requireClientCertificate;
         using var key = RSA.Create(2048);
         var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var names = new SubjectAlternativeNameBuilder();
@@ -62,17 +65,18 @@ public sealed class MutualTlsEchoServer : IDisposable
         using var owned = connection;
         try
         {
-            await using var tls = new SslStream(connection.GetStream(), false, (_, certificate, _, _) => certificate is not null);
+            await using var tls = new SslStream(connection.GetStream(), false, (_, certificate, _, _) => certificate is not null || !_requireClientCertificate);
             await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
                 ServerCertificate = _certificate,
-                ClientCertificateRequired = true,
+                ClientCertificateRequired = _requireClientCertificate,
             }, _stop.Token);
             var head = new StringBuilder();
             var buffer = new byte[1];
             while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && await tls.ReadAsync(buffer, _stop.Token) == 1)
                 head.Append((char)buffer[0]);
-            var body = Encoding.UTF8.GetBytes($"{{\"thumbprint\": \"{tls.RemoteCertificate!.GetCertHashString()}\"}}");
+            var thumbprint = tls.RemoteCertificate?.GetCertHashString() is { } hash ? $"\"{hash}\"" : "null";
+            var body = Encoding.UTF8.GetBytes($"{{\"thumbprint\": {thumbprint}}}");
             var answer = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
             await tls.WriteAsync(answer, _stop.Token);
             await tls.WriteAsync(body, _stop.Token);

@@ -31,8 +31,12 @@ internal sealed class HttpProxyIntegration(HttpEndpoint endpoint) : IIntegration
     }
 }
 
-/// <summary>Sends an integration request to an HTTP endpoint within the integration's timeout.</summary>
-internal sealed class HttpEndpoint(HttpClient http, BackendCertificates? certificates)
+/// <summary>
+/// Sends an integration request to an HTTP endpoint within the integration's timeout. An https backend's certificate is verified
+/// against the system's trust store (SSL_CERT_FILE/SSL_CERT_DIR as OpenSSL reads them), as API Gateway verifies it against its
+/// trusted authorities, unless the integration's tlsConfig.insecureSkipVerification says to accept any certificate.
+/// </summary>
+internal sealed class HttpEndpoint(HttpClient http, HttpClient unverified, BackendCertificates? certificates)
 {
     public sealed record Answer(int Status, List<KeyValuePair<string, string>> Headers, byte[] Body);
 
@@ -73,7 +77,8 @@ internal sealed class HttpEndpoint(HttpClient http, BackendCertificates? certifi
         var watch = Stopwatch.StartNew();
         try
         {
-            var client = certificates?.ClientFor(run.Target) ?? http;
+            var skipVerification = integration.TlsConfig?.InsecureSkipVerification == true;
+            var client = certificates?.ClientFor(run.Target, skipVerification) ?? (skipVerification ? unverified : http);
             using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeout.Token);
             var payload = await response.Content.ReadAsByteArrayAsync(timeout.Token);
             run.IntegrationLatency = watch.Elapsed;
@@ -96,12 +101,16 @@ internal sealed class HttpEndpoint(HttpClient http, BackendCertificates? certifi
 
     /// <summary>
     /// The HTTP client HTTP integrations use: no proxy, no cookies, no redirects followed (API Gateway returns them); with a stage's client
-    /// certificate, presented when the backend asks for one.
+    /// certificate, presented when the backend asks for one; with <paramref name="skipVerification"/>, any server certificate accepted.
     /// </summary>
-    public static HttpClient CreateClient(X509Certificate2? clientCertificate = null) => new(new SocketsHttpHandler
+    public static HttpClient CreateClient(X509Certificate2? clientCertificate = null, bool skipVerification = false) => new(new SocketsHttpHandler
     {
-        // The stage's certificate whatever issuers the backend names, as API Gateway presents it.
-        SslOptions = clientCertificate is null ? new() : new() { LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate },
+        SslOptions = new()
+        {
+            // The stage's certificate whatever issuers the backend names, as API Gateway presents it.
+            LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
+            RemoteCertificateValidationCallback = skipVerification ? (_, _, _, _) => true : null,
+        },
         UseProxy = false,
         UseCookies = false,
         AllowAutoRedirect = false,

@@ -16,7 +16,7 @@ public sealed class IntegrationEngine
     public IntegrationEngine(ILambdaInvoker lambda, HttpClient http, TimeProvider clock, BackendCertificates? certificates = null)
     {
         _clock = clock;
-        var endpoint = new HttpEndpoint(http, certificates);
+        var endpoint = new HttpEndpoint(http, HttpEndpoint.CreateClient(skipVerification: true), certificates);
         var function = new LambdaFunctionCall(lambda);
         _integrations = new(StringComparer.Ordinal)
         {

@@ -19,9 +19,11 @@ public sealed record MethodAuthorization(GatewayResponse? Refusal, CallerIdentit
 /// that forgot to sign until it met AWS); in <c>--auth verify</c> the signature is checked against
 /// Stratus's keys, in the default accept mode any signature is taken, as everywhere else in Stratus.
 /// </summary>
-public sealed class MethodRequestStage(CredentialResolver credentials, SigV4Verifier verifier, AuthMode mode)
+/// <param name="actions">Under <c>--auth enforce</c>, decides execute-api:InvalidateCache as the signing key's principal; null otherwise.</param>
+public sealed class MethodRequestStage(CredentialResolver credentials, SigV4Verifier verifier, AuthMode mode, IActionAuthorizer? actions = null)
 {
     public const string SigningService = "execute-api";
+    public const string InvalidateCacheAction = "execute-api:InvalidateCache";
 
     public async Task<MethodAuthorization> AuthorizeAsync(HttpContext http, ApiMethod method)
     {
@@ -38,6 +40,22 @@ public sealed class MethodRequestStage(CredentialResolver credentials, SigV4Veri
         return new MethodAuthorization(null, known is null
             ? new CallerIdentity(credential.AccessKeyId, CredentialResolver.AccountForUnknownKey(credential.AccessKeyId), null, null)
             : new CallerIdentity(known.AccessKeyId, known.AccountId, known.PrincipalId ?? known.AccessKeyId, known.PrincipalArn));
+    }
+
+    /// <summary>
+    /// Whether a <c>Cache-Control: max-age=0</c> may refresh a cache entry whose method requires authorization for it. As on AWS
+    /// the request must be signed with SigV4 for execute-api, whatever the method's own authorizationType, and under
+    /// <c>--auth enforce</c> the signer's policies must allow execute-api:InvalidateCache on the method's ARN
+    /// (<c>arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH</c>). <paramref name="caller"/> is the AWS_IAM method's
+    /// verified caller, whose signature is not checked twice. Runs before the body is read: the signature covers its hash.
+    /// </summary>
+    public async Task<bool> MayInvalidateCacheAsync(HttpContext http, CallerIdentity? caller, string region, string methodArn)
+    {
+        if (SigV4Credential.From(http.Request) is not { } credential) return false;
+        if (caller is null && mode != AuthMode.Accept
+            && (credential.Service != SigningService || await verifier.VerifyAsync(http, credential, credentials.Find(credential.AccessKeyId)) is not null))
+            return false;
+        return actions?.Refusal(http, credential.AccessKeyId, region, SigningService, InvalidateCacheAction, methodArn) is null;
     }
 
     private static MethodAuthorization Refused(GatewayResponse response) => new(response, null);

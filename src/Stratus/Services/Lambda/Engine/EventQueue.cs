@@ -103,6 +103,11 @@ public sealed class EventQueue : IAsyncDisposable
                     _events.Remove(queued.Id);
                     _lambda.Report(queued, AsyncCondition.Success, response);
                     break;
+                case QueuedOutcome.RecursionStopped:
+                    // As on AWS, a stopped event goes to the OnFailure destination, without retries: the function never ran.
+                    _events.Remove(queued.Id);
+                    _lambda.Report(queued, AsyncCondition.RecursiveInvocationException, null);
+                    break;
                 default:
                     _events.Remove(queued.Id);
                     break;
