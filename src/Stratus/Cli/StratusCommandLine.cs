@@ -203,6 +203,8 @@ public static class StratusCommandLine
                 Console.WriteLine($"Console: {console} is open to anyone who can reach {options.Host}:{server.BaseUrl.Port}, as every API is with --auth accept: " +
                     "it shows functions' logs, metrics, alarms and log groups, and /_stratus/health the data dir's path and what is sandboxed. " +
                     "Start with --auth verify to require credentials.");
+            var (urls, notListed) = new InvokeUrls(server.Services.ApiGateway, server.Services.ApiGatewayV2, server.Services.Lambda).Listing();
+            foreach (var line in InvokeUrls.Describe(urls, notListed)) Console.WriteLine(line);
             if (owner is not null)
                 _ = OwnerProcess.WatchAsync(owner, () =>
                 {
@@ -244,7 +246,7 @@ public static class StratusCommandLine
             Description = "Where that Stratus keeps its state, for its console token (env STRATUS_DATA_DIR). Default ~/.stratus.",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("STRATUS_DATA_DIR") is { Length: > 0 } d ? d : StratusOptions.DefaultDataDir,
         };
-        var command = new Command("status", "Ask a running Stratus how it is: version, uptime, and each service's state.") { port, host, token, dataDir };
+        var command = new Command("status", "Ask a running Stratus how it is: version, uptime, each service's state, and every invoke URL.") { port, host, token, dataDir };
         command.SetAction(async (parsed, cancellation) =>
         {
             var url = $"http://{parsed.GetValue(host)}:{parsed.GetValue(port)}{HealthEndpoint.Path}";
@@ -270,6 +272,9 @@ public static class StratusCommandLine
             Console.WriteLine($"State: {health?["persistence"]}, auth: {health?["auth"]}");
             foreach (var (name, state) in health?["services"]?.AsObject() ?? [])
                 Console.WriteLine($"  {name,-16} {state?["state"]}");
+            var urls = (health?["invokeUrls"] as JsonArray ?? []).Select(InvokeUrl.FromJson).OfType<InvokeUrl>().ToList();
+            var notListed = health?["invokeUrlsNotListed"] is JsonValue count && count.TryGetValue<int>(out var more) ? more : 0;
+            foreach (var line in InvokeUrls.Describe(urls, notListed)) Console.WriteLine(line);
             return 0;
         });
         return command;

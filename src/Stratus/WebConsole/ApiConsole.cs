@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Stratus.Host;
 using Stratus.Protocols;
 using Stratus.Services.ApiGateway;
 using Stratus.Services.ApiGatewayV2;
@@ -103,9 +104,7 @@ public sealed class ApiConsole(ApiGatewayService restApis, ApiGatewayV2Service h
         html.Append("<table><tr><th>stage</th><th>invoke URL (every client)</th><th>invoke URL (browsers, curl)</th></tr>");
         foreach (var stage in names)
         {
-            var path = defaultStageAtRoot && stage == "$default" ? "/" : "/" + Uri.EscapeDataString(stage) + "/";
-            var pathForm = httpApis.PathEndpoint(apiId) + path;
-            var hostForm = httpApis.Endpoint(apiId) + path;
+            var (pathForm, hostForm) = InvokeUrls.Stage(httpApis, apiId, stage, defaultStageAtRoot);
             html.Append(CultureInfo.InvariantCulture,
                 $"""<tr data-api-stage="{E(apiId)}/{E(stage)}"><td>{E(stage)}</td><td><a href="{E(pathForm)}">{E(pathForm)}</a></td><td><a href="{E(hostForm)}">{E(hostForm)}</a></td></tr>""");
         }

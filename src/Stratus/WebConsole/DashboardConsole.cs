@@ -12,8 +12,10 @@ namespace Stratus.WebConsole;
 
 /// <summary>
 /// The console's CloudWatch dashboards: each widget drawn from its body as CloudWatch's console draws it, over the
+/// widget's own time range (its properties' <c>start</c>/<c>end</c>), else the dashboard's (the body's), else the
 /// console's last hour. A metric widget becomes an <see cref="SvgChart"/> with a line per metric, read with the
-/// metric's (or the widget's) stat and period; a text widget shows its markdown as escaped text; other widgets (and
+/// metric's (or the widget's) stat and period, lengthened to suit a long range unless the body's <c>periodOverride</c>
+/// is <c>inherit</c> (<see cref="DashboardBody.ChartPeriod"/>); a text widget shows its markdown as escaped text; other widgets (and
 /// metric math expressions, which need the math engine's evaluation over the dashboard's time range) are named as
 /// not drawn. Dashboards belong to an account, not a region: each is shown in the section of the region its first
 /// metric widget names, else Stratus's default region, and a metric widget without a region reads that region.
@@ -29,21 +31,22 @@ public sealed class DashboardConsole(CloudWatchService cloudWatch, TimeProvider 
     private static readonly string[] Palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
     public IEnumerable<(string AccountId, string Region)> Scopes() =>
-        cloudWatch.AllDashboards().Select(d => (d.AccountId, HomeRegion(Widgets(d))));
+        cloudWatch.AllDashboards().Select(d => (d.AccountId, HomeRegion(Widgets(Body(d)))));
 
     public void Render(StringBuilder html, string account, string region)
     {
-        var dashboards = cloudWatch.AllDashboards().Where(d => d.AccountId == account).Select(d => (Dashboard: d, Widgets: Widgets(d)))
-            .Where(d => HomeRegion(d.Widgets) == region).ToList();
+        var dashboards = cloudWatch.AllDashboards().Where(d => d.AccountId == account).Select(d => (Dashboard: d, Body: Body(d)))
+            .Select(d => (d.Dashboard, d.Body, Widgets: Widgets(d.Body))).Where(d => HomeRegion(d.Widgets) == region).ToList();
         if (dashboards.Count == 0) return;
-        var end = clock.GetUtcNow();
-        var start = end - Window;
+        var now = clock.GetUtcNow();
         html.Append("<h3>CloudWatch dashboards</h3>");
-        foreach (var (dashboard, widgets) in dashboards)
+        foreach (var (dashboard, body, widgets) in dashboards)
         {
+            var range = DashboardBody.TimeRange(body, now) ?? (now - Window, now);
+            var autoPeriod = !DashboardBody.InheritsPeriods(body);
             CardHead(html, ConsoleAnchor.Dashboard, dashboard.Name, account, region, dashboard.Name, E(dashboard.Name));
             html.Append("<div class=\"charts\">");
-            foreach (var widget in widgets.Take(DrawnWidgets)) RenderWidget(html, widget, account, region, start, end);
+            foreach (var widget in widgets.Take(DrawnWidgets)) RenderWidget(html, widget, account, region, range, autoPeriod, now);
             html.Append("</div>");
             if (widgets.Count > DrawnWidgets)
                 html.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">The first {DrawnWidgets} of {widgets.Count} widgets.</p>");
@@ -51,14 +54,17 @@ public sealed class DashboardConsole(CloudWatchService cloudWatch, TimeProvider 
         }
     }
 
-    private void RenderWidget(StringBuilder html, JsonObject widget, string account, string region, DateTimeOffset start, DateTimeOffset end)
+    private void RenderWidget(StringBuilder html, JsonObject widget, string account, string region,
+        (DateTimeOffset Start, DateTimeOffset End) dashboardRange, bool autoPeriod, DateTimeOffset now)
     {
         var type = Text(widget["type"]) ?? "";
         var properties = widget["properties"] as JsonObject ?? [];
         switch (type)
         {
             case "metric":
-                RenderMetricWidget(html, properties, account, Text(properties["region"]) ?? region, start, end);
+                // A widget's own range applies to it alone, independently of the dashboard's, as AWS documents.
+                var (start, end) = DashboardBody.TimeRange(properties, now) ?? dashboardRange;
+                RenderMetricWidget(html, properties, account, Text(properties["region"]) ?? region, start, end, autoPeriod);
                 break;
             case "text":
                 html.Append(CultureInfo.InvariantCulture, $"""<div class="widget text-widget">{E(Text(properties["markdown"]) ?? "")}</div>""");
@@ -70,12 +76,13 @@ public sealed class DashboardConsole(CloudWatchService cloudWatch, TimeProvider 
         }
     }
 
-    private void RenderMetricWidget(StringBuilder html, JsonObject properties, string account, string region, DateTimeOffset start, DateTimeOffset end)
+    private void RenderMetricWidget(StringBuilder html, JsonObject properties, string account, string region, DateTimeOffset start, DateTimeOffset end, bool autoPeriod)
     {
         var widgetStat = Text(properties["stat"]) ?? DefaultStat;
         var widgetPeriod = Period(properties["period"]) ?? DefaultPeriod;
         var series = new List<ChartSeries>();
         var notDrawn = new List<string>();
+        var periods = new SortedSet<int>();
         string[] previous = [];
         foreach (var row in (properties["metrics"] as JsonArray ?? []).OfType<JsonArray>())
         {
@@ -89,7 +96,7 @@ public sealed class DashboardConsole(CloudWatchService cloudWatch, TimeProvider 
             }
             previous = parts;
             var stat = Text(renderer?["stat"]) ?? widgetStat;
-            var period = Period(renderer?["period"]) ?? widgetPeriod;
+            var period = DashboardBody.ChartPeriod(Period(renderer?["period"]) ?? widgetPeriod, start, end, autoPeriod);
             var dimensions = parts.Skip(2).Chunk(2).Where(pair => pair.Length == 2).Select(pair => new MetricDimension(pair[0], pair[1]));
             var metric = MetricIdentity.Create(account, Text(renderer?["region"]) ?? region, parts[0], parts[1], dimensions);
             var label = Text(renderer?["label"]) ?? $"{parts[1]} {stat}";
@@ -97,28 +104,32 @@ public sealed class DashboardConsole(CloudWatchService cloudWatch, TimeProvider 
                 .Select(p => (p.Start, Value: p.Aggregate.Statistic(stat)))
                 .Where(p => p.Value is not null)
                 .Select(p => KeyValuePair.Create(p.Start, p.Value!.Value)).ToList();
+            periods.Add(period);
             series.Add(new ChartSeries(label, Text(renderer?["color"]) is { } color && IsColour(color) ? color : Palette[series.Count % Palette.Length], points));
         }
         var title = Text(properties["title"]) ?? string.Join(", ", series.Select(s => s.Name));
-        html.Append("<div class=\"widget\" data-widget-type=\"metric\">");
+        html.Append(CultureInfo.InvariantCulture,
+            $"""<div class="widget" data-widget-type="metric" data-range="{start.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}/{end.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}" data-periods="{string.Join(",", periods)}">""");
         html.Append(SvgChart.Render(title, start, end, series));
         if (notDrawn.Count > 0)
             html.Append(CultureInfo.InvariantCulture, $"""<p class="muted">Not drawn: {string.Join("; ", notDrawn.Select(E))}.</p>""");
         html.Append("</div>");
     }
 
-    /// <summary>The widgets of a stored body (validated when it was put), as objects.</summary>
-    private static List<JsonObject> Widgets(Dashboard dashboard)
+    /// <summary>A stored body (validated when it was put), as an object.</summary>
+    private static JsonObject Body(Dashboard dashboard)
     {
         try
         {
-            return (JsonBody.Parse(dashboard.Body)?["widgets"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+            return JsonBody.Parse(dashboard.Body) as JsonObject ?? [];
         }
         catch (JsonException)
         {
             return [];
         }
     }
+
+    private static List<JsonObject> Widgets(JsonObject body) => (body["widgets"] as JsonArray ?? []).OfType<JsonObject>().ToList();
 
     private static string HomeRegion(List<JsonObject> widgets) =>
         widgets.Where(w => Text(w["type"]) == "metric").Select(w => Text(w["properties"]?["region"])).OfType<string>().FirstOrDefault()

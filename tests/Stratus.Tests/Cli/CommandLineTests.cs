@@ -38,6 +38,58 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Status_and_the_start_banner_list_every_invoke_url_in_both_forms()
+    {
+        await using var server = await StratusProcess.StartPersistentAsync();
+        await WaitForOutputAsync(server, "Invoke URLs: none yet.");
+        var ids = await Clients.Boto3Async(server.Url, Services.Lambda.LambdaScripts.Prelude + """
+            ag = client("apigateway")
+            rest = ag.create_rest_api(name="shop")["id"]
+            root = ag.get_resources(restApiId=rest)["items"][0]["id"]
+            ag.put_method(restApiId=rest, resourceId=root, httpMethod="GET", authorizationType="NONE")
+            ag.put_integration(restApiId=rest, resourceId=root, httpMethod="GET", type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+            ag.put_method_response(restApiId=rest, resourceId=root, httpMethod="GET", statusCode="200")
+            ag.put_integration_response(restApiId=rest, resourceId=root, httpMethod="GET", statusCode="200")
+            ag.create_deployment(restApiId=rest, stageName="prod")
+            v2 = client("apigatewayv2")
+            web = v2.create_api(Name="web", ProtocolType="HTTP")["ApiId"]
+            v2.create_stage(ApiId=web, StageName="$default")
+            create("url-fn", {"app.py": "def handler(event, context):\n    return 1\n"})
+            url = lam.create_function_url_config(FunctionName="url-fn", AuthType="NONE")["FunctionUrl"]
+            out.update(rest=rest, web=web, url_id=url.split("//")[1].split(".")[0])
+            """);
+        string rest = (string)ids["rest"]!, web = (string)ids["web"]!, urlId = (string)ids["url_id"]!;
+        var port = server.Port;
+        string[] expected =
+        [
+            $"  REST API shop ({rest}/prod, 000000000000 us-east-1)\n    http://127.0.0.1:{port}/_aws/execute-api/{rest}/prod/\n    http://{rest}.execute-api.localhost:{port}/prod/\n",
+            $"  HTTP API web ({web}/$default, 000000000000 us-east-1)\n    http://127.0.0.1:{port}/_aws/execute-api/{web}/\n    http://{web}.execute-api.localhost:{port}/\n",
+            $"  function URL url-fn ($LATEST, 000000000000 us-east-1)\n    http://127.0.0.1:{port}/_aws/lambda-url/{urlId}/\n    http://{urlId}.lambda-url.us-east-1.localhost:{port}/\n",
+        ];
+
+        var status = await Stratus("status", "--port", port.ToString());
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains("Invoke URLs (the first form opens from every client", status.Stdout);
+        foreach (var entry in expected) Assert.Contains(entry, status.Stdout);
+        // The path form status lists opens with no DNS at all.
+        using var http = new HttpClient();
+        using var answer = await http.GetAsync($"http://127.0.0.1:{port}/_aws/execute-api/{rest}/prod/");
+        Assert.Equal(System.Net.HttpStatusCode.OK, answer.StatusCode);
+
+        // A restarted Stratus names the URLs its data dir already serves in its start banner.
+        await server.RestartAsync();
+        foreach (var entry in expected) await WaitForOutputAsync(server, entry);
+    }
+
+    /// <summary>The banner's lines follow "Stratus ready", which is all the server's start waits for.</summary>
+    private static async Task WaitForOutputAsync(StratusProcess server, string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!server.Output.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Contains(text, server.Output);
+    }
+
+    [Fact]
     public async Task Sigterm_stops_the_server_cleanly()
     {
         await using var server = await StratusProcess.StartEphemeralAsync();

@@ -65,6 +65,49 @@ public sealed class DashboardConsoleTests : IDisposable
     }
 
     [Fact]
+    public void The_dashboard_time_range_and_each_widget_own_range_period_and_stat_are_honoured()
+    {
+        var now = _clock.GetUtcNow();
+        foreach (var hoursAgo in new[] { 30, 20, 2.5, 0.5 }) Publish("Invocations", hoursAgo, now.AddHours(-hoursAgo));
+        WaitUntil(() => _cloudWatch.Statistics(MetricIdentity.Create(Account, "eu-west-1", "AWS/Lambda", "Invocations", [new MetricDimension("FunctionName", "orders")]),
+            now.AddDays(-2), now.AddMinutes(1), 60).Count == 4);
+        var dayAgo = now.AddHours(-24);
+        var metrics = """[["AWS/Lambda", "Invocations", "FunctionName", "orders"]]""";
+        _cloudWatch.PutDashboard(Scope.Of(Account, "eu-west-1"), "ranged", $$$"""
+            {"start": "-PT3H", "widgets": [
+              {"type": "metric", "properties": {"region": "eu-west-1", "period": 60, "stat": "Maximum", "metrics": {{{metrics}}}}},
+              {"type": "metric", "properties": {"region": "eu-west-1", "period": 60, "stat": "Sum", "metrics": {{{metrics}}},
+                "start": "{{{dayAgo.AddHours(-12).UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}}}", "end": "{{{dayAgo.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}}}"}},
+              {"type": "metric", "properties": {"region": "eu-west-1", "period": 60, "metrics": {{{metrics}}}, "start": "-P2D"}}
+            ]}
+            """);
+        _cloudWatch.PutDashboard(Scope.Of(Account, "eu-west-1"), "inherited", $$$"""
+            {"start": "-P2D", "periodOverride": "inherit", "widgets": [
+              {"type": "metric", "properties": {"region": "eu-west-1", "period": 60, "metrics": {{{metrics}}}}}]}
+            """);
+
+        var html = new StringBuilder();
+        new DashboardConsole(_cloudWatch, _clock).Render(html, Account, "eu-west-1");
+        var widgets = html.ToString().Split("data-widget-type=\"metric\"")[1..];
+
+        static string Stamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ");
+        // The inherited dashboard (listed first, by name) keeps its one-minute period over two days: all four points.
+        Assert.Contains($"data-range=\"{Stamp(now.AddDays(-2))}/{Stamp(now)}\" data-periods=\"60\"", widgets[0]);
+        Assert.Equal(4, widgets[0].Split("<circle").Length - 1);
+        // The dashboard's own three hours, not the console's hour: the points 2.5 and 0.5 hours ago, by the widget's stat.
+        Assert.Contains($"data-range=\"{Stamp(now.AddHours(-3))}/{Stamp(now)}\" data-periods=\"60\"", widgets[1]);
+        Assert.Contains("data-series=\"Invocations Maximum\"", widgets[1]);
+        Assert.Equal(2, widgets[1].Split("<circle").Length - 1);
+        // A widget's absolute range: only the point 30 hours ago, summed.
+        Assert.Contains($"data-range=\"{Stamp(dayAgo.AddHours(-12))}/{Stamp(dayAgo)}\"", widgets[2]);
+        Assert.Contains("data-series=\"Invocations Sum\"", widgets[2]);
+        Assert.Equal(1, widgets[2].Split("<circle").Length - 1);
+        // A widget's relative two days under periodOverride auto (AWS's default): 5-minute periods instead of 2,880 one-minute ones.
+        Assert.Contains($"data-range=\"{Stamp(now.AddDays(-2))}/{Stamp(now)}\" data-periods=\"300\"", widgets[3]);
+        Assert.Equal(4, widgets[3].Split("<circle").Length - 1);
+    }
+
+    [Fact]
     public void A_dashboard_without_a_metric_widget_region_is_shown_in_the_default_region()
     {
         _cloudWatch.PutDashboard(Scope.Of(Account, "ap-south-1"), "notes", """{"widgets": [{"type": "text", "properties": {"markdown": "hello"}}]}""");

@@ -24,7 +24,7 @@ public sealed partial class CloudWatchService
         {
             throw CloudWatchErrors.DashboardInvalid("The field DashboardBody must be a valid JSON object");
         }
-        var found = DashboardBody.Validate(document);
+        var found = DashboardBody.Validate(document, _clock.GetUtcNow());
         if (found.Count > 0) throw CloudWatchErrors.DashboardInvalid(DashboardBody.ErrorMessage(found));
         _dashboards.Put(DashboardKey(scope.AccountId, name), new Dashboard(scope.AccountId, name, body, _clock.GetUtcNow()));
     }

@@ -16,7 +16,7 @@ public static partial class LambdaAuthorization
     [
         "CreateFunction", "GetFunction", "GetFunctionConfiguration", "UpdateFunctionCode", "UpdateFunctionConfiguration", "DeleteFunction",
         "InvokeAsync", "AddPermission", "GetPolicy", "RemovePermission", "PublishVersion", "ListVersionsByFunction",
-        "PutFunctionConcurrency", "GetFunctionConcurrency", "DeleteFunctionConcurrency",
+        "PutFunctionConcurrency", "GetFunctionConcurrency", "DeleteFunctionConcurrency", "GetFunctionCodeSigningConfig",
         "CreateFunctionUrlConfig", "GetFunctionUrlConfig", "UpdateFunctionUrlConfig", "DeleteFunctionUrlConfig", "ListFunctionUrlConfigs",
         "PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig", "GetFunctionEventInvokeConfig", "DeleteFunctionEventInvokeConfig", "ListFunctionEventInvokeConfigs",
         "PutFunctionRecursionConfig", "GetFunctionRecursionConfig",

@@ -80,6 +80,11 @@ public sealed class CompositeAlarmAndDashboardTests(StratusFixture stratus) : IC
             out["invalid"] = error(cw.put_dashboard, DashboardName="bad", DashboardBody=json.dumps({"widgets": [{"type": "metric", "width": 30,
                 "properties": {"metrics": ["AWS/Lambda"]}}]}))
             out["not_json"] = error(cw.put_dashboard, DashboardName="bad", DashboardBody="{widgets")
+            out["bad_range"] = error(cw.put_dashboard, DashboardName="bad", DashboardBody=json.dumps({"start": "yesterday", "widgets": [{"type": "metric",
+                "properties": {"metrics": [["AWS/Lambda", "Errors"]], "end": "2026-01-01T00:00:00Z"}}]}))
+            out["put_ranged"] = cw.put_dashboard(DashboardName="ranged", DashboardBody=json.dumps({"start": "-PT3H", "periodOverride": "inherit", "widgets": [
+                {"type": "metric", "properties": {"metrics": [["AWS/Lambda", "Errors"]], "start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"}}]}))["DashboardValidationMessages"]
+            cw.delete_dashboards(DashboardNames=["ranged"])
             out["bad_name"] = error(cw.put_dashboard, DashboardName="no spaces", DashboardBody=json.dumps({"widgets": []}))
             out["delete_partly_missing"] = error(cw.delete_dashboards, DashboardNames=["payments", "nothing"])
             cw.delete_dashboards(DashboardNames=["payments", "orders-2"])
@@ -97,6 +102,21 @@ public sealed class CompositeAlarmAndDashboardTests(StratusFixture stratus) : IC
         Assert.StartsWith("The dashboard body is invalid, there are 3 validation errors:\n[\n  {\n    \"dataPath\": \"/widgets/0/width\",\n    \"message\": \"Should be <= 24\"",
             (string)result["invalid"]!["message"]!);
         Assert.Equal("The field DashboardBody must be a valid JSON object", (string)result["not_json"]!["message"]!);
+        Assert.Equal("InvalidParameterInput", (string)result["bad_range"]!["code"]!);
+        Assert.Equal("""
+            The dashboard body is invalid, there are 2 validation errors:
+            [
+              {
+                "dataPath": "/start",
+                "message": "Should be an ISO 8601 time, or a duration before now such as -PT3H"
+              },
+              {
+                "dataPath": "/widgets/0/properties",
+                "message": "Should have property start when property end is present"
+              }
+            ]
+            """, (string)result["bad_range"]!["message"]!);
+        Assert.Equal("[]", result["put_ranged"]!.ToJsonString());
         Assert.Equal("InvalidParameterValue", (string)result["bad_name"]!["code"]!);
         Assert.Equal("ResourceNotFound", (string)result["delete_partly_missing"]!["code"]!);
         Assert.Equal("""["orders"]""", result["after_delete"]!.ToJsonString());

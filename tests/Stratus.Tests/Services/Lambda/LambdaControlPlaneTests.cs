@@ -175,6 +175,11 @@ public sealed class LambdaControlPlaneTests(StratusFixture stratus) : IClassFixt
             lam.delete_function_concurrency(FunctionName="cp-ver")
             out["after_delete_reserved"] = "ReservedConcurrentExecutions" in lam.get_function_concurrency(FunctionName="cp-ver")
             out["function_count"] = settings["AccountUsage"]["FunctionCount"] >= 1
+            signing = lam.get_function_code_signing_config(FunctionName=arn)
+            out["code_signing"] = [signing["CodeSigningConfigArn"], signing["FunctionName"]]
+            out["code_signing_missing"] = error(lam.get_function_code_signing_config, FunctionName="cp-nothing")
+            out["attach_code_signing"] = error(lam.put_function_code_signing_config, FunctionName="cp-ver",
+                CodeSigningConfigArn="arn:aws:lambda:us-east-1:000000000000:code-signing-config:csc-0123456789abcdef0")
             """);
 
         Assert.Equal("""["1","arn:aws:lambda:us-east-1:000000000000:function:cp-ver:1","one"]""", result["v1"]!.ToJsonString());
@@ -198,6 +203,11 @@ public sealed class LambdaControlPlaneTests(StratusFixture stratus) : IClassFixt
         Assert.Equal("""{"b":"2"}""", result["tags"]!.ToJsonString());
         Assert.Equal(2, result["reserved"]!.GetValue<int>());
         Assert.Equal(2, result["get_reserved"]!.GetValue<int>());
+        // No config can be attached (AWS Signer is not served), so every function reads as having none.
+        Assert.Equal("""["","cp-ver"]""", result["code_signing"]!.ToJsonString());
+        Assert.Equal("ResourceNotFoundException", result["code_signing_missing"]!["code"]!.GetValue<string>());
+        Assert.Equal(404, result["code_signing_missing"]!["status"]!.GetValue<int>());
+        Assert.Contains("PutFunctionCodeSigningConfig", result["attach_code_signing"]!["message"]!.GetValue<string>());
         Assert.True(result["unreserved"]!.GetValue<bool>());
         Assert.Equal("InvalidParameterValueException", result["too_much"]!["code"]!.GetValue<string>());
         Assert.Contains("decreases account's UnreservedConcurrentExecution below its minimum value", result["too_much"]!["message"]!.GetValue<string>());

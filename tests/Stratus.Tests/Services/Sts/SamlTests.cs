@@ -124,6 +124,47 @@ public sealed class SamlTests(StratusFixture stratus) : IClassFixture<StratusFix
         Assert.Equal("AccessDenied", r["red"]!["code"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task An_api_session_lasts_duration_seconds_within_the_role_maximum_cut_short_by_session_not_on_or_after_and_never_set_by_session_duration()
+    {
+        using var key = RSA.Create(2048);
+        using var certificate = SelfSigned(key, "CN=idp.example.test");
+        var now = DateTimeOffset.UtcNow;
+        const string provider = $"arn:aws:iam::{Account}:saml-provider/duration-idp";
+        const string hourRole = $"arn:aws:iam::{Account}:role/saml-hour";
+        const string longRole = $"arn:aws:iam::{Account}:role/saml-long";
+        // SessionDuration asks for twelve hours, or for fifteen minutes: the console sign-in's length either way, not the API session's.
+        static string SessionDuration(int seconds) =>
+            $"""<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration"><saml:AttributeValue>{seconds}</saml:AttributeValue></saml:Attribute>""";
+        var sessionEnd = now.AddHours(3);
+        var authn = $"""<saml:AuthnStatement AuthnInstant="{now.AddMinutes(-1).UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}" SessionNotOnOrAfter="{sessionEnd.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}"/>""";
+        string Assertion(string role, int sessionDuration, string authnStatement = "") =>
+            Response(key, "alice@example.test", now.AddMinutes(5), SamlAudience, role, extraAttributes: SessionDuration(sessionDuration), authnStatement: authnStatement, providerArn: provider);
+        var r = await Clients.Boto3Async(stratus.Url, $$"""
+            from datetime import datetime, timezone
+            iam, sts = client("iam"), client("sts")
+            iam.create_saml_provider(Name="duration-idp", SAMLMetadataDocument='''{{Metadata(certificate)}}''')
+            trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": "{{provider}}"}, "Action": "sts:AssumeRoleWithSAML"}]})
+            iam.create_role(RoleName="saml-hour", AssumeRolePolicyDocument=trust)
+            iam.create_role(RoleName="saml-long", AssumeRolePolicyDocument=trust, MaxSessionDuration=43200)
+            def minutes(role, assertion, **kw):
+                expiration = sts.assume_role_with_saml(RoleArn=role, PrincipalArn="{{provider}}", SAMLAssertion=assertion, **kw)["Credentials"]["Expiration"]
+                return round((expiration - datetime.now(timezone.utc)).total_seconds() / 60)
+            out["default"] = minutes("{{hourRole}}", "{{Assertion(hourRole, 43200)}}")
+            out["over_role_maximum"] = error(minutes, "{{hourRole}}", "{{Assertion(hourRole, 43200)}}", DurationSeconds=7200)
+            out["asked"] = minutes("{{longRole}}", "{{Assertion(longRole, 900)}}", DurationSeconds=7200)
+            out["asked_within_session"] = minutes("{{longRole}}", "{{Assertion(longRole, 900, authn)}}", DurationSeconds=7200)
+            out["cut_by_session"] = minutes("{{longRole}}", "{{Assertion(longRole, 43200, authn)}}", DurationSeconds=43200)
+            """);
+
+        Assert.Equal(60, r["default"]!.GetValue<int>());
+        Assert.Equal("ValidationError", r["over_role_maximum"]!["code"]!.ToString());
+        Assert.StartsWith("The requested DurationSeconds exceeds the MaxSessionDuration set for this role", r["over_role_maximum"]!["message"]!.ToString());
+        Assert.Equal(120, r["asked"]!.GetValue<int>());
+        Assert.Equal(120, r["asked_within_session"]!.GetValue<int>());
+        Assert.Equal(180, r["cut_by_session"]!.GetValue<int>());
+    }
+
     private const string SamlAudience = "https://signin.aws.amazon.com/saml";
 
     private static X509Certificate2 SelfSigned(RSA key, string subject) =>

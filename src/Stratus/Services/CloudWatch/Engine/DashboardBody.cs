@@ -11,8 +11,10 @@ public sealed record DashboardValidationMessage(string DataPath, string Message)
 /// Syntax" reference): an object with <c>widgets</c> and optional <c>start</c>, <c>end</c>, <c>periodOverride</c>
 /// and <c>variables</c>; each widget an object with a known <c>type</c>, integer <c>x</c>/<c>y</c> (0 or more) and
 /// <c>width</c>/<c>height</c> (1 to 24), and <c>properties</c>; a metric widget's <c>metrics</c> an array of arrays,
-/// a text widget's <c>markdown</c> a string. Findings are worded as CloudWatch's schema validator words them
-/// ("Should be array", "Should have required property 'widgets'"). Widgets are bounded to AWS's 500.
+/// a text widget's <c>markdown</c> a string. A time range (the body's <c>start</c>/<c>end</c>, and a widget's own in its
+/// properties, which AWS applies to that widget independently of the dashboard's) is an absolute ISO 8601 time or a
+/// duration before now (-PT3H); <c>end</c> needs a <c>start</c> and comes after it. Findings are worded as CloudWatch's
+/// schema validator words them ("Should be array", "Should have required property 'widgets'"). Widgets are bounded to AWS's 500.
 /// </summary>
 public static class DashboardBody
 {
@@ -22,8 +24,13 @@ public static class DashboardBody
     private static readonly HashSet<string> WidgetMembers = ["type", "x", "y", "width", "height", "properties"];
     private static readonly string[] WidgetTypes = ["metric", "text", "log", "alarm", "explorer", "custom"];
 
-    /// <summary>The body's problems; empty when it is valid.</summary>
-    public static IReadOnlyList<DashboardValidationMessage> Validate(JsonNode? body)
+    /// <summary>The periods <c>periodOverride: auto</c> chooses from, shortest first.</summary>
+    private static readonly int[] AutoPeriods = [60, 300, 900, 3600, 21_600, 86_400];
+    /// <summary>The most points <c>periodOverride: auto</c> lets a line have before it takes a longer period: a day of minutes.</summary>
+    public const int AutoPoints = 1440;
+
+    /// <summary>The body's problems; empty when it is valid. Relative times are read against <paramref name="now"/>.</summary>
+    public static IReadOnlyList<DashboardValidationMessage> Validate(JsonNode? body, DateTimeOffset now)
     {
         var found = new List<DashboardValidationMessage>();
         if (body is not JsonObject root)
@@ -35,9 +42,7 @@ public static class DashboardBody
             if (!RootMembers.Contains(name)) found.Add(new("", "Should NOT have additional properties"));
         if (root["periodOverride"] is { } period && !(period is JsonValue v && v.TryGetValue<string>(out var p) && p is "auto" or "inherit"))
             found.Add(new("/periodOverride", "Should be equal to one of the allowed values"));
-        foreach (var member in (string[])["start", "end"])
-            if (root[member] is { } time && !(time is JsonValue t && t.GetValueKind() == JsonValueKind.String))
-                found.Add(new($"/{member}", "Should be string"));
+        TimeRange(root, "", now, found);
         if (!root.TryGetPropertyValue("widgets", out var widgetsNode))
         {
             found.Add(new("", "Should have required property 'widgets'"));
@@ -53,11 +58,54 @@ public static class DashboardBody
             found.Add(new("/widgets", $"Should NOT have more than {MaxWidgets} items"));
             return found;
         }
-        for (var i = 0; i < widgets.Count; i++) ValidateWidget(widgets[i], $"/widgets/{i}", found);
+        for (var i = 0; i < widgets.Count; i++) ValidateWidget(widgets[i], $"/widgets/{i}", now, found);
         return found;
     }
 
-    private static void ValidateWidget(JsonNode? node, string path, List<DashboardValidationMessage> found)
+    /// <summary>
+    /// The time range a dashboard body, or a widget's properties, gives itself: from <c>start</c> to <c>end</c>, or to now
+    /// when only <c>start</c> is given; null when it gives none (the dashboard's, or the console's default, applies).
+    /// </summary>
+    public static (DateTimeOffset Start, DateTimeOffset End)? TimeRange(JsonObject holder, DateTimeOffset now) =>
+        TimeRange(holder, "", now, []);
+
+    /// <summary>
+    /// The period a line is drawn at: its own under <c>periodOverride: inherit</c>; under <c>auto</c> (AWS's default, whose
+    /// choice AWS does not document) the shortest of 1 minute, 5 and 15 minutes, 1 and 6 hours and 1 day, and no shorter than
+    /// the line's own, that keeps the range to <see cref="AutoPoints"/> points, so a two-week range is drawn at 15 minutes.
+    /// </summary>
+    public static int ChartPeriod(int period, DateTimeOffset start, DateTimeOffset end, bool auto)
+    {
+        if (!auto) return period;
+        var seconds = (end - start).TotalSeconds;
+        if (seconds / period <= AutoPoints) return period;
+        return AutoPeriods.FirstOrDefault(p => p > period && seconds / p <= AutoPoints, Math.Max(period, AutoPeriods[^1]));
+    }
+
+    /// <summary>Whether the body asks for every graph's own period (<c>periodOverride: inherit</c>) rather than AWS's default, auto.</summary>
+    public static bool InheritsPeriods(JsonObject root) =>
+        root["periodOverride"] is JsonValue v && v.TryGetValue<string>(out var period) && period == "inherit";
+
+    private static (DateTimeOffset Start, DateTimeOffset End)? TimeRange(JsonObject holder, string path, DateTimeOffset now, List<DashboardValidationMessage> found)
+    {
+        var start = MetricWidget.Time(holder, "start", now, found, path);
+        var end = MetricWidget.Time(holder, "end", now, found, path);
+        if (holder.ContainsKey("end") && !holder.ContainsKey("start"))
+        {
+            found.Add(new(path, "Should have property start when property end is present"));
+            return null;
+        }
+        if (start is not { } from) return null;
+        var to = end ?? now;
+        if (from >= to)
+        {
+            found.Add(new(path + "/start", "Should be before end"));
+            return null;
+        }
+        return (from, to);
+    }
+
+    private static void ValidateWidget(JsonNode? node, string path, DateTimeOffset now, List<DashboardValidationMessage> found)
     {
         if (node is not JsonObject widget)
         {
@@ -94,6 +142,7 @@ public static class DashboardBody
         {
             case "metric":
                 ValidateMetrics(properties, path + "/properties", found);
+                TimeRange(properties, path + "/properties", now, found);
                 break;
             case "text":
                 if (!properties.TryGetPropertyValue("markdown", out var markdown))

@@ -203,10 +203,13 @@ public sealed partial class MetricWidget
         return match.Groups[1].Value == "-" ? -offset : offset;
     }
 
-    /// <summary>An absolute ISO 8601 time, or a duration before now (-PT3H, -P1D, -P2W), as CloudWatch's graphs take them.</summary>
-    private static DateTimeOffset? Time(JsonObject root, string name, DateTimeOffset now, List<DashboardValidationMessage> found)
+    /// <summary>
+    /// An absolute ISO 8601 time, or a duration before now (-PT3H, -P1D, -P2W), as CloudWatch's graphs and dashboards take
+    /// them; a finding at <paramref name="path"/>/<paramref name="name"/> when it is neither.
+    /// </summary>
+    internal static DateTimeOffset? Time(JsonObject root, string name, DateTimeOffset now, List<DashboardValidationMessage> found, string path = "")
     {
-        if (Text(root, name, found) is not { } text) return null;
+        if (Text(root, name, found, path) is not { } text) return null;
         if (text.StartsWith("-P", StringComparison.Ordinal))
         {
             var weeks = WeeksPattern().Match(text);
@@ -221,7 +224,7 @@ public sealed partial class MetricWidget
         }
         else if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var absolute))
             return absolute;
-        found.Add(new($"/{name}", "Should be an ISO 8601 time, or a duration before now such as -PT3H"));
+        found.Add(new($"{path}/{name}", "Should be an ISO 8601 time, or a duration before now such as -PT3H"));
         return null;
     }
 

@@ -5,7 +5,7 @@ namespace Stratus.Tests.Services.CloudWatch.Engine;
 
 public sealed class DashboardBodyTests
 {
-    private static IReadOnlyList<DashboardValidationMessage> Check(string body) => DashboardBody.Validate(JsonNode.Parse(body));
+    private static IReadOnlyList<DashboardValidationMessage> Check(string body) => DashboardBody.Validate(JsonNode.Parse(body), DateTimeOffset.UtcNow);
 
     [Fact]
     public void A_body_with_metric_text_log_and_alarm_widgets_is_valid()
@@ -50,6 +50,40 @@ public sealed class DashboardBodyTests
     [InlineData("{\"widgets\":[{\"type\":\"text\",\"y\":1.5,\"properties\":{\"markdown\":\"a\"}}]}", "/widgets/0/y", "Should be integer")]
     public void Each_rule_is_checked(string body, string path, string message) =>
         Assert.Contains(new DashboardValidationMessage(path, message), Check(body));
+
+    [Theory]
+    [InlineData("{\"widgets\":[],\"start\":\"last week\"}", "/start", "Should be an ISO 8601 time, or a duration before now such as -PT3H")]
+    [InlineData("{\"widgets\":[],\"start\":3}", "/start", "Should be string")]
+    [InlineData("{\"widgets\":[],\"end\":\"2026-01-01T00:00:00Z\"}", "", "Should have property start when property end is present")]
+    [InlineData("{\"widgets\":[],\"start\":\"2026-01-02T00:00:00Z\",\"end\":\"2026-01-01T00:00:00Z\"}", "/start", "Should be before end")]
+    [InlineData("{\"widgets\":[{\"type\":\"metric\",\"properties\":{\"metrics\":[],\"start\":\"-PTXH\"}}]}", "/widgets/0/properties/start", "Should be an ISO 8601 time, or a duration before now such as -PT3H")]
+    public void A_time_range_is_checked_on_the_body_and_on_each_metric_widget(string body, string path, string message) =>
+        Assert.Equal([new DashboardValidationMessage(path, message)], Check(body));
+
+    [Fact]
+    public void A_time_range_is_relative_to_now_or_absolute_and_a_widget_has_its_own()
+    {
+        var now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        Assert.Equal((now.AddHours(-3), now), DashboardBody.TimeRange(JsonNode.Parse("""{"start":"-PT3H"}""")!.AsObject(), now));
+        Assert.Equal((now.AddDays(-14), now), DashboardBody.TimeRange(JsonNode.Parse("""{"start":"-P2W"}""")!.AsObject(), now));
+        Assert.Equal((new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 1, 1, 6, 0, 0, TimeSpan.Zero)),
+            DashboardBody.TimeRange(JsonNode.Parse("""{"start":"2026-01-01T00:00:00Z","end":"2026-01-01T06:00:00.000Z"}""")!.AsObject(), now));
+        Assert.Null(DashboardBody.TimeRange(JsonNode.Parse("""{"widgets":[]}""")!.AsObject(), now));
+    }
+
+    [Theory]
+    [InlineData(300, 3, true, 300)]
+    [InlineData(60, 24, true, 60)]
+    [InlineData(60, 48, true, 300)]
+    [InlineData(60, 24 * 14, true, 900)]
+    [InlineData(300, 24 * 90, true, 21_600)]
+    [InlineData(60, 24 * 14, false, 60)]
+    [InlineData(7200, 24 * 14, true, 7200)]
+    public void Auto_period_lengthens_a_line_period_to_suit_a_long_range_and_inherit_keeps_it(int period, int hours, bool auto, int expected)
+    {
+        var end = DateTimeOffset.UnixEpoch.AddYears(56);
+        Assert.Equal(expected, DashboardBody.ChartPeriod(period, end.AddHours(-hours), end, auto));
+    }
 
     [Fact]
     public void Widgets_are_bounded_to_AWS_limit()
