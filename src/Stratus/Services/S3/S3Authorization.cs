@@ -217,16 +217,18 @@ public static class S3Authorization
     private static SourcedPolicy? ResourcePolicy(S3Caller caller, S3Bucket? bucket, S3ObjectVersion? existing, bool bucketPolicyOnlyDenies, PublicAccessBlock? accountBlock)
     {
         if (bucket is null) return null;
-        var block = PublicAccessBlock.Of(bucket, accountBlock);
+        // Parsed only when a policy or an ACL is there to weigh: every request to a bucket comes through here.
+        PublicAccessBlock? block = null;
+        PublicAccessBlock Block() => block ??= PublicAccessBlock.Of(bucket, accountBlock);
         var outsider = caller.IsAnonymous || caller.AccountId != bucket.AccountId;
         var policy = bucket.Policy is { } text && BucketPolicy.TryParse(text) is { } parsed
-            && !(outsider && block.RestrictPublicBuckets && IsPublic(text)) ? parsed : null;
+            && !(outsider && Block().RestrictPublicBuckets && IsPublic(text)) ? parsed : null;
         if (bucketPolicyOnlyDenies && policy is not null)
             policy = new Policy { Statements = [.. policy.Statements.Where(s => s.Effect == StatementEffect.Deny)], VariablesApply = policy.VariablesApply };
         var grants = new List<PolicyStatement>();
         if ((bucket.Acl is not null || existing?.Acl is not null) && ObjectOwnership.Of(bucket) != ObjectOwnership.BucketOwnerEnforced)
         {
-            var ignorePublic = block.IgnorePublicAcls;
+            var ignorePublic = Block().IgnorePublicAcls;
             if (bucket.Acl is { } bucketAcl) grants.AddRange(AccessControl.Statements(bucketAcl, onBucket: true, caller, ignorePublic));
             if (existing?.Acl is { } objectAcl) grants.AddRange(AccessControl.Statements(objectAcl, onBucket: false, caller, ignorePublic));
         }
