@@ -79,17 +79,7 @@ public sealed partial class CloudWatchApi
             body["MetricDatapoints"] = new JsonArray(report.Periods.Select(p =>
             {
                 var point = new JsonObject { ["Timestamp"] = DateTimeOffset.FromUnixTimeSeconds(p.Start) };
-                foreach (var metric in metrics.Distinct(StringComparer.Ordinal))
-                    point[metric] = metric switch
-                    {
-                        "UniqueContributors" => p.UniqueContributors,
-                        "MaxContributorValue" => p.MaxContributorValue,
-                        "SampleCount" => p.SampleCount,
-                        "Sum" => p.Sum,
-                        "Minimum" => p.Minimum,
-                        "Maximum" => p.Maximum,
-                        _ => p.Average,
-                    };
+                foreach (var metric in metrics.Distinct(StringComparer.Ordinal)) point[metric] = p.Metric(metric);
                 return (JsonNode)point;
             }).ToArray());
         return body;

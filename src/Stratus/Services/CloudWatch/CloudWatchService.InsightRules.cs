@@ -84,14 +84,8 @@ public sealed partial class CloudWatchService
         if (maxContributors is < 1 or > 100) throw CloudWatchErrors.InvalidValue("The parameter MaxContributorCount must be between 1 and 100.");
         if (orderBy is not (null or "Sum" or "Maximum")) throw CloudWatchErrors.InvalidValue($"The value {orderBy} for parameter OrderBy is invalid; it must be Sum or Maximum.");
         var definition = ParseRule(rule.Definition);
-        var report = new ContributorReport(period);
-        var (fromMs, untilMs) = (start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds());
-        if (_logEvents() is { } logs)
-            foreach (var group in logs.LogGroupNames(scope.AccountId, scope.Region).Where(definition.Reads))
-                foreach (var logEvent in logs.EventsBetween(scope.AccountId, scope.Region, group, fromMs, untilMs - 1))
-                    if (rule.Analyzed(logEvent.IngestionTime) && definition.Evaluate(logEvent.Message) is { } contribution)
-                        report.Add(logEvent.Timestamp, contribution);
-        return new InsightRuleReport(definition.KeyLabels, definition.AggregatesSum ? "Sum" : "Count", report.Result(maxContributors, orderBy == "Maximum"));
+        return new InsightRuleReport(definition.KeyLabels, definition.AggregatesSum ? "Sum" : "Count",
+            Report(rule, definition, start, end, period).Result(maxContributors, orderBy == "Maximum"));
     }
 
     /// <summary>GetInsightRuleReport's Metrics, each one AWS names.</summary>
@@ -100,6 +94,37 @@ public sealed partial class CloudWatchService
         foreach (var metric in metrics)
             if (!ReportMetrics.Contains(metric, StringComparer.Ordinal))
                 throw CloudWatchErrors.InvalidValue($"The value {metric} for parameter Metrics is invalid; it must be one of {string.Join(", ", ReportMetrics)}.");
+    }
+
+    /// <summary>
+    /// INSIGHT_RULE_METRIC(ruleName, metricName) in metric math (GetMetricData, alarms, widgets): the rule's metric per period
+    /// of the expression's query, as GetInsightRuleReport's MetricDatapoints compute it; periods without counted events are
+    /// left out, as a metric's periods without data are.
+    /// </summary>
+    private MathSeries InsightRuleSeries(string accountId, string region, string ruleName, string metric, DateTimeOffset start, DateTimeOffset end, int? period)
+    {
+        var rule = _insightRules.Get(InsightRuleKey(accountId, region, ruleName))
+            ?? throw new MetricMathException($"INSIGHT_RULE_METRIC names the rule {ruleName}, which does not exist.");
+        if (!ReportMetrics.Contains(metric, StringComparer.Ordinal))
+            throw new MetricMathException($"INSIGHT_RULE_METRIC names the metric {metric}; it must be one of {string.Join(", ", ReportMetrics)}.");
+        if (period is not { } seconds || seconds < 1) throw new MetricMathException("INSIGHT_RULE_METRIC needs the Period of the query it is in.");
+        var points = new SortedDictionary<long, double>();
+        foreach (var p in Report(rule, ParseRule(rule.Definition), start, end, seconds).Result(1, orderByMaximum: false).Periods)
+            points[p.Start] = p.Metric(metric)!.Value;
+        return new MathSeries(metric, points);
+    }
+
+    /// <summary>The rule's contributions from the events of its log groups in [start, end) that were ingested while it was enabled.</summary>
+    private ContributorReport Report(InsightRule rule, ContributorRule definition, DateTimeOffset start, DateTimeOffset end, int period)
+    {
+        var report = new ContributorReport(period);
+        var (fromMs, untilMs) = (start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds());
+        if (_logEvents() is { } logs)
+            foreach (var group in logs.LogGroupNames(rule.AccountId, rule.Region).Where(definition.Reads))
+                foreach (var logEvent in logs.EventsBetween(rule.AccountId, rule.Region, group, fromMs, untilMs - 1))
+                    if (rule.Analyzed(logEvent.IngestionTime) && definition.Evaluate(logEvent.Message) is { } contribution)
+                        report.Add(logEvent.Timestamp, contribution);
+        return report;
     }
 
     /// <summary>

@@ -314,7 +314,8 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             {
                 try
                 {
-                    value = MetricMath.Evaluate(query.Expression!, Resolve, AllStats, drawsBands ? Band : null);
+                    value = MetricMath.Evaluate(query.Expression!, Resolve, AllStats, drawsBands ? Band : null,
+                        (rule, metric) => InsightRuleSeries(accountId, region, rule, metric, start, end, query.Period));
                 }
                 catch (MetricMathException e)
                 {

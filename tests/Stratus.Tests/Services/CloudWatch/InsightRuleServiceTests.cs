@@ -104,6 +104,27 @@ public sealed class InsightRuleServiceTests : IDisposable
         }
     }
 
+    [Fact]
+    public void INSIGHT_RULE_METRIC_draws_a_rules_metric_per_period_in_metric_math()
+    {
+        using var cloudWatch = Open(StateStore.Ephemeral());
+        cloudWatch.PutInsightRule(_call, new InsightRuleInput("ips", "ENABLED", Definition, false, []));
+        foreach (var (second, ip) in new[] { (5, "a"), (10, "b"), (15, "a"), (70, "c") })
+            _events.Add("/app/web", T0.AddSeconds(second), $$"""{"ip": "{{ip}}"}""", ingested: _clock.GetUtcNow());
+
+        var results = cloudWatch.GetMetricData(_call, [
+            new MetricDataQuery("unique", null, "INSIGHT_RULE_METRIC(ips, UniqueContributors)", null, true, 60),
+            new MetricDataQuery("doubled", null, "2 * INSIGHT_RULE_METRIC(\"ips\", 'SampleCount')", null, true, 60),
+        ], T0, T0.AddMinutes(5));
+
+        Assert.Equal([(T0, 2.0), (T0.AddMinutes(1), 1.0)], results[0].Points.Select(p => (p.Key, p.Value)));
+        Assert.Equal([6.0, 2.0], results[1].Points.Select(p => p.Value));
+        var unknown = Assert.Throws<AwsException>(() => cloudWatch.GetMetricData(_call,
+            [new MetricDataQuery("m", null, "INSIGHT_RULE_METRIC(ghost, Sum)", null, true, 60)], T0, T0.AddMinutes(5)));
+        Assert.Equal("ValidationError", unknown.Code);
+        Assert.Contains("ghost", unknown.Message);
+    }
+
     /// <summary>Log events as Logs keeps them: each with its ingestion time, by group.</summary>
     private sealed class StoredEvents : ILogEventReader
     {

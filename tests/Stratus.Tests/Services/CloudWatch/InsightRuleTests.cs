@@ -37,6 +37,9 @@ public sealed class InsightRuleTests(StratusFixture stratus) : IClassFixture<Str
                 sorted(set(k for p in report["MetricDatapoints"] for k in p))]
             top = cw.get_insight_rule_report(RuleName="requests", StartTime=start, EndTime=end, Period=300, MaxContributorCount=1)
             out["top_count"] = [(c["Keys"], float(c["ApproximateAggregateValue"])) for c in top["Contributors"]] + [top["AggregationStatistic"], "MetricDatapoints" in top]
+            math = cw.get_metric_data(MetricDataQueries=[{"Id": "bytes", "Expression": "INSIGHT_RULE_METRIC('bytes-by-ip', Sum)", "Period": 60}],
+                StartTime=start, EndTime=end)["MetricDataResults"][0]
+            out["math"] = [math["StatusCode"], float(sum(math["Values"]))]
             out["disabled"] = cw.get_insight_rule_report(RuleName="paused", StartTime=start, EndTime=end, Period=60)["Contributors"]
             out["described"] = [(r["Name"], r["State"], r["Schema"], r["ManagedRule"]) for r in cw.describe_insight_rules()["InsightRules"]]
             page = cw.describe_insight_rules(MaxResults=2)
@@ -62,6 +65,7 @@ public sealed class InsightRuleTests(StratusFixture stratus) : IClassFixture<Str
         Assert.Equal("""[[["10.0.0.2"],700.0,700.0],[["10.0.0.1"],400.0,400.0]]""", result["contributors"]!.ToJsonString());
         Assert.Equal("""[4.0,1100.0,["MaxContributorValue","SampleCount","Sum","Timestamp","UniqueContributors"]]""", result["metrics"]!.ToJsonString());
         Assert.Equal("""[[["10.0.0.1","GET"],2.0],"Count",false]""", result["top_count"]!.ToJsonString());
+        Assert.Equal("""["Complete",1100.0]""", result["math"]!.ToJsonString());
         Assert.Equal("[]", result["disabled"]!.ToJsonString());
         Assert.Equal("""[["bytes-by-ip","ENABLED","CloudWatchLogRule/1",false],["paused","DISABLED","CloudWatchLogRule/1",false],["requests","ENABLED","CloudWatchLogRule/1",false]]""",
             result["described"]!.ToJsonString());

@@ -8,6 +8,19 @@ public sealed record ReportPeriod(long Start, double UniqueContributors, double 
 {
     /// <summary>"The average value from all contributors": the period's sum over its contributors.</summary>
     public double Average => Sum / UniqueContributors;
+
+    /// <summary>The metric by its name in GetInsightRuleReport's Metrics and INSIGHT_RULE_METRIC; null for a name it does not have.</summary>
+    public double? Metric(string name) => name switch
+    {
+        "UniqueContributors" => UniqueContributors,
+        "MaxContributorValue" => MaxContributorValue,
+        "SampleCount" => SampleCount,
+        "Sum" => Sum,
+        "Minimum" => Minimum,
+        "Maximum" => Maximum,
+        "Average" => Average,
+        _ => null,
+    };
 }
 
 public sealed record ContributorReportResult(double AggregateValue, long UniqueCount, IReadOnlyList<ReportContributor> Contributors, IReadOnlyList<ReportPeriod> Periods);
