@@ -100,10 +100,12 @@ public sealed class StratusServices : IAsyncDisposable
         // through this invoker, which resolves it at the first action, by when Compose has built it.
         LambdaService? lambda = null;
         var deferredLambda = new DeferredLambdaInvoker(() => lambda);
-        var cloudWatch = new CloudWatchService(store, clock, deferredLambda, Log("cloudwatch"));
+        LogsService? logsForInsightRules = null;
+        var cloudWatch = new CloudWatchService(store, clock, deferredLambda, Log("cloudwatch"), logEvents: () => logsForInsightRules);
         // Logs delivers subscriptions to Lambda and exports to S3, both built after it (Lambda writes its logs into Logs).
         S3Service? s3ForExports = null;
         var logs = new LogsService(store, clock, cloudWatch, Log("logs"), deferredLambda, () => s3ForExports);
+        logsForInsightRules = logs;
 
         // Function code, runtime clients and registry blobs live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown
         // (and the next one removes, should this one be killed).
@@ -190,6 +192,7 @@ public sealed class StratusServices : IAsyncDisposable
             new CloudWatchCompositeAlarmProvider(cloudWatch),
             new CloudWatchDashboardProvider(cloudWatch),
             new CloudWatchAnomalyDetectorProvider(cloudWatch),
+            new CloudWatchInsightRuleProvider(cloudWatch),
             new LogsSubscriptionFilterProvider(logs),
             new LogsMetricFilterProvider(logs),
             new LambdaFunctionProvider(lambda, lambdaCode),

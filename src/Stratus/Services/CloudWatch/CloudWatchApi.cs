@@ -14,7 +14,7 @@ namespace Stratus.Services.CloudWatch;
 /// operation table serves the three protocols its clients speak (RPC v2 CBOR for current boto3 and aws CLI v1, JSON 1.0
 /// and Query for aws CLI v2 and older SDKs); request members in, domain call, response shape out.
 /// </summary>
-public sealed class CloudWatchApi : IStratusService, IDisposable
+public sealed partial class CloudWatchApi : IStratusService, IDisposable
 {
     private const string ServiceName = "GraniteServiceVersion20100801";
     private const int ListMetricsPageSize = 500;
@@ -80,6 +80,7 @@ public sealed class CloudWatchApi : IStratusService, IDisposable
             _cloudWatch.DeleteDashboards(i.Scope, i.Strings("DashboardNames"));
             return (JsonObject?)null;
         });
+        AddInsightRuleOperations(table);
         // botocore's other operations answer a clear refusal naming the operation and why (README lists them).
         NotServedOperations.AddTo(table, CloudWatchNotServed.Operations, CloudWatchErrors.NotServed);
         return table;

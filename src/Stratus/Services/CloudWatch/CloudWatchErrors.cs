@@ -79,6 +79,18 @@ public static class CloudWatchErrors
     public static AwsException AnomalyDetectorNotFound() =>
         new("ResourceNotFoundException", "The anomaly detection model does not exist.", 404);
 
+    public static AwsException InsightRuleNotFound(string name) => new("ResourceNotFoundException", $"The rule {name} does not exist.", 404);
+
+    public static AwsException TooManyInsightRules(int max) =>
+        new("LimitExceededException", $"The account already has {max} Contributor Insights rules in this Region, the most it may have.");
+
+    /// <summary>
+    /// PutManagedInsightRules' refusal: managed rules come from templates other AWS services publish for their own resources,
+    /// and Stratus's services publish none, so no template name is valid here.
+    /// </summary>
+    public static AwsException ManagedRuleTemplatesUnavailable(IEnumerable<string> templateNames) =>
+        InvalidValue($"Stratus has no managed Contributor Insights rule templates, so it cannot create the managed rules [{string.Join(", ", templateNames)}]; create the rules with PutInsightRule.");
+
     /// <summary>An operation of botocore's model Stratus does not serve, with the reason README gives.</summary>
     public static AwsException NotServed(string operation, string reason) =>
         new("InvalidAction", $"Stratus does not serve the CloudWatch operation {operation}: {reason}");

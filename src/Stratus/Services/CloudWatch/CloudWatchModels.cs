@@ -304,3 +304,52 @@ public static class AnomalyDetectorStates
     public const string TrainedInsufficientData = "TRAINED_INSUFFICIENT_DATA";
     public const string Trained = "TRAINED";
 }
+
+/// <summary>
+/// A Contributor Insights rule as kept: its definition verbatim (DescribeInsightRules returns it so), its state and the
+/// spans of time it was enabled, which say which log events it analyzed (those ingested while it was enabled, as AWS's
+/// rules analyze events as they arrive). A span without an end is the current one.
+/// </summary>
+public sealed record InsightRule
+{
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public required string Name { get; init; }
+    public required string State { get; init; }
+    public required string Definition { get; init; }
+    public bool ApplyOnTransformedLogs { get; init; }
+    public Dictionary<string, string> Tags { get; init; } = [];
+    public List<EnabledSpan> EnabledSpans { get; init; } = [];
+
+    public string Arn => InsightRuleStates.Arn(Region, AccountId, Name);
+
+    public bool Analyzed(long ingestionTimeMs) => EnabledSpans.Any(s => s.FromMs <= ingestionTimeMs && (s.UntilMs is not { } until || ingestionTimeMs < until));
+}
+
+public sealed record EnabledSpan(long FromMs, long? UntilMs);
+
+/// <summary>PutInsightRule's input, read once for the wire and for AWS::CloudWatch::InsightRule (whose property is RuleBody).</summary>
+public sealed record InsightRuleInput(string Name, string State, string Definition, bool ApplyOnTransformedLogs, Dictionary<string, string> Tags)
+{
+    public static InsightRuleInput Read(IInputReader input, string name) => new(name,
+        input.String("RuleState") ?? InsightRuleStates.Enabled,
+        input.FromTemplate ? input.Required("RuleBody") : input.Required("RuleDefinition"),
+        input.Bool("ApplyOnTransformedLogs") ?? false,
+        input.TagMap(valueRequired: !input.FromTemplate) ?? []);
+}
+
+public static class InsightRuleStates
+{
+    public const string Enabled = "ENABLED";
+    public const string Disabled = "DISABLED";
+    /// <summary>DescribeInsightRules' Schema of a rule one creates (managed rules' would be ServiceLogRule/1).</summary>
+    public const string Schema = "CloudWatchLogRule/1";
+
+    public static string Arn(string region, string accountId, string name) => $"arn:aws:cloudwatch:{region}:{accountId}:insight-rule/{name}";
+}
+
+/// <summary>One rule an Enable, Disable or DeleteInsightRules request could not act on, as AWS lists it in Failures.</summary>
+public sealed record InsightRuleFailure(string Resource, string ExceptionType, string Code, string Description);
+
+/// <summary>GetInsightRuleReport's answer: the rule's keys and aggregation with the computed report.</summary>
+public sealed record InsightRuleReport(IReadOnlyList<string> KeyLabels, string AggregationStatistic, ContributorReportResult Report);

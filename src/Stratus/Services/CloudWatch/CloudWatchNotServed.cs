@@ -9,8 +9,6 @@ namespace Stratus.Services.CloudWatch;
 public static class CloudWatchNotServed
 {
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
-        ("Contributor Insights rules are not built",
-            ["DeleteInsightRules", "DescribeInsightRules", "DisableInsightRules", "EnableInsightRules", "GetInsightRuleReport", "ListManagedInsightRules", "PutInsightRule", "PutManagedInsightRules"]),
         ("metric streams deliver to Kinesis Data Firehose, which Stratus does not serve",
             ["DeleteMetricStream", "GetMetricStream", "ListMetricStreams", "PutMetricStream", "StartMetricStreams", "StopMetricStreams"]),
         ("alarm mute rules are not built", ["DeleteAlarmMuteRule", "GetAlarmMuteRule", "ListAlarmMuteRules", "PutAlarmMuteRule"]),

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.Lambda;
+using Stratus.Services.Logs;
 using Stratus.Services.CloudWatch.Engine;
 
 namespace Stratus.Services.CloudWatch;
@@ -69,8 +70,12 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
     private readonly Task _housekeeper;
     private readonly Task _evaluator;
 
-    public CloudWatchService(StateStore store, TimeProvider clock, ILambdaInvoker lambda, ILogger logger, TimeSpan? alarmEvaluationInterval = null)
+    /// <param name="logEvents">Where Contributor Insights rules read log events: the Logs service, built after CloudWatch (which it publishes metrics to).</param>
+    public CloudWatchService(StateStore store, TimeProvider clock, ILambdaInvoker lambda, ILogger logger, TimeSpan? alarmEvaluationInterval = null,
+        Func<ILogEventReader?>? logEvents = null)
     {
+        _insightRules = new ResourceTable<InsightRule>(store, "cloudwatch.insight-rules");
+        _logEvents = logEvents ?? (() => null);
         _metrics = new MetricStore(store);
         _alarms = new ResourceTable<MetricAlarm>(store, "cloudwatch.alarms");
         _history = new ResourceTable<AlarmHistory>(store, "cloudwatch.alarm-history");
@@ -309,7 +314,8 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             {
                 try
                 {
-                    value = MetricMath.Evaluate(query.Expression!, Resolve, AllStats, drawsBands ? Band : null);
+                    value = MetricMath.Evaluate(query.Expression!, Resolve, AllStats, drawsBands ? Band : null,
+                        (rule, metric) => InsightRuleSeries(accountId, region, rule, metric, start, end, query.Period));
                 }
                 catch (MetricMathException e)
                 {
@@ -529,10 +535,15 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
     }
 
     public Dictionary<string, string> ListTagsForResource(Scope scope, string arn) =>
-        CompositeByArn(scope, arn)?.Tags ?? AlarmByArn(scope, arn).Tags;
+        InsightRuleByArn(scope, arn)?.Tags ?? CompositeByArn(scope, arn)?.Tags ?? AlarmByArn(scope, arn).Tags;
 
     public void TagResource(Scope scope, string arn, Dictionary<string, string> tags)
     {
+        if (InsightRuleByArn(scope, arn) is { } rule)
+        {
+            UpdateInsightRuleTags(rule, current => current.Concat(tags).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value));
+            return;
+        }
         if (CompositeByArn(scope, arn) is { } composite)
         {
             _composites.Update(AlarmKey(composite.AccountId, composite.Region, composite.AlarmName), a => a with
@@ -550,6 +561,11 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
 
     public void UntagResource(Scope scope, string arn, IReadOnlyList<string> keys)
     {
+        if (InsightRuleByArn(scope, arn) is { } rule)
+        {
+            UpdateInsightRuleTags(rule, current => current.Where(t => !keys.Contains(t.Key)).ToDictionary());
+            return;
+        }
         if (CompositeByArn(scope, arn) is { } composite)
         {
             _composites.Update(AlarmKey(composite.AccountId, composite.Region, composite.AlarmName), a => a with { Tags = a.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });

@@ -19,7 +19,7 @@ namespace Stratus.Services.Logs;
 /// events are committed; what services write for themselves (Lambda's function logs) is committed within a
 /// second by the housekeeping flush, off the invoke path, as AWS also delivers function logs asynchronously.
 /// </summary>
-public sealed partial class LogsService : ILogWriter, IDisposable
+public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposable
 {
     public static readonly int[] RetentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
     private const int MaxBatchBytes = 1_048_576;
@@ -334,6 +334,14 @@ public sealed partial class LogsService : ILogWriter, IDisposable
         }
         throw LogsErrors.InvalidNextToken();
     }
+
+    public IReadOnlyList<string> LogGroupNames(string accountId, string region) =>
+        _groups.Values.Where(g => g.AccountId == accountId && g.Region == region).Select(g => g.Name).ToList();
+
+    public IEnumerable<LogEvent> EventsBetween(string accountId, string region, string groupName, long fromMs, long toMs) =>
+        _groups.Get(GroupKey(accountId, region, groupName)) is { } group
+            ? StreamsOf(group).ToList().SelectMany(stream => _events.EventsBetween(StreamKey(stream), fromMs, toMs))
+            : [];
 
     /// <summary>Every log group of every account and region, for the console.</summary>
     public IEnumerable<LogGroup> AllGroups() => _groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal);

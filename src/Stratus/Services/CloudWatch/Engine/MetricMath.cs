@@ -14,7 +14,8 @@ public sealed class MetricMathException(string message) : Exception(message);
 
 /// <summary>
 /// CloudWatch metric math, the basic part: numbers, query ids, + - * / ^, parentheses, and the
-/// functions SUM, AVG, MIN, MAX, ABS, METRICS() / METRICS("filter") and ANOMALY_DETECTION_BAND(id[, deviations]).
+/// functions SUM, AVG, MIN, MAX, ABS, METRICS() / METRICS("filter"), ANOMALY_DETECTION_BAND(id[, deviations]) and
+/// INSIGHT_RULE_METRIC(ruleName, metricName).
 /// Series combine point by point on the timestamps they share; SUM/AVG/MIN/MAX of one series give one number, of
 /// several series a series of per-timestamp results, as on AWS. A band stands alone: AWS refuses it as an operand.
 /// </summary>
@@ -29,26 +30,30 @@ public sealed class MetricMath
     private readonly Func<string, MathValue?> _resolve;
     private readonly Func<string?, MathSeriesList> _metrics;
     private readonly Func<string, double, MathBand>? _band;
+    private readonly Func<string, string, MathSeries>? _insightRule;
     private int _at;
     private int _nesting;
 
-    private MetricMath(string expression, Func<string, MathValue?> resolve, Func<string?, MathSeriesList> metrics, Func<string, double, MathBand>? band)
+    private MetricMath(string expression, Func<string, MathValue?> resolve, Func<string?, MathSeriesList> metrics, Func<string, double, MathBand>? band,
+        Func<string, string, MathSeries>? insightRule)
     {
         _tokens = Tokenize(expression);
         _resolve = resolve;
         _metrics = metrics;
         _band = band;
+        _insightRule = insightRule;
     }
 
     /// <param name="resolve">The value of another query by id, or null when there is none.</param>
     /// <param name="metrics">The MetricStat queries' series, optionally those whose id or label contain a filter.</param>
     /// <param name="band">The anomaly detection band of a query id with a number of standard deviations; null where no band may be drawn.</param>
+    /// <param name="insightRule">A Contributor Insights rule's metric as a series, by rule and metric name; null where none may be read.</param>
     public static MathValue Evaluate(string expression, Func<string, MathValue?> resolve, Func<string?, MathSeriesList> metrics,
-        Func<string, double, MathBand>? band = null)
+        Func<string, double, MathBand>? band = null, Func<string, string, MathSeries>? insightRule = null)
     {
         if (expression.Length > MaxExpressionLength)
             throw new MetricMathException($"The expression is {expression.Length} characters long; the limit is {MaxExpressionLength}.");
-        var math = new MetricMath(expression, resolve, metrics, band);
+        var math = new MetricMath(expression, resolve, metrics, band, insightRule);
         var value = math.Sum();
         if (math.Peek.Kind != TokenKind.End) throw new MetricMathException($"Unexpected '{math.Peek.Text}' in expression.");
         return value;
@@ -127,6 +132,7 @@ public sealed class MetricMath
     private MathValue Call(string function)
     {
         if (function == "ANOMALY_DETECTION_BAND") return Band();
+        if (function == "INSIGHT_RULE_METRIC") return InsightRuleMetric();
         if (function == "METRICS")
         {
             string? filter = null;
@@ -222,6 +228,21 @@ public sealed class MetricMath
         double.TryParse(token.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value
             : throw new MetricMathException($"'{token.Text}' is not a number.");
 
+    /// <summary>INSIGHT_RULE_METRIC(ruleName, metricName): each argument a name or a quoted string, as AWS's examples write them.</summary>
+    private MathSeries InsightRuleMetric()
+    {
+        var rule = Argument("a rule name");
+        Expect(",");
+        var metric = Argument("a metric name");
+        Expect(")");
+        if (_insightRule is null) throw new MetricMathException("INSIGHT_RULE_METRIC cannot be read here.");
+        return _insightRule(rule, metric);
+
+        string Argument(string what) => Next() is { Kind: TokenKind.Name or TokenKind.String } token
+            ? token.Text
+            : throw new MetricMathException($"INSIGHT_RULE_METRIC takes {what} here.");
+    }
+
     private static MetricMathException BandAsOperand() =>
         new("Unsupported operand: the result of ANOMALY_DETECTION_BAND cannot be used in another function or arithmetic.");
 
@@ -231,7 +252,7 @@ public sealed class MetricMath
         if (token.Text != symbol || token.Kind is TokenKind.String) throw new MetricMathException($"Expected '{symbol}' but found '{token.Text}'.");
     }
 
-    private static bool IsFunction(string name) => name.ToUpperInvariant() is "SUM" or "AVG" or "MIN" or "MAX" or "ABS" or "METRICS" or "ANOMALY_DETECTION_BAND";
+    private static bool IsFunction(string name) => name.ToUpperInvariant() is "SUM" or "AVG" or "MIN" or "MAX" or "ABS" or "METRICS" or "ANOMALY_DETECTION_BAND" or "INSIGHT_RULE_METRIC";
 
     private enum TokenKind { Number, Name, String, Symbol, End }
 

@@ -70,6 +70,16 @@ public sealed class AuthorizationTablesTests
     }
 
     [Fact]
+    public void Contributor_Insights_operations_name_each_rule_they_act_on()
+    {
+        var table = CloudWatchAuthorization.Table();
+        Assert.Equal(["arn:aws:cloudwatch:eu-west-1:123456789012:insight-rule/top-ips"],
+            table.Resources("GetInsightRuleReport", Input(new JsonObject { ["RuleName"] = "top-ips" })));
+        Assert.Equal(["arn:aws:cloudwatch:eu-west-1:123456789012:insight-rule/a", "arn:aws:cloudwatch:eu-west-1:123456789012:insight-rule/b"],
+            table.Resources("DeleteInsightRules", Input(new JsonObject { ["RuleNames"] = new JsonArray("a", "b") })));
+    }
+
+    [Fact]
     public void Rds_copies_name_source_and_target_and_events_rules_name_their_bus()
     {
         Assert.Equal(["arn:aws:rds:eu-west-1:123456789012:snapshot:src", "arn:aws:rds:eu-west-1:123456789012:snapshot:copy"],
