@@ -552,9 +552,6 @@ public sealed partial class CloudFormationService : IDisposable
     /// </summary>
     private (List<ResourceChangeRecord> Changes, string? Failure) ImportChanges(Scope scope, IReadOnlyList<ResourceToImport> imports)
     {
-        var owned = _store.InScope(scope.AccountId, scope.Region).Where(s => !s.IsDeleted)
-            .SelectMany(s => s.Resources.Values).Where(r => r.PhysicalId is not null && r.Status != StackStatus.DeleteComplete)
-            .Select(r => (r.Type, r.PhysicalId!)).ToHashSet();
         var changes = new List<ResourceChangeRecord>();
         var missing = new List<ResourceToImport>();
         var inStack = new List<string>();
@@ -562,7 +559,7 @@ public sealed partial class CloudFormationService : IDisposable
         {
             var found = _engine.FindExisting(scope, import);
             if (found is null) missing.Add(import);
-            else if (owned.Contains((import.ResourceType, found.PhysicalId))) inStack.Add(import.LogicalResourceId);
+            else if (_store.Owns(scope.AccountId, scope.Region, import.ResourceType, found.PhysicalId)) inStack.Add(import.LogicalResourceId);
             changes.Add(new ResourceChangeRecord("Import", import.LogicalResourceId, found?.PhysicalId ?? import.ResourceIdentifier.Values.Single(),
                 import.ResourceType, null, []));
         }

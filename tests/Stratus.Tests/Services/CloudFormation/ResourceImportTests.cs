@@ -139,6 +139,65 @@ public sealed class ResourceImportTests(StratusFixture stratus) : IClassFixture<
     }
 
     [Fact]
+    public async Task Every_type_identified_by_one_name_is_imported_and_a_resource_adopted_meanwhile_rolls_the_second_import_back()
+    {
+        var r = await Clients.Boto3Async(stratus.Url, Helpers + """
+            trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+            role_arn = client("iam").create_role(RoleName="adopted-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+            client("s3").create_bucket(Bucket="adopted-bucket")
+            client("ssm").put_parameter(Name="/adopted/setting", Value="on", Type="String")
+            repository_uri = client("ecr").create_repository(repositoryName="adopted-repo")["repository"]["repositoryUri"]
+            secret_arn = client("secretsmanager").create_secret(Name="adopted-secret", SecretString="s3cret")["ARN"]
+            resources = {
+                "Role": {"Type": "AWS::IAM::Role", "DeletionPolicy": "Retain", "Properties": {"RoleName": "adopted-role", "AssumeRolePolicyDocument": json.loads(trust)}},
+                "Bucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {"BucketName": "adopted-bucket"}},
+                "Setting": {"Type": "AWS::SSM::Parameter", "DeletionPolicy": "Retain", "Properties": {"Name": "/adopted/setting", "Type": "String", "Value": "on"}},
+                "Repo": {"Type": "AWS::ECR::Repository", "DeletionPolicy": "Retain", "Properties": {"RepositoryName": "adopted-repo"}},
+                "Secret": {"Type": "AWS::SecretsManager::Secret", "DeletionPolicy": "Retain", "Properties": {"Name": "adopted-secret"}}}
+            outputs = {"RoleArn": {"Value": {"Fn::GetAtt": ["Role", "Arn"]}}, "RepoUri": {"Value": {"Fn::GetAtt": ["Repo", "RepositoryUri"]}},
+                "SecretRef": {"Value": {"Ref": "Secret"}}, "SettingValue": {"Value": {"Fn::GetAtt": ["Setting", "Value"]}}}
+            identifiers = {"Role": {"RoleName": "adopted-role"}, "Bucket": {"BucketName": "adopted-bucket"}, "Setting": {"Name": "/adopted/setting"},
+                "Repo": {"RepositoryName": "adopted-repo"}, "Secret": {"Id": "adopted-secret"}}
+            # A named role needs CAPABILITY_NAMED_IAM in an import too, as on AWS.
+            change_set = cfn.create_change_set(StackName="many", ChangeSetName="all", ChangeSetType="IMPORT", Capabilities=["CAPABILITY_NAMED_IAM"],
+                TemplateBody=json.dumps({"Resources": resources, "Outputs": outputs}),
+                ResourcesToImport=[{"ResourceType": resources[k]["Type"], "LogicalResourceId": k, "ResourceIdentifier": v} for k, v in identifiers.items()])
+            cfn.execute_change_set(ChangeSetName=change_set["Id"])
+            out["imported"] = wait_stack("many")
+            stack = cfn.describe_stacks(StackName="many")["Stacks"][0]
+            values = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+            out["outputs"] = [values["RoleArn"] == role_arn, values["RepoUri"] == repository_uri, values["SecretRef"] == secret_arn, values["SettingValue"]]
+            out["physical"] = sorted([r["LogicalResourceId"], r["PhysicalResourceId"]] for r in cfn.describe_stack_resources(StackName="many")["StackResources"]
+                if r["LogicalResourceId"] != "Secret")
+            cfn.delete_stack(StackName="many")
+            out["retained"] = [wait_stack(stack["StackId"]), client("iam").get_role(RoleName="adopted-role")["Role"]["Arn"] == role_arn,
+                client("ssm").get_parameter(Name="/adopted/setting")["Parameter"]["Value"]]
+
+            client("logs").create_log_group(logGroupName="/claimed/contested")
+            contested = json.dumps({"Resources": {"Group": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "Properties": {"LogGroupName": "/claimed/contested"}}}})
+            claims = [cfn.create_change_set(StackName=name, ChangeSetName="claim", ChangeSetType="IMPORT", TemplateBody=contested,
+                ResourcesToImport=[{"ResourceType": "AWS::Logs::LogGroup", "LogicalResourceId": "Group", "ResourceIdentifier": {"LogGroupName": "/claimed/contested"}}])
+                for name in ["first-claim", "second-claim"]]
+            cfn.execute_change_set(ChangeSetName=claims[0]["Id"])
+            first = wait_stack("first-claim")
+            cfn.execute_change_set(ChangeSetName=claims[1]["Id"])
+            out["contested"] = [first, wait_stack("second-claim"),
+                [[e["LogicalResourceId"], e["ResourceStatus"], e.get("ResourceStatusReason")] for e in reversed(cfn.describe_stack_events(StackName="second-claim")["StackEvents"])
+                    if e["LogicalResourceId"] == "Group"],
+                cfn.list_stack_resources(StackName="second-claim")["StackResourceSummaries"]]
+            """);
+
+        Assert.Equal("IMPORT_COMPLETE", r["imported"]!.GetValue<string>());
+        Assert.Equal("""[true,true,true,"on"]""", r["outputs"]!.ToJsonString());
+        Assert.Equal("""[["Bucket","adopted-bucket"],["Repo","adopted-repo"],["Role","adopted-role"],["Setting","/adopted/setting"]]""", r["physical"]!.ToJsonString());
+        Assert.Equal("""["DELETE_COMPLETE",true,"on"]""", r["retained"]!.ToJsonString());
+        // The second import finds the group adopted by the first since its change set was made: it fails and releases it untouched.
+        Assert.Equal("""["IMPORT_COMPLETE","IMPORT_ROLLBACK_COMPLETE",[["Group","IMPORT_IN_PROGRESS",null],""" +
+            """["Group","IMPORT_FAILED","Resource {LogGroupName=/claimed/contested} of type AWS::Logs::LogGroup already belongs to a stack."],""" +
+            """["Group","IMPORT_ROLLBACK_COMPLETE",null]],[]]""", r["contested"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task Stacks_in_two_regions_are_imported_into_a_stack_set_as_its_instances()
     {
         var r = await Clients.Boto3Async(stratus.Url, Helpers + """

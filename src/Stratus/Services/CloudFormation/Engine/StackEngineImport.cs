@@ -80,6 +80,9 @@ public sealed partial class StackEngine
                     $"The template's {property} {named.GetValue<string>()} does not match the ResourceIdentifier {import.Printed} of the resource to import.");
             var found = (Provider(definition.Type) as IResourceImporter)?.FindExisting(Scope.Of(stack.AccountId, stack.Region), identifier)
                 ?? throw new ResourcePropertyException($"Resource {import.Printed} of type {definition.Type} does not exist.");
+            // Checked again here: another import may have adopted it since the change set was made.
+            if (_store.Owns(stack.AccountId, stack.Region, definition.Type, found.PhysicalId, (stackId, definition.LogicalId)))
+                throw new ResourcePropertyException($"Resource {import.Printed} of type {definition.Type} already belongs to a stack.");
             live[definition.LogicalId] = found;
             var json = properties.ToJsonString();
             _store.SetResource(stackId, record with
