@@ -42,6 +42,15 @@ public sealed partial class CloudFormationApi
             StackSetInputs.Parameters(Reader(i).Objects("ParameterOverrides")))));
         operations.Add("UpdateStackInstances", i => OperationId(StackSets.UpdateStackInstances(i.Scope, i.Required("StackSetName"), Targets(i),
             i.Has("ParameterOverrides") ? StackSetInputs.Parameters(Reader(i).Objects("ParameterOverrides")) : null)));
+        operations.Add("ImportStacksToStackSet", i =>
+        {
+            RefuseOrganizations(i);
+            if (i.Strings("OrganizationalUnitIds").Count > 0) throw CloudFormationErrors.NeedsOrganizations("OrganizationalUnitIds");
+            if (i.String("StackIdsUrl") is not null)
+                throw CloudFormationErrors.NotServed("ImportStacksToStackSet with StackIdsUrl", "give the stacks' ids in StackIds");
+            return OperationId(StackSets.ImportStacks(i.Scope, i.Required("StackSetName"), i.Strings("StackIds"),
+                StackSetInputs.Preferences(Reader(i).Object("OperationPreferences")), i.String("OperationId")));
+        });
         operations.Add("DeleteStackInstances", i => OperationId(StackSets.DeleteStackInstances(i.Scope, i.Required("StackSetName"), Targets(i),
             i.Bool("RetainStacks") ?? throw TemplateErrors.Missing("RetainStacks"))));
         operations.Add("DetectStackSetDrift", i =>

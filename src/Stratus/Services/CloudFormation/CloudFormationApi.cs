@@ -49,7 +49,9 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
                 var template = i.String("StackName") is { } stackName
                     ? _cfn.TemplateOfStack(i.Scope, stackName)
                     : CloudFormationService.ParseTemplate(TemplateOf(i));
-                return TemplateFacts(template, summary: true);
+                var facts = TemplateFacts(template, summary: true);
+                SetList(facts, "ResourceIdentifierSummaries", ResourceIdentifierSummaries(template));
+                return facts;
             } },
         { "CreateStack", i => Settled(_cfn.CreateStack(i.Scope, Request(i)).StackId,
             id => new JsonObject { ["StackId"] = id }) },
@@ -102,7 +104,7 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
             {
                 var changeSet = _cfn.CreateChangeSet(i.Scope, new ChangeSetRequest(
                     Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), i.Required("ChangeSetName"),
-                    i.String("ChangeSetType") ?? "UPDATE", i.String("Description"), i.Bool("UsePreviousTemplate") ?? false));
+                    i.String("ChangeSetType") ?? "UPDATE", i.String("Description"), i.Bool("UsePreviousTemplate") ?? false, ResourcesToImport(i)));
                 return new JsonObject { ["Id"] = changeSet.ChangeSetId, ["StackId"] = changeSet.StackId };
             } },
         { "DescribeChangeSet", i => ChangeSet(_cfn.FindChangeSet(i.Scope, i.Required("ChangeSetName"), i.String("StackName"))) },
@@ -173,6 +175,13 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
         _cfn.StackPolicyOf(i.Scope, i.String("StackPolicyDuringUpdateBody"), i.String("StackPolicyDuringUpdateURL"), "StackPolicyDuringUpdate"),
         i.Bool("EnableTerminationProtection") ?? false,
         i.String("ClientRequestToken"));
+
+    private static List<ResourceToImport> ResourcesToImport(OperationInput i) =>
+        i.List("ResourcesToImport").OfType<JsonObject>().Select(r =>
+        {
+            var resource = i.Nested(r);
+            return new ResourceToImport(resource.Required("ResourceType"), resource.Required("LogicalResourceId"), resource.StringMap("ResourceIdentifier"));
+        }).ToList();
 
     private static List<SuppliedParameter> Parameters(OperationInput i) =>
         i.List("Parameters").OfType<JsonObject>().Select(p =>
@@ -245,6 +254,17 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
         }
         return result;
     }
+
+    /// <summary>For each type in the template that can be imported: its logical ids and the property that identifies one.</summary>
+    private IEnumerable<JsonObject> ResourceIdentifierSummaries(Template template) =>
+        template.Resources.Values.GroupBy(r => r.Type)
+            .Where(g => _cfn.ImportIdentifiers.ContainsKey(g.Key))
+            .Select(g => new JsonObject
+            {
+                ["ResourceType"] = g.Key,
+                ["LogicalResourceIds"] = Array(g.Select(r => JsonValue.Create(r.LogicalId))),
+                ["ResourceIdentifiers"] = new JsonArray(_cfn.ImportIdentifiers[g.Key]),
+            });
 
     private static JsonObject Stack(StackRecord s)
     {

@@ -71,6 +71,15 @@ public static class CloudFormationErrors
     public static AwsException OtherAccount(string account, string callerAccount) =>
         TemplateError.Validation($"Account {account} is not served: Stratus is one account ({callerAccount}), so stack instances can only be deployed to the caller's own account");
 
+    /// <summary>ImportStacksToStackSet's StackIds naming a stack that does not exist (the model's StackNotFoundException, 404).</summary>
+    public static AwsException StackNotFound(string stackId) => new("StackNotFoundException", $"Stack with id {stackId} does not exist", 404);
+
+    public static AwsException TooManyStacksToImport(int limit) =>
+        new("LimitExceededException", $"You can import up to {limit} stacks into a stack set at a time", 400);
+
+    /// <summary>A stack set operation that cannot be done as asked (the model's InvalidOperationException, 400).</summary>
+    public static AwsException InvalidStackSetOperation(string message) => new("InvalidOperationException", message, 400);
+
     public static AwsException RegionNotServed(string region) =>
         TemplateError.Validation($"Region {region} is not a Region Stratus serves");
 }

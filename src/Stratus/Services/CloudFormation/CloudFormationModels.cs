@@ -156,6 +156,15 @@ public sealed record ChangeSetRecord
     public IReadOnlyList<string> Capabilities { get; init; } = [];
     public IReadOnlyList<StackTag> Tags { get; init; } = [];
     public IReadOnlyList<ResourceChangeRecord> Changes { get; init; } = [];
+    /// <summary>For an IMPORT change set: the existing resources the stack adopts when it is executed.</summary>
+    public IReadOnlyList<ResourceToImport> ResourcesToImport { get; init; } = [];
+}
+
+/// <summary>One existing resource an IMPORT change set adopts: its template type and logical id, and the identifier that finds it.</summary>
+public sealed record ResourceToImport(string ResourceType, string LogicalResourceId, IReadOnlyDictionary<string, string> ResourceIdentifier)
+{
+    /// <summary>The identifier as CloudFormation prints it in its messages: {FunctionName=my-function}.</summary>
+    public string Printed => "{" + string.Join(", ", ResourceIdentifier.Select(p => $"{p.Key}={p.Value}")) + "}";
 }
 
 /// <summary>A template kept for the cost estimate page that EstimateTemplateCost links to.</summary>
@@ -182,10 +191,18 @@ public static class StackStatus
     public const string UpdateRollbackCompleteCleanupInProgress = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS";
     public const string UpdateRollbackComplete = "UPDATE_ROLLBACK_COMPLETE";
     public const string ReviewInProgress = "REVIEW_IN_PROGRESS";
+    // Resource import (an IMPORT change set executed): the stack's statuses, and its resources' IMPORT_* statuses.
+    public const string ImportInProgress = "IMPORT_IN_PROGRESS";
+    public const string ImportComplete = "IMPORT_COMPLETE";
+    public const string ImportFailed = "IMPORT_FAILED";
+    public const string ImportRollbackInProgress = "IMPORT_ROLLBACK_IN_PROGRESS";
+    public const string ImportRollbackFailed = "IMPORT_ROLLBACK_FAILED";
+    public const string ImportRollbackComplete = "IMPORT_ROLLBACK_COMPLETE";
 
     public static bool IsInProgress(string status) => status.EndsWith("_IN_PROGRESS", StringComparison.Ordinal) && status != ReviewInProgress;
 
-    public static bool IsUpdatable(string status) => status is CreateComplete or UpdateComplete or UpdateRollbackComplete or UpdateFailed;
+    public static bool IsUpdatable(string status) =>
+        status is CreateComplete or UpdateComplete or UpdateRollbackComplete or UpdateFailed or ImportComplete or ImportRollbackComplete;
 
     /// <summary>Where an operation that Stratus's stop interrupted is left: failed, so the stack can be deleted or retried.</summary>
     public static string Interrupted(string status) => status switch
@@ -193,6 +210,7 @@ public static class StackStatus
         CreateInProgress => CreateFailed,
         RollbackInProgress => RollbackFailed,
         DeleteInProgress => DeleteFailed,
+        ImportInProgress or ImportRollbackInProgress => ImportRollbackFailed,
         _ when status.StartsWith("UPDATE", StringComparison.Ordinal) => UpdateRollbackFailed,
         _ => status,
     };
@@ -212,4 +230,5 @@ public sealed record StackRequest(
     bool EnableTerminationProtection = false,
     string? ClientRequestToken = null);
 
-public sealed record ChangeSetRequest(StackRequest Stack, string ChangeSetName, string ChangeSetType, string? Description, bool UsePreviousTemplate = false);
+public sealed record ChangeSetRequest(StackRequest Stack, string ChangeSetName, string ChangeSetType, string? Description, bool UsePreviousTemplate = false,
+    IReadOnlyList<ResourceToImport>? ResourcesToImport = null);

@@ -477,6 +477,8 @@ public sealed partial class CloudFormationService : IDisposable
         StackRecord stack;
         IReadOnlyList<ResourceChangeRecord> changes;
         (StackPlan Plan, StackRecord Shape) prepared;
+        string? importFailure = null;
+        var imports = request.ResourcesToImport ?? [];
         switch (request.ChangeSetType)
         {
             case "CREATE":
@@ -495,7 +497,15 @@ public sealed partial class CloudFormationService : IDisposable
                 changes = ChangesBetween(stack, prepared.Plan);
                 break;
             case "IMPORT":
-                throw CloudFormationErrors.NotServed("CreateChangeSet with ChangeSetType IMPORT", "resource import is not built yet");
+                // Into the stack that exists, or a new one (REVIEW_IN_PROGRESS until the change set is executed).
+                var into = existing is { Status: not StackStatus.ReviewInProgress } ? existing : null;
+                if (into is not null && !StackStatus.IsUpdatable(into.Status)) throw NotUpdatable(into);
+                prepared = Prepare(scope, request.Stack, into, viaChangeSet: true);
+                ResourceImportRules.Check(prepared.Plan.Template, into is null ? null : (Template.Parse(into.TemplateBody), into.Resources.Keys.ToList()),
+                    imports, _engine.ImportIdentifiers);
+                (changes, importFailure) = ImportChanges(scope, imports);
+                stack = into ?? existing ?? CreateReviewStack(scope, name, request.ChangeSetName);
+                break;
             default:
                 throw Errors.Constraint("ChangeSetType", request.ChangeSetType, "Member must satisfy enum value set: [IMPORT, UPDATE, CREATE]");
         }
@@ -509,6 +519,7 @@ public sealed partial class CloudFormationService : IDisposable
 
         var unchanged = request.ChangeSetType == "UPDATE" && changes.Count == 0
             && JsonNode.DeepEquals(Template.Parse(stack.TemplateBody).Root["Outputs"], prepared.Plan.Template.Root["Outputs"]);
+        var failure = unchanged ? "The submitted information didn't contain changes. Submit different information to create a change set." : importFailure;
         var changeSet = new ChangeSetRecord
         {
             ChangeSetId = $"arn:aws:cloudformation:{scope.Region}:{scope.AccountId}:changeSet/{request.ChangeSetName}/{Guid.NewGuid()}",
@@ -518,9 +529,9 @@ public sealed partial class CloudFormationService : IDisposable
             AccountId = scope.AccountId,
             Region = scope.Region,
             ChangeSetType = request.ChangeSetType,
-            Status = unchanged ? "FAILED" : "CREATE_COMPLETE",
-            StatusReason = unchanged ? "The submitted information didn't contain changes. Submit different information to create a change set." : null,
-            ExecutionStatus = unchanged ? "UNAVAILABLE" : "AVAILABLE",
+            Status = failure is null ? "CREATE_COMPLETE" : "FAILED",
+            StatusReason = failure,
+            ExecutionStatus = failure is null ? "AVAILABLE" : "UNAVAILABLE",
             CreationTime = _store.Now,
             Description = request.Description,
             TemplateBody = request.Stack.TemplateBody,
@@ -528,10 +539,38 @@ public sealed partial class CloudFormationService : IDisposable
             Capabilities = request.Stack.Capabilities,
             Tags = request.Stack.Tags,
             Changes = changes,
+            ResourcesToImport = imports,
         };
         _store.ChangeSets.Put(changeSet.ChangeSetId, changeSet);
         return changeSet;
     }
+
+    /// <summary>
+    /// An IMPORT change set's changes: each existing resource looked up through its provider. One that already belongs
+    /// to a stack is refused; ones that do not exist fail the change set (its StatusReason names them), as CloudFormation
+    /// reports them once it has looked.
+    /// </summary>
+    private (List<ResourceChangeRecord> Changes, string? Failure) ImportChanges(Scope scope, IReadOnlyList<ResourceToImport> imports)
+    {
+        var changes = new List<ResourceChangeRecord>();
+        var missing = new List<ResourceToImport>();
+        var inStack = new List<string>();
+        foreach (var import in imports)
+        {
+            var found = _engine.FindExisting(scope, import);
+            if (found is null) missing.Add(import);
+            else if (_store.Owns(scope.AccountId, scope.Region, import.ResourceType, found.PhysicalId)) inStack.Add(import.LogicalResourceId);
+            changes.Add(new ResourceChangeRecord("Import", import.LogicalResourceId, found?.PhysicalId ?? import.ResourceIdentifier.Values.Single(),
+                import.ResourceType, null, []));
+        }
+        if (inStack.Count > 0) throw ResourceImportRules.AlreadyInStack(inStack);
+        return (changes, missing.Count == 0
+            ? null
+            : $"Resources [{string.Join(", ", missing.Select(m => m.Printed))}] passed in ResourcesToImport do not exist.");
+    }
+
+    /// <summary>The types that can be imported into a stack, and the property that identifies a resource of each.</summary>
+    public IReadOnlyDictionary<string, string> ImportIdentifiers => _engine.ImportIdentifiers;
 
     private StackRecord CreateReviewStack(Scope scope, string name, string changeSetName)
     {
@@ -627,7 +666,12 @@ public sealed partial class CloudFormationService : IDisposable
         if (changeSet.ExecutionStatus != "AVAILABLE")
             throw CloudFormationErrors.ChangeSetNotAvailable(changeSet.ChangeSetId, changeSet.Status);
         var stack = _store.Stack(changeSet.StackId);
-        var expected = changeSet.ChangeSetType == "CREATE" ? stack.Status == StackStatus.ReviewInProgress : StackStatus.IsUpdatable(stack.Status);
+        var expected = changeSet.ChangeSetType switch
+        {
+            "CREATE" => stack.Status == StackStatus.ReviewInProgress,
+            "IMPORT" => stack.Status == StackStatus.ReviewInProgress || StackStatus.IsUpdatable(stack.Status),
+            _ => StackStatus.IsUpdatable(stack.Status),
+        };
         if (!expected) throw ChangeSetNotExecutable(changeSet, stack);
 
         var request = new StackRequest(stack.StackName, changeSet.TemplateBody,
@@ -638,16 +682,17 @@ public sealed partial class CloudFormationService : IDisposable
         if (changeSet.ChangeSetType == "CREATE")
         {
             _store.Begin(stack.StackId, s => s.Status == StackStatus.ReviewInProgress, s => ChangeSetNotExecutable(changeSet, s), StackStatus.CreateInProgress,
-                s => (shape with
-                {
-                    StackId = s.StackId,
-                    AccountId = s.AccountId,
-                    Region = s.Region,
-                    CreationTime = _store.Now,
-                    ChangeSetId = changeSet.ChangeSetId,
-                    UsedRequestTokens = s.UsedRequestTokens,
-                }).StartedWith(token, ExecuteChangeSetOperation));
+                s => Created(s, shape, changeSet).StartedWith(token, ExecuteChangeSetOperation));
             _engine.Start(stack.StackId, cancellation => _engine.CreateAsync(stack.StackId, plan, cancellation));
+        }
+        else if (changeSet.ChangeSetType == "IMPORT")
+        {
+            // A new stack is created by the import (REVIEW_IN_PROGRESS to IMPORT_COMPLETE); an existing one adopts the resources.
+            var isNew = stack.Status == StackStatus.ReviewInProgress;
+            _store.Begin(stack.StackId, s => isNew ? s.Status == StackStatus.ReviewInProgress : StackStatus.IsUpdatable(s.Status),
+                s => ChangeSetNotExecutable(changeSet, s), StackStatus.ImportInProgress,
+                s => (isNew ? Created(s, shape, changeSet) : s with { ChangeSetId = changeSet.ChangeSetId }).StartedWith(token, ExecuteChangeSetOperation));
+            _engine.Start(stack.StackId, cancellation => _engine.ImportAsync(stack.StackId, plan, shape, changeSet.ResourcesToImport, cancellation));
         }
         else StartUpdate(stack, plan, shape, stack.StackPolicyBody, token, ExecuteChangeSetOperation, changeSet.ChangeSetId);
 
@@ -657,6 +702,17 @@ public sealed partial class CloudFormationService : IDisposable
         _store.ChangeSets.Put(changeSet.ChangeSetId, changeSet with { ExecutionStatus = "EXECUTE_COMPLETE" });
         return stack.StackId;
     }
+
+    /// <summary>A REVIEW_IN_PROGRESS stack as its change set creates it: the change set's template and settings, created now.</summary>
+    private StackRecord Created(StackRecord review, StackRecord shape, ChangeSetRecord changeSet) => shape with
+    {
+        StackId = review.StackId,
+        AccountId = review.AccountId,
+        Region = review.Region,
+        CreationTime = _store.Now,
+        ChangeSetId = changeSet.ChangeSetId,
+        UsedRequestTokens = review.UsedRequestTokens,
+    };
 
     private static AwsException ChangeSetNotExecutable(ChangeSetRecord changeSet, StackRecord stack) =>
         CloudFormationErrors.ChangeSetNotExecutable(changeSet.ChangeSetId, stack.StackName, stack.Status);

@@ -103,6 +103,15 @@ public sealed class StackStore
     public IEnumerable<StackRecord> InScope(string accountId, string region) =>
         Stacks.Values.Where(s => s.AccountId == accountId && s.Region == region);
 
+    /// <summary>
+    /// Whether a live stack in the account and region has this physical resource (other than as <paramref name="except"/>'s
+    /// logical id in that stack): a resource belongs to one stack at most, so it cannot be imported into another.
+    /// </summary>
+    public bool Owns(string accountId, string region, string type, string physicalId, (string StackId, string LogicalId)? except = null) =>
+        InScope(accountId, region).Where(s => !s.IsDeleted).Any(s => s.Resources.Values.Any(r =>
+            r.Type == type && r.PhysicalId == physicalId && r.Status != StackStatus.DeleteComplete
+            && (except is not { } skip || skip.StackId != s.StackId || skip.LogicalId != r.LogicalId)));
+
     /// <summary>Every export in the account and region, with the stack that exports it.</summary>
     public IEnumerable<(StackRecord Stack, StackOutput Output)> Exports(string accountId, string region) =>
         InScope(accountId, region).Where(s => !s.IsDeleted)

@@ -52,6 +52,7 @@ public sealed partial class StackEngine : IDisposable
         _references = references;
         _address = address;
         _logger = logger;
+        ImportIdentifiers = providers.ImportIdentifiers();
     }
 
     private readonly StratusAddress _address;
@@ -311,6 +312,7 @@ public sealed partial class StackEngine : IDisposable
         _store.SetStatus(stackId, StackStatus.UpdateRollbackComplete, null);
     }
 
+    /// <summary>The stack takes the template, parameters and outputs an update or import ran with.</summary>
     private StackRecord Adopt(StackRecord stack, StackRecord requested, IReadOnlyList<StackOutput> outputs, IReadOnlyList<string> imports) => stack with
     {
         TemplateBody = requested.TemplateBody,

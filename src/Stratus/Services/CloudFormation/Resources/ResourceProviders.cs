@@ -15,6 +15,10 @@ public sealed class ResourceProviders
     public IResourceProvider? Find(string type) => _byType.GetValueOrDefault(
         type.StartsWith(CustomResourceProvider.TypePrefix, StringComparison.Ordinal) ? CustomResourceProvider.GenericType : type);
 
+    /// <summary>The types that can be imported into a stack, and the property that identifies a resource of each.</summary>
+    public IReadOnlyDictionary<string, string> ImportIdentifiers() =>
+        _byType.Values.Where(p => p is IResourceImporter).ToDictionary(p => p.Type, p => ((IResourceImporter)p).ImportIdentifier, StringComparer.Ordinal);
+
     public string Unsupported(string type) =>
         $"Resource type {type} is not supported by Stratus. Supported types: {string.Join(", ", _byType.Keys.Order(StringComparer.Ordinal))}.";
 }

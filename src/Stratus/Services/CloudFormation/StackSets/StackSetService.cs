@@ -302,6 +302,58 @@ public sealed partial class StackSetService : IDisposable
             });
     }
 
+    /// <summary>ImportStacksToStackSet takes up to this many stacks at a time, as AWS documents.</summary>
+    public const int MaxStacksPerImport = 10;
+
+    /// <summary>
+    /// ImportStacksToStackSet: existing stacks in the caller's account become the stack set's instances in their Regions, and
+    /// are then brought to the stack set's template and parameters as CreateStackInstances brings an instance that exists.
+    /// Refused, as AWS refuses them: a stack that does not exist, a nested stack, a stack not in a settled state, one already
+    /// in a stack set, and a Region where the stack set already has an instance.
+    /// </summary>
+    public string ImportStacks(Scope scope, string stackSetName, IReadOnlyList<string> stackIds, OperationPreferences preferences, string? operationId)
+    {
+        var stackSet = FindActive(scope, stackSetName);
+        CheckPreferences(preferences);
+        if (stackIds.Count == 0) throw TemplateError.Validation("Either StackIds or StackIdsUrl must be specified.");
+        if (stackIds.Count > MaxStacksPerImport) throw CloudFormationErrors.TooManyStacksToImport(MaxStacksPerImport);
+        var stacks = new List<StackRecord>();
+        foreach (var stackId in stackIds)
+        {
+            // A stack id is its ARN, which names the stack's account and Region.
+            var parts = stackId.Split(':');
+            if (parts is not ["arn", _, "cloudformation", var region, var account, ..]) throw CloudFormationErrors.StackNotFound(stackId);
+            if (account != scope.AccountId) throw CloudFormationErrors.OtherAccount(account, scope.AccountId);
+            var stack = _cfn.FindOrNull(Scope.Of(account, region), stackId) is { IsDeleted: false } found ? found : throw CloudFormationErrors.StackNotFound(stackId);
+            if (stack.ParentId is not null) throw CloudFormationErrors.InvalidStackSetOperation($"Stack {stackId} is a nested stack: nested stacks cannot be imported into a stack set.");
+            if (!StackStatus.IsUpdatable(stack.Status))
+                throw CloudFormationErrors.InvalidStackSetOperation($"Stack {stackId} is in {stack.Status} state and cannot be imported into a stack set.");
+            if (_instances.Values.FirstOrDefault(i => i.StackId == stack.StackId) is { } owner)
+                throw CloudFormationErrors.InvalidStackSetOperation(
+                    $"Stack {stackId} already belongs to stack set {_stackSets.Values.First(s => s.StackSetId == owner.StackSetId).StackSetName}.");
+            if (_instances.Get(InstanceKey(stackSet.StackSetId, account, region)) is not null || stacks.Any(s => s.Region == region))
+                throw CloudFormationErrors.InvalidStackSetOperation(
+                    $"StackSet {stackSet.StackSetName} already has a stack instance in account {account} and Region {region}: a stack set has one stack per account and Region.");
+            stacks.Add(stack);
+        }
+        // botocore's StackSetOperationAction has no IMPORT: the operation is listed as a CREATE over the imported instances.
+        return StartOperation(scope, stackSet, "CREATE", stacks.Select(s => (s.AccountId, s.Region)).ToList(), preferences, operationId,
+            retainStacks: null, marksInstances: true,
+            beforeStart: () =>
+            {
+                foreach (var stack in stacks)
+                    _instances.Put(InstanceKey(stackSet.StackSetId, stack.AccountId, stack.Region), new StackInstanceRecord
+                    {
+                        StackSetId = stackSet.StackSetId,
+                        Account = stack.AccountId,
+                        Region = stack.Region,
+                        StackId = stack.StackId,
+                        Status = InstanceStatus.Outdated,
+                        DetailedStatus = InstanceStatus.Pending,
+                    });
+            });
+    }
+
     /// <summary>DeleteStackInstances: each instance's stack deleted (or, RetainStacks, kept as a stack of its own) and the instance removed.</summary>
     public string DeleteStackInstances(Scope scope, string stackSetName, InstanceTargets targets, bool retainStacks)
     {
@@ -548,6 +600,7 @@ public sealed partial class StackSetService : IDisposable
             .Select(p => new SuppliedParameter(p.Key, instance.ParameterOverrides.GetValueOrDefault(p.Key, p.Value), false)).ToList();
         var stack = instance.StackId is { } stackId ? _cfn.FindOrNull(scope, stackId) : null;
         StackRecord settled;
+        var upToDate = false;
         if (stack is { IsDeleted: false } && StackStatus.IsUpdatable(stack.Status))
         {
             var request = new StackRequest(stack.StackId, stackSet.TemplateBody, parameters, stackSet.Capabilities, stackSet.Tags);
@@ -558,7 +611,9 @@ public sealed partial class StackSetService : IDisposable
             }
             catch (AwsException e) when (e.Message == CloudFormationService.NoUpdatesMessage)
             {
+                // Already as the stack set says (an imported stack made from its template, whatever its last operation was).
                 settled = stack;
+                upToDate = true;
             }
         }
         else
@@ -571,7 +626,7 @@ public sealed partial class StackSetService : IDisposable
             _instances.Update(key, i => i with { StackId = created.StackId });
             settled = await _cfn.SettledAsync(created.StackId, _stopping.Token);
         }
-        if (settled.Status is StackStatus.CreateComplete or StackStatus.UpdateComplete)
+        if (upToDate || settled.Status is StackStatus.CreateComplete or StackStatus.UpdateComplete)
         {
             _instances.Update(key, i => i with { StackId = settled.StackId, Status = InstanceStatus.Current, DetailedStatus = InstanceStatus.Succeeded, StatusReason = null });
             return null;

@@ -9,8 +9,13 @@ namespace Stratus.Services.Ecr.CloudFormation;
 /// policies, tags. Deleting a repository that holds images fails as ECR's DeleteRepository does,
 /// unless the template says EmptyOnDelete.
 /// </summary>
-public sealed class EcrRepositoryProvider(EcrService ecr) : IResourceProvider
+public sealed class EcrRepositoryProvider(EcrService ecr) : IResourceProvider, IResourceImporter
 {
+    public string ImportIdentifier => "RepositoryName";
+
+    public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
+        ResourceLookup.IfPresent(() => ecr.GetRepository(scope, identifier), "RepositoryNotFoundException") is { } repository ? Provisioned(repository) : null;
+
     public string Type => "AWS::ECR::Repository";
 
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "RepositoryName", "EncryptionConfiguration" };

@@ -5,9 +5,14 @@ using Stratus.Services.CloudFormation.Resources;
 namespace Stratus.Services.Iam.CloudFormation;
 
 /// <summary>AWS::IAM::Role through IamService: trust policy, managed policy attachments, inline policies, tags.</summary>
-public sealed class IamRoleProvider(IamService iam) : IResourceProvider, ILiveStateReader
+public sealed class IamRoleProvider(IamService iam) : IResourceProvider, ILiveStateReader, IResourceImporter
 {
     public string Type => "AWS::IAM::Role";
+
+    public string ImportIdentifier => "RoleName";
+
+    public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
+        ResourceLookup.IfPresent(() => iam.GetRole(scope, identifier), "NoSuchEntity") is { } role ? Provisioned(role) : null;
 
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "RoleName", "Path" };
 

@@ -5,9 +5,16 @@ using Stratus.Services.CloudFormation.Resources;
 namespace Stratus.Services.Lambda.CloudFormation;
 
 /// <summary>AWS::Lambda::Function through LambdaService: code, configuration, tags and reserved concurrency. Ref is the function name.</summary>
-public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionCode code) : IResourceProvider, ILiveStateReader
+public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionCode code) : IResourceProvider, ILiveStateReader, IResourceImporter
 {
     public string Type => "AWS::Lambda::Function";
+
+    public string ImportIdentifier => "FunctionName";
+
+    public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
+        ResourceLookup.IfPresent(() => lambda.GetFunction(scope, identifier, null).Function, "ResourceNotFoundException") is { } function
+            ? Provisioned(function)
+            : null;
 
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "FunctionName", "PackageType" };
 

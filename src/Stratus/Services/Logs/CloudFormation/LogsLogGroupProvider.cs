@@ -5,9 +5,14 @@ using Stratus.Services.CloudFormation.Resources;
 namespace Stratus.Services.Logs.CloudFormation;
 
 /// <summary>AWS::Logs::LogGroup through LogsService: the group, its retention and tags. Ref is the group name.</summary>
-public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider, ILiveStateReader
+public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider, ILiveStateReader, IResourceImporter
 {
     public string Type => "AWS::Logs::LogGroup";
+
+    public string ImportIdentifier => "LogGroupName";
+
+    public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
+        logs.DescribeLogGroups(scope, identifier, null).FirstOrDefault(g => g.Name == identifier) is { } group ? Provisioned(group) : null;
 
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "LogGroupName" };
 

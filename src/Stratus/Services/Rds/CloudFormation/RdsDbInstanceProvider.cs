@@ -10,8 +10,13 @@ namespace Stratus.Services.Rds.CloudFormation;
 /// once the instance is available (its MariaDB answers), and deleted only once it is gone.
 /// Ref is the instance identifier.
 /// </summary>
-public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider
+public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider, IResourceImporter
 {
+    public string ImportIdentifier => "DBInstanceIdentifier";
+
+    public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
+        ResourceLookup.IfPresent(() => rds.GetInstance(scope, identifier), "DBInstanceNotFound") is { } instance ? Provisioned(instance) : null;
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
     public string Type => "AWS::RDS::DBInstance";

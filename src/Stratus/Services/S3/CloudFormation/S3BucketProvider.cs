@@ -11,8 +11,14 @@ namespace Stratus.Services.S3.CloudFormation;
 /// as the same documents S3's API stores. Deleting a bucket that still holds objects fails with S3's
 /// BucketNotEmpty, as on AWS (a stack empties nothing on its own).
 /// </summary>
-public sealed class S3BucketProvider(S3Service s3) : IResourceProvider, ILiveStateReader
+public sealed class S3BucketProvider(S3Service s3) : IResourceProvider, ILiveStateReader, IResourceImporter
 {
+    public string ImportIdentifier => "BucketName";
+
+    // A bucket another account owns is not there to import for this one.
+    public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
+        ResourceLookup.IfPresent(() => s3.GetBucket(scope, identifier), "NoSuchBucket", "AccessDenied") is { } bucket ? Provisioned(bucket) : null;
+
     /// <summary>The configurations a bucket's template may state, by subresource, and how each becomes S3's document.</summary>
     private static readonly (string Subresource, Func<ResourceProperties, XElement?> Document)[] Configurations =
     [

@@ -12,8 +12,14 @@ namespace Stratus.Services.SecretsManager.CloudFormation;
 /// Id are the ARN. Deleting the stack schedules the secret's deletion with the default recovery window, as
 /// CloudFormation does.
 /// </summary>
-public sealed class SecretsManagerSecretProvider(SecretsManagerService secrets) : IResourceProvider
+public sealed class SecretsManagerSecretProvider(SecretsManagerService secrets) : IResourceProvider, IResourceImporter
 {
+    public string ImportIdentifier => "Id";
+
+    // A secret scheduled for deletion is on its way out, not there to adopt.
+    public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
+        ResourceLookup.IfPresent(() => secrets.Find(scope, identifier), "ResourceNotFoundException") is { IsScheduledForDeletion: false } secret ? Provisioned(secret) : null;
+
     public string Type => "AWS::SecretsManager::Secret";
 
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "Name" };

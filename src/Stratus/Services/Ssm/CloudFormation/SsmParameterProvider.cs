@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
 
 namespace Stratus.Services.Ssm.CloudFormation;
@@ -9,8 +10,13 @@ namespace Stratus.Services.Ssm.CloudFormation;
 /// StringList parameters only (SecureString is not a type the resource accepts); Ref is the name,
 /// Fn::GetAtt gives Type and Value.
 /// </summary>
-public sealed class SsmParameterProvider(SsmService ssm) : IResourceProvider, ILiveStateReader
+public sealed class SsmParameterProvider(SsmService ssm) : IResourceProvider, ILiveStateReader, IResourceImporter
 {
+    public string ImportIdentifier => "Name";
+
+    public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
+        ssm.Find(scope, identifier) is { } latest ? Provisioned(identifier, latest) : null;
+
     private const string NameSuffixAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     public string Type => "AWS::SSM::Parameter";
