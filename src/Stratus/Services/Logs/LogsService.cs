@@ -466,10 +466,11 @@ public sealed partial class LogsService : ILogWriter, IDisposable
             // A stream's events are read when its turn comes: a scan holds a stream's (at most MaxEventsPerStream) at a time.
             var streams = groups.SelectMany(g => StreamsOf(g).Select(s => (Stream: s, Log: $"{g.AccountId}:{g.Name}"))).ToList();
             // Newest first, the order Insights returns unsorted events in, merged from the streams read newest first: a query
-            // that stops at its limit reads little more than that many events. A query whose stats or sort reorders them skips it.
-            var newestFirst = InsightsEvaluator.NeedsEventOrder(query);
+            // that stops at its limit reads little more than that many events. A query whose stats or sort reorders them skips
+            // the merge (a sort by @timestamp descending still reads each stream newest first, which its top-N heap prefers).
+            var newestFirst = InsightsEvaluator.ReadsNewestFirst(query);
             IReadOnlyList<IEnumerable<InsightsRecord>> partitions = streams.Select(s => QueryRecords(s.Stream, s.Log, fromMs, toMs, newestFirst)).ToList();
-            if (newestFirst) partitions = [InsightsEvaluator.NewestFirst(partitions)];
+            if (InsightsEvaluator.NeedsEventOrder(query)) partitions = [InsightsEvaluator.NewestFirst(partitions)];
             var result = InsightsEvaluator.Run(query, partitions, limit, run.Cancel.Token);
             run.Finish(QueryStatus.Complete, result, NowMs - started);
         }

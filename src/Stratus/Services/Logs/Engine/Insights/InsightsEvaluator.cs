@@ -52,6 +52,16 @@ public static class InsightsEvaluator
         return true;
     }
 
+    /// <summary>
+    /// Whether the query is best given each partition newest first: one that needs the events' order (they are then merged
+    /// newest first), and a sort whose first key is @timestamp descending (the newest rows fill its bounded heap at once,
+    /// and every older record is refused on its timestamp alone). Any other query answers the same in either order.
+    /// </summary>
+    public static bool ReadsNewestFirst(InsightsQuery query) =>
+        NeedsEventOrder(query) || query.Commands.SkipWhile(IsRowCommand).FirstOrDefault() is SortCommand { Keys: [(FieldRef { Name: "@timestamp" }, true), ..] };
+
+    private static bool IsRowCommand(InsightsCommand command) => command is FieldsCommand or FilterCommand or ParseCommand;
+
     public static InsightsResult Run(InsightsQuery query, IEnumerable<InsightsRecord> records, int limit, CancellationToken cancel) =>
         Run(query, [records], limit, cancel);
 
@@ -94,7 +104,7 @@ public static class InsightsEvaluator
     /// </summary>
     public static InsightsResult Run(InsightsQuery query, IReadOnlyList<IEnumerable<InsightsRecord>> partitions, int limit, CancellationToken cancel)
     {
-        var leading = query.Commands.TakeWhile(c => c is FieldsCommand or FilterCommand or ParseCommand).Count();
+        var leading = query.Commands.TakeWhile(IsRowCommand).Count();
         if (leading < query.Commands.Count && query.Commands[leading] is StatsCommand stats)
             return RunStatsFirst(query, partitions, leading, stats, limit, cancel);
         if (leading < query.Commands.Count && query.Commands[leading] is SortCommand sort && SortedRowsUsed(query, leading, limit) is { } used)
@@ -179,7 +189,9 @@ public static class InsightsEvaluator
     {
         var rowCommands = query.Commands.Take(leading).ToArray();
         var order = new SortedRowOrder(sort);
-        var tops = ScanEach(partitions, (records, partition) => ScanTop(rowCommands, sort, order, used, records, partition, cancel), cancel);
+        // A record older (or newer) than the worst row kept is refused before the row commands see it, unless one of them sets @timestamp.
+        var byTimestamp = sort.Keys[0].Key is FieldRef { Name: "@timestamp" } && !rowCommands.Any(SetsTimestamp);
+        var tops = ScanEach(partitions, (records, partition) => ScanTop(rowCommands, sort, order, byTimestamp, used, records, partition, cancel), cancel);
         var best = tops.SelectMany(t => t.Rows).ToList();
         best.Sort(order);
         long matched = 0;
@@ -193,17 +205,19 @@ public static class InsightsEvaluator
 
     /// <summary>One partition's records through the row commands, keeping the <paramref name="count"/> first in the sort's order; stops early once cancelled.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (List<SortedRow> Rows, long Scanned, long Bytes) ScanTop(InsightsCommand[] rowCommands, SortCommand sort, SortedRowOrder order, int count, IEnumerable<InsightsRecord> records, int partition, CancellationToken cancel)
+    private static (List<SortedRow> Rows, long Scanned, long Bytes) ScanTop(InsightsCommand[] rowCommands, SortCommand sort, SortedRowOrder order, bool byTimestamp, int count, IEnumerable<InsightsRecord> records, int partition, CancellationToken cancel)
     {
         // The heap's top is the worst row kept, the one a better row replaces.
         var kept = new PriorityQueue<SortedRow, SortedRow>(Comparer<SortedRow>.Create((a, b) => order.Compare(b, a)));
         long scanned = 0, bytes = 0, sequence = 0;
-        // A row dropped (by a filter, or not among the best) serves the next record.
+        // A row and an entry dropped (by a filter, or not among the best) serve the next record: a full heap allocates nothing.
         Row? spare = null;
+        SortedRow? spareEntry = null;
         foreach (var record in records)
         {
             if ((++scanned & 1023) == 0 && cancel.IsCancellationRequested) break;
             bytes += record.MessageBytes;
+            if (byTimestamp && kept.Count == count && order.RefusesTimestamp(record.Timestamp, kept.Peek())) continue;
             var row = spare ?? new Row();
             spare = null;
             row.Reset(record);
@@ -219,22 +233,53 @@ public static class InsightsEvaluator
                 spare = row;
                 continue;
             }
-            var keys = new object?[sort.Keys.Count];
-            for (var i = 0; i < keys.Length; i++) keys[i] = Eval(sort.Keys[i].Key, row);
-            var candidate = new SortedRow(row, keys, partition, sequence++);
+            var candidate = spareEntry ?? new SortedRow(row, new object?[sort.Keys.Count], partition, 0);
+            spareEntry = null;
+            candidate.Row = row;
+            candidate.Sequence = sequence++;
+            for (var i = 0; i < candidate.Keys.Length; i++) candidate.Keys[i] = Eval(sort.Keys[i].Key, row);
             if (kept.Count < count) kept.Enqueue(candidate, candidate);
-            else if (order.Compare(candidate, kept.Peek()) < 0) spare = kept.DequeueEnqueue(candidate, candidate).Row;
-            else spare = row;
+            else
+            {
+                if (order.Compare(candidate, kept.Peek()) < 0) candidate = kept.DequeueEnqueue(candidate, candidate);
+                spareEntry = candidate;
+                spare = candidate.Row;
+            }
         }
         return (kept.UnorderedItems.Select(item => item.Element).ToList(), scanned, bytes);
     }
 
-    /// <summary>A row with its sort keys and where it came from (partition, then place in it), which orders ties.</summary>
-    private sealed record SortedRow(Row Row, object?[] Keys, int Partition, long Sequence);
+    /// <summary>Whether a row command may set @timestamp, which a sort by it then has to evaluate after them.</summary>
+    private static bool SetsTimestamp(InsightsCommand command) => command switch
+    {
+        FieldsCommand fields => fields.Fields.Any(f => f.Name == "@timestamp" && f.Expr is not FieldRef),
+        ParseCommand parse => parse.Names.Contains("@timestamp"),
+        _ => false,
+    };
+
+    /// <summary>A row with its sort keys and where it came from (partition, then place in it), which orders ties; reused once dropped.</summary>
+    private sealed class SortedRow(Row row, object?[] keys, int partition, long sequence)
+    {
+        public Row Row { get; set; } = row;
+        public object?[] Keys { get; } = keys;
+        public int Partition { get; } = partition;
+        public long Sequence { get; set; } = sequence;
+    }
 
     /// <summary>A sort command's order over rows: rows without a key's value last either way, ties in the order the rows came.</summary>
     private sealed class SortedRowOrder(SortCommand sort) : IComparer<SortedRow>
     {
+        /// <summary>
+        /// Whether a record whose sort starts with @timestamp orders strictly after <paramref name="worst"/> on its timestamp
+        /// alone (a tie needs the other keys): it cannot be among the best, whatever the row commands do with it.
+        /// </summary>
+        public bool RefusesTimestamp(long timestamp, SortedRow worst)
+        {
+            if (worst.Keys[0] is not Instant kept) return false;
+            var order = timestamp.CompareTo(kept.Milliseconds);
+            return (sort.Keys[0].Descending ? -order : order) > 0;
+        }
+
         public int Compare(SortedRow? a, SortedRow? b)
         {
             for (var i = 0; i < sort.Keys.Count; i++)

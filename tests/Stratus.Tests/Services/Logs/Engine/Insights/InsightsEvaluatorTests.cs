@@ -181,6 +181,9 @@ public sealed class InsightsEvaluatorTests
     [InlineData("sort nothere asc | limit 5", 10_000)]
     [InlineData("sort latency desc | limit 50", 7)]
     [InlineData("sort @timestamp asc", 20)]
+    [InlineData("sort @timestamp desc | limit 15", 10_000)]
+    [InlineData("filter ispresent(latency) | sort @timestamp desc, latency asc | limit 12", 10_000)]
+    [InlineData("fields strlen(@message) as @timestamp | sort @timestamp desc | limit 10", 10_000)]
     public void A_sort_then_limit_keeps_each_partitions_best_rows_and_answers_as_sorting_every_row_does(string query, int limit)
     {
         // A filter after the sort needs every sorted row, so that query sorts them all; ties keep the records' order in both.
