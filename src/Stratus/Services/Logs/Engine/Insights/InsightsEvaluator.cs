@@ -464,7 +464,8 @@ public static class InsightsEvaluator
         {
             Matched++;
             var group = _last;
-            if (_lastBin is not { } lastBin || row.TimestampMs() is not { } t || t - Modulo(t, _binPeriod) != lastBin)
+            // In the last bin when its start <= t < its end: a subtraction and a comparison, no division.
+            if (_lastBin is not { } lastBin || row.TimestampMs() is not { } t || (ulong)(t - lastBin) >= (ulong)_binPeriod)
                 group = FindGroup(row);
             foreach (var accumulator in group.Accumulators) accumulator.Add(row);
         }
