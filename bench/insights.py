@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Logs Insights (issue #21): Stratus answering `stats count(*) by bin(1m)` and a `filter | parse | stats` query over
-stored events, beside a plain Python implementation of the same queries over the same events (the reference), in one
-run. Both answers are checked equal before any time counts. Stratus's time is StartQuery to a Complete
+"""Logs Insights (issue #21): Stratus answering `stats count(*) by bin(1m)`, a `filter | parse | stats` query and a
+top-N (`sort @timestamp desc | limit 20`) over stored events, beside a plain Python implementation of the same queries
+over the same events (the reference), in one run. Both answers are checked equal before any time counts. Stratus's time is StartQuery to a Complete
 GetQueryResults (polled every 10 ms); the reference's is its loop over the events already in memory.
 
 bench.py runs it after S3; alone, quick (100,000 events) or full (1,000,000):
@@ -10,6 +10,7 @@ bench.py runs it after S3; alone, quick (100,000 events) or full (1,000,000):
 """
 import collections
 import datetime
+import heapq
 import random
 import re
 import statistics
@@ -22,10 +23,7 @@ SECTION = ("<!-- bench/insights: begin -->", "<!-- bench/insights: end -->")
 GROUP = "/bench/insights"
 PER_STREAM = 25_000  # under Stratus's 50,000 events kept per stream
 BATCH = 10_000
-QUERIES = {
-    "stats count(*) by bin(1m)": "stats count(*) as n by bin(1m) as minute",
-    "filter | parse | stats": 'filter @message like "took" | parse @message "user=* took * ms" as who, ms | stats sum(ms) as total by who',
-}
+NEWEST = 20
 
 
 def make_events(count):
@@ -74,13 +72,28 @@ def reference_parse(events):
     return {who: str(int(total)) if total.is_integer() else repr(total) for who, total in totals.items()}
 
 
+def reference_newest(events):
+    return [(fmt(t), message) for t, message in heapq.nlargest(NEWEST, events, key=lambda e: e[0])]
+
+
 def fmt(ms):
     return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
 # ---- Stratus ----
 
-def stratus_query(logs, query, start, end):
+# Each query: its text, the reference, and how Stratus's rows (dicts of field to value) read as the reference's answer.
+QUERIES = {
+    "stats count(*) by bin(1m)": ("stats count(*) as n by bin(1m) as minute", reference_bins,
+                                  lambda rows: {row["minute"]: row["n"] for row in rows}),
+    "filter | parse | stats": ('filter @message like "took" | parse @message "user=* took * ms" as who, ms | stats sum(ms) as total by who',
+                               reference_parse, lambda rows: {row["who"]: row["total"] for row in rows}),
+    f"sort @timestamp desc | limit {NEWEST}": (f"fields @timestamp, @message | sort @timestamp desc | limit {NEWEST}", reference_newest,
+                                               lambda rows: [(row["@timestamp"], row["@message"]) for row in rows]),
+}
+
+
+def stratus_query(logs, query, answer, start, end):
     qid = logs.start_query(logGroupName=GROUP, startTime=start, endTime=end, queryString=query, limit=10_000)["queryId"]
     while True:
         r = logs.get_query_results(queryId=qid)
@@ -89,9 +102,7 @@ def stratus_query(logs, query, start, end):
         time.sleep(0.01)
     if r["status"] != "Complete":
         raise RuntimeError(f"query ended {r['status']}")
-    rows = [{f["field"]: f["value"] for f in row} for row in r["results"]]
-    key, value = ("minute", "n") if "bin" in query else ("who", "total")
-    return {row[key]: row[value] for row in rows}
+    return answer([{f["field"]: f["value"] for f in row} for row in r["results"]])
 
 
 def run(quick):
@@ -103,10 +114,9 @@ def run(quick):
         logs = harness.client(stratus, "logs")
         write_events(logs, events)
         rows = []
-        for label, query in QUERIES.items():
-            reference = reference_bins if "bin" in query else reference_parse
+        for label, (query, reference, answer) in QUERIES.items():
             times = harness.alternate({
-                "Stratus": lambda: timed(lambda: stratus_query(logs, query, start, end)),
+                "Stratus": lambda: timed(lambda: stratus_query(logs, query, answer, start, end)),
                 "Python": lambda: timed(lambda: reference(events)),
             }, rounds)
             answers = {name: [a for _, a in runs] for name, runs in times.items()}
@@ -118,7 +128,8 @@ def run(quick):
     lines = [f"## Logs Insights: Stratus vs the same query in Python (`bench/insights.py`)", "",
              f"{count:,} events in one group ({count // PER_STREAM} streams), {rounds} rounds alternating. Stratus: StartQuery to a Complete "
              "GetQueryResults through boto3, polled every 10 ms; Python: a loop over the same events already in memory. "
-             "Both answers checked equal. Target: Stratus at least as fast.", "",
+             "Both answers checked equal. Target: Stratus at least as fast. The machine may be shared (its load is above): "
+             "the ratio of the two in one run is what counts, not either time alone.", "",
              "| query | Stratus ms, median (min-max) | Python ms, median (min-max) | Stratus / Python |", "| --- | --- | --- | --- |"]
     for label, ours, theirs in rows:
         lines.append(f"| `{label}` | {harness.spread(ours)} | {harness.spread(theirs)} | {statistics.median(ours) / statistics.median(theirs):.2f} |")

@@ -416,7 +416,9 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
 
     // ---- Logs Insights ----
 
-    public const int DefaultQueryLimit = 1000;
+    /// <summary>StartQuery's limit when none is given, and the most it takes, as AWS documents them (10,000 and 100,000 results).</summary>
+    public const int DefaultQueryLimit = 10_000;
+    public const int MaxQueryLimit = 100_000;
     public const int MaxConcurrentQueries = 30;
     public const int MaxQueryGroups = 50;
     public const int MaxKeptQueries = 1000;
@@ -439,7 +441,7 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         if (input.EndTime < input.StartTime)
             throw LogsErrors.InvalidParameter("endTime must be greater than or equal to startTime.");
         var limit = input.Limit ?? DefaultQueryLimit;
-        LogsErrors.Validation.CheckRange("limit", limit, 1, InsightsParser.MaxLimit);
+        LogsErrors.Validation.CheckRange("limit", limit, 1, MaxQueryLimit);
         InsightsQuery query;
         try
         {
@@ -471,9 +473,12 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         {
             // A stream's events are read when its turn comes: a scan holds a stream's (at most MaxEventsPerStream) at a time.
             var streams = groups.SelectMany(g => StreamsOf(g).Select(s => (Stream: s, Log: $"{g.AccountId}:{g.Name}"))).ToList();
-            IReadOnlyList<IEnumerable<InsightsRecord>> partitions = streams.Select(s => QueryRecords(s.Stream, s.Log, fromMs, toMs)).ToList();
-            // Newest first, the order Insights returns unsorted events in; a query whose stats or sort reorders them anyway skips it.
-            if (InsightsEvaluator.NeedsEventOrder(query)) partitions = [partitions.SelectMany(p => p).OrderByDescending(r => r.Timestamp)];
+            // Newest first, the order Insights returns unsorted events in, merged from the streams read newest first: a query
+            // that stops at its limit reads little more than that many events. A query whose stats or sort reorders them skips
+            // the merge (a sort by @timestamp descending still reads each stream newest first, which its top-N heap prefers).
+            var newestFirst = InsightsEvaluator.ReadsNewestFirst(query);
+            IReadOnlyList<IEnumerable<InsightsRecord>> partitions = streams.Select(s => QueryRecords(s.Stream, s.Log, fromMs, toMs, newestFirst)).ToList();
+            if (InsightsEvaluator.NeedsEventOrder(query)) partitions = [InsightsEvaluator.NewestFirst(partitions)];
             var result = InsightsEvaluator.Run(query, partitions, limit, run.Cancel.Token);
             run.Finish(QueryStatus.Complete, result, NowMs - started);
         }
@@ -489,10 +494,10 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         }
     }
 
-    private IEnumerable<InsightsRecord> QueryRecords(LogStream stream, string log, long fromMs, long toMs)
+    private IEnumerable<InsightsRecord> QueryRecords(LogStream stream, string log, long fromMs, long toMs, bool newestFirst)
     {
-        foreach (var e in _events.EventsBetween(StreamKey(stream), fromMs, toMs))
-            yield return new InsightsRecord(e.Timestamp, e.Message, e.IngestionTime, stream.Name, log);
+        foreach (var e in _events.EventsBetween(StreamKey(stream), fromMs, toMs, newestFirst))
+            yield return new InsightsRecord(e.Timestamp, e.Message, e.IngestionTime, stream.Name, log, e.MessageBytes);
     }
 
     public QueryInfo GetQueryResults(Scope scope, string id) => Query(scope, id).Info;

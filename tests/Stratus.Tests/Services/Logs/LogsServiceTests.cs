@@ -130,6 +130,37 @@ public sealed class LogsServiceTests : IDisposable
     }
 
     [Fact]
+    public void A_stream_read_newest_first_keeps_equal_timestamps_in_the_order_they_were_stored()
+    {
+        var store = new LogEventStore(StateStore.Ephemeral());
+        store.Append("stream", [(_nowMs, "a"), (_nowMs + 70_000, "c"), (_nowMs, "b"), (_nowMs + 70_000, "d"), (_nowMs + 1, "é")], _nowMs);
+
+        Assert.Equal(["c", "d", "é", "a", "b"], store.EventsBetween("stream", 0, long.MaxValue, newestFirst: true).Select(e => e.Message));
+        Assert.Equal(["a", "b", "é", "c", "d"], store.EventsBetween("stream", 0, long.MaxValue).Select(e => e.Message));
+        var accented = store.Events("stream")[2];
+        Assert.Equal(2, accented.MessageBytes);
+        // The size follows from the message: it is not written with the event.
+        Assert.DoesNotContain("MessageBytes", System.Text.Json.JsonSerializer.Serialize(accented), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unsorted_query_answers_the_newest_events_of_every_stream_first_and_a_limit_past_AWS_maximum_is_refused()
+    {
+        _logs.CreateLogStream(_call, "/app/orders", "web-2");
+        await _logs.PutLogEventsAsync(_call, "/app/orders", "web-1", [(_nowMs - 3_000, "a1"), (_nowMs - 1_000, "a2"), (_nowMs, "a3"), (_nowMs, "a4")]);
+        await _logs.PutLogEventsAsync(_call, "/app/orders", "web-2", [(_nowMs - 2_000, "b1"), (_nowMs - 500, "b2")]);
+        StartQueryInput Query(string text, int? limit) => new(["/app/orders"], _nowMs / 1000 - 60, _nowMs / 1000 + 1, text, limit, null);
+
+        var id = _logs.StartQuery(_call, Query("fields @message | limit 5", null));
+        var info = await _logs.FinishedAsync(_call, id, CancellationToken.None);
+        Assert.Equal(["a3", "a4", "b2", "a2", "b1"], info.Result!.Rows.Select(r => r.Single(f => f.Field == "@message").Value));
+        // StartQuery's limit goes up to 100,000 results, as AWS documents it.
+        Assert.Equal("InvalidParameterException", Assert.Throws<AwsException>(() => _logs.StartQuery(_call, Query("fields @message", 100_001))).Code);
+        info = await _logs.FinishedAsync(_call, _logs.StartQuery(_call, Query("sort @timestamp asc", 100_000)), CancellationToken.None);
+        Assert.Equal(["a1", "b1", "a2", "b2", "a3", "a4"], info.Result!.Rows.Select(r => r.Single(f => f.Field == "@message").Value));
+    }
+
+    [Fact]
     public void A_stream_keeps_its_newest_events_within_the_bound()
     {
         var store = new LogEventStore(StateStore.Ephemeral());

@@ -6,8 +6,17 @@ using System.Text.RegularExpressions;
 
 namespace Stratus.Services.Logs.Engine.Insights;
 
-/// <summary>One stored event as a query sees it: @log is "account:group", as AWS names it.</summary>
-public readonly record struct InsightsRecord(long Timestamp, string Message, long IngestionTime, string LogStream, string Log);
+/// <summary>
+/// One stored event as a query sees it: @log is "account:group", as AWS names it. <see cref="MessageBytes"/> is the
+/// message's UTF-8 size, which the store counted once, so a scan's bytes scanned need not read the message.
+/// </summary>
+public readonly record struct InsightsRecord(long Timestamp, string Message, long IngestionTime, string LogStream, string Log, int MessageBytes)
+{
+    public InsightsRecord(long timestamp, string message, long ingestionTime, string logStream, string log)
+        : this(timestamp, message, ingestionTime, logStream, log, Encoding.UTF8.GetByteCount(message))
+    {
+    }
+}
 
 /// <summary>A point in time (epoch milliseconds): compares as a number, shown as AWS shows timestamps.</summary>
 public readonly record struct Instant(long Milliseconds)
@@ -43,8 +52,49 @@ public static class InsightsEvaluator
         return true;
     }
 
+    /// <summary>
+    /// Whether the query is best given each partition newest first: one that needs the events' order (they are then merged
+    /// newest first), and a sort whose first key is @timestamp descending (the newest rows fill its bounded heap at once,
+    /// and every older record is refused on its timestamp alone). Any other query answers the same in either order.
+    /// </summary>
+    public static bool ReadsNewestFirst(InsightsQuery query) =>
+        NeedsEventOrder(query) || query.Commands.SkipWhile(IsRowCommand).FirstOrDefault() is SortCommand { Keys: [(FieldRef { Name: "@timestamp" }, true), ..] };
+
+    private static bool IsRowCommand(InsightsCommand command) => command is FieldsCommand or FilterCommand or ParseCommand;
+
     public static InsightsResult Run(InsightsQuery query, IEnumerable<InsightsRecord> records, int limit, CancellationToken cancel) =>
         Run(query, [records], limit, cancel);
+
+    /// <summary>
+    /// Merges partitions that each come newest first into one newest-first sequence, read lazily: a query that stops at its
+    /// limit reads about that many events of each partition. Equal timestamps come in partition order, then in each
+    /// partition's own, as a stable sort of the partitions one after the other would leave them.
+    /// </summary>
+    public static IEnumerable<InsightsRecord> NewestFirst(IReadOnlyList<IEnumerable<InsightsRecord>> partitions)
+    {
+        var heads = new PriorityQueue<IEnumerator<InsightsRecord>, (long Timestamp, int Partition)>(
+            Comparer<(long Timestamp, int Partition)>.Create((a, b) => a.Timestamp != b.Timestamp ? b.Timestamp.CompareTo(a.Timestamp) : a.Partition.CompareTo(b.Partition)));
+        var readers = new List<IEnumerator<InsightsRecord>>(partitions.Count);
+        try
+        {
+            for (var i = 0; i < partitions.Count; i++)
+            {
+                var reader = partitions[i].GetEnumerator();
+                readers.Add(reader);
+                if (reader.MoveNext()) heads.Enqueue(reader, (reader.Current.Timestamp, i));
+            }
+            while (heads.TryDequeue(out var reader, out var head))
+            {
+                yield return reader.Current;
+                if (reader.MoveNext()) heads.Enqueue(reader, (reader.Current.Timestamp, head.Partition));
+            }
+        }
+        finally
+        {
+            // A partition's reader holds pooled buffers until it is disposed.
+            foreach (var reader in readers) reader.Dispose();
+        }
+    }
 
     /// <summary>
     /// Runs the query over records given in partitions (a log stream's events each). When the query starts with commands
@@ -54,14 +104,16 @@ public static class InsightsEvaluator
     /// </summary>
     public static InsightsResult Run(InsightsQuery query, IReadOnlyList<IEnumerable<InsightsRecord>> partitions, int limit, CancellationToken cancel)
     {
-        var leading = query.Commands.TakeWhile(c => c is FieldsCommand or FilterCommand or ParseCommand).Count();
+        var leading = query.Commands.TakeWhile(IsRowCommand).Count();
         if (leading < query.Commands.Count && query.Commands[leading] is StatsCommand stats)
             return RunStatsFirst(query, partitions, leading, stats, limit, cancel);
+        if (leading < query.Commands.Count && query.Commands[leading] is SortCommand sort && SortedRowsUsed(query, leading, limit) is { } used)
+            return RunSortFirst(query, partitions, leading, sort, used, limit, cancel);
         long scanned = 0, bytes = 0, matched = 0;
         IEnumerable<Row> rows = partitions.SelectMany(p => p).Select(r =>
         {
             if ((++scanned & 1023) == 0) cancel.ThrowIfCancellationRequested();
-            bytes += Encoding.UTF8.GetByteCount(r.Message);
+            bytes += r.MessageBytes;
             return new Row(r);
         });
         var visible = new List<string>();
@@ -84,12 +136,7 @@ public static class InsightsEvaluator
     private static InsightsResult RunStatsFirst(InsightsQuery query, IReadOnlyList<IEnumerable<InsightsRecord>> partitions, int leading, StatsCommand stats, int limit, CancellationToken cancel)
     {
         var rowCommands = query.Commands.Take(leading).ToArray();
-        var tables = new StatsTable[partitions.Count];
-        if (partitions.Count == 1) tables[0] = Scan(rowCommands, stats, partitions[0], cancel);
-        else
-            Parallel.For(0, partitions.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-                i => tables[i] = Scan(rowCommands, stats, partitions[i], cancel));
-        cancel.ThrowIfCancellationRequested();
+        var tables = ScanEach(partitions, (records, _) => Scan(rowCommands, stats, records, cancel), cancel);
         var table = tables.Length == 0 ? new StatsTable(stats) : tables[0];
         foreach (var other in tables.Skip(1)) table.Merge(other);
         var visible = new List<string>();
@@ -97,6 +144,157 @@ public static class InsightsEvaluator
         var rows = table.Rows();
         foreach (var command in query.Commands.Skip(leading + 1)) rows = Apply(command, rows, visible);
         return new InsightsResult(Answer(rows, visible, limit), table.Matched, table.Scanned, table.Bytes);
+    }
+
+    /// <summary>Each partition scanned on its own, in parallel when there are several; throws once cancelled.</summary>
+    private static T[] ScanEach<T>(IReadOnlyList<IEnumerable<InsightsRecord>> partitions, Func<IEnumerable<InsightsRecord>, int, T> scan, CancellationToken cancel)
+    {
+        var results = new T[partitions.Count];
+        if (partitions.Count == 1) results[0] = scan(partitions[0], 0);
+        else
+            Parallel.For(0, partitions.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                i => results[i] = scan(partitions[i], i));
+        cancel.ThrowIfCancellationRequested();
+        return results;
+    }
+
+    /// <summary>
+    /// How many rows of a sort's output the answer can use, when the commands after it keep rows one for one (fields,
+    /// parse, display) or cut them (limit): the smallest limit, the query's own included. Null when a later command
+    /// filters, deduplicates, sorts again or groups, which needs every sorted row.
+    /// </summary>
+    private static int? SortedRowsUsed(InsightsQuery query, int sortAt, int limit)
+    {
+        var used = limit;
+        foreach (var command in query.Commands.Skip(sortAt + 1))
+            switch (command)
+            {
+                case LimitCommand cut:
+                    used = Math.Min(used, cut.Count);
+                    break;
+                case FieldsCommand or ParseCommand or DisplayCommand:
+                    break;
+                default:
+                    return null;
+            }
+        return used;
+    }
+
+    /// <summary>
+    /// A query of row commands, then a sort whose first <paramref name="used"/> rows are all the answer needs: each partition
+    /// is scanned in parallel into a bounded heap of its best rows (top-N, memory of N rows, not of every match), and the
+    /// heaps are merged. Ties keep the order the rows came in, partition after partition, as a stable sort of them all would.
+    /// </summary>
+    private static InsightsResult RunSortFirst(InsightsQuery query, IReadOnlyList<IEnumerable<InsightsRecord>> partitions, int leading, SortCommand sort, int used, int limit, CancellationToken cancel)
+    {
+        var rowCommands = query.Commands.Take(leading).ToArray();
+        var order = new SortedRowOrder(sort);
+        // A record older (or newer) than the worst row kept is refused before the row commands see it, unless one of them sets @timestamp.
+        var byTimestamp = sort.Keys[0].Key is FieldRef { Name: "@timestamp" } && !rowCommands.Any(SetsTimestamp);
+        var tops = ScanEach(partitions, (records, partition) => ScanTop(rowCommands, sort, order, byTimestamp, used, records, partition, cancel), cancel);
+        var best = tops.SelectMany(t => t.Rows).ToList();
+        best.Sort(order);
+        long matched = 0;
+        var visible = new List<string>();
+        foreach (var command in query.Commands.Take(leading + 1)) Declare(command, visible);
+        var rows = best.Take(used).Select(r => r.Row);
+        foreach (var command in query.Commands.Skip(leading + 1)) rows = Apply(command, rows, visible);
+        var answer = Answer(Count(rows, () => matched++), visible, limit);
+        return new InsightsResult(answer, matched, tops.Sum(t => t.Scanned), tops.Sum(t => t.Bytes));
+    }
+
+    /// <summary>One partition's records through the row commands, keeping the <paramref name="count"/> first in the sort's order; stops early once cancelled.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (List<SortedRow> Rows, long Scanned, long Bytes) ScanTop(InsightsCommand[] rowCommands, SortCommand sort, SortedRowOrder order, bool byTimestamp, int count, IEnumerable<InsightsRecord> records, int partition, CancellationToken cancel)
+    {
+        // The heap's top is the worst row kept, the one a better row replaces.
+        var kept = new PriorityQueue<SortedRow, SortedRow>(Comparer<SortedRow>.Create((a, b) => order.Compare(b, a)));
+        long scanned = 0, bytes = 0, sequence = 0;
+        // A row and an entry dropped (by a filter, or not among the best) serve the next record: a full heap allocates nothing.
+        Row? spare = null;
+        SortedRow? spareEntry = null;
+        foreach (var record in records)
+        {
+            if ((++scanned & 1023) == 0 && cancel.IsCancellationRequested) break;
+            bytes += record.MessageBytes;
+            if (byTimestamp && kept.Count == count && order.RefusesTimestamp(record.Timestamp, kept.Peek())) continue;
+            var row = spare ?? new Row();
+            spare = null;
+            row.Reset(record);
+            var passed = true;
+            foreach (var command in rowCommands)
+                if (!Step(command, row))
+                {
+                    passed = false;
+                    break;
+                }
+            if (!passed)
+            {
+                spare = row;
+                continue;
+            }
+            var candidate = spareEntry ?? new SortedRow(row, new object?[sort.Keys.Count], partition, 0);
+            spareEntry = null;
+            candidate.Row = row;
+            candidate.Sequence = sequence++;
+            for (var i = 0; i < candidate.Keys.Length; i++) candidate.Keys[i] = Eval(sort.Keys[i].Key, row);
+            if (kept.Count < count) kept.Enqueue(candidate, candidate);
+            else
+            {
+                if (order.Compare(candidate, kept.Peek()) < 0) candidate = kept.DequeueEnqueue(candidate, candidate);
+                spareEntry = candidate;
+                spare = candidate.Row;
+            }
+        }
+        return (kept.UnorderedItems.Select(item => item.Element).ToList(), scanned, bytes);
+    }
+
+    /// <summary>Whether a row command may set @timestamp, which a sort by it then has to evaluate after them.</summary>
+    private static bool SetsTimestamp(InsightsCommand command) => command switch
+    {
+        FieldsCommand fields => fields.Fields.Any(f => f.Name == "@timestamp" && f.Expr is not FieldRef),
+        ParseCommand parse => parse.Names.Contains("@timestamp"),
+        _ => false,
+    };
+
+    /// <summary>A row with its sort keys and where it came from (partition, then place in it), which orders ties; reused once dropped.</summary>
+    private sealed class SortedRow(Row row, object?[] keys, int partition, long sequence)
+    {
+        public Row Row { get; set; } = row;
+        public object?[] Keys { get; } = keys;
+        public int Partition { get; } = partition;
+        public long Sequence { get; set; } = sequence;
+    }
+
+    /// <summary>A sort command's order over rows: rows without a key's value last either way, ties in the order the rows came.</summary>
+    private sealed class SortedRowOrder(SortCommand sort) : IComparer<SortedRow>
+    {
+        /// <summary>
+        /// Whether a record whose sort starts with @timestamp orders strictly after <paramref name="worst"/> on its timestamp
+        /// alone (a tie needs the other keys): it cannot be among the best, whatever the row commands do with it.
+        /// </summary>
+        public bool RefusesTimestamp(long timestamp, SortedRow worst)
+        {
+            if (worst.Keys[0] is not Instant kept) return false;
+            var order = timestamp.CompareTo(kept.Milliseconds);
+            return (sort.Keys[0].Descending ? -order : order) > 0;
+        }
+
+        public int Compare(SortedRow? a, SortedRow? b)
+        {
+            for (var i = 0; i < sort.Keys.Count; i++)
+            {
+                var (x, y) = (a!.Keys[i], b!.Keys[i]);
+                if (x is null || y is null)
+                {
+                    if (x is null && y is null) continue;
+                    return x is null ? 1 : -1;
+                }
+                var order = InsightsEvaluator.Compare(x, y);
+                if (order != 0) return sort.Keys[i].Descending ? -order : order;
+            }
+            return a!.Partition != b!.Partition ? a.Partition.CompareTo(b.Partition) : a.Sequence.CompareTo(b.Sequence);
+        }
     }
 
     /// <summary>One partition's records through the row commands into its own stats groups; stops early once cancelled.</summary>
@@ -109,7 +307,7 @@ public static class InsightsEvaluator
         foreach (var record in records)
         {
             if ((++table.Scanned & 1023) == 0 && cancel.IsCancellationRequested) break;
-            table.Bytes += Encoding.UTF8.GetByteCount(record.Message);
+            table.Bytes += record.MessageBytes;
             row.Reset(record);
             var kept = true;
             foreach (var command in rowCommands)
@@ -216,25 +414,12 @@ public static class InsightsEvaluator
         for (var i = 0; i < captures.Length; i++) row.Set(parse.Names[i], captures[i]);
     }
 
+    /// <summary>Every row sorted, for a sort whose rows a later command needs all of (a filter, dedup, stats after it).</summary>
     private static IEnumerable<Row> Sort(SortCommand sort, IEnumerable<Row> rows)
     {
-        var all = rows.Select(r => (Row: r, Keys: sort.Keys.Select(k => Eval(k.Key, r)).ToArray())).ToList();
-        all.Sort((a, b) =>
-        {
-            for (var i = 0; i < sort.Keys.Count; i++)
-            {
-                // Rows without the field sort last either way.
-                var (x, y) = (a.Keys[i], b.Keys[i]);
-                if (x is null || y is null)
-                {
-                    if (x is null && y is null) continue;
-                    return x is null ? 1 : -1;
-                }
-                var order = Compare(x, y);
-                if (order != 0) return sort.Keys[i].Descending ? -order : order;
-            }
-            return 0;
-        });
+        long sequence = 0;
+        var all = rows.Select(r => new SortedRow(r, sort.Keys.Select(k => Eval(k.Key, r)).ToArray(), 0, sequence++)).ToList();
+        all.Sort(new SortedRowOrder(sort));
         return all.Select(a => a.Row);
     }
 
@@ -265,6 +450,10 @@ public static class InsightsEvaluator
         // Each row's values are read into one scratch array; only a new group keeps a copy.
         private readonly object?[] _scratch = new object?[stats.GroupBy.Count];
         private (object?[] Keys, Accumulator[] Accumulators) _last;
+        // Grouped by bin() alone (the usual time series), a row's bin is read as a number from its timestamp and compared
+        // with the last group's: consecutive events of one bin (events come in time order) then cost no evaluation at all.
+        private readonly long _binPeriod = stats.GroupBy is [{ Expr: Call { Function: "bin" } bin }] ? BinPeriod(bin) : 0;
+        private long? _lastBin;
 
         public long Matched { get; private set; }
         public long Scanned { get; set; }
@@ -274,6 +463,15 @@ public static class InsightsEvaluator
         public void Add(Row row)
         {
             Matched++;
+            var group = _last;
+            // In the last bin when its start <= t < its end: a subtraction and a comparison, no division.
+            if (_lastBin is not { } lastBin || row.TimestampMs() is not { } t || (ulong)(t - lastBin) >= (ulong)_binPeriod)
+                group = FindGroup(row);
+            foreach (var accumulator in group.Accumulators) accumulator.Add(row);
+        }
+
+        private (object?[] Keys, Accumulator[] Accumulators) FindGroup(Row row)
+        {
             for (var i = 0; i < _scratch.Length; i++) _scratch[i] = Eval(stats.GroupBy[i].Expr, row);
             // Consecutive events often share their group (events come in time order, so bins do): no lookup then.
             var group = _last;
@@ -286,7 +484,8 @@ public static class InsightsEvaluator
                 }
                 _last = group;
             }
-            foreach (var accumulator in group.Accumulators) accumulator.Add(row);
+            _lastBin = _binPeriod > 0 && group.Keys[0] is Instant start ? start.Milliseconds : null;
+            return group;
         }
 
         /// <summary>Takes in another partition's groups, which come after this one's in the events' order.</summary>
@@ -478,7 +677,7 @@ public static class InsightsEvaluator
     {
         if (call.Function == "bin")
         {
-            var period = (long)(double)((Literal)call.Args[0]).Value!;
+            var period = BinPeriod(call);
             return row.TimestampMs() is { } t ? row.BoxedInstant(t - Modulo(t, period)) : null;
         }
         var args = call.Args.Select(a => Eval(a, row, aggregates)).ToList();
@@ -498,6 +697,9 @@ public static class InsightsEvaluator
     }
 
     private static long Modulo(long value, long period) => ((value % period) + period) % period;
+
+    /// <summary>A bin() call's period in milliseconds, which the parser made a number literal.</summary>
+    private static long BinPeriod(Call bin) => (long)(double)((Literal)bin.Args[0]).Value!;
 
     private static bool Truthy(object? value) => value switch
     {

@@ -174,6 +174,52 @@ public sealed class InsightsEvaluatorTests
         Assert.Equal(whole, Rows(parted));
     }
 
+    [Theory]
+    [InlineData("sort level desc | limit 25", 10_000)]
+    [InlineData("sort level asc, latency desc | limit 40", 10_000)]
+    [InlineData("filter ispresent(latency) | sort http.status desc | fields user, level | limit 30", 10_000)]
+    [InlineData("sort nothere asc | limit 5", 10_000)]
+    [InlineData("sort latency desc | limit 50", 7)]
+    [InlineData("sort @timestamp asc", 20)]
+    [InlineData("sort @timestamp desc | limit 15", 10_000)]
+    [InlineData("filter ispresent(latency) | sort @timestamp desc, latency asc | limit 12", 10_000)]
+    [InlineData("fields strlen(@message) as @timestamp | sort @timestamp desc | limit 10", 10_000)]
+    public void A_sort_then_limit_keeps_each_partitions_best_rows_and_answers_as_sorting_every_row_does(string query, int limit)
+    {
+        // A filter after the sort needs every sorted row, so that query sorts them all; ties keep the records' order in both.
+        IEnumerable<InsightsRecord>[] partitions = [Records.Take(100), Records.Skip(100).Take(333), Records.Skip(433)];
+        var everyRow = InsightsEvaluator.Run(InsightsParser.Parse(query.Replace("| limit", "| filter 1 = 1 | limit", StringComparison.Ordinal) + " | filter 1 = 1"), Records, limit, CancellationToken.None);
+        var top = InsightsEvaluator.Run(InsightsParser.Parse(query), partitions, limit, CancellationToken.None);
+        Assert.NotEmpty(Rows(top));
+        Assert.Equal(Rows(everyRow), Rows(top));
+        Assert.Equal(Records.Count, top.RecordsScanned);
+        Assert.Equal(Rows(top).Count, top.RecordsMatched);
+    }
+
+    [Fact]
+    public void A_sort_on_a_field_with_ties_keeps_the_records_order_among_equal_values()
+    {
+        IEnumerable<InsightsRecord>[] partitions = [Records.Take(250), Records.Skip(250)];
+        var desc = InsightsEvaluator.Run(InsightsParser.Parse("sort level desc | fields @message | limit 25"), partitions, 10_000, CancellationToken.None);
+        var asc = InsightsEvaluator.Run(InsightsParser.Parse("sort level | display @message | limit 25"), partitions, 10_000, CancellationToken.None);
+        // Records without the field come last either way.
+        Assert.Equal(Records.Where(IsJson).OrderByDescending(r => Json(r).GetProperty("level").GetString(), StringComparer.Ordinal).Take(25).Select(r => r.Message),
+            desc.Rows.Select(r => r.Single(f => f.Field == "@message").Value));
+        Assert.Equal(Records.Where(IsJson).OrderBy(r => Json(r).GetProperty("level").GetString(), StringComparer.Ordinal).Take(25).Select(r => r.Message),
+            asc.Rows.Select(r => r.Single(f => f.Field == "@message").Value));
+        var missing = InsightsEvaluator.Run(InsightsParser.Parse("sort level desc | fields @message"), partitions, 600, CancellationToken.None);
+        Assert.Equal(Records.Where(r => !IsJson(r)).Select(r => r.Message), missing.Rows.Select(r => r.Single(f => f.Field == "@message").Value).Skip(Records.Count(IsJson)));
+    }
+
+    [Fact]
+    public void Partitions_read_newest_first_merge_into_one_newest_first_sequence_with_ties_in_partition_order()
+    {
+        static InsightsRecord At(long timestamp, string message) => new(timestamp, message, timestamp, "s", "l");
+        IEnumerable<InsightsRecord>[] partitions = [[At(5, "a3"), At(3, "a2"), At(3, "a2b"), At(1, "a1")], [At(5, "b2"), At(4, "b1")], []];
+        Assert.Equal(["a3", "b2", "b1", "a2", "a2b", "a1"], InsightsEvaluator.NewestFirst(partitions).Select(r => r.Message));
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount("héllo"), new InsightsRecord(0, "héllo", 0, "s", "l").MessageBytes);
+    }
+
     private static List<string> Rows(InsightsResult result) => result.Rows.Select(r => string.Join(", ", r.Select(f => $"{f.Field}={f.Value}"))).ToList();
 
     private static List<string> Order(List<string> rows) => rows.Order(StringComparer.Ordinal).ToList();
