@@ -648,16 +648,18 @@ public sealed class LambdaApi : IStratusService
             ["LastModified"] = config.LastModified,
             ["CodeSha256"] = config.CodeSha256,
             ["Version"] = config.Version,
-            ["TracingConfig"] = new JsonObject { ["Mode"] = "PassThrough" },
+            ["TracingConfig"] = new JsonObject { ["Mode"] = config.TracingMode },
             ["RevisionId"] = config.RevisionId,
             ["State"] = state,
             ["PackageType"] = config.PackageType,
             ["RuntimeVersionConfig"] = config.RuntimeVersionArn is { } runtimeVersion ? new JsonObject { ["RuntimeVersionArn"] = runtimeVersion } : null,
             ["Architectures"] = new JsonArray(config.Architectures.Select(a => (JsonNode?)a).ToArray()),
             ["EphemeralStorage"] = new JsonObject { ["Size"] = config.EphemeralStorageSize },
-            ["SnapStart"] = new JsonObject { ["ApplyOn"] = "None", ["OptimizationStatus"] = "Off" },
-            ["LoggingConfig"] = new JsonObject { ["LogFormat"] = "Text", ["LogGroup"] = LambdaTelemetry.LogGroup(function.Name) },
+            // Stratus takes no snapshots, so no version is ever optimized (OptimizationStatus On), whatever ApplyOn says.
+            ["SnapStart"] = new JsonObject { ["ApplyOn"] = config.SnapStartApplyOn, ["OptimizationStatus"] = "Off" },
+            ["LoggingConfig"] = LoggingConfig(config),
         };
+        if (config.KmsKeyArn is not null) json["KMSKeyArn"] = config.KmsKeyArn;
         if (config.Runtime is not null) json["Runtime"] = config.Runtime;
         if (config.Handler is not null) json["Handler"] = config.Handler;
         if (config.ImageConfig is { } imageConfig) json["ImageConfigResponse"] = ImageConfigResponse(imageConfig);
@@ -696,6 +698,19 @@ public sealed class LambdaApi : IStratusService
                 ["VpcId"] = config.VpcId ?? "",
                 ["Ipv6AllowedForDualStack"] = false,
             };
+        return json;
+    }
+
+    /// <summary>LoggingConfig as AWS reports it: format and group always, the levels only with JSON.</summary>
+    private static JsonObject LoggingConfig(FunctionConfig config)
+    {
+        var json = new JsonObject { ["LogFormat"] = config.Logging?.LogFormat ?? "Text" };
+        if (config.Logging is { IsJson: true } logging)
+        {
+            json["ApplicationLogLevel"] = logging.ApplicationLogLevel;
+            json["SystemLogLevel"] = logging.SystemLogLevel;
+        }
+        json["LogGroup"] = config.LogGroup;
         return json;
     }
 

@@ -124,6 +124,29 @@ public static class LambdaErrors
     public static AwsException NotServed(string operation, string reason) =>
         InvalidParameter($"Stratus does not serve the Lambda operation {operation}: {reason}");
 
+    /// <summary>AWS's words when ApplicationLogLevel or SystemLogLevel comes with the Text log format.</summary>
+    public static AwsException LogLevelNeedsJson() => InvalidParameter(
+        "LogLevel is not supported when LogFormat is set to \"Text\". Remove LogLevel from your request or change the LogFormat to \"Json\" and try again.");
+
+    /// <summary>A dead-letter queue is an SQS queue or SNS topic, neither of which Stratus serves.</summary>
+    public static AwsException DeadLetterNotServed(string targetArn) =>
+        InvalidParameter($"The DeadLetterConfig target {targetArn} is an SQS queue or SNS topic, which Stratus does not serve; use an OnFailure destination (a Lambda function or an EventBridge event bus) instead.");
+
+    /// <summary>A CreateFunction or UpdateFunctionConfiguration member for a feature Stratus does not run.</summary>
+    public static AwsException MemberNotServed(string member) => InvalidParameter(member switch
+    {
+        "FileSystemConfigs" => "Stratus does not serve FileSystemConfigs: it serves neither Amazon EFS nor Amazon S3 Files access points to mount.",
+        "CapacityProviderConfig" => "Stratus does not serve CapacityProviderConfig: Lambda Managed Instances capacity providers are not served.",
+        "PublishTo" => "Stratus does not serve PublishTo: it belongs to Lambda Managed Instances capacity providers, which are not served.",
+        "DurableConfig" => "Stratus does not serve DurableConfig: durable functions are not served.",
+        "TenancyConfig" => "Stratus does not serve TenancyConfig: tenant isolation mode is not served.",
+        _ => $"Stratus does not serve {member}.",
+    });
+
+    /// <summary>SnapStart runs on Java 11 and later, Python 3.12 and later and .NET 8 and later, as AWS documents.</summary>
+    public static AwsException SnapStartRuntime(string? runtime) =>
+        InvalidParameter($"{runtime ?? "A container image function"} does not support SnapStart. SnapStart supports Java 11 and later, Python 3.12 and later and .NET 8 and later managed runtimes.");
+
     public static AwsException EventInvokeConfigNotFound(string qualifiedArn) =>
         new("ResourceNotFoundException", $"The function {qualifiedArn} doesn't have an EventInvokeConfig", 404) { Fields = UserFault };
 

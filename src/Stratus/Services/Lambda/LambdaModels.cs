@@ -83,6 +83,35 @@ public sealed record FunctionConfig
     /// <summary>The runtime version a Manual configuration pins, recorded and reported; Stratus runs the machine's interpreter.</summary>
     public string? RuntimeVersionArn { get; init; }
     public string RevisionId { get; init; } = Guid.NewGuid().ToString();
+    /// <summary>LoggingConfig: where the function's logs go and in which format; null is AWS's default (Text to /aws/lambda/NAME).</summary>
+    public FunctionLogging? Logging { get; init; }
+    /// <summary>TracingConfig.Mode (PassThrough or Active), recorded and reported: Stratus serves no X-Ray, so no traces are collected.</summary>
+    public string TracingMode { get; init; } = "PassThrough";
+    /// <summary>KMSKeyArn, recorded and reported (environment variables are kept in Stratus's state store like the rest of the configuration).</summary>
+    public string? KmsKeyArn { get; init; }
+    /// <summary>SnapStart.ApplyOn (None or PublishedVersions), recorded and reported; Stratus takes no snapshots, so OptimizationStatus stays Off.</summary>
+    public string SnapStartApplyOn { get; init; } = "None";
+
+    /// <summary>The log group the function writes to: LoggingConfig's, else AWS's default /aws/lambda/NAME.</summary>
+    public string LogGroup => Logging?.LogGroup ?? LambdaTelemetry.LogGroup(FunctionName);
+}
+
+/// <summary>
+/// A function's LoggingConfig. Text carries no levels; JSON has both levels, INFO when not given, as AWS reports them.
+/// </summary>
+public sealed record FunctionLogging(string LogFormat, string? LogGroup, string? ApplicationLogLevel, string? SystemLogLevel)
+{
+    public bool IsJson => LogFormat == "JSON";
+}
+
+/// <summary>The members of a LoggingConfig as given; null members are not given.</summary>
+public sealed record LoggingSettings(string? LogFormat, string? LogGroup, string? ApplicationLogLevel, string? SystemLogLevel)
+{
+    /// <summary>The whole LoggingConfig (a template's): members not given go back to AWS's defaults instead of keeping their values.</summary>
+    public bool Whole { get; init; }
+
+    public static LoggingSettings Read(IInputReader input) =>
+        new(input.String("LogFormat"), input.String("LogGroup"), input.String("ApplicationLogLevel"), input.String("SystemLogLevel"));
 }
 
 /// <summary>Lambda's ImageConfig: each member, when set, replaces the image's own (an empty list clears it, as on AWS).</summary>
@@ -252,6 +281,15 @@ public sealed record FunctionSettings
     public FunctionImageConfig? ImageConfig { get; init; }
     /// <summary>Layer version ARNs, in mount order; an empty list removes every layer.</summary>
     public List<string>? Layers { get; init; }
+    public LoggingSettings? Logging { get; init; }
+    public string? TracingMode { get; init; }
+    /// <summary>KMSKeyArn; an empty string returns the function to AWS's default key.</summary>
+    public string? KmsKeyArn { get; init; }
+    public string? SnapStartApplyOn { get; init; }
+    /// <summary>DeadLetterConfig.TargetArn; an empty string clears it.</summary>
+    public string? DeadLetterTarget { get; init; }
+    /// <summary>Members for features Stratus does not serve that the request set (FileSystemConfigs, CapacityProviderConfig, ...).</summary>
+    public List<string> NotServed { get; init; } = [];
 
     /// <summary>The settings members of CreateFunction and UpdateFunctionConfiguration, or of an AWS::Lambda::Function.</summary>
     public static FunctionSettings Read(IInputReader input)
@@ -272,7 +310,27 @@ public sealed record FunctionSettings
             Architectures = input.Has("Architectures") ? input.Strings("Architectures").ToList() : null,
             ImageConfig = input.Object("ImageConfig") is { } image ? FunctionImageConfig.Read(image) : null,
             Layers = input.Has("Layers") ? input.Strings("Layers").ToList() : null,
+            Logging = input.Object("LoggingConfig") is { } logging ? LoggingSettings.Read(logging) : null,
+            TracingMode = input.Object("TracingConfig")?.String("Mode"),
+            // The API spells it KMSKeyArn, AWS::Lambda::Function KmsKeyArn.
+            KmsKeyArn = input.String("KMSKeyArn") ?? input.String("KmsKeyArn"),
+            SnapStartApplyOn = input.Object("SnapStart")?.String("ApplyOn"),
+            DeadLetterTarget = input.Object("DeadLetterConfig") is { } deadLetter ? deadLetter.String("TargetArn") ?? "" : null,
+            NotServed = NotServedMembers(input),
         };
+    }
+
+    /// <summary>
+    /// Members naming features Stratus does not run: refused rather than ignored, so a function is never reported as
+    /// something it is not. An empty FileSystemConfigs list (which detaches every file system) is no feature.
+    /// </summary>
+    private static List<string> NotServedMembers(IInputReader input)
+    {
+        var members = new List<string>();
+        if (input.Has("FileSystemConfigs") && input.Objects("FileSystemConfigs").Any()) members.Add("FileSystemConfigs");
+        foreach (var member in (string[])["CapacityProviderConfig", "PublishTo", "DurableConfig", "TenancyConfig"])
+            if (input.Has(member)) members.Add(member);
+        return members;
     }
 }
 

@@ -27,7 +27,7 @@ public sealed partial class LambdaService
         if (function is null || function.RecursiveLoop == "Allow") return false;
         var (_, count) = TraceLineage.Next(queued.TraceHeader, function.Arn, queued.RequestId ?? queued.Id, _clock.GetUtcNow());
         if (count <= TraceLineage.MaxInvocationsInChain) return false;
-        _telemetry.RecursionStopped(function.AccountId, function.Region, function.Name, queued.RequestId ?? queued.Id, _clock.GetUtcNow());
+        _telemetry.RecursionStopped(function.AccountId, function.Region, function.Latest, queued.RequestId ?? queued.Id, _clock.GetUtcNow());
         return true;
     }
 }

@@ -530,13 +530,20 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             ["AWS_LAMBDA_FUNCTION_NAME"] = function.Name,
             ["AWS_LAMBDA_FUNCTION_VERSION"] = config.Version,
             ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = config.MemorySize.ToString(CultureInfo.InvariantCulture),
-            ["AWS_LAMBDA_LOG_GROUP_NAME"] = LambdaTelemetry.LogGroup(function.Name),
+            ["AWS_LAMBDA_LOG_GROUP_NAME"] = config.LogGroup,
             ["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand",
             ["AWS_REGION"] = function.Region,
             ["AWS_DEFAULT_REGION"] = function.Region,
             ["_HANDLER"] = config.Handler ?? "",
             ["AWS_ENDPOINT_URL"] = _address.BaseUrl.ToString().TrimEnd('/'),
         };
+        // With the JSON log format Lambda tells the runtime the format and the application log level, so its logging writes
+        // JSON records at that level (AWS's runtime clients read these two variables).
+        if (config.Logging is { IsJson: true } json)
+        {
+            variables["AWS_LAMBDA_LOG_FORMAT"] = "JSON";
+            variables["AWS_LAMBDA_LOG_LEVEL"] = json.ApplicationLogLevel ?? "INFO";
+        }
         // An image function has no Handler: Lambda sets _HANDLER over the image's own ENV from the command it runs
         // (ImageConfig.Command, else the image's CMD), so a runtime client that reads it sees CMD[0], as AWS's base
         // images' entrypoint also exports it from its first argument; an image without CMD sees it empty.
@@ -698,6 +705,14 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         LambdaRules.CheckCreate("Description", settings.Description);
         if (settings.Environment is { } environment) CheckEnvironment(environment);
         if (settings.Role is { } role) CheckRole(role);
+        if (settings.NotServed.FirstOrDefault() is { } notServed) throw LambdaErrors.MemberNotServed(notServed);
+        if (settings.DeadLetterTarget is { Length: > 0 } deadLetter) throw LambdaErrors.DeadLetterNotServed(deadLetter);
+        LambdaRules.CheckCreate("TracingConfig", settings.TracingMode is { } tracing ? new { Mode = tracing } : null);
+        LambdaRules.CheckCreate("SnapStart", settings.SnapStartApplyOn is { } applyOn ? new { ApplyOn = applyOn } : null);
+        LambdaRules.CheckCreate("KMSKeyArn", settings.KmsKeyArn);
+        var snapStart = settings.SnapStartApplyOn ?? config.SnapStartApplyOn;
+        if (snapStart == "PublishedVersions" && !SupportsSnapStart(settings.Runtime ?? config.Runtime))
+            throw LambdaErrors.SnapStartRuntime(settings.Runtime ?? config.Runtime);
         var subnetIds = settings.SubnetIds ?? config.SubnetIds;
         var securityGroupIds = settings.SecurityGroupIds ?? config.SecurityGroupIds;
         return config with
@@ -719,7 +734,34 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             // An ImageConfig with no member set clears the overrides, as AWS does for ImageConfig {}.
             ImageConfig = config.PackageType == "Image" && (settings.ImageConfig ?? config.ImageConfig) is { } image
                 && image != FunctionImageConfig.None ? image : null,
+            Logging = settings.Logging is { } logging ? Logging(config.Logging, logging) : config.Logging,
+            TracingMode = settings.TracingMode ?? config.TracingMode,
+            KmsKeyArn = settings.KmsKeyArn is { } key ? (key.Length == 0 ? null : key) : config.KmsKeyArn,
+            SnapStartApplyOn = snapStart,
         };
+    }
+
+    /// <summary>SnapStart's runtimes as AWS documents them: Java 11 and later, Python 3.12 and later, .NET 8 and later.</summary>
+    private static bool SupportsSnapStart(string? runtime) =>
+        runtime is "java11" or "java17" or "java21" or "java25" or "python3.12" or "python3.13" or "python3.14" or "dotnet8" or "dotnet10";
+
+    /// <summary>
+    /// A LoggingConfig over the function's: members not given keep their values. Levels exist only with JSON (refused with
+    /// Text, as AWS refuses them) and default to INFO there; the Text format drops them.
+    /// </summary>
+    private static FunctionLogging Logging(FunctionLogging? current, LoggingSettings given)
+    {
+        LambdaRules.CheckCreate("LoggingConfig", new { given.LogFormat, given.LogGroup, given.ApplicationLogLevel, given.SystemLogLevel });
+        if (given.Whole) current = null;
+        var format = given.LogFormat ?? current?.LogFormat ?? "Text";
+        var group = given.LogGroup ?? current?.LogGroup;
+        if (format != "JSON")
+        {
+            if (given.ApplicationLogLevel is not null || given.SystemLogLevel is not null) throw LambdaErrors.LogLevelNeedsJson();
+            return new FunctionLogging("Text", group, null, null);
+        }
+        return new FunctionLogging("JSON", group, given.ApplicationLogLevel ?? current?.ApplicationLogLevel ?? "INFO",
+            given.SystemLogLevel ?? current?.SystemLogLevel ?? "INFO");
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Lambda.Engine;
@@ -38,10 +40,11 @@ public sealed class LambdaTelemetry : IAsyncDisposable
     /// An invocation recursive loop detection stopped: AWS's RecursiveInvocationsDropped metric, and a line in the
     /// function's log saying why it did not run.
     /// </summary>
-    public void RecursionStopped(string accountId, string region, string functionName, string requestId, DateTimeOffset at)
+    public void RecursionStopped(string accountId, string region, FunctionConfig config, string requestId, DateTimeOffset at)
     {
+        var functionName = config.FunctionName;
         _metrics.Publish(new(accountId, region, Namespace, "RecursiveInvocationsDropped", [new("FunctionName", functionName)], 1, "Count", at));
-        _logs.Append(accountId, region, LogGroup(functionName), $"{at:yyyy/MM/dd}/[$LATEST]recursive-loop-detection",
+        _logs.Append(accountId, region, config.LogGroup, $"{at:yyyy/MM/dd}/[$LATEST]recursive-loop-detection",
             [new LogLine(at, $"Lambda stopped the invocation {requestId} of {functionName}: it was invoked in a recursive loop ({TraceLineage.MaxInvocationsInChain} invocations in one request chain) and its RecursiveLoop is Terminate.")]);
     }
 
@@ -60,9 +63,9 @@ public sealed class LambdaTelemetry : IAsyncDisposable
         {
             var function = record.Function;
             var stream = record.Environment?.LogStreamName ?? $"{record.Started:yyyy/MM/dd}/[{function.Config.Version}]{Guid.NewGuid():N}";
-            var lines = Lines(record);
-            _logs.Append(function.AccountId, function.Region, LogGroup(function.Config.FunctionName), stream,
-                lines.Select(l => new LogLine(record.Started, l)).ToList());
+            var lines = function.Config.Logging is { IsJson: true } json ? JsonLines(record, json) : Lines(record);
+            if (lines.Count > 0)
+                _logs.Append(function.AccountId, function.Region, function.Config.LogGroup, stream, lines.Select(l => new LogLine(record.Started, l)).ToList());
             _metrics.Publish(Datum(function, "Invocations", 1, "Count", record.Started));
             _metrics.Publish(Datum(function, "Errors", record.Outcome.FunctionError is null ? 0 : 1, "Count", record.Started));
             // Like Errors, Throttles is a 0/1 indicator per request, so a function that was never
@@ -87,6 +90,62 @@ public sealed class LambdaTelemetry : IAsyncDisposable
         if (outcome.FunctionError is not null && TimedOut(outcome)) report.Append("\tStatus: timeout");
         lines.Add(report.ToString());
         return lines;
+    }
+
+    /// <summary>
+    /// The JSON log format: the platform's START and REPORT lines as the platform.start and platform.report records AWS
+    /// writes (INFO level, so a SystemLogLevel of WARN drops them; END has no JSON record), and the function's output with
+    /// the application log level applied to the JSON records that carry a level (AWS filters only those; other lines pass).
+    /// </summary>
+    private static List<string> JsonLines(InvocationRecord record, FunctionLogging logging)
+    {
+        var (function, invocation, outcome) = (record.Function, record.Invocation, record.Outcome);
+        var id = invocation.RequestId;
+        var time = record.Started.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        var systemInfo = LevelRank(logging.SystemLogLevel ?? "INFO") >= LevelRank("INFO");
+        var lines = new List<string>();
+        if (systemInfo)
+            lines.Add(new JsonObject { ["time"] = time, ["type"] = "platform.start", ["record"] = new JsonObject { ["requestId"] = id, ["version"] = function.Config.Version } }.ToJsonString());
+        var applicationRank = LevelRank(logging.ApplicationLogLevel ?? "INFO");
+        lines.AddRange(invocation.Output.Where(line => LineLevel(line) is not { } level || LevelRank(level) <= applicationRank));
+        if (!systemInfo) return lines;
+        var metrics = new JsonObject
+        {
+            ["durationMs"] = Math.Round(record.DurationMs, 2),
+            ["billedDurationMs"] = Math.Max(1, (long)Math.Ceiling(record.DurationMs)),
+            ["memorySizeMB"] = function.Config.MemorySize,
+        };
+        if (record.Environment?.MaxMemoryUsedMb() is { } memory) metrics["maxMemoryUsedMB"] = memory;
+        if (record.InitDurationMs is { } init) metrics["initDurationMs"] = Math.Round(init, 2);
+        var status = outcome.FunctionError is null ? "success" : TimedOut(outcome) ? "timeout" : "error";
+        lines.Add(new JsonObject { ["time"] = time, ["type"] = "platform.report", ["record"] = new JsonObject { ["requestId"] = id, ["metrics"] = metrics, ["status"] = status } }.ToJsonString());
+        return lines;
+    }
+
+    /// <summary>How verbose a level is: FATAL least, TRACE most (an unknown level counts as the least, so it is kept).</summary>
+    private static int LevelRank(string level) => level.ToUpperInvariant() switch
+    {
+        "TRACE" => 5,
+        "DEBUG" => 4,
+        "INFO" => 3,
+        "WARN" or "WARNING" => 2,
+        "ERROR" => 1,
+        _ => 0,
+    };
+
+    /// <summary>The "level" of an output line that is a JSON object, else null (plain lines are not filtered).</summary>
+    private static string? LineLevel(string line)
+    {
+        if (!line.StartsWith('{')) return null;
+        try
+        {
+            return JsonNode.Parse(line, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) is JsonObject json
+                && json["level"] is JsonValue value && value.TryGetValue<string>(out var level) ? level : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static bool TimedOut(InvocationOutcome outcome) =>

@@ -54,6 +54,10 @@ public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionC
             SubnetIds = settings.SubnetIds ?? [],
             SecurityGroupIds = settings.SecurityGroupIds ?? [],
             ImageConfig = settings.ImageConfig ?? FunctionImageConfig.None,
+            Logging = (settings.Logging ?? new LoggingSettings(null, null, null, null)) with { Whole = true },
+            TracingMode = settings.TracingMode ?? "PassThrough",
+            KmsKeyArn = settings.KmsKeyArn ?? "",
+            SnapStartApplyOn = settings.SnapStartApplyOn ?? "None",
         }, revisionId: null);
 
         var tags = Tags(p);

@@ -217,7 +217,9 @@ public sealed class LambdaEngine : IAsyncDisposable
             return (null, InvocationOutcome.Failure("Runtime.InvalidEntrypoint", $"RequestId: {requestId} Error: {reason}"));
 
         // The stream name is public (logs) while the id names the environment's scratch folders and cgroup: they differ.
-        var stream = $"{DateTimeOffset.UtcNow:yyyy/MM/dd}/[{function.Config.Version}]{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}";
+        // In a LoggingConfig log group, which functions may share, AWS puts the function's name in the stream's name.
+        var owner = function.Config.Logging?.LogGroup is null ? "" : function.Config.FunctionName;
+        var stream = $"{DateTimeOffset.UtcNow:yyyy/MM/dd}/{owner}[{function.Config.Version}]{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}";
         var variables = new Dictionary<string, string>(function.Variables, StringComparer.Ordinal) { ["AWS_LAMBDA_LOG_STREAM_NAME"] = stream };
         foreach (var (name, value) in _credentials(function.Config)) variables[name] = value;
         var environment = UsesDotnetHost(function.Config) ? AssignStandbyHost(function, stream, variables) : null;

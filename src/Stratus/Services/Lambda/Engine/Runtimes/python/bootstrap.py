@@ -79,6 +79,42 @@ def _load_handler():
     return function
 
 
+_request_id = None
+
+
+class _JsonLogFormatter:
+    """A record as AWS's Python runtime writes it with the JSON log format: timestamp, level, message, logger, requestId."""
+
+    def format(self, record):
+        document = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + "Z",
+            "level": "WARN" if record.levelname == "WARNING" else "FATAL" if record.levelname == "CRITICAL" else record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+        }
+        if _request_id:
+            document["requestId"] = _request_id
+        if record.exc_info:
+            document["errorType"] = record.exc_info[0].__name__
+            document["errorMessage"] = str(record.exc_info[1])
+        return json.dumps(document, default=str)
+
+
+def _configure_logging():
+    """With LoggingConfig's JSON format, Lambda sets AWS_LAMBDA_LOG_FORMAT and AWS_LAMBDA_LOG_LEVEL: the root logger
+    writes JSON records at that level, as AWS's runtime client sets it up (Text leaves logging as Python's default)."""
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT") != "JSON":
+        return
+    import logging
+    levels = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
+              "ERROR": logging.ERROR, "FATAL": logging.CRITICAL}
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(_JsonLogFormatter())
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(levels.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").upper(), logging.INFO))
+
+
 class _InitError(Exception):
     def __init__(self, error_type, message):
         super().__init__(message)
@@ -86,6 +122,8 @@ class _InitError(Exception):
 
 
 def main():
+    global _request_id
+    _configure_logging()
     try:
         handler = _load_handler()
     except _InitError as e:
@@ -97,7 +135,7 @@ def main():
 
     while True:
         response, body = _call("GET", "/invocation/next")
-        request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
+        request_id = _request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
         context = LambdaContext(request_id, int(response.getheader("Lambda-Runtime-Deadline-Ms") or 0),
                                 response.getheader("Lambda-Runtime-Invoked-Function-Arn"),
                                 response.getheader("Lambda-Runtime-Client-Context"))
