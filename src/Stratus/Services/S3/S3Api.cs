@@ -504,7 +504,7 @@ public sealed class S3Api : IStratusService, IDisposable
         });
         AddSync("GetBucketPolicyStatus", r => new JsonObject
         {
-            ["PolicyStatus"] = new JsonObject { ["IsPublic"] = S3Authorization.IsPublic(_s3.GetPolicy(r.Scope, r.Bucket)) },
+            ["PolicyStatus"] = new JsonObject { ["IsPublic"] = _s3.IsPolicyPublic(r.Scope, r.Bucket) },
         });
         AddSync("GetBucketAcl", r => AclDocument(_s3.GetBucketAcl(r.Scope, r.Bucket)));
         AddSync("GetObjectAcl", r => WithVersionHeader(r, AclDocument(_s3.GetObjectAcl(r.Scope, r.Bucket, r.Key, r.Query("versionId"))),

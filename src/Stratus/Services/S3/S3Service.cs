@@ -166,6 +166,19 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
 
     public string GetPolicy(Scope scope, string name) => GetBucket(scope, name).Policy ?? throw S3Errors.NoSuchBucketPolicy(name);
 
+    /// <summary>
+    /// GetBucketPolicyStatus: whether the bucket is public through its policy. A public policy (S3's "meaning of public")
+    /// makes it public unless RestrictPublicBuckets, the bucket's own or its account's (S3 applies the most restrictive
+    /// combination of the two), limits it to AWS services and the owner's account, which leaves nothing public.
+    /// BlockPublicPolicy only refuses new public policies and leaves a stored one in force, so it changes nothing here.
+    /// </summary>
+    public bool IsPolicyPublic(Scope scope, string name)
+    {
+        var bucket = GetBucket(scope, name);
+        var policy = bucket.Policy ?? throw S3Errors.NoSuchBucketPolicy(name);
+        return S3Authorization.IsPublic(policy) && !BlockOf(bucket).RestrictPublicBuckets;
+    }
+
     public void DeletePolicy(Scope scope, string name) => UpdateBucket(scope, name, b => b with { Policy = null });
 
     public void PutBucketTags(Scope scope, string name, Dictionary<string, string> tags)

@@ -21,6 +21,8 @@ public sealed class S3ControlApi : IStratusService
     private const string PublicAccessBlockPath = PathPrefix + "/configuration/publicAccessBlock";
     /// <summary>A PublicAccessBlockConfiguration is four booleans: a few KB is generous.</summary>
     private const int MaxDocumentBytes = 64 * 1024;
+    /// <summary>An AWS account id: twelve digits (the model's pattern for AccountId).</summary>
+    private const int AccountIdLength = 12;
     private readonly S3Service _s3;
 
     public S3ControlApi(S3Service s3, ILogger logger)
@@ -58,15 +60,26 @@ public sealed class S3ControlApi : IStratusService
     private static OperationResult Document(PublicAccessBlock block) => new() { RawBody = RestXmlBody.Serialize(block.Document(XmlNamespace)) };
 
     /// <summary>
-    /// The account the request names in x-amz-account-id, which must be the caller's: S3 Control acts on one account's settings,
-    /// and another account's are not the caller's to read or change.
+    /// The account the request acts on. It is named in x-amz-account-id, which S3 Control requires, and, when the client sends it to
+    /// <c>{account}.s3-control...</c> (as the SDKs do), in the host too: the two must agree (a request naming two accounts is
+    /// malformed, InvalidRequest), and the account must be the caller's, since one account's settings are not another's to read
+    /// or change (AccessDenied, as S3 Control answers a request for another account).
     /// </summary>
     private static Scope Account(OperationInput input)
     {
-        var named = input.Call.Http.Request.Headers["x-amz-account-id"].ToString();
+        var request = input.Call.Http.Request;
+        var named = request.Headers["x-amz-account-id"].ToString();
         if (named.Length == 0) throw S3ControlErrors.MissingAccountId();
+        if (HostAccount(request.Host.Host) is { } inHost && inHost != named) throw S3ControlErrors.HostAccountMismatch(inHost, named);
         if (named != input.Scope.AccountId) throw S3Errors.AccessDenied();
         return input.Scope;
+    }
+
+    /// <summary>The account id a host begins with (<c>111111111111.s3-control.localhost</c>, <c>111111111111.localhost</c>), if any.</summary>
+    private static string? HostAccount(string host)
+    {
+        var first = host.Split('.')[0];
+        return host.Contains('.') && first.Length == AccountIdLength && first.All(char.IsAsciiDigit) ? first : null;
     }
 
     /// <summary>The operation from the method and the path, by the model's URI templates; NotImplemented for a route the model does not have.</summary>

@@ -8,6 +8,9 @@ public static class S3ControlErrors
 {
     public static AwsException MissingAccountId() => S3Errors.InvalidRequest("Missing required header for this request: x-amz-account-id");
 
+    public static AwsException HostAccountMismatch(string inHost, string inHeader) =>
+        S3Errors.InvalidRequest($"The account ID in the host name ({inHost}) does not match the x-amz-account-id header ({inHeader}).");
+
     public static AwsException NotServed(string operation) =>
         new("NotImplemented", $"Stratus does not serve the S3 Control operation {operation}: only account-level Block Public Access (Get/Put/DeletePublicAccessBlock) is built.", 501);
 

@@ -32,6 +32,39 @@ public sealed class S3EngineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_digesting_stream_hands_every_byte_read_to_each_digest_in_order()
+    {
+        // 3.5 blocks, read in odd-sized pieces as a socket returns them, so blocks fill across reads.
+        var body = new byte[3 * 1024 * 1024 + 512 * 1024 + 7];
+        new Random(17).NextBytes(body);
+        using var md5 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.MD5);
+        var crc = Checksum.Create("CRC32");
+        await using var digesting = new DigestingStream(new MemoryStream(body), [md5.AppendData, crc.Append]);
+        var buffer = new byte[100_003];
+        long copied = 0;
+        int read;
+        while ((read = await digesting.ReadAsync(buffer)) > 0) copied += read;
+        await digesting.FinishAsync(CancellationToken.None);
+
+        Assert.Equal(body.Length, copied);
+        Assert.Equal(System.Security.Cryptography.MD5.HashData(body), md5.GetHashAndReset());
+        Assert.Equal(System.IO.Hashing.Crc32.HashToUInt32(body), System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(crc.Finish()));
+    }
+
+    [Fact]
+    public async Task A_digesting_stream_abandoned_mid_body_lets_its_workers_drain_and_end()
+    {
+        var body = new byte[12 * 1024 * 1024];
+        var seen = 0L;
+        var digesting = new DigestingStream(new MemoryStream(body), [block => Interlocked.Add(ref seen, block.Length)]);
+        // More blocks than a worker queues, then the writer gives up (a refused body) without finishing.
+        await digesting.ReadExactlyAsync(new byte[9 * 1024 * 1024]);
+        await digesting.DisposeAsync();
+
+        Assert.Equal(9L * 1024 * 1024, Interlocked.Read(ref seen));
+    }
+
+    [Fact]
     public async Task Aws_chunked_bodies_decode_to_their_payload_and_expose_their_trailers()
     {
         var encoded = "5;chunk-signature=abc\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n";

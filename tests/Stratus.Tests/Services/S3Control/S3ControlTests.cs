@@ -119,6 +119,74 @@ public sealed class S3ControlTests
     }
 
     [Fact]
+    public async Task A_buckets_policy_status_is_not_public_while_its_own_or_its_accounts_block_restricts_public_buckets()
+    {
+        await using var server = await StratusProcess.StartEphemeralAsync();
+        var r = await Clients.Boto3Async(server.Url, Prelude + """
+            owner.create_bucket(Bucket="status-site")
+            owner.delete_public_access_block(Bucket="status-site")
+            owner.put_bucket_policy(Bucket="status-site", Policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::status-site/*"}]}))
+            def status():
+                return owner.get_bucket_policy_status(Bucket="status-site")["PolicyStatus"]["IsPublic"]
+            out["open"] = status()
+            # BlockPublicPolicy refuses new public policies but leaves a stored one in force: the bucket stays public.
+            control.put_public_access_block(AccountId=OWNER, PublicAccessBlockConfiguration=block(BlockPublicPolicy=True, BlockPublicAcls=True, IgnorePublicAcls=True))
+            out["account_blocks_new_policies"] = status()
+            control.put_public_access_block(AccountId=OWNER, PublicAccessBlockConfiguration=block(RestrictPublicBuckets=True))
+            out["account_restricts"] = status()
+            control.delete_public_access_block(AccountId=OWNER)
+            out["account_block_deleted"] = status()
+            owner.put_public_access_block(Bucket="status-site", PublicAccessBlockConfiguration=block(RestrictPublicBuckets=True))
+            out["bucket_restricts"] = status()
+            owner.delete_public_access_block(Bucket="status-site")
+            owner.delete_bucket_policy(Bucket="status-site")
+            out["no_policy"] = code(owner.get_bucket_policy_status, Bucket="status-site")
+            """);
+
+        Assert.True(r["open"]!.GetValue<bool>());
+        Assert.True(r["account_blocks_new_policies"]!.GetValue<bool>());
+        Assert.False(r["account_restricts"]!.GetValue<bool>());
+        Assert.True(r["account_block_deleted"]!.GetValue<bool>());
+        Assert.False(r["bucket_restricts"]!.GetValue<bool>());
+        Assert.Equal("""[404,"NoSuchBucketPolicy"]""", r["no_policy"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task The_account_in_the_host_must_be_the_one_in_the_header_and_the_callers()
+    {
+        await using var server = await StratusProcess.StartEphemeralAsync();
+        var r = await Clients.Boto3Async(server.Url, Prelude + """
+            port = URL.rsplit(":", 1)[1]
+            def send(host_account, header_account, key=OWNER):
+                host = f"{host_account}.localhost:{port}" if host_account else f"localhost:{port}"
+                headers = {"x-amz-account-id": header_account} if header_account else {}
+                signed = AWSRequest(method="GET", url=f"http://{host}/v20180820/configuration/publicAccessBlock", headers=headers)
+                SigV4Auth(Credentials(key, "test"), "s3", "us-east-1").add_auth(signed)
+                try:
+                    with urllib.request.urlopen(urllib.request.Request(signed.url, headers=dict(signed.headers.items()))) as response:
+                        return [response.status, None]
+                except urllib.error.HTTPError as e:
+                    body = e.read().decode()
+                    return [e.code, body.split("<Code>")[1].split("</Code>")[0] if "<Code>" in body else body]
+            control.put_public_access_block(AccountId=OWNER, PublicAccessBlockConfiguration=block(BlockPublicAcls=True))
+            out["agreeing"] = send(OWNER, OWNER)
+            out["endpoint_itself"] = send(None, OWNER)
+            out["host_differs"] = send("222222222222", OWNER)
+            out["host_of_another_account"] = send("222222222222", "222222222222")
+            out["header_missing"] = send(OWNER, None)
+            out["caller_of_another_account"] = send(OWNER, OWNER, key="222222222222")
+            """);
+
+        Assert.Equal("[200,null]", r["agreeing"]!.ToJsonString());
+        Assert.Equal("[200,null]", r["endpoint_itself"]!.ToJsonString());
+        Assert.Equal("""[400,"InvalidRequest"]""", r["host_differs"]!.ToJsonString());
+        Assert.Equal("""[403,"AccessDenied"]""", r["host_of_another_account"]!.ToJsonString());
+        Assert.Equal("""[400,"InvalidRequest"]""", r["header_missing"]!.ToJsonString());
+        Assert.Equal("""[403,"AccessDenied"]""", r["caller_of_another_account"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task Under_auth_enforce_the_account_block_needs_the_account_public_access_block_actions()
     {
         const string rootKey = "AKIAROOTEXAMPLE00017", rootSecret = "root-secret-for-s3control-tests";

@@ -42,8 +42,8 @@ public sealed class BlobStore
         new(PathOf(blobId), new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, Options = FileOptions.Asynchronous | FileOptions.SequentialScan, BufferSize = 0 });
 
     /// <summary>
-    /// Streams <paramref name="source"/> into a temporary file, computing MD5 and the declared digests,
-    /// and verifies them; the caller commits the result or disposes it (which removes the file).
+    /// Streams <paramref name="source"/> into a temporary file, computing MD5 and the declared digests beside the write
+    /// (<see cref="DigestingStream"/>), and verifies them; the caller commits the result or disposes it (which removes the file).
     /// </summary>
     public async Task<PendingBlob> WriteAsync(Stream source, S3Digests digests, long maxBytes, CancellationToken cancellation)
     {
@@ -54,18 +54,20 @@ public sealed class BlobStore
             using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
             using var sha256 = digests.ContentSha256Hex is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var checksum = digests.ChecksumAlgorithm is { } algorithm ? Checksum.Create(algorithm) : null;
+            List<BlockObserver> observers = [md5.AppendData];
+            if (sha256 is not null) observers.Add(sha256.AppendData);
+            if (checksum is not null) observers.Add(checksum.Append);
             long size;
-            using (var file = StreamedFileWriter.CreateNew(path))
+            await using (var digesting = new DigestingStream(source, observers))
             {
-                size = await file.CopyFromAsync(source, block =>
+                using (var file = StreamedFileWriter.CreateNew(path))
                 {
-                    md5.AppendData(block);
-                    sha256?.AppendData(block);
-                    checksum?.Append(block);
-                }, length =>
-                {
-                    if (length > maxBytes) throw S3Errors.EntityTooLarge(digests.DeclaredLength ?? length, maxBytes);
-                }, cancellation);
+                    size = await file.CopyFromAsync(digesting, _ => { }, length =>
+                    {
+                        if (length > maxBytes) throw S3Errors.EntityTooLarge(digests.DeclaredLength ?? length, maxBytes);
+                    }, cancellation);
+                }
+                await digesting.FinishAsync(cancellation);
             }
 
             if (digests.DeclaredLength is { } declared && declared != size) throw S3Errors.IncompleteBody();

@@ -24,7 +24,7 @@ public abstract class Checksum
 
     public static Checksum Create(string algorithm) => algorithm switch
     {
-        "CRC32" => new Crc32(Crc32.IeeeTable),
+        "CRC32" => new Crc32Ieee(),
         "CRC32C" => new Crc32(Crc32.CastagnoliTable),
         "CRC64NVME" => new Crc64Nvme(),
         "SHA1" => new Hash(HashAlgorithmName.SHA1),
@@ -47,10 +47,26 @@ public abstract class Checksum
         public override byte[] Finish() => _hash.GetHashAndReset();
     }
 
-    /// <summary>Reflected CRC-32 by table: IEEE 802.3 (CRC32) or Castagnoli (CRC32C).</summary>
+    /// <summary>
+    /// CRC-32 (IEEE 802.3), boto3's default checksum, by System.IO.Hashing's vectorized implementation rather than a table
+    /// taken a byte at a time: it is computed over every byte of a PUT.
+    /// </summary>
+    private sealed class Crc32Ieee : Checksum
+    {
+        private readonly System.IO.Hashing.Crc32 _crc = new();
+        public override void Append(ReadOnlySpan<byte> data) => _crc.Append(data);
+
+        public override byte[] Finish()
+        {
+            var digest = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(digest, _crc.GetCurrentHashAsUInt32());
+            return digest;
+        }
+    }
+
+    /// <summary>Reflected CRC-32 by table, Castagnoli's polynomial (CRC32C), which System.IO.Hashing does not offer.</summary>
     private sealed class Crc32(uint[] table) : Checksum
     {
-        public static readonly uint[] IeeeTable = Table(0xEDB88320u);
         public static readonly uint[] CastagnoliTable = Table(0x82F63B78u);
         private uint _crc = 0xFFFFFFFFu;
 
