@@ -66,6 +66,8 @@ public sealed class StratusServer : IAsyncDisposable
 
         // Longest paths first, so /_stratus/cost/... is not taken by the console at /_stratus.
         var pages = services.Pages.OrderByDescending(p => p.Path.Length).ToArray();
+        // WebSocket APIs' connections upgrade on the same port (ApiGatewayV2's WebSocketSessions).
+        app.UseWebSockets();
         app.Run(http => AnsweredWhenDurableAsync(store, http, Handle));
         Task Handle(HttpContext http)
         {

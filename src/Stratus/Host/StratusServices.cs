@@ -136,10 +136,12 @@ public sealed class StratusServices : IAsyncDisposable
             cloudWatch, logs, clock, apiGatewayThrottles, Log("apigateway.execute-api"));
         var apiGatewayV2 = new ApiGatewayV2Service(store, clock, address);
         var httpApiAuthorizers = new LambdaRequestAuthorizer(lambda, clock);
+        var webSocketConnections = new WebSocketConnections(clock);
         var apiGatewayV2DataPlane = new ApiGatewayV2DataPlane(apiGatewayV2,
             new JwtAuthorizer(jwksKeys, clock),
             httpApiAuthorizers, new HttpApiIntegrations(lambda, IntegrationEngine.CreateHttpClient()),
-            cloudWatch, logs, clock, apiGatewayThrottles, Log("apigatewayv2.execute-api"));
+            cloudWatch, logs, clock, apiGatewayThrottles, Log("apigatewayv2.execute-api"), new WebSocketSessions(apiGatewayV2, lambda, webSocketConnections, clock, Log("apigatewayv2.websocket")),
+            webSocketConnections);
         // Custom domain names are one namespace for REST and HTTP APIs, served ahead of the execute-api forms.
         var customDomains = new CustomDomainNames(store, clock, apiGateway, apiGatewayV2);
         var customDomainDataPlane = new CustomDomainDataPlane(customDomains, apiGatewayDataPlane, apiGatewayV2DataPlane, apiGatewayV2);
@@ -233,6 +235,7 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayV2StageProvider(apiGatewayV2),
             new ApiGatewayV2DeploymentProvider(apiGatewayV2),
             new ApiGatewayV2AuthorizerProvider(apiGatewayV2),
+            new ApiGatewayV2RouteResponseProvider(apiGatewayV2),
             new CdkMetadataProvider(),
             new SecretsManagerSecretProvider(secretsManager),
             new SecretsManagerTargetAttachmentProvider(secretsManager, rds),

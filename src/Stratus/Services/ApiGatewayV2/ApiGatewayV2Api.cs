@@ -52,6 +52,12 @@ public sealed class ApiGatewayV2Api : IStratusService
         new("GET", Api + "/routes/{routeId}", "GetRoute"),
         new("PATCH", Api + "/routes/{routeId}", "UpdateRoute"),
         new("DELETE", Api + "/routes/{routeId}", "DeleteRoute", successStatus: 204),
+        new("POST", Api + "/routes/{routeId}/routeresponses", "CreateRouteResponse", successStatus: 201),
+        new("GET", Api + "/routes/{routeId}/routeresponses", "GetRouteResponses"),
+        new("GET", Api + "/routes/{routeId}/routeresponses/{routeResponseId}", "GetRouteResponse"),
+        new("PATCH", Api + "/routes/{routeId}/routeresponses/{routeResponseId}", "UpdateRouteResponse"),
+        new("DELETE", Api + "/routes/{routeId}/routeresponses/{routeResponseId}", "DeleteRouteResponse", successStatus: 204),
+        new("DELETE", Api + "/routes/{routeId}/requestparameters/{requestParameterKey}", "DeleteRouteRequestParameter", successStatus: 204),
         new("POST", Api + "/integrations", "CreateIntegration", successStatus: 201),
         new("GET", Api + "/integrations", "GetIntegrations"),
         new("GET", Api + "/integrations/{integrationId}", "GetIntegration"),
@@ -116,6 +122,12 @@ public sealed class ApiGatewayV2Api : IStratusService
             { "GetRoute", i => Wire(_gateway.GetRoute(i.Scope, ApiId(i), i.Required("routeId"))) },
             { "UpdateRoute", i => Wire(_gateway.UpdateRoute(i.Scope, ApiId(i), i.Required("routeId"), RouteSettings.Read(i))) },
             { "DeleteRoute", i => Done(() => _gateway.DeleteRoute(i.Scope, ApiId(i), i.Required("routeId"))) },
+            { "CreateRouteResponse", i => Wire(_gateway.CreateRouteResponse(i.Scope, ApiId(i), RouteId(i), RouteResponseSettings.Read(i))) },
+            { "GetRouteResponses", i => Items(_gateway.GetRouteResponses(i.Scope, ApiId(i), RouteId(i)).Select(Wire)) },
+            { "GetRouteResponse", i => Wire(_gateway.GetRouteResponse(i.Scope, ApiId(i), RouteId(i), i.Required("routeResponseId"))) },
+            { "UpdateRouteResponse", i => Wire(_gateway.UpdateRouteResponse(i.Scope, ApiId(i), RouteId(i), i.Required("routeResponseId"), RouteResponseSettings.Read(i))) },
+            { "DeleteRouteResponse", i => Done(() => _gateway.DeleteRouteResponse(i.Scope, ApiId(i), RouteId(i), i.Required("routeResponseId"))) },
+            { "DeleteRouteRequestParameter", i => Done(() => _gateway.DeleteRouteRequestParameter(i.Scope, ApiId(i), RouteId(i), i.Required("requestParameterKey"))) },
 
             { "CreateIntegration", i => Wire(_gateway.CreateIntegration(i.Scope, ApiId(i), IntegrationSettings.Read(i))) },
             { "GetIntegrations", i => Items(_gateway.GetIntegrations(i.Scope, ApiId(i)).Select(Wire)) },
@@ -179,6 +191,7 @@ public sealed class ApiGatewayV2Api : IStratusService
     }
 
     private static string ApiId(OperationInput i) => i.Required("apiId");
+    private static string RouteId(OperationInput i) => i.Required("routeId");
     private static string DomainName(OperationInput i) => i.Required("domainName");
 
     /// <summary>apigatewayv2 names a mapping by its id only (REST names it by its base path).</summary>

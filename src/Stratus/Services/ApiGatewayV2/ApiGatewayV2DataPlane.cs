@@ -17,14 +17,23 @@ namespace Stratus.Services.ApiGatewayV2;
 /// request goes to the $default stage with its whole path, which is how AWS resolves an HTTP API's URL.
 /// </summary>
 public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthorizer jwt, LambdaRequestAuthorizer lambdaAuthorizer,
-    HttpApiIntegrations integrations, IMetricPublisher metrics, ILogWriter logs, TimeProvider clock, GatewayThrottles throttles, ILogger logger) : IRequestInterceptor
+    HttpApiIntegrations integrations, IMetricPublisher metrics, ILogWriter logs, TimeProvider clock, GatewayThrottles throttles, ILogger logger,
+    WebSocketSessions webSockets, WebSocketConnections connections) : IRequestInterceptor
 {
     /// <summary>The path form's prefix; REST APIs are served under it too (ApiGatewayDataPlane).</summary>
     public const string PathPrefix = "/_aws/execute-api/";
 
+    /// <summary>The management API's path (apigatewaymanagementapi), after a WebSocket stage's URL or on Stratus's own address.</summary>
+    private const string ConnectionsPath = "/@connections/";
+
     private readonly HttpApiRouteTables _routeTables = new();
 
-    public bool Claims(HttpRequest request) => Target(request) is { } target && gateway.IsHttpApi(target.ApiId);
+    /// <summary>
+    /// HTTP and WebSocket APIs on their invoke-URL forms, and the management API at Stratus's own address, where a function's SDK sends it
+    /// when AWS_ENDPOINT_URL is all it is given.
+    /// </summary>
+    public bool Claims(HttpRequest request) =>
+        Target(request) is { } target ? gateway.IsHttpApi(target.ApiId) : request.Path.Value?.StartsWith(ConnectionsPath, StringComparison.Ordinal) == true;
 
     /// <summary>The API and the path after it (stage included), from the path form or the execute-api Host.</summary>
     private static (string ApiId, string PathAfterApi)? Target(HttpRequest request)
@@ -41,7 +50,8 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
 
     public Task HandleAsync(HttpContext http)
     {
-        var (apiId, rest) = Target(http.Request)!.Value;
+        if (Target(http.Request) is not (string apiId, string rest))
+            return connections.HandleAsync(http, Uri.UnescapeDataString(http.Request.Path.Value![ConnectionsPath.Length..]), apiId: null, stageName: null);
         var firstSegment = rest.Split('/', 3) is { Length: > 1 } parts ? parts[1] : "";
         var (stageName, path) = firstSegment.Length > 0 && firstSegment != ApiGatewayV2Service.DefaultStage && gateway.HasStage(apiId, firstSegment)
             ? (firstSegment, "/" + (rest.Split('/', 3) is { Length: > 2 } tail ? tail[2] : ""))
@@ -61,6 +71,14 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
         if (gateway.FindServedStage(apiId, stageName) is not { } stage || (viaExecuteApi && stage.Api.DisableExecuteApiEndpoint))
         {
             await WriteAsync(http, HttpApiResponse.NotFound());
+            return;
+        }
+        if (stage.Api.IsWebSocket)
+        {
+            if (path.StartsWith(ConnectionsPath, StringComparison.Ordinal))
+                await connections.HandleAsync(http, Uri.UnescapeDataString(path[ConnectionsPath.Length..]), apiId, stageName);
+            else
+                await webSockets.ServeAsync(http, stage, DomainNameOf(http.Request, apiId));
             return;
         }
         if (await ReadRequestAsync(http, apiId, path, rawPath, requestId) is not { } request)
@@ -152,12 +170,15 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
             Query = InvokeHttp.Pairs(request.Query),
             Body = body,
             SourceIp = http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1",
-            // The path form answers for the API's host form, so integrations see the domain name AWS would give them.
-            DomainName = request.Path.StartsWithSegments(PathPrefix.TrimEnd('/')) ? $"{apiId}.execute-api.localhost" : request.Host.Host,
+            DomainName = DomainNameOf(request, apiId),
             RequestId = requestId,
             Start = clock.GetUtcNow(),
         };
     }
+
+    /// <summary>The path form answers for the API's host form, so integrations see the domain name AWS would give them.</summary>
+    private static string DomainNameOf(HttpRequest request, string apiId) =>
+        request.Path.StartsWithSegments(PathPrefix.TrimEnd('/')) ? $"{apiId}.execute-api.localhost" : request.Host.Host;
 
     private static Task WriteAsync(HttpContext http, HttpApiResponse response) => InvokeHttp.WriteAsync(http, response.StatusCode, response.Headers, response.Body);
 

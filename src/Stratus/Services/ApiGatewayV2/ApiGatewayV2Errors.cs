@@ -15,9 +15,8 @@ public static class ApiGatewayV2Errors
 
     public static AwsException ApiNotFound(string apiId) => NotFound("API", apiId);
 
-    /// <summary>Stratus serves HTTP APIs only: a WebSocket API is refused by name rather than half built.</summary>
-    public static AwsException WebSocketNotServed() =>
-        BadRequest("Stratus serves HTTP APIs (protocolType HTTP) only: WebSocket APIs (protocolType WEBSOCKET) are not built.");
+    /// <summary>A part of WebSocket APIs Stratus does not build, refused by name rather than half built.</summary>
+    public static AwsException WebSocketNotServed(string what) => BadRequest($"Stratus does not serve {what}.");
 
     public static AwsException NotServedOperation(string operation, string reason) =>
         BadRequest($"Stratus does not serve the apigatewayv2 operation {operation}: {reason}");

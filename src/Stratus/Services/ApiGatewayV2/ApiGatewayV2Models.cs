@@ -20,6 +20,9 @@ public sealed record HttpApi
     public DateTimeOffset CreatedDate { get; init; }
     public Dictionary<string, string> Tags { get; init; } = [];
     public List<string>? Warnings { get; init; }
+
+    [JsonIgnore]
+    public bool IsWebSocket => ProtocolType == WebSocketRules.Protocol;
 }
 
 public sealed record CorsSettings
@@ -58,6 +61,22 @@ public sealed record HttpRoute
     /// <summary>"integrations/{integrationId}", as AWS stores a route's target.</summary>
     public string? Target { get; init; }
     public bool ApiGatewayManaged { get; init; }
+    /// <summary>WebSocket APIs: "$default" makes the route two-way (its integration's answer is sent back to the client).</summary>
+    public string? RouteResponseSelectionExpression { get; init; }
+    /// <summary>WebSocket APIs: the $connect route's required request parameters (route.request.header.x, route.request.querystring.x).</summary>
+    public Dictionary<string, ParameterConstraints>? RequestParameters { get; init; }
+}
+
+public sealed record ParameterConstraints
+{
+    public bool Required { get; init; }
+}
+
+/// <summary>A WebSocket route's route response: with one, the route is two-way.</summary>
+public sealed record WebSocketRouteResponse
+{
+    public required string RouteResponseId { get; init; }
+    public required string RouteResponseKey { get; init; }
 }
 
 public sealed record HttpIntegration
@@ -169,6 +188,8 @@ public sealed record DeployedDefinition
     public Dictionary<string, HttpIntegration> Integrations { get; init; } = [];
     public Dictionary<string, HttpAuthorizer> Authorizers { get; init; } = [];
     public CorsSettings? Cors { get; init; }
+    /// <summary>WebSocket APIs: each route's route responses, by route id.</summary>
+    public Dictionary<string, Dictionary<string, WebSocketRouteResponse>> RouteResponses { get; init; } = [];
 }
 
 /// <summary>An HTTP API and everything under it, stored as one document (per account and region).</summary>
@@ -183,6 +204,8 @@ public sealed record HttpApiDocument
     public Dictionary<string, HttpStage> Stages { get; init; } = [];
     public Dictionary<string, HttpDeployment> Deployments { get; init; } = [];
     public Dictionary<string, DeployedDefinition> Snapshots { get; init; } = [];
+    /// <summary>WebSocket APIs: each route's route responses, by route id.</summary>
+    public Dictionary<string, Dictionary<string, WebSocketRouteResponse>> RouteResponses { get; init; } = [];
 }
 
 /// <summary>CreateApi/UpdateApi's members; null where the call leaves a member as it is.</summary>
@@ -197,11 +220,26 @@ public sealed record ApiSettings(string? Name, string? ProtocolType, string? Des
 }
 
 public sealed record RouteSettings(string? RouteKey, string? AuthorizationType, string? AuthorizerId, List<string>? AuthorizationScopes,
-    bool? ApiKeyRequired, string? OperationName, string? Target)
+    bool? ApiKeyRequired, string? OperationName, string? Target, string? RouteResponseSelectionExpression = null,
+    Dictionary<string, ParameterConstraints>? RequestParameters = null)
 {
     public static RouteSettings Read(IInputReader r) => new(r.String(Wire.Name(r, "routeKey")), r.String(Wire.Name(r, "authorizationType")),
         r.String(Wire.Name(r, "authorizerId")), Wire.List(r, "authorizationScopes"), r.Bool(Wire.Name(r, "apiKeyRequired")),
-        r.String(Wire.Name(r, "operationName")), r.String(Wire.Name(r, "target")));
+        r.String(Wire.Name(r, "operationName")), r.String(Wire.Name(r, "target")), r.String(Wire.Name(r, "routeResponseSelectionExpression")),
+        r.ObjectMap(Wire.Name(r, "requestParameters"))?.ToDictionary(p => p.Key,
+            p => new ParameterConstraints { Required = p.Value.Bool(Wire.Name(p.Value, "required")) ?? false }, StringComparer.Ordinal));
+}
+
+/// <summary>CreateRouteResponse/UpdateRouteResponse's members.</summary>
+public sealed record RouteResponseSettings(string? RouteResponseKey)
+{
+    public static RouteResponseSettings Read(IInputReader r)
+    {
+        // Models validate and response parameters map what non-proxy integrations answer; neither is built, so neither is stored unused.
+        if (r.Has(Wire.Name(r, "modelSelectionExpression")) || r.Has(Wire.Name(r, "responseModels")) || r.Has(Wire.Name(r, "responseParameters")))
+            throw ApiGatewayV2Errors.WebSocketNotServed("models or response parameters on route responses (models are not built)");
+        return new(r.String(Wire.Name(r, "routeResponseKey")));
+    }
 }
 
 public sealed record IntegrationSettings(string? IntegrationType, string? IntegrationUri, string? IntegrationMethod, string? PayloadFormatVersion,

@@ -19,13 +19,8 @@ public static class ApiGatewayV2NotServed
             new("GET", "/v2/domainnames/{domainName}/routingrules", "ListRoutingRules"),
             new("PUT", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "PutRoutingRule"),
         ]),
-        ("route responses, integration responses, models and route request parameters belong to WebSocket APIs, which are not built",
+        ("integration responses and models map and validate what non-proxy integrations (AWS, HTTP, MOCK) of WebSocket APIs carry, and those are not built: WebSocket APIs integrate with Lambda through AWS_PROXY",
         [
-            new("POST", "/v2/apis/{apiId}/routes/{routeId}/routeresponses", "CreateRouteResponse"),
-            new("DELETE", "/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}", "DeleteRouteResponse"),
-            new("GET", "/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}", "GetRouteResponse"),
-            new("GET", "/v2/apis/{apiId}/routes/{routeId}/routeresponses", "GetRouteResponses"),
-            new("PATCH", "/v2/apis/{apiId}/routes/{routeId}/routeresponses/{routeResponseId}", "UpdateRouteResponse"),
             new("POST", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses", "CreateIntegrationResponse"),
             new("DELETE", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "DeleteIntegrationResponse"),
             new("GET", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "GetIntegrationResponse"),
@@ -37,7 +32,6 @@ public static class ApiGatewayV2NotServed
             new("GET", "/v2/apis/{apiId}/models/{modelId}/template", "GetModelTemplate"),
             new("GET", "/v2/apis/{apiId}/models", "GetModels"),
             new("PATCH", "/v2/apis/{apiId}/models/{modelId}", "UpdateModel"),
-            new("DELETE", "/v2/apis/{apiId}/routes/{routeId}/requestparameters/{requestParameterKey}", "DeleteRouteRequestParameter"),
         ]),
         ("VPC links carry traffic into a VPC through load balancers, which Stratus does not serve",
         [

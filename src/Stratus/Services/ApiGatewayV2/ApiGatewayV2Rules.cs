@@ -71,3 +71,103 @@ public static class ParameterMapping
         return dot < 0 ? (key[..colon], target, "") : (key[..colon], target[..dot], target[(dot + 1)..]);
     }
 }
+
+/// <summary>
+/// What WebSocket APIs accept, as AWS documents them: route selection by a member of the message's JSON body, the
+/// $connect/$disconnect/$default route keys beside custom ones, and Lambda proxy integrations.
+/// </summary>
+public static partial class WebSocketRules
+{
+    public const string Protocol = "WEBSOCKET";
+    public const string Connect = "$connect";
+    public const string Disconnect = "$disconnect";
+    public const string Default = "$default";
+    private const string BodyPrefix = "$request.body.";
+    private const int MaxRouteKeyLength = 128;
+
+    public static void CheckCreate(ApiSettings settings)
+    {
+        if (settings.RouteSelectionExpression is null) throw BadRequest("RouteSelectionExpression is required for a WebSocket API.");
+        if (settings.Target is not null || settings.RouteKey is not null) throw BadRequest("Quick create (Target, RouteKey) is supported only for HTTP APIs.");
+        CheckUpdate(settings);
+    }
+
+    public static void CheckUpdate(ApiSettings settings)
+    {
+        if (settings.Cors is not null) throw BadRequest("CorsConfiguration is supported only for HTTP APIs.");
+        if (settings.RouteSelectionExpression is { } selection && !RouteSelection().IsMatch(selection))
+            throw BadRequest($"Invalid RouteSelectionExpression {selection}: Stratus selects a WebSocket API's routes by a member of the message's JSON body, $request.body.name (or a nested $request.body.a.b).");
+    }
+
+    public static void CheckRouteKey(string routeKey)
+    {
+        if (routeKey.Length is 0 or > MaxRouteKeyLength) throw BadRequest($"Invalid route key '{routeKey}': it must have 1 to {MaxRouteKeyLength} characters.");
+        if (routeKey.StartsWith('$') && routeKey is not (Connect or Disconnect or Default))
+            throw BadRequest($"Invalid route key '{routeKey}': the route keys starting with $ are $connect, $disconnect and $default.");
+    }
+
+    public static void CheckRoute(HttpRoute route)
+    {
+        if (route.AuthorizationType != "NONE")
+            throw WebSocketNotServed($"the authorization type {route.AuthorizationType} on WebSocket routes (their routes take NONE)");
+        if (route.ApiKeyRequired) throw WebSocketNotServed("API keys on WebSocket routes");
+        if (route.RouteResponseSelectionExpression is { } expression && expression != Default)
+            throw BadRequest($"Invalid RouteResponseSelectionExpression {expression}: a WebSocket route's is $default, which makes it two-way.");
+        if (route.RequestParameters is not { Count: > 0 } parameters) return;
+        if (route.RouteKey != Connect) throw BadRequest("Request parameters are supported only on the $connect route of a WebSocket API.");
+        foreach (var key in parameters.Keys)
+            if (RequestParameter(key) is null)
+                throw BadRequest($"Invalid request parameter {key}: it must be route.request.header.name or route.request.querystring.name.");
+    }
+
+    /// <summary>A route request parameter's location and name: route.request.header.x → (header, x).</summary>
+    public static (string Location, string Name)? RequestParameter(string key) =>
+        RequestParameterPattern().Match(key) is { Success: true } match ? (match.Groups[1].Value, match.Groups[2].Value) : null;
+
+    public static HttpIntegration CheckIntegration(HttpIntegration integration)
+    {
+        if (integration.IntegrationType != "AWS_PROXY")
+            throw WebSocketNotServed($"{integration.IntegrationType} integrations on WebSocket APIs: their integrations are AWS_PROXY (Lambda proxy)");
+        if (LambdaTarget.FunctionArn(integration.IntegrationUri) is null)
+            throw BadRequest($"Invalid integration URI specified: {integration.IntegrationUri}. An AWS_PROXY integration names a Lambda function ARN or its invocation URI.");
+        if (integration.RequestParameters is { Count: > 0 }) throw WebSocketNotServed("parameter mapping on WebSocket API integrations");
+        // A WebSocket API's Lambda proxy integrations speak payload format 1.0, the only one AWS offers them.
+        var next = integration with { IntegrationMethod = integration.IntegrationMethod ?? "POST", PayloadFormatVersion = integration.PayloadFormatVersion ?? "1.0" };
+        if (next.PayloadFormatVersion != "1.0") throw BadRequest("A WebSocket API's integrations use PayloadFormatVersion 1.0.");
+        return next;
+    }
+
+    /// <summary>
+    /// The route key a message selects: the selection expression's member of the message's JSON body when it is a string
+    /// (or another JSON value, written as JSON), else null, and the message goes to $default.
+    /// </summary>
+    public static string? SelectRouteKey(string expression, ReadOnlySpan<byte> message)
+    {
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(message, new System.Text.Json.JsonReaderOptions { MaxDepth = 64 });
+            using var document = System.Text.Json.JsonDocument.ParseValue(ref reader);
+            var node = document.RootElement;
+            foreach (var member in expression[BodyPrefix.Length..].Split('.'))
+            {
+                if (node.ValueKind != System.Text.Json.JsonValueKind.Object || !node.TryGetProperty(member, out node)) return null;
+            }
+            return node.ValueKind switch
+            {
+                System.Text.Json.JsonValueKind.String => node.GetString(),
+                System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Array or System.Text.Json.JsonValueKind.Null => null,
+                _ => node.GetRawText(),
+            };
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    [GeneratedRegex(@"^\$request\.body\.[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$")]
+    private static partial Regex RouteSelection();
+
+    [GeneratedRegex(@"^route\.request\.(header|querystring)\.([A-Za-z0-9._~!#$%&'*+^`|-]+)$")]
+    private static partial Regex RequestParameterPattern();
+}

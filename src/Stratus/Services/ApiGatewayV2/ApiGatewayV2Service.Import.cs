@@ -72,6 +72,8 @@ public sealed partial class ApiGatewayV2Service
 
     private static HttpApiDocument Define(HttpApiDocument document, JsonObject definition)
     {
+        // AWS imports OpenAPI into HTTP APIs only.
+        if (document.Api.IsWebSocket) throw BadRequest($"Reimport is supported only for HTTP APIs: {document.Api.ApiId} is a WebSocket API.");
         CheckCors(document.Api.CorsConfiguration);
         var schemes = (definition["components"] as JsonObject)?["securitySchemes"] as JsonObject;
         var authorizerIds = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -86,7 +88,7 @@ public sealed partial class ApiGatewayV2Service
                 Text(extension["authorizerUri"]), Text(extension["authorizerPayloadFormatVersion"]),
                 bool.TryParse(Text(extension["enableSimpleResponses"]), out var simple) ? simple : null,
                 int.TryParse(Text(extension["authorizerResultTtlInSeconds"]), out var ttl) ? ttl : null);
-            var authorizer = Authorizer(new HttpAuthorizer { AuthorizerId = ApiGatewayErrors.NewId()[..6], Name = name, AuthorizerType = settings.AuthorizerType ?? "" }, settings);
+            var authorizer = Authorizer(document.Api, new HttpAuthorizer { AuthorizerId = ApiGatewayErrors.NewId()[..6], Name = name, AuthorizerType = settings.AuthorizerType ?? "" }, settings);
             document.Authorizers[authorizer.AuthorizerId] = authorizer;
             authorizerIds[name] = authorizer.AuthorizerId;
         }
@@ -110,7 +112,7 @@ public sealed partial class ApiGatewayV2Service
                         var parameters = extension["requestParameters"] is JsonObject mapping
                             ? mapping.Where(p => p.Value is JsonValue).ToDictionary(p => p.Key, p => p.Value!.ToString())
                             : null;
-                        var integration = Integration(new HttpIntegration
+                        var integration = Integration(document.Api, new HttpIntegration
                         {
                             IntegrationId = ApiGatewayErrors.NewId()[..7],
                             IntegrationType = Text(extension["type"])?.ToUpperInvariant() ?? "",
@@ -140,6 +142,7 @@ public sealed partial class ApiGatewayV2Service
     {
         if (specification != "OAS30") throw BadRequest($"Invalid specification {specification}: HTTP APIs export OAS30.");
         var document = Document(scope, apiId);
+        if (document.Api.IsWebSocket) throw BadRequest($"Export is supported only for HTTP APIs: {apiId} is a WebSocket API.");
         var definition = new DeployedDefinition
         {
             Routes = document.Routes, Integrations = document.Integrations, Authorizers = document.Authorizers, Cors = document.Api.CorsConfiguration,

@@ -71,9 +71,10 @@ public sealed partial class ApiGatewayV2Service
     private HttpApi CreateApi(Scope scope, ApiSettings settings, Func<HttpApiDocument, HttpApiDocument>? define)
     {
         if (string.IsNullOrWhiteSpace(settings.Name)) throw BadRequest("Name is required for an API.");
-        CheckProtocol(settings.ProtocolType ?? throw BadRequest("ProtocolType is required for an API."));
-        if (settings.RouteSelectionExpression is { } selection && selection != "$request.method $request.path")
-            throw BadRequest("Unsupported RouteSelectionExpression for an HTTP API: it must be '$request.method $request.path'.");
+        var protocol = settings.ProtocolType ?? throw BadRequest("ProtocolType is required for an API.");
+        CheckProtocol(protocol);
+        if (protocol == WebSocketRules.Protocol) WebSocketRules.CheckCreate(settings);
+        else CheckHttpRouteSelection(settings.RouteSelectionExpression);
         if (settings.Target is null && settings.RouteKey is not null) throw BadRequest("RouteKey is only allowed with Target (quick create).");
         CheckCors(settings.Cors);
         var document = new HttpApiDocument
@@ -84,6 +85,8 @@ public sealed partial class ApiGatewayV2Service
             {
                 ApiId = ApiGatewayErrors.NewId(),
                 Name = settings.Name,
+                ProtocolType = protocol,
+                RouteSelectionExpression = settings.RouteSelectionExpression ?? HttpRouteSelection,
                 Description = settings.Description,
                 Version = settings.Version,
                 CorsConfiguration = settings.Cors,
@@ -104,10 +107,17 @@ public sealed partial class ApiGatewayV2Service
         return document.Api;
     }
 
+    private const string HttpRouteSelection = "$request.method $request.path";
+
     private static void CheckProtocol(string protocolType)
     {
-        if (protocolType == "WEBSOCKET") throw WebSocketNotServed();
-        if (protocolType != "HTTP") throw BadRequest($"Invalid protocolType {protocolType}: it must be HTTP or WEBSOCKET.");
+        if (protocolType is not ("HTTP" or WebSocketRules.Protocol)) throw BadRequest($"Invalid protocolType {protocolType}: it must be HTTP or WEBSOCKET.");
+    }
+
+    private static void CheckHttpRouteSelection(string? selection)
+    {
+        if (selection is not null && selection != HttpRouteSelection)
+            throw BadRequest("Unsupported RouteSelectionExpression for an HTTP API: it must be '$request.method $request.path'.");
     }
 
     private static void CheckCors(CorsSettings? cors)
@@ -160,9 +170,14 @@ public sealed partial class ApiGatewayV2Service
         CheckCors(settings.Cors);
         return Change(scope, apiId, document =>
         {
+            if (settings.ProtocolType is { } changed && changed != document.Api.ProtocolType)
+                throw BadRequest($"The protocolType of an API cannot be changed: {apiId} is {document.Api.ProtocolType}.");
+            if (document.Api.IsWebSocket) WebSocketRules.CheckUpdate(settings);
+            else CheckHttpRouteSelection(settings.RouteSelectionExpression);
             var api = document.Api with
             {
                 Name = settings.Name ?? document.Api.Name,
+                RouteSelectionExpression = settings.RouteSelectionExpression ?? document.Api.RouteSelectionExpression,
                 Description = settings.Description ?? document.Api.Description,
                 Version = settings.Version ?? document.Api.Version,
                 CorsConfiguration = settings.Cors ?? document.Api.CorsConfiguration,
@@ -206,15 +221,21 @@ public sealed partial class ApiGatewayV2Service
     public HttpRoute CreateRoute(Scope scope, string apiId, RouteSettings settings)
     {
         var routeKey = settings.RouteKey ?? throw BadRequest("RouteKey is required for a route.");
-        CheckRouteKey(routeKey);
         return Change(scope, apiId, document =>
         {
+            CheckRouteKey(document.Api, routeKey);
             if (document.Routes.Values.Any(r => r.RouteKey == routeKey))
                 throw Conflict($"Unable to create Route: a route with route key '{routeKey}' already exists for this API.");
             var route = Authorized(document, new HttpRoute { RouteId = ApiGatewayErrors.NewId()[..7], RouteKey = routeKey }, settings);
             document.Routes[route.RouteId] = route;
             return (document, route);
         });
+    }
+
+    private static void CheckRouteKey(HttpApi api, string routeKey)
+    {
+        if (api.IsWebSocket) WebSocketRules.CheckRouteKey(routeKey);
+        else CheckRouteKey(routeKey);
     }
 
     private static HttpRoute Authorized(HttpApiDocument document, HttpRoute route, RouteSettings settings)
@@ -227,7 +248,23 @@ public sealed partial class ApiGatewayV2Service
             ApiKeyRequired = settings.ApiKeyRequired ?? route.ApiKeyRequired,
             OperationName = settings.OperationName ?? route.OperationName,
             Target = settings.Target ?? route.Target,
+            RouteResponseSelectionExpression = settings.RouteResponseSelectionExpression ?? route.RouteResponseSelectionExpression,
+            RequestParameters = settings.RequestParameters ?? route.RequestParameters,
         };
+        if (document.Api.IsWebSocket) WebSocketRules.CheckRoute(next);
+        else CheckHttpRoute(document, ref next);
+        if (next.Target is { } target)
+        {
+            if (!target.StartsWith("integrations/", StringComparison.Ordinal) || !document.Integrations.ContainsKey(target["integrations/".Length..]))
+                throw BadRequest($"Invalid target {target}: a route's target is integrations/{{integrationId}} of an integration of this API.");
+        }
+        return next;
+    }
+
+    private static void CheckHttpRoute(HttpApiDocument document, ref HttpRoute next)
+    {
+        if (next.RouteResponseSelectionExpression is not null || next.RequestParameters is not null)
+            throw BadRequest("RouteResponseSelectionExpression and RequestParameters are supported only for WebSocket APIs.");
         if (next.ApiKeyRequired) throw BadRequest("API keys are not supported for HTTP APIs.");
         switch (next.AuthorizationType)
         {
@@ -246,12 +283,6 @@ public sealed partial class ApiGatewayV2Service
             default:
                 throw BadRequest($"Invalid authorization type {next.AuthorizationType}: it must be NONE, JWT, AWS_IAM or CUSTOM.");
         }
-        if (next.Target is { } target)
-        {
-            if (!target.StartsWith("integrations/", StringComparison.Ordinal) || !document.Integrations.ContainsKey(target["integrations/".Length..]))
-                throw BadRequest($"Invalid target {target}: a route's target is integrations/{{integrationId}} of an integration of this API.");
-        }
-        return next;
     }
 
     public HttpRoute GetRoute(Scope scope, string apiId, string routeId) =>
@@ -261,9 +292,9 @@ public sealed partial class ApiGatewayV2Service
 
     public HttpRoute UpdateRoute(Scope scope, string apiId, string routeId, RouteSettings settings)
     {
-        if (settings.RouteKey is { } key) CheckRouteKey(key);
         return Change(scope, apiId, document =>
         {
+            if (settings.RouteKey is { } key) CheckRouteKey(document.Api, key);
             var route = document.Routes.GetValueOrDefault(routeId) ?? throw NotFound("Route", routeId);
             if (settings.RouteKey is { } routeKey && routeKey != route.RouteKey && document.Routes.Values.Any(r => r.RouteKey == routeKey))
                 throw Conflict($"Unable to update Route: a route with route key '{routeKey}' already exists for this API.");
@@ -274,18 +305,23 @@ public sealed partial class ApiGatewayV2Service
     }
 
     public void DeleteRoute(Scope scope, string apiId, string routeId) =>
-        Change(scope, apiId, document => (document.Routes.Remove(routeId) ? document : throw NotFound("Route", routeId), true));
+        Change(scope, apiId, document =>
+        {
+            if (!document.Routes.Remove(routeId)) throw NotFound("Route", routeId);
+            document.RouteResponses.Remove(routeId);
+            return (document, true);
+        });
 
     // ---- integrations ----
 
     public HttpIntegration CreateIntegration(Scope scope, string apiId, IntegrationSettings settings) =>
-        CreatePart(scope, apiId, d => d.Integrations, i => i.IntegrationId, () => Integration(new HttpIntegration
+        CreatePart(scope, apiId, d => d.Integrations, i => i.IntegrationId, document => Integration(document.Api, new HttpIntegration
         {
             IntegrationId = ApiGatewayErrors.NewId()[..7],
             IntegrationType = settings.IntegrationType ?? throw BadRequest("IntegrationType is required for an integration."),
         }, settings));
 
-    private static HttpIntegration Integration(HttpIntegration current, IntegrationSettings settings)
+    private static HttpIntegration Integration(HttpApi api, HttpIntegration current, IntegrationSettings settings)
     {
         var next = current with
         {
@@ -301,6 +337,7 @@ public sealed partial class ApiGatewayV2Service
         };
         if (next.ConnectionType == "VPC_LINK") throw NotServed("VPC link integrations (connectionType VPC_LINK)");
         if (next.TimeoutInMillis is < 50 or > 30000) throw BadRequest("Timeout must be between 50 milliseconds and 30 seconds.");
+        if (api.IsWebSocket) return WebSocketRules.CheckIntegration(next);
         switch (next.IntegrationType)
         {
             case "AWS_PROXY":
@@ -331,7 +368,7 @@ public sealed partial class ApiGatewayV2Service
     public IReadOnlyList<HttpIntegration> GetIntegrations(Scope scope, string apiId) => [.. Document(scope, apiId).Integrations.Values];
 
     public HttpIntegration UpdateIntegration(Scope scope, string apiId, string integrationId, IntegrationSettings settings) =>
-        UpdatePart(scope, apiId, d => d.Integrations, "Integration", integrationId, current => Integration(current, settings));
+        UpdatePart(scope, apiId, d => d.Integrations, "Integration", integrationId, (document, current) => Integration(document.Api, current, settings));
 
     public void DeleteIntegration(Scope scope, string apiId, string integrationId) =>
         DeletePart(scope, apiId, d => d.Integrations, "Integration", integrationId, r => r.Target == "integrations/" + integrationId,
@@ -340,15 +377,16 @@ public sealed partial class ApiGatewayV2Service
     // ---- authorizers ----
 
     public HttpAuthorizer CreateAuthorizer(Scope scope, string apiId, AuthorizerSettings settings) =>
-        CreatePart(scope, apiId, d => d.Authorizers, a => a.AuthorizerId, () => Authorizer(new HttpAuthorizer
+        CreatePart(scope, apiId, d => d.Authorizers, a => a.AuthorizerId, document => Authorizer(document.Api, new HttpAuthorizer
         {
             AuthorizerId = ApiGatewayErrors.NewId()[..6],
             Name = settings.Name ?? throw BadRequest("Name is required for an authorizer."),
             AuthorizerType = settings.AuthorizerType ?? throw BadRequest("AuthorizerType is required for an authorizer."),
         }, settings));
 
-    private static HttpAuthorizer Authorizer(HttpAuthorizer current, AuthorizerSettings settings)
+    private static HttpAuthorizer Authorizer(HttpApi api, HttpAuthorizer current, AuthorizerSettings settings)
     {
+        if (api.IsWebSocket) throw WebSocketNotServed("authorizers on WebSocket APIs (their $connect routes answer with authorization type NONE)");
         var next = current with
         {
             Name = settings.Name ?? current.Name,
@@ -395,27 +433,28 @@ public sealed partial class ApiGatewayV2Service
     public IReadOnlyList<HttpAuthorizer> GetAuthorizers(Scope scope, string apiId) => [.. Document(scope, apiId).Authorizers.Values];
 
     public HttpAuthorizer UpdateAuthorizer(Scope scope, string apiId, string authorizerId, AuthorizerSettings settings) =>
-        UpdatePart(scope, apiId, d => d.Authorizers, "Authorizer", authorizerId, current => Authorizer(current, settings));
+        UpdatePart(scope, apiId, d => d.Authorizers, "Authorizer", authorizerId, (document, current) => Authorizer(document.Api, current, settings));
 
     public void DeleteAuthorizer(Scope scope, string apiId, string authorizerId) =>
         DeletePart(scope, apiId, d => d.Authorizers, "Authorizer", authorizerId, r => r.AuthorizerId == authorizerId,
             user => $"Cannot delete authorizer {authorizerId}: route {user.RouteKey} uses it.");
 
     /// <summary>Adds a new part to the API under its new id, <paramref name="build"/> making and checking it once the API is found.</summary>
-    private T CreatePart<T>(Scope scope, string apiId, Func<HttpApiDocument, Dictionary<string, T>> parts, Func<T, string> id, Func<T> build) =>
+    private T CreatePart<T>(Scope scope, string apiId, Func<HttpApiDocument, Dictionary<string, T>> parts, Func<T, string> id, Func<HttpApiDocument, T> build) =>
         Change(scope, apiId, document =>
         {
-            var part = build();
+            var part = build(document);
             parts(document)[id(part)] = part;
             return (document, part);
         });
 
     /// <summary>Replaces one part of the API (an integration, an authorizer) by its changed self; NotFoundException naming the kind when it is not there.</summary>
-    private T UpdatePart<T>(Scope scope, string apiId, Func<HttpApiDocument, Dictionary<string, T>> parts, string kind, string id, Func<T, T> change) where T : class =>
+    private T UpdatePart<T>(Scope scope, string apiId, Func<HttpApiDocument, Dictionary<string, T>> parts, string kind, string id,
+        Func<HttpApiDocument, T, T> change) where T : class =>
         Change(scope, apiId, document =>
         {
             var collection = parts(document);
-            var next = change(collection.GetValueOrDefault(id) ?? throw NotFound(kind, id));
+            var next = change(document, collection.GetValueOrDefault(id) ?? throw NotFound(kind, id));
             collection[id] = next;
             return (document, next);
         });
@@ -526,6 +565,7 @@ public sealed partial class ApiGatewayV2Service
         document.Snapshots[deployment.DeploymentId] = Copy(new DeployedDefinition
         {
             Routes = document.Routes, Integrations = document.Integrations, Authorizers = document.Authorizers, Cors = document.Api.CorsConfiguration,
+            RouteResponses = document.RouteResponses,
         });
         return deployment;
     }

@@ -142,3 +142,37 @@ public sealed class ApiGatewayV2DeploymentProvider(ApiGatewayV2Service gateway) 
         return Task.CompletedTask;
     }
 }
+
+/// <summary>
+/// AWS::ApiGatewayV2::RouteResponse: a WebSocket route's route response ($default makes the route two-way). Ref is the route
+/// response id; a changed ApiId or RouteId replaces it.
+/// </summary>
+public sealed class ApiGatewayV2RouteResponseProvider(ApiGatewayV2Service gateway) : IResourceProvider
+{
+    public string Type => "AWS::ApiGatewayV2::RouteResponse";
+
+    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "ApiId", "RouteId" };
+
+    public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        var response = gateway.CreateRouteResponse(request.Scope, p.Required("ApiId"), p.Required("RouteId"), RouteResponseSettings.Read(p));
+        return Task.FromResult(new ProvisionedResource(response.RouteResponseId,
+            new Dictionary<string, string> { ["RouteResponseId"] = response.RouteResponseId }));
+    }
+
+    public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        gateway.UpdateRouteResponse(request.Scope, p.Required("ApiId"), p.Required("RouteId"), current.PhysicalId, RouteResponseSettings.Read(p));
+        return Task.FromResult(current);
+    }
+
+    public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
+    {
+        var p = request.Properties;
+        ResourceDeletion.IfPresent(() => gateway.DeleteRouteResponse(request.Scope, p.Required("ApiId"), p.Required("RouteId"), current.PhysicalId),
+            "NotFoundException");
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,350 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Stratus.Protocols;
+using Stratus.Services.Lambda;
+
+namespace Stratus.Services.ApiGatewayV2.Engine;
+
+/// <summary>
+/// WebSocket APIs' data plane: the upgrade runs the $connect route (a non-2xx answer refuses it), each message goes to the route its
+/// route selection expression names (else $default) and, on a two-way route, the integration's answer goes back; $disconnect runs
+/// once the connection is gone. Lambda proxy events are built as AWS documents them for WebSocket APIs.
+/// </summary>
+public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoker lambda, WebSocketConnections connections, TimeProvider clock, ILogger logger)
+{
+    /// <summary>AWS closes a connection that has been idle for 10 minutes.</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(10);
+    /// <summary>AWS closes every connection after 2 hours.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromHours(2);
+    /// <summary>How often a connection's idle time and age are looked at; the timeouts fire at most this late.</summary>
+    private static readonly TimeSpan WatchInterval = TimeSpan.FromSeconds(15);
+
+    public async Task ServeAsync(HttpContext http, ServedStage stage, string domainName)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            await MessageAsync(http, 426, "Upgrade Required");
+            return;
+        }
+        if (!connections.TryReserve(stage.Api.ApiId))
+        {
+            await MessageAsync(http, 429, "Too Many Requests");
+            return;
+        }
+        try
+        {
+            await ConnectAsync(http, stage, domainName);
+        }
+        finally
+        {
+            connections.Release(stage.Api.ApiId);
+        }
+    }
+
+    private async Task ConnectAsync(HttpContext http, ServedStage stage, string domainName)
+    {
+        var request = http.Request;
+        var connectionId = WebSocketConnections.NewConnectionId();
+        var connectedAt = clock.GetUtcNow();
+        var sourceIp = http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1";
+        var userAgent = request.Headers.UserAgent.ToString();
+        var context = new EventContext(stage, connectionId, connectedAt, sourceIp, userAgent, domainName);
+        string? subProtocol = null;
+        if (RouteNamed(stage, WebSocketRules.Connect) is { } connect)
+        {
+            if (MissingParameters(connect, request) is { Count: > 0 } missing)
+            {
+                await MessageAsync(http, 400, $"Missing required request parameters: [{string.Join(", ", missing)}]");
+                return;
+            }
+            var @event = Event(context, connect.RouteKey, "CONNECT", null);
+            @event["headers"] = Single(request.Headers);
+            @event["multiValueHeaders"] = Multi(request.Headers);
+            if (request.Query.Count > 0)
+            {
+                @event["queryStringParameters"] = Single(request.Query);
+                @event["multiValueQueryStringParameters"] = Multi(request.Query);
+            }
+            var answer = await InvokeAsync(stage, connect, @event, http.RequestAborted);
+            if (answer.StatusCode is not (>= 200 and < 300))
+            {
+                await MessageAsync(http, answer.StatusCode, answer.StatusCode >= 500 ? "Internal server error" : "Forbidden");
+                return;
+            }
+            subProtocol = answer.SubProtocol;
+        }
+        using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subProtocol });
+        var connection = new WebSocketConnection(socket, stage, connectionId, connectedAt, sourceIp, userAgent, domainName);
+        connections.Add(connection);
+        using var watch = new CancellationTokenSource();
+        var watchdog = WatchAsync(connection, watch.Token);
+        var (closeStatus, closeReason) = (1006, "Going away");
+        try
+        {
+            (closeStatus, closeReason) = await ReceiveAsync(connection, context);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            // The client vanished without a closing handshake: AWS reports 1006 to $disconnect.
+        }
+        finally
+        {
+            connections.Remove(connection);
+            await watch.CancelAsync();
+            await watchdog;
+        }
+        stage = Current(stage);
+        if (RouteNamed(stage, WebSocketRules.Disconnect) is { } disconnect)
+        {
+            var @event = Event(context, disconnect.RouteKey, "DISCONNECT", null);
+            var requestContext = @event["requestContext"]!.AsObject();
+            requestContext["disconnectStatusCode"] = closeStatus;
+            requestContext["disconnectReason"] = connection.ServerCloseReason ?? closeReason;
+            // $disconnect is best effort on AWS too: the client is gone, so nothing waits for the answer.
+            await InvokeAsync(stage, disconnect, @event, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Reads messages until the closing handshake; returns the close status and reason the client gave.</summary>
+    private async Task<(int Status, string Reason)> ReceiveAsync(WebSocketConnection connection, EventContext context)
+    {
+        var socket = connection.Socket;
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        using var message = new MemoryStream();
+        try
+        {
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    if (socket.State == WebSocketState.CloseReceived)
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+                    return ((int?)socket.CloseStatus ?? 1005, socket.CloseStatusDescription ?? "");
+                }
+                if (message.Length + received.Count > WebSocketConnections.MaxMessageBytes)
+                {
+                    // AWS's bound on a message (128 KB): the connection is closed with 1009, Message Too Big.
+                    await connection.CloseAsync(WebSocketCloseStatus.MessageTooBig, "Message too big");
+                    message.SetLength(0);
+                    continue;
+                }
+                message.Write(buffer, 0, received.Count);
+                if (!received.EndOfMessage) continue;
+                connection.Touch(clock.GetUtcNow());
+                var body = message.ToArray();
+                message.SetLength(0);
+                if (connection.ServerCloseReason is null) await DispatchAsync(connection, context, body, received.MessageType == WebSocketMessageType.Binary);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>One message: its route (by the selection expression, else $default), the integration, and on a two-way route the answer.</summary>
+    private async Task DispatchAsync(WebSocketConnection connection, EventContext context, byte[] body, bool binary)
+    {
+        var stage = Current(connection.Stage);
+        var selected = WebSocketRules.SelectRouteKey(stage.Api.RouteSelectionExpression, body);
+        var route = (selected is null ? null : RouteNamed(stage, selected)) ?? RouteNamed(stage, WebSocketRules.Default);
+        var requestId = Guid.NewGuid().ToString();
+        if (route is null || route.RouteKey is WebSocketRules.Connect or WebSocketRules.Disconnect)
+        {
+            // AWS answers a message no route takes with Forbidden, naming the connection and the request.
+            await ReplyErrorAsync(connection, "Forbidden", requestId);
+            return;
+        }
+        var @event = Event(context, route.RouteKey, "MESSAGE", requestId);
+        @event["requestContext"]!["messageId"] = WebSocketConnections.NewConnectionId();
+        @event["body"] = binary ? Convert.ToBase64String(body) : Encoding.UTF8.GetString(body);
+        @event["isBase64Encoded"] = binary;
+        var answer = await InvokeAsync(stage, route, @event, CancellationToken.None);
+        if (answer.Failed)
+        {
+            await ReplyErrorAsync(connection, "Internal server error", requestId);
+            return;
+        }
+        var twoWay = stage.Definition.RouteResponses.GetValueOrDefault(route.RouteId)?.Values.Any(r => r.RouteResponseKey == WebSocketRules.Default) == true;
+        if (twoWay && answer.Body is { Length: > 0 } reply) await SendQuietlyAsync(connection, reply);
+    }
+
+    private static Task ReplyErrorAsync(WebSocketConnection connection, string message, string requestId) =>
+        SendQuietlyAsync(connection, Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["message"] = message,
+            ["connectionId"] = connection.ConnectionId,
+            ["requestId"] = requestId,
+        }.ToJsonString()));
+
+    private static async Task SendQuietlyAsync(WebSocketConnection connection, byte[] data)
+    {
+        try
+        {
+            await connection.SendAsync(data, CancellationToken.None);
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client closed meanwhile; its $disconnect follows.
+        }
+    }
+
+    /// <summary>Closes the connection from the server's side once it has been idle 10 minutes or open 2 hours, as AWS does.</summary>
+    private async Task WatchAsync(WebSocketConnection connection, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(WatchInterval, clock, stop);
+                var now = clock.GetUtcNow();
+                if (now - connection.ConnectedAt >= MaxDuration)
+                {
+                    await connection.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "Going away");
+                    return;
+                }
+                if (now - connection.LastActiveAt >= IdleTimeout)
+                {
+                    await connection.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "Going away");
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The session ended first.
+        }
+    }
+
+    private sealed record EventContext(ServedStage Stage, string ConnectionId, DateTimeOffset ConnectedAt, string SourceIp, string UserAgent, string DomainName);
+
+    /// <summary>A WebSocket Lambda proxy event's common part: requestContext as AWS fills it for CONNECT, MESSAGE and DISCONNECT.</summary>
+    private JsonObject Event(EventContext context, string routeKey, string eventType, string? requestId)
+    {
+        var now = clock.GetUtcNow();
+        requestId ??= Guid.NewGuid().ToString();
+        return new JsonObject
+        {
+            ["requestContext"] = new JsonObject
+            {
+                ["routeKey"] = routeKey,
+                ["eventType"] = eventType,
+                ["extendedRequestId"] = requestId,
+                ["requestTime"] = now.ToString("dd/MMM/yyyy:HH:mm:ss +0000", CultureInfo.InvariantCulture),
+                ["messageDirection"] = "IN",
+                ["stage"] = context.Stage.Stage.StageName,
+                ["connectedAt"] = context.ConnectedAt.ToUnixTimeMilliseconds(),
+                ["requestTimeEpoch"] = now.ToUnixTimeMilliseconds(),
+                ["identity"] = new JsonObject { ["sourceIp"] = context.SourceIp, ["userAgent"] = context.UserAgent },
+                ["requestId"] = requestId,
+                ["domainName"] = context.DomainName,
+                ["connectionId"] = context.ConnectionId,
+                ["apiId"] = context.Stage.Api.ApiId,
+            },
+            ["isBase64Encoded"] = false,
+        };
+    }
+
+    private sealed record Answer(int StatusCode, byte[]? Body, string? SubProtocol, bool Failed);
+
+    /// <summary>
+    /// Runs the route's Lambda proxy integration. The function answers <c>{statusCode, headers, body}</c> (an answer without statusCode
+    /// counts as 200 with the whole answer as its body); an invocation error or a function error is a failure (500).
+    /// </summary>
+    private async Task<Answer> InvokeAsync(ServedStage stage, HttpRoute route, JsonObject @event, CancellationToken cancellation)
+    {
+        var failed = new Answer(500, null, null, Failed: true);
+        if (route.Target is not { } target || stage.Definition.Integrations.GetValueOrDefault(target["integrations/".Length..]) is not { } integration
+            || LambdaTarget.FunctionArn(integration.IntegrationUri) is not { } function)
+            return failed;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        timeout.CancelAfter(integration.TimeoutInMillis);
+        LambdaInvokeResult result;
+        try
+        {
+            var sourceArn = $"arn:aws:execute-api:{stage.Region}:{stage.AccountId}:{stage.Api.ApiId}/{stage.Stage.StageName}/{route.RouteKey}";
+            result = await lambda.InvokeAsync(new LambdaInvokeRequest(stage.AccountId, stage.Region, function, null,
+                Encoding.UTF8.GetBytes(@event.ToJsonString()), HttpApiIntegrations.ServicePrincipal, sourceArn), timeout.Token).WaitAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is AwsException or OperationCanceledException)
+        {
+            logger.LogWarning("WebSocket API {ApiId} route {RouteKey}: the integration failed: {Error}", stage.Api.ApiId, route.RouteKey, e.Message);
+            return failed;
+        }
+        if (result.FunctionError is not null)
+        {
+            logger.LogWarning("WebSocket API {ApiId} route {RouteKey}: the function failed: {Error}", stage.Api.ApiId, route.RouteKey,
+                Encoding.UTF8.GetString(result.Payload.Span));
+            return failed;
+        }
+        return Read(result.Payload.ToArray());
+    }
+
+    private static Answer Read(byte[] payload)
+    {
+        JsonNode? node;
+        try
+        {
+            node = payload.Length == 0 ? null : JsonNode.Parse(payload, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException)
+        {
+            return new Answer(200, payload, null, false);
+        }
+        if (node is JsonObject answer && answer["statusCode"] is JsonValue status)
+        {
+            var code = status.TryGetValue<int>(out var number) ? number : int.TryParse(status.ToString(), out var parsed) ? parsed : 500;
+            var body = answer["body"] switch
+            {
+                null => null,
+                JsonValue text when text.TryGetValue<string>(out var s) => answer["isBase64Encoded"] is JsonValue b && b.TryGetValue<bool>(out var base64) && base64
+                    ? FromBase64(s) : Encoding.UTF8.GetBytes(s),
+                var other => Encoding.UTF8.GetBytes(other.ToJsonString()),
+            };
+            var subProtocol = (answer["headers"] as JsonObject)?.FirstOrDefault(h => string.Equals(h.Key, "Sec-WebSocket-Protocol", StringComparison.OrdinalIgnoreCase)).Value?.ToString();
+            return new Answer(code, body, subProtocol, false);
+        }
+        // A function answering null or a bare value: AWS passes it through as the message body, a success.
+        return new Answer(200, node is null ? null : node is JsonValue v && v.TryGetValue<string>(out var bare) ? Encoding.UTF8.GetBytes(bare) : payload, null, false);
+    }
+
+    /// <summary>A body the function marked base64; one that is not base64 is sent as the text it is.</summary>
+    private static byte[] FromBase64(string text)
+    {
+        var bytes = new byte[text.Length];
+        return Convert.TryFromBase64String(text, bytes, out var written) ? bytes[..written] : Encoding.UTF8.GetBytes(text);
+    }
+
+    /// <summary>The stage's deployment now: a deployment made while a connection is open applies to its next message, as on AWS.</summary>
+    private ServedStage Current(ServedStage stage) => gateway.FindServedStage(stage.Api.ApiId, stage.Stage.StageName) ?? stage;
+
+    private static HttpRoute? RouteNamed(ServedStage stage, string routeKey) =>
+        stage.Definition.Routes.Values.FirstOrDefault(r => r.RouteKey == routeKey);
+
+    /// <summary>The $connect route's required request parameters the upgrade request lacks, named as the route names them.</summary>
+    private static List<string> MissingParameters(HttpRoute route, HttpRequest request) =>
+        [.. (route.RequestParameters ?? []).Where(p => p.Value.Required && WebSocketRules.RequestParameter(p.Key) is var (location, name) && (location == "header"
+            ? !request.Headers.ContainsKey(name) : !request.Query.ContainsKey(name))).Select(p => p.Key)];
+
+    private static JsonObject Single(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> values) =>
+        new(values.Select(v => new KeyValuePair<string, JsonNode?>(v.Key, v.Value.LastOrDefault() ?? "")));
+
+    private static JsonObject Multi(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> values) =>
+        new(values.Select(v => new KeyValuePair<string, JsonNode?>(v.Key, new JsonArray([.. v.Value.Select(s => (JsonNode?)s)]))));
+
+    private static async Task MessageAsync(HttpContext http, int status, string message)
+    {
+        var bytes = Encoding.UTF8.GetBytes(new JsonObject { ["message"] = message }.ToJsonString());
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        http.Response.ContentLength = bytes.Length;
+        await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
+    }
+}
