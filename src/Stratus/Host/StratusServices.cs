@@ -130,13 +130,15 @@ public sealed class StratusServices : IAsyncDisposable
         var actionAuthorizer = options.Auth == AuthMode.Enforce
             ? new ActionAuthorizer(credentials, new RequestAuthorizer(iam, clock, new ResourceAuthorizations(new Dictionary<string, AuthorizationTable> { ["ecr"] = EcrAuthorization.Table(ecr) })))
             : null;
-        var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway, new MethodRequestStage(credentials, new SigV4Verifier(clock), options.Auth, actionAuthorizer),
+        // One execute-api signer check for REST methods, cache invalidations and the WebSocket management API.
+        var executeApiSigners = new MethodRequestStage(credentials, new SigV4Verifier(clock), options.Auth, actionAuthorizer);
+        var apiGatewayDataPlane = new ApiGatewayDataPlane(apiGateway, executeApiSigners,
             new LambdaAuthorizer(lambda, clock), new IntegrationEngine(lambda, IntegrationEngine.CreateHttpClient(), clock,
                 new BackendCertificates(apiGateway.OpenClientCertificate)),
             cloudWatch, logs, clock, apiGatewayThrottles, Log("apigateway.execute-api"));
         var apiGatewayV2 = new ApiGatewayV2Service(store, clock, address);
         var httpApiAuthorizers = new LambdaRequestAuthorizer(lambda, clock);
-        var webSocketConnections = new WebSocketConnections(clock);
+        var webSocketConnections = new WebSocketConnections(clock, executeApiSigners);
         var apiGatewayV2DataPlane = new ApiGatewayV2DataPlane(apiGatewayV2,
             new JwtAuthorizer(jwksKeys, clock),
             httpApiAuthorizers, new HttpApiIntegrations(lambda, IntegrationEngine.CreateHttpClient()),

@@ -51,7 +51,7 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
     public Task HandleAsync(HttpContext http)
     {
         if (Target(http.Request) is not (string apiId, string rest))
-            return connections.HandleAsync(http, Uri.UnescapeDataString(http.Request.Path.Value![ConnectionsPath.Length..]), apiId: null, stageName: null);
+            return connections.HandleAsync(http, Uri.UnescapeDataString(http.Request.Path.Value![ConnectionsPath.Length..]), urlStage: null);
         var firstSegment = rest.Split('/', 3) is { Length: > 1 } parts ? parts[1] : "";
         var (stageName, path) = firstSegment.Length > 0 && firstSegment != ApiGatewayV2Service.DefaultStage && gateway.HasStage(apiId, firstSegment)
             ? (firstSegment, "/" + (rest.Split('/', 3) is { Length: > 2 } tail ? tail[2] : ""))
@@ -76,7 +76,7 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
         if (stage.Api.IsWebSocket)
         {
             if (path.StartsWith(ConnectionsPath, StringComparison.Ordinal))
-                await connections.HandleAsync(http, Uri.UnescapeDataString(path[ConnectionsPath.Length..]), apiId, stageName);
+                await connections.HandleAsync(http, Uri.UnescapeDataString(path[ConnectionsPath.Length..]), stage);
             else
                 await webSockets.ServeAsync(http, stage, DomainNameOf(http.Request, apiId));
             return;

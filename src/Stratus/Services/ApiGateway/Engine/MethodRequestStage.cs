@@ -24,6 +24,7 @@ public sealed class MethodRequestStage(CredentialResolver credentials, SigV4Veri
 {
     public const string SigningService = "execute-api";
     public const string InvalidateCacheAction = "execute-api:InvalidateCache";
+    public const string ManageConnectionsAction = "execute-api:ManageConnections";
 
     public async Task<MethodAuthorization> AuthorizeAsync(HttpContext http, ApiMethod method)
     {
@@ -56,6 +57,25 @@ public sealed class MethodRequestStage(CredentialResolver credentials, SigV4Veri
             && (credential.Service != SigningService || await verifier.VerifyAsync(http, credential, credentials.Find(credential.AccessKeyId)) is not null))
             return false;
         return actions?.Refusal(http, credential.AccessKeyId, region, SigningService, InvalidateCacheAction, methodArn) is null;
+    }
+
+    /// <summary>
+    /// A call of the WebSocket management API (apigatewaymanagementapi: PostToConnection, GetConnection, DeleteConnection), which
+    /// AWS serves to SigV4-signed callers only: unsigned calls are refused in every mode; under <c>--auth verify</c> the signature
+    /// is checked, and under <c>--auth enforce</c> the signer's policies must allow execute-api:ManageConnections on the
+    /// connection's ARN (<c>arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/@connections/ID</c>). Null when the call may go on.
+    /// </summary>
+    public async Task<GatewayResponse?> ManageConnectionsRefusalAsync(HttpContext http, string region, string connectionArn)
+    {
+        if (SigV4Credential.From(http.Request) is not { } credential)
+            return GatewayResponse.Message(403, "Missing Authentication Token", "ForbiddenException");
+        if (mode == AuthMode.Accept) return null;
+        if (credential.Service != SigningService)
+            return GatewayResponse.Message(403, $"Credential should be scoped to correct service: '{SigningService}'. ", "InvalidSignatureException");
+        if (await verifier.VerifyAsync(http, credential, credentials.Find(credential.AccessKeyId)) is { } refusal) return AsGatewayResponse(refusal);
+        return actions?.Refusal(http, credential.AccessKeyId, region, SigningService, ManageConnectionsAction, connectionArn) is { } denied
+            ? GatewayResponse.Message(403, denied, "ForbiddenException")
+            : null;
     }
 
     private static MethodAuthorization Refused(GatewayResponse response) => new(response, null);

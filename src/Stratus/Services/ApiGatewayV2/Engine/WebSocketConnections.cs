@@ -4,6 +4,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Stratus.Protocols.SigV4;
+using Stratus.Services.ApiGateway.Engine;
 
 namespace Stratus.Services.ApiGatewayV2.Engine;
 
@@ -72,7 +74,8 @@ public sealed class WebSocketConnection(WebSocket socket, ServedStage stage, str
 /// The open connections of every WebSocket API, by connection id (unique across APIs, as AWS's are), and the management API
 /// (apigatewaymanagementapi: PostToConnection, GetConnection, DeleteConnection) that reaches them.
 /// </summary>
-public sealed class WebSocketConnections(TimeProvider clock)
+/// <param name="signers">Decides who may call the management API (a SigV4 signature; execute-api:ManageConnections under --auth enforce).</param>
+public sealed class WebSocketConnections(TimeProvider clock, MethodRequestStage signers)
 {
     /// <summary>Stratus's bound on one API's open connections, so a runaway client cannot hold every socket of the process.</summary>
     public const int MaxConnectionsPerApi = 1000;
@@ -107,11 +110,22 @@ public sealed class WebSocketConnections(TimeProvider clock)
     /// <c>/_aws/execute-api/{api}/{stage}/@connections/{id}</c> or the host form), where the connection must belong to that API and
     /// stage, or at Stratus's own address (a function's AWS_ENDPOINT_URL), where the id alone names it.
     /// </summary>
-    public async Task HandleAsync(HttpContext http, string connectionId, string? apiId, string? stageName)
+    public async Task HandleAsync(HttpContext http, string connectionId, ServedStage? urlStage)
     {
         var connection = _byId.GetValueOrDefault(connectionId);
-        if (connection is not null && (apiId is not null && connection.Stage.Api.ApiId != apiId || stageName is not null && connection.Stage.Stage.StageName != stageName))
+        if (connection is not null && urlStage is not null
+            && (connection.Stage.Api.ApiId != urlStage.Api.ApiId || connection.Stage.Stage.StageName != urlStage.Stage.StageName))
             connection = null;
+        // Authorized on the ARN of the stage the URL names, else of the connection's; at Stratus's own address with no such
+        // connection, on an ARN that names neither (only a policy for every API allows it, and the answer is then Gone).
+        var stage = urlStage ?? connection?.Stage;
+        var region = stage?.Region ?? SigV4Credential.From(http.Request)?.Region ?? "*";
+        var arn = $"arn:aws:execute-api:{region}:{stage?.AccountId ?? "*"}:{stage?.Api.ApiId ?? "*"}/{stage?.Stage.StageName ?? "*"}/{http.Request.Method}/@connections/{connectionId}";
+        if (await signers.ManageConnectionsRefusalAsync(http, region, arn) is { } refusal)
+        {
+            await WriteAsync(http, refusal);
+            return;
+        }
         if (connection is null || connection.Socket.State != WebSocketState.Open)
         {
             await ErrorAsync(http, 410, "GoneException", null);
@@ -178,6 +192,14 @@ public sealed class WebSocketConnections(TimeProvider clock)
     {
         http.Response.Headers["x-amzn-ErrorType"] = code;
         return WriteJsonAsync(http, status, message is null ? new JsonObject() : new JsonObject { ["message"] = message });
+    }
+
+    private static async Task WriteAsync(HttpContext http, GatewayResponse response)
+    {
+        http.Response.StatusCode = response.StatusCode;
+        foreach (var (name, value) in response.Headers) http.Response.Headers[name] = value;
+        http.Response.ContentLength = response.Body.Length;
+        await http.Response.Body.WriteAsync(response.Body, http.RequestAborted);
     }
 
     private static async Task WriteJsonAsync(HttpContext http, int status, JsonObject body)
