@@ -171,6 +171,13 @@ public sealed record RestoreClusterRequest
     public string? ParameterGroupName { get; init; }
     public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+    /// <summary>
+    /// A template's ManageMasterUserPassword beside SnapshotIdentifier: CloudFormation restores the cluster and then turns the
+    /// managed password on, so the restored cluster's master password is a new one kept in its rds!cluster secret. The wire's
+    /// RestoreDBClusterFromSnapshot has no such member (it is ModifyDBCluster's), so it is read from templates only.
+    /// </summary>
+    public bool? ManageMasterUserPassword { get; init; }
+    public string? MasterUserSecretKmsKeyId { get; init; }
 
     /// <summary>RestoreDBClusterFromSnapshot's members, or an AWS::RDS::DBCluster's that names a SnapshotIdentifier.</summary>
     public static RestoreClusterRequest Read(IInputReader input, string identifier, string snapshotIdentifier) => new()
@@ -187,6 +194,8 @@ public sealed record RestoreClusterRequest
         ParameterGroupName = input.String("DBClusterParameterGroupName"),
         ServerlessV2Scaling = ServerlessV2Scaling.Read(input),
         Tags = RdsTag.List(input),
+        ManageMasterUserPassword = input.FromTemplate ? input.Bool("ManageMasterUserPassword") : null,
+        MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : null,
     };
 }
 

@@ -632,21 +632,40 @@ public sealed partial class RdsService
         var port = request.Port ?? snapshot.Port;
         RdsRules.Port(port);
         CheckScaling(request.ServerlessV2Scaling);
+        var managed = request.ManageMasterUserPassword == true;
+        RdsRules.ManagedMasterPassword(managed, null, request.MasterUserSecretKmsKeyId);
         var engine = RequireEngine(snapshot.Engine);
         var fleet = RequireFleet();
         var cluster = AddCluster(scope, new ClusterSettings(identifier, snapshot.Engine, snapshot.EngineVersion, snapshot.MasterUsername, snapshot.DatabaseName, port,
             request.SubnetGroupName, request.VpcSecurityGroupIds, request.ParameterGroupName, request.ServerlessV2Scaling,
             1, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags.Count > 0 ? request.Tags : snapshot.Tags));
-        RunForCluster(cluster, "restore", (current, _) =>
+        // A managed password (a template's): the master password lives in the cluster volume, as on Aurora, so it is set there
+        // before the cluster is available and every writer that later takes the volume runs with it; the snapshot's no longer logs in.
+        var managedPassword = managed ? RdsMasterUserSecrets.NewPassword() : null;
+        if (managedPassword is not null)
+            cluster = UpdateCluster(cluster, c => c with { MasterUserSecret = _masterUserSecrets.Create(scope, c, managedPassword, request.MasterUserSecretKmsKeyId) });
+        RunForCluster(cluster, "restore", async (current, token) =>
         {
             var volume = fleet.Server(current.ResourceId, engine);
             DbFleet.CopyDirectory(fleet.SnapshotDataDir(snapshot.ResourceId), volume.DataDir);
             volume.CreateHome();
             volume.MarkInitialized();
-            OpenEndpoints(current, null);
+            string? address = null;
+            if (managedPassword is not null)
+            {
+                address = await fleet.StartAsync(current.ResourceId, engine, null, current.Port, false, token);
+                try
+                {
+                    await volume.SetMasterPasswordAsync(current.MasterUsername, managedPassword, token);
+                }
+                finally
+                {
+                    await fleet.StopAsync(current.ResourceId);
+                }
+            }
+            OpenEndpoints(current, address);
             BecomeCluster(current, "available");
             ClusterEvent(current, $"Restored from cluster snapshot {snapshot.Identifier}", "restoration");
-            return Task.CompletedTask;
         });
         return cluster;
     }
