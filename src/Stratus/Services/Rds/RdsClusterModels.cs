@@ -20,8 +20,10 @@ public sealed record ServerlessV2Scaling(double MinCapacity, double MaxCapacity,
 /// instance, the writer's once it has one), its members (instances naming it) and its two endpoints, loopback listeners
 /// that forward to the writer and spread over the readers.
 /// </summary>
-public sealed record DbCluster : IRdsListed
+public sealed record DbCluster : IRdsDatabase
 {
+    public static MasterUserSecretNaming SecretNaming { get; } = new("cluster", "DB cluster", "primaryDBClusterArn");
+
     public required string AccountId { get; init; }
     public required string Region { get; init; }
     /// <summary>Lower-cased, as RDS stores identifiers.</summary>
@@ -66,6 +68,21 @@ public sealed record DbClusterSnapshot : RdsSnapshot
     public required IReadOnlyList<string> AvailabilityZones { get; init; }
     public required DateTimeOffset ClusterCreateTime { get; init; }
 
+    public DbClusterSnapshot() { }
+
+    /// <summary>A manual snapshot of <paramref name="cluster"/>, in the VPC <paramref name="vpcId"/>, being created at <paramref name="now"/>.</summary>
+    [SetsRequiredMembers]
+    public DbClusterSnapshot(DbCluster cluster, string identifier, string resourceId, DateTimeOffset now, string vpcId, IReadOnlyList<RdsTag> tags)
+        : base(cluster, identifier, resourceId, now, tags)
+    {
+        ClusterIdentifier = cluster.Identifier;
+        ClusterResourceId = cluster.ResourceId;
+        DatabaseName = cluster.DatabaseName;
+        VpcId = vpcId;
+        AvailabilityZones = cluster.AvailabilityZones;
+        ClusterCreateTime = cluster.CreateTime;
+    }
+
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:cluster-snapshot:{Identifier}";
 }
 
@@ -90,7 +107,7 @@ public sealed record CreateClusterRequest : DbCreateWithMasterUserRequest
     public static CreateClusterRequest Read(IInputReader input, string identifier) => new(input, identifier);
 }
 
-public sealed record ModifyClusterRequest
+public sealed record ModifyClusterRequest : IMasterPasswordChange
 {
     public required string Identifier { get; init; }
     public string? MasterUserPassword { get; init; }
@@ -154,6 +171,13 @@ public sealed record RestoreClusterRequest
     public string? ParameterGroupName { get; init; }
     public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+    /// <summary>
+    /// A template's ManageMasterUserPassword beside SnapshotIdentifier: CloudFormation restores the cluster and then turns the
+    /// managed password on, so the restored cluster's master password is a new one kept in its rds!cluster secret. The wire's
+    /// RestoreDBClusterFromSnapshot has no such member (it is ModifyDBCluster's), so it is read from templates only.
+    /// </summary>
+    public bool? ManageMasterUserPassword { get; init; }
+    public string? MasterUserSecretKmsKeyId { get; init; }
 
     /// <summary>RestoreDBClusterFromSnapshot's members, or an AWS::RDS::DBCluster's that names a SnapshotIdentifier.</summary>
     public static RestoreClusterRequest Read(IInputReader input, string identifier, string snapshotIdentifier) => new()
@@ -170,6 +194,8 @@ public sealed record RestoreClusterRequest
         ParameterGroupName = input.String("DBClusterParameterGroupName"),
         ServerlessV2Scaling = ServerlessV2Scaling.Read(input),
         Tags = RdsTag.List(input),
+        ManageMasterUserPassword = input.FromTemplate ? input.Bool("ManageMasterUserPassword") : null,
+        MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : null,
     };
 }
 

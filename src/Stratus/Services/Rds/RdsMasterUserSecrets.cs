@@ -8,6 +8,9 @@ namespace Stratus.Services.Rds;
 /// <summary>What describe-db-instances reports of a master user secret RDS manages (ManageMasterUserPassword).</summary>
 public sealed record MasterUserSecret(string SecretArn, string SecretStatus, string KmsKeyId);
 
+/// <summary>How AWS names a master user secret of one kind of owner: rds!<paramref name="Kind"/>-UUID, described and tagged with the owner's ARN.</summary>
+public sealed record MasterUserSecretNaming(string Kind, string Described, string ArnTag);
+
 /// <summary>
 /// The master user secrets RDS keeps in Secrets Manager for ManageMasterUserPassword: named rds!db-UUID
 /// as AWS names them, owned by "rds" (so only RDS changes them), holding {"username","password"}.
@@ -25,19 +28,14 @@ public sealed class RdsMasterUserSecrets(SecretsManagerService secrets)
     public static string SecretString(string username, string password) =>
         new JsonObject { ["username"] = username, ["password"] = password }.ToJsonString();
 
-    public MasterUserSecret Create(Scope scope, DbInstance instance, string password, string? kmsKeyId) =>
-        Create(scope, "db", "DB instance", "primaryDBInstanceArn", instance.Arn, instance.MasterUsername, password, kmsKeyId);
-
-    /// <summary>An Aurora cluster's secret: rds!cluster-UUID, tagged with the cluster's ARN, as AWS makes it.</summary>
-    public MasterUserSecret Create(Scope scope, DbCluster cluster, string password, string? kmsKeyId) =>
-        Create(scope, "cluster", "DB cluster", "primaryDBClusterArn", cluster.Arn, cluster.MasterUsername, password, kmsKeyId);
-
-    private MasterUserSecret Create(Scope scope, string kind, string described, string arnTag, string arn, string username, string password, string? kmsKeyId)
+    /// <summary>The secret of a DB instance (rds!db-UUID) or an Aurora cluster (rds!cluster-UUID), tagged with its ARN, as AWS makes it.</summary>
+    public MasterUserSecret Create<TOwner>(Scope scope, TOwner owner, string password, string? kmsKeyId) where TOwner : IRdsDatabase
     {
-        var (secret, _) = secrets.Create(scope, new CreateSecretRequest($"rds!{kind}-{Guid.NewGuid()}", null,
-            $"Secret associated with primary RDS {described}: {arn}", kmsKeyId,
-            new SecretValue(SecretString(username, password), null),
-            [new SecretTag("aws:rds:" + arnTag, arn), new SecretTag("aws:secretsmanager:owningService", OwningService)],
+        var naming = TOwner.SecretNaming;
+        var (secret, _) = secrets.Create(scope, new CreateSecretRequest($"rds!{naming.Kind}-{Guid.NewGuid()}", null,
+            $"Secret associated with primary RDS {naming.Described}: {owner.Arn}", kmsKeyId,
+            new SecretValue(SecretString(owner.MasterUsername, password), null),
+            [new SecretTag("aws:rds:" + naming.ArnTag, owner.Arn), new SecretTag("aws:secretsmanager:owningService", OwningService)],
             OwningService));
         return new MasterUserSecret(secret.Arn, "active", kmsKeyId ?? DefaultKmsKeyId);
     }

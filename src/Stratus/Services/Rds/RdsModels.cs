@@ -16,8 +16,10 @@ public sealed record RdsPendingChanges(string? InstanceClass, int? AllocatedStor
 /// A DB instance as RDS describes it, plus where its MariaDB lives. The master password is not kept:
 /// it lives only in the server's own grant tables.
 /// </summary>
-public sealed record DbInstance : IDbInstanceOrigin, IRdsListed
+public sealed record DbInstance : IDbInstanceOrigin, IRdsDatabase
 {
+    public static MasterUserSecretNaming SecretNaming { get; } = new("db", "DB instance", "primaryDBInstanceArn");
+
     public required string AccountId { get; init; }
     public required string Region { get; init; }
     /// <summary>Lower-cased, as RDS stores identifiers.</summary>
@@ -96,6 +98,22 @@ public interface IRdsListed
 }
 
 /// <summary>
+/// A DB instance or an Aurora DB cluster: what holds a database, with its engine and master user, whose password RDS may
+/// manage in a secret and whose data a snapshot takes.
+/// </summary>
+public interface IRdsDatabase : IRdsListed
+{
+    /// <summary>How the master user secret of this kind of database is named and tagged.</summary>
+    static abstract MasterUserSecretNaming SecretNaming { get; }
+    string Arn { get; }
+    string Engine { get; }
+    string EngineVersion { get; }
+    string MasterUsername { get; }
+    int Port { get; }
+    MasterUserSecret? MasterUserSecret { get; }
+}
+
+/// <summary>
 /// What a DB snapshot and a DB cluster snapshot record alike: whose data it holds, of which engine, and the snapshot's
 /// own life (manual or automated, copied from another snapshot or not).
 /// </summary>
@@ -117,6 +135,25 @@ public abstract record RdsSnapshot : IRdsListed
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
     /// <summary>The ARN of the snapshot this one was copied from (CopyDBSnapshot, CopyDBClusterSnapshot); null for a snapshot of a database.</summary>
     public string? SourceSnapshotArn { get; init; }
+
+    protected RdsSnapshot() { }
+
+    /// <summary>A manual snapshot of <paramref name="database"/> (a DB instance or a DB cluster) being created at <paramref name="now"/>.</summary>
+    [SetsRequiredMembers]
+    protected RdsSnapshot(IRdsDatabase database, string identifier, string resourceId, DateTimeOffset now, IReadOnlyList<RdsTag> tags)
+    {
+        AccountId = database.AccountId;
+        Region = database.Region;
+        Identifier = identifier;
+        ResourceId = resourceId;
+        Engine = database.Engine;
+        EngineVersion = database.EngineVersion;
+        MasterUsername = database.MasterUsername;
+        Port = database.Port;
+        SnapshotCreateTime = now;
+        Status = "creating";
+        Tags = tags;
+    }
 }
 
 /// <summary>What a new DB instance takes from the data it is made of: a read replica's source instance, or a restored snapshot.</summary>
@@ -141,6 +178,24 @@ public sealed record DbSnapshot : RdsSnapshot, IDbInstanceOrigin
     /// <summary>The VPC the instance was in; null on snapshots taken before VPCs were recorded (the default VPC's).</summary>
     public string? VpcId { get; init; }
     public string StorageType { get; init; } = "gp2";
+
+    public DbSnapshot() { }
+
+    /// <summary>A manual snapshot of <paramref name="instance"/>, in the VPC <paramref name="vpcId"/>, being created at <paramref name="now"/>.</summary>
+    [SetsRequiredMembers]
+    public DbSnapshot(DbInstance instance, string identifier, string resourceId, DateTimeOffset now, string vpcId, IReadOnlyList<RdsTag> tags)
+        : base(instance, identifier, resourceId, now, tags)
+    {
+        InstanceIdentifier = instance.Identifier;
+        InstanceResourceId = instance.ResourceId;
+        InstanceClass = instance.InstanceClass;
+        AllocatedStorage = instance.AllocatedStorage;
+        DbName = instance.DbName;
+        AvailabilityZone = instance.AvailabilityZone;
+        InstanceCreateTime = instance.CreateTime;
+        StorageType = instance.StorageType;
+        VpcId = vpcId;
+    }
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:snapshot:{Identifier}";
 }
@@ -278,7 +333,7 @@ public sealed record RestoreInstanceRequest
     public string? MasterUserSecretKmsKeyId { get; init; }
 }
 
-public sealed record ModifyInstanceRequest
+public sealed record ModifyInstanceRequest : IMasterPasswordChange
 {
     public required string Identifier { get; init; }
     public string? MasterUserPassword { get; init; }
@@ -345,6 +400,16 @@ public sealed record ModifyInstanceRequest
         ParameterGroupName = ParameterGroupName == previous.ParameterGroupName ? null : ParameterGroupName,
         OptionGroupName = OptionGroupName == previous.OptionGroupName ? null : OptionGroupName,
     };
+}
+
+/// <summary>ModifyDBInstance's and ModifyDBCluster's master password members, which RDS treats alike for both.</summary>
+public interface IMasterPasswordChange
+{
+    string? MasterUserPassword { get; }
+    bool? ManageMasterUserPassword { get; }
+    bool? RotateMasterUserPassword { get; }
+    string? MasterUserSecretKmsKeyId { get; }
+    bool ApplyImmediately { get; }
 }
 
 public sealed record RdsFilter(string Name, IReadOnlyList<string> Values);

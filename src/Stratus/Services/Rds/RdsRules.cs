@@ -120,20 +120,19 @@ public static partial class RdsRules
             throw RdsErrors.InvalidCombination("You can specify MasterUserSecretKmsKeyId only when ManageMasterUserPassword is turned on.");
     }
 
-    /// <summary>ModifyDBInstance's master password members against whether RDS manages the password (and will after the change).</summary>
-    public static void ManagedMasterPasswordChange(bool manage, bool managedNow, ModifyInstanceRequest request) =>
-        ManagedMasterPasswordChange(manage, managedNow, request.MasterUserPassword, request.RotateMasterUserPassword, request.ApplyImmediately, "DB instance");
-
-    /// <summary>The same for ModifyDBInstance and ModifyDBCluster (<paramref name="kind"/> names the resource in the refusal).</summary>
-    public static void ManagedMasterPasswordChange(bool manage, bool managedNow, string? password, bool? rotate, bool applyImmediately, string kind)
+    /// <summary>
+    /// ModifyDBInstance's and ModifyDBCluster's master password members against whether RDS manages the password now
+    /// (<paramref name="managedNow"/>) and will after the change (<paramref name="manage"/>); <paramref name="kind"/> names the resource in the refusal.
+    /// </summary>
+    public static void ManagedMasterPasswordChange(bool manage, bool managedNow, IMasterPasswordChange change, string kind)
     {
-        if (manage && password is not null)
+        if (manage && change.MasterUserPassword is not null)
             throw RdsErrors.InvalidCombination("You can't specify MasterUserPassword when ManageMasterUserPassword is turned on.");
-        if (!manage && managedNow && password is null)
+        if (!manage && managedNow && change.MasterUserPassword is null)
             throw RdsErrors.InvalidCombination("You must specify MasterUserPassword when you turn off ManageMasterUserPassword.");
-        if (rotate == true && !(manage && managedNow))
+        if (change.RotateMasterUserPassword == true && !(manage && managedNow))
             throw RdsErrors.InvalidCombination($"You can rotate the master user password only for a {kind} whose password RDS manages (ManageMasterUserPassword).");
-        if (rotate == true && !applyImmediately)
+        if (change.RotateMasterUserPassword == true && !change.ApplyImmediately)
             throw RdsErrors.InvalidCombination("RotateMasterUserPassword requires ApplyImmediately.");
     }
 

@@ -28,6 +28,7 @@ public sealed partial class RdsService
 
     private readonly ResourceTable<DbCluster> _clusters;
     private readonly ResourceTable<DbClusterSnapshot> _clusterSnapshots;
+    private readonly SnapshotShelf<DbClusterSnapshot> _clusterSnapshotShelf;
     private readonly ConcurrentDictionary<string, (TcpForwarder Writer, TcpForwarder Reader)> _clusterEndpoints = new(StringComparer.Ordinal);
     private int _readerTurn;
 
@@ -115,35 +116,15 @@ public sealed partial class RdsService
             throw RdsErrors.InvalidCombination("Stratus does not support renaming DB clusters (NewDBClusterIdentifier).");
         if (request.Port is { } port && port != cluster.Port)
             throw RdsErrors.InvalidCombination("Stratus does not change the port of a DB cluster; restore a snapshot of it with the new port.");
-        if (request.MasterUserPassword is not null) RdsRules.MasterPassword(request.MasterUserPassword, cluster.Engine);
-        var manage = request.ManageMasterUserPassword ?? cluster.MasterUserSecret is not null;
-        RdsRules.ManagedMasterPasswordChange(manage, cluster.MasterUserSecret is not null, request.MasterUserPassword,
-            request.RotateMasterUserPassword, request.ApplyImmediately, "DB cluster");
+        var manage = CheckMasterPasswordChange(cluster, request);
         CheckScaling(request.ServerlessV2Scaling);
         if (cluster.Status != "available") throw RdsErrors.InvalidClusterState($"DB cluster {cluster.Identifier} is not in the available state (it is {cluster.Status}).");
         var parameterGroup = request.ParameterGroupName is { } name ? ResolveClusterParameterGroup(scope, name, cluster.Engine, cluster.EngineVersion) : cluster.ParameterGroupName;
         if (request.ServerlessV2Scaling is null && cluster.ServerlessV2Scaling is null && ClusterMembers(cluster).Any(m => m.InstanceClass == ServerlessInstanceClass))
             throw RdsErrors.InvalidCombination("The cluster has Serverless v2 instances, so it needs its ServerlessV2ScalingConfiguration.");
 
-        if (request.MasterUserPassword is { } password) await SetMasterPasswordAsync(PasswordWriter(cluster), password);
-        if (manage && cluster.MasterUserSecret is null)
-        {
-            var writer = PasswordWriter(cluster);
-            var generated = RdsMasterUserSecrets.NewPassword();
-            cluster = UpdateCluster(cluster, c => c with { MasterUserSecret = _masterUserSecrets.Create(scope, c, generated, request.MasterUserSecretKmsKeyId) });
-            await SetMasterPasswordAsync(writer, generated);
-        }
-        else if (!manage && cluster.MasterUserSecret is { } unmanaged)
-        {
-            _masterUserSecrets.Delete(scope, unmanaged);
-            cluster = UpdateCluster(cluster, c => c with { MasterUserSecret = null });
-        }
-        else if (request.RotateMasterUserPassword == true && cluster.MasterUserSecret is { } secret)
-        {
-            // Secrets Manager makes the new version, calls back ApplyRotationAsync to set it in the writer, then makes it AWSCURRENT.
-            PasswordWriter(cluster);
-            await _masterUserSecrets.RotateAsync(scope, secret, _shutdown.Token);
-        }
+        cluster = await ApplyMasterPasswordChangeAsync(scope, cluster, request, manage, PasswordWriter,
+            (c, secret) => UpdateCluster(c, current => current with { MasterUserSecret = secret }));
         if (parameterGroup != cluster.ParameterGroupName)
         {
             // A new cluster parameter group is in force in each member from its next reboot, as RDS reports with pending-reboot.
@@ -651,21 +632,40 @@ public sealed partial class RdsService
         var port = request.Port ?? snapshot.Port;
         RdsRules.Port(port);
         CheckScaling(request.ServerlessV2Scaling);
+        var managed = request.ManageMasterUserPassword == true;
+        RdsRules.ManagedMasterPassword(managed, null, request.MasterUserSecretKmsKeyId);
         var engine = RequireEngine(snapshot.Engine);
         var fleet = RequireFleet();
         var cluster = AddCluster(scope, new ClusterSettings(identifier, snapshot.Engine, snapshot.EngineVersion, snapshot.MasterUsername, snapshot.DatabaseName, port,
             request.SubnetGroupName, request.VpcSecurityGroupIds, request.ParameterGroupName, request.ServerlessV2Scaling,
             1, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags.Count > 0 ? request.Tags : snapshot.Tags));
-        RunForCluster(cluster, "restore", (current, _) =>
+        // A managed password (a template's): the master password lives in the cluster volume, as on Aurora, so it is set there
+        // before the cluster is available and every writer that later takes the volume runs with it; the snapshot's no longer logs in.
+        var managedPassword = managed ? RdsMasterUserSecrets.NewPassword() : null;
+        if (managedPassword is not null)
+            cluster = UpdateCluster(cluster, c => c with { MasterUserSecret = _masterUserSecrets.Create(scope, c, managedPassword, request.MasterUserSecretKmsKeyId) });
+        RunForCluster(cluster, "restore", async (current, token) =>
         {
             var volume = fleet.Server(current.ResourceId, engine);
             DbFleet.CopyDirectory(fleet.SnapshotDataDir(snapshot.ResourceId), volume.DataDir);
             volume.CreateHome();
             volume.MarkInitialized();
-            OpenEndpoints(current, null);
+            string? address = null;
+            if (managedPassword is not null)
+            {
+                address = await fleet.StartAsync(current.ResourceId, engine, null, current.Port, false, token);
+                try
+                {
+                    await volume.SetMasterPasswordAsync(current.MasterUsername, managedPassword, token);
+                }
+                finally
+                {
+                    await fleet.StopAsync(current.ResourceId);
+                }
+            }
+            OpenEndpoints(current, address);
             BecomeCluster(current, "available");
             ClusterEvent(current, $"Restored from cluster snapshot {snapshot.Identifier}", "restoration");
-            return Task.CompletedTask;
         });
         return cluster;
     }
@@ -918,33 +918,9 @@ public sealed partial class RdsService
     private DbInstance? Writer(DbCluster cluster) =>
         cluster.WriterIdentifier is { } writer ? _instances.Get(InstanceKey(cluster.AccountId, cluster.Region, writer)) : null;
 
-    private DbClusterSnapshot AddClusterSnapshot(DbCluster cluster, string snapshotIdentifier, IReadOnlyList<RdsTag> tags)
-    {
-        var id = RdsRules.SnapshotIdentifier("DBClusterSnapshotIdentifier", snapshotIdentifier);
-        var snapshot = new DbClusterSnapshot
-        {
-            AccountId = cluster.AccountId,
-            Region = cluster.Region,
-            Identifier = id,
-            ResourceId = NewResourceId("snap-"),
-            ClusterIdentifier = cluster.Identifier,
-            ClusterResourceId = cluster.ResourceId,
-            Engine = cluster.Engine,
-            EngineVersion = cluster.EngineVersion,
-            MasterUsername = cluster.MasterUsername,
-            DatabaseName = cluster.DatabaseName,
-            Port = cluster.Port,
-            VpcId = GetSubnetGroup(Scope.Of(cluster.AccountId, cluster.Region), cluster.SubnetGroupName).VpcId,
-            AvailabilityZones = cluster.AvailabilityZones,
-            ClusterCreateTime = cluster.CreateTime,
-            SnapshotCreateTime = Now,
-            Status = "creating",
-            Tags = tags,
-        };
-        if (!_clusterSnapshots.TryAdd(ClusterSnapshotKey(snapshot), snapshot)) throw RdsErrors.ClusterSnapshotAlreadyExists(id);
-        ClusterSnapshotEvent(snapshot, "Creating manual cluster snapshot", "backup");
-        return snapshot;
-    }
+    private DbClusterSnapshot AddClusterSnapshot(DbCluster cluster, string snapshotIdentifier, IReadOnlyList<RdsTag> tags) =>
+        AddSnapshot(_clusterSnapshotShelf, snapshotIdentifier, (id, resourceId) => new DbClusterSnapshot(cluster, id, resourceId, Now,
+            GetSubnetGroup(Scope.Of(cluster.AccountId, cluster.Region), cluster.SubnetGroupName).VpcId, tags));
 
     /// <summary>Copies the cluster's data (the stopped writer's data directory, or the volume's while it has no writer) into the snapshot.</summary>
     private void CopyToClusterSnapshot(DbCluster cluster, DbClusterSnapshot snapshot)
@@ -952,9 +928,7 @@ public sealed partial class RdsService
         var fleet = RequireFleet();
         var engine = RequireEngine(cluster.Engine);
         var holder = Writer(cluster)?.ResourceId ?? cluster.ResourceId;
-        DbFleet.CopyDirectory(fleet.Server(holder, engine).DataDir, fleet.SnapshotDataDir(snapshot.ResourceId));
-        var done = _clusterSnapshots.Update(ClusterSnapshotKey(snapshot), s => s with { Status = "available", SnapshotCreateTime = Now });
-        if (done is not null) ClusterSnapshotEvent(done, "Manual cluster snapshot created", "backup");
+        FillSnapshot(_clusterSnapshotShelf, snapshot, fleet.Server(holder, engine).DataDir);
     }
 
     private DbCluster TransitionCluster(Scope scope, string identifier, string from, string to, Func<DbCluster, string> refusal)

@@ -26,6 +26,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
 
     private readonly ResourceTable<DbInstance> _instances;
     private readonly ResourceTable<DbSnapshot> _snapshots;
+    private readonly SnapshotShelf<DbSnapshot> _instanceSnapshotShelf;
     private readonly ResourceTable<RdsEvent> _events;
     private readonly ResourceTable<DbSubnetGroup> _subnetGroups;
     private readonly IVpcNetwork _network;
@@ -49,12 +50,15 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         secrets.RegisterOwner(RdsMasterUserSecrets.OwningService, this);
         _instances = new ResourceTable<DbInstance>(store, "rds.instances");
         _snapshots = new ResourceTable<DbSnapshot>(store, "rds.snapshots");
+        _instanceSnapshotShelf = new SnapshotShelf<DbSnapshot>(_snapshots, "DBSnapshotIdentifier", "snapshot", RdsErrors.SnapshotAlreadyExists, Event);
         _events = new ResourceTable<RdsEvent>(store, "rds.events");
         _parameterGroups = new ResourceTable<DbParameterGroup>(store, "rds.parameterGroups");
         _optionGroups = new ResourceTable<RdsOptionGroup>(store, "rds.optionGroups");
         _subscriptions = new ResourceTable<RdsEventSubscription>(store, "rds.eventSubscriptions");
         _clusters = new ResourceTable<DbCluster>(store, "rds.clusters");
         _clusterSnapshots = new ResourceTable<DbClusterSnapshot>(store, "rds.clusterSnapshots");
+        _clusterSnapshotShelf = new SnapshotShelf<DbClusterSnapshot>(_clusterSnapshots, "DBClusterSnapshotIdentifier", "cluster snapshot",
+            RdsErrors.ClusterSnapshotAlreadyExists, ClusterSnapshotEvent);
         _customEndpoints = new ResourceTable<DbClusterEndpoint>(store, "rds.clusterEndpoints");
         if (engines.Count == 0) return;
         _fleet = new DbFleet(engines, dataDir, stratusHost, logger);
@@ -173,9 +177,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             if (storage < instance.AllocatedStorage)
                 throw RdsErrors.InvalidValue($"Invalid storage size: allocated storage can't be reduced from {instance.AllocatedStorage} to {storage}.");
         }
-        if (request.MasterUserPassword is not null) RdsRules.MasterPassword(request.MasterUserPassword, instance.Engine);
-        var manage = request.ManageMasterUserPassword ?? instance.MasterUserSecret is not null;
-        RdsRules.ManagedMasterPasswordChange(manage, instance.MasterUserSecret is not null, request);
+        var manage = CheckMasterPasswordChange(instance, request);
         if (request.Port is { } newPort) RdsRules.Port(newPort);
         if (request.VpcSecurityGroupIds is { Count: > 0 } newGroups) SecurityGroups(scope, newGroups, SubnetGroupOf(instance).VpcId);
         if (request.NewIdentifier is not null && !request.NewIdentifier.Equals(instance.Identifier, StringComparison.OrdinalIgnoreCase))
@@ -185,23 +187,8 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         var newParameterGroup = request.ParameterGroupName is { } groupName ? ResolveInstanceParameterGroup(scope, groupName, instance.Engine, instance.EngineVersion) : null;
         var newOptionGroup = request.OptionGroupName is { } optionGroupName ? ResolveInstanceOptionGroup(scope, optionGroupName, instance.Engine, instance.EngineVersion) : null;
 
-        if (request.MasterUserPassword is { } password) await SetMasterPasswordAsync(instance, password);
-        if (manage && instance.MasterUserSecret is null)
-        {
-            var generated = RdsMasterUserSecrets.NewPassword();
-            instance = UpdateInstance(instance, i => i with { MasterUserSecret = _masterUserSecrets.Create(scope, i, generated, request.MasterUserSecretKmsKeyId) });
-            await SetMasterPasswordAsync(instance, generated);
-        }
-        else if (!manage && instance.MasterUserSecret is { } unmanaged)
-        {
-            _masterUserSecrets.Delete(scope, unmanaged);
-            instance = UpdateInstance(instance, i => i with { MasterUserSecret = null });
-        }
-        else if (request.RotateMasterUserPassword == true && instance.MasterUserSecret is { } secret)
-        {
-            // Secrets Manager makes the new version, calls back ApplyRotationAsync to set it in MariaDB, then makes it AWSCURRENT.
-            await _masterUserSecrets.RotateAsync(scope, secret, _shutdown.Token);
-        }
+        instance = await ApplyMasterPasswordChangeAsync(scope, instance, request, manage, i => i,
+            (i, secret) => UpdateInstance(i, current => current with { MasterUserSecret = secret }));
 
         var changesResources = request.InstanceClass is not null || request.AllocatedStorage is not null;
         var updated = UpdateInstance(instance, i =>
@@ -813,45 +800,11 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
 
     // ---- helpers ----
 
-    private DbSnapshot AddSnapshot(DbInstance instance, string snapshotIdentifier, IReadOnlyList<RdsTag> tags)
-    {
-        var id = RdsRules.SnapshotIdentifier("DBSnapshotIdentifier", snapshotIdentifier);
-        var snapshot = new DbSnapshot
-        {
-            AccountId = instance.AccountId,
-            Region = instance.Region,
-            Identifier = id,
-            ResourceId = NewResourceId("snap-"),
-            InstanceIdentifier = instance.Identifier,
-            InstanceResourceId = instance.ResourceId,
-            Engine = instance.Engine,
-            EngineVersion = instance.EngineVersion,
-            InstanceClass = instance.InstanceClass,
-            AllocatedStorage = instance.AllocatedStorage,
-            MasterUsername = instance.MasterUsername,
-            DbName = instance.DbName,
-            Port = instance.Port,
-            AvailabilityZone = instance.AvailabilityZone,
-            InstanceCreateTime = instance.CreateTime,
-            SnapshotCreateTime = Now,
-            Status = "creating",
-            StorageType = instance.StorageType,
-            VpcId = SubnetGroupOf(instance).VpcId,
-            Tags = tags,
-        };
-        if (!_snapshots.TryAdd(SnapshotKey(snapshot), snapshot)) throw RdsErrors.SnapshotAlreadyExists(id);
-        Event(snapshot, "Creating manual snapshot", "backup");
-        return snapshot;
-    }
+    private DbSnapshot AddSnapshot(DbInstance instance, string snapshotIdentifier, IReadOnlyList<RdsTag> tags) =>
+        AddSnapshot(_instanceSnapshotShelf, snapshotIdentifier, (id, resourceId) => new DbSnapshot(instance, id, resourceId, Now, SubnetGroupOf(instance).VpcId, tags));
 
     /// <summary>Copies a stopped server's data directory into the snapshot and marks it available.</summary>
-    private void CopyToSnapshot(DbInstance instance, DbSnapshot snapshot)
-    {
-        var fleet = RequireFleet();
-        DbFleet.CopyDirectory(Server(instance).DataDir, fleet.SnapshotDataDir(snapshot.ResourceId));
-        var done = _snapshots.Update(SnapshotKey(snapshot), s => s with { Status = "available", SnapshotCreateTime = Now });
-        if (done is not null) Event(done, "Manual snapshot created", "backup");
-    }
+    private void CopyToSnapshot(DbInstance instance, DbSnapshot snapshot) => FillSnapshot(_instanceSnapshotShelf, snapshot, Server(instance).DataDir);
 
     private DbInstance Transition(string accountId, string region, string identifier, string from, string to, Func<DbInstance, string> refusal) =>
         Transition(accountId, region, identifier, [from], to, refusal);

@@ -7,8 +7,8 @@ namespace Stratus.Tests.Services.Rds;
 /// <summary>
 /// AWS::RDS::DBCluster restored from a cluster snapshot, driven by boto3 and read with MySqlConnector: the snapshot's
 /// master user logs in through the writer with the snapshot's password and reads its rows, and CloudFormation's drift
-/// detection finds the cluster in sync, then the property changed behind the stack's back. ManageMasterUserPassword
-/// with SnapshotIdentifier is refused with the reason (not built).
+/// detection finds the cluster in sync, then the property changed behind the stack's back. With ManageMasterUserPassword
+/// beside SnapshotIdentifier the master password is a new one, read from the cluster's secret and logging in through the writer.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class RdsClusterRestoreStackTests
@@ -55,24 +55,41 @@ public sealed class RdsClusterRestoreStackTests
             out["in sync"] = detect()
             rds.modify_db_cluster(DBClusterIdentifier=out["Name"], CopyTagsToSnapshot=False, ApplyImmediately=True)
             out["drifted"] = detect()
-
-            managed = dict(Type="AWS::RDS::DBCluster", Properties=dict(Engine="aurora-mysql", SnapshotIdentifier="origin-snap", ManageMasterUserPassword=True))
-            cf.create_stack(StackName="managed", TemplateBody=json.dumps(dict(Resources=dict(Cluster=managed))))
-            try:
-                cf.get_waiter("stack_create_complete").wait(StackName="managed", WaiterConfig={"Delay": 1, "MaxAttempts": 120})
-            except botocore.exceptions.WaiterError:
-                pass
-            out["managed"] = [e.get("ResourceStatusReason") or "" for e in cf.describe_stack_events(StackName="managed")["StackEvents"] if e["LogicalResourceId"] == "Cluster"]
             """, TimeSpan.FromMinutes(8));
         Assert.Equal(User, (string?)stack["user"]);
         Assert.Equal("""["IN_SYNC",[]]""", stack["in sync"]!.ToJsonString());
         Assert.Equal("""["MODIFIED",[["/CopyTagsToSnapshot","true","false"]]]""", stack["drifted"]!.ToJsonString());
 
-        Assert.Contains(stack["managed"]!.AsArray(), reason => ((string?)reason)!.Contains("ManageMasterUserPassword together with SnapshotIdentifier is not built", StringComparison.Ordinal));
-
         // The snapshot's master user, with the snapshot's password, reads the snapshot's rows through the restored writer.
         var writer = new DbEndpoint(stack["Address"]!.GetValue<string>(), int.Parse(stack["Port"]!.GetValue<string>()), "");
         Assert.Equal("snapshotted", await QueryAsync(writer, Password, "SELECT name FROM app.items WHERE id = 1"));
+
+        // With ManageMasterUserPassword, CloudFormation restores and then turns the managed password on: the secret holds a new
+        // password, the writer the stack adds runs with it, and the snapshot's password no longer logs in.
+        var managed = await Clients.Boto3Async(stratus.Url, """
+            cf = client("cloudformation")
+            sm = client("secretsmanager")
+            cluster = dict(Type="AWS::RDS::DBCluster", Properties=dict(Engine="aurora-mysql", SnapshotIdentifier="origin-snap", ManageMasterUserPassword=True))
+            writer = dict(Type="AWS::RDS::DBInstance", Properties=dict(Engine="aurora-mysql", DBInstanceClass="db.t3.medium", DBClusterIdentifier={"Ref": "Cluster"}))
+            outputs = dict(Secret=dict(Value={"Fn::GetAtt": ["Cluster", "MasterUserSecret.SecretArn"]}),
+                Address=dict(Value={"Fn::GetAtt": ["Cluster", "Endpoint.Address"]}), Port=dict(Value={"Fn::GetAtt": ["Cluster", "Endpoint.Port"]}))
+            cf.create_stack(StackName="managed", TemplateBody=json.dumps(dict(Resources=dict(Cluster=cluster, Writer=writer), Outputs=outputs)))
+            try:
+                cf.get_waiter("stack_create_complete").wait(StackName="managed", WaiterConfig={"Delay": 1, "MaxAttempts": 300})
+            except botocore.exceptions.WaiterError:
+                raise SystemExit(json.dumps([e.get("ResourceStatusReason") for e in cf.describe_stack_events(StackName="managed")["StackEvents"]]))
+            for o in cf.describe_stacks(StackName="managed")["Stacks"][0]["Outputs"]:
+                out[o["OutputKey"]] = o["OutputValue"]
+            out["name"] = sm.describe_secret(SecretId=out["Secret"])["Name"]
+            out["value"] = json.loads(sm.get_secret_value(SecretId=out["Secret"])["SecretString"])
+            """, TimeSpan.FromMinutes(6));
+        Assert.StartsWith("rds!cluster-", managed["name"]!.GetValue<string>());
+        Assert.Equal(User, managed["value"]!["username"]!.GetValue<string>());
+        var managedPassword = managed["value"]!["password"]!.GetValue<string>();
+        Assert.NotEqual(Password, managedPassword);
+        var managedWriter = new DbEndpoint(managed["Address"]!.GetValue<string>(), int.Parse(managed["Port"]!.GetValue<string>()), "");
+        Assert.Equal("snapshotted", await QueryAsync(managedWriter, managedPassword, "SELECT name FROM app.items WHERE id = 1"));
+        await Assert.ThrowsAnyAsync<MySqlException>(() => QueryAsync(managedWriter, Password, "SELECT 1"));
 
         await Clients.Boto3Async(stratus.Url, """
             cf = client("cloudformation")

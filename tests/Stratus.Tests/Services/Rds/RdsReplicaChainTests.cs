@@ -7,7 +7,8 @@ namespace Stratus.Tests.Services.Rds;
 /// <summary>
 /// Replicas of replicas (cascading replication: MariaDB's middle server logs what it applies, a PostgreSQL hot standby
 /// streams to a standby of its own) and replicas of an instance in another Region named by its ARN, driven by boto3 and
-/// read with MySqlConnector and Npgsql: a row written at the top of the chain appears at its bottom.
+/// read with MySqlConnector and Npgsql: a row written at the top of the chain appears at its bottom; a chain holds at most
+/// three replicas below its source, as RDS allows.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class RdsReplicaChainTests
@@ -77,6 +78,34 @@ public sealed class RdsReplicaChainTests
             """);
         Assert.Equal("middle", (string?)links["bottom"]);
         Assert.Equal("[\"bottom\"]", links["middle"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_chain_takes_three_read_replicas_below_its_source_and_refuses_a_fourth()
+    {
+        await using var stratus = await StratusProcess.StartEphemeralAsync();
+        await Clients.Boto3Async(stratus.Url, $$"""
+            client("rds").create_db_instance(DBInstanceIdentifier="level0", DBInstanceClass="db.t3.micro", Engine="mariadb",
+                MasterUsername="{{User}}", MasterUserPassword="{{Password}}", AllocatedStorage=20)
+            """);
+        await WaitAvailableAsync(stratus.Url, "level0");
+        for (var level = 1; level <= 3; level++)
+        {
+            await Clients.Boto3Async(stratus.Url, $$"""client("rds").create_db_instance_read_replica(DBInstanceIdentifier="level{{level}}", SourceDBInstanceIdentifier="level{{level - 1}}")""");
+            await WaitAvailableAsync(stratus.Url, $"level{level}");
+            // Automated backups on, so that only the chain's depth can refuse a replica of this one.
+            await Clients.Boto3Async(stratus.Url, $$"""client("rds").modify_db_instance(DBInstanceIdentifier="level{{level}}", BackupRetentionPeriod=1, ApplyImmediately=True)""");
+            await WaitStatusAsync(stratus.Url, $"level{level}", "available");
+        }
+
+        var refused = await Clients.Boto3Async(stratus.Url, """
+            out["error"] = error(client("rds").create_db_instance_read_replica, DBInstanceIdentifier="level4", SourceDBInstanceIdentifier="level3")
+            out["instances"] = sorted(i["DBInstanceIdentifier"] for i in client("rds").describe_db_instances()["DBInstances"])
+            """);
+        Assert.Equal("InvalidDBInstanceState", (string?)refused["error"]!["code"]);
+        Assert.Equal(400, (int?)refused["error"]!["status"]);
+        Assert.Contains("holds at most 3 read replicas below its source", (string?)refused["error"]!["message"]);
+        Assert.Equal("""["level0","level1","level2","level3"]""", refused["instances"]!.ToJsonString());
     }
 
     private static Task ExecuteAsync(string engine, DbEndpoint endpoint, string sql) => engine == "postgres"

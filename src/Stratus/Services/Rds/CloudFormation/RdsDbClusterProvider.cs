@@ -9,7 +9,7 @@ namespace Stratus.Services.Rds.CloudFormation;
 /// AWS::RDS::DBCluster through RdsService, with the same typed inputs as CreateDBCluster (or RestoreDBClusterFromSnapshot
 /// when SnapshotIdentifier is set) and ModifyDBCluster. Complete once the cluster is available, deleted once it is gone;
 /// DeletionPolicy Snapshot takes a real final cluster snapshot. Ref is the cluster identifier. A restore keeps the snapshot's
-/// master user and password. Drift detection reads the cluster back as RDS holds it.
+/// master user and its password, or with ManageMasterUserPassword a new password kept in the cluster's secret. Drift detection reads the cluster back as RDS holds it.
 /// </summary>
 public sealed class RdsDbClusterProvider(RdsService rds) : IResourceProvider, ILiveStateReader
 {
@@ -26,10 +26,6 @@ public sealed class RdsDbClusterProvider(RdsService rds) : IResourceProvider, IL
         var identifier = p.String("DBClusterIdentifier") ?? request.GeneratedName(63).ToLowerInvariant();
         if (p.String("SnapshotIdentifier") is not { } snapshot)
             return Provisioned(await AvailableAsync(request, rds.CreateCluster(request.Scope, CreateClusterRequest.Read(p, identifier)).Identifier, cancellation));
-        // RestoreDBClusterFromSnapshot has no ManageMasterUserPassword: a managed password would be set after the restore, and
-        // Stratus sets a cluster's master password in its writer, which the stack's instances only add later.
-        if (p.Bool("ManageMasterUserPassword") == true)
-            throw new ResourcePropertyException("ManageMasterUserPassword together with SnapshotIdentifier is not built in Stratus: a restored cluster keeps its snapshot's master password; turn on ManageMasterUserPassword in a later stack update, once the cluster has a writer.");
         var restore = RestoreClusterRequest.Read(p, identifier, snapshot);
         return Provisioned(await AvailableAsync(request, rds.RestoreClusterFromSnapshot(request.Scope, restore).Identifier, cancellation));
     }
