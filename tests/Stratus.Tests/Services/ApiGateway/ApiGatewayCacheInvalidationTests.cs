@@ -8,21 +8,12 @@ namespace Stratus.Tests.Services.ApiGateway;
 /// method's ARN, as AWS decides; otherwise the method's unauthorizedCacheControlHeaderStrategy applies. botocore signs the requests.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
-public sealed class ApiGatewayCacheInvalidationTests : IAsyncLifetime
+public sealed class ApiGatewayCacheInvalidationTests : EnforcedStratusTest
 {
-    private const string RootKey = "AKIAROOTCACHEINV0001";
-    private const string RootSecret = "root-secret-for-cache-tests";
-    private StratusProcess _server = null!;
-
-    public async Task InitializeAsync() =>
-        _server = await StratusProcess.StartEphemeralAsync("--auth", "enforce", "--root-key", $"{RootKey}:{RootSecret}");
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task Max_age_zero_refreshes_only_for_a_signer_allowed_InvalidateCache_on_the_method_arn()
     {
-        var r = await Clients.Boto3Async(_server.Url, $$$$"""
+        var r = await Clients.Boto3Async(Server.Url, $$$$"""
             import urllib.request, urllib.error
             from botocore.auth import SigV4Auth
             from botocore.awsrequest import AWSRequest

@@ -9,21 +9,12 @@ namespace Stratus.Tests.Services.ApiGatewayV2;
 /// looked up, so an allowed caller asking for a connection that is not open gets GoneException, a refused one 403.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
-public sealed class WebSocketManagementAuthTests : IAsyncLifetime
+public sealed class WebSocketManagementAuthTests : EnforcedStratusTest
 {
-    private const string RootKey = "AKIAROOTWSMANAGE0001";
-    private const string RootSecret = "root-secret-for-websocket-management";
-    private StratusProcess _server = null!;
-
-    public async Task InitializeAsync() =>
-        _server = await StratusProcess.StartEphemeralAsync("--auth", "enforce", "--root-key", $"{RootKey}:{RootSecret}");
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task Management_calls_need_a_signer_allowed_ManageConnections_on_the_connection_arn()
     {
-        var r = await Clients.Boto3Async(_server.Url, $$$$"""
+        var r = await Clients.Boto3Async(Server.Url, $$$$"""
             import urllib.request, urllib.error
             ROOT = dict(key="{{{{RootKey}}}}", secret="{{{{RootSecret}}}}")
             iam, v2 = client("iam", **ROOT), client("apigatewayv2", **ROOT)

@@ -13,23 +13,15 @@ namespace Stratus.Tests.Services.Ecr;
 /// repository policy; a refusal is the registry's DENIED with IAM's sentence.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
-public sealed class EcrRegistryAuthorizationTests : IAsyncLifetime
+public sealed class EcrRegistryAuthorizationTests : EnforcedStratusTest
 {
-    private const string RootKey = "AKIAROOTEXAMPLE00028";
-    private const string RootSecret = "root-secret-for-registry-tests";
     private const string Account = "000000000000";
     private static readonly Dictionary<string, string> Files = new() { ["bin/run"] = "#!/bin/sh\n" };
-    private StratusProcess _server = null!;
-
-    public async Task InitializeAsync() =>
-        _server = await StratusProcess.StartEphemeralAsync("--auth", "enforce", "--root-key", $"{RootKey}:{RootSecret}");
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task Pushes_and_pulls_are_authorized_as_the_principal_that_asked_for_the_login()
     {
-        var setup = await Clients.Boto3Async(_server.Url, $$"""
+        var setup = await Clients.Boto3Async(Server.Url, $$"""
             import base64
             ROOT = dict(key="{{RootKey}}", secret="{{RootSecret}}")
             iam = client("iam", **ROOT)
@@ -69,7 +61,7 @@ public sealed class EcrRegistryAuthorizationTests : IAsyncLifetime
             Assert.True(File.Exists(Path.Combine(scratch, "pulled", "blobs", "sha256", image.LayerDigest["sha256:".Length..])));
 
             // The registry's own answer: 403 with the distribution spec's DENIED and IAM's sentence.
-            using (var registry = new HttpClient { BaseAddress = new Uri(_server.Url) })
+            using (var registry = new HttpClient { BaseAddress = new Uri(Server.Url) })
             {
                 registry.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("AWS:" + Password("friend"))));
                 using var refused = await registry.GetAsync($"/v2/secure/app/manifests/v1");
@@ -81,7 +73,7 @@ public sealed class EcrRegistryAuthorizationTests : IAsyncLifetime
             }
 
             // A repository policy naming the user lets it pull without an identity policy, as within one account on AWS.
-            await Clients.Boto3Async(_server.Url, $$"""
+            await Clients.Boto3Async(Server.Url, $$"""
                 client("ecr", key="{{RootKey}}", secret="{{RootSecret}}").set_repository_policy(repositoryName="secure/app", policyText=json.dumps({"Version": "2012-10-17", "Statement": [
                     {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::{{Account}}:user/friend"}, "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]}))
                 """);

@@ -4,21 +4,12 @@ namespace Stratus.Tests.Services.Iam;
 
 /// <summary>`--auth enforce`: IAM users' and roles' policies decide each request; the root key is always allowed.</summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
-public sealed class AuthEnforceTests : IAsyncLifetime
+public sealed class AuthEnforceTests : EnforcedStratusTest
 {
-    private const string RootKey = "AKIAROOTEXAMPLE00002";
-    private const string RootSecret = "root-secret-for-enforce-tests";
-    private StratusProcess _server = null!;
-
-    public async Task InitializeAsync() =>
-        _server = await StratusProcess.StartEphemeralAsync("--auth", "enforce", "--root-key", $"{RootKey}:{RootSecret}");
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task A_user_in_a_group_is_allowed_then_denied_by_an_explicit_deny_and_by_a_boundary()
     {
-        var r = await Clients.Boto3Async(_server.Url, $$"""
+        var r = await Clients.Boto3Async(Server.Url, $$"""
             iam = client("iam", key="{{RootKey}}", secret="{{RootSecret}}")
             def doc(*statements):
                 return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
@@ -67,7 +58,7 @@ public sealed class AuthEnforceTests : IAsyncLifetime
     [Fact]
     public async Task A_sessions_source_identity_reaches_the_policies_of_its_requests_and_an_inherited_tag_cannot_be_set_again()
     {
-        var r = await Clients.Boto3Async(_server.Url, $$"""
+        var r = await Clients.Boto3Async(Server.Url, $$"""
             root = dict(key="{{RootKey}}", secret="{{RootSecret}}")
             iam = client("iam", **root)
             def doc(*statements):

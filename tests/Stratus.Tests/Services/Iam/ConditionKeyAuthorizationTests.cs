@@ -9,12 +9,9 @@ namespace Stratus.Tests.Services.Iam;
 /// keys ssm:Overwrite and rds:DatabaseEngine.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
-public sealed class ConditionKeyAuthorizationTests : IAsyncLifetime
+public sealed class ConditionKeyAuthorizationTests : EnforcedStratusTest
 {
-    private const string RootKey = "AKIAROOTEXAMPLE00027";
-    private const string RootSecret = "root-secret-for-condition-key-tests";
     private const string Account = "000000000000";
-    private StratusProcess _server = null!;
 
     private const string Prelude = $$"""
         import io, zipfile
@@ -36,15 +33,10 @@ public sealed class ConditionKeyAuthorizationTests : IAsyncLifetime
 
         """;
 
-    public async Task InitializeAsync() =>
-        _server = await StratusProcess.StartEphemeralAsync("--auth", "enforce", "--root-key", $"{RootKey}:{RootSecret}");
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task Creating_a_function_needs_iam_pass_role_on_its_role_for_lambda()
     {
-        var r = await Clients.Boto3Async(_server.Url, Prelude + """
+        var r = await Clients.Boto3Async(Server.Url, Prelude + """
             create_only = user("create-only", {"Effect": "Allow", "Action": "lambda:CreateFunction", "Resource": "*"})
             out["no_pass_role"] = error(client("lambda", **create_only).create_function, FunctionName="f1", Runtime="python3.12", Role=role, Handler="app.handler", Code=CODE)
             to_ec2 = user("to-ec2", {"Effect": "Allow", "Action": "lambda:CreateFunction", "Resource": "*"},
@@ -69,7 +61,7 @@ public sealed class ConditionKeyAuthorizationTests : IAsyncLifetime
     [Fact]
     public async Task EventBridge_targets_and_a_stacks_service_role_need_iam_pass_role_to_their_service()
     {
-        var r = await Clients.Boto3Async(_server.Url, Prelude + $$"""
+        var r = await Clients.Boto3Async(Server.Url, Prelude + $$"""
             trust = lambda service: doc({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
             events_role = iam.create_role(RoleName="events-role", AssumeRolePolicyDocument=trust("events.amazonaws.com"))["Role"]["Arn"]
             stack_role = iam.create_role(RoleName="stack-role", AssumeRolePolicyDocument=trust("cloudformation.amazonaws.com"))["Role"]["Arn"]
@@ -112,7 +104,7 @@ public sealed class ConditionKeyAuthorizationTests : IAsyncLifetime
     [Fact]
     public async Task A_resources_own_tags_are_its_resource_tag_keys_in_lambda_ssm_and_secrets_manager()
     {
-        var r = await Clients.Boto3Async(_server.Url, Prelude + """
+        var r = await Clients.Boto3Async(Server.Url, Prelude + """
             lam, ssm, sm = client("lambda", **ROOT), client("ssm", **ROOT), client("secretsmanager", **ROOT)
             for team in ("blue", "red"):
                 lam.create_function(FunctionName=f"{team}-fn", Runtime="python3.12", Role=role, Handler="app.handler", Code=CODE, Tags={"team": team})
@@ -146,7 +138,7 @@ public sealed class ConditionKeyAuthorizationTests : IAsyncLifetime
     [Fact]
     public async Task Request_tags_tag_keys_and_service_keys_decide_tag_create_and_put_calls()
     {
-        var r = await Clients.Boto3Async(_server.Url, Prelude + $$"""
+        var r = await Clients.Boto3Async(Server.Url, Prelude + $$"""
             lam = client("lambda", **ROOT)
             arn = lam.create_function(FunctionName="tagged-fn", Runtime="python3.12", Role=role, Handler="app.handler", Code=CODE)["FunctionArn"]
             ssm = client("ssm", **ROOT)

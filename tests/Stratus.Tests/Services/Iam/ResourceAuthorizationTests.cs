@@ -8,12 +8,9 @@ namespace Stratus.Tests.Services.Iam;
 /// a session policy narrowing a role's permissions, and session tags seen as aws:PrincipalTag.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
-public sealed class ResourceAuthorizationTests : IAsyncLifetime
+public sealed class ResourceAuthorizationTests : EnforcedStratusTest
 {
-    private const string RootKey = "AKIAROOTEXAMPLE00021";
-    private const string RootSecret = "root-secret-for-resource-tests";
     private const string Account = "000000000000";
-    private StratusProcess _server = null!;
 
     private const string Prelude = $$"""
         import io, zipfile
@@ -30,15 +27,10 @@ public sealed class ResourceAuthorizationTests : IAsyncLifetime
 
         """;
 
-    public async Task InitializeAsync() =>
-        _server = await StratusProcess.StartEphemeralAsync("--auth", "enforce", "--root-key", $"{RootKey}:{RootSecret}");
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task A_policy_on_one_functions_arn_allows_that_function_only_and_a_function_policy_lets_another_principal_invoke()
     {
-        var r = await Clients.Boto3Async(_server.Url, Prelude + $$"""
+        var r = await Clients.Boto3Async(Server.Url, Prelude + $$"""
             role = iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument=doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
             buf = io.BytesIO()
             with zipfile.ZipFile(buf, "w") as z:
@@ -84,7 +76,7 @@ public sealed class ResourceAuthorizationTests : IAsyncLifetime
     [Fact]
     public async Task A_trust_policy_decides_assume_role_with_its_external_id_and_session_policies_and_tags_narrow_the_session()
     {
-        var r = await Clients.Boto3Async(_server.Url, Prelude + $$"""
+        var r = await Clients.Boto3Async(Server.Url, Prelude + $$"""
             alice = user("alice")
             sts = client("sts", **alice)
             out["identity_needs_no_policy"] = sts.get_caller_identity()["Arn"]

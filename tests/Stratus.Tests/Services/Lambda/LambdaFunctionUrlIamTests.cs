@@ -7,21 +7,12 @@ namespace Stratus.Tests.Services.Lambda;
 /// function's allow lambda:InvokeFunctionUrl, as AWS evaluates them; botocore signs the requests.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
-public sealed class LambdaFunctionUrlIamTests : IAsyncLifetime
+public sealed class LambdaFunctionUrlIamTests : EnforcedStratusTest
 {
-    private const string RootKey = "AKIAROOTURLIAM000001";
-    private const string RootSecret = "root-secret-for-url-tests";
-    private StratusProcess _server = null!;
-
-    public async Task InitializeAsync() =>
-        _server = await StratusProcess.StartEphemeralAsync("--auth", "enforce", "--root-key", $"{RootKey}:{RootSecret}");
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task Aws_iam_url_evaluates_identity_policies_for_InvokeFunctionUrl()
     {
-        var r = await Clients.Boto3Async(_server.Url, $$$$"""
+        var r = await Clients.Boto3Async(Server.Url, $$$$"""
             import urllib.request, urllib.error
             from botocore.auth import SigV4Auth
             from botocore.awsrequest import AWSRequest

@@ -8,17 +8,8 @@ namespace Stratus.Tests.Services.S3;
 /// Signature Version 2 (boto3's <c>signature_version="s3"</c> and its presigned URLs) verified like SigV4.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
-public sealed class S3PolicyEnforcementTests : IAsyncLifetime
+public sealed class S3PolicyEnforcementTests : EnforcedStratusTest
 {
-    private const string RootKey = "AKIAROOTEXAMPLE00003";
-    private const string RootSecret = "root-secret-for-s3-enforce-tests";
-    private StratusProcess _server = null!;
-
-    public async Task InitializeAsync() =>
-        _server = await StratusProcess.StartEphemeralAsync("--auth", "enforce", "--root-key", $"{RootKey}:{RootSecret}");
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     private const string Prelude = $$"""
         import urllib.request, urllib.error, subprocess, http.client
         from urllib.parse import urlparse
@@ -44,7 +35,7 @@ public sealed class S3PolicyEnforcementTests : IAsyncLifetime
     [Fact]
     public async Task Identity_policies_on_bucket_and_object_arns_and_the_bucket_policy_decide_and_anonymous_reads_need_a_public_policy()
     {
-        var r = await Clients.Boto3Async(_server.Url, Prelude + """
+        var r = await Clients.Boto3Async(Server.Url, Prelude + """
             root.create_bucket(Bucket="enforced")
             # New buckets block public policies, as on S3: this one is opened to everyone below, so its block goes first.
             root.delete_public_access_block(Bucket="enforced")
@@ -130,7 +121,7 @@ public sealed class S3PolicyEnforcementTests : IAsyncLifetime
     [Fact]
     public async Task Bucket_policies_are_checked_as_s3_checks_them()
     {
-        var r = await Clients.Boto3Async(_server.Url, Prelude + """
+        var r = await Clients.Boto3Async(Server.Url, Prelude + """
             root.create_bucket(Bucket="checked")
             root.delete_public_access_block(Bucket="checked")
             def put(policy):
@@ -173,7 +164,7 @@ public sealed class S3PolicyEnforcementTests : IAsyncLifetime
     [Fact]
     public async Task Signature_version_2_headers_and_presigned_urls_are_verified_and_authorized()
     {
-        var r = await Clients.Boto3Async(_server.Url, Prelude + """
+        var r = await Clients.Boto3Async(Server.Url, Prelude + """
             root.create_bucket(Bucket="sigv2")
             writer_key, writer_secret = user("writer")
             iam.put_user_policy(UserName="writer", PolicyName="rw", PolicyDocument=doc(

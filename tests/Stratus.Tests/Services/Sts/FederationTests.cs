@@ -47,21 +47,12 @@ public sealed class FederationTests(StratusFixture stratus) : IClassFixture<Stra
 
 /// <summary>Under --auth enforce a federated user is granted nothing, even when its user may do anything.</summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
-public sealed class FederationEnforceTests : IAsyncLifetime
+public sealed class FederationEnforceTests : EnforcedStratusTest
 {
-    private const string RootKey = "AKIAROOTEXAMPLE00003";
-    private const string RootSecret = "root-secret-for-tests-only";
-    private StratusProcess _server = null!;
-
-    public async Task InitializeAsync() =>
-        _server = await StratusProcess.StartEphemeralAsync("--auth", "enforce", "--root-key", $"{RootKey}:{RootSecret}");
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task Federated_user_is_denied_what_its_user_is_allowed()
     {
-        var r = await Clients.Boto3Async(_server.Url, $$"""
+        var r = await Clients.Boto3Async(Server.Url, $$"""
             iam = client("iam", key="{{RootKey}}", secret="{{RootSecret}}")
             iam.create_user(UserName="admin")
             iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps(
