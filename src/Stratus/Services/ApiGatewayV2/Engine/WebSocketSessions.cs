@@ -74,7 +74,9 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
             var answer = await InvokeAsync(stage, connect, @event, http.RequestAborted);
             if (answer.StatusCode is not (>= 200 and < 300))
             {
-                await MessageAsync(http, answer.StatusCode, answer.StatusCode >= 500 ? "Internal server error" : "Forbidden");
+                // A status no HTTP answer can carry (a function's "statusCode": 42) is the integration failing.
+                var status = answer.StatusCode is >= 300 and <= 599 ? answer.StatusCode : 500;
+                await MessageAsync(http, status, status >= 500 ? "Internal server error" : "Forbidden");
                 return;
             }
             subProtocol = answer.SubProtocol;
