@@ -90,7 +90,7 @@ public sealed class CompositeAlarmAndDashboardTests(StratusFixture stratus) : IC
             cw.delete_dashboards(DashboardNames=["payments", "orders-2"])
             out["after_delete"] = [d["DashboardName"] for d in cw.list_dashboards()["DashboardEntries"]]
             out["get_missing"] = error(cw.get_dashboard, DashboardName="payments")
-            out["not_served"] = error(cw.put_insight_rule, RuleName="top-callers", RuleDefinition="{}")
+            out["not_served"] = error(cw.get_metric_stream, Name="to-firehose")
             """);
 
         Assert.Equal("[]", result["put"]!.ToJsonString());
@@ -121,7 +121,7 @@ public sealed class CompositeAlarmAndDashboardTests(StratusFixture stratus) : IC
         Assert.Equal("ResourceNotFound", (string)result["delete_partly_missing"]!["code"]!);
         Assert.Equal("""["orders"]""", result["after_delete"]!.ToJsonString());
         Assert.Equal("ResourceNotFound", (string)result["get_missing"]!["code"]!);
-        Assert.Contains("PutInsightRule", (string)result["not_served"]!["message"]!);
+        Assert.Contains("GetMetricStream", (string)result["not_served"]!["message"]!);
     }
 
     [Fact]
