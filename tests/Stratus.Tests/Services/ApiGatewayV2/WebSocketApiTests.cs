@@ -63,7 +63,8 @@ public sealed class WebSocketApiTests(StratusFixture stratus) : IClassFixture<St
         v2 = client("apigatewayv2")
         ssm = client("ssm")
         def function(name, code):
-            arn = create(name, {"app.py": code})["FunctionArn"]
+            # Room for a cold start that imports boto3 on a loaded machine: AWS's default of 3 s is not.
+            arn = create(name, {"app.py": code}, Timeout=30)["FunctionArn"]
             lam.add_permission(FunctionName=name, StatementId="apigateway", Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com")
             return arn
         def route(api, key, fn):
