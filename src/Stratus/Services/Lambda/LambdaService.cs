@@ -13,7 +13,7 @@ using Stratus.Services.Lambda.Engine;
 namespace Stratus.Services.Lambda;
 
 /// <summary>What one run of a queued event came to: the function answered (with or without an error), was throttled, or can no longer run.</summary>
-internal enum QueuedOutcome { Succeeded, FunctionError, Throttled, Gone, RecursionStopped }
+internal enum QueuedOutcome { Succeeded, FunctionError, Throttled, SystemError, Gone, RecursionStopped }
 
 /// <summary>
 /// Lambda's domain: functions, versions, aliases, resource policies and concurrency per account and
@@ -485,6 +485,12 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         catch (AwsException e) when (e.Code == "TooManyRequestsException")
         {
             return (QueuedOutcome.Throttled, null);
+        }
+        catch (AwsException e) when (e.Code.StartsWith("KMS", StringComparison.Ordinal) && !e.IsSenderFault)
+        {
+            // A key that no longer decrypts the function's variables is a system error (502): AWS returns such an event to
+            // the queue until its maximum age, as it does throttled ones, so re-enabling the key in time lets it run.
+            return (QueuedOutcome.SystemError, null);
         }
         catch (AwsException)
         {

@@ -124,7 +124,13 @@ public sealed class LambdaFunctionSettingsTests(TunedLambdaFixture stratus) : IC
         var result = await RunAsync("""
             kms = client("kms")
             key = kms.create_key()["KeyMetadata"]["Arn"]
-            code = {"app.py": "import os\ndef handler(event, context):\n    return os.environ['SECRET']\n"}
+            logs = client("logs")
+            code = {"app.py": "import os, json\ndef handler(event, context):\n    print('got', json.dumps(event))\n    return os.environ['SECRET']\n"}
+            def ran_queued():
+                try:
+                    return any('got {"queued": 1}' in e["message"] for e in logs.filter_log_events(logGroupName="/aws/lambda/kms-fn")["events"])
+                except logs.exceptions.ResourceNotFoundException:
+                    return False
             variables = {"Variables": {"SECRET": "under-key"}}
             missing = key.split(":key/")[0] + ":key/11111111-2222-3333-4444-555555555555"
             out["missing"] = error(create, "kms-missing", code, KMSKeyArn=missing, Environment=variables, Timeout=30)
@@ -134,11 +140,18 @@ public sealed class LambdaFunctionSettingsTests(TunedLambdaFixture stratus) : IC
             out["enabled"] = invoke("kms-fn")["payload"]
             kms.disable_key(KeyId=key)
             out["disabled"] = error(lam.invoke, FunctionName="kms-fn", Payload=b"{}")
+            out["queued"] = lam.invoke(FunctionName="kms-fn", InvocationType="Event", Payload=b'{"queued": 1}')["StatusCode"]
+            time.sleep(4)
+            out["held"] = not ran_queued()
             out["no_variables"] = invoke("kms-no-variables")["payload"]
             out["update_disabled"] = lam.update_function_configuration(FunctionName="kms-fn", KMSKeyArn=key)["KMSKeyArn"] == key
             lam.get_waiter("function_updated_v2").wait(FunctionName="kms-fn")
             kms.enable_key(KeyId=key)
             out["reenabled"] = invoke("kms-fn")["payload"]
+            deadline = time.time() + 60
+            while not ran_queued() and time.time() < deadline:
+                time.sleep(1)
+            out["queued_ran"] = ran_queued()
             kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
             out["pending"] = error(lam.invoke, FunctionName="kms-fn", Payload=b"{}")
             out["update_pending"] = error(lam.update_function_configuration, FunctionName="kms-fn", KMSKeyArn=key)
@@ -158,6 +171,10 @@ public sealed class LambdaFunctionSettingsTests(TunedLambdaFixture stratus) : IC
         Assert.Equal("KMSDisabledException", result["disabled"]!["code"]!.GetValue<string>());
         Assert.Equal(502, result["disabled"]!["status"]!.GetValue<int>());
         Assert.Contains("because the KMS key used is disabled", result["disabled"]!["message"]!.GetValue<string>());
+        // An Event invoke is accepted; the key's failure is a system error, so the event waits in the queue and runs once the key is enabled.
+        Assert.Equal(202, result["queued"]!.GetValue<int>());
+        Assert.True(result["held"]!.GetValue<bool>());
+        Assert.True(result["queued_ran"]!.GetValue<bool>());
         // Nothing to decrypt, nothing to fail; a disabled key still takes a grant, as KMS's CreateGrant allows.
         Assert.Equal("plain", result["no_variables"]!.GetValue<string>());
         Assert.True(result["update_disabled"]!.GetValue<bool>());
