@@ -73,7 +73,7 @@ public static partial class DemoCommand
             Console.WriteLine($"The accounts page ({clock.Elapsed.TotalSeconds:0} s):");
             Console.WriteLine($"  http://{api.Groups[1].Value}.execute-api.localhost:{endpoint.Port}/demo-cct/");
             Console.WriteLine($"  {outputs["AccountsUrl"]}  (HTTPS with a self-signed certificate)");
-            Console.WriteLine($"  http://127.0.0.1:{endpoint.Port}/_aws/execute-api/{api.Groups[1].Value}/demo-cct/  (no DNS: opens from Python, Node and anything using glibc)");
+            Console.WriteLine($"  {endpoint.ToString().TrimEnd('/')}/_aws/execute-api/{api.Groups[1].Value}/demo-cct/  (no DNS: opens from Python, Node and anything using glibc)");
             Console.WriteLine($"Database: {outputs["DatabaseEndpoint"]} (user democct, password {DatabasePassword}); console: {endpoint}_stratus/");
             return 0;
         }

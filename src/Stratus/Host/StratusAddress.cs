@@ -30,6 +30,12 @@ public sealed class StratusAddress
     /// <summary>What AWS::URLSuffix is on Stratus: "localhost:PORT", so execute-api URLs built from it open.</summary>
     public string UrlSuffix => $"localhost:{BaseUrl.Port}";
 
+    /// <summary>
+    /// A URL on Stratus's own bound address (the host it was started on, `--host localhost` or an IP), for every form that
+    /// needs no DNS: invoke URLs' path forms, presigned links, response URLs. <paramref name="path"/> starts with '/'.
+    /// </summary>
+    public string Url(string path) => BaseUrl.ToString().TrimEnd('/') + path;
+
     /// <summary>Called once by the host when Kestrel has bound.</summary>
     public void Bind(Uri baseUrl)
     {

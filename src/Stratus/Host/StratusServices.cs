@@ -115,8 +115,10 @@ public sealed class StratusServices : IAsyncDisposable
         var ecr = new EcrService(store, clock, Path.Combine(workDir, "ecr"), EcrSettings.FromEnvironment(), address, Log("ecr"));
         // Built before RDS and Lambda, which place DB instances and functions in its subnets and security groups (IVpcNetwork).
         var ec2 = new Ec2Service(store, clock);
+        // Built before Lambda, which checks functions' KMSKeyArn against it (IKmsKeyUse).
+        var kms = new KmsService(store, clock, options.DataDir is null ? null : Path.Combine(options.DataDir, "kms-keys.key"));
         lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch, ecr,
-            Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address, ec2);
+            Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address, ec2, kms);
 
         var secretsManager = new SecretsManagerService(store, clock, options.DataDir, lambda, Log("secretsmanager.rotation"));
         var rds = new RdsService(store, clock, new IDbEngine?[] { MariaDbInstallation.Find(), PostgresInstallation.Find() }.OfType<IDbEngine>().ToList(), options.DataDir, options.Host, secretsManager, Log("rds.engine"), ec2);
@@ -148,7 +150,6 @@ public sealed class StratusServices : IAsyncDisposable
         var customDomains = new CustomDomainNames(store, clock, apiGateway, apiGatewayV2);
         var customDomainDataPlane = new CustomDomainDataPlane(customDomains, apiGatewayDataPlane, apiGatewayV2DataPlane, apiGatewayV2);
 
-        var kms = new KmsService(store, clock, options.DataDir is null ? null : Path.Combine(options.DataDir, "kms-keys.key"));
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1), new BucketNotifications(lambda, Log("s3.notifications")));
         s3ForExports = s3;
         var ssm = new SsmService(store, clock, kms);

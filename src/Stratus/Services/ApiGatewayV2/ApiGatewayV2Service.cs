@@ -42,8 +42,8 @@ public sealed partial class ApiGatewayV2Service
     /// <summary>The invoke URL of the host form; the path form is <see cref="PathEndpoint"/>.</summary>
     public string Endpoint(string apiId) => $"http://{apiId}.execute-api.localhost:{_address.BaseUrl.Port}";
 
-    /// <summary>The invoke URL that opens in every client with no DNS: on Stratus's own address.</summary>
-    public string PathEndpoint(string apiId) => $"http://127.0.0.1:{_address.BaseUrl.Port}/_aws/execute-api/{apiId}";
+    /// <summary>The invoke URL that opens in every client with no DNS: on Stratus's own bound address, as function URLs' path form.</summary>
+    public string PathEndpoint(string apiId) => _address.Url($"/_aws/execute-api/{apiId}");
 
     public bool IsHttpApi(string apiId) => _keysById.ContainsKey(apiId);
 

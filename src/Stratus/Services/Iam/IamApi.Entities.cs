@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using Stratus.Protocols;
 
@@ -150,6 +151,26 @@ public sealed partial class IamApi
         table.Add("DeleteSAMLProvider", i => Done(() => _iam.DeleteSamlProvider(i.Scope, i.Required("SAMLProviderArn"))));
 
         // the account
+        table.Add("CreateAccountAlias", i => Done(() => _iam.CreateAccountAlias(i.Scope, i.Required("AccountAlias"))));
+        table.Add("DeleteAccountAlias", i => Done(() => _iam.DeleteAccountAlias(i.Scope, i.Required("AccountAlias"))));
+        table.Add("ListAccountAliases", i => Paged(_iam.ListAccountAliases(i.Scope, i.String("Marker"), i.Int("MaxItems")), "AccountAliases", a => JsonValue.Create(a)));
+        table.Add("GenerateCredentialReport", i =>
+        {
+            var (state, description) = _iam.GenerateCredentialReport(i.Scope);
+            var body = new JsonObject { ["State"] = state };
+            if (description.Length > 0) body["Description"] = description;
+            return body;
+        });
+        table.Add("GetCredentialReport", i =>
+        {
+            var report = _iam.GetCredentialReport(i.Scope);
+            return new JsonObject
+            {
+                ["Content"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(report.Content)),
+                ["ReportFormat"] = "text/csv",
+                ["GeneratedTime"] = report.GeneratedTime,
+            };
+        });
         table.Add("UpdateAccountPasswordPolicy", i => Done(() => _iam.UpdatePasswordPolicy(i.Scope, IamPasswordPolicy.Read(i))));
         table.Add("GetAccountPasswordPolicy", i =>
         {

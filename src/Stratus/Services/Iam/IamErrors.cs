@@ -73,4 +73,15 @@ public static class IamErrors
     public static AwsException PasswordPolicyViolation(string message) => new("PasswordPolicyViolation", message);
 
     public static AwsException InvalidInput(string message) => new("InvalidInput", message);
+
+    /// <summary>An alias any account holds already: AWS's aliases are unique across a partition.</summary>
+    public static AwsException AccountAliasExists(string alias) => new("EntityAlreadyExists", $"The account alias {alias} already exists.", 409);
+
+    public static AwsException NoSuchAccountAlias(string alias) => new("NoSuchEntity", $"The account alias {alias} cannot be found.", 404);
+
+    public static AwsException CredentialReportNotPresent() =>
+        new("ReportNotPresent", "Credential report not present. Use GenerateCredentialReport to generate a credential report.", 410);
+
+    public static AwsException CredentialReportExpired() =>
+        new("ReportExpired", "The most recent credential report has expired. Use GenerateCredentialReport to generate a new credential report.", 410);
 }

@@ -64,7 +64,20 @@ public sealed record IamAccessKey(string AccessKeyId, string SecretAccessKey, st
 /// A user's console password exists: IAM never returns a password, and nothing signs in to Stratus with
 /// one, so only the fact, its date and the reset flag are kept (never the password itself).
 /// </summary>
-public sealed record IamLoginProfile(DateTimeOffset CreateDate, bool PasswordResetRequired);
+public sealed record IamLoginProfile(DateTimeOffset CreateDate, bool PasswordResetRequired)
+{
+    /// <summary>When UpdateLoginProfile last set a new password; null while it is the one the profile was created with.</summary>
+    public DateTimeOffset? PasswordLastChanged { get; init; }
+}
+
+/// <summary>When and where an access key last signed a request (the service's signing name and the Region).</summary>
+public sealed record IamKeyUse(DateTimeOffset When, string Service, string Region);
+
+/// <summary>The account's alias, unique across accounts, as AWS's are across a partition.</summary>
+public sealed record IamAccountAlias(string AccountId, string Alias);
+
+/// <summary>A generated credential report: its CSV as it was when generated, kept for <see cref="IamService.CredentialReportLifetime"/>.</summary>
+public sealed record IamCredentialReport(string AccountId, DateTimeOffset GeneratedTime, string Content);
 
 public sealed record IamUser : IPolicyHolder<IamUser>
 {

@@ -9,8 +9,14 @@ public sealed partial class IamService
 {
     public const int MaxGroupsPerUser = 10;
 
-    /// <summary>When and where each access key last signed a request: kept in memory only, so it starts empty after a restart.</summary>
-    private readonly ConcurrentDictionary<string, (DateTimeOffset When, string Service, string Region)> _keyLastUsed = new(StringComparer.Ordinal);
+    /// <summary>
+    /// When and where each access key last signed a request: exact in memory, and written to the store (iam.key-last-used)
+    /// at most once per <see cref="KeyUseWriteInterval"/> per key, so signing stays off the disk and a restart forgets at
+    /// most that last stretch of a key's use, never that it was used.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, IamKeyUse> _keyLastUsed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _keyUseWritten = new(StringComparer.Ordinal);
+    private static readonly TimeSpan KeyUseWriteInterval = TimeSpan.FromMinutes(1);
 
     private IEnumerable<IPolicyHolder<object>> Holders() =>
         _users.Values.Cast<IPolicyHolder<object>>().Concat(_groups.Values).Concat(_roles.Values);
@@ -185,7 +191,11 @@ public sealed partial class IamService
     public void UpdateLoginProfile(Scope scope, string userName, string? password, bool? resetRequired)
     {
         var current = GetLoginProfile(scope, userName);
-        if (password is not null) CheckPassword(scope, password);
+        if (password is not null)
+        {
+            CheckPassword(scope, password);
+            current = current with { PasswordLastChanged = Now };
+        }
         _users.Update(Key(scope.AccountId, userName), u => u with { LoginProfile = current with { PasswordResetRequired = resetRequired ?? current.PasswordResetRequired } });
     }
 
@@ -213,7 +223,20 @@ public sealed partial class IamService
     /// <summary>Called for each request signed with one of this service's keys.</summary>
     public void RecordKeyUse(string accessKeyId, string service, string region)
     {
-        if (_keyOwners.ContainsKey(accessKeyId)) _keyLastUsed[accessKeyId] = (Now, service, region);
+        if (!_keyOwners.ContainsKey(accessKeyId)) return;
+        var use = new IamKeyUse(Now, service, region);
+        _keyLastUsed[accessKeyId] = use;
+        if (_keyUseWritten.TryGetValue(accessKeyId, out var written) && use.When - written < KeyUseWriteInterval) return;
+        _keyUseWritten[accessKeyId] = use.When;
+        _keyUses.Put(accessKeyId, use);
+    }
+
+    /// <summary>A deleted key's use goes with it.</summary>
+    private void ForgetKeyUse(string accessKeyId)
+    {
+        _keyLastUsed.TryRemove(accessKeyId, out _);
+        _keyUseWritten.TryRemove(accessKeyId, out _);
+        _keyUses.Remove(accessKeyId);
     }
 
     public (string UserName, DateTimeOffset? When, string Service, string Region) GetAccessKeyLastUsed(Scope scope, string accessKeyId)

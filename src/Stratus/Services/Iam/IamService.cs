@@ -42,6 +42,9 @@ public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRe
     private readonly ResourceTable<IamOidcProvider> _oidcProviders;
     private readonly ResourceTable<IamSamlProvider> _samlProviders;
     private readonly ResourceTable<IamPasswordPolicy> _passwordPolicies;
+    private readonly ResourceTable<IamAccountAlias> _accountAliases;
+    private readonly ResourceTable<IamCredentialReport> _credentialReports;
+    private readonly ResourceTable<IamKeyUse> _keyUses;
     private readonly Dictionary<string, IamManagedPolicy> _awsPolicies;
     private readonly ConcurrentDictionary<string, (string AccountId, string UserName)> _keyOwners = new(StringComparer.Ordinal);
 
@@ -56,6 +59,14 @@ public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRe
         _oidcProviders = new ResourceTable<IamOidcProvider>(store, "iam.oidc-providers");
         _samlProviders = new ResourceTable<IamSamlProvider>(store, "iam.saml-providers");
         _passwordPolicies = new ResourceTable<IamPasswordPolicy>(store, "iam.password-policies");
+        _accountAliases = new ResourceTable<IamAccountAlias>(store, "iam.account-aliases");
+        _credentialReports = new ResourceTable<IamCredentialReport>(store, "iam.credential-reports");
+        _keyUses = new ResourceTable<IamKeyUse>(store, "iam.key-last-used");
+        foreach (var (accessKeyId, use) in _keyUses.Entries)
+        {
+            _keyLastUsed[accessKeyId] = use;
+            _keyUseWritten[accessKeyId] = use.When;
+        }
         _awsPolicies = AwsManagedPolicies.All.ToDictionary(p => p.Arn, StringComparer.Ordinal);
         foreach (var user in _users.Values)
             foreach (var key in user.AccessKeys) _keyOwners[key.AccessKeyId] = (user.AccountId, user.UserName);
@@ -351,6 +362,7 @@ public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRe
             throw IamErrors.NoSuchAccessKey(accessKeyId);
         _users.Update(Key(scope.AccountId, userName), u => u with { AccessKeys = u.AccessKeys.Where(k => k.AccessKeyId != accessKeyId).ToList() });
         _keyOwners.TryRemove(accessKeyId, out _);
+        ForgetKeyUse(accessKeyId);
     }
 
     public void UpdateAccessKey(Scope scope, string userName, string accessKeyId, string status)

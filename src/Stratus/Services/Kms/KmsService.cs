@@ -17,11 +17,25 @@ public interface IKmsEncryption
 }
 
 /// <summary>
+/// What a service that keeps data under a customer's key asks KMS about that key, as AWS's services ask it: whether
+/// the key takes a grant (Lambda's CreateGrant when a function is given a key) and whether it decrypts now. Each
+/// throws KMS's own error, which the asking service carries inside its own, as AWS's services do.
+/// </summary>
+public interface IKmsKeyUse
+{
+    /// <summary>The key ARN or id names a symmetric encryption key of the caller that is not pending deletion (disabled keys take grants).</summary>
+    void CheckGrantable(Scope scope, string keyId);
+
+    /// <summary>The key ARN or id names a symmetric encryption key that decrypts now: enabled, not pending deletion, not deleted.</summary>
+    void CheckDecryptable(Scope scope, string keyId);
+}
+
+/// <summary>
 /// KMS: symmetric encryption keys with their aliases, states, rotation, policies and tags, written through to the
 /// store. Key material is kept sealed under Stratus's key file (kms-keys.key); time-driven changes (scheduled
 /// rotation, the end of a deletion window) are applied when the key is next looked at, at the time AWS would have.
 /// </summary>
-public sealed class KmsService : IKmsEncryption
+public sealed class KmsService : IKmsEncryption, IKmsKeyUse
 {
     public const string DefaultPolicyName = "default";
 
@@ -288,6 +302,11 @@ public sealed class KmsService : IKmsEncryption
             .Select(name => new KmsAlias(name, AliasArn(scope, name), "", default, default));
         return [.. aliases.Concat(unmade).OrderBy(a => a.AliasName, StringComparer.Ordinal)];
     }
+
+    // CreateGrant takes a key id or key ARN, never an alias, and refuses a key pending deletion, as AWS's key state table says.
+    public void CheckGrantable(Scope scope, string keyId) => ForEncryption(NotPendingDeletion(Resolve(scope, keyId, aliases: false)), "CreateGrant");
+
+    public void CheckDecryptable(Scope scope, string keyId) => ForEncryption(Usable(Resolve(scope, keyId, aliases: false)), "Decrypt");
 
     // ---- resolution and state ----
 

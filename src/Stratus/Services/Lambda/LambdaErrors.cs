@@ -252,6 +252,33 @@ public static class LambdaErrors
     public static AwsException RuntimeNotRunnable(string? runtime, IEnumerable<string> runnable) =>
         new("InvalidRuntimeException", $"Stratus does not run the {runtime} runtime; it runs {string.Join(", ", runnable)}.", 502) { Fields = UserFault };
 
+    /// <summary>
+    /// KMS refused the grant Lambda asks for when a function is given a KMSKeyArn (a key that does not exist, an alias, a key
+    /// pending deletion): AWS answers CreateFunction and UpdateFunctionConfiguration with KMS's code and message inside its own.
+    /// </summary>
+    public static AwsException KmsKeyNotGrantable(AwsException kms) => InvalidParameter(
+        $"Lambda was unable to configure access to your environment variables because the KMS key is invalid for CreateGrant. Please check your KMS key settings. KMS Exception: {kms.Code} KMS Message: {kms.Message}");
+
+    /// <summary>
+    /// An invoke of a function whose KMSKeyArn no longer decrypts: AWS's 502 for the key's state, with KMS's code and message
+    /// run together after "KMS Exception:" as AWS writes them.
+    /// </summary>
+    public static AwsException EnvironmentNotDecryptable(AwsException kms)
+    {
+        var (code, reason) = kms.Code switch
+        {
+            "DisabledException" => ("KMSDisabledException", "the KMS key used is disabled"),
+            "NotFoundException" => ("KMSNotFoundException", "the KMS key was not found"),
+            _ => ("KMSInvalidStateException", "the state of the KMS key used is not valid for Decrypt"),
+        };
+        return new(code, $"Lambda was unable to decrypt the environment variables because {reason}. Please check the function's KMS key settings. KMS Exception: {kms.Code}KMS Message: {kms.Message}", 502)
+            { Fields = UserFault };
+    }
+
+    /// <summary>Stratus serves no code signing configs (they verify AWS Signer's signatures), so none a function names exists.</summary>
+    public static AwsException CodeSigningConfigNotFound(string arn) =>
+        new("CodeSigningConfigNotFoundException", $"The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}.", 404) { Fields = UserFault };
+
     /// <summary>Another service invoked a function before Lambda was built (at start-up): retryable, as AWS's 503s are.</summary>
     public static AwsException Starting() => new("ServiceUnavailableException", "Lambda is starting; try again.", 503);
 }

@@ -87,7 +87,10 @@ public sealed record FunctionConfig
     public FunctionLogging? Logging { get; init; }
     /// <summary>TracingConfig.Mode (PassThrough or Active), recorded and reported: Stratus serves no X-Ray, so no traces are collected.</summary>
     public string TracingMode { get; init; } = "PassThrough";
-    /// <summary>KMSKeyArn, recorded and reported (environment variables are kept in Stratus's state store like the rest of the configuration).</summary>
+    /// <summary>
+    /// KMSKeyArn: checked with KMS when set (as AWS's CreateGrant) and before each invoke (as AWS's Decrypt of the variables);
+    /// the variables themselves are kept in Stratus's state store like the rest of the configuration.
+    /// </summary>
     public string? KmsKeyArn { get; init; }
     /// <summary>SnapStart.ApplyOn (None or PublishedVersions), recorded and reported; Stratus takes no snapshots, so OptimizationStatus stays Off.</summary>
     public string SnapStartApplyOn { get; init; } = "None";
@@ -286,6 +289,8 @@ public sealed record FunctionSettings
     /// <summary>KMSKeyArn; an empty string returns the function to AWS's default key.</summary>
     public string? KmsKeyArn { get; init; }
     public string? SnapStartApplyOn { get; init; }
+    /// <summary>CreateFunction's CodeSigningConfigArn (AWS::Lambda::Function's too); an empty string names none.</summary>
+    public string? CodeSigningConfigArn { get; init; }
     /// <summary>DeadLetterConfig.TargetArn; an empty string clears it.</summary>
     public string? DeadLetterTarget { get; init; }
     /// <summary>Members for features Stratus does not serve that the request set (FileSystemConfigs, CapacityProviderConfig, ...).</summary>
@@ -315,6 +320,7 @@ public sealed record FunctionSettings
             // The API spells it KMSKeyArn, AWS::Lambda::Function KmsKeyArn.
             KmsKeyArn = input.String("KMSKeyArn") ?? input.String("KmsKeyArn"),
             SnapStartApplyOn = input.Object("SnapStart")?.String("ApplyOn"),
+            CodeSigningConfigArn = input.String("CodeSigningConfigArn"),
             DeadLetterTarget = input.Object("DeadLetterConfig") is { } deadLetter ? deadLetter.String("TargetArn") ?? "" : null,
             NotServed = NotServedMembers(input),
         };

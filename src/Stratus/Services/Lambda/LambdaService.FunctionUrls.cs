@@ -85,7 +85,7 @@ public sealed partial class LambdaService
         $"http://{config.UrlId}.lambda-url.{function.Region}.localhost:{_address.BaseUrl.Port}/";
 
     /// <summary>The same URL's path form, which resolves for every client.</summary>
-    public string FunctionUrlPathForm(FunctionUrlConfig config) => $"{_address.BaseUrl.ToString().TrimEnd('/')}/_aws/lambda-url/{config.UrlId}/";
+    public string FunctionUrlPathForm(FunctionUrlConfig config) => _address.Url($"/_aws/lambda-url/{config.UrlId}/");
 
     /// <summary>
     /// Whether the function's resource policy lets anyone call a URL with AuthType NONE: AWS requires a statement

@@ -13,7 +13,7 @@ using Stratus.Services.Lambda.Engine;
 namespace Stratus.Services.Lambda;
 
 /// <summary>What one run of a queued event came to: the function answered (with or without an error), was throttled, or can no longer run.</summary>
-internal enum QueuedOutcome { Succeeded, FunctionError, Throttled, Gone, RecursionStopped }
+internal enum QueuedOutcome { Succeeded, FunctionError, Throttled, SystemError, Gone, RecursionStopped }
 
 /// <summary>
 /// Lambda's domain: functions, versions, aliases, resource policies and concurrency per account and
@@ -49,11 +49,13 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly ConcurrentDictionary<(string AccountId, string Region), int> _unreservedLimits = new();
     private readonly StratusAddress _address;
     private readonly Ec2.IVpcNetwork _network;
+    private readonly Kms.IKmsKeyUse _kms;
 
     private LambdaService(TimeProvider clock, IIamRoles roles, LambdaSettings settings, ResourceTable<LambdaFunction> functions,
         ResourceTable<QueuedEvent> events, ResourceTable<LambdaLayer> layers, CodeStore code, LayerMount layerMount, LambdaEngine engine,
-        LambdaTelemetry telemetry, IImageRegistry images, StratusAddress address, Ec2.IVpcNetwork network)
+        LambdaTelemetry telemetry, IImageRegistry images, StratusAddress address, Ec2.IVpcNetwork network, Kms.IKmsKeyUse kms)
     {
+        _kms = kms;
         _layers = layers;
         _layerMount = layerMount;
         _images = images;
@@ -72,14 +74,15 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
     /// <summary>Starts the engine (its Runtime API listener) with the service: once, while Stratus starts.</summary>
     public static LambdaService Start(StateStore store, TimeProvider clock, IIamRoles roles, Sts.IRoleCredentials? roleCredentials,
-        Logs.ILogWriter logs, CloudWatch.IMetricPublisher metrics, IImageRegistry images, string workDir, LambdaSettings settings, StratusAddress address, Ec2.IVpcNetwork network)
+        Logs.ILogWriter logs, CloudWatch.IMetricPublisher metrics, IImageRegistry images, string workDir, LambdaSettings settings, StratusAddress address, Ec2.IVpcNetwork network,
+        Kms.IKmsKeyUse kms)
     {
         var telemetry = new LambdaTelemetry(logs, metrics);
         var engine = LambdaEngine.StartAsync(workDir, settings, telemetry.Record, config => Credentials(roleCredentials, config))
             .GetAwaiter().GetResult();
         var service = new LambdaService(clock, roles, settings, new ResourceTable<LambdaFunction>(store, "lambda.functions"),
             new ResourceTable<QueuedEvent>(store, "lambda.events"), new ResourceTable<LambdaLayer>(store, "lambda.layers"),
-            new CodeStore(Path.Combine(workDir, "code")), new LayerMount(Path.Combine(workDir, "opt")), engine, telemetry, images, address, network);
+            new CodeStore(Path.Combine(workDir, "code")), new LayerMount(Path.Combine(workDir, "opt")), engine, telemetry, images, address, network, kms);
         // Image functions come back as they were: an unpack a restart interrupted finishes, a removed root file system is unpacked again.
         foreach (var function in service._functions.Values.ToList()) service.HoldImages(null, function, settleAll: true);
         foreach (var function in service._functions.Values.ToList()) service.ProvisionAll(function);
@@ -438,6 +441,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             throw LambdaErrors.PayloadTooLarge(MaxSyncPayloadBytes);
         CheckPayloadIsJson(payload);
         CheckRunnable(config);
+        CheckEnvironmentDecryptable(function.AccountId, function.Region, config);
 
         // Functions reach Stratus at its bound address; a queued event resumed at start waits for the listener.
         await _address.Bound.WaitAsync(cancellation);
@@ -481,6 +485,12 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         catch (AwsException e) when (e.Code == "TooManyRequestsException")
         {
             return (QueuedOutcome.Throttled, null);
+        }
+        catch (AwsException e) when (e.Code.StartsWith("KMS", StringComparison.Ordinal) && !e.IsSenderFault)
+        {
+            // A key that no longer decrypts the function's variables is a system error (502): AWS returns such an event to
+            // the queue until its maximum age, as it does throttled ones, so re-enabling the key in time lets it run.
+            return (QueuedOutcome.SystemError, null);
         }
         catch (AwsException)
         {
@@ -710,6 +720,9 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         LambdaRules.CheckCreate("TracingConfig", settings.TracingMode is { } tracing ? new { Mode = tracing } : null);
         LambdaRules.CheckCreate("SnapStart", settings.SnapStartApplyOn is { } applyOn ? new { ApplyOn = applyOn } : null);
         LambdaRules.CheckCreate("KMSKeyArn", settings.KmsKeyArn);
+        if (settings.KmsKeyArn is { Length: > 0 } keyArn) CheckKeyGrantable(scope, keyArn);
+        LambdaRules.CheckCreate("CodeSigningConfigArn", settings.CodeSigningConfigArn);
+        if (settings.CodeSigningConfigArn is { Length: > 0 } codeSigningConfig) throw LambdaErrors.CodeSigningConfigNotFound(codeSigningConfig);
         var snapStart = settings.SnapStartApplyOn ?? config.SnapStartApplyOn;
         if (snapStart == "PublishedVersions" && !SupportsSnapStart(settings.Runtime ?? config.Runtime))
             throw LambdaErrors.SnapStartRuntime(settings.Runtime ?? config.Runtime);
@@ -739,6 +752,36 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             KmsKeyArn = settings.KmsKeyArn is { } key ? (key.Length == 0 ? null : key) : config.KmsKeyArn,
             SnapStartApplyOn = snapStart,
         };
+    }
+
+    /// <summary>Lambda asks KMS for a grant on a function's key when it is set; KMS's refusal is carried in Lambda's error.</summary>
+    private void CheckKeyGrantable(Scope scope, string keyArn)
+    {
+        try
+        {
+            _kms.CheckGrantable(scope, keyArn);
+        }
+        catch (AwsException kms)
+        {
+            throw LambdaErrors.KmsKeyNotGrantable(kms);
+        }
+    }
+
+    /// <summary>
+    /// A function with environment variables under its own key needs that key to decrypt them before it runs: a key disabled,
+    /// pending deletion or deleted since fails the invoke with AWS's 502 for that state. Without variables there is nothing to decrypt.
+    /// </summary>
+    private void CheckEnvironmentDecryptable(string accountId, string region, FunctionConfig config)
+    {
+        if (config.KmsKeyArn is not { } keyArn || config.Environment is not { Count: > 0 }) return;
+        try
+        {
+            _kms.CheckDecryptable(Scope.Of(accountId, region), keyArn);
+        }
+        catch (AwsException kms)
+        {
+            throw LambdaErrors.EnvironmentNotDecryptable(kms);
+        }
     }
 
     /// <summary>SnapStart's runtimes as AWS documents them: Java 11 and later, Python 3.12 and later, .NET 8 and later.</summary>

@@ -5,8 +5,8 @@ namespace Stratus.Tests.Services.Lambda;
 
 /// <summary>
 /// CreateFunction and UpdateFunctionConfiguration members beyond code and size, through boto3: LoggingConfig applied to the
-/// function's logs, TracingConfig, KMSKeyArn and SnapStart recorded and reported as given, and the members for features
-/// Stratus does not serve refused by name instead of ignored.
+/// function's logs and to the runtimes' formats, TracingConfig and SnapStart recorded and reported as given, KMSKeyArn checked
+/// with KMS, drift of each, and the members for features Stratus does not serve refused by name instead of ignored.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaFunctionSettingsTests(TunedLambdaFixture stratus) : IClassFixture<TunedLambdaFixture>
@@ -84,7 +84,8 @@ public sealed class LambdaFunctionSettingsTests(TunedLambdaFixture stratus) : IC
     {
         var result = await RunAsync("""
             code = {"app.py": "def handler(event, context):\n    return 1\n"}
-            key = "arn:aws:kms:us-east-1:000000000000:key/11111111-2222-3333-4444-555555555555"
+            key = client("kms").create_key()["KeyMetadata"]["Arn"]
+            out["key"] = key
             created = create("configured", code, TracingConfig={"Mode": "Active"}, KMSKeyArn=key, SnapStart={"ApplyOn": "PublishedVersions"},
                              DeadLetterConfig={})
             out["created"] = {k: created.get(k) for k in ["TracingConfig", "KMSKeyArn", "SnapStart"]}
@@ -103,7 +104,7 @@ public sealed class LambdaFunctionSettingsTests(TunedLambdaFixture stratus) : IC
             out["tenanted_exists"] = "ResourceNotFoundException" == (error(lam.get_function, FunctionName="tenanted") or {}).get("code")
             """);
 
-        Assert.Equal("""{"TracingConfig":{"Mode":"Active"},"KMSKeyArn":"arn:aws:kms:us-east-1:000000000000:key/11111111-2222-3333-4444-555555555555","SnapStart":{"ApplyOn":"PublishedVersions","OptimizationStatus":"Off"}}""",
+        Assert.Equal($$$"""{"TracingConfig":{"Mode":"Active"},"KMSKeyArn":"{{{result["key"]}}}","SnapStart":{"ApplyOn":"PublishedVersions","OptimizationStatus":"Off"}}""",
             result["created"]!.ToJsonString());
         Assert.Equal(result["created"]!.ToJsonString(), result["got"]!.ToJsonString());
         Assert.Equal("""{"TracingConfig":{"Mode":"PassThrough"},"KMSKeyArn":null,"SnapStart":{"ApplyOn":"None","OptimizationStatus":"Off"}}""", result["updated"]!.ToJsonString());
@@ -115,6 +116,164 @@ public sealed class LambdaFunctionSettingsTests(TunedLambdaFixture stratus) : IC
             Assert.Contains(member, result[refused]!["message"]!.GetValue<string>());
         }
         Assert.True(result["tenanted_exists"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task KMS_key_is_checked_when_set_and_before_each_invoke_and_code_signing_configs_do_not_exist()
+    {
+        var result = await RunAsync("""
+            kms = client("kms")
+            key = kms.create_key()["KeyMetadata"]["Arn"]
+            logs = client("logs")
+            code = {"app.py": "import os, json\ndef handler(event, context):\n    print('got', json.dumps(event))\n    return os.environ['SECRET']\n"}
+            def ran_queued():
+                try:
+                    return any('got {"queued": 1}' in e["message"] for e in logs.filter_log_events(logGroupName="/aws/lambda/kms-fn")["events"])
+                except logs.exceptions.ResourceNotFoundException:
+                    return False
+            variables = {"Variables": {"SECRET": "under-key"}}
+            missing = key.split(":key/")[0] + ":key/11111111-2222-3333-4444-555555555555"
+            out["missing"] = error(create, "kms-missing", code, KMSKeyArn=missing, Environment=variables, Timeout=30)
+            out["alias"] = error(create, "kms-alias", code, KMSKeyArn=key.split(":key/")[0] + ":alias/aws/lambda", Environment=variables, Timeout=30)
+            create("kms-fn", code, KMSKeyArn=key, Environment=variables, Timeout=30)
+            create("kms-no-variables", {"app.py": "def handler(event, context):\n    return 'plain'\n"}, KMSKeyArn=key, Timeout=30)
+            out["enabled"] = invoke("kms-fn")["payload"]
+            kms.disable_key(KeyId=key)
+            out["disabled"] = error(lam.invoke, FunctionName="kms-fn", Payload=b"{}")
+            out["queued"] = lam.invoke(FunctionName="kms-fn", InvocationType="Event", Payload=b'{"queued": 1}')["StatusCode"]
+            time.sleep(4)
+            out["held"] = not ran_queued()
+            out["no_variables"] = invoke("kms-no-variables")["payload"]
+            out["update_disabled"] = lam.update_function_configuration(FunctionName="kms-fn", KMSKeyArn=key)["KMSKeyArn"] == key
+            lam.get_waiter("function_updated_v2").wait(FunctionName="kms-fn")
+            kms.enable_key(KeyId=key)
+            out["reenabled"] = invoke("kms-fn")["payload"]
+            deadline = time.time() + 60
+            while not ran_queued() and time.time() < deadline:
+                time.sleep(1)
+            out["queued_ran"] = ran_queued()
+            kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+            out["pending"] = error(lam.invoke, FunctionName="kms-fn", Payload=b"{}")
+            out["update_pending"] = error(lam.update_function_configuration, FunctionName="kms-fn", KMSKeyArn=key)
+            out["signing"] = error(create, "csc-fn", code, Timeout=30,
+                                   CodeSigningConfigArn="arn:aws:lambda:us-east-1:000000000000:code-signing-config:csc-0123456789abcdef0")
+            out["signing_made"] = error(lam.get_function, FunctionName="csc-fn")["code"]
+            """);
+
+        foreach (var (refused, kmsCode) in new[] { ("missing", "NotFoundException"), ("alias", "NotFoundException"), ("update_pending", "KMSInvalidStateException") })
+        {
+            Assert.Equal("InvalidParameterValueException", result[refused]!["code"]!.GetValue<string>());
+            Assert.StartsWith("Lambda was unable to configure access to your environment variables because the KMS key is invalid for CreateGrant.",
+                result[refused]!["message"]!.GetValue<string>());
+            Assert.Contains($"KMS Exception: {kmsCode} KMS Message:", result[refused]!["message"]!.GetValue<string>());
+        }
+        Assert.Equal("under-key", result["enabled"]!.GetValue<string>());
+        Assert.Equal("KMSDisabledException", result["disabled"]!["code"]!.GetValue<string>());
+        Assert.Equal(502, result["disabled"]!["status"]!.GetValue<int>());
+        Assert.Contains("because the KMS key used is disabled", result["disabled"]!["message"]!.GetValue<string>());
+        // An Event invoke is accepted; the key's failure is a system error, so the event waits in the queue and runs once the key is enabled.
+        Assert.Equal(202, result["queued"]!.GetValue<int>());
+        Assert.True(result["held"]!.GetValue<bool>());
+        Assert.True(result["queued_ran"]!.GetValue<bool>());
+        // Nothing to decrypt, nothing to fail; a disabled key still takes a grant, as KMS's CreateGrant allows.
+        Assert.Equal("plain", result["no_variables"]!.GetValue<string>());
+        Assert.True(result["update_disabled"]!.GetValue<bool>());
+        Assert.Equal("under-key", result["reenabled"]!.GetValue<string>());
+        Assert.Equal("KMSInvalidStateException", result["pending"]!["code"]!.GetValue<string>());
+        Assert.Equal(502, result["pending"]!["status"]!.GetValue<int>());
+        Assert.Equal("CodeSigningConfigNotFoundException", result["signing"]!["code"]!.GetValue<string>());
+        Assert.Equal(404, result["signing"]!["status"]!.GetValue<int>());
+        Assert.Equal("ResourceNotFoundException", result["signing_made"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Node_and_Python_runtimes_format_their_logs_as_AWSs_in_both_log_formats()
+    {
+        var result = await RunAsync("""
+            logs = client("logs")
+            node = {"index.js": "exports.handler = async () => {\n  console.debug('node debug');\n  console.log('node info', {a: 1});\n  console.warn('node warning');\n  console.error(new Error('node boom'));\n  return 'ok';\n};\n"}
+            create("log-node-json", node, runtime="nodejs20.x", handler="index.handler", Timeout=30, LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "INFO"})
+            create("log-node-text", node, runtime="nodejs20.x", handler="index.handler", Timeout=30)
+            py = {"app.py": "import logging\nlog = logging.getLogger('app')\ndef handler(event, context):\n    log.info('py info')\n    log.warning('py warning')\n    return 'ok'\n"}
+            create("log-py-text", py, Timeout=30)
+            out["answers"] = [invoke(name)["payload"] for name in ["log-node-json", "log-node-text", "log-py-text"]]
+            def messages(name, last):
+                deadline = time.time() + 60
+                found = []
+                while not any(last in m for m in found) and time.time() < deadline:
+                    time.sleep(1)
+                    try:
+                        found = [e["message"] for e in logs.filter_log_events(logGroupName="/aws/lambda/" + name)["events"]]
+                    except logs.exceptions.ResourceNotFoundException:
+                        found = []
+                return found
+            out["node_json"] = messages("log-node-json", "platform.report")
+            out["node_text"] = messages("log-node-text", "REPORT RequestId")
+            out["py_text"] = messages("log-py-text", "REPORT RequestId")
+            """);
+
+        Assert.Equal("""["ok","ok","ok"]""", result["answers"]!.ToJsonString());
+        static List<string> Lines(JsonNode? node) => node!.AsArray().Select(m => m!.GetValue<string>().TrimEnd('\n')).ToList();
+
+        var nodeJson = Lines(result["node_json"]);
+        var requestId = JsonNode.Parse(nodeJson.Single(m => m.Contains("\"platform.start\"", StringComparison.Ordinal)))!["record"]!["requestId"]!.GetValue<string>();
+        var info = JsonNode.Parse(nodeJson.Single(m => m.Contains("node info", StringComparison.Ordinal)))!.AsObject();
+        Assert.Equal(["timestamp", "level", "requestId", "message"], info.Select(p => p.Key));
+        Assert.Equal("INFO", info["level"]!.GetValue<string>());
+        Assert.Equal(requestId, info["requestId"]!.GetValue<string>());
+        Assert.Equal("node info { a: 1 }", info["message"]!.GetValue<string>());
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", info["timestamp"]!.GetValue<string>());
+        Assert.Equal("WARN", JsonNode.Parse(nodeJson.Single(m => m.Contains("node warning", StringComparison.Ordinal)))!["level"]!.GetValue<string>());
+        var error = JsonNode.Parse(nodeJson.Single(m => m.Contains("node boom", StringComparison.Ordinal) && m.Contains("\"level\":\"ERROR\"", StringComparison.Ordinal)))!;
+        Assert.Equal("Error", error["errorType"]!.GetValue<string>());
+        Assert.Equal("node boom", error["errorMessage"]!.GetValue<string>());
+        Assert.NotEmpty(error["stackTrace"]!.AsArray());
+        // ApplicationLogLevel INFO: console.debug wrote nothing.
+        Assert.DoesNotContain(nodeJson, m => m.Contains("node debug", StringComparison.Ordinal));
+
+        var nodeText = Lines(result["node_text"]);
+        var textRequestId = nodeText.Single(m => m.StartsWith("START RequestId: ", StringComparison.Ordinal)).Split(' ')[2];
+        Assert.Matches($@"^\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z\t{textRequestId}\tINFO\tnode info {{ a: 1 }}$", nodeText.Single(m => m.Contains("node info", StringComparison.Ordinal)));
+        Assert.EndsWith($"\t{textRequestId}\tDEBUG\tnode debug", nodeText.Single(m => m.Contains("node debug", StringComparison.Ordinal)));
+        Assert.EndsWith($"\t{textRequestId}\tWARN\tnode warning", nodeText.Single(m => m.Contains("node warning", StringComparison.Ordinal)));
+
+        var pyText = Lines(result["py_text"]);
+        var pyRequestId = pyText.Single(m => m.StartsWith("START RequestId: ", StringComparison.Ordinal)).Split(' ')[2];
+        Assert.Matches($@"^\[WARNING\]\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z\t{pyRequestId}\tpy warning$", pyText.Single(m => m.Contains("py warning", StringComparison.Ordinal)));
+        // The root logger stays at Python's WARNING, as AWS's runtime leaves it with the Text format.
+        Assert.DoesNotContain(pyText, m => m.Contains("py info", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Drift_detection_compares_logging_tracing_storage_SnapStart_and_the_KMS_key()
+    {
+        var result = await RunAsync("""
+            cfn = client("cloudformation")
+            key = client("kms").create_key()["KeyMetadata"]["Arn"]
+            cfn.create_stack(StackName="fn-drift", TemplateBody=json.dumps({"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+                "FunctionName": "fn-drift", "Runtime": "python3.12", "Handler": "index.handler", "Role": role(), "Timeout": 30,
+                "Code": {"ZipFile": "def handler(event, context):\n    return 1\n"}, "LoggingConfig": {"LogFormat": "JSON"},
+                "TracingConfig": {"Mode": "Active"}, "EphemeralStorage": {"Size": 512}, "SnapStart": {"ApplyOn": "PublishedVersions"},
+                "KmsKeyArn": key}}}}))
+            cfn.get_waiter("stack_create_complete").wait(StackName="fn-drift", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            def detect():
+                detection = cfn.detect_stack_drift(StackName="fn-drift")["StackDriftDetectionId"]
+                cfn.describe_stack_drift_detection_status(StackDriftDetectionId=detection)
+                drift = cfn.describe_stack_resource_drifts(StackName="fn-drift")["StackResourceDrifts"][0]
+                return drift["StackResourceDriftStatus"], sorted([d["PropertyPath"], d["ExpectedValue"], d["ActualValue"], d["DifferenceType"]]
+                    for d in drift["PropertyDifferences"])
+            out["in_sync"] = detect()
+            lam.update_function_configuration(FunctionName="fn-drift", LoggingConfig={"LogFormat": "Text"}, TracingConfig={"Mode": "PassThrough"},
+                                              EphemeralStorage={"Size": 1024}, SnapStart={"ApplyOn": "None"}, KMSKeyArn="")
+            out["drifted"] = detect()
+            out["key"] = key
+            cfn.delete_stack(StackName="fn-drift")
+            cfn.get_waiter("stack_delete_complete").wait(StackName="fn-drift", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            """);
+
+        Assert.Equal("""["IN_SYNC",[]]""", result["in_sync"]!.ToJsonString());
+        Assert.Equal($$"""["MODIFIED",[["/EphemeralStorage/Size","512","1024","NOT_EQUAL"],["/KmsKeyArn","{{result["key"]}}","null","REMOVE"],["/LoggingConfig/LogFormat","JSON","Text","NOT_EQUAL"],["/SnapStart/ApplyOn","PublishedVersions","None","NOT_EQUAL"],["/TracingConfig/Mode","Active","PassThrough","NOT_EQUAL"]]]""",
+            result["drifted"]!.ToJsonString());
     }
 
     [Fact]

@@ -30,7 +30,8 @@ public sealed class LambdaModelCoverageTests : IDisposable
         using var ecr = new EcrService(store, clock, Path.Combine(_workDir, "ecr"), EcrSettings.FromEnvironment(), address, NullLogger.Instance);
         using var s3 = new S3Service(store, clock, Path.Combine(_workDir, "s3"), TimeSpan.FromHours(1));
         await using var lambda = LambdaService.Start(store, clock, new IamService(store, clock), null, logs, metrics, ecr,
-            Path.Combine(_workDir, "lambda"), new LambdaSettings(), address, new Stratus.Services.Ec2.Ec2Service(store, clock));
+            Path.Combine(_workDir, "lambda"), new LambdaSettings(), address, new Stratus.Services.Ec2.Ec2Service(store, clock),
+            new Stratus.Services.Kms.KmsService(store, clock, null));
         var api = new LambdaApi(lambda, new SignedLinks(new byte[32], clock), new S3CodePackages(s3), NullLogger.Instance);
         ModelCoverage.AssertServedOrListed("lambda", api.Endpoint.Operations.Names, LambdaNotServed.Operations);
     }

@@ -49,6 +49,17 @@ public static class LiveState
         return writtenJson is not null && JsonNode.DeepEquals(writtenJson, parsed) ? written!.DeepClone() : parsed;
     }
 
+    /// <summary>
+    /// A live structure with only the members the template's structure sets: a member the service defaulted (a function's
+    /// LoggingConfig.LogGroup when the template names only its format) is not the template's to compare, as at the top level.
+    /// </summary>
+    public static JsonObject Within(JsonNode? expected, JsonObject live)
+    {
+        if (expected is not JsonObject written) return live;
+        foreach (var name in live.Select(member => member.Key).Where(name => !written.ContainsKey(name)).ToList()) live.Remove(name);
+        return live;
+    }
+
     private static List<string> ExpectedNames(JsonNode? expected, string member) =>
         (expected as JsonArray)?.OfType<JsonObject>().Select(item => item[member]?.ToString()).OfType<string>().ToList() ?? [];
 

@@ -75,7 +75,10 @@ public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionC
         return Task.CompletedTask;
     }
 
-    /// <summary>The function's configuration as Lambda holds it, for drift detection (code and tags are not compared).</summary>
+    /// <summary>
+    /// The function's configuration as Lambda holds it, for drift detection: every property UpdateFunctionConfiguration can
+    /// change outside the stack (code is not compared, see below).
+    /// </summary>
     public JsonObject? ReadLive(ResourceRequest request, ProvisionedResource current)
     {
         LambdaFunction function;
@@ -88,6 +91,7 @@ public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionC
             return null;
         }
         var config = function.Latest;
+        var expected = request.Properties.Values;
         return new JsonObject
         {
             ["FunctionName"] = config.FunctionName,
@@ -103,6 +107,28 @@ public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionC
             ["PackageType"] = config.PackageType,
             ["ReservedConcurrentExecutions"] = function.ReservedConcurrency,
             ["Tags"] = LiveState.TagList(request.Properties.Values["Tags"], function.Tags),
+            ["LoggingConfig"] = LiveState.Within(expected["LoggingConfig"], new JsonObject
+            {
+                ["LogFormat"] = config.Logging?.LogFormat ?? "Text",
+                ["LogGroup"] = config.LogGroup,
+                ["ApplicationLogLevel"] = config.Logging?.ApplicationLogLevel,
+                ["SystemLogLevel"] = config.Logging?.SystemLogLevel,
+            }),
+            ["TracingConfig"] = new JsonObject { ["Mode"] = config.TracingMode },
+            ["KmsKeyArn"] = config.KmsKeyArn,
+            ["SnapStart"] = new JsonObject { ["ApplyOn"] = config.SnapStartApplyOn },
+            ["Layers"] = new JsonArray(config.Layers.Select(layer => (JsonNode?)layer.Arn).ToArray()),
+            ["VpcConfig"] = LiveState.Within(expected["VpcConfig"], new JsonObject
+            {
+                ["SubnetIds"] = new JsonArray(config.SubnetIds.Select(id => (JsonNode?)id).ToArray()),
+                ["SecurityGroupIds"] = new JsonArray(config.SecurityGroupIds.Select(id => (JsonNode?)id).ToArray()),
+            }),
+            ["ImageConfig"] = config.ImageConfig is { } image ? LiveState.Within(expected["ImageConfig"], new JsonObject
+            {
+                ["EntryPoint"] = image.EntryPoint is { } entryPoint ? new JsonArray(entryPoint.Select(e => (JsonNode?)e).ToArray()) : null,
+                ["Command"] = image.Command is { } command ? new JsonArray(command.Select(c => (JsonNode?)c).ToArray()) : null,
+                ["WorkingDirectory"] = image.WorkingDirectory,
+            }) : null,
             // Code is not read back: its schema makes it write-only, and CloudFormation's drift detection leaves
             // write-only properties out, so code changed by UpdateFunctionCode does not show as drift on AWS either.
         };

@@ -86,8 +86,9 @@ public sealed class EventQueue : IAsyncDisposable
             var (outcome, response) = await _lambda.RunQueuedAsync(queued);
             switch (outcome)
             {
-                case QueuedOutcome.Throttled:
-                    // As on AWS, a throttled event waits for capacity without using up its retries.
+                case QueuedOutcome.Throttled or QueuedOutcome.SystemError:
+                    // As on AWS, a throttled event waits for capacity, and one a system error (5xx) stopped waits for it to
+                    // pass, without using up its retries, until its maximum age.
                     _events.Update(queued.Id, e => e with { NotBefore = _clock.GetUtcNow() + _settings.EventRetryDelay });
                     break;
                 case QueuedOutcome.FunctionError when queued.Attempts < maxRetries:

@@ -4,6 +4,7 @@ const http = require('http');
 const path = require('path');
 const { pathToFileURL } = require('url');
 const fs = require('fs');
+const util = require('util');
 
 // host:port, as on AWS.
 const api = process.env.AWS_LAMBDA_RUNTIME_API;
@@ -35,6 +36,38 @@ function importModule(file) {
   if (typeof require('module').register === 'function')
     require('module').register('data:text/javascript,' + encodeURIComponent(esmFallback));
   return import(pathToFileURL(file).href);
+}
+
+// AWS's Node.js runtimes write console's methods in the format LoggingConfig names (AWS_LAMBDA_LOG_FORMAT): Text as
+// `timestamp<TAB>requestId<TAB>LEVEL<TAB>message`, JSON as {timestamp, level, requestId, message} records (an Error among the
+// arguments adds errorType, errorMessage and stackTrace), where a method more verbose than AWS_LAMBDA_LOG_LEVEL writes nothing.
+// console.trace is TRACE, debug DEBUG, log and info INFO, warn WARN, error ERROR. Lines go to stdout, which Stratus reads.
+const logLevels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+const jsonLogs = process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON';
+const leastLevel = jsonLogs ? Math.max(0, logLevels.indexOf((process.env.AWS_LAMBDA_LOG_LEVEL || 'INFO').toUpperCase())) : 0;
+let loggingRequestId;
+
+function writeLog(level, message, errorFields) {
+  if (logLevels.indexOf(level) < leastLevel) return;
+  const timestamp = new Date().toISOString();
+  if (!jsonLogs) {
+    process.stdout.write(`${timestamp}\t${loggingRequestId}\t${level}\t${message}\n`);
+    return;
+  }
+  process.stdout.write(JSON.stringify({ timestamp, level, requestId: loggingRequestId, message, ...errorFields }) + '\n');
+}
+
+for (const [method, level] of [['trace', 'TRACE'], ['debug', 'DEBUG'], ['log', 'INFO'], ['info', 'INFO'], ['warn', 'WARN'], ['error', 'ERROR']]) {
+  console[method] = (...args) => {
+    const error = args.find(arg => arg instanceof Error);
+    writeLog(level, util.format(...args), error && { errorType: error.name, errorMessage: error.message, stackTrace: (error.stack || '').split('\n') });
+  };
+}
+
+// A failed invoke's line, as AWS's runtimes log it in each format.
+function logInvokeError(document) {
+  if (jsonLogs) writeLog('ERROR', 'Invoke Error', { errorType: document.errorType, errorMessage: document.errorMessage, stackTrace: document.trace });
+  else writeLog('ERROR', `Invoke Error \t${JSON.stringify(document)}`);
 }
 
 function call(method, route, body, headers) {
@@ -173,7 +206,7 @@ async function invokeStreaming(fn, event, context, requestId) {
     await response.finish();
   } catch (e) {
     const document = errorDocument(e);
-    console.error(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(document)}`);
+    logInvokeError(document);
     // Nothing sent yet: the error is the whole answer, as for any handler.
     if (!response.opened) await postError(`/invocation/${requestId}/error`, document);
     else await response.fail(document);
@@ -203,7 +236,7 @@ async function main() {
   }
   for (;;) {
     const next = await call('GET', '/invocation/next');
-    const requestId = next.headers['lambda-runtime-aws-request-id'];
+    const requestId = loggingRequestId = next.headers['lambda-runtime-aws-request-id'];
     const deadline = Number(next.headers['lambda-runtime-deadline-ms'] || 0);
     const clientContext = next.headers['lambda-runtime-client-context'];
     process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'] || '';
@@ -236,7 +269,7 @@ async function main() {
       await call('POST', `/invocation/${requestId}/response`, JSON.stringify(result === undefined ? null : result), { 'Content-Type': 'application/json' });
     } catch (e) {
       const document = errorDocument(e);
-      console.error(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(document)}`);
+      logInvokeError(document);
       await postError(`/invocation/${requestId}/error`, document);
     }
   }

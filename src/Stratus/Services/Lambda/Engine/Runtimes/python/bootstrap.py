@@ -2,6 +2,7 @@
 import http.client
 import importlib
 import json
+import logging
 import os
 import sys
 import time
@@ -100,18 +101,31 @@ class _JsonLogFormatter:
         return json.dumps(document, default=str)
 
 
+class _TextLogFormatter(logging.Formatter):
+    """A record as AWS's Python runtime writes it with the Text log format: [LEVEL]<TAB>timestamp<TAB>requestId<TAB>message,
+    with Python's level names (WARNING, CRITICAL) and the time in UTC to the millisecond."""
+
+    def format(self, record):
+        timestamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + ".%03dZ" % record.msecs
+        message = record.getMessage()
+        if record.exc_info:
+            message += "\n" + self.formatException(record.exc_info)
+        return f"[{record.levelname}]\t{timestamp}\t{_request_id or ''}\t{message}"
+
+
 def _configure_logging():
-    """With LoggingConfig's JSON format, Lambda sets AWS_LAMBDA_LOG_FORMAT and AWS_LAMBDA_LOG_LEVEL: the root logger
-    writes JSON records at that level, as AWS's runtime client sets it up (Text leaves logging as Python's default)."""
-    if os.environ.get("AWS_LAMBDA_LOG_FORMAT") != "JSON":
-        return
-    import logging
-    levels = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
-              "ERROR": logging.ERROR, "FATAL": logging.CRITICAL}
+    """The root logger gets the runtime's handler, in the format LoggingConfig names (AWS_LAMBDA_LOG_FORMAT), as AWS's
+    runtime client sets it up: Text records at the root's own level (Python's default WARNING, which AWS leaves as it
+    is), JSON records at AWS_LAMBDA_LOG_LEVEL."""
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(_JsonLogFormatter())
     root = logging.getLogger()
     root.handlers = [handler]
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT") != "JSON":
+        handler.setFormatter(_TextLogFormatter())
+        return
+    levels = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
+              "ERROR": logging.ERROR, "FATAL": logging.CRITICAL}
+    handler.setFormatter(_JsonLogFormatter())
     root.setLevel(levels.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").upper(), logging.INFO))
 
 
