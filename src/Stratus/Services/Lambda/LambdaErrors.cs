@@ -277,7 +277,7 @@ public static class LambdaErrors
 
     /// <summary>Stratus serves no code signing configs (they verify AWS Signer's signatures), so none a function names exists.</summary>
     public static AwsException CodeSigningConfigNotFound(string arn) =>
-        new("CodeSigningConfigNotFoundException", $"The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}.", 404) { Fields = UserFault };
+        new("CodeSigningConfigNotFoundException", $"The specified code signing configuration does not exist: {arn}.", 404) { Fields = UserFault };
 
     /// <summary>Another service invoked a function before Lambda was built (at start-up): retryable, as AWS's 503s are.</summary>
     public static AwsException Starting() => new("ServiceUnavailableException", "Lambda is starting; try again.", 503);
