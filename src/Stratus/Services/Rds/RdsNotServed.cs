@@ -17,8 +17,6 @@ public static class RdsNotServed
             ["CreateDBShardGroup", "DeleteDBShardGroup", "DescribeDBShardGroups", "ModifyDBShardGroup", "RebootDBShardGroup"]),
         ("read replica switchover (for RDS Custom for SQL Server and Oracle) is not built; PromoteReadReplica is",
             ["SwitchoverReadReplica"]),
-        ("RDS Proxy is not built",
-            ["CreateDBProxy", "CreateDBProxyEndpoint", "DeleteDBProxy", "DeleteDBProxyEndpoint", "DeregisterDBProxyTargets", "DescribeDBProxies", "DescribeDBProxyEndpoints", "DescribeDBProxyTargetGroups", "DescribeDBProxyTargets", "ModifyDBProxy", "ModifyDBProxyEndpoint", "ModifyDBProxyTargetGroup", "RegisterDBProxyTargets"]),
         ("blue/green deployments are not built",
             ["CreateBlueGreenDeployment", "DeleteBlueGreenDeployment", "DescribeBlueGreenDeployments", "SwitchoverBlueGreenDeployment"]),
         ("RDS Custom engines are not served",
