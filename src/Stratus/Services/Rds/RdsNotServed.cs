@@ -17,8 +17,6 @@ public static class RdsNotServed
             ["CreateDBShardGroup", "DeleteDBShardGroup", "DescribeDBShardGroups", "ModifyDBShardGroup", "RebootDBShardGroup"]),
         ("read replica switchover (for RDS Custom for SQL Server and Oracle) is not built; PromoteReadReplica is",
             ["SwitchoverReadReplica"]),
-        ("blue/green deployments are not built",
-            ["CreateBlueGreenDeployment", "DeleteBlueGreenDeployment", "DescribeBlueGreenDeployments", "SwitchoverBlueGreenDeployment"]),
         ("RDS Custom engines are not served",
             ["CreateCustomDBEngineVersion", "DeleteCustomDBEngineVersion", "ModifyCustomDBEngineVersion"]),
         ("tenant databases belong to the Oracle multitenant engine, which Stratus does not run",

@@ -64,6 +64,8 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _customEndpoints = new ResourceTable<DbClusterEndpoint>(store, "rds.clusterEndpoints");
         _proxies = new ResourceTable<DbProxy>(store, "rds.proxies");
         _proxyEndpoints = new ResourceTable<DbProxyEndpoint>(store, "rds.proxyEndpoints");
+        _blueGreen = new ResourceTable<BlueGreenDeployment>(store, "rds.blueGreenDeployments");
+        RecoverBlueGreen();
         if (engines.Count == 0) return;
         _fleet = new DbFleet(engines, dataDir, stratusHost, logger);
         _fleet.ServerDied += OnServerDied;
@@ -584,6 +586,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         DbClusterEndpoint e => e.Tags,
         DbProxy p => p.Tags,
         DbProxyEndpoint e => e.Tags,
+        BlueGreenDeployment d => d.Tags,
         _ => [],
     };
 
@@ -618,6 +621,9 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             case DbProxyEndpoint proxyEndpoint:
                 ChangeProxyEndpointTags(proxyEndpoint, change);
                 break;
+            case BlueGreenDeployment deployment:
+                UpdateBlueGreen(deployment, d => d with { Tags = change(d.Tags) });
+                break;
         }
     }
 
@@ -635,6 +641,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             "cluster-endpoint" => (object?)CustomEndpointByName(scope, parts[6]) ?? throw RdsErrors.ClusterEndpointNotFound(parts[6]),
             "db-proxy" => (object?)ProxyByArnName(scope, parts[6]) ?? throw RdsErrors.ProxyNotFound(parts[6]),
             "db-proxy-endpoint" => (object?)ProxyEndpointByArnName(scope, parts[6]) ?? throw RdsErrors.ProxyEndpointNotFound(parts[6]),
+            "deployment" => (object?)BlueGreenByArnName(scope, parts[6]) ?? throw RdsErrors.BlueGreenNotFound(parts[6]),
             _ => throw RdsErrors.InvalidValue($"The specified resource name does not match an RDS resource in this region."),
         };
     }
