@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Services.Rds.Engine;
 
 namespace Stratus.Services.Rds;
 
@@ -114,6 +115,7 @@ public sealed partial class RdsService
             {
                 _logger.LogError(e, "The switchover of blue/green deployment {Deployment} failed", switching.Identifier);
                 UpdateBlueGreen(switching, d => d with { Status = "SWITCHOVER_FAILED", StatusDetails = e.Message });
+                await RestartStoppedAsync(switching, token);
             }
             finally
             {
@@ -179,6 +181,24 @@ public sealed partial class RdsService
         await StartServerAsync(oldBlue, token);
         Event(InstanceByResourceId(oldBlue.ResourceId)!, $"Blue/green deployment {deployment.Identifier}: switched over, renamed from {blueName}", "configuration change");
         UpdateBlueGreen(deployment, d => d with { Status = "SWITCHOVER_COMPLETED", StatusDetails = null });
+    }
+
+    /// <summary>After a failed switchover, each of its instances whose server it had stopped runs again at its recorded address.</summary>
+    private async Task RestartStoppedAsync(BlueGreenDeployment deployment, CancellationToken token)
+    {
+        foreach (var instance in new[] { deployment.BlueResourceId, deployment.GreenResourceId }.Select(InstanceByResourceId).OfType<DbInstance>())
+        {
+            if (Server(instance).IsRunning) continue;
+            try
+            {
+                await StartServerAsync(instance, token);
+            }
+            catch (DbStartException e)
+            {
+                Become(instance, "failed");
+                Event(instance, $"The DB instance could not start again after the failed switchover: {e.Message}", "failure");
+            }
+        }
     }
 
     /// <summary>
