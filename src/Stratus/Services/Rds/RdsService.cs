@@ -38,6 +38,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     private readonly ConcurrentDictionary<Task, byte> _background = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly RdsMasterUserSecrets _masterUserSecrets;
+    private readonly SecretsManagerService _secrets;
 
     public RdsService(StateStore store, TimeProvider clock, IReadOnlyList<IDbEngine> engines, string? dataDir, string stratusHost,
         SecretsManagerService secrets, ILogger logger, IVpcNetwork network)
@@ -47,6 +48,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _subnetGroups = new ResourceTable<DbSubnetGroup>(store, "rds.subnetGroups");
         _logger = logger;
         _masterUserSecrets = new RdsMasterUserSecrets(secrets);
+        _secrets = secrets;
         secrets.RegisterOwner(RdsMasterUserSecrets.OwningService, this);
         _instances = new ResourceTable<DbInstance>(store, "rds.instances");
         _snapshots = new ResourceTable<DbSnapshot>(store, "rds.snapshots");
@@ -60,11 +62,16 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _clusterSnapshotShelf = new SnapshotShelf<DbClusterSnapshot>(_clusterSnapshots, "DBClusterSnapshotIdentifier", "cluster snapshot",
             RdsErrors.ClusterSnapshotAlreadyExists, ClusterSnapshotEvent);
         _customEndpoints = new ResourceTable<DbClusterEndpoint>(store, "rds.clusterEndpoints");
+        _proxies = new ResourceTable<DbProxy>(store, "rds.proxies");
+        _proxyEndpoints = new ResourceTable<DbProxyEndpoint>(store, "rds.proxyEndpoints");
+        _blueGreen = new ResourceTable<BlueGreenDeployment>(store, "rds.blueGreenDeployments");
+        RecoverBlueGreen();
         if (engines.Count == 0) return;
         _fleet = new DbFleet(engines, dataDir, stratusHost, logger);
         _fleet.ServerDied += OnServerDied;
         Recover();
         RecoverClusters();
+        RecoverProxies();
     }
 
     /// <summary>The database engines installed on this machine.</summary>
@@ -577,6 +584,9 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         DbCluster c => c.Tags,
         DbClusterSnapshot s => s.Tags,
         DbClusterEndpoint e => e.Tags,
+        DbProxy p => p.Tags,
+        DbProxyEndpoint e => e.Tags,
+        BlueGreenDeployment d => d.Tags,
         _ => [],
     };
 
@@ -605,6 +615,15 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             case DbClusterEndpoint endpoint:
                 ChangeCustomEndpointTags(endpoint, change);
                 break;
+            case DbProxy proxy:
+                ChangeProxyTags(proxy, change);
+                break;
+            case DbProxyEndpoint proxyEndpoint:
+                ChangeProxyEndpointTags(proxyEndpoint, change);
+                break;
+            case BlueGreenDeployment deployment:
+                UpdateBlueGreen(deployment, d => d with { Tags = change(d.Tags) });
+                break;
         }
     }
 
@@ -620,6 +639,9 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             "cluster" => (object?)_clusters.Get(ClusterKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsErrors.ClusterNotFound(parts[6]),
             "cluster-snapshot" => (object?)_clusterSnapshots.Get(ClusterSnapshotKey(scope.AccountId, scope.Region, parts[6])) ?? throw RdsErrors.ClusterSnapshotNotFound(parts[6]),
             "cluster-endpoint" => (object?)CustomEndpointByName(scope, parts[6]) ?? throw RdsErrors.ClusterEndpointNotFound(parts[6]),
+            "db-proxy" => (object?)ProxyByArnName(scope, parts[6]) ?? throw RdsErrors.ProxyNotFound(parts[6]),
+            "db-proxy-endpoint" => (object?)ProxyEndpointByArnName(scope, parts[6]) ?? throw RdsErrors.ProxyEndpointNotFound(parts[6]),
+            "deployment" => (object?)BlueGreenByArnName(scope, parts[6]) ?? throw RdsErrors.BlueGreenNotFound(parts[6]),
             _ => throw RdsErrors.InvalidValue($"The specified resource name does not match an RDS resource in this region."),
         };
     }
@@ -794,6 +816,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         {
         }
         CloseAllEndpoints();
+        CloseAllProxyListeners();
         _fleet?.StopAllAsync().GetAwaiter().GetResult();
         _shutdown.Dispose();
     }

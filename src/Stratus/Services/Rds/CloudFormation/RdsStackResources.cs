@@ -36,4 +36,15 @@ internal static class RdsStackResources
         {
         }
     }
+
+    /// <summary>Polls <paramref name="lookUp"/> until the resource is available; one whose creation failed is gone, and RDS's not-found error says so.</summary>
+    public static async Task<T> AvailableAsync<T>(Func<T> lookUp, Func<T, string> status, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            var resource = lookUp();
+            if (status(resource) == "available") return resource;
+            await Task.Delay(PollInterval, cancellation);
+        }
+    }
 }
