@@ -43,7 +43,7 @@ public sealed class StreamedFileWriter : IDisposable
         new(File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None), 0);
 
     /// <summary>
-    /// A new file (failing when <paramref name="path"/> exists) whose aligned whole blocks given to <see cref="Append"/>
+    /// A new file (failing when <paramref name="path"/> exists) whose aligned whole blocks given to <see cref="AppendBlocks"/>
     /// go to the disk past the page cache (O_DIRECT) where the file system allows it. For large bodies: copying 100 MB
     /// into newly allocated cache pages cost a 100 MB S3 PUT more server CPU than its MD5 (and `dd conv=fsync` of the
     /// same bytes 250-390 ms of CPU against 14 ms with `oflag=direct`); the pages would then still have to be written
@@ -87,24 +87,34 @@ public sealed class StreamedFileWriter : IDisposable
     {
         checkLength(Length + block.Length);
         observe(block);
-        Append(block);
+        AppendCached(block);
     }
 
     /// <summary>
-    /// Writes <paramref name="block"/> at the end of the file. In a file made by <see cref="CreateNewUncached"/>, a whole
-    /// block (<see cref="BlockBytes"/>) at an offset that is a multiple of <see cref="DirectAlignment"/> bypasses the page
-    /// cache; whether its address is aligned is the caller's to know (the kernel refuses an unaligned one, and the block
-    /// goes through the cache instead). Smaller bodies stay in the cache, where a journaled small blob is read back from.
+    /// Writes consecutive <paramref name="blocks"/> at the end of the file. In a file made by <see cref="CreateNewUncached"/>,
+    /// the whole blocks (<see cref="BlockBytes"/>) at the front go past the page cache in one vectored write, when the
+    /// file's length is a multiple of <see cref="DirectAlignment"/>; whether their addresses are aligned is the caller's
+    /// to know (the kernel refuses an unaligned one, and they go through the cache instead). Several blocks in one write
+    /// keep the disk busy where one at a time would leave it idle between them: under load, `dd oflag=direct` moved 290-350
+    /// MB/s in 1 MB writes and 390-720 MB/s in 4 MB ones. The rest (a body's last partial block: smaller bodies stay in
+    /// the cache, where a journaled small blob is read back from) is written through the cache.
     /// </summary>
-    public void Append(ReadOnlySpan<byte> block)
+    public void AppendBlocks(IReadOnlyList<ReadOnlyMemory<byte>> blocks)
     {
-        if (_uncached && block.Length == BlockBytes && Length % DirectAlignment == 0 && TryWriteDirect(block))
+        var whole = 0;
+        while (whole < blocks.Count && blocks[whole].Length == BlockBytes) whole++;
+        if (_uncached && whole > 0 && Length % DirectAlignment == 0 && TryWriteDirect(whole == blocks.Count ? blocks : [.. blocks.Take(whole)]))
         {
-            Length += block.Length;
-            // Nothing of it waits in the cache to be written back.
+            Length += (long)whole * BlockBytes;
+            // Nothing of them waits in the cache to be written back.
             _writebackFrom = Length;
-            return;
         }
+        else whole = 0;
+        foreach (var block in blocks.Skip(whole)) AppendCached(block.Span);
+    }
+
+    private void AppendCached(ReadOnlySpan<byte> block)
+    {
         if (_direct && !SetDirect(false)) throw new IOException("Cannot turn O_DIRECT off for a buffered write.");
         RandomAccess.Write(_file, block, Length);
         Length += block.Length;
@@ -115,7 +125,7 @@ public sealed class StreamedFileWriter : IDisposable
         }
     }
 
-    private bool TryWriteDirect(ReadOnlySpan<byte> block)
+    private bool TryWriteDirect(IReadOnlyList<ReadOnlyMemory<byte>> blocks)
     {
         if (!_direct && !SetDirect(true))
         {
@@ -124,13 +134,13 @@ public sealed class StreamedFileWriter : IDisposable
         }
         try
         {
-            RandomAccess.Write(_file, block, Length);
+            RandomAccess.Write(_file, blocks, Length);
             return true;
         }
         catch (IOException)
         {
-            // EINVAL for an alignment this file system wants larger or an unaligned buffer: the block is written again at
-            // the same offset through the cache, as is everything after it; a real I/O error recurs there and surfaces.
+            // EINVAL for an alignment this file system wants larger or an unaligned buffer: the blocks are written again at
+            // the same offset through the cache, as is everything after them; a real I/O error recurs there and surfaces.
             _uncached = false;
             return false;
         }

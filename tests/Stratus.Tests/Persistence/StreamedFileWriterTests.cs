@@ -40,18 +40,33 @@ public sealed class StreamedFileWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task An_uncached_file_holds_every_byte_whether_its_blocks_bypass_the_cache_or_not()
+    public void An_uncached_file_holds_every_byte_whether_its_blocks_bypass_the_cache_or_not()
     {
-        // CopyFromAsync's pooled buffer has whatever address the pool gives: a block the kernel refuses for O_DIRECT is
-        // written through the cache instead, so the content is the same either way; the tail is always cached.
-        var body = Body(4 * StreamedFileWriter.BlockBytes + 4321, 5);
+        // Aligned whole blocks go past the cache in one write; the same blocks at an unaligned address are refused by the
+        // kernel and written through the cache instead; a partial block always is. The content is the same either way.
+        var aligned = Aligned(3 * StreamedFileWriter.BlockBytes, 5);
+        var unaligned = Body(2 * StreamedFileWriter.BlockBytes + 1, 6).AsMemory(1);
+        var tail = Body(4321, 7);
         var path = Path.Combine(_directory, "uncached");
         using (var writer = StreamedFileWriter.CreateNewUncached(path))
         {
-            Assert.Equal(body.Length, await writer.CopyFromAsync(new TrickleStream(body, 70_000), _ => { }, _ => { }, CancellationToken.None));
-            writer.Append(Body(StreamedFileWriter.BlockBytes, 6));
+            writer.AppendBlocks([aligned[..StreamedFileWriter.BlockBytes], aligned[StreamedFileWriter.BlockBytes..(2 * StreamedFileWriter.BlockBytes)],
+                aligned[(2 * StreamedFileWriter.BlockBytes)..], tail]);
+            writer.AppendBlocks([unaligned[..StreamedFileWriter.BlockBytes], unaligned[StreamedFileWriter.BlockBytes..]]);
+            Assert.Equal(3 * StreamedFileWriter.BlockBytes + tail.Length + 2 * StreamedFileWriter.BlockBytes, writer.Length);
         }
-        Assert.Equal(body.Concat(Body(StreamedFileWriter.BlockBytes, 6)).ToArray(), await File.ReadAllBytesAsync(path));
+        byte[] expected = [.. aligned.ToArray(), .. tail, .. unaligned.ToArray()];
+        Assert.Equal(expected, File.ReadAllBytes(path));
+    }
+
+    /// <summary>Bytes starting at a page boundary, as O_DIRECT asks.</summary>
+    private static Memory<byte> Aligned(int length, int seed)
+    {
+        var array = GC.AllocateArray<byte>(length + StreamedFileWriter.DirectAlignment, pinned: true);
+        var misalignment = (int)(System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(array, 0) % StreamedFileWriter.DirectAlignment);
+        var aligned = array.AsMemory(misalignment == 0 ? 0 : StreamedFileWriter.DirectAlignment - misalignment, length);
+        Body(length, seed).CopyTo(aligned);
+        return aligned;
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public sealed class S3EngineTests : IDisposable
         long copied;
         using (var file = StreamedFileWriter.CreateNewUncached(path))
         {
-            await using var fanOut = new BlockFanOut([file.Append, md5.AppendData, crc.Append]);
+            await using var fanOut = new BlockFanOut([file.AppendBlocks, BlockFanOut.EachBlock(md5.AppendData), BlockFanOut.EachBlock(crc.Append)]);
             copied = await fanOut.CopyAsync(new PiecewiseStream(body, 100_003, 100_003), _ => { }, CancellationToken.None);
         }
 
@@ -60,7 +60,7 @@ public sealed class S3EngineTests : IDisposable
     {
         var body = new byte[12 * BlockFanOut.BlockBytes];
         var seen = 0L;
-        var fanOut = new BlockFanOut([block => Interlocked.Add(ref seen, block.Length)]);
+        var fanOut = new BlockFanOut([BlockFanOut.EachBlock(block => Interlocked.Add(ref seen, block.Length))]);
         // More blocks than a worker queues, then the body is refused as too large.
         await Assert.ThrowsAsync<InvalidDataException>(() => fanOut.CopyAsync(new MemoryStream(body),
             length => { if (length > 9L * BlockFanOut.BlockBytes) throw new InvalidDataException("too large"); }, CancellationToken.None));

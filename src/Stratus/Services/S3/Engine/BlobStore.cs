@@ -58,9 +58,9 @@ public sealed class BlobStore
             long size;
             using (var file = StreamedFileWriter.CreateNewUncached(path))
             {
-                List<BlockObserver> consumers = [file.Append, md5.AppendData];
-                if (sha256 is not null) consumers.Add(sha256.AppendData);
-                if (checksum is not null) consumers.Add(checksum.Append);
+                List<BlockFanOut.BatchObserver> consumers = [file.AppendBlocks, BlockFanOut.EachBlock(md5.AppendData)];
+                if (sha256 is not null) consumers.Add(BlockFanOut.EachBlock(sha256.AppendData));
+                if (checksum is not null) consumers.Add(BlockFanOut.EachBlock(checksum.Append));
                 await using var fanOut = new BlockFanOut(consumers);
                 size = await fanOut.CopyAsync(source, length =>
                 {

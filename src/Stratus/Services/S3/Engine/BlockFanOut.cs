@@ -17,6 +17,12 @@ namespace Stratus.Services.S3.Engine;
 /// </summary>
 public sealed class BlockFanOut : IAsyncDisposable
 {
+    /// <summary>
+    /// Sees consecutive blocks of the body, in order: as many as were waiting for it (up to <see cref="QueuedBlocks"/>),
+    /// so a consumer that fell behind (the disk) catches up in larger steps. The blocks are valid only during the call.
+    /// </summary>
+    public delegate void BatchObserver(IReadOnlyList<ReadOnlyMemory<byte>> blocks);
+
     public const int BlockBytes = StreamedFileWriter.BlockBytes;
     private const int QueuedBlocks = 4;
 
@@ -25,7 +31,13 @@ public sealed class BlockFanOut : IAsyncDisposable
     private volatile bool _consumerFailed;
     private bool _finished;
 
-    public BlockFanOut(IReadOnlyList<BlockObserver> consumers)
+    /// <summary>A consumer that takes the blocks one at a time (a digest).</summary>
+    public static BatchObserver EachBlock(BlockObserver observe) => blocks =>
+    {
+        foreach (var block in blocks) observe(block.Span);
+    };
+
+    public BlockFanOut(IReadOnlyList<BatchObserver> consumers)
     {
         _queues = [.. consumers.Select(_ => Channel.CreateBounded<SharedBlock>(new BoundedChannelOptions(QueuedBlocks) { SingleReader = true, SingleWriter = true }))];
         _workers = [.. consumers.Select((consumer, i) => Task.Run(() => DrainAsync(_queues[i].Reader, consumer)))];
@@ -87,18 +99,24 @@ public sealed class BlockFanOut : IAsyncDisposable
 
     /// <summary>Hands every block to its consumer; a consumer that fails still lets the rest drain (returning their buffers)
     /// so the reader never waits on a worker that stopped, and the failure surfaces at the end of <see cref="CopyAsync"/>.</summary>
-    private async Task DrainAsync(ChannelReader<SharedBlock> queue, BlockObserver consumer)
+    private async Task DrainAsync(ChannelReader<SharedBlock> queue, BatchObserver consumer)
     {
         Exception? failure = null;
-        await foreach (var block in queue.ReadAllAsync())
+        var batch = new List<SharedBlock>(QueuedBlocks);
+        while (await queue.WaitToReadAsync())
         {
-            try { if (failure is null) consumer(block.Data); }
+            while (batch.Count < QueuedBlocks && queue.TryRead(out var block)) batch.Add(block);
+            try { if (failure is null) consumer([.. batch.Select(b => b.Data)]); }
             catch (Exception error)
             {
                 failure = error;
                 _consumerFailed = true;
             }
-            finally { block.Release(); }
+            finally
+            {
+                foreach (var block in batch) block.Release();
+                batch.Clear();
+            }
         }
         if (failure is not null) ExceptionDispatchInfo.Throw(failure);
     }
@@ -138,7 +156,7 @@ public sealed class BlockFanOut : IAsyncDisposable
 
         public Memory<byte> Buffer => _buffer;
         public int Length { get; set; }
-        public ReadOnlySpan<byte> Data => _buffer.Span[..Length];
+        public ReadOnlyMemory<byte> Data => _buffer[..Length];
 
         public static SharedBlock Rent(int readers)
         {
