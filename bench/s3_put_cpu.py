@@ -5,11 +5,14 @@ of the same bytes. On a shared machine a PUT's wall time follows the CPU share t
 
     python3 bench/s3_put_cpu.py BEFORE/stratus.dll AFTER/stratus.dll [--puts 5] [--size-mb 100]
 
-Each build answers, alternated PUT by PUT: curl to a presigned URL (the server computes MD5 only) and boto3's
-put_object with its default flexible checksum (CRC32 in an aws-chunked body with a trailer, the payload unsigned).
+Each build answers, alternated PUT by PUT: curl to a presigned URL (the server computes MD5 only); the same bytes as an
+aws-chunked body in 64 KB chunks with a CRC32 trailer (STREAMING-UNSIGNED-PAYLOAD-TRAILER, what the SDKs send by
+default over HTTPS) by curl to a presigned URL; and boto3's put_object over plain HTTP, where botocore signs the
+payload (the server checks its SHA-256) and sends its default CRC32 in a header.
 dd's own CPU (its children's rusage) for the same bytes written with fsync on the filesystem the builds store on.
 """
 import argparse
+import base64
 import contextlib
 import os
 import resource
@@ -18,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 
 import compare_builds
 import s3 as s3bench
@@ -44,6 +48,17 @@ def settle(pid, timeout=60):
             return
 
 
+def aws_chunked(source, target, chunk=64 * 1024):
+    """The source as an SDK streams it with a trailing checksum: hex-size lines, the chunks, the final empty chunk, the
+    CRC32 trailer (base64 of the big-endian digest)."""
+    crc = 0
+    with open(source, "rb") as data, open(target, "wb") as body:
+        while block := data.read(chunk):
+            crc = zlib.crc32(block, crc)
+            body.write(b"%x\r\n" % len(block) + block + b"\r\n")
+        body.write(b"0\r\nx-amz-checksum-crc32:" + base64.b64encode(crc.to_bytes(4, "big")) + b"\r\n\r\n")
+
+
 def dd_fsync(source, target):
     """(wall seconds, dd's CPU seconds) of writing source to target with one fsync at the end, as a PUT answers."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -68,6 +83,10 @@ def main():
         file.write(os.urandom(size))
     with open(source, "rb") as file:
         body = file.read()
+    chunked = os.path.join(work, "chunked")
+    aws_chunked(source, chunked)
+    chunked_headers = [f"x-amz-decoded-content-length: {size}", "Content-Encoding: aws-chunked",
+                       "x-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER", "x-amz-trailer: x-amz-checksum-crc32"]
     results = {}
     with contextlib.ExitStack() as stack:
         builds = {}
@@ -80,7 +99,11 @@ def main():
             "curl, presigned URL": lambda client, key: subprocess.run(
                 ["curl", "-sSf", "-T", source, client.generate_presigned_url("put_object", Params={"Bucket": s3bench.BUCKET, "Key": key})],
                 check=True, stdout=subprocess.DEVNULL),
-            "boto3, CRC32 trailer": lambda client, key: client.put_object(Bucket=s3bench.BUCKET, Key=key, Body=body),
+            "curl, aws-chunked CRC32": lambda client, key: subprocess.run(
+                ["curl", "-sSf", "-T", chunked, *(arg for header in chunked_headers for arg in ("-H", header)),
+                 client.generate_presigned_url("put_object", Params={"Bucket": s3bench.BUCKET, "Key": key})],
+                check=True, stdout=subprocess.DEVNULL),
+            "boto3, SHA-256 + CRC32": lambda client, key: client.put_object(Bucket=s3bench.BUCKET, Key=key, Body=body),
         }
         for name, (pid, client) in builds.items():
             for way, put in ways.items():
@@ -94,11 +117,12 @@ def main():
                     results.setdefault((name, way), []).append(measured(pid, lambda: put(client, f"put-{round_}")))
             results.setdefault(("dd conv=fsync", ""), []).append(dd_fsync(source, os.path.join(work, "dd-target")))
     os.remove(source)
+    os.remove(chunked)
     os.rmdir(work)
     print(f"{args.size_mb} MB, {args.puts} each, load average after {os.getloadavg()}")
     for (name, way), samples in results.items():
         walls, cpus = [w for w, _ in samples], [c for _, c in samples]
-        print(f"{name:40s} {way:22s} wall {statistics.median(walls):5.2f} s ({args.size_mb / statistics.median(walls):4.0f} MB/s)"
+        print(f"{name:40s} {way:24s} wall {statistics.median(walls):5.2f} s ({args.size_mb / statistics.median(walls):4.0f} MB/s)"
               f"  CPU {statistics.median(cpus):5.2f} s (min {min(cpus):.2f}, max {max(cpus):.2f})")
 
 
