@@ -69,6 +69,33 @@ public static class DiskSync
         if (OperatingSystem.IsLinux()) _ = SyncFileRange(file, offset, length, StartWrite);
     }
 
+    /// <summary>
+    /// Turns O_DIRECT on or off for an open file (fcntl F_SETFL): writes that bypass the page cache go from the caller's
+    /// buffer to the disk, where buffered ones are first copied into freshly allocated cache pages. False where the flag
+    /// is unknown (not Linux, an architecture whose value is not known here) or the file system refuses it (tmpfs).
+    /// </summary>
+    public static bool SetDirectIo(SafeFileHandle file, bool direct)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        // O_DIRECT's value differs by architecture (asm-generic/fcntl.h against x86's and ARM's own headers).
+        var flag = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 or Architecture.X86 => 0x4000,
+            Architecture.Arm64 or Architecture.Arm => 0x10000,
+            _ => 0,
+        };
+        if (flag == 0) return false;
+        var flags = FileControl(file, GetStatusFlags, 0);
+        if (flags < 0) return false;
+        return FileControl(file, SetStatusFlags, direct ? flags | flag : flags & ~flag) == 0;
+    }
+
+    private const int GetStatusFlags = 3;
+    private const int SetStatusFlags = 4;
+
+    [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static extern int FileControl(SafeFileHandle file, int command, int argument);
+
     [DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
     private static extern int FileDataSync(SafeFileHandle file);
 

@@ -17,13 +17,22 @@ public sealed class StreamedFileWriter : IDisposable
     public const int BlockBytes = 1024 * 1024;
     public const long WritebackBytes = 8 * 1024 * 1024;
 
+    /// <summary>What O_DIRECT asks of a write: its buffer's address, its offset and its length multiples of this (the
+    /// logical block size, 512 or 4096 bytes on today's disks; 4096 covers both).</summary>
+    public const int DirectAlignment = 4096;
+
     private readonly SafeFileHandle _file;
     private long _writebackFrom;
+    /// <summary>Whether aligned blocks may still bypass the page cache: cleared once the file system refuses it.</summary>
+    private bool _uncached;
+    /// <summary>Whether O_DIRECT is set on the handle now.</summary>
+    private bool _direct;
 
-    private StreamedFileWriter(SafeFileHandle file, long length)
+    private StreamedFileWriter(SafeFileHandle file, long length, bool uncached = false)
     {
         _file = file;
         Length = _writebackFrom = length;
+        _uncached = uncached;
     }
 
     /// <summary>The file's length: where the next block goes.</summary>
@@ -32,6 +41,17 @@ public sealed class StreamedFileWriter : IDisposable
     /// <summary>A new file; fails when <paramref name="path"/> exists.</summary>
     public static StreamedFileWriter CreateNew(string path) =>
         new(File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None), 0);
+
+    /// <summary>
+    /// A new file (failing when <paramref name="path"/> exists) whose aligned whole blocks given to <see cref="AppendBlocks"/>
+    /// go to the disk past the page cache (O_DIRECT) where the file system allows it. For large bodies: copying 100 MB
+    /// into newly allocated cache pages cost a 100 MB S3 PUT more server CPU than its MD5 (and `dd conv=fsync` of the
+    /// same bytes 250-390 ms of CPU against 14 ms with `oflag=direct`); the pages would then still have to be written
+    /// back. The rest (a body's last partial block, a file system that refuses the flag) is written through the cache.
+    /// The owner's fdatasync still makes it durable: a direct write can sit in the disk's own volatile cache.
+    /// </summary>
+    public static StreamedFileWriter CreateNewUncached(string path) =>
+        new(File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None), 0, uncached: true);
 
     /// <summary>An existing file, written from its end on.</summary>
     public static StreamedFileWriter Append(string path)
@@ -67,6 +87,35 @@ public sealed class StreamedFileWriter : IDisposable
     {
         checkLength(Length + block.Length);
         observe(block);
+        AppendCached(block);
+    }
+
+    /// <summary>
+    /// Writes consecutive <paramref name="blocks"/> at the end of the file. In a file made by <see cref="CreateNewUncached"/>,
+    /// the whole blocks (<see cref="BlockBytes"/>) at the front go past the page cache in one vectored write, when the
+    /// file's length is a multiple of <see cref="DirectAlignment"/>; whether their addresses are aligned is the caller's
+    /// to know (the kernel refuses an unaligned one, and they go through the cache instead). Several blocks in one write
+    /// keep the disk busy where one at a time would leave it idle between them: under load, `dd oflag=direct` moved 290-350
+    /// MB/s in 1 MB writes and 390-720 MB/s in 4 MB ones. The rest (a body's last partial block: smaller bodies stay in
+    /// the cache, where a journaled small blob is read back from) is written through the cache.
+    /// </summary>
+    public void AppendBlocks(IReadOnlyList<ReadOnlyMemory<byte>> blocks)
+    {
+        var whole = 0;
+        while (whole < blocks.Count && blocks[whole].Length == BlockBytes) whole++;
+        if (_uncached && whole > 0 && Length % DirectAlignment == 0 && TryWriteDirect(whole == blocks.Count ? blocks : [.. blocks.Take(whole)]))
+        {
+            Length += (long)whole * BlockBytes;
+            // Nothing of them waits in the cache to be written back.
+            _writebackFrom = Length;
+        }
+        else whole = 0;
+        foreach (var block in blocks.Skip(whole)) AppendCached(block.Span);
+    }
+
+    private void AppendCached(ReadOnlySpan<byte> block)
+    {
+        if (_direct && !SetDirect(false)) throw new IOException("Cannot turn O_DIRECT off for a buffered write.");
         RandomAccess.Write(_file, block, Length);
         Length += block.Length;
         if (Length - _writebackFrom >= WritebackBytes)
@@ -74,6 +123,34 @@ public sealed class StreamedFileWriter : IDisposable
             DiskSync.StartWriteback(_file, _writebackFrom, Length - _writebackFrom);
             _writebackFrom = Length;
         }
+    }
+
+    private bool TryWriteDirect(IReadOnlyList<ReadOnlyMemory<byte>> blocks)
+    {
+        if (!_direct && !SetDirect(true))
+        {
+            _uncached = false;
+            return false;
+        }
+        try
+        {
+            RandomAccess.Write(_file, blocks, Length);
+            return true;
+        }
+        catch (IOException)
+        {
+            // EINVAL for an alignment this file system wants larger or an unaligned buffer: the blocks are written again at
+            // the same offset through the cache, as is everything after them; a real I/O error recurs there and surfaces.
+            _uncached = false;
+            return false;
+        }
+    }
+
+    private bool SetDirect(bool direct)
+    {
+        if (!DiskSync.SetDirectIo(_file, direct)) return false;
+        _direct = direct;
+        return true;
     }
 
     public void Dispose() => _file.Dispose();

@@ -40,6 +40,36 @@ public sealed class StreamedFileWriterTests : IDisposable
     }
 
     [Fact]
+    public void An_uncached_file_holds_every_byte_whether_its_blocks_bypass_the_cache_or_not()
+    {
+        // Aligned whole blocks go past the cache in one write; the same blocks at an unaligned address are refused by the
+        // kernel and written through the cache instead; a partial block always is. The content is the same either way.
+        var aligned = Aligned(3 * StreamedFileWriter.BlockBytes, 5);
+        var unaligned = Body(2 * StreamedFileWriter.BlockBytes + 1, 6).AsMemory(1);
+        var tail = Body(4321, 7);
+        var path = Path.Combine(_directory, "uncached");
+        using (var writer = StreamedFileWriter.CreateNewUncached(path))
+        {
+            writer.AppendBlocks([aligned[..StreamedFileWriter.BlockBytes], aligned[StreamedFileWriter.BlockBytes..(2 * StreamedFileWriter.BlockBytes)],
+                aligned[(2 * StreamedFileWriter.BlockBytes)..], tail]);
+            writer.AppendBlocks([unaligned[..StreamedFileWriter.BlockBytes], unaligned[StreamedFileWriter.BlockBytes..]]);
+            Assert.Equal(3 * StreamedFileWriter.BlockBytes + tail.Length + 2 * StreamedFileWriter.BlockBytes, writer.Length);
+        }
+        byte[] expected = [.. aligned.ToArray(), .. tail, .. unaligned.ToArray()];
+        Assert.Equal(expected, File.ReadAllBytes(path));
+    }
+
+    /// <summary>Bytes starting at a page boundary, as O_DIRECT asks.</summary>
+    private static Memory<byte> Aligned(int length, int seed)
+    {
+        var array = GC.AllocateArray<byte>(length + StreamedFileWriter.DirectAlignment, pinned: true);
+        var misalignment = (int)(System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(array, 0) % StreamedFileWriter.DirectAlignment);
+        var aligned = array.AsMemory(misalignment == 0 ? 0 : StreamedFileWriter.DirectAlignment - misalignment, length);
+        Body(length, seed).CopyTo(aligned);
+        return aligned;
+    }
+
+    [Fact]
     public async Task An_append_continues_at_the_end_of_the_file()
     {
         var path = Path.Combine(_directory, "upload");

@@ -42,10 +42,20 @@ public sealed class AwsChunkedStream(Stream inner, Func<string> malformed) : Rea
             }
             _chunkRemaining = size;
         }
-        if (_position == _length && !await FillAsync(cancellationToken)) throw Malformed();
-        var count = (int)Math.Min(Math.Min(destination.Length, _length - _position), _chunkRemaining);
-        _buffer.AsMemory(_position, count).CopyTo(destination);
-        _position += count;
+        int count;
+        if (_position < _length)
+        {
+            count = (int)Math.Min(Math.Min(destination.Length, _length - _position), _chunkRemaining);
+            _buffer.AsMemory(_position, count).CopyTo(destination);
+            _position += count;
+        }
+        else
+        {
+            // Nothing buffered: the chunk's data goes from the request straight to the caller, not through the buffer
+            // (most of a large upload's bytes; only the framing between chunks is buffered).
+            count = await inner.ReadAsync(destination[..(int)Math.Min(destination.Length, _chunkRemaining)], cancellationToken);
+            if (count == 0) throw Malformed();
+        }
         _chunkRemaining -= count;
         if (_chunkRemaining == 0)
             if (await ReadLineAsync(cancellationToken) != "") throw Malformed();
@@ -75,15 +85,17 @@ public sealed class AwsChunkedStream(Stream inner, Func<string> malformed) : Rea
         while (true)
         {
             if (_position == _length && !await FillAsync(cancellation)) throw Malformed();
-            var b = _buffer[_position++];
-            if (b == '\r')
-            {
-                if (_position == _length && !await FillAsync(cancellation)) throw Malformed();
-                if (_buffer[_position++] != '\n') throw Malformed();
-                return line.ToString();
-            }
-            if (line.Length >= MaxLineBytes) throw Malformed();
-            line.Append((char)b);
+            var buffered = _buffer.AsSpan(_position, _length - _position);
+            var end = buffered.IndexOf((byte)'\r');
+            var text = end < 0 ? buffered : buffered[..end];
+            if (line.Length + text.Length > MaxLineBytes) throw Malformed();
+            line.Append(Encoding.Latin1.GetString(text));
+            _position += text.Length;
+            if (end < 0) continue;
+            _position++;
+            if (_position == _length && !await FillAsync(cancellation)) throw Malformed();
+            if (_buffer[_position++] != '\n') throw Malformed();
+            return line.ToString();
         }
     }
 

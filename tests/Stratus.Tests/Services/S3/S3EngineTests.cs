@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Stratus.Persistence;
@@ -32,36 +34,177 @@ public sealed class S3EngineTests : IDisposable
     }
 
     [Fact]
-    public async Task A_digesting_stream_hands_every_byte_read_to_each_digest_in_order()
+    public async Task A_fan_out_hands_every_byte_to_the_file_and_each_digest_in_order()
     {
-        // 3.5 blocks, read in odd-sized pieces as a socket returns them, so blocks fill across reads.
-        var body = new byte[3 * 1024 * 1024 + 512 * 1024 + 7];
+        // 3.5 blocks arriving in odd-sized pieces as a socket returns them: whole blocks go past the page cache, the tail through it.
+        var body = new byte[3 * BlockFanOut.BlockBytes + BlockFanOut.BlockBytes / 2 + 7];
         new Random(17).NextBytes(body);
-        using var md5 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.MD5);
+        var path = Path.Combine(_root, "fanned-out");
+        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         var crc = Checksum.Create("CRC32");
-        await using var digesting = new DigestingStream(new MemoryStream(body), [md5.AppendData, crc.Append]);
-        var buffer = new byte[100_003];
-        long copied = 0;
-        int read;
-        while ((read = await digesting.ReadAsync(buffer)) > 0) copied += read;
-        await digesting.FinishAsync(CancellationToken.None);
+        long copied;
+        using (var file = StreamedFileWriter.CreateNewUncached(path))
+        {
+            await using var fanOut = new BlockFanOut([file.AppendBlocks, BlockFanOut.EachBlock(md5.AppendData), BlockFanOut.EachBlock(crc.Append)]);
+            copied = await fanOut.CopyAsync(new PiecewiseStream(body, 100_003, 100_003), _ => { }, CancellationToken.None);
+        }
 
         Assert.Equal(body.Length, copied);
-        Assert.Equal(System.Security.Cryptography.MD5.HashData(body), md5.GetHashAndReset());
-        Assert.Equal(System.IO.Hashing.Crc32.HashToUInt32(body), System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(crc.Finish()));
+        Assert.Equal(body, await File.ReadAllBytesAsync(path));
+        Assert.Equal(MD5.HashData(body), md5.GetHashAndReset());
+        Assert.Equal(System.IO.Hashing.Crc32.HashToUInt32(body), BinaryPrimitives.ReadUInt32BigEndian(crc.Finish()));
     }
 
     [Fact]
-    public async Task A_digesting_stream_abandoned_mid_body_lets_its_workers_drain_and_end()
+    public async Task A_fan_out_refused_mid_body_lets_its_workers_drain_and_end()
     {
-        var body = new byte[12 * 1024 * 1024];
+        var body = new byte[12 * BlockFanOut.BlockBytes];
         var seen = 0L;
-        var digesting = new DigestingStream(new MemoryStream(body), [block => Interlocked.Add(ref seen, block.Length)]);
-        // More blocks than a worker queues, then the writer gives up (a refused body) without finishing.
-        await digesting.ReadExactlyAsync(new byte[9 * 1024 * 1024]);
-        await digesting.DisposeAsync();
+        var fanOut = new BlockFanOut([BlockFanOut.EachBlock(block => Interlocked.Add(ref seen, block.Length))]);
+        // More blocks than a worker queues, then the body is refused as too large.
+        await Assert.ThrowsAsync<InvalidDataException>(() => fanOut.CopyAsync(new MemoryStream(body),
+            length => { if (length > 9L * BlockFanOut.BlockBytes) throw new InvalidDataException("too large"); }, CancellationToken.None));
+        await fanOut.DisposeAsync();
 
-        Assert.Equal(9L * 1024 * 1024, Interlocked.Read(ref seen));
+        Assert.Equal(9L * BlockFanOut.BlockBytes, Interlocked.Read(ref seen));
+    }
+
+    [Fact]
+    public async Task A_fan_out_consumer_that_fails_stops_the_reading_and_its_error_surfaces()
+    {
+        var source = new MemoryStream(new byte[64 * BlockFanOut.BlockBytes]);
+        await using var fanOut = new BlockFanOut([_ => { }, _ => throw new IOException("No space left on device")]);
+
+        var error = await Assert.ThrowsAsync<IOException>(() => fanOut.CopyAsync(source, _ => { }, CancellationToken.None));
+        Assert.Equal("No space left on device", error.Message);
+        Assert.True(source.Position < source.Length, "the body was read to its end after a consumer had failed");
+    }
+
+    [Fact]
+    public async Task An_aws_chunked_body_decodes_the_same_wherever_the_network_splits_it()
+    {
+        var payload = new byte[3000];
+        new Random(5).NextBytes(payload);
+        var crc = Crc32Base64(payload);
+        var encoded = AwsChunked(payload, 1024, $"x-amz-checksum-crc32:{crc}");
+
+        // Every split point once (framing, signatures, data and trailer all cut somewhere), then a byte at a time.
+        for (var split = 1; split <= encoded.Length; split++)
+            await AssertDecodes(new PiecewiseStream(encoded, split, int.MaxValue), $"split at {split}");
+        await AssertDecodes(new PiecewiseStream(encoded, 1, 1), "a byte at a time");
+
+        async Task AssertDecodes(Stream network, string how)
+        {
+            var stream = new AwsChunkedStream(network, () => "malformed");
+            var decoded = new MemoryStream();
+            await stream.CopyToAsync(decoded);
+            Assert.True(payload.AsSpan().SequenceEqual(decoded.ToArray()), how);
+            Assert.Equal(crc, stream.Trailers["x-amz-checksum-crc32"]);
+        }
+    }
+
+    [Fact]
+    public async Task A_body_whose_trailer_checksum_differs_is_refused_and_leaves_no_file()
+    {
+        var store = new BlobStore(Path.Combine(_root, "store"), StateStore.Ephemeral());
+        var payload = new byte[2 * BlockFanOut.BlockBytes + 333];
+        new Random(6).NextBytes(payload);
+        var wrong = Crc32Base64([.. payload, 0]);
+        var decoder = new AwsChunkedStream(new MemoryStream(AwsChunked(payload, 64 * 1024, $"x-amz-checksum-crc32:{wrong}")), () => "malformed");
+        var digests = new S3Digests { ChecksumAlgorithm = "CRC32", ChecksumValue = () => decoder.Trailers["x-amz-checksum-crc32"], DeclaredLength = payload.Length };
+
+        var error = await Assert.ThrowsAsync<AwsException>(() => store.WriteAsync(decoder, digests, long.MaxValue, CancellationToken.None));
+        Assert.Equal("BadDigest", error.Code);
+        Assert.Equal("The CRC32 you specified did not match the calculated checksum.", error.Message);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "store", "tmp")));
+    }
+
+    [Fact]
+    public async Task A_body_whose_content_md5_differs_is_refused_with_both_digests()
+    {
+        var store = new BlobStore(Path.Combine(_root, "store"), StateStore.Ephemeral());
+        var payload = new byte[BlockFanOut.BlockBytes + 5];
+        new Random(7).NextBytes(payload);
+        var declared = Convert.ToBase64String(MD5.HashData([.. payload, 0]));
+
+        var error = await Assert.ThrowsAsync<AwsException>(() => store.WriteAsync(new MemoryStream(payload), new S3Digests { ContentMd5 = declared },
+            long.MaxValue, CancellationToken.None));
+        Assert.Equal("BadDigest", error.Code);
+        Assert.Equal("The Content-MD5 you specified did not match what we received.", error.Message);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "store", "tmp")));
+    }
+
+    [Fact]
+    public async Task A_body_matching_its_digests_commits_whole()
+    {
+        var store = new BlobStore(Path.Combine(_root, "store"), StateStore.Ephemeral());
+        var payload = new byte[2 * BlockFanOut.BlockBytes + 4096];
+        new Random(8).NextBytes(payload);
+        var decoder = new AwsChunkedStream(new PiecewiseStream(AwsChunked(payload, 64 * 1024, $"x-amz-checksum-crc32:{Crc32Base64(payload)}"), 1000, 65_000), () => "malformed");
+        var digests = new S3Digests
+        {
+            ContentMd5 = Convert.ToBase64String(MD5.HashData(payload)),
+            ChecksumAlgorithm = "CRC32",
+            ChecksumValue = () => decoder.Trailers["x-amz-checksum-crc32"],
+            DeclaredLength = payload.Length,
+        };
+
+        using var pending = await store.WriteAsync(decoder, digests, long.MaxValue, CancellationToken.None);
+        Assert.Equal($"\"{Convert.ToHexStringLower(MD5.HashData(payload))}\"", pending.ETag);
+        Assert.Equal(Crc32Base64(payload), pending.ChecksumValue);
+        var blobId = pending.Commit();
+        using var stored = store.OpenRead(blobId);
+        var read = new MemoryStream();
+        await stored.CopyToAsync(read);
+        Assert.True(payload.AsSpan().SequenceEqual(read.ToArray()));
+    }
+
+    private static string Crc32Base64(byte[] data)
+    {
+        var digest = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(digest, System.IO.Hashing.Crc32.HashToUInt32(data));
+        return Convert.ToBase64String(digest);
+    }
+
+    /// <summary>An aws-chunked body as the SDKs stream it: signed chunks of <paramref name="chunkBytes"/>, the final empty one, the trailer.</summary>
+    private static byte[] AwsChunked(byte[] payload, int chunkBytes, string trailer)
+    {
+        var body = new MemoryStream();
+        void Ascii(string text) => body.Write(Encoding.ASCII.GetBytes(text));
+        var signature = new string('a', 64);
+        for (var offset = 0; offset < payload.Length; offset += chunkBytes)
+        {
+            var length = Math.Min(chunkBytes, payload.Length - offset);
+            Ascii($"{length:x};chunk-signature={signature}\r\n");
+            body.Write(payload, offset, length);
+            Ascii("\r\n");
+        }
+        Ascii($"0;chunk-signature={signature}\r\n{trailer}\r\nx-amz-trailer-signature:{signature}\r\n\r\n");
+        return body.ToArray();
+    }
+
+    /// <summary>A network body: the first read returns at most <paramref name="first"/> bytes, each later one at most <paramref name="piece"/>.</summary>
+    private sealed class PiecewiseStream(byte[] content, int first, int piece) : Stream
+    {
+        private int _position;
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var length = Math.Min(Math.Min(count, _position == 0 ? first : piece), content.Length - _position);
+            Array.Copy(content, _position, buffer, offset, length);
+            _position += length;
+            return length;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => content.Length;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     [Fact]

@@ -42,8 +42,9 @@ public sealed class BlobStore
         new(PathOf(blobId), new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, Options = FileOptions.Asynchronous | FileOptions.SequentialScan, BufferSize = 0 });
 
     /// <summary>
-    /// Streams <paramref name="source"/> into a temporary file, computing MD5 and the declared digests beside the write
-    /// (<see cref="DigestingStream"/>), and verifies them; the caller commits the result or disposes it (which removes the file).
+    /// Streams <paramref name="source"/> into a temporary file, its large blocks past the page cache, computing MD5 and
+    /// the declared digests beside the write, each on its own core where one is free (<see cref="BlockFanOut"/>), and
+    /// verifies them; the caller commits the result or disposes it (which removes the file).
     /// </summary>
     public async Task<PendingBlob> WriteAsync(Stream source, S3Digests digests, long maxBytes, CancellationToken cancellation)
     {
@@ -54,20 +55,17 @@ public sealed class BlobStore
             using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
             using var sha256 = digests.ContentSha256Hex is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var checksum = digests.ChecksumAlgorithm is { } algorithm ? Checksum.Create(algorithm) : null;
-            List<BlockObserver> observers = [md5.AppendData];
-            if (sha256 is not null) observers.Add(sha256.AppendData);
-            if (checksum is not null) observers.Add(checksum.Append);
             long size;
-            await using (var digesting = new DigestingStream(source, observers))
+            using (var file = StreamedFileWriter.CreateNewUncached(path))
             {
-                using (var file = StreamedFileWriter.CreateNew(path))
+                List<BlockFanOut.BatchObserver> consumers = [file.AppendBlocks, BlockFanOut.EachBlock(md5.AppendData)];
+                if (sha256 is not null) consumers.Add(BlockFanOut.EachBlock(sha256.AppendData));
+                if (checksum is not null) consumers.Add(BlockFanOut.EachBlock(checksum.Append));
+                await using var fanOut = new BlockFanOut(consumers);
+                size = await fanOut.CopyAsync(source, length =>
                 {
-                    size = await file.CopyFromAsync(digesting, _ => { }, length =>
-                    {
-                        if (length > maxBytes) throw S3Errors.EntityTooLarge(digests.DeclaredLength ?? length, maxBytes);
-                    }, cancellation);
-                }
-                await digesting.FinishAsync(cancellation);
+                    if (length > maxBytes) throw S3Errors.EntityTooLarge(digests.DeclaredLength ?? length, maxBytes);
+                }, cancellation);
             }
 
             if (digests.DeclaredLength is { } declared && declared != size) throw S3Errors.IncompleteBody();
