@@ -15,6 +15,7 @@ public sealed partial class RdsApi
         AddSubscriptionOperations(table);
         AddLogAndCopyOperations(table);
         AddClusterOperations(table);
+        AddAccountOperations(table);
         // botocore's other operations answer a clear refusal naming the operation and why (README lists them).
         NotServedOperations.AddTo(table, RdsNotServed.Operations, RdsErrors.NotServed);
         return table;

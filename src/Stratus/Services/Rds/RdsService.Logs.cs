@@ -107,7 +107,9 @@ public sealed partial class RdsService
             SnapshotType = "manual",
             SourceSnapshotArn = original.Arn,
             Tags = copyTags && tags.Count == 0 ? original.Tags : tags,
+            SharedAccounts = [],
         };
+        RequireQuota(scope, _instanceSnapshotShelf.Quota);
         if (!_snapshots.TryAdd(SnapshotKey(copy), copy)) throw RdsErrors.SnapshotAlreadyExists(id);
         Event(copy, $"Copying snapshot {original.Identifier}", "creation");
         var task = Task.Run(() =>
