@@ -587,21 +587,25 @@ public sealed partial class RdsService
         return snapshot with { Status = "deleted" };
     }
 
-    /// <summary>CopyDBClusterSnapshot: the data is copied before the call answers, so the copy is available at once.</summary>
+    /// <summary>
+    /// CopyDBClusterSnapshot: the data is copied before the call answers, so the copy is available at once. The source may be
+    /// another account's shared with the caller, named by its ARN; the copy is the caller's.
+    /// </summary>
     public DbClusterSnapshot CopyClusterSnapshot(Scope scope, string sourceIdentifier, string targetIdentifier, bool copyTags, IReadOnlyList<RdsTag> tags)
     {
-        var source = GetClusterSnapshot(scope, sourceIdentifier);
+        var source = RestorableClusterSnapshot(scope, sourceIdentifier);
         var id = RdsRules.SnapshotIdentifier("TargetDBClusterSnapshotIdentifier", targetIdentifier);
         if (source.Status != "available")
             throw RdsErrors.InvalidClusterSnapshotState($"Snapshot {source.Identifier} is not in available state.");
         var copy = source with
         {
+            AccountId = scope.AccountId,
             Identifier = id,
             ResourceId = NewResourceId("snap-"),
             SnapshotCreateTime = Now,
             Status = "creating",
             SourceSnapshotArn = source.Arn,
-            Tags = copyTags ? [.. source.Tags.Where(t => tags.All(n => n.Key != t.Key)), .. tags] : tags,
+            Tags = copyTags ? [.. OwnTags(scope, source).Where(t => tags.All(n => n.Key != t.Key)), .. tags] : tags,
             SharedAccounts = [],
         };
         RequireQuota(scope, _clusterSnapshotShelf.Quota);

@@ -46,6 +46,12 @@ public sealed class RdsSnapshotSharingTests(StratusFixture stratus) : IClassFixt
             restored = other.restore_db_instance_from_db_snapshot(DBInstanceIdentifier="share-copy", DBSnapshotIdentifier=arn)["DBInstance"]
             out["restored_arn"] = restored["DBInstanceArn"]
             out["stranger"] = error(stranger.restore_db_instance_from_db_snapshot, DBInstanceIdentifier="share-copy", DBSnapshotIdentifier=arn)
+            out["stranger_copy"] = error(stranger.copy_db_snapshot, SourceDBSnapshotIdentifier=arn, TargetDBSnapshotIdentifier="share-snap-copy")
+            copied = other.copy_db_snapshot(SourceDBSnapshotIdentifier=arn, TargetDBSnapshotIdentifier="share-snap-copy")["DBSnapshot"]
+            out["copied"] = [copied["DBSnapshotArn"], copied["SourceDBSnapshotIdentifier"] == arn]
+            other.get_waiter("db_snapshot_available").wait(DBSnapshotIdentifier="share-snap-copy", WaiterConfig={"Delay": 1, "MaxAttempts": 180})
+            out["copy_unshared"] = other.describe_db_snapshot_attributes(DBSnapshotIdentifier="share-snap-copy")["DBSnapshotAttributesResult"]["DBSnapshotAttributes"][0]["AttributeValues"]
+            other.delete_db_snapshot(DBSnapshotIdentifier="share-snap-copy")
             other.get_waiter("db_instance_available").wait(DBInstanceIdentifier="share-copy", WaiterConfig={"Delay": 1, "MaxAttempts": 180})
             copy = other.describe_db_instances(DBInstanceIdentifier="share-copy")["DBInstances"][0]
             out["address"] = copy["Endpoint"]["Address"]
@@ -86,6 +92,9 @@ public sealed class RdsSnapshotSharingTests(StratusFixture stratus) : IClassFixt
             Assert.Equal("InvalidDBSnapshotState", (string)r["modify_shared"]!["code"]!);
             Assert.StartsWith($"arn:aws:rds:us-east-1:{Other}:db:share-copy", (string)r["restored_arn"]!);
             Assert.Equal("DBSnapshotNotFound", (string)r["stranger"]!["code"]!);
+            Assert.Equal("DBSnapshotNotFound", (string)r["stranger_copy"]!["code"]!);
+            Assert.Equal($$"""["arn:aws:rds:us-east-1:{{Other}}:snapshot:share-snap-copy",true]""", r["copied"]!.ToJsonString());
+            Assert.Equal("[]", r["copy_unshared"]!.ToJsonString());
             Assert.Equal("""[{"AttributeName":"restore","AttributeValues":[]}]""", r["unshared_again"]!.ToJsonString());
             Assert.Equal("""["all"]""", r["public"]!.ToJsonString());
             // Public: the stranger's restore gets past the snapshot to the class it asked for.
@@ -138,6 +147,8 @@ public sealed class RdsSnapshotSharingTests(StratusFixture stratus) : IClassFixt
                 ValuesToAdd=["{{Other}}"])["DBClusterSnapshotAttributesResult"]
             out["described"] = rds.describe_db_cluster_snapshot_attributes(DBClusterSnapshotIdentifier="share-csnap")["DBClusterSnapshotAttributesResult"]["DBClusterSnapshotAttributes"]
             out["missing"] = error(rds.describe_db_cluster_snapshot_attributes, DBClusterSnapshotIdentifier="nothing-here")
+            out["copied"] = other.copy_db_cluster_snapshot(SourceDBClusterSnapshotIdentifier=arn, TargetDBClusterSnapshotIdentifier="share-csnap-copy")["DBClusterSnapshot"]["DBClusterSnapshotArn"]
+            other.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier="share-csnap-copy")
             out["restored"] = other.restore_db_cluster_from_snapshot(DBClusterIdentifier="share-cluster-copy", SnapshotIdentifier=arn, Engine="aurora-mysql")["DBCluster"]["DBClusterArn"]
             wait_cluster(other, "share-cluster-copy")
             quotas = {q["AccountQuotaName"]: q["Used"] for q in rds.describe_account_attributes()["AccountQuotas"]}
@@ -157,6 +168,7 @@ public sealed class RdsSnapshotSharingTests(StratusFixture stratus) : IClassFixt
             r["shared"]!.ToJsonString());
         Assert.Equal($$"""[{"AttributeName":"restore","AttributeValues":["{{Other}}"]}]""", r["described"]!.ToJsonString());
         Assert.Equal("DBClusterSnapshotNotFoundFault", (string)r["missing"]!["code"]!);
+        Assert.Equal($"arn:aws:rds:us-east-1:{Other}:cluster-snapshot:share-csnap-copy", (string)r["copied"]!);
         Assert.Equal($"arn:aws:rds:us-east-1:{Other}:cluster:share-cluster-copy", (string)r["restored"]!);
         Assert.Equal("[1,1]", r["used"]!.ToJsonString());
     }
