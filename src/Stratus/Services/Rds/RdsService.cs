@@ -445,9 +445,11 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
         RequireEngine(snapshot.Engine);
         var parameterGroup = ResolveInstanceParameterGroup(scope, request.ParameterGroupName, snapshot.Engine, snapshot.EngineVersion);
-        // The snapshot's option group (ModifyDBSnapshot may have named it) unless another is asked for; another account's is not the caller's.
-        var optionGroup = ResolveInstanceOptionGroup(scope, request.OptionGroupName ?? (snapshot.AccountId == scope.AccountId ? snapshot.OptionGroupName : null),
-            snapshot.Engine, snapshot.EngineVersion);
+        // The snapshot's option group (ModifyDBSnapshot may have named it) while it exists, unless another is asked for; another
+        // account's is not the caller's.
+        var snapshotOptionGroup = snapshot.AccountId == scope.AccountId && snapshot.OptionGroupName is { } own
+            && _optionGroups.Get(OptionGroupKey(scope, own)) is not null ? own : null;
+        var optionGroup = ResolveInstanceOptionGroup(scope, request.OptionGroupName ?? snapshotOptionGroup, snapshot.Engine, snapshot.EngineVersion);
         var managed = request.ManageMasterUserPassword == true;
         RdsRules.ManagedMasterPassword(managed, null, request.MasterUserSecretKmsKeyId);
         var fleet = RequireFleet();
