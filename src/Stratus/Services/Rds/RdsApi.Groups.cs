@@ -17,6 +17,7 @@ public sealed partial class RdsApi
         AddClusterOperations(table);
         AddProxyOperations(table);
         AddBlueGreenOperations(table);
+        AddAccountOperations(table);
         // botocore's other operations answer a clear refusal naming the operation and why (README lists them).
         NotServedOperations.AddTo(table, RdsNotServed.Operations, RdsErrors.NotServed);
         return table;

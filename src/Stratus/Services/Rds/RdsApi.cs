@@ -48,6 +48,19 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["AssociatedRoles"] = "DBClusterRole",
             ["ReadReplicaIdentifiers"] = "ReadReplicaIdentifier",
             ["DomainMemberships"] = "DomainMembership",
+            ["AccountQuotas"] = "AccountQuota",
+            ["PendingMaintenanceActions"] = "ResourcePendingMaintenanceActions",
+            ["SourceRegions"] = "SourceRegion",
+            ["OrderableDBInstanceOptions"] = "OrderableDBInstanceOption",
+            ["AvailableProcessorFeatures"] = "AvailableProcessorFeature",
+            ["ValidProcessorFeatures"] = "AvailableProcessorFeature",
+            ["DBMajorEngineVersions"] = "DBMajorEngineVersion",
+            ["Storage"] = "ValidStorageOptions",
+            ["StorageSize"] = "Range",
+            ["ProvisionedIops"] = "Range",
+            ["DBSnapshotAttributes"] = "DBSnapshotAttribute",
+            ["DBClusterSnapshotAttributes"] = "DBClusterSnapshotAttribute",
+            ["AttributeValues"] = "AttributeValue",
         },
     };
 
@@ -118,6 +131,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
                 VpcSecurityGroupIds = i.Strings("VpcSecurityGroupIds"),
                 DeletionProtection = i.Bool("DeletionProtection"),
                 ParameterGroupName = i.String("DBParameterGroupName"),
+                OptionGroupName = i.String("OptionGroupName"),
                 Tags = RdsTag.List(i),
                 ManageMasterUserPassword = i.Bool("ManageMasterUserPassword"),
                 MasterUserSecretKmsKeyId = i.String("MasterUserSecretKmsKeyId"),
@@ -171,9 +185,6 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             } },
     };
 
-    /// <summary>Every engine Stratus serves, instance engines and Aurora's, as DescribeDBEngineVersions lists them.</summary>
-    private static readonly IReadOnlyList<string> ListedEngines = [.. RdsRules.Engines, .. RdsService.ClusterEngines];
-
     /// <summary>
     /// The versions this machine runs: an Aurora engine reports its Aurora version (aurora-mysql MySQL 8.0 compatible on
     /// MariaDB; aurora-postgresql the installed PostgreSQL's), with Aurora's family and its serverless engine mode.
@@ -181,11 +192,11 @@ public sealed partial class RdsApi : IStratusService, IDisposable
     private JsonObject DescribeEngineVersions(OperationInput input)
     {
         var engine = input.String("Engine");
-        if (engine is not null && !ListedEngines.Contains(engine)) return new JsonObject { ["DBEngineVersions"] = new JsonArray() };
+        if (engine is not null && !RdsService.ListedEngines.Contains(engine)) return new JsonObject { ["DBEngineVersions"] = new JsonArray() };
         var requestedVersion = input.String("EngineVersion");
         var versions = new JsonArray();
-        foreach (var name in engine is null ? ListedEngines : [engine])
-            foreach (var version in _rds.EngineVersions(name).Where(v => requestedVersion is null || v == requestedVersion || v.StartsWith(requestedVersion + ".", StringComparison.Ordinal)))
+        foreach (var name in engine is null ? RdsService.ListedEngines : [engine])
+            foreach (var version in _rds.EngineVersionsMatching(name, requestedVersion))
             {
                 var served = _rds.Engines.FirstOrDefault(e => e.RdsEngines.Contains(RdsRules.IsPostgres(name) ? "postgres" : "mariadb"));
                 versions.Add(new JsonObject
@@ -285,7 +296,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
                 ["Normal"] = i.Status == "available",
                 ["Status"] = i.Status == "available" ? "replicating" : "stopped",
             }),
-            ["LicenseModel"] = RdsRules.IsPostgres(i.Engine) ? "postgresql-license" : "general-public-license",
+            ["LicenseModel"] = RdsRules.LicenseModel(i.Engine),
             ["OptionGroupMemberships"] = new JsonArray(new JsonObject
             {
                 ["OptionGroupName"] = _rds.OptionGroupNameOf(i),
@@ -296,7 +307,6 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["DbInstancePort"] = 0,
             ["StorageEncrypted"] = false,
             ["DbiResourceId"] = i.ResourceId,
-            ["CACertificateIdentifier"] = "rds-ca-rsa2048-g1",
             ["CopyTagsToSnapshot"] = i.CopyTagsToSnapshot,
             ["MonitoringInterval"] = 0,
             ["DBInstanceArn"] = i.Arn,
@@ -326,7 +336,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
         ["InstanceCreateTime"] = s.InstanceCreateTime,
         ["MasterUsername"] = s.MasterUsername,
         ["EngineVersion"] = s.EngineVersion,
-        ["LicenseModel"] = RdsRules.IsPostgres(s.Engine) ? "postgresql-license" : "general-public-license",
+        ["LicenseModel"] = RdsRules.LicenseModel(s.Engine),
         ["SnapshotType"] = s.SnapshotType,
         ["PercentProgress"] = s.Status == "available" ? 100 : 0,
         ["StorageType"] = s.StorageType,
@@ -338,6 +348,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
         ["OriginalSnapshotCreateTime"] = s.SnapshotCreateTime,
         ["SnapshotTarget"] = "region",
         ["SourceDBSnapshotIdentifier"] = s.SourceSnapshotArn,
+        ["OptionGroupName"] = s.OptionGroupName ?? RdsService.DefaultOptionGroupName(s.Engine, RdsRules.MajorVersion(s.Engine, s.EngineVersion)),
     };
 
     private static JsonObject SubnetGroupBody(DbSubnetGroup g) => new()

@@ -7,7 +7,8 @@ namespace Stratus.Services.Rds;
 /// What `--auth enforce` authorizes RDS's operations against (Service Authorization Reference, Amazon
 /// RDS): arn:aws:rds:REGION:ACCOUNT:TYPE:NAME for the instance (db), cluster, snapshot, cluster-snapshot,
 /// parameter groups (pg, cluster-pg) and subnet group (subgrp) the request names; tag operations the
-/// ResourceName ARN. Copies and restores name source and target: each must be allowed. An instance's,
+/// ResourceName ARN, maintenance operations the ResourceIdentifier ARN. A snapshot another account shared is named by its ARN,
+/// which is authorized as given. Copies and restores name source and target: each must be allowed. An instance's,
 /// cluster's or snapshot's tags are its aws:ResourceTag keys; creating one carries rds:DatabaseEngine,
 /// rds:DatabaseClass and rds:StorageSize.
 /// </summary>
@@ -19,6 +20,8 @@ public static class RdsAuthorization
         ("SourceDBSnapshotIdentifier", "snapshot"), ("TargetDBSnapshotIdentifier", "snapshot"),
         ("DBClusterSnapshotIdentifier", "cluster-snapshot"), ("SourceDBClusterSnapshotIdentifier", "cluster-snapshot"), ("TargetDBClusterSnapshotIdentifier", "cluster-snapshot"),
         ("DBParameterGroupName", "pg"), ("DBClusterParameterGroupName", "cluster-pg"), ("DBSubnetGroupName", "subgrp"),
+        // RestoreDBClusterFromSnapshot's snapshot; the maintenance operations' resource, always an ARN.
+        ("SnapshotIdentifier", "cluster-snapshot"), ("ResourceIdentifier", ""),
     ];
 
     private static readonly (string Member, string Key)[] ConditionMembers =

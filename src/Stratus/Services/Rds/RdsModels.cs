@@ -135,6 +135,14 @@ public abstract record RdsSnapshot : IRdsListed
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
     /// <summary>The ARN of the snapshot this one was copied from (CopyDBSnapshot, CopyDBClusterSnapshot); null for a snapshot of a database.</summary>
     public string? SourceSnapshotArn { get; init; }
+    /// <summary>
+    /// The snapshot's "restore" attribute (ModifyDBSnapshotAttribute, ModifyDBClusterSnapshotAttribute): the accounts it is
+    /// shared with, or "all" when it is public. A copy starts unshared.
+    /// </summary>
+    public IReadOnlyList<string> SharedAccounts { get; init; } = [];
+
+    /// <summary>Whether <paramref name="accountId"/> may restore or copy the snapshot: its own account's, or shared with it.</summary>
+    public bool IsRestorableBy(string accountId) => accountId == AccountId || SharedAccounts.Contains("all") || SharedAccounts.Contains(accountId);
 
     protected RdsSnapshot() { }
 
@@ -178,6 +186,8 @@ public sealed record DbSnapshot : RdsSnapshot, IDbInstanceOrigin
     /// <summary>The VPC the instance was in; null on snapshots taken before VPCs were recorded (the default VPC's).</summary>
     public string? VpcId { get; init; }
     public string StorageType { get; init; } = "gp2";
+    /// <summary>The instance's option group (null: its engine version's default); ModifyDBSnapshot may name another, which a restore takes.</summary>
+    public string? OptionGroupName { get; init; }
 
     public DbSnapshot() { }
 
@@ -194,6 +204,7 @@ public sealed record DbSnapshot : RdsSnapshot, IDbInstanceOrigin
         AvailabilityZone = instance.AvailabilityZone;
         InstanceCreateTime = instance.CreateTime;
         StorageType = instance.StorageType;
+        OptionGroupName = instance.OptionGroupName;
         VpcId = vpcId;
     }
 
@@ -327,6 +338,8 @@ public sealed record RestoreInstanceRequest
     public bool? DeletionProtection { get; init; }
     /// <summary>The DB parameter group the restored instance takes; null for its family's default, as RDS restores.</summary>
     public string? ParameterGroupName { get; init; }
+    /// <summary>The option group the restored instance takes; null for the snapshot's.</summary>
+    public string? OptionGroupName { get; init; }
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
     /// <summary>RDS makes a new password for the restored instance and keeps it in a secret of its own (rds!db-...).</summary>
     public bool? ManageMasterUserPassword { get; init; }

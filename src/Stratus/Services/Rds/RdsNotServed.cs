@@ -9,8 +9,8 @@ namespace Stratus.Services.Rds;
 public static class RdsNotServed
 {
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
-        ("Aurora clusters are built without backtracking, the Data API, IAM roles, automated backups, point-in-time or S3 restores, cross-Region replicas and snapshot sharing",
-            ["AddRoleToDBCluster", "BacktrackDBCluster", "DeleteDBClusterAutomatedBackup", "DescribeDBClusterAutomatedBackups", "DescribeDBClusterBacktracks", "DescribeDBClusterSnapshotAttributes", "DescribeServerlessV2PlatformVersions", "DisableHttpEndpoint", "EnableHttpEndpoint", "ModifyCurrentDBClusterCapacity", "ModifyDBClusterSnapshotAttribute", "PromoteReadReplicaDBCluster", "RemoveRoleFromDBCluster", "RestoreDBClusterFromS3", "RestoreDBClusterToPointInTime"]),
+        ("Aurora clusters are built without backtracking, the Data API, IAM roles, automated backups, point-in-time or S3 restores and cross-Region replicas",
+            ["AddRoleToDBCluster", "BacktrackDBCluster", "DeleteDBClusterAutomatedBackup", "DescribeDBClusterAutomatedBackups", "DescribeDBClusterBacktracks", "DisableHttpEndpoint", "EnableHttpEndpoint", "ModifyCurrentDBClusterCapacity", "PromoteReadReplicaDBCluster", "RemoveRoleFromDBCluster", "RestoreDBClusterFromS3", "RestoreDBClusterToPointInTime"]),
         ("Aurora global databases are not built",
             ["CreateGlobalCluster", "DeleteGlobalCluster", "DescribeGlobalClusters", "FailoverGlobalCluster", "ModifyGlobalCluster", "RemoveFromGlobalCluster", "SwitchoverGlobalCluster"]),
         ("Aurora Limitless shard groups are not built",
@@ -35,6 +35,8 @@ public static class RdsNotServed
             ["AuthorizeDBSecurityGroupIngress", "CreateDBSecurityGroup", "DeleteDBSecurityGroup", "DescribeDBSecurityGroups", "RevokeDBSecurityGroupIngress"]),
         ("reserved instances are billing, which Stratus does not have",
             ["DescribeReservedDBInstances", "DescribeReservedDBInstancesOfferings", "PurchaseReservedDBInstancesOffering"]),
-        ("account, maintenance, certificate, recommendation, orderable-option and snapshot-sharing operations are not built yet",
-            ["ApplyPendingMaintenanceAction", "DescribeAccountAttributes", "DescribeCertificates", "DescribeDBMajorEngineVersions", "DescribeDBRecommendations", "DescribeDBSnapshotAttributes", "DescribeOrderableDBInstanceOptions", "DescribePendingMaintenanceActions", "DescribeSourceRegions", "DescribeValidDBInstanceModifications", "ModifyCertificates", "ModifyDBRecommendation", "ModifyDBSnapshot", "ModifyDBSnapshotAttribute"]));
+        ("the database servers Stratus starts do not serve TLS, so there is no certificate authority to list or to rotate",
+            ["DescribeCertificates", "ModifyCertificates"]),
+        ("Serverless v2 platform versions and DB recommendations are AWS's own content (its platform releases, its advisors' findings), which Stratus has no true answer for",
+            ["DescribeDBRecommendations", "DescribeServerlessV2PlatformVersions", "ModifyDBRecommendation"]));
 }

@@ -74,7 +74,7 @@ public static partial class RdsRules
                 "and database engine version, see the documentation.");
     }
 
-    private static readonly string[] StorageTypes = ["gp2", "gp3", "io1", "io2", "standard"];
+    public static readonly IReadOnlyList<string> StorageTypes = ["gp2", "gp3", "io1", "io2", "standard"];
 
     public static void Storage(int storage, string engine, string storageType)
     {
@@ -97,6 +97,9 @@ public static partial class RdsRules
     public static int DefaultPort(string engine) => IsPostgres(engine) ? 5432 : 3306;
 
     public static bool IsPostgres(string engine) => engine is "postgres" or "aurora-postgresql";
+
+    /// <summary>RDS's license model of each engine Stratus runs: PostgreSQL's own licence, the GPL for MySQL and MariaDB.</summary>
+    public static string LicenseModel(string engine) => IsPostgres(engine) ? "postgresql-license" : "general-public-license";
 
     public static void MasterUsername(string? user, string engine)
     {

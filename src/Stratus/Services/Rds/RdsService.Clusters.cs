@@ -361,6 +361,7 @@ public sealed partial class RdsService
             DeletionProtection = request.DeletionProtection ?? false,
             Tags = request.Tags,
         };
+        RequireQuota(scope, "DBInstances");
         if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsErrors.InstanceAlreadyExists();
         RunForCluster(cluster, "instance creation", async (current, token) =>
         {
@@ -586,22 +587,28 @@ public sealed partial class RdsService
         return snapshot with { Status = "deleted" };
     }
 
-    /// <summary>CopyDBClusterSnapshot: the data is copied before the call answers, so the copy is available at once.</summary>
+    /// <summary>
+    /// CopyDBClusterSnapshot: the data is copied before the call answers, so the copy is available at once. The source may be
+    /// another account's shared with the caller, named by its ARN; the copy is the caller's.
+    /// </summary>
     public DbClusterSnapshot CopyClusterSnapshot(Scope scope, string sourceIdentifier, string targetIdentifier, bool copyTags, IReadOnlyList<RdsTag> tags)
     {
-        var source = GetClusterSnapshot(scope, sourceIdentifier);
+        var source = RestorableClusterSnapshot(scope, sourceIdentifier);
         var id = RdsRules.SnapshotIdentifier("TargetDBClusterSnapshotIdentifier", targetIdentifier);
         if (source.Status != "available")
             throw RdsErrors.InvalidClusterSnapshotState($"Snapshot {source.Identifier} is not in available state.");
         var copy = source with
         {
+            AccountId = scope.AccountId,
             Identifier = id,
             ResourceId = NewResourceId("snap-"),
             SnapshotCreateTime = Now,
             Status = "creating",
             SourceSnapshotArn = source.Arn,
-            Tags = copyTags ? [.. source.Tags.Where(t => tags.All(n => n.Key != t.Key)), .. tags] : tags,
+            Tags = copyTags ? [.. OwnTags(scope, source).Where(t => tags.All(n => n.Key != t.Key)), .. tags] : tags,
+            SharedAccounts = [],
         };
+        RequireQuota(scope, _clusterSnapshotShelf.Quota);
         if (!_clusterSnapshots.TryAdd(ClusterSnapshotKey(copy), copy)) throw RdsErrors.ClusterSnapshotAlreadyExists(id);
         var fleet = RequireFleet();
         try
@@ -622,7 +629,7 @@ public sealed partial class RdsService
     public DbCluster RestoreClusterFromSnapshot(Scope scope, RestoreClusterRequest request)
     {
         var identifier = RdsRules.InstanceIdentifier("DBClusterIdentifier", request.Identifier);
-        var snapshot = GetClusterSnapshot(scope, request.SnapshotIdentifier);
+        var snapshot = RestorableClusterSnapshot(scope, request.SnapshotIdentifier);
         if (snapshot.Status != "available")
             throw RdsErrors.InvalidClusterSnapshotState($"Snapshot {snapshot.Identifier} is not in available state.");
         if (request.Engine != snapshot.Engine)
@@ -638,7 +645,7 @@ public sealed partial class RdsService
         var fleet = RequireFleet();
         var cluster = AddCluster(scope, new ClusterSettings(identifier, snapshot.Engine, snapshot.EngineVersion, snapshot.MasterUsername, snapshot.DatabaseName, port,
             request.SubnetGroupName, request.VpcSecurityGroupIds, request.ParameterGroupName, request.ServerlessV2Scaling,
-            1, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags.Count > 0 ? request.Tags : snapshot.Tags));
+            1, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags.Count > 0 ? request.Tags : OwnTags(scope, snapshot)));
         // A managed password (a template's): the master password lives in the cluster volume, as on Aurora, so it is set there
         // before the cluster is available and every writer that later takes the volume runs with it; the snapshot's no longer logs in.
         var managedPassword = managed ? RdsMasterUserSecrets.NewPassword() : null;
@@ -874,6 +881,7 @@ public sealed partial class RdsService
             ServerlessV2Scaling = settings.ServerlessV2Scaling,
             Tags = settings.Tags,
         };
+        RequireQuota(scope, "DBClusters");
         if (!_clusters.TryAdd(ClusterKey(scope.AccountId, scope.Region, settings.Identifier), cluster)) throw RdsErrors.ClusterAlreadyExists();
         return cluster;
     }

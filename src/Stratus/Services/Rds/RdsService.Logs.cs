@@ -91,23 +91,30 @@ public sealed partial class RdsService
 
     // ---- snapshot copies ----
 
-    /// <summary>Copies a snapshot's files into a new manual snapshot in the background; a restore of the copy holds the same data.</summary>
+    /// <summary>
+    /// Copies a snapshot's files into a new manual snapshot of the caller's in the background; a restore of the copy holds the
+    /// same data. The source may be another account's shared with the caller, named by its ARN.
+    /// </summary>
     public DbSnapshot CopySnapshot(Scope scope, string source, string target, IReadOnlyList<RdsTag> tags, bool copyTags)
     {
-        var original = GetSnapshot(scope, source);
+        var original = RestorableSnapshot(scope, source);
         if (original.Status != "available") throw RdsErrors.InvalidSnapshotState($"Snapshot {original.Identifier} is not in available state.");
         var id = RdsRules.SnapshotIdentifier("TargetDBSnapshotIdentifier", target);
         var fleet = RequireFleet();
         var copy = original with
         {
+            AccountId = scope.AccountId,
             Identifier = id,
             ResourceId = NewResourceId("snap-"),
             SnapshotCreateTime = Now,
             Status = "creating",
             SnapshotType = "manual",
             SourceSnapshotArn = original.Arn,
-            Tags = copyTags && tags.Count == 0 ? original.Tags : tags,
+            Tags = copyTags && tags.Count == 0 ? OwnTags(scope, original) : tags,
+            OptionGroupName = original.AccountId == scope.AccountId ? original.OptionGroupName : null,
+            SharedAccounts = [],
         };
+        RequireQuota(scope, _instanceSnapshotShelf.Quota);
         if (!_snapshots.TryAdd(SnapshotKey(copy), copy)) throw RdsErrors.SnapshotAlreadyExists(id);
         Event(copy, $"Copying snapshot {original.Identifier}", "creation");
         var task = Task.Run(() =>

@@ -44,6 +44,7 @@ public sealed partial class RdsService
             IsCluster = cluster,
             Tags = tags,
         };
+        RequireQuota(scope, cluster ? "DBClusterParameterGroups" : "DBParameterGroups");
         if (!_parameterGroups.TryAdd(ParameterGroupKey(scope, groupName, cluster), group)) throw RdsErrors.ParameterGroupAlreadyExists(groupName);
         return group;
     }

@@ -46,6 +46,7 @@ public sealed partial class RdsService
             MajorEngineVersion = majorVersion,
             Tags = tags,
         };
+        RequireQuota(scope, "OptionGroups");
         if (!_optionGroups.TryAdd(OptionGroupKey(scope, groupName), group)) throw RdsErrors.OptionGroupAlreadyExists(groupName);
         return group;
     }
@@ -133,6 +134,7 @@ public sealed partial class RdsService
             CreationTime = Now,
             Tags = tags,
         };
+        RequireQuota(scope, "EventSubscriptions");
         if (!_subscriptions.TryAdd(SubscriptionKey(scope, subscriptionName), subscription)) throw RdsErrors.SubscriptionAlreadyExists(subscriptionName);
         return subscription;
     }

@@ -53,6 +53,8 @@ public sealed partial class RdsService
             ReplicaSourceIdentifier = crossRegion ? source.Arn : source.Identifier,
             Tags = request.Tags,
         };
+        RequireQuota(scope, "DBInstances");
+        RequireQuota(scope, "AllocatedStorage", replica.AllocatedStorage);
         if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), replica)) throw RdsErrors.InstanceAlreadyExists();
 
         RunForInstance(replica, "creation", async (current, token) =>

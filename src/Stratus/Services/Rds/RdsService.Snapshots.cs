@@ -10,9 +10,9 @@ namespace Stratus.Services.Rds;
 /// </summary>
 public sealed partial class RdsService
 {
-    /// <summary>Where snapshots of one kind are kept and how RDS names them in errors and events.</summary>
+    /// <summary>Where snapshots of one kind are kept, how RDS names them in errors and events, and the account quota counting them.</summary>
     private sealed record SnapshotShelf<TSnapshot>(ResourceTable<TSnapshot> Table, string IdentifierMember, string Noun,
-        Func<string, AwsException> AlreadyExists, Action<TSnapshot, string, string> Event) where TSnapshot : RdsSnapshot
+        Func<string, AwsException> AlreadyExists, Action<TSnapshot, string, string> Event, string Quota) where TSnapshot : RdsSnapshot
     {
         public static string Key(TSnapshot snapshot) => ResourceTable<TSnapshot>.Key(snapshot.AccountId, snapshot.Region, snapshot.Identifier);
     }
@@ -23,6 +23,7 @@ public sealed partial class RdsService
     {
         var id = RdsRules.SnapshotIdentifier(shelf.IdentifierMember, snapshotIdentifier);
         var snapshot = take(id, NewResourceId("snap-"));
+        RequireQuota(Scope.Of(snapshot.AccountId, snapshot.Region), shelf.Quota);
         if (!shelf.Table.TryAdd(SnapshotShelf<TSnapshot>.Key(snapshot), snapshot)) throw shelf.AlreadyExists(id);
         shelf.Event(snapshot, $"Creating manual {shelf.Noun}", "backup");
         return snapshot;

@@ -52,7 +52,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         secrets.RegisterOwner(RdsMasterUserSecrets.OwningService, this);
         _instances = new ResourceTable<DbInstance>(store, "rds.instances");
         _snapshots = new ResourceTable<DbSnapshot>(store, "rds.snapshots");
-        _instanceSnapshotShelf = new SnapshotShelf<DbSnapshot>(_snapshots, "DBSnapshotIdentifier", "snapshot", RdsErrors.SnapshotAlreadyExists, Event);
+        _instanceSnapshotShelf = new SnapshotShelf<DbSnapshot>(_snapshots, "DBSnapshotIdentifier", "snapshot", RdsErrors.SnapshotAlreadyExists, Event, "ManualSnapshots");
         _events = new ResourceTable<RdsEvent>(store, "rds.events");
         _parameterGroups = new ResourceTable<DbParameterGroup>(store, "rds.parameterGroups");
         _optionGroups = new ResourceTable<RdsOptionGroup>(store, "rds.optionGroups");
@@ -60,7 +60,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _clusters = new ResourceTable<DbCluster>(store, "rds.clusters");
         _clusterSnapshots = new ResourceTable<DbClusterSnapshot>(store, "rds.clusterSnapshots");
         _clusterSnapshotShelf = new SnapshotShelf<DbClusterSnapshot>(_clusterSnapshots, "DBClusterSnapshotIdentifier", "cluster snapshot",
-            RdsErrors.ClusterSnapshotAlreadyExists, ClusterSnapshotEvent);
+            RdsErrors.ClusterSnapshotAlreadyExists, ClusterSnapshotEvent, "ManualClusterSnapshots");
         _customEndpoints = new ResourceTable<DbClusterEndpoint>(store, "rds.clusterEndpoints");
         _proxies = new ResourceTable<DbProxy>(store, "rds.proxies");
         _proxyEndpoints = new ResourceTable<DbProxyEndpoint>(store, "rds.proxyEndpoints");
@@ -103,6 +103,8 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         RdsRules.ManagedMasterPassword(managed, request.MasterUserPassword, request.MasterUserSecretKmsKeyId);
         if (!managed) RdsRules.MasterPassword(request.MasterUserPassword, request.Engine);
         RdsRules.DbName(request.DbName, request.Engine);
+        RequireQuota(scope, "DBInstances");
+        RequireQuota(scope, "AllocatedStorage", storage);
         var subnetGroup = GetSubnetGroup(scope, request.SubnetGroupName);
         var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
         var engine = RequireEngine(request.Engine);
@@ -183,6 +185,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             RdsRules.Storage(storage, instance.Engine, instance.StorageType);
             if (storage < instance.AllocatedStorage)
                 throw RdsErrors.InvalidValue($"Invalid storage size: allocated storage can't be reduced from {instance.AllocatedStorage} to {storage}.");
+            RequireQuota(scope, "AllocatedStorage", storage - Math.Max(instance.AllocatedStorage, instance.Pending?.AllocatedStorage ?? 0));
         }
         var manage = CheckMasterPasswordChange(instance, request);
         if (request.Port is { } newPort) RdsRules.Port(newPort);
@@ -438,7 +441,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     public DbInstance RestoreFromSnapshot(Scope scope, RestoreInstanceRequest request)
     {
         var identifier = RdsRules.InstanceIdentifier("DBInstanceIdentifier", request.Identifier);
-        var snapshot = GetSnapshot(scope, request.SnapshotIdentifier);
+        var snapshot = RestorableSnapshot(scope, request.SnapshotIdentifier);
         if (snapshot.Status != "available")
             throw RdsErrors.InvalidSnapshotState($"Snapshot {snapshot.Identifier} is not in available state.");
         var instanceClass = request.InstanceClass ?? snapshot.InstanceClass;
@@ -449,6 +452,11 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
         RequireEngine(snapshot.Engine);
         var parameterGroup = ResolveInstanceParameterGroup(scope, request.ParameterGroupName, snapshot.Engine, snapshot.EngineVersion);
+        // The snapshot's option group (ModifyDBSnapshot may have named it) while it exists, unless another is asked for; another
+        // account's is not the caller's.
+        var snapshotOptionGroup = snapshot.AccountId == scope.AccountId && snapshot.OptionGroupName is { } own
+            && _optionGroups.Get(OptionGroupKey(scope, own)) is not null ? own : null;
+        var optionGroup = ResolveInstanceOptionGroup(scope, request.OptionGroupName ?? snapshotOptionGroup, snapshot.Engine, snapshot.EngineVersion);
         var managed = request.ManageMasterUserPassword == true;
         RdsRules.ManagedMasterPassword(managed, null, request.MasterUserSecretKmsKeyId);
         var fleet = RequireFleet();
@@ -459,8 +467,11 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             PubliclyAccessible = request.PubliclyAccessible ?? false,
             DeletionProtection = request.DeletionProtection ?? false,
             ParameterGroupName = parameterGroup,
-            Tags = request.Tags.Count > 0 ? request.Tags : snapshot.Tags,
+            OptionGroupName = optionGroup,
+            Tags = request.Tags.Count > 0 ? request.Tags : OwnTags(scope, snapshot),
         };
+        RequireQuota(scope, "DBInstances");
+        RequireQuota(scope, "AllocatedStorage", snapshot.AllocatedStorage);
         if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsErrors.InstanceAlreadyExists();
         // ManageMasterUserPassword: the restored instance gets a password of its own, kept in its own secret (the
         // snapshot's password is no longer the master's), set before the instance is reported available.
@@ -485,6 +496,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     {
         var key = SubnetGroupKey(scope, RdsRules.SubnetGroupName(name));
         if (name.Equals(RdsDefaultNetwork.SubnetGroupName, StringComparison.OrdinalIgnoreCase)) throw RdsErrors.DefaultSubnetGroupReserved();
+        if (subnetIds.Count > MaxSubnetsPerGroup) throw RdsErrors.SubnetsPerGroupExceeded(MaxSubnetsPerGroup);
         var (vpcId, subnets) = ResolveSubnets(scope, subnetIds);
         var group = new DbSubnetGroup
         {
@@ -496,6 +508,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             Subnets = subnets,
             Tags = tags,
         };
+        RequireQuota(scope, "DBSubnetGroups");
         if (!_subnetGroups.TryAdd(key, group)) throw RdsErrors.SubnetGroupAlreadyExists(group.Name);
         return group;
     }
@@ -504,6 +517,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     {
         var existing = GetSubnetGroup(scope, name);
         if (existing.Name == RdsDefaultNetwork.SubnetGroupName) throw RdsErrors.DefaultSubnetGroupReserved();
+        if (subnetIds.Count > MaxSubnetsPerGroup) throw RdsErrors.SubnetsPerGroupExceeded(MaxSubnetsPerGroup);
         var (vpcId, subnets) = ResolveSubnets(scope, subnetIds);
         // As RDS: an instance's subnet group cannot move to another VPC under it.
         if (vpcId != existing.VpcId && InstancesIn(scope, existing.Name).FirstOrDefault() is { } user)

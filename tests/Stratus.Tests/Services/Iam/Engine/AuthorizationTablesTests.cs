@@ -92,6 +92,19 @@ public sealed class AuthorizationTablesTests
     }
 
     [Fact]
+    public void Rds_maintenance_is_authorized_on_its_resource_and_a_cluster_restore_on_the_shared_snapshot_it_names()
+    {
+        var rds = RdsAuthorization.Table(null!);
+        Assert.Equal(["arn:aws:rds:eu-west-1:123456789012:db:app"],
+            rds.Resources("ApplyPendingMaintenanceAction", Input(new JsonObject { ["ResourceIdentifier"] = "arn:aws:rds:eu-west-1:123456789012:db:app" })));
+        Assert.Equal(["arn:aws:rds:eu-west-1:123456789012:cluster:copy", "arn:aws:rds:eu-west-1:111122223333:cluster-snapshot:shared"],
+            rds.Resources("RestoreDBClusterFromSnapshot", Input(new JsonObject
+            {
+                ["DBClusterIdentifier"] = "copy", ["SnapshotIdentifier"] = "arn:aws:rds:eu-west-1:111122223333:cluster-snapshot:shared",
+            })));
+    }
+
+    [Fact]
     public void Api_gateway_authorizes_the_http_method_on_the_path()
     {
         var table = ApiGatewayAuthorization.Table();
