@@ -12,12 +12,8 @@ public static class CloudFormationNotServed
             ["ActivateType", "BatchDescribeTypeConfigurations", "DeactivateType", "DeregisterType", "DescribePublisher", "DescribeType", "DescribeTypeRegistration", "ListTypeRegistrations", "ListTypeVersions", "ListTypes", "PublishType", "RecordHandlerProgress", "RegisterPublisher", "RegisterType", "SetTypeConfiguration", "SetTypeDefaultVersion", "TestType"]),
         ("hooks are not built",
             ["DescribeChangeSetHooks", "GetHookResult", "ListHookResults"]),
-        ("the IaC generator (resource scans and generated templates) is not built",
-            ["CreateGeneratedTemplate", "DeleteGeneratedTemplate", "DescribeGeneratedTemplate", "DescribeResourceScan", "GetGeneratedTemplate", "ListGeneratedTemplates", "ListResourceScanRelatedResources", "ListResourceScanResources", "ListResourceScans", "StartResourceScan", "UpdateGeneratedTemplate"]),
         ("stack refactoring is not built",
             ["CreateStackRefactor", "DescribeStackRefactor", "ExecuteStackRefactor", "ListStackRefactorActions", "ListStackRefactors"]),
-        ("resource signals (CreationPolicy and UpdatePolicy signals) and operation events are not built yet",
-            ["DescribeEvents", "SignalResource"]),
         ("Stratus enforces no CloudFormation account quotas, so it has none to report",
             ["DescribeAccountLimits"]));
 }

@@ -84,15 +84,7 @@ public sealed partial class StackEngine
             if (_store.Owns(stack.AccountId, stack.Region, definition.Type, found.PhysicalId, (stackId, definition.LogicalId)))
                 throw new ResourcePropertyException($"Resource {import.Printed} of type {definition.Type} already belongs to a stack.");
             live[definition.LogicalId] = found;
-            var json = properties.ToJsonString();
-            _store.SetResource(stackId, record with
-            {
-                PhysicalId = found.PhysicalId,
-                Attributes = found.Attributes,
-                Properties = json,
-                Status = StackStatus.ImportComplete,
-                Timestamp = _store.Now,
-            }, json);
+            SetProvisioned(stackId, record, found, properties.ToJsonString(), StackStatus.ImportComplete);
             return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -16,6 +16,9 @@ public sealed class EcrRepositoryProvider(EcrService ecr) : IResourceProvider, I
     public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
         ResourceLookup.IfPresent(() => ecr.GetRepository(scope, identifier), "RepositoryNotFoundException") is { } repository ? Provisioned(repository) : null;
 
+    public IEnumerable<ExistingResource> ListExisting(Scope scope) =>
+        ecr.DescribeRepositories(scope, []).Select(r => new ExistingResource(r.RepositoryName, Provisioned(r), r.Tags.ToDictionary(t => t.Key, t => t.Value)));
+
     public string Type => "AWS::ECR::Repository";
 
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "RepositoryName", "EncryptionConfiguration" };

@@ -20,6 +20,11 @@ public sealed class SecretsManagerSecretProvider(SecretsManagerService secrets) 
     public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
         ResourceLookup.IfPresent(() => secrets.Find(scope, identifier), "ResourceNotFoundException") is { IsScheduledForDeletion: false } secret ? Provisioned(secret) : null;
 
+    /// <summary>The secrets not scheduled for deletion, each identified by its ARN (the Id a template's import names it by).</summary>
+    public IEnumerable<ExistingResource> ListExisting(Scope scope) =>
+        secrets.List(scope, includePlannedDeletion: false)
+            .Select(s => new ExistingResource(s.Arn, Provisioned(s), s.Tags.ToDictionary(t => t.Key, t => t.Value)));
+
     public string Type => "AWS::SecretsManager::Secret";
 
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "Name" };
