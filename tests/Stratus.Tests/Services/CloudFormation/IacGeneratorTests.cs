@@ -6,7 +6,7 @@ namespace Stratus.Tests.Services.CloudFormation;
 /// <summary>
 /// The IaC generator through boto3: a scan finds a function, a role and a log group made through their APIs (and a parameter a stack
 /// manages), filters them by type, identifier and tag and relates the function to its role; a template generated from the function
-/// and the role is imported into a new stack, which then changes the function's description.
+/// and the role is imported into a new stack, which then changes the function's description; a repository and a secret are described too.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class IacGeneratorTests(StratusFixture stratus) : IClassFixture<StratusFixture>
@@ -79,6 +79,18 @@ public sealed class IacGeneratorTests(StratusFixture stratus) : IClassFixture<St
             out["yaml"] = ["DeletionPolicy: Retain" in yaml_body, "Description: made by hand" in yaml_body]
             out["exists"] = error(cfn.create_generated_template, GeneratedTemplateName="adopt", Resources=[role])
             out["missing"] = error(cfn.describe_generated_template, GeneratedTemplateName="nothing")
+            ecr, sm = client("ecr"), client("secretsmanager")
+            ecr.create_repository(repositoryName="scanned-repo", imageTagMutability="IMMUTABLE")
+            secret_arn = sm.create_secret(Name="scanned-secret", Description="kept", SecretString="hush")["ARN"]
+            cfn.create_generated_template(GeneratedTemplateName="others", TemplateConfiguration={"DeletionPolicy": "DELETE"}, Resources=[
+                {"ResourceType": "AWS::ECR::Repository", "LogicalResourceId": "Repo", "ResourceIdentifier": {"RepositoryName": "scanned-repo"}},
+                {"ResourceType": "AWS::SecretsManager::Secret", "LogicalResourceId": "Secret", "ResourceIdentifier": {"Id": secret_arn}}])
+            others = json.loads(cfn.get_generated_template(GeneratedTemplateName="others")["TemplateBody"])["Resources"]
+            out["others"] = [others["Repo"]["DeletionPolicy"], others["Repo"]["UpdateReplacePolicy"], others["Repo"]["Properties"]["ImageTagMutability"],
+                sorted(others["Secret"]["Properties"]), others["Secret"]["Properties"]["Description"]]
+            cfn.delete_generated_template(GeneratedTemplateName="others")
+            ecr.delete_repository(repositoryName="scanned-repo")
+            sm.delete_secret(SecretId=secret_arn, ForceDeleteWithoutRecovery=True)
 
             identifiers = {v["LogicalResourceId"]: v for v in cfn.describe_generated_template(GeneratedTemplateName="adopt")["Resources"]}
             change_set = cfn.create_change_set(StackName="adopted", ChangeSetName="import", ChangeSetType="IMPORT", Capabilities=["CAPABILITY_NAMED_IAM"],
@@ -122,6 +134,8 @@ public sealed class IacGeneratorTests(StratusFixture stratus) : IClassFixture<St
         Assert.Equal("[true,true]", r["yaml"]!.ToJsonString());
         Assert.Equal("AlreadyExistsException", r["exists"]!["code"]!.GetValue<string>());
         Assert.Equal("GeneratedTemplateNotFound", r["missing"]!["code"]!.GetValue<string>());
+        // A secret's value is write-only: the template leaves it to be filled in, as AWS's generator does.
+        Assert.Equal("""["Delete","Retain","IMMUTABLE",["Description","Name"],"kept"]""", r["others"]!.ToJsonString());
 
         Assert.Equal("""["IMPORT_COMPLETE",[["Fn","scanned-fn"],["IAMRolescannedrole","scanned-role"]]]""", r["imported"]!.ToJsonString());
         Assert.Equal("""["UPDATE_COMPLETE","managed now"]""", r["updated"]!.ToJsonString());

@@ -12,7 +12,7 @@ namespace Stratus.Services.SecretsManager.CloudFormation;
 /// Id are the ARN. Deleting the stack schedules the secret's deletion with the default recovery window, as
 /// CloudFormation does.
 /// </summary>
-public sealed class SecretsManagerSecretProvider(SecretsManagerService secrets) : IResourceProvider, IResourceImporter
+public sealed class SecretsManagerSecretProvider(SecretsManagerService secrets) : IResourceProvider, IResourceImporter, ILiveStateReader
 {
     public string ImportIdentifier => "Id";
 
@@ -54,6 +54,23 @@ public sealed class SecretsManagerSecretProvider(SecretsManagerService secrets) 
             if (tags.Count > 0) secrets.Tag(request.Scope, secret.Arn, tags);
         }
         return Task.FromResult(Provisioned(secret));
+    }
+
+    /// <summary>
+    /// The secret's settings as Secrets Manager holds them (drift detection, the IaC generator). Its value is not read back:
+    /// SecretString and GenerateSecretString are write-only in the resource's schema.
+    /// </summary>
+    public JsonObject? ReadLive(ResourceRequest request, ProvisionedResource current)
+    {
+        if (ResourceLookup.IfPresent(() => secrets.Find(request.Scope, current.PhysicalId), "ResourceNotFoundException") is not { IsScheduledForDeletion: false } secret)
+            return null;
+        return new JsonObject
+        {
+            ["Name"] = secret.Name,
+            ["Description"] = secret.Description,
+            ["KmsKeyId"] = secret.KmsKeyId,
+            ["Tags"] = LiveState.TagList(request.Properties.Values["Tags"], secret.Tags.Select(t => KeyValuePair.Create(t.Key, t.Value))),
+        };
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
