@@ -47,6 +47,22 @@ public sealed partial class CloudFormationService
             .ToList();
     }
 
+    /// <summary>
+    /// ListTypes: the public resource types Stratus provisions (AWS_TYPES), by TypeNamePrefix. Stratus registers, activates and
+    /// publishes no types, so private ones, modules, hooks, third-party and deprecated types are none; ProvisioningType is refused,
+    /// since Stratus does not classify its providers by it.
+    /// </summary>
+    public IReadOnlyList<string> PublicResourceTypes(string? visibility, string? type, string? category, string? prefix, string? deprecatedStatus,
+        string? provisioningType)
+    {
+        if (provisioningType is not null)
+            throw TemplateError.Validation("Stratus does not classify its resource types by ProvisioningType: list them without it");
+        if ((visibility ?? "PRIVATE") != "PUBLIC" || (type ?? "RESOURCE") != "RESOURCE" || (category ?? "AWS_TYPES") != "AWS_TYPES"
+            || (deprecatedStatus ?? "LIVE") != "LIVE")
+            return [];
+        return _engine.ProvidedTypes.Where(t => prefix is null || t.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>A failed event: a status that failed (CREATE_FAILED, UPDATE_ROLLBACK_FAILED ...), what FailedEvents keeps.</summary>
     public static bool IsFailure(StackEventRecord e) => e.ResourceStatus.EndsWith("_FAILED", StringComparison.Ordinal);
 

@@ -5,8 +5,8 @@ namespace Stratus.Tests.Services.CloudFormation;
 
 /// <summary>
 /// SignalResource with a wait condition's CreationPolicy (signals sent by a Lambda function through boto3 and by the test
-/// itself; a FAILURE signal and the timeout roll the stack back), and DescribeEvents grouping the events by the operation ids
-/// CreateStack, UpdateStack and change sets return.
+/// itself; a FAILURE signal and the timeout roll the stack back), DescribeEvents grouping the events by the operation ids
+/// CreateStack, UpdateStack and change sets return, and ListTypes listing the resource types Stratus provisions.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class ResourceSignalTests(StratusFixture stratus) : IClassFixture<StratusFixture>
@@ -138,6 +138,10 @@ public sealed class ResourceSignalTests(StratusFixture stratus) : IClassFixture<
             settle("from-change-set")
             out["change_set"] = sorted({(e["OperationType"], e["OperationStatus"]) for e in cfn.describe_events(ChangeSetName=change_set["Id"])["OperationEvents"]})
 
+            public = cfn.list_types(Visibility="PUBLIC", Filters={"TypeNamePrefix": "AWS::Lambda::"})["TypeSummaries"]
+            out["types"] = [["AWS::Lambda::Function", "RESOURCE", "arn:aws:cloudformation:us-east-1::type/resource/AWS-Lambda-Function"] in
+                [[t["TypeName"], t["Type"], t["TypeArn"]] for t in public], all(t["TypeName"].startswith("AWS::Lambda::") for t in public),
+                len(cfn.list_types()["TypeSummaries"]), len(cfn.list_types(Visibility="PUBLIC", Type="HOOK")["TypeSummaries"])]
             out["none"] = error(cfn.describe_events)
             out["unknown"] = error(cfn.describe_events, OperationId="00000000-0000-0000-0000-000000000000")
             for name in ["operations", "failing-ops", "from-change-set"]: cfn.delete_stack(StackName=name)
@@ -158,6 +162,8 @@ public sealed class ResourceSignalTests(StratusFixture stratus) : IClassFixture<
         Assert.Equal("""[[true,"CREATE_STACK","FAILED","PROVISIONING_ERROR","Broken","CREATE_FAILED"]]""", r["failed_only"]!.ToJsonString());
         Assert.Equal("""[["CREATE_STACK","FAILED"],["ROLLBACK","SUCCEEDED"]]""", r["rollback"]!.ToJsonString());
         Assert.Equal("""[["CREATE_CHANGESET","SUCCEEDED"],["CREATE_STACK","SUCCEEDED"]]""", r["change_set"]!.ToJsonString());
+        // ListTypes: the public resource types Stratus provisions; private ones and hooks are none.
+        Assert.Equal("[true,true,0,0]", r["types"]!.ToJsonString());
         Assert.Equal("ValidationError", r["none"]!["code"]!.GetValue<string>());
         Assert.Equal("One of ChangeSetName, OperationId or StackName must be specified.", r["none"]!["message"]!.GetValue<string>());
         Assert.Equal("Operation with id 00000000-0000-0000-0000-000000000000 does not exist", r["unknown"]!["message"]!.GetValue<string>());

@@ -10,6 +10,9 @@ namespace Stratus.Services.CloudFormation.Engine;
 /// <summary>Resource import: an executed IMPORT change set adopts existing resources into the stack, as CloudFormation does.</summary>
 public sealed partial class StackEngine
 {
+    /// <summary>Every resource type Stratus provisions (one provider each), for ListTypes.</summary>
+    public IEnumerable<string> ProvidedTypes => _providers.All.Select(p => p.Type);
+
     /// <summary>The types that can be imported and the property that identifies each (GetTemplateSummary's ResourceIdentifierSummaries).</summary>
     public IReadOnlyDictionary<string, string> ImportIdentifiers { get; }
 

@@ -133,7 +133,8 @@ public sealed class IacGenerator
             ?? throw CloudFormationErrors.NotInScan(r.ResourceType, Printed(r.ResourceIdentifier))).ToList();
         var referenced = new HashSet<string>(StringComparer.Ordinal);
         foreach (var resource in given)
-            if (Read(scope, resource.ResourceType, resource.ResourceIdentifier, "Related") is { Properties: { } properties }) Strings(properties, referenced);
+            if (Read(scope, resource.ResourceType, resource.ResourceIdentifier, "Related", describing: false) is { Properties: { } properties })
+                Strings(properties, referenced);
         return scan.Resources.Where(s => !given.Contains(s) && s.Names.Any(referenced.Contains)).ToList();
     }
 
@@ -230,7 +231,7 @@ public sealed class IacGenerator
         foreach (var request in requested)
         {
             var logicalId = request.LogicalResourceId ?? NewLogicalId(request, usedIds);
-            var read = Read(scope, request.ResourceType, request.ResourceIdentifier, logicalId);
+            var read = Read(scope, request.ResourceType, request.ResourceIdentifier, logicalId, describing: true);
             if (read.Failure is not null || read.Properties is null)
             {
                 records.Add(new GeneratedResourceRecord(request.ResourceType, logicalId, request.ResourceIdentifier, "FAILED", read.Failure));
@@ -264,14 +265,18 @@ public sealed class IacGenerator
 
     private sealed record ReadResult(JsonObject? Properties, string? Failure);
 
-    /// <summary>A resource's live properties in the template's shape (unset ones left out), or why it cannot be described.</summary>
-    private ReadResult Read(Scope scope, string type, IReadOnlyDictionary<string, string> identifier, string logicalId)
+    /// <summary>
+    /// A resource's live properties in the template's shape (unset ones left out), or why it cannot be read; when
+    /// <paramref name="describing"/> it for a generated template, one a stack manages is refused, as AWS generates templates
+    /// only from unmanaged resources.
+    /// </summary>
+    private ReadResult Read(Scope scope, string type, IReadOnlyDictionary<string, string> identifier, string logicalId, bool describing)
     {
         if (_providers.Find(type) is not IResourceImporter importer) return new(null, $"Stratus does not scan or read resources of type {type}");
         if (identifier.Count != 1 || !identifier.TryGetValue(importer.ImportIdentifier, out var value))
             return new(null, $"The ResourceIdentifier of a {type} is its {importer.ImportIdentifier}");
         if (importer.FindExisting(scope, value) is not { } found) return new(null, $"Resource {Printed(identifier)} of type {type} does not exist");
-        if (_stacks.Owns(scope.AccountId, scope.Region, type, found.PhysicalId))
+        if (describing && _stacks.Owns(scope.AccountId, scope.Region, type, found.PhysicalId))
             return new(null, $"Resource {Printed(identifier)} of type {type} is already managed by a stack");
         if (importer is not ILiveStateReader reader) return new(null, $"Stratus does not read the live properties of {type} resources");
         var live = reader.ReadLive(new ResourceRequest(scope.AccountId, scope.Region, "", logicalId, []) { Type = type }, found);
