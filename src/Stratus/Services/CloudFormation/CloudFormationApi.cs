@@ -27,9 +27,14 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
         _costPage = new CostEstimatePage(cfn);
         var operations = Operations();
         AddStackSetOperations(operations);
+        AddGeneratorOperations(operations);
         NotServedOperations.AddTo(operations, CloudFormationNotServed.Operations, CloudFormationErrors.NotServed);
         Endpoint = new ServiceEndpoint("cloudformation", operations,
-            new AwsQueryProtocol("2010-05-15", "http://cloudformation.amazonaws.com/doc/2010-05-15/"))
+            new AwsQueryProtocol("2010-05-15", "http://cloudformation.amazonaws.com/doc/2010-05-15/")
+            {
+                // The IaC generator's resource identifiers are maps in the model (entry/key/value in XML).
+                Shape = new XmlShape { MapNames = new HashSet<string> { "ResourceIdentifier" } },
+            })
         {
             Logger = logger,
             Validation = new ValidationStyle(TemplateError.Code),
@@ -53,15 +58,31 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
                 SetList(facts, "ResourceIdentifierSummaries", ResourceIdentifierSummaries(template));
                 return facts;
             } },
-        { "CreateStack", i => Settled(_cfn.CreateStack(i.Scope, Request(i)).StackId,
-            id => new JsonObject { ["StackId"] = id }) },
-        { "UpdateStack", i => Settled(_cfn.UpdateStack(i.Scope,
-                Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), i.Bool("UsePreviousTemplate") ?? false).StackId,
-            id => new JsonObject { ["StackId"] = id }) },
+        { "CreateStack", i => StartedOperation(_cfn.CreateStack(i.Scope, Request(i))) },
+        { "UpdateStack", i => StartedOperation(_cfn.UpdateStack(i.Scope,
+                Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), i.Bool("UsePreviousTemplate") ?? false)) },
         { "DeleteStack", i => Settled(_cfn.DeleteStack(i.Scope, i.Required("StackName"), token: i.String("ClientRequestToken")), _ => OperationResult.Empty()) },
         { "DescribeStacks", i => Paged(i, "Stacks", _cfn.DescribeStacks(i.Scope, i.String("StackName")), Stack) },
         { "ListStacks", i => Paged(i, "StackSummaries", _cfn.ListStacks(i.Scope, i.Strings("StackStatusFilter")), StackSummary) },
         { "DescribeStackEvents", i => Paged(i, "StackEvents", _cfn.Events(i.Scope, i.Required("StackName")), Event) },
+        { "DescribeEvents", i => Paged(i, "OperationEvents",
+            _cfn.OperationEvents(i.Scope, i.String("StackName"), i.String("ChangeSetName"), i.String("OperationId"),
+                i.Object("Filters") is { } filters && i.Nested(filters).Bool("FailedEvents") == true),
+            OperationEvent) },
+        { "ListTypes", i =>
+            {
+                var filters = i.Object("Filters") is { } f ? i.Nested(f) : null;
+                return Paged(i, "TypeSummaries", _cfn.PublicResourceTypes(i.String("Visibility"), i.String("Type"), filters?.String("Category"),
+                    filters?.String("TypeNamePrefix"), i.String("DeprecatedStatus"), i.String("ProvisioningType")), name => new JsonObject
+                {
+                    ["Type"] = "RESOURCE",
+                    ["TypeName"] = name,
+                    // AWS's public types carry no account in their ARN: arn:aws:cloudformation:REGION::type/resource/AWS-Lambda-Function.
+                    ["TypeArn"] = $"arn:aws:cloudformation:{i.Scope.Region}::type/resource/{name.Replace("::", "-", StringComparison.Ordinal)}",
+                }, i.Int("MaxResults") ?? PageSize);
+            } },
+        { "SignalResource", i => Empty(() => _cfn.SignalResource(i.Scope, i.Required("StackName"), i.Required("LogicalResourceId"),
+            i.Required("UniqueId"), i.Required("Status"))) },
         { "DescribeStackResource", i =>
             {
                 var (stack, resource) = _cfn.StackResource(i.Scope, i.Required("StackName"), i.Required("LogicalResourceId"));
@@ -122,8 +143,7 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
         { "ListImports", i => Paged(i, "Imports", _cfn.Importers(i.Scope, i.Required("ExportName")), n => JsonValue.Create(n)) },
         { "CancelUpdateStack", i => Empty(() => _cfn.CancelUpdateStack(i.Scope, i.Required("StackName"), i.String("ClientRequestToken"))) },
         { "ContinueUpdateRollback", i => Empty(() => _cfn.ContinueUpdateRollback(i.Scope, i.Required("StackName"), i.Strings("ResourcesToSkip"), i.String("ClientRequestToken"))) },
-        { "RollbackStack", i => Settled(_cfn.RollbackStack(i.Scope, i.Required("StackName"), i.String("ClientRequestToken")).StackId,
-            id => new JsonObject { ["StackId"] = id }) },
+        { "RollbackStack", i => StartedOperation(_cfn.RollbackStack(i.Scope, i.Required("StackName"), i.String("ClientRequestToken"))) },
         { "DetectStackDrift", i => new JsonObject
             {
                 ["StackDriftDetectionId"] = _cfn.DetectStackDrift(i.Scope, i.Required("StackName"), i.Strings("LogicalResourceIds")).DetectionId,
@@ -189,6 +209,14 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
             var parameter = i.Nested(p);
             return new SuppliedParameter(parameter.Required("ParameterKey"), parameter.String("ParameterValue"), parameter.Bool("UsePreviousValue") ?? false);
         }).ToList();
+
+    /// <summary>A started stack operation's answer once it settles a little: the stack's id and the OperationId its events carry.</summary>
+    private Task<OperationResult> StartedOperation(StackRecord begun) => Settled(begun.StackId, id =>
+    {
+        var result = new JsonObject { ["StackId"] = id };
+        if (begun.CurrentOperation is { } operation) result["OperationId"] = operation.OperationId;
+        return result;
+    });
 
     private async Task<OperationResult> Settled(string? stackId, Func<string?, OperationResult> answer)
     {
@@ -304,8 +332,13 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
         SetList(stack, "Tags", s.Tags.Select(t => new JsonObject { ["Key"] = t.Key, ["Value"] = t.Value }));
         stack["EnableTerminationProtection"] = s.EnableTerminationProtection;
         stack["DriftInformation"] = StackDriftInformation(s);
+        SetList(stack, "LastOperations", LastOperations(s).Select(o => new JsonObject { ["OperationType"] = o.OperationType, ["OperationId"] = o.OperationId }));
         return stack;
     }
+
+    /// <summary>The stack's latest operation, and the one before it when the latest is a rollback (of that one), newest first.</summary>
+    private static IEnumerable<StackOperationRecord> LastOperations(StackRecord s) =>
+        s.Operations.Count >= 2 && s.Operations[^1].OperationType == StackOperationType.Rollback ? [s.Operations[^1], s.Operations[^2]] : s.Operations.TakeLast(1);
 
     /// <summary>A nested stack's ParentId and RootId, as DescribeStacks and ListStacks show them.</summary>
     private static void Lineage(JsonObject stack, StackRecord s)
@@ -339,6 +372,35 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
             ["StackId"] = e.StackId,
             ["EventId"] = e.EventId,
             ["StackName"] = e.StackName,
+            ["LogicalResourceId"] = e.LogicalResourceId,
+            ["PhysicalResourceId"] = e.PhysicalResourceId ?? "",
+            ["ResourceType"] = e.ResourceType,
+            ["Timestamp"] = e.Timestamp,
+            ["ResourceStatus"] = e.ResourceStatus,
+        };
+        if (e.ResourceStatusReason is not null) result["ResourceStatusReason"] = e.ResourceStatusReason;
+        if (e.ResourceProperties is not null) result["ResourceProperties"] = e.ResourceProperties;
+        if (e.ClientRequestToken is not null) result["ClientRequestToken"] = e.ClientRequestToken;
+        if (e.OperationId is not null) result["OperationId"] = e.OperationId;
+        return result;
+    }
+
+    /// <summary>
+    /// An event as DescribeEvents shows it: STACK_EVENT for the stack's own, PROVISIONING_ERROR for a resource that failed,
+    /// PROGRESS_EVENT for a resource's other steps (Stratus has no early validations or hooks, the model's other event types).
+    /// </summary>
+    private static JsonObject OperationEvent(OperationEvent o)
+    {
+        var e = o.Event;
+        var result = new JsonObject
+        {
+            ["EventId"] = e.EventId,
+            ["StackId"] = e.StackId,
+            ["OperationId"] = o.Operation.OperationId,
+            ["OperationType"] = o.Operation.OperationType,
+            ["OperationStatus"] = o.OperationStatus,
+            ["EventType"] = e.ResourceType == StackStore.StackType && e.LogicalResourceId == e.StackName ? "STACK_EVENT"
+                : CloudFormationService.IsFailure(e) ? "PROVISIONING_ERROR" : "PROGRESS_EVENT",
             ["LogicalResourceId"] = e.LogicalResourceId,
             ["PhysicalResourceId"] = e.PhysicalResourceId ?? "",
             ["ResourceType"] = e.ResourceType,

@@ -30,6 +30,37 @@ public static class CloudFormationErrors
     public static AwsException DriftDetectionNotFound(string detectionId) =>
         TemplateError.Validation($"Drift detection with id {detectionId} does not exist");
 
+    /// <summary>DescribeEvents' OperationId naming no operation of the caller's stacks (AWS publishes no wording; this is Stratus's).</summary>
+    public static AwsException OperationNotFound(string operationId) => TemplateError.Validation($"Operation with id {operationId} does not exist");
+
+    /// <summary>SignalResource to a stack no operation of which waits for signals, as CloudFormation (and cfn-signal) report it.</summary>
+    public static AwsException StackNotSignalable(string stackId, string status) =>
+        TemplateError.Validation($"Stack {stackId} is in {status} state and cannot be signaled");
+
+    /// <summary>SignalResource to a resource of a stack in progress that is not waiting for signals (Stratus's words, patterned on the stack's).</summary>
+    public static AwsException ResourceNotSignalable(string logicalId, string status) =>
+        TemplateError.Validation($"Resource {logicalId} is in {status} state and cannot be signaled");
+
+    // ---- the IaC generator (the model's exception shapes; AWS publishes the in-progress wording, the others are Stratus's) ----
+
+    public static AwsException ResourceScanInProgress() =>
+        new("ResourceScanInProgress", "A resource scan is currently in progress. Only one can be run at a time for an account in a Region.");
+
+    public static AwsException ResourceScanNotFound(string scanId) => new("ResourceScanNotFound", $"Resource scan {scanId} not found");
+
+    public static AwsException NotInScan(string type, string identifier) =>
+        TemplateError.Validation($"Resource {identifier} of type {type} is not among the resource scan's resources");
+
+    public static AwsException GeneratedTemplateExists(string name) => new("AlreadyExistsException", $"Generated template with name {name} already exists");
+
+    public static AwsException GeneratedTemplateNotFound(string nameOrId) => new("GeneratedTemplateNotFound", $"Generated template {nameOrId} not found", 404);
+
+    public static AwsException TooManyTemplateResources(int limit) =>
+        new("LimitExceededException", $"A generated template can hold at most {limit} resources");
+
+    public static AwsException GeneratedTemplateFromStack() =>
+        TemplateError.Validation("Stratus does not generate templates from an existing stack (StackName): name the resources to describe instead");
+
     /// <summary>An operation of botocore's model that Stratus does not serve, with the reason README gives for it.</summary>
     public static AwsException NotServed(string operation, string reason) =>
         new("InvalidAction", $"Stratus does not serve the CloudFormation operation {operation}: {reason}");

@@ -53,16 +53,59 @@ public sealed record StackRecord
     /// <summary>Each ClientRequestToken an operation on this stack was started with, and that operation's name, so a retry is recognised.</summary>
     public IReadOnlyDictionary<string, string> UsedRequestTokens { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Every operation run on the stack, oldest first (DescribeEvents groups the events by them); the last one is running or ran last.</summary>
+    public IReadOnlyList<StackOperationRecord> Operations { get; init; } = [];
+
     public bool IsDeleted => Status == StackStatus.DeleteComplete;
 
-    /// <summary>The stack with an operation's ClientRequestToken as its current one (null when the call gave none) and remembered as that operation's.</summary>
-    public StackRecord StartedWith(string? token, string operation) => this with
+    /// <summary>The operation the stack's events are recorded under now, or null for a stack older than operation ids.</summary>
+    public StackOperationRecord? CurrentOperation => Operations.Count > 0 ? Operations[^1] : null;
+
+    /// <summary>
+    /// The stack with an operation's ClientRequestToken as its current one (null when the call gave none) and remembered as that operation's;
+    /// with <paramref name="operationType"/>, a new operation (a new OperationId) begins, as CloudFormation assigns one to each.
+    /// </summary>
+    public StackRecord StartedWith(string? token, string operation, string? operationType) => (operationType is null ? this : Begun(operationType)) with
     {
         ClientRequestToken = token,
         UsedRequestTokens = token is null
             ? UsedRequestTokens
             : new Dictionary<string, string>(UsedRequestTokens, StringComparer.Ordinal) { [token] = operation },
     };
+
+    /// <summary>The stack with a new operation of this type (a StackOperationType) as its current one.</summary>
+    public StackRecord Begun(string operationType) =>
+        this with { Operations = [.. Operations, new StackOperationRecord(Guid.NewGuid().ToString(), operationType)] };
+}
+
+/// <summary>One stack operation (CreateStack, an update, a rollback ...): the OperationId its events carry and its OperationType.</summary>
+public sealed record StackOperationRecord(string OperationId, string OperationType);
+
+/// <summary>The model's OperationType values, and how an operation's outcome reads from the stack statuses it recorded.</summary>
+public static class StackOperationType
+{
+    public const string CreateStack = "CREATE_STACK";
+    public const string UpdateStack = "UPDATE_STACK";
+    public const string DeleteStack = "DELETE_STACK";
+    public const string ContinueRollback = "CONTINUE_ROLLBACK";
+    public const string Rollback = "ROLLBACK";
+    public const string CreateChangeSet = "CREATE_CHANGESET";
+
+    public static bool IsRollback(string type) => type is Rollback or ContinueRollback;
+
+    /// <summary>
+    /// IN_PROGRESS while the stack is still in it; otherwise SUCCEEDED when the last stack status it recorded is where the operation
+    /// means to arrive (a rollback's arrival is its rolled-back status), FAILED when it stopped elsewhere or an automatic rollback took over.
+    /// </summary>
+    public static string Status(StackRecord stack, StackOperationRecord operation, string? lastStackStatus)
+    {
+        if (stack.CurrentOperation?.OperationId == operation.OperationId && StackStatus.IsInProgress(stack.Status)) return "IN_PROGRESS";
+        var arrived = lastStackStatus is StackStatus.CreateComplete or StackStatus.UpdateComplete or StackStatus.DeleteComplete
+                or StackStatus.ImportComplete or StackStatus.ReviewInProgress
+            || (IsRollback(operation.OperationType)
+                && lastStackStatus is StackStatus.RollbackComplete or StackStatus.UpdateRollbackComplete or StackStatus.ImportRollbackComplete);
+        return arrived ? "SUCCEEDED" : "FAILED";
+    }
 }
 
 public sealed record StackResourceRecord
@@ -132,6 +175,8 @@ public sealed record StackEventRecord
     public string? ResourceStatusReason { get; init; }
     public string? ResourceProperties { get; init; }
     public string? ClientRequestToken { get; init; }
+    /// <summary>The operation that recorded the event; null for events recorded before Stratus assigned operation ids.</summary>
+    public string? OperationId { get; init; }
     public long Sequence { get; init; }
 }
 
@@ -158,13 +203,18 @@ public sealed record ChangeSetRecord
     public IReadOnlyList<ResourceChangeRecord> Changes { get; init; } = [];
     /// <summary>For an IMPORT change set: the existing resources the stack adopts when it is executed.</summary>
     public IReadOnlyList<ResourceToImport> ResourcesToImport { get; init; } = [];
+    /// <summary>The stack operations the change set ran: creating its new stack (CREATE_CHANGESET) and its execution (DescribeEvents by ChangeSetName).</summary>
+    public IReadOnlyList<string> OperationIds { get; init; } = [];
 }
 
 /// <summary>One existing resource an IMPORT change set adopts: its template type and logical id, and the identifier that finds it.</summary>
 public sealed record ResourceToImport(string ResourceType, string LogicalResourceId, IReadOnlyDictionary<string, string> ResourceIdentifier)
 {
     /// <summary>The identifier as CloudFormation prints it in its messages: {FunctionName=my-function}.</summary>
-    public string Printed => "{" + string.Join(", ", ResourceIdentifier.Select(p => $"{p.Key}={p.Value}")) + "}";
+    public string Printed => PrintedIdentifier(ResourceIdentifier);
+
+    public static string PrintedIdentifier(IReadOnlyDictionary<string, string> identifier) =>
+        "{" + string.Join(", ", identifier.Select(p => $"{p.Key}={p.Value}")) + "}";
 }
 
 /// <summary>A template kept for the cost estimate page that EstimateTemplateCost links to.</summary>

@@ -8,16 +8,12 @@ public static class CloudFormationNotServed
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
         ("stack sets' organization features need AWS Organizations, which Stratus does not serve (it serves SELF_MANAGED stack sets in its one account)",
             ["ActivateOrganizationsAccess", "DeactivateOrganizationsAccess", "DescribeOrganizationsAccess", "ListStackSetAutoDeploymentTargets"]),
-        ("the extension registry (private and third-party resource types, modules, hooks) is not built; README lists the resource types Stratus provisions",
-            ["ActivateType", "BatchDescribeTypeConfigurations", "DeactivateType", "DeregisterType", "DescribePublisher", "DescribeType", "DescribeTypeRegistration", "ListTypeRegistrations", "ListTypeVersions", "ListTypes", "PublishType", "RecordHandlerProgress", "RegisterPublisher", "RegisterType", "SetTypeConfiguration", "SetTypeDefaultVersion", "TestType"]),
+        ("the extension registry (private and third-party resource types, modules, hooks) is not built, nor type schemas (Stratus has no true schema to give); ListTypes lists the resource types Stratus provisions",
+            ["ActivateType", "BatchDescribeTypeConfigurations", "DeactivateType", "DeregisterType", "DescribePublisher", "DescribeType", "DescribeTypeRegistration", "ListTypeRegistrations", "ListTypeVersions", "PublishType", "RecordHandlerProgress", "RegisterPublisher", "RegisterType", "SetTypeConfiguration", "SetTypeDefaultVersion", "TestType"]),
         ("hooks are not built",
             ["DescribeChangeSetHooks", "GetHookResult", "ListHookResults"]),
-        ("the IaC generator (resource scans and generated templates) is not built",
-            ["CreateGeneratedTemplate", "DeleteGeneratedTemplate", "DescribeGeneratedTemplate", "DescribeResourceScan", "GetGeneratedTemplate", "ListGeneratedTemplates", "ListResourceScanRelatedResources", "ListResourceScanResources", "ListResourceScans", "StartResourceScan", "UpdateGeneratedTemplate"]),
         ("stack refactoring is not built",
             ["CreateStackRefactor", "DescribeStackRefactor", "ExecuteStackRefactor", "ListStackRefactorActions", "ListStackRefactors"]),
-        ("resource signals (CreationPolicy and UpdatePolicy signals) and operation events are not built yet",
-            ["DescribeEvents", "SignalResource"]),
         ("Stratus enforces no CloudFormation account quotas, so it has none to report",
             ["DescribeAccountLimits"]));
 }

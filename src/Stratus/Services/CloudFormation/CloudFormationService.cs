@@ -6,6 +6,7 @@ using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Engine;
+using Stratus.Services.CloudFormation.Generator;
 using Stratus.Services.CloudFormation.StackSets;
 using Stratus.Services.CloudFormation.Templates;
 using Stratus.Services.S3;
@@ -41,8 +42,12 @@ public sealed partial class CloudFormationService : IDisposable
         StackSets = new StackSetService(store, clock, this, engineLogger);
         _engine = new StackEngine(_store, providers.With(new NestedStackProvider(this)).With(new StackSetProvider(StackSets)),
             new DynamicReferences(references), address, engineLogger);
+        Generator = new IacGenerator(store, providers, _store, engineLogger);
         MarkInterruptedOperations();
     }
+
+    /// <summary>The IaC generator: resource scans and templates generated from the resources they find.</summary>
+    public IacGenerator Generator { get; }
 
     public StackEngine Engine => _engine;
 
@@ -226,7 +231,7 @@ public sealed partial class CloudFormationService : IDisposable
             CreationTime = _store.Now,
             ParentId = parent?.StackId,
             RootId = parent is null ? null : parent.RootId ?? parent.StackId,
-        }).StartedWith(request.ClientRequestToken, CreateStackOperation);
+        }).StartedWith(request.ClientRequestToken, CreateStackOperation, StackOperationType.CreateStack);
         lock (_naming)
         {
             if (TryFind(scope, request.StackName) is { } existing)
@@ -250,9 +255,8 @@ public sealed partial class CloudFormationService : IDisposable
         if (stack.Status != StackStatus.UpdateFailed && body == stack.TemplateBody && Same(shape.Parameters, stack.Parameters)
             && Same(shape.ResolvedParameters, stack.ResolvedParameters) && Same(shape.Tags, stack.Tags))
             throw TemplateError.Validation(NoUpdatesMessage);
-        StartUpdate(stack, plan, shape, policyInForce: request.StackPolicyDuringUpdateBody ?? stack.StackPolicyBody,
+        return StartUpdate(stack, plan, shape, policyInForce: request.StackPolicyDuringUpdateBody ?? stack.StackPolicyBody,
             request.ClientRequestToken, "UpdateStack");
-        return stack;
     }
 
     public const string NoUpdatesMessage = "No updates are to be performed.";
@@ -270,14 +274,16 @@ public sealed partial class CloudFormationService : IDisposable
     }
 
     /// <param name="policyInForce">The stack policy this update is checked against: a during-update policy, or the stack's own.</param>
-    private void StartUpdate(StackRecord stack, StackPlan plan, StackRecord shape, string? policyInForce, string? token, string operation,
+    /// <returns>The stack as the update begins, with the update's operation as its current one.</returns>
+    private StackRecord StartUpdate(StackRecord stack, StackPlan plan, StackRecord shape, string? policyInForce, string? token, string operation,
         string? changeSetId = null)
     {
-        _store.Begin(stack.StackId, s => StackStatus.IsUpdatable(s.Status), NotUpdatable, StackStatus.UpdateInProgress,
+        var begun = _store.Begin(stack.StackId, s => StackStatus.IsUpdatable(s.Status), NotUpdatable, StackStatus.UpdateInProgress,
             s => (s with { DisableRollback = shape.DisableRollback, ChangeSetId = changeSetId ?? s.ChangeSetId, StackPolicyBody = shape.StackPolicyBody })
-                .StartedWith(token, operation));
+                .StartedWith(token, operation, StackOperationType.UpdateStack));
         var policy = policyInForce is null ? null : StackPolicy.Parse(policyInForce);
         _engine.Start(stack.StackId, cancellation => _engine.UpdateAsync(stack.StackId, plan, shape, policy, UpdateMode.Forward, cancellation));
+        return begun;
     }
 
     // ---- cancelling and rolling back updates ----
@@ -287,8 +293,8 @@ public sealed partial class CloudFormationService : IDisposable
     {
         var stack = Find(scope, nameOrId);
         if (IsRetry(stack, token, "CancelUpdateStack")) return;
-        // The rollback the cancel starts records its events under the cancel's token.
-        if (stack.Status == StackStatus.UpdateInProgress) _store.Update(stack.StackId, s => s.StartedWith(token, "CancelUpdateStack"));
+        // The rollback the cancel starts records its events under the cancel's token (and its own operation, begun as the update rolls back).
+        if (stack.Status == StackStatus.UpdateInProgress) _store.Update(stack.StackId, s => s.StartedWith(token, "CancelUpdateStack", null));
         if (stack.Status != StackStatus.UpdateInProgress || !_engine.CancelUpdate(stack.StackId))
             throw TemplateError.Validation("CancelUpdateStack cannot be called from current stack status");
     }
@@ -323,13 +329,12 @@ public sealed partial class CloudFormationService : IDisposable
         switch (stack.Status)
         {
             case StackStatus.CreateFailed:
-                _store.Begin(stack.StackId, s => s.Status == StackStatus.CreateFailed, CannotRollBack, StackStatus.RollbackInProgress,
-                    s => s.StartedWith(token, RollbackStackOperation));
+                var begun = _store.Begin(stack.StackId, s => s.Status == StackStatus.CreateFailed, CannotRollBack, StackStatus.RollbackInProgress,
+                    s => s.StartedWith(token, RollbackStackOperation, StackOperationType.Rollback));
                 _engine.Start(stack.StackId, cancellation => _engine.RollBackFailedCreateAsync(stack.StackId, cancellation));
-                return stack;
+                return begun;
             case StackStatus.UpdateFailed when stack.RollbackTarget is { } stable:
-                StartRollback(stack, StackStatus.UpdateFailed, null, stable, UpdateMode.Rollback([]), token);
-                return stack;
+                return StartRollback(stack, StackStatus.UpdateFailed, null, stable, UpdateMode.Rollback([]), token);
             default:
                 throw CannotRollBack(stack);
         }
@@ -339,14 +344,16 @@ public sealed partial class CloudFormationService : IDisposable
         TemplateError.Validation($"Stack:{stack.StackId} is in {stack.Status} state and can not be rolled back.");
 
     /// <summary>Starts a rollback-mode update from <paramref name="from"/> to the stable stack <paramref name="target"/>, with its template and parameter values.</summary>
-    private void StartRollback(StackRecord stack, string from, string? operation, StackRecord target, UpdateMode mode, string? token)
+    private StackRecord StartRollback(StackRecord stack, string from, string? operation, StackRecord target, UpdateMode mode, string? token)
     {
         var values = target.Parameters.ToDictionary(p => p.Key, p => target.ResolvedParameters.GetValueOrDefault(p.Key, p.Value), StringComparer.Ordinal);
         var plan = new StackPlan(Template.Parse(target.TemplateBody), values);
-        _store.Begin(stack.StackId, s => s.Status == from,
+        var begun = _store.Begin(stack.StackId, s => s.Status == from,
             s => operation is null ? CannotRollBack(s) : TemplateError.Validation($"{operation} cannot be called from current stack status"),
-            StackStatus.UpdateRollbackInProgress, s => s.StartedWith(token, operation ?? RollbackStackOperation));
+            StackStatus.UpdateRollbackInProgress, s => s.StartedWith(token, operation ?? RollbackStackOperation,
+                operation is null ? StackOperationType.Rollback : StackOperationType.ContinueRollback));
         _engine.Start(stack.StackId, cancellation => _engine.UpdateAsync(stack.StackId, plan, target, null, mode, cancellation));
+        return begun;
     }
 
     // ---- stack policies and termination protection ----
@@ -412,7 +419,7 @@ public sealed partial class CloudFormationService : IDisposable
         }
         _store.Begin(stack.StackId, s => !StackStatus.IsInProgress(s.Status) && !s.IsDeleted,
             s => TemplateError.Validation($"Stack [{s.StackName}] cannot be deleted while in status {s.Status}"), StackStatus.DeleteInProgress,
-            s => s.StartedWith(token, "DeleteStack"));
+            s => s.StartedWith(token, "DeleteStack", StackOperationType.DeleteStack));
         foreach (var changeSet in _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId).ToList()) _store.ChangeSets.Remove(changeSet.ChangeSetId);
         _engine.Start(stack.StackId, cancellation => _engine.DeleteAsync(stack.StackId, cancellation));
         return stack.StackId;
@@ -540,6 +547,10 @@ public sealed partial class CloudFormationService : IDisposable
             Tags = request.Stack.Tags,
             Changes = changes,
             ResourcesToImport = imports,
+            // A change set that makes its stack (REVIEW_IN_PROGRESS) ran the CREATE_CHANGESET operation that recorded it.
+            OperationIds = stack.Status == StackStatus.ReviewInProgress && stack.CurrentOperation is { OperationType: StackOperationType.CreateChangeSet } made
+                ? [made.OperationId]
+                : [],
         };
         _store.ChangeSets.Put(changeSet.ChangeSetId, changeSet);
         return changeSet;
@@ -583,7 +594,7 @@ public sealed partial class CloudFormationService : IDisposable
             Status = StackStatus.ReviewInProgress,
             StatusReason = "User Initiated",
             CreationTime = _store.Now,
-        };
+        }.Begun(StackOperationType.CreateChangeSet);
         lock (_naming)
         {
             if (TryFind(scope, name) is not null)
@@ -679,27 +690,33 @@ public sealed partial class CloudFormationService : IDisposable
             changeSet.Capabilities, changeSet.Tags, disableRollback ?? false);
         var (plan, shape) = Prepare(scope, request, stack, viaChangeSet: true);
 
+        StackRecord begun;
         if (changeSet.ChangeSetType == "CREATE")
         {
-            _store.Begin(stack.StackId, s => s.Status == StackStatus.ReviewInProgress, s => ChangeSetNotExecutable(changeSet, s), StackStatus.CreateInProgress,
-                s => Created(s, shape, changeSet).StartedWith(token, ExecuteChangeSetOperation));
+            begun = _store.Begin(stack.StackId, s => s.Status == StackStatus.ReviewInProgress, s => ChangeSetNotExecutable(changeSet, s), StackStatus.CreateInProgress,
+                s => Created(s, shape, changeSet).StartedWith(token, ExecuteChangeSetOperation, StackOperationType.CreateStack));
             _engine.Start(stack.StackId, cancellation => _engine.CreateAsync(stack.StackId, plan, cancellation));
         }
         else if (changeSet.ChangeSetType == "IMPORT")
         {
             // A new stack is created by the import (REVIEW_IN_PROGRESS to IMPORT_COMPLETE); an existing one adopts the resources.
             var isNew = stack.Status == StackStatus.ReviewInProgress;
-            _store.Begin(stack.StackId, s => isNew ? s.Status == StackStatus.ReviewInProgress : StackStatus.IsUpdatable(s.Status),
+            begun = _store.Begin(stack.StackId, s => isNew ? s.Status == StackStatus.ReviewInProgress : StackStatus.IsUpdatable(s.Status),
                 s => ChangeSetNotExecutable(changeSet, s), StackStatus.ImportInProgress,
-                s => (isNew ? Created(s, shape, changeSet) : s with { ChangeSetId = changeSet.ChangeSetId }).StartedWith(token, ExecuteChangeSetOperation));
+                s => (isNew ? Created(s, shape, changeSet) : s with { ChangeSetId = changeSet.ChangeSetId }).StartedWith(token, ExecuteChangeSetOperation,
+                    isNew ? StackOperationType.CreateStack : StackOperationType.UpdateStack));
             _engine.Start(stack.StackId, cancellation => _engine.ImportAsync(stack.StackId, plan, shape, changeSet.ResourcesToImport, cancellation));
         }
-        else StartUpdate(stack, plan, shape, stack.StackPolicyBody, token, ExecuteChangeSetOperation, changeSet.ChangeSetId);
+        else begun = StartUpdate(stack, plan, shape, stack.StackPolicyBody, token, ExecuteChangeSetOperation, changeSet.ChangeSetId);
 
         // Executing a change set retires the stack's other change sets, as CloudFormation does.
         foreach (var other in _store.ChangeSets.Values.Where(c => c.StackId == stack.StackId && c.ChangeSetId != changeSet.ChangeSetId).ToList())
             _store.ChangeSets.Remove(other.ChangeSetId);
-        _store.ChangeSets.Put(changeSet.ChangeSetId, changeSet with { ExecutionStatus = "EXECUTE_COMPLETE" });
+        _store.ChangeSets.Put(changeSet.ChangeSetId, changeSet with
+        {
+            ExecutionStatus = "EXECUTE_COMPLETE",
+            OperationIds = [.. changeSet.OperationIds, begun.CurrentOperation!.OperationId],
+        });
         return stack.StackId;
     }
 
@@ -712,6 +729,7 @@ public sealed partial class CloudFormationService : IDisposable
         CreationTime = _store.Now,
         ChangeSetId = changeSet.ChangeSetId,
         UsedRequestTokens = review.UsedRequestTokens,
+        Operations = review.Operations,
     };
 
     private static AwsException ChangeSetNotExecutable(ChangeSetRecord changeSet, StackRecord stack) =>

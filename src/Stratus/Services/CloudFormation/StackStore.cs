@@ -37,11 +37,14 @@ public sealed class StackStore
     public StackRecord Update(string stackId, Func<StackRecord, StackRecord> change) =>
         Stacks.Update(stackId, change) ?? throw new InvalidOperationException($"Stack {stackId} vanished.");
 
-    /// <summary>Moves the stack to a status and records the stack-level event, as CloudFormation does.</summary>
+    /// <summary>
+    /// Moves the stack to a status and records the stack-level event, as CloudFormation does. A failed create, update or
+    /// import rolling back begins a ROLLBACK operation of its own: AWS counts automatic rollbacks as operations.
+    /// </summary>
     public StackRecord SetStatus(string stackId, string status, string? reason)
     {
         var now = Now;
-        var stack = Update(stackId, s => s with
+        var stack = Update(stackId, s => (StartsAutomaticRollback(s, status) ? s.Begun(StackOperationType.Rollback) : s) with
         {
             Status = status,
             StatusReason = reason,
@@ -50,6 +53,10 @@ public sealed class StackStore
         AddEvent(stack, stack.StackName, stack.StackId, StackType, status, reason, null);
         return stack;
     }
+
+    private static bool StartsAutomaticRollback(StackRecord stack, string status) =>
+        status is StackStatus.RollbackInProgress or StackStatus.UpdateRollbackInProgress or StackStatus.ImportRollbackInProgress
+        && stack.CurrentOperation is { } running && !StackOperationType.IsRollback(running.OperationType);
 
     /// <summary>
     /// Starts an operation: moves the stack to its first status only if, at that instant, it still allows
@@ -96,6 +103,7 @@ public sealed class StackStore
             ResourceStatusReason = reason,
             ResourceProperties = properties,
             ClientRequestToken = stack.ClientRequestToken,
+            OperationId = stack.CurrentOperation?.OperationId,
             Sequence = sequence,
         });
     }

@@ -157,19 +157,18 @@ public sealed partial class StackEngine : IDisposable
         {
             var provider = Provider(definition.Type);
             var properties = Properties(definition, evaluator);
-            var created = await provider.CreateAsync(Request(stackId, definition.LogicalId, definition.Type, properties), cancellation);
-            live[definition.LogicalId] = created;
+            var signals = ResourceSignalPolicy.Of(definition, evaluator);
+            var created = await provider.CreateAsync(Request(stackId, definition.LogicalId, definition.Type, properties, awaitsSignals: signals is not null),
+                cancellation);
+            // Made, even if its signals fail it next: a rollback then deletes it.
+            record = record with { PhysicalId = created.PhysicalId, Attributes = created.Attributes };
             var json = properties.ToJsonString();
-            _store.AddEvent(_store.Stack(stackId), definition.LogicalId, created.PhysicalId, definition.Type, StackStatus.CreateInProgress,
+            void Initiated() => _store.AddEvent(_store.Stack(stackId), definition.LogicalId, created.PhysicalId, definition.Type, StackStatus.CreateInProgress,
                 "Resource creation Initiated", json);
-            _store.SetResource(stackId, record with
-            {
-                PhysicalId = created.PhysicalId,
-                Attributes = created.Attributes,
-                Properties = json,
-                Status = StackStatus.CreateComplete,
-                Timestamp = _store.Now,
-            }, json);
+            if (signals is null) Initiated();
+            else await AwaitSignalsAsync(stackId, record, signals, Initiated, cancellation);
+            live[definition.LogicalId] = created;
+            SetProvisioned(stackId, record, created, json, StackStatus.CreateComplete);
             return true;
         }
         catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
@@ -183,6 +182,17 @@ public sealed partial class StackEngine : IDisposable
             return false;
         }
     }
+
+    /// <summary>Records a resource a stack made or adopted, with the properties it stands for, and its event.</summary>
+    private void SetProvisioned(string stackId, StackResourceRecord record, ProvisionedResource resource, string propertiesJson, string status) =>
+        _store.SetResource(stackId, record with
+        {
+            PhysicalId = resource.PhysicalId,
+            Attributes = resource.Attributes,
+            Properties = propertiesJson,
+            Status = status,
+            Timestamp = _store.Now,
+        }, propertiesJson);
 
     // ---- update ----
 
@@ -601,7 +611,8 @@ public sealed partial class StackEngine : IDisposable
     /// copy the provider sees; the stack records the properties as written. Deletes pass none: they need no
     /// values, and a referenced secret may already be gone.
     /// </summary>
-    private ResourceRequest Request(string stackId, string logicalId, string type, JsonObject properties, bool resolve = true, string? deletionPolicy = null)
+    private ResourceRequest Request(string stackId, string logicalId, string type, JsonObject properties, bool resolve = true, string? deletionPolicy = null,
+        bool awaitsSignals = false)
     {
         var stack = _store.Stack(stackId);
         if (resolve) properties = Resolved(stackId, type, properties);
@@ -610,6 +621,7 @@ public sealed partial class StackEngine : IDisposable
             StackId = stackId,
             Type = type,
             DeletionPolicy = deletionPolicy,
+            AwaitsResourceSignals = awaitsSignals,
         };
     }
 

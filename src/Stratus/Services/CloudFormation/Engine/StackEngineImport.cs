@@ -10,6 +10,9 @@ namespace Stratus.Services.CloudFormation.Engine;
 /// <summary>Resource import: an executed IMPORT change set adopts existing resources into the stack, as CloudFormation does.</summary>
 public sealed partial class StackEngine
 {
+    /// <summary>Every resource type Stratus provisions (one provider each), for ListTypes.</summary>
+    public IEnumerable<string> ProvidedTypes => _providers.All.Select(p => p.Type);
+
     /// <summary>The types that can be imported and the property that identifies each (GetTemplateSummary's ResourceIdentifierSummaries).</summary>
     public IReadOnlyDictionary<string, string> ImportIdentifiers { get; }
 
@@ -84,15 +87,7 @@ public sealed partial class StackEngine
             if (_store.Owns(stack.AccountId, stack.Region, definition.Type, found.PhysicalId, (stackId, definition.LogicalId)))
                 throw new ResourcePropertyException($"Resource {import.Printed} of type {definition.Type} already belongs to a stack.");
             live[definition.LogicalId] = found;
-            var json = properties.ToJsonString();
-            _store.SetResource(stackId, record with
-            {
-                PhysicalId = found.PhysicalId,
-                Attributes = found.Attributes,
-                Properties = json,
-                Status = StackStatus.ImportComplete,
-                Timestamp = _store.Now,
-            }, json);
+            SetProvisioned(stackId, record, found, properties.ToJsonString(), StackStatus.ImportComplete);
             return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -48,6 +48,12 @@ public sealed class ResourceRequest(string accountId, string region, string stac
     /// </summary>
     public string? DeletionPolicy { get; init; }
 
+    /// <summary>
+    /// On a create, whether the resource's CreationPolicy makes it wait for SignalResource signals (the stack engine waits for them
+    /// after the provider answers); a wait condition so created takes none of its own properties, as on AWS.
+    /// </summary>
+    public bool AwaitsResourceSignals { get; init; }
+
     /// <summary>A unique name for a resource the template leaves unnamed: stack-logicalId-SUFFIX, as CloudFormation makes them.</summary>
     public string GeneratedName(int maxLength)
     {

@@ -15,6 +15,9 @@ public sealed class ResourceProviders
     public IResourceProvider? Find(string type) => _byType.GetValueOrDefault(
         type.StartsWith(CustomResourceProvider.TypePrefix, StringComparison.Ordinal) ? CustomResourceProvider.GenericType : type);
 
+    /// <summary>Every provider, one per type.</summary>
+    public IEnumerable<IResourceProvider> All => _byType.Values;
+
     /// <summary>The types that can be imported into a stack, and the property that identifies a resource of each.</summary>
     public IReadOnlyDictionary<string, string> ImportIdentifiers() =>
         _byType.Values.Where(p => p is IResourceImporter).ToDictionary(p => p.Type, p => ((IResourceImporter)p).ImportIdentifier, StringComparer.Ordinal);

@@ -31,7 +31,8 @@ public sealed class WaitConditionHandleProvider(WaitConditionSignals signals, St
 /// <summary>
 /// AWS::CloudFormation::WaitCondition: completes once its Handle has Count SUCCESS signals (default 1), fails on a
 /// FAILURE signal or after Timeout seconds (at most 43,200, as on AWS), in CloudFormation's words. GetAtt Data is
-/// the signals' Data by UniqueId, as a JSON object.
+/// the signals' Data by UniqueId, as a JSON object. With a CreationPolicy it waits for SignalResource signals instead
+/// (the stack engine's <see cref="Engine.ResourceSignalPolicy"/>).
 /// </summary>
 public sealed class WaitConditionProvider(WaitConditionSignals signals) : IResourceProvider
 {
@@ -43,6 +44,8 @@ public sealed class WaitConditionProvider(WaitConditionSignals signals) : IResou
 
     public async Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
+        // With a CreationPolicy, AWS ignores Handle, Timeout and Count: the stack waits for SignalResource signals instead.
+        if (request.AwaitsResourceSignals) return new ProvisionedResource(request.GeneratedName(255), new Dictionary<string, string>());
         var properties = request.Properties;
         var handle = properties.Required("Handle");
         var token = WaitConditionSignals.TokenOf(handle) ?? throw properties.Invalid("Handle", "expected the Ref of an AWS::CloudFormation::WaitConditionHandle");

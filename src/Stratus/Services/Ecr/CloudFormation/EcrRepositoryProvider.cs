@@ -9,12 +9,15 @@ namespace Stratus.Services.Ecr.CloudFormation;
 /// policies, tags. Deleting a repository that holds images fails as ECR's DeleteRepository does,
 /// unless the template says EmptyOnDelete.
 /// </summary>
-public sealed class EcrRepositoryProvider(EcrService ecr) : IResourceProvider, IResourceImporter
+public sealed class EcrRepositoryProvider(EcrService ecr) : IResourceProvider, IResourceImporter, ILiveStateReader
 {
     public string ImportIdentifier => "RepositoryName";
 
     public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
         ResourceLookup.IfPresent(() => ecr.GetRepository(scope, identifier), "RepositoryNotFoundException") is { } repository ? Provisioned(repository) : null;
+
+    public IEnumerable<ExistingResource> ListExisting(Scope scope) =>
+        ecr.DescribeRepositories(scope, []).Select(r => new ExistingResource(r.RepositoryName, Provisioned(r), r.Tags.ToDictionary(t => t.Key, t => t.Value)));
 
     public string Type => "AWS::ECR::Repository";
 
@@ -54,6 +57,24 @@ public sealed class EcrRepositoryProvider(EcrService ecr) : IResourceProvider, I
         ecr.TagRepository(scope, repository.Arn, tags);
         ApplyPolicies(scope, name, p, previous);
         return Task.FromResult(Provisioned(ecr.GetRepository(scope, name)));
+    }
+
+    /// <summary>The repository's settings as ECR holds them (drift detection, the IaC generator); its images are not the template's.</summary>
+    public JsonObject? ReadLive(ResourceRequest request, ProvisionedResource current)
+    {
+        if (ResourceLookup.IfPresent(() => ecr.GetRepository(request.Scope, current.PhysicalId), "RepositoryNotFoundException") is not { } repository) return null;
+        var expected = request.Properties.Values;
+        return new JsonObject
+        {
+            ["RepositoryName"] = repository.RepositoryName,
+            ["ImageTagMutability"] = repository.ImageTagMutability,
+            ["ImageScanningConfiguration"] = new JsonObject { ["ScanOnPush"] = repository.ScanOnPush },
+            ["LifecyclePolicy"] = repository.LifecyclePolicyText is { } lifecycle ? new JsonObject { ["LifecyclePolicyText"] = lifecycle } : null,
+            ["RepositoryPolicyText"] = repository.RepositoryPolicyText is { } policy ? LiveState.Document(expected["RepositoryPolicyText"], policy) : null,
+            // Stratus's ECR keeps images with its default encryption only (CheckEncryption).
+            ["EncryptionConfiguration"] = new JsonObject { ["EncryptionType"] = "AES256" },
+            ["Tags"] = LiveState.TagList(expected["Tags"], repository.Tags.Select(t => KeyValuePair.Create(t.Key, t.Value))),
+        };
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)

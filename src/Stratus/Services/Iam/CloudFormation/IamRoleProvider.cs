@@ -14,6 +14,10 @@ public sealed class IamRoleProvider(IamService iam) : IResourceProvider, ILiveSt
     public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
         ResourceLookup.IfPresent(() => iam.GetRole(scope, identifier), "NoSuchEntity") is { } role ? Provisioned(role) : null;
 
+    public IEnumerable<ExistingResource> ListExisting(Scope scope) =>
+        ResourceLookup.All(marker => iam.ListRoles(scope, null, marker, 1000) is var page ? (page.Items, page.NextMarker) : default)
+            .Select(r => new ExistingResource(r.RoleName, Provisioned(r), r.Tags.ToDictionary(t => t.Key, t => t.Value)));
+
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "RoleName", "Path" };
 
     public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)

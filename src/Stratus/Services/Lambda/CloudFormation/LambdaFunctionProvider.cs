@@ -16,6 +16,10 @@ public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionC
             ? Provisioned(function)
             : null;
 
+    public IEnumerable<ExistingResource> ListExisting(Scope scope) =>
+        ResourceLookup.All(marker => lambda.ListFunctions(scope, marker, 1000))
+            .Select(f => new ExistingResource(f.Name, Provisioned(f), f.Tags));
+
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "FunctionName", "PackageType" };
 
     public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)

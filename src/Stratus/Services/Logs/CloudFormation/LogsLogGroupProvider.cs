@@ -14,6 +14,9 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider, 
     public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
         logs.DescribeLogGroups(scope, identifier, null).FirstOrDefault(g => g.Name == identifier) is { } group ? Provisioned(group) : null;
 
+    public IEnumerable<ExistingResource> ListExisting(Scope scope) =>
+        logs.DescribeLogGroups(scope, null, null).Select(g => new ExistingResource(g.Name, Provisioned(g), g.Tags));
+
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "LogGroupName" };
 
     public async Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)

@@ -17,6 +17,10 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider, I
     public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
         ResourceLookup.IfPresent(() => rds.GetInstance(scope, identifier), "DBInstanceNotFound") is { } instance ? Provisioned(instance) : null;
 
+    public IEnumerable<ExistingResource> ListExisting(Scope scope) =>
+        ResourceLookup.All(marker => rds.DescribeInstances(scope, null, [], marker, 100) is var page ? (page.Items, page.NextMarker) : default)
+            .Select(i => new ExistingResource(i.Identifier, Provisioned(i), i.Tags.ToDictionary(t => t.Key, t => t.Value)));
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
     public string Type => "AWS::RDS::DBInstance";

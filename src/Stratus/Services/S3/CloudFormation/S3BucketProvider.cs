@@ -19,6 +19,10 @@ public sealed class S3BucketProvider(S3Service s3) : IResourceProvider, ILiveSta
     public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
         ResourceLookup.IfPresent(() => s3.GetBucket(scope, identifier), "NoSuchBucket", "AccessDenied") is { } bucket ? Provisioned(bucket) : null;
 
+    /// <summary>The account's buckets in the scope's Region: a scan covers one Region, though bucket names are global.</summary>
+    public IEnumerable<ExistingResource> ListExisting(Scope scope) =>
+        s3.ListBuckets(scope).Where(b => b.Region == scope.Region).Select(b => new ExistingResource(b.Name, Provisioned(b), b.Tags));
+
     /// <summary>The configurations a bucket's template may state, by subresource, and how each becomes S3's document.</summary>
     private static readonly (string Subresource, Func<ResourceProperties, XElement?> Document)[] Configurations =
     [

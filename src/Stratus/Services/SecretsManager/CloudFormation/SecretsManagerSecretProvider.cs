@@ -12,13 +12,18 @@ namespace Stratus.Services.SecretsManager.CloudFormation;
 /// Id are the ARN. Deleting the stack schedules the secret's deletion with the default recovery window, as
 /// CloudFormation does.
 /// </summary>
-public sealed class SecretsManagerSecretProvider(SecretsManagerService secrets) : IResourceProvider, IResourceImporter
+public sealed class SecretsManagerSecretProvider(SecretsManagerService secrets) : IResourceProvider, IResourceImporter, ILiveStateReader
 {
     public string ImportIdentifier => "Id";
 
     // A secret scheduled for deletion is on its way out, not there to adopt.
     public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
         ResourceLookup.IfPresent(() => secrets.Find(scope, identifier), "ResourceNotFoundException") is { IsScheduledForDeletion: false } secret ? Provisioned(secret) : null;
+
+    /// <summary>The secrets not scheduled for deletion, each identified by its ARN (the Id a template's import names it by).</summary>
+    public IEnumerable<ExistingResource> ListExisting(Scope scope) =>
+        secrets.List(scope, includePlannedDeletion: false)
+            .Select(s => new ExistingResource(s.Arn, Provisioned(s), s.Tags.ToDictionary(t => t.Key, t => t.Value)));
 
     public string Type => "AWS::SecretsManager::Secret";
 
@@ -49,6 +54,23 @@ public sealed class SecretsManagerSecretProvider(SecretsManagerService secrets) 
             if (tags.Count > 0) secrets.Tag(request.Scope, secret.Arn, tags);
         }
         return Task.FromResult(Provisioned(secret));
+    }
+
+    /// <summary>
+    /// The secret's settings as Secrets Manager holds them (drift detection, the IaC generator). Its value is not read back:
+    /// SecretString and GenerateSecretString are write-only in the resource's schema.
+    /// </summary>
+    public JsonObject? ReadLive(ResourceRequest request, ProvisionedResource current)
+    {
+        if (ResourceLookup.IfPresent(() => secrets.Find(request.Scope, current.PhysicalId), "ResourceNotFoundException") is not { IsScheduledForDeletion: false } secret)
+            return null;
+        return new JsonObject
+        {
+            ["Name"] = secret.Name,
+            ["Description"] = secret.Description,
+            ["KmsKeyId"] = secret.KmsKeyId,
+            ["Tags"] = LiveState.TagList(request.Properties.Values["Tags"], secret.Tags.Select(t => KeyValuePair.Create(t.Key, t.Value))),
+        };
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)

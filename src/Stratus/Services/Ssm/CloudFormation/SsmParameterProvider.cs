@@ -17,6 +17,9 @@ public sealed class SsmParameterProvider(SsmService ssm) : IResourceProvider, IL
     public ProvisionedResource? FindExisting(Scope scope, string identifier) =>
         ssm.Find(scope, identifier) is { } latest ? Provisioned(identifier, latest) : null;
 
+    public IEnumerable<ExistingResource> ListExisting(Scope scope) =>
+        ssm.List(scope).Select(p => new ExistingResource(p.Name, Provisioned(p.Name, p.Versions[^1]), p.Tags));
+
     private const string NameSuffixAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     public string Type => "AWS::SSM::Parameter";
