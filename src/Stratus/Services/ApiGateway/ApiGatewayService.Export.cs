@@ -47,7 +47,7 @@ public sealed partial class ApiGatewayService
             definition[DocumentationExtension] = documentation;
         var name = $"{api.Name}-{stageName}-{exportType}{(asked.Count > 0 ? "-" + string.Join('-', asked.Order(StringComparer.Ordinal)) : "")}";
         return yaml
-            ? new(OpenApiYaml.Write(definition), "application/yaml", $"attachment; filename=\"{name}.yaml\"")
+            ? new(JsonAsYaml.Write(definition), "application/yaml", $"attachment; filename=\"{name}.yaml\"")
             : new(JsonBody.Write(definition), "application/json", $"attachment; filename=\"{name}.json\"");
     }
 

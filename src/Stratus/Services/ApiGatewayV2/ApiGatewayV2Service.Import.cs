@@ -156,7 +156,7 @@ public sealed partial class ApiGatewayV2Service
         return (outputType ?? "YAML") switch
         {
             "JSON" => (JsonBody.Write(openApi), "application/json"),
-            "YAML" => (OpenApiYaml.Write(openApi), "application/yaml"),
+            "YAML" => (JsonAsYaml.Write(openApi), "application/yaml"),
             var other => throw BadRequest($"Invalid outputType {other}: JSON or YAML."),
         };
     }

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
-using Stratus.Services.ApiGateway;
+using Stratus.Protocols.Json;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Templates;
 
@@ -211,7 +211,7 @@ public sealed class IacGenerator
 
     /// <summary>The template's body in JSON (as generated) or YAML.</summary>
     public static string Body(GeneratedTemplateRecord template, string format) =>
-        format == "YAML" ? Encoding.UTF8.GetString(OpenApiYaml.Write(JsonNode.Parse(template.TemplateBody)!)) : template.TemplateBody;
+        format == "YAML" ? Encoding.UTF8.GetString(JsonAsYaml.Write(JsonNode.Parse(template.TemplateBody)!)) : template.TemplateBody;
 
     private GeneratedTemplateRecord? FindTemplate(Scope scope, string nameOrId) =>
         InScope(_templates.Values, scope).FirstOrDefault(t => t.GeneratedTemplateName == nameOrId || t.GeneratedTemplateId == nameOrId);

@@ -3,10 +3,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using YamlDotNet.Serialization;
 
-namespace Stratus.Services.ApiGateway;
+namespace Stratus.Protocols.Json;
 
-/// <summary>An OpenAPI definition written as YAML, as REST APIs' GetExport and HTTP APIs' ExportApi answer with application/yaml.</summary>
-public static class OpenApiYaml
+/// <summary>A JSON tree written as YAML: API Gateway's exports answered as application/yaml, CloudFormation's generated templates in YAML.</summary>
+public static class JsonAsYaml
 {
     public static byte[] Write(JsonNode definition) =>
         System.Text.Encoding.UTF8.GetBytes(new SerializerBuilder().WithQuotingNecessaryStrings().Build().Serialize(Plain(definition)));
