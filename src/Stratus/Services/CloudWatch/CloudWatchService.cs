@@ -82,6 +82,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         _composites = new ResourceTable<CompositeAlarm>(store, "cloudwatch.composite-alarms");
         _dashboards = new ResourceTable<Dashboard>(store, "cloudwatch.dashboards");
         _anomalyDetectors = new ResourceTable<AnomalyDetector>(store, "cloudwatch.anomaly-detectors");
+        _muteRules = new ResourceTable<AlarmMuteRule>(store, "cloudwatch.alarm-mute-rules");
         _clock = clock;
         _lambda = lambda;
         _logger = logger;
@@ -598,6 +599,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
                 foreach (var alarm in _alarms.Values.ToList())
                 {
                     try
@@ -609,6 +611,16 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
                         _logger.LogWarning(e, "Evaluating alarm {Alarm} failed", alarm.AlarmArn);
                     }
                 }
+                try
+                {
+                    // A mute window that has ended (or a rule that expired) lets held-back ALARM actions run.
+                    ReleaseHeldActions();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _logger.LogWarning(e, "Running alarm actions held by mute rules failed");
+                }
+            }
         }
         catch (OperationCanceledException)
         {
@@ -735,7 +747,8 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             ["newState"] = HistoryStateView(after),
         });
         if (before.StateValue == state) return;
-        if (after.ActionsEnabled)
+        // A muted alarm changes state but its actions wait until it is unmuted (CloudWatchService.MuteRules.cs).
+        if (after.ActionsEnabled && !HoldsActions(accountId, region, name, now))
             RunActions(accountId, region, name, after.AlarmArn, after.AlarmType, after.ActionsFor(after.StateValue), () => LambdaAlarmEvent(before, after));
         EvaluateParents(accountId, region, name, depth);
     }
