@@ -99,6 +99,12 @@ public sealed partial class CloudWatchService
         }
     }
 
+    private AlarmMuteRule? MuteRuleByArn(Scope scope, string arn) =>
+        _muteRules.Values.FirstOrDefault(r => r.AccountId == scope.AccountId && r.Region == scope.Region && r.Arn == arn);
+
+    private void UpdateMuteRuleTags(AlarmMuteRule rule, Func<Dictionary<string, string>, Dictionary<string, string>> change) =>
+        _muteRules.Update(ResourceTable<AlarmMuteRule>.Key(rule.AccountId, rule.Region, rule.Name), r => r with { Tags = change(r.Tags) });
+
     private static MuteSchedule Schedule(string expression, string duration, string? timezone)
     {
         try

@@ -536,13 +536,18 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
     }
 
     public Dictionary<string, string> ListTagsForResource(Scope scope, string arn) =>
-        InsightRuleByArn(scope, arn)?.Tags ?? CompositeByArn(scope, arn)?.Tags ?? AlarmByArn(scope, arn).Tags;
+        InsightRuleByArn(scope, arn)?.Tags ?? MuteRuleByArn(scope, arn)?.Tags ?? CompositeByArn(scope, arn)?.Tags ?? AlarmByArn(scope, arn).Tags;
 
     public void TagResource(Scope scope, string arn, Dictionary<string, string> tags)
     {
         if (InsightRuleByArn(scope, arn) is { } rule)
         {
             UpdateInsightRuleTags(rule, current => current.Concat(tags).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value));
+            return;
+        }
+        if (MuteRuleByArn(scope, arn) is { } muteRule)
+        {
+            UpdateMuteRuleTags(muteRule, current => current.Concat(tags).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value));
             return;
         }
         if (CompositeByArn(scope, arn) is { } composite)
@@ -565,6 +570,11 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         if (InsightRuleByArn(scope, arn) is { } rule)
         {
             UpdateInsightRuleTags(rule, current => current.Where(t => !keys.Contains(t.Key)).ToDictionary());
+            return;
+        }
+        if (MuteRuleByArn(scope, arn) is { } muteRule)
+        {
+            UpdateMuteRuleTags(muteRule, current => current.Where(t => !keys.Contains(t.Key)).ToDictionary());
             return;
         }
         if (CompositeByArn(scope, arn) is { } composite)

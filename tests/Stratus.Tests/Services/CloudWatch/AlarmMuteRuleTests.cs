@@ -50,6 +50,10 @@ public sealed class AlarmMuteRuleTests(StratusFixture stratus) : IClassFixture<S
             out["invocations"] = len(invoked)
             out["invoked_after_expiry"] = all(int(line[1]) >= expire.timestamp() * 1000 for line in invoked)
             out["invoked_state"] = [line[2] for line in invoked]
+            arn = rule["AlarmMuteRuleArn"]
+            cw.tag_resource(ResourceARN=arn, Tags=[{"Key": "team", "Value": "ops"}, {"Key": "tier", "Value": "1"}])
+            cw.untag_resource(ResourceARN=arn, TagKeys=["tier"])
+            out["tags"] = cw.list_tags_for_resource(ResourceARN=arn)["Tags"]
             out["bad_cron"] = error(cw.put_alarm_mute_rule, Name="bad", Rule={"Schedule": {"Expression": "cron(0 2 * *)", "Duration": "PT1H"}}, MuteTargets={"AlarmNames": ["muted"]})
             out["missing_alarm"] = error(cw.put_alarm_mute_rule, Name="bad", Rule={"Schedule": {"Expression": "at(2030-01-01T00:00)", "Duration": "PT1H"}}, MuteTargets={"AlarmNames": ["nope"]})
             cw.delete_alarm_mute_rule(AlarmMuteRuleName="deploys")
@@ -69,6 +73,7 @@ public sealed class AlarmMuteRuleTests(StratusFixture stratus) : IClassFixture<S
         Assert.Equal(1, (int)result["invocations"]!);
         Assert.True((bool)result["invoked_after_expiry"]!);
         Assert.Equal("""["ALARM"]""", result["invoked_state"]!.ToJsonString());
+        Assert.Equal("""[{"Key":"team","Value":"ops"}]""", result["tags"]!.ToJsonString());
         Assert.Equal("InvalidParameterValue", (string)result["bad_cron"]!["code"]!);
         Assert.Equal("InvalidParameterValue", (string)result["missing_alarm"]!["code"]!);
         Assert.Equal("ResourceNotFoundException", (string)result["after_delete"]!["code"]!);
