@@ -81,6 +81,7 @@ public sealed partial class CloudWatchApi : IStratusService, IDisposable
             return (JsonObject?)null;
         });
         AddInsightRuleOperations(table);
+        AddMuteRuleOperations(table);
         // botocore's other operations answer a clear refusal naming the operation and why (README lists them).
         NotServedOperations.AddTo(table, CloudWatchNotServed.Operations, CloudWatchErrors.NotServed);
         return table;

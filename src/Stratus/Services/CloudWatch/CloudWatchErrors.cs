@@ -92,6 +92,15 @@ public static class CloudWatchErrors
         InvalidValue($"Stratus has no managed Contributor Insights rule templates, so it cannot create the managed rules [{string.Join(", ", templateNames)}]; create the rules with PutInsightRule.");
 
     /// <summary>An operation of botocore's model Stratus does not serve, with the reason README gives.</summary>
+    /// <summary>A mute rule that does not exist (Stratus's wording: AWS publishes none).</summary>
+    public static AwsException MuteRuleNotFound(string name) => new("ResourceNotFoundException", $"The alarm mute rule {name} does not exist.", 404);
+
+    /// <summary>A mute rule's targets must be existing alarms, as the model documents (Stratus's wording).</summary>
+    public static AwsException MuteTargetsNotFound(IEnumerable<string> names) =>
+        InvalidValue($"Could not save the alarm mute rule as alarms [{string.Join(", ", names)}] do not exist.");
+
+    public static AwsException TooManyMuteRules(int max) => new("LimitExceeded", $"An account can have at most {max} alarm mute rules per Region.");
+
     public static AwsException NotServed(string operation, string reason) =>
         new("InvalidAction", $"Stratus does not serve the CloudWatch operation {operation}: {reason}");
 }

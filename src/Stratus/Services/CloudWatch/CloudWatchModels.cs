@@ -353,3 +353,14 @@ public sealed record InsightRuleFailure(string Resource, string ExceptionType, s
 
 /// <summary>GetInsightRuleReport's answer: the rule's keys and aggregation with the computed report.</summary>
 public sealed record InsightRuleReport(IReadOnlyList<string> KeyLabels, string AggregationStatistic, ContributorReportResult Report);
+
+/// <summary>An alarm mute rule as stored: its schedule (Expression, Duration, Timezone), the alarms it mutes and when it is in force.</summary>
+public sealed record AlarmMuteRule(string AccountId, string Region, string Name, string? Description, string Expression, string Duration, string? Timezone,
+    List<string> AlarmNames, DateTimeOffset? StartDate, DateTimeOffset? ExpireDate, DateTimeOffset LastUpdated, Dictionary<string, string> Tags)
+{
+    public string Arn => $"arn:aws:cloudwatch:{Region}:{AccountId}:alarm-mute-rule:{Name}";
+}
+
+/// <summary>PutAlarmMuteRule's members.</summary>
+public sealed record AlarmMuteRuleInput(string Name, string? Description, string Expression, string Duration, string? Timezone, IReadOnlyList<string> AlarmNames,
+    DateTimeOffset? StartDate, DateTimeOffset? ExpireDate, Dictionary<string, string> Tags);

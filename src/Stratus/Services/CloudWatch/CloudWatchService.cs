@@ -82,6 +82,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         _composites = new ResourceTable<CompositeAlarm>(store, "cloudwatch.composite-alarms");
         _dashboards = new ResourceTable<Dashboard>(store, "cloudwatch.dashboards");
         _anomalyDetectors = new ResourceTable<AnomalyDetector>(store, "cloudwatch.anomaly-detectors");
+        _muteRules = new ResourceTable<AlarmMuteRule>(store, "cloudwatch.alarm-mute-rules");
         _clock = clock;
         _lambda = lambda;
         _logger = logger;
@@ -535,13 +536,18 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
     }
 
     public Dictionary<string, string> ListTagsForResource(Scope scope, string arn) =>
-        InsightRuleByArn(scope, arn)?.Tags ?? CompositeByArn(scope, arn)?.Tags ?? AlarmByArn(scope, arn).Tags;
+        InsightRuleByArn(scope, arn)?.Tags ?? MuteRuleByArn(scope, arn)?.Tags ?? CompositeByArn(scope, arn)?.Tags ?? AlarmByArn(scope, arn).Tags;
 
     public void TagResource(Scope scope, string arn, Dictionary<string, string> tags)
     {
         if (InsightRuleByArn(scope, arn) is { } rule)
         {
             UpdateInsightRuleTags(rule, current => current.Concat(tags).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value));
+            return;
+        }
+        if (MuteRuleByArn(scope, arn) is { } muteRule)
+        {
+            UpdateMuteRuleTags(muteRule, current => current.Concat(tags).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value));
             return;
         }
         if (CompositeByArn(scope, arn) is { } composite)
@@ -564,6 +570,11 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         if (InsightRuleByArn(scope, arn) is { } rule)
         {
             UpdateInsightRuleTags(rule, current => current.Where(t => !keys.Contains(t.Key)).ToDictionary());
+            return;
+        }
+        if (MuteRuleByArn(scope, arn) is { } muteRule)
+        {
+            UpdateMuteRuleTags(muteRule, current => current.Where(t => !keys.Contains(t.Key)).ToDictionary());
             return;
         }
         if (CompositeByArn(scope, arn) is { } composite)
@@ -598,6 +609,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
                 foreach (var alarm in _alarms.Values.ToList())
                 {
                     try
@@ -609,6 +621,16 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
                         _logger.LogWarning(e, "Evaluating alarm {Alarm} failed", alarm.AlarmArn);
                     }
                 }
+                try
+                {
+                    // A mute window that has ended (or a rule that expired) lets held-back ALARM actions run.
+                    ReleaseHeldActions();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _logger.LogWarning(e, "Running alarm actions held by mute rules failed");
+                }
+            }
         }
         catch (OperationCanceledException)
         {
@@ -735,7 +757,8 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             ["newState"] = HistoryStateView(after),
         });
         if (before.StateValue == state) return;
-        if (after.ActionsEnabled)
+        // A muted alarm changes state but its actions wait until it is unmuted (CloudWatchService.MuteRules.cs).
+        if (after.ActionsEnabled && !HoldsActions(accountId, region, name, now))
             RunActions(accountId, region, name, after.AlarmArn, after.AlarmType, after.ActionsFor(after.StateValue), () => LambdaAlarmEvent(before, after));
         EvaluateParents(accountId, region, name, depth);
     }

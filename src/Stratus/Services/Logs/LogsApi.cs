@@ -68,6 +68,54 @@ public sealed class LogsApi : IStratusService, IDisposable
             _logs.DeleteResourcePolicy(i.Scope, i.String("policyName"), i.String("resourceArn"), i.String("expectedRevisionId"));
             return (JsonObject?)null;
         });
+        table.Add("PutDataProtectionPolicy", i =>
+        {
+            var identifier = i.Required("logGroupIdentifier");
+            var policy = _logs.PutDataProtectionPolicy(i.Scope, identifier, i.Required("policyDocument"));
+            return new JsonObject { ["logGroupIdentifier"] = identifier, ["policyDocument"] = policy.Document, ["lastUpdatedTime"] = policy.LastUpdatedTime };
+        });
+        table.Add("GetDataProtectionPolicy", i =>
+        {
+            var identifier = i.Required("logGroupIdentifier");
+            var policy = _logs.GetDataProtectionPolicy(i.Scope, identifier);
+            return new JsonObject { ["logGroupIdentifier"] = identifier, ["policyDocument"] = policy?.Document, ["lastUpdatedTime"] = policy?.LastUpdatedTime };
+        });
+        table.Add("DeleteDataProtectionPolicy", i =>
+        {
+            _logs.DeleteDataProtectionPolicy(i.Scope, i.Required("logGroupIdentifier"));
+            return (JsonObject?)null;
+        });
+        table.Add("PutTransformer", i =>
+        {
+            _logs.PutTransformer(i.Scope, i.Required("logGroupIdentifier"), TransformerConfig(i));
+            return (JsonObject?)null;
+        });
+        table.Add("GetTransformer", i =>
+        {
+            var transformer = _logs.GetTransformer(i.Scope, i.Required("logGroupIdentifier"));
+            return new JsonObject
+            {
+                ["logGroupIdentifier"] = transformer.GroupArn,
+                ["creationTime"] = transformer.CreationTime,
+                ["lastModifiedTime"] = transformer.LastModifiedTime,
+                ["transformerConfig"] = JsonNode.Parse(transformer.Config),
+            };
+        });
+        table.Add("DeleteTransformer", i =>
+        {
+            _logs.DeleteTransformer(i.Scope, i.Required("logGroupIdentifier"));
+            return (JsonObject?)null;
+        });
+        table.Add("TestTransformer", i => new JsonObject
+        {
+            ["transformedLogs"] = new JsonArray(_logs.TestTransformer(i.Scope, TransformerConfig(i), i.Strings("logEventMessages"))
+                .Select(t => (JsonNode)new JsonObject
+                {
+                    ["eventNumber"] = t.Number,
+                    ["eventMessage"] = t.Message,
+                    ["transformedEventMessage"] = t.Transformed,
+                }).ToArray()),
+        });
         // The ARN-based tagging operations, for log groups (AWS's newer form of TagLogGroup and its siblings).
         table.Add("TagResource", i =>
         {
@@ -140,9 +188,17 @@ public sealed class LogsApi : IStratusService, IDisposable
     {
         { "CreateLogGroup", i =>
             {
-                _logs.CreateLogGroup(i.Scope, i.Required("logGroupName"), i.StringMap("tags"));
+                _logs.CreateLogGroup(i.Scope, i.Required("logGroupName"), i.StringMap("tags"),
+                    new LogGroupSettings(i.Bool("deletionProtectionEnabled") ?? false, i.String("logGroupClass")));
                 return (JsonObject?)null;
             } },
+        { "PutLogGroupDeletionProtection", i =>
+            {
+                _logs.PutLogGroupDeletionProtection(i.Scope, i.Required("logGroupIdentifier"),
+                    i.Bool("deletionProtectionEnabled") ?? throw i.Style.Missing("deletionProtectionEnabled"));
+                return (JsonObject?)null;
+            } },
+        { "ListLogGroups", ListLogGroups },
         { "DeleteLogGroup", async i =>
             {
                 await _logs.DeleteLogGroupAsync(i.Scope, i.Required("logGroupName"));
@@ -215,6 +271,21 @@ public sealed class LogsApi : IStratusService, IDisposable
                     i.Long("endTime") ?? throw i.Style.Missing("endTime"), i.String("queryString") ?? throw i.Style.Missing("queryString"), i.Int("limit"), i.String("queryLanguage"))),
             } },
         { "GetQueryResults", GetQueryResults },
+        { "GetLogGroupFields", i =>
+            {
+                var named = new[] { i.String("logGroupName"), i.String("logGroupIdentifier") }.OfType<string>().ToList();
+                if (named.Count != 1) throw LogsErrors.InvalidParameter("Exactly one of logGroupName or logGroupIdentifier must be specified.");
+                return new JsonObject
+                {
+                    ["logGroupFields"] = new JsonArray(_logs.GetLogGroupFields(i.Scope, named[0], i.Long("time"))
+                        .Select(f => (JsonNode)new JsonObject { ["name"] = f.Name, ["percent"] = f.Percent }).ToArray()),
+                };
+            } },
+        { "GetLogRecord", i => new JsonObject
+            {
+                ["logRecord"] = new JsonObject(_logs.GetLogRecord(i.Scope, i.Required("logRecordPointer"), i.Bool("unmask") ?? false)
+                    .Select(f => KeyValuePair.Create(f.Name, (JsonNode?)f.Value))),
+            } },
         { "StopQuery", i => new JsonObject { ["success"] = _logs.StopQuery(i.Scope, i.Required("queryId")) } },
         { "DescribeQueries", DescribeQueries },
         { "PutQueryDefinition", i => new JsonObject
@@ -228,6 +299,10 @@ public sealed class LogsApi : IStratusService, IDisposable
                 return new JsonObject { ["success"] = true };
             } },
     };
+
+    /// <summary>A transformerConfig member: the list of Processor structures, read by the transformer engine.</summary>
+    private static JsonArray TransformerConfig(OperationInput i) =>
+        new(i.List("transformerConfig").Select(p => p?.DeepClone()).ToArray());
 
     /// <summary>StartQuery's groups: exactly one of its three ways of naming them.</summary>
     private static IReadOnlyList<string> QueryGroups(OperationInput i)
@@ -247,11 +322,14 @@ public sealed class LogsApi : IStratusService, IDisposable
         {
             ["queryLanguage"] = "CWLI",
             ["status"] = query.Status,
-            ["results"] = new JsonArray((result?.Rows ?? []).Select(row => (JsonNode)new JsonArray(row.Select(f => (JsonNode)new JsonObject
-            {
-                ["field"] = f.Field,
-                ["value"] = f.Value,
-            }).ToArray())).ToArray()),
+            // Each row that shows one event ends with its @ptr, as AWS's rows do; a stats group's row has none.
+            ["results"] = new JsonArray((result?.Rows ?? []).Select((row, at) => (JsonNode)new JsonArray(row
+                .Concat(result!.Pointers[at] is { } pointer ? [("@ptr", pointer.Encode())] : [])
+                .Select(f => (JsonNode)new JsonObject
+                {
+                    ["field"] = f.Field,
+                    ["value"] = f.Value,
+                }).ToArray())).ToArray()),
             ["statistics"] = new JsonObject
             {
                 ["recordsMatched"] = (double)(result?.RecordsMatched ?? 0),
@@ -307,8 +385,32 @@ public sealed class LogsApi : IStratusService, IDisposable
             ["metricFilterCount"] = _logs.MetricFilterCount(g),
             ["arn"] = g.Arn + ":*",
             ["storedBytes"] = _logs.StoredBytes(g),
-            ["logGroupClass"] = "STANDARD",
+            ["logGroupClass"] = g.LogGroupClass,
             ["logGroupArn"] = g.Arn,
+            ["deletionProtectionEnabled"] = g.DeletionProtectionEnabled,
+            ["dataProtectionStatus"] = _logs.DataProtectionStatus(g),
+        });
+    }
+
+    /// <summary>
+    /// ListLogGroups: by name pattern, class and tags (all filters must hold), pages of 50 unless limit says otherwise.
+    /// Field index names match no group (Stratus builds no field indexes); data sources are refused by name (vended logs are not built).
+    /// </summary>
+    private JsonObject ListLogGroups(OperationInput i)
+    {
+        if (i.Has("dataSources"))
+            throw LogsErrors.InvalidParameter("Stratus does not record log groups' data sources (vended log deliveries are not built): dataSources cannot filter.");
+        var limit = i.Int("limit") ?? MaxDescribeLimit;
+        var tagFilters = i.List("logGroupTags").Select(n => i.Nested(n as JsonObject ?? throw i.Style.Invalid("logGroupTags", "must be a list of structures")))
+            .Select(f => (Key: f.Required("key"), Values: f.Strings("values"))).ToList();
+        var groups = i.Has("fieldIndexNames") ? [] : _logs.ListLogGroups(i.Scope, i.String("logGroupNamePattern"), i.String("logGroupClass"))
+            .Where(g => tagFilters.All(f => g.Tags.TryGetValue(f.Key, out var value) && (f.Values.Count == 0 || f.Values.Contains(value))))
+            .ToList();
+        return Page("logGroups", groups, limit, i.String("nextToken"), g => new JsonObject
+        {
+            ["logGroupName"] = g.Name,
+            ["logGroupArn"] = g.Arn,
+            ["logGroupClass"] = g.LogGroupClass,
         });
     }
 
@@ -370,7 +472,7 @@ public sealed class LogsApi : IStratusService, IDisposable
     private JsonObject GetLogEvents(OperationInput i)
     {
         var page = _logs.GetLogEvents(i.Scope, GroupName(i), i.Required("logStreamName"), i.Long("startTime"), i.Long("endTime"),
-            i.String("nextToken"), Limit(i, 10_000), i.Bool("startFromHead") ?? false);
+            i.String("nextToken"), Limit(i, 10_000), i.Bool("startFromHead") ?? false, i.Bool("unmask") ?? false);
         return new JsonObject
         {
             ["events"] = new JsonArray(page.Events.Select(e => (JsonNode)new JsonObject
@@ -387,7 +489,7 @@ public sealed class LogsApi : IStratusService, IDisposable
     private JsonObject FilterLogEvents(OperationInput i)
     {
         var page = _logs.FilterLogEvents(i.Scope, GroupName(i), i.Strings("logStreamNames"), i.String("logStreamNamePrefix"),
-            i.Long("startTime"), i.Long("endTime"), i.String("filterPattern"), i.String("nextToken"), Limit(i, 10_000));
+            i.Long("startTime"), i.Long("endTime"), i.String("filterPattern"), i.String("nextToken"), Limit(i, 10_000), i.Bool("unmask") ?? false);
         var body = new JsonObject
         {
             ["events"] = new JsonArray(page.Events.Select(e => (JsonNode)new JsonObject

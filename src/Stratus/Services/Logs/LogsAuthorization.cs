@@ -10,7 +10,9 @@ namespace Stratus.Services.Logs;
 /// </summary>
 public static class LogsAuthorization
 {
-    public static AuthorizationTable Table() => new("logs", unlisted: Resources);
+    /// <summary>Reading events unmasked (GetLogEvents, FilterLogEvents, GetLogRecord with unmask=true) also needs logs:Unmask, as on AWS.</summary>
+    public static AuthorizationTable Table() => new("logs", unlisted: Resources,
+        alsoRequired: (_, i) => i.Bool("unmask") == true ? ["logs:Unmask"] : []);
 
     private static IEnumerable<string> Resources(OperationInput i)
     {

@@ -19,6 +19,10 @@ public static class LogsErrors
 
     public static AwsException LogGroupNotFound() => new("ResourceNotFoundException", "The specified log group does not exist.");
 
+    /// <summary>DeleteLogGroup on a protected group: a ValidationException in the words AWS's guide "Protecting log groups from deletion" gives.</summary>
+    public static AwsException DeletionProtected() =>
+        new("ValidationException", "Cannot delete log group with deletion protection enabled. Disable deletion protection first.");
+
     public static AwsException LogStreamNotFound() => new("ResourceNotFoundException", "The specified log stream does not exist.");
 
     public static AwsException MetricFilterNotFound() => new("ResourceNotFoundException", "The specified metric filter does not exist.");
@@ -27,6 +31,18 @@ public static class LogsErrors
 
     /// <summary>A query that does not compile; the message says what and where, as AWS's compile errors do.</summary>
     public static AwsException MalformedQuery(string message) => new("MalformedQueryException", message);
+
+    /// <summary>GetLogRecord's pointer is not one an Insights result gave (AWS publishes no wording; this one is Stratus's).</summary>
+    public static AwsException InvalidLogRecordPointer() => InvalidParameter("The specified log record pointer is invalid.");
+
+    /// <summary>GetLogRecord's event is gone or not the caller's (AWS publishes no wording; this one is Stratus's).</summary>
+    public static AwsException LogRecordNotFound() => new("ResourceNotFoundException", "The specified log record does not exist.");
+
+    /// <summary>Get/DeleteTransformer on a group without one (AWS publishes no wording; this one is Stratus's).</summary>
+    public static AwsException TransformerNotFound() => new("ResourceNotFoundException", "The specified log group has no transformer.");
+
+    /// <summary>Delete on a group without a policy in force (Stratus's wording: AWS publishes none).</summary>
+    public static AwsException DataProtectionPolicyNotFound() => new("ResourceNotFoundException", "The specified log group has no data protection policy.");
 
     public static AwsException QueryNotFound(string id) => new("ResourceNotFoundException", $"Query does not exist: {id}");
 

@@ -3,10 +3,23 @@ using Stratus.Services.Logs.Engine;
 
 namespace Stratus.Services.Logs;
 
-public sealed record LogGroup(string AccountId, string Region, string Name, long CreationTime, int? RetentionInDays, Dictionary<string, string> Tags)
+/// <summary>
+/// A log group. <see cref="LogGroupClass"/> is recorded and reported (STANDARD, INFREQUENT_ACCESS or DELIVERY); Stratus
+/// serves every class alike. While <see cref="DeletionProtectionEnabled"/> is on, DeleteLogGroup is refused, as on AWS.
+/// </summary>
+public sealed record LogGroup(string AccountId, string Region, string Name, long CreationTime, int? RetentionInDays, Dictionary<string, string> Tags,
+    bool DeletionProtectionEnabled = false, string LogGroupClass = LogGroupClasses.Standard)
 {
     public string Arn => $"arn:aws:logs:{Region}:{AccountId}:log-group:{Name}";
 }
+
+public static class LogGroupClasses
+{
+    public const string Standard = "STANDARD";
+}
+
+/// <summary>CreateLogGroup's members, or an AWS::Logs::LogGroup's, beyond the name and tags.</summary>
+public sealed record LogGroupSettings(bool DeletionProtectionEnabled = false, string? LogGroupClass = null);
 
 public sealed record LogStream(string AccountId, string Region, string GroupName, string Name, long CreationTime)
 {
@@ -74,3 +87,15 @@ public sealed record ExportTask(string AccountId, string Region, string TaskId, 
 /// <summary>A resource policy: account-wide by name, or attached to one log group (policyScope RESOURCE).</summary>
 public sealed record LogsResourcePolicy(string AccountId, string Region, string PolicyName, string PolicyDocument, long LastUpdatedTime,
     string PolicyScope, string? ResourceArn, string RevisionId);
+
+/// <summary>A log group's transformer: its configuration as the wire gave it (a JSON list of Processor structures).</summary>
+public sealed record StoredTransformer(string AccountId, string Region, string GroupName, string Config, long CreationTime, long LastModifiedTime)
+{
+    public string GroupArn => $"arn:aws:logs:{Region}:{AccountId}:log-group:{GroupName}";
+}
+
+/// <summary>A span of time a data protection policy was in force on a group: events ingested in [From, Until) are masked by it.</summary>
+public sealed record PolicyPeriod(string Document, long From, long? Until);
+
+/// <summary>A log group's data protection policy (the document in force when Active) and the spans of time its policies were in force.</summary>
+public sealed record StoredDataProtection(string AccountId, string Region, string GroupName, string Document, long LastUpdatedTime, List<PolicyPeriod> Periods, bool Active);

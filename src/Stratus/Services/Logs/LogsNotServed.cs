@@ -9,7 +9,6 @@ namespace Stratus.Services.Logs;
 public static class LogsNotServed
 {
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
-        ("data protection (masking) policies are not built", ["DeleteDataProtectionPolicy", "GetDataProtectionPolicy", "PutDataProtectionPolicy"]),
         ("account-level policies (data protection, subscription filter, field index, transformer) are not built",
             ["DeleteAccountPolicy", "DescribeAccountPolicies", "PutAccountPolicy"]),
         ("vended log deliveries are not built",
@@ -29,9 +28,8 @@ public static class LogsNotServed
         ("OpenSearch and S3 Tables integrations are not built",
             ["AssociateSourceToS3TableIntegration", "DeleteIntegration", "DisassociateSourceFromS3TableIntegration", "GetIntegration", "ListIntegrations",
              "ListSourcesForS3TableIntegration", "PutIntegration"]),
-        ("log transformers are not built", ["DeleteTransformer", "GetTransformer", "PutTransformer", "TestTransformer"]),
         ("Live Tail streams its events over an HTTP/2 event stream, which Stratus does not serve", ["StartLiveTail"]),
-        ("Logs Insights' @ptr records, field summaries and query group listing are not built", ["GetLogGroupFields", "GetLogRecord", "ListLogGroupsForQuery"]),
-        ("newer log group features (ListLogGroups' regular expressions, field listing, log objects, aggregate summaries, bearer token authentication, deletion protection) are not built yet; DescribeLogGroups lists groups",
-            ["GetLogFields", "GetLogObject", "ListAggregateLogGroupSummaries", "ListLogGroups", "PutBearerTokenAuthentication", "PutLogGroupDeletionProtection"]));
+        ("listing a query's log groups is not built", ["ListLogGroupsForQuery"]),
+        ("newer log group features (field listing across data sources, log objects, aggregate summaries, bearer token authentication) are not built yet",
+            ["GetLogFields", "GetLogObject", "ListAggregateLogGroupSummaries", "PutBearerTokenAuthentication"]));
 }

@@ -54,6 +54,8 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         _subscriptionFilters = new ResourceTable<SubscriptionFilter>(store, "logs.subscription-filters");
         _exportTasks = new ResourceTable<ExportTask>(store, "logs.export-tasks");
         _resourcePolicies = new ResourceTable<LogsResourcePolicy>(store, "logs.resource-policies");
+        _transformers = new ResourceTable<StoredTransformer>(store, "logs.transformers");
+        _dataProtection = new ResourceTable<StoredDataProtection>(store, "logs.data-protection");
         _metricFilters = new ResourceTable<LogMetricFilter>(store, "logs.metric-filters");
         _queryDefinitions = new ResourceTable<QueryDefinition>(store, "logs.query-definitions");
         _metrics = metrics;
@@ -72,10 +74,11 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
 
     // ---- groups and streams ----
 
-    public LogGroup CreateLogGroup(Scope scope, string name, Dictionary<string, string> tags)
+    public LogGroup CreateLogGroup(Scope scope, string name, Dictionary<string, string> tags, LogGroupSettings? settings = null)
     {
         ValidateGroupName(name);
-        var group = new LogGroup(scope.AccountId, scope.Region, name, NowMs, null, tags);
+        var group = new LogGroup(scope.AccountId, scope.Region, name, NowMs, null, tags,
+            settings?.DeletionProtectionEnabled ?? false, settings?.LogGroupClass ?? LogGroupClasses.Standard);
         if (!_groups.TryAdd(GroupKey(scope.AccountId, scope.Region, name), group))
             throw LogsErrors.LogGroupExists();
         return group;
@@ -85,9 +88,12 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
     public Task DeleteLogGroupAsync(Scope scope, string name)
     {
         var group = Group(scope, name);
+        if (group.DeletionProtectionEnabled) throw LogsErrors.DeletionProtected();
         foreach (var stream in StreamsOf(group).ToList()) DeleteStream(stream);
         foreach (var filter in FiltersOf(group).ToList()) _metricFilters.Remove(FilterKey(filter));
         foreach (var subscription in SubscriptionsOf(group).ToList()) _subscriptionFilters.Remove(SubscriptionKey(subscription));
+        DeleteTransformerOf(group);
+        DeleteDataProtectionOf(group);
         _groups.Remove(GroupKey(group.AccountId, group.Region, group.Name));
         return _events.CommitAsync();
     }
@@ -100,6 +106,30 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
             .Where(g => g.AccountId == scope.AccountId && g.Region == scope.Region)
             .Where(g => prefix is null || g.Name.StartsWith(prefix, StringComparison.Ordinal))
             .Where(g => pattern is null || g.Name.Contains(pattern, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(g => g.Name, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>PutLogGroupDeletionProtection: the group by name or ARN.</summary>
+    public void PutLogGroupDeletionProtection(Scope scope, string identifier, bool enabled)
+    {
+        var group = Group(scope, identifier);
+        _groups.Update(GroupKey(group.AccountId, group.Region, group.Name), g => g with { DeletionProtectionEnabled = enabled });
+    }
+
+    /// <summary>
+    /// ListLogGroups: the groups whose names match <paramref name="pattern"/> (AWS's restricted regular expression: up to
+    /// five alternatives of 3 to 24 name characters, each optionally anchored with ^, which the model's pattern checks
+    /// before this runs; matched case-sensitively), of <paramref name="logGroupClass"/> when given. The expression is run by .NET's
+    /// non-backtracking engine, so no name can make it run long.
+    /// </summary>
+    public IReadOnlyList<LogGroup> ListLogGroups(Scope scope, string? pattern, string? logGroupClass)
+    {
+        var regex = pattern is null ? null : new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+        return _groups.Values
+            .Where(g => g.AccountId == scope.AccountId && g.Region == scope.Region)
+            .Where(g => logGroupClass is null || g.LogGroupClass == logGroupClass)
+            .Where(g => regex is null || regex.IsMatch(g.Name))
             .OrderBy(g => g.Name, StringComparer.Ordinal)
             .ToList();
     }
@@ -212,12 +242,13 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
             if (events[i].Timestamp < expiredBefore) expired = i + 1;
             if (events[i].Timestamp > tooNewAfter) { tooNew = i; break; }
         }
-        var accepted = events.Take(tooNew ?? events.Count).Skip(Math.Max(tooOld ?? 0, expired ?? 0)).ToList();
+        var accepted = Transformed(group, stream.Name, events.Take(tooNew ?? events.Count).Skip(Math.Max(tooOld ?? 0, expired ?? 0)).ToList());
         var stored = _events.Append(StreamKey(stream), accepted, now);
         PublishMetrics(group, accepted);
         await _events.CommitAsync();
         // Delivered once acknowledged: a subscriber never sees an event the caller was not told was stored.
         QueueDeliveries(group, stream.Name, stored);
+        Audit(group, stream.Name, stored);
         return new PutLogEventsOutcome(tooNew, tooOld, expired);
     }
 
@@ -225,9 +256,11 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
     /// A page of one stream's events, as GetLogEvents pages: tokens name a position in the stream's
     /// order; reading past the end returns the same token again, which is how clients know to stop.
     /// </summary>
-    public GetLogEventsPage GetLogEvents(Scope scope, string groupName, string streamName, long? startTime, long? endTime, string? token, int limit, bool startFromHead)
+    public GetLogEventsPage GetLogEvents(Scope scope, string groupName, string streamName, long? startTime, long? endTime, string? token, int limit, bool startFromHead,
+        bool unmask = false)
     {
         var stream = Stream(scope, groupName, streamName);
+        var viewer = Viewer(Group(scope, groupName), unmask);
         var events = _events.Events(StreamKey(stream))
             .Where(e => (startTime is null || e.Timestamp >= startTime) && (endTime is null || e.Timestamp < endTime)).ToList();
         var (direction, position) = ParsePositionToken(token);
@@ -240,11 +273,11 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         var start = new string('0', 38);
         var forward = page.Count > 0 ? page[^1].Position : position ?? start;
         var backward = page.Count > 0 ? page[0].Position : position ?? start;
-        return new GetLogEventsPage(page, "f/" + forward, "b/" + backward);
+        return new GetLogEventsPage(viewer is null ? page : page.Select(viewer).ToList(), "f/" + forward, "b/" + backward);
     }
 
     public FilterLogEventsPage FilterLogEvents(Scope scope, string groupName, IReadOnlyList<string> streamNames, string? streamPrefix,
-        long? startTime, long? endTime, string? pattern, string? token, int limit)
+        long? startTime, long? endTime, string? pattern, string? token, int limit, bool unmask = false)
     {
         if (streamNames.Count > 0 && streamPrefix is not null)
             throw LogsErrors.InvalidParameter("logStreamNames and logStreamNamePrefix are mutually exclusive parameters.");
@@ -257,8 +290,10 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
             .Where(st => streamPrefix is null || st.Name.StartsWith(streamPrefix, StringComparison.Ordinal))
             .OrderBy(st => st.Name, StringComparer.Ordinal).ToList();
         var after = token is null ? null : ParseFilterToken(token);
+        // Filtered as the caller sees the events: a pattern cannot find a value its masking hides.
+        var viewer = Viewer(group, unmask);
         var matches = streams
-            .SelectMany(st => _events.Events(StreamKey(st)).Select(ev => new FilteredEvent(st.Name, ev)))
+            .SelectMany(st => _events.Events(StreamKey(st)).Select(ev => new FilteredEvent(st.Name, viewer is null ? ev : viewer(ev))))
             .Where(m => (startTime is null || m.Event.Timestamp >= startTime) && (endTime is null || m.Event.Timestamp <= endTime))
             .Where(m => after is null || string.CompareOrdinal(m.Event.Position, after) > 0)
             .OrderBy(m => m.Event.Position, StringComparer.Ordinal)
@@ -494,10 +529,16 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         }
     }
 
+    /// <summary>A stream's events as Insights reads them: masked by the group's data protection (Insights' unmask command is not served).</summary>
     private IEnumerable<InsightsRecord> QueryRecords(LogStream stream, string log, long fromMs, long toMs, bool newestFirst)
     {
+        var groupKey = GroupKey(stream.AccountId, stream.Region, stream.GroupName);
+        var protectedGroup = _dataProtection.Get(groupKey) is not null;
         foreach (var e in _events.EventsBetween(StreamKey(stream), fromMs, toMs, newestFirst))
-            yield return new InsightsRecord(e.Timestamp, e.Message, e.IngestionTime, stream.Name, log, e.MessageBytes);
+        {
+            var message = protectedGroup && ProtectionAt(groupKey, e.IngestionTime) is { } policy ? policy.Mask(e.Message) : e.Message;
+            yield return new InsightsRecord(e.Timestamp, message, e.IngestionTime, stream.Name, log, e.MessageBytes, e.Id);
+        }
     }
 
     public QueryInfo GetQueryResults(Scope scope, string id) => Query(scope, id).Info;
@@ -626,12 +667,14 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
                         _groups.TryAdd(groupKey, new LogGroup(batch.Account, batch.Region, batch.Group, now, null, []));
                         _streams.TryAdd(streamKey, new LogStream(batch.Account, batch.Region, batch.Group, batch.Stream, now));
                     }
-                    var events = batch.Lines.Where(l => l.Message.Length > 0).Select(l => (l.Timestamp.ToUnixTimeMilliseconds(), l.Message)).ToList();
+                    IReadOnlyList<(long, string)> events = batch.Lines.Where(l => l.Message.Length > 0).Select(l => (l.Timestamp.ToUnixTimeMilliseconds(), l.Message)).ToList();
+                    if (_groups.Get(groupKey) is { } transforming) events = Transformed(transforming, batch.Stream, events);
                     var stored = _events.Append(streamKey, events, now);
                     if (_groups.Get(groupKey) is { } group)
                     {
                         PublishMetrics(group, events);
                         QueueDeliveries(group, batch.Stream, stored);
+                        Audit(group, batch.Stream, stored);
                     }
                 }
                 catch (Exception e)

@@ -87,7 +87,7 @@ public sealed class LogsInsightsClientTests(StratusFixture stratus) : IClassFixt
         Assert.Equal(400, result["parse_matched"]!.GetValue<double>());
         var jsonRows = result["json_rows"]!.AsArray();
         Assert.Equal(3, jsonRows.Count);
-        Assert.All(jsonRows, row => Assert.Equal("""["@timestamp","@logStream"]""", row!.ToJsonString()));
+        Assert.All(jsonRows, row => Assert.Equal("""["@timestamp","@logStream","@ptr"]""", row!.ToJsonString()));
         Assert.Equal("""["Complete"]""", result["described"]!.ToJsonString());
         Assert.False(result["stopped"]!.GetValue<bool>());
         Assert.Equal("""[["errors/by-minute","stats count(*) by bin(5m)",["/insights/api","/insights/worker"]]]""", result["definitions"]!.ToJsonString());

@@ -127,7 +127,7 @@ public sealed class LogsSubscriptionAndExportTests(StratusFixture stratus) : ICl
             logs.delete_resource_policy(policyName="events")
             out["after_delete"] = logs.describe_resource_policies()["resourcePolicies"]
             out["delete_missing"] = error(logs.delete_resource_policy, policyName="events")
-            out["data_protection"] = error(logs.get_data_protection_policy, logGroupIdentifier="/app/none")
+            out["not_built"] = error(logs.describe_deliveries)
             """);
 
         Assert.Equal("""["events","ACCOUNT","events.amazonaws.com"]""", result["put"]!.ToJsonString());
@@ -136,8 +136,8 @@ public sealed class LogsSubscriptionAndExportTests(StratusFixture stratus) : ICl
         Assert.Equal("InvalidParameterException", (string)result["not_json"]!["code"]!);
         Assert.Empty(result["after_delete"]!.AsArray());
         Assert.Equal("ResourceNotFoundException", (string)result["delete_missing"]!["code"]!);
-        Assert.Equal("InvalidOperationException", (string)result["data_protection"]!["code"]!);
-        Assert.Contains("GetDataProtectionPolicy", (string)result["data_protection"]!["message"]!);
-        Assert.Contains("data protection", (string)result["data_protection"]!["message"]!);
+        Assert.Equal("InvalidOperationException", (string)result["not_built"]!["code"]!);
+        Assert.Contains("DescribeDeliveries", (string)result["not_built"]!["message"]!);
+        Assert.Contains("vended log deliveries", (string)result["not_built"]!["message"]!);
     }
 }

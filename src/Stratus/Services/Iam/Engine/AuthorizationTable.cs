@@ -20,6 +20,8 @@ namespace Stratus.Services.Iam.Engine;
 /// <param name="resourceTags">The tags of the resource an ARN names, null when it has none or does not exist yet: its aws:ResourceTag/KEY keys.</param>
 /// <param name="serviceResourceTagKey">The service's own name for aws:ResourceTag where it has one (secretsmanager:ResourceTag), given the same values.</param>
 /// <param name="serviceResourceTagKeyOf">Where the service's own name depends on the resource's type (RDS's rds:db-tag, rds:cluster-tag): that name for an ARN, or null.</param>
+/// <param name="alsoRequired">Actions a request also needs on the same resources, beyond its operation's (Logs' GetLogEvents with
+/// unmask=true also needs logs:Unmask), as AWS checks both.</param>
 /// <param name="passedRoles">Operations that pass a role to the service (Lambda's CreateFunction Role): the member naming the role and the
 /// service principal it is passed to; the caller must also be allowed iam:PassRole on it, as AWS checks.</param>
 public sealed class AuthorizationTable(
@@ -33,7 +35,8 @@ public sealed class AuthorizationTable(
     Func<string, IReadOnlyDictionary<string, string>?>? resourceTags = null,
     string? serviceResourceTagKey = null,
     IReadOnlyDictionary<string, PassedRole>? passedRoles = null,
-    Func<string, string?>? serviceResourceTagKeyOf = null) : IEnumerable
+    Func<string, string?>? serviceResourceTagKeyOf = null,
+    Func<string, OperationInput, IEnumerable<string>>? alsoRequired = null) : IEnumerable
 {
     private readonly Dictionary<string, Func<OperationInput, IEnumerable<string>>> _resources = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _actions = new(StringComparer.Ordinal);
@@ -73,6 +76,9 @@ public sealed class AuthorizationTable(
         return holders.Select(h => h[passed.Member] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var role) ? role : null)
             .OfType<string>().Distinct(StringComparer.Ordinal).Select(role => (role, passed.Service)).ToList();
     }
+
+    /// <summary>The actions the request also needs on its resources (none for most).</summary>
+    public IEnumerable<string> AlsoRequired(string operation, OperationInput input) => alsoRequired?.Invoke(operation, input) ?? [];
 
     /// <summary>The resource policy of a resource ARN, or null when the service keeps none for it.</summary>
     public string? ResourcePolicy(string arn) => resourcePolicy?.Invoke(arn);

@@ -24,8 +24,12 @@ public sealed class RequestAuthorizer(IamService iam, TimeProvider clock, Resour
         var table = authorizations.For(service.SigningName);
         if (table?.IsUnauthorized(operation) == true) return;
         var action = table?.Action(operation, input) ?? $"{ActionPrefixes.GetValueOrDefault(service.SigningName, service.SigningName)}:{operation}";
-        if (Refusal(http, caller, region, table, action, table?.Resources(operation, input) ?? ["*"], input, table?.PassedRoles(operation, input) ?? []) is { } refusal)
+        var resources = table?.Resources(operation, input) ?? ["*"];
+        if (Refusal(http, caller, region, table, action, resources, input, table?.PassedRoles(operation, input) ?? []) is { } refusal)
             throw new AwsException(AccessDeniedCode(http, service), refusal, 403);
+        foreach (var also in table?.AlsoRequired(operation, input) ?? [])
+            if (Refusal(http, caller, region, table, also, resources, input, []) is { } alsoRefused)
+                throw new AwsException(AccessDeniedCode(http, service), alsoRefused, 403);
     }
 
     /// <summary>

@@ -4,7 +4,10 @@ using Stratus.Services.CloudFormation.Resources;
 
 namespace Stratus.Services.Logs.CloudFormation;
 
-/// <summary>AWS::Logs::LogGroup through LogsService: the group, its retention and tags. Ref is the group name.</summary>
+/// <summary>
+/// AWS::Logs::LogGroup through LogsService: the group, its retention, tags, class and deletion protection (a protected group's
+/// stack cannot delete it, as on AWS, until the template turns DeletionProtectionEnabled off). Ref is the group name.
+/// </summary>
 public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider, ILiveStateReader, IResourceImporter
 {
     public string Type => "AWS::Logs::LogGroup";
@@ -17,16 +20,19 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider, 
     public IEnumerable<ExistingResource> ListExisting(Scope scope) =>
         logs.DescribeLogGroups(scope, null, null).Select(g => new ExistingResource(g.Name, Provisioned(g), g.Tags));
 
-    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "LogGroupName" };
+    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "LogGroupName", "LogGroupClass" };
 
     public async Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
         var scope = request.Scope;
-        var group = logs.CreateLogGroup(scope, p.String("LogGroupName") ?? request.GeneratedName(512), Tags(p));
+        var group = logs.CreateLogGroup(scope, p.String("LogGroupName") ?? request.GeneratedName(512), Tags(p),
+            new LogGroupSettings(false, p.String("LogGroupClass")));
         try
         {
             if (p.Int("RetentionInDays") is { } days) logs.PutRetentionPolicy(scope, group.Name, days);
+            // Protection goes on last, so a failure before it can still remove the group.
+            if (p.Bool("DeletionProtectionEnabled") == true) logs.PutLogGroupDeletionProtection(scope, group.Name, true);
         }
         catch
         {
@@ -46,6 +52,7 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider, 
         var removed = Tags(new ResourceProperties(request.LogicalId, previousProperties)).Keys.Except(tags.Keys).ToList();
         if (removed.Count > 0) logs.UntagLogGroup(scope, current.PhysicalId, removed);
         if (tags.Count > 0) logs.TagLogGroup(scope, current.PhysicalId, tags);
+        logs.PutLogGroupDeletionProtection(scope, current.PhysicalId, p.Bool("DeletionProtectionEnabled") ?? false);
         return Task.FromResult(current);
     }
 
@@ -70,6 +77,8 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider, 
             {
                 ["LogGroupName"] = group.Name,
                 ["RetentionInDays"] = group.RetentionInDays,
+                ["DeletionProtectionEnabled"] = group.DeletionProtectionEnabled,
+                ["LogGroupClass"] = group.LogGroupClass,
                 ["Tags"] = LiveState.TagList(request.Properties.Values["Tags"], group.Tags),
             }
             : null;

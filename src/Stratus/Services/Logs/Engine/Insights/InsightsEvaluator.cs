@@ -9,8 +9,9 @@ namespace Stratus.Services.Logs.Engine.Insights;
 /// <summary>
 /// One stored event as a query sees it: @log is "account:group", as AWS names it. <see cref="MessageBytes"/> is the
 /// message's UTF-8 size, which the store counted once, so a scan's bytes scanned need not read the message.
+/// <see cref="EventId"/> is the store's id of the event, which its @ptr carries.
 /// </summary>
-public readonly record struct InsightsRecord(long Timestamp, string Message, long IngestionTime, string LogStream, string Log, int MessageBytes)
+public readonly record struct InsightsRecord(long Timestamp, string Message, long IngestionTime, string LogStream, string Log, int MessageBytes, long EventId = 0)
 {
     public InsightsRecord(long timestamp, string message, long ingestionTime, string logStream, string log)
         : this(timestamp, message, ingestionTime, logStream, log, Encoding.UTF8.GetByteCount(message))
@@ -25,8 +26,12 @@ public readonly record struct Instant(long Milliseconds)
         DateTimeOffset.FromUnixTimeMilliseconds(Milliseconds).ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
 }
 
-/// <summary>What a query answered: its rows as (field, value) lists and what it read to get there.</summary>
-public sealed record InsightsResult(IReadOnlyList<IReadOnlyList<(string Field, string Value)>> Rows, long RecordsMatched, long RecordsScanned, long BytesScanned);
+/// <summary>
+/// What a query answered: its rows as (field, value) lists and what it read to get there. <see cref="Pointers"/> has, for
+/// each row, the event it shows (its @ptr), or null for a row that is no one event's (a stats group).
+/// </summary>
+public sealed record InsightsResult(IReadOnlyList<IReadOnlyList<(string Field, string Value)>> Rows, long RecordsMatched, long RecordsScanned, long BytesScanned,
+    IReadOnlyList<LogRecordPointer?> Pointers);
 
 /// <summary>
 /// Runs a parsed query over records: each command a stage over the rows the previous one yields, streaming
@@ -36,8 +41,6 @@ public sealed record InsightsResult(IReadOnlyList<IReadOnlyList<(string Field, s
 /// </summary>
 public static class InsightsEvaluator
 {
-    public const int MaxDiscoveredFields = 1000;
-
     /// <summary>
     /// Whether the query's answer depends on the order events arrive in: it does unless a stats or sort command
     /// reorders the rows before any limit or dedup picks some (stats groups then come in no particular order, as on AWS).
@@ -129,8 +132,8 @@ public static class InsightsEvaluator
         }
         if (!counted) rows = Count(rows, () => matched++);
         // The statistics count as the rows go by: read once the answer is.
-        var answer = Answer(rows, visible, limit);
-        return new InsightsResult(answer, matched, scanned, bytes);
+        var (answer, pointers) = Answer(rows, visible, limit);
+        return new InsightsResult(answer, matched, scanned, bytes, pointers);
     }
 
     private static InsightsResult RunStatsFirst(InsightsQuery query, IReadOnlyList<IEnumerable<InsightsRecord>> partitions, int leading, StatsCommand stats, int limit, CancellationToken cancel)
@@ -143,7 +146,8 @@ public static class InsightsEvaluator
         foreach (var command in query.Commands.Take(leading + 1)) Declare(command, visible);
         var rows = table.Rows();
         foreach (var command in query.Commands.Skip(leading + 1)) rows = Apply(command, rows, visible);
-        return new InsightsResult(Answer(rows, visible, limit), table.Matched, table.Scanned, table.Bytes);
+        var (answer, pointers) = Answer(rows, visible, limit);
+        return new InsightsResult(answer, table.Matched, table.Scanned, table.Bytes, pointers);
     }
 
     /// <summary>Each partition scanned on its own, in parallel when there are several; throws once cancelled.</summary>
@@ -199,8 +203,8 @@ public static class InsightsEvaluator
         foreach (var command in query.Commands.Take(leading + 1)) Declare(command, visible);
         var rows = best.Take(used).Select(r => r.Row);
         foreach (var command in query.Commands.Skip(leading + 1)) rows = Apply(command, rows, visible);
-        var answer = Answer(Count(rows, () => matched++), visible, limit);
-        return new InsightsResult(answer, matched, tops.Sum(t => t.Scanned), tops.Sum(t => t.Bytes));
+        var (answer, pointers) = Answer(Count(rows, () => matched++), visible, limit);
+        return new InsightsResult(answer, matched, tops.Sum(t => t.Scanned), tops.Sum(t => t.Bytes), pointers);
     }
 
     /// <summary>One partition's records through the row commands, keeping the <paramref name="count"/> first in the sort's order; stops early once cancelled.</summary>
@@ -321,15 +325,25 @@ public static class InsightsEvaluator
         return table;
     }
 
-    /// <summary>The first <paramref name="limit"/> rows as (field, value) lists of the visible fields (the built-in ones when no command chose).</summary>
-    private static List<IReadOnlyList<(string Field, string Value)>> Answer(IEnumerable<Row> rows, List<string> visible, int limit)
+    /// <summary>
+    /// The first <paramref name="limit"/> rows as (field, value) lists of the visible fields (the built-in ones when no command
+    /// chose), and each row's event (for its @ptr) when it shows one.
+    /// </summary>
+    private static (List<IReadOnlyList<(string Field, string Value)>> Rows, List<LogRecordPointer?> Pointers) Answer(IEnumerable<Row> rows, List<string> visible, int limit)
     {
         if (visible.Count == 0) visible.AddRange(["@timestamp", "@message", "@logStream", "@log"]);
-        return rows.Take(limit).Select(row => (IReadOnlyList<(string, string)>)visible
-            .Select(f => (Field: f, Value: row.Get(f)))
-            .Where(f => f.Value is not null)
-            .Select(f => (f.Field, Render(f.Value)))
-            .ToList()).ToList();
+        var answer = new List<IReadOnlyList<(string Field, string Value)>>();
+        var pointers = new List<LogRecordPointer?>();
+        foreach (var row in rows.Take(limit))
+        {
+            answer.Add(visible
+                .Select(f => (Field: f, Value: row.Get(f)))
+                .Where(f => f.Value is not null)
+                .Select(f => (f.Field, Render(f.Value)))
+                .ToList());
+            pointers.Add(row.Record is { } record ? LogRecordPointer.Of(record) : null);
+        }
+        return (answer, pointers);
     }
 
     private static IEnumerable<Row> Count(IEnumerable<Row> rows, Action seen)
@@ -775,6 +789,9 @@ public static class InsightsEvaluator
         public object BoxedInstant(long milliseconds) =>
             _lastInstant is Instant last && last.Milliseconds == milliseconds ? _lastInstant : _lastInstant = new Instant(milliseconds);
 
+        /// <summary>The event the row shows, or null for a row of no record (a stats group's).</summary>
+        public InsightsRecord? Record => _hasRecord ? _record : null;
+
         /// <summary>A scratch array for a parse's captures, reused from record to record.</summary>
         public string?[] Captures(int count) => _captures is { } captures && captures.Length == count ? captures : _captures = new string?[count];
 
@@ -831,48 +848,8 @@ public static class InsightsEvaluator
                 case "@log": return _record.Log;
                 case "@ingestionTime": return new Instant(_record.IngestionTime);
             }
-            _json ??= Discover(_record.Message);
+            _json ??= DiscoveredFields.Of(_record.Message);
             return _json.GetValueOrDefault(name);
-        }
-
-        private static Dictionary<string, object?> Discover(string message)
-        {
-            var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
-            if (!message.AsSpan().TrimStart().StartsWith("{")) return fields;
-            try
-            {
-                using var document = JsonDocument.Parse(message);
-                Flatten(document.RootElement, "", fields);
-            }
-            catch (JsonException)
-            {
-                // Not JSON after all: the event has only its built-in fields.
-            }
-            return fields;
-        }
-
-        private static void Flatten(JsonElement element, string prefix, Dictionary<string, object?> fields)
-        {
-            if (fields.Count >= MaxDiscoveredFields) return;
-            switch (element.ValueKind)
-            {
-                case JsonValueKind.Object:
-                    foreach (var member in element.EnumerateObject()) Flatten(member.Value, prefix.Length == 0 ? member.Name : prefix + "." + member.Name, fields);
-                    break;
-                case JsonValueKind.Array:
-                    var index = 0;
-                    foreach (var item in element.EnumerateArray()) Flatten(item, prefix + "." + index++.ToString(CultureInfo.InvariantCulture), fields);
-                    break;
-                case JsonValueKind.Number:
-                    fields[prefix] = element.GetDouble();
-                    break;
-                case JsonValueKind.String:
-                    fields[prefix] = element.GetString();
-                    break;
-                case JsonValueKind.True or JsonValueKind.False:
-                    fields[prefix] = element.GetRawText();
-                    break;
-            }
         }
     }
 }
