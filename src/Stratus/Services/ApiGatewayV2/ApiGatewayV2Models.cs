@@ -140,32 +140,41 @@ public sealed record HttpStage
 
 /// <summary>
 /// A stage's route settings (botocore's RouteSettings shape). HTTP APIs apply throttling and detailed metrics; data trace and
-/// logging level are execution logs, which AWS keeps for WebSocket APIs, so an HTTP API's stage refuses them.
+/// logging level are execution logs, which AWS keeps for WebSocket APIs (the service refuses them on an HTTP API's stage).
 /// </summary>
 public sealed record StageRouteSettings
 {
+    public bool? DataTraceEnabled { get; init; }
     public bool? DetailedMetricsEnabled { get; init; }
+    public string? LoggingLevel { get; init; }
     public int? ThrottlingBurstLimit { get; init; }
     public double? ThrottlingRateLimit { get; init; }
 
+    [JsonIgnore]
+    public bool SetsExecutionLogs => DataTraceEnabled is not null || LoggingLevel is not null;
+
     public static StageRouteSettings Read(IInputReader r)
     {
-        if (r.Has(Wire.Name(r, "dataTraceEnabled")) || r.Has(Wire.Name(r, "loggingLevel")))
-            throw ApiGatewayV2Errors.BadRequest("DataTraceEnabled and LoggingLevel are execution log settings, which only WebSocket APIs support.");
         var settings = new StageRouteSettings
         {
+            DataTraceEnabled = r.Bool(Wire.Name(r, "dataTraceEnabled")),
             DetailedMetricsEnabled = r.Bool(Wire.Name(r, "detailedMetricsEnabled")),
+            LoggingLevel = r.String(Wire.Name(r, "loggingLevel")),
             ThrottlingBurstLimit = r.Int(Wire.Name(r, "throttlingBurstLimit")),
             ThrottlingRateLimit = r.Double(Wire.Name(r, "throttlingRateLimit")),
         };
         if (settings.ThrottlingBurstLimit < 0 || settings.ThrottlingRateLimit < 0)
             throw ApiGatewayV2Errors.BadRequest("Throttling limits must be greater than or equal to 0.");
+        if (settings.LoggingLevel is not (null or "OFF" or "ERROR" or "INFO"))
+            throw ApiGatewayV2Errors.BadRequest($"Invalid LoggingLevel {settings.LoggingLevel}: it must be OFF, ERROR or INFO.");
         return settings;
     }
 
     /// <summary>These settings with the members they leave unset taken from <paramref name="fallback"/>.</summary>
     public StageRouteSettings Over(StageRouteSettings fallback) => new()
     {
+        DataTraceEnabled = DataTraceEnabled ?? fallback.DataTraceEnabled,
+        LoggingLevel = LoggingLevel ?? fallback.LoggingLevel,
         DetailedMetricsEnabled = DetailedMetricsEnabled ?? fallback.DetailedMetricsEnabled,
         ThrottlingBurstLimit = ThrottlingBurstLimit ?? fallback.ThrottlingBurstLimit,
         ThrottlingRateLimit = ThrottlingRateLimit ?? fallback.ThrottlingRateLimit,
@@ -211,12 +220,13 @@ public sealed record HttpApiDocument
 /// <summary>CreateApi/UpdateApi's members; null where the call leaves a member as it is.</summary>
 public sealed record ApiSettings(string? Name, string? ProtocolType, string? Description, string? Version, CorsSettings? Cors,
     bool? DisableExecuteApiEndpoint, Dictionary<string, string>? Tags, string? Target, string? RouteKey, string? CredentialsArn,
-    string? RouteSelectionExpression)
+    string? RouteSelectionExpression, string? ApiKeySelectionExpression = null)
 {
     public static ApiSettings Read(IInputReader r) => new(r.String(Wire.Name(r, "name")), r.String(Wire.Name(r, "protocolType")),
         r.String(Wire.Name(r, "description")), r.String(Wire.Name(r, "version")), CorsSettings.Read(r, "corsConfiguration"),
         r.Bool(Wire.Name(r, "disableExecuteApiEndpoint")), r.StringMap(Wire.Name(r, "tags")), r.String(Wire.Name(r, "target")),
-        r.String(Wire.Name(r, "routeKey")), r.String(Wire.Name(r, "credentialsArn")), r.String(Wire.Name(r, "routeSelectionExpression")));
+        r.String(Wire.Name(r, "routeKey")), r.String(Wire.Name(r, "credentialsArn")), r.String(Wire.Name(r, "routeSelectionExpression")),
+        r.String(Wire.Name(r, "apiKeySelectionExpression")));
 }
 
 public sealed record RouteSettings(string? RouteKey, string? AuthorizationType, string? AuthorizerId, List<string>? AuthorizationScopes,

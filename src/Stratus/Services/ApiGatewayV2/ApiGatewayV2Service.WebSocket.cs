@@ -5,8 +5,14 @@ using static Stratus.Services.ApiGatewayV2.ApiGatewayV2Errors;
 namespace Stratus.Services.ApiGatewayV2;
 
 /// <summary>WebSocket APIs' route responses: a route with one sends its integration's answer back to the client (two-way).</summary>
-public sealed partial class ApiGatewayV2Service
+public sealed partial class ApiGatewayV2Service : IMeteredApis
 {
+    /// <summary>A WebSocket API of the scope: usage plans may name its stages (API keys are checked at $connect).</summary>
+    public bool IsMeteredApi(Scope scope, string apiId) => _apis.Get(Key(scope, apiId))?.Api.IsWebSocket == true;
+
+    public bool HasMeteredStage(Scope scope, string apiId, string stageName) =>
+        _apis.Get(Key(scope, apiId)) is { Api.IsWebSocket: true } document && document.Stages.ContainsKey(stageName);
+
     public WebSocketRouteResponse CreateRouteResponse(Scope scope, string apiId, string routeId, RouteResponseSettings settings)
     {
         var key = settings.RouteResponseKey ?? throw BadRequest("RouteResponseKey is required for a route response.");
