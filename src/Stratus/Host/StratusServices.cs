@@ -240,6 +240,7 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayV2StageProvider(apiGatewayV2),
             new ApiGatewayV2DeploymentProvider(apiGatewayV2),
             new ApiGatewayV2AuthorizerProvider(apiGatewayV2),
+            new ApiGatewayV2ModelProvider(apiGatewayV2),
             new ApiGatewayV2RouteResponseProvider(apiGatewayV2),
             new CdkMetadataProvider(),
             new SecretsManagerSecretProvider(secretsManager),

@@ -177,6 +177,9 @@ public static partial class WebSocketRules
     public const string ApiKeyHeader = "$request.header.x-api-key";
     public const string ApiKeyFromAuthorizer = "$context.authorizer.usageIdentifierKey";
 
+    /// <summary>Whether an expression selects a member of the message's JSON body ($request.body.name, nested as $request.body.a.b).</summary>
+    public static bool IsBodySelection(string expression) => RouteSelection().IsMatch(expression);
+
     /// <summary>A route request parameter's location and name: route.request.header.x → (header, x).</summary>
     public static (string Location, string Name)? RequestParameter(string key) =>
         RequestParameterPattern().Match(key) is { Success: true } match ? (match.Groups[1].Value, match.Groups[2].Value) : null;

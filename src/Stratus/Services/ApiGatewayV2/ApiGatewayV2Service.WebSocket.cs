@@ -20,9 +20,14 @@ public sealed partial class ApiGatewayV2Service : IMeteredApis
         return Change(scope, apiId, document =>
         {
             var responses = RouteResponsesOf(document, routeId);
+            CheckModelNames(document, settings.ResponseModels, settings.ModelSelectionExpression);
             if (responses.Values.Any(r => r.RouteResponseKey == key))
                 throw Conflict($"Unable to create RouteResponse: a route response with key '{key}' already exists for this route.");
-            var response = new WebSocketRouteResponse { RouteResponseId = ApiGatewayErrors.NewId()[..6], RouteResponseKey = key };
+            var response = new WebSocketRouteResponse
+            {
+                RouteResponseId = ApiGatewayErrors.NewId()[..6], RouteResponseKey = key,
+                ResponseModels = settings.ResponseModels, ModelSelectionExpression = settings.ModelSelectionExpression,
+            };
             responses[response.RouteResponseId] = response;
             document.RouteResponses[routeId] = responses;
             return (document, response);
@@ -42,7 +47,13 @@ public sealed partial class ApiGatewayV2Service : IMeteredApis
         {
             var responses = RouteResponsesOf(document, routeId);
             var current = responses.GetValueOrDefault(routeResponseId) ?? throw NotFound("RouteResponse", routeResponseId);
-            var next = current with { RouteResponseKey = settings.RouteResponseKey ?? current.RouteResponseKey };
+            CheckModelNames(document, settings.ResponseModels, settings.ModelSelectionExpression);
+            var next = current with
+            {
+                RouteResponseKey = settings.RouteResponseKey ?? current.RouteResponseKey,
+                ResponseModels = settings.ResponseModels ?? current.ResponseModels,
+                ModelSelectionExpression = settings.ModelSelectionExpression ?? current.ModelSelectionExpression,
+            };
             responses[routeResponseId] = next;
             document.RouteResponses[routeId] = responses;
             return (document, next);

@@ -258,8 +258,14 @@ public sealed partial class ApiGatewayV2Service
             Target = settings.Target ?? route.Target,
             RouteResponseSelectionExpression = settings.RouteResponseSelectionExpression ?? route.RouteResponseSelectionExpression,
             RequestParameters = settings.RequestParameters ?? route.RequestParameters,
+            RequestModels = settings.RequestModels ?? route.RequestModels,
+            ModelSelectionExpression = settings.ModelSelectionExpression ?? route.ModelSelectionExpression,
         };
-        if (document.Api.IsWebSocket) next = WebSocketRules.CheckRoute(next, document.Authorizers);
+        if (document.Api.IsWebSocket)
+        {
+            next = WebSocketRules.CheckRoute(next, document.Authorizers);
+            CheckModelNames(document, next.RequestModels, next.ModelSelectionExpression);
+        }
         else CheckHttpRoute(document, ref next);
         if (next.Target is { } target)
         {
@@ -273,6 +279,8 @@ public sealed partial class ApiGatewayV2Service
     {
         if (next.RouteResponseSelectionExpression is not null || next.RequestParameters is not null)
             throw BadRequest("RouteResponseSelectionExpression and RequestParameters are supported only for WebSocket APIs.");
+        if (next.RequestModels is not null || next.ModelSelectionExpression is not null)
+            throw BadRequest("RequestModels and ModelSelectionExpression are supported only for WebSocket APIs.");
         if (next.ApiKeyRequired) throw BadRequest("API keys are not supported for HTTP APIs.");
         switch (next.AuthorizationType)
         {
@@ -579,6 +587,7 @@ public sealed partial class ApiGatewayV2Service
         document.Snapshots[deployment.DeploymentId] = Copy(new DeployedDefinition
         {
             Routes = document.Routes, Integrations = document.Integrations, Authorizers = document.Authorizers, Cors = document.Api.CorsConfiguration,
+            Models = document.Models,
             RouteResponses = document.RouteResponses,
         });
         return deployment;

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Stratus.Protocols;
+using Stratus.Protocols.Json;
 using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.Lambda;
 
@@ -190,6 +191,15 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
             Record(context with { Stage = stage }, record);
             return;
         }
+        if (FailsItsModel(stage, route, body))
+        {
+            // A message that breaks the route's request model never reaches the integration; AWS answers it with its message.
+            record.Refused(HttpApiResponse.Message(400, "Invalid request body"), "the message does not satisfy the route's request model");
+            await ReplyErrorAsync(connection, "Invalid request body", requestId);
+            record.Replies++;
+            Record(context with { Stage = stage }, record);
+            return;
+        }
         var @event = Event(context, route.RouteKey, "MESSAGE", requestId);
         @event["requestContext"]!["messageId"] = messageId;
         @event["body"] = binary ? Convert.ToBase64String(body) : Encoding.UTF8.GetString(body);
@@ -213,6 +223,26 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
             }
         }
         Record(context with { Stage = stage }, record);
+    }
+
+    /// <summary>
+    /// Whether the message breaks the model the route's RequestModels name for it (by the value ModelSelectionExpression selects, else
+    /// $default), checked by the JSON Schema engine REST APIs' request validators use; a message that is not JSON breaks any model.
+    /// </summary>
+    private static bool FailsItsModel(ServedStage stage, HttpRoute route, byte[] body)
+    {
+        if (route.RequestModels is not { Count: > 0 } models) return false;
+        var selected = route.ModelSelectionExpression is { } expression ? WebSocketRules.SelectRouteKey(expression, body) : null;
+        var name = (selected is null ? null : models.GetValueOrDefault(selected)) ?? models.GetValueOrDefault(WebSocketRules.Default);
+        if (name is null || ApiGatewayV2Service.SchemaNamed(stage.Definition.Models, name) is not { } schema) return false;
+        try
+        {
+            return body.Length == 0 || !ModelSchema.Accepts(schema, JsonBody.Parse(body), other => ApiGatewayV2Service.SchemaNamed(stage.Definition.Models, other));
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            return true;
+        }
     }
 
     private static Task ReplyErrorAsync(WebSocketConnection connection, string message, string requestId) =>
