@@ -34,7 +34,7 @@ public sealed class WebSocketAuthorizationTests(StratusFixture stratus) : IClass
             if token == "boom":
                 raise Exception("the authorizer failed")
             effect = "Deny" if token == "deny" else "Allow"
-            return {"principalId": "p-" + token, "context": {"user": token},
+            return {"principalId": "p-" + token, "context": {"user": token}, "usageIdentifierKey": (event.get("queryStringParameters") or {}).get("key"),
                     "policyDocument": {"Version": "2012-10-17", "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]}}
         '''
         WHOAMI = '''
@@ -214,6 +214,16 @@ public sealed class WebSocketAuthorizationTests(StratusFixture stratus) : IClass
             plan = apigw.create_usage_plan(name="ws-plan", apiStages=[{"apiId": api, "stage": "prod"}], quota={"limit": 2, "period": "DAY"})
             apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
             out["plan_key"] = plan["id"]
+            out["by_authorizer"] = by_authorizer = websocket("keyed-by-authorizer", ApiKeySelectionExpression="$context.authorizer.usageIdentifierKey")
+            authorizer_uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + function("ws-key-authorizer", AUTHORIZER) + "/invocations"
+            authorizer = v2.create_authorizer(ApiId=by_authorizer, Name="keys", AuthorizerType="REQUEST", AuthorizerUri=authorizer_uri,
+                IdentitySource=["route.request.header.Auth"])
+            v2.create_route(ApiId=by_authorizer, RouteKey="$connect", AuthorizationType="CUSTOM", AuthorizerId=authorizer["AuthorizerId"], ApiKeyRequired=True,
+                Target="integrations/" + integration(by_authorizer, function("ws-key-open-2", OPEN)))
+            two_way(by_authorizer, "$default", function("ws-key-whoami-2", WHOAMI))
+            v2.create_stage(ApiId=by_authorizer, StageName="prod", AutoDeploy=True)
+            by_authorizer_plan = apigw.create_usage_plan(name="ws-plan-2", apiStages=[{"apiId": by_authorizer, "stage": "prod"}])
+            apigw.create_usage_plan_key(usagePlanId=by_authorizer_plan["id"], keyId=key["id"], keyType="API_KEY")
             out["no_stage"] = error_of(lambda: apigw.create_usage_plan(name="bad", apiStages=[{"apiId": api, "stage": "nosuch"}]))
             out["other_route"] = error_of(lambda: v2.create_route(ApiId=api, RouteKey="other", ApiKeyRequired=True))
             out["bad_selection"] = error_of(lambda: websocket("bad", ApiKeySelectionExpression="$request.header.other"))
@@ -234,5 +244,12 @@ public sealed class WebSocketAuthorizationTests(StratusFixture stratus) : IClass
         }
         // The plan's quota (2 a day) is spent: AWS's 429.
         Assert.Equal(HttpStatusCode.TooManyRequests, await RefusedAsync(SocketUri(apiId), ("x-api-key", key)));
+
+        // With $context.authorizer.usageIdentifierKey the key is the one the authorizer's answer names, not a header.
+        var byAuthorizer = built["by_authorizer"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.Forbidden, await RefusedAsync(SocketUri(byAuthorizer), ("Auth", "bob"), ("x-api-key", key)));
+        using var named = await ConnectAsync(SocketUri(byAuthorizer, $"?key={Uri.EscapeDataString(key)}"), ("Auth", "bob"));
+        Assert.Equal(key, (await AskAsync(named, "key?"))["identity"]!["apiKey"]!.GetValue<string>());
+        await CloseAsync(named);
     }
 }
