@@ -58,15 +58,24 @@ public sealed class SigV4Verifier(TimeProvider clock)
         var rawPath = queryStart < 0 ? rawTarget : rawTarget[..queryStart];
         // Every service but S3 signs the path encoded twice (the sent, encoded path encoded again); S3 signs it encoded once.
         var canonicalPath = credential.Service == "s3" ? Uri.UnescapeDataString(rawPath) : rawPath;
-        var canonical = SigV4Signer.CanonicalRequest(request.Method, SigV4Signer.UriEncode(canonicalPath.Length == 0 ? "/" : canonicalPath, keepSlash: true),
-            SigV4Signer.CanonicalQuery(queryStart < 0 ? "" : rawTarget[(queryStart + 1)..]), headers, signedHeaders,
-            await PayloadHashAsync(http, presigned));
-
         var scope = $"{credential.Date}/{credential.Region}/{credential.Service}/aws4_request";
-        var expected = SigV4Signer.Signature(
-            SigV4Signer.SigningKey(known.SecretAccessKey, credential.Date, credential.Region, credential.Service),
-            SigV4Signer.StringToSign(amzDate, scope, canonical));
-        return CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(expected), System.Text.Encoding.ASCII.GetBytes(provided))
+        bool Matches(string payloadHash)
+        {
+            var canonical = SigV4Signer.CanonicalRequest(request.Method, SigV4Signer.UriEncode(canonicalPath.Length == 0 ? "/" : canonicalPath, keepSlash: true),
+                SigV4Signer.CanonicalQuery(queryStart < 0 ? "" : rawTarget[(queryStart + 1)..]), headers, signedHeaders, payloadHash);
+            var expected = SigV4Signer.Signature(
+                SigV4Signer.SigningKey(known.SecretAccessKey, credential.Date, credential.Region, credential.Service),
+                SigV4Signer.StringToSign(amzDate, scope, canonical));
+            return CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(expected), System.Text.Encoding.ASCII.GetBytes(provided));
+        }
+        // A URL presigned for a service other than S3 (execute-api's WebSocket upgrade, as botocore's SigV4QueryAuth and the JS SDK's
+        // presign make it) signs the body's hash, the empty body's for a GET; S3's presigned URLs sign UNSIGNED-PAYLOAD.
+        var matches = Matches(await PayloadHashAsync(http, presigned))
+            || presigned && credential.Service != "s3" && Matches(request.Method is "GET" or "HEAD" && request.ContentLength is null or 0
+                // A GET has no body to read (and an upgrade request's body is the connection after it): the empty body's hash.
+                ? SigV4Signer.Hex(SHA256.HashData(ReadOnlySpan<byte>.Empty))
+                : await PayloadHashAsync(http, presigned: false));
+        return matches
             ? null
             : new AwsException("SignatureDoesNotMatch",
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", 403);

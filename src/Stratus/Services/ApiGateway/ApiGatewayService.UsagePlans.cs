@@ -61,8 +61,20 @@ internal sealed class MeteringIndex(long version, Dictionary<(string Account, st
     }
 }
 
+/// <summary>APIs another service serves whose stages usage plans may name: API Gateway v2's WebSocket APIs, metered at $connect.</summary>
+public interface IMeteredApis
+{
+    bool IsMeteredApi(Scope scope, string apiId);
+    bool HasMeteredStage(Scope scope, string apiId, string stageName);
+}
+
 public sealed partial class ApiGatewayService
 {
+    private IMeteredApis? _meteredElsewhere;
+
+    /// <summary>Lets usage plans name the stages of <paramref name="apis"/> (set once at start-up, before any call is served).</summary>
+    public void MeterStagesOf(IMeteredApis apis) => _meteredElsewhere = apis;
+
     private const string KeyAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     // GetUsage's window: AWS keeps usage data for 90 days.
     private const int UsageDaysKept = 90;
@@ -203,6 +215,12 @@ public sealed partial class ApiGatewayService
     {
         foreach (var stage in plan.ApiStages)
         {
+            // A WebSocket API's stage (API Gateway v2) may be in a usage plan too, as on AWS.
+            if (_meteredElsewhere?.IsMeteredApi(scope, stage.ApiId) == true)
+            {
+                if (!_meteredElsewhere.HasMeteredStage(scope, stage.ApiId, stage.Stage)) throw BadRequest($"API Stage not found: {stage.ApiId}:{stage.Stage}");
+                continue;
+            }
             Api(scope, stage.ApiId);
             if (_stages.Get(ChildKey(scope, stage.ApiId, stage.Stage)) is null)
                 throw BadRequest($"API Stage not found: {stage.ApiId}:{stage.Stage}");
@@ -444,15 +462,19 @@ public sealed partial class ApiGatewayService
     /// enabled and be in a usage plan that has this API stage (else 403); then the plan's throttle (429 Too Many Requests) and quota
     /// (429 Limit Exceeded). A request let through is counted against the quota on disk, so a restart keeps what was used.
     /// </summary>
-    public ApiKeyVerdict MeterApiKey(DeployedStage stage, string? keyValue)
+    public ApiKeyVerdict MeterApiKey(DeployedStage stage, string? keyValue) =>
+        MeterApiKey(stage.AccountId, stage.Region, stage.ApiId, stage.Stage.StageName, keyValue);
+
+    /// <summary>The same metering for a stage named by its API and stage name: WebSocket APIs' $connect (API Gateway v2) meters here too.</summary>
+    public ApiKeyVerdict MeterApiKey(string accountId, string region, string apiId, string stageName, string? keyValue)
     {
         if (string.IsNullOrEmpty(keyValue)) return ApiKeyVerdict.Forbidden;
         var index = _usage.Index;
-        if (!index.KeyIds.TryGetValue((stage.AccountId, stage.Region, keyValue), out var keyId)) return ApiKeyVerdict.Forbidden;
-        var key = _usage.Keys.Get(ResourceTable<ApiKeyDocument>.Key(stage.AccountId, stage.Region, keyId))?.Key;
+        if (!index.KeyIds.TryGetValue((accountId, region, keyValue), out var keyId)) return ApiKeyVerdict.Forbidden;
+        var key = _usage.Keys.Get(ResourceTable<ApiKeyDocument>.Key(accountId, region, keyId))?.Key;
         if (key is not { Enabled: true }) return ApiKeyVerdict.Forbidden;
-        if (!index.PlanIds.TryGetValue((stage.AccountId, stage.Region, keyId, stage.ApiId, stage.Stage.StageName), out var planId)
-            || _usage.Plans.Get(ResourceTable<UsagePlanDocument>.Key(stage.AccountId, stage.Region, planId))?.Plan is not { } plan)
+        if (!index.PlanIds.TryGetValue((accountId, region, keyId, apiId, stageName), out var planId)
+            || _usage.Plans.Get(ResourceTable<UsagePlanDocument>.Key(accountId, region, planId))?.Plan is not { } plan)
             return ApiKeyVerdict.Forbidden;
         if (plan.Throttle is { } throttle && (throttle.RateLimit is not null || throttle.BurstLimit is not null))
         {
@@ -462,7 +484,7 @@ public sealed partial class ApiGatewayService
         }
         var today = DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime);
         var exceeded = false;
-        var usageKey = UsageKey(stage.AccountId, stage.Region, plan.Id, key.Id);
+        var usageKey = UsageKey(accountId, region, plan.Id, key.Id);
         var quota = plan.Quota;
         _usage.Usage.TryAdd(usageKey, new KeyUsageDocument());
         _usage.Usage.Update(usageKey, current =>

@@ -4,8 +4,6 @@ using Microsoft.Extensions.Logging;
 using Stratus.Host;
 using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.ApiGatewayV2.Engine;
-using Stratus.Services.CloudWatch;
-using Stratus.Services.Logs;
 
 namespace Stratus.Services.ApiGatewayV2;
 
@@ -17,7 +15,7 @@ namespace Stratus.Services.ApiGatewayV2;
 /// request goes to the $default stage with its whole path, which is how AWS resolves an HTTP API's URL.
 /// </summary>
 public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthorizer jwt, LambdaRequestAuthorizer lambdaAuthorizer,
-    HttpApiIntegrations integrations, IMetricPublisher metrics, ILogWriter logs, TimeProvider clock, GatewayThrottles throttles, ILogger logger,
+    HttpApiIntegrations integrations, StageTelemetry telemetry, TimeProvider clock, GatewayThrottles throttles, ILogger logger,
     WebSocketSessions webSockets, WebSocketConnections connections) : IRequestInterceptor
 {
     /// <summary>The path form's prefix; REST APIs are served under it too (ApiGatewayDataPlane).</summary>
@@ -139,17 +137,13 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
         return await integrations.RunAsync(run, integration, cancellation);
     }
 
-    /// <summary>The route's settings on the stage: its own entry's members, the rest from the stage's DefaultRouteSettings.</summary>
-    private static StageRouteSettings RouteSettingsOf(ServedStage stage, string routeKey) =>
-        stage.Stage.RouteSettings.GetValueOrDefault(routeKey)?.Over(stage.Stage.DefaultRouteSettings) ?? stage.Stage.DefaultRouteSettings;
-
     /// <summary>
     /// A route's throttle: a token bucket of ThrottlingBurstLimit refilled at ThrottlingRateLimit per second, per stage and route key.
     /// A limit left unset is the account's, which bounds every route anyway; with neither set the route has no bucket of its own.
     /// </summary>
     private bool TakeRouteToken(ServedStage stage, string routeKey)
     {
-        var settings = RouteSettingsOf(stage, routeKey);
+        var settings = stage.RouteSettingsOf(routeKey);
         if (settings.ThrottlingBurstLimit is null && settings.ThrottlingRateLimit is null) return true;
         return throttles.TryTake(new ThrottledMethod(stage.AccountId, stage.Region, stage.Api.ApiId, stage.Stage.StageName, routeKey),
             settings.ThrottlingRateLimit ?? throttles.Account.RateLimit, settings.ThrottlingBurstLimit ?? throttles.Account.BurstLimit);
@@ -187,27 +181,17 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
     {
         var now = clock.GetUtcNow();
         var stage = run.Stage;
-        IReadOnlyList<KeyValuePair<string, string>> stageDimensions = [new("ApiId", stage.Api.ApiId), new("Stage", stage.Stage.StageName)];
-        // Detailed metrics add the same metrics per route (dimensions ApiId, Stage, Route), only where the stage enables them, as on AWS.
-        IReadOnlyList<KeyValuePair<string, string>>? routeDimensions = run.Route is { } matched && RouteSettingsOf(stage, matched.Route.RouteKey).DetailedMetricsEnabled == true
-            ? [.. stageDimensions, new("Route", matched.Route.RouteKey)]
-            : null;
-        void Publish(string name, double value, string unit)
-        {
-            metrics.Publish(new MetricDatum(stage.AccountId, stage.Region, "AWS/ApiGateway", name, stageDimensions, value, unit, now));
-            if (routeDimensions is not null)
-                metrics.Publish(new MetricDatum(stage.AccountId, stage.Region, "AWS/ApiGateway", name, routeDimensions, value, unit, now));
-        }
+        // Detailed metrics add the same metrics per route (dimensions ApiId, Stage, Route), only where the stage enables them, as on AWS;
+        // a request that matched no route has none.
+        var routeKey = run.Route?.Route.RouteKey;
+        void Publish(string name, double value, string unit) => telemetry.Publish(stage, routeKey, name, value, unit, now);
         Publish("Count", 1, "Count");
         Publish("4xx", run.Status is >= 400 and < 500 ? 1 : 0, "Count");
         Publish("5xx", run.Status >= 500 ? 1 : 0, "Count");
         Publish("Latency", run.ResponseLatency.TotalMilliseconds, "Milliseconds");
         if (run.IntegrationStatus is not null) Publish("IntegrationLatency", run.IntegrationLatency.TotalMilliseconds, "Milliseconds");
         Publish("DataProcessed", run.Request.Body.Length + run.ResponseLength, "Bytes");
-
-        if (stage.Stage.AccessLogSettings is { DestinationArn: { } arn, Format: { } format } && AccessLog.LogGroup(arn) is { } group)
-            logs.Append(group.Account, group.Region, group.Name, AccessLog.StreamName(stage.Api.ApiId, stage.Stage.StageName),
-                [new LogLine(now, ContextVariables.Format(format, run))]);
+        telemetry.WriteAccessLog(stage, now, variable => ContextVariables.Value(variable, run));
         if (run.Status >= 500 && run.IntegrationError is { } error)
             logger.LogWarning("HTTP API {ApiId} stage {Stage} answered {Status}: {Error}", stage.Api.ApiId, stage.Stage.StageName, run.Status, error);
     }

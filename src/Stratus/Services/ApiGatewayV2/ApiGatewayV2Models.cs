@@ -65,6 +65,9 @@ public sealed record HttpRoute
     public string? RouteResponseSelectionExpression { get; init; }
     /// <summary>WebSocket APIs: the $connect route's required request parameters (route.request.header.x, route.request.querystring.x).</summary>
     public Dictionary<string, ParameterConstraints>? RequestParameters { get; init; }
+    /// <summary>WebSocket APIs: the model (by name) each message must satisfy, by the value ModelSelectionExpression selects (else $default).</summary>
+    public Dictionary<string, string>? RequestModels { get; init; }
+    public string? ModelSelectionExpression { get; init; }
 }
 
 public sealed record ParameterConstraints
@@ -77,6 +80,29 @@ public sealed record WebSocketRouteResponse
 {
     public required string RouteResponseId { get; init; }
     public required string RouteResponseKey { get; init; }
+    /// <summary>The models (by name) the route's answers are documented with; AWS does not validate answers against them, nor does Stratus.</summary>
+    public Dictionary<string, string>? ResponseModels { get; init; }
+    public string? ModelSelectionExpression { get; init; }
+}
+
+/// <summary>A WebSocket API's model: a JSON schema (draft 4) that routes' RequestModels validate messages against.</summary>
+public sealed record WebSocketModel
+{
+    public required string ModelId { get; init; }
+    public required string Name { get; init; }
+    public required string Schema { get; init; }
+    public string? ContentType { get; init; }
+    public string? Description { get; init; }
+}
+
+/// <summary>CreateModel/UpdateModel's members, or an AWS::ApiGatewayV2::Model's.</summary>
+public sealed record ModelSettings(string? Name, string? Schema, string? ContentType, string? Description)
+{
+    public static ModelSettings Read(IInputReader r) => new(r.String(Wire.Name(r, "name")), SchemaText(r), r.String(Wire.Name(r, "contentType")),
+        r.String(Wire.Name(r, "description")));
+
+    /// <summary>The schema as text: the wire sends a string, a template may give the JSON object itself.</summary>
+    private static string? SchemaText(IInputReader r) => r.Has(Wire.Name(r, "schema")) ? r.RequiredDocument(Wire.Name(r, "schema")) : null;
 }
 
 public sealed record HttpIntegration
@@ -140,32 +166,41 @@ public sealed record HttpStage
 
 /// <summary>
 /// A stage's route settings (botocore's RouteSettings shape). HTTP APIs apply throttling and detailed metrics; data trace and
-/// logging level are execution logs, which AWS keeps for WebSocket APIs, so an HTTP API's stage refuses them.
+/// logging level are execution logs, which AWS keeps for WebSocket APIs (the service refuses them on an HTTP API's stage).
 /// </summary>
 public sealed record StageRouteSettings
 {
+    public bool? DataTraceEnabled { get; init; }
     public bool? DetailedMetricsEnabled { get; init; }
+    public string? LoggingLevel { get; init; }
     public int? ThrottlingBurstLimit { get; init; }
     public double? ThrottlingRateLimit { get; init; }
 
+    [JsonIgnore]
+    public bool SetsExecutionLogs => DataTraceEnabled is not null || LoggingLevel is not null;
+
     public static StageRouteSettings Read(IInputReader r)
     {
-        if (r.Has(Wire.Name(r, "dataTraceEnabled")) || r.Has(Wire.Name(r, "loggingLevel")))
-            throw ApiGatewayV2Errors.BadRequest("DataTraceEnabled and LoggingLevel are execution log settings, which only WebSocket APIs support.");
         var settings = new StageRouteSettings
         {
+            DataTraceEnabled = r.Bool(Wire.Name(r, "dataTraceEnabled")),
             DetailedMetricsEnabled = r.Bool(Wire.Name(r, "detailedMetricsEnabled")),
+            LoggingLevel = r.String(Wire.Name(r, "loggingLevel")),
             ThrottlingBurstLimit = r.Int(Wire.Name(r, "throttlingBurstLimit")),
             ThrottlingRateLimit = r.Double(Wire.Name(r, "throttlingRateLimit")),
         };
         if (settings.ThrottlingBurstLimit < 0 || settings.ThrottlingRateLimit < 0)
             throw ApiGatewayV2Errors.BadRequest("Throttling limits must be greater than or equal to 0.");
+        if (settings.LoggingLevel is not (null or "OFF" or "ERROR" or "INFO"))
+            throw ApiGatewayV2Errors.BadRequest($"Invalid LoggingLevel {settings.LoggingLevel}: it must be OFF, ERROR or INFO.");
         return settings;
     }
 
     /// <summary>These settings with the members they leave unset taken from <paramref name="fallback"/>.</summary>
     public StageRouteSettings Over(StageRouteSettings fallback) => new()
     {
+        DataTraceEnabled = DataTraceEnabled ?? fallback.DataTraceEnabled,
+        LoggingLevel = LoggingLevel ?? fallback.LoggingLevel,
         DetailedMetricsEnabled = DetailedMetricsEnabled ?? fallback.DetailedMetricsEnabled,
         ThrottlingBurstLimit = ThrottlingBurstLimit ?? fallback.ThrottlingBurstLimit,
         ThrottlingRateLimit = ThrottlingRateLimit ?? fallback.ThrottlingRateLimit,
@@ -190,6 +225,8 @@ public sealed record DeployedDefinition
     public CorsSettings? Cors { get; init; }
     /// <summary>WebSocket APIs: each route's route responses, by route id.</summary>
     public Dictionary<string, Dictionary<string, WebSocketRouteResponse>> RouteResponses { get; init; } = [];
+    /// <summary>WebSocket APIs: the models, by model id.</summary>
+    public Dictionary<string, WebSocketModel> Models { get; init; } = [];
 }
 
 /// <summary>An HTTP API and everything under it, stored as one document (per account and region).</summary>
@@ -206,39 +243,47 @@ public sealed record HttpApiDocument
     public Dictionary<string, DeployedDefinition> Snapshots { get; init; } = [];
     /// <summary>WebSocket APIs: each route's route responses, by route id.</summary>
     public Dictionary<string, Dictionary<string, WebSocketRouteResponse>> RouteResponses { get; init; } = [];
+    /// <summary>WebSocket APIs: the models, by model id.</summary>
+    public Dictionary<string, WebSocketModel> Models { get; init; } = [];
 }
 
 /// <summary>CreateApi/UpdateApi's members; null where the call leaves a member as it is.</summary>
 public sealed record ApiSettings(string? Name, string? ProtocolType, string? Description, string? Version, CorsSettings? Cors,
     bool? DisableExecuteApiEndpoint, Dictionary<string, string>? Tags, string? Target, string? RouteKey, string? CredentialsArn,
-    string? RouteSelectionExpression)
+    string? RouteSelectionExpression, string? ApiKeySelectionExpression = null)
 {
     public static ApiSettings Read(IInputReader r) => new(r.String(Wire.Name(r, "name")), r.String(Wire.Name(r, "protocolType")),
         r.String(Wire.Name(r, "description")), r.String(Wire.Name(r, "version")), CorsSettings.Read(r, "corsConfiguration"),
         r.Bool(Wire.Name(r, "disableExecuteApiEndpoint")), r.StringMap(Wire.Name(r, "tags")), r.String(Wire.Name(r, "target")),
-        r.String(Wire.Name(r, "routeKey")), r.String(Wire.Name(r, "credentialsArn")), r.String(Wire.Name(r, "routeSelectionExpression")));
+        r.String(Wire.Name(r, "routeKey")), r.String(Wire.Name(r, "credentialsArn")), r.String(Wire.Name(r, "routeSelectionExpression")),
+        r.String(Wire.Name(r, "apiKeySelectionExpression")));
 }
 
 public sealed record RouteSettings(string? RouteKey, string? AuthorizationType, string? AuthorizerId, List<string>? AuthorizationScopes,
     bool? ApiKeyRequired, string? OperationName, string? Target, string? RouteResponseSelectionExpression = null,
-    Dictionary<string, ParameterConstraints>? RequestParameters = null)
+    Dictionary<string, ParameterConstraints>? RequestParameters = null, Dictionary<string, string>? RequestModels = null, string? ModelSelectionExpression = null)
 {
     public static RouteSettings Read(IInputReader r) => new(r.String(Wire.Name(r, "routeKey")), r.String(Wire.Name(r, "authorizationType")),
         r.String(Wire.Name(r, "authorizerId")), Wire.List(r, "authorizationScopes"), r.Bool(Wire.Name(r, "apiKeyRequired")),
         r.String(Wire.Name(r, "operationName")), r.String(Wire.Name(r, "target")), r.String(Wire.Name(r, "routeResponseSelectionExpression")),
         r.ObjectMap(Wire.Name(r, "requestParameters"))?.ToDictionary(p => p.Key,
-            p => new ParameterConstraints { Required = p.Value.Bool(Wire.Name(p.Value, "required")) ?? false }, StringComparer.Ordinal));
+            p => new ParameterConstraints { Required = p.Value.Bool(Wire.Name(p.Value, "required")) ?? false }, StringComparer.Ordinal),
+        NonEmpty(r.StringMap(Wire.Name(r, "requestModels"))), r.String(Wire.Name(r, "modelSelectionExpression")));
+
+    /// <summary>A map the reader gives as empty when absent, as null: a route that names no models has none.</summary>
+    internal static Dictionary<string, string>? NonEmpty(Dictionary<string, string>? map) => map is { Count: > 0 } ? map : null;
 }
 
 /// <summary>CreateRouteResponse/UpdateRouteResponse's members.</summary>
-public sealed record RouteResponseSettings(string? RouteResponseKey)
+public sealed record RouteResponseSettings(string? RouteResponseKey, Dictionary<string, string>? ResponseModels = null, string? ModelSelectionExpression = null)
 {
     public static RouteResponseSettings Read(IInputReader r)
     {
-        // Models validate and response parameters map what non-proxy integrations answer; neither is built, so neither is stored unused.
-        if (r.Has(Wire.Name(r, "modelSelectionExpression")) || r.Has(Wire.Name(r, "responseModels")) || r.Has(Wire.Name(r, "responseParameters")))
-            throw ApiGatewayV2Errors.WebSocketNotServed("models or response parameters on route responses (models are not built)");
-        return new(r.String(Wire.Name(r, "routeResponseKey")));
+        // Response parameters map what non-proxy integrations answer, which are not built, so they are not stored unused.
+        if (r.Has(Wire.Name(r, "responseParameters")))
+            throw ApiGatewayV2Errors.WebSocketNotServed("response parameters on route responses (non-proxy integrations are not built)");
+        return new(r.String(Wire.Name(r, "routeResponseKey")), RouteSettings.NonEmpty(r.StringMap(Wire.Name(r, "responseModels"))),
+            r.String(Wire.Name(r, "modelSelectionExpression")));
     }
 }
 

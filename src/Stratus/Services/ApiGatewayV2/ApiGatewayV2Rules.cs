@@ -97,6 +97,7 @@ public static partial class WebSocketRules
         if (settings.Cors is not null) throw BadRequest("CorsConfiguration is supported only for HTTP APIs.");
         if (settings.RouteSelectionExpression is { } selection && !RouteSelection().IsMatch(selection))
             throw BadRequest($"Invalid RouteSelectionExpression {selection}: Stratus selects a WebSocket API's routes by a member of the message's JSON body, $request.body.name (or a nested $request.body.a.b).");
+        if (settings.ApiKeySelectionExpression is { } apiKeySelection) CheckApiKeySelection(apiKeySelection);
     }
 
     public static void CheckRouteKey(string routeKey)
@@ -106,19 +107,78 @@ public static partial class WebSocketRules
             throw BadRequest($"Invalid route key '{routeKey}': the route keys starting with $ are $connect, $disconnect and $default.");
     }
 
-    public static void CheckRoute(HttpRoute route)
+    /// <summary>
+    /// A WebSocket route as AWS takes it: authorization (AWS_IAM, or CUSTOM with a REQUEST authorizer of the API) and API keys are
+    /// decided once, at the upgrade, so only $connect carries them; the route with its authorizer id cleared when it has none.
+    /// </summary>
+    public static HttpRoute CheckRoute(HttpRoute route, IReadOnlyDictionary<string, HttpAuthorizer> authorizers)
     {
-        if (route.AuthorizationType != "NONE")
-            throw WebSocketNotServed($"the authorization type {route.AuthorizationType} on WebSocket routes (their routes take NONE)");
-        if (route.ApiKeyRequired) throw WebSocketNotServed("API keys on WebSocket routes");
+        switch (route.AuthorizationType)
+        {
+            case "NONE" or "AWS_IAM":
+                route = route with { AuthorizerId = null };
+                break;
+            case "CUSTOM":
+                var authorizer = route.AuthorizerId is { } id && authorizers.TryGetValue(id, out var found) ? found
+                    : throw BadRequest($"Invalid authorizer id specified: {route.AuthorizerId}");
+                if (authorizer.AuthorizerType != "REQUEST") throw BadRequest($"AuthorizationType CUSTOM requires a REQUEST authorizer, and {authorizer.AuthorizerId} is {authorizer.AuthorizerType}.");
+                break;
+            default:
+                throw BadRequest($"Invalid authorization type {route.AuthorizationType}: a WebSocket route's is NONE, AWS_IAM or CUSTOM.");
+        }
+        if ((route.AuthorizationType != "NONE" || route.ApiKeyRequired) && route.RouteKey != Connect)
+            throw BadRequest("Authorization and API keys are supported only on the $connect route of a WebSocket API.");
+        if (route.AuthorizationScopes is { Count: > 0 }) throw BadRequest("AuthorizationScopes are supported only for JWT authorizers of HTTP APIs.");
         if (route.RouteResponseSelectionExpression is { } expression && expression != Default)
             throw BadRequest($"Invalid RouteResponseSelectionExpression {expression}: a WebSocket route's is $default, which makes it two-way.");
-        if (route.RequestParameters is not { Count: > 0 } parameters) return;
+        if (route.RequestParameters is not { Count: > 0 } parameters) return route;
         if (route.RouteKey != Connect) throw BadRequest("Request parameters are supported only on the $connect route of a WebSocket API.");
         foreach (var key in parameters.Keys)
             if (RequestParameter(key) is null)
                 throw BadRequest($"Invalid request parameter {key}: it must be route.request.header.name or route.request.querystring.name.");
+        return route;
     }
+
+    /// <summary>
+    /// A WebSocket API's authorizer, as AWS takes it: a Lambda REQUEST authorizer (JWT is HTTP APIs'), with identity sources in
+    /// WebSocket's syntax (route.request.header.x, route.request.querystring.x, stageVariables.x) and neither of HTTP APIs' payload
+    /// format nor simple responses.
+    /// </summary>
+    public static void CheckAuthorizer(HttpAuthorizer authorizer)
+    {
+        if (authorizer.AuthorizerType != "REQUEST")
+            throw BadRequest($"Invalid authorizer type {authorizer.AuthorizerType}: a WebSocket API's authorizers are REQUEST (JWT is supported only for HTTP APIs).");
+        if (authorizer.JwtConfiguration is not null) throw BadRequest("JwtConfiguration is supported only for HTTP APIs.");
+        if (authorizer.AuthorizerPayloadFormatVersion is not null || authorizer.EnableSimpleResponses is not null)
+            throw BadRequest("AuthorizerPayloadFormatVersion and EnableSimpleResponses are supported only for HTTP APIs.");
+        if (LambdaTarget.FunctionArn(authorizer.AuthorizerUri) is null)
+            throw BadRequest($"Invalid authorizer URI {authorizer.AuthorizerUri}: a REQUEST authorizer names a Lambda function's invocation URI.");
+        foreach (var source in authorizer.IdentitySource)
+            if (IdentitySource(source) is null)
+                throw BadRequest($"Invalid identity source {source}: it must be route.request.header.name, route.request.querystring.name or stageVariables.name.");
+        if (authorizer.AuthorizerResultTtlInSeconds is < 0 or > 3600) throw BadRequest("AuthorizerResultTtlInSeconds must be between 0 and 3600.");
+        if (authorizer.AuthorizerResultTtlInSeconds > 0 && authorizer.IdentitySource.Count == 0)
+            throw BadRequest("An identity source is required when authorizer caching is enabled.");
+    }
+
+    /// <summary>A WebSocket identity source's location and name: route.request.header.x → (header, x), stageVariables.x → (stageVariables, x).</summary>
+    public static (string Location, string Name)? IdentitySource(string source) =>
+        source.StartsWith("stageVariables.", StringComparison.Ordinal) && source.Length > "stageVariables.".Length
+            ? ("stageVariables", source["stageVariables.".Length..])
+            : RequestParameter(source);
+
+    /// <summary>The API key selection expressions AWS offers WebSocket APIs: the x-api-key header, or the key the authorizer names.</summary>
+    public static void CheckApiKeySelection(string expression)
+    {
+        if (expression is not (ApiKeyHeader or ApiKeyFromAuthorizer))
+            throw BadRequest($"Invalid ApiKeySelectionExpression {expression}: it must be {ApiKeyHeader} or {ApiKeyFromAuthorizer}.");
+    }
+
+    public const string ApiKeyHeader = "$request.header.x-api-key";
+    public const string ApiKeyFromAuthorizer = "$context.authorizer.usageIdentifierKey";
+
+    /// <summary>Whether an expression selects a member of the message's JSON body ($request.body.name, nested as $request.body.a.b).</summary>
+    public static bool IsBodySelection(string expression) => RouteSelection().IsMatch(expression);
 
     /// <summary>A route request parameter's location and name: route.request.header.x → (header, x).</summary>
     public static (string Location, string Name)? RequestParameter(string key) =>

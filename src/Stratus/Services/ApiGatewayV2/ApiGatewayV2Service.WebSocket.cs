@@ -5,8 +5,14 @@ using static Stratus.Services.ApiGatewayV2.ApiGatewayV2Errors;
 namespace Stratus.Services.ApiGatewayV2;
 
 /// <summary>WebSocket APIs' route responses: a route with one sends its integration's answer back to the client (two-way).</summary>
-public sealed partial class ApiGatewayV2Service
+public sealed partial class ApiGatewayV2Service : IMeteredApis
 {
+    /// <summary>A WebSocket API of the scope: usage plans may name its stages (API keys are checked at $connect).</summary>
+    public bool IsMeteredApi(Scope scope, string apiId) => _apis.Get(Key(scope, apiId))?.Api.IsWebSocket == true;
+
+    public bool HasMeteredStage(Scope scope, string apiId, string stageName) =>
+        _apis.Get(Key(scope, apiId)) is { Api.IsWebSocket: true } document && document.Stages.ContainsKey(stageName);
+
     public WebSocketRouteResponse CreateRouteResponse(Scope scope, string apiId, string routeId, RouteResponseSettings settings)
     {
         var key = settings.RouteResponseKey ?? throw BadRequest("RouteResponseKey is required for a route response.");
@@ -14,9 +20,14 @@ public sealed partial class ApiGatewayV2Service
         return Change(scope, apiId, document =>
         {
             var responses = RouteResponsesOf(document, routeId);
+            CheckModelNames(document, settings.ResponseModels, settings.ModelSelectionExpression);
             if (responses.Values.Any(r => r.RouteResponseKey == key))
                 throw Conflict($"Unable to create RouteResponse: a route response with key '{key}' already exists for this route.");
-            var response = new WebSocketRouteResponse { RouteResponseId = ApiGatewayErrors.NewId()[..6], RouteResponseKey = key };
+            var response = new WebSocketRouteResponse
+            {
+                RouteResponseId = ApiGatewayErrors.NewId()[..6], RouteResponseKey = key,
+                ResponseModels = settings.ResponseModels, ModelSelectionExpression = settings.ModelSelectionExpression,
+            };
             responses[response.RouteResponseId] = response;
             document.RouteResponses[routeId] = responses;
             return (document, response);
@@ -36,7 +47,13 @@ public sealed partial class ApiGatewayV2Service
         {
             var responses = RouteResponsesOf(document, routeId);
             var current = responses.GetValueOrDefault(routeResponseId) ?? throw NotFound("RouteResponse", routeResponseId);
-            var next = current with { RouteResponseKey = settings.RouteResponseKey ?? current.RouteResponseKey };
+            CheckModelNames(document, settings.ResponseModels, settings.ModelSelectionExpression);
+            var next = current with
+            {
+                RouteResponseKey = settings.RouteResponseKey ?? current.RouteResponseKey,
+                ResponseModels = settings.ResponseModels ?? current.ResponseModels,
+                ModelSelectionExpression = settings.ModelSelectionExpression ?? current.ModelSelectionExpression,
+            };
             responses[routeResponseId] = next;
             document.RouteResponses[routeId] = responses;
             return (document, next);

@@ -9,7 +9,12 @@ using static Stratus.Services.ApiGatewayV2.ApiGatewayV2Errors;
 namespace Stratus.Services.ApiGatewayV2;
 
 /// <summary>A stage the data plane serves: its API, the stage, and the definition its deployment froze.</summary>
-public sealed record ServedStage(string AccountId, string Region, HttpApi Api, HttpStage Stage, string DeploymentId, DeployedDefinition Definition);
+public sealed record ServedStage(string AccountId, string Region, HttpApi Api, HttpStage Stage, string DeploymentId, DeployedDefinition Definition)
+{
+    /// <summary>The route's settings on the stage: its own entry's members, the rest from the stage's DefaultRouteSettings.</summary>
+    public StageRouteSettings RouteSettingsOf(string routeKey) =>
+        Stage.RouteSettings.GetValueOrDefault(routeKey)?.Over(Stage.DefaultRouteSettings) ?? Stage.DefaultRouteSettings;
+}
 
 /// <summary>
 /// API Gateway v2's control plane for HTTP APIs: APIs, routes, integrations, authorizers, stages and
@@ -87,6 +92,8 @@ public sealed partial class ApiGatewayV2Service
                 Name = settings.Name,
                 ProtocolType = protocol,
                 RouteSelectionExpression = settings.RouteSelectionExpression ?? HttpRouteSelection,
+                // AWS keeps the selection expression of WebSocket APIs only; an HTTP API's stays the default it reports.
+                ApiKeySelectionExpression = protocol == WebSocketRules.Protocol ? settings.ApiKeySelectionExpression ?? WebSocketRules.ApiKeyHeader : WebSocketRules.ApiKeyHeader,
                 Description = settings.Description,
                 Version = settings.Version,
                 CorsConfiguration = settings.Cors,
@@ -178,6 +185,7 @@ public sealed partial class ApiGatewayV2Service
             {
                 Name = settings.Name ?? document.Api.Name,
                 RouteSelectionExpression = settings.RouteSelectionExpression ?? document.Api.RouteSelectionExpression,
+                ApiKeySelectionExpression = document.Api.IsWebSocket ? settings.ApiKeySelectionExpression ?? document.Api.ApiKeySelectionExpression : document.Api.ApiKeySelectionExpression,
                 Description = settings.Description ?? document.Api.Description,
                 Version = settings.Version ?? document.Api.Version,
                 CorsConfiguration = settings.Cors ?? document.Api.CorsConfiguration,
@@ -250,8 +258,14 @@ public sealed partial class ApiGatewayV2Service
             Target = settings.Target ?? route.Target,
             RouteResponseSelectionExpression = settings.RouteResponseSelectionExpression ?? route.RouteResponseSelectionExpression,
             RequestParameters = settings.RequestParameters ?? route.RequestParameters,
+            RequestModels = settings.RequestModels ?? route.RequestModels,
+            ModelSelectionExpression = settings.ModelSelectionExpression ?? route.ModelSelectionExpression,
         };
-        if (document.Api.IsWebSocket) WebSocketRules.CheckRoute(next);
+        if (document.Api.IsWebSocket)
+        {
+            next = WebSocketRules.CheckRoute(next, document.Authorizers);
+            CheckModelNames(document, next.RequestModels, next.ModelSelectionExpression);
+        }
         else CheckHttpRoute(document, ref next);
         if (next.Target is { } target)
         {
@@ -265,6 +279,8 @@ public sealed partial class ApiGatewayV2Service
     {
         if (next.RouteResponseSelectionExpression is not null || next.RequestParameters is not null)
             throw BadRequest("RouteResponseSelectionExpression and RequestParameters are supported only for WebSocket APIs.");
+        if (next.RequestModels is not null || next.ModelSelectionExpression is not null)
+            throw BadRequest("RequestModels and ModelSelectionExpression are supported only for WebSocket APIs.");
         if (next.ApiKeyRequired) throw BadRequest("API keys are not supported for HTTP APIs.");
         switch (next.AuthorizationType)
         {
@@ -386,7 +402,6 @@ public sealed partial class ApiGatewayV2Service
 
     private static HttpAuthorizer Authorizer(HttpApi api, HttpAuthorizer current, AuthorizerSettings settings)
     {
-        if (api.IsWebSocket) throw WebSocketNotServed("authorizers on WebSocket APIs (their $connect routes answer with authorization type NONE)");
         var next = current with
         {
             Name = settings.Name ?? current.Name,
@@ -398,6 +413,11 @@ public sealed partial class ApiGatewayV2Service
             EnableSimpleResponses = settings.EnableSimpleResponses ?? current.EnableSimpleResponses,
             AuthorizerResultTtlInSeconds = settings.ResultTtlInSeconds ?? current.AuthorizerResultTtlInSeconds,
         };
+        if (api.IsWebSocket)
+        {
+            WebSocketRules.CheckAuthorizer(next);
+            return next;
+        }
         foreach (var source in next.IdentitySource)
             if (!IdentitySources.IsValid(source))
                 throw BadRequest($"Invalid identity source {source}: it must be $request.header.name, $request.querystring.name, $context.name or $stageVariables.name.");
@@ -494,6 +514,8 @@ public sealed partial class ApiGatewayV2Service
         foreach (var routeKey in settings.RouteSettings?.Keys ?? Enumerable.Empty<string>())
             if (!document.Routes.Values.Any(r => r.RouteKey == routeKey))
                 throw BadRequest($"Unable to find Route by key {routeKey} within the provided RouteSettings");
+        if (!document.Api.IsWebSocket && (settings.DefaultRouteSettings?.SetsExecutionLogs == true || settings.RouteSettings?.Values.Any(r => r.SetsExecutionLogs) == true))
+            throw BadRequest("DataTraceEnabled and LoggingLevel are execution log settings, which only WebSocket APIs support.");
         var routeSettings = new Dictionary<string, StageRouteSettings>(current.RouteSettings, StringComparer.Ordinal);
         foreach (var (routeKey, changed) in settings.RouteSettings ?? [])
             routeSettings[routeKey] = changed.Over(routeSettings.GetValueOrDefault(routeKey) ?? new StageRouteSettings());
@@ -565,6 +587,7 @@ public sealed partial class ApiGatewayV2Service
         document.Snapshots[deployment.DeploymentId] = Copy(new DeployedDefinition
         {
             Routes = document.Routes, Integrations = document.Integrations, Authorizers = document.Authorizers, Cors = document.Api.CorsConfiguration,
+            Models = document.Models,
             RouteResponses = document.RouteResponses,
         });
         return deployment;

@@ -120,7 +120,7 @@ public sealed class WebSocketApiTests(StratusFixture stratus) : IClassFixture<St
             out["stage"] = v2.create_stage(ApiId=api_id, StageName="prod", AutoDeploy=True)["StageName"]
             out["no_selection"] = error_of(lambda: v2.create_api(Name="x", ProtocolType="WEBSOCKET"))
             out["bad_key"] = error_of(lambda: v2.create_route(ApiId=api_id, RouteKey="$other"))
-            out["model"] = error_of(lambda: v2.create_model(ApiId=api_id, Name="m", Schema="{}"))
+            out["integration_response"] = error_of(lambda: v2.create_integration_response(ApiId=api_id, IntegrationId="abc", IntegrationResponseKey="$default"))
             out["http_route_response"] = error_of(lambda: v2.create_route_response(ApiId=v2.create_api(Name="h", ProtocolType="HTTP")["ApiId"],
                 RouteId="abc", RouteResponseKey="$default"))
             """);
@@ -131,7 +131,7 @@ public sealed class WebSocketApiTests(StratusFixture stratus) : IClassFixture<St
         Assert.Equal("$default", built["route_response"]!.GetValue<string>());
         Assert.Equal("BadRequestException", built["no_selection"]!["code"]!.GetValue<string>());
         Assert.Equal("BadRequestException", built["bad_key"]!["code"]!.GetValue<string>());
-        Assert.Contains("CreateModel", built["model"]!["message"]!.GetValue<string>());
+        Assert.Contains("CreateIntegrationResponse", built["integration_response"]!["message"]!.GetValue<string>());
         Assert.Equal("BadRequestException", built["http_route_response"]!["code"]!.GetValue<string>());
 
         // $connect answering 403 refuses the upgrade with that status.

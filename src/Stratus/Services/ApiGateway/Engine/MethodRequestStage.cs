@@ -26,9 +26,26 @@ public sealed class MethodRequestStage(CredentialResolver credentials, SigV4Veri
     public const string InvalidateCacheAction = "execute-api:InvalidateCache";
     public const string ManageConnectionsAction = "execute-api:ManageConnections";
 
-    public async Task<MethodAuthorization> AuthorizeAsync(HttpContext http, ApiMethod method)
+    public Task<MethodAuthorization> AuthorizeAsync(HttpContext http, ApiMethod method) =>
+        method.AuthorizationType == "AWS_IAM" ? SignedCallerAsync(http) : Task.FromResult(MethodAuthorization.Open);
+
+    /// <summary>
+    /// A WebSocket API's $connect route with authorizationType AWS_IAM: the upgrade request is checked as an AWS_IAM REST method's
+    /// request is (signed for execute-api, in headers or a presigned URL), and under <c>--auth enforce</c> the signer's policies must
+    /// allow execute-api:Invoke on the route's ARN (<c>arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/$connect</c>), as AWS requires.
+    /// </summary>
+    public async Task<MethodAuthorization> AuthorizeInvokeAsync(HttpContext http, string region, string routeArn)
     {
-        if (method.AuthorizationType != "AWS_IAM") return MethodAuthorization.Open;
+        var authorization = await SignedCallerAsync(http);
+        if (authorization.Caller is not { } caller) return authorization;
+        return actions?.Refusal(http, caller.AccessKey, region, SigningService, AuthorizerPolicy.InvokeAction, routeArn) is { } denied
+            ? Refused(GatewayResponse.Message(403, denied, "AccessDeniedException"))
+            : authorization;
+    }
+
+    /// <summary>The SigV4 signer of the request for execute-api, or the 403 refusing an unsigned or badly signed one.</summary>
+    private async Task<MethodAuthorization> SignedCallerAsync(HttpContext http)
+    {
         if (SigV4Credential.From(http.Request) is not { } credential)
             return Refused(GatewayResponse.Message(403, "Missing Authentication Token", "MissingAuthenticationTokenException"));
         var known = credentials.Find(credential.AccessKeyId);

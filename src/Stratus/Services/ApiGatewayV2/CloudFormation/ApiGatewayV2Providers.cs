@@ -103,6 +103,11 @@ public sealed class ApiGatewayV2IntegrationProvider(ApiGatewayV2Service gateway)
     "AWS::ApiGatewayV2::Integration", IntegrationSettings.Read, "IntegrationId", (scope, apiId, settings) => gateway.CreateIntegration(scope, apiId, settings).IntegrationId,
     (scope, apiId, id, settings) => gateway.UpdateIntegration(scope, apiId, id, settings), gateway.DeleteIntegration);
 
+/// <summary>AWS::ApiGatewayV2::Model (WebSocket APIs). Ref is the model id.</summary>
+public sealed class ApiGatewayV2ModelProvider(ApiGatewayV2Service gateway) : HttpApiPartProvider<ModelSettings>(
+    "AWS::ApiGatewayV2::Model", ModelSettings.Read, "ModelId", (scope, apiId, settings) => gateway.CreateModel(scope, apiId, settings).ModelId,
+    (scope, apiId, id, settings) => gateway.UpdateModel(scope, apiId, id, settings), gateway.DeleteModel);
+
 /// <summary>AWS::ApiGatewayV2::Authorizer. Ref is the authorizer id.</summary>
 public sealed class ApiGatewayV2AuthorizerProvider(ApiGatewayV2Service gateway) : HttpApiPartProvider<AuthorizerSettings>(
     "AWS::ApiGatewayV2::Authorizer", AuthorizerSettings.Read, "AuthorizerId", (scope, apiId, settings) => gateway.CreateAuthorizer(scope, apiId, settings).AuthorizerId,

@@ -48,7 +48,4 @@ public static class ContextVariables
             _ => null,
         };
     }
-
-    /// <summary>An access log format with its $context variables replaced ("-" for none), as REST APIs write theirs.</summary>
-    public static string Format(string format, HttpApiRun run) => ApiGateway.Engine.AccessLog.Format(format, variable => Value(variable, run));
 }

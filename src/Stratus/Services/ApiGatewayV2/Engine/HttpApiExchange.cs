@@ -53,7 +53,11 @@ public sealed record HttpApiResponse(int StatusCode, List<KeyValuePair<string, s
 /// <summary>What authorization established about the caller, handed to the integration (requestContext.authorizer).</summary>
 /// <param name="Format2">requestContext.authorizer in payload format 2.0 ({"jwt": ...} or {"lambda": ...}).</param>
 /// <param name="Format1">requestContext.authorizer in payload format 1.0 (the claims, or the Lambda authorizer's context, at the top).</param>
-public sealed record AuthorizerContext(System.Text.Json.Nodes.JsonObject Format2, System.Text.Json.Nodes.JsonObject Format1);
+public sealed record AuthorizerContext(System.Text.Json.Nodes.JsonObject Format2, System.Text.Json.Nodes.JsonObject Format1)
+{
+    /// <summary>The API key a Lambda authorizer named for usage plans (its answer's usageIdentifierKey).</summary>
+    public string? UsageIdentifierKey { get; init; }
+}
 
 /// <summary>One request's way through a stage: its route, authorization and integration outcome, for the integrations, the access log and metrics.</summary>
 public sealed class HttpApiRun

@@ -20,30 +20,42 @@ public sealed class LambdaRequestAuthorizer(ILambdaInvoker lambda, TimeProvider 
     private const int MaxCachedAnswers = 10_000;
     private readonly ConcurrentDictionary<string, (DateTimeOffset Expires, Authorization Answer)> _cache = new(StringComparer.Ordinal);
 
-    public async Task<Authorization> AuthorizeAsync(HttpAuthorizer authorizer, HttpApiRun run, CancellationToken cancellation)
+    public Task<Authorization> AuthorizeAsync(HttpAuthorizer authorizer, HttpApiRun run, CancellationToken cancellation)
     {
-        var request = run.Request;
-        var identity = authorizer.IdentitySource.Select(source => IdentityValue(source, run)).ToList();
+        var routeArn = RouteArn(run);
+        return AuthorizeAsync(authorizer, run.Stage, [.. authorizer.IdentitySource.Select(source => IdentityValue(source, run))], routeArn,
+            run.Request.SourceIp, identity => authorizer.AuthorizerPayloadFormatVersion == "2.0" ? Event2(run, routeArn, identity) : Event1(run, routeArn, identity),
+            cancellation);
+    }
+
+    /// <summary>
+    /// One authorization by the Lambda authorizer, whatever API calls it: <paramref name="identity"/> holds the identity sources'
+    /// values (null where the request lacks one: 401 without invoking), <paramref name="methodArn"/> is what the policy must allow
+    /// execute-api:Invoke on, <paramref name="event"/> builds the function's event from the identity values. WebSocket APIs'
+    /// $connect authorizer runs through here too, with their event and their identity source syntax.
+    /// </summary>
+    public async Task<Authorization> AuthorizeAsync(HttpAuthorizer authorizer, ServedStage stage, IReadOnlyList<string?> identity, string methodArn,
+        string sourceIp, Func<List<string>, JsonObject> @event, CancellationToken cancellation)
+    {
         if (identity.Any(value => value is null)) return new Authorization(null, HttpApiResponse.Unauthorized(), "identity source missing");
+        var values = identity.Select(value => value!).ToList();
         var ttl = authorizer.AuthorizerResultTtlInSeconds ?? 0;
         // Per stage, as AWS caches authorizer answers, so ResetAuthorizersCache empties one stage's.
-        var cacheKey = $"{StagePrefix(run.Stage.Api.ApiId, run.Stage.Stage.StageName)}{authorizer.AuthorizerId}\u001f{string.Join('\u001f', identity)}";
+        var cacheKey = $"{StagePrefix(stage.Api.ApiId, stage.Stage.StageName)}{authorizer.AuthorizerId}\u001f{string.Join('\u001f', values)}";
         var now = clock.GetUtcNow();
         if (ttl > 0 && _cache.TryGetValue(cacheKey, out var cached) && cached.Expires > now) return cached.Answer;
 
-        var routeArn = RouteArn(run);
-        var @event = authorizer.AuthorizerPayloadFormatVersion == "2.0" ? Event2(run, routeArn, identity!) : Event1(run, routeArn, identity!);
         LambdaInvokeResult result;
         try
         {
-            result = await lambda.InvokeAsync(new LambdaInvokeRequest(run.Stage.AccountId, run.Stage.Region, LambdaTarget.FunctionArn(authorizer.AuthorizerUri)!, null,
-                Encoding.UTF8.GetBytes(@event.ToJsonString()), HttpApiIntegrations.ServicePrincipal, AuthorizerArn(run, authorizer)), cancellation);
+            result = await lambda.InvokeAsync(new LambdaInvokeRequest(stage.AccountId, stage.Region, LambdaTarget.FunctionArn(authorizer.AuthorizerUri)!, null,
+                Encoding.UTF8.GetBytes(@event(values).ToJsonString()), HttpApiIntegrations.ServicePrincipal, AuthorizerArn(stage, authorizer)), cancellation);
         }
         catch (AwsException e)
         {
             return new Authorization(null, HttpApiResponse.InternalServerError(), $"authorizer invocation failed: {e.Code}: {e.Message}");
         }
-        var answer = Read(result, authorizer, routeArn, ApiGateway.Engine.AuthorizerPolicy.Keys(routeArn, run.Request.SourceIp, now));
+        var answer = Read(result, authorizer, methodArn, ApiGateway.Engine.AuthorizerPolicy.Keys(methodArn, sourceIp, now));
         if (ttl > 0 && answer.Refusal is null or { StatusCode: 403 })
         {
             if (_cache.Count >= MaxCachedAnswers) _cache.Clear();
@@ -68,8 +80,8 @@ public sealed class LambdaRequestAuthorizer(ILambdaInvoker lambda, TimeProvider 
         return $"arn:aws:execute-api:{run.Stage.Region}:{run.Stage.AccountId}:{run.Stage.Api.ApiId}/{run.Stage.Stage.StageName}/{resource}";
     }
 
-    private static string AuthorizerArn(HttpApiRun run, HttpAuthorizer authorizer) =>
-        $"arn:aws:execute-api:{run.Stage.Region}:{run.Stage.AccountId}:{run.Stage.Api.ApiId}/authorizers/{authorizer.AuthorizerId}";
+    private static string AuthorizerArn(ServedStage stage, HttpAuthorizer authorizer) =>
+        $"arn:aws:execute-api:{stage.Region}:{stage.AccountId}:{stage.Api.ApiId}/authorizers/{authorizer.AuthorizerId}";
 
     /// <summary>An identity source's value ($request.header.x, $request.querystring.x, $context.x, $stageVariables.x), or null when absent.</summary>
     private static string? IdentityValue(string source, HttpApiRun run)
@@ -150,7 +162,9 @@ public sealed class LambdaRequestAuthorizer(ILambdaInvoker lambda, TimeProvider 
         if (!allowed) return new Authorization(null, HttpApiResponse.Forbidden(), "the authorizer denied the request");
         var format1 = (JsonObject)context.DeepClone();
         if (answer["principalId"] is JsonValue principal) format1["principalId"] = principal.ToString();
-        return new Authorization(new AuthorizerContext(new JsonObject { ["lambda"] = context.DeepClone() }, format1), null);
+        // usageIdentifierKey names the caller's API key where a WebSocket API selects keys by $context.authorizer.usageIdentifierKey.
+        var usageKey = answer["usageIdentifierKey"] is JsonValue usage && usage.GetValueKind() == JsonValueKind.String ? usage.GetValue<string>() : null;
+        return new Authorization(new AuthorizerContext(new JsonObject { ["lambda"] = context.DeepClone() }, format1) { UsageIdentifierKey = usageKey }, null);
     }
 
     /// <summary>

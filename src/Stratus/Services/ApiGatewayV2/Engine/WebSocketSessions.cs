@@ -7,6 +7,8 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Stratus.Protocols;
+using Stratus.Protocols.Json;
+using Stratus.Services.ApiGateway.Engine;
 using Stratus.Services.Lambda;
 
 namespace Stratus.Services.ApiGatewayV2.Engine;
@@ -16,7 +18,8 @@ namespace Stratus.Services.ApiGatewayV2.Engine;
 /// route selection expression names (else $default) and, on a two-way route, the integration's answer goes back; $disconnect runs
 /// once the connection is gone. Lambda proxy events are built as AWS documents them for WebSocket APIs.
 /// </summary>
-public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoker lambda, WebSocketConnections connections, TimeProvider clock, ILogger logger)
+public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoker lambda, WebSocketConnections connections, WebSocketAuthorization authorization,
+    StageTelemetry telemetry, TimeProvider clock, ILogger logger)
 {
     /// <summary>AWS closes a connection that has been idle for 10 minutes.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(10);
@@ -58,28 +61,14 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
         string? subProtocol = null;
         if (RouteNamed(stage, WebSocketRules.Connect) is { } connect)
         {
-            if (MissingParameters(connect, request) is { Count: > 0 } missing)
+            var record = new EventRecord("CONNECT", connect.RouteKey, Guid.NewGuid().ToString(), connectedAt);
+            (context, subProtocol, var refusal) = await ConnectRouteAsync(http, context, connect, record);
+            Record(context, record);
+            if (refusal is not null)
             {
-                await MessageAsync(http, 400, $"Missing required request parameters: [{string.Join(", ", missing)}]");
+                await InvokeHttp.WriteAsync(http, refusal.StatusCode, refusal.Headers, refusal.Body);
                 return;
             }
-            var @event = Event(context, connect.RouteKey, "CONNECT", null);
-            @event["headers"] = Single(request.Headers);
-            @event["multiValueHeaders"] = Multi(request.Headers);
-            if (request.Query.Count > 0)
-            {
-                @event["queryStringParameters"] = Single(request.Query);
-                @event["multiValueQueryStringParameters"] = Multi(request.Query);
-            }
-            var answer = await InvokeAsync(stage, connect, @event, http.RequestAborted);
-            if (answer.StatusCode is not (>= 200 and < 300))
-            {
-                // A status no HTTP answer can carry (a function's "statusCode": 42) is the integration failing.
-                var status = answer.StatusCode is >= 300 and <= 599 ? answer.StatusCode : 500;
-                await MessageAsync(http, status, status >= 500 ? "Internal server error" : "Forbidden");
-                return;
-            }
-            subProtocol = answer.SubProtocol;
         }
         using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subProtocol });
         var connection = new WebSocketConnection(socket, stage, connectionId, connectedAt, sourceIp, userAgent, domainName);
@@ -104,13 +93,46 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
         stage = Current(stage);
         if (RouteNamed(stage, WebSocketRules.Disconnect) is { } disconnect)
         {
-            var @event = Event(context, disconnect.RouteKey, "DISCONNECT", null);
+            var record = new EventRecord("DISCONNECT", disconnect.RouteKey, Guid.NewGuid().ToString(), clock.GetUtcNow());
+            var @event = Event(context, disconnect.RouteKey, "DISCONNECT", record.RequestId);
             var requestContext = @event["requestContext"]!.AsObject();
             requestContext["disconnectStatusCode"] = closeStatus;
             requestContext["disconnectReason"] = connection.ServerCloseReason ?? closeReason;
             // $disconnect is best effort on AWS too: the client is gone, so nothing waits for the answer.
-            await InvokeAsync(stage, disconnect, @event, CancellationToken.None);
+            record.Answered(await InvokeAsync(stage, disconnect, @event, CancellationToken.None));
+            Record(context with { Stage = stage }, record);
         }
+    }
+
+    /// <summary>
+    /// The $connect route: authorization first, as on AWS (the authorizer's event is made from the $connect event without an
+    /// authorizer), then the required request parameters, then the integration, whose non-2xx answer refuses the upgrade.
+    /// </summary>
+    private async Task<(EventContext Context, string? SubProtocol, HttpApiResponse? Refusal)> ConnectRouteAsync(HttpContext http, EventContext context,
+        HttpRoute connect, EventRecord record)
+    {
+        var request = http.Request;
+        var stage = context.Stage;
+        var @event = ConnectEvent(context, connect, request, record.RequestId);
+        if (connect.AuthorizationType != "NONE" || connect.ApiKeyRequired)
+        {
+            var authorized = await authorization.AuthorizeAsync(http, stage, connect, @event, http.RequestAborted);
+            if (authorized.Refusal is { } refusal) return (context, null, record.Refused(refusal, "the request was not authorized"));
+            context = context with { Authorizer = authorized.Authorizer, Caller = authorized.Caller, ApiKey = authorized.ApiKey };
+            @event = ConnectEvent(context, connect, request, record.RequestId);
+        }
+        if (MissingParameters(connect, request) is { Count: > 0 } missing)
+        {
+            var message = $"Missing required request parameters: [{string.Join(", ", missing)}]";
+            return (context, null, record.Refused(HttpApiResponse.Message(400, message), message));
+        }
+        var answer = await InvokeAsync(stage, connect, @event, http.RequestAborted);
+        record.Answered(answer);
+        if (answer.StatusCode is >= 200 and < 300) return (context, answer.SubProtocol, null);
+        // A status no HTTP answer can carry (a function's "statusCode": 42) is the integration failing.
+        var status = answer.StatusCode is >= 300 and <= 599 ? answer.StatusCode : 500;
+        record.Status = status;
+        return (context, null, HttpApiResponse.Message(status, status >= 500 ? "Internal server error" : "Forbidden"));
     }
 
     /// <summary>Reads messages until the closing handshake; returns the close status and reason the client gave.</summary>
@@ -158,24 +180,69 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
         var selected = WebSocketRules.SelectRouteKey(stage.Api.RouteSelectionExpression, body);
         var route = (selected is null ? null : RouteNamed(stage, selected)) ?? RouteNamed(stage, WebSocketRules.Default);
         var requestId = Guid.NewGuid().ToString();
+        var messageId = WebSocketConnections.NewConnectionId();
+        var record = new EventRecord("MESSAGE", route?.RouteKey ?? selected ?? WebSocketRules.Default, requestId, clock.GetUtcNow()) { MessageId = messageId };
         if (route is null || route.RouteKey is WebSocketRules.Connect or WebSocketRules.Disconnect)
         {
             // AWS answers a message no route takes with Forbidden, naming the connection and the request.
+            record.Refused(HttpApiResponse.Forbidden(), "no route takes the message");
             await ReplyErrorAsync(connection, "Forbidden", requestId);
+            record.Replies++;
+            Record(context with { Stage = stage }, record);
+            return;
+        }
+        if (FailsItsModel(stage, route, body))
+        {
+            // A message that breaks the route's request model never reaches the integration; AWS answers it with its message.
+            record.Refused(HttpApiResponse.Message(400, "Invalid request body"), "the message does not satisfy the route's request model");
+            await ReplyErrorAsync(connection, "Invalid request body", requestId);
+            record.Replies++;
+            Record(context with { Stage = stage }, record);
             return;
         }
         var @event = Event(context, route.RouteKey, "MESSAGE", requestId);
-        @event["requestContext"]!["messageId"] = WebSocketConnections.NewConnectionId();
+        @event["requestContext"]!["messageId"] = messageId;
         @event["body"] = binary ? Convert.ToBase64String(body) : Encoding.UTF8.GetString(body);
         @event["isBase64Encoded"] = binary;
+        record.Body = @event["body"]!.GetValue<string>();
         var answer = await InvokeAsync(stage, route, @event, CancellationToken.None);
+        record.Answered(answer);
         if (answer.Failed)
         {
+            record.Status = 500;
             await ReplyErrorAsync(connection, "Internal server error", requestId);
-            return;
+            record.Replies++;
         }
-        var twoWay = stage.Definition.RouteResponses.GetValueOrDefault(route.RouteId)?.Values.Any(r => r.RouteResponseKey == WebSocketRules.Default) == true;
-        if (twoWay && answer.Body is { Length: > 0 } reply) await SendQuietlyAsync(connection, reply);
+        else
+        {
+            var twoWay = stage.Definition.RouteResponses.GetValueOrDefault(route.RouteId)?.Values.Any(r => r.RouteResponseKey == WebSocketRules.Default) == true;
+            if (twoWay && answer.Body is { Length: > 0 } reply)
+            {
+                await SendQuietlyAsync(connection, reply);
+                record.Replies++;
+            }
+        }
+        Record(context with { Stage = stage }, record);
+    }
+
+    /// <summary>
+    /// Whether the message breaks the model the route's RequestModels name for it (by the value ModelSelectionExpression selects, else
+    /// $default), checked by the JSON Schema engine REST APIs' request validators use; a message that is not JSON breaks any model.
+    /// </summary>
+    private static bool FailsItsModel(ServedStage stage, HttpRoute route, byte[] body)
+    {
+        if (route.RequestModels is not { Count: > 0 } models) return false;
+        var selected = route.ModelSelectionExpression is { } expression ? WebSocketRules.SelectRouteKey(expression, body) : null;
+        var name = (selected is null ? null : models.GetValueOrDefault(selected)) ?? models.GetValueOrDefault(WebSocketRules.Default);
+        if (name is null || ApiGatewayV2Service.SchemaNamed(stage.Definition.Models, name) is not { } schema) return false;
+        try
+        {
+            return body.Length == 0 || !ModelSchema.Accepts(schema, JsonBody.Parse(body), other => ApiGatewayV2Service.SchemaNamed(stage.Definition.Models, other));
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            return true;
+        }
     }
 
     private static Task ReplyErrorAsync(WebSocketConnection connection, string message, string requestId) =>
@@ -225,14 +292,50 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
         }
     }
 
-    private sealed record EventContext(ServedStage Stage, string ConnectionId, DateTimeOffset ConnectedAt, string SourceIp, string UserAgent, string DomainName);
+    /// <summary>What every event of one connection shares; what $connect's authorization established reaches every later route.</summary>
+    private sealed record EventContext(ServedStage Stage, string ConnectionId, DateTimeOffset ConnectedAt, string SourceIp, string UserAgent, string DomainName)
+    {
+        public JsonObject? Authorizer { get; init; }
+        public CallerIdentity? Caller { get; init; }
+        public string? ApiKey { get; init; }
+    }
+
+    /// <summary>The $connect route's event: the common part with the upgrade request's headers and query string.</summary>
+    private JsonObject ConnectEvent(EventContext context, HttpRoute connect, HttpRequest request, string requestId)
+    {
+        var @event = Event(context, connect.RouteKey, "CONNECT", requestId);
+        @event["headers"] = Single(request.Headers);
+        @event["multiValueHeaders"] = Multi(request.Headers);
+        if (request.Query.Count > 0)
+        {
+            @event["queryStringParameters"] = Single(request.Query);
+            @event["multiValueQueryStringParameters"] = Multi(request.Query);
+        }
+        return @event;
+    }
+
+    /// <summary>requestContext.identity: the source, and the AWS_IAM signer and the API key where $connect established them.</summary>
+    private static JsonObject Identity(EventContext context)
+    {
+        var identity = new JsonObject { ["sourceIp"] = context.SourceIp, ["userAgent"] = context.UserAgent };
+        if (context.Caller is { } caller)
+        {
+            identity["accountId"] = caller.AccountId;
+            identity["accessKey"] = caller.AccessKey;
+            identity["caller"] = caller.Caller;
+            identity["user"] = caller.Caller;
+            identity["userArn"] = caller.UserArn;
+        }
+        if (context.ApiKey is { } apiKey) identity["apiKey"] = apiKey;
+        return identity;
+    }
 
     /// <summary>A WebSocket Lambda proxy event's common part: requestContext as AWS fills it for CONNECT, MESSAGE and DISCONNECT.</summary>
     private JsonObject Event(EventContext context, string routeKey, string eventType, string? requestId)
     {
         var now = clock.GetUtcNow();
         requestId ??= Guid.NewGuid().ToString();
-        return new JsonObject
+        var @event = new JsonObject
         {
             ["requestContext"] = new JsonObject
             {
@@ -244,7 +347,7 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
                 ["stage"] = context.Stage.Stage.StageName,
                 ["connectedAt"] = context.ConnectedAt.ToUnixTimeMilliseconds(),
                 ["requestTimeEpoch"] = now.ToUnixTimeMilliseconds(),
-                ["identity"] = new JsonObject { ["sourceIp"] = context.SourceIp, ["userAgent"] = context.UserAgent },
+                ["identity"] = Identity(context),
                 ["requestId"] = requestId,
                 ["domainName"] = context.DomainName,
                 ["connectionId"] = context.ConnectionId,
@@ -252,9 +355,18 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
             },
             ["isBase64Encoded"] = false,
         };
+        if (context.Authorizer is { } authorizer) @event["requestContext"]!["authorizer"] = authorizer.DeepClone();
+        return @event;
     }
 
-    private sealed record Answer(int StatusCode, byte[]? Body, string? SubProtocol, bool Failed);
+    /// <summary>The integration's outcome: Unreachable when it could not be called (ExecutionError), Failed when it failed (IntegrationError).</summary>
+    private sealed record Answer(int StatusCode, byte[]? Body, string? SubProtocol, bool Failed)
+    {
+        /// <summary>How long the integration took, null when it was not called.</summary>
+        public TimeSpan? Latency { get; init; }
+        public bool Unreachable { get; init; }
+        public string? Error { get; init; }
+    }
 
     /// <summary>
     /// Runs the route's Lambda proxy integration. The function answers <c>{statusCode, headers, body}</c> (an answer without statusCode
@@ -265,7 +377,8 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
         var failed = new Answer(500, null, null, Failed: true);
         if (route.Target is not { } target || stage.Definition.Integrations.GetValueOrDefault(target["integrations/".Length..]) is not { } integration
             || LambdaTarget.FunctionArn(integration.IntegrationUri) is not { } function)
-            return failed;
+            return failed with { Unreachable = true, Error = "the route has no Lambda integration" };
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         timeout.CancelAfter(integration.TimeoutInMillis);
         LambdaInvokeResult result;
@@ -278,15 +391,15 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
         catch (Exception e) when (e is AwsException or OperationCanceledException)
         {
             logger.LogWarning("WebSocket API {ApiId} route {RouteKey}: the integration failed: {Error}", stage.Api.ApiId, route.RouteKey, e.Message);
-            return failed;
+            return failed with { Unreachable = true, Latency = watch.Elapsed, Error = e is AwsException ? e.Message : "the integration timed out" };
         }
         if (result.FunctionError is not null)
         {
-            logger.LogWarning("WebSocket API {ApiId} route {RouteKey}: the function failed: {Error}", stage.Api.ApiId, route.RouteKey,
-                Encoding.UTF8.GetString(result.Payload.Span));
-            return failed;
+            var error = Encoding.UTF8.GetString(result.Payload.Span);
+            logger.LogWarning("WebSocket API {ApiId} route {RouteKey}: the function failed: {Error}", stage.Api.ApiId, route.RouteKey, error);
+            return failed with { Latency = watch.Elapsed, Error = error };
         }
-        return Read(result.Payload.ToArray());
+        return Read(result.Payload.ToArray()) with { Latency = watch.Elapsed };
     }
 
     private static Answer Read(byte[] payload)
@@ -348,5 +461,114 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
         http.Response.ContentType = "application/json";
         http.Response.ContentLength = bytes.Length;
         await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
+    }
+
+    /// <summary>One event's way through the stage (a connect, a message or a disconnect), for its metrics, access log line and execution log.</summary>
+    private sealed class EventRecord(string eventType, string routeKey, string requestId, DateTimeOffset start)
+    {
+        public string EventType => eventType;
+        public string RouteKey => routeKey;
+        public string RequestId => requestId;
+        public DateTimeOffset Start => start;
+        public string? MessageId { get; init; }
+        /// <summary>The message's body, for a data trace.</summary>
+        public string? Body { get; set; }
+        public int Status { get; set; } = 200;
+        /// <summary>API Gateway refused the event before the integration ran (ClientError).</summary>
+        public bool RefusedEarly { get; private set; }
+        public string? Error { get; private set; }
+        public Answer? Integration { get; private set; }
+        /// <summary>Messages sent back to the client for this event, which AWS's MessageCount counts too.</summary>
+        public int Replies { get; set; }
+
+        public HttpApiResponse Refused(HttpApiResponse refusal, string error)
+        {
+            (Status, RefusedEarly, Error) = (refusal.StatusCode, true, error);
+            return refusal;
+        }
+
+        public void Answered(Answer answer)
+        {
+            Integration = answer;
+            Error ??= answer.Error;
+            if (answer.Failed) Status = 500;
+        }
+    }
+
+    /// <summary>
+    /// The event's CloudWatch metrics (AWS/ApiGateway, per ApiId and Stage: ConnectCount, MessageCount, ClientError, IntegrationError,
+    /// ExecutionError, IntegrationLatency, as AWS documents them for WebSocket APIs), its access log line and, by the route's LoggingLevel
+    /// (INFO: every event; ERROR: failed ones), its execution log, with the message and the integration's answer under DataTraceEnabled.
+    /// </summary>
+    private void Record(EventContext context, EventRecord record)
+    {
+        var stage = context.Stage;
+        var now = clock.GetUtcNow();
+        var answer = record.Integration;
+        void Publish(string name, double value, string unit) => telemetry.Publish(stage, record.RouteKey, name, value, unit, now);
+        if (record.EventType == "CONNECT") Publish("ConnectCount", 1, "Count");
+        if (record.EventType == "MESSAGE") Publish("MessageCount", 1 + record.Replies, "Count");
+        Publish("ClientError", record.RefusedEarly && record.Status is >= 400 and < 500 ? 1 : 0, "Count");
+        Publish("IntegrationError", answer is { Unreachable: false } && (answer.Failed || answer.StatusCode >= 400) ? 1 : 0, "Count");
+        Publish("ExecutionError", answer?.Unreachable == true ? 1 : 0, "Count");
+        if (answer?.Latency is { } latency) Publish("IntegrationLatency", latency.TotalMilliseconds, "Milliseconds");
+        telemetry.WriteAccessLog(stage, now, variable => ContextValue(variable, context, record));
+
+        var settings = stage.RouteSettingsOf(record.RouteKey);
+        var failed = record.Status >= 400;
+        if (settings.LoggingLevel == "INFO" || settings.LoggingLevel == "ERROR" && failed)
+            telemetry.WriteExecutionLog(stage, record.RequestId, now, ExecutionLog(context, record, settings.DataTraceEnabled == true));
+    }
+
+    /// <summary>An event's execution log lines, each prefixed with its request id as AWS prefixes them (the wording is Stratus's).</summary>
+    private static List<string> ExecutionLog(EventContext context, EventRecord record, bool dataTrace)
+    {
+        var prefix = $"({record.RequestId})";
+        var lines = new List<string> { $"{prefix} Received {record.EventType} event on route {record.RouteKey} for connection {context.ConnectionId}" };
+        if (dataTrace && record.Body is { } body) lines.Add($"{prefix} Message body: {body}");
+        if (record.Integration is { Latency: { } latency } answer)
+        {
+            lines.Add($"{prefix} Integration answered {answer.StatusCode} in {(long)latency.TotalMilliseconds} ms");
+            if (dataTrace && answer.Body is { } reply) lines.Add($"{prefix} Integration response body: {Encoding.UTF8.GetString(reply)}");
+        }
+        if (record.Error is { } error) lines.Add($"{prefix} Execution failed: {error}");
+        lines.Add($"{prefix} Completed with status {record.Status}");
+        return lines;
+    }
+
+    /// <summary>A WebSocket $context variable (without the '$') for the access log, or null when it has none.</summary>
+    private static string? ContextValue(string variable, EventContext context, EventRecord record)
+    {
+        var name = variable["context.".Length..];
+        if (name.StartsWith("authorizer.", StringComparison.Ordinal)) return context.Authorizer?[name["authorizer.".Length..]]?.ToString();
+        var answer = record.Integration;
+        return name switch
+        {
+            "requestId" or "extendedRequestId" => record.RequestId,
+            "apiId" => context.Stage.Api.ApiId,
+            "stage" => context.Stage.Stage.StageName,
+            "routeKey" => record.RouteKey,
+            "eventType" => record.EventType,
+            "connectionId" => context.ConnectionId,
+            "connectedAt" => context.ConnectedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+            "messageId" => record.MessageId,
+            "messageDirection" => "IN",
+            "domainName" => context.DomainName,
+            "requestTime" => record.Start.ToString("dd/MMM/yyyy:HH:mm:ss +0000", CultureInfo.InvariantCulture),
+            "requestTimeEpoch" => record.Start.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+            "status" => record.Status.ToString(CultureInfo.InvariantCulture),
+            "error.message" or "error.messageString" => record.Error,
+            "identity.sourceIp" => context.SourceIp,
+            "identity.userAgent" => context.UserAgent,
+            "identity.accountId" => context.Caller?.AccountId,
+            "identity.accessKey" => context.Caller?.AccessKey,
+            "identity.caller" or "identity.user" => context.Caller?.Caller,
+            "identity.userArn" => context.Caller?.UserArn,
+            "identity.apiKey" => context.ApiKey,
+            "integrationLatency" or "integration.latency" => answer?.Latency is { } latency ? ((long)latency.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) : null,
+            "integration.status" or "integrationStatus" => answer is { Latency: not null } ? answer.StatusCode.ToString(CultureInfo.InvariantCulture) : null,
+            "integration.error" or "integrationErrorMessage" => answer?.Error,
+            _ => null,
+        };
     }
 }
