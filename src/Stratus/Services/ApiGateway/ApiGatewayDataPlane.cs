@@ -110,13 +110,13 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
                 request, responseType);
         if (!TakeThrottleToken(deployed, route) || !throttles.TryTakeAccount(deployed.AccountId, deployed.Region))
             return Refused("THROTTLED", GatewayResponse.Message(429, "Too Many Requests", "TooManyRequestsException"));
-        var authorization = await methodRequest.AuthorizeAsync(http, route.Method);
+        var methodArn = $"arn:aws:execute-api:{deployed.Region}:{deployed.AccountId}:{deployed.ApiId}/{deployed.Stage.StageName}/{http.Request.Method}{path}";
+        var authorization = await methodRequest.AuthorizeAsync(http, route.Method, deployed.Region, methodArn);
         if (authorization.Refusal is { } refusal) return Refused(AuthorizationResponseType(refusal), refusal);
         // Whether a Cache-Control: max-age=0 may refresh the cache is decided before the body is read: the signature covers its hash.
         var cacheControlAuthorized = CacheSettingOf(deployed, route, http.Request.Method) is not { RequireAuthorizationForCacheControl: true }
             || !AsksToRefresh(http.Request.Headers.CacheControl)
-            || await methodRequest.MayInvalidateCacheAsync(http, authorization.Caller, deployed.Region,
-                $"arn:aws:execute-api:{deployed.Region}:{deployed.AccountId}:{deployed.ApiId}/{deployed.Stage.StageName}/{http.Request.Method}{path}");
+            || await methodRequest.MayInvalidateCacheAsync(http, authorization.Caller, deployed.Region, methodArn);
         if (await ReadRequestAsync(http, path, authorization.Caller) is not { } request)
             return Refused("REQUEST_TOO_LARGE", GatewayResponse.Message(413, "Request Too Long"));
         var target = new GatewayTarget(deployed.AccountId, deployed.Region, deployed.ApiId, deployed.Stage.StageName,
@@ -268,6 +268,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
             "ExpiredTokenException" => "EXPIRED_TOKEN",
             "InvalidSignatureException" or "IncompleteSignatureException" => "INVALID_SIGNATURE",
             "UnrecognizedClientException" => "UNAUTHORIZED",
+            "AccessDeniedException" => "ACCESS_DENIED",
             _ => "DEFAULT_4XX",
         };
 

@@ -26,13 +26,14 @@ public sealed class MethodRequestStage(CredentialResolver credentials, SigV4Veri
     public const string InvalidateCacheAction = "execute-api:InvalidateCache";
     public const string ManageConnectionsAction = "execute-api:ManageConnections";
 
-    public Task<MethodAuthorization> AuthorizeAsync(HttpContext http, ApiMethod method) =>
-        method.AuthorizationType == "AWS_IAM" ? SignedCallerAsync(http) : Task.FromResult(MethodAuthorization.Open);
+    /// <summary>A REST method's request: open unless the method's authorizationType is AWS_IAM, then as <see cref="AuthorizeInvokeAsync"/>.</summary>
+    public Task<MethodAuthorization> AuthorizeAsync(HttpContext http, ApiMethod method, string region, string methodArn) =>
+        method.AuthorizationType == "AWS_IAM" ? AuthorizeInvokeAsync(http, region, methodArn) : Task.FromResult(MethodAuthorization.Open);
 
     /// <summary>
-    /// A WebSocket API's $connect route with authorizationType AWS_IAM: the upgrade request is checked as an AWS_IAM REST method's
-    /// request is (signed for execute-api, in headers or a presigned URL), and under <c>--auth enforce</c> the signer's policies must
-    /// allow execute-api:Invoke on the route's ARN (<c>arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/$connect</c>), as AWS requires.
+    /// A request to an AWS_IAM REST method, or a WebSocket API's AWS_IAM $connect upgrade: it must be signed for execute-api (in headers
+    /// or a presigned URL), and under <c>--auth enforce</c> the signer's policies must allow execute-api:Invoke on the method's or
+    /// route's ARN (<c>arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH</c>, <c>.../STAGE/$connect</c>), as AWS requires.
     /// </summary>
     public async Task<MethodAuthorization> AuthorizeInvokeAsync(HttpContext http, string region, string routeArn)
     {

@@ -17,6 +17,7 @@ public sealed class MethodRequestStageTests
     private const string Host = "abcde12345.execute-api.localhost:4566";
 
     private static readonly ApiMethod Iam = new() { HttpMethod = "GET", AuthorizationType = "AWS_IAM" };
+    private const string MethodArn = "arn:aws:execute-api:us-east-1:000000000000:api/prod/GET/items";
 
     private static MethodRequestStage Stage(AuthMode mode) =>
         new(new CredentialResolver([new RootCredentialSource(Key, Secret)]), new SigV4Verifier(TimeProvider.System), mode);
@@ -46,7 +47,7 @@ public sealed class MethodRequestStageTests
     [InlineData(AuthMode.Verify)]
     public async Task Methods_without_AWS_IAM_are_open_to_anyone(AuthMode mode)
     {
-        var decision = await Stage(mode).AuthorizeAsync(Request(), new ApiMethod { HttpMethod = "GET", AuthorizationType = "NONE" });
+        var decision = await Stage(mode).AuthorizeAsync(Request(), new ApiMethod { HttpMethod = "GET", AuthorizationType = "NONE" }, "us-east-1", MethodArn);
 
         Assert.Same(MethodAuthorization.Open, decision);
     }
@@ -56,7 +57,7 @@ public sealed class MethodRequestStageTests
     [InlineData(AuthMode.Verify)]
     public async Task Unsigned_request_to_an_AWS_IAM_method_is_refused_as_AWS_does(AuthMode mode)
     {
-        var refusal = (await Stage(mode).AuthorizeAsync(Request(), Iam)).Refusal!;
+        var refusal = (await Stage(mode).AuthorizeAsync(Request(), Iam, "us-east-1", MethodArn)).Refusal!;
 
         Assert.Equal(403, refusal.StatusCode);
         Assert.Equal("""{"message":"Missing Authentication Token"}""", refusal.BodyText);
@@ -66,7 +67,7 @@ public sealed class MethodRequestStageTests
     [Fact]
     public async Task Accept_mode_takes_any_signature_and_names_the_caller()
     {
-        var decision = await Stage(AuthMode.Accept).AuthorizeAsync(Request("123456789012", "anything"), Iam);
+        var decision = await Stage(AuthMode.Accept).AuthorizeAsync(Request("123456789012", "anything"), Iam, "us-east-1", MethodArn);
 
         Assert.Null(decision.Refusal);
         Assert.Equal(new CallerIdentity("123456789012", "123456789012", null, null), decision.Caller);
@@ -75,7 +76,7 @@ public sealed class MethodRequestStageTests
     [Fact]
     public async Task Verify_mode_takes_a_correct_signature_and_names_the_caller()
     {
-        var decision = await Stage(AuthMode.Verify).AuthorizeAsync(Request(Key, Secret), Iam);
+        var decision = await Stage(AuthMode.Verify).AuthorizeAsync(Request(Key, Secret), Iam, "us-east-1", MethodArn);
 
         Assert.Null(decision.Refusal);
         Assert.Equal(new CallerIdentity(Key, "000000000000", Key, "arn:aws:iam::000000000000:root"), decision.Caller);
@@ -84,7 +85,7 @@ public sealed class MethodRequestStageTests
     [Fact]
     public async Task Verify_mode_refuses_a_wrong_secret_with_api_gateways_signature_message()
     {
-        var refusal = (await Stage(AuthMode.Verify).AuthorizeAsync(Request(Key, "wrong"), Iam)).Refusal!;
+        var refusal = (await Stage(AuthMode.Verify).AuthorizeAsync(Request(Key, "wrong"), Iam, "us-east-1", MethodArn)).Refusal!;
 
         Assert.Equal(403, refusal.StatusCode);
         Assert.StartsWith("""{"message":"The request signature we calculated does not match the signature you provided.""", refusal.BodyText);
@@ -94,8 +95,8 @@ public sealed class MethodRequestStageTests
     [Fact]
     public async Task Verify_mode_refuses_an_unknown_key_and_a_scope_for_another_service()
     {
-        var unknown = (await Stage(AuthMode.Verify).AuthorizeAsync(Request("AKIAUNKNOWN000000000", "x"), Iam)).Refusal!;
-        var otherService = (await Stage(AuthMode.Verify).AuthorizeAsync(Request(Key, Secret, service: "lambda"), Iam)).Refusal!;
+        var unknown = (await Stage(AuthMode.Verify).AuthorizeAsync(Request("AKIAUNKNOWN000000000", "x"), Iam, "us-east-1", MethodArn)).Refusal!;
+        var otherService = (await Stage(AuthMode.Verify).AuthorizeAsync(Request(Key, Secret, service: "lambda"), Iam, "us-east-1", MethodArn)).Refusal!;
 
         Assert.Equal("""{"message":"The security token included in the request is invalid."}""", unknown.BodyText);
         Assert.Contains(new KeyValuePair<string, string>("x-amzn-ErrorType", "UnrecognizedClientException"), unknown.Headers);
