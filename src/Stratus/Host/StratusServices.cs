@@ -143,7 +143,7 @@ public sealed class StratusServices : IAsyncDisposable
         var httpApiAuthorizers = new LambdaRequestAuthorizer(lambda, clock);
         var webSocketConnections = new WebSocketConnections(clock, executeApiSigners);
         var stageTelemetry = new StageTelemetry(cloudWatch, logs);
-        var apiGatewayV2DataPlane = new ApiGatewayV2DataPlane(apiGatewayV2,
+        var apiGatewayV2DataPlane = new ApiGatewayV2DataPlane(apiGatewayV2, executeApiSigners,
             new JwtAuthorizer(jwksKeys, clock),
             httpApiAuthorizers, new HttpApiIntegrations(lambda, IntegrationEngine.CreateHttpClient()),
             stageTelemetry, clock, apiGatewayThrottles, Log("apigatewayv2.execute-api"), new WebSocketSessions(apiGatewayV2, lambda, webSocketConnections,

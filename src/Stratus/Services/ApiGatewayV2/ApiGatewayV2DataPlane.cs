@@ -14,7 +14,7 @@ namespace Stratus.Services.ApiGatewayV2;
 /// In both, the first path segment selects a stage when the API has a stage of that name; otherwise the
 /// request goes to the $default stage with its whole path, which is how AWS resolves an HTTP API's URL.
 /// </summary>
-public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthorizer jwt, LambdaRequestAuthorizer lambdaAuthorizer,
+public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, MethodRequestStage signers, JwtAuthorizer jwt, LambdaRequestAuthorizer lambdaAuthorizer,
     HttpApiIntegrations integrations, StageTelemetry telemetry, TimeProvider clock, GatewayThrottles throttles, ILogger logger,
     WebSocketSessions webSockets, WebSocketConnections connections) : IRequestInterceptor
 {
@@ -88,7 +88,7 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
         HttpApiResponse response;
         try
         {
-            response = await RunAsync(run, http.RequestAborted);
+            response = await RunAsync(http, run);
         }
         catch (Exception unexpected) when (!http.RequestAborted.IsCancellationRequested)
         {
@@ -103,17 +103,17 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
     }
 
     /// <summary>CORS preflight, route, authorization, integration, then CORS headers: the order AWS applies them in.</summary>
-    private async Task<HttpApiResponse> RunAsync(HttpApiRun run, CancellationToken cancellation)
+    private async Task<HttpApiResponse> RunAsync(HttpContext http, HttpApiRun run)
     {
         var request = run.Request;
         var cors = run.Stage.Definition.Cors;
         if (cors is not null && CorsPolicy.IsPreflight(request)) return CorsPolicy.Preflight(cors, request);
-        var response = await RouteAsync(run, cancellation);
+        var response = await RouteAsync(http, run, http.RequestAborted);
         if (cors is not null) CorsPolicy.Apply(cors, request, response);
         return response;
     }
 
-    private async Task<HttpApiResponse> RouteAsync(HttpApiRun run, CancellationToken cancellation)
+    private async Task<HttpApiResponse> RouteAsync(HttpContext http, HttpApiRun run, CancellationToken cancellation)
     {
         var definition = run.Stage.Definition;
         // The account's Region-wide throttle counts every request to any stage, then the route's own limits (stage settings).
@@ -122,7 +122,11 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
         run.Route = matched;
         var route = matched.Route;
         if (!TakeRouteToken(run.Stage, route.RouteKey)) return HttpApiResponse.TooManyRequests();
-        if (route.AuthorizerId is { } authorizerId && route.AuthorizationType is "JWT" or "CUSTOM")
+        if (route.AuthorizationType == "AWS_IAM")
+        {
+            if (await SignerAsync(http, run) is { Refusal: { } refusal }) return new HttpApiResponse(refusal.StatusCode, refusal.Headers, refusal.Body);
+        }
+        else if (route.AuthorizerId is { } authorizerId && route.AuthorizationType is "JWT" or "CUSTOM")
         {
             if (definition.Authorizers.GetValueOrDefault(authorizerId) is not { } authorizer) return HttpApiResponse.InternalServerError();
             var authorization = authorizer.AuthorizerType == "JWT"
@@ -135,6 +139,21 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, JwtAuthor
         if (route.Target is not { } target || definition.Integrations.GetValueOrDefault(target["integrations/".Length..]) is not { } integration)
             return HttpApiResponse.NotFound();
         return await integrations.RunAsync(run, integration, cancellation);
+    }
+
+    /// <summary>
+    /// An AWS_IAM route's request, checked as REST methods' AWS_IAM is: signed with SigV4 for execute-api, and under
+    /// <c>--auth enforce</c> allowed execute-api:Invoke on <c>arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH</c>.
+    /// The body was read whole before the route was known, so the signature's body hash is checked against those bytes.
+    /// </summary>
+    private async Task<MethodAuthorization> SignerAsync(HttpContext http, HttpApiRun run)
+    {
+        var stage = run.Stage;
+        http.Request.Body = new MemoryStream(run.Request.Body, writable: false);
+        var authorization = await signers.AuthorizeInvokeAsync(http, stage.Region,
+            $"arn:aws:execute-api:{stage.Region}:{stage.AccountId}:{stage.Api.ApiId}/{stage.Stage.StageName}/{run.Request.Method}{run.Request.Path}");
+        run.Caller = authorization.Caller;
+        return authorization;
     }
 
     /// <summary>

@@ -284,7 +284,7 @@ public sealed partial class ApiGatewayV2Service
         if (next.ApiKeyRequired) throw BadRequest("API keys are not supported for HTTP APIs.");
         switch (next.AuthorizationType)
         {
-            case "NONE":
+            case "NONE" or "AWS_IAM":
                 next = next with { AuthorizerId = null };
                 break;
             case "JWT" or "CUSTOM":
@@ -294,8 +294,6 @@ public sealed partial class ApiGatewayV2Service
                 if (authorizer.AuthorizerType != expected)
                     throw BadRequest($"AuthorizationType {next.AuthorizationType} requires an authorizer of type {expected}, and {authorizer.AuthorizerId} is {authorizer.AuthorizerType}.");
                 break;
-            case "AWS_IAM":
-                throw NotServed("the AWS_IAM authorization type");
             default:
                 throw BadRequest($"Invalid authorization type {next.AuthorizationType}: it must be NONE, JWT, AWS_IAM or CUSTOM.");
         }

@@ -1,4 +1,5 @@
 using System.Text;
+using Stratus.Services.ApiGateway.Engine;
 
 namespace Stratus.Services.ApiGatewayV2.Engine;
 
@@ -66,6 +67,8 @@ public sealed class HttpApiRun
     public required HttpApiRequest Request { get; init; }
     public MatchedHttpRoute? Route { get; set; }
     public AuthorizerContext? Authorizer { get; set; }
+    /// <summary>The SigV4 signer of a request to an AWS_IAM route.</summary>
+    public CallerIdentity? Caller { get; set; }
     public string? AuthorizerError { get; set; }
     public string? IntegrationError { get; set; }
     public int? IntegrationStatus { get; set; }

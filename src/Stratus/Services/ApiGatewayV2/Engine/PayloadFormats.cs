@@ -35,6 +35,16 @@ public static class PayloadFormat2
             ["apiId"] = run.Stage.Api.ApiId,
         };
         if (run.Authorizer is { } authorizer) context["authorizer"] = authorizer.Format2.DeepClone();
+        // An AWS_IAM route's signer, as AWS gives it in format 2.0.
+        if (run.Caller is { } caller)
+            context["authorizer"] = new JsonObject
+            {
+                ["iam"] = new JsonObject
+                {
+                    ["accessKey"] = caller.AccessKey, ["accountId"] = caller.AccountId, ["callerId"] = caller.Caller, ["cognitoIdentity"] = null,
+                    ["principalOrgId"] = null, ["userArn"] = caller.UserArn, ["userId"] = caller.Caller,
+                },
+            };
         context["domainName"] = request.DomainName;
         context["domainPrefix"] = request.DomainName.Split('.')[0];
         context["http"] = new JsonObject
@@ -169,9 +179,9 @@ public static class PayloadFormat1
             ["httpMethod"] = request.Method,
             ["identity"] = new JsonObject
             {
-                ["accessKey"] = null, ["accountId"] = null, ["caller"] = null, ["cognitoAuthenticationProvider"] = null,
+                ["accessKey"] = run.Caller?.AccessKey, ["accountId"] = run.Caller?.AccountId, ["caller"] = run.Caller?.Caller, ["cognitoAuthenticationProvider"] = null,
                 ["cognitoAuthenticationType"] = null, ["cognitoIdentityId"] = null, ["cognitoIdentityPoolId"] = null, ["principalOrgId"] = null,
-                ["sourceIp"] = request.SourceIp, ["user"] = null, ["userAgent"] = request.Header("User-Agent") ?? "", ["userArn"] = null,
+                ["sourceIp"] = request.SourceIp, ["user"] = run.Caller?.Caller, ["userAgent"] = request.Header("User-Agent") ?? "", ["userArn"] = run.Caller?.UserArn,
             },
             ["path"] = request.RawPath,
             ["protocol"] = "HTTP/1.1",
