@@ -13,12 +13,11 @@ public sealed class ApiGatewayCacheInvalidationTests : EnforcedStratusTest
     [Fact]
     public async Task Max_age_zero_refreshes_only_for_a_signer_allowed_InvalidateCache_on_the_method_arn()
     {
-        var r = await Clients.Boto3Async(Server.Url, $$$$"""
+        var r = await Clients.Boto3Async(Server.Url, RootPrelude + """
             import urllib.request, urllib.error
             from botocore.auth import SigV4Auth
             from botocore.awsrequest import AWSRequest
             from botocore.credentials import Credentials
-            ROOT = dict(key="{{{{RootKey}}}}", secret="{{{{RootSecret}}}}")
             iam, apigw = client("iam", **ROOT), client("apigateway", **ROOT)
             api_id = apigw.create_rest_api(name="invalidated")["id"]
             root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
@@ -36,11 +35,6 @@ public sealed class ApiGatewayCacheInvalidationTests : EnforcedStratusTest
             strategy("SUCCEED_WITH_RESPONSE_HEADER")
             url = URL.rstrip("/") + f"/_aws/execute-api/{api_id}/prod/items"
             method_arn = f"arn:aws:execute-api:us-east-1:000000000000:{api_id}/prod/GET/items"
-            def user(name, statements):
-                iam.create_user(UserName=name)
-                iam.put_user_policy(UserName=name, PolicyName="cache", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
-                key = iam.create_access_key(UserName=name)["AccessKey"]
-                return dict(key=key["AccessKeyId"], secret=key["SecretAccessKey"])
             def call(key=None, secret=None, refresh=True, service="execute-api"):
                 headers = {"Cache-Control": "max-age=0"} if refresh else {}
                 request = AWSRequest(method="GET", url=url, headers=headers)

@@ -13,12 +13,11 @@ public sealed class ApiGatewayIamInvokeEnforcedTests : EnforcedStratusTest
     [Fact]
     public async Task An_AWS_IAM_method_answers_only_signers_allowed_execute_api_Invoke_on_its_arn()
     {
-        var r = await Clients.Boto3Async(Server.Url, $$$$"""
+        var r = await Clients.Boto3Async(Server.Url, RootPrelude + """
             import urllib.request, urllib.error
             from botocore.auth import SigV4Auth
             from botocore.awsrequest import AWSRequest
             from botocore.credentials import Credentials
-            ROOT = dict(key="{{{{RootKey}}}}", secret="{{{{RootSecret}}}}")
             iam, apigw = client("iam", **ROOT), client("apigateway", **ROOT)
             api_id = apigw.create_rest_api(name="iam-invoke")["id"]
             root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
@@ -33,11 +32,6 @@ public sealed class ApiGatewayIamInvokeEnforcedTests : EnforcedStratusTest
                 responseTemplates={"application/json": '{"denied": $context.error.messageString}'})
             apigw.create_deployment(restApiId=api_id, stageName="prod")
             arn = f"arn:aws:execute-api:us-east-1:000000000000:{api_id}/prod/GET/items/"
-            def user(name, statements):
-                iam.create_user(UserName=name)
-                iam.put_user_policy(UserName=name, PolicyName="invoke", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
-                key = iam.create_access_key(UserName=name)["AccessKey"]
-                return dict(key=key["AccessKeyId"], secret=key["SecretAccessKey"])
             def call(item_id, key=None, secret=None):
                 url = URL.rstrip("/") + f"/_aws/execute-api/{api_id}/prod/items/{item_id}"
                 request = AWSRequest(method="GET", url=url)

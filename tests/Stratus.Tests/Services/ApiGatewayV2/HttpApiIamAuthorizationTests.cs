@@ -13,34 +13,20 @@ public sealed class HttpApiIamAuthorizationTests : EnforcedStratusTest
     [Fact]
     public async Task An_AWS_IAM_route_answers_signers_allowed_invoke_and_passes_them_to_the_function()
     {
-        var r = await Clients.Boto3Async(Server.Url, $$$$"""
+        var r = await Clients.Boto3Async(Server.Url, RootPrelude + """
             import urllib.request, urllib.error
             from botocore.auth import SigV4Auth
             from botocore.awsrequest import AWSRequest
             from botocore.credentials import Credentials
-            ROOT = dict(key="{{{{RootKey}}}}", secret="{{{{RootSecret}}}}")
-            iam, v2, lam = client("iam", **ROOT), client("apigatewayv2", **ROOT), client("lambda", **ROOT)
-            trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-            role = iam.create_role(RoleName="http-iam-fn", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-            code = io.BytesIO()
-            with zipfile.ZipFile(code, "w") as z:
-                source = zipfile.ZipInfo("app.py")
-                source.external_attr = 0o644 << 16
-                z.writestr(source, "import json\ndef handler(event, context):\n    return {'statusCode': 200, 'body': json.dumps({'iam': event['requestContext']['authorizer']['iam'], 'body': event.get('body')})}\n")
-            fn = lam.create_function(FunctionName="http-iam", Runtime="python3.12", Role=role, Handler="app.handler", Timeout=30,
-                Code={"ZipFile": code.getvalue()})["FunctionArn"]
-            lam.add_permission(FunctionName="http-iam", StatementId="apigateway", Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com")
+            v2 = client("apigatewayv2", **ROOT)
+            fn = python_function("http-iam", "import json\ndef handler(event, context):\n    return {'statusCode': 200, 'body': json.dumps({'iam': event['requestContext']['authorizer']['iam'], 'body': event.get('body')})}\n")
             api = v2.create_api(Name="iam", ProtocolType="HTTP")["ApiId"]
             integration = v2.create_integration(ApiId=api, IntegrationType="AWS_PROXY", IntegrationUri=fn, PayloadFormatVersion="2.0")["IntegrationId"]
             v2.create_route(ApiId=api, RouteKey="POST /orders/{id}", AuthorizationType="AWS_IAM", Target="integrations/" + integration)
             v2.create_stage(ApiId=api, StageName="$default", AutoDeploy=True)
             arn = f"arn:aws:execute-api:us-east-1:000000000000:{api}/$default/POST/orders/"
-            def user(name, resource):
-                iam.create_user(UserName=name)
-                iam.put_user_policy(UserName=name, PolicyName="invoke", PolicyDocument=json.dumps({"Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": resource}]}))
-                key = iam.create_access_key(UserName=name)["AccessKey"]
-                return dict(key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+            def invoker(name, resource):
+                return user(name, [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": resource}])
             def call(order, key=None, secret=None, body=b'{"n": 1}', sent=None):
                 url = URL.rstrip("/") + f"/_aws/execute-api/{api}/orders/{order}"
                 request = AWSRequest(method="POST", url=url, data=body)
@@ -51,8 +37,8 @@ public sealed class HttpApiIamAuthorizationTests : EnforcedStratusTest
                         return {"status": answer.status, "body": json.loads(answer.read())}
                 except urllib.error.HTTPError as refused:
                     return {"status": refused.code, "body": json.loads(refused.read())}
-            caller = user("orders-caller", arn + "*")
-            other = user("orders-other", arn + "7")
+            caller = invoker("orders-caller", arn + "*")
+            other = invoker("orders-other", arn + "7")
             out["allowed"] = call("1", **caller)
             out["elsewhere"] = call("1", **other)
             out["unsigned"] = call("1")
