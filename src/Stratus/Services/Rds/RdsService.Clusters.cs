@@ -743,38 +743,18 @@ public sealed partial class RdsService
     /// <summary>Runs a cluster's engine work after the request returns, one operation per cluster at a time.</summary>
     private void RunForCluster(DbCluster cluster, string what, Func<DbCluster, CancellationToken, Task> work, bool removesCluster = false, Action<DbCluster>? onFailure = null)
     {
-        var token = _shutdown.Token;
         var key = ClusterKey(cluster.AccountId, cluster.Region, cluster.Identifier);
-        var task = Task.Run(async () =>
-        {
-            var gate = OperationLock(cluster.ResourceId);
-            await gate.WaitAsync(token);
-            try
+        DbCluster? Current() => _clusters.Get(key) is { } current && current.ResourceId == cluster.ResourceId ? current : null;
+        RunInBackground(cluster.ResourceId, $"{what} of DB cluster {cluster.Identifier}",
+            token => Current() is { } current ? work(current, token) : Task.CompletedTask,
+            e =>
             {
-                var current = _clusters.Get(key);
-                if (current is null || current.ResourceId != cluster.ResourceId) return;
-                await work(current, token);
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-            }
-            catch (Exception e)
-            {
-                _logger.LogError(e, "RDS {What} of DB cluster {Cluster} failed", what, cluster.Identifier);
-                if (!removesCluster && _clusters.Get(key) is { } failed && failed.ResourceId == cluster.ResourceId)
-                {
-                    ClusterEvent(failed, $"The {what} of the DB cluster failed: {e.Message}", "failure");
-                    if (onFailure is not null) onFailure(failed);
-                    else BecomeCluster(failed, "failed");
-                }
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }, CancellationToken.None);
-        _background.TryAdd(task, 0);
-        task.ContinueWith(t => _background.TryRemove(t, out _), TaskScheduler.Default);
+                if (removesCluster || Current() is not { } failed) return Task.CompletedTask;
+                ClusterEvent(failed, $"The {what} of the DB cluster failed: {e.Message}", "failure");
+                if (onFailure is not null) onFailure(failed);
+                else BecomeCluster(failed, "failed");
+                return Task.CompletedTask;
+            });
     }
 
     /// <summary>After a restart of Stratus: endpoints listen again where they did, and what was half done is settled.</summary>

@@ -396,33 +396,18 @@ public sealed partial class RdsService
     }
 
     /// <summary>A proxy's listening work runs after the request returns, one piece per proxy at a time.</summary>
-    private void RunForProxy(DbProxy proxy, string what, Action<DbProxy> work, Action<DbProxy> onFailure)
-    {
-        var token = _shutdown.Token;
-        var task = Task.Run(async () =>
-        {
-            var gate = OperationLock(proxy.ResourceId);
-            await gate.WaitAsync(token);
-            try
+    private void RunForProxy(DbProxy proxy, string what, Action<DbProxy> work, Action<DbProxy> onFailure) =>
+        RunInBackground(proxy.ResourceId, $"Proxy {what} of {proxy.Name}",
+            _ =>
             {
                 if (ProxyByResourceId(proxy.ResourceId) is { } current) work(current);
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+                return Task.CompletedTask;
+            },
+            _ =>
             {
-            }
-            catch (Exception e)
-            {
-                _logger.LogError(e, "RDS Proxy {What} of {Proxy} failed", what, proxy.Name);
                 onFailure(proxy);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }, CancellationToken.None);
-        _background.TryAdd(task, 0);
-        task.ContinueWith(t => _background.TryRemove(t, out _), TaskScheduler.Default);
-    }
+                return Task.CompletedTask;
+            });
 
     /// <summary>After a restart of Stratus: proxies and their endpoints listen again where they did; a deletion cut short ends.</summary>
     private void RecoverProxies()

@@ -684,33 +684,29 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
 
     // ---- engine work ----
 
-    /// <summary>Runs an instance's engine work after the request returns, one operation per instance at a time.</summary>
-    private void RunForInstance(DbInstance instance, string what, Func<DbInstance, CancellationToken, Task> work, bool removesInstance = false)
+    /// <summary>
+    /// Work on one resource (an instance, a cluster, a proxy) after the request returns: one operation per resource at a time (its
+    /// operation lock), tracked so that shutdown waits for it. A failure is logged and handed to <paramref name="onFailure"/>; work
+    /// cut short by shutdown is not a failure.
+    /// </summary>
+    private void RunInBackground(string resourceId, string description, Func<CancellationToken, Task> work, Func<Exception, Task> onFailure)
     {
         var token = _shutdown.Token;
         var task = Task.Run(async () =>
         {
-            var gate = OperationLock(instance.ResourceId);
+            var gate = OperationLock(resourceId);
             await gate.WaitAsync(token);
             try
             {
-                var current = _instances.Get(InstanceKey(instance.AccountId, instance.Region, instance.Identifier));
-                if (current is null || current.ResourceId != instance.ResourceId) return;
-                await work(current, token);
+                await work(token);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
             }
             catch (Exception e)
             {
-                _logger.LogError(e, "RDS {What} of {Instance} failed", what, instance.Identifier);
-                if (!removesInstance && _instances.Get(InstanceKey(instance.AccountId, instance.Region, instance.Identifier)) is { } failed
-                    && failed.ResourceId == instance.ResourceId)
-                {
-                    await RequireFleet().StopAsync(failed.ResourceId);
-                    Become(failed, "failed");
-                    Event(failed, $"The {what} of the DB instance failed: {e.Message}", "failure");
-                }
+                _logger.LogError(e, "RDS {What} failed", description);
+                await onFailure(e);
             }
             finally
             {
@@ -719,6 +715,22 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         }, CancellationToken.None);
         _background.TryAdd(task, 0);
         task.ContinueWith(t => _background.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    /// <summary>Runs an instance's engine work after the request returns, one operation per instance at a time.</summary>
+    private void RunForInstance(DbInstance instance, string what, Func<DbInstance, CancellationToken, Task> work, bool removesInstance = false)
+    {
+        DbInstance? Current() => _instances.Get(InstanceKey(instance.AccountId, instance.Region, instance.Identifier)) is { } current
+            && current.ResourceId == instance.ResourceId ? current : null;
+        RunInBackground(instance.ResourceId, $"{what} of {instance.Identifier}",
+            token => Current() is { } current ? work(current, token) : Task.CompletedTask,
+            async e =>
+            {
+                if (removesInstance || Current() is not { } failed) return;
+                await RequireFleet().StopAsync(failed.ResourceId);
+                Become(failed, "failed");
+                Event(failed, $"The {what} of the DB instance failed: {e.Message}", "failure");
+            });
     }
 
     /// <summary>Starts the server on the instance's address (a new one if that is taken) and marks it available.</summary>
