@@ -9,8 +9,8 @@ namespace Stratus.Tests.Services.Rds;
 /// Automated backups and point-in-time restore on real servers, for each engine: the automated snapshot taken at creation
 /// (listed, refused by DeleteDBSnapshot), rows written before and after a noted time, a restore to that time that holds only the
 /// first rows (MariaDB's binary log replayed up to it, PostgreSQL's archived WAL recovered up to it), AWS's refusals of a
-/// restore, the backups surviving a restart of Stratus, and a deleted instance's retained backup restored to its latest time
-/// and then deleted. One flow in one persistent Stratus per engine, as each step needs the one before.
+/// restore, the backups surviving a restart of Stratus, a template's DBInstance restored to the latest time (MariaDB's flow),
+/// and a deleted instance's retained backup restored to its latest time and then deleted. One flow in one persistent Stratus per engine, as each step needs the one before.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class RdsPointInTimeRestoreTests
@@ -116,6 +116,31 @@ public sealed class RdsPointInTimeRestoreTests
         Assert.Equal($"""[["{engine.Name}-pitr","active"],["{source}","active"]]""", afterRestart["backups"]!.ToJsonString());
         Assert.Equal("""["active","active"]""", afterRestart["active"]!.ToJsonString());
         Assert.Equal(2, (int)afterRestart["snapshots"]!);
+
+        if (engine == MariaDb)
+        {
+            // A template's AWS::RDS::DBInstance restores to a point in time with the API's input and code.
+            var stack = await Clients.Boto3Async(stratus.Url, $$"""
+                cf = client("cloudformation")
+                props = dict(SourceDBInstanceIdentifier="{{source}}", UseLatestRestorableTime=True, DBInstanceClass="db.t3.micro")
+                db = dict(Type="AWS::RDS::DBInstance", DeletionPolicy="Delete", Properties=props)
+                outputs = dict(Address=dict(Value={"Fn::GetAtt": ["Db", "Endpoint.Address"]}), Port=dict(Value={"Fn::GetAtt": ["Db", "Endpoint.Port"]}))
+                cf.create_stack(StackName="pitr", TemplateBody=json.dumps(dict(Resources=dict(Db=db), Outputs=outputs)))
+                try:
+                    cf.get_waiter("stack_create_complete").wait(StackName="pitr", WaiterConfig={"Delay": 1, "MaxAttempts": 240})
+                except botocore.exceptions.WaiterError:
+                    raise SystemExit(json.dumps([e.get("ResourceStatusReason") for e in cf.describe_stack_events(StackName="pitr")["StackEvents"]]))
+                for o in cf.describe_stacks(StackName="pitr")["Stacks"][0]["Outputs"]:
+                    out[o["OutputKey"]] = o["OutputValue"]
+                """, TimeSpan.FromMinutes(5));
+            var fromStack = new DbEndpoint((string)stack["Address"]!, int.Parse((string)stack["Port"]!, CultureInfo.InvariantCulture), "");
+            Assert.Equal("4", Convert.ToString(await engine.Scalar(fromStack, "SELECT COUNT(*) FROM ledger"), CultureInfo.InvariantCulture));
+            await Clients.Boto3Async(stratus.Url, """
+                cf = client("cloudformation")
+                cf.delete_stack(StackName="pitr")
+                cf.get_waiter("stack_delete_complete").wait(StackName="pitr", WaiterConfig={"Delay": 1, "MaxAttempts": 240})
+                """, TimeSpan.FromMinutes(5));
+        }
 
         // Deleted with DeleteAutomatedBackups false, the source's backups are retained, and restore to its latest time: every row.
         await engine.Execute(endpoint, "INSERT INTO ledger VALUES (6, 'last')");
