@@ -76,9 +76,9 @@ public sealed partial class RdsService
         var current = UpdateInstance(instance, i => i.Status == "deleting" ? i : i with { Status = "backing-up" });
         if (current.Status == "deleting") return;
         Event(current, "Backing up DB instance", "backup");
-        await server.ArchiveLogAsync(token);
+        await ArchiveBeforeStopAsync(current, token);
         await fleet.StopAsync(current.ResourceId);
-        await server.ArchiveLogAsync(token);
+        await ArchiveAfterStopAsync(current, token);
         var stopped = Now;
         var snapshot = new DbSnapshot(current, $"rds:{current.Identifier}-{stopped:yyyy-MM-dd-HH-mm}", NewResourceId("snap-"), stopped,
             SubnetGroupOf(current).VpcId, current.CopyTagsToSnapshot ? current.Tags : []) { SnapshotType = "automated" };
@@ -93,28 +93,37 @@ public sealed partial class RdsService
     }
 
     /// <summary>
-    /// Before a server stops for good or for a while (StopDBInstance, DeleteDBInstance): its log is archived up to now, and the
+    /// Before a server stops (StopDBInstance, DeleteDBInstance, an automated snapshot): its log is archived up to now, and the
     /// automated backup records that time as the latest it restores to while the server is not running.
     /// </summary>
     private async Task ArchiveBeforeStopAsync(DbInstance instance, CancellationToken token)
     {
-        if (AutomatedBackupOf(instance) is null) return;
         var archivedFrom = Now;
-        try
-        {
-            await Server(instance).ArchiveLogAsync(token);
+        if (await TryArchiveLogAsync(instance, token))
             _automatedBackups.Update(AutomatedBackupKey(instance.AccountId, instance.Region, instance.ResourceId), b => b with { LogArchivedUntil = archivedFrom });
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            _logger.LogWarning(e, "Archiving the log of {Instance} before it stopped failed", instance.Identifier);
-        }
     }
 
     /// <summary>After the server stopped: the log file the stop closed joins the archive (MariaDB's last binary log).</summary>
-    private async Task ArchiveAfterStopAsync(DbInstance instance, CancellationToken token)
+    private Task ArchiveAfterStopAsync(DbInstance instance, CancellationToken token) => TryArchiveLogAsync(instance, token);
+
+    /// <summary>
+    /// Archives the instance's log when it keeps backups. A failure (a full disk, a server that does not answer) is an event,
+    /// not the end of the operation that stops the server: the restore window then ends where the archive does.
+    /// </summary>
+    private async Task<bool> TryArchiveLogAsync(DbInstance instance, CancellationToken token)
     {
-        if (AutomatedBackupOf(instance) is not null) await Server(instance).ArchiveLogAsync(token);
+        if (AutomatedBackupOf(instance) is null) return false;
+        try
+        {
+            await Server(instance).ArchiveLogAsync(token);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogWarning(e, "Archiving the transaction log of {Instance} failed", instance.Identifier);
+            Event(instance, $"The transaction log could not be archived: {e.Message}", "backup");
+            return false;
+        }
     }
 
     /// <summary>
