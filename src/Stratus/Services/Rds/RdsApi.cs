@@ -17,6 +17,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
         {
             ["DBInstances"] = "DBInstance",
             ["DBSnapshots"] = "DBSnapshot",
+            ["DBInstanceAutomatedBackups"] = "DBInstanceAutomatedBackup",
             ["DBEngineVersions"] = "DBEngineVersion",
             ["DBSubnetGroups"] = "DBSubnetGroup",
             ["DBParameterGroups"] = "DBParameterGroup",
@@ -107,7 +108,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             } },
         { "ModifyDBInstance", async i => Instance(await _rds.ModifyInstanceAsync(i.Scope, ModifyInstanceRequest.Read(i, i.Required("DBInstanceIdentifier")))) },
         { "DeleteDBInstance", i => Instance(_rds.DeleteInstance(i.Scope, i.Required("DBInstanceIdentifier"),
-            i.Bool("SkipFinalSnapshot") ?? false, i.String("FinalDBSnapshotIdentifier"))) },
+            i.Bool("SkipFinalSnapshot") ?? false, i.String("FinalDBSnapshotIdentifier"), i.Bool("DeleteAutomatedBackups") ?? true)) },
         { "RebootDBInstance", i => Instance(_rds.RebootInstance(i.Scope, i.Required("DBInstanceIdentifier"))) },
         { "StopDBInstance", i => Instance(_rds.StopInstance(i.Scope, i.Required("DBInstanceIdentifier"), i.String("DBSnapshotIdentifier"))) },
         { "StartDBInstance", i => Instance(_rds.StartInstance(i.Scope, i.Required("DBInstanceIdentifier"))) },
@@ -120,22 +121,18 @@ public sealed partial class RdsApi : IStratusService, IDisposable
                 return Paged(page, "DBSnapshots", SnapshotBody);
             } },
         { "DeleteDBSnapshot", i => Snapshot(_rds.DeleteSnapshot(i.Scope, i.Required("DBSnapshotIdentifier"))) },
-        { "RestoreDBInstanceFromDBSnapshot", i => Instance(_rds.RestoreFromSnapshot(i.Scope, new RestoreInstanceRequest
+        { "RestoreDBInstanceFromDBSnapshot", i => Instance(_rds.RestoreFromSnapshot(i.Scope, RestoredInstanceSettings.Read(i, new RestoreInstanceRequest
             {
                 Identifier = i.Required("DBInstanceIdentifier"),
                 SnapshotIdentifier = i.String("DBSnapshotIdentifier") ?? throw RdsErrors.InvalidValue("The parameter DBSnapshotIdentifier must be provided and must not be blank."),
-                InstanceClass = i.String("DBInstanceClass"),
-                Port = i.Int("Port"),
-                PubliclyAccessible = i.Bool("PubliclyAccessible"),
-                SubnetGroupName = i.String("DBSubnetGroupName"),
-                VpcSecurityGroupIds = i.Strings("VpcSecurityGroupIds"),
-                DeletionProtection = i.Bool("DeletionProtection"),
-                ParameterGroupName = i.String("DBParameterGroupName"),
-                OptionGroupName = i.String("OptionGroupName"),
-                Tags = RdsTag.List(i),
-                ManageMasterUserPassword = i.Bool("ManageMasterUserPassword"),
-                MasterUserSecretKmsKeyId = i.String("MasterUserSecretKmsKeyId"),
-            })) },
+            }))) },
+        { "RestoreDBInstanceToPointInTime", i => Instance(_rds.RestoreToPointInTime(i.Scope, PointInTimeRestoreRequest.Read(i, i.Required("TargetDBInstanceIdentifier")))) },
+        { "DescribeDBInstanceAutomatedBackups", i => Paged(_rds.DescribeAutomatedBackups(i.Scope, i.String("DbiResourceId"), i.String("DBInstanceIdentifier"),
+            i.String("DBInstanceAutomatedBackupsArn"), Filters(i), i.String("Marker"), i.Int("MaxRecords")), "DBInstanceAutomatedBackups", AutomatedBackupBody) },
+        { "DeleteDBInstanceAutomatedBackup", i => new JsonObject
+            {
+                ["DBInstanceAutomatedBackup"] = AutomatedBackupBody(_rds.DeleteAutomatedBackup(i.Scope, i.String("DbiResourceId"), i.String("DBInstanceAutomatedBackupsArn"))),
+            } },
         { "CreateDBInstanceReadReplica", i => Instance(_rds.CreateReadReplica(i.Scope, CreateReplicaRequest.Read(i, i.Required("DBInstanceIdentifier")))) },
         { "PromoteReadReplica", i => Instance(_rds.PromoteReadReplica(i.Scope, i.Required("DBInstanceIdentifier"), i.Int("BackupRetentionPeriod"))) },
 
@@ -267,8 +264,9 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             },
             ["AllocatedStorage"] = i.AllocatedStorage,
             ["InstanceCreateTime"] = i.CreateTime,
-            ["PreferredBackupWindow"] = "03:00-03:30",
+            ["PreferredBackupWindow"] = i.PreferredBackupWindow,
             ["BackupRetentionPeriod"] = i.BackupRetentionPeriod,
+            ["LatestRestorableTime"] = _rds.RestoreWindow(i)?.Latest,
             ["DBSecurityGroups"] = new JsonArray(),
             ["VpcSecurityGroups"] = new JsonArray(i.VpcSecurityGroupIds.Select(id => (JsonNode)new JsonObject
             {
@@ -314,6 +312,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["PerformanceInsightsEnabled"] = false,
             ["DeletionProtection"] = i.DeletionProtection,
             ["TagList"] = TagList(i.Tags),
+            ["DBInstanceAutomatedBackupsReplications"] = new JsonArray(),
             ["NetworkType"] = "IPV4",
             ["DedicatedLogVolume"] = false,
             ["DBClusterIdentifier"] = i.ClusterIdentifier,
@@ -350,6 +349,39 @@ public sealed partial class RdsApi : IStratusService, IDisposable
         ["SourceDBSnapshotIdentifier"] = s.SourceSnapshotArn,
         ["OptionGroupName"] = s.OptionGroupName ?? RdsService.DefaultOptionGroupName(s.Engine, RdsRules.MajorVersion(s.Engine, s.EngineVersion)),
     };
+
+    private JsonObject AutomatedBackupBody(DbInstanceAutomatedBackup b)
+    {
+        var window = _rds.RestoreWindow(b);
+        return new JsonObject
+        {
+            ["DBInstanceArn"] = b.InstanceArn,
+            ["DbiResourceId"] = b.ResourceId,
+            ["Region"] = b.Region,
+            ["DBInstanceIdentifier"] = b.Identifier,
+            ["RestoreWindow"] = window is { } w ? new JsonObject { ["EarliestTime"] = w.Earliest, ["LatestTime"] = w.Latest } : new JsonObject(),
+            ["AllocatedStorage"] = b.AllocatedStorage,
+            ["Status"] = b.Status,
+            ["Port"] = b.Port,
+            ["AvailabilityZone"] = b.AvailabilityZone,
+            ["VpcId"] = b.VpcId,
+            ["InstanceCreateTime"] = b.InstanceCreateTime,
+            ["MasterUsername"] = b.MasterUsername,
+            ["Engine"] = b.Engine,
+            ["EngineVersion"] = b.EngineVersion,
+            ["LicenseModel"] = RdsRules.IsPostgres(b.Engine) ? "postgresql-license" : "general-public-license",
+            ["Encrypted"] = false,
+            ["StorageType"] = b.StorageType,
+            ["IAMDatabaseAuthenticationEnabled"] = false,
+            ["BackupRetentionPeriod"] = b.BackupRetentionPeriod,
+            ["PreferredBackupWindow"] = b.PreferredBackupWindow,
+            ["DBInstanceAutomatedBackupsArn"] = b.Arn,
+            ["DBInstanceAutomatedBackupsReplications"] = new JsonArray(),
+            ["BackupTarget"] = "region",
+            ["MultiTenant"] = false,
+            ["DedicatedLogVolume"] = false,
+        };
+    }
 
     private static JsonObject SubnetGroupBody(DbSubnetGroup g) => new()
     {

@@ -32,6 +32,23 @@ public static partial class RdsErrors
 
     public static AwsException InvalidSnapshotState(string message) => new("InvalidDBSnapshotState", message);
 
+    /// <summary>DeleteDBSnapshot of an automated snapshot: RDS deletes those itself, with their retention or their instance.</summary>
+    public static AwsException AutomatedSnapshotNotDeletable() => InvalidSnapshotState("Only manual snapshots may be deleted.");
+
+    public static AwsException AutomatedBackupNotFound(string id) =>
+        new("DBInstanceAutomatedBackupNotFound", $"Automated backup {id} not found.", 404);
+
+    public static AwsException AutomatedBackupOfActiveInstance(string instance) => new("InvalidDBInstanceAutomatedBackupState",
+        $"The automated backup is associated with the active DB instance {instance}: set its BackupRetentionPeriod to 0 to delete its automated backups.");
+
+    public static AwsException PointInTimeRestoreNotEnabled(string instance) => new("PointInTimeRestoreNotEnabled",
+        $"Point-in-time restore is not enabled for DB instance {instance}: its BackupRetentionPeriod is 0.");
+
+    public static AwsException InvalidRestore(string message) => new("InvalidRestoreFault", message);
+
+    public static AwsException RetentionNeededByReplicas(string instance) => InvalidCombination(
+        $"Cannot set the backup retention period of DB instance {instance} to 0: it is the source of read replicas, which need its automated backups.");
+
     public static AwsException SubnetGroupNotFound(string name) => new("DBSubnetGroupNotFoundFault", $"DB subnet group '{name}' does not exist.", 404);
 
     public static AwsException SubnetGroupAlreadyExists(string name) =>

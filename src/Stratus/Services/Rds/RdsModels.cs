@@ -44,6 +44,8 @@ public sealed record DbInstance : IDbInstanceOrigin, IRdsDatabase
     public string? SubnetGroupName { get; init; }
     public string StorageType { get; init; } = "gp2";
     public int BackupRetentionPeriod { get; init; } = 1;
+    /// <summary>The daily half hour (at least) in which RDS takes the automated snapshot, hh24:mi-hh24:mi in UTC.</summary>
+    public string PreferredBackupWindow { get; init; } = RdsRules.DefaultBackupWindow;
     public bool MultiAz { get; init; }
     public bool DeletionProtection { get; init; }
     public bool CopyTagsToSnapshot { get; init; }
@@ -130,7 +132,7 @@ public abstract record RdsSnapshot : IRdsListed
     public required int Port { get; init; }
     public required DateTimeOffset SnapshotCreateTime { get; init; }
     public required string Status { get; init; }
-    /// <summary>"manual" for CreateDBSnapshot, CreateDBClusterSnapshot and final snapshots.</summary>
+    /// <summary>"manual" for CreateDBSnapshot, CreateDBClusterSnapshot and final snapshots; "automated" for an instance's daily backups.</summary>
     public string SnapshotType { get; init; } = "manual";
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
     /// <summary>The ARN of the snapshot this one was copied from (CopyDBSnapshot, CopyDBClusterSnapshot); null for a snapshot of a database.</summary>
@@ -302,6 +304,7 @@ public sealed record CreateInstanceRequest : DbCreateWithMasterUserRequest
     /// <summary>DBClusterIdentifier: the instance joins that Aurora cluster (RdsService.Clusters.cs).</summary>
     public string? ClusterIdentifier { get; init; }
     public int? PromotionTier { get; init; }
+    public string? PreferredBackupWindow { get; init; }
 
     public CreateInstanceRequest() { }
 
@@ -317,6 +320,7 @@ public sealed record CreateInstanceRequest : DbCreateWithMasterUserRequest
         OptionGroupName = input.String("OptionGroupName");
         ClusterIdentifier = input.String("DBClusterIdentifier");
         PromotionTier = input.Int("PromotionTier");
+        PreferredBackupWindow = input.String("PreferredBackupWindow");
     }
 
     /// <summary>
@@ -326,10 +330,10 @@ public sealed record CreateInstanceRequest : DbCreateWithMasterUserRequest
     public static CreateInstanceRequest Read(IInputReader input, string identifier) => new(input, identifier);
 }
 
-public sealed record RestoreInstanceRequest
+/// <summary>What every restore of a DB instance takes for the new instance (from a snapshot, to a point in time).</summary>
+public abstract record RestoredInstanceSettings
 {
     public required string Identifier { get; init; }
-    public required string SnapshotIdentifier { get; init; }
     public string? InstanceClass { get; init; }
     public int? Port { get; init; }
     public bool? PubliclyAccessible { get; init; }
@@ -344,6 +348,54 @@ public sealed record RestoreInstanceRequest
     /// <summary>RDS makes a new password for the restored instance and keeps it in a secret of its own (rds!db-...).</summary>
     public bool? ManageMasterUserPassword { get; init; }
     public string? MasterUserSecretKmsKeyId { get; init; }
+
+    /// <summary>The members both restores read alike, onto <paramref name="request"/>.</summary>
+    public static T Read<T>(IInputReader input, T request) where T : RestoredInstanceSettings => request with
+    {
+        InstanceClass = input.String("DBInstanceClass"),
+        Port = input.Int("Port"),
+        PubliclyAccessible = input.Bool("PubliclyAccessible"),
+        SubnetGroupName = input.String("DBSubnetGroupName"),
+        VpcSecurityGroupIds = input.Strings("VpcSecurityGroupIds"),
+        DeletionProtection = input.Bool("DeletionProtection"),
+        ParameterGroupName = input.String("DBParameterGroupName"),
+        OptionGroupName = input.String("OptionGroupName"),
+        Tags = RdsTag.List(input),
+        ManageMasterUserPassword = input.Bool("ManageMasterUserPassword"),
+        MasterUserSecretKmsKeyId = input.String("MasterUserSecretKmsKeyId"),
+    };
+}
+
+public sealed record RestoreInstanceRequest : RestoredInstanceSettings
+{
+    public required string SnapshotIdentifier { get; init; }
+}
+
+/// <summary>RestoreDBInstanceToPointInTime: the source's automated backup (named one of three ways) and the time.</summary>
+public sealed record PointInTimeRestoreRequest : RestoredInstanceSettings
+{
+    public string? SourceIdentifier { get; init; }
+    public string? SourceResourceId { get; init; }
+    public string? SourceAutomatedBackupArn { get; init; }
+    public DateTimeOffset? RestoreTime { get; init; }
+    public bool UseLatestRestorableTime { get; init; }
+    public int? BackupRetentionPeriod { get; init; }
+
+    /// <summary>Whether a template's AWS::RDS::DBInstance is a point-in-time restore rather than a read replica or a new instance.</summary>
+    public static bool IsAsked(IInputReader input) => input.Has("RestoreTime") || input.Bool("UseLatestRestorableTime") == true
+        || input.Has("SourceDbiResourceId") || input.Has("SourceDBInstanceAutomatedBackupsArn");
+
+    /// <summary>RestoreDBInstanceToPointInTime's members, or an AWS::RDS::DBInstance's (whose identifier the caller supplies).</summary>
+    public static PointInTimeRestoreRequest Read(IInputReader input, string identifier) => RestoredInstanceSettings.Read(input, new PointInTimeRestoreRequest
+    {
+        Identifier = identifier,
+        SourceIdentifier = input.String("SourceDBInstanceIdentifier"),
+        SourceResourceId = input.String("SourceDbiResourceId"),
+        SourceAutomatedBackupArn = input.String("SourceDBInstanceAutomatedBackupsArn"),
+        RestoreTime = input.Timestamp("RestoreTime"),
+        UseLatestRestorableTime = input.Bool("UseLatestRestorableTime") ?? false,
+        BackupRetentionPeriod = input.Int("BackupRetentionPeriod"),
+    });
 }
 
 public sealed record ModifyInstanceRequest : IMasterPasswordChange
@@ -357,6 +409,7 @@ public sealed record ModifyInstanceRequest : IMasterPasswordChange
     public int? AllocatedStorage { get; init; }
     public bool ApplyImmediately { get; init; }
     public int? BackupRetentionPeriod { get; init; }
+    public string? PreferredBackupWindow { get; init; }
     public bool? DeletionProtection { get; init; }
     public bool? CopyTagsToSnapshot { get; init; }
     public IReadOnlyList<string>? VpcSecurityGroupIds { get; init; }
@@ -385,6 +438,7 @@ public sealed record ModifyInstanceRequest : IMasterPasswordChange
             AllocatedStorage = input.Int("AllocatedStorage"),
             ApplyImmediately = template || (input.Bool("ApplyImmediately") ?? false),
             BackupRetentionPeriod = input.Int("BackupRetentionPeriod") ?? (template ? 1 : null),
+            PreferredBackupWindow = input.String("PreferredBackupWindow"),
             DeletionProtection = input.Bool("DeletionProtection") ?? (template ? false : null),
             CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot") ?? (template ? false : null),
             // CloudFormation names these VPCSecurityGroups and Port.
@@ -406,6 +460,7 @@ public sealed record ModifyInstanceRequest : IMasterPasswordChange
         InstanceClass = InstanceClass == previous.InstanceClass ? null : InstanceClass,
         AllocatedStorage = AllocatedStorage == previous.AllocatedStorage ? null : AllocatedStorage,
         BackupRetentionPeriod = BackupRetentionPeriod == previous.BackupRetentionPeriod ? null : BackupRetentionPeriod,
+        PreferredBackupWindow = PreferredBackupWindow == previous.PreferredBackupWindow ? null : PreferredBackupWindow,
         DeletionProtection = DeletionProtection == previous.DeletionProtection ? null : DeletionProtection,
         CopyTagsToSnapshot = CopyTagsToSnapshot == previous.CopyTagsToSnapshot ? null : CopyTagsToSnapshot,
         VpcSecurityGroupIds = (VpcSecurityGroupIds ?? []).SequenceEqual(previous.VpcSecurityGroupIds ?? []) ? null : VpcSecurityGroupIds,

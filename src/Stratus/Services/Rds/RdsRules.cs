@@ -171,6 +171,34 @@ public static partial class RdsRules
         ? name.ToLowerInvariant()
         : throw RdsErrors.InvalidValue("The parameter DBSubnetGroupName is not a valid identifier. It must contain no more than 255 letters, numbers, periods, underscores, spaces, or hyphens.");
 
+    /// <summary>The backup window RDS reports when none is asked for (AWS picks a half hour of a Region's block; this one is fixed).</summary>
+    public const string DefaultBackupWindow = "03:00-03:30";
+
+    /// <summary>How many days RDS keeps automated backups: 0 (none) to 35.</summary>
+    public static int BackupRetentionPeriod(int days) => days is >= 0 and <= 35
+        ? days
+        : throw RdsErrors.InvalidValue($"Invalid backup retention period: {days}. The value must be between 0 and 35.");
+
+    [GeneratedRegex(@"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")]
+    private static partial Regex BackupWindowPattern();
+
+    /// <summary>
+    /// A PreferredBackupWindow as RDS takes it: hh24:mi-hh24:mi in UTC, at least 30 minutes long (it may cross midnight).
+    /// Answers the window's start and length.
+    /// </summary>
+    public static (TimeSpan Start, TimeSpan Length) BackupWindow(string window)
+    {
+        var match = BackupWindowPattern().Match(window);
+        if (!match.Success)
+            throw RdsErrors.InvalidValue($"The parameter PreferredBackupWindow must be in the format hh24:mi-hh24:mi (UTC): {window} is not.");
+        TimeSpan At(int group) => new(int.Parse(match.Groups[group].Value), int.Parse(match.Groups[group + 1].Value), 0);
+        var (start, end) = (At(1), At(3));
+        var length = end > start ? end - start : end + TimeSpan.FromDays(1) - start;
+        if (length < TimeSpan.FromMinutes(30))
+            throw RdsErrors.InvalidValue($"The backup window must be at least 30 minutes: {window} is {length.TotalMinutes} minutes.");
+        return (start, length);
+    }
+
     public static int MaxRecords(int? maxRecords)
     {
         var value = maxRecords ?? 100;

@@ -90,8 +90,7 @@ public sealed partial class RdsService
     {
         var existing = GetInstance(scope, identifier);
         if (existing.ReplicaSourceIdentifier is null) throw RdsErrors.InvalidInstanceState($"DB Instance {existing.Identifier} is not a read replica.");
-        if (backupRetentionPeriod is < 0 or > 35)
-            throw RdsErrors.InvalidValue($"Invalid backup retention period: {backupRetentionPeriod}. The value must be between 0 and 35.");
+        if (backupRetentionPeriod is { } days) RdsRules.BackupRetentionPeriod(days);
         var instance = Transition(scope.AccountId, scope.Region, identifier, "available", "modifying", i => $"DB Instance {i.Identifier} is not in available state.");
         RunForInstance(instance, "promotion", (current, token) => PromoteAsync(current, backupRetentionPeriod, "Promoted read replica to a standalone DB instance", token));
         return instance;
@@ -134,7 +133,10 @@ public sealed partial class RdsService
     private async Task PromoteAsync(DbInstance replica, int? backupRetentionPeriod, string message, CancellationToken token)
     {
         await Server(replica).PromoteAsync(token);
-        Become(replica, "available", i => i with { ReplicaSourceIdentifier = null, BackupRetentionPeriod = backupRetentionPeriod ?? (i.BackupRetentionPeriod == 0 ? 1 : i.BackupRetentionPeriod) });
+        // A standalone instance keeps automated backups from its first snapshot on, as RDS backs a promoted replica up.
+        var promoted = UpdateInstance(replica, i => i with { ReplicaSourceIdentifier = null, BackupRetentionPeriod = backupRetentionPeriod ?? (i.BackupRetentionPeriod == 0 ? 1 : i.BackupRetentionPeriod) });
+        await FirstAutomatedBackupAsync(promoted, token);
+        Become(promoted, "available");
         Event(replica, message, "read replica");
     }
 }

@@ -16,8 +16,14 @@ public sealed partial class RdsService
     /// <summary>RDS's most accounts one manual snapshot is shared with ("all", public, is not one of them).</summary>
     public const int MaxSharedAccounts = 20;
 
-    public DbSnapshot ModifySnapshotAttribute(Scope scope, string identifier, string attributeName, IReadOnlyList<string> add, IReadOnlyList<string> remove) =>
-        ModifySharing(_instanceSnapshotShelf, GetSnapshot(scope, identifier), attributeName, add, remove, RdsErrors.InvalidSnapshotState);
+    public DbSnapshot ModifySnapshotAttribute(Scope scope, string identifier, string attributeName, IReadOnlyList<string> add, IReadOnlyList<string> remove)
+    {
+        var snapshot = GetSnapshot(scope, identifier);
+        // Automated snapshots (rds:...) are not shared: RDS answers that their name is not a valid identifier for this call, as
+        // it does for AWS Backup's (awsbackup:...); a copy (CopyDBSnapshot) is a manual snapshot that can be.
+        if (snapshot.SnapshotType != "manual") throw RdsErrors.InvalidValue($"The parameter {identifier} is not a valid identifier.");
+        return ModifySharing(_instanceSnapshotShelf, snapshot, attributeName, add, remove, RdsErrors.InvalidSnapshotState);
+    }
 
     public DbClusterSnapshot ModifyClusterSnapshotAttribute(Scope scope, string identifier, string attributeName, IReadOnlyList<string> add, IReadOnlyList<string> remove) =>
         ModifySharing(_clusterSnapshotShelf, GetClusterSnapshot(scope, identifier), attributeName, add, remove, RdsErrors.InvalidClusterSnapshotState);

@@ -26,6 +26,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
 
     private readonly ResourceTable<DbInstance> _instances;
     private readonly ResourceTable<DbSnapshot> _snapshots;
+    private readonly ResourceTable<DbInstanceAutomatedBackup> _automatedBackups;
     private readonly SnapshotShelf<DbSnapshot> _instanceSnapshotShelf;
     private readonly ResourceTable<RdsEvent> _events;
     private readonly ResourceTable<DbSubnetGroup> _subnetGroups;
@@ -51,6 +52,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _secrets = secrets;
         secrets.RegisterOwner(RdsMasterUserSecrets.OwningService, this);
         _instances = new ResourceTable<DbInstance>(store, "rds.instances");
+        _automatedBackups = new ResourceTable<DbInstanceAutomatedBackup>(store, "rds.automatedBackups");
         _snapshots = new ResourceTable<DbSnapshot>(store, "rds.snapshots");
         _instanceSnapshotShelf = new SnapshotShelf<DbSnapshot>(_snapshots, "DBSnapshotIdentifier", "snapshot", RdsErrors.SnapshotAlreadyExists, Event, "ManualSnapshots");
         _events = new ResourceTable<RdsEvent>(store, "rds.events");
@@ -72,6 +74,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         Recover();
         RecoverClusters();
         RecoverProxies();
+        StartBackupSchedule();
     }
 
     /// <summary>The database engines installed on this machine.</summary>
@@ -105,6 +108,9 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         RdsRules.DbName(request.DbName, request.Engine);
         RequireQuota(scope, "DBInstances");
         RequireQuota(scope, "AllocatedStorage", storage);
+        var retention = RdsRules.BackupRetentionPeriod(request.BackupRetentionPeriod ?? 1);
+        var backupWindow = request.PreferredBackupWindow ?? RdsRules.DefaultBackupWindow;
+        RdsRules.BackupWindow(backupWindow);
         var subnetGroup = GetSubnetGroup(scope, request.SubnetGroupName);
         var securityGroups = SecurityGroups(scope, request.VpcSecurityGroupIds, subnetGroup.VpcId);
         var engine = RequireEngine(request.Engine);
@@ -132,7 +138,8 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             VpcSecurityGroupIds = securityGroups,
             SubnetGroupName = StoredGroupName(subnetGroup),
             StorageType = storageType,
-            BackupRetentionPeriod = request.BackupRetentionPeriod ?? 1,
+            BackupRetentionPeriod = retention,
+            PreferredBackupWindow = backupWindow,
             MultiAz = request.MultiAz ?? false,
             DeletionProtection = request.DeletionProtection ?? false,
             CopyTagsToSnapshot = request.CopyTagsToSnapshot ?? false,
@@ -156,7 +163,9 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             await server.CreateMasterUserAsync(user, password, current.DbName, token);
             await ApplyGroupParametersAsync(current, token);
             server.MarkInitialized();
-            Become(current, "available", i => i with { Address = address });
+            var started = UpdateInstance(current, i => i with { Address = address });
+            await FirstAutomatedBackupAsync(started, token);
+            Become(started, "available");
             Event(current, "DB instance created", "creation");
         });
         return instance;
@@ -189,6 +198,9 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         }
         var manage = CheckMasterPasswordChange(instance, request);
         if (request.Port is { } newPort) RdsRules.Port(newPort);
+        if (request.BackupRetentionPeriod is { } days && RdsRules.BackupRetentionPeriod(days) == 0 && ReplicaInstancesOf(instance).Any())
+            throw RdsErrors.RetentionNeededByReplicas(instance.Identifier);
+        if (request.PreferredBackupWindow is { } window) RdsRules.BackupWindow(window);
         if (request.VpcSecurityGroupIds is { Count: > 0 } newGroups) SecurityGroups(scope, newGroups, SubnetGroupOf(instance).VpcId);
         if (request.NewIdentifier is not null && !request.NewIdentifier.Equals(instance.Identifier, StringComparison.OrdinalIgnoreCase))
             throw RdsErrors.InvalidCombination("Stratus does not support renaming DB instances (NewDBInstanceIdentifier).");
@@ -206,6 +218,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             var next = i with
             {
                 BackupRetentionPeriod = request.BackupRetentionPeriod ?? i.BackupRetentionPeriod,
+                PreferredBackupWindow = request.PreferredBackupWindow ?? i.PreferredBackupWindow,
                 DeletionProtection = request.DeletionProtection ?? i.DeletionProtection,
                 CopyTagsToSnapshot = request.CopyTagsToSnapshot ?? i.CopyTagsToSnapshot,
                 VpcSecurityGroupIds = request.VpcSecurityGroupIds is { Count: > 0 } groups ? groups : i.VpcSecurityGroupIds,
@@ -220,6 +233,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
                 : next with { Pending = new RdsPendingChanges(request.InstanceClass ?? i.Pending?.InstanceClass, request.AllocatedStorage ?? i.Pending?.AllocatedStorage) };
         });
         if (changesResources && request.ApplyImmediately) Event(updated, "Applied change to DB instance class and storage", "configuration change");
+        ChangeBackupRetention(instance, updated);
         if (request.Port is { } port && port != updated.Port) return MovePort(updated, port);
         return updated;
     }
@@ -314,9 +328,11 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             if (snapshot is not null) _snapshots.Remove(SnapshotKey(snapshot));
             throw;
         }
-        RunForInstance(instance, "stop", async (current, _) =>
+        RunForInstance(instance, "stop", async (current, token) =>
         {
+            await ArchiveBeforeStopAsync(current, token);
             await RequireFleet().StopAsync(current.ResourceId);
+            await ArchiveAfterStopAsync(current, token);
             if (snapshot is not null) CopyToSnapshot(current, snapshot);
             Become(current, "stopped");
             Event(current, "DB instance stopped", "notification");
@@ -337,7 +353,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         return instance;
     }
 
-    public DbInstance DeleteInstance(Scope scope, string identifier, bool skipFinalSnapshot, string? finalSnapshotIdentifier)
+    public DbInstance DeleteInstance(Scope scope, string identifier, bool skipFinalSnapshot, string? finalSnapshotIdentifier, bool deleteAutomatedBackups = true)
     {
         var existing = GetInstance(scope, identifier);
         if (existing.ClusterIdentifier is not null) return DeleteClusterMember(scope, existing, finalSnapshotIdentifier);
@@ -356,9 +372,14 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             ? throw RdsErrors.InvalidInstanceState($"Instance {i.Identifier} is already being deleted.")
             : i with { Status = "deleting" });
         PromoteReplicasOf(instance);
+        // Kept (retained) from now on, so that a deletion finished after a restart of Stratus keeps them too.
+        if (!deleteAutomatedBackups)
+            _automatedBackups.Update(AutomatedBackupKey(instance.AccountId, instance.Region, instance.ResourceId), b => b with { Status = "retained" });
         RunForInstance(instance, "deletion", async (current, token) =>
         {
+            await ArchiveBeforeStopAsync(current, token);
             await RequireFleet().StopAsync(current.ResourceId);
+            await ArchiveAfterStopAsync(current, token);
             if (snapshot is not null) CopyToSnapshot(current, snapshot);
             // As RDS, the master user secret it manages goes with the instance.
             if (current.MasterUserSecret is { } secret) _masterUserSecrets.Delete(scope, secret);
@@ -430,6 +451,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     public DbSnapshot DeleteSnapshot(Scope scope, string identifier)
     {
         var snapshot = GetSnapshot(scope, identifier);
+        if (snapshot.SnapshotType == "automated") throw RdsErrors.AutomatedSnapshotNotDeletable();
         if (snapshot.Status == "creating")
             throw RdsErrors.InvalidSnapshotState($"Cannot delete the snapshot {snapshot.Identifier} because it is still being created.");
         _snapshots.Remove(SnapshotKey(snapshot));
@@ -444,6 +466,27 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         var snapshot = RestorableSnapshot(scope, request.SnapshotIdentifier);
         if (snapshot.Status != "available")
             throw RdsErrors.InvalidSnapshotState($"Snapshot {snapshot.Identifier} is not in available state.");
+        var (instance, managedPassword) = AddRestoredInstance(scope, identifier, request, snapshot, null);
+        RunForInstance(instance, "restore", async (current, token) =>
+        {
+            var server = Server(current);
+            DbFleet.CopyDirectory(RequireFleet().SnapshotDataDir(snapshot.ResourceId), server.DataDir);
+            server.MarkInitialized();
+            await StartServerAsync(current, token, t => FinishRestoreAsync(current, managedPassword, t));
+            Event(current, $"Restored from snapshot {snapshot.Identifier}", "restoration");
+        });
+        return instance;
+    }
+
+    /// <summary>
+    /// The record of an instance restored from <paramref name="snapshot"/> (from a snapshot, or to a point in time from an
+    /// automated one), added as creating: the request's class, port, placement, parameter group and flags over what comes
+    /// with the data. With ManageMasterUserPassword the restored instance gets a password of its own, kept in its own secret
+    /// (the snapshot's password is no longer the master's), set by <see cref="FinishRestoreAsync"/> before it is available.
+    /// </summary>
+    private (DbInstance Instance, string? ManagedPassword) AddRestoredInstance(Scope scope, string identifier, RestoredInstanceSettings request,
+        DbSnapshot snapshot, int? backupRetentionPeriod)
+    {
         var instanceClass = request.InstanceClass ?? snapshot.InstanceClass;
         RdsRules.InstanceClass(instanceClass, snapshot.Engine, snapshot.EngineVersion);
         var port = request.Port ?? snapshot.Port;
@@ -459,7 +502,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         var optionGroup = ResolveInstanceOptionGroup(scope, request.OptionGroupName ?? snapshotOptionGroup, snapshot.Engine, snapshot.EngineVersion);
         var managed = request.ManageMasterUserPassword == true;
         RdsRules.ManagedMasterPassword(managed, null, request.MasterUserSecretKmsKeyId);
-        var fleet = RequireFleet();
+        RequireFleet();
 
         var instance = InstanceFrom(scope, identifier, snapshot, instanceClass, port, snapshot.StorageType, subnetGroup, securityGroups,
             subnetGroup.Subnets.Any(s => s.AvailabilityZone == snapshot.AvailabilityZone) ? snapshot.AvailabilityZone : FirstZone(subnetGroup)) with
@@ -472,22 +515,19 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         };
         RequireQuota(scope, "DBInstances");
         RequireQuota(scope, "AllocatedStorage", snapshot.AllocatedStorage);
+        if (backupRetentionPeriod is { } days) instance = instance with { BackupRetentionPeriod = days };
         if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsErrors.InstanceAlreadyExists();
-        // ManageMasterUserPassword: the restored instance gets a password of its own, kept in its own secret (the
-        // snapshot's password is no longer the master's), set before the instance is reported available.
         var managedPassword = managed ? RdsMasterUserSecrets.NewPassword() : null;
         if (managedPassword is not null)
             instance = UpdateInstance(instance, i => i with { MasterUserSecret = _masterUserSecrets.Create(scope, i, managedPassword, request.MasterUserSecretKmsKeyId) });
+        return (instance, managedPassword);
+    }
 
-        RunForInstance(instance, "restore", async (current, token) =>
-        {
-            var server = Server(current);
-            DbFleet.CopyDirectory(fleet.SnapshotDataDir(snapshot.ResourceId), server.DataDir);
-            server.MarkInitialized();
-            await StartServerAsync(current, token, managedPassword is null ? null : t => server.SetMasterPasswordAsync(current.MasterUsername, managedPassword, t));
-            Event(current, $"Restored from snapshot {snapshot.Identifier}", "restoration");
-        });
-        return instance;
+    /// <summary>A restored server's last steps before it is available: its managed password, and its first automated backup.</summary>
+    private async Task FinishRestoreAsync(DbInstance instance, string? managedPassword, CancellationToken token)
+    {
+        if (managedPassword is not null) await Server(instance).SetMasterPasswordAsync(instance.MasterUsername, managedPassword, token);
+        await FirstAutomatedBackupAsync(instance, token);
     }
 
     // ---- subnet groups ----
@@ -741,7 +781,13 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         if (instance.Address is not null && address != instance.Address)
             Event(instance, $"The endpoint moved from {instance.Address} to {address} because {instance.Address}:{instance.Port} was taken", "notification");
         await ApplyGroupParametersAsync(instance, token);
-        if (beforeAvailable is not null) await beforeAvailable(token);
+        if (beforeAvailable is not null)
+        {
+            // Recorded before the last steps, which may restart the server (a first automated backup): it comes back there.
+            UpdateInstance(instance, i => i with { Address = address });
+            await beforeAvailable(token);
+            address = _instances.Get(InstanceKey(instance.AccountId, instance.Region, instance.Identifier))?.Address ?? address;
+        }
         // The server now runs with its group's parameters, whatever was pending.
         Become(instance, "available", i => i with { Address = address, ParameterApplyStatus = null, ClusterParameterApplyStatus = null });
     }
@@ -824,6 +870,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     private async Task FinishDeletionAsync(DbInstance instance)
     {
         await RequireFleet().DestroyAsync(instance.ResourceId);
+        if (AutomatedBackupOf(instance) is not { Status: "retained" }) DeleteAutomatedBackups(instance.AccountId, instance.Region, instance.ResourceId);
         _instances.Remove(InstanceKey(instance.AccountId, instance.Region, instance.Identifier));
         ForgetEndpointMember(instance);
         _operationLocks.TryRemove(instance.ResourceId, out _);

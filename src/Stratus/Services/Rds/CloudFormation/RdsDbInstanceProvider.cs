@@ -26,16 +26,20 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider, I
     public string Type => "AWS::RDS::DBInstance";
 
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string>
-        { "DBInstanceIdentifier", "Engine", "DBName", "MasterUsername", "DBSubnetGroupName", "AvailabilityZone", "StorageEncrypted", "KmsKeyId" };
+        { "DBInstanceIdentifier", "Engine", "DBName", "MasterUsername", "DBSubnetGroupName", "AvailabilityZone", "StorageEncrypted", "KmsKeyId",
+          "RestoreTime", "UseLatestRestorableTime", "SourceDbiResourceId", "SourceDBInstanceAutomatedBackupsArn" };
 
     public async Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
         var identifier = p.String("DBInstanceIdentifier") ?? request.GeneratedName(63).ToLowerInvariant();
-        // With SourceDBInstanceIdentifier the resource is a read replica of that instance, as CloudFormation makes it.
-        var instance = p.String("SourceDBInstanceIdentifier") is not null
-            ? rds.CreateReadReplica(request.Scope, CreateReplicaRequest.Read(p, identifier))
-            : rds.CreateInstance(request.Scope, CreateInstanceRequest.Read(p, identifier));
+        // With SourceDBInstanceIdentifier the resource is a read replica of that instance, as CloudFormation makes it; with a
+        // RestoreTime or UseLatestRestorableTime (or a source's DbiResourceId or automated backup ARN) a point-in-time restore of it.
+        var instance = PointInTimeRestoreRequest.IsAsked(p)
+            ? rds.RestoreToPointInTime(request.Scope, PointInTimeRestoreRequest.Read(p, identifier))
+            : p.String("SourceDBInstanceIdentifier") is not null
+                ? rds.CreateReadReplica(request.Scope, CreateReplicaRequest.Read(p, identifier))
+                : rds.CreateInstance(request.Scope, CreateInstanceRequest.Read(p, identifier));
         return Provisioned(await AvailableAsync(request, instance.Identifier, cancellation));
     }
 
@@ -44,7 +48,7 @@ public sealed class RdsDbInstanceProvider(RdsService rds) : IResourceProvider, I
         var p = request.Properties;
         var before = new ResourceProperties(request.LogicalId, previousProperties);
         // As CloudFormation: a replica whose template no longer names its source is promoted to a standalone instance.
-        if (before.String("SourceDBInstanceIdentifier") is not null && p.String("SourceDBInstanceIdentifier") is null)
+        if (before.String("SourceDBInstanceIdentifier") is not null && !PointInTimeRestoreRequest.IsAsked(before) && p.String("SourceDBInstanceIdentifier") is null)
         {
             rds.PromoteReadReplica(request.Scope, current.PhysicalId, p.Int("BackupRetentionPeriod"));
             await AvailableAsync(request, current.PhysicalId, cancellation);

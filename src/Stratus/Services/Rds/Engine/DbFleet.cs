@@ -54,6 +54,33 @@ public sealed partial class DbFleet
 
     public string SnapshotDataDir(string snapshotResourceId) => Path.Combine(Root, "snapshots", snapshotResourceId, "data");
 
+    /// <summary>
+    /// Where an instance's automated backups keep its transaction log (by DbiResourceId, outside the instance's home, so that
+    /// retained backups outlive a deleted instance). Present only while the instance has backups.
+    /// </summary>
+    public string LogArchiveDir(string resourceId) => Path.Combine(Root, "backups", resourceId, "log");
+
+    public void CreateLogArchive(string resourceId)
+    {
+        Persistence.DataDirectory.CreatePrivate(Path.Combine(Root, "backups"));
+        Persistence.DataDirectory.CreatePrivate(Path.GetDirectoryName(LogArchiveDir(resourceId))!);
+        Persistence.DataDirectory.CreatePrivate(LogArchiveDir(resourceId));
+    }
+
+    public void DeleteLogArchive(string resourceId)
+    {
+        var dir = Path.GetDirectoryName(LogArchiveDir(resourceId))!;
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>Removes archived log files last written before <paramref name="before"/> (older than every automated snapshot kept).</summary>
+    public void PruneLogArchive(string resourceId, DateTimeOffset before)
+    {
+        var dir = LogArchiveDir(resourceId);
+        if (!Directory.Exists(dir)) return;
+        foreach (var file in Directory.EnumerateFiles(dir).Where(f => File.GetLastWriteTimeUtc(f) < before.UtcDateTime).ToList()) File.Delete(file);
+    }
+
     /// <summary>The engine that serves an RDS engine name (mysql, mariadb, postgres), if it is installed.</summary>
     public IDbEngine? EngineFor(string rdsEngine) => Engines.FirstOrDefault(e => e.RdsEngines.Contains(rdsEngine));
 
@@ -61,6 +88,7 @@ public sealed partial class DbFleet
     {
         var server = engine.Server(Path.Combine(Root, "instances", id));
         server.StorageCgroup = _storageCgroups.For(id);
+        server.LogArchive = LogArchiveDir(id);
         server.ExitedUnexpectedly += (_, code) => ServerDied?.Invoke(id, code);
         return server;
     });

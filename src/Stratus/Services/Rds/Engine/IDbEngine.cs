@@ -72,6 +72,30 @@ public interface IDbServer
     /// <summary>The end of the server's log, for errors.</summary>
     string LogTail();
 
+    // ---- automated backups and point-in-time restore (Engine/MariaDbLogArchive.cs, Engine/PostgresLogArchive.cs) ----
+
+    /// <summary>
+    /// The folder the server's transaction log is archived into (RDS's automated backups); set by the fleet. Logs are archived
+    /// only while it exists, so backups are turned on and off by making and removing it.
+    /// </summary>
+    string? LogArchive { get; set; }
+
+    /// <summary>
+    /// Brings the archive up to now: on a running server closes the log file being written and archives it (MariaDB's binary
+    /// log, PostgreSQL's WAL segment); on a stopped one archives what it closed. Nothing when backups are off.
+    /// </summary>
+    Task ArchiveLogAsync(CancellationToken cancellation);
+
+    /// <summary>
+    /// On a stopped server whose data directory was just copied from an automated snapshot: its next start replays
+    /// <paramref name="sourceArchive"/>'s log up to <paramref name="restoreTime"/> (all of it when null), finished by
+    /// <see cref="FinishRecoveryAsync"/>.
+    /// </summary>
+    void PrepareRecovery(string sourceArchive, DateTimeOffset? restoreTime);
+
+    /// <summary>On the started server: completes the replay <see cref="PrepareRecovery"/> planned (nothing when none was).</summary>
+    Task FinishRecoveryAsync(CancellationToken cancellation);
+
     // ---- replication: read replicas and Aurora readers alike (Engine/MariaDbReplication.cs, Engine/PostgresReplication.cs) ----
 
     /// <summary>Whether this server is a replica: it replicates from its source and refuses writes (read_only, hot standby).</summary>

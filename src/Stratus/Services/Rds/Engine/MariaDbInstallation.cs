@@ -12,6 +12,8 @@ public sealed partial record MariaDbInstallation(string ServerPath, string Insta
     /// <summary>mariadb-dump and the mariadb client, which seed a read replica from its source; null when missing.</summary>
     public string? DumpPath { get; init; } = OnPath("mariadb-dump") ?? OnPath("mysqldump");
     public string? ClientPath { get; init; } = OnPath("mariadb") ?? OnPath("mysql");
+    /// <summary>mariadb-binlog, which replays archived binary logs for a point-in-time restore.</summary>
+    public string? BinlogToolPath { get; init; } = OnPath("mariadb-binlog") ?? OnPath("mysqlbinlog");
 
     public const string InstallHint = "apt-get install mariadb-server";
 

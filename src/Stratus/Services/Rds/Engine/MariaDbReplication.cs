@@ -34,7 +34,7 @@ public sealed partial class MariaDbServer
     /// any other server does not start replicating on its own (a snapshot of a replica restored as a new instance).
     /// </summary>
     private string[] ReplicationArgs() =>
-        ["--log-bin=binlog", $"--server-id={ServerId}", "--log-slave-updates", "--relay-log=relay-bin", "--expire-logs-days=1",
+        ["--log-bin=binlog", $"--server-id={ServerId}", "--log-slave-updates", "--relay-log=relay-bin", "--expire-logs-days=1", .. BinaryLogArgs,
          IsReplica ? "--read-only" : "--skip-slave-start"];
 
     public async Task StartReplicatingFromAsync(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation)

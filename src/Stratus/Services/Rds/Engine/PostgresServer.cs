@@ -85,7 +85,7 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
         // Only what Stratus owns is on the command line (it outranks every config file): where to listen and where to log.
         var start = ServerProcess.Launch(Program(installation.ServerPath), [.. Arguments(installation.ServerPath), "-D", DataDir,
             "-c", $"listen_addresses={address}", "-c", $"port={port}", "-c", $"unix_socket_directories={SocketDir}",
-            "-c", "logging_collector=on", "-c", $"log_directory={Home}", "-c", "log_filename=postgresql.log", "-c", "log_rotation_age=0"]);
+            "-c", "logging_collector=on", "-c", $"log_directory={Home}", "-c", "log_filename=postgresql.log", "-c", "log_rotation_age=0", .. ArchiveArgs()]);
         lock (_startOutput) _startOutput.Clear();
         _port = port;
         await LaunchAsync(start, $"{address}:{port}", cancellation);

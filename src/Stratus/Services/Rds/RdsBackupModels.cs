@@ -1,0 +1,57 @@
+namespace Stratus.Services.Rds;
+
+/// <summary>
+/// A DB instance's automated backups (DescribeDBInstanceAutomatedBackups): kept by DbiResourceId, "active" while the instance
+/// exists, "retained" after it was deleted with DeleteAutomatedBackups false. Its automated snapshots are DbSnapshots of type
+/// automated with the same InstanceResourceId; its log archive is the fleet's LogArchiveDir of that id.
+/// </summary>
+public sealed record DbInstanceAutomatedBackup : IRdsListed
+{
+    public string AccountId { get; init; } = "";
+    public string Region { get; init; } = "";
+    /// <summary>The instance's identifier (lower-cased, as RDS stores it).</summary>
+    public string Identifier { get; init; } = "";
+    /// <summary>The instance's DbiResourceId.</summary>
+    public string ResourceId { get; init; } = "";
+    /// <summary>"ab-" and 26 characters: the last part of DBInstanceAutomatedBackupsArn.</summary>
+    public required string ArnId { get; init; }
+    public string Engine { get; init; } = "";
+    public string EngineVersion { get; init; } = "";
+    public string MasterUsername { get; init; } = "";
+    public int Port { get; init; }
+    public int AllocatedStorage { get; init; }
+    public string AvailabilityZone { get; init; } = "";
+    public string VpcId { get; init; } = "";
+    public DateTimeOffset InstanceCreateTime { get; init; }
+    public string StorageType { get; init; } = "gp2";
+    public int BackupRetentionPeriod { get; init; }
+    public string PreferredBackupWindow { get; init; } = RdsRules.DefaultBackupWindow;
+    /// <summary>"active" or "retained".</summary>
+    public string Status { get; init; } = "active";
+    /// <summary>How far the archived log reaches when the server is not running: the moment it was archived before the server last stopped.</summary>
+    public DateTimeOffset? LogArchivedUntil { get; init; }
+
+    public string Arn => $"arn:aws:rds:{Region}:{AccountId}:auto-backup:{ArnId}";
+    public string InstanceArn => $"arn:aws:rds:{Region}:{AccountId}:db:{Identifier}";
+
+    /// <summary>This backup describing <paramref name="instance"/> as it is now (active).</summary>
+    public DbInstanceAutomatedBackup Describing(DbInstance instance, string vpcId) => this with
+    {
+        AccountId = instance.AccountId,
+        Region = instance.Region,
+        Identifier = instance.Identifier,
+        ResourceId = instance.ResourceId,
+        Engine = instance.Engine,
+        EngineVersion = instance.EngineVersion,
+        MasterUsername = instance.MasterUsername,
+        Port = instance.Port,
+        AllocatedStorage = instance.AllocatedStorage,
+        AvailabilityZone = instance.AvailabilityZone,
+        VpcId = vpcId,
+        InstanceCreateTime = instance.CreateTime,
+        StorageType = instance.StorageType,
+        BackupRetentionPeriod = instance.BackupRetentionPeriod,
+        PreferredBackupWindow = instance.PreferredBackupWindow,
+        Status = "active",
+    };
+}
