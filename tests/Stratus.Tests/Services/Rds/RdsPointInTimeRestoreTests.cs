@@ -52,6 +52,9 @@ public sealed class RdsPointInTimeRestoreTests
             out["manual"] = len(rds.describe_db_snapshots(DBInstanceIdentifier="{{source}}", SnapshotType="manual")["DBSnapshots"])
             out["delete"] = error(rds.delete_db_snapshot, DBSnapshotIdentifier=snaps[0]["DBSnapshotIdentifier"])
             out["share"] = error(rds.modify_db_snapshot_attribute, DBSnapshotIdentifier=snaps[0]["DBSnapshotIdentifier"], AttributeName="restore", ValuesToAdd=["123456789012"])
+            # The first snapshot restarts the server with its log archived; before that there was nothing to archive, and no wait for it.
+            out["archive_failures"] = [e["Message"] for e in rds.describe_events(SourceIdentifier="{{source}}", SourceType="db-instance", Duration=60)["Events"]
+                                       if "could not be archived" in e["Message"]]
             i = rds.describe_db_instances(DBInstanceIdentifier="{{source}}")["DBInstances"][0]
             out["instance"] = [i["BackupRetentionPeriod"], i["PreferredBackupWindow"], "LatestRestorableTime" in i]
             b = rds.describe_db_instance_automated_backups(DBInstanceIdentifier="{{source}}")["DBInstanceAutomatedBackups"][0]
@@ -62,6 +65,7 @@ public sealed class RdsPointInTimeRestoreTests
         Assert.Equal(0, (int)backups["manual"]!);
         Assert.Equal("InvalidDBSnapshotState", (string?)backups["delete"]!["code"]);
         Assert.Equal("InvalidParameterValue", (string?)backups["share"]!["code"]);
+        Assert.Equal("[]", backups["archive_failures"]!.ToJsonString());
         Assert.Equal("""[2,"01:00-01:45",true]""", backups["instance"]!.ToJsonString());
         Assert.Equal("""["active",true,"auto-backup",2,true]""", backups["backup"]!.ToJsonString());
 

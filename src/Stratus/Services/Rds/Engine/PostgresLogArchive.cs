@@ -18,6 +18,9 @@ public sealed partial class PostgresServer
 
     public string? LogArchive { get; set; }
 
+    /// <summary>Whether the running server was started with archiving on (its instance kept backups when it started).</summary>
+    private bool _archiving;
+
     /// <summary>
     /// Archiving is on for a server whose instance keeps backups (its archive folder exists when it starts: turning backups on
     /// begins with an automated snapshot, which restarts the server). The command copies a segment only while the folder
@@ -30,11 +33,13 @@ public sealed partial class PostgresServer
     /// <summary>
     /// Closes the WAL being written and waits until the archive holds it. A transaction of its own comes first, so that the
     /// archive ends with a commit stamped now: recovery to any earlier time then finds a commit past its target, which
-    /// PostgreSQL needs to stop there (it refuses a target the archived WAL does not reach).
+    /// PostgreSQL needs to stop there (it refuses a target the archived WAL does not reach). A server started before its
+    /// instance kept backups (the first automated snapshot, which restarts it with archiving) has nothing to archive yet: the
+    /// window starts at that snapshot.
     /// </summary>
     public async Task ArchiveLogAsync(CancellationToken cancellation)
     {
-        if (LogArchive is null || !Directory.Exists(LogArchive) || !IsRunning || IsReplica) return;
+        if (LogArchive is null || !Directory.Exists(LogArchive) || !IsRunning || IsReplica || !_archiving) return;
         await ScalarAsync("SELECT pg_current_xact_id()", null, cancellation);
         var segment = Convert.ToString(await ScalarAsync("SELECT pg_walfile_name(pg_switch_wal())", null, cancellation), CultureInfo.InvariantCulture) ?? "";
         var deadline = DateTimeOffset.UtcNow + ArchiveWait;

@@ -83,9 +83,11 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
         ApplyPendingParameters();
         ForgetStandbyUnlessReplica();
         // Only what Stratus owns is on the command line (it outranks every config file): where to listen and where to log.
+        var archiving = ArchiveArgs();
+        _archiving = archiving.Length > 0;
         var start = ServerProcess.Launch(Program(installation.ServerPath), [.. Arguments(installation.ServerPath), "-D", DataDir,
             "-c", $"listen_addresses={address}", "-c", $"port={port}", "-c", $"unix_socket_directories={SocketDir}",
-            "-c", "logging_collector=on", "-c", $"log_directory={Home}", "-c", "log_filename=postgresql.log", "-c", "log_rotation_age=0", .. ArchiveArgs()]);
+            "-c", "logging_collector=on", "-c", $"log_directory={Home}", "-c", "log_filename=postgresql.log", "-c", "log_rotation_age=0", .. archiving]);
         lock (_startOutput) _startOutput.Clear();
         _port = port;
         await LaunchAsync(start, $"{address}:{port}", cancellation);
