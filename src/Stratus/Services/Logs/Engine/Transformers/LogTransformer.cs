@@ -131,13 +131,18 @@ public sealed class LogTransformer
         ? type
         : throw new TransformerConfigException($"typeConverter type must be one of boolean, integer, double, string: {type}.");
 
+    /// <summary>
+    /// A substituteString pattern, matched in time linear in the event (no backtracking): it runs on every ingested event, so one
+    /// pattern must not be able to make a PutLogEvents call cost seconds per event. Constructs that need backtracking
+    /// (backreferences, lookarounds, atomic groups) are refused with the pattern.
+    /// </summary>
     private static Regex Pattern(string pattern)
     {
         try
         {
-            return new Regex(pattern, RegexOptions.CultureInvariant, RegexTimeout);
+            return new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, RegexTimeout);
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
         {
             throw new TransformerConfigException($"The regular expression {pattern} is not valid.");
         }

@@ -58,6 +58,8 @@ public sealed class LogTransformerTests
         Assert.Contains("exactly one processor type", Refused("""[{"parseJSON": {}, "csv": {}}]"""));
         Assert.Contains("grok", Refused("""[{"grok": {"match": "%{WORD:w}"}}]"""));
         Assert.Contains("not valid", Refused("""[{"parseJSON": {}}, {"substituteString": {"entries": [{"source": "a", "from": "(", "to": "b"}]}}]"""));
+        // A backreference needs backtracking, which a pattern run on every ingested event may not use.
+        Assert.Contains("not valid", Refused("""[{"parseJSON": {}}, {"substituteString": {"entries": [{"source": "a", "from": "(a+)\\1", "to": "b"}]}}]"""));
         Assert.Contains("typeConverter type", Refused("""[{"parseJSON": {}}, {"typeConverter": {"entries": [{"key": "a", "type": "date"}]}}]"""));
     }
 }
