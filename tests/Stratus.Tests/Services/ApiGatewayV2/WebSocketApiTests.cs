@@ -33,7 +33,8 @@ public sealed class WebSocketApiTests(StratusFixture stratus) : IClassFixture<St
         DISCONNECT = '''
         import boto3, json
         def handler(event, context):
-            boto3.client("ssm").put_parameter(Name="/ws/disconnect/" + event["requestContext"]["connectionId"].replace("=", "_"),
+            # A connection id is base64 and may hold '+', which a parameter name may not: the name carries it in hex.
+            boto3.client("ssm").put_parameter(Name="/ws/disconnect/" + event["requestContext"]["connectionId"].encode().hex(),
                                               Type="String", Overwrite=True, Value=json.dumps(event["requestContext"]))
             return {"statusCode": 200}
         '''
@@ -201,7 +202,7 @@ public sealed class WebSocketApiTests(StratusFixture stratus) : IClassFixture<St
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
         var gone = await Boto3Async($$"""
             import time
-            name = "/ws/disconnect/" + "{{connectionId}}".replace("=", "_")
+            name = "/ws/disconnect/" + "{{connectionId}}".encode().hex()
             deadline = time.time() + 60
             while True:
                 try:
