@@ -5,6 +5,7 @@ taken in the same run compare. Not part of bench/run; it reuses the pieces of be
     python3 bench/compare_builds.py registry BEFORE/stratus.dll AFTER/stratus.dll --size-mb 200 --rounds 3
     python3 bench/compare_builds.py s3 BEFORE/stratus.dll AFTER/stratus.dll [--data-dir] [--small-only | --large-only] [--rounds N]
     python3 bench/compare_builds.py dataplane BEFORE/stratus.dll AFTER/stratus.dll --rounds 5
+    python3 bench/compare_builds.py controlplane BEFORE/stratus.dll AFTER/stratus.dll --rounds 3
 
 registry: skopeo push and pull of a several-layer image to each build and to docker-registry over TLS, alternated
 round by round, medians with their ratio to docker-registry. s3: one captured boto3 PutObject and GetObject of 1 KB
@@ -14,6 +15,8 @@ times (moto, the small objects and the 1 GB memory watch left out), for a figure
 dataplane: bench/dataplane.py's REST API stage
 (MOCK, AWS_PROXY in front of a warm .NET function) on each build, replayed by wrk at 16 connections with the builds
 alternated round by round, then its pair of MOCK methods with and without a cached TOKEN Lambda authorizer at 1 connection.
+controlplane: bench/controlplane.py's replayed signed requests on each build at 1 and 16 connections, alternated round by
+round: requests per second and the server's CPU per request.
 """
 import argparse
 import base64
@@ -158,15 +161,47 @@ def data_plane(builds, rounds):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def control_plane(builds, rounds, only=None, seconds=2):
+    """Each replayable control-plane request at 1 and 16 connections: requests per second, and the server's own CPU
+    per request (utime + stime around the run over the requests it answered), which other work on the machine
+    disturbs far less than throughput."""
+    work = tempfile.mkdtemp(prefix="stratus-compare-controlplane-")
+    try:
+        with contextlib.ExitStack() as stack:
+            subjects = [controlplane.Subject(start_build(stack, label, dll)) for label, dll in builds.items()]
+            print("| request | conn | before req/s | after req/s | before CPU us/req | after CPU us/req | CPU after / before |")
+            print("| --- | --- | --- | --- | --- | --- | --- |")
+            for index, workload in enumerate(w for w in controlplane.workloads() if w.replay and (not only or only in w.name)):
+                targets = {s.name: harness.replay_target(s.server, os.path.join(work, f"{s.name}-{index}.lua"), workload.service,
+                                                         workload.operation, **workload.params_on(s)) for s in subjects}
+                pids = {s.name: s.server.process.pid for s in subjects}
+                for connections in (1, 16):
+                    def measure(label):
+                        def run():
+                            cpu = images.cpu_seconds(pids[label])
+                            measured = harness.run_wrk(targets[label], connections, seconds)
+                            return measured.rate, (images.cpu_seconds(pids[label]) - cpu) / (measured.rate * seconds) * 1e6
+                        return run
+                    figures = harness.alternate({label: measure(label) for label in builds}, rounds)
+                    rate = {label: statistics.median(r for r, _ in runs) for label, runs in figures.items()}
+                    cpu = {label: statistics.median(c for _, c in runs) for label, runs in figures.items()}
+                    print(f"| {workload.name} | {connections} | {rate['before']:.0f} | {rate['after']:.0f} | {cpu['before']:.0f} | "
+                          f"{cpu['after']:.0f} | {cpu['after'] / cpu['before']:.2f}x |", flush=True)
+            print(f"{rounds} rounds of {seconds} s per build, medians; load average after: {os.getloadavg()}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["registry", "s3", "dataplane"])
+    parser.add_argument("what", choices=["registry", "s3", "dataplane", "controlplane"])
     parser.add_argument("before")
     parser.add_argument("after")
     parser.add_argument("--size-mb", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--data-dir", action="store_true", help="s3: each build keeps its state in a data dir (durable commits) instead of --ephemeral")
     parser.add_argument("--small-only", action="store_true", help="s3: only the small objects replayed by wrk")
+    parser.add_argument("--only", help="controlplane: only the requests whose name holds this text")
     parser.add_argument("--large-only", action="store_true", help="s3: only the 100 MB PUT and GET beside the disk, --rounds times")
     args = parser.parse_args()
     builds = {"before": args.before, "after": args.after}
@@ -174,6 +209,8 @@ def main():
         registry(builds, args.size_mb, args.rounds)
     elif args.what == "dataplane":
         data_plane(builds, args.rounds)
+    elif args.what == "controlplane":
+        control_plane(builds, args.rounds, args.only)
     else:
         s3(builds, args.data_dir, args.small_only, args.large_only, args.rounds)
 

@@ -61,7 +61,7 @@ public sealed class MemberRules
     private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
 
     private readonly Dictionary<string, IReadOnlyList<MemberRule>> _operations;
-    private readonly ConcurrentDictionary<string, Regex?> _patterns = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PatternMatcher?> _patterns = new(StringComparer.Ordinal);
     private Func<string, IReadOnlyList<MemberViolation>, AwsException>? _wording;
 
     private MemberRules(Dictionary<string, IReadOnlyList<MemberRule>> operations) => _operations = operations;
@@ -160,7 +160,7 @@ public sealed class MemberRules
                 CheckLength(rule, path, shown, text.Length, violations);
                 if (rule.Enum is { } allowed && !allowed.Contains(text))
                     violations.Add(new(rule, path, shown, ViolatedConstraint.Enum, $"Member must satisfy enum value set: [{string.Join(", ", allowed)}]"));
-                if (rule.Pattern is { } pattern && Compiled(pattern) is { } regex && !Matches(regex, text))
+                if (rule.Pattern is { } pattern && Matcher(pattern) is { } matcher && !matcher.Matches(text))
                     violations.Add(new(rule, path, shown, ViolatedConstraint.Pattern, $"Member must satisfy regular expression pattern: {pattern}"));
                 break;
             case "list" when value is JsonArray list:
@@ -204,14 +204,14 @@ public sealed class MemberRules
     private static string Bound(double bound) => bound.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// The model's pattern as .NET compiles it, matched against the whole value as AWS's servers match it.
+    /// The model's pattern as .NET reads it, matched against the whole value as AWS's servers match it.
     /// A pattern .NET cannot read is not checked (the service's own checks still run) rather than failing every call.
     /// </summary>
-    private Regex? Compiled(string pattern) => _patterns.GetOrAdd(pattern, p =>
+    private PatternMatcher? Matcher(string pattern) => _patterns.GetOrAdd(pattern, p =>
     {
         try
         {
-            return new Regex($"^(?:{p})$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            return new PatternMatcher($"^(?:{p})$");
         }
         catch (ArgumentException)
         {
@@ -219,16 +219,33 @@ public sealed class MemberRules
         }
     });
 
-    // A value that takes the matcher too long is let through to the service rather than refused as invalid.
-    private static bool Matches(Regex regex, string text)
+    /// <summary>
+    /// One member pattern: interpreted for its first uses (compiling every pattern a short-lived server touches once
+    /// would cost more than it saves), compiled to IL once it has been matched <see cref="UsesBeforeCompiling"/> times,
+    /// since a pattern on a hot path (Lambda's FunctionName on every GetFunction and Invoke) is matched on every call
+    /// and the interpreter cost several microseconds there.
+    /// </summary>
+    private sealed class PatternMatcher(string anchored)
     {
-        try
+        private const int UsesBeforeCompiling = 256;
+        private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(100);
+
+        private Regex _regex = new(anchored, RegexOptions.CultureInvariant, Timeout);
+        private int _uses;
+
+        // A value that takes the matcher too long is let through to the service rather than refused as invalid.
+        public bool Matches(string text)
         {
-            return regex.IsMatch(text);
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            return true;
+            if (Interlocked.Increment(ref _uses) == UsesBeforeCompiling)
+                _regex = new Regex(anchored, RegexOptions.CultureInvariant | RegexOptions.Compiled, Timeout);
+            try
+            {
+                return _regex.IsMatch(text);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                return true;
+            }
         }
     }
 }

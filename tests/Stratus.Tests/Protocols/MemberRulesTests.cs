@@ -73,6 +73,20 @@ public sealed class MemberRulesTests
     }
 
     [Fact]
+    public void A_pattern_judges_alike_before_and_after_it_is_compiled()
+    {
+        // A pattern is interpreted for its first few hundred uses, then compiled: both must give the same verdicts.
+        var valid = ValidFunction.DeepClone().AsObject();
+        var invalid = ValidFunction.DeepClone().AsObject();
+        invalid["Handler"] = "index handler";
+        for (var use = 0; use < 600; use += 2)
+        {
+            LambdaRules.Members.Check("CreateFunction", valid, ValidationStyle.Smithy);
+            Assert.Contains("at 'handler' failed to satisfy constraint", Refusal(LambdaRules.Members, "CreateFunction", invalid));
+        }
+    }
+
+    [Fact]
     public void A_rules_file_adjustment_states_what_AWS_servers_say()
     {
         var input = new JsonObject { ["Name"] = "p", ["Value"] = "v", ["Type"] = "Number" };
