@@ -8,6 +8,10 @@ namespace Stratus.Protocols.RestJson;
 public sealed class RestRoute
 {
     private readonly string[] _segments;
+    /// <summary>Each segment as matched: a literal, or a label's name (greedy when it takes the rest of the path).</summary>
+    private readonly Part[] _parts;
+
+    private readonly record struct Part(string? Literal, string? Label, bool Greedy);
 
     public RestRoute(string method, string template, string operation, bool rawBody = false, int successStatus = 200)
     {
@@ -24,6 +28,9 @@ public sealed class RestRoute
             template = template[..query];
         }
         _segments = template.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        _parts = _segments.Select(segment => !segment.StartsWith('{') ? new Part(segment, null, false)
+            : segment.EndsWith("+}", StringComparison.Ordinal) ? new Part(null, segment[1..^2], true)
+            : new Part(null, segment[1..^1], false)).ToArray();
     }
 
     /// <summary>The query parameter and value the request must carry, if the template names one.</summary>
@@ -46,30 +53,30 @@ public sealed class RestRoute
     public string LiteralPrefix => "/" + string.Join('/', _segments.TakeWhile(s => !s.StartsWith('{')));
 
     /// <summary>Matches decoded path segments, returning the label values, or null.</summary>
+    /// <remarks>
+    /// A request is tried against every route of its service (API Gateway has over a hundred, most beginning
+    /// <c>/restapis/{restapi_id}</c>), so the test allocates nothing; only the route that matches collects its labels.
+    /// </remarks>
     public Dictionary<string, string>? Match(string[] path)
     {
-        Dictionary<string, string>? labels = null;
-        for (var i = 0; i < _segments.Length; i++)
+        for (var i = 0; i < _parts.Length; i++)
         {
-            var segment = _segments[i];
-            if (segment.StartsWith('{'))
-            {
-                var greedy = segment.EndsWith("+}", StringComparison.Ordinal);
-                var name = segment[1..^(greedy ? 2 : 1)];
-                if (i >= path.Length) return null;
-                labels ??= new(StringComparer.Ordinal);
-                if (greedy)
-                {
-                    labels[name] = string.Join('/', path[i..]);
-                    return labels;
-                }
-                labels[name] = path[i];
-            }
-            else if (i >= path.Length || !string.Equals(segment, path[i], StringComparison.Ordinal))
-            {
-                return null;
-            }
+            var part = _parts[i];
+            if (i >= path.Length) return null;
+            if (part.Greedy) return Labels(path);
+            if (part.Literal is { } literal && !string.Equals(literal, path[i], StringComparison.Ordinal)) return null;
         }
-        return path.Length == _segments.Length ? labels ?? [] : null;
+        return path.Length == _parts.Length ? Labels(path) : null;
+    }
+
+    private Dictionary<string, string> Labels(string[] path)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < _parts.Length; i++)
+        {
+            if (_parts[i].Label is not { } name) continue;
+            labels[name] = _parts[i].Greedy ? string.Join('/', path[i..]) : path[i];
+        }
+        return labels;
     }
 }
