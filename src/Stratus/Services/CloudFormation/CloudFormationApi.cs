@@ -28,6 +28,8 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
         var operations = Operations();
         AddStackSetOperations(operations);
         AddGeneratorOperations(operations);
+        AddRefactorOperations(operations);
+        AddHookOperations(operations);
         NotServedOperations.AddTo(operations, CloudFormationNotServed.Operations, CloudFormationErrors.NotServed);
         Endpoint = new ServiceEndpoint("cloudformation", operations,
             new AwsQueryProtocol("2010-05-15", "http://cloudformation.amazonaws.com/doc/2010-05-15/")
@@ -170,6 +172,8 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
                 // Both members are required: the model's rules refuse the call before it gets here without them.
                 ["StackId"] = _cfn.UpdateTerminationProtection(i.Scope, i.Required("StackName"), i.Bool("EnableTerminationProtection") == true).StackId,
             } },
+        { "DescribeAccountLimits", i => Paged(i, "AccountLimits", CloudFormationService.AccountLimits,
+            l => new JsonObject { ["Name"] = l.Name, ["Value"] = l.Value }) },
         { "EstimateTemplateCost", i =>
             {
                 var estimate = _cfn.SaveEstimate(i.Scope, TemplateOf(i), Parameters(i));

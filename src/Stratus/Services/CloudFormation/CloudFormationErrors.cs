@@ -61,6 +61,20 @@ public static class CloudFormationErrors
     public static AwsException GeneratedTemplateFromStack() =>
         TemplateError.Validation("Stratus does not generate templates from an existing stack (StackName): name the resources to describe instead");
 
+    // ---- stack refactors (the model's StackRefactorNotFoundException, 404; AWS publishes no wording, these are Stratus's) ----
+
+    public static AwsException StackRefactorNotFound(string id) => new("StackRefactorNotFoundException", $"Stack refactor {id} does not exist", 404);
+
+    public static AwsException StackRefactorNotExecutable(string id, string executionStatus) =>
+        TemplateError.Validation($"Stack refactor {id} cannot be executed in its current execution status of [{executionStatus}]");
+
+    public static AwsException StackRefactorObsolete(string id, string reason) =>
+        TemplateError.Validation($"Stack refactor {id} is obsolete: {reason}; create a new one");
+
+    /// <summary>A hook result Stratus never recorded: it runs no hooks (the model's HookResultNotFoundException, 404; the wording is Stratus's).</summary>
+    public static AwsException HookResultNotFound(string id) =>
+        new("HookResultNotFound", $"Hook result {id} does not exist: Stratus registers and runs no hooks", 404);
+
     /// <summary>An operation of botocore's model that Stratus does not serve, with the reason README gives for it.</summary>
     public static AwsException NotServed(string operation, string reason) =>
         new("InvalidAction", $"Stratus does not serve the CloudFormation operation {operation}: {reason}");
@@ -68,6 +82,9 @@ public static class CloudFormationErrors
     /// <summary>A ClientRequestToken a different operation on the stack was already started with (the model's TokenAlreadyExistsException, 400).</summary>
     public static AwsException TokenAlreadyExists(string token, string stackName, string operation) =>
         new("TokenAlreadyExistsException", $"A client request token already exists: {token} was used by {operation} on stack {stackName}.");
+
+    /// <summary>A new stack past the account's and Region's stack quota (DescribeAccountLimits' StackLimit), as AWS words it.</summary>
+    public static AwsException StackLimitExceeded() => new("LimitExceededException", "Limit for stack has been exceeded");
 
     public static AwsException InsufficientCapabilities(string? required) => new("InsufficientCapabilitiesException", $"Requires capabilities : [{required}]");
 

@@ -9,11 +9,5 @@ public static class CloudFormationNotServed
         ("stack sets' organization features need AWS Organizations, which Stratus does not serve (it serves SELF_MANAGED stack sets in its one account)",
             ["ActivateOrganizationsAccess", "DeactivateOrganizationsAccess", "DescribeOrganizationsAccess", "ListStackSetAutoDeploymentTargets"]),
         ("the extension registry (private and third-party resource types, modules, hooks) is not built, nor type schemas (Stratus has no true schema to give); ListTypes lists the resource types Stratus provisions",
-            ["ActivateType", "BatchDescribeTypeConfigurations", "DeactivateType", "DeregisterType", "DescribePublisher", "DescribeType", "DescribeTypeRegistration", "ListTypeRegistrations", "ListTypeVersions", "PublishType", "RecordHandlerProgress", "RegisterPublisher", "RegisterType", "SetTypeConfiguration", "SetTypeDefaultVersion", "TestType"]),
-        ("hooks are not built",
-            ["DescribeChangeSetHooks", "GetHookResult", "ListHookResults"]),
-        ("stack refactoring is not built",
-            ["CreateStackRefactor", "DescribeStackRefactor", "ExecuteStackRefactor", "ListStackRefactorActions", "ListStackRefactors"]),
-        ("Stratus enforces no CloudFormation account quotas, so it has none to report",
-            ["DescribeAccountLimits"]));
+            ["ActivateType", "BatchDescribeTypeConfigurations", "DeactivateType", "DeregisterType", "DescribePublisher", "DescribeType", "DescribeTypeRegistration", "ListTypeRegistrations", "ListTypeVersions", "PublishType", "RecordHandlerProgress", "RegisterPublisher", "RegisterType", "SetTypeConfiguration", "SetTypeDefaultVersion", "TestType"]));
 }

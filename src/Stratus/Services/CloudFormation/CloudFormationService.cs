@@ -7,6 +7,7 @@ using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Engine;
 using Stratus.Services.CloudFormation.Generator;
+using Stratus.Services.CloudFormation.StackRefactors;
 using Stratus.Services.CloudFormation.StackSets;
 using Stratus.Services.CloudFormation.Templates;
 using Stratus.Services.S3;
@@ -68,6 +69,12 @@ public sealed partial class CloudFormationService : IDisposable
                 });
             _store.SetStatus(stack.StackId, StackStatus.Interrupted(stack.Status), "Stratus stopped while this stack operation was in progress.");
         }
+        foreach (var refactor in _store.Refactors.Values.Where(r => r.ExecutionStatus == StackRefactorStatus.ExecuteInProgress).ToList())
+            _store.Refactors.Put(refactor.StackRefactorId, refactor with
+            {
+                ExecutionStatus = StackRefactorStatus.ExecuteFailed,
+                ExecutionStatusReason = "Stratus stopped while this stack refactor was executing.",
+            });
     }
 
     // ---- templates ----
@@ -216,6 +223,21 @@ public sealed partial class CloudFormationService : IDisposable
         return resolved;
     }
 
+    /// <summary>
+    /// CloudFormation's quota of stacks per account and Region (AWS's default, 2,000): every stack that is not deleted counts,
+    /// nested stacks and stack set instances too. Checked while a new stack claims its name (under <see cref="_naming"/>).
+    /// </summary>
+    public const int StackLimit = 2000;
+
+    private void CheckStackLimit(Scope scope)
+    {
+        if (_store.InScope(scope.AccountId, scope.Region).Count(s => !s.IsDeleted) >= StackLimit) throw CloudFormationErrors.StackLimitExceeded();
+    }
+
+    /// <summary>DescribeAccountLimits: the quotas Stratus enforces, as AWS names them (it enforces no ConcurrentResourcesLimit, so reports none).</summary>
+    public static IReadOnlyList<(string Name, int Value)> AccountLimits =>
+        [("StackLimit", StackLimit), ("StackOutputsLimit", Template.MaxOutputs)];
+
     /// <param name="parent">For a nested stack, the stack whose AWS::CloudFormation::Stack resource creates it.</param>
     public StackRecord CreateStack(Scope scope, StackRequest request, StackRecord? parent = null)
     {
@@ -238,6 +260,7 @@ public sealed partial class CloudFormationService : IDisposable
                 return IsRetry(existing, request.ClientRequestToken, CreateStackOperation)
                     ? existing
                     : throw CloudFormationErrors.StackExists(request.StackName);
+            CheckStackLimit(scope);
             _store.Stacks.Put(stack.StackId, stack);
         }
         _store.AddEvent(stack, stack.StackName, stack.StackId, StackStore.StackType, StackStatus.CreateInProgress, "User Initiated", null);
@@ -599,6 +622,7 @@ public sealed partial class CloudFormationService : IDisposable
         {
             if (TryFind(scope, name) is not null)
                 throw CloudFormationErrors.StackExistsForChangeSet(name, changeSetName);
+            CheckStackLimit(scope);
             _store.Stacks.Put(stack.StackId, stack);
         }
         _store.AddEvent(stack, name, stack.StackId, StackStore.StackType, StackStatus.ReviewInProgress, "User Initiated", null);

@@ -1,10 +1,11 @@
 using Stratus.Persistence;
+using Stratus.Services.CloudFormation.StackRefactors;
 
 namespace Stratus.Services.CloudFormation;
 
 /// <summary>
 /// CloudFormation's persisted state: stacks (deleted ones too, as ListStacks shows them), their
-/// events, change sets, cost estimates and drift detections. Every change is written through before it is visible.
+/// events, change sets, cost estimates, drift detections and stack refactors. Every change is written through before it is visible.
 /// </summary>
 public sealed class StackStore
 {
@@ -21,6 +22,7 @@ public sealed class StackStore
         ChangeSets = new ResourceTable<ChangeSetRecord>(store, "cloudformation.changesets");
         Estimates = new ResourceTable<CostEstimateRecord>(store, "cloudformation.estimates");
         DriftDetections = new ResourceTable<DriftDetectionRecord>(store, "cloudformation.drift-detections");
+        Refactors = new ResourceTable<StackRefactorRecord>(store, "cloudformation.stack-refactors");
         _sequence = Events.Values.Select(e => e.Sequence).DefaultIfEmpty(0).Max();
     }
 
@@ -29,6 +31,7 @@ public sealed class StackStore
     public ResourceTable<ChangeSetRecord> ChangeSets { get; }
     public ResourceTable<CostEstimateRecord> Estimates { get; }
     public ResourceTable<DriftDetectionRecord> DriftDetections { get; }
+    public ResourceTable<StackRefactorRecord> Refactors { get; }
 
     public DateTimeOffset Now => DateTimeOffset.FromUnixTimeMilliseconds(_clock.GetUtcNow().ToUnixTimeMilliseconds());
 

@@ -120,8 +120,13 @@ public sealed class Template
         return resources;
     }
 
+    /// <summary>CloudFormation's quota of outputs a template declares (DescribeAccountLimits' StackOutputsLimit).</summary>
+    public const int MaxOutputs = 200;
+
     private static List<OutputDefinition> ReadOutputs(JsonObject section)
     {
+        // Checked as the template is read, so ValidateTemplate refuses it as CreateStack does, in AWS's words.
+        if (section.Count > MaxOutputs) throw TemplateError.Format($"Outputs count {section.Count} is greater than max allowed {MaxOutputs}");
         var outputs = new List<OutputDefinition>();
         foreach (var (key, node) in section)
         {
