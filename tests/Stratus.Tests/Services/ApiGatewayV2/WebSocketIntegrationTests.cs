@@ -72,7 +72,7 @@ public sealed class WebSocketIntegrationTests(StratusFixture stratus) : IClassFi
             out["mock"] = {k: mock.get(k) for k in ["IntegrationType", "PassthroughBehavior", "IntegrationResponseSelectionExpression", "TemplateSelectionExpression"]}
             ok = v2.create_integration_response(ApiId=api, IntegrationId=mock["IntegrationId"], IntegrationResponseKey="/2\\d\\d/",
                 TemplateSelectionExpression="\\$default",
-                ResponseTemplates={"$default": '{"ok": true, "name": "$input.path(\'$.name\')", "route": "$context.routeKey", "connection": "$context.connectionId"}'})
+                ResponseTemplates={"$default": '{"ok": true, "body": "$input.body", "route": "$context.routeKey", "connection": "$context.connectionId"}'})
             v2.create_integration_response(ApiId=api, IntegrationId=mock["IntegrationId"], IntegrationResponseKey="$default",
                 TemplateSelectionExpression="${integration.response.statuscode}", ResponseTemplates={"404": '{"ok": false, "status": 404}'})
             out["responses"] = sorted(r["IntegrationResponseKey"] for r in v2.get_integration_responses(ApiId=api, IntegrationId=mock["IntegrationId"])["Items"])
@@ -109,7 +109,8 @@ public sealed class WebSocketIntegrationTests(StratusFixture stratus) : IClassFi
         await SendTextAsync(socket, """{"action": "hello", "name": "ada"}""");
         var hello = JsonNode.Parse(await ReceiveTextAsync(socket))!;
         Assert.True(hello["ok"]!.GetValue<bool>());
-        Assert.Equal("ada", hello["name"]!.GetValue<string>());
+        // A mock answers no body, so the response template's $input is empty; $context is the message's.
+        Assert.Equal("", hello["body"]!.GetValue<string>());
         Assert.Equal("hello", hello["route"]!.GetValue<string>());
         Assert.False(string.IsNullOrEmpty(hello["connection"]!.GetValue<string>()));
         // Template selection by a body value: kind "missing" makes the mock answer 404, which /2\d\d/ does not take, so $default does.
@@ -226,7 +227,7 @@ public sealed class WebSocketIntegrationTests(StratusFixture stratus) : IClassFi
                                 "TemplateSelectionExpression": "\\$default", "RequestTemplates": {"$default": "{\"statusCode\": 200}"}}},
                 "IntegrationResponse": {"Type": "AWS::ApiGatewayV2::IntegrationResponse", "Properties": {"ApiId": {"Ref": "Api"},
                         "IntegrationId": {"Ref": "Integration"}, "IntegrationResponseKey": "$default",
-                        "ResponseTemplates": {"$default": "{\"from\": \"stack\", \"body\": $input.body}"}}},
+                        "ResponseTemplates": {"$default": "{\"from\": \"stack\", \"route\": \"$context.routeKey\"}"}}},
                 "Route": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {"ApiId": {"Ref": "Api"}, "RouteKey": "$default",
                           "RouteResponseSelectionExpression": "$default", "Target": {"Fn::Join": ["/", ["integrations", {"Ref": "Integration"}]]}}},
                 "RouteResponse": {"Type": "AWS::ApiGatewayV2::RouteResponse", "Properties": {"ApiId": {"Ref": "Api"}, "RouteId": {"Ref": "Route"},
@@ -245,7 +246,8 @@ public sealed class WebSocketIntegrationTests(StratusFixture stratus) : IClassFi
         Assert.Equal("$default", stack["key"]!.GetValue<string>());
         using var socket = await ConnectAsync(stack["api"]!.GetValue<string>());
         await SendTextAsync(socket, """{"n": 1}""");
-        Assert.Equal("""{"from": "stack", "body": {"n": 1}}""", await ReceiveTextAsync(socket));
+        // A mock's answer has no body: the response template makes the whole message, here from $context.
+        Assert.Equal("""{"from": "stack", "route": "$default"}""", await ReceiveTextAsync(socket));
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
 
         var deleted = await Boto3Async("""
