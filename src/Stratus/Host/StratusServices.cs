@@ -146,7 +146,8 @@ public sealed class StratusServices : IAsyncDisposable
         var apiGatewayV2DataPlane = new ApiGatewayV2DataPlane(apiGatewayV2, executeApiSigners,
             new JwtAuthorizer(jwksKeys, clock),
             httpApiAuthorizers, new HttpApiIntegrations(lambda, IntegrationEngine.CreateHttpClient()),
-            stageTelemetry, clock, apiGatewayThrottles, Log("apigatewayv2.execute-api"), new WebSocketSessions(apiGatewayV2, lambda, webSocketConnections,
+            stageTelemetry, clock, apiGatewayThrottles, Log("apigatewayv2.execute-api"), new WebSocketSessions(apiGatewayV2, lambda,
+                new WebSocketIntegrations(lambda, IntegrationEngine.CreateHttpClient()), webSocketConnections,
                 new WebSocketAuthorization(executeApiSigners, httpApiAuthorizers, apiGateway), stageTelemetry, clock, Log("apigatewayv2.websocket")),
             webSocketConnections);
         // Custom domain names are one namespace for REST and HTTP APIs, served ahead of the execute-api forms.
@@ -246,6 +247,7 @@ public sealed class StratusServices : IAsyncDisposable
             new ApiGatewayV2AuthorizerProvider(apiGatewayV2),
             new ApiGatewayV2ModelProvider(apiGatewayV2),
             new ApiGatewayV2RouteResponseProvider(apiGatewayV2),
+            new ApiGatewayV2IntegrationResponseProvider(apiGatewayV2),
             new CdkMetadataProvider(),
             new SecretsManagerSecretProvider(secretsManager),
             new SecretsManagerTargetAttachmentProvider(secretsManager, rds),

@@ -63,6 +63,11 @@ public sealed class ApiGatewayV2Api : IStratusService
         new("GET", Api + "/integrations/{integrationId}", "GetIntegration"),
         new("PATCH", Api + "/integrations/{integrationId}", "UpdateIntegration"),
         new("DELETE", Api + "/integrations/{integrationId}", "DeleteIntegration", successStatus: 204),
+        new("POST", Api + "/integrations/{integrationId}/integrationresponses", "CreateIntegrationResponse", successStatus: 201),
+        new("GET", Api + "/integrations/{integrationId}/integrationresponses", "GetIntegrationResponses"),
+        new("GET", Api + "/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "GetIntegrationResponse"),
+        new("PATCH", Api + "/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "UpdateIntegrationResponse"),
+        new("DELETE", Api + "/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "DeleteIntegrationResponse", successStatus: 204),
         new("POST", Api + "/authorizers", "CreateAuthorizer", successStatus: 201),
         new("GET", Api + "/authorizers", "GetAuthorizers"),
         new("GET", Api + "/authorizers/{authorizerId}", "GetAuthorizer"),
@@ -141,6 +146,13 @@ public sealed class ApiGatewayV2Api : IStratusService
             { "UpdateIntegration", i => Wire(_gateway.UpdateIntegration(i.Scope, ApiId(i), i.Required("integrationId"), IntegrationSettings.Read(i))) },
             { "DeleteIntegration", i => Done(() => _gateway.DeleteIntegration(i.Scope, ApiId(i), i.Required("integrationId"))) },
 
+            { "CreateIntegrationResponse", i => Wire(_gateway.CreateIntegrationResponse(i.Scope, ApiId(i), IntegrationId(i), IntegrationResponseSettings.Read(i))) },
+            { "GetIntegrationResponses", i => Items(_gateway.GetIntegrationResponses(i.Scope, ApiId(i), IntegrationId(i)).Select(Wire)) },
+            { "GetIntegrationResponse", i => Wire(_gateway.GetIntegrationResponse(i.Scope, ApiId(i), IntegrationId(i), i.Required("integrationResponseId"))) },
+            { "UpdateIntegrationResponse", i => Wire(_gateway.UpdateIntegrationResponse(i.Scope, ApiId(i), IntegrationId(i), i.Required("integrationResponseId"),
+                IntegrationResponseSettings.Read(i))) },
+            { "DeleteIntegrationResponse", i => Done(() => _gateway.DeleteIntegrationResponse(i.Scope, ApiId(i), IntegrationId(i), i.Required("integrationResponseId"))) },
+
             { "CreateAuthorizer", i => Wire(_gateway.CreateAuthorizer(i.Scope, ApiId(i), AuthorizerSettings.Read(i))) },
             { "GetAuthorizers", i => Items(_gateway.GetAuthorizers(i.Scope, ApiId(i)).Select(Wire)) },
             { "GetAuthorizer", i => Wire(_gateway.GetAuthorizer(i.Scope, ApiId(i), i.Required("authorizerId"))) },
@@ -205,6 +217,7 @@ public sealed class ApiGatewayV2Api : IStratusService
 
     private static string ApiId(OperationInput i) => i.Required("apiId");
     private static string RouteId(OperationInput i) => i.Required("routeId");
+    private static string IntegrationId(OperationInput i) => i.Required("integrationId");
     private static string DomainName(OperationInput i) => i.Required("domainName");
 
     /// <summary>apigatewayv2 names a mapping by its id only (REST names it by its base path).</summary>

@@ -118,6 +118,40 @@ public sealed record HttpIntegration
     public string? CredentialsArn { get; init; }
     public Dictionary<string, string>? RequestParameters { get; init; }
     public bool ApiGatewayManaged { get; init; }
+    /// <summary>WebSocket APIs' non-proxy integrations: the request templates by selection key, and the expression that selects one.</summary>
+    public Dictionary<string, string>? RequestTemplates { get; init; }
+    public string? TemplateSelectionExpression { get; init; }
+    /// <summary>WebSocket APIs' non-proxy integrations: what happens to a message no request template takes (WHEN_NO_MATCH, WHEN_NO_TEMPLATES, NEVER).</summary>
+    public string? PassthroughBehavior { get; init; }
+    /// <summary>WebSocket APIs: CONVERT_TO_TEXT or CONVERT_TO_BINARY of the message on its way to the integration.</summary>
+    public string? ContentHandlingStrategy { get; init; }
+    /// <summary>WebSocket APIs' non-proxy integrations: what their integration responses are selected by, set by the type as AWS sets it.</summary>
+    public string? IntegrationResponseSelectionExpression { get; init; }
+}
+
+/// <summary>A WebSocket API's integration response: maps a non-proxy integration's answer (selected by its key) to the message sent back.</summary>
+public sealed record WebSocketIntegrationResponse
+{
+    public required string IntegrationResponseId { get; init; }
+    /// <summary>$default, or a /regular expression/ matched against the status code (HTTP, MOCK) or the Lambda function's error message (AWS).</summary>
+    public required string IntegrationResponseKey { get; init; }
+    public Dictionary<string, string>? ResponseTemplates { get; init; }
+    public string? TemplateSelectionExpression { get; init; }
+    public string? ContentHandlingStrategy { get; init; }
+}
+
+/// <summary>CreateIntegrationResponse/UpdateIntegrationResponse's members, or an AWS::ApiGatewayV2::IntegrationResponse's.</summary>
+public sealed record IntegrationResponseSettings(string? IntegrationResponseKey, Dictionary<string, string>? ResponseTemplates, string? TemplateSelectionExpression,
+    string? ContentHandlingStrategy)
+{
+    public static IntegrationResponseSettings Read(IInputReader r)
+    {
+        // A WebSocket client gets a message without headers, so response parameters would map to nothing; refused rather than stored unused.
+        if (r.Has(Wire.Name(r, "responseParameters")))
+            throw ApiGatewayV2Errors.WebSocketNotServed("response parameters on integration responses (a WebSocket message carries no headers)");
+        return new(r.String(Wire.Name(r, "integrationResponseKey")), RouteSettings.NonEmpty(r.StringMap(Wire.Name(r, "responseTemplates"))),
+            r.String(Wire.Name(r, "templateSelectionExpression")), r.String(Wire.Name(r, "contentHandlingStrategy")));
+    }
 }
 
 public sealed record JwtSettings
@@ -227,6 +261,8 @@ public sealed record DeployedDefinition
     public Dictionary<string, Dictionary<string, WebSocketRouteResponse>> RouteResponses { get; init; } = [];
     /// <summary>WebSocket APIs: the models, by model id.</summary>
     public Dictionary<string, WebSocketModel> Models { get; init; } = [];
+    /// <summary>WebSocket APIs: each non-proxy integration's integration responses, by integration id.</summary>
+    public Dictionary<string, Dictionary<string, WebSocketIntegrationResponse>> IntegrationResponses { get; init; } = [];
 }
 
 /// <summary>An HTTP API and everything under it, stored as one document (per account and region).</summary>
@@ -245,6 +281,8 @@ public sealed record HttpApiDocument
     public Dictionary<string, Dictionary<string, WebSocketRouteResponse>> RouteResponses { get; init; } = [];
     /// <summary>WebSocket APIs: the models, by model id.</summary>
     public Dictionary<string, WebSocketModel> Models { get; init; } = [];
+    /// <summary>WebSocket APIs: each non-proxy integration's integration responses, by integration id.</summary>
+    public Dictionary<string, Dictionary<string, WebSocketIntegrationResponse>> IntegrationResponses { get; init; } = [];
 }
 
 /// <summary>CreateApi/UpdateApi's members; null where the call leaves a member as it is.</summary>
@@ -279,21 +317,29 @@ public sealed record RouteResponseSettings(string? RouteResponseKey, Dictionary<
 {
     public static RouteResponseSettings Read(IInputReader r)
     {
-        // Response parameters map what non-proxy integrations answer, which are not built, so they are not stored unused.
+        // Response parameters would map headers, and a WebSocket message carries none, so they are refused rather than stored unused.
         if (r.Has(Wire.Name(r, "responseParameters")))
-            throw ApiGatewayV2Errors.WebSocketNotServed("response parameters on route responses (non-proxy integrations are not built)");
+            throw ApiGatewayV2Errors.WebSocketNotServed("response parameters on route responses (a WebSocket message carries no headers)");
         return new(r.String(Wire.Name(r, "routeResponseKey")), RouteSettings.NonEmpty(r.StringMap(Wire.Name(r, "responseModels"))),
             r.String(Wire.Name(r, "modelSelectionExpression")));
     }
 }
 
 public sealed record IntegrationSettings(string? IntegrationType, string? IntegrationUri, string? IntegrationMethod, string? PayloadFormatVersion,
-    int? TimeoutInMillis, string? Description, string? CredentialsArn, Dictionary<string, string>? RequestParameters, string? ConnectionType)
+    int? TimeoutInMillis, string? Description, string? CredentialsArn, Dictionary<string, string>? RequestParameters, string? ConnectionType,
+    Dictionary<string, string>? RequestTemplates = null, string? TemplateSelectionExpression = null, string? PassthroughBehavior = null,
+    string? ContentHandlingStrategy = null)
 {
     public static IntegrationSettings Read(IInputReader r) => new(r.String(Wire.Name(r, "integrationType")), r.String(Wire.Name(r, "integrationUri")),
         r.String(Wire.Name(r, "integrationMethod")), r.String(Wire.Name(r, "payloadFormatVersion")), r.Int(Wire.Name(r, "timeoutInMillis")),
-        r.String(Wire.Name(r, "description")), r.String(Wire.Name(r, "credentialsArn")), r.StringMap(Wire.Name(r, "requestParameters")),
-        r.String(Wire.Name(r, "connectionType")));
+        r.String(Wire.Name(r, "description")), r.String(Wire.Name(r, "credentialsArn")),
+        // Absent is read as empty: left null so that an update that does not name the mapping keeps it.
+        RouteSettings.NonEmpty(r.StringMap(Wire.Name(r, "requestParameters"))), r.String(Wire.Name(r, "connectionType")), RouteSettings.NonEmpty(r.StringMap(Wire.Name(r, "requestTemplates"))),
+        r.String(Wire.Name(r, "templateSelectionExpression")), r.String(Wire.Name(r, "passthroughBehavior")), r.String(Wire.Name(r, "contentHandlingStrategy")));
+
+    /// <summary>Whether the call sets a member only WebSocket APIs' integrations have.</summary>
+    public bool SetsWebSocketMembers => RequestTemplates is not null || TemplateSelectionExpression is not null || PassthroughBehavior is not null
+        || ContentHandlingStrategy is not null;
 }
 
 public sealed record AuthorizerSettings(string? Name, string? AuthorizerType, List<string>? IdentitySource, JwtSettings? Jwt, string? AuthorizerUri,

@@ -19,14 +19,6 @@ public static class ApiGatewayV2NotServed
             new("GET", "/v2/domainnames/{domainName}/routingrules", "ListRoutingRules"),
             new("PUT", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "PutRoutingRule"),
         ]),
-        ("integration responses map what non-proxy integrations (AWS, HTTP, MOCK) of WebSocket APIs answer, and those are not built: WebSocket APIs integrate with Lambda through AWS_PROXY",
-        [
-            new("POST", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses", "CreateIntegrationResponse"),
-            new("DELETE", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "DeleteIntegrationResponse"),
-            new("GET", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "GetIntegrationResponse"),
-            new("GET", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses", "GetIntegrationResponses"),
-            new("PATCH", "/v2/apis/{apiId}/integrations/{integrationId}/integrationresponses/{integrationResponseId}", "UpdateIntegrationResponse"),
-        ]),
         ("VPC links carry traffic into a VPC through load balancers, which Stratus does not serve",
         [
             new("POST", "/v2/vpclinks", "CreateVpcLink"),

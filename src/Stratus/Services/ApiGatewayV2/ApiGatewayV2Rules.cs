@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Stratus.Services.ApiGatewayV2.Engine;
 using static Stratus.Services.ApiGatewayV2.ApiGatewayV2Errors;
 
 namespace Stratus.Services.ApiGatewayV2;
@@ -184,18 +185,104 @@ public static partial class WebSocketRules
     public static (string Location, string Name)? RequestParameter(string key) =>
         RequestParameterPattern().Match(key) is { Success: true } match ? (match.Groups[1].Value, match.Groups[2].Value) : null;
 
+    /// <summary>
+    /// A WebSocket API's integration as AWS takes it: AWS_PROXY and AWS (non-proxy) to a Lambda function, HTTP_PROXY and HTTP to a URL,
+    /// MOCK; request templates, their selection and passthrough behavior for the non-proxy types; parameter mapping for the HTTP types.
+    /// The integration response selection expression is the one AWS sets for the type.
+    /// </summary>
     public static HttpIntegration CheckIntegration(HttpIntegration integration)
     {
-        if (integration.IntegrationType != "AWS_PROXY")
-            throw WebSocketNotServed($"{integration.IntegrationType} integrations on WebSocket APIs: their integrations are AWS_PROXY (Lambda proxy)");
-        if (LambdaTarget.FunctionArn(integration.IntegrationUri) is null)
-            throw BadRequest($"Invalid integration URI specified: {integration.IntegrationUri}. An AWS_PROXY integration names a Lambda function ARN or its invocation URI.");
-        if (integration.RequestParameters is { Count: > 0 }) throw WebSocketNotServed("parameter mapping on WebSocket API integrations");
+        var type = integration.IntegrationType;
+        switch (type)
+        {
+            case "AWS_PROXY" or "AWS":
+                if (LambdaTarget.FunctionArn(integration.IntegrationUri) is null)
+                    throw type == "AWS" && integration.IntegrationUri?.StartsWith("arn:aws:apigateway:", StringComparison.Ordinal) == true
+                        ? WebSocketNotServed($"AWS integrations with services other than Lambda ({integration.IntegrationUri})")
+                        : BadRequest($"Invalid integration URI specified: {integration.IntegrationUri}. An {type} integration names a Lambda function ARN or its invocation URI.");
+                break;
+            case "HTTP_PROXY" or "HTTP":
+                if (!Uri.TryCreate(integration.IntegrationUri, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                    throw BadRequest($"Invalid integration URI specified: {integration.IntegrationUri}. An {type} integration names an http or https URL.");
+                break;
+            case "MOCK":
+                break;
+            default:
+                throw BadRequest($"Invalid integration type {type}: a WebSocket API's integrations are AWS_PROXY, AWS, HTTP_PROXY, HTTP or MOCK.");
+        }
+        var proxy = type is "AWS_PROXY" or "HTTP_PROXY";
+        if (proxy && (integration.RequestTemplates is not null || integration.TemplateSelectionExpression is not null || integration.PassthroughBehavior is not null))
+            throw BadRequest($"RequestTemplates, TemplateSelectionExpression and PassthroughBehavior are supported only for non-proxy integrations (AWS, HTTP, MOCK), and this one is {type}.");
+        if (integration.PassthroughBehavior is not (null or "WHEN_NO_MATCH" or "WHEN_NO_TEMPLATES" or "NEVER"))
+            throw BadRequest($"Invalid PassthroughBehavior {integration.PassthroughBehavior}: it must be WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER.");
+        CheckContentHandling(integration.ContentHandlingStrategy);
+        CheckTemplates(integration.RequestTemplates);
+        if (integration.TemplateSelectionExpression is { } selection) CheckTemplateSelection(selection, allowsResponse: false);
+        if (integration.RequestParameters is { Count: > 0 } mapping)
+        {
+            if (type is not ("HTTP" or "HTTP_PROXY")) throw BadRequest($"Request parameter mapping is supported only for HTTP and HTTP_PROXY integrations of a WebSocket API, and this one is {type}.");
+            WebSocketParameterMapping.Check(mapping);
+        }
         // A WebSocket API's Lambda proxy integrations speak payload format 1.0, the only one AWS offers them.
-        var next = integration with { IntegrationMethod = integration.IntegrationMethod ?? "POST", PayloadFormatVersion = integration.PayloadFormatVersion ?? "1.0" };
+        var next = integration with
+        {
+            IntegrationMethod = integration.IntegrationMethod ?? (type == "MOCK" ? null : "POST"),
+            PayloadFormatVersion = integration.PayloadFormatVersion ?? "1.0",
+            PassthroughBehavior = proxy ? null : integration.PassthroughBehavior ?? "WHEN_NO_MATCH",
+            IntegrationResponseSelectionExpression = type switch
+            {
+                "AWS" => "${integration.response.body.errorMessage}",
+                "HTTP" or "MOCK" => "${integration.response.statuscode}",
+                _ => null,
+            },
+        };
         if (next.PayloadFormatVersion != "1.0") throw BadRequest("A WebSocket API's integrations use PayloadFormatVersion 1.0.");
+        if (next.IntegrationMethod is { } method && !HttpMethodPattern().IsMatch(method)) throw BadRequest($"Invalid IntegrationMethod {method}: it must be an HTTP method.");
         return next;
     }
+
+    /// <summary>An integration response as AWS takes it: key $default or a /regular expression/, templates and content handling as the integration's.</summary>
+    public static void CheckIntegrationResponse(WebSocketIntegrationResponse response)
+    {
+        if (WebSocketSelection.ResponseKeyPattern(response.IntegrationResponseKey) is null && response.IntegrationResponseKey != Default)
+            throw BadRequest($"Invalid IntegrationResponseKey {response.IntegrationResponseKey}: it must be $default or a regular expression between slashes, like /2\\d\\d/.");
+        CheckContentHandling(response.ContentHandlingStrategy);
+        CheckTemplates(response.ResponseTemplates);
+        if (response.TemplateSelectionExpression is { } selection) CheckTemplateSelection(selection, allowsResponse: true);
+    }
+
+    private static void CheckContentHandling(string? strategy)
+    {
+        if (strategy is not (null or "CONVERT_TO_BINARY" or "CONVERT_TO_TEXT"))
+            throw BadRequest($"Invalid ContentHandlingStrategy {strategy}: it must be CONVERT_TO_BINARY or CONVERT_TO_TEXT.");
+    }
+
+    /// <summary>The model bounds a template at 32 KB (StringWithLengthBetween0And32K); a template that does not parse is refused now, not at the first message.</summary>
+    private static void CheckTemplates(Dictionary<string, string>? templates)
+    {
+        foreach (var (key, template) in templates ?? [])
+        {
+            if (template.Length > 32768) throw BadRequest($"The template for key {key} is longer than 32768 characters.");
+            if (template.Length > 0 && WebSocketSelection.TemplateError(template) is { } error)
+                throw BadRequest($"Invalid mapping template for key {key}: {error}");
+        }
+    }
+
+    /// <summary>Template selection expressions: static text (\$default for the $default key) and ${request.body.x}; an integration response's also the integration's status code and headers.</summary>
+    private static void CheckTemplateSelection(string expression, bool allowsResponse)
+    {
+        foreach (var variable in WebSocketSelection.Variables(expression))
+        {
+            var allowed = variable.StartsWith("request.body.", StringComparison.Ordinal) && variable.Length > "request.body.".Length
+                || allowsResponse && (variable == "integration.response.statuscode" || variable.StartsWith("integration.response.header.", StringComparison.Ordinal)
+                    || variable.StartsWith("integration.response.multivalueheader.", StringComparison.Ordinal));
+            if (!allowed)
+                throw BadRequest($"Invalid TemplateSelectionExpression {expression}: it may use ${{request.body.name}}{(allowsResponse ? ", ${integration.response.statuscode}, ${integration.response.header.name}" : "")} and static text.");
+        }
+    }
+
+    [GeneratedRegex(@"^[A-Z]{3,7}$")]
+    private static partial Regex HttpMethodPattern();
 
     /// <summary>
     /// The route key a message selects: the selection expression's member of the message's JSON body when it is a string
@@ -230,4 +317,33 @@ public static partial class WebSocketRules
 
     [GeneratedRegex(@"^route\.request\.(header|querystring)\.([A-Za-z0-9._~!#$%&'*+^`|-]+)$")]
     private static partial Regex RequestParameterPattern();
+}
+
+/// <summary>
+/// A WebSocket API integration's request parameters, as AWS documents data mapping for WebSocket APIs: integration.request.header.x or
+/// integration.request.querystring.x from route.request.header.x / route.request.querystring.x (the $connect request's),
+/// route.request.body.x (a member of the message's JSON body), context.x, stageVariables.x, or a 'static value'.
+/// </summary>
+public static partial class WebSocketParameterMapping
+{
+    public static void Check(IReadOnlyDictionary<string, string> mapping)
+    {
+        foreach (var (key, source) in mapping)
+        {
+            if (Target(key) is null)
+                throw BadRequest($"Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {key}]");
+            if (!SourcePattern().IsMatch(source))
+                throw BadRequest($"Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {source}]");
+        }
+    }
+
+    /// <summary>integration.request.header.x → (header, x); integration.request.querystring.x → (querystring, x).</summary>
+    public static (string Location, string Name)? Target(string key) =>
+        TargetPattern().Match(key) is { Success: true } match ? (match.Groups[1].Value, match.Groups[2].Value) : null;
+
+    [GeneratedRegex(@"^integration\.request\.(header|querystring)\.([A-Za-z0-9._$-]+)$")]
+    private static partial Regex TargetPattern();
+
+    [GeneratedRegex(@"^('[^']*'|route\.request\.(header|querystring)\.[A-Za-z0-9._$-]+|route\.request\.body\.[A-Za-z0-9_$.-]+|context\.[A-Za-z0-9_.-]+|stageVariables\.[A-Za-z0-9_]+)$")]
+    private static partial Regex SourcePattern();
 }

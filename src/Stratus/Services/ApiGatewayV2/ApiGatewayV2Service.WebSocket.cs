@@ -69,6 +69,79 @@ public sealed partial class ApiGatewayV2Service : IMeteredApis
             return (document, true);
         });
 
+    // ---- integration responses ----
+
+    public WebSocketIntegrationResponse CreateIntegrationResponse(Scope scope, string apiId, string integrationId, IntegrationResponseSettings settings)
+    {
+        var key = settings.IntegrationResponseKey ?? throw BadRequest("IntegrationResponseKey is required for an integration response.");
+        return Change(scope, apiId, document =>
+        {
+            var responses = IntegrationResponsesOf(document, integrationId);
+            if (responses.Values.Any(r => r.IntegrationResponseKey == key))
+                throw Conflict($"Unable to create IntegrationResponse: an integration response with key '{key}' already exists for this integration.");
+            var response = new WebSocketIntegrationResponse
+            {
+                IntegrationResponseId = ApiGatewayErrors.NewId()[..6], IntegrationResponseKey = key, ResponseTemplates = settings.ResponseTemplates,
+                TemplateSelectionExpression = settings.TemplateSelectionExpression, ContentHandlingStrategy = settings.ContentHandlingStrategy,
+            };
+            WebSocketRules.CheckIntegrationResponse(response);
+            responses[response.IntegrationResponseId] = response;
+            document.IntegrationResponses[integrationId] = responses;
+            return (document, response);
+        });
+    }
+
+    public WebSocketIntegrationResponse GetIntegrationResponse(Scope scope, string apiId, string integrationId, string integrationResponseId) =>
+        IntegrationResponsesOf(Document(scope, apiId), integrationId).GetValueOrDefault(integrationResponseId)
+        ?? throw NotFound("IntegrationResponse", integrationResponseId);
+
+    public IReadOnlyList<WebSocketIntegrationResponse> GetIntegrationResponses(Scope scope, string apiId, string integrationId) =>
+        [.. IntegrationResponsesOf(Document(scope, apiId), integrationId).Values.OrderBy(r => r.IntegrationResponseKey, StringComparer.Ordinal)];
+
+    public WebSocketIntegrationResponse UpdateIntegrationResponse(Scope scope, string apiId, string integrationId, string integrationResponseId,
+        IntegrationResponseSettings settings) =>
+        Change(scope, apiId, document =>
+        {
+            var responses = IntegrationResponsesOf(document, integrationId);
+            var current = responses.GetValueOrDefault(integrationResponseId) ?? throw NotFound("IntegrationResponse", integrationResponseId);
+            if (settings.IntegrationResponseKey is { } key && key != current.IntegrationResponseKey && responses.Values.Any(r => r.IntegrationResponseKey == key))
+                throw Conflict($"Unable to update IntegrationResponse: an integration response with key '{key}' already exists for this integration.");
+            var next = current with
+            {
+                IntegrationResponseKey = settings.IntegrationResponseKey ?? current.IntegrationResponseKey,
+                ResponseTemplates = settings.ResponseTemplates ?? current.ResponseTemplates,
+                TemplateSelectionExpression = settings.TemplateSelectionExpression ?? current.TemplateSelectionExpression,
+                ContentHandlingStrategy = settings.ContentHandlingStrategy ?? current.ContentHandlingStrategy,
+            };
+            WebSocketRules.CheckIntegrationResponse(next);
+            responses[integrationResponseId] = next;
+            document.IntegrationResponses[integrationId] = responses;
+            return (document, next);
+        });
+
+    public void DeleteIntegrationResponse(Scope scope, string apiId, string integrationId, string integrationResponseId) =>
+        Change(scope, apiId, document =>
+        {
+            var responses = IntegrationResponsesOf(document, integrationId);
+            if (!responses.Remove(integrationResponseId)) throw NotFound("IntegrationResponse", integrationResponseId);
+            if (responses.Count == 0) document.IntegrationResponses.Remove(integrationId);
+            else document.IntegrationResponses[integrationId] = responses;
+            return (document, true);
+        });
+
+    /// <summary>
+    /// A copy of the integration's responses, refused for an integration that does not exist, an API that is not a WebSocket API, or a
+    /// proxy integration (whose answer goes back as it is, with no integration response, as AWS documents).
+    /// </summary>
+    private static Dictionary<string, WebSocketIntegrationResponse> IntegrationResponsesOf(HttpApiDocument document, string integrationId)
+    {
+        if (!document.Api.IsWebSocket) throw BadRequest("Integration responses are supported only for WebSocket APIs.");
+        var integration = document.Integrations.GetValueOrDefault(integrationId) ?? throw NotFound("Integration", integrationId);
+        if (integration.IntegrationType is "AWS_PROXY" or "HTTP_PROXY")
+            throw BadRequest($"Integration responses are supported only for non-proxy integrations (AWS, HTTP, MOCK), and {integrationId} is {integration.IntegrationType}.");
+        return new Dictionary<string, WebSocketIntegrationResponse>(document.IntegrationResponses.GetValueOrDefault(integrationId) ?? [], StringComparer.Ordinal);
+    }
+
     /// <summary>DeleteRouteRequestParameter: the $connect route no longer requires (or names) the parameter.</summary>
     public void DeleteRouteRequestParameter(Scope scope, string apiId, string routeId, string key) =>
         Change(scope, apiId, document =>

@@ -348,10 +348,16 @@ public sealed partial class ApiGatewayV2Service
             CredentialsArn = settings.CredentialsArn ?? current.CredentialsArn,
             RequestParameters = settings.RequestParameters ?? current.RequestParameters,
             ConnectionType = settings.ConnectionType ?? current.ConnectionType,
+            RequestTemplates = settings.RequestTemplates ?? current.RequestTemplates,
+            TemplateSelectionExpression = settings.TemplateSelectionExpression ?? current.TemplateSelectionExpression,
+            PassthroughBehavior = settings.PassthroughBehavior ?? current.PassthroughBehavior,
+            ContentHandlingStrategy = settings.ContentHandlingStrategy ?? current.ContentHandlingStrategy,
         };
         if (next.ConnectionType == "VPC_LINK") throw NotServed("VPC link integrations (connectionType VPC_LINK)");
         if (next.TimeoutInMillis is < 50 or > 30000) throw BadRequest("Timeout must be between 50 milliseconds and 30 seconds.");
         if (api.IsWebSocket) return WebSocketRules.CheckIntegration(next);
+        if (settings.SetsWebSocketMembers)
+            throw BadRequest("RequestTemplates, TemplateSelectionExpression, PassthroughBehavior and ContentHandlingStrategy are supported only for WebSocket APIs.");
         switch (next.IntegrationType)
         {
             case "AWS_PROXY":
@@ -386,7 +392,7 @@ public sealed partial class ApiGatewayV2Service
 
     public void DeleteIntegration(Scope scope, string apiId, string integrationId) =>
         DeletePart(scope, apiId, d => d.Integrations, "Integration", integrationId, r => r.Target == "integrations/" + integrationId,
-            user => $"Cannot delete integration {integrationId}: route {user.RouteKey} targets it.");
+            user => $"Cannot delete integration {integrationId}: route {user.RouteKey} targets it.", document => document.IntegrationResponses.Remove(integrationId));
 
     // ---- authorizers ----
 
@@ -479,13 +485,14 @@ public sealed partial class ApiGatewayV2Service
 
     /// <summary>Deletes one part of the API; while a route still uses it, AWS answers ConflictException naming the route.</summary>
     private void DeletePart<T>(Scope scope, string apiId, Func<HttpApiDocument, Dictionary<string, T>> parts, string kind, string id,
-        Func<HttpRoute, bool> usedBy, Func<HttpRoute, string> conflict) =>
+        Func<HttpRoute, bool> usedBy, Func<HttpRoute, string> conflict, Action<HttpApiDocument>? alsoDelete = null) =>
         Change(scope, apiId, document =>
         {
             var collection = parts(document);
             if (!collection.ContainsKey(id)) throw NotFound(kind, id);
             if (document.Routes.Values.FirstOrDefault(usedBy) is { } user) throw Conflict(conflict(user));
             collection.Remove(id);
+            alsoDelete?.Invoke(document);
             return (document, true);
         });
 
@@ -587,6 +594,7 @@ public sealed partial class ApiGatewayV2Service
             Routes = document.Routes, Integrations = document.Integrations, Authorizers = document.Authorizers, Cors = document.Api.CorsConfiguration,
             Models = document.Models,
             RouteResponses = document.RouteResponses,
+            IntegrationResponses = document.IntegrationResponses,
         });
         return deployment;
     }

@@ -132,7 +132,7 @@ public sealed class WebSocketApiTests(StratusFixture stratus) : IClassFixture<St
         Assert.Equal("$default", built["route_response"]!.GetValue<string>());
         Assert.Equal("BadRequestException", built["no_selection"]!["code"]!.GetValue<string>());
         Assert.Equal("BadRequestException", built["bad_key"]!["code"]!.GetValue<string>());
-        Assert.Contains("CreateIntegrationResponse", built["integration_response"]!["message"]!.GetValue<string>());
+        Assert.Equal("NotFoundException", built["integration_response"]!["code"]!.GetValue<string>());
         Assert.Equal("BadRequestException", built["http_route_response"]!["code"]!.GetValue<string>());
 
         // $connect answering 403 refuses the upgrade with that status.

@@ -214,6 +214,9 @@ public sealed class MappingTemplate
         }
     }
 
-    public string Render(RequestContext run, JsonPayload payload, Dictionary<string, object?> context) =>
-        _template is not null ? _template.Render(run.TemplateVariables(payload, context)) : throw new VtlException(_error!);
+    public string Render(RequestContext run, JsonPayload payload, Dictionary<string, object?> context) => Render(run.TemplateVariables(payload, context));
+
+    /// <summary>Renders with the variables the caller's API kind gives a template (WebSocket APIs' $context is not a REST method's).</summary>
+    public string Render(IReadOnlyDictionary<string, object?> variables) =>
+        _template is not null ? _template.Render(variables) : throw new VtlException(_error!);
 }

@@ -19,17 +19,27 @@ internal sealed class MockIntegration : IIntegration
     public Task<GatewayResponse> RunAsync(RequestContext run, CancellationToken cancellation)
     {
         var mapped = IntegrationRequestStage.MapBody(run) ?? "";
-        var status = 200;
+        var status = StatusOf(mapped);
+        if (status is null) run.Write($"Mock integration request template did not produce a statusCode, answering {DefaultStatus}");
+        var output = new IntegrationOutput((status ?? DefaultStatus).ToString(CultureInfo.InvariantCulture), NoBody, [], null);
+        return Task.FromResult(IntegrationResponseStage.Answer(run, output));
+    }
+
+    /// <summary>What a mock answers when its request template gives no statusCode.</summary>
+    public const int DefaultStatus = 200;
+
+    /// <summary>The statusCode a mock's mapped request names (REST and WebSocket APIs' MOCK alike), or null when it names none.</summary>
+    public static int? StatusOf(string mapped)
+    {
         try
         {
             if (JsonNode.Parse(mapped) is JsonObject obj && obj["statusCode"] is JsonValue code)
-                status = code.GetValueKind() == JsonValueKind.Number ? code.GetValue<int>() : int.Parse(code.ToString(), CultureInfo.InvariantCulture);
+                return code.GetValueKind() == JsonValueKind.Number ? code.GetValue<int>() : int.Parse(code.ToString(), CultureInfo.InvariantCulture);
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
         {
-            run.Write($"Mock integration request template did not produce a statusCode, answering {status}");
+            // Not JSON, or a statusCode that is not a number: the mock answers its default.
         }
-        var output = new IntegrationOutput(status.ToString(CultureInfo.InvariantCulture), NoBody, [], null);
-        return Task.FromResult(IntegrationResponseStage.Answer(run, output));
+        return null;
     }
 }

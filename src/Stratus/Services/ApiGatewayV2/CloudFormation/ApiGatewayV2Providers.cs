@@ -149,35 +149,47 @@ public sealed class ApiGatewayV2DeploymentProvider(ApiGatewayV2Service gateway) 
 }
 
 /// <summary>
-/// AWS::ApiGatewayV2::RouteResponse: a WebSocket route's route response ($default makes the route two-way). Ref is the route
-/// response id; a changed ApiId or RouteId replaces it.
+/// A part that lives under another part of an API (a route's route response, an integration's integration response): made, changed
+/// and deleted through the domain with the API's and the parent's ids; Ref is the part's id, and a changed ApiId or parent id replaces it.
 /// </summary>
-public sealed class ApiGatewayV2RouteResponseProvider(ApiGatewayV2Service gateway) : IResourceProvider
+public abstract class ApiSubPartProvider<TSettings>(string type, string parentProperty, string idAttribute, Func<IInputReader, TSettings> read,
+    Func<Scope, string, string, TSettings, string> create, Action<Scope, string, string, string, TSettings> update, Action<Scope, string, string, string> delete)
+    : IResourceProvider
 {
-    public string Type => "AWS::ApiGatewayV2::RouteResponse";
+    public string Type => type;
 
-    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "ApiId", "RouteId" };
+    public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string> { "ApiId", parentProperty };
 
     public Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
-        var response = gateway.CreateRouteResponse(request.Scope, p.Required("ApiId"), p.Required("RouteId"), RouteResponseSettings.Read(p));
-        return Task.FromResult(new ProvisionedResource(response.RouteResponseId,
-            new Dictionary<string, string> { ["RouteResponseId"] = response.RouteResponseId }));
+        var id = create(request.Scope, p.Required("ApiId"), p.Required(parentProperty), read(p));
+        return Task.FromResult(new ProvisionedResource(id, new Dictionary<string, string> { [idAttribute] = id }));
     }
 
     public Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
     {
         var p = request.Properties;
-        gateway.UpdateRouteResponse(request.Scope, p.Required("ApiId"), p.Required("RouteId"), current.PhysicalId, RouteResponseSettings.Read(p));
+        update(request.Scope, p.Required("ApiId"), p.Required(parentProperty), current.PhysicalId, read(p));
         return Task.FromResult(current);
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
     {
         var p = request.Properties;
-        ResourceDeletion.IfPresent(() => gateway.DeleteRouteResponse(request.Scope, p.Required("ApiId"), p.Required("RouteId"), current.PhysicalId),
-            "NotFoundException");
+        ResourceDeletion.IfPresent(() => delete(request.Scope, p.Required("ApiId"), p.Required(parentProperty), current.PhysicalId), "NotFoundException");
         return Task.CompletedTask;
     }
 }
+
+/// <summary>AWS::ApiGatewayV2::RouteResponse: a WebSocket route's route response ($default makes the route two-way).</summary>
+public sealed class ApiGatewayV2RouteResponseProvider(ApiGatewayV2Service gateway) : ApiSubPartProvider<RouteResponseSettings>(
+    "AWS::ApiGatewayV2::RouteResponse", "RouteId", "RouteResponseId", RouteResponseSettings.Read,
+    (scope, apiId, routeId, settings) => gateway.CreateRouteResponse(scope, apiId, routeId, settings).RouteResponseId,
+    (scope, apiId, routeId, id, settings) => gateway.UpdateRouteResponse(scope, apiId, routeId, id, settings), gateway.DeleteRouteResponse);
+
+/// <summary>AWS::ApiGatewayV2::IntegrationResponse: a WebSocket non-proxy integration's integration response, through the API's checks.</summary>
+public sealed class ApiGatewayV2IntegrationResponseProvider(ApiGatewayV2Service gateway) : ApiSubPartProvider<IntegrationResponseSettings>(
+    "AWS::ApiGatewayV2::IntegrationResponse", "IntegrationId", "IntegrationResponseId", IntegrationResponseSettings.Read,
+    (scope, apiId, integrationId, settings) => gateway.CreateIntegrationResponse(scope, apiId, integrationId, settings).IntegrationResponseId,
+    (scope, apiId, integrationId, id, settings) => gateway.UpdateIntegrationResponse(scope, apiId, integrationId, id, settings), gateway.DeleteIntegrationResponse);

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Stratus.Protocols;
 using Stratus.Protocols.Json;
 using Stratus.Services.ApiGateway.Engine;
+using Stratus.Services.ApiGateway.Vtl;
 using Stratus.Services.Lambda;
 
 namespace Stratus.Services.ApiGatewayV2.Engine;
@@ -18,7 +19,7 @@ namespace Stratus.Services.ApiGatewayV2.Engine;
 /// route selection expression names (else $default) and, on a two-way route, the integration's answer goes back; $disconnect runs
 /// once the connection is gone. Lambda proxy events are built as AWS documents them for WebSocket APIs.
 /// </summary>
-public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoker lambda, WebSocketConnections connections, WebSocketAuthorization authorization,
+public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoker lambda, WebSocketIntegrations integrations, WebSocketConnections connections, WebSocketAuthorization authorization,
     StageTelemetry telemetry, TimeProvider clock, ILogger logger)
 {
     /// <summary>AWS closes a connection that has been idle for 10 minutes.</summary>
@@ -99,7 +100,7 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
             requestContext["disconnectStatusCode"] = closeStatus;
             requestContext["disconnectReason"] = connection.ServerCloseReason ?? closeReason;
             // $disconnect is best effort on AWS too: the client is gone, so nothing waits for the answer.
-            record.Answered(await InvokeAsync(stage, disconnect, @event, CancellationToken.None));
+            record.Answered(await InvokeAsync(stage, disconnect, @event, context, record, WebSocketMessage.None, CancellationToken.None));
             Record(context with { Stage = stage }, record);
         }
     }
@@ -126,7 +127,9 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
             var message = $"Missing required request parameters: [{string.Join(", ", missing)}]";
             return (context, null, record.Refused(HttpApiResponse.Message(400, message), message));
         }
-        var answer = await InvokeAsync(stage, connect, @event, http.RequestAborted);
+        var upgrade = new WebSocketMessage([], false, request.Headers.ToDictionary(h => h.Key, h => h.Value.LastOrDefault() ?? "", StringComparer.OrdinalIgnoreCase),
+            request.Query.ToDictionary(q => q.Key, q => q.Value.LastOrDefault() ?? "", StringComparer.Ordinal));
+        var answer = await InvokeAsync(stage, connect, @event, context, record, upgrade, http.RequestAborted);
         record.Answered(answer);
         if (answer.StatusCode is >= 200 and < 300) return (context, answer.SubProtocol, null);
         // A status no HTTP answer can carry (a function's "statusCode": 42) is the integration failing.
@@ -205,7 +208,7 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
         @event["body"] = binary ? Convert.ToBase64String(body) : Encoding.UTF8.GetString(body);
         @event["isBase64Encoded"] = binary;
         record.Body = @event["body"]!.GetValue<string>();
-        var answer = await InvokeAsync(stage, route, @event, CancellationToken.None);
+        var answer = await InvokeAsync(stage, route, @event, context, record, new WebSocketMessage(body, binary, Empty, Empty), CancellationToken.None);
         record.Answered(answer);
         if (answer.Failed)
         {
@@ -300,6 +303,43 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
         public string? ApiKey { get; init; }
     }
 
+    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
+
+    /// <summary>What an integration gets of the event besides its context: the message, and at $connect the upgrade's headers and query string.</summary>
+    private sealed record WebSocketMessage(byte[] Body, bool Binary, IReadOnlyDictionary<string, string> Headers, IReadOnlyDictionary<string, string> QueryString)
+    {
+        public static readonly WebSocketMessage None = new([], false, Empty, Empty);
+    }
+
+    /// <summary>The $context variables WebSocket APIs document (the access log's, nested by their dots) with the authorizer's context, for mapping templates.</summary>
+    private static Dictionary<string, object?> TemplateContext(EventContext context, EventRecord record)
+    {
+        var variables = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["authorizer"] = context.Authorizer is { } authorizer ? JsonPath.ToVtl(authorizer) : new Dictionary<string, object?>(StringComparer.Ordinal),
+        };
+        foreach (var name in TemplateContextNames)
+        {
+            if (ContextValue("context." + name, context, record) is not { } value) continue;
+            var parts = name.Split('.');
+            var map = variables;
+            foreach (var part in parts[..^1])
+            {
+                if (map.GetValueOrDefault(part) is not Dictionary<string, object?> inner) map[part] = inner = new Dictionary<string, object?>(StringComparer.Ordinal);
+                map = inner;
+            }
+            map[parts[^1]] = value;
+        }
+        return variables;
+    }
+
+    private static readonly string[] TemplateContextNames =
+    [
+        "requestId", "extendedRequestId", "apiId", "stage", "routeKey", "eventType", "connectionId", "connectedAt", "messageId", "messageDirection",
+        "domainName", "requestTime", "requestTimeEpoch", "identity.sourceIp", "identity.userAgent", "identity.accountId", "identity.accessKey",
+        "identity.caller", "identity.user", "identity.userArn", "identity.apiKey",
+    ];
+
     /// <summary>The $connect route's event: the common part with the upgrade request's headers and query string.</summary>
     private JsonObject ConnectEvent(EventContext context, HttpRoute connect, HttpRequest request, string requestId)
     {
@@ -359,25 +399,22 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
         return @event;
     }
 
-    /// <summary>The integration's outcome: Unreachable when it could not be called (ExecutionError), Failed when it failed (IntegrationError).</summary>
-    private sealed record Answer(int StatusCode, byte[]? Body, string? SubProtocol, bool Failed)
-    {
-        /// <summary>How long the integration took, null when it was not called.</summary>
-        public TimeSpan? Latency { get; init; }
-        public bool Unreachable { get; init; }
-        public string? Error { get; init; }
-    }
-
     /// <summary>
-    /// Runs the route's Lambda proxy integration. The function answers <c>{statusCode, headers, body}</c> (an answer without statusCode
-    /// counts as 200 with the whole answer as its body); an invocation error or a function error is a failure (500).
+    /// Runs the route's integration: Lambda proxy here, the others through <see cref="WebSocketIntegrations"/>. The function answers
+    /// <c>{statusCode, headers, body}</c> (an answer without statusCode counts as 200 with the whole answer as its body); an invocation
+    /// error or a function error is a failure (500).
     /// </summary>
-    private async Task<Answer> InvokeAsync(ServedStage stage, HttpRoute route, JsonObject @event, CancellationToken cancellation)
+    private async Task<WebSocketAnswer> InvokeAsync(ServedStage stage, HttpRoute route, JsonObject @event, EventContext context, EventRecord record,
+        WebSocketMessage message, CancellationToken cancellation)
     {
-        var failed = new Answer(500, null, null, Failed: true);
-        if (route.Target is not { } target || stage.Definition.Integrations.GetValueOrDefault(target["integrations/".Length..]) is not { } integration
-            || LambdaTarget.FunctionArn(integration.IntegrationUri) is not { } function)
-            return failed with { Unreachable = true, Error = "the route has no Lambda integration" };
+        var failed = new WebSocketAnswer(500, null, null, Failed: true);
+        if (route.Target is not { } target || stage.Definition.Integrations.GetValueOrDefault(target["integrations/".Length..]) is not { } integration)
+            return failed with { Unreachable = true, Error = "the route has no integration" };
+        if (integration.IntegrationType != "AWS_PROXY")
+            return await integrations.RunAsync(new WebSocketCall(stage, route, integration, message.Body, message.Binary, message.Headers, message.QueryString,
+                () => TemplateContext(context with { Stage = stage }, record)), cancellation);
+        var function = LambdaTarget.FunctionArn(integration.IntegrationUri)!;
+        var trace = new List<string> { $"Integration {integration.IntegrationId}: AWS_PROXY {integration.IntegrationUri}" };
         var watch = System.Diagnostics.Stopwatch.StartNew();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         timeout.CancelAfter(integration.TimeoutInMillis);
@@ -391,18 +428,18 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
         catch (Exception e) when (e is AwsException or OperationCanceledException)
         {
             logger.LogWarning("WebSocket API {ApiId} route {RouteKey}: the integration failed: {Error}", stage.Api.ApiId, route.RouteKey, e.Message);
-            return failed with { Unreachable = true, Latency = watch.Elapsed, Error = e is AwsException ? e.Message : "the integration timed out" };
+            return failed with { Unreachable = true, Latency = watch.Elapsed, Error = e is AwsException ? e.Message : "the integration timed out", Trace = trace };
         }
         if (result.FunctionError is not null)
         {
             var error = Encoding.UTF8.GetString(result.Payload.Span);
             logger.LogWarning("WebSocket API {ApiId} route {RouteKey}: the function failed: {Error}", stage.Api.ApiId, route.RouteKey, error);
-            return failed with { Latency = watch.Elapsed, Error = error };
+            return failed with { Latency = watch.Elapsed, Error = error, Trace = trace };
         }
-        return Read(result.Payload.ToArray()) with { Latency = watch.Elapsed };
+        return Read(result.Payload.ToArray()) with { Latency = watch.Elapsed, Trace = trace };
     }
 
-    private static Answer Read(byte[] payload)
+    private static WebSocketAnswer Read(byte[] payload)
     {
         JsonNode? node;
         try
@@ -411,7 +448,7 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
         }
         catch (JsonException)
         {
-            return new Answer(200, payload, null, false);
+            return new WebSocketAnswer(200, payload, null, false);
         }
         if (node is JsonObject answer && answer["statusCode"] is JsonValue status)
         {
@@ -424,10 +461,10 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
                 var other => Encoding.UTF8.GetBytes(other.ToJsonString()),
             };
             var subProtocol = (answer["headers"] as JsonObject)?.FirstOrDefault(h => string.Equals(h.Key, "Sec-WebSocket-Protocol", StringComparison.OrdinalIgnoreCase)).Value?.ToString();
-            return new Answer(code, body, subProtocol, false);
+            return new WebSocketAnswer(code, body, subProtocol, false);
         }
         // A function answering null or a bare value: AWS passes it through as the message body, a success.
-        return new Answer(200, node is null ? null : node is JsonValue v && v.TryGetValue<string>(out var bare) ? Encoding.UTF8.GetBytes(bare) : payload, null, false);
+        return new WebSocketAnswer(200, node is null ? null : node is JsonValue v && v.TryGetValue<string>(out var bare) ? Encoding.UTF8.GetBytes(bare) : payload, null, false);
     }
 
     /// <summary>A body the function marked base64; one that is not base64 is sent as the text it is.</summary>
@@ -477,7 +514,7 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
         /// <summary>API Gateway refused the event before the integration ran (ClientError).</summary>
         public bool RefusedEarly { get; private set; }
         public string? Error { get; private set; }
-        public Answer? Integration { get; private set; }
+        public WebSocketAnswer? Integration { get; private set; }
         /// <summary>Messages sent back to the client for this event, which AWS's MessageCount counts too.</summary>
         public int Replies { get; set; }
 
@@ -487,7 +524,7 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
             return refusal;
         }
 
-        public void Answered(Answer answer)
+        public void Answered(WebSocketAnswer answer)
         {
             Integration = answer;
             Error ??= answer.Error;
@@ -526,6 +563,7 @@ public sealed class WebSocketSessions(ApiGatewayV2Service gateway, ILambdaInvoke
         var prefix = $"({record.RequestId})";
         var lines = new List<string> { $"{prefix} Received {record.EventType} event on route {record.RouteKey} for connection {context.ConnectionId}" };
         if (dataTrace && record.Body is { } body) lines.Add($"{prefix} Message body: {body}");
+        lines.AddRange((record.Integration?.Trace ?? []).Select(step => $"{prefix} {step}"));
         if (record.Integration is { Latency: { } latency } answer)
         {
             lines.Add($"{prefix} Integration answered {answer.StatusCode} in {(long)latency.TotalMilliseconds} ms");
