@@ -42,6 +42,9 @@ public sealed class LogsUnmaskAuthorizationTests : EnforcedStratusTest
                 if r["status"] not in ("Scheduled", "Running") or time.time() > deadline: break
                 time.sleep(0.1)
             out["query_unmasked"] = [f["value"] for row in r["results"] for f in row if f["field"] == "raw"]
+            # An account data protection policy also needs logs:PutDataProtectionPolicy, as AWS documents.
+            admin = reader("admin", ["logs:PutAccountPolicy"])
+            out["account_policy_refused"] = error(admin.put_account_policy, policyName="p", policyType="DATA_PROTECTION_POLICY", policyDocument="{}")
             """);
 
         Assert.Equal("to ***************", (string)result["masked"]!);
@@ -52,5 +55,7 @@ public sealed class LogsUnmaskAuthorizationTests : EnforcedStratusTest
         Assert.Equal("AccessDeniedException", (string)result["query_refused"]!["code"]!);
         Assert.Contains("logs:Unmask", (string)result["query_refused"]!["message"]!);
         Assert.Equal("""["to ann@example.com"]""", result["query_unmasked"]!.ToJsonString());
+        Assert.Equal("AccessDeniedException", (string)result["account_policy_refused"]!["code"]!);
+        Assert.Contains("logs:PutDataProtectionPolicy", (string)result["account_policy_refused"]!["message"]!);
     }
 }
