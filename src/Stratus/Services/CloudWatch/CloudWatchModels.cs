@@ -361,6 +361,9 @@ public sealed record AlarmMuteRule(string AccountId, string Region, string Name,
     public string Arn => $"arn:aws:cloudwatch:{Region}:{AccountId}:alarm-mute-rule:{Name}";
 }
 
+/// <summary>An alarm whose actions a mute rule held back: its ALARM actions run once no rule mutes it (stored, so a restart keeps the wait).</summary>
+public sealed record HeldAlarmActions(string AccountId, string Region, string AlarmName);
+
 /// <summary>PutAlarmMuteRule's members.</summary>
 public sealed record AlarmMuteRuleInput(string Name, string? Description, string Expression, string Duration, string? Timezone, IReadOnlyList<string> AlarmNames,
     DateTimeOffset? StartDate, DateTimeOffset? ExpireDate, Dictionary<string, string> Tags);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch.Engine;
@@ -9,7 +8,8 @@ namespace Stratus.Services.CloudWatch;
 /// Alarm mute rules: while a rule is ACTIVE its alarms still evaluate and change state, but the actions a change would
 /// run are not run, as the PutAlarmMuteRule model documents. When an alarm held back that way is no longer muted (its
 /// window ends, the rule expires or is deleted) and it is in ALARM, its ALARM actions run then, as AWS documents for a
-/// deleted rule. Which alarms wait for their unmuting is kept in memory: a restart forgets it.
+/// deleted rule. Which alarms wait for their unmuting is stored with the alarms, so a held ALARM action still runs when the
+/// mute ends after a restart.
 /// </summary>
 public sealed partial class CloudWatchService
 {
@@ -17,7 +17,7 @@ public sealed partial class CloudWatchService
     public const int MaxMuteTargets = 100;
 
     private readonly ResourceTable<AlarmMuteRule> _muteRules;
-    private readonly ConcurrentDictionary<string, (string AccountId, string Region, string AlarmName)> _heldActions = new(StringComparer.Ordinal);
+    private readonly ResourceTable<HeldAlarmActions> _heldActions;
 
     public void PutAlarmMuteRule(Scope scope, AlarmMuteRuleInput input)
     {
@@ -78,7 +78,7 @@ public sealed partial class CloudWatchService
     private bool HoldsActions(string accountId, string region, string alarmName, DateTimeOffset now)
     {
         if (!IsMuted(accountId, region, alarmName, now)) return false;
-        _heldActions[AlarmKey(accountId, region, alarmName)] = (accountId, region, alarmName);
+        _heldActions.Put(AlarmKey(accountId, region, alarmName), new HeldAlarmActions(accountId, region, alarmName));
         return true;
     }
 
@@ -89,9 +89,10 @@ public sealed partial class CloudWatchService
     private void ReleaseHeldActions()
     {
         var now = _clock.GetUtcNow();
-        foreach (var (key, held) in _heldActions)
+        foreach (var held in _heldActions.Values.ToList())
         {
-            if (IsMuted(held.AccountId, held.Region, held.AlarmName, now) || !_heldActions.TryRemove(key, out _)) continue;
+            var key = AlarmKey(held.AccountId, held.Region, held.AlarmName);
+            if (IsMuted(held.AccountId, held.Region, held.AlarmName, now) || _heldActions.Remove(key) is null) continue;
             Alarm? alarm = (Alarm?)_alarms.Get(key) ?? _composites.Get(key);
             if (alarm is { ActionsEnabled: true, StateValue: AlarmStates.Alarm })
                 RunActions(held.AccountId, held.Region, held.AlarmName, alarm.AlarmArn, alarm.AlarmType, alarm.ActionsFor(AlarmStates.Alarm),

@@ -83,6 +83,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         _dashboards = new ResourceTable<Dashboard>(store, "cloudwatch.dashboards");
         _anomalyDetectors = new ResourceTable<AnomalyDetector>(store, "cloudwatch.anomaly-detectors");
         _muteRules = new ResourceTable<AlarmMuteRule>(store, "cloudwatch.alarm-mute-rules");
+        _heldActions = new ResourceTable<HeldAlarmActions>(store, "cloudwatch.held-alarm-actions");
         _clock = clock;
         _lambda = lambda;
         _logger = logger;

@@ -13,6 +13,8 @@ namespace Stratus.Services.Logs;
 public sealed class LogsApi : IStratusService, IDisposable
 {
     private const int MaxDescribeLimit = 50;
+    /// <summary>DescribeFieldIndexes takes no limit; Stratus pages its answer by this many (AWS does not say how many it pages by).</summary>
+    private const int MaxFieldIndexPage = 100;
     private readonly LogsService _logs;
 
     public LogsApi(LogsService logs, ILogger logger)
@@ -116,6 +118,50 @@ public sealed class LogsApi : IStratusService, IDisposable
                     ["transformedEventMessage"] = t.Transformed,
                 }).ToArray()),
         });
+        table.Add("PutAccountPolicy", async i => (OperationResult)new JsonObject
+        {
+            ["accountPolicy"] = AccountPolicyView(await _logs.PutAccountPolicyAsync(i.Scope, i.Required("policyName"), i.Required("policyType"),
+                i.Required("policyDocument"), i.String("selectionCriteria"), i.Aborted)),
+        });
+        table.Add("DescribeAccountPolicies", i => new JsonObject
+        {
+            ["accountPolicies"] = new JsonArray(_logs.DescribeAccountPolicies(i.Scope, i.Required("policyType"), i.String("policyName"),
+                i.Has("accountIdentifiers") ? i.Strings("accountIdentifiers") : []).Select(p => (JsonNode)AccountPolicyView(p)).ToArray()),
+        });
+        table.Add("DeleteAccountPolicy", i =>
+        {
+            _logs.DeleteAccountPolicy(i.Scope, i.Required("policyName"), i.Required("policyType"));
+            return (JsonObject?)null;
+        });
+        table.Add("PutIndexPolicy", i =>
+        {
+            var policy = _logs.PutIndexPolicy(i.Scope, i.Required("logGroupIdentifier"), i.Required("policyDocument"));
+            return new JsonObject
+            {
+                ["indexPolicy"] = new JsonObject
+                {
+                    ["logGroupIdentifier"] = policy.GroupArn, ["lastUpdateTime"] = policy.LastUpdateTime, ["policyDocument"] = policy.Document, ["source"] = "LOG_GROUP",
+                },
+            };
+        });
+        table.Add("DescribeIndexPolicies", i => new JsonObject
+        {
+            ["indexPolicies"] = new JsonArray(_logs.DescribeIndexPolicies(i.Scope, i.Strings("logGroupIdentifiers")).Select(p => (JsonNode)new JsonObject
+            {
+                ["logGroupIdentifier"] = p.GroupArn, ["lastUpdateTime"] = p.LastUpdateTime, ["policyDocument"] = p.Document, ["policyName"] = p.PolicyName, ["source"] = p.Source,
+            }).ToArray()),
+        });
+        table.Add("DeleteIndexPolicy", i =>
+        {
+            _logs.DeleteIndexPolicy(i.Scope, i.Required("logGroupIdentifier"));
+            return new JsonObject();
+        });
+        table.Add("DescribeFieldIndexes", i => Page("fieldIndexes", _logs.DescribeFieldIndexes(i.Scope, i.Strings("logGroupIdentifiers")), MaxFieldIndexPage,
+            i.String("nextToken"), f => new JsonObject
+            {
+                ["logGroupIdentifier"] = f.GroupArn, ["fieldIndexName"] = f.Field, ["lastScanTime"] = f.LastScanTime,
+                ["firstEventTime"] = f.FirstEventTime, ["lastEventTime"] = f.LastEventTime, ["type"] = "FIELD_INDEX",
+            }));
         // The ARN-based tagging operations, for log groups (AWS's newer form of TagLogGroup and its siblings).
         table.Add("TagResource", i =>
         {
@@ -173,6 +219,17 @@ public sealed class LogsApi : IStratusService, IDisposable
         var policies = _logs.DescribeResourcePolicies(i.Scope, i.String("resourceArn"), i.String("policyScope"));
         return Page("resourcePolicies", policies, limit, i.String("nextToken"), PolicyView);
     }
+
+    private static JsonObject AccountPolicyView(AccountPolicy p) => new()
+    {
+        ["policyName"] = p.PolicyName,
+        ["policyDocument"] = p.PolicyDocument,
+        ["lastUpdatedTime"] = p.LastUpdatedTime,
+        ["policyType"] = p.PolicyType,
+        ["scope"] = "ALL",
+        ["selectionCriteria"] = p.SelectionCriteria,
+        ["accountId"] = p.AccountId,
+    };
 
     private static JsonObject PolicyView(LogsResourcePolicy p) => new()
     {
@@ -403,8 +460,10 @@ public sealed class LogsApi : IStratusService, IDisposable
         var limit = i.Int("limit") ?? MaxDescribeLimit;
         var tagFilters = i.List("logGroupTags").Select(n => i.Nested(n as JsonObject ?? throw i.Style.Invalid("logGroupTags", "must be a list of structures")))
             .Select(f => (Key: f.Required("key"), Values: f.Strings("values"))).ToList();
-        var groups = i.Has("fieldIndexNames") ? [] : _logs.ListLogGroups(i.Scope, i.String("logGroupNamePattern"), i.String("logGroupClass"))
+        var fieldIndexNames = i.Has("fieldIndexNames") ? i.Strings("fieldIndexNames") : null;
+        var groups = _logs.ListLogGroups(i.Scope, i.String("logGroupNamePattern"), i.String("logGroupClass"))
             .Where(g => tagFilters.All(f => g.Tags.TryGetValue(f.Key, out var value) && (f.Values.Count == 0 || f.Values.Contains(value))))
+            .Where(g => fieldIndexNames is null || _logs.IsIndexedOn(g, fieldIndexNames))
             .ToList();
         return Page("logGroups", groups, limit, i.String("nextToken"), g => new JsonObject
         {

@@ -1,5 +1,6 @@
 using Stratus.Protocols;
 using Stratus.Services.Iam.Engine;
+using Stratus.Services.Logs.Engine.Insights;
 
 namespace Stratus.Services.Logs;
 
@@ -10,9 +11,39 @@ namespace Stratus.Services.Logs;
 /// </summary>
 public static class LogsAuthorization
 {
-    /// <summary>Reading events unmasked (GetLogEvents, FilterLogEvents, GetLogRecord with unmask=true) also needs logs:Unmask, as on AWS.</summary>
+    /// <summary>
+    /// Reading events unmasked (GetLogEvents, FilterLogEvents, GetLogRecord with unmask=true, an Insights query with the
+    /// unmask() command) also needs logs:Unmask on the groups, and PutAccountPolicy the action of the policy's type
+    /// (logs:PutDataProtectionPolicy for a data protection policy, ...), as AWS documents both.
+    /// </summary>
     public static AuthorizationTable Table() => new("logs", unlisted: Resources,
-        alsoRequired: (_, i) => i.Bool("unmask") == true ? ["logs:Unmask"] : []);
+        alsoRequired: (operation, i) =>
+        [
+            .. i.Bool("unmask") == true || (operation == "StartQuery" && QueryUnmasks(i.String("queryString"))) ? ["logs:Unmask"] : Array.Empty<string>(),
+            .. operation == "PutAccountPolicy" && AccountPolicyActions.GetValueOrDefault(i.String("policyType") ?? "") is { } action ? [action] : Array.Empty<string>(),
+        ]);
+
+    private static readonly Dictionary<string, string> AccountPolicyActions = new(StringComparer.Ordinal)
+    {
+        [AccountPolicyTypes.DataProtection] = "logs:PutDataProtectionPolicy",
+        [AccountPolicyTypes.SubscriptionFilter] = "logs:PutSubscriptionFilter",
+        [AccountPolicyTypes.Transformer] = "logs:PutTransformer",
+        [AccountPolicyTypes.FieldIndex] = "logs:PutIndexPolicy",
+    };
+
+    /// <summary>Whether a query string uses unmask(); one that does not parse is refused by StartQuery itself.</summary>
+    private static bool QueryUnmasks(string? query)
+    {
+        if (query is null) return false;
+        try
+        {
+            return InsightsParser.Parse(query).Unmasks;
+        }
+        catch (InsightsSyntaxException)
+        {
+            return false;
+        }
+    }
 
     private static IEnumerable<string> Resources(OperationInput i)
     {

@@ -68,7 +68,18 @@ public static class LogsErrors
 
     public static AwsException ExportTaskFinished() => new("InvalidOperationException", "The specified export task has already finished");
 
-    public static AwsException ResourcePolicyNotFound(string name) => new("ResourceNotFoundException", $"Policy with name [{name}] does not exist");
+    /// <summary>A resource or account policy that is not there, worded as AWS words it for resource policies.</summary>
+    public static AwsException PolicyNotFound(string name) => new("ResourceNotFoundException", $"Policy with name [{name}] does not exist");
+
+    /// <summary>An account policy over its type's count (one unscoped, or up to 20 scoped ones); Stratus's wording.</summary>
+    public static AwsException TooManyAccountPolicies(string type, string rule) =>
+        new("LimitExceededException", $"An account can have {rule} {type} account policies.");
+
+    /// <summary>A policy type the model lists whose behaviour Stratus does not build, refused by name rather than stored and ignored.</summary>
+    public static AwsException AccountPolicyTypeNotServed(string type) =>
+        InvalidParameter($"Stratus does not serve {type} account policies: extracting metrics from embedded metric format logs is not built.");
+
+    public static AwsException IndexPolicyNotFound() => new("ResourceNotFoundException", "The specified log group has no field index policy.");
 
     public static AwsException RevisionConflict() =>
         new("OperationAbortedException", "The expected revision id does not match the policy's current revision id.");

@@ -99,3 +99,27 @@ public sealed record PolicyPeriod(string Document, long From, long? Until);
 
 /// <summary>A log group's data protection policy (the document in force when Active) and the spans of time its policies were in force.</summary>
 public sealed record StoredDataProtection(string AccountId, string Region, string GroupName, string Document, long LastUpdatedTime, List<PolicyPeriod> Periods, bool Active);
+
+/// <summary>PutAccountPolicy's policy types, as the model lists them.</summary>
+public static class AccountPolicyTypes
+{
+    public const string DataProtection = "DATA_PROTECTION_POLICY";
+    public const string SubscriptionFilter = "SUBSCRIPTION_FILTER_POLICY";
+    public const string FieldIndex = "FIELD_INDEX_POLICY";
+    public const string Transformer = "TRANSFORMER_POLICY";
+    public const string MetricExtraction = "METRIC_EXTRACTION_POLICY";
+}
+
+/// <summary>
+/// An account-level policy (PutAccountPolicy), applying to every log group of the account and Region its selection criteria
+/// select. <see cref="InvokePrincipal"/> is, for a subscription filter policy, the principal its function allowed (as
+/// <see cref="SubscriptionFilter.InvokePrincipal"/>); <see cref="FieldsSince"/>, for a field index policy, when each field began to be indexed.
+/// </summary>
+public sealed record AccountPolicy(string AccountId, string Region, string PolicyName, string PolicyType, string PolicyDocument, string? SelectionCriteria,
+    long LastUpdatedTime, string? InvokePrincipal = null, Dictionary<string, long>? FieldsSince = null);
+
+/// <summary>A log group's field index policy (PutIndexPolicy) and when each of its fields began to be indexed.</summary>
+public sealed record StoredIndexPolicy(string AccountId, string Region, string GroupName, string Document, long LastUpdateTime, Dictionary<string, long> FieldsSince)
+{
+    public string GroupArn => $"arn:aws:logs:{Region}:{AccountId}:log-group:{GroupName}";
+}

@@ -9,8 +9,6 @@ namespace Stratus.Services.Logs;
 public static class LogsNotServed
 {
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
-        ("account-level policies (data protection, subscription filter, field index, transformer) are not built",
-            ["DeleteAccountPolicy", "DescribeAccountPolicies", "PutAccountPolicy"]),
         ("vended log deliveries are not built",
             ["CreateDelivery", "DeleteDelivery", "DeleteDeliveryDestination", "DeleteDeliveryDestinationPolicy", "DeleteDeliverySource", "DescribeConfigurationTemplates",
              "DescribeDeliveries", "DescribeDeliveryDestinations", "DescribeDeliverySources", "GetDelivery", "GetDeliveryDestination", "GetDeliveryDestinationPolicy",
@@ -24,7 +22,6 @@ public static class LogsNotServed
         ("lookup tables are not built", ["CreateLookupTable", "DeleteLookupTable", "DescribeLookupTables", "GetLookupTable", "UpdateLookupTable"]),
         ("scheduled queries are not built",
             ["CreateScheduledQuery", "DeleteScheduledQuery", "GetScheduledQuery", "GetScheduledQueryHistory", "ListScheduledQueries", "UpdateScheduledQuery"]),
-        ("field indexes are not built", ["DeleteIndexPolicy", "DescribeFieldIndexes", "DescribeIndexPolicies", "PutIndexPolicy"]),
         ("OpenSearch and S3 Tables integrations are not built",
             ["AssociateSourceToS3TableIntegration", "DeleteIntegration", "DisassociateSourceFromS3TableIntegration", "GetIntegration", "ListIntegrations",
              "ListSourcesForS3TableIntegration", "PutIntegration"]),

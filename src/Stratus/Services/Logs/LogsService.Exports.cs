@@ -107,13 +107,16 @@ public sealed partial class LogsService
             S3Service? s3;
             while ((s3 = _s3()) is null) await Task.Delay(100, _stopping.Token);
             var group = Group(scope, task.LogGroupName);
+            var viewer = Viewer(group, unmask: false);
             foreach (var stream in StreamsOf(group).Where(s => task.LogStreamNamePrefix is null || s.Name.StartsWith(task.LogStreamNamePrefix, StringComparison.Ordinal))
                          .OrderBy(s => s.Name, StringComparer.Ordinal).ToList())
             {
                 var file = 0;
                 var lines = new MemoryStream();
-                foreach (var e in _events.Events(StreamKey(stream)).Where(e => e.Timestamp >= task.From && e.Timestamp <= task.To))
+                foreach (var stored in _events.Events(StreamKey(stream)).Where(e => e.Timestamp >= task.From && e.Timestamp <= task.To))
                 {
+                    // Exported as any reader sees it: masked by the group's data protection, as at every egress point.
+                    var e = viewer is null ? stored : viewer(stored);
                     var line = Encoding.UTF8.GetBytes(DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp).UtcDateTime
                         .ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture) + " " + e.Message + "\n");
                     lines.Write(line);

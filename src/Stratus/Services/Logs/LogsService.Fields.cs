@@ -28,7 +28,7 @@ public sealed partial class LogsService
             ? (center - (long)FieldWindowAround.TotalMilliseconds, center + (long)FieldWindowAround.TotalMilliseconds)
             : (NowMs - (long)FieldWindowBefore.TotalMilliseconds, NowMs);
         var log = $"{group.AccountId}:{group.Name}";
-        var partitions = StreamsOf(group).ToList().Select(s => QueryRecords(s, log, from, to, newestFirst: true)).ToList();
+        var partitions = StreamsOf(group).ToList().Select(s => QueryRecords(s, log, from, to, newestFirst: true, only: null)).ToList();
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         var events = 0;
         foreach (var record in InsightsEvaluator.NewestFirst(partitions).Take(MaxFieldSampleEvents))

@@ -61,7 +61,7 @@ public sealed partial class LogsService
             : PolicyKey(scope, "ACCOUNT", policyName ?? throw LogsErrors.Validation.Missing("policyName"));
         lock (_createGate)
         {
-            var existing = _resourcePolicies.Get(key) ?? throw LogsErrors.ResourcePolicyNotFound(policyName ?? resourceArn!);
+            var existing = _resourcePolicies.Get(key) ?? throw LogsErrors.PolicyNotFound(policyName ?? resourceArn!);
             if (expectedRevisionId is not null && existing.RevisionId != expectedRevisionId) throw LogsErrors.RevisionConflict();
             _resourcePolicies.Remove(key);
         }

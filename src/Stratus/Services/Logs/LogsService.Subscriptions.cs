@@ -42,7 +42,7 @@ public sealed partial class LogsService
         var group = Group(scope, requested.GroupName);
         if (!requested.DestinationArn.StartsWith("arn:aws:lambda:", StringComparison.Ordinal))
             throw LogsErrors.DestinationNotServed(requested.DestinationArn);
-        var principal = await AllowedPrincipalAsync(scope, group, requested.DestinationArn, cancellation);
+        var principal = await AllowedPrincipalAsync(scope, SourceArn(group), requested.DestinationArn, cancellation);
         var filter = requested with
         {
             AccountId = group.AccountId, Region = group.Region, GroupName = group.Name, CreationTime = NowMs, InvokePrincipal = principal,
@@ -59,14 +59,14 @@ public sealed partial class LogsService
     /// Which principal the function lets CloudWatch Logs invoke it as: AWS's documents grant logs.amazonaws.com, older ones
     /// logs.REGION.amazonaws.com. Checked as Lambda checks a DryRun invocation, so a filter is refused when put, as on AWS.
     /// </summary>
-    private async Task<string> AllowedPrincipalAsync(Scope scope, LogGroup group, string function, CancellationToken cancellation)
+    private async Task<string> AllowedPrincipalAsync(Scope scope, string sourceArn, string function, CancellationToken cancellation)
     {
         foreach (var principal in (string[])["logs.amazonaws.com", $"logs.{scope.Region}.amazonaws.com"])
         {
             try
             {
                 await _lambda.InvokeAsync(new LambdaInvokeRequest(scope.AccountId, scope.Region, function, null, ReadOnlyMemory<byte>.Empty,
-                    principal, SourceArn(group), DryRun: true), cancellation);
+                    principal, sourceArn, DryRun: true), cancellation);
                 return principal;
             }
             catch (AwsException e) when (e.Code is "AccessDeniedException" or "ResourceNotFoundException")
@@ -97,11 +97,11 @@ public sealed partial class LogsService
     private static string SubscriptionKey(SubscriptionFilter f) => SubscriptionKey(f.AccountId, f.Region, f.GroupName, f.FilterName);
     private static string SubscriptionKey(string account, string region, string group, string name) => ResourceTable<SubscriptionFilter>.Key(account, region, group, name);
 
-    /// <summary>Hands the events each of the group's filters matches to the delivery task.</summary>
+    /// <summary>Hands the events each of the group's filters (and the account's subscription filter policy) matches to the delivery task.</summary>
     private void QueueDeliveries(LogGroup group, string stream, IReadOnlyList<LogEvent> stored)
     {
         if (stored.Count == 0) return;
-        foreach (var filter in SubscriptionsOf(group))
+        foreach (var filter in SubscriptionsOf(group).Concat(AccountSubscriptionsOf(group)))
         {
             var pattern = FilterPattern.Parse(filter.FilterPattern);
             var matched = stored.Where(e => pattern.Matches(e.Message)).ToList();

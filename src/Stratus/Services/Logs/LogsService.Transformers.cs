@@ -8,7 +8,7 @@ using Stratus.Services.Logs.Engine.Transformers;
 namespace Stratus.Services.Logs;
 
 /// <summary>
-/// Log transformers (PutTransformer and its siblings): one per log group, applied as events are ingested, so the
+/// Log transformers (PutTransformer and its siblings): one per log group (else an account transformer policy's), applied as events are ingested, so the
 /// transformed event is what the group stores and what GetLogEvents, FilterLogEvents, Insights, metric filters and
 /// subscription filters see, as AWS's transformers are applied at ingestion. An event the transformer cannot transform is
 /// stored as it came.
@@ -72,10 +72,10 @@ public sealed partial class LogsService
     private IReadOnlyList<(long Timestamp, string Message)> Transformed(LogGroup group, string streamName, IReadOnlyList<(long Timestamp, string Message)> events)
     {
         var key = GroupKey(group.AccountId, group.Region, group.Name);
-        if (_transformers.Get(key) is not { } stored) return events;
+        if (TransformerConfigFor(group) is not { } config) return events;
         var parsed = _parsedTransformers.GetValueOrDefault(key);
-        if (parsed.Config != stored.Config)
-            _parsedTransformers[key] = parsed = (stored.Config, LogTransformer.Parse(JsonNode.Parse(stored.Config)!.AsArray()));
+        if (parsed.Config != config)
+            _parsedTransformers[key] = parsed = (config, LogTransformer.Parse(JsonNode.Parse(config)!.AsArray()));
         var context = new TransformContext(group.AccountId, group.Region, group.Name, streamName);
         return events.Select(e => parsed.Transformer.Apply(e.Message, context) is { } transformed && Encoding.UTF8.GetByteCount(transformed) + 26 <= MaxEventBytes
             ? (e.Timestamp, transformed)

@@ -56,6 +56,8 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         _resourcePolicies = new ResourceTable<LogsResourcePolicy>(store, "logs.resource-policies");
         _transformers = new ResourceTable<StoredTransformer>(store, "logs.transformers");
         _dataProtection = new ResourceTable<StoredDataProtection>(store, "logs.data-protection");
+        _accountPolicies = new ResourceTable<AccountPolicy>(store, "logs.account-policies");
+        _indexPolicies = new ResourceTable<StoredIndexPolicy>(store, "logs.index-policies");
         _metricFilters = new ResourceTable<LogMetricFilter>(store, "logs.metric-filters");
         _queryDefinitions = new ResourceTable<QueryDefinition>(store, "logs.query-definitions");
         _metrics = metrics;
@@ -94,6 +96,7 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         foreach (var subscription in SubscriptionsOf(group).ToList()) _subscriptionFilters.Remove(SubscriptionKey(subscription));
         DeleteTransformerOf(group);
         DeleteDataProtectionOf(group);
+        DeleteIndexPolicyOf(group);
         _groups.Remove(GroupKey(group.AccountId, group.Region, group.Name));
         return _events.CommitAsync();
     }
@@ -244,10 +247,11 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         }
         var accepted = Transformed(group, stream.Name, events.Take(tooNew ?? events.Count).Skip(Math.Max(tooOld ?? 0, expired ?? 0)).ToList());
         var stored = _events.Append(StreamKey(stream), accepted, now);
-        PublishMetrics(group, accepted);
+        var leaving = Egress(group, stored);
+        PublishMetrics(group, leaving);
         await _events.CommitAsync();
         // Delivered once acknowledged: a subscriber never sees an event the caller was not told was stored.
-        QueueDeliveries(group, stream.Name, stored);
+        QueueDeliveries(group, stream.Name, leaving);
         Audit(group, stream.Name, stored);
         return new PutLogEventsOutcome(tooNew, tooOld, expired);
     }
@@ -436,10 +440,12 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
 
     public int MetricFilterCount(LogGroup group) => FiltersOf(group).Count();
 
-    private void PublishMetrics(LogGroup group, IReadOnlyList<(long Timestamp, string Message)> events)
+    /// <summary>The data points the group's metric filters make of newly stored events (as they leave: masked, see <see cref="Egress"/>).</summary>
+    private void PublishMetrics(LogGroup group, IReadOnlyList<LogEvent> stored)
     {
+        IReadOnlyList<(long Timestamp, string Message)>? events = null;
         foreach (var filter in FiltersOf(group))
-            foreach (var datum in filter.DataPoints(events))
+            foreach (var datum in filter.DataPoints(events ??= stored.Select(e => (e.Timestamp, e.Message)).ToList()))
                 _metrics.Publish(datum);
     }
 
@@ -507,12 +513,15 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         try
         {
             // A stream's events are read when its turn comes: a scan holds a stream's (at most MaxEventsPerStream) at a time.
-            var streams = groups.SelectMany(g => StreamsOf(g).Select(s => (Stream: s, Log: $"{g.AccountId}:{g.Name}"))).ToList();
+            // filterIndex lookups skip the streams (and events) their field indexes say cannot match.
+            var lookups = query.IndexLookups();
+            var streams = groups.SelectMany(g => StreamsOf(g).Select(s => (Stream: s, Log: $"{g.AccountId}:{g.Name}", Only: IndexCandidates(g, s, lookups))))
+                .Where(s => s.Only is not { Count: 0 }).ToList();
             // Newest first, the order Insights returns unsorted events in, merged from the streams read newest first: a query
             // that stops at its limit reads little more than that many events. A query whose stats or sort reorders them skips
             // the merge (a sort by @timestamp descending still reads each stream newest first, which its top-N heap prefers).
             var newestFirst = InsightsEvaluator.ReadsNewestFirst(query);
-            IReadOnlyList<IEnumerable<InsightsRecord>> partitions = streams.Select(s => QueryRecords(s.Stream, s.Log, fromMs, toMs, newestFirst)).ToList();
+            IReadOnlyList<IEnumerable<InsightsRecord>> partitions = streams.Select(s => QueryRecords(s.Stream, s.Log, fromMs, toMs, newestFirst, s.Only)).ToList();
             if (InsightsEvaluator.NeedsEventOrder(query)) partitions = [InsightsEvaluator.NewestFirst(partitions)];
             var result = InsightsEvaluator.Run(query, partitions, limit, run.Cancel.Token);
             run.Finish(QueryStatus.Complete, result, NowMs - started);
@@ -529,15 +538,21 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         }
     }
 
-    /// <summary>A stream's events as Insights reads them: masked by the group's data protection (Insights' unmask command is not served).</summary>
-    private IEnumerable<InsightsRecord> QueryRecords(LogStream stream, string log, long fromMs, long toMs, bool newestFirst)
+    /// <summary>
+    /// A stream's events as Insights reads them: masked by the group's data protection, the stored message kept beside a
+    /// masked one for the unmask() command (which StartQuery authorizes with logs:Unmask). Only the events in
+    /// <paramref name="only"/> when given (those a field index says can match), the others never read further.
+    /// </summary>
+    private IEnumerable<InsightsRecord> QueryRecords(LogStream stream, string log, long fromMs, long toMs, bool newestFirst, IReadOnlySet<long>? only)
     {
-        var groupKey = GroupKey(stream.AccountId, stream.Region, stream.GroupName);
-        var protectedGroup = _dataProtection.Get(groupKey) is not null;
+        var group = _groups.Get(GroupKey(stream.AccountId, stream.Region, stream.GroupName));
+        var viewer = group is null ? null : Viewer(group, unmask: false);
         foreach (var e in _events.EventsBetween(StreamKey(stream), fromMs, toMs, newestFirst))
         {
-            var message = protectedGroup && ProtectionAt(groupKey, e.IngestionTime) is { } policy ? policy.Mask(e.Message) : e.Message;
-            yield return new InsightsRecord(e.Timestamp, message, e.IngestionTime, stream.Name, log, e.MessageBytes, e.Id);
+            if (only is not null && !only.Contains(e.Id)) continue;
+            var message = viewer is null ? e.Message : viewer(e).Message;
+            yield return new InsightsRecord(e.Timestamp, message, e.IngestionTime, stream.Name, log, e.MessageBytes, e.Id,
+                ReferenceEquals(message, e.Message) ? null : e.Message);
         }
     }
 
@@ -672,8 +687,9 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
                     var stored = _events.Append(streamKey, events, now);
                     if (_groups.Get(groupKey) is { } group)
                     {
-                        PublishMetrics(group, events);
-                        QueueDeliveries(group, batch.Stream, stored);
+                        var leaving = Egress(group, stored);
+                        PublishMetrics(group, leaving);
+                        QueueDeliveries(group, batch.Stream, leaving);
                         Audit(group, batch.Stream, stored);
                     }
                 }
@@ -769,6 +785,7 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
     {
         _events.RemoveStream(StreamKey(stream));
         _streams.Remove(StreamKey(stream));
+        _fieldIndexes.TryRemove(StreamKey(stream), out _);
     }
 
     private static void ValidateGroupName(string name)

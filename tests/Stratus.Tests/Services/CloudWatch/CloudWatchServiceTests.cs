@@ -247,6 +247,41 @@ public sealed class CloudWatchServiceTests : IDisposable
         Assert.Equal(AlarmStates.InsufficientData, states["ignore"]);
     }
 
+    [Fact]
+    public void An_ALARM_action_a_mute_rule_held_back_still_runs_after_a_restart_once_the_rule_no_longer_mutes()
+    {
+        var directory = Directory.CreateTempSubdirectory("stratus-cloudwatch-").FullName;
+        var pager = $"arn:aws:lambda:{_call.Region}:{_call.AccountId}:function:pager";
+        try
+        {
+            using (var state = StateStore.Open(directory))
+            using (var cloudWatch = new CloudWatchService(state, _clock, _lambda, NullLogger.Instance, alarmEvaluationInterval: TimeSpan.FromHours(1)))
+            {
+                cloudWatch.PutMetricAlarm(_call, new MetricAlarm
+                {
+                    AlarmName = "paged", AlarmArn = "", AccountId = _call.AccountId, Region = _call.Region, Namespace = "Shop", MetricName = "Errors",
+                    Statistic = "Sum", Period = 60, EvaluationPeriods = 1, Threshold = 1, ComparisonOperator = "GreaterThanOrEqualToThreshold",
+                    AlarmActions = [pager],
+                });
+                cloudWatch.PutAlarmMuteRule(_call, new AlarmMuteRuleInput("deploys", null, "cron(* * * * *)", "PT1M", null, ["paged"], null, null, []));
+                cloudWatch.SetAlarmState(_call, "paged", AlarmStates.Alarm, "testing the mute", null);
+                Assert.Equal(0, _lambda.Count);
+            }
+            using (var state = StateStore.Open(directory))
+            using (var cloudWatch = new CloudWatchService(state, _clock, _lambda, NullLogger.Instance, alarmEvaluationInterval: TimeSpan.FromHours(1)))
+            {
+                // Deleting the rule ends the mute: the action held before the restart runs now, as AWS documents.
+                cloudWatch.DeleteAlarmMuteRule(_call, "deploys");
+                var invoked = Assert.Single(_lambda.WaitFor(1));
+                Assert.Equal(pager, invoked.Function);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private MetricAlarm Alarm() => Assert.Single(_cloudWatch.DescribeAlarms(_call, ["errors-high"], null, null, null));
 
     private void Evaluate() => _cloudWatch.EvaluateAlarm(Alarm());
@@ -260,6 +295,8 @@ public sealed class CloudWatchServiceTests : IDisposable
             _requests.Enqueue(request);
             return Task.FromResult(new LambdaInvokeResult("null"u8.ToArray(), null, "$LATEST"));
         }
+
+        public int Count => _requests.Count;
 
         public IReadOnlyList<LambdaInvokeRequest> WaitFor(int count)
         {

@@ -344,10 +344,7 @@ public sealed class LogsServiceTests : IDisposable
         Assert.True(delivered.Asynchronous);
         Assert.Equal("logs.amazonaws.com", delivered.CallerPrincipal);
         Assert.Equal($"arn:aws:logs:{_call.Region}:{_call.AccountId}:log-group:/app/orders:*", delivered.SourceArn);
-        var wrapper = System.Text.Json.Nodes.JsonNode.Parse(delivered.Payload.Span)!;
-        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(Convert.FromBase64String((string)wrapper["awslogs"]!["data"]!)),
-            System.IO.Compression.CompressionMode.Decompress);
-        var message = System.Text.Json.Nodes.JsonNode.Parse(gzip)!;
+        var message = Decoded(delivered);
         Assert.Equal("DATA_MESSAGE", (string)message["messageType"]!);
         Assert.Equal(_call.AccountId, (string)message["owner"]!);
         Assert.Equal("/app/orders", (string)message["logGroup"]!);
@@ -355,6 +352,24 @@ public sealed class LogsServiceTests : IDisposable
         Assert.Equal(["errors"], message["subscriptionFilters"]!.AsArray().Select(f => (string)f!));
         Assert.Equal(["ERROR broken", "ERROR again"], message["logEvents"]!.AsArray().Select(e => (string)e!["message"]!));
         Assert.Equal(_nowMs + 1, (long)message["logEvents"]![0]!["timestamp"]!);
+    }
+
+    [Fact]
+    public async Task Subscription_deliveries_and_metric_filters_see_events_masked_as_at_every_egress_point()
+    {
+        _logs.PutDataProtectionPolicy(_call, "/app/orders", EmailPolicy);
+        await _logs.PutSubscriptionFilterAsync(_call, Subscription("all", ""), CancellationToken.None);
+        // A pattern naming the hidden value cannot find it, as FilterLogEvents cannot: the filter sees the masked text.
+        _logs.PutMetricFilter(_call, "/app/orders", "by-address", "\"ann@example.com\"", new MetricTransformation("ByAddress", "App", "1", null, [], null));
+        _logs.PutMetricFilter(_call, "/app/orders", "mails", "mail", new MetricTransformation("Mails", "App", "1", null, [], null));
+
+        await _logs.PutLogEventsAsync(_call, "/app/orders", "web-1", [(_nowMs, "mail to ann@example.com")]);
+
+        var message = Decoded(await _invoked.WaitForAsync(r => !r.DryRun));
+        Assert.Equal(["mail to ***************"], message["logEvents"]!.AsArray().Select(e => (string)e!["message"]!));
+        Assert.Equal(["App/Mails"], _published.Data.Select(d => $"{d.Namespace}/{d.MetricName}"));
+        // Stored as it came: a reader allowed to unmask still sees the value.
+        Assert.Equal("mail to ann@example.com", _logs.GetLogEvents(_call, "/app/orders", "web-1", null, null, null, 10, true, unmask: true).Events.Single().Message);
     }
 
     [Fact]
@@ -389,6 +404,22 @@ public sealed class LogsServiceTests : IDisposable
             Subscription("stream", "") with { DestinationArn = "arn:aws:kinesis:us-east-1:000000000000:stream/orders" }, CancellationToken.None));
         Assert.Equal("InvalidParameterException", refused.Code);
         Assert.Contains("arn:aws:kinesis:us-east-1:000000000000:stream/orders", refused.Message);
+    }
+
+    /// <summary>A data protection policy masking email addresses.</summary>
+    private const string EmailPolicy = """
+        {"Statement": [
+            {"DataIdentifier": ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"], "Operation": {"Audit": {"FindingsDestination": {}}}},
+            {"DataIdentifier": ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"], "Operation": {"Deidentify": {"MaskConfig": {}}}}]}
+        """;
+
+    /// <summary>The DATA_MESSAGE document a delivery carries, un-base64ed and un-gzipped as a function would.</summary>
+    internal static System.Text.Json.Nodes.JsonNode Decoded(Stratus.Services.Lambda.LambdaInvokeRequest delivery)
+    {
+        var wrapper = System.Text.Json.Nodes.JsonNode.Parse(delivery.Payload.Span)!;
+        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(Convert.FromBase64String((string)wrapper["awslogs"]!["data"]!)),
+            System.IO.Compression.CompressionMode.Decompress);
+        return System.Text.Json.Nodes.JsonNode.Parse(gzip)!;
     }
 
     private SubscriptionFilter Subscription(string name, string pattern) =>

@@ -108,6 +108,13 @@ public sealed class DataProtectionPolicy
         return new DataProtectionPolicy(root["Name"] is { } n ? Text(n) : null, audit, detectors);
     }
 
+    /// <summary>
+    /// A group's policy and the account's together, as AWS applies them (cumulative: a value either names is masked); findings
+    /// go where the group's policy sends them, else where the account's does.
+    /// </summary>
+    public static DataProtectionPolicy Combine(DataProtectionPolicy own, DataProtectionPolicy account) =>
+        new(own.Name ?? account.Name, own.FindingsLogGroup ?? account.FindingsLogGroup, [.. own._detectors, .. account._detectors]);
+
     /// <summary>The sensitive values in a message, earliest first, overlapping ones merged into the first found.</summary>
     public IReadOnlyList<Detection> Detect(string message) => Detect(message, out _);
 

@@ -9,9 +9,12 @@ namespace Stratus.Services.Logs.Engine.Insights;
 /// <summary>
 /// One stored event as a query sees it: @log is "account:group", as AWS names it. <see cref="MessageBytes"/> is the
 /// message's UTF-8 size, which the store counted once, so a scan's bytes scanned need not read the message.
-/// <see cref="EventId"/> is the store's id of the event, which its @ptr carries.
+/// <see cref="EventId"/> is the store's id of the event, which its @ptr carries. <see cref="Message"/> is what the caller
+/// may see (masked by the group's data protection); <see cref="UnmaskedMessage"/>, set only when that differs, is the event
+/// as stored, which only the unmask() command shows.
 /// </summary>
-public readonly record struct InsightsRecord(long Timestamp, string Message, long IngestionTime, string LogStream, string Log, int MessageBytes, long EventId = 0)
+public readonly record struct InsightsRecord(long Timestamp, string Message, long IngestionTime, string LogStream, string Log, int MessageBytes, long EventId = 0,
+    string? UnmaskedMessage = null)
 {
     public InsightsRecord(long timestamp, string message, long ingestionTime, string logStream, string log)
         : this(timestamp, message, ingestionTime, logStream, log, Encoding.UTF8.GetByteCount(message))
@@ -689,6 +692,7 @@ public static class InsightsEvaluator
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static object? Function(Call call, Row row, IReadOnlyDictionary<Call, object?>? aggregates)
     {
+        if (call.Function == "unmask") return row.Unmasked(((FieldRef)call.Args[0]).Name);
         if (call.Function == "bin")
         {
             var period = BinPeriod(call);
@@ -733,6 +737,18 @@ public static class InsightsEvaluator
         _ => null,
     };
 
+    /// <summary>
+    /// Keys under which a value is found by any value <see cref="Compare"/> holds equal to it: its number when it reads as
+    /// one, its text when it does not or is a boolean (true equals both 1 and "true"). Two values Compare holds equal share
+    /// a key, so an index keyed by them never misses an event = or in would match (it may hold a few that do not match).
+    /// </summary>
+    public static IEnumerable<string> EqualityKeys(object value)
+    {
+        var number = Number(value);
+        if (number is { } n) yield return "#" + n.ToString("R", CultureInfo.InvariantCulture);
+        if (number is null || value is bool) yield return "s:" + Render(value);
+    }
+
     /// <summary>Numerically when both sides read as numbers (a parsed "200" equals 200), else as ordinal strings.</summary>
     private static int Compare(object left, object right)
     {
@@ -760,6 +776,7 @@ public static class InsightsEvaluator
         private int _count;
         private Dictionary<string, int>? _index;
         private Dictionary<string, object?>? _json;
+        private Dictionary<string, object?>? _unmaskedJson;
         private InsightsRecord _record;
         private bool _hasRecord;
         private string?[]? _captures;
@@ -780,6 +797,7 @@ public static class InsightsEvaluator
             _count = 0;
             _index = null;
             _json = null;
+            _unmaskedJson = null;
         }
 
         /// <summary>
@@ -850,6 +868,19 @@ public static class InsightsEvaluator
             }
             _json ??= DiscoveredFields.Of(_record.Message);
             return _json.GetValueOrDefault(name);
+        }
+
+        /// <summary>
+        /// A field as the event was stored, before masking (unmask()): @message and the JSON fields discovered in it. A field a
+        /// command set, and every field of an event nothing masked, is the same either way.
+        /// </summary>
+        public object? Unmasked(string name)
+        {
+            if (!_hasRecord || _record.UnmaskedMessage is not { } stored || (_count > 0 && Find(name) >= 0)) return Get(name);
+            if (name == "@message") return stored;
+            if (DiscoveredFields.BuiltIn.Contains(name)) return Get(name);
+            _unmaskedJson ??= DiscoveredFields.Of(stored);
+            return _unmaskedJson.GetValueOrDefault(name);
         }
     }
 }

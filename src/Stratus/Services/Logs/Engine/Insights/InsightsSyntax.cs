@@ -25,7 +25,11 @@ public sealed record Projection(InsightsExpr Expr, string Name);
 
 public abstract record InsightsCommand;
 public sealed record FieldsCommand(IReadOnlyList<Projection> Fields) : InsightsCommand;
-public sealed record FilterCommand(InsightsExpr Condition) : InsightsCommand;
+/// <summary>filter, or filterIndex when <paramref name="Index"/> is set: the same condition, which an index may also answer.</summary>
+public sealed record FilterCommand(InsightsExpr Condition, IndexLookup? Index = null) : InsightsCommand;
+
+/// <summary>filterIndex's condition, <c>field = value</c> or <c>field in [values]</c>: the values a field index is asked for.</summary>
+public sealed record IndexLookup(string Field, IReadOnlyList<object> Values);
 public sealed record StatsCommand(IReadOnlyList<Projection> Aggregates, IReadOnlyList<Projection> GroupBy) : InsightsCommand;
 public sealed record SortCommand(IReadOnlyList<(InsightsExpr Key, bool Descending)> Keys) : InsightsCommand;
 public sealed record LimitCommand(int Count) : InsightsCommand;
@@ -87,7 +91,20 @@ public sealed class GlobParsePattern(string glob) : ParsePattern
 public sealed record DisplayCommand(IReadOnlyList<string> Fields) : InsightsCommand;
 public sealed record DedupCommand(IReadOnlyList<string> Fields) : InsightsCommand;
 
-public sealed record InsightsQuery(IReadOnlyList<InsightsCommand> Commands);
+/// <param name="Commands">The commands, in order.</param>
+public sealed record InsightsQuery(IReadOnlyList<InsightsCommand> Commands)
+{
+    /// <summary>Whether the query shows unmasked values (unmask()), which needs logs:Unmask as the API's unmask parameter does.</summary>
+    public bool Unmasks { get; init; }
+
+    /// <summary>
+    /// The filterIndex lookups a field index can answer: those before any command that sets or renames fields (only filters
+    /// and plain <c>fields a, b</c> come before them), so the field they name is the event's own.
+    /// </summary>
+    public IReadOnlyList<IndexLookup> IndexLookups() =>
+        Commands.TakeWhile(c => c is FilterCommand || (c is FieldsCommand fields && fields.Fields.All(f => f.Expr is FieldRef r && r.Name == f.Name)))
+            .OfType<FilterCommand>().Select(f => f.Index).OfType<IndexLookup>().ToList();
+}
 
 /// <summary>
 /// The Logs Insights query language: commands separated by pipes, parsed by recursive descent with a bound on
@@ -103,7 +120,7 @@ public sealed class InsightsParser
 
     public static readonly IReadOnlySet<string> Aggregates = new HashSet<string> { "count", "sum", "avg", "min", "max", "pct", "count_distinct" };
     public static readonly IReadOnlySet<string> Functions = new HashSet<string>
-        { "ispresent", "isempty", "strlen", "tolower", "toupper", "concat", "abs", "floor", "ceil", "bin" };
+        { "ispresent", "isempty", "strlen", "tolower", "toupper", "concat", "abs", "floor", "ceil", "bin", "unmask" };
 
     private enum Kind { Word, Number, String, Regex, Symbol, End }
     private sealed record Token(Kind Kind, string Text, int Start, int End, object? Value = null);
@@ -113,6 +130,7 @@ public sealed class InsightsParser
     private int _at;
     private int _depth;
     private bool _inStats;
+    private bool _unmasks;
 
     private InsightsParser(string text)
     {
@@ -135,7 +153,7 @@ public sealed class InsightsParser
             Expect("|");
             commands.Add(Command());
         }
-        return new InsightsQuery(commands);
+        return new InsightsQuery(commands) { Unmasks = _unmasks };
     }
 
     private InsightsCommand Command()
@@ -146,6 +164,7 @@ public sealed class InsightsParser
         {
             case "fields": return new FieldsCommand(List(Projection));
             case "filter": return new FilterCommand(Expression());
+            case "filterindex": return FilterIndex(word);
             case "stats":
                 _inStats = true;
                 var aggregates = List(Projection);
@@ -169,6 +188,26 @@ public sealed class InsightsParser
             case "dedup": return new DedupCommand(List(FieldName));
             default: throw Unexpected(word);
         }
+    }
+
+    /// <summary>
+    /// filterIndex takes what AWS documents it with, a field compared with = to a value or with in to a list of values, so
+    /// that a field index can answer it; its rows are the same as filter's for the same condition.
+    /// </summary>
+    private FilterCommand FilterIndex(Token word)
+    {
+        var condition = Expression();
+        IndexLookup? lookup = condition switch
+        {
+            Binary { Op: "=", Left: FieldRef field, Right: Literal { Value: { } value } } => new IndexLookup(field.Name, [value]),
+            InList { Negated: false, Value: FieldRef field, Items: var items } when items.All(i => i is Literal { Value: not null }) =>
+                new IndexLookup(field.Name, [.. items.Select(i => ((Literal)i).Value!)]),
+            _ => null,
+        };
+        return lookup is null
+            ? throw new InsightsSyntaxException($"filterIndex takes a field compared with = or in to values, at line {Line(word.Start)} and position {Column(word.Start)}",
+                word.Start, _tokens[_at - 1].End)
+            : new FilterCommand(condition, lookup);
     }
 
     private ParseCommand Parse()
@@ -400,6 +439,13 @@ public sealed class InsightsParser
         };
         if (args.Count < arity.Item1 || args.Count > arity.Item2)
             throw new InsightsSyntaxException($"wrong number of arguments to {name.Text} at line {Line(name.Start)} and position {Column(name.Start)}", name.Start, _tokens[_at - 1].End);
+        if (function == "unmask")
+        {
+            // unmask(@message): shows a field as stored, before data protection masked it; it names a field, nothing computed.
+            if (args[0] is not FieldRef)
+                throw new InsightsSyntaxException($"unmask takes a field name, at line {Line(name.Start)} and position {Column(name.Start)}", name.Start, _tokens[_at - 1].End);
+            _unmasks = true;
+        }
         return new Call(function, args);
     }
 

@@ -220,6 +220,28 @@ public sealed class InsightsEvaluatorTests
         Assert.Equal(System.Text.Encoding.UTF8.GetByteCount("héllo"), new InsightsRecord(0, "héllo", 0, "s", "l").MessageBytes);
     }
 
+    [Fact]
+    public void Unmask_shows_the_stored_message_and_its_fields_where_the_record_was_masked()
+    {
+        const string stored = "{\"user\":\"ann@example.com\",\"n\":1}";
+        const string masked = "{\"user\":\"***************\",\"n\":1}";
+        InsightsRecord[] records =
+        [
+            new(Start + 1, masked, Start + 1, "s", "123456789012:/app", masked.Length, 1, UnmaskedMessage: stored),
+            new(Start, "plain", Start, "s", "123456789012:/app", 5, 2),
+        ];
+        var result = InsightsEvaluator.Run(InsightsParser.Parse("fields @message, unmask(@message) as raw, user, unmask(user) as email, unmask(n) as n2"),
+            records, 10, CancellationToken.None);
+
+        Assert.Equal([
+            $"@message={masked}, raw={stored}, user=***************, email=ann@example.com, n2=1",
+            "@message=plain, raw=plain",
+        ], Rows(result));
+        // A filter on the unmasked value finds what the masked one hides.
+        Assert.Single(InsightsEvaluator.Run(InsightsParser.Parse("filter unmask(user) = \"ann@example.com\""), records, 10, CancellationToken.None).Rows);
+        Assert.Empty(InsightsEvaluator.Run(InsightsParser.Parse("filter user = \"ann@example.com\""), records, 10, CancellationToken.None).Rows);
+    }
+
     private static List<string> Rows(InsightsResult result) => result.Rows.Select(r => string.Join(", ", r.Select(f => $"{f.Field}={f.Value}"))).ToList();
 
     private static List<string> Order(List<string> rows) => rows.Order(StringComparer.Ordinal).ToList();

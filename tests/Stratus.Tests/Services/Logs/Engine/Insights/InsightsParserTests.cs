@@ -36,6 +36,25 @@ public sealed class InsightsParserTests
     }
 
     [Fact]
+    public void A_query_that_unmasks_says_so_and_one_that_does_not_does_not()
+    {
+        Assert.True(InsightsParser.Parse("fields @timestamp, @message, unmask(@message) | sort @timestamp desc").Unmasks);
+        Assert.True(InsightsParser.Parse("filter unmask(user.email) like /@/ | fields @message").Unmasks);
+        Assert.False(InsightsParser.Parse("fields @message | filter @message like \"unmask\"").Unmasks);
+    }
+
+    [Fact]
+    public void FilterIndex_is_a_filter_an_index_can_answer_while_it_names_the_event_s_own_fields()
+    {
+        var query = InsightsParser.Parse("fields @timestamp, @message | filterIndex requestId = \"r-1\" | filterIndex n in [1, \"2\"] | filter x = 1");
+        Assert.Equal([("requestId", "r-1"), ("n", "1,2")], query.IndexLookups().Select(l => (l.Field, string.Join(",", l.Values))));
+        Assert.IsType<Binary>(((FilterCommand)query.Commands[1]).Condition);
+        // After a command that sets fields, the name may not be the event's own field: filterIndex then only filters.
+        Assert.Empty(InsightsParser.Parse("parse @message \"id=*\" as requestId | filterIndex requestId = \"r-1\"").IndexLookups());
+        Assert.Empty(InsightsParser.Parse("fields tolower(a) as requestId | filterIndex requestId = \"r-1\"").IndexLookups());
+    }
+
+    [Fact]
     public void Regex_parse_takes_its_field_names_from_the_named_groups()
     {
         var parse = (ParseCommand)InsightsParser.Parse(@"parse @message /took (?<ms>\d+) ms for (?<path>\S+)/").Commands[0];
@@ -59,6 +78,10 @@ public sealed class InsightsParserTests
     [InlineData("filter @message like /(/", "invalid regular expression at position 21")]
     [InlineData("filter @message like \"open", "unterminated string starting at position 21")]
     [InlineData("", "unexpected end of query at line 1 and position 0")]
+    [InlineData("fields unmask(concat(a, b))", "unmask takes a field name, at line 1 and position 7")]
+    [InlineData("fields unmask()", "wrong number of arguments to unmask at line 1 and position 7")]
+    [InlineData("filterIndex a > 3", "filterIndex takes a field compared with = or in to values, at line 1 and position 0")]
+    [InlineData("filterIndex a not in [1]", "filterIndex takes a field compared with = or in to values, at line 1 and position 0")]
     public void Malformed_queries_say_what_and_where(string query, string message)
     {
         var error = Assert.Throws<InsightsSyntaxException>(() => InsightsParser.Parse(query));
