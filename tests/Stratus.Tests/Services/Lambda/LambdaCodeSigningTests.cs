@@ -138,4 +138,53 @@ public sealed class LambdaCodeSigningTests(TunedLambdaFixture stratus) : IClassF
         Assert.Equal("""["SignatureValidationErrors"]""", result["listed"]!.ToJsonString());
         Assert.Equal("[]", result["enforced_errors"]!.ToJsonString());
     }
+
+    [Fact]
+    public async Task A_template_makes_a_config_attaches_it_to_its_function_and_updates_it_in_place()
+    {
+        var result = await RunAsync("""
+            cfn = client("cloudformation")
+            def template(policy, description):
+                return json.dumps({
+                    "Parameters": {"Role": {"Type": "String"}},
+                    "Resources": {
+                        "Signing": {"Type": "AWS::Lambda::CodeSigningConfig", "Properties": {
+                            "Description": description, "CodeSigningPolicies": {"UntrustedArtifactOnDeployment": policy},
+                            "AllowedPublishers": {"SigningProfileVersionArns": ["arn:aws:signer:us-east-1:000000000000:/signing-profiles/Publisher/abcdef0123"]}}},
+                        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+                            "FunctionName": "csc-stack-fn", "Runtime": "python3.12", "Handler": "index.handler", "Role": {"Ref": "Role"}, "Timeout": 30,
+                            "CodeSigningConfigArn": {"Ref": "Signing"}, "Code": {"ZipFile": "def handler(e, c):\n    return 1\n"}}}},
+                    "Outputs": {"Arn": {"Value": {"Ref": "Signing"}}, "Id": {"Value": {"Fn::GetAtt": ["Signing", "CodeSigningConfigId"]}}}})
+            def settle(name):
+                deadline = time.time() + 120
+                while time.time() < deadline:
+                    stacks = (cfn.describe_stacks(StackName=name) if error(cfn.describe_stacks, StackName=name) is None else {"Stacks": [{"StackStatus": "DELETE_COMPLETE"}]})["Stacks"]
+                    stack = stacks[0]
+                    if not stack["StackStatus"].endswith("IN_PROGRESS"):
+                        return stack
+                    time.sleep(0.5)
+                return stack
+            parameters = [{"ParameterKey": "Role", "ParameterValue": role()}]
+            cfn.create_stack(StackName="csc-stack", TemplateBody=template("Warn", "first"), Parameters=parameters)
+            created = settle("csc-stack")
+            out["created"] = created["StackStatus"]
+            outputs = {o["OutputKey"]: o["OutputValue"] for o in created.get("Outputs", [])}
+            out["id_matches"] = outputs.get("Arn", "").endswith(":" + outputs.get("Id", "-"))
+            out["attached"] = lam.get_function_code_signing_config(FunctionName="csc-stack-fn")["CodeSigningConfigArn"] == outputs.get("Arn")
+            cfn.update_stack(StackName="csc-stack", TemplateBody=template("Enforce", "second"), Parameters=parameters)
+            out["updated"] = settle("csc-stack")["StackStatus"]
+            config = lam.get_code_signing_config(CodeSigningConfigArn=outputs["Arn"])["CodeSigningConfig"]
+            out["config"] = [config["Description"], config["CodeSigningPolicies"]["UntrustedArtifactOnDeployment"]]
+            cfn.delete_stack(StackName="csc-stack")
+            settle("csc-stack")
+            out["config_gone"] = error(lam.get_code_signing_config, CodeSigningConfigArn=outputs["Arn"])["code"]
+            """);
+
+        Assert.Equal("CREATE_COMPLETE", result["created"]!.GetValue<string>());
+        Assert.True(result["id_matches"]!.GetValue<bool>());
+        Assert.True(result["attached"]!.GetValue<bool>());
+        Assert.Equal("UPDATE_COMPLETE", result["updated"]!.GetValue<string>());
+        Assert.Equal("""["second","Enforce"]""", result["config"]!.ToJsonString());
+        Assert.Equal("ResourceNotFoundException", result["config_gone"]!.GetValue<string>());
+    }
 }
