@@ -118,7 +118,7 @@ public sealed class StratusServices : IAsyncDisposable
         // Built before Lambda, which checks functions' KMSKeyArn against it (IKmsKeyUse).
         var kms = new KmsService(store, clock, options.DataDir is null ? null : Path.Combine(options.DataDir, "kms-keys.key"));
         lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch, ecr,
-            Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address, ec2, kms);
+            Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address, ec2, kms, kms);
 
         var secretsManager = new SecretsManagerService(store, clock, options.DataDir, lambda, Log("secretsmanager.rotation"));
         var rds = new RdsService(store, clock, new IDbEngine?[] { MariaDbInstallation.Find(), PostgresInstallation.Find() }.OfType<IDbEngine>().ToList(), options.DataDir, options.Host, secretsManager, Log("rds.engine"), ec2);
@@ -217,6 +217,7 @@ public sealed class StratusServices : IAsyncDisposable
             new LambdaLayerVersionPermissionProvider(lambda),
             new LambdaUrlProvider(lambda),
             new LambdaEventInvokeConfigProvider(lambda),
+            new LambdaCodeSigningConfigProvider(lambda),
             new Ec2VpcProvider(ec2),
             new Ec2SubnetProvider(ec2),
             new Ec2SecurityGroupProvider(ec2),

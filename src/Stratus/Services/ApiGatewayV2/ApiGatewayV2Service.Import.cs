@@ -16,6 +16,10 @@ public sealed partial class ApiGatewayV2Service
 {
     private static readonly string[] OpenApiMethods = ["get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"];
 
+    /// <summary>The security scheme AWS documents for AWS_IAM routes: SigV4 in the Authorization header, marked awsSigv4.</summary>
+    private const string SigV4Scheme = "sigv4";
+    private const string AuthTypeExtension = "x-amazon-apigateway-authtype";
+
     /// <summary>Reads a definition, JSON or YAML (with the template reader's alias and depth limits).</summary>
     public static JsonObject ParseDefinition(string body)
     {
@@ -77,6 +81,9 @@ public sealed partial class ApiGatewayV2Service
         CheckCors(document.Api.CorsConfiguration);
         var schemes = (definition["components"] as JsonObject)?["securitySchemes"] as JsonObject;
         var authorizerIds = new Dictionary<string, string>(StringComparer.Ordinal);
+        // A scheme marked x-amazon-apigateway-authtype: awsSigv4 makes the routes that require it AWS_IAM routes, as AWS imports it.
+        var sigV4Schemes = (schemes ?? []).Where(s => string.Equals(Text((s.Value as JsonObject)?[AuthTypeExtension]), "awsSigv4", StringComparison.OrdinalIgnoreCase))
+            .Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var (name, scheme) in schemes ?? [])
         {
             if ((scheme as JsonObject)?["x-amazon-apigateway-authorizer"] is not JsonObject extension) continue;
@@ -124,11 +131,15 @@ public sealed partial class ApiGatewayV2Service
                     }
                     route = route with { Target = "integrations/" + integrationId };
                 }
-                if ((operation["security"] as JsonArray)?.FirstOrDefault() is JsonObject requirement && requirement.FirstOrDefault() is var (scheme, scopes)
-                    && authorizerIds.TryGetValue(scheme, out var authorizerId))
+                if ((operation["security"] as JsonArray)?.FirstOrDefault() is JsonObject requirement && requirement.FirstOrDefault() is var (scheme, scopes))
                 {
-                    var type = document.Authorizers[authorizerId].AuthorizerType == "JWT" ? "JWT" : "CUSTOM";
-                    route = route with { AuthorizationType = type, AuthorizerId = authorizerId, AuthorizationScopes = Strings(scopes) is { Count: > 0 } s ? s : null };
+                    if (sigV4Schemes.Contains(scheme))
+                        route = route with { AuthorizationType = "AWS_IAM" };
+                    else if (authorizerIds.TryGetValue(scheme, out var authorizerId))
+                    {
+                        var type = document.Authorizers[authorizerId].AuthorizerType == "JWT" ? "JWT" : "CUSTOM";
+                        route = route with { AuthorizationType = type, AuthorizerId = authorizerId, AuthorizationScopes = Strings(scopes) is { Count: > 0 } s ? s : null };
+                    }
                 }
                 if (document.Routes.Values.Any(r => r.RouteKey == routeKey)) throw Conflict($"Duplicate route key {routeKey} in the definition.");
                 document.Routes[route.RouteId] = route;
@@ -177,6 +188,8 @@ public sealed partial class ApiGatewayV2Service
             operation["responses"] = new JsonObject { ["default"] = new JsonObject { ["description"] = "Default response for " + route.RouteKey } };
             if (route.AuthorizerId is { } authorizerId && definition.Authorizers.GetValueOrDefault(authorizerId) is { } authorizer)
                 operation["security"] = new JsonArray(new JsonObject { [authorizer.Name] = new JsonArray([.. (route.AuthorizationScopes ?? []).Select(s => (JsonNode)s)]) });
+            else if (route.AuthorizationType == "AWS_IAM")
+                operation["security"] = new JsonArray(new JsonObject { [SigV4Scheme] = new JsonArray() });
             if (includeExtensions && route.Target is { } target && definition.Integrations.GetValueOrDefault(target["integrations/".Length..]) is { } integration)
             {
                 var extension = new JsonObject
@@ -202,9 +215,15 @@ public sealed partial class ApiGatewayV2Service
             ["servers"] = new JsonArray(new JsonObject { ["url"] = endpoint }),
             ["paths"] = paths,
         };
+        var schemes = new JsonObject();
+        if (definition.Routes.Values.Any(r => r.AuthorizationType == "AWS_IAM"))
+        {
+            var sigV4 = new JsonObject { ["type"] = "apiKey", ["name"] = "Authorization", ["in"] = "header" };
+            if (includeExtensions) sigV4[AuthTypeExtension] = "awsSigv4";
+            schemes[SigV4Scheme] = sigV4;
+        }
         if (includeExtensions && definition.Authorizers.Count > 0)
         {
-            var schemes = new JsonObject();
             foreach (var authorizer in definition.Authorizers.Values)
             {
                 var extension = new JsonObject
@@ -224,8 +243,8 @@ public sealed partial class ApiGatewayV2Service
                     ["x-amazon-apigateway-authorizer"] = extension,
                 };
             }
-            openApi["components"] = new JsonObject { ["securitySchemes"] = schemes };
         }
+        if (schemes.Count > 0) openApi["components"] = new JsonObject { ["securitySchemes"] = schemes };
         if (includeExtensions && definition.Cors is { } cors)
             openApi["x-amazon-apigateway-cors"] = JsonSerializer.SerializeToNode(cors, WireJson.Options);
         return openApi;

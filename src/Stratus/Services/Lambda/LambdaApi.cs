@@ -18,6 +18,8 @@ public sealed class LambdaApi : IStratusService
     private const string LayerVersions = "/2018-10-31/layers/{LayerName}/versions";
     private const string FunctionUrl = "/2021-10-31/functions/{FunctionName}/url";
     private const string EventInvokeConfig = "/2019-09-25/functions/{FunctionName}/event-invoke-config";
+    private const string CodeSigningConfigs = "/2020-04-22/code-signing-configs";
+    private const string FunctionCodeSigning = "/2020-06-30/functions/{FunctionName}/code-signing-config";
     private readonly LambdaService _lambda;
     private readonly SignedLinks _links;
     private readonly S3CodePackages _packages;
@@ -73,7 +75,15 @@ public sealed class LambdaApi : IStratusService
         new("PUT", "/2017-10-31/functions/{FunctionName}/concurrency", "PutFunctionConcurrency"),
         new("GET", "/2019-09-30/functions/{FunctionName}/concurrency", "GetFunctionConcurrency"),
         new("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", "DeleteFunctionConcurrency", successStatus: 204),
-        new("GET", "/2020-06-30/functions/{FunctionName}/code-signing-config", "GetFunctionCodeSigningConfig"),
+        new("GET", FunctionCodeSigning, "GetFunctionCodeSigningConfig"),
+        new("PUT", FunctionCodeSigning, "PutFunctionCodeSigningConfig"),
+        new("DELETE", FunctionCodeSigning, "DeleteFunctionCodeSigningConfig", successStatus: 204),
+        new("POST", CodeSigningConfigs, "CreateCodeSigningConfig", successStatus: 201),
+        new("GET", CodeSigningConfigs, "ListCodeSigningConfigs"),
+        new("GET", CodeSigningConfigs + "/{CodeSigningConfigArn}", "GetCodeSigningConfig"),
+        new("PUT", CodeSigningConfigs + "/{CodeSigningConfigArn}", "UpdateCodeSigningConfig"),
+        new("DELETE", CodeSigningConfigs + "/{CodeSigningConfigArn}", "DeleteCodeSigningConfig", successStatus: 204),
+        new("GET", CodeSigningConfigs + "/{CodeSigningConfigArn}/functions", "ListFunctionsByCodeSigningConfig"),
         new("POST", LayerVersions, "PublishLayerVersion", successStatus: 201),
         new("GET", LayerVersions, "ListLayerVersions"),
         new("GET", LayerVersions + "/{VersionNumber}", "GetLayerVersion"),
@@ -245,13 +255,33 @@ public sealed class LambdaApi : IStratusService
             ? new JsonObject { ["ReservedConcurrentExecutions"] = reserved }
             : new JsonObject() },
         { "DeleteFunctionConcurrency", i => Done(() => _lambda.DeleteFunctionConcurrency(i.Scope, i.Required("FunctionName"))) },
-        // No function can have a code signing config (attaching one is refused: AWS Signer is not served), so a function's is
-        // answered as AWS answers for a function without one; Terraform reads it on every refresh of a function.
-        { "GetFunctionCodeSigningConfig", i => new JsonObject
+        { "GetFunctionCodeSigningConfig", i =>
             {
-                ["CodeSigningConfigArn"] = "",
-                ["FunctionName"] = _lambda.GetFunction(i.Scope, i.Required("FunctionName"), null).Function.Name,
+                var (function, arn) = _lambda.GetFunctionCodeSigningConfig(i.Scope, i.Required("FunctionName"));
+                return new JsonObject { ["CodeSigningConfigArn"] = arn, ["FunctionName"] = function.Name };
             } },
+        { "PutFunctionCodeSigningConfig", i =>
+            {
+                var function = _lambda.PutFunctionCodeSigningConfig(i.Scope, i.Required("FunctionName"), i.Required("CodeSigningConfigArn"));
+                return new JsonObject { ["CodeSigningConfigArn"] = function.CodeSigningConfigArn, ["FunctionName"] = function.Name };
+            } },
+        { "DeleteFunctionCodeSigningConfig", i => Done(() => _lambda.DeleteFunctionCodeSigningConfig(i.Scope, i.Required("FunctionName"))) },
+        { "CreateCodeSigningConfig", i => new JsonObject
+            {
+                ["CodeSigningConfig"] = CodeSigningConfig(_lambda.CreateCodeSigningConfig(i.Scope, CodeSigningSettings.Read(i), i.StringMap("Tags") ?? [])),
+            } },
+        { "GetCodeSigningConfig", i => new JsonObject
+            {
+                ["CodeSigningConfig"] = CodeSigningConfig(_lambda.GetCodeSigningConfig(i.Scope, i.Required("CodeSigningConfigArn"))),
+            } },
+        { "UpdateCodeSigningConfig", i => new JsonObject
+            {
+                ["CodeSigningConfig"] = CodeSigningConfig(_lambda.UpdateCodeSigningConfig(i.Scope, i.Required("CodeSigningConfigArn"), CodeSigningSettings.Read(i))),
+            } },
+        { "DeleteCodeSigningConfig", i => Done(() => _lambda.DeleteCodeSigningConfig(i.Scope, i.Required("CodeSigningConfigArn"))) },
+        { "ListCodeSigningConfigs", i => Paged(_lambda.ListCodeSigningConfigs(i.Scope), c => c.Id, i, "CodeSigningConfigs", CodeSigningConfig) },
+        { "ListFunctionsByCodeSigningConfig", i => Paged(_lambda.ListFunctionsByCodeSigningConfig(i.Scope, i.Required("CodeSigningConfigArn")),
+            arn => arn, i, "FunctionArns", arn => JsonValue.Create(arn)) },
         { "CreateFunctionUrlConfig", i =>
             {
                 var (function, config) = _lambda.CreateFunctionUrlConfig(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), FunctionUrlSettings.Read(i));
@@ -634,7 +664,7 @@ public sealed class LambdaApi : IStratusService
             ? weights.ToDictionary(w => w.Key, w => w.Value!.GetValue<double>())
             : null;
 
-    private static JsonObject Configuration(LambdaFunction function, FunctionConfig config, string state = "Active", string? updateStatus = "Successful")
+    private JsonObject Configuration(LambdaFunction function, FunctionConfig config, string state = "Active", string? updateStatus = "Successful")
     {
         var json = new JsonObject
         {
@@ -689,7 +719,7 @@ public sealed class LambdaApi : IStratusService
         }
         if (config.Layers.Count > 0)
             json["Layers"] = new JsonArray(config.Layers.Select(l => (JsonNode)new JsonObject { ["Arn"] = l.Arn, ["CodeSize"] = l.CodeSize }).ToArray());
-        if (config.Environment.Count > 0) json["Environment"] = new JsonObject { ["Variables"] = StringMap(config.Environment) };
+        if (config.EncryptedEnvironment is not null || config.PlaintextEnvironment is { Count: > 0 }) json["Environment"] = Environment(function, config);
         if (config.SubnetIds.Count > 0 || config.SecurityGroupIds.Count > 0)
             json["VpcConfig"] = new JsonObject
             {
@@ -700,6 +730,35 @@ public sealed class LambdaApi : IStratusService
             };
         return json;
     }
+
+    /// <summary>
+    /// The variables in plain text, as AWS shows them to a caller allowed to decrypt; when the key no longer decrypts them,
+    /// AWS's EnvironmentResponse.Error with the code and message an invoke would get.
+    /// </summary>
+    private JsonObject Environment(LambdaFunction function, FunctionConfig config)
+    {
+        try
+        {
+            return new JsonObject { ["Variables"] = StringMap(_lambda.Variables(function, config)) };
+        }
+        catch (AwsException undecryptable)
+        {
+            return new JsonObject { ["Error"] = new JsonObject { ["ErrorCode"] = undecryptable.Code, ["Message"] = undecryptable.Message } };
+        }
+    }
+
+    private static JsonObject CodeSigningConfig(CodeSigningConfig config) => new()
+    {
+        ["CodeSigningConfigId"] = config.Id,
+        ["CodeSigningConfigArn"] = config.Arn,
+        ["Description"] = config.Description,
+        ["AllowedPublishers"] = new JsonObject
+        {
+            ["SigningProfileVersionArns"] = new JsonArray(config.SigningProfileVersionArns.Select(a => (JsonNode?)a).ToArray()),
+        },
+        ["CodeSigningPolicies"] = new JsonObject { ["UntrustedArtifactOnDeployment"] = config.UntrustedArtifactOnDeployment },
+        ["LastModified"] = config.LastModified,
+    };
 
     /// <summary>LoggingConfig as AWS reports it: format and group always, the levels only with JSON.</summary>
     private static JsonObject LoggingConfig(FunctionConfig config)
@@ -733,13 +792,13 @@ public sealed class LambdaApi : IStratusService
     }
 
     /// <summary>Marker/MaxItems paging where the marker is the next item's key.</summary>
-    private static JsonObject Paged<T>(IReadOnlyList<T> items, Func<T, string> key, OperationInput i, string member, Func<T, JsonObject> render)
+    private static JsonObject Paged<T>(IReadOnlyList<T> items, Func<T, string> key, OperationInput i, string member, Func<T, JsonNode> render)
     {
         var marker = i.String("Marker");
         var limit = i.Int("MaxItems") ?? 50;
         var start = marker is null ? 0 : Math.Max(0, items.ToList().FindIndex(x => key(x) == marker));
         var page = items.Skip(start).Take(limit + 1).ToList();
-        var result = new JsonObject { [member] = new JsonArray(page.Take(limit).Select(x => (JsonNode)render(x)).ToArray()) };
+        var result = new JsonObject { [member] = new JsonArray(page.Take(limit).Select(render).ToArray()) };
         if (page.Count > limit) result["NextMarker"] = key(page[limit]);
         return result;
     }

@@ -17,6 +17,7 @@ public static partial class LambdaAuthorization
         "CreateFunction", "GetFunction", "GetFunctionConfiguration", "UpdateFunctionCode", "UpdateFunctionConfiguration", "DeleteFunction",
         "InvokeAsync", "AddPermission", "GetPolicy", "RemovePermission", "PublishVersion", "ListVersionsByFunction",
         "PutFunctionConcurrency", "GetFunctionConcurrency", "DeleteFunctionConcurrency", "GetFunctionCodeSigningConfig",
+        "PutFunctionCodeSigningConfig", "DeleteFunctionCodeSigningConfig",
         "CreateFunctionUrlConfig", "GetFunctionUrlConfig", "UpdateFunctionUrlConfig", "DeleteFunctionUrlConfig", "ListFunctionUrlConfigs",
         "PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig", "GetFunctionEventInvokeConfig", "DeleteFunctionEventInvokeConfig", "ListFunctionEventInvokeConfigs",
         "PutFunctionRecursionConfig", "GetFunctionRecursionConfig",
@@ -26,6 +27,9 @@ public static partial class LambdaAuthorization
     private static readonly string[] AliasOperations = ["CreateAlias", "GetAlias", "ListAliases", "UpdateAlias", "DeleteAlias"];
 
     private static readonly string[] LayerVersionOperations = ["GetLayerVersion", "DeleteLayerVersion", "AddLayerVersionPermission", "GetLayerVersionPolicy", "RemoveLayerVersionPermission"];
+
+    private static readonly string[] CodeSigningConfigOperations =
+        ["GetCodeSigningConfig", "UpdateCodeSigningConfig", "DeleteCodeSigningConfig", "ListFunctionsByCodeSigningConfig"];
 
     /// <summary>CreateFunction and UpdateFunctionConfiguration pass their Role to Lambda: iam:PassRole on it, as AWS checks.</summary>
     private static readonly Dictionary<string, PassedRole> PassedRoles = new(StringComparer.Ordinal)
@@ -45,6 +49,7 @@ public static partial class LambdaAuthorization
         { "PublishLayerVersion", i => i.String("LayerName") is { } layer ? LayerArn(i, layer) : "*" },
         { LayerVersionOperations, i => i.String("LayerName") is { } layer ? $"{LayerArn(i, layer)}:{i.String("VersionNumber")}" : "*" },
         { "GetLayerVersionByArn", "GetLayerVersion", i => i.String("Arn") ?? "*" },
+        { CodeSigningConfigOperations, i => i.String("CodeSigningConfigArn") ?? "*" },
     };
 
     /// <summary>

@@ -275,9 +275,29 @@ public static class LambdaErrors
             { Fields = UserFault };
     }
 
-    /// <summary>Stratus serves no code signing configs (they verify AWS Signer's signatures), so none a function names exists.</summary>
+    /// <summary>
+    /// A function's key refused to encrypt its variables (disabled, pending deletion). AWS words the grant's refusal so and
+    /// the access-denied case "unable to encrypt your environment variables"; this sentence for a key's state is Stratus's, after them.
+    /// </summary>
+    public static AwsException EnvironmentNotEncryptable(AwsException kms) => InvalidParameter(
+        $"Lambda was unable to encrypt your environment variables because the KMS key is invalid for Encrypt. Please check your KMS key settings. KMS Exception: {kms.Code} KMS Message: {kms.Message}");
+
     public static AwsException CodeSigningConfigNotFound(string arn) =>
         new("CodeSigningConfigNotFoundException", $"The specified code signing configuration does not exist: {arn}.", 404) { Fields = UserFault };
+
+    public static AwsException CodeSigningNotForImages() =>
+        InvalidParameter("Code signing is not supported for functions created with container images.");
+
+    /// <summary>
+    /// A deployment an Enforce code signing config refuses: AWS's words for a package whose signature does not validate
+    /// (Stratus serves no AWS Signer, so no package has one).
+    /// </summary>
+    public static AwsException CodeVerificationFailed(string functionName) =>
+        new("CodeVerificationFailedException", $"Lambda cannot deploy the function. The function or layer might be signed using a signature that the client is not configured to accept. Check the provided signature for {functionName}.", 400) { Fields = UserFault };
+
+    /// <summary>AWS documents that a config is deleted "only if no function is using it"; the sentence is Stratus's.</summary>
+    public static AwsException CodeSigningConfigInUse(string arn) =>
+        new("ResourceConflictException", $"The code signing configuration {arn} cannot be deleted because one or more functions use it.", 409) { Fields = UserFault };
 
     /// <summary>Another service invoked a function before Lambda was built (at start-up): retryable, as AWS's 503s are.</summary>
     public static AwsException Starting() => new("ServiceUnavailableException", "Lambda is starting; try again.", 503);

@@ -28,6 +28,8 @@ public sealed record LambdaFunction
     public string RecursiveLoop { get; init; } = "Terminate";
     /// <summary>PutProvisionedConcurrencyConfig's settings, one per published version or alias.</summary>
     public List<ProvisionedConcurrencySetting> ProvisionedConcurrency { get; init; } = [];
+    /// <summary>The code signing config its code deployments are checked against (PutFunctionCodeSigningConfig): the function's, for all its versions.</summary>
+    public string? CodeSigningConfigArn { get; init; }
 
     public string Name => Latest.FunctionName;
     public string Arn => LambdaArns.Function(AccountId, Region, Name);
@@ -50,7 +52,14 @@ public sealed record FunctionConfig
     public int Timeout { get; init; } = 3;
     public int MemorySize { get; init; } = 128;
     public int EphemeralStorageSize { get; init; } = 512;
-    public Dictionary<string, string> Environment { get; init; } = [];
+    /// <summary>
+    /// Environment.Variables as AWS keeps them at rest: a KMS ciphertext (base64) of their JSON under <see cref="KmsKeyArn"/>,
+    /// else the AWS managed key aws/lambda, bound to the function's ARN; null without variables. LambdaService.Variables reads them.
+    /// </summary>
+    public string? EncryptedEnvironment { get; init; }
+    /// <summary>Variables as state written before they were encrypted kept them; LambdaService encrypts them when it starts.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("Environment")]
+    public Dictionary<string, string>? PlaintextEnvironment { get; init; }
     public string PackageType { get; init; } = "Zip";
     public string? ImageUri { get; init; }
     /// <summary>The image as it was resolved when the code was set (REPOSITORY@sha256:...): re-tagging later does not change the function, as on AWS.</summary>
@@ -89,7 +98,7 @@ public sealed record FunctionConfig
     public string TracingMode { get; init; } = "PassThrough";
     /// <summary>
     /// KMSKeyArn: checked with KMS when set (as AWS's CreateGrant) and before each invoke (as AWS's Decrypt of the variables);
-    /// the variables themselves are kept in Stratus's state store like the rest of the configuration.
+    /// the key the variables are encrypted under (null: aws/lambda).
     /// </summary>
     public string? KmsKeyArn { get; init; }
     /// <summary>SnapStart.ApplyOn (None or PublishedVersions), recorded and reported; Stratus takes no snapshots, so OptimizationStatus stays Off.</summary>
@@ -265,6 +274,34 @@ public static class LambdaArns
 {
     public static string Function(string accountId, string region, string name) => $"arn:aws:lambda:{region}:{accountId}:function:{name}";
     public static string Layer(string accountId, string region, string name) => $"arn:aws:lambda:{region}:{accountId}:layer:{name}";
+    public static string CodeSigningConfig(string accountId, string region, string id) => $"arn:aws:lambda:{region}:{accountId}:code-signing-config:{id}";
+}
+
+/// <summary>A code signing config: the signing profile versions a function's code must be signed by, and what a deployment that is not gets.</summary>
+public sealed record CodeSigningConfig
+{
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    /// <summary>csc- and 17 lowercase hex digits, as AWS's ids.</summary>
+    public required string Id { get; init; }
+    public string Description { get; init; } = "";
+    public required List<string> SigningProfileVersionArns { get; init; }
+    /// <summary>Warn (AWS's default) deploys unsigned code and counts SignatureValidationErrors; Enforce refuses it.</summary>
+    public string UntrustedArtifactOnDeployment { get; init; } = "Warn";
+    public required string LastModified { get; init; }
+    public Dictionary<string, string> Tags { get; init; } = [];
+
+    public string Arn => LambdaArns.CodeSigningConfig(AccountId, Region, Id);
+    public bool Enforces => UntrustedArtifactOnDeployment == "Enforce";
+}
+
+/// <summary>The members of Create/UpdateCodeSigningConfig and AWS::Lambda::CodeSigningConfig; null members are not given.</summary>
+public sealed record CodeSigningSettings(string? Description, List<string>? SigningProfileVersionArns, string? UntrustedArtifactOnDeployment)
+{
+    public static CodeSigningSettings Read(IInputReader input) =>
+        new(input.String("Description"),
+            input.Object("AllowedPublishers") is { } publishers ? publishers.Strings("SigningProfileVersionArns").ToList() : null,
+            input.Object("CodeSigningPolicies")?.String("UntrustedArtifactOnDeployment"));
 }
 
 /// <summary>What CreateFunction and UpdateFunctionConfiguration may set; null members are left as they are.</summary>

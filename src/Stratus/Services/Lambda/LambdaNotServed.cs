@@ -34,17 +34,6 @@ public static class LambdaNotServed
             new("GET", "/2025-11-30/functions/{FunctionName}/function-scaling-config", "GetFunctionScalingConfig"),
             new("PUT", "/2025-11-30/functions/{FunctionName}/function-scaling-config", "PutFunctionScalingConfig"),
         ]),
-        ("code signing verifies signatures made by AWS Signer, which Stratus does not serve",
-        [
-            new("POST", "/2020-04-22/code-signing-configs", "CreateCodeSigningConfig"),
-            new("DELETE", "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", "DeleteCodeSigningConfig"),
-            new("GET", "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", "GetCodeSigningConfig"),
-            new("GET", "/2020-04-22/code-signing-configs", "ListCodeSigningConfigs"),
-            new("PUT", "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}", "UpdateCodeSigningConfig"),
-            new("GET", "/2020-04-22/code-signing-configs/{CodeSigningConfigArn}/functions", "ListFunctionsByCodeSigningConfig"),
-            new("DELETE", "/2020-06-30/functions/{FunctionName}/code-signing-config", "DeleteFunctionCodeSigningConfig"),
-            new("PUT", "/2020-06-30/functions/{FunctionName}/code-signing-config", "PutFunctionCodeSigningConfig"),
-        ]),
         ("event source mappings poll SQS, Kinesis, DynamoDB streams, Kafka or Amazon MQ, none of which Stratus serves",
         [
             new("POST", "/2015-03-31/event-source-mappings", "CreateEventSourceMapping"),

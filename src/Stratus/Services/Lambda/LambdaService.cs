@@ -39,6 +39,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly ResourceTable<LambdaFunction> _functions;
     private readonly ResourceTable<QueuedEvent> _events;
     private readonly ResourceTable<LambdaLayer> _layers;
+    private readonly ResourceTable<CodeSigningConfig> _codeSigningConfigs;
     private readonly CodeStore _code;
     private readonly LayerMount _layerMount;
     private readonly LambdaEngine _engine;
@@ -50,13 +51,17 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly StratusAddress _address;
     private readonly Ec2.IVpcNetwork _network;
     private readonly Kms.IKmsKeyUse _kms;
+    private readonly Kms.IKmsEncryption _encryption;
 
     private LambdaService(TimeProvider clock, IIamRoles roles, LambdaSettings settings, ResourceTable<LambdaFunction> functions,
-        ResourceTable<QueuedEvent> events, ResourceTable<LambdaLayer> layers, CodeStore code, LayerMount layerMount, LambdaEngine engine,
-        LambdaTelemetry telemetry, IImageRegistry images, StratusAddress address, Ec2.IVpcNetwork network, Kms.IKmsKeyUse kms)
+        ResourceTable<QueuedEvent> events, ResourceTable<LambdaLayer> layers, ResourceTable<CodeSigningConfig> codeSigningConfigs, CodeStore code, LayerMount layerMount, LambdaEngine engine,
+        LambdaTelemetry telemetry, IImageRegistry images, StratusAddress address, Ec2.IVpcNetwork network, Kms.IKmsKeyUse kms,
+        Kms.IKmsEncryption encryption)
     {
         _kms = kms;
+        _encryption = encryption;
         _layers = layers;
+        _codeSigningConfigs = codeSigningConfigs;
         _layerMount = layerMount;
         _images = images;
         _network = network;
@@ -75,14 +80,16 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     /// <summary>Starts the engine (its Runtime API listener) with the service: once, while Stratus starts.</summary>
     public static LambdaService Start(StateStore store, TimeProvider clock, IIamRoles roles, Sts.IRoleCredentials? roleCredentials,
         Logs.ILogWriter logs, CloudWatch.IMetricPublisher metrics, IImageRegistry images, string workDir, LambdaSettings settings, StratusAddress address, Ec2.IVpcNetwork network,
-        Kms.IKmsKeyUse kms)
+        Kms.IKmsKeyUse kms, Kms.IKmsEncryption encryption)
     {
         var telemetry = new LambdaTelemetry(logs, metrics);
         var engine = LambdaEngine.StartAsync(workDir, settings, telemetry.Record, config => Credentials(roleCredentials, config))
             .GetAwaiter().GetResult();
         var service = new LambdaService(clock, roles, settings, new ResourceTable<LambdaFunction>(store, "lambda.functions"),
             new ResourceTable<QueuedEvent>(store, "lambda.events"), new ResourceTable<LambdaLayer>(store, "lambda.layers"),
-            new CodeStore(Path.Combine(workDir, "code")), new LayerMount(Path.Combine(workDir, "opt")), engine, telemetry, images, address, network, kms);
+            new ResourceTable<CodeSigningConfig>(store, "lambda.code-signing-configs"),
+            new CodeStore(Path.Combine(workDir, "code")), new LayerMount(Path.Combine(workDir, "opt")), engine, telemetry, images, address, network, kms, encryption);
+        service.EncryptPlaintextVariables();
         // Image functions come back as they were: an unpack a restart interrupted finishes, a removed root file system is unpacked again.
         foreach (var function in service._functions.Values.ToList()) service.HoldImages(null, function, settleAll: true);
         foreach (var function in service._functions.Values.ToList()) service.ProvisionAll(function);
@@ -114,15 +121,18 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             throw LambdaErrors.RuntimeAndHandlerNotForImages();
 
         var config = Apply(scope, new FunctionConfig { FunctionName = name, Role = settings.Role, LastModified = Now, PackageType = packageType }, settings);
+        var codeSigning = CodeSigningForCreate(scope, settings.CodeSigningConfigArn, packageType)?.Arn;
+        RefuseUnsigned(scope.AccountId, scope.Region, codeSigning, name);
         var image = packageType == "Image" && code.ImageUri is { } uri ? ResolveImage(scope, uri) : null;
         config = WithCode(config, code, code.ZipFile is { } zip && packageType == "Zip" ? _code.Save(zip, "CreateFunction") : null, image);
         CheckUnzippedTotal(config);
         if (image is not null)
             config = config with { State = "Pending", StateReason = "The function is being created.", StateReasonCode = "Creating" };
-        var function = new LambdaFunction { AccountId = scope.AccountId, Region = scope.Region, Latest = config, Tags = tags };
+        var function = new LambdaFunction { AccountId = scope.AccountId, Region = scope.Region, Latest = config, Tags = tags, CodeSigningConfigArn = codeSigning };
         if (publish) function = Publish(function, null);
         if (!_functions.TryAdd(Key(scope.AccountId, scope.Region, name), function))
             throw LambdaErrors.FunctionExists(name);
+        CountUnsigned(scope.AccountId, scope.Region, codeSigning, name);
         HoldImages(null, function);
         return function;
     }
@@ -158,6 +168,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
                 throw LambdaErrors.UpdateCodeSourceMissing();
             if (code.ZipFile is not null && function.Latest.PackageType != "Zip")
                 throw LambdaErrors.ImageUriRequiredForUpdate();
+            RefuseUnsigned(function.AccountId, function.Region, function.CodeSigningConfigArn, function.Name);
             var latest = WithCode(function.Latest, code, stored, image) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() };
             CheckUnzippedTotal(latest);
             if (image is not null) latest = latest with { LastUpdateStatus = "InProgress", LastUpdateStatusReason = null, LastUpdateStatusReasonCode = null };
@@ -165,6 +176,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             return publish ? Publish(next, null) : next;
         });
         Retire(updated);
+        CountUnsigned(updated.AccountId, updated.Region, updated.CodeSigningConfigArn, updated.Name);
         HoldImages(before, updated);
         return updated;
     }
@@ -176,11 +188,14 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             CheckRevision(function.Latest.RevisionId, revisionId);
             if (function.Latest.PackageType == "Image" && (settings.Runtime is not null || settings.Handler is not null))
                 throw LambdaErrors.RuntimeAndHandlerNotForImages();
+            // Layers are deployed code too: with code signing on, AWS checks each layer a configuration adds.
+            if (settings.Layers is { Count: > 0 }) RefuseUnsigned(function.AccountId, function.Region, function.CodeSigningConfigArn, function.Name);
             var latest = Apply(scope, function.Latest, settings) with { LastModified = Now, RevisionId = Guid.NewGuid().ToString() };
             CheckUnzippedTotal(latest);
             return function with { Latest = latest };
         });
         Retire(updated);
+        if (settings.Layers is { Count: > 0 }) CountUnsigned(updated.AccountId, updated.Region, updated.CodeSigningConfigArn, updated.Name);
         return updated;
     }
 
@@ -345,14 +360,28 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
 
     // ---- tags ----
 
-    public LambdaFunction TagResource(Scope scope, string resourceArn, Dictionary<string, string> tags) =>
-        Change(scope, FunctionFromResourceArn(resourceArn), f => f with { Tags = new Dictionary<string, string>(f.Tags.Concat(tags).GroupBy(t => t.Key).Select(g => g.Last())) });
+    // A resource ARN names a function or a code signing config, the two kinds of Lambda resource Stratus tags.
 
-    public LambdaFunction UntagResource(Scope scope, string resourceArn, IReadOnlyCollection<string> keys) =>
-        Change(scope, FunctionFromResourceArn(resourceArn), f => f with { Tags = f.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary() });
+    public void TagResource(Scope scope, string resourceArn, Dictionary<string, string> tags) =>
+        ChangeTags(scope, resourceArn, current => new Dictionary<string, string>(current.Concat(tags).GroupBy(t => t.Key).Select(g => g.Last())));
+
+    public void UntagResource(Scope scope, string resourceArn, IReadOnlyCollection<string> keys) =>
+        ChangeTags(scope, resourceArn, current => current.Where(t => !keys.Contains(t.Key)).ToDictionary());
 
     public IReadOnlyDictionary<string, string> ListTags(Scope scope, string resourceArn) =>
-        Find(scope.AccountId, scope.Region, FunctionFromResourceArn(resourceArn), null).Function.Tags;
+        ParseCodeSigningArn(resourceArn) is not null ? GetCodeSigningConfig(scope, resourceArn).Tags
+            : Find(scope.AccountId, scope.Region, FunctionFromResourceArn(resourceArn), null).Function.Tags;
+
+    private void ChangeTags(Scope scope, string resourceArn, Func<Dictionary<string, string>, Dictionary<string, string>> change)
+    {
+        if (ParseCodeSigningArn(resourceArn) is null)
+        {
+            Change(scope, FunctionFromResourceArn(resourceArn), f => f with { Tags = change(f.Tags) });
+            return;
+        }
+        var config = GetCodeSigningConfig(scope, resourceArn);
+        _codeSigningConfigs.Update(CodeSigningKey(config.AccountId, config.Region, config.Id), c => c with { Tags = change(c.Tags) });
+    }
 
     private static string FunctionFromResourceArn(string arn)
     {
@@ -535,7 +564,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     {
         var key = $"{function.Arn}:{config.Version}:{config.RevisionId}";
         if (_runnable.TryGetValue(key, out var cached) && cached.ReservedConcurrency == function.ReservedConcurrency) return cached;
-        var variables = new Dictionary<string, string>(config.Environment, StringComparer.Ordinal)
+        // Decrypted once per configuration: this runnable is kept until the function's code or configuration changes.
+        var variables = new Dictionary<string, string>(Variables(function, config), StringComparer.Ordinal)
         {
             ["AWS_LAMBDA_FUNCTION_NAME"] = function.Name,
             ["AWS_LAMBDA_FUNCTION_VERSION"] = config.Version,
@@ -586,6 +616,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private void Retire(LambdaFunction function)
     {
         _engine.Retire(function.Arn);
+        ForgetVariables(function);
         foreach (var key in _runnable.Keys.Where(k => k.StartsWith(function.Arn + ":", StringComparison.Ordinal)).ToList()) _runnable.TryRemove(key, out _);
     }
 
@@ -721,14 +752,12 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         LambdaRules.CheckCreate("SnapStart", settings.SnapStartApplyOn is { } applyOn ? new { ApplyOn = applyOn } : null);
         LambdaRules.CheckCreate("KMSKeyArn", settings.KmsKeyArn);
         if (settings.KmsKeyArn is { Length: > 0 } keyArn) CheckKeyGrantable(scope, keyArn);
-        LambdaRules.CheckCreate("CodeSigningConfigArn", settings.CodeSigningConfigArn);
-        if (settings.CodeSigningConfigArn is { Length: > 0 } codeSigningConfig) throw LambdaErrors.CodeSigningConfigNotFound(codeSigningConfig);
         var snapStart = settings.SnapStartApplyOn ?? config.SnapStartApplyOn;
         if (snapStart == "PublishedVersions" && !SupportsSnapStart(settings.Runtime ?? config.Runtime))
             throw LambdaErrors.SnapStartRuntime(settings.Runtime ?? config.Runtime);
         var subnetIds = settings.SubnetIds ?? config.SubnetIds;
         var securityGroupIds = settings.SecurityGroupIds ?? config.SecurityGroupIds;
-        return config with
+        var applied = config with
         {
             // Checked when VpcConfig is given; a call that leaves it out keeps the function's placement as it is.
             VpcId = settings.SubnetIds is null && settings.SecurityGroupIds is null ? config.VpcId : VpcOf(scope, subnetIds, securityGroupIds),
@@ -739,7 +768,6 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             Timeout = settings.Timeout ?? config.Timeout,
             MemorySize = settings.MemorySize ?? config.MemorySize,
             EphemeralStorageSize = settings.EphemeralStorageSize ?? config.EphemeralStorageSize,
-            Environment = settings.Environment ?? config.Environment,
             SubnetIds = subnetIds,
             SecurityGroupIds = securityGroupIds,
             Architectures = settings.Architectures ?? config.Architectures,
@@ -752,6 +780,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             KmsKeyArn = settings.KmsKeyArn is { } key ? (key.Length == 0 ? null : key) : config.KmsKeyArn,
             SnapStartApplyOn = snapStart,
         };
+        return ApplyVariables(scope, config, applied, settings.Environment);
     }
 
     /// <summary>Lambda asks KMS for a grant on a function's key when it is set; KMS's refusal is carried in Lambda's error.</summary>
@@ -773,7 +802,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     /// </summary>
     private void CheckEnvironmentDecryptable(string accountId, string region, FunctionConfig config)
     {
-        if (config.KmsKeyArn is not { } keyArn || config.Environment is not { Count: > 0 }) return;
+        if (config.KmsKeyArn is not { } keyArn || config.EncryptedEnvironment is null) return;
         try
         {
             _kms.CheckDecryptable(Scope.Of(accountId, region), keyArn);

@@ -48,6 +48,10 @@ public sealed class LambdaTelemetry : IAsyncDisposable
             [new LogLine(at, $"Lambda stopped the invocation {requestId} of {functionName}: it was invoked in a recursive loop ({TraceLineage.MaxInvocationsInChain} invocations in one request chain) and its RecursiveLoop is Terminate.")]);
     }
 
+    /// <summary>A deployment a Warn code signing config let through unsigned: AWS's SignatureValidationErrors metric.</summary>
+    public void SignatureValidationError(string accountId, string region, string functionName, DateTimeOffset at) =>
+        _metrics.Publish(new(accountId, region, Namespace, "SignatureValidationErrors", [new("FunctionName", functionName)], 1, "Count", at));
+
     /// <summary>The last 4 KB of the invocation's log, base64, for X-Amz-Log-Result.</summary>
     public static string TailBase64(InvocationRecord record)
     {

@@ -203,11 +203,11 @@ public sealed class LambdaControlPlaneTests(StratusFixture stratus) : IClassFixt
         Assert.Equal("""{"b":"2"}""", result["tags"]!.ToJsonString());
         Assert.Equal(2, result["reserved"]!.GetValue<int>());
         Assert.Equal(2, result["get_reserved"]!.GetValue<int>());
-        // No config can be attached (AWS Signer is not served), so every function reads as having none.
+        // A function without a config reads as AWS answers for one: an empty ARN.
         Assert.Equal("""["","cp-ver"]""", result["code_signing"]!.ToJsonString());
         Assert.Equal("ResourceNotFoundException", result["code_signing_missing"]!["code"]!.GetValue<string>());
         Assert.Equal(404, result["code_signing_missing"]!["status"]!.GetValue<int>());
-        Assert.Contains("PutFunctionCodeSigningConfig", result["attach_code_signing"]!["message"]!.GetValue<string>());
+        Assert.Equal("CodeSigningConfigNotFoundException", result["attach_code_signing"]!["code"]!.GetValue<string>());
         Assert.True(result["unreserved"]!.GetValue<bool>());
         Assert.Equal("InvalidParameterValueException", result["too_much"]!["code"]!.GetValue<string>());
         Assert.Contains("decreases account's UnreservedConcurrentExecution below its minimum value", result["too_much"]!["message"]!.GetValue<string>());

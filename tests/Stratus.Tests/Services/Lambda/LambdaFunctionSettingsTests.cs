@@ -119,7 +119,7 @@ public sealed class LambdaFunctionSettingsTests(TunedLambdaFixture stratus) : IC
     }
 
     [Fact]
-    public async Task KMS_key_is_checked_when_set_and_before_each_invoke_and_code_signing_configs_do_not_exist()
+    public async Task KMS_key_is_checked_when_set_and_before_each_invoke_and_a_named_code_signing_config_must_exist()
     {
         var result = await RunAsync("""
             kms = client("kms")

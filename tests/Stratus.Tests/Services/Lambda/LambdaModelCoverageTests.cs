@@ -29,9 +29,10 @@ public sealed class LambdaModelCoverageTests : IDisposable
         using var logs = new LogsService(store, clock, metrics, NullLogger.Instance, new RefusingLambda(), () => null);
         using var ecr = new EcrService(store, clock, Path.Combine(_workDir, "ecr"), EcrSettings.FromEnvironment(), address, NullLogger.Instance);
         using var s3 = new S3Service(store, clock, Path.Combine(_workDir, "s3"), TimeSpan.FromHours(1));
+        var kms = new Stratus.Services.Kms.KmsService(store, clock, null);
         await using var lambda = LambdaService.Start(store, clock, new IamService(store, clock), null, logs, metrics, ecr,
             Path.Combine(_workDir, "lambda"), new LambdaSettings(), address, new Stratus.Services.Ec2.Ec2Service(store, clock),
-            new Stratus.Services.Kms.KmsService(store, clock, null));
+            kms, kms);
         var api = new LambdaApi(lambda, new SignedLinks(new byte[32], clock), new S3CodePackages(s3), NullLogger.Instance);
         ModelCoverage.AssertServedOrListed("lambda", api.Endpoint.Operations.Names, LambdaNotServed.Operations);
     }

@@ -42,8 +42,9 @@ public sealed class LambdaTelemetryTests : IAsyncLifetime, ILogWriter, IMetricPu
             null, null), []);
         var address = StratusAddress.Known(new Uri("http://127.0.0.1:1"));
         _ecr = new EcrService(_store, TimeProvider.System, Path.Combine(_workDir, "ecr"), EcrSettings.FromEnvironment(), address, NullLogger.Instance);
+        var kms = new Stratus.Services.Kms.KmsService(_store, TimeProvider.System, null);
         _lambda = LambdaService.Start(_store, TimeProvider.System, iam, null, this, this, _ecr, _workDir, new LambdaSettings(), address, new Stratus.Services.Ec2.Ec2Service(_store, TimeProvider.System),
-            new Stratus.Services.Kms.KmsService(_store, TimeProvider.System, null));
+            kms, kms);
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         using (var writer = new StreamWriter(zip.CreateEntry("app.py").Open()))

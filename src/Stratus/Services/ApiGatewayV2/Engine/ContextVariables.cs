@@ -37,6 +37,12 @@ public static class ContextVariables
             "domainPrefix" => request.DomainName.Split('.')[0],
             "identity.sourceIp" => request.SourceIp,
             "identity.userAgent" => request.Header("User-Agent"),
+            // The SigV4 signer of an AWS_IAM route, as AWS fills these for routes that use IAM authorization ("-" elsewhere).
+            // accessKey is not in AWS's list for HTTP APIs, but REST and WebSocket APIs log it and the 2.0 event carries it.
+            "identity.accountId" => run.Caller?.AccountId,
+            "identity.caller" or "identity.user" => run.Caller?.Caller,
+            "identity.userArn" => run.Caller?.UserArn,
+            "identity.accessKey" => run.Caller?.AccessKey,
             "requestTime" => request.Time,
             "requestTimeEpoch" => request.Start.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
             "status" => run.Status == 0 ? null : run.Status.ToString(CultureInfo.InvariantCulture),

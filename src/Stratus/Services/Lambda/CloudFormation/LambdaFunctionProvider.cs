@@ -44,6 +44,12 @@ public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionC
     {
         var p = request.Properties;
         var (scope, name) = (request.Scope, current.PhysicalId);
+        // The config is attached before new code is deployed, so that code is checked against it, as on AWS.
+        if (p.String("CodeSigningConfigArn") is var codeSigning && codeSigning != previousProperties["CodeSigningConfigArn"]?.GetValue<string>())
+        {
+            if (codeSigning is { Length: > 0 }) lambda.PutFunctionCodeSigningConfig(scope, name, codeSigning);
+            else lambda.DeleteFunctionCodeSigningConfig(scope, name);
+        }
         if (!ResourceProperties.Same(p.Values["Code"], previousProperties["Code"]))
             lambda.UpdateFunctionCode(scope, name, code.Read(p, scope, "UpdateFunctionCode"), publish: false, revisionId: null);
         var settings = Settings(p);
@@ -106,7 +112,7 @@ public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionC
             ["Timeout"] = config.Timeout,
             ["MemorySize"] = config.MemorySize,
             ["EphemeralStorage"] = new JsonObject { ["Size"] = config.EphemeralStorageSize },
-            ["Environment"] = new JsonObject { ["Variables"] = new JsonObject(config.Environment.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)v.Value))) },
+            ["Environment"] = new JsonObject { ["Variables"] = new JsonObject(lambda.Variables(function, config).Select(v => KeyValuePair.Create(v.Key, (JsonNode?)v.Value))) },
             ["Architectures"] = new JsonArray(config.Architectures.Select(a => (JsonNode?)a).ToArray()),
             ["PackageType"] = config.PackageType,
             ["ReservedConcurrentExecutions"] = function.ReservedConcurrency,
@@ -120,6 +126,7 @@ public sealed class LambdaFunctionProvider(LambdaService lambda, LambdaFunctionC
             }),
             ["TracingConfig"] = new JsonObject { ["Mode"] = config.TracingMode },
             ["KmsKeyArn"] = config.KmsKeyArn,
+            ["CodeSigningConfigArn"] = function.CodeSigningConfigArn,
             ["SnapStart"] = new JsonObject { ["ApplyOn"] = config.SnapStartApplyOn },
             ["Layers"] = new JsonArray(config.Layers.Select(layer => (JsonNode?)layer.Arn).ToArray()),
             ["VpcConfig"] = LiveState.Within(expected["VpcConfig"], new JsonObject
