@@ -88,9 +88,9 @@ public interface IDbServer
 
     /// <summary>
     /// Whether the running server can copy itself into a snapshot while it keeps serving (<see cref="SnapshotOnlineAsync"/>):
-    /// MariaDB when mariadb-backup is installed; PostgreSQL unless its instance keeps backups and the server was started
-    /// without archiving its WAL (archive_mode is read only at a start), when the copy must be taken stopped and the restart
-    /// turns archiving on.
+    /// MariaDB when mariadb-backup is installed; PostgreSQL unless it is a hot standby, or its instance keeps backups and the
+    /// server was started without archiving its WAL (archive_mode is read only at a start): the copy is then taken stopped,
+    /// and the restart turns archiving on.
     /// </summary>
     bool SnapshotsOnline { get; }
 

@@ -32,9 +32,11 @@ public sealed partial class PostgresServer
 
     /// <summary>
     /// Online unless the instance keeps backups and this server was started without archiving (a promoted read replica, an
-    /// instance whose retention just went from 0 up): a copy then would have no archived WAL after it to restore from.
+    /// instance whose retention just went from 0 up): a copy then would have no archived WAL after it to restore from. Nor on
+    /// a hot standby, whose base backup starts at a restartpoint, which only a checkpoint replayed from its source allows:
+    /// a read replica's snapshot stays a copy of it stopped, which depends on nothing but itself.
     /// </summary>
-    public bool SnapshotsOnline => IsRunning && (_archiving || LogArchive is null || !Directory.Exists(LogArchive));
+    public bool SnapshotsOnline => IsRunning && !IsReplica && (_archiving || LogArchive is null || !Directory.Exists(LogArchive));
 
     /// <summary>
     /// pg_basebackup over the admin socket (a replication connection; the local replication line of pg_hba.conf lets rdsadmin
