@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Stratus uses from the system: MariaDB (RDS instances are real mariadbd processes) and
+# Installs what Stratus uses from the system: MariaDB (RDS instances are real mariadbd processes, snapshotted
+# online with mariadb-backup) and
 # bubblewrap (function sandboxes). With --for-tests, also what the tests use: PostgreSQL (postgres RDS instances,
 # which Stratus runs when it is installed), wrk (benchmarks),
 # Debian's aws CLI v2 (at /usr/bin/aws, beside the v1 CLI on PATH), Chromium (the console's browser
@@ -12,6 +13,7 @@ set -euo pipefail
 
 missing=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+command -v mariadb-backup >/dev/null 2>&1 || [ -x /usr/bin/mariadb-backup ] || missing+=(mariadb-backup)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 if [ "${1:-}" = --for-tests ]; then
     compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)

@@ -65,35 +65,75 @@ public sealed partial class RdsService
     }
 
     /// <summary>
-    /// An automated snapshot (the instance's operation lock held): the log is archived up to now, the server stops for the copy
-    /// of its data directory (status backing-up, as RDS reports its backups) and starts again. The snapshot is named as RDS
-    /// names them, rds:&lt;instance&gt;-yyyy-mm-dd-hh-mm, and timed when the server stopped: its data is of that moment.
+    /// An automated snapshot (the instance's operation lock held), named as RDS names them, rds:&lt;instance&gt;-yyyy-mm-dd-hh-mm:
+    /// the running server is copied while it keeps serving (status backing-up meanwhile, as RDS reports its backups), and the
+    /// snapshot is timed when the copy was complete, the moment its data is of. A copy that fails while the server runs is an
+    /// event (the next check tries again), not the end of the instance.
     /// </summary>
     private async Task TakeAutomatedSnapshotAsync(DbInstance instance, CancellationToken token)
     {
-        var fleet = RequireFleet();
-        var server = Server(instance);
         var current = UpdateInstance(instance, i => i.Status == "deleting" ? i : i with { Status = "backing-up" });
         if (current.Status == "deleting") return;
         Event(current, "Backing up DB instance", "backup");
-        await ArchiveBeforeStopAsync(current, token);
-        await fleet.StopAsync(current.ResourceId);
-        await ArchiveAfterStopAsync(current, token);
-        var stopped = Now;
-        var snapshot = new DbSnapshot(current, $"rds:{current.Identifier}-{stopped:yyyy-MM-dd-HH-mm}", NewResourceId("snap-"), stopped,
+        var started = Now;
+        var snapshot = new DbSnapshot(current, $"rds:{current.Identifier}-{started:yyyy-MM-dd-HH-mm}", NewResourceId("snap-"), started,
             SubnetGroupOf(current).VpcId, current.CopyTagsToSnapshot ? current.Tags : []) { SnapshotType = "automated" };
         // Two in one minute (a restore's first backup, then a retention change) share a name: the first one serves.
         if (_snapshots.TryAdd(SnapshotKey(snapshot), snapshot))
         {
-            DbFleet.CopyDirectory(server.DataDir, fleet.SnapshotDataDir(snapshot.ResourceId));
-            _snapshots.Update(SnapshotKey(snapshot), s => s with { Status = "available" });
+            try
+            {
+                var dataTime = await CopyServerToSnapshotAsync(current, RequireFleet().SnapshotDataDir(snapshot.ResourceId), token);
+                _snapshots.Update(SnapshotKey(snapshot), s => s with { Status = "available", SnapshotCreateTime = dataTime });
+            }
+            catch (Exception e) when (e is not OperationCanceledException && Server(current).IsRunning)
+            {
+                _snapshots.Remove(SnapshotKey(snapshot));
+                RequireFleet().DeleteSnapshotData(snapshot.ResourceId);
+                _logger.LogWarning(e, "The automated backup of {Instance} failed", current.Identifier);
+                Event(current, $"The automated backup failed: {e.Message}", "backup");
+                Become(current, "available");
+                return;
+            }
         }
-        await StartServerAsync(current, token);
+        Become(current, "available");
         Event(current, "Finished DB Instance backup", "backup");
     }
 
     /// <summary>
-    /// Before a server stops (StopDBInstance, DeleteDBInstance, an automated snapshot): its log is archived up to now, and the
+    /// Copies the instance's running server into a snapshot folder and returns the moment the copy's data is of. Online where
+    /// the engine can (mariadb-backup, pg_basebackup): the server keeps serving, as RDS takes snapshots without stopping the
+    /// instance. Otherwise (mariadb-backup not installed; a PostgreSQL server that must restart to archive its WAL) the server
+    /// stops for a copy of its data directory, its log archived around the stop, and starts again.
+    /// </summary>
+    private async Task<DateTimeOffset> CopyServerToSnapshotAsync(DbInstance instance, string snapshotDir, CancellationToken token)
+    {
+        var server = Server(instance);
+        if (server.SnapshotsOnline)
+        {
+            await server.SnapshotOnlineAsync(snapshotDir, token);
+            return Now;
+        }
+        await ArchiveBeforeStopAsync(instance, token);
+        await RequireFleet().StopAsync(instance.ResourceId);
+        await ArchiveAfterStopAsync(instance, token);
+        var stopped = Now;
+        DbFleet.CopyDirectory(server.DataDir, snapshotDir);
+        await StartServerAsync(instance, token);
+        return stopped;
+    }
+
+    /// <summary>
+    /// The log archive of an instance that keeps backups is made before its server starts, so that the server archives its log
+    /// from the start (PostgreSQL reads archive_mode only then) and its first snapshot is taken online.
+    /// </summary>
+    private void PrepareLogArchive(DbInstance instance)
+    {
+        if (BacksUp(instance)) RequireFleet().CreateLogArchive(instance.ResourceId);
+    }
+
+    /// <summary>
+    /// Before a server stops (StopDBInstance, DeleteDBInstance, a snapshot taken stopped): its log is archived up to now, and the
     /// automated backup records that time as the latest it restores to while the server is not running.
     /// </summary>
     private async Task ArchiveBeforeStopAsync(DbInstance instance, CancellationToken token)

@@ -6,7 +6,8 @@ namespace Stratus.Services.Rds;
 
 /// <summary>
 /// Manual snapshots of DB instances and of DB clusters, taken alike: recorded as creating under a checked identifier (with
-/// an event), then filled with a copy of the stopped server's data directory and made available (with an event).
+/// an event), then filled with a copy of the server's data directory (taken online from a running instance, see
+/// RdsService.Backups.cs) and made available (with an event).
 /// </summary>
 public sealed partial class RdsService
 {
@@ -33,6 +34,12 @@ public sealed partial class RdsService
     private void FillSnapshot<TSnapshot>(SnapshotShelf<TSnapshot> shelf, TSnapshot snapshot, string dataDir) where TSnapshot : RdsSnapshot
     {
         DbFleet.CopyDirectory(dataDir, RequireFleet().SnapshotDataDir(snapshot.ResourceId));
+        FinishSnapshot(shelf, snapshot);
+    }
+
+    /// <summary>Marks a snapshot whose data is in place available, timed now.</summary>
+    private void FinishSnapshot<TSnapshot>(SnapshotShelf<TSnapshot> shelf, TSnapshot snapshot) where TSnapshot : RdsSnapshot
+    {
         var done = shelf.Table.Update(SnapshotShelf<TSnapshot>.Key(snapshot), s => (TSnapshot)((RdsSnapshot)s with { Status = "available", SnapshotCreateTime = Now }));
         if (done is not null) shelf.Event(done, $"Manual {shelf.Noun} created", "backup");
     }

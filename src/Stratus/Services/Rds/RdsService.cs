@@ -159,6 +159,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             var server = fleet.Server(current.ResourceId, engine);
             await server.InitializeAsync(token);
             await ApplyGroupParametersAsync(current, token);
+            PrepareLogArchive(current);
             var address = await fleet.StartAsync(current.ResourceId, engine, null, current.Port, current.PubliclyAccessible, token);
             await server.CreateMasterUserAsync(user, password, current.DbName, token);
             await ApplyGroupParametersAsync(current, token);
@@ -409,11 +410,21 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             _snapshots.Remove(SnapshotKey(snapshot));
             throw;
         }
+        // Taken from the running server, which keeps serving (status backing-up meanwhile), as RDS's CreateDBSnapshot; a copy
+        // that fails while the server runs leaves the snapshot failed, not the instance.
         RunForInstance(instance, "snapshot", async (current, token) =>
         {
-            await RequireFleet().StopAsync(current.ResourceId);
-            CopyToSnapshot(current, snapshot);
-            await StartServerAsync(current, token);
+            try
+            {
+                await CopyServerToSnapshotAsync(current, RequireFleet().SnapshotDataDir(snapshot.ResourceId), token);
+                FinishSnapshot(_instanceSnapshotShelf, snapshot);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && Server(current).IsRunning)
+            {
+                _snapshots.Update(SnapshotKey(snapshot), s => s with { Status = "failed" });
+                Event(current, $"The snapshot {snapshot.Identifier} failed: {e.Message}", "backup");
+            }
+            Become(current, "available");
         });
         return snapshot;
     }
@@ -777,6 +788,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     private async Task StartServerAsync(DbInstance instance, CancellationToken token, Func<CancellationToken, Task>? beforeAvailable = null)
     {
         await ApplyGroupParametersAsync(instance, token);
+        PrepareLogArchive(instance);
         var address = await RequireFleet().StartAsync(instance.ResourceId, RequireEngine(instance.Engine), instance.Address, instance.Port, instance.PubliclyAccessible, token);
         if (instance.Address is not null && address != instance.Address)
             Event(instance, $"The endpoint moved from {instance.Address} to {address} because {instance.Address}:{instance.Port} was taken", "notification");

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Stratus.Tests.Infrastructure;
@@ -7,7 +8,8 @@ namespace Stratus.Tests.Services.Rds;
 
 /// <summary>
 /// Automated backups and point-in-time restore on real servers, for each engine: the automated snapshot taken at creation
-/// (listed, refused by DeleteDBSnapshot), rows written before and after a noted time, a restore to that time that holds only the
+/// from the running server, not restarted for it (listed, refused by DeleteDBSnapshot), a manual snapshot taken while a client
+/// keeps writing on one connection that never fails, restored with every row committed before it, rows written before and after a noted time, a restore to that time that holds only the
 /// first rows (MariaDB's binary log replayed up to it, PostgreSQL's archived WAL recovered up to it), AWS's refusals of a
 /// restore, the backups surviving a restart of Stratus, a template's DBInstance restored to the latest time (MariaDB's flow),
 /// and a deleted instance's retained backup restored to its latest time and then deleted. One flow in one persistent Stratus per engine, as each step needs the one before.
@@ -18,15 +20,18 @@ public sealed class RdsPointInTimeRestoreTests
     private static readonly PostgresLogin Pg = new("postgres", "pg-master-pass", "app");
 
     /// <summary>An engine's instance settings and its SQL through the test's client library.</summary>
-    private sealed record Engine(string Name, string CreateArgs, Func<DbEndpoint, string, Task> Execute, Func<DbEndpoint, string, Task<object?>> Scalar);
+    /// <summary><paramref name="ServerStartedSql"/> gives the server's start as Unix seconds.</summary>
+    private sealed record Engine(string Name, string CreateArgs, Func<DbEndpoint, string, Task> Execute, Func<DbEndpoint, string, Task<object?>> Scalar,
+        Func<DbEndpoint, Task<DbConnection>> Connect, string ServerStartedSql);
 
     private static readonly Engine MariaDb = new("mariadb",
         $"""Engine="mariadb", MasterUsername="{SeedUser}", MasterUserPassword="{SeedPassword}", DBName="{SeedDatabase}" """,
-        (endpoint, sql) => ExecuteAsync(endpoint, sql), (endpoint, sql) => ScalarAsync(endpoint, sql));
+        (endpoint, sql) => ExecuteAsync(endpoint, sql), (endpoint, sql) => ScalarAsync(endpoint, sql), async endpoint => await ConnectAsync(endpoint),
+        "SELECT UNIX_TIMESTAMP() - VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME'");
 
     private static readonly Engine Postgres = new("postgres",
         $"""Engine="postgres", MasterUsername="{Pg.User}", MasterUserPassword="{Pg.Password}", DBName="{Pg.Database}" """,
-        Pg.ExecuteAsync, Pg.ScalarAsync);
+        Pg.ExecuteAsync, Pg.ScalarAsync, async endpoint => await Pg.ConnectAsync(endpoint), "SELECT EXTRACT(EPOCH FROM pg_postmaster_start_time())");
 
     [Fact]
     public Task A_mariadb_instance_restores_to_a_point_in_time_from_its_binary_log() => RestoreFlowAsync(MariaDb);
@@ -52,11 +57,12 @@ public sealed class RdsPointInTimeRestoreTests
             out["manual"] = len(rds.describe_db_snapshots(DBInstanceIdentifier="{{source}}", SnapshotType="manual")["DBSnapshots"])
             out["delete"] = error(rds.delete_db_snapshot, DBSnapshotIdentifier=snaps[0]["DBSnapshotIdentifier"])
             out["share"] = error(rds.modify_db_snapshot_attribute, DBSnapshotIdentifier=snaps[0]["DBSnapshotIdentifier"], AttributeName="restore", ValuesToAdd=["123456789012"])
-            # The first snapshot restarts the server with its log archived; before that there was nothing to archive, and no wait for it.
+            # The server archives its log from its first start, before the first snapshot: no archive failure.
             out["archive_failures"] = [e["Message"] for e in rds.describe_events(SourceIdentifier="{{source}}", SourceType="db-instance", Duration=60)["Events"]
                                        if "could not be archived" in e["Message"]]
             i = rds.describe_db_instances(DBInstanceIdentifier="{{source}}")["DBInstances"][0]
             out["instance"] = [i["BackupRetentionPeriod"], i["PreferredBackupWindow"], "LatestRestorableTime" in i]
+            out["snapshot_time"] = snaps[0]["SnapshotCreateTime"].timestamp()
             b = rds.describe_db_instance_automated_backups(DBInstanceIdentifier="{{source}}")["DBInstanceAutomatedBackups"][0]
             out["backup"] = [b["Status"], b["DbiResourceId"] == i["DbiResourceId"], b["DBInstanceAutomatedBackupsArn"].split(":")[5], b["BackupRetentionPeriod"],
                              b["RestoreWindow"]["EarliestTime"] == snaps[0]["SnapshotCreateTime"]]
@@ -68,6 +74,9 @@ public sealed class RdsPointInTimeRestoreTests
         Assert.Equal("[]", backups["archive_failures"]!.ToJsonString());
         Assert.Equal("""[2,"01:00-01:45",true]""", backups["instance"]!.ToJsonString());
         Assert.Equal("""["active",true,"auto-backup",2,true]""", backups["backup"]!.ToJsonString());
+        // Taken online: the server serving now started before the snapshot was complete, it did not stop for it.
+        var serverStarted = Convert.ToDouble(await engine.Scalar(endpoint, engine.ServerStartedSql), CultureInfo.InvariantCulture);
+        Assert.True(serverStarted < (double)backups["snapshot_time"]!, $"the server started at {serverStarted}, after the first automated snapshot at {backups["snapshot_time"]}");
 
         // Rows before and after a noted time; the binary log's times are whole seconds, so a second and more on either side.
         await engine.Execute(endpoint, "CREATE TABLE ledger (id INT PRIMARY KEY, note VARCHAR(20)); INSERT INTO ledger VALUES (1, 'before'), (2, 'before')");
@@ -76,6 +85,7 @@ public sealed class RdsPointInTimeRestoreTests
         await Task.Delay(TimeSpan.FromSeconds(2.2));
         await engine.Execute(endpoint, "INSERT INTO ledger VALUES (3, 'after'), (4, 'after')");
         var restoreTime = between.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00:00";
+        await SnapshotWhileWritingAsync(stratus.Url, engine, source, endpoint);
 
         var refusals = await Clients.Boto3Async(stratus.Url, $$"""
             from datetime import datetime, timedelta
@@ -187,5 +197,55 @@ public sealed class RdsPointInTimeRestoreTests
         Assert.Equal($"""["{engine.Name}-latest"]""", cleanup["snapshots_left"]!.ToJsonString());
         Assert.Equal(0, (int)cleanup["after_all"]!);
         Assert.False(Directory.Exists(Path.Combine(stratus.DataDir!, "rds", "backups", (string)deleted["resource"]!)), "the retained backup's log archive is deleted with it");
+    }
+    /// <summary>
+    /// CreateDBSnapshot while a client writes a row at a time on one connection: the connection never fails (the server keeps
+    /// serving), and the snapshot restores to a server holding every row committed before the snapshot was asked for.
+    /// </summary>
+    private static async Task SnapshotWhileWritingAsync(string url, Engine engine, string source, DbEndpoint endpoint)
+    {
+        await engine.Execute(endpoint, "CREATE TABLE stream (id INT PRIMARY KEY)");
+        await using var connection = await engine.Connect(endpoint);
+        var committed = 0;
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await using var insert = connection.CreateCommand();
+                insert.CommandText = $"INSERT INTO stream VALUES ({committed + 1})";
+                await insert.ExecuteNonQueryAsync();
+                Interlocked.Increment(ref committed);
+            }
+        });
+        while (Volatile.Read(ref committed) < 20 && !writer.IsCompleted) await Task.Delay(50);
+        var committedBefore = Volatile.Read(ref committed);
+        var taken = await Clients.Boto3Async(url, $$"""
+            rds = client("rds")
+            s = rds.create_db_snapshot(DBSnapshotIdentifier="{{engine.Name}}-online", DBInstanceIdentifier="{{source}}")["DBSnapshot"]
+            out["asked"] = [s["Status"], rds.describe_db_instances(DBInstanceIdentifier="{{source}}")["DBInstances"][0]["DBInstanceStatus"]]
+            rds.get_waiter("db_snapshot_available").wait(DBSnapshotIdentifier="{{engine.Name}}-online", WaiterConfig={"Delay": 1, "MaxAttempts": 240})
+            """, TimeSpan.FromMinutes(5));
+        var committedDuring = Volatile.Read(ref committed) - committedBefore;
+        await stop.CancelAsync();
+        await writer;
+        Assert.Equal("""["creating","backing-up"]""", taken["asked"]!.ToJsonString());
+        Assert.True(committedDuring > 0, "the client kept writing while the snapshot was taken");
+
+        await WaitStatusAsync(url, source, "available");
+        await Clients.Boto3Async(url, $$"""
+            client("rds").restore_db_instance_from_db_snapshot(DBInstanceIdentifier="{{engine.Name}}-online", DBSnapshotIdentifier="{{engine.Name}}-online",
+                DBInstanceClass="db.t3.micro", BackupRetentionPeriod=0)
+            """);
+        var restored = await WaitAvailableAsync(url, $"{engine.Name}-online");
+        Assert.Equal(committedBefore.ToString(CultureInfo.InvariantCulture), Convert.ToString(
+            await engine.Scalar(restored, $"SELECT COUNT(*) FROM stream WHERE id <= {committedBefore}"), CultureInfo.InvariantCulture));
+        Assert.Equal("4", Convert.ToString(await engine.Scalar(restored, "SELECT COUNT(*) FROM ledger"), CultureInfo.InvariantCulture));
+        await Clients.Boto3Async(url, $$"""
+            rds = client("rds")
+            rds.delete_db_instance(DBInstanceIdentifier="{{engine.Name}}-online", SkipFinalSnapshot=True)
+            rds.get_waiter("db_instance_deleted").wait(DBInstanceIdentifier="{{engine.Name}}-online", WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+            rds.delete_db_snapshot(DBSnapshotIdentifier="{{engine.Name}}-online")
+            """);
     }
 }

@@ -9,7 +9,8 @@ namespace Stratus.Tests.Services.Rds;
 /// <summary>
 /// Read replicas replicating for real, driven by boto3 and read with MySqlConnector and Npgsql: a row written on the
 /// source appears on the replica, the replica refuses writes until it is promoted, DescribeDBInstances links both
-/// ways, and the replica's ReplicaLag and DatabaseConnections are in CloudWatch as measured from its server.
+/// ways, the replica's ReplicaLag and DatabaseConnections are in CloudWatch as measured from its server, and a postgres
+/// replica of a source archiving its WAL keeps streaming after both are rebooted.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class RdsReadReplicaTests
@@ -84,6 +85,16 @@ public sealed class RdsReadReplicaTests
 
         var metrics = await MetricsAsync(stratus.Url, "pg-rep");
         Assert.True(metrics["ReplicaLag"]!.GetValue<double>() >= 0);
+
+        // Both rebooted, the source archiving its WAL (it keeps automated backups): the replica still receives the new rows.
+        await Clients.Boto3Async(stratus.Url, """
+            rds = client("rds")
+            for name in ["pg-src", "pg-rep"]:
+                rds.reboot_db_instance(DBInstanceIdentifier=name)
+                rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+            """);
+        await Pg.ExecuteAsync(source, "INSERT INTO accounts VALUES (4, 'dave')");
+        Assert.Equal("dave", await EventuallyAsync(() => Pg.ScalarAsync(replica, "SELECT name FROM accounts WHERE id = 4")));
 
         // Deleting the source promotes its replica, as RDS does.
         await Clients.Boto3Async(stratus.Url, """client("rds").delete_db_instance(DBInstanceIdentifier="pg-src", SkipFinalSnapshot=True)""");

@@ -87,6 +87,23 @@ public interface IDbServer
     Task ArchiveLogAsync(CancellationToken cancellation);
 
     /// <summary>
+    /// Whether the running server can copy itself into a snapshot while it keeps serving (<see cref="SnapshotOnlineAsync"/>):
+    /// MariaDB when mariadb-backup is installed; PostgreSQL unless it is a hot standby, or its instance keeps backups and the
+    /// server was started without archiving its WAL (archive_mode is read only at a start): the copy is then taken stopped,
+    /// and the restart turns archiving on.
+    /// </summary>
+    bool SnapshotsOnline { get; }
+
+    /// <summary>
+    /// Copies the running server into <paramref name="snapshotDir"/> (not existing yet) as a data directory a restore copies
+    /// and starts as it is, while the server keeps serving (mariadb-backup --backup and --prepare; pg_basebackup with the WAL
+    /// it needs), as RDS takes snapshots without stopping the instance. The copy holds every transaction committed before the
+    /// call and is consistent as of its end; it records where the server's log stood then, so that a point-in-time restore
+    /// replays the archived log from there (<see cref="PrepareRecovery"/>).
+    /// </summary>
+    Task SnapshotOnlineAsync(string snapshotDir, CancellationToken cancellation);
+
+    /// <summary>
     /// On a stopped server whose data directory was just copied from an automated snapshot: its next start replays
     /// <paramref name="sourceArchive"/>'s log up to <paramref name="restoreTime"/> (all of it when null), finished by
     /// <see cref="FinishRecoveryAsync"/>.

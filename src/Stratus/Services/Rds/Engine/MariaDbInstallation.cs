@@ -14,6 +14,8 @@ public sealed partial record MariaDbInstallation(string ServerPath, string Insta
     public string? ClientPath { get; init; } = OnPath("mariadb") ?? OnPath("mysql");
     /// <summary>mariadb-binlog, which replays archived binary logs for a point-in-time restore.</summary>
     public string? BinlogToolPath { get; init; } = OnPath("mariadb-binlog") ?? OnPath("mysqlbinlog");
+    /// <summary>mariadb-backup, which copies a running server for a snapshot (Debian's mariadb-backup package); null when missing.</summary>
+    public string? BackupToolPath { get; init; } = OnPath("mariadb-backup") ?? OnPath("mariabackup");
 
     public const string InstallHint = "apt-get install mariadb-server";
 

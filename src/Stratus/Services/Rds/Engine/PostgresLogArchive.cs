@@ -3,10 +3,10 @@ using System.Globalization;
 namespace Stratus.Services.Rds.Engine;
 
 /// <summary>
-/// PostgreSQL's part of RDS's automated backups: continuous WAL archiving (archive_mode on, archive_command copying each
-/// completed segment into the instance's log archive, archive_timeout 5 minutes as RDS uploads its logs); a point-in-time
-/// restore starts a snapshot's copy in archive recovery (restore_command reading the source's archive, recovery_target_time)
-/// and promotes it at the target.
+/// PostgreSQL's part of RDS's automated backups: snapshots of the running server (pg_basebackup), continuous WAL archiving
+/// (archive_mode on, archive_command copying each completed segment into the instance's log archive, archive_timeout 5
+/// minutes as RDS uploads its logs); a point-in-time restore starts a snapshot's copy in archive recovery (restore_command
+/// reading the source's archive, recovery_target_time) and promotes it at the target.
 /// </summary>
 public sealed partial class PostgresServer
 {
@@ -29,6 +29,38 @@ public sealed partial class PostgresServer
     /// </summary>
     private string[] ArchiveArgs() => LogArchive is null || !Directory.Exists(LogArchive) ? [] :
         ["-c", "archive_mode=on", "-c", $"archive_command=test ! -d {ShellWord(LogArchive)} || cp %p {ShellWord(LogArchive)}/%f", "-c", "archive_timeout=300"];
+
+    /// <summary>
+    /// Online unless the instance keeps backups and this server was started without archiving (a promoted read replica, an
+    /// instance whose retention just went from 0 up): a copy then would have no archived WAL after it to restore from. Nor on
+    /// a hot standby, whose base backup starts at a restartpoint, which only a checkpoint replayed from its source allows:
+    /// a read replica's snapshot stays a copy of it stopped, which depends on nothing but itself.
+    /// </summary>
+    public bool SnapshotsOnline => IsRunning && !IsReplica && (_archiving || LogArchive is null || !Directory.Exists(LogArchive));
+
+    /// <summary>
+    /// pg_basebackup over the admin socket (a replication connection; the local replication line of pg_hba.conf lets rdsadmin
+    /// make it): a checkpoint, the data files copied while the server serves, and the WAL written meanwhile streamed into the
+    /// copy's pg_wal, so that it starts as it is (recovering to the backup's end from its backup_label) and a point-in-time
+    /// restore recovers from that checkpoint on with the archive. No standby files: the copy is a primary's.
+    /// </summary>
+    public async Task SnapshotOnlineAsync(string snapshotDir, CancellationToken cancellation)
+    {
+        Persistence.DataDirectory.CreatePrivate(Path.GetDirectoryName(Path.GetDirectoryName(snapshotDir)!)!);
+        Persistence.DataDirectory.CreatePrivate(Path.GetDirectoryName(snapshotDir)!);
+        // A client, so it may run as Stratus's user: the files it writes are the server's own inside its user namespace.
+        var backup = ServerProcess.Launch(installation.BaseBackupPath, ["--pgdata", snapshotDir, "--host", SocketDir, "--port", _port.ToString(CultureInfo.InvariantCulture),
+            "--username", AdminUser, "--no-password", "--wal-method=stream", "--checkpoint=fast", "--no-sync"]);
+        try
+        {
+            await ServerProcess.RunAsync(backup, cancellation);
+        }
+        catch
+        {
+            if (Directory.Exists(snapshotDir)) Directory.Delete(snapshotDir, recursive: true);
+            throw;
+        }
+    }
 
     /// <summary>
     /// Closes the WAL being written and waits until the archive holds it. A transaction of its own comes first, so that the

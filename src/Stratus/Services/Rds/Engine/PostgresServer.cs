@@ -82,6 +82,7 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
         Persistence.DataDirectory.CreatePrivate(DataDir);
         ApplyPendingParameters();
         ForgetStandbyUnlessReplica();
+        AllowLocalReplication();
         // Only what Stratus owns is on the command line (it outranks every config file): where to listen and where to log.
         var archiving = ArchiveArgs();
         _archiving = archiving.Length > 0;
@@ -162,6 +163,17 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
             throw new ArgumentException($"{parameter.Name} is not a PostgreSQL parameter name.");
         if (parameter.Value.Contains('\0') || parameter.Value.Contains('\n'))
             throw new ArgumentException($"The value of {parameter.Name} holds a character PostgreSQL does not take in a setting.");
+    }
+
+    /// <summary>
+    /// The admin's replication connection over the socket, which online snapshots take (pg_basebackup), added before a start
+    /// so that data directories made before Stratus took snapshots online have it too ("all" never matches replication).
+    /// </summary>
+    private void AllowLocalReplication()
+    {
+        var hba = Path.Combine(DataDir, "pg_hba.conf");
+        var line = $"local   replication   {AdminUser}   trust";
+        if (File.Exists(hba) && !File.ReadLines(hba).Any(l => l.Trim() == line)) File.AppendAllText(hba, line + "\n");
     }
 
     private void ApplyPendingParameters()
