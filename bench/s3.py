@@ -2,8 +2,8 @@
 """S3 (issue #17), Stratus beside moto's S3 and beside the disk itself, in one run: PutObject and GetObject of small
 and large objects at 1 and 16 connections through boto3; the small ones also replayed by wrk (one signed request
 captured from boto3, as the control plane replays), the large ones also sent by curl to presigned URLs (the server
-without boto3's hashing); the same bytes written with fsync and copied back by dd on the filesystem Stratus stores
-on (the physical limit); and Stratus's resident memory before, during and after a PUT and a GET of one big object.
+without boto3's hashing), and GET by curl of a large object just written too; the same bytes written with fsync and
+copied back by dd, from the page cache and from the disk, on the filesystem Stratus stores on (the physical limit); and Stratus's resident memory before, during and after a PUT and a GET of one big object.
 
 bench.py runs it after container images; alone, quick or full:
     python3 bench/s3.py --quick --output /tmp/s3.md
