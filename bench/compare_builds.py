@@ -9,8 +9,8 @@ taken in the same run compare. Not part of bench/run; it reuses the pieces of be
 
 registry: skopeo push and pull of a several-layer image to each build and to docker-registry over TLS, alternated
 round by round, medians with their ratio to docker-registry. s3: one captured boto3 PutObject and GetObject of 1 KB
-and 1 MB replayed by wrk against each build and moto, then 100 MB PUT and GET by curl on presigned URLs beside the
-disk (dd), then each build's resident memory while a 1 GB object moves. --large-only runs the 100 MB part alone, --rounds
+and 1 MB replayed by wrk against each build and moto, then 100 MB PUT and GET (of an object read before, beside
+a copy of a cached file, and of one just written, beside a copy of an uncached file) by curl on presigned URLs beside the disk (dd), then each build's resident memory while a 1 GB object moves. --large-only runs the 100 MB part alone, --rounds
 times (moto, the small objects and the 1 GB memory watch left out), for a figure on a machine other work loads.
 dataplane: bench/dataplane.py's REST API stage
 (MOCK, AWS_PROXY in front of a warm .NET function) on each build, replayed by wrk at 16 connections with the builds
@@ -108,7 +108,7 @@ def s3(builds, persistent, small_only, large_only, rounds):
                 f.write(s3bench.payload(size))
             curl = {name: s3bench.curl_operations(clients[name], source, size, work, name) for name in servers}
             disk = s3bench.disk_operations(source, work)
-            for operation in ("PutObject", "GetObject"):
+            for operation in s3bench.LARGE_OPERATIONS:
                 for connections in (1, 16):
                     rates = {name: [] for name in [*curl, "disk"]}
                     for _ in range(shape.large_rounds):
@@ -116,7 +116,7 @@ def s3(builds, persistent, small_only, large_only, rounds):
                             rates[name].append(connections * 100 / curl[name][operation](connections))
                         rates["disk"].append(connections * 100 / disk[operation](connections))
                     on_disk = statistics.median(rates["disk"])
-                    print(f"{operation} 100 MB, {connections} conn, curl: " + "  ".join(
+                    print(f"{operation} 100 MB, {connections} conn, curl, disk by {s3bench.REFERENCES[operation]}: " + "  ".join(
                         f"{name} {statistics.median(values):.0f} MB/s ({statistics.median(values) / on_disk:.2f}x disk)" for name, values in rates.items()))
             os.remove(source)
             for name, server in {} if large_only else servers.items():

@@ -2,8 +2,8 @@
 """S3 (issue #17), Stratus beside moto's S3 and beside the disk itself, in one run: PutObject and GetObject of small
 and large objects at 1 and 16 connections through boto3; the small ones also replayed by wrk (one signed request
 captured from boto3, as the control plane replays), the large ones also sent by curl to presigned URLs (the server
-without boto3's hashing); the same bytes written with fsync and copied back by dd on the filesystem Stratus stores
-on (the physical limit); and Stratus's resident memory before, during and after a PUT and a GET of one big object.
+without boto3's hashing), and GET by curl of a large object just written too; the same bytes written with fsync and
+copied back by dd, from the page cache and from the disk, on the filesystem Stratus stores on (the physical limit); and Stratus's resident memory before, during and after a PUT and a GET of one big object.
 
 bench.py runs it after container images; alone, quick or full:
     python3 bench/s3.py --quick --output /tmp/s3.md
@@ -180,17 +180,28 @@ def parallel(commands):
     return time.perf_counter() - started
 
 
+# The large-object workloads and the disk reference each is judged against. A GET of an object Stratus just wrote reads
+# the disk (its large blocks are written past the page cache), so its reference is a read of an uncached file; a GET of
+# an object read before is served from the page cache, so its reference is a copy of a cached file.
+LARGE_OPERATIONS = ("PutObject", "GetObject", "GetObject just written")
+REFERENCES = {"PutObject": "`dd conv=fsync`", "GetObject": "`dd` copy, file cached",
+              "GetObject just written": "`dd` copy, file uncached"}
+
+
 def curl_operations(s3, source, size, work, name):
-    """PUT of the source file to a presigned URL per connection, and GET of one stored object into a file per connection."""
+    """PUT of the source file to a presigned URL per connection; GET into a file per connection of one stored object read
+    once before (in the server's page cache, where it keeps one), and of one PUT just before the GET (not timed)."""
     key = f"curl-{size}"
     s3.put_object(Bucket=BUCKET, Key=key, Body=open(source, "rb").read())
+    # Read once, so the timed GETs of this object all find it where a server caches what was read.
+    parallel([["curl", "-sSf", "-o", "/dev/null", s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": key})]])
 
     def put(connections):
         urls = [s3.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": f"{key}-{i}"}) for i in range(connections)]
         return parallel([["curl", "-sSf", "-T", source, url] for url in urls])
 
-    def get(connections):
-        url = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": key})
+    def fetch(fetched, connections):
+        url = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": fetched})
         try:
             return parallel([["curl", "-sSf", "-o", os.path.join(work, f"{name}-got-{i}"), url] for i in range(connections)])
         finally:
@@ -198,14 +209,37 @@ def curl_operations(s3, source, size, work, name):
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(os.path.join(work, f"{name}-got-{i}"))
 
-    return {"PutObject": put, "GetObject": get}
+    def get_just_written(connections):
+        fresh = f"{key}-fresh"
+        parallel([["curl", "-sSf", "-T", source, s3.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": fresh})]])
+        return fetch(fresh, connections)
+
+    return {"PutObject": put, "GetObject": lambda connections: fetch(key, connections), "GetObject just written": get_just_written}
+
+
+def drop_from_page_cache(path):
+    """Evicts a file's pages from the page cache (clean ones only: write it with fsync first), so its next read is the disk's."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(descriptor)
 
 
 def disk_operations(source, work):
-    """The physical limit on the filesystem Stratus stores on: the same bytes written by dd and fsynced (PUT), and the
-    written file copied by dd into another file there (GET: read from the filesystem into a file, as curl's GET does)."""
+    """The physical limit on the filesystem Stratus stores on: the same bytes written by dd and fsynced (PUT); the written
+    file copied by dd into another file there (GET: read from the filesystem into a file, as curl's GET does), from the
+    page cache, and from the disk: one fsynced file dropped from the cache and copied by as many dd at once as there are
+    connections (as the servers send one object to every connection). The uncached copy reads through the kernel's
+    readahead, the most a plain sequential reader gets from this disk; `dd iflag=direct` (1 MB at a time, none ahead)
+    would be a lower bar."""
     def target(i):
         return os.path.join(work, f"disk-{i}")
+
+    def remove(paths):
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
 
     def put(connections):
         return parallel([["dd", f"if={source}", f"of={target(i)}", "bs=1M", "conv=fsync"] for i in range(connections)])
@@ -215,18 +249,24 @@ def disk_operations(source, work):
         try:
             return parallel([["dd", f"if={target(i)}", f"of={target(i)}.copy", "bs=1M"] for i in range(connections)])
         finally:
-            for i in range(connections):
-                for path in (target(i), target(i) + ".copy"):
-                    with contextlib.suppress(FileNotFoundError):
-                        os.remove(path)
+            remove([path for i in range(connections) for path in (target(i), target(i) + ".copy")])
 
-    return {"PutObject": put, "GetObject": get}
+    def get_uncached(connections):
+        put(1)
+        try:
+            drop_from_page_cache(target(0))
+            return parallel([["dd", f"if={target(0)}", f"of={target(i)}.copy", "bs=1M"] for i in range(connections)])
+        finally:
+            remove([target(0), *(target(i) + ".copy" for i in range(connections))])
+
+    return {"PutObject": put, "GetObject": get, "GetObject just written": get_uncached}
 
 
 @dataclass(frozen=True)
 class LargeRow:
     """MB/s (medians over rounds, with their spread) of one large-object workload: each server's, and the disk's."""
     name: str
+    operation: str                       # a key of REFERENCES: which disk figure this row is judged against
     servers: dict[str, list[float] | Refusal]
     disk: list[float]
 
@@ -240,12 +280,15 @@ def bench_large(clients, label, size, body, shape, work) -> list[LargeRow]:
     boto3_ops = {name: boto3_operations(s3, body, size) for name, s3 in clients.items()}
     curl_ops = {name: curl_operations(s3, source, size, work, name) for name, s3 in clients.items()}
     disk = disk_operations(source, work)
-    for operation in ("PutObject", "GetObject"):
+    for operation in LARGE_OPERATIONS:
         for connections in CONNECTIONS:
+            # boto3 only PUTs and GETs an object read before; the GET of one just written is curl's alone.
             for path, subjects in (("boto3", {name: (lambda op=ops[operation]: connections * mb / timed_calls(op, connections))
-                                               for name, ops in boto3_ops.items()}),
+                                               for name, ops in boto3_ops.items() if operation in ops}),
                                    ("curl, presigned URL", {name: (lambda op=ops[operation]: connections * mb / op(connections))
                                                             for name, ops in curl_ops.items()})):
+                if not subjects:
+                    continue
                 measures = {**subjects, "disk": lambda op=disk[operation]: connections * mb / op(connections)}
                 values = {name: [] for name in measures}
                 for _ in range(shape.large_rounds):
@@ -257,7 +300,7 @@ def bench_large(clients, label, size, body, shape, work) -> list[LargeRow]:
                         except controlplane.REFUSALS as error:
                             values[name] = Refusal.of(error)
                 disk_values = values.pop("disk")
-                rows.append(LargeRow(f"{operation} {label}, {connections} conn, {path}", values, disk_values))
+                rows.append(LargeRow(f"{operation} {label}, {connections} conn, {path}", operation, values, disk_values))
                 print(f"  {rows[-1].name}: " + ", ".join(f"{k} {statistics.median(v):.0f} MB/s" if isinstance(v, list) else f"{k} n/a ({v.reason})"
                                                          for k, v in (values | {"disk": disk_values}).items()), file=sys.stderr)
     os.remove(source)
@@ -373,8 +416,8 @@ def median_cell(values):
 
 
 def large_table(rows: list[LargeRow]):
-    lines = ["| workload | Stratus MB/s (median, spread) | moto MB/s | disk MB/s | Stratus / disk | target 0.5x met? |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| workload | Stratus MB/s (median, spread) | moto MB/s | disk MB/s | disk measured by | Stratus / disk | target 0.5x met? |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     refusals = []
     for row in rows:
         stratus, moto = row.servers["Stratus"], row.servers["moto"]
@@ -382,7 +425,7 @@ def large_table(rows: list[LargeRow]):
             if isinstance(cell, Refusal):
                 refusals.append(f"- {row.name}: {who} n/a, {cell.reason}")
         share = statistics.median(stratus) / statistics.median(row.disk) if isinstance(stratus, list) else None
-        lines.append(f"| {row.name} | {median_cell(stratus)} | {median_cell(moto)} | {harness.spread(row.disk)} | "
+        lines.append(f"| {row.name} | {median_cell(stratus)} | {median_cell(moto)} | {harness.spread(row.disk)} | {REFERENCES[row.operation]} | "
                      f"{'n/a' if share is None else f'{share:.2f}x'} | {'n/a' if share is None else 'yes' if share >= 0.5 else 'no'} |")
     return "\n".join(lines + ([""] + refusals if refusals else [])) + "\n"
 
@@ -429,8 +472,11 @@ def report(shape, small_rows, replay_rows, large_rows, memory):
         f"MB/s moved (connections x {shape.large[0]} / seconds until the last ends): through boto3 (threads sharing one client; boto3 "
         "hashes each body for its signature and checksum), and by curl to presigned URLs from and to files (the servers without "
         "boto3's cost). The disk: the same bytes written by `dd conv=fsync` for PUT, and the written file copied by `dd` into another "
-        "file for GET (curl's GET writes a file too), the same number at once, on the filesystem Stratus stores on. Subjects "
-        "alternate round by round.",
+        "file for GET (curl's GET writes a file too), the same number at once, on the filesystem Stratus stores on. Two GETs, each "
+        "with its own reference: of an object read once before (\"GetObject\": served from the page cache, beside a `dd` copy of a "
+        "cached file), and of an object PUT just before it, untimed (\"GetObject just written\": Stratus writes large bodies past "
+        "the page cache, so this GET reads the disk, beside a `dd` copy of a file dropped from the cache with "
+        "`posix_fadvise(DONTNEED)`, read through the kernel's readahead). Subjects alternate round by round.",
         "",
         large_table(large_rows),
         f"### Stratus's memory while a {big_label} object moves",
