@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -6,7 +5,7 @@ using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.CloudWatch.Engine;
-using Stratus.Services.Lambda;
+using Stratus.Tests.Infrastructure;
 
 namespace Stratus.Tests.Services.CloudWatch;
 
@@ -15,7 +14,7 @@ public sealed class CloudWatchServiceTests : IDisposable
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private static readonly MetricDimension Api = new("Api", "orders");
     private readonly FakeTimeProvider _clock = new(T0.AddMinutes(30));
-    private readonly RecordingInvoker _lambda = new();
+    private readonly RecordingLambda _lambda = new();
     private readonly CloudWatchService _cloudWatch;
     private readonly Scope _call = TestCalls.Call();
 
@@ -111,7 +110,7 @@ public sealed class CloudWatchServiceTests : IDisposable
     }
 
     [Fact]
-    public void Alarms_move_OK_to_ALARM_and_back_and_invoke_their_Lambda_actions()
+    public async Task Alarms_move_OK_to_ALARM_and_back_and_invoke_their_Lambda_actions()
     {
         const string function = "arn:aws:lambda:us-east-1:111122223333:function:pager";
         _cloudWatch.PutMetricAlarm(_call, new MetricAlarm
@@ -166,7 +165,8 @@ public sealed class CloudWatchServiceTests : IDisposable
             history.Select(h => h.HistorySummary));
 
         // OK actions run on INSUFFICIENT_DATA -> OK too, as on AWS.
-        var invocations = _lambda.WaitFor(3);
+        var invocations = await _lambda.WaitForCountAsync(3);
+        Assert.Equal(3, invocations.Count);
         Assert.All(invocations, i => Assert.Equal(function, i.Function));
         Assert.Equal(["ALARM", "OK", "OK"], invocations.Select(i => JsonNode.Parse(i.Payload.Span)!["alarmData"]!["state"]!["value"]!.GetValue<string>()).Order().ToList());
         Assert.All(invocations, i => Assert.Equal("aws.cloudwatch", JsonNode.Parse(i.Payload.Span)!["source"]!.GetValue<string>()));
@@ -248,7 +248,7 @@ public sealed class CloudWatchServiceTests : IDisposable
     }
 
     [Fact]
-    public void An_ALARM_action_a_mute_rule_held_back_still_runs_after_a_restart_once_the_rule_no_longer_mutes()
+    public async Task An_ALARM_action_a_mute_rule_held_back_still_runs_after_a_restart_once_the_rule_no_longer_mutes()
     {
         var directory = Directory.CreateTempSubdirectory("stratus-cloudwatch-").FullName;
         var pager = $"arn:aws:lambda:{_call.Region}:{_call.AccountId}:function:pager";
@@ -265,14 +265,14 @@ public sealed class CloudWatchServiceTests : IDisposable
                 });
                 cloudWatch.PutAlarmMuteRule(_call, new AlarmMuteRuleInput("deploys", null, "cron(* * * * *)", "PT1M", null, ["paged"], null, null, []));
                 cloudWatch.SetAlarmState(_call, "paged", AlarmStates.Alarm, "testing the mute", null);
-                Assert.Equal(0, _lambda.Count);
+                Assert.Empty(_lambda.Requests);
             }
             using (var state = StateStore.Open(directory))
             using (var cloudWatch = new CloudWatchService(state, _clock, _lambda, NullLogger.Instance, alarmEvaluationInterval: TimeSpan.FromHours(1)))
             {
                 // Deleting the rule ends the mute: the action held before the restart runs now, as AWS documents.
                 cloudWatch.DeleteAlarmMuteRule(_call, "deploys");
-                var invoked = Assert.Single(_lambda.WaitFor(1));
+                var invoked = Assert.Single(await _lambda.WaitForCountAsync(1));
                 Assert.Equal(pager, invoked.Function);
             }
         }
@@ -285,25 +285,4 @@ public sealed class CloudWatchServiceTests : IDisposable
     private MetricAlarm Alarm() => Assert.Single(_cloudWatch.DescribeAlarms(_call, ["errors-high"], null, null, null));
 
     private void Evaluate() => _cloudWatch.EvaluateAlarm(Alarm());
-
-    private sealed class RecordingInvoker : ILambdaInvoker
-    {
-        private readonly ConcurrentQueue<LambdaInvokeRequest> _requests = new();
-
-        public Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation)
-        {
-            _requests.Enqueue(request);
-            return Task.FromResult(new LambdaInvokeResult("null"u8.ToArray(), null, "$LATEST"));
-        }
-
-        public int Count => _requests.Count;
-
-        public IReadOnlyList<LambdaInvokeRequest> WaitFor(int count)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (_requests.Count < count && DateTime.UtcNow < deadline) Thread.Sleep(20);
-            Assert.Equal(count, _requests.Count);
-            return _requests.ToList();
-        }
-    }
 }

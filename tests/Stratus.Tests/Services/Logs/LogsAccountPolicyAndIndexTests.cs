@@ -2,8 +2,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Stratus.Persistence;
 using Stratus.Protocols;
-using Stratus.Services.Lambda;
 using Stratus.Services.Logs;
+using Stratus.Tests.Infrastructure;
 using Stratus.Tests.Services.CloudWatch;
 
 namespace Stratus.Tests.Services.Logs;
@@ -20,7 +20,7 @@ public sealed class LogsAccountPolicyAndIndexTests : IDisposable
     private readonly Scope _call = TestCalls.Call();
     private readonly long _nowMs = Now.ToUnixTimeMilliseconds();
     private readonly RecordingMetrics _published = new();
-    private readonly DeliveryRecorder _invoked = new();
+    private readonly RecordingLambda _invoked = new();
 
     public LogsAccountPolicyAndIndexTests()
     {
@@ -89,7 +89,7 @@ public sealed class LogsAccountPolicyAndIndexTests : IDisposable
         Put("/app/web", "s1", "ERROR down");
 
         // Deliveries leave in the order the batches were stored: had the function's own group been delivered, it would be first.
-        var deliveries = await _invoked.WaitForAsync(2);
+        var deliveries = await DeliveriesAsync(2);
         Assert.Equal(["/app/orders: ERROR broken", "/app/web: ERROR down"],
             deliveries.Select(d => $"{d.Group}: {string.Join(",", d.Messages)}").Order());
         Assert.All(deliveries, d => Assert.Equal(["all-errors"], d.Filters));
@@ -188,26 +188,9 @@ public sealed class LogsAccountPolicyAndIndexTests : IDisposable
     private static List<string> Rows(Stratus.Services.Logs.Engine.Insights.InsightsResult result) =>
         result.Rows.Select(r => string.Join(", ", r.Select(f => $"{f.Field}={f.Value}"))).ToList();
 
-    /// <summary>Lambda as Logs sees it: every function's policy allows logs.amazonaws.com; deliveries are decoded as a function would.</summary>
-    private sealed class DeliveryRecorder : ILambdaInvoker
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<LambdaInvokeRequest> _requests = new();
-
-        public IReadOnlyList<LambdaInvokeRequest> Requests => _requests.ToList();
-
-        public Task<LambdaInvokeResult> InvokeAsync(LambdaInvokeRequest request, CancellationToken cancellation)
-        {
-            _requests.Enqueue(request);
-            return Task.FromResult(new LambdaInvokeResult(ReadOnlyMemory<byte>.Empty, null, "$LATEST"));
-        }
-
-        public async Task<IReadOnlyList<(string Group, string[] Messages, string[] Filters)>> WaitForAsync(int count)
-        {
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (_requests.Count(r => !r.DryRun) < count) await Task.Delay(20, deadline.Token);
-            return _requests.Where(r => !r.DryRun).Select(LogsServiceTests.Decoded).Select(message =>
-                ((string)message["logGroup"]!, message["logEvents"]!.AsArray().Select(e => (string)e!["message"]!).ToArray(),
-                    message["subscriptionFilters"]!.AsArray().Select(f => (string)f!).ToArray())).ToList();
-        }
-    }
+    /// <summary>The subscription deliveries (not the dry runs), once there are <paramref name="count"/>, decoded as a function would decode them.</summary>
+    private async Task<IReadOnlyList<(string Group, string[] Messages, string[] Filters)>> DeliveriesAsync(int count) =>
+        (await _invoked.WaitForCountAsync(count, r => !r.DryRun)).Select(LogsServiceTests.Decoded).Select(message =>
+            ((string)message["logGroup"]!, message["logEvents"]!.AsArray().Select(e => (string)e!["message"]!).ToArray(),
+                message["subscriptionFilters"]!.AsArray().Select(f => (string)f!).ToArray())).ToList();
 }

@@ -5,6 +5,7 @@ using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Logs;
 using Stratus.Services.Logs.Engine;
+using Stratus.Tests.Infrastructure;
 using Stratus.Tests.Services.CloudWatch;
 
 namespace Stratus.Tests.Services.Logs;
@@ -17,7 +18,7 @@ public sealed class LogsServiceTests : IDisposable
     private readonly Scope _call = TestCalls.Call();
     private readonly long _nowMs = Now.ToUnixTimeMilliseconds();
     private readonly RecordingMetrics _published = new();
-    private readonly RecordingInvoker _invoked = new();
+    private readonly RecordingLambda _invoked = new() { Allowed = ["logs.amazonaws.com"] };
 
     public LogsServiceTests()
     {
@@ -424,28 +425,4 @@ public sealed class LogsServiceTests : IDisposable
 
     private SubscriptionFilter Subscription(string name, string pattern) =>
         new(_call.AccountId, _call.Region, "/app/orders", name, pattern, $"arn:aws:lambda:{_call.Region}:{_call.AccountId}:function:sink", null, "ByLogStream", 0, "");
-
-    /// <summary>Lambda as Logs sees it: the principals the function's policy allows, and every request it was sent.</summary>
-    private sealed class RecordingInvoker : Stratus.Services.Lambda.ILambdaInvoker
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<Stratus.Services.Lambda.LambdaInvokeRequest> _requests = new();
-        public string[] Allowed { get; set; } = ["logs.amazonaws.com"];
-
-        public Task<Stratus.Services.Lambda.LambdaInvokeResult> InvokeAsync(Stratus.Services.Lambda.LambdaInvokeRequest request, CancellationToken cancellation)
-        {
-            _requests.Enqueue(request);
-            if (!Allowed.Contains(request.CallerPrincipal)) throw new AwsException("AccessDeniedException", "denied", 403);
-            return Task.FromResult(new Stratus.Services.Lambda.LambdaInvokeResult(ReadOnlyMemory<byte>.Empty, null, "$LATEST"));
-        }
-
-        public async Task<Stratus.Services.Lambda.LambdaInvokeRequest> WaitForAsync(Func<Stratus.Services.Lambda.LambdaInvokeRequest, bool> wanted)
-        {
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (true)
-            {
-                if (_requests.FirstOrDefault(wanted) is { } found) return found;
-                await Task.Delay(20, deadline.Token);
-            }
-        }
-    }
 }
