@@ -63,6 +63,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _clusterSnapshots = new ResourceTable<DbClusterSnapshot>(store, "rds.clusterSnapshots");
         _clusterSnapshotShelf = new SnapshotShelf<DbClusterSnapshot>(_clusterSnapshots, "DBClusterSnapshotIdentifier", "cluster snapshot",
             RdsErrors.ClusterSnapshotAlreadyExists, ClusterSnapshotEvent, "ManualClusterSnapshots");
+        _clusterAutomatedBackups = new ResourceTable<DbClusterAutomatedBackup>(store, "rds.clusterAutomatedBackups");
         _customEndpoints = new ResourceTable<DbClusterEndpoint>(store, "rds.clusterEndpoints");
         _proxies = new ResourceTable<DbProxy>(store, "rds.proxies");
         _proxyEndpoints = new ResourceTable<DbProxyEndpoint>(store, "rds.proxyEndpoints");
@@ -776,6 +777,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     /// <summary>Starts the server on the instance's address (a new one if that is taken) and marks it available.</summary>
     private async Task StartServerAsync(DbInstance instance, CancellationToken token, Func<CancellationToken, Task>? beforeAvailable = null)
     {
+        PlaceClusterLogArchive(instance);
         await ApplyGroupParametersAsync(instance, token);
         var address = await RequireFleet().StartAsync(instance.ResourceId, RequireEngine(instance.Engine), instance.Address, instance.Port, instance.PubliclyAccessible, token);
         if (instance.Address is not null && address != instance.Address)
