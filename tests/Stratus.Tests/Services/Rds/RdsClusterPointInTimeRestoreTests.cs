@@ -8,7 +8,8 @@ namespace Stratus.Tests.Services.Rds;
 /// taken at creation (listed, refused by DeleteDBClusterSnapshot), the restorable window on DescribeDBClusters, rows written
 /// before and after a noted time through the writer, AWS's refusals of a restore, a restore to that time whose writer (added
 /// by CreateDBInstance, as the restored cluster has none) holds only the first rows, and the source's backups retained after
-/// DeleteDBCluster with DeleteAutomatedBackups false, restored to their latest time by resource id and then deleted.
+/// DeleteDBCluster with DeleteAutomatedBackups false, restored to their latest time by resource id and then deleted; and the
+/// window across a failover: a time before it restores the old writer's log, a time after it the promoted reader's.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class RdsClusterPointInTimeRestoreTests
@@ -138,5 +139,67 @@ public sealed class RdsClusterPointInTimeRestoreTests
         Assert.Equal("DBClusterAutomatedBackupNotFoundFault", (string?)retained["gone"]!["code"]);
         Assert.False(Directory.Exists(Path.Combine(stratus.DataDir!, "rds", "backups", (string)retained["resource"]!)),
             "the retained backup's log archive is deleted with it");
+    }
+
+    [Theory]
+    [InlineData("aurora-mysql")]
+    [InlineData("aurora-postgresql")]
+    public async Task The_restorable_window_goes_on_across_a_failover(string engine)
+    {
+        await using var stratus = await StratusProcess.StartPersistentAsync();
+        var created = await Clients.Boto3Async(stratus.Url, $$"""
+            rds = client("rds")
+            rds.create_db_cluster(DBClusterIdentifier="orders", Engine="{{engine}}", MasterUsername="{{User}}", MasterUserPassword="{{Password}}", DatabaseName="app")
+            rds.create_db_instance(DBInstanceIdentifier="orders-a", DBClusterIdentifier="orders", Engine="{{engine}}", DBInstanceClass="db.r6g.large")
+            rds.create_db_instance(DBInstanceIdentifier="orders-b", DBClusterIdentifier="orders", Engine="{{engine}}", DBInstanceClass="db.r6g.large")
+            for member in ["orders-a", "orders-b"]:
+                rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=member, WaiterConfig={"Delay": 1, "MaxAttempts": 240})
+            c = rds.describe_db_clusters(DBClusterIdentifier="orders")["DBClusters"][0]
+            out["endpoint"] = c["Endpoint"]
+            out["port"] = c["Port"]
+            """, TimeSpan.FromMinutes(5));
+        var db = new RdsAuroraTests.AuroraDatabase(engine, (int)created["port"]!);
+        var endpoint = (string)created["endpoint"]!;
+        static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00:00";
+
+        await db.ExecuteAsync(endpoint, "CREATE TABLE orders (id INT PRIMARY KEY); INSERT INTO orders VALUES (1)");
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        var beforeFailover = DateTimeOffset.UtcNow;
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        await db.ExecuteAsync(endpoint, "INSERT INTO orders VALUES (2)");
+        var failedOver = await Clients.Boto3Async(stratus.Url, """
+            rds = client("rds")
+            rds.failover_db_cluster(DBClusterIdentifier="orders", TargetDBInstanceIdentifier="orders-b")
+            time.sleep(1)
+            rds.get_waiter("db_cluster_available").wait(DBClusterIdentifier="orders", WaiterConfig={"Delay": 1, "MaxAttempts": 180})
+            for member in ["orders-a", "orders-b"]:
+                rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=member, WaiterConfig={"Delay": 1, "MaxAttempts": 240})
+            c = rds.describe_db_clusters(DBClusterIdentifier="orders")["DBClusters"][0]
+            out["writers"] = [m["DBInstanceIdentifier"] for m in c["DBClusterMembers"] if m["IsClusterWriter"]]
+            out["automated"] = len(rds.describe_db_cluster_snapshots(DBClusterIdentifier="orders", SnapshotType="automated")["DBClusterSnapshots"])
+            """, TimeSpan.FromMinutes(5));
+        Assert.Equal("""["orders-b"]""", failedOver["writers"]!.ToJsonString());
+        // The creation's and the promoted writer's, which its log continues.
+        Assert.Equal(2, (int)failedOver["automated"]!);
+        await db.ExecuteAsync(endpoint, "INSERT INTO orders VALUES (3)");
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        var afterFailover = DateTimeOffset.UtcNow;
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        await db.ExecuteAsync(endpoint, "INSERT INTO orders VALUES (4)");
+
+        var restored = await Clients.Boto3Async(stratus.Url, $$"""
+            from datetime import datetime
+            rds = client("rds")
+            for name, at in [("orders-before", "{{Iso(beforeFailover)}}"), ("orders-after", "{{Iso(afterFailover)}}")]:
+                rds.restore_db_cluster_to_point_in_time(DBClusterIdentifier=name, SourceDBClusterIdentifier="orders", RestoreToTime=datetime.fromisoformat(at))
+            for name in ["orders-before", "orders-after"]:
+                rds.get_waiter("db_cluster_available").wait(DBClusterIdentifier=name, WaiterConfig={"Delay": 1, "MaxAttempts": 240})
+                rds.create_db_instance(DBInstanceIdentifier=name + "-w", DBClusterIdentifier=name, Engine="{{engine}}", DBInstanceClass="db.r6g.large")
+            for name in ["orders-before", "orders-after"]:
+                rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=name + "-w", WaiterConfig={"Delay": 1, "MaxAttempts": 240})
+                out[name] = rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]["Endpoint"]
+            """, TimeSpan.FromMinutes(6));
+        Assert.Equal("1", Convert.ToString(await db.ScalarAsync((string)restored["orders-before"]!, "SELECT COUNT(*) FROM orders"), CultureInfo.InvariantCulture));
+        Assert.Equal("3", Convert.ToString(await db.ScalarAsync((string)restored["orders-after"]!, "SELECT COUNT(*) FROM orders"), CultureInfo.InvariantCulture));
     }
 }
