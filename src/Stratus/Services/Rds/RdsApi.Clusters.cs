@@ -22,7 +22,7 @@ public sealed partial class RdsApi
         table.Add("CreateDBClusterSnapshot", i => ClusterSnapshot(_rds.CreateClusterSnapshot(i.Scope, i.Required("DBClusterSnapshotIdentifier"),
             i.Required("DBClusterIdentifier"), RdsTag.List(i))));
         table.Add("DescribeDBClusterSnapshots", i => Paged(_rds.DescribeClusterSnapshots(i.Scope, i.String("DBClusterIdentifier"),
-            i.String("DBClusterSnapshotIdentifier"), i.String("SnapshotType"), Filters(i), i.String("Marker"), i.Int("MaxRecords")), "DBClusterSnapshots", ClusterSnapshotBody));
+            i.String("DBClusterSnapshotIdentifier"), SnapshotListing.Read(i), Filters(i), i.String("Marker"), i.Int("MaxRecords")), "DBClusterSnapshots", ClusterSnapshotBody));
         table.Add("DeleteDBClusterSnapshot", i => ClusterSnapshot(_rds.DeleteClusterSnapshot(i.Scope, i.Required("DBClusterSnapshotIdentifier"))));
         table.Add("CopyDBClusterSnapshot", i => ClusterSnapshot(_rds.CopyClusterSnapshot(i.Scope, i.Required("SourceDBClusterSnapshotIdentifier"),
             i.Required("TargetDBClusterSnapshotIdentifier"), i.Bool("CopyTags") ?? false, RdsTag.List(i))));

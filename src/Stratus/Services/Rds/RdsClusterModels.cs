@@ -46,7 +46,7 @@ public sealed record DbCluster : IRdsDatabase
     /// <summary>
     /// The folder of the cluster's log archive its writer archives into: the cluster's own resource id while the writer runs on
     /// the data the cluster volume began with (each writer that takes the volume over continues its log); a failover starts a
-    /// new lineage, named by the promoted reader, whose log continues the automated snapshot taken of it at its promotion.
+    /// new lineage for the promoted reader, whose log continues the automated snapshot taken of it at its promotion.
     /// Null for a cluster stored before automated backups (its resource id then).
     /// </summary>
     public string? LogLineage { get; init; }

@@ -8,15 +8,16 @@ namespace Stratus.Services.Rds;
 /// <summary>
 /// Automated backups of Aurora DB clusters, as Aurora keeps them (BackupRetentionPeriod 1 to 35: it cannot be turned off): an
 /// automated cluster snapshot when the cluster is created or restored and then daily in its PreferredBackupWindow, plus the
-/// writer's transaction log (MariaDB's binary log, PostgreSQL's WAL) archived continuously into the cluster's log archive, the
-/// instances' own machinery (<see cref="IDbServer.ArchiveLogAsync"/>, <see cref="IDbServer.PrepareRecovery"/>) pointed at it.
+/// writer's transaction log (aurora-mysql's binary log; not yet aurora-postgresql's WAL, see <see cref="ArchivesLog"/>) archived
+/// continuously into the cluster's log archive, the instances' own machinery (<see cref="IDbServer.ArchiveLogAsync"/>,
+/// <see cref="IDbServer.PrepareRecovery"/>) pointed at it.
 ///
 /// The archive is kept by lineage: the log of one line of data. Every writer that takes the cluster volume over continues
 /// its lineage (the cluster's resource id). A failover promotes a reader whose log is its own, not a continuation of the
-/// old writer's files, so it starts a lineage named by the folder the reader archived into: the old writer's log is archived
+/// old writer's files, so it starts a lineage of its own: the old writer's log is archived
 /// up to its stop, and the promoted reader is snapshotted (automated) before it takes writes, so the window goes on without a
 /// gap: a time between the old writer's stop and that snapshot restores the old lineage's whole log, which is the state the
-/// new one starts from. RestoreDBClusterToPointInTime restores the newest automated snapshot before the time and replays its
+/// new one starts from. Readers archive nothing. RestoreDBClusterToPointInTime restores the newest automated snapshot before the time and replays its
 /// lineage's log up to it, as instance point-in-time restores do.
 /// </summary>
 public sealed partial class RdsService
@@ -63,16 +64,25 @@ public sealed partial class RdsService
     }
 
     /// <summary>
-    /// Before an Aurora member's server starts: the writer archives into its cluster's lineage; a reader into a folder of its
-    /// own, new at each start, which becomes a lineage if a failover promotes it (PostgreSQL fixes its archive_command when it
-    /// starts, and a standby archives nothing until promoted). Nothing for other instances or while the cluster keeps no backups yet.
+    /// Whether the cluster's writer archives its log: aurora-mysql's does; an aurora-postgresql writer started with WAL
+    /// archiving left its standbys without the WAL it wrote after a restart, so Stratus does not archive it yet and its
+    /// clusters keep automated snapshots without a restorable window (point-in-time restores are refused).
+    /// </summary>
+    private static bool ArchivesLog(string engine) => !RdsRules.IsPostgres(engine);
+
+    /// <summary>
+    /// Before an Aurora member's server starts: the writer archives into its cluster's lineage; a reader archives nothing (a
+    /// PostgreSQL standby started with archiving stopped following its writer once that restarted), so a reader promoted
+    /// by a failover starts archiving when the snapshot that begins its lineage restarts it. Nothing for other instances or
+    /// while the cluster keeps no backups yet.
     /// </summary>
     private void PlaceClusterLogArchive(DbInstance member)
     {
         if (member.ClusterIdentifier is null || _clusters.Get(ClusterKey(member.AccountId, member.Region, member.ClusterIdentifier)) is not { } cluster
             || AutomatedBackupOf(cluster) is null) return;
-        var lineage = member.Identifier == cluster.WriterIdentifier ? LineageOf(cluster) : $"{member.ResourceId}-{Now.ToUnixTimeMilliseconds()}";
-        Server(member).LogArchive = RequireFleet().CreateClusterLogArchive(cluster.ResourceId, lineage);
+        Server(member).LogArchive = member.Identifier == cluster.WriterIdentifier && ArchivesLog(cluster.Engine)
+            ? RequireFleet().CreateClusterLogArchive(cluster.ResourceId, LineageOf(cluster))
+            : null;
     }
 
     /// <summary>
@@ -172,19 +182,13 @@ public sealed partial class RdsService
 
     /// <summary>
     /// After a failover promoted <paramref name="target"/> (not yet taking writes through the cluster endpoint): its log starts
-    /// a new lineage (the folder it archived into as a reader), and an automated snapshot of it is taken before it writes, so
-    /// the new lineage's log continues from that snapshot. The cluster records the target as its writer.
+    /// a new lineage, and an automated snapshot of it is taken before it writes (the restart for the copy starts its archiving
+    /// into the new lineage), so the new lineage's log continues from that snapshot. The cluster records the target as its writer.
     /// </summary>
     private async Task<DbCluster> BeginLineageAsync(DbCluster cluster, DbInstance target, CancellationToken token)
     {
         if (AutomatedBackupOf(cluster) is null) return UpdateCluster(cluster, c => c with { WriterIdentifier = target.Identifier });
-        // The reader's own folder, unless it started before the cluster kept backups: then a new one, which its restart for the
-        // snapshot puts it in.
-        var archive = Server(target).LogArchive;
-        var lineage = archive is not null && Directory.Exists(archive) && Path.GetDirectoryName(archive) == RequireFleet().LogArchiveDir(cluster.ResourceId)
-            ? Path.GetFileName(archive)
-            : $"{target.ResourceId}-{Now.ToUnixTimeMilliseconds()}";
-        var promoted = UpdateCluster(cluster, c => c with { WriterIdentifier = target.Identifier, LogLineage = lineage });
+        var promoted = UpdateCluster(cluster, c => c with { WriterIdentifier = target.Identifier, LogLineage = $"{target.ResourceId}-{Now.ToUnixTimeMilliseconds()}" });
         ClusterEvent(promoted, $"The automated backups of the DB cluster continue with the transaction log of {target.Identifier} from its automated snapshot", "backup");
         await TakeAutomatedClusterSnapshotAsync(promoted, token);
         return _clusters.Get(ClusterKey(cluster.AccountId, cluster.Region, cluster.Identifier)) ?? promoted;
@@ -214,6 +218,7 @@ public sealed partial class RdsService
     /// <summary>From the oldest automated cluster snapshot to the end of the newest one's lineage; null without an automated snapshot yet.</summary>
     public (DateTimeOffset Earliest, DateTimeOffset Latest)? RestoreWindow(DbClusterAutomatedBackup backup)
     {
+        if (!ArchivesLog(backup.Engine)) return null;
         var snapshots = AvailableAutomatedSnapshots(backup);
         if (snapshots.Count == 0) return null;
         return (snapshots[0].SnapshotCreateTime, LineageEnd(backup, LineageOf(snapshots[^1]), snapshots));
@@ -316,6 +321,7 @@ public sealed partial class RdsService
         if (request.RestoreTime is null && !request.UseLatestRestorableTime)
             throw RdsErrors.InvalidCombination("Either RestoreToTime or UseLatestRestorableTime must be specified.");
         var backup = SourceClusterBackup(scope, request);
+        if (!ArchivesLog(backup.Engine)) throw RdsErrors.ClusterPointInTimeRestoreNotBuilt(backup.Engine);
         var window = RestoreWindow(backup) ?? throw RdsErrors.InvalidRestore(
             $"DB cluster {backup.Identifier} has no automated snapshot to restore from yet.");
         if (request.RestoreTime is { } asked && (asked < window.Earliest || asked > window.Latest))

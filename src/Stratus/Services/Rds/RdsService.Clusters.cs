@@ -567,10 +567,10 @@ public sealed partial class RdsService
         ?? throw RdsErrors.ClusterSnapshotNotFound(identifier);
 
     public RdsPage<DbClusterSnapshot> DescribeClusterSnapshots(Scope scope, string? clusterIdentifier, string? snapshotIdentifier,
-        string? snapshotType, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords) =>
+        SnapshotListing listing, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords) =>
         SnapshotPage(scope, _clusterSnapshots.Values, id => GetClusterSnapshot(scope, id), snapshotIdentifier,
             clusterIdentifier is null ? null : s => s.ClusterIdentifier == NameFromArn(clusterIdentifier, "cluster"),
-            snapshotType, filters, (name, values) => name switch
+            listing, filters, (name, values) => name switch
             {
                 "db-cluster-id" => s => values.Contains(s.ClusterIdentifier),
                 "db-cluster-snapshot-id" => s => values.Contains(s.Identifier),

@@ -423,10 +423,10 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _snapshots.Get(SnapshotKey(scope.AccountId, scope.Region, NameFromArn(identifier, "snapshot"))) ?? throw RdsErrors.SnapshotNotFound(identifier);
 
     public RdsPage<DbSnapshot> DescribeSnapshots(Scope scope, string? instanceIdentifier, string? snapshotIdentifier,
-        string? snapshotType, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords) =>
+        SnapshotListing listing, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords) =>
         SnapshotPage(scope, _snapshots.Values, id => GetSnapshot(scope, id), snapshotIdentifier,
             instanceIdentifier is null ? null : s => s.InstanceIdentifier == NameFromArn(instanceIdentifier, "db"),
-            snapshotType, filters, (name, values) => name switch
+            listing, filters, (name, values) => name switch
             {
                 "db-instance-id" => s => values.Contains(s.InstanceIdentifier),
                 "db-snapshot-id" => s => values.Contains(s.Identifier),
@@ -435,19 +435,24 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             }, marker, maxRecords);
 
     /// <summary>
-    /// DescribeDBSnapshots and DescribeDBClusterSnapshots alike: the one snapshot named, else the scope's snapshots (of one
-    /// source and one type when asked) under the filters both take (snapshot-type, engine) and each one's own, one page of them.
+    /// DescribeDBSnapshots and DescribeDBClusterSnapshots alike: the one snapshot named, else the snapshots of the scope's
+    /// Region that <paramref name="listing"/> lists for its account (its own, and others' shared with it or public when asked;
+    /// of one source when asked) under the filters both take (snapshot-type, engine) and each one's own, one page of them.
     /// </summary>
     private static RdsPage<T> SnapshotPage<T>(Scope scope, IEnumerable<T> snapshots, Func<string, T> get, string? snapshotIdentifier,
-        Func<T, bool>? ofSource, string? snapshotType, IReadOnlyList<RdsFilter> filters,
-        Func<string, IReadOnlySet<string>, Func<T, bool>?> ownFilter, string? marker, int? maxRecords) where T : RdsSnapshot =>
-        DescribePage(scope, snapshots, get, snapshotIdentifier,
-            s => (ofSource is null || ofSource(s)) && (snapshotType is null || s.SnapshotType == snapshotType), filters, (name, values) => name switch
-            {
-                "snapshot-type" => s => values.Contains(s.SnapshotType),
-                "engine" => s => values.Contains(s.Engine),
-                _ => ownFilter(name, values),
-            }, marker, maxRecords);
+        Func<T, bool>? ofSource, SnapshotListing listing, IReadOnlyList<RdsFilter> filters,
+        Func<string, IReadOnlySet<string>, Func<T, bool>?> ownFilter, string? marker, int? maxRecords) where T : RdsSnapshot
+    {
+        var max = RdsRules.MaxRecords(maxRecords);
+        if (snapshotIdentifier is not null) return new RdsPage<T>([get(snapshotIdentifier)], null);
+        var listed = snapshots.Where(s => s.Region == scope.Region && listing.Lists(scope.AccountId, s) && (ofSource is null || ofSource(s)));
+        return FilteredPage(listed, filters, (name, values) => name switch
+        {
+            "snapshot-type" => s => values.Contains(SnapshotListing.TypeFor(scope.AccountId, s)),
+            "engine" => s => values.Contains(s.Engine),
+            _ => ownFilter(name, values),
+        }, s => s.Identifier, marker, max);
+    }
 
     public DbSnapshot DeleteSnapshot(Scope scope, string identifier)
     {
