@@ -13,7 +13,7 @@ public sealed partial class RdsApi
             Paged(_rds.DescribeClusters(i.Scope, i.String("DBClusterIdentifier"), Filters(i), i.String("Marker"), i.Int("MaxRecords")), "DBClusters", ClusterBody));
         table.Add("ModifyDBCluster", async i => (OperationResult)Cluster(await _rds.ModifyClusterAsync(i.Scope, ModifyClusterRequest.Read(i, i.Required("DBClusterIdentifier")))));
         table.Add("DeleteDBCluster", i => Cluster(_rds.DeleteCluster(i.Scope, i.Required("DBClusterIdentifier"),
-            i.Bool("SkipFinalSnapshot") ?? false, i.String("FinalDBSnapshotIdentifier"))));
+            i.Bool("SkipFinalSnapshot") ?? false, i.String("FinalDBSnapshotIdentifier"), i.Bool("DeleteAutomatedBackups") ?? true)));
         table.Add("StopDBCluster", i => Cluster(_rds.StopCluster(i.Scope, i.Required("DBClusterIdentifier"))));
         table.Add("StartDBCluster", i => Cluster(_rds.StartCluster(i.Scope, i.Required("DBClusterIdentifier"))));
         table.Add("RebootDBCluster", i => Cluster(_rds.RebootCluster(i.Scope, i.Required("DBClusterIdentifier"))));
@@ -22,12 +22,20 @@ public sealed partial class RdsApi
         table.Add("CreateDBClusterSnapshot", i => ClusterSnapshot(_rds.CreateClusterSnapshot(i.Scope, i.Required("DBClusterSnapshotIdentifier"),
             i.Required("DBClusterIdentifier"), RdsTag.List(i))));
         table.Add("DescribeDBClusterSnapshots", i => Paged(_rds.DescribeClusterSnapshots(i.Scope, i.String("DBClusterIdentifier"),
-            i.String("DBClusterSnapshotIdentifier"), i.String("SnapshotType"), Filters(i), i.String("Marker"), i.Int("MaxRecords")), "DBClusterSnapshots", ClusterSnapshotBody));
+            i.String("DBClusterSnapshotIdentifier"), SnapshotListing.Read(i), Filters(i), i.String("Marker"), i.Int("MaxRecords")), "DBClusterSnapshots", ClusterSnapshotBody));
         table.Add("DeleteDBClusterSnapshot", i => ClusterSnapshot(_rds.DeleteClusterSnapshot(i.Scope, i.Required("DBClusterSnapshotIdentifier"))));
         table.Add("CopyDBClusterSnapshot", i => ClusterSnapshot(_rds.CopyClusterSnapshot(i.Scope, i.Required("SourceDBClusterSnapshotIdentifier"),
             i.Required("TargetDBClusterSnapshotIdentifier"), i.Bool("CopyTags") ?? false, RdsTag.List(i))));
         table.Add("RestoreDBClusterFromSnapshot", i => Cluster(_rds.RestoreClusterFromSnapshot(i.Scope,
             RestoreClusterRequest.Read(i, i.Required("DBClusterIdentifier"), i.Required("SnapshotIdentifier")))));
+        table.Add("RestoreDBClusterToPointInTime", i => Cluster(_rds.RestoreClusterToPointInTime(i.Scope,
+            ClusterPointInTimeRestoreRequest.Read(i, i.Required("DBClusterIdentifier")))));
+        table.Add("DescribeDBClusterAutomatedBackups", i => Paged(_rds.DescribeClusterAutomatedBackups(i.Scope, i.String("DbClusterResourceId"),
+            i.String("DBClusterIdentifier"), Filters(i), i.String("Marker"), i.Int("MaxRecords")), "DBClusterAutomatedBackups", ClusterAutomatedBackupBody));
+        table.Add("DeleteDBClusterAutomatedBackup", i => new JsonObject
+        {
+            ["DBClusterAutomatedBackup"] = ClusterAutomatedBackupBody(_rds.DeleteClusterAutomatedBackup(i.Scope, i.Required("DbClusterResourceId"))),
+        });
 
         table.Add("CreateDBClusterEndpoint", i => ClusterEndpointBody(_rds.CreateClusterEndpoint(i.Scope, CreateClusterEndpointRequest.Read(i))));
         table.Add("ModifyDBClusterEndpoint", i => ClusterEndpointBody(_rds.ModifyClusterEndpoint(i.Scope, ModifyClusterEndpointRequest.Read(i))));
@@ -61,6 +69,7 @@ public sealed partial class RdsApi
     private JsonObject ClusterBody(DbCluster c)
     {
         var members = _rds.ClusterMembers(c);
+        var window = _rds.RestoreWindow(c);
         return new JsonObject
         {
             ["AllocatedStorage"] = 1,
@@ -85,7 +94,9 @@ public sealed partial class RdsApi
                 ["SecretStatus"] = secret.SecretStatus,
                 ["KmsKeyId"] = secret.KmsKeyId,
             },
-            ["PreferredBackupWindow"] = "03:00-03:30",
+            ["PreferredBackupWindow"] = c.PreferredBackupWindow,
+            ["EarliestRestorableTime"] = window?.Earliest,
+            ["LatestRestorableTime"] = window?.Latest,
             ["PreferredMaintenanceWindow"] = "sun:05:00-sun:05:30",
             ["ReadReplicaIdentifiers"] = new JsonArray(),
             ["DBClusterMembers"] = new JsonArray(members.Select(m => (JsonNode)new JsonObject
@@ -123,6 +134,38 @@ public sealed partial class RdsApi
                 ["MaxCapacity"] = scaling.MaxCapacity,
                 ["SecondsUntilAutoPause"] = scaling.MinCapacity == 0 ? scaling.SecondsUntilAutoPause ?? 300 : null,
             },
+        };
+    }
+
+    private JsonObject ClusterAutomatedBackupBody(DbClusterAutomatedBackup b)
+    {
+        var window = _rds.RestoreWindow(b);
+        return new JsonObject
+        {
+            ["Engine"] = b.Engine,
+            ["VpcId"] = b.VpcId,
+            ["DBClusterAutomatedBackupsArn"] = b.Arn,
+            ["DBClusterIdentifier"] = b.Identifier,
+            ["RestoreWindow"] = window is { } w ? new JsonObject { ["EarliestTime"] = w.Earliest, ["LatestTime"] = w.Latest } : new JsonObject(),
+            ["MasterUsername"] = b.MasterUsername,
+            ["DbClusterResourceId"] = b.ResourceId,
+            ["Region"] = b.Region,
+            // As Aurora names the license model of its cluster snapshots: the engine.
+            ["LicenseModel"] = b.Engine,
+            ["Status"] = b.Status,
+            ["IAMDatabaseAuthenticationEnabled"] = false,
+            ["ClusterCreateTime"] = b.ClusterCreateTime,
+            ["StorageEncrypted"] = false,
+            // Aurora reports 1: the cluster volume is not allocated.
+            ["AllocatedStorage"] = 1,
+            ["EngineVersion"] = b.EngineVersion,
+            ["DBClusterArn"] = b.ClusterArn,
+            ["BackupRetentionPeriod"] = b.BackupRetentionPeriod,
+            ["PreferredBackupWindow"] = b.PreferredBackupWindow,
+            ["EngineMode"] = "provisioned",
+            ["AvailabilityZones"] = new JsonArray(b.AvailabilityZones.Select(z => (JsonNode)JsonValue.Create(z)).ToArray()),
+            ["Port"] = b.Port,
+            ["StorageType"] = "aurora",
         };
     }
 

@@ -117,7 +117,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
         { "DescribeDBSnapshots", i =>
             {
                 var page = _rds.DescribeSnapshots(i.Scope, i.String("DBInstanceIdentifier"), i.String("DBSnapshotIdentifier"),
-                    i.String("SnapshotType"), Filters(i), i.String("Marker"), i.Int("MaxRecords"));
+                    SnapshotListing.Read(i), Filters(i), i.String("Marker"), i.Int("MaxRecords"));
                 return Paged(page, "DBSnapshots", SnapshotBody);
             } },
         { "DeleteDBSnapshot", i => Snapshot(_rds.DeleteSnapshot(i.Scope, i.Required("DBSnapshotIdentifier"))) },

@@ -55,3 +55,63 @@ public sealed record DbInstanceAutomatedBackup : IRdsListed
         Status = "active",
     };
 }
+
+/// <summary>
+/// An Aurora DB cluster's automated backups (DescribeDBClusterAutomatedBackups): kept by DbClusterResourceId, "active" while
+/// the cluster exists, "retained" after it was deleted with DeleteAutomatedBackups false. Its automated snapshots are
+/// DbClusterSnapshots of type automated with the same ClusterResourceId; its log archive is the fleet's LogArchiveDir of that
+/// id, one folder per log lineage (<see cref="DbCluster.LogLineage"/>).
+/// </summary>
+public sealed record DbClusterAutomatedBackup : IRdsListed
+{
+    public string AccountId { get; init; } = "";
+    public string Region { get; init; } = "";
+    /// <summary>The cluster's identifier (lower-cased, as RDS stores it).</summary>
+    public string Identifier { get; init; } = "";
+    /// <summary>The cluster's DbClusterResourceId.</summary>
+    public string ResourceId { get; init; } = "";
+    /// <summary>"cluster-auto-backup-" and 26 characters: the last part of its ARN.</summary>
+    public required string ArnId { get; init; }
+    public string Engine { get; init; } = "";
+    public string EngineVersion { get; init; } = "";
+    public string MasterUsername { get; init; } = "";
+    public int Port { get; init; }
+    public IReadOnlyList<string> AvailabilityZones { get; init; } = [];
+    public string VpcId { get; init; } = "";
+    public DateTimeOffset ClusterCreateTime { get; init; }
+    public int BackupRetentionPeriod { get; init; } = 1;
+    public string PreferredBackupWindow { get; init; } = RdsRules.DefaultBackupWindow;
+    /// <summary>"active" or "retained".</summary>
+    public string Status { get; init; } = "active";
+    /// <summary>
+    /// How far each lineage's archived log reaches when no running writer extends it: the moment it was archived before its
+    /// writer last stopped (a failover, a snapshot, StopDBCluster, the last instance's deletion).
+    /// </summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> LogArchivedUntil { get; init; } = new Dictionary<string, DateTimeOffset>();
+
+    public string Arn => $"arn:aws:rds:{Region}:{AccountId}:cluster-auto-backup:{ArnId}";
+    public string ClusterArn => $"arn:aws:rds:{Region}:{AccountId}:cluster:{Identifier}";
+
+    /// <summary>This backup describing <paramref name="cluster"/> as it is now (active).</summary>
+    public DbClusterAutomatedBackup Describing(DbCluster cluster, string vpcId) => this with
+    {
+        AccountId = cluster.AccountId,
+        Region = cluster.Region,
+        Identifier = cluster.Identifier,
+        ResourceId = cluster.ResourceId,
+        Engine = cluster.Engine,
+        EngineVersion = cluster.EngineVersion,
+        MasterUsername = cluster.MasterUsername,
+        Port = cluster.Port,
+        AvailabilityZones = cluster.AvailabilityZones,
+        VpcId = vpcId,
+        ClusterCreateTime = cluster.CreateTime,
+        BackupRetentionPeriod = cluster.BackupRetentionPeriod,
+        PreferredBackupWindow = cluster.PreferredBackupWindow,
+        Status = "active",
+    };
+
+    /// <summary>Records that <paramref name="lineage"/>'s log is archived up to <paramref name="until"/>.</summary>
+    public DbClusterAutomatedBackup ArchivedUntil(string lineage, DateTimeOffset until) =>
+        this with { LogArchivedUntil = new Dictionary<string, DateTimeOffset>(LogArchivedUntil) { [lineage] = until } };
+}

@@ -42,6 +42,14 @@ public sealed record DbCluster : IRdsDatabase
     public string? SubnetGroupName { get; init; }
     public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
     public int BackupRetentionPeriod { get; init; } = 1;
+    public string PreferredBackupWindow { get; init; } = RdsRules.DefaultBackupWindow;
+    /// <summary>
+    /// The folder of the cluster's log archive its writer archives into: the cluster's own resource id while the writer runs on
+    /// the data the cluster volume began with (each writer that takes the volume over continues its log); a failover starts a
+    /// new lineage for the promoted reader, whose log continues the automated snapshot taken of it at its promotion.
+    /// Null for a cluster stored before automated backups (its resource id then).
+    /// </summary>
+    public string? LogLineage { get; init; }
     public bool DeletionProtection { get; init; }
     public bool CopyTagsToSnapshot { get; init; }
     /// <summary>The DB cluster parameter group; null for the engine's default.</summary>
@@ -67,6 +75,8 @@ public sealed record DbClusterSnapshot : RdsSnapshot
     public required string VpcId { get; init; }
     public required IReadOnlyList<string> AvailabilityZones { get; init; }
     public required DateTimeOffset ClusterCreateTime { get; init; }
+    /// <summary>An automated snapshot's log lineage: the archive folder whose log continues it (a point-in-time restore replays it).</summary>
+    public string? LogLineage { get; init; }
 
     public DbClusterSnapshot() { }
 
@@ -91,6 +101,7 @@ public sealed record CreateClusterRequest : DbCreateWithMasterUserRequest
     public string? DatabaseName { get; init; }
     public string? EngineMode { get; init; }
     public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
+    public string? PreferredBackupWindow { get; init; }
 
     public CreateClusterRequest() { }
 
@@ -101,6 +112,7 @@ public sealed record CreateClusterRequest : DbCreateWithMasterUserRequest
         DatabaseName = input.String("DatabaseName");
         EngineMode = input.String("EngineMode");
         ServerlessV2Scaling = ServerlessV2Scaling.Read(input);
+        PreferredBackupWindow = input.String("PreferredBackupWindow");
     }
 
     /// <summary>CreateDBCluster's members, or an AWS::RDS::DBCluster's.</summary>
@@ -112,6 +124,7 @@ public sealed record ModifyClusterRequest : IMasterPasswordChange
     public required string Identifier { get; init; }
     public string? MasterUserPassword { get; init; }
     public int? BackupRetentionPeriod { get; init; }
+    public string? PreferredBackupWindow { get; init; }
     public bool? DeletionProtection { get; init; }
     public bool? CopyTagsToSnapshot { get; init; }
     public string? ParameterGroupName { get; init; }
@@ -129,6 +142,7 @@ public sealed record ModifyClusterRequest : IMasterPasswordChange
         Identifier = identifier,
         MasterUserPassword = input.String("MasterUserPassword"),
         BackupRetentionPeriod = input.Int("BackupRetentionPeriod"),
+        PreferredBackupWindow = input.String("PreferredBackupWindow"),
         DeletionProtection = input.Bool("DeletionProtection"),
         CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot"),
         ParameterGroupName = input.String("DBClusterParameterGroupName"),
@@ -147,6 +161,7 @@ public sealed record ModifyClusterRequest : IMasterPasswordChange
     {
         MasterUserPassword = MasterUserPassword == previous.MasterUserPassword ? null : MasterUserPassword,
         BackupRetentionPeriod = BackupRetentionPeriod == previous.BackupRetentionPeriod ? null : BackupRetentionPeriod,
+        PreferredBackupWindow = PreferredBackupWindow == previous.PreferredBackupWindow ? null : PreferredBackupWindow,
         DeletionProtection = DeletionProtection == previous.DeletionProtection ? null : DeletionProtection,
         CopyTagsToSnapshot = CopyTagsToSnapshot == previous.CopyTagsToSnapshot ? null : CopyTagsToSnapshot,
         ParameterGroupName = ParameterGroupName == previous.ParameterGroupName ? null : ParameterGroupName,
@@ -157,12 +172,10 @@ public sealed record ModifyClusterRequest : IMasterPasswordChange
     };
 }
 
-public sealed record RestoreClusterRequest
+/// <summary>What a restored cluster takes from the request, whatever it is restored from (a snapshot, a point in time).</summary>
+public abstract record RestoredClusterSettings
 {
     public required string Identifier { get; init; }
-    public required string SnapshotIdentifier { get; init; }
-    public required string Engine { get; init; }
-    public string? EngineVersion { get; init; }
     public int? Port { get; init; }
     public string? SubnetGroupName { get; init; }
     public IReadOnlyList<string> VpcSecurityGroupIds { get; init; } = [];
@@ -171,6 +184,29 @@ public sealed record RestoreClusterRequest
     public string? ParameterGroupName { get; init; }
     public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+
+    protected RestoredClusterSettings() { }
+
+    [SetsRequiredMembers]
+    protected RestoredClusterSettings(IInputReader input, string identifier)
+    {
+        Identifier = identifier;
+        Port = input.Int("Port");
+        SubnetGroupName = input.String("DBSubnetGroupName");
+        VpcSecurityGroupIds = input.Strings("VpcSecurityGroupIds");
+        DeletionProtection = input.Bool("DeletionProtection");
+        CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot");
+        ParameterGroupName = input.String("DBClusterParameterGroupName");
+        ServerlessV2Scaling = ServerlessV2Scaling.Read(input);
+        Tags = RdsTag.List(input);
+    }
+}
+
+public sealed record RestoreClusterRequest : RestoredClusterSettings
+{
+    public required string SnapshotIdentifier { get; init; }
+    public required string Engine { get; init; }
+    public string? EngineVersion { get; init; }
     /// <summary>
     /// A template's ManageMasterUserPassword beside SnapshotIdentifier: CloudFormation restores the cluster and then turns the
     /// managed password on, so the restored cluster's master password is a new one kept in its rds!cluster secret. The wire's
@@ -179,24 +215,53 @@ public sealed record RestoreClusterRequest
     public bool? ManageMasterUserPassword { get; init; }
     public string? MasterUserSecretKmsKeyId { get; init; }
 
-    /// <summary>RestoreDBClusterFromSnapshot's members, or an AWS::RDS::DBCluster's that names a SnapshotIdentifier.</summary>
-    public static RestoreClusterRequest Read(IInputReader input, string identifier, string snapshotIdentifier) => new()
+    public RestoreClusterRequest() { }
+
+    [SetsRequiredMembers]
+    private RestoreClusterRequest(IInputReader input, string identifier, string snapshotIdentifier) : base(input, identifier)
     {
-        Identifier = identifier,
-        SnapshotIdentifier = snapshotIdentifier,
-        Engine = input.Required("Engine"),
-        EngineVersion = input.String("EngineVersion"),
-        Port = input.Int("Port"),
-        SubnetGroupName = input.String("DBSubnetGroupName"),
-        VpcSecurityGroupIds = input.Strings("VpcSecurityGroupIds"),
-        DeletionProtection = input.Bool("DeletionProtection"),
-        CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot"),
-        ParameterGroupName = input.String("DBClusterParameterGroupName"),
-        ServerlessV2Scaling = ServerlessV2Scaling.Read(input),
-        Tags = RdsTag.List(input),
-        ManageMasterUserPassword = input.FromTemplate ? input.Bool("ManageMasterUserPassword") : null,
-        MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : null,
-    };
+        SnapshotIdentifier = snapshotIdentifier;
+        Engine = input.Required("Engine");
+        EngineVersion = input.String("EngineVersion");
+        ManageMasterUserPassword = input.FromTemplate ? input.Bool("ManageMasterUserPassword") : null;
+        MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : null;
+    }
+
+    /// <summary>RestoreDBClusterFromSnapshot's members, or an AWS::RDS::DBCluster's that names a SnapshotIdentifier.</summary>
+    public static RestoreClusterRequest Read(IInputReader input, string identifier, string snapshotIdentifier) => new(input, identifier, snapshotIdentifier);
+}
+
+/// <summary>RestoreDBClusterToPointInTime: the source cluster's automated backups (by identifier or resource id), the time and the restore type.</summary>
+public sealed record ClusterPointInTimeRestoreRequest : RestoredClusterSettings
+{
+    public string? SourceIdentifier { get; init; }
+    public string? SourceResourceId { get; init; }
+    public DateTimeOffset? RestoreTime { get; init; }
+    public bool UseLatestRestorableTime { get; init; }
+    /// <summary>full-copy (the default) or copy-on-write.</summary>
+    public string? RestoreType { get; init; }
+    public int? BackupRetentionPeriod { get; init; }
+    public string? PreferredBackupWindow { get; init; }
+
+    public ClusterPointInTimeRestoreRequest() { }
+
+    [SetsRequiredMembers]
+    private ClusterPointInTimeRestoreRequest(IInputReader input, string identifier) : base(input, identifier)
+    {
+        SourceIdentifier = input.String("SourceDBClusterIdentifier");
+        SourceResourceId = input.String("SourceDbClusterResourceId");
+        RestoreTime = input.Timestamp("RestoreToTime");
+        UseLatestRestorableTime = input.Bool("UseLatestRestorableTime") ?? false;
+        RestoreType = input.String("RestoreType");
+        BackupRetentionPeriod = input.Int("BackupRetentionPeriod");
+        PreferredBackupWindow = input.String("PreferredBackupWindow");
+    }
+
+    /// <summary>Whether a template's AWS::RDS::DBCluster is a point-in-time restore rather than a new cluster or a snapshot's restore.</summary>
+    public static bool IsAsked(IInputReader input) => input.Has("SourceDBClusterIdentifier") || input.Has("SourceDbClusterResourceId");
+
+    /// <summary>RestoreDBClusterToPointInTime's members, or an AWS::RDS::DBCluster's that names a source cluster.</summary>
+    public static ClusterPointInTimeRestoreRequest Read(IInputReader input, string identifier) => new(input, identifier);
 }
 
 /// <summary>

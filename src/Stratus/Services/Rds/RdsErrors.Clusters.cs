@@ -18,6 +18,21 @@ public static partial class RdsErrors
 
     public static AwsException InvalidClusterSnapshotState(string message) => new("InvalidDBClusterSnapshotStateFault", message);
 
+    public static AwsException AutomatedClusterSnapshotNotDeletable() => InvalidClusterSnapshotState("Only manual snapshots may be deleted.");
+
+    public static AwsException ClusterAutomatedBackupNotFound(string id) =>
+        new("DBClusterAutomatedBackupNotFoundFault", $"Automated backup {id} not found.", 404);
+
+    public static AwsException ClusterAutomatedBackupOfActiveCluster(string cluster) => new("InvalidDBClusterAutomatedBackupStateFault",
+        $"The automated backup is associated with the active DB cluster {cluster}: it is deleted with the DB cluster.");
+
+    /// <summary>RestoreType copy-on-write (an Aurora clone sharing the source's pages) is not built: Stratus's servers share no volume.</summary>
+    public static AwsException CopyOnWriteRestoreNotBuilt() =>
+        InvalidValue("RestoreType copy-on-write (Aurora cloning) is not built by Stratus; restore with RestoreType full-copy.");
+
+    public static AwsException ClusterPointInTimeRestoreNotBuilt(string engine) => InvalidRestore(
+        $"Point-in-time restore of {engine} DB clusters is not built by Stratus (their WAL is not archived); restore an automated or manual cluster snapshot instead.");
+
     public static AwsException ClusterMemberSetting(string member) =>
         InvalidCombination($"The requested DB Instance will be a member of a DB Cluster. Set {member} for the DB Cluster.");
 

@@ -119,6 +119,36 @@ public interface IRdsDatabase : IRdsListed
 /// What a DB snapshot and a DB cluster snapshot record alike: whose data it holds, of which engine, and the snapshot's
 /// own life (manual or automated, copied from another snapshot or not).
 /// </summary>
+/// <summary>
+/// Which snapshots DescribeDBSnapshots and DescribeDBClusterSnapshots list (SnapshotType, IncludeShared, IncludePublic), as the
+/// model documents them: without a type the account's own automated and manual ones, plus other accounts' manual ones shared
+/// with it (IncludeShared) and public ones (IncludePublic); "automated" and "manual" the account's own of that type (the
+/// Include members do not apply); "shared" other accounts' shared with it; "public" every public one (its own too).
+/// </summary>
+public sealed record SnapshotListing(string? Type, bool IncludeShared, bool IncludePublic)
+{
+    public static SnapshotListing Read(IInputReader input) =>
+        new(input.String("SnapshotType"), input.Bool("IncludeShared") ?? false, input.Bool("IncludePublic") ?? false);
+
+    public bool Lists(string accountId, RdsSnapshot snapshot)
+    {
+        var isPublic = snapshot.SharedAccounts.Contains("all");
+        if (snapshot.AccountId == accountId) return Type is null || Type == snapshot.SnapshotType || (Type == "public" && isPublic);
+        var sharedWithCaller = snapshot.SharedAccounts.Contains(accountId);
+        return Type switch
+        {
+            null => (IncludeShared && sharedWithCaller) || (IncludePublic && isPublic),
+            "shared" => sharedWithCaller,
+            "public" => isPublic,
+            _ => false,
+        };
+    }
+
+    /// <summary>The type a listed snapshot has for the snapshot-type filter: the account's own by how it was taken, another's shared or public.</summary>
+    public static string TypeFor(string accountId, RdsSnapshot snapshot) =>
+        snapshot.AccountId == accountId ? snapshot.SnapshotType : snapshot.SharedAccounts.Contains(accountId) ? "shared" : "public";
+}
+
 public abstract record RdsSnapshot : IRdsListed
 {
     public required string AccountId { get; init; }

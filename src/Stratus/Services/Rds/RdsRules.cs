@@ -179,6 +179,11 @@ public static partial class RdsRules
         ? days
         : throw RdsErrors.InvalidValue($"Invalid backup retention period: {days}. The value must be between 0 and 35.");
 
+    /// <summary>How many days Aurora keeps a cluster's automated backups: 1 to 35, as Aurora cannot turn them off (AWS's wording).</summary>
+    public static int ClusterBackupRetentionPeriod(int days) => days is >= 1 and <= 35
+        ? days
+        : throw RdsErrors.InvalidValue($"Invalid backup retention period: {days}. Retention period must be between 1 and 35.");
+
     [GeneratedRegex(@"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")]
     private static partial Regex BackupWindowPattern();
 

@@ -216,20 +216,27 @@ public sealed partial class RdsService
             foreach (var instance in _instances.Values.Where(i => i.Status == "available" && BacksUp(i)).ToList())
             {
                 var latest = AutomatedSnapshotsOf(instance.AccountId, instance.Region, instance.ResourceId).LastOrDefault();
-                var (start, length) = RdsRules.BackupWindow(instance.PreferredBackupWindow);
-                var sinceStart = (Now.UtcDateTime.TimeOfDay - start + TimeSpan.FromDays(1)).Ticks % TimeSpan.TicksPerDay;
-                var inWindow = sinceStart < length.Ticks;
-                if (latest is not null && !(inWindow && latest.SnapshotCreateTime < Now - length)) continue;
+                if (!AutomatedBackupDue(instance.PreferredBackupWindow, latest?.SnapshotCreateTime)) continue;
                 KeepAutomatedBackups(instance);
                 RunForInstance(instance, "automated backup", (current, token) =>
                     current.Status == "available" && BacksUp(current) ? TakeAutomatedSnapshotAsync(current, token) : Task.CompletedTask);
             }
             foreach (var backup in _automatedBackups.Values.ToList()) ExpireAutomatedBackups(backup);
+            CheckClusterBackups();
         }
         catch (Exception e)
         {
             _logger.LogError(e, "RDS's automated backup check failed");
         }
+    }
+
+    /// <summary>Whether a database needs an automated snapshot: it has none yet, or it is in its backup window without one from this window.</summary>
+    private bool AutomatedBackupDue(string backupWindow, DateTimeOffset? latest)
+    {
+        if (latest is not { } taken) return true;
+        var (start, length) = RdsRules.BackupWindow(backupWindow);
+        var sinceStart = (Now.UtcDateTime.TimeOfDay - start + TimeSpan.FromDays(1)).Ticks % TimeSpan.TicksPerDay;
+        return sinceStart < length.Ticks && taken < Now - length;
     }
 
     /// <summary>
@@ -239,11 +246,8 @@ public sealed partial class RdsService
     /// </summary>
     private void ExpireAutomatedBackups(DbInstanceAutomatedBackup backup)
     {
-        var horizon = Now - TimeSpan.FromDays(backup.BackupRetentionPeriod);
         var snapshots = AutomatedSnapshotsOf(backup.AccountId, backup.Region, backup.ResourceId);
-        var expired = backup.Status == "retained"
-            ? snapshots.Where(s => s.SnapshotCreateTime < horizon).ToList()
-            : snapshots.Where((s, index) => index + 1 < snapshots.Count && snapshots[index + 1].SnapshotCreateTime < horizon).ToList();
+        var expired = ExpiredAutomatedSnapshots(snapshots, backup.Status == "retained", Now - TimeSpan.FromDays(backup.BackupRetentionPeriod));
         foreach (var snapshot in expired)
         {
             _snapshots.Remove(SnapshotKey(snapshot));
@@ -253,6 +257,16 @@ public sealed partial class RdsService
         if (kept.Count == 0 && backup.Status == "retained") DeleteAutomatedBackups(backup.AccountId, backup.Region, backup.ResourceId);
         else if (kept.Count > 0) _fleet?.PruneLogArchive(backup.ResourceId, kept[0].SnapshotCreateTime);
     }
+
+    /// <summary>
+    /// The automated snapshots (oldest first) past the retention <paramref name="horizon"/>: while the database exists, each
+    /// whose successor is itself older than the horizon (the successor then serves every time in the window); once it is
+    /// retained, each older than the horizon.
+    /// </summary>
+    private static List<T> ExpiredAutomatedSnapshots<T>(IReadOnlyList<T> snapshots, bool retained, DateTimeOffset horizon) where T : RdsSnapshot =>
+        retained
+            ? snapshots.Where(s => s.SnapshotCreateTime < horizon).ToList()
+            : snapshots.Where((s, index) => index + 1 < snapshots.Count && snapshots[index + 1].SnapshotCreateTime < horizon).ToList();
 
     /// <summary>
     /// ModifyDBInstance's BackupRetentionPeriod: 0 deletes the automated backups (refused while the instance serves read

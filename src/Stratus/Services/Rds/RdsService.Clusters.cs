@@ -58,11 +58,14 @@ public sealed partial class RdsService
         if (request.StorageType is not null and not ("aurora" or "aurora-iopt1"))
             throw RdsErrors.InvalidValue($"Invalid storage type for Aurora DB clusters: {request.StorageType}. Valid values are aurora and aurora-iopt1.");
         CheckScaling(request.ServerlessV2Scaling);
+        var retention = RdsRules.ClusterBackupRetentionPeriod(request.BackupRetentionPeriod ?? 1);
+        var backupWindow = request.PreferredBackupWindow ?? RdsRules.DefaultBackupWindow;
+        RdsRules.BackupWindow(backupWindow);
         var engine = RequireEngine(request.Engine);
         var fleet = RequireFleet();
         var cluster = AddCluster(scope, new ClusterSettings(identifier, request.Engine, version, request.MasterUsername!, request.DatabaseName, port,
             request.SubnetGroupName, request.VpcSecurityGroupIds, request.ParameterGroupName, request.ServerlessV2Scaling,
-            request.BackupRetentionPeriod ?? 1, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags));
+            retention, backupWindow, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags));
 
         var user = cluster.MasterUsername;
         // ManageMasterUserPassword: RDS makes the password and keeps it only in the secret it creates, as for instances.
@@ -84,6 +87,8 @@ public sealed partial class RdsService
                 await fleet.StopAsync(current.ResourceId);
             }
             volume.MarkInitialized();
+            // As Aurora, the first automated backup is taken at creation: of the volume, which every writer's log then continues.
+            await TakeAutomatedClusterSnapshotAsync(current, token);
             OpenEndpoints(current, address);
             BecomeCluster(current, "available");
             ClusterEvent(current, "DB cluster created", "creation");
@@ -118,6 +123,8 @@ public sealed partial class RdsService
             throw RdsErrors.InvalidCombination("Stratus does not change the port of a DB cluster; restore a snapshot of it with the new port.");
         var manage = CheckMasterPasswordChange(cluster, request);
         CheckScaling(request.ServerlessV2Scaling);
+        if (request.BackupRetentionPeriod is { } retention) RdsRules.ClusterBackupRetentionPeriod(retention);
+        if (request.PreferredBackupWindow is { } backupWindow) RdsRules.BackupWindow(backupWindow);
         if (cluster.Status != "available") throw RdsErrors.InvalidClusterState($"DB cluster {cluster.Identifier} is not in the available state (it is {cluster.Status}).");
         var parameterGroup = request.ParameterGroupName is { } name ? ResolveClusterParameterGroup(scope, name, cluster.Engine, cluster.EngineVersion) : cluster.ParameterGroupName;
         if (request.ServerlessV2Scaling is null && cluster.ServerlessV2Scaling is null && ClusterMembers(cluster).Any(m => m.InstanceClass == ServerlessInstanceClass))
@@ -133,16 +140,18 @@ public sealed partial class RdsService
         var updated = UpdateCluster(cluster, c => c with
         {
             BackupRetentionPeriod = request.BackupRetentionPeriod ?? c.BackupRetentionPeriod,
+            PreferredBackupWindow = request.PreferredBackupWindow ?? c.PreferredBackupWindow,
             DeletionProtection = request.DeletionProtection ?? c.DeletionProtection,
             CopyTagsToSnapshot = request.CopyTagsToSnapshot ?? c.CopyTagsToSnapshot,
             ParameterGroupName = parameterGroup,
             ServerlessV2Scaling = request.ServerlessV2Scaling ?? c.ServerlessV2Scaling,
         });
+        if (AutomatedBackupOf(updated) is not null) KeepClusterAutomatedBackups(updated);
         ClusterEvent(updated, "DB cluster modified", "configuration change");
         return updated;
     }
 
-    public DbCluster DeleteCluster(Scope scope, string identifier, bool skipFinalSnapshot, string? finalSnapshotIdentifier)
+    public DbCluster DeleteCluster(Scope scope, string identifier, bool skipFinalSnapshot, string? finalSnapshotIdentifier, bool deleteAutomatedBackups = true)
     {
         var existing = GetCluster(scope, identifier);
         if (skipFinalSnapshot && finalSnapshotIdentifier is not null)
@@ -162,6 +171,9 @@ public sealed partial class RdsService
         var cluster = UpdateCluster(existing, c => c.Status == "deleting"
             ? throw RdsErrors.InvalidClusterState($"DB cluster {c.Identifier} is already being deleted.")
             : c with { Status = "deleting" });
+        // Kept (retained) from now on, so that a deletion finished after a restart of Stratus keeps them too.
+        if (!deleteAutomatedBackups)
+            _clusterAutomatedBackups.Update(ClusterAutomatedBackupKey(cluster.AccountId, cluster.Region, cluster.ResourceId), b => b with { Status = "retained" });
         RunForCluster(cluster, "deletion", async (current, _) =>
         {
             // Member deletions asked for before this one ran first (same turn order), so the volume is back in the cluster's home.
@@ -176,13 +188,14 @@ public sealed partial class RdsService
         var cluster = TransitionCluster(scope, identifier, "available", "stopping",
             c => $"DbCluster {c.Identifier} is in {c.Status} state but expected it to be one of available.");
         foreach (var member in ClusterMembers(cluster)) UpdateInstance(member, i => i with { Status = "stopping" });
-        RunForCluster(cluster, "stop", async (current, _) =>
+        RunForCluster(cluster, "stop", async (current, token) =>
         {
             CloseEndpoints(current);
             // Readers first, so they never see their writer gone while they still run.
             foreach (var member in ClusterMembers(current).Reverse())
             {
-                await RequireFleet().StopAsync(member.ResourceId);
+                if (member.Identifier == current.WriterIdentifier) await StopClusterWriterAsync(current, member, token);
+                else await RequireFleet().StopAsync(member.ResourceId);
                 Become(member, "stopped");
             }
             BecomeCluster(current, "stopped");
@@ -418,6 +431,7 @@ public sealed partial class RdsService
         var engine = RequireEngine(member.Engine);
         var server = fleet.Server(member.ResourceId, engine);
         var source = fleet.Server(writer.ResourceId, engine);
+        PlaceClusterLogArchive(member);
         await ApplyGroupParametersAsync(member, token);
         var address = await fleet.StartAsync(member.ResourceId, engine, member.Address, member.Port, member.PubliclyAccessible, token);
         // Dynamic parameters are set in the running server, as StartServerAsync does for the writer.
@@ -447,11 +461,11 @@ public sealed partial class RdsService
         target = Become(target, "rebooting");
 
         var position = writerServer.IsRunning ? await writerServer.ReplicationPositionAsync(token) : "";
-        await fleet.StopAsync(writer.ResourceId);
+        await StopClusterWriterAsync(cluster, writer, token);
         if (!await targetServer.CatchUpAsync(position, token))
             ClusterEvent(cluster, $"{target.Identifier} had not applied all of the writer's changes within a minute; it was promoted anyway.", "failover");
         await targetServer.PromoteAsync(token);
-        cluster = UpdateCluster(cluster, c => c with { WriterIdentifier = target.Identifier });
+        cluster = await BeginLineageAsync(cluster, target, token);
         target = Become(target, "available");
 
         foreach (var reader in ClusterMembers(cluster).Where(m => m.Identifier != target.Identifier && m.Identifier != writer.Identifier && m.Address is not null))
@@ -496,7 +510,7 @@ public sealed partial class RdsService
                 if (next is not null) await FailoverAsync(current, next.Identifier, oldWriterRejoins: false, token);
                 else
                 {
-                    await fleet.StopAsync(member.ResourceId);
+                    await StopClusterWriterAsync(current, member, token);
                     var volume = fleet.Server(current.ResourceId, RequireEngine(current.Engine));
                     volume.CreateHome();
                     if (Directory.Exists(volume.DataDir)) Directory.Delete(volume.DataDir, recursive: true);
@@ -538,20 +552,7 @@ public sealed partial class RdsService
         }
         RunForCluster(cluster, "snapshot", async (current, token) =>
         {
-            // A consistent copy needs the writer stopped for a moment; readers reconnect to it by themselves.
-            if (Writer(current) is { } writer)
-            {
-                await RequireFleet().StopAsync(writer.ResourceId);
-                try
-                {
-                    CopyToClusterSnapshot(current, snapshot);
-                }
-                finally
-                {
-                    await StartServerAsync(writer, token);
-                }
-            }
-            else CopyToClusterSnapshot(current, snapshot);
+            await CopyClusterDataAsync(current, snapshot, token);
             BecomeCluster(current, "available");
         }, onFailure: current =>
         {
@@ -566,10 +567,10 @@ public sealed partial class RdsService
         ?? throw RdsErrors.ClusterSnapshotNotFound(identifier);
 
     public RdsPage<DbClusterSnapshot> DescribeClusterSnapshots(Scope scope, string? clusterIdentifier, string? snapshotIdentifier,
-        string? snapshotType, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords) =>
+        SnapshotListing listing, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords) =>
         SnapshotPage(scope, _clusterSnapshots.Values, id => GetClusterSnapshot(scope, id), snapshotIdentifier,
             clusterIdentifier is null ? null : s => s.ClusterIdentifier == NameFromArn(clusterIdentifier, "cluster"),
-            snapshotType, filters, (name, values) => name switch
+            listing, filters, (name, values) => name switch
             {
                 "db-cluster-id" => s => values.Contains(s.ClusterIdentifier),
                 "db-cluster-snapshot-id" => s => values.Contains(s.Identifier),
@@ -579,6 +580,7 @@ public sealed partial class RdsService
     public DbClusterSnapshot DeleteClusterSnapshot(Scope scope, string identifier)
     {
         var snapshot = GetClusterSnapshot(scope, identifier);
+        if (snapshot.SnapshotType == "automated") throw RdsErrors.AutomatedClusterSnapshotNotDeletable();
         if (snapshot.Status == "creating")
             throw RdsErrors.InvalidClusterSnapshotState($"Cannot delete the snapshot {snapshot.Identifier} because it is still being created.");
         _clusterSnapshots.Remove(ClusterSnapshotKey(snapshot));
@@ -604,6 +606,9 @@ public sealed partial class RdsService
             ResourceId = NewResourceId("snap-"),
             SnapshotCreateTime = Now,
             Status = "creating",
+            // A copy of an automated snapshot is a manual one, as RDS copies them.
+            SnapshotType = "manual",
+            LogLineage = null,
             SourceSnapshotArn = source.Arn,
             Tags = copyTags ? [.. OwnTags(scope, source).Where(t => tags.All(n => n.Key != t.Key)), .. tags] : tags,
             SharedAccounts = [],
@@ -636,16 +641,11 @@ public sealed partial class RdsService
             throw RdsErrors.InvalidCombination($"The engine {request.Engine} does not match the engine of the snapshot ({snapshot.Engine}).");
         if (request.EngineVersion is not null && EngineVersion(snapshot.Engine, request.EngineVersion) != snapshot.EngineVersion)
             throw RdsErrors.InvalidCombination($"Stratus restores a snapshot with its own engine version ({snapshot.EngineVersion}).");
-        var port = request.Port ?? snapshot.Port;
-        RdsRules.Port(port);
-        CheckScaling(request.ServerlessV2Scaling);
         var managed = request.ManageMasterUserPassword == true;
         RdsRules.ManagedMasterPassword(managed, null, request.MasterUserSecretKmsKeyId);
         var engine = RequireEngine(snapshot.Engine);
         var fleet = RequireFleet();
-        var cluster = AddCluster(scope, new ClusterSettings(identifier, snapshot.Engine, snapshot.EngineVersion, snapshot.MasterUsername, snapshot.DatabaseName, port,
-            request.SubnetGroupName, request.VpcSecurityGroupIds, request.ParameterGroupName, request.ServerlessV2Scaling,
-            1, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags.Count > 0 ? request.Tags : OwnTags(scope, snapshot)));
+        var cluster = AddRestoredCluster(scope, identifier, request, snapshot, 1, RdsRules.DefaultBackupWindow);
         // A managed password (a template's): the master password lives in the cluster volume, as on Aurora, so it is set there
         // before the cluster is available and every writer that later takes the volume runs with it; the snapshot's no longer logs in.
         var managedPassword = managed ? RdsMasterUserSecrets.NewPassword() : null;
@@ -670,11 +670,37 @@ public sealed partial class RdsService
                     await fleet.StopAsync(current.ResourceId);
                 }
             }
-            OpenEndpoints(current, address);
-            BecomeCluster(current, "available");
-            ClusterEvent(current, $"Restored from cluster snapshot {snapshot.Identifier}", "restoration");
+            await FinishClusterRestoreAsync(current, address, $"Restored from cluster snapshot {snapshot.Identifier}", token);
         });
         return cluster;
+    }
+
+    /// <summary>
+    /// The record of a cluster restored from <paramref name="snapshot"/> (a snapshot's restore, or a point in time's from an
+    /// automated one), added as creating: the snapshot's engine, master user and database with the request's port, placement,
+    /// parameter group and flags. Like RestoreDBClusterFromSnapshot on Aurora, it has no instances until CreateDBInstance adds them.
+    /// </summary>
+    private DbCluster AddRestoredCluster(Scope scope, string identifier, RestoredClusterSettings request, DbClusterSnapshot snapshot,
+        int backupRetentionPeriod, string backupWindow)
+    {
+        var port = request.Port ?? snapshot.Port;
+        RdsRules.Port(port);
+        CheckScaling(request.ServerlessV2Scaling);
+        RequireEngine(snapshot.Engine);
+        RequireFleet();
+        return AddCluster(scope, new ClusterSettings(identifier, snapshot.Engine, snapshot.EngineVersion, snapshot.MasterUsername, snapshot.DatabaseName, port,
+            request.SubnetGroupName, request.VpcSecurityGroupIds, request.ParameterGroupName, request.ServerlessV2Scaling,
+            backupRetentionPeriod, backupWindow, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false,
+            request.Tags.Count > 0 ? request.Tags : OwnTags(scope, snapshot)));
+    }
+
+    /// <summary>A restored cluster's last steps, its volume ready: its first automated snapshot, its endpoints, then available.</summary>
+    private async Task FinishClusterRestoreAsync(DbCluster cluster, string? address, string message, CancellationToken token)
+    {
+        await TakeAutomatedClusterSnapshotAsync(cluster, token);
+        OpenEndpoints(cluster, address);
+        BecomeCluster(cluster, "available");
+        ClusterEvent(cluster, message, "restoration");
     }
 
     // ---- endpoints ----
@@ -816,6 +842,7 @@ public sealed partial class RdsService
         var fleet = RequireFleet();
         await fleet.DestroyAsync(cluster.ResourceId);
         fleet.ReleaseAddresses(ReaderEndpointOwner(cluster));
+        if (AutomatedBackupOf(cluster) is not { Status: "retained" }) DeleteClusterAutomatedBackups(cluster.AccountId, cluster.Region, cluster.ResourceId);
         _clusters.Remove(ClusterKey(cluster.AccountId, cluster.Region, cluster.Identifier));
         _operationLocks.TryRemove(cluster.ResourceId, out _);
         ClusterEvent(cluster, "DB cluster deleted", "deletion");
@@ -826,7 +853,7 @@ public sealed partial class RdsService
     /// <summary>What CreateDBCluster and RestoreDBClusterFromSnapshot each take from their own source (the request, or the snapshot) for a new cluster.</summary>
     private sealed record ClusterSettings(string Identifier, string Engine, string EngineVersion, string MasterUsername, string? DatabaseName, int Port,
         string? SubnetGroupName, IReadOnlyList<string> VpcSecurityGroupIds, string? ParameterGroupName, ServerlessV2Scaling? ServerlessV2Scaling,
-        int BackupRetentionPeriod, bool DeletionProtection, bool CopyTagsToSnapshot, IReadOnlyList<RdsTag> Tags);
+        int BackupRetentionPeriod, string PreferredBackupWindow, bool DeletionProtection, bool CopyTagsToSnapshot, IReadOnlyList<RdsTag> Tags);
 
     /// <summary>
     /// The one builder of a new cluster, for CreateDBCluster and RestoreDBClusterFromSnapshot: its subnet group (whose
@@ -838,12 +865,14 @@ public sealed partial class RdsService
         var subnetGroup = GetSubnetGroup(scope, settings.SubnetGroupName);
         var securityGroups = SecurityGroups(scope, settings.VpcSecurityGroupIds, subnetGroup.VpcId);
         var parameterGroup = ResolveClusterParameterGroup(scope, settings.ParameterGroupName, settings.Engine, settings.EngineVersion);
+        var resourceId = NewResourceId("cluster-");
         var cluster = new DbCluster
         {
             AccountId = scope.AccountId,
             Region = scope.Region,
             Identifier = settings.Identifier,
-            ResourceId = NewResourceId("cluster-"),
+            ResourceId = resourceId,
+            LogLineage = resourceId,
             Engine = settings.Engine,
             EngineVersion = settings.EngineVersion,
             MasterUsername = settings.MasterUsername,
@@ -855,6 +884,7 @@ public sealed partial class RdsService
             SubnetGroupName = StoredGroupName(subnetGroup),
             VpcSecurityGroupIds = securityGroups,
             BackupRetentionPeriod = settings.BackupRetentionPeriod,
+            PreferredBackupWindow = settings.PreferredBackupWindow,
             DeletionProtection = settings.DeletionProtection,
             CopyTagsToSnapshot = settings.CopyTagsToSnapshot,
             ParameterGroupName = parameterGroup,

@@ -25,8 +25,13 @@ public sealed partial class RdsService
         return ModifySharing(_instanceSnapshotShelf, snapshot, attributeName, add, remove, RdsErrors.InvalidSnapshotState);
     }
 
-    public DbClusterSnapshot ModifyClusterSnapshotAttribute(Scope scope, string identifier, string attributeName, IReadOnlyList<string> add, IReadOnlyList<string> remove) =>
-        ModifySharing(_clusterSnapshotShelf, GetClusterSnapshot(scope, identifier), attributeName, add, remove, RdsErrors.InvalidClusterSnapshotState);
+    public DbClusterSnapshot ModifyClusterSnapshotAttribute(Scope scope, string identifier, string attributeName, IReadOnlyList<string> add, IReadOnlyList<string> remove)
+    {
+        var snapshot = GetClusterSnapshot(scope, identifier);
+        // An automated cluster snapshot is not shared either, as for instances: share a manual copy of it.
+        if (snapshot.SnapshotType != "manual") throw RdsErrors.InvalidValue($"The parameter {identifier} is not a valid identifier.");
+        return ModifySharing(_clusterSnapshotShelf, snapshot, attributeName, add, remove, RdsErrors.InvalidClusterSnapshotState);
+    }
 
     /// <summary>
     /// Adds accounts to and removes them from a snapshot's "restore" attribute, as RDS does: each value an account id or

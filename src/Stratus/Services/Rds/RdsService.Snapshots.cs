@@ -30,7 +30,7 @@ public sealed partial class RdsService
         return snapshot;
     }
 
-    /// <summary>Copies a stopped server's data directory into the snapshot and marks it available.</summary>
+    /// <summary>Copies a stopped server's data directory into the snapshot (manual, or a cluster's automated one) and marks it available.</summary>
     private void FillSnapshot<TSnapshot>(SnapshotShelf<TSnapshot> shelf, TSnapshot snapshot, string dataDir) where TSnapshot : RdsSnapshot
     {
         DbFleet.CopyDirectory(dataDir, RequireFleet().SnapshotDataDir(snapshot.ResourceId));
@@ -41,6 +41,6 @@ public sealed partial class RdsService
     private void FinishSnapshot<TSnapshot>(SnapshotShelf<TSnapshot> shelf, TSnapshot snapshot) where TSnapshot : RdsSnapshot
     {
         var done = shelf.Table.Update(SnapshotShelf<TSnapshot>.Key(snapshot), s => (TSnapshot)((RdsSnapshot)s with { Status = "available", SnapshotCreateTime = Now }));
-        if (done is not null) shelf.Event(done, $"Manual {shelf.Noun} created", "backup");
+        if (done is not null) shelf.Event(done, $"{(done.SnapshotType == "automated" ? "Automated" : "Manual")} {shelf.Noun} created", "backup");
     }
 }

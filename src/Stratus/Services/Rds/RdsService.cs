@@ -63,6 +63,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _clusterSnapshots = new ResourceTable<DbClusterSnapshot>(store, "rds.clusterSnapshots");
         _clusterSnapshotShelf = new SnapshotShelf<DbClusterSnapshot>(_clusterSnapshots, "DBClusterSnapshotIdentifier", "cluster snapshot",
             RdsErrors.ClusterSnapshotAlreadyExists, ClusterSnapshotEvent, "ManualClusterSnapshots");
+        _clusterAutomatedBackups = new ResourceTable<DbClusterAutomatedBackup>(store, "rds.clusterAutomatedBackups");
         _customEndpoints = new ResourceTable<DbClusterEndpoint>(store, "rds.clusterEndpoints");
         _proxies = new ResourceTable<DbProxy>(store, "rds.proxies");
         _proxyEndpoints = new ResourceTable<DbProxyEndpoint>(store, "rds.proxyEndpoints");
@@ -433,10 +434,10 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _snapshots.Get(SnapshotKey(scope.AccountId, scope.Region, NameFromArn(identifier, "snapshot"))) ?? throw RdsErrors.SnapshotNotFound(identifier);
 
     public RdsPage<DbSnapshot> DescribeSnapshots(Scope scope, string? instanceIdentifier, string? snapshotIdentifier,
-        string? snapshotType, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords) =>
+        SnapshotListing listing, IReadOnlyList<RdsFilter> filters, string? marker, int? maxRecords) =>
         SnapshotPage(scope, _snapshots.Values, id => GetSnapshot(scope, id), snapshotIdentifier,
             instanceIdentifier is null ? null : s => s.InstanceIdentifier == NameFromArn(instanceIdentifier, "db"),
-            snapshotType, filters, (name, values) => name switch
+            listing, filters, (name, values) => name switch
             {
                 "db-instance-id" => s => values.Contains(s.InstanceIdentifier),
                 "db-snapshot-id" => s => values.Contains(s.Identifier),
@@ -445,19 +446,24 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             }, marker, maxRecords);
 
     /// <summary>
-    /// DescribeDBSnapshots and DescribeDBClusterSnapshots alike: the one snapshot named, else the scope's snapshots (of one
-    /// source and one type when asked) under the filters both take (snapshot-type, engine) and each one's own, one page of them.
+    /// DescribeDBSnapshots and DescribeDBClusterSnapshots alike: the one snapshot named, else the snapshots of the scope's
+    /// Region that <paramref name="listing"/> lists for its account (its own, and others' shared with it or public when asked;
+    /// of one source when asked) under the filters both take (snapshot-type, engine) and each one's own, one page of them.
     /// </summary>
     private static RdsPage<T> SnapshotPage<T>(Scope scope, IEnumerable<T> snapshots, Func<string, T> get, string? snapshotIdentifier,
-        Func<T, bool>? ofSource, string? snapshotType, IReadOnlyList<RdsFilter> filters,
-        Func<string, IReadOnlySet<string>, Func<T, bool>?> ownFilter, string? marker, int? maxRecords) where T : RdsSnapshot =>
-        DescribePage(scope, snapshots, get, snapshotIdentifier,
-            s => (ofSource is null || ofSource(s)) && (snapshotType is null || s.SnapshotType == snapshotType), filters, (name, values) => name switch
-            {
-                "snapshot-type" => s => values.Contains(s.SnapshotType),
-                "engine" => s => values.Contains(s.Engine),
-                _ => ownFilter(name, values),
-            }, marker, maxRecords);
+        Func<T, bool>? ofSource, SnapshotListing listing, IReadOnlyList<RdsFilter> filters,
+        Func<string, IReadOnlySet<string>, Func<T, bool>?> ownFilter, string? marker, int? maxRecords) where T : RdsSnapshot
+    {
+        var max = RdsRules.MaxRecords(maxRecords);
+        if (snapshotIdentifier is not null) return new RdsPage<T>([get(snapshotIdentifier)], null);
+        var listed = snapshots.Where(s => s.Region == scope.Region && listing.Lists(scope.AccountId, s) && (ofSource is null || ofSource(s)));
+        return FilteredPage(listed, filters, (name, values) => name switch
+        {
+            "snapshot-type" => s => values.Contains(SnapshotListing.TypeFor(scope.AccountId, s)),
+            "engine" => s => values.Contains(s.Engine),
+            _ => ownFilter(name, values),
+        }, s => s.Identifier, marker, max);
+    }
 
     public DbSnapshot DeleteSnapshot(Scope scope, string identifier)
     {
@@ -787,6 +793,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     /// <summary>Starts the server on the instance's address (a new one if that is taken) and marks it available.</summary>
     private async Task StartServerAsync(DbInstance instance, CancellationToken token, Func<CancellationToken, Task>? beforeAvailable = null)
     {
+        PlaceClusterLogArchive(instance);
         await ApplyGroupParametersAsync(instance, token);
         PrepareLogArchive(instance);
         var address = await RequireFleet().StartAsync(instance.ResourceId, RequireEngine(instance.Engine), instance.Address, instance.Port, instance.PubliclyAccessible, token);

@@ -104,7 +104,7 @@ public sealed class RdsAuroraTests
             rds.create_db_instance(DBInstanceIdentifier="shop-copy-writer", DBClusterIdentifier="shop-copy", Engine="{{engine}}", DBInstanceClass="db.r6g.large")
             rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier="shop-copy-writer", WaiterConfig={"Delay": 1, "MaxAttempts": 240})
             out["endpoint"] = rds.describe_db_clusters(DBClusterIdentifier="shop-copy")["DBClusters"][0]["Endpoint"]
-            out["snapshots"] = [s["DBClusterSnapshotIdentifier"] for s in rds.describe_db_cluster_snapshots(DBClusterIdentifier="shop")["DBClusterSnapshots"]]
+            out["snapshots"] = [s["DBClusterSnapshotIdentifier"] for s in rds.describe_db_cluster_snapshots(DBClusterIdentifier="shop", SnapshotType="manual")["DBClusterSnapshots"]]
             """, TimeSpan.FromMinutes(6));
         Assert.Equal(["shop-snap"], restored["snapshots"]!.AsArray().Select(s => s!.GetValue<string>()));
         var copyEndpoint = restored["endpoint"]!.GetValue<string>();

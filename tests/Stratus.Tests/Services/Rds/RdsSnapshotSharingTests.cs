@@ -37,6 +37,12 @@ public sealed class RdsSnapshotSharingTests(StratusFixture stratus) : IClassFixt
             out["not_shared_yet"] = error(other.restore_db_instance_from_db_snapshot, DBInstanceIdentifier="share-copy", DBSnapshotIdentifier=arn)
             out["shared"] = rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="share-snap", AttributeName="restore",
                 ValuesToAdd=["{{Other}}", "999988887777"])["DBSnapshotAttributesResult"]["DBSnapshotAttributes"]
+            # Listed to the account it is shared with only when asked (IncludeShared, or SnapshotType shared), never to a stranger.
+            out["listed_shared"] = [s["DBSnapshotArn"] == arn for s in other.describe_db_snapshots(IncludeShared=True)["DBSnapshots"]]
+            out["listed_by_type"] = [[s["DBSnapshotArn"] == arn, s["SnapshotType"]] for s in other.describe_db_snapshots(SnapshotType="shared")["DBSnapshots"]]
+            out["listed_default"] = len(other.describe_db_snapshots()["DBSnapshots"]) + len(other.describe_db_snapshots(SnapshotType="manual", IncludeShared=True)["DBSnapshots"])
+            out["listed_filtered"] = len(other.describe_db_snapshots(IncludeShared=True, Filters=[{"Name": "snapshot-type", "Values": ["shared"]}])["DBSnapshots"])
+            out["stranger_listed"] = len(stranger.describe_db_snapshots(IncludeShared=True, IncludePublic=True)["DBSnapshots"])
             out["bad_name"] = error(rds.modify_db_snapshot_attribute, DBSnapshotIdentifier="share-snap", AttributeName="copy", ValuesToAdd=["{{Other}}"])
             out["bad_account"] = error(rds.modify_db_snapshot_attribute, DBSnapshotIdentifier="share-snap", AttributeName="restore", ValuesToAdd=["bob"])
             out["too_many"] = error(rds.modify_db_snapshot_attribute, DBSnapshotIdentifier="share-snap", AttributeName="restore",
@@ -61,6 +67,9 @@ public sealed class RdsSnapshotSharingTests(StratusFixture stratus) : IClassFixt
                 ValuesToRemove=["{{Other}}", "999988887777"])["DBSnapshotAttributesResult"]["DBSnapshotAttributes"]
             out["public"] = rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="share-snap", AttributeName="restore",
                 ValuesToAdd=["all"])["DBSnapshotAttributesResult"]["DBSnapshotAttributes"][0]["AttributeValues"]
+            out["public_listed"] = [[s["DBSnapshotArn"] == arn for s in stranger.describe_db_snapshots(IncludePublic=True)["DBSnapshots"]],
+                                    [s["DBSnapshotArn"] == arn for s in rds.describe_db_snapshots(SnapshotType="public")["DBSnapshots"]],
+                                    len(stranger.describe_db_snapshots()["DBSnapshots"])]
             out["public_visible"] = error(stranger.restore_db_instance_from_db_snapshot, DBInstanceIdentifier="share-x", DBSnapshotIdentifier=arn,
                 DBInstanceClass="db.t2.micro")
             rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="share-snap", AttributeName="restore", ValuesToRemove=["all"])
@@ -88,6 +97,12 @@ public sealed class RdsSnapshotSharingTests(StratusFixture stratus) : IClassFixt
             Assert.Equal($$"""[{"AttributeName":"restore","AttributeValues":["{{Other}}","999988887777"]}]""", r["shared"]!.ToJsonString());
             Assert.Equal("InvalidParameterValue", (string)r["bad_name"]!["code"]!);
             Assert.Equal("InvalidParameterValue", (string)r["bad_account"]!["code"]!);
+            Assert.Equal("[true]", r["listed_shared"]!.ToJsonString());
+            Assert.Equal("""[[true,"manual"]]""", r["listed_by_type"]!.ToJsonString());
+            Assert.Equal(0, (int)r["listed_default"]!);
+            Assert.Equal(1, (int)r["listed_filtered"]!);
+            Assert.Equal(0, (int)r["stranger_listed"]!);
+            Assert.Equal("[[true],[true],0]", r["public_listed"]!.ToJsonString());
             Assert.Equal("SharedSnapshotQuotaExceeded", (string)r["too_many"]!["code"]!);
             Assert.Equal("InvalidDBSnapshotState", (string)r["modify_shared"]!["code"]!);
             Assert.StartsWith($"arn:aws:rds:us-east-1:{Other}:db:share-copy", (string)r["restored_arn"]!);

@@ -7,7 +7,8 @@ namespace Stratus.Services.Rds.CloudFormation;
 
 /// <summary>
 /// AWS::RDS::DBCluster through RdsService, with the same typed inputs as CreateDBCluster (or RestoreDBClusterFromSnapshot
-/// when SnapshotIdentifier is set) and ModifyDBCluster. Complete once the cluster is available, deleted once it is gone;
+/// when SnapshotIdentifier is set, RestoreDBClusterToPointInTime when SourceDBClusterIdentifier or SourceDbClusterResourceId is)
+/// and ModifyDBCluster. Complete once the cluster is available, deleted once it is gone;
 /// DeletionPolicy Snapshot takes a real final cluster snapshot. Ref is the cluster identifier. A restore keeps the snapshot's
 /// master user and its password, or with ManageMasterUserPassword a new password kept in the cluster's secret. Drift detection reads the cluster back as RDS holds it.
 /// </summary>
@@ -18,12 +19,15 @@ public sealed class RdsDbClusterProvider(RdsService rds) : IResourceProvider, IL
     public string Type => "AWS::RDS::DBCluster";
 
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string>
-        { "DBClusterIdentifier", "Engine", "EngineMode", "DatabaseName", "MasterUsername", "DBSubnetGroupName", "SnapshotIdentifier", "StorageEncrypted", "KmsKeyId", "AvailabilityZones" };
+        { "DBClusterIdentifier", "Engine", "EngineMode", "DatabaseName", "MasterUsername", "DBSubnetGroupName", "SnapshotIdentifier", "SourceDBClusterIdentifier", "SourceDbClusterResourceId", "RestoreToTime", "UseLatestRestorableTime", "RestoreType", "StorageEncrypted", "KmsKeyId", "AvailabilityZones" };
 
     public async Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var p = request.Properties;
         var identifier = p.String("DBClusterIdentifier") ?? request.GeneratedName(63).ToLowerInvariant();
+        if (ClusterPointInTimeRestoreRequest.IsAsked(p))
+            return Provisioned(await AvailableAsync(request,
+                rds.RestoreClusterToPointInTime(request.Scope, ClusterPointInTimeRestoreRequest.Read(p, identifier)).Identifier, cancellation));
         if (p.String("SnapshotIdentifier") is not { } snapshot)
             return Provisioned(await AvailableAsync(request, rds.CreateCluster(request.Scope, CreateClusterRequest.Read(p, identifier)).Identifier, cancellation));
         var restore = RestoreClusterRequest.Read(p, identifier, snapshot);

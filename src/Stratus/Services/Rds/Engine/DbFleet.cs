@@ -74,11 +74,35 @@ public sealed partial class DbFleet
     }
 
     /// <summary>Removes archived log files last written before <paramref name="before"/> (older than every automated snapshot kept).</summary>
-    public void PruneLogArchive(string resourceId, DateTimeOffset before)
+    public void PruneLogArchive(string resourceId, DateTimeOffset before) => PruneLogFolder(LogArchiveDir(resourceId), before);
+
+    private static void PruneLogFolder(string dir, DateTimeOffset before)
     {
-        var dir = LogArchiveDir(resourceId);
         if (!Directory.Exists(dir)) return;
         foreach (var file in Directory.EnumerateFiles(dir).Where(f => File.GetLastWriteTimeUtc(f) < before.UtcDateTime).ToList()) File.Delete(file);
+    }
+
+    /// <summary>
+    /// One log lineage of an Aurora cluster's automated backups: a folder in the cluster's log archive (so retained backups
+    /// outlive the cluster and its instances) that one writer after another archives into while the data they run on
+    /// continues the same log.
+    /// </summary>
+    public string ClusterLogArchiveDir(string clusterResourceId, string lineage) => Path.Combine(LogArchiveDir(clusterResourceId), lineage);
+
+    public string CreateClusterLogArchive(string clusterResourceId, string lineage)
+    {
+        CreateLogArchive(clusterResourceId);
+        var dir = ClusterLogArchiveDir(clusterResourceId, lineage);
+        Persistence.DataDirectory.CreatePrivate(dir);
+        return dir;
+    }
+
+    /// <summary>Removes a lineage's archived log files written before <paramref name="before"/>, or the whole lineage when <paramref name="before"/> is null.</summary>
+    public void PruneClusterLogArchive(string clusterResourceId, string lineage, DateTimeOffset? before)
+    {
+        var dir = ClusterLogArchiveDir(clusterResourceId, lineage);
+        if (before is { } time) PruneLogFolder(dir, time);
+        else if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 
     /// <summary>The engine that serves an RDS engine name (mysql, mariadb, postgres), if it is installed.</summary>
