@@ -165,11 +165,11 @@ public sealed class StateStore : IDisposable
     /// SQLite restarts the WAL only when a write begins after a checkpoint copied every frame; under steady writes a
     /// checkpoint that runs beside them never does, so the WAL grew for as long as the writes went on (55 MB in a
     /// few seconds of PutParameter at 16 connections), every group commit's fdatasync had to journal the file's new size
-    /// as well as its data, and lookups searched an ever larger WAL index. So the bulk is copied beside the writers
+    /// as well as its data, and the WAL index every read consults grew with it. So the bulk is copied beside the writers
     /// (PASSIVE), and the frames committed meanwhile are copied under the writers' lock, which holds commits back only
     /// for that short tail.
     /// </summary>
-    private void Checkpoint()
+    internal void Checkpoint()
     {
         lock (_checkpointGate)
         {

@@ -59,34 +59,6 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
-    public async Task A_lone_commit_flushes_on_its_own_thread_and_the_flushes_it_hands_off_run_off_the_thread_pool()
-    {
-        using var firstFlushEntered = new ManualResetEventSlim();
-        using var releaseFirstFlush = new ManualResetEventSlim();
-        var flushes = 0;
-        var flushedOnPool = new List<bool>();
-        var commits = new GroupCommit(() =>
-        {
-            lock (flushedOnPool) flushedOnPool.Add(Thread.CurrentThread.IsThreadPoolThread);
-            if (Interlocked.Increment(ref flushes) == 1)
-            {
-                firstFlushEntered.Set();
-                releaseFirstFlush.Wait();
-            }
-        });
-
-        var first = Task.Run(commits.CommitAsync);
-        firstFlushEntered.Wait();
-        var arrivedDuringFlush = commits.CommitAsync();
-        releaseFirstFlush.Set();
-        await first;
-        await arrivedDuringFlush;
-
-        // The first call flushed on its own (pool) thread; the flush for the call that arrived meanwhile blocked no pool thread.
-        Assert.Equal([true, false], flushedOnPool);
-    }
-
-    [Fact]
     public async Task A_failed_flush_fails_the_commits_waiting_for_it_and_the_next_flush_runs_again()
     {
         var fail = true;
