@@ -4,11 +4,13 @@ own fdatasync rate. Two ways:
 
     python3 bench/durable_puts.py BEFORE.dll AFTER.dll [--rounds N] [--seconds S]
     python3 bench/durable_puts.py BEFORE.dll AFTER.dll --after-logs 600000
+    python3 bench/durable_puts.py BEFORE.dll AFTER.dll --all [--rounds N] [--seconds S]
     python3 bench/durable_puts.py --cost STRATUS.dll [--rounds N] [--seconds S]
 
 The first compares two builds, both with a data dir, on PutMetricData and PutLogEvents; with --after-logs, on the
 control-plane writes (PutParameter, UpdateFunctionConfiguration) once each build has stored that many log events, where
-the state file holds megabytes of Logs chunks beside the small documents those calls rewrite. With --cost it runs one build
+the state file holds megabytes of Logs chunks beside the small documents those calls rewrite; with --all, on every
+operation --cost replays (the journal's and the state file's writes). With --cost it runs one build
 twice: ephemeral (no state file, nothing synced) beside a data dir (every answer waits for its group commit), on the
 control plane (PutParameter, UpdateFunctionConfiguration; CreateFunction timed through boto3 with a new name each
 call), PutMetricData, PutLogEvents batches of 1 and 100 events, and asynchronous Invoke (InvocationType Event,
@@ -132,6 +134,18 @@ def measure(servers, wrk_targets, rounds, seconds):
                 f" | load {os.getloadavg()[0]:.1f}", flush=True)
 
 
+def measure_boto3_calls(servers, rounds):
+    roles = {name: client(server, "iam").get_role(RoleName="bench-role")["Role"]["Arn"] for name, server in servers.items()}
+    # Through boto3: wrk's replays of an Event invoke completed no request within a run in this bench (alone they do).
+    timed = {"lambda.create_function": {name: create_functions(server, roles[name]) for name, server in servers.items()},
+             "lambda.invoke (Event)": {name: invoke_event(server) for name, server in servers.items()}}
+    for operation, calls in timed.items():
+        cells = time_calls(calls, rounds, 10)
+        print(f"| {operation} (boto3) | 1 | " + " | ".join(
+            f"{cell.rate:.0f} ({cell.low:.0f}-{cell.high:.0f}), p50 {cell.p50:.2f} ms" for cell in cells.values()) +
+            f" | load {os.getloadavg()[0]:.1f}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("builds", nargs="+", help="BEFORE.dll AFTER.dll, or with --cost one build")
@@ -140,11 +154,12 @@ def main():
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--after-logs", type=int, metavar="EVENTS",
                         help="two builds: the control-plane writes, measured once each build has stored EVENTS log events")
+    parser.add_argument("--all", action="store_true", help="two builds: every operation --cost replays, not only the journal's")
     args = parser.parse_args()
     if len(args.builds) != (1 if args.cost else 2):
         parser.error("give BEFORE.dll AFTER.dll, or --cost and one build")
-    if args.cost and args.after_logs:
-        parser.error("--after-logs compares two builds")
+    if args.cost and (args.after_logs or args.all):
+        parser.error("--after-logs and --all compare two builds")
     workdir = tempfile.mkdtemp(prefix="stratus-durable-")
     servers = {}
     try:
@@ -158,24 +173,20 @@ def main():
         print("| operation | connections | " + " | ".join(f"{name} per s, p50" for name in servers) + " | load |")
         if args.cost:
             wrk_targets = {name: cost_targets(server, workdir) for name, server in servers.items()}
-            roles = {name: client(server, "iam").get_role(RoleName="bench-role")["Role"]["Arn"] for name, server in servers.items()}
-            # Through boto3: wrk's replays of an Event invoke completed no request within a run in this bench (alone they do).
-            timed = {"lambda.create_function": {name: create_functions(server, roles[name]) for name, server in servers.items()},
-                     "lambda.invoke (Event)": {name: invoke_event(server) for name, server in servers.items()}}
-            for operation, calls in timed.items():
-                cells = time_calls(calls, args.rounds, 10)
-                print(f"| {operation} (boto3) | 1 | " + " | ".join(
-                    f"{cell.rate:.0f} ({cell.low:.0f}-{cell.high:.0f}), p50 {cell.p50:.2f} ms" for cell in cells.values()) +
-                    f" | load {os.getloadavg()[0]:.1f}", flush=True)
         elif args.after_logs:
             wrk_targets = {name: cost_targets(server, workdir) for name, server in servers.items()}
             for name in servers:
                 store_log_events(name, wrk_targets[name]["logs.put_log_events, 100 events"], args.after_logs)
             wrk_targets = {name: {operation: targets_of[operation] for operation in CONTROL_PLANE_WRITES}
                            for name, targets_of in wrk_targets.items()}
+        elif args.all:
+            wrk_targets = {name: cost_targets(server, workdir) for name, server in servers.items()}
         else:
             wrk_targets = {name: targets(server, workdir) for name, server in servers.items()}
         measure(servers, wrk_targets, args.rounds, args.seconds)
+        if args.cost:
+            # After the wrk rows: the queued Event invokes run their function meanwhile and would slow the rows measured beside them.
+            measure_boto3_calls(servers, args.rounds)
     finally:
         for server in servers.values():
             server.stop()
