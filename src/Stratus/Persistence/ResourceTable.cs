@@ -69,6 +69,21 @@ public sealed class ResourceTable<T> where T : class
         }
     }
 
+    /// <summary>
+    /// Stores what <paramref name="make"/> makes of the current item (null when there is none), atomically: a
+    /// read-then-write that concurrent writers cannot interleave (two overwrites reading the same version).
+    /// </summary>
+    public T Upsert(string key, Func<T?, T> make)
+    {
+        lock (_writeGate)
+        {
+            var next = make(_items.GetValueOrDefault(key));
+            _store.Put(Collection, key, Serialize(next));
+            _items[key] = next;
+            return next;
+        }
+    }
+
     public T? Remove(string key)
     {
         lock (_writeGate)

@@ -31,28 +31,29 @@ public sealed class SsmService : IParameterStoreReader
     public SsmParameterVersion Put(Scope scope, PutParameterRequest request)
     {
         SsmRules.CheckName(request.Name);
-        var key = Key(scope, request.Name);
-        var existing = _parameters.Get(key);
-        if (existing is not null && !request.Overwrite) throw SsmErrors.ParameterAlreadyExists();
-        // As AWS: tags go with creation only; a request that overwrites may not carry them.
-        if (request.Overwrite && request.Tags.Count > 0 && existing is not null)
-            throw SsmErrors.TagsWithOverwrite();
-        var type = request.Type is null && existing is not null ? existing.Latest.Type : SsmRules.CheckType(request.Type);
-        var tier = SsmRules.CheckTier(request.Tier, existing?.Latest.Tier);
-        SsmRules.CheckValue(request.Value, tier);
-        var pattern = request.AllowedPattern ?? existing?.Latest.AllowedPattern;
-        SsmRules.CheckAllowedPattern(pattern, request.Value);
-        if (request.KeyId is not null && type != "SecureString")
-            throw SsmErrors.KeyIdOnlyForSecureString();
-        var keyId = type == "SecureString" ? request.KeyId ?? DefaultKeyId : null;
-        var stored = keyId is null ? request.Value : Encrypt(scope, request.Name, keyId, request.Value);
-        var version = new SsmParameterVersion((existing?.Latest.Version ?? 0) + 1, type, stored, keyId,
-            request.Description ?? existing?.Latest.Description, pattern, tier, _clock.GetUtcNow(), scope.PrincipalArn, []);
-        var next = existing is null
-            ? new SsmParameter(request.Name, [version], request.Tags)
-            : existing with { Versions = [.. existing.Versions.TakeLast(SsmRules.MaxVersions - 1), version] };
-        _parameters.Put(key, next);
-        return version;
+        // The version is read and written under the table's lock: two overwrites at once get versions N+1 and N+2, as on AWS.
+        var written = _parameters.Upsert(Key(scope, request.Name), existing =>
+        {
+            if (existing is not null && !request.Overwrite) throw SsmErrors.ParameterAlreadyExists();
+            // As AWS: tags go with creation only; a request that overwrites may not carry them.
+            if (request.Overwrite && request.Tags.Count > 0 && existing is not null)
+                throw SsmErrors.TagsWithOverwrite();
+            var type = request.Type is null && existing is not null ? existing.Latest.Type : SsmRules.CheckType(request.Type);
+            var tier = SsmRules.CheckTier(request.Tier, existing?.Latest.Tier);
+            SsmRules.CheckValue(request.Value, tier);
+            var pattern = request.AllowedPattern ?? existing?.Latest.AllowedPattern;
+            SsmRules.CheckAllowedPattern(pattern, request.Value);
+            if (request.KeyId is not null && type != "SecureString")
+                throw SsmErrors.KeyIdOnlyForSecureString();
+            var keyId = type == "SecureString" ? request.KeyId ?? DefaultKeyId : null;
+            var stored = keyId is null ? request.Value : Encrypt(scope, request.Name, keyId, request.Value);
+            var version = new SsmParameterVersion((existing?.Latest.Version ?? 0) + 1, type, stored, keyId,
+                request.Description ?? existing?.Latest.Description, pattern, tier, _clock.GetUtcNow(), scope.PrincipalArn, []);
+            return existing is null
+                ? new SsmParameter(request.Name, [version], request.Tags)
+                : existing with { Versions = [.. existing.Versions.TakeLast(SsmRules.MaxVersions - 1), version] };
+        });
+        return written.Latest;
     }
 
     public SsmParameter Get(Scope scope, string name) =>
