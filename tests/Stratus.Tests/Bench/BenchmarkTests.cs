@@ -37,12 +37,16 @@ public sealed class BenchmarkTests
                 foreach (var size in new[] { "1 KB", "1 MB" })
                 foreach (var path in new[] { "boto3", "replayed" })
                     Assert.Matches($@"\| {operation} {size}, {connections} conn, {path} \| \d+ \(\d+-\d+\) \| (\d+ \(\d+-\d+\)|n/a) \|", table);
+                // Large objects: Stratus, moto, the disk, which reference the disk was measured by, the ratio and the verdict.
                 foreach (var path in new[] { "boto3", "curl, presigned URL" })
-                    Assert.Matches($@"\| {operation} 10 MB, {connections} conn, {path} \| \d+ \(\d+-\d+\) \| (\d+ \(\d+-\d+\)|n/a) \| \d+ \(\d+-\d+\) \| [\d.]+x \| (yes|no) \|", table);
+                    Assert.Matches($@"\| {operation} 10 MB, {connections} conn, {path} \| \d+ \(\d+-\d+\) \| (\d+ \(\d+-\d+\)|n/a) \| \d+ \(\d+-\d+\) \| [^|]+ \| [\d.]+x \| (yes|no) \|", table);
                 Assert.Matches($@"\| {operation} 256 MB \| \d+ \| \d+ \| \d+ \| [\d.]+ \| (yes|no) \|", table);
             }
+            // The GET of an object just written (not in the page cache) is curl's alone, beside an uncached read of the disk.
+            foreach (var connections in new[] { 1, 16 })
+                Assert.Matches($@"\| GetObject just written 10 MB, {connections} conn, curl, presigned URL \| \d+ \(\d+-\d+\) \| (\d+ \(\d+-\d+\)|n/a) \| \d+ \(\d+-\d+\) \| [^|]*uncached[^|]* \| [\d.]+x \| (yes|no) \|", table);
             Assert.Matches(@"- small objects replayed, Stratus at least 20x moto's throughput: (met on every row|missed or n/a on \d+ of 8)", table);
-            Assert.Matches(@"- large objects, Stratus at least half the disk's throughput: (met on every row|missed or n/a on \d+ of 8)", table);
+            Assert.Matches(@"- large objects, Stratus at least half the disk's throughput: (met on every row|missed or n/a on \d+ of 10)", table);
             Assert.Matches(@"- Stratus's memory flat while the big object moves [^:]+: PutObject (yes|no), GetObject (yes|no)\.", table);
 
             // Every new operation has a measured Stratus cell through boto3 and replayed at both connection counts;
