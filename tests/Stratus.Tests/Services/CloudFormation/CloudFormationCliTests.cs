@@ -20,6 +20,15 @@ public sealed class CloudFormationCliTests(StratusFixture stratus) : IClassFixtu
         return result.Stdout;
     }
 
+    /// <summary>`aws cloudformation deploy` names its change set after the current whole second, and an executed or empty change set
+    /// stays behind (on AWS too), so a second deploy in the same second is refused with AlreadyExistsException; Stratus
+    /// answers fast enough for that to happen, so the test starts each deploy after another in a fresh second.</summary>
+    private static async Task NextWholeSecond()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await Task.Delay(TimeSpan.FromMilliseconds(1000 - now.Millisecond + 10));
+    }
+
     [Fact]
     public async Task Deploy_creates_then_reports_no_changes_then_updates_with_parameter_overrides()
     {
@@ -29,13 +38,16 @@ public sealed class CloudFormationCliTests(StratusFixture stratus) : IClassFixtu
         var role = (await Succeeds("describe-stack-resource", "--stack-name", "deployed", "--logical-resource-id", "DeployRole",
             "--query", "StackResourceDetail.PhysicalResourceId", "--output", "text")).Trim();
 
+        await NextWholeSecond();
         var second = await Cfn("deploy", "--stack-name", "deployed", "--template-file", template, "--capabilities", "CAPABILITY_IAM");
         Assert.NotEqual(0, second.ExitCode);
         Assert.Contains("No changes to deploy. Stack deployed is up to date", second.Stderr);
+        await NextWholeSecond();
         var quiet = await Cfn("deploy", "--stack-name", "deployed", "--template-file", template, "--capabilities", "CAPABILITY_IAM", "--no-fail-on-empty-changeset");
         Assert.True(quiet.ExitCode == 0, quiet.ToString());
         Assert.Contains("No changes to deploy", quiet.Stdout + quiet.Stderr);
 
+        await NextWholeSecond();
         var third = await Succeeds("deploy", "--stack-name", "deployed", "--template-file", template, "--capabilities", "CAPABILITY_IAM",
             "--parameter-overrides", "Stage=green");
         Assert.Contains("Successfully created/updated stack - deployed", third);
@@ -46,6 +58,7 @@ public sealed class CloudFormationCliTests(StratusFixture stratus) : IClassFixtu
         Assert.Equal("Role for the green stage", (string?)iamRole["Description"]);
         Assert.Equal("""[{"Key":"Stage","Value":"green"}]""", iamRole["Tags"]!.ToJsonString());
 
+        await NextWholeSecond();
         var refused = await Cfn("deploy", "--stack-name", "deployed", "--template-file", template, "--capabilities", "CAPABILITY_IAM",
             "--parameter-overrides", "Stage=GREEN");
         Assert.NotEqual(0, refused.ExitCode);
