@@ -87,7 +87,9 @@ public sealed partial class CloudFormationService : IDisposable
 
     /// <summary>A template in an S3 object may be larger than one sent inline, up to 1 MB.</summary>
     public const int MaxTemplateObjectBytes = 1024 * 1024;
-    public const int MaxTemplateUrlLength = 1024;
+    /// <summary>The model's bound on every URL member (TemplateURL, StackPolicyURL, StackPolicyDuringUpdateURL), applied here too
+    /// to the URLs no wire shape checks: a nested stack's TemplateURL property.</summary>
+    public const int MaxTemplateUrlLength = 5120;
 
     /// <summary>
     /// The template a request names: its TemplateBody, or the object its TemplateURL names in Stratus's

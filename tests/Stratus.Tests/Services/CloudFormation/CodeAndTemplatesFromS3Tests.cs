@@ -105,6 +105,13 @@ public sealed class CodeAndTemplatesFromS3Tests(StratusFixture stratus) : IClass
             out["missing_bucket"] = error(cfn.create_stack, StackName="x", TemplateURL="https://s3.amazonaws.com/no-such-bucket-here/t.json")
             out["not_s3"] = error(cfn.validate_template, TemplateURL="https://example.com/template.json")
             out["both"] = error(cfn.validate_template, TemplateURL=urls["aws_path"], TemplateBody=template)
+            # A URL presigned with temporary credentials carries their session token: longer than 1,024 characters, within the model's 5,120.
+            temporary = boto3.client("s3", endpoint_url=URL, region_name="us-east-1", aws_access_key_id="ASIATEMPORARY",
+                aws_secret_access_key="secret", aws_session_token="T" * 1500)
+            presigned = temporary.generate_presigned_url("get_object", Params={"Bucket": "deploy-artifacts", "Key": "templates/app stack.json"}, ExpiresIn=900)
+            out["presigned_length"] = len(presigned)
+            out["presigned"] = [p["ParameterKey"] for p in cfn.validate_template(TemplateURL=presigned)["Parameters"]]
+            out["too_long"] = error(cfn.validate_template, TemplateURL=urls["aws_path"] + "?pad=" + "a" * 5120)
             cfn.delete_stack(StackName="from-url")
             """.Replace("STRATUS_PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
@@ -121,5 +128,9 @@ public sealed class CodeAndTemplatesFromS3Tests(StratusFixture stratus) : IClass
         Assert.StartsWith("S3 error: The specified bucket does not exist", r["missing_bucket"]!["message"]!.GetValue<string>());
         Assert.Equal("TemplateURL must be a supported URL.", r["not_s3"]!["message"]!.GetValue<string>());
         Assert.Equal("Specify exactly one of TemplateBody or TemplateUrl.", r["both"]!["message"]!.GetValue<string>());
+        Assert.InRange(r["presigned_length"]!.GetValue<int>(), 1025, 5120);
+        Assert.Equal("""["Greeting"]""", r["presigned"]!.ToJsonString());
+        Assert.Equal("ValidationError", r["too_long"]!["code"]!.GetValue<string>());
+        Assert.Contains("Member must have length less than or equal to 5120", r["too_long"]!["message"]!.GetValue<string>());
     }
 }
