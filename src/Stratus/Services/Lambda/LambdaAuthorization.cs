@@ -107,7 +107,11 @@ public sealed partial class LambdaService
         return function is { Policy.Count: > 0 } ? LambdaPolicy.Document(function.Policy) : null;
     }
 
-    /// <summary>The tags of the function a (qualified or unqualified) function ARN names, null when there is no such function.</summary>
+    /// <summary>
+    /// The tags of the function a (qualified or unqualified) function ARN names, or of the code signing config a config ARN
+    /// names (both are tagged resources aws:ResourceTag sees), null when there is no such resource.
+    /// </summary>
     public IReadOnlyDictionary<string, string>? TagsOf(string arn) =>
-        arn.Split(':') is ["arn", _, "lambda", var region, var account, "function", var name, ..] ? _functions.Get(Key(account, region, name))?.Tags : null;
+        ParseCodeSigningArn(arn) is var (configRegion, configAccount, id) ? _codeSigningConfigs.Get(CodeSigningKey(configAccount, configRegion, id))?.Tags
+        : arn.Split(':') is ["arn", _, "lambda", var region, var account, "function", var name, ..] ? _functions.Get(Key(account, region, name))?.Tags : null;
 }

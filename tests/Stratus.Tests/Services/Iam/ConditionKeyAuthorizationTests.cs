@@ -110,11 +110,15 @@ public sealed class ConditionKeyAuthorizationTests : EnforcedStratusTest
                 lam.create_function(FunctionName=f"{team}-fn", Runtime="python3.12", Role=role, Handler="app.handler", Code=CODE, Tags={"team": team})
                 ssm.put_parameter(Name=f"/app/{team}", Value=team, Type="String", Tags=[{"Key": "team", "Value": team}])
                 sm.create_secret(Name=f"{team}-secret", SecretString=team, Tags=[{"Key": "team", "Value": team}])
+            signing = {team: lam.create_code_signing_config(AllowedPublishers={"SigningProfileVersionArns": ["arn:aws:signer:us-east-1:000000000000:/signing-profiles/p/abcdefghij"]},
+                Tags={"team": team})["CodeSigningConfig"]["CodeSigningConfigArn"] for team in ("blue", "red")}
             blue = user("blue-reader",
-                {"Effect": "Allow", "Action": ["lambda:GetFunction", "ssm:GetParameter"], "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceTag/team": "blue"} } },
+                {"Effect": "Allow", "Action": ["lambda:GetFunction", "lambda:GetCodeSigningConfig", "ssm:GetParameter"], "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceTag/team": "blue"} } },
                 {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*", "Condition": {"StringEquals": {"secretsmanager:ResourceTag/team": "blue"} } })
             out["lambda_blue"] = client("lambda", **blue).get_function(FunctionName="blue-fn")["Configuration"]["FunctionName"]
             out["lambda_red"] = error(client("lambda", **blue).get_function, FunctionName="red-fn")
+            out["signing_blue"] = client("lambda", **blue).get_code_signing_config(CodeSigningConfigArn=signing["blue"])["CodeSigningConfig"]["CodeSigningConfigArn"] == signing["blue"]
+            out["signing_red"] = error(client("lambda", **blue).get_code_signing_config, CodeSigningConfigArn=signing["red"])
             out["ssm_blue"] = client("ssm", **blue).get_parameter(Name="/app/blue")["Parameter"]["Value"]
             out["ssm_red"] = error(client("ssm", **blue).get_parameter, Name="/app/red")
             out["secret_blue"] = client("secretsmanager", **blue).get_secret_value(SecretId="blue-secret")["SecretString"]
@@ -127,6 +131,9 @@ public sealed class ConditionKeyAuthorizationTests : EnforcedStratusTest
         Assert.Equal("blue-fn", r["lambda_blue"]!.GetValue<string>());
         Assert.Equal($"User: arn:aws:iam::{Account}:user/blue-reader is not authorized to perform: lambda:GetFunction on resource: arn:aws:lambda:us-east-1:{Account}:function:red-fn because no identity-based policy allows the lambda:GetFunction action",
             r["lambda_red"]!["message"]!.GetValue<string>());
+        Assert.True(r["signing_blue"]!.GetValue<bool>());
+        Assert.Equal("AccessDeniedException", r["signing_red"]!["code"]!.GetValue<string>());
+        Assert.Contains("lambda:GetCodeSigningConfig on resource: arn:aws:lambda:us-east-1:" + Account + ":code-signing-config:csc-", r["signing_red"]!["message"]!.GetValue<string>());
         Assert.Equal("blue", r["ssm_blue"]!.GetValue<string>());
         Assert.Equal("AccessDeniedException", r["ssm_red"]!["code"]!.GetValue<string>());
         Assert.Contains($"ssm:GetParameter on resource: arn:aws:ssm:us-east-1:{Account}:parameter/app/red", r["ssm_red"]!["message"]!.GetValue<string>());
