@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -54,6 +55,9 @@ public sealed class StratusServer : IAsyncDisposable
             sockets.MaxWriteBufferSize = 2 * FileRange.BlockBytes;
             sockets.WaitForDataBeforeAllocatingBuffer = false;
         });
+        // Each receive takes at most one block of the connection's memory pool: 64 KB blocks instead of Kestrel's 4 KB
+        // (ConnectionBlockPool). The transport takes the pool factory from the services, the last one registered.
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, ConnectionBlockPoolFactory>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -14,7 +14,12 @@ public sealed class AwsChunkedStream(Stream inner, Func<string> malformed) : Rea
 {
     private const int MaxLineBytes = 4096;
     private const int MaxTrailerLines = 16;
-    private readonly byte[] _buffer = new byte[64 * 1024];
+    /// <summary>
+    /// The framing is read through this buffer in small steps: what a step reads past a line is chunk data, copied once
+    /// more on its way out, where data read while the buffer is empty goes straight to the caller. A chunk's header line
+    /// with its signature is under 100 bytes; a 64 KB buffer carried most of each 64 KB chunk through the extra copy.
+    /// </summary>
+    private readonly byte[] _buffer = new byte[256];
     private readonly Dictionary<string, string> _trailers = new(StringComparer.OrdinalIgnoreCase);
     private int _position;
     private int _length;

@@ -33,6 +33,32 @@ public sealed class S3EngineTests : IDisposable
         Assert.Equal(expectedHex, Convert.ToHexStringLower(checksum.Finish()));
     }
 
+    /// <summary>The word-at-a-time CRCs against the definition, one bit at a time, over every alignment and a tail.</summary>
+    [Theory]
+    [InlineData("CRC32C", 0x82F63B78UL, 32)]
+    [InlineData("CRC64NVME", 0x9A6C9329AC4BC9B5UL, 64)]
+    public void Crcs_taken_eight_bytes_at_a_time_match_the_bitwise_definition(string algorithm, ulong reflectedPolynomial, int width)
+    {
+        var body = new byte[1_000_003];
+        new Random(23).NextBytes(body);
+        var checksum = Checksum.Create(algorithm);
+        // Pieces of odd sizes, so that words start at every offset and pieces end mid-word.
+        for (int offset = 0, piece = 1; offset < body.Length; offset += piece, piece = piece * 7 % 65_537 + 1)
+            checksum.Append(body.AsSpan(offset, Math.Min(piece, body.Length - offset)));
+
+        var mask = width == 64 ? ulong.MaxValue : (1UL << width) - 1;
+        var crc = mask;
+        foreach (var b in body)
+        {
+            crc ^= b;
+            for (var bit = 0; bit < 8; bit++) crc = (crc & 1) != 0 ? (crc >> 1) ^ reflectedPolynomial : crc >> 1;
+        }
+        var expected = new byte[width / 8];
+        if (width == 64) BinaryPrimitives.WriteUInt64BigEndian(expected, ~crc);
+        else BinaryPrimitives.WriteUInt32BigEndian(expected, (uint)~crc);
+        Assert.Equal(expected, checksum.Finish());
+    }
+
     [Fact]
     public async Task A_fan_out_hands_every_byte_to_the_file_and_each_digest_in_order()
     {

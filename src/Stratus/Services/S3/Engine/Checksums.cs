@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace Stratus.Services.S3.Engine;
@@ -25,7 +27,7 @@ public abstract class Checksum
     public static Checksum Create(string algorithm) => algorithm switch
     {
         "CRC32" => new Crc32Ieee(),
-        "CRC32C" => new Crc32(Crc32.CastagnoliTable),
+        "CRC32C" => new Crc32C(),
         "CRC64NVME" => new Crc64Nvme(),
         "SHA1" => new Hash(HashAlgorithmName.SHA1),
         "SHA256" => new Hash(HashAlgorithmName.SHA256),
@@ -64,16 +66,21 @@ public abstract class Checksum
         }
     }
 
-    /// <summary>Reflected CRC-32 by table, Castagnoli's polynomial (CRC32C), which System.IO.Hashing does not offer.</summary>
-    private sealed class Crc32(uint[] table) : Checksum
+    /// <summary>
+    /// CRC-32C (Castagnoli), eight bytes per step by <see cref="BitOperations.Crc32C(uint, ulong)"/>, the processor's own
+    /// CRC32 instruction where it has one (SSE4.2, Arm's CRC32): a table taken a byte at a time costs more per byte than
+    /// the MD5 beside it, and the checksum sees every byte of a PUT. System.IO.Hashing offers only CRC-32's polynomial.
+    /// </summary>
+    private sealed class Crc32C : Checksum
     {
-        public static readonly uint[] CastagnoliTable = Table(0x82F63B78u);
-        private uint _crc = 0xFFFFFFFFu;
+        private uint _crc = uint.MaxValue;
 
         public override void Append(ReadOnlySpan<byte> data)
         {
             var crc = _crc;
-            foreach (var b in data) crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+            var whole = data.Length & ~7;
+            foreach (var word in MemoryMarshal.Cast<byte, ulong>(data[..whole])) crc = BitOperations.Crc32C(crc, LittleEndian(word));
+            foreach (var b in data[whole..]) crc = BitOperations.Crc32C(crc, b);
             _crc = crc;
         }
 
@@ -83,30 +90,32 @@ public abstract class Checksum
             BinaryPrimitives.WriteUInt32BigEndian(digest, ~_crc);
             return digest;
         }
-
-        private static uint[] Table(uint polynomial)
-        {
-            var table = new uint[256];
-            for (uint i = 0; i < 256; i++)
-            {
-                var value = i;
-                for (var bit = 0; bit < 8; bit++) value = (value & 1) != 0 ? (value >> 1) ^ polynomial : value >> 1;
-                table[i] = value;
-            }
-            return table;
-        }
     }
 
-    /// <summary>CRC-64/NVME (reflected polynomial 0x9A6C9329AC4BC9B5), the SDKs' newest default.</summary>
+    /// <summary>
+    /// CRC-64/NVME (reflected polynomial 0x9A6C9329AC4BC9B5), the SDKs' newest default, eight bytes per step by eight
+    /// tables (slicing-by-8) rather than one byte per step through one: each step's eight lookups are independent of each
+    /// other, where a byte at a time waits on the lookup before it.
+    /// </summary>
     private sealed class Crc64Nvme : Checksum
     {
-        private static readonly ulong[] Table = BuildTable();
+        private const ulong Polynomial = 0x9A6C9329AC4BC9B5UL;
+        /// <summary>Tables[k][b]: the CRC of byte b followed by k zero bytes.</summary>
+        private static readonly ulong[][] Tables = BuildTables();
         private ulong _crc = ulong.MaxValue;
 
         public override void Append(ReadOnlySpan<byte> data)
         {
             var crc = _crc;
-            foreach (var b in data) crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+            var whole = data.Length & ~7;
+            var (t0, t1, t2, t3, t4, t5, t6, t7) = (Tables[0], Tables[1], Tables[2], Tables[3], Tables[4], Tables[5], Tables[6], Tables[7]);
+            foreach (var word in MemoryMarshal.Cast<byte, ulong>(data[..whole]))
+            {
+                var x = crc ^ LittleEndian(word);
+                crc = t7[x & 0xFF] ^ t6[(x >> 8) & 0xFF] ^ t5[(x >> 16) & 0xFF] ^ t4[(x >> 24) & 0xFF]
+                    ^ t3[(x >> 32) & 0xFF] ^ t2[(x >> 40) & 0xFF] ^ t1[(x >> 48) & 0xFF] ^ t0[x >> 56];
+            }
+            foreach (var b in data[whole..]) crc = t0[(crc ^ b) & 0xFF] ^ (crc >> 8);
             _crc = crc;
         }
 
@@ -117,16 +126,25 @@ public abstract class Checksum
             return digest;
         }
 
-        private static ulong[] BuildTable()
+        private static ulong[][] BuildTables()
         {
-            var table = new ulong[256];
+            var tables = new ulong[8][];
+            tables[0] = new ulong[256];
             for (ulong i = 0; i < 256; i++)
             {
                 var value = i;
-                for (var bit = 0; bit < 8; bit++) value = (value & 1) != 0 ? (value >> 1) ^ 0x9A6C9329AC4BC9B5UL : value >> 1;
-                table[i] = value;
+                for (var bit = 0; bit < 8; bit++) value = (value & 1) != 0 ? (value >> 1) ^ Polynomial : value >> 1;
+                tables[0][i] = value;
             }
-            return table;
+            for (var k = 1; k < 8; k++)
+            {
+                tables[k] = new ulong[256];
+                for (var i = 0; i < 256; i++) tables[k][i] = (tables[k - 1][i] >> 8) ^ tables[0][tables[k - 1][i] & 0xFF];
+            }
+            return tables;
         }
     }
+
+    /// <summary>Eight bytes as the reflected CRCs consume them: the first byte lowest.</summary>
+    private static ulong LittleEndian(ulong word) => BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word);
 }
