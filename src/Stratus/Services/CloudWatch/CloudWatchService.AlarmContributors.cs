@@ -53,6 +53,13 @@ public sealed partial class CloudWatchService
             MathSeries one => [one],
             _ => [],
         };
+        var key = AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName);
+        if (series.Count == 0 && alarm.TreatMissingData == "ignore")
+        {
+            // No series at all: with missing data ignored the alarm stays as it is; its contributors have left.
+            _alarms.Update(key, current => current with { Contributors = [] });
+            return;
+        }
         var breaches = Comparisons[alarm.ComparisonOperator].Breaches;
         var inAlarm = new List<AlarmContributorState>();
         var breachingCount = 0;
@@ -75,7 +82,6 @@ public sealed partial class CloudWatchService
 
         var next = inAlarm.Count > 0 ? AlarmStates.Alarm
             : series.Count == 0 && alarm.TreatMissingData == "missing" ? AlarmStates.InsufficientData
-            : series.Count == 0 && alarm.TreatMissingData == "ignore" ? alarm.StateValue
             : AlarmStates.Ok;
         var reason = next == AlarmStates.InsufficientData
             ? "Insufficient Data: the query returned no time series."
@@ -90,7 +96,6 @@ public sealed partial class CloudWatchService
             ["period"] = alarm.EvaluatedPeriod,
             ["threshold"] = alarm.Threshold ?? 0,
         }.ToJsonString(PlainJson);
-        var key = AlarmKey(alarm.AccountId, alarm.Region, alarm.AlarmName);
         _alarms.Update(key, current => current with { Contributors = inAlarm });
         if (next != alarm.StateValue) Transition(_alarms, alarm.AccountId, alarm.Region, alarm.AlarmName, next, reason, reasonData, 0);
         else if (reason != alarm.StateReason)
