@@ -28,7 +28,7 @@ public sealed partial class CloudWatchApi : IStratusService, IDisposable
             new AwsJsonProtocol(ServiceName, "1.0") { QueryCompatible = true },
             new AwsQueryProtocol("2010-08-01", "http://monitoring.amazonaws.com/doc/2010-08-01/")
             {
-                Shape = new XmlShape { MapNames = new HashSet<string> { "ExtendedStatistics" } },
+                Shape = new XmlShape { MapNames = new HashSet<string> { "ExtendedStatistics", "ContributorAttributes", "AlarmContributorAttributes" } },
             })
         {
             Logger = logger,
@@ -129,6 +129,7 @@ public sealed partial class CloudWatchApi : IStratusService, IDisposable
                 return (JsonObject?)null;
             } },
         { "DescribeAlarmHistory", DescribeAlarmHistory },
+        { "DescribeAlarmContributors", DescribeAlarmContributors },
         { "TagResource", i =>
             {
                 _cloudWatch.TagResource(i.Scope, i.Required("ResourceARN"), Tags(i));
@@ -382,11 +383,26 @@ public sealed partial class CloudWatchApi : IStratusService, IDisposable
                 ["HistoryItemType"] = h.HistoryItemType,
                 ["HistorySummary"] = h.HistorySummary,
                 ["HistoryData"] = h.HistoryData,
+                ["AlarmContributorId"] = h.AlarmContributorId,
+                ["AlarmContributorAttributes"] = h.AlarmContributorAttributes is { } attributes ? StringMap(attributes) : null,
             }).ToArray()),
         };
         if (from + maxRecords < items.Count) body["NextToken"] = EncodeToken(from + maxRecords);
         return body;
     }
+
+    private JsonObject DescribeAlarmContributors(OperationInput i) => new()
+    {
+        ["AlarmContributors"] = new JsonArray(_cloudWatch.DescribeAlarmContributors(i.Scope, i.Required("AlarmName"), i.String("NextToken")).Select(c => (JsonNode)new JsonObject
+        {
+            ["ContributorId"] = c.ContributorId,
+            ["ContributorAttributes"] = StringMap(c.Attributes),
+            ["StateReason"] = c.StateReason,
+            ["StateTransitionedTimestamp"] = c.StateTransitionedTimestamp,
+        }).ToArray()),
+    };
+
+    private static JsonObject StringMap(Dictionary<string, string> map) => new(map.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
 
     private static MetricAlarm AlarmInput(OperationInput i) =>
         MetricAlarm.Read(i, i.Scope, i.Required("AlarmName"), Dimensions(i).ToList(),

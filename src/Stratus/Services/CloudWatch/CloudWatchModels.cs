@@ -42,6 +42,10 @@ public sealed record MetricDataQuery(string Id, MetricStatQuery? MetricStat, str
     /// <summary>True for an ANOMALY_DETECTION_BAND expression, the query an anomaly alarm's ThresholdMetricId names.</summary>
     [JsonIgnore]
     public bool IsBand => Expression?.TrimStart().StartsWith("ANOMALY_DETECTION_BAND", StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>Whether the expression is a Metrics Insights query (SELECT ...) rather than metric math.</summary>
+    [JsonIgnore]
+    public bool IsInsightsQuery => Expression is { } expression && MetricsInsightsQuery.IsQuery(expression);
 }
 
 public sealed record MetricDataResult(string Id, string Label, IReadOnlyList<KeyValuePair<DateTimeOffset, double>> Points);
@@ -144,6 +148,16 @@ public sealed record MetricAlarm : Alarm
     public required string ComparisonOperator { get; init; }
     public string TreatMissingData { get; init; } = "missing";
     public List<MetricDataQuery> Metrics { get; init; } = [];
+    /// <summary>The time series of a Metrics Insights alarm over many series that are in ALARM now (DescribeAlarmContributors).</summary>
+    public List<AlarmContributorState> Contributors { get; init; } = [];
+
+    /// <summary>A Metrics Insights alarm whose query has GROUP BY watches each of its series: a multi-time-series alarm, as AWS names it.</summary>
+    [JsonIgnore]
+    public bool WatchesManySeries => Metrics.Any(m => m.IsInsightsQuery && MetricsInsightsQuery.Parse(m.Expression!).GroupBy.Count > 0);
+
+    /// <summary>A put over an existing alarm keeps its contributors with its state.</summary>
+    public override Alarm KeepingStateOf(Alarm current) =>
+        ((MetricAlarm)base.KeepingStateOf(current)) with { Contributors = current is MetricAlarm metric ? metric.Contributors : [] };
 
     /// <summary>
     /// PutMetricAlarm's members, or an AWS::CloudWatch::Alarm's. The caller supplies the name (a template may
@@ -183,7 +197,10 @@ public sealed record MetricAlarm : Alarm
 }
 
 public sealed record AlarmHistoryItem(string AlarmName, DateTimeOffset Timestamp, string HistoryItemType, string HistorySummary, string HistoryData,
-    string AlarmType = AlarmTypes.Metric);
+    string AlarmType = AlarmTypes.Metric, string? AlarmContributorId = null, Dictionary<string, string>? AlarmContributorAttributes = null);
+
+/// <summary>One series of a multi-time-series alarm in ALARM: its id, the GROUP BY keys and values it stands for, why, and since when.</summary>
+public sealed record AlarmContributorState(string ContributorId, Dictionary<string, string> Attributes, string StateReason, DateTimeOffset StateTransitionedTimestamp);
 
 public static class AlarmTypes
 {

@@ -11,6 +11,5 @@ public static class CloudWatchNotServed
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
         ("metric streams deliver to Kinesis Data Firehose, which Stratus does not serve",
             ["DeleteMetricStream", "GetMetricStream", "ListMetricStreams", "PutMetricStream", "StartMetricStreams", "StopMetricStreams"]),
-        ("alarm contributors belong to Metrics Insights alarms over many time series, which are not built", ["DescribeAlarmContributors"]),
         ("OpenTelemetry enrichment is not built", ["GetOTelEnrichment", "StartOTelEnrichment", "StopOTelEnrichment"]));
 }

@@ -235,8 +235,27 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
                 ValidatePeriod(stat.Period, "MetricStat.Period");
                 if (!MetricStatistics.IsKnown(stat.Stat)) throw CloudWatchErrors.InvalidValue($"The value {stat.Stat} for parameter MetricStat.Stat is not a valid statistic.");
             }
+            if (query.IsInsightsQuery) ValidateInsightsQuery(query);
         }
+        // "Each GetMetricData operation can have only one query" (Metrics Insights quotas); an alarm's Metrics likewise.
+        if (queries.Count(q => q.IsInsightsQuery) > 1)
+            throw CloudWatchErrors.ValidationError("MetricDataQueries may hold only one Metrics Insights query.");
         if (!queries.Any(q => q.ReturnData)) throw CloudWatchErrors.ValidationError("At least one MetricDataQuery must have ReturnData set to true.");
+    }
+
+    /// <summary>A Metrics Insights query must parse and give its Period, the width of its time buckets.</summary>
+    private static MetricsInsightsQuery ValidateInsightsQuery(MetricDataQuery query)
+    {
+        if (query.Period is not { } period) throw CloudWatchErrors.ValidationError($"The Metrics Insights query '{query.Id}' must specify a Period.");
+        ValidatePeriod(period, "Period");
+        try
+        {
+            return MetricsInsightsQuery.Parse(query.Expression!);
+        }
+        catch (MetricsInsightsException e)
+        {
+            throw CloudWatchErrors.ValidationError($"Error in expression '{query.Id}': {e.Message}");
+        }
     }
 
     private sealed record EvaluatedQuery(MetricDataResult Result, bool ReturnData);
@@ -261,7 +280,9 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
                 MathBand band => new List<(string, SortedDictionary<long, double>)> { ($"{label} Lower", band.Lower.Points), ($"{label} Upper", band.Upper.Points) },
                 MathScalar scalar => [(label, new SortedDictionary<long, double>(values.OfType<MathSeries>()
                     .SelectMany(series => series.Points.Keys).Distinct().ToDictionary(t => t, _ => scalar.Value)))],
-                _ => throw CloudWatchErrors.ValidationError($"The expression for '{query.Id}' returns several time series; wrap it in SUM, AVG, MIN or MAX."),
+                // An expression giving several series (a GROUP BY query, METRICS()) answers one result per series under its id, each with its own label.
+                MathSeriesList { Series.Count: > 0 } list => list.Series.Select(s => (s.Label, s.Points)).ToList(),
+                _ => [(label, new SortedDictionary<long, double>())],
             };
             foreach (var (name, points) in returned)
                 results.Add(new EvaluatedQuery(new MetricDataResult(query.Id, name,
@@ -292,6 +313,21 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             return new MathSeries(query.Label ?? stat.MetricName, points);
         }
 
+        // A Metrics Insights query over the stored metrics of the account and region; without GROUP BY it is one series.
+        MathValue Insights(MetricDataQuery query)
+        {
+            var parsed = ValidateInsightsQuery(query);
+            var period = Math.Max(query.Period!.Value, MetricsInsightsQuery.MinimumPeriod);
+            var from = alignToPeriod ? DateTimeOffset.FromUnixTimeSeconds(start.ToUnixTimeSeconds() / period * period) : Align(start, period);
+            // "Query up to two weeks of data" (Metrics Insights quotas).
+            var earliest = _clock.GetUtcNow() - MetricsInsightsQuery.Window;
+            if (from < earliest) from = Align(earliest, period);
+            var series = parsed.Run(_metrics.Metrics(accountId, region), metric => _metrics.Aggregate(metric, null, from, end, period));
+            if (parsed.GroupBy.Count == 0)
+                return new MathSeries(query.Label ?? query.Id, series.Count == 0 ? [] : series[0].Points);
+            return new MathSeriesList(series.Select(s => new MathSeries(s.Label, s.Points, s.Attributes)).ToList());
+        }
+
         MathSeriesList AllStats(string? filter) => new(queries.Where(q => q.MetricStat is not null)
             .Where(q => filter is null || q.Id.Contains(filter, StringComparison.Ordinal) || (q.Label ?? q.MetricStat!.MetricName).Contains(filter, StringComparison.Ordinal))
             .Select(q => (MathSeries)Resolve(q.Id)!).ToList());
@@ -312,6 +348,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             if (!evaluating.Add(id)) throw CloudWatchErrors.ValidationError($"Circular dependency in metric math involving {id}.");
             MathValue value;
             if (query.MetricStat is not null) value = Stat(query);
+            else if (query.IsInsightsQuery) value = Insights(query);
             else
             {
                 try
@@ -371,6 +408,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
     public void PutMetricAlarm(Scope scope, MetricAlarm requested)
     {
         ValidateAlarm(requested);
+        ValidateInsightsAlarm(scope, requested);
         if (_composites.Get(AlarmKey(scope.AccountId, scope.Region, requested.AlarmName)) is not null)
             throw CloudWatchErrors.NameTakenByOtherType(requested.AlarmName, AlarmTypes.Composite);
         PutAlarm(scope, _alarms, requested, AlarmHistoryView);
@@ -649,8 +687,27 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         var end = now.ToUnixTimeSeconds() / period * period;
         var start = end - (long)alarm.EvaluationPeriods * period;
         var (from, to) = (DateTimeOffset.FromUnixTimeSeconds(start), DateTimeOffset.FromUnixTimeSeconds(end));
-        var threshold = alarm.Threshold ?? 0;
+        if (alarm.WatchesManySeries)
+        {
+            EvaluateContributors(alarm, now, from, to);
+            return;
+        }
         var evaluated = alarm.ThresholdMetricId is null ? ThresholdPoints(alarm, from, to) : BandPoints(alarm, from, to);
+        if (Judge(alarm, evaluated, now, from) is not { } verdict || verdict.State == alarm.StateValue) return;
+        Transition(_alarms, alarm.AccountId, alarm.Region, alarm.AlarmName, verdict.State, verdict.Reason, verdict.ReasonData, 0);
+    }
+
+    /// <summary>The state one series of evaluated periods puts an alarm in, with AWS's reason and reason data; null when missing data is ignored.</summary>
+    private sealed record Verdict(string State, string Reason, string ReasonData);
+
+    /// <summary>
+    /// The last EvaluationPeriods whole periods, missing ones treated as the alarm says: ALARM when at least
+    /// DatapointsToAlarm of them breach.
+    /// </summary>
+    private static Verdict? Judge(MetricAlarm alarm, IReadOnlyList<AlarmPoint> evaluated, DateTimeOffset now, DateTimeOffset start)
+    {
+        var period = alarm.EvaluatedPeriod;
+        var threshold = alarm.Threshold ?? 0;
         var points = evaluated.Select(p => KeyValuePair.Create(p.Time, p.Value)).ToList();
         var needed = alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods;
         var present = points.Count;
@@ -659,13 +716,12 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
 
         string next;
         if (present == 0 && alarm.TreatMissingData is "missing") next = AlarmStates.InsufficientData;
-        else if (present == 0 && alarm.TreatMissingData is "ignore") return;
+        else if (present == 0 && alarm.TreatMissingData is "ignore") return null;
         else
         {
             if (alarm.TreatMissingData == "breaching") breaching += missing;
             next = breaching >= needed ? AlarmStates.Alarm : AlarmStates.Ok;
         }
-        if (next == alarm.StateValue) return;
 
         var stamp = (DateTimeOffset t) => t.UtcDateTime.ToString("dd/MM/yy HH:mm:ss", CultureInfo.InvariantCulture);
         var recent = string.Join(", ", points.OrderByDescending(p => p.Key).Select(p => $"{p.Value.ToString(CultureInfo.InvariantCulture)} ({stamp(p.Key)})"));
@@ -676,7 +732,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         {
             ["version"] = "1.0",
             ["queryDate"] = IsoWithOffset(now),
-            ["startDate"] = IsoWithOffset(DateTimeOffset.FromUnixTimeSeconds(start)),
+            ["startDate"] = IsoWithOffset(start),
             ["statistic"] = alarm.Statistic ?? alarm.ExtendedStatistic,
             ["period"] = period,
             ["recentDatapoints"] = new JsonArray(points.OrderBy(p => p.Key).Select(p => (JsonNode)JsonValue.Create(p.Value)).ToArray()),
@@ -689,7 +745,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             reasonData["recentLowerThresholds"] = new JsonArray(evaluated.OrderBy(p => p.Time).Select(p => (JsonNode?)p.Lower).ToArray());
             reasonData["recentUpperThresholds"] = new JsonArray(evaluated.OrderBy(p => p.Time).Select(p => (JsonNode?)p.Upper).ToArray());
         }
-        Transition(_alarms, alarm.AccountId, alarm.Region, alarm.AlarmName, next, reason, reasonData.ToJsonString(PlainJson), 0);
+        return new Verdict(next, reason, reasonData.ToJsonString(PlainJson));
     }
 
     /// <summary>An evaluated period of an alarm: its value, the band it was held against (anomaly alarms), and whether it breached.</summary>
@@ -886,9 +942,11 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
     private void AddHistory(Alarm alarm, DateTimeOffset at, string type, string summary, JsonObject data) =>
         AddHistory(alarm.AccountId, alarm.Region, alarm.AlarmName, alarm.AlarmType, at, type, summary, data);
 
-    private void AddHistory(string accountId, string region, string alarmName, string alarmType, DateTimeOffset at, string type, string summary, JsonObject data)
+    /// <param name="contributor">The series of a multi-time-series alarm the item is about, if it is about one.</param>
+    private void AddHistory(string accountId, string region, string alarmName, string alarmType, DateTimeOffset at, string type, string summary, JsonObject data,
+        AlarmContributorState? contributor = null)
     {
-        var item = new AlarmHistoryItem(alarmName, at, type, summary, data.ToJsonString(PlainJson), alarmType);
+        var item = new AlarmHistoryItem(alarmName, at, type, summary, data.ToJsonString(PlainJson), alarmType, contributor?.ContributorId, contributor?.Attributes);
         var key = AlarmKey(accountId, region, alarmName);
         lock (_historyGate)
         {

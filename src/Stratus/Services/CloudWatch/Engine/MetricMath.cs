@@ -5,7 +5,8 @@ namespace Stratus.Services.CloudWatch.Engine;
 /// <summary>A metric math value: a number, one time series (epoch seconds to value), or several.</summary>
 public abstract record MathValue;
 public sealed record MathScalar(double Value) : MathValue;
-public sealed record MathSeries(string Label, SortedDictionary<long, double> Points) : MathValue;
+/// <summary>A series; <paramref name="Attributes"/> are the GROUP BY keys and values of a Metrics Insights series, which alarms report as contributors.</summary>
+public sealed record MathSeries(string Label, SortedDictionary<long, double> Points, IReadOnlyList<MetricDimension>? Attributes = null) : MathValue;
 public sealed record MathSeriesList(IReadOnlyList<MathSeries> Series) : MathValue;
 /// <summary>ANOMALY_DETECTION_BAND's answer: two series, the band's lower and upper edges, which no arithmetic takes.</summary>
 public sealed record MathBand(MathSeries Lower, MathSeries Upper) : MathValue;
@@ -194,7 +195,7 @@ public sealed class MetricMath
     {
         MathBand => throw BandAsOperand(),
         MathScalar s => new MathScalar(f(s.Value)),
-        MathSeries s => new MathSeries(s.Label, new SortedDictionary<long, double>(s.Points.ToDictionary(p => p.Key, p => f(p.Value)))),
+        MathSeries s => s with { Points = new SortedDictionary<long, double>(s.Points.ToDictionary(p => p.Key, p => f(p.Value))) },
         MathSeriesList list => new MathSeriesList(list.Series.Select(s => (MathSeries)Map(s, f)).ToList()),
         _ => throw new MetricMathException("Unsupported value."),
     };
@@ -215,10 +216,12 @@ public sealed class MetricMath
             (MathScalar a, MathScalar b) => new MathScalar(apply(a.Value, b.Value)),
             (MathScalar a, _) => Map(right, v => apply(a.Value, v)),
             (_, MathScalar b) => Map(left, v => apply(v, b.Value)),
-            (MathSeries a, MathSeries b) => new MathSeries(a.Label, new SortedDictionary<long, double>(
-                a.Points.Where(p => b.Points.ContainsKey(p.Key)).ToDictionary(p => p.Key, p => apply(p.Value, b.Points[p.Key])))),
+            (MathSeries a, MathSeries b) => a with
+            {
+                Points = new SortedDictionary<long, double>(a.Points.Where(p => b.Points.ContainsKey(p.Key)).ToDictionary(p => p.Key, p => apply(p.Value, b.Points[p.Key]))),
+            },
             (MathSeriesList a, MathSeries b) => new MathSeriesList(a.Series.Select(s => (MathSeries)Combine(s, b, op)).ToList()),
-            (MathSeries a, MathSeriesList b) => new MathSeriesList(b.Series.Select(s => (MathSeries)Combine(a, s, op)).ToList()),
+            (MathSeries a, MathSeriesList b) => new MathSeriesList(b.Series.Select(s => ((MathSeries)Combine(a, s, op)) with { Label = s.Label, Attributes = s.Attributes }).ToList()),
             _ => throw new MetricMathException("Arithmetic between two arrays of time series is not supported."),
         };
     }

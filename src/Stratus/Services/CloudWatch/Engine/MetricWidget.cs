@@ -141,7 +141,9 @@ public sealed partial class MetricWidget
                     found.Add(new(optionsAt, "Should have required property 'expression'"));
                     continue;
                 }
-                lines.Add(new(new MetricDataQuery(id, null, expression, label, visible, linePeriod), colourText));
+                // A Metrics Insights query buckets by its period: the line's own, else the widget's, as for a metric line.
+                var expressionPeriod = MetricsInsightsQuery.IsQuery(expression) ? linePeriod ?? period : linePeriod;
+                lines.Add(new(new MetricDataQuery(id, null, expression, label, visible, expressionPeriod), colourText));
                 continue;
             }
             var strings = names.Select(n => n!.GetValue<string>()).ToArray();
