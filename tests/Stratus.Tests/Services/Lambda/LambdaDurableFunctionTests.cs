@@ -77,7 +77,8 @@ public sealed class LambdaDurableFunctionTests
             arn = r["DurableExecutionArn"]
             out["sync"] = {"status": r["StatusCode"], "payload": json.loads(r["Payload"].read()), "error": r.get("FunctionError")}
             got = lam.get_durable_execution(DurableExecutionArn=arn)
-            out["execution"] = {k: got.get(k) for k in ["DurableExecutionName", "Status", "Result", "InputPayload", "Version"]}
+            out["execution"] = {k: got.get(k) for k in ["DurableExecutionName", "Status", "Version"]}
+            out["execution"].update({k: json.loads(got[k]) for k in ["Result", "InputPayload"]})
             events = history(arn)
             out["types"] = sorted(set(e["EventType"] for e in events))
             out["step_results"] = [e["StepSucceededDetails"]["Result"]["Payload"] for e in events if e["EventType"] == "StepSucceeded"]
@@ -93,10 +94,10 @@ public sealed class LambdaDurableFunctionTests
             out["bad_token"] = error(lam.checkpoint_durable_execution, DurableExecutionArn=arn, CheckpointToken="bm90LWEtdG9rZW4=", Updates=[])
             """);
 
-        Assert.Equal("""{"ExecutionTimeout":600,"RetentionPeriodInDays":14}""", result["config"]!.ToJsonString());
+        Assert.Equal("""{"RetentionPeriodInDays":14,"ExecutionTimeout":600}""", result["config"]!.ToJsonString());
         Assert.Equal("InvalidParameterValueException", result["unqualified"]!["code"]!.GetValue<string>());
         Assert.Equal("""{"status":200,"payload":{"first":5,"second":50},"error":null}""", result["sync"]!.ToJsonString());
-        Assert.Equal("""{"DurableExecutionName":"order-4","Status":"SUCCEEDED","Result":"{\"first\":5,\"second\":50}","InputPayload":"{\"mode\": \"steps\", \"n\": 4, \"wait\": 2}","Version":"$LATEST"}""",
+        Assert.Equal("""{"DurableExecutionName":"order-4","Status":"SUCCEEDED","Version":"$LATEST","Result":{"first":5,"second":50},"InputPayload":{"mode":"steps","n":4,"wait":2}}""",
             result["execution"]!.ToJsonString());
         foreach (var type in new[] { "ExecutionStarted", "StepStarted", "StepSucceeded", "WaitStarted", "WaitSucceeded", "InvocationCompleted", "ExecutionSucceeded" })
             Assert.Contains(type, result["types"]!.AsArray().Select(t => t!.GetValue<string>()));
