@@ -20,6 +20,8 @@ public sealed class LambdaApi : IStratusService
     private const string EventInvokeConfig = "/2019-09-25/functions/{FunctionName}/event-invoke-config";
     private const string CodeSigningConfigs = "/2020-04-22/code-signing-configs";
     private const string FunctionCodeSigning = "/2020-06-30/functions/{FunctionName}/code-signing-config";
+    private const string DurableExecution = "/2025-12-01/durable-executions/{DurableExecutionArn}";
+    private const string DurableCallback = "/2025-12-01/durable-execution-callbacks/{CallbackId}";
     private readonly LambdaService _lambda;
     private readonly SignedLinks _links;
     private readonly S3CodePackages _packages;
@@ -111,6 +113,15 @@ public sealed class LambdaApi : IStratusService
         new("DELETE", ProvisionedConcurrency, "DeleteProvisionedConcurrencyConfig", successStatus: 204),
         new("PUT", RuntimeManagement, "PutRuntimeManagementConfig"),
         new("GET", RuntimeManagement, "GetRuntimeManagementConfig"),
+        new("POST", DurableExecution + "/checkpoint", "CheckpointDurableExecution"),
+        new("GET", DurableExecution, "GetDurableExecution"),
+        new("GET", DurableExecution + "/history", "GetDurableExecutionHistory"),
+        new("GET", DurableExecution + "/state", "GetDurableExecutionState"),
+        new("POST", DurableExecution + "/stop", "StopDurableExecution"),
+        new("GET", "/2025-12-01/functions/{FunctionName}/durable-executions", "ListDurableExecutionsByFunction"),
+        new("POST", DurableCallback + "/succeed", "SendDurableExecutionCallbackSuccess", rawBody: true),
+        new("POST", DurableCallback + "/fail", "SendDurableExecutionCallbackFailure"),
+        new("POST", DurableCallback + "/heartbeat", "SendDurableExecutionCallbackHeartbeat"),
         .. LambdaNotServed.Routes,
     ];
 
@@ -173,6 +184,67 @@ public sealed class LambdaApi : IStratusService
             } },
         { "DeleteFunction", i => Done(() => _lambda.DeleteFunction(i.Scope, i.Required("FunctionName"), i.String("Qualifier"))) },
         { "Invoke", InvokeAsync },
+        { "CheckpointDurableExecution", i =>
+            {
+                var updates = ((IInputReader)i).Objects("Updates").Select(OperationUpdate.Read).ToList();
+                var (token, operations) = _lambda.Checkpoint(i.Scope, i.Required("DurableExecutionArn"), i.Required("CheckpointToken"), updates);
+                return new JsonObject
+                {
+                    ["CheckpointToken"] = token,
+                    ["NewExecutionState"] = new JsonObject { ["Operations"] = Operations(operations) },
+                };
+            } },
+        { "GetDurableExecution", i => DurableExecutionDetail(_lambda.GetDurableExecution(i.Scope, i.Required("DurableExecutionArn"))) },
+        { "GetDurableExecutionHistory", i =>
+            {
+                var (events, next) = _lambda.GetDurableExecutionHistory(i.Scope, i.Required("DurableExecutionArn"), i.Int("MaxItems"), i.String("Marker"),
+                    i.Bool("ReverseOrder") ?? false);
+                var includeData = i.Bool("IncludeExecutionData") ?? false;
+                var result = new JsonObject { ["Events"] = new JsonArray(events.Select(e => (JsonNode)DurableJson.Event(e, includeData)).ToArray()) };
+                if (next is not null) result["NextMarker"] = next;
+                return result;
+            } },
+        { "GetDurableExecutionState", i =>
+            {
+                var (operations, next) = _lambda.GetDurableExecutionState(i.Scope, i.Required("DurableExecutionArn"), i.Required("CheckpointToken"),
+                    i.String("Marker"), i.Int("MaxItems"));
+                var result = new JsonObject { ["Operations"] = Operations(operations) };
+                if (next is not null) result["NextMarker"] = next;
+                return result;
+            } },
+        { "ListDurableExecutionsByFunction", i =>
+            {
+                var filter = new DurableExecutionFilter(i.String("Qualifier"), i.String("DurableExecutionName"), i.Strings("Statuses"),
+                    i.Timestamp("StartedAfter"), i.Timestamp("StartedBefore"), i.Bool("ReverseOrder") ?? false);
+                var (executions, next) = _lambda.ListDurableExecutions(i.Scope, i.Required("FunctionName"), filter, i.String("Marker"), i.Int("MaxItems"));
+                var result = new JsonObject { ["DurableExecutions"] = new JsonArray(executions.Select(e => (JsonNode)DurableExecutionSummary(e)).ToArray()) };
+                if (next is not null) result["NextMarker"] = next;
+                return result;
+            } },
+        { "StopDurableExecution", i =>
+            {
+                // The Error member is the request's whole body.
+                var error = DurableError.Read(i);
+                var stopped = _lambda.StopDurableExecution(i.Scope, i.Required("DurableExecutionArn"), error == DurableError.None ? null : error);
+                return new JsonObject { ["StopTimestamp"] = DurableJson.EpochSeconds(stopped) };
+            } },
+        { "SendDurableExecutionCallbackSuccess", i =>
+            {
+                // The Result member is the request's whole body (a blob payload).
+                _lambda.CompleteCallback(i.Scope, i.Required("CallbackId"), succeeded: true, Encoding.UTF8.GetString(i.RawBody.Span), null);
+                return new JsonObject();
+            } },
+        { "SendDurableExecutionCallbackFailure", i =>
+            {
+                // The Error member is the request's whole body.
+                _lambda.CompleteCallback(i.Scope, i.Required("CallbackId"), succeeded: false, null, DurableError.Read(i));
+                return new JsonObject();
+            } },
+        { "SendDurableExecutionCallbackHeartbeat", i =>
+            {
+                _lambda.CallbackHeartbeat(i.Scope, i.Required("CallbackId"));
+                return new JsonObject();
+            } },
         { "InvokeWithResponseStream", InvokeWithResponseStreamAsync },
         { "InvokeAsync", async i =>
             {
@@ -532,10 +604,12 @@ public sealed class LambdaApi : IStratusService
         var invocationType = headers["X-Amz-Invocation-Type"].ToString() is { Length: > 0 } type ? type : "RequestResponse";
         var logType = headers["X-Amz-Log-Type"].ToString();
         var clientContext = headers["X-Amz-Client-Context"].ToString() is { Length: > 0 } context ? DecodeClientContext(context) : null;
+        var durableName = headers["X-Amz-Durable-Execution-Name"].ToString() is { Length: > 0 } name ? name : null;
         var response = await _lambda.InvokeAsync(i.Scope, i.Required("FunctionName"), i.String("Qualifier"), i.RawBody,
-            new InvokeOptions(invocationType, logType == "Tail", clientContext, TraceHeader(i)), i.Aborted);
+            new InvokeOptions(invocationType, logType == "Tail", clientContext, TraceHeader(i)) { DurableExecutionName = durableName }, i.Aborted);
         var result = new OperationResult { StatusCode = response.StatusCode, RawBody = response.Payload, RawContentType = "application/json" };
         result.Headers.Add(new("X-Amz-Executed-Version", response.ExecutedVersion));
+        if (response.DurableExecutionArn is { } durableArn) result.Headers.Add(new("X-Amz-Durable-Execution-Arn", durableArn));
         if (response.FunctionError is { } error) result.Headers.Add(new("X-Amz-Function-Error", error));
         if (response.LogResult is { } log) result.Headers.Add(new("X-Amz-Log-Result", log));
         return result;
@@ -689,6 +763,8 @@ public sealed class LambdaApi : IStratusService
             ["SnapStart"] = new JsonObject { ["ApplyOn"] = config.SnapStartApplyOn, ["OptimizationStatus"] = "Off" },
             ["LoggingConfig"] = LoggingConfig(config),
         };
+        if (config.Durable is { } durable)
+            json["DurableConfig"] = new JsonObject { ["ExecutionTimeout"] = durable.ExecutionTimeout, ["RetentionPeriodInDays"] = durable.RetentionPeriodInDays };
         if (config.KmsKeyArn is not null) json["KMSKeyArn"] = config.KmsKeyArn;
         if (config.Runtime is not null) json["Runtime"] = config.Runtime;
         if (config.Handler is not null) json["Handler"] = config.Handler;
@@ -801,6 +877,33 @@ public sealed class LambdaApi : IStratusService
         var result = new JsonObject { [member] = new JsonArray(page.Take(limit).Select(render).ToArray()) };
         if (page.Count > limit) result["NextMarker"] = key(page[limit]);
         return result;
+    }
+
+    private static JsonArray Operations(IEnumerable<DurableOperation> operations) =>
+        new(operations.Select(o => (JsonNode)DurableJson.Operation(o, DurableJson.EpochSeconds)).ToArray());
+
+    /// <summary>ListDurableExecutionsByFunction's Execution.</summary>
+    private static JsonObject DurableExecutionSummary(DurableExecution e)
+    {
+        var json = new JsonObject
+        {
+            ["DurableExecutionArn"] = e.Arn, ["DurableExecutionName"] = e.Name, ["FunctionArn"] = e.FunctionArn, ["Status"] = e.Status,
+            ["StartTimestamp"] = DurableJson.EpochSeconds(e.Started),
+        };
+        if (e.Ended is { } ended) json["EndTimestamp"] = DurableJson.EpochSeconds(ended);
+        return json;
+    }
+
+    /// <summary>GetDurableExecution's answer.</summary>
+    private static JsonObject DurableExecutionDetail(DurableExecution e)
+    {
+        var json = DurableExecutionSummary(e);
+        json["InputPayload"] = e.InputPayload;
+        json["Version"] = e.Version;
+        if (e.Result is not null) json["Result"] = e.Result;
+        if (e.Error is { } error) json["Error"] = DurableJson.Error(error);
+        if (e.TraceHeader is not null) json["TraceHeader"] = new JsonObject { ["XAmznTraceId"] = e.TraceHeader };
+        return json;
     }
 
     private static JsonObject StringMap(IReadOnlyDictionary<string, string> map) =>

@@ -31,6 +31,10 @@ public static partial class LambdaAuthorization
     private static readonly string[] CodeSigningConfigOperations =
         ["GetCodeSigningConfig", "UpdateCodeSigningConfig", "DeleteCodeSigningConfig", "ListFunctionsByCodeSigningConfig"];
 
+    /// <summary>Operations on one durable execution, authorized on its ARN (the durable-execution resource type).</summary>
+    private static readonly string[] DurableExecutionOperations =
+        ["CheckpointDurableExecution", "GetDurableExecution", "GetDurableExecutionHistory", "GetDurableExecutionState", "StopDurableExecution"];
+
     /// <summary>CreateFunction and UpdateFunctionConfiguration pass their Role to Lambda: iam:PassRole on it, as AWS checks.</summary>
     private static readonly Dictionary<string, PassedRole> PassedRoles = new(StringComparer.Ordinal)
     {
@@ -50,6 +54,8 @@ public static partial class LambdaAuthorization
         { LayerVersionOperations, i => i.String("LayerName") is { } layer ? $"{LayerArn(i, layer)}:{i.String("VersionNumber")}" : "*" },
         { "GetLayerVersionByArn", "GetLayerVersion", i => i.String("Arn") ?? "*" },
         { CodeSigningConfigOperations, i => i.String("CodeSigningConfigArn") ?? "*" },
+        { DurableExecutionOperations, i => i.String("DurableExecutionArn") ?? "*" },
+        { "ListDurableExecutionsByFunction", i => FunctionArn(i, i.String("FunctionName"), i.String("Qualifier")) },
     };
 
     /// <summary>

@@ -121,6 +121,48 @@ public static class LambdaErrors
     public static AwsException OrganizationNeedsAnyPrincipal() =>
         InvalidParameter("OrganizationId can only be specified when Principal is '*'.");
 
+    // ---- durable functions (where AWS publishes no wording, the sentences are Stratus's) ----
+
+    public static AwsException DurableNeedsQualifier(string functionArn) =>
+        InvalidParameter($"The durable function {functionArn} must be invoked with a qualified ARN: a version, an alias or $LATEST.");
+
+    public static AwsException DurableSyncTooLong(int executionTimeout) =>
+        InvalidParameter($"A durable function whose ExecutionTimeout ({executionTimeout} seconds) exceeds 15 minutes (900 seconds) cannot be invoked synchronously; invoke it with InvocationType Event.");
+
+    public static AwsException DurableExecutionAlreadyStarted(string name) =>
+        new("DurableExecutionAlreadyStartedException", $"A durable execution named {name} has already started with a different input.", 409) { Fields = UserFault };
+
+    public static AwsException DurableExecutionNotFound(string arn) =>
+        new("ResourceNotFoundException", $"Durable execution not found: {arn}", 404) { Fields = UserFault };
+
+    /// <summary>CheckpointDurableExecution and GetDurableExecutionState declare no ResourceNotFoundException: an unknown execution is an invalid parameter.</summary>
+    public static AwsException DurableExecutionInvalid(string arn) => InvalidParameter($"Invalid durable execution ARN: {arn}");
+
+    /// <summary>The SDKs match "Invalid checkpoint token" to retry the invocation with a fresh token.</summary>
+    public static AwsException InvalidCheckpointToken() => InvalidParameter("Invalid checkpoint token");
+
+    public static AwsException DurableExecutionEnded(string arn, string status) =>
+        InvalidParameter($"The durable execution {arn} is not running: it is {status}.");
+
+    public static AwsException TooManyOperations(int limit) =>
+        InvalidParameter($"A durable execution can hold at most {limit} operations in Stratus.");
+
+    public static AwsException InvalidOperationUpdate(OperationUpdate update, string problem) =>
+        InvalidParameter($"Invalid operation update {update.Action} for {update.Type} operation {update.Id}: {problem}.");
+
+    public static AwsException ChainedInvokeNotServed() =>
+        InvalidParameter("Stratus does not serve chained invokes (CHAINED_INVOKE operations, the SDK's context.invoke) of durable executions.");
+
+    public static AwsException InvalidMarker(string marker) => InvalidParameter($"Invalid marker: {marker}");
+
+    public static AwsException CallbackNotFound(string callbackId) => InvalidParameter($"Invalid callback id: {callbackId}");
+
+    public static AwsException CallbackTimedOut(string callbackId) =>
+        new("CallbackTimeoutException", $"The callback {callbackId} has timed out.", 400) { Fields = UserFault };
+
+    public static AwsException CallbackAlreadyClosed(string callbackId, string status) =>
+        InvalidParameter($"The callback {callbackId} is no longer open: it is {status}.");
+
     public static AwsException NotServed(string operation, string reason) =>
         InvalidParameter($"Stratus does not serve the Lambda operation {operation}: {reason}");
 
@@ -138,7 +180,6 @@ public static class LambdaErrors
         "FileSystemConfigs" => "Stratus does not serve FileSystemConfigs: it serves neither Amazon EFS nor Amazon S3 Files access points to mount.",
         "CapacityProviderConfig" => "Stratus does not serve CapacityProviderConfig: Lambda Managed Instances capacity providers are not served.",
         "PublishTo" => "Stratus does not serve PublishTo: it belongs to Lambda Managed Instances capacity providers, which are not served.",
-        "DurableConfig" => "Stratus does not serve DurableConfig: durable functions are not served.",
         "TenancyConfig" => "Stratus does not serve TenancyConfig: tenant isolation mode is not served.",
         _ => $"Stratus does not serve {member}.",
     });

@@ -103,6 +103,8 @@ public sealed record FunctionConfig
     public string? KmsKeyArn { get; init; }
     /// <summary>SnapStart.ApplyOn (None or PublishedVersions), recorded and reported; Stratus takes no snapshots, so OptimizationStatus stays Off.</summary>
     public string SnapStartApplyOn { get; init; } = "None";
+    /// <summary>DurableConfig: set, the function is durable and each invoke starts a durable execution (LambdaService.Durable.cs).</summary>
+    public DurableSettings? Durable { get; init; }
 
     /// <summary>The log group the function writes to: LoggingConfig's, else AWS's default /aws/lambda/NAME.</summary>
     public string LogGroup => Logging?.LogGroup ?? LambdaTelemetry.LogGroup(FunctionName);
@@ -330,6 +332,8 @@ public sealed record FunctionSettings
     public string? CodeSigningConfigArn { get; init; }
     /// <summary>DeadLetterConfig.TargetArn; an empty string clears it.</summary>
     public string? DeadLetterTarget { get; init; }
+    /// <summary>DurableConfig's members as given.</summary>
+    public (int? ExecutionTimeout, int? RetentionPeriodInDays)? Durable { get; init; }
     /// <summary>Members for features Stratus does not serve that the request set (FileSystemConfigs, CapacityProviderConfig, ...).</summary>
     public List<string> NotServed { get; init; } = [];
 
@@ -359,6 +363,7 @@ public sealed record FunctionSettings
             SnapStartApplyOn = input.Object("SnapStart")?.String("ApplyOn"),
             CodeSigningConfigArn = input.String("CodeSigningConfigArn"),
             DeadLetterTarget = input.Object("DeadLetterConfig") is { } deadLetter ? deadLetter.String("TargetArn") ?? "" : null,
+            Durable = input.Object("DurableConfig") is { } durable ? DurableSettings.Read(durable) : null,
             NotServed = NotServedMembers(input),
         };
     }
@@ -371,7 +376,7 @@ public sealed record FunctionSettings
     {
         var members = new List<string>();
         if (input.Has("FileSystemConfigs") && input.Objects("FileSystemConfigs").Any()) members.Add("FileSystemConfigs");
-        foreach (var member in (string[])["CapacityProviderConfig", "PublishTo", "DurableConfig", "TenancyConfig"])
+        foreach (var member in (string[])["CapacityProviderConfig", "PublishTo", "TenancyConfig"])
             if (input.Has(member)) members.Add(member);
         return members;
     }
@@ -382,6 +387,16 @@ public sealed record FunctionCode(byte[]? ZipFile, string? ImageUri);
 
 /// <param name="TraceHeader">The caller's X-Amzn-Trace-Id, whose lineage recursive loop detection counts.</param>
 /// <param name="Stream">Takes a streaming response as the function writes it (function URLs in RESPONSE_STREAM mode, InvokeWithResponseStream).</param>
-public sealed record InvokeOptions(string InvocationType, bool TailLog, string? ClientContext, string? TraceHeader = null, ResponseStream? Stream = null);
+public sealed record InvokeOptions(string InvocationType, bool TailLog, string? ClientContext, string? TraceHeader = null, ResponseStream? Stream = null)
+{
+    /// <summary>Invoke's X-Amz-Durable-Execution-Name: the name of the durable execution it starts.</summary>
+    public string? DurableExecutionName { get; init; }
+    /// <summary>An invocation of a durable execution's function by its scheduler (the envelope as payload), not a new execution.</summary>
+    public bool DurableReplay { get; init; }
+}
 
-public sealed record InvokeResponse(int StatusCode, ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion, string? LogResult);
+public sealed record InvokeResponse(int StatusCode, ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion, string? LogResult)
+{
+    /// <summary>The durable execution an invoke of a durable function started (X-Amz-Durable-Execution-Arn).</summary>
+    public string? DurableExecutionArn { get; init; }
+}

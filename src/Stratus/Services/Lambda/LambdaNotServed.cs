@@ -11,18 +11,6 @@ public static class LambdaNotServed
 {
     private static readonly (string Reason, RestRoute[] Routes)[] Groups =
     [
-        ("Lambda durable functions (durable executions, checkpoints and callbacks) are not built",
-        [
-            new("POST", "/2025-12-01/durable-executions/{DurableExecutionArn}/checkpoint", "CheckpointDurableExecution"),
-            new("GET", "/2025-12-01/durable-executions/{DurableExecutionArn}", "GetDurableExecution"),
-            new("GET", "/2025-12-01/durable-executions/{DurableExecutionArn}/history", "GetDurableExecutionHistory"),
-            new("GET", "/2025-12-01/durable-executions/{DurableExecutionArn}/state", "GetDurableExecutionState"),
-            new("GET", "/2025-12-01/functions/{FunctionName}/durable-executions", "ListDurableExecutionsByFunction"),
-            new("POST", "/2025-12-01/durable-execution-callbacks/{CallbackId}/fail", "SendDurableExecutionCallbackFailure"),
-            new("POST", "/2025-12-01/durable-execution-callbacks/{CallbackId}/heartbeat", "SendDurableExecutionCallbackHeartbeat"),
-            new("POST", "/2025-12-01/durable-execution-callbacks/{CallbackId}/succeed", "SendDurableExecutionCallbackSuccess"),
-            new("POST", "/2025-12-01/durable-executions/{DurableExecutionArn}/stop", "StopDurableExecution"),
-        ]),
         ("Lambda Managed Instances (capacity providers and function scaling configs) run functions on EC2 instances, which Stratus does not serve",
         [
             new("POST", "/2025-11-30/capacity-providers", "CreateCapacityProvider"),

@@ -47,6 +47,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly IImageRegistry _images;
     private readonly ConcurrentDictionary<string, RunnableFunction> _runnable = new(StringComparer.Ordinal);
     private readonly EventQueue _queue;
+    private readonly ResourceTable<DurableExecution> _durable;
+    private readonly DurableScheduler _durableScheduler;
     private readonly ConcurrentDictionary<(string AccountId, string Region), int> _unreservedLimits = new();
     private readonly StratusAddress _address;
     private readonly Ec2.IVpcNetwork _network;
@@ -54,7 +56,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly Kms.IKmsEncryption _encryption;
 
     private LambdaService(TimeProvider clock, IIamRoles roles, LambdaSettings settings, ResourceTable<LambdaFunction> functions,
-        ResourceTable<QueuedEvent> events, ResourceTable<LambdaLayer> layers, ResourceTable<CodeSigningConfig> codeSigningConfigs, CodeStore code, LayerMount layerMount, LambdaEngine engine,
+        ResourceTable<QueuedEvent> events, ResourceTable<DurableExecution> durable, ResourceTable<LambdaLayer> layers, ResourceTable<CodeSigningConfig> codeSigningConfigs, CodeStore code, LayerMount layerMount, LambdaEngine engine,
         LambdaTelemetry telemetry, IImageRegistry images, StratusAddress address, Ec2.IVpcNetwork network, Kms.IKmsKeyUse kms,
         Kms.IKmsEncryption encryption)
     {
@@ -75,6 +77,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         _telemetry = telemetry;
         _address = address;
         _queue = new EventQueue(this, events, clock, settings);
+        _durable = durable;
+        _durableScheduler = new DurableScheduler(this, clock);
     }
 
     /// <summary>Starts the engine (its Runtime API listener) with the service: once, while Stratus starts.</summary>
@@ -86,7 +90,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         var engine = LambdaEngine.StartAsync(workDir, settings, telemetry.Record, config => Credentials(roleCredentials, config))
             .GetAwaiter().GetResult();
         var service = new LambdaService(clock, roles, settings, new ResourceTable<LambdaFunction>(store, "lambda.functions"),
-            new ResourceTable<QueuedEvent>(store, "lambda.events"), new ResourceTable<LambdaLayer>(store, "lambda.layers"),
+            new ResourceTable<QueuedEvent>(store, "lambda.events"), new ResourceTable<DurableExecution>(store, "lambda.durable-executions"), new ResourceTable<LambdaLayer>(store, "lambda.layers"),
             new ResourceTable<CodeSigningConfig>(store, "lambda.code-signing-configs"),
             new CodeStore(Path.Combine(workDir, "code")), new LayerMount(Path.Combine(workDir, "opt")), engine, telemetry, images, address, network, kms, encryption);
         service.EncryptPlaintextVariables();
@@ -451,6 +455,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         var (function, version) = Find(scope.AccountId, scope.Region, functionName, qualifier);
         version = Routed(function, qualifier ?? ParseName(functionName).Qualifier, version);
         var config = ConfigFor(function, version);
+        var durable = config.Durable is not null && !options.DurableReplay;
         switch (options.InvocationType)
         {
             case "DryRun":
@@ -459,6 +464,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
                 if (payload.Length > MaxEventPayloadBytes)
                     throw LambdaErrors.PayloadTooLarge(MaxEventPayloadBytes);
                 CheckRunnable(config);
+                if (durable)
+                    return await StartDurableAsync(scope, function, version, qualifier ?? ParseName(functionName).Qualifier, config, payload, options, cancellation);
                 _queue.Enqueue(scope.AccountId, scope.Region, function.Name, qualifier ?? ParseName(functionName).Qualifier, payload, scope.RequestId, options.TraceHeader);
                 return new InvokeResponse(202, ReadOnlyMemory<byte>.Empty, null, version, null);
             case "RequestResponse":
@@ -471,6 +478,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         CheckPayloadIsJson(payload);
         CheckRunnable(config);
         CheckEnvironmentDecryptable(function.AccountId, function.Region, config);
+        if (durable)
+            return await StartDurableAsync(scope, function, version, qualifier ?? ParseName(functionName).Qualifier, config, payload, options, cancellation);
 
         // Functions reach Stratus at its bound address; a queued event resumed at start waits for the listener.
         await _address.Bound.WaitAsync(cancellation);
@@ -755,6 +764,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         var snapStart = settings.SnapStartApplyOn ?? config.SnapStartApplyOn;
         if (snapStart == "PublishedVersions" && !SupportsSnapStart(settings.Runtime ?? config.Runtime))
             throw LambdaErrors.SnapStartRuntime(settings.Runtime ?? config.Runtime);
+        var durable = settings.Durable is { } durableGiven ? Durable(config.Durable, durableGiven) : config.Durable;
         var subnetIds = settings.SubnetIds ?? config.SubnetIds;
         var securityGroupIds = settings.SecurityGroupIds ?? config.SecurityGroupIds;
         var applied = config with
@@ -779,6 +789,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
             TracingMode = settings.TracingMode ?? config.TracingMode,
             KmsKeyArn = settings.KmsKeyArn is { } key ? (key.Length == 0 ? null : key) : config.KmsKeyArn,
             SnapStartApplyOn = snapStart,
+            Durable = durable,
         };
         return ApplyVariables(scope, config, applied, settings.Environment);
     }
@@ -1007,6 +1018,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _queue.DisposeAsync();
+        await _durableScheduler.DisposeAsync();
         await _engine.DisposeAsync();
         await _telemetry.DisposeAsync();
     }

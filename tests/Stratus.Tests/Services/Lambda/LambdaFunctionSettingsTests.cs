@@ -99,7 +99,6 @@ public sealed class LambdaFunctionSettingsTests(TunedLambdaFixture stratus) : IC
                                        DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-1:000000000000:dlq"})
             out["file_systems"] = error(lam.update_function_configuration, FunctionName="configured",
                                         FileSystemConfigs=[{"Arn": "arn:aws:elasticfilesystem:us-east-1:000000000000:access-point/fsap-0123456789abcdef0", "LocalMountPath": "/mnt/efs"}])
-            out["durable"] = error(lam.update_function_configuration, FunctionName="configured", DurableConfig={"ExecutionTimeout": 60})
             out["tenancy"] = error(create, "tenanted", code, TenancyConfig={"TenantIsolationMode": "PER_TENANT"})
             out["tenanted_exists"] = "ResourceNotFoundException" == (error(lam.get_function, FunctionName="tenanted") or {}).get("code")
             """);
@@ -110,7 +109,7 @@ public sealed class LambdaFunctionSettingsTests(TunedLambdaFixture stratus) : IC
         Assert.Equal("""{"TracingConfig":{"Mode":"PassThrough"},"KMSKeyArn":null,"SnapStart":{"ApplyOn":"None","OptimizationStatus":"Off"}}""", result["updated"]!.ToJsonString());
         Assert.Equal("InvalidParameterValueException", result["snapstart_runtime"]!["code"]!.GetValue<string>());
         Assert.Contains("python3.11", result["snapstart_runtime"]!["message"]!.GetValue<string>());
-        foreach (var (refused, member) in new[] { ("dead_letter", "DeadLetterConfig"), ("file_systems", "FileSystemConfigs"), ("durable", "DurableConfig"), ("tenancy", "TenancyConfig") })
+        foreach (var (refused, member) in new[] { ("dead_letter", "DeadLetterConfig"), ("file_systems", "FileSystemConfigs"), ("tenancy", "TenancyConfig") })
         {
             Assert.Equal("InvalidParameterValueException", result[refused]!["code"]!.GetValue<string>());
             Assert.Contains(member, result[refused]!["message"]!.GetValue<string>());
