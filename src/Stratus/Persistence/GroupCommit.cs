@@ -8,9 +8,11 @@ namespace Stratus.Persistence;
 /// <para>
 /// The calls a flush served resume on the thread that flushed, one after another, not each on a thread-pool thread of
 /// its own: at 16 connections a durable call cost about twice an ephemeral one's CPU, and the thread pool's workers,
-/// woken for a few microseconds of work per call, spent the difference spinning and yielding while they waited for
-/// the next batch. The next flush, for the calls that arrived meanwhile, is handed to another thread first, so no
-/// flush waits for a batch's calls to finish their answers.
+/// woken for a few microseconds of work per call, spent much of the difference spinning and yielding while they waited
+/// for the next batch. A call that flushed hands the flushes for the calls that arrived meanwhile to one thread-pool
+/// thread, which flushes and resumes batch after batch while any waits, so its own answer is not held up by others'.
+/// So a caller must await the commit, never block on it from code that a commit's continuation runs (the flushing
+/// thread would wait for itself); the checkpoint timer, which blocks, runs on no commit's continuation.
 /// </para>
 /// </summary>
 public sealed class GroupCommit(Action flush)
@@ -35,12 +37,13 @@ public sealed class GroupCommit(Action flush)
             leads = !_flushing;
             _flushing = true;
         }
-        if (leads) FlushWaiting();
+        if (leads && FlushWaiting())
+            ThreadPool.UnsafeQueueUserWorkItem(static commit => { while (commit.FlushWaiting()) { } }, this, preferLocal: false);
         return waiter.Task;
     }
 
-    /// <summary>Runs one flush for the calls waiting now, hands the next one to another thread when more arrived meanwhile, then resumes this batch's calls.</summary>
-    private void FlushWaiting()
+    /// <summary>Runs one flush for the calls waiting now and resumes them; true when more arrived meanwhile (and this caller flushes next).</summary>
+    private bool FlushWaiting()
     {
         TaskCompletionSource batch;
         lock (_gate)
@@ -61,11 +64,12 @@ public sealed class GroupCommit(Action flush)
         lock (_gate)
         {
             more = _waiting is not null;
+            // With none waiting, the next call flushes itself, even one that a continuation below makes.
             if (!more) _flushing = false;
         }
-        if (more) ThreadPool.UnsafeQueueUserWorkItem(static commit => commit.FlushWaiting(), this, preferLocal: false);
         // The runtime inlines these continuations only while the stack has room, and queues them otherwise.
         if (failure is null) batch.SetResult();
         else batch.SetException(failure);
+        return more;
     }
 }
