@@ -6,6 +6,7 @@ own fdatasync rate. Two ways:
     python3 bench/durable_puts.py BEFORE.dll AFTER.dll --after-logs 600000
     python3 bench/durable_puts.py BEFORE.dll AFTER.dll --all [--rounds N] [--seconds S]
     python3 bench/durable_puts.py --cost STRATUS.dll [--rounds N] [--seconds S]
+    python3 bench/durable_puts.py --cost BEFORE.dll AFTER.dll [--rounds N] [--seconds S]
 
 The first compares two builds, both with a data dir, on PutMetricData and PutLogEvents; with --after-logs, on the
 control-plane writes (PutParameter, UpdateFunctionConfiguration) once each build has stored that many log events, where
@@ -14,12 +15,16 @@ operation --cost replays (the journal's and the state file's writes). With --cos
 twice: ephemeral (no state file, nothing synced) beside a data dir (every answer waits for its group commit), on the
 control plane (PutParameter, UpdateFunctionConfiguration; CreateFunction timed through boto3 with a new name each
 call), PutMetricData, PutLogEvents batches of 1 and 100 events, and asynchronous Invoke (InvocationType Event,
-answered once the event is queued durably; through boto3 at one connection). bench/run runs Stratus ephemeral, where these calls wait for nothing.
+answered once the event is queued durably; through boto3 at one connection); given two builds, it runs AFTER ephemeral
+beside both builds with a data dir, so a change's before/after and its distance from ephemeral come from one run. Each wrk
+cell also gives the server's own CPU per request (median over the rounds), which other work on a shared machine
+disturbs far less than the rates. bench/run runs Stratus ephemeral, where these calls wait for nothing.
 """
 import argparse
 import io
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -27,6 +32,7 @@ import time
 import zipfile
 
 from harness import REGION, TRUST, Server, Summary, alternate, client, free_port, replay_target, run_wrk, spread, time_calls
+from images import cpu_seconds
 
 METRIC_DATA = [{"MetricName": "Written", "Value": 1.0, "Unit": "Count", "Dimensions": [{"Name": "Bench", "Value": "put"}]}]
 
@@ -121,16 +127,25 @@ def store_log_events(name, target, events):
     print(f"{name}: about {stored:,} log events stored in {time.perf_counter() - started:.0f} s", flush=True)
 
 
+def run_with_cpu(server, target, connections, seconds):
+    """One wrk run and the server's own CPU per request in microseconds (user and system, from /proc): on a shared
+    machine the work a call costs, which others' load disturbs far less than the rate."""
+    cpu = cpu_seconds(server.process.pid)
+    run = run_wrk(target, connections, seconds)
+    return run, (cpu_seconds(server.process.pid) - cpu) / (run.rate * seconds) * 1e6
+
+
 def measure(servers, wrk_targets, rounds, seconds):
     for operation in next(iter(wrk_targets.values())):
         for connections in (1, 16):
             for name in servers:
                 run_wrk(wrk_targets[name][operation], connections, 1)
-            runs = alternate({name: (lambda t=wrk_targets[name][operation]: run_wrk(t, connections, seconds)) for name in servers},
-                             rounds)
-            cells = {name: Summary.of_runs(measured) for name, measured in runs.items()}
+            runs = alternate({name: (lambda s=server, t=wrk_targets[name][operation]: run_with_cpu(s, t, connections, seconds))
+                              for name, server in servers.items()}, rounds)
+            cells = {name: Summary.of_runs([run for run, _ in measured]) for name, measured in runs.items()}
             print(f"| {operation} | {connections} | " + " | ".join(
-                f"{spread([r.rate for r in runs[name]])}, p50 {cells[name].p50:.2f} ms" for name in servers) +
+                f"{spread([run.rate for run, _ in runs[name]])}, p50 {cells[name].p50:.2f} ms, "
+                f"CPU {statistics.median(cpu for _, cpu in runs[name]):.0f} us" for name in servers) +
                 f" | load {os.getloadavg()[0]:.1f}", flush=True)
 
 
@@ -148,22 +163,26 @@ def measure_boto3_calls(servers, rounds):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("builds", nargs="+", help="BEFORE.dll AFTER.dll, or with --cost one build")
-    parser.add_argument("--cost", action="store_true", help="one build, ephemeral beside a data dir")
+    parser.add_argument("builds", nargs="+", help="BEFORE.dll AFTER.dll, or with --cost one build (or both)")
+    parser.add_argument("--cost", action="store_true",
+                        help="one build, ephemeral beside a data dir; with two, AFTER ephemeral beside both with a data dir")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--after-logs", type=int, metavar="EVENTS",
                         help="two builds: the control-plane writes, measured once each build has stored EVENTS log events")
     parser.add_argument("--all", action="store_true", help="two builds: every operation --cost replays, not only the journal's")
     args = parser.parse_args()
-    if len(args.builds) != (1 if args.cost else 2):
-        parser.error("give BEFORE.dll AFTER.dll, or --cost and one build")
+    if len(args.builds) not in ((1, 2) if args.cost else (2,)):
+        parser.error("give BEFORE.dll AFTER.dll, or --cost and one build or two")
     if args.cost and (args.after_logs or args.all):
         parser.error("--after-logs and --all compare two builds")
     workdir = tempfile.mkdtemp(prefix="stratus-durable-")
     servers = {}
     try:
-        if args.cost:
+        if args.cost and len(args.builds) == 2:
+            subjects = (("ephemeral", args.builds[1], None), ("before, data dir", args.builds[0], os.path.join(workdir, "before")),
+                        ("after, data dir", args.builds[1], os.path.join(workdir, "after")))
+        elif args.cost:
             subjects = (("ephemeral", args.builds[0], None), ("data dir", args.builds[0], os.path.join(workdir, "data")))
         else:
             subjects = (("before", args.builds[0], os.path.join(workdir, "before")), ("after", args.builds[1], os.path.join(workdir, "after")))

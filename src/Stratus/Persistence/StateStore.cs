@@ -364,21 +364,32 @@ public sealed class StateStore : IDisposable
 
     private void ApplyLocked(IReadOnlyCollection<StoreWrite> writes)
     {
-        using var transaction = _connection!.BeginTransaction();
         // Group commits make small transactions frequent: the two statements are prepared once and reused.
         _upsert ??= Prepare("INSERT INTO documents (collection, key, body) VALUES ($c, $k, $b) ON CONFLICT (collection, key) DO UPDATE SET body = excluded.body", "$c", "$k", "$b");
         _delete ??= Prepare("DELETE FROM documents WHERE collection = $c AND key = $k", "$c", "$k");
-        foreach (var write in writes)
+        if (writes.Count == 1)
         {
-            var command = write.Body is null ? _delete : _upsert;
-            command.Transaction = transaction;
-            command.Parameters[0].Value = write.Collection;
-            command.Parameters[1].Value = write.Key;
-            if (write.Body is not null) command.Parameters[2].Value = write.Body;
-            command.ExecuteNonQuery();
+            // Most calls write one document (a ResourceTable's Put): a lone statement is a transaction of its own in
+            // SQLite, all or nothing, so it goes without the BEGIN and COMMIT that the driver parses and runs each time.
+            Write(writes.First(), transaction: null);
         }
-        transaction.Commit();
+        else
+        {
+            using var transaction = _connection!.BeginTransaction();
+            foreach (var write in writes) Write(write, transaction);
+            transaction.Commit();
+        }
         Committed();
+    }
+
+    private void Write(StoreWrite write, SqliteTransaction? transaction)
+    {
+        var command = write.Body is null ? _delete! : _upsert!;
+        command.Transaction = transaction;
+        command.Parameters[0].Value = write.Collection;
+        command.Parameters[1].Value = write.Key;
+        if (write.Body is not null) command.Parameters[2].Value = write.Body;
+        command.ExecuteNonQuery();
     }
 
     /// <summary>Counts a commit and records it on the calling flow's ticket; call under the gate, after the commit.</summary>

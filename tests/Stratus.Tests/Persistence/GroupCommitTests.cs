@@ -59,6 +59,27 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
+    public async Task Calls_resumed_on_the_flushing_thread_can_commit_again()
+    {
+        // A batch's calls resume inline on the thread that flushed: one that commits again must be flushed by someone,
+        // never wait for the thread it runs on.
+        var flushes = 0;
+        var commits = new GroupCommit(() =>
+        {
+            Interlocked.Increment(ref flushes);
+            Thread.Sleep(1);
+        });
+        async Task CommitThrice()
+        {
+            for (var i = 0; i < 3; i++) await commits.CommitAsync();
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(CommitThrice))).WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.InRange(flushes, 3, 48);
+    }
+
+    [Fact]
     public async Task A_failed_flush_fails_the_commits_waiting_for_it_and_the_next_flush_runs_again()
     {
         var fail = true;
