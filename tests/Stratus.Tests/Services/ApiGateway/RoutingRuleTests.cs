@@ -187,4 +187,57 @@ public sealed class RoutingRuleTests(StratusFixture stratus) : IClassFixture<Str
         Assert.Equal("NotFoundException", r["no_rule"]!["code"]!.GetValue<string>());
         Assert.Equal(1, r["count"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task A_CloudFormation_routing_rule_routes_is_changed_in_place_survives_a_restart_and_goes_with_its_stack()
+    {
+        await using var server = await StratusProcess.StartPersistentAsync();
+        var r = await Clients.Boto3Async(server.Url, Prelude + """
+            cfn = client("cloudformation")
+            a = mock_api("cfn-rules-a")
+            out["ids"] = {"a": a}
+            def template(glob):
+                return json.dumps({"Resources": {
+                    "Domain": {"Type": "AWS::ApiGatewayV2::DomainName", "Properties": {"DomainName": "cfn-rules.example.com",
+                        "DomainNameConfigurations": [{"CertificateArn": CERT, "EndpointType": "REGIONAL"}], "RoutingMode": "ROUTING_RULE_ONLY"}},
+                    "Rule": {"Type": "AWS::ApiGatewayV2::RoutingRule", "Properties": {
+                        "DomainNameArn": {"Fn::GetAtt": ["Domain", "DomainNameArn"]}, "Priority": 7,
+                        "Conditions": [{"MatchHeaders": {"AnyOf": [{"Header": "x-team", "ValueGlob": glob}]}}, {"MatchBasePaths": {"AnyOf": ["api"]}}],
+                        "Actions": [{"InvokeApi": {"ApiId": a, "Stage": "prod", "StripBasePath": True}}]}},
+                }, "Outputs": {"RuleId": {"Value": {"Fn::GetAtt": ["Rule", "RoutingRuleId"]}}, "RuleArn": {"Value": {"Ref": "Rule"}}}})
+            def outputs():
+                return {o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks(StackName="routing-rules")["Stacks"][0]["Outputs"]}
+            cfn.create_stack(StackName="routing-rules", TemplateBody=template("blue*"))
+            cfn.get_waiter("stack_create_complete").wait(StackName="routing-rules", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            out["created"] = outputs()
+            out["blue"] = send("cfn-rules.example.com", "/api/pets", {"x-team": "blue-1"})
+            cfn.update_stack(StackName="routing-rules", TemplateBody=template("red*"))
+            cfn.get_waiter("stack_update_complete").wait(StackName="routing-rules", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            out["updated"] = outputs()
+            out["blue_after"] = send("cfn-rules.example.com", "/api/pets", {"x-team": "blue-1"})
+            out["red"] = send("cfn-rules.example.com", "/api/pets", {"x-team": "red-1"})
+            """);
+        await server.RestartAsync();
+        var after = await Clients.Boto3Async(server.Url, Prelude + """
+            cfn = client("cloudformation")
+            out["rules"] = [rule["Conditions"][0]["MatchHeaders"]["AnyOf"][0]["ValueGlob"] for rule in v2.list_routing_rules(DomainName="cfn-rules.example.com")["RoutingRules"]]
+            out["red"] = send("cfn-rules.example.com", "/api/pets", {"x-team": "red-2"})
+            cfn.delete_stack(StackName="routing-rules")
+            cfn.get_waiter("stack_delete_complete").wait(StackName="routing-rules", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+            out["gone"] = error(v2.get_domain_name, DomainName="cfn-rules.example.com")
+            """);
+
+        var created = r["created"]!;
+        Assert.Matches("^[a-z0-9]{6}$", created["RuleId"]!.GetValue<string>());
+        Assert.EndsWith("/routingrules/" + created["RuleId"]!.GetValue<string>(), created["RuleArn"]!.GetValue<string>());
+        Assert.Equal(created["RuleId"]!.GetValue<string>(), r["updated"]!["RuleId"]!.GetValue<string>());
+        Assert.Equal(200, r["blue"]!["status"]!.GetValue<int>());
+        Assert.Equal(r["ids"]!["a"]!.GetValue<string>(), r["blue"]!["api"]!.GetValue<string>());
+        Assert.Equal("/pets", r["blue"]!["resource"]!.GetValue<string>());
+        Assert.Equal(403, r["blue_after"]!["status"]!.GetValue<int>());
+        Assert.Equal(200, r["red"]!["status"]!.GetValue<int>());
+        Assert.Equal("""["red*"]""", after["rules"]!.ToJsonString());
+        Assert.Equal(200, after["red"]!["status"]!.GetValue<int>());
+        Assert.Equal("NotFoundException", after["gone"]!["code"]!.GetValue<string>());
+    }
 }

@@ -5,7 +5,7 @@ namespace Stratus.Services.ApiGateway.CloudFormation;
 
 /// <summary>
 /// AWS::ApiGateway::DomainName and AWS::ApiGatewayV2::DomainName, through the one custom domain store both APIs share: Ref is the domain
-/// name; GetAtt RegionalDomainName (the name Stratus answers on) and DomainNameArn. A new certificate, security policy or tags change
+/// name; GetAtt RegionalDomainName (the name Stratus answers on) and DomainNameArn. A new certificate, security policy, routing mode or tags change
 /// the domain in place; a new name or endpoint type replaces it.
 /// </summary>
 public sealed class CustomDomainNameProvider(CustomDomainNames domains, string type) : IResourceProvider
@@ -24,7 +24,7 @@ public sealed class CustomDomainNameProvider(CustomDomainNames domains, string t
     {
         var settings = Read(request.Properties);
         return Task.FromResult(Provisioned(domains.UpdateCertificate(request.Scope, current.PhysicalId, settings.CertificateArn, settings.CertificateName,
-            settings.SecurityPolicy, settings.Tags ?? [])));
+            settings.SecurityPolicy, settings.Tags ?? [], settings.RoutingMode ?? RoutingModes.ApiMappingOnly)));
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)
