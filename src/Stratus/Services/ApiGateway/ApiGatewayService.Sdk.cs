@@ -6,7 +6,8 @@ namespace Stratus.Services.ApiGateway;
 
 /// <summary>
 /// Client SDK generation (GetSdkTypes, GetSdkType, GetSdk). Every SDK type AWS offers is listed with its configuration properties; Stratus
-/// generates the JavaScript SDK from the stage's deployed resources and methods (<see cref="JavaScriptClientSdk"/>) and refuses the others
+/// generates the JavaScript and Java SDKs from the stage's deployed resources and methods (<see cref="JavaScriptClientSdk"/>,
+/// <see cref="JavaClientSdk"/>) and refuses the others
 /// by name rather than answer a client it did not build.
 /// </summary>
 public sealed partial class ApiGatewayService
@@ -21,11 +22,13 @@ public sealed partial class ApiGatewayService
         var stage = StageOf(scope, apiId, stageName).Stage;
         var type = GetSdkType(sdkType);
         if (!type.Generated)
-            throw BadRequest($"Stratus does not generate the {type.Id} SDK ({type.FriendlyName}): it generates the javascript SDK only");
+            throw BadRequest($"Stratus does not generate the {type.Id} SDK ({type.FriendlyName}): it generates the javascript and java SDKs only");
         if (type.ConfigurationProperties.FirstOrDefault(p => p.Required && !parameters.ContainsKey(p.Name)) is { } missing)
             throw BadRequest($"The parameter {missing.Name} is required for the {type.Id} SDK");
         var deployment = DeploymentOf(scope, apiId, stage.DeploymentId);
-        var zip = JavaScriptClientSdk.Generate(api, stageName, deployment, invokeUrl, scope.Region);
+        var zip = type.Id == "java"
+            ? JavaClientSdk.Generate(api, stageName, deployment, invokeUrl, scope.Region, parameters)
+            : JavaScriptClientSdk.Generate(api, stageName, deployment, invokeUrl, scope.Region);
         // The API's name is the caller's text: only file-name characters of it go into the header.
         var name = new string([.. api.Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_')]);
         return new(zip, "application/zip", $"attachment; filename=\"{name}-{stageName}-{type.Id}.zip\"");

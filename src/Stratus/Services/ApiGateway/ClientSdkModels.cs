@@ -28,7 +28,7 @@ public sealed record SdkType(string Id, string FriendlyName, string Description,
             new("javaGroupId", "Java Group Id", "The group id of the generated project", false),
             new("javaArtifactId", "Java Artifact Id", "The artifact id of the generated project", false),
             new("javaArtifactVersion", "Java Artifact Version", "The version of the generated artifact", false, "1.0.0"),
-        ], Generated: false),
+        ], Generated: true),
         new("javascript", "JavaScript", "JavaScript SDK", [], Generated: true),
         new("objectivec", "iOS (Objective-C)", "Objective-C SDK",
         [

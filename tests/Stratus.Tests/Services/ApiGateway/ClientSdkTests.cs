@@ -4,8 +4,8 @@ namespace Stratus.Tests.Services.ApiGateway;
 
 /// <summary>
 /// Client SDK generation through boto3: the SDK types listed with their configuration properties, the JavaScript SDK of a deployed stage
-/// generated, unzipped and loaded in Node, whose functions call the stage through Stratus (signing AWS_IAM methods with Signature
-/// Version 4 where Stratus verifies signatures), and the types Stratus does not generate refused by name.
+/// generated, unzipped and loaded in Node, and the Java SDK compiled with javac and run, whose functions call the stage through Stratus
+/// (signing AWS_IAM methods with Signature Version 4 where Stratus verifies signatures), and the types Stratus does not generate refused.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class ClientSdkTests(StratusFixture stratus) : IClassFixture<StratusFixture>
@@ -35,11 +35,32 @@ public sealed class ClientSdkTests(StratusFixture stratus) : IClassFixture<Strat
                 return sdk, sorted(archive.namelist()), json.loads(run.stdout.strip().splitlines()[-1])
             finally:
                 shutil.rmtree(folder)
+        def run_java_sdk(apigw, api_id, stage, main_body):
+            sdk = apigw.get_sdk(restApiId=api_id, stageName=stage, sdkType="java",
+                parameters={"serviceName": "PetStore", "javaPackageName": "com.example.pets"})
+            folder = tempfile.mkdtemp(prefix="stratus-java-sdk-")
+            try:
+                archive = zipfile.ZipFile(io.BytesIO(sdk["body"].read()))
+                archive.extractall(folder)
+                client_source = os.path.join(folder, "petstore-sdk/src/main/java/com/example/pets/PetStoreClient.java")
+                with open(os.path.join(folder, "Main.java"), "w") as main:
+                    main.write("import com.example.pets.PetStoreClient;\nimport java.util.Map;\npublic class Main {\n"
+                        + "  static String json(PetStoreClient.Response r) { return \"{\\\"status\\\":\" + r.status() + \",\\\"body\\\":\" + (r.status() == 200 ? r.body() : \"null\") + \"}\"; }\n"
+                        + "  public static void main(String[] args) throws Exception {\n" + main_body + "\n  }\n}\n")
+                classes = os.path.join(folder, "classes")
+                compiled = subprocess.run(["javac", "-encoding", "UTF-8", "-d", classes, client_source, os.path.join(folder, "Main.java")],
+                    capture_output=True, text=True, timeout=300)
+                if compiled.returncode != 0: raise Exception("javac failed: " + compiled.stderr)
+                run = subprocess.run(["java", "-cp", classes, "Main"], capture_output=True, text=True, timeout=120)
+                if run.returncode != 0: raise Exception("java failed: " + run.stderr)
+                return sdk, sorted(archive.namelist()), json.loads(run.stdout.strip().splitlines()[-1])
+            finally:
+                shutil.rmtree(folder)
 
         """;
 
     [Fact]
-    public async Task The_generated_JavaScript_SDK_calls_the_stage_from_Node_and_other_types_are_listed_but_refused()
+    public async Task The_generated_JavaScript_and_Java_SDKs_call_the_stage_and_other_types_are_listed_but_refused()
     {
         var r = await Clients.Boto3Async(stratus.Url, Prelude + """
             apigw = client("apigateway")
@@ -54,9 +75,12 @@ public sealed class ClientSdkTests(StratusFixture stratus) : IClassFixture<Strat
 
             out["types"] = {t["id"]: {"required": sorted(p["name"] for p in t["configurationProperties"] if p["required"]),
                 "friendlyName": t["friendlyName"]} for t in apigw.get_sdk_types()["items"]}
-            out["java"] = apigw.get_sdk_type(id="java")
+            out["java_type"] = apigw.get_sdk_type(id="java")
             out["unknown_type"] = error(apigw.get_sdk_type, id="cobol")
             out["ruby_refused"] = error(apigw.get_sdk, restApiId=api_id, stageName="prod", sdkType="ruby", parameters={"service.name": "Pets"})
+            out["java_without_package"] = error(apigw.get_sdk, restApiId=api_id, stageName="prod", sdkType="java", parameters={"serviceName": "Pets"})
+            out["java_bad_name"] = error(apigw.get_sdk, restApiId=api_id, stageName="prod", sdkType="java",
+                parameters={"serviceName": "Pet Store", "javaPackageName": "com.example"})
             out["android_refused"] = error(apigw.get_sdk, restApiId=api_id, stageName="prod", sdkType="android")
             out["no_stage"] = error(apigw.get_sdk, restApiId=api_id, stageName="nope", sdkType="javascript")
             out["no_api"] = error(apigw.get_sdk, restApiId="nosuchapi1", stageName="prod", sdkType="javascript")
@@ -74,6 +98,14 @@ public sealed class ClientSdkTests(StratusFixture stratus) : IClassFixture<Strat
             out["files"] = files
             out["node"] = seen
             out["api_id"] = api_id
+            _, java_files, out["java"] = run_java_sdk(apigw, api_id, "prod", '''
+                var client = new PetStoreClient();
+                String missing = null;
+                try { client.petsPetIdGet(Map.of("petId", "rex"), null); } catch (IllegalArgumentException refused) { missing = refused.getMessage(); }
+                System.out.println("{\\"pet\\":" + json(client.petsPetIdGet(Map.of("petId", "rex-2", "color", "grey", "x-owner", "bob"), null))
+                    + ",\\"root\\":" + json(client.rootGet(Map.of(), null)) + ",\\"missing\\":\\"" + missing + "\\"}");
+            ''')
+            out["java_files"] = java_files
             """);
 
         var types = r["types"]!;
@@ -85,8 +117,8 @@ public sealed class ClientSdkTests(StratusFixture stratus) : IClassFixture<Strat
         Assert.Equal("""["classPrefix"]""", types["swift"]!["required"]!.ToJsonString());
         Assert.Equal("""["service.name"]""", types["ruby"]!["required"]!.ToJsonString());
         Assert.Equal("[]", types["javascript"]!["required"]!.ToJsonString());
-        Assert.Equal("java", r["java"]!["id"]!.GetValue<string>());
-        Assert.Contains(r["java"]!["configurationProperties"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "javaBuildSystem"
+        Assert.Equal("java", r["java_type"]!["id"]!.GetValue<string>());
+        Assert.Contains(r["java_type"]!["configurationProperties"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "javaBuildSystem"
             && p["defaultValue"]!.GetValue<string>() == "maven" && !p["required"]!.GetValue<bool>());
         Assert.Equal("NotFoundException", r["unknown_type"]!["code"]!.GetValue<string>());
         Assert.Equal("BadRequestException", r["ruby_refused"]!["code"]!.GetValue<string>());
@@ -111,10 +143,23 @@ public sealed class ClientSdkTests(StratusFixture stratus) : IClassFixture<Strat
         Assert.Equal(200, node["root"]!["status"]!.GetValue<int>());
         Assert.Equal("/", node["root"]!["data"]!["resource"]!.GetValue<string>());
         Assert.Contains("x-owner is required", node["missing"]!.GetValue<string>());
+
+        Assert.Equal("BadRequestException", r["java_without_package"]!["code"]!.GetValue<string>());
+        Assert.Contains("javaPackageName", r["java_without_package"]!["message"]!.GetValue<string>());
+        Assert.Equal("BadRequestException", r["java_bad_name"]!["code"]!.GetValue<string>());
+        Assert.Equal("""["petstore-sdk/README.md","petstore-sdk/pom.xml","petstore-sdk/src/main/java/com/example/pets/PetStoreClient.java"]""",
+            r["java_files"]!.ToJsonString());
+        var java = r["java"]!;
+        Assert.Equal(200, java["pet"]!["status"]!.GetValue<int>());
+        Assert.Equal("rex-2", java["pet"]!["body"]!["petId"]!.GetValue<string>());
+        Assert.Equal("grey", java["pet"]!["body"]!["color"]!.GetValue<string>());
+        Assert.Equal("bob", java["pet"]!["body"]!["owner"]!.GetValue<string>());
+        Assert.Equal("/", java["root"]!["body"]!["resource"]!.GetValue<string>());
+        Assert.Contains("x-owner is required", java["missing"]!.GetValue<string>());
     }
 
     [Fact]
-    public async Task The_generated_JavaScript_SDK_signs_AWS_IAM_methods_that_Stratus_verifies()
+    public async Task The_generated_JavaScript_and_Java_SDKs_sign_AWS_IAM_methods_that_Stratus_verifies()
     {
         const string key = "AKIAROOTEXAMPLE00002";
         const string secret = "root-secret-for-sdk-tests";
@@ -135,8 +180,18 @@ public sealed class ClientSdkTests(StratusFixture stratus) : IClassFixture<Strat
                 console.log(JSON.stringify({ good, wrong: wrong.status, unsigned }));
             ''')
             out["node"] = seen
+            _, _, out["java"] = run_java_sdk(apigw, api_id, "prod", '''
+                var signed = new PetStoreClient().withCredentials("{{key}}", "{{secret}}", null).withRegion("us-east-1");
+                var wrong = new PetStoreClient().withCredentials("{{key}}", "not-the-secret", null);
+                System.out.println("{\\"good\\":" + json(signed.secretGet(Map.of("color", "sea green"), null))
+                    + ",\\"wrong\\":" + wrong.secretGet(Map.of(), null).status() + "}");
+            ''')
             """);
 
+        var java = r["java"]!;
+        Assert.Equal(200, java["good"]!["status"]!.GetValue<int>());
+        Assert.Equal("sea green", java["good"]!["body"]!["color"]!.GetValue<string>());
+        Assert.Equal(403, java["wrong"]!.GetValue<int>());
         var node = r["node"]!;
         Assert.Equal(200, node["good"]!["status"]!.GetValue<int>());
         Assert.Equal("/secret", node["good"]!["data"]!["resource"]!.GetValue<string>());

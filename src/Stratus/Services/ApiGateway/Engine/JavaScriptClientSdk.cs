@@ -1,7 +1,5 @@
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 
 namespace Stratus.Services.ApiGateway.Engine;
 
@@ -13,11 +11,11 @@ namespace Stratus.Services.ApiGateway.Engine;
 /// Signature Version 4 through Web Crypto, so it runs unchanged in Node 18 and later and in browsers, with no library beside it. Stratus
 /// writes every line of it; the stage's operations go in as one JSON document, so no name or path of the API becomes code.
 /// </summary>
-public static partial class JavaScriptClientSdk
+public static class JavaScriptClientSdk
 {
     public static byte[] Generate(RestApi api, string stageName, DeploymentDocument deployment, string invokeUrl, string region)
     {
-        var operations = Operations(deployment);
+        var operations = SdkOperations.Of(deployment);
         var description = new JsonObject
         {
             ["apiId"] = api.Id,
@@ -25,86 +23,35 @@ public static partial class JavaScriptClientSdk
             ["stage"] = stageName,
             ["invokeUrl"] = invokeUrl,
             ["region"] = region,
-            ["operations"] = new JsonArray([.. operations]),
+            ["operations"] = new JsonArray([.. operations.Select(Wire)]),
         };
         // ToJsonString's default encoder escapes <, >, &, quotes and every non-ASCII character (U+2028 too), so the document is inert
         // inside the script, even when a browser loads it inline.
         var client = ClientTemplate.Replace(DescriptionPlaceholder, description.ToJsonString(), StringComparison.Ordinal);
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        return SdkOperations.Zip([
+            ("apiGateway-js-sdk/apigClient.js", client),
+            ("apiGateway-js-sdk/README.md", Readme(api, stageName, invokeUrl, operations)),
+        ]);
+    }
+
+    private static JsonObject Wire(SdkOperation operation)
+    {
+        static JsonArray Parameters(IEnumerable<SdkParameter> parameters) =>
+            [.. parameters.Select(p => new JsonObject { ["name"] = p.Name, ["required"] = p.Required })];
+        return new JsonObject
         {
-            Add(zip, "apiGateway-js-sdk/apigClient.js", client);
-            Add(zip, "apiGateway-js-sdk/README.md", Readme(api, stageName, invokeUrl, operations));
-        }
-        return buffer.ToArray();
+            ["name"] = operation.Name,
+            ["method"] = operation.Method,
+            ["path"] = operation.Path,
+            ["pathParams"] = new JsonArray([.. operation.PathParameters.Select(p => JsonValue.Create(p))]),
+            ["queryParams"] = Parameters(operation.QueryParameters),
+            ["headerParams"] = Parameters(operation.HeaderParameters),
+            ["authorizationType"] = operation.AuthorizationType,
+            ["apiKeyRequired"] = operation.ApiKeyRequired,
+        };
     }
 
-    private static void Add(ZipArchive zip, string path, string text)
-    {
-        using var entry = zip.CreateEntry(path, CompressionLevel.Optimal).Open();
-        entry.Write(Encoding.UTF8.GetBytes(text));
-    }
-
-    [GeneratedRegex(@"^\{([^{}+]+)(\+?)\}$")]
-    private static partial Regex PathParameter();
-
-    private const string RequestParameterPrefix = "method.request.";
-
-    /// <summary>The stage's methods, ordered by path and method, each with the parameters its path and its method request declare.</summary>
-    private static List<JsonObject> Operations(DeploymentDocument deployment)
-    {
-        var operations = new List<JsonObject>();
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var resource in deployment.Resources.Values.OrderBy(r => r.Path, StringComparer.Ordinal))
-        foreach (var method in (resource.ResourceMethods ?? []).Values.OrderBy(m => m.HttpMethod, StringComparer.Ordinal))
-        {
-            var pathParameters = resource.Path.Split('/', StringSplitOptions.RemoveEmptyEntries)
-                .Select(segment => PathParameter().Match(segment)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
-            var declared = (method.RequestParameters ?? []).Where(p => p.Key.StartsWith(RequestParameterPrefix, StringComparison.Ordinal))
-                .Select(p => (Location: p.Key[RequestParameterPrefix.Length..].Split('.', 2), Required: p.Value))
-                .Where(p => p.Location.Length == 2).ToList();
-            JsonArray Declared(string location) => [.. declared.Where(p => p.Location[0] == location).OrderBy(p => p.Location[1], StringComparer.Ordinal)
-                .Select(p => new JsonObject { ["name"] = p.Location[1], ["required"] = p.Required })];
-            operations.Add(new JsonObject
-            {
-                ["name"] = UniqueName(names, FunctionName(resource.Path, method.HttpMethod)),
-                ["method"] = method.HttpMethod,
-                ["path"] = resource.Path,
-                ["pathParams"] = new JsonArray([.. pathParameters.Select(p => JsonValue.Create(p))]),
-                ["queryParams"] = Declared("querystring"),
-                ["headerParams"] = Declared("header"),
-                ["authorizationType"] = method.AuthorizationType,
-                ["apiKeyRequired"] = method.ApiKeyRequired,
-            });
-        }
-        return operations;
-    }
-
-    /// <summary>API Gateway's function names: "root" for /, else each segment's letters and digits in camel case; then the method, capitalized.</summary>
-    public static string FunctionName(string path, string httpMethod)
-    {
-        var words = path.Split('/', StringSplitOptions.RemoveEmptyEntries)
-            .SelectMany(segment => NonWord().Split(segment)).Where(w => w.Length > 0).ToList();
-        var name = new StringBuilder(words.Count == 0 ? "root" : "");
-        foreach (var word in words)
-            name.Append(name.Length == 0 ? char.ToLowerInvariant(word[0]) : char.ToUpperInvariant(word[0])).Append(word.AsSpan(1));
-        if (!char.IsAsciiLetter(name[0])) name.Insert(0, "op");
-        var method = httpMethod.ToLowerInvariant();
-        return name.Append(char.ToUpperInvariant(method[0])).Append(method.AsSpan(1)).ToString();
-    }
-
-    [GeneratedRegex("[^A-Za-z0-9]+")]
-    private static partial Regex NonWord();
-
-    /// <summary>Two paths that differ only in punctuation would share a name: the later one is numbered.</summary>
-    private static string UniqueName(HashSet<string> names, string name)
-    {
-        var unique = name;
-        for (var n = 2; !names.Add(unique); n++) unique = name + n;
-        return unique;
-    }
-
-    private static string Readme(RestApi api, string stageName, string invokeUrl, List<JsonObject> operations)
+    private static string Readme(RestApi api, string stageName, string invokeUrl, List<SdkOperation> operations)
     {
         var text = new StringBuilder();
         text.AppendLine($"# JavaScript client for {api.Name}, stage {stageName}").AppendLine()
@@ -122,15 +69,8 @@ public static partial class JavaScriptClientSdk
             .AppendLine("console.log(answer.status, answer.headers, answer.data); // data is parsed JSON when the body is JSON")
             .AppendLine("```").AppendLine()
             .AppendLine("A promise is rejected when a required parameter is missing or the request cannot be sent; every HTTP status resolves it.").AppendLine()
-            .AppendLine("## Methods").AppendLine();
-        foreach (var operation in operations)
-        {
-            var parameters = operation["pathParams"]!.AsArray().Select(p => p!.GetValue<string>())
-                .Concat(operation["queryParams"]!.AsArray().Concat(operation["headerParams"]!.AsArray()).Select(p => p!["name"]!.GetValue<string>()));
-            text.AppendLine($"- `{operation["name"]}(params, body, additionalParams)`: {operation["method"]} {operation["path"]}"
-                + $" (authorization {operation["authorizationType"]}{(operation["apiKeyRequired"]!.GetValue<bool>() ? ", API key" : "")});"
-                + $" parameters: {string.Join(", ", parameters.DefaultIfEmpty("none"))}");
-        }
+            .AppendLine("## Methods, each `fn(params, body, additionalParams)`").AppendLine();
+        SdkOperations.Describe(text, operations);
         return text.ToString();
     }
 
