@@ -187,6 +187,7 @@ public sealed class StratusServices : IAsyncDisposable
             new CustomDomainNameProvider(customDomains, "AWS::ApiGatewayV2::DomainName"),
             new DomainMappingProvider(customDomains, "AWS::ApiGateway::BasePathMapping"),
             new DomainMappingProvider(customDomains, "AWS::ApiGatewayV2::ApiMapping"),
+            new RoutingRuleProvider(customDomains),
             new ApiGatewayUsagePlanProvider(apiGateway),
             new ApiGatewayUsagePlanKeyProvider(apiGateway),
             new ApiGatewayRequestValidatorProvider(apiGateway),

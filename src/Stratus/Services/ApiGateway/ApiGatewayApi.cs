@@ -109,6 +109,9 @@ public sealed class ApiGatewayApi : IStratusService
         new("DELETE", Api + "/authorizers/{authorizer_id}", "DeleteAuthorizer", successStatus: 202),
         new("POST", Api + "/authorizers/{authorizer_id}", "TestInvokeAuthorizer"),
         new("GET", Api + "/stages/{stage_name}/exports/{export_type}", "GetExport"),
+        new("GET", Api + "/stages/{stage_name}/sdks/{sdk_type}", "GetSdk"),
+        new("GET", "/sdktypes", "GetSdkTypes"),
+        new("GET", "/sdktypes/{sdktype_id}", "GetSdkType"),
         new("POST", Api + "/documentation/parts", "CreateDocumentationPart", successStatus: 201),
         new("PUT", Api + "/documentation/parts", "ImportDocumentationParts", rawBody: true),
         new("GET", Api + "/documentation/parts", "GetDocumentationParts"),
@@ -251,6 +254,9 @@ public sealed class ApiGatewayApi : IStratusService
         { "DeleteAuthorizer", i => Done(() => _gateway.DeleteAuthorizer(i.Scope, ApiId(i), AuthorizerId(i))) },
         { "TestInvokeAuthorizer", TestInvokeAuthorizerAsync },
         { "GetExport", GetExport },
+        { "GetSdk", GetSdk },
+        { "GetSdkTypes", i => Page(SdkType.All.Select(SdkTypeWire), null) },
+        { "GetSdkType", i => SdkTypeWire(ApiGatewayService.GetSdkType(i.Required("sdktype_id"))) },
 
         { "CreateDocumentationPart", i => Wire(_gateway.CreateDocumentationPart(i.Scope, ApiId(i),
             DocumentationPartLocation.Read(i.Nested(i.Object("location") ?? throw ApiGatewayErrors.BadRequest("Documentation part location is required"))), i.Required("properties"))) },
@@ -305,11 +311,12 @@ public sealed class ApiGatewayApi : IStratusService
         { "GetDomainName", i => DomainWire(_domains.Get(i.Scope, DomainName(i))) },
         { "UpdateDomainName", i =>
             {
-                var changes = PatchValues(Patch(i), "/regionalCertificateArn", "/regionalCertificateName", "/certificateArn", "/certificateName", "/securityPolicy");
+                var changes = PatchValues(Patch(i), "/regionalCertificateArn", "/regionalCertificateName", "/certificateArn", "/certificateName", "/securityPolicy",
+                    "/routingMode");
                 return DomainWire(_domains.UpdateCertificate(i.Scope, DomainName(i),
                     changes.GetValueOrDefault("/regionalCertificateArn") ?? changes.GetValueOrDefault("/certificateArn"),
                     changes.GetValueOrDefault("/regionalCertificateName") ?? changes.GetValueOrDefault("/certificateName"),
-                    changes.GetValueOrDefault("/securityPolicy")));
+                    changes.GetValueOrDefault("/securityPolicy"), routingMode: RoutingModes.FromRest(changes.GetValueOrDefault("/routingMode"))));
             } },
         { "DeleteDomainName", i => Done(() => _domains.Delete(i.Scope, DomainName(i))) },
         { "CreateBasePathMapping", i => MappingWire(_domains.CreateMapping(i.Scope, DomainName(i), i.String("basePath"), i.Required("restApiId"),
@@ -372,14 +379,45 @@ public sealed class ApiGatewayApi : IStratusService
         return body;
     }
 
-    private OperationResult GetExport(OperationInput i)
+    private OperationResult GetExport(OperationInput i) => Attachment(_gateway.GetExport(i.Scope, ApiId(i), i.Required("stage_name"),
+        i.Required("export_type"), i.String("extensions"), i.Call.Http.Request.Headers.Accept.ToString()));
+
+    /// <summary>
+    /// GetSdk: the SDK calls the stage at the path form of its invoke URL on the address the caller reached Stratus at, the one URL form
+    /// every client opens with no DNS (AWS's SDK carries its execute-api host likewise). Its parameters map is the query string, as botocore sends it.
+    /// </summary>
+    private OperationResult GetSdk(OperationInput i)
     {
-        var export = _gateway.GetExport(i.Scope, ApiId(i), i.Required("stage_name"), i.Required("export_type"), i.String("extensions"),
-            i.Call.Http.Request.Headers.Accept.ToString());
-        var result = new OperationResult { RawBody = export.Body, RawContentType = export.ContentType };
-        result.Headers.Add(new("Content-Disposition", export.ContentDisposition));
+        var request = i.Call.Http.Request;
+        var parameters = request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
+        var stage = i.Required("stage_name");
+        var invokeUrl = $"{request.Scheme}://{request.Host}/_aws/execute-api/{ApiId(i)}/{Uri.EscapeDataString(stage)}";
+        return Attachment(_gateway.GetSdk(i.Scope, ApiId(i), stage, i.Required("sdk_type"), parameters, invokeUrl));
+    }
+
+    private static OperationResult Attachment(ExportedDefinition file)
+    {
+        var result = new OperationResult { RawBody = file.Body, RawContentType = file.ContentType };
+        result.Headers.Add(new("Content-Disposition", file.ContentDisposition));
         return result;
     }
+
+    /// <summary>apigateway's SdkType shape.</summary>
+    private static JsonObject SdkTypeWire(SdkType type) => new()
+    {
+        ["id"] = type.Id,
+        ["friendlyName"] = type.FriendlyName,
+        ["description"] = type.Description,
+        ["configurationProperties"] = new JsonArray([.. type.ConfigurationProperties.Select(p =>
+        {
+            var property = new JsonObject
+            {
+                ["name"] = p.Name, ["friendlyName"] = p.FriendlyName, ["description"] = p.Description, ["required"] = p.Required,
+            };
+            if (p.DefaultValue is { } value) property["defaultValue"] = value;
+            return property;
+        })]),
+    };
 
     private static string ApiId(OperationInput i) => i.Required("restapi_id");
     private static string DomainName(OperationInput i) => i.Required("domain_name");
@@ -420,6 +458,7 @@ public sealed class ApiGatewayApi : IStratusService
             ["endpointConfiguration"] = new JsonObject { ["types"] = new JsonArray("REGIONAL"), ["ipAddressType"] = "ipv4" },
             ["domainNameStatus"] = "AVAILABLE",
             ["securityPolicy"] = domain.SecurityPolicy,
+            ["routingMode"] = RoutingModes.ToRest(domain.RoutingMode),
             ["tags"] = StringMapWire(domain.Tags),
         };
         if (domain.CertificateName is { } certificateName) wire["regionalCertificateName"] = certificateName;

@@ -26,12 +26,6 @@ public static class ApiGatewayNotServed
             new("GET", "/vpclinks", "GetVpcLinks"),
             new("PATCH", "/vpclinks/{vpclink_id}", "UpdateVpcLink"),
         ]),
-        ("client SDK generation is not built",
-        [
-            new("GET", "/restapis/{restapi_id}/stages/{stage_name}/sdks/{sdk_type}", "GetSdk"),
-            new("GET", "/sdktypes/{sdktype_id}", "GetSdkType"),
-            new("GET", "/sdktypes", "GetSdkTypes"),
-        ]),
     ];
 
     /// <summary>The refused operations with their reasons, as README lists them.</summary>

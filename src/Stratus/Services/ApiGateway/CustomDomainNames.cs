@@ -51,6 +51,7 @@ public sealed partial class CustomDomainNames(StateStore store, TimeProvider clo
             SecurityPolicy = CheckSecurityPolicy(settings.SecurityPolicy),
             CreatedDate = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds()),
             Tags = settings.Tags ?? [],
+            RoutingMode = settings.RoutingMode ?? RoutingModes.ApiMappingOnly,
         };
         lock (_writeGate)
         {
@@ -89,15 +90,17 @@ public sealed partial class CustomDomainNames(StateStore store, TimeProvider clo
     public IReadOnlyList<CustomDomain> List(Scope scope) =>
         _domains.Values.Where(d => d.AccountId == scope.AccountId && d.Region == scope.Region).OrderBy(d => d.DomainName, StringComparer.Ordinal).ToList();
 
-    /// <summary>A new certificate or security policy (UpdateDomainName in either API; the endpoint type stays REGIONAL).</summary>
+    /// <summary>A new certificate, security policy or routing mode (UpdateDomainName in either API; the endpoint type stays REGIONAL).</summary>
     public CustomDomain UpdateCertificate(Scope scope, string name, string? certificateArn, string? certificateName, string? securityPolicy,
-        Dictionary<string, string>? tags = null) =>
+        Dictionary<string, string>? tags = null, string? routingMode = null) =>
         Change(scope, name, domain => domain with
         {
             CertificateArn = certificateArn ?? domain.CertificateArn,
             CertificateName = certificateName ?? domain.CertificateName,
             SecurityPolicy = securityPolicy is null ? domain.SecurityPolicy : CheckSecurityPolicy(securityPolicy),
             Tags = tags ?? domain.Tags,
+            // Changing the mode keeps the rules and mappings the new mode does not use, as AWS keeps them: switching back serves them again.
+            RoutingMode = routingMode ?? domain.RoutingMode,
         });
 
     public void Delete(Scope scope, string name)
@@ -128,6 +131,7 @@ public sealed partial class CustomDomainNames(StateStore store, TimeProvider clo
         var mapping = new DomainMapping { Id = RandomNumberGenerator.GetString(IdAlphabet, 6), BasePath = path, ApiId = apiId, Stage = stage };
         Change(scope, name, domain =>
         {
+            if (!RoutingModes.UsesMappings(domain.RoutingMode)) throw BadRequest(ModeRefuses(domain, "an API mapping"));
             if (domain.Mappings.Any(m => m.BasePath == path)) throw Conflict("Base path already exists for this domain name");
             return domain with { Mappings = [.. domain.Mappings, mapping] };
         });

@@ -102,6 +102,11 @@ public sealed class ApiGatewayV2Api : IStratusService
         new("GET", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "GetApiMapping"),
         new("PATCH", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "UpdateApiMapping"),
         new("DELETE", "/v2/domainnames/{domainName}/apimappings/{apiMappingId}", "DeleteApiMapping", successStatus: 204),
+        new("POST", "/v2/domainnames/{domainName}/routingrules", "CreateRoutingRule", successStatus: 201),
+        new("GET", "/v2/domainnames/{domainName}/routingrules", "ListRoutingRules"),
+        new("GET", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "GetRoutingRule"),
+        new("PUT", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "PutRoutingRule"),
+        new("DELETE", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "DeleteRoutingRule", successStatus: 204),
         new("GET", "/v2/tags/{resource_arn}", "GetTags"),
         new("POST", "/v2/tags/{resource_arn}", "TagResource", successStatus: 201),
         new("DELETE", "/v2/tags/{resource_arn}", "UntagResource", successStatus: 204),
@@ -192,7 +197,8 @@ public sealed class ApiGatewayV2Api : IStratusService
             { "UpdateDomainName", i =>
                 {
                     var settings = DomainNameSettings.ReadHttp(i);
-                    return DomainWire(_domains.UpdateCertificate(i.Scope, DomainName(i), settings.CertificateArn, settings.CertificateName, settings.SecurityPolicy));
+                    return DomainWire(_domains.UpdateCertificate(i.Scope, DomainName(i), settings.CertificateArn, settings.CertificateName, settings.SecurityPolicy,
+                        routingMode: settings.RoutingMode));
                 } },
             { "DeleteDomainName", i => Done(() => _domains.Delete(i.Scope, DomainName(i))) },
             { "CreateApiMapping", i => MappingWire(_domains.CreateMapping(i.Scope, DomainName(i), i.String("apiMappingKey"), i.Required("apiId"),
@@ -206,6 +212,12 @@ public sealed class ApiGatewayV2Api : IStratusService
                         i.String("stage"), restApiOnly: false));
                 } },
             { "DeleteApiMapping", i => Done(() => _domains.DeleteMapping(i.Scope, DomainName(i), MappingById(i).Id)) },
+            { "CreateRoutingRule", i => RuleWire(i, _domains.CreateRoutingRule(i.Scope, DomainName(i), i.String("domainNameId"), RoutingRuleSettings.Read(i))) },
+            { "PutRoutingRule", i => RuleWire(i, _domains.PutRoutingRule(i.Scope, DomainName(i), i.String("domainNameId"), i.Required("routingRuleId"),
+                RoutingRuleSettings.Read(i))) },
+            { "GetRoutingRule", i => RuleWire(i, _domains.GetRoutingRule(i.Scope, DomainName(i), i.String("domainNameId"), i.Required("routingRuleId"))) },
+            { "ListRoutingRules", ListRoutingRules },
+            { "DeleteRoutingRule", i => Done(() => _domains.DeleteRoutingRule(i.Scope, DomainName(i), i.String("domainNameId"), i.Required("routingRuleId"))) },
 
             { "GetTags", i => new JsonObject { ["tags"] = new JsonObject(_gateway.GetTags(i.Scope, i.Required("resource_arn")).Select(t => new KeyValuePair<string, JsonNode?>(t.Key, t.Value))) } },
             { "TagResource", i => Done(() => _gateway.TagResource(i.Scope, i.Required("resource_arn"), i.StringMap("tags") ?? [])) },
@@ -245,10 +257,42 @@ public sealed class ApiGatewayV2Api : IStratusService
             ["domainName"] = domain.DomainName,
             ["domainNameArn"] = domain.Arn,
             ["apiMappingSelectionExpression"] = "$request.basepath",
+            ["routingMode"] = domain.RoutingMode,
             ["domainNameConfigurations"] = new JsonArray(configuration),
             ["tags"] = new JsonObject(domain.Tags.Select(t => new KeyValuePair<string, JsonNode?>(t.Key, t.Value))),
         };
     }
+
+    /// <summary>ListRoutingRules: the rules by priority, maxResults (1 to 100) at a time, the next token the index of the next rule.</summary>
+    private JsonObject ListRoutingRules(OperationInput i)
+    {
+        var rules = _domains.ListRoutingRules(i.Scope, DomainName(i), i.String("domainNameId"));
+        var start = i.String("nextToken") is { } token ? (int.TryParse(token, out var index) && index >= 0 && index <= rules.Count ? index
+            : throw ApiGatewayV2Errors.BadRequest($"Invalid nextToken: {token}")) : 0;
+        var size = i.Int("maxResults") ?? 100;
+        if (size is < 1 or > 100) throw ApiGatewayV2Errors.BadRequest($"Invalid maxResults: {size}. Expected a value between 1 and 100");
+        var domain = _domains.Get(i.Scope, DomainName(i));
+        var wire = new JsonObject { ["routingRules"] = new JsonArray([.. rules.Skip(start).Take(size).Select(r => RuleWire(domain, r))]) };
+        if (start + size < rules.Count) wire["nextToken"] = (start + size).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return wire;
+    }
+
+    private JsonObject RuleWire(OperationInput i, RoutingRule rule) => RuleWire(_domains.Get(i.Scope, DomainName(i)), rule);
+
+    /// <summary>apigatewayv2's RoutingRule shape: conditions and the one action as the caller gave them, with the rule's id and ARN.</summary>
+    private static JsonObject RuleWire(CustomDomain domain, RoutingRule rule) => new()
+    {
+        ["actions"] = new JsonArray(new JsonObject
+        {
+            ["invokeApi"] = new JsonObject { ["apiId"] = rule.Action.ApiId, ["stage"] = rule.Action.Stage, ["stripBasePath"] = rule.Action.StripBasePath },
+        }),
+        ["conditions"] = new JsonArray([.. rule.Conditions.Select(c => c.MatchHeader is { } header
+            ? new JsonObject { ["matchHeaders"] = new JsonObject { ["anyOf"] = new JsonArray(new JsonObject { ["header"] = header.Header, ["valueGlob"] = header.ValueGlob }) } }
+            : new JsonObject { ["matchBasePaths"] = new JsonObject { ["anyOf"] = new JsonArray([.. c.MatchBasePaths!.Select(b => JsonValue.Create(b))]) } })]),
+        ["priority"] = rule.Priority,
+        ["routingRuleArn"] = CustomDomainNames.RoutingRuleArn(domain, rule),
+        ["routingRuleId"] = rule.Id,
+    };
 
     private static JsonObject MappingWire(DomainMapping mapping)
     {

@@ -11,14 +11,6 @@ public static class ApiGatewayV2NotServed
 {
     private static readonly (string Reason, RestRoute[] Routes)[] Groups =
     [
-        ("routing rules (preview) are not built: custom domain names route by their API mappings",
-        [
-            new("POST", "/v2/domainnames/{domainName}/routingrules", "CreateRoutingRule"),
-            new("DELETE", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "DeleteRoutingRule"),
-            new("GET", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "GetRoutingRule"),
-            new("GET", "/v2/domainnames/{domainName}/routingrules", "ListRoutingRules"),
-            new("PUT", "/v2/domainnames/{domainName}/routingrules/{routingRuleId}", "PutRoutingRule"),
-        ]),
         ("VPC links carry traffic into a VPC through load balancers, which Stratus does not serve",
         [
             new("POST", "/v2/vpclinks", "CreateVpcLink"),

@@ -14,7 +14,7 @@ public sealed class ApiGatewayNotServedTests(StratusFixture stratus) : IClassFix
     {
         var result = await Clients.Boto3Async(stratus.Url, """
             apigw = client("apigateway")
-            out["sdks"] = error(apigw.get_sdk_types)
+            out["vpclinks_v1"] = error(apigw.get_vpc_links)
             out["esm"] = error(client("lambda").list_event_source_mappings)
             out["vpclink"] = error(client("apigatewayv2").get_vpc_links)
             api = apigw.create_rest_api(name="patched-responses")["id"]
@@ -33,8 +33,8 @@ public sealed class ApiGatewayNotServedTests(StratusFixture stratus) : IClassFix
             out["noStage"] = error(apigw.flush_stage_authorizers_cache, restApiId=api, stageName="nope")
             """);
 
-        Assert.Equal("BadRequestException", result["sdks"]!["code"]!.GetValue<string>());
-        Assert.Contains("GetSdkTypes: client SDK generation is not built", result["sdks"]!["message"]!.GetValue<string>());
+        Assert.Equal("BadRequestException", result["vpclinks_v1"]!["code"]!.GetValue<string>());
+        Assert.Contains("GetVpcLinks: VPC links carry traffic", result["vpclinks_v1"]!["message"]!.GetValue<string>());
         Assert.Equal("InvalidParameterValueException", result["esm"]!["code"]!.GetValue<string>());
         Assert.Contains("ListEventSourceMappings: event source mappings poll SQS", result["esm"]!["message"]!.GetValue<string>());
         Assert.Equal("BadRequestException", result["vpclink"]!["code"]!.GetValue<string>());

@@ -13,7 +13,7 @@ public sealed class CustomDomainTests(StratusFixture stratus) : IClassFixture<St
 {
     private const string Certificate = "arn:aws:acm:us-east-1:000000000000:certificate/0b1c2d3e-0000-4000-8000-000000000001";
 
-    private const string Prelude = LambdaScripts.Prelude + """
+    internal const string Prelude = LambdaScripts.Prelude + """
         import urllib.request, urllib.error
         CERT = "arn:aws:acm:us-east-1:000000000000:certificate/0b1c2d3e-0000-4000-8000-000000000001"
         def call(host, path, method="GET"):
@@ -34,7 +34,7 @@ public sealed class CustomDomainTests(StratusFixture stratus) : IClassFixture<St
             apigw.put_integration(restApiId=api_id, resourceId=resource["id"], httpMethod="GET", type="MOCK",
                 requestTemplates={"application/json": '{"statusCode": 200}'})
             apigw.put_integration_response(restApiId=api_id, resourceId=resource["id"], httpMethod="GET", statusCode="200",
-                selectionPattern="", responseTemplates={"application/json": '{"stage": "$context.stage", "resource": "$context.resourcePath", "domain": "$context.domainName"}'})
+                selectionPattern="", responseTemplates={"application/json": '{"api": "$context.apiId", "stage": "$context.stage", "resource": "$context.resourcePath", "domain": "$context.domainName"}'})
             apigw.create_deployment(restApiId=api_id, stageName="prod")
             apigw.create_deployment(restApiId=api_id, stageName="test")
             return api_id

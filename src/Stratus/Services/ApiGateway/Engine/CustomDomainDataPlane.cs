@@ -7,8 +7,9 @@ namespace Stratus.Services.ApiGateway.Engine;
 /// <summary>
 /// Serves requests whose Host is a custom domain name (or its regional domain name) on Stratus's own port, as API Gateway serves
 /// them: the path's base path picks the mapping, is taken off, and the rest goes to the mapped API's stage (REST APIs through
-/// <see cref="ApiGatewayDataPlane"/>, HTTP APIs through <see cref="ApiGatewayV2DataPlane"/>). A path no mapping matches is answered
-/// 403 Forbidden, as AWS answers it.
+/// <see cref="ApiGatewayDataPlane"/>, HTTP APIs through <see cref="ApiGatewayV2DataPlane"/>). A domain whose routing mode uses routing
+/// rules tries them first, by priority, each sending a request to a REST API's stage. A request nothing matches is answered 403 Forbidden,
+/// as AWS answers it.
 /// </summary>
 public sealed class CustomDomainDataPlane(CustomDomainNames domains, ApiGatewayDataPlane restApis, ApiGatewayV2DataPlane httpApis,
     ApiGatewayV2Service httpApiStore) : IRequestInterceptor
@@ -18,10 +19,21 @@ public sealed class CustomDomainDataPlane(CustomDomainNames domains, ApiGatewayD
     public async Task HandleAsync(HttpContext http)
     {
         var path = http.Request.Path.Value ?? "/";
-        if (domains.FindByHost(http.Request.Host.Host) is not { } domain || CustomDomainNames.Route(domain, path) is not { } route)
+        if (domains.FindByHost(http.Request.Host.Host) is not { } domain)
         {
-            await InvokeHttp.WriteAsync(http, 403, [new("Content-Type", "application/json"), new("x-amzn-ErrorType", "ForbiddenException")],
-                """{"message":"Forbidden"}"""u8.ToArray());
+            await Forbidden(http);
+            return;
+        }
+        // Routing rules come before API mappings in ROUTING_RULE_THEN_API_MAPPING, as AWS evaluates them; each mode uses only its own.
+        if (RoutingModes.UsesRules(domain.RoutingMode)
+            && CustomDomainNames.RouteByRules(domain, path, name => http.Request.Headers[name].OfType<string>()) is { } ruled)
+        {
+            await restApis.ServeAsync(http, ruled.Rule.Action.ApiId, ruled.Rule.Action.Stage, ruled.Path, viaExecuteApi: false);
+            return;
+        }
+        if (!RoutingModes.UsesMappings(domain.RoutingMode) || CustomDomainNames.Route(domain, path) is not { } route)
+        {
+            await Forbidden(http);
             return;
         }
         var (mapping, rest) = route;
@@ -40,4 +52,9 @@ public sealed class CustomDomainDataPlane(CustomDomainNames domains, ApiGatewayD
         var segments = rest.Split('/', 3);
         await restApis.ServeAsync(http, mapping.ApiId, segments.Length > 1 ? segments[1] : "", "/" + (segments.Length > 2 ? segments[2] : ""), viaExecuteApi: false);
     }
+
+    /// <summary>A request nothing on the domain routes, answered 403 Forbidden as AWS answers it.</summary>
+    private static Task Forbidden(HttpContext http) =>
+        InvokeHttp.WriteAsync(http, 403, [new("Content-Type", "application/json"), new("x-amzn-ErrorType", "ForbiddenException")],
+            """{"message":"Forbidden"}"""u8.ToArray());
 }
