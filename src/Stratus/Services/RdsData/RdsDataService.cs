@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using System.Net.Sockets;
 using System.Text;
@@ -236,7 +237,8 @@ public sealed class RdsDataService(RdsService rds, SecretsManagerService secrets
         JsonArray? records = null;
         string? formatted = null;
         long recordsUpdated;
-        await using (var reader = await command.ExecuteReaderAsync(token))
+        // KeyInfo: Npgsql reads a column's nullability from the catalog only when asked for key information.
+        await using (var reader = await command.ExecuteReaderAsync(request.IncludeResultMetadata ? CommandBehavior.KeyInfo : CommandBehavior.Default, token))
         {
             if (reader.FieldCount > 0)
             {
@@ -270,6 +272,7 @@ public sealed class RdsDataService(RdsService rds, SecretsManagerService secrets
                 // A column of a type the driver has no value for (AWS answers these as UnsupportedResultException too).
                 throw RdsDataErrors.UnsupportedResult(e.Message);
             }
+            ByColumnType(values, columns);
             JsonNode row = request.FormatAsJson ? JsonRecord(columns, values, request.Options)
                 : new JsonArray([.. values.Select(v => (JsonNode)DataApiFields.Field(v, request.Options))]);
             size += Encoding.UTF8.GetByteCount(row.ToJsonString());
@@ -277,6 +280,13 @@ public sealed class RdsDataService(RdsService rds, SecretsManagerService secrets
             rows.Add(row);
         }
         return rows;
+    }
+
+    /// <summary>A DATE column's value is a date: both drivers read it as a DateTime at midnight, which would answer a time AWS does not.</summary>
+    private static void ByColumnType(object[] values, IReadOnlyList<DataApiColumn> columns)
+    {
+        for (var i = 0; i < values.Length; i++)
+            if (columns[i].Type == DataApiColumns.Date && values[i] is DateTime date) values[i] = DateOnly.FromDateTime(date);
     }
 
     /// <summary>A record of formattedRecords: an object by column label (a later column of the same label wins).</summary>
