@@ -42,6 +42,7 @@ using Stratus.Services.SecretsManager;
 using Stratus.Services.SecretsManager.CloudFormation;
 using Stratus.Services.Ssm;
 using Stratus.Services.Ssm.CloudFormation;
+using Stratus.Services.RdsData;
 using Stratus.Services.Sts;
 using Stratus.WebConsole;
 
@@ -123,6 +124,7 @@ public sealed class StratusServices : IAsyncDisposable
         var secretsManager = new SecretsManagerService(store, clock, options.DataDir, lambda, Log("secretsmanager.rotation"));
         var rds = new RdsService(store, clock, new IDbEngine?[] { MariaDbInstallation.Find(), PostgresInstallation.Find() }.OfType<IDbEngine>().ToList(), options.DataDir, options.Host, secretsManager, Log("rds.engine"), ec2);
         rds.PublishMetrics(cloudWatch);
+        var rdsData = new RdsDataService(rds, secretsManager, clock);
 
         var apiGateway = new ApiGatewayService(store, clock, options.DataDir);
         var apiGatewayThrottles = new GatewayThrottles(clock, AccountThrottle.FromEnvironment()); // one account-level throttle across REST and HTTP APIs, as AWS applies it
@@ -272,7 +274,7 @@ public sealed class StratusServices : IAsyncDisposable
         IStratusService[] all =
         [
             new IamApi(iam, Log("iam")), new StsApi(sts, credentials, Log("sts")), new EcrApi(ecr, Log("ecr")),
-            new LambdaApi(lambda, SignedLinks.For(options, clock), codePackages, Log("lambda")), new RdsApi(rds, Log("rds")),
+            new LambdaApi(lambda, SignedLinks.For(options, clock), codePackages, Log("lambda")), new RdsDataApi(rdsData, Log("rds-data")), new RdsApi(rds, Log("rds")),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane, customDomains, Log("apigateway")),
             new ApiGatewayV2Api(apiGatewayV2, customDomains, httpApiAuthorizers, Log("apigatewayv2")),
             new CloudFormationApi(cloudFormation, Log("cloudformation")),
@@ -307,6 +309,7 @@ public sealed class StratusServices : IAsyncDisposable
                 ["ssm"] = SsmAuthorization.Table(ssm),
                 ["events"] = EventsAuthorization.Table(),
                 ["rds"] = RdsAuthorization.Table(rds),
+                ["rds-data"] = RdsDataAuthorization.Table(),
                 ["cloudformation"] = CloudFormationAuthorization.Table(cloudFormation),
                 ["apigateway"] = ApiGatewayAuthorization.Table(),
                 ["s3"] = S3ControlAuthorization.Table(),

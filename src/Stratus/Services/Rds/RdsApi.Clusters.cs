@@ -14,6 +14,8 @@ public sealed partial class RdsApi
         table.Add("ModifyDBCluster", async i => (OperationResult)Cluster(await _rds.ModifyClusterAsync(i.Scope, ModifyClusterRequest.Read(i, i.Required("DBClusterIdentifier")))));
         table.Add("DeleteDBCluster", i => Cluster(_rds.DeleteCluster(i.Scope, i.Required("DBClusterIdentifier"),
             i.Bool("SkipFinalSnapshot") ?? false, i.String("FinalDBSnapshotIdentifier"), i.Bool("DeleteAutomatedBackups") ?? true)));
+        table.Add("EnableHttpEndpoint", i => HttpEndpoint(_rds.SetHttpEndpoint(i.Scope, i.Required("ResourceArn"), enabled: true)));
+        table.Add("DisableHttpEndpoint", i => HttpEndpoint(_rds.SetHttpEndpoint(i.Scope, i.Required("ResourceArn"), enabled: false)));
         table.Add("StopDBCluster", i => Cluster(_rds.StopCluster(i.Scope, i.Required("DBClusterIdentifier"))));
         table.Add("StartDBCluster", i => Cluster(_rds.StartCluster(i.Scope, i.Required("DBClusterIdentifier"))));
         table.Add("RebootDBCluster", i => Cluster(_rds.RebootCluster(i.Scope, i.Required("DBClusterIdentifier"))));
@@ -61,6 +63,8 @@ public sealed partial class RdsApi
 
     private JsonObject ClusterEndpointBody(DbClusterEndpoint endpoint) =>
         ClusterEndpointBody(_rds.ViewOf(endpoint));
+
+    private static JsonObject HttpEndpoint(DbCluster cluster) => new() { ["ResourceArn"] = cluster.Arn, ["HttpEndpointEnabled"] = cluster.HttpEndpointEnabled };
 
     private JsonObject Cluster(DbCluster cluster) => new() { ["DBCluster"] = ClusterBody(cluster) };
 
@@ -120,7 +124,7 @@ public sealed partial class RdsApi
             ["ClusterCreateTime"] = c.CreateTime,
             ["EngineMode"] = "provisioned",
             ["DeletionProtection"] = c.DeletionProtection,
-            ["HttpEndpointEnabled"] = false,
+            ["HttpEndpointEnabled"] = c.HttpEndpointEnabled,
             ["CopyTagsToSnapshot"] = c.CopyTagsToSnapshot,
             ["CrossAccountClone"] = false,
             ["DomainMemberships"] = new JsonArray(),

@@ -63,6 +63,8 @@ public sealed record DbCluster : IRdsDatabase
     public MasterUserSecret? MasterUserSecret { get; init; }
     /// <summary>The member that writes; null while the cluster has no instance (the volume is then in the cluster's own home).</summary>
     public string? WriterIdentifier { get; init; }
+    /// <summary>The RDS Data API's HTTP endpoint (EnableHttpEndpoint): off by default, as on AWS.</summary>
+    public bool HttpEndpointEnabled { get; init; }
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:cluster:{Identifier}";
 }
@@ -102,6 +104,7 @@ public sealed record CreateClusterRequest : DbCreateWithMasterUserRequest
     public string? EngineMode { get; init; }
     public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
     public string? PreferredBackupWindow { get; init; }
+    public bool? EnableHttpEndpoint { get; init; }
 
     public CreateClusterRequest() { }
 
@@ -113,6 +116,7 @@ public sealed record CreateClusterRequest : DbCreateWithMasterUserRequest
         EngineMode = input.String("EngineMode");
         ServerlessV2Scaling = ServerlessV2Scaling.Read(input);
         PreferredBackupWindow = input.String("PreferredBackupWindow");
+        EnableHttpEndpoint = input.Bool("EnableHttpEndpoint");
     }
 
     /// <summary>CreateDBCluster's members, or an AWS::RDS::DBCluster's.</summary>
@@ -135,6 +139,7 @@ public sealed record ModifyClusterRequest : IMasterPasswordChange
     public bool? RotateMasterUserPassword { get; init; }
     public string? MasterUserSecretKmsKeyId { get; init; }
     public bool ApplyImmediately { get; init; }
+    public bool? EnableHttpEndpoint { get; init; }
 
     /// <summary>ModifyDBCluster's members, or an AWS::RDS::DBCluster's as an update states them.</summary>
     public static ModifyClusterRequest Read(IInputReader input, string identifier) => new()
@@ -154,6 +159,7 @@ public sealed record ModifyClusterRequest : IMasterPasswordChange
         MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : input.String("MasterUserSecretKmsKeyId"),
         // A template's change applies at once, as CloudFormation updates a cluster.
         ApplyImmediately = input.FromTemplate || (input.Bool("ApplyImmediately") ?? false),
+        EnableHttpEndpoint = input.Bool("EnableHttpEndpoint"),
     };
 
     /// <summary>Only what differs from <paramref name="previous"/>: a template update modifies the members it changed.</summary>
@@ -169,6 +175,7 @@ public sealed record ModifyClusterRequest : IMasterPasswordChange
         Port = Port == previous.Port ? null : Port,
         ManageMasterUserPassword = ManageMasterUserPassword == previous.ManageMasterUserPassword ? null : ManageMasterUserPassword,
         MasterUserSecretKmsKeyId = MasterUserSecretKmsKeyId == previous.MasterUserSecretKmsKeyId ? null : MasterUserSecretKmsKeyId,
+        EnableHttpEndpoint = EnableHttpEndpoint == previous.EnableHttpEndpoint ? null : EnableHttpEndpoint,
     };
 }
 

@@ -7,6 +7,11 @@ public static partial class RdsErrors
 {
     public static AwsException ClusterNotFound(string id) => new("DBClusterNotFoundFault", $"DBCluster {id} not found.", 404);
 
+    /// <summary>EnableHttpEndpoint and DisableHttpEndpoint name the cluster by its ARN and answer the model's generic faults.</summary>
+    public static AwsException ResourceNotFound(string arn) => new("ResourceNotFoundFault", $"The resource {arn} could not be found.", 404);
+
+    public static AwsException InvalidResourceState(string message) => new("InvalidResourceStateFault", message);
+
     public static AwsException ClusterAlreadyExists() => new("DBClusterAlreadyExistsFault", "DB Cluster already exists");
 
     public static AwsException InvalidClusterState(string message) => new("InvalidDBClusterStateFault", message);

@@ -9,8 +9,8 @@ namespace Stratus.Services.Rds;
 public static class RdsNotServed
 {
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
-        ("Aurora clusters are built without backtracking, the Data API, IAM roles, S3 restores and cross-Region replicas",
-            ["AddRoleToDBCluster", "BacktrackDBCluster", "DescribeDBClusterBacktracks", "DisableHttpEndpoint", "EnableHttpEndpoint", "ModifyCurrentDBClusterCapacity", "PromoteReadReplicaDBCluster", "RemoveRoleFromDBCluster", "RestoreDBClusterFromS3"]),
+        ("Aurora clusters are built without backtracking, IAM roles, S3 restores and cross-Region replicas",
+            ["AddRoleToDBCluster", "BacktrackDBCluster", "DescribeDBClusterBacktracks", "ModifyCurrentDBClusterCapacity", "PromoteReadReplicaDBCluster", "RemoveRoleFromDBCluster", "RestoreDBClusterFromS3"]),
         ("Aurora global databases are not built",
             ["CreateGlobalCluster", "DeleteGlobalCluster", "DescribeGlobalClusters", "FailoverGlobalCluster", "ModifyGlobalCluster", "RemoveFromGlobalCluster", "SwitchoverGlobalCluster"]),
         ("Aurora Limitless shard groups are not built",

@@ -71,6 +71,7 @@ public sealed partial class RdsService
         // ManageMasterUserPassword: RDS makes the password and keeps it only in the secret it creates, as for instances.
         var password = managed ? RdsMasterUserSecrets.NewPassword() : request.MasterUserPassword!;
         if (managed) cluster = UpdateCluster(cluster, c => c with { MasterUserSecret = _masterUserSecrets.Create(scope, c, password, request.MasterUserSecretKmsKeyId) });
+        if (request.EnableHttpEndpoint == true) cluster = UpdateCluster(cluster, c => c with { HttpEndpointEnabled = true });
         RunForCluster(cluster, "creation", async (current, token) =>
         {
             // The cluster volume: a server started once to make the master user and its database, then stopped until a writer takes it.
@@ -145,6 +146,9 @@ public sealed partial class RdsService
             CopyTagsToSnapshot = request.CopyTagsToSnapshot ?? c.CopyTagsToSnapshot,
             ParameterGroupName = parameterGroup,
             ServerlessV2Scaling = request.ServerlessV2Scaling ?? c.ServerlessV2Scaling,
+            // AWS documents ModifyDBCluster's EnableHttpEndpoint for Serverless v1 clusters, the only kind it once served; every cluster here is
+            // provisioned and serves the Data API, so the member switches it as EnableHttpEndpoint and DisableHttpEndpoint do.
+            HttpEndpointEnabled = request.EnableHttpEndpoint ?? c.HttpEndpointEnabled,
         });
         if (AutomatedBackupOf(updated) is not null) KeepClusterAutomatedBackups(updated);
         ClusterEvent(updated, "DB cluster modified", "configuration change");

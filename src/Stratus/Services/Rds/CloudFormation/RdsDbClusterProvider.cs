@@ -59,6 +59,7 @@ public sealed class RdsDbClusterProvider(RdsService rds) : IResourceProvider, IL
             ["BackupRetentionPeriod"] = cluster.BackupRetentionPeriod,
             ["DeletionProtection"] = cluster.DeletionProtection,
             ["CopyTagsToSnapshot"] = cluster.CopyTagsToSnapshot,
+            ["EnableHttpEndpoint"] = cluster.HttpEndpointEnabled,
             ["DBClusterParameterGroupName"] = cluster.ParameterGroupName,
             ["ServerlessV2ScalingConfiguration"] = cluster.ServerlessV2Scaling is { } scaling
                 ? new JsonObject { ["MinCapacity"] = scaling.MinCapacity, ["MaxCapacity"] = scaling.MaxCapacity, ["SecondsUntilAutoPause"] = scaling.SecondsUntilAutoPause }
