@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Stratus.Protocols;
+using Stratus.Services.Iam.Engine;
 using Stratus.Services.RdsData;
 
 namespace Stratus.Tests.Services.RdsData;
 
-/// <summary>Under --auth enforce each Data API call is rds-data:ACTION on the cluster its resourceArn names.</summary>
+/// <summary>Under --auth enforce each Data API call is rds-data:ACTION on the cluster its resourceArn names, and secretsmanager:GetSecretValue on its secret.</summary>
 public sealed class RdsDataAuthorizationTests
 {
     private const string Cluster = "arn:aws:rds:eu-west-1:123456789012:cluster:shop";
@@ -25,5 +26,7 @@ public sealed class RdsDataAuthorizationTests
         var input = Input(new JsonObject { ["resourceArn"] = Cluster, ["secretArn"] = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf", ["sql"] = "SELECT 1" });
         Assert.Equal($"rds-data:{operation}", table.Action(operation, input));
         Assert.Equal([Cluster], table.Resources(operation, input));
+        Assert.Equal([new RequiredElsewhere("secretsmanager", "secretsmanager:GetSecretValue", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf")],
+            table.RequiredElsewhere(operation, input));
     }
 }

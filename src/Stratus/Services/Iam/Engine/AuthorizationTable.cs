@@ -36,7 +36,8 @@ public sealed class AuthorizationTable(
     string? serviceResourceTagKey = null,
     IReadOnlyDictionary<string, PassedRole>? passedRoles = null,
     Func<string, string?>? serviceResourceTagKeyOf = null,
-    Func<string, OperationInput, IEnumerable<string>>? alsoRequired = null) : IEnumerable
+    Func<string, OperationInput, IEnumerable<string>>? alsoRequired = null,
+    Func<string, OperationInput, IEnumerable<RequiredElsewhere>>? requiredElsewhere = null) : IEnumerable
 {
     private readonly Dictionary<string, Func<OperationInput, IEnumerable<string>>> _resources = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _actions = new(StringComparer.Ordinal);
@@ -79,6 +80,9 @@ public sealed class AuthorizationTable(
 
     /// <summary>The actions the request also needs on its resources (none for most).</summary>
     public IEnumerable<string> AlsoRequired(string operation, OperationInput input) => alsoRequired?.Invoke(operation, input) ?? [];
+
+    /// <summary>The actions the request also needs on resources of other services (none for most).</summary>
+    public IEnumerable<RequiredElsewhere> RequiredElsewhere(string operation, OperationInput input) => requiredElsewhere?.Invoke(operation, input) ?? [];
 
     /// <summary>The resource policy of a resource ARN, or null when the service keeps none for it.</summary>
     public string? ResourcePolicy(string arn) => resourcePolicy?.Invoke(arn);
@@ -129,6 +133,12 @@ public sealed class AuthorizationTable(
 
 /// <summary>A member that passes a role to a service: Lambda's CreateFunction Role to lambda.amazonaws.com.</summary>
 /// <param name="InListMember">The list whose items carry the member (EventBridge's Targets), when the role is not a top-level member.</param>
+/// <summary>
+/// An action the caller must also be allowed on a resource of another service (by its signing name) for a request to go on,
+/// evaluated with that service's resource policy and tags: the Data API reading the secret a call names.
+/// </summary>
+public sealed record RequiredElsewhere(string SigningName, string Action, string Resource);
+
 public sealed record PassedRole(string Member, string Service, string? InListMember = null);
 
 /// <summary>Every service's authorization table, by signing name.</summary>

@@ -30,6 +30,9 @@ public sealed class RequestAuthorizer(IamService iam, TimeProvider clock, Resour
         foreach (var also in table?.AlsoRequired(operation, input) ?? [])
             if (Refusal(http, caller, region, table, also, resources, input, []) is { } alsoRefused)
                 throw new AwsException(AccessDeniedCode(http, service), alsoRefused, 403);
+        foreach (var elsewhere in table?.RequiredElsewhere(operation, input) ?? [])
+            if (Refusal(http, caller, region, elsewhere.SigningName, elsewhere.Action, elsewhere.Resource) is { } elsewhereRefused)
+                throw new AwsException(AccessDeniedCode(http, service), elsewhereRefused, 403);
     }
 
     /// <summary>
