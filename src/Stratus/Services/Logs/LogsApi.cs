@@ -246,7 +246,7 @@ public sealed class LogsApi : IStratusService, IDisposable
         { "CreateLogGroup", i =>
             {
                 _logs.CreateLogGroup(i.Scope, i.Required("logGroupName"), i.StringMap("tags"),
-                    new LogGroupSettings(i.Bool("deletionProtectionEnabled") ?? false, i.String("logGroupClass")));
+                    new LogGroupSettings(i.Bool("deletionProtectionEnabled") ?? false, i.String("logGroupClass"), i.String("kmsKeyId")));
                 return (JsonObject?)null;
             } },
         { "PutLogGroupDeletionProtection", i =>
@@ -262,6 +262,16 @@ public sealed class LogsApi : IStratusService, IDisposable
                 return OperationResult.Empty();
             } },
         { "DescribeLogGroups", DescribeLogGroups },
+        { "AssociateKmsKey", i =>
+            {
+                _logs.AssociateKmsKey(i.Scope, i.String("logGroupName"), i.String("resourceIdentifier"), i.Required("kmsKeyId"));
+                return (JsonObject?)null;
+            } },
+        { "DisassociateKmsKey", i =>
+            {
+                _logs.DisassociateKmsKey(i.Scope, i.String("logGroupName"), i.String("resourceIdentifier"));
+                return (JsonObject?)null;
+            } },
         { "PutRetentionPolicy", i =>
             {
                 _logs.PutRetentionPolicy(i.Scope, i.Required("logGroupName"), i.RequiredInt("retentionInDays"));
@@ -439,6 +449,7 @@ public sealed class LogsApi : IStratusService, IDisposable
             ["logGroupName"] = g.Name,
             ["creationTime"] = g.CreationTime,
             ["retentionInDays"] = g.RetentionInDays,
+            ["kmsKeyId"] = g.KmsKeyId,
             ["metricFilterCount"] = _logs.MetricFilterCount(g),
             ["arn"] = g.Arn + ":*",
             ["storedBytes"] = _logs.StoredBytes(g),

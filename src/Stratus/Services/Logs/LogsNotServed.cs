@@ -17,7 +17,6 @@ public static class LogsNotServed
             ["DeleteDestination", "DescribeDestinations", "PutDestination", "PutDestinationPolicy"]),
         ("log anomaly detection is not built",
             ["CreateLogAnomalyDetector", "DeleteLogAnomalyDetector", "GetLogAnomalyDetector", "ListAnomalies", "ListLogAnomalyDetectors", "UpdateAnomaly", "UpdateLogAnomalyDetector"]),
-        ("encrypting log groups with KMS keys is not built", ["AssociateKmsKey", "DisassociateKmsKey"]),
         ("import tasks are not built", ["CancelImportTask", "CreateImportTask", "DescribeImportTaskBatches", "DescribeImportTasks"]),
         ("lookup tables are not built", ["CreateLookupTable", "DeleteLookupTable", "DescribeLookupTables", "GetLookupTable", "UpdateLookupTable"]),
         ("scheduled queries are not built",
