@@ -174,6 +174,41 @@ public sealed class LogsApi : IStratusService, IDisposable
             return (JsonObject?)null;
         });
         table.Add("ListTagsForResource", i => new JsonObject { ["tags"] = Tags(_logs.ListTagsLogGroup(i.Scope, i.Required("resourceArn"))) });
+        table.Add("CreateLookupTable", i =>
+        {
+            var created = _logs.CreateLookupTable(i.Scope, i.Required("lookupTableName"), i.String("description"), i.Required("tableBody"), i.String("kmsKeyId"), i.StringMap("tags"));
+            return new JsonObject { ["lookupTableArn"] = created.Arn, ["createdAt"] = created.LastUpdatedTime };
+        });
+        table.Add("DescribeLookupTables", i =>
+        {
+            var limit = i.Int("maxResults") ?? 100;
+            LogsErrors.Validation.CheckRange("maxResults", limit, 1, 100);
+            return Page("lookupTables", _logs.DescribeLookupTables(i.Scope, i.String("lookupTableNamePrefix")), limit, i.String("nextToken"), t => new JsonObject
+            {
+                ["lookupTableArn"] = t.Arn, ["lookupTableName"] = t.Name, ["description"] = t.Description,
+                ["tableFields"] = new JsonArray(t.Fields.Select(f => (JsonNode)f).ToArray()),
+                ["recordsCount"] = t.RecordsCount, ["sizeBytes"] = t.SizeBytes, ["lastUpdatedTime"] = t.LastUpdatedTime,
+            });
+        });
+        table.Add("GetLookupTable", i =>
+        {
+            var t = _logs.GetLookupTable(i.Scope, i.Required("lookupTableArn"));
+            return new JsonObject
+            {
+                ["lookupTableArn"] = t.Arn, ["lookupTableName"] = t.Name, ["description"] = t.Description, ["tableBody"] = t.Body,
+                ["sizeBytes"] = t.SizeBytes, ["lastUpdatedTime"] = t.LastUpdatedTime,
+            };
+        });
+        table.Add("UpdateLookupTable", i =>
+        {
+            var t = _logs.UpdateLookupTable(i.Scope, i.Required("lookupTableArn"), i.String("description"), i.Required("tableBody"), i.String("kmsKeyId"));
+            return new JsonObject { ["lookupTableArn"] = t.Arn, ["lastUpdatedTime"] = t.LastUpdatedTime };
+        });
+        table.Add("DeleteLookupTable", i =>
+        {
+            _logs.DeleteLookupTable(i.Scope, i.Required("lookupTableArn"));
+            return new JsonObject();
+        });
         // botocore's other operations answer a clear refusal naming the operation and why (README lists them).
         NotServedOperations.AddTo(table, LogsNotServed.Operations, LogsErrors.NotServed);
         return table;

@@ -92,6 +92,16 @@ public static class LogsErrors
     /// <summary>A LogsService built without KMS (unit tests): nothing can be kept under a key.</summary>
     public static AwsException KmsNotAvailable() => new("InvalidOperationException", "This Stratus has no KMS service for CloudWatch Logs to encrypt with.");
 
+    public static AwsException LookupTableExists(string name) => new("ResourceAlreadyExistsException", $"Lookup table {name} already exists.");
+
+    public static AwsException LookupTableNotFound() => new("ResourceNotFoundException", "The specified lookup table does not exist.");
+
+    /// <summary>A table body AWS would refuse (no header, rows of other widths, over 10 MB); the sentences are Stratus's.</summary>
+    public static AwsException InvalidLookupTable(string problem) => InvalidParameter($"Invalid lookup table body: {problem}");
+
+    public static AwsException LookupTableKeyNotServed() =>
+        InvalidParameter("Stratus does not encrypt lookup tables under KMS keys: leave kmsKeyId out (the table is kept in Stratus's state file).");
+
     /// <summary>An operation of botocore's logs model Stratus does not serve, with the reason README gives.</summary>
     public static AwsException NotServed(string operation, string reason) =>
         new("InvalidOperationException", $"Stratus does not serve the CloudWatch Logs operation {operation}: {reason}");

@@ -18,7 +18,6 @@ public static class LogsNotServed
         ("log anomaly detection is not built",
             ["CreateLogAnomalyDetector", "DeleteLogAnomalyDetector", "GetLogAnomalyDetector", "ListAnomalies", "ListLogAnomalyDetectors", "UpdateAnomaly", "UpdateLogAnomalyDetector"]),
         ("import tasks are not built", ["CancelImportTask", "CreateImportTask", "DescribeImportTaskBatches", "DescribeImportTasks"]),
-        ("lookup tables are not built", ["CreateLookupTable", "DeleteLookupTable", "DescribeLookupTables", "GetLookupTable", "UpdateLookupTable"]),
         ("scheduled queries are not built",
             ["CreateScheduledQuery", "DeleteScheduledQuery", "GetScheduledQuery", "GetScheduledQueryHistory", "ListScheduledQueries", "UpdateScheduledQuery"]),
         ("OpenSearch and S3 Tables integrations are not built",

@@ -54,6 +54,7 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         _kmsKeys = kmsKeys;
         _kmsEncryption = kmsEncryption;
         _queryResultKeys = new ResourceTable<QueryResultKey>(store, "logs.query-result-keys");
+        _lookupTables = new ResourceTable<LookupTable>(store, "logs.lookup-tables");
         _lambda = lambda;
         _s3 = s3;
         _subscriptionFilters = new ResourceTable<SubscriptionFilter>(store, "logs.subscription-filters");
@@ -512,6 +513,7 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         {
             throw LogsErrors.MalformedQuery(error.Message);
         }
+        query = WithLookupTables(scope, query);
         var groups = input.LogGroups.Select(g => Group(scope, g)).DistinctBy(g => g.Name).ToList();
         foreach (var group in groups) CheckReadable(group);
         var run = new QueryRun(new QueryInfo(scope.AccountId, scope.Region, Guid.NewGuid().ToString(), input.QueryString, groups[0].Name, NowMs, QueryStatus.Scheduled, null, null));
