@@ -373,6 +373,13 @@ public sealed class LogsApi : IStratusService, IDisposable
                     i.Long("endTime") ?? throw i.Style.Missing("endTime"), i.String("queryString") ?? throw i.Style.Missing("queryString"), i.Int("limit"), i.String("queryLanguage"))),
             } },
         { "GetQueryResults", GetQueryResults },
+        { "ListLogGroupsForQuery", i =>
+            {
+                var limit = i.Int("maxResults") ?? 50;
+                LogsErrors.Validation.CheckRange("maxResults", limit, 50, 500);
+                var query = _logs.GetQueryResults(i.Scope, i.Required("queryId"));
+                return Page("logGroupIdentifiers", query.ScannedGroupArns ?? [], limit, i.String("nextToken"), arn => JsonValue.Create(arn));
+            } },
         { "GetLogGroupFields", i =>
             {
                 var named = new[] { i.String("logGroupName"), i.String("logGroupIdentifier") }.OfType<string>().ToList();
@@ -636,10 +643,10 @@ public sealed class LogsApi : IStratusService, IDisposable
     /// One page of a Describe operation's results under its member name, with the nextToken of the next page when
     /// there is one (the token is the next item's offset, opaque to clients).
     /// </summary>
-    private static JsonObject Page<T>(string member, IReadOnlyList<T> items, int limit, string? nextToken, Func<T, JsonObject> view)
+    private static JsonObject Page<T>(string member, IReadOnlyList<T> items, int limit, string? nextToken, Func<T, JsonNode> view)
     {
         var from = Offset(nextToken);
-        var body = new JsonObject { [member] = new JsonArray(items.Skip(from).Take(limit).Select(item => (JsonNode)view(item)).ToArray()) };
+        var body = new JsonObject { [member] = new JsonArray(items.Skip(from).Take(limit).Select(item => view(item)).ToArray()) };
         if (from + limit < items.Count) body["nextToken"] = Token(from + limit);
         return body;
     }

@@ -61,8 +61,9 @@ public static class QueryStatus
 }
 
 /// <summary>A query's state as GetQueryResults and DescribeQueries report it.</summary>
+/// <param name="ScannedGroupArns">The groups the query read, once it is running: those named less those whose field indexes say no event can match its filterIndex.</param>
 public sealed record QueryInfo(string AccountId, string Region, string Id, string QueryString, string LogGroupName, long CreateTime, string Status,
-    Engine.Insights.InsightsResult? Result, long? DurationMs);
+    Engine.Insights.InsightsResult? Result, long? DurationMs, IReadOnlyList<string>? ScannedGroupArns = null);
 
 /// <summary>
 /// A subscription filter: the group's events its pattern matches go to its destination (a Lambda function) as AWS

@@ -24,7 +24,6 @@ public static class LogsNotServed
             ["AssociateSourceToS3TableIntegration", "DeleteIntegration", "DisassociateSourceFromS3TableIntegration", "GetIntegration", "ListIntegrations",
              "ListSourcesForS3TableIntegration", "PutIntegration"]),
         ("Live Tail streams its events over an HTTP/2 event stream, which Stratus does not serve", ["StartLiveTail"]),
-        ("listing a query's log groups is not built", ["ListLogGroupsForQuery"]),
         ("newer log group features (field listing across data sources, log objects, aggregate summaries, bearer token authentication) are not built yet",
             ["GetLogFields", "GetLogObject", "ListAggregateLogGroupSummaries", "PutBearerTokenAuthentication"]));
 }

@@ -538,8 +538,10 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
             // A stream's events are read when its turn comes: a scan holds a stream's (at most MaxEventsPerStream) at a time.
             // filterIndex lookups skip the streams (and events) their field indexes say cannot match.
             var lookups = query.IndexLookups();
-            var streams = groups.SelectMany(g => StreamsOf(g).Select(s => (Stream: s, Log: $"{g.AccountId}:{g.Name}", Only: IndexCandidates(g, s, lookups))))
+            var streams = groups.SelectMany(g => StreamsOf(g).Select(s => (Group: g, Stream: s, Log: $"{g.AccountId}:{g.Name}", Only: IndexCandidates(g, s, lookups))))
                 .Where(s => s.Only is not { Count: 0 }).ToList();
+            // Every group named is scanned, except, under a filterIndex, those whose field indexes rule out all of their streams.
+            run.Scanned([.. groups.Where(g => lookups.Count == 0 || streams.Any(s => s.Group == g)).Select(g => g.Arn)]);
             // Newest first, the order Insights returns unsorted events in, merged from the streams read newest first: a query
             // that stops at its limit reads little more than that many events. A query whose stats or sort reorders them skips
             // the merge (a sort by @timestamp descending still reads each stream newest first, which its top-N heap prefers).
@@ -641,6 +643,11 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
                 Info = Info with { Status = to };
                 return true;
             }
+        }
+
+        public void Scanned(IReadOnlyList<string> groupArns)
+        {
+            lock (_gate) Info = Info with { ScannedGroupArns = groupArns };
         }
 
         public void Finish(string status, InsightsResult? result, long durationMs)
