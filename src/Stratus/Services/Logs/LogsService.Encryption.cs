@@ -14,7 +14,7 @@ namespace Stratus.Services.Logs;
 /// encryption context (aws:logs:arn); events ingested while a key is associated are kept under it, and reading them needs
 /// the key to decrypt. Envelope encryption: each association makes a data key, encrypted by KMS under the key and kept in
 /// the group's record, and the event store seals what it writes of the group's streams (journal records, chunks) with
-/// AES-GCM under it. Groups without a key cost the store one emptiness check per write.
+/// AES-GCM under it. While no group has had a key, a write costs the store one flag check.
 /// </summary>
 public sealed partial class LogsService : IEventSealer
 {
@@ -29,6 +29,11 @@ public sealed partial class LogsService : IEventSealer
     private readonly ResourceTable<QueryResultKey> _queryResultKeys;
     /// <summary>The sealer of each group with a key associated now, by group key; empty when no group has one (the common case).</summary>
     private readonly ConcurrentDictionary<string, Func<byte[], byte[]>> _sealers = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Set once a group has had a key: until then a write looks no further (ConcurrentDictionary's IsEmpty takes every lock
+    /// when the dictionary is empty, which PutLogEvents' concurrent writers would contend on).
+    /// </summary>
+    private volatile bool _anySealed;
     /// <summary>Data keys in plain text, by their encrypted blob: decrypted by KMS once, as AWS's services cache data keys.</summary>
     private readonly ConcurrentDictionary<string, byte[]> _dataKeys = new(StringComparer.Ordinal);
 
@@ -126,12 +131,13 @@ public sealed partial class LogsService : IEventSealer
         if (group.KmsKeyId is null || group.DataKeys is not { Count: > 0 } keys) return;
         var index = keys.Count - 1;
         var aad = Encoding.UTF8.GetBytes(group.Arn);
+        _anySealed = true;
         _sealers[GroupKey(group.AccountId, group.Region, group.Name)] = plain => Seal(DataKey(group, keys[index]), (byte)index, aad, plain);
     }
 
     public Func<byte[], byte[]>? SealerOf(string streamKey)
     {
-        if (_sealers.IsEmpty) return null;
+        if (!_anySealed) return null;
         return _sealers.TryGetValue(streamKey[..streamKey.LastIndexOf('\u001f')], out var sealer) ? sealer : null;
     }
 
