@@ -105,7 +105,9 @@ public sealed class StratusServices : IAsyncDisposable
         var cloudWatch = new CloudWatchService(store, clock, deferredLambda, Log("cloudwatch"), logEvents: () => logsForInsightRules);
         // Logs delivers subscriptions to Lambda and exports to S3, both built after it (Lambda writes its logs into Logs).
         S3Service? s3ForExports = null;
-        var logs = new LogsService(store, clock, cloudWatch, Log("logs"), deferredLambda, () => s3ForExports);
+        // Built before Logs (whose log groups are encrypted under its keys) and Lambda, which checks functions' KMSKeyArn against it (IKmsKeyUse).
+        var kms = new KmsService(store, clock, options.DataDir is null ? null : Path.Combine(options.DataDir, "kms-keys.key"));
+        var logs = new LogsService(store, clock, cloudWatch, Log("logs"), deferredLambda, () => s3ForExports, kms, kms);
         logsForInsightRules = logs;
 
         // Function code, runtime clients and registry blobs live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown
@@ -116,8 +118,6 @@ public sealed class StratusServices : IAsyncDisposable
         var ecr = new EcrService(store, clock, Path.Combine(workDir, "ecr"), EcrSettings.FromEnvironment(), address, Log("ecr"));
         // Built before RDS and Lambda, which place DB instances and functions in its subnets and security groups (IVpcNetwork).
         var ec2 = new Ec2Service(store, clock);
-        // Built before Lambda, which checks functions' KMSKeyArn against it (IKmsKeyUse).
-        var kms = new KmsService(store, clock, options.DataDir is null ? null : Path.Combine(options.DataDir, "kms-keys.key"));
         lambda = LambdaService.Start(store, clock, iam, sts, logs, cloudWatch, ecr,
             Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address, ec2, kms, kms);
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Stratus.Persistence;
 using Stratus.Protocols;
+using Stratus.Services.Iam.Engine;
 using Stratus.Services.Kms.Engine;
 
 namespace Stratus.Services.Kms;
@@ -14,6 +15,13 @@ public interface IKmsEncryption
 
     /// <summary>The plain text of a blob Encrypt made with the same encryption context.</summary>
     KmsDecrypted Decrypt(Scope scope, byte[] ciphertext, IReadOnlyDictionary<string, string> context, string? keyId);
+
+    /// <summary>
+    /// The plain text of a blob a service keeps at rest with its data, opened when the service loads that data at start,
+    /// whatever the key's state: a disabled key's data stays on the disk and readable again once it is enabled, and the
+    /// service refuses reads while the key cannot decrypt (<see cref="IKmsKeyUse.CheckDecryptable"/>). A deleted key's blobs never open.
+    /// </summary>
+    KmsDecrypted OpenAtRest(Scope scope, byte[] ciphertext, IReadOnlyDictionary<string, string> context);
 }
 
 /// <summary>
@@ -28,6 +36,13 @@ public interface IKmsKeyUse
 
     /// <summary>The key ARN or id names a symmetric encryption key that decrypts now: enabled, not pending deletion, not deleted.</summary>
     void CheckDecryptable(Scope scope, string keyId);
+
+    /// <summary>
+    /// Whether the key policy of the key (a key ARN or id, as services that keep data under a key take it) allows a service
+    /// principal (logs.REGION.amazonaws.com) each of the actions with this encryption context, as KMS decides a service's
+    /// call on the caller's behalf; KMS's own error when the key does not encrypt now (not found, disabled, pending deletion, not for encryption).
+    /// </summary>
+    bool AllowsService(Scope scope, string keyId, string servicePrincipal, IReadOnlyList<string> actions, IReadOnlyDictionary<string, string> context);
 }
 
 /// <summary>
@@ -207,11 +222,28 @@ public sealed class KmsService : IKmsEncryption, IKmsKeyUse
     public KmsDecrypted Decrypt(Scope scope, byte[] ciphertext, IReadOnlyDictionary<string, string> context, string? keyId)
     {
         KmsRules.CheckCiphertext(ciphertext);
-        var (blobKeyId, generation) = KmsCiphertext.Read(ciphertext) ?? throw KmsErrors.InvalidCiphertext();
-        var key = Settle(scope, _keys.Get(KeyKey(scope, blobKeyId))) ?? throw KmsErrors.KeyNotFound(KeyArn(scope, blobKeyId));
+        var (key, generation) = BlobKey(scope, ciphertext);
         // A KeyId given must name the key the blob was made with.
         if (keyId is not null && Resolve(scope, keyId, aliases: true).KeyId != key.KeyId) throw KmsErrors.IncorrectKey();
         ForEncryption(Usable(key), "Decrypt");
+        return Open(key, generation, ciphertext, context);
+    }
+
+    public KmsDecrypted OpenAtRest(Scope scope, byte[] ciphertext, IReadOnlyDictionary<string, string> context)
+    {
+        var (key, generation) = BlobKey(scope, ciphertext);
+        return Open(ForEncryption(key, "Decrypt"), generation, ciphertext, context);
+    }
+
+    /// <summary>The key a blob names (settled: a key past its deletion date is gone) and the generation of its material.</summary>
+    private (KmsKey Key, int Generation) BlobKey(Scope scope, byte[] ciphertext)
+    {
+        var (blobKeyId, generation) = KmsCiphertext.Read(ciphertext) ?? throw KmsErrors.InvalidCiphertext();
+        return (Settle(scope, _keys.Get(KeyKey(scope, blobKeyId))) ?? throw KmsErrors.KeyNotFound(KeyArn(scope, blobKeyId)), generation);
+    }
+
+    private KmsDecrypted Open(KmsKey key, int generation, byte[] ciphertext, IReadOnlyDictionary<string, string> context)
+    {
         if (generation < 0 || generation >= key.Materials.Count) throw KmsErrors.InvalidCiphertext();
         var material = key.Materials[generation];
         var plaintext = KmsCiphertext.Open(ciphertext, Material(key, material), context) ?? throw KmsErrors.InvalidCiphertext();
@@ -307,6 +339,21 @@ public sealed class KmsService : IKmsEncryption, IKmsKeyUse
     public void CheckGrantable(Scope scope, string keyId) => ForEncryption(NotPendingDeletion(Resolve(scope, keyId, aliases: false)), "CreateGrant");
 
     public void CheckDecryptable(Scope scope, string keyId) => ForEncryption(Usable(Resolve(scope, keyId, aliases: false)), "Decrypt");
+
+    // The key policy alone decides a service principal's use (it has no identity policies), with the encryption context
+    // as the kms:EncryptionContext:KEY condition keys, as KMS evaluates a service's call.
+    public bool AllowsService(Scope scope, string keyId, string servicePrincipal, IReadOnlyList<string> actions, IReadOnlyDictionary<string, string> context)
+    {
+        var key = ForEncryption(Usable(Resolve(scope, keyId, aliases: false)), "Encrypt");
+        var policies = new PolicySet { Resource = new SourcedPolicy(key.Arn, PolicySourceKind.Resource, Policy.Parse(key.Policy)) };
+        return actions.All(action =>
+        {
+            var request = new RequestContext { Action = action, Resource = key.Arn, PrincipalArn = servicePrincipal, ResourcePolicyRequired = true }
+                .With("kms:EncryptionContextKeys", [.. context.Keys]);
+            foreach (var (name, value) in context) request.With("kms:EncryptionContext:" + name, value);
+            return PolicyEvaluator.Evaluate(policies, request).Decision == Decision.Allowed;
+        });
+    }
 
     // ---- resolution and state ----
 

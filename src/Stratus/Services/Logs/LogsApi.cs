@@ -174,6 +174,41 @@ public sealed class LogsApi : IStratusService, IDisposable
             return (JsonObject?)null;
         });
         table.Add("ListTagsForResource", i => new JsonObject { ["tags"] = Tags(_logs.ListTagsLogGroup(i.Scope, i.Required("resourceArn"))) });
+        table.Add("CreateLookupTable", i =>
+        {
+            var created = _logs.CreateLookupTable(i.Scope, i.Required("lookupTableName"), i.String("description"), i.Required("tableBody"), i.String("kmsKeyId"), i.StringMap("tags"));
+            return new JsonObject { ["lookupTableArn"] = created.Arn, ["createdAt"] = created.LastUpdatedTime };
+        });
+        table.Add("DescribeLookupTables", i =>
+        {
+            var limit = i.Int("maxResults") ?? 100;
+            LogsErrors.Validation.CheckRange("maxResults", limit, 1, 100);
+            return Page("lookupTables", _logs.DescribeLookupTables(i.Scope, i.String("lookupTableNamePrefix")), limit, i.String("nextToken"), t => new JsonObject
+            {
+                ["lookupTableArn"] = t.Arn, ["lookupTableName"] = t.Name, ["description"] = t.Description,
+                ["tableFields"] = new JsonArray(t.Fields.Select(f => (JsonNode)f).ToArray()),
+                ["recordsCount"] = t.RecordsCount, ["sizeBytes"] = t.SizeBytes, ["lastUpdatedTime"] = t.LastUpdatedTime,
+            });
+        });
+        table.Add("GetLookupTable", i =>
+        {
+            var t = _logs.GetLookupTable(i.Scope, i.Required("lookupTableArn"));
+            return new JsonObject
+            {
+                ["lookupTableArn"] = t.Arn, ["lookupTableName"] = t.Name, ["description"] = t.Description, ["tableBody"] = t.Body,
+                ["sizeBytes"] = t.SizeBytes, ["lastUpdatedTime"] = t.LastUpdatedTime,
+            };
+        });
+        table.Add("UpdateLookupTable", i =>
+        {
+            var t = _logs.UpdateLookupTable(i.Scope, i.Required("lookupTableArn"), i.String("description"), i.Required("tableBody"), i.String("kmsKeyId"));
+            return new JsonObject { ["lookupTableArn"] = t.Arn, ["lastUpdatedTime"] = t.LastUpdatedTime };
+        });
+        table.Add("DeleteLookupTable", i =>
+        {
+            _logs.DeleteLookupTable(i.Scope, i.Required("lookupTableArn"));
+            return new JsonObject();
+        });
         // botocore's other operations answer a clear refusal naming the operation and why (README lists them).
         NotServedOperations.AddTo(table, LogsNotServed.Operations, LogsErrors.NotServed);
         return table;
@@ -246,7 +281,7 @@ public sealed class LogsApi : IStratusService, IDisposable
         { "CreateLogGroup", i =>
             {
                 _logs.CreateLogGroup(i.Scope, i.Required("logGroupName"), i.StringMap("tags"),
-                    new LogGroupSettings(i.Bool("deletionProtectionEnabled") ?? false, i.String("logGroupClass")));
+                    new LogGroupSettings(i.Bool("deletionProtectionEnabled") ?? false, i.String("logGroupClass"), i.String("kmsKeyId")));
                 return (JsonObject?)null;
             } },
         { "PutLogGroupDeletionProtection", i =>
@@ -262,6 +297,16 @@ public sealed class LogsApi : IStratusService, IDisposable
                 return OperationResult.Empty();
             } },
         { "DescribeLogGroups", DescribeLogGroups },
+        { "AssociateKmsKey", i =>
+            {
+                _logs.AssociateKmsKey(i.Scope, i.String("logGroupName"), i.String("resourceIdentifier"), i.Required("kmsKeyId"));
+                return (JsonObject?)null;
+            } },
+        { "DisassociateKmsKey", i =>
+            {
+                _logs.DisassociateKmsKey(i.Scope, i.String("logGroupName"), i.String("resourceIdentifier"));
+                return (JsonObject?)null;
+            } },
         { "PutRetentionPolicy", i =>
             {
                 _logs.PutRetentionPolicy(i.Scope, i.Required("logGroupName"), i.RequiredInt("retentionInDays"));
@@ -328,6 +373,13 @@ public sealed class LogsApi : IStratusService, IDisposable
                     i.Long("endTime") ?? throw i.Style.Missing("endTime"), i.String("queryString") ?? throw i.Style.Missing("queryString"), i.Int("limit"), i.String("queryLanguage"))),
             } },
         { "GetQueryResults", GetQueryResults },
+        { "ListLogGroupsForQuery", i =>
+            {
+                var limit = i.Int("maxResults") ?? 50;
+                LogsErrors.Validation.CheckRange("maxResults", limit, 50, 500);
+                var query = _logs.GetQueryResults(i.Scope, i.Required("queryId"));
+                return Page("logGroupIdentifiers", query.ScannedGroupArns ?? [], limit, i.String("nextToken"), arn => JsonValue.Create(arn));
+            } },
         { "GetLogGroupFields", i =>
             {
                 var named = new[] { i.String("logGroupName"), i.String("logGroupIdentifier") }.OfType<string>().ToList();
@@ -439,6 +491,7 @@ public sealed class LogsApi : IStratusService, IDisposable
             ["logGroupName"] = g.Name,
             ["creationTime"] = g.CreationTime,
             ["retentionInDays"] = g.RetentionInDays,
+            ["kmsKeyId"] = g.KmsKeyId,
             ["metricFilterCount"] = _logs.MetricFilterCount(g),
             ["arn"] = g.Arn + ":*",
             ["storedBytes"] = _logs.StoredBytes(g),
@@ -590,10 +643,10 @@ public sealed class LogsApi : IStratusService, IDisposable
     /// One page of a Describe operation's results under its member name, with the nextToken of the next page when
     /// there is one (the token is the next item's offset, opaque to clients).
     /// </summary>
-    private static JsonObject Page<T>(string member, IReadOnlyList<T> items, int limit, string? nextToken, Func<T, JsonObject> view)
+    private static JsonObject Page<T>(string member, IReadOnlyList<T> items, int limit, string? nextToken, Func<T, JsonNode> view)
     {
         var from = Offset(nextToken);
-        var body = new JsonObject { [member] = new JsonArray(items.Skip(from).Take(limit).Select(item => (JsonNode)view(item)).ToArray()) };
+        var body = new JsonObject { [member] = new JsonArray(items.Skip(from).Take(limit).Select(item => view(item)).ToArray()) };
         if (from + limit < items.Count) body["nextToken"] = Token(from + limit);
         return body;
     }

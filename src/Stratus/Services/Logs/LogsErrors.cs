@@ -84,6 +84,24 @@ public static class LogsErrors
     public static AwsException RevisionConflict() =>
         new("OperationAbortedException", "The expected revision id does not match the policy's current revision id.");
 
+    /// <summary>A KMS key CloudWatch Logs may not use for the resource (missing, not an ARN, not encrypting now, its policy not allowing
+    /// logs.REGION.amazonaws.com), worded as AWS words it; Stratus also answers it for reads of a group whose key no longer decrypts.</summary>
+    public static AwsException KmsKeyNotAllowed(string resourceArn) =>
+        new("AccessDeniedException", $"The specified KMS key does not exist or is not allowed to be used with Arn '{resourceArn}'");
+
+    /// <summary>A LogsService built without KMS (unit tests): nothing can be kept under a key.</summary>
+    public static AwsException KmsNotAvailable() => new("InvalidOperationException", "This Stratus has no KMS service for CloudWatch Logs to encrypt with.");
+
+    public static AwsException LookupTableExists(string name) => new("ResourceAlreadyExistsException", $"Lookup table {name} already exists.");
+
+    public static AwsException LookupTableNotFound() => new("ResourceNotFoundException", "The specified lookup table does not exist.");
+
+    /// <summary>A table body AWS would refuse (no header, rows of other widths, over 10 MB); the sentences are Stratus's.</summary>
+    public static AwsException InvalidLookupTable(string problem) => InvalidParameter($"Invalid lookup table body: {problem}");
+
+    public static AwsException LookupTableKeyNotServed() =>
+        InvalidParameter("Stratus does not encrypt lookup tables under KMS keys: leave kmsKeyId out (the table is kept in Stratus's state file).");
+
     /// <summary>An operation of botocore's logs model Stratus does not serve, with the reason README gives.</summary>
     public static AwsException NotServed(string operation, string reason) =>
         new("InvalidOperationException", $"Stratus does not serve the CloudWatch Logs operation {operation}: {reason}");

@@ -7,11 +7,22 @@ namespace Stratus.Services.Logs;
 /// A log group. <see cref="LogGroupClass"/> is recorded and reported (STANDARD, INFREQUENT_ACCESS or DELIVERY); Stratus
 /// serves every class alike. While <see cref="DeletionProtectionEnabled"/> is on, DeleteLogGroup is refused, as on AWS.
 /// </summary>
+/// <param name="KmsKeyId">The KMS key ARN new events are encrypted under (AssociateKmsKey, CreateLogGroup's kmsKeyId); null: none.</param>
+/// <param name="DataKeys">
+/// Every data key the group's events were ever sealed under, each encrypted under its KMS key: events stay sealed under the key
+/// they were written with after a disassociation, and reading them needs that key, as AWS documents.
+/// </param>
 public sealed record LogGroup(string AccountId, string Region, string Name, long CreationTime, int? RetentionInDays, Dictionary<string, string> Tags,
-    bool DeletionProtectionEnabled = false, string LogGroupClass = LogGroupClasses.Standard)
+    bool DeletionProtectionEnabled = false, string LogGroupClass = LogGroupClasses.Standard, string? KmsKeyId = null, IReadOnlyList<GroupDataKey>? DataKeys = null)
 {
     public string Arn => $"arn:aws:logs:{Region}:{AccountId}:log-group:{Name}";
 }
+
+/// <summary>A data key of a log group, as KMS encrypted it (base64) under <see cref="KmsKeyArn"/> with the group's ARN as encryption context.</summary>
+public sealed record GroupDataKey(string KmsKeyArn, string Blob);
+
+/// <summary>The KMS key an account's Insights query results are encrypted under (AssociateKmsKey with the query-result resource).</summary>
+public sealed record QueryResultKey(string AccountId, string Region, string KmsKeyArn);
 
 public static class LogGroupClasses
 {
@@ -19,7 +30,7 @@ public static class LogGroupClasses
 }
 
 /// <summary>CreateLogGroup's members, or an AWS::Logs::LogGroup's, beyond the name and tags.</summary>
-public sealed record LogGroupSettings(bool DeletionProtectionEnabled = false, string? LogGroupClass = null);
+public sealed record LogGroupSettings(bool DeletionProtectionEnabled = false, string? LogGroupClass = null, string? KmsKeyId = null);
 
 public sealed record LogStream(string AccountId, string Region, string GroupName, string Name, long CreationTime)
 {
@@ -50,8 +61,9 @@ public static class QueryStatus
 }
 
 /// <summary>A query's state as GetQueryResults and DescribeQueries report it.</summary>
+/// <param name="ScannedGroupArns">The groups the query read, once it is running: those named less those whose field indexes say no event can match its filterIndex.</param>
 public sealed record QueryInfo(string AccountId, string Region, string Id, string QueryString, string LogGroupName, long CreateTime, string Status,
-    Engine.Insights.InsightsResult? Result, long? DurationMs);
+    Engine.Insights.InsightsResult? Result, long? DurationMs, IReadOnlyList<string>? ScannedGroupArns = null);
 
 /// <summary>
 /// A subscription filter: the group's events its pattern matches go to its destination (a Lambda function) as AWS

@@ -17,16 +17,16 @@ public static class LogsNotServed
             ["DeleteDestination", "DescribeDestinations", "PutDestination", "PutDestinationPolicy"]),
         ("log anomaly detection is not built",
             ["CreateLogAnomalyDetector", "DeleteLogAnomalyDetector", "GetLogAnomalyDetector", "ListAnomalies", "ListLogAnomalyDetectors", "UpdateAnomaly", "UpdateLogAnomalyDetector"]),
-        ("encrypting log groups with KMS keys is not built", ["AssociateKmsKey", "DisassociateKmsKey"]),
-        ("import tasks are not built", ["CancelImportTask", "CreateImportTask", "DescribeImportTaskBatches", "DescribeImportTasks"]),
-        ("lookup tables are not built", ["CreateLookupTable", "DeleteLookupTable", "DescribeLookupTables", "GetLookupTable", "UpdateLookupTable"]),
-        ("scheduled queries are not built",
+        ("import tasks import from CloudTrail Lake event data stores (the only source the model names), which Stratus does not serve",
+            ["CancelImportTask", "CreateImportTask", "DescribeImportTaskBatches", "DescribeImportTasks"]),
+        ("scheduled queries (Insights queries run on a schedule, their results delivered to S3) are not built yet",
             ["CreateScheduledQuery", "DeleteScheduledQuery", "GetScheduledQuery", "GetScheduledQueryHistory", "ListScheduledQueries", "UpdateScheduledQuery"]),
         ("OpenSearch and S3 Tables integrations are not built",
             ["AssociateSourceToS3TableIntegration", "DeleteIntegration", "DisassociateSourceFromS3TableIntegration", "GetIntegration", "ListIntegrations",
              "ListSourcesForS3TableIntegration", "PutIntegration"]),
         ("Live Tail streams its events over an HTTP/2 event stream, which Stratus does not serve", ["StartLiveTail"]),
-        ("listing a query's log groups is not built", ["ListLogGroupsForQuery"]),
-        ("newer log group features (field listing across data sources, log objects, aggregate summaries, bearer token authentication) are not built yet",
-            ["GetLogFields", "GetLogObject", "ListAggregateLogGroupSummaries", "PutBearerTokenAuthentication"]));
+        ("field listings and aggregate summaries are by a log group's data source (set by vended log deliveries), which Stratus does not record",
+            ["GetLogFields", "ListAggregateLogGroupSummaries"]),
+        ("log objects are the large fields of events ingested through PutOpenTelemetryLogs (the OTLP endpoint), which Stratus does not serve", ["GetLogObject"]),
+        ("bearer token (API key) authentication is not built (Stratus authenticates CloudWatch Logs calls by SigV4 only)", ["PutBearerTokenAuthentication"]));
 }

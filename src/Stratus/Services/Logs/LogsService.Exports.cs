@@ -107,6 +107,7 @@ public sealed partial class LogsService
             S3Service? s3;
             while ((s3 = _s3()) is null) await Task.Delay(100, _stopping.Token);
             var group = Group(scope, task.LogGroupName);
+            CheckReadable(group);
             var viewer = Viewer(group, unmask: false);
             foreach (var stream in StreamsOf(group).Where(s => task.LogStreamNamePrefix is null || s.Name.StartsWith(task.LogStreamNamePrefix, StringComparison.Ordinal))
                          .OrderBy(s => s.Name, StringComparer.Ordinal).ToList())

@@ -55,7 +55,9 @@ public sealed partial class LogsService
         var stream = _streams.Get(StreamKey(scope.AccountId, scope.Region, pointer.GroupName, pointer.StreamName)) ?? throw LogsErrors.LogRecordNotFound();
         var found = _events.EventsBetween(StreamKey(stream), pointer.Timestamp, pointer.Timestamp).Where(e => e.Id == pointer.EventId).ToList();
         if (found is not [var stored]) throw LogsErrors.LogRecordNotFound();
-        var e = Viewed(Group(scope, pointer.GroupName), stored, unmask);
+        var group = Group(scope, pointer.GroupName);
+        CheckReadable(group);
+        var e = Viewed(group, stored, unmask);
         return new List<(string, string)>
             {
                 ("@timestamp", e.Timestamp.ToString(CultureInfo.InvariantCulture)),

@@ -100,7 +100,7 @@ public sealed partial class LogsService
     /// <summary>Hands the events each of the group's filters (and the account's subscription filter policy) matches to the delivery task.</summary>
     private void QueueDeliveries(LogGroup group, string stream, IReadOnlyList<LogEvent> stored)
     {
-        if (stored.Count == 0) return;
+        if (stored.Count == 0 || !Decrypts(group)) return;
         foreach (var filter in SubscriptionsOf(group).Concat(AccountSubscriptionsOf(group)))
         {
             var pattern = FilterPattern.Parse(filter.FilterPattern);

@@ -47,8 +47,14 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
 
     /// <param name="lambda">Where subscription filters deliver (Lambda's domain, with its permission check).</param>
     /// <param name="s3">Where export tasks write: resolved at the first export, since S3 is built after Logs.</param>
-    public LogsService(StateStore store, TimeProvider clock, IMetricPublisher metrics, ILogger logger, ILambdaInvoker lambda, Func<S3Service?> s3)
+    /// <param name="kmsKeys">KMS's checks of the keys log groups are encrypted under; with <paramref name="kmsEncryption"/>, null only in unit tests (no group can have a key).</param>
+    public LogsService(StateStore store, TimeProvider clock, IMetricPublisher metrics, ILogger logger, ILambdaInvoker lambda, Func<S3Service?> s3,
+        Kms.IKmsKeyUse? kmsKeys = null, Kms.IKmsEncryption? kmsEncryption = null)
     {
+        _kmsKeys = kmsKeys;
+        _kmsEncryption = kmsEncryption;
+        _queryResultKeys = new ResourceTable<QueryResultKey>(store, "logs.query-result-keys");
+        _lookupTables = new ResourceTable<LookupTable>(store, "logs.lookup-tables");
         _lambda = lambda;
         _s3 = s3;
         _subscriptionFilters = new ResourceTable<SubscriptionFilter>(store, "logs.subscription-filters");
@@ -63,9 +69,10 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         _metrics = metrics;
         _groups = new ResourceTable<LogGroup>(store, "logs.groups");
         _streams = new ResourceTable<LogStream>(store, "logs.streams");
-        _events = new LogEventStore(store);
         _clock = clock;
         _logger = logger;
+        foreach (var group in _groups.Values) StartSealing(group);
+        _events = new LogEventStore(store, sealer: this);
         _writer = Task.Run(WriteAppendedAsync);
         _housekeeper = Task.Run(KeepHouseAsync);
         _deliverer = Task.Run(DeliverAsync);
@@ -81,8 +88,17 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         ValidateGroupName(name);
         var group = new LogGroup(scope.AccountId, scope.Region, name, NowMs, null, tags,
             settings?.DeletionProtectionEnabled ?? false, settings?.LogGroupClass ?? LogGroupClasses.Standard);
-        if (!_groups.TryAdd(GroupKey(scope.AccountId, scope.Region, name), group))
-            throw LogsErrors.LogGroupExists();
+        if (settings?.KmsKeyId is { } kmsKeyId)
+        {
+            if (_groups.Get(GroupKey(scope.AccountId, scope.Region, name)) is not null) throw LogsErrors.LogGroupExists();
+            group = group with { KmsKeyId = kmsKeyId, DataKeys = [NewDataKey(scope, kmsKeyId, group.Arn)] };
+        }
+        lock (_createGate)
+        {
+            if (!_groups.TryAdd(GroupKey(scope.AccountId, scope.Region, name), group))
+                throw LogsErrors.LogGroupExists();
+            StartSealing(group);
+        }
         return group;
     }
 
@@ -98,6 +114,7 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         DeleteDataProtectionOf(group);
         DeleteIndexPolicyOf(group);
         _groups.Remove(GroupKey(group.AccountId, group.Region, group.Name));
+        _sealers.TryRemove(GroupKey(group.AccountId, group.Region, group.Name), out _);
         return _events.CommitAsync();
     }
 
@@ -234,6 +251,7 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
 
         var stream = Stream(scope, groupName, streamName);
         var group = Group(scope, groupName);
+        CheckWritable(group);
         var now = NowMs;
         var tooOldBefore = now - 14 * 86_400_000L;
         var expiredBefore = group.RetentionInDays is { } days ? now - days * 86_400_000L : long.MinValue;
@@ -264,7 +282,9 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         bool unmask = false)
     {
         var stream = Stream(scope, groupName, streamName);
-        var viewer = Viewer(Group(scope, groupName), unmask);
+        var group = Group(scope, groupName);
+        CheckReadable(group);
+        var viewer = Viewer(group, unmask);
         var events = _events.Events(StreamKey(stream))
             .Where(e => (startTime is null || e.Timestamp >= startTime) && (endTime is null || e.Timestamp < endTime)).ToList();
         var (direction, position) = ParsePositionToken(token);
@@ -289,6 +309,7 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
             throw LogsErrors.InvalidParameter("endTime must be greater than or equal to startTime.");
         var filter = ParseFilter(pattern);
         var group = Group(scope, groupName);
+        CheckReadable(group);
         var streams = StreamsOf(group)
             .Where(st => streamNames.Count == 0 || streamNames.Contains(st.Name))
             .Where(st => streamPrefix is null || st.Name.StartsWith(streamPrefix, StringComparison.Ordinal))
@@ -492,7 +513,9 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         {
             throw LogsErrors.MalformedQuery(error.Message);
         }
+        query = WithLookupTables(scope, query);
         var groups = input.LogGroups.Select(g => Group(scope, g)).DistinctBy(g => g.Name).ToList();
+        foreach (var group in groups) CheckReadable(group);
         var run = new QueryRun(new QueryInfo(scope.AccountId, scope.Region, Guid.NewGuid().ToString(), input.QueryString, groups[0].Name, NowMs, QueryStatus.Scheduled, null, null));
         lock (_queries)
         {
@@ -515,8 +538,10 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
             // A stream's events are read when its turn comes: a scan holds a stream's (at most MaxEventsPerStream) at a time.
             // filterIndex lookups skip the streams (and events) their field indexes say cannot match.
             var lookups = query.IndexLookups();
-            var streams = groups.SelectMany(g => StreamsOf(g).Select(s => (Stream: s, Log: $"{g.AccountId}:{g.Name}", Only: IndexCandidates(g, s, lookups))))
+            var streams = groups.SelectMany(g => StreamsOf(g).Select(s => (Group: g, Stream: s, Log: $"{g.AccountId}:{g.Name}", Only: IndexCandidates(g, s, lookups))))
                 .Where(s => s.Only is not { Count: 0 }).ToList();
+            // Every group named is scanned, except, under a filterIndex, those whose field indexes rule out all of their streams.
+            run.Scanned([.. groups.Where(g => lookups.Count == 0 || streams.Any(s => s.Group == g)).Select(g => g.Arn)]);
             // Newest first, the order Insights returns unsorted events in, merged from the streams read newest first: a query
             // that stops at its limit reads little more than that many events. A query whose stats or sort reorders them skips
             // the merge (a sort by @timestamp descending still reads each stream newest first, which its top-N heap prefers).
@@ -556,7 +581,12 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         }
     }
 
-    public QueryInfo GetQueryResults(Scope scope, string id) => Query(scope, id).Info;
+    public QueryInfo GetQueryResults(Scope scope, string id)
+    {
+        var info = Query(scope, id).Info;
+        CheckQueryResultsReadable(scope);
+        return info;
+    }
 
     /// <summary>The query's state once it has finished (the console's query box waits for it); throws when <paramref name="cancellation"/> fires first.</summary>
     public async Task<QueryInfo> FinishedAsync(Scope scope, string id, CancellationToken cancellation)
@@ -613,6 +643,11 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
                 Info = Info with { Status = to };
                 return true;
             }
+        }
+
+        public void Scanned(IReadOnlyList<string> groupArns)
+        {
+            lock (_gate) Info = Info with { ScannedGroupArns = groupArns };
         }
 
         public void Finish(string status, InsightsResult? result, long durationMs)

@@ -46,5 +46,7 @@ public sealed class SsmServiceTests
 
         public KmsDecrypted Decrypt(Scope scope, byte[] ciphertext, IReadOnlyDictionary<string, string> context, string? keyId) =>
             kms.Decrypt(scope, ciphertext, context, keyId);
+
+        public KmsDecrypted OpenAtRest(Scope scope, byte[] ciphertext, IReadOnlyDictionary<string, string> context) => kms.OpenAtRest(scope, ciphertext, context);
     }
 }

@@ -27,7 +27,7 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider, 
         var p = request.Properties;
         var scope = request.Scope;
         var group = logs.CreateLogGroup(scope, p.String("LogGroupName") ?? request.GeneratedName(512), Tags(p),
-            new LogGroupSettings(false, p.String("LogGroupClass")));
+            new LogGroupSettings(false, p.String("LogGroupClass"), p.String("KmsKeyId")));
         try
         {
             if (p.Int("RetentionInDays") is { } days) logs.PutRetentionPolicy(scope, group.Name, days);
@@ -52,6 +52,13 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider, 
         var removed = Tags(new ResourceProperties(request.LogicalId, previousProperties)).Keys.Except(tags.Keys).ToList();
         if (removed.Count > 0) logs.UntagLogGroup(scope, current.PhysicalId, removed);
         if (tags.Count > 0) logs.TagLogGroup(scope, current.PhysicalId, tags);
+        // KmsKeyId is mutable: AWS associates the new key or disassociates the old one in place.
+        var kmsKeyId = p.String("KmsKeyId");
+        if (kmsKeyId != new ResourceProperties(request.LogicalId, previousProperties).String("KmsKeyId"))
+        {
+            if (kmsKeyId is null) logs.DisassociateKmsKey(scope, current.PhysicalId, null);
+            else logs.AssociateKmsKey(scope, current.PhysicalId, null, kmsKeyId);
+        }
         logs.PutLogGroupDeletionProtection(scope, current.PhysicalId, p.Bool("DeletionProtectionEnabled") ?? false);
         return Task.FromResult(current);
     }
@@ -79,6 +86,7 @@ public sealed class LogsLogGroupProvider(LogsService logs) : IResourceProvider, 
                 ["RetentionInDays"] = group.RetentionInDays,
                 ["DeletionProtectionEnabled"] = group.DeletionProtectionEnabled,
                 ["LogGroupClass"] = group.LogGroupClass,
+                ["KmsKeyId"] = group.KmsKeyId,
                 ["Tags"] = LiveState.TagList(request.Properties.Values["Tags"], group.Tags),
             }
             : null;

@@ -22,6 +22,19 @@ public sealed record LogEvent(long Timestamp, string Message, long IngestionTime
     public string Position => $"{Timestamp:D19}{Id:D19}";
 }
 
+/// <summary>
+/// Seals the events of streams whose log group keeps them under a KMS key, as the store writes them to its journal and
+/// state file (envelope encryption: the sealer holds the group's data keys, KMS the key they are encrypted under).
+/// </summary>
+public interface IEventSealer
+{
+    /// <summary>How the stream's events are sealed when written now; null keeps them in plain text (a stream of a group without a key).</summary>
+    Func<byte[], byte[]>? SealerOf(string streamKey);
+
+    /// <summary>The plain bytes of a document sealed for the stream; null when they can no longer be opened (its key is deleted).</summary>
+    byte[]? Open(string streamKey, byte[] sealedBytes);
+}
+
 /// <summary>What DescribeLogStreams reports about a stream's events.</summary>
 public sealed record StreamStatistics(long? FirstEventTimestamp, long? LastEventTimestamp, long? LastIngestionTime, long StoredBytes);
 
@@ -58,15 +71,18 @@ public sealed class LogEventStore : IDisposable
     /// <summary>Blocks gone (emptied, dropped, their stream deleted), with the documents written for them, deleted by the next flush.</summary>
     private readonly ConcurrentQueue<(string Stream, long? Block, List<long> Chunks)> _deleted = new();
     private readonly StateStore _store;
+    private readonly IEventSealer? _sealer;
     private readonly JournaledState? _journal;
     private long _nextId;
     private long _nextChunk;
     private long _storedBytes;
     private readonly long _maxStoredBytes;
 
-    public LogEventStore(StateStore store, long maxStoredBytes = MaxStoredBytes)
+    /// <param name="sealer">Seals what is written of the streams whose groups keep their events under a KMS key; null writes all in plain text.</param>
+    public LogEventStore(StateStore store, long maxStoredBytes = MaxStoredBytes, IEventSealer? sealer = null)
     {
         _store = store;
+        _sealer = sealer;
         _maxStoredBytes = maxStoredBytes;
         var trims = new Dictionary<string, LogEvent>(StringComparer.Ordinal);
         foreach (var (key, body) in store.Load(Collection))
@@ -79,20 +95,23 @@ public sealed class LogEventStore : IDisposable
                 if (JsonSerializer.Deserialize<LogEvent>(body, Json) is { } trim) trims[streamKey] = trim;
                 continue;
             }
-            var events = JsonSerializer.Deserialize<List<LogEvent>>(body, Json);
-            if (events is null) continue;
-            var stream = _streams.GetOrAdd(streamKey, _ => new StreamEvents());
             var parts = suffix.Split('.');
+            var stream = _streams.GetOrAdd(streamKey, _ => new StreamEvents());
             var block = long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+            var events = ReadDocument(streamKey, body);
             if (parts.Length == 2)
             {
                 var chunk = long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+                _nextChunk = Math.Max(_nextChunk, chunk);
+                stream.ChunksOf(block).Add(chunk);
+                // A sealed chunk whose KMS key is deleted stays unread (its events are lost with the key, as AWS documents);
+                // its document goes with its block or stream.
+                if (events is null) continue;
                 if (!stream.Blocks.TryGetValue(block, out var list)) stream.Blocks[block] = list = [];
                 list.AddRange(events);
-                stream.ChunksOf(block).Add(chunk);
-                _nextChunk = Math.Max(_nextChunk, chunk);
                 continue;
             }
+            if (events is null) continue;
             // A whole block written by an earlier Stratus (10-minute blocks, rewritten in place): its events move into
             // this store's blocks and are written as chunks by the next flush, which deletes the old document.
             foreach (var e in events)
@@ -133,10 +152,12 @@ public sealed class LogEventStore : IDisposable
             Discard(append.Stream, journal: false);
             return;
         }
+        var events = append.Sealed is { } sealedEvents ? OpenEvents(append.Stream, sealedEvents) : append.Events;
+        if (events is null) return;
         var stream = _streams.GetOrAdd(append.Stream, _ => new StreamEvents());
         lock (stream.Gate)
         {
-            foreach (var e in append.Events)
+            foreach (var e in events)
             {
                 // Events at or before the stream's trim position were dropped after they were journaled.
                 if (stream.TrimmedThrough is { } through && Compare(e, through) <= 0) continue;
@@ -171,7 +192,10 @@ public sealed class LogEventStore : IDisposable
                         appended.Add(e);
                     }
                     // Journaled inside the stream's lock, so a stream's records keep the order of its ids.
-                    _journal?.Append(JsonSerializer.SerializeToUtf8Bytes(new JournaledAppend(streamKey, appended), Json));
+                    if (_journal is not null)
+                        _journal.Append(JsonSerializer.SerializeToUtf8Bytes(_sealer?.SealerOf(streamKey) is { } seal
+                            ? new JournaledAppend(streamKey, [], Sealed: Convert.ToBase64String(seal(JsonSerializer.SerializeToUtf8Bytes(appended, Json))))
+                            : new JournaledAppend(streamKey, appended), Json));
                     EnforceStreamBound(streamKey, stream);
                     return appended;
                 }
@@ -398,7 +422,7 @@ public sealed class LogEventStore : IDisposable
                 recent.Events.AddRange(added);
                 if (recent.Chunks.Count > 1) _fragmented[key] = 0;
             }
-            writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, chunk), JsonSerializer.Serialize(added, Json)));
+            writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, chunk), Document(key.Stream, added)));
         }
         if (compact) Compact(writes);
     }
@@ -420,13 +444,25 @@ public sealed class LogEventStore : IDisposable
                     writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, chunk), null));
                 }
                 chunks.Add(merged);
-                writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, merged), JsonSerializer.Serialize(recent.Events, Json)));
+                writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, merged), Document(key.Stream, recent.Events)));
             }
         }
         // Blocks written by a single chunk since the last compaction need nothing: start their count afresh.
         foreach (var stream in _streams.Values)
             lock (stream.Gate) stream.Recent.Clear();
     }
+
+    /// <summary>A chunk document: the events as a JSON array, or, sealed, a JSON string of the sealed array's base64.</summary>
+    private string Document(string streamKey, List<LogEvent> events) => _sealer?.SealerOf(streamKey) is { } seal
+        ? JsonSerializer.Serialize(Convert.ToBase64String(seal(JsonSerializer.SerializeToUtf8Bytes(events, Json))), Json)
+        : JsonSerializer.Serialize(events, Json);
+
+    private List<LogEvent>? ReadDocument(string streamKey, string body) => body.StartsWith('"')
+        ? JsonSerializer.Deserialize<string>(body, Json) is { } sealedEvents ? OpenEvents(streamKey, sealedEvents) : null
+        : JsonSerializer.Deserialize<List<LogEvent>>(body, Json);
+
+    private List<LogEvent>? OpenEvents(string streamKey, string sealedEvents) =>
+        _sealer?.Open(streamKey, Convert.FromBase64String(sealedEvents)) is { } plain ? JsonSerializer.Deserialize<List<LogEvent>>(plain, Json) : null;
 
     private static string ChunkKey(string stream, long block, long chunk) => chunk == LegacyDocument
         ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{stream}\u001f{block}")
@@ -462,8 +498,11 @@ public sealed class LogEventStore : IDisposable
 
     private static long Mod(long value, long divisor) => ((value % divisor) + divisor) % divisor;
 
-    /// <summary>One call's appended events as the journal holds them, or the stream's removal (<see cref="Removed"/>, no events).</summary>
-    private sealed record JournaledAppend(string Stream, List<LogEvent> Events, bool Removed = false);
+    /// <summary>
+    /// One call's appended events as the journal holds them (in <see cref="Sealed"/>, base64, when their group keeps them under a
+    /// KMS key), or the stream's removal (<see cref="Removed"/>, no events).
+    /// </summary>
+    private sealed record JournaledAppend(string Stream, List<LogEvent> Events, bool Removed = false, string? Sealed = null);
 
     private sealed class StreamEvents
     {

@@ -66,7 +66,7 @@ public static class InsightsEvaluator
     public static bool ReadsNewestFirst(InsightsQuery query) =>
         NeedsEventOrder(query) || query.Commands.SkipWhile(IsRowCommand).FirstOrDefault() is SortCommand { Keys: [(FieldRef { Name: "@timestamp" }, true), ..] };
 
-    private static bool IsRowCommand(InsightsCommand command) => command is FieldsCommand or FilterCommand or ParseCommand;
+    private static bool IsRowCommand(InsightsCommand command) => command is FieldsCommand or FilterCommand or ParseCommand or LookupCommand;
 
     public static InsightsResult Run(InsightsQuery query, IEnumerable<InsightsRecord> records, int limit, CancellationToken cancel) =>
         Run(query, [records], limit, cancel);
@@ -179,7 +179,7 @@ public static class InsightsEvaluator
                 case LimitCommand cut:
                     used = Math.Min(used, cut.Count);
                     break;
-                case FieldsCommand or ParseCommand or DisplayCommand:
+                case FieldsCommand or ParseCommand or DisplayCommand or LookupCommand:
                     break;
                 default:
                     return null;
@@ -261,6 +261,7 @@ public static class InsightsEvaluator
     {
         FieldsCommand fields => fields.Fields.Any(f => f.Name == "@timestamp" && f.Expr is not FieldRef),
         ParseCommand parse => parse.Names.Contains("@timestamp"),
+        LookupCommand lookup => lookup.Outputs.Contains("@timestamp"),
         _ => false,
     };
 
@@ -363,7 +364,7 @@ public static class InsightsEvaluator
         Declare(command, visible);
         return command switch
         {
-            FieldsCommand or FilterCommand or ParseCommand => rows.Where(row => Step(command, row)),
+            FieldsCommand or FilterCommand or ParseCommand or LookupCommand => rows.Where(row => Step(command, row)),
             StatsCommand stats => Stats(stats, rows),
             SortCommand sort => Sort(sort, rows),
             LimitCommand limit => rows.Take(limit.Count),
@@ -383,6 +384,9 @@ public static class InsightsEvaluator
                 break;
             case ParseCommand parse:
                 AddVisible(visible, parse.Names);
+                break;
+            case LookupCommand lookup:
+                AddVisible(visible, lookup.Outputs);
                 break;
             case StatsCommand stats:
                 visible.Clear();
@@ -405,6 +409,9 @@ public static class InsightsEvaluator
                 return Truthy(Eval(filter.Condition, row));
             case ParseCommand parse:
                 ParseInto(parse, row);
+                return true;
+            case LookupCommand lookup:
+                LookupInto(lookup, row);
                 return true;
             case FieldsCommand fields:
                 foreach (var f in fields.Fields)
@@ -429,6 +436,21 @@ public static class InsightsEvaluator
         // A value that does not match leaves every field of the pattern empty, hiding fields of the same name.
         if (source is null || !parse.Pattern.Match(Render(source), captures)) Array.Clear(captures);
         for (var i = 0; i < captures.Length; i++) row.Set(parse.Names[i], captures[i]);
+    }
+
+    /// <summary>A row whose log fields match no table row (or lack one) gets no value for the output fields.</summary>
+    private static void LookupInto(LookupCommand lookup, Row row)
+    {
+        var table = lookup.Table ?? throw new InvalidOperationException($"The lookup table {lookup.TableName} was not given to the query");
+        var values = new string[lookup.Keys.Count];
+        string[]? match = null;
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (row.Get(lookup.Keys[i].LogField) is not { } value) break;
+            values[i] = Render(value);
+            if (i == values.Length - 1) table.RowsByKey.TryGetValue(LookupTableData.Key(values), out match);
+        }
+        for (var i = 0; i < lookup.Outputs.Count; i++) row.Set(lookup.Outputs[i], match?[table.OutputColumns[i]]);
     }
 
     /// <summary>Every row sorted, for a sort whose rows a later command needs all of (a filter, dedup, stats after it).</summary>

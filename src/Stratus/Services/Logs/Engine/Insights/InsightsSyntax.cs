@@ -91,6 +91,26 @@ public sealed class GlobParsePattern(string glob) : ParsePattern
 public sealed record DisplayCommand(IReadOnlyList<string> Fields) : InsightsCommand;
 public sealed record DedupCommand(IReadOnlyList<string> Fields) : InsightsCommand;
 
+/// <summary>
+/// lookup TABLE lookup-field [as log-field], ... OUTPUT output-field, ...: each row whose log fields equal (exactly, case
+/// sensitively) a table row's lookup fields gets that row's output fields, replacing fields of the same name, as AWS documents.
+/// <see cref="Table"/> is the table's content, given by the service before the query runs (the parser knows only its name).
+/// </summary>
+public sealed record LookupCommand(string TableName, IReadOnlyList<(string TableField, string LogField)> Keys, IReadOnlyList<string> Outputs) : InsightsCommand
+{
+    public LookupTableData? Table { get; init; }
+}
+
+/// <summary>A lookup table's rows by the values of the fields a lookup matches on (the first row of equal values wins), and the output columns.</summary>
+public sealed class LookupTableData(IReadOnlyDictionary<string, string[]> rowsByKey, IReadOnlyList<int> outputColumns)
+{
+    public IReadOnlyDictionary<string, string[]> RowsByKey { get; } = rowsByKey;
+    public IReadOnlyList<int> OutputColumns { get; } = outputColumns;
+
+    /// <summary>The key of a row's values, compared ordinally: joined by U+001F, which the service refuses in a table's values.</summary>
+    public static string Key(IEnumerable<string> values) => string.Join('\u001f', values);
+}
+
 /// <param name="Commands">The commands, in order.</param>
 public sealed record InsightsQuery(IReadOnlyList<InsightsCommand> Commands)
 {
@@ -186,6 +206,7 @@ public sealed class InsightsParser
             case "parse": return Parse();
             case "display": return new DisplayCommand(List(FieldName));
             case "dedup": return new DedupCommand(List(FieldName));
+            case "lookup": return Lookup();
             default: throw Unexpected(word);
         }
     }
@@ -208,6 +229,22 @@ public sealed class InsightsParser
             ? throw new InsightsSyntaxException($"filterIndex takes a field compared with = or in to values, at line {Line(word.Start)} and position {Column(word.Start)}",
                 word.Start, _tokens[_at - 1].End)
             : new FilterCommand(condition, lookup);
+    }
+
+    private LookupCommand Lookup()
+    {
+        var table = Next();
+        if (table.Kind != Kind.Word) throw Unexpected(table);
+        var keys = List(() =>
+        {
+            var tableField = FieldName();
+            if (!IsWord("as")) return (tableField, tableField);
+            _at++;
+            return (tableField, FieldName());
+        });
+        if (!IsWord("output")) throw Unexpected(Peek);
+        _at++;
+        return new LookupCommand(table.Text, keys, List(FieldName));
     }
 
     private ParseCommand Parse()
