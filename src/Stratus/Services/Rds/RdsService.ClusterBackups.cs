@@ -118,17 +118,26 @@ public sealed partial class RdsService
     }
 
     /// <summary>
-    /// The cluster's data (the stopped writer's, or the volume's while it has no writer) copied into <paramref name="snapshot"/>;
-    /// the writer runs again afterwards. Manual and automated cluster snapshots alike.
+    /// The cluster's data copied into <paramref name="snapshot"/>, manual and automated cluster snapshots alike: taken online
+    /// from the running writer where its engine can (mariadb-backup, pg_basebackup), as the instances' snapshots are, so the
+    /// writer keeps serving (Aurora snapshots do not interrupt the cluster); else the stopped writer's data directory, the
+    /// writer running again afterwards; the volume's while the cluster has no writer. A writer that archives no log yet (a
+    /// reader a failover just promoted) is copied stopped: the restart makes it archive the lineage the snapshot begins.
     /// </summary>
     private async Task CopyClusterDataAsync(DbCluster cluster, DbClusterSnapshot snapshot, CancellationToken token)
     {
-        // A consistent copy needs the writer stopped for a moment; readers reconnect to it by themselves.
         if (Writer(cluster) is not { } writer)
         {
             CopyToClusterSnapshot(cluster, snapshot);
             return;
         }
+        if (Server(writer) is { SnapshotsOnline: true, LogArchive: not null } server)
+        {
+            await server.SnapshotOnlineAsync(RequireFleet().SnapshotDataDir(snapshot.ResourceId), token);
+            FinishSnapshot(_clusterSnapshotShelf, snapshot);
+            return;
+        }
+        // A consistent copy of a data directory needs the writer stopped for a moment; readers reconnect to it by themselves.
         await StopClusterWriterAsync(cluster, writer, token);
         try
         {
