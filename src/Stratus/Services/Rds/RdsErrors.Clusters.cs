@@ -35,9 +35,6 @@ public static partial class RdsErrors
     public static AwsException CopyOnWriteRestoreNotBuilt() =>
         InvalidValue("RestoreType copy-on-write (Aurora cloning) is not built by Stratus; restore with RestoreType full-copy.");
 
-    public static AwsException ClusterPointInTimeRestoreNotBuilt(string engine) => InvalidRestore(
-        $"Point-in-time restore of {engine} DB clusters is not built by Stratus (their WAL is not archived); restore an automated or manual cluster snapshot instead.");
-
     public static AwsException ClusterMemberSetting(string member) =>
         InvalidCombination($"The requested DB Instance will be a member of a DB Cluster. Set {member} for the DB Cluster.");
 

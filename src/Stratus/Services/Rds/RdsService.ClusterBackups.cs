@@ -8,9 +8,9 @@ namespace Stratus.Services.Rds;
 /// <summary>
 /// Automated backups of Aurora DB clusters, as Aurora keeps them (BackupRetentionPeriod 1 to 35: it cannot be turned off): an
 /// automated cluster snapshot when the cluster is created or restored and then daily in its PreferredBackupWindow, plus the
-/// writer's transaction log (aurora-mysql's binary log; not yet aurora-postgresql's WAL, see <see cref="ArchivesLog"/>) archived
-/// continuously into the cluster's log archive, the instances' own machinery (<see cref="IDbServer.ArchiveLogAsync"/>,
-/// <see cref="IDbServer.PrepareRecovery"/>) pointed at it.
+/// writer's transaction log (aurora-mysql's binary log, aurora-postgresql's WAL) archived continuously into the cluster's log
+/// archive, the instances' own machinery (<see cref="IDbServer.ArchiveLogAsync"/>, <see cref="IDbServer.PrepareRecovery"/>)
+/// pointed at it. Readers archive nothing (their log is the writer's), but read the archive (<see cref="IDbServer.SourceLogArchive"/>).
 ///
 /// The archive is kept by lineage: the log of one line of data. Every writer that takes the cluster volume over continues
 /// its lineage (the cluster's resource id). A failover promotes a reader whose log is its own, not a continuation of the
@@ -64,25 +64,22 @@ public sealed partial class RdsService
     }
 
     /// <summary>
-    /// Whether the cluster's writer archives its log: aurora-mysql's does; an aurora-postgresql writer started with WAL
-    /// archiving left its standbys without the WAL it wrote after a restart, so Stratus does not archive it yet and its
-    /// clusters keep automated snapshots without a restorable window (point-in-time restores are refused).
-    /// </summary>
-    private static bool ArchivesLog(string engine) => !RdsRules.IsPostgres(engine);
-
-    /// <summary>
-    /// Before an Aurora member's server starts: the writer archives into its cluster's lineage; a reader archives nothing (a
-    /// PostgreSQL standby started with archiving stopped following its writer once that restarted), so a reader promoted
-    /// by a failover starts archiving when the snapshot that begins its lineage restarts it. Nothing for other instances or
-    /// while the cluster keeps no backups yet.
+    /// Before an Aurora member's server starts: the writer archives into its cluster's lineage; a reader archives nothing (its
+    /// log is the writer's), so a reader promoted by a failover starts archiving when the snapshot that begins its lineage
+    /// restarts it. A reader reads the cluster's archive, every lineage of it, for the log its writer no longer holds: an
+    /// archiving PostgreSQL writer switches to a new WAL segment as it shuts down and recycles the old one once archived, so a
+    /// standby that stopped before it (RebootDBCluster restarts every member at once) finds the rest of that segment only in
+    /// the archive. Nothing for other instances or while the cluster keeps no backups yet.
     /// </summary>
     private void PlaceClusterLogArchive(DbInstance member)
     {
         if (member.ClusterIdentifier is null || _clusters.Get(ClusterKey(member.AccountId, member.Region, member.ClusterIdentifier)) is not { } cluster
             || AutomatedBackupOf(cluster) is null) return;
-        Server(member).LogArchive = member.Identifier == cluster.WriterIdentifier && ArchivesLog(cluster.Engine)
-            ? RequireFleet().CreateClusterLogArchive(cluster.ResourceId, LineageOf(cluster))
-            : null;
+        var fleet = RequireFleet();
+        var isWriter = member.Identifier == cluster.WriterIdentifier;
+        var server = Server(member);
+        server.LogArchive = isWriter ? fleet.CreateClusterLogArchive(cluster.ResourceId, LineageOf(cluster)) : null;
+        server.SourceLogArchive = isWriter ? null : fleet.LogArchiveDir(cluster.ResourceId);
     }
 
     /// <summary>
@@ -121,17 +118,26 @@ public sealed partial class RdsService
     }
 
     /// <summary>
-    /// The cluster's data (the stopped writer's, or the volume's while it has no writer) copied into <paramref name="snapshot"/>;
-    /// the writer runs again afterwards. Manual and automated cluster snapshots alike.
+    /// The cluster's data copied into <paramref name="snapshot"/>, manual and automated cluster snapshots alike: taken online
+    /// from the running writer where its engine can (mariadb-backup, pg_basebackup), as the instances' snapshots are, so the
+    /// writer keeps serving (Aurora snapshots do not interrupt the cluster); else the stopped writer's data directory, the
+    /// writer running again afterwards; the volume's while the cluster has no writer. A writer that archives no log yet (a
+    /// reader a failover just promoted) is copied stopped: the restart makes it archive the lineage the snapshot begins.
     /// </summary>
     private async Task CopyClusterDataAsync(DbCluster cluster, DbClusterSnapshot snapshot, CancellationToken token)
     {
-        // A consistent copy needs the writer stopped for a moment; readers reconnect to it by themselves.
         if (Writer(cluster) is not { } writer)
         {
             CopyToClusterSnapshot(cluster, snapshot);
             return;
         }
+        if (Server(writer) is { SnapshotsOnline: true, LogArchive: not null } server)
+        {
+            await server.SnapshotOnlineAsync(RequireFleet().SnapshotDataDir(snapshot.ResourceId), token);
+            FinishSnapshot(_clusterSnapshotShelf, snapshot);
+            return;
+        }
+        // A consistent copy of a data directory needs the writer stopped for a moment; readers reconnect to it by themselves.
         await StopClusterWriterAsync(cluster, writer, token);
         try
         {
@@ -218,7 +224,6 @@ public sealed partial class RdsService
     /// <summary>From the oldest automated cluster snapshot to the end of the newest one's lineage; null without an automated snapshot yet.</summary>
     public (DateTimeOffset Earliest, DateTimeOffset Latest)? RestoreWindow(DbClusterAutomatedBackup backup)
     {
-        if (!ArchivesLog(backup.Engine)) return null;
         var snapshots = AvailableAutomatedSnapshots(backup);
         if (snapshots.Count == 0) return null;
         return (snapshots[0].SnapshotCreateTime, LineageEnd(backup, LineageOf(snapshots[^1]), snapshots));
@@ -321,7 +326,6 @@ public sealed partial class RdsService
         if (request.RestoreTime is null && !request.UseLatestRestorableTime)
             throw RdsErrors.InvalidCombination("Either RestoreToTime or UseLatestRestorableTime must be specified.");
         var backup = SourceClusterBackup(scope, request);
-        if (!ArchivesLog(backup.Engine)) throw RdsErrors.ClusterPointInTimeRestoreNotBuilt(backup.Engine);
         var window = RestoreWindow(backup) ?? throw RdsErrors.InvalidRestore(
             $"DB cluster {backup.Identifier} has no automated snapshot to restore from yet.");
         if (request.RestoreTime is { } asked && (asked < window.Earliest || asked > window.Latest))

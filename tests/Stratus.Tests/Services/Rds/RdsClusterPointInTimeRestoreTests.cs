@@ -4,8 +4,8 @@ using Stratus.Tests.Infrastructure;
 namespace Stratus.Tests.Services.Rds;
 
 /// <summary>
-/// Aurora automated backups and RestoreDBClusterToPointInTime on real aurora-mysql servers (aurora-postgresql's WAL is not
-/// archived, so its point-in-time restores are refused): the automated cluster snapshot
+/// Aurora automated backups and RestoreDBClusterToPointInTime on real servers, for each engine (aurora-mysql's binary log,
+/// aurora-postgresql's WAL): the automated cluster snapshot
 /// taken at creation (listed, refused by DeleteDBClusterSnapshot), the restorable window on DescribeDBClusters, rows written
 /// before and after a noted time through the writer, AWS's refusals of a restore, a restore to that time whose writer (added
 /// by CreateDBInstance, as the restored cluster has none) holds only the first rows, and the source's backups retained after
@@ -18,19 +18,14 @@ public sealed class RdsClusterPointInTimeRestoreTests
     private const string User = "aurora_admin";
     private const string Password = "aurora-master-pass";
 
-    [Fact]
-    public async Task An_aurora_mysql_cluster_restores_to_a_point_in_time_and_keeps_its_backups_after_deletion()
+    [Theory]
+    [InlineData("aurora-mysql")]
+    [InlineData("aurora-postgresql")]
+    public async Task A_cluster_restores_to_a_point_in_time_and_keeps_its_backups_after_deletion(string engine)
     {
-        const string engine = "aurora-mysql";
         await using var stratus = await StratusProcess.StartPersistentAsync();
         var created = await Clients.Boto3Async(stratus.Url, $$"""
             rds = client("rds")
-            rds.create_db_cluster(DBClusterIdentifier="pg", Engine="aurora-postgresql", MasterUsername="{{User}}", MasterUserPassword="{{Password}}")
-            rds.get_waiter("db_cluster_available").wait(DBClusterIdentifier="pg", WaiterConfig={"Delay": 1, "MaxAttempts": 240})
-            out["pg"] = [error(rds.restore_db_cluster_to_point_in_time, DBClusterIdentifier="x1", SourceDBClusterIdentifier="pg", UseLatestRestorableTime=True),
-                         len(rds.describe_db_cluster_snapshots(DBClusterIdentifier="pg", SnapshotType="automated")["DBClusterSnapshots"]),
-                         "LatestRestorableTime" in rds.describe_db_clusters(DBClusterIdentifier="pg")["DBClusters"][0]]
-            rds.delete_db_cluster(DBClusterIdentifier="pg", SkipFinalSnapshot=True)
             out["no_backups"] = error(rds.create_db_cluster, DBClusterIdentifier="bad", Engine="{{engine}}", MasterUsername="{{User}}",
                 MasterUserPassword="{{Password}}", BackupRetentionPeriod=0)
             rds.create_db_cluster(DBClusterIdentifier="ledger", Engine="{{engine}}", MasterUsername="{{User}}", MasterUserPassword="{{Password}}",
@@ -53,9 +48,6 @@ public sealed class RdsClusterPointInTimeRestoreTests
                                        if "could not be archived" in e["Message"]]
             """, TimeSpan.FromMinutes(5));
         Assert.Equal("InvalidParameterValue", (string?)created["no_backups"]!["code"]);
-        // aurora-postgresql keeps automated snapshots, but no archived WAL, so no window and no point-in-time restore.
-        Assert.Equal("InvalidRestoreFault", (string?)created["pg"]![0]!["code"]);
-        Assert.Equal("[1,false]", new System.Text.Json.Nodes.JsonArray(created["pg"]![1]!.DeepClone(), created["pg"]![2]!.DeepClone()).ToJsonString());
         Assert.Equal("""[["automated","available",true]]""", created["snapshots"]!.ToJsonString());
         Assert.Equal(0, (int)created["manual"]!);
         Assert.Equal("InvalidDBClusterSnapshotStateFault", (string?)created["delete"]!["code"]);
@@ -150,10 +142,11 @@ public sealed class RdsClusterPointInTimeRestoreTests
             "the retained backup's log archive is deleted with it");
     }
 
-    [Fact]
-    public async Task The_restorable_window_of_an_aurora_mysql_cluster_goes_on_across_a_failover()
+    [Theory]
+    [InlineData("aurora-mysql")]
+    [InlineData("aurora-postgresql")]
+    public async Task The_restorable_window_of_a_cluster_goes_on_across_a_failover(string engine)
     {
-        const string engine = "aurora-mysql";
         await using var stratus = await StratusProcess.StartPersistentAsync();
         var created = await Clients.Boto3Async(stratus.Url, $$"""
             rds = client("rds")

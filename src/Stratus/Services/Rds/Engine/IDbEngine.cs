@@ -115,6 +115,13 @@ public interface IDbServer
 
     // ---- replication: read replicas and Aurora readers alike (Engine/MariaDbReplication.cs, Engine/PostgresReplication.cs) ----
 
+    /// <summary>
+    /// The archive a replica reads its source's log from when the source no longer holds it (an Aurora reader: its cluster's
+    /// log archive, a folder per lineage); set by the service before a start. PostgreSQL's standbys read it with
+    /// restore_command; MariaDB's replicas read only their source's binary log, which it keeps a day, and leave it unused.
+    /// </summary>
+    string? SourceLogArchive { get; set; }
+
     /// <summary>Whether this server is a replica: it replicates from its source and refuses writes (read_only, hot standby).</summary>
     bool IsReplica { get; }
 

@@ -22,6 +22,9 @@ public sealed partial class MariaDbServer
 
     public bool IsReplica => File.Exists(ReplicaMarker);
 
+    /// <summary>Unused: a MariaDB replica reads only its source's binary log (see <see cref="IDbServer.SourceLogArchive"/>).</summary>
+    public string? SourceLogArchive { get; set; }
+
     /// <summary>
     /// A server id of its own, stable across restarts (from the home, which carries the instance's resource id): a replica
     /// ignores binary log events carrying its own id, so source and replica must differ.

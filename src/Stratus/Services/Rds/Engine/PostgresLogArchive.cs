@@ -25,7 +25,7 @@ public sealed partial class PostgresServer
     /// Archiving is on for a server whose instance keeps backups (its archive folder exists when it starts: turning backups on
     /// begins with an automated snapshot, which restarts the server). The command copies a segment only while the folder
     /// exists, so turning backups off needs no restart (RDS keeps no logs with a retention of 0). Servers without backups (read
-    /// replicas, Aurora members) run without archiving, as before.
+    /// replicas, Aurora readers) run without archiving.
     /// </summary>
     private string[] ArchiveArgs() => LogArchive is null || !Directory.Exists(LogArchive) ? [] :
         ["-c", "archive_mode=on", "-c", $"archive_command=test ! -d {ShellWord(LogArchive)} || cp %p {ShellWord(LogArchive)}/%f", "-c", "archive_timeout=300"];

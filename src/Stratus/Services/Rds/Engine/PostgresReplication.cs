@@ -16,6 +16,22 @@ public sealed partial class PostgresServer
 
     public bool IsReplica => File.Exists(ReplicaMarker);
 
+    public string? SourceLogArchive { get; set; }
+
+    /// <summary>
+    /// Before a standby starts: restore_command reads the WAL its source no longer holds from the source's archive (each
+    /// lineage a folder; a segment's name, timeline included, is in one of them only), as a standby streams and falls back
+    /// on the archive. Without an archive the command goes (a standby then has only its source's pg_wal).
+    /// </summary>
+    private void PlaceStandbyRestoreCommand()
+    {
+        if (!IsReplica) return;
+        WriteAutoConf(new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["restore_command"] = SourceLogArchive is null ? "" : $"for f in {ShellWord(SourceLogArchive)}/*/%f; do test -f \"$f\" && exec cp \"$f\" %p; done; exit 1",
+        });
+    }
+
     public async Task StartReplicatingFromAsync(IDbServer source, string sourceAddress, int sourcePort, CancellationToken cancellation)
     {
         var primary = Source(source);
@@ -93,7 +109,7 @@ public sealed partial class PostgresServer
 
     /// <summary>
     /// pg_promote: the standby finishes recovery and becomes a primary of its own, writable at once; its primary_conninfo
-    /// (with the old source's replication password) goes too.
+    /// (with the old source's replication password) and restore_command go too.
     /// </summary>
     public async Task PromoteAsync(CancellationToken cancellation)
     {
@@ -101,6 +117,7 @@ public sealed partial class PostgresServer
             && !Convert.ToBoolean(await ScalarAsync("SELECT pg_promote(true, 60)", null, cancellation)))
             throw new InvalidOperationException($"PostgreSQL did not finish its promotion within 60 s: {LogTail()}");
         await ExecuteAsync("ALTER SYSTEM RESET primary_conninfo", cancellation);
+        await ExecuteAsync("ALTER SYSTEM RESET restore_command", cancellation);
         await ExecuteAsync("SELECT pg_reload_conf()", cancellation);
         File.Delete(ReplicaMarker);
     }

@@ -82,6 +82,7 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
         Persistence.DataDirectory.CreatePrivate(DataDir);
         ApplyPendingParameters();
         ForgetStandbyUnlessReplica();
+        PlaceStandbyRestoreCommand();
         AllowLocalReplication();
         // Only what Stratus owns is on the command line (it outranks every config file): where to listen and where to log.
         var archiving = ArchiveArgs();
