@@ -13,12 +13,15 @@ public sealed class RdsProxyTests
 {
     private const string Engine = "aurora-mysql";
 
-    /// <summary>wait_for_proxy polls DescribeDBProxies (up to a minute) until the proxy has the status.</summary>
+    /// <summary>wait_for_proxy polls DescribeDBProxies (up to a minute) until the proxy has the status, "gone" once it is not found
+    /// (one call per poll: a proxy being deleted may go between two).</summary>
     private const string WaitForProxy = """
         def wait_for_proxy(rds, name, status):
             for _ in range(120):
-                e = error(rds.describe_db_proxies, DBProxyName=name)
-                found = None if e else rds.describe_db_proxies(DBProxyName=name)["DBProxies"][0]
+                try:
+                    found = rds.describe_db_proxies(DBProxyName=name)["DBProxies"][0]
+                except rds.exceptions.DBProxyNotFoundFault:
+                    found = None
                 if (found["Status"] if found else "gone") == status:
                     return found
                 time.sleep(0.5)
@@ -26,8 +29,10 @@ public sealed class RdsProxyTests
 
         def wait_for_proxy_endpoint(rds, name, status):
             for _ in range(120):
-                e = error(rds.describe_db_proxy_endpoints, DBProxyEndpointName=name)
-                found = None if e else rds.describe_db_proxy_endpoints(DBProxyEndpointName=name)["DBProxyEndpoints"][0]
+                try:
+                    found = rds.describe_db_proxy_endpoints(DBProxyEndpointName=name)["DBProxyEndpoints"][0]
+                except rds.exceptions.DBProxyEndpointNotFoundFault:
+                    found = None
                 if (found["Status"] if found else "gone") == status:
                     return found
                 time.sleep(0.5)
