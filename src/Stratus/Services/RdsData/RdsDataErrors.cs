@@ -20,6 +20,10 @@ public static class RdsDataErrors
 
     public static AwsException ResponseTooLarge() => BadRequest("Database returned more than the allowed response size limit");
 
+    /// <summary>A row past the 64 KB per-row limit: AWS's troubleshooting guide names the error "Packet for query is too large"; the detail is ours.</summary>
+    public static AwsException RowTooLarge(long bytes) =>
+        BadRequest($"Packet for query is too large: a row of the result set holds {bytes} bytes, more than the Data API's {RdsDataRules.MaxRowBytes} per row");
+
     public static AwsException UnsupportedResult(string why) => new("UnsupportedResultException", $"The result contains an unsupported data type: {why}");
 
     public static AwsException ArrayParameter(string name) => BadRequest($"Array parameters are not supported: parameter {name}");

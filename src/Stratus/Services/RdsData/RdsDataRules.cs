@@ -14,6 +14,9 @@ public static class RdsDataRules
     /// <summary>The most a response may carry (AWS's troubleshooting guide: 1 MiB of result set).</summary>
     public const int MaxResponseBytes = 1024 * 1024;
 
+    /// <summary>The most one row of a result set may hold as the database returns it (AWS's Data API limits: 64 KB per row).</summary>
+    public const int MaxRowBytes = 64 * 1024;
+
     /// <summary>A statement runs at most 45 seconds before the call answers StatementTimeoutException (continueAfterTimeout lets it run on).</summary>
     public static readonly TimeSpan StatementTimeout = TimeSpan.FromSeconds(45);
 

@@ -255,7 +255,7 @@ public sealed class RdsDataService(RdsService rds, SecretsManagerService secrets
         return new StatementResult(request.IncludeResultMetadata ? columns : null, records, formatted, recordsUpdated, engine.GeneratedFields(command, recordsUpdated));
     }
 
-    /// <summary>The rows in the wire form the call asked for, refused past AWS's 1 MiB response limit as they are read.</summary>
+    /// <summary>The rows in the wire form the call asked for, refused past AWS's 64 KB row and 1 MiB response limits as they are read.</summary>
     private static async Task<JsonArray> ReadRowsAsync(DbDataReader reader, IReadOnlyList<DataApiColumn> columns, StatementRequest request, CancellationToken token)
     {
         var rows = new JsonArray();
@@ -272,6 +272,8 @@ public sealed class RdsDataService(RdsService rds, SecretsManagerService secrets
                 // A column of a type the driver has no value for (AWS answers these as UnsupportedResultException too).
                 throw RdsDataErrors.UnsupportedResult(e.Message);
             }
+            var rowBytes = RowBytes(values);
+            if (rowBytes > RdsDataRules.MaxRowBytes) throw RdsDataErrors.RowTooLarge(rowBytes);
             ByColumnType(values, columns);
             JsonNode row = request.FormatAsJson ? JsonRecord(columns, values, request.Options)
                 : new JsonArray([.. values.Select(v => (JsonNode)DataApiFields.Field(v, request.Options))]);
@@ -280,6 +282,24 @@ public sealed class RdsDataService(RdsService rds, SecretsManagerService secrets
             rows.Add(row);
         }
         return rows;
+    }
+
+    /// <summary>
+    /// A row's size as the database returned it: text in UTF-8 and binary by their bytes, any other value by its text form
+    /// (numbers, dates), which is near enough for a limit of 64 KB that only text and binary columns reach.
+    /// </summary>
+    private static long RowBytes(object[] values)
+    {
+        long bytes = 0;
+        foreach (var value in values)
+            bytes += value switch
+            {
+                DBNull => 0,
+                string text => Encoding.UTF8.GetByteCount(text),
+                byte[] binary => binary.Length,
+                _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)?.Length ?? 0,
+            };
+        return bytes;
     }
 
     /// <summary>A DATE column's value is a date: both drivers read it as a DateTime at midnight, which would answer a time AWS does not.</summary>

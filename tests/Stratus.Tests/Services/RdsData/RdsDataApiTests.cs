@@ -66,6 +66,10 @@ public sealed class RdsDataApiTests
             out["names"] = [r[0]["stringValue"] for r in names]
 
             out["sqlError"] = error(data.execute_statement, sql="SELEC 1", **target)
+            out["rowUnderLimit"] = len(data.execute_statement(sql="SELECT REPEAT('x', 60000)", **target)["records"][0][0]["stringValue"])
+            out["rowOverLimit"] = error(data.execute_statement, sql="SELECT REPEAT('x', 70000)", **target)
+            out["responseOverLimit"] = error(data.execute_statement,
+                sql="WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20) SELECT REPEAT('x', 60000) FROM n", **target)
             out["wrongSecret"] = error(data.execute_statement, sql="SELECT 1", resourceArn=arn, secretArn=wrong)
             out["noSecret"] = error(data.execute_statement, sql="SELECT 1", resourceArn=arn, secretArn=secret + "-gone")
             out["noDatabase"] = error(data.execute_statement, sql="SELECT 1", resourceArn=arn, secretArn=secret, database="nowhere")
@@ -100,6 +104,11 @@ public sealed class RdsDataApiTests
 
         Assert.Equal("BadRequestException", result["sqlError"]!["code"]!.GetValue<string>());
         Assert.Contains("syntax", result["sqlError"]!["message"]!.GetValue<string>());
+        Assert.Equal(60000, result["rowUnderLimit"]!.GetValue<int>());
+        Assert.Equal("BadRequestException", result["rowOverLimit"]!["code"]!.GetValue<string>());
+        Assert.StartsWith("Packet for query is too large", result["rowOverLimit"]!["message"]!.GetValue<string>());
+        Assert.Equal("BadRequestException", result["responseOverLimit"]!["code"]!.GetValue<string>());
+        Assert.Equal("Database returned more than the allowed response size limit", result["responseOverLimit"]!["message"]!.GetValue<string>());
         Assert.Equal("BadRequestException", result["wrongSecret"]!["code"]!.GetValue<string>());
         Assert.Contains(User, result["wrongSecret"]!["message"]!.GetValue<string>());
         Assert.Equal("SecretsErrorException", result["noSecret"]!["code"]!.GetValue<string>());
