@@ -177,6 +177,7 @@ public sealed class StratusServices : IAsyncDisposable
             new IamAccessKeyProvider(iam),
             new IamInstanceProfileProvider(iam),
             new IamOidcProviderProvider(iam),
+            new IamServiceLinkedRoleProvider(iam),
             new IamUserToGroupAdditionProvider(iam),
             new ApiGatewayRestApiProvider(apiGateway),
             new ApiGatewayResourceProvider(apiGateway),

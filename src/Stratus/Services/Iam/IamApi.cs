@@ -42,6 +42,9 @@ public sealed partial class IamApi : IStratusService
         { "TagRole", i => Done(() => _iam.TagRole(i.Scope, i.Required("RoleName"), IamTag.List(i))) },
         { "UntagRole", i => Done(() => _iam.UntagRole(i.Scope, i.Required("RoleName"), i.Strings("TagKeys").ToHashSet(StringComparer.Ordinal))) },
         { "ListRoleTags", i => Tags(_iam.GetRole(i.Scope, i.Required("RoleName")).Tags, i) },
+        { "CreateServiceLinkedRole", i => new JsonObject { ["Role"] = Role(_iam.CreateServiceLinkedRole(i.Scope, i.Required("AWSServiceName"), i.String("Description"), i.String("CustomSuffix"))) } },
+        { "DeleteServiceLinkedRole", i => new JsonObject { ["DeletionTaskId"] = _iam.DeleteServiceLinkedRole(i.Scope, i.Required("RoleName")) } },
+        { "GetServiceLinkedRoleDeletionStatus", i => new JsonObject { ["Status"] = _iam.GetServiceLinkedRoleDeletionStatus(i.Scope, i.Required("DeletionTaskId")).Status } },
 
         { "CreatePolicy", i => new JsonObject { ["Policy"] = Policy(_iam.CreatePolicy(i.Scope, i.Required("PolicyName"), ManagedPolicySettings.Read(i))) } },
         { "GetPolicy", i => new JsonObject { ["Policy"] = Policy(_iam.GetPolicy(i.Scope, i.Required("PolicyArn"))) } },

@@ -15,6 +15,9 @@ public static class IamAuthorization
     public static AuthorizationTable Table(IamService iam) => new("iam", unlisted: i => Entity(iam, i) is { } arn ? [arn] : [])
     {
         { "CreatePolicy", i => $"arn:aws:iam::{i.Scope.AccountId}:policy{i.String("Path") ?? "/"}{i.String("PolicyName")}" },
+        // The role it would make, at the service's path (iam:AWSServiceName narrows it further on AWS; not a key Stratus evaluates).
+        { "CreateServiceLinkedRole", i => ServiceLinkedRoles.Of(i.String("AWSServiceName") ?? "") is { } kind
+            ? $"arn:aws:iam::{i.Scope.AccountId}:role{kind.Path}{kind.NameWith(i.String("CustomSuffix"))}" : "*" },
         { "GetUser", i => i.String("UserName") is null ? i.Scope.PrincipalArn ?? "*" : iam.EntityArn(i, "user", i.String("UserName")!) },
     };
 

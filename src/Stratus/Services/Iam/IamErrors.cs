@@ -7,6 +7,28 @@ public static class IamErrors
 {
     public static AwsException RoleExists(string roleName) => new("EntityAlreadyExists", $"Role with name {roleName} already exists.", 409);
 
+    /// <summary>CreateServiceLinkedRole for a role the account already has: AWS answers InvalidInput, not EntityAlreadyExists.</summary>
+    public static AwsException ServiceRoleNameTaken(string roleName) =>
+        InvalidInput($"Service role name {roleName} has been taken in this account, please try a different suffix.");
+
+    /// <summary>Any change to a service-linked role but its description, as AWS refuses it.</summary>
+    public static AwsException UnmodifiableRole(string roleName) =>
+        new("UnmodifiableEntity", $"Cannot perform the operation on the protected role '{roleName}' - this role is only modifiable by AWS");
+
+    /// <summary>Our wording: a service whose linked role's name Stratus does not know (it gives no guessed name).</summary>
+    public static AwsException UnknownLinkedService(string serviceName) =>
+        InvalidInput($"Stratus does not know the service-linked role of the service {serviceName}.");
+
+    /// <summary>Our wording: AWS refuses a CustomSuffix for most services.</summary>
+    public static AwsException CustomSuffixNotTaken(string serviceName) =>
+        InvalidInput($"Custom suffix is not allowed for the service {serviceName}.");
+
+    /// <summary>Our wording: DeleteServiceLinkedRole names a role no service is linked to.</summary>
+    public static AwsException NotServiceLinked(string roleName) => InvalidInput($"The role {roleName} is not a service-linked role.");
+
+    /// <summary>Our wording: a deletion task id no DeleteServiceLinkedRole answered.</summary>
+    public static AwsException NoSuchDeletionTask(string taskId) => new("NoSuchEntity", $"The deletion task {taskId} cannot be found.", 404);
+
     public static AwsException UserExists(string userName) => new("EntityAlreadyExists", $"User with name {userName} already exists.", 409);
 
     public static AwsException PolicyExists(string policyName) =>

@@ -33,6 +33,9 @@ public sealed record IamRole : IPolicyHolder<IamRole>
     public IReadOnlyDictionary<string, string> InlinePolicies { get; init; } = new Dictionary<string, string>();
     public string? PermissionsBoundaryArn { get; init; }
 
+    /// <summary>The service principal a service-linked role belongs to (CreateServiceLinkedRole); only that service may change it.</summary>
+    public string? LinkedService { get; init; }
+
     public string Arn => $"arn:aws:iam::{AccountId}:role{Path}{RoleName}";
 
     public IamRole WithPolicies(IReadOnlyList<string> attached, IReadOnlyDictionary<string, string> inline) => this with { AttachedPolicyArns = attached, InlinePolicies = inline };
@@ -218,3 +221,6 @@ public sealed record IamEntityKind(string Name, string Noun)
     /// <summary>The request member naming the entity: UserName, GroupName, RoleName.</summary>
     public string NameMember => Name + "Name";
 }
+
+/// <summary>A DeleteServiceLinkedRole request, which GetServiceLinkedRoleDeletionStatus reports on by its id.</summary>
+public sealed record IamRoleDeletionTask(string AccountId, string DeletionTaskId, string Status);

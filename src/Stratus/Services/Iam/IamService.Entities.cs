@@ -30,6 +30,7 @@ public sealed partial class IamService
 
     private void ChangeHolder(Scope scope, IamEntityKind kind, string name, Func<IPolicyHolder<object>, object> change)
     {
+        if (kind == IamEntityKind.Role) CheckModifiable(scope, name);
         var key = Key(scope.AccountId, name);
         var changed = kind.Name switch
         {
@@ -88,6 +89,7 @@ public sealed partial class IamService
     public void PutPermissionsBoundary(Scope scope, IamEntityKind kind, string name, string? policyArn)
     {
         if (policyArn is not null) GetPolicy(scope, policyArn);
+        if (kind == IamEntityKind.Role) CheckModifiable(scope, name);
         var key = Key(scope.AccountId, name);
         var changed = kind == IamEntityKind.User
             ? (object?)_users.Update(key, u => u with { PermissionsBoundaryArn = policyArn })

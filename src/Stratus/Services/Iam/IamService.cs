@@ -45,6 +45,7 @@ public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRe
     private readonly ResourceTable<IamAccountAlias> _accountAliases;
     private readonly ResourceTable<IamCredentialReport> _credentialReports;
     private readonly ResourceTable<IamKeyUse> _keyUses;
+    private readonly ResourceTable<IamRoleDeletionTask> _deletionTasks;
     private readonly Dictionary<string, IamManagedPolicy> _awsPolicies;
     private readonly ConcurrentDictionary<string, (string AccountId, string UserName)> _keyOwners = new(StringComparer.Ordinal);
 
@@ -62,6 +63,7 @@ public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRe
         _accountAliases = new ResourceTable<IamAccountAlias>(store, "iam.account-aliases");
         _credentialReports = new ResourceTable<IamCredentialReport>(store, "iam.credential-reports");
         _keyUses = new ResourceTable<IamKeyUse>(store, "iam.key-last-used");
+        _deletionTasks = new ResourceTable<IamRoleDeletionTask>(store, "iam.role-deletion-tasks");
         foreach (var (accessKeyId, use) in _keyUses.Entries)
         {
             _keyLastUsed[accessKeyId] = use;
@@ -116,6 +118,7 @@ public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRe
     public void DeleteRole(Scope scope, string roleName)
     {
         var role = GetRole(scope, roleName);
+        CheckModifiable(scope, roleName);
         if (role.AttachedPolicyArns.Count > 0)
             throw IamErrors.DeleteConflict("Cannot delete entity, must detach all policies first.");
         if (role.InlinePolicies.Count > 0)
@@ -127,6 +130,7 @@ public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRe
 
     public IamRole UpdateAssumeRolePolicy(Scope scope, string roleName, string trustPolicy)
     {
+        CheckModifiable(scope, roleName);
         PolicyDocument.Validate(trustPolicy, PolicyDocument.Kind.Trust);
         return UpdateRole(scope, roleName, r => r with { AssumeRolePolicyDocument = trustPolicy });
     }
