@@ -211,6 +211,8 @@ public sealed class StratusServices : IAsyncDisposable
             new CloudWatchInsightRuleProvider(cloudWatch),
             new LogsSubscriptionFilterProvider(logs),
             new LogsMetricFilterProvider(logs),
+            new LogsQueryDefinitionProvider(logs),
+            new LogsResourcePolicyProvider(logs),
             new LambdaFunctionProvider(lambda, lambdaCode),
             new LambdaPermissionProvider(lambda),
             new LambdaVersionProvider(lambda),
