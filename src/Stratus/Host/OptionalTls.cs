@@ -6,6 +6,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Stratus.Host;
@@ -14,6 +15,9 @@ namespace Stratus.Host;
 /// Lets Stratus's one port speak HTTPS as well as HTTP, so URLs built the AWS way (<c>https://{api}.execute-api.{region}.{suffix}/{stage}</c>)
 /// open: a connection that starts with a TLS handshake record is served over TLS with a self-signed development
 /// certificate made at start-up (clients must skip verification, e.g. <c>curl -k</c>); any other connection stays plain HTTP.
+/// A handshake whose SNI names a custom domain with mutual TLS is asked for a client certificate (only those: other clients are never
+/// asked); whatever the client presents, or nothing, completes the handshake, and the custom domain's data plane answers a certificate its
+/// truststore does not admit with 403 Forbidden, as API Gateway does. The certificate reaches requests as <see cref="ITlsConnectionFeature"/>.
 /// </summary>
 public static class OptionalTls
 {
@@ -28,7 +32,7 @@ public static class OptionalTls
     /// </summary>
     private const int TlsReadBufferBytes = 64 * 1024;
 
-    public static ListenOptions UseOptionalTls(this ListenOptions listen, X509Certificate2 certificate)
+    public static ListenOptions UseOptionalTls(this ListenOptions listen, X509Certificate2 certificate, Func<string, bool> requiresClientCertificate)
     {
         listen.Use(next => async connection =>
         {
@@ -46,16 +50,20 @@ public static class OptionalTls
             await using var tls = new SslStream(new DuplexPipeStream(plain), leaveInnerStreamOpen: true);
             try
             {
-                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                await tls.AuthenticateAsServerAsync((_, hello, _, _) => ValueTask.FromResult(new SslServerAuthenticationOptions
                 {
                     ServerCertificate = certificate,
                     ApplicationProtocols = [SslApplicationProtocol.Http11],
-                }, connection.ConnectionClosed);
+                    ClientCertificateRequired = hello.ServerName is { Length: > 0 } name && requiresClientCertificate(name),
+                    // The truststore, not the machine's roots, decides, and it decides per request (CustomDomainDataPlane).
+                    RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                }), null, connection.ConnectionClosed);
             }
             catch (Exception e) when (e is IOException or AuthenticationException or OperationCanceledException)
             {
                 return;
             }
+            if (tls.RemoteCertificate is X509Certificate2 clientCertificate) connection.Features.Set<ITlsConnectionFeature>(new ClientCertificateFeature(clientCertificate));
             connection.Transport = new TlsPipe(
                 PipeReader.Create(tls, new StreamPipeReaderOptions(bufferSize: TlsReadBufferBytes, minimumReadSize: MaxTlsRecordBytes, leaveOpen: true)),
                 PipeWriter.Create(tls, new StreamPipeWriterOptions(minimumBufferSize: MaxTlsRecordBytes, leaveOpen: true)));
@@ -87,6 +95,12 @@ public static class OptionalTls
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         var now = clock.GetUtcNow();
         return request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
+    }
+
+    private sealed class ClientCertificateFeature(X509Certificate2 certificate) : ITlsConnectionFeature
+    {
+        public X509Certificate2? ClientCertificate { get; set; } = certificate;
+        public Task<X509Certificate2?> GetClientCertificateAsync(CancellationToken cancellation) => Task.FromResult(ClientCertificate);
     }
 
     private sealed class TlsPipe(PipeReader input, PipeWriter output) : IDuplexPipe

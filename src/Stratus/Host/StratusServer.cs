@@ -58,18 +58,22 @@ public sealed class StratusServer : IAsyncDisposable
         // Each receive takes at most one block of the connection's memory pool: 64 KB blocks instead of Kestrel's 4 KB
         // (ConnectionBlockPool). The transport takes the pool factory from the services, the last one registered.
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, ConnectionBlockPoolFactory>();
+        // The services are composed once Kestrel is configured; no connection arrives before they are.
+        StratusServices? composed = null;
+        bool RequiresClientCertificate(string serverName) => composed?.CustomDomains.RequiresClientCertificate(serverName) ?? false;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = MaxRequestBytes;
-            if (options.Host is "localhost") kestrel.ListenLocalhost(options.Port, listen => listen.UseOptionalTls(certificate));
-            else kestrel.Listen(IPAddress.Parse(options.Host), options.Port, listen => listen.UseOptionalTls(certificate));
+            if (options.Host is "localhost") kestrel.ListenLocalhost(options.Port, listen => listen.UseOptionalTls(certificate, RequiresClientCertificate));
+            else kestrel.Listen(IPAddress.Parse(options.Host), options.Port, listen => listen.UseOptionalTls(certificate, RequiresClientCertificate));
         });
 
         var store = options.DataDir is null ? StateStore.Ephemeral() : StateStore.Open(options.DataDir);
         var app = builder.Build();
         var address = new StratusAddress();
         var services = StratusServices.Compose(options, store, clock, app.Services.GetRequiredService<ILoggerFactory>(), address);
+        composed = services;
         var registry = new ServiceRegistry(services.All);
         var router = new RequestRouter(registry, services.Credentials, options, new SigV4Verifier(clock), new RequestAuthorizer(services.Iam, clock, services.Authorizations));
         var health = new HealthEndpoint(registry, options, clock, new InvokeUrls(services.ApiGateway, services.ApiGatewayV2, services.Lambda));

@@ -79,6 +79,8 @@ public sealed class StratusServices : IAsyncDisposable
     public required EcrService Ecr { get; init; }
     public required ApiGatewayService ApiGateway { get; init; }
     public required ApiGatewayV2Service ApiGatewayV2 { get; init; }
+    /// <summary>Custom domain names: the host's TLS asks a client for its certificate when its SNI names one with mutual TLS.</summary>
+    public required CustomDomainNames CustomDomains { get; init; }
     public required CloudFormationService CloudFormation { get; init; }
     /// <summary>Where Lambda and API Gateway publish their metrics.</summary>
     public required CloudWatchService CloudWatch { get; init; }
@@ -153,11 +155,13 @@ public sealed class StratusServices : IAsyncDisposable
                 new WebSocketAuthorization(executeApiSigners, httpApiAuthorizers, apiGateway), stageTelemetry, clock, Log("apigatewayv2.websocket")),
             webSocketConnections);
         // Custom domain names are one namespace for REST and HTTP APIs, served ahead of the execute-api forms.
-        var customDomains = new CustomDomainNames(store, clock, apiGateway, apiGatewayV2);
-        var customDomainDataPlane = new CustomDomainDataPlane(customDomains, apiGatewayDataPlane, apiGatewayV2DataPlane, apiGatewayV2);
-
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1), new BucketNotifications(lambda, Log("s3.notifications")));
         s3ForExports = s3;
+        // A mutual TLS domain's truststore is read from S3 when the domain is created or updated.
+        var customDomains = new CustomDomainNames(store, clock, apiGateway, apiGatewayV2, s3);
+        var customDomainDataPlane = new CustomDomainDataPlane(customDomains, apiGatewayDataPlane, apiGatewayV2DataPlane, apiGatewayV2,
+            new ClientCertificateVerifier(clock));
+
         var ssm = new SsmService(store, clock, kms);
         var codePackages = new S3CodePackages(s3);
         var events = new EventsService(store, clock, lambda, cloudWatch, Log("events"));
@@ -323,6 +327,7 @@ public sealed class StratusServices : IAsyncDisposable
             Ecr = ecr,
             ApiGateway = apiGateway,
             ApiGatewayV2 = apiGatewayV2,
+            CustomDomains = customDomains,
             CloudFormation = cloudFormation,
             CloudWatch = cloudWatch,
             Logs = logs,

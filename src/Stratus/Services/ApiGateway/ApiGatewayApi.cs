@@ -312,11 +312,15 @@ public sealed class ApiGatewayApi : IStratusService
         { "UpdateDomainName", i =>
             {
                 var changes = PatchValues(Patch(i), "/regionalCertificateArn", "/regionalCertificateName", "/certificateArn", "/certificateName", "/securityPolicy",
-                    "/routingMode");
+                    "/routingMode", TruststoreUriPath, TruststoreVersionPath);
+                // Either truststore path reads the truststore again; a version alone keeps the URI, an empty URI turns mutual TLS off.
+                var mutualTls = changes.ContainsKey(TruststoreUriPath) || changes.ContainsKey(TruststoreVersionPath)
+                    ? new MutualTlsSettings(changes.GetValueOrDefault(TruststoreUriPath), changes.GetValueOrDefault(TruststoreVersionPath))
+                    : null;
                 return DomainWire(_domains.UpdateCertificate(i.Scope, DomainName(i),
                     changes.GetValueOrDefault("/regionalCertificateArn") ?? changes.GetValueOrDefault("/certificateArn"),
                     changes.GetValueOrDefault("/regionalCertificateName") ?? changes.GetValueOrDefault("/certificateName"),
-                    changes.GetValueOrDefault("/securityPolicy"), routingMode: RoutingModes.FromRest(changes.GetValueOrDefault("/routingMode"))));
+                    changes.GetValueOrDefault("/securityPolicy"), routingMode: RoutingModes.FromRest(changes.GetValueOrDefault("/routingMode")), mutualTls: mutualTls));
             } },
         { "DeleteDomainName", i => Done(() => _domains.Delete(i.Scope, DomainName(i))) },
         { "CreateBasePathMapping", i => MappingWire(_domains.CreateMapping(i.Scope, DomainName(i), i.String("basePath"), i.Required("restApiId"),
@@ -422,6 +426,9 @@ public sealed class ApiGatewayApi : IStratusService
     private static string ApiId(OperationInput i) => i.Required("restapi_id");
     private static string DomainName(OperationInput i) => i.Required("domain_name");
 
+    private const string TruststoreUriPath = "/mutualTlsAuthentication/truststoreUri";
+    private const string TruststoreVersionPath = "/mutualTlsAuthentication/truststoreVersion";
+
     private static JsonObject UsageWire(string planId, (string Start, string End, Dictionary<string, List<long[]>> Items) usage) => new()
     {
         ["usagePlanId"] = planId,
@@ -462,6 +469,16 @@ public sealed class ApiGatewayApi : IStratusService
             ["tags"] = StringMapWire(domain.Tags),
         };
         if (domain.CertificateName is { } certificateName) wire["regionalCertificateName"] = certificateName;
+        if (domain.MutualTls is { } mutualTls) wire["mutualTlsAuthentication"] = MutualTlsWire(mutualTls);
+        return wire;
+    }
+
+    /// <summary>MutualTlsAuthentication as both APIs answer it (the same member names in apigateway and apigatewayv2).</summary>
+    internal static JsonObject MutualTlsWire(MutualTlsAuthentication mutualTls)
+    {
+        var wire = new JsonObject { ["truststoreUri"] = mutualTls.TruststoreUri };
+        if (mutualTls.TruststoreVersion is { } version) wire["truststoreVersion"] = version;
+        if (mutualTls.TruststoreWarnings.Count > 0) wire["truststoreWarnings"] = new JsonArray([.. mutualTls.TruststoreWarnings.Select(w => (JsonNode)w)]);
         return wire;
     }
 

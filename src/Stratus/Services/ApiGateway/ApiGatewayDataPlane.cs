@@ -289,6 +289,7 @@ public sealed class ApiGatewayDataPlane(ApiGatewayService gateway, MethodRequest
             http.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1")
         {
             Caller = caller,
+            ClientCert = http.Features.Get<ClientCertificateIdentity>(),
         };
     }
 

@@ -23,6 +23,8 @@ public sealed record CustomDomain
     /// <summary>How the data plane routes the domain's requests (<see cref="RoutingModes"/>); domains stored before routing rules keep AWS's default.</summary>
     public string RoutingMode { get; init; } = RoutingModes.ApiMappingOnly;
     public List<RoutingRule> RoutingRules { get; init; } = [];
+    /// <summary>Mutual TLS, when the domain requires client certificates: the truststore as it was read.</summary>
+    public MutualTlsAuthentication? MutualTls { get; init; }
 
     /// <summary>The regional domain name AWS gives (d-xxxx.execute-api.{region}.amazonaws.com) under Stratus's *.localhost names, so it opens too.</summary>
     public string RegionalDomainName => $"{DomainNameId}.execute-api.{Region}.localhost";
@@ -44,7 +46,7 @@ public sealed record DomainMapping
 
 /// <summary>CreateDomainName's members, from apigateway, apigatewayv2 or either template type, reduced to what Stratus serves.</summary>
 public sealed record DomainNameSettings(string DomainName, string? EndpointType, string? CertificateArn, string? CertificateName,
-    string? SecurityPolicy, Dictionary<string, string>? Tags, string? RoutingMode)
+    string? SecurityPolicy, Dictionary<string, string>? Tags, string? RoutingMode, MutualTlsSettings? MutualTls)
 {
     /// <summary>apigateway's CreateDomainName, or an AWS::ApiGateway::DomainName.</summary>
     public static DomainNameSettings ReadRest(IInputReader input)
@@ -53,7 +55,7 @@ public sealed record DomainNameSettings(string DomainName, string? EndpointType,
         return new(input.Required("domainName"), types.Count == 0 ? null : string.Join(",", types),
             input.String("regionalCertificateArn") ?? input.String("certificateArn"),
             input.String("regionalCertificateName") ?? input.String("certificateName"),
-            input.String("securityPolicy"), ApiGatewayTags.Read(input), RoutingModes.FromRest(input.String("routingMode")));
+            input.String("securityPolicy"), ApiGatewayTags.Read(input), RoutingModes.FromRest(input.String("routingMode")), MutualTlsSettings.Read(input));
     }
 
     /// <summary>apigatewayv2's CreateDomainName, or an AWS::ApiGatewayV2::DomainName: AWS takes exactly one configuration.</summary>
@@ -65,6 +67,6 @@ public sealed record DomainNameSettings(string DomainName, string? EndpointType,
         return new(input.Required("domainName"), configuration?.String("endpointType") ?? "REGIONAL", configuration?.String("certificateArn"),
             configuration?.String("certificateName"), configuration?.String("securityPolicy"),
             // AWS::ApiGatewayV2::DomainName's Tags is a map, as the wire's.
-            input.StringMap("tags"), RoutingModes.FromHttp(input.String("routingMode")));
+            input.StringMap("tags"), RoutingModes.FromHttp(input.String("routingMode")), MutualTlsSettings.Read(input));
     }
 }

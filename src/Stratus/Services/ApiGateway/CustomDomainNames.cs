@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.ApiGatewayV2;
+using Stratus.Services.S3;
 using static Stratus.Services.ApiGateway.ApiGatewayErrors;
 
 namespace Stratus.Services.ApiGateway;
@@ -12,9 +13,11 @@ namespace Stratus.Services.ApiGateway;
 /// Custom domain names and their base path (API) mappings, shared by REST and HTTP APIs as on AWS, and the lookup the data plane
 /// routes a request's Host through (<see cref="Engine.CustomDomainDataPlane"/>). Only REGIONAL endpoints are served: EDGE needs
 /// CloudFront and PRIVATE needs VPC endpoints, neither of which Stratus serves. Certificate ARNs are recorded as given and not checked
-/// against ACM, which Stratus does not serve; Stratus's own port answers every domain name over HTTP and (with its TLS) HTTPS.
+/// against ACM, which Stratus does not serve; Stratus's own port answers every domain name over HTTP and (with its TLS) HTTPS. A domain with
+/// mutual TLS keeps the truststore it read from S3 (<paramref name="truststores"/>) when it was created or updated, as AWS keeps it.
 /// </summary>
-public sealed partial class CustomDomainNames(StateStore store, TimeProvider clock, ApiGatewayService restApis, ApiGatewayV2Service httpApis)
+public sealed partial class CustomDomainNames(StateStore store, TimeProvider clock, ApiGatewayService restApis, ApiGatewayV2Service httpApis,
+    IS3ObjectReader truststores)
 {
     private const string IdAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
     private readonly ResourceTable<CustomDomain> _domains = new(store, "apigateway.domainnames");
@@ -52,6 +55,7 @@ public sealed partial class CustomDomainNames(StateStore store, TimeProvider clo
             CreatedDate = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds()),
             Tags = settings.Tags ?? [],
             RoutingMode = settings.RoutingMode ?? RoutingModes.ApiMappingOnly,
+            MutualTls = settings.MutualTls is { } mutualTls ? MutualTlsTruststore.Read(scope, truststores, mutualTls, clock.GetUtcNow()) : null,
         };
         lock (_writeGate)
         {
@@ -90,10 +94,23 @@ public sealed partial class CustomDomainNames(StateStore store, TimeProvider clo
     public IReadOnlyList<CustomDomain> List(Scope scope) =>
         _domains.Values.Where(d => d.AccountId == scope.AccountId && d.Region == scope.Region).OrderBy(d => d.DomainName, StringComparer.Ordinal).ToList();
 
-    /// <summary>A new certificate, security policy or routing mode (UpdateDomainName in either API; the endpoint type stays REGIONAL).</summary>
+    /// <summary>
+    /// A new certificate, security policy, routing mode or mutual TLS (UpdateDomainName in either API; the endpoint type stays REGIONAL). New
+    /// mutual TLS settings read the truststore again (a new version, or the same object as it is now); an empty truststore URI turns mutual
+    /// TLS off, as AWS documents.
+    /// </summary>
     public CustomDomain UpdateCertificate(Scope scope, string name, string? certificateArn, string? certificateName, string? securityPolicy,
-        Dictionary<string, string>? tags = null, string? routingMode = null) =>
-        Change(scope, name, domain => domain with
+        Dictionary<string, string>? tags = null, string? routingMode = null, MutualTlsSettings? mutualTls = null)
+    {
+        var current = Get(scope, name).MutualTls;
+        var nextMutualTls = mutualTls switch
+        {
+            null => current,
+            { TruststoreUri: "" } => null,
+            _ => MutualTlsTruststore.Read(scope, truststores,
+                new MutualTlsSettings(mutualTls.TruststoreUri ?? current?.TruststoreUri, mutualTls.TruststoreVersion), clock.GetUtcNow()),
+        };
+        return Change(scope, name, domain => domain with
         {
             CertificateArn = certificateArn ?? domain.CertificateArn,
             CertificateName = certificateName ?? domain.CertificateName,
@@ -101,7 +118,9 @@ public sealed partial class CustomDomainNames(StateStore store, TimeProvider clo
             Tags = tags ?? domain.Tags,
             // Changing the mode keeps the rules and mappings the new mode does not use, as AWS keeps them: switching back serves them again.
             RoutingMode = routingMode ?? domain.RoutingMode,
+            MutualTls = nextMutualTls,
         });
+    }
 
     public void Delete(Scope scope, string name)
     {
@@ -243,6 +262,11 @@ public sealed partial class CustomDomainNames(StateStore store, TimeProvider clo
                 return _domains.Get(key);
         return null;
     }
+
+    /// <summary>
+    /// Whether a TLS client naming <paramref name="serverName"/> (its SNI) must be asked for a certificate: the name is a domain's with mutual TLS.
+    /// </summary>
+    public bool RequiresClientCertificate(string serverName) => FindByHost(serverName) is { MutualTls: not null };
 
     /// <summary>
     /// The mapping a path goes to and the path left once its base path is taken off, as API Gateway matches them: the longest base path

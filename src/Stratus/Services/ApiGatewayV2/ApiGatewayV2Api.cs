@@ -198,7 +198,7 @@ public sealed class ApiGatewayV2Api : IStratusService
                 {
                     var settings = DomainNameSettings.ReadHttp(i);
                     return DomainWire(_domains.UpdateCertificate(i.Scope, DomainName(i), settings.CertificateArn, settings.CertificateName, settings.SecurityPolicy,
-                        routingMode: settings.RoutingMode));
+                        routingMode: settings.RoutingMode, mutualTls: settings.MutualTls));
                 } },
             { "DeleteDomainName", i => Done(() => _domains.Delete(i.Scope, DomainName(i))) },
             { "CreateApiMapping", i => MappingWire(_domains.CreateMapping(i.Scope, DomainName(i), i.String("apiMappingKey"), i.Required("apiId"),
@@ -252,7 +252,7 @@ public sealed class ApiGatewayV2Api : IStratusService
             ["securityPolicy"] = domain.SecurityPolicy,
         };
         if (domain.CertificateName is { } certificateName) configuration["certificateName"] = certificateName;
-        return new JsonObject
+        var wire = new JsonObject
         {
             ["domainName"] = domain.DomainName,
             ["domainNameArn"] = domain.Arn,
@@ -261,6 +261,8 @@ public sealed class ApiGatewayV2Api : IStratusService
             ["domainNameConfigurations"] = new JsonArray(configuration),
             ["tags"] = new JsonObject(domain.Tags.Select(t => new KeyValuePair<string, JsonNode?>(t.Key, t.Value))),
         };
+        if (domain.MutualTls is { } mutualTls) wire["mutualTlsAuthentication"] = ApiGatewayApi.MutualTlsWire(mutualTls);
+        return wire;
     }
 
     /// <summary>ListRoutingRules: the rules by priority, maxResults (1 to 100) at a time, the next token the index of the next rule.</summary>

@@ -186,6 +186,7 @@ public sealed class ApiGatewayV2DataPlane(ApiGatewayV2Service gateway, MethodReq
             DomainName = DomainNameOf(request, apiId),
             RequestId = requestId,
             Start = clock.GetUtcNow(),
+            ClientCert = http.Features.Get<ClientCertificateIdentity>(),
         };
     }
 

@@ -4,7 +4,7 @@ using Stratus.Protocols.RestXml;
 namespace Stratus.Services.S3;
 
 /// <summary>
-/// What other services read from S3 (CloudFormation's TemplateURL, Lambda's S3Bucket/S3Key packages):
+/// What other services read from S3 (CloudFormation's TemplateURL, Lambda's S3Bucket/S3Key packages, API Gateway's mutual TLS truststores):
 /// an object through S3's domain, with S3's own errors, never over HTTP.
 /// </summary>
 public interface IS3ObjectReader

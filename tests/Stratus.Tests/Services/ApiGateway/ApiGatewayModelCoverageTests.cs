@@ -25,7 +25,7 @@ public sealed class ApiGatewayModelCoverageTests
         var gateway = new ApiGatewayService(store, clock);
         var dataPlane = new ApiGatewayDataPlane(gateway, new MethodRequestStage(new CredentialResolver([]), new SigV4Verifier(clock), AuthMode.Accept),
             new LambdaAuthorizer(lambda, clock), new IntegrationEngine(lambda, new HttpClient(), clock), metrics, logs, clock, new GatewayThrottles(clock), NullLogger.Instance);
-        var api = new ApiGatewayApi(gateway, dataPlane, new CustomDomainNames(store, clock, gateway, new ApiGatewayV2Service(store, clock, StratusAddress.Known(new Uri("http://127.0.0.1:1")))), NullLogger.Instance);
+        var api = new ApiGatewayApi(gateway, dataPlane, new CustomDomainNames(store, clock, gateway, new ApiGatewayV2Service(store, clock, StratusAddress.Known(new Uri("http://127.0.0.1:1"))), new RefusingObjectReader()), NullLogger.Instance);
         ModelCoverage.AssertServedOrListed("apigateway", api.Endpoint.Operations.Names, ApiGatewayNotServed.Operations);
     }
 }

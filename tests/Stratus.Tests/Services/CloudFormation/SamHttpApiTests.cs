@@ -106,4 +106,27 @@ public sealed class SamHttpApiTests
         Assert.Contains("Stratus does not build the Domain property Route53.", Assert.ThrowsAny<Exception>(() =>
             Resources(Http.Replace("%s", "{DomainName: a.example.com, CertificateArn: c, Route53: {HostedZoneId: Z1}}"))).Message);
     }
+
+    [Fact]
+    public void Domain_passes_MutualTlsAuthentication_to_the_domain_name_resource()
+    {
+        var resources = Resources("""
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              Orders:
+                Type: AWS::Serverless::HttpApi
+                Properties:
+                  Domain: {DomainName: m.example.com, CertificateArn: c, MutualTlsAuthentication: {TruststoreUri: s3://b/ca.pem, TruststoreVersion: "2"}}
+              Shop:
+                Type: AWS::Serverless::Api
+                Properties:
+                  StageName: v1
+                  Domain: {DomainName: n.example.com, CertificateArn: c, MutualTlsAuthentication: {TruststoreUri: s3://b/ca.pem}}
+            """);
+        string Hash(string name) => Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..10];
+        Assert.Equal("""{"TruststoreUri":"s3://b/ca.pem","TruststoreVersion":"2"}""",
+            resources["ApiGatewayDomainNameV2" + Hash("m.example.com")]!["Properties"]!["MutualTlsAuthentication"]!.ToJsonString());
+        Assert.Equal("""{"TruststoreUri":"s3://b/ca.pem"}""",
+            resources["ApiGatewayDomainName" + Hash("n.example.com")]!["Properties"]!["MutualTlsAuthentication"]!.ToJsonString());
+    }
 }

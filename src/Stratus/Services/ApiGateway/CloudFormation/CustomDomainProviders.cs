@@ -5,8 +5,9 @@ namespace Stratus.Services.ApiGateway.CloudFormation;
 
 /// <summary>
 /// AWS::ApiGateway::DomainName and AWS::ApiGatewayV2::DomainName, through the one custom domain store both APIs share: Ref is the domain
-/// name; GetAtt RegionalDomainName (the name Stratus answers on) and DomainNameArn. A new certificate, security policy, routing mode or tags change
-/// the domain in place; a new name or endpoint type replaces it.
+/// name; GetAtt RegionalDomainName (the name Stratus answers on) and DomainNameArn. A new certificate, security policy, routing mode, tags or
+/// MutualTlsAuthentication change the domain in place (the truststore read again; MutualTlsAuthentication taken out turns mutual TLS off);
+/// a new name or endpoint type replaces it.
 /// </summary>
 public sealed class CustomDomainNameProvider(CustomDomainNames domains, string type) : IResourceProvider
 {
@@ -24,7 +25,8 @@ public sealed class CustomDomainNameProvider(CustomDomainNames domains, string t
     {
         var settings = Read(request.Properties);
         return Task.FromResult(Provisioned(domains.UpdateCertificate(request.Scope, current.PhysicalId, settings.CertificateArn, settings.CertificateName,
-            settings.SecurityPolicy, settings.Tags ?? [], settings.RoutingMode ?? RoutingModes.ApiMappingOnly)));
+            settings.SecurityPolicy, settings.Tags ?? [], settings.RoutingMode ?? RoutingModes.ApiMappingOnly,
+            settings.MutualTls ?? new MutualTlsSettings("", null))));
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation)

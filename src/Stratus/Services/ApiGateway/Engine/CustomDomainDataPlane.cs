@@ -9,10 +9,11 @@ namespace Stratus.Services.ApiGateway.Engine;
 /// them: the path's base path picks the mapping, is taken off, and the rest goes to the mapped API's stage (REST APIs through
 /// <see cref="ApiGatewayDataPlane"/>, HTTP APIs through <see cref="ApiGatewayV2DataPlane"/>). A domain whose routing mode uses routing
 /// rules tries them first, by priority, each sending a request to a REST API's stage. A request nothing matches is answered 403 Forbidden,
-/// as AWS answers it.
+/// as AWS answers it. A domain with mutual TLS answers 403 Forbidden, as AWS does, to a request whose connection presented no client
+/// certificate its truststore admits (plain HTTP included); an admitted certificate goes on to the integration.
 /// </summary>
 public sealed class CustomDomainDataPlane(CustomDomainNames domains, ApiGatewayDataPlane restApis, ApiGatewayV2DataPlane httpApis,
-    ApiGatewayV2Service httpApiStore) : IRequestInterceptor
+    ApiGatewayV2Service httpApiStore, ClientCertificateVerifier clientCertificates) : IRequestInterceptor
 {
     public bool Claims(HttpRequest request) => domains.FindByHost(request.Host.Host) is not null;
 
@@ -23,6 +24,16 @@ public sealed class CustomDomainDataPlane(CustomDomainNames domains, ApiGatewayD
         {
             await Forbidden(http);
             return;
+        }
+        if (domain.MutualTls is { } mutualTls)
+        {
+            var certificate = http.Connection.ClientCertificate;
+            if (clientCertificates.Refusal(certificate, mutualTls) is not null)
+            {
+                await Forbidden(http);
+                return;
+            }
+            http.Features.Set(ClientCertificateIdentity.Of(certificate!));
         }
         // Routing rules come before API mappings in ROUTING_RULE_THEN_API_MAPPING, as AWS evaluates them; each mode uses only its own.
         if (RoutingModes.UsesRules(domain.RoutingMode)

@@ -21,6 +21,9 @@ public sealed record GatewayRequest(
 
     /// <summary>The API key the request was metered with, as <c>$context.identity.apiKey</c> shows it.</summary>
     public string? ApiKey { get; init; }
+
+    /// <summary>The client certificate a mutual TLS custom domain verified, as <c>$context.identity.clientCert</c> shows it.</summary>
+    public ClientCertificateIdentity? ClientCert { get; init; }
 }
 
 /// <summary>The signer of an AWS_IAM request, as <c>$context.identity</c> and the proxy event show it.</summary>

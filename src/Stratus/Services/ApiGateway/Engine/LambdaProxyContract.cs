@@ -52,6 +52,7 @@ internal static class LambdaProxyContract
             ["domainName"] = run.Target.DomainName,
             ["apiId"] = run.Target.ApiId,
         };
+        if (request.ClientCert is { } clientCert) ((JsonObject)requestContext["identity"]!)["clientCert"] = clientCert.ToJson();
         // A Lambda authorizer's principal and context reach the function here, as AWS passes them.
         if (request.Authorizer is { } authorizer) requestContext["authorizer"] = authorizer.ProxyContext();
         return new JsonObject

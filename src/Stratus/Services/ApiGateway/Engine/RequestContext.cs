@@ -65,6 +65,7 @@ public sealed class RequestContext(GatewayTarget target, MatchedRoute route, Gat
             ["userAgent"] = Header("User-Agent"),
             ["accountId"] = Request.Caller?.AccountId, ["caller"] = Request.Caller?.Caller, ["user"] = Request.Caller?.Caller,
             ["userArn"] = Request.Caller?.UserArn, ["apiKey"] = Request.ApiKey, ["accessKey"] = Request.Caller?.AccessKey,
+            ["clientCert"] = Request.ClientCert?.ContextVariable(),
         },
         ["authorizer"] = Request.Authorizer?.ContextVariable() ?? new Dictionary<string, object?>(StringComparer.Ordinal),
         ["responseOverride"] = new Dictionary<string, object?>(StringComparer.Ordinal)

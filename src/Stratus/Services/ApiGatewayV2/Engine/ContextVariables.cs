@@ -10,6 +10,8 @@ namespace Stratus.Services.ApiGatewayV2.Engine;
 /// </summary>
 public static class ContextVariables
 {
+    private const string ClientCertPrefix = "identity.clientCert.";
+
     /// <summary>The value of "context.name" (without the '$'), or null when it has none.</summary>
     public static string? Value(string variable, HttpApiRun run)
     {
@@ -43,6 +45,8 @@ public static class ContextVariables
             "identity.caller" or "identity.user" => run.Caller?.Caller,
             "identity.userArn" => run.Caller?.UserArn,
             "identity.accessKey" => run.Caller?.AccessKey,
+            // The client certificate a mutual TLS domain verified ($context.identity.clientCert.subjectDN, .validity.notAfter, ...).
+            _ when name.StartsWith(ClientCertPrefix, StringComparison.Ordinal) => request.ClientCert?.Variable(name[ClientCertPrefix.Length..]),
             "requestTime" => request.Time,
             "requestTimeEpoch" => request.Start.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
             "status" => run.Status == 0 ? null : run.Status.ToString(CultureInfo.InvariantCulture),

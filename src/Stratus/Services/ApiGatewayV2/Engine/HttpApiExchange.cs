@@ -21,6 +21,8 @@ public sealed class HttpApiRequest
     public required string DomainName { get; init; }
     public required string RequestId { get; init; }
     public required DateTimeOffset Start { get; init; }
+    /// <summary>The client certificate a mutual TLS custom domain verified, when the request came through one.</summary>
+    public ClientCertificateIdentity? ClientCert { get; init; }
 
     public string? Header(string name) =>
         Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;

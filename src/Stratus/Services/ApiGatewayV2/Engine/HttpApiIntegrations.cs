@@ -135,6 +135,7 @@ public sealed partial class HttpApiIntegrations(ILambdaInvoker lambda, HttpClien
         {
             Method = request.Method, Path = path, RawPath = rawPath, RawQueryString = rawQuery, Headers = headers, Query = query, Body = request.Body,
             SourceIp = request.SourceIp, DomainName = request.DomainName, RequestId = request.RequestId, Start = request.Start,
+            ClientCert = request.ClientCert,
         };
         return new HttpApiRun { Stage = run.Stage, Request = mapped, Route = run.Route, Authorizer = run.Authorizer };
     }

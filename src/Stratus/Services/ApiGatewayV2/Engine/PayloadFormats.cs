@@ -45,6 +45,8 @@ public static class PayloadFormat2
                     ["principalOrgId"] = null, ["userArn"] = caller.UserArn, ["userId"] = caller.Caller,
                 },
             };
+        // A mutual TLS domain's verified client certificate, where AWS puts it in format 2.0.
+        if (request.ClientCert is { } clientCert) context["authentication"] = new JsonObject { ["clientCert"] = clientCert.ToJson() };
         context["domainName"] = request.DomainName;
         context["domainPrefix"] = request.DomainName.Split('.')[0];
         context["http"] = new JsonObject
@@ -193,6 +195,7 @@ public static class PayloadFormat1
             ["stage"] = run.Stage.Stage.StageName,
         };
         if (run.Authorizer is { } authorizer) context["authorizer"] = authorizer.Format1.DeepClone();
+        if (request.ClientCert is { } clientCert) ((JsonObject)context["identity"]!)["clientCert"] = clientCert.ToJson();
         return new JsonObject
         {
             ["version"] = "1.0",

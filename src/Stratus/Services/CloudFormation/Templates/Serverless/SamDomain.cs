@@ -14,7 +14,7 @@ namespace Stratus.Services.CloudFormation.Templates.Serverless;
 /// </summary>
 public static partial class SamDomain
 {
-    private static readonly HashSet<string> Built = ["DomainName", "CertificateArn", "EndpointConfiguration", "BasePath"];
+    private static readonly HashSet<string> Built = ["DomainName", "CertificateArn", "EndpointConfiguration", "BasePath", "MutualTlsAuthentication"];
 
     /// <summary>The characters SAM accepts in an HTTP API's base path.</summary>
     [GeneratedRegex(@"^[0-9a-zA-Z/\-_]*$")]
@@ -31,12 +31,14 @@ public static partial class SamDomain
         if (endpoint is not ("EDGE" or "REGIONAL" or "PRIVATE"))
             throw SamErrors.Invalid(apiId, "EndpointConfiguration for Custom Domains must be one of ['EDGE', 'REGIONAL', 'PRIVATE'].");
         var domainId = "ApiGatewayDomainName" + LogicalIdHash(name);
-        output[domainId] = SamTransform.Resource("AWS::ApiGateway::DomainName", new JsonObject
+        var properties = new JsonObject
         {
             ["DomainName"] = name.DeepClone(),
             [endpoint == "REGIONAL" ? "RegionalCertificateArn" : "CertificateArn"] = certificate.DeepClone(),
             ["EndpointConfiguration"] = new JsonObject { ["Types"] = new JsonArray(endpoint) },
-        }, raw);
+        };
+        CopyMutualTls(domain, properties);
+        output[domainId] = SamTransform.Resource("AWS::ApiGateway::DomainName", properties, raw);
         foreach (var basePath in BasePaths(apiId, domain, validHttp: false))
         {
             var mapping = new JsonObject { ["DomainName"] = SamTransform.Ref(domainId), ["RestApiId"] = SamTransform.Ref(apiId), ["Stage"] = SamTransform.Ref(stageLogicalId) };
@@ -52,17 +54,25 @@ public static partial class SamDomain
         if (domain["EndpointConfiguration"] is { } endpoint && SamTransform.Text(endpoint) != "REGIONAL")
             throw SamErrors.Invalid(apiId, "EndpointConfiguration for Custom Domains must be one of ['REGIONAL'].");
         var domainId = "ApiGatewayDomainNameV2" + LogicalIdHash(name);
-        output[domainId] = SamTransform.Resource("AWS::ApiGatewayV2::DomainName", new JsonObject
+        var properties = new JsonObject
         {
             ["DomainName"] = name.DeepClone(),
             ["DomainNameConfigurations"] = new JsonArray(new JsonObject { ["CertificateArn"] = certificate.DeepClone(), ["EndpointType"] = "REGIONAL" }),
-        }, raw);
+        };
+        CopyMutualTls(domain, properties);
+        output[domainId] = SamTransform.Resource("AWS::ApiGatewayV2::DomainName", properties, raw);
         foreach (var basePath in BasePaths(apiId, domain, validHttp: true))
         {
             var mapping = new JsonObject { ["DomainName"] = SamTransform.Ref(domainId), ["ApiId"] = SamTransform.Ref(apiId), ["Stage"] = SamTransform.Ref(stageLogicalId) };
             if (basePath.Length > 0) mapping["ApiMappingKey"] = basePath;
             output[apiId + NotAlphanumeric().Replace(basePath, "") + "ApiMapping"] = SamTransform.Resource("AWS::ApiGatewayV2::ApiMapping", mapping, raw);
         }
+    }
+
+    /// <summary>SAM passes MutualTlsAuthentication ({TruststoreUri, TruststoreVersion}) to the domain name resource as given.</summary>
+    private static void CopyMutualTls(JsonObject domain, JsonObject properties)
+    {
+        if (domain["MutualTlsAuthentication"] is { } mutualTls) properties["MutualTlsAuthentication"] = mutualTls.DeepClone();
     }
 
     private static (JsonObject Domain, JsonNode Name, JsonNode Certificate) Read(string apiId, JsonNode node)
