@@ -114,7 +114,7 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         DeleteDataProtectionOf(group);
         DeleteIndexPolicyOf(group);
         _groups.Remove(GroupKey(group.AccountId, group.Region, group.Name));
-        _sealers.TryRemove(GroupKey(group.AccountId, group.Region, group.Name), out _);
+        ForgetSealers(group);
         return _events.CommitAsync();
     }
 
