@@ -176,8 +176,11 @@ public sealed partial class LogsService
         }
         finally
         {
-            _scheduledRuns.Put(runKey, run);
-            _scheduledQueries.Update(ScheduledQueryKey(query), q => q with { LastTriggeredTime = triggered, LastExecutionStatus = run.ExecutionStatus });
+            // A query deleted while it ran keeps no history, as its deletion removed the rest.
+            if (_scheduledQueries.Update(ScheduledQueryKey(query), q => q with { LastTriggeredTime = triggered, LastExecutionStatus = run.ExecutionStatus }) is null)
+                _scheduledRuns.Remove(runKey);
+            else
+                _scheduledRuns.Put(runKey, run);
         }
     }
 
