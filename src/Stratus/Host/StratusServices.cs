@@ -109,7 +109,7 @@ public sealed class StratusServices : IAsyncDisposable
         S3Service? s3ForExports = null;
         // Built before Logs (whose log groups are encrypted under its keys) and Lambda, which checks functions' KMSKeyArn against it (IKmsKeyUse).
         var kms = new KmsService(store, clock, options.DataDir is null ? null : Path.Combine(options.DataDir, "kms-keys.key"));
-        var logs = new LogsService(store, clock, cloudWatch, Log("logs"), deferredLambda, () => s3ForExports, kms, kms);
+        var logs = new LogsService(store, clock, cloudWatch, Log("logs"), deferredLambda, () => s3ForExports, kms, kms, iam);
         logsForInsightRules = logs;
 
         // Function code, runtime clients and registry blobs live under the data dir; an ephemeral Stratus uses a temp dir it removes on shutdown
@@ -217,6 +217,7 @@ public sealed class StratusServices : IAsyncDisposable
             new LogsMetricFilterProvider(logs),
             new LogsQueryDefinitionProvider(logs),
             new LogsResourcePolicyProvider(logs),
+            new LogsScheduledQueryProvider(logs),
             new LambdaFunctionProvider(lambda, lambdaCode),
             new LambdaPermissionProvider(lambda),
             new LambdaVersionProvider(lambda),
@@ -295,6 +296,7 @@ public sealed class StratusServices : IAsyncDisposable
             new EventsApi(events, Log("events")),
         ];
         eventsScheduler.Start();
+        logs.StartScheduledQueries();
         return new StratusServices(store, ephemeralWorkDir, eventsScheduler)
         {
             All = all,

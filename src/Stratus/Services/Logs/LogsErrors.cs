@@ -102,6 +102,25 @@ public static class LogsErrors
     public static AwsException LookupTableKeyNotServed() =>
         InvalidParameter("Stratus does not encrypt lookup tables under KMS keys: leave kmsKeyId out (the table is kept in Stratus's state file).");
 
+    /// <summary>A scheduled query's own checks, under the ValidationException its operations' model names (the sentences are Stratus's).</summary>
+    public static AwsException ScheduledQueryInvalid(string message) => new("ValidationException", message);
+
+    public static AwsException ScheduledQueryNotFound(string identifier) =>
+        new("ResourceNotFoundException", $"The specified scheduled query does not exist: {identifier}");
+
+    public static AwsException ScheduledQueryExists(string name) => new("ConflictException", $"A scheduled query named {name} already exists.");
+
+    public static AwsException TooManyScheduledQueries(int max) =>
+        new("ServiceQuotaExceededException", $"An account can have at most {max} scheduled queries in a Region.");
+
+    /// <summary>SQL and PPL are in the model; Stratus runs only the Logs Insights query language, so it refuses them by name.</summary>
+    public static AwsException QueryLanguageNotServed(string language) =>
+        ScheduledQueryInvalid($"Stratus has no {language} query engine: scheduled queries run CWLI (the Logs Insights query language) only.");
+
+    /// <summary>A role the scheduled query names that IAM does not have (Stratus's wording; AWS publishes none).</summary>
+    public static AwsException RoleNotFound(string member, string roleArn) =>
+        ScheduledQueryInvalid($"The role {roleArn} given as {member} does not exist.");
+
     /// <summary>An operation of botocore's logs model Stratus does not serve, with the reason README gives.</summary>
     public static AwsException NotServed(string operation, string reason) =>
         new("InvalidOperationException", $"Stratus does not serve the CloudWatch Logs operation {operation}: {reason}");

@@ -135,3 +135,67 @@ public sealed record StoredIndexPolicy(string AccountId, string Region, string G
 {
     public string GroupArn => $"arn:aws:logs:{Region}:{AccountId}:log-group:{GroupName}";
 }
+
+/// <summary>
+/// A scheduled query (CreateScheduledQuery): a Logs Insights query run on its schedule over the window before each run, its
+/// results written to S3. <see cref="LastScheduledTime"/> is the due time of its latest run, the scheduler's place in the
+/// schedule, kept in the record so a restart neither repeats nor loses a run.
+/// </summary>
+public sealed record ScheduledQuery(string AccountId, string Region, string Id, string Name, ScheduledQuerySettings Settings, Dictionary<string, string>? Tags,
+    long CreationTime, long LastUpdatedTime, long? LastTriggeredTime = null, string? LastExecutionStatus = null, long? LastScheduledTime = null)
+{
+    public string Arn => $"arn:aws:logs:{Region}:{AccountId}:scheduled-query:{Id}";
+}
+
+/// <summary>What CreateScheduledQuery and UpdateScheduledQuery set (Update states the whole query again, as the model requires).</summary>
+/// <param name="StartTimeOffset">Seconds before each run the query's window starts; null: the window starts at the previous run.</param>
+/// <param name="ScheduleStartTime">Epoch milliseconds before which the query does not run, as every CloudWatch Logs timestamp.</param>
+public sealed record ScheduledQuerySettings(string? Description, string QueryLanguage, string QueryString, List<string>? LogGroupIdentifiers,
+    string ScheduleExpression, string? Timezone, long? StartTimeOffset, ScheduledQueryS3Destination? Destination, long? ScheduleStartTime,
+    long? ScheduleEndTime, string ExecutionRoleArn, string State)
+{
+    public static ScheduledQuerySettings Read(IInputReader input, string? defaultState) => new(
+        input.String("description"),
+        input.Required("queryLanguage"),
+        input.Required("queryString"),
+        input.Has("logGroupIdentifiers") ? [.. input.Strings("logGroupIdentifiers")] : null,
+        input.Required("scheduleExpression"),
+        input.String("timezone"),
+        Whole(input, "startTimeOffset"),
+        input.Object("destinationConfiguration")?.Object("s3Configuration") is { } s3
+            ? new ScheduledQueryS3Destination(s3.Required("destinationIdentifier"), s3.Required("roleArn"), s3.String("ownerAccountId"), s3.String("kmsKeyId"))
+            : null,
+        Whole(input, "scheduleStartTime"),
+        Whole(input, "scheduleEndTime"),
+        input.Required("executionRoleArn"),
+        input.String("state") ?? defaultState ?? ScheduledQueryStates.Enabled);
+
+    private static long? Whole(IInputReader input, string name) => input.Double(name) is { } value ? (long)value : null;
+}
+
+/// <summary>Where a scheduled query's results go: an S3 URI (s3://bucket/prefix), written as the delivery role.</summary>
+public sealed record ScheduledQueryS3Destination(string DestinationIdentifier, string RoleArn, string? OwnerAccountId, string? KmsKeyId);
+
+public static class ScheduledQueryStates
+{
+    public const string Enabled = "ENABLED";
+    public const string Disabled = "DISABLED";
+}
+
+/// <summary>A scheduled query's execution statuses, as the model names them.</summary>
+public static class ScheduledQueryExecutionStatus
+{
+    public const string Running = "Running";
+    public const string InvalidQuery = "InvalidQuery";
+    public const string Complete = "Complete";
+    public const string Failed = "Failed";
+    public const string Timeout = "Timeout";
+    public static readonly string[] All = [Running, InvalidQuery, Complete, Failed, Timeout];
+}
+
+/// <summary>One run of a scheduled query (GetScheduledQueryHistory's trigger record), with what became of its results.</summary>
+public sealed record ScheduledQueryExecution(string AccountId, string Region, string ScheduledQueryId, string? QueryId, string ExecutionStatus,
+    long TriggeredTimestamp, string? ErrorMessage, List<ScheduledQueryDelivery> Destinations);
+
+/// <summary>A run's delivery to its destination: status IN_PROGRESS, CLIENT_ERROR, FAILED or COMPLETE; the object written, once written.</summary>
+public sealed record ScheduledQueryDelivery(string DestinationType, string DestinationIdentifier, string Status, string? ProcessedIdentifier, string? ErrorMessage);

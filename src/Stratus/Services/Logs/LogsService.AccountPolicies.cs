@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Stratus.Persistence;
@@ -20,6 +21,15 @@ public sealed partial class LogsService
     public const int MaxScopedAccountPolicies = 20;
 
     private readonly ResourceTable<AccountPolicy> _accountPolicies;
+    /// <summary>
+    /// Each stored policy's parsed form, attached to its record (by reference, so a replaced policy's goes with it): ingestion
+    /// resolves account policies on every batch and reads them from here, not from their JSON. Made at PutAccountPolicy, or on
+    /// first use for policies loaded at start.
+    /// </summary>
+    private readonly ConditionalWeakTable<AccountPolicy, ParsedAccountPolicy> _parsedAccountPolicies = new();
+
+    /// <summary>What ingestion needs of an account policy: its selection criteria, and the transformer configuration or subscription filter it states.</summary>
+    private sealed record ParsedAccountPolicy(SelectionCriteria? Criteria, string? TransformerConfig = null, SubscriptionFilter? Subscription = null);
 
     public async Task<AccountPolicy> PutAccountPolicyAsync(Scope scope, string name, string type, string document, string? criteriaText, CancellationToken cancellation)
     {
@@ -28,20 +38,25 @@ public sealed partial class LogsService
         var now = NowMs;
         string? principal = null;
         Dictionary<string, long>? fieldsSince = null;
+        string? transformerConfig = null;
+        SubscriptionFilter? subscription = null;
         switch (type)
         {
             case AccountPolicyTypes.DataProtection:
                 if (ParsePolicy(document).FindingsLogGroup is { } findings) Group(scope, findings);
                 break;
             case AccountPolicyTypes.SubscriptionFilter:
-                var subscription = AccountSubscription(scope.AccountId, scope.Region, name, document, "", "");
+                subscription = AccountSubscription(scope.AccountId, scope.Region, name, document, "", "");
                 if (!subscription.DestinationArn.StartsWith("arn:aws:lambda:", StringComparison.Ordinal))
                     throw LogsErrors.DestinationNotServed(subscription.DestinationArn);
                 // Any group's events may go to the function: it must let CloudWatch Logs invoke it for the account's groups.
                 principal = await AllowedPrincipalAsync(scope, $"arn:aws:logs:{scope.Region}:{scope.AccountId}:log-group:*", subscription.DestinationArn, cancellation);
+                subscription = subscription with { InvokePrincipal = InvokePrincipalOf(principal) };
                 break;
             case AccountPolicyTypes.Transformer:
-                ParseTransformer(AccountTransformerConfig(document));
+                var config = AccountTransformerConfig(document);
+                ParseTransformer(config);
+                transformerConfig = config.ToJsonString();
                 break;
             case AccountPolicyTypes.FieldIndex:
                 fieldsSince = FieldsSince(ParseIndexFields(document), _accountPolicies.Get(key)?.FieldsSince, now);
@@ -53,6 +68,7 @@ public sealed partial class LogsService
         {
             CheckAccountPolicyCount(type, criteria, AccountPolicies(scope, type).Where(p => p.PolicyName != name).ToList());
             var policy = new AccountPolicy(scope.AccountId, scope.Region, name, type, document, criteriaText, now, principal, fieldsSince);
+            _parsedAccountPolicies.AddOrUpdate(policy, new ParsedAccountPolicy(criteria, transformerConfig, subscription));
             _accountPolicies.Put(key, policy);
             if (type == AccountPolicyTypes.DataProtection) StartProtection(AccountProtectionKey(scope.AccountId, scope.Region), scope.AccountId, scope.Region, "", document, now);
             return policy;
@@ -103,7 +119,7 @@ public sealed partial class LogsService
     /// AWS's counts: one data protection and one subscription filter policy per account and Region; for transformer and field
     /// index policies, one that applies to every group or up to 20 that each select groups by prefixes no other one overlaps.
     /// </summary>
-    private static void CheckAccountPolicyCount(string type, SelectionCriteria? criteria, IReadOnlyList<AccountPolicy> others)
+    private void CheckAccountPolicyCount(string type, SelectionCriteria? criteria, IReadOnlyList<AccountPolicy> others)
     {
         if (type is AccountPolicyTypes.DataProtection or AccountPolicyTypes.SubscriptionFilter)
         {
@@ -113,7 +129,7 @@ public sealed partial class LogsService
         if (criteria is null && others.Count > 0 || others.Any(p => p.SelectionCriteria is null))
             throw LogsErrors.TooManyAccountPolicies(type, $"either one account-wide or up to {MaxScopedAccountPolicies} scoped");
         if (others.Count >= MaxScopedAccountPolicies) throw LogsErrors.TooManyAccountPolicies(type, $"up to {MaxScopedAccountPolicies} scoped");
-        if (criteria is not null && others.FirstOrDefault(p => ReadCriteria(type, p.SelectionCriteria)!.Overlaps(criteria)) is { } overlapping)
+        if (criteria is not null && others.FirstOrDefault(p => Parsed(p).Criteria!.Overlaps(criteria)) is { } overlapping)
             throw LogsErrors.InvalidParameter($"The selectionCriteria overlaps the log group name prefixes of account policy {overlapping.PolicyName}.");
     }
 
@@ -124,7 +140,17 @@ public sealed partial class LogsService
 
     /// <summary>The account policy of the type that applies to the group (its selection criteria select it), if any.</summary>
     private AccountPolicy? AccountPolicyFor(LogGroup group, string type) =>
-        AccountPolicies(group.AccountId, group.Region, type).FirstOrDefault(p => ReadCriteria(type, p.SelectionCriteria)?.Selects(group.Name) ?? true);
+        AccountPolicies(group.AccountId, group.Region, type).FirstOrDefault(p => Parsed(p).Criteria?.Selects(group.Name) ?? true);
+
+    private ParsedAccountPolicy Parsed(AccountPolicy policy) => _parsedAccountPolicies.GetValue(policy, static p => new ParsedAccountPolicy(
+        ReadCriteria(p.PolicyType, p.SelectionCriteria),
+        p.PolicyType == AccountPolicyTypes.Transformer ? AccountTransformerConfig(p.PolicyDocument).ToJsonString() : null,
+        p.PolicyType == AccountPolicyTypes.SubscriptionFilter
+            ? AccountSubscription(p.AccountId, p.Region, p.PolicyName, p.PolicyDocument, "", InvokePrincipalOf(p.InvokePrincipal))
+            : null));
+
+    /// <summary>The principal a subscription policy's deliveries invoke its function as: the one its permission allowed, else the service's.</summary>
+    private static string InvokePrincipalOf(string? allowed) => allowed ?? "logs.amazonaws.com";
 
     /// <summary>
     /// A subscription filter policy's document, <c>{"DestinationArn": ..., "FilterPattern": ..., "Distribution": ..., "RoleArn": ...}</c>,
@@ -154,8 +180,8 @@ public sealed partial class LogsService
 
     /// <summary>The account's subscription filter policy as a filter on the group, when it selects the group.</summary>
     private IEnumerable<SubscriptionFilter> AccountSubscriptionsOf(LogGroup group) =>
-        AccountPolicyFor(group, AccountPolicyTypes.SubscriptionFilter) is { } policy
-            ? [AccountSubscription(group.AccountId, group.Region, policy.PolicyName, policy.PolicyDocument, group.Name, policy.InvokePrincipal ?? "logs.amazonaws.com")]
+        AccountPolicyFor(group, AccountPolicyTypes.SubscriptionFilter) is { } policy && Parsed(policy).Subscription is { } subscription
+            ? [subscription with { GroupName = group.Name }]
             : [];
 
     /// <summary>A transformer policy's document, <c>{"transformerConfig": [processors]}</c>: the processors, as PutTransformer takes them.</summary>
@@ -176,7 +202,7 @@ public sealed partial class LogsService
     /// <summary>The transformer configuration the group's events go through: its own, else the account policy's that selects it.</summary>
     private string? TransformerConfigFor(LogGroup group) =>
         _transformers.Get(GroupKey(group.AccountId, group.Region, group.Name))?.Config
-        ?? (AccountPolicyFor(group, AccountPolicyTypes.Transformer) is { } policy ? AccountTransformerConfig(policy.PolicyDocument).ToJsonString() : null);
+        ?? (AccountPolicyFor(group, AccountPolicyTypes.Transformer) is { } policy ? Parsed(policy).TransformerConfig : null);
 
     private static string AccountPolicyKey(string account, string region, string type, string name) => ResourceTable<AccountPolicy>.Key(account, region, type, name);
 }

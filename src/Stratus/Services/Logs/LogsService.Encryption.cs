@@ -34,6 +34,11 @@ public sealed partial class LogsService : IEventSealer
     /// when the dictionary is empty, which PutLogEvents' concurrent writers would contend on).
     /// </summary>
     private volatile bool _anySealed;
+    /// <summary>
+    /// The sealer of each data key, by group key and the key's index: one delegate per data key, so the event store tells
+    /// events sealed alike (which it may merge into one chunk) by the sealer's identity.
+    /// </summary>
+    private readonly ConcurrentDictionary<(string Group, int Index), Func<byte[], byte[]>> _dataKeySealers = new();
     /// <summary>Data keys in plain text, by their encrypted blob: decrypted by KMS once, as AWS's services cache data keys.</summary>
     private readonly ConcurrentDictionary<string, byte[]> _dataKeys = new(StringComparer.Ordinal);
 
@@ -129,11 +134,29 @@ public sealed partial class LogsService : IEventSealer
     private void StartSealing(LogGroup group)
     {
         if (group.KmsKeyId is null || group.DataKeys is not { Count: > 0 } keys) return;
-        var index = keys.Count - 1;
-        var aad = Encoding.UTF8.GetBytes(group.Arn);
         _anySealed = true;
-        _sealers[GroupKey(group.AccountId, group.Region, group.Name)] = plain => Seal(DataKey(group, keys[index]), (byte)index, aad, plain);
+        _sealers[GroupKey(group.AccountId, group.Region, group.Name)] = DataKeySealer(group, keys.Count - 1);
     }
+
+    private Func<byte[], byte[]> DataKeySealer(LogGroup group, int index)
+    {
+        var aad = Encoding.UTF8.GetBytes(group.Arn);
+        return _dataKeySealers.GetOrAdd((GroupKey(group.AccountId, group.Region, group.Name), index),
+            _ => plain => Seal(DataKey(group, group.DataKeys![index]), (byte)index, aad, plain));
+    }
+
+    /// <summary>A deleted group's sealers go with it: a group made again under its name has data keys of its own.</summary>
+    private void ForgetSealers(LogGroup group)
+    {
+        var groupKey = GroupKey(group.AccountId, group.Region, group.Name);
+        _sealers.TryRemove(groupKey, out _);
+        foreach (var key in _dataKeySealers.Keys.Where(k => k.Group == groupKey)) _dataKeySealers.TryRemove(key, out _);
+    }
+
+    public Func<byte[], byte[]>? ResealerOf(string streamKey, byte[] sealedBytes) =>
+        sealedBytes.Length > 0 && _groups.Get(streamKey[..streamKey.LastIndexOf('\u001f')]) is { DataKeys: { } keys } group && sealedBytes[0] < keys.Count
+            ? DataKeySealer(group, sealedBytes[0])
+            : null;
 
     public Func<byte[], byte[]>? SealerOf(string streamKey)
     {

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Stratus.Host;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
@@ -48,9 +49,14 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
     /// <param name="lambda">Where subscription filters deliver (Lambda's domain, with its permission check).</param>
     /// <param name="s3">Where export tasks write: resolved at the first export, since S3 is built after Logs.</param>
     /// <param name="kmsKeys">KMS's checks of the keys log groups are encrypted under; with <paramref name="kmsEncryption"/>, null only in unit tests (no group can have a key).</param>
+    /// <param name="roles">IAM's roles, which scheduled queries' roles must be; null only in unit tests (no role is checked).</param>
     public LogsService(StateStore store, TimeProvider clock, IMetricPublisher metrics, ILogger logger, ILambdaInvoker lambda, Func<S3Service?> s3,
-        Kms.IKmsKeyUse? kmsKeys = null, Kms.IKmsEncryption? kmsEncryption = null)
+        Kms.IKmsKeyUse? kmsKeys = null, Kms.IKmsEncryption? kmsEncryption = null, Iam.IIamRoles? roles = null)
     {
+        _roles = roles;
+        _scheduledQueries = new ResourceTable<ScheduledQuery>(store, "logs.scheduled-queries");
+        _scheduledRuns = new ResourceTable<ScheduledQueryExecution>(store, "logs.scheduled-query-runs");
+        _scheduledQueryLoop = new DueWorkLoop("The scheduled query runner", RunDueScheduledQueriesAsync, clock, logger);
         _kmsKeys = kmsKeys;
         _kmsEncryption = kmsEncryption;
         _queryResultKeys = new ResourceTable<QueryResultKey>(store, "logs.query-result-keys");
@@ -78,6 +84,8 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         _deliverer = Task.Run(DeliverAsync);
         ResumeExportTasks();
     }
+
+    private readonly Iam.IIamRoles? _roles;
 
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -114,7 +122,7 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         DeleteDataProtectionOf(group);
         DeleteIndexPolicyOf(group);
         _groups.Remove(GroupKey(group.AccountId, group.Region, group.Name));
-        _sealers.TryRemove(GroupKey(group.AccountId, group.Region, group.Name), out _);
+        ForgetSealers(group);
         return _events.CommitAsync();
     }
 
@@ -778,6 +786,7 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         _appended.Writer.TryComplete();
         _deliveries.Writer.TryComplete();
         _stopping.Cancel();
+        _scheduledQueryLoop.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
         lock (_queries)
             foreach (var run in _queries.Values) run.Cancel.Cancel();
         try

@@ -106,4 +106,40 @@ public sealed class LogsKmsTests
         Assert.Equal("[true]", after["associated_by_arn"]!.ToJsonString());
         Assert.Equal("[true]", after["stack_group"]!.ToJsonString());
     }
+
+    [Fact]
+    public async Task Events_written_under_a_key_stay_sealed_after_it_is_disassociated_and_their_block_is_compacted()
+    {
+        await using var server = await StratusProcess.StartPersistentAsync();
+        var folded = "folded-" + Guid.NewGuid().ToString("N");
+        var pending = "pending-" + Guid.NewGuid().ToString("N");
+        var plain = "plain-" + Guid.NewGuid().ToString("N");
+        // One block (one minute of event time): a sealed chunk folded, then a sealed event still pending when the key goes
+        // and a plain one after it, all in the block the next housekeeping flush compacts.
+        await Clients.Boto3Async(server.Url, Setup + "\n" + $$"""
+            key = kms.create_key(Policy=key_policy("/kms/*"))["KeyMetadata"]["Arn"]
+            logs.create_log_group(logGroupName="/kms/compacted", kmsKeyId=key)
+            logs.create_log_stream(logGroupName="/kms/compacted", logStreamName="s")
+            now = int(time.time() * 1000) // 60000 * 60000 + 1000
+            def put(message):
+                logs.put_log_events(logGroupName="/kms/compacted", logStreamName="s", logEvents=[{"timestamp": now, "message": message}])
+            put("{{folded}}")
+            time.sleep(2)
+            put("{{pending}}")
+            logs.disassociate_kms_key(logGroupName="/kms/compacted")
+            put("{{plain}}")
+            time.sleep(3)
+            """);
+
+        var stored = Directory.EnumerateFiles(server.DataDir!, "*", SearchOption.AllDirectories)
+            .Select(path => Encoding.UTF8.GetString(File.ReadAllBytes(path))).ToList();
+        Assert.Contains(stored, text => text.Contains(plain, StringComparison.Ordinal));
+        Assert.DoesNotContain(stored, text => text.Contains(folded, StringComparison.Ordinal) || text.Contains(pending, StringComparison.Ordinal));
+
+        await server.RestartAsync();
+        var after = await Clients.Boto3Async(server.Url, Setup + "\n" + """
+            out["events"] = [e["message"] for e in logs.get_log_events(logGroupName="/kms/compacted", logStreamName="s", startFromHead=True)["events"]]
+            """);
+        Assert.Equal($"[\"{folded}\",\"{pending}\",\"{plain}\"]", after["events"]!.ToJsonString());
+    }
 }

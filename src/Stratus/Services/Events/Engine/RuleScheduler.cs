@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Stratus.Protocols;
+using Stratus.Host;
 
 namespace Stratus.Services.Events.Engine;
 
@@ -11,26 +11,21 @@ namespace Stratus.Services.Events.Engine;
 public sealed class RuleScheduler : IAsyncDisposable
 {
     /// <summary>How late a fire time may still be delivered (the scheduler's own wake-up jitter, not downtime).</summary>
-    public static readonly TimeSpan LateFireWindow = TimeSpan.FromMinutes(1);
-    /// <summary>The longest the scheduler sleeps without looking again.</summary>
-    private static readonly TimeSpan MaxSleep = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan LateFireWindow = DueWorkLoop.LateFireWindow;
 
     private readonly EventsService _events;
-    private readonly TimeProvider _clock;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
-    private TaskCompletionSource? _changed;
-    private Task? _loop;
+    private readonly DueWorkLoop _loop;
 
     public RuleScheduler(EventsService events, TimeProvider clock, ILogger logger)
     {
         _events = events;
-        _clock = clock;
         _logger = logger;
-        _events.SchedulesChanged += () => Volatile.Read(ref _changed)?.TrySetResult();
+        _loop = new DueWorkLoop("The rule scheduler", FireDueAsync, clock, logger);
+        _events.SchedulesChanged += _loop.Wake;
     }
 
-    public void Start() => _loop ??= Task.Run(RunAsync);
+    public void Start() => _loop.Start();
 
     /// <summary>Fires every schedule rule due at <paramref name="now"/>; answers the earliest time one is due next.</summary>
     public async Task<DateTimeOffset?> FireDueAsync(DateTimeOffset now)
@@ -58,32 +53,5 @@ public sealed class RuleScheduler : IAsyncDisposable
         return earliest;
     }
 
-    private async Task RunAsync()
-    {
-        while (!_stopping.IsCancellationRequested)
-        {
-            // Armed before the rules are read, so a change made while this round runs still wakes the next.
-            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _changed, changed);
-            var now = _clock.GetUtcNow();
-            DateTimeOffset? next;
-            try { next = await FireDueAsync(now); }
-            catch (Exception e) when (e is AwsException or IOException or InvalidOperationException)
-            {
-                _logger.LogWarning("The rule scheduler failed a round: {Error}", e.Message);
-                next = null;
-            }
-            var sleep = next is { } at ? at - now : MaxSleep;
-            if (sleep > MaxSleep) sleep = MaxSleep;
-            if (sleep < TimeSpan.Zero) sleep = TimeSpan.Zero;
-            await Task.WhenAny(Task.Delay(sleep, _clock, _stopping.Token), changed.Task);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync();
-        if (_loop is not null) await _loop;
-        _stopping.Dispose();
-    }
+    public ValueTask DisposeAsync() => _loop.DisposeAsync();
 }

@@ -33,6 +33,12 @@ public interface IEventSealer
 
     /// <summary>The plain bytes of a document sealed for the stream; null when they can no longer be opened (its key is deleted).</summary>
     byte[]? Open(string streamKey, byte[] sealedBytes);
+
+    /// <summary>
+    /// How the events of a document sealed for the stream are sealed again when rewritten (replayed from the journal, merged):
+    /// under the data key that sealed them, whatever the group's key is now, as AWS keeps data under the key it was written under.
+    /// </summary>
+    Func<byte[], byte[]>? ResealerOf(string streamKey, byte[] sealedBytes);
 }
 
 /// <summary>What DescribeLogStreams reports about a stream's events.</summary>
@@ -98,7 +104,7 @@ public sealed class LogEventStore : IDisposable
             var parts = suffix.Split('.');
             var stream = _streams.GetOrAdd(streamKey, _ => new StreamEvents());
             var block = long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
-            var events = ReadDocument(streamKey, body);
+            var (events, seal) = ReadDocument(streamKey, body);
             if (parts.Length == 2)
             {
                 var chunk = long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
@@ -119,7 +125,7 @@ public sealed class LogEventStore : IDisposable
                 var into = e.Timestamp - Mod(e.Timestamp, BlockMs);
                 if (!stream.Blocks.TryGetValue(into, out var list)) stream.Blocks[into] = list = [];
                 list.Add(e);
-                stream.PendingOf(into).Add(e);
+                stream.PendingOf(into, seal).Add(e);
                 _appended[(streamKey, into)] = 0;
             }
             _deleted.Enqueue((streamKey, block, [LegacyDocument]));
@@ -152,7 +158,7 @@ public sealed class LogEventStore : IDisposable
             Discard(append.Stream, journal: false);
             return;
         }
-        var events = append.Sealed is { } sealedEvents ? OpenEvents(append.Stream, sealedEvents) : append.Events;
+        var (events, seal) = append.Sealed is { } sealedEvents ? OpenEvents(append.Stream, sealedEvents) : (append.Events, null);
         if (events is null) return;
         var stream = _streams.GetOrAdd(append.Stream, _ => new StreamEvents());
         lock (stream.Gate)
@@ -161,7 +167,7 @@ public sealed class LogEventStore : IDisposable
             {
                 // Events at or before the stream's trim position were dropped after they were journaled.
                 if (stream.TrimmedThrough is { } through && Compare(e, through) <= 0) continue;
-                Insert(append.Stream, stream, e);
+                Insert(append.Stream, stream, e, seal);
                 _nextId = Math.Max(_nextId, e.Id);
             }
             EnforceStreamBound(append.Stream, stream);
@@ -184,16 +190,18 @@ public sealed class LogEventStore : IDisposable
                     // A stream removed between the lookup and the lock belongs to nobody now, and its removal is journaled
                     // (a replay would bring back events journaled after it): they go to the stream's new incarnation.
                     if (stream.Removed) continue;
+                    // Sealed as the group keeps its events now, in the journal and in every chunk they are written to later.
+                    var seal = _sealer?.SealerOf(streamKey);
                     List<LogEvent> appended = [];
                     foreach (var (timestamp, message) in events)
                     {
                         var e = new LogEvent(timestamp, message, ingestionTime, Interlocked.Increment(ref _nextId));
-                        Insert(streamKey, stream, e);
+                        Insert(streamKey, stream, e, seal);
                         appended.Add(e);
                     }
                     // Journaled inside the stream's lock, so a stream's records keep the order of its ids.
                     if (_journal is not null)
-                        _journal.Append(JsonSerializer.SerializeToUtf8Bytes(_sealer?.SealerOf(streamKey) is { } seal
+                        _journal.Append(JsonSerializer.SerializeToUtf8Bytes(seal is not null
                             ? new JournaledAppend(streamKey, [], Sealed: Convert.ToBase64String(seal(JsonSerializer.SerializeToUtf8Bytes(appended, Json))))
                             : new JournaledAppend(streamKey, appended), Json));
                     EnforceStreamBound(streamKey, stream);
@@ -207,7 +215,7 @@ public sealed class LogEventStore : IDisposable
         }
     }
 
-    private void Insert(string streamKey, StreamEvents stream, LogEvent e)
+    private void Insert(string streamKey, StreamEvents stream, LogEvent e, Func<byte[], byte[]>? seal)
     {
         var block = e.Timestamp - Mod(e.Timestamp, BlockMs);
         if (!stream.Blocks.TryGetValue(block, out var list)) stream.Blocks[block] = list = [];
@@ -218,7 +226,7 @@ public sealed class LogEventStore : IDisposable
         Interlocked.Add(ref _storedBytes, Size(e));
         if (_store.IsPersistent)
         {
-            stream.PendingOf(block).Add(e);
+            stream.PendingOf(block, seal).Add(e);
             _appended[(streamKey, block)] = 0;
         }
     }
@@ -409,25 +417,32 @@ public sealed class LogEventStore : IDisposable
         {
             _appended.TryRemove(key, out _);
             if (!_streams.TryGetValue(key.Stream, out var stream)) continue;
-            List<LogEvent>? added;
-            var chunk = ++_nextChunk;
+            List<(long Chunk, SealedRun Run)> written = [];
             lock (stream.Gate)
             {
-                if (!stream.Pending.Remove(key.Block, out added) || added.Count == 0) continue;
+                if (!stream.Pending.Remove(key.Block, out var runs)) continue;
                 // A block dropped while its events waited has nothing left to write.
                 if (!stream.Blocks.ContainsKey(key.Block)) continue;
-                stream.ChunksOf(key.Block).Add(chunk);
                 var recent = stream.RecentOf(key.Block);
-                recent.Chunks.Add(chunk);
-                recent.Events.AddRange(added);
-                if (recent.Chunks.Count > 1) _fragmented[key] = 0;
+                foreach (var run in runs.Where(r => r.Events.Count > 0))
+                {
+                    var chunk = ++_nextChunk;
+                    stream.ChunksOf(key.Block).Add(chunk);
+                    recent.Add((chunk, run));
+                    written.Add((chunk, run));
+                }
+                if (recent.Count > 1) _fragmented[key] = 0;
             }
-            writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, chunk), Document(key.Stream, added)));
+            writes.AddRange(written.Select(w => new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, w.Chunk), Document(w.Run))));
         }
         if (compact) Compact(writes);
     }
 
-    /// <summary>Replaces each fragmented block's recent chunks with one holding their events (the caller commits it all at once).</summary>
+    /// <summary>
+    /// Replaces each fragmented block's recent chunks sealed alike with one holding their events (the caller commits it all at
+    /// once): chunks sealed under different data keys, or some sealed and some not (a key associated or disassociated between
+    /// them), stay apart, so no event leaves the key it was written under.
+    /// </summary>
     private void Compact(List<StoreWrite> writes)
     {
         foreach (var (key, _) in _fragmented.ToArray())
@@ -436,15 +451,19 @@ public sealed class LogEventStore : IDisposable
             if (!_streams.TryGetValue(key.Stream, out var stream)) continue;
             lock (stream.Gate)
             {
-                if (!stream.Recent.Remove(key.Block, out var recent) || recent.Chunks.Count < 2 || !stream.Chunks.TryGetValue(key.Block, out var chunks)) continue;
-                var merged = ++_nextChunk;
-                foreach (var chunk in recent.Chunks)
+                if (!stream.Recent.Remove(key.Block, out var recent) || !stream.Chunks.TryGetValue(key.Block, out var chunks)) continue;
+                foreach (var alike in recent.GroupBy(r => (object?)r.Run.Seal, ReferenceEqualityComparer.Instance).Where(g => g.Count() > 1))
                 {
-                    chunks.Remove(chunk);
-                    writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, chunk), null));
+                    var merged = ++_nextChunk;
+                    foreach (var (chunk, _) in alike)
+                    {
+                        chunks.Remove(chunk);
+                        writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, chunk), null));
+                    }
+                    chunks.Add(merged);
+                    writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, merged),
+                        Document(new SealedRun(alike.First().Run.Seal, alike.SelectMany(r => r.Run.Events).ToList()))));
                 }
-                chunks.Add(merged);
-                writes.Add(new StoreWrite(Collection, ChunkKey(key.Stream, key.Block, merged), Document(key.Stream, recent.Events)));
             }
         }
         // Blocks written by a single chunk since the last compaction need nothing: start their count afresh.
@@ -453,16 +472,22 @@ public sealed class LogEventStore : IDisposable
     }
 
     /// <summary>A chunk document: the events as a JSON array, or, sealed, a JSON string of the sealed array's base64.</summary>
-    private string Document(string streamKey, List<LogEvent> events) => _sealer?.SealerOf(streamKey) is { } seal
-        ? JsonSerializer.Serialize(Convert.ToBase64String(seal(JsonSerializer.SerializeToUtf8Bytes(events, Json))), Json)
-        : JsonSerializer.Serialize(events, Json);
+    private static string Document(SealedRun run) => run.Seal is { } seal
+        ? JsonSerializer.Serialize(Convert.ToBase64String(seal(JsonSerializer.SerializeToUtf8Bytes(run.Events, Json))), Json)
+        : JsonSerializer.Serialize(run.Events, Json);
 
-    private List<LogEvent>? ReadDocument(string streamKey, string body) => body.StartsWith('"')
-        ? JsonSerializer.Deserialize<string>(body, Json) is { } sealedEvents ? OpenEvents(streamKey, sealedEvents) : null
-        : JsonSerializer.Deserialize<List<LogEvent>>(body, Json);
+    /// <summary>A chunk document's events (null when sealed under a key that cannot open them now) and how they are sealed again if rewritten.</summary>
+    private (List<LogEvent>? Events, Func<byte[], byte[]>? Seal) ReadDocument(string streamKey, string body) => body.StartsWith('"')
+        ? JsonSerializer.Deserialize<string>(body, Json) is { } sealedEvents ? OpenEvents(streamKey, sealedEvents) : (null, null)
+        : (JsonSerializer.Deserialize<List<LogEvent>>(body, Json), null);
 
-    private List<LogEvent>? OpenEvents(string streamKey, string sealedEvents) =>
-        _sealer?.Open(streamKey, Convert.FromBase64String(sealedEvents)) is { } plain ? JsonSerializer.Deserialize<List<LogEvent>>(plain, Json) : null;
+    private (List<LogEvent>? Events, Func<byte[], byte[]>? Seal) OpenEvents(string streamKey, string sealedEvents)
+    {
+        var sealedBytes = Convert.FromBase64String(sealedEvents);
+        return _sealer?.Open(streamKey, sealedBytes) is { } plain
+            ? (JsonSerializer.Deserialize<List<LogEvent>>(plain, Json), _sealer.ResealerOf(streamKey, sealedBytes))
+            : (null, null);
+    }
 
     private static string ChunkKey(string stream, long block, long chunk) => chunk == LegacyDocument
         ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{stream}\u001f{block}")
@@ -504,14 +529,17 @@ public sealed class LogEventStore : IDisposable
     /// </summary>
     private sealed record JournaledAppend(string Stream, List<LogEvent> Events, bool Removed = false, string? Sealed = null);
 
+    /// <summary>Events of one block written under one sealing (a data key, or none): what one chunk document holds.</summary>
+    private sealed record SealedRun(Func<byte[], byte[]>? Seal, List<LogEvent> Events);
+
     private sealed class StreamEvents
     {
         public Lock Gate { get; } = new();
         public SortedDictionary<long, List<LogEvent>> Blocks { get; } = [];
-        /// <summary>Per block, events appended since the last flush.</summary>
-        public Dictionary<long, List<LogEvent>> Pending { get; } = [];
+        /// <summary>Per block, events appended since the last flush, in runs sealed alike.</summary>
+        public Dictionary<long, List<SealedRun>> Pending { get; } = [];
         /// <summary>Per block, the chunks written since the last compaction and their events.</summary>
-        public Dictionary<long, (List<long> Chunks, List<LogEvent> Events)> Recent { get; } = [];
+        public Dictionary<long, List<(long Chunk, SealedRun Run)>> Recent { get; } = [];
         /// <summary>Per block, the chunk documents written for it.</summary>
         public Dictionary<long, List<long>> Chunks { get; } = [];
         /// <summary>The last event dropped from the stream's start: every event up to it is gone.</summary>
@@ -522,10 +550,15 @@ public sealed class LogEventStore : IDisposable
         public long Bytes { get; private set; }
         public long? LastIngestion { get; private set; }
 
-        public List<LogEvent> PendingOf(long block) => Pending.TryGetValue(block, out var list) ? list : Pending[block] = [];
+        /// <summary>The block's pending events sealed as <paramref name="seal"/> seals: its last run's when sealed alike, else a new run's.</summary>
+        public List<LogEvent> PendingOf(long block, Func<byte[], byte[]>? seal)
+        {
+            if (!Pending.TryGetValue(block, out var runs)) Pending[block] = runs = [];
+            if (runs.Count == 0 || !ReferenceEquals(runs[^1].Seal, seal)) runs.Add(new SealedRun(seal, []));
+            return runs[^1].Events;
+        }
 
-        public (List<long> Chunks, List<LogEvent> Events) RecentOf(long block) =>
-            Recent.TryGetValue(block, out var recent) ? recent : Recent[block] = ([], []);
+        public List<(long Chunk, SealedRun Run)> RecentOf(long block) => Recent.TryGetValue(block, out var recent) ? recent : Recent[block] = [];
 
         public List<long> ChunksOf(long block) => Chunks.TryGetValue(block, out var list) ? list : Chunks[block] = [];
 
