@@ -107,8 +107,12 @@ public sealed partial class PortalService
 
     public void DeletePortal(Scope scope, string portalId)
     {
-        if (_portals.Remove(Key(scope, portalId)) is null) throw NotFound("Portal", portalId);
-        _portalKeysById.TryRemove(portalId, out _);
+        // Under the lock, so that a publication in flight cannot write the portal back after it is gone.
+        lock (_gate)
+        {
+            if (_portals.Remove(Key(scope, portalId)) is null) throw NotFound("Portal", portalId);
+            _portalKeysById.TryRemove(portalId, out _);
+        }
     }
 
     /// <summary>PublishPortal: renders the portal's products as they are now into the site its URLs serve until it is disabled or published again.</summary>
