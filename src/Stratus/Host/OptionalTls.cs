@@ -79,7 +79,7 @@ public static class OptionalTls
         return listen;
     }
 
-    /// <summary>A self-signed server certificate for localhost, *.localhost and the execute-api host names under it.</summary>
+    /// <summary>A self-signed server certificate for localhost, *.localhost and the execute-api and portal host names under it.</summary>
     public static X509Certificate2 CreateDevelopmentCertificate(TimeProvider clock, IEnumerable<string> regions)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -88,7 +88,12 @@ public static class OptionalTls
         names.AddDnsName("localhost");
         names.AddDnsName("*.localhost");
         names.AddDnsName("*.execute-api.localhost");
-        foreach (var region in regions) names.AddDnsName($"*.execute-api.{region}.localhost");
+        foreach (var region in regions)
+        {
+            names.AddDnsName($"*.execute-api.{region}.localhost");
+            // Portals' default domain names, p-{id}.apigw-portal.{region}.localhost (a wildcard covers one label only).
+            names.AddDnsName($"*.apigw-portal.{region}.localhost");
+        }
         names.AddIpAddress(IPAddress.Loopback);
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));

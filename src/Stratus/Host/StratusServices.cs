@@ -161,6 +161,7 @@ public sealed class StratusServices : IAsyncDisposable
         var customDomains = new CustomDomainNames(store, clock, apiGateway, apiGatewayV2, s3);
         var customDomainDataPlane = new CustomDomainDataPlane(customDomains, apiGatewayDataPlane, apiGatewayV2DataPlane, apiGatewayV2,
             new ClientCertificateVerifier(clock));
+        var portals = new PortalService(store, clock, address, apiGateway, apiGatewayV2);
 
         var ssm = new SsmService(store, clock, kms);
         var codePackages = new S3CodePackages(s3);
@@ -284,7 +285,7 @@ public sealed class StratusServices : IAsyncDisposable
             new IamApi(iam, Log("iam")), new StsApi(sts, credentials, Log("sts")), new EcrApi(ecr, Log("ecr")),
             new LambdaApi(lambda, SignedLinks.For(options, clock), codePackages, Log("lambda")), new RdsDataApi(rdsData, Log("rds-data")), new RdsApi(rds, Log("rds")),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane, customDomains, Log("apigateway")),
-            new ApiGatewayV2Api(apiGatewayV2, customDomains, httpApiAuthorizers, Log("apigatewayv2")),
+            new ApiGatewayV2Api(apiGatewayV2, customDomains, httpApiAuthorizers, portals, Log("apigatewayv2")),
             new CloudFormationApi(cloudFormation, Log("cloudformation")),
             new CloudWatchApi(cloudWatch, Log("cloudwatch")), new LogsApi(logs, Log("logs")),
             new S3Api(s3, iam, Log("s3")),
@@ -302,7 +303,7 @@ public sealed class StratusServices : IAsyncDisposable
             All = all,
             // HTTP APIs first: they claim only their own API ids, and REST APIs serve the same URL forms.
             Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry"), actionAuthorizer), customDomainDataPlane, apiGatewayV2DataPlane, apiGatewayDataPlane,
-                new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth, iam), customResourceResponses, waitConditionSignals],
+                new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth, iam), customResourceResponses, waitConditionSignals, new PortalDataPlane(portals)],
             Credentials = credentials,
             Iam = iam,
             Authorizations = new ResourceAuthorizations(new Dictionary<string, AuthorizationTable>

@@ -11,19 +11,21 @@ namespace Stratus.Services.ApiGatewayV2;
 /// each operation bound to its path as in botocore's model; request members in, domain call, response shape out. The router
 /// tells it from API Gateway v1 by its /v2/ paths.
 /// </summary>
-public sealed class ApiGatewayV2Api : IStratusService
+public sealed partial class ApiGatewayV2Api : IStratusService
 {
     private const string Api = "/v2/apis/{apiId}";
 
     private readonly ApiGatewayV2Service _gateway;
     private readonly CustomDomainNames _domains;
     private readonly LambdaRequestAuthorizer _authorizers;
+    private readonly PortalService _portals;
 
-    public ApiGatewayV2Api(ApiGatewayV2Service gateway, CustomDomainNames domains, LambdaRequestAuthorizer authorizers, ILogger logger)
+    public ApiGatewayV2Api(ApiGatewayV2Service gateway, CustomDomainNames domains, LambdaRequestAuthorizer authorizers, PortalService portals, ILogger logger)
     {
         _gateway = gateway;
         _domains = domains;
         _authorizers = authorizers;
+        _portals = portals;
         Endpoint = new ServiceEndpoint("apigateway", Operations(), new RestJsonProtocol(Routes) { ErrorMessageKey = "message" })
         {
             Logger = logger,
@@ -112,7 +114,8 @@ public sealed class ApiGatewayV2Api : IStratusService
         new("DELETE", "/v2/tags/{resource_arn}", "UntagResource", successStatus: 204),
     ];
 
-    private static readonly RestRoute[] Routes = [.. Served, .. ApiGatewayV2NotServed.Routes];
+    // A property, not a field: PortalRoutes is another partial file's static field, and fields initialise across partial files in no set order.
+    private static RestRoute[] Routes => [.. Served, .. PortalRoutes, .. ApiGatewayV2NotServed.Routes];
 
     private OperationTable Operations()
     {
@@ -219,12 +222,38 @@ public sealed class ApiGatewayV2Api : IStratusService
             { "ListRoutingRules", ListRoutingRules },
             { "DeleteRoutingRule", i => Done(() => _domains.DeleteRoutingRule(i.Scope, DomainName(i), i.String("domainNameId"), i.Required("routingRuleId"))) },
 
-            { "GetTags", i => new JsonObject { ["tags"] = new JsonObject(_gateway.GetTags(i.Scope, i.Required("resource_arn")).Select(t => new KeyValuePair<string, JsonNode?>(t.Key, t.Value))) } },
-            { "TagResource", i => Done(() => _gateway.TagResource(i.Scope, i.Required("resource_arn"), i.StringMap("tags") ?? [])) },
-            { "UntagResource", i => Done(() => _gateway.UntagResource(i.Scope, i.Required("resource_arn"), i.Strings("tagKeys"))) },
+            { "GetTags", i => new JsonObject { ["tags"] = new JsonObject(GetTags(i).Select(t => new KeyValuePair<string, JsonNode?>(t.Key, t.Value))) } },
+            { "TagResource", i => Done(() => TagResource(i)) },
+            { "UntagResource", i => Done(() => UntagResource(i)) },
         };
+        AddPortalOperations(table);
         NotServedOperations.AddTo(table, ApiGatewayV2NotServed.Operations, ApiGatewayV2Errors.NotServedOperation);
         return table;
+    }
+
+    /// <summary>The tag operations take HTTP APIs' and stages' ARNs, and portals' and portal products', which name their account.</summary>
+    private IReadOnlyDictionary<string, string> GetTags(OperationInput i) => PortalService.Tags(i.Required("resource_arn"))
+        ? _portals.GetTags(i.Scope, i.Required("resource_arn"))
+        : _gateway.GetTags(i.Scope, i.Required("resource_arn"));
+
+    private void TagResource(OperationInput i)
+    {
+        var tags = i.StringMap("tags") ?? [];
+        if (PortalService.Tags(i.Required("resource_arn"))) _portals.Retag(i.Scope, i.Required("resource_arn"), current =>
+        {
+            foreach (var (key, value) in tags) current[key] = value;
+        });
+        else _gateway.TagResource(i.Scope, i.Required("resource_arn"), tags);
+    }
+
+    private void UntagResource(OperationInput i)
+    {
+        var keys = i.Strings("tagKeys");
+        if (PortalService.Tags(i.Required("resource_arn"))) _portals.Retag(i.Scope, i.Required("resource_arn"), current =>
+        {
+            foreach (var key in keys) current.Remove(key);
+        });
+        else _gateway.UntagResource(i.Scope, i.Required("resource_arn"), keys);
     }
 
     private static string ApiId(OperationInput i) => i.Required("apiId");

@@ -22,4 +22,11 @@ public static class ApiGatewayV2Errors
         BadRequest($"Stratus does not serve the apigatewayv2 operation {operation}: {reason}");
 
     public static AwsException NotServed(string what) => BadRequest($"Stratus does not serve {what} on HTTP APIs.");
+
+    /// <summary>Another service's NotFoundException (a REST API's or stage's), answered with apigatewayv2's resourceType.</summary>
+    public static AwsException NotFoundFrom(AwsException e, string resourceType) =>
+        new("NotFoundException", e.Message, 404) { Fields = new Dictionary<string, string> { ["resourceType"] = resourceType } };
+
+    /// <summary>A portal setting that needs a service Stratus does not have, refused by name rather than recorded as if it worked.</summary>
+    public static AwsException PortalNotServed(string what, string reason) => BadRequest($"Stratus does not serve {what} for portals: {reason}");
 }

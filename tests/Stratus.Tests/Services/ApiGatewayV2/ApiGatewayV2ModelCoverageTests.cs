@@ -16,8 +16,10 @@ public sealed class ApiGatewayV2ModelCoverageTests
     {
         using var store = StateStore.Ephemeral();
         var http = new ApiGatewayV2Service(store, TimeProvider.System, StratusAddress.Known(new Uri("http://127.0.0.1:1")));
-        var domains = new CustomDomainNames(store, TimeProvider.System, new ApiGatewayService(store, TimeProvider.System), http, new RefusingObjectReader());
-        var api = new ApiGatewayV2Api(http, domains, new LambdaRequestAuthorizer(new RefusingLambda(), TimeProvider.System), NullLogger.Instance);
+        var restApis = new ApiGatewayService(store, TimeProvider.System);
+        var domains = new CustomDomainNames(store, TimeProvider.System, restApis, http, new RefusingObjectReader());
+        var portals = new PortalService(store, TimeProvider.System, StratusAddress.Known(new Uri("http://127.0.0.1:1")), restApis, http);
+        var api = new ApiGatewayV2Api(http, domains, new LambdaRequestAuthorizer(new RefusingLambda(), TimeProvider.System), portals, NullLogger.Instance);
         ModelCoverage.AssertServedOrListed("apigatewayv2", api.Endpoint.Operations.Names, ApiGatewayV2NotServed.Operations);
     }
 }
