@@ -28,7 +28,7 @@ public sealed class LambdaDurableFunctionTests
           }
           if (event.mode === "chain") {
             const plain = await context.invoke("plain", event.plain, { n: event.n });
-            const durable = await context.invoke("durable", event.durable, { mode: "steps", n: plain.n, wait: 1 });
+            const durable = await context.invoke("durable", event.durable, { mode: "steps", n: plain.n, wait: event.wait ?? 1 });
             return { plain, durable };
           }
           if (event.mode === "chain-fails") {
@@ -287,5 +287,37 @@ public sealed class LambdaDurableFunctionTests
         Assert.Equal("""{"payload":{"recovered":"marked"},"error":null}""", result["sync"]!.ToJsonString());
         Assert.Equal("[true,false]", result["attempts"]!.ToJsonString());
         Assert.Equal(1, result["steps_run"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_chained_invoke_survives_a_restart_and_its_durable_execution_ending_resumes_the_caller()
+    {
+        await using var server = await StratusProcess.StartPersistentAsync(new Dictionary<string, string>());
+        var before = await Clients.Boto3Async(server.Url, Helpers + """
+            create_durable("relay")
+            create_plain("plus-one", "exports.handler = async (event) => ({ n: event.n + 1 });")
+            out["arn"] = arn = lam.invoke(FunctionName="relay", Qualifier="$LATEST", InvocationType="Event",
+                                          Payload=json.dumps({"mode": "chain", "n": 1, "wait": 8, "plain": "plus-one", "durable": "relay:$LATEST"}))["DurableExecutionArn"]
+            deadline = time.time() + 120
+            child = None
+            while child is None and time.time() < deadline:
+                started = [e["ChainedInvokeStartedDetails"] for e in events_of(arn, "ChainedInvokeStarted") if "DurableExecutionArn" in e["ChainedInvokeStartedDetails"]]
+                child = started[0]["DurableExecutionArn"] if started else None
+                time.sleep(0.3)
+            while not events_of(child, "WaitStarted") and time.time() < deadline:
+                time.sleep(0.3)
+            out["status"] = lam.get_durable_execution(DurableExecutionArn=arn)["Status"]
+            """);
+
+        await server.RestartAsync();
+
+        var after = await Clients.Boto3Async(server.Url, Helpers + $$"""
+            arn = {{System.Text.Json.JsonSerializer.Serialize(before["arn"]!.GetValue<string>())}}
+            done = wait_for(arn)
+            out["done"] = {"status": done["Status"], "result": json.loads(done.get("Result") or "null")}
+            """);
+
+        Assert.Equal("RUNNING", before["status"]!.GetValue<string>());
+        Assert.Equal("""{"status":"SUCCEEDED","result":{"plain":{"n":2},"durable":{"first":3,"second":30}}}""", after["done"]!.ToJsonString());
     }
 }
