@@ -46,6 +46,11 @@ public static class DurableJson
                 AddOutcome(context, op);
                 json["ContextDetails"] = context;
                 break;
+            case "CHAINED_INVOKE":
+                var chained = new JsonObject();
+                AddOutcome(chained, op);
+                json["ChainedInvokeDetails"] = chained;
+                break;
         }
         return json;
     }

@@ -150,9 +150,6 @@ public static class LambdaErrors
     public static AwsException InvalidOperationUpdate(OperationUpdate update, string problem) =>
         InvalidParameter($"Invalid operation update {update.Action} for {update.Type} operation {update.Id}: {problem}.");
 
-    public static AwsException ChainedInvokeNotServed() =>
-        InvalidParameter("Stratus does not serve chained invokes (CHAINED_INVOKE operations, the SDK's context.invoke) of durable executions.");
-
     public static AwsException InvalidMarker(string marker) => InvalidParameter($"Invalid marker: {marker}");
 
     public static AwsException CallbackNotFound(string callbackId) => InvalidParameter($"Invalid callback id: {callbackId}");

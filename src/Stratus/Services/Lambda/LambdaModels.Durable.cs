@@ -47,12 +47,19 @@ public sealed record DurableExecution
     public bool Invoking { get; init; }
     /// <summary>Something completed while the function ran: invoke it again as soon as that invocation ends.</summary>
     public bool ResumeRequested { get; init; }
+    /// <summary>Invocations in a row that ended in a function error or did not run; one that answers resets it.</summary>
+    public int FailedInvocations { get; init; }
+    /// <summary>The CHAINED_INVOKE operation of another execution that started this one; settled with this one's end.</summary>
+    public ChainedCaller? Caller { get; init; }
 
     public string FunctionArn => $"{LambdaArns.Function(AccountId, Region, FunctionName)}:{Version}";
     public string Arn => $"{FunctionArn}/durable-execution/{Name}/{Id}";
     public DateTimeOffset Deadline => Started.AddSeconds(ExecutionTimeout);
     public bool IsRunning => Status == "RUNNING";
 }
+
+/// <summary>A calling execution (its table key) and its CHAINED_INVOKE operation.</summary>
+public sealed record ChainedCaller(string ExecutionKey, string OperationId);
 
 /// <summary>One checkpointed operation, in the shape GetDurableExecutionState answers (Operation).</summary>
 public sealed record DurableOperation
@@ -65,7 +72,7 @@ public sealed record DurableOperation
     public required DateTimeOffset Started { get; init; }
     public DateTimeOffset? Ended { get; init; }
     public required string Status { get; init; }
-    /// <summary>The EXECUTION operation's input.</summary>
+    /// <summary>The EXECUTION operation's input, or the payload a CHAINED_INVOKE operation sends its function.</summary>
     public string? InputPayload { get; init; }
     public string? Result { get; init; }
     public DurableError? Error { get; init; }
@@ -77,6 +84,11 @@ public sealed record DurableOperation
     public int? HeartbeatTimeoutSeconds { get; init; }
     public DateTimeOffset? LastHeartbeat { get; init; }
     public bool? ReplayChildren { get; init; }
+    /// <summary>A chained invoke's function as the SDK named it (ChainedInvokeOptions.FunctionName), and its TenantId.</summary>
+    public string? ChainedFunctionName { get; init; }
+    public string? TenantId { get; init; }
+    /// <summary>The durable execution a chained invoke of a durable function started; its end settles the operation.</summary>
+    public string? ChainedExecutionArn { get; init; }
 
     /// <summary>When a started callback times out: its own timeout, or its heartbeat timeout after the last heartbeat.</summary>
     public DateTimeOffset? CallbackDeadline
@@ -114,13 +126,15 @@ public sealed record DurableEvent(int EventId, string EventType, DateTimeOffset 
 
 /// <summary>One entry of CheckpointDurableExecution's Updates.</summary>
 public sealed record OperationUpdate(string Id, string? ParentId, string? Name, string Type, string? SubType, string Action, string? Payload,
-    DurableError? Error, bool? ReplayChildren, int? NextAttemptDelaySeconds, int? WaitSeconds, int? CallbackTimeoutSeconds, int? HeartbeatTimeoutSeconds)
+    DurableError? Error, bool? ReplayChildren, int? NextAttemptDelaySeconds, int? WaitSeconds, int? CallbackTimeoutSeconds, int? HeartbeatTimeoutSeconds,
+    string? ChainedFunctionName, string? TenantId)
 {
     public static OperationUpdate Read(IInputReader input) => new(
         input.Required("Id"), input.String("ParentId"), input.String("Name"), input.Required("Type"), input.String("SubType"), input.Required("Action"),
         input.String("Payload"), DurableError.Read(input.Object("Error")), input.Object("ContextOptions")?.Bool("ReplayChildren"),
         input.Object("StepOptions")?.Int("NextAttemptDelaySeconds"), input.Object("WaitOptions")?.Int("WaitSeconds"),
-        input.Object("CallbackOptions")?.Int("TimeoutSeconds"), input.Object("CallbackOptions")?.Int("HeartbeatTimeoutSeconds"));
+        input.Object("CallbackOptions")?.Int("TimeoutSeconds"), input.Object("CallbackOptions")?.Int("HeartbeatTimeoutSeconds"),
+        input.Object("ChainedInvokeOptions")?.String("FunctionName"), input.Object("ChainedInvokeOptions")?.String("TenantId"));
 }
 
 /// <summary>ListDurableExecutionsByFunction's filters.</summary>

@@ -393,6 +393,8 @@ public sealed record InvokeOptions(string InvocationType, bool TailLog, string? 
     public string? DurableExecutionName { get; init; }
     /// <summary>An invocation of a durable execution's function by its scheduler (the envelope as payload), not a new execution.</summary>
     public bool DurableReplay { get; init; }
+    /// <summary>The chained invoke a durable execution this invoke starts answers to (a durable function's context.invoke).</summary>
+    public ChainedCaller? ChainedCaller { get; init; }
 }
 
 public sealed record InvokeResponse(int StatusCode, ReadOnlyMemory<byte> Payload, string? FunctionError, string ExecutedVersion, string? LogResult)

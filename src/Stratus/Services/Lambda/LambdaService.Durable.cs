@@ -11,8 +11,9 @@ namespace Stratus.Services.Lambda;
 /// Durable functions: an invoke of a function with a DurableConfig starts a durable execution; the function runs in the
 /// durable envelope (DurableExecutionArn, CheckpointToken, InitialExecutionState), checkpoints its steps, waits and callbacks
 /// through CheckpointDurableExecution, and answers SUCCEEDED, FAILED or PENDING. A PENDING execution is invoked again by
-/// <see cref="Engine.DurableScheduler"/> when a wait ends, a step's retry is due, a callback completes or times out; every
-/// change is in the execution's stored record first, so a restart loses no timer.
+/// the durable scheduler (a <see cref="Engine.DueWorkLoop"/>) when a wait ends, a step's retry is due, a callback or a chained
+/// invoke completes, a callback times out, or an invocation that failed is retried; every change is in the execution's stored
+/// record first, so a restart loses no timer.
 /// </summary>
 public sealed partial class LambdaService
 {
@@ -21,6 +22,13 @@ public sealed partial class LambdaService
     /// <summary>Ours: a bound on the operations one execution keeps, so a runaway loop of steps cannot grow a record without end.</summary>
     private const int MaxOperationsPerExecution = 10_000;
     private const int DefaultStatePageSize = 1000;
+    /// <summary>
+    /// Ours: AWS retries an invocation of a durable execution that ended in a function error, a timeout or a crash (the
+    /// durable functions guide's "backend retries") but publishes no count or back-off; Stratus retries twice, as Lambda
+    /// retries an asynchronous invocation's function error, after 1 s and then 2 s.
+    /// </summary>
+    private const int MaxInvocationRetries = 2;
+    private static readonly TimeSpan InvocationRetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource<DurableExecution>> _durableWaiters = new(StringComparer.Ordinal);
 
@@ -64,7 +72,7 @@ public sealed partial class LambdaService
             {
                 AccountId = scope.AccountId, Region = scope.Region, FunctionName = function.Name, Version = version, Name = name,
                 Id = Guid.NewGuid().ToString(), InputPayload = input, Started = now, ExecutionTimeout = durable.ExecutionTimeout,
-                RetentionPeriodInDays = durable.RetentionPeriodInDays, TraceHeader = options.TraceHeader, WakeAt = now,
+                RetentionPeriodInDays = durable.RetentionPeriodInDays, TraceHeader = options.TraceHeader, WakeAt = now, Caller = options.ChainedCaller,
                 Operations = [new DurableOperation { Id = Guid.NewGuid().ToString("N"), Type = "EXECUTION", Started = now, Status = "STARTED", InputPayload = input }],
             };
             execution = Record(execution, "ExecutionStarted", null, "ExecutionStartedDetails",
@@ -97,25 +105,38 @@ public sealed partial class LambdaService
     // ---- running (the scheduler's side) ----
 
     /// <summary>The executions due now: a wake time passed, the execution timeout passed, or an invocation a restart cut off.</summary>
-    internal IEnumerable<string> DueDurableExecutions(DateTimeOffset now) =>
-        _durable.Entries.Where(e => e.Value.IsRunning && !e.Value.Invoking && (e.Value.WakeAt <= now || e.Value.Deadline <= now)).Select(e => e.Key);
+    private IEnumerable<string> DueDurableExecutions(DateTimeOffset now)
+    {
+        ForgetExpiredDurableExecutions(now);
+        return _durable.Entries.Where(e => e.Value.IsRunning && !e.Value.Invoking && (e.Value.WakeAt <= now || e.Value.Deadline <= now)).Select(e => e.Key);
+    }
 
-    /// <summary>Executions an invocation was running for when Stratus stopped: run again, as AWS retries an invocation that did not finish.</summary>
-    internal void ResumeInterruptedDurableExecutions()
+    /// <summary>
+    /// Executions an invocation was running for when Stratus stopped: run again, as AWS retries an invocation that did not finish.
+    /// Chained invokes go on too: one whose durable execution ended meanwhile is settled, one whose function's answer a
+    /// restart cut off is invoked again.
+    /// </summary>
+    private void ResumeInterruptedDurableExecutions()
     {
         foreach (var key in _durable.Entries.Where(e => e.Value is { IsRunning: true, Invoking: true }).Select(e => e.Key).ToList())
             _durable.Update(key, e => e with { Invoking = false, WakeAt = _clock.GetUtcNow() });
+        foreach (var (key, execution) in _durable.Entries.Where(e => e.Value.IsRunning).ToList())
+            foreach (var op in execution.Operations.Where(o => o is { Type: "CHAINED_INVOKE", Status: "STARTED" }))
+            {
+                if (op.ChainedExecutionArn is null) LaunchChainedInvoke(key, op.Id);
+                else if (DurableByArn(execution.AccountId, execution.Region, op.ChainedExecutionArn) is { IsRunning: false } ended) SettleChainedInvoke(ended);
+            }
     }
 
     /// <summary>Ended executions older than their retention period are forgotten, as AWS keeps history RetentionPeriodInDays.</summary>
-    internal void ForgetExpiredDurableExecutions(DateTimeOffset now)
+    private void ForgetExpiredDurableExecutions(DateTimeOffset now)
     {
         foreach (var key in _durable.Entries.Where(e => e.Value.Ended is { } ended && ended.AddDays(e.Value.RetentionPeriodInDays) < now).Select(e => e.Key).ToList())
             _durable.Remove(key);
     }
 
     /// <summary>One invocation of a due execution: operations that came due are settled, the function runs in the envelope, its answer is applied.</summary>
-    internal async Task RunDurableAsync(string key)
+    private async Task RunDurableAsync(string key)
     {
         var now = _clock.GetUtcNow();
         var claimed = false;
@@ -160,7 +181,19 @@ public sealed partial class LambdaService
             if (invocationError is not null) completed["Error"] = DurableJson.EventError(invocationError);
             e = Record(e, "InvocationCompleted", null, "InvocationCompletedDetails", completed) with { Invoking = false };
             if (!e.IsRunning) return e;
-            if (invocationError is not null) return End(e, "FAILED", null, invocationError);
+            if (invocationError is not null)
+            {
+                // A function error here is the function's crash, timeout or an error the SDK did not catch (a step's or the
+                // handler's error comes back as a FAILED answer): the invocation is retried from the last checkpoint.
+                if (e.FailedInvocations >= MaxInvocationRetries) return End(e, "FAILED", null, invocationError);
+                return e with
+                {
+                    FailedInvocations = e.FailedInvocations + 1,
+                    WakeAt = finished + InvocationRetryDelay * Math.Pow(2, e.FailedInvocations),
+                    ResumeRequested = false,
+                };
+            }
+            e = e with { FailedInvocations = 0 };
             var answer = ParseAnswer(response!.Payload);
             switch (answer?["Status"]?.GetValue<string>())
             {
@@ -185,6 +218,7 @@ public sealed partial class LambdaService
     private void Ended(DurableExecution execution)
     {
         if (_durableWaiters.TryRemove(execution.Arn, out var waiter)) waiter.TrySetResult(execution);
+        SettleChainedInvoke(execution);
     }
 
     private static JsonObject? ParseAnswer(ReadOnlyMemory<byte> payload)
@@ -299,13 +333,16 @@ public sealed partial class LambdaService
 
     // ---- the durable execution API ----
 
-    private DurableExecution FindDurable(Scope scope, string arn, bool notFoundIsInvalid = false)
+    private DurableExecution FindDurable(Scope scope, string arn, bool notFoundIsInvalid = false) =>
+        DurableByArn(scope.AccountId, scope.Region, arn)
+        ?? throw (notFoundIsInvalid ? LambdaErrors.DurableExecutionInvalid(arn) : LambdaErrors.DurableExecutionNotFound(arn));
+
+    private DurableExecution? DurableByArn(string accountId, string region, string arn)
     {
         // arn:aws:lambda:REGION:ACCOUNT:function:NAME:VERSION/durable-execution/EXECUTION-NAME/ID
         var parts = arn.Split('/');
         var id = parts.Length == 4 && parts[1] == "durable-execution" ? parts[3] : null;
-        if (id is not null && _durable.Get(DurableKey(scope.AccountId, scope.Region, id)) is { } execution && execution.Arn == arn) return execution;
-        throw notFoundIsInvalid ? LambdaErrors.DurableExecutionInvalid(arn) : LambdaErrors.DurableExecutionNotFound(arn);
+        return id is not null && _durable.Get(DurableKey(accountId, region, id)) is { } execution && execution.Arn == arn ? execution : null;
     }
 
     public DurableExecution GetDurableExecution(Scope scope, string arn) => FindDurable(scope, arn);
@@ -367,18 +404,23 @@ public sealed partial class LambdaService
     public (string Token, IReadOnlyList<DurableOperation> Operations) Checkpoint(Scope scope, string arn, string token, IReadOnlyList<OperationUpdate> updates)
     {
         var execution = FindDurable(scope, arn, notFoundIsInvalid: true);
+        var key = DurableKey(execution.AccountId, execution.Region, execution.Id);
         List<string> changed = [];
-        var next = _durable.Update(DurableKey(execution.AccountId, execution.Region, execution.Id), e =>
+        List<string> chainedInvokes = [];
+        var next = _durable.Update(key, e =>
         {
             if (e.CheckpointToken != token) throw LambdaErrors.InvalidCheckpointToken();
             if (!e.IsRunning) throw LambdaErrors.DurableExecutionEnded(arn, e.Status);
             var now = _clock.GetUtcNow();
+            chainedInvokes = updates.Where(u => u is { Type: "CHAINED_INVOKE", Action: "START" } && e.Operations.All(o => o.Id != u.Id)).Select(u => u.Id).ToList();
             e = SettleDue(e, now);
             foreach (var update in updates) e = Apply(e, update, now);
             if (e.Operations.Count > MaxOperationsPerExecution) throw LambdaErrors.TooManyOperations(MaxOperationsPerExecution);
             changed = [.. e.ChangedSinceCheckpoint, .. updates.Select(u => u.Id)];
             return e with { CheckpointToken = NewCheckpointToken(), ChangedSinceCheckpoint = [] };
         })!;
+        // Invoked once the START is stored, so a restart finds every chained invoke it has to go on with.
+        foreach (var id in chainedInvokes.Distinct()) LaunchChainedInvoke(key, id);
         var ids = changed.ToHashSet(StringComparer.Ordinal);
         return (next.CheckpointToken, next.Operations.Where(o => ids.Contains(o.Id)).ToList());
     }
@@ -440,8 +482,10 @@ public sealed partial class LambdaService
                 op = op with { Status = "FAILED", Ended = now, Error = u.Error, ReplayChildren = u.ReplayChildren };
                 return Record(Replace(e, op), "ContextFailed", op, "ContextFailedDetails",
                     new JsonObject { ["Error"] = DurableJson.EventError(u.Error ?? DurableError.None) });
-            case ("CHAINED_INVOKE", _):
-                throw LambdaErrors.ChainedInvokeNotServed();
+            case ("CHAINED_INVOKE", "START"):
+                if (existing is not null) return e;
+                var target = u.ChainedFunctionName ?? throw LambdaErrors.InvalidOperationUpdate(u, "ChainedInvokeOptions.FunctionName is required");
+                return Replace(e, op with { ChainedFunctionName = target, TenantId = u.TenantId, InputPayload = u.Payload });
             default:
                 throw LambdaErrors.InvalidOperationUpdate(u, $"{u.Action} is not an action for a {u.Type} operation");
         }
@@ -464,15 +508,18 @@ public sealed partial class LambdaService
                 ? Record(Replace(e, op), "CallbackSucceeded", op, "CallbackSucceededDetails", new JsonObject { ["Result"] = DurableJson.Payload(result) })
                 : Record(Replace(e, op), "CallbackFailed", op, "CallbackFailedDetails",
                     new JsonObject { ["Error"] = DurableJson.EventError(error ?? DurableError.None) });
-            // The function runs again to go on from the callback: now, or as soon as a running invocation ends.
-            return Changed(e, op.Id) with
-            {
-                WakeAt = e.Invoking ? e.WakeAt : now,
-                ResumeRequested = e.Invoking || e.ResumeRequested,
-            };
+            return ResumeAfter(e, op.Id, now);
         });
         _durableScheduler.Wake();
     }
+
+    /// <summary>An operation settled outside the function (a callback, a chained invoke): it runs again to go on from there, now or as soon as a running invocation ends.</summary>
+    private static DurableExecution ResumeAfter(DurableExecution e, string operationId, DateTimeOffset now) =>
+        Changed(e, operationId) with
+        {
+            WakeAt = e.Invoking ? e.WakeAt : now,
+            ResumeRequested = e.Invoking || e.ResumeRequested,
+        };
 
     public void CallbackHeartbeat(Scope scope, string callbackId) =>
         ChangeCallback(scope, callbackId, (e, op, now) =>
@@ -494,5 +541,93 @@ public sealed partial class LambdaService
             if (!e.IsRunning || op.Status != "STARTED") throw LambdaErrors.CallbackAlreadyClosed(callbackId, op.Status);
             return change(e, op, now);
         });
+    }
+
+    // ---- chained invokes ----
+
+    /// <summary>Runs a chained invoke in the background: the checkpoint that started it has answered.</summary>
+    private void LaunchChainedInvoke(string key, string operationId) => _ = Task.Run(() => RunChainedInvokeAsync(key, operationId));
+
+    /// <summary>
+    /// A CHAINED_INVOKE operation's invoke, through Lambda's own Invoke as AWS's backend makes it: a durable function (which,
+    /// as on AWS, must be named with a version, an alias or $LATEST) starts a durable execution that settles the operation
+    /// when it ends; another function is invoked synchronously and its answer or function error settles it. An invoke
+    /// Lambda refuses (no such function, an unqualified durable function) fails the operation with Lambda's error, which
+    /// the SDK throws from context.invoke.
+    /// </summary>
+    private async Task RunChainedInvokeAsync(string key, string operationId)
+    {
+        if (_durable.Get(key) is not { IsRunning: true } caller
+            || caller.Operations.FirstOrDefault(o => o.Id == operationId) is not { Type: "CHAINED_INVOKE", Status: "STARTED", ChainedFunctionName: { } target } op)
+            return;
+        var payload = Encoding.UTF8.GetBytes(op.InputPayload ?? "");
+        try
+        {
+            var (function, version) = Find(caller.AccountId, caller.Region, target, null);
+            if (ConfigFor(function, version).Durable is null)
+            {
+                RecordChainedStart(key, op, version, null);
+                var response = await InvokeAsync(Scope.Of(caller.AccountId, caller.Region), target, null, payload,
+                    new InvokeOptions("RequestResponse", false, null, caller.TraceHeader), CancellationToken.None);
+                if (response.FunctionError is null) SettleChainedInvoke(key, operationId, "SUCCEEDED", Encoding.UTF8.GetString(response.Payload.Span), null);
+                else SettleChainedInvoke(key, operationId, "FAILED", null, ErrorFromFunction(response.Payload));
+                return;
+            }
+            // The execution's name comes from the operation, so invoking again after a restart answers the same execution.
+            var started = await InvokeAsync(Scope.Of(caller.AccountId, caller.Region), target, null, payload,
+                new InvokeOptions("Event", false, null, caller.TraceHeader)
+                {
+                    DurableExecutionName = ChainedExecutionName(caller, op), ChainedCaller = new ChainedCaller(key, operationId),
+                }, CancellationToken.None);
+            RecordChainedStart(key, op, started.ExecutedVersion, started.DurableExecutionArn);
+            // The execution may have ended before its ARN was recorded.
+            if (started.DurableExecutionArn is { } arn && DurableByArn(caller.AccountId, caller.Region, arn) is { IsRunning: false } ended) SettleChainedInvoke(ended);
+        }
+        catch (AwsException e)
+        {
+            SettleChainedInvoke(key, operationId, "FAILED", null, new DurableError(e.Message, e.Code, null, null));
+        }
+    }
+
+    /// <summary>A durable execution name (64 characters at most) unique to the calling execution's operation.</summary>
+    private static string ChainedExecutionName(DurableExecution caller, DurableOperation op) =>
+        "chained-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{caller.Arn}/{op.Id}")))[..40];
+
+    /// <summary>ChainedInvokeStarted, once the function is known (and the durable execution it started, if any).</summary>
+    private void RecordChainedStart(string key, DurableOperation op, string version, string? executionArn)
+    {
+        var details = new JsonObject { ["FunctionName"] = op.ChainedFunctionName, ["Input"] = DurableJson.Payload(op.InputPayload), ["ExecutedVersion"] = version };
+        if (op.TenantId is not null) details["TenantId"] = op.TenantId;
+        if (executionArn is not null) details["DurableExecutionArn"] = executionArn;
+        _durable.Update(key, e => e.Operations.FirstOrDefault(o => o.Id == op.Id) is { Status: "STARTED" } current
+            ? Record(Replace(e, current with { ChainedExecutionArn = executionArn }), "ChainedInvokeStarted", current, "ChainedInvokeStartedDetails", details)
+            : e);
+    }
+
+    /// <summary>A durable execution a chained invoke started has ended: its caller's operation ends the same way.</summary>
+    private void SettleChainedInvoke(DurableExecution ended)
+    {
+        if (ended.Caller is { } caller) SettleChainedInvoke(caller.ExecutionKey, caller.OperationId, ended.Status, ended.Result, ended.Error);
+    }
+
+    /// <summary>Records a chained invoke's outcome (SUCCEEDED with the result, FAILED, TIMED_OUT or STOPPED with the error) and resumes its execution.</summary>
+    private void SettleChainedInvoke(string key, string operationId, string status, string? result, DurableError? error)
+    {
+        _durable.Update(key, e =>
+        {
+            if (!e.IsRunning || e.Operations.FirstOrDefault(o => o.Id == operationId) is not { Type: "CHAINED_INVOKE", Status: "STARTED" } op) return e;
+            var now = _clock.GetUtcNow();
+            op = op with { Status = status, Ended = now, Result = result, Error = error };
+            var errorDetails = new JsonObject { ["Error"] = DurableJson.EventError(error ?? DurableError.None) };
+            e = status switch
+            {
+                "SUCCEEDED" => Record(Replace(e, op), "ChainedInvokeSucceeded", op, "ChainedInvokeSucceededDetails", new JsonObject { ["Result"] = DurableJson.Payload(result) }),
+                "TIMED_OUT" => Record(Replace(e, op), "ChainedInvokeTimedOut", op, "ChainedInvokeTimedOutDetails", errorDetails),
+                "STOPPED" => Record(Replace(e, op), "ChainedInvokeStopped", op, "ChainedInvokeStoppedDetails", errorDetails),
+                _ => Record(Replace(e, op), "ChainedInvokeFailed", op, "ChainedInvokeFailedDetails", errorDetails),
+            };
+            return ResumeAfter(e, op.Id, now);
+        });
+        _durableScheduler.Wake();
     }
 }

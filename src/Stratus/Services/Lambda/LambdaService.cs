@@ -48,7 +48,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly ConcurrentDictionary<string, RunnableFunction> _runnable = new(StringComparer.Ordinal);
     private readonly EventQueue _queue;
     private readonly ResourceTable<DurableExecution> _durable;
-    private readonly DurableScheduler _durableScheduler;
+    /// <summary>Invokes durable executions' functions when they come due (a wait's end, a step's retry, a callback or chained invoke settled, an invocation's retry, the execution timeout).</summary>
+    private readonly DueWorkLoop _durableScheduler;
     private readonly ConcurrentDictionary<(string AccountId, string Region), int> _unreservedLimits = new();
     private readonly StratusAddress _address;
     private readonly Ec2.IVpcNetwork _network;
@@ -78,7 +79,8 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         _address = address;
         _queue = new EventQueue(this, events, clock, settings);
         _durable = durable;
-        _durableScheduler = new DurableScheduler(this, clock);
+        _durableScheduler = new DueWorkLoop(clock, TimeSpan.FromMilliseconds(250), DueDurableExecutions, RunDurableAsync);
+        ResumeInterruptedDurableExecutions();
     }
 
     /// <summary>Starts the engine (its Runtime API listener) with the service: once, while Stratus starts.</summary>

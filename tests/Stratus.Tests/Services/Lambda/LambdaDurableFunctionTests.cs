@@ -5,7 +5,8 @@ namespace Stratus.Tests.Services.Lambda;
 /// <summary>
 /// Durable functions driven by AWS's own durable execution SDK for JavaScript (@aws/durable-execution-sdk-js, bundled in
 /// the function's zip from tests/js's node_modules): steps and waits replayed from checkpoints, callbacks completed
-/// through SendDurableExecutionCallbackSuccess, StopDurableExecution, and a wait's timer surviving a restart.
+/// through SendDurableExecutionCallbackSuccess, StopDurableExecution, a wait's timer surviving a restart, chained invokes
+/// (context.invoke) of plain and durable functions, and an invocation that crashed retried from its last checkpoint.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class LambdaDurableFunctionTests
@@ -24,6 +25,30 @@ public sealed class LambdaDurableFunctionTests
             await context.wait("pause", { seconds: event.wait });
             const second = await context.step("second", async () => first * 10);
             return { first, second };
+          }
+          if (event.mode === "chain") {
+            const plain = await context.invoke("plain", event.plain, { n: event.n });
+            const durable = await context.invoke("durable", event.durable, { mode: "steps", n: plain.n, wait: event.wait ?? 1 });
+            return { plain, durable };
+          }
+          if (event.mode === "chain-fails") {
+            const caught = [];
+            for (const target of event.targets) {
+              try {
+                await context.invoke(target, {});
+                caught.push("no error");
+              } catch (err) {
+                caught.push(err.message);
+              }
+            }
+            return caught;
+          }
+          if (event.mode === "crash-once") {
+            // The step runs (and is checkpointed) on the first invocation only, which then crashes; the retry replays it.
+            let ranNow = false;
+            const marked = await context.step("mark", async () => { ranNow = true; return "marked"; });
+            if (ranNow) process.exit(3);
+            return { recovered: marked };
           }
           if (event.mode === "callback") {
             const [answer, callbackId] = await context.createCallback("approval", { timeout: { minutes: 5 } });
@@ -50,6 +75,9 @@ public sealed class LambdaDurableFunctionTests
         def create_durable(name, timeout=600):
             lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=role(), Handler="index.handler", Timeout=30,
                                 Code={"ZipFile": zip_of(sdk_files())}, DurableConfig={"ExecutionTimeout": timeout})
+        def create_plain(name, handler):
+            lam.create_function(FunctionName=name, Runtime="nodejs20.x", Role=role(), Handler="index.handler", Timeout=30,
+                                Code={"ZipFile": zip_of({"index.js": handler})})
         def wait_for(arn, statuses=("SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"), seconds=120):
             deadline = time.time() + seconds
             while True:
@@ -187,5 +215,109 @@ public sealed class LambdaDurableFunctionTests
         Assert.Equal("RUNNING", before["status"]!.GetValue<string>());
         Assert.Equal("""{"status":"SUCCEEDED","result":{"first":2,"second":20}}""", after["done"]!.ToJsonString());
         Assert.Equal(1, after["waits_ended"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_chained_invoke_of_a_plain_and_a_durable_function_suspends_the_caller_and_resumes_it_with_their_results()
+    {
+        await using var server = await StratusProcess.StartEphemeralAsync();
+        var result = await Clients.Boto3Async(server.Url, Helpers + """
+            create_durable("chainer")
+            create_plain("plus-one", "exports.handler = async (event) => ({ n: event.n + 1 });")
+            r = lam.invoke(FunctionName="chainer", Qualifier="$LATEST",
+                           Payload=json.dumps({"mode": "chain", "n": 2, "plain": "plus-one", "durable": "chainer:$LATEST"}))
+            arn = r["DurableExecutionArn"]
+            out["sync"] = {"payload": json.loads(r["Payload"].read()), "error": r.get("FunctionError")}
+            events = history(arn)
+            out["chained"] = [e["EventType"] for e in events if e["EventType"].startswith("ChainedInvoke")]
+            started = [e["ChainedInvokeStartedDetails"] for e in events if e["EventType"] == "ChainedInvokeStarted"]
+            out["started"] = [{k: d.get(k) for k in ["FunctionName", "ExecutedVersion"]} | {"input": json.loads(d["Input"]["Payload"])} for d in started]
+            child = started[1]["DurableExecutionArn"]
+            got = lam.get_durable_execution(DurableExecutionArn=child)
+            out["child"] = {"status": got["Status"], "result": json.loads(got["Result"])}
+            out["results"] = [json.loads(e["ChainedInvokeSucceededDetails"]["Result"]["Payload"]) for e in events if e["EventType"] == "ChainedInvokeSucceeded"]
+            # The caller's invocation ends at each chained invoke and a new one resumes it with the answer.
+            out["invocations"] = len([e for e in events if e["EventType"] == "InvocationCompleted"])
+            """);
+
+        Assert.Equal("""{"payload":{"plain":{"n":3},"durable":{"first":4,"second":40}},"error":null}""", result["sync"]!.ToJsonString());
+        Assert.Equal("""["ChainedInvokeStarted","ChainedInvokeSucceeded","ChainedInvokeStarted","ChainedInvokeSucceeded"]""", result["chained"]!.ToJsonString());
+        Assert.Equal("""[{"FunctionName":"plus-one","ExecutedVersion":"$LATEST","input":{"n":2}},{"FunctionName":"chainer:$LATEST","ExecutedVersion":"$LATEST","input":{"mode":"steps","n":3,"wait":1}}]""",
+            result["started"]!.ToJsonString());
+        Assert.Equal("""{"status":"SUCCEEDED","result":{"first":4,"second":40}}""", result["child"]!.ToJsonString());
+        Assert.Equal("""[{"n":3},{"first":4,"second":40}]""", result["results"]!.ToJsonString());
+        Assert.True(result["invocations"]!.GetValue<int>() >= 3);
+    }
+
+    [Fact]
+    public async Task A_chained_invoke_whose_function_throws_or_is_refused_fails_and_the_caller_catches_the_error()
+    {
+        await using var server = await StratusProcess.StartEphemeralAsync();
+        var result = await Clients.Boto3Async(server.Url, Helpers + """
+            create_durable("catcher")
+            create_plain("thrower", "exports.handler = async () => { throw new Error('no such order'); };")
+            r = lam.invoke(FunctionName="catcher", Qualifier="$LATEST", Payload=json.dumps({"mode": "chain-fails", "targets": ["thrower", "catcher"]}))
+            arn = r["DurableExecutionArn"]
+            out["caught"] = json.loads(r["Payload"].read())
+            out["status"] = lam.get_durable_execution(DurableExecutionArn=arn)["Status"]
+            out["failed"] = [e["ChainedInvokeFailedDetails"]["Error"]["Payload"]["ErrorType"] for e in history(arn) if e["EventType"] == "ChainedInvokeFailed"]
+            """);
+
+        Assert.Equal("no such order", result["caught"]![0]!.GetValue<string>());
+        // A durable function invoked without a qualifier is refused as Invoke refuses it.
+        Assert.Contains("must be invoked with a qualified ARN", result["caught"]![1]!.GetValue<string>());
+        Assert.Equal("SUCCEEDED", result["status"]!.GetValue<string>());
+        Assert.Equal("""["Error","InvalidParameterValueException"]""", result["failed"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task An_invocation_that_crashes_is_retried_from_the_last_checkpoint_and_the_history_shows_the_attempts()
+    {
+        await using var server = await StratusProcess.StartEphemeralAsync();
+        var result = await Clients.Boto3Async(server.Url, Helpers + """
+            create_durable("crasher")
+            r = lam.invoke(FunctionName="crasher", Qualifier="$LATEST", Payload=json.dumps({"mode": "crash-once"}))
+            arn = r["DurableExecutionArn"]
+            out["sync"] = {"payload": json.loads(r["Payload"].read()), "error": r.get("FunctionError")}
+            invocations = [e["InvocationCompletedDetails"] for e in history(arn) if e["EventType"] == "InvocationCompleted"]
+            out["attempts"] = ["Error" in d for d in invocations]
+            out["steps_run"] = len(events_of(arn, "StepSucceeded"))
+            """);
+
+        Assert.Equal("""{"payload":{"recovered":"marked"},"error":null}""", result["sync"]!.ToJsonString());
+        Assert.Equal("[true,false]", result["attempts"]!.ToJsonString());
+        Assert.Equal(1, result["steps_run"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_chained_invoke_survives_a_restart_and_its_durable_execution_ending_resumes_the_caller()
+    {
+        await using var server = await StratusProcess.StartPersistentAsync(new Dictionary<string, string>());
+        var before = await Clients.Boto3Async(server.Url, Helpers + """
+            create_durable("relay")
+            create_plain("plus-one", "exports.handler = async (event) => ({ n: event.n + 1 });")
+            out["arn"] = arn = lam.invoke(FunctionName="relay", Qualifier="$LATEST", InvocationType="Event",
+                                          Payload=json.dumps({"mode": "chain", "n": 1, "wait": 8, "plain": "plus-one", "durable": "relay:$LATEST"}))["DurableExecutionArn"]
+            deadline = time.time() + 120
+            child = None
+            while child is None and time.time() < deadline:
+                started = [e["ChainedInvokeStartedDetails"] for e in events_of(arn, "ChainedInvokeStarted") if "DurableExecutionArn" in e["ChainedInvokeStartedDetails"]]
+                child = started[0]["DurableExecutionArn"] if started else None
+                time.sleep(0.3)
+            while not events_of(child, "WaitStarted") and time.time() < deadline:
+                time.sleep(0.3)
+            out["status"] = lam.get_durable_execution(DurableExecutionArn=arn)["Status"]
+            """);
+
+        await server.RestartAsync();
+
+        var after = await Clients.Boto3Async(server.Url, Helpers + $$"""
+            arn = {{System.Text.Json.JsonSerializer.Serialize(before["arn"]!.GetValue<string>())}}
+            done = wait_for(arn)
+            out["done"] = {"status": done["Status"], "result": json.loads(done.get("Result") or "null")}
+            """);
+
+        Assert.Equal("RUNNING", before["status"]!.GetValue<string>());
+        Assert.Equal("""{"status":"SUCCEEDED","result":{"plain":{"n":2},"durable":{"first":3,"second":30}}}""", after["done"]!.ToJsonString());
     }
 }
