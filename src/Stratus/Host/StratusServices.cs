@@ -124,7 +124,7 @@ public sealed class StratusServices : IAsyncDisposable
             Path.Combine(workDir, "lambda"), LambdaSettings.FromEnvironment(), address, ec2, kms, kms);
 
         var secretsManager = new SecretsManagerService(store, clock, options.DataDir, lambda, Log("secretsmanager.rotation"));
-        var rds = new RdsService(store, clock, new IDbEngine?[] { MariaDbInstallation.Find(), PostgresInstallation.Find() }.OfType<IDbEngine>().ToList(), options.DataDir, options.Host, secretsManager, Log("rds.engine"), ec2);
+        var rds = new RdsService(store, clock, new IDbEngine?[] { MariaDbInstallation.Find(), PostgresInstallation.Find() }.OfType<IDbEngine>().ToList(), options.DataDir, options.Host, secretsManager, Log("rds.engine"), ec2, iam);
         rds.PublishMetrics(cloudWatch);
         var rdsData = new RdsDataService(rds, secretsManager, clock);
 

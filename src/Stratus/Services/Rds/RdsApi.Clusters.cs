@@ -19,6 +19,20 @@ public sealed partial class RdsApi
         table.Add("StopDBCluster", i => Cluster(_rds.StopCluster(i.Scope, i.Required("DBClusterIdentifier"))));
         table.Add("StartDBCluster", i => Cluster(_rds.StartCluster(i.Scope, i.Required("DBClusterIdentifier"))));
         table.Add("RebootDBCluster", i => Cluster(_rds.RebootCluster(i.Scope, i.Required("DBClusterIdentifier"))));
+        table.Add("BacktrackDBCluster", i => BacktrackBody(_rds.BacktrackCluster(i.Scope, BacktrackClusterRequest.Read(i))));
+        table.Add("DescribeDBClusterBacktracks", i => Paged(_rds.DescribeBacktracks(i.Scope, i.Required("DBClusterIdentifier"),
+            i.String("BacktrackIdentifier"), Filters(i), i.String("Marker"), i.Int("MaxRecords")), "DBClusterBacktracks", BacktrackBody));
+        // Both answer no result, as AWS's do.
+        table.Add("AddRoleToDBCluster", i =>
+        {
+            _rds.AddRoleToCluster(i.Scope, i.Required("DBClusterIdentifier"), i.Required("RoleArn"), i.String("FeatureName"));
+            return (JsonObject?)null;
+        });
+        table.Add("RemoveRoleFromDBCluster", i =>
+        {
+            _rds.RemoveRoleFromCluster(i.Scope, i.Required("DBClusterIdentifier"), i.Required("RoleArn"), i.String("FeatureName"));
+            return (JsonObject?)null;
+        });
         table.Add("FailoverDBCluster", i => Cluster(_rds.FailoverCluster(i.Scope, i.Required("DBClusterIdentifier"), i.String("TargetDBInstanceIdentifier"))));
 
         table.Add("CreateDBClusterSnapshot", i => ClusterSnapshot(_rds.CreateClusterSnapshot(i.Scope, i.Required("DBClusterSnapshotIdentifier"),
@@ -64,6 +78,16 @@ public sealed partial class RdsApi
     private JsonObject ClusterEndpointBody(DbClusterEndpoint endpoint) =>
         ClusterEndpointBody(_rds.ViewOf(endpoint));
 
+    private static JsonObject BacktrackBody(DbClusterBacktrack b) => new()
+    {
+        ["DBClusterIdentifier"] = b.ClusterIdentifier,
+        ["BacktrackIdentifier"] = b.BacktrackIdentifier,
+        ["BacktrackTo"] = b.BacktrackTo,
+        ["BacktrackedFrom"] = b.BacktrackedFrom,
+        ["BacktrackRequestCreationTime"] = b.BacktrackRequestCreationTime,
+        ["Status"] = b.Status,
+    };
+
     private static JsonObject HttpEndpoint(DbCluster cluster) => new() { ["ResourceArn"] = cluster.Arn, ["HttpEndpointEnabled"] = cluster.HttpEndpointEnabled };
 
     private JsonObject Cluster(DbCluster cluster) => new() { ["DBCluster"] = ClusterBody(cluster) };
@@ -100,6 +124,16 @@ public sealed partial class RdsApi
             },
             ["PreferredBackupWindow"] = c.PreferredBackupWindow,
             ["EarliestRestorableTime"] = window?.Earliest,
+            // Reported once backtracking was turned on (0 after it was turned off); no BacktrackConsumedChangeRecords, as Stratus
+            // keeps no change records of Aurora's kind (it backtracks from the automated backups' snapshots and binary log).
+            ["BacktrackWindow"] = c.BacktrackWindow,
+            ["EarliestBacktrackTime"] = _rds.EarliestBacktrackTime(c),
+            ["AssociatedRoles"] = new JsonArray(c.AssociatedRoles.Select(r => (JsonNode)new JsonObject
+            {
+                ["RoleArn"] = r.RoleArn,
+                ["Status"] = "ACTIVE",
+                ["FeatureName"] = r.FeatureName,
+            }).ToArray()),
             ["LatestRestorableTime"] = window?.Latest,
             ["PreferredMaintenanceWindow"] = "sun:05:00-sun:05:30",
             ["ReadReplicaIdentifiers"] = new JsonArray(),
@@ -119,7 +153,6 @@ public sealed partial class RdsApi
             ["StorageEncrypted"] = false,
             ["DbClusterResourceId"] = c.ResourceId,
             ["DBClusterArn"] = c.Arn,
-            ["AssociatedRoles"] = new JsonArray(),
             ["IAMDatabaseAuthenticationEnabled"] = false,
             ["ClusterCreateTime"] = c.CreateTime,
             ["EngineMode"] = "provisioned",

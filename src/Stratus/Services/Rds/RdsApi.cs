@@ -44,6 +44,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["DBClusters"] = "DBCluster",
             ["DBClusterMembers"] = "DBClusterMember",
             ["DBClusterSnapshots"] = "DBClusterSnapshot",
+            ["DBClusterBacktracks"] = "DBClusterBacktrack",
             ["DBClusterEndpoints"] = "DBClusterEndpointList",
             ["AvailabilityZones"] = "AvailabilityZone",
             ["AssociatedRoles"] = "DBClusterRole",
@@ -226,6 +227,8 @@ public sealed partial class RdsApi : IStratusService, IDisposable
                     ["SupportsParallelQuery"] = false,
                     ["SupportsLimitlessDatabase"] = false,
                     ["SupportsBabelfish"] = false,
+                    // The features AddRoleToDBCluster takes a role for (recorded only; see RdsService.ClusterRoles).
+                    ["SupportedFeatureNames"] = new JsonArray(RdsService.ClusterFeatureNames(name).Select(f => (JsonNode)JsonValue.Create(f)).ToArray()),
                     ["Status"] = "available",
                 });
             }

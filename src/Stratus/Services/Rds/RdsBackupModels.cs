@@ -1,11 +1,21 @@
 namespace Stratus.Services.Rds;
 
+/// <summary>What the automated-backup upkeep shared by instances and clusters reads of their backups' records.</summary>
+public interface IAutomatedBackup : IRdsListed
+{
+    /// <summary>The database's resource id (DbiResourceId, DbClusterResourceId), which its automated snapshots name.</summary>
+    string ResourceId { get; }
+    int BackupRetentionPeriod { get; }
+    /// <summary>"active" or "retained".</summary>
+    string Status { get; }
+}
+
 /// <summary>
 /// A DB instance's automated backups (DescribeDBInstanceAutomatedBackups): kept by DbiResourceId, "active" while the instance
 /// exists, "retained" after it was deleted with DeleteAutomatedBackups false. Its automated snapshots are DbSnapshots of type
 /// automated with the same InstanceResourceId; its log archive is the fleet's LogArchiveDir of that id.
 /// </summary>
-public sealed record DbInstanceAutomatedBackup : IRdsListed
+public sealed record DbInstanceAutomatedBackup : IAutomatedBackup
 {
     public string AccountId { get; init; } = "";
     public string Region { get; init; } = "";
@@ -62,7 +72,7 @@ public sealed record DbInstanceAutomatedBackup : IRdsListed
 /// DbClusterSnapshots of type automated with the same ClusterResourceId; its log archive is the fleet's LogArchiveDir of that
 /// id, one folder per log lineage (<see cref="DbCluster.LogLineage"/>).
 /// </summary>
-public sealed record DbClusterAutomatedBackup : IRdsListed
+public sealed record DbClusterAutomatedBackup : IAutomatedBackup
 {
     public string AccountId { get; init; } = "";
     public string Region { get; init; } = "";

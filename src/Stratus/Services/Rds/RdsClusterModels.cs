@@ -65,6 +65,13 @@ public sealed record DbCluster : IRdsDatabase
     public string? WriterIdentifier { get; init; }
     /// <summary>The RDS Data API's HTTP endpoint (EnableHttpEndpoint): off by default, as on AWS.</summary>
     public bool HttpEndpointEnabled { get; init; }
+    /// <summary>
+    /// Backtracking's target window in seconds (aurora-mysql only): null while it was never on, 0 once turned off, which as on
+    /// Aurora cannot be undone (backtracking is turned on only when a cluster is created or restored).
+    /// </summary>
+    public int? BacktrackWindow { get; init; }
+    /// <summary>The IAM roles associated with the cluster (AddRoleToDBCluster), recorded only.</summary>
+    public IReadOnlyList<DbClusterRole> AssociatedRoles { get; init; } = [];
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:cluster:{Identifier}";
 }
@@ -105,6 +112,7 @@ public sealed record CreateClusterRequest : DbCreateWithMasterUserRequest
     public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
     public string? PreferredBackupWindow { get; init; }
     public bool? EnableHttpEndpoint { get; init; }
+    public int? BacktrackWindow { get; init; }
 
     public CreateClusterRequest() { }
 
@@ -117,6 +125,7 @@ public sealed record CreateClusterRequest : DbCreateWithMasterUserRequest
         ServerlessV2Scaling = ServerlessV2Scaling.Read(input);
         PreferredBackupWindow = input.String("PreferredBackupWindow");
         EnableHttpEndpoint = input.Bool("EnableHttpEndpoint");
+        BacktrackWindow = input.Int("BacktrackWindow");
     }
 
     /// <summary>CreateDBCluster's members, or an AWS::RDS::DBCluster's.</summary>
@@ -140,6 +149,7 @@ public sealed record ModifyClusterRequest : IMasterPasswordChange
     public string? MasterUserSecretKmsKeyId { get; init; }
     public bool ApplyImmediately { get; init; }
     public bool? EnableHttpEndpoint { get; init; }
+    public int? BacktrackWindow { get; init; }
 
     /// <summary>ModifyDBCluster's members, or an AWS::RDS::DBCluster's as an update states them.</summary>
     public static ModifyClusterRequest Read(IInputReader input, string identifier) => new()
@@ -160,6 +170,7 @@ public sealed record ModifyClusterRequest : IMasterPasswordChange
         // A template's change applies at once, as CloudFormation updates a cluster.
         ApplyImmediately = input.FromTemplate || (input.Bool("ApplyImmediately") ?? false),
         EnableHttpEndpoint = input.Bool("EnableHttpEndpoint"),
+        BacktrackWindow = input.Int("BacktrackWindow"),
     };
 
     /// <summary>Only what differs from <paramref name="previous"/>: a template update modifies the members it changed.</summary>
@@ -176,6 +187,7 @@ public sealed record ModifyClusterRequest : IMasterPasswordChange
         ManageMasterUserPassword = ManageMasterUserPassword == previous.ManageMasterUserPassword ? null : ManageMasterUserPassword,
         MasterUserSecretKmsKeyId = MasterUserSecretKmsKeyId == previous.MasterUserSecretKmsKeyId ? null : MasterUserSecretKmsKeyId,
         EnableHttpEndpoint = EnableHttpEndpoint == previous.EnableHttpEndpoint ? null : EnableHttpEndpoint,
+        BacktrackWindow = BacktrackWindow == previous.BacktrackWindow ? null : BacktrackWindow,
     };
 }
 
@@ -191,6 +203,7 @@ public abstract record RestoredClusterSettings
     public string? ParameterGroupName { get; init; }
     public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
     public IReadOnlyList<RdsTag> Tags { get; init; } = [];
+    public int? BacktrackWindow { get; init; }
 
     protected RestoredClusterSettings() { }
 
@@ -206,6 +219,7 @@ public abstract record RestoredClusterSettings
         ParameterGroupName = input.String("DBClusterParameterGroupName");
         ServerlessV2Scaling = ServerlessV2Scaling.Read(input);
         Tags = RdsTag.List(input);
+        BacktrackWindow = input.Int("BacktrackWindow");
     }
 }
 

@@ -50,4 +50,45 @@ public static partial class RdsErrors
 
     public static AwsException ClusterEndpointQuotaExceeded(string cluster, int quota) =>
         new("DBClusterEndpointQuotaExceededFault", $"DB cluster {cluster} already has {quota} custom endpoints, the most it can have.", 403);
+
+    // ---- backtracking ----
+
+    /// <summary>Aurora's wording for an engine that does not backtrack (every cluster here is provisioned).</summary>
+    public static AwsException BacktrackNotSupported(string engine, string engineVersion) => InvalidCombination(
+        $"{(engine == "aurora-postgresql" ? "Aurora PostgreSQL" : "Aurora MySQL")} Engine Version {engineVersion} with mode: PROVISIONED does not support Backtrack.");
+
+    /// <summary>Aurora's wording when a cluster created without backtracking (or with it turned off) is given a window.</summary>
+    public static AwsException BacktrackCannotBeEnabled() => InvalidCombination("Backtrack cannot currently be enabled for this cluster");
+
+    public static AwsException BacktrackNotEnabled(string cluster) =>
+        InvalidClusterState($"Backtrack is not enabled for DB cluster {cluster}: it is turned on with BacktrackWindow when a DB cluster is created or restored.");
+
+    public static AwsException BacktrackTimeInFuture(DateTimeOffset asked) =>
+        InvalidValue($"The backtrack time {asked.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} is in the future.");
+
+    public static AwsException BacktrackTimeTooEarly(DateTimeOffset asked, DateTimeOffset earliest, string cluster) =>
+        InvalidValue($"The backtrack time {asked.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} is earlier than the earliest backtrack time of DB cluster {cluster}, " +
+            $"{earliest.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}; set UseEarliestTimeOnPointInTimeUnavailable to backtrack to that time instead.");
+
+    public static AwsException BacktrackNotFound(string id) => new("DBClusterBacktrackNotFoundFault", $"Backtrack {id} not found.", 404);
+
+    // ---- IAM roles ----
+
+    public static AwsException ClusterRoleAlreadyExists(string roleArn, string cluster) =>
+        new("DBClusterRoleAlreadyExists", $"Role ARN {roleArn} is already associated with DB Cluster {cluster}: verify your role ARN and try again.");
+
+    public static AwsException ClusterRoleNotFound(string roleArn, string cluster) =>
+        new("DBClusterRoleNotFound", $"Role ARN {roleArn} cannot be found for DB Cluster {cluster}: verify your role ARN and try again.", 404);
+
+    public static AwsException ClusterRoleQuotaExceeded(string cluster, int quota) =>
+        new("DBClusterRoleQuotaExceeded", $"DB cluster {cluster} already has {quota} associated IAM roles, the most it can have.");
+
+    /// <summary>A role that does not exist, or does not trust rds.amazonaws.com, so the cluster could not assume it.</summary>
+    public static AwsException ClusterRoleInvalid(string roleArn) =>
+        InvalidValue($"IAM role ARN value {roleArn} is invalid or does not allow rds.amazonaws.com to assume it.");
+
+    public static AwsException ClusterFeatureNotSupported(string feature, string engine, IReadOnlyList<string> supported) =>
+        InvalidValue(supported.Count == 0
+            ? $"Feature {feature} is not supported for the {engine} engine, which associates IAM roles without a FeatureName."
+            : $"Feature {feature} is not supported for the {engine} engine. Supported features: {string.Join(", ", supported)}.");
 }

@@ -9,8 +9,8 @@ namespace Stratus.Services.Rds;
 public static class RdsNotServed
 {
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
-        ("Aurora clusters are built without backtracking, IAM roles, S3 restores and cross-Region replicas",
-            ["AddRoleToDBCluster", "BacktrackDBCluster", "DescribeDBClusterBacktracks", "ModifyCurrentDBClusterCapacity", "PromoteReadReplicaDBCluster", "RemoveRoleFromDBCluster", "RestoreDBClusterFromS3"]),
+        ("Aurora clusters are built without S3 restores, cross-Region replicas and Serverless v1 capacity changes",
+            ["ModifyCurrentDBClusterCapacity", "PromoteReadReplicaDBCluster", "RestoreDBClusterFromS3"]),
         ("Aurora global databases are not built",
             ["CreateGlobalCluster", "DeleteGlobalCluster", "DescribeGlobalClusters", "FailoverGlobalCluster", "ModifyGlobalCluster", "RemoveFromGlobalCluster", "SwitchoverGlobalCluster"]),
         ("Aurora Limitless shard groups are not built",

@@ -184,6 +184,18 @@ public static partial class RdsRules
         ? days
         : throw RdsErrors.InvalidValue($"Invalid backup retention period: {days}. Retention period must be between 1 and 35.");
 
+    /// <summary>Backtracking's longest target window, 72 hours, as the model documents BacktrackWindow.</summary>
+    public const int MaxBacktrackWindow = 259_200;
+
+    /// <summary>A BacktrackWindow: 0 to 259,200 seconds; above 0 only for aurora-mysql, the one engine Aurora backtracks.</summary>
+    public static int BacktrackWindow(int seconds, string engine, string engineVersion)
+    {
+        if (seconds is < 0 or > MaxBacktrackWindow)
+            throw RdsErrors.InvalidValue($"Invalid BacktrackWindow: {seconds}. It must be from 0 to {MaxBacktrackWindow} seconds (72 hours).");
+        if (seconds > 0 && engine != "aurora-mysql") throw RdsErrors.BacktrackNotSupported(engine, engineVersion);
+        return seconds;
+    }
+
     [GeneratedRegex(@"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")]
     private static partial Regex BackupWindowPattern();
 

@@ -27,33 +27,23 @@ public sealed partial class RdsService
     private DbInstanceAutomatedBackup? AutomatedBackupOf(DbInstance instance) =>
         _automatedBackups.Get(AutomatedBackupKey(instance.AccountId, instance.Region, instance.ResourceId));
 
+    private readonly AutomatedBackupBooks<DbInstanceAutomatedBackup, DbSnapshot> _instanceBackupBooks;
+
     /// <summary>The automated snapshots of one instance (by DbiResourceId, so a deleted instance's stay its own), oldest first.</summary>
-    private List<DbSnapshot> AutomatedSnapshotsOf(string accountId, string region, string resourceId) => _snapshots.Values
-        .Where(s => s.SnapshotType == "automated" && s.AccountId == accountId && s.Region == region && s.InstanceResourceId == resourceId)
-        .OrderBy(s => s.SnapshotCreateTime).ToList();
+    private List<DbSnapshot> AutomatedSnapshotsOf(string accountId, string region, string resourceId) =>
+        _instanceBackupBooks.SnapshotsOf(accountId, region, resourceId);
 
     /// <summary>Records the instance's automated backup as active (with its current settings) and makes its log archive.</summary>
     private DbInstanceAutomatedBackup KeepAutomatedBackups(DbInstance instance)
     {
         RequireFleet().CreateLogArchive(instance.ResourceId);
-        var key = AutomatedBackupKey(instance.AccountId, instance.Region, instance.ResourceId);
         var vpcId = SubnetGroupOf(instance).VpcId;
-        if (_automatedBackups.Update(key, b => b.Describing(instance, vpcId)) is { } kept) return kept;
-        var added = new DbInstanceAutomatedBackup { ArnId = "ab-" + NewResourceId("").ToLowerInvariant() }.Describing(instance, vpcId);
-        return _automatedBackups.TryAdd(key, added) ? added : _automatedBackups.Get(key)!;
+        return _instanceBackupBooks.Keep(instance.AccountId, instance.Region, instance.ResourceId, b => b.Describing(instance, vpcId),
+            () => new DbInstanceAutomatedBackup { ArnId = "ab-" + NewResourceId("").ToLowerInvariant() });
     }
 
     /// <summary>Removes an instance's automated backups: its automated snapshots, its log archive and the record.</summary>
-    private void DeleteAutomatedBackups(string accountId, string region, string resourceId)
-    {
-        foreach (var snapshot in AutomatedSnapshotsOf(accountId, region, resourceId))
-        {
-            _snapshots.Remove(SnapshotKey(snapshot));
-            _fleet?.DeleteSnapshotData(snapshot.ResourceId);
-        }
-        _fleet?.DeleteLogArchive(resourceId);
-        _automatedBackups.Remove(AutomatedBackupKey(accountId, region, resourceId));
-    }
+    private void DeleteAutomatedBackups(string accountId, string region, string resourceId) => _instanceBackupBooks.Delete(accountId, region, resourceId);
 
     /// <summary>The first automated snapshot of an instance that keeps backups, taken before it is first available, as RDS does.</summary>
     private async Task FirstAutomatedBackupAsync(DbInstance instance, CancellationToken token)
@@ -246,16 +236,8 @@ public sealed partial class RdsService
     /// </summary>
     private void ExpireAutomatedBackups(DbInstanceAutomatedBackup backup)
     {
-        var snapshots = AutomatedSnapshotsOf(backup.AccountId, backup.Region, backup.ResourceId);
-        var expired = ExpiredAutomatedSnapshots(snapshots, backup.Status == "retained", Now - TimeSpan.FromDays(backup.BackupRetentionPeriod));
-        foreach (var snapshot in expired)
-        {
-            _snapshots.Remove(SnapshotKey(snapshot));
-            _fleet?.DeleteSnapshotData(snapshot.ResourceId);
-        }
-        var kept = snapshots.Except(expired).ToList();
-        if (kept.Count == 0 && backup.Status == "retained") DeleteAutomatedBackups(backup.AccountId, backup.Region, backup.ResourceId);
-        else if (kept.Count > 0) _fleet?.PruneLogArchive(backup.ResourceId, kept[0].SnapshotCreateTime);
+        if (_instanceBackupBooks.Expire(backup, Now - TimeSpan.FromDays(backup.BackupRetentionPeriod)) is { Kept: [var oldest, ..] })
+            _fleet?.PruneLogArchive(backup.ResourceId, oldest.SnapshotCreateTime);
     }
 
     /// <summary>

@@ -35,33 +35,23 @@ public sealed partial class RdsService
 
     private static string LineageOf(DbClusterSnapshot snapshot) => snapshot.LogLineage ?? snapshot.ClusterResourceId;
 
+    private readonly AutomatedBackupBooks<DbClusterAutomatedBackup, DbClusterSnapshot> _clusterBackupBooks;
+
     /// <summary>The automated snapshots of one cluster (by DbClusterResourceId, so a deleted cluster's stay its own), oldest first.</summary>
-    private List<DbClusterSnapshot> AutomatedClusterSnapshotsOf(string accountId, string region, string clusterResourceId) => _clusterSnapshots.Values
-        .Where(s => s.SnapshotType == "automated" && s.AccountId == accountId && s.Region == region && s.ClusterResourceId == clusterResourceId)
-        .OrderBy(s => s.SnapshotCreateTime).ToList();
+    private List<DbClusterSnapshot> AutomatedClusterSnapshotsOf(string accountId, string region, string clusterResourceId) =>
+        _clusterBackupBooks.SnapshotsOf(accountId, region, clusterResourceId);
 
     /// <summary>Records the cluster's automated backup as active (with its current settings) and makes its current lineage's archive.</summary>
     private DbClusterAutomatedBackup KeepClusterAutomatedBackups(DbCluster cluster)
     {
         RequireFleet().CreateClusterLogArchive(cluster.ResourceId, LineageOf(cluster));
-        var key = ClusterAutomatedBackupKey(cluster.AccountId, cluster.Region, cluster.ResourceId);
         var vpcId = GetSubnetGroup(Scope.Of(cluster.AccountId, cluster.Region), cluster.SubnetGroupName).VpcId;
-        if (_clusterAutomatedBackups.Update(key, b => b.Describing(cluster, vpcId)) is { } kept) return kept;
-        var added = new DbClusterAutomatedBackup { ArnId = "cluster-auto-backup-" + NewResourceId("").ToLowerInvariant() }.Describing(cluster, vpcId);
-        return _clusterAutomatedBackups.TryAdd(key, added) ? added : _clusterAutomatedBackups.Get(key)!;
+        return _clusterBackupBooks.Keep(cluster.AccountId, cluster.Region, cluster.ResourceId, b => b.Describing(cluster, vpcId),
+            () => new DbClusterAutomatedBackup { ArnId = "cluster-auto-backup-" + NewResourceId("").ToLowerInvariant() });
     }
 
-    /// <summary>Removes a cluster's automated backups: its automated snapshots, its log archive and the record.</summary>
-    private void DeleteClusterAutomatedBackups(string accountId, string region, string resourceId)
-    {
-        foreach (var snapshot in AutomatedClusterSnapshotsOf(accountId, region, resourceId))
-        {
-            _clusterSnapshots.Remove(ClusterSnapshotKey(snapshot));
-            _fleet?.DeleteSnapshotData(snapshot.ResourceId);
-        }
-        _fleet?.DeleteLogArchive(resourceId);
-        _clusterAutomatedBackups.Remove(ClusterAutomatedBackupKey(accountId, region, resourceId));
-    }
+    /// <summary>Removes a cluster's automated backups: its automated snapshots, its log archive (every lineage) and the record.</summary>
+    private void DeleteClusterAutomatedBackups(string accountId, string region, string resourceId) => _clusterBackupBooks.Delete(accountId, region, resourceId);
 
     /// <summary>
     /// Before an Aurora member's server starts: the writer archives into its cluster's lineage; a reader archives nothing (its
@@ -255,19 +245,11 @@ public sealed partial class RdsService
     /// </summary>
     private void ExpireClusterAutomatedBackups(DbClusterAutomatedBackup backup)
     {
-        var snapshots = AutomatedClusterSnapshotsOf(backup.AccountId, backup.Region, backup.ResourceId);
-        var expired = ExpiredAutomatedSnapshots(snapshots, backup.Status == "retained", Now - TimeSpan.FromDays(backup.BackupRetentionPeriod));
-        foreach (var snapshot in expired)
-        {
-            _clusterSnapshots.Remove(ClusterSnapshotKey(snapshot));
-            _fleet?.DeleteSnapshotData(snapshot.ResourceId);
-        }
-        var kept = snapshots.Except(expired).ToList();
-        if (kept.Count == 0 && backup.Status == "retained")
-        {
-            DeleteClusterAutomatedBackups(backup.AccountId, backup.Region, backup.ResourceId);
-            return;
-        }
+        // A backtrack window longer than the retention period keeps what backtracking to its start needs.
+        var keptFor = TimeSpan.FromDays(backup.BackupRetentionPeriod);
+        if (ActiveClusterOf(backup) is { BacktrackWindow: > 0 and var window } && TimeSpan.FromSeconds(window) > keptFor) keptFor = TimeSpan.FromSeconds(window);
+        if (_clusterBackupBooks.Expire(backup, Now - keptFor) is not { } books) return;
+        var (expired, kept) = books;
         var current = ActiveClusterOf(backup) is { } cluster ? LineageOf(cluster) : null;
         foreach (var lineage in expired.Select(LineageOf).Concat(kept.Select(LineageOf)).Distinct())
         {
@@ -331,12 +313,8 @@ public sealed partial class RdsService
         if (request.RestoreTime is { } asked && (asked < window.Earliest || asked > window.Latest))
             throw RdsErrors.InvalidRestore($"The restore time {asked.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} is outside the restorable window of DB cluster {backup.Identifier}: " +
                 $"{window.Earliest.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} to {window.Latest.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}.");
-        var snapshots = AvailableAutomatedSnapshots(backup);
-        var restoreTime = request.RestoreTime ?? window.Latest;
-        var snapshot = snapshots.Last(s => s.SnapshotCreateTime <= restoreTime);
-        var lineage = LineageOf(snapshot);
-        // A lineage a failover ended is replayed whole for a time past its end: the next lineage starts from its last state.
-        var target = request.RestoreTime is { } time && time <= LineageEnd(backup, lineage, snapshots) ? time : (DateTimeOffset?)null;
+        var point = RecoveryPointOf(backup, request.RestoreTime ?? window.Latest, exact: request.RestoreTime is not null);
+        var (snapshot, lineage, target) = point;
 
         var retention = RdsRules.ClusterBackupRetentionPeriod(request.BackupRetentionPeriod ?? backup.BackupRetentionPeriod);
         var backupWindow = request.PreferredBackupWindow ?? backup.PreferredBackupWindow;
@@ -350,10 +328,7 @@ public sealed partial class RdsService
             if (ActiveClusterOf(backup) is { } source && LineageOf(source) == lineage && Writer(source) is { } writer && Server(writer).IsRunning)
                 await Server(writer).ArchiveLogAsync(token);
             var volume = fleet.Server(current.ResourceId, engine);
-            DbFleet.CopyDirectory(fleet.SnapshotDataDir(snapshot.ResourceId), volume.DataDir);
-            volume.CreateHome();
-            volume.PrepareRecovery(fleet.ClusterLogArchiveDir(backup.ResourceId, lineage), target);
-            volume.MarkInitialized();
+            PrepareClusterRecovery(volume, backup, point);
             var address = await fleet.StartAsync(current.ResourceId, engine, null, current.Port, false, token);
             try
             {
@@ -368,6 +343,33 @@ public sealed partial class RdsService
                 : $"Restored from DB cluster {backup.Identifier} to its latest restorable time", token);
         });
         return cluster;
+    }
+
+    /// <summary>
+    /// Where a time of the cluster's history is found (a point-in-time restore's, a backtrack's): the newest automated snapshot
+    /// before it and its lineage's log replayed up to the time. A time past the lineage's end (a lineage a failover or a
+    /// backtrack ended) replays it whole: the next lineage starts from its last state. <paramref name="exact"/> false replays
+    /// all of the log (UseLatestRestorableTime).
+    /// </summary>
+    private ClusterRecoveryPoint RecoveryPointOf(DbClusterAutomatedBackup backup, DateTimeOffset time, bool exact)
+    {
+        var snapshots = AvailableAutomatedSnapshots(backup);
+        var snapshot = snapshots.Last(s => s.SnapshotCreateTime <= time);
+        var lineage = LineageOf(snapshot);
+        return new ClusterRecoveryPoint(snapshot, lineage, exact && time <= LineageEnd(backup, lineage, snapshots) ? time : null);
+    }
+
+    private sealed record ClusterRecoveryPoint(DbClusterSnapshot Snapshot, string Lineage, DateTimeOffset? Target);
+
+    /// <summary>A server's data directory made from the point's snapshot, its lineage's log to be replayed at its first start.</summary>
+    private void PrepareClusterRecovery(IDbServer server, DbClusterAutomatedBackup backup, ClusterRecoveryPoint point)
+    {
+        var fleet = RequireFleet();
+        if (Directory.Exists(server.DataDir)) Directory.Delete(server.DataDir, recursive: true);
+        DbFleet.CopyDirectory(fleet.SnapshotDataDir(point.Snapshot.ResourceId), server.DataDir);
+        server.CreateHome();
+        server.PrepareRecovery(fleet.ClusterLogArchiveDir(backup.ResourceId, point.Lineage), point.Target);
+        server.MarkInitialized();
     }
 
     /// <summary>

@@ -65,7 +65,7 @@ public sealed partial class RdsService
         var fleet = RequireFleet();
         var cluster = AddCluster(scope, new ClusterSettings(identifier, request.Engine, version, request.MasterUsername!, request.DatabaseName, port,
             request.SubnetGroupName, request.VpcSecurityGroupIds, request.ParameterGroupName, request.ServerlessV2Scaling,
-            retention, backupWindow, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags));
+            retention, backupWindow, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags, request.BacktrackWindow));
 
         var user = cluster.MasterUsername;
         // ManageMasterUserPassword: RDS makes the password and keeps it only in the secret it creates, as for instances.
@@ -126,6 +126,12 @@ public sealed partial class RdsService
         CheckScaling(request.ServerlessV2Scaling);
         if (request.BackupRetentionPeriod is { } retention) RdsRules.ClusterBackupRetentionPeriod(retention);
         if (request.PreferredBackupWindow is { } backupWindow) RdsRules.BackupWindow(backupWindow);
+        if (request.BacktrackWindow is { } backtrackWindow)
+        {
+            RdsRules.BacktrackWindow(backtrackWindow, cluster.Engine, cluster.EngineVersion);
+            // As on Aurora, a window changes backtracking that is on (0 turns it off for good); it cannot turn it on.
+            if (backtrackWindow > 0 && cluster.BacktrackWindow is not > 0) throw RdsErrors.BacktrackCannotBeEnabled();
+        }
         if (cluster.Status != "available") throw RdsErrors.InvalidClusterState($"DB cluster {cluster.Identifier} is not in the available state (it is {cluster.Status}).");
         var parameterGroup = request.ParameterGroupName is { } name ? ResolveClusterParameterGroup(scope, name, cluster.Engine, cluster.EngineVersion) : cluster.ParameterGroupName;
         if (request.ServerlessV2Scaling is null && cluster.ServerlessV2Scaling is null && ClusterMembers(cluster).Any(m => m.InstanceClass == ServerlessInstanceClass))
@@ -149,6 +155,8 @@ public sealed partial class RdsService
             // AWS documents ModifyDBCluster's EnableHttpEndpoint for Serverless v1 clusters, the only kind it once served; every cluster here is
             // provisioned and serves the Data API, so the member switches it as EnableHttpEndpoint and DisableHttpEndpoint do.
             HttpEndpointEnabled = request.EnableHttpEndpoint ?? c.HttpEndpointEnabled,
+            // 0 turns backtracking off where it was on; a cluster that never had it stays without.
+            BacktrackWindow = c.BacktrackWindow is null ? null : request.BacktrackWindow ?? c.BacktrackWindow,
         });
         if (AutomatedBackupOf(updated) is not null) KeepClusterAutomatedBackups(updated);
         ClusterEvent(updated, "DB cluster modified", "configuration change");
@@ -695,7 +703,7 @@ public sealed partial class RdsService
         return AddCluster(scope, new ClusterSettings(identifier, snapshot.Engine, snapshot.EngineVersion, snapshot.MasterUsername, snapshot.DatabaseName, port,
             request.SubnetGroupName, request.VpcSecurityGroupIds, request.ParameterGroupName, request.ServerlessV2Scaling,
             backupRetentionPeriod, backupWindow, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false,
-            request.Tags.Count > 0 ? request.Tags : OwnTags(scope, snapshot)));
+            request.Tags.Count > 0 ? request.Tags : OwnTags(scope, snapshot), request.BacktrackWindow));
     }
 
     /// <summary>A restored cluster's last steps, its volume ready: its first automated snapshot, its endpoints, then available.</summary>
@@ -825,6 +833,9 @@ public sealed partial class RdsService
                 case "deleting":
                     RunForCluster(cluster, "deletion", (current, _) => FinishClusterDeletionAsync(current), removesCluster: true);
                     break;
+                case "backtracking":
+                    FailInterruptedBacktrack(cluster);
+                    break;
                 default:
                     if (!ClusterStatesWithRunningServers.Contains(cluster.Status)) break;
                     RunForCluster(cluster, "restart", (current, _) =>
@@ -847,6 +858,7 @@ public sealed partial class RdsService
         await fleet.DestroyAsync(cluster.ResourceId);
         fleet.ReleaseAddresses(ReaderEndpointOwner(cluster));
         if (AutomatedBackupOf(cluster) is not { Status: "retained" }) DeleteClusterAutomatedBackups(cluster.AccountId, cluster.Region, cluster.ResourceId);
+        DeleteBacktracks(cluster);
         _clusters.Remove(ClusterKey(cluster.AccountId, cluster.Region, cluster.Identifier));
         _operationLocks.TryRemove(cluster.ResourceId, out _);
         ClusterEvent(cluster, "DB cluster deleted", "deletion");
@@ -857,7 +869,8 @@ public sealed partial class RdsService
     /// <summary>What CreateDBCluster and RestoreDBClusterFromSnapshot each take from their own source (the request, or the snapshot) for a new cluster.</summary>
     private sealed record ClusterSettings(string Identifier, string Engine, string EngineVersion, string MasterUsername, string? DatabaseName, int Port,
         string? SubnetGroupName, IReadOnlyList<string> VpcSecurityGroupIds, string? ParameterGroupName, ServerlessV2Scaling? ServerlessV2Scaling,
-        int BackupRetentionPeriod, string PreferredBackupWindow, bool DeletionProtection, bool CopyTagsToSnapshot, IReadOnlyList<RdsTag> Tags);
+        int BackupRetentionPeriod, string PreferredBackupWindow, bool DeletionProtection, bool CopyTagsToSnapshot, IReadOnlyList<RdsTag> Tags,
+        int? BacktrackWindow);
 
     /// <summary>
     /// The one builder of a new cluster, for CreateDBCluster and RestoreDBClusterFromSnapshot: its subnet group (whose
@@ -869,6 +882,7 @@ public sealed partial class RdsService
         var subnetGroup = GetSubnetGroup(scope, settings.SubnetGroupName);
         var securityGroups = SecurityGroups(scope, settings.VpcSecurityGroupIds, subnetGroup.VpcId);
         var parameterGroup = ResolveClusterParameterGroup(scope, settings.ParameterGroupName, settings.Engine, settings.EngineVersion);
+        var backtrackWindow = settings.BacktrackWindow is { } window ? RdsRules.BacktrackWindow(window, settings.Engine, settings.EngineVersion) : 0;
         var resourceId = NewResourceId("cluster-");
         var cluster = new DbCluster
         {
@@ -894,6 +908,8 @@ public sealed partial class RdsService
             ParameterGroupName = parameterGroup,
             ServerlessV2Scaling = settings.ServerlessV2Scaling,
             Tags = settings.Tags,
+            // A cluster made without a window (or with 0) never had backtracking, which then cannot be turned on.
+            BacktrackWindow = backtrackWindow > 0 ? backtrackWindow : null,
         };
         RequireQuota(scope, "DBClusters");
         if (!_clusters.TryAdd(ClusterKey(scope.AccountId, scope.Region, settings.Identifier), cluster)) throw RdsErrors.ClusterAlreadyExists();

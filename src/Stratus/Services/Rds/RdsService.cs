@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.Ec2;
+using Stratus.Services.Iam;
 using Stratus.Services.Rds.Engine;
 using Stratus.Services.SecretsManager;
 
@@ -40,10 +41,13 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     private readonly CancellationTokenSource _shutdown = new();
     private readonly RdsMasterUserSecrets _masterUserSecrets;
     private readonly SecretsManagerService _secrets;
+    private readonly IIamRoles? _roles;
 
+    /// <param name="roles">IAM's roles, which AddRoleToDBCluster looks up; null where RDS is composed without IAM (unit tests), where no role is found.</param>
     public RdsService(StateStore store, TimeProvider clock, IReadOnlyList<IDbEngine> engines, string? dataDir, string stratusHost,
-        SecretsManagerService secrets, ILogger logger, IVpcNetwork network)
+        SecretsManagerService secrets, ILogger logger, IVpcNetwork network, IIamRoles? roles = null)
     {
+        _roles = roles;
         _clock = clock;
         _network = network;
         _subnetGroups = new ResourceTable<DbSubnetGroup>(store, "rds.subnetGroups");
@@ -64,6 +68,9 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _clusterSnapshotShelf = new SnapshotShelf<DbClusterSnapshot>(_clusterSnapshots, "DBClusterSnapshotIdentifier", "cluster snapshot",
             RdsErrors.ClusterSnapshotAlreadyExists, ClusterSnapshotEvent, "ManualClusterSnapshots");
         _clusterAutomatedBackups = new ResourceTable<DbClusterAutomatedBackup>(store, "rds.clusterAutomatedBackups");
+        _backtracks = new ResourceTable<DbClusterBacktrack>(store, "rds.clusterBacktracks");
+        _instanceBackupBooks = new(_automatedBackups, _snapshots, SnapshotKey, s => s.InstanceResourceId, () => _fleet);
+        _clusterBackupBooks = new(_clusterAutomatedBackups, _clusterSnapshots, ClusterSnapshotKey, s => s.ClusterResourceId, () => _fleet);
         _customEndpoints = new ResourceTable<DbClusterEndpoint>(store, "rds.clusterEndpoints");
         _proxies = new ResourceTable<DbProxy>(store, "rds.proxies");
         _proxyEndpoints = new ResourceTable<DbProxyEndpoint>(store, "rds.proxyEndpoints");

@@ -9,6 +9,7 @@ namespace Stratus.Services.Rds.CloudFormation;
 /// AWS::RDS::DBCluster through RdsService, with the same typed inputs as CreateDBCluster (or RestoreDBClusterFromSnapshot
 /// when SnapshotIdentifier is set, RestoreDBClusterToPointInTime when SourceDBClusterIdentifier or SourceDbClusterResourceId is)
 /// and ModifyDBCluster. Complete once the cluster is available, deleted once it is gone;
+/// AssociatedRoles are added with AddRoleToDBCluster once the cluster is available, and added or removed on update.
 /// DeletionPolicy Snapshot takes a real final cluster snapshot. Ref is the cluster identifier. A restore keeps the snapshot's
 /// master user and its password, or with ManageMasterUserPassword a new password kept in the cluster's secret. Drift detection reads the cluster back as RDS holds it.
 /// </summary>
@@ -25,13 +26,17 @@ public sealed class RdsDbClusterProvider(RdsService rds) : IResourceProvider, IL
     {
         var p = request.Properties;
         var identifier = p.String("DBClusterIdentifier") ?? request.GeneratedName(63).ToLowerInvariant();
+        DbCluster made;
         if (ClusterPointInTimeRestoreRequest.IsAsked(p))
-            return Provisioned(await AvailableAsync(request,
-                rds.RestoreClusterToPointInTime(request.Scope, ClusterPointInTimeRestoreRequest.Read(p, identifier)).Identifier, cancellation));
-        if (p.String("SnapshotIdentifier") is not { } snapshot)
-            return Provisioned(await AvailableAsync(request, rds.CreateCluster(request.Scope, CreateClusterRequest.Read(p, identifier)).Identifier, cancellation));
-        var restore = RestoreClusterRequest.Read(p, identifier, snapshot);
-        return Provisioned(await AvailableAsync(request, rds.RestoreClusterFromSnapshot(request.Scope, restore).Identifier, cancellation));
+            made = rds.RestoreClusterToPointInTime(request.Scope, ClusterPointInTimeRestoreRequest.Read(p, identifier));
+        else if (p.String("SnapshotIdentifier") is not { } snapshot)
+            made = rds.CreateCluster(request.Scope, CreateClusterRequest.Read(p, identifier));
+        else
+            made = rds.RestoreClusterFromSnapshot(request.Scope, RestoreClusterRequest.Read(p, identifier, snapshot));
+        await AvailableAsync(request, made.Identifier, cancellation);
+        // AssociatedRoles are added once the cluster is available, as CloudFormation calls AddRoleToDBCluster after creating it.
+        foreach (var role in DbClusterRole.List(p)) rds.AddRoleToCluster(request.Scope, made.Identifier, role.RoleArn, role.FeatureName);
+        return Provisioned(rds.GetCluster(request.Scope, made.Identifier));
     }
 
     /// <summary>The cluster's properties as RDS holds them (its endpoints too), for drift detection; null once it is gone.</summary>
@@ -60,6 +65,9 @@ public sealed class RdsDbClusterProvider(RdsService rds) : IResourceProvider, IL
             ["DeletionProtection"] = cluster.DeletionProtection,
             ["CopyTagsToSnapshot"] = cluster.CopyTagsToSnapshot,
             ["EnableHttpEndpoint"] = cluster.HttpEndpointEnabled,
+            ["BacktrackWindow"] = cluster.BacktrackWindow,
+            ["AssociatedRoles"] = new JsonArray(cluster.AssociatedRoles
+                .Select(r => (JsonNode)new JsonObject { ["RoleArn"] = r.RoleArn, ["FeatureName"] = r.FeatureName }).ToArray()),
             ["DBClusterParameterGroupName"] = cluster.ParameterGroupName,
             ["ServerlessV2ScalingConfiguration"] = cluster.ServerlessV2Scaling is { } scaling
                 ? new JsonObject { ["MinCapacity"] = scaling.MinCapacity, ["MaxCapacity"] = scaling.MaxCapacity, ["SecondsUntilAutoPause"] = scaling.SecondsUntilAutoPause }
@@ -81,7 +89,12 @@ public sealed class RdsDbClusterProvider(RdsService rds) : IResourceProvider, IL
         await rds.ModifyClusterAsync(request.Scope,
             ModifyClusterRequest.Read(p, current.PhysicalId).ChangedFrom(ModifyClusterRequest.Read(before, current.PhysicalId)));
         RdsStackResources.SyncTags(rds, request.Scope, rds.GetCluster(request.Scope, current.PhysicalId).Arn, p, before);
-        return Provisioned(await AvailableAsync(request, current.PhysicalId, cancellation));
+        await AvailableAsync(request, current.PhysicalId, cancellation);
+        var roles = DbClusterRole.List(p);
+        var previousRoles = DbClusterRole.List(before);
+        foreach (var gone in previousRoles.Except(roles)) rds.RemoveRoleFromCluster(request.Scope, current.PhysicalId, gone.RoleArn, gone.FeatureName);
+        foreach (var added in roles.Except(previousRoles)) rds.AddRoleToCluster(request.Scope, current.PhysicalId, added.RoleArn, added.FeatureName);
+        return Provisioned(rds.GetCluster(request.Scope, current.PhysicalId));
     }
 
     public Task DeleteAsync(ResourceRequest request, ProvisionedResource current, CancellationToken cancellation) =>
