@@ -11,7 +11,7 @@ namespace Stratus.Services.Lambda;
 /// Durable functions: an invoke of a function with a DurableConfig starts a durable execution; the function runs in the
 /// durable envelope (DurableExecutionArn, CheckpointToken, InitialExecutionState), checkpoints its steps, waits and callbacks
 /// through CheckpointDurableExecution, and answers SUCCEEDED, FAILED or PENDING. A PENDING execution is invoked again by
-/// the durable scheduler (a <see cref="Engine.DueWorkLoop"/>) when a wait ends, a step's retry is due, a callback or a chained
+/// the durable scheduler (a <see cref="Engine.DueKeyRunner"/>) when a wait ends, a step's retry is due, a callback or a chained
 /// invoke completes, a callback times out, or an invocation that failed is retried; every change is in the execution's stored
 /// record first, so a restart loses no timer.
 /// </summary>

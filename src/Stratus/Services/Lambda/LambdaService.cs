@@ -49,7 +49,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
     private readonly EventQueue _queue;
     private readonly ResourceTable<DurableExecution> _durable;
     /// <summary>Invokes durable executions' functions when they come due (a wait's end, a step's retry, a callback or chained invoke settled, an invocation's retry, the execution timeout).</summary>
-    private readonly DueWorkLoop _durableScheduler;
+    private readonly DueKeyRunner _durableScheduler;
     private readonly ConcurrentDictionary<(string AccountId, string Region), int> _unreservedLimits = new();
     private readonly StratusAddress _address;
     private readonly Ec2.IVpcNetwork _network;
@@ -79,7 +79,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         _address = address;
         _queue = new EventQueue(this, events, clock, settings);
         _durable = durable;
-        _durableScheduler = new DueWorkLoop(clock, TimeSpan.FromMilliseconds(250), DueDurableExecutions, RunDurableAsync);
+        _durableScheduler = new DueKeyRunner("The durable execution scheduler", clock, TimeSpan.FromMilliseconds(250), DueDurableExecutions, RunDurableAsync);
         ResumeInterruptedDurableExecutions();
     }
 

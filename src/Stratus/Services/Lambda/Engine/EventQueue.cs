@@ -13,7 +13,7 @@ public sealed class EventQueue : IAsyncDisposable
     private readonly ResourceTable<QueuedEvent> _events;
     private readonly TimeProvider _clock;
     private readonly LambdaSettings _settings;
-    private readonly DueWorkLoop _loop;
+    private readonly DueKeyRunner _loop;
 
     public EventQueue(LambdaService lambda, ResourceTable<QueuedEvent> events, TimeProvider clock, LambdaSettings settings)
     {
@@ -21,7 +21,7 @@ public sealed class EventQueue : IAsyncDisposable
         _events = events;
         _clock = clock;
         _settings = settings;
-        _loop = new DueWorkLoop(clock, TimeSpan.FromMilliseconds(500), now => _events.Values.Where(e => e.NotBefore <= now).Select(e => e.Id), RunOneAsync);
+        _loop = new DueKeyRunner("The Event queue", clock, TimeSpan.FromMilliseconds(500), now => _events.Values.Where(e => e.NotBefore <= now).Select(e => e.Id), RunOneAsync);
     }
 
     public void Enqueue(string accountId, string region, string functionName, string? qualifier, ReadOnlyMemory<byte> payload, string requestId, string? traceHeader)
