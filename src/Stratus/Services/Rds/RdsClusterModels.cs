@@ -65,6 +65,13 @@ public sealed record DbCluster : IRdsDatabase
     public string? WriterIdentifier { get; init; }
     /// <summary>The RDS Data API's HTTP endpoint (EnableHttpEndpoint): off by default, as on AWS.</summary>
     public bool HttpEndpointEnabled { get; init; }
+    /// <summary>The Aurora global database the cluster is a member of (its primary, or a secondary).</summary>
+    public string? GlobalClusterIdentifier { get; init; }
+    /// <summary>
+    /// The ARN of the cluster whose writer this cluster's writer replicates from: a global database's primary for a secondary,
+    /// the source of a cross-Region read replica cluster. Null for a cluster that takes writes.
+    /// </summary>
+    public string? ReplicationSourceArn { get; init; }
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:cluster:{Identifier}";
 }
@@ -105,6 +112,8 @@ public sealed record CreateClusterRequest : DbCreateWithMasterUserRequest
     public ServerlessV2Scaling? ServerlessV2Scaling { get; init; }
     public string? PreferredBackupWindow { get; init; }
     public bool? EnableHttpEndpoint { get; init; }
+    public string? GlobalClusterIdentifier { get; init; }
+    public string? ReplicationSourceIdentifier { get; init; }
 
     public CreateClusterRequest() { }
 
@@ -117,6 +126,8 @@ public sealed record CreateClusterRequest : DbCreateWithMasterUserRequest
         ServerlessV2Scaling = ServerlessV2Scaling.Read(input);
         PreferredBackupWindow = input.String("PreferredBackupWindow");
         EnableHttpEndpoint = input.Bool("EnableHttpEndpoint");
+        GlobalClusterIdentifier = input.String("GlobalClusterIdentifier");
+        ReplicationSourceIdentifier = input.String("ReplicationSourceIdentifier");
     }
 
     /// <summary>CreateDBCluster's members, or an AWS::RDS::DBCluster's.</summary>

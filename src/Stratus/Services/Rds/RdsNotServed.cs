@@ -9,10 +9,8 @@ namespace Stratus.Services.Rds;
 public static class RdsNotServed
 {
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
-        ("Aurora clusters are built without backtracking, IAM roles, S3 restores and cross-Region replicas",
-            ["AddRoleToDBCluster", "BacktrackDBCluster", "DescribeDBClusterBacktracks", "ModifyCurrentDBClusterCapacity", "PromoteReadReplicaDBCluster", "RemoveRoleFromDBCluster", "RestoreDBClusterFromS3"]),
-        ("Aurora global databases are not built",
-            ["CreateGlobalCluster", "DeleteGlobalCluster", "DescribeGlobalClusters", "FailoverGlobalCluster", "ModifyGlobalCluster", "RemoveFromGlobalCluster", "SwitchoverGlobalCluster"]),
+        ("Aurora clusters are built without backtracking, IAM roles and S3 restores",
+            ["AddRoleToDBCluster", "BacktrackDBCluster", "DescribeDBClusterBacktracks", "ModifyCurrentDBClusterCapacity", "RemoveRoleFromDBCluster", "RestoreDBClusterFromS3"]),
         ("Aurora Limitless shard groups are not built",
             ["CreateDBShardGroup", "DeleteDBShardGroup", "DescribeDBShardGroups", "ModifyDBShardGroup", "RebootDBShardGroup"]),
         ("read replica switchover (for RDS Custom for SQL Server and Oracle) is not built; PromoteReadReplica is",

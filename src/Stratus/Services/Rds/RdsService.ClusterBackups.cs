@@ -238,7 +238,8 @@ public sealed partial class RdsService
     /// <summary>Once a minute, beside the instances': an automated snapshot of each available cluster due one, then retention.</summary>
     private void CheckClusterBackups()
     {
-        foreach (var cluster in _clusters.Values.Where(c => c.Status == "available").ToList())
+        // A secondary or replica cluster keeps no automated backups while it replicates (its source's are the data's), as instance read replicas.
+        foreach (var cluster in _clusters.Values.Where(c => c.Status == "available" && c.ReplicationSourceArn is null).ToList())
         {
             var latest = AutomatedClusterSnapshotsOf(cluster.AccountId, cluster.Region, cluster.ResourceId).LastOrDefault();
             if (!AutomatedBackupDue(cluster.PreferredBackupWindow, latest?.SnapshotCreateTime)) continue;
