@@ -329,13 +329,19 @@ public sealed partial class RdsService
 
     /// <summary>
     /// The cluster's writer stops replicating for good and takes writes (its readers go on replicating from it); as a promoted
-    /// replica is backed up, its first automated snapshot follows (the restart for the copy makes the writer archive its log).
+    /// replica is backed up, an automated snapshot follows at once (the restart for the copy makes the writer archive its log).
+    /// A cluster that kept backups before (a switchover's old primary) starts a new lineage with it: its writer's log continues
+    /// neither its source's nor, its data seeded again, its own earlier one.
     /// </summary>
     private async Task<DbCluster> PromoteClusterWriterAsync(DbCluster cluster, CancellationToken token)
     {
         if (Writer(cluster) is { } writer && Server(writer) is { IsRunning: true } server) await server.PromoteAsync(token);
         var promoted = UpdateCluster(cluster, c => c with { ReplicationSourceArn = null });
-        if (Writer(promoted) is not null) await TakeAutomatedClusterSnapshotAsync(promoted, token);
+        if (Writer(promoted) is { } newWriter)
+        {
+            if (AutomatedBackupOf(promoted) is not null) promoted = await BeginLineageAsync(promoted, newWriter, token);
+            else await TakeAutomatedClusterSnapshotAsync(promoted, token);
+        }
         return _clusters.Get(ClusterKey(cluster.AccountId, cluster.Region, cluster.Identifier)) ?? promoted;
     }
 
@@ -352,8 +358,8 @@ public sealed partial class RdsService
         if (Writer(target) is null) throw RdsErrors.InvalidClusterState($"DB cluster {target.Identifier} has no writer DB instance to promote.");
         if (!allowDataLoss && (primary.Status != "available" || Writer(primary) is null))
             throw RdsErrors.InvalidClusterState($"A switchover needs the primary DB cluster {primary.Identifier} available with a writer (it is {primary.Status}); fail over with AllowDataLoss instead.");
-        if (primary.Status is "creating" or "deleting" or "promoting")
-            throw RdsErrors.InvalidClusterState($"The primary DB cluster {primary.Identifier} is {primary.Status}.");
+        if (primary.Status is not ("available" or "failed"))
+            throw RdsErrors.InvalidClusterState($"The primary DB cluster {primary.Identifier} is {primary.Status}; it can be failed over from when available or failed.");
 
         var moving = UpdateGlobalCluster(global, g => g.Status == "available"
             ? g with { Status = allowDataLoss ? "failing-over" : "switching-over", FailoverState = new GlobalFailoverState("pending", primary.Arn, target.Arn, allowDataLoss) }
@@ -392,14 +398,11 @@ public sealed partial class RdsService
             await StopClusterWriterAsync(primary, oldWriter, token);
         }
         var targetWriter = Writer(target) ?? throw new InvalidOperationException($"DB cluster {target.Identifier} no longer has a writer.");
-        if (!await Server(targetWriter).CatchUpAsync(position, token))
+        // A failover (AllowDataLoss) promotes at once: what the target had not applied is lost, as on AWS.
+        if (!allowDataLoss && !await Server(targetWriter).CatchUpAsync(position, token))
         {
-            if (!allowDataLoss)
-            {
-                if (oldWriter is not null) await StartServerAsync(oldWriter, token);
-                throw new InvalidOperationException($"{targetWriter.Identifier} had not applied all of the primary's changes within a minute, so the switchover was cancelled.");
-            }
-            ClusterEvent(target, $"{targetWriter.Identifier} had not applied all of the primary's changes; it was promoted anyway (AllowDataLoss).", "global-failover");
+            if (oldWriter is not null) await StartServerAsync(oldWriter, token);
+            throw new InvalidOperationException($"{targetWriter.Identifier} had not applied all of the primary's changes within a minute, so the switchover was cancelled.");
         }
         var promoted = await PromoteClusterWriterAsync(target, token);
         BecomeCluster(promoted, "available");

@@ -9,7 +9,7 @@ namespace Stratus.Tests.Services.Rds;
 /// Aurora global databases and cross-Region read replica clusters, driven by boto3 in two Regions (us-east-1 and us-west-2,
 /// both this machine) and read with real clients: a row written on the primary reaches the secondary's writer and reader,
 /// which refuse writes; a switchover makes the secondary the primary and the old primary replicates from it;
-/// RemoveFromGlobalCluster makes a secondary writable; a replica cluster is promoted and takes writes.
+/// a failover with AllowDataLoss moves the primary back at once; RemoveFromGlobalCluster makes a secondary writable; a replica cluster is promoted and takes writes.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class RdsGlobalClusterTests
@@ -111,27 +111,56 @@ public sealed class RdsGlobalClusterTests
         (await db.WaitForAsync(eastWriter, "SELECT name FROM items WHERE id = 1", "in-the-east")).Expect("the old primary kept its rows");
         await Assert.ThrowsAnyAsync<DbException>(() => db.ExecuteAsync(eastWriter, "INSERT INTO items VALUES (9, 'on-the-old-primary')"));
 
-        // RemoveFromGlobalCluster: the old primary, now a secondary, stands alone and takes writes; then the global cluster goes.
+        // A failover (AllowDataLoss) back to the east: it takes writes again and the west replicates them.
+        var failedBack = await Clients.Boto3Async(stratus.Url, $$"""
+            {{Waiters}}
+            east, west = client("rds"), client("rds", region="us-west-2")
+            east_arn = east.describe_db_clusters(DBClusterIdentifier="east")["DBClusters"][0]["DBClusterArn"]
+            out["both"] = error(east.failover_global_cluster, GlobalClusterIdentifier="world", TargetDbClusterIdentifier=east_arn, AllowDataLoss=True, Switchover=True)
+            g = east.failover_global_cluster(GlobalClusterIdentifier="world", TargetDbClusterIdentifier=east_arn, AllowDataLoss=True)["GlobalCluster"]
+            out["status"] = [g["Status"], g["FailoverState"]["IsDataLossAllowed"]]
+            for _ in range(600):
+                g = east.describe_global_clusters(GlobalClusterIdentifier="world")["GlobalClusters"][0]
+                if g["Status"] == "available":
+                    break
+                time.sleep(1)
+            wait_cluster(east, "east")
+            wait_cluster(west, "west")
+            for instance in ["west-1", "west-2"]:
+                wait_instance(west, instance)
+            out["writer"] = [m["DBClusterArn"].split(":")[3] for m in g["GlobalClusterMembers"] if m["IsWriter"]]
+            """, TimeSpan.FromMinutes(8));
+        Assert.Equal("InvalidParameterCombination", failedBack["both"]!["code"]!.GetValue<string>());
+        Assert.Equal("""["failing-over",true]""", failedBack["status"]!.ToJsonString());
+        Assert.Equal(["us-east-1"], failedBack["writer"]!.AsArray().Select(w => w!.GetValue<string>()));
+        await db.ExecuteAsync(setup["eastEndpoint"]!.GetValue<string>(), "INSERT INTO items VALUES (3, 'failed-back')");
+        foreach (var member in new[] { "west-1", "west-2" })
+            (await db.WaitForAsync(addresses[member], "SELECT name FROM items WHERE id = 3", "failed-back")).Expect($"the row written after the failover replicated to {member}");
+        await Assert.ThrowsAnyAsync<DbException>(() => db.ExecuteAsync(addresses["west-1"], "INSERT INTO items VALUES (9, 'on-a-secondary')"));
+
+        // RemoveFromGlobalCluster: the secondary stands alone and takes writes; then the primary leaves and the global cluster goes.
         var removed = await Clients.Boto3Async(stratus.Url, $$"""
             {{Waiters}}
             east, west = client("rds"), client("rds", region="us-west-2")
             east_arn = east.describe_db_clusters(DBClusterIdentifier="east")["DBClusters"][0]["DBClusterArn"]
             west_arn = west.describe_db_clusters(DBClusterIdentifier="west")["DBClusters"][0]["DBClusterArn"]
             out["notMember"] = error(east.remove_from_global_cluster, GlobalClusterIdentifier="world", DbClusterIdentifier=east_arn.replace(":east", ":nobody"))
-            east.remove_from_global_cluster(GlobalClusterIdentifier="world", DbClusterIdentifier=east_arn)
-            time.sleep(1)
-            wait_cluster(east, "east")
-            out["eastGlobal"] = "GlobalClusterIdentifier" in east.describe_db_clusters(DBClusterIdentifier="east")["DBClusters"][0]
+            out["primaryFirst"] = error(east.remove_from_global_cluster, GlobalClusterIdentifier="world", DbClusterIdentifier=east_arn)
             west.remove_from_global_cluster(GlobalClusterIdentifier="world", DbClusterIdentifier=west_arn)
+            time.sleep(1)
+            wait_cluster(west, "west")
+            out["westGlobal"] = "GlobalClusterIdentifier" in west.describe_db_clusters(DBClusterIdentifier="west")["DBClusters"][0]
+            east.remove_from_global_cluster(GlobalClusterIdentifier="world", DbClusterIdentifier=east_arn)
             out["deleted"] = west.delete_global_cluster(GlobalClusterIdentifier="world")["GlobalCluster"]["GlobalClusterIdentifier"]
             out["left"] = len(east.describe_global_clusters()["GlobalClusters"])
             """, TimeSpan.FromMinutes(6));
         Assert.Equal("DBClusterNotFoundFault", removed["notMember"]!["code"]!.GetValue<string>());
-        Assert.False(removed["eastGlobal"]!.GetValue<bool>());
+        Assert.Equal("InvalidGlobalClusterStateFault", removed["primaryFirst"]!["code"]!.GetValue<string>());
+        Assert.False(removed["westGlobal"]!.GetValue<bool>());
         Assert.Equal("world", removed["deleted"]!.GetValue<string>());
         Assert.Equal(0, removed["left"]!.GetValue<int>());
-        await db.ExecuteAsync(setup["eastEndpoint"]!.GetValue<string>(), "INSERT INTO items VALUES (3, 'east-alone')");
-        Assert.Equal("east-alone", await db.ScalarAsync(eastWriter, "SELECT name FROM items WHERE id = 3"));
+        await db.ExecuteAsync(setup["westEndpoint"]!.GetValue<string>(), "INSERT INTO items VALUES (4, 'west-alone')");
+        Assert.Equal("west-alone", await db.ScalarAsync(addresses["west-1"], "SELECT name FROM items WHERE id = 4"));
     }
 
     [Fact]
@@ -180,5 +209,32 @@ public sealed class RdsGlobalClusterTests
         Assert.Equal("InvalidDBClusterStateFault", promoted["again"]!["code"]!.GetValue<string>());
         await db.ExecuteAsync(copyEndpoint, "INSERT INTO items VALUES (2, 'promoted')");
         Assert.Equal("promoted", await db.ScalarAsync(copyEndpoint, "SELECT name FROM items WHERE id = 2"));
+    }
+
+    [Fact]
+    public async Task A_CloudFormation_global_cluster_takes_its_stack_cluster_as_primary_and_goes_with_the_stack()
+    {
+        await using var stratus = await StratusProcess.StartEphemeralAsync();
+        var result = await Clients.Boto3Async(stratus.Url, $$"""
+            cf, rds = client("cloudformation"), client("rds")
+            cluster = dict(Type="AWS::RDS::DBCluster", Properties=dict(Engine="aurora-mysql", MasterUsername="{{User}}", MasterUserPassword="{{Password}}"))
+            writer = dict(Type="AWS::RDS::DBInstance", Properties=dict(Engine="aurora-mysql", DBInstanceClass="db.r6g.large", DBClusterIdentifier={"Ref": "Cluster"}))
+            glob = dict(Type="AWS::RDS::GlobalCluster", Properties=dict(GlobalClusterIdentifier="stacked", SourceDBClusterIdentifier={"Ref": "Cluster"}, DeletionProtection=False))
+            body = json.dumps(dict(Resources=dict(Cluster=cluster, Writer=writer, Global=glob), Outputs=dict(Name=dict(Value={"Ref": "Cluster"}))))
+            cf.create_stack(StackName="global", TemplateBody=body)
+            cf.get_waiter("stack_create_complete").wait(StackName="global", WaiterConfig={"Delay": 1, "MaxAttempts": 300})
+            name = cf.describe_stacks(StackName="global")["Stacks"][0]["Outputs"][0]["OutputValue"]
+            g = rds.describe_global_clusters(GlobalClusterIdentifier="stacked")["GlobalClusters"][0]
+            out["primary"] = [m["DBClusterArn"].split(":")[-1] == name and m["IsWriter"] for m in g["GlobalClusterMembers"]]
+            out["clusterGlobal"] = rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]["GlobalClusterIdentifier"]
+            cf.delete_stack(StackName="global")
+            cf.get_waiter("stack_delete_complete").wait(StackName="global", WaiterConfig={"Delay": 1, "MaxAttempts": 300})
+            out["globals"] = len(rds.describe_global_clusters()["GlobalClusters"])
+            out["clusters"] = len(rds.describe_db_clusters()["DBClusters"])
+            """, TimeSpan.FromMinutes(6));
+        Assert.Equal("[true]", result["primary"]!.ToJsonString());
+        Assert.Equal("stacked", result["clusterGlobal"]!.GetValue<string>());
+        Assert.Equal(0, result["globals"]!.GetValue<int>());
+        Assert.Equal(0, result["clusters"]!.GetValue<int>());
     }
 }
