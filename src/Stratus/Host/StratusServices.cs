@@ -247,6 +247,7 @@ public sealed class StratusServices : IAsyncDisposable
             new RdsParameterGroupProvider(rds, cluster: true),
             new RdsOptionGroupProvider(rds),
             new RdsEventSubscriptionProvider(rds),
+            new RdsGlobalClusterProvider(rds),
             new S3BucketProvider(s3),
             new S3BucketPolicyProvider(s3),
             new SsmParameterProvider(ssm),

@@ -136,7 +136,10 @@ public sealed partial class RdsApi
             }).ToArray()),
             ["LatestRestorableTime"] = window?.Latest,
             ["PreferredMaintenanceWindow"] = "sun:05:00-sun:05:30",
-            ["ReadReplicaIdentifiers"] = new JsonArray(),
+            // A global cluster's secondaries are its members, not read replicas (DescribeGlobalClusters lists them).
+            ["ReadReplicaIdentifiers"] = new JsonArray(_rds.ReplicaClustersOf(c).Where(r => r.GlobalClusterIdentifier is null).Select(r => (JsonNode)JsonValue.Create(r.Arn)).ToArray()),
+            ["ReplicationSourceIdentifier"] = c.GlobalClusterIdentifier is null ? c.ReplicationSourceArn : null,
+            ["GlobalClusterIdentifier"] = c.GlobalClusterIdentifier,
             ["DBClusterMembers"] = new JsonArray(members.Select(m => (JsonNode)new JsonObject
             {
                 ["DBInstanceIdentifier"] = m.Identifier,

@@ -15,6 +15,7 @@ public sealed partial class RdsApi
         AddSubscriptionOperations(table);
         AddLogAndCopyOperations(table);
         AddClusterOperations(table);
+        AddGlobalClusterOperations(table);
         AddProxyOperations(table);
         AddBlueGreenOperations(table);
         AddAccountOperations(table);

@@ -49,6 +49,8 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["AvailabilityZones"] = "AvailabilityZone",
             ["AssociatedRoles"] = "DBClusterRole",
             ["ReadReplicaIdentifiers"] = "ReadReplicaIdentifier",
+            ["GlobalClusters"] = "GlobalClusterMember",
+            ["GlobalClusterMembers"] = "GlobalClusterMember",
             ["DomainMemberships"] = "DomainMembership",
             ["AccountQuotas"] = "AccountQuota",
             ["PendingMaintenanceActions"] = "ResourcePendingMaintenanceActions",

@@ -72,6 +72,13 @@ public sealed record DbCluster : IRdsDatabase
     public int? BacktrackWindow { get; init; }
     /// <summary>The IAM roles associated with the cluster (AddRoleToDBCluster), recorded only.</summary>
     public IReadOnlyList<DbClusterRole> AssociatedRoles { get; init; } = [];
+    /// <summary>The Aurora global database the cluster is a member of (its primary, or a secondary).</summary>
+    public string? GlobalClusterIdentifier { get; init; }
+    /// <summary>
+    /// The ARN of the cluster whose writer this cluster's writer replicates from: a global database's primary for a secondary,
+    /// the source of a cross-Region read replica cluster. Null for a cluster that takes writes.
+    /// </summary>
+    public string? ReplicationSourceArn { get; init; }
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:cluster:{Identifier}";
 }
@@ -113,6 +120,8 @@ public sealed record CreateClusterRequest : DbCreateWithMasterUserRequest
     public string? PreferredBackupWindow { get; init; }
     public bool? EnableHttpEndpoint { get; init; }
     public int? BacktrackWindow { get; init; }
+    public string? GlobalClusterIdentifier { get; init; }
+    public string? ReplicationSourceIdentifier { get; init; }
 
     public CreateClusterRequest() { }
 
@@ -126,6 +135,8 @@ public sealed record CreateClusterRequest : DbCreateWithMasterUserRequest
         PreferredBackupWindow = input.String("PreferredBackupWindow");
         EnableHttpEndpoint = input.Bool("EnableHttpEndpoint");
         BacktrackWindow = input.Int("BacktrackWindow");
+        GlobalClusterIdentifier = input.String("GlobalClusterIdentifier");
+        ReplicationSourceIdentifier = input.String("ReplicationSourceIdentifier");
     }
 
     /// <summary>CreateDBCluster's members, or an AWS::RDS::DBCluster's.</summary>

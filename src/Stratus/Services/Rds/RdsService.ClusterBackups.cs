@@ -68,6 +68,13 @@ public sealed partial class RdsService
         var fleet = RequireFleet();
         var isWriter = member.Identifier == cluster.WriterIdentifier;
         var server = Server(member);
+        // A secondary or replica cluster (a switchover's old primary) archives nothing while it replicates: its log is its source's.
+        if (cluster.ReplicationSourceArn is not null)
+        {
+            server.LogArchive = null;
+            server.SourceLogArchive = null;
+            return;
+        }
         server.LogArchive = isWriter ? fleet.CreateClusterLogArchive(cluster.ResourceId, LineageOf(cluster)) : null;
         server.SourceLogArchive = isWriter ? null : fleet.LogArchiveDir(cluster.ResourceId);
     }
@@ -198,7 +205,7 @@ public sealed partial class RdsService
     /// </summary>
     private DateTimeOffset LineageEnd(DbClusterAutomatedBackup backup, string lineage, IReadOnlyList<DbClusterSnapshot> snapshots)
     {
-        if (ActiveClusterOf(backup) is { } cluster && LineageOf(cluster) == lineage && Writer(cluster) is { } writer
+        if (ActiveClusterOf(backup) is { ReplicationSourceArn: null } cluster && LineageOf(cluster) == lineage && Writer(cluster) is { } writer
             && _fleet?.EngineFor(writer.Engine) is { } engine && _fleet.Server(writer.ResourceId, engine).IsRunning) return Now;
         var archived = backup.LogArchivedUntil.TryGetValue(lineage, out var until) ? until : DateTimeOffset.MinValue;
         var newest = snapshots.Where(s => LineageOf(s) == lineage).Select(s => s.SnapshotCreateTime).DefaultIfEmpty(DateTimeOffset.MinValue).Max();
@@ -228,7 +235,8 @@ public sealed partial class RdsService
     /// <summary>Once a minute, beside the instances': an automated snapshot of each available cluster due one, then retention.</summary>
     private void CheckClusterBackups()
     {
-        foreach (var cluster in _clusters.Values.Where(c => c.Status == "available").ToList())
+        // A secondary or replica cluster keeps no automated backups while it replicates (its source's are the data's), as instance read replicas.
+        foreach (var cluster in _clusters.Values.Where(c => c.Status == "available" && c.ReplicationSourceArn is null).ToList())
         {
             var latest = AutomatedClusterSnapshotsOf(cluster.AccountId, cluster.Region, cluster.ResourceId).LastOrDefault();
             if (!AutomatedBackupDue(cluster.PreferredBackupWindow, latest?.SnapshotCreateTime)) continue;

@@ -24,7 +24,7 @@ public sealed partial class RdsService
     private const string AuroraMySqlVersion = "8.0.mysql_aurora.3.08.0";
 
     private static readonly HashSet<string> ClusterStatesWithRunningServers = new(StringComparer.Ordinal)
-        { "available", "backing-up", "failing-over", "modifying", "starting" };
+        { "available", "backing-up", "failing-over", "modifying", "promoting", "starting" };
 
     private readonly ResourceTable<DbCluster> _clusters;
     private readonly ResourceTable<DbClusterSnapshot> _clusterSnapshots;
@@ -43,6 +43,7 @@ public sealed partial class RdsService
 
     public DbCluster CreateCluster(Scope scope, CreateClusterRequest request)
     {
+        if (ReplicationSourceFor(scope, request) is { } replicationSource) return CreateReplicaCluster(scope, request, replicationSource);
         var identifier = RdsRules.InstanceIdentifier("DBClusterIdentifier", request.Identifier);
         ClusterEngine(request.Engine);
         if (request.EngineMode is not null and not "provisioned")
@@ -72,6 +73,8 @@ public sealed partial class RdsService
         var password = managed ? RdsMasterUserSecrets.NewPassword() : request.MasterUserPassword!;
         if (managed) cluster = UpdateCluster(cluster, c => c with { MasterUserSecret = _masterUserSecrets.Create(scope, c, password, request.MasterUserSecretKmsKeyId) });
         if (request.EnableHttpEndpoint == true) cluster = UpdateCluster(cluster, c => c with { HttpEndpointEnabled = true });
+        // The first cluster of an empty global cluster is its primary.
+        if (request.GlobalClusterIdentifier is { } global) cluster = UpdateCluster(cluster, c => c with { GlobalClusterIdentifier = GetGlobalCluster(scope, global).Identifier });
         RunForCluster(cluster, "creation", async (current, token) =>
         {
             // The cluster volume: a server started once to make the master user and its database, then stopped until a writer takes it.
@@ -166,6 +169,7 @@ public sealed partial class RdsService
     public DbCluster DeleteCluster(Scope scope, string identifier, bool skipFinalSnapshot, string? finalSnapshotIdentifier, bool deleteAutomatedBackups = true)
     {
         var existing = GetCluster(scope, identifier);
+        RefuseDeletionInGlobalCluster(existing);
         if (skipFinalSnapshot && finalSnapshotIdentifier is not null)
             throw RdsErrors.InvalidCombination("Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.");
         if (!skipFinalSnapshot && finalSnapshotIdentifier is null)
@@ -254,6 +258,7 @@ public sealed partial class RdsService
         var existing = GetCluster(scope, identifier);
         if (existing.Status != "available")
             throw RdsErrors.InvalidClusterState($"DbCluster {existing.Identifier} is in {existing.Status} state but expected it to be one of available.");
+        RefuseLocalFailoverOfReplica(existing);
         var writer = Writer(existing) ?? throw RdsErrors.InvalidClusterState($"DB cluster {existing.Identifier} has no DB instances to fail over.");
         var readers = ClusterMembers(existing).Where(m => m.Identifier != writer.Identifier).ToList();
         DbInstance? target;
@@ -414,6 +419,11 @@ public sealed partial class RdsService
         var fleet = RequireFleet();
         var engine = RequireEngine(cluster.Engine);
         var server = fleet.Server(member.ResourceId, engine);
+        if (Writer(cluster) is null && cluster.ReplicationSourceArn is not null)
+        {
+            await AddReplicaWriterAsync(cluster, member, token);
+            return;
+        }
         if (Writer(cluster) is not { } writer)
         {
             // The first instance takes the cluster volume over: the data directory moves into its home.
@@ -507,6 +517,7 @@ public sealed partial class RdsService
         if (existing.DeletionProtection)
             throw RdsErrors.InvalidCombination("Cannot delete protected DB Instance, please disable deletion protection and try again.");
         var cluster = GetCluster(scope, existing.ClusterIdentifier!);
+        RefuseMemberDeletionInReplication(cluster, existing);
         var instance = UpdateInstance(existing, i => i.Status == "deleting"
             ? throw RdsErrors.InvalidInstanceState($"Instance {i.Identifier} is already being deleted.")
             : i with { Status = "deleting" });

@@ -75,12 +75,14 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _proxies = new ResourceTable<DbProxy>(store, "rds.proxies");
         _proxyEndpoints = new ResourceTable<DbProxyEndpoint>(store, "rds.proxyEndpoints");
         _blueGreen = new ResourceTable<BlueGreenDeployment>(store, "rds.blueGreenDeployments");
+        _globalClusters = new ResourceTable<GlobalCluster>(store, "rds.globalClusters");
         RecoverBlueGreen();
         if (engines.Count == 0) return;
         _fleet = new DbFleet(engines, dataDir, stratusHost, logger);
         _fleet.ServerDied += OnServerDied;
         Recover();
         RecoverClusters();
+        RecoverGlobalClusters();
         RecoverProxies();
         StartBackupSchedule();
     }

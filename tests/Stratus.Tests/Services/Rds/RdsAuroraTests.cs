@@ -16,9 +16,9 @@ namespace Stratus.Tests.Services.Rds;
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class RdsAuroraTests
 {
-    private const string User = "aurora_admin";
-    private const string Password = "aurora-master-pass";
-    private const string Database = "app";
+    internal const string User = "aurora_admin";
+    internal const string Password = "aurora-master-pass";
+    internal const string Database = "app";
     private const string FirstRow = "SELECT name FROM items WHERE id = 1";
 
     [Theory]

@@ -20,7 +20,7 @@ public sealed class RdsDbClusterProvider(RdsService rds) : IResourceProvider, IL
     public string Type => "AWS::RDS::DBCluster";
 
     public IReadOnlySet<string> ReplacedOnChange { get; } = new HashSet<string>
-        { "DBClusterIdentifier", "Engine", "EngineMode", "DatabaseName", "MasterUsername", "DBSubnetGroupName", "SnapshotIdentifier", "SourceDBClusterIdentifier", "SourceDbClusterResourceId", "RestoreToTime", "UseLatestRestorableTime", "RestoreType", "StorageEncrypted", "KmsKeyId", "AvailabilityZones" };
+        { "DBClusterIdentifier", "Engine", "EngineMode", "DatabaseName", "MasterUsername", "DBSubnetGroupName", "SnapshotIdentifier", "SourceDBClusterIdentifier", "SourceDbClusterResourceId", "RestoreToTime", "UseLatestRestorableTime", "RestoreType", "StorageEncrypted", "KmsKeyId", "AvailabilityZones", "GlobalClusterIdentifier", "ReplicationSourceIdentifier" };
 
     public async Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
