@@ -129,6 +129,7 @@ public sealed record CreateClusterRequest : DbCreateWithMasterUserRequest
     [SetsRequiredMembers]
     private CreateClusterRequest(IInputReader input, string identifier) : base(input, identifier, "DBClusterParameterGroupName", "VpcSecurityGroupIds")
     {
+        RdsRules.NoWriteForwarding(input);
         DatabaseName = input.String("DatabaseName");
         EngineMode = input.String("EngineMode");
         ServerlessV2Scaling = ServerlessV2Scaling.Read(input);
@@ -163,26 +164,30 @@ public sealed record ModifyClusterRequest : IMasterPasswordChange
     public int? BacktrackWindow { get; init; }
 
     /// <summary>ModifyDBCluster's members, or an AWS::RDS::DBCluster's as an update states them.</summary>
-    public static ModifyClusterRequest Read(IInputReader input, string identifier) => new()
+    public static ModifyClusterRequest Read(IInputReader input, string identifier)
     {
-        Identifier = identifier,
-        MasterUserPassword = input.String("MasterUserPassword"),
-        BackupRetentionPeriod = input.Int("BackupRetentionPeriod"),
-        PreferredBackupWindow = input.String("PreferredBackupWindow"),
-        DeletionProtection = input.Bool("DeletionProtection"),
-        CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot"),
-        ParameterGroupName = input.String("DBClusterParameterGroupName"),
-        ServerlessV2Scaling = ServerlessV2Scaling.Read(input),
-        Port = input.Int("Port"),
-        NewIdentifier = input.FromTemplate ? null : input.String("NewDBClusterIdentifier"),
-        ManageMasterUserPassword = input.Bool("ManageMasterUserPassword"),
-        RotateMasterUserPassword = input.FromTemplate ? null : input.Bool("RotateMasterUserPassword"),
-        MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : input.String("MasterUserSecretKmsKeyId"),
-        // A template's change applies at once, as CloudFormation updates a cluster.
-        ApplyImmediately = input.FromTemplate || (input.Bool("ApplyImmediately") ?? false),
-        EnableHttpEndpoint = input.Bool("EnableHttpEndpoint"),
-        BacktrackWindow = input.Int("BacktrackWindow"),
-    };
+        RdsRules.NoWriteForwarding(input);
+        return new()
+        {
+            Identifier = identifier,
+            MasterUserPassword = input.String("MasterUserPassword"),
+            BackupRetentionPeriod = input.Int("BackupRetentionPeriod"),
+            PreferredBackupWindow = input.String("PreferredBackupWindow"),
+            DeletionProtection = input.Bool("DeletionProtection"),
+            CopyTagsToSnapshot = input.Bool("CopyTagsToSnapshot"),
+            ParameterGroupName = input.String("DBClusterParameterGroupName"),
+            ServerlessV2Scaling = ServerlessV2Scaling.Read(input),
+            Port = input.Int("Port"),
+            NewIdentifier = input.FromTemplate ? null : input.String("NewDBClusterIdentifier"),
+            ManageMasterUserPassword = input.Bool("ManageMasterUserPassword"),
+            RotateMasterUserPassword = input.FromTemplate ? null : input.Bool("RotateMasterUserPassword"),
+            MasterUserSecretKmsKeyId = input.FromTemplate ? input.Object("MasterUserSecret")?.String("KmsKeyId") : input.String("MasterUserSecretKmsKeyId"),
+            // A template's change applies at once, as CloudFormation updates a cluster.
+            ApplyImmediately = input.FromTemplate || (input.Bool("ApplyImmediately") ?? false),
+            EnableHttpEndpoint = input.Bool("EnableHttpEndpoint"),
+            BacktrackWindow = input.Int("BacktrackWindow"),
+        };
+    }
 
     /// <summary>Only what differs from <paramref name="previous"/>: a template update modifies the members it changed.</summary>
     public ModifyClusterRequest ChangedFrom(ModifyClusterRequest previous) => this with

@@ -43,6 +43,16 @@ public static partial class RdsRules
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*$")]
     private static partial Regex WordPattern();
 
+    /// <summary>
+    /// Write forwarding (a secondary or reader sending writes on to the writer) is not built: asking for it is refused rather than
+    /// silently ignored, since an application relying on it would find its writes refused.
+    /// </summary>
+    public static void NoWriteForwarding(IInputReader input)
+    {
+        foreach (var member in (string[])["EnableGlobalWriteForwarding", "EnableLocalWriteForwarding"])
+            if (input.Bool(member) == true) throw RdsErrors.InvalidCombination($"Stratus does not build write forwarding ({member}).");
+    }
+
     public static string InstanceIdentifier(string name, string value) => Identifier(name, value, 63);
 
     public static string SnapshotIdentifier(string name, string value) => Identifier(name, value, 255);

@@ -233,11 +233,14 @@ public sealed partial class RdsService
         var retention = RdsRules.ClusterBackupRetentionPeriod(request.BackupRetentionPeriod ?? 1);
         var backupWindow = request.PreferredBackupWindow ?? RdsRules.DefaultBackupWindow;
         RdsRules.BackupWindow(backupWindow);
+        // Aurora does not backtrack a cluster that replicates (a global database's secondary, a binlog replica): its data is the source's.
+        if (request.BacktrackWindow > 0)
+            throw RdsErrors.InvalidCombination("Backtrack cannot be enabled for a DB cluster that replicates from another DB cluster.");
         RequireEngine(source.Engine);
         RequireFleet();
         var added = AddCluster(scope, new ClusterSettings(identifier, source.Engine, source.EngineVersion, source.MasterUsername, source.DatabaseName, port,
             request.SubnetGroupName, request.VpcSecurityGroupIds, request.ParameterGroupName, request.ServerlessV2Scaling,
-            retention, backupWindow, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags));
+            retention, backupWindow, request.DeletionProtection ?? false, request.CopyTagsToSnapshot ?? false, request.Tags, BacktrackWindow: null));
         var cluster = UpdateCluster(added, c => c with
         {
             ReplicationSourceArn = source.Arn,

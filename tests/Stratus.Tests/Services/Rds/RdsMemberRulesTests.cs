@@ -36,4 +36,14 @@ public sealed class RdsMemberRulesTests
             Refusal("DescribeEvents", new JsonObject { ["SourceType"] = "db-table" }).Message);
         RdsRules.Members.Check("DescribeEvents", new JsonObject { ["SourceType"] = "db-instance" }, RdsErrors.Validation);
     }
+
+    [Fact]
+    public void Asking_for_write_forwarding_is_refused_by_name_and_leaving_it_off_passes()
+    {
+        var error = Assert.Throws<AwsException>(() => RdsRules.NoWriteForwarding(
+            new Stratus.Services.CloudFormation.Resources.ResourceProperties("Cluster", new JsonObject { ["EnableGlobalWriteForwarding"] = true })));
+        Assert.Equal("InvalidParameterCombination", error.Code);
+        Assert.Contains("EnableGlobalWriteForwarding", error.Message);
+        RdsRules.NoWriteForwarding(new Stratus.Services.CloudFormation.Resources.ResourceProperties("Cluster", new JsonObject { ["EnableLocalWriteForwarding"] = false }));
+    }
 }
