@@ -28,45 +28,50 @@ public static class OptionalTls
     /// </summary>
     private const int TlsReadBufferBytes = 64 * 1024;
 
-    public static ListenOptions UseOptionalTls(this ListenOptions listen, X509Certificate2 certificate)
+    /// <param name="plain">What serves a plain-HTTP connection around Kestrel's HTTP layer (TLS connections go to it directly).</param>
+    public static ListenOptions UseOptionalTls(this ListenOptions listen, X509Certificate2 certificate, Func<ConnectionDelegate, ConnectionDelegate> plain)
     {
-        listen.Use(next => async connection =>
+        listen.Use(next =>
         {
-            var input = connection.Transport.Input;
-            var read = await input.ReadAsync(connection.ConnectionClosed);
-            var isTls = !read.Buffer.IsEmpty && read.Buffer.Slice(0, 1).FirstSpan[0] == TlsHandshakeRecord;
-            // Nothing consumed: the next reader sees the first bytes again.
-            input.AdvanceTo(read.Buffer.Start);
-            if (!isTls)
+            var servePlain = plain(next);
+            return async connection =>
             {
-                await next(connection);
-                return;
-            }
-            var plain = connection.Transport;
-            await using var tls = new SslStream(new DuplexPipeStream(plain), leaveInnerStreamOpen: true);
-            try
-            {
-                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                var input = connection.Transport.Input;
+                var read = await input.ReadAsync(connection.ConnectionClosed);
+                var isTls = !read.Buffer.IsEmpty && read.Buffer.Slice(0, 1).FirstSpan[0] == TlsHandshakeRecord;
+                // Nothing consumed: the next reader sees the first bytes again.
+                input.AdvanceTo(read.Buffer.Start);
+                if (!isTls)
                 {
-                    ServerCertificate = certificate,
-                    ApplicationProtocols = [SslApplicationProtocol.Http11],
-                }, connection.ConnectionClosed);
-            }
-            catch (Exception e) when (e is IOException or AuthenticationException or OperationCanceledException)
-            {
-                return;
-            }
-            connection.Transport = new TlsPipe(
-                PipeReader.Create(tls, new StreamPipeReaderOptions(bufferSize: TlsReadBufferBytes, minimumReadSize: MaxTlsRecordBytes, leaveOpen: true)),
-                PipeWriter.Create(tls, new StreamPipeWriterOptions(minimumBufferSize: MaxTlsRecordBytes, leaveOpen: true)));
-            try
-            {
-                await next(connection);
-            }
-            finally
-            {
-                connection.Transport = plain;
-            }
+                    await servePlain(connection);
+                    return;
+                }
+                var plainTransport = connection.Transport;
+                await using var tls = new SslStream(new DuplexPipeStream(plainTransport), leaveInnerStreamOpen: true);
+                try
+                {
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificate = certificate,
+                        ApplicationProtocols = [SslApplicationProtocol.Http11],
+                    }, connection.ConnectionClosed);
+                }
+                catch (Exception e) when (e is IOException or AuthenticationException or OperationCanceledException)
+                {
+                    return;
+                }
+                connection.Transport = new DuplexPipe(
+                    PipeReader.Create(tls, new StreamPipeReaderOptions(bufferSize: TlsReadBufferBytes, minimumReadSize: MaxTlsRecordBytes, leaveOpen: true)),
+                    PipeWriter.Create(tls, new StreamPipeWriterOptions(minimumBufferSize: MaxTlsRecordBytes, leaveOpen: true)));
+                try
+                {
+                    await next(connection);
+                }
+                finally
+                {
+                    connection.Transport = plainTransport;
+                }
+            };
         });
         return listen;
     }
@@ -87,12 +92,6 @@ public static class OptionalTls
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         var now = clock.GetUtcNow();
         return request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
-    }
-
-    private sealed class TlsPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-        public PipeWriter Output { get; } = output;
     }
 
     /// <summary>

@@ -62,8 +62,8 @@ public sealed class StratusServer : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = MaxRequestBytes;
-            if (options.Host is "localhost") kestrel.ListenLocalhost(options.Port, listen => listen.UseOptionalTls(certificate));
-            else kestrel.Listen(IPAddress.Parse(options.Host), options.Port, listen => listen.UseOptionalTls(certificate));
+            if (options.Host is "localhost") kestrel.ListenLocalhost(options.Port, listen => listen.UseOptionalTls(certificate, FileSendingConnection.Around));
+            else kestrel.Listen(IPAddress.Parse(options.Host), options.Port, listen => listen.UseOptionalTls(certificate, FileSendingConnection.Around));
         });
 
         var store = options.DataDir is null ? StateStore.Ephemeral() : StateStore.Open(options.DataDir);
