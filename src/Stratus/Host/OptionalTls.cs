@@ -32,49 +32,56 @@ public static class OptionalTls
     /// </summary>
     private const int TlsReadBufferBytes = 64 * 1024;
 
-    public static ListenOptions UseOptionalTls(this ListenOptions listen, X509Certificate2 certificate, Func<string, bool> requiresClientCertificate)
+    /// <param name="requiresClientCertificate">Whether a TLS connection for this server name must offer a client certificate (mutual TLS custom domains).</param>
+    /// <param name="plain">What serves a plain-HTTP connection around Kestrel's HTTP layer (TLS connections go to it directly).</param>
+    public static ListenOptions UseOptionalTls(this ListenOptions listen, X509Certificate2 certificate, Func<string, bool> requiresClientCertificate,
+        Func<ConnectionDelegate, ConnectionDelegate> plain)
     {
-        listen.Use(next => async connection =>
+        listen.Use(next =>
         {
-            var input = connection.Transport.Input;
-            var read = await input.ReadAsync(connection.ConnectionClosed);
-            var isTls = !read.Buffer.IsEmpty && read.Buffer.Slice(0, 1).FirstSpan[0] == TlsHandshakeRecord;
-            // Nothing consumed: the next reader sees the first bytes again.
-            input.AdvanceTo(read.Buffer.Start);
-            if (!isTls)
+            var servePlain = plain(next);
+            return async connection =>
             {
-                await next(connection);
-                return;
-            }
-            var plain = connection.Transport;
-            await using var tls = new SslStream(new DuplexPipeStream(plain), leaveInnerStreamOpen: true);
-            try
-            {
-                await tls.AuthenticateAsServerAsync((_, hello, _, _) => ValueTask.FromResult(new SslServerAuthenticationOptions
+                var input = connection.Transport.Input;
+                var read = await input.ReadAsync(connection.ConnectionClosed);
+                var isTls = !read.Buffer.IsEmpty && read.Buffer.Slice(0, 1).FirstSpan[0] == TlsHandshakeRecord;
+                // Nothing consumed: the next reader sees the first bytes again.
+                input.AdvanceTo(read.Buffer.Start);
+                if (!isTls)
                 {
-                    ServerCertificate = certificate,
-                    ApplicationProtocols = [SslApplicationProtocol.Http11],
-                    ClientCertificateRequired = hello.ServerName is { Length: > 0 } name && requiresClientCertificate(name),
-                    // The truststore, not the machine's roots, decides, and it decides per request (CustomDomainDataPlane).
-                    RemoteCertificateValidationCallback = (_, _, _, _) => true,
-                }), null, connection.ConnectionClosed);
-            }
-            catch (Exception e) when (e is IOException or AuthenticationException or OperationCanceledException)
-            {
-                return;
-            }
-            if (tls.RemoteCertificate is X509Certificate2 clientCertificate) connection.Features.Set<ITlsConnectionFeature>(new ClientCertificateFeature(clientCertificate));
-            connection.Transport = new TlsPipe(
-                PipeReader.Create(tls, new StreamPipeReaderOptions(bufferSize: TlsReadBufferBytes, minimumReadSize: MaxTlsRecordBytes, leaveOpen: true)),
-                PipeWriter.Create(tls, new StreamPipeWriterOptions(minimumBufferSize: MaxTlsRecordBytes, leaveOpen: true)));
-            try
-            {
-                await next(connection);
-            }
-            finally
-            {
-                connection.Transport = plain;
-            }
+                    await servePlain(connection);
+                    return;
+                }
+                var plainTransport = connection.Transport;
+                await using var tls = new SslStream(new DuplexPipeStream(plainTransport), leaveInnerStreamOpen: true);
+                try
+                {
+                    await tls.AuthenticateAsServerAsync((_, hello, _, _) => ValueTask.FromResult(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificate = certificate,
+                        ApplicationProtocols = [SslApplicationProtocol.Http11],
+                        ClientCertificateRequired = hello.ServerName is { Length: > 0 } name && requiresClientCertificate(name),
+                        // The truststore, not the machine's roots, decides, and it decides per request (CustomDomainDataPlane).
+                        RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                    }), null, connection.ConnectionClosed);
+                }
+                catch (Exception e) when (e is IOException or AuthenticationException or OperationCanceledException)
+                {
+                    return;
+                }
+                if (tls.RemoteCertificate is X509Certificate2 clientCertificate) connection.Features.Set<ITlsConnectionFeature>(new ClientCertificateFeature(clientCertificate));
+                connection.Transport = new DuplexPipe(
+                    PipeReader.Create(tls, new StreamPipeReaderOptions(bufferSize: TlsReadBufferBytes, minimumReadSize: MaxTlsRecordBytes, leaveOpen: true)),
+                    PipeWriter.Create(tls, new StreamPipeWriterOptions(minimumBufferSize: MaxTlsRecordBytes, leaveOpen: true)));
+                try
+                {
+                    await next(connection);
+                }
+                finally
+                {
+                    connection.Transport = plainTransport;
+                }
+            };
         });
         return listen;
     }
@@ -106,12 +113,6 @@ public static class OptionalTls
     {
         public X509Certificate2? ClientCertificate { get; set; } = certificate;
         public Task<X509Certificate2?> GetClientCertificateAsync(CancellationToken cancellation) => Task.FromResult(ClientCertificate);
-    }
-
-    private sealed class TlsPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-        public PipeWriter Output { get; } = output;
     }
 
     /// <summary>

@@ -65,8 +65,8 @@ public sealed class StratusServer : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = MaxRequestBytes;
-            if (options.Host is "localhost") kestrel.ListenLocalhost(options.Port, listen => listen.UseOptionalTls(certificate, RequiresClientCertificate));
-            else kestrel.Listen(IPAddress.Parse(options.Host), options.Port, listen => listen.UseOptionalTls(certificate, RequiresClientCertificate));
+            if (options.Host is "localhost") kestrel.ListenLocalhost(options.Port, listen => listen.UseOptionalTls(certificate, RequiresClientCertificate, FileSendingConnection.Around));
+            else kestrel.Listen(IPAddress.Parse(options.Host), options.Port, listen => listen.UseOptionalTls(certificate, RequiresClientCertificate, FileSendingConnection.Around));
         });
 
         var store = options.DataDir is null ? StateStore.Ephemeral() : StateStore.Open(options.DataDir);
