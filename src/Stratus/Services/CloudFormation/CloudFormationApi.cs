@@ -61,7 +61,7 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
                 Template template;
                 IReadOnlyList<string> declared;
                 if (i.String("StackName") is { } stackName)
-                    declared = (template = _cfn.TemplateOfStack(i.Scope, stackName)).Transforms;
+                    (template, declared) = _cfn.TemplateOfStack(i.Scope, stackName);
                 else
                 {
                     var processed = await ProcessedTemplateOf(i);

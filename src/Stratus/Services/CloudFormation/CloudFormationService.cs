@@ -11,6 +11,7 @@ using Stratus.Services.CloudFormation.Macros;
 using Stratus.Services.CloudFormation.StackRefactors;
 using Stratus.Services.CloudFormation.StackSets;
 using Stratus.Services.CloudFormation.Templates;
+using Stratus.Services.CloudFormation.Templates.Serverless;
 using Stratus.Services.Lambda;
 using Stratus.Services.S3;
 using Stratus.Services.Ssm;
@@ -140,7 +141,13 @@ public sealed partial class CloudFormationService : IDisposable
         }
     }
 
-    public Template TemplateOfStack(Scope scope, string stackName) => Template.Parse(Find(scope, stackName).TemplateBody);
+    /// <summary>A stack's template, and the template-level transforms its submitted template declared (macros ran when it entered).</summary>
+    public (Template Template, IReadOnlyList<string> DeclaredTransforms) TemplateOfStack(Scope scope, string stackName)
+    {
+        var stack = Find(scope, stackName);
+        var template = Template.Parse(stack.TemplateBody);
+        return (template, stack.OriginalTemplateBody is { } original ? TemplateTransforms.Declared(TemplateReader.Parse(original)) : template.Transforms);
+    }
 
     // ---- stacks ----
 

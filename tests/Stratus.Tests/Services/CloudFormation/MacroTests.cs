@@ -71,7 +71,8 @@ public sealed class MacroTests(StratusFixture stratus) : IClassFixture<StratusFi
                             sorted(r["LogicalResourceId"] for r in cfn.list_stack_resources(StackName="whole")["StackResourceSummaries"])]
             processed = cfn.get_template(StackName="whole")["TemplateBody"]
             original = cfn.get_template(StackName="whole", TemplateStage="Original")["TemplateBody"]
-            out["stages"] = [sorted(processed["Resources"]), "Transform" in processed, original == json.loads(whole)]
+            out["stages"] = [sorted(processed["Resources"]), "Transform" in processed, original == json.loads(whole),
+                             cfn.get_template_summary(StackName="whole")["DeclaredTransforms"]]
             cfn.update_stack(StackName="whole", UsePreviousTemplate=True, Capabilities=["CAPABILITY_AUTO_EXPAND"],
                              Parameters=[{"ParameterKey": "Env", "ParameterValue": "stage"}])
             out["previous"] = [settle("whole")["StackStatus"], cfn.get_template(StackName="whole", TemplateStage="Original")["TemplateBody"] == json.loads(whole)]
@@ -103,7 +104,7 @@ public sealed class MacroTests(StratusFixture stratus) : IClassFixture<StratusFi
         Assert.Contains("with identifier 'Expand' already exists", Assert.Single(r["taken"]![1]!.AsArray())!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("""["InsufficientCapabilitiesException","Requires capabilities : [CAPABILITY_AUTO_EXPAND]"]""", r["unacknowledged"]!.ToJsonString());
         Assert.Matches("""^\["CREATE_COMPLETE",\{"Seen":"us-east-1,\d{12},False,dev"\},\["Added","Own"\]\]$""", r["whole"]!.ToJsonString());
-        Assert.Equal("""[["Added","Own"],false,true]""", r["stages"]!.ToJsonString());
+        Assert.Equal("""[["Added","Own"],false,true,["Expand"]]""", r["stages"]!.ToJsonString());
         Assert.Equal("""["UPDATE_COMPLETE",true]""", r["previous"]!.ToJsonString());
         Assert.Equal("""["CREATE_COMPLETE",{"Shout":"HELLO-prod"}]""", r["snippet"]!.ToJsonString());
         Assert.Equal("""["Expand"]""", r["validated"]!.ToJsonString());
