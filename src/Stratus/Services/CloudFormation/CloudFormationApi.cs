@@ -1,5 +1,6 @@
 using Stratus.Host;
 using Stratus.Protocols.Query;
+using Stratus.Services.CloudFormation.Macros;
 using Stratus.Services.CloudFormation.Templates;
 
 namespace Stratus.Services.CloudFormation;
@@ -50,19 +51,30 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
 
     private OperationTable Operations() => new()
     {
-        { "ValidateTemplate", i => TemplateFacts(CloudFormationService.ParseTemplate(TemplateOf(i)), summary: false) },
-        { "GetTemplateSummary", i =>
+        { "ValidateTemplate", async i =>
             {
-                var template = i.String("StackName") is { } stackName
-                    ? _cfn.TemplateOfStack(i.Scope, stackName)
-                    : CloudFormationService.ParseTemplate(TemplateOf(i));
-                var facts = TemplateFacts(template, summary: true);
+                var processed = await ProcessedTemplateOf(i);
+                return TemplateFacts(CloudFormationService.ParseTemplate(processed.Body), processed.DeclaredTransforms, summary: false);
+            } },
+        { "GetTemplateSummary", async i =>
+            {
+                Template template;
+                IReadOnlyList<string> declared;
+                if (i.String("StackName") is { } stackName)
+                    (template, declared) = _cfn.TemplateOfStack(i.Scope, stackName);
+                else
+                {
+                    var processed = await ProcessedTemplateOf(i);
+                    (template, declared) = (CloudFormationService.ParseTemplate(processed.Body), processed.DeclaredTransforms);
+                }
+                var facts = TemplateFacts(template, declared, summary: true);
                 SetList(facts, "ResourceIdentifierSummaries", ResourceIdentifierSummaries(template));
                 return facts;
             } },
-        { "CreateStack", i => StartedOperation(_cfn.CreateStack(i.Scope, Request(i))) },
-        { "UpdateStack", i => StartedOperation(_cfn.UpdateStack(i.Scope,
-                Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), i.Bool("UsePreviousTemplate") ?? false)) },
+        { "CreateStack", async i => await StartedOperation(_cfn.CreateStack(i.Scope, await ProcessedRequest(i, Request(i), directly: true))) },
+        { "UpdateStack", async i => await StartedOperation(_cfn.UpdateStack(i.Scope,
+                await ProcessedRequest(i, Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), directly: true),
+                i.Bool("UsePreviousTemplate") ?? false)) },
         { "DeleteStack", i => Settled(_cfn.DeleteStack(i.Scope, i.Required("StackName"), token: i.String("ClientRequestToken")), _ => OperationResult.Empty()) },
         { "DescribeStacks", i => Paged(i, "Stacks", _cfn.DescribeStacks(i.Scope, i.String("StackName")), Stack) },
         { "ListStacks", i => Paged(i, "StackSummaries", _cfn.ListStacks(i.Scope, i.Strings("StackStatusFilter")), StackSummary) },
@@ -113,20 +125,30 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
             } },
         { "GetTemplate", i =>
             {
-                var body = i.String("ChangeSetName") is { } changeSet
-                    ? _cfn.FindChangeSet(i.Scope, changeSet, i.String("StackName")).TemplateBody
-                    : _cfn.Find(i.Scope, i.Required("StackName")).TemplateBody;
+                string processed;
+                string? original;
+                if (i.String("ChangeSetName") is { } changeSetName)
+                {
+                    var changeSet = _cfn.FindChangeSet(i.Scope, changeSetName, i.String("StackName"));
+                    (processed, original) = (changeSet.TemplateBody, changeSet.OriginalTemplateBody);
+                }
+                else
+                {
+                    var stack = _cfn.Find(i.Scope, i.Required("StackName"));
+                    (processed, original) = (stack.TemplateBody, stack.OriginalTemplateBody);
+                }
                 // Processed (the default, as in CloudFormation) is the template after its transforms; Original is as submitted.
+                // Macros and AWS::Include ran once, when the template entered; SAM's pure expansion is repeated from the body.
                 var stage = i.String("TemplateStage") ?? "Processed";
                 if (stage is not ("Original" or "Processed"))
                     throw TemplateError.Smithy.Rejected("templateStage", stage, "Member must satisfy enum value set: [Original, Processed]");
-                if (stage == "Processed" && body.Length > 0) body = Template.Parse(body).ProcessedBody;
+                var body = stage == "Original" ? original ?? processed : processed.Length > 0 ? Template.Parse(processed).ProcessedBody : processed;
                 return new JsonObject { ["TemplateBody"] = body, ["StagesAvailable"] = new JsonArray("Original", "Processed") };
             } },
-        { "CreateChangeSet", i =>
+        { "CreateChangeSet", async i =>
             {
                 var changeSet = _cfn.CreateChangeSet(i.Scope, new ChangeSetRequest(
-                    Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), i.Required("ChangeSetName"),
+                    await ProcessedRequest(i, Request(i, templateRequired: i.Bool("UsePreviousTemplate") != true), directly: false), i.Required("ChangeSetName"),
                     i.String("ChangeSetType") ?? "UPDATE", i.String("Description"), i.Bool("UsePreviousTemplate") ?? false, ResourcesToImport(i)));
                 return new JsonObject { ["Id"] = changeSet.ChangeSetId, ["StackId"] = changeSet.StackId };
             } },
@@ -186,6 +208,22 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
 
     /// <summary>The request's template: TemplateBody, or the S3 object its TemplateURL names.</summary>
     private string TemplateOf(OperationInput i) => _cfn.TemplateOf(i.Scope, i.String("TemplateBody"), i.String("TemplateURL"));
+
+    /// <summary>The request's template (TemplateBody or TemplateURL) with its macros and AWS::Include run, once, here where it enters.</summary>
+    private Task<ProcessedTemplate> ProcessedTemplateOf(OperationInput i) =>
+        _cfn.Templates.ProcessAsync(i.Scope, TemplateOf(i), Parameters(i), acknowledged: null, i.Aborted);
+
+    /// <summary>
+    /// The stack request with its template processed; <paramref name="directly"/> (CreateStack, UpdateStack) needs CAPABILITY_AUTO_EXPAND
+    /// acknowledged before a macro runs, as CloudFormation requires; a change set does not. UsePreviousTemplate keeps the stack's processed template.
+    /// </summary>
+    private async Task<StackRequest> ProcessedRequest(OperationInput i, StackRequest request, bool directly)
+    {
+        if (request.TemplateBody.Length == 0) return request;
+        var processed = await _cfn.Templates.ProcessAsync(i.Scope, request.TemplateBody, request.Parameters,
+            directly ? request.Capabilities : null, i.Aborted);
+        return request with { TemplateBody = processed.Body, OriginalTemplateBody = processed.OriginalBody };
+    }
 
     private StackRequest Request(OperationInput i, bool templateRequired = true) => new(
         i.Required("StackName"),
@@ -256,7 +294,7 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
         if (list.Count > 0) target[name] = list;
     }
 
-    private static JsonObject TemplateFacts(Template template, bool summary)
+    private static JsonObject TemplateFacts(Template template, IReadOnlyList<string> declaredTransforms, bool summary)
     {
         var result = new JsonObject();
         SetList(result, "Parameters", template.Parameters.Select(p =>
@@ -273,7 +311,7 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
             return parameter;
         }));
         if (template.Description is not null) result["Description"] = template.Description;
-        SetList(result, "DeclaredTransforms", template.Transforms.Select(t => JsonValue.Create(t)));
+        SetList(result, "DeclaredTransforms", declaredTransforms.Select(t => JsonValue.Create(t)));
         if (TemplateCapabilities.Required(template).Capability is { } capability)
         {
             result["Capabilities"] = new JsonArray(capability);

@@ -18,7 +18,10 @@ public sealed record StackRecord
     public required DateTimeOffset CreationTime { get; init; }
     public DateTimeOffset? LastUpdatedTime { get; init; }
     public DateTimeOffset? DeletionTime { get; init; }
+    /// <summary>The processed template: what the stack was made from, after its macros and AWS::Include ran (they run once, where the template entered).</summary>
     public string TemplateBody { get; init; } = "";
+    /// <summary>The template as submitted (GetTemplate's Original stage), when macros or AWS::Include made <see cref="TemplateBody"/> from it; null otherwise.</summary>
+    public string? OriginalTemplateBody { get; init; }
     public string? Description { get; init; }
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
     /// <summary>The values AWS::SSM::Parameter::Value parameters resolved to from Parameter Store (DescribeStacks' ResolvedValue).</summary>
@@ -197,6 +200,8 @@ public sealed record ChangeSetRecord
     public required DateTimeOffset CreationTime { get; init; }
     public string? Description { get; init; }
     public required string TemplateBody { get; init; }
+    /// <summary>As on <see cref="StackRecord.OriginalTemplateBody"/>: the submitted template when macros made the processed one.</summary>
+    public string? OriginalTemplateBody { get; init; }
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
     public IReadOnlyList<string> Capabilities { get; init; } = [];
     public IReadOnlyList<StackTag> Tags { get; init; } = [];
@@ -278,7 +283,8 @@ public sealed record StackRequest(
     string? StackPolicyBody = null,
     string? StackPolicyDuringUpdateBody = null,
     bool EnableTerminationProtection = false,
-    string? ClientRequestToken = null);
+    string? ClientRequestToken = null,
+    string? OriginalTemplateBody = null);
 
 public sealed record ChangeSetRequest(StackRequest Stack, string ChangeSetName, string ChangeSetType, string? Description, bool UsePreviousTemplate = false,
     IReadOnlyList<ResourceToImport>? ResourcesToImport = null);

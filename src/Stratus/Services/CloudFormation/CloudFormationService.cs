@@ -7,9 +7,12 @@ using Stratus.Protocols;
 using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Engine;
 using Stratus.Services.CloudFormation.Generator;
+using Stratus.Services.CloudFormation.Macros;
 using Stratus.Services.CloudFormation.StackRefactors;
 using Stratus.Services.CloudFormation.StackSets;
 using Stratus.Services.CloudFormation.Templates;
+using Stratus.Services.CloudFormation.Templates.Serverless;
+using Stratus.Services.Lambda;
 using Stratus.Services.S3;
 using Stratus.Services.Ssm;
 
@@ -34,14 +37,16 @@ public sealed partial class CloudFormationService : IDisposable
     private readonly StratusAddress _address;
 
     public CloudFormationService(StateStore store, TimeProvider clock, ResourceProviders providers, IDynamicReferenceSource references,
-        StratusAddress address, ILogger engineLogger, IParameterStoreReader parameterStore, IS3ObjectReader objects)
+        StratusAddress address, ILogger engineLogger, IParameterStoreReader parameterStore, IS3ObjectReader objects, ILambdaInvoker macroFunctions)
     {
         _parameterStore = parameterStore;
         _objects = objects;
         _address = address;
         _store = new StackStore(store, clock);
         StackSets = new StackSetService(store, clock, this, engineLogger);
-        _engine = new StackEngine(_store, providers.With(new NestedStackProvider(this)).With(new StackSetProvider(StackSets)),
+        var macros = new MacroRegistry(store);
+        Templates = new TemplateProcessor(macros, macroFunctions, objects);
+        _engine = new StackEngine(_store, providers.With(new NestedStackProvider(this)).With(new StackSetProvider(StackSets)).With(new MacroProvider(macros)),
             new DynamicReferences(references), address, engineLogger);
         Generator = new IacGenerator(store, providers, _store, engineLogger);
         MarkInterruptedOperations();
@@ -51,6 +56,9 @@ public sealed partial class CloudFormationService : IDisposable
     public IacGenerator Generator { get; }
 
     public StackEngine Engine => _engine;
+
+    /// <summary>Runs a template's macros and AWS::Include once, where it enters: the stack keeps the processed template.</summary>
+    public TemplateProcessor Templates { get; }
 
     /// <summary>Stack sets: their instances are this service's stacks, in each Region.</summary>
     public StackSetService StackSets { get; }
@@ -133,7 +141,13 @@ public sealed partial class CloudFormationService : IDisposable
         }
     }
 
-    public Template TemplateOfStack(Scope scope, string stackName) => Template.Parse(Find(scope, stackName).TemplateBody);
+    /// <summary>A stack's template, and the template-level transforms its submitted template declared (macros ran when it entered).</summary>
+    public (Template Template, IReadOnlyList<string> DeclaredTransforms) TemplateOfStack(Scope scope, string stackName)
+    {
+        var stack = Find(scope, stackName);
+        var template = Template.Parse(stack.TemplateBody);
+        return (template, stack.OriginalTemplateBody is { } original ? TemplateTransforms.Declared(TemplateReader.Parse(original)) : template.Transforms);
+    }
 
     // ---- stacks ----
 
@@ -182,6 +196,7 @@ public sealed partial class CloudFormationService : IDisposable
             Status = "",
             CreationTime = default,
             TemplateBody = request.TemplateBody,
+            OriginalTemplateBody = request.OriginalTemplateBody,
             Description = template.Description,
             Parameters = parameters,
             ResolvedParameters = fromParameterStore,
@@ -276,7 +291,8 @@ public sealed partial class CloudFormationService : IDisposable
         if (IsRetry(stack, request.ClientRequestToken, "UpdateStack")) return stack;
         if (!StackStatus.IsUpdatable(stack.Status)) throw NotUpdatable(stack);
         var body = usePreviousTemplate ? stack.TemplateBody : request.TemplateBody;
-        var (plan, shape) = Prepare(scope, request with { TemplateBody = body, StackName = stack.StackName }, stack);
+        var original = usePreviousTemplate ? stack.OriginalTemplateBody : request.OriginalTemplateBody;
+        var (plan, shape) = Prepare(scope, request with { TemplateBody = body, OriginalTemplateBody = original, StackName = stack.StackName }, stack);
         if (stack.Status != StackStatus.UpdateFailed && body == stack.TemplateBody && Same(shape.Parameters, stack.Parameters)
             && Same(shape.ResolvedParameters, stack.ResolvedParameters) && Same(shape.Tags, stack.Tags))
             throw TemplateError.Validation(NoUpdatesMessage);
@@ -524,7 +540,7 @@ public sealed partial class CloudFormationService : IDisposable
             case "UPDATE":
                 stack = existing ?? throw TemplateError.Validation($"Stack [{name}] does not exist");
                 if (!StackStatus.IsUpdatable(stack.Status)) throw NotUpdatable(stack);
-                if (request.UsePreviousTemplate) request = request with { Stack = request.Stack with { TemplateBody = stack.TemplateBody } };
+                if (request.UsePreviousTemplate) request = request with { Stack = request.Stack with { TemplateBody = stack.TemplateBody, OriginalTemplateBody = stack.OriginalTemplateBody } };
                 prepared = Prepare(scope, request.Stack, stack, viaChangeSet: true);
                 changes = ChangesBetween(stack, prepared.Plan);
                 break;
@@ -567,6 +583,7 @@ public sealed partial class CloudFormationService : IDisposable
             CreationTime = _store.Now,
             Description = request.Description,
             TemplateBody = request.Stack.TemplateBody,
+            OriginalTemplateBody = request.Stack.OriginalTemplateBody,
             Parameters = prepared.Shape.Parameters,
             Capabilities = request.Stack.Capabilities,
             Tags = request.Stack.Tags,
@@ -713,7 +730,7 @@ public sealed partial class CloudFormationService : IDisposable
 
         var request = new StackRequest(stack.StackName, changeSet.TemplateBody,
             changeSet.Parameters.Select(p => new SuppliedParameter(p.Key, p.Value, false)).ToList(),
-            changeSet.Capabilities, changeSet.Tags, disableRollback ?? false);
+            changeSet.Capabilities, changeSet.Tags, disableRollback ?? false, OriginalTemplateBody: changeSet.OriginalTemplateBody);
         var (plan, shape) = Prepare(scope, request, stack, viaChangeSet: true);
 
         StackRecord begun;

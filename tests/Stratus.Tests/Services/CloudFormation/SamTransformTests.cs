@@ -307,9 +307,10 @@ public sealed class SamTransformTests
         Assert.Contains("DynamoDB", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  T: {Type: AWS::Serverless::SimpleTable}\n"));
         Assert.Contains("Missing required property 'ContentUri'", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  L: {Type: AWS::Serverless::LayerVersion}\n"));
         Assert.Contains("Serverless Application Repository", Refused("Transform: AWS::Serverless-2016-10-31\nResources:\n  A: {Type: AWS::Serverless::Application}\n"));
-        Assert.Contains("does not run the transform AWS::Include",
+        // Template.Parse runs no macro: they run once, where a template enters (TemplateProcessor, MacroTests).
+        Assert.Contains("Stratus runs the transform AWS::Include only where a template enters",
             Refused("Transform: {Name: AWS::Include, Parameters: {Location: s3://b/k}}\nResources:\n  R: {Type: AWS::IAM::Role}\n"));
-        Assert.Contains("No transform named MyMacro found", Refused("Transform: [AWS::Serverless-2016-10-31, MyMacro]\nResources:\n  R: {Type: AWS::IAM::Role}\n"));
+        Assert.Contains("Stratus runs the transform MyMacro only where a template enters", Refused("Transform: [AWS::Serverless-2016-10-31, MyMacro]\nResources:\n  R: {Type: AWS::IAM::Role}\n"));
         Assert.Contains("Only one of 'InlineCode' or 'CodeUri' can be set", Refused(Function + "\n      InlineCode: x\n      CodeUri: s3://b/k\n"));
         // Without the transform a Globals section is what CloudFormation calls it: an unknown section.
         Assert.Equal("Template format error: Invalid template property or properties [Globals]",

@@ -326,6 +326,7 @@ public sealed partial class StackEngine : IDisposable
     private StackRecord Adopt(StackRecord stack, StackRecord requested, IReadOnlyList<StackOutput> outputs, IReadOnlyList<string> imports) => stack with
     {
         TemplateBody = requested.TemplateBody,
+        OriginalTemplateBody = requested.OriginalTemplateBody,
         Description = requested.Description,
         Parameters = requested.Parameters,
         ResolvedParameters = requested.ResolvedParameters,

@@ -21,7 +21,7 @@ public sealed class NestedStackProvider(CloudFormationService cloudFormation) : 
     public async Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation)
     {
         var parent = cloudFormation.Find(request.Scope, request.StackName);
-        var child = cloudFormation.CreateStack(request.Scope, ChildRequest(request, parent, request.GeneratedName(128)), parent);
+        var child = cloudFormation.CreateStack(request.Scope, await ChildRequestAsync(request, parent, request.GeneratedName(128), cancellation), parent);
         var settled = await cloudFormation.SettledAsync(child.StackId, cancellation);
         if (settled.Status == StackStatus.CreateComplete) return Provisioned(settled);
         // The child rolled itself back; like CloudFormation, the parent's rollback leaves no child behind.
@@ -33,9 +33,10 @@ public sealed class NestedStackProvider(CloudFormationService cloudFormation) : 
     public async Task<ProvisionedResource> UpdateAsync(ResourceRequest request, ProvisionedResource current, JsonObject previousProperties, CancellationToken cancellation)
     {
         var parent = cloudFormation.Find(request.Scope, request.StackName);
+        var child = await ChildRequestAsync(request, parent, current.PhysicalId, cancellation);
         try
         {
-            cloudFormation.UpdateStack(request.Scope, ChildRequest(request, parent, current.PhysicalId), usePreviousTemplate: false);
+            cloudFormation.UpdateStack(request.Scope, child, usePreviousTemplate: false);
         }
         catch (AwsException e) when (e.Message == CloudFormationService.NoUpdatesMessage)
         {
@@ -56,15 +57,20 @@ public sealed class NestedStackProvider(CloudFormationService cloudFormation) : 
             throw new ResourcePropertyException($"Embedded stack {settled.StackId} was not successfully deleted: {settled.StatusReason}");
     }
 
-    /// <summary>The child stack's request: its template from TemplateURL, the resource's Parameters and Tags, the parent's acknowledgements.</summary>
-    private StackRequest ChildRequest(ResourceRequest request, StackRecord parent, string nameOrId)
+    /// <summary>
+    /// The child stack's request: its template from TemplateURL (its macros and AWS::Include run once, here, under the parent's
+    /// acknowledgements), the resource's Parameters and Tags, the parent's acknowledgements.
+    /// </summary>
+    private async Task<StackRequest> ChildRequestAsync(ResourceRequest request, StackRecord parent, string nameOrId, CancellationToken cancellation)
     {
         var properties = request.Properties;
         var template = cloudFormation.TemplateOf(request.Scope, null, properties.Required("TemplateURL"));
         var parameters = (properties.StringMap("Parameters") ?? []).Select(p => new SuppliedParameter(p.Key, p.Value, false)).ToList();
         var tags = parent.Tags.Concat(properties.Objects("Tags").Select(properties.Nested)
             .Select(t => new StackTag(t.Required("Key"), t.Required("Value")))).ToList();
-        return new StackRequest(nameOrId, template, parameters, parent.Capabilities, tags, parent.DisableRollback);
+        var processed = await cloudFormation.Templates.ProcessAsync(request.Scope, template, parameters, parent.Capabilities, cancellation);
+        return new StackRequest(nameOrId, processed.Body, parameters, parent.Capabilities, tags, parent.DisableRollback,
+            OriginalTemplateBody: processed.OriginalBody);
     }
 
     private static ProvisionedResource Provisioned(StackRecord child) => new(child.StackId,

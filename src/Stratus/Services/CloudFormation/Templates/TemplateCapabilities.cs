@@ -43,9 +43,13 @@ public static class TemplateCapabilities
     /// CAPABILITY_AUTO_EXPAND acknowledges it, as CloudFormation requires; a change set needs no such
     /// acknowledgement, since it shows the processed template for review before anything runs.
     /// </summary>
-    public static void CheckAutoExpand(Template template, IReadOnlyCollection<string> acknowledged)
+    public static void CheckAutoExpand(Template template, IReadOnlyCollection<string> acknowledged) =>
+        CheckAutoExpand(template.Transforms.Count > 0, acknowledged);
+
+    /// <summary>The same acknowledgement for a template whose macros run before it is parsed (<see cref="Macros.TemplateProcessor"/>).</summary>
+    public static void CheckAutoExpand(bool expands, IReadOnlyCollection<string> acknowledged)
     {
-        if (template.Transforms.Count > 0 && !acknowledged.Contains(AutoExpand))
+        if (expands && !acknowledged.Contains(AutoExpand))
             throw new Protocols.AwsException("InsufficientCapabilitiesException", $"Requires capabilities : [{AutoExpand}]");
     }
 

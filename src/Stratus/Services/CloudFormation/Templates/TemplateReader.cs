@@ -15,12 +15,15 @@ namespace Stratus.Services.CloudFormation.Templates;
 /// </summary>
 public static partial class TemplateReader
 {
-    public static JsonObject Parse(string body)
+    public static JsonObject Parse(string body) =>
+        ParseSnippet(body) as JsonObject ?? throw TemplateError.Format("Template must be a JSON or YAML object.");
+
+    /// <summary>Any template content, JSON or YAML, with the same bounds: a snippet AWS::Include inserts may be a list or a value too.</summary>
+    public static JsonNode? ParseSnippet(string body)
     {
         var trimmed = body.TrimStart();
         if (trimmed.Length == 0) throw TemplateError.Format("Template body is empty.");
-        var root = trimmed[0] == '{' ? ParseJson(body) : ParseYaml(body);
-        return root as JsonObject ?? throw TemplateError.Format("Template must be a JSON or YAML object.");
+        return trimmed[0] is '{' or '[' ? ParseJson(body) : ParseYaml(body);
     }
 
     private static JsonNode? ParseJson(string body)

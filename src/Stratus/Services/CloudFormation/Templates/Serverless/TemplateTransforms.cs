@@ -4,9 +4,9 @@ using System.Text.Json.Nodes;
 namespace Stratus.Services.CloudFormation.Templates.Serverless;
 
 /// <summary>
-/// A template's Transform section: which transforms it declares, and the template they produce.
-/// Stratus expands AWS::Serverless-2016-10-31 (SAM) itself; AWS::Include and macros are refused by name
-/// rather than deployed half-processed.
+/// A template's Transform section: which transforms it declares, and the template they produce. Stratus expands
+/// AWS::Serverless-2016-10-31 (SAM) itself whenever the template is parsed; macros and AWS::Include run once, where a
+/// template enters (<see cref="Macros.TemplateProcessor"/>), so a template still naming one here came by a path that runs none.
 /// </summary>
 public static class TemplateTransforms
 {
@@ -31,9 +31,8 @@ public static class TemplateTransforms
     public static JsonObject Apply(JsonObject root, IReadOnlyList<string> transforms)
     {
         foreach (var name in transforms.Where(n => n != Serverless))
-            throw TemplateError.Validation(name == "AWS::Include"
-                ? $"Stratus does not run the transform AWS::Include; only {Serverless} is expanded. Inline the included snippet in the template."
-                : $"No transform named {name} found. Stratus runs no CloudFormation macros; only {Serverless} is expanded.");
+            throw TemplateError.Validation($"Stratus runs the transform {name} only where a template enters CreateStack, UpdateStack, CreateChangeSet, "
+                + $"ValidateTemplate, GetTemplateSummary or a nested stack; here only {Serverless} is expanded.");
         return SamTransform.Expand(root);
     }
 }
