@@ -1,3 +1,4 @@
+using Stratus.Tests.Infrastructure;
 using Stratus.Services.Kms;
 using Stratus.Services.S3;
 using Stratus.Services.Ssm;
@@ -62,5 +63,5 @@ public sealed class InterruptedOperationTests : IDisposable
 
     private static CloudFormationService NewCloudFormation(StateStore store, S3Service s3, SsmService ssm) =>
         new(store, TimeProvider.System, new ResourceProviders([]), new DynamicReferenceValues(ssm, new SecretsManagerService(store, TimeProvider.System, null)),
-            StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance, ssm, s3, null!);
+            StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance, ssm, s3, new RefusingLambda());
 }
