@@ -18,7 +18,8 @@ call), PutMetricData, PutLogEvents batches of 1 and 100 events, and asynchronous
 answered once the event is queued durably; through boto3 at one connection); given two builds, it runs AFTER ephemeral
 beside both builds with a data dir, so a change's before/after and its distance from ephemeral come from one run. Each wrk
 cell also gives the server's own CPU per request (median over the rounds), which other work on a shared machine
-disturbs far less than the rates. bench/run runs Stratus ephemeral, where these calls wait for nothing.
+disturbs far less than the rates, and its context switches per request. bench/run runs Stratus ephemeral, where these
+calls wait for nothing.
 """
 import argparse
 import io
@@ -128,26 +129,28 @@ def store_log_events(name, target, events):
 
 
 def context_switches(pid):
-    """The server's context switches so far, voluntary and not, summed over its live threads (/proc/PID/task): each is a
-    thread put to sleep or preempted, the cost a group commit's hand-offs add to a call."""
-    total = 0
+    """The server's context switches so far, voluntary and not, per live thread (/proc/PID/task): each is a thread put
+    to sleep or preempted, the cost a group commit's hand-offs add to a call."""
+    counts = {}
     for task in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{task}/status") as status:
-                total += sum(int(line.split()[1]) for line in status if "ctxt_switches:" in line)
+                counts[task] = sum(int(line.split()[1]) for line in status if "ctxt_switches:" in line)
         except FileNotFoundError:
             pass  # a thread that ended between the listing and the read
-    return total
+    return counts
 
 
 def run_with_cpu(server, target, connections, seconds):
     """One wrk run, the server's own CPU per request in microseconds (user and system, from /proc): on a shared machine
-    the work a call costs, which others' load disturbs far less than the rate; and its context switches per request."""
+    the work a call costs, which others' load disturbs far less than the rate; and its context switches per request, of
+    the threads alive at the end (the thread pool retires idle workers, whose switches are lost: a floor)."""
     pid = server.process.pid
     cpu, switches = cpu_seconds(pid), context_switches(pid)
     run = run_wrk(target, connections, seconds)
     requests = run.rate * seconds
-    return run, (cpu_seconds(pid) - cpu) / requests * 1e6, (context_switches(pid) - switches) / requests
+    switched = sum(count - switches.get(task, 0) for task, count in context_switches(pid).items())
+    return run, (cpu_seconds(pid) - cpu) / requests * 1e6, switched / requests
 
 
 def measure(servers, wrk_targets, rounds, seconds):
