@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Stratus.Persistence;
 
 /// <summary>
@@ -8,103 +6,44 @@ namespace Stratus.Persistence;
 /// the call made its change has committed. Calls that arrive while a flush runs share the next one, so many concurrent
 /// calls cost one transaction, and a lone call is flushed at once on its own thread with no hand-off.
 /// <para>
-/// A call that announces its write first (<see cref="BeginWrite"/>, PutLogEvents and PutMetricData as they start) holds
-/// the next flush back until it has made its change, at most <see cref="MaxHold"/> after the first call began waiting:
-/// the last of the writers in flight to arrive flushes for all of them on its own thread, like a leader that the
-/// followers' arrival elects. At 16 connections a flush otherwise started as soon as one call asked, served 5-7 calls,
-/// and every extra flush and hand-off cost the waiting calls context switches; a lone writer is never in flight beside
-/// another, so it flushes at once.
-/// </para>
-/// <para>
 /// The calls a flush served resume on the thread that flushed, one after another, not each on a thread-pool thread of
 /// its own: at 16 connections a durable call cost about twice an ephemeral one's CPU, and the thread pool's workers,
 /// woken for a few microseconds of work per call, spent much of the difference spinning and yielding while they waited
-/// for the next batch. A flush already due when one ends (its calls arrived meanwhile, none in flight) goes to a
-/// thread-pool thread before the ended flush's calls resume, so the disk works on it meanwhile. So a caller must await
-/// the commit, never block on it from code that a commit's continuation runs (the flushing thread would wait for
-/// itself); the checkpoint timer, which blocks, runs on no commit's continuation.
+/// for the next batch. A call that flushed hands the flushes for the calls that arrived meanwhile to one thread-pool
+/// thread, which flushes and resumes batch after batch while any waits, so its own answer is not held up by others'.
+/// So a caller must await the commit, never block on it from code that a commit's continuation runs (the flushing
+/// thread would wait for itself); the checkpoint timer, which blocks, runs on no commit's continuation.
 /// </para>
 /// </summary>
 public sealed class GroupCommit(Action flush)
 {
-    /// <summary>
-    /// How long the first waiting call's flush may be held for writers still in flight: about one flush of this
-    /// machine's disk (fdatasync ran about 7,100 per s), so a writer that stalls costs a waiting call at most that.
-    /// </summary>
-    public static readonly TimeSpan MaxHold = TimeSpan.FromMicroseconds(150);
-    private static readonly long MaxHoldTicks = (long)(MaxHold.TotalSeconds * Stopwatch.Frequency);
-
     private readonly Lock _gate = new();
     /// <summary>The calls waiting for the next flush, null when none waits.</summary>
     private TaskCompletionSource? _waiting;
-    /// <summary>When the first of the calls waiting now began waiting (<see cref="Stopwatch"/> ticks).</summary>
-    private long _waitingSince;
-    /// <summary>Writers begun and not yet committed or abandoned.</summary>
-    private int _inFlight;
     private bool _flushing;
-
-    /// <summary>
-    /// Announces a write that will commit (or be abandoned) before its caller awaits anything else: until then the next
-    /// flush waits for it, up to <see cref="MaxHold"/>.
-    /// </summary>
-    public Write BeginWrite()
-    {
-        lock (_gate) _inFlight++;
-        return new Write(this);
-    }
 
     /// <summary>
     /// Completes when everything changed before this call is committed; faults with the flush's error when
     /// that flush failed, so the caller answers an error instead of acknowledging what may be lost.
     /// </summary>
-    public Task CommitAsync() => Commit(leavesFlight: false);
-
-    private Task Commit(bool leavesFlight)
+    public Task CommitAsync()
     {
         TaskCompletionSource waiter;
         bool leads;
         lock (_gate)
         {
-            if (leavesFlight) _inFlight--;
-            if (_waiting is null)
-            {
-                // Continuations run synchronously, on the flushing thread (see the class's remarks).
-                _waiting = new TaskCompletionSource();
-                _waitingSince = Stopwatch.GetTimestamp();
-            }
-            waiter = _waiting;
-            leads = TryLead();
+            // Continuations run synchronously, on the flushing thread (see the class's remarks).
+            waiter = _waiting ??= new TaskCompletionSource();
+            leads = !_flushing;
+            _flushing = true;
         }
-        if (leads) FlushWaiting();
+        if (leads && FlushWaiting())
+            ThreadPool.UnsafeQueueUserWorkItem(static commit => { while (commit.FlushWaiting()) { } }, this, preferLocal: false);
         return waiter.Task;
     }
 
-    private void Abandon()
-    {
-        bool leads;
-        lock (_gate)
-        {
-            _inFlight--;
-            leads = TryLead();
-        }
-        if (leads) FlushWaiting();
-    }
-
-    /// <summary>Under the gate: whether the calls waiting are due a flush now, and if so claims it for the caller.</summary>
-    private bool TryLead()
-    {
-        if (_flushing || _waiting is null) return false;
-        if (_inFlight > 0 && Stopwatch.GetTimestamp() - _waitingSince < MaxHoldTicks) return false;
-        _flushing = true;
-        return true;
-    }
-
-    /// <summary>
-    /// Runs one flush for the calls waiting now and resumes them. A flush due already for the calls that arrived meanwhile
-    /// goes to a thread-pool thread first, so the disk works on it while this thread resumes its calls; when none is due,
-    /// the writers still in flight, or the next call, lead it as they arrive.
-    /// </summary>
-    private void FlushWaiting()
+    /// <summary>Runs one flush for the calls waiting now and resumes them; true when more arrived meanwhile (and this caller flushes next).</summary>
+    private bool FlushWaiting()
     {
         TaskCompletionSource batch;
         lock (_gate)
@@ -121,38 +60,16 @@ public sealed class GroupCommit(Action flush)
         {
             failure = e;
         }
-        bool due;
+        bool more;
         lock (_gate)
         {
-            _flushing = false;
-            due = TryLead();
+            more = _waiting is not null;
+            // With none waiting, the next call flushes itself, even one that a continuation below makes.
+            if (!more) _flushing = false;
         }
-        if (due) ThreadPool.UnsafeQueueUserWorkItem(static commit => commit.FlushWaiting(), this, preferLocal: false);
         // The runtime inlines these continuations only while the stack has room, and queues them otherwise.
         if (failure is null) batch.SetResult();
         else batch.SetException(failure);
-    }
-
-    /// <summary>A write announced with <see cref="BeginWrite"/>: commit it once its change is made, or dispose it unmade.</summary>
-    public sealed class Write(GroupCommit? commits) : IDisposable
-    {
-        /// <summary>The write of a store that keeps nothing (no data directory): committed at once.</summary>
-        public static readonly Write None = new(null);
-
-        private int _closed;
-
-        /// <summary>Completes once the change made since <see cref="BeginWrite"/> is committed (<see cref="GroupCommit.CommitAsync"/>).</summary>
-        public Task CommitAsync()
-        {
-            if (commits is null) return Task.CompletedTask;
-            if (Interlocked.Exchange(ref _closed, 1) != 0) throw new InvalidOperationException("The write was committed or abandoned already.");
-            return commits.Commit(leavesFlight: true);
-        }
-
-        /// <summary>Abandons a write that made no change (its call failed): the flush no longer waits for it.</summary>
-        public void Dispose()
-        {
-            if (commits is not null && Interlocked.Exchange(ref _closed, 1) == 0) commits.Abandon();
-        }
+        return more;
     }
 }

@@ -37,9 +37,6 @@ public sealed class JournaledState : IDisposable
 
     public void Append(ReadOnlySpan<byte> record) => _journal.Append(record);
 
-    /// <summary>A call's write, announced before its change is made, so the next sync waits for it (<see cref="GroupCommit.BeginWrite"/>).</summary>
-    public GroupCommit.Write BeginWrite() => _commits.BeginWrite();
-
     /// <summary>Completes once everything appended before the call is synced (group commit).</summary>
     public Task CommitAsync() => _commits.CommitAsync();
 

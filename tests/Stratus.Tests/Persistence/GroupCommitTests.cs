@@ -4,10 +4,8 @@ namespace Stratus.Tests.Persistence;
 
 public sealed class GroupCommitTests
 {
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Every_commit_completes_after_a_flush_that_began_after_it(bool announced)
+    [Fact]
+    public async Task Every_commit_completes_after_a_flush_that_began_after_it()
     {
         long changes = 0, flushedThrough = 0;
         var flushes = 0;
@@ -24,10 +22,8 @@ public sealed class GroupCommitTests
         {
             for (var i = 0; i < 50; i++)
             {
-                using var write = announced ? commits.BeginWrite() : GroupCommit.Write.None;
-                await Task.Yield();
                 var mine = Interlocked.Increment(ref changes);
-                await (announced ? write.CommitAsync() : commits.CommitAsync());
+                await commits.CommitAsync();
                 if (Interlocked.Read(ref flushedThrough) < mine) Interlocked.Increment(ref late);
             }
         })));
@@ -94,68 +90,5 @@ public sealed class GroupCommitTests
         await Assert.ThrowsAsync<IOException>(commits.CommitAsync);
         fail = false;
         await commits.CommitAsync();
-    }
-
-    [Fact]
-    public void A_lone_writer_is_flushed_at_once()
-    {
-        var flushes = 0;
-        var commits = new GroupCommit(() => flushes++);
-
-        using var write = commits.BeginWrite();
-        var commit = write.CommitAsync();
-
-        Assert.True(commit.IsCompletedSuccessfully);
-        Assert.Equal(1, flushes);
-    }
-
-    [Fact]
-    public void A_writer_in_flight_is_included_in_the_next_flush()
-    {
-        var flushes = 0;
-        var commits = new GroupCommit(() => flushes++);
-
-        using var inFlight = commits.BeginWrite();
-        var waiting = commits.CommitAsync();
-        Assert.False(waiting.IsCompleted);
-        Assert.Equal(0, flushes);
-
-        var last = inFlight.CommitAsync();
-        Assert.True(waiting.IsCompletedSuccessfully);
-        Assert.True(last.IsCompletedSuccessfully);
-        Assert.Equal(1, flushes);
-    }
-
-    [Fact]
-    public void An_abandoned_write_no_longer_holds_the_flush()
-    {
-        var flushes = 0;
-        var commits = new GroupCommit(() => flushes++);
-
-        var failing = commits.BeginWrite();
-        var waiting = commits.CommitAsync();
-        Assert.False(waiting.IsCompleted);
-        failing.Dispose();
-
-        Assert.True(waiting.IsCompletedSuccessfully);
-        Assert.Equal(1, flushes);
-    }
-
-    [Fact]
-    public void A_stalled_writer_holds_the_flush_no_longer_than_the_hold()
-    {
-        var flushes = 0;
-        var commits = new GroupCommit(() => flushes++);
-
-        using var stalled = commits.BeginWrite();
-        var first = commits.CommitAsync();
-        Thread.Sleep(GroupCommit.MaxHold * 10);
-        var second = commits.CommitAsync();
-
-        Assert.True(first.IsCompletedSuccessfully);
-        Assert.True(second.IsCompletedSuccessfully);
-        Assert.Equal(1, flushes);
-        Assert.True(stalled.CommitAsync().IsCompletedSuccessfully);
-        Assert.Equal(2, flushes);
     }
 }

@@ -99,8 +99,6 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
     /// <summary>Records the data points and completes once they are on disk (group commit): acknowledged data survives a kill -9.</summary>
     public async Task PutMetricDataAsync(Scope scope, string ns, IReadOnlyList<MetricDataInput> data)
     {
-        // Announced first, so a group commit starting while this call validates and records waits for its points.
-        using var write = _metrics.BeginWrite();
         if (ns.StartsWith("AWS/", StringComparison.Ordinal))
             throw CloudWatchErrors.InvalidValue($"The value {ns} for parameter Namespace is invalid.");
         if (data.Count == 0) throw CloudWatchErrors.MissingParameter("MetricData");
@@ -118,7 +116,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
             });
             if (!recorded) throw CloudWatchErrors.TooManyMetrics(MetricStore.MaxMetrics);
         }
-        await write.CommitAsync();
+        await _metrics.CommitAsync();
     }
 
     private static void Validate(MetricDataInput datum, string at, DateTimeOffset now)

@@ -227,8 +227,6 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
     /// <summary>Stores a batch and completes once it is on disk (group commit): an acknowledged event survives a kill -9.</summary>
     public async Task<PutLogEventsOutcome> PutLogEventsAsync(Scope scope, string groupName, string streamName, IReadOnlyList<(long Timestamp, string Message)> events)
     {
-        // Announced first, so a group commit starting while this call validates and stores waits for its events.
-        using var write = _events.BeginWrite();
         if (events.Count == 0)
             throw LogsErrors.Validation.Rejected("logEvents", "[]", "Member must have length greater than or equal to 1");
         if (events.Count > MaxBatchEvents)
@@ -269,7 +267,7 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         var stored = _events.Append(StreamKey(stream), accepted, now);
         var leaving = Egress(group, stored);
         PublishMetrics(group, leaving);
-        await write.CommitAsync();
+        await _events.CommitAsync();
         // Delivered once acknowledged: a subscriber never sees an event the caller was not told was stored.
         QueueDeliveries(group, stream.Name, leaving);
         Audit(group, stream.Name, stored);

@@ -159,9 +159,6 @@ public sealed class MetricStore : IDisposable
     /// <summary>Completes once every data point recorded before the call is synced to the journal (group commit); at once without a state file.</summary>
     public Task CommitAsync() => _journal?.CommitAsync() ?? Task.CompletedTask;
 
-    /// <summary>A PutMetricData announced as it starts, so a sync starting meanwhile waits for its points (<see cref="GroupCommit.BeginWrite"/>).</summary>
-    public GroupCommit.Write BeginWrite() => _journal?.BeginWrite() ?? GroupCommit.Write.None;
-
     /// <summary>
     /// Folds every changed block into the state file, in one transaction that also records the journal generations it
     /// holds, and then deletes those generations.

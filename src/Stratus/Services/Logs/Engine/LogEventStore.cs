@@ -366,9 +366,6 @@ public sealed class LogEventStore : IDisposable
     /// </summary>
     public Task CommitAsync() => _journal?.CommitAsync() ?? Task.CompletedTask;
 
-    /// <summary>A PutLogEvents announced as it starts, so a sync starting meanwhile waits for its events (<see cref="GroupCommit.BeginWrite"/>).</summary>
-    public GroupCommit.Write BeginWrite() => _journal?.BeginWrite() ?? GroupCommit.Write.None;
-
     /// <summary>
     /// Folds what changed since the last flush into the state file in one transaction, with the journal generations it
     /// holds (deleted once it commits): new chunks, trim positions, deletions. With
