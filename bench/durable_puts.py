@@ -18,7 +18,8 @@ call), PutMetricData, PutLogEvents batches of 1 and 100 events, and asynchronous
 answered once the event is queued durably; through boto3 at one connection); given two builds, it runs AFTER ephemeral
 beside both builds with a data dir, so a change's before/after and its distance from ephemeral come from one run. Each wrk
 cell also gives the server's own CPU per request (median over the rounds), which other work on a shared machine
-disturbs far less than the rates. bench/run runs Stratus ephemeral, where these calls wait for nothing.
+disturbs far less than the rates, and its context switches per request. bench/run runs Stratus ephemeral, where these
+calls wait for nothing.
 """
 import argparse
 import io
@@ -127,12 +128,29 @@ def store_log_events(name, target, events):
     print(f"{name}: about {stored:,} log events stored in {time.perf_counter() - started:.0f} s", flush=True)
 
 
+def context_switches(pid):
+    """The server's context switches so far, voluntary and not, per live thread (/proc/PID/task): each is a thread put
+    to sleep or preempted, the cost a group commit's hand-offs add to a call."""
+    counts = {}
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/status") as status:
+                counts[task] = sum(int(line.split()[1]) for line in status if "ctxt_switches:" in line)
+        except FileNotFoundError:
+            pass  # a thread that ended between the listing and the read
+    return counts
+
+
 def run_with_cpu(server, target, connections, seconds):
-    """One wrk run and the server's own CPU per request in microseconds (user and system, from /proc): on a shared
-    machine the work a call costs, which others' load disturbs far less than the rate."""
-    cpu = cpu_seconds(server.process.pid)
+    """One wrk run, the server's own CPU per request in microseconds (user and system, from /proc): on a shared machine
+    the work a call costs, which others' load disturbs far less than the rate; and its context switches per request, of
+    the threads alive at the end (the thread pool retires idle workers, whose switches are lost: a floor)."""
+    pid = server.process.pid
+    cpu, switches = cpu_seconds(pid), context_switches(pid)
     run = run_wrk(target, connections, seconds)
-    return run, (cpu_seconds(server.process.pid) - cpu) / (run.rate * seconds) * 1e6
+    requests = run.rate * seconds
+    switched = sum(count - switches.get(task, 0) for task, count in context_switches(pid).items())
+    return run, (cpu_seconds(pid) - cpu) / requests * 1e6, switched / requests
 
 
 def measure(servers, wrk_targets, rounds, seconds):
@@ -142,10 +160,11 @@ def measure(servers, wrk_targets, rounds, seconds):
                 run_wrk(wrk_targets[name][operation], connections, 1)
             runs = alternate({name: (lambda s=server, t=wrk_targets[name][operation]: run_with_cpu(s, t, connections, seconds))
                               for name, server in servers.items()}, rounds)
-            cells = {name: Summary.of_runs([run for run, _ in measured]) for name, measured in runs.items()}
+            cells = {name: Summary.of_runs([run for run, _, _ in measured]) for name, measured in runs.items()}
             print(f"| {operation} | {connections} | " + " | ".join(
-                f"{spread([run.rate for run, _ in runs[name]])}, p50 {cells[name].p50:.2f} ms, "
-                f"CPU {statistics.median(cpu for _, cpu in runs[name]):.0f} us" for name in servers) +
+                f"{spread([run.rate for run, _, _ in runs[name]])}, p50 {cells[name].p50:.2f} ms, "
+                f"CPU {statistics.median(cpu for _, cpu, _ in runs[name]):.0f} us, "
+                f"{statistics.median(switches for _, _, switches in runs[name]):.2f} switches" for name in servers) +
                 f" | load {os.getloadavg()[0]:.1f}", flush=True)
 
 
