@@ -31,6 +31,20 @@ public static class Clients
                 return {"code": e.response["Error"]["Code"], "message": e.response["Error"].get("Message", ""),
                         "status": e.response["ResponseMetadata"]["HTTPStatusCode"]}
             return None
+        def settle_stack(name, region="us-east-1"):
+            # The stack once no operation on it is in progress, whatever its outcome.
+            stacks = client("cloudformation", region=region)
+            while True:
+                stack = stacks.describe_stacks(StackName=name)["Stacks"][0]
+                if not stack["StackStatus"].endswith("_IN_PROGRESS"): return stack
+                time.sleep(0.3)
+        def python_zip(source, name="app.py"):
+            # A function package of one world-readable Python file.
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w") as z:
+                info = zipfile.ZipInfo(name); info.external_attr = 0o644 << 16
+                z.writestr(info, source)
+            return buffer.getvalue()
         out = {}
 
         """;

@@ -18,11 +18,6 @@ public sealed class CodeAndTemplatesFromS3Tests(StratusFixture stratus) : IClass
                 info = zipfile.ZipInfo("app.py"); info.external_attr = 0o644 << 16
                 z.writestr(info, "def handler(event, context):\n    return " + repr(text) + "\n")
             return buffer.getvalue()
-        def settle(name):
-            while True:
-                stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-                if not stack["StackStatus"].endswith("_IN_PROGRESS"): return stack
-                time.sleep(0.3)
         def invoke(name):
             return json.loads(lam.invoke(FunctionName=name)["Payload"].read())
         role = iam.create_role(RoleName="s3-code-role-" + str(time.time_ns()), AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17",
@@ -87,7 +82,7 @@ public sealed class CodeAndTemplatesFromS3Tests(StratusFixture stratus) : IClass
             out["validated"] = {k: [p["ParameterKey"] for p in cfn.validate_template(TemplateURL=u)["Parameters"]] for k, u in urls.items()}
             out["summary"] = cfn.get_template_summary(TemplateURL=urls["aws_virtual"])["Parameters"][0]["Description"]
             cfn.create_stack(StackName="from-url", TemplateURL=urls["aws_path"])
-            stack = settle("from-url")
+            stack = settle_stack("from-url")
             out["created"] = stack["StackStatus"]
             name = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}["Name"]
             lam.get_waiter("function_active_v2").wait(FunctionName=name)
@@ -96,11 +91,11 @@ public sealed class CodeAndTemplatesFromS3Tests(StratusFixture stratus) : IClass
             s3.put_object(Bucket="deploy-artifacts", Key="templates/v2.json", Body=template.replace("code/app.zip", "code/v2.zip").encode())
             change = cfn.create_change_set(StackName="from-url", ChangeSetName="v2", TemplateURL=urls["stratus_virtual"].replace("app%20stack", "v2"))
             cfn.execute_change_set(ChangeSetName=change["Id"])
-            out["updated"] = settle("from-url")["StackStatus"]
+            out["updated"] = settle_stack("from-url")["StackStatus"]
             lam.get_waiter("function_updated_v2").wait(FunctionName=name)
             out["invoked_after"] = invoke(name)
             cfn.update_stack(StackName="from-url", TemplateURL=urls["stratus_path"])
-            out["update_stack"] = settle("from-url")["StackStatus"]
+            out["update_stack"] = settle_stack("from-url")["StackStatus"]
             out["missing"] = error(cfn.validate_template, TemplateURL=URL + "/deploy-artifacts/templates/none.json")
             out["missing_bucket"] = error(cfn.create_stack, StackName="x", TemplateURL="https://s3.amazonaws.com/no-such-bucket-here/t.json")
             out["not_s3"] = error(cfn.validate_template, TemplateURL="https://example.com/template.json")

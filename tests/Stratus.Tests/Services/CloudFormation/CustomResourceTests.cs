@@ -15,17 +15,6 @@ public sealed class CustomResourceTests(StratusFixture stratus) : IClassFixture<
     {
         var r = await Clients.Boto3Async(stratus.Url, """
             cfn = client("cloudformation"); lam = client("lambda"); iam = client("iam")
-            def package(source):
-                buffer = io.BytesIO()
-                with zipfile.ZipFile(buffer, "w") as z:
-                    info = zipfile.ZipInfo("app.py"); info.external_attr = 0o644 << 16
-                    z.writestr(info, source)
-                return buffer.getvalue()
-            def settle(name):
-                while True:
-                    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-                    if not stack["StackStatus"].endswith("_IN_PROGRESS"): return stack
-                    time.sleep(0.3)
             def outputs(stack):
                 return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
             def reasons(name):
@@ -35,7 +24,7 @@ public sealed class CustomResourceTests(StratusFixture stratus) : IClassFixture<
                 "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
             def function(name, source):
                 arn = lam.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler", Role=role, Timeout=10,
-                                          Code={"ZipFile": package(source)})["FunctionArn"]
+                                          Code={"ZipFile": python_zip(source)})["FunctionArn"]
                 lam.get_waiter("function_active_v2").wait(FunctionName=name)
                 return arn
             greeter = function("greeter", '''
@@ -63,23 +52,23 @@ public sealed class CustomResourceTests(StratusFixture stratus) : IClassFixture<
                            | {"Id": {"Value": {"Ref": "Thing"}}}})
 
             cfn.create_stack(StackName="custom", TemplateBody=template(greeter))
-            stack = settle("custom")
+            stack = settle_stack("custom")
             out["created"] = [stack["StackStatus"], outputs(stack)]
             cfn.update_stack(StackName="custom", TemplateBody=template(greeter), Parameters=[{"ParameterKey": "Name", "ParameterValue": "there"}])
-            stack = settle("custom")
+            stack = settle_stack("custom")
             out["updated"] = [stack["StackStatus"], outputs(stack)]
             cfn.delete_stack(StackName="custom")
-            out["deleted"] = settle(stack["StackId"])["StackStatus"]
+            out["deleted"] = settle_stack(stack["StackId"])["StackStatus"]
 
             cfn.create_stack(StackName="stubborn", TemplateBody=template(greeter), Parameters=[{"ParameterKey": "Refuse", "ParameterValue": "true"}])
-            settle("stubborn")
+            settle_stack("stubborn")
             cfn.delete_stack(StackName="stubborn")
-            out["refused"] = [settle("stubborn")["StackStatus"], reasons("stubborn")]
+            out["refused"] = [settle_stack("stubborn")["StackStatus"], reasons("stubborn")]
 
             cfn.create_stack(StackName="crashing", TemplateBody=template(crashing))
-            out["crashing"] = [settle("crashing")["StackStatus"], reasons("crashing")]
+            out["crashing"] = [settle_stack("crashing")["StackStatus"], reasons("crashing")]
             cfn.create_stack(StackName="silent", TemplateBody=template(silent, {"ServiceTimeout": 2}))
-            out["silent"] = [settle("silent")["StackStatus"], reasons("silent")]
+            out["silent"] = [settle_stack("silent")["StackStatus"], reasons("silent")]
             """);
 
         Assert.Equal("""["CREATE_COMPLETE",{"Greeting":"hello world","Kind":"Create","Count":"str","Old":"none","Type":"Custom::Greeter","Id":"thing-world"}]""",

@@ -16,17 +16,6 @@ public sealed class MacroTests(StratusFixture stratus) : IClassFixture<StratusFi
     {
         var r = await Clients.Boto3Async(stratus.Url, """
             cfn = client("cloudformation"); lam = client("lambda"); iam = client("iam")
-            def package(source):
-                buffer = io.BytesIO()
-                with zipfile.ZipFile(buffer, "w") as z:
-                    info = zipfile.ZipInfo("app.py"); info.external_attr = 0o644 << 16
-                    z.writestr(info, source)
-                return buffer.getvalue()
-            def settle(name):
-                while True:
-                    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-                    if not stack["StackStatus"].endswith("_IN_PROGRESS"): return stack
-                    time.sleep(0.3)
             def outputs(stack):
                 return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
             def error(call):
@@ -37,7 +26,7 @@ public sealed class MacroTests(StratusFixture stratus) : IClassFixture<StratusFi
                     return [e.response["Error"]["Code"], e.response["Error"]["Message"]]
             role = iam.create_role(RoleName="macro-role", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17",
                 "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
-            lam.create_function(FunctionName="expander", Runtime="python3.12", Handler="app.handler", Role=role, Timeout=30, Code={"ZipFile": package('''
+            lam.create_function(FunctionName="expander", Runtime="python3.12", Handler="app.handler", Role=role, Timeout=30, Code={"ZipFile": python_zip('''
             def handler(event, context):
                 params, fragment = event["params"], event["fragment"]
                 if params.get("Fail"):
@@ -55,10 +44,10 @@ public sealed class MacroTests(StratusFixture stratus) : IClassFixture<StratusFi
                                                                                                              "Description": "test macro"}}},
                                 "Outputs": {"Ref": {"Value": {"Ref": "Macro"}}}})
             cfn.create_stack(StackName="macro", TemplateBody=macro)
-            stack = settle("macro")
+            stack = settle_stack("macro")
             out["macro"] = [stack["StackStatus"], outputs(stack)]
             cfn.create_stack(StackName="macro-again", TemplateBody=macro)
-            stack = settle("macro-again")
+            stack = settle_stack("macro-again")
             out["taken"] = [stack["StackStatus"], [e.get("ResourceStatusReason", "") for e in cfn.describe_stack_events(StackName="macro-again")["StackEvents"]
                                                    if e["LogicalResourceId"] == "Macro" and e["ResourceStatus"] == "CREATE_FAILED"]]
 
@@ -66,7 +55,7 @@ public sealed class MacroTests(StratusFixture stratus) : IClassFixture<StratusFi
                                 "Resources": {"Own": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}})
             out["unacknowledged"] = error(lambda: cfn.create_stack(StackName="whole", TemplateBody=whole))
             cfn.create_stack(StackName="whole", TemplateBody=whole, Capabilities=["CAPABILITY_AUTO_EXPAND"])
-            stack = settle("whole")
+            stack = settle_stack("whole")
             out["whole"] = [stack["StackStatus"], outputs(stack),
                             sorted(r["LogicalResourceId"] for r in cfn.list_stack_resources(StackName="whole")["StackResourceSummaries"])]
             processed = cfn.get_template(StackName="whole")["TemplateBody"]
@@ -75,14 +64,14 @@ public sealed class MacroTests(StratusFixture stratus) : IClassFixture<StratusFi
                              cfn.get_template_summary(StackName="whole")["DeclaredTransforms"]]
             cfn.update_stack(StackName="whole", UsePreviousTemplate=True, Capabilities=["CAPABILITY_AUTO_EXPAND"],
                              Parameters=[{"ParameterKey": "Env", "ParameterValue": "stage"}])
-            out["previous"] = [settle("whole")["StackStatus"], cfn.get_template(StackName="whole", TemplateStage="Original")["TemplateBody"] == json.loads(whole)]
+            out["previous"] = [settle_stack("whole")["StackStatus"], cfn.get_template(StackName="whole", TemplateStage="Original")["TemplateBody"] == json.loads(whole)]
 
             snippet = lambda extra: json.dumps({"Parameters": {"Env": {"Type": "String"}},
                 "Resources": {"Own": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
                 "Outputs": {"Shout": {"Value": {"Fn::Transform": {"Name": "Expand", "Parameters": {"Text": "hello", **extra}}}}}})
             cfn.create_stack(StackName="snippet", TemplateBody=snippet({}), Parameters=[{"ParameterKey": "Env", "ParameterValue": "prod"}],
                              Capabilities=["CAPABILITY_AUTO_EXPAND"])
-            out["snippet"] = [settle("snippet")["StackStatus"], outputs(settle("snippet"))]
+            out["snippet"] = [settle_stack("snippet")["StackStatus"], outputs(settle_stack("snippet"))]
             out["validated"] = cfn.validate_template(TemplateBody=whole).get("DeclaredTransforms")
             out["failed"] = error(lambda: cfn.create_stack(StackName="failing", TemplateBody=snippet({"Fail": True}),
                                                            Parameters=[{"ParameterKey": "Env", "ParameterValue": "prod"}], Capabilities=["CAPABILITY_AUTO_EXPAND"]))
@@ -93,7 +82,7 @@ public sealed class MacroTests(StratusFixture stratus) : IClassFixture<StratusFi
             for name in ["whole", "snippet", "macro-again", "macro"]:
                 stack_id = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackId"]
                 cfn.delete_stack(StackName=name)
-                settle(stack_id)
+                settle_stack(stack_id)
             out["gone"] = error(lambda: cfn.create_stack(StackName="whole", TemplateBody=whole, Capabilities=["CAPABILITY_AUTO_EXPAND"]))
             lam.delete_function(FunctionName="expander")
             iam.delete_role(RoleName="macro-role")

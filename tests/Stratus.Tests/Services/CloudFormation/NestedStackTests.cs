@@ -14,11 +14,6 @@ public sealed class NestedStackTests(StratusFixture stratus) : IClassFixture<Str
     {
         var r = await Clients.Boto3Async(stratus.Url, """
             cfn = client("cloudformation"); s3 = client("s3"); ssm = client("ssm")
-            def settle(name):
-                while True:
-                    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-                    if not stack["StackStatus"].endswith("_IN_PROGRESS"): return stack
-                    time.sleep(0.3)
             def outputs(stack):
                 return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
             s3.create_bucket(Bucket="nested-templates")
@@ -38,7 +33,7 @@ public sealed class NestedStackTests(StratusFixture stratus) : IClassFixture<Str
                             "Copy": {"Value": {"Ref": "Copy"}}}})
             greeting = lambda v: [{"ParameterKey": "Greeting", "ParameterValue": v}]
             cfn.create_stack(StackName="family", TemplateBody=parent, Parameters=greeting("hello"))
-            stack = settle("family")
+            stack = settle_stack("family")
             out["created"] = stack["StackStatus"]
             parent_id = stack["StackId"]
             first = outputs(stack)
@@ -49,17 +44,17 @@ public sealed class NestedStackTests(StratusFixture stratus) : IClassFixture<Str
             out["copied"] = ssm.get_parameter(Name=ssm.get_parameter(Name=first["Copy"])["Parameter"]["Value"])["Parameter"]["Value"]
             out["listed"] = [s.get("ParentId") == parent_id for s in cfn.list_stacks()["StackSummaries"] if s["StackId"] == first["ChildId"]]
             cfn.update_stack(StackName="family", TemplateBody=parent, Parameters=greeting("bonjour"))
-            stack = settle("family")
+            stack = settle_stack("family")
             out["updated"] = [stack["StackStatus"], outputs(stack)["Said"], outputs(stack)["ChildId"] == first["ChildId"],
                               cfn.describe_stacks(StackName=first["ChildId"])["Stacks"][0]["StackStatus"]]
             cfn.delete_stack(StackName="family")
-            out["deleted"] = [settle(parent_id)["StackStatus"], cfn.describe_stacks(StackName=first["ChildId"])["Stacks"][0]["StackStatus"],
+            out["deleted"] = [settle_stack(parent_id)["StackStatus"], cfn.describe_stacks(StackName=first["ChildId"])["Stacks"][0]["StackStatus"],
                               error(ssm.get_parameter, Name=first["Copy"])["code"]]
             out["live"] = [s["StackName"] for s in cfn.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"]
 
             cfn.create_stack(StackName="broken-family", TemplateBody=json.dumps({"Resources": {"Child": {"Type": "AWS::CloudFormation::Stack",
                 "Properties": {"TemplateURL": URL + "/nested-templates/broken.json"}}}}))
-            stack = settle("broken-family")
+            stack = settle_stack("broken-family")
             reasons = [e.get("ResourceStatusReason", "") for e in cfn.describe_stack_events(StackName="broken-family")["StackEvents"]
                        if e["LogicalResourceId"] == "Child" and e["ResourceStatus"] == "CREATE_FAILED"]
             out["broken"] = [stack["StackStatus"], reasons]

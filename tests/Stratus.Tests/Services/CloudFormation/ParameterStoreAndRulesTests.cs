@@ -11,11 +11,6 @@ public sealed class ParameterStoreAndRulesTests(StratusFixture stratus) : IClass
 {
     private const string Prelude = """
         cfn = client("cloudformation"); ssm = client("ssm")
-        def settle(name):
-            while True:
-                stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-                if not stack["StackStatus"].endswith("_IN_PROGRESS"): return stack
-                time.sleep(0.3)
         def outputs(stack):
             return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         # The CDK's rule, as cdk synth writes it for a bootstrapped environment.
@@ -48,7 +43,7 @@ public sealed class ParameterStoreAndRulesTests(StratusFixture stratus) : IClass
                 "Outputs": {"Image": {"Value": {"Ref": "Image"}}, "Second": {"Value": {"Fn::Select": [1, {"Ref": "Zones"}]}},
                             "Joined": {"Value": {"Fn::Join": ["-", {"Ref": "Csv"}]}}, "Typed": {"Value": {"Ref": "Typed"}}}})
             cfn.create_stack(StackName="ssm-types", TemplateBody=template)
-            stack = settle("ssm-types")
+            stack = settle_stack("ssm-types")
             out["created"] = [stack["StackStatus"], outputs(stack)]
             out["parameters"] = sorted([p["ParameterKey"], p["ParameterValue"], p.get("ResolvedValue")] for p in stack["Parameters"])
             out["copy"] = ssm.get_parameter(Name="/app/copy")["Parameter"]["Value"]
@@ -58,7 +53,7 @@ public sealed class ParameterStoreAndRulesTests(StratusFixture stratus) : IClass
             described = cfn.describe_change_set(ChangeSetName=change["Id"])
             out["change"] = [(c["ResourceChange"]["Action"], c["ResourceChange"]["LogicalResourceId"]) for c in described["Changes"]]
             cfn.execute_change_set(ChangeSetName=change["Id"])
-            stack = settle("ssm-types")
+            stack = settle_stack("ssm-types")
             out["updated"] = [stack["StackStatus"], outputs(stack)["Image"], ssm.get_parameter(Name="/app/copy")["Parameter"]["Value"]]
             out["no_change"] = error(cfn.update_stack, StackName="ssm-types", TemplateBody=template)
 
@@ -97,7 +92,7 @@ public sealed class ParameterStoreAndRulesTests(StratusFixture stratus) : IClass
             ssm.put_parameter(Name="/cdk-bootstrap/hnb659fds/version", Value="29", Overwrite=True)
             change = cfn.create_change_set(StackName="cdk-app", ChangeSetName="cdk-deploy-change-set", ChangeSetType="CREATE", TemplateBody=cdk_template())
             cfn.execute_change_set(ChangeSetName=change["Id"])
-            stack = settle("cdk-app")
+            stack = settle_stack("cdk-app")
             out["bootstrapped"] = [stack["StackStatus"], outputs(stack)["Version"]]
 
             env = lambda name: json.dumps({
@@ -115,7 +110,7 @@ public sealed class ParameterStoreAndRulesTests(StratusFixture stratus) : IClass
             out["prod_small"] = attempt("prod-small", "prod", "small,large")
             out["prod_large"] = attempt("prod-large", "prod", "large,large")
             out["unknown_size"] = attempt("unknown-size", "dev", "huge")
-            out["settled"] = [settle(n)["StackStatus"] for n in ["dev-small", "prod-large"]]
+            out["settled"] = [settle_stack(n)["StackStatus"] for n in ["dev-small", "prod-large"]]
             out["value_of"] = error(cfn.create_stack, StackName="value-of", TemplateBody=cdk_template({"Vpc": {"Assertions": [
                 {"Assert": {"Fn::Equals": [{"Fn::ValueOf": ["BootstrapVersion", "Tags"]}, "x"]}}]}}))
             out["not_a_rule_function"] = error(cfn.validate_template, TemplateBody=cdk_template({"Bad": {"Assertions": [{"Assert": {"Fn::Join": ["", ["a"]]}}]}}))

@@ -12,11 +12,6 @@ public sealed class StackPolicyAndTerminationProtectionTests(StratusFixture stra
         var r = await Clients.Boto3Async(stratus.Url, """
             import botocore
             cfn = client("cloudformation"); ssm = client("ssm")
-            def settle(name):
-                while True:
-                    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-                    if not stack["StackStatus"].endswith("_IN_PROGRESS"): return stack
-                    time.sleep(0.3)
             def template(kept, free):
                 return json.dumps({"Resources": {
                     "Kept": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Name": "/policy/kept", "Value": kept}},
@@ -31,11 +26,11 @@ public sealed class StackPolicyAndTerminationProtectionTests(StratusFixture stra
                     return [e.response["Error"]["Code"], e.response["Error"]["Message"]]
 
             cfn.create_stack(StackName="guarded", TemplateBody=template("1", "1"), StackPolicyBody=policy, EnableTerminationProtection=True)
-            out["created"] = [settle("guarded")["StackStatus"], settle("guarded")["EnableTerminationProtection"]]
+            out["created"] = [settle_stack("guarded")["StackStatus"], settle_stack("guarded")["EnableTerminationProtection"]]
             out["policy"] = json.loads(cfn.get_stack_policy(StackName="guarded")["StackPolicyBody"]) == json.loads(policy)
 
             cfn.update_stack(StackName="guarded", TemplateBody=template("2", "2"))
-            stack = settle("guarded")
+            stack = settle_stack("guarded")
             events = cfn.describe_stack_events(StackName="guarded")["StackEvents"]
             out["refused"] = [stack["StackStatus"], next(e["ResourceStatusReason"] for e in events
                 if e["LogicalResourceId"] == "Kept" and e["ResourceStatus"] == "UPDATE_FAILED")]
@@ -43,12 +38,12 @@ public sealed class StackPolicyAndTerminationProtectionTests(StratusFixture stra
 
             everything = json.dumps({"Statement": [{"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"}]})
             cfn.update_stack(StackName="guarded", TemplateBody=template("3", "3"), StackPolicyDuringUpdateBody=everything)
-            out["with during-update policy"] = [settle("guarded")["StackStatus"], ssm.get_parameter(Name="/policy/kept")["Parameter"]["Value"]]
+            out["with during-update policy"] = [settle_stack("guarded")["StackStatus"], ssm.get_parameter(Name="/policy/kept")["Parameter"]["Value"]]
             out["policy kept"] = json.loads(cfn.get_stack_policy(StackName="guarded")["StackPolicyBody"]) == json.loads(policy)
 
             out["bad policy"] = error(lambda: cfn.set_stack_policy(StackName="guarded", StackPolicyBody='{"Statement": [{"Effect": "Allow"}]}'))
             out["delete refused"] = error(lambda: cfn.delete_stack(StackName="guarded"))
-            out["still there"] = settle("guarded")["StackStatus"]
+            out["still there"] = settle_stack("guarded")["StackStatus"]
             cfn.update_termination_protection(StackName="guarded", EnableTerminationProtection=False)
             cfn.delete_stack(StackName="guarded")
             out["deleted"] = [s["StackStatus"] for s in cfn.list_stacks()["StackSummaries"] if s["StackName"] == "guarded"]

@@ -15,11 +15,6 @@ public sealed class WaitConditionTests(StratusFixture stratus) : IClassFixture<S
         var r = await Clients.Boto3Async(stratus.Url, """
             import urllib.request, urllib.error
             cfn = client("cloudformation")
-            def settle(name):
-                while True:
-                    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-                    if not stack["StackStatus"].endswith("_IN_PROGRESS"): return stack
-                    time.sleep(0.3)
             def handle_url(name):
                 while True:
                     for resource in cfn.describe_stack_resources(StackName=name)["StackResources"]:
@@ -43,18 +38,18 @@ public sealed class WaitConditionTests(StratusFixture stratus) : IClassFixture<S
             cfn.create_stack(StackName="waiting", TemplateBody=template(2, 120))
             url = handle_url("waiting")
             out["signalled"] = [signal(url, "SUCCESS", "b", "two"), signal(url, "SUCCESS", "a", "one")]
-            stack = settle("waiting")
+            stack = settle_stack("waiting")
             out["completed"] = [stack["StackStatus"], json.loads(stack["Outputs"][0]["OutputValue"])]
             out["bogus"] = signal(url.rsplit("/", 1)[0] + "/" + "0" * 64, "SUCCESS", "x")
             cfn.delete_stack(StackName="waiting")
-            settle(stack["StackId"])
+            settle_stack(stack["StackId"])
             out["after_delete"] = signal(url, "SUCCESS", "c")
 
             cfn.create_stack(StackName="failing", TemplateBody=template(1, 120))
             signal(handle_url("failing"), "FAILURE", "setup", reason="disk full")
-            out["failed"] = [settle("failing")["StackStatus"], reasons("failing")]
+            out["failed"] = [settle_stack("failing")["StackStatus"], reasons("failing")]
             cfn.create_stack(StackName="late", TemplateBody=template(1, 1))
-            out["timed_out"] = [settle("late")["StackStatus"], reasons("late")]
+            out["timed_out"] = [settle_stack("late")["StackStatus"], reasons("late")]
             """);
 
         Assert.Equal("[200,200]", r["signalled"]!.ToJsonString());
