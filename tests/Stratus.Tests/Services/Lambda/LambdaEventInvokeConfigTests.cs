@@ -31,7 +31,7 @@ public sealed class LambdaEventInvokeConfigTests(TunedLambdaFixture stratus) : I
             out["status"] = accepted["StatusCode"]
             request_id = accepted["ResponseMetadata"]["RequestId"]
             record = None
-            deadline = time.time() + 60
+            deadline = time.time() + 120
             while record is None and time.time() < deadline:
                 time.sleep(1)
                 try:
