@@ -60,7 +60,7 @@ public sealed class RdsParameterGroupTests(RdsGroupsFixture db) : IClassFixture<
             modified = rds.modify_db_instance(DBInstanceIdentifier="{{Id}}", DBParameterGroupName="app-params", ApplyImmediately=True)["DBInstance"]
             out["pending"] = modified["DBParameterGroups"]
             out["in_use"] = error(rds.delete_db_parameter_group, DBParameterGroupName="app-params")
-            out["not_served"] = error(rds.describe_global_clusters)
+            out["not_served"] = error(rds.describe_integrations)
             """);
         Assert.Equal("InvalidParameterCombination", setup["static_now"]!["code"]!.GetValue<string>());
         Assert.Contains("no_such_parameter", setup["unknown"]!["message"]!.GetValue<string>());
@@ -74,7 +74,7 @@ public sealed class RdsParameterGroupTests(RdsGroupsFixture db) : IClassFixture<
         Assert.Equal("""[{"DBParameterGroupName":"app-params","ParameterApplyStatus":"pending-reboot"}]""", setup["pending"]!.ToJsonString());
         Assert.Equal("InvalidDBParameterGroupState", setup["in_use"]!["code"]!.GetValue<string>());
         Assert.Equal("InvalidAction", setup["not_served"]!["code"]!.GetValue<string>());
-        Assert.Contains("DescribeGlobalClusters", setup["not_served"]!["message"]!.GetValue<string>());
+        Assert.Contains("DescribeIntegrations", setup["not_served"]!["message"]!.GetValue<string>());
 
         // The new group waits for the reboot, as on RDS.
         Assert.Equal(200L, Convert.ToInt64(await ScalarAsync(endpoint, "SELECT @@GLOBAL.max_connections")));
