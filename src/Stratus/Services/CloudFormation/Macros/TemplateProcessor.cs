@@ -28,6 +28,8 @@ public sealed record ProcessedTemplate(string Body, string? OriginalBody, IReadO
 public sealed class TemplateProcessor(MacroRegistry macros, ILambdaInvoker lambda, IS3ObjectReader objects)
 {
     public const string Include = "AWS::Include";
+    /// <summary>AWS's language extensions (Fn::ForEach, Fn::Length, Fn::ToJsonString and the rest): a transform Stratus has not built.</summary>
+    public const string LanguageExtensions = "AWS::LanguageExtensions";
     private const string FnTransform = "Fn::Transform";
 
     /// <summary>Stratus's bound on macro and AWS::Include runs for one template (AWS documents none).</summary>
@@ -180,6 +182,9 @@ public sealed class TemplateProcessor(MacroRegistry macros, ILambdaInvoker lambd
     {
         Count(run);
         var scope = run.Scope;
+        // Named rather than answered as a missing macro, which would send the author looking for a macro to register.
+        if (name == LanguageExtensions)
+            throw TemplateError.Validation($"Stratus does not run the transform {LanguageExtensions} (Fn::ForEach, Fn::Length, Fn::ToJsonString and its other functions); write the template without it.");
         var macro = macros.Find(scope.AccountId, scope.Region, name) ?? throw TemplateError.Validation($"No transform named {TransformId(scope, name)} found.");
         var requestId = Guid.NewGuid().ToString();
         var request = new JsonObject
