@@ -15,7 +15,7 @@ public static class RdsNotServed
             ["RestoreDBClusterFromS3", "RestoreDBInstanceFromS3"]),
         ("Aurora Limitless shard groups need Aurora PostgreSQL Limitless Database's distributed engine (routers and shards), which Debian's PostgreSQL does not have",
             ["CreateDBShardGroup", "DeleteDBShardGroup", "DescribeDBShardGroups", "ModifyDBShardGroup", "RebootDBShardGroup"]),
-        ("read replica switchover (for RDS Custom for SQL Server and Oracle) is not built; PromoteReadReplica is",
+        ("read replica switchover switches an Oracle Data Guard standby into the primary, and Stratus does not run Oracle (PromoteReadReplica is served for its engines)",
             ["SwitchoverReadReplica"]),
         ("RDS Custom engines are not served",
             ["CreateCustomDBEngineVersion", "DeleteCustomDBEngineVersion", "ModifyCustomDBEngineVersion"]),
