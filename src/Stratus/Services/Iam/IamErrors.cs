@@ -23,6 +23,10 @@ public static class IamErrors
     public static AwsException CustomSuffixNotTaken(string serviceName) =>
         InvalidInput($"Custom suffix is not allowed for the service {serviceName}.");
 
+    /// <summary>Our wording: the service's role name and the CustomSuffix together exceed IAM's 64-character role names.</summary>
+    public static AwsException SuffixMakesNameTooLong(string roleName) =>
+        InvalidInput($"The role name {roleName} made with the custom suffix is longer than 64 characters; use a shorter suffix.");
+
     /// <summary>Our wording: DeleteServiceLinkedRole names a role no service is linked to.</summary>
     public static AwsException NotServiceLinked(string roleName) => InvalidInput($"The role {roleName} is not a service-linked role.");
 

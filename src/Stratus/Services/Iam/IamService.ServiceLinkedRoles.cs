@@ -18,6 +18,8 @@ public sealed partial class IamService
             if (!kind.TakesCustomSuffix) throw IamErrors.CustomSuffixNotTaken(serviceName);
         }
         var roleName = kind.NameWith(customSuffix);
+        // A suffix within its own 64 characters can still push the role's name past IAM's 64 for any role name.
+        if (roleName.Length > 64) throw IamErrors.SuffixMakesNameTooLong(roleName);
         if (description?.Length > 1000) throw IamNames.Errors.Constraint("Description", description, "Member must have length less than or equal to 1000");
         var role = new IamRole
         {

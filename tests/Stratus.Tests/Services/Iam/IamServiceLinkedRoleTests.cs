@@ -18,6 +18,7 @@ public sealed class IamServiceLinkedRoleTests(StratusFixture stratus) : IClassFi
             out["suffix_refused"] = error(iam.create_service_linked_role, AWSServiceName="rds.amazonaws.com", CustomSuffix="two")
             out["unknown"] = error(iam.create_service_linked_role, AWSServiceName="nothing.amazonaws.com")
             out["with_suffix"] = iam.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com", CustomSuffix="fleet")["Role"]["RoleName"]
+            out["suffix_too_long"] = error(iam.create_service_linked_role, AWSServiceName="autoscaling.amazonaws.com", CustomSuffix="s" * 60)
 
             out["delete_role"] = error(iam.delete_role, RoleName="AWSServiceRoleForRDS")
             out["attach"] = error(iam.attach_role_policy, RoleName="AWSServiceRoleForRDS", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
@@ -59,6 +60,7 @@ public sealed class IamServiceLinkedRoleTests(StratusFixture stratus) : IClassFi
         Assert.Equal("InvalidInput", r["suffix_refused"]!["code"]!.GetValue<string>());
         Assert.Equal("InvalidInput", r["unknown"]!["code"]!.GetValue<string>());
         Assert.Equal("AWSServiceRoleForAutoScaling_fleet", r["with_suffix"]!.GetValue<string>());
+        Assert.Equal("InvalidInput", r["suffix_too_long"]!["code"]!.GetValue<string>());
         foreach (var refused in new[] { "delete_role", "attach", "put", "trust" })
         {
             Assert.Equal("UnmodifiableEntity", r[refused]!["code"]!.GetValue<string>());
