@@ -108,6 +108,17 @@ public sealed class LiveTailSessionTests
         await logs.PutLogEventsAsync(call, "/app", "web-1", [(now, "hello")]);
         Assert.Equal("hello", Assert.Single(sessions[0].TakeUpdate().Events).Message);
 
+        // What services write for themselves (Lambda's function logs) reaches sessions too, through the writer's channel.
+        Assert.Equal("hello", Assert.Single(sessions[1].TakeUpdate().Events).Message);
+        logs.Append(call.AccountId, call.Region, "/app", "function-stream", [new LogLine(DateTimeOffset.UtcNow, "from a function")]);
+        var written = new List<LiveTailEvent>();
+        for (var attempt = 0; attempt < 200 && written.Count == 0; attempt++)
+        {
+            written.AddRange(sessions[1].TakeUpdate().Events);
+            if (written.Count == 0) await Task.Delay(50);
+        }
+        Assert.Equal(("function-stream", "from a function"), (Assert.Single(written).LogStreamName, written[0].Message));
+
         sessions[0].Dispose();
         using var again = logs.StartLiveTail(call, criteria);
         foreach (var session in sessions) session.Dispose();
