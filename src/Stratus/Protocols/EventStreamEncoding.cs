@@ -17,6 +17,10 @@ public static class EventStreamEncoding
     public static byte[] Event(string eventType, string contentType, ReadOnlySpan<byte> payload) =>
         Message([(":event-type", eventType), (":content-type", contentType), (":message-type", "event")], payload);
 
+    /// <summary>A modeled exception of the stream (a member of its union marked as an error): :message-type exception, with its code.</summary>
+    public static byte[] Exception(string exceptionType, string contentType, ReadOnlySpan<byte> payload) =>
+        Message([(":exception-type", exceptionType), (":content-type", contentType), (":message-type", "exception")], payload);
+
     public static byte[] Message(IReadOnlyList<(string Name, string Value)> headers, ReadOnlySpan<byte> payload)
     {
         using var encodedHeaders = new MemoryStream();

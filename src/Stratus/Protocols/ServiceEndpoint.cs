@@ -199,11 +199,21 @@ public abstract class WireProtocol
     }
 
     /// <summary>
-    /// The body an RPC protocol answers: the rendered result, or the raw bytes an operation answers on AWS in place of one
-    /// whatever the protocol (CloudWatch's GetMetricWidgetImage with OutputFormat image/png).
+    /// The body an RPC protocol answers: the rendered result, the raw bytes an operation answers on AWS in place of one
+    /// whatever the protocol (CloudWatch's GetMetricWidgetImage with OutputFormat image/png), or an event stream written as
+    /// it is produced (CloudWatch Logs' StartLiveTail).
     /// </summary>
     protected static Task WriteResultAsync(HttpContext http, OperationResult result, string contentType, Func<ReadOnlyMemory<byte>> render) =>
-        result.RawBody is { } raw ? WriteAsync(http, result.RawContentType ?? "application/octet-stream", raw) : WriteAsync(http, contentType, render());
+        result.StreamedBody is not null ? WriteStreamedAsync(http, result)
+        : result.RawBody is { } raw ? WriteAsync(http, result.RawContentType ?? "application/octet-stream", raw)
+        : WriteAsync(http, contentType, render());
+
+    /// <summary>A streamed body, sent chunked as the operation writes it, until it ends or the caller leaves.</summary>
+    protected static Task WriteStreamedAsync(HttpContext http, OperationResult result)
+    {
+        http.Response.ContentType = result.RawContentType ?? "application/octet-stream";
+        return result.StreamedBody!(http.Response.Body, http.RequestAborted);
+    }
 
     protected static async Task WriteAsync(HttpContext http, string contentType, ReadOnlyMemory<byte> body)
     {

@@ -55,11 +55,8 @@ public sealed class RestJsonProtocol : WireProtocol
         var result = await handler(service.Input(input, call, body));
         ApplyResultHeaders(http, result);
         if (result.StatusCode == 200 && route.SuccessStatus != 200) http.Response.StatusCode = route.SuccessStatus;
-        if (result.StreamedBody is { } streamed)
-        {
-            http.Response.ContentType = result.RawContentType ?? "application/octet-stream";
-            await streamed(http.Response.Body, http.RequestAborted);
-        }
+        if (result.StreamedBody is not null)
+            await WriteStreamedAsync(http, result);
         else if (result.RawBody is { } raw)
             await WriteAsync(http, result.RawContentType ?? "application/octet-stream", raw);
         else if (result.Body is not null)

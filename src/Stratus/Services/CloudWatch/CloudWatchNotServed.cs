@@ -11,5 +11,6 @@ public static class CloudWatchNotServed
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
         ("metric streams deliver to Kinesis Data Firehose, which Stratus does not serve",
             ["DeleteMetricStream", "GetMetricStream", "ListMetricStreams", "PutMetricStream", "StartMetricStreams", "StopMetricStreams"]),
-        ("OpenTelemetry enrichment is not built", ["GetOTelEnrichment", "StartOTelEnrichment", "StopOTelEnrichment"]));
+        ("OpenTelemetry enrichment adds resource ARN and tag labels to vended metrics for PromQL queries, which Stratus does not serve (GetMetricData and ListMetrics never show those labels)",
+            ["GetOTelEnrichment", "StartOTelEnrichment", "StopOTelEnrichment"]));
 }

@@ -18,10 +18,12 @@ public sealed class LogsApi : IStratusService, IDisposable
     /// <summary>ListScheduledQueries' and GetScheduledQueryHistory's page when maxResults is left out (AWS does not say; this is Stratus's).</summary>
     private const int MaxScheduledQueryPage = 100;
     private readonly LogsService _logs;
+    private readonly ILogger _logger;
 
     public LogsApi(LogsService logs, ILogger logger)
     {
         _logs = logs;
+        _logger = logger;
         Endpoint = new ServiceEndpoint("logs", Operations(), new AwsJsonProtocol("Logs_20140328", "1.1"))
         {
             Logger = logger,
@@ -44,6 +46,7 @@ public sealed class LogsApi : IStratusService, IDisposable
             return OperationResult.Empty();
         });
         table.Add("DescribeSubscriptionFilters", DescribeSubscriptionFilters);
+        table.Add("StartLiveTail", StartLiveTail);
         table.Add("DeleteSubscriptionFilter", i =>
         {
             _logs.DeleteSubscriptionFilter(i.Scope, i.Required("logGroupName"), i.Required("filterName"));
@@ -411,6 +414,88 @@ public sealed class LogsApi : IStratusService, IDisposable
                 return new JsonObject { ["success"] = true };
             } },
     };
+
+    /// <summary>
+    /// StartLiveTail: the session is started (and its input refused with an ordinary error response) before the answer
+    /// begins; the answer is then an event stream, as AWS JSON operations with a streamed output send one: the
+    /// initial-response event (the output's other members, none here), sessionStart, a sessionUpdate every second, and at
+    /// three hours SessionTimeoutException as an exception message, written as produced (HTTP/1.1 chunked for the SDKs).
+    /// </summary>
+    private OperationResult StartLiveTail(OperationInput i)
+    {
+        var criteria = new LiveTailCriteria(i.Strings("logGroupIdentifiers"), i.Has("logStreamNames") ? i.Strings("logStreamNames") : null,
+            i.Has("logStreamNamePrefixes") ? i.Strings("logStreamNamePrefixes") : null, i.String("logEventFilterPattern") ?? "");
+        var session = _logs.StartLiveTail(i.Scope, criteria);
+        return new OperationResult
+        {
+            RawContentType = "application/vnd.amazon.eventstream",
+            StreamedBody = (body, cancellation) => WriteLiveTailAsync(body, session, cancellation),
+        };
+    }
+
+    private async Task WriteLiveTailAsync(Stream body, LiveTailSession session, CancellationToken cancellation)
+    {
+        using (session)
+        {
+            try
+            {
+                await WriteEventAsync(body, "initial-response", new JsonObject(), cancellation);
+                var criteria = session.Criteria;
+                var start = new JsonObject
+                {
+                    ["requestId"] = session.RequestId,
+                    ["sessionId"] = session.SessionId,
+                    ["logGroupIdentifiers"] = new JsonArray(criteria.LogGroupIdentifiers.Select(g => (JsonNode)g).ToArray()),
+                    ["logEventFilterPattern"] = criteria.LogEventFilterPattern,
+                };
+                if (criteria.LogStreamNames is { } names) start["logStreamNames"] = new JsonArray(names.Select(n => (JsonNode)n).ToArray());
+                if (criteria.LogStreamNamePrefixes is { } prefixes) start["logStreamNamePrefixes"] = new JsonArray(prefixes.Select(p => (JsonNode)p).ToArray());
+                await WriteEventAsync(body, "sessionStart", start, cancellation);
+                await foreach (var update in _logs.LiveTailUpdatesAsync(session, cancellation))
+                    await WriteEventAsync(body, "sessionUpdate", new JsonObject
+                    {
+                        ["sessionMetadata"] = new JsonObject { ["sampled"] = update.Sampled },
+                        ["sessionResults"] = new JsonArray(update.Events.Select(e => (JsonNode)new JsonObject
+                        {
+                            ["logStreamName"] = e.LogStreamName,
+                            ["logGroupIdentifier"] = e.LogGroupIdentifier,
+                            ["message"] = e.Message,
+                            ["timestamp"] = e.Timestamp,
+                            ["ingestionTime"] = e.IngestionTime,
+                        }).ToArray()),
+                    }, cancellation);
+                if (!cancellation.IsCancellationRequested) await WriteExceptionAsync(body, LogsErrors.LiveTailTimedOut(), cancellation);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+                // The client left (or Stratus is stopping): the session ends with its connection, as on AWS.
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Live Tail session {SessionId} failed", session.SessionId);
+                await WriteExceptionAsync(body, LogsErrors.LiveTailFailed(), CancellationToken.None);
+            }
+        }
+    }
+
+    private static async Task WriteEventAsync(Stream body, string eventType, JsonObject payload, CancellationToken cancellation)
+    {
+        await body.WriteAsync(EventStreamEncoding.Event(eventType, "application/json", JsonBody.Write(payload)), cancellation);
+        await body.FlushAsync(cancellation);
+    }
+
+    /// <summary>An exception message of the stream, its payload the modeled exception's members (message); a client that left is not written to.</summary>
+    private static async Task WriteExceptionAsync(Stream body, AwsException error, CancellationToken cancellation)
+    {
+        try
+        {
+            await body.WriteAsync(EventStreamEncoding.Exception(error.Code, "application/json", JsonBody.Write(new JsonObject { ["message"] = error.Message })), cancellation);
+            await body.FlushAsync(cancellation);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+        }
+    }
 
     /// <summary>A transformerConfig member: the list of Processor structures, read by the transformer engine.</summary>
     private static JsonArray TransformerConfig(OperationInput i) =>

@@ -121,6 +121,16 @@ public static class LogsErrors
     public static AwsException RoleNotFound(string member, string roleArn) =>
         ScheduledQueryInvalid($"The role {roleArn} given as {member} does not exist.");
 
+    /// <summary>StartLiveTail past AWS's quota of concurrent sessions (Stratus's wording: AWS publishes none).</summary>
+    public static AwsException TooManyLiveTailSessions(int max) =>
+        new("LimitExceededException", $"The account has reached its limit of {max} concurrent Live Tail sessions.");
+
+    /// <summary>What a Live Tail session's stream ends with after three hours (Stratus's wording: AWS publishes none).</summary>
+    public static AwsException LiveTailTimedOut() => new("SessionTimeoutException", "The Live Tail session timed out after three hours.");
+
+    /// <summary>What a Live Tail session's stream ends with when Stratus fails to go on with it (Stratus's wording: AWS publishes none).</summary>
+    public static AwsException LiveTailFailed() => new("SessionStreamingException", "The Live Tail session ended on an internal error.", 500);
+
     /// <summary>An operation of botocore's logs model Stratus does not serve, with the reason README gives.</summary>
     public static AwsException NotServed(string operation, string reason) =>
         new("InvalidOperationException", $"Stratus does not serve the CloudWatch Logs operation {operation}: {reason}");

@@ -22,7 +22,6 @@ public static class LogsNotServed
         ("OpenSearch and S3 Tables integrations are not built",
             ["AssociateSourceToS3TableIntegration", "DeleteIntegration", "DisassociateSourceFromS3TableIntegration", "GetIntegration", "ListIntegrations",
              "ListSourcesForS3TableIntegration", "PutIntegration"]),
-        ("Live Tail streams its events over an HTTP/2 event stream, which Stratus does not serve", ["StartLiveTail"]),
         ("field listings and aggregate summaries are by a log group's data source (set by vended log deliveries), which Stratus does not record",
             ["GetLogFields", "ListAggregateLogGroupSummaries"]),
         ("log objects are the large fields of events ingested through PutOpenTelemetryLogs (the OTLP endpoint), which Stratus does not serve", ["GetLogObject"]),

@@ -98,10 +98,11 @@ public sealed partial class LogsService
     /// <summary>
     /// Newly stored events as they leave CloudWatch Logs, to metric filters and subscription filters: masked by the policy
     /// they were ingested under, as AWS masks sensitive data at every egress point (so a metric filter's pattern, like
-    /// FilterLogEvents', matches the masked text). Masked only when the group has a filter to hand them to.
+    /// FilterLogEvents', matches the masked text). Masked only when the group has a filter or a Live Tail session to hand them to.
     /// </summary>
     private IReadOnlyList<LogEvent> Egress(LogGroup group, IReadOnlyList<LogEvent> stored) =>
-        Viewer(group, unmask: false) is { } viewer && (FiltersOf(group).Any() || SubscriptionsOf(group).Concat(AccountSubscriptionsOf(group)).Any()) ? stored.Select(viewer).ToList() : stored;
+        Viewer(group, unmask: false) is { } viewer && (FiltersOf(group).Any() || SubscriptionsOf(group).Concat(AccountSubscriptionsOf(group)).Any() || LiveTailWatches(group))
+            ? stored.Select(viewer).ToList() : stored;
 
     /// <summary>
     /// What masked an event ingested at <paramref name="ingestionTime"/>: the group's policy then in force and the account's,

@@ -278,6 +278,7 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
         await _events.CommitAsync();
         // Delivered once acknowledged: a subscriber never sees an event the caller was not told was stored.
         QueueDeliveries(group, stream.Name, leaving);
+        TailLive(group, stream.Name, leaving);
         Audit(group, stream.Name, stored);
         return new PutLogEventsOutcome(tooNew, tooOld, expired);
     }
@@ -733,6 +734,7 @@ public sealed partial class LogsService : ILogWriter, ILogEventReader, IDisposab
                         var leaving = Egress(group, stored);
                         PublishMetrics(group, leaving);
                         QueueDeliveries(group, batch.Stream, leaving);
+                        TailLive(group, batch.Stream, leaving);
                         Audit(group, batch.Stream, stored);
                     }
                 }
