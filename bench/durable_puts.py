@@ -11,17 +11,16 @@ own fdatasync rate. Two ways:
 The first compares two builds, both with a data dir, on PutMetricData and PutLogEvents; with --after-logs, on the
 control-plane writes (PutParameter, UpdateFunctionConfiguration) once each build has stored that many log events, where
 the state file holds megabytes of Logs chunks beside the small documents those calls rewrite; with --all, on every
-operation --cost replays (the journal's and the state file's writes), and with --ephemeral too both builds run ephemeral
-(for a change that must not slow the calls that wait for no disk, such as a thread-pool setting). With --cost it runs one build
-twice: ephemeral (no state file, nothing synced) beside a data dir (every answer waits for its group commit), on the
-control plane (PutParameter, UpdateFunctionConfiguration; CreateFunction timed through boto3 with a new name each
-call), PutMetricData, PutLogEvents batches of 1 and 100 events, and asynchronous Invoke (InvocationType Event,
+operation --cost replays (the journal's and the state file's writes), and with --ephemeral too both builds run
+ephemeral (for a change that must not slow the calls that wait for no disk, such as a thread-pool setting). With --cost
+it runs one build twice: ephemeral (no state file, nothing synced) beside a data dir (every answer waits for its group
+commit), on the control plane (PutParameter, UpdateFunctionConfiguration; CreateFunction timed through boto3 with a new
+name each call), PutMetricData, PutLogEvents batches of 1 and 100 events, and asynchronous Invoke (InvocationType Event,
 answered once the event is queued durably; through boto3 at one connection); given two builds, it runs AFTER ephemeral
 beside both builds with a data dir, so a change's before/after and its distance from ephemeral come from one run. Each wrk
 cell also gives the server's own CPU per request (median over the rounds), which other work on a shared machine
-disturbs far less than the rates, its context switches per request, and (with perf) its requests per fdatasync
-and sched_yields per request. bench/run runs Stratus ephemeral, where these
-calls wait for nothing.
+disturbs far less than the rates, its context switches per request, and (with perf) its requests per fdatasync and
+sched_yields per request. bench/run runs Stratus ephemeral, where these calls wait for nothing.
 """
 import argparse
 import io
@@ -184,6 +183,8 @@ def run_with_cpu(server, target, connections, seconds):
     cpu, switches = cpu_seconds(pid), context_switches(pid)
     run = run_wrk(target, connections, seconds)
     requests = run.rate * seconds
+    if requests == 0:
+        raise RuntimeError(f"wrk completed no request in {seconds} s at {connections} connections: the machine stalled")
     switched = sum(count - switches.get(task, 0) for task, count in context_switches(pid).items())
     cpu_us = (cpu_seconds(pid) - cpu) / requests * 1e6
     flushes, yields = syscalls.stop()
