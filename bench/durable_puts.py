@@ -4,28 +4,31 @@ own fdatasync rate. Two ways:
 
     python3 bench/durable_puts.py BEFORE.dll AFTER.dll [--rounds N] [--seconds S]
     python3 bench/durable_puts.py BEFORE.dll AFTER.dll --after-logs 600000
-    python3 bench/durable_puts.py BEFORE.dll AFTER.dll --all [--rounds N] [--seconds S]
+    python3 bench/durable_puts.py BEFORE.dll AFTER.dll --all [--ephemeral] [--rounds N] [--seconds S]
     python3 bench/durable_puts.py --cost STRATUS.dll [--rounds N] [--seconds S]
     python3 bench/durable_puts.py --cost BEFORE.dll AFTER.dll [--rounds N] [--seconds S]
 
 The first compares two builds, both with a data dir, on PutMetricData and PutLogEvents; with --after-logs, on the
 control-plane writes (PutParameter, UpdateFunctionConfiguration) once each build has stored that many log events, where
 the state file holds megabytes of Logs chunks beside the small documents those calls rewrite; with --all, on every
-operation --cost replays (the journal's and the state file's writes). With --cost it runs one build
-twice: ephemeral (no state file, nothing synced) beside a data dir (every answer waits for its group commit), on the
-control plane (PutParameter, UpdateFunctionConfiguration; CreateFunction timed through boto3 with a new name each
-call), PutMetricData, PutLogEvents batches of 1 and 100 events, and asynchronous Invoke (InvocationType Event,
+operation --cost replays (the journal's and the state file's writes), and with --ephemeral too both builds run
+ephemeral (for a change that must not slow the calls that wait for no disk, such as a thread-pool setting). With --cost
+it runs one build twice: ephemeral (no state file, nothing synced) beside a data dir (every answer waits for its group
+commit), on the control plane (PutParameter, UpdateFunctionConfiguration; CreateFunction timed through boto3 with a new
+name each call), PutMetricData, PutLogEvents batches of 1 and 100 events, and asynchronous Invoke (InvocationType Event,
 answered once the event is queued durably; through boto3 at one connection); given two builds, it runs AFTER ephemeral
 beside both builds with a data dir, so a change's before/after and its distance from ephemeral come from one run. Each wrk
 cell also gives the server's own CPU per request (median over the rounds), which other work on a shared machine
-disturbs far less than the rates, and its context switches per request. bench/run runs Stratus ephemeral, where these
-calls wait for nothing.
+disturbs far less than the rates, its context switches per request, and (with perf) its requests per fdatasync and
+sched_yields per request. bench/run runs Stratus ephemeral, where these calls wait for nothing.
 """
 import argparse
 import io
 import os
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -141,16 +144,52 @@ def context_switches(pid):
     return counts
 
 
+class SyscallCount:
+    """The server's fdatasync and sched_yield calls during a run, from `perf stat -p` on its syscall tracepoints: requests
+    per fdatasync is how many calls a group commit's flush served, and the yields are idle thread-pool workers spinning
+    for work. perf attaches to the threads alive when it starts (threads the pool adds during the run are not counted:
+    the yields are a floor, the requests per flush a ceiling); without perf (or its permission) both read None."""
+    EVENTS = ("syscalls:sys_enter_fdatasync", "syscalls:sys_enter_sched_yield")
+
+    def __init__(self, pid):
+        try:
+            self.perf = subprocess.Popen(["perf", "stat", "-x", ",", "-e", ",".join(self.EVENTS), "-p", str(pid)],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            time.sleep(0.2)  # perf attaches before the run it counts
+        except FileNotFoundError:
+            self.perf = None
+
+    def stop(self):
+        """(fdatasyncs, sched_yields) since the start, or (None, None)."""
+        if self.perf is None:
+            return None, None
+        self.perf.send_signal(signal.SIGINT)
+        _, err = self.perf.communicate()
+        counts = {}
+        for line in err.splitlines():
+            fields = line.split(",")
+            if len(fields) > 2 and fields[2] in self.EVENTS and fields[0].isdigit():
+                counts[fields[2]] = int(fields[0])
+        return tuple(counts.get(event) for event in self.EVENTS)
+
+
 def run_with_cpu(server, target, connections, seconds):
     """One wrk run, the server's own CPU per request in microseconds (user and system, from /proc): on a shared machine
-    the work a call costs, which others' load disturbs far less than the rate; and its context switches per request, of
-    the threads alive at the end (the thread pool retires idle workers, whose switches are lost: a floor)."""
+    the work a call costs, which others' load disturbs far less than the rate; its context switches per request, of
+    the threads alive at the end (the thread pool retires idle workers, whose switches are lost: a floor); and its
+    requests per fdatasync and sched_yields per request (SyscallCount)."""
     pid = server.process.pid
+    syscalls = SyscallCount(pid)
     cpu, switches = cpu_seconds(pid), context_switches(pid)
     run = run_wrk(target, connections, seconds)
     requests = run.rate * seconds
+    if requests == 0:
+        raise RuntimeError(f"wrk completed no request in {seconds} s at {connections} connections: the machine stalled")
     switched = sum(count - switches.get(task, 0) for task, count in context_switches(pid).items())
-    return run, (cpu_seconds(pid) - cpu) / requests * 1e6, switched / requests
+    cpu_us = (cpu_seconds(pid) - cpu) / requests * 1e6
+    flushes, yields = syscalls.stop()
+    per_flush = requests / flushes if flushes else None
+    return run, cpu_us, switched / requests, per_flush, None if yields is None else yields / requests
 
 
 def measure(servers, wrk_targets, rounds, seconds):
@@ -160,12 +199,20 @@ def measure(servers, wrk_targets, rounds, seconds):
                 run_wrk(wrk_targets[name][operation], connections, 1)
             runs = alternate({name: (lambda s=server, t=wrk_targets[name][operation]: run_with_cpu(s, t, connections, seconds))
                               for name, server in servers.items()}, rounds)
-            cells = {name: Summary.of_runs([run for run, _, _ in measured]) for name, measured in runs.items()}
+            cells = {name: Summary.of_runs([run for run, *_ in measured]) for name, measured in runs.items()}
             print(f"| {operation} | {connections} | " + " | ".join(
-                f"{spread([run.rate for run, _, _ in runs[name]])}, p50 {cells[name].p50:.2f} ms, "
-                f"CPU {statistics.median(cpu for _, cpu, _ in runs[name]):.0f} us, "
-                f"{statistics.median(switches for _, _, switches in runs[name]):.2f} switches" for name in servers) +
+                f"{spread([run.rate for run, *_ in runs[name]])}, p50 {cells[name].p50:.2f} ms, "
+                f"CPU {statistics.median(cpu for _, cpu, *_ in runs[name]):.0f} us, "
+                f"{statistics.median(measured[2] for measured in runs[name]):.2f} switches, "
+                f"{median_or_dash([measured[3] for measured in runs[name]], '.1f')} per fdatasync, "
+                f"{median_or_dash([measured[4] for measured in runs[name]], '.2f')} yields" for name in servers) +
                 f" | load {os.getloadavg()[0]:.1f}", flush=True)
+
+
+def median_or_dash(values, spec):
+    """The median of the counts perf gave ("-" when it gave none: no perf, or an ephemeral build that never syncs)."""
+    present = [value for value in values if value is not None]
+    return format(statistics.median(present), spec) if present else "-"
 
 
 def measure_boto3_calls(servers, rounds):
@@ -190,11 +237,14 @@ def main():
     parser.add_argument("--after-logs", type=int, metavar="EVENTS",
                         help="two builds: the control-plane writes, measured once each build has stored EVENTS log events")
     parser.add_argument("--all", action="store_true", help="two builds: every operation --cost replays, not only the journal's")
+    parser.add_argument("--ephemeral", action="store_true", help="with --all: both builds ephemeral instead of with a data dir")
     args = parser.parse_args()
     if len(args.builds) not in ((1, 2) if args.cost else (2,)):
         parser.error("give BEFORE.dll AFTER.dll, or --cost and one build or two")
     if args.cost and (args.after_logs or args.all):
         parser.error("--after-logs and --all compare two builds")
+    if args.ephemeral and not args.all:
+        parser.error("--ephemeral goes with --all")
     workdir = tempfile.mkdtemp(prefix="stratus-durable-")
     servers = {}
     try:
@@ -204,7 +254,8 @@ def main():
         elif args.cost:
             subjects = (("ephemeral", args.builds[0], None), ("data dir", args.builds[0], os.path.join(workdir, "data")))
         else:
-            subjects = (("before", args.builds[0], os.path.join(workdir, "before")), ("after", args.builds[1], os.path.join(workdir, "after")))
+            subjects = tuple((name, dll, None if args.ephemeral else os.path.join(workdir, name))
+                             for name, dll in (("before", args.builds[0]), ("after", args.builds[1])))
         for name, dll, data_dir in subjects:
             servers[name] = start(name, dll, data_dir)
         print(f"fdatasync, 200-byte appends, one writer: {fdatasync_rate(workdir):.0f}/s; load average {os.getloadavg()[0]:.1f}")
