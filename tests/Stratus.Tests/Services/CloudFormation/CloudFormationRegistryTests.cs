@@ -13,7 +13,8 @@ namespace Stratus.Tests.Services.CloudFormation;
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class CloudFormationRegistryTests(StratusFixture stratus) : IClassFixture<StratusFixture>
 {
-    private const string Handler = """
+    /// <summary>The handler the tests register, in plain Python speaking the resource handler protocol.</summary>
+    internal const string Handler = """
         import json, os, boto3
         def handler(event, context):
             data = event["requestData"]
@@ -47,33 +48,38 @@ public sealed class CloudFormationRegistryTests(StratusFixture stratus) : IClass
             return {"status": "FAILED", "errorCode": "InvalidRequest", "message": "unexpected " + action}
         """;
 
+    /// <summary>Python defining the test type's TYPE and schema, package(schema) (the package `cfn submit --dry-run` builds) and registered(token), which waits for a registration.</summary>
+    internal static readonly string TypeAndPackage = """
+        TYPE = "Stratus::Test::Greeting"
+        schema = {"typeName": TYPE, "description": "A greeting kept in SSM",
+                  "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}, "Fail": {"type": "boolean"},
+                                 "Id": {"type": "string"}, "Greeting": {"type": "string"}, "Seen": {"type": "string"}},
+                  "additionalProperties": False, "required": ["Name", "Value"],
+                  "primaryIdentifier": ["/properties/Id"], "readOnlyProperties": ["/properties/Id", "/properties/Greeting", "/properties/Seen"],
+                  "createOnlyProperties": ["/properties/Name"],
+                  "typeConfiguration": {"properties": {"Prefix": {"type": "string"}}, "required": ["Prefix"], "additionalProperties": False},
+                  "handlers": {"create": {"permissions": []}, "read": {"permissions": []}, "update": {"permissions": []}, "delete": {"permissions": []}}}
+        def package(schema):
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w") as z:
+                z.writestr("schema.json", json.dumps(schema))
+                z.writestr(".rpdk-config", json.dumps({"artifact_type": "RESOURCE", "typeName": schema["typeName"], "language": "python312",
+                                                      "runtime": "python3.12", "entrypoint": "handler.handler", "settings": {}}))
+                z.writestr("ResourceProvider.zip", python_zip('''HANDLER_SOURCE''', "handler.py"))
+            return buffer.getvalue()
+        def registered(token):
+            while True:
+                registration = client("cloudformation").describe_type_registration(RegistrationToken=token)
+                if registration["ProgressStatus"] != "IN_PROGRESS": return registration
+                time.sleep(0.3)
+        """.Replace("HANDLER_SOURCE", Handler, StringComparison.Ordinal);
+
     [Fact]
     public async Task A_registered_type_is_versioned_configured_and_provisioned_by_its_own_handlers()
     {
         var r = await Clients.Boto3Async(stratus.Url, """"
             cfn = client("cloudformation"); s3 = client("s3"); ssm = client("ssm"); iam = client("iam")
-            TYPE = "Stratus::Test::Greeting"
-            schema = {"typeName": TYPE, "description": "A greeting kept in SSM",
-                      "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}, "Fail": {"type": "boolean"},
-                                     "Id": {"type": "string"}, "Greeting": {"type": "string"}, "Seen": {"type": "string"}},
-                      "additionalProperties": False, "required": ["Name", "Value"],
-                      "primaryIdentifier": ["/properties/Id"], "readOnlyProperties": ["/properties/Id", "/properties/Greeting", "/properties/Seen"],
-                      "createOnlyProperties": ["/properties/Name"],
-                      "typeConfiguration": {"properties": {"Prefix": {"type": "string"}}, "required": ["Prefix"], "additionalProperties": False},
-                      "handlers": {"create": {"permissions": []}, "read": {"permissions": []}, "update": {"permissions": []}, "delete": {"permissions": []}}}
-            def package(schema):
-                buffer = io.BytesIO()
-                with zipfile.ZipFile(buffer, "w") as z:
-                    z.writestr("schema.json", json.dumps(schema))
-                    z.writestr(".rpdk-config", json.dumps({"artifact_type": "RESOURCE", "typeName": schema["typeName"], "language": "python312",
-                                                          "runtime": "python3.12", "entrypoint": "handler.handler", "settings": {}}))
-                    z.writestr("ResourceProvider.zip", python_zip('''HANDLER_SOURCE''', "handler.py"))
-                return buffer.getvalue()
-            def registered(token):
-                while True:
-                    registration = cfn.describe_type_registration(RegistrationToken=token)
-                    if registration["ProgressStatus"] != "IN_PROGRESS": return registration
-                    time.sleep(0.3)
+            SHARED_PYTHON
             def reason(stack, logical):
                 return [e.get("ResourceStatusReason", "") for e in cfn.describe_stack_events(StackName=stack)["StackEvents"]
                         if e["LogicalResourceId"] == logical and e["ResourceStatus"].endswith("_FAILED")]
@@ -148,7 +154,7 @@ public sealed class CloudFormationRegistryTests(StratusFixture stratus) : IClass
             public = cfn.describe_type(Type="RESOURCE", TypeName="AWS::Lambda::Function")
             out["public"] = [public["Visibility"], public["Arn"], "Schema" in public]
             iam.delete_role(RoleName="greeting-handlers")
-            """".Replace("HANDLER_SOURCE", Handler, StringComparison.Ordinal), TimeSpan.FromMinutes(10));
+            """".Replace("SHARED_PYTHON", TypeAndPackage, StringComparison.Ordinal), TimeSpan.FromMinutes(10));
 
         Assert.Equal("""["COMPLETE",true,true]""", r["registered"]!.ToJsonString());
         Assert.Equal("""["00000001",true,"PRIVATE","FULLY_MUTABLE","LIVE","NOT_TESTED",true,true,true,true]""", r["described"]!.ToJsonString());
