@@ -272,7 +272,7 @@ public sealed class StratusServices : IAsyncDisposable
             new CustomResourceProvider(lambda, customResourceResponses, address),
             new WaitConditionHandleProvider(waitConditionSignals, address),
             new WaitConditionProvider(waitConditionSignals),
-        ]), new DynamicReferenceValues(ssm, secretsManager), address, Log("cloudformation.engine"), ssm, s3, lambda);
+        ]), new DynamicReferenceValues(ssm, secretsManager), address, Log("cloudformation.engine"), ssm, s3, lambda, lambda, sts);
 
         var storageConsole = new StorageConsole(ecr, lambda, s3);
         var insightsConsole = new InsightsConsole(logs, clock);

@@ -31,6 +31,7 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
         AddGeneratorOperations(operations);
         AddRefactorOperations(operations);
         AddHookOperations(operations);
+        AddRegistryOperations(operations);
         NotServedOperations.AddTo(operations, CloudFormationNotServed.Operations, CloudFormationErrors.NotServed);
         Endpoint = new ServiceEndpoint("cloudformation", operations,
             new AwsQueryProtocol("2010-05-15", "http://cloudformation.amazonaws.com/doc/2010-05-15/")
@@ -83,18 +84,6 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
             _cfn.OperationEvents(i.Scope, i.String("StackName"), i.String("ChangeSetName"), i.String("OperationId"),
                 i.Object("Filters") is { } filters && i.Nested(filters).Bool("FailedEvents") == true),
             OperationEvent) },
-        { "ListTypes", i =>
-            {
-                var filters = i.Object("Filters") is { } f ? i.Nested(f) : null;
-                return Paged(i, "TypeSummaries", _cfn.PublicResourceTypes(i.String("Visibility"), i.String("Type"), filters?.String("Category"),
-                    filters?.String("TypeNamePrefix"), i.String("DeprecatedStatus"), i.String("ProvisioningType")), name => new JsonObject
-                {
-                    ["Type"] = "RESOURCE",
-                    ["TypeName"] = name,
-                    // AWS's public types carry no account in their ARN: arn:aws:cloudformation:REGION::type/resource/AWS-Lambda-Function.
-                    ["TypeArn"] = $"arn:aws:cloudformation:{i.Scope.Region}::type/resource/{name.Replace("::", "-", StringComparison.Ordinal)}",
-                }, i.Int("MaxResults") ?? PageSize);
-            } },
         { "SignalResource", i => Empty(() => _cfn.SignalResource(i.Scope, i.Required("StackName"), i.Required("LogicalResourceId"),
             i.Required("UniqueId"), i.Required("Status"))) },
         { "DescribeStackResource", i =>

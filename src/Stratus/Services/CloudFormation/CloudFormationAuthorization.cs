@@ -13,10 +13,16 @@ public static class CloudFormationAuthorization
     /// <summary>A stack operation's RoleARN (the service role CloudFormation acts as) is passed to CloudFormation: iam:PassRole on it.</summary>
     private static readonly Dictionary<string, PassedRole> PassedRoles = new[]
         { "CreateStack", "UpdateStack", "DeleteStack", "CreateChangeSet", "ContinueUpdateRollback", "RollbackStack" }
-        .Select(operation => (Operation: operation, Member: "RoleARN"))
+        .Select(operation => (Operation: operation, Member: "RoleARN", Service: "cloudformation.amazonaws.com"))
         // A stack set's administration role is passed to CloudFormation as a stack's service role is.
-        .Concat(new[] { (Operation: "CreateStackSet", Member: "AdministrationRoleARN"), (Operation: "UpdateStackSet", Member: "AdministrationRoleARN") })
-        .ToDictionary(p => p.Operation, p => new PassedRole(p.Member, "cloudformation.amazonaws.com"), StringComparer.Ordinal);
+        .Concat(new[]
+        {
+            (Operation: "CreateStackSet", Member: "AdministrationRoleARN", Service: "cloudformation.amazonaws.com"),
+            (Operation: "UpdateStackSet", Member: "AdministrationRoleARN", Service: "cloudformation.amazonaws.com"),
+            // A private type's execution role is passed to the service principal its handlers assume it as.
+            (Operation: "RegisterType", Member: "ExecutionRoleArn", Service: "resources.cloudformation.amazonaws.com"),
+        })
+        .ToDictionary(p => p.Operation, p => new PassedRole(p.Member, p.Service), StringComparer.Ordinal);
 
     public static AuthorizationTable Table(CloudFormationService cloudFormation) => new("cloudformation", unlisted: i =>
         i.String("StackName") is { } name ? [StackArn(cloudFormation, i, name)]

@@ -130,4 +130,34 @@ public static class CloudFormationErrors
 
     public static AwsException RegionNotServed(string region) =>
         TemplateError.Validation($"Region {region} is not a Region Stratus serves");
+    // ---- the extension registry ----
+
+    /// <summary>A type (or version) the registry does not hold, in AWS's words ("The type 'X' cannot be found."; TypeNotFoundException, 404).</summary>
+    public static AwsException TypeNotFound(string typeName) => new("TypeNotFoundException", $"The type '{typeName}' cannot be found.", 404);
+
+    /// <summary>A version of a type the registry does not hold, or one deregistered (Stratus's words, patterned on the type's).</summary>
+    public static AwsException TypeVersionNotFound(string typeName, string versionId) =>
+        new("TypeNotFoundException", $"The type '{typeName}' version '{versionId}' cannot be found.", 404);
+
+    /// <summary>A registry call the registry refuses (the model's CFNRegistryException, 400); each message is Stratus's, AWS publishes none.</summary>
+    public static AwsException RegistryRefused(string message) => new("CFNRegistryException", message);
+
+    /// <summary>A registration token no RegisterType of the account answered (CFNRegistryException; Stratus's words).</summary>
+    public static AwsException RegistrationNotFound(string token) => RegistryRefused($"Registration token {token} does not exist");
+
+    /// <summary>A configuration SetTypeConfiguration never set (TypeConfigurationNotFoundException, 404; Stratus's words).</summary>
+    public static AwsException TypeConfigurationNotFound(string what) =>
+        new("TypeConfigurationNotFoundException", $"No configuration is set for {what}", 404);
+
+    /// <summary>RecordHandlerProgress with a bearer token no handler operation in flight was given (the model's ConditionalCheckFailed; Stratus's words).</summary>
+    public static AwsException HandlerOperationNotFound() =>
+        new("ConditionalCheckFailed", "No resource handler operation in progress has this bearer token");
+
+    /// <summary>RecordHandlerProgress whose CurrentOperationStatus is not the operation's (ConditionalCheckFailed; Stratus's words).</summary>
+    public static AwsException HandlerStatusMismatch(string expected, string actual) =>
+        new("ConditionalCheckFailed", $"The operation's status is {actual}, not {expected}");
+
+    /// <summary>RecordHandlerProgress leaving a finished status (the model's InvalidStateTransition; Stratus's words).</summary>
+    public static AwsException InvalidHandlerTransition(string from, string to) =>
+        new("InvalidStateTransition", $"The operation's status cannot change from {from} to {to}");
 }

@@ -8,6 +8,7 @@ using Stratus.Services.CloudFormation.Resources;
 using Stratus.Services.CloudFormation.Engine;
 using Stratus.Services.CloudFormation.Generator;
 using Stratus.Services.CloudFormation.Macros;
+using Stratus.Services.CloudFormation.Registry;
 using Stratus.Services.CloudFormation.StackRefactors;
 using Stratus.Services.CloudFormation.StackSets;
 using Stratus.Services.CloudFormation.Templates;
@@ -37,7 +38,8 @@ public sealed partial class CloudFormationService : IDisposable
     private readonly StratusAddress _address;
 
     public CloudFormationService(StateStore store, TimeProvider clock, ResourceProviders providers, IDynamicReferenceSource references,
-        StratusAddress address, ILogger engineLogger, IParameterStoreReader parameterStore, IS3ObjectReader objects, ILambdaInvoker macroFunctions)
+        StratusAddress address, ILogger engineLogger, IParameterStoreReader parameterStore, IS3ObjectReader objects, ILambdaInvoker macroFunctions,
+        IExtensionHandlerRunner extensionHandlers, Sts.IRoleCredentials? roles)
     {
         _parameterStore = parameterStore;
         _objects = objects;
@@ -46,11 +48,16 @@ public sealed partial class CloudFormationService : IDisposable
         StackSets = new StackSetService(store, clock, this, engineLogger);
         var macros = new MacroRegistry(store);
         Templates = new TemplateProcessor(macros, macroFunctions, objects);
-        _engine = new StackEngine(_store, providers.With(new NestedStackProvider(this)).With(new StackSetProvider(StackSets)).With(new MacroProvider(macros)),
+        Registry = new TypeRegistry(store, clock, objects, extensionHandlers, address, engineLogger);
+        _engine = new StackEngine(_store, providers.With(new NestedStackProvider(this)).With(new StackSetProvider(StackSets)).With(new MacroProvider(macros))
+                .WithRegistered(new RegisteredTypeProvider(Registry, roles, address)),
             new DynamicReferences(references), address, engineLogger);
         Generator = new IacGenerator(store, providers, _store, engineLogger);
         MarkInterruptedOperations();
     }
+
+    /// <summary>The extension registry: private resource types, their versions and configurations.</summary>
+    public TypeRegistry Registry { get; }
 
     /// <summary>The IaC generator: resource scans and templates generated from the resources they find.</summary>
     public IacGenerator Generator { get; }
@@ -873,5 +880,6 @@ public sealed partial class CloudFormationService : IDisposable
         // Stack set operations wait on stacks: they stop first.
         StackSets.Dispose();
         _engine.Dispose();
+        Registry.WaitForRegistrations(TimeSpan.FromSeconds(10));
     }
 }

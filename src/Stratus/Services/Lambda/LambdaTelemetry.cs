@@ -68,8 +68,12 @@ public sealed class LambdaTelemetry : IAsyncDisposable
             var function = record.Function;
             var stream = record.Environment?.LogStreamName ?? $"{record.Started:yyyy/MM/dd}/[{function.Config.Version}]{Guid.NewGuid():N}";
             var lines = function.Config.Logging is { IsJson: true } json ? JsonLines(record, json) : Lines(record);
-            if (lines.Count > 0)
+            // An extension's handler logs only to the group its type's LoggingConfig names, as AWS delivers handler logs, and
+            // publishes no Lambda metrics: it is no function of the account.
+            var logged = !function.IsExtensionHandler || function.Config.Logging is not null;
+            if (lines.Count > 0 && logged)
                 _logs.Append(function.AccountId, function.Region, function.Config.LogGroup, stream, lines.Select(l => new LogLine(record.Started, l)).ToList());
+            if (function.IsExtensionHandler) continue;
             _metrics.Publish(Datum(function, "Invocations", 1, "Count", record.Started));
             _metrics.Publish(Datum(function, "Errors", record.Outcome.FunctionError is null ? 0 : 1, "Count", record.Started));
             // Like Errors, Throttles is a 0/1 indicator per request, so a function that was never

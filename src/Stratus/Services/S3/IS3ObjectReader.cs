@@ -40,6 +40,14 @@ public sealed record S3ObjectAddress(string Bucket, string Key, string? VersionI
         return slash <= 0 || slash == path.Length - 1 ? null : new S3ObjectAddress(path[..slash], path[(slash + 1)..], versionId);
     }
 
+    /// <summary>An S3 URI, <c>s3://BUCKET/KEY</c>, as AWS's APIs take them for packages and snippets; null when it is none.</summary>
+    public static S3ObjectAddress? FromS3Uri(string uri)
+    {
+        const string scheme = "s3://";
+        var slash = uri.StartsWith(scheme, StringComparison.Ordinal) ? uri.IndexOf('/', scheme.Length) : -1;
+        return slash <= scheme.Length || slash == uri.Length - 1 ? null : new S3ObjectAddress(uri[scheme.Length..slash], uri[(slash + 1)..], null);
+    }
+
     private static bool IsPathStyleHost(string host, string ownHost) =>
         host == ownHost.ToLowerInvariant() || host is "localhost" or "127.0.0.1" or "[::1]"
         || host.EndsWith(".localhost", StringComparison.Ordinal)

@@ -27,7 +27,7 @@ public sealed class CloudFormationModelCoverageTests : IDisposable
         var ssm = new SsmService(store, TimeProvider.System, new KmsService(store, TimeProvider.System, null));
         using var api = new CloudFormationApi(new CloudFormationService(store, TimeProvider.System, new ResourceProviders([]),
             new DynamicReferenceValues(ssm, new SecretsManagerService(store, TimeProvider.System, null)),
-            StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance, ssm, s3, new RefusingLambda()), NullLogger.Instance);
+            StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance, ssm, s3, new RefusingLambda(), new RefusingLambda(), null), NullLogger.Instance);
         ModelCoverage.AssertServedOrListed("cloudformation", api.Endpoint.Operations.Names, CloudFormationNotServed.Operations);
     }
 }

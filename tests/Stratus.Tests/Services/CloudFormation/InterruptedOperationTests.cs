@@ -63,5 +63,5 @@ public sealed class InterruptedOperationTests : IDisposable
 
     private static CloudFormationService NewCloudFormation(StateStore store, S3Service s3, SsmService ssm) =>
         new(store, TimeProvider.System, new ResourceProviders([]), new DynamicReferenceValues(ssm, new SecretsManagerService(store, TimeProvider.System, null)),
-            StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance, ssm, s3, new RefusingLambda());
+            StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance, ssm, s3, new RefusingLambda(), new RefusingLambda(), null);
 }

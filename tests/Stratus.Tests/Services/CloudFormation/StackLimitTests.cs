@@ -49,7 +49,7 @@ public sealed class StackLimitTests : IDisposable
         var ssm = new SsmService(store, TimeProvider.System, new KmsService(store, TimeProvider.System, null));
         using var cfn = new CloudFormationService(store, TimeProvider.System, new ResourceProviders([]),
             new DynamicReferenceValues(ssm, new SecretsManagerService(store, TimeProvider.System, null)),
-            StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance, ssm, s3, new RefusingLambda());
+            StratusAddress.Known(new Uri("http://localhost:1/")), NullLogger.Instance, ssm, s3, new RefusingLambda(), new RefusingLambda(), null);
         var scope = Scope.Of(Account, Region);
         var request = new StackRequest("one-too-many", Template, [], [], []);
 

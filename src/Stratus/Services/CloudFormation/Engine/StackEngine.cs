@@ -369,7 +369,7 @@ public sealed partial class StackEngine : IDisposable
             var propertiesJson = properties.ToJsonString();
             var request = Request(stackId, definition.LogicalId, definition.Type, properties);
             var replace = existing.Type != definition.Type
-                || provider.ReplacedOnChange.Any(name => !JsonNode.DeepEquals(previous[name], properties[name]));
+                || provider.ReplacedOnChangeOf(request).Any(name => !JsonNode.DeepEquals(previous[name], properties[name]));
             if (policy?.Refusal(replace ? StackPolicy.Replace : StackPolicy.Modify, definition.LogicalId, existing.Type) is { } refusal)
                 throw TemplateError.Validation(refusal);
             ProvisionedResource result;

@@ -17,6 +17,9 @@ public interface IResourceProvider
     /// <summary>Properties whose change means a new physical resource, as AWS documents "Update requires: Replacement".</summary>
     IReadOnlySet<string> ReplacedOnChange { get; }
 
+    /// <summary>The properties whose change replaces this request's resource: <see cref="ReplacedOnChange"/>, unless the type's own schema says (a registered private type).</summary>
+    IReadOnlySet<string> ReplacedOnChangeOf(ResourceRequest request) => ReplacedOnChange;
+
     Task<ProvisionedResource> CreateAsync(ResourceRequest request, CancellationToken cancellation);
 
     /// <summary>Changes the resource in place to <see cref="ResourceRequest.Properties"/>, coming from <paramref name="previousProperties"/>.</summary>

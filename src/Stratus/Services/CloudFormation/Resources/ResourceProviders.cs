@@ -4,16 +4,28 @@ namespace Stratus.Services.CloudFormation.Resources;
 public sealed class ResourceProviders
 {
     private readonly Dictionary<string, IResourceProvider> _byType;
+    private readonly IResourceProvider? _registered;
 
-    public ResourceProviders(IEnumerable<IResourceProvider> providers) =>
+    /// <param name="registered">The provider of the private types registered in the registry (every name outside AWS's and custom resources' namespaces).</param>
+    public ResourceProviders(IEnumerable<IResourceProvider> providers, IResourceProvider? registered = null)
+    {
         _byType = providers.ToDictionary(p => p.Type, StringComparer.Ordinal);
+        _registered = registered;
+    }
 
     /// <summary>These providers and one more: CloudFormation's own types (nested stacks) need the service these are built for.</summary>
-    public ResourceProviders With(IResourceProvider provider) => new(_byType.Values.Append(provider));
+    public ResourceProviders With(IResourceProvider provider) => new(_byType.Values.Append(provider), _registered);
 
-    /// <summary>The provider of a type; every Custom::Name is a custom resource, as in CloudFormation.</summary>
-    public IResourceProvider? Find(string type) => _byType.GetValueOrDefault(
-        type.StartsWith(CustomResourceProvider.TypePrefix, StringComparison.Ordinal) ? CustomResourceProvider.GenericType : type);
+    /// <summary>These providers, and the registry's for the types it registers.</summary>
+    public ResourceProviders WithRegistered(IResourceProvider registered) => new(_byType.Values, registered);
+
+    /// <summary>
+    /// The provider of a type; every Custom::Name is a custom resource, as in CloudFormation, and every other name outside
+    /// the AWS namespace goes to the registry's provider, which knows whether the stack's account registered it.
+    /// </summary>
+    public IResourceProvider? Find(string type) =>
+        _byType.GetValueOrDefault(type.StartsWith(CustomResourceProvider.TypePrefix, StringComparison.Ordinal) ? CustomResourceProvider.GenericType : type)
+        ?? (type.StartsWith("AWS::", StringComparison.Ordinal) ? null : _registered);
 
     /// <summary>Every provider, one per type.</summary>
     public IEnumerable<IResourceProvider> All => _byType.Values;

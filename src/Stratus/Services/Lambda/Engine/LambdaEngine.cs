@@ -11,6 +11,7 @@ namespace Stratus.Services.Lambda.Engine;
 /// <param name="CodeDir">The code (a zip function) or the unpacked root file system (an image function, see <paramref name="Image"/>).</param>
 /// <param name="PoolKey">Function ARN, version and configuration revision: environments are only reused for the same one.</param>
 /// <param name="OptDir">The function's layers merged (see <see cref="LayerMount"/>), mounted at /opt; null without layers.</param>
+/// <param name="IsExtensionHandler">A CloudFormation extension's handler (<see cref="IExtensionHandlerRunner"/>): no function of the account, so no Lambda metrics.</param>
 public sealed record RunnableFunction(
     string AccountId,
     string Region,
@@ -21,7 +22,8 @@ public sealed record RunnableFunction(
     int? ReservedConcurrency,
     IReadOnlyDictionary<string, string> Variables,
     ImageLaunch? Image = null,
-    string? OptDir = null);
+    string? OptDir = null,
+    bool IsExtensionHandler = false);
 
 /// <summary>One finished invocation, for the logs and metrics written off the invoke path.</summary>
 public sealed record InvocationRecord(RunnableFunction Function, Invocation Invocation, InvocationOutcome Outcome, ExecutionEnvironment? Environment,
