@@ -42,9 +42,10 @@ public sealed class BlobStore
         new(PathOf(blobId), new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, Options = FileOptions.Asynchronous | FileOptions.SequentialScan, BufferSize = 0 });
 
     /// <summary>
-    /// Streams <paramref name="source"/> into a temporary file, its large blocks past the page cache, computing MD5 and
-    /// the declared digests beside the write, each on its own core where one is free (<see cref="BlockFanOut"/>), and
-    /// verifies them; the caller commits the result or disposes it (which removes the file).
+    /// Streams <paramref name="source"/> into a temporary file, its large blocks past the page cache, computing MD5 (in
+    /// lanes with concurrent bodies', <see cref="Md5Scheduler"/>) and the declared digests beside the write, each on its
+    /// own core where one is free (<see cref="BlockFanOut"/>), and verifies them; the caller commits the result or
+    /// disposes it (which removes the file).
     /// </summary>
     public async Task<PendingBlob> WriteAsync(Stream source, S3Digests digests, long maxBytes, CancellationToken cancellation)
     {
