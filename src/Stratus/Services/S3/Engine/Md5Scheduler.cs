@@ -17,8 +17,8 @@ public abstract class Md5Stream : IDisposable
 /// <summary>
 /// Hashes the bodies of concurrent PUTs and UploadParts together, one <see cref="Md5Lanes"/> lane per body: with 16
 /// bodies arriving at once on two cores the server is bound by its CPU, of which MD5, serial within a body, is most.
-/// A body's blocks are submitted as they arrive and the submitting thread waits until they are hashed. The first waiting
-/// thread combines: it hashes every submitted body's blocks lane by lane, in passes of at most <see cref="PassBlocks"/>
+/// A body's blocks are submitted as they arrive and the submitting thread waits until they are hashed. A thread that
+/// submits while no thread is combining combines: it hashes every submitted body's blocks lane by lane, in passes of at most <see cref="PassBlocks"/>
 /// blocks so that bodies submitted meanwhile join at the next pass, and when its own blocks are done hands the work to a
 /// thread still waiting. A thread alone hashes its own blocks at once, with no wait.
 /// A body that starts while no other is open is hashed by .NET's MD5 (OpenSSL's assembly), faster alone than one lane:
