@@ -3,16 +3,19 @@
 of the same bytes. On a shared machine a PUT's wall time follows the CPU share the server gets, so the CPU it spends
 (utime + stime from /proc/PID/stat, read before and after each PUT) is the figure the load distorts least.
 
-    python3 bench/s3_put_cpu.py BEFORE/stratus.dll AFTER/stratus.dll [--puts 5] [--size-mb 100]
+    python3 bench/s3_put_cpu.py BEFORE/stratus.dll AFTER/stratus.dll [--puts 5] [--size-mb 100] [--connections 16] [--ways curl]
 
 Each build answers, alternated PUT by PUT: curl to a presigned URL (the server computes MD5 only); the same bytes as an
 aws-chunked body in 64 KB chunks with a CRC32 trailer (STREAMING-UNSIGNED-PAYLOAD-TRAILER, what the SDKs send by
 default over HTTPS) by curl to a presigned URL; and boto3's put_object over plain HTTP, where botocore signs the
 payload (the server checks its SHA-256) and sends its default CRC32 in a header.
 dd's own CPU (its children's rusage) for the same bytes written with fsync on the filesystem the builds store on.
+--connections N sends N such PUTs at once (to N keys) for each measurement and reports the server CPU per PUT (the CPU
+over all N divided by N) and MB/s over all N; --ways keeps only the ways whose name holds that text.
 """
 import argparse
 import base64
+import concurrent.futures
 import contextlib
 import os
 import resource
@@ -30,11 +33,13 @@ from images import cpu_seconds
 MB = 1024 * 1024
 
 
-def measured(pid, action):
-    """(wall seconds, CPU seconds of pid) of one action."""
-    cpu, start = cpu_seconds(pid), time.perf_counter()
-    action()
-    return time.perf_counter() - start, cpu_seconds(pid) - cpu
+def measured(pid, action, connections=1):
+    """(wall seconds, CPU seconds of pid per PUT) of `connections` actions at once, action(i) for i in range(connections)."""
+    with concurrent.futures.ThreadPoolExecutor(connections) as pool:
+        cpu, start = cpu_seconds(pid), time.perf_counter()
+        for done in [pool.submit(action, i) for i in range(connections)]:
+            done.result()
+        return time.perf_counter() - start, (cpu_seconds(pid) - cpu) / connections
 
 
 def settle(pid, timeout=60):
@@ -75,6 +80,8 @@ def main():
     parser.add_argument("dlls", nargs="+")
     parser.add_argument("--puts", type=int, default=5)
     parser.add_argument("--size-mb", type=int, default=100)
+    parser.add_argument("--connections", type=int, default=1)
+    parser.add_argument("--ways", default="", help="only the ways whose name holds this text")
     args = parser.parse_args()
     size = args.size_mb * MB
     work = tempfile.mkdtemp(prefix="stratus-put-cpu-")
@@ -105,6 +112,7 @@ def main():
                 check=True, stdout=subprocess.DEVNULL),
             "boto3, SHA-256 + CRC32": lambda client, key: client.put_object(Bucket=s3bench.BUCKET, Key=key, Body=body),
         }
+        ways = {way: put for way, put in ways.items() if args.ways in way}
         for name, (pid, client) in builds.items():
             for way, put in ways.items():
                 for _ in range(3):
@@ -114,16 +122,16 @@ def main():
         for round_ in range(args.puts):
             for way, put in ways.items():
                 for name, (pid, client) in builds.items():
-                    results.setdefault((name, way), []).append(measured(pid, lambda: put(client, f"put-{round_}")))
+                    results.setdefault((name, way), []).append(measured(pid, lambda i: put(client, f"put-{round_}-{i}"), args.connections))
             results.setdefault(("dd conv=fsync", ""), []).append(dd_fsync(source, os.path.join(work, "dd-target")))
     os.remove(source)
     os.remove(chunked)
     os.rmdir(work)
-    print(f"{args.size_mb} MB, {args.puts} each, load average after {os.getloadavg()}")
+    print(f"{args.size_mb} MB, {args.puts} x {args.connections} at once each, load average after {os.getloadavg()}")
     for (name, way), samples in results.items():
         walls, cpus = [w for w, _ in samples], [c for _, c in samples]
-        print(f"{name:40s} {way:24s} wall {statistics.median(walls):5.2f} s ({args.size_mb / statistics.median(walls):4.0f} MB/s)"
-              f"  CPU {statistics.median(cpus):5.2f} s (min {min(cpus):.2f}, max {max(cpus):.2f})")
+        print(f"{name:40s} {way:24s} wall {statistics.median(walls):5.2f} s ({args.size_mb * (1 if name.startswith('dd') else args.connections) / statistics.median(walls):4.0f} MB/s)"
+              f"  CPU per PUT {statistics.median(cpus):5.2f} s (min {min(cpus):.2f}, max {max(cpus):.2f})")
 
 
 if __name__ == "__main__":

@@ -42,9 +42,10 @@ public sealed class BlobStore
         new(PathOf(blobId), new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, Options = FileOptions.Asynchronous | FileOptions.SequentialScan, BufferSize = 0 });
 
     /// <summary>
-    /// Streams <paramref name="source"/> into a temporary file, its large blocks past the page cache, computing MD5 and
-    /// the declared digests beside the write, each on its own core where one is free (<see cref="BlockFanOut"/>), and
-    /// verifies them; the caller commits the result or disposes it (which removes the file).
+    /// Streams <paramref name="source"/> into a temporary file, its large blocks past the page cache, computing MD5 (in
+    /// lanes with concurrent bodies', <see cref="Md5Scheduler"/>) and the declared digests beside the write, each on its
+    /// own core where one is free (<see cref="BlockFanOut"/>), and verifies them; the caller commits the result or
+    /// disposes it (which removes the file).
     /// </summary>
     public async Task<PendingBlob> WriteAsync(Stream source, S3Digests digests, long maxBytes, CancellationToken cancellation)
     {
@@ -52,13 +53,13 @@ public sealed class BlobStore
         var pending = new PendingBlob(this, path);
         try
         {
-            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            using var md5 = Md5Scheduler.Shared.Open();
             using var sha256 = digests.ContentSha256Hex is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var checksum = digests.ChecksumAlgorithm is { } algorithm ? Checksum.Create(algorithm) : null;
             long size;
             using (var file = StreamedFileWriter.CreateNewUncached(path))
             {
-                List<BlockFanOut.BatchObserver> consumers = [file.AppendBlocks, BlockFanOut.EachBlock(md5.AppendData)];
+                List<BlockFanOut.BatchObserver> consumers = [file.AppendBlocks, BlockFanOut.EachBlock(md5.Append)];
                 if (sha256 is not null) consumers.Add(BlockFanOut.EachBlock(sha256.AppendData));
                 if (checksum is not null) consumers.Add(BlockFanOut.EachBlock(checksum.Append));
                 await using var fanOut = new BlockFanOut(consumers);
@@ -69,7 +70,7 @@ public sealed class BlobStore
             }
 
             if (digests.DeclaredLength is { } declared && declared != size) throw S3Errors.IncompleteBody();
-            var md5Bytes = md5.GetHashAndReset();
+            var md5Bytes = md5.Finish();
             if (digests.ContentMd5 is { } expectedMd5 && expectedMd5 != Convert.ToBase64String(md5Bytes))
                 throw S3Errors.BadDigest(expectedMd5, Convert.ToBase64String(md5Bytes));
             if (sha256 is not null && SHA256Hex(sha256) is var computed && !computed.Equals(digests.ContentSha256Hex, StringComparison.OrdinalIgnoreCase))
