@@ -195,6 +195,41 @@ public sealed class RdsExportTaskTests
         Assert.Equal(new object?[] { "{a,b}", null }, items.Column("tags"));
     }
 
+    [Fact]
+    public async Task An_aurora_mysql_cluster_exports_from_an_online_copy_of_its_writer()
+    {
+        await using var stratus = await StratusProcess.StartEphemeralAsync();
+        var setup = await Clients.Boto3Async(stratus.Url, Prelude + Setup + """
+            rds.create_db_cluster(DBClusterIdentifier="ledger", Engine="aurora-mysql", MasterUsername="aurora_admin", MasterUserPassword="aurora-master-pass", DatabaseName="app")
+            rds.create_db_instance(DBInstanceIdentifier="ledger-writer", DBClusterIdentifier="ledger", Engine="aurora-mysql", DBInstanceClass="db.r6g.large")
+            rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier="ledger-writer", WaiterConfig={"Delay": 1, "MaxAttempts": 240})
+            c = rds.describe_db_clusters(DBClusterIdentifier="ledger")["DBClusters"][0]
+            out["endpoint"] = c["Endpoint"]
+            out["port"] = c["Port"]
+            out["arn"] = c["DBClusterArn"]
+            """, TimeSpan.FromMinutes(5));
+        var db = new RdsAuroraTests.AuroraDatabase("aurora-mysql", (int)setup["port"]!);
+        await db.ExecuteAsync((string)setup["endpoint"]!, "CREATE TABLE entries (id INT PRIMARY KEY, amount DECIMAL(6,2)); INSERT INTO entries VALUES (1, 1.25), (2, -3.50)");
+
+        var result = await Clients.Boto3Async(stratus.Url, Prelude + $$"""
+            task = rds.start_export_task(ExportTaskIdentifier="ledger-now", SourceArn="{{setup["arn"]}}", S3BucketName="{{Bucket}}",
+                IamRoleArn="{{setup["role"]}}", KmsKeyId="{{setup["key"]}}")
+            out["sourceType"] = task["SourceType"]
+            out["task"] = wait_export("ledger-now")
+            out["files"] = parquet_files("ledger-now/")
+            out["instances"] = [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]]
+            """, TimeSpan.FromMinutes(6));
+
+        Assert.Equal("CLUSTER", result["sourceType"]!.GetValue<string>());
+        Assert.True(result["task"]!["Status"]!.GetValue<string>() == "COMPLETE", result["task"]!.ToJsonString());
+        Assert.NotNull(result["task"]!["SnapshotTime"]);
+        var entries = await ReadParquetAsync(result["files"]!.AsObject(), "ledger-now/app/app.entries/1/part-00000-");
+        Assert.Equal(new object?[] { 1, 2 }, entries.Column("id"));
+        Assert.Equal(new object?[] { 1.25m, -3.50m }, entries.Column("amount"));
+        // The export's own server is never an RDS instance.
+        Assert.Equal(new[] { "ledger-writer" }, result["instances"]!.AsArray().Select(i => i!.GetValue<string>()));
+    }
+
     /// <summary>The one Parquet file whose key starts with <paramref name="keyPrefix"/>, read whole (the tests' tables are small).</summary>
     private static async Task<ParquetTable> ReadParquetAsync(JsonObject files, string keyPrefix)
     {
