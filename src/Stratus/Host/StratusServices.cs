@@ -157,6 +157,7 @@ public sealed class StratusServices : IAsyncDisposable
         // Custom domain names are one namespace for REST and HTTP APIs, served ahead of the execute-api forms.
         var s3 = new S3Service(store, clock, Path.Combine(workDir, "s3"), TimeSpan.FromHours(1), new BucketNotifications(lambda, Log("s3.notifications")));
         s3ForExports = s3;
+        rds.ExportSnapshotsTo(s3, kms);
         // A mutual TLS domain's truststore is read from S3 when the domain is created or updated.
         var customDomains = new CustomDomainNames(store, clock, apiGateway, apiGatewayV2, s3);
         var customDomainDataPlane = new CustomDomainDataPlane(customDomains, apiGatewayDataPlane, apiGatewayV2DataPlane, apiGatewayV2,

@@ -19,6 +19,7 @@ public sealed partial class RdsApi
         AddProxyOperations(table);
         AddBlueGreenOperations(table);
         AddAccountOperations(table);
+        AddExportOperations(table);
         // botocore's other operations answer a clear refusal naming the operation and why (README lists them).
         NotServedOperations.AddTo(table, RdsNotServed.Operations, RdsErrors.NotServed);
         return table;

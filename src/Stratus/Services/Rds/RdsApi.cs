@@ -65,6 +65,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["DBSnapshotAttributes"] = "DBSnapshotAttribute",
             ["DBClusterSnapshotAttributes"] = "DBClusterSnapshotAttribute",
             ["AttributeValues"] = "AttributeValue",
+            ["ExportTasks"] = "ExportTask",
         },
     };
 

@@ -57,6 +57,21 @@ public static partial class RdsRules
 
     public static string SnapshotIdentifier(string name, string value) => Identifier(name, value, 255);
 
+    /// <summary>An export task's identifier follows the identifier rules, up to 60 characters.</summary>
+    public static string ExportTaskIdentifier(string value) => Identifier("ExportTaskIdentifier", value, 60);
+
+    /// <summary>
+    /// StartExportTask's ExportOnly entries, as AWS documents them: database, database.table for MySQL engines, database.schema
+    /// and database.schema.table for PostgreSQL ones; a partial export names Latin letters, digits, $ and _ only.
+    /// </summary>
+    public static void ExportOnly(IReadOnlyList<string> entries, string engine)
+    {
+        var (parts, form) = IsPostgres(engine) ? (3, "database, database.schema or database.schema.table") : (2, "database or database.table");
+        foreach (var entry in entries)
+            if (entry.Split('.') is var names && (names.Length > parts || names.Any(n => n.Length == 0 || !n.All(c => char.IsAsciiLetterOrDigit(c) || c is '$' or '_'))))
+                throw RdsErrors.InvalidExportOnly(entry, form);
+    }
+
     /// <summary>Parameter group, option group and event subscription names follow the identifier rules, up to 255 characters.</summary>
     public static string GroupName(string name, string value) => Identifier(name, value, 255);
 

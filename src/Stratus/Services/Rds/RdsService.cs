@@ -76,6 +76,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _proxyEndpoints = new ResourceTable<DbProxyEndpoint>(store, "rds.proxyEndpoints");
         _blueGreen = new ResourceTable<BlueGreenDeployment>(store, "rds.blueGreenDeployments");
         _globalClusters = new ResourceTable<GlobalCluster>(store, "rds.globalClusters");
+        _exportTasks = new ResourceTable<RdsExportTask>(store, "rds.exportTasks");
         RecoverBlueGreen();
         if (engines.Count == 0) return;
         _fleet = new DbFleet(engines, dataDir, stratusHost, logger);

@@ -156,6 +156,14 @@ public interface IDbServer
 
     /// <summary>What the running server says about itself now: its client connections and, on a replica, how far it lags.</summary>
     Task<DbServerSample> SampleAsync(CancellationToken cancellation);
+
+    // ---- snapshot exports to S3 (Engine/Export, MariaDbServer.Export.cs, PostgresServer.Export.cs) ----
+
+    /// <summary>Every user table of the running server (every database's), its columns typed as RDS exports them to Parquet.</summary>
+    Task<IReadOnlyList<Export.ExportTable>> ExportTablesAsync(CancellationToken cancellation);
+
+    /// <summary>An open admin connection over the socket to <paramref name="database"/> (the engine's default when null), without a command timeout.</summary>
+    Task<System.Data.Common.DbConnection> OpenAdminConnectionAsync(string? database, CancellationToken cancellation);
 }
 
 /// <summary>
