@@ -78,8 +78,9 @@ public sealed partial class RdsService
         var instance = _instances.Values.FirstOrDefault(i => i.ResourceId == resourceId);
         // A cluster volume started before its first instance only gets its master user there: no client reaches it.
         if (instance is null) return;
+        // The machine's clock, not the service's: clients check the certificate's validity against theirs.
         RequireFleet().Authorities.Issue(instance.AccountId, instance.Region, RequireCertificateKind(instance.CertificateAuthority), server.Tls,
-            [address, .. ClusterEndpointAddresses(instance).Where(a => a != address).Distinct()], Now);
+            [address, .. ClusterEndpointAddresses(instance).Where(a => a != address).Distinct()], DateTimeOffset.UtcNow);
     }
 
     private IEnumerable<string> ClusterEndpointAddresses(DbInstance member)

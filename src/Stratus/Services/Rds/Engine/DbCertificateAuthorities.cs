@@ -104,9 +104,10 @@ public sealed class DbCertificateAuthorities(string root)
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(authority, true, false));
-        var notAfter = now + ServerCertificateLifetime;
-        if (notAfter > authority.NotAfter) notAfter = authority.NotAfter;
-        using var certificate = request.Create(authority, now.AddMinutes(-5), notAfter, RandomNumberGenerator.GetBytes(16));
+        // Within the CA's own validity, which a certificate may not outlast nor precede (a CA made a moment ago starts after "now").
+        var notBefore = Later(now.AddMinutes(-5), authority.NotBefore);
+        var notAfter = Earlier(now + ServerCertificateLifetime, authority.NotAfter);
+        using var certificate = request.Create(authority, notBefore, notAfter, RandomNumberGenerator.GetBytes(16));
         Persistence.DataDirectory.CreatePrivate(files.Directory);
         Persistence.DataDirectory.WritePrivate(files.Key, Encoding.ASCII.GetBytes(key.ExportPkcs8PrivateKeyPem()));
         Persistence.DataDirectory.WritePrivate(files.Certificate, Encoding.ASCII.GetBytes(certificate.ExportCertificatePem() + "\n"));
@@ -148,6 +149,10 @@ public sealed class DbCertificateAuthorities(string root)
         certificate.GetCertHashString().ToLowerInvariant(),
         new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero),
         new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero));
+
+    private static DateTimeOffset Later(DateTimeOffset time, DateTime bound) => time > new DateTimeOffset(bound.ToUniversalTime()) ? time : new DateTimeOffset(bound.ToUniversalTime());
+
+    private static DateTimeOffset Earlier(DateTimeOffset time, DateTime bound) => time < new DateTimeOffset(bound.ToUniversalTime()) ? time : new DateTimeOffset(bound.ToUniversalTime());
 
     private static AsymmetricAlgorithm NewKey(CertificateKeyType type) => type switch
     {
