@@ -133,6 +133,29 @@ public sealed class RdsTlsTests : IAsyncLifetime
         Assert.Contains("no encryption", refused.MessageText);
     }
 
+    [Fact]
+    public async Task An_aurora_member_is_verified_by_host_name_through_its_cluster_endpoint()
+    {
+        var cluster = await Clients.Boto3Async(_server.Url, $$"""
+            rds = client("rds")
+            out["account"] = client("sts").get_caller_identity()["Account"]
+            rds.create_db_cluster(DBClusterIdentifier="tls-cluster", Engine="aurora-postgresql", MasterUsername="{{SeedUser}}",
+                MasterUserPassword="{{SeedPassword}}", DatabaseName="{{SeedDatabase}}", Port=5442)
+            rds.get_waiter("db_cluster_available").wait(DBClusterIdentifier="tls-cluster", WaiterConfig={"Delay": 1, "MaxAttempts": 240})
+            rds.create_db_instance(DBInstanceIdentifier="tls-writer", DBClusterIdentifier="tls-cluster", Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
+            rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier="tls-writer", WaiterConfig={"Delay": 1, "MaxAttempts": 240})
+            c = rds.describe_db_clusters(DBClusterIdentifier="tls-cluster")["DBClusters"][0]
+            out["endpoint"] = c["Endpoint"]
+            out["ca"] = rds.describe_db_instances(DBInstanceIdentifier="tls-writer")["DBInstances"][0]["CACertificateIdentifier"]
+            """);
+        Assert.Equal("rds-ca-rsa2048-g1", cluster["ca"]!.GetValue<string>());
+        using var http = new HttpClient();
+        var bundle = Write("cluster-bundle.pem",
+            await http.GetStringAsync($"{_server.Url}/_stratus/rds/truststore/{cluster["account"]!.GetValue<string>()}/us-east-1/us-east-1-bundle.pem"));
+        // The cluster endpoint forwards bytes: the TLS session is the writer's own, whose certificate names the endpoint's address too.
+        Assert.True(await PostgresEncryptedAsync(new DbEndpoint(cluster["endpoint"]!.GetValue<string>(), 5442, ""), SslMode.VerifyFull, bundle));
+    }
+
     private string Write(string name, string content)
     {
         var path = Path.Combine(_work, name);
