@@ -7,7 +7,8 @@ namespace Stratus.WebConsole;
 
 /// <summary>
 /// The console's database section: RDS instances with their engine and version, status and endpoint, and the command
-/// that connects to each (psql for postgres, mariadb for mysql and mariadb), ready to copy; it asks for the password.
+/// that connects to each (psql for postgres, mariadb for mysql and mariadb) over TLS verified with the Region's CA bundle
+/// (linked above the table, saved as REGION-bundle.pem), ready to copy; it asks for the password.
 /// </summary>
 public sealed class DatabaseConsole(RdsService rds) : IConsoleSection
 {
@@ -18,6 +19,9 @@ public sealed class DatabaseConsole(RdsService rds) : IConsoleSection
     {
         var instances = rds.AllInstances().Where(i => i.AccountId == account && i.Region == region).OrderBy(i => i.Identifier, StringComparer.Ordinal).ToList();
         if (instances.Count == 0) return;
+        var bundle = $"{region}-bundle.pem";
+        html.Append(CultureInfo.InvariantCulture,
+            $"""<p>The servers serve TLS with certificates of this Region's RDS CAs: save <a download="{E(bundle)}" href="{E($"{RdsTruststore.PathPrefix}/{account}/{region}/{bundle}")}">{E(bundle)}</a> where you run the commands below.</p>""");
         TableHead(html, "RDS DB instances", "instance", "engine", "status", "endpoint", "connect");
         foreach (var instance in instances)
         {
@@ -33,8 +37,9 @@ public sealed class DatabaseConsole(RdsService rds) : IConsoleSection
     public static string? ConnectionCommand(DbInstance instance)
     {
         if (instance.Address is null) return null;
+        var bundle = $"{instance.Region}-bundle.pem";
         return RdsRules.IsPostgres(instance.Engine)
-            ? $"psql -h {instance.Address} -p {instance.Port} -U {instance.MasterUsername} -d {instance.DbName ?? "postgres"}"
-            : $"mariadb -h {instance.Address} -P {instance.Port} -u {instance.MasterUsername} -p{(instance.DbName is null ? "" : " " + instance.DbName)}";
+            ? $"psql \"host={instance.Address} port={instance.Port} user={instance.MasterUsername} dbname={instance.DbName ?? "postgres"} sslmode=verify-full sslrootcert={bundle}\""
+            : $"mariadb -h {instance.Address} -P {instance.Port} -u {instance.MasterUsername} -p --ssl-ca={bundle} --ssl-verify-server-cert{(instance.DbName is null ? "" : " " + instance.DbName)}";
     }
 }

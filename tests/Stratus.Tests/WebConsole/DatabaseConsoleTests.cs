@@ -26,11 +26,14 @@ public sealed class DatabaseConsoleTests
     };
 
     [Fact]
-    public void A_postgres_instance_is_reached_with_psql_and_a_mysql_one_with_mariadb()
+    public void A_postgres_instance_is_reached_with_psql_and_a_mysql_one_with_mariadb_over_verified_TLS()
     {
-        Assert.Equal("psql -h 127.0.0.2 -p 5432 -U master -d app", DatabaseConsole.ConnectionCommand(Instance("postgres", "127.0.0.2", 5432, "app")));
-        Assert.Equal("psql -h 127.0.0.3 -p 5433 -U master -d postgres", DatabaseConsole.ConnectionCommand(Instance("postgres", "127.0.0.3", 5433, null)));
-        Assert.Equal("mariadb -h 127.0.0.4 -P 3306 -u master -p app", DatabaseConsole.ConnectionCommand(Instance("mysql", "127.0.0.4", 3306, "app")));
+        Assert.Equal("psql \"host=127.0.0.2 port=5432 user=master dbname=app sslmode=verify-full sslrootcert=us-east-1-bundle.pem\"",
+            DatabaseConsole.ConnectionCommand(Instance("postgres", "127.0.0.2", 5432, "app")));
+        Assert.Equal("psql \"host=127.0.0.3 port=5433 user=master dbname=postgres sslmode=verify-full sslrootcert=us-east-1-bundle.pem\"",
+            DatabaseConsole.ConnectionCommand(Instance("postgres", "127.0.0.3", 5433, null)));
+        Assert.Equal("mariadb -h 127.0.0.4 -P 3306 -u master -p --ssl-ca=us-east-1-bundle.pem --ssl-verify-server-cert app",
+            DatabaseConsole.ConnectionCommand(Instance("mysql", "127.0.0.4", 3306, "app")));
         Assert.Null(DatabaseConsole.ConnectionCommand(Instance("postgres", null, 5432, "app")));
     }
 }

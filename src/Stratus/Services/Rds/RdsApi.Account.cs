@@ -33,6 +33,18 @@ public sealed partial class RdsApi
                 ["SupportsDBInstanceAutomatedBackupsReplication"] = false,
             }));
 
+        table.Add("DescribeCertificates", i =>
+        {
+            var (forNewLaunches, page) = _rds.DescribeCertificates(i.Scope, i.String("CertificateIdentifier"), Filters(i), i.String("Marker"), i.Int("MaxRecords"));
+            var body = Paged(page, "Certificates", CertificateBody);
+            body["DefaultCertificateForNewLaunches"] = forNewLaunches;
+            return body;
+        });
+        table.Add("ModifyCertificates", i => new JsonObject
+        {
+            ["Certificate"] = CertificateBody(_rds.ModifyCertificates(i.Scope, i.String("CertificateIdentifier"), i.Bool("RemoveCustomerOverride"))),
+        });
+
         table.Add("DescribeOrderableDBInstanceOptions", i => Paged(_rds.DescribeOrderableOptions(i.Scope, i.Required("Engine"), i.String("EngineVersion"),
             i.String("DBInstanceClass"), i.String("LicenseModel"), i.Bool("Vpc"), Filters(i), i.String("Marker"), i.Int("MaxRecords")),
             "OrderableDBInstanceOptions", OrderableOptionBody));
@@ -71,6 +83,19 @@ public sealed partial class RdsApi
             i.Required("AttributeName"), i.Strings("ValuesToAdd"), i.Strings("ValuesToRemove"))));
         table.Add("ModifyDBSnapshot", i => Snapshot(_rds.ModifySnapshot(i.Scope, i.Required("DBSnapshotIdentifier"), i.String("EngineVersion"), i.String("OptionGroupName"))));
     }
+
+    private static JsonObject CertificateBody(RdsCertificate certificate) => new()
+    {
+        ["CertificateIdentifier"] = certificate.Authority.Kind.Identifier,
+        ["CertificateType"] = "CA",
+        ["Thumbprint"] = certificate.Authority.Thumbprint,
+        ["ValidFrom"] = certificate.Authority.ValidFrom,
+        ["ValidTill"] = certificate.Authority.ValidTill,
+        ["CertificateArn"] = certificate.Arn,
+        ["CustomerOverride"] = certificate.CustomerOverride,
+        // The override lasts as long as its CA, as RDS reports it.
+        ["CustomerOverrideValidTill"] = certificate.CustomerOverride ? certificate.Authority.ValidTill : null,
+    };
 
     /// <summary>DB{Cluster}SnapshotAttributesResult: the one attribute RDS keeps, "restore", with the accounts the snapshot is shared with.</summary>
     private static JsonObject SnapshotAttributes(RdsSnapshot snapshot)

@@ -66,6 +66,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["DBClusterSnapshotAttributes"] = "DBClusterSnapshotAttribute",
             ["AttributeValues"] = "AttributeValue",
             ["ExportTasks"] = "ExportTask",
+            ["Certificates"] = "Certificate",
         },
     };
 
@@ -84,6 +85,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
 
     public string Name => "rds";
     public ServiceEndpoint Endpoint { get; }
+    public IReadOnlyList<StratusPage> Pages => [RdsTruststore.Page(_rds)];
 
     public string State
     {
@@ -247,6 +249,8 @@ public sealed partial class RdsApi : IStratusService, IDisposable
         var pending = new JsonObject();
         if (i.Pending?.InstanceClass is { } pendingClass) pending["DBInstanceClass"] = pendingClass;
         if (i.Pending?.AllocatedStorage is { } pendingStorage) pending["AllocatedStorage"] = pendingStorage;
+        if (i.Pending?.CaCertificateIdentifier is { } pendingAuthority) pending["CACertificateIdentifier"] = pendingAuthority;
+        var serverCertificate = _rds.ServerCertificate(i);
         var body = new JsonObject
         {
             ["DBInstanceIdentifier"] = i.Identifier,
@@ -323,6 +327,14 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["DedicatedLogVolume"] = false,
             ["DBClusterIdentifier"] = i.ClusterIdentifier,
             ["PromotionTier"] = i.ClusterIdentifier is null ? null : i.PromotionTier,
+            ["CACertificateIdentifier"] = i.CertificateAuthority,
+            // The certificate the server has now (issued at its last start): its CA differs from CACertificateIdentifier while a
+            // rotation without restart waits for the next one.
+            ["CertificateDetails"] = serverCertificate is not { } certificate ? null : new JsonObject
+            {
+                ["CAIdentifier"] = certificate.AuthorityIdentifier,
+                ["ValidTill"] = certificate.ValidTill,
+            },
         };
         return body;
     }

@@ -9,8 +9,8 @@ public sealed record RdsTag(string Key, string Value)
         input.Tags(keyMissing: input.FromTemplate ? null : RdsErrors.EmptyTagKey).Select(t => new RdsTag(t.Key, t.Value)).ToList();
 }
 
-/// <summary>Class and storage changes asked for without ApplyImmediately: applied at the next reboot.</summary>
-public sealed record RdsPendingChanges(string? InstanceClass, int? AllocatedStorage);
+/// <summary>Class, storage and CA changes asked for without ApplyImmediately: applied at the next reboot.</summary>
+public sealed record RdsPendingChanges(string? InstanceClass, int? AllocatedStorage, string? CaCertificateIdentifier = null);
 
 /// <summary>
 /// A DB instance as RDS describes it, plus where its MariaDB lives. The master password is not kept:
@@ -67,6 +67,11 @@ public sealed record DbInstance : IDbInstanceOrigin, IRdsDatabase
     public string? ClusterIdentifier { get; init; }
     /// <summary>Aurora's failover order among readers (0 first); 1 by default, as RDS.</summary>
     public int PromotionTier { get; init; } = 1;
+    /// <summary>The CA that issues the server's certificate (CACertificateIdentifier); null for instances made before Stratus served TLS.</summary>
+    public string? CaCertificateIdentifier { get; init; }
+
+    /// <summary>The instance's CA, RDS's default for one recorded without.</summary>
+    public string CertificateAuthority => CaCertificateIdentifier ?? Stratus.Services.Rds.Engine.CertificateAuthorityKind.DefaultIdentifier;
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:db:{Identifier}";
 }
@@ -335,6 +340,8 @@ public sealed record CreateInstanceRequest : DbCreateWithMasterUserRequest
     public string? ClusterIdentifier { get; init; }
     public int? PromotionTier { get; init; }
     public string? PreferredBackupWindow { get; init; }
+    /// <summary>The CA of the instance's server certificate; null for the Region's choice for new instances.</summary>
+    public string? CaCertificateIdentifier { get; init; }
 
     public CreateInstanceRequest() { }
 
@@ -351,6 +358,7 @@ public sealed record CreateInstanceRequest : DbCreateWithMasterUserRequest
         ClusterIdentifier = input.String("DBClusterIdentifier");
         PromotionTier = input.Int("PromotionTier");
         PreferredBackupWindow = input.String("PreferredBackupWindow");
+        CaCertificateIdentifier = input.String("CACertificateIdentifier");
     }
 
     /// <summary>
@@ -378,6 +386,8 @@ public abstract record RestoredInstanceSettings
     /// <summary>RDS makes a new password for the restored instance and keeps it in a secret of its own (rds!db-...).</summary>
     public bool? ManageMasterUserPassword { get; init; }
     public string? MasterUserSecretKmsKeyId { get; init; }
+    /// <summary>The CA of the restored instance's server certificate; null for the Region's choice for new instances.</summary>
+    public string? CaCertificateIdentifier { get; init; }
 
     /// <summary>The members both restores read alike, onto <paramref name="request"/>.</summary>
     public static T Read<T>(IInputReader input, T request) where T : RestoredInstanceSettings => request with
@@ -393,6 +403,7 @@ public abstract record RestoredInstanceSettings
         Tags = RdsTag.List(input),
         ManageMasterUserPassword = input.Bool("ManageMasterUserPassword"),
         MasterUserSecretKmsKeyId = input.String("MasterUserSecretKmsKeyId"),
+        CaCertificateIdentifier = input.String("CACertificateIdentifier"),
     };
 }
 
@@ -447,6 +458,9 @@ public sealed record ModifyInstanceRequest : IMasterPasswordChange
     public string? NewIdentifier { get; init; }
     public string? ParameterGroupName { get; init; }
     public string? OptionGroupName { get; init; }
+    public string? CaCertificateIdentifier { get; init; }
+    /// <summary>Whether a CA change applied at once restarts the server (true by default, as on RDS).</summary>
+    public bool? CertificateRotationRestart { get; init; }
 
     /// <summary>
     /// ModifyDBInstance's members, or an AWS::RDS::DBInstance's as an update states them. On the wire an
@@ -478,6 +492,8 @@ public sealed record ModifyInstanceRequest : IMasterPasswordChange
             NewIdentifier = template ? null : input.String("NewDBInstanceIdentifier"),
             ParameterGroupName = input.String("DBParameterGroupName"),
             OptionGroupName = input.String("OptionGroupName"),
+            CaCertificateIdentifier = input.String("CACertificateIdentifier"),
+            CertificateRotationRestart = input.Bool("CertificateRotationRestart"),
         };
     }
 
@@ -497,6 +513,7 @@ public sealed record ModifyInstanceRequest : IMasterPasswordChange
         Port = Port == previous.Port ? null : Port,
         ParameterGroupName = ParameterGroupName == previous.ParameterGroupName ? null : ParameterGroupName,
         OptionGroupName = OptionGroupName == previous.OptionGroupName ? null : OptionGroupName,
+        CaCertificateIdentifier = CaCertificateIdentifier == previous.CaCertificateIdentifier ? null : CaCertificateIdentifier,
     };
 }
 

@@ -33,8 +33,6 @@ public static class RdsNotServed
             ["AuthorizeDBSecurityGroupIngress", "CreateDBSecurityGroup", "DeleteDBSecurityGroup", "DescribeDBSecurityGroups", "RevokeDBSecurityGroupIngress"]),
         ("reserved instances are billing, which Stratus does not have",
             ["DescribeReservedDBInstances", "DescribeReservedDBInstancesOfferings", "PurchaseReservedDBInstancesOffering"]),
-        ("the database servers Stratus starts do not serve TLS, so there is no certificate authority to list or to rotate",
-            ["DescribeCertificates", "ModifyCertificates"]),
         ("Serverless v2 platform versions and DB recommendations are AWS's own content (its platform releases, its advisors' findings), which Stratus has no true answer for",
             ["DescribeDBRecommendations", "DescribeServerlessV2PlatformVersions", "ModifyDBRecommendation"]));
 }

@@ -118,6 +118,7 @@ public static class RdsParameterCatalog
         new("net_write_timeout", "integer", "dynamic", "1-31536000", "The number of seconds to wait for a block to be written to a connection before aborting the write."),
         new("performance_schema", "boolean", "static", Boolean, "Enables or disables the Performance Schema.", "0"),
         new("read_buffer_size", "integer", "dynamic", "8192-2147479552", "Each thread that does a sequential scan allocates this buffer."),
+        new("require_secure_transport", "boolean", "dynamic", Boolean, "Whether client connections to the server are required to use some form of secure transport."),
         new("slow_query_log", "boolean", "dynamic", Boolean, "Whether the slow query log is enabled."),
         new("sort_buffer_size", "integer", "dynamic", "32768-18446744073709551615", "Each session that needs to do a sort allocates a buffer of this size."),
         new("sql_mode", "list", "dynamic", SqlModes, "Current SQL server mode."),

@@ -37,6 +37,8 @@ public static class RdsPostgresParameterCatalog
         new("max_parallel_workers_per_gather", "integer", "dynamic", "0-1024", "Sets the maximum number of parallel processes per executor node."),
         new("max_wal_size", "integer", "dynamic", "2-2147483647", "Sets the WAL size that triggers a checkpoint (MB)."),
         new("random_page_cost", "float", "dynamic", "0-2147483647", "Sets the planner's estimate of the cost of a nonsequentially fetched disk page."),
+        // RDS's own parameter (dynamic, 0 by default before PostgreSQL 16): which pg_hba.conf line lets clients in, TLS ones only or any.
+        new("rds.force_ssl", "boolean", "dynamic", Boolean, "Force SSL connections.", "0"),
         new("shared_buffers", "integer", "static", "16-1073741823", "Sets the number of shared memory buffers used by the server (8 kB).", "2048"),
         new("statement_timeout", "integer", "dynamic", "0-2147483647", "Sets the maximum allowed duration of any statement (ms)."),
         new("temp_buffers", "integer", "dynamic", "100-1073741823", "Sets the maximum number of temporary buffers used by each session (8 kB)."),

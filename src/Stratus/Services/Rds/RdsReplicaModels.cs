@@ -11,6 +11,8 @@ public sealed record CreateReplicaRequest : DbCreateRequest
     public string? AvailabilityZone { get; init; }
     public bool? PubliclyAccessible { get; init; }
     public string? OptionGroupName { get; init; }
+    /// <summary>The CA of the replica's server certificate; null for the Region's choice for new instances.</summary>
+    public string? CaCertificateIdentifier { get; init; }
 
     public CreateReplicaRequest() { }
 
@@ -23,6 +25,7 @@ public sealed record CreateReplicaRequest : DbCreateRequest
         AvailabilityZone = input.String("AvailabilityZone");
         PubliclyAccessible = input.Bool("PubliclyAccessible");
         OptionGroupName = input.String("OptionGroupName");
+        CaCertificateIdentifier = input.String("CACertificateIdentifier");
     }
 
     public static CreateReplicaRequest Read(IInputReader input, string identifier) => new(input, identifier);

@@ -390,6 +390,7 @@ public sealed partial class RdsService
             CopyTagsToSnapshot = cluster.CopyTagsToSnapshot,
             DeletionProtection = request.DeletionProtection ?? false,
             Tags = request.Tags,
+            CaCertificateIdentifier = NewInstanceCertificate(scope, request.CaCertificateIdentifier),
         };
         RequireQuota(scope, "DBInstances");
         if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsErrors.InstanceAlreadyExists();

@@ -52,6 +52,7 @@ public sealed partial class RdsService
             // RDS names a source in another Region by its ARN.
             ReplicaSourceIdentifier = crossRegion ? source.Arn : source.Identifier,
             Tags = request.Tags,
+            CaCertificateIdentifier = NewInstanceCertificate(scope, request.CaCertificateIdentifier),
         };
         RequireQuota(scope, "DBInstances");
         RequireQuota(scope, "AllocatedStorage", replica.AllocatedStorage);

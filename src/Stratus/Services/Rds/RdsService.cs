@@ -77,10 +77,12 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         _blueGreen = new ResourceTable<BlueGreenDeployment>(store, "rds.blueGreenDeployments");
         _globalClusters = new ResourceTable<GlobalCluster>(store, "rds.globalClusters");
         _exportTasks = new ResourceTable<RdsExportTask>(store, "rds.exportTasks");
+        _certificateOverrides = new ResourceTable<RdsCertificateOverride>(store, "rds.certificateOverrides");
         RecoverBlueGreen();
         if (engines.Count == 0) return;
         _fleet = new DbFleet(engines, dataDir, stratusHost, logger);
         _fleet.ServerDied += OnServerDied;
+        _fleet.IssueCertificate = IssueServerCertificate;
         Recover();
         RecoverClusters();
         RecoverGlobalClusters();
@@ -157,6 +159,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             ParameterGroupName = parameterGroup,
             OptionGroupName = optionGroup,
             Tags = request.Tags,
+            CaCertificateIdentifier = NewInstanceCertificate(scope, request.CaCertificateIdentifier),
         };
         if (!_instances.TryAdd(InstanceKey(scope.AccountId, scope.Region, identifier), instance)) throw RdsErrors.InstanceAlreadyExists();
 
@@ -216,6 +219,8 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
         if (request.VpcSecurityGroupIds is { Count: > 0 } newGroups) SecurityGroups(scope, newGroups, SubnetGroupOf(instance).VpcId);
         if (request.NewIdentifier is not null && !request.NewIdentifier.Equals(instance.Identifier, StringComparison.OrdinalIgnoreCase))
             throw RdsErrors.InvalidCombination("Stratus does not support renaming DB instances (NewDBInstanceIdentifier).");
+        if (request.CertificateRotationRestart == false && request.CaCertificateIdentifier is null) throw RdsErrors.RotationRestartWithoutCertificate();
+        var newAuthority = request.CaCertificateIdentifier is { } authority && RequireCertificateKind(authority).Identifier != instance.CertificateAuthority ? authority : null;
         if (instance.Status != "available")
             throw RdsErrors.InvalidInstanceState($"Database instance is not in available state.");
         var newParameterGroup = request.ParameterGroupName is { } groupName ? ResolveInstanceParameterGroup(scope, groupName, instance.Engine, instance.EngineVersion) : null;
@@ -239,14 +244,26 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             // As RDS: another parameter group takes effect at the next reboot, whatever ApplyImmediately says.
             if (request.ParameterGroupName is not null && newParameterGroup != i.ParameterGroupName)
                 next = next with { ParameterGroupName = newParameterGroup, ParameterApplyStatus = "pending-reboot" };
-            if (!changesResources) return next;
-            return request.ApplyImmediately
-                ? next with { InstanceClass = request.InstanceClass ?? i.InstanceClass, AllocatedStorage = request.AllocatedStorage ?? i.AllocatedStorage, Pending = null }
-                : next with { Pending = new RdsPendingChanges(request.InstanceClass ?? i.Pending?.InstanceClass, request.AllocatedStorage ?? i.Pending?.AllocatedStorage) };
+            if (changesResources)
+                next = request.ApplyImmediately
+                    ? next with
+                    {
+                        InstanceClass = request.InstanceClass ?? i.InstanceClass, AllocatedStorage = request.AllocatedStorage ?? i.AllocatedStorage,
+                        Pending = i.Pending?.CaCertificateIdentifier is { } pendingAuthority ? new RdsPendingChanges(null, null, pendingAuthority) : null,
+                    }
+                    : next with { Pending = new RdsPendingChanges(request.InstanceClass ?? i.Pending?.InstanceClass, request.AllocatedStorage ?? i.Pending?.AllocatedStorage, i.Pending?.CaCertificateIdentifier) };
+            // A new CA applies at once with ApplyImmediately, else at the next reboot (Stratus's stand-in for RDS's maintenance window).
+            if (newAuthority is not null)
+                next = request.ApplyImmediately
+                    ? next with { CaCertificateIdentifier = newAuthority, Pending = next.Pending is { } p ? p with { CaCertificateIdentifier = null } : null }
+                    : next with { Pending = (next.Pending ?? new RdsPendingChanges(null, null)) with { CaCertificateIdentifier = newAuthority } };
+            return next;
         });
         if (changesResources && request.ApplyImmediately) Event(updated, "Applied change to DB instance class and storage", "configuration change");
         ChangeBackupRetention(instance, updated);
+        // A port change restarts the server, which then serves a certificate of the new CA too.
         if (request.Port is { } port && port != updated.Port) return MovePort(updated, port);
+        if (newAuthority is not null && request.ApplyImmediately) return RotateCertificate(updated, request.CertificateRotationRestart ?? true);
         return updated;
     }
 
@@ -311,7 +328,11 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             _restarts.TryRemove(current.ResourceId, out _);
             await RequireFleet().StopAsync(current.ResourceId);
             var restarted = current.Pending is { } pending
-                ? UpdateInstance(current, i => i with { InstanceClass = pending.InstanceClass ?? i.InstanceClass, AllocatedStorage = pending.AllocatedStorage ?? i.AllocatedStorage, Pending = null })
+                ? UpdateInstance(current, i => i with
+                {
+                    InstanceClass = pending.InstanceClass ?? i.InstanceClass, AllocatedStorage = pending.AllocatedStorage ?? i.AllocatedStorage,
+                    CaCertificateIdentifier = pending.CaCertificateIdentifier ?? i.CaCertificateIdentifier, Pending = null,
+                })
                 : current;
             await StartServerAsync(restarted, token);
             Event(restarted, "DB instance restarted", "availability");
@@ -539,6 +560,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             ParameterGroupName = parameterGroup,
             OptionGroupName = optionGroup,
             Tags = request.Tags.Count > 0 ? request.Tags : OwnTags(scope, snapshot),
+            CaCertificateIdentifier = NewInstanceCertificate(scope, request.CaCertificateIdentifier),
         };
         RequireQuota(scope, "DBInstances");
         RequireQuota(scope, "AllocatedStorage", snapshot.AllocatedStorage);

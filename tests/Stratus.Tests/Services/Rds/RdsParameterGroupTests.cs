@@ -68,7 +68,7 @@ public sealed class RdsParameterGroupTests(RdsGroupsFixture db) : IClassFixture<
         Assert.Equal("InvalidParameterValue", setup["default_modify"]!["code"]!.GetValue<string>());
         Assert.Equal("""[["max_connections","77","dynamic"]]""", setup["user"]!.ToJsonString());
         Assert.Equal(20, setup["page_size"]!.GetValue<int>());
-        Assert.Equal(41, setup["all"]!.GetValue<int>());
+        Assert.Equal(42, setup["all"]!.GetValue<int>());
         Assert.Equal("mysql8.0", setup["default_family"]!.GetValue<string>());
         Assert.Equal("""["engine-default","system"]""", setup["default_sources"]!.ToJsonString());
         Assert.Equal("""[{"DBParameterGroupName":"app-params","ParameterApplyStatus":"pending-reboot"}]""", setup["pending"]!.ToJsonString());

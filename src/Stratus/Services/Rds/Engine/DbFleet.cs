@@ -39,7 +39,11 @@ public sealed partial class DbFleet
             Persistence.DataDirectory.CreatePrivate(Root);
         }
         _storageCgroups = StorageCgroups.Detect(Root);
+        Authorities = new DbCertificateAuthorities(Root);
     }
+
+    /// <summary>The certificate authorities of every account and Region, kept with the servers' files.</summary>
+    public DbCertificateAuthorities Authorities { get; }
 
     /// <summary>How servers' storage operations are counted, or why they are not (the health page says it).</summary>
     public string StorageCounting => _storageCgroups.Description;
@@ -51,6 +55,12 @@ public sealed partial class DbFleet
 
     /// <summary>Raised when a server's process ends without being asked to (resource id, exit code).</summary>
     public event Action<string, int>? ServerDied;
+
+    /// <summary>
+    /// Issues a server's TLS certificate for the address it is about to listen on (resource id, address, server), before each
+    /// start: RDS's, from the instance's certificate authority.
+    /// </summary>
+    public Action<string, string, IDbServer>? IssueCertificate { get; set; }
 
     public string SnapshotDataDir(string snapshotResourceId) => Path.Combine(Root, "snapshots", snapshotResourceId, "data");
 
@@ -136,6 +146,7 @@ public sealed partial class DbFleet
             tried.Add(address);
             try
             {
+                IssueCertificate?.Invoke(resourceId, address, server);
                 await server.StartAsync(address, port, cancellation);
                 _addresses.ReleaseAll(resourceId, keep: address);
                 return address;

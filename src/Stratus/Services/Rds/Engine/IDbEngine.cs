@@ -31,6 +31,8 @@ public interface IDbServer
 {
     string Home { get; }
     string DataDir { get; }
+    /// <summary>The certificate and key the server serves TLS with (when they exist at its start); RDS issues them.</summary>
+    ServerTlsFiles Tls { get; }
     bool IsInitialized { get; }
     bool IsRunning { get; }
 

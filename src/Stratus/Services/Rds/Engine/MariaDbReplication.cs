@@ -79,10 +79,12 @@ public sealed partial class MariaDbServer
 
     /// <summary>
     /// Where a replica connects and from which position: the GTIDs it has applied (slave_pos), so a replica repointed to
-    /// another source goes on from there; it retries every second while its source is not reachable (a failover).
+    /// another source goes on from there; it retries every second while its source is not reachable (a failover). Over TLS
+    /// (MASTER_SSL): every server RDS starts serves it, and a source whose parameter group sets require_secure_transport
+    /// refuses anything else.
     /// </summary>
     private const string ChangeMaster = "CHANGE MASTER TO MASTER_HOST = @host, MASTER_PORT = @port, MASTER_USER = @user, MASTER_PASSWORD = @password, " +
-        "MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1;";
+        "MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1, MASTER_SSL = 1;";
 
     private static Dictionary<string, object?> SourceParameters(string address, int port, ReplicationLogin login, string? position = null) =>
         new() { ["@host"] = address, ["@port"] = port, ["@user"] = login.User, ["@password"] = login.Password, ["@position"] = position };

@@ -76,8 +76,11 @@ public sealed partial class MariaDbServer(MariaDbInstallation installation, stri
         await LaunchAsync(ServerProcess.Launch(installation.ServerPath, ["--no-defaults", $"--datadir={DataDir}", .. network,
             $"--socket={Socket}", $"--pid-file={PidFile}", $"--tmpdir={TempDir}", $"--log-error={ErrorLog}",
             $"--slow-query-log-file={SlowQueryLog}", $"--general-log-file={GeneralLog}", .. UserArg(), .. TuningArgs, .. RuntimeArgs,
-            .. ReplicationArgs(), .. StaticParameterArgs()]), where, cancellation);
+            .. ReplicationArgs(), .. TlsArgs(), .. StaticParameterArgs()]), where, cancellation);
     }
+
+    /// <summary>TLS with the certificate RDS issued the server (its clients choose whether to use it, unless require_secure_transport says they must).</summary>
+    private string[] TlsArgs() => Tls.Exist ? [$"--ssl-cert={Tls.Certificate}", $"--ssl-key={Tls.Key}", $"--ssl-ca={Tls.Authority}"] : [];
 
     /// <summary>Runs administrative SQL as root over the socket; values are passed as parameters, never spliced.</summary>
     public async Task ExecuteAsync(string sql, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellation = default)

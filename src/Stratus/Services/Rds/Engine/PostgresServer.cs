@@ -28,11 +28,19 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
         """;
 
     // The admin connects over the socket (only Stratus reaches its 0700 directory); everyone else over TCP with a password.
-    private const string HostBasedAuthentication = """
+    private const string HostBasedAuthentication = $"""
         # Written by Stratus.
         local   all   rdsadmin   trust
-        host    all   all        all   scram-sha-256
+        {ClientAccess}
         """;
+
+    // Everyone's TCP line in pg_hba.conf: any connection, or (rds.force_ssl 1) only TLS ones; the others then find no line
+    // and are refused ("no pg_hba.conf entry ... no encryption"), as RDS refuses them.
+    private const string ClientAccess = "host    all   all        all   scram-sha-256";
+    private const string TlsClientAccess = "hostssl all   all        all   scram-sha-256";
+
+    /// <summary>RDS's rds.force_ssl: not a PostgreSQL setting but which of the two client lines pg_hba.conf holds.</summary>
+    public const string ForceSslParameter = "rds.force_ssl";
 
     private readonly StringBuilder _startOutput = new();
     // The socket's name carries the port (.s.PGSQL.5432).
@@ -89,12 +97,15 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
         _archiving = archiving.Length > 0;
         var start = ServerProcess.Launch(Program(installation.ServerPath), [.. Arguments(installation.ServerPath), "-D", DataDir,
             "-c", $"listen_addresses={address}", "-c", $"port={port}", "-c", $"unix_socket_directories={SocketDir}",
-            "-c", "logging_collector=on", "-c", $"log_directory={Home}", "-c", "log_filename=postgresql.log", "-c", "log_rotation_age=0", .. archiving]);
+            "-c", "logging_collector=on", "-c", $"log_directory={Home}", "-c", "log_filename=postgresql.log", "-c", "log_rotation_age=0", .. archiving, .. TlsArgs()]);
         lock (_startOutput) _startOutput.Clear();
         _port = port;
         await LaunchAsync(start, $"{address}:{port}", cancellation);
         if (IsReplica) await WaitUntilReplicatingAsync(cancellation);
     }
+
+    /// <summary>TLS with the certificate RDS issued the server; whether clients must use it is pg_hba.conf's (rds.force_ssl).</summary>
+    private string[] TlsArgs() => Tls.Exist ? ["-c", "ssl=on", "-c", $"ssl_cert_file={Tls.Certificate}", "-c", $"ssl_key_file={Tls.Key}"] : [];
 
     /// <summary>
     /// The master user as RDS makes it: not a superuser (RDS keeps that for rdsadmin) but able to create databases and
@@ -121,21 +132,37 @@ public sealed partial class PostgresServer(PostgresInstallation installation, st
     public async Task ApplyParametersAsync(IReadOnlyList<DbParameter> parameters, CancellationToken cancellation)
     {
         foreach (var parameter in parameters) CheckParameter(parameter);
+        var forceSsl = parameters.LastOrDefault(p => p.Name == ForceSslParameter);
+        if (forceSsl is not null)
+        {
+            RequireTlsForClients(forceSsl.Value == "1");
+            parameters = parameters.Where(p => p.Name != ForceSslParameter).ToList();
+        }
         var pending = ReadPendingParameters();
         foreach (var parameter in parameters.Where(p => !p.IsDynamic)) pending[parameter.Name] = parameter.Value;
         WritePendingParameters(pending);
 
         var dynamic = parameters.Where(p => p.IsDynamic).ToList();
-        if (dynamic.Count == 0) return;
+        if (dynamic.Count == 0 && forceSsl is null) return;
         if (!IsRunning)
         {
-            WriteAutoConf(dynamic.ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal));
+            if (dynamic.Count > 0) WriteAutoConf(dynamic.ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal));
             return;
         }
         // An empty value puts the server's default back, as SET GLOBAL ... = DEFAULT does on MariaDB.
         foreach (var parameter in dynamic)
             await ExecuteAsync(parameter.Value.Length == 0 ? $"ALTER SYSTEM RESET {parameter.Name}" : $"ALTER SYSTEM SET {parameter.Name} = {Literal(parameter.Value)}", cancellation);
         await ExecuteAsync("SELECT pg_reload_conf()", cancellation);
+    }
+
+    /// <summary>Puts the TLS-only client line in pg_hba.conf, or the one for any connection; a reload (or the next start) applies it.</summary>
+    private void RequireTlsForClients(bool required)
+    {
+        var hba = Path.Combine(DataDir, "pg_hba.conf");
+        if (!File.Exists(hba)) return;
+        var lines = File.ReadAllLines(hba)
+            .Select(l => l.Trim() is ClientAccess or TlsClientAccess ? (required ? TlsClientAccess : ClientAccess) : l);
+        File.WriteAllText(hba, string.Join('\n', lines) + "\n");
     }
 
     public Task<bool> StopOrphanAsync() => ServerProcess.StopOrphanAsync(PidFile, $"-D {DataDir} ", ServerProcess.SigInt);

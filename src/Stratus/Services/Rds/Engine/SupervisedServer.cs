@@ -20,6 +20,8 @@ public abstract class SupervisedServer(string home)
 
     public string Home { get; } = home;
     public string DataDir => Path.Combine(Home, "data");
+    /// <summary>The certificate and key the server serves TLS with, issued by its instance's CA before each start.</summary>
+    public ServerTlsFiles Tls => ServerTlsFiles.Of(Home);
     private string InitializedMarker => Path.Combine(Home, "initialized");
     public bool IsRunning { get { lock (_gate) return _process is { HasExited: false }; } }
     public int? ProcessId { get { lock (_gate) return _process is { HasExited: false } p ? p.Id : null; } }
