@@ -164,9 +164,11 @@ public static class LanguageExtensionsTransform
             }
         }
 
+        private static Protocols.AwsException Duplicate(string key) => Failed($"Fn::ForEach produces the key {key}, which is already declared at the same level.");
+
         private static void Add(JsonObject target, string key, JsonNode? value)
         {
-            if (target.ContainsKey(key)) throw Failed($"Fn::ForEach produces the key {key}, which is already declared at the same level.");
+            if (target.ContainsKey(key)) throw Duplicate(key);
             target[key] = Detached(value);
         }
 
@@ -222,7 +224,7 @@ public static class LanguageExtensionsTransform
                     foreach (var (key, value) in obj)
                     {
                         var replacedKey = Replaced(key, identifier, item);
-                        if (result.ContainsKey(replacedKey)) throw Failed($"Fn::ForEach produces the key {replacedKey}, which is already declared at the same level.");
+                        if (result.ContainsKey(replacedKey)) throw Duplicate(replacedKey);
                         result[replacedKey] = Substitute(value, identifier, item);
                     }
                     return result;
