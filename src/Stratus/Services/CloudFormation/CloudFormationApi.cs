@@ -210,7 +210,7 @@ public sealed partial class CloudFormationApi : IStratusService, IDisposable
     {
         if (request.TemplateBody.Length == 0) return request;
         var processed = await _cfn.Templates.ProcessAsync(i.Scope, request.TemplateBody, request.Parameters,
-            directly ? request.Capabilities : null, i.Aborted);
+            directly ? request.Capabilities : null, i.Aborted, _cfn.FindOrNull(i.Scope, request.StackName)?.Parameters);
         return request with { TemplateBody = processed.Body, OriginalTemplateBody = processed.OriginalBody };
     }
 

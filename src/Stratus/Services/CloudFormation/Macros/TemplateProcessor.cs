@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Stratus.Protocols;
 using Stratus.Protocols.Json;
 using Stratus.Services.CloudFormation.Templates;
+using Stratus.Services.CloudFormation.Templates.LanguageExtensions;
 using Stratus.Services.CloudFormation.Templates.Serverless;
 using Stratus.Services.Lambda;
 using Stratus.Services.S3;
@@ -22,14 +23,13 @@ public sealed record ProcessedTemplate(string Body, string? OriginalBody, IReadO
 /// the most deeply nested first, then the template-level Transform list in its order. A macro is an
 /// AWS::CloudFormation::Macro's Lambda function, invoked synchronously with AWS's event (region, accountId, fragment,
 /// transformId, params, requestId, templateParameterValues) and answering AWS's response (requestId, status, fragment,
-/// errorMessage). AWS::Include reads its snippet from Stratus's S3; AWS::Serverless-2016-10-31 is expanded by Stratus.
+/// errorMessage). AWS::Include reads its snippet from Stratus's S3; AWS::Serverless-2016-10-31 and AWS::LanguageExtensions
+/// are expanded by Stratus (the latter with the parameter values the stack is made with, which is why it runs here).
 /// A template with only SAM, or no transform, is left as it is: SAM's expansion is pure, so parsing repeats it exactly.
 /// </summary>
 public sealed class TemplateProcessor(MacroRegistry macros, ILambdaInvoker lambda, IS3ObjectReader objects)
 {
     public const string Include = "AWS::Include";
-    /// <summary>AWS's language extensions (Fn::ForEach, Fn::Length, Fn::ToJsonString and the rest): a transform Stratus has not built.</summary>
-    public const string LanguageExtensions = "AWS::LanguageExtensions";
     private const string FnTransform = "Fn::Transform";
 
     /// <summary>Stratus's bound on macro and AWS::Include runs for one template (AWS documents none).</summary>
@@ -41,16 +41,17 @@ public sealed class TemplateProcessor(MacroRegistry macros, ILambdaInvoker lambd
     /// <summary>
     /// The processed template. <paramref name="acknowledged"/> is checked for CAPABILITY_AUTO_EXPAND before anything runs when
     /// the caller creates or updates a stack directly (null for change sets and validation, which AWS lets run unacknowledged).
+    /// <paramref name="previousParameters"/> are the updated stack's values, for parameters supplied with UsePreviousValue.
     /// </summary>
     public async Task<ProcessedTemplate> ProcessAsync(Scope scope, string body, IReadOnlyList<SuppliedParameter> parameters,
-        IReadOnlyCollection<string>? acknowledged, CancellationToken cancellation)
+        IReadOnlyCollection<string>? acknowledged, CancellationToken cancellation, IReadOnlyDictionary<string, string>? previousParameters = null)
     {
         var root = TemplateReader.Parse(body);
         var declared = Declared(root);
         if (!HasSnippet(root) && declared.All(t => t.Name == TemplateTransforms.Serverless)) return new ProcessedTemplate(body, null, Names(declared));
         if (acknowledged is not null) TemplateCapabilities.CheckAutoExpand(expands: true, acknowledged);
 
-        var run = new Run(scope, ParameterValues(root, parameters), cancellation);
+        var run = new Run(scope, ParameterValues(root, parameters, previousParameters), cancellation);
         root.Remove("Transform");
         root = await ExpandSnippetsAsync(root, run) as JsonObject ?? throw TemplateError.Format("Template must be a JSON or YAML object.");
         foreach (var (name, transformParameters) in declared)
@@ -58,6 +59,9 @@ public sealed class TemplateProcessor(MacroRegistry macros, ILambdaInvoker lambd
             {
                 TemplateTransforms.Serverless => SamTransform.Expand(root),
                 Include => Merged(root, Included(transformParameters, run)),
+                LanguageExtensionsTransform.Name => LanguageExtensionsTransform.Expand(root,
+                    run.ParameterValues.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal),
+                    scope.AccountId, scope.Region, MaxFragmentBytes),
                 _ => await InvokeAsync(name, root, transformParameters, run) as JsonObject
                     ?? throw Failed(scope, name, "the processed template is not a JSON object"),
             };
@@ -130,7 +134,7 @@ public sealed class TemplateProcessor(MacroRegistry macros, ILambdaInvoker lambd
                 obj.Remove(FnTransform);
                 return name switch
                 {
-                    TemplateTransforms.Serverless => throw TemplateError.Format($"{TemplateTransforms.Serverless} may only be used in the template's Transform section."),
+                    TemplateTransforms.Serverless or LanguageExtensionsTransform.Name => throw TemplateError.Format($"{name} may only be used in the template's Transform section."),
                     Include => obj.Count == 0 ? Included(parameters, run) : Merged(obj, Included(parameters, run)),
                     _ => await InvokeAsync(name, obj, parameters, run),
                 };
@@ -182,9 +186,6 @@ public sealed class TemplateProcessor(MacroRegistry macros, ILambdaInvoker lambd
     {
         Count(run);
         var scope = run.Scope;
-        // Named rather than answered as a missing macro, which would send the author looking for a macro to register.
-        if (name == LanguageExtensions)
-            throw TemplateError.Validation($"Stratus does not run the transform {LanguageExtensions} (Fn::ForEach, Fn::Length, Fn::ToJsonString and its other functions); write the template without it.");
         var macro = macros.Find(scope.AccountId, scope.Region, name) ?? throw TemplateError.Validation($"No transform named {TransformId(scope, name)} found.");
         var requestId = Guid.NewGuid().ToString();
         var request = new JsonObject
@@ -233,15 +234,19 @@ public sealed class TemplateProcessor(MacroRegistry macros, ILambdaInvoker lambd
 
     private static string? Text(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 
-    /// <summary>templateParameterValues: every declared parameter's value, the supplied one or its Default, as CloudFormation evaluates them.</summary>
-    private static JsonObject ParameterValues(JsonObject root, IReadOnlyList<SuppliedParameter> supplied)
+    /// <summary>
+    /// templateParameterValues: every declared parameter's value, the supplied one, the previous one (UsePreviousValue) or its
+    /// Default, as CloudFormation evaluates them.
+    /// </summary>
+    private static JsonObject ParameterValues(JsonObject root, IReadOnlyList<SuppliedParameter> supplied, IReadOnlyDictionary<string, string>? previous)
     {
         var values = new JsonObject();
         if (root["Parameters"] is not JsonObject declared) return values;
         foreach (var (name, definition) in declared)
         {
-            var value = supplied.FirstOrDefault(p => p.Key == name && !p.UsePreviousValue)?.Value
-                ?? (definition?["Default"] is { } d ? Template.Text(d) : null);
+            var given = supplied.LastOrDefault(p => p.Key == name);
+            var value = given is { UsePreviousValue: true } ? previous?.GetValueOrDefault(name)
+                : given?.Value ?? (definition?["Default"] is { } d ? Template.Text(d) : null);
             if (value is not null) values[name] = value;
         }
         return values;
