@@ -38,7 +38,6 @@ public static class MutualTlsTruststore
 {
     public const int MaxCertificates = 1000;
     public const long MaxBytes = 1024 * 1024;
-    private const string UriScheme = "s3://";
     private const string PemBegin = "-----BEGIN CERTIFICATE-----";
     private const string PemEnd = "-----END CERTIFICATE-----";
 
@@ -55,10 +54,7 @@ public static class MutualTlsTruststore
     public static MutualTlsAuthentication Read(Scope scope, IS3ObjectReader objects, MutualTlsSettings settings, DateTimeOffset now)
     {
         var uri = settings.TruststoreUri ?? throw BadRequest("Truststore URI is required for mutual TLS authentication");
-        if (!uri.StartsWith(UriScheme, StringComparison.Ordinal) || uri.IndexOf('/', UriScheme.Length) is var slash && (slash <= UriScheme.Length || slash == uri.Length - 1))
-            throw BadRequest($"Invalid truststore URI: {uri}. Expected s3://bucket-name/key-name");
-        var bucket = uri[UriScheme.Length..slash];
-        var key = uri[(slash + 1)..];
+        var (bucket, key, _) = S3ObjectAddress.FromS3Uri(uri) ?? throw BadRequest($"Invalid truststore URI: {uri}. Expected s3://bucket-name/key-name");
         byte[] content;
         try
         {

@@ -162,12 +162,8 @@ public sealed class TemplateProcessor(MacroRegistry macros, ILambdaInvoker lambd
     {
         Count(run);
         var location = parameters?["Location"] is JsonValue l && l.GetValueKind() == JsonValueKind.String ? l.GetValue<string>() : null;
-        const string scheme = "s3://";
-        var slash = location is not null && location.StartsWith(scheme, StringComparison.Ordinal) ? location.IndexOf('/', scheme.Length) : -1;
-        if (location is null || slash <= scheme.Length || slash == location.Length - 1)
-            throw TemplateError.Validation($"Transform {Include} failed with: Location must be an Amazon S3 URI (s3://bucket/key).");
-        var bucket = location[scheme.Length..slash];
-        var key = location[(slash + 1)..];
+        var (bucket, key, _) = (location is null ? null : S3ObjectAddress.FromS3Uri(location))
+            ?? throw TemplateError.Validation($"Transform {Include} failed with: Location must be an Amazon S3 URI (s3://bucket/key).");
         byte[] bytes;
         try
         {
