@@ -95,7 +95,11 @@ public sealed class StratusServices : IAsyncDisposable
         var iam = new IamService(store, clock);
         // Issuers' signing keys, shared by API Gateway's JWT authorizers and STS's AssumeRoleWithWebIdentity.
         var jwksKeys = new JwksKeys(IntegrationEngine.CreateHttpClient(), clock, JwksKeys.AllowedFromEnvironment());
-        var sts = new StsService(store, clock, iam, jwksKeys);
+        // Outbound identity federation: IAM switches it per account, STS signs GetWebIdentityToken's tokens with its keys (sealed
+        // under their own key file, as KMS seals its key material), and its issuer documents are served on Stratus's own address.
+        var outboundFederation = new OutboundWebIdentityFederation(store,
+            SealingKey.FromFile(options.DataDir is null ? null : Path.Combine(options.DataDir, "sts-token-keys.key")), address);
+        var sts = new StsService(store, clock, iam, jwksKeys, outboundFederation);
         var sources = new List<ICredentialSource> { iam, sts };
         if (options.RootKey is { } root) sources.Insert(0, new RootCredentialSource(root.AccessKeyId, root.SecretAccessKey));
 
@@ -284,7 +288,7 @@ public sealed class StratusServices : IAsyncDisposable
         ];
         IStratusService[] all =
         [
-            new IamApi(iam, Log("iam")), new StsApi(sts, credentials, Log("sts")), new EcrApi(ecr, Log("ecr")),
+            new IamApi(iam, outboundFederation, Log("iam")), new StsApi(sts, credentials, Log("sts")), new EcrApi(ecr, Log("ecr")),
             new LambdaApi(lambda, SignedLinks.For(options, clock), codePackages, Log("lambda")), new RdsDataApi(rdsData, Log("rds-data")), new RdsApi(rds, Log("rds")),
             new ApiGatewayApi(apiGateway, apiGatewayDataPlane, customDomains, Log("apigateway")),
             new ApiGatewayV2Api(apiGatewayV2, customDomains, httpApiAuthorizers, portals, Log("apigatewayv2")),
@@ -305,7 +309,8 @@ public sealed class StratusServices : IAsyncDisposable
             All = all,
             // HTTP APIs first: they claim only their own API ids, and REST APIs serve the same URL forms.
             Interceptors = [new EcrRegistry(ecr, logging.CreateLogger("Stratus.ecr.registry"), actionAuthorizer), customDomainDataPlane, apiGatewayV2DataPlane, apiGatewayDataPlane,
-                new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth, iam), customResourceResponses, waitConditionSignals, new PortalDataPlane(portals)],
+                new FunctionUrlDataPlane(lambda, credentials, new SigV4Verifier(clock), options.Auth, iam), customResourceResponses, waitConditionSignals, new PortalDataPlane(portals),
+                new OutboundIssuerEndpoint(outboundFederation)],
             Credentials = credentials,
             Iam = iam,
             Authorizations = new ResourceAuthorizations(new Dictionary<string, AuthorizationTable>

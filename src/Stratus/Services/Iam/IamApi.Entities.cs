@@ -193,6 +193,13 @@ public sealed partial class IamApi
             };
         });
         table.Add("DeleteAccountPasswordPolicy", i => Done(() => _iam.DeletePasswordPolicy(i.Scope)));
+        table.Add("EnableOutboundWebIdentityFederation", i => new JsonObject { ["IssuerIdentifier"] = _outboundFederation.Enable(i.Scope) });
+        table.Add("DisableOutboundWebIdentityFederation", i => Done(() => _outboundFederation.Disable(i.Scope)));
+        table.Add("GetOutboundWebIdentityFederationInfo", i =>
+        {
+            var (issuer, vending) = _outboundFederation.Info(i.Scope);
+            return new JsonObject { ["IssuerIdentifier"] = issuer, ["JwtVendingEnabled"] = vending };
+        });
         table.Add("GetAccountSummary", i =>
         {
             var map = new JsonObject();

@@ -10,10 +10,12 @@ namespace Stratus.Services.Iam;
 public sealed partial class IamApi : IStratusService
 {
     private readonly IamService _iam;
+    private readonly OutboundWebIdentityFederation _outboundFederation;
 
-    public IamApi(IamService iam, ILogger logger)
+    public IamApi(IamService iam, OutboundWebIdentityFederation outboundFederation, ILogger logger)
     {
         _iam = iam;
+        _outboundFederation = outboundFederation;
         Endpoint = new ServiceEndpoint("iam", Operations(), new AwsQueryProtocol("2010-05-08", "https://iam.amazonaws.com/doc/2010-05-08/")
         {
             Shape = new XmlShape { MapNames = new HashSet<string> { "SummaryMap" } },

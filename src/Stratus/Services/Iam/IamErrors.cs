@@ -33,6 +33,14 @@ public static class IamErrors
     /// <summary>Our wording: a deletion task id no DeleteServiceLinkedRole answered.</summary>
     public static AwsException NoSuchDeletionTask(string taskId) => new("NoSuchEntity", $"The deletion task {taskId} cannot be found.", 404);
 
+    /// <summary>EnableOutboundWebIdentityFederation when it is on already (409); the wording is ours, after the model's description.</summary>
+    public static AwsException FeatureEnabled() =>
+        new("FeatureEnabled", "Outbound identity federation is already enabled for this account. To get its issuer URL, use GetOutboundWebIdentityFederationInfo.", 409);
+
+    /// <summary>DisableOutboundWebIdentityFederation when it is off already, or GetOutboundWebIdentityFederationInfo before it was ever enabled (404); the wording is ours.</summary>
+    public static AwsException FeatureDisabled() =>
+        new("FeatureDisabled", "Outbound identity federation is not enabled for this account.", 404);
+
     public static AwsException UserExists(string userName) => new("EntityAlreadyExists", $"User with name {userName} already exists.", 409);
 
     public static AwsException PolicyExists(string policyName) =>

@@ -93,6 +93,11 @@ public sealed class StsApi : IStratusService
                     ["FederatedUser"] = new JsonObject { ["FederatedUserId"] = session.PrincipalId, ["Arn"] = session.Arn },
                 };
             } },
+        { "GetWebIdentityToken", i =>
+            {
+                var issued = _sts.GetWebIdentityToken(i.Scope, WebIdentityTokenRequest.Read(i), i.Call.AccessKeyId);
+                return new JsonObject { ["WebIdentityToken"] = issued.Token, ["Expiration"] = issued.Expiration };
+            } },
         { "GetAccessKeyInfo", i => new JsonObject { ["Account"] = StsService.AccountOfKey(_credentials, i.Required("AccessKeyId")) } },
         { "DecodeAuthorizationMessage", JsonObject? (OperationInput _) => throw StsErrors.InvalidAuthorizationMessage() },
         { "GetSessionToken", i => new JsonObject { ["Credentials"] = Credentials(_sts.GetSessionToken(i.Scope, i.Int("DurationSeconds"))) } },

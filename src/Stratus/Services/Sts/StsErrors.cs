@@ -1,4 +1,5 @@
 using Stratus.Protocols;
+using Stratus.Services.Iam;
 
 namespace Stratus.Services.Sts;
 
@@ -46,6 +47,23 @@ public static class StsErrors
     /// <summary>AWS's wording, its missing space before the expiry included.</summary>
     public static AwsException TokenExpired(DateTimeOffset now, DateTimeOffset expires) =>
         new("ExpiredTokenException", $"Token expired: current date/time {now.ToUnixTimeSeconds()} must be before the expiration date/time{expires.ToUnixTimeSeconds()}");
+
+    // GetWebIdentityToken: AWS publishes the codes and statuses (botocore's model), not the messages; these are ours.
+
+    public static AwsException OutboundFederationDisabled() =>
+        new("OutboundWebIdentityFederationDisabledException",
+            "Outbound web identity federation is not enabled for this account: enable it with IAM's EnableOutboundWebIdentityFederation first.", 403);
+
+    public static AwsException SessionDurationEscalation(DateTimeOffset sessionExpiration) =>
+        new("SessionDurationEscalationException",
+            $"The requested token duration would extend past the calling session's expiration ({sessionExpiration.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}).", 403);
+
+    public static AwsException UnknownSigningAlgorithm(string algorithm) =>
+        IamNames.Errors.Constraint("SigningAlgorithm", algorithm, "Member must satisfy enum value set: [RS256, ES384]");
+
+    /// <summary>AWS documents that GetWebIdentityToken's tokens cannot be used for AssumeRoleWithWebIdentity; the wording is ours.</summary>
+    public static AwsException OutboundTokenNotAccepted() =>
+        InvalidIdentityToken("Tokens issued by GetWebIdentityToken cannot be used with AssumeRoleWithWebIdentity");
 
     // AssumeRoleWithSAML: a response that does not verify is InvalidIdentityToken (400), an expired one
     // ExpiredTokenException, a provider that does not exist InvalidIdentityToken, the trust's refusal AccessDenied.

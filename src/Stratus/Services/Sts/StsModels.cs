@@ -77,3 +77,27 @@ public sealed record SamlSession(StsSession Session, Engine.SamlAssertion Assert
 
 /// <summary>A web identity's session and what AssumeRoleWithWebIdentity reports of the token behind it.</summary>
 public sealed record WebIdentitySession(StsSession Session, string SubjectFromWebIdentityToken, string Provider, string Audience);
+
+/// <summary>GetWebIdentityToken's input: who the token is for, how it is signed, how long it lasts, and the caller's own claims.</summary>
+public sealed record WebIdentityTokenRequest
+{
+    /// <summary>AWS's default token lifetime when DurationSeconds is not given: five minutes.</summary>
+    public const int DefaultDurationSeconds = 300;
+
+    public required IReadOnlyList<string> Audience { get; init; }
+    public required string SigningAlgorithm { get; init; }
+    public int DurationSeconds { get; init; } = DefaultDurationSeconds;
+    /// <summary>The request tags: they become the token's request_tags claim.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    public static WebIdentityTokenRequest Read(IInputReader input) => new()
+    {
+        Audience = input.Strings("Audience"),
+        SigningAlgorithm = input.Required("SigningAlgorithm"),
+        DurationSeconds = input.Int("DurationSeconds") ?? DefaultDurationSeconds,
+        Tags = input.TagMap(valueRequired: true) ?? [],
+    };
+}
+
+/// <summary>A signed token GetWebIdentityToken answers, and when it expires.</summary>
+public sealed record IssuedWebIdentityToken(string Token, DateTimeOffset Expiration);

@@ -10,7 +10,5 @@ public static class StsNotServed
 {
     public static readonly IReadOnlyList<(string Operation, string Reason)> Operations = NotServedOperations.Group(
         ("it hands out root sessions of an organization's member accounts, and AWS Organizations is not served", ["AssumeRoot"]),
-        ("trade-in tokens for delegated access are not built", ["GetDelegatedAccessToken"]),
-        ("STS does not issue JSON Web Tokens for AWS identities to present to outside services (outbound identity federation is not built)",
-            ["GetWebIdentityToken"]));
+        ("trade-in tokens come only from IAM's delegation requests, which AWS partners' consoles make and Stratus does not serve", ["GetDelegatedAccessToken"]));
 }

@@ -20,7 +20,8 @@ public interface IRoleCredentials
 }
 
 /// <summary>STS's domain: who is calling, and temporary credentials that Stratus then accepts.</summary>
-public sealed partial class StsService(StateStore store, TimeProvider clock, IIamRoles roles, JwksKeys issuerKeys) : ICredentialSource, IRoleCredentials
+public sealed partial class StsService(StateStore store, TimeProvider clock, IIamRoles roles, JwksKeys issuerKeys, OutboundWebIdentityFederation outboundFederation)
+    : ICredentialSource, IRoleCredentials
 {
     private readonly ResourceTable<StsSession> _sessions = new(store, "sts.sessions");
 
@@ -115,6 +116,8 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
         var token = JsonWebToken.Decode(webIdentityToken) ?? throw StsErrors.NotAJwt();
         if (token.Hash is null) throw StsErrors.UnsupportedAlgorithm();
         var issuer = token.Issuer ?? throw StsErrors.MissingClaim("iss");
+        // AWS documents that the tokens its GetWebIdentityToken vends cannot federate back into AWS.
+        if (outboundFederation.IsOutboundIssuer(issuer)) throw StsErrors.OutboundTokenNotAccepted();
         var role = roles.FindRoleByArn(roleArn) ?? throw StsErrors.WebIdentityDenied();
         var providerUrl = ProviderUrl(issuer);
         var provider = (providerUrl is null ? null : roles.FindOidcProvider($"arn:aws:iam::{role.AccountId}:oidc-provider/{providerUrl}"))
@@ -278,6 +281,59 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
             throw IamNames.Errors.Constraint("DurationSeconds", duration.ToString(), "Member must have value between 900 and 129600");
         if (caller.Arn.EndsWith(":root", StringComparison.Ordinal)) duration = Math.Min(duration, 3600);
         return Issue(caller.Account, $"arn:aws:sts::{caller.Account}:federated-user/{name}", $"{caller.Account}:{name}", duration);
+    }
+
+    /// <summary>
+    /// GetWebIdentityToken: a JWT asserting the caller's identity to an outside service, signed with the account's
+    /// outbound issuer key for the algorithm asked (RS256 or ES384), as AWS's token claims documentation lays it out:
+    /// iss the account's issuer URL, sub the caller's ARN (a role session's role, as AWS names roles there), aud the
+    /// audiences, iat/exp/jti, and under the "https://sts.amazonaws.com/" claim the account, the Region called, the
+    /// principal's tags (its user's or role's, a session's own tags over them) and the request's tags. Refused while
+    /// the account's outbound federation is off, and for a session whose credentials expire before the token would.
+    /// </summary>
+    /// <param name="callerAccessKeyId">The key the call was signed with: a session's expiry bounds the token's.</param>
+    public IssuedWebIdentityToken GetWebIdentityToken(Scope scope, WebIdentityTokenRequest request, string? callerAccessKeyId)
+    {
+        if (!OutboundWebIdentityFederation.Algorithms.Contains(request.SigningAlgorithm)) throw StsErrors.UnknownSigningAlgorithm(request.SigningAlgorithm);
+        if (request.Audience.FirstOrDefault(a => a.Length is 0 or > MaxAudienceLength) is { } badAudience)
+            throw IamNames.Errors.Constraint("Audience", badAudience, $"Member must have length between 1 and {MaxAudienceLength}");
+        var issuer = outboundFederation.EnabledIssuer(scope.AccountId) ?? throw StsErrors.OutboundFederationDisabled();
+        var caller = GetCallerIdentity(scope);
+        var issuedAt = clock.GetUtcNow().ToUnixTimeSeconds();
+        var expiration = DateTimeOffset.FromUnixTimeSeconds(issuedAt + request.DurationSeconds);
+        var session = callerAccessKeyId is null ? null : _sessions.Get(callerAccessKeyId);
+        if (session is not null && expiration > session.Expiration) throw StsErrors.SessionDurationEscalation(session.Expiration);
+        var principalArn = roles.RoleOfSession(caller.Arn) ?? caller.Arn;
+        var principalTags = roles.PrincipalTags(principalArn);
+        foreach (var tag in session?.Tags ?? new Dictionary<string, string>()) principalTags[tag.Key] = tag.Value;
+        var awsClaims = new JsonObject { ["aws_account"] = caller.Account, ["source_region"] = scope.Region };
+        if (principalTags.Count > 0) awsClaims["principal_tags"] = TagClaims(principalTags);
+        if (request.Tags.Count > 0) awsClaims["request_tags"] = TagClaims(request.Tags);
+        var claims = new JsonObject
+        {
+            ["iss"] = issuer,
+            // One audience is a string, several an array, as RFC 7519 allows and AWS's sample token shows.
+            ["aud"] = request.Audience.Count == 1 ? (JsonNode)request.Audience[0] : new JsonArray([.. request.Audience.Select(a => (JsonNode?)a)]),
+            ["sub"] = principalArn,
+            ["iat"] = issuedAt,
+            ["exp"] = expiration.ToUnixTimeSeconds(),
+            ["jti"] = Guid.NewGuid().ToString(),
+            [AwsClaimsNamespace] = awsClaims,
+        };
+        return new IssuedWebIdentityToken(outboundFederation.Sign(scope.AccountId, request.SigningAlgorithm, claims), expiration);
+    }
+
+    /// <summary>The claim AWS nests its own claims (account, Region, tags) under.</summary>
+    public const string AwsClaimsNamespace = "https://sts.amazonaws.com/";
+
+    /// <summary>An audience's length bound, from the API reference.</summary>
+    public const int MaxAudienceLength = 1000;
+
+    private static JsonObject TagClaims(IEnumerable<KeyValuePair<string, string>> tags)
+    {
+        var claims = new JsonObject();
+        foreach (var tag in tags) claims[tag.Key] = tag.Value;
+        return claims;
     }
 
     /// <summary>The account an access key belongs to: the account of the user, session or root key that owns it, else the account Stratus serves unknown keys as.</summary>

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
+using Stratus.Host;
 using Stratus.Persistence;
 using Stratus.Services.Iam;
 using Stratus.Tests.Infrastructure;
@@ -27,7 +28,7 @@ public sealed partial class IamModelCoverageTests
         var operations = model.RootElement.GetProperty("operations").EnumerateObject().Select(o => o.Name).ToHashSet();
 
         using var store = StateStore.Ephemeral();
-        var served = new IamApi(new IamService(store, TimeProvider.System), NullLogger.Instance).Endpoint.Operations.Names.ToHashSet();
+        var served = new IamApi(new IamService(store, TimeProvider.System), new OutboundWebIdentityFederation(store, SealingKey.FromFile(null), StratusAddress.Known(new Uri("http://localhost:4566/"))), NullLogger.Instance).Endpoint.Operations.Names.ToHashSet();
 
         var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
         var section = readme[readme.IndexOf("### IAM operations Stratus does not serve", StringComparison.Ordinal)..];

@@ -16,7 +16,8 @@ public sealed class StsModelCoverageTests
     private static StsApi Api(StateStore store)
     {
         using var http = new HttpClient();
-        var sts = new StsService(store, TimeProvider.System, new IamService(store, TimeProvider.System), new JwksKeys(http, TimeProvider.System, new HashSet<string>()));
+        var sts = new StsService(store, TimeProvider.System, new IamService(store, TimeProvider.System), new JwksKeys(http, TimeProvider.System, new HashSet<string>()),
+            new OutboundWebIdentityFederation(store, SealingKey.FromFile(null), StratusAddress.Known(new Uri("http://localhost:4566/"))));
         return new StsApi(sts, new CredentialResolver([]), NullLogger.Instance);
     }
 
