@@ -193,6 +193,7 @@ public sealed partial class IamApi
             };
         });
         table.Add("DeleteAccountPasswordPolicy", i => Done(() => _iam.DeletePasswordPolicy(i.Scope)));
+        table.Add("SetSecurityTokenServicePreferences", i => Done(() => _iam.SetSecurityTokenServicePreferences(i.Scope, i.Required("GlobalEndpointTokenVersion"))));
         table.Add("EnableOutboundWebIdentityFederation", i => new JsonObject { ["IssuerIdentifier"] = _outboundFederation.Enable(i.Scope) });
         table.Add("DisableOutboundWebIdentityFederation", i => Done(() => _outboundFederation.Disable(i.Scope)));
         table.Add("GetOutboundWebIdentityFederationInfo", i =>

@@ -157,6 +157,13 @@ public sealed record IamSamlProvider
     public string Arn => $"arn:aws:iam::{AccountId}:saml-provider/{Name}";
 }
 
+/// <summary>
+/// SetSecurityTokenServicePreferences: the version of the session tokens the global STS endpoint issues (1, valid only in
+/// Regions enabled by default; 2, valid in every Region). Stratus has no opt-in Regions, so its tokens are valid in every
+/// Region under either version; the preference is kept and reported by GetAccountSummary as AWS reports it.
+/// </summary>
+public sealed record IamStsPreferences(string AccountId, int GlobalEndpointTokenVersion);
+
 /// <summary>The account's password policy: UpdateAccountPasswordPolicy's members, AWS's defaults where omitted.</summary>
 public sealed record IamPasswordPolicy
 {

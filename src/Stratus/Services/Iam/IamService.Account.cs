@@ -253,6 +253,17 @@ public sealed partial class IamService
         _passwordPolicies.Remove(scope.AccountId);
     }
 
+    public void SetSecurityTokenServicePreferences(Scope scope, string globalEndpointTokenVersion)
+    {
+        var version = globalEndpointTokenVersion switch
+        {
+            "v1Token" => 1,
+            "v2Token" => 2,
+            _ => throw IamNames.Errors.Constraint("GlobalEndpointTokenVersion", globalEndpointTokenVersion, "Member must satisfy enum value set: [v1Token, v2Token]"),
+        };
+        _stsPreferences.Put(scope.AccountId, new IamStsPreferences(scope.AccountId, version));
+    }
+
     /// <summary>GetAccountSummary: what exists in the account, and IAM's default quotas. Stratus has no MFA devices or server certificates, so those count zero.</summary>
     public IReadOnlyDictionary<string, int> AccountSummary(Scope scope)
     {
@@ -292,7 +303,8 @@ public sealed partial class IamService
             ["AccountMFAEnabled"] = 0,
             ["AccountAccessKeysPresent"] = 0,
             ["AccountSigningCertificatesPresent"] = 0,
-            ["GlobalEndpointTokenVersion"] = 1,
+            // AWS's default for an account that never set it is version 1.
+            ["GlobalEndpointTokenVersion"] = _stsPreferences.Get(scope.AccountId)?.GlobalEndpointTokenVersion ?? 1,
         };
     }
 

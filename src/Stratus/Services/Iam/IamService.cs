@@ -42,6 +42,7 @@ public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRe
     private readonly ResourceTable<IamOidcProvider> _oidcProviders;
     private readonly ResourceTable<IamSamlProvider> _samlProviders;
     private readonly ResourceTable<IamPasswordPolicy> _passwordPolicies;
+    private readonly ResourceTable<IamStsPreferences> _stsPreferences;
     private readonly ResourceTable<IamAccountAlias> _accountAliases;
     private readonly ResourceTable<IamCredentialReport> _credentialReports;
     private readonly ResourceTable<IamKeyUse> _keyUses;
@@ -60,6 +61,7 @@ public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRe
         _oidcProviders = new ResourceTable<IamOidcProvider>(store, "iam.oidc-providers");
         _samlProviders = new ResourceTable<IamSamlProvider>(store, "iam.saml-providers");
         _passwordPolicies = new ResourceTable<IamPasswordPolicy>(store, "iam.password-policies");
+        _stsPreferences = new ResourceTable<IamStsPreferences>(store, "iam.sts-preferences");
         _accountAliases = new ResourceTable<IamAccountAlias>(store, "iam.account-aliases");
         _credentialReports = new ResourceTable<IamCredentialReport>(store, "iam.credential-reports");
         _keyUses = new ResourceTable<IamKeyUse>(store, "iam.key-last-used");

@@ -187,8 +187,11 @@ public sealed class IamEntitiesTests(StratusFixture stratus) : IClassFixture<Str
             out["saml_valid_until"] = iam.get_saml_provider(SAMLProviderArn=saml)["ValidUntil"].isoformat()
             out["saml_bad"] = error(iam.create_saml_provider, Name="bad", SAMLMetadataDocument="<notmetadata>" + "x" * 1000 + "</notmetadata>")
 
+            out["token_version_default"] = iam.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"]
+            iam.set_security_token_service_preferences(GlobalEndpointTokenVersion="v2Token")
             summary = iam.get_account_summary()["SummaryMap"]
-            out["summary"] = {k: summary[k] for k in ("InstanceProfiles", "Providers", "AccessKeysPerUserQuota")}
+            out["summary"] = {k: summary[k] for k in ("InstanceProfiles", "Providers", "AccessKeysPerUserQuota", "GlobalEndpointTokenVersion")}
+            out["token_version_bad"] = error(iam.set_security_token_service_preferences, GlobalEndpointTokenVersion="v3Token")
             details = iam.get_account_authorization_details(Filter=["Role"])
             role = [x for x in details["RoleDetailList"] if x["RoleName"] == "ip-role"][0]
             out["details_profiles"] = [p["InstanceProfileName"] for p in role["InstanceProfileList"]]
@@ -222,6 +225,9 @@ public sealed class IamEntitiesTests(StratusFixture stratus) : IClassFixture<Str
         Assert.True(r["summary"]!["InstanceProfiles"]!.GetValue<int>() >= 1);
         Assert.True(r["summary"]!["Providers"]!.GetValue<int>() >= 2);
         Assert.Equal(2, r["summary"]!["AccessKeysPerUserQuota"]!.GetValue<int>());
+        Assert.Equal(1, r["token_version_default"]!.GetValue<int>());
+        Assert.Equal(2, r["summary"]!["GlobalEndpointTokenVersion"]!.GetValue<int>());
+        Assert.Equal("ValidationError", Str(r["token_version_bad"]!["code"]));
         Assert.Equal(["ip-web"], r["details_profiles"]!.AsArray().Select(Str));
         Assert.Equal(0, r["details_users"]!.GetValue<int>());
         Assert.Equal("NoSuchEntity", Str(r["oidc_gone"]!["code"]));
