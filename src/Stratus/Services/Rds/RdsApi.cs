@@ -250,6 +250,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
         if (i.Pending?.InstanceClass is { } pendingClass) pending["DBInstanceClass"] = pendingClass;
         if (i.Pending?.AllocatedStorage is { } pendingStorage) pending["AllocatedStorage"] = pendingStorage;
         if (i.Pending?.CaCertificateIdentifier is { } pendingAuthority) pending["CACertificateIdentifier"] = pendingAuthority;
+        if (i.Pending?.DbInstanceIdentifier is { } pendingName) pending["DBInstanceIdentifier"] = pendingName;
         var serverCertificate = _rds.ServerCertificate(i);
         var body = new JsonObject
         {

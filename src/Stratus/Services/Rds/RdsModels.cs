@@ -10,7 +10,8 @@ public sealed record RdsTag(string Key, string Value)
 }
 
 /// <summary>Class, storage and CA changes asked for without ApplyImmediately: applied at the next reboot.</summary>
-public sealed record RdsPendingChanges(string? InstanceClass, int? AllocatedStorage, string? CaCertificateIdentifier = null);
+/// <param name="DbInstanceIdentifier">A rename asked without ApplyImmediately, applied at the next reboot (Stratus's stand-in for RDS's maintenance window).</param>
+public sealed record RdsPendingChanges(string? InstanceClass, int? AllocatedStorage, string? CaCertificateIdentifier = null, string? DbInstanceIdentifier = null);
 
 /// <summary>
 /// A DB instance as RDS describes it, plus where its MariaDB lives. The master password is not kept:

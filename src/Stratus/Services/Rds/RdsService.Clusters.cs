@@ -121,8 +121,6 @@ public sealed partial class RdsService
     public async Task<DbCluster> ModifyClusterAsync(Scope scope, ModifyClusterRequest request)
     {
         var cluster = GetCluster(scope, request.Identifier);
-        if (request.NewIdentifier is not null && !request.NewIdentifier.Equals(cluster.Identifier, StringComparison.OrdinalIgnoreCase))
-            throw RdsErrors.InvalidCombination("Stratus does not support renaming DB clusters (NewDBClusterIdentifier).");
         if (request.Port is { } port && port != cluster.Port)
             throw RdsErrors.InvalidCombination("Stratus does not change the port of a DB cluster; restore a snapshot of it with the new port.");
         var manage = CheckMasterPasswordChange(cluster, request);
@@ -136,6 +134,7 @@ public sealed partial class RdsService
             if (backtrackWindow > 0 && cluster.BacktrackWindow is not > 0) throw RdsErrors.BacktrackCannotBeEnabled();
         }
         if (cluster.Status != "available") throw RdsErrors.InvalidClusterState($"DB cluster {cluster.Identifier} is not in the available state (it is {cluster.Status}).");
+        var newName = NewClusterName(cluster, request.NewIdentifier);
         var parameterGroup = request.ParameterGroupName is { } name ? ResolveClusterParameterGroup(scope, name, cluster.Engine, cluster.EngineVersion) : cluster.ParameterGroupName;
         if (request.ServerlessV2Scaling is null && cluster.ServerlessV2Scaling is null && ClusterMembers(cluster).Any(m => m.InstanceClass == ServerlessInstanceClass))
             throw RdsErrors.InvalidCombination("The cluster has Serverless v2 instances, so it needs its ServerlessV2ScalingConfiguration.");
@@ -163,7 +162,7 @@ public sealed partial class RdsService
         });
         if (AutomatedBackupOf(updated) is not null) KeepClusterAutomatedBackups(updated);
         ClusterEvent(updated, "DB cluster modified", "configuration change");
-        return updated;
+        return newName is null ? updated : RenameCluster(updated, newName);
     }
 
     public DbCluster DeleteCluster(Scope scope, string identifier, bool skipFinalSnapshot, string? finalSnapshotIdentifier, bool deleteAutomatedBackups = true)
@@ -739,12 +738,13 @@ public sealed partial class RdsService
         var fleet = RequireFleet();
         var writerAddress = fleet.ClaimListenAddress(cluster.ResourceId, cluster.WriterEndpointAddress ?? preferredWriterAddress, cluster.Port);
         var readerAddress = fleet.ClaimListenAddress(ReaderEndpointOwner(cluster), cluster.ReaderEndpointAddress, cluster.Port);
-        var key = ClusterKey(cluster.AccountId, cluster.Region, cluster.Identifier);
-        var writer = TcpForwarder.Start(writerAddress, cluster.Port, () => WriterTarget(key), _logger);
+        // Resolved by resource id at each connection: a rename moves the cluster's record, not its endpoints.
+        var resourceId = cluster.ResourceId;
+        var writer = TcpForwarder.Start(writerAddress, cluster.Port, () => WriterTarget(ClusterByResourceId(resourceId)), _logger);
         TcpForwarder reader;
         try
         {
-            reader = TcpForwarder.Start(readerAddress, cluster.Port, () => ReaderTarget(key), _logger);
+            reader = TcpForwarder.Start(readerAddress, cluster.Port, () => ReaderTarget(ClusterByResourceId(resourceId)), _logger);
         }
         catch
         {
@@ -769,12 +769,14 @@ public sealed partial class RdsService
         foreach (var cluster in _clusters.Values) CloseEndpoints(cluster);
     }
 
-    private IPEndPoint? WriterTarget(string clusterKey) =>
-        _clusters.Get(clusterKey) is { } cluster && Writer(cluster) is { Address: { } address } writer ? new IPEndPoint(IPAddress.Parse(address), writer.Port) : null;
+    private DbCluster? ClusterByResourceId(string resourceId) => _clusters.Values.FirstOrDefault(c => c.ResourceId == resourceId);
+
+    private IPEndPoint? WriterTarget(DbCluster? cluster) =>
+        cluster is not null && Writer(cluster) is { Address: { } address } writer ? new IPEndPoint(IPAddress.Parse(address), writer.Port) : null;
 
     /// <summary>The readers in turn, as Aurora's reader endpoint spreads connections; the writer when there is no reader, as Aurora does.</summary>
-    private IPEndPoint? ReaderTarget(string clusterKey) => _clusters.Get(clusterKey) is { } cluster
-        ? InTurn(ClusterMembers(cluster).Where(m => m.Identifier != cluster.WriterIdentifier)) ?? WriterTarget(clusterKey)
+    private IPEndPoint? ReaderTarget(DbCluster? cluster) => cluster is not null
+        ? InTurn(ClusterMembers(cluster).Where(m => m.Identifier != cluster.WriterIdentifier)) ?? WriterTarget(cluster)
         : null;
 
     /// <summary>The next of the given members that is available, in turn (the reader endpoint's and custom endpoints' spreading); null when none is.</summary>
@@ -793,8 +795,8 @@ public sealed partial class RdsService
     /// <summary>Runs a cluster's engine work after the request returns, one operation per cluster at a time.</summary>
     private void RunForCluster(DbCluster cluster, string what, Func<DbCluster, CancellationToken, Task> work, bool removesCluster = false, Action<DbCluster>? onFailure = null)
     {
-        var key = ClusterKey(cluster.AccountId, cluster.Region, cluster.Identifier);
-        DbCluster? Current() => _clusters.Get(key) is { } current && current.ResourceId == cluster.ResourceId ? current : null;
+        // By resource id: a rename (which waits for no queued work) moves the record's key, not the cluster.
+        DbCluster? Current() => ClusterByResourceId(cluster.ResourceId);
         RunInBackground(cluster.ResourceId, $"{what} of DB cluster {cluster.Identifier}",
             token => Current() is { } current ? work(current, token) : Task.CompletedTask,
             e =>

@@ -352,9 +352,9 @@ public sealed partial class RdsService
                 ? new IPEndPoint(IPAddress.Parse(address), instance.Port)
                 : null;
         if (group.ClusterIdentifier is not { } clusterId) return null;
-        var clusterKey = ClusterKey(proxy.AccountId, proxy.Region, clusterId);
-        if (role == "READ_WRITE") return WriterTarget(clusterKey);
-        return _clusters.Get(clusterKey) is { } cluster ? InTurn(ClusterMembers(cluster).Where(m => m.Identifier != cluster.WriterIdentifier)) : null;
+        var cluster = _clusters.Get(ClusterKey(proxy.AccountId, proxy.Region, clusterId));
+        if (role == "READ_WRITE") return WriterTarget(cluster);
+        return cluster is not null ? InTurn(ClusterMembers(cluster).Where(m => m.Identifier != cluster.WriterIdentifier)) : null;
     }
 
     /// <summary>Listens for a proxy or proxy endpoint at its address of before a restart first, then records where.</summary>

@@ -23,7 +23,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     private static readonly TimeSpan RestartWindow = TimeSpan.FromMinutes(10);
 
     private static readonly HashSet<string> RunningStates = new(StringComparer.Ordinal)
-        { "available", "rebooting", "modifying", "starting", "backing-up", "resetting-master-credentials" };
+        { "available", "rebooting", "modifying", "renaming", "starting", "backing-up", "resetting-master-credentials" };
 
     private readonly ResourceTable<DbInstance> _instances;
     private readonly ResourceTable<DbSnapshot> _snapshots;
@@ -217,8 +217,7 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
             throw RdsErrors.RetentionNeededByReplicas(instance.Identifier);
         if (request.PreferredBackupWindow is { } window) RdsRules.BackupWindow(window);
         if (request.VpcSecurityGroupIds is { Count: > 0 } newGroups) SecurityGroups(scope, newGroups, SubnetGroupOf(instance).VpcId);
-        if (request.NewIdentifier is not null && !request.NewIdentifier.Equals(instance.Identifier, StringComparison.OrdinalIgnoreCase))
-            throw RdsErrors.InvalidCombination("Stratus does not support renaming DB instances (NewDBInstanceIdentifier).");
+        var newName = NewInstanceName(instance, request.NewIdentifier);
         if (request.CertificateRotationRestart == false && request.CaCertificateIdentifier is null) throw RdsErrors.RotationRestartWithoutCertificate();
         var newAuthority = request.CaCertificateIdentifier is { } authority && RequireCertificateKind(authority).Identifier != instance.CertificateAuthority ? authority : null;
         if (instance.Status != "available")
@@ -249,18 +248,28 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
                     ? next with
                     {
                         InstanceClass = request.InstanceClass ?? i.InstanceClass, AllocatedStorage = request.AllocatedStorage ?? i.AllocatedStorage,
-                        Pending = i.Pending?.CaCertificateIdentifier is { } pendingAuthority ? new RdsPendingChanges(null, null, pendingAuthority) : null,
+                        Pending = i.Pending is { CaCertificateIdentifier: not null } or { DbInstanceIdentifier: not null } ? i.Pending with { InstanceClass = null, AllocatedStorage = null } : null,
                     }
-                    : next with { Pending = new RdsPendingChanges(request.InstanceClass ?? i.Pending?.InstanceClass, request.AllocatedStorage ?? i.Pending?.AllocatedStorage, i.Pending?.CaCertificateIdentifier) };
+                    : next with { Pending = (i.Pending ?? new RdsPendingChanges(null, null)) with { InstanceClass = request.InstanceClass ?? i.Pending?.InstanceClass, AllocatedStorage = request.AllocatedStorage ?? i.Pending?.AllocatedStorage } };
             // A new CA applies at once with ApplyImmediately, else at the next reboot (Stratus's stand-in for RDS's maintenance window).
             if (newAuthority is not null)
                 next = request.ApplyImmediately
                     ? next with { CaCertificateIdentifier = newAuthority, Pending = next.Pending is { } p ? p with { CaCertificateIdentifier = null } : null }
                     : next with { Pending = (next.Pending ?? new RdsPendingChanges(null, null)) with { CaCertificateIdentifier = newAuthority } };
+            // As RDS: a rename without ApplyImmediately waits (PendingModifiedValues) for the next reboot, Stratus's maintenance window.
+            if (newName is not null && !request.ApplyImmediately)
+                next = next with { Pending = (next.Pending ?? new RdsPendingChanges(null, null)) with { DbInstanceIdentifier = newName } };
             return next;
         });
         if (changesResources && request.ApplyImmediately) Event(updated, "Applied change to DB instance class and storage", "configuration change");
         ChangeBackupRetention(instance, updated);
+        if (newName is not null && request.ApplyImmediately)
+        {
+            // A port change restarts the server anyway, which is the reboot RDS does for a rename; the rename's restart
+            // also serves a new CA's certificate.
+            if (request.Port is { } movedPort && movedPort != updated.Port) return MovePort(MoveInstance(updated, newName, updated.Status), movedPort);
+            return RenameInstance(updated, newName);
+        }
         // A port change restarts the server, which then serves a certificate of the new CA too.
         if (request.Port is { } port && port != updated.Port) return MovePort(updated, port);
         if (newAuthority is not null && request.ApplyImmediately) return RotateCertificate(updated, request.CertificateRotationRestart ?? true);
@@ -320,6 +329,9 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
 
     public DbInstance RebootInstance(Scope scope, string identifier)
     {
+        // A rename left for the maintenance window is applied by the reboot, Stratus's stand-in for that window.
+        if (GetInstance(scope, identifier) is { Status: "available", Pending.DbInstanceIdentifier: { } pendingName } renamed)
+            identifier = MoveInstance(renamed, pendingName, renamed.Status).Identifier;
         // A failed instance may be rebooted too: that is how a server that kept crashing gets another try.
         var instance = Transition(scope.AccountId, scope.Region, identifier, ["available", "failed"], "rebooting",
             i => $"Instance {i.Identifier} is not in available state (it is {i.Status}).");
@@ -809,8 +821,8 @@ public sealed partial class RdsService : IDisposable, ISecretOwner
     /// <summary>Runs an instance's engine work after the request returns, one operation per instance at a time.</summary>
     private void RunForInstance(DbInstance instance, string what, Func<DbInstance, CancellationToken, Task> work, bool removesInstance = false)
     {
-        DbInstance? Current() => _instances.Get(InstanceKey(instance.AccountId, instance.Region, instance.Identifier)) is { } current
-            && current.ResourceId == instance.ResourceId ? current : null;
+        // By resource id: a rename moves the record's key, not the instance.
+        DbInstance? Current() => InstanceByResourceId(instance.ResourceId);
         RunInBackground(instance.ResourceId, $"{what} of {instance.Identifier}",
             token => Current() is { } current ? work(current, token) : Task.CompletedTask,
             async e =>
