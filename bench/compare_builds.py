@@ -180,7 +180,8 @@ def control_plane(builds, rounds, only=None, seconds=2):
             print("| --- | --- | --- | --- | --- | --- | --- |")
             for index, workload in enumerate(w for w in controlplane.workloads() if w.replay and (not only or only in w.name)):
                 targets = {s.name: harness.replay_target(s.server, os.path.join(work, f"{s.name}-{index}.lua"), workload.service,
-                                                         workload.operation, **workload.params_on(s)) for s in subjects}
+                                                         workload.operation, credentials=workload.credentials_on(s),
+                                                         **workload.params_on(s)) for s in subjects}
                 pids = {s.name: s.server.process.pid for s in subjects}
                 for connections in (1, 16):
                     def measure(label):

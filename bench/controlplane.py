@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness import (REGION, TRUST, Refusal, Row, Server, Summary, WrkTarget, client, replay_target, run_wrk, start_server,
+from harness import (REGION, TEST_CREDENTIALS, TRUST, Refusal, Row, Server, Summary, WrkTarget, client, replay_target, run_wrk, start_server,
                      start_stratus, table, time_calls)
 
 # A server that refuses an operation or a fixture gets "n/a" and the reason in its cell instead of a figure.
@@ -78,6 +78,15 @@ class Subject:
 def bench_role(c):
     c("iam").create_role(RoleName="bench-role", AssumeRolePolicyDocument=TRUST)
     return "bench-role"
+
+
+def bench_user_and_role(c):
+    """A role to read and an IAM user's key to sign with."""
+    iam = c("iam")
+    iam.create_role(RoleName="bench-user-role", AssumeRolePolicyDocument=TRUST)
+    iam.create_user(UserName="bench-user")
+    key = iam.create_access_key(UserName="bench-user")["AccessKey"]
+    return "bench-user-role", (key["AccessKeyId"], key["SecretAccessKey"])
 
 
 def many_roles(c):
@@ -153,9 +162,14 @@ class Workload:
     replay: bool = True
     sequence: Callable | None = None
     calls: int = 1
+    # The replayed request's signer, from what `fixture` made: an IAM user's key rather than the default unknown key.
+    signer: Callable[[object], tuple[str, str]] | None = None
 
     def params_on(self, subject):
         return self.params(subject.make(self.fixture) if self.fixture else None)
+
+    def credentials_on(self, subject):
+        return self.signer(subject.make(self.fixture)) if self.signer else TEST_CREDENTIALS
 
     def bind(self, subject):
         """The call to time on a subject, made once untimed: warms its connection and finds refusals early."""
@@ -182,6 +196,9 @@ def workloads():
     return [
         Workload("iam.get_role", "iam", "get_role", lambda role: {"RoleName": role}, bench_role),
         Workload("sts.get_caller_identity", "sts", "get_caller_identity"),
+        # Signed by an IAM user: the request IAM's service last accessed data records.
+        Workload("iam.get_role (signed by an IAM user)", "iam", "get_role", lambda made: {"RoleName": made[0]}, bench_user_and_role,
+                 signer=lambda made: made[1]),
         Workload("iam.list_roles (300 roles)", "iam", "list_roles", lambda _: {"MaxItems": 100}, many_roles, replay=False),
         # Creating is not idempotent, so only the reads of the API Gateway sequence are replayed.
         Workload("apigateway create, get_resources, put_method, put_integration, get_rest_apis (one iteration)",
@@ -241,7 +258,8 @@ def bench_replay(subjects, rounds, seconds) -> list[Row]:
             for subject in subjects:
                 try:
                     targets[subject.name] = replay_target(subject.server, os.path.join(workdir, f"{subject.name}-{index}.lua"),
-                                                          workload.service, workload.operation, **workload.params_on(subject))
+                                                          workload.service, workload.operation,
+                                                          credentials=workload.credentials_on(subject), **workload.params_on(subject))
                 except REFUSALS as error:
                     refused[subject.name] = Refusal.of(error)
             for connections in (1, 16):

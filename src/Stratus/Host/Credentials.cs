@@ -33,6 +33,12 @@ public interface IKeyUseRecorder
     void RecordKeyUse(string accessKeyId, string service, string region);
 }
 
+/// <summary>Keeps, for IAM's service last accessed reports, which service and action each IAM user or role session attempted, when and where.</summary>
+public interface IAccessRecorder
+{
+    void RecordAttempt(KnownCredential caller, ServiceEndpoint service, string region, string operation, OperationInput input);
+}
+
 /// <summary>Under --auth enforce: whether the caller behind a known key may run an operation on the resources its input names; throws the protocol's AccessDenied if not.</summary>
 public interface IRequestAuthorizer
 {

@@ -12,7 +12,7 @@ namespace Stratus.Host;
 /// X-Amz-Target, the path, or the Query protocol's Version; scopes it to an account and region; and in
 /// verify mode refuses it unless its signature checks out.
 /// </summary>
-public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver credentials, StratusOptions options, SigV4Verifier verifier, IRequestAuthorizer? authorizer = null)
+public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver credentials, StratusOptions options, SigV4Verifier verifier, IRequestAuthorizer? authorizer = null, IAccessRecorder? accessRecorder = null)
 {
     public async Task RouteAsync(HttpContext http)
     {
@@ -62,6 +62,9 @@ public sealed class RequestRouter(ServiceRegistry registry, CredentialResolver c
                 : unsignedMayPass
                     ? (operation, _) => { if (!service.Endpoint.UnsignedOperations.Contains(operation)) throw SigV4Verifier.MissingAuthenticationToken(); }
                     : null,
+            Attempted = known is not null && accessRecorder is not null
+                ? (operation, input) => accessRecorder.RecordAttempt(known, service.Endpoint, region, operation, input)
+                : null,
         };
         if (known is not null) credentials.RecordUse(known.AccessKeyId, service.Name, call.Region);
 

@@ -75,7 +75,8 @@ public sealed class StratusServer : IAsyncDisposable
         var services = StratusServices.Compose(options, store, clock, app.Services.GetRequiredService<ILoggerFactory>(), address);
         composed = services;
         var registry = new ServiceRegistry(services.All);
-        var router = new RequestRouter(registry, services.Credentials, options, new SigV4Verifier(clock), new RequestAuthorizer(services.Iam, clock, services.Authorizations));
+        var router = new RequestRouter(registry, services.Credentials, options, new SigV4Verifier(clock), new RequestAuthorizer(services.Iam, clock, services.Authorizations),
+            new AccessRecorder(services.Iam, services.Authorizations));
         var health = new HealthEndpoint(registry, options, clock, new InvokeUrls(services.ApiGateway, services.ApiGatewayV2, services.Lambda));
         var access = ConsoleAccess.For(options);
 

@@ -352,6 +352,7 @@ public sealed class StratusServices : IAsyncDisposable
         await Lambda.DisposeAsync();
         foreach (var service in All.OfType<IDisposable>()) service.Dispose();
         Ecr.Dispose();
+        Iam.Dispose();
         _store.Dispose();
         if (_ephemeralWorkDir is not null)
         {

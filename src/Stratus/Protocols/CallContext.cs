@@ -16,6 +16,8 @@ public sealed class CallContext
     public required HttpContext Http { get; init; }
     /// <summary>Under --auth enforce, refuses the named operation unless the caller's policies allow it on the resources its input names (throws AccessDenied); null otherwise.</summary>
     public Action<string, OperationInput>? Authorize { get; init; }
+    /// <summary>Told of each operation a caller behind a key IAM or STS issued attempts, before it is authorized (IAM's service last accessed data counts attempts); null otherwise.</summary>
+    public Action<string, OperationInput>? Attempted { get; init; }
 
     /// <summary>What the domain call below the wire is scoped by: everything above but the HTTP request.</summary>
     public Scope Scope => _scope ??= new Scope(AccountId, Region, RequestId) { PrincipalArn = PrincipalArn, PrincipalId = PrincipalId };

@@ -69,6 +69,7 @@ public sealed class ServiceEndpoint
     /// for a protocol that finds (and refuses) operations in its own words.</summary>
     public OperationHandler Checked(string name, OperationHandler handler) => input =>
     {
+        input.Call.Attempted?.Invoke(name, input);
         if (!AuthorizesOwnOperations) input.Call.Authorize?.Invoke(name, input);
         Rules?.Check(name, input.Body, input.Style);
         return handler(input);

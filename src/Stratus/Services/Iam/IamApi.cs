@@ -109,6 +109,7 @@ public sealed partial class IamApi : IStratusService
         foreach (var kind in IamEntityKind.All) AddPolicyOperations(table, kind);
         AddEntityOperations(table);
         AddSimulationOperations(table);
+        AddLastAccessedOperations(table);
         return table;
     }
 

@@ -118,4 +118,12 @@ public static class IamErrors
 
     public static AwsException CredentialReportExpired() =>
         new("ReportExpired", "The most recent credential report has expired. Use GenerateCredentialReport to generate a new credential report.", 410);
+
+    // Service last accessed reports: AWS publishes the codes, not these messages; the wording is ours.
+    public static AwsException NoSuchAccessReportJob(string jobId) => new("NoSuchEntity", $"No service last accessed report with job id {jobId} exists.", 404);
+
+    public static AwsException NoSuchEntityArn(string arn) => new("NoSuchEntity", $"The entity with ARN {arn} cannot be found.", 404);
+
+    public static AwsException NotAnIdentityArn(string arn, bool policyTaken) =>
+        InvalidInput($"ARN {arn} is not the ARN of an IAM user, group{(policyTaken ? ", role or policy" : " or role")}.");
 }

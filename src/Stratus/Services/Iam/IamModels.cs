@@ -231,3 +231,20 @@ public sealed record IamEntityKind(string Name, string Noun)
 
 /// <summary>A DeleteServiceLinkedRole request, which GetServiceLinkedRoleDeletionStatus reports on by its id.</summary>
 public sealed record IamRoleDeletionTask(string AccountId, string DeletionTaskId, string Status);
+
+/// <summary>An IAM user's or role's latest attempt at one action (a role's through its sessions), for service last accessed reports.</summary>
+public sealed record IamActionAccess(string AccountId, string EntityId, string EntityArn, string Action, DateTimeOffset When, string Region);
+
+/// <summary>A user or role a service last accessed report covers, and its latest attempt at the report's service (null: none in the tracking period).</summary>
+public sealed record IamEntityAccess(string Arn, string Name, string Type, string Id, string Path, DateTimeOffset? LastAuthenticated = null, string? Region = null);
+
+public sealed record IamTrackedAction(string ActionName, string EntityArn, DateTimeOffset When, string Region);
+
+/// <summary>One service of a report: every entity the report covers, and at ACTION_LEVEL the tracked actions they used (null at SERVICE_LEVEL).</summary>
+public sealed record IamServiceAccess(string Namespace, IReadOnlyList<IamEntityAccess> Entities, IReadOnlyList<IamTrackedAction>? Actions);
+
+/// <summary>A GenerateServiceLastAccessedDetails job: the report as it was made, kept for GetServiceLastAccessedDetails.</summary>
+public sealed record IamAccessReportJob(string AccountId, string JobId, string Arn, string Granularity, DateTimeOffset Created, IReadOnlyList<IamServiceAccess> Services);
+
+/// <summary>A policy ListPoliciesGrantingServiceAccess names: a managed one by ARN, an inline one by the entity that holds it.</summary>
+public sealed record IamGrantingPolicy(string PolicyName, string PolicyType, string? PolicyArn, string? EntityType, string? EntityName);

@@ -66,6 +66,7 @@ public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRe
         _credentialReports = new ResourceTable<IamCredentialReport>(store, "iam.credential-reports");
         _keyUses = new ResourceTable<IamKeyUse>(store, "iam.key-last-used");
         _deletionTasks = new ResourceTable<IamRoleDeletionTask>(store, "iam.role-deletion-tasks");
+        LoadAccessHistory(store);
         foreach (var (accessKeyId, use) in _keyUses.Entries)
         {
             _keyLastUsed[accessKeyId] = use;

@@ -23,7 +23,7 @@ public sealed class RequestAuthorizer(IamService iam, TimeProvider clock, Resour
     {
         var table = authorizations.For(service.SigningName);
         if (table?.IsUnauthorized(operation) == true) return;
-        var action = table?.Action(operation, input) ?? $"{ActionPrefixes.GetValueOrDefault(service.SigningName, service.SigningName)}:{operation}";
+        var action = ActionOf(table, service.SigningName, operation, input);
         var resources = table?.Resources(operation, input) ?? ["*"];
         if (Refusal(http, caller, region, table, action, resources, input, table?.PassedRoles(operation, input) ?? []) is { } refusal)
             throw new AwsException(AccessDeniedCode(http, service), refusal, 403);
@@ -34,6 +34,10 @@ public sealed class RequestAuthorizer(IamService iam, TimeProvider clock, Resour
             if (Refusal(http, caller, region, elsewhere.SigningName, elsewhere.Action, elsewhere.Resource) is { } elsewhereRefused)
                 throw new AwsException(AccessDeniedCode(http, service), elsewhereRefused, 403);
     }
+
+    /// <summary>The IAM action an operation stands for: its table's name for it, else the service's action prefix and the operation's name.</summary>
+    public static string ActionOf(AuthorizationTable? table, string signingName, string operation, OperationInput input) =>
+        table?.Action(operation, input) ?? $"{ActionPrefixes.GetValueOrDefault(signingName, signingName)}:{operation}";
 
     /// <summary>
     /// AWS's access-denied message when the caller may not take an action on one resource of a service (by its
