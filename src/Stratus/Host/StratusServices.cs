@@ -190,6 +190,7 @@ public sealed class StratusServices : IAsyncDisposable
             new IamOidcProviderProvider(iam),
             new IamServiceLinkedRoleProvider(iam),
             new IamUserToGroupAdditionProvider(iam),
+            new IamVirtualMfaDeviceProvider(iam),
             new ApiGatewayRestApiProvider(apiGateway),
             new ApiGatewayResourceProvider(apiGateway),
             new ApiGatewayMethodProvider(apiGateway),

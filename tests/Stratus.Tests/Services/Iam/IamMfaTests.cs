@@ -154,4 +154,32 @@ public sealed class IamMfaTests : EnforcedStratusTest
         Assert.True(r["role_with_mfa"]!.GetValue<bool>());
         Assert.Equal("arn:aws:sts::000000000000:assumed-role/needs-mfa/s4", r["assumed_from_mfa_session"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task A_stack_makes_a_virtual_device_that_is_enabled_afterwards()
+    {
+        var r = await Clients.Boto3Async(Server.Url, RootPrelude + """
+            FAST = {"Delay": 1, "MaxAttempts": 60}
+            cf, iam = client("cloudformation", **ROOT), client("iam", **ROOT)
+            iam.create_user(UserName="stack-mfa-user")
+            cf.create_stack(StackName="mfa-stack", TemplateBody=json.dumps({
+                "Resources": {"Device": {"Type": "AWS::IAM::VirtualMFADevice", "Properties": {"VirtualMfaDeviceName": "stack-phone", "Path": "/team/",
+                    "Users": ["stack-mfa-user"], "Tags": [{"Key": "owner", "Value": "stack"}]}}},
+                "Outputs": {"Serial": {"Value": {"Ref": "Device"}}, "Attribute": {"Value": {"Fn::GetAtt": ["Device", "SerialNumber"]}}}}))
+            cf.get_waiter("stack_create_complete").wait(StackName="mfa-stack", WaiterConfig=FAST)
+            outputs = {o["OutputKey"]: o["OutputValue"] for o in cf.describe_stacks(StackName="mfa-stack")["Stacks"][0]["Outputs"]}
+            out["outputs"] = [outputs["Serial"], outputs["Attribute"]]
+            out["unassigned"] = [d["SerialNumber"] for d in iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]]
+            out["tags"] = iam.list_mfa_device_tags(SerialNumber=outputs["Serial"])["Tags"]
+            cf.delete_stack(StackName="mfa-stack")
+            cf.get_waiter("stack_delete_complete").wait(StackName="mfa-stack", WaiterConfig=FAST)
+            out["after_delete"] = iam.list_virtual_mfa_devices()["VirtualMFADevices"]
+            iam.delete_user(UserName="stack-mfa-user")
+            """);
+
+        Assert.Equal(["arn:aws:iam::000000000000:mfa/team/stack-phone", "arn:aws:iam::000000000000:mfa/team/stack-phone"], r["outputs"]!.AsArray().Select(s => s!.GetValue<string>()));
+        Assert.Contains("arn:aws:iam::000000000000:mfa/team/stack-phone", r["unassigned"]!.AsArray().Select(s => s!.GetValue<string>()));
+        Assert.Equal("stack", r["tags"]![0]!["Value"]!.GetValue<string>());
+        Assert.Empty(r["after_delete"]!.AsArray());
+    }
 }
