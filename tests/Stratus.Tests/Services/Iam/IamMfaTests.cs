@@ -64,6 +64,11 @@ public sealed class IamMfaTests : EnforcedStratusTest
             out["wrong_code"] = error(sts.get_session_token, SerialNumber=device.serial, TokenCode=device.stale_code())
             out["wrong_serial"] = error(sts.get_session_token, SerialNumber=spare["SerialNumber"], TokenCode=device.next_code())
 
+            # A device whose clock runs five steps ahead: its codes are found again after ResyncMFADevice.
+            ahead = step_now() + 5
+            iam.resync_mfa_device(UserName="mfa-worker", SerialNumber=device.serial, AuthenticationCode1=totp(device.seed, ahead), AuthenticationCode2=totp(device.seed, ahead + 1))
+            out["after_resync"] = sts.get_session_token(SerialNumber=device.serial, TokenCode=totp(device.seed, ahead + 2))["Credentials"]["AccessKeyId"]
+
             out["delete_enabled"] = error(iam.delete_virtual_mfa_device, SerialNumber=device.serial)
             out["delete_user_with_device"] = error(iam.delete_user, UserName="mfa-worker")
             iam.deactivate_mfa_device(UserName="mfa-worker", SerialNumber=device.serial)
@@ -97,6 +102,7 @@ public sealed class IamMfaTests : EnforcedStratusTest
         }
         Assert.Equal("AccessDenied", r["wrong_serial"]!["code"]!.GetValue<string>());
         Assert.StartsWith("MultiFactorAuthentication failed, unable to validate MFA code.", r["wrong_serial"]!["message"]!.GetValue<string>());
+        Assert.StartsWith("ASIA", r["after_resync"]!.GetValue<string>());
 
         Assert.Equal("DeleteConflict", r["delete_enabled"]!["code"]!.GetValue<string>());
         Assert.Equal("DeleteConflict", r["delete_user_with_device"]!["code"]!.GetValue<string>());
