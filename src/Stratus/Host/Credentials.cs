@@ -19,6 +19,8 @@ public sealed record KnownCredential(
     public IReadOnlyDictionary<string, string>? SessionTags { get; init; }
     /// <summary>A role session's source identity, which every request it signs carries as aws:SourceIdentity.</summary>
     public string? SourceIdentity { get; init; }
+    /// <summary>When a session was made with an MFA code; null for sessions without one and for long-term keys.</summary>
+    public DateTimeOffset? MfaAuthenticatedAt { get; init; }
 }
 
 /// <summary>A place access keys come from: IAM users, STS sessions, the configured root key.</summary>

@@ -92,7 +92,8 @@ public sealed class StratusServices : IAsyncDisposable
     public static StratusServices Compose(StratusOptions options, StateStore store, TimeProvider clock, ILoggerFactory logging, StratusAddress address)
     {
         ILogger Log(string name) => logging.CreateLogger("Stratus." + name);
-        var iam = new IamService(store, clock);
+        // Virtual MFA devices' seeds are sealed at rest under IAM's own key file, as Secrets Manager seals its values.
+        var iam = new IamService(store, clock, SealingKey.FromFile(options.DataDir is null ? null : Path.Combine(options.DataDir, "iam-mfa.key")));
         // Issuers' signing keys, shared by API Gateway's JWT authorizers and STS's AssumeRoleWithWebIdentity.
         var jwksKeys = new JwksKeys(IntegrationEngine.CreateHttpClient(), clock, JwksKeys.AllowedFromEnvironment());
         // Outbound identity federation: IAM switches it per account, STS signs GetWebIdentityToken's tokens with its keys (sealed
@@ -189,6 +190,7 @@ public sealed class StratusServices : IAsyncDisposable
             new IamOidcProviderProvider(iam),
             new IamServiceLinkedRoleProvider(iam),
             new IamUserToGroupAdditionProvider(iam),
+            new IamVirtualMfaDeviceProvider(iam),
             new ApiGatewayRestApiProvider(apiGateway),
             new ApiGatewayResourceProvider(apiGateway),
             new ApiGatewayMethodProvider(apiGateway),

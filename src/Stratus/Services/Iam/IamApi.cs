@@ -108,6 +108,7 @@ public sealed partial class IamApi : IStratusService
         };
         foreach (var kind in IamEntityKind.All) AddPolicyOperations(table, kind);
         AddEntityOperations(table);
+        AddMfaOperations(table);
         AddSimulationOperations(table);
         AddLastAccessedOperations(table);
         return table;

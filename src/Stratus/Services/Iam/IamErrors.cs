@@ -126,4 +126,17 @@ public static class IamErrors
 
     public static AwsException NotAnIdentityArn(string arn, bool policyTaken) =>
         InvalidInput($"ARN {arn} is not the ARN of an IAM user, group{(policyTaken ? ", role or policy" : " or role")}.");
+
+    /// <summary>The wording is ours: AWS's own is not published.</summary>
+    public static AwsException NoSuchMfaDevice(string serialNumber) => new("NoSuchEntity", $"MFA device with serial number {serialNumber} cannot be found.", 404);
+
+    public static AwsException VirtualMfaDeviceExists() => new("EntityAlreadyExists", "MFADevice entity at the same path and name already exists.", 409);
+
+    /// <summary>EnableMFADevice for a device another user (or this one) already has; the wording is ours.</summary>
+    public static AwsException MfaDeviceInUse(string serialNumber) => new("EntityAlreadyExists", $"MFA device {serialNumber} is already in use.", 409);
+
+    public static AwsException InvalidAuthenticationCode() => new("InvalidAuthenticationCode", "Authentication code for device is not valid.", 403);
+
+    /// <summary>DeleteVirtualMFADevice while the device is enabled for a user; the wording is ours.</summary>
+    public static AwsException MfaDeviceStillEnabled() => DeleteConflict("MFA Device is still in use. Deactivate it before deleting it.");
 }

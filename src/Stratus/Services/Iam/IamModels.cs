@@ -248,3 +248,31 @@ public sealed record IamAccessReportJob(string AccountId, string JobId, string A
 
 /// <summary>A policy ListPoliciesGrantingServiceAccess names: a managed one by ARN, an inline one by the entity that holds it.</summary>
 public sealed record IamGrantingPolicy(string PolicyName, string PolicyType, string? PolicyArn, string? EntityType, string? EntityName);
+
+/// <summary>
+/// A virtual MFA device: its TOTP seed sealed under IAM's key (bound to the serial number), the user it is enabled
+/// for, the last time step a code was accepted at (a code is not accepted twice) and the device clock's drift in
+/// steps that ResyncMFADevice measured.
+/// </summary>
+public sealed record IamVirtualMfaDevice
+{
+    public required string AccountId { get; init; }
+    public required string Name { get; init; }
+    public required string Path { get; init; }
+    public required string SealedSeed { get; init; }
+    public required DateTimeOffset CreateDate { get; init; }
+    public IReadOnlyList<IamTag> Tags { get; init; } = [];
+    public string? UserName { get; init; }
+    public DateTimeOffset? EnableDate { get; init; }
+    public long LastUsedStep { get; init; }
+    public long DriftSteps { get; init; }
+
+    /// <summary>A virtual device's serial number is its ARN.</summary>
+    public string SerialNumber => $"arn:aws:iam::{AccountId}:mfa{Path}{Name}";
+}
+
+/// <summary>A new virtual MFA device with what only its creation returns: the seed in base32 and the QR code of its otpauth:// URI.</summary>
+public sealed record CreatedVirtualMfaDevice(IamVirtualMfaDevice Device, string Base32Seed, byte[] QrCodePng);
+
+/// <summary>How an MFA code offered to STS fared against the caller's devices.</summary>
+public enum MfaCheck { Accepted, UnknownDevice, InvalidCode }

@@ -75,8 +75,8 @@ public sealed partial class IamService
     /// <summary>
     /// One row per user, by name. Every value is what Stratus knows or AWS's marker for what is not there: N/A where the
     /// user has no password or the key does not exist or was never used, no_information for a password never used to sign
-    /// in (Stratus has no password sign-in), false for MFA and signing certificates (Stratus serves neither, so none is
-    /// attached). The account root has no row: Stratus keeps no record of when its account was made.
+    /// in (Stratus has no password sign-in), mfa_active whether an MFA device is enabled for the user, false for signing
+    /// certificates (Stratus serves none, so none is attached). The account root has no row: Stratus keeps no record of when its account was made.
     /// </summary>
     private string CredentialReportCsv(Scope scope)
     {
@@ -92,7 +92,7 @@ public sealed partial class IamService
                 user.LoginProfile is null ? "N/A" : "no_information",
                 passwordChanged is { } changed ? ReportTime(changed) : "N/A",
                 passwordChanged is { } rotated && policy?.MaxPasswordAge is { } days ? ReportTime(rotated.AddDays(days)) : "N/A",
-                Flag(false),
+                Flag(MfaDevicesOf(user).Any()),
             };
             foreach (var slot in Enumerable.Range(0, MaxAccessKeysPerUser))
             {

@@ -25,6 +25,12 @@ public interface IIamRoles
 
     /// <summary>A managed policy's default document (AssumeRole's PolicyArns); null when no such policy exists.</summary>
     string? ManagedPolicyDocument(string policyArn);
+
+    /// <summary>
+    /// Whether the code is the current one of an MFA device enabled for the user (GetSessionToken's and AssumeRole's
+    /// SerialNumber and TokenCode); an accepted code's time step is spent, so the same code is not accepted again.
+    /// </summary>
+    MfaCheck CheckMfaCode(string userArn, string serialNumber, string tokenCode);
 }
 
 /// <summary>IAM's domain: roles, managed and inline policies, users and their access keys, per account.</summary>
@@ -47,12 +53,17 @@ public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRe
     private readonly ResourceTable<IamCredentialReport> _credentialReports;
     private readonly ResourceTable<IamKeyUse> _keyUses;
     private readonly ResourceTable<IamRoleDeletionTask> _deletionTasks;
+    private readonly ResourceTable<IamVirtualMfaDevice> _mfaDevices;
+    private readonly SealingKey _sealing;
     private readonly Dictionary<string, IamManagedPolicy> _awsPolicies;
     private readonly ConcurrentDictionary<string, (string AccountId, string UserName)> _keyOwners = new(StringComparer.Ordinal);
 
-    public IamService(StateStore store, TimeProvider clock)
+    /// <param name="sealing">The key MFA seeds are sealed under at rest; null keeps a fresh key in memory only (an ephemeral Stratus).</param>
+    public IamService(StateStore store, TimeProvider clock, SealingKey? sealing = null)
     {
         _clock = clock;
+        _sealing = sealing ?? SealingKey.FromFile(null);
+        _mfaDevices = new ResourceTable<IamVirtualMfaDevice>(store, "iam.virtual-mfa-devices");
         _roles = new ResourceTable<IamRole>(store, "iam.roles");
         _policies = new ResourceTable<IamManagedPolicy>(store, "iam.policies");
         _users = new ResourceTable<IamUser>(store, "iam.users");
@@ -319,6 +330,8 @@ public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRe
             throw IamErrors.DeleteConflict("Cannot delete entity, must delete access keys first.");
         if (user.LoginProfile is not null)
             throw IamErrors.DeleteConflict("Cannot delete entity, must delete login profile first.");
+        if (MfaDevicesOf(user).Any())
+            throw IamErrors.DeleteConflict("Cannot delete entity, must delete MFA device first.");
         if (user.GroupNames.Count > 0)
             throw IamErrors.DeleteConflict("Cannot delete entity, must remove users from group first.");
         if (user.AttachedPolicyArns.Count > 0)
@@ -341,6 +354,7 @@ public sealed partial class IamService : IIamRoles, ICredentialSource, IKeyUseRe
         if (string.Equals(newUserName, userName, StringComparison.OrdinalIgnoreCase)) _users.Put(Key(scope.AccountId, newUserName), renamed);
         else _users.Remove(Key(scope.AccountId, userName));
         foreach (var key in renamed.AccessKeys) _keyOwners[key.AccessKeyId] = (scope.AccountId, newUserName);
+        foreach (var device in MfaDevicesOf(user)) _mfaDevices.Update(MfaKey(device), d => d with { UserName = newUserName });
         return renamed;
     }
 

@@ -100,7 +100,7 @@ public sealed class StsApi : IStratusService
             } },
         { "GetAccessKeyInfo", i => new JsonObject { ["Account"] = StsService.AccountOfKey(_credentials, i.Required("AccessKeyId")) } },
         { "DecodeAuthorizationMessage", JsonObject? (OperationInput _) => throw StsErrors.InvalidAuthorizationMessage() },
-        { "GetSessionToken", i => new JsonObject { ["Credentials"] = Credentials(_sts.GetSessionToken(i.Scope, i.Int("DurationSeconds"))) } },
+        { "GetSessionToken", i => new JsonObject { ["Credentials"] = Credentials(_sts.GetSessionToken(i.Scope, i.Int("DurationSeconds"), MfaToken.Read(i))) } },
     };
 
     /// <summary>

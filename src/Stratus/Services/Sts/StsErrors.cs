@@ -16,6 +16,13 @@ public static class StsErrors
     public static AwsException AssumeRoleDenied(string callerArn, string roleArn) =>
         new("AccessDenied", $"User: {callerArn} is not authorized to perform: sts:AssumeRole on resource: {roleArn}", 403);
 
+    /// <summary>SerialNumber and TokenCode where the code is not the device's current one, or was used already.</summary>
+    public static AwsException MfaCodeInvalid() => new("AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.", 403);
+
+    /// <summary>SerialNumber naming no MFA device enabled for the calling user.</summary>
+    public static AwsException MfaDeviceUnknown() =>
+        new("AccessDenied", "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.", 403);
+
     public static AwsException DurationOutOfRange(int maxSessionDuration) =>
         new("ValidationError", $"The requested DurationSeconds exceeds the MaxSessionDuration set for this role ({maxSessionDuration}) or is below 900.");
 

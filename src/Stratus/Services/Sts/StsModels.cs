@@ -21,6 +21,21 @@ public sealed record StsSession
     public IReadOnlyList<string>? TransitiveTagKeys { get; init; }
     /// <summary>The source identity set when the session was made (or inherited in role chaining); it cannot change down the chain.</summary>
     public string? SourceIdentity { get; init; }
+    /// <summary>When the session was made with an MFA code (GetSessionToken's or AssumeRole's SerialNumber and TokenCode): policies see aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge.</summary>
+    public DateTimeOffset? MfaAuthenticatedAt { get; init; }
+}
+
+/// <summary>An MFA device's serial number and the code read off it, as GetSessionToken and AssumeRole take them.</summary>
+public sealed record MfaToken(string SerialNumber, string TokenCode)
+{
+    /// <summary>Both members or neither; one alone is refused as AWS refuses it.</summary>
+    public static MfaToken? Read(IInputReader input) => (input.String("SerialNumber"), input.String("TokenCode")) switch
+    {
+        (null, null) => null,
+        ({ } serial, { } code) => new MfaToken(serial, code),
+        (null, _) => throw StsErrors.MfaDeviceUnknown(),
+        _ => throw StsErrors.MfaCodeInvalid(),
+    };
 }
 
 /// <summary>AssumeRole's input: the role, the session's name and length, and what narrows or labels the session.</summary>
@@ -36,6 +51,7 @@ public sealed record AssumeRoleRequest
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     public IReadOnlyList<string> TransitiveTagKeys { get; init; } = [];
     public string? SourceIdentity { get; init; }
+    public MfaToken? Mfa { get; init; }
 
     public static AssumeRoleRequest Read(IInputReader input) => new()
     {
@@ -48,6 +64,7 @@ public sealed record AssumeRoleRequest
         Tags = input.TagMap() ?? [],
         TransitiveTagKeys = input.Strings("TransitiveTagKeys"),
         SourceIdentity = input.String("SourceIdentity"),
+        Mfa = MfaToken.Read(input),
     };
 }
 

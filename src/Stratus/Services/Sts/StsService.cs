@@ -65,17 +65,21 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
         // A calling session's own tags are its principal tags.
         foreach (var tag in chainedFrom?.Tags ?? new Dictionary<string, string>()) context.With($"aws:PrincipalTag/{tag.Key}", tag.Value);
         AddChainingKeys(context, transitiveKeys, sourceIdentity);
+        // The trust policy sees MFA from the code given with this call, or from the calling session's own.
+        var mfaAt = CheckMfa(caller, request.Mfa);
+        context.WithMfa(chainedFrom is not null, mfaAt ?? chainedFrom?.MfaAuthenticatedAt, clock.GetUtcNow());
         if (!Trusts(role, context) || (tags.Count > 0 && !Trusts(role, context.As("sts:TagSession")))
             || (sourceIdentity is not null && !Trusts(role, context.As("sts:SetSourceIdentity"))))
             throw StsErrors.AssumeRoleDenied(caller.Arn, role.Arn);
         var sessionPolicies = SessionPolicies(request.Policy, request.PolicyArns);
-        return IssueForRole(role, request.RoleSessionName, request.DurationSeconds) is var session && (sessionPolicies is not null || tags.Count > 0 || sourceIdentity is not null)
+        return IssueForRole(role, request.RoleSessionName, request.DurationSeconds) is var session && (sessionPolicies is not null || tags.Count > 0 || sourceIdentity is not null || mfaAt is not null)
             ? Keep(session with
             {
                 SessionPolicies = sessionPolicies,
                 Tags = tags.Count > 0 ? tags : null,
                 TransitiveTagKeys = transitiveKeys.Count > 0 ? transitiveKeys : null,
                 SourceIdentity = sourceIdentity,
+                MfaAuthenticatedAt = mfaAt,
             })
             : session;
     }
@@ -256,14 +260,27 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
             ? Issue(role.AccountId, $"arn:aws:sts::{role.AccountId}:assumed-role/{role.RoleName}/{sessionName}", $"{role.RoleId}:{sessionName}", (int)duration.TotalSeconds)
             : null;
 
-    public StsSession GetSessionToken(Scope scope, int? durationSeconds)
+    /// <summary>A session of the calling user; with an MFA device's serial number and code, checked against the user's enabled devices, one that carries MFA.</summary>
+    public StsSession GetSessionToken(Scope scope, int? durationSeconds, MfaToken? mfa)
     {
         var duration = durationSeconds ?? 43200;
         if (duration is < 900 or > 129600)
             throw IamNames.Errors.Constraint("DurationSeconds", duration.ToString(), "Member must have value between 900 and 129600");
         var caller = GetCallerIdentity(scope);
-        return Issue(caller.Account, caller.Arn, caller.UserId, duration);
+        var mfaAt = CheckMfa(caller, mfa);
+        var session = Issue(caller.Account, caller.Arn, caller.UserId, duration);
+        return mfaAt is null ? session : Keep(session with { MfaAuthenticatedAt = mfaAt });
     }
+
+    /// <summary>When the MFA code was accepted (now); null without one; AccessDenied, worded as AWS words it, for a device or code that does not check out.</summary>
+    private DateTimeOffset? CheckMfa(Identity caller, MfaToken? mfa) => mfa is null
+        ? null
+        : roles.CheckMfaCode(caller.Arn, mfa.SerialNumber, mfa.TokenCode) switch
+        {
+            MfaCheck.Accepted => DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds()),
+            MfaCheck.UnknownDevice => throw StsErrors.MfaDeviceUnknown(),
+            _ => throw StsErrors.MfaCodeInvalid(),
+        };
 
     /// <summary>
     /// A federated user's session, as AWS issues it to an IAM user (or the root user, whose sessions last
@@ -342,7 +359,7 @@ public sealed partial class StsService(StateStore store, TimeProvider clock, IIa
 
     public KnownCredential? Find(string accessKeyId) =>
         _sessions.Get(accessKeyId) is { } s
-            ? new KnownCredential(s.AccessKeyId, s.SecretAccessKey, s.AccountId, s.Arn, s.SessionToken, s.Expiration, s.PrincipalId) { SessionPolicies = s.SessionPolicies, SessionTags = s.Tags, SourceIdentity = s.SourceIdentity }
+            ? new KnownCredential(s.AccessKeyId, s.SecretAccessKey, s.AccountId, s.Arn, s.SessionToken, s.Expiration, s.PrincipalId) { SessionPolicies = s.SessionPolicies, SessionTags = s.Tags, SourceIdentity = s.SourceIdentity, MfaAuthenticatedAt = s.MfaAuthenticatedAt }
             : null;
 
     /// <summary>Stores a session again with what was added after its issue (session policies, tags).</summary>

@@ -144,6 +144,7 @@ public sealed class RequestAuthorizer(IamService iam, TimeProvider clock, Resour
             .With("aws:EpochTime", now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
         foreach (var tag in tags) request.With($"aws:PrincipalTag/{tag.Key}", tag.Value);
         if (caller.SourceIdentity is { } source) request.With("aws:SourceIdentity", source);
+        request.WithMfa(caller.SessionToken is not null, caller.MfaAuthenticatedAt, now);
         if (http.Connection.RemoteIpAddress is { } ip) request.With("aws:SourceIp", (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString());
         return request;
     }

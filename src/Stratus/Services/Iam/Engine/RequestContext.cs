@@ -63,4 +63,16 @@ public sealed class RequestContext
             With("aws:PrincipalType", "Account");
         return this;
     }
+
+    /// <summary>
+    /// aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge (seconds since the MFA code was accepted), as AWS sets them:
+    /// absent for long-term keys, false for a session made without an MFA code.
+    /// </summary>
+    public RequestContext WithMfa(bool isSession, DateTimeOffset? mfaAuthenticatedAt, DateTimeOffset now)
+    {
+        if (mfaAuthenticatedAt is { } at)
+            return With("aws:MultiFactorAuthPresent", "true")
+                .With("aws:MultiFactorAuthAge", Math.Max(0, (long)(now - at).TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return isSession ? With("aws:MultiFactorAuthPresent", "false") : this;
+    }
 }
