@@ -35,7 +35,7 @@ public sealed partial class RdsService
         public void Delete(string accountId, string region, string resourceId)
         {
             Remove(SnapshotsOf(accountId, region, resourceId));
-            fleet()?.DeleteLogArchive(resourceId);
+            fleet()?.DeleteLogArchive(backups.Get(Key(accountId, region, resourceId))?.LogArchiveId ?? resourceId);
             backups.Remove(Key(accountId, region, resourceId));
         }
 
