@@ -8,8 +8,8 @@ namespace Stratus.Tests.Services.Rds;
 /// Automated backups replicated to another Region, on a real MariaDB server: replication started in us-west-2 from an
 /// instance of us-east-1 (listed there as replicating, reported by the source), AWS's refusals, rows written after the start
 /// reaching the copy's restore window, a point-in-time restore in us-west-2 from the replicated ARN holding them, the stop
-/// (retained, no longer reported by the source), the copy surviving a restart of Stratus and the source's deletion, and its
-/// deletion by ARN. One flow in one persistent Stratus, as each step needs the one before.
+/// (retained, no longer reported by the source), the copy surviving a restart of Stratus, resuming, then kept when the source
+/// is deleted with its own backups, and its deletion by ARN. One flow in one persistent Stratus, as each step needs the one before.
 /// </summary>
 [Trait(TestKind.Category, TestKind.EndToEnd)]
 public sealed class RdsBackupReplicationTests
@@ -109,14 +109,22 @@ public sealed class RdsBackupReplicationTests
         await stratus.RestartAsync();
         var kept = await Clients.Boto3Async(stratus.Url, $$"""
             east, west = client("rds"), client("rds", region="us-west-2")
+            arn = east.describe_db_instances(DBInstanceIdentifier="{{Source}}")["DBInstances"][0]["DBInstanceArn"]
+            out["resumed"] = west.start_db_instance_automated_backups_replication(SourceDBInstanceArn=arn)["DBInstanceAutomatedBackup"]["DBInstanceAutomatedBackupsArn"]
             east.delete_db_instance(DBInstanceIdentifier="{{Source}}", SkipFinalSnapshot=True, DeleteAutomatedBackups=True)
             west.delete_db_instance(DBInstanceIdentifier="bk-dr", SkipFinalSnapshot=True)
             east.get_waiter("db_instance_deleted").wait(DBInstanceIdentifier="{{Source}}", WaiterConfig={"Delay": 1, "MaxAttempts": 120})
-            b = west.describe_db_instance_automated_backups(DBInstanceAutomatedBackupsArn="{{replicatedArn}}")["DBInstanceAutomatedBackups"][0]
+            # The source's backups went with it; the next backup check finds the replication ended and keeps the copy.
+            for _ in range(150):
+                b = west.describe_db_instance_automated_backups(DBInstanceAutomatedBackupsArn="{{replicatedArn}}")["DBInstanceAutomatedBackups"][0]
+                if b["Status"] == "retained":
+                    break
+                time.sleep(1)
             out["kept"] = [b["Status"], "LatestTime" in b["RestoreWindow"]]
             out["deleted"] = west.delete_db_instance_automated_backup(DBInstanceAutomatedBackupsArn="{{replicatedArn}}")["DBInstanceAutomatedBackup"]["Status"]
             out["gone"] = error(west.describe_db_instance_automated_backups, DBInstanceAutomatedBackupsArn="{{replicatedArn}}")
             """);
+        Assert.Equal(replicatedArn, (string?)kept["resumed"]);
         Assert.Equal("""["retained",true]""", kept["kept"]!.ToJsonString());
         Assert.Equal("deleting", (string?)kept["deleted"]);
         Assert.Equal("DBInstanceAutomatedBackupNotFound", (string?)kept["gone"]!["code"]);
