@@ -147,7 +147,13 @@ public sealed partial class RdsService
                      .Where(s => s.Status == "available" && s.SnapshotCreateTime >= horizon))
         {
             if (_snapshots.Get(SnapshotKey(replica.AccountId, replica.Region, snapshot.Identifier)) is not null) continue;
-            CopyAutomatedSnapshot(snapshot, replica.Region, fleet);
+            var copy = CopyAutomatedSnapshot(snapshot, replica.Region, fleet);
+            // Deleted meanwhile (DeleteDBInstanceAutomatedBackup does not wait for a pass): the copy would belong to nothing.
+            if (_automatedBackups.Get(key) is null)
+            {
+                if (copy is not null) RemoveSnapshotCopy(copy, fleet);
+                return;
+            }
         }
         fleet.CopyLogArchive(source.ResourceId, replica.LogArchiveId);
         if (archivedUntil is { } until)
@@ -155,20 +161,25 @@ public sealed partial class RdsService
     }
 
     /// <summary>A copy of the source's automated snapshot in the destination Region: same name and time, data of its own.</summary>
-    private void CopyAutomatedSnapshot(DbSnapshot snapshot, string region, DbFleet fleet)
+    private DbSnapshot? CopyAutomatedSnapshot(DbSnapshot snapshot, string region, DbFleet fleet)
     {
         var copy = snapshot with { Region = region, ResourceId = NewResourceId("snap-"), Status = "creating", SharedAccounts = [] };
-        if (!_snapshots.TryAdd(SnapshotKey(copy), copy)) return;
+        if (!_snapshots.TryAdd(SnapshotKey(copy), copy)) return null;
         try
         {
             DbFleet.CopyDirectory(fleet.SnapshotDataDir(snapshot.ResourceId), fleet.SnapshotDataDir(copy.ResourceId));
-            _snapshots.Update(SnapshotKey(copy), s => s with { Status = "available" });
+            return _snapshots.Update(SnapshotKey(copy), s => s with { Status = "available" });
         }
         catch
         {
-            _snapshots.Remove(SnapshotKey(copy));
-            fleet.DeleteSnapshotData(copy.ResourceId);
+            RemoveSnapshotCopy(copy, fleet);
             throw;
         }
+    }
+
+    private void RemoveSnapshotCopy(DbSnapshot copy, DbFleet fleet)
+    {
+        _snapshots.Remove(SnapshotKey(copy));
+        fleet.DeleteSnapshotData(copy.ResourceId);
     }
 }

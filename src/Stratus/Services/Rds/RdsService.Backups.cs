@@ -297,7 +297,7 @@ public sealed partial class RdsService
             && (resourceId is null || b.ResourceId == resourceId) && (arn is null || b.Arn == arn)) ?? throw RdsErrors.AutomatedBackupNotFound(named);
         // A replicated copy is deleted in its Region whether or not it is still replicating (that stops the replication).
         if (backup.Status != "retained" && backup.SourceRegion is null) throw RdsErrors.AutomatedBackupOfActiveInstance(backup.Identifier);
-        DeleteAutomatedBackups(backup.AccountId, backup.Region, backup.ResourceId);
+        _instanceBackupBooks.Delete(backup);
         return backup with { Status = "deleting" };
     }
 
