@@ -30,7 +30,7 @@ public sealed partial class RdsApi
                 ["RegionName"] = region,
                 ["Status"] = "available",
                 // Automated backups (and so their replication) are not built.
-                ["SupportsDBInstanceAutomatedBackupsReplication"] = false,
+                ["SupportsDBInstanceAutomatedBackupsReplication"] = true,
             }));
 
         table.Add("DescribeCertificates", i =>

@@ -18,6 +18,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["DBInstances"] = "DBInstance",
             ["DBSnapshots"] = "DBSnapshot",
             ["DBInstanceAutomatedBackups"] = "DBInstanceAutomatedBackup",
+            ["DBInstanceAutomatedBackupsReplications"] = "DBInstanceAutomatedBackupsReplication",
             ["DBEngineVersions"] = "DBEngineVersion",
             ["DBSubnetGroups"] = "DBSubnetGroup",
             ["DBParameterGroups"] = "DBParameterGroup",
@@ -138,6 +139,17 @@ public sealed partial class RdsApi : IStratusService, IDisposable
         { "DeleteDBInstanceAutomatedBackup", i => new JsonObject
             {
                 ["DBInstanceAutomatedBackup"] = AutomatedBackupBody(_rds.DeleteAutomatedBackup(i.Scope, i.String("DbiResourceId"), i.String("DBInstanceAutomatedBackupsArn"))),
+            } },
+        // PreSignedUrl and SourceRegion (which the SDKs turn into a PreSignedUrl) are accepted and unused: every Region is this
+        // Stratus, which reads the source itself; KmsKeyId too, as the copies are not encrypted (Encrypted false).
+        { "StartDBInstanceAutomatedBackupsReplication", i => new JsonObject
+            {
+                ["DBInstanceAutomatedBackup"] = AutomatedBackupBody(_rds.StartAutomatedBackupsReplication(i.Scope, i.Required("SourceDBInstanceArn"),
+                    i.Int("BackupRetentionPeriod"))),
+            } },
+        { "StopDBInstanceAutomatedBackupsReplication", i => new JsonObject
+            {
+                ["DBInstanceAutomatedBackup"] = AutomatedBackupBody(_rds.StopAutomatedBackupsReplication(i.Scope, i.Required("SourceDBInstanceArn"))),
             } },
         { "CreateDBInstanceReadReplica", i => Instance(_rds.CreateReadReplica(i.Scope, CreateReplicaRequest.Read(i, i.Required("DBInstanceIdentifier")))) },
         { "PromoteReadReplica", i => Instance(_rds.PromoteReadReplica(i.Scope, i.Required("DBInstanceIdentifier"), i.Int("BackupRetentionPeriod"))) },
@@ -323,7 +335,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["PerformanceInsightsEnabled"] = false,
             ["DeletionProtection"] = i.DeletionProtection,
             ["TagList"] = TagList(i.Tags),
-            ["DBInstanceAutomatedBackupsReplications"] = new JsonArray(),
+            ["DBInstanceAutomatedBackupsReplications"] = BackupReplications(i.AccountId, i.Region, i.ResourceId),
             ["NetworkType"] = "IPV4",
             ["DedicatedLogVolume"] = false,
             ["DBClusterIdentifier"] = i.ClusterIdentifier,
@@ -369,6 +381,10 @@ public sealed partial class RdsApi : IStratusService, IDisposable
         ["OptionGroupName"] = s.OptionGroupName ?? RdsService.DefaultOptionGroupName(s.Engine, RdsRules.MajorVersion(s.Engine, s.EngineVersion)),
     };
 
+    /// <summary>DBInstanceAutomatedBackupsReplications: the ARNs of the copies in other Regions.</summary>
+    private JsonArray BackupReplications(string accountId, string region, string resourceId) => new(_rds.BackupReplicationsOf(accountId, region, resourceId)
+        .Select(arn => (JsonNode)new JsonObject { ["DBInstanceAutomatedBackupsArn"] = arn }).ToArray());
+
     private JsonObject AutomatedBackupBody(DbInstanceAutomatedBackup b)
     {
         var window = _rds.RestoreWindow(b);
@@ -376,7 +392,8 @@ public sealed partial class RdsApi : IStratusService, IDisposable
         {
             ["DBInstanceArn"] = b.InstanceArn,
             ["DbiResourceId"] = b.ResourceId,
-            ["Region"] = b.Region,
+            // A replicated copy names its source's Region (its ARN names its own).
+            ["Region"] = b.SourceRegion ?? b.Region,
             ["DBInstanceIdentifier"] = b.Identifier,
             ["RestoreWindow"] = window is { } w ? new JsonObject { ["EarliestTime"] = w.Earliest, ["LatestTime"] = w.Latest } : new JsonObject(),
             ["AllocatedStorage"] = b.AllocatedStorage,
@@ -395,7 +412,7 @@ public sealed partial class RdsApi : IStratusService, IDisposable
             ["BackupRetentionPeriod"] = b.BackupRetentionPeriod,
             ["PreferredBackupWindow"] = b.PreferredBackupWindow,
             ["DBInstanceAutomatedBackupsArn"] = b.Arn,
-            ["DBInstanceAutomatedBackupsReplications"] = new JsonArray(),
+            ["DBInstanceAutomatedBackupsReplications"] = BackupReplications(b.AccountId, b.Region, b.ResourceId),
             ["BackupTarget"] = "region",
             ["MultiTenant"] = false,
             ["DedicatedLogVolume"] = false,

@@ -6,8 +6,10 @@ public interface IAutomatedBackup : IRdsListed
     /// <summary>The database's resource id (DbiResourceId, DbClusterResourceId), which its automated snapshots name.</summary>
     string ResourceId { get; }
     int BackupRetentionPeriod { get; }
-    /// <summary>"active" or "retained".</summary>
+    /// <summary>"active" or "retained" ("replicating" for a replicated copy, see <see cref="DbInstanceAutomatedBackup.SourceRegion"/>).</summary>
     string Status { get; }
+    /// <summary>The folder under DATA_DIR/rds/backups its log archive is kept in.</summary>
+    string LogArchiveId { get; }
 }
 
 /// <summary>
@@ -38,11 +40,21 @@ public sealed record DbInstanceAutomatedBackup : IAutomatedBackup
     public string PreferredBackupWindow { get; init; } = RdsRules.DefaultBackupWindow;
     /// <summary>"active" or "retained".</summary>
     public string Status { get; init; } = "active";
-    /// <summary>How far the archived log reaches when the server is not running: the moment it was archived before the server last stopped.</summary>
+    /// <summary>
+    /// How far the archived log reaches when the server is not running: the moment it was archived before the server last
+    /// stopped. For a replicated copy: the moment the source's log was archived before the copy's latest update.
+    /// </summary>
     public DateTimeOffset? LogArchivedUntil { get; init; }
+    /// <summary>
+    /// Set on a replicated copy (StartDBInstanceAutomatedBackupsReplication): the source instance's Region. The copy lives in
+    /// <see cref="Region"/> with the source's DbiResourceId, its own automated snapshots and its own log archive.
+    /// </summary>
+    public string? SourceRegion { get; init; }
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:auto-backup:{ArnId}";
-    public string InstanceArn => $"arn:aws:rds:{Region}:{AccountId}:db:{Identifier}";
+    public string InstanceArn => $"arn:aws:rds:{SourceRegion ?? Region}:{AccountId}:db:{Identifier}";
+    /// <summary>A replicated copy's log is its own folder (named by the Region too), so deleting the source's backups leaves it.</summary>
+    public string LogArchiveId => SourceRegion is null ? ResourceId : $"{ResourceId}.{Region}";
 
     /// <summary>This backup describing <paramref name="instance"/> as it is now (active).</summary>
     public DbInstanceAutomatedBackup Describing(DbInstance instance, string vpcId) => this with
@@ -100,6 +112,7 @@ public sealed record DbClusterAutomatedBackup : IAutomatedBackup
     public IReadOnlyDictionary<string, DateTimeOffset> LogArchivedUntil { get; init; } = new Dictionary<string, DateTimeOffset>();
 
     public string Arn => $"arn:aws:rds:{Region}:{AccountId}:cluster-auto-backup:{ArnId}";
+    public string LogArchiveId => ResourceId;
     public string ClusterArn => $"arn:aws:rds:{Region}:{AccountId}:cluster:{Identifier}";
 
     /// <summary>This backup describing <paramref name="cluster"/> as it is now (active).</summary>

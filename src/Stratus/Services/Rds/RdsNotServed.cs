@@ -27,8 +27,6 @@ public static class RdsNotServed
             ["CreateIntegration", "DeleteIntegration", "DescribeIntegrations", "ModifyIntegration"]),
         ("database activity streams push to Amazon Kinesis Data Streams, which Stratus does not serve",
             ["ModifyActivityStream", "StartActivityStream", "StopActivityStream"]),
-        ("cross-Region replication of automated backups is not built (every Region is this one machine, so a copy there would guard against nothing)",
-            ["StartDBInstanceAutomatedBackupsReplication", "StopDBInstanceAutomatedBackupsReplication"]),
         ("DB security groups are EC2-Classic's, which AWS retired; use VPC security groups",
             ["AuthorizeDBSecurityGroupIngress", "CreateDBSecurityGroup", "DeleteDBSecurityGroup", "DescribeDBSecurityGroups", "RevokeDBSecurityGroupIngress"]),
         ("reserved instances are billing, which Stratus does not have",

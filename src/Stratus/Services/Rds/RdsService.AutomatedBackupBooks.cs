@@ -31,11 +31,19 @@ public sealed partial class RdsService
             return backups.TryAdd(key, added) ? added : backups.Get(key)!;
         }
 
-        /// <summary>Removes a database's automated backups: its automated snapshots with their data, its log archive and the record.</summary>
-        public void Delete(string accountId, string region, string resourceId)
+        /// <summary>
+        /// Removes a database's automated backups in its own Region: its automated snapshots with their data, its log archive
+        /// (named by its resource id there, recorded or not yet) and the record.
+        /// </summary>
+        public void Delete(string accountId, string region, string resourceId) => Delete(accountId, region, resourceId, resourceId);
+
+        /// <summary>Removes the automated backups <paramref name="backup"/> records (a replicated copy's log archive is its own).</summary>
+        public void Delete(TBackup backup) => Delete(backup.AccountId, backup.Region, backup.ResourceId, backup.LogArchiveId);
+
+        private void Delete(string accountId, string region, string resourceId, string logArchiveId)
         {
             Remove(SnapshotsOf(accountId, region, resourceId));
-            fleet()?.DeleteLogArchive(resourceId);
+            fleet()?.DeleteLogArchive(logArchiveId);
             backups.Remove(Key(accountId, region, resourceId));
         }
 
@@ -51,7 +59,7 @@ public sealed partial class RdsService
             Remove(expired);
             var kept = all.Except(expired).ToList();
             if (kept.Count > 0 || !retained) return (expired, kept);
-            Delete(backup.AccountId, backup.Region, backup.ResourceId);
+            Delete(backup);
             return null;
         }
 

@@ -197,7 +197,8 @@ public sealed partial class RdsService
 
     /// <summary>
     /// Once a minute: an automated snapshot of each available instance that keeps backups and has none yet, or is in its backup
-    /// window without one from this window; then the automated snapshots past their retention go, with the log before them.
+    /// window without one from this window; the copies replicated to other Regions brought up to date; then the automated
+    /// snapshots past their retention go, with the log before them.
     /// </summary>
     private void CheckBackups()
     {
@@ -211,6 +212,7 @@ public sealed partial class RdsService
                 RunForInstance(instance, "automated backup", (current, token) =>
                     current.Status == "available" && BacksUp(current) ? TakeAutomatedSnapshotAsync(current, token) : Task.CompletedTask);
             }
+            ReplicateAutomatedBackups();
             foreach (var backup in _automatedBackups.Values.ToList()) ExpireAutomatedBackups(backup);
             CheckClusterBackups();
         }
@@ -237,7 +239,7 @@ public sealed partial class RdsService
     private void ExpireAutomatedBackups(DbInstanceAutomatedBackup backup)
     {
         if (_instanceBackupBooks.Expire(backup, Now - TimeSpan.FromDays(backup.BackupRetentionPeriod)) is { Kept: [var oldest, ..] })
-            _fleet?.PruneLogArchive(backup.ResourceId, oldest.SnapshotCreateTime);
+            _fleet?.PruneLogArchive(backup.LogArchiveId, oldest.SnapshotCreateTime);
     }
 
     /// <summary>
@@ -293,8 +295,9 @@ public sealed partial class RdsService
         var named = resourceId ?? arn ?? throw RdsErrors.InvalidCombination("Specify either DbiResourceId or DBInstanceAutomatedBackupsArn.");
         var backup = _automatedBackups.Values.FirstOrDefault(b => b.AccountId == scope.AccountId && b.Region == scope.Region
             && (resourceId is null || b.ResourceId == resourceId) && (arn is null || b.Arn == arn)) ?? throw RdsErrors.AutomatedBackupNotFound(named);
-        if (backup.Status != "retained") throw RdsErrors.AutomatedBackupOfActiveInstance(backup.Identifier);
-        DeleteAutomatedBackups(backup.AccountId, backup.Region, backup.ResourceId);
+        // A replicated copy is deleted in its Region whether or not it is still replicating (that stops the replication).
+        if (backup.Status != "retained" && backup.SourceRegion is null) throw RdsErrors.AutomatedBackupOfActiveInstance(backup.Identifier);
+        _instanceBackupBooks.Delete(backup);
         return backup with { Status = "deleting" };
     }
 
@@ -327,7 +330,7 @@ public sealed partial class RdsService
                 await Server(source).ArchiveLogAsync(token);
             var server = Server(current);
             DbFleet.CopyDirectory(fleet.SnapshotDataDir(snapshot.ResourceId), server.DataDir);
-            server.PrepareRecovery(fleet.LogArchiveDir(backup.ResourceId), target);
+            server.PrepareRecovery(fleet.LogArchiveDir(backup.LogArchiveId), target);
             server.MarkInitialized();
             await StartServerAsync(current, token, async t =>
             {

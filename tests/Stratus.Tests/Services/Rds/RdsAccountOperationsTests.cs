@@ -87,7 +87,7 @@ public sealed class RdsAccountOperationsTests(StratusFixture stratus) : IClassFi
 
         Assert.Equal("[20,true]", r["first"]!.ToJsonString());
         Assert.Equal(Regions.Known.Where(x => x != "eu-west-1").Order(StringComparer.Ordinal), r["all"]!.AsArray().Select(x => (string)x!));
-        Assert.Equal("""[{"RegionName":"us-east-1","Status":"available","SupportsDBInstanceAutomatedBackupsReplication":false}]""", r["one"]!.ToJsonString());
+        Assert.Equal("""[{"RegionName":"us-east-1","Status":"available","SupportsDBInstanceAutomatedBackupsReplication":true}]""", r["one"]!.ToJsonString());
         Assert.Equal("InvalidParameterValue", (string)r["unknown"]!["code"]!);
     }
 

@@ -83,6 +83,29 @@ public sealed partial class DbFleet
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 
+    /// <summary>
+    /// Brings a replicated copy of a log archive up to date with its source's (automated backups replicated to another Region):
+    /// each file the copy lacks, or holds shorter or older, is copied through a temporary name (a restore never reads half a
+    /// file) and keeps the source file's time, which retention prunes by. The work is the files new since the last pass.
+    /// </summary>
+    public void CopyLogArchive(string fromId, string toId)
+    {
+        var from = LogArchiveDir(fromId);
+        var to = LogArchiveDir(toId);
+        if (!Directory.Exists(from)) return;
+        CreateLogArchive(toId);
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            var source = new FileInfo(file);
+            var copy = new FileInfo(Path.Combine(to, source.Name));
+            if (copy.Exists && copy.Length == source.Length && copy.LastWriteTimeUtc >= source.LastWriteTimeUtc) continue;
+            var partial = copy.FullName + ".copying";
+            File.Copy(source.FullName, partial, overwrite: true);
+            File.SetLastWriteTimeUtc(partial, source.LastWriteTimeUtc);
+            File.Move(partial, copy.FullName, overwrite: true);
+        }
+    }
+
     /// <summary>Removes archived log files last written before <paramref name="before"/> (older than every automated snapshot kept).</summary>
     public void PruneLogArchive(string resourceId, DateTimeOffset before) => PruneLogFolder(LogArchiveDir(resourceId), before);
 
