@@ -41,6 +41,9 @@ public sealed partial class RuntimeLauncher
             if (equals > 0) start.Environment[entry[..equals]] = entry[(equals + 1)..];
         }
         if (!start.Environment.ContainsKey("PATH")) start.Environment["PATH"] = DefaultImagePath;
+        // As a zip function's: the sandbox user has no home in the image's /etc/passwd, and without HOME .NET cannot open
+        // its certificate stores, so every TLS connection that builds a chain (HTTPS, a database offering TLS) failed.
+        if (!start.Environment.ContainsKey("HOME")) start.Environment["HOME"] = "/tmp";
         foreach (var (name, value) in variables) start.Environment[name] = value;
         start.Environment["AWS_LAMBDA_RUNTIME_API"] = runtimeApi;
 
