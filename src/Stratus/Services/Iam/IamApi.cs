@@ -1,4 +1,5 @@
 using Stratus.Host;
+using Stratus.Protocols;
 using Stratus.Protocols.Query;
 
 namespace Stratus.Services.Iam;
@@ -111,6 +112,8 @@ public sealed partial class IamApi : IStratusService
         AddMfaOperations(table);
         AddSimulationOperations(table);
         AddLastAccessedOperations(table);
+        // botocore's other operations answer a clear refusal naming the operation and why (README lists them).
+        NotServedOperations.AddTo(table, IamNotServed.Operations, IamErrors.NotServed);
         return table;
     }
 

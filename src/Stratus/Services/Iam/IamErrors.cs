@@ -27,6 +27,10 @@ public static class IamErrors
     public static AwsException SuffixMakesNameTooLong(string roleName) =>
         InvalidInput($"The role name {roleName} made with the custom suffix is longer than 64 characters; use a shorter suffix.");
 
+    /// <summary>An operation of IAM's model Stratus does not serve (<see cref="IamNotServed"/>): named, with why.</summary>
+    public static AwsException NotServed(string operation, string reason) =>
+        new("InvalidAction", $"Stratus does not serve the IAM operation {operation}: {reason}");
+
     /// <summary>Our wording: DeleteServiceLinkedRole names a role no service is linked to.</summary>
     public static AwsException NotServiceLinked(string roleName) => InvalidInput($"The role {roleName} is not a service-linked role.");
 
