@@ -69,8 +69,8 @@ public sealed class BenchmarkTests
             foreach (var apis in new[] { 0, 100, 200, 300 })
                 Assert.Matches($@"\| {apis} \| [\d.]+ / [\d.]+ \(\d+\) \| [\d.]+ / [\d.]+ \(\d+\) \|", table);
             Assert.Matches(@"\| flat\? \| (yes|no) \| (yes|no) \|", table);
-            Assert.Matches(@"- replayed, Stratus at least 20x moto's throughput: (met on every row|missed or n/a on \d+ of 22)", table);
-            Assert.Matches(@"- through boto3, at least 2x: (met on every row|missed or n/a on \d+ of 13)", table);
+            Assert.Matches(@"- replayed, Stratus at least 20x moto's throughput: (met on every row|missed or n/a on \d+ of 24)", table);
+            Assert.Matches(@"- through boto3, at least 2x: (met on every row|missed or n/a on \d+ of 14)", table);
             Assert.Matches(@"Stratus resident memory: \d+ MB idle", table);
 
             // The data plane (bench/dataplane.py): every row beside its reference, figures well-formed.
