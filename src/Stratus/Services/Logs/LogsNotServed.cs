@@ -19,11 +19,11 @@ public static class LogsNotServed
             ["CreateLogAnomalyDetector", "DeleteLogAnomalyDetector", "GetLogAnomalyDetector", "ListAnomalies", "ListLogAnomalyDetectors", "UpdateAnomaly", "UpdateLogAnomalyDetector"]),
         ("import tasks import from CloudTrail Lake event data stores (the only source the model names), which Stratus does not serve",
             ["CancelImportTask", "CreateImportTask", "DescribeImportTaskBatches", "DescribeImportTasks"]),
-        ("OpenSearch and S3 Tables integrations are not built",
+        ("integrations send log data to Amazon OpenSearch Service or Amazon S3 Tables, which Stratus does not serve",
             ["AssociateSourceToS3TableIntegration", "DeleteIntegration", "DisassociateSourceFromS3TableIntegration", "GetIntegration", "ListIntegrations",
              "ListSourcesForS3TableIntegration", "PutIntegration"]),
         ("field listings and aggregate summaries are by a log group's data source (set by vended log deliveries), which Stratus does not record",
             ["GetLogFields", "ListAggregateLogGroupSummaries"]),
         ("log objects are the large fields of events ingested through PutOpenTelemetryLogs (the OTLP endpoint), which Stratus does not serve", ["GetLogObject"]),
-        ("bearer token (API key) authentication is not built (Stratus authenticates CloudWatch Logs calls by SigV4 only)", ["PutBearerTokenAuthentication"]));
+        ("bearer tokens for CloudWatch Logs are IAM service-specific credentials, which Stratus does not issue (it authenticates CloudWatch Logs calls by SigV4)", ["PutBearerTokenAuthentication"]));
 }
