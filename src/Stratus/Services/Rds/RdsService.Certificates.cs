@@ -48,7 +48,12 @@ public sealed partial class RdsService
     }
 
     /// <summary>The PEM bundle of the Region's CAs, what clients verify the servers with (AWS's truststore REGION-bundle.pem).</summary>
-    public string CertificateBundle(string accountId, string region) => RequireFleet().Authorities.Bundle(accountId, region);
+    /// <summary>
+    /// Null until the account's CAs of the Region exist: the bundle page needs no credentials, so a request for it must not make
+    /// keys (an RSA 4096 one costs seconds) for any account number anyone cares to type.
+    /// </summary>
+    public string? CertificateBundle(string accountId, string region) =>
+        RequireFleet().Authorities is var authorities && authorities.Exist(accountId, region) ? authorities.Bundle(accountId, region) : null;
 
     /// <summary>The certificate the instance's server has now: its CA (the one it was issued by) and expiry; null before its first start.</summary>
     public (string AuthorityIdentifier, DateTimeOffset ValidTill)? ServerCertificate(DbInstance instance)

@@ -31,7 +31,14 @@ public static partial class RdsTruststore
             await http.Response.WriteAsync($"No such bundle: ask for {PathPrefix}/ACCOUNT/REGION/REGION-bundle.pem (an RDS with a database engine installed).\n");
             return;
         }
+        var account = match.Groups["account"].Value;
+        if (rds.CertificateBundle(account, region) is not { } bundle)
+        {
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            await http.Response.WriteAsync($"No certificate authority of account {account} in {region} yet: RDS makes them with the account's first DB instance there, or at DescribeCertificates.\n");
+            return;
+        }
         http.Response.ContentType = "application/x-pem-file";
-        await http.Response.WriteAsync(rds.CertificateBundle(match.Groups["account"].Value, region));
+        await http.Response.WriteAsync(bundle);
     }
 }

@@ -90,6 +90,10 @@ public sealed class RdsTlsTests : IAsyncLifetime
         var thumbprints = setup["thumbprints"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
         Assert.Equal(thumbprints.Values.Order(), authorities.Select(c => c.Thumbprint.ToLowerInvariant()).Order());
         var bundle = Write("us-east-1-bundle.pem", bundlePem);
+        // The page needs no credentials, so an account nobody used gets no CA made by asking for its bundle.
+        using (var unknown = await http.GetAsync($"{_server.Url}/_stratus/rds/truststore/123456789012/us-east-1/us-east-1-bundle.pem"))
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.False(Directory.Exists(Path.Combine(_server.DataDir!, "rds", "certificate-authorities", "123456789012")));
         string OnlyAuthority(string id) =>
             Write(id + ".pem", authorities.Single(c => c.Thumbprint.Equals(thumbprints[id], StringComparison.OrdinalIgnoreCase)).ExportCertificatePem());
 

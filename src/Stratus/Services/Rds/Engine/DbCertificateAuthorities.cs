@@ -75,6 +75,9 @@ public sealed class DbCertificateAuthorities(string root)
     public IReadOnlyList<DbCertificateAuthority> All(string accountId, string region) =>
         CertificateAuthorityKind.All.Select(kind => Get(accountId, region, kind)).ToList();
 
+    /// <summary>Whether the account's CAs of the Region were made (by its first instance there, or DescribeCertificates).</summary>
+    public bool Exist(string accountId, string region) => Directory.Exists(Path.Combine(root, "certificate-authorities", accountId, region));
+
     /// <summary>The PEM bundle of every CA of the Region, as AWS's truststore REGION-bundle.pem is.</summary>
     public string Bundle(string accountId, string region) => string.Concat(All(accountId, region).Select(ca => ca.CertificatePem));
 
