@@ -28,9 +28,9 @@ Console.WriteLine($"{Streams} streams x {megabytesPerStream} MB, {Environment.Pr
 for (var round = 0; round < 3; round++)
 {
     Measure("OpenSSL MD5, a thread per stream", Streams, () => OnThreads(() => new LibraryHash()));
-    Measure("Md5Scheduler, a thread per stream", Streams, () => OnThreads(() => new Scheduled(Md5Scheduler.Shared.Open(laned: true))));
+    Measure("Md5Scheduler, a thread per stream", Streams, () => OnThreads(() => new Scheduled(Md5Scheduler.Shared.Open(declaredLength: null, laned: true))));
     Measure("OpenSSL MD5, a thread per stream, paced", Streams, () => OnThreads(() => new LibraryHash(), pause: 5));
-    Measure("Md5Scheduler, a thread per stream, paced", Streams, () => OnThreads(() => new Scheduled(Md5Scheduler.Shared.Open(laned: true)), pause: 5));
+    Measure("Md5Scheduler, a thread per stream, paced", Streams, () => OnThreads(() => new Scheduled(Md5Scheduler.Shared.Open(declaredLength: null, laned: true)), pause: 5));
     foreach (var lanes in new[] { 1, 8, 16 }.Where(l => l <= Md5Lanes.MaxLanes))
         Measure($"Md5Lanes.Compress, {lanes} lane(s) on one thread", lanes, () => CompressOnOneThread(lanes));
 }
@@ -91,7 +91,7 @@ sealed class LibraryHash : IHash
 
 sealed class Scheduled(Md5Stream md5) : IHash
 {
-    public void Append(byte[] block) => md5.Append(block);
+    public void Append(byte[] block) => md5.AppendAsync(block).AsTask().Wait();
     public byte[] Finish() => md5.Finish();
     public void Dispose() => md5.Dispose();
 }

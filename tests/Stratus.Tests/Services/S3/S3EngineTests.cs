@@ -71,7 +71,7 @@ public sealed class S3EngineTests : IDisposable
         long copied;
         using (var file = StreamedFileWriter.CreateNewUncached(path))
         {
-            await using var fanOut = new BlockFanOut([file.AppendBlocks, BlockFanOut.EachBlock(md5.AppendData), BlockFanOut.EachBlock(crc.Append)]);
+            await using var fanOut = new BlockFanOut([BlockFanOut.AllBlocks(file.AppendBlocks), BlockFanOut.EachBlock(md5.AppendData), BlockFanOut.EachBlock(crc.Append)]);
             copied = await fanOut.CopyAsync(new PiecewiseStream(body, 100_003, 100_003), _ => { }, CancellationToken.None);
         }
 
@@ -99,7 +99,7 @@ public sealed class S3EngineTests : IDisposable
     public async Task A_fan_out_consumer_that_fails_stops_the_reading_and_its_error_surfaces()
     {
         var source = new MemoryStream(new byte[64 * BlockFanOut.BlockBytes]);
-        await using var fanOut = new BlockFanOut([_ => { }, _ => throw new IOException("No space left on device")]);
+        await using var fanOut = new BlockFanOut([_ => ValueTask.CompletedTask, _ => throw new IOException("No space left on device")]);
 
         var error = await Assert.ThrowsAsync<IOException>(() => fanOut.CopyAsync(source, _ => { }, CancellationToken.None));
         Assert.Equal("No space left on device", error.Message);

@@ -53,13 +53,13 @@ public sealed class BlobStore
         var pending = new PendingBlob(this, path);
         try
         {
-            using var md5 = Md5Scheduler.Shared.Open();
+            using var md5 = Md5Scheduler.Shared.Open(digests.DeclaredLength);
             using var sha256 = digests.ContentSha256Hex is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var checksum = digests.ChecksumAlgorithm is { } algorithm ? Checksum.Create(algorithm) : null;
             long size;
             using (var file = StreamedFileWriter.CreateNewUncached(path))
             {
-                List<BlockFanOut.BatchObserver> consumers = [file.AppendBlocks, BlockFanOut.EachBlock(md5.Append)];
+                List<BlockFanOut.BatchObserver> consumers = [BlockFanOut.AllBlocks(file.AppendBlocks), BlockFanOut.EachBlock(md5.AppendAsync)];
                 if (sha256 is not null) consumers.Add(BlockFanOut.EachBlock(sha256.AppendData));
                 if (checksum is not null) consumers.Add(BlockFanOut.EachBlock(checksum.Append));
                 await using var fanOut = new BlockFanOut(consumers);

@@ -19,9 +19,10 @@ public sealed class BlockFanOut : IAsyncDisposable
 {
     /// <summary>
     /// Sees consecutive blocks of the body, in order: as many as were waiting for it (up to <see cref="QueuedBlocks"/>),
-    /// so a consumer that fell behind (the disk) catches up in larger steps. The blocks are valid only during the call.
+    /// so a consumer that fell behind (the disk) catches up in larger steps. The blocks are valid until the returned task
+    /// completes.
     /// </summary>
-    public delegate void BatchObserver(IReadOnlyList<ReadOnlyMemory<byte>> blocks);
+    public delegate ValueTask BatchObserver(IReadOnlyList<ReadOnlyMemory<byte>> blocks);
 
     public const int BlockBytes = StreamedFileWriter.BlockBytes;
     private const int QueuedBlocks = 4;
@@ -35,6 +36,20 @@ public sealed class BlockFanOut : IAsyncDisposable
     public static BatchObserver EachBlock(BlockObserver observe) => blocks =>
     {
         foreach (var block in blocks) observe(block.Span);
+        return ValueTask.CompletedTask;
+    };
+
+    /// <summary>A consumer that takes the blocks one at a time and may finish each later (a digest computed elsewhere).</summary>
+    public static BatchObserver EachBlock(Func<ReadOnlyMemory<byte>, ValueTask> observe) => async blocks =>
+    {
+        foreach (var block in blocks) await observe(block);
+    };
+
+    /// <summary>A consumer that takes each batch at once (the file).</summary>
+    public static BatchObserver AllBlocks(Action<IReadOnlyList<ReadOnlyMemory<byte>>> observe) => blocks =>
+    {
+        observe(blocks);
+        return ValueTask.CompletedTask;
     };
 
     public BlockFanOut(IReadOnlyList<BatchObserver> consumers)
@@ -106,7 +121,7 @@ public sealed class BlockFanOut : IAsyncDisposable
         while (await queue.WaitToReadAsync())
         {
             while (batch.Count < QueuedBlocks && queue.TryRead(out var block)) batch.Add(block);
-            try { if (failure is null) consumer([.. batch.Select(b => b.Data)]); }
+            try { if (failure is null) await consumer([.. batch.Select(b => b.Data)]); }
             catch (Exception error)
             {
                 failure = error;

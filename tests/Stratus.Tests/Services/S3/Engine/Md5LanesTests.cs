@@ -53,7 +53,7 @@ public sealed class Md5LanesTests
         {
             var body = new byte[length];
             random.NextBytes(body);
-            using var md5 = scheduler.Open(laned: true);
+            using var md5 = scheduler.Open(body.Length, laned: true);
             AppendInPieces(md5, body, random, maxPiece: 300);
 
             Assert.Equal(Convert.ToHexString(MD5.HashData(body)), Convert.ToHexString(md5.Finish()));
@@ -85,7 +85,7 @@ public sealed class Md5LanesTests
         var threads = Enumerable.Range(0, bodies).Select(i => new Thread(() =>
         {
             // The first body opened while none is open is .NET's own MD5, as a lone PUT's is; the rest take lanes.
-            using var md5 = scheduler.Open();
+            using var md5 = scheduler.Open(declaredLength: null);
             start.SignalAndWait();
             AppendInPieces(md5, inputs[i], new Random(i), maxPiece: 200 * 1024);
             digests[i] = md5.Finish();
@@ -97,12 +97,32 @@ public sealed class Md5LanesTests
             Assert.True(MD5.HashData(inputs[i]).AsSpan().SequenceEqual(digests[i]), $"body {i} of {bodies} ({inputs[i].Length} bytes), {maxLanes} lanes");
     }
 
+    /// <summary>A pass waits for the other open bodies' blocks, but only so long: a body whose companions send nothing
+    /// (a slow client, a body between blocks) is still hashed, and one closed meanwhile is no longer waited for.</summary>
+    [Fact]
+    public async Task A_body_whose_companions_send_nothing_is_still_hashed()
+    {
+        var scheduler = new Md5Scheduler(Md5Lanes.MaxLanes);
+        var body = new byte[3 * 1024 * 1024 + 5];
+        new Random(23).NextBytes(body);
+        using var silent = scheduler.Open(declaredLength: null, laned: true);
+        var closed = scheduler.Open(declaredLength: null, laned: true);
+        using var md5 = scheduler.Open(declaredLength: null, laned: true);
+
+        var first = md5.AppendAsync(body.AsMemory(0, 1024 * 1024)).AsTask();
+        closed.Dispose();
+        await first;
+        foreach (var piece in body.AsMemory(1024 * 1024).ToArray().Chunk(1024 * 1024)) await md5.AppendAsync(piece);
+
+        Assert.Equal(Convert.ToHexString(MD5.HashData(body)), Convert.ToHexString(md5.Finish()));
+    }
+
     private static void AppendInPieces(Md5Stream md5, byte[] body, Random random, int maxPiece)
     {
         for (var offset = 0; offset < body.Length;)
         {
             var piece = Math.Min(body.Length - offset, random.Next(1, maxPiece + 1));
-            md5.Append(body.AsSpan(offset, piece));
+            md5.AppendAsync(body.AsMemory(offset, piece)).AsTask().Wait();
             offset += piece;
         }
     }
