@@ -107,11 +107,11 @@ def main():
                 for name, (pid, client) in builds.items():
                     def url(key, client=client):
                         return client.generate_presigned_url("get_object", Params={"Bucket": s3bench.BUCKET, "Key": key})
-                    record(f"{name} GET read before -> {into}", *measured(pid, lambda: curl_get(url("read-before"), target)))
+                    record(f"{name} GET read before -> {into}", *measured(pid, lambda _: curl_get(url("read-before"), target)))
                     fresh = f"fresh-{round_}-{into}"
                     subprocess.run(["curl", "-sSf", "-T", source, client.generate_presigned_url("put_object", Params={"Bucket": s3bench.BUCKET, "Key": fresh})],
                                    check=True, stdout=subprocess.DEVNULL)
-                    record(f"{name} GET just written -> {into}", *measured(pid, lambda: curl_get(url(fresh), target)))
+                    record(f"{name} GET just written -> {into}", *measured(pid, lambda _: curl_get(url(fresh), target)))
                     client.delete_object(Bucket=s3bench.BUCKET, Key=fresh)
                 started = time.perf_counter()
                 curl_get(trivial, target)
