@@ -43,10 +43,11 @@ public static class DataDirectory
     /// <summary>
     /// Writes a file that only its owner can read, created 0600 (never briefly readable by others), durably: its data is
     /// fdatasynced before the rename that publishes it, and the directory after, so a power loss leaves the old file or
-    /// the whole new one.
+    /// the whole new one (with <paramref name="durability"/> ephemeral, neither is synced).
     /// </summary>
-    public static void WritePrivate(string path, ReadOnlySpan<byte> content)
+    public static void WritePrivate(string path, ReadOnlySpan<byte> content, Durability? durability = null)
     {
+        durability ??= Durability.Durable;
         var staging = path + ".tmp-" + Guid.NewGuid().ToString("N");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = PrivateFile;
@@ -54,10 +55,10 @@ public static class DataDirectory
         {
             file.Write(content);
             file.Flush();
-            DiskSync.DataSync(file.SafeFileHandle);
+            durability.DataSync(file.SafeFileHandle);
         }
         File.Move(staging, path, overwrite: true);
-        DiskSync.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        durability.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
     /// <summary>A random secret kept in a 0600 file, made on first use, so links and tokens it signs outlive a restart.</summary>

@@ -318,6 +318,9 @@ public sealed class StateStore : IDisposable
     /// <summary>The data dir holding the state file; null when ephemeral.</summary>
     public string? DataDir { get; }
 
+    /// <summary>Whether files written beside the state must be synced: only when there is a data dir to keep.</summary>
+    public Durability Durability => DataDir is null ? Durability.Ephemeral : Durability.Durable;
+
     public IEnumerable<KeyValuePair<string, string>> Load(string collection)
     {
         if (_connection is null) return [];

@@ -28,6 +28,18 @@ public sealed class StateStoreTests : IDisposable
         DiskSync.DataSync(wal);
     }
 
+    /// <summary>Files beside the state are synced only where there is a data dir to keep: an ephemeral Stratus's are
+    /// removed at its stop (or the next start), so a sync of theirs protects nothing.</summary>
+    [Fact]
+    public void Only_a_store_with_a_data_dir_asks_for_its_files_to_be_synced()
+    {
+        using var kept = StateStore.Open(_dataDir);
+        using var ephemeral = StateStore.Ephemeral();
+
+        Assert.True(kept.Durability.Syncs);
+        Assert.False(ephemeral.Durability.Syncs);
+    }
+
     [Fact]
     public async Task A_commit_is_acknowledged_only_after_the_wal_sync_that_covers_it()
     {

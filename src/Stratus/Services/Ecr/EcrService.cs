@@ -51,7 +51,7 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
         _logger = logger;
         _store = store;
         _repositories = new ResourceTable<EcrRepository>(store, "ecr.repositories");
-        _blobs = new BlobStore(directory);
+        _blobs = new BlobStore(directory, store.Durability);
         _tokens = new RegistryTokens(store, clock, settings.TokenLifetime);
         _unpacked = new UnpackedImages(store, _blobs, Path.Combine(directory, "rootfs"));
         _housekeeping = clock.CreateTimer(_ => Housekeeping(), null, settings.HousekeepingInterval, settings.HousekeepingInterval);

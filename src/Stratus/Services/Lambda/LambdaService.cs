@@ -94,7 +94,7 @@ public sealed partial class LambdaService : ILambdaInvoker, IAsyncDisposable
         var service = new LambdaService(clock, roles, settings, new ResourceTable<LambdaFunction>(store, "lambda.functions"),
             new ResourceTable<QueuedEvent>(store, "lambda.events"), new ResourceTable<DurableExecution>(store, "lambda.durable-executions"), new ResourceTable<LambdaLayer>(store, "lambda.layers"),
             new ResourceTable<CodeSigningConfig>(store, "lambda.code-signing-configs"),
-            new CodeStore(Path.Combine(workDir, "code")), new LayerMount(Path.Combine(workDir, "opt")), engine, telemetry, images, address, network, kms, encryption);
+            new CodeStore(Path.Combine(workDir, "code"), store.Durability), new LayerMount(Path.Combine(workDir, "opt"), store.Durability), engine, telemetry, images, address, network, kms, encryption);
         service.EncryptPlaintextVariables();
         // Image functions come back as they were: an unpack a restart interrupted finishes, a removed root file system is unpacked again.
         foreach (var function in service._functions.Values.ToList()) service.HoldImages(null, function, settleAll: true);

@@ -1,3 +1,4 @@
+using Stratus.Persistence;
 using Stratus.Services.Lambda.Engine;
 
 namespace Stratus.Tests.Services.Lambda;
@@ -43,7 +44,7 @@ public sealed class LayerMountTests : IDisposable
     {
         var first = Layer("a", new() { ["shared"] = "a" });
         var second = Layer("b", new() { ["shared"] = "b" });
-        var mount = new LayerMount(Path.Combine(_root, "opt"));
+        var mount = new LayerMount(Path.Combine(_root, "opt"), Durability.Durable);
 
         var forward = mount.Prepare([first, second]);
         var backward = mount.Prepare([second, first]);

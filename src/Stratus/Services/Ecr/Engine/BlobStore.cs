@@ -16,11 +16,13 @@ public sealed class BlobStore
     private const int CopyBufferBytes = 1024 * 1024;
     private readonly string _blobs;
     private readonly string _uploads;
+    private readonly Durability _durability;
     private readonly ConcurrentDictionary<string, BlobUpload> _sessions = new(StringComparer.Ordinal);
 
-    public BlobStore(string directory)
+    public BlobStore(string directory, Durability durability)
     {
         _blobs = Path.Combine(directory, "blobs", "sha256");
+        _durability = durability;
         _uploads = Path.Combine(directory, "uploads");
         Directory.CreateDirectory(_blobs);
         Directory.CreateDirectory(_uploads);
@@ -81,10 +83,10 @@ public sealed class BlobStore
         using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
         {
             RandomAccess.Write(file, content, 0);
-            DiskSync.DataSync(file);
+            _durability.DataSync(file);
         }
         File.Move(temp, PathOf(digest), overwrite: true);
-        DiskSync.SyncDirectory(_blobs);
+        _durability.SyncDirectory(_blobs);
     }
 
     public void Delete(string digest)
@@ -165,12 +167,12 @@ public sealed class BlobStore
             // The PATCHes wrote through the page cache with their writeback started early; one fdatasync makes the
             // bytes durable, and the directory's fsync the name they are committed under.
             using (var file = File.OpenHandle(upload.TempPath, FileMode.Open, FileAccess.Write))
-                DiskSync.DataSync(file);
+                _durability.DataSync(file);
             if (Exists(expectedDigest)) TryDelete(upload.TempPath);
             else
             {
                 File.Move(upload.TempPath, PathOf(expectedDigest), overwrite: true);
-                DiskSync.SyncDirectory(_blobs);
+                _durability.SyncDirectory(_blobs);
             }
             return upload.Length;
         }

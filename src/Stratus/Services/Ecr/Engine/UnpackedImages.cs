@@ -18,6 +18,7 @@ public sealed class UnpackedImages
     private readonly ResourceTable<RootFsHolders> _holders;
     private readonly BlobStore _blobs;
     private readonly string _directory;
+    private readonly Durability _durability;
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _unpacking = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
@@ -26,6 +27,7 @@ public sealed class UnpackedImages
         _holders = new ResourceTable<RootFsHolders>(store, "ecr.rootfs-holders");
         _blobs = blobs;
         _directory = directory;
+        _durability = store.Durability;
         Directory.CreateDirectory(directory);
         var held = _holders.Entries.Select(e => e.Key["sha256:".Length..]).ToHashSet(StringComparer.Ordinal);
         foreach (var path in Directory.EnumerateDirectories(directory))
@@ -89,7 +91,7 @@ public sealed class UnpackedImages
             unpacker.Finish();
             // A derived cache, but one kept across restarts (a tree that exists is taken as whole), so its files must
             // be on the disk before the rename publishes it: one syncfs for the whole tree, not a flush per file.
-            DiskSync.SyncFileSystem(staging);
+            _durability.SyncFileSystem(staging);
             Directory.Move(staging, final);
             return final;
         }

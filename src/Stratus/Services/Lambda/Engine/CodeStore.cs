@@ -17,10 +17,12 @@ public sealed class CodeStore
     public const long MaxZippedBytes = 50L * 1024 * 1024;
     public const long MaxUnzippedBytes = 262_144_000;
     private readonly string _root;
+    private readonly Durability _durability;
 
-    public CodeStore(string root)
+    public CodeStore(string root, Durability durability)
     {
         _root = root;
+        _durability = durability;
         DataDirectory.CreatePrivate(root);
     }
 
@@ -59,12 +61,12 @@ public sealed class CodeStore
                 CheckEntryPaths(archive, staging);
                 Extract(archive, staging);
             }
-            DataDirectory.WritePrivate(ZipOf(code.Id), zip);
+            DataDirectory.WritePrivate(ZipOf(code.Id), zip, _durability);
             // The tree is published by a rename: its files and names must be on the disk before it, and the rename
             // after, or a power loss could leave a function whose (acknowledged) code directory is empty or missing.
-            DiskSync.SyncTree(staging);
+            _durability.SyncTree(staging);
             Directory.Move(staging, directory);
-            DiskSync.SyncDirectory(_root);
+            _durability.SyncDirectory(_root);
         }
         catch (IOException) when (Directory.Exists(directory))
         {

@@ -16,10 +16,12 @@ public sealed class LayerMount
     public const string SandboxOpt = "/opt";
 
     private readonly string _root;
+    private readonly Durability _durability;
 
-    public LayerMount(string root)
+    public LayerMount(string root, Durability durability)
     {
         _root = root;
+        _durability = durability;
         Directory.CreateDirectory(root);
     }
 
@@ -35,7 +37,7 @@ public sealed class LayerMount
             Merge(layerDirs, staging);
             // Derived from the stored layers (synced when published), but reused across restarts once it exists, so
             // the merged links must be on the disk before the rename publishes it: one syncfs, not a flush per entry.
-            DiskSync.SyncFileSystem(staging);
+            _durability.SyncFileSystem(staging);
             Directory.Move(staging, target);
         }
         catch (IOException) when (Directory.Exists(target))

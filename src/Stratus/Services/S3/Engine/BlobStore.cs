@@ -114,10 +114,11 @@ public sealed class BlobStore
             _store.JournalFile(target, File.ReadAllBytes(target));
             return blobId;
         }
+        var durability = _store.Durability;
         using (var file = File.OpenHandle(target, FileMode.Open, FileAccess.Read))
-            DiskSync.DataSync(file);
-        DiskSync.SyncDirectory(directory);
-        if (created) DiskSync.SyncDirectory(_blobs);
+            durability.DataSync(file);
+        durability.SyncDirectory(directory);
+        if (created) durability.SyncDirectory(_blobs);
         return blobId;
     }
 

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
+using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.Lambda.Engine;
 
@@ -25,7 +26,7 @@ public sealed class CodeStoreTests : IDisposable
     [Fact]
     public void A_disk_failure_while_storing_is_a_service_exception_not_a_bad_zip()
     {
-        var store = new CodeStore(_root);
+        var store = new CodeStore(_root, Durability.Durable);
         var zip = Zip("index.py");
         // A folder where the zip's file must go: the write fails as a full or broken disk would, on a valid package.
         Directory.CreateDirectory(store.ZipOf(Convert.ToHexStringLower(SHA256.HashData(zip))));
@@ -44,7 +45,7 @@ public sealed class CodeStoreTests : IDisposable
     [InlineData("lib", "lib/inner.py")]
     public void A_package_that_cannot_unpack_for_what_it_holds_is_the_callers_bad_zip(params string[] names)
     {
-        var store = new CodeStore(_root);
+        var store = new CodeStore(_root, Durability.Durable);
 
         var error = Assert.Throws<AwsException>(() => store.Save(Zip(names), "CreateFunction"));
 
@@ -56,7 +57,7 @@ public sealed class CodeStoreTests : IDisposable
     [Fact]
     public void A_valid_package_is_stored_with_its_zip_and_its_tree()
     {
-        var store = new CodeStore(_root);
+        var store = new CodeStore(_root, Durability.Durable);
 
         var code = store.Save(Zip("index.py", "lib/inner.py"), "CreateFunction");
 
