@@ -68,15 +68,17 @@ def start_server(name, argv_for_port: Callable[[int], list[str]]) -> Server:
     return Server(name, argv_for_port(port), port)
 
 
-def start_stratus(name="Stratus", options=(), **variables) -> Server:
-    """Stratus with an ephemeral state and `stratus start`'s further `options` (`--auth enforce`). env(1) sets the
-    variables and execs, so the process is still Stratus's own (its RSS, its children)."""
+def start_stratus(name="Stratus", options=(), data_dir=None, **variables) -> Server:
+    """Stratus with an ephemeral state (or its state in `data_dir`, where it syncs what it acknowledges) and `stratus
+    start`'s further `options` (`--auth enforce`). env(1) sets the variables and execs, so the process is still
+    Stratus's own (its RSS, its children)."""
     # The benches measure what Stratus can serve, which is above API Gateway's default account throttle (10,000 requests per
     # second, a quota AWS raises on request): raised here as a user raises it, unless a bench sets its own.
     variables = {"STRATUS_APIGATEWAY_ACCOUNT_RATE": 10_000_000, "STRATUS_APIGATEWAY_ACCOUNT_BURST": 10_000_000, **variables}
     assignments = [f"{key}={value}" for key, value in variables.items()]
     # The accounts zip is deployed through the stratus-local convention, which only reads under the local code root.
-    return start_server(name, lambda port: ["env", *assignments, "dotnet", STRATUS_DLL, "start", "--ephemeral", "--port", str(port),
+    return start_server(name, lambda port: ["env", *assignments, "dotnet", STRATUS_DLL, "start",
+                                            *(["--data-dir", data_dir] if data_dir else ["--ephemeral"]), "--port", str(port),
                                             "--local-code-root", ROOT, *options])
 
 

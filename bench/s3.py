@@ -399,11 +399,15 @@ def measure(stack, shape, work):
         small_rows += bench_boto3(clients, label, size, body, shape)
         print(f"S3: {label} objects replayed by wrk", file=sys.stderr)
         replay_rows += bench_replay(clients, label, size, body, shape, work)
+    # Beside `dd conv=fsync`, a Stratus that syncs what it acknowledges: an ephemeral one syncs nothing.
+    durable = dataplane.start_stratus(stack, "Stratus, data dir", data_dir=os.path.join(work, "stratus-data"))
+    clients["Stratus"] = s3_client(durable)
+    clients["Stratus"].create_bucket(Bucket=BUCKET)
     label, size = shape.large
     print(f"S3: {label} objects through boto3 and curl, beside the disk", file=sys.stderr)
     large_rows = bench_large(clients, label, size, payload(size), shape, work)
     print(f"S3: Stratus's memory while a {shape.big[0]} object moves", file=sys.stderr)
-    memory = bench_memory(stratus, clients["Stratus"], shape.big[1], work)
+    memory = bench_memory(durable, clients["Stratus"], shape.big[1], work)
     for m in memory:
         print(f"  {m.operation}: {m.before:.0f} MB before, {m.peak:.0f} MB peak, {m.after:.0f} MB after, {m.seconds:.1f} s", file=sys.stderr)
     return report(shape, small_rows, replay_rows, large_rows, memory)
@@ -466,12 +470,14 @@ def report(shape, small_rows, replay_rows, large_rows, memory):
               "PutObject and GetObject through boto3 (path-style, the SDK's default CRC32 checksums, a key per thread for PUTs, "
               "GETs read whole) on 1 or 16 threads sharing one client, and one signed request captured from boto3 replayed by wrk "
               "at 1 and 16 connections (the same PUT again overwrites one key). Subjects alternate round by round. "
-              "Stratus stores every object on disk and answers once it is there; moto keeps them in memory."),
+              "Stratus runs ephemeral, as moto keeps nothing either: it stores every object in a file, unsynced (a data dir would "
+              "sync each before answering); moto keeps them in memory."),
         f"### S3 {shape.large[0]} objects beside the disk",
         "",
         f"MB/s moved (connections x {shape.large[0]} / seconds until the last ends): through boto3 (threads sharing one client; boto3 "
         "hashes each body for its signature and checksum), and by curl to presigned URLs from and to files (the servers without "
-        "boto3's cost). The disk: the same bytes written by `dd conv=fsync` for PUT, and the written file copied by `dd` into another "
+        "boto3's cost), to a Stratus with a data dir (it syncs each object before answering, as `dd conv=fsync` does). "
+        "The disk: the same bytes written by `dd conv=fsync` for PUT, and the written file copied by `dd` into another "
         "file for GET (curl's GET writes a file too), the same number at once, on the filesystem Stratus stores on. Two GETs, each "
         "with its own reference: of an object read once before (\"GetObject\": served from the page cache, beside a `dd` copy of a "
         "cached file), and of an object PUT just before it, untimed (\"GetObject just written\": Stratus writes large bodies past "
