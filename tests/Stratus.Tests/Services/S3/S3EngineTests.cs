@@ -160,6 +160,44 @@ public sealed class S3EngineTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "store", "tmp")));
     }
 
+    /// <summary>Bodies declared up to 64 KB are read whole and hashed on the request's thread: the same digests, and the
+    /// same refusal when the body ends before its declared length or runs past it.</summary>
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1000, 1000)]
+    [InlineData(65_536, 65_536)]
+    [InlineData(1000, 999)]
+    [InlineData(1000, 1001)]
+    public async Task A_small_body_is_hashed_whole_and_held_to_its_declared_length(int declared, int sent)
+    {
+        var store = new BlobStore(Path.Combine(_root, "store"), StateStore.Ephemeral());
+        var payload = new byte[sent];
+        new Random(sent).NextBytes(payload);
+        var decoder = new AwsChunkedStream(new PiecewiseStream(AwsChunked(payload, 300, $"x-amz-checksum-crc32:{Crc32Base64(payload)}"), 1, 700), () => "malformed");
+        var digests = new S3Digests
+        {
+            ChecksumAlgorithm = "CRC32",
+            ChecksumValue = () => decoder.Trailers["x-amz-checksum-crc32"],
+            ContentSha256Hex = Convert.ToHexStringLower(SHA256.HashData(payload)),
+            DeclaredLength = declared,
+        };
+
+        if (declared != sent)
+        {
+            var error = await Assert.ThrowsAsync<AwsException>(() => store.WriteAsync(decoder, digests, long.MaxValue, CancellationToken.None));
+            Assert.Equal("IncompleteBody", error.Code);
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "store", "tmp")));
+            return;
+        }
+        using var pending = await store.WriteAsync(decoder, digests, long.MaxValue, CancellationToken.None);
+        Assert.Equal($"\"{Convert.ToHexStringLower(MD5.HashData(payload))}\"", pending.ETag);
+        Assert.Equal(Crc32Base64(payload), pending.ChecksumValue);
+        using var stored = store.OpenRead(pending.Commit());
+        var read = new MemoryStream();
+        await stored.CopyToAsync(read);
+        Assert.True(payload.AsSpan().SequenceEqual(read.ToArray()));
+    }
+
     [Fact]
     public async Task A_body_matching_its_digests_commits_whole()
     {
