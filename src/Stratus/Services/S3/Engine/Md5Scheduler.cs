@@ -39,7 +39,7 @@ public sealed class Md5Scheduler
 
     /// <summary>Bodies declared shorter take OpenSSL's MD5: at most a few blocks, too short to share passes, and they
     /// should not wait for company.</summary>
-    public const long LanedMinBytes = 8 * 1024 * 1024;
+    private const long LanedMinBytes = 8 * 1024 * 1024;
 
     /// <summary>10 ms: at 16 concurrent 100 MB PUTs about five more bodies' blocks arrive meanwhile, and a body's queue of
     /// blocks lasts several times longer (4 MB at tens of MB/s per connection), so its reading never waits on it.</summary>
