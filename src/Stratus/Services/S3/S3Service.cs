@@ -787,7 +787,7 @@ public sealed class S3Service : IS3ObjectReader, IDisposable
         ChecksumType = checksumAlgorithm is null ? null : checksumType,
     };
 
-    /// <summary>Makes a verified body visible: renamed into place, then its metadata committed; the versions it replaces are removed after.</summary>
+    /// <summary>Makes a verified body visible: made durable, then its metadata committed; the versions it replaces are removed after.</summary>
     private S3ObjectVersion Commit(string bucketName, string key, PendingBlob pending, S3ObjectVersion version, S3WriteRequest? preconditions)
     {
         var blobId = pending.Commit();

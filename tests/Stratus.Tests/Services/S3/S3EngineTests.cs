@@ -142,7 +142,7 @@ public sealed class S3EngineTests : IDisposable
         var error = await Assert.ThrowsAsync<AwsException>(() => store.WriteAsync(decoder, digests, long.MaxValue, CancellationToken.None));
         Assert.Equal("BadDigest", error.Code);
         Assert.Equal("The CRC32 you specified did not match the calculated checksum.", error.Message);
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "store", "tmp")));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "store"), "*", SearchOption.AllDirectories));
     }
 
     [Fact]
@@ -157,7 +157,7 @@ public sealed class S3EngineTests : IDisposable
             long.MaxValue, CancellationToken.None));
         Assert.Equal("BadDigest", error.Code);
         Assert.Equal("The Content-MD5 you specified did not match what we received.", error.Message);
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "store", "tmp")));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "store"), "*", SearchOption.AllDirectories));
     }
 
     /// <summary>Bodies declared up to 64 KB are read whole and hashed on the request's thread: the same digests, and the
@@ -186,7 +186,7 @@ public sealed class S3EngineTests : IDisposable
         {
             var error = await Assert.ThrowsAsync<AwsException>(() => store.WriteAsync(decoder, digests, long.MaxValue, CancellationToken.None));
             Assert.Equal("IncompleteBody", error.Code);
-            Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "store", "tmp")));
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "store"), "*", SearchOption.AllDirectories));
             return;
         }
         using var pending = await store.WriteAsync(decoder, digests, long.MaxValue, CancellationToken.None);

@@ -6,10 +6,17 @@ using Stratus.Protocols;
 namespace Stratus.Services.S3.Engine;
 
 /// <summary>
-/// Object bytes on disk. A write streams into a temporary file while its digests are computed, is checked against
-/// what the client declared, and only then renamed into place and made durable, before the metadata that names it
-/// commits: a crash, kill -9 or power loss at any point leaves the object either absent or whole, never torn. Files no
-/// committed metadata names (a crash between rename and commit) are removed at start.
+/// Object bytes on disk. A write streams into a new file under a fresh blob id while its digests are computed, is
+/// checked against what the client declared, and only then made durable, before the metadata that names it commits: an
+/// object is visible only through its metadata, so a crash, kill -9 or power loss at any point leaves the object either
+/// absent or whole, never torn. Files no committed metadata names (a write a crash cut short, or one whose commit never
+/// came) are removed at start.
+/// <para>
+/// The file is created where it stays, not in a shared temporary folder and renamed: every create in one folder takes
+/// that folder's lock, and on ext4 without a journal a create also scans past the inodes deleted in the last seconds
+/// while holding it, so at 16 connections overwriting small objects the temporary folder serialized the PUTs
+/// (rename's two-folder lock waited on it too). Blob folders are 256, each with its own lock.
+/// </para>
 /// </summary>
 public sealed class BlobStore
 {
@@ -23,17 +30,25 @@ public sealed class BlobStore
     public const long JournaledBodyMaxBytes = 64 * 1024;
 
     private readonly string _blobs;
-    private readonly string _temp;
     private readonly StateStore _store;
 
     public BlobStore(string root, StateStore store)
     {
         _store = store;
         _blobs = Path.Combine(root, "blobs");
-        _temp = Path.Combine(root, "tmp");
-        Directory.CreateDirectory(_blobs);
-        if (Directory.Exists(_temp)) Directory.Delete(_temp, recursive: true);
-        Directory.CreateDirectory(_temp);
+        // Where bodies were written before being renamed into place, in data dirs of earlier versions: only a crash's leftovers.
+        var formerTemporaryFolder = Path.Combine(root, "tmp");
+        if (Directory.Exists(formerTemporaryFolder)) Directory.Delete(formerTemporaryFolder, recursive: true);
+        var created = false;
+        for (var folder = 0; folder < 256; folder++)
+        {
+            var path = Path.Combine(_blobs, folder.ToString("x2"));
+            if (Directory.Exists(path)) continue;
+            Directory.CreateDirectory(path);
+            created = true;
+        }
+        // The folders are made once, before any blob names them: one sync of their parent keeps them.
+        if (created) store.Durability.SyncDirectory(_blobs);
     }
 
     /// <summary>A window of a blob as a response body.</summary>
@@ -43,13 +58,14 @@ public sealed class BlobStore
         new(PathOf(blobId), new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, Options = FileOptions.Asynchronous | FileOptions.SequentialScan, BufferSize = 0 });
 
     /// <summary>
-    /// Streams <paramref name="source"/> into a temporary file, computing MD5 and the declared digests, and verifies
-    /// them; the caller commits the result or disposes it (which removes the file).
+    /// Streams <paramref name="source"/> into the file of a new blob id, computing MD5 and the declared digests, and
+    /// verifies them; the caller commits the result or disposes it (which removes the file).
     /// </summary>
     public async Task<PendingBlob> WriteAsync(Stream source, S3Digests digests, long maxBytes, CancellationToken cancellation)
     {
-        var path = Path.Combine(_temp, Guid.NewGuid().ToString("N"));
-        var pending = new PendingBlob(this, path);
+        var blobId = Guid.NewGuid().ToString("N");
+        var path = PathOf(blobId);
+        var pending = new PendingBlob(this, blobId, path);
         try
         {
             using var sha256 = digests.ContentSha256Hex is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -130,34 +146,23 @@ public sealed class BlobStore
     }
 
     /// <summary>
-    /// Moves a verified temporary file into place under a new id and makes both durable before any metadata names it.
-    /// A small body is journaled in the state store (its WAL sync, which the answer waits for anyway, covers it; the file
-    /// is flushed in the background). A larger one is synced here: the file's data (fdatasync), then the directory that
-    /// now names it (and the blobs folder when that directory is new), without which a power loss can forget the rename.
-    /// The rename comes first so that one file-system journal commit (the fdatasync's) carries the new name too and the
-    /// directory's fsync finds little left; until the metadata commits, nothing reads the new id, and a file a crash
-    /// leaves there is removed at start as unreferenced.
+    /// Makes a verified blob durable before any metadata names it. A small body is journaled in the state store (its WAL
+    /// sync, which the answer waits for anyway, covers it; the file is flushed in the background). A larger one is synced
+    /// here: the file's data (fdatasync), then its folder, which names it now and without whose sync a power loss can
+    /// forget the name.
     /// </summary>
-    internal string Commit(string tempPath, long size)
+    internal void MakeDurable(string path, long size)
     {
-        var blobId = Guid.NewGuid().ToString("N");
-        var target = PathOf(blobId);
-        var directory = Path.GetDirectoryName(target)!;
-        var created = !Directory.Exists(directory);
-        Directory.CreateDirectory(directory);
-        File.Move(tempPath, target);
+        var durability = _store.Durability;
         if (size <= JournaledBodyMaxBytes)
         {
             // Read back from the page cache, where it was just written; an ephemeral store journals nothing.
-            if (_store.Durability.Syncs) _store.JournalFile(target, File.ReadAllBytes(target));
-            return blobId;
+            if (durability.Syncs) _store.JournalFile(path, File.ReadAllBytes(path));
+            return;
         }
-        var durability = _store.Durability;
-        using (var file = File.OpenHandle(target, FileMode.Open, FileAccess.Read))
+        using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read))
             durability.DataSync(file);
-        durability.SyncDirectory(directory);
-        if (created) durability.SyncDirectory(_blobs);
-        return blobId;
+        durability.SyncDirectory(Path.GetDirectoryName(path)!);
     }
 
     public void Delete(string? blobId)
@@ -167,7 +172,7 @@ public sealed class BlobStore
         catch (IOException) { }
     }
 
-    /// <summary>Removes blobs no committed object or part names: what a crash between rename and commit left.</summary>
+    /// <summary>Removes blobs no committed object or part names: what a crash during a write or before its commit left.</summary>
     public int RemoveUnreferenced(IReadOnlySet<string> referenced)
     {
         var removed = 0;
@@ -191,7 +196,7 @@ public sealed class BlobStore
 }
 
 /// <summary>A written, verified, not yet visible object body; disposing it uncommitted removes it.</summary>
-public sealed class PendingBlob(BlobStore store, string tempPath) : IDisposable
+public sealed class PendingBlob(BlobStore store, string blobId, string path) : IDisposable
 {
     private bool _committed;
 
@@ -207,17 +212,18 @@ public sealed class PendingBlob(BlobStore store, string tempPath) : IDisposable
         ChecksumValue = checksumValue;
     }
 
+    /// <summary>Makes the blob durable and gives its id, for the metadata that will name it.</summary>
     public string Commit()
     {
-        var id = store.Commit(tempPath, Size);
+        store.MakeDurable(path, Size);
         _committed = true;
-        return id;
+        return blobId;
     }
 
     public void Dispose()
     {
         if (_committed) return;
-        try { File.Delete(tempPath); }
+        try { File.Delete(path); }
         catch (IOException) { }
     }
 }
