@@ -82,8 +82,12 @@ def targets(server, workdir):
 
 def function_zip():
     code = io.BytesIO()
+    # Readable by all, as Lambda requires: writestr's default mode (0600) leaves the file to its owner, and the
+    # function, run as another user (on AWS and in Stratus), fails with Permission denied.
+    entry = zipfile.ZipInfo("index.py")
+    entry.external_attr = 0o644 << 16
     with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+        archive.writestr(entry, "def handler(event, context):\n    return event\n")
     return code.getvalue()
 
 

@@ -23,7 +23,7 @@ public sealed class JournaledState : IDisposable
     {
         _store = store;
         _journal = journal;
-        _commits = new GroupCommit(journal.Sync);
+        _commits = new GroupCommit(journal.Sync, "Stratus journal flush");
     }
 
     /// <summary>The journal named <paramref name="name"/>, its records replayed now; null without a data directory (nothing to keep).</summary>
@@ -79,6 +79,7 @@ public sealed class JournaledState : IDisposable
 
     public void Dispose()
     {
+        _commits.Dispose();
         _journal.Dispose();
         _recording.Dispose();
     }

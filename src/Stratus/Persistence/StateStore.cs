@@ -55,7 +55,7 @@ public sealed class StateStore : IDisposable
         _checkpointer = checkpointer;
         _wal = wal;
         _syncWal = syncWal ?? (wal => DiskSync.DataSync(wal));
-        _walCommits = new GroupCommit(SyncWal);
+        _walCommits = new GroupCommit(SyncWal, "Stratus WAL flush");
         if (checkpointer is not null) _checkpoints = new Timer(_ => Checkpoint(), null, checkpointInterval, checkpointInterval);
     }
 
@@ -412,6 +412,7 @@ public sealed class StateStore : IDisposable
 
     public void Dispose()
     {
+        _walCommits.Dispose();
         _checkpoints?.Dispose();
         lock (_checkpointGate)
         {

@@ -9,13 +9,13 @@ public sealed class GroupCommitTests
     {
         long changes = 0, flushedThrough = 0;
         var flushes = 0;
-        var commits = new GroupCommit(() =>
+        using var commits = new GroupCommit(() =>
         {
             var seen = Interlocked.Read(ref changes);
             Thread.Sleep(2);
             Interlocked.Exchange(ref flushedThrough, seen);
             Interlocked.Increment(ref flushes);
-        });
+        }, "test flush");
 
         var late = 0;
         await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
@@ -38,14 +38,14 @@ public sealed class GroupCommitTests
         using var firstFlushEntered = new ManualResetEventSlim();
         using var releaseFirstFlush = new ManualResetEventSlim();
         var flushes = 0;
-        var commits = new GroupCommit(() =>
+        using var commits = new GroupCommit(() =>
         {
             if (Interlocked.Increment(ref flushes) == 1)
             {
                 firstFlushEntered.Set();
                 releaseFirstFlush.Wait();
             }
-        });
+        }, "test flush");
 
         var first = Task.Run(commits.CommitAsync);
         firstFlushEntered.Wait();
@@ -59,34 +59,56 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
-    public async Task Calls_resumed_on_the_flushing_thread_can_commit_again()
+    public async Task Calls_resume_off_the_flushing_thread_and_can_commit_again()
     {
-        // A batch's calls resume inline on the thread that flushed: one that commits again must be flushed by someone,
-        // never wait for the thread it runs on.
+        // The flushing thread goes on to the next batch while the calls it served resume elsewhere: none runs on it, and
+        // one that commits again is flushed by the next batch.
         var flushes = 0;
-        var commits = new GroupCommit(() =>
+        Thread? flushing = null;
+        using var commits = new GroupCommit(() =>
         {
+            flushing = Thread.CurrentThread;
             Interlocked.Increment(ref flushes);
             Thread.Sleep(1);
-        });
+        }, "test flush");
+        var resumedOnFlushingThread = 0;
         async Task CommitThrice()
         {
-            for (var i = 0; i < 3; i++) await commits.CommitAsync();
+            for (var i = 0; i < 3; i++)
+            {
+                await commits.CommitAsync();
+                if (Thread.CurrentThread == flushing) Interlocked.Increment(ref resumedOnFlushingThread);
+            }
         }
 
         await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(CommitThrice))).WaitAsync(TimeSpan.FromMinutes(2));
 
         Assert.InRange(flushes, 3, 48);
+        Assert.Equal(0, resumedOnFlushingThread);
+        Assert.Equal("test flush", flushing!.Name);
+    }
+
+    [Fact]
+    public async Task Disposing_ends_the_flushing_thread_and_refuses_later_commits()
+    {
+        Thread? flushing = null;
+        var commits = new GroupCommit(() => flushing = Thread.CurrentThread, "test flush");
+        await commits.CommitAsync();
+
+        commits.Dispose();
+
+        Assert.True(flushing!.Join(TimeSpan.FromMinutes(1)));
+        Assert.Throws<ObjectDisposedException>(() => { _ = commits.CommitAsync(); });
     }
 
     [Fact]
     public async Task A_failed_flush_fails_the_commits_waiting_for_it_and_the_next_flush_runs_again()
     {
         var fail = true;
-        var commits = new GroupCommit(() =>
+        using var commits = new GroupCommit(() =>
         {
             if (fail) throw new IOException("disk full");
-        });
+        }, "test flush");
         await Assert.ThrowsAsync<IOException>(commits.CommitAsync);
         fail = false;
         await commits.CommitAsync();
