@@ -4,6 +4,9 @@ using Stratus.Bench.References;
 
 // References bare        --port P     GET / answers 200 with a small body: Kestrel alone, the floor of any endpoint
 // References inprocess   --port P     POST /invoke calls an echo delegate in this process
+// References discard|files|journal --port P
+//     any PUT or POST reads its body and stores it as StoringEndpoints says: nothing, a file per body, or a journal
+//     synced before the answer (group commit)
 // References runtime-api --port P [--env NAME=VALUE]... -- COMMAND [ARG]...
 //     a minimal Lambda Runtime API serving ONE function process started with COMMAND; POST /invoke hands it the
 //     body, POST /restart replaces it with a fresh process and answers how long the cold start took.
@@ -22,6 +25,17 @@ switch (args[0])
         break;
     case "inprocess":
         app.MapPost("/invoke", async http => await Echo.ServeAsync(http, Echo.UpperCase));
+        break;
+    case "discard" or "files" or "journal":
+        var store = new StoringEndpoints();
+        app.Lifetime.ApplicationStopped.Register(store.Dispose);
+        RequestDelegate storing = args[0] switch
+        {
+            "discard" => store.DiscardAsync,
+            "files" => store.StoreFileAsync,
+            _ => store.AppendDurablyAsync,
+        };
+        app.MapMethods("/{**path}", ["PUT", "POST"], storing);
         break;
     case "runtime-api":
         var separator = Array.IndexOf(args, "--");
@@ -46,7 +60,7 @@ return 0;
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: References bare|inprocess --port PORT\n       References runtime-api --port PORT [--env NAME=VALUE]... -- COMMAND [ARG]...");
+    Console.Error.WriteLine("usage: References bare|inprocess|discard|files|journal --port PORT\n       References runtime-api --port PORT [--env NAME=VALUE]... -- COMMAND [ARG]...");
     return 2;
 }
 
