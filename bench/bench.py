@@ -6,8 +6,8 @@ hits both alike; each figure is the median over rounds with the min-max spread. 
 to docs/performance.md together with the machine and the command that produced them.
 
 The control plane (controlplane.py) runs first, then the data plane (dataplane.py), then container images
-(images.py), then S3 (s3.py), then Logs Insights (insights.py), then RDS postgres instances (rds_postgres.py);
-all build on harness.py.
+(images.py), then S3 (s3.py), then Stratus's writes beside a bare server storing the same body (storing_floor.py),
+then Logs Insights (insights.py), then RDS postgres instances (rds_postgres.py); all build on harness.py.
 """
 import argparse
 import datetime
@@ -21,6 +21,7 @@ import images
 import insights
 import rds_postgres
 import s3
+import storing_floor
 from harness import ROOT, machine, write_section
 
 
@@ -54,6 +55,8 @@ def main():
     write_section(args.output, "\n".join(images.run(args.quick)), images.SECTION)
     # S3 (s3.py) after them, in its own section too, which `bench/s3.py` alone also rewrites.
     write_section(args.output, "\n".join(s3.run(args.quick)), s3.SECTION)
+    # The floors for storing a body (storing_floor.py) after S3, in their own section, which `bench/storing_floor.py` alone also rewrites.
+    write_section(args.output, "\n".join(storing_floor.run(args.quick)), storing_floor.SECTION)
     # Logs Insights (insights.py) after S3, in its own section, which `bench/insights.py` alone also rewrites.
     write_section(args.output, "\n".join(insights.run(args.quick)), insights.SECTION)
     # RDS postgres create-to-available (rds_postgres.py), in its own section, which `bench/rds_postgres.py` alone prints.

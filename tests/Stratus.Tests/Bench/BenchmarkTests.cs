@@ -42,6 +42,16 @@ public sealed class BenchmarkTests
                     Assert.Matches($@"\| {operation} 10 MB, {connections} conn, {path} \| \d+ \(\d+-\d+\) \| (\d+ \(\d+-\d+\)|n/a) \| \d+ \(\d+-\d+\) \| [^|]+ \| [\d.]+x \| (yes|no) \|", table);
                 Assert.Matches($@"\| {operation} 256 MB \| \d+ \| \d+ \| \d+ \| [\d.]+ \| (yes|no) \|", table);
             }
+            // Stratus's writes beside a bare server storing the same body (bench/storing_floor.py), with the two readings.
+            Assert.Contains("<!-- bench/storing_floor: begin -->", table);
+            foreach (var connections in new[] { 1, 16 })
+            {
+                Assert.Matches($@"\| S3 PutObject 1 KB, ephemeral \(floor: a file per body\) \| {connections} \| \d+ \(\d+-\d+\) \| \d+ \(\d+-\d+\) \| \d+ \(\d+-\d+\) \| \d+ \(\d+-\d+\) \| [\d.]+x \|", table);
+                foreach (var state in new[] { "ephemeral \\(floor: nothing stored\\)", "data dir \\(floor: a journal, group committed\\)" })
+                    Assert.Matches($@"\| CloudWatch PutMetricData, {state} \| {connections} \| \d+ \(\d+-\d+\) \|  \|  \| \d+ \(\d+-\d+\) \| [\d.]+x \|", table);
+                Assert.Matches($@"- Durability's share of the throughput at {connections} conn: Stratus [\d.]+x \(data dir / ephemeral\), the bare server [\d.]+x", table);
+                Assert.Matches($@"- Issue #17's 20x moto for a 1 KB PutObject at {connections} conn: [\d,]+ per s, (above|within) ", table);
+            }
             // The GET of an object just written (not in the page cache) is curl's alone, beside an uncached read of the disk.
             foreach (var connections in new[] { 1, 16 })
                 Assert.Matches($@"\| GetObject just written 10 MB, {connections} conn, curl, presigned URL \| \d+ \(\d+-\d+\) \| (\d+ \(\d+-\d+\)|n/a) \| \d+ \(\d+-\d+\) \| [^|]*uncached[^|]* \| [\d.]+x \| (yes|no) \|", table);
