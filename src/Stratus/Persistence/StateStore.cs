@@ -412,13 +412,14 @@ public sealed class StateStore : IDisposable
 
     public void Dispose()
     {
-        _walCommits.Dispose();
         _checkpoints?.Dispose();
         lock (_checkpointGate)
         {
             _disposed = true;
             _checkpointer?.Dispose();
         }
+        // After the checkpoint's gate: a checkpoint that had begun may still have asked for a commit.
+        _walCommits.Dispose();
         lock (_gate)
         {
             _upsert?.Dispose();
