@@ -33,15 +33,44 @@ public static class OwnedTempDirectory
                 if (new DirectoryInfo(directory).LinkTarget is not null) continue;
                 var marker = Path.Combine(directory, OwnerFile);
                 if (!File.Exists(marker) || File.ReadAllText(marker).Trim() is not { Length: > 0 } owner || IsAlive(owner)) continue;
-                Directory.Delete(directory, recursive: true);
+                RemoveTree(directory);
                 removed++;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Another user's, or removed concurrently: not ours to clean.
+                // Another user's: not ours to clean.
             }
         }
         return removed;
+    }
+
+    /// <summary>
+    /// Removes a tree that other Stratus processes starting at the same moment may be removing too: what one of them
+    /// removed first is skipped, not an error. Directory.Delete(recursive) gives up at the first entry another remover
+    /// took, so concurrent sweeps of one orphan all failed and left it behind (test hosts start many Stratus at once).
+    /// </summary>
+    private static void RemoveTree(string directory)
+    {
+        try
+        {
+            foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos())
+            {
+                // A link is removed, never followed.
+                if (entry is DirectoryInfo { LinkTarget: null }) RemoveTree(entry.FullName);
+                else IgnoringWhatIsGone(entry.Delete);
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return;
+        }
+        IgnoringWhatIsGone(() => Directory.Delete(directory));
+    }
+
+    private static void IgnoringWhatIsGone(Action remove)
+    {
+        try { remove(); }
+        catch (DirectoryNotFoundException) { }
     }
 
     /// <summary>"PID STARTTIME" for a live process (start time in clock ticks since boot, from /proc), null when it is gone.</summary>
