@@ -46,11 +46,12 @@ public sealed class BenchmarkTests
             Assert.Contains("<!-- bench/storing_floor: begin -->", table);
             foreach (var connections in new[] { 1, 16 })
             {
-                Assert.Matches($@"\| S3 PutObject 1 KB, ephemeral \(floor: a file per body\) \| {connections} \| \d+ \(\d+-\d+\) \| \d+ \(\d+-\d+\) \| \d+ \(\d+-\d+\) \| \d+ \(\d+-\d+\) \| [\d.]+x \|", table);
+                Assert.Matches($@"\| S3 PutObject 1 KB, ephemeral \(floor: a file per body\) \| {connections} \| \d+ \(\d+-\d+\) \| (\d+ \(\d+-\d+\)|n/a) \| \d+ \(\d+-\d+\) \| \d+ \(\d+-\d+\) \| [\d.]+x \|", table);
                 foreach (var state in new[] { "ephemeral \\(floor: nothing stored\\)", "data dir \\(floor: a journal, group committed\\)" })
                     Assert.Matches($@"\| CloudWatch PutMetricData, {state} \| {connections} \| \d+ \(\d+-\d+\) \|  \|  \| \d+ \(\d+-\d+\) \| [\d.]+x \|", table);
                 Assert.Matches($@"- Durability's share of the throughput at {connections} conn: Stratus [\d.]+x \(data dir / ephemeral\), the bare server [\d.]+x", table);
-                Assert.Matches($@"- Issue #17's 20x moto for a 1 KB PutObject at {connections} conn: [\d,]+ per s, (above|within) ", table);
+                // moto's S3 answers some concurrent PUTs of one key with 500: then its cell is n/a and the line says why.
+                Assert.Matches($@"- (Issue #17's 20x moto for a 1 KB PutObject at {connections} conn: [\d,]+ per s, (above|within) |moto n/a for the 1 KB PutObject)", table);
             }
             // The GET of an object just written (not in the page cache) is curl's alone, beside an uncached read of the disk.
             foreach (var connections in new[] { 1, 16 })
