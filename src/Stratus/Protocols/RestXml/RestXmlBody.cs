@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Xml;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
+using Stratus.Protocols.Query;
 
 namespace Stratus.Protocols.RestXml;
 
@@ -31,6 +32,12 @@ public static class RestXmlBody
 
     public static byte[] Serialize(XElement root)
     {
+        // Text XML 1.0 cannot carry (a control character from a header echoed in an error, a key or value stored
+        // through another protocol) becomes U+FFFD rather than an unwritable document and a 500.
+        foreach (var text in root.DescendantNodes().OfType<XText>())
+            if (!XmlBody.CanCarry(text.Value)) text.Value = XmlBody.Safe(text.Value);
+        foreach (var attribute in root.DescendantsAndSelf().SelectMany(e => e.Attributes()))
+            if (!XmlBody.CanCarry(attribute.Value)) attribute.Value = XmlBody.Safe(attribute.Value);
         using var buffer = new MemoryStream();
         using (var writer = XmlWriter.Create(buffer, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = false }))
             new XDocument(new XDeclaration("1.0", "UTF-8", null), root).Save(writer);
