@@ -42,6 +42,10 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
         new("monitoring", "2010-08-01", "PutMetricData", new() { ["Namespace"] = "Corpus", ["MetricData.member.1.MetricName"] = "m", ["MetricData.member.1.Value"] = "1", ["MetricData.member.1.Timestamp"] = "2025-01-01T00:00:00Z", ["MetricData.member.1.Dimensions.member.1.Name"] = "d", ["MetricData.member.1.Dimensions.member.1.Value"] = "v", ["MetricData.member.1.StorageResolution"] = "60" }),
         new("monitoring", "2010-08-01", "GetMetricData", new() { ["MetricDataQueries.member.1.Id"] = "e1", ["MetricDataQueries.member.1.Expression"] = "1+1", ["StartTime"] = "2025-01-01T00:00:00Z", ["EndTime"] = "2025-01-01T01:00:00Z", ["MaxDatapoints"] = "100" }),
         new("monitoring", "2010-08-01", "GetMetricStatistics", new() { ["Namespace"] = "Corpus", ["MetricName"] = "m", ["StartTime"] = "2025-01-01T00:00:00Z", ["EndTime"] = "2025-01-01T01:00:00Z", ["Period"] = "60", ["Statistics.member.1"] = "Sum" }),
+        // EC2's dialect of Query: lists without ".member", filters, tag specifications.
+        new("ec2", "2016-11-15", "CreateVpc", new() { ["CidrBlock"] = "10.0.0.0/16", ["AmazonProvidedIpv6CidrBlock"] = "false", ["InstanceTenancy"] = "default", ["TagSpecification.1.ResourceType"] = "vpc", ["TagSpecification.1.Tag.1.Key"] = "k", ["TagSpecification.1.Tag.1.Value"] = "v" }),
+        new("ec2", "2016-11-15", "DescribeVpcs", new() { ["VpcId.1"] = "vpc-0123456789abcdef0", ["Filter.1.Name"] = "cidr", ["Filter.1.Value.1"] = "10.0.0.0/16", ["MaxResults"] = "5", ["NextToken"] = "t" }),
+        new("ec2", "2016-11-15", "CreateSubnet", new() { ["VpcId"] = "vpc-0123456789abcdef0", ["CidrBlock"] = "10.0.1.0/24", ["AvailabilityZone"] = "us-east-1a" }),
     ];
 
     private const string TrustPolicy = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}""";
@@ -74,6 +78,12 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
         new("kms", "TrentService.Decrypt", "application/x-amz-json-1.1", new() { ["CiphertextBlob"] = "AWNvcnB1cy1ub3QtYS1ibG9iLWJ1dC1iYXNlNjQtaW5kZWVkLXllcy1zaXI=", ["EncryptionContext"] = new JsonObject { ["k"] = "v" }, ["KeyId"] = "alias/aws/s3" }),
         new("kms", "TrentService.GenerateDataKey", "application/x-amz-json-1.1", new() { ["KeyId"] = "alias/aws/s3", ["NumberOfBytes"] = 32, ["KeySpec"] = "AES_256" }),
         new("kms", "TrentService.ListAliases", "application/x-amz-json-1.1", new() { ["Limit"] = 10, ["Marker"] = "bQ==" }),
+        new("ssm", "AmazonSSM.PutParameter", "application/x-amz-json-1.1", new() { ["Name"] = "/corpus/p", ["Value"] = "v", ["Type"] = "String", ["Overwrite"] = true, ["Tier"] = "Standard", ["AllowedPattern"] = "^v$", ["Tags"] = new JsonArray(new JsonObject { ["Key"] = "k", ["Value"] = "v" }) }),
+        new("ssm", "AmazonSSM.GetParametersByPath", "application/x-amz-json-1.1", new() { ["Path"] = "/corpus", ["Recursive"] = true, ["WithDecryption"] = true, ["MaxResults"] = 10, ["ParameterFilters"] = new JsonArray(new JsonObject { ["Key"] = "Type", ["Option"] = "Equals", ["Values"] = new JsonArray("String") }), ["NextToken"] = "t" }),
+        new("secretsmanager", "secretsmanager.CreateSecret", "application/x-amz-json-1.1", new() { ["Name"] = "corpus", ["SecretString"] = "s", ["Description"] = "d", ["KmsKeyId"] = "alias/aws/secretsmanager", ["Tags"] = new JsonArray(new JsonObject { ["Key"] = "k", ["Value"] = "v" }), ["ForceOverwriteReplicaSecret"] = false }),
+        new("secretsmanager", "secretsmanager.GetSecretValue", "application/x-amz-json-1.1", new() { ["SecretId"] = "corpus", ["VersionStage"] = "AWSCURRENT", ["VersionId"] = "00000000-0000-0000-0000-000000000000" }),
+        new("events", "AWSEvents.PutRule", "application/x-amz-json-1.1", new() { ["Name"] = "corpus", ["EventPattern"] = "{\"source\":[\"corpus\"]}", ["State"] = "ENABLED", ["ScheduleExpression"] = "rate(5 minutes)", ["Tags"] = new JsonArray(new JsonObject { ["Key"] = "k", ["Value"] = "v" }) }),
+        new("events", "AWSEvents.PutEvents", "application/x-amz-json-1.1", new() { ["Entries"] = new JsonArray(new JsonObject { ["Source"] = "corpus", ["DetailType"] = "t", ["Detail"] = "{\"a\":1}", ["Time"] = 1735689600, ["Resources"] = new JsonArray("arn:aws:s3:::b") }) }),
     ];
 
     private sealed record RestOperation(string Service, string Method, string Path, JsonObject Members);
@@ -83,6 +93,8 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
         new("lambda", "POST", "/2015-03-31/functions", new() { ["FunctionName"] = "corpus", ["Runtime"] = "python3.12", ["Role"] = "arn:aws:iam::000000000000:role/corpus", ["Handler"] = "h.h", ["Code"] = new JsonObject { ["ZipFile"] = "!!!not base64" }, ["Timeout"] = 3, ["MemorySize"] = 128, ["Environment"] = new JsonObject { ["Variables"] = new JsonObject { ["K"] = "V" } }, ["Tags"] = new JsonObject { ["k"] = "v" } }),
         new("lambda", "PUT", "/2015-03-31/functions/corpus/configuration", new() { ["Timeout"] = 3, ["MemorySize"] = 128, ["Description"] = "d" }),
         new("apigateway", "POST", "/restapis", new() { ["name"] = "corpus", ["description"] = "d", ["binaryMediaTypes"] = new JsonArray("image/png"), ["minimumCompressionSize"] = 0, ["tags"] = new JsonObject { ["k"] = "v" }, ["endpointConfiguration"] = new JsonObject { ["types"] = new JsonArray("REGIONAL") } }),
+        new("apigateway", "POST", "/v2/apis", new() { ["name"] = "corpus", ["protocolType"] = "HTTP", ["routeSelectionExpression"] = "$request.method $request.path", ["corsConfiguration"] = new JsonObject { ["allowOrigins"] = new JsonArray("*"), ["maxAge"] = 60 }, ["tags"] = new JsonObject { ["k"] = "v" } }),
+        new("rds-data", "POST", "/Execute", new() { ["resourceArn"] = "arn:aws:rds:us-east-1:000000000000:cluster:corpus", ["secretArn"] = "arn:aws:secretsmanager:us-east-1:000000000000:secret:corpus", ["sql"] = "select 1", ["database"] = "d", ["parameters"] = new JsonArray(new JsonObject { ["name"] = "p", ["value"] = new JsonObject { ["longValue"] = 1 } }), ["includeResultMetadata"] = true }),
     ];
 
     /// <summary>Raw JSON texts: each the wrong type, range or encoding for some member kind.</summary>
@@ -119,7 +131,7 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
             probes.Add(new Probe($"{service.Service} wrong content type", () => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Content("Action=GetCallerIdentity&Version=2011-06-15"u8.ToArray(), "text/plain") }.Signed(service.Service)));
             probes.Add(new Probe($"{service.Service} corrupt gzip", () => new HttpRequestMessage(HttpMethod.Post, "/") { Content = Gzip(FormContent(Encoding.ASCII.GetBytes($"Action=ListRoles&Version={service.Version}")), corrupt: true) }.Signed(service.Service)));
         }
-        await RunBatchAsync(probes, "iam", "sts", "rds", "cloudformation", "monitoring");
+        await RunBatchAsync(probes, "iam", "sts", "rds", "cloudformation", "monitoring", "ec2");
     }
 
     /// <summary>Form keys that stretch the Query protocol's flattening: list indices out of range, not numbers, very deep.</summary>
@@ -159,7 +171,7 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
         probes.Add(new Probe("apigateway ImportRestApi invalid UTF-8", () => new HttpRequestMessage(HttpMethod.Post, "/restapis?mode=import") { Content = Content([.. "{\"openapi\":\""u8, 0xFF, .. "\"}"u8], "application/json") }.Signed("apigateway")));
         foreach (var (service, path) in RestPaths)
             probes.Add(new Probe($"{service} GET {Short(path)}", () => new HttpRequestMessage(HttpMethod.Get, path).Signed(service)));
-        await RunBatchAsync(probes, "ecr", "logs", "monitoring", "lambda", "apigateway", "kms");
+        await RunBatchAsync(probes, "ecr", "logs", "monitoring", "lambda", "apigateway", "apigatewayv2", "kms", "ssm", "secretsmanager", "events", "rds-data");
     }
 
     private static readonly (string Name, string Body)[] MalformedJsonBodies =
@@ -271,6 +283,103 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
         ("deep tags", [0xA1, 0x61, 0x61, .. Enumerable.SelectMany(Enumerable.Range(0, 50_000), _ => new byte[] { 0xD9, 0x03, 0xE7 }), 0x01]),
         ("json instead", "{\"Namespace\":\"x\"}"u8.ToArray()),
     ];
+
+    [Fact]
+    public async Task S3_answers_malformed_documents_headers_queries_and_paths_with_4xx()
+    {
+        // REST-XML: S3 reads its request documents itself, and most of its input is in headers, the query and the path.
+        var bucket = await SendAsync(S3Probe("bucket", HttpMethod.Put, "/corpus-s3").Build, "bucket");
+        Assert.Equal(200, bucket.Status);
+        var put = await SendAsync(S3Probe("object", HttpMethod.Put, "/corpus-s3/object", "hello"u8.ToArray()).Build, "object");
+        Assert.Equal(200, put.Status);
+
+        var probes = new List<Probe>();
+        foreach (var (subresource, method) in S3Documents)
+            foreach (var (name, body) in MalformedXmlBodies)
+                probes.Add(S3Probe($"s3 {method} {subresource} {name}", method, subresource, Encoding.UTF8.GetBytes(body)));
+        foreach (var query in S3Queries)
+            probes.Add(S3Probe($"s3 GET {Short(query)}", HttpMethod.Get, query));
+        foreach (var (header, value) in S3Headers)
+        {
+            probes.Add(S3Probe($"s3 GET {header}: {Short(value)}", HttpMethod.Get, "/corpus-s3/object", headers: [(header, value)]));
+            probes.Add(S3Probe($"s3 PUT {header}: {Short(value)}", HttpMethod.Put, "/corpus-s3/other", "body"u8.ToArray(), [(header, value)]));
+        }
+        foreach (var path in S3Paths)
+            foreach (var method in new[] { HttpMethod.Get, HttpMethod.Put, HttpMethod.Delete, HttpMethod.Head })
+                probes.Add(S3Probe($"s3 {method} {Short(path)}", method, path));
+        await RunBatchAsync(probes, "s3");
+
+        // An external entity is never read: DTDs are refused before anything is resolved.
+        var entity = await SendAsync(S3Probe("external entity", HttpMethod.Put, "/corpus-s3?tagging", Encoding.UTF8.GetBytes(
+            "<?xml version=\"1.0\"?><!DOCTYPE t [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><Tagging><TagSet><Tag><Key>k</Key><Value>&x;</Value></Tag></TagSet></Tagging>")).Build, "external entity");
+        Assert.Equal(400, entity.Status);
+        Assert.Contains("MalformedXML", entity.Body);
+        Assert.DoesNotContain("root:", entity.Body);
+
+        // A header holding a control character (HttpClient will not send one) is echoed into a well-formed error.
+        var (_, acl) = await RawAsync("control character in a header", $"PUT /corpus-s3/acl HTTP/1.1\r\nHost: localhost\r\nAuthorization: {Scope("s3")}\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\nx-amz-acl: bad\u0001acl\r\nContent-Length: 0\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 400", acl);
+        await AssertHealthyAsync("s3");
+    }
+
+    /// <summary>S3 operations whose request is an XML document, by subresource.</summary>
+    private static readonly (string Path, HttpMethod Method)[] S3Documents =
+    [
+        ("/corpus-s3?tagging", HttpMethod.Put), ("/corpus-s3?delete", HttpMethod.Post), ("/corpus-s3?lifecycle", HttpMethod.Put), ("/corpus-s3?cors", HttpMethod.Put),
+        ("/corpus-s3?versioning", HttpMethod.Put), ("/corpus-s3?notification", HttpMethod.Put), ("/corpus-s3/object?tagging", HttpMethod.Put),
+        ("/corpus-s3/object?uploadId=none", HttpMethod.Post), ("/corpus-new", HttpMethod.Put),
+    ];
+
+    private static readonly (string Name, string Body)[] MalformedXmlBodies =
+    [
+        ("truncated", "<Tagging><TagSet>"), ("not XML", "{}"), ("wrong root", "<Nope/>"), ("empty root", "<Tagging/>"), ("text only", "just text"),
+        ("billion laughs", "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"lol\">" + string.Concat(Enumerable.Range(1, 9).Select(i => $"<!ENTITY {(char)('a' + i)} \"{string.Concat(Enumerable.Repeat($"&{(char)('a' + i - 1)};", 10))}\">")) + "]><Tagging>&j;</Tagging>"),
+        ("deep nesting", string.Concat(Enumerable.Repeat("<a>", 100_000)) + string.Concat(Enumerable.Repeat("</a>", 100_000))),
+        ("100,000 tags", "<Tagging><TagSet>" + string.Concat(Enumerable.Repeat("<Tag><Key>k</Key><Value>v</Value></Tag>", 100_000)) + "</TagSet></Tagging>"),
+        ("character reference to NUL", "<Tagging><TagSet><Tag><Key>&#0;</Key><Value>v</Value></Tag></TagSet></Tagging>"),
+        ("lone surrogate reference", "<Tagging><TagSet><Tag><Key>&#xD800;</Key><Value>v</Value></Tag></TagSet></Tagging>"),
+        ("UTF-16 declared, UTF-8 sent", "<?xml version=\"1.0\" encoding=\"UTF-16\"?><Tagging/>"), ("numbers out of range", "<LifecycleConfiguration><Rule><ID>r</ID><Status>Enabled</Status><Filter/><Expiration><Days>99999999999999999999</Days></Expiration></Rule></LifecycleConfiguration>"),
+        ("bad dates", "<LifecycleConfiguration><Rule><ID>r</ID><Status>Enabled</Status><Filter/><Expiration><Date>2025-13-45T99:99:99Z</Date></Expiration></Rule></LifecycleConfiguration>"),
+        ("part numbers out of range", "<CompleteMultipartUpload><Part><PartNumber>-1</PartNumber><ETag>x</ETag></Part><Part><PartNumber>99999999999</PartNumber></Part></CompleteMultipartUpload>"),
+        ("1,001 keys to delete", "<Delete>" + string.Concat(Enumerable.Repeat("<Object><Key>k</Key></Object>", 1_001)) + "</Delete>"),
+        ("processing instruction and CDATA", "<?pi x?><Tagging><TagSet><Tag><Key><![CDATA[k]]></Key><Value>v</Value></Tag></TagSet></Tagging>"),
+    ];
+
+    private static readonly string[] S3Queries =
+    [
+        "/corpus-s3?list-type=2&max-keys=abc", "/corpus-s3?list-type=2&max-keys=99999999999999999999", "/corpus-s3?list-type=2&max-keys=-1", "/corpus-s3?list-type=3",
+        "/corpus-s3?list-type=2&continuation-token=%FF%FE", "/corpus-s3?list-type=2&continuation-token=not-base64!", "/corpus-s3?prefix=%00&delimiter=%ED%A0%80",
+        "/corpus-s3?encoding-type=nope", "/corpus-s3?versions&key-marker=%ZZ&version-id-marker=x", "/corpus-s3?uploads&max-uploads=1e999",
+        "/corpus-s3/object?partNumber=0", "/corpus-s3/object?partNumber=99999999999", "/corpus-s3/object?versionId=%00", "/corpus-s3/object?uploadId=none&part-number-marker=abc",
+        "/corpus-s3/object?response-content-type=%0D%0Ax-injected:1", "/corpus-s3/object?X-Amz-Expires=-1&X-Amz-Algorithm=AWS4-HMAC-SHA256", "/corpus-s3?location&acl&policy&tagging",
+    ];
+
+    private static readonly (string Header, string Value)[] S3Headers =
+    [
+        ("Range", "bytes=abc"), ("Range", "bytes=99999999999999999999-"), ("Range", "bytes=5-1"), ("Range", "bytes=0-1,2-3,4-5"), ("Range", "lines=1-2"),
+        ("If-Modified-Since", "yesterday"), ("If-Match", "\"" + new string('x', 5000) + "\""), ("Content-MD5", "not base64!"), ("Content-MD5", "AAAA"),
+        ("x-amz-checksum-crc32", "!!!"), ("x-amz-checksum-sha256", "AAAA"), ("x-amz-content-sha256", "0000"), ("x-amz-decoded-content-length", "abc"),
+        ("x-amz-copy-source", "%ZZ"), ("x-amz-copy-source", "/"), ("x-amz-copy-source-range", "bytes=1-0"), ("x-amz-tagging", "a=%ZZ&=&&"),
+        ("x-amz-object-lock-retain-until-date", "never"), ("x-amz-object-lock-mode", "FOREVER"), ("x-amz-storage-class", "DEEP_SPACE"), ("x-amz-acl", "nope"),
+        ("x-amz-server-side-encryption", "rot13"), ("x-amz-meta-" + new string('m', 3000), "v"), ("x-amz-meta-big", new string('v', 9000)), ("x-amz-expected-bucket-owner", "not-an-account"),
+        ("x-amz-website-redirect-location", "javascript:alert(1)"), ("Content-Encoding", "aws-chunked"), ("x-amz-sdk-checksum-algorithm", "MD4"),
+    ];
+
+    private static readonly string[] S3Paths =
+    [
+        "/%00", "/..", "/a", "/" + new string('b', 300), "/Upper_Case", "/corpus-s3/" + new string('k', 1_100), "/corpus-s3/%00%FF", "/corpus-s3/%ED%A0%80",
+        "/corpus-s3/" + string.Join('/', Enumerable.Repeat("..", 500)), "/corpus-s3/%2e%2e/%2e%2e/etc/passwd",
+    ];
+
+    private static Probe S3Probe(string name, HttpMethod method, string path, byte[]? body = null, (string Header, string Value)[]? headers = null) =>
+        new(name, () =>
+        {
+            var request = new HttpRequestMessage(method, path) { Content = body is null ? null : Content(body, "application/xml") }.Signed("s3");
+            request.Headers.TryAddWithoutValidation("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
+            foreach (var (header, value) in headers ?? [])
+                if (!request.Headers.TryAddWithoutValidation(header, value)) (request.Content ??= new ByteArrayContent([])).Headers.TryAddWithoutValidation(header, value);
+            return request;
+        });
 
     [Fact]
     public async Task Recursive_parsers_and_expansions_refuse_hostile_input_quickly()

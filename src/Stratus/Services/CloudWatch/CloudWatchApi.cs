@@ -147,8 +147,14 @@ public sealed partial class CloudWatchApi : IStratusService, IDisposable
             } },
     };
 
-    private static Dictionary<string, string> Tags(OperationInput i) =>
-        i.List("Tags").Select(n => i.Nested(Structure(n, "Tags"))).ToDictionary(t => t.Required("Key"), t => t.Required("Value"));
+    private static Dictionary<string, string> Tags(OperationInput i)
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var tag in i.List("Tags").Select(n => i.Nested(Structure(n, "Tags"))))
+            // CloudWatch refuses a request naming a tag key twice (INVALID_TAGS), rather than keeping either value.
+            if (!tags.TryAdd(tag.Required("Key"), tag.Required("Value"))) throw CloudWatchErrors.InvalidValue($"INVALID_TAGS: the tag key {tag.Required("Key")} is given more than once.");
+        return tags;
+    }
 
     private JsonObject GetMetricStatistics(OperationInput i)
     {

@@ -234,6 +234,8 @@ public sealed class S3Api : IStratusService, IDisposable
         void Add(string name, Func<S3Request, Task<OperationResult>> handler) => table.Add(name, async input =>
         {
             var http = input.Call.Http;
+            S3Rules.RefuseControlCharacters(http.Request.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value.ToString())),
+                http.Request.Query.Select(q => KeyValuePair.Create(q.Key, q.Value.ToString())));
             var bucketName = input.String("Bucket");
             var key = input.String("Key") ?? "";
             var caller = Caller(input.Call);
@@ -615,7 +617,11 @@ public sealed class S3Api : IStratusService, IDisposable
 
     private OperationResult GetObject(S3Request r, bool withBody)
     {
-        if (r.Query("partNumber") is not null) throw S3Errors.NotImplemented("GetObject by partNumber");
+        if (r.Query("partNumber") is not null)
+        {
+            S3Rules.ValidatePartNumber(PartNumber(r));
+            throw S3Errors.NotImplemented("GetObject by partNumber");
+        }
         var version = _s3.GetObject(r.Scope, r.Bucket, r.Key, r.Query("versionId"));
         S3Service.EvaluateConditions(version, new S3Conditions(r.Header("If-Match"), r.Header("If-None-Match"),
             HttpDate(r.Header("If-Modified-Since")), HttpDate(r.Header("If-Unmodified-Since"))));

@@ -67,6 +67,18 @@ public static class S3Rules
         }
     }
 
+    /// <summary>
+    /// Refuses header values, and the response-* query parameters GetObject answers as headers, that HTTP cannot carry
+    /// back (control characters other than tab): S3 echoes them in responses (stored metadata, overridden Content-Type),
+    /// where they would be unwritable or would split the response's headers.
+    /// </summary>
+    public static void RefuseControlCharacters(IEnumerable<KeyValuePair<string, string>> headers, IEnumerable<KeyValuePair<string, string>> query)
+    {
+        foreach (var (name, value) in headers.Concat(query.Where(p => p.Key.StartsWith("response-", StringComparison.Ordinal))))
+            if (value.Any(c => char.IsControl(c) && c != '\t'))
+                throw S3Errors.InvalidArgument("Header value cannot contain control characters.", name, value);
+    }
+
     public static void ValidatePartNumber(int partNumber)
     {
         if (partNumber is < 1 or > MaxPartNumber)

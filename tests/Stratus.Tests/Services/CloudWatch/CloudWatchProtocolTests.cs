@@ -150,6 +150,7 @@ public sealed class CloudWatchProtocolTests(StratusFixture stratus) : IClassFixt
             out["state_history"] = json.loads(cw.describe_alarm_history(AlarmName="orders-errors", HistoryItemType="StateUpdate")["AlarmHistoryItems"][0]["HistoryData"])["newState"]["stateValue"]
             out["err_state"] = error(cw.set_alarm_state, AlarmName="nope", StateValue="OK", StateReason="x")
             out["err_reason_data"] = error(cw.set_alarm_state, AlarmName="orders-errors", StateValue="OK", StateReason="x", StateReasonData="not json")
+            out["err_duplicate_tag"] = error(cw.tag_resource, ResourceARN=arn, Tags=[{"Key": "team", "Value": "a"}, {"Key": "team", "Value": "b"}])
             out["err_operator"] = error(cw.put_metric_alarm, AlarmName="bad", Namespace="A", MetricName="B", Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="Sideways")
             out["err_delete"] = error(cw.delete_alarms, AlarmNames=["orders-errors", "nope"])
             cw.delete_alarms(AlarmNames=["orders-errors", "orders-latency"])
@@ -172,6 +173,7 @@ public sealed class CloudWatchProtocolTests(StratusFixture stratus) : IClassFixt
         Assert.Equal("ALARM", result["state_history"]!.GetValue<string>());
         AssertError(result["err_state"], "ResourceNotFound", "Alarm nope not found", 404);
         AssertError(result["err_reason_data"], "InvalidFormat", "JSON");
+        AssertError(result["err_duplicate_tag"], "InvalidParameterValue", "INVALID_TAGS");
         // The model's enum, checked before the operation runs: CloudWatch's ValidationError in Smithy's wording.
         AssertError(result["err_operator"], "ValidationError", "Value 'Sideways' at 'comparisonOperator' failed to satisfy constraint");
         AssertError(result["err_delete"], "ResourceNotFound", "nope", 404);
