@@ -322,6 +322,91 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
         await AssertHealthyAsync("s3");
     }
 
+    [Fact]
+    public async Task Json_documents_inside_members_refuse_unpaired_surrogate_escapes_with_4xx()
+    {
+        // A policy or pattern is JSON text inside a member: the outer body is valid, and the inner text's \ud800 escape
+        // was only decoded deep inside the service (a 500) until every such document was read through one parser.
+        const string lone = "\\ud800";
+        var policy = $$$"""{"Version":"2012-10-17","Statement":[{"Sid":"{{{lone}}}","Effect":"Allow","Action":"{{{lone}}}","Resource":"*","Principal":{"AWS":"{{{lone}}}"}}]}""";
+        var pattern = $$$"""{"source":["{{{lone}}}"],"detail":{"{{{lone}}}":[{"prefix":"{{{lone}}}"}]}}""";
+        var lifecycle = $$$"""{"rules":[{"rulePriority":1,"description":"{{{lone}}}","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}""";
+        var probes = new List<Probe>
+        {
+            QueryProbe("iam CreateRole trust policy", QueryOperations[0], new() { ["RoleName"] = "lone", ["AssumeRolePolicyDocument"] = Uri.EscapeDataString(policy) }),
+            QueryProbe("iam CreatePolicy", QueryOperations[0] with { Action = "CreatePolicy" }, new() { ["PolicyName"] = "lone", ["PolicyDocument"] = Uri.EscapeDataString(policy) }),
+            JsonProbe("events PutRule", JsonOperations.First(o => o.Target == "AWSEvents.PutRule"), new JsonObject { ["Name"] = "lone", ["EventPattern"] = pattern }.ToJsonString()),
+            JsonProbe("events TestEventPattern", JsonOperations.First(o => o.Target == "AWSEvents.PutRule") with { Target = "AWSEvents.TestEventPattern" },
+                new JsonObject { ["EventPattern"] = pattern, ["Event"] = pattern }.ToJsonString()),
+            JsonProbe("events PutEvents detail", JsonOperations.First(o => o.Target == "AWSEvents.PutEvents"),
+                new JsonObject { ["Entries"] = new JsonArray(new JsonObject { ["Source"] = "s", ["DetailType"] = "t", ["Detail"] = pattern }) }.ToJsonString()),
+            JsonProbe("kms CreateKey policy", JsonOperations.First(o => o.Target == "TrentService.CreateKey"), new JsonObject { ["Policy"] = policy }.ToJsonString()),
+            JsonProbe("ecr SetRepositoryPolicy", JsonOperations[0] with { Target = "AmazonEC2ContainerRegistry_V20150921.SetRepositoryPolicy" },
+                new JsonObject { ["repositoryName"] = "corpus-lone", ["policyText"] = policy }.ToJsonString()),
+            JsonProbe("ecr PutLifecyclePolicy", JsonOperations[0] with { Target = "AmazonEC2ContainerRegistry_V20150921.PutLifecyclePolicy" },
+                new JsonObject { ["repositoryName"] = "corpus-lone", ["lifecyclePolicyText"] = lifecycle }.ToJsonString()),
+            S3Probe("s3 PutBucketPolicy", HttpMethod.Put, "/corpus-lone?policy", Encoding.UTF8.GetBytes(policy)),
+        };
+        Assert.Equal(200, (await SendAsync(S3Probe("bucket", HttpMethod.Put, "/corpus-lone").Build, "bucket")).Status);
+        Assert.Equal(200, (await SendAsync(JsonProbe("repository", JsonOperations[0], new JsonObject { ["repositoryName"] = "corpus-lone" }.ToJsonString()).Build, "repository")).Status);
+        foreach (var probe in probes)
+        {
+            var outcome = await SendAsync(probe.Build, probe.Name);
+            // PutEvents answers 200 and fails the entry, as EventBridge does for an entry it cannot take.
+            var refused = outcome.Status is >= 400 and < 500 || probe.Name == "events PutEvents detail" && outcome.Body.Contains("\"FailedEntryCount\":1", StringComparison.Ordinal);
+            Assert.True(refused, $"{probe.Name}: {outcome.Status} {Short(outcome.Body)}");
+        }
+    }
+
+    [Fact]
+    public async Task The_ecr_registry_answers_malformed_manifests_digests_and_uploads_with_4xx()
+    {
+        // docker and skopeo speak the registry protocol (/v2/), not a JSON protocol: its own inputs, its own errors.
+        Assert.Equal(200, (await SendAsync(JsonProbe("repository", JsonOperations[0], new JsonObject { ["repositoryName"] = "corpus-registry" }.ToJsonString()).Build, "repository")).Status);
+        var token = await SendAsync(JsonProbe("token", JsonOperations[0] with { Target = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken" }, "{}").Build, "token");
+        var login = JsonNode.Parse(token.Body)!["authorizationData"]![0]!["authorizationToken"]!.GetValue<string>();
+        Probe Registry(string name, HttpMethod method, string path, byte[]? body = null, string contentType = "application/octet-stream", (string, string)[]? headers = null) =>
+            new(name, () =>
+            {
+                var request = new HttpRequestMessage(method, path) { Content = body is null ? null : Content(body, contentType) };
+                request.Headers.TryAddWithoutValidation("Authorization", "Basic " + login);
+                foreach (var (header, value) in headers ?? []) request.Content!.Headers.TryAddWithoutValidation(header, value);
+                return request;
+            });
+        Assert.Equal(200, (await SendAsync(Registry("login", HttpMethod.Get, "/v2/").Build, "login")).Status);
+        var zeros = "sha256:" + new string('0', 64);
+        string Manifest(string schemaVersion, string layers) =>
+            $$"""{"schemaVersion":{{schemaVersion}},"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"{{zeros}}"},"layers":[{{layers}}]}""";
+        var manifests = new (string Name, byte[] Body)[]
+        {
+            ("invalid UTF-8", [.. "{\"schemaVersion\":2,\"mediaType\":\""u8, 0xFF, 0xFE, .. "\"}"u8]), ("schemaVersion as text", Encoding.UTF8.GetBytes(Manifest("\"2\"", ""))),
+            ("unpaired surrogate", Encoding.UTF8.GetBytes(Manifest("2", "").Replace("application/vnd.docker.container.image.v1+json", "\\ud800"))),
+            ("deep", Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("{\"a\":", 20_000)) + "1" + new string('}', 20_000))), ("not JSON", "hello"u8.ToArray()), ("empty", []),
+            ("duplicate members", "{\"schemaVersion\":2,\"schemaVersion\":3}"u8.ToArray()), ("missing blobs", Encoding.UTF8.GetBytes(Manifest("2", $$"""{"mediaType":"x","size":1,"digest":"{{zeros}}"}"""))),
+            ("bad digest and size", Encoding.UTF8.GetBytes(Manifest("2", """{"mediaType":"x","size":-1,"digest":"sha256:zz"}"""))), ("over 4 MB", Encoding.UTF8.GetBytes("{\"x\":\"" + new string('a', 5_000_000) + "\"}")),
+            ("10,000 layers", Encoding.UTF8.GetBytes(Manifest("2", string.Join(',', Enumerable.Repeat($$"""{"mediaType":"x","size":1,"digest":"{{zeros}}"}""", 10_000))))),
+        };
+        var probes = new List<Probe>();
+        foreach (var (name, body) in manifests)
+            foreach (var contentType in new[] { "application/vnd.docker.distribution.manifest.v2+json", "application/vnd.oci.image.index.v1+json", "text/plain" })
+                probes.Add(Registry($"manifest {name} as {contentType}", HttpMethod.Put, "/v2/corpus-registry/manifests/t1", body, contentType));
+        foreach (var reference in new[] { "sha256:zz", zeros, "md5:abc", new string('a', 300), "%00", "..", ":" })
+        {
+            probes.Add(Registry($"GET manifest {Short(reference)}", HttpMethod.Get, $"/v2/corpus-registry/manifests/{reference}"));
+            probes.Add(Registry($"DELETE manifest {Short(reference)}", HttpMethod.Delete, $"/v2/corpus-registry/manifests/{reference}"));
+            probes.Add(Registry($"GET blob {Short(reference)}", HttpMethod.Get, $"/v2/corpus-registry/blobs/{reference}"));
+        }
+        foreach (var query in new[] { "n=abc", "n=-1", "n=99999999999999999999", "last=%00" })
+            probes.Add(Registry($"tags {query}", HttpMethod.Get, $"/v2/corpus-registry/tags/list?{query}"));
+        foreach (var range in new[] { "abc", "5-1", "99999999999999999999-100" })
+            probes.Add(Registry($"PATCH unknown upload, range {range}", HttpMethod.Patch, "/v2/corpus-registry/blobs/uploads/none", "abcd"u8.ToArray(), headers: [("Content-Range", range)]));
+        probes.Add(Registry("monolithic upload, wrong digest", HttpMethod.Post, $"/v2/corpus-registry/blobs/uploads/?digest={zeros}", "xyz"u8.ToArray()));
+        probes.Add(Registry("monolithic upload, bad digest", HttpMethod.Post, "/v2/corpus-registry/blobs/uploads/?digest=sha256:zz", "xyz"u8.ToArray()));
+        probes.Add(Registry("mount from a bad name", HttpMethod.Post, $"/v2/corpus-registry/blobs/uploads/?mount={zeros}&from=%00"));
+        probes.Add(Registry("bad repository name", HttpMethod.Get, "/v2/" + new string('a', 3000) + "/tags/list"));
+        await RunBatchAsync(probes, "ecr");
+    }
+
     /// <summary>S3 operations whose request is an XML document, by subresource.</summary>
     private static readonly (string Path, HttpMethod Method)[] S3Documents =
     [

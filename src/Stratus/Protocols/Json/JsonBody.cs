@@ -71,6 +71,65 @@ public static class JsonBody
 
     public static JsonNode? Parse(string text) => Parse(System.Text.Encoding.UTF8.GetBytes(text));
 
+    /// <summary>
+    /// A JSON document a caller sent as a member's text (a policy, an event pattern, a lifecycle policy), with that
+    /// document's own depth bound and its usual duplicate-member rule: as with <see cref="Parse(ReadOnlySpan{byte})"/>,
+    /// an unpaired surrogate escape is a <see cref="JsonException"/> here, not an InvalidOperationException wherever the
+    /// string is first read.
+    /// </summary>
+    public static JsonNode? ParseMember(string text, int maxDepth)
+    {
+        var utf8 = System.Text.Encoding.UTF8.GetBytes(text);
+        var node = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = maxDepth });
+        if (HasSurrogateEscape(utf8))
+        {
+            try { CheckStrings(node); }
+            catch (InvalidOperationException) { throw UnpairedSurrogate(); }
+        }
+        return node;
+    }
+
+    /// <inheritdoc cref="ParseMember"/>
+    public static JsonDocument ParseMemberDocument(string text, int maxDepth)
+    {
+        var utf8 = System.Text.Encoding.UTF8.GetBytes(text);
+        var document = JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = maxDepth });
+        if (!HasSurrogateEscape(utf8)) return document;
+        try
+        {
+            CheckStrings(document.RootElement);
+            return document;
+        }
+        catch (InvalidOperationException)
+        {
+            document.Dispose();
+            throw UnpairedSurrogate();
+        }
+    }
+
+    private static JsonException UnpairedSurrogate() => new("The JSON text has a string that is not valid Unicode (an unpaired surrogate escape).");
+
+    /// <summary>Decodes every member name and string, which throws InvalidOperationException for an unpaired surrogate escape.</summary>
+    private static void CheckStrings(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var member in element.EnumerateObject())
+                {
+                    _ = member.Name;
+                    CheckStrings(member.Value);
+                }
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray()) CheckStrings(item);
+                break;
+            case JsonValueKind.String:
+                element.GetString();
+                break;
+        }
+    }
+
     private static void CheckStrings(JsonNode? node)
     {
         switch (node)
@@ -88,7 +147,7 @@ public static class JsonBody
                 }
                 catch (InvalidOperationException)
                 {
-                    throw new JsonException("The JSON text has a string that is not valid Unicode (an unpaired surrogate escape).");
+                    throw UnpairedSurrogate();
                 }
                 break;
         }

@@ -421,7 +421,7 @@ public sealed partial class EcrService : IImageRegistry, IDisposable
     {
         try
         {
-            using var document = System.Text.Json.JsonDocument.Parse(policyText, new System.Text.Json.JsonDocumentOptions { MaxDepth = 32 });
+            using var document = Protocols.Json.JsonBody.ParseMemberDocument(policyText, 32);
             if (document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !document.RootElement.TryGetProperty("Statement", out _))
                 throw EcrErrors.InvalidRepositoryPolicy();
         }

@@ -9,6 +9,7 @@ using Stratus.Protocols;
 using Stratus.Services.CloudWatch;
 using Stratus.Services.Events.Engine;
 using Stratus.Services.Lambda;
+using Stratus.Protocols.Json;
 
 namespace Stratus.Services.Events;
 
@@ -195,7 +196,7 @@ public sealed class EventsService
             throw EventsErrors.OneInputKind(target.Id);
         if (target.Input is { } input)
         {
-            try { JsonNode.Parse(input, documentOptions: new JsonDocumentOptions { MaxDepth = EventPattern.MaxDepth }); }
+            try { JsonBody.ParseMember(input, EventPattern.MaxDepth); }
             catch (JsonException) { throw EventsErrors.InvalidInput(target.Id); }
         }
         if (target.InputPath is { } path) TargetInput.CheckPath(path);
@@ -257,7 +258,7 @@ public sealed class EventsService
     {
         var compiled = EventPattern.Parse(pattern);
         JsonNode? json;
-        try { json = JsonNode.Parse(@event, documentOptions: new JsonDocumentOptions { MaxDepth = EventPattern.MaxDepth }); }
+        try { json = JsonBody.ParseMember(@event, EventPattern.MaxDepth); }
         catch (JsonException) { throw EventsErrors.InvalidEvent("Provided Event is not valid JSON."); }
         string[] required = ["id", "account", "source", "time", "region", "detail-type"];
         if (json is not JsonObject obj || required.Any(f => obj[f] is null))
@@ -297,7 +298,7 @@ public sealed class EventsService
             + entry.Resources.Sum(r => Encoding.UTF8.GetByteCount(r));
         if (size > MaxEntryBytes) return (null, new EventEntryResult(null, "EntrySizeLimitExceeded", "Total size of the entries in the request is over the limit."));
         JsonNode? detail;
-        try { detail = JsonNode.Parse(entry.Detail, documentOptions: new JsonDocumentOptions { MaxDepth = EventPattern.MaxDepth }); }
+        try { detail = JsonBody.ParseMember(entry.Detail, EventPattern.MaxDepth); }
         catch (JsonException) { return (null, Invalid("Detail", "Detail is malformed.")); }
         if (detail is not JsonObject) return (null, Invalid("Detail", "Detail is malformed."));
         return (ScheduledOrPut(scope, entry.Source, entry.DetailType, entry.Time ?? _clock.GetUtcNow(), entry.Resources, detail), null);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Stratus.Protocols;
 using Stratus.Services.Iam.Engine;
+using Stratus.Protocols.Json;
 
 namespace Stratus.Services.Iam;
 
@@ -36,7 +37,7 @@ public static class PolicyDocument
         JsonDocument json;
         try
         {
-            json = JsonDocument.Parse(document, new JsonDocumentOptions { MaxDepth = MaxDepth });
+            json = JsonBody.ParseMemberDocument(document, MaxDepth);
         }
         catch (JsonException)
         {

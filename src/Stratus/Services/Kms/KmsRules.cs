@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Stratus.Protocols;
+using Stratus.Protocols.Json;
 
 namespace Stratus.Services.Kms;
 
@@ -95,7 +96,7 @@ public static partial class KmsRules
         if (policy.Length > MaxPolicyLength) throw KmsErrors.LimitExceeded($"The key policy is larger than the {MaxPolicyLength}-byte key policy quota.");
         try
         {
-            using var document = JsonDocument.Parse(policy, new JsonDocumentOptions { MaxDepth = 32 });
+            using var document = JsonBody.ParseMemberDocument(policy, 32);
             if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("Statement", out _))
                 throw KmsErrors.MalformedPolicy("The policy document must be a JSON object with a Statement.");
         }

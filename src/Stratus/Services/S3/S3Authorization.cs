@@ -4,6 +4,7 @@ using Stratus.Protocols;
 using Stratus.Protocols.RestXml;
 using Stratus.Services.S3.Engine;
 using Stratus.Services.Iam.Engine;
+using Stratus.Protocols.Json;
 
 namespace Stratus.Services.S3;
 
@@ -273,7 +274,7 @@ public static class S3Authorization
         JsonDocument json;
         try
         {
-            json = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 32 });
+            json = JsonBody.ParseMemberDocument(text, 32);
         }
         catch (JsonException)
         {

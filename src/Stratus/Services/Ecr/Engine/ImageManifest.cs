@@ -43,7 +43,7 @@ public sealed record ImageManifest(string MediaType, Descriptor? Config, IReadOn
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw EcrErrors.InvalidManifest("the manifest must be a JSON object");
-            if (!root.TryGetProperty("schemaVersion", out var version) || !version.TryGetInt32(out var schemaVersion) || schemaVersion != 2)
+            if (!root.TryGetProperty("schemaVersion", out var version) || version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out var schemaVersion) || schemaVersion != 2)
                 throw EcrErrors.InvalidManifest("schemaVersion must be 2 (schema 1 manifests are not supported)");
             var inner = OptionalString(root, "mediaType");
             var declared = NormalizeContentType(declaredMediaType);
@@ -97,8 +97,25 @@ public sealed record ImageManifest(string MediaType, Descriptor? Config, IReadOn
     }
 
     private static string? OptionalString(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) ? value.ValueKind == JsonValueKind.String ? value.GetString() : throw EcrErrors.InvalidManifest($"'{name}' must be a string")
+        element.TryGetProperty(name, out var value) ? value.ValueKind == JsonValueKind.String ? Text(value) ?? throw EcrErrors.InvalidManifest($"'{name}' is not valid Unicode text")
+            : throw EcrErrors.InvalidManifest($"'{name}' must be a string")
         : null;
+
+    /// <summary>
+    /// A JSON string's text, or null when it holds invalid UTF-8 or an unpaired surrogate escape: JsonDocument checks
+    /// neither until the text is read, and then throws InvalidOperationException, which must not become a 500.
+    /// </summary>
+    internal static string? Text(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>An image config blob: the run settings and platform Lambda needs.</summary>
@@ -128,10 +145,13 @@ public static class ImageConfigBlob
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static string? Text(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? Unicode(value) : null;
 
     private static IReadOnlyList<string> Strings(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array
-            ? value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToList()
+            ? value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(Unicode).ToList()
             : [];
+
+    private static string Unicode(JsonElement value) =>
+        ImageManifest.Text(value) ?? throw new InvalidDataException("the image config holds text that is not valid Unicode");
 }

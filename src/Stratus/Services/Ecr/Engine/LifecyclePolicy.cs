@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Stratus.Protocols.Json;
 
 namespace Stratus.Services.Ecr.Engine;
 
@@ -35,7 +36,7 @@ public sealed record LifecyclePolicy(IReadOnlyList<LifecycleRule> Rules)
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 16 });
+            document = JsonBody.ParseMemberDocument(text, 16);
         }
         catch (JsonException e)
         {

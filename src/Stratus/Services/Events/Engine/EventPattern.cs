@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Stratus.Protocols.Json;
 
 namespace Stratus.Services.Events.Engine;
 
@@ -24,7 +25,7 @@ public sealed class EventPattern
     public static EventPattern Parse(string text)
     {
         JsonNode? json;
-        try { json = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth }); }
+        try { json = JsonBody.ParseMember(text, MaxDepth); }
         catch (JsonException e) { throw EventsErrors.InvalidEventPattern("the pattern is not valid JSON (" + e.Message + ")"); }
         if (json is not JsonObject obj) throw EventsErrors.InvalidEventPattern("Filter is not an object");
         if (obj.Count == 0) throw EventsErrors.InvalidEventPattern("Empty objects are not allowed");
