@@ -346,9 +346,16 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
             JsonProbe("ecr PutLifecyclePolicy", JsonOperations[0] with { Target = "AmazonEC2ContainerRegistry_V20150921.PutLifecyclePolicy" },
                 new JsonObject { ["repositoryName"] = "corpus-lone", ["lifecyclePolicyText"] = lifecycle }.ToJsonString()),
             S3Probe("s3 PutBucketPolicy", HttpMethod.Put, "/corpus-lone?policy", Encoding.UTF8.GetBytes(policy)),
+            JsonProbe("logs PutAccountPolicy", JsonOperations.First(o => o.Target == "Logs_20140328.CreateLogGroup") with { Target = "Logs_20140328.PutAccountPolicy" },
+                new JsonObject { ["policyName"] = "lone", ["policyType"] = "SUBSCRIPTION_FILTER_POLICY", ["policyDocument"] = $$"""{"DestinationArn":"{{lone}}"}""" }.ToJsonString()),
+            JsonProbe("logs PutIndexPolicy", JsonOperations.First(o => o.Target == "Logs_20140328.CreateLogGroup") with { Target = "Logs_20140328.PutIndexPolicy" },
+                new JsonObject { ["logGroupIdentifier"] = "corpus-lone", ["policyDocument"] = $$"""{"Fields":["{{lone}}"]}""" }.ToJsonString()),
+            JsonProbe("cloudwatch PutInsightRule", JsonOperations.First(o => o.Target == "GraniteServiceVersion20100801.PutMetricAlarm") with { Target = "GraniteServiceVersion20100801.PutInsightRule" },
+                new JsonObject { ["RuleName"] = "lone", ["RuleDefinition"] = $$$"""{"Schema":{"Name":"CloudWatchLogRule","Version":1},"LogGroupNames":["{{{lone}}}"],"LogFormat":"JSON","Contribution":{"Keys":["$.a"]},"AggregateOn":"Count"}""" }.ToJsonString()),
         };
         Assert.Equal(200, (await SendAsync(S3Probe("bucket", HttpMethod.Put, "/corpus-lone").Build, "bucket")).Status);
         Assert.Equal(200, (await SendAsync(JsonProbe("repository", JsonOperations[0], new JsonObject { ["repositoryName"] = "corpus-lone" }.ToJsonString()).Build, "repository")).Status);
+        Assert.Equal(200, (await SendAsync(JsonProbe("log group", JsonOperations.First(o => o.Target == "Logs_20140328.CreateLogGroup"), new JsonObject { ["logGroupName"] = "corpus-lone" }.ToJsonString()).Build, "log group")).Status);
         foreach (var probe in probes)
         {
             var outcome = await SendAsync(probe.Build, probe.Name);

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Stratus.Persistence;
 using Stratus.Protocols;
 using Stratus.Services.Logs.Engine;
+using Stratus.Protocols.Json;
 
 namespace Stratus.Services.Logs;
 
@@ -161,7 +162,7 @@ public sealed partial class LogsService
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(document, documentOptions: new JsonDocumentOptions { MaxDepth = 8 }) as JsonObject
+            root = JsonBody.ParseMember(document, 8) as JsonObject
                 ?? throw LogsErrors.InvalidParameter("The subscription filter policy document must be a JSON object.");
         }
         catch (JsonException)
@@ -189,7 +190,7 @@ public sealed partial class LogsService
     {
         try
         {
-            return JsonNode.Parse(document, documentOptions: new JsonDocumentOptions { MaxDepth = 16 }) is JsonObject { Count: 1 } root && root["transformerConfig"] is JsonArray config
+            return JsonBody.ParseMember(document, 16) is JsonObject { Count: 1 } root && root["transformerConfig"] is JsonArray config
                 ? config
                 : throw LogsErrors.InvalidParameter("The transformer policy document must be {\"transformerConfig\": [processors]}.");
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Stratus.Protocols.Json;
 
 namespace Stratus.Services.CloudWatch.Engine;
 
@@ -64,7 +65,7 @@ public sealed class ContributorRule
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(definition, new JsonDocumentOptions { MaxDepth = MaxDefinitionDepth });
+            document = JsonBody.ParseMemberDocument(definition, MaxDefinitionDepth);
         }
         catch (JsonException)
         {
@@ -115,7 +116,7 @@ public sealed class ContributorRule
         if (trimmed.IsEmpty || trimmed[0] != '{') return null;
         try
         {
-            using var document = JsonDocument.Parse(message, new JsonDocumentOptions { MaxDepth = MaxEventDepth });
+            using var document = JsonBody.ParseMemberDocument(message, MaxEventDepth);
             return Evaluate(new JsonEvent(document.RootElement));
         }
         catch (JsonException)

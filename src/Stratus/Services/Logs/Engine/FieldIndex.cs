@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Stratus.Services.Logs.Engine.Insights;
+using Stratus.Protocols.Json;
 
 namespace Stratus.Services.Logs.Engine;
 
@@ -21,7 +22,7 @@ public static class FieldIndexPolicy
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(document, documentOptions: new JsonDocumentOptions { MaxDepth = 8 }) as JsonObject
+            root = JsonBody.ParseMember(document, 8) as JsonObject
                 ?? throw new FieldIndexPolicyException("The policy document must be a JSON object.");
         }
         catch (JsonException)

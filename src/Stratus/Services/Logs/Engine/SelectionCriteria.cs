@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Stratus.Protocols.Json;
 
 namespace Stratus.Services.Logs.Engine;
 
@@ -31,7 +32,7 @@ public sealed partial record SelectionCriteria(string Attribute, bool Excludes, 
         List<string> values;
         try
         {
-            values = JsonNode.Parse(match.Groups["values"].Value, documentOptions: new JsonDocumentOptions { MaxDepth = 2 }) is JsonArray list
+            values = JsonBody.ParseMember(match.Groups["values"].Value, 2) is JsonArray list
                 && list.All(v => v is JsonValue value && value.GetValueKind() == JsonValueKind.String)
                 ? list.Select(v => (string)v!).ToList()
                 : throw new SelectionCriteriaException($"The selectionCriteria must have the form {expected}.");
