@@ -350,12 +350,18 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
                 new JsonObject { ["policyName"] = "lone", ["policyType"] = "SUBSCRIPTION_FILTER_POLICY", ["policyDocument"] = $$"""{"DestinationArn":"{{lone}}"}""" }.ToJsonString()),
             JsonProbe("logs PutIndexPolicy", JsonOperations.First(o => o.Target == "Logs_20140328.CreateLogGroup") with { Target = "Logs_20140328.PutIndexPolicy" },
                 new JsonObject { ["logGroupIdentifier"] = "corpus-lone", ["policyDocument"] = $$"""{"Fields":["{{lone}}"]}""" }.ToJsonString()),
+            JsonProbe("cloudwatch SetAlarmState reason data", JsonOperations.First(o => o.Target == "GraniteServiceVersion20100801.PutMetricAlarm") with { Target = "GraniteServiceVersion20100801.SetAlarmState" },
+                new JsonObject { ["AlarmName"] = "lone", ["StateValue"] = "ALARM", ["StateReason"] = "r", ["StateReasonData"] = pattern }.ToJsonString()),
             JsonProbe("cloudwatch PutInsightRule", JsonOperations.First(o => o.Target == "GraniteServiceVersion20100801.PutMetricAlarm") with { Target = "GraniteServiceVersion20100801.PutInsightRule" },
                 new JsonObject { ["RuleName"] = "lone", ["RuleDefinition"] = $$$"""{"Schema":{"Name":"CloudWatchLogRule","Version":1},"LogGroupNames":["{{{lone}}}"],"LogFormat":"JSON","Contribution":{"Keys":["$.a"]},"AggregateOn":"Count"}""" }.ToJsonString()),
         };
         Assert.Equal(200, (await SendAsync(S3Probe("bucket", HttpMethod.Put, "/corpus-lone").Build, "bucket")).Status);
         Assert.Equal(200, (await SendAsync(JsonProbe("repository", JsonOperations[0], new JsonObject { ["repositoryName"] = "corpus-lone" }.ToJsonString()).Build, "repository")).Status);
         Assert.Equal(200, (await SendAsync(JsonProbe("log group", JsonOperations.First(o => o.Target == "Logs_20140328.CreateLogGroup"), new JsonObject { ["logGroupName"] = "corpus-lone" }.ToJsonString()).Build, "log group")).Status);
+        var alarm = JsonOperations.First(o => o.Target == "GraniteServiceVersion20100801.PutMetricAlarm");
+        var alarmMembers = alarm.Members.DeepClone().AsObject();
+        alarmMembers["AlarmName"] = "lone";
+        Assert.Equal(200, (await SendAsync(JsonProbe("alarm", alarm, alarmMembers.ToJsonString()).Build, "alarm")).Status);
         foreach (var probe in probes)
         {
             var outcome = await SendAsync(probe.Build, probe.Name);
@@ -363,6 +369,16 @@ public sealed class MalformedInputCorpusTests(StratusFixture stratus) : IClassFi
             var refused = outcome.Status is >= 400 and < 500 || probe.Name == "events PutEvents detail" && outcome.Body.Contains("\"FailedEntryCount\":1", StringComparison.Ordinal);
             Assert.True(refused, $"{probe.Name}: {outcome.Status} {Short(outcome.Body)}");
         }
+
+        // A log event is the caller's text, kept as sent; one that looks like JSON with such an escape must not break
+        // the group's field discovery (it answered 500, and Logs Insights queries over it failed).
+        var logs = JsonOperations.First(o => o.Target == "Logs_20140328.CreateLogGroup");
+        await SendAsync(JsonProbe("stream", logs with { Target = "Logs_20140328.CreateLogStream" }, new JsonObject { ["logGroupName"] = "corpus-lone", ["logStreamName"] = "s" }.ToJsonString()).Build, "stream");
+        var put = await SendAsync(JsonProbe("event", logs with { Target = "Logs_20140328.PutLogEvents" }, new JsonObject { ["logGroupName"] = "corpus-lone", ["logStreamName"] = "s",
+            ["logEvents"] = new JsonArray(new JsonObject { ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ["message"] = pattern }) }.ToJsonString()).Build, "event");
+        Assert.Equal(200, put.Status);
+        var fields = await SendAsync(JsonProbe("fields", logs with { Target = "Logs_20140328.GetLogGroupFields" }, new JsonObject { ["logGroupName"] = "corpus-lone" }.ToJsonString()).Build, "fields");
+        Assert.True(fields.Status == 200, $"GetLogGroupFields: {fields.Status} {Short(fields.Body)}");
     }
 
     [Fact]

@@ -10,6 +10,7 @@ using Stratus.Protocols;
 using Stratus.Services.Lambda;
 using Stratus.Services.Logs;
 using Stratus.Services.CloudWatch.Engine;
+using Stratus.Protocols.Json;
 
 namespace Stratus.Services.CloudWatch;
 
@@ -556,7 +557,7 @@ public sealed partial class CloudWatchService : IMetricPublisher, IDisposable
         {
             try
             {
-                JsonNode.Parse(reasonData);
+                JsonBody.ParseMember(reasonData, JsonBody.MaxDepth);
             }
             catch (JsonException)
             {

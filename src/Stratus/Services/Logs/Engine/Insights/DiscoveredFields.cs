@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Stratus.Protocols.Json;
 
 namespace Stratus.Services.Logs.Engine.Insights;
 
@@ -25,8 +26,9 @@ public static class DiscoveredFields
         if (!message.AsSpan().TrimStart().StartsWith("{")) return fields;
         try
         {
-            // JsonDocument refuses nesting beyond 64 levels (its default), which bounds the recursion below.
-            using var document = JsonDocument.Parse(message);
+            // Nesting beyond 64 levels is refused, which bounds the recursion below; a message with an unpaired surrogate
+            // escape is not JSON here either (it made the whole query fail).
+            using var document = JsonBody.ParseMemberDocument(message, JsonBody.MaxDepth);
             Flatten(document.RootElement, "", fields);
         }
         catch (JsonException)
