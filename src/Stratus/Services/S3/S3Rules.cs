@@ -75,9 +75,13 @@ public static class S3Rules
     public static void RefuseControlCharacters(IEnumerable<KeyValuePair<string, string>> headers, IEnumerable<KeyValuePair<string, string>> query)
     {
         foreach (var (name, value) in headers.Concat(query.Where(p => p.Key.StartsWith("response-", StringComparison.Ordinal))))
-            if (value.Any(c => char.IsControl(c) && c != '\t'))
+            if (value.AsSpan().ContainsAny(ControlCharacters))
                 throw S3Errors.InvalidArgument("Header value cannot contain control characters.", name, value);
     }
+
+    /// <summary>What char.IsControl calls control characters (C0, DEL, C1), tab excepted: a vectorized search on every S3 request.</summary>
+    private static readonly System.Buffers.SearchValues<char> ControlCharacters = System.Buffers.SearchValues.Create(
+        [.. Enumerable.Range(0, 0xA0).Select(c => (char)c).Where(c => char.IsControl(c) && c != '\t')]);
 
     public static void ValidatePartNumber(int partNumber)
     {
